@@ -1,0 +1,127 @@
+"""What the session engine hands to the event log: one frozen record per decision.
+
+The engine builds records and passes them to a `Recorder`, which commits them (all of one call in
+one transaction) before the engine reports the decision as done. No SQL and no Qt here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOpened:
+    """A new session; the log answers with its id.
+
+    `details` holds what the start screen confirmed: dose_mg, pump_rate_ml_h, chosen_mg, device
+    binding, course information.
+    """
+
+    patient_id: str
+    protocol_id: str
+    protocol_version: str
+    session_number: int
+    nurse: str
+    weight_kg: float
+    started_at: datetime
+    demo: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRecord:
+    """One value of one metric (vital or scale), from a device or entered by hand.
+
+    `corrects` points at the observation id this one corrects (a correction is a new row).
+    `confirmed` is true when a nurse confirmed an implausible manual value.
+    """
+
+    session_id: int
+    metric: str
+    value: float
+    unit: str
+    source: str
+    measured_at: datetime | None
+    received_at: datetime
+    entered_by: str
+    channel: str = ""
+    flags: frozenset[str] = frozenset()
+    confirmed: bool = False
+    corrects: int | None = None
+
+
+# Alarm transitions, as written to alarm_events.transition.
+RAISED = "raised"
+ESCALATED = "escalated"
+DEESCALATED = "deescalated"
+ACKNOWLEDGED = "acknowledged"
+AUDIO_PAUSED = "audio_paused"
+AUDIO_RESUMED = "audio_resumed"
+RESET = "reset"                # a latched alarm's visual signal reset by the nurse
+CLEARED = "cleared"            # the condition no longer holds
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmTransition:
+    """One step in one alarm occurrence's life.
+
+    Attributes:
+        occurrence: the engine's id for this occurrence (unique within the session); every
+            transition of the same occurrence carries it, so the `alarms` view can group them.
+        condition: `bp_systolic_high`, `device_lost`, `vitals_due:<check>` ...
+        category: `physiological`, `technical` or `prompt`.
+        priority: `info`, `low`, `medium`, `high` (the priority after this transition).
+        value / threshold: what raised it (threshold as a readable limit, e.g. "≥180").
+        message: the banner text the nurse saw.
+        actor: the nurse for operator actions; `engine` otherwise.
+    """
+
+    session_id: int
+    occurrence: int
+    condition: str
+    category: str
+    priority: str
+    transition: str
+    at: datetime
+    message: str
+    value: float | None = None
+    threshold: str = ""
+    actor: str = "engine"
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """Anything else: phase changes, checklist ticks, overrides, notes, dose given, discharge.
+
+    `kind` is a stable key (`phase_started`, `checklist_ticked`, `override`, `note`,
+    `dose_given`, `threshold_changed`, `discharge_refused`, `discharged`, `session_resumed`, ...);
+    `detail` is JSON-serialisable.
+    """
+
+    session_id: int
+    at: datetime
+    kind: str
+    actor: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    session_id: int
+    ended_at: datetime
+
+
+Record = ObservationRecord | AlarmTransition | EventRecord | SessionEnded
+
+
+class Recorder(Protocol):
+    """Commits records durably. Raises `console.store.LogError` when it cannot."""
+
+    def start_session(self, opened: SessionOpened) -> int: ...
+
+    def write(self, records: Sequence[Record]) -> list[int]:
+        """Commit all `records` in one transaction; return their row ids in order."""
+        ...

@@ -1,0 +1,122 @@
+"""The one registry of vitals and observation scales.
+
+Every part of the console that names a metric takes its facts from here: units, the hard range that
+rejects a value outright, the plausible range outside which a nurse must confirm, decimals shown,
+display order. Decoders drop values outside the hard range; manual entry refuses them; alarm rules,
+tiles, plots and the simulator use the same names. No Qt here.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+
+class Kind(enum.Enum):
+    VITAL = "vital"
+    SCALE = "scale"
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One measurable thing.
+
+    Attributes:
+        name: the name stored in the log (`bp_systolic`, `moaas`, ...).
+        label: what a nurse reads on screen.
+        unit: canonical unit as stored in the log.
+        hard: (low, high) inclusive; anything outside is rejected, never stored as a value.
+        plausible: (low, high) inclusive; manual values outside it need an explicit confirmation.
+        decimals: digits shown after the point (0 for integers).
+        order: display order in tiles and tables.
+        kind: a vital sign or an observation scale.
+        integer: only whole numbers are valid (scales, scores).
+        choices: for scales, the meaning of each allowed value.
+    """
+
+    name: str
+    label: str
+    unit: str
+    hard: tuple[float, float]
+    plausible: tuple[float, float]
+    decimals: int
+    order: int
+    kind: Kind = Kind.VITAL
+    integer: bool = False
+    choices: tuple[tuple[int, str], ...] = ()
+
+    def in_hard_range(self, value: float) -> bool:
+        return math.isfinite(value) and self.hard[0] <= value <= self.hard[1]
+
+    def is_plausible(self, value: float) -> bool:
+        return self.plausible[0] <= value <= self.plausible[1]
+
+    def format(self, value: float) -> str:
+        return f"{value:.{self.decimals}f}"
+
+    def describe_range(self) -> str:
+        low, high = (self.format(v) for v in self.hard)
+        whole = " (whole numbers)" if self.integer else ""
+        return f"{low}–{high} {self.unit}{whole}".replace("  ", " ").strip()
+
+
+MMHG = "mmHg"
+PER_MIN_BREATHS = "breaths/min"
+PER_MIN_BEATS = "beats/min"
+PERCENT = "%"
+SCORE = "score"
+
+MOAAS_CHOICES = (
+    (5, "responds readily to name in normal tone"),
+    (4, "lethargic response to name in normal tone"),
+    (3, "responds only after name is called loudly or repeatedly"),
+    (2, "responds only after mild prodding or shaking"),
+    (1, "responds only after painful trapezius squeeze"),
+    (0, "no response after painful trapezius squeeze"),
+)
+SEVERITY_CHOICES = ((0, "none"), (1, "mild"), (2, "moderate"), (3, "severe"))
+
+_METRICS = (
+    # Hard ranges: what any monitor can physically report (0 is a real device value for HR, RR
+    # and SpO2: asystole, apnoea, no saturation); plausible ranges: what a nurse typing a value
+    # is asked to confirm outside of.
+    Metric("bp_systolic", "Systolic BP", MMHG, (20, 300), (60, 250), 0, 10),
+    Metric("bp_diastolic", "Diastolic BP", MMHG, (10, 250), (30, 150), 0, 11),
+    Metric("bp_mean", "Mean BP", MMHG, (15, 270), (40, 180), 0, 12),
+    Metric("heart_rate", "Heart rate", PER_MIN_BEATS, (0, 300), (30, 220), 0, 20),
+    Metric("pulse_rate", "Pulse rate", PER_MIN_BEATS, (0, 300), (30, 220), 0, 21),
+    Metric("resp_rate", "Respiratory rate", PER_MIN_BREATHS, (0, 150), (4, 60), 0, 30),
+    Metric("spo2", "SpO2", PERCENT, (0, 100), (50, 100), 0, 40),
+    Metric("moaas", "Sedation (MOAA/S)", SCORE, (0, 5), (0, 5), 0, 50, Kind.SCALE, True, MOAAS_CHOICES),
+    Metric("nausea", "Nausea", SCORE, (0, 3), (0, 3), 0, 51, Kind.SCALE, True, SEVERITY_CHOICES),
+    # CADSS total: 23 items scored 0-4 (0-92); the 6-item short form fits inside the same range.
+    Metric("dissociation", "Dissociation (CADSS)", SCORE, (0, 92), (0, 92), 0, 52, Kind.SCALE, True),
+    Metric(
+        "hallucinations", "Hallucinations", SCORE, (0, 1), (0, 1), 0, 53, Kind.SCALE, True,
+        ((0, "absent"), (1, "present")),
+    ),
+    Metric("fatigue", "Fatigue", SCORE, (0, 3), (0, 3), 0, 54, Kind.SCALE, True, SEVERITY_CHOICES),
+)
+
+METRICS: dict[str, Metric] = {m.name: m for m in sorted(_METRICS, key=lambda m: m.order)}
+VITALS: tuple[str, ...] = tuple(n for n, m in METRICS.items() if m.kind is Kind.VITAL)
+SCALES: tuple[str, ...] = tuple(n for n, m in METRICS.items() if m.kind is Kind.SCALE)
+BP_METRICS: tuple[str, ...] = ("bp_systolic", "bp_diastolic", "bp_mean")
+
+
+class UnknownMetric(KeyError):
+    def __str__(self) -> str:
+        return f"unknown metric {self.args[0]!r}; known: {', '.join(METRICS)}"
+
+
+def metric(name: str) -> Metric:
+    """Return the registry entry for `name`.
+
+    Raises:
+        UnknownMetric: the name is not in the registry.
+    """
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise UnknownMetric(name) from None

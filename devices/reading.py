@@ -1,0 +1,40 @@
+"""What every device decoder and the manual entry produce: one value of one metric."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+MANUAL = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One measured value.
+
+    Attributes:
+        metric: a name from `console.vitals.METRICS`.
+        value: in the metric's canonical unit, inside its hard range.
+        unit: the metric's canonical unit.
+        measured_at: when the device says it measured (UTC, aware), or None when the device gave
+            no usable time. NIBP readings repeat with their own older time: never treat as "now".
+        received_at: host wall time (UTC, aware) when the bytes arrived or the nurse entered it.
+        source: `manual`, or the device that sent it (e.g. `hl7:<MSH-3 or EUI-64>`, `masimo:<SN>`).
+        channel: what tells two values of one metric from one source apart (HL7 OBX-4 path, a
+            module name); empty when there is only one.
+        flags: device flags carried as sent (`DEMO`, `TEST`, `QUES`, ...). DEMO and TEST readings
+            are never charted as patient data.
+    """
+
+    metric: str
+    value: float
+    unit: str
+    measured_at: datetime | None
+    received_at: datetime
+    source: str
+    channel: str = ""
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_demo_or_test(self) -> bool:
+        return bool(self.flags & {"DEMO", "TEST"})

@@ -1,0 +1,63 @@
+"""The contract between the transport and a device format: bytes in, readings (and replies) out.
+
+A format is a framer plus a decoder. Both are pure: no I/O, no clock reads (the caller passes the
+receive time), never raise on bad bytes. What cannot be used is reported as `Dropped`, so the log
+and QA can see every discarded value and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from devices.reading import Reading
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Something the decoder could not turn into a reading.
+
+    Attributes:
+        reason: a short stable key (`unknown-unit`, `no-value`, `out-of-hard-range`,
+            `bad-frame`, `unknown-code`, `waveform-skipped`, ...), counted in summaries.
+        detail: what a person needs to find it (segment, code, value as sent).
+    """
+
+    reason: str
+    detail: str
+
+
+@dataclass(slots=True)
+class DecodeResult:
+    """What one `feed` call produced.
+
+    Attributes:
+        readings: valid readings, in the order they appeared.
+        dropped: everything discarded, with the reason.
+        replies: bytes to write back to the device (HL7 ACKs), in order.
+        frames: complete frames seen (for counters and capture replay checks).
+    """
+
+    readings: list[Reading] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    replies: list[bytes] = field(default_factory=list)
+    frames: int = 0
+
+    def extend(self, other: DecodeResult) -> None:
+        self.readings.extend(other.readings)
+        self.dropped.extend(other.dropped)
+        self.replies.extend(other.replies)
+        self.frames += other.frames
+
+
+class StreamDecoder(Protocol):
+    """A framer and decoder for one device stream; keeps the partial frame between calls."""
+
+    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
+        """Consume `data` (any size, any split) and return what completed frames yielded."""
+        ...
+
+    def flush(self, received_at: datetime) -> DecodeResult:
+        """End of stream: decode what a format can decode without a terminator, drop the rest."""
+        ...

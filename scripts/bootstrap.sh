@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Sourced by run.sh and test.sh: installs what a bare Debian machine lacks, then prepares a
+# virtual environment for the chosen interpreter. Safe to run again: each step is skipped when
+# its work is already done.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+
+# Qt's offscreen and xcb platforms load these at run time (shared/design/architecture.md).
+SYSTEM_PACKAGES=(
+    libglib2.0-0 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+    libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+    libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
+    poppler-utils
+)
+
+install_system_packages() {
+    command -v dpkg-query >/dev/null 2>&1 || return 0   # not Debian: the README lists them
+    local missing=()
+    for pkg in "${SYSTEM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "Installing system packages: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+prepare_venv() {
+    local version
+    version="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+    VENV="$ROOT/.venv-$version"
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PYTHON" -m venv "$VENV" || {
+            echo "'$PYTHON -m venv' failed: install python3-venv (Debian) and run again" >&2
+            exit 1
+        }
+    fi
+    # Reinstall only when the project's dependency list changed.
+    local stamp="$VENV/.installed-$(sha1sum "$ROOT/pyproject.toml" | cut -c1-12)"
+    if [ ! -f "$stamp" ]; then
+        "$VENV/bin/python" -m pip install -q --upgrade pip >&2
+        "$VENV/bin/python" -m pip install -q -e "$ROOT[test]" >&2
+        rm -f "$VENV"/.installed-*
+        touch "$stamp"
+    fi
+}
+
+install_system_packages
+prepare_venv
