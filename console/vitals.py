@@ -97,6 +97,8 @@ _METRICS = (
         ((0, "absent"), (1, "present")),
     ),
     Metric("fatigue", "Fatigue", SCORE, (0, 3), (0, 3), 0, 54, Kind.SCALE, True, SEVERITY_CHOICES),
+    # Modified Aldrete: five items scored 0-2; >= 9 to discharge.
+    Metric("aldrete", "Modified Aldrete", SCORE, (0, 10), (0, 10), 0, 55, Kind.SCALE, True),
 )
 
 METRICS: dict[str, Metric] = {m.name: m for m in sorted(_METRICS, key=lambda m: m.order)}

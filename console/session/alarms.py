@@ -1,0 +1,307 @@
+"""The alarm board: alarm occurrences, their signals and the operator's actions on them.
+
+Conditions (is the value beyond a limit, for how long, at what priority) are decided elsewhere
+(`conditions.py`, `schedule.py`, the engine's technical checks); the board is told, for each
+condition, the priority it holds now or None when it no longer holds. It keeps the three things of
+IEC 60601-1-8 apart: the condition, the signal (visual + audio), the operator action.
+
+States of one occurrence (`AlarmState`):
+- ACTIVE: the condition holds; visual signal on; audio on unless paused or a higher one sounds.
+- ACKNOWLEDGED: the condition holds; the nurse acknowledged: audio silenced for this occurrence
+  only, visual steady. A reminder re-sounds it after `reminder_seconds` while it persists. If it
+  escalates it becomes ACTIVE again.
+- LATCHED: a high-priority physiological condition cleared before anyone acknowledged it: the
+  visual and audio signals stay until the nurse resets it, so a transient excursion is never lost.
+
+Rules:
+- When a condition clears: ACKNOWLEDGED or not-latching ACTIVE occurrences end (`cleared`); an
+  ACTIVE high-priority physiological occurrence becomes LATCHED. If the condition returns later it
+  is a new occurrence and alarms again.
+- Priority rises → `escalated` (and the occurrence sounds again). Priority falls → `deescalated`,
+  except that an unacknowledged high-priority physiological occurrence stays shown as high until
+  acknowledged.
+- Audio pause (default 120 s, a countdown) silences all audio; a new occurrence, or an escalation,
+  of a priority higher than the highest sounding when the pause began breaks through at once and
+  ends the pause. There is no alarm-off: every silencing action is logged with who did it.
+- Only the highest-priority sounding occurrence sets the audio pattern.
+- Prompts (category `prompt`) are INFO signals: never red, never flashing, never latching, and
+  they sound only once they escalate above INFO.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from console.clock import Moment
+from console.records import (
+    ACKNOWLEDGED,
+    AUDIO_PAUSED,
+    AUDIO_RESUMED,
+    CLEARED,
+    DEESCALATED,
+    ESCALATED,
+    RAISED,
+    RESET,
+    AlarmTransition,
+    EventRecord,
+)
+from protocols.model import Priority
+
+PHYSIOLOGICAL = "physiological"
+TECHNICAL = "technical"
+PROMPT = "prompt"
+
+Change = AlarmTransition | EventRecord
+
+DEFAULT_PAUSE_SECONDS = 120.0
+DEFAULT_REMINDER_SECONDS = 150.0   # "re-sounds after 2-3 min while it persists"
+
+
+class AlarmState(enum.Enum):
+    ACTIVE = "active"
+    ACKNOWLEDGED = "acknowledged"
+    LATCHED = "latched"
+
+
+@dataclass(frozen=True, slots=True)
+class Raise:
+    """What a condition reports to the board while it holds."""
+
+    priority: Priority
+    message: str
+    value: float | None = None
+    threshold: str = ""
+
+
+@dataclass(slots=True)
+class Occurrence:
+    """One alarm occurrence, from raised to cleared."""
+
+    id: int
+    condition: str
+    category: str
+    priority: Priority          # what is shown (stays HIGH while latched or unacknowledged)
+    current: Priority           # what the condition holds now
+    state: AlarmState
+    raised_at: Moment
+    message: str
+    value: float | None
+    threshold: str
+    silenced_at: float | None = None   # mono time of the acknowledgement (ACKNOWLEDGED only)
+
+    @property
+    def latching(self) -> bool:
+        return self.category == PHYSIOLOGICAL and self.priority is Priority.HIGH
+
+    @property
+    def flashing(self) -> bool:
+        """High and medium flash until acknowledged; prompts and low never flash."""
+        return self.state is not AlarmState.ACKNOWLEDGED and self.priority >= Priority.MEDIUM
+
+    def banner(self) -> str:
+        marks = {Priority.HIGH: "***", Priority.MEDIUM: "**", Priority.LOW: "*"}.get(self.priority, "")
+        text = f"{marks} {self.message}".strip()
+        return f"{text} (latched: reset to clear)" if self.state is AlarmState.LATCHED else text
+
+
+@dataclass(frozen=True, slots=True)
+class AudioSignal:
+    """What the speaker should play now: the pattern of `priority`, or nothing."""
+
+    priority: Priority | None
+    paused_seconds_left: float | None   # None when no pause is running
+
+
+class AlarmBoard:
+    """Holds the occurrences of one session and turns condition updates into transitions."""
+
+    def __init__(
+        self,
+        session_id: int,
+        pause_seconds: float = DEFAULT_PAUSE_SECONDS,
+        reminder_seconds: float | None = DEFAULT_REMINDER_SECONDS,
+        first_occurrence: int = 1,
+    ) -> None:
+        self.session_id = session_id
+        self.pause_seconds = pause_seconds
+        self.reminder_seconds = reminder_seconds
+        self._next_id = first_occurrence
+        self._by_condition: dict[str, Occurrence] = {}
+        self._latched: list[Occurrence] = []     # cleared conditions still latched on screen
+        self._pause_until: float | None = None   # mono time; set only while a pause runs
+        self._pause_ceiling: Priority | None = None  # highest priority sounding when paused
+
+    # ---- condition updates -------------------------------------------------------------------
+
+    def update(
+        self, condition: str, category: str, held: Raise | None, now: Moment
+    ) -> list[Change]:
+        """Tell the board what `condition` holds now; return the transitions this causes."""
+        occurrence = self._by_condition.get(condition)
+        if held is None:
+            return self._clear(occurrence, now) if occurrence else []
+        if occurrence is None:
+            return self._raise(condition, category, held, now)
+        return self._change(occurrence, held, now)
+
+    def _raise(self, condition: str, category: str, held: Raise, now: Moment) -> list[Change]:
+        # A condition that returns while its previous occurrence is still latched replaces it.
+        out = self._end_latched(condition, now, reason="returned")
+        occurrence = Occurrence(
+            id=self._next_id, condition=condition, category=category, priority=held.priority,
+            current=held.priority, state=AlarmState.ACTIVE, raised_at=now, message=held.message,
+            value=held.value, threshold=held.threshold,
+        )
+        self._next_id += 1
+        self._by_condition[condition] = occurrence
+        out.append(self._transition(occurrence, RAISED, now))
+        out.extend(self._break_through(occurrence.priority, now))
+        return out
+
+    def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
+        occurrence.current = held.priority
+        occurrence.value = held.value
+        if held.priority > occurrence.priority:
+            occurrence.priority = held.priority
+            occurrence.message, occurrence.threshold = held.message, held.threshold
+            occurrence.state = AlarmState.ACTIVE   # an escalation sounds again
+            occurrence.silenced_at = None
+            return [self._transition(occurrence, ESCALATED, now), *self._break_through(held.priority, now)]
+        if held.priority < occurrence.priority and not self._holds_high(occurrence):
+            occurrence.priority = held.priority
+            occurrence.message, occurrence.threshold = held.message, held.threshold
+            return [self._transition(occurrence, DEESCALATED, now)]
+        return []
+
+    def _holds_high(self, occurrence: Occurrence) -> bool:
+        """An unacknowledged high physiological alarm keeps showing high (latching rule)."""
+        return occurrence.latching and occurrence.state is AlarmState.ACTIVE
+
+    def _clear(self, occurrence: Occurrence, now: Moment) -> list[Change]:
+        del self._by_condition[occurrence.condition]
+        if occurrence.latching and occurrence.state is AlarmState.ACTIVE:
+            occurrence.state = AlarmState.LATCHED
+            self._latched.append(occurrence)
+            return []
+        return [self._transition(occurrence, CLEARED, now)]
+
+    def _end_latched(self, condition: str, now: Moment, reason: str) -> list[Change]:
+        out = []
+        for occurrence in [o for o in self._latched if o.condition == condition]:
+            self._latched.remove(occurrence)
+            out.append(self._transition(occurrence, CLEARED, now, message=f"{occurrence.message} ({reason})"))
+        return out
+
+    # ---- operator actions --------------------------------------------------------------------
+
+    def acknowledge(self, occurrence_id: int, actor: str, now: Moment) -> list[Change]:
+        """Acknowledge an active occurrence, or reset a latched one.
+
+        Raises:
+            KeyError: no such occurrence is on the board (already cleared).
+        """
+        for occurrence in self._latched:
+            if occurrence.id == occurrence_id:
+                self._latched.remove(occurrence)
+                return [
+                    self._transition(occurrence, RESET, now, actor=actor),
+                    self._transition(occurrence, CLEARED, now),
+                ]
+        for occurrence in self._by_condition.values():
+            if occurrence.id == occurrence_id:
+                if occurrence.state is AlarmState.ACKNOWLEDGED:
+                    return []
+                occurrence.state = AlarmState.ACKNOWLEDGED
+                occurrence.silenced_at = now.mono
+                out = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
+                if occurrence.current < occurrence.priority:   # held high only for acknowledgement
+                    occurrence.priority = occurrence.current
+                    out.append(self._transition(occurrence, DEESCALATED, now))
+                return out
+        raise KeyError(f"alarm {occurrence_id} is no longer active")
+
+    def pause_audio(self, actor: str, now: Moment) -> list[Change]:
+        """Silence all audio for `pause_seconds`; a higher-priority new alarm breaks through."""
+        self._pause_until = now.mono + self.pause_seconds
+        self._pause_ceiling = self._sounding_priority(now)
+        return [self._board_transition(AUDIO_PAUSED, now, actor, f"Audio paused for {self.pause_seconds:g} s")]
+
+    def tick(self, now: Moment) -> list[Change]:
+        """Time-driven changes: the end of an audio pause, reminders of acknowledged alarms."""
+        out = []
+        if self._pause_until is not None and now.mono >= self._pause_until:
+            out.append(self._end_pause(now, "Audio pause ended"))
+        if self.reminder_seconds is not None:
+            for occurrence in self._by_condition.values():
+                if (
+                    occurrence.state is AlarmState.ACKNOWLEDGED
+                    and occurrence.silenced_at is not None
+                    and occurrence.category != PROMPT
+                    and now.mono - occurrence.silenced_at >= self.reminder_seconds
+                ):
+                    occurrence.state = AlarmState.ACTIVE
+                    occurrence.silenced_at = None
+                    out.append(self._transition(
+                        occurrence, RAISED, now,
+                        message=f"{occurrence.message} (reminder: still present)",
+                    ))
+        return out
+
+    # ---- what is shown and heard -------------------------------------------------------------
+
+    def occurrences(self) -> list[Occurrence]:
+        """Every occurrence on the board, highest priority first, then oldest first."""
+        items: Iterable[Occurrence] = [*self._by_condition.values(), *self._latched]
+        return sorted(items, key=lambda o: (-o.priority, o.raised_at.mono, o.id))
+
+    def occurrence_for(self, condition: str) -> Occurrence | None:
+        return self._by_condition.get(condition)
+
+    def audio(self, now: Moment) -> AudioSignal:
+        paused_left = None
+        if self._pause_until is not None:
+            paused_left = max(0.0, self._pause_until - now.mono)
+        priority = None if paused_left else self._sounding_priority(now)
+        return AudioSignal(priority, paused_left)
+
+    def has_unresolved(self) -> bool:
+        """Any physiological or technical alarm active, unacknowledged or latched (prompts aside)."""
+        return any(o.category != PROMPT for o in self.occurrences())
+
+    def _sounding_priority(self, now: Moment) -> Priority | None:
+        sounding = [
+            o.priority for o in self.occurrences()
+            if o.state is not AlarmState.ACKNOWLEDGED and o.priority > Priority.INFO
+        ]
+        return max(sounding) if sounding else None
+
+    def _break_through(self, priority: Priority, now: Moment) -> list[Change]:
+        if self._pause_until is None or priority <= Priority.INFO:
+            return []
+        if self._pause_ceiling is None or priority > self._pause_ceiling:
+            return [self._end_pause(now, f"Audio pause ended: new {priority.label}-priority alarm")]
+        return []
+
+    def _end_pause(self, now: Moment, message: str) -> EventRecord:
+        self._pause_until = None
+        self._pause_ceiling = None
+        return self._board_transition(AUDIO_RESUMED, now, "engine", message)
+
+    # ---- records -----------------------------------------------------------------------------
+
+    def _transition(
+        self, occurrence: Occurrence, transition: str, now: Moment,
+        actor: str = "engine", message: str | None = None,
+    ) -> AlarmTransition:
+        return AlarmTransition(
+            session_id=self.session_id, occurrence=occurrence.id, condition=occurrence.condition,
+            category=occurrence.category, priority=occurrence.priority.label, transition=transition,
+            at=now.wall, message=message or occurrence.message, value=occurrence.value,
+            threshold=occurrence.threshold, actor=actor,
+        )
+
+    def _board_transition(self, kind: str, now: Moment, actor: str, message: str) -> EventRecord:
+        # Audio pause concerns the whole board, not one occurrence: it is an event of its own.
+        return EventRecord(self.session_id, now.wall, kind, actor, {"message": message})

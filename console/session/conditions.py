@@ -1,0 +1,120 @@
+"""Physiological alarm conditions: does the latest value violate a protocol rule, and at what
+priority, taking persistence (sustained), NIBP repeat-confirmation and baseline into account.
+
+One `ConditionTracker` per condition (`<metric>_high` or `<metric>_low`); it is fed every accepted
+reading of its metric and the clock, and answers with the `Raise` it holds, or None. It knows
+nothing of signals or acknowledgement (that is the board's job).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.clock import Moment
+from console.session.alarms import Raise
+from console.vitals import metric
+from protocols.model import AlarmRule, Priority
+
+
+@dataclass(slots=True)
+class _RuleState:
+    rule: AlarmRule
+    violating_since: float | None = None   # mono time of the first reading of the current streak
+    confirm_from: float | None = None      # mono time of the reading that asked for a repeat
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatRequest:
+    """A confirm-repeat rule wants a new measurement of `metric` at `due_mono`."""
+
+    metric: str
+    due_mono: float
+    reason: str
+
+
+class ConditionTracker:
+    """Evaluates the rules of one condition."""
+
+    def __init__(self, condition: str, rules: list[AlarmRule]) -> None:
+        self.condition = condition
+        self.metric = rules[0].metric
+        self._value_rules = [_RuleState(r) for r in rules if r.absent_seconds is None]
+        self._absent_rules = [r for r in rules if r.absent_seconds is not None]
+        self._from_value: Raise | None = None
+        self._from_absence: Raise | None = None
+
+    def on_value(self, value: float, baseline: float | None, now: Moment) -> RepeatRequest | None:
+        """Evaluate a new reading. Returns a repeat request when a confirm-repeat rule starts."""
+        self._from_absence = None
+        best: Raise | None = None
+        request = None
+        for state in self._value_rules:
+            rule = state.rule
+            if not rule.violated_by(value, baseline):
+                state.violating_since = None
+                state.confirm_from = None
+                continue
+            if state.violating_since is None:
+                state.violating_since = now.mono
+            if now.mono - state.violating_since < rule.sustained_seconds:
+                continue   # persistence delay not yet over (disclosed with the limit)
+            priority = rule.priority
+            if rule.confirm_repeat_minutes is not None and rule.escalate_to is not None:
+                if state.confirm_from is None:
+                    state.confirm_from = now.mono
+                    request = RepeatRequest(
+                        self.metric, now.mono + rule.confirm_repeat_minutes * 60,
+                        f"confirm {_describe(rule, value, baseline)}",
+                    )
+                elif now.mono - state.confirm_from >= rule.confirm_repeat_minutes * 60:
+                    priority = rule.escalate_to
+            candidate = Raise(
+                priority, _message(rule, value, baseline, priority), value, rule.describe_limit()
+            )
+            if best is None or candidate.priority > best.priority:
+                best = candidate
+        self._from_value = best
+        return request
+
+    def on_time(self, last_value_mono: float | None, expecting: bool, now: Moment) -> None:
+        """Evaluate absence rules: no value for `absent_seconds` while a source should send one."""
+        self._from_absence = None
+        if not expecting or last_value_mono is None:
+            return
+        quiet = now.mono - last_value_mono
+        for rule in self._absent_rules:
+            if rule.absent_seconds is not None and quiet >= rule.absent_seconds:
+                label = metric(self.metric).label
+                candidate = Raise(
+                    rule.priority, f"No {label.lower()} for {quiet:.0f} s",
+                    None, f"none for {rule.absent_seconds:g} s",
+                )
+                if self._from_absence is None or candidate.priority > self._from_absence.priority:
+                    self._from_absence = candidate
+
+    def held(self) -> Raise | None:
+        options = [r for r in (self._from_value, self._from_absence) if r is not None]
+        return max(options, key=lambda r: r.priority) if options else None
+
+
+def _describe(rule: AlarmRule, value: float, baseline: float | None) -> str:
+    m = metric(rule.metric)
+    text = f"{m.label} {m.format(value)} {m.unit}"
+    if rule.rise_above_baseline is not None and baseline is not None:
+        text += f" ({value - baseline:+.0f} from baseline {m.format(baseline)})"
+    return text
+
+
+def _message(rule: AlarmRule, value: float, baseline: float | None, priority: Priority) -> str:
+    text = f"{_describe(rule, value, baseline)}, limit {rule.describe_limit()}"
+    if priority is not rule.priority:
+        text += " (confirmed by a repeat reading)"
+    return text
+
+
+def trackers_for(rules: tuple[AlarmRule, ...]) -> dict[str, ConditionTracker]:
+    """Group a protocol's rules into one tracker per condition."""
+    grouped: dict[str, list[AlarmRule]] = {}
+    for rule in rules:
+        grouped.setdefault(rule.condition, []).append(rule)
+    return {condition: ConditionTracker(condition, rs) for condition, rs in grouped.items()}

@@ -1,0 +1,563 @@
+"""The session engine: one patient's session from pre-checks to discharge. Plain Python, no Qt.
+
+It owns the phases and their timers, the checklist state, the baseline, the vitals schedule and
+the alarms. Every method takes `now` (a `Moment`); nothing here reads a clock or sleeps, so a
+four-hour session runs in a test in milliseconds. Every decision is written to the `Recorder`
+(committed) before the method returns, so what the UI then shows is already in the log.
+
+Rules kept here (sources in shared/design/clinical-defaults.md):
+- Leaving a phase with a required checklist item open, before its minimum time, with its infusion
+  time not yet run, or before its exit conditions hold (BP back near baseline, MOAA/S) is refused
+  unless the nurse gives an override reason, which is logged.
+- T0 is the start of the first dosing phase; baselines are the last values before T0 (or the first
+  after it when none was taken before).
+- Discharge is refused while an alarm is unresolved, before the protocol's minimum time from T0,
+  while systolic BP is rising, with MOAA/S or Aldrete below the gate, or with required discharge
+  items open; a prescriber override is logged with its reason.
+- DEMO/TEST readings are logged but never evaluated or counted as patient data.
+- A device NIBP value repeated with the same measured time is one reading, not many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from console.clock import Moment
+from console.records import (
+    EventRecord,
+    ObservationRecord,
+    Record,
+    Recorder,
+    SessionEnded,
+    SessionOpened,
+)
+from console.session.alarms import PROMPT, TECHNICAL, AlarmBoard, AudioSignal, Occurrence, Raise
+from console.session.conditions import ConditionTracker, trackers_for
+from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
+from console.session.schedule import DueInfo, Schedule
+from console.vitals import BP_METRICS, metric
+from devices.reading import MANUAL, Reading
+from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
+
+ENGINE = "engine"
+
+# Technical conditions and their priorities. A lost device is medium: the nurse must look; stale
+# data is low: values are still shown, greyed, with their age.
+DEVICE_LOST = "device_lost"
+DEVICE_STALE = "device_stale"
+AUDIO_UNAVAILABLE = "audio_unavailable"
+LOG_UNAVAILABLE = "log_unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    patient_id: str
+    weight_kg: float
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """The most recent accepted value of a metric."""
+
+    reading: Reading
+    at: Moment   # when it was accepted (receive time)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    item_id: str
+    actor: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The answer to an operator action: done, or refused with the reasons a nurse reads."""
+
+    done: bool
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseTimes:
+    elapsed_s: float                    # since the session opened
+    phase_elapsed_s: float
+    phase_remaining_s: float | None     # planned duration or minimum still to run; None if open
+    since_t0_s: float | None
+
+
+@dataclass
+class _State:
+    phase_index: int
+    phase_started: Moment
+    t0: Moment | None = None
+    ticks: dict[tuple[str, str], Tick] = field(default_factory=dict)
+    latest: dict[str, Latest] = field(default_factory=dict)
+    baseline: dict[str, float] = field(default_factory=dict)
+    systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
+    nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
+    continuous: set[str] = field(default_factory=set)   # metrics a device sends continuously
+    device_state: str = "manual"
+    discharged: bool = False
+
+
+class SessionEngine:
+    """One session. Create with `open()` or `resume()`."""
+
+    def __init__(
+        self, protocol: Protocol, recorder: Recorder, session_id: int, patient: Patient,
+        nurse: str, started: Moment, session_number: int, demo: bool = False,
+        first_occurrence: int = 1,
+    ) -> None:
+        self.protocol = protocol
+        self.recorder = recorder
+        self.session_id = session_id
+        self.patient = patient
+        self.nurse = nurse
+        self.started = started
+        self.session_number = session_number
+        self.demo = demo
+        self.board = AlarmBoard(session_id, first_occurrence=first_occurrence)
+        self.schedule = Schedule()
+        self._trackers: dict[str, ConditionTracker] = trackers_for(protocol.alarms)
+        self._state = _State(phase_index=0, phase_started=started)
+        self.schedule.start_phase(self.phase, started, None)
+
+    # ---- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, protocol: Protocol, recorder: Recorder, patient: Patient, nurse: str, now: Moment,
+        session_number: int = 1, chosen_mg: float | None = None, demo: bool = False,
+        details: dict[str, Any] | None = None,
+    ) -> SessionEngine:
+        """Start a new session in the protocol's first phase and log it."""
+        dose = protocol.dose
+        info = {
+            "dose_mg": round(dose.dose_mg(patient.weight_kg, chosen_mg), 2),
+            "pump_rate_ml_h": dose.pump_rate_ml_per_h(),
+            "chosen_mg": chosen_mg,
+            "protocol_name": protocol.name,
+            **(details or {}),
+        }
+        session_id = recorder.start_session(SessionOpened(
+            patient_id=patient.patient_id, protocol_id=protocol.id,
+            protocol_version=protocol.version, session_number=session_number, nurse=nurse,
+            weight_kg=patient.weight_kg, started_at=now.wall, demo=demo, details=info,
+        ))
+        engine = cls(protocol, recorder, session_id, patient, nurse, now, session_number, demo)
+        engine._commit([engine._phase_event(now, nurse)])
+        return engine
+
+    # ---- properties --------------------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        return self.protocol.phases[self._state.phase_index]
+
+    @property
+    def t0(self) -> Moment | None:
+        return self._state.t0
+
+    @property
+    def discharged(self) -> bool:
+        return self._state.discharged
+
+    @property
+    def baseline(self) -> dict[str, float]:
+        return dict(self._state.baseline)
+
+    @property
+    def device_state(self) -> str:
+        return self._state.device_state
+
+    def latest(self, metric_name: str) -> Latest | None:
+        return self._state.latest.get(metric_name)
+
+    def ticks(self, phase_id: str | None = None) -> dict[str, Tick]:
+        phase_id = phase_id or self.phase.id
+        return {item: t for (p, item), t in self._state.ticks.items() if p == phase_id}
+
+    def alarms(self) -> list[Occurrence]:
+        return self.board.occurrences()
+
+    def audio(self, now: Moment) -> AudioSignal:
+        return self.board.audio(now)
+
+    def due(self, now: Moment) -> list[DueInfo]:
+        return self.schedule.upcoming(now)
+
+    def times(self, now: Moment) -> PhaseTimes:
+        phase, state = self.phase, self._state
+        phase_elapsed = now.mono - state.phase_started.mono
+        since_t0 = now.mono - state.t0.mono if state.t0 else None
+        remaining = [
+            planned - done
+            for planned, done in (
+                (_minutes(phase.duration_minutes), phase_elapsed),
+                (_minutes(phase.min_minutes), phase_elapsed),
+                (_minutes(phase.min_minutes_from_t0), since_t0),
+            )
+            if planned is not None and done is not None
+        ]
+        return PhaseTimes(
+            elapsed_s=now.mono - self.started.mono,
+            phase_elapsed_s=phase_elapsed,
+            phase_remaining_s=max(remaining) if remaining else None,
+            since_t0_s=since_t0,
+        )
+
+    # ---- readings ----------------------------------------------------------------------------
+
+    def ingest(self, reading: Reading, now: Moment, entered_by: str = ENGINE,
+               confirmed: bool = False) -> int | None:
+        """Accept a reading from a device (or a validated manual value); log it; evaluate alarms.
+
+        Returns the observation id, or None for a repeated NIBP value (same source, channel,
+        value and measured time) that is already in the log.
+        """
+        m = metric(reading.metric)
+        if not m.in_hard_range(reading.value):
+            raise ValueError(f"{m.label} {reading.value} outside {m.describe_range()}")  # decoders drop these
+        if self._is_repeat(reading):
+            return None
+        records: list[Record] = [ObservationRecord(
+            session_id=self.session_id, metric=reading.metric, value=reading.value,
+            unit=reading.unit, source=reading.source, measured_at=reading.measured_at,
+            received_at=reading.received_at, entered_by=entered_by, channel=reading.channel,
+            flags=reading.flags, confirmed=confirmed,
+        )]
+        if not reading.is_demo_or_test:
+            records.extend(self._accept(reading, now))
+        return self._commit(records)[0]
+
+    def enter_manual(self, metric_name: str, value: float, actor: str, now: Moment,
+                     confirmed: bool = False) -> Verdict:
+        """A value the nurse typed (already parsed). Implausible values need `confirmed`.
+
+        Returns the verdict; only `Accepted` (or a confirmed implausible value) is recorded.
+        """
+        verdict = check_number(metric(metric_name), value)
+        if isinstance(verdict, Rejected) or (isinstance(verdict, NeedsConfirmation) and not confirmed):
+            return verdict
+        m = metric(metric_name)
+        self.ingest(
+            Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
+            now, entered_by=actor, confirmed=isinstance(verdict, NeedsConfirmation),
+        )
+        return Accepted(metric_name, value)
+
+    def _is_repeat(self, reading: Reading) -> bool:
+        if reading.metric not in BP_METRICS or reading.source == MANUAL or reading.measured_at is None:
+            return False
+        key = (reading.metric, reading.source, reading.channel, reading.value,
+               reading.measured_at.isoformat())
+        if key in self._state.nibp_seen:
+            return True
+        self._state.nibp_seen.add(key)
+        return False
+
+    def _accept(self, reading: Reading, now: Moment) -> list[Record]:
+        state = self._state
+        name = reading.metric
+        state.latest[name] = Latest(reading, now)
+        if reading.source != MANUAL and name not in BP_METRICS:
+            state.continuous.add(name)
+        if state.t0 is None or name not in state.baseline:
+            state.baseline[name] = reading.value   # last before T0, or the first one after
+        if name == "bp_systolic":
+            state.systolic_history = [*state.systolic_history[-2:], reading.value]
+        self.schedule.on_reading(name, now)
+        out: list[Record] = []
+        for tracker in self._trackers.values():
+            if tracker.metric != name:
+                continue
+            request = tracker.on_value(reading.value, self._baseline_for(name), now)
+            if request is not None:
+                due = now.plus(request.due_mono - now.mono)
+                self.schedule.add_one_off(f"Repeat {metric(name).label}", (name,), due)
+            out.extend(self.board.update(tracker.condition, "physiological", tracker.held(), now))
+        out.extend(self._prompts(now))
+        return out
+
+    def _baseline_for(self, name: str) -> float | None:
+        # Baseline-relative limits apply from T0 on: before dosing there is no baseline yet.
+        return self._state.baseline.get(name) if self._state.t0 is not None else None
+
+    # ---- time --------------------------------------------------------------------------------
+
+    def tick(self, now: Moment) -> None:
+        """Time passes: due checks, absent values, audio pause end, reminders. Logs what changes."""
+        records: list[Record] = []
+        for tracker in self._trackers.values():
+            latest = self._state.latest.get(tracker.metric)
+            expecting = tracker.metric in self._state.continuous and self._state.device_state == "connected"
+            tracker.on_time(latest.at.mono if latest else None, expecting, now)
+            records.extend(self.board.update(tracker.condition, "physiological", tracker.held(), now))
+        records.extend(self._prompts(now))
+        records.extend(self.board.tick(now))
+        if records:
+            self._commit(records)
+
+    def _prompts(self, now: Moment) -> list[Record]:
+        out: list[Record] = []
+        for condition, held in self.schedule.prompts(now).items():
+            out.extend(self.board.update(condition, PROMPT, held, now))
+        out.extend(self.board.update(f"phase_complete:{self.phase.id}", PROMPT, self._phase_prompt(now), now))
+        return out
+
+    def _phase_prompt(self, now: Moment) -> Raise | None:
+        duration = _minutes(self.phase.duration_minutes)
+        if duration is None or now.mono - self._state.phase_started.mono < duration:
+            return None
+        return Raise(Priority.INFO, f"{self.phase.name}: planned {self.phase.duration_minutes:g} min "
+                                    "reached; move to the next phase when done")
+
+    # ---- technical conditions ----------------------------------------------------------------
+
+    def device_state_changed(self, state: str, now: Moment, detail: str = "") -> None:
+        """The transport's connection state: connecting, connected, stale, disconnected."""
+        if state == self._state.device_state:
+            return
+        self._state.device_state = state
+        lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + detail if detail else ''}") \
+            if state == "disconnected" else None
+        stale = Raise(Priority.LOW, "Device data stale: no new values") if state == "stale" else None
+        records: list[Record] = [EventRecord(self.session_id, now.wall, "device_state", ENGINE,
+                                             {"state": state, "detail": detail})]
+        records.extend(self.board.update(DEVICE_LOST, TECHNICAL, lost, now))
+        records.extend(self.board.update(DEVICE_STALE, TECHNICAL, stale, now))
+        self._commit(records)
+
+    def audio_status(self, available: bool, now: Moment, detail: str = "") -> None:
+        held = None if available else Raise(
+            Priority.MEDIUM, f"Audio unavailable: alarms are visual only{' (' + detail + ')' if detail else ''}"
+        )
+        self._commit(self.board.update(AUDIO_UNAVAILABLE, TECHNICAL, held, now))
+
+    # ---- operator actions --------------------------------------------------------------------
+
+    def acknowledge(self, occurrence_id: int, actor: str, now: Moment) -> Outcome:
+        try:
+            records = self.board.acknowledge(occurrence_id, actor, now)
+        except KeyError as exc:
+            return Outcome(False, (str(exc.args[0]),))
+        self._commit(records)
+        return Outcome(True)
+
+    def acknowledge_all(self, actor: str, now: Moment) -> Outcome:
+        records: list[Record] = []
+        for occurrence in self.board.occurrences():
+            records.extend(self.board.acknowledge(occurrence.id, actor, now))
+        self._commit(records)
+        return Outcome(True)
+
+    def pause_audio(self, actor: str, now: Moment) -> Outcome:
+        self._commit(self.board.pause_audio(actor, now))
+        return Outcome(True)
+
+    def note(self, text: str, actor: str, now: Moment, kind: str = "note") -> Outcome:
+        if not text.strip():
+            return Outcome(False, ("The note is empty: write what you observed.",))
+        self._commit([EventRecord(self.session_id, now.wall, kind, actor, {"text": text.strip()})])
+        return Outcome(True)
+
+    def tick_item(self, item_id: str, actor: str, now: Moment, note: str = "",
+                  gate_decision: str = "") -> Outcome:
+        """Tick a checklist item of the current phase.
+
+        A gate item (baseline BP 140/90) whose latest values reach the gate needs a prescriber
+        decision, logged with it.
+        """
+        item = self._item(item_id)
+        if item is None:
+            known = ", ".join(i.id for i in self.phase.checklist)
+            return Outcome(False, (f"{self.phase.name} has no checklist item {item_id!r}; items: {known}.",))
+        records: list[Record] = []
+        over = self._gate_exceeded(item)
+        if item.gate and not over and any(self.latest(m) is None for m, _ in item.gate):
+            missing = ", ".join(metric(m).label for m, _ in item.gate if self.latest(m) is None)
+            return Outcome(False, (f"Record {missing} before ticking {item.text!r}.",))
+        if over:
+            if not gate_decision.strip():
+                return Outcome(False, (f"{'; '.join(over)}: a prescriber review is required before "
+                                       "dosing. Record the prescriber's decision to tick this item.",))
+            records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor,
+                                       {"item": item.id, "values": over, "decision": gate_decision.strip()}))
+        tick = Tick(item.id, actor, now.wall, note.strip())
+        self._state.ticks[(self.phase.id, item.id)] = tick
+        records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor,
+                                   {"phase": self.phase.id, "item": item.id, "text": item.text,
+                                    "note": tick.note}))
+        self._commit(records)
+        return Outcome(True)
+
+    def _item(self, item_id: str) -> ChecklistItem | None:
+        return next((i for i in self.phase.checklist if i.id == item_id), None)
+
+    def _gate_exceeded(self, item: ChecklistItem) -> list[str]:
+        over = []
+        for name, limit in item.gate:
+            latest = self.latest(name)
+            if latest is not None and latest.reading.value >= limit:
+                m = metric(name)
+                over.append(f"{m.label} {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g})")
+        return over
+
+    def phase_blockers(self, now: Moment) -> list[str]:
+        """Why the current phase cannot end now (empty when it can)."""
+        phase, state = self.phase, self._state
+        reasons = [f"Required item open: {i.text}" for i in phase.checklist
+                   if i.required and (phase.id, i.id) not in state.ticks]
+        times = self.times(now)
+        if phase.kind is PhaseKind.DOSING and phase.duration_minutes and times.phase_remaining_s and times.phase_remaining_s > 0:
+            reasons.append(f"{phase.name} has {_mmss(times.phase_remaining_s)} of its "
+                           f"{phase.duration_minutes:g} min left")
+        elif times.phase_remaining_s is not None and times.phase_remaining_s > 0:
+            reasons.append(f"{phase.name} must last {_mmss(times.phase_remaining_s)} more")
+        if phase.exit_bp_within_baseline_mmhg is not None:
+            reasons.extend(self._bp_not_settled(phase.exit_bp_within_baseline_mmhg))
+        if phase.exit_min_moaas is not None:
+            reasons.extend(self._moaas_below(phase.exit_min_moaas))
+        return reasons
+
+    def advance_phase(self, actor: str, now: Moment, override_reason: str = "") -> Outcome:
+        """Move to the next phase; refused with reasons unless an override reason is given."""
+        if self._state.phase_index + 1 >= len(self.protocol.phases):
+            return Outcome(False, ("This is the last phase: use discharge to end the session.",))
+        blockers = self.phase_blockers(now)
+        records: list[Record] = []
+        if blockers:
+            if not override_reason.strip():
+                return Outcome(False, tuple(blockers))
+            records.append(EventRecord(self.session_id, now.wall, "override", actor, {
+                "action": "end_phase", "phase": self.phase.id, "blockers": blockers,
+                "reason": override_reason.strip(),
+            }))
+        records.append(EventRecord(self.session_id, now.wall, "phase_ended", actor,
+                                   {"phase": self.phase.id}))
+        self._state.phase_index += 1
+        self._state.phase_started = now
+        first_dose = self.phase.kind is PhaseKind.DOSING and self._state.t0 is None
+        if first_dose:
+            self._state.t0 = now
+        records.append(self._phase_event(now, actor))
+        if first_dose:
+            records.append(EventRecord(self.session_id, now.wall, "dosing_started", actor, {
+                "t0": True, "baseline": dict(self._state.baseline),
+            }))
+        self.schedule.start_phase(self.phase, now, self._state.t0)
+        records.extend(self._prompts(now))
+        self._commit(records)
+        return Outcome(True)
+
+    def _phase_event(self, now: Moment, actor: str) -> EventRecord:
+        return EventRecord(self.session_id, now.wall, "phase_started", actor,
+                           {"phase": self.phase.id, "name": self.phase.name, "kind": self.phase.kind.value})
+
+    # ---- discharge ---------------------------------------------------------------------------
+
+    def discharge_blockers(self, now: Moment) -> list[str]:
+        gate, state = self.protocol.discharge, self._state
+        reasons = []
+        if self.phase.kind is not PhaseKind.DISCHARGE:
+            reasons.append(f"The session is in {self.phase.name}: finish it before discharge")
+        reasons.extend(f"Required item open: {i.text}" for i in self.phase.checklist
+                       if self.phase.kind is PhaseKind.DISCHARGE and i.required
+                       and (self.phase.id, i.id) not in state.ticks)
+        if gate.refuse_while_alarm:
+            reasons.extend(f"Alarm not resolved: {o.message}" for o in self.board.occurrences()
+                           if o.category != PROMPT)
+        if gate.min_minutes_from_t0 is not None:
+            since = self.times(now).since_t0_s
+            left = gate.min_minutes_from_t0 * 60 - (since if since is not None else 0.0)
+            if state.t0 is None:
+                reasons.append("No dose was given: T0 is not set")
+            elif left > 0:
+                reasons.append(f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
+                               f"first dose: {_mmss(left)} left")
+        if gate.refuse_while_bp_rising and self._bp_rising():
+            values = " → ".join(f"{v:.0f}" for v in state.systolic_history)
+            reasons.append(f"Systolic BP still rising ({values} mmHg)")
+        if gate.min_moaas is not None:
+            reasons.extend(self._moaas_below(gate.min_moaas))
+        if gate.min_aldrete is not None:
+            latest = self.latest("aldrete")
+            if latest is None:
+                reasons.append(f"No modified Aldrete score recorded (needs ≥{gate.min_aldrete})")
+            elif latest.reading.value < gate.min_aldrete:
+                reasons.append(f"Modified Aldrete {latest.reading.value:.0f} (needs ≥{gate.min_aldrete})")
+        return reasons
+
+    def discharge(self, actor: str, now: Moment, override_reason: str = "") -> Outcome:
+        """Discharge and end the session, or refuse with the reasons (logged either way)."""
+        if self._state.discharged:
+            return Outcome(False, ("The session has already ended.",))
+        blockers = self.discharge_blockers(now)
+        if blockers and not override_reason.strip():
+            self._commit([EventRecord(self.session_id, now.wall, "discharge_refused", actor,
+                                      {"reasons": blockers})])
+            return Outcome(False, tuple(blockers))
+        records: list[Record] = []
+        if blockers:
+            records.append(EventRecord(self.session_id, now.wall, "override", actor, {
+                "action": "discharge", "blockers": blockers, "reason": override_reason.strip(),
+            }))
+        since = self.times(now).since_t0_s
+        records.append(EventRecord(self.session_id, now.wall, "discharged", actor, {
+            "minutes_from_t0": round(since / 60, 1) if since is not None else None,
+            "minutes_total": round((now.mono - self.started.mono) / 60, 1),
+        }))
+        records.append(EventRecord(self.session_id, now.wall, "session_ended", actor, {}))
+        records.append(SessionEnded(self.session_id, now.wall))
+        self._state.discharged = True
+        self._commit(records)
+        return Outcome(True)
+
+    # ---- shared checks -----------------------------------------------------------------------
+
+    def _bp_rising(self) -> bool:
+        history = self._state.systolic_history
+        return len(history) >= 2 and history[-1] > history[-2]
+
+    def _bp_not_settled(self, within: float) -> list[str]:
+        latest, base = self.latest("bp_systolic"), self._state.baseline.get("bp_systolic")
+        if latest is None or base is None:
+            return ["No systolic BP to compare with baseline"]
+        reasons = []
+        if abs(latest.reading.value - base) > within:
+            reasons.append(f"Systolic BP {latest.reading.value:.0f} is more than {within:g} mmHg from "
+                           f"baseline {base:.0f}")
+        if self._bp_rising():
+            reasons.append("Systolic BP still rising")
+        return reasons
+
+    def _moaas_below(self, minimum: int) -> list[str]:
+        latest = self.latest("moaas")
+        if latest is None:
+            return [f"No MOAA/S recorded (needs {minimum})"]
+        if latest.reading.value < minimum:
+            return [f"MOAA/S {latest.reading.value:.0f} (needs {minimum})"]
+        return []
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def _commit(self, records: Sequence[Record]) -> list[int]:
+        return self.recorder.write(records) if records else []
+
+
+def _minutes(value: float | None) -> float | None:
+    return value * 60 if value is not None else None
+
+
+def _mmss(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"

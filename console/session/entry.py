@@ -1,0 +1,89 @@
+"""Validation of values a nurse types: what is wrong, what is allowed, nothing written on error.
+
+Three outcomes: `Accepted`, `NeedsConfirmation` (inside the hard range but outside the plausible
+one: the nurse must confirm it), `Rejected` (with the reason and the allowed range). No Qt: the
+window shows `message` as it is, and tests check the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from console.vitals import Metric, metric
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    metric: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsConfirmation:
+    metric: str
+    value: float
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    metric: str
+    message: str
+
+
+Verdict = Accepted | NeedsConfirmation | Rejected
+
+
+def check_value(name: str, text: str) -> Verdict:
+    """Validate one typed value of metric `name`."""
+    m = metric(name)
+    raw = text.strip()
+    if not raw:
+        return Rejected(name, f"{m.label} is empty: enter a value, {m.describe_range()}.")
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        return Rejected(name, f"{m.label} {raw!r} is not a number: enter {m.describe_range()}.")
+    return check_number(m, value, raw)
+
+
+def check_number(m: Metric, value: float, shown: str | None = None) -> Verdict:
+    shown = shown if shown is not None else m.format(value)
+    if not math.isfinite(value):
+        return Rejected(m.name, f"{m.label} {shown!r} is not a number: enter {m.describe_range()}.")
+    if m.integer and value != int(value):
+        return Rejected(m.name, f"{m.label} {shown} must be a whole number: {m.describe_range()}.")
+    if not m.in_hard_range(value):
+        return Rejected(
+            m.name, f"{m.label} {shown} {m.unit} is outside the allowed range {m.describe_range()}."
+        )
+    if not m.is_plausible(value):
+        low, high = (m.format(v) for v in m.plausible)
+        return NeedsConfirmation(
+            m.name, value,
+            f"{m.label} {shown} {m.unit} is unusual (expected {low}–{high} {m.unit}). "
+            "Confirm to record it as measured.",
+        )
+    return Accepted(m.name, value)
+
+
+_BP = re.compile(r"^\s*(?P<sys>[^/\s]+)\s*/\s*(?P<dia>[^/\s]+)\s*$")
+
+
+def check_bp(text: str) -> list[Verdict]:
+    """Validate a blood pressure typed as "128/84": one verdict per value, or one rejection."""
+    match = _BP.match(text)
+    if match is None:
+        return [Rejected("bp_systolic", f"Blood pressure {text.strip()!r} is not in the form "
+                         "systolic/diastolic, for example 128/84.")]
+    verdicts = [check_value("bp_systolic", match["sys"]), check_value("bp_diastolic", match["dia"])]
+    rejected = [v for v in verdicts if isinstance(v, Rejected)]
+    if rejected:
+        return rejected
+    systolic, diastolic = (v.value for v in verdicts if not isinstance(v, Rejected))
+    if diastolic >= systolic:
+        return [Rejected("bp_diastolic", f"Diastolic {diastolic:.0f} must be lower than systolic "
+                         f"{systolic:.0f}: check the order, for example 128/84.")]
+    return verdicts

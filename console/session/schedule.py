@@ -1,0 +1,123 @@
+"""The vitals schedule: which checks are due, which are overdue, and the prompts they raise.
+
+A check (from the protocol, or a one-off such as "repeat NIBP to confirm") is due at a time; it is
+satisfied when every metric it lists has a reading received at or after `due - early`. When due it
+raises an INFO prompt (`vitals_due:<name>`); overdue by more than `escalate_after` it becomes
+MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to their next slot on
+the phase's grid. No Qt, no clock reads: every method takes `now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from console.clock import Moment
+from console.session.alarms import Raise
+from console.vitals import metric
+from protocols.model import Phase, Priority, VitalsCheck
+
+PROMPT_PREFIX = "vitals_due:"
+
+
+@dataclass(slots=True)
+class _Check:
+    name: str
+    metrics: tuple[str, ...]
+    due: Moment
+    early_s: float
+    escalate_after_s: float
+    every_s: float | None            # None for one-off checks
+    seen: set[str] = field(default_factory=set)   # metrics received inside the window
+
+    @property
+    def condition(self) -> str:
+        return PROMPT_PREFIX + self.name
+
+    def window_open(self, now: Moment) -> bool:
+        return now.mono >= self.due.mono - self.early_s
+
+
+@dataclass(frozen=True, slots=True)
+class DueInfo:
+    """A check as the nurse sees it: `due_in_s` negative once it is overdue."""
+
+    name: str
+    metrics: tuple[str, ...]
+    due_at: Moment
+    due_in_s: float
+    missing: tuple[str, ...]
+
+
+class Schedule:
+    def __init__(self) -> None:
+        self._checks: dict[str, _Check] = {}
+        self._reported: set[str] = set()   # prompt conditions last reported as held
+
+    def start_phase(self, phase: Phase, phase_start: Moment, t0: Moment | None) -> None:
+        """Replace the recurring checks with those of `phase`; one-off checks stay."""
+        self._checks = {k: c for k, c in self._checks.items() if c.every_s is None}
+        for check in phase.checks:
+            self._add_phase_check(check, phase_start, t0)
+
+    def _add_phase_check(self, check: VitalsCheck, phase_start: Moment, t0: Moment | None) -> None:
+        early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
+        if check.every_minutes:
+            every = check.every_minutes * 60
+            self._checks[check.name] = _Check(
+                check.name, check.metrics, phase_start.plus(every), early, escalate, every
+            )
+        anchor = t0 or phase_start
+        for minutes in check.at_minutes_after_t0:
+            name = f"{check.name} at T+{minutes:g}"
+            self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
+
+    def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:
+        if name not in self._checks:
+            self._checks[name] = _Check(name, metrics, due, 0.0, escalate_after_s, None)
+
+    def on_reading(self, metric_name: str, now: Moment) -> None:
+        for name, check in list(self._checks.items()):
+            if metric_name in check.metrics and check.window_open(now):
+                check.seen.add(metric_name)
+                if check.seen >= set(check.metrics):
+                    self._satisfied(name, check, now)
+
+    def _satisfied(self, name: str, check: _Check, now: Moment) -> None:
+        if check.every_s is None:
+            del self._checks[name]
+            return
+        while check.due.mono - check.early_s <= now.mono:
+            check.due = check.due.plus(check.every_s)
+        check.seen = set()
+
+    def prompts(self, now: Moment) -> dict[str, Raise | None]:
+        """Every prompt condition whose state may have changed: held Raise, or None to clear."""
+        held: dict[str, Raise | None] = {}
+        for check in self._checks.values():
+            late = now.mono - check.due.mono
+            if late < 0:
+                continue
+            missing = [metric(m).label for m in check.metrics if m not in check.seen]
+            if late >= check.escalate_after_s:
+                raise_ = Raise(
+                    Priority.MEDIUM,
+                    f"Vitals overdue by {late // 60:.0f} min: {check.name} ({', '.join(missing)})",
+                )
+            else:
+                raise_ = Raise(Priority.INFO, f"Vitals due: {check.name} ({', '.join(missing)})")
+            held[check.condition] = raise_
+        for gone in self._reported - held.keys():
+            held[gone] = None
+        self._reported = {k for k, v in held.items() if v is not None}
+        return held
+
+    def upcoming(self, now: Moment) -> list[DueInfo]:
+        """All pending checks, soonest first."""
+        return sorted(
+            (
+                DueInfo(c.name, c.metrics, c.due, c.due.mono - now.mono,
+                        tuple(m for m in c.metrics if m not in c.seen))
+                for c in self._checks.values()
+            ),
+            key=lambda d: d.due_in_s,
+        )

@@ -1,0 +1,223 @@
+"""Alarm rules stepped through time: thresholds, latching, acknowledge, pause, escalation."""
+
+from __future__ import annotations
+
+from tests.session.helpers import Session
+
+MIN = 60
+
+
+def infusing(systolic: float = 120) -> Session:
+    s = Session()
+    s.to_infusion(systolic)
+    return s
+
+
+def test_systolic_exactly_at_medium_limit_raises_medium():
+    s = infusing(systolic=150)   # baseline 150: only the absolute limit can fire
+    # 179 is inside the limit: nothing.
+    s.t(60); s.device("bp_systolic", 179)
+    assert s.shown() == []
+    # 180 meets "≥180": medium, flashing, sounding.
+    s.t(120); s.device("bp_systolic", 180)
+    assert s.shown() == [("bp_systolic_high", "medium", "active")]
+    assert s.sounding() == "medium"
+    assert s.engine.alarms()[0].banner() == (
+        "** Systolic BP 180 mmHg (+30 from baseline 150), limit ≥180 or ≥40 above baseline")
+
+
+def test_medium_alarm_clears_when_value_flips_back_inside():
+    s = infusing(systolic=135)
+    s.t(60); s.device("bp_systolic", 185)
+    # A normal value clears a medium alarm: medium does not latch, start and end are logged.
+    s.t(180); s.device("bp_systolic", 150)
+    assert s.shown() == []
+    assert s.recorder.transitions("bp_systolic_high") == [
+        ("bp_systolic_high", "raised", "medium"), ("bp_systolic_high", "cleared", "medium")]
+
+
+def test_high_alarm_latches_until_reset_after_the_value_recovers():
+    s = infusing()
+    # SpO2 89: high priority.
+    s.t(60); s.device("spo2", 89)
+    assert s.shown() == [("spo2_low", "high", "active")]
+    # Back to 97 before anyone acknowledged: the alarm stays on screen, latched, still sounding.
+    s.t(70); s.device("spo2", 97)
+    assert s.shown() == [("spo2_low", "high", "latched")]
+    assert s.sounding() == "high"
+    assert "latched" in s.engine.alarms()[0].banner()
+    # The nurse resets it: gone, and the log has the reset and the clear.
+    occurrence = s.engine.alarms()[0].id
+    assert s.engine.acknowledge(occurrence, "nurse.ana", s.now()).done
+    assert s.shown() == []
+    assert s.recorder.transitions("spo2_low")[-2:] == [
+        ("spo2_low", "reset", "high"), ("spo2_low", "cleared", "high")]
+
+
+def test_acknowledge_while_active_silences_this_occurrence_only():
+    s = infusing()
+    s.t(60); s.device("spo2", 92)
+    occurrence = s.engine.alarms()[0].id
+    # Acknowledged: still shown (condition holds), steady, silent.
+    s.engine.acknowledge(occurrence, "nurse.ana", s.now())
+    assert s.shown() == [("spo2_low", "medium", "acknowledged")]
+    assert not s.engine.alarms()[0].flashing
+    assert s.sounding() is None
+    # It clears, then returns: a new occurrence that sounds again.
+    s.t(70); s.device("spo2", 97)
+    assert s.shown() == []
+    s.t(80); s.device("spo2", 92)
+    assert s.shown() == [("spo2_low", "medium", "active")]
+    assert s.engine.alarms()[0].id != occurrence
+    assert s.sounding() == "medium"
+
+
+def test_single_high_nibp_escalates_only_when_a_repeat_after_5_minutes_confirms_it():
+    s = infusing(systolic=135)
+    s.t(60); s.device("bp_systolic", 185)
+    assert s.shown()[0][:2] == ("bp_systolic_high", "medium")
+    # A repeat is prompted 5 minutes later.
+    s.t(60 + 5 * MIN)
+    assert ("vitals_due:Repeat Systolic BP", "info", "active") in s.shown()
+    # A repeat 3 minutes in (too early to confirm) keeps it medium.
+    s.t(60 + 3 * MIN); s.device("bp_systolic", 186)
+    assert s.shown()[0][:2] == ("bp_systolic_high", "medium")
+    # The repeat 5 minutes after the first still high: escalated to high, sounds high.
+    s.t(60 + 5 * MIN); s.device("bp_systolic", 184)
+    assert s.shown()[0] == ("bp_systolic_high", "high", "active")
+    assert s.sounding() == "high"
+    assert ("bp_systolic_high", "escalated", "high") in s.recorder.transitions()
+    assert "confirmed by a repeat reading" in s.engine.alarms()[0].message
+
+
+def test_extreme_value_alarms_high_at_once():
+    s = infusing()
+    s.t(60); s.device("bp_systolic", 200)
+    assert s.shown()[0] == ("bp_systolic_high", "high", "active")
+
+
+def test_rise_of_40_above_baseline_raises_medium_below_the_absolute_limit():
+    s = infusing()   # baseline systolic 120
+    s.t(60); s.device("bp_systolic", 159)
+    assert s.shown() == []
+    s.t(120); s.device("bp_systolic", 160)
+    assert s.shown() == [("bp_systolic_high", "medium", "active")]
+    assert "+40 from baseline 120" in s.engine.alarms()[0].message
+
+
+def test_baseline_limits_do_not_apply_before_dosing():
+    s = Session()
+    s.bp(120, 80)
+    s.t(60); s.bp(165, 85)
+    assert s.shown() == []
+    # T0: baseline is the last value before dosing (165), so 170 is no rise of 40.
+    s.engine.tick_item("consent", "nurse.ana", s.now())
+    assert s.engine.baseline["bp_systolic"] == 165
+
+
+def test_heart_rate_over_120_for_5_minutes_escalates_to_high():
+    s = infusing()
+    for second in range(0, 5 * MIN + 1, 10):
+        s.t(100 + second); s.device("heart_rate", 125)
+        if second < 5 * MIN:
+            assert s.shown()[0][:2] == ("heart_rate_high", "medium"), second
+    assert s.shown()[0][:2] == ("heart_rate_high", "high")
+    # One value back at 118: the sustained rule resets, priority falls to medium only after
+    # acknowledgement (an unacknowledged high alarm keeps showing high).
+    s.t(100 + 5 * MIN + 10); s.device("heart_rate", 118)
+    assert s.shown()[0][:2] == ("heart_rate_high", "high")
+    s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
+    assert s.shown()[0] == ("heart_rate_high", "medium", "acknowledged")
+
+
+def test_two_alarms_at_once_sound_the_highest_and_sort_first():
+    s = infusing()
+    s.t(60); s.device("resp_rate", 26)
+    s.t(61); s.device("spo2", 89)
+    assert [row[:2] for row in s.shown()] == [("spo2_low", "high"), ("resp_rate_high", "medium")]
+    assert s.sounding() == "high"
+    # Acknowledge the high one: the medium one is now what sounds.
+    s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
+    assert s.sounding() == "medium"
+
+
+def test_audio_pause_counts_down_and_a_higher_alarm_breaks_through():
+    s = infusing()
+    s.t(60); s.device("resp_rate", 26)
+    s.engine.pause_audio("nurse.ana", s.now())
+    assert s.sounding() is None
+    assert s.engine.audio(s.now()).paused_seconds_left == 120
+    # Another medium alarm during the pause stays silent.
+    s.t(100); s.device("spo2", 93)
+    assert s.sounding() is None
+    assert s.engine.audio(s.now()).paused_seconds_left == 80
+    # A high-priority alarm breaks through at once.
+    s.t(110); s.device("spo2", 88)
+    assert s.sounding() == "high"
+    assert s.engine.audio(s.now()).paused_seconds_left is None
+    assert [e.kind for e in s.recorder.events("audio_paused") + s.recorder.events("audio_resumed")] == [
+        "audio_paused", "audio_resumed"]
+
+
+def test_audio_pause_ends_after_120_seconds():
+    s = infusing()
+    s.t(60); s.device("resp_rate", 26)
+    s.engine.pause_audio("nurse.ana", s.now())
+    s.t(60 + 119)
+    assert s.sounding() is None
+    s.t(60 + 120)
+    assert s.sounding() == "medium"
+    assert s.recorder.events("audio_resumed")[0].detail["message"] == "Audio pause ended"
+
+
+def test_acknowledged_alarm_reminds_after_150_seconds_while_it_persists():
+    s = infusing()
+    s.t(60); s.device("resp_rate", 26)
+    s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
+    s.t(60 + 149)
+    assert s.sounding() is None
+    s.t(60 + 150)
+    assert s.sounding() == "medium"
+    last = [r for r in s.recorder.records if getattr(r, "condition", "") == "resp_rate_high"][-1]
+    assert (last.transition, last.message) == ("raised", "Respiratory rate 26 breaths/min, limit ≥25 (reminder: still present)")
+    assert s.shown() == [("resp_rate_high", "medium", "active")]
+
+
+def test_no_respiratory_rate_for_20_seconds_from_a_connected_device_is_high():
+    s = infusing()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("resp_rate", 14)
+    s.t(79)
+    assert s.shown() == []
+    s.t(80)
+    assert s.shown() == [("resp_rate_low", "high", "active")]
+    assert s.engine.alarms()[0].message == "No respiratory rate for 20 s"
+
+
+def test_device_lost_is_technical_and_does_not_clear_a_physiological_alarm():
+    s = infusing()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("spo2", 92)
+    s.engine.device_state_changed("disconnected", s.now(), "port closed")
+    assert ("device_lost", "medium", "active") in s.shown()
+    assert ("spo2_low", "medium", "active") in s.shown()
+    s.t(65)
+    s.engine.device_state_changed("connected", s.now())
+    assert s.shown() == [("spo2_low", "medium", "active")]
+
+
+def test_demo_and_test_readings_are_logged_but_never_alarm():
+    s = infusing()
+    s.t(60); s.device("spo2", 85, flags=frozenset({"DEMO"}))
+    assert s.shown() == []
+    assert s.recorder.observations()[-1].flags == frozenset({"DEMO"})
+
+
+def test_nibp_repeated_with_the_same_measured_time_is_one_reading():
+    s = infusing()
+    measured = s.now().wall
+    s.t(60)
+    assert s.device("bp_systolic", 130, measured_at=measured) is not None
+    s.t(65)
+    assert s.device("bp_systolic", 130, measured_at=measured) is None
+    assert [o.value for o in s.recorder.observations() if o.source != "manual"] == [130]

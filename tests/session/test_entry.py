@@ -1,0 +1,54 @@
+"""Manual entry validation: what a nurse reads when a value is wrong (R4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.session.entry import Accepted, NeedsConfirmation, Rejected, check_bp, check_value
+from tests.session.helpers import Session
+
+
+@pytest.mark.parametrize(("metric", "text", "message"), [
+    ("resp_rate", "abc", "Respiratory rate 'abc' is not a number: enter 0–150 breaths/min."),
+    ("resp_rate", "", "Respiratory rate is empty: enter a value, 0–150 breaths/min."),
+    ("resp_rate", "400", "Respiratory rate 400 breaths/min is outside the allowed range 0–150 breaths/min."),
+    ("heart_rate", "-5", "Heart rate -5 beats/min is outside the allowed range 0–300 beats/min."),
+    ("spo2", "101", "SpO2 101 % is outside the allowed range 0–100 %."),
+    ("moaas", "3.5", "Sedation (MOAA/S) 3.5 must be a whole number: 0–5 score (whole numbers)."),
+    ("heart_rate", "nan", "Heart rate 'nan' is not a number: enter 0–300 beats/min."),
+])
+def test_bad_values_are_rejected_with_the_allowed_range(metric, text, message):
+    assert check_value(metric, text) == Rejected(metric, message)
+
+
+def test_implausible_value_asks_for_confirmation():
+    verdict = check_value("heart_rate", "25")
+    assert isinstance(verdict, NeedsConfirmation)
+    assert verdict.message == ("Heart rate 25 beats/min is unusual (expected 30–220 beats/min). "
+                               "Confirm to record it as measured.")
+
+
+def test_bp_in_one_field():
+    assert check_bp("128/84") == [Accepted("bp_systolic", 128), Accepted("bp_diastolic", 84)]
+    assert check_bp(" 128 / 84 ") == [Accepted("bp_systolic", 128), Accepted("bp_diastolic", 84)]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("12884", "Blood pressure '12884' is not in the form systolic/diastolic, for example 128/84."),
+    ("80/120", "Diastolic 120 must be lower than systolic 80: check the order, for example 128/84."),
+    ("120/120", "Diastolic 120 must be lower than systolic 120: check the order, for example 128/84."),
+    ("999/80", "Systolic BP 999 mmHg is outside the allowed range 20–300 mmHg."),
+])
+def test_bad_bp_is_rejected(text, message):
+    assert [v.message for v in check_bp(text) if isinstance(v, Rejected)] == [message]
+
+
+def test_engine_records_nothing_for_rejected_or_unconfirmed_values():
+    s = Session()
+    before = len(s.recorder.records)
+    assert isinstance(s.manual("resp_rate", 400), Rejected)
+    assert isinstance(s.manual("resp_rate", 3), NeedsConfirmation)
+    assert len(s.recorder.records) == before
+    # Confirmed: recorded, marked as confirmed.
+    assert s.manual("resp_rate", 3, confirmed=True) == Accepted("resp_rate", 3)
+    assert s.recorder.observations()[-1].confirmed

@@ -1,0 +1,121 @@
+"""Phases, checklist, the pre-dose BP gate and the discharge gate."""
+
+from __future__ import annotations
+
+from tests.session.helpers import Session, iv_protocol
+
+MIN = 60
+
+
+def test_required_item_open_blocks_the_phase_until_an_override_reason_is_given():
+    s = Session()
+    s.bp(120, 80)
+    s.engine.tick_item("consent", "nurse.ana", s.now())
+    refused = s.engine.advance_phase("nurse.ana", s.now())
+    assert not refused.done
+    assert refused.reasons == ("Required item open: Baseline BP below 140/90",)
+    assert s.engine.phase.id == "pre"
+    # Override with a reason: logged with what was open.
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="BP taken on paper chart").done
+    override = s.recorder.events("override")[0]
+    assert override.detail["reason"] == "BP taken on paper chart"
+    assert override.detail["blockers"] == ["Required item open: Baseline BP below 140/90"]
+    assert s.engine.phase.id == "infusion"
+
+
+def test_optional_items_do_not_block():
+    s = Session()
+    s.to_infusion()
+    assert s.engine.phase.id == "infusion"
+    assert s.engine.t0 is not None
+
+
+def test_baseline_bp_over_140_90_needs_a_prescriber_decision_to_tick_the_gate():
+    s = Session()
+    s.bp(150, 95)
+    refused = s.engine.tick_item("baseline_bp", "nurse.ana", s.now())
+    assert not refused.done
+    assert "Systolic BP 150 mmHg (gate ≥141)" in refused.message
+    assert "prescriber review" in refused.message
+    assert s.engine.tick_item("baseline_bp", "nurse.ana", s.now(),
+                              gate_decision="Dr Lee: proceed, recheck at 15 min").done
+    decision = s.recorder.events("gate_decision")[0]
+    assert decision.detail["decision"] == "Dr Lee: proceed, recheck at 15 min"
+
+
+def test_gate_item_needs_a_bp_first():
+    s = Session()
+    refused = s.engine.tick_item("baseline_bp", "nurse.ana", s.now())
+    assert refused.message == "Record Systolic BP, Diastolic BP before ticking 'Baseline BP below 140/90'."
+
+
+def test_stopping_the_infusion_early_needs_a_reason_and_timers_count_down():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 25 * MIN)
+    times = s.engine.times(s.now())
+    assert times.phase_remaining_s == 15 * MIN
+    assert times.since_t0_s == 25 * MIN
+    refused = s.engine.advance_phase("nurse.ana", s.now())
+    assert refused.reasons == ("Infusion has 15:00 of its 40 min left",)
+    # At 40 minutes the phase prompts the nurse to move on.
+    s.t(start + 40 * MIN)
+    assert ("phase_complete:infusion", "info", "active") in s.shown()
+
+
+def to_discharge_phase(s: Session, start: float) -> None:
+    s.t(start + 40 * MIN); s.bp(130, 84); s.manual("heart_rate", 72)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    s.t(start + 70 * MIN); s.bp(128, 82); s.manual("heart_rate", 70); s.manual("moaas", 5)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done, s.engine.phase_blockers(s.now())
+
+
+def test_observation_ends_only_when_bp_is_back_near_baseline_and_alert():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 40 * MIN); s.bp(130, 84); s.manual("heart_rate", 72)
+    s.engine.advance_phase("nurse.ana", s.now())
+    s.t(start + 70 * MIN); s.bp(150, 90); s.manual("moaas", 4)
+    assert s.engine.advance_phase("nurse.ana", s.now()).reasons == (
+        "Systolic BP 150 is more than 20 mmHg from baseline 120",
+        "Systolic BP still rising",
+        "MOAA/S 4 (needs 5)",
+    )
+
+
+def test_discharge_refused_with_reasons_then_allowed():
+    s = Session(iv_protocol(min_from_t0=120))
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    to_discharge_phase(s, start)
+    refused = s.engine.discharge("nurse.ana", s.now())
+    assert not refused.done
+    assert refused.reasons == (
+        "Required item open: Responsible adult escort present",
+        "Observation must reach 120 min after the first dose: 50:00 left",
+        "No modified Aldrete score recorded (needs ≥9)",
+    )
+    assert s.recorder.events("discharge_refused")[0].detail["reasons"] == list(refused.reasons)
+    # An unresolved alarm also refuses.
+    s.t(start + 120 * MIN); s.manual("aldrete", 10); s.manual("spo2", 92)
+    s.engine.tick_item("escort", "nurse.ana", s.now())
+    assert s.engine.discharge("nurse.ana", s.now()).reasons == (
+        "Alarm not resolved: SpO2 92 %, limit ≤93",)
+    s.manual("spo2", 97)
+    assert s.engine.discharge("nurse.ana", s.now()).done
+    assert s.engine.discharged
+    assert [e.kind for e in s.recorder.records[-3:-1]] == ["discharged", "session_ended"]
+
+
+def test_prescriber_override_discharges_and_logs_the_reason():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    to_discharge_phase(s, start)
+    assert s.engine.discharge("dr.lee", s.now(), override_reason="Transfer to ward").done
+    override = s.recorder.events("override")[-1]
+    assert override.actor == "dr.lee"
+    assert override.detail["action"] == "discharge"
+    assert "No modified Aldrete score recorded (needs ≥9)" in override.detail["blockers"]

@@ -1,0 +1,63 @@
+"""Vitals due and overdue prompts."""
+
+from __future__ import annotations
+
+from tests.session.helpers import Session
+
+MIN = 60
+
+
+def test_bp_check_prompts_at_10_minutes_and_escalates_when_5_minutes_overdue():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 10 * MIN - 1)
+    assert s.shown() == []
+    # Due at T+10: an information prompt, not red, not flashing, silent.
+    s.t(start + 10 * MIN)
+    assert s.shown() == [("vitals_due:BP and HR", "info", "active")]
+    assert not s.engine.alarms()[0].flashing
+    assert s.sounding() is None
+    # Overdue by 5 minutes: medium, sounding.
+    s.t(start + 15 * MIN)
+    assert s.shown() == [("vitals_due:BP and HR", "medium", "active")]
+    assert s.engine.alarms()[0].message.startswith("Vitals overdue by 5 min")
+    assert s.sounding() == "medium"
+    # The nurse takes them: the prompt clears and the next one is due at T+20.
+    s.bp(130, 85); s.manual("heart_rate", 80)
+    assert s.shown() == []
+    due = s.engine.due(s.now())
+    assert due[0].name == "BP and HR"
+    assert round(due[0].due_in_s) == 5 * MIN
+
+
+def test_a_check_taken_two_minutes_early_counts():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 8 * MIN)
+    s.bp(125, 82); s.manual("heart_rate", 75)
+    s.t(start + 10 * MIN)
+    assert s.shown() == []
+    assert round(s.engine.due(s.now())[0].due_in_s) == 10 * MIN
+
+
+def test_a_partial_check_keeps_prompting_for_what_is_missing():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 10 * MIN)
+    s.bp(125, 82)
+    assert s.shown() == [("vitals_due:BP and HR", "info", "active")]
+    assert s.engine.due(s.now())[0].missing == ("heart_rate",)
+
+
+def test_observation_checks_replace_infusion_checks_every_15_minutes():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    for minute in (10, 20, 30, 40):
+        s.t(start + minute * MIN); s.bp(125, 82); s.manual("heart_rate", 75)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    assert s.engine.phase.id == "observation"
+    assert round(s.engine.due(s.now())[0].due_in_s) == 15 * MIN
