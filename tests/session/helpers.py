@@ -155,5 +155,6 @@ class Session:
         self.bp(systolic, 80)
         self.manual("heart_rate", 70)
         for item in ("consent", "baseline_bp"):
-            assert self.engine.tick_item(item, "nurse.ana", self.now()).done
+            assert self.engine.tick_item(item, "nurse.ana", self.now(),
+                                         gate_decision="Dr Lee: proceed").done
         assert self.engine.advance_phase("nurse.ana", self.now()).done
