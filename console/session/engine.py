@@ -27,6 +27,8 @@ from typing import Any
 
 from console.clock import Moment
 from console.records import (
+    CLEARED,
+    AlarmTransition,
     EventRecord,
     ObservationRecord,
     Record,
@@ -34,7 +36,7 @@ from console.records import (
     SessionEnded,
     SessionOpened,
 )
-from console.session.alarms import PROMPT, TECHNICAL, AlarmBoard, AudioSignal, Occurrence, Raise
+from console.session.alarms import PHYSIOLOGICAL, PROMPT, TECHNICAL, AlarmBoard, AudioSignal, Occurrence, Raise
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.schedule import DueInfo, Schedule
@@ -157,6 +159,70 @@ class SessionEngine:
         engine._commit([engine._phase_event(now, nurse)])
         return engine
 
+    @classmethod
+    def resume(
+        cls, protocol: Protocol, recorder: Recorder, session_id: int, opened: SessionOpened,
+        observations: Sequence[ObservationRecord], events: Sequence[EventRecord],
+        alarm_events: Sequence[AlarmTransition], now: Moment, actor: str = ENGINE,
+    ) -> SessionEngine:
+        """Rebuild an open session from its log after a crash and carry on with its timers.
+
+        Phases, T0, checklist ticks, latest values and baselines come back as they were. Alarm
+        occurrences left open by the crash are closed in the log and every condition is evaluated
+        again on the latest values, so what still holds alarms again (and sounds) at once.
+        """
+        def moment(wall: datetime) -> Moment:
+            return Moment(now.mono - (now.wall - wall).total_seconds(), wall)
+
+        open_occurrences: dict[int, AlarmTransition] = {}
+        for t in alarm_events:
+            if t.transition == CLEARED:
+                open_occurrences.pop(t.occurrence, None)
+            else:
+                open_occurrences[t.occurrence] = t
+        engine = cls(
+            protocol, recorder, session_id, Patient(opened.patient_id, opened.weight_kg),
+            opened.nurse, moment(opened.started_at), opened.session_number, opened.demo,
+            first_occurrence=max((t.occurrence for t in alarm_events), default=0) + 1,
+        )
+        state = engine._state
+        for event in events:
+            if event.kind == "phase_started":
+                state.phase_index = protocol.phase_index(event.detail["phase"])
+                state.phase_started = moment(event.at)
+                if state.t0 is None and engine.phase.kind is PhaseKind.DOSING:
+                    state.t0 = moment(event.at)
+            elif event.kind == "checklist_ticked":
+                key = (event.detail["phase"], event.detail["item"])
+                state.ticks[key] = Tick(key[1], event.actor, event.at, event.detail.get("note", ""))
+            elif event.kind == "discharged":
+                state.discharged = True
+        engine.schedule.start_phase(engine.phase, state.phase_started, state.t0)
+        for obs in observations:
+            reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
+                              obs.source, obs.channel, obs.flags)
+            if reading.is_demo_or_test:
+                continue
+            engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
+            engine._remember(reading, moment(obs.received_at))
+            if obs.received_at >= state.phase_started.wall:
+                engine.schedule.on_reading(obs.metric, moment(obs.received_at))
+        records: list[Record] = [
+            AlarmTransition(session_id, t.occurrence, t.condition, t.category, t.priority, CLEARED,
+                            now.wall, f"{t.message} (closed on resume; conditions evaluated again)")
+            for t in open_occurrences.values()
+        ]
+        records.append(EventRecord(session_id, now.wall, "session_resumed", actor, {
+            "phase": engine.phase.id, "protocol_version_now": protocol.version,
+            "protocol_version_logged": opened.protocol_version,
+            "closed_occurrences": sorted(open_occurrences),
+        }))
+        for latest in list(state.latest.values()):
+            records.extend(engine._evaluate(latest.reading.metric, latest.reading.value, now))
+        records.extend(engine._prompts(now))
+        engine._commit(records)
+        return engine
+
     # ---- properties --------------------------------------------------------------------------
 
     @property
@@ -266,26 +332,32 @@ class SessionEngine:
         return False
 
     def _accept(self, reading: Reading, now: Moment) -> list[Record]:
+        self._remember(reading, now)
+        self.schedule.on_reading(reading.metric, now)
+        return [*self._evaluate(reading.metric, reading.value, now), *self._prompts(now)]
+
+    def _remember(self, reading: Reading, now: Moment) -> None:
         state = self._state
         name = reading.metric
         state.latest[name] = Latest(reading, now)
         if reading.source != MANUAL and name not in BP_METRICS:
             state.continuous.add(name)
-        if state.t0 is None or name not in state.baseline:
+        before_t0 = state.t0 is None or reading.received_at < state.t0.wall
+        if before_t0 or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
         if name == "bp_systolic":
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
-        self.schedule.on_reading(name, now)
+
+    def _evaluate(self, name: str, value: float, now: Moment) -> list[Record]:
         out: list[Record] = []
         for tracker in self._trackers.values():
             if tracker.metric != name:
                 continue
-            request = tracker.on_value(reading.value, self._baseline_for(name), now)
+            request = tracker.on_value(value, self._baseline_for(name), now)
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
                 self.schedule.add_one_off(f"Repeat {metric(name).label}", (name,), due)
-            out.extend(self.board.update(tracker.condition, "physiological", tracker.held(), now))
-        out.extend(self._prompts(now))
+            out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
         return out
 
     def _baseline_for(self, name: str) -> float | None:
@@ -301,7 +373,7 @@ class SessionEngine:
             latest = self._state.latest.get(tracker.metric)
             expecting = tracker.metric in self._state.continuous and self._state.device_state == "connected"
             tracker.on_time(latest.at.mono if latest else None, expecting, now)
-            records.extend(self.board.update(tracker.condition, "physiological", tracker.held(), now))
+            records.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
         records.extend(self._prompts(now))
         records.extend(self.board.tick(now))
         if records:
