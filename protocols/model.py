@@ -113,7 +113,7 @@ class Phase:
         min_minutes_from_t0: minimum measured from T0 rather than from the phase start.
         exit_bp_within_baseline_mmhg: observation ends only once systolic is back within this many
             mmHg of baseline and not rising.
-        exit_max_moaas / exit_min_moaas: MOAA/S at least this to leave (5 = fully alert).
+        exit_min_moaas: MOAA/S at least this to leave (5 = fully alert).
     """
 
     id: str

@@ -108,6 +108,7 @@ class _State:
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     continuous: set[str] = field(default_factory=set)   # metrics a device sends continuously
     device_state: str = "manual"
+    connected_since: float | None = None   # mono time of the last change to "connected"
     discharged: bool = False
 
 
@@ -372,7 +373,9 @@ class SessionEngine:
         for tracker in self._trackers.values():
             latest = self._state.latest.get(tracker.metric)
             expecting = tracker.metric in self._state.continuous and self._state.device_state == "connected"
-            tracker.on_time(latest.at.mono if latest else None, expecting, now)
+            # Silence before the device (re)connected is the device's absence, not the patient's.
+            last = max(latest.at.mono, self._state.connected_since or 0.0) if latest else None
+            tracker.on_time(last, expecting, now)
             records.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
         records.extend(self._prompts(now))
         records.extend(self.board.tick(now))
@@ -400,6 +403,8 @@ class SessionEngine:
         if state == self._state.device_state:
             return
         self._state.device_state = state
+        if state == "connected":
+            self._state.connected_since = now.mono
         lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + detail if detail else ''}") \
             if state == "disconnected" else None
         stale = Raise(Priority.LOW, "Device data stale: no new values") if state == "stale" else None
@@ -408,6 +413,11 @@ class SessionEngine:
         records.extend(self.board.update(DEVICE_LOST, TECHNICAL, lost, now))
         records.extend(self.board.update(DEVICE_STALE, TECHNICAL, stale, now))
         self._commit(records)
+
+    def device_dropped(self, device: str, counts: dict[str, int], example: str, now: Moment) -> None:
+        """Log what a device sent that could not be used (counted by reason, one example)."""
+        self._commit([EventRecord(self.session_id, now.wall, "device_dropped", ENGINE,
+                                  {"device": device, "counts": counts, "example": example[:200]})])
 
     def audio_status(self, available: bool, now: Moment, detail: str = "") -> None:
         held = None if available else Raise(

@@ -221,3 +221,16 @@ def test_nibp_repeated_with_the_same_measured_time_is_one_reading():
     s.t(65)
     assert s.device("bp_systolic", 130, measured_at=measured) is None
     assert [o.value for o in s.recorder.observations() if o.source != "manual"] == [130]
+
+
+def test_silence_while_the_device_was_away_does_not_count_as_no_respiratory_rate():
+    s = infusing()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("resp_rate", 14)
+    s.engine.device_state_changed("disconnected", s.now())
+    s.t(200)
+    s.engine.device_state_changed("connected", s.now())
+    s.t(219)
+    assert s.shown() == []   # back for 19 s: no "no RR" yet, and the device alarm has cleared
+    s.t(220)
+    assert ("resp_rate_low", "high", "active") in s.shown()

@@ -1,0 +1,947 @@
+"""Load clinical protocol files (TOML) into the typed model, refusing anything doubtful.
+
+A protocol file sets doses and alarm limits, so the loader is deliberately strict (quality bar R6):
+a file that is not UTF-8 TOML, misses a key, has a key the model does not know (a typo must never
+silently drop a limit), names an unknown vital, gives a number where text is expected (or `true`
+where a number is expected), sets a medium limit beyond its high limit, a zero duration, duplicate
+ids, or phases in an odd order is refused as a whole with a `ProtocolError` naming the file, the key
+and the reason. `load_protocols` loads a set of folders; a bad file is reported and skipped, so
+the console still starts with the good ones.
+
+Keys in messages are dotted paths into the file, counting array entries from 0:
+`alarms[3].priority`, `phases[1].checks[0].every_minutes`, `dose.mg_per_kg`.
+
+No Qt here; the only I/O is reading the files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from console.vitals import METRICS
+from protocols.model import (
+    AlarmRule,
+    ChecklistItem,
+    DischargeGate,
+    Dose,
+    DoseMode,
+    Phase,
+    PhaseKind,
+    Priority,
+    Protocol,
+    VitalsCheck,
+)
+
+__all__ = [
+    "LoadResult",
+    "ProtocolError",
+    "builtin_protocols_dir",
+    "default_protocol_dirs",
+    "load_protocol",
+    "load_protocols",
+]
+
+APP_NAME = "infusion-console"
+
+# A real protocol is a few kilobytes (the shipped ones are under 20 KB). The caps bound the work a
+# hostile file can cause (the medium/high comparison is quadratic per condition) and make the
+# refusal of an absurd file explicit instead of a hang.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_PHASES = 20
+MAX_CHECKLIST_ITEMS = 100
+MAX_CHECKS = 50
+MAX_ALARMS = 200
+MAX_LIST = 100
+
+# Ids end up in the session log and in file names of exports: keep them boring.
+ID_PATTERN = re.compile(r"[a-z0-9-]+")
+FIELD_PATTERN = re.compile(r"[a-z0-9_]+")
+MAX_ID_LENGTH = 64
+
+# Above 2 mg/kg racemic ketamine is anaesthetic-induction territory, not a monitored psychiatric
+# infusion (0.5 mg/kg is the default, clinical-defaults.md); a larger figure is far more likely a
+# typo (5 for 0.5) than a clinic's intent, and it would compute a dose.
+MAX_MG_PER_KG = 2.0
+
+ROUTES = ("iv", "intranasal", "im", "oral")
+PRIORITY_NAMES = {p.label: p for p in Priority}
+KIND_ORDER = {
+    PhaseKind.PRE: 0,
+    PhaseKind.DOSING: 1,
+    PhaseKind.OBSERVATION: 2,
+    PhaseKind.DISCHARGE: 3,
+}
+HIGH_SIDE_LIMITS = ("above", "at_or_above", "rise_above_baseline")
+LOW_SIDE_LIMITS = ("below", "at_or_below")
+MOAAS_RANGE = (0, 5)
+ALDRETE_RANGE = (0, 10)
+
+
+class ProtocolError(Exception):
+    """A protocol file was refused.
+
+    Attributes:
+        path: the file (or folder) concerned.
+        file: its name, as shown in the message.
+        key: the dotted key in the file (`alarms[3].priority`), or a position (`line 4, column 9`)
+            for a file that is not TOML, or `(file)` for a file that cannot be read at all.
+        reason: what is wrong and, where it helps, what is allowed.
+    """
+
+    def __init__(self, path: Path | str, key: str, reason: str) -> None:
+        super().__init__(str(path), key, reason)
+        self.path = Path(path)
+        self.file = self.path.name or str(path)
+        self.key = key
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.reason}"
+
+
+@dataclass
+class LoadResult:
+    """What `load_protocols` found: the protocols by id, and one error per refused file."""
+
+    protocols: dict[str, Protocol] = field(default_factory=dict)
+    errors: list[ProtocolError] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Locations
+
+
+def builtin_protocols_dir() -> Path:
+    """The folder of the protocol files shipped with the console (package data of `protocols`)."""
+    return Path(__file__).resolve().parent
+
+
+def clinic_protocols_dir() -> Path:
+    """Where a clinic drops its own protocol files (it may not exist)."""
+    # Imported here so that merely importing the loader (e.g. in tests) never touches the
+    # platform's configuration lookup.
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME)) / "protocols"
+
+
+def default_protocol_dirs() -> list[Path]:
+    """The built-in folder, then the clinic folder if it exists."""
+    dirs = [builtin_protocols_dir()]
+    clinic = clinic_protocols_dir()
+    if clinic.is_dir():
+        dirs.append(clinic)
+    return dirs
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_protocols(directories: Iterable[Path]) -> LoadResult:
+    """Load every `*.toml` file in the given folders (not recursive), in folder then name order.
+
+    A refused file adds one `ProtocolError` and is skipped; the others still load. A protocol id
+    already loaded from an earlier file is refused for the later file, so a clinic file cannot
+    silently replace a built-in protocol: it must use its own id.
+    """
+    result = LoadResult()
+    origin: dict[str, Path] = {}
+    for directory in directories:
+        try:
+            files = sorted(p for p in Path(directory).iterdir() if p.suffix == ".toml")
+        except OSError as exc:
+            result.errors.append(ProtocolError(directory, "(folder)", f"cannot be listed: {exc}"))
+            continue
+        for path in files:
+            try:
+                protocol = load_protocol(path)
+            except ProtocolError as exc:
+                result.errors.append(exc)
+                continue
+            if protocol.id in origin:
+                result.errors.append(
+                    ProtocolError(
+                        path,
+                        "id",
+                        f"protocol id {protocol.id!r} is already defined by {origin[protocol.id]};"
+                        " give this protocol its own id",
+                    )
+                )
+                continue
+            origin[protocol.id] = path
+            result.protocols[protocol.id] = protocol
+    return result
+
+
+def load_protocol(path: Path) -> Protocol:
+    """Read, parse and validate one protocol file.
+
+    Raises:
+        ProtocolError: the file cannot be read, is not UTF-8 TOML, or is not a valid protocol.
+    """
+    path = Path(path)
+    data = _read_toml(path)
+    return _Parser(path).protocol(data)
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    """Return the parsed TOML document, refusing unreadable, oversized, non-UTF-8 or bad TOML."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ProtocolError(path, "(file)", f"cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ProtocolError(
+            path,
+            "(file)",
+            f"file is larger than {MAX_FILE_BYTES // 1024} KB; a protocol file is a few KB",
+        )
+    try:
+        # utf-8-sig: Windows editors often write a byte-order mark, which is harmless.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ProtocolError(
+            path,
+            f"line {line}, column {column}",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, exc) from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: `a = [[[[...` thousands
+        # deep exhausts the stack instead of raising TOMLDecodeError.
+        raise ProtocolError(
+            path, "(file)", "not valid TOML: lists or tables nested too deeply"
+        ) from None
+
+
+_TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ProtocolError:
+    """Turn tomllib's message ('Invalid value (at line 3, column 9)') into key + reason."""
+    message = str(exc)
+    match = _TOML_POSITION.search(message)
+    if match is None:
+        return ProtocolError(path, "(file)", f"not valid TOML: {message}")
+    position = f"line {match[1]}, column {match[2]}" if match[1] else "end of file"
+    return ProtocolError(path, position, f"not valid TOML: {message[: match.start()]}")
+
+
+# --------------------------------------------------------------------------------------------
+# Typed access to one TOML table
+
+
+def _type_name(value: object) -> str:
+    """How a TOML value's type is named in messages (clinic authors, not programmers)."""
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"text ({_clip(value)!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a date/time ({value})"
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _a(word: str) -> str:
+    """'a dosing', 'an observation'."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+class _Table:
+    """One TOML table with its dotted key, for typed reads that fail with a precise message.
+
+    Unknown keys are refused when the table is opened, before any value is read, so a misspelt
+    optional key is reported as the typo it is rather than as a missing key.
+    """
+
+    def __init__(
+        self, path: Path, key: str, data: Mapping[str, object], allowed: Collection[str]
+    ) -> None:
+        self.path = path
+        self.key = key
+        self.data = data
+        for name in data:
+            if name not in allowed:
+                raise self.error(name, _unknown_key_reason(name, allowed))
+
+    def sub(self, name: str) -> str:
+        """The dotted key of a member of this table."""
+        return f"{self.key}.{name}" if self.key else name
+
+    def error(self, name: str, reason: str) -> ProtocolError:
+        return ProtocolError(self.path, self.sub(name), reason)
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def raw(self, name: str) -> object:
+        if name not in self.data:
+            raise self.error(name, "missing required key")
+        return self.data[name]
+
+    def text(self, name: str, *, default: str | None = None) -> str:
+        """Non-empty text; `default` makes the key optional."""
+        if name not in self.data and default is not None:
+            return default
+        value = self.raw(name)
+        if not isinstance(value, str):
+            raise self.error(name, f"expected text, got {_type_name(value)}")
+        if not value.strip():
+            raise self.error(name, "must not be empty")
+        return value
+
+    def choice(self, name: str, choices: Collection[str]) -> str:
+        value = self.text(name)
+        if value not in choices:
+            raise self.error(name, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def identifier(self, name: str, pattern: re.Pattern[str] = ID_PATTERN) -> str:
+        value = self.text(name)
+        if not pattern.fullmatch(value) or len(value) > MAX_ID_LENGTH:
+            allowed = "a-z 0-9 -" if pattern is ID_PATTERN else "a-z 0-9 _"
+            raise self.error(
+                name,
+                f"{_clip(value)!r} is not a valid id: use only {allowed}"
+                f" (at most {MAX_ID_LENGTH} characters)",
+            )
+        return value
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        if not isinstance(value, bool):
+            raise self.error(name, f"expected true or false, got {_type_name(value)}")
+        return value
+
+    def number(self, name: str, *, minimum: float | None = None, positive: bool = False) -> float:
+        """A required finite number (int or float, never a bool), optionally bounded below."""
+        return _check_number(self.raw(name), self.sub(name), self.path, minimum, positive)
+
+    def optional_number(
+        self, name: str, *, minimum: float | None = None, positive: bool = False
+    ) -> float | None:
+        if name not in self.data:
+            return None
+        return self.number(name, minimum=minimum, positive=positive)
+
+    def whole(self, name: str, low: int, high: int) -> int:
+        """A required whole number within [low, high]."""
+        value = self.raw(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(name, f"expected a whole number, got {_type_name(value)}")
+        if not low <= value <= high:
+            raise self.error(name, f"{value} is outside {low}–{high}")
+        return value
+
+    def optional_whole(self, name: str, low: int, high: int) -> int | None:
+        return self.whole(name, low, high) if name in self.data else None
+
+    def list_of(self, name: str, *, limit: int = MAX_LIST) -> list[object]:
+        value = self.raw(name)
+        if not isinstance(value, list):
+            raise self.error(name, f"expected a list, got {_type_name(value)}")
+        if len(value) > limit:
+            raise self.error(name, f"{len(value)} entries; at most {limit} are allowed")
+        return value
+
+    def tables(
+        self, name: str, allowed: Collection[str], *, limit: int, required: bool = True
+    ) -> list[_Table]:
+        """An array of tables (`[[name]]`), each opened with the given allowed keys."""
+        if name not in self.data and not required:
+            return []
+        items = self.list_of(name, limit=limit)
+        opened: list[_Table] = []
+        for index, item in enumerate(items):
+            key = f"{self.sub(name)}[{index}]"
+            if not isinstance(item, dict):
+                raise ProtocolError(self.path, key, f"expected a table, got {_type_name(item)}")
+            opened.append(_Table(self.path, key, item, allowed))
+        return opened
+
+    def table(self, name: str, allowed: Collection[str]) -> _Table:
+        value = self.raw(name)
+        if not isinstance(value, dict):
+            raise self.error(name, f"expected a table, got {_type_name(value)}")
+        return _Table(self.path, self.sub(name), value, allowed)
+
+
+def _check_number(
+    value: object, key: str, path: Path, minimum: float | None, positive: bool
+) -> float:
+    # bool is a subclass of int in Python: `mg_per_kg = true` must not load as 1 mg/kg.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProtocolError(path, key, f"expected a number, got {_type_name(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ProtocolError(path, key, f"{value} is not a finite number")
+    if positive and number <= 0:
+        raise ProtocolError(path, key, f"{_fmt(number)} must be greater than 0")
+    if minimum is not None and number < minimum:
+        raise ProtocolError(path, key, f"{_fmt(number)} must be at least {_fmt(minimum)}")
+    return number
+
+
+def _unknown_key_reason(name: str, allowed: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(allowed), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key{hint}; allowed here: {', '.join(sorted(allowed))}"
+
+
+def _unknown_metric_reason(name: str) -> str:
+    return f"unknown metric {_clip(name)!r}; known metrics: {', '.join(METRICS)}"
+
+
+# --------------------------------------------------------------------------------------------
+# The protocol's parts
+
+TOP_KEYS = (
+    "id", "version", "name", "route", "description", "course_sessions", "rems_fields",
+    "dose", "phases", "alarms", "discharge",
+)
+DOSE_COMMON_KEYS = ("mode", "source")
+DOSE_MODE_KEYS = {
+    DoseMode.WEIGHT: ("mg_per_kg", "infusion_minutes", "bag_volume_ml", "max_mg"),
+    DoseMode.DEVICES: ("mg_per_device", "allowed_mg", "rest_minutes"),
+}
+PHASE_KEYS = (
+    "id", "name", "kind", "checklist", "checks", "duration_minutes", "min_minutes",
+    "min_minutes_from_t0", "exit_bp_within_baseline_mmhg", "exit_min_moaas", "source",
+)
+# Keys that only make sense once T0 (the first dose) has happened.
+AFTER_DOSE_PHASE_KEYS = ("min_minutes_from_t0", "exit_bp_within_baseline_mmhg", "exit_min_moaas")
+CHECKLIST_KEYS = ("id", "text", "required", "gate", "source")
+CHECK_KEYS = (
+    "name", "metrics", "every_minutes", "at_minutes_after_t0", "early_minutes",
+    "escalate_after_minutes", "source",
+)
+ALARM_KEYS = (
+    "metric", "priority", "direction", "above", "at_or_above", "below", "at_or_below",
+    "rise_above_baseline", "sustained_seconds", "confirm_repeat_minutes", "escalate_to",
+    "absent_seconds", "source",
+)
+DISCHARGE_KEYS = (
+    "min_minutes_from_t0", "refuse_while_alarm", "refuse_while_bp_rising", "min_moaas",
+    "min_aldrete", "source",
+)
+
+
+class _Parser:
+    """Builds one `Protocol` from a parsed TOML document; the first problem raises."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sources: dict[str, str] = {}
+        self.checklist_ids: dict[str, str] = {}
+
+    def protocol(self, data: Mapping[str, object]) -> Protocol:
+        top = _Table(self.path, "", data, TOP_KEYS)
+        protocol_id = top.identifier("id")
+        version = top.text("version")
+        name = top.text("name")
+        route = top.choice("route", ROUTES)
+        description = top.text("description", default="")
+        course = top.whole("course_sessions", 1, 1000) if top.has("course_sessions") else 1
+        rems_fields = self.rems_fields(top) if top.has("rems_fields") else ()
+        dose = self.dose(top.table("dose", (*DOSE_COMMON_KEYS, *_all_dose_keys())))
+        phases = self.phases(top, dose)
+        alarms = self.alarms(top)
+        discharge = self.discharge(top.table("discharge", DISCHARGE_KEYS))
+        return Protocol(
+            id=protocol_id,
+            version=version,
+            name=name,
+            route=route,
+            dose=dose,
+            phases=phases,
+            alarms=alarms,
+            discharge=discharge,
+            course_sessions=course,
+            description=description,
+            rems_fields=rems_fields,
+            path=str(self.path),
+            sources=dict(self.sources),
+        )
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def required_source(self, table: _Table, display_key: str) -> str:
+        """Every default shown to a nurse says where it came from, so `source` is required."""
+        source = table.text("source")
+        self.sources[display_key] = source
+        return source
+
+    def optional_source(self, table: _Table, display_key: str) -> str:
+        source = table.text("source", default="")
+        if source:
+            self.sources[display_key] = source
+        return source
+
+    # -- top-level lists -------------------------------------------------------------------
+
+    def rems_fields(self, top: _Table) -> tuple[str, ...]:
+        fields: list[str] = []
+        for index, value in enumerate(top.list_of("rems_fields")):
+            key = f"rems_fields[{index}]"
+            if not isinstance(value, str) or not FIELD_PATTERN.fullmatch(value):
+                raise ProtocolError(
+                    self.path, key, f"expected a field name of a-z 0-9 _, got {_type_name(value)}"
+                )
+            if value in fields:
+                raise ProtocolError(self.path, key, f"duplicate field {value!r}")
+            fields.append(value)
+        return tuple(fields)
+
+    # -- dose ------------------------------------------------------------------------------
+
+    def dose(self, table: _Table) -> Dose:
+        mode = DoseMode(table.choice("mode", [m.value for m in DoseMode]))
+        for name in table.data:
+            if name not in (*DOSE_COMMON_KEYS, *DOSE_MODE_KEYS[mode]):
+                raise table.error(
+                    name,
+                    f"not used in {mode.value} mode; {mode.value} mode keys:"
+                    f" {', '.join(DOSE_MODE_KEYS[mode])}",
+                )
+        source = self.required_source(table, "dose")
+        if mode is DoseMode.WEIGHT:
+            return self.weight_dose(table, source)
+        return self.device_dose(table, source)
+
+    def weight_dose(self, table: _Table, source: str) -> Dose:
+        mg_per_kg = table.number("mg_per_kg", positive=True)
+        if mg_per_kg > MAX_MG_PER_KG:
+            raise table.error(
+                "mg_per_kg",
+                f"{_fmt(mg_per_kg)} mg/kg is above {_fmt(MAX_MG_PER_KG)} mg/kg, an anaesthetic"
+                " dose; check the decimal point",
+            )
+        return Dose(
+            mode=DoseMode.WEIGHT,
+            source=source,
+            mg_per_kg=mg_per_kg,
+            infusion_minutes=table.number("infusion_minutes", positive=True),
+            bag_volume_ml=table.number("bag_volume_ml", positive=True),
+            max_mg=table.optional_number("max_mg", positive=True),
+        )
+
+    def device_dose(self, table: _Table, source: str) -> Dose:
+        per_device = table.number("mg_per_device", positive=True)
+        allowed: list[float] = []
+        for index, value in enumerate(table.list_of("allowed_mg")):
+            key = f"{table.sub('allowed_mg')}[{index}]"
+            mg = _check_number(value, key, self.path, None, True)
+            devices = mg / per_device
+            if abs(devices - round(devices)) > 1e-9:
+                raise ProtocolError(
+                    self.path,
+                    key,
+                    f"{_fmt(mg)} mg is not a whole number of {_fmt(per_device)} mg devices",
+                )
+            if mg in allowed:
+                raise ProtocolError(self.path, key, f"duplicate dose {_fmt(mg)} mg")
+            allowed.append(mg)
+        if not allowed:
+            raise table.error("allowed_mg", "must list at least one dose")
+        return Dose(
+            mode=DoseMode.DEVICES,
+            source=source,
+            mg_per_device=per_device,
+            allowed_mg=tuple(allowed),
+            # The label's 5-minute rest lets each device's spray absorb; 0 would drop it.
+            rest_minutes=table.number("rest_minutes", positive=True),
+        )
+
+    # -- phases ----------------------------------------------------------------------------
+
+    def phases(self, top: _Table, dose: Dose) -> tuple[Phase, ...]:
+        tables = top.tables("phases", PHASE_KEYS, limit=MAX_PHASES)
+        phases: list[Phase] = []
+        for table in tables:
+            phase = self.phase(table)
+            if any(p.id == phase.id for p in phases):
+                raise table.error("id", f"duplicate phase id {phase.id!r}")
+            if phases and KIND_ORDER[phase.kind] < KIND_ORDER[phases[-1].kind]:
+                raise table.error(
+                    "kind",
+                    f"{_a(phase.kind.value)} phase cannot follow {_a(phases[-1].kind.value)} phase;"
+                    " phases run pre → dosing → observation → discharge",
+                )
+            phases.append(phase)
+        self.check_phase_shape(top, phases, dose)
+        return tuple(phases)
+
+    def check_phase_shape(self, top: _Table, phases: list[Phase], dose: Dose) -> None:
+        dosing = [p for p in phases if p.kind is PhaseKind.DOSING]
+        if not dosing:
+            raise top.error("phases", "needs at least one phase of kind 'dosing'")
+        if sum(p.kind is PhaseKind.DISCHARGE for p in phases) > 1:
+            raise top.error("phases", "at most one phase of kind 'discharge'")
+        # The infusion timer and the pump rate must describe the same infusion.
+        if dose.mode is DoseMode.WEIGHT and len(dosing) == 1:
+            planned = dosing[0].duration_minutes
+            if planned is not None and planned != dose.infusion_minutes:
+                index = phases.index(dosing[0])
+                raise ProtocolError(
+                    self.path,
+                    f"phases[{index}].duration_minutes",
+                    f"{_fmt(planned)} min differs from dose.infusion_minutes"
+                    f" {_fmt(dose.infusion_minutes)} min, which sets the pump rate",
+                )
+
+    def phase(self, table: _Table) -> Phase:
+        phase_id = table.identifier("id")
+        name = table.text("name")
+        kind = PhaseKind(table.choice("kind", [k.value for k in PhaseKind]))
+        if kind in (PhaseKind.PRE, PhaseKind.DOSING):
+            for key in AFTER_DOSE_PHASE_KEYS:
+                if table.has(key):
+                    raise table.error(key, "only allowed in observation or discharge phases")
+        duration = table.optional_number("duration_minutes", positive=True)
+        min_minutes = table.optional_number("min_minutes", positive=True)
+        if duration is not None and min_minutes is not None and min_minutes > duration:
+            raise table.error(
+                "min_minutes",
+                f"{_fmt(min_minutes)} is longer than duration_minutes {_fmt(duration)}",
+            )
+        checklist = tuple(
+            self.checklist_item(item, phase_id, kind)
+            for item in table.tables(
+                "checklist", CHECKLIST_KEYS, limit=MAX_CHECKLIST_ITEMS, required=False
+            )
+        )
+        checks = self.checks(table, phase_id, kind)
+        return Phase(
+            id=phase_id,
+            name=name,
+            kind=kind,
+            checklist=checklist,
+            checks=checks,
+            duration_minutes=duration,
+            min_minutes=min_minutes,
+            min_minutes_from_t0=table.optional_number("min_minutes_from_t0", positive=True),
+            exit_bp_within_baseline_mmhg=table.optional_number(
+                "exit_bp_within_baseline_mmhg", positive=True
+            ),
+            exit_min_moaas=table.optional_whole("exit_min_moaas", *MOAAS_RANGE),
+            source=self.optional_source(table, f"phases.{phase_id}"),
+        )
+
+    def checklist_item(self, table: _Table, phase_id: str, kind: PhaseKind) -> ChecklistItem:
+        item_id = table.identifier("id")
+        if item_id in self.checklist_ids:
+            raise table.error(
+                "id",
+                f"duplicate checklist id {item_id!r} (already used in phase"
+                f" {self.checklist_ids[item_id]!r})",
+            )
+        self.checklist_ids[item_id] = phase_id
+        text = table.text("text")
+        required = table.raw("required")
+        if not isinstance(required, bool):
+            raise table.error("required", f"expected true or false, got {_type_name(required)}")
+        gate: tuple[tuple[str, float], ...] = ()
+        display_key = f"phases.{phase_id}.checklist.{item_id}"
+        if table.has("gate"):
+            if kind is not PhaseKind.PRE:
+                raise table.error("gate", "a dosing gate belongs on an item of a 'pre' phase")
+            gate = self.gate(table)
+            # A gate is a clinical limit like an alarm's, so it must say where it came from.
+            self.required_source(table, display_key)
+        else:
+            self.optional_source(table, display_key)
+        return ChecklistItem(id=item_id, text=text, required=required, gate=gate)
+
+    def gate(self, item: _Table) -> tuple[tuple[str, float], ...]:
+        value = item.raw("gate")
+        if not isinstance(value, dict) or not value:
+            raise item.error(
+                "gate", "expected a table of metric = limit, e.g. { bp_systolic = 141 }"
+            )
+        limits: list[tuple[str, float]] = []
+        for metric, limit in value.items():
+            key = item.sub(f"gate.{metric}")
+            if metric not in METRICS:
+                raise ProtocolError(self.path, key, _unknown_metric_reason(metric))
+            limits.append((metric, self.limit_in_range(limit, key, metric)))
+        return tuple(limits)
+
+    def limit_in_range(self, value: object, key: str, metric: str) -> float:
+        """A limit inside the metric's hard range: outside it, it could never be reached."""
+        number = _check_number(value, key, self.path, None, False)
+        low, high = METRICS[metric].hard
+        if not low <= number <= high:
+            raise ProtocolError(
+                self.path,
+                key,
+                f"{_fmt(number)} is outside {metric}'s range {METRICS[metric].describe_range()}",
+            )
+        return number
+
+    def checks(self, phase: _Table, phase_id: str, kind: PhaseKind) -> tuple[VitalsCheck, ...]:
+        checks: list[VitalsCheck] = []
+        for table in phase.tables("checks", CHECK_KEYS, limit=MAX_CHECKS, required=False):
+            check = self.check(table, phase_id, kind)
+            if any(c.name == check.name for c in checks):
+                raise table.error("name", f"duplicate check name {check.name!r} in this phase")
+            checks.append(check)
+        return tuple(checks)
+
+    def check(self, table: _Table, phase_id: str, kind: PhaseKind) -> VitalsCheck:
+        name = table.text("name")
+        metrics = self.metric_list(table)
+        every = table.optional_number("every_minutes", positive=True)
+        at_t0 = self.t0_minutes(table, kind) if table.has("at_minutes_after_t0") else ()
+        if every is None and not at_t0:
+            raise table.error(
+                "every_minutes", "a check needs every_minutes or at_minutes_after_t0 (or both)"
+            )
+        early = table.optional_number("early_minutes", minimum=0.0)
+        if early is not None and every is not None and early >= every:
+            raise table.error(
+                "early_minutes",
+                f"{_fmt(early)} must be shorter than every_minutes {_fmt(every)}, or one reading"
+                " would satisfy two checks",
+            )
+        escalate = table.optional_number("escalate_after_minutes", positive=True)
+        return VitalsCheck(
+            name=name,
+            metrics=metrics,
+            every_minutes=every,
+            at_minutes_after_t0=at_t0,
+            early_minutes=2.0 if early is None else early,
+            escalate_after_minutes=5.0 if escalate is None else escalate,
+            source=self.required_source(table, f"phases.{phase_id}.checks.{name}"),
+        )
+
+    def metric_list(self, table: _Table) -> tuple[str, ...]:
+        values = table.list_of("metrics")
+        if not values:
+            raise table.error("metrics", "must list at least one metric")
+        metrics: list[str] = []
+        for index, value in enumerate(values):
+            key = f"{table.sub('metrics')}[{index}]"
+            if not isinstance(value, str):
+                raise ProtocolError(self.path, key, f"expected text, got {_type_name(value)}")
+            if value not in METRICS:
+                raise ProtocolError(self.path, key, _unknown_metric_reason(value))
+            if value in metrics:
+                raise ProtocolError(self.path, key, f"duplicate metric {value!r}")
+            metrics.append(value)
+        return tuple(metrics)
+
+    def t0_minutes(self, table: _Table, kind: PhaseKind) -> tuple[float, ...]:
+        if kind is PhaseKind.PRE:
+            raise table.error(
+                "at_minutes_after_t0", "T0 is the first dose, so a 'pre' phase cannot use it"
+            )
+        minutes: list[float] = []
+        for index, value in enumerate(table.list_of("at_minutes_after_t0")):
+            key = f"{table.sub('at_minutes_after_t0')}[{index}]"
+            number = _check_number(value, key, self.path, 0.0, False)
+            if minutes and number <= minutes[-1]:
+                raise ProtocolError(self.path, key, "times must be in increasing order")
+            minutes.append(number)
+        return tuple(minutes)
+
+    # -- alarms ----------------------------------------------------------------------------
+
+    def alarms(self, top: _Table) -> tuple[AlarmRule, ...]:
+        tables = top.tables("alarms", ALARM_KEYS, limit=MAX_ALARMS)
+        if not tables:
+            raise top.error("alarms", "a protocol needs at least one alarm rule")
+        rules: list[AlarmRule] = []
+        for index, table in enumerate(tables):
+            rule = self.alarm(table, index)
+            self.check_against_other_priorities(table, rule, rules)
+            rules.append(rule)
+        return tuple(rules)
+
+    def alarm(self, table: _Table, index: int) -> AlarmRule:
+        metric = table.text("metric")
+        if metric not in METRICS:
+            raise table.error("metric", _unknown_metric_reason(metric))
+        priority = PRIORITY_NAMES[table.choice("priority", PRIORITY_NAMES)]
+        direction = table.choice("direction", ("high", "low"))
+        limits = self.rule_limits(table, metric, direction)
+        absent = table.optional_number("absent_seconds", positive=True)
+        if not limits and absent is None:
+            raise ProtocolError(
+                self.path,
+                table.key,
+                "rule has no limit: set one of above, at_or_above, rise_above_baseline (high)"
+                " or below, at_or_below (low), or absent_seconds",
+            )
+        confirm, escalate_to = self.confirmation(table, priority)
+        return AlarmRule(
+            metric=metric,
+            priority=priority,
+            direction=direction,
+            above=limits.get("above"),
+            at_or_above=limits.get("at_or_above"),
+            below=limits.get("below"),
+            at_or_below=limits.get("at_or_below"),
+            rise_above_baseline=limits.get("rise_above_baseline"),
+            sustained_seconds=table.optional_number("sustained_seconds", minimum=0.0) or 0.0,
+            confirm_repeat_minutes=confirm,
+            escalate_to=escalate_to,
+            absent_seconds=absent,
+            source=self.required_source(table, f"alarms[{index}]"),
+        )
+
+    def rule_limits(self, table: _Table, metric: str, direction: str) -> dict[str, float]:
+        own_side = HIGH_SIDE_LIMITS if direction == "high" else LOW_SIDE_LIMITS
+        limits: dict[str, float] = {}
+        for name in (*HIGH_SIDE_LIMITS, *LOW_SIDE_LIMITS):
+            if not table.has(name):
+                continue
+            if name not in own_side:
+                raise table.error(
+                    name,
+                    f"guards the other side: a direction = {direction!r} rule takes"
+                    f" {', '.join(own_side)}",
+                )
+            if name == "rise_above_baseline":
+                limits[name] = table.number(name, positive=True)
+            else:
+                limits[name] = self.limit_in_range(table.raw(name), table.sub(name), metric)
+        return limits
+
+    def confirmation(
+        self, table: _Table, priority: Priority
+    ) -> tuple[float | None, Priority | None]:
+        confirm = table.optional_number("confirm_repeat_minutes", positive=True)
+        if not table.has("escalate_to"):
+            if confirm is not None:
+                raise table.error("escalate_to", "confirm_repeat_minutes needs escalate_to")
+            return None, None
+        escalate_to = PRIORITY_NAMES[table.choice("escalate_to", PRIORITY_NAMES)]
+        if confirm is None:
+            raise table.error(
+                "confirm_repeat_minutes", "escalate_to needs confirm_repeat_minutes"
+            )
+        if escalate_to <= priority:
+            raise table.error(
+                "escalate_to",
+                f"{escalate_to.label!r} is not above the rule's priority {priority.label!r}",
+            )
+        return confirm, escalate_to
+
+    def check_against_other_priorities(
+        self, table: _Table, rule: AlarmRule, earlier: list[AlarmRule]
+    ) -> None:
+        """Refuse a lower-priority limit at or beyond a higher-priority one (the 'low > high').
+
+        For one condition, the medium limit must be reached before the high one; otherwise the
+        medium alarm could never show on its own and the file almost certainly has a typo.
+        A higher rule that waits longer (sustained) than the lower one is a different test
+        (HR > 120 for 5 min vs HR > 110 at once) and is not compared.
+        """
+        for other in earlier:
+            if other.condition != rule.condition or other.priority == rule.priority:
+                continue
+            lower, higher = (rule, other) if rule.priority < other.priority else (other, rule)
+            if higher.sustained_seconds > lower.sustained_seconds:
+                continue
+            clash = _limits_clash(lower, higher)
+            if clash:
+                index = earlier.index(other)
+                raise table.error(
+                    _clashing_key(rule, clash),
+                    f"{lower.priority.label} limit {clash[0]} for {rule.condition} is at or"
+                    f" beyond the {higher.priority.label} limit {clash[1]}"
+                    f" (alarms[{index}] and this rule): the {lower.priority.label} limit must be"
+                    f" reached first (low > high)",
+                )
+
+    # -- discharge -------------------------------------------------------------------------
+
+    def discharge(self, table: _Table) -> DischargeGate:
+        return DischargeGate(
+            min_minutes_from_t0=table.optional_number("min_minutes_from_t0", positive=True),
+            refuse_while_alarm=table.flag("refuse_while_alarm", default=True),
+            refuse_while_bp_rising=table.flag("refuse_while_bp_rising", default=True),
+            # The model's default: discharge only a fully alert patient (MOAA/S 5).
+            min_moaas=table.whole("min_moaas", *MOAAS_RANGE) if table.has("min_moaas") else 5,
+            min_aldrete=table.optional_whole("min_aldrete", *ALDRETE_RANGE),
+            source=self.required_source(table, "discharge"),
+        )
+
+
+def _all_dose_keys() -> tuple[str, ...]:
+    return tuple(k for keys in DOSE_MODE_KEYS.values() for k in keys)
+
+
+def _onset(rule: AlarmRule) -> tuple[float, int] | None:
+    """Where a rule's absolute limits start to fire, as (value, edge) ordered by severity.
+
+    For a high-side rule the smallest violating value: `at_or_above x` starts at x (edge 0),
+    `above x` just after x (edge 1). For a low side, values are negated so that 'larger' still
+    means 'more extreme': `at_or_below x` -> (-x, 0), `below x` -> (-x, 1).
+    """
+    if rule.direction == "high":
+        options = [(v, 1) for v in (rule.above,) if v is not None]
+        options += [(v, 0) for v in (rule.at_or_above,) if v is not None]
+    else:
+        options = [(-v, 1) for v in (rule.below,) if v is not None]
+        options += [(-v, 0) for v in (rule.at_or_below,) if v is not None]
+    return min(options) if options else None
+
+
+def _limits_clash(lower: AlarmRule, higher: AlarmRule) -> tuple[str, str] | None:
+    """The (lower, higher) limit texts when the lower-priority rule starts no earlier."""
+    low_onset, high_onset = _onset(lower), _onset(higher)
+    if low_onset is not None and high_onset is not None and low_onset >= high_onset:
+        return _describe_absolute(lower), _describe_absolute(higher)
+    low_rise, high_rise = lower.rise_above_baseline, higher.rise_above_baseline
+    if low_rise is not None and high_rise is not None and low_rise >= high_rise:
+        return f"≥{_fmt(low_rise)} above baseline", f"≥{_fmt(high_rise)} above baseline"
+    return None
+
+
+def _clashing_key(rule: AlarmRule, clash: tuple[str, str]) -> str:
+    """The key of `rule` that a clash message points at: the limit involved."""
+    if clash[0].endswith("above baseline"):
+        return "rise_above_baseline"
+    for name in ("above", "at_or_above", "below", "at_or_below"):
+        if getattr(rule, name) is not None:
+            return name
+    return "priority"
+
+
+def _describe_absolute(rule: AlarmRule) -> str:
+    parts = [
+        f"{word}{_fmt(limit)}"
+        for word, limit in (
+            (">", rule.above), ("≥", rule.at_or_above), ("<", rule.below), ("≤", rule.at_or_below)
+        )
+        if limit is not None
+    ]
+    return " or ".join(parts)

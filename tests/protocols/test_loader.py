@@ -1,0 +1,468 @@
+"""The protocol loader refuses malformed and hostile files clearly (quality bar R6).
+
+Each refusal is checked by its message text: the file name, the dotted key and the reason, as a
+clinic author would read them. The files are written from a small valid protocol (a dict) with one
+thing broken per case.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from protocols.loader import (
+    ProtocolError,
+    builtin_protocols_dir,
+    default_protocol_dirs,
+    load_protocol,
+    load_protocols,
+)
+from protocols.model import Priority
+
+pytestmark = pytest.mark.faults
+
+# --- a tiny TOML writer (the project has no TOML writer dependency, and the tests need none) ----
+
+
+def toml_value(value: Any) -> str:
+    """One value in TOML inline syntax; tables become inline tables, so each key is one line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # JSON string escapes are valid TOML
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(value)
+
+
+def to_toml(document: dict[str, Any]) -> str:
+    return "".join(f"{key} = {toml_value(value)}\n" for key, value in document.items())
+
+
+def valid() -> dict[str, Any]:
+    """A small protocol that loads; each case breaks one thing in a copy."""
+    return {
+        "id": "test-protocol",
+        "version": "1",
+        "name": "Test protocol",
+        "route": "iv",
+        "dose": {
+            "mode": "weight", "mg_per_kg": 0.5, "infusion_minutes": 40, "bag_volume_ml": 100,
+            "source": "test [V]",
+        },
+        "phases": [
+            {
+                "id": "pre", "name": "Pre", "kind": "pre",
+                "checklist": [
+                    {"id": "identity", "text": "Identity", "required": True},
+                    {
+                        "id": "baseline-vitals", "text": "Baseline", "required": True,
+                        "gate": {"bp_systolic": 141, "bp_diastolic": 91}, "source": "label [V]",
+                    },
+                ],
+            },
+            {
+                "id": "infusion", "name": "Infusion", "kind": "dosing", "duration_minutes": 40,
+                "checks": [
+                    {
+                        "name": "BP", "metrics": ["bp_systolic", "bp_diastolic"],
+                        "every_minutes": 10, "source": "series [V]",
+                    },
+                ],
+            },
+            {
+                "id": "observation", "name": "Observation", "kind": "observation",
+                "min_minutes": 30, "exit_min_moaas": 5,
+            },
+            {
+                "id": "discharge", "name": "Discharge", "kind": "discharge",
+                "checklist": [{"id": "escort", "text": "Escort", "required": True}],
+            },
+        ],
+        "alarms": [
+            {
+                "metric": "bp_systolic", "priority": "medium", "direction": "high",
+                "at_or_above": 180, "confirm_repeat_minutes": 5, "escalate_to": "high",
+                "source": "label [V]",
+            },
+            {
+                "metric": "bp_systolic", "priority": "high", "direction": "high",
+                "at_or_above": 200, "source": "label [V]",
+            },
+            {
+                "metric": "spo2", "priority": "medium", "direction": "low", "at_or_below": 93,
+                "source": "NEWS2 [V]",
+            },
+            {
+                "metric": "spo2", "priority": "high", "direction": "low", "at_or_below": 90,
+                "source": "NEWS2 [V]",
+            },
+        ],
+        "discharge": {"min_aldrete": 9, "source": "clinic [S]"},
+    }
+
+
+_STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
+
+
+def _parent(document: dict[str, Any], dotted: str) -> tuple[Any, str]:
+    """Walk `alarms[1].priority` to (the alarms[1] table, 'priority')."""
+    *steps, last = dotted.split(".")
+    node: Any = document
+    for step in steps:
+        match = _STEP.fullmatch(step)
+        assert match, step
+        node = node[match[1]]
+        if match[2] is not None:
+            node = node[int(match[2])]
+    return node, last
+
+
+def setting(dotted: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        node, key = _parent(document, dotted)
+        node[key] = value
+    return change
+
+
+def removing(dotted: str) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        node, key = _parent(document, dotted)
+        del node[key]
+    return change
+
+
+def both(*changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        for one in changes:
+            one(document)
+    return change
+
+
+def swap_phases(a: int, b: int) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        phases = document["phases"]
+        phases[a], phases[b] = phases[b], phases[a]
+    return change
+
+
+def write(tmp_path: Path, document: dict[str, Any], name: str = "clinic.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(to_toml(document), encoding="utf-8")
+    return path
+
+
+def refusal(path: Path) -> str:
+    with pytest.raises(ProtocolError) as caught:
+        load_protocol(path)
+    return str(caught.value)
+
+
+def test_the_valid_base_document_loads(tmp_path: Path) -> None:
+    protocol = load_protocol(write(tmp_path, valid()))
+    assert protocol.id == "test-protocol"
+    assert protocol.alarms[0].escalate_to is Priority.HIGH
+    assert protocol.path.endswith("clinic.toml")
+
+
+# Each case: (what it shows, the change, the key in the message, text the reason must contain).
+CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
+    # missing keys
+    ("missing id", removing("id"), "id", "missing required key"),
+    ("missing dose table", removing("dose"), "dose", "missing required key"),
+    ("missing mg/kg", removing("dose.mg_per_kg"), "dose.mg_per_kg", "missing required key"),
+    ("missing bag volume", removing("dose.bag_volume_ml"), "dose.bag_volume_ml",
+     "missing required key"),
+    ("alarm without source", removing("alarms[0].source"), "alarms[0].source",
+     "missing required key"),
+    ("check without source", removing("phases[1].checks[0].source"),
+     "phases[1].checks[0].source", "missing required key"),
+    ("checklist item without required mark", removing("phases[0].checklist[0].required"),
+     "phases[0].checklist[0].required", "missing required key"),
+    ("no alarms", setting("alarms", []), "alarms", "at least one alarm rule"),
+    # wrong types
+    ("version as number", setting("version", 1), "version", "expected text, got a number (1)"),
+    ("duration as text", setting("phases[1].duration_minutes", "40"),
+     "phases[1].duration_minutes", "expected a number, got text ('40')"),
+    ("phases as table", setting("phases", {"id": "x"}), "phases", "expected a list, got a table"),
+    ("alarm as number", setting("alarms", [1]), "alarms[0]", "expected a table, got a number"),
+    ("required as text", setting("phases[0].checklist[0].required", "yes"),
+     "phases[0].checklist[0].required", "expected true or false, got text ('yes')"),
+    ("flag as text", setting("discharge.refuse_while_alarm", "yes"),
+     "discharge.refuse_while_alarm", "expected true or false"),
+    ("sessions as float", setting("course_sessions", 6.0), "course_sessions",
+     "expected a whole number"),
+    # bool is not a number
+    ("bool mg/kg", setting("dose.mg_per_kg", True), "dose.mg_per_kg",
+     "expected a number, got true/false (true)"),
+    ("bool limit", setting("alarms[1].at_or_above", False), "alarms[1].at_or_above",
+     "expected a number, got true/false (false)"),
+    ("bool MOAA/S", setting("discharge.min_moaas", True), "discharge.min_moaas",
+     "expected a whole number, got true/false"),
+    # numbers that are not numbers
+    ("nan dose", setting("dose.mg_per_kg", math.nan), "dose.mg_per_kg", "not a finite number"),
+    ("inf limit", setting("alarms[1].at_or_above", math.inf), "alarms[1].at_or_above",
+     "not a finite number"),
+    # unknown vitals
+    ("unknown alarm metric", setting("alarms[0].metric", "bp_sys"), "alarms[0].metric",
+     "unknown metric 'bp_sys'; known metrics: bp_systolic, bp_diastolic"),
+    ("unknown check metric", setting("phases[1].checks[0].metrics", ["bp_systolic", "temp"]),
+     "phases[1].checks[0].metrics[1]", "unknown metric 'temp'; known metrics:"),
+    ("unknown gate metric", setting("phases[0].checklist[1].gate", {"systolic": 141}),
+     "phases[0].checklist[1].gate.systolic", "unknown metric 'systolic'"),
+    ("empty check", setting("phases[1].checks[0].metrics", []), "phases[1].checks[0].metrics",
+     "at least one metric"),
+    # unknown keys (typos must not vanish)
+    ("typo in check", both(removing("phases[1].checks[0].every_minutes"),
+                           setting("phases[1].checks[0].evry_minutes", 10)),
+     "phases[1].checks[0].evry_minutes", "unknown key (did you mean 'every_minutes'?)"),
+    ("typo at top", setting("alarm", []), "alarm", "unknown key (did you mean 'alarms'?)"),
+    ("typo in alarm limit", setting("alarms[2].at_or_bellow", 92), "alarms[2].at_or_bellow",
+     "did you mean 'at_or_below'?"),
+    ("device key in weight mode", setting("dose.mg_per_device", 28), "dose.mg_per_device",
+     "not used in weight mode"),
+    # thresholds
+    ("medium beyond high", setting("alarms[0].at_or_above", 200), "alarms[1].at_or_above",
+     "medium limit ≥200 for bp_systolic_high is at or beyond the high limit ≥200"),
+    ("high below medium", setting("alarms[1].at_or_above", 170), "alarms[1].at_or_above",
+     "medium limit ≥180 for bp_systolic_high is at or beyond the high limit ≥170"),
+    ("low side: medium below high", setting("alarms[2].at_or_below", 89), "alarms[3].at_or_below",
+     "medium limit ≤89 for spo2_low is at or beyond the high limit ≤90"),
+    ("rule with no limit", removing("alarms[1].at_or_above"), "alarms[1]",
+     "rule has no limit"),
+    ("limit on the wrong side", setting("alarms[1].below", 50), "alarms[1].below",
+     "guards the other side"),
+    ("limit outside the vital's range", setting("alarms[3].at_or_below", 900),
+     "alarms[3].at_or_below", "900 is outside spo2's range 0–100 %"),
+    ("escalate without repeat", removing("alarms[0].confirm_repeat_minutes"),
+     "alarms[0].confirm_repeat_minutes", "escalate_to needs confirm_repeat_minutes"),
+    ("escalate downwards", setting("alarms[0].escalate_to", "low"), "alarms[0].escalate_to",
+     "'low' is not above the rule's priority 'medium'"),
+    ("bad priority", setting("alarms[3].priority", "urgent"), "alarms[3].priority",
+     "'urgent' is not one of info, low, medium, high"),
+    ("bad direction", setting("alarms[3].direction", "down"), "alarms[3].direction",
+     "'down' is not one of high, low"),
+    # durations
+    ("zero duration", setting("phases[1].duration_minutes", 0), "phases[1].duration_minutes",
+     "0 must be greater than 0"),
+    ("negative cadence", setting("phases[1].checks[0].every_minutes", -10),
+     "phases[1].checks[0].every_minutes", "-10 must be greater than 0"),
+    ("negative sustain", setting("alarms[1].sustained_seconds", -1),
+     "alarms[1].sustained_seconds", "-1 must be at least 0"),
+    ("zero repeat", setting("alarms[0].confirm_repeat_minutes", 0),
+     "alarms[0].confirm_repeat_minutes", "must be greater than 0"),
+    ("zero infusion", setting("dose.infusion_minutes", 0), "dose.infusion_minutes",
+     "must be greater than 0"),
+    ("check with no timing", removing("phases[1].checks[0].every_minutes"),
+     "phases[1].checks[0].every_minutes", "needs every_minutes or at_minutes_after_t0"),
+    ("infusion timer differs from pump", setting("phases[1].duration_minutes", 30),
+     "phases[1].duration_minutes", "differs from dose.infusion_minutes 40 min"),
+    # ids
+    ("duplicate phase id", setting("phases[2].id", "infusion"), "phases[2].id",
+     "duplicate phase id 'infusion'"),
+    ("duplicate checklist id", setting("phases[3].checklist[0].id", "identity"),
+     "phases[3].checklist[0].id", "duplicate checklist id 'identity'"),
+    ("protocol id with spaces", setting("id", "IV Ketamine"), "id",
+     "'IV Ketamine' is not a valid id: use only a-z 0-9 -"),
+    # phase shape
+    ("no dosing phase", setting("phases[1].kind", "observation"), "phases",
+     "needs at least one phase of kind 'dosing'"),
+    ("observation before dosing", swap_phases(1, 2), "phases[2].kind",
+     "a dosing phase cannot follow an observation phase; phases run pre → dosing"),
+    ("bad phase kind", setting("phases[0].kind", "prep"), "phases[0].kind",
+     "'prep' is not one of pre, dosing, observation, discharge"),
+    ("T0 minimum before the dose", setting("phases[0].min_minutes_from_t0", 120),
+     "phases[0].min_minutes_from_t0", "only allowed in observation or discharge phases"),
+    ("gate outside pre", setting("phases[3].checklist[0].gate", {"bp_systolic": 141}),
+     "phases[3].checklist[0].gate", "belongs on an item of a 'pre' phase"),
+    ("MOAA/S exit out of range", setting("phases[2].exit_min_moaas", 7),
+     "phases[2].exit_min_moaas", "7 is outside 0–5"),
+    # dose modes
+    ("absurd mg/kg", setting("dose.mg_per_kg", 5), "dose.mg_per_kg",
+     "5 mg/kg is above 2 mg/kg"),
+    ("devices mode without device dose", setting("dose", {
+        "mode": "devices", "allowed_mg": [56], "rest_minutes": 5, "source": "label [V]"}),
+     "dose.mg_per_device", "missing required key"),
+    ("device dose not a multiple", setting("dose", {
+        "mode": "devices", "mg_per_device": 28, "allowed_mg": [56, 70], "rest_minutes": 5,
+        "source": "label [V]"}),
+     "dose.allowed_mg[1]", "70 mg is not a whole number of 28 mg devices"),
+    ("bad dose mode", setting("dose.mode", "spray"), "dose.mode",
+     "'spray' is not one of weight, devices"),
+    # hostile sizes
+    ("too many alarms", lambda d: d["alarms"].extend([d["alarms"][2]] * 200), "alarms",
+     "204 entries; at most 200 are allowed"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "reason"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_malformed_file_is_refused_with_file_key_and_reason(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], key: str, reason: str
+) -> None:
+    document = copy.deepcopy(valid())
+    change(document)
+    message = refusal(write(tmp_path, document))
+    assert message.startswith(f"clinic.toml: {key}: "), message
+    assert reason in message, message
+
+
+# Files that are not protocols at all: (what, bytes, key, reason).
+RAW_CASES: list[tuple[str, bytes, str, str]] = [
+    ("not TOML", b'id = "x"\nversion = \n', "line 2, column 11", "not valid TOML"),
+    ("unterminated list", b'id = "x"\nalarms = [1,\n', "end of file", "not valid TOML"),
+    ("not UTF-8", 'id = "x"\nname = "Caf\u00e9"\n'.encode("latin-1"), "line 2, column 12",
+     "not UTF-8 text (byte 0xe9)"),
+    ("binary garbage", bytes(range(256)) * 4, "line 2, column 118",
+     "not UTF-8 text (byte 0x80)"),
+    ("NUL in TOML", b'id = "x"\x00\n', "line 1, column 9", "not valid TOML"),
+    ("empty file", b"", "id", "missing required key"),
+    ("huge file", b"# padding\n" * 120_000, "(file)", "larger than 1024 KB"),
+    ("nesting bomb", b"a = " + b"[" * 100_000 + b"]" * 100_000, "(file)", "nested too deeply"),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "reason"), [c[1:] for c in RAW_CASES], ids=[c[0] for c in RAW_CASES]
+)
+def test_a_file_that_is_not_a_protocol_is_refused(
+    tmp_path: Path, content: bytes, key: str, reason: str
+) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_bytes(content)
+    message = refusal(path)
+    assert message.startswith(f"clinic.toml: {key}: "), message
+    assert reason in message, message
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    # Windows editors write one; it is not an error a clinic should have to understand.
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + to_toml(valid()).encode())
+    assert load_protocol(path).id == "test-protocol"
+
+
+def test_a_folder_named_like_a_protocol_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "odd.toml").mkdir()
+    assert refusal(tmp_path / "odd.toml").startswith("odd.toml: (file): cannot be read")
+
+
+def test_error_keeps_file_key_and_reason_apart(tmp_path: Path) -> None:
+    document = valid()
+    document["alarms"][3]["priority"] = "urgent"
+    with pytest.raises(ProtocolError) as caught:
+        load_protocol(write(tmp_path, document, "iv-ketamine.toml"))
+    error = caught.value
+    assert (error.file, error.key) == ("iv-ketamine.toml", "alarms[3].priority")
+    assert error.reason == "'urgent' is not one of info, low, medium, high"
+    assert str(error) == (
+        "iv-ketamine.toml: alarms[3].priority: 'urgent' is not one of info, low, medium, high"
+    )
+    assert error.path == tmp_path / "iv-ketamine.toml"
+
+
+def test_hr_sustained_high_rule_beside_an_immediate_medium_is_accepted(tmp_path: Path) -> None:
+    # HR >120 for 5 min (high) and >110 at once (medium) are different tests, not a clash; a
+    # sustained high rule is not compared with an immediate lower one.
+    document = valid()
+    document["alarms"] += [
+        {"metric": "heart_rate", "priority": "medium", "direction": "high", "above": 110,
+         "source": "s [M]"},
+        {"metric": "heart_rate", "priority": "high", "direction": "high", "above": 105,
+         "sustained_seconds": 300, "source": "s [M]"},
+    ]
+    assert len(load_protocol(write(tmp_path, document)).alarms) == 6
+
+
+# --- folders ------------------------------------------------------------------------------------
+
+
+def test_a_folder_of_good_and_bad_files_loads_the_good_ones(tmp_path: Path) -> None:
+    good = valid()
+    write(tmp_path, good, "a-good.toml")
+    other = valid()
+    other["id"] = "other-good"
+    write(tmp_path, other, "e-other.toml")
+    bad = valid()
+    bad["alarms"][0]["metric"] = "temperature"
+    write(tmp_path, bad, "b-bad-metric.toml")
+    (tmp_path / "c-not-toml.toml").write_text("id = \n", encoding="utf-8")
+    write(tmp_path, valid(), "d-same-id.toml")  # the same id as a-good.toml
+    (tmp_path / "notes.md").write_text("not a protocol", encoding="utf-8")  # ignored
+
+    result = load_protocols([tmp_path])
+
+    assert sorted(result.protocols) == ["other-good", "test-protocol"]
+    assert result.protocols["test-protocol"].path.endswith("a-good.toml")
+    assert [e.file for e in result.errors] == [
+        "b-bad-metric.toml", "c-not-toml.toml", "d-same-id.toml"
+    ]
+    assert "unknown metric 'temperature'" in str(result.errors[0])
+    assert str(result.errors[2]).startswith(
+        "d-same-id.toml: id: protocol id 'test-protocol' is already defined by"
+    )
+
+
+def test_a_missing_folder_is_reported_not_fatal(tmp_path: Path) -> None:
+    write(tmp_path, valid(), "a.toml")
+    result = load_protocols([tmp_path / "nowhere", tmp_path])
+    assert list(result.protocols) == ["test-protocol"]
+    assert [e.key for e in result.errors] == ["(folder)"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_CONFIG_HOME is Linux-only")
+def test_a_clinic_adds_a_protocol_by_dropping_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # platformdirs honours XDG_CONFIG_HOME on Linux; the clinic folder is only used if it exists.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert default_protocol_dirs() == [builtin_protocols_dir()]
+    clinic = tmp_path / "infusion-console" / "protocols"
+    clinic.mkdir(parents=True)
+    own = (builtin_protocols_dir() / "iv-ketamine-titration.toml").read_text(encoding="utf-8")
+    own = own.replace('id = "iv-ketamine-titration"', 'id = "clinic-iv-0-3"', 1)
+    own = own.replace("mg_per_kg = 0.25", "mg_per_kg = 0.3", 1)
+    (clinic / "our-titration.toml").write_text(own, encoding="utf-8")
+    shutil.copy(builtin_protocols_dir() / "iv-ketamine.toml", clinic / "copy-of-iv.toml")
+
+    assert default_protocol_dirs() == [builtin_protocols_dir(), clinic]
+    result = load_protocols(default_protocol_dirs())
+
+    assert result.protocols["clinic-iv-0-3"].dose.dose_mg(70) == pytest.approx(21.0)
+    assert {"iv-ketamine", "esketamine", "iv-ketamine-titration"} <= set(result.protocols)
+    # The copy keeps the built-in id: refused, the built-in stays.
+    assert [str(e).split(": ")[:2] for e in result.errors] == [["copy-of-iv.toml", "id"]]
+    assert result.protocols["iv-ketamine"].path.startswith(str(builtin_protocols_dir()))
+
+
+def test_the_authoring_guide_example_loads(tmp_path: Path) -> None:
+    guide = (builtin_protocols_dir() / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"## Example\n\n```toml\n(.*?)```", guide, re.S)
+    assert match, "README.md lost its example"
+    path = tmp_path / "example.toml"
+    path.write_text(match[1], encoding="utf-8")
+    protocol = load_protocol(path)
+    assert protocol.dose.dose_mg(70) == pytest.approx(28.0)
+    assert protocol.dose.pump_rate_ml_per_h() == pytest.approx(150.0)
