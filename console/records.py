@@ -62,6 +62,7 @@ AUDIO_PAUSED = "audio_paused"
 AUDIO_RESUMED = "audio_resumed"
 RESET = "reset"                # a latched alarm's visual signal reset by the nurse
 CLEARED = "cleared"            # the condition no longer holds
+REMINDED = "reminded"          # an acknowledged alarm still present sounds again
 
 
 @dataclass(frozen=True, slots=True)

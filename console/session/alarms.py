@@ -15,8 +15,9 @@ States of one occurrence (`AlarmState`):
 
 Rules:
 - When a condition clears: ACKNOWLEDGED or not-latching ACTIVE occurrences end (`cleared`); an
-  ACTIVE high-priority physiological occurrence becomes LATCHED. If the condition returns later it
-  is a new occurrence and alarms again.
+  ACTIVE high-priority physiological occurrence that nobody has acknowledged becomes LATCHED (one
+  re-sounded by a reminder after an acknowledgement does not latch). If the condition returns
+  later it is a new occurrence and alarms again.
 - Priority rises → `escalated` (and the occurrence sounds again). Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
   acknowledged.
@@ -43,6 +44,7 @@ from console.records import (
     DEESCALATED,
     ESCALATED,
     RAISED,
+    REMINDED,
     RESET,
     AlarmTransition,
     EventRecord,
@@ -90,10 +92,12 @@ class Occurrence:
     value: float | None
     threshold: str
     silenced_at: float | None = None   # mono time of the acknowledgement (ACKNOWLEDGED only)
+    seen: bool = False                 # acknowledged at least once (a reminder does not unsee it)
 
     @property
     def latching(self) -> bool:
-        return self.category == PHYSIOLOGICAL and self.priority is Priority.HIGH
+        """Latching protects an excursion nobody has seen: high, physiological, never acknowledged."""
+        return self.category == PHYSIOLOGICAL and self.priority is Priority.HIGH and not self.seen
 
     @property
     def flashing(self) -> bool:
@@ -166,8 +170,9 @@ class AlarmBoard:
         if held.priority > occurrence.priority:
             occurrence.priority = held.priority
             occurrence.message, occurrence.threshold = held.message, held.threshold
-            occurrence.state = AlarmState.ACTIVE   # an escalation sounds again
+            occurrence.state = AlarmState.ACTIVE   # an escalation sounds again, and can latch
             occurrence.silenced_at = None
+            occurrence.seen = False
             return [self._transition(occurrence, ESCALATED, now), *self._break_through(held.priority, now)]
         if held.priority < occurrence.priority and not self._holds_high(occurrence):
             occurrence.priority = held.priority
@@ -215,6 +220,7 @@ class AlarmBoard:
                     return []
                 occurrence.state = AlarmState.ACKNOWLEDGED
                 occurrence.silenced_at = now.mono
+                occurrence.seen = True
                 out = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
                 if occurrence.current < occurrence.priority:   # held high only for acknowledgement
                     occurrence.priority = occurrence.current
@@ -244,7 +250,7 @@ class AlarmBoard:
                     occurrence.state = AlarmState.ACTIVE
                     occurrence.silenced_at = None
                     out.append(self._transition(
-                        occurrence, RAISED, now,
+                        occurrence, REMINDED, now,
                         message=f"{occurrence.message} (reminder: still present)",
                     ))
         return out

@@ -179,7 +179,7 @@ def test_acknowledged_alarm_reminds_after_150_seconds_while_it_persists():
     s.t(60 + 150)
     assert s.sounding() == "medium"
     last = [r for r in s.recorder.records if getattr(r, "condition", "") == "resp_rate_high"][-1]
-    assert (last.transition, last.message) == ("raised", "Respiratory rate 26 breaths/min, limit ≥25 (reminder: still present)")
+    assert (last.transition, last.message) == ("reminded", "Respiratory rate 26 breaths/min, limit ≥25 (reminder: still present)")
     assert s.shown() == [("resp_rate_high", "medium", "active")]
 
 
@@ -234,3 +234,14 @@ def test_silence_while_the_device_was_away_does_not_count_as_no_respiratory_rate
     assert s.shown() == []   # back for 19 s: no "no RR" yet, and the device alarm has cleared
     s.t(220)
     assert ("resp_rate_low", "high", "active") in s.shown()
+
+
+def test_acknowledged_high_alarm_reminded_then_cleared_does_not_latch():
+    s = infusing()
+    s.t(60); s.device("spo2", 89)
+    s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
+    # The reminder re-sounds it; then the value recovers: it was seen, so it simply clears.
+    s.t(60 + 150)
+    assert s.shown() == [("spo2_low", "high", "active")]
+    s.t(60 + 160); s.device("spo2", 97)
+    assert s.shown() == []

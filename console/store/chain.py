@@ -1,0 +1,195 @@
+"""The hash chain that makes the log tamper-evident (quality bar R7): the one place the rule lives.
+
+Each record table is its own chain. A row's `row_hash` is
+
+    sha256( previous row's row_hash (same table), or GENESIS for the first row
+            + "\\n" + canonical(table, row) ).hexdigest()
+
+where `canonical` is a compact JSON array: the table name, then the row's content columns in the
+order of `CHAINED_COLUMNS[table]` (the id included, so renumbering shows). Values are normalised
+the way SQLite hands them back (booleans as 0/1, REAL columns as floats), so the hash computed
+before the insert equals the one recomputed from the stored row. JSON columns are hashed as their
+stored text.
+
+`sessions.ended_at` is deliberately outside the hash: it is the one column set after the insert (the
+engine also records the end as an `events` row of kind `session_ended`, which is chained).
+
+The chain detects a row edited or deleted outside the console. It cannot stop someone who rewrites
+every hash after an edit with this very rule; that would need a key kept away from the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+GENESIS: Final = "infusion-console session log: genesis"
+
+# The record tables, in the order verify() walks them.
+RECORD_TABLES: Final = ("sessions", "observations", "alarm_events", "events")
+
+# Content columns per table, in hash order. Inserts are built from the same tuples (log.py).
+CHAINED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "sessions": (
+        "id", "patient_id", "protocol_id", "protocol_version", "session_number", "started_at",
+        "nurse", "weight_kg", "demo", "details",
+    ),
+    "observations": (
+        "id", "session_id", "metric", "value", "unit", "source", "channel", "flags",
+        "measured_at", "received_at", "entered_by", "confirmed", "corrects",
+    ),
+    "alarm_events": (
+        "id", "session_id", "occurrence", "condition", "category", "priority", "transition", "at",
+        "value", "threshold", "message", "actor",
+    ),
+    "events": ("id", "session_id", "at", "kind", "actor", "detail"),
+}
+
+# Columns with REAL affinity: SQLite returns them as floats even when given an int.
+_REAL_COLUMNS: Final = frozenset({"weight_kg", "value"})
+
+
+def _normalise(column: str, value: object) -> object:
+    """The value as SQLite will give it back, so write-time and verify-time hashes agree."""
+    if isinstance(value, bool):
+        return int(value)
+    if column in _REAL_COLUMNS and isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+def canonical(table: str, values: Sequence[object]) -> str:
+    """Serialise one row's content columns (in `CHAINED_COLUMNS[table]` order) canonically."""
+    columns = CHAINED_COLUMNS[table]
+    if len(values) != len(columns):
+        raise ValueError(f"{table}: expected {len(columns)} values, got {len(values)}")
+    items = [table, *(_normalise(c, v) for c, v in zip(columns, values, strict=True))]
+    # allow_nan=False: NaN would be stored as NULL by SQLite and could never verify.
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def row_hash(previous: str, table: str, values: Sequence[object]) -> str:
+    """The row_hash of a row whose predecessor in the same table has hash `previous`."""
+    payload = previous + "\n" + canonical(table, values)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def row_values(table: str, row: Mapping[str, object]) -> list[object]:
+    """Pick the content columns of `row` (a mapping by column name) in hash order."""
+    return [row[c] for c in CHAINED_COLUMNS[table]]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """What `verify` found.
+
+    Attributes:
+        ok: every row of every record table matches the chain.
+        first_bad: (table, row id) of the first row that does not, or None.
+        message: one sentence for the nurse or the auditor: what differs, or that all is well.
+        rows_checked: rows recomputed (up to and including the first bad one).
+    """
+
+    ok: bool
+    first_bad: tuple[str, int] | None
+    message: str
+    rows_checked: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Bad:
+    row_id: int
+    message: str
+
+
+Head = tuple[int, str]
+
+
+def _diagnose(
+    table: str, row_id: int, expected: str, following: Sequence[object] | None
+) -> str:
+    """Say what differs about a row whose stored hash is not the expected one.
+
+    When the next row chains onto the *expected* hash, the row's content is as recorded and only
+    its row_hash column was changed; otherwise its content was changed (or the row before it was
+    replaced by one with a recomputed hash, which looks the same from here).
+    """
+    if following is not None:
+        next_values, next_stored = following[:-1], following[-1]
+        if row_hash(expected, table, next_values) == next_stored:
+            return (
+                f"{table} row {row_id}: its row_hash was altered outside the console "
+                "(the content still matches the chain)"
+            )
+    return (
+        f"{table} row {row_id}: its content does not match its row_hash: it was edited outside "
+        "the console, or the row before it was replaced"
+    )
+
+
+def _walk(rows: Iterator[Sequence[object]], table: str) -> tuple[int, Head, _Bad | None]:
+    """Recompute one table's chain. Returns rows checked, the last (id, hash) and the first bad."""
+    checked, previous = 0, (0, GENESIS)
+    current = next(rows, None)
+    while current is not None:
+        following = next(rows, None)
+        checked += 1
+        values, stored = current[:-1], str(current[-1])
+        row_id = int(str(values[0]))
+        expected = row_hash(previous[1], table, values)
+        # The log numbers rows consecutively, so any gap is a deletion, whatever the hashes say.
+        if row_id != previous[0] + 1:
+            missing = f"{previous[0] + 1}" + (
+                f" to {row_id - 1}" if row_id - 1 > previous[0] + 1 else ""
+            )
+            return checked, previous, _Bad(
+                row_id,
+                f"{table} row {row_id} no longer follows the row before it: "
+                f"row(s) {missing} were deleted outside the console",
+            )
+        if expected != stored:
+            return checked, previous, _Bad(row_id, _diagnose(table, row_id, expected, following))
+        previous, current = (row_id, stored), following
+    return checked, previous, None
+
+
+def _check_head(table: str, last: Head, head: Head | None) -> _Bad | None:
+    """Compare the end of the chain with the head recorded in meta (rows removed from the end)."""
+    if head is None or head == last:
+        return None
+    if head[0] > last[0]:
+        return _Bad(
+            last[0] + 1,
+            f"{table}: rows {last[0] + 1} to {head[0]} were deleted from the end outside the "
+            f"console (the log recorded its last row as {head[0]})",
+        )
+    if head[0] < last[0]:
+        return _Bad(
+            head[0] + 1,
+            f"{table}: rows after {head[0]} were added outside the console",
+        )
+    return _Bad(last[0], f"{table} row {last[0]}: differs from the chain head the log recorded")
+
+
+def verify_chains(conn: sqlite3.Connection, heads: Mapping[str, Head | None]) -> VerifyReport:
+    """Walk every record table in id order, recompute each row_hash, report the first bad row.
+
+    Args:
+        conn: an open connection to the log.
+        heads: per table, the (last id, last row_hash) the log recorded in meta, or None.
+    """
+    total = 0
+    for table in RECORD_TABLES:
+        columns = ", ".join((*CHAINED_COLUMNS[table], "row_hash"))
+        cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY id")
+        checked, last, bad = _walk(iter(cursor), table)
+        cursor.close()
+        total += checked
+        bad = bad or _check_head(table, last, heads.get(table))
+        if bad is not None:
+            return VerifyReport(False, (table, bad.row_id), bad.message, total)
+    return VerifyReport(True, None, f"All {total} rows match their hash chains.", total)

@@ -1,0 +1,174 @@
+"""Environment failures of the session log, classified in one place.
+
+A failure of the *environment* (the file is read-only, locked by another program, on a full disk,
+damaged, not a log at all, written by a newer console, not permitted, or an I/O error) becomes a
+`LogError` whose message names the file, says what is wrong in plain words and says what to do next.
+The caller routes it to a visible refusal or a technical alarm (style rule 8). Anything else (a
+constraint violated by a bug, bad SQL) is not classified and propagates unchanged, so a bug ends in
+the crash dialog instead of being dressed up as a disk problem.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from pathlib import Path
+from typing import Final, Literal
+
+Cause = Literal[
+    "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission", "io"
+]
+
+# The command-line option that chooses another log file; every message ends with it as a way out.
+_OTHER_FILE: Final = "choose another log file with --db"
+
+# What each cause means for the nurse, and the next step. `{path}` is filled in.
+_MESSAGES: Final[dict[Cause, str]] = {
+    "read-only": (
+        "Cannot write the session log {path}: the file or the disk it is on is read-only. "
+        "Make the file writable (or remount the disk read-write), or " + _OTHER_FILE + "."
+    ),
+    "locked": (
+        "Cannot write the session log {path}: another program is holding it locked "
+        "(a second console, a backup tool or a database viewer). Close that program and try "
+        "again, or " + _OTHER_FILE + "."
+    ),
+    "disk-full": (
+        "Cannot write the session log {path}: the disk is full. "
+        "Free space on that disk or " + _OTHER_FILE + "."
+    ),
+    "corrupt": (
+        "Cannot use the session log {path}: the file is damaged. Keep a copy of it for review, "
+        "restore it from the last backup, or " + _OTHER_FILE + "."
+    ),
+    "not-a-log": (
+        "Cannot use {path} as the session log: it is not a session log of this console "
+        "(it is not an SQLite database, its first bytes are damaged, or it holds other tables). "
+        "Check the file name, or " + _OTHER_FILE + "."
+    ),
+    "newer-schema": (
+        "Cannot use the session log {path}: it was written by a newer version of the console. "
+        "Update this console, or " + _OTHER_FILE + "."
+    ),
+    "permission": (
+        "Cannot open the session log {path}: permission denied. Check the owner and permissions "
+        "of the file and its folder, or " + _OTHER_FILE + "."
+    ),
+    "io": (
+        "Cannot use the session log {path}: the disk reported an input/output error. "
+        "Check the disk and its connection, or " + _OTHER_FILE + "."
+    ),
+}
+
+
+class LogError(Exception):
+    """The session log cannot be used because of its environment.
+
+    Attributes:
+        path: the log file concerned.
+        cause: one of `Cause`, stable for code (tests, the technical alarm's condition).
+        detail: what SQLite or the OS said, or extra facts (schema versions); may be empty.
+    """
+
+    def __init__(self, path: Path, cause: Cause, detail: str = "") -> None:
+        self.path = Path(path)
+        self.cause: Cause = cause
+        self.detail = detail
+        text = _MESSAGES[cause].format(path=self.path)
+        if detail:
+            text += f" (Details: {detail}.)"
+        super().__init__(text)
+
+    @property
+    def message(self) -> str:
+        """The full text shown to the nurse."""
+        return str(self)
+
+
+# SQLite primary result codes (the part of `sqlite_errorname` before any extended suffix) that
+# mean the environment failed, mapped to our causes. SQLITE_LOCKED is a shared-cache lock; we
+# never use shared cache, but it is still a lock held by someone else.
+_BY_SQLITE_CODE: Final[dict[str, Cause]] = {
+    "SQLITE_READONLY": "read-only",
+    "SQLITE_BUSY": "locked",
+    "SQLITE_LOCKED": "locked",
+    "SQLITE_FULL": "disk-full",
+    "SQLITE_CORRUPT": "corrupt",
+    # NOTADB on a file that passed our header check (log.py refuses files without the SQLite
+    # magic as not-a-log first) means a damaged SQLite header: corrupt.
+    "SQLITE_NOTADB": "corrupt",
+    "SQLITE_CANTOPEN": "permission",
+    "SQLITE_PERM": "permission",
+    "SQLITE_AUTH": "permission",
+    "SQLITE_IOERR": "io",
+    "SQLITE_PROTOCOL": "locked",
+}
+
+# Fallback on the message text, for an exception built without an error code.
+_BY_TEXT: Final[tuple[tuple[str, Cause], ...]] = (
+    ("readonly database", "read-only"),
+    ("database is locked", "locked"),
+    ("database table is locked", "locked"),
+    ("database or disk is full", "disk-full"),
+    ("disk image is malformed", "corrupt"),
+    ("file is not a database", "corrupt"),
+    ("unable to open database file", "permission"),
+    ("disk i/o error", "io"),
+)
+
+_BY_ERRNO: Final[dict[int, Cause]] = {
+    errno.EACCES: "permission",
+    errno.EPERM: "permission",
+    errno.EROFS: "read-only",
+    errno.ENOSPC: "disk-full",
+    errno.EDQUOT: "disk-full",
+}
+
+
+def _sqlite_cause(exc: sqlite3.Error) -> Cause | None:
+    """The cause an sqlite3 exception stands for, or None when it is not an environment failure."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if isinstance(name, str):
+        for code, cause in _BY_SQLITE_CODE.items():
+            # Extended codes extend the primary name: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED.
+            if name == code or name.startswith(code + "_"):
+                return cause
+        if name != "SQLITE_ERROR":
+            return None
+    text = str(exc).lower()
+    for fragment, cause in _BY_TEXT:
+        if fragment in text:
+            return cause
+    return None
+
+
+def is_environmental(exc: BaseException) -> bool:
+    """True when `exc` is a failure of the log's environment rather than a bug."""
+    if isinstance(exc, LogError | OSError):
+        return True
+    return isinstance(exc, sqlite3.Error) and _sqlite_cause(exc) is not None
+
+
+def classify(exc: BaseException, path: Path) -> LogError:
+    """Turn a failure touching the log at `path` into a `LogError` with the right cause.
+
+    Args:
+        exc: an `sqlite3.Error`, an `OSError` (creating the file or its folder) or a `LogError`
+            (returned unchanged).
+        path: the log file, named in the message.
+
+    Returns:
+        The `LogError` to raise (`from exc`). An exception that `is_environmental` does not
+        recognise is classified as `io`, so callers should check `is_environmental` first when a
+        bug could be the cause.
+    """
+    if isinstance(exc, LogError):
+        return exc
+    if isinstance(exc, OSError):
+        cause = _BY_ERRNO.get(exc.errno or 0, "io")
+        return LogError(path, cause, exc.strerror or str(exc))
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "")
+        detail = f"SQLite: {exc}" + (f" [{name}]" if name else "")
+        return LogError(path, _sqlite_cause(exc) or "io", detail)
+    return LogError(path, "io", f"{type(exc).__name__}: {exc}")

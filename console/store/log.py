@@ -1,0 +1,697 @@
+"""The event log: the single writer of the session record to SQLite.
+
+Every call commits before it returns (WAL, synchronous=FULL), so whatever the console showed after
+a write survives a crash or power loss (quality bar R1). Rows are only ever inserted; a correction
+is a new row that points at the old one, and triggers refuse UPDATE and DELETE (R7). Each row
+carries a hash chained to the row before it in its table (see chain.py), so `verify` can show an
+edit made outside the console.
+
+Failures of the environment (read-only, locked, full, corrupt, not a log, newer schema, permission,
+I/O) are raised as `LogError` with a message that names the file (R5); `open` proves the file can
+be written before any session starts on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar
+
+from console.clock import iso, parse_iso
+from console.records import (
+    ACKNOWLEDGED,
+    AUDIO_PAUSED,
+    AUDIO_RESUMED,
+    CLEARED,
+    DEESCALATED,
+    ESCALATED,
+    RAISED,
+    REMINDED,
+    RESET,
+    AlarmTransition,
+    EventRecord,
+    ObservationRecord,
+    Record,
+    SessionEnded,
+    SessionOpened,
+)
+from console.store import schema
+from console.store.chain import (
+    CHAINED_COLUMNS,
+    GENESIS,
+    RECORD_TABLES,
+    Head,
+    VerifyReport,
+    row_hash,
+    verify_chains,
+)
+from console.store.errors import LogError, classify, is_environmental
+
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
+
+PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
+CATEGORIES: Final = frozenset({"physiological", "technical", "prompt"})
+TRANSITIONS: Final = frozenset(
+    {RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, REMINDED, AUDIO_PAUSED, AUDIO_RESUMED, RESET,
+     CLEARED}
+)
+
+
+class UnknownSessionError(KeyError):
+    """No session with that id in the log (a KeyError, with a readable message)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown session"
+
+
+class SessionAlreadyEndedError(ValueError):
+    """A session's end was recorded a second time (the first end stands)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One row of `sessions`, with times as aware UTC datetimes and details as a dict."""
+
+    id: int
+    patient_id: str
+    protocol_id: str
+    protocol_version: str
+    session_number: int
+    started_at: datetime
+    ended_at: datetime | None
+    nurse: str
+    weight_kg: float
+    demo: bool
+    details: dict[str, Any]
+    row_hash: str
+
+
+_SESSION_COLUMNS: Final = (
+    "id, patient_id, protocol_id, protocol_version, session_number, started_at, ended_at, "
+    "nurse, weight_kg, demo, details, row_hash"
+)
+
+
+def _session_row(row: Sequence[Any]) -> SessionRow:
+    return SessionRow(
+        id=row[0],
+        patient_id=row[1],
+        protocol_id=row[2],
+        protocol_version=row[3],
+        session_number=row[4],
+        started_at=parse_iso(row[5]),
+        ended_at=parse_iso(row[6]) if row[6] is not None else None,
+        nurse=row[7],
+        weight_kg=row[8],
+        demo=bool(row[9]),
+        details=json.loads(row[10]),
+        row_hash=row[11],
+    )
+
+
+# --- values written, checked first: a bad value is the engine's bug and must not reach the file ---
+
+
+def _stamp(t: datetime, what: str) -> str:
+    """A datetime as stored; naive times are refused (they would silently be read as local)."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware (got naive {t!r})")
+    return iso(t)
+
+
+def _finite(x: float, what: str) -> float:
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be a finite number (got {x!r})")
+    return float(x)
+
+
+def _json(obj: dict[str, Any]) -> str:
+    """Canonical JSON text for details/detail columns (sorted keys, so equal dicts hash equal)."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False)
+
+
+def _flags(flags: frozenset[str]) -> str:
+    for flag in flags:
+        if not flag or any(ch.isspace() for ch in flag):
+            raise ValueError(f"observation flag {flag!r} must be one word without spaces")
+    return " ".join(sorted(flags))
+
+
+def _session_values(opened: SessionOpened) -> list[object]:
+    """Content columns of `sessions` after the id, in chain order."""
+    return [
+        opened.patient_id, opened.protocol_id, opened.protocol_version, opened.session_number,
+        _stamp(opened.started_at, "started_at"), opened.nurse,
+        _finite(opened.weight_kg, "weight_kg"), int(opened.demo), _json(opened.details),
+    ]
+
+
+def _observation_values(r: ObservationRecord) -> list[object]:
+    return [
+        r.session_id, r.metric, _finite(r.value, f"{r.metric} value"), r.unit, r.source,
+        r.channel, _flags(r.flags),
+        _stamp(r.measured_at, "measured_at") if r.measured_at is not None else None,
+        _stamp(r.received_at, "received_at"), r.entered_by, int(r.confirmed), r.corrects,
+    ]
+
+
+def _alarm_values(r: AlarmTransition) -> list[object]:
+    for given, allowed, what in (
+        (r.priority, PRIORITIES, "priority"),
+        (r.category, CATEGORIES, "category"),
+        (r.transition, TRANSITIONS, "transition"),
+    ):
+        if given not in allowed:
+            raise ValueError(f"alarm {what} {given!r} is not one of {sorted(allowed)}")
+    value = _finite(r.value, "alarm value") if r.value is not None else None
+    return [
+        r.session_id, r.occurrence, r.condition, r.category, r.priority, r.transition,
+        _stamp(r.at, "alarm time"), value, r.threshold, r.message, r.actor,
+    ]
+
+
+def _event_values(r: EventRecord) -> list[object]:
+    return [r.session_id, _stamp(r.at, "event time"), r.kind, r.actor, _json(r.detail)]
+
+
+def _insert_sql(table: str) -> str:
+    columns = (*CHAINED_COLUMNS[table], "row_hash")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+
+
+_INSERT: Final = {table: _insert_sql(table) for table in RECORD_TABLES}
+
+
+class _Chains:
+    """The chain heads of one write transaction: the next id and previous hash per table.
+
+    The head recorded in meta is the source of the previous hash, not the table's last row: after
+    rows were deleted from the end of a table outside the console, the next row still chains onto
+    the deleted one, so the deletion stays visible to verify() instead of being papered over.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._heads: dict[str, Head] = {}
+        self._touched: set[str] = set()
+
+    def _load(self, table: str) -> Head:
+        # One statement for both: this runs on every single-record write (quality bar P4).
+        text, max_id = self._conn.execute(
+            f"SELECT (SELECT value FROM meta WHERE key = ?), (SELECT max(id) FROM {table})",
+            [schema.CHAIN_HEAD_PREFIX + table],
+        ).fetchone()
+        head = parse_head(text)
+        if head is None:
+            last = self._conn.execute(
+                f"SELECT id, row_hash FROM {table} ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            return (int(last[0]), str(last[1])) if last else (0, GENESIS)
+        # Rows added past the head outside the console must not collide with our next id.
+        return (max(head[0], int(max_id or 0)), head[1])
+
+    def append(self, table: str, content: list[object]) -> int:
+        """Insert one row (content without id) chained onto the head; return its id."""
+        last_id, previous = self._heads.get(table) or self._load(table)
+        row_id = last_id + 1
+        values = [row_id, *content]
+        digest = row_hash(previous, table, values)
+        self._conn.execute(_INSERT[table], [*values, digest])
+        self._heads[table] = (row_id, digest)
+        self._touched.add(table)
+        return row_id
+
+    def store(self) -> None:
+        """Record the new heads in meta (same transaction as the rows)."""
+        for table in self._touched:
+            row_id, digest = self._heads[table]
+            self._conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [schema.CHAIN_HEAD_PREFIX + table, f"{row_id} {digest}"],
+            )
+
+
+def parse_head(text: object) -> Head | None:
+    """A chain head as stored in meta ("<id> <hash>"), or None when absent or unreadable."""
+    if not isinstance(text, str) or " " not in text:
+        return None
+    row_id, digest = text.split(" ", 1)
+    return (int(row_id), digest) if row_id.isdigit() else None
+
+
+def read_head(conn: sqlite3.Connection, table: str) -> Head | None:
+    """The (last id, last row_hash) recorded in meta for `table`, or None when absent."""
+    row = conn.execute(
+        "SELECT value FROM meta WHERE key = ?", [schema.CHAIN_HEAD_PREFIX + table]
+    ).fetchone()
+    return parse_head(row[0] if row else None)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _classified(
+    method: Callable[Concatenate[EventLog, P], T],
+) -> Callable[Concatenate[EventLog, P], T]:
+    """Turn environment failures inside a public method into `LogError` naming the log file."""
+
+    @functools.wraps(method)
+    def wrapper(self: EventLog, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            if is_environmental(exc):
+                raise classify(exc, self.path) from exc
+            raise
+
+    return wrapper
+
+
+_NO_FLAGS: Final[frozenset[str]] = frozenset()
+
+
+class _TimeCache:
+    """parse_iso with memory, for loading a whole session (P6: 32,400 rows within 300 ms).
+
+    A device message stamps all its vitals with the same times, so six rows share each string;
+    parsing each distinct string once cut the load of one session by about a third.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, datetime] = {}
+
+    def __call__(self, text: str) -> datetime:
+        stamp = self._seen.get(text)
+        if stamp is None:
+            stamp = self._seen[text] = parse_iso(text)
+        return stamp
+
+
+# --- opening ---
+
+
+def _create_private(path: Path) -> None:
+    """Create the log file readable by its owner only, before SQLite touches it (R8).
+
+    SQLite gives its -wal and -shm files the mode of the database file, so they are 0600 too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process created it between our check and here: use it as it is
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a non-empty file that does not start like an SQLite database."""
+    with path.open("rb") as f:
+        head = f.read(len(_SQLITE_MAGIC))
+    if head and head != _SQLITE_MAGIC:
+        raise LogError(path, "not-a-log", "the file does not start with the SQLite header")
+
+
+def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse an SQLite file holding someone else's tables, or one from a newer console."""
+    tables = schema.user_tables(conn)
+    applied = schema.applied_migrations(conn)
+    if tables and not applied and not {"meta", "sessions"} <= tables:
+        listed = ", ".join(sorted(tables)[:5])
+        raise LogError(path, "not-a-log", f"it holds other tables: {listed}")
+    unknown = [name for name in applied if name not in schema.KNOWN_MIGRATIONS]
+    version = schema.stored_schema_version(conn)
+    if unknown or (version is not None and version > schema.SCHEMA_VERSION):
+        raise LogError(
+            path,
+            "newer-schema",
+            f"its schema version is {version}, this console knows up to {schema.SCHEMA_VERSION}",
+        )
+
+
+def _configure(conn: sqlite3.Connection, path: Path, busy_timeout_ms: int) -> None:
+    """Per-connection settings; then prove the file is writable now (R5)."""
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")  # off by default, per connection
+    # The first read: a damaged header or a non-database shows up here.
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    # Write probe: takes the write lock and releases it, changing nothing.
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("ROLLBACK")
+    (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    if str(mode).lower() != "wal":
+        raise LogError(path, "io", f"SQLite could not switch the file to WAL (it stays {mode})")
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+def _stamp_meta(conn: sqlite3.Connection, program_version: str, created_at: datetime) -> None:
+    """Record which program created the file (once) and which opened it last (every time)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for key, value in (
+            (schema.META_PROGRAM_VERSION, program_version),
+            (schema.META_CREATED_AT, iso(created_at)),
+        ):
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", [key, value])
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [schema.META_LAST_OPENED_BY, program_version],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback_quietly(conn)
+        raise
+
+
+def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    """Roll back after a failure. A failing rollback is not reported: the failure that brought us
+    here is the one the caller must see, and SQLite has already rolled back on I/O errors."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _refine(error: LogError, path: Path) -> LogError:
+    """SQLite reports a file it may not write as 'cannot open'; say read-only when that is so."""
+    # os.access, not Path.exists: exists() raises PermissionError inside an unreadable folder.
+    if error.cause == "permission" and os.access(path, os.F_OK) and not os.access(path, os.W_OK):
+        return LogError(path, "read-only", error.detail)
+    return error
+
+
+class EventLog:
+    """The durable session record (implements `console.records.Recorder`).
+
+    Use `EventLog.open(path, program_version)`; one instance per process, used from one thread.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        """Wrap an already configured connection; call `open` instead."""
+        self.path = path
+        self._conn: sqlite3.Connection | None = conn
+
+    # --- lifecycle ---
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        program_version: str,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        now: datetime | None = None,
+    ) -> EventLog:
+        """Open the log at `path`, creating it (and its folders) when absent.
+
+        Args:
+            path: the log file.
+            program_version: this console's version, stored in meta.
+            busy_timeout_ms: how long to wait for another program's lock before `locked`.
+            now: the creation time to record for a new file (default: the system clock, read
+                here because opening the log is an entry-point action, not engine logic).
+
+        Raises:
+            LogError: the file cannot be created, read or written now (any `Cause`).
+        """
+        path = Path(path)
+        try:
+            if not path.exists():
+                _create_private(path)
+            _check_header(path)
+            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _refine(classify(exc, path), path) from exc
+        try:
+            _configure(conn, path, busy_timeout_ms)
+            _check_ours(conn, path)
+            schema.migrate(conn)
+            _stamp_meta(conn, program_version, now or datetime.now(UTC))
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, LogError) or is_environmental(exc):
+                raise _refine(classify(exc, path), path) from exc
+            raise
+        return cls(path, conn)
+
+    def close(self) -> None:
+        """Close the connection (SQLite checkpoints the WAL into the file). Safe to call twice."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The open connection (for review queries that are not in this API)."""
+        if self._conn is None:
+            raise RuntimeError(f"the session log {self.path} is closed")
+        return self._conn
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; everything inside is one durable unit or nothing."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback_quietly(conn)
+            raise
+
+    # --- writing ---
+
+    @_classified
+    def start_session(self, opened: SessionOpened) -> int:
+        """Insert a new session (committed) and return its id.
+
+        Raises:
+            LogError: the log cannot be written.
+            ValueError: a value the log refuses (naive time, non-finite weight).
+        """
+        content = _session_values(opened)
+        with self._transaction() as conn:
+            chains = _Chains(conn)
+            session_id = chains.append("sessions", content)
+            chains.store()
+        return session_id
+
+    @_classified
+    def write(self, records: Sequence[Record]) -> list[int]:
+        """Commit all `records` in one transaction; return their row ids in order.
+
+        A `SessionEnded` sets `sessions.ended_at` (once) and its "id" is the session id.
+
+        Raises:
+            LogError: the log cannot be written; nothing of this call was committed.
+            UnknownSessionError: a record names a session that is not in the log.
+            SessionAlreadyEndedError: the session had already ended.
+            ValueError: a value the log refuses; nothing was committed.
+        """
+        batch = list(records)
+        if not batch:
+            return []
+        # Convert first: a bad value must fail before the transaction takes the write lock.
+        prepared = [self._prepare(record) for record in batch]
+        with self._transaction() as conn:
+            chains = _Chains(conn)
+            ids = [self._write_one(conn, chains, record, values)
+                   for record, values in zip(batch, prepared, strict=True)]
+            chains.store()
+        return ids
+
+    @staticmethod
+    def _prepare(record: Record) -> list[object]:
+        if isinstance(record, ObservationRecord):
+            return _observation_values(record)
+        if isinstance(record, AlarmTransition):
+            return _alarm_values(record)
+        if isinstance(record, EventRecord):
+            return _event_values(record)
+        if isinstance(record, SessionEnded):
+            return [_stamp(record.ended_at, "ended_at")]
+        raise TypeError(f"not a log record: {record!r}")
+
+    def _write_one(
+        self, conn: sqlite3.Connection, chains: _Chains, record: Record, values: list[object]
+    ) -> int:
+        if isinstance(record, SessionEnded):
+            return self._end_session(conn, record.session_id, str(values[0]))
+        table = (
+            "observations" if isinstance(record, ObservationRecord)
+            else "alarm_events" if isinstance(record, AlarmTransition)
+            else "events"
+        )
+        try:
+            return chains.append(table, values)
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" in str(exc):
+                raise self._missing_reference(conn, record) from exc
+            raise
+
+    def _missing_reference(self, conn: sqlite3.Connection, record: Record) -> Exception:
+        """Say which reference of a refused row points nowhere."""
+        if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", [record.session_id]).fetchone():
+            return UnknownSessionError(
+                f"session {record.session_id} is not in the session log {self.path}"
+            )
+        corrects = getattr(record, "corrects", None)
+        return ValueError(f"observation {corrects} to be corrected is not in {self.path}")
+
+    def _end_session(self, conn: sqlite3.Connection, session_id: int, ended_at: str) -> int:
+        cursor = conn.execute(
+            "UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+            [ended_at, session_id],
+        )
+        if cursor.rowcount == 1:
+            return session_id
+        row = conn.execute("SELECT ended_at FROM sessions WHERE id = ?", [session_id]).fetchone()
+        if row is None:
+            raise UnknownSessionError(f"session {session_id} is not in the session log {self.path}")
+        raise SessionAlreadyEndedError(
+            f"session {session_id} already ended at {row[0]}; its end cannot be recorded twice"
+        )
+
+    # --- reading ---
+
+    @_classified
+    def session(self, session_id: int) -> SessionRow:
+        """The session with this id.
+
+        Raises:
+            UnknownSessionError: no such session (a KeyError).
+        """
+        row = self.conn.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
+        if row is None:
+            raise UnknownSessionError(f"session {session_id} is not in the session log {self.path}")
+        return _session_row(row)
+
+    @_classified
+    def open_sessions(self) -> list[SessionRow]:
+        """Sessions not yet ended, newest first (what a restarted console offers to resume)."""
+        rows = self.conn.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL "
+            "ORDER BY started_at DESC, id DESC"
+        ).fetchall()
+        return [_session_row(row) for row in rows]
+
+    @_classified
+    def sessions_for_patient(self, patient_id: str) -> list[SessionRow]:
+        """Every session of one patient, oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE patient_id = ? "
+            "ORDER BY started_at, id",
+            [patient_id],
+        ).fetchall()
+        return [_session_row(row) for row in rows]
+
+    @_classified
+    def observations(self, session_id: int) -> list[tuple[int, ObservationRecord]]:
+        """A session's observations in id (= commit) order."""
+        parse = _TimeCache()
+        rows = self.conn.execute(
+            "SELECT id, session_id, metric, value, unit, source, measured_at, received_at, "
+            "entered_by, channel, flags, confirmed, corrects "
+            "FROM observations WHERE session_id = ? ORDER BY id",
+            [session_id],
+        ).fetchall()
+        return [
+            (
+                r[0],
+                ObservationRecord(
+                    session_id=r[1], metric=r[2], value=r[3], unit=r[4], source=r[5],
+                    measured_at=parse(r[6]) if r[6] is not None else None,
+                    received_at=parse(r[7]), entered_by=r[8], channel=r[9],
+                    flags=frozenset(r[10].split()) if r[10] else _NO_FLAGS,
+                    confirmed=bool(r[11]), corrects=r[12],
+                ),
+            )
+            for r in rows
+        ]
+
+    @_classified
+    def alarm_events(self, session_id: int) -> list[tuple[int, AlarmTransition]]:
+        """A session's alarm transitions in id order."""
+        rows = self.conn.execute(
+            "SELECT id, session_id, occurrence, condition, category, priority, transition, at, "
+            "message, value, threshold, actor FROM alarm_events WHERE session_id = ? ORDER BY id",
+            [session_id],
+        ).fetchall()
+        return [
+            (
+                r[0],
+                AlarmTransition(
+                    session_id=r[1], occurrence=r[2], condition=r[3], category=r[4],
+                    priority=r[5], transition=r[6], at=parse_iso(r[7]), message=r[8],
+                    value=r[9], threshold=r[10], actor=r[11],
+                ),
+            )
+            for r in rows
+        ]
+
+    @_classified
+    def events(self, session_id: int) -> list[tuple[int, EventRecord]]:
+        """A session's other events in id order."""
+        rows = self.conn.execute(
+            "SELECT id, session_id, at, kind, actor, detail FROM events "
+            "WHERE session_id = ? ORDER BY id",
+            [session_id],
+        ).fetchall()
+        return [
+            (r[0], EventRecord(session_id=r[1], at=parse_iso(r[2]), kind=r[3], actor=r[4],
+                               detail=json.loads(r[5])))
+            for r in rows
+        ]
+
+    # --- checking ---
+
+    @_classified
+    def verify(self) -> VerifyReport:
+        """Recompute every row's hash chain; report the first row edited or deleted outside."""
+        conn = self.conn
+        # One read transaction: a consistent snapshot even if another program writes meanwhile.
+        conn.execute("BEGIN")
+        try:
+            heads = {table: read_head(conn, table) for table in RECORD_TABLES}
+            return verify_chains(conn, heads)
+        finally:
+            conn.execute("ROLLBACK")
+
+    def integrity_ok(self) -> bool:
+        """True when SQLite's `PRAGMA integrity_check` finds the file sound.
+
+        Raises:
+            LogError: the check could not run for a reason other than damage (locked, I/O).
+        """
+        try:
+            rows = self.conn.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            error = classify(exc, self.path)
+            if error.cause in ("corrupt", "not-a-log"):
+                return False
+            raise error from exc
+        return rows == [("ok",)]

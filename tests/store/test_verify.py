@@ -1,0 +1,126 @@
+"""Tamper evidence (R7): verify() finds rows edited or deleted outside the console."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from console.store import EventLog, VerifyReport
+from console.store.chain import GENESIS, row_hash
+
+from . import event, filled_log, new_log, obs
+
+
+@contextmanager
+def tamper(path: Path) -> Iterator[sqlite3.Connection]:
+    """A raw connection with the append-only triggers dropped, as an attacker with the CLI would."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
+    for name in names:
+        conn.execute(f"DROP TRIGGER {name}")
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def verify(path: Path) -> VerifyReport:
+    with EventLog.open(path, "verifier") as log:
+        return log.verify()
+
+
+def test_clean_log_verifies(tmp_path: Path) -> None:
+    path, _ = filled_log(tmp_path)
+    report = verify(path)
+    assert report.ok and report.first_bad is None
+    assert report.rows_checked == 1 + 5 + 2 + 2
+    assert "match" in report.message
+
+
+def test_empty_log_verifies(tmp_path: Path) -> None:
+    with new_log(tmp_path) as log:
+        assert log.verify().ok and log.verify().rows_checked == 0
+
+
+def test_first_row_hash_is_chained_on_genesis(tmp_path: Path) -> None:
+    path, _ = filled_log(tmp_path)
+    conn = sqlite3.connect(path)
+    (stored,) = conn.execute("SELECT row_hash FROM events WHERE id = 1").fetchone()
+    values = conn.execute(
+        "SELECT id, session_id, at, kind, actor, detail FROM events WHERE id = 1").fetchone()
+    assert stored == row_hash(GENESIS, "events", list(values))
+
+
+@pytest.mark.parametrize(("table", "edit"), [
+    ("observations", "UPDATE observations SET value = 40 WHERE id = 3"),
+    ("sessions", "UPDATE sessions SET weight_kg = 90 WHERE id = 1"),
+    ("alarm_events", "UPDATE alarm_events SET at = '2026-01-05T09:00:00.500Z' WHERE id = 2"),
+    ("events", "UPDATE events SET detail = '{}' WHERE id = 1"),
+])
+def test_edited_row_is_reported(tmp_path: Path, table: str, edit: str) -> None:
+    path, _ = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute(edit)
+    report = verify(path)
+    row_id = int(edit.rsplit("= ", 1)[1])
+    assert not report.ok
+    assert report.first_bad == (table, row_id)
+    assert f"{table} row {row_id}: its content does not match its row_hash" in report.message
+
+
+def test_edited_row_hash_is_told_apart(tmp_path: Path) -> None:
+    path, _ = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute("UPDATE observations SET row_hash = 'f00' WHERE id = 2")
+    report = verify(path)
+    assert report.first_bad == ("observations", 2)
+    assert "its row_hash was altered" in report.message
+
+
+def test_deleted_middle_row_breaks_the_chain(tmp_path: Path) -> None:
+    path, _ = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute("DELETE FROM observations WHERE id = 3")
+    report = verify(path)
+    assert report.first_bad == ("observations", 4)
+    assert "row(s) 3 were deleted" in report.message
+
+
+def test_deleted_last_rows_are_noticed_and_stay_noticed(tmp_path: Path) -> None:
+    path, sid = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute("DELETE FROM observations WHERE id >= 4")
+    report = verify(path)
+    assert report.first_bad == ("observations", 4)
+    assert "rows 4 to 5 were deleted from the end" in report.message
+    # a later write does not paper over the deletion: it chains onto the deleted row
+    with EventLog.open(path, "later") as log:
+        (new_id,) = log.write([obs(sid, 100)])
+        assert new_id == 6
+        report = log.verify()
+    assert report.first_bad == ("observations", 6)
+    assert "4 to 5 were deleted" in report.message
+
+
+def test_row_added_outside_the_console_is_reported(tmp_path: Path) -> None:
+    path, sid = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute(
+            "INSERT INTO events(id, session_id, at, kind, actor, detail, row_hash) "
+            "VALUES (3, ?, '2026-01-05T09:00:05.000Z', 'note', 'x', '{}', 'forged')", [sid])
+    report = verify(path)
+    assert report.first_bad == ("events", 3)
+    # the console keeps writing after it, with the next free id, and the forgery stays visible
+    with EventLog.open(path, "later") as log:
+        assert log.write([event(sid, 100)]) == [4]
+        assert log.verify().first_bad == ("events", 3)
+
+
+def test_integrity_ok_on_a_sound_file(tmp_path: Path) -> None:
+    path, _ = filled_log(tmp_path)
+    with EventLog.open(path, "checker") as log:
+        assert log.integrity_ok()
