@@ -1,0 +1,93 @@
+"""`infusion-console`: the window by default, and subcommands for scripts and support.
+
+    infusion-console [--db PATH] [--demo | --device URL --format FMT --protocol ID
+                     --patient ID --weight KG --nurse NAME]
+    infusion-console decode --format hl7|masimo|ansar-b FILE
+    infusion-console verify [--db PATH]
+
+Every failure a user can cause ends in one line that says what is wrong and what to do, with a
+non-zero exit; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from console.paths import default_db_path
+
+
+def _decode(argv: list[str]) -> int:
+    from devices.decode_tool import main as decode_main
+
+    return decode_main(argv)
+
+
+def _verify(argv: list[str]) -> int:
+    from console.store import EventLog, LogError
+    from console.version import VERSION
+
+    parser = argparse.ArgumentParser(prog="infusion-console verify",
+                                     description="Check the session log for edits made outside the console.")
+    parser.add_argument("--db", type=Path, default=default_db_path(), help="the session log file")
+    args = parser.parse_args(argv)
+    if not args.db.exists():
+        print(f"infusion-console verify: no session log at {args.db}", file=sys.stderr)
+        return 2
+    try:
+        log = EventLog.open(args.db, VERSION)
+    except LogError as exc:
+        print(f"infusion-console verify: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = log.verify()
+        integrity = log.integrity_ok()
+    finally:
+        log.close()
+    if report.ok and integrity:
+        print(f"{args.db}: ok ({report.rows_checked} rows checked, integrity ok)")
+        return 0
+    print(f"{args.db}: {report.message if not report.ok else 'PRAGMA integrity_check failed'}")
+    return 1
+
+
+SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "decode": _decode,
+    "verify": _verify,
+}
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infusion-console",
+        description="Nurse monitoring console for ketamine infusion sessions. "
+                    f"Subcommands: {', '.join(SUBCOMMANDS)} (each with --help).",
+    )
+    parser.add_argument("--db", type=Path, default=None,
+                        help=f"session log file (default {default_db_path()})")
+    parser.add_argument("--demo", action="store_true",
+                        help="open a demo session fed by the built-in simulated device")
+    parser.add_argument("--device", help="port or pyserial URL of the bedside monitor")
+    parser.add_argument("--format", default="hl7", help="device format: hl7, masimo or ansar-b")
+    parser.add_argument("--protocol", help="protocol id, e.g. iv-ketamine")
+    parser.add_argument("--patient", help="patient identifier")
+    parser.add_argument("--weight", type=float, help="patient weight in kg")
+    parser.add_argument("--nurse", help="nurse name")
+    parser.add_argument("--scenario", default="normal", help="simulator scenario for --demo")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
+    args = gui_parser().parse_args(argv)
+    from console.ui.app import run   # Qt is imported only for the window
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
