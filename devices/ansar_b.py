@@ -1,0 +1,141 @@
+"""Ivy 450C ANSAR-B records: heart rate, respiration, SpO2 and pulse, NIBP.
+
+Each frame (see framing.split_ansar_b) ends in CR-separated ASCII records, `LABEL=f0;f1;...;`.
+Field meanings, worked out from the Ivy 450C capture in shared/device-samples and devices.md:
+
+- `HR=1;80;ECG-II-DIAG;`        f1 heart rate (beats/min); f2 ECG lead and filter text.
+- `RR=1;35;APNEA: 20 SEC;`      f1 respiratory rate (breaths/min); f2 the apnoea alarm setting.
+- `SPO2=1;100;PR=80 ;`          f1 SpO2 (%); f2 `PR=<pulse rate>` (space padded).
+- `NIBP=4;121;75;92;80;;`       f1 systolic, f2 diastolic, f3 mean (mmHg), f4 cuff pulse rate,
+                                f5 message text.
+- `ETCO2=1;;;`, `P1=3;111;73;88;;`, `P2=3;;;;NO TRANSDUCER;`, `T1=1;;;`, `T2=1;;;`: EtCO2, the
+  two invasive pressure channels and two temperatures: not vitals this console shows.
+
+f0 is a small status/mode number whose meaning no public source states (1 for most records, 4 for
+NIBP, 3 for the IBP channels); it is not used. An empty field (`;;`) means no value.
+
+The records carry no time: measured_at is None (the NIBP in them repeats every frame, so the
+console cannot show its age from this format). Reading.channel is the record label (`SPO2`,
+`NIBP`), which keeps the oximeter's pulse apart from the cuff's. Reading.source is
+`ansar-b:<hint>`, or `ansar-b` without a hint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from console.vitals import METRICS, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
+from devices.framing import AnsarBFramer, Split
+from devices.reading import Reading
+from devices.stream import DecodeResult, Dropped
+
+_NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
+# Label -> ((field index, metric, unit), ...). SPO2's pulse is parsed from its `PR=` field.
+_LAYOUT: dict[str, tuple[tuple[int, str, str], ...]] = {
+    "HR": ((1, "heart_rate", PER_MIN_BEATS),),
+    "RR": ((1, "resp_rate", PER_MIN_BREATHS),),
+    "SPO2": ((1, "spo2", PERCENT), (2, "pulse_rate", PER_MIN_BEATS)),
+    "NIBP": ((1, "bp_systolic", MMHG), (2, "bp_diastolic", MMHG), (3, "bp_mean", MMHG),
+             (4, "pulse_rate", PER_MIN_BEATS)),
+}
+_NOT_SHOWN = {"ETCO2": "EtCO2", "P1": "invasive pressure 1 (not NIBP)",
+              "P2": "invasive pressure 2 (not NIBP)", "T1": "temperature 1", "T2": "temperature 2"}
+# Device "no value" markers, as in HL7 (devices.md): never shown as numbers.
+_NO_VALUE = frozenset({"", "-", "--", "---", "?"})
+
+
+def decode_records(block: bytes, received_at: datetime, *, source_hint: str = "") -> DecodeResult:
+    """Decode one frame's ASCII record block.
+
+    Args:
+        block: the bytes between the waveform and 0xFE (CR-separated records; LF also accepted).
+        received_at: host time the frame arrived (UTC, aware).
+        source_hint: the transport's device name.
+
+    Returns:
+        Readings in record order and what was dropped (`frames` is 1).
+    """
+    result = DecodeResult(frames=1)
+    source = f"ansar-b:{source_hint.strip()}" if source_hint.strip() else "ansar-b"
+    text = block.replace(b"\x00", b"").decode("latin-1")
+    for record in re.split(r"[\r\n]+", text):
+        record = record.strip()
+        if not record:
+            continue
+        label, eq, rest = record.partition("=")
+        label = label.strip().upper()
+        if not eq or not label.isalnum():
+            result.dropped.append(Dropped("bad-frame", f"record {record[:40]!r} is not LABEL=..."))
+            continue
+        if label in _NOT_SHOWN:
+            result.dropped.append(Dropped("not-monitored", f"{label}: {_NOT_SHOWN[label]} is not "
+                                          "a vital this console shows"))
+            continue
+        layout = _LAYOUT.get(label)
+        if layout is None:
+            result.dropped.append(Dropped("unknown-code", f"record label {label!r} is not one we "
+                                          f"know ({', '.join([*_LAYOUT, *_NOT_SHOWN])})"))
+            continue
+        fields = rest.split(";")
+        for index, metric, unit in layout:
+            raw = fields[index].strip() if index < len(fields) else ""
+            if label == "SPO2" and index == 2:
+                # `PR=80 `: the oximeter's pulse rate rides in the SpO2 record.
+                key, _, raw = raw.partition("=")
+                if key.strip().upper() != "PR":
+                    raw = ""
+                raw = raw.strip()
+            where = f"{label} field {index} ({metric})"
+            if raw in _NO_VALUE:
+                result.dropped.append(Dropped("no-value", f"{where}: empty"))
+                continue
+            if not _NUMBER.match(raw):
+                result.dropped.append(Dropped("not-numeric", f"{where}: {raw[:20]!r} is not a number"))
+                continue
+            value = float(raw)
+            spec = METRICS[metric]
+            if not spec.in_hard_range(value):
+                result.dropped.append(Dropped("out-of-hard-range", f"{where}: {raw} outside "
+                                              f"{spec.describe_range()}"))
+                continue
+            result.readings.append(Reading(metric, value, unit, None, received_at, source, label))
+    return result
+
+
+class AnsarBDecoder:
+    """StreamDecoder for Ivy ANSAR-B."""
+
+    def __init__(self, source_hint: str = "") -> None:
+        """Create a decoder for one stream.
+
+        Args:
+            source_hint: the transport's device name (ANSAR-B sends no identity).
+        """
+        self._framer = AnsarBFramer()
+        self._hint = source_hint
+
+    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
+        """Consume `data` and return what the frames it completed yielded."""
+        return self._run(lambda: self._framer.push(data), received_at)
+
+    def flush(self, received_at: datetime) -> DecodeResult:
+        """End of stream: drop a partial frame."""
+        return self._run(self._framer.flush, received_at)
+
+    def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
+        result = DecodeResult()
+        try:
+            split = step()
+        except Exception as exc:  # noqa: BLE001 - the stream survives a framer bug
+            result.dropped.append(Dropped("decoder-error", f"framer: {type(exc).__name__}: {exc}"))
+            return result
+        result.dropped.extend(split.dropped)
+        for frame in split.frames:
+            try:
+                result.extend(decode_records(frame.data, received_at, source_hint=self._hint))
+            except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the stream
+                result.frames += 1
+                result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
+        return result

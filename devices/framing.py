@@ -1,0 +1,406 @@
+"""Framers: arbitrary byte chunks in, complete frames out, the partial frame kept for next time.
+
+Three framings, one per device format:
+
+- `MllpFramer`: HL7 v2 in MLLP (`0x0B <message> 0x1C 0x0D`) and bare HL7 without MLLP (a message
+  runs from `MSH|` to the next `MSH|` at a segment start, the next `0x0B`, or `flush`).
+- `LineFramer`: one record per line (Masimo ASCII): CR, LF or CR LF; NUL bytes stripped.
+- `AnsarBFramer`: Ivy ANSAR-B: `0xFF "ANSAR-B "` + 400 waveform bytes + ASCII records + `0xFE`.
+
+Each framer has a pure core, `split_*(buffer, final) -> Split`, that returns the complete frames,
+the leftover to keep and what it discarded; the framer classes only hold the leftover between
+calls. Nothing here does I/O or reads a clock, and nothing raises on bad bytes.
+
+Every buffer is bounded: a stream of garbage without a terminator is discarded with a `Dropped`
+reason instead of growing memory (R2, R3 in quality-bars.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from devices.stream import Dropped
+
+# MLLP envelope bytes (HL7 v2 Transport Specification, MLLP release 2).
+MLLP_START = b"\x0b"
+MLLP_END = b"\x1c"
+MLLP_TRAILER = b"\r"
+
+# Largest HL7 message kept whole. A 1 Hz PCD-01 message with six numerics is ~1 KB; gateways that
+# also send waveform (NA) rows reach tens of KB. 1 MiB leaves room for those and still bounds a
+# garbage stream that opens with 0x0B and never closes.
+MAX_HL7_FRAME = 1 << 20
+# Masimo ASCII lines are ~200 bytes; anything 16x longer without a line end is not a record.
+MAX_LINE = 4096
+# ANSAR-B: 400 waveform bytes plus ~180 bytes of records in the Ivy 450C capture; 4 KB of records
+# without the closing 0xFE means the closing byte was lost.
+ANSAR_B_HEADER = b"\xffANSAR-B "
+ANSAR_B_WAVEFORM_BYTES = 400
+ANSAR_B_END = b"\xfe"
+MAX_ANSAR_B_RECORDS = 4096
+# Garbage kept while waiting for a frame start: only the tail that could be the start of one.
+_MAX_GARBAGE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One complete frame's payload.
+
+    Attributes:
+        data: the payload without envelope bytes (HL7 message, one line, or ANSAR-B records).
+        mllp: HL7 only: the message arrived in MLLP, so its ACK goes back in MLLP too.
+        maybe_partial: lines only: the first line after opening, which may have started mid-line.
+    """
+
+    data: bytes
+    mllp: bool = False
+    maybe_partial: bool = False
+
+
+@dataclass(slots=True)
+class Split:
+    """What one pass of a framer over its buffer found.
+
+    Attributes:
+        frames: complete frames, in stream order.
+        rest: bytes to keep for the next call (a frame not yet complete).
+        dropped: what was discarded and why (garbage, truncated or oversize frames).
+    """
+
+    frames: list[Frame] = field(default_factory=list)
+    rest: bytes = b""
+    dropped: list[Dropped] = field(default_factory=list)
+
+
+def _preview(data: bytes, limit: int = 40) -> str:
+    """Return a short printable rendering of `data` for a Dropped detail."""
+    text = data[:limit].decode("latin-1").encode("unicode_escape").decode("ascii")
+    return text + ("..." if len(data) > limit else "")
+
+
+def _garbage(data: bytes, why: str) -> Dropped:
+    """Report skipped bytes that were not part of any frame."""
+    return Dropped("garbage", f"{len(data)} bytes {why}: {_preview(data)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# HL7: MLLP and bare
+
+
+# Where a bare (un-enveloped) HL7 message ends: the next MSH at a segment start, an MLLP start
+# byte, or an MLLP end byte (a bare tail of an enveloped frame we joined mid-way).
+_BARE_END = re.compile(rb"[\r\n](?=MSH\|)|\x0b|\x1c")
+_FRAME_START = re.compile(rb"\x0b|MSH\|")
+
+
+def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAME) -> Split:
+    """Split HL7 messages out of `buffer`, with or without MLLP envelopes.
+
+    Args:
+        buffer: bytes received so far and not yet framed.
+        final: the stream ended: a bare message runs to the end, an open MLLP frame is dropped.
+        max_frame: longest message kept; longer ones are dropped as `frame-too-long`.
+
+    Returns:
+        The complete messages (MLLP ones marked `mllp=True`), the leftover and the drops.
+    """
+    out = Split()
+    pos = 0
+    n = len(buffer)
+    while pos < n:
+        start = _FRAME_START.search(buffer, pos)
+        if start is None:
+            tail = buffer[pos:]
+            if final:
+                if tail.strip(b"\r\n\t \x00"):
+                    out.dropped.append(_garbage(tail, "without a frame start at end of stream"))
+                pos = n
+                break
+            # Keep only what could be the beginning of "MSH|"; the rest can never start a frame.
+            keep = 3
+            if len(tail) > _MAX_GARBAGE:
+                out.dropped.append(_garbage(tail[:-keep], "without a frame start (0x0B or MSH|)"))
+                pos = n - keep
+            break
+        junk = buffer[pos : start.start()]
+        if junk.strip(b"\r\n\t \x00"):
+            # Typically the tail of a frame the capture or connection started in the middle of.
+            out.dropped.append(_garbage(junk, "before a frame start (stream began mid-frame?)"))
+        pos = start.start()
+        if buffer[pos : pos + 1] == MLLP_START:
+            pos, done = _take_mllp(buffer, pos, final, max_frame, out)
+        else:
+            pos, done = _take_bare(buffer, pos, final, max_frame, out)
+        if not done:
+            break
+    out.rest = buffer[pos:]
+    return out
+
+
+def _take_mllp(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split) -> tuple[int, bool]:
+    """Take one MLLP frame starting at `pos`; return (new position, whether to continue)."""
+    body = pos + 1
+    end = buffer.find(MLLP_END, body)
+    restart = buffer.find(MLLP_START, body, end if end >= 0 else len(buffer))
+    if restart >= 0:
+        # A new 0x0B before this frame's 0x1C: the sender gave up on this frame (or bytes were
+        # lost). Resynchronise on the new start; the fragment cannot be trusted.
+        out.dropped.append(
+            Dropped("truncated-frame", f"MLLP frame without 0x1C end, {restart - body} bytes: "
+                    f"{_preview(buffer[body:restart])}")
+        )
+        return restart, True
+    if end < 0:
+        if len(buffer) - body > max_frame:
+            out.dropped.append(
+                Dropped("frame-too-long", f"MLLP frame over {max_frame} bytes without 0x1C end; "
+                        "discarded, waiting for the next 0x0B")
+            )
+            return len(buffer), False
+        if final:
+            out.dropped.append(
+                Dropped("truncated-frame", f"stream ended inside an MLLP frame, "
+                        f"{len(buffer) - body} bytes: {_preview(buffer[body:])}")
+            )
+            return len(buffer), False
+        return pos, False
+    if end + 1 >= len(buffer) and not final:
+        # Wait for the 0x0D trailer so that it is not taken as garbage before the next frame.
+        return pos, False
+    out.frames.append(Frame(buffer[body:end], mllp=True))
+    nxt = end + 1
+    # Senders that omit the trailing 0x0D exist; accept the frame either way.
+    if buffer[nxt : nxt + 1] == MLLP_TRAILER:
+        nxt += 1
+    return nxt, True
+
+
+def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split) -> tuple[int, bool]:
+    """Take one bare HL7 message starting at `pos` (at "MSH|"); return (new position, continue)."""
+    m = _BARE_END.search(buffer, pos + 4)
+    if m is None:
+        if len(buffer) - pos > max_frame:
+            out.dropped.append(
+                Dropped("frame-too-long", f"bare HL7 message over {max_frame} bytes without a "
+                        "following MSH; discarded")
+            )
+            return len(buffer), False
+        if final:
+            out.frames.append(Frame(buffer[pos:]))
+            return len(buffer), False
+        # The message ends only where the next one starts: wait (it is one message late).
+        return pos, False
+    cut = m.start()
+    if buffer[cut : cut + 1] in (b"\r", b"\n"):
+        cut += 1  # keep the segment terminator with the message it ends
+    nxt = cut
+    enveloped = buffer[nxt : nxt + 1] == MLLP_END
+    # Ended by 0x1C: an MLLP frame whose 0x0B was lost (stream began on it); answer in MLLP.
+    out.frames.append(Frame(buffer[pos:cut], mllp=enveloped))
+    if enveloped:
+        nxt += 1
+        if buffer[nxt : nxt + 1] == MLLP_TRAILER:
+            nxt += 1
+    return nxt, True
+
+
+class MllpFramer:
+    """Stateful HL7 framer: MLLP envelopes and bare messages, in any chunking."""
+
+    def __init__(self, max_frame: int = MAX_HL7_FRAME) -> None:
+        """Create an empty framer.
+
+        Args:
+            max_frame: longest message kept (bytes).
+        """
+        self._buffer = b""
+        self._max = max_frame
+
+    @property
+    def pending(self) -> bytes:
+        """Bytes held for a frame not yet complete."""
+        return self._buffer
+
+    def push(self, data: bytes) -> Split:
+        """Add `data` and return the frames it completed."""
+        result = split_mllp(self._buffer + data, final=False, max_frame=self._max)
+        self._buffer = result.rest
+        return result
+
+    def flush(self) -> Split:
+        """End of stream: return a trailing bare message, drop a partial MLLP frame."""
+        result = split_mllp(self._buffer, final=True, max_frame=self._max)
+        self._buffer = b""
+        return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Lines
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def split_lines(
+    buffer: bytes, final: bool = False, at_line_start: bool = False, max_line: int = MAX_LINE
+) -> tuple[Split, bool]:
+    """Split terminated lines out of `buffer` (CR, LF or CR LF; NULs removed; blank lines skipped).
+
+    Args:
+        buffer: bytes received so far and not yet framed.
+        final: the stream ended: an unterminated last line is still returned.
+        at_line_start: whether `buffer` is known to start at a line start. When False, the first
+            line returned is marked `maybe_partial` (a port opened mid-line).
+        max_line: longest line kept; longer ones are dropped as `line-too-long`.
+
+    Returns:
+        (split, at_line_start afterwards).
+    """
+    out = Split()
+    # NUL bytes precede records on some serial adapters (devices.md); they are never data.
+    if b"\x00" in buffer:
+        buffer = buffer.replace(b"\x00", b"")
+    pos = 0
+    for m in _LINE_END.finditer(buffer):
+        line = buffer[pos : m.start()]
+        pos = m.end()
+        if len(line) > max_line:
+            out.dropped.append(Dropped("line-too-long", f"{len(line)} bytes, over {max_line}: "
+                                       f"{_preview(line)}"))
+        elif line.strip():
+            out.frames.append(Frame(line, maybe_partial=not at_line_start))
+        at_line_start = True
+    rest = buffer[pos:]
+    if final:
+        if rest.strip():
+            out.frames.append(Frame(rest, maybe_partial=not at_line_start))
+        rest = b""
+    elif len(rest) > max_line:
+        out.dropped.append(Dropped("line-too-long", f"over {max_line} bytes without a line end: "
+                                   f"{_preview(rest)}"))
+        rest = b""
+        at_line_start = False  # the next line starts wherever the discarded one ended
+    out.rest = rest
+    return out, at_line_start
+
+
+class LineFramer:
+    """Stateful line framer; the first line after opening is flagged as possibly partial."""
+
+    def __init__(self, at_line_start: bool = False, max_line: int = MAX_LINE) -> None:
+        """Create an empty framer.
+
+        Args:
+            at_line_start: the stream is known to begin at a line start (a file, not a port).
+            max_line: longest line kept (bytes).
+        """
+        self._buffer = b""
+        self._at_line_start = at_line_start
+        self._max = max_line
+
+    def push(self, data: bytes) -> Split:
+        """Add `data` and return the lines it completed."""
+        result, self._at_line_start = split_lines(
+            self._buffer + data, False, self._at_line_start, self._max
+        )
+        self._buffer = result.rest
+        return result
+
+    def flush(self) -> Split:
+        """End of stream: return an unterminated last line."""
+        result, self._at_line_start = split_lines(self._buffer, True, self._at_line_start, self._max)
+        self._buffer = b""
+        return result
+
+
+# ---------------------------------------------------------------------------------------------
+# ANSAR-B
+
+
+def split_ansar_b(
+    buffer: bytes, final: bool = False, max_records: int = MAX_ANSAR_B_RECORDS
+) -> Split:
+    """Split ANSAR-B frames out of `buffer`; each frame's payload is its ASCII record block.
+
+    The 400 waveform bytes are skipped by count, not scanned, because waveform samples may take
+    any byte value. A new header inside a frame means bytes were lost: resynchronise on it.
+
+    Args:
+        buffer: bytes received so far and not yet framed.
+        final: the stream ended: an open frame is dropped as `truncated-frame`.
+        max_records: longest record block kept before the closing 0xFE.
+
+    Returns:
+        The complete frames (payload = record bytes), the leftover and the drops.
+    """
+    out = Split()
+    pos = 0
+    n = len(buffer)
+    hlen = len(ANSAR_B_HEADER)
+    while pos < n:
+        start = buffer.find(ANSAR_B_HEADER, pos)
+        if start < 0:
+            tail = buffer[pos:]
+            if final:
+                if tail:
+                    out.dropped.append(Dropped("partial-frame", f"{len(tail)} bytes without an "
+                                               "ANSAR-B header at end of stream"))
+                pos = n
+            elif len(tail) > _MAX_GARBAGE:
+                out.dropped.append(_garbage(tail[: -(hlen - 1)], "without an ANSAR-B header"))
+                pos = n - (hlen - 1)
+            break
+        if start > pos:
+            # Usually the end of a frame the capture started in (the Ivy sample opens that way).
+            out.dropped.append(Dropped("partial-frame", f"{start - pos} bytes before the first "
+                                       "ANSAR-B header (stream began mid-frame)"))
+        records_at = start + hlen + ANSAR_B_WAVEFORM_BYTES
+        again = buffer.find(ANSAR_B_HEADER, start + 1)
+        end = buffer.find(ANSAR_B_END, records_at) if records_at <= n else -1
+        if again >= 0 and (end < 0 or again < end):
+            out.dropped.append(Dropped("truncated-frame", f"ANSAR-B frame of {again - start} bytes "
+                                       "cut short by the next header"))
+            pos = again
+            continue
+        if end < 0:
+            if records_at < n and n - records_at > max_records:
+                out.dropped.append(Dropped("frame-too-long", f"over {max_records} record bytes "
+                                           "without the closing 0xFE"))
+                pos = n
+            elif final:
+                out.dropped.append(Dropped("truncated-frame", f"stream ended inside an ANSAR-B "
+                                           f"frame ({n - start} bytes)"))
+                pos = n
+            else:
+                pos = start
+            break
+        out.frames.append(Frame(buffer[records_at:end]))
+        pos = end + 1
+    out.rest = buffer[pos:]
+    return out
+
+
+class AnsarBFramer:
+    """Stateful ANSAR-B framer."""
+
+    def __init__(self, max_records: int = MAX_ANSAR_B_RECORDS) -> None:
+        """Create an empty framer.
+
+        Args:
+            max_records: longest record block kept (bytes).
+        """
+        self._buffer = b""
+        self._max = max_records
+
+    def push(self, data: bytes) -> Split:
+        """Add `data` and return the frames it completed."""
+        result = split_ansar_b(self._buffer + data, False, self._max)
+        self._buffer = result.rest
+        return result
+
+    def flush(self) -> Split:
+        """End of stream: drop a partial frame."""
+        result = split_ansar_b(self._buffer, True, self._max)
+        self._buffer = b""
+        return result

@@ -1,0 +1,141 @@
+"""Masimo Rad-8 / Rad-7 / Radical-7 "ASCII 1" serial trend lines: SpO2 and pulse rate.
+
+One line a second at 9600 8N1::
+
+    03/17/16 19:19:36 SN=---------- SPO2=098% BPM=123 PI=00.55 ... ALARM=000000 EXC=0000C00
+
+Dashes (`---%`, `--.-`) mean no value. The line carries the oximeter's own clock (MM/DD/YY,
+no zone). Reading.source is `masimo:<SN>`, or `masimo:<hint>` / `masimo` when SN is dashes.
+Non-zero ALARM and EXC bit fields are carried in Reading.flags as sent (`EXC=0000C00`) so that a
+reading taken under a sensor exception can be told apart in the log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone, tzinfo
+
+from console.vitals import METRICS, PER_MIN_BEATS, PERCENT
+from devices.framing import Frame, LineFramer, Split
+from devices.reading import Reading
+from devices.stream import DecodeResult, Dropped
+
+UTC = timezone.utc
+
+_LINE = re.compile(
+    r"^(\d{2})/(\d{2})/(\d{2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\S+=.*)$"
+)
+_PAIR = re.compile(r"(\w+)=(\S*)")
+_NUMBER = re.compile(r"^\d{1,3}(?:\.\d+)?$")
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+# Field name -> (metric, unit). PI, SpCO, SpMet, SpHb, PVI are not vitals this console shows.
+_FIELDS = {"SPO2": ("spo2", PERCENT), "BPM": ("pulse_rate", PER_MIN_BEATS)}
+
+
+def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = False,
+                source_hint: str = "", default_tz: tzinfo = UTC) -> DecodeResult:
+    """Decode one Masimo ASCII line (without its line end).
+
+    Args:
+        line: the line's bytes.
+        received_at: host time it arrived (UTC, aware).
+        maybe_partial: first line after opening the port; a malformed one is reported as
+            `partial-line` rather than `bad-frame`.
+        source_hint: the transport's device name, used when SN is dashes.
+        default_tz: the zone of the oximeter's clock (it sends none).
+
+    Returns:
+        spo2 and pulse_rate readings, and what was dropped.
+    """
+    result = DecodeResult(frames=1)
+    text = line.decode("latin-1").strip()
+    m = _LINE.match(text)
+    if m is None:
+        reason = "partial-line" if maybe_partial else "bad-frame"
+        result.dropped.append(Dropped(reason, f"not a Masimo ASCII line (MM/DD/YY HH:MM:SS "
+                                      f"SN=... SPO2=...): {text[:60]!r}"))
+        return result
+    month, day, year, hour, minute, second = (int(g) for g in m.groups()[:6])
+    try:
+        measured_at: datetime | None = datetime(
+            2000 + year, month, day, hour, minute, second, tzinfo=default_tz
+        ).astimezone(UTC)
+    except ValueError:
+        measured_at = None
+        result.dropped.append(Dropped("bad-timestamp", f"device time {text[:17]!r} is not a real "
+                                      "date; readings kept without it"))
+    pairs = {k.upper(): v for k, v in _PAIR.findall(m.group(7))}
+    serial = pairs.get("SN", "").strip("-")
+    source = f"masimo:{serial or source_hint.strip()}".rstrip(":")
+    flags = frozenset(
+        f"{k}={v.upper()}" for k, v in pairs.items()
+        if (k.startswith("ALARM") or k.startswith("EXC")) and _HEX.match(v) and int(v, 16)
+    )
+    if not any(k in pairs for k in _FIELDS):
+        result.dropped.append(Dropped("bad-frame", f"Masimo line without SPO2 or BPM: {text[:60]!r}"))
+        return result
+    for key, (metric, unit) in _FIELDS.items():
+        if key not in pairs:
+            continue
+        raw = pairs[key]
+        value = raw.rstrip("%")
+        if not value or set(value) <= {"-", "."}:
+            result.dropped.append(Dropped("no-value", f"{key}={raw}: no value"))
+            continue
+        if not _NUMBER.match(value):
+            result.dropped.append(Dropped("not-numeric", f"{key}={raw} is not a number"))
+            continue
+        number = float(value)
+        spec = METRICS[metric]
+        if not spec.in_hard_range(number):
+            result.dropped.append(Dropped("out-of-hard-range", f"{key}={raw}: {metric} outside "
+                                          f"{spec.describe_range()}"))
+            continue
+        result.readings.append(Reading(metric, number, unit, measured_at, received_at, source,
+                                       "", flags))
+    return result
+
+
+class MasimoDecoder:
+    """StreamDecoder for Masimo ASCII 1 trend lines."""
+
+    def __init__(self, source_hint: str = "", *, default_tz: tzinfo = UTC,
+                 at_line_start: bool = False) -> None:
+        """Create a decoder for one stream.
+
+        Args:
+            source_hint: the transport's device name, used when the line's SN is dashes.
+            default_tz: the zone of the oximeter's clock.
+            at_line_start: the stream begins at a line start (a file), not mid-line (a port).
+        """
+        self._framer = LineFramer(at_line_start)
+        self._hint = source_hint
+        self._tz = default_tz
+
+    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
+        """Consume `data` and return what the lines it completed yielded."""
+        return self._run(lambda: self._framer.push(data), received_at)
+
+    def flush(self, received_at: datetime) -> DecodeResult:
+        """End of stream: decode an unterminated last line."""
+        return self._run(self._framer.flush, received_at)
+
+    def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
+        result = DecodeResult()
+        try:
+            split = step()
+            result.dropped.extend(split.dropped)
+            for frame in split.frames:
+                result.extend(self._one(frame, received_at))
+        except Exception as exc:  # noqa: BLE001 - the stream survives a decoder bug
+            result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
+        return result
+
+    def _one(self, frame: Frame, received_at: datetime) -> DecodeResult:
+        try:
+            return decode_line(frame.data, received_at, maybe_partial=frame.maybe_partial,
+                               source_hint=self._hint, default_tz=self._tz)
+        except Exception as exc:  # noqa: BLE001 - one bad line must not stop the stream
+            return DecodeResult(dropped=[Dropped("decoder-error", f"{type(exc).__name__}: {exc}")],
+                                frames=1)

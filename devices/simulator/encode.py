@@ -1,0 +1,201 @@
+"""Encoders: one `Sample` in, the bytes a real device of each format would send out.
+
+- `hl7`: HL7 v2.6 ORU^R01 in the IHE PCD-01 shape, MLLP framed: MSH (MSH-10 control id, MSH-18
+  `UNICODE UTF-8`, MSH-21 the PCD-01 profile), OBR, then OBX rows keyed on IEEE 11073 MDC codes
+  with MDC units, OBX-4 containment paths (MDS.VMD.CHAN.METRIC), OBX-11 `R` and OBX-14 times.
+  NIBP is repeated in every message with its own older measured time, as bedside monitors do.
+- `masimo`: Masimo Rad-8 "ASCII 1" trend lines, one a second, CR LF terminated.
+- `ansar-b`: Ivy 450C ANSAR-B frames: 0xFF `ANSAR-B ` + 400 waveform bytes + CR-terminated
+  records + 0xFE.
+
+Encoders are deterministic: the only state is a message counter and a waveform phase.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from devices.simulator.physiology import Nibp, Sample
+
+FORMAT_NAMES: tuple[str, ...] = ("hl7", "masimo", "ansar-b")
+
+MLLP_START = b"\x0b"
+MLLP_END = b"\x1c\x0d"
+
+# The simulated monitor's identity: an EUI-64 in a range no vendor uses (locally administered).
+DEVICE_EUI64 = "0200000000ABCDEF"
+SENDING_APP = f"INFUSION-SIM^{DEVICE_EUI64}^EUI-64"
+PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
+MASIMO_SERIAL = "0000012345"
+
+
+class Encoder(Protocol):
+    """Turns one sample into one device frame."""
+
+    name: str
+    line_based: bool
+    """Records end at a line end: noise must end at one too, or it corrupts the next record."""
+
+    def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
+        """Encode `sample`; `at` is the device clock for it, `start` the scenario start."""
+        ...
+
+
+def hl7_time(t: datetime) -> str:
+    """HL7 DTM with seconds and the UTC offset, as PCD-01 senders write it."""
+    return t.strftime("%Y%m%d%H%M%S") + "+0000"
+
+
+@dataclass(frozen=True, slots=True)
+class _Obx:
+    code: str  # OBX-3
+    path: str  # OBX-4
+    value: str  # OBX-5
+    unit: str  # OBX-6
+    limits: str  # OBX-7
+    at: datetime  # OBX-14
+
+
+_BPM = "264864^MDC_DIM_BEAT_PER_MIN^MDC"
+_RPM = "264928^MDC_DIM_RESP_PER_MIN^MDC"
+_PCT = "262688^MDC_DIM_PERCENT^MDC"
+_MMHG = "266016^MDC_DIM_MMHG^MDC"
+
+
+class Hl7Encoder:
+    """HL7 ORU^R01 PCD-01 messages, MLLP framed; MSH-10 counts up from SIM00000001."""
+
+    name = "hl7"
+    line_based = False
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
+        self._count += 1
+        control_id = f"SIM{self._count:08d}"
+        rows = [
+            _Obx("147842^MDC_ECG_HEART_RATE^MDC", "1.1.1.1", str(sample.heart_rate), _BPM, "50^110", at),
+            _Obx("149530^MDC_PULS_OXIM_PULS_RATE^MDC", "1.2.1.2", str(sample.pulse_rate), _BPM, "50^110", at),
+            _Obx("150456^MDC_PULS_OXIM_SAT_O2^MDC", "1.2.1.1", str(sample.spo2), _PCT, "94^100", at),
+            _Obx("151562^MDC_RESP_RATE^MDC", "1.1.2.1", str(sample.resp_rate), _RPM, "12^24", at),
+        ]
+        if sample.nibp is not None:
+            rows.extend(_nibp_rows(sample.nibp, start))
+        segments = [
+            "MSH|^~\\&|" + SENDING_APP + "|SIM-WARD|||" + hl7_time(at)
+            + "||ORU^R01^ORU_R01|" + control_id + "|P|2.6|||NE|AL||UNICODE UTF-8|||" + PCD01_PROFILE,
+            "OBR|1|" + control_id + "^INFUSION-SIM|" + control_id
+            + "^INFUSION-SIM|182777000^monitoring of patient^SNOMED-CT|||" + hl7_time(at),
+            # Device hierarchy row: the monitor (MDS) itself, value "cannot be obtained" (X).
+            "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||"
+            + DEVICE_EUI64 + "^EUI-64",
+        ]
+        for i, row in enumerate(rows, start=2):
+            segments.append(
+                f"OBX|{i}|NM|{row.code}|{row.path}|{row.value}|{row.unit}|{row.limits}||||R|||"
+                + hl7_time(row.at)
+            )
+        message = "\r".join(segments) + "\r"
+        return MLLP_START + message.encode("utf-8") + MLLP_END
+
+
+def _nibp_rows(nibp: Nibp, start: datetime) -> list[_Obx]:
+    measured = start + timedelta(seconds=nibp.t)
+    return [
+        _Obx("150021^MDC_PRESS_BLD_NONINV_SYS^MDC", "1.3.1.1", str(nibp.systolic), _MMHG, "90^160", measured),
+        _Obx("150022^MDC_PRESS_BLD_NONINV_DIA^MDC", "1.3.1.2", str(nibp.diastolic), _MMHG, "50^90", measured),
+        _Obx("150023^MDC_PRESS_BLD_NONINV_MEAN^MDC", "1.3.1.3", str(nibp.mean), _MMHG, "60^110", measured),
+    ]
+
+
+class MasimoEncoder:
+    """Masimo Rad-8 ASCII 1 trend lines: SpO2, pulse rate and perfusion index once a second."""
+
+    name = "masimo"
+    line_based = True
+
+    def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
+        # Perfusion index drifts slowly between ~1 and ~3 %: deterministic from the time.
+        pi = 2.0 + 0.8 * math.sin(sample.t / 97.0)
+        line = (
+            f"{at:%m/%d/%y %H:%M:%S} SN={MASIMO_SERIAL} SPO2={sample.spo2:03d}% "
+            f"BPM={sample.pulse_rate:03d} PI={pi:05.2f} SPCO=--.-% SPMET=--.-% DESAT=-- "
+            "PIDELTA=+-- ALARM=0000 EXC=000000"
+        )
+        return line.encode("ascii") + b"\r\n"
+
+
+class AnsarBEncoder:
+    """Ivy 450C ANSAR-B frames with HR, RR, SpO2/PR and NIBP records."""
+
+    name = "ansar-b"
+    line_based = False
+
+    def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
+        waveform = _waveform(sample)
+        if sample.nibp is not None:
+            n = sample.nibp
+            nibp = f"NIBP=4;{n.systolic};{n.diastolic};{n.mean};{sample.pulse_rate};;"
+        else:
+            nibp = "NIBP=4;;;;;;"  # no measurement yet: the Ivy sends empty fields
+        records = [
+            f"HR=1;{sample.heart_rate};ECG-II-DIAG;",
+            f"RR=1;{sample.resp_rate};;",
+            "ETCO2=1;;;",
+            f"SPO2=1;{sample.spo2};PR={sample.pulse_rate} ;",
+            nibp,
+            "P1=3;;;;NO TRANSDUCER;",
+            "P2=3;;;;NO TRANSDUCER;",
+            "T1=1;;;",
+            "T2=1;;;",
+        ]
+        body = "".join(r + "\r" for r in records).encode("ascii")
+        return b"\xffANSAR-B " + waveform + body + b"\xfe"
+
+
+def _waveform(sample: Sample) -> bytes:
+    """400 waveform bytes (ECG 200, resp 50, pleth 50, P1 50, P2 50) around 0x80.
+
+    Values stay within 0x40..0xC0 so they can never be taken for the 0xFF start or 0xFE end.
+    """
+    beat = max(sample.heart_rate, 1) / 60.0
+    breath = max(sample.resp_rate, 1) / 60.0
+    ecg = [_wave_byte(sample.t + i / 200, beat, 40, spike=True) for i in range(200)]
+    resp = [_wave_byte(sample.t + i / 50, breath, 30) for i in range(50)]
+    pleth = [_wave_byte(sample.t + i / 50, beat, 35) for i in range(50)]
+    flat = [0x80] * 100  # P1, P2: no transducer
+    return bytes(ecg + resp + pleth + flat)
+
+
+def _wave_byte(t: float, freq: float, amplitude: float, spike: bool = False) -> int:
+    phase = (t * freq) % 1.0
+    if spike:
+        value = amplitude if phase < 0.04 else amplitude * 0.1 * math.sin(2 * math.pi * phase)
+    else:
+        value = amplitude * math.sin(2 * math.pi * phase)
+    return max(0x40, min(0xC0, 0x80 + round(value)))
+
+
+ENCODERS: dict[str, Callable[[], Encoder]] = {
+    "hl7": Hl7Encoder,
+    "masimo": MasimoEncoder,
+    "ansar-b": AnsarBEncoder,
+}
+
+
+def new_encoder(fmt: str) -> Encoder:
+    """Return a fresh encoder for `fmt`.
+
+    Raises:
+        ValueError: unknown format (the message lists the known ones).
+    """
+    try:
+        return ENCODERS[fmt]()
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}; allowed: {', '.join(FORMAT_NAMES)}") from None
+

@@ -1,0 +1,470 @@
+"""Scenarios: TOML data files a QA engineer writes, validated on load, compiled to a timeline.
+
+A scenario file (see `scenarios/*.toml` for complete ones):
+
+    name = "tachypnea"
+    description = "RR climbs to 28/min from minute 10 and stays there for 15 minutes"
+    duration_minutes = 45
+    nibp_interval_minutes = 5          # optional, default 5
+
+    [baseline]                         # optional keys: bp_systolic, bp_diastolic, heart_rate,
+    resp_rate = 14                     # resp_rate, spo2 (missing ones take the defaults)
+
+    [[steps]]                          # any number, any order
+    at_minute = 10
+    action = "ramp"                    # ramp | disconnect | garbage | nul_bytes |
+    metric = "resp_rate"               # truncated_frame | mid_frame
+    to = 29
+    over_minutes = 8
+
+    [expect]
+    text = "RR >= 25: resp_rate_high (medium) from about minute 16"
+    alarms = ["resp_rate_high"]
+
+Step keys by action: ramp (metric, to, over_minutes), disconnect (seconds), garbage (bytes),
+nul_bytes (bytes), truncated_frame and mid_frame (none). Every step has `at_minute` and may have
+a `note`. Unknown keys are refused, so a typo never silently does nothing.
+
+The timeline is what the player plays: `(t_seconds, Write | Disconnect)` entries in time order,
+the same bytes for the same scenario, format, seed and start time.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from console.vitals import METRICS
+from devices.simulator.encode import new_encoder
+from devices.simulator.physiology import DERIVED, RAMPABLE, Physiology, Ramp, Sample
+
+ACTIONS: dict[str, tuple[str, ...]] = {
+    # action -> keys it needs besides at_minute (and the optional note)
+    "ramp": ("metric", "to", "over_minutes"),
+    "disconnect": ("seconds",),
+    "garbage": ("bytes",),
+    "nul_bytes": ("bytes",),
+    "truncated_frame": (),
+    "mid_frame": (),
+}
+
+ALARM_CONDITIONS: tuple[str, ...] = (
+    # Condition names of the console's alarm rules that a scenario may promise to cause.
+    "bp_systolic_high",
+    "bp_diastolic_high",
+    "heart_rate_high",
+    "heart_rate_low",
+    "resp_rate_high",
+    "resp_rate_low",
+    "spo2_low",
+    "device_lost",
+    "device_stale",
+)
+
+TOP_LEVEL_KEYS = ("name", "description", "duration_minutes", "nibp_interval_minutes", "baseline",
+                  "steps", "expect")
+DEFAULT_NIBP_INTERVAL_MINUTES = 5.0
+MAX_DURATION_MINUTES = 24 * 60
+MAX_FAULT_BYTES = 65536
+DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used: names the file, the key and the reason."""
+
+    def __init__(self, source: str, key: str, reason: str) -> None:
+        super().__init__(f"{source}: {key}: {reason}")
+        self.source = source
+        self.key = key
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One timed change. Fields other than `at_s` and `action` exist only for some actions.
+
+    Attributes:
+        at_s: when, in seconds from the start.
+        action: one of `ACTIONS`.
+        metric: ramp only: which rampable metric.
+        to: ramp only: the target value.
+        over_s: ramp only: how long the ramp takes (0 = a step change).
+        seconds: disconnect only: how long the port is gone.
+        count: garbage and nul_bytes only: how many bytes.
+        note: free text for people.
+    """
+
+    at_s: float
+    action: str
+    metric: str = ""
+    to: float = 0.0
+    over_s: float = 0.0
+    seconds: float = 0.0
+    count: int = 0
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """What the scenario should make the console do: prose, and condition names."""
+
+    text: str
+    alarms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    duration_minutes: float
+    nibp_interval_minutes: float
+    baseline: Mapping[str, float]
+    steps: tuple[Step, ...]
+    expect: Expect
+    source: str = ""
+
+    def ramps(self) -> list[Ramp]:
+        return [Ramp(s.at_s, s.metric, s.to, s.over_s) for s in self.steps if s.action == "ramp"]
+
+
+# ------------------------------------------------------------------------------------- loading
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with the package, sorted."""
+    folder = resources.files("devices.simulator") / "scenarios"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_builtin(name: str) -> Scenario:
+    """Load a shipped scenario by name.
+
+    Raises:
+        ScenarioError: unknown name (the message lists the known ones), or an invalid file.
+    """
+    names = builtin_names()
+    if name not in names:
+        raise ScenarioError("--scenario", name, f"unknown scenario; known: {', '.join(names)}")
+    ref = resources.files("devices.simulator") / "scenarios" / f"{name}.toml"
+    return parse_scenario(ref.read_text(encoding="utf-8"), f"{name}.toml")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file.
+
+    Raises:
+        ScenarioError: unreadable, not TOML, or invalid (file, key and reason in the message).
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(p), "(file)", f"cannot read: {exc}") from None
+    return parse_scenario(text, str(p))
+
+
+def parse_scenario(text: str, source: str) -> Scenario:
+    """Validate TOML text as a scenario; `source` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, "(file)", f"not valid TOML: {exc}") from None
+    return _Validator(source).scenario(data)
+
+
+class _Validator:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, reason: str) -> ScenarioError:
+        return ScenarioError(self.source, key, reason)
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+        allowed = tuple(allowed)
+        for key in table:
+            if key not in allowed:
+                raise self.fail(f"{where}{key}", f"unknown key; allowed: {', '.join(allowed)}")
+
+    def string(self, table: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            raise self.fail(f"{where}{key}", "required, a text value")
+        if not isinstance(value, str):
+            raise self.fail(f"{where}{key}", f"must be text, got {value!r}")
+        return value
+
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        strict_low: bool = False,
+        default: float | None = None,
+    ) -> float:
+        value = table.get(key, default)
+        if value is None:
+            raise self.fail(f"{where}{key}", "required, a number")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"{where}{key}", f"must be a number, got {value!r}")
+        v = float(value)
+        if low is not None and (v <= low if strict_low else v < low):
+            sign = ">" if strict_low else ">="
+            raise self.fail(f"{where}{key}", f"must be {sign} {low:g}, got {v:g}")
+        if high is not None and v > high:
+            raise self.fail(f"{where}{key}", f"must be <= {high:g}, got {v:g}")
+        return v
+
+    def scenario(self, data: Mapping[str, Any]) -> Scenario:
+        self.unknown_keys(data, TOP_LEVEL_KEYS, "")
+        name = self.string(data, "name", "")
+        if not name.strip():
+            raise self.fail("name", "must not be empty")
+        description = self.string(data, "description", "")
+        duration = self.number(data, "duration_minutes", "", low=0, strict_low=True,
+                               high=MAX_DURATION_MINUTES)
+        nibp = self.number(data, "nibp_interval_minutes", "", low=0, strict_low=True, high=120,
+                           default=DEFAULT_NIBP_INTERVAL_MINUTES)
+        baseline = self.baseline(data.get("baseline", {}))
+        raw_steps = data.get("steps", [])
+        if not isinstance(raw_steps, list):
+            raise self.fail("steps", "must be an array of tables ([[steps]])")
+        steps = tuple(self.step(s, i, duration) for i, s in enumerate(raw_steps))
+        expect = self.expect(data.get("expect"))
+        return Scenario(name, description, duration, nibp, baseline,
+                        tuple(sorted(steps, key=lambda s: s.at_s)), expect, self.source)
+
+    def baseline(self, table: Any) -> dict[str, float]:
+        if not isinstance(table, dict):
+            raise self.fail("baseline", "must be a table ([baseline])")
+        out: dict[str, float] = {}
+        for key in table:
+            self.metric_name(key, f"baseline.{key}")
+            low, high = METRICS[key].hard
+            out[key] = self.number(table, key, "baseline.", low=low, high=high)
+        return out
+
+    def metric_name(self, name: Any, key: str) -> str:
+        if name in DERIVED:
+            raise self.fail(key, f"{name!r} cannot be set: {DERIVED[name]}; allowed: {', '.join(RAMPABLE)}")
+        if name not in RAMPABLE:
+            raise self.fail(key, f"unknown metric {name!r}; allowed: {', '.join(RAMPABLE)}")
+        return str(name)
+
+    def step(self, table: Any, index: int, duration_min: float) -> Step:
+        where = f"steps[{index}]."
+        if not isinstance(table, dict):
+            raise self.fail(f"steps[{index}]", "must be a table")
+        action = self.string(table, "action", where)
+        if action not in ACTIONS:
+            raise self.fail(f"{where}action", f"unknown action {action!r}; allowed: {', '.join(ACTIONS)}")
+        self.unknown_keys(table, ("at_minute", "action", "note", *ACTIONS[action]), where)
+        at_min = self.number(table, "at_minute", where, low=0)
+        if at_min >= duration_min:
+            raise self.fail(f"{where}at_minute",
+                            f"must be before the end (duration_minutes = {duration_min:g}), got {at_min:g}")
+        note = self.string(table, "note", where, default="")
+        at_s = at_min * 60
+        if action == "ramp":
+            metric = self.metric_name(table.get("metric"), f"{where}metric")
+            low, high = METRICS[metric].hard
+            to = self.number(table, "to", where, low=low, high=high)
+            over = self.number(table, "over_minutes", where, low=0, high=MAX_DURATION_MINUTES)
+            return Step(at_s, action, metric=metric, to=to, over_s=over * 60, note=note)
+        if action == "disconnect":
+            seconds = self.number(table, "seconds", where, low=0, strict_low=True, high=3600)
+            return Step(at_s, action, seconds=seconds, note=note)
+        if action in ("garbage", "nul_bytes"):
+            count = self.number(table, "bytes", where, low=1, high=MAX_FAULT_BYTES)
+            if count != int(count):
+                raise self.fail(f"{where}bytes", f"must be a whole number, got {count:g}")
+            return Step(at_s, action, count=int(count), note=note)
+        return Step(at_s, action, note=note)
+
+    def expect(self, table: Any) -> Expect:
+        if table is None:
+            raise self.fail("expect", "required: [expect] with text and alarms (alarms may be [])")
+        if not isinstance(table, dict):
+            raise self.fail("expect", "must be a table ([expect])")
+        self.unknown_keys(table, ("text", "alarms"), "expect.")
+        text = self.string(table, "text", "expect.")
+        alarms = table.get("alarms")
+        if not isinstance(alarms, list):
+            raise self.fail("expect.alarms", "required, a list of condition names (may be [])")
+        for i, name in enumerate(alarms):
+            if name not in ALARM_CONDITIONS:
+                raise self.fail(f"expect.alarms[{i}]",
+                                f"unknown condition {name!r}; allowed: {', '.join(ALARM_CONDITIONS)}")
+        return Expect(text, tuple(alarms))
+
+
+# ------------------------------------------------------------------------------------ timeline
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """Bytes to write to the port. `frames`: how many complete valid frames they hold."""
+
+    data: bytes
+    frames: int = 0
+    note: str = "frame"
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    """The port goes away for `seconds` (scenario time), then comes back at the same path."""
+
+    seconds: float
+
+
+Action = Write | Disconnect
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    t: float  # seconds from the start, scenario time (the player divides by its speed)
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A deterministic script for the player."""
+
+    entries: tuple[TimelineEntry, ...]
+    duration_s: float
+    fmt: str
+    name: str = ""
+    start: datetime = DEFAULT_START
+    truths: tuple[tuple[float, dict[str, float]], ...] = field(default=())
+    """(t, metric -> value) for every valid frame written: what a decoder should find."""
+
+    def valid_frames(self) -> int:
+        return sum(e.action.frames for e in self.entries if isinstance(e.action, Write))
+
+    def data(self) -> bytes:
+        """Every byte written, in order (what a reader attached throughout would receive)."""
+        return b"".join(e.action.data for e in self.entries if isinstance(e.action, Write))
+
+    def disconnects(self) -> list[TimelineEntry]:
+        return [e for e in self.entries if isinstance(e.action, Disconnect)]
+
+
+def compile_timeline(
+    scenario: Scenario,
+    fmt: str = "hl7",
+    seed: int = 1,
+    start: datetime = DEFAULT_START,
+    duration_minutes: float | None = None,
+) -> Timeline:
+    """Turn a scenario into the bytes a device of format `fmt` would send, second by second.
+
+    Args:
+        scenario: a validated scenario.
+        fmt: one of `devices.simulator.encode.FORMAT_NAMES`.
+        seed: physiology and fault bytes derive from it; same seed, same bytes.
+        start: the device clock at t = 0 (UTC aware).
+        duration_minutes: overrides the scenario's duration (steps after the end are skipped).
+
+    Raises:
+        ValueError: unknown format or a duration <= 0.
+    """
+    encoder = new_encoder(fmt)
+    duration_s = (duration_minutes if duration_minutes is not None else scenario.duration_minutes) * 60
+    if duration_s <= 0:
+        raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
+    body = Physiology(scenario.baseline, scenario.ramps(), seed, scenario.nibp_interval_minutes * 60)
+    # Fault bytes draw from their own generator so adding a garbage step never changes the vitals.
+    faults = random.Random(f"{seed}:faults")
+    steps = [s for s in scenario.steps if s.action != "ramp" and s.at_s < duration_s]
+    entries: list[TimelineEntry] = []
+    truths: list[tuple[float, dict[str, float]]] = []
+    gone_until = -1.0  # while the port is disconnected nothing reaches it
+    pending_cut: str | None = None  # truncated_frame / mid_frame waiting for the next frame
+    for sample in body.samples(duration_s):
+        t = sample.t
+        while steps and steps[0].at_s <= t:
+            step = steps.pop(0)
+            if step.at_s < gone_until:
+                continue
+            if step.action == "disconnect":
+                entries.append(TimelineEntry(step.at_s, Disconnect(step.seconds)))
+                gone_until = step.at_s + step.seconds
+            elif step.action in ("truncated_frame", "mid_frame"):
+                pending_cut = step.action
+            else:
+                entries.append(TimelineEntry(step.at_s, _noise(step, faults, encoder.line_based)))
+        if t < gone_until:
+            continue
+        frame = encoder.frame(sample, start + timedelta(seconds=t), start)
+        if pending_cut is not None:
+            entries.append(TimelineEntry(t, _cut(frame, pending_cut, faults, encoder.line_based)))
+            pending_cut = None
+            continue
+        entries.append(TimelineEntry(t, Write(frame, frames=1)))
+        truths.append((t, _truth(sample, fmt)))
+    return Timeline(tuple(entries), duration_s, fmt, scenario.name, start, tuple(truths))
+
+
+def _noise(step: Step, rng: random.Random, line_based: bool) -> Write:
+    if step.action == "nul_bytes":
+        return Write(b"\x00" * step.count, note="nul bytes")
+    data = rng.randbytes(step.count)
+    if line_based:
+        # A line format cannot tell noise from the start of the next record: noise that does not
+        # end at a line end corrupts the next line, so the burst ends at one (as line noise that
+        # a real UART frames as a bad record does).
+        data += b"\r\n"
+    return Write(data, note="garbage")
+
+
+def _cut(frame: bytes, how: str, rng: random.Random, line_based: bool) -> Write:
+    cut = rng.randint(len(frame) // 4, (3 * len(frame)) // 4)
+    if how == "truncated_frame":
+        data = frame[:cut] + (b"\r\n" if line_based else b"")
+        return Write(data, note="truncated frame")
+    return Write(frame[cut:], note="frame tail (stream starts mid-frame)")
+
+
+def _truth(sample: Sample, fmt: str) -> dict[str, float]:
+    """The values a decoder of `fmt` should read from the frame of `sample`."""
+    truth: dict[str, float] = {"pulse_rate": sample.pulse_rate, "spo2": sample.spo2}
+    if fmt in ("hl7", "ansar-b"):
+        truth["heart_rate"] = sample.heart_rate
+        truth["resp_rate"] = sample.resp_rate
+        if sample.nibp is not None:
+            truth["bp_systolic"] = sample.nibp.systolic
+            truth["bp_diastolic"] = sample.nibp.diastolic
+            truth["bp_mean"] = sample.nibp.mean
+    return truth
+
+
+def replay_timeline(
+    data: bytes,
+    *,
+    bytes_per_second: float = 960.0,
+    max_chunk: int = 64,
+    seed: int = 1,
+    name: str = "replay",
+) -> Timeline:
+    """A raw capture as a timeline: random-sized chunks at a line rate (960 B/s is 9600 8N1)."""
+    if bytes_per_second <= 0:
+        raise ValueError(f"bytes_per_second must be > 0, got {bytes_per_second:g}")
+    if max_chunk < 1:
+        raise ValueError(f"max_chunk must be >= 1, got {max_chunk}")
+    rng = random.Random(f"{seed}:replay")
+    entries: list[TimelineEntry] = []
+    pos = 0
+    while pos < len(data):
+        size = rng.randint(1, max_chunk)
+        entries.append(TimelineEntry(pos / bytes_per_second, Write(data[pos : pos + size], note="capture")))
+        pos += size
+    return Timeline(tuple(entries), len(data) / bytes_per_second, "raw", name)
+

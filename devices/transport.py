@@ -1,0 +1,475 @@
+"""The serial transport: one reader thread per device, with an explicit connection state machine.
+
+A `DeviceConnection` owns one port (a path such as `/dev/ttyUSB0`, `/dev/pts/N` or a symlink to
+it, or any pyserial URL: `socket://host:port`, `loop://`, `spy://...`). Its worker thread reads
+the port with a short timeout, feeds the bytes to the format's `StreamDecoder`, writes the
+decoder's replies (HL7 ACKs) back, and hands everything to its owner through one callback.
+
+State machine (one enum, `ConnectionState`; every transition is reported as a `DeviceEvent`):
+
+    STOPPED ──start()──► (open attempt) ──ok──► CONNECTING ──first complete frame──► CONNECTED
+                                     └─fails─► DISCONNECTED
+    CONNECTING / CONNECTED ──no complete frame for `stale_after_seconds`──► STALE
+    STALE ──a complete frame──► CONNECTED
+    CONNECTING / CONNECTED / STALE ──SerialException, OSError (pty EIO = end of stream),
+                                      or any unexpected error──► DISCONNECTED
+    DISCONNECTED ──retry after back-off, open ok──► CONNECTING
+    any state ──stop()──► STOPPED
+
+Rules:
+- CONNECTING means "the port is open, no complete frame yet". CONNECTED is entered on the first
+  *complete frame*, not on the first byte: a line at the wrong baud rate, or pure noise, is not a
+  device the nurse can rely on. The STALE watchdog runs from the moment the port opened, so a
+  port that opens but never yields a frame goes CONNECTING -> STALE.
+- A failed re-open while DISCONNECTED stays DISCONNECTED (no repeated events). Back-off between
+  attempts: 0.25 s, doubling to a 2 s cap, reset when a frame arrives (CONNECTED). A port that
+  returns is therefore picked up within about 2 s (R2 asks for 5 s).
+- On end of stream the decoder is flushed (its results are still reported) and discarded; every
+  (re)open gets a fresh decoder, so half a frame from before an unplug never joins the next one.
+- Nothing escapes the worker thread: unexpected errors become DISCONNECTED with the error text
+  (and a logged traceback), then a retry. An exception raised by the owner's callback is logged
+  and ignored.
+
+Delivery: a callback, `on_event(DeviceEvent)`, called *from the worker thread*. It must not block
+(append to a queue, emit a Qt signal: a queued connection crosses to the GUI thread). A callback
+was chosen over an internal queue because the Qt layer turns it into a signal in one line and
+tests turn it into a `queue.Queue` in one line; an internal queue would need a second drain loop.
+
+Time: received stamps come from `wall()` (UTC aware) and the watchdog from `monotonic()`, both
+injectable. This module is an edge that genuinely runs in real time, so the defaults are the real
+clocks.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import serial
+
+from devices.reading import Reading
+from devices.stream import DecodeResult, Dropped, StreamDecoder
+
+log = logging.getLogger(__name__)
+
+READ_TIMEOUT_SECONDS = 0.1
+"""How long one read waits: bounds how late the watchdog and stop() react."""
+WRITE_TIMEOUT_SECONDS = 1.0
+"""A reply write that cannot complete in this time means the peer is gone (or not draining)."""
+BACKOFF_FIRST_SECONDS = 0.25
+BACKOFF_CAP_SECONDS = 2.0
+STOP_JOIN_SECONDS = 2.0
+
+
+class ConnectionState(enum.Enum):
+    """Where one device connection is; see the module docstring for the transitions."""
+
+    STOPPED = "stopped"  # not started, or stopped by the owner
+    CONNECTING = "connecting"  # port open, no complete frame yet
+    CONNECTED = "connected"  # complete frames arriving
+    STALE = "stale"  # port open, no complete frame for stale_after_seconds
+    DISCONNECTED = "disconnected"  # port gone or cannot be opened; retrying with back-off
+
+
+class EventKind(enum.Enum):
+    STATE = "state"
+    DATA = "data"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEvent:
+    """What the transport tells its owner.
+
+    Attributes:
+        kind: STATE (a transition) or DATA (what one read decoded).
+        url: the port as given by the owner.
+        at: host wall time (UTC, aware).
+        mono: host monotonic time, for durations.
+        state: STATE only: the new state.
+        previous: STATE only: the state left.
+        detail: STATE only: why (error text, watchdog interval, path opened).
+        readings: DATA only: valid readings, in order.
+        dropped: DATA only: what the decoder discarded and why.
+        frames: DATA only: complete frames seen in this read.
+    """
+
+    kind: EventKind
+    url: str
+    at: datetime
+    mono: float
+    state: ConnectionState | None = None
+    previous: ConnectionState | None = None
+    detail: str = ""
+    readings: tuple[Reading, ...] = ()
+    dropped: tuple[Dropped, ...] = ()
+    frames: int = 0
+
+
+class SerialSettingsLike(Protocol):
+    """Line settings a format opens with (`devices.formats.SerialSettings`)."""
+
+    @property
+    def baudrate(self) -> int: ...
+
+    @property
+    def bytesize(self) -> int: ...
+
+    @property
+    def parity(self) -> str: ...
+
+    @property
+    def stopbits(self) -> float: ...
+
+
+class FormatLike(Protocol):
+    """What the transport needs from a format (`devices.formats.FormatSpec` satisfies it)."""
+
+    @property
+    def serial(self) -> SerialSettingsLike: ...
+
+    @property
+    def stale_after_seconds(self) -> float: ...
+
+    def new_decoder(self, source_hint: str = "") -> StreamDecoder: ...
+
+
+@dataclass(slots=True)
+class ConnectionStats:
+    """Counters since start(); written by the worker only, read by anyone (ints are atomic)."""
+
+    bytes_received: int = 0
+    frames: int = 0
+    readings: int = 0
+    dropped: int = 0
+    replies_written: int = 0
+    opens: int = 0
+
+
+SerialFactory = Callable[[str], serial.SerialBase]
+
+
+def _default_serial_factory(url: str) -> serial.SerialBase:
+    return serial.serial_for_url(url, do_not_open=True)
+
+
+def resolve_format(fmt: str | FormatLike) -> FormatLike:
+    """Return the format object for a name from `devices.formats.FORMATS`, or `fmt` itself.
+
+    Raises:
+        ValueError: the name is not a known format (the message lists the known ones).
+    """
+    if not isinstance(fmt, str):
+        return fmt
+    from devices.formats import FORMATS  # late: the transport must not need every decoder
+
+    try:
+        spec: FormatLike = FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown device format {fmt!r}; known: {', '.join(FORMATS)}") from None
+    return spec
+
+
+class DeviceConnection:
+    """One device port read by a worker thread; see the module docstring for the state rules.
+
+    Args:
+        url: a port path or pyserial URL.
+        fmt: a format name from `devices.formats.FORMATS`, or a format object.
+        on_event: called from the worker thread with every `DeviceEvent`; must not block.
+        baudrate, bytesize, parity, stopbits: line settings; None takes the format's default.
+        stale_after_seconds: quiet-line watchdog; None takes the format's default.
+        capture_path: if set, every received byte is appended to this file (for `--replay`).
+        wall: wall clock (UTC aware) for received stamps.
+        monotonic: monotonic clock for the watchdog.
+        serial_factory: builds the unopened port object from `url` (tests wrap `loop://`).
+        read_timeout: seconds one read waits.
+        backoff_first, backoff_cap: reconnect delays (doubling from first to cap).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        fmt: str | FormatLike,
+        on_event: Callable[[DeviceEvent], None],
+        *,
+        baudrate: int | None = None,
+        bytesize: int | None = None,
+        parity: str | None = None,
+        stopbits: float | None = None,
+        stale_after_seconds: float | None = None,
+        capture_path: str | Path | None = None,
+        wall: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        serial_factory: SerialFactory = _default_serial_factory,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+        backoff_first: float = BACKOFF_FIRST_SECONDS,
+        backoff_cap: float = BACKOFF_CAP_SECONDS,
+    ) -> None:
+        self.url = url
+        self.format = resolve_format(fmt)
+        self._on_event = on_event
+        line = self.format.serial
+        self.baudrate = baudrate if baudrate is not None else line.baudrate
+        self.bytesize = bytesize if bytesize is not None else line.bytesize
+        self.parity = parity if parity is not None else line.parity
+        self.stopbits = stopbits if stopbits is not None else line.stopbits
+        self.stale_after_seconds = (
+            stale_after_seconds if stale_after_seconds is not None else self.format.stale_after_seconds
+        )
+        if self.stale_after_seconds <= 0:
+            raise ValueError(f"stale_after_seconds must be > 0, got {self.stale_after_seconds}")
+        self.capture_path = Path(capture_path) if capture_path is not None else None
+        self._wall = wall or (lambda: datetime.now(UTC))
+        self._mono = monotonic
+        self._serial_factory = serial_factory
+        self._read_timeout = read_timeout
+        self._backoff_first = backoff_first
+        self._backoff_cap = backoff_cap
+        self.stats = ConnectionStats()
+
+        self._state = ConnectionState.STOPPED
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Only while a port is open (worker thread only):
+        self._port: serial.SerialBase | None = None
+        self._decoder: StreamDecoder | None = None
+        self._last_frame_mono = 0.0  # when the last complete frame (or the open) happened
+        self._capture: BinaryIO | None = None
+
+    # ---------------------------------------------------------------- owner API
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the worker thread (once)."""
+        if self._thread is not None:
+            raise RuntimeError(f"connection to {self.url} already started")
+        self._thread = threading.Thread(
+            target=self._run, name=f"device-reader:{self.url}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = STOP_JOIN_SECONDS) -> bool:
+        """Stop reading, close the port, report STOPPED; returns True when the thread has ended.
+
+        The worker notices within one read timeout (0.1 s by default) or back-off wait.
+        """
+        self._stop.set()
+        thread = self._thread
+        if thread is None:
+            return True
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+        return not thread.is_alive()
+
+    # ---------------------------------------------------------------- worker
+
+    def _run(self) -> None:
+        delay = self._backoff_first
+        try:
+            self._open_capture()
+            while not self._stop.is_set():
+                if self._port is None:
+                    if self._try_open():
+                        continue
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, self._backoff_cap)
+                    continue
+                try:
+                    self._read_once()
+                except (serial.SerialException, OSError) as exc:
+                    self._end_of_stream(f"port lost: {exc}")
+                except Exception as exc:  # noqa: BLE001 - nothing may escape the reader
+                    log.exception("unexpected error reading %s", self.url)
+                    self._end_of_stream(f"unexpected error: {type(exc).__name__}: {exc}")
+                if self._state is ConnectionState.CONNECTED:
+                    delay = self._backoff_first
+                elif self._port is None and not self._stop.is_set():
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, self._backoff_cap)
+        except Exception as exc:  # noqa: BLE001 - last resort: report, never raise
+            log.exception("device reader for %s ended by an unexpected error", self.url)
+            self._set_state(ConnectionState.DISCONNECTED, f"reader failed: {exc}")
+        finally:
+            self._close_port()
+            self._close_capture()
+            self._set_state(ConnectionState.STOPPED, "stopped by the owner")
+
+    def _try_open(self) -> bool:
+        try:
+            port = self._serial_factory(self.url)
+            port.baudrate = self.baudrate
+            port.bytesize = self.bytesize
+            port.parity = self.parity
+            port.stopbits = self.stopbits
+            port.timeout = self._read_timeout
+            port.write_timeout = WRITE_TIMEOUT_SECONDS
+            port.open()
+        except (serial.SerialException, OSError, ValueError) as exc:
+            self._set_state(ConnectionState.DISCONNECTED, f"cannot open {self.url}: {exc}")
+            return False
+        self._port = port
+        self._decoder = self.format.new_decoder(self.url)
+        self._last_frame_mono = self._mono()
+        self.stats.opens += 1
+        self._set_state(ConnectionState.CONNECTING, f"opened {self.url}")
+        return True
+
+    def _read_once(self) -> None:
+        port = self._port
+        if port is None:
+            return
+        data = port.read(1)  # waits up to read_timeout for the first byte
+        if data:
+            waiting = port.in_waiting  # then take what is buffered without waiting again
+            if waiting:
+                data += port.read(waiting)
+        now = self._mono()
+        if data:
+            self.stats.bytes_received += len(data)
+            self._write_capture(data)
+            decoder = self._decoder
+            if decoder is None:  # set whenever _port is; kept explicit for the type checker
+                return
+            result = decoder.feed(data, self._wall())
+            self._write_replies(port, result)
+            self._report(result, now)
+        if (
+            self._state in (ConnectionState.CONNECTING, ConnectionState.CONNECTED)
+            and now - self._last_frame_mono >= self.stale_after_seconds
+        ):
+            self._set_state(
+                ConnectionState.STALE,
+                f"no complete frame for {self.stale_after_seconds:g} s",
+            )
+
+    def _write_replies(self, port: serial.SerialBase, result: DecodeResult) -> None:
+        for reply in result.replies:
+            port.write(reply)
+            self.stats.replies_written += 1
+
+    def _report(self, result: DecodeResult, now: float) -> None:
+        self.stats.frames += result.frames
+        self.stats.readings += len(result.readings)
+        self.stats.dropped += len(result.dropped)
+        if result.readings or result.dropped or result.frames:
+            self._emit(
+                DeviceEvent(
+                    EventKind.DATA,
+                    self.url,
+                    self._wall(),
+                    now,
+                    readings=tuple(result.readings),
+                    dropped=tuple(result.dropped),
+                    frames=result.frames,
+                )
+            )
+        if result.frames:
+            self._last_frame_mono = now
+            if self._state is not ConnectionState.CONNECTED:
+                self._set_state(ConnectionState.CONNECTED, "frames arriving")
+
+    def _end_of_stream(self, detail: str) -> None:
+        decoder = self._decoder
+        self._close_port()
+        if decoder is not None:
+            try:
+                self._report(decoder.flush(self._wall()), self._mono())
+            except Exception:  # noqa: BLE001 - a decoder bug must not kill the reader
+                log.exception("decoder flush failed for %s", self.url)
+        self._set_state(ConnectionState.DISCONNECTED, detail)
+
+    def _close_port(self) -> None:
+        port, self._port, self._decoder = self._port, None, None
+        if port is not None:
+            try:
+                port.close()
+            except (serial.SerialException, OSError) as exc:
+                log.debug("closing %s: %s", self.url, exc)
+
+    # ---------------------------------------------------------------- capture
+
+    def _open_capture(self) -> None:
+        if self.capture_path is None:
+            return
+        try:
+            self._capture = self.capture_path.open("ab")
+        except OSError as exc:
+            # A capture is a support aid: losing it must not stop the device being read.
+            log.error("cannot open capture file %s: %s; reading without capture", self.capture_path, exc)
+
+    def _write_capture(self, data: bytes) -> None:
+        if self._capture is None:
+            return
+        try:
+            self._capture.write(data)
+            self._capture.flush()
+        except OSError as exc:
+            log.error("capture to %s stopped: %s", self.capture_path, exc)
+            self._close_capture()
+
+    def _close_capture(self) -> None:
+        capture, self._capture = self._capture, None
+        if capture is not None:
+            try:
+                capture.close()
+            except OSError as exc:
+                log.error("closing capture file %s: %s", self.capture_path, exc)
+
+    # ---------------------------------------------------------------- events
+
+    def _set_state(self, state: ConnectionState, detail: str) -> None:
+        previous = self._state
+        if state is previous:
+            return  # e.g. failed re-opens while already DISCONNECTED are not news
+        self._state = state
+        self._emit(
+            DeviceEvent(
+                EventKind.STATE,
+                self.url,
+                self._wall(),
+                self._mono(),
+                state=state,
+                previous=previous,
+                detail=detail,
+            )
+        )
+
+    def _emit(self, event: DeviceEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # noqa: BLE001 - the owner's bug must not stop the device being read
+            log.exception("on_event callback failed for %s", self.url)
+
+
+def describe(event: DeviceEvent) -> str:
+    """One line for logs and the simulator's console output."""
+    if event.kind is EventKind.STATE and event.state is not None:
+        return f"{event.url}: {event.state.value} ({event.detail})"
+    return f"{event.url}: {event.frames} frame(s), {len(event.readings)} reading(s), {len(event.dropped)} dropped"
+
+
+__all__ = [
+    "ConnectionState",
+    "ConnectionStats",
+    "DeviceConnection",
+    "DeviceEvent",
+    "EventKind",
+    "FormatLike",
+    "SerialSettingsLike",
+    "describe",
+    "resolve_format",
+]

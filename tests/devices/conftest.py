@@ -1,0 +1,43 @@
+"""Shared fixtures for the device decoder tests: the third-party samples and chunked feeding."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from devices.stream import DecodeResult, StreamDecoder
+
+# <repo root>/../shared/device-samples, resolved from this file (tests/devices/conftest.py).
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "device-samples"
+RX = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    """The shared device-samples folder; skips the test when it is absent."""
+    if not SAMPLES.is_dir():
+        pytest.skip(f"device samples not found at {SAMPLES}")
+    return SAMPLES
+
+
+def random_chunks(data: bytes, seed: int, largest: int = 97) -> list[bytes]:
+    """Split `data` into seeded random pieces of 1..`largest` bytes."""
+    rng = random.Random(seed)
+    pieces, pos = [], 0
+    while pos < len(data):
+        size = rng.randint(1, largest)
+        pieces.append(data[pos : pos + size])
+        pos += size
+    return pieces
+
+
+def feed_all(decoder: StreamDecoder, data: bytes, seed: int | None = None) -> DecodeResult:
+    """Feed `data` whole (seed None) or in seeded random chunks, then flush; return everything."""
+    result = DecodeResult()
+    for piece in [data] if seed is None else random_chunks(data, seed):
+        result.extend(decoder.feed(piece, RX))
+    result.extend(decoder.flush(RX))
+    return result

@@ -1,0 +1,71 @@
+"""Ivy 450C ANSAR-B: the raw capture, the derived records file, and record edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devices.ansar_b import AnsarBDecoder, decode_records
+from tests.devices.conftest import RX, feed_all
+
+PER_FRAME = [("heart_rate", 80, "HR"), ("resp_rate", 35, "RR"), ("spo2", 100, "SPO2"),
+             ("pulse_rate", 80, "SPO2"), ("bp_systolic", 121, "NIBP"),
+             ("bp_diastolic", 75, "NIBP"), ("bp_mean", 92, "NIBP"), ("pulse_rate", 80, "NIBP")]
+
+
+def test_capture_27_frames_with_their_values(samples_dir: Path) -> None:
+    data = (samples_dir / "ivy-450c-ansar-b-capture.bin").read_bytes()
+    result = feed_all(AnsarBDecoder(), data)
+    # 27 complete frames (the upstream test expects 27 messages); the 252 bytes before the
+    # first header are the end of a frame the capture started in.
+    assert result.frames == 27
+    assert [(r.metric, r.value, r.channel) for r in result.readings] == PER_FRAME * 27
+    assert all(r.measured_at is None and r.received_at == RX and r.source == "ansar-b"
+               for r in result.readings)
+    reasons = [d.reason for d in result.dropped]
+    assert reasons.count("partial-frame") == 1
+    # ETCO2, P1, P2, T1, T2 in every frame.
+    assert reasons.count("not-monitored") == 5 * 27
+    assert len(reasons) == 1 + 5 * 27
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_capture_any_chunking(samples_dir: Path, seed: int) -> None:
+    data = (samples_dir / "ivy-450c-ansar-b-capture.bin").read_bytes()
+    whole = feed_all(AnsarBDecoder(), data)
+    chunked = feed_all(AnsarBDecoder(), data, seed)
+    assert chunked.readings == whole.readings
+    assert chunked.frames == whole.frames
+    assert [d.reason for d in chunked.dropped] == [d.reason for d in whole.dropped]
+
+
+def test_records_file_blocks(samples_dir: Path) -> None:
+    text = (samples_dir / "ivy-450c-ansar-b-records.txt").read_text()
+    blocks = text.split("# [")[1:]
+    assert len(blocks) == 2  # [22 frames] and [5 frames]
+    for block in blocks:
+        records = "\r".join(line for line in block.splitlines()[1:] if not line.startswith("#"))
+        assert records.count("\r") == 8  # nine records per frame
+        result = decode_records(records.encode(), RX)
+        assert [(r.metric, r.value, r.channel) for r in result.readings] == PER_FRAME
+        # P1 systolic differs (111 / 110) but invasive pressure is never shown.
+        assert [d.reason for d in result.dropped] == ["not-monitored"] * 5
+
+
+def test_empty_fields_are_no_value() -> None:
+    result = decode_records(b"NIBP=4;;;;;;\rSPO2=1;;PR= ;\rHR=1;;ECG-II;\r", RX)
+    assert result.readings == []
+    assert [d.reason for d in result.dropped] == ["no-value"] * 7
+
+
+def test_unknown_label_and_malformed_record() -> None:
+    result = decode_records(b"FOO=1;2;\rgarbage\rHR=1;300;;\rHR=1;301;;\rHR=1;abc;;\r", RX)
+    assert [r.value for r in result.readings] == [300]
+    assert [d.reason for d in result.dropped] == ["unknown-code", "bad-frame",
+                                                  "out-of-hard-range", "not-numeric"]
+
+
+def test_source_hint() -> None:
+    result = decode_records(b"HR=1;80;;\r", RX, source_hint="ivy-bed3")
+    assert result.readings[0].source == "ansar-b:ivy-bed3"

@@ -1,0 +1,203 @@
+"""Framers: MLLP and bare HL7, lines, ANSAR-B; any chunking, bad starts, bounded buffers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devices.framing import (
+    ANSAR_B_HEADER,
+    AnsarBFramer,
+    Frame,
+    LineFramer,
+    MllpFramer,
+    split_ansar_b,
+    split_lines,
+    split_mllp,
+)
+from tests.devices.conftest import random_chunks
+
+MSG_A = b"MSH|^~\\&|A|||||||ORU^R01|1|P|2.6\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1|97\r"
+MSG_B = b"MSH|^~\\&|B|||||||ORU^R01|2|P|2.6\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1|95\r"
+
+
+def mllp(payload: bytes) -> bytes:
+    return b"\x0b" + payload + b"\x1c\r"
+
+
+def frames_of(framer: MllpFramer | LineFramer | AnsarBFramer, pieces: list[bytes]) -> list[Frame]:
+    out: list[Frame] = []
+    for piece in pieces:
+        out.extend(framer.push(piece).frames)
+    out.extend(framer.flush().frames)
+    return out
+
+
+# --- MLLP / bare HL7 -----------------------------------------------------------------------
+
+
+def test_mllp_one_frame_in_one_read() -> None:
+    split = split_mllp(mllp(MSG_A))
+    assert split.frames == [Frame(MSG_A, mllp=True)]
+    assert split.rest == b"" and split.dropped == []
+
+
+def test_mllp_several_frames_in_one_read() -> None:
+    split = split_mllp(mllp(MSG_A) + mllp(MSG_B) + mllp(MSG_A))
+    assert [f.data for f in split.frames] == [MSG_A, MSG_B, MSG_A]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mllp_any_chunking_gives_same_frames(seed: int) -> None:
+    stream = mllp(MSG_A) + mllp(MSG_B) + b"\r\n" + mllp(MSG_A)
+    frames = frames_of(MllpFramer(), random_chunks(stream, seed, largest=7))
+    assert [f.data for f in frames] == [MSG_A, MSG_B, MSG_A]
+
+
+def test_mllp_stream_starting_mid_frame_skips_the_fragment() -> None:
+    stream = mllp(MSG_A)[25:] + mllp(MSG_B)
+    split = split_mllp(stream)
+    assert [f.data for f in split.frames] == [MSG_B]
+    assert [d.reason for d in split.dropped] == ["garbage"]
+
+
+def test_mllp_resynchronises_on_new_start_byte() -> None:
+    # A frame cut short (no 0x1C) followed by a complete one: the complete one survives.
+    stream = b"\x0b" + MSG_A[:30] + mllp(MSG_B)
+    split = split_mllp(stream)
+    assert [f.data for f in split.frames] == [MSG_B]
+    assert [d.reason for d in split.dropped] == ["truncated-frame"]
+
+
+def test_mllp_garbage_then_valid_frame_is_not_lost() -> None:
+    stream = bytes(range(256)) * 3 + mllp(MSG_A)
+    frames = frames_of(MllpFramer(), random_chunks(stream, 3))
+    assert frames[-1] == Frame(MSG_A, mllp=True)
+
+
+def test_mllp_frame_without_trailing_cr_is_accepted() -> None:
+    split = split_mllp(b"\x0b" + MSG_A + b"\x1c" + mllp(MSG_B))
+    assert [f.data for f in split.frames] == [MSG_A, MSG_B]
+
+
+def test_bare_hl7_messages_end_at_the_next_msh_or_flush() -> None:
+    framer = MllpFramer()
+    first = framer.push(MSG_A + b"\n" + MSG_B)
+    # The blank-line separator stays with the message it ends; the decoder ignores it.
+    assert [f.data.rstrip(b"\r\n") + b"\r" for f in first.frames] == [MSG_A]
+    assert first.frames[0].mllp is False
+    assert [f.data for f in framer.flush().frames] == [MSG_B]
+
+
+def test_bare_hl7_then_mllp_frame() -> None:
+    split = split_mllp(MSG_A + mllp(MSG_B), final=True)
+    assert [(f.data, f.mllp) for f in split.frames] == [(MSG_A, False), (MSG_B, True)]
+
+
+def test_garbage_without_any_start_is_bounded() -> None:
+    framer = MllpFramer()
+    dropped = []
+    for _ in range(200):
+        dropped += framer.push(b"x" * 1000).dropped
+        assert len(framer.pending) <= 64 * 1024 + 1000
+    assert dropped and {d.reason for d in dropped} == {"garbage"}
+
+
+def test_open_mllp_frame_over_the_limit_is_dropped() -> None:
+    framer = MllpFramer(max_frame=10_000)
+    result = framer.push(b"\x0b" + b"y" * 20_000)
+    assert [d.reason for d in result.dropped] == ["frame-too-long"]
+    assert framer.pending == b""
+    assert framer.push(mllp(MSG_A)).frames == [Frame(MSG_A, mllp=True)]
+
+
+def test_truncated_mllp_frame_at_end_of_stream_is_dropped() -> None:
+    framer = MllpFramer()
+    framer.push(b"\x0b" + MSG_A)
+    assert [d.reason for d in framer.flush().dropped] == ["truncated-frame"]
+
+
+# --- Lines ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\n", b"\r\n"])
+def test_lines_split_on_cr_lf_and_crlf(end: bytes) -> None:
+    split, _ = split_lines(b"one" + end + b"two" + end + b"thr", at_line_start=True)
+    assert [f.data for f in split.frames] == [b"one", b"two"]
+    assert split.rest == b"thr"
+
+
+def test_lines_strip_nul_bytes() -> None:
+    split, _ = split_lines(b"\x00\x00one\x00\r\n", at_line_start=True)
+    assert [f.data for f in split.frames] == [b"one"]
+
+
+def test_first_line_after_opening_is_flagged_partial() -> None:
+    frames = frames_of(LineFramer(), [b"ial tail\r\nfull line\r\n"])
+    assert [(f.data, f.maybe_partial) for f in frames] == [(b"ial tail", True),
+                                                           (b"full line", False)]
+
+
+def test_crlf_split_across_reads_gives_no_empty_line() -> None:
+    frames = frames_of(LineFramer(at_line_start=True), [b"one\r", b"\ntwo\r", b"\n"])
+    assert [f.data for f in frames] == [b"one", b"two"]
+
+
+def test_overlong_line_is_dropped_and_memory_bounded() -> None:
+    framer = LineFramer(at_line_start=True, max_line=100)
+    result = framer.push(b"z" * 500)
+    assert [d.reason for d in result.dropped] == ["line-too-long"]
+    out = framer.push(b"tail\r\nnext\r\n")
+    assert [(f.data, f.maybe_partial) for f in out.frames] == [(b"tail", True), (b"next", False)]
+
+
+# --- ANSAR-B -------------------------------------------------------------------------------
+
+
+def ansar_frame(records: bytes, wave: int = 0x80) -> bytes:
+    return ANSAR_B_HEADER + bytes([wave]) * 400 + records + b"\xfe"
+
+
+def test_ansar_b_waveform_bytes_are_skipped_by_count() -> None:
+    # Waveform samples equal to 0xFE must not end the frame early.
+    split = split_ansar_b(ansar_frame(b"HR=1;80;;\r", wave=0xFE))
+    assert [f.data for f in split.frames] == [b"HR=1;80;;\r"]
+
+
+def test_ansar_b_truncated_frame_resynchronises_on_next_header() -> None:
+    stream = ansar_frame(b"HR=1;80;;\r")[:200] + ansar_frame(b"HR=1;81;;\r")
+    split = split_ansar_b(stream, final=True)
+    assert [f.data for f in split.frames] == [b"HR=1;81;;\r"]
+    assert [d.reason for d in split.dropped] == ["truncated-frame"]
+
+
+def test_ansar_b_stream_ending_mid_frame_drops_it_at_flush() -> None:
+    framer = AnsarBFramer()
+    assert framer.push(ansar_frame(b"HR=1;80;;\r")[:-5]).frames == []
+    assert [d.reason for d in framer.flush().dropped] == ["truncated-frame"]
+
+
+def test_ansar_b_missing_end_byte_is_bounded() -> None:
+    framer = AnsarBFramer(max_records=1000)
+    result = framer.push(ANSAR_B_HEADER + b"\x80" * 400 + b"A" * 2000)
+    assert [d.reason for d in result.dropped] == ["frame-too-long"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ansar_b_capture_has_27_frames_whatever_the_chunking(samples_dir: Path, seed: int) -> None:
+    data = (samples_dir / "ivy-450c-ansar-b-capture.bin").read_bytes()
+    framer = AnsarBFramer()
+    frames, dropped = [], []
+    for piece in random_chunks(data, seed, largest=300):
+        out = framer.push(piece)
+        frames += out.frames
+        dropped += out.dropped
+    end = framer.flush()
+    frames += end.frames
+    dropped += end.dropped
+    assert len(frames) == 27
+    assert all(f.data.startswith(b"HR=1;80;ECG-II-DIAG;\r") for f in frames)
+    # The capture starts 252 bytes into a frame (first 0xFF at offset 252).
+    assert [d.reason for d in dropped] == ["partial-frame"]
+    assert "252 bytes" in dropped[0].detail

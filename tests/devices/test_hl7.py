@@ -1,0 +1,486 @@
+"""HL7 ORU^R01 decoding: every sample with hand-read expectations, and each devices.md edge case."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from devices.hl7 import HL7Decoder, decode_message, parse_timestamp
+from devices.hl7.codes import mdc_number, resolve_code
+from devices.reading import Reading
+from devices.stream import DecodeResult
+from tests.devices.conftest import RX, feed_all
+
+UTC = timezone.utc
+MSH = "MSH|^~\\&|MON^0011223344556677^EUI-64|FAC|||20240101120000+0000||ORU^R01^ORU_R01|C1|P|2.6"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def message(*obx: str, msh: str = MSH, end: str = "\r") -> bytes:
+    """Build an ORU with one OBR and the given OBX rows (fields after `OBX|n|`)."""
+    rows = [msh, "OBR|1|||182777000^monitoring^SNOMED-CT|||20240101115900+0000"]
+    rows += [f"OBX|{i}|{row}" for i, row in enumerate(obx, 1)]
+    return end.join(rows).encode() + end.encode()
+
+
+def decode(data: bytes, **kwargs: object) -> DecodeResult:
+    return decode_message(data, RX, **kwargs)  # type: ignore[arg-type]
+
+
+def only(result: DecodeResult) -> Reading:
+    assert len(result.readings) == 1, result
+    return result.readings[0]
+
+
+def reasons(result: DecodeResult) -> list[str]:
+    return [d.reason for d in result.dropped]
+
+
+def summary(result: DecodeResult) -> list[tuple[str, float, str]]:
+    return [(r.metric, r.value, r.channel) for r in result.readings]
+
+
+SPO2 = "NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|{v}|262688^MDC_DIM_PERCENT^MDC|||||R"
+
+# --- The third-party samples ----------------------------------------------------------------
+
+ACME = "hl7:AcmeInc^ACDE48234567ABCD^EUI-64"
+
+
+def test_sample_ipf_nibp(samples_dir: Path) -> None:
+    result = feed_all(HL7Decoder(), (samples_dir / "ihe-pcd01-ipf-nibp-request.hl7").read_bytes())
+    assert result.frames == 1
+    assert summary(result) == [("bp_systolic", 120, "1.0.1.1"), ("bp_diastolic", 80, "1.0.1.2"),
+                               ("bp_mean", 100, "1.0.1.3")]
+    # NIBP takes its channel row's OBX-14 (20090813095715+0500), not the receive time.
+    assert {r.measured_at for r in result.readings} == {utc(2009, 8, 13, 4, 57, 15)}
+    assert {r.received_at for r in result.readings} == {RX}
+    assert {r.source for r in result.readings} == {ACME}
+    assert result.replies == [b"MSH|^~\\&|INFUSION_CONSOLE||AcmeInc^ACDE48234567ABCD^EUI-64||"
+                              b"20260102030405+0000||ACK^R01^ACK|AMSGID1234|P|2.6\r"
+                              b"MSA|AA|MSGID1234\r"]
+
+
+def test_sample_continua_oximeter_decimal_spo2(samples_dir: Path) -> None:
+    result = feed_all(HL7Decoder(), (samples_dir / "continua-wan-ipf-oximeter.hl7").read_bytes())
+    reading = only(result)
+    assert (reading.metric, reading.value, reading.unit) == ("spo2", 80.5, "%")
+    assert reading.measured_at == utc(2009, 7, 15, 7, 7, 7)
+    assert reasons(result) == ["waveform-skipped"]
+
+
+def test_sample_continua_bp(samples_dir: Path) -> None:
+    result = feed_all(HL7Decoder(), (samples_dir / "continua-wan-ipf-bp.hl7").read_bytes())
+    assert summary(result) == [("bp_systolic", 120, "1.0.1.1"), ("bp_diastolic", 80, "1.0.1.2"),
+                               ("bp_mean", 100, "1.0.1.3")]
+    # Time inherited from the 1.0.1 MDC_PRESS_BLD_NONINV row (20090813095715+0000).
+    assert {r.measured_at for r in result.readings} == {utc(2009, 8, 13, 9, 57, 15)}
+    assert sorted(reasons(result)) == ["not-monitored", "not-monitored"]  # time-sync CWE, DTM
+
+
+def test_sample_aware_gateway_ecg_hr_and_invasive_pressures(samples_dir: Path) -> None:
+    data = (samples_dir / "ihe-pcd01-ipf-aware-gateway-ibp-ecg.hl7").read_bytes()
+    result = feed_all(HL7Decoder(), data)
+    assert summary(result) == [("heart_rate", 60, "1.6.1.1"), ("pulse_rate", 60, "1.2.1.1")]
+    assert {r.source for r in result.readings} == {"hl7:HL7^080019FFFF4F6AC0^EUI-64"}
+    # No OBX-14: OBR-7 20081211144500, no offset anywhere -> the default zone (UTC).
+    assert {r.measured_at for r in result.readings} == {utc(2008, 12, 11, 14, 45)}
+    # Arterial and pulmonary pressures are never NIBP; PVC count is not monitored.
+    assert not any(r.metric.startswith("bp_") for r in result.readings)
+    invasive = [d for d in result.dropped if "not NIBP" in d.detail]
+    assert len(invasive) == 6 and reasons(result).count("not-monitored") == 7
+
+
+def test_sample_maximum_request_edge_cases(samples_dir: Path) -> None:
+    data = (samples_dir / "ihe-pcd01-ipf-maximum-request-edgecases.hl7").read_bytes()
+    result = feed_all(HL7Decoder(), data)
+    assert summary(result) == [("bp_systolic", 140, "1.0.1.1"), ("bp_mean", 100, "1.0.1.3")]
+    systolic, mean = result.readings
+    assert systolic.flags == {"QUES"} and systolic.measured_at == utc(2009, 8, 13, 4, 57, 25)
+    assert mean.flags == frozenset() and mean.measured_at == utc(2009, 8, 13, 4, 57, 15)
+    # Diastolic has OBX-11 D (deleted); 1500212 / 1500232 are invalid codes whatever the name.
+    assert reasons(result).count("bad-status") == 1
+    assert reasons(result).count("unknown-code") == 3
+    assert len(result.replies) == 1 and b"MSA|AA|MSGID1234" in result.replies[0]
+
+
+def test_sample_mx500_card_beat_rate(samples_dir: Path) -> None:
+    data = (samples_dir / "philips-intellivue-mx500-pocd-ig-example.hl7").read_bytes()
+    result = feed_all(HL7Decoder(), data)
+    reading = only(result)
+    assert (reading.metric, reading.value, reading.channel) == ("heart_rate", 60, "1.2.1.1")
+    assert reading.source == "hl7:SendingApplication"  # MSH-3 " SendingApplication" trimmed
+    assert reading.measured_at == utc(2021, 4, 26, 3, 3, 31, 496000)  # OBR-7 .496-0400
+    assert reading.flags == {"DEBUG"}  # MSH-11 D
+    assert "waveform-skipped" in reasons(result)
+    assert b"|D|2.6\rMSA|AA|HP0425230332.872USDANRMMD1NBR488\r" in result.replies[0]
+
+
+def test_sample_comen_bare_hl7(samples_dir: Path) -> None:
+    result = feed_all(HL7Decoder(), (samples_dir / "comen-nc-monitor-test-sender.hl7").read_bytes())
+    assert result.frames == 2
+    per_message = [("spo2", 97, "1.3.1.150456"), ("pulse_rate", 59, "1.0.0.149522"),
+                   ("spo2", 97, "1.3.2.150456"), ("resp_rate", 20, "1.14.1.151562"),
+                   ("bp_systolic", 120, "1.1.9.150021"), ("bp_diastolic", 80, "1.1.9.150022"),
+                   ("bp_mean", 90, "1.1.9.150023")]
+    second = [(m, 60 if m == "pulse_rate" else v, c) for m, v, c in per_message]
+    assert summary(result) == per_message + second
+    assert {r.source for r in result.readings} == {"hl7:NC_Monitor"}
+    times = sorted({r.measured_at for r in result.readings if r.measured_at})
+    assert times == [utc(2025, 6, 9, 17, 51, 27), utc(2025, 6, 9, 18, 24, 37)]
+    # 149522 is labelled MDC_PULS_RATE (149514's name): noticed, code trusted.
+    assert reasons(result).count("name-mismatch") == 2
+    # Bare input: bare ACKs, one per message.
+    assert [r[:4] for r in result.replies] == [b"MSH|", b"MSH|"]
+
+
+@pytest.mark.parametrize("name", ["ihe-pcd01-ipf-ack-response.hl7",
+                                  "ihe-pcd01-ipf-ack-error-response.hl7"])
+def test_sample_acks_yield_nothing_and_are_not_answered(samples_dir: Path, name: str) -> None:
+    result = feed_all(HL7Decoder(), (samples_dir / name).read_bytes())
+    assert result.frames == 1 and result.readings == [] and result.replies == []
+    assert reasons(result) == ["not-oru"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in Path(__file__).resolve().parents[2]
+                                        .parent.joinpath("shared", "device-samples")
+                                        .glob("*.hl7")))
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_samples_decode_the_same_whatever_the_chunking(samples_dir: Path, name: str,
+                                                       seed: int) -> None:
+    data = (samples_dir / name).read_bytes()
+    whole = feed_all(HL7Decoder(), data)
+    chunked = feed_all(HL7Decoder(), data, seed)
+    assert chunked.readings == whole.readings
+    assert chunked.replies == whole.replies
+    assert sorted(reasons(chunked)) == sorted(reasons(whole))
+    # The same messages wrapped in MLLP give the same readings.
+    messages = [m for m in data.replace(b"\r\n", b"\r").replace(b"\n", b"\r").split(b"\r\r")
+                if m.strip()]
+    enveloped = b"".join(b"\x0b" + m + b"\x1c\r" for m in messages)
+    assert feed_all(HL7Decoder(), enveloped, seed).readings == whole.readings
+
+
+# --- Framing and terminators ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("end", ["\r", "\n", "\r\n"], ids=["CR", "LF", "CRLF"])
+def test_segment_terminators_cr_lf_crlf(end: str) -> None:
+    assert only(decode(message(SPO2.format(v=97), end=end))).value == 97
+
+
+def test_message_without_terminators_is_rejected_clearly() -> None:
+    flat = message(SPO2.format(v=97)).replace(b"\r", b"")
+    result = decode(flat, mllp=True)
+    assert result.readings == []
+    assert reasons(result) == ["no-segment-terminators"]
+    assert "no segment terminators" in result.dropped[0].detail
+    assert result.replies[0].startswith(b"\x0b") and b"MSA|AR|C1\r" in result.replies[0]
+
+
+def test_mid_frame_start_then_frames() -> None:
+    framed = b"\x0b" + message(SPO2.format(v=97)) + b"\x1c\r"
+    result = feed_all(HL7Decoder(), framed[40:] + framed + framed)
+    assert [r.value for r in result.readings] == [97, 97]
+    assert "garbage" in reasons(result)
+
+
+def test_several_frames_in_one_read() -> None:
+    frames = b"".join(b"\x0b" + message(SPO2.format(v=v)) + b"\x1c\r" for v in (91, 92, 93))
+    result = HL7Decoder().feed(frames, RX)
+    assert [r.value for r in result.readings] == [91, 92, 93] and result.frames == 3
+    assert len(result.replies) == 3
+
+
+def test_garbage_then_valid_frame_is_not_lost() -> None:
+    stream = b"\x1c\x0b\x00\xffMS\x1cMSH\r" + bytes(range(1, 11)) + b"\x0b" + \
+        message(SPO2.format(v=96)) + b"\x1c\r"
+    assert [r.value for r in feed_all(HL7Decoder(), stream).readings] == [96]
+
+
+# --- Character sets -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("charset,codec", [("8859/1", "latin-1"), ("UNICODE UTF-8", "utf-8")])
+def test_latin1_and_utf8_names(charset: str, codec: str) -> None:
+    msh = "MSH|^~\\&|Moniteur Réa||||||ORU^R01|C1|P|2.6||||||" + charset
+    data = message(SPO2.format(v=95), msh=msh).decode().encode(codec)
+    reading = only(decode(data))
+    assert reading.source == "hl7:Moniteur Réa"
+
+
+def test_undeclared_charset_is_not_ascii() -> None:
+    msh = "MSH|^~\\&|Gerät||||||ORU^R01|C1|P|2.6"
+    assert only(decode(message(SPO2.format(v=95), msh=msh).decode().encode("latin-1"))).source \
+        == "hl7:Gerät"
+    assert only(decode(message(SPO2.format(v=95), msh=msh).decode().encode("utf-8"))).source \
+        == "hl7:Gerät"
+
+
+def test_declared_utf8_with_latin1_bytes_is_noticed_and_decoded() -> None:
+    msh = "MSH|^~\\&|Gerät||||||ORU^R01|C1|P|2.6||||||UNICODE UTF-8"
+    result = decode(message(SPO2.format(v=95), msh=msh).decode().encode("latin-1"))
+    assert only(result).source == "hl7:Gerät"
+    assert reasons(result) == ["charset-mismatch"]
+
+
+def test_escape_sequences_in_source_are_decoded_by_python_hl7() -> None:
+    msh = "MSH|^~\\&|Bed\\F\\3||||||ORU^R01|C1|P|2.6"
+    assert only(decode(message(SPO2.format(v=95), msh=msh))).source == "hl7:Bed|3"
+
+
+# --- Timestamps -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("20090813095715+0500", utc(2009, 8, 13, 4, 57, 15)),
+    ("20210425230332.872-0400", utc(2021, 4, 26, 3, 3, 32, 872000)),
+    ("20210425230332.8721", utc(2021, 4, 25, 23, 3, 32, 872100)),
+    ("20210425230332872", utc(2021, 4, 25, 23, 3, 32, 872000)),  # 17 digits, ms, no dot
+    ("20210425230332872+0100", utc(2021, 4, 25, 22, 3, 32, 872000)),
+    ("202104252303", utc(2021, 4, 25, 23, 3)),
+    ("20210425", utc(2021, 4, 25)),
+    ("19990101000000", utc(1999, 1, 1)),  # a device clock stuck in the past is kept
+    ("20240101120000-0030", utc(2024, 1, 1, 12, 30)),
+])
+def test_timestamp_forms(text: str, expected: datetime) -> None:
+    assert parse_timestamp(text) == (expected, "")
+
+
+@pytest.mark.parametrize("text", ["", "00000000000000", "00000000000000.000", "0000"])
+def test_timestamp_empty_or_zero_means_none(text: str) -> None:
+    assert parse_timestamp(text) == (None, "")
+
+
+@pytest.mark.parametrize("text", ["2021042523033", "20211345230332", "yesterday", "2021-04-25",
+                                  "20210425230332+9900"])
+def test_bad_timestamps_are_reported(text: str) -> None:
+    value, problem = parse_timestamp(text)
+    assert value is None and text in problem
+
+
+def test_device_clock_in_the_past_kept_but_received_at_is_host_time() -> None:
+    row = SPO2.format(v=97) + "|||19990101000000+0000"
+    reading = only(decode(message(row)))
+    assert reading.measured_at == utc(1999, 1, 1) and reading.received_at == RX
+
+
+def test_offsetless_time_uses_msh7_offset() -> None:
+    msh = MSH.replace("20240101120000+0000", "20240101120000+0200")
+    reading = only(decode(message(SPO2.format(v=97) + "|||20240101115000", msh=msh)))
+    assert reading.measured_at == utc(2024, 1, 1, 9, 50)
+
+
+def test_nibp_keeps_its_obx14_time() -> None:
+    # MSH-7 and OBR-7 say 12:00; the cuff measured at 11:30 and the message repeats it.
+    rows = [f"NM|{code}^{name}^MDC|1.1.9.{code}|{v}|266016^MDC_DIM_MMHG^MDC|||||F|||"
+            "20240101113000+0000"
+            for code, name, v in [(150021, "MDC_PRESS_BLD_NONINV_SYS", 118),
+                                  (150022, "MDC_PRESS_BLD_NONINV_DIA", 76),
+                                  (150023, "MDC_PRESS_BLD_NONINV_MEAN", 90)]]
+    result = decode(message(*rows))
+    assert [r.value for r in result.readings] == [118, 76, 90]
+    assert {r.measured_at for r in result.readings} == {utc(2024, 1, 1, 11, 30)}
+    assert all(r.received_at == RX for r in result.readings)
+    assert RX - result.readings[0].measured_at > timedelta(days=365)  # type: ignore[operator]
+
+
+# --- Values ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["-100", "-999", "-99.9", "8388607", "32767", "", "?",
+                                   "-100.0", "NaN", "---"])
+def test_sentinels_are_never_readings(value: str) -> None:
+    result = decode(message(SPO2.format(v=value)))
+    assert result.readings == [] and reasons(result) == ["no-value"]
+
+
+def test_status_x_is_no_value() -> None:
+    result = decode(message(SPO2.format(v=97).replace("|||||R", "|||||X")))
+    assert result.readings == [] and reasons(result) == ["no-value"]
+
+
+@pytest.mark.parametrize("status", ["D", "W", "I"])
+def test_invalid_statuses_are_dropped(status: str) -> None:
+    result = decode(message(SPO2.format(v=97).replace("|||||R", f"|||||{status}")))
+    assert result.readings == [] and reasons(result) == ["bad-status"]
+    assert "allowed: " in result.dropped[0].detail
+
+
+@pytest.mark.parametrize("value", ["ninety", "1e2", "inf", "97^98", "<20"])
+def test_text_in_numeric_rows_is_refused(value: str) -> None:
+    result = decode(message(SPO2.format(v=value)))
+    if value == "97^98":  # a component-separated value: only the first component is the value
+        assert result.readings == [] or only(result).value == 97
+        return
+    assert result.readings == [] and reasons(result) == ["not-numeric"]
+
+
+@pytest.mark.parametrize("value", ["101", "-1", "250"])
+def test_values_outside_hard_range_are_dropped(value: str) -> None:
+    result = decode(message(SPO2.format(v=value)))
+    assert result.readings == [] and reasons(result) == ["out-of-hard-range"]
+    assert "0–100 %" in result.dropped[0].detail
+
+
+@pytest.mark.parametrize("flags", ["DEMO", "TEST", "QUES", "TEST~DEMO"])
+def test_demo_and_test_flags_are_carried(flags: str) -> None:
+    row = SPO2.format(v=97).replace("|||||R", f"||{flags}|||R")
+    reading = only(decode(message(row)))
+    assert reading.flags == set(flags.split("~"))
+    assert reading.is_demo_or_test == ("DEMO" in flags or "TEST" in flags)
+
+
+def test_training_processing_id_marks_readings_test() -> None:
+    msh = MSH.replace("|C1|P|", "|C1|T|")
+    assert only(decode(message(SPO2.format(v=97), msh=msh))).is_demo_or_test
+
+
+# --- Units ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["furlongs^furlongs^UCUM", "", "264864^MDC_DIM_WHATEVER^MDC",
+                                  "0004-9999"])
+def test_unknown_unit_is_refused(unit: str) -> None:
+    row = f"NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.1|120|{unit}|||||F"
+    result = decode(message(row))
+    assert result.readings == []
+    assert reasons(result) in (["unknown-unit"], ["unit-mismatch"])
+    assert "allowed: mmHg" in result.dropped[0].detail
+
+
+@pytest.mark.parametrize("unit,value,expected", [
+    ("mm[Hg]^mm[Hg]^UCUM", "120", 120.0),
+    ("0004-0f20^MDC_DIM_MMHG^MDC", "120", 120.0),  # MDIL unit
+    ("mmHg^Unit", "120", 120.0),
+    ("kPa^kPa^UCUM", "16", 120.011),  # converted to mmHg
+])
+def test_pressure_units_convert_to_mmhg(unit: str, value: str, expected: float) -> None:
+    row = f"NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.1|{value}|{unit}|||||F"
+    reading = only(decode(message(row)))
+    assert reading.value == pytest.approx(expected, abs=0.01) and reading.unit == "mmHg"
+
+
+def test_rate_units_ucum() -> None:
+    row = "NM|151562^MDC_RESP_RATE^MDC|1.2.1.1|14|{breaths}/min^{breaths}/min^UCUM|||||F"
+    reading = only(decode(message(row)))
+    assert (reading.metric, reading.value, reading.unit) == ("resp_rate", 14, "breaths/min")
+
+
+# --- Codes ----------------------------------------------------------------------------------
+
+
+def test_mdil_arithmetic() -> None:
+    assert mdc_number("0002-4a05") == 2 * 65536 + 0x4A05 == 150021
+    assert mdc_number("0002-4bb8") == 150456
+    row = "NM|0002-4a05^NOM_PRESS_BLD_NONINV_SYS^MDIL|1.1.9.1|117|0004-0f20^mmHg^MDIL|||||F"
+    reading = only(decode(message(row)))
+    assert (reading.metric, reading.value) == ("bp_systolic", 117)
+
+
+def test_mindray_legacy_codes() -> None:
+    rows = ["NM|101^HR||72||||||F", "NM|151^RR||16||||||F", "NM|160^SpO2||98||||||F",
+            "NM|161^PR||71||||||F", "NM|170^NIBP-S||121||||||F", "NM|171^NIBP-D||-100||||||F",
+            "NM|172^NIBP-M||93||||||F", "NM|200^T1||36.6||||||F"]
+    result = decode(message(*rows, msh=MSH.replace("|2.6", "|2.3.1")))
+    assert [(r.metric, r.value) for r in result.readings] == [
+        ("heart_rate", 72), ("resp_rate", 16), ("spo2", 98), ("pulse_rate", 71),
+        ("bp_systolic", 121), ("bp_mean", 93)]
+    assert sorted(reasons(result)) == ["no-value", "not-monitored"]  # -100 = none; T1
+
+
+def test_small_code_in_mdc_system_is_not_mindray() -> None:
+    assert resolve_code("101", "HR", "MDC") is None
+
+
+def test_loinc_fallback() -> None:
+    rows = ["NM|8480-6^Systolic^LN|1|122|mm[Hg]|||||F", "NM|8462-4^Diastolic^LN|2|78|mm[Hg]|||||F",
+            "NM|8478-0^Mean^LN|3|93|mm[Hg]|||||F", "NM|9279-1^Resp^LN|4|12|/min|||||F",
+            "NM|8867-4^HR^LN|5|66|/min|||||F", "NM|59408-5^SpO2^LN|6|99|%|||||F",
+            "NM|2708-6^SaO2^LN|7|98|%|||||F"]
+    result = decode(message(*rows))
+    assert [(r.metric, r.value) for r in result.readings] == [
+        ("bp_systolic", 122), ("bp_diastolic", 78), ("bp_mean", 93), ("resp_rate", 12),
+        ("heart_rate", 66), ("spo2", 99), ("spo2", 98)]
+
+
+def test_alternate_code_used_when_primary_unknown() -> None:
+    row = "NM|X99^Private^99VEND^150456^MDC_PULS_OXIM_SAT_O2^MDC|1|96|%|||||F"
+    assert only(decode(message(row))).metric == "spo2"
+
+
+def test_alternate_cuff_codes_and_names() -> None:
+    rows = ["NM|150301^MDC_PRESS_CUFF_SYS^MDC|1.1|119|266016|||||F",
+            "NM|147842^MDC_ECG_CARD_BEAT_RATE^MDC|2.1|61|264864|||||F",
+            "NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|3.1|62|264864|||||F"]
+    result = decode(message(*rows))
+    assert [(r.metric, r.value) for r in result.readings] == [
+        ("bp_systolic", 119), ("heart_rate", 61), ("pulse_rate", 62)]
+    assert result.dropped == []
+
+
+def test_code_and_name_disagree_trust_code() -> None:
+    row = "NM|150456^MDC_RESP_RATE^MDC|1.3.1.150456|97|262688|||||F"
+    result = decode(message(row))
+    assert only(result).metric == "spo2"
+    assert reasons(result) == ["name-mismatch"]
+    assert "trusting the code" in result.dropped[0].detail
+
+
+def test_obx4_ending_in_other_code_is_noticed() -> None:
+    row = "NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.151562|97|262688|||||F"
+    result = decode(message(row))
+    assert only(result).metric == "spo2" and reasons(result) == ["path-mismatch"]
+
+
+def test_two_spo2_channels_are_kept_apart() -> None:
+    rows = [SPO2.format(v=97), SPO2.format(v=93).replace("1.3.1.150456", "1.3.2.150456")]
+    result = decode(message(*rows))
+    assert [(r.value, r.channel) for r in result.readings] == [(97, "1.3.1.150456"),
+                                                               (93, "1.3.2.150456")]
+
+
+def test_invasive_arterial_pressure_is_not_nibp() -> None:
+    row = "NM|150033^MDC_PRESS_BLD_ART_SYS^MDC|1.3.1.2|120|266016|||||R"
+    result = decode(message(row))
+    assert result.readings == [] and reasons(result) == ["not-monitored"]
+    assert "not NIBP" in result.dropped[0].detail
+
+
+def test_waveform_rows_skipped_once_per_message() -> None:
+    wave = "NA|150452^MDC_PULS_OXIM_PLETH^MDC|1.0.0.2|" + "^".join(["12"] * 5000) + "|262656|||||R"
+    result = decode(message(wave, wave, SPO2.format(v=97)))
+    assert only(result).value == 97
+    assert reasons(result) == ["waveform-skipped"] and "2 NA" in result.dropped[0].detail
+
+
+# --- Acknowledgements -----------------------------------------------------------------------
+
+
+def test_ack_is_mllp_framed_when_input_was() -> None:
+    result = HL7Decoder().feed(b"\x0b" + message(SPO2.format(v=97)) + b"\x1c\r", RX)
+    assert result.replies == [
+        b"\x0bMSH|^~\\&|INFUSION_CONSOLE||MON^0011223344556677^EUI-64|FAC|20260102030405+0000||"
+        b"ACK^R01^ACK|AC1|P|2.6\rMSA|AA|C1\r\x1c\r"]
+
+
+def test_ignored_message_types_are_acknowledged() -> None:
+    adt = b"MSH|^~\\&|ADT1||||||ADT^A01|X9|P|2.5\rPID|||123\r"
+    result = decode(adt)
+    assert result.readings == [] and reasons(result) == ["not-oru"]
+    assert b"ACK^A01^ACK|AX9|P|2.5\rMSA|AA|X9\r" in result.replies[0]
+
+
+def test_frames_without_msh_are_bad_frames_and_unanswered() -> None:
+    result = decode(b"PID|||123\rOBX|1|NM|150456|1|97\r")
+    assert reasons(result) == ["bad-frame"] and result.replies == []
+
+
+def test_decoder_never_raises_on_a_broken_message() -> None:
+    for data in [b"MSH|", b"MSH|^~\\&", b"MSH^", b"MSH|^~\\&|" + b"|" * 40, b"\x00" * 10]:
+        decode(data)

@@ -1,0 +1,312 @@
+"""The simulator without a port: physiology, encoders, scenario files, timelines, CLI arguments."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from devices.formats import FORMATS
+from devices.simulator import cli
+from devices.simulator.encode import FORMAT_NAMES, Hl7Encoder
+from devices.simulator.physiology import JITTER_BOUND, JITTER_SIGMA, Physiology, Ramp
+from devices.simulator.scenario import (
+    ALARM_CONDITIONS,
+    Disconnect,
+    ScenarioError,
+    Write,
+    builtin_names,
+    compile_timeline,
+    load_builtin,
+    load_scenario,
+    parse_scenario,
+    replay_timeline,
+)
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+BUILTINS = ("disconnect", "garbage", "hypertensive-surge", "normal", "respiratory-depression",
+            "tachycardia", "tachypnea")
+
+
+def decode_all(data: bytes, fmt: str) -> list:  # type: ignore[type-arg]
+    decoder = FORMATS[fmt].new_decoder("sim")
+    result = decoder.feed(data, T0)
+    result.extend(decoder.flush(T0))
+    return result.readings
+
+
+# ---------------------------------------------------------------------------------- physiology
+
+
+def test_same_seed_same_samples_other_seed_other_samples() -> None:
+    ramps = [Ramp(60, "heart_rate", 120, 120)]
+    a = list(Physiology({}, ramps, 7, 300).samples(600))
+    b = list(Physiology({}, ramps, 7, 300).samples(600))
+    c = list(Physiology({}, ramps, 8, 300).samples(600))
+    assert a == b and a != c
+
+
+def test_ramps_reach_their_targets_and_a_later_ramp_starts_where_the_earlier_one_got_to() -> None:
+    body = Physiology({"heart_rate": 80}, [Ramp(60, "heart_rate", 140, 600), Ramp(360, "heart_rate", 90, 60)],
+                      1, 300)
+    assert body.trend("heart_rate", 0) == 80
+    assert body.trend("heart_rate", 60 + 300) == pytest.approx(110)  # halfway when interrupted
+    assert body.trend("heart_rate", 390) == pytest.approx(100)  # 110 -> 90, halfway
+    assert body.trend("heart_rate", 3000) == pytest.approx(90)
+
+
+def test_jitter_stays_within_its_bound_and_nibp_cycles_with_its_own_time() -> None:
+    body = Physiology({"heart_rate": 100, "spo2": 95}, [], 3, 180)
+    samples = list(body.samples(1800))
+    hr_bound = JITTER_BOUND * JITTER_SIGMA["heart_rate"] + 0.5
+    assert all(abs(s.heart_rate - 100) <= hr_bound for s in samples)
+    assert all(s.spo2 <= 100 for s in samples)
+    nibp_times = sorted({s.nibp.t for s in samples if s.nibp is not None})
+    assert nibp_times == [30.0 + 180 * k for k in range(10)]
+    assert samples[29].nibp is None and samples[100].nibp is not None
+    assert samples[100].nibp.t == 30.0  # repeated with its older measured time
+
+
+# ------------------------------------------------------------------------------------ encoders
+
+
+def test_hl7_message_has_the_pcd01_shape() -> None:
+    tl = compile_timeline(load_builtin("normal"), "hl7", 1, T0)
+    frame = tl.entries[100].action
+    assert isinstance(frame, Write)
+    assert frame.data.startswith(b"\x0bMSH|^~\\&|") and frame.data.endswith(b"\x1c\r")
+    segments = frame.data[1:-2].decode("utf-8").split("\r")[:-1]
+    msh = segments[0].split("|")
+    assert msh[8] == "ORU^R01^ORU_R01" and msh[9] == "SIM00000101"  # MSH-9, MSH-10
+    assert msh[17] == "UNICODE UTF-8"  # MSH-18
+    assert [s[:3] for s in segments[:2]] == ["MSH", "OBR"]
+    obx = {f[3].split("^")[0]: f for f in (s.split("|") for s in segments if s.startswith("OBX"))}
+    sys_row = obx["150021"]
+    assert sys_row[3] == "150021^MDC_PRESS_BLD_NONINV_SYS^MDC" and sys_row[6] == "266016^MDC_DIM_MMHG^MDC"
+    assert sys_row[4] == "1.3.1.1" and sys_row[11] == "R"  # OBX-4 path, OBX-11
+    # NIBP carries its own older time (measured at 30 s); HR is stamped with the message time.
+    assert sys_row[14] == "20260105090030+0000" and obx["147842"][14] == "20260105090140+0000"
+
+
+def test_masimo_line_has_the_rad8_shape() -> None:
+    tl = compile_timeline(load_builtin("normal"), "masimo", 1, T0)
+    line = tl.entries[5].action.data  # type: ignore[union-attr]
+    assert re.fullmatch(
+        rb"01/05/26 09:00:05 SN=0000012345 SPO2=\d{3}% BPM=\d{3} PI=\d\d\.\d\d SPCO=--\.-% "
+        rb"SPMET=--\.-% DESAT=-- PIDELTA=\+-- ALARM=0000 EXC=000000\r\n", line)
+
+
+def test_ansar_b_frame_has_the_ivy_shape() -> None:
+    tl = compile_timeline(load_builtin("normal"), "ansar-b", 1, T0)
+    frame = tl.entries[60].action.data  # type: ignore[union-attr]
+    assert frame.startswith(b"\xffANSAR-B ") and frame.endswith(b"\xfe")
+    waveform, records = frame[9:409], frame[409:-1]
+    assert b"\xff" not in waveform and b"\xfe" not in waveform
+    assert records.split(b"\r")[0].startswith(b"HR=1;") and b"NIBP=4;" in records
+    assert records.endswith(b"T2=1;;;\r")
+
+
+@pytest.mark.parametrize("fmt", FORMAT_NAMES)
+def test_every_valid_frame_decodes_to_the_values_the_simulator_meant(fmt: str) -> None:
+    tl = compile_timeline(load_builtin("hypertensive-surge"), fmt, 5, T0, duration_minutes=8)
+    readings = decode_all(tl.data(), fmt)
+    by_metric: dict[str, list[float]] = defaultdict(list)
+    for r in readings:
+        by_metric[r.metric].append(r.value)
+    expected: dict[str, list[float]] = defaultdict(list)
+    for _, truth in tl.truths:
+        for metric, value in truth.items():
+            expected[metric].append(value)
+    if fmt == "ansar-b":
+        by_metric.pop("pulse_rate")  # the Ivy reports pulse twice (SPO2 PR and NIBP pulse)
+        expected.pop("pulse_rate")
+    assert dict(by_metric) == dict(expected)
+
+
+# ----------------------------------------------------------------------------------- scenarios
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_builtin_scenarios_load_and_document_their_alarms(name: str) -> None:
+    s = load_builtin(name)
+    assert s.name == name and s.description and s.expect.text
+    assert set(s.expect.alarms) <= set(ALARM_CONDITIONS)
+    assert 40 <= s.duration_minutes <= 60
+
+
+def test_builtin_list_is_complete() -> None:
+    assert tuple(builtin_names()) == BUILTINS
+
+
+def _extremes(name: str) -> dict[str, tuple[float, float]]:
+    tl = compile_timeline(load_builtin(name), "hl7", 1, T0)
+    values: dict[str, list[float]] = defaultdict(list)
+    for _, truth in tl.truths:
+        for metric, value in truth.items():
+            values[metric].append(value)
+    return {m: (min(v), max(v)) for m, v in values.items()}
+
+
+def test_scenario_values_cross_the_clinical_thresholds_they_promise() -> None:
+    normal = _extremes("normal")
+    assert 124 + 15 <= normal["bp_systolic"][1] < 180 and normal["heart_rate"][1] < 110
+    assert normal["spo2"][0] > 93 and 11 < normal["resp_rate"][0] and normal["resp_rate"][1] < 25
+    surge = _extremes("hypertensive-surge")
+    assert surge["bp_systolic"][1] >= 200 and surge["bp_diastolic"][1] >= 110
+    assert _extremes("tachypnea")["resp_rate"][1] >= 25
+    depression = _extremes("respiratory-depression")
+    assert depression["resp_rate"][0] <= 8 and depression["spo2"][0] <= 90
+    assert _extremes("tachycardia")["heart_rate"][1] >= 131
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_does_not() -> None:
+    s = load_builtin("garbage")
+    a = compile_timeline(s, "hl7", 11, T0).data()
+    assert a == compile_timeline(s, "hl7", 11, T0).data()
+    assert a != compile_timeline(s, "hl7", 12, T0).data()
+
+
+def test_disconnect_timeline_writes_nothing_while_the_port_is_gone() -> None:
+    tl = compile_timeline(load_builtin("disconnect"), "hl7", 1, T0)
+    (gone,) = tl.disconnects()
+    assert isinstance(gone.action, Disconnect) and gone.t == 600 and gone.action.seconds == 20
+    writes = [e.t for e in tl.entries if isinstance(e.action, Write)]
+    assert not [t for t in writes if 600 <= t < 620]
+    assert 599 in writes and 620 in writes
+
+
+def test_garbage_timeline_mixes_faults_with_valid_frames() -> None:
+    tl = compile_timeline(load_builtin("garbage"), "hl7", 1, T0)
+    notes = [e.action.note for e in tl.entries if isinstance(e.action, Write)]
+    assert notes[0] == "frame tail (stream starts mid-frame)"
+    assert {"garbage", "truncated frame", "nul bytes"} <= set(notes)
+    assert tl.valid_frames() == notes.count("frame") == len(tl.truths)
+
+
+def test_replay_timeline_reassembles_the_capture() -> None:
+    data = bytes(range(256)) * 10
+    tl = replay_timeline(data, bytes_per_second=960, max_chunk=50, seed=3)
+    assert tl.data() == data and len(tl.entries) > 2560 // 50
+    assert all(len(e.action.data) <= 50 for e in tl.entries)  # type: ignore[union-attr]
+    assert tl.entries[-1].t < tl.duration_s == pytest.approx(2560 / 960)
+
+
+GOOD = """
+name = "x"
+description = "d"
+duration_minutes = 40
+[[steps]]
+at_minute = 1
+action = "ramp"
+metric = "heart_rate"
+to = 120
+over_minutes = 5
+[expect]
+text = "t"
+alarms = ["heart_rate_high"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "reason"),
+    [
+        ('metric = "heart_rate"', 'metric = "heart_rat"', "steps[0].metric",
+         "unknown metric 'heart_rat'; allowed: bp_systolic, bp_diastolic, heart_rate, resp_rate, spo2"),
+        ('metric = "heart_rate"', 'metric = "bp_mean"', "steps[0].metric",
+         "'bp_mean' cannot be set: derived from systolic and diastolic"),
+        ("at_minute = 1", "at_minute = -1", "steps[0].at_minute", "must be >= 0, got -1"),
+        ("at_minute = 1", "at_minute = 40", "steps[0].at_minute", "must be before the end"),
+        ("over_minutes = 5", "over_minute = 5", "steps[0].over_minute",
+         "unknown key; allowed: at_minute, action, note, metric, to, over_minutes"),
+        ('action = "ramp"', 'action = "explode"', "steps[0].action", "unknown action 'explode'; allowed: ramp"),
+        ("to = 120", "to = 900", "steps[0].to", "must be <= 300, got 900"),
+        ("to = 120", 'to = "fast"', "steps[0].to", "must be a number, got 'fast'"),
+        ('description = "d"', 'descripton = "d"', "descripton", "unknown key; allowed: name, description"),
+        ("duration_minutes = 40", "duration_minutes = 0", "duration_minutes", "must be > 0, got 0"),
+        ('alarms = ["heart_rate_high"]', 'alarms = ["hr_high"]', "expect.alarms[0]",
+         "unknown condition 'hr_high'; allowed: bp_systolic_high"),
+        ('alarms = ["heart_rate_high"]', "", "expect.alarms", "required, a list of condition names"),
+        ('name = "x"', 'name = "x', "(file)", "not valid TOML"),
+    ],
+)
+def test_scenario_errors_name_the_file_the_key_and_the_reason(
+    tmp_path: Path, old: str, new: str, key: str, reason: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    assert old in GOOD
+    path.write_text(GOOD.replace(old, new), encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert err.value.source == str(path) and err.value.key == key
+    assert reason in err.value.reason
+    assert str(err.value).startswith(f"{path}: {key}: ")
+
+
+def test_a_good_scenario_file_loads_with_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "good.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    s = load_scenario(path)
+    assert s.nibp_interval_minutes == 5 and s.baseline == {} and s.source == str(path)
+    (step,) = s.steps
+    assert (step.at_s, step.metric, step.to, step.over_s) == (60, "heart_rate", 120, 300)
+
+
+def test_unknown_builtin_names_the_known_ones() -> None:
+    with pytest.raises(ScenarioError, match="unknown scenario; known: disconnect, garbage"):
+        load_builtin("nope")
+
+
+def test_compile_refuses_an_unknown_format() -> None:
+    with pytest.raises(ValueError, match="unknown format 'hl8'; allowed: hl7, masimo, ansar-b"):
+        compile_timeline(parse_scenario(GOOD, "x.toml"), "hl8")
+
+
+def test_hl7_control_ids_count_up_and_times_follow_the_start() -> None:
+    enc = Hl7Encoder()
+    body = Physiology({}, [], 1, 300)
+    samples = list(body.samples(3))
+    frames = [enc.frame(s, T0 + timedelta(seconds=s.t), T0) for s in samples]
+    assert [re.search(rb"\|(SIM\d{8})\|P\|", f).group(1) for f in frames] == [  # type: ignore[union-attr]
+        b"SIM00000001", b"SIM00000002", b"SIM00000003"]
+
+
+# --------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_list_shows_every_scenario_with_description_and_expected_alarms(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(BUILTINS)
+    surge = next(line for line in lines if line.startswith("hypertensive-surge"))
+    assert load_builtin("hypertensive-surge").description in surge
+    assert "[expected alarms: bp_systolic_high, bp_diastolic_high]" in surge
+    assert "[expected alarms: none]" in next(line for line in lines if line.startswith("normal"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--format", "hl8"], "argument --format: invalid choice: 'hl8' (choose from 'hl7', 'masimo', 'ansar-b')"),
+        (["--speed", "0"], "argument --speed: must be a number > 0, got '0'"),
+        (["--speed", "fast"], "argument --speed: must be a number > 0, got 'fast'"),
+        (["--seed", "x"], "argument --seed: must be a whole number, got 'x'"),
+        (["--scenario", "nope"], "--scenario: nope: unknown scenario; known: disconnect, garbage,"),
+        (["--scenario", "normal", "--replay", "f"], "not allowed with argument"),
+        (["--replay", "/nonexistent/capture.bin"], "--replay: cannot read /nonexistent/capture.bin"),
+        (["--scenario-file", "/nonexistent/s.toml"], "/nonexistent/s.toml: (file): cannot read"),
+        (["--wat"], "unrecognized arguments: --wat"),
+    ],
+)
+def test_cli_bad_arguments_give_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("infusion-sim: error: ") and message in lines[0]

@@ -1,0 +1,362 @@
+"""DeviceConnection: state machine, watchdog, reconnect, ACK write-back, capture, robustness.
+
+These tests use a tiny private line format (`MSG <n>` lines become heart-rate readings and are
+answered with `ACK <n>`), so the transport is tested apart from the real decoders; the real formats
+run end to end in test_serial_path.py. The helpers at the top are shared with that module.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import serial
+
+from devices.formats import SerialSettings
+from devices.reading import Reading
+from devices.simulator.player import PlayerStats, PtySink
+from devices.stream import DecodeResult, Dropped, StreamDecoder
+from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
+
+S = ConnectionState
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------------------- shared helpers
+
+
+class EventLog:
+    """The owner side of a DeviceConnection: a queue the test drains with timeouts, never sleeps."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[DeviceEvent] = queue.Queue()
+        self.seen: list[DeviceEvent] = []
+        self.counts: Counter[str] = Counter()  # readings seen per metric, kept as events arrive
+
+    def _take(self, event: DeviceEvent) -> None:
+        self.seen.append(event)
+        self.counts.update(r.metric for r in event.readings)
+
+    def __call__(self, event: DeviceEvent) -> None:
+        self.queue.put(event)
+
+    def wait_for(self, predicate: Callable[[DeviceEvent], bool], timeout: float = 5.0,
+                 what: str = "event") -> DeviceEvent:
+        """Consume events until one matches; fail with the states seen if none does in time."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {what} within {timeout:g} s; states seen: {self.states()}")
+            try:
+                event = self.queue.get(timeout=left)
+            except queue.Empty:
+                continue
+            self._take(event)
+            if predicate(event):
+                return event
+
+    def wait_state(self, state: ConnectionState, timeout: float = 5.0) -> DeviceEvent:
+        return self.wait_for(lambda e: e.kind is EventKind.STATE and e.state is state, timeout,
+                             f"{state.value} state")
+
+    def drain(self) -> None:
+        while True:
+            try:
+                self._take(self.queue.get_nowait())
+            except queue.Empty:
+                return
+
+    def states(self) -> list[ConnectionState]:
+        return [e.state for e in self.seen if e.kind is EventKind.STATE and e.state is not None]
+
+    def readings(self, metric: str | None = None) -> list[Reading]:
+        return [r for e in self.seen for r in e.readings if metric is None or r.metric == metric]
+
+    def dropped(self) -> list[Dropped]:
+        return [d for e in self.seen for d in e.dropped]
+
+
+READER_THREAD_PREFIXES = ("device-reader:", "device-simulator")
+
+
+def _our_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(READER_THREAD_PREFIXES) and t.is_alive()]
+
+
+@pytest.fixture
+def stoppers() -> Iterator[list[Callable[[], object]]]:
+    """Register `conn.stop` / `handle.stop`; all are called at teardown, then no reader or
+    simulator thread may be left alive."""
+    before = set(_our_threads())
+    to_stop: list[Callable[[], object]] = []
+    yield to_stop
+    for stop in reversed(to_stop):
+        stop()
+    leaked = [t.name for t in _our_threads() if t not in before]
+    assert not leaked, f"threads left alive after the test: {leaked}"
+
+
+# ---------------------------------------------------------------------- a private line format
+
+
+class LineDecoder:
+    """`MSG <n>` -> heart_rate n and a reply `ACK <n>`; `ACK <n>` -> a frame; else dropped."""
+
+    def __init__(self, fail_on: bytes = b"") -> None:
+        self._buf = b""
+        self._fail_on = fail_on
+
+    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
+        if self._fail_on and self._fail_on in data:
+            raise RuntimeError("decoder bug on purpose")
+        self._buf += data
+        out = DecodeResult()
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            out.frames += 1
+            words = line.split()
+            if len(words) == 2 and words[0] == b"MSG" and words[1].isdigit():
+                out.readings.append(Reading("heart_rate", float(words[1]), "beats/min", None,
+                                            received_at, "line"))
+                out.replies.append(b"ACK " + words[1] + b"\n")
+            elif not (len(words) == 2 and words[0] == b"ACK"):
+                out.dropped.append(Dropped("bad-frame", repr(line)))
+        return out
+
+    def flush(self, received_at: datetime) -> DecodeResult:
+        rest, self._buf = self._buf, b""
+        return DecodeResult(dropped=[Dropped("truncated-frame", repr(rest))] if rest else [])
+
+
+@dataclass
+class LineFormat:
+    stale_after_seconds: float = 10.0
+    serial: SerialSettings = field(default_factory=SerialSettings)
+    decoders: list[LineDecoder] = field(default_factory=list)
+    fail_first_on: bytes = b""
+
+    def new_decoder(self, source_hint: str = "") -> StreamDecoder:
+        # Only the first decoder fails (if asked): the retry must recover with a fresh one.
+        decoder = LineDecoder(self.fail_first_on if not self.decoders else b"")
+        self.decoders.append(decoder)
+        return decoder
+
+
+def seeded_loop(first: bytes) -> Callable[[str], serial.SerialBase]:
+    """A loop:// port that already holds `first` when opened (loop:// cannot be written closed)."""
+
+    def factory(url: str) -> serial.SerialBase:
+        port = serial.serial_for_url("loop://", do_not_open=True)
+        plain_open = port.open
+
+        def open_and_seed() -> None:
+            plain_open()
+            port.write(first)
+
+        port.open = open_and_seed  # type: ignore[method-assign]
+        return port
+
+    return factory
+
+
+def start(conn: DeviceConnection, stoppers: list[Callable[[], object]]) -> DeviceConnection:
+    stoppers.append(conn.stop)
+    conn.start()
+    return conn
+
+
+# ------------------------------------------------------------------------------------ tests
+
+
+def test_loop_url_acks_are_written_back_and_capture_holds_exactly_the_bytes_received(
+    tmp_path: Path, stoppers: list[Callable[[], object]]
+) -> None:
+    capture = tmp_path / "capture.bin"
+    events = EventLog()
+    conn = start(DeviceConnection("loop://", LineFormat(), events, capture_path=capture,
+                                  serial_factory=seeded_loop(b"MSG 72\nMSG 73\n"),
+                                  wall=lambda: T0), stoppers)
+    # Both messages decode, are answered, and loop:// hands the answers back to the reader.
+    events.wait_for(lambda e: len(events.readings("heart_rate")) == 2 and conn.stats.frames == 4,
+                    what="two readings and both ACKs read back")
+    assert conn.stop()
+    assert [r.value for r in events.readings("heart_rate")] == [72.0, 73.0]
+    assert all(r.received_at == T0 for r in events.readings())  # the injected wall clock
+    assert conn.stats.replies_written == 2
+    assert capture.read_bytes() == b"MSG 72\nMSG 73\nACK 72\nACK 73\n"
+    assert conn.stats.bytes_received == len(capture.read_bytes())
+
+
+def test_states_run_connecting_connected_then_stopped(stoppers: list[Callable[[], object]]) -> None:
+    events = EventLog()
+    conn = start(DeviceConnection("loop://", LineFormat(), events,
+                                  serial_factory=seeded_loop(b"MSG 80\n")), stoppers)
+    opened = events.wait_state(S.CONNECTING)
+    assert opened.previous is S.STOPPED and "opened loop://" in opened.detail
+    events.wait_state(S.CONNECTED)
+    t = time.monotonic()
+    assert conn.stop()
+    assert time.monotonic() - t < 1.0  # joined promptly: one read timeout
+    events.wait_state(S.STOPPED)
+    assert events.states() == [S.CONNECTING, S.CONNECTED, S.STOPPED]
+    assert conn.state is S.STOPPED and not conn.is_running
+
+
+def test_quiet_line_goes_stale_after_the_interval_and_back_to_connected_when_frames_resume(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    sink = PtySink()
+    stoppers.append(sink.close)
+    stats = PlayerStats()
+    events = EventLog()
+    conn = start(DeviceConnection(sink.path, LineFormat(stale_after_seconds=0.4), events), stoppers)
+    events.wait_state(S.CONNECTING)
+    sink.write(b"MSG 70\n", threading.Event(), stats)
+    connected = events.wait_state(S.CONNECTED)
+    stale = events.wait_state(S.STALE, timeout=3)
+    # The watchdog fires after the interval, late by at most one read timeout (+ slack for CI).
+    assert 0.4 <= stale.mono - connected.mono < 0.4 + 1.0
+    assert "no complete frame for 0.4 s" in stale.detail
+    sink.write(b"MSG 71\n", threading.Event(), stats)
+    back = events.wait_state(S.CONNECTED)
+    assert back.previous is S.STALE
+    assert [r.value for r in events.readings("heart_rate")] == [70.0, 71.0]
+    # The replies came back through the pty and the simulator side drained them.
+    deadline = time.monotonic() + 5
+    while stats.bytes_read < len(b"ACK 70\nACK 71\n") and time.monotonic() < deadline:
+        sink.wait(0.05, stats)  # select() on the master: returns as soon as bytes arrive
+    assert stats.bytes_read == len(b"ACK 70\nACK 71\n")
+
+
+def test_port_that_opens_but_never_yields_a_frame_goes_from_connecting_to_stale(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    sink = PtySink()
+    stoppers.append(sink.close)
+    events = EventLog()
+    start(DeviceConnection(sink.path, LineFormat(stale_after_seconds=0.3), events), stoppers)
+    events.wait_state(S.CONNECTING)
+    sink.write(b"no newline, so never a frame", threading.Event(), PlayerStats())
+    stale = events.wait_state(S.STALE, timeout=3)
+    assert stale.previous is S.CONNECTING
+
+
+def test_unplugged_pty_is_disconnected_and_reopened_at_the_same_path_within_5_s(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    sink = PtySink()
+    stoppers.append(sink.close)
+    events = EventLog()
+    start(DeviceConnection(sink.path, LineFormat(), events), stoppers)
+    events.wait_state(S.CONNECTING)
+    sink.write(b"MSG 60\n", threading.Event(), PlayerStats())
+    events.wait_state(S.CONNECTED)
+
+    sink.unplug()  # master closed while our own slave fd was still open: the reader must notice
+    lost = events.wait_state(S.DISCONNECTED)
+    assert "port lost" in lost.detail
+    sink.replug()
+    replugged = time.monotonic()
+    reopened = events.wait_state(S.CONNECTING, timeout=5)
+    sink.write(b"MSG 61\n", threading.Event(), PlayerStats())
+    connected = events.wait_state(S.CONNECTED)
+    assert reopened.mono - replugged < 5.0 and connected.mono - replugged < 5.0
+    assert [r.value for r in events.readings("heart_rate")] == [60.0, 61.0]
+
+
+def test_missing_port_retries_with_backoff_until_it_appears(
+    tmp_path: Path, stoppers: list[Callable[[], object]]
+) -> None:
+    sink = PtySink(tmp_path)
+    stoppers.append(sink.close)
+    sink.unplug()  # the path does not exist yet
+    events = EventLog()
+    conn = start(DeviceConnection(sink.path, LineFormat(), events, backoff_first=0.05,
+                                  backoff_cap=0.2), stoppers)
+    failed = events.wait_state(S.DISCONNECTED)
+    assert f"cannot open {sink.path}" in failed.detail
+    sink.replug()
+    events.wait_state(S.CONNECTING, timeout=2)
+    # Failed re-opens while already DISCONNECTED are reported once, not on every attempt.
+    assert events.states() == [S.DISCONNECTED, S.CONNECTING]
+    assert conn.stats.opens == 1
+
+
+def test_unexpected_decoder_error_becomes_disconnected_with_the_text_then_a_retry(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    events = EventLog()
+    fmt = LineFormat(fail_first_on=b"BOOM")
+    conn = start(DeviceConnection("loop://", fmt, events, backoff_first=0.05,
+                                  serial_factory=seeded_loop(b"BOOM\n")), stoppers)
+    lost = events.wait_state(S.DISCONNECTED)
+    assert "unexpected error: RuntimeError: decoder bug on purpose" in lost.detail
+    events.wait_state(S.CONNECTING)  # retried with a fresh decoder
+    assert conn.is_running and len(fmt.decoders) == 2
+
+
+def test_an_exception_in_the_owners_callback_does_not_stop_the_reader(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    got: queue.Queue[DeviceEvent] = queue.Queue()
+
+    def clumsy_owner(event: DeviceEvent) -> None:
+        got.put(event)
+        raise ValueError("owner bug")
+
+    conn = start(DeviceConnection("loop://", LineFormat(), clumsy_owner,
+                                  serial_factory=seeded_loop(b"MSG 1\nMSG 2\n")), stoppers)
+    readings: list[Reading] = []
+    deadline = time.monotonic() + 5
+    while len(readings) < 2 and time.monotonic() < deadline:
+        readings.extend(got.get(timeout=5).readings)
+    assert [r.value for r in readings] == [1.0, 2.0]
+    assert conn.is_running
+
+
+def test_stop_during_backoff_is_prompt(stoppers: list[Callable[[], object]]) -> None:
+    events = EventLog()
+    conn = start(DeviceConnection("/nonexistent/port", LineFormat(), events, backoff_first=1.5),
+                 stoppers)
+    events.wait_state(S.DISCONNECTED)
+    t = time.monotonic()
+    assert conn.stop()
+    assert time.monotonic() - t < 0.5
+    events.wait_state(S.STOPPED)
+
+
+def test_unknown_format_name_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown device format 'hl8'; known: hl7, masimo, ansar-b"):
+        DeviceConnection("loop://", "hl8", lambda e: None)
+
+
+def test_line_settings_default_from_the_format_and_can_be_overridden() -> None:
+    conn = DeviceConnection("loop://", "masimo", lambda e: None, parity="E")
+    assert (conn.baudrate, conn.bytesize, conn.parity, conn.stopbits) == (9600, 8, "E", 1)
+    assert conn.stale_after_seconds == 10.0
+    assert DeviceConnection("loop://", "hl7", lambda e: None, stale_after_seconds=0.5).stale_after_seconds == 0.5
+    with pytest.raises(ValueError, match="stale_after_seconds must be > 0"):
+        DeviceConnection("loop://", "hl7", lambda e: None, stale_after_seconds=0)
+
+
+def test_devices_package_never_imports_qt() -> None:
+    code = (
+        "import sys, devices.transport, devices.simulator, devices.simulator.cli, devices.formats\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph'))\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[2], env={**os.environ})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
