@@ -20,6 +20,7 @@ from console.store import EventLog, LogError
 from console.ui.controller import SessionController
 from console.ui.main_window import MainWindow
 from console.version import VERSION
+from devices.simulator import ScenarioError, SimulatorHandle, builtin_names, start_in_thread
 from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Protocol
 
@@ -57,29 +58,40 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]]) -> MainW
     notices = [f"Protocol refused: {error}" for error in loaded.errors]
     window = MainWindow(str(db_path), notices)
     clock = SystemClock()
-    engine, device = _session_from_options(args, log, loaded.protocols, clock, cleanups)
+    demo = _start_demo_device(args.scenario, cleanups) if args.demo else None
+    engine, device = _session_from_options(args, log, loaded.protocols, clock, demo)
     if engine is None:
         return window
     controller = SessionController(engine, clock, window)
     if device is not None:
         controller.attach_device(*device)
+    if demo is not None:
+        # pyserial empties the input buffer when it opens a port: play once the port is open.
+        controller.device_state.connect(lambda state: state == "connecting" and demo.go())
     cleanups.append(controller.stop)
     window.show_session(controller)
     controller.start()
     return window
 
 
+def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> SimulatorHandle:
+    try:
+        handle = start_in_thread(scenario, "hl7", 1.0, seed=1, autostart=False)
+    except (ScenarioError, KeyError, ValueError) as exc:
+        raise StartError(f"cannot start the demo device with scenario {scenario!r}: {exc}; "
+                         f"built-in scenarios: {', '.join(builtin_names())}") from None
+    cleanups.append(handle.stop)
+    return handle
+
+
 def _session_from_options(
     args: argparse.Namespace, log: EventLog, protocols: dict[str, Protocol], clock: Clock,
-    cleanups: list[Callable[[], None]],
+    demo: SimulatorHandle | None,
 ) -> tuple[SessionEngine | None, tuple[str, str] | None]:
     """The session the options ask for: a demo, a command-line session, or one to resume."""
     now = clock.now()
-    if args.demo:
-        from devices.simulator.player import start_demo_device
-
-        handle = start_demo_device(args.scenario)
-        cleanups.append(handle.stop)
+    if demo is not None:
+        handle = demo
         engine = SessionEngine.open(
             _protocol(protocols, args.protocol or DEMO_PROTOCOL), log, Patient("DEMO-0001", 70.0),
             args.nurse or "demo nurse", now, demo=True, details={"device": handle.port_path},

@@ -21,10 +21,12 @@ class SessionController(QtCore.QObject):
 
     Signals:
         changed: the engine's state changed (a reading, a tick, an operator action).
+        device_state: the device connection changed state (its ConnectionState value).
         device_event: internal, carries a DeviceEvent from the worker thread to the GUI thread.
     """
 
     changed = QtCore.Signal()
+    device_state = QtCore.Signal(str)
     device_event = QtCore.Signal(object)
 
     def __init__(self, engine: SessionEngine, clock: Clock, parent: QtCore.QObject | None = None) -> None:
@@ -59,6 +61,8 @@ class SessionController(QtCore.QObject):
     @QtCore.Slot(object)
     def _on_device_event(self, event: DeviceEvent) -> None:
         feed.apply(self.engine, event, self.clock.now())
+        if event.state is not None:
+            self.device_state.emit(event.state.value)
         self.changed.emit()
 
     def acknowledge_all(self, actor: str) -> None:

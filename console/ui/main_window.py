@@ -42,6 +42,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.values = QtWidgets.QTableWidget(0, 4)
         self.values.setHorizontalHeaderLabels(["Vital", "Value", "Age", "Source"])
         self.values.horizontalHeader().setStretchLastSection(True)
+        self.values.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.values.verticalHeader().setVisible(False)
         self.values.setStyleSheet("font-size:16px;")
         self.alarms = QtWidgets.QListWidget()

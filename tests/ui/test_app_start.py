@@ -88,3 +88,35 @@ def test_resume_offers_the_session_left_open(qtbot, tmp_path):
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+
+
+def test_demo_session_is_marked_and_fed_by_the_simulated_device(qtbot, tmp_path):
+    cleanups = []
+    window = build(options(tmp_path, "--demo"), cleanups)
+    qtbot.addWidget(window)
+    try:
+        assert "[DEMO]" in window.header.text()
+        engine = window.controller.engine
+        # Real time: the simulated monitor sends once a second; wait for its first heart rate.
+        qtbot.waitUntil(lambda: engine.latest("heart_rate") is not None, timeout=15000)
+        assert engine.device_state == "connected"
+        assert window.values.rowCount() >= 1
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        assert conn.execute("SELECT demo, patient_id FROM sessions").fetchall() == [(1, "DEMO-0001")]
+        assert conn.execute("SELECT count(*) FROM observations WHERE metric = 'heart_rate'").fetchone()[0] >= 1
+
+
+def test_unknown_demo_scenario_lists_the_built_in_ones(qtbot, tmp_path):
+    cleanups = []
+    try:
+        build(options(tmp_path, "--demo", "--scenario", "nope"), cleanups)
+    except StartError as exc:
+        assert "built-in scenarios: " in str(exc) and "hypertensive-surge" in str(exc)
+    else:
+        raise AssertionError("no error")
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
