@@ -23,11 +23,10 @@ console cannot show its age from this format). Reading.channel is the record lab
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 
 from console.vitals import METRICS, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
-from devices.framing import AnsarBFramer, Split
+from devices.framing import AnsarBFramer, FramedDecoder
 from devices.reading import Reading
 from devices.stream import DecodeResult, Dropped
 
@@ -104,38 +103,9 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
     return result
 
 
-class AnsarBDecoder:
-    """StreamDecoder for Ivy ANSAR-B."""
+class AnsarBDecoder(FramedDecoder):
+    """StreamDecoder for Ivy ANSAR-B; `source_hint` names the device (ANSAR-B sends no identity)."""
 
     def __init__(self, source_hint: str = "") -> None:
-        """Create a decoder for one stream.
-
-        Args:
-            source_hint: the transport's device name (ANSAR-B sends no identity).
-        """
-        self._framer = AnsarBFramer()
-        self._hint = source_hint
-
-    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
-        """Consume `data` and return what the frames it completed yielded."""
-        return self._run(lambda: self._framer.push(data), received_at)
-
-    def flush(self, received_at: datetime) -> DecodeResult:
-        """End of stream: drop a partial frame."""
-        return self._run(self._framer.flush, received_at)
-
-    def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
-        result = DecodeResult()
-        try:
-            split = step()
-        except Exception as exc:  # noqa: BLE001 - the stream survives a framer bug
-            result.dropped.append(Dropped("decoder-error", f"framer: {type(exc).__name__}: {exc}"))
-            return result
-        result.dropped.extend(split.dropped)
-        for frame in split.frames:
-            try:
-                result.extend(decode_records(frame.data, received_at, source_hint=self._hint))
-            except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the stream
-                result.frames += 1
-                result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
-        return result
+        super().__init__(AnsarBFramer(), lambda frame, received_at: decode_records(
+            frame.data, received_at, source_hint=source_hint))

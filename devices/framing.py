@@ -18,9 +18,12 @@ reason instead of growing memory (R2, R3 in quality-bars.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
-from devices.stream import Dropped
+from devices.stream import DecodeResult, Dropped
 
 # MLLP envelope bytes (HL7 v2 Transport Specification, MLLP release 2).
 MLLP_START = b"\x0b"
@@ -403,4 +406,49 @@ class AnsarBFramer:
         """End of stream: drop a partial frame."""
         result = split_ansar_b(self._buffer, True, self._max)
         self._buffer = b""
+        return result
+
+
+class Framer(Protocol):
+    def push(self, data: bytes) -> Split: ...
+
+    def flush(self) -> Split: ...
+
+
+FrameDecode = Callable[[Frame, datetime], DecodeResult]
+
+
+class FramedDecoder:
+    """A StreamDecoder made of a framer and a function that decodes one frame.
+
+    Both are guarded: a framer bug drops what it held, a decoding bug drops that one frame, and
+    the stream goes on either way, since a decoder must never raise (quality bar R3).
+    """
+
+    def __init__(self, framer: Framer, decode: FrameDecode) -> None:
+        self._framer = framer
+        self._decode = decode
+
+    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
+        """Consume `data` (any size, any split) and return what the completed frames yielded."""
+        return self._run(lambda: self._framer.push(data), received_at)
+
+    def flush(self, received_at: datetime) -> DecodeResult:
+        """End of stream: decode what the framer can complete without a terminator."""
+        return self._run(self._framer.flush, received_at)
+
+    def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
+        result = DecodeResult()
+        try:
+            split = step()
+        except Exception as exc:  # noqa: BLE001 - the stream survives a framer bug
+            result.dropped.append(Dropped("decoder-error", f"framer: {type(exc).__name__}: {exc}"))
+            return result
+        result.dropped.extend(split.dropped)
+        for frame in split.frames:
+            try:
+                result.extend(self._decode(frame, received_at))
+            except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the stream
+                result.frames += 1
+                result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
         return result

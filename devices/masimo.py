@@ -13,11 +13,10 @@ reading taken under a sensor exception can be told apart in the log.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timezone, tzinfo
 
 from console.vitals import METRICS, PER_MIN_BEATS, PERCENT
-from devices.framing import Frame, LineFramer, Split
+from devices.framing import FramedDecoder, LineFramer
 from devices.reading import Reading
 from devices.stream import DecodeResult, Dropped
 
@@ -97,45 +96,17 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
     return result
 
 
-class MasimoDecoder:
-    """StreamDecoder for Masimo ASCII 1 trend lines."""
+class MasimoDecoder(FramedDecoder):
+    """StreamDecoder for Masimo ASCII 1 trend lines.
+
+    Args:
+        source_hint: the transport's device name, used when the line's SN is dashes.
+        default_tz: the zone of the oximeter's clock.
+        at_line_start: the stream begins at a line start (a file), not mid-line (a port).
+    """
 
     def __init__(self, source_hint: str = "", *, default_tz: tzinfo = UTC,
                  at_line_start: bool = False) -> None:
-        """Create a decoder for one stream.
-
-        Args:
-            source_hint: the transport's device name, used when the line's SN is dashes.
-            default_tz: the zone of the oximeter's clock.
-            at_line_start: the stream begins at a line start (a file), not mid-line (a port).
-        """
-        self._framer = LineFramer(at_line_start)
-        self._hint = source_hint
-        self._tz = default_tz
-
-    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
-        """Consume `data` and return what the lines it completed yielded."""
-        return self._run(lambda: self._framer.push(data), received_at)
-
-    def flush(self, received_at: datetime) -> DecodeResult:
-        """End of stream: decode an unterminated last line."""
-        return self._run(self._framer.flush, received_at)
-
-    def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
-        result = DecodeResult()
-        try:
-            split = step()
-            result.dropped.extend(split.dropped)
-            for frame in split.frames:
-                result.extend(self._one(frame, received_at))
-        except Exception as exc:  # noqa: BLE001 - the stream survives a decoder bug
-            result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
-        return result
-
-    def _one(self, frame: Frame, received_at: datetime) -> DecodeResult:
-        try:
-            return decode_line(frame.data, received_at, maybe_partial=frame.maybe_partial,
-                               source_hint=self._hint, default_tz=self._tz)
-        except Exception as exc:  # noqa: BLE001 - one bad line must not stop the stream
-            return DecodeResult(dropped=[Dropped("decoder-error", f"{type(exc).__name__}: {exc}")],
-                                frames=1)
+        super().__init__(LineFramer(at_line_start), lambda frame, received_at: decode_line(
+            frame.data, received_at, maybe_partial=frame.maybe_partial, source_hint=source_hint,
+            default_tz=default_tz))

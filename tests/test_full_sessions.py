@@ -7,7 +7,6 @@ import json
 import sqlite3
 from datetime import UTC, datetime
 
-import pytest
 
 from console.clock import ManualClock
 from console.session.engine import Patient, SessionEngine

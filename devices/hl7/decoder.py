@@ -21,13 +21,12 @@ MSH-3 falls back to the source hint the transport gave (its port or configured n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 
 import hl7
 
 from console.vitals import METRICS
-from devices.framing import MAX_HL7_FRAME, MllpFramer, Split
+from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, REJECT, AckRequest, build_ack
 from devices.reading import Reading
@@ -430,39 +429,16 @@ def _allowed_units(metric: str) -> str:
     }[dimension]
 
 
-class HL7Decoder:
-    """StreamDecoder for HL7 v2 over MLLP or bare: frames, decodes, and answers each message."""
+class HL7Decoder(FramedDecoder):
+    """StreamDecoder for HL7 v2 over MLLP or bare: frames, decodes, and answers each message.
+
+    Args:
+        source_hint: the transport's name for the device, used when MSH-3 is empty.
+        default_tz: zone for timestamps without an offset when MSH-7 has none either.
+        max_frame: longest message kept (bytes).
+    """
 
     def __init__(self, source_hint: str = "", *, default_tz: tzinfo = UTC,
                  max_frame: int = MAX_HL7_FRAME) -> None:
-        """Create a decoder for one stream.
-
-        Args:
-            source_hint: the transport's name for the device, used when MSH-3 is empty.
-            default_tz: zone for timestamps without an offset when MSH-7 has none either.
-            max_frame: longest message kept (bytes).
-        """
-        self._framer = MllpFramer(max_frame)
-        self._hint = source_hint
-        self._tz = default_tz
-
-    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
-        """Consume `data` and return what the messages it completed yielded."""
-        return self._decode(lambda: self._framer.push(data), received_at)
-
-    def flush(self, received_at: datetime) -> DecodeResult:
-        """End of stream: decode a trailing bare message, drop a partial MLLP frame."""
-        return self._decode(self._framer.flush, received_at)
-
-    def _decode(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
-        result = DecodeResult()
-        try:
-            split = step()
-        except Exception as exc:  # noqa: BLE001 - the stream survives a framer bug
-            result.dropped.append(Dropped("decoder-error", f"framer: {type(exc).__name__}: {exc}"))
-            return result
-        result.dropped.extend(split.dropped)
-        for frame in split.frames:
-            result.extend(decode_message(frame.data, received_at, mllp=frame.mllp,
-                                         source_hint=self._hint, default_tz=self._tz))
-        return result
+        super().__init__(MllpFramer(max_frame), lambda frame, received_at: decode_message(
+            frame.data, received_at, mllp=frame.mllp, source_hint=source_hint, default_tz=default_tz))

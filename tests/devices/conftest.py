@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,3 +43,23 @@ def feed_all(decoder: StreamDecoder, data: bytes, seed: int | None = None) -> De
         result.extend(decoder.feed(piece, RX))
     result.extend(decoder.flush(RX))
     return result
+
+
+READER_THREAD_PREFIXES = ("device-reader:", "device-simulator")
+
+
+def _our_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(READER_THREAD_PREFIXES) and t.is_alive()]
+
+
+@pytest.fixture
+def stoppers() -> Iterator[list[Callable[[], object]]]:
+    """Register `conn.stop` / `handle.stop`; all are called at teardown, then no reader or
+    simulator thread may be left alive."""
+    before = set(_our_threads())
+    to_stop: list[Callable[[], object]] = []
+    yield to_stop
+    for stop in reversed(to_stop):
+        stop()
+    leaked = [t.name for t in _our_threads() if t not in before]
+    assert not leaked, f"threads left alive after the test: {leaked}"

@@ -21,7 +21,7 @@ import pytest
 from devices.simulator import replay, start_in_thread
 from devices.simulator.player import SimulatorHandle
 from devices.transport import ConnectionState, DeviceConnection, EventKind
-from tests.devices.test_transport import EventLog, stoppers  # noqa: F401 - fixture
+from tests.devices.test_transport import EventLog
 
 S = ConnectionState
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,24 +87,6 @@ class EventLog:
         return [d for e in self.seen for d in e.dropped]
 
 
-READER_THREAD_PREFIXES = ("device-reader:", "device-simulator")
-
-
-def _our_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith(READER_THREAD_PREFIXES) and t.is_alive()]
-
-
-@pytest.fixture
-def stoppers() -> Iterator[list[Callable[[], object]]]:
-    """Register `conn.stop` / `handle.stop`; all are called at teardown, then no reader or
-    simulator thread may be left alive."""
-    before = set(_our_threads())
-    to_stop: list[Callable[[], object]] = []
-    yield to_stop
-    for stop in reversed(to_stop):
-        stop()
-    leaked = [t.name for t in _our_threads() if t not in before]
-    assert not leaked, f"threads left alive after the test: {leaked}"
 
 
 # ---------------------------------------------------------------------- a private line format
@@ -220,7 +202,7 @@ def test_quiet_line_goes_stale_after_the_interval_and_back_to_connected_when_fra
     stoppers.append(sink.close)
     stats = PlayerStats()
     events = EventLog()
-    conn = start(DeviceConnection(sink.path, LineFormat(stale_after_seconds=0.4), events), stoppers)
+    start(DeviceConnection(sink.path, LineFormat(stale_after_seconds=0.4), events), stoppers)
     events.wait_state(S.CONNECTING)
     sink.write(b"MSG 70\n", threading.Event(), stats)
     connected = events.wait_state(S.CONNECTED)
