@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from console.clock import ManualClock
 from console.session.engine import Patient, SessionEngine
+from console.session.entry import Rejected
 from console.store import EventLog
 from console.vitals import metric
 from devices.reading import Reading
@@ -167,3 +168,21 @@ def test_complete_esketamine_session_waits_120_minutes_from_the_first_device(tmp
     assert json.loads(r.sql("SELECT details FROM sessions")[0][0])["dose_mg"] == 84
     device_rows = r.sql("SELECT count(*) FROM observations WHERE source = 'hl7:MONITOR'")
     assert device_rows == [(110 * 3,)]
+
+
+def test_a_mistyped_value_is_corrected_by_a_new_row_pointing_at_the_old_one(tmp_path):
+    r = Run(tmp_path, "iv-ketamine")
+    r.manual(bp_systolic=128, bp_diastolic=82)
+    r.tick_required(); r.at(5); r.advance()
+    r.at(10); r.manual(bp_systolic=188)      # meant 138
+    assert [o.condition for o in r.engine.alarms()] == ["bp_systolic_high"]
+    wrong = r.sql("SELECT id FROM observations WHERE value = 188")[0][0]
+    no_reason = r.engine.correct(wrong, "bp_systolic", 138, NURSE, r.clock.now(), reason="")
+    assert no_reason == Rejected("bp_systolic", "Say why Systolic BP is corrected (e.g. 'typed 188, cuff read 138').")
+    r.engine.correct(wrong, "bp_systolic", 138, NURSE, r.clock.now(), reason="typed 188, cuff read 138")
+    # The alarm the typo raised clears; both rows stay, the new one points at the old one.
+    assert [o.condition for o in r.engine.alarms() if o.category != "prompt"] == []
+    assert r.sql("SELECT value, corrects FROM observations WHERE metric = 'bp_systolic' ORDER BY id") == [
+        (128.0, None), (188.0, None), (138.0, wrong)]
+    reason = r.sql("SELECT json_extract(detail, '$.reason') FROM events WHERE kind = 'correction'")
+    assert reason == [("typed 188, cuff read 138",)]

@@ -322,6 +322,33 @@ class SessionEngine:
         )
         return Accepted(metric_name, value)
 
+    def correct(self, observation_id: int, metric_name: str, value: float, actor: str, now: Moment,
+                reason: str, confirmed: bool = False) -> Verdict:
+        """Record a corrected value for a logged observation: a new row pointing at the old one.
+
+        The original row stays as it was (the log is append-only); the correction is validated like
+        any entry and needs a reason, logged with it.
+        """
+        m = metric(metric_name)
+        if not reason.strip():
+            return Rejected(metric_name, f"Say why {m.label} is corrected (e.g. 'typed 188, cuff read 138').")
+        verdict = check_number(m, value)
+        if isinstance(verdict, Rejected) or (isinstance(verdict, NeedsConfirmation) and not confirmed):
+            return verdict
+        records: list[Record] = [
+            ObservationRecord(self.session_id, metric_name, value, m.unit, MANUAL, now.wall, now.wall,
+                              actor, confirmed=isinstance(verdict, NeedsConfirmation),
+                              corrects=observation_id),
+            EventRecord(self.session_id, now.wall, "correction", actor,
+                        {"corrects": observation_id, "metric": metric_name, "value": value,
+                         "reason": reason.strip()}),
+        ]
+        self._state.latest[metric_name] = Latest(
+            Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
+        records.extend(self._evaluate(metric_name, value, now))
+        self._commit(records)
+        return Accepted(metric_name, value)
+
     def _is_repeat(self, reading: Reading) -> bool:
         if reading.metric not in BP_METRICS or reading.source == MANUAL or reading.measured_at is None:
             return False
