@@ -1,0 +1,107 @@
+"""What this session has committed, kept in memory for the event list (newest first).
+
+`Journal` is a `Recorder` in front of the real one: it forwards every write and keeps a copy only
+once the write has returned, so the list never shows something the log does not hold. No Qt.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from console.records import (
+    AlarmTransition,
+    EventRecord,
+    ObservationRecord,
+    Record,
+    Recorder,
+    SessionEnded,
+    SessionOpened,
+)
+from console.vitals import METRICS
+
+
+class Journal:
+    def __init__(self, inner: Recorder, keep: int = 5000) -> None:
+        self.inner = inner
+        self.entries: deque[Record] = deque(maxlen=keep)
+        self.version = 0   # bumps on every write, so a view redraws only when something changed
+        self.total = 0     # records ever added (the deque forgets the oldest)
+
+    def start_session(self, opened: SessionOpened) -> int:
+        return self.inner.start_session(opened)
+
+    def write(self, records: Sequence[Record]) -> list[int]:
+        ids = self.inner.write(records)
+        self.preload(records)
+        return ids
+
+    def preload(self, records: Iterable[Record]) -> None:
+        """Add records already in the log (a resumed session's history)."""
+        records = list(records)
+        self.entries.extend(records)
+        self.total += len(records)
+        self.version += 1
+
+    def added_since(self, total: int) -> list[Record]:
+        """Records added after the journal held `total` (as many as it still keeps)."""
+        count = min(self.total - total, len(self.entries))
+        return list(self.entries)[len(self.entries) - count:] if count > 0 else []
+
+    def newest_first(self, limit: int = 500) -> list[Record]:
+        out = []
+        for record in reversed(self.entries):
+            out.append(record)
+            if len(out) == limit:
+                break
+        return out
+
+
+def when(record: Record) -> datetime:
+    if isinstance(record, ObservationRecord):
+        return record.received_at
+    if isinstance(record, SessionEnded):
+        return record.ended_at
+    return record.at
+
+
+def describe(record: Record) -> str:
+    """One line a nurse reads in the event list."""
+    if isinstance(record, ObservationRecord):
+        m = METRICS[record.metric]
+        who = record.entered_by if record.source == "manual" else record.source
+        extra = " (confirmed unusual)" if record.confirmed else ""
+        extra += f" (corrects #{record.corrects})" if record.corrects is not None else ""
+        flags = f" [{' '.join(sorted(record.flags))}]" if record.flags else ""
+        return f"{m.label} {m.format(record.value)} {m.unit} — {who}{extra}{flags}"
+    if isinstance(record, AlarmTransition):
+        return f"Alarm {record.transition} ({record.priority}): {record.message}" + (
+            f" — {record.actor}" if record.actor != "engine" else "")
+    if isinstance(record, SessionEnded):
+        return "Session ended"
+    return _describe_event(record)
+
+
+def _describe_event(event: EventRecord) -> str:
+    d = event.detail
+    text = {
+        "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
+        "phase_ended": f"Phase ended: {d.get('phase')}",
+        "checklist_ticked": f"Ticked: {d.get('text')}",
+        "override": f"Override ({d.get('action')}): {d.get('reason')}",
+        "gate_decision": f"Prescriber decision: {d.get('decision')}",
+        "note": f"Note: {d.get('text')}",
+        "observation": f"Observed: {d.get('text')}",
+        "correction": f"Correction of #{d.get('corrects')}: {d.get('reason')}",
+        "dosing_started": "Dosing started (T0)",
+        "discharge_refused": "Discharge refused: " + "; ".join(d.get("reasons", [])),
+        "discharged": "Discharged",
+        "session_ended": "Session ended",
+        "session_resumed": "Session resumed after a restart",
+        "device_state": f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
+        "device_dropped": f"Device data dropped: {d.get('counts')}",
+        "audio_paused": str(d.get("message", "Audio paused")),
+        "audio_resumed": str(d.get("message", "Audio resumed")),
+    }.get(event.kind, f"{event.kind}: {d}")
+    return f"{text} — {event.actor}" if event.actor != "engine" else text

@@ -1,0 +1,132 @@
+"""The live session window: what a nurse looks at for two hours beside the chair.
+
+It only draws and forwards: every decision is the engine's. One controller timer (2 Hz) ticks the
+engine and redraws; readings and alarms redraw at once through the controller's `changed` signal.
+
+Layout (works at 1366×768 and 1920×1080):
+    header: patient · protocol · session N of M · nurse · phase · device state (DEMO banner)
+    timers: elapsed · phase time left · next vitals due
+    left: vital tiles        centre: trend plot          right: checklist / next phase / discharge
+    bottom: alarm bar (acknowledge F2, pause F3) · entry form (Ctrl+E) and observations · events
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from console.records import EventRecord, ObservationRecord
+from console.session.journal import Journal
+from console.ui.alarm_bar import AlarmBar, bind as bind_alarm_bar
+from console.ui.checklist_panel import Asker, ChecklistPanel
+from console.ui.controller import SessionController
+from console.ui.entry_panel import Confirmer, EntryPanel
+from console.ui.event_list import EventList
+from console.ui.tiles import TilePanel
+from console.ui.trend import TrendPlot
+from console.vitals import METRICS, Kind
+
+
+def mmss(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    sign = "−" if seconds < 0 else ""
+    seconds = abs(int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{sign}{rest // 60}:{rest % 60:02d}"
+
+
+class LiveWindow(QtWidgets.QWidget):
+    """The session view; `refresh()` redraws from the engine."""
+
+    def __init__(self, controller: SessionController, journal: Journal, confirmer: Confirmer,
+                 asker: Asker, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.journal = journal
+        engine = controller.engine
+        self.header = QtWidgets.QLabel()
+        self.header.setObjectName("header")
+        self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:4px;")
+        self.timers = QtWidgets.QLabel()
+        self.timers.setObjectName("timers")
+        self.timers.setStyleSheet("font-size:22pt;padding:2px 4px;")
+        self.tiles = TilePanel()
+        self.trend = TrendPlot(engine.protocol)
+        self.checklist = ChecklistPanel(controller, asker)
+        self.alarm_bar = AlarmBar()
+        bind_alarm_bar(self.alarm_bar, controller)
+        self.entry = EntryPanel(controller, confirmer)
+        self.events = EventList(journal)
+
+        middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        middle.addWidget(self.tiles)
+        middle.addWidget(self.trend)
+        middle.addWidget(self.checklist)
+        middle.setStretchFactor(0, 2)
+        middle.setStretchFactor(1, 5)
+        middle.setStretchFactor(2, 2)
+        bottom = QtWidgets.QTabWidget()
+        bottom.addTab(self.entry, "Enter (Ctrl+E)")
+        bottom.addTab(self.events, "Events")
+        bottom.setStyleSheet("QTabBar::tab {font-size:13pt;padding:4px 12px;}")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.timers)
+        layout.addWidget(self.alarm_bar)
+        layout.addWidget(middle, 1)
+        layout.addWidget(bottom)
+        self._seen = 0
+        controller.changed.connect(self.refresh)
+        self.refresh()
+
+    @QtCore.Slot()
+    def refresh(self) -> None:
+        engine, now = self.controller.engine, self.controller.clock.now()
+        demo = "   ◆ DEMO — not patient data ◆" if engine.demo else ""
+        self.header.setText(
+            f"{engine.patient.patient_id} · {engine.protocol.name} · session {engine.session_number}"
+            f" of {engine.protocol.course_sessions} · {engine.nurse} · {engine.phase.name}"
+            f" · device: {engine.device_state}{demo}")
+        self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:4px;"
+                                  + ("background:#4a148c;color:white;" if engine.demo else ""))
+        times = engine.times(now)
+        due = engine.due(now)
+        if due:
+            first = due[0]
+            late = "OVERDUE " if first.due_in_s < 0 else ""
+            next_due = f"{late}{first.name} {mmss(abs(first.due_in_s))}"
+        else:
+            next_due = "none scheduled"
+        left = times.phase_remaining_s
+        self.timers.setText(
+            f"Elapsed {mmss(times.elapsed_s)}    {engine.phase.name} left "
+            f"{mmss(left) if left is None or left >= 0 else '0:00 (+' + mmss(-left) + ')'}"
+            f"    Next vitals: {next_due}")
+        self.tiles.update_from(engine, now)
+        self._feed_trend()
+        self.trend.refresh()
+        self.checklist.refresh()
+        self.events.refresh()
+
+    def _feed_trend(self) -> None:
+        """Hand the trend plot what was committed since the last refresh."""
+        new = self.journal.added_since(self._seen)
+        self._seen = self.journal.total
+        started = self.controller.engine.started.wall
+        for record in new:
+            if isinstance(record, ObservationRecord):
+                if record.flags & {"DEMO", "TEST"}:
+                    continue   # never charted as patient data
+                minutes = (record.received_at - started).total_seconds() / 60
+                if METRICS[record.metric].kind is Kind.VITAL:
+                    self.trend.add_reading(record.metric, record.value, minutes, record.source == "manual")
+                else:
+                    label = METRICS[record.metric].label
+                    self.trend.add_marker(minutes, f"{label} {record.value:g}", "observation")
+            elif isinstance(record, EventRecord) and record.kind in ("phase_started", "dosing_started"):
+                minutes = (record.at - started).total_seconds() / 60
+                text = "T0" if record.kind == "dosing_started" else str(record.detail.get("name", ""))
+                self.trend.add_marker(minutes, text, "dose" if record.kind == "dosing_started" else "phase")
+                for name, value in record.detail.get("baseline", {}).items():
+                    self.trend.set_baseline(name, value)
