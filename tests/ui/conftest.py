@@ -1,0 +1,44 @@
+"""A session for widget tests: real engine, real SQLite log behind a journal, a clock moved by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from console.clock import ManualClock
+from console.session.engine import Patient, SessionEngine
+from console.session.journal import Journal
+from console.store import EventLog
+from console.ui.controller import SessionController
+from protocols.loader import builtin_protocols_dir, load_protocol
+
+
+class Answers:
+    """Stands in for the nurse's answers to dialogs: records the questions, gives set answers."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.reply = ""
+        self.yes = True
+
+    def ask(self, title: str, message: str) -> str:
+        self.asked.append(message)
+        return self.reply
+
+    def confirm(self, message: str) -> bool:
+        self.asked.append(message)
+        return self.yes
+
+
+@pytest.fixture
+def live(tmp_path, qtbot):
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    journal = Journal(log)
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    engine = SessionEngine.open(protocol, journal, Patient("MRN-7", 72), "ana", clock.now())
+    controller = SessionController(engine, clock)
+    yield controller, journal, clock, log
+    controller.stop()
+    log.close()
