@@ -1,0 +1,897 @@
+"""The start screen: who, what, which session, which device; the dose shown back for confirmation.
+
+The screen validates input only. The dose and the pump rate come from the protocol
+(`Protocol.dose`), never from arithmetic here, so what the nurse confirms is what the session will
+use. Nothing is ever asked in a modal dialog: a doubtful value (a placeholder-looking identifier, an
+unusual weight) shows an inline "tick to confirm" box under the field, so the whole screen stays
+keyboard-driven and a test can read every question it asks.
+
+"Test connection" opens the chosen port with the real transport for a few seconds. The transport
+reports on its worker thread; its callback only emits a queued signal, so every widget update
+happens on the GUI thread. A `QTimer` ends the test (no sleeping anywhere).
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol as TypingProtocol
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from console.store import LogError
+from console.vitals import METRICS
+from devices.formats import FORMATS
+from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
+from protocols.model import DoseMode, Protocol
+
+__all__ = [
+    "CHOOSE_PROTOCOL",
+    "MANUAL_ENTRY",
+    "StartRequest",
+    "StartScreen",
+    "list_serial_ports",
+]
+
+CHOOSE_PROTOCOL = "— choose the protocol —"
+"""The protocol combo's first entry: nothing chosen yet."""
+MANUAL_ENTRY = "Manual entry only"
+"""The device choice that binds no device (the nurse types every value)."""
+
+WEIGHT_RANGE_KG = (1.0, 400.0)
+"""Hard range: the same bounds the command line refuses outside (console.ui.app)."""
+PLAUSIBLE_WEIGHT_KG = (30.0, 250.0)
+"""Outside this an adult clinic's weight is far more likely a typo (7.2 for 72, lb for kg) than
+real, so the nurse must confirm it; inside the hard range it is still allowed."""
+MAX_PATIENT_ID_LENGTH = 64
+"""Identifiers go into the log and into export file names; an MRN is far shorter."""
+MAX_SESSION_NUMBER = 999
+TEST_SECONDS = 5.0
+"""How long "Test connection" listens. HL7 senders push every 1-5 s (devices/formats.py), so five
+seconds shows at least one message from a working monitor without keeping the nurse waiting."""
+
+# Identifiers typed when the real one is not at hand. Accepting one silently would file the
+# session under a shared pseudo-patient, so the nurse must confirm it on purpose.
+_PLACEHOLDER_ID = re.compile(
+    r"(unknown|unk|test\d*|patient\d*|none|null|nil|n/?a|x+|\?+|-+|0+|anon(ymous)?|demo|tbd|"
+    r"tmp|temp|dummy|sample|no ?name|john ?doe|jane ?doe)",
+    re.IGNORECASE,
+)
+
+# Short names for the test result line ("connected: HR 72, SpO2 97"); BP is joined as sys/dia.
+_SHORT_NAMES = {
+    "heart_rate": "HR",
+    "pulse_rate": "PR",
+    "spo2": "SpO2",
+    "resp_rate": "RR",
+}
+
+_BASE_STYLE = """
+QWidget { font-size: 15pt; color: #111; }
+QLabel[role="title"] { font-size: 19pt; font-weight: bold; }
+QScrollArea, QWidget#fields { background: transparent; }
+QCheckBox::indicator { width: 22px; height: 22px; }
+QGroupBox { font-size: 16pt; font-weight: bold; border: 1px solid #90a4ae; border-radius: 6px;
+            margin-top: 14px; padding: 10px 8px 6px 8px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
+QLabel[role="error"] { color: #b71c1c; font-weight: bold; }
+QLabel[role="hint"] { color: #37474f; }
+QLabel[role="ok"] { color: #1b5e20; font-weight: bold; }
+QLabel[role="warning"] { color: #7a3e00; }
+QLabel[role="summary"] { font-size: 18pt; font-weight: bold; background: #e3f2fd;
+                         border: 2px solid #1565c0; border-radius: 6px; padding: 8px; }
+QLabel[role="summary-empty"] { font-size: 16pt; background: #eceff1;
+                               border: 2px solid #90a4ae; border-radius: 6px; padding: 8px; }
+QLineEdit, QComboBox { min-height: 34px; padding: 2px 6px; }
+QSpinBox { min-height: 34px; }
+QCheckBox { color: #b71c1c; font-weight: bold; }
+QPushButton { min-height: 38px; padding: 4px 16px; }
+QPushButton#start { font-size: 18pt; font-weight: bold; min-height: 48px; padding: 6px 28px;
+                    background: #2e7d32; color: white; border-radius: 6px; }
+QPushButton#start:disabled { background: #b0bec5; color: #37474f; }
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StartRequest:
+    """Everything needed to open a session, as confirmed on the start screen.
+
+    Attributes:
+        patient_id: trimmed identifier (confirmed by the nurse if it looked like a placeholder).
+        weight_kg: within 1-400 kg (confirmed if outside 30-250 kg).
+        protocol_id: a key of the protocols the screen was given.
+        chosen_mg: DEVICES-mode protocols: the chosen dose (one of `allowed_mg`); None for WEIGHT.
+        session_number: this session's number in the patient's course (1 = first).
+        nurse: trimmed name of the nurse running the session.
+        device_url: port path or pyserial URL; None for manual entry only.
+        device_format: a key of `devices.formats.FORMATS`; None for manual entry only.
+    """
+
+    patient_id: str
+    weight_kg: float
+    protocol_id: str
+    chosen_mg: float | None
+    session_number: int
+    nurse: str
+    device_url: str | None
+    device_format: str | None
+
+
+class ProbeConnection(TypingProtocol):
+    """What the screen needs from a device connection (`DeviceConnection` satisfies it)."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = ...) -> bool: ...
+
+
+ConnectionFactory = Callable[[str, str, Callable[[DeviceEvent], None]], ProbeConnection]
+
+
+def list_serial_ports() -> list[str]:
+    """Serial ports present now: USB adapters, CDC-ACM devices, and their stable by-id names."""
+    ports: list[str] = []
+    for pattern in ("/dev/serial/by-id/*", "/dev/ttyUSB*", "/dev/ttyACM*"):
+        ports.extend(sorted(glob.glob(pattern)))
+    return ports
+
+
+def _num(value: float) -> str:
+    """A number without a useless fraction: 36.0 -> '36', 36.25 -> '36.25'."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+class _PortCombo(QtWidgets.QComboBox):
+    """Editable port choice that rescans the serial ports each time its list is opened,
+    so an adapter plugged in after the screen appeared can be picked without a restart."""
+
+    def __init__(self, lister: Callable[[], list[str]], parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lister = lister
+        self.setEditable(True)
+        # Typing a URL must not add it to the list on Enter (Enter starts the session).
+        self.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
+        self.rescan()
+
+    def rescan(self) -> None:
+        current = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(MANUAL_ENTRY)
+        self.addItems(self._lister())
+        self.setCurrentText(current or MANUAL_ENTRY)
+        self.blockSignals(False)
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt override
+        self.rescan()
+        super().showPopup()
+
+
+class StartScreen(QtWidgets.QWidget):
+    """The form a nurse fills in to open a session.
+
+    Args:
+        protocols: loaded protocols by id (from `load_protocols(...).protocols`).
+        protocol_errors: one line per refused protocol file, shown under the protocol choice.
+        previous_sessions: how many sessions the given patient already has in the log.
+        parent: the Qt parent.
+        connection_factory: builds the connection "Test connection" opens, called as
+            `factory(url, format_name, on_event)`; tests inject a fake.
+
+    Signals:
+        start_requested(StartRequest): the nurse pressed Start (or Enter) on a valid form.
+        validity_changed(bool): the form became valid or invalid (Start enabled or not).
+        test_finished(str): a connection test ended; carries the final result text.
+        _device_event(int, object): internal; carries a DeviceEvent (with the test's number)
+            from the transport's worker thread to the GUI thread.
+    """
+
+    start_requested = QtCore.Signal(object)
+    validity_changed = QtCore.Signal(bool)
+    test_finished = QtCore.Signal(str)
+    _device_event = QtCore.Signal(int, object)
+
+    def __init__(
+        self,
+        protocols: dict[str, Protocol],
+        protocol_errors: list[str],
+        previous_sessions: Callable[[str], int],
+        parent: QtWidgets.QWidget | None = None,
+        connection_factory: ConnectionFactory = DeviceConnection,
+        *,
+        port_lister: Callable[[], list[str]] = list_serial_ports,
+    ) -> None:
+        super().__init__(parent)
+        self._protocols = protocols
+        self._previous_sessions = previous_sessions
+        self._connection_factory = connection_factory
+        self._valid = False
+        self._suggestion = ""  # the session-number suggestion shown under the field
+        # Widgets with a problem, in tab order (the first gets the focus on a refused Enter).
+        self._problems: list[QtWidgets.QWidget] = []
+        # Only while a connection test runs:
+        self._test: ProbeConnection | None = None
+        self._test_state: ConnectionState | None = None
+        self._test_error = ""
+        self._test_values: dict[str, float] = {}
+        # Bumped at every test start, so late events of an earlier test are ignored.
+        self._test_generation = 0
+
+        self.setObjectName("startScreen")
+        self.setStyleSheet(_BASE_STYLE)
+        self._build(protocol_errors, port_lister)
+        self._device_event.connect(
+            self._on_device_event, QtCore.Qt.ConnectionType.QueuedConnection
+        )
+        self._test_timer = QtCore.QTimer(self)
+        self._test_timer.setSingleShot(True)
+        self._test_timer.setInterval(int(TEST_SECONDS * 1000))
+        self._test_timer.timeout.connect(self._on_test_timeout)
+        self._on_protocol_changed()
+        self._on_port_changed()
+        self._revalidate()
+        self.patient_edit.setFocus()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self, protocol_errors: list[str], port_lister: Callable[[], list[str]]) -> None:
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(16, 8, 16, 8)
+        outer.setSpacing(6)
+        title = QtWidgets.QLabel("Start a session")
+        title.setProperty("role", "title")
+        outer.addWidget(title)
+
+        # The fields scroll if every message shows at once on a small screen; the dose to confirm
+        # and the Start button stay below, always in view.
+        form_area = QtWidgets.QScrollArea()
+        form_area.setWidgetResizable(True)
+        form_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        form_area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_area = form_area
+        fields = QtWidgets.QWidget()
+        fields.setObjectName("fields")
+        form_area.setWidget(fields)
+        outer.addWidget(form_area, 1)
+        columns = QtWidgets.QHBoxLayout(fields)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.setSpacing(16)
+
+        # -- left: patient, protocol, dose
+        patient_box = QtWidgets.QGroupBox("Patient and protocol")
+        left = QtWidgets.QFormLayout(patient_box)
+        self._tune_form(left)
+        # The left column holds the long protocol names; the right one wraps its messages.
+        columns.addWidget(patient_box, 11)
+
+        self.patient_edit = QtWidgets.QLineEdit()
+        self.patient_edit.setObjectName("patient")
+        self.patient_edit.setMaxLength(MAX_PATIENT_ID_LENGTH + 1)  # one over, so the message shows
+        self.patient_message = self._message()
+        self.patient_confirm = self._confirm_box()
+        self._add_row(left, "&Patient ID", self.patient_edit, self.patient_message, self.patient_confirm)
+
+        self.weight_edit = QtWidgets.QLineEdit()
+        self.weight_edit.setObjectName("weight")
+        weight_row = QtWidgets.QHBoxLayout()
+        weight_row.addWidget(self.weight_edit, 1)
+        weight_row.addWidget(QtWidgets.QLabel("kg"))
+        self.weight_message = self._message()
+        self.weight_confirm = self._confirm_box()
+        self._add_row(left, "&Weight", weight_row, self.weight_message, self.weight_confirm,
+                      buddy=self.weight_edit)
+
+        self.protocol_combo = QtWidgets.QComboBox()
+        self.protocol_combo.setObjectName("protocol")
+        # No protocol is preselected: the one ordered for this patient must be chosen on purpose,
+        # never inherited from a list's alphabetical order.
+        self.protocol_combo.addItem(CHOOSE_PROTOCOL, None)
+        for protocol in sorted(self._protocols.values(), key=lambda p: p.name):
+            # Id first: a long name is cut at the right edge, and the id is what tells two
+            # variants of one drug apart. The full name is repeated, wrapped, under the combo.
+            self.protocol_combo.addItem(f"{protocol.id} — {protocol.name}", protocol.id)
+        self.protocol_combo.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.protocol_combo.setMinimumContentsLength(20)
+        self.protocol_message = self._message()
+        self.protocol_errors_label = self._message()
+        self.protocol_errors_label.setProperty("role", "error")
+        self.protocol_errors_label.setText(
+            "\n".join(f"Protocol file refused: {error}" for error in protocol_errors)
+        )
+        self.protocol_errors_label.setVisible(bool(protocol_errors))
+        self._add_row(left, "P&rotocol", self.protocol_combo, self.protocol_message,
+                      self.protocol_errors_label)
+
+        self.dose_combo = QtWidgets.QComboBox()
+        self.dose_combo.setObjectName("dose")
+        self.dose_label = QtWidgets.QLabel("D&ose")
+        self.dose_label.setBuddy(self.dose_combo)
+        left.addRow(self.dose_label, self.dose_combo)
+
+        # -- right: session, nurse, device
+        device_box = QtWidgets.QGroupBox("Session, nurse and device")
+        right = QtWidgets.QFormLayout(device_box)
+        self._tune_form(right)
+        columns.addWidget(device_box, 9)
+
+        self.session_spin = QtWidgets.QSpinBox()
+        self.session_spin.setObjectName("session")
+        self.session_spin.setRange(1, MAX_SESSION_NUMBER)
+        self.session_spin.setPrefix("session ")
+        self.session_of_label = QtWidgets.QLabel("")
+        session_row = QtWidgets.QHBoxLayout()
+        session_row.addWidget(self.session_spin)
+        session_row.addWidget(self.session_of_label, 1)
+        self.session_message = self._message()
+        self._add_row(right, "&Session", session_row, self.session_message, buddy=self.session_spin)
+
+
+        self.nurse_edit = QtWidgets.QLineEdit()
+        self.nurse_edit.setObjectName("nurse")
+        self.nurse_message = self._message()
+        self._add_row(right, "&Nurse", self.nurse_edit, self.nurse_message)
+
+        self.port_combo = _PortCombo(port_lister)
+        self.port_combo.setObjectName("port")
+        self.port_message = self._message()
+        self._add_row(right, "De&vice", self.port_combo, self.port_message)
+
+        self.format_combo = QtWidgets.QComboBox()
+        self.format_combo.setObjectName("format")
+        for spec in FORMATS.values():
+            self.format_combo.addItem(spec.name, spec.name)
+            self.format_combo.setItemData(
+                self.format_combo.count() - 1, spec.description, QtCore.Qt.ItemDataRole.ToolTipRole
+            )
+        self.format_message = self._message()
+        self.format_message.setProperty("role", "hint")
+        self._add_row(right, "&Format", self.format_combo, self.format_message)
+
+        self.test_button = QtWidgets.QPushButton("&Test connection")
+        self.test_button.setObjectName("test")
+        self.test_result = self._message()
+        self.test_result.setProperty("role", "hint")
+        self.test_result.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._add_row(right, "", self.test_button, self.test_result)
+
+        # -- bottom: what will be given, and Start
+        self.summary = QtWidgets.QLabel("")
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.setMinimumHeight(56)
+        outer.addWidget(self.summary)
+        self.summary_source = QtWidgets.QLabel("")
+        self.summary_source.setWordWrap(True)
+        self.summary_source.setProperty("role", "hint")
+        self.summary_source.setStyleSheet("font-size: 14pt;")
+        outer.addWidget(self.summary_source)
+
+        bottom = QtWidgets.QHBoxLayout()
+        self.missing_label = QtWidgets.QLabel("")
+        self.missing_label.setWordWrap(True)
+        self.missing_label.setProperty("role", "hint")
+        bottom.addWidget(self.missing_label, 1)
+        self.start_button = QtWidgets.QPushButton("Start session  (Enter)")
+        self.start_button.setObjectName("start")
+        bottom.addWidget(self.start_button)
+        outer.addLayout(bottom)
+
+        # Keyboard order follows the reading order: down the left column, then the right.
+        chain: list[QtWidgets.QWidget] = [
+            self.patient_edit, self.patient_confirm, self.weight_edit, self.weight_confirm,
+            self.protocol_combo, self.dose_combo, self.session_spin, self.nurse_edit,
+            self.port_combo, self.format_combo, self.test_button, self.start_button,
+        ]
+        for first, second in zip(chain, chain[1:]):
+            QtWidgets.QWidget.setTabOrder(first, second)
+
+        self.patient_edit.textChanged.connect(self._on_patient_changed)
+        self.patient_confirm.toggled.connect(self._revalidate)
+        self.weight_edit.textChanged.connect(self._on_weight_changed)
+        self.weight_confirm.toggled.connect(self._revalidate)
+        self.protocol_combo.currentIndexChanged.connect(self._on_protocol_changed)
+        self.dose_combo.currentIndexChanged.connect(self._revalidate)
+        self.session_spin.valueChanged.connect(self._revalidate)
+        self.nurse_edit.textChanged.connect(self._revalidate)
+        self.port_combo.currentTextChanged.connect(self._on_port_changed)
+        self.format_combo.currentIndexChanged.connect(self._on_format_changed)
+        self.test_button.clicked.connect(self._on_test_clicked)
+        self.start_button.clicked.connect(self._on_start_clicked)
+
+    @staticmethod
+    def _tune_form(form: QtWidgets.QFormLayout) -> None:
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignTop)
+        form.setVerticalSpacing(4)
+
+    @staticmethod
+    def _message() -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel("")
+        label.setWordWrap(True)
+        label.setProperty("role", "hint")
+        label.setVisible(False)
+        return label
+
+    @staticmethod
+    def _confirm_box() -> QtWidgets.QCheckBox:
+        box = QtWidgets.QCheckBox("")
+        box.setVisible(False)
+        return box
+
+    @staticmethod
+    def _add_row(
+        form: QtWidgets.QFormLayout,
+        label: str,
+        field: QtWidgets.QWidget | QtWidgets.QLayout,
+        *below: QtWidgets.QWidget,
+        buddy: QtWidgets.QWidget | None = None,
+    ) -> None:
+        """One field with its messages stacked under it, all in the field column."""
+        column = QtWidgets.QVBoxLayout()
+        column.setSpacing(2)
+        if isinstance(field, QtWidgets.QLayout):
+            column.addLayout(field)
+        else:
+            column.addWidget(field)
+        for widget in below:
+            column.addWidget(widget)
+        caption = QtWidgets.QLabel(label)
+        target = buddy if buddy is not None else field
+        if isinstance(target, QtWidgets.QWidget):
+            caption.setBuddy(target)
+        form.addRow(caption, column)
+
+    # ------------------------------------------------------------------ current values
+
+    def current_protocol(self) -> Protocol | None:
+        """The protocol chosen, or None when none is loaded."""
+        protocol_id = self.protocol_combo.currentData()
+        return self._protocols.get(protocol_id) if isinstance(protocol_id, str) else None
+
+    def is_valid(self) -> bool:
+        """Whether Start is allowed now."""
+        return self._valid
+
+    def _weight(self) -> float | None:
+        """The typed weight if it is a finite number, else None (comma accepted as decimal point)."""
+        text = self.weight_edit.text().strip().replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    def _chosen_mg(self) -> float | None:
+        data = self.dose_combo.currentData()
+        return float(data) if isinstance(data, (int, float)) else None
+
+    def _device_url(self) -> str | None:
+        text = self.port_combo.currentText().strip()
+        return None if text == MANUAL_ENTRY else text
+
+    # ------------------------------------------------------------------ change handlers
+
+    def _on_patient_changed(self) -> None:
+        # A different patient makes an earlier "yes, this identifier" meaningless.
+        self.patient_confirm.setChecked(False)
+        self._suggest_session_number()
+        self._revalidate()
+
+    def _on_weight_changed(self) -> None:
+        # A confirmation is for one value: a retyped weight must be confirmed again.
+        self.weight_confirm.setChecked(False)
+        self._revalidate()
+
+    def _on_protocol_changed(self) -> None:
+        protocol = self.current_protocol()
+        self.dose_combo.blockSignals(True)
+        self.dose_combo.clear()
+        devices = protocol is not None and protocol.dose.mode is DoseMode.DEVICES
+        if protocol is not None and devices:
+            dose = protocol.dose
+            for mg in dose.allowed_mg:
+                count = dose.device_count(mg)
+                self.dose_combo.addItem(f"{_num(mg)} mg = {count} device{'s' * (count != 1)}", mg)
+        self.dose_combo.blockSignals(False)
+        self.dose_label.setVisible(devices)
+        self.dose_combo.setVisible(devices)
+        self._suggest_session_number()
+        self._revalidate()
+
+    def _on_port_changed(self) -> None:
+        manual = self._device_url() is None
+        self.format_combo.setEnabled(not manual)
+        self.test_button.setEnabled(not manual)
+        self._on_format_changed()
+
+    def _on_format_changed(self) -> None:
+        spec = FORMATS.get(str(self.format_combo.currentData()))
+        manual = self._device_url() is None
+        self._show(self.format_message, "" if manual or spec is None else spec.description, "hint")
+        self._revalidate()
+
+    def _suggest_session_number(self) -> None:
+        """Suggest previous sessions + 1 for the typed patient; the nurse may change it."""
+        patient = self.patient_edit.text().strip()
+        protocol = self.current_protocol()
+        course = f" of {protocol.course_sessions} in the usual course" if protocol else ""
+        self.session_of_label.setText(course)
+        if not patient:
+            self._suggestion = ""
+            return
+        try:
+            previous = self._previous_sessions(patient)
+        except LogError as exc:
+            # The log is an edge: the nurse can still type the number, but must know why the
+            # usual suggestion is missing.
+            self._suggestion = f"Could not read earlier sessions from the log ({exc}): enter the number."
+            return
+        self.session_spin.blockSignals(True)
+        self.session_spin.setValue(min(previous + 1, MAX_SESSION_NUMBER))
+        self.session_spin.blockSignals(False)
+        earlier = {0: "no earlier session", 1: "1 earlier session"}.get(
+            previous, f"{previous} earlier sessions"
+        )
+        self._suggestion = f"Suggested {previous + 1}: {earlier} of {patient} in the log."
+
+    # ------------------------------------------------------------------ validation
+
+    def _revalidate(self) -> None:
+        """Check every field, show its message, update the summary and the Start button."""
+        missing: list[str] = []
+        problems: list[QtWidgets.QWidget] = []
+
+        def problem(what: str, widget: QtWidgets.QWidget) -> None:
+            missing.append(what)
+            problems.append(widget)
+
+        patient_problem = self._check_patient()
+        if patient_problem:
+            confirm = patient_problem.endswith("confirmation")
+            problem(patient_problem, self.patient_confirm if confirm else self.patient_edit)
+        weight_ok, weight_problem = self._check_weight()
+        if weight_problem:
+            confirm = weight_problem.endswith("confirmation")
+            problem(weight_problem, self.weight_confirm if confirm else self.weight_edit)
+        protocol = self.current_protocol()
+        if not self._protocols:
+            self._show(self.protocol_message,
+                       "No protocol loaded: a protocol file is needed before a session can start "
+                       "(see the refused files below).", "error")
+            problem("protocol", self.protocol_combo)
+        elif protocol is None:
+            self._show(self.protocol_message,
+                       "Required: the protocol ordered for this session.", "hint")
+            problem("protocol", self.protocol_combo)
+        else:
+            self._show(self.protocol_message,
+                       f"{protocol.name} (id {protocol.id}, version {protocol.version}, "
+                       f"route {protocol.route})", "hint")
+        self._check_session(protocol)
+        nurse = self.nurse_edit.text().strip()
+        if not nurse:
+            self._show(self.nurse_message, "Required: the name of the nurse running this session.", "hint")
+            problem("nurse", self.nurse_edit)
+        else:
+            self._show(self.nurse_message, "", "hint")
+        if not self._check_device():
+            problem("device", self.port_combo)
+        self._problems = problems
+        self._update_summary(protocol, self._weight() if weight_ok else None)
+
+        valid = not missing
+        self.start_button.setEnabled(valid)
+        self.missing_label.setText(
+            "" if valid else "Start needs: " + ", ".join(missing) + "."
+        )
+        if valid != self._valid:
+            self._valid = valid
+            self.validity_changed.emit(valid)
+
+    def _check_patient(self) -> str:
+        """Show the identifier's message; return what is missing ("" when it is fine)."""
+        text = self.patient_edit.text().strip()
+        self.patient_confirm.setVisible(False)
+        if not text:
+            self._show(self.patient_message,
+                       "Required: the patient identifier (e.g. the MRN), as on the wristband.", "hint")
+            return "patient ID"
+        if len(text) > MAX_PATIENT_ID_LENGTH:
+            self._show(self.patient_message,
+                       f"The identifier is {len(text)} characters long; at most "
+                       f"{MAX_PATIENT_ID_LENGTH} are allowed. Enter the patient's MRN.", "error")
+            return "patient ID"
+        if _PLACEHOLDER_ID.fullmatch(text):
+            self._show(self.patient_message,
+                       f"“{text}” looks like a placeholder. Enter the real identifier (e.g. the "
+                       "MRN), or tick the box to use it.", "error")
+            self.patient_confirm.setText(f"Yes, “{text}” is this patient's identifier")
+            self.patient_confirm.setVisible(True)
+            return "" if self.patient_confirm.isChecked() else "patient ID confirmation"
+        self._show(self.patient_message, "", "hint")
+        return ""
+
+    def _check_weight(self) -> tuple[bool, str]:
+        """Show the weight's message; return (usable for the dose preview, what is missing)."""
+        text = self.weight_edit.text().strip()
+        low, high = WEIGHT_RANGE_KG
+        plausible_low, plausible_high = PLAUSIBLE_WEIGHT_KG
+        self.weight_confirm.setVisible(False)
+        if not text:
+            self._show(self.weight_message,
+                       f"Required: the weight measured today, {low:g}–{high:g} kg.", "hint")
+            return False, "weight"
+        weight = self._weight()
+        if weight is None:
+            self._show(self.weight_message,
+                       f"“{text}” is not a number. Enter the weight in kg, {low:g}–{high:g} "
+                       "(e.g. 72 or 72.5).", "error")
+            return False, "weight"
+        if not low <= weight <= high:
+            self._show(self.weight_message,
+                       f"{_num(weight)} kg is outside the allowed range {low:g}–{high:g} kg. "
+                       "Enter the weight in kg.", "error")
+            return False, "weight"
+        if not plausible_low <= weight <= plausible_high:
+            side = f"below {plausible_low:g}" if weight < plausible_low else f"above {plausible_high:g}"
+            self._show(self.weight_message,
+                       f"{_num(weight)} kg is unusual ({side} kg): check it is in kg, then "
+                       "tick the box or correct it.", "error")
+            self.weight_confirm.setText(f"Yes, {_num(weight)} kg is correct")
+            self.weight_confirm.setVisible(True)
+            # The dose is shown either way, so the nurse sees what the weight would mean.
+            return True, "" if self.weight_confirm.isChecked() else "weight confirmation"
+        self._show(self.weight_message, "", "hint")
+        return True, ""
+
+    def _check_session(self, protocol: Protocol | None) -> None:
+        # Advice only: clinics do run sessions beyond the usual course (maintenance), so a
+        # number past it is allowed, but said, in case the wrong patient's log was matched.
+        suggestion = self._suggestion
+        number = self.session_spin.value()
+        if protocol is not None and number > protocol.course_sessions:
+            note = (f"Session {number} is beyond the usual course of {protocol.course_sessions} "
+                    "for this protocol: check the number.")
+            self._show(self.session_message, " ".join(filter(None, (suggestion, note))), "warning")
+        else:
+            self._show(self.session_message, suggestion, "hint")
+
+    def _check_device(self) -> bool:
+        url = self._device_url()
+        if url is None:
+            self._show(self.port_message,
+                       "No device: every vital is typed in by hand.", "hint")
+            return True
+        if not url:
+            self._show(self.port_message,
+                       f"Enter a port (e.g. /dev/ttyUSB0) or URL (e.g. socket://host:4001), or "
+                       f"choose “{MANUAL_ENTRY}”.", "error")
+            return False
+        if url.startswith("/") and not os.path.exists(url):
+            # Not blocking: the session keeps retrying the port, so a monitor plugged in after the
+            # start is still picked up (devices/transport.py).
+            self._show(self.port_message,
+                       f"{url} does not exist now; the session will keep trying to open it. "
+                       "Check the cable.", "warning")
+            return True
+        self._show(self.port_message, "", "hint")
+        return True
+
+    def _update_summary(self, protocol: Protocol | None, weight: float | None) -> None:
+        """Show the dose as the protocol computes it, for the nurse to check against the order."""
+        if protocol is None:
+            self._set_summary("", "")
+            return
+        dose = protocol.dose
+        if dose.mode is DoseMode.WEIGHT:
+            if weight is None:
+                self._set_summary(
+                    f"Dose: enter the weight ({_num(dose.mg_per_kg)} mg/kg over "
+                    f"{_num(dose.infusion_minutes)} min)", dose.source, empty=True)
+                return
+            mg = dose.dose_mg(weight)
+            text = f"Dose {_num(mg)} mg ({_num(dose.mg_per_kg)} mg/kg × {_num(weight)} kg)"
+            uncapped = weight * dose.mg_per_kg
+            if dose.max_mg is not None and mg < uncapped:
+                text = (f"Dose {_num(mg)} mg (capped at the protocol maximum {_num(dose.max_mg)} mg; "
+                        f"{_num(dose.mg_per_kg)} mg/kg × {_num(weight)} kg = {_num(uncapped)} mg)")
+            rate = dose.pump_rate_ml_per_h()
+            if rate is not None:
+                text += (f" — pump {_num(rate)} mL/h for {_num(dose.infusion_minutes)} min "
+                         f"({_num(dose.bag_volume_ml)} mL bag)")
+            self._set_summary(text, dose.source)
+            return
+        chosen = self._chosen_mg()
+        mg = dose.dose_mg(weight or 0.0, chosen)
+        count = dose.device_count(mg)
+        text = (f"{_num(mg)} mg = {count} device{'s' * (count != 1)} of "
+                f"{_num(dose.mg_per_device)} mg, {_num(dose.rest_minutes)} min apart")
+        self._set_summary(text, dose.source)
+
+    def _set_summary(self, text: str, source: str, *, empty: bool = False) -> None:
+        self.summary.setText(text)
+        self._restyle(self.summary, "summary-empty" if empty or not text else "summary")
+        self.summary_source.setText(f"Source: {source}" if source else "")
+
+    def _show(self, label: QtWidgets.QLabel, text: str, role: str) -> None:
+        label.setText(text)
+        label.setVisible(bool(text))
+        self._restyle(label, role)
+
+    @staticmethod
+    def _restyle(widget: QtWidgets.QWidget, role: str) -> None:
+        if widget.property("role") != role:
+            widget.setProperty("role", role)
+            # A dynamic property is only re-read by the style sheet after a re-polish.
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    # ------------------------------------------------------------------ start
+
+    def request(self) -> StartRequest | None:
+        """The request the form describes now, or None while anything is invalid."""
+        protocol = self.current_protocol()
+        weight = self._weight()
+        if not self._valid or protocol is None or weight is None:
+            return None
+        url = self._device_url()
+        devices = protocol.dose.mode is DoseMode.DEVICES
+        return StartRequest(
+            patient_id=self.patient_edit.text().strip(),
+            weight_kg=weight,
+            protocol_id=protocol.id,
+            chosen_mg=protocol.dose.dose_mg(weight, self._chosen_mg()) if devices else None,
+            session_number=self.session_spin.value(),
+            nurse=self.nurse_edit.text().strip(),
+            device_url=url,
+            device_format=str(self.format_combo.currentData()) if url is not None else None,
+        )
+
+    def _on_start_clicked(self) -> None:
+        request = self.request()
+        if request is None:
+            self._focus_first_problem()
+            return
+        # The session opens the port itself: a test reader still holding it would compete.
+        self.stop_test()
+        self.start_requested.emit(request)
+
+    def _focus_first_problem(self) -> None:
+        """Put the cursor where the first problem is, so Enter on an incomplete form helps."""
+        if self._problems:
+            self._problems[0].setFocus()
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Enter starts the session when the form is valid; on a focused button it presses it.
+
+        Line edits, spin boxes and closed combo boxes pass Enter up to here.
+        """
+        if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if isinstance(focused, QtWidgets.QPushButton) and focused is not self.start_button:
+                focused.click()
+            else:
+                self._on_start_clicked()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # ------------------------------------------------------------------ connection test
+
+    def _on_test_clicked(self) -> None:
+        url = self._device_url()
+        fmt = str(self.format_combo.currentData())
+        if not url:
+            return
+        self.stop_test()
+        self._test_generation += 1
+        generation = self._test_generation
+        self._test_state = None
+        self._test_error = ""
+        self._test_values = {}
+        self._show(self.test_result, f"Testing {url} ({fmt}) for {TEST_SECONDS:g} s …", "hint")
+        self.test_button.setEnabled(False)
+
+        def on_event(event: DeviceEvent) -> None:
+            # Runs on the transport's worker thread: emitting a (queued) signal is all it may do.
+            self._device_event.emit(generation, event)
+
+        try:
+            self._test = self._connection_factory(url, fmt, on_event)
+            self._test.start()
+        except (ValueError, OSError, RuntimeError) as exc:
+            self._test = None
+            self.test_button.setEnabled(True)
+            self._show(self.test_result, f"Cannot test {url}: {exc}", "error")
+            return
+        self._test_timer.start()
+
+    @property
+    def test_state(self) -> ConnectionState | None:
+        """The state the running (or last) connection test reported, None before any."""
+        return self._test_state
+
+    def _on_device_event(self, generation: int, event: DeviceEvent) -> None:
+        if generation != self._test_generation or self._test is None:
+            return  # a late event from a test already ended
+        if event.kind is EventKind.STATE and event.state is not None:
+            if event.state is ConnectionState.STOPPED:
+                return
+            self._test_state = event.state
+            if event.state is ConnectionState.DISCONNECTED:
+                self._test_error = event.detail
+                # The test has its answer; retrying for the rest of the interval adds nothing.
+                self._finish_test()
+                return
+            if event.state is ConnectionState.STALE:
+                self._test_error = event.detail
+        else:
+            for reading in event.readings:
+                self._test_values[reading.metric] = reading.value
+        self._show(self.test_result, self._test_text(), self._test_role())
+
+    def _on_test_timeout(self) -> None:
+        self._finish_test()
+
+    def _finish_test(self) -> None:
+        self._test_timer.stop()
+        self.stop_test()
+        text = self._test_text(final=True)
+        self._show(self.test_result, text, self._test_role())
+        self.test_finished.emit(text)
+
+    def stop_test(self) -> None:
+        """End a running connection test (if any) and release its port."""
+        test, self._test = self._test, None
+        self._test_timer.stop()
+        if test is not None:
+            # Returns within one read timeout (0.1 s): the worker checks its stop flag every read.
+            test.stop()
+        self.test_button.setEnabled(self._device_url() is not None)
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:  # noqa: N802 - Qt override
+        # A screen that is not shown must not hold a port the session is about to open.
+        self.stop_test()
+        super().hideEvent(event)
+
+    def _test_role(self) -> str:
+        if self._test_state is ConnectionState.CONNECTED:
+            return "ok"
+        if self._test_state in (ConnectionState.DISCONNECTED, ConnectionState.STALE):
+            return "error"
+        return "hint"
+
+    def _test_text(self, *, final: bool = False) -> str:
+        state = self._test_state
+        values = self._readings_text()
+        if state is ConnectionState.DISCONNECTED:
+            return (f"Not connected: {self._test_error}. Check the port name and the cable, "
+                    f"or choose “{MANUAL_ENTRY}”.")
+        if state is ConnectionState.CONNECTED:
+            return f"connected: {values}" if values else "connected: frames arriving, no vitals yet"
+        if state is ConnectionState.STALE:
+            return (f"stale: {self._test_error}. Port open but no complete frame: check the "
+                    "format and that the monitor is sending.")
+        if state is ConnectionState.CONNECTING:
+            if final:
+                return (f"No complete frame in {TEST_SECONDS:g} s: the port opens but the data "
+                        "is not this format, or the monitor is not sending.")
+            return "connecting: port open, waiting for the first frame …"
+        return "No answer from the transport." if final else self.test_result.text()
+
+    def _readings_text(self) -> str:
+        values = self._test_values
+        parts: list[str] = []
+        for name, short in _SHORT_NAMES.items():
+            if name in values:
+                parts.append(f"{short} {METRICS[name].format(values[name])}")
+        if "bp_systolic" in values and "bp_diastolic" in values:
+            parts.append(f"BP {values['bp_systolic']:.0f}/{values['bp_diastolic']:.0f}")
+        return ", ".join(parts)
