@@ -13,6 +13,7 @@ SYSTEM_PACKAGES=(
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
     poppler-utils
+    pulseaudio-utils   # paplay: how alarm tones are played (console/ui/audio.py)
 )
 
 install_system_packages() {

@@ -1,0 +1,352 @@
+"""Alarm audio: the `AudioOut` port, its implementations, and the sounder that drives it.
+
+The engine decides what should sound (`SessionEngine.audio(now)` → `AudioSignal`); this module only
+turns that into tones and reports, once per change, whether the speaker path works
+(`engine.audio_status`), so that a broken speaker becomes the visible technical alarm
+"Audio unavailable: alarms are visual only" instead of silence.
+
+Decision: how the tones are played (measured on this machine, Debian 12, x86_64, Python 3.11):
+
+- QtMultimedia's QSoundEffect is in PySide6-Addons, not in PySide6-Essentials. The Addons 6.11.3
+  wheel is a 175 MB download and 417 MB installed (Essentials: 80 MB wheel, 234 MB installed), so
+  it would nearly triple the install to play three short WAVs; it pins Essentials to the exact same
+  version, and it bundles FFmpeg 7.1 (libav*, 58 MB with libQt6Multimedia).
+- Without Debian's libpulse0, `import PySide6.QtMultimedia` raises ImportError
+  ("libpulse.so.0: cannot open shared object file"). With libpulse0 but no sound server,
+  QMediaDevices.audioOutputs() is empty, the default output isNull(), and QSoundEffect goes
+  Loading → Error ("playback of this format is not supported on the selected audio device") and
+  play() does nothing: silent unless its status is read, as architecture.md warns.
+- The operating system's own player costs nothing in the wheel and fails loudly: `paplay`
+  (pulseaudio-utils, 334 KB, also talks to PipeWire's pulse server) and `aplay` (alsa-utils) both
+  exit 1 here with "Connection refused" / "audio open error"; Windows has `winsound` in the
+  standard library. That failure is read from the exit status and becomes the technical alarm.
+
+So the default is `PlayerAudioOut` (no extra Python dependency), and `QtAudioOut` is used when
+PySide6-Addons is installed and QtMultimedia reports a working output; `default_audio_out()`
+picks. Both report what is wrong through `available()`. Addons stays an optional extra:
+
+    [project.optional-dependencies]
+    qt-audio = [
+        "PySide6-Addons>=6.8,!=6.9.1,<6.12; python_version < '3.12'",
+        "PySide6-Addons>=6.8,!=6.9.1,<7; python_version >= '3.12'",
+    ]
+
+(same markers as the PySide6-Essentials lines: Addons requires the identical Essentials version, so
+the 3.11 crash fence must be repeated on it.)
+
+Repetition (high every 5 s, medium every 10 s, low once) is a QTimer in `AlarmSounder`; tests fire
+`sounder.timer.timeout.emit()` and read what `RecordingAudioOut` was asked to play.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.resources
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from PySide6 import QtCore
+
+from console.session.alarms import AudioSignal
+from console.ui.tones import PATTERNS, SAMPLE_RATE, TonePattern, pattern_for, write_wav
+
+if TYPE_CHECKING:
+    from console.ui.controller import SessionController
+
+# Players tried in order: PipeWire and PulseAudio desktops (paplay reaches both), then bare ALSA.
+PLAYERS: tuple[tuple[str, ...], ...] = (("paplay",), ("pw-play",), ("aplay", "-q"), ("afplay",))
+
+
+class AudioOut(Protocol):
+    """The speaker, as the sounder sees it."""
+
+    def play(self, pattern: TonePattern) -> None:
+        """Start one burst of `pattern`, replacing whatever is playing."""
+
+    def stop(self) -> None:
+        """Silence the speaker now."""
+
+    def available(self) -> tuple[bool, str]:
+        """Whether tones can be heard, and if not a short reason a nurse or technician can act on."""
+
+
+@contextlib.contextmanager
+def tones_directory() -> Iterator[Path]:
+    """The directory holding the tone WAVs, as a real path (extracted if the package is zipped)."""
+    with importlib.resources.as_file(importlib.resources.files("resources") / "tones") as path:
+        yield Path(path)
+
+
+def _tone_path(pattern: TonePattern, stack: contextlib.ExitStack) -> Path:
+    return Path(stack.enter_context(tones_directory())) / pattern.file_name
+
+
+class RecordingAudioOut:
+    """A fake speaker for tests: records every request; its availability is set by the test."""
+
+    def __init__(self, available: bool = True, detail: str = "") -> None:
+        self.played: list[TonePattern] = []
+        self.stops = 0
+        self._available = (available, detail)
+
+    def play(self, pattern: TonePattern) -> None:
+        self.played.append(pattern)
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    def available(self) -> tuple[bool, str]:
+        return self._available
+
+    def set_available(self, available: bool, detail: str = "") -> None:
+        self._available = (available, detail)
+
+    @property
+    def last(self) -> TonePattern | None:
+        return self.played[-1] if self.played else None
+
+
+class QtAudioOut:
+    """Plays the tones with QSoundEffect (PySide6-Addons); unavailable when QtMultimedia is not.
+
+    QtMultimedia is imported here, lazily, so a console without PySide6-Addons or without libpulse0
+    still starts and reports "audio unavailable" instead of failing at import.
+    """
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        self._effects: dict[Any, Any] = {}
+        self._files = contextlib.ExitStack()
+        self._problem = ""
+        try:
+            # import_module, not `from PySide6 import`: only the former tells "not installed"
+            # (ModuleNotFoundError) apart from "installed but a library is missing" (ImportError).
+            QtMultimedia = importlib.import_module("PySide6.QtMultimedia")
+        except ModuleNotFoundError:
+            self._problem = "QtMultimedia not installed (PySide6-Addons)"
+            return
+        except ImportError as exc:   # e.g. libpulse.so.0 missing: the message names the library
+            self._problem = f"QtMultimedia cannot load: {str(exc).split(':')[0]}"
+            return
+        self._mm = QtMultimedia
+        for pattern in PATTERNS.values():
+            effect = QtMultimedia.QSoundEffect(parent)
+            effect.setSource(QtCore.QUrl.fromLocalFile(str(_tone_path(pattern, self._files))))
+            effect.setVolume(1.0)
+            self._effects[pattern.priority] = effect
+
+    def play(self, pattern: TonePattern) -> None:
+        self.stop()
+        effect = self._effects.get(pattern.priority)
+        if effect is not None:
+            effect.play()
+
+    def stop(self) -> None:
+        for effect in self._effects.values():
+            effect.stop()
+
+    def available(self) -> tuple[bool, str]:
+        if self._problem:
+            return False, self._problem
+        # Measured: with no sound server the output list is empty and every effect ends in Error,
+        # while play() raises nothing. Both are read here because neither is signalled to us.
+        if not self._mm.QMediaDevices.audioOutputs():
+            return False, "no sound output device (is a sound server running?)"
+        if any(e.status() is self._mm.QSoundEffect.Status.Error for e in self._effects.values()):
+            return False, "the sound device refused the alarm tones"
+        return True, ""
+
+
+class PlayerAudioOut:
+    """Plays the tones with the operating system's player (paplay, pw-play, aplay; winsound on
+    Windows), so alarms are audible without PySide6-Addons.
+
+    A player process that exits with an error marks the output unavailable, with the first line
+    of its error as the reason. A probe at construction (50 ms of silence) finds a dead speaker
+    path before the first alarm needs it.
+    """
+
+    def __init__(self, command: Sequence[str] | None = None, probe: bool = True) -> None:
+        self._files = contextlib.ExitStack()
+        self._command: list[str] | None = list(command) if command else _find_player()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._problem = ""
+        if sys.platform != "win32" and self._command is None:
+            self._problem = "no sound player found (install pulseaudio-utils or alsa-utils)"
+        elif probe and self._command is not None:
+            self._probe()
+
+    def play(self, pattern: TonePattern) -> None:
+        self.stop()
+        path = _tone_path(pattern, self._files)
+        if self._command is None:   # Windows: winsound (see __init__)
+            self._problem = _winsound_play(path)
+            return
+        self._start([*self._command, str(path)])
+
+    def _start(self, argv: list[str]) -> None:
+        try:
+            self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except OSError as exc:
+            self._problem = f"{argv[0]} cannot start: {exc.strerror}"
+
+    def _probe(self) -> None:
+        """Play 50 ms of silence and wait for the player's verdict (it connects to the device first)."""
+        directory = Path(self._files.enter_context(tempfile.TemporaryDirectory()))
+        silence = directory / "probe.wav"
+        write_wav(silence, np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
+        assert self._command is not None
+        self._start([*self._command, str(silence)])
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=3.0)
+            except subprocess.TimeoutExpired:
+                return   # still busy: the device accepted it
+            self._check_exit()
+
+    def stop(self) -> None:
+        if self._command is None:
+            _winsound_stop()
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=1.0)
+            self._process = None
+
+    def available(self) -> tuple[bool, str]:
+        self._check_exit()
+        return (not self._problem), self._problem
+
+    def _check_exit(self) -> None:
+        process = self._process
+        if process is None or process.poll() is None:
+            return
+        if process.returncode not in (0, -15):   # -15: stopped by us (SIGTERM)
+            err = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
+            first = next((line for line in err.splitlines() if line.strip()), "")
+            name = Path(self._command[0]).name if self._command else "player"
+            self._problem = f"{name} failed: {first.strip()[:80]}"
+        else:
+            self._problem = ""   # a later successful play means the speaker path recovered
+        self._process = None
+
+
+if sys.platform == "win32":   # pragma: no cover - not exercised on the Linux test machine
+    import winsound
+
+    def _winsound_play(path: Path) -> str:
+        """Play `path` asynchronously; return "" or the reason it failed."""
+        try:
+            winsound.PlaySound(str(path), winsound.SND_FILENAME | winsound.SND_ASYNC
+                               | winsound.SND_NODEFAULT)
+        except RuntimeError as exc:
+            return f"Windows sound: {exc}"
+        return ""
+
+    def _winsound_stop() -> None:
+        winsound.PlaySound(None, winsound.SND_PURGE)
+else:
+    def _winsound_play(path: Path) -> str:
+        return "no sound player found"
+
+    def _winsound_stop() -> None:
+        pass
+
+
+def _find_player() -> list[str] | None:
+    for argv in PLAYERS:
+        if shutil.which(argv[0]):
+            return list(argv)
+    return None
+
+
+def default_audio_out(parent: QtCore.QObject | None = None) -> AudioOut:
+    """QtAudioOut when PySide6-Addons is installed and has a working output, else the OS player."""
+    qt = QtAudioOut(parent)
+    ok, _ = qt.available()
+    return qt if ok else PlayerAudioOut()
+
+
+class AlarmSounder(QtCore.QObject):
+    """Plays the burst of the highest-priority sounding alarm and repeats it at its interval.
+
+    It holds no alarm rules: the engine's `AudioSignal` says which priority sounds (already
+    silenced for pauses and acknowledgements, and broken through by a higher new alarm).
+
+    Signals:
+        pattern_changed: the burst now sounding changed; carries its file name, or "" for silence.
+        availability_changed: the speaker path became available (True) or not (False), with why.
+    """
+
+    pattern_changed = QtCore.Signal(str)
+    availability_changed = QtCore.Signal(bool, str)
+
+    def __init__(self, out: AudioOut, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.out = out
+        self.timer = QtCore.QTimer(self)
+        self.timer.timeout.connect(self._on_repeat_timeout)
+        self._pattern: TonePattern | None = None
+        self._reported: bool | None = None   # last availability told to the engine
+        self._controller: SessionController | None = None
+
+    @property
+    def pattern(self) -> TonePattern | None:
+        """The burst sounding now (repeating or just played once), or None."""
+        return self._pattern
+
+    def update(self, signal: AudioSignal) -> None:
+        """Follow the engine's audio signal: start, switch or stop the burst."""
+        pattern = pattern_for(signal.priority) if signal.priority is not None else None
+        if pattern == self._pattern:
+            return   # the same burst keeps its own rhythm; restarting it would garble it
+        self._pattern = pattern
+        self.timer.stop()
+        if pattern is None:
+            self.out.stop()
+            self.pattern_changed.emit("")
+            return
+        self.out.play(pattern)
+        if pattern.repeat_s is not None:
+            self.timer.start(int(pattern.repeat_s * 1000))
+        self.pattern_changed.emit(pattern.file_name)
+
+    def check_available(self) -> tuple[bool, str] | None:
+        """Read the speaker's availability; return it when it changed since the last check."""
+        ok, detail = self.out.available()
+        if ok == self._reported:
+            return None
+        self._reported = ok
+        self.availability_changed.emit(ok, detail)
+        return ok, detail
+
+    def bind(self, controller: SessionController) -> None:
+        """Follow `controller`'s engine: sound its alarms, report audio availability to it."""
+        self._controller = controller
+        controller.changed.connect(self._on_session_changed)
+        self._on_session_changed()
+
+    @QtCore.Slot()
+    def _on_session_changed(self) -> None:
+        controller = self._controller
+        assert controller is not None
+        now = controller.clock.now()
+        change = self.check_available()
+        if change is not None:
+            controller.engine.audio_status(change[0], now, change[1])
+            # The technical alarm is now on the board; tell every view (the bar may have drawn
+            # already in this round). The re-entrant call finds nothing new and only updates.
+            controller.changed.emit()
+            return
+        self.update(controller.engine.audio(now))
+
+    @QtCore.Slot()
+    def _on_repeat_timeout(self) -> None:
+        if self._pattern is not None:
+            self.out.play(self._pattern)

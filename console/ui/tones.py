@@ -1,0 +1,148 @@
+"""Alarm tones: the three IEC 60601-1-8 style burst patterns and the WAV files made from them.
+
+The patterns follow shared/design/clinical-defaults.md ("Alarm behaviour", rule 2):
+
+- high: 10 pulses as 3+2 / 3+2, ~880 Hz, repeated every 5 s (the rule allows 2.5-15 s);
+- medium: 3 pulses at a lower pitch, repeated every 10 s;
+- low: 2 pulses at a lower pitch again, sounded once.
+
+One WAV holds one burst; repetition is the job of `console.ui.audio.AlarmSounder` (a QTimer), so the
+interval can be tested without sleeping and a pause can cut it short. The files are generated, not
+recorded: `write_tones()` rewrites them into `resources/tones/` (shipped as package data), and the
+tests parse them back and count the pulses.
+
+Every pulse is a fundamental plus four harmonics (IEC 60601-1-8 asks for at least four harmonics so
+the tone is locatable and heard through hearing loss) with 10 ms raised-cosine ramps, because a
+hard-edged pulse clicks and sounds like a fault rather than an alarm.
+
+Usage: ``python -m console.ui.tones`` rewrites the files.
+"""
+
+from __future__ import annotations
+
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from protocols.model import Priority
+
+SAMPLE_RATE = 44_100
+RAMP_MS = 10.0
+PEAK = 0.7   # of full scale: loud, with headroom so the harmonics never clip
+HARMONICS = (1.0, 0.6, 0.45, 0.35, 0.25)   # relative amplitudes of f, 2f, 3f, 4f, 5f
+TONES_DIR = Path(__file__).resolve().parents[2] / "resources" / "tones"
+
+
+@dataclass(frozen=True, slots=True)
+class TonePattern:
+    """One alarm burst: groups of pulses, their timing, its pitch and how often it repeats.
+
+    Attributes:
+        priority: the alarm priority this burst announces.
+        file_name: the WAV's name under resources/tones/.
+        frequency_hz: fundamental pitch of every pulse.
+        groups: pulses per group, e.g. (3, 2, 3, 2) for the high-priority 3+2 / 3+2 burst.
+        pulse_ms: duration of one pulse.
+        gap_ms: silence between pulses of one group.
+        group_gaps_ms: silence after each group but the last (len(groups) - 1 entries).
+        repeat_s: start-to-start interval of the burst, or None to sound it once.
+    """
+
+    priority: Priority
+    file_name: str
+    frequency_hz: float
+    groups: tuple[int, ...]
+    pulse_ms: float
+    gap_ms: float
+    group_gaps_ms: tuple[float, ...]
+    repeat_s: float | None
+
+    def __post_init__(self) -> None:
+        if len(self.group_gaps_ms) != len(self.groups) - 1:
+            raise ValueError(f"{self.file_name}: {len(self.groups)} groups need "
+                             f"{len(self.groups) - 1} group gaps, got {len(self.group_gaps_ms)}")
+        if self.repeat_s is not None and self.repeat_s * 1000 <= self.duration_ms:
+            raise ValueError(f"{self.file_name}: repeat {self.repeat_s} s is shorter than the burst")
+
+    @property
+    def pulses(self) -> int:
+        return sum(self.groups)
+
+    def onsets_ms(self) -> list[float]:
+        """Start time of every pulse from the start of the burst."""
+        onsets: list[float] = []
+        t = 0.0
+        for index, count in enumerate(self.groups):
+            for pulse in range(count):
+                onsets.append(t)
+                t += self.pulse_ms + (self.gap_ms if pulse < count - 1 else 0.0)
+            if index < len(self.group_gaps_ms):
+                t += self.group_gaps_ms[index]
+        return onsets
+
+    @property
+    def duration_ms(self) -> float:
+        return self.onsets_ms()[-1] + self.pulse_ms
+
+
+# Timing chosen inside the IEC 60601-1-8 ranges as monitor manuals describe them: pulses of
+# 125-250 ms, a short pause inside a group, a longer one between the 3 and the 2, the longest
+# between the two halves of the high burst.
+HIGH = TonePattern(Priority.HIGH, "high.wav", 880.0, (3, 2, 3, 2), 150.0, 100.0,
+                   (300.0, 700.0, 300.0), repeat_s=5.0)
+MEDIUM = TonePattern(Priority.MEDIUM, "medium.wav", 660.0, (3,), 200.0, 120.0, (), repeat_s=10.0)
+LOW = TonePattern(Priority.LOW, "low.wav", 523.0, (2,), 200.0, 150.0, (), repeat_s=None)
+
+PATTERNS: dict[Priority, TonePattern] = {p.priority: p for p in (HIGH, MEDIUM, LOW)}
+
+
+def pattern_for(priority: Priority) -> TonePattern | None:
+    """The burst for `priority`; None for INFO, which never sounds."""
+    return PATTERNS.get(priority)
+
+
+def render(pattern: TonePattern) -> npt.NDArray[np.int16]:
+    """The burst as 16-bit mono samples at SAMPLE_RATE."""
+    total = int(round(pattern.duration_ms * SAMPLE_RATE / 1000))
+    out = np.zeros(total, dtype=np.float64)
+    n = int(round(pattern.pulse_ms * SAMPLE_RATE / 1000))
+    t = np.arange(n) / SAMPLE_RATE
+    pulse = sum(a * np.sin(2 * np.pi * pattern.frequency_hz * (k + 1) * t)
+                for k, a in enumerate(HARMONICS))
+    ramp = int(RAMP_MS * SAMPLE_RATE / 1000)
+    envelope = np.ones(n)
+    edge = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, ramp))
+    envelope[:ramp], envelope[-ramp:] = edge, edge[::-1]
+    pulse = pulse * envelope
+    pulse *= PEAK / np.max(np.abs(pulse))
+    for onset in pattern.onsets_ms():
+        start = int(round(onset * SAMPLE_RATE / 1000))
+        out[start:start + n] = pulse[: total - start]
+    return np.round(out * 32767).astype(np.int16)
+
+
+def write_wav(path: Path, samples: npt.NDArray[np.int16]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(SAMPLE_RATE)
+        f.writeframes(samples.astype("<i2").tobytes())
+
+
+def write_tones(directory: Path = TONES_DIR) -> list[Path]:
+    """(Re)write high.wav, medium.wav and low.wav into `directory`; return their paths."""
+    paths = []
+    for pattern in PATTERNS.values():
+        path = directory / pattern.file_name
+        write_wav(path, render(pattern))
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    for written in write_tones():
+        print(written)

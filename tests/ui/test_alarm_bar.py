@@ -1,0 +1,242 @@
+"""The alarm bar, driven by a real session engine: what the nurse reads and what each button does.
+
+Each scenario moves the engine (readings, time), lets the controller tell the bar, and reads the
+bar's rows, colours, flash phase and buttons; actions go through the bar's buttons and shortcuts
+and are checked in the engine and its log. Flash timers are fired by hand; nothing sleeps.
+Set WRITE_SCREENSHOTS=1 to refresh docs/screenshots/alarm-bar.png."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore
+
+from console.session.alarms import AlarmState
+from console.ui.alarm_bar import AlarmBar, mmss
+from console.ui.audio import AlarmSounder, RecordingAudioOut
+from console.ui.controller import SessionController
+from tests.session.helpers import HIGH, INFO, MEDIUM, Session
+
+RED, RED_TEXT = "#c40000", "#ffffff"
+AMBER, AMBER_TEXT = "#ffc400", "#000000"
+INFO_BG, INFO_TEXT = "#cfd8dc", "#102027"
+DARK = "#1c1c1c"
+
+SYSTOLIC_205 = "*** Systolic BP 205 mmHg, limit ≥200"
+HR_115 = "** Heart rate 115 beats/min, limit >110"
+VITALS_DUE = "Vitals due: Repeat Systolic BP (Systolic BP)"
+
+
+class Console:
+    """A session in its infusion phase with a bar and a sounder bound to its controller."""
+
+    def __init__(self, qtbot, audio: RecordingAudioOut | None = None) -> None:
+        self.s = Session()
+        self.s.to_infusion()
+        self.controller = SessionController(self.s.engine, self.s.clock)
+        self.audio = audio or RecordingAudioOut()
+        self.bar = AlarmBar()
+        qtbot.addWidget(self.bar)
+        self.bar.resize(1366, 220)
+        self.bar.show()
+        self.bar.bind(self.controller)
+        self.sounder = AlarmSounder(self.audio, self.controller)
+        self.sounder.bind(self.controller)
+
+    def t(self, seconds: float) -> None:
+        """Move to `seconds` after the session opened; the controller's tick redraws."""
+        self.s.t(seconds)
+        self.controller.tick()
+
+    def reading(self, name: str, value: float) -> None:
+        self.s.manual(name, value)
+        self.controller.changed.emit()
+
+    def bp(self, systolic: float, diastolic: float) -> None:
+        self.s.bp(systolic, diastolic)
+        self.controller.changed.emit()
+
+    def occurrence(self, condition: str):
+        return next(o for o in self.s.engine.alarms() if o.condition == condition)
+
+
+def is_reddish(colour: str) -> bool:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return r > 150 and g < 100 and b < 100
+
+
+@pytest.fixture
+def console(qtbot):
+    return Console(qtbot)
+
+
+def test_alarms_show_by_priority_with_value_limit_and_colour(console):
+    # Step 1: quiet: "No active alarms", buttons say what they would do.
+    assert console.bar.rows() == [] and console.bar.empty.isVisible()
+    assert console.bar.ack_button.text() == "Acknowledge all (F2)" and not console.bar.ack_button.isEnabled()
+    assert console.bar.pause_button.text() == "Pause audio 2:00 (F3)"
+    # Step 2: HR 115 (medium), systolic 205 (high), 5 min later its repeat reading is due (info).
+    console.reading("heart_rate", 115)
+    console.bp(205, 95)
+    console.t(5 * 60)
+    assert console.bar.rows() == [SYSTOLIC_205, HR_115, VITALS_DUE]
+    assert not console.bar.empty.isVisible()
+    # Colours per priority; the info prompt is pale grey-blue, not red.
+    assert [console.bar.row_colours(i) for i in range(3)] == [
+        (RED, RED_TEXT), (AMBER, AMBER_TEXT), (INFO_BG, INFO_TEXT)]
+    assert not is_reddish(console.bar.row_colours(2)[0])
+    # Large text.
+    assert console.bar.list.font().pointSize() >= 16 and console.bar.ack_button.font().pointSize() >= 16
+
+
+def test_high_flashes_at_2_hz_medium_at_half_hz_info_never(console, qtbot):
+    console.reading("heart_rate", 115)
+    console.bp(205, 95)
+    console.t(5 * 60)
+    high, medium = console.bar.flash_timers[HIGH], console.bar.flash_timers[MEDIUM]
+    # Rates: a toggle every half period: 250 ms → 2 Hz (1.4-2.8), 1000 ms → 0.5 Hz (0.4-0.8).
+    assert high.isActive() and medium.isActive()
+    assert 1.4 <= 1000 / (2 * high.interval()) <= 2.8 and 0.4 <= 1000 / (2 * medium.interval()) <= 0.8
+    # Step 1: the high timer fires: only the high row goes dark, its text stays red on dark.
+    with qtbot.waitSignal(high.timeout):
+        high.timeout.emit()
+    assert console.bar.row_colours(0) == (DARK, "#ff5252")
+    assert console.bar.row_colours(1) == (AMBER, AMBER_TEXT)
+    # Step 2: the medium timer fires: the medium row goes dark; the info row never changes.
+    medium.timeout.emit()
+    assert console.bar.row_colours(1) == (DARK, AMBER)
+    high.timeout.emit()
+    assert console.bar.row_colours(0) == (RED, RED_TEXT)
+    assert console.bar.row_colours(2) == (INFO_BG, INFO_TEXT)
+
+
+def test_acknowledge_selected_row_while_flashing(console, qtbot):
+    console.reading("heart_rate", 115)
+    console.bp(205, 95)
+    high_id = console.occurrence("bp_systolic_high").id
+    console.bar.flash_timers[HIGH].timeout.emit()   # caught in its dark phase
+    # Step 1: the nurse clicks the high row: it is selected and the button acknowledges it.
+    item = console.bar.list.item(0)
+    qtbot.mouseClick(console.bar.list.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                     pos=console.bar.list.visualItemRect(item).center())
+    assert console.bar.selected_id() == high_id
+    assert console.bar.ack_button.text() == "Acknowledge (F2)"
+    # Step 2: Acknowledge: the engine logs it with the nurse's name; the row is steady red.
+    qtbot.mouseClick(console.bar.ack_button, QtCore.Qt.MouseButton.LeftButton)
+    assert console.occurrence("bp_systolic_high").state is AlarmState.ACKNOWLEDGED
+    assert ("bp_systolic_high", "acknowledged", "high") in console.s.recorder.transitions()
+    assert console.bar.rows() == [SYSTOLIC_205 + " · acknowledged", HR_115]
+    assert console.bar.row_colours(0) == (RED, RED_TEXT)
+    assert not console.bar.flash_timers[HIGH].isActive()
+    # The medium alarm is untouched and still flashing; its burst now sounds.
+    assert console.occurrence("heart_rate_high").state is AlarmState.ACTIVE
+    assert console.bar.flash_timers[MEDIUM].isActive()
+    assert console.audio.last.file_name == "medium.wav"
+
+
+def test_acknowledge_with_no_selection_acknowledges_all_by_f2(console, qtbot):
+    console.reading("heart_rate", 115)
+    console.bp(205, 95)
+    assert console.bar.selected_id() is None
+    # F2 (the shortcut, as the keyboard sends it) acknowledges every alarm.
+    console.bar.ack_shortcut.activated.emit()
+    assert {o.state for o in console.s.engine.alarms()} == {AlarmState.ACKNOWLEDGED}
+    assert console.sounder.pattern is None
+    assert not any(t.isActive() for t in console.bar.flash_timers.values())
+
+
+def test_latched_high_alarm_reads_reset_and_reset_clears_it(console, qtbot):
+    # Step 1: systolic 205 then back to 150 before anyone acknowledged: the alarm latches.
+    console.bp(205, 95)
+    console.t(60)
+    console.bp(150, 90)
+    assert console.bar.rows() == [SYSTOLIC_205 + " (latched: reset to clear)"]
+    assert console.bar.flash_timers[HIGH].isActive()   # a latched high alarm keeps flashing
+    assert console.bar.ack_button.text() == "Reset all (F2)"
+    # Step 2: selecting the row: the button reads Reset.
+    console.bar.select(console.occurrence("bp_systolic_high").id)
+    assert console.bar.ack_button.text() == "Reset (F2)"
+    # Step 3: Reset: logged with who, and the bar is empty.
+    qtbot.mouseClick(console.bar.ack_button, QtCore.Qt.MouseButton.LeftButton)
+    assert console.s.recorder.transitions("bp_systolic_high")[-2:] == [
+        ("bp_systolic_high", "reset", "high"), ("bp_systolic_high", "cleared", "high")]
+    assert console.bar.rows() == [] and console.bar.empty.isVisible()
+
+
+def test_pause_while_high_sounds_counts_down_and_silences(console, qtbot):
+    console.bp(205, 95)
+    assert console.audio.last.file_name == "high.wav"
+    # Step 1: the nurse presses Pause at t=0: the button counts down from 2:00, audio stops.
+    qtbot.mouseClick(console.bar.pause_button, QtCore.Qt.MouseButton.LeftButton)
+    assert console.bar.pause_button.text() == "Audio paused 2:00"
+    assert console.sounder.pattern is None and console.audio.stops >= 1
+    assert console.s.recorder.events("audio_paused")[-1].actor == "nurse.ana"
+    # Step 2: 23 s later: 1:37 left; the alarm is still shown and flashing.
+    console.t(23)
+    assert console.bar.pause_button.text() == "Audio paused 1:37"
+    assert console.bar.rows() == [SYSTOLIC_205] and console.bar.flash_timers[HIGH].isActive()
+    # Step 3: the pause runs out at 120 s: the button is back and the high burst sounds again.
+    plays = len(console.audio.played)
+    console.t(120)
+    assert console.bar.pause_button.text() == "Pause audio 2:00 (F3)"
+    assert len(console.audio.played) == plays + 1 and console.audio.last.file_name == "high.wav"
+
+
+def test_high_alarm_while_paused_breaks_through(console):
+    # Step 1: a medium alarm sounds; F3 pauses it.
+    console.reading("heart_rate", 115)
+    console.bar.pause_shortcut.activated.emit()
+    assert console.bar.pause_button.text() == "Audio paused 2:00"
+    # Step 2: 40 s later systolic 205: the pause ends and the high burst sounds at once.
+    console.t(40)
+    console.bp(205, 95)
+    assert console.bar.pause_button.text() == "Pause audio 2:00 (F3)"
+    assert [p.file_name for p in console.audio.played] == ["medium.wav", "high.wav"]
+
+
+def test_unavailable_audio_shows_a_technical_alarm_in_the_bar(qtbot):
+    console = Console(qtbot, RecordingAudioOut(available=False, detail="no sound output device"))
+    assert console.bar.rows() == [
+        "** Audio unavailable: alarms are visual only (no sound output device)"]
+    assert console.bar.row_colours(0) == (AMBER, AMBER_TEXT)
+    # A physiological alarm is listed above it; the technical alarm never clears it.
+    console.bp(205, 95)
+    assert console.bar.rows()[0] == SYSTOLIC_205
+    console.audio.set_available(True)
+    console.t(1)
+    assert console.bar.rows() == [SYSTOLIC_205]
+
+
+def test_info_prompt_is_never_red_or_flashing(console):
+    console.t(10 * 60)
+    assert console.bar.rows() == ["Vitals due: BP and HR (Systolic BP, Diastolic BP, Heart rate)"]
+    assert console.occurrence(console.s.engine.alarms()[0].condition).priority is INFO
+    assert not any(t.isActive() for t in console.bar.flash_timers.values())
+    assert console.bar.row_colours(0) == (INFO_BG, INFO_TEXT)
+
+
+def test_selection_survives_redraws(console):
+    console.reading("heart_rate", 115)
+    console.bp(205, 95)
+    medium_id = console.occurrence("heart_rate_high").id
+    console.bar.select(medium_id)
+    console.t(1)
+    console.t(2)
+    assert console.bar.selected_id() == medium_id
+
+
+def test_countdown_rounds_up():
+    assert [mmss(x) for x in (120, 119.4, 97, 0.2, 0)] == ["2:00", "2:00", "1:37", "0:01", "0:00"]
+
+
+def test_screenshot_of_high_medium_and_info(console, tmp_path):
+    console.reading("heart_rate", 115)
+    console.bp(205, 95)
+    console.t(5 * 60)
+    target = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "alarm-bar.png" \
+        if os.environ.get("WRITE_SCREENSHOTS") else tmp_path / "alarm-bar.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    assert console.bar.grab().save(str(target))
+    assert target.stat().st_size > 5_000

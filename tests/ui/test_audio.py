@@ -1,0 +1,284 @@
+"""Alarm audio: the tone files hold the IEC burst patterns, the sounder plays the highest-priority
+pattern at its interval, stops for pauses and acknowledgements, lets a higher alarm break through,
+and a speaker that cannot play becomes the engine's visible `audio_unavailable` technical alarm.
+
+Tests assert the pattern requested of a recording speaker, not the sound (architecture.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from console.session.engine import AUDIO_UNAVAILABLE
+from console.ui import tones
+from console.ui.audio import AlarmSounder, PlayerAudioOut, QtAudioOut, RecordingAudioOut, default_audio_out
+from console.ui.controller import SessionController
+from tests.session.helpers import HIGH, LOW, MEDIUM, Session
+
+TONES = Path(__file__).resolve().parents[2] / "resources" / "tones"
+
+
+def has_qt_multimedia() -> bool:
+    try:
+        from PySide6 import QtMultimedia  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as f:
+        assert (f.getnchannels(), f.getsampwidth(), f.getframerate()) == (1, 2, 44_100)
+        return np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(float), f.getframerate()
+
+
+def pulse_groups(samples: np.ndarray, rate: int) -> list[int]:
+    """Pulses per group, from a 5 ms RMS envelope: a silence over 200 ms starts a new group."""
+    window = rate // 200
+    n = len(samples) // window
+    rms = np.sqrt((samples[: n * window].reshape(n, window) ** 2).mean(axis=1))
+    on = rms > 0.1 * rms.max()
+    starts = np.flatnonzero(on[1:] & ~on[:-1]) + 1
+    starts = np.concatenate(([0], starts)) if on[0] else starts
+    ends = np.flatnonzero(~on[1:] & on[:-1]) + 1
+    groups = [1]
+    for start, previous_end in zip(starts[1:], ends, strict=False):
+        if (start - previous_end) * 5 > 200:
+            groups.append(1)
+        else:
+            groups[-1] += 1
+    return groups
+
+
+def sounding_session(audio: RecordingAudioOut | None = None):
+    """A session in its infusion phase, its controller, a recording speaker and a bound sounder."""
+    s = Session()
+    s.to_infusion()
+    controller = SessionController(s.engine, s.clock)
+    out = audio or RecordingAudioOut()
+    sounder = AlarmSounder(out)
+    sounder.bind(controller)
+    return s, controller, out, sounder
+
+
+def names(out: RecordingAudioOut) -> list[str]:
+    return [p.file_name for p in out.played]
+
+
+# ---- the tone files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern, groups", [
+    (tones.HIGH, [3, 2, 3, 2]), (tones.MEDIUM, [3]), (tones.LOW, [2]),
+])
+def test_tone_file_holds_the_burst_pattern(pattern, groups):
+    samples, rate = read_wav(TONES / pattern.file_name)
+    assert pulse_groups(samples, rate) == groups
+    assert sum(groups) == pattern.pulses
+    # Pitch: the strongest spectral line is the pattern's fundamental; harmonics are present.
+    spectrum = np.abs(np.fft.rfft(samples))
+    freqs = np.fft.rfftfreq(len(samples), 1 / rate)
+    assert abs(freqs[spectrum.argmax()] - pattern.frequency_hz) < 5
+    third = spectrum[np.abs(freqs - 3 * pattern.frequency_hz) < 5].max()
+    assert third > 0.2 * spectrum.max()
+    # Not clipped, and loud.
+    assert 0.6 * 32767 < np.abs(samples).max() < 32767
+
+
+def test_shipped_tone_files_match_their_patterns(tmp_path):
+    # The WAVs in resources/ are what write_tones() makes now: nobody edited a pattern and forgot them.
+    for path in tones.write_tones(tmp_path):
+        assert path.read_bytes() == (TONES / path.name).read_bytes(), \
+            f"{path.name} is stale: rerun python -m console.ui.tones"
+
+
+def test_patterns_follow_the_clinical_defaults():
+    assert tones.HIGH.pulses == 10 and tones.MEDIUM.pulses == 3 and tones.LOW.pulses in (1, 2)
+    assert 2.5 <= tones.HIGH.repeat_s <= 15 and tones.HIGH.repeat_s == 5.0
+    assert tones.MEDIUM.repeat_s == 10.0
+    assert tones.LOW.repeat_s is None
+    assert tones.HIGH.frequency_hz > tones.MEDIUM.frequency_hz > tones.LOW.frequency_hz
+    assert tones.pattern_for(HIGH) is tones.HIGH and tones.pattern_for(tones.Priority.INFO) is None
+
+
+def test_a_pattern_whose_repeat_is_shorter_than_the_burst_is_refused():
+    with pytest.raises(ValueError, match="repeat 1.0 s is shorter than the burst"):
+        tones.TonePattern(HIGH, "x.wav", 880, (3, 2, 3, 2), 150, 100, (300, 700, 300), repeat_s=1.0)
+
+
+# ---- the sounder -------------------------------------------------------------------------------
+
+
+def test_high_alarm_sounds_the_high_burst_every_five_seconds(qtbot):
+    s, controller, out, sounder = sounding_session()
+    # Step 1: quiet session: nothing sounds.
+    assert out.played == [] and sounder.pattern is None
+    # Step 2: systolic 205 → high alarm; the high burst starts at once and repeats every 5 s.
+    with qtbot.waitSignal(sounder.pattern_changed) as blocker:
+        s.bp(205, 95)
+        controller.changed.emit()
+    assert blocker.args == ["high.wav"]
+    assert names(out) == ["high.wav"]
+    assert sounder.timer.isActive() and sounder.timer.interval() == 5000
+    # Step 3: the repeat timer fires twice → two more bursts.
+    sounder.timer.timeout.emit()
+    sounder.timer.timeout.emit()
+    assert names(out) == ["high.wav"] * 3
+    # Step 4: further changes at the same priority do not restart the burst.
+    s.t(1)
+    controller.changed.emit()
+    assert names(out) == ["high.wav"] * 3
+
+
+def test_only_the_highest_priority_sounds():
+    s, controller, out, sounder = sounding_session()
+    # Step 1: HR 115 → medium, 3 pulses every 10 s.
+    s.manual("heart_rate", 115)
+    controller.changed.emit()
+    assert names(out) == ["medium.wav"] and sounder.timer.interval() == 10_000
+    # Step 2: systolic 205 → high as well; only the high burst plays from now on.
+    s.bp(205, 95)
+    controller.changed.emit()
+    assert names(out) == ["medium.wav", "high.wav"] and sounder.timer.interval() == 5000
+
+
+def test_low_alarm_sounds_once():
+    s, controller, out, sounder = sounding_session()
+    # A low-priority technical alarm (device data stale) sounds its two pulses once.
+    s.engine.device_state_changed("stale", s.now())
+    controller.changed.emit()
+    assert names(out) == ["low.wav"]
+    assert not sounder.timer.isActive()
+    assert s.sounding() == LOW.label
+
+
+def test_acknowledge_while_sounding_stops_the_audio():
+    s, controller, out, sounder = sounding_session()
+    s.bp(205, 95)
+    controller.changed.emit()
+    stops = out.stops
+    # The nurse acknowledges everything: the speaker stops and the repeat timer with it.
+    controller.acknowledge_all("nurse.ana")
+    assert out.stops == stops + 1 and sounder.pattern is None and not sounder.timer.isActive()
+
+
+def test_pause_while_sounding_stops_audio_until_the_pause_ends():
+    s, controller, out, sounder = sounding_session()
+    s.bp(205, 95)
+    controller.changed.emit()
+    # Step 1: pause: silence, no repeats.
+    controller.pause_audio("nurse.ana")
+    assert sounder.pattern is None and not sounder.timer.isActive()
+    # Step 2: 119 s later still silent.
+    s.t(119)
+    controller.changed.emit()
+    assert names(out) == ["high.wav"]
+    # Step 3: at 120 s the pause ends and the high burst sounds again.
+    s.t(121)
+    controller.changed.emit()
+    assert names(out) == ["high.wav", "high.wav"] and sounder.timer.isActive()
+
+
+def test_higher_alarm_while_paused_breaks_through():
+    s, controller, out, sounder = sounding_session()
+    # Step 1: a medium alarm sounds; the nurse pauses audio.
+    s.manual("heart_rate", 115)
+    controller.changed.emit()
+    controller.pause_audio("nurse.ana")
+    assert sounder.pattern is None
+    # Step 2: a high alarm during the pause sounds at once.
+    s.t(30)
+    s.bp(205, 95)
+    controller.changed.emit()
+    assert names(out) == ["medium.wav", "high.wav"]
+    assert s.engine.audio(s.now()).paused_seconds_left is None
+
+
+# ---- an unavailable speaker --------------------------------------------------------------------
+
+
+def test_unavailable_speaker_raises_the_technical_alarm_once_and_clears_on_recovery():
+    out = RecordingAudioOut(available=False, detail="no sound output device")
+    s, controller, out, sounder = sounding_session(out)
+    # Step 1: binding reads the speaker: a medium technical alarm says alarms are visual only.
+    shown = [(o.condition, o.category, o.priority.label, o.banner()) for o in s.engine.alarms()]
+    assert shown == [(AUDIO_UNAVAILABLE, "technical", "medium",
+                      "** Audio unavailable: alarms are visual only (no sound output device)")]
+    # Step 2: further rounds do not report it again.
+    s.t(1)
+    controller.tick()
+    s.t(2)
+    controller.tick()
+    assert s.recorder.transitions(AUDIO_UNAVAILABLE) == [(AUDIO_UNAVAILABLE, "raised", "medium")]
+    # Step 3: the speaker recovers: the technical alarm clears, logged once.
+    out.set_available(True)
+    controller.tick()
+    assert s.engine.alarms() == []
+    assert s.recorder.transitions(AUDIO_UNAVAILABLE) == [
+        (AUDIO_UNAVAILABLE, "raised", "medium"), (AUDIO_UNAVAILABLE, "cleared", "medium")]
+
+
+@pytest.mark.skipif(has_qt_multimedia(), reason="PySide6-Addons (QtMultimedia) is installed here")
+def test_qt_audio_without_qt_multimedia_reports_unavailable():
+    out = QtAudioOut()
+    assert out.available() == (False, "QtMultimedia not installed (PySide6-Addons)")
+    out.play(tones.HIGH)   # does nothing, raises nothing
+    out.stop()
+
+
+@pytest.mark.skipif(not has_qt_multimedia(), reason="needs PySide6-Addons (QtMultimedia) and libpulse0")
+def test_qt_audio_without_a_sound_output_reports_unavailable(qtbot):
+    from PySide6 import QtMultimedia
+    out = QtAudioOut()
+    if QtMultimedia.QMediaDevices.audioOutputs():
+        pytest.skip("this machine has a sound output")
+    assert out.available() == (False, "no sound output device (is a sound server running?)")
+
+
+def test_player_that_fails_reports_why(tmp_path):
+    failing = ["sh", "-c", "echo 'Connection failure: Connection refused' >&2; exit 1", "paplay"]
+    out = PlayerAudioOut(failing)
+    assert out.available() == (False, "sh failed: Connection failure: Connection refused")
+
+
+def test_player_that_fails_then_works_recovers(tmp_path):
+    # A stand-in player that fails until "$0.ok" exists (argv: sh -c SCRIPT FLAG WAV).
+    flag = tmp_path / "speaker"
+    out = PlayerAudioOut(["sh", "-c", 'test -e "$0.ok" || { echo "device busy" >&2; exit 1; }', str(flag)])
+    # Step 1: the probe at construction fails: unavailable, with the player's reason.
+    assert out.available() == (False, "sh failed: device busy")
+    # Step 2: the device comes back; the next burst plays and the output is available again.
+    (tmp_path / "speaker.ok").touch()
+    out.play(tones.HIGH)
+    out._process.wait(5)
+    assert out.available() == (True, "")
+
+
+@pytest.mark.skipif(shutil.which("paplay") is None, reason="needs paplay (pulseaudio-utils)")
+def test_paplay_without_a_sound_server_reports_unavailable():
+    out = PlayerAudioOut(["paplay"])
+    ok, detail = out.available()
+    if ok:
+        pytest.skip("this machine has a sound server")
+    assert detail.startswith("paplay failed: ")
+
+
+@pytest.mark.skipif(has_qt_multimedia(), reason="PySide6-Addons (QtMultimedia) is installed here")
+def test_default_speaker_without_qt_multimedia_is_the_system_player():
+    assert isinstance(default_audio_out(), PlayerAudioOut)
+
+
+def test_tones_ship_as_package_data():
+    # importlib.resources finds them: they are inside the `resources` package, not beside it.
+    assert importlib.util.find_spec("resources") is not None
+    from console.ui.audio import tones_directory
+    with tones_directory() as directory:
+        assert sorted(p.name for p in directory.glob("*.wav")) == ["high.wav", "low.wav", "medium.wav"]
