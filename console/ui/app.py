@@ -1,4 +1,5 @@
-"""Starts the window: opens the log, loads the protocols, opens or resumes a session.
+"""Starts the window: opens the log, loads the protocols, then a session from the options, the
+demo, or the start screen (which offers any session left open for resumption).
 
 Environment failures a user can meet (a log that cannot be written, an unknown protocol, a bad
 option) end in a dialog and a one-line message on stderr, never a traceback.
@@ -7,17 +8,18 @@ option) end in a dialog and a one-line message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
-from console.clock import Clock, SystemClock
+from console.clock import SystemClock
 from console.paths import default_db_path
-from console.records import SessionOpened
+from console.records import Recorder
 from console.session.engine import Patient, SessionEngine
 from console.store import EventLog, LogError
-from console.ui.controller import SessionController
+from console.ui.audio import AudioOut, default_audio_out
 from console.ui.main_window import MainWindow
 from console.version import VERSION
 from devices.simulator import ScenarioError, SimulatorHandle, builtin_names, start_in_thread
@@ -40,7 +42,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"infusion-console: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":   # a dialog nobody can see would block
             QtWidgets.QMessageBox.critical(None, "Infusion console", str(exc))
+        for cleanup in reversed(cleanups):
+            cleanup()
         return 2
+    # SIGTERM/SIGINT end the event loop cleanly; everything shown is already committed, and the
+    # open session is offered for resumption at the next start. Python handles signals only
+    # between bytecodes, so a slow timer lets it look while Qt's loop runs.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.quit())
+    wake = QtCore.QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
     window.show()
     try:
         return app.exec()
@@ -49,28 +61,46 @@ def run(args: argparse.Namespace) -> int:
             cleanup()
 
 
-def build(args: argparse.Namespace, cleanups: list[Callable[[], None]]) -> MainWindow:
+def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
+          audio_out: AudioOut | None = None, **window_services: object) -> MainWindow:
     """Open the log and the session the options ask for; return the window (not yet shown)."""
     db_path = args.db or default_db_path()
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
     loaded = load_protocols(default_protocol_dirs())
-    notices = [f"Protocol refused: {error}" for error in loaded.errors]
-    window = MainWindow(str(db_path), notices)
     clock = SystemClock()
-    demo = _start_demo_device(args.scenario, cleanups) if args.demo else None
-    engine, device = _session_from_options(args, log, loaded.protocols, clock, demo)
-    if engine is None:
-        return window
-    controller = SessionController(engine, clock, window)
-    if device is not None:
-        controller.attach_device(*device)
-    if demo is not None:
+    window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
+                        **window_services)  # type: ignore[arg-type]
+    now = clock.now()
+    if args.demo:
+        demo = _start_demo_device(args.scenario, cleanups)
+        protocol = _protocol(loaded.protocols, args.protocol or DEMO_PROTOCOL)
+
+        def make_demo(recorder: Recorder) -> SessionEngine:
+            return SessionEngine.open(protocol, recorder, Patient("DEMO-0001", 70.0),
+                                      args.nurse or "demo nurse", now, demo=True,
+                                      details={"device": demo.port_path, "format": "hl7"})
+
         # pyserial empties the input buffer when it opens a port: play once the port is open.
-        controller.device_state.connect(lambda state: state == "connecting" and demo.go())
-    cleanups.append(controller.stop)
-    window.show_session(controller)
-    controller.start()
+        window.open_session(make_demo, (demo.port_path, "hl7"), on_connecting=demo.go)
+        return window
+    wanted = [args.protocol, args.patient, args.weight, args.nurse]
+    if all(v is None for v in wanted):
+        return window   # the start screen
+    if not all(v is not None for v in wanted):
+        raise StartError("to open a session from the command line give --protocol, --patient, "
+                         "--weight and --nurse (and --device with --format for a monitor)")
+    if not 1 <= args.weight <= 400:
+        raise StartError(f"--weight {args.weight:g} kg is outside 1–400 kg")
+    protocol = _protocol(loaded.protocols, args.protocol)
+    number = len(log.sessions_for_patient(args.patient)) + 1
+
+    def make(recorder: Recorder) -> SessionEngine:
+        return SessionEngine.open(protocol, recorder, Patient(args.patient, args.weight), args.nurse,
+                                  now, session_number=number,
+                                  details={"device": args.device, "format": args.format})
+
+    window.open_session(make, (args.device, args.format) if args.device else None)
     return window
 
 
@@ -82,48 +112,6 @@ def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> Sim
                          f"built-in scenarios: {', '.join(builtin_names())}") from None
     cleanups.append(handle.stop)
     return handle
-
-
-def _session_from_options(
-    args: argparse.Namespace, log: EventLog, protocols: dict[str, Protocol], clock: Clock,
-    demo: SimulatorHandle | None,
-) -> tuple[SessionEngine | None, tuple[str, str] | None]:
-    """The session the options ask for: a demo, a command-line session, or one to resume."""
-    now = clock.now()
-    if demo is not None:
-        handle = demo
-        engine = SessionEngine.open(
-            _protocol(protocols, args.protocol or DEMO_PROTOCOL), log, Patient("DEMO-0001", 70.0),
-            args.nurse or "demo nurse", now, demo=True, details={"device": handle.port_path},
-        )
-        return engine, (handle.port_path, "hl7")
-    wanted = [args.protocol, args.patient, args.weight, args.nurse]
-    if any(v is not None for v in wanted):
-        if not all(v is not None for v in wanted):
-            raise StartError("to open a session from the command line give --protocol, --patient, "
-                             "--weight and --nurse (and --device with --format for a monitor)")
-        if not 1 <= args.weight <= 400:
-            raise StartError(f"--weight {args.weight:g} kg is outside 1–400 kg")
-        protocol = _protocol(protocols, args.protocol)
-        number = len(log.sessions_for_patient(args.patient)) + 1
-        engine = SessionEngine.open(protocol, log, Patient(args.patient, args.weight), args.nurse,
-                                    now, session_number=number,
-                                    details={"device": args.device, "format": args.format})
-        return engine, ((args.device, args.format) if args.device else None)
-    resumable = log.open_sessions()
-    if resumable:
-        row = resumable[0]
-        protocol = _protocol(protocols, row.protocol_id)
-        engine = SessionEngine.resume(
-            protocol, log, row.id,
-            SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
-                          row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
-            [r for _, r in log.observations(row.id)], [r for _, r in log.events(row.id)],
-            [r for _, r in log.alarm_events(row.id)], now,
-        )
-        device = row.details.get("device")
-        return engine, ((device, row.details.get("format", "hl7")) if device else None)
-    return None, None
 
 
 def _protocol(protocols: dict[str, Protocol], protocol_id: str) -> Protocol:

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from console.records import EventRecord, ObservationRecord
 from console.session.journal import Journal
-from console.ui.alarm_bar import AlarmBar, bind as bind_alarm_bar
+from console.ui.alarm_bar import AlarmBar
 from console.ui.checklist_panel import Asker, ChecklistPanel
 from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer, EntryPanel
@@ -54,7 +54,7 @@ class LiveWindow(QtWidgets.QWidget):
         self.trend = TrendPlot(engine.protocol)
         self.checklist = ChecklistPanel(controller, asker)
         self.alarm_bar = AlarmBar()
-        bind_alarm_bar(self.alarm_bar, controller)
+        self.alarm_bar.bind(controller)
         self.entry = EntryPanel(controller, confirmer)
         self.events = EventList(journal)
 
@@ -105,6 +105,7 @@ class LiveWindow(QtWidgets.QWidget):
             f"    Next vitals: {next_due}")
         self.tiles.update_from(engine, now)
         self._feed_trend()
+        self.trend.set_now((now.wall - engine.started.wall).total_seconds() / 60)
         self.trend.refresh()
         self.checklist.refresh()
         self.events.refresh()

@@ -1,5 +1,5 @@
-"""Starting the console from its command line: a session opens in the window, and a log that
-cannot be written stops the start with a message naming the file."""
+"""Starting the console: from its command line, the demo, the start screen, and the resume offer;
+a log that cannot be written stops the start with a message naming the file."""
 
 from __future__ import annotations
 
@@ -7,56 +7,60 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+from PySide6 import QtCore
+
 from console.cli import gui_parser
 from console.ui.app import StartError, build
+from console.ui.audio import RecordingAudioOut
+from console.ui.start_screen import StartRequest
+from tests.ui.conftest import Answers
 
 
 def options(tmp_path, *extra):
     return gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), *extra])
 
 
-def test_command_line_session_opens_in_the_window_and_is_logged(qtbot, tmp_path):
+@pytest.fixture
+def started(qtbot):
+    """Builds the window as the app does, with recorded audio and answers; cleans up after."""
     cleanups = []
-    window = build(options(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1",
-                           "--weight", "80", "--nurse", "ana"), cleanups)
-    qtbot.addWidget(window)
-    try:
-        assert "MRN-1 · IV racemic ketamine" in window.header.text()
-        assert "session 1 of 6" in window.header.text()
-        window.controller.tick()
-        assert "Pre" in window.timers.text() or "left" in window.timers.text()
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
+    made = []
+
+    def start(args):
+        window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        made.append(window)
+        return window
+
+    yield start
+    for cleanup in reversed(cleanups):
+        cleanup()
+
+
+def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_path):
+    window = started(options(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1",
+                             "--weight", "80", "--nurse", "ana"))
+    header = window.live.header.text()
+    assert header.startswith("MRN-1 · IV racemic ketamine 0.5 mg/kg over 40 min · session 1 of 6 · ana · ")
+    window.controller.tick()
+    assert window.live.timers.text().startswith("Elapsed 0:00")
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         assert conn.execute("SELECT patient_id, weight_kg, nurse FROM sessions").fetchall() == [("MRN-1", 80.0, "ana")]
 
 
-def test_half_given_session_options_are_refused_with_what_is_missing(qtbot, tmp_path):
-    cleanups = []
-    try:
-        build(options(tmp_path, "--patient", "MRN-1"), cleanups)
-    except StartError as exc:
-        assert str(exc) == ("to open a session from the command line give --protocol, --patient, "
-                            "--weight and --nurse (and --device with --format for a monitor)")
-    else:
-        raise AssertionError("no error")
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
-
-
-def test_unknown_protocol_names_the_available_ones(qtbot, tmp_path):
-    cleanups = []
-    try:
-        build(options(tmp_path, "--protocol", "nope", "--patient", "A", "--weight", "70", "--nurse", "n"), cleanups)
-    except StartError as exc:
-        assert str(exc) == "unknown protocol 'nope'; available: esketamine, iv-ketamine, iv-ketamine-titration"
-    else:
-        raise AssertionError("no error")
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--patient", "MRN-1"), "to open a session from the command line give --protocol, --patient, "
+                             "--weight and --nurse (and --device with --format for a monitor)"),
+    (("--protocol", "nope", "--patient", "A", "--weight", "70", "--nurse", "n"),
+     "unknown protocol 'nope'; available: esketamine, iv-ketamine, iv-ketamine-titration"),
+    (("--protocol", "iv-ketamine", "--patient", "A", "--weight", "700", "--nurse", "n"),
+     "--weight 700 kg is outside 1–400 kg"),
+])
+def test_bad_session_options_are_refused_with_what_is_wrong(started, tmp_path, extra, message):
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, *extra))
+    assert str(refused.value) == message
 
 
 def test_an_unwritable_log_stops_the_console_with_the_file_and_the_cause(tmp_path):
@@ -73,50 +77,35 @@ def test_an_unwritable_log_stops_the_console_with_the_file_and_the_cause(tmp_pat
     assert result.stderr.startswith("infusion-console: ")
 
 
-def test_resume_offers_the_session_left_open(qtbot, tmp_path):
-    cleanups = []
-    first = build(options(tmp_path, "--protocol", "esketamine", "--patient", "MRN-9", "--weight", "60", "--nurse", "bo"), cleanups)
-    qtbot.addWidget(first)
-    for cleanup in reversed(cleanups):
-        cleanup()
-    # No session options: the open session is resumed.
-    cleanups = []
-    again = build(options(tmp_path), cleanups)
-    qtbot.addWidget(again)
-    try:
-        assert "MRN-9 · " in again.header.text()
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
+def test_start_screen_opens_a_session_and_a_session_left_open_is_offered_for_resumption(started, tmp_path, qtbot):
+    first = started(options(tmp_path))
+    assert first.live is None and first.resume_buttons == []
+    # The form itself is tested in test_start_screen.py; here, what Start does with its request.
+    first.start_screen.start_requested.emit(StartRequest("MRN-9", 60.0, "esketamine", 56.0, 1, "bo", None, None))
+    assert first.live.header.text().startswith("MRN-9 · ")
+    first.controller.stop()
+    # The console stops without discharge (a crash): the next start offers the session.
+    again = started(options(tmp_path))
+    assert len(again.resume_buttons) == 1
+    qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
+    assert again.live.header.text().startswith("MRN-9 · ")
+    assert "Session resumed after a restart" in again.live.events.item(0).text()
 
 
-def test_demo_session_is_marked_and_fed_by_the_simulated_device(qtbot, tmp_path):
-    cleanups = []
-    window = build(options(tmp_path, "--demo"), cleanups)
-    qtbot.addWidget(window)
-    try:
-        assert "[DEMO]" in window.header.text()
-        engine = window.controller.engine
-        # Real time: the simulated monitor sends once a second; wait for its first heart rate.
-        qtbot.waitUntil(lambda: engine.latest("heart_rate") is not None, timeout=15000)
-        assert engine.device_state == "connected"
-        assert window.values.rowCount() >= 1
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
+def test_demo_session_is_marked_and_fed_by_the_simulated_device(started, tmp_path, qtbot):
+    window = started(options(tmp_path, "--demo"))
+    assert "DEMO — not patient data" in window.live.header.text()
+    engine = window.controller.engine
+    # Real time: the simulated monitor sends once a second; wait for its first heart rate.
+    qtbot.waitUntil(lambda: engine.latest("heart_rate") is not None, timeout=15000)
+    assert engine.device_state == "connected"
+    window.live.refresh()
+    assert window.live.tiles.tiles["heart_rate"].view.detail.startswith("device")
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         assert conn.execute("SELECT demo, patient_id FROM sessions").fetchall() == [(1, "DEMO-0001")]
-        assert conn.execute("SELECT count(*) FROM observations WHERE metric = 'heart_rate'").fetchone()[0] >= 1
 
 
-def test_unknown_demo_scenario_lists_the_built_in_ones(qtbot, tmp_path):
-    cleanups = []
-    try:
-        build(options(tmp_path, "--demo", "--scenario", "nope"), cleanups)
-    except StartError as exc:
-        assert "built-in scenarios: " in str(exc) and "hypertensive-surge" in str(exc)
-    else:
-        raise AssertionError("no error")
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
+def test_unknown_demo_scenario_lists_the_built_in_ones(started, tmp_path):
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, "--demo", "--scenario", "nope"))
+    assert "built-in scenarios: " in str(refused.value) and "hypertensive-surge" in str(refused.value)

@@ -1,0 +1,393 @@
+"""The trend plot: what each curve, limit line and marker holds after feeding it, read from the
+plot items (`getOriginalDataset`, `InfiniteLine.value`), not from pixels; plus one offscreen
+render of a four-hour session.
+
+DEMO/TEST filtering: `add_reading` takes plain numbers, so dropping flagged readings is the
+caller's job; `load_session` takes logged records and drops them itself (tested below).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.ui.trend import FOLLOW_MINUTES, FOLLOW_STEP, TrendPlot
+from protocols.loader import load_protocol
+
+PROTOCOL_FILE = Path(__file__).resolve().parents[2] / "protocols" / "iv-ketamine.toml"
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def protocol():
+    return load_protocol(PROTOCOL_FILE)
+
+
+@pytest.fixture
+def plot(qtbot, protocol):
+    widget = TrendPlot(protocol)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    return widget
+
+
+def at(minutes: float) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+def count_set_data(item):
+    """Wrap an item's setData so the test can count calls."""
+    calls = []
+    original = item.setData
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    item.setData = counting
+    return calls
+
+
+# ---- curves ----------------------------------------------------------------------------------
+
+def test_device_and_manual_values_go_to_their_own_curves(plot):
+    plot.add_reading("heart_rate", 72, 1.0, manual=False)
+    plot.add_reading("heart_rate", 74, 2.0, manual=False)
+    plot.add_reading("heart_rate", 80, 2.5, manual=True)
+    plot.add_reading("spo2", 97, 2.0, manual=False)
+    plot.refresh()
+    x, y = plot.curve_data("heart_rate", manual=False)
+    assert x.tolist() == [1.0, 2.0] and y.tolist() == [72, 74]
+    x, y = plot.curve_data("heart_rate", manual=True)
+    assert x.tolist() == [2.5] and y.tolist() == [80]
+    assert plot.curve_data("spo2", manual=False)[1].tolist() == [97]
+    assert plot.curve_data("spo2", manual=True)[1].size == 0
+
+
+def test_manual_values_are_symbols_without_a_line_and_device_values_a_line(plot):
+    manual, device = plot.item("resp_rate", True), plot.item("resp_rate", False)
+    assert manual.opts["pen"] is None and manual.opts["symbol"] == "d"
+    assert device.opts["pen"] is not None and device.opts["symbol"] is None
+
+
+def test_device_bp_is_drawn_as_points_while_sparse_and_as_a_line_when_continuous(qtbot, protocol):
+    plot = TrendPlot(protocol)
+    qtbot.addWidget(plot)
+    for i in range(10):   # NIBP every 5 minutes
+        plot.add_reading("bp_systolic", 120 + i, 5.0 * i, manual=False)
+    plot.refresh()
+    assert plot.item("bp_systolic", False).opts["symbol"] == "t"
+    for i in range(1000):   # an arterial line: one value a second
+        plot.add_reading("bp_systolic", 125, 50 + i / 60, manual=False)
+    plot.refresh()
+    assert plot.item("bp_systolic", False).opts["symbol"] is None
+    assert plot.curve_data("bp_systolic", False)[0].size == 1010
+
+
+def test_scales_and_unknown_metrics_are_not_curves(plot):
+    # Scales are drawn as observation markers by the caller; add_reading ignores them.
+    plot.add_reading("moaas", 3, 1.0, manual=True)
+    plot.add_reading("not_a_metric", 1, 1.0, manual=False)
+    plot.refresh()
+    for name in ("bp_systolic", "heart_rate", "spo2"):
+        assert plot.curve_data(name, manual=True)[0].size == 0
+
+
+def test_add_reading_only_fills_buffers_until_refresh(plot):
+    plot.add_reading("spo2", 98, 1.0, manual=False)
+    assert plot.curve_data("spo2", manual=False)[0].size == 0
+    plot.refresh()
+    assert plot.curve_data("spo2", manual=False)[0].size == 1
+
+
+def test_buffers_grow_past_their_first_capacity_without_losing_points(qtbot):
+    plot = TrendPlot(None, capacity=8)
+    qtbot.addWidget(plot)
+    for i in range(1000):
+        plot.add_reading("heart_rate", 60 + i % 40, i / 60, manual=False)
+        if i % 97 == 0:
+            plot.refresh()   # refreshes between growths must not keep a stale buffer
+    plot.refresh()
+    x, y = plot.curve_data("heart_rate", manual=False)
+    assert x.size == 1000
+    np.testing.assert_allclose(x, np.arange(1000) / 60)
+    np.testing.assert_array_equal(y, 60 + np.arange(1000) % 40)
+
+
+def test_a_late_value_is_placed_in_time_order(plot):
+    for minutes in (1.0, 2.0, 4.0):
+        plot.add_reading("resp_rate", 14, minutes, manual=True)
+    plot.add_reading("resp_rate", 18, 3.0, manual=True)   # entered late for minute 3
+    plot.refresh()
+    x, y = plot.curve_data("resp_rate", manual=True)
+    assert x.tolist() == [1.0, 2.0, 3.0, 4.0] and y.tolist() == [14, 14, 18, 14]
+
+
+def test_a_silent_device_leaves_a_gap_in_its_line(plot):
+    plot.add_reading("heart_rate", 70, 1.0, manual=False)
+    plot.add_reading("heart_rate", 71, 10.0, manual=False)   # nine minutes without a value
+    plot.refresh()
+    _, raw = plot.item("heart_rate", False).getOriginalDataset()
+    assert np.isnan(raw).sum() == 1   # the break drawn as a NaN (connect="finite")
+    assert plot.curve_data("heart_rate", False)[1].tolist() == [70, 71]
+
+
+def test_refresh_with_nothing_new_does_not_call_set_data(plot):
+    plot.add_reading("heart_rate", 70, 1.0, manual=False)
+    plot.add_reading("spo2", 97, 1.0, manual=False)
+    hr_calls = count_set_data(plot.item("heart_rate", False))
+    spo2_calls = count_set_data(plot.item("spo2", False))
+    plot.refresh()
+    assert (len(hr_calls), len(spo2_calls)) == (1, 1)
+    plot.refresh()
+    plot.refresh()
+    assert (len(hr_calls), len(spo2_calls)) == (1, 1)
+    plot.add_reading("heart_rate", 71, 2.0, manual=False)
+    plot.refresh()
+    assert (len(hr_calls), len(spo2_calls)) == (2, 1)   # only the curve that changed
+
+
+# ---- thresholds ------------------------------------------------------------------------------
+
+def test_threshold_lines_match_the_protocol(plot):
+    plot.refresh()
+    assert sorted(plot.threshold_values("spo2")) == [90, 93]
+    assert sorted(plot.threshold_values("bp_systolic")) == [180, 200]
+    assert sorted(plot.threshold_values("bp_diastolic")) == [110, 120]
+    assert sorted(plot.threshold_values("heart_rate")) == [40, 50, 110, 120, 131]
+    assert sorted(plot.threshold_values("resp_rate")) == [8, 11, 25]
+    assert plot.threshold_values("pulse_rate") == []
+
+
+def test_threshold_lines_are_horizontal_dashed_and_coloured_by_priority(plot):
+    plot.refresh()
+    lines = {round(e.line.value()): e.line for e in plot._thresholds if e.metric == "spo2"}
+    assert lines[90].angle == 0 and lines[93].angle == 0
+    assert lines[90].pen.style() == QtCore.Qt.PenStyle.DashLine
+    assert lines[90].pen.color().name() == "#ff5252"   # high: red
+    assert lines[93].pen.color().name() == "#ffb300"   # medium: amber
+
+
+def test_baseline_relative_limit_appears_once_a_baseline_is_known(plot):
+    plot.refresh()
+    assert 170 not in plot.threshold_values("bp_systolic")
+    plot.set_baseline("bp_systolic", 130)
+    plot.set_baseline("bp_diastolic", 80)
+    plot.refresh()
+    assert sorted(plot.threshold_values("bp_systolic")) == [170, 180, 200]
+    assert sorted(plot.threshold_values("bp_diastolic")) == [105, 110, 120]
+    plot.set_baseline("bp_systolic", 150)   # a new baseline moves the line
+    plot.refresh()
+    assert sorted(plot.threshold_values("bp_systolic")) == [180, 190, 200]
+
+
+def test_no_protocol_draws_no_limits(qtbot):
+    plot = TrendPlot()
+    qtbot.addWidget(plot)
+    plot.refresh()
+    assert plot.threshold_values("spo2") == []
+
+
+def test_threshold_lines_stay_inside_the_y_range(plot):
+    plot.set_baseline("bp_systolic", 200)   # baseline + 40 = 240, above the default range
+    plot.refresh()
+    low, high = plot.plots[0].viewRange()[1]
+    assert low <= 110 and high >= 240
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+def shows_last_fifteen_minutes(x_range, now):
+    """The follow window holds [now - 15, now] and at most one 15-s step more."""
+    low, high = x_range
+    return (low <= now - FOLLOW_MINUTES and now <= high < now + FOLLOW_STEP
+            and high - low == pytest.approx(FOLLOW_MINUTES + FOLLOW_STEP))
+
+
+def test_follow_view_shows_the_last_fifteen_minutes(plot):
+    for minute in range(60):
+        plot.add_reading("heart_rate", 70, float(minute), manual=False)
+    plot.refresh()
+    assert plot.view == "follow"
+    assert shows_last_fifteen_minutes(plot.x_range(), 59)
+    np.testing.assert_allclose(plot.plots[2].viewRange()[0], plot.x_range())   # rows are x-linked
+    plot.set_now(70.1)   # no value for ten minutes: the view keeps moving
+    plot.refresh()
+    assert shows_last_fifteen_minutes(plot.x_range(), 70.1)
+    assert plot.x_range() == (55.0, 70.25)   # in 15-s steps
+
+
+def test_follow_view_moves_only_when_a_step_is_crossed(plot):
+    plot.set_now(30.0)
+    plot.refresh()
+    ranges = []
+    for second in range(1, 31):
+        plot.add_reading("heart_rate", 70, 30 + second / 60, manual=False)
+        plot.refresh()
+        ranges.append(plot.x_range())
+        assert shows_last_fifteen_minutes(plot.x_range(), 30 + second / 60)
+    assert len(set(ranges)) == 2   # 30 s of values: two 15-s steps
+
+
+def test_whole_view_covers_the_session_and_the_buttons_switch(plot, qtbot):
+    for minute in range(0, 121, 5):
+        plot.add_reading("spo2", 97, float(minute), manual=False)
+    plot.refresh()
+    with qtbot.waitSignal(plot.view_changed) as blocker:
+        qtbot.mouseClick(plot.whole_button, QtCore.Qt.MouseButton.LeftButton)
+    assert blocker.args == ["whole"]
+    assert plot.x_range() == (0, 120)
+    np.testing.assert_allclose(plot.plots[0].viewRange()[0], (0, 120))
+    qtbot.mouseClick(plot.follow_button, QtCore.Qt.MouseButton.LeftButton)
+    assert plot.view == "follow" and shows_last_fifteen_minutes(plot.x_range(), 120)
+
+
+def test_a_young_session_shows_its_first_fifteen_minutes(plot):
+    plot.add_reading("heart_rate", 70, 3.0, manual=False)
+    plot.refresh()
+    assert plot.x_range() == (0, FOLLOW_MINUTES)
+
+
+def test_unknown_view_and_marker_kind_are_refused_with_the_choices(plot):
+    with pytest.raises(ValueError, match="'zoom' is not 'follow' or 'whole'"):
+        plot.set_view("zoom")
+    with pytest.raises(ValueError, match="phase, dose, observation, alarm"):
+        plot.add_marker(1.0, "x", "comment")
+
+
+# ---- markers ---------------------------------------------------------------------------------
+
+def test_markers_are_drawn_with_their_text(plot):
+    plot.add_marker(0.0, "Pre-session checks", "phase")
+    plot.add_marker(12.0, "T0 dose", "dose")
+    plot.add_marker(25.0, "MOAA/S 3", "observation")
+    plot.add_marker(30.0, "Systolic BP 185", "alarm")
+    assert plot.markers() == []   # drawn on refresh, not before
+    plot.refresh()
+    assert plot.markers() == [
+        (0.0, "Pre-session checks", "phase"), (12.0, "T0 dose", "dose"),
+        (25.0, "MOAA/S 3", "observation"), (30.0, "Systolic BP 185", "alarm"),
+    ]
+    # One vertical line per row, so the marker crosses the label lane and all three plots.
+    for plot_item in [plot.lane, *plot.plots]:
+        verticals = [i for i in plot_item.items if getattr(i, "angle", None) == 90]
+        assert sorted(i.value() for i in verticals) == [0.0, 12.0, 25.0, 30.0]
+
+
+# ---- a logged session (the review) -----------------------------------------------------------
+
+def obs(metric, value, minutes, source="hl7:mon", flags=(), corrects=None, measured=None):
+    return ObservationRecord(
+        session_id=1, metric=metric, value=value, unit="", source=source,
+        measured_at=at(measured) if measured is not None else None, received_at=at(minutes),
+        entered_by="ana", flags=frozenset(flags), corrects=corrects,
+    )
+
+
+def test_load_session_fills_curves_and_markers_from_logged_records(qtbot, protocol):
+    observations = [
+        (1, obs("heart_rate", 70, 1.0)),
+        (2, obs("heart_rate", 99, 2.0, flags=("DEMO",))),            # never patient data
+        (3, obs("bp_systolic", 130, 5.0, source="manual")),
+        (4, obs("bp_systolic", 310 / 2, 20.0, source="manual")),     # a typo...
+        (5, obs("bp_systolic", 145, 20.5, source="manual", corrects=4)),   # ...corrected
+        (6, obs("bp_systolic", 150, 32.0, measured=30.0)),            # NIBP at its measured time
+        (7, obs("moaas", 3, 25.0, source="manual")),
+    ]
+    events = [
+        (1, EventRecord(1, at(0), "phase_started", "ana", {"phase": "pre", "name": "Pre-session checks"})),
+        (2, EventRecord(1, at(10), "phase_started", "ana", {"phase": "infusion", "name": "Infusion"})),
+        (3, EventRecord(1, at(10), "dosing_started", "ana", {"t0": True, "baseline": {"bp_systolic": 130}})),
+        (4, EventRecord(1, at(12), "checklist_ticked", "ana", {"item": "pump-programmed"})),
+    ]
+    alarms = [
+        (1, AlarmTransition(1, 1, "bp_systolic_high", "physiological", "medium", "raised", at(30),
+                            "Systolic BP 185 mmHg, limit ≥180", value=185)),
+        (4, AlarmTransition(1, 3, "device_lost", "technical", "medium", "raised", at(33),
+                            "Device disconnected: port /dev/ttyUSB0 closed")),
+        (2, AlarmTransition(1, 1, "bp_systolic_high", "physiological", "medium", "acknowledged", at(31), "x")),
+        (3, AlarmTransition(1, 2, "vitals_due:BP", "prompt", "info", "raised", at(40), "BP due")),
+    ]
+    plot = TrendPlot.for_session(protocol, observations, events, alarms, START)
+    qtbot.addWidget(plot)
+    assert plot.curve_data("heart_rate", False)[1].tolist() == [70]
+    assert plot.curve_data("bp_systolic", True)[1].tolist() == [130, 145]
+    x, y = plot.curve_data("bp_systolic", False)
+    assert x.tolist() == [30.0] and y.tolist() == [150]
+    assert [(m, t, k) for m, t, k in plot.markers()] == [
+        (25.0, "MOAA/S 3", "observation"),
+        (0.0, "Pre-session checks", "phase"),
+        (10.0, "Infusion", "phase"),
+        (10.0, "T0 dose", "dose"),
+        (30.0, "Systolic 185", "alarm"),
+        (33.0, "Device disconnected: port /…", "alarm"),
+    ]
+    assert 170 in plot.threshold_values("bp_systolic")   # baseline 130 + 40, from the T0 event
+    assert plot.view == "whole" and plot.x_range() == (0, 33.0)
+
+
+def test_a_demo_session_charts_its_own_demo_readings(qtbot):
+    plot = TrendPlot()
+    qtbot.addWidget(plot)
+    plot.load_session([(1, obs("spo2", 96, 1.0, flags=("DEMO",)))], [], [], START, demo=True)
+    assert plot.curve_data("spo2", False)[1].tolist() == [96]
+
+
+# ---- a four-hour session, rendered -----------------------------------------------------------
+
+def four_hour_session(plot: TrendPlot, seed: int = 7) -> None:
+    """Feed a synthetic 4-hour session: six vitals at 1 Hz, NIBP every 5 min, manual checks,
+    phase, dose, observation and alarm markers."""
+    rng = np.random.default_rng(seed)
+    minutes = np.arange(4 * 3600) / 60.0
+    surge = 35 * np.exp(-((minutes - 50) / 15) ** 2)   # BP peaks 30-40 min after T0
+    series = {
+        "heart_rate": 72 + 6 * np.sin(minutes / 9) + rng.normal(0, 1.5, minutes.size) + surge / 3,
+        "pulse_rate": 73 + 6 * np.sin(minutes / 9) + rng.normal(0, 2, minutes.size) + surge / 3,
+        "resp_rate": 15 + rng.normal(0, 1, minutes.size) - 4 * np.exp(-((minutes - 45) / 8) ** 2),
+        "spo2": np.clip(97 + rng.normal(0, 0.6, minutes.size) - 4 * np.exp(-((minutes - 47) / 3) ** 2), 0, 100),
+    }
+    for name, values in series.items():
+        for m, v in zip(minutes, values):
+            plot.add_reading(name, float(v), float(m), manual=False)
+    for m in np.arange(0, 240, 5.0):   # NIBP cycle
+        systolic = 124 + float(surge[int(m * 60)]) + rng.normal(0, 3)
+        plot.add_reading("bp_systolic", systolic, m, manual=False)
+        plot.add_reading("bp_diastolic", systolic * 0.62, m, manual=False)
+        plot.add_reading("bp_mean", systolic * 0.75, m, manual=False)
+    for m in np.arange(2, 240, 15.0):   # manual checks
+        plot.add_reading("bp_systolic", 126 + float(surge[int(m * 60)]), m, manual=True)
+        plot.add_reading("bp_diastolic", 80 + float(surge[int(m * 60)]) / 2, m, manual=True)
+        plot.add_reading("resp_rate", 16, m, manual=True)
+        plot.add_reading("heart_rate", 76, m, manual=True)
+        plot.add_reading("spo2", 96, m, manual=True)
+    plot.set_baseline("bp_systolic", 124)
+    plot.set_baseline("bp_diastolic", 78)
+    plot.add_marker(0.0, "Pre-session", "phase")
+    plot.add_marker(15.0, "T0 dose", "dose")
+    plot.add_marker(35.0, "MOAA/S 3", "observation")
+    plot.add_marker(47.0, "SpO2 92 %", "alarm", None)
+    plot.add_marker(55.0, "Observation", "phase")
+    plot.add_marker(70.0, "nausea 2", "observation")
+    plot.add_marker(110.0, "Discharge", "phase")
+
+
+def test_a_four_hour_session_renders_offscreen_to_a_png(qtbot, protocol, tmp_path):
+    plot = TrendPlot(protocol)
+    qtbot.addWidget(plot)
+    plot.resize(1280, 760)
+    four_hour_session(plot)
+    plot.set_view("whole")
+    plot.refresh()
+    plot.show()
+    qtbot.waitExposed(plot)
+    path = tmp_path / "trend.png"
+    assert plot.grab().save(str(path))
+    assert path.stat().st_size > 30_000   # a blank or black widget compresses to a few KB
+    assert plot.curve_data("heart_rate", False)[0].size == 4 * 3600
+    assert plot.x_range() == (0, 4 * 60)
