@@ -152,7 +152,7 @@ class AlarmBar(QtWidgets.QWidget):
         self.pause_button = QtWidgets.QPushButton()
         for button in (self.ack_button, self.pause_button):
             button.setFont(button_font)
-            button.setMinimumHeight(56)   # a touch target, and room for 16 pt text
+            button.setMinimumHeight(46)   # a touch target, and room for 16 pt text
             button.setMinimumWidth(260)
         # QShortcut, not QPushButton.setShortcut: setText() resets a button's shortcut to its
         # mnemonic, and these labels change with the state.
@@ -168,10 +168,11 @@ class AlarmBar(QtWidgets.QWidget):
             timer.timeout.connect(lambda p=priority: self._on_flash_timeout(p))
             self.flash_timers[priority] = timer
 
-        buttons = QtWidgets.QVBoxLayout()
+        # Side by side: the bar stays one touch-target high when it holds one alarm, which keeps
+        # the live window inside 1366x768.
+        buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.ack_button)
         buttons.addWidget(self.pause_button)
-        buttons.addStretch(1)
         rows = QtWidgets.QVBoxLayout()
         rows.addWidget(self.empty)
         rows.addWidget(self.list, 1)

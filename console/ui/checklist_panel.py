@@ -42,6 +42,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         layout = QtWidgets.QVBoxLayout(self)
         self.items = QtWidgets.QListWidget()
         self.items.setObjectName("checklist_items")
+        self.items.setWordWrap(True)   # item texts are sentences: wrap, never scroll sideways
+        self.items.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.items.itemChanged.connect(self._on_item_changed)
         layout.addWidget(self.items)
         self.message = QtWidgets.QLabel("")

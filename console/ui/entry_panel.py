@@ -47,15 +47,17 @@ class EntryPanel(QtWidgets.QGroupBox):
 
     def __init__(self, controller: SessionController, confirmer: Confirmer,
                  parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__("Enter vitals (Ctrl+E) and observations", parent)
+        super().__init__("", parent)
         self.controller = controller
         self.confirmer = confirmer
         self.setStyleSheet("QWidget {font-size:13pt;} QLineEdit {font-size:15pt;}")
         layout = QtWidgets.QVBoxLayout(self)
+        layout.setSpacing(2)
+        layout.setContentsMargins(6, 4, 6, 4)
         form = QtWidgets.QHBoxLayout()
         self.fields: dict[str, QtWidgets.QLineEdit] = {}
         for key, label, placeholder in FIELDS:
-            box = QtWidgets.QVBoxLayout()
+            box = QtWidgets.QHBoxLayout()
             box.addWidget(QtWidgets.QLabel(label))
             edit = QtWidgets.QLineEdit()
             edit.setObjectName(f"entry_{key}")
@@ -66,7 +68,7 @@ class EntryPanel(QtWidgets.QGroupBox):
             form.addLayout(box)
         self.record_button = QtWidgets.QPushButton("Record")
         self.record_button.clicked.connect(self._on_record_clicked)
-        form.addWidget(self.record_button, 0, QtCore.Qt.AlignmentFlag.AlignBottom)
+        form.addWidget(self.record_button)
         layout.addLayout(form)
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("entry_message")
@@ -133,16 +135,17 @@ class EntryPanel(QtWidgets.QGroupBox):
             ("fatigue", "Fatigue", [(v, text, text) for v, text in SEVERITY_CHOICES]),
             ("hallucinations", "Hallucinations", [(0, "absent", "absent"), (1, "present", "present")]),
         )
-        for row, (name, label, choices) in enumerate(rows):
-            grid.addWidget(QtWidgets.QLabel(label), row, 0)
-            for col, (value, text, tip) in enumerate(choices, start=1):
+        for index, (name, label, choices) in enumerate(rows):
+            row, first = index // 2, (index % 2) * 7   # two scales side by side
+            grid.addWidget(QtWidgets.QLabel(label), row, first)
+            for col, (value, text, tip) in enumerate(choices, start=first + 1):
                 button = QtWidgets.QPushButton(text)
                 button.setToolTip(tip)
                 button.setObjectName(f"obs_{name}_{value}")
                 button.clicked.connect(lambda _=False, n=name, v=value: self._record_scale(n, v))
                 self.observation_buttons[(name, value)] = button
                 grid.addWidget(button, row, col)
-        row = len(rows)
+        row = (len(rows) + 1) // 2
         grid.addWidget(QtWidgets.QLabel("Dissociation (CADSS)"), row, 0)
         self.dissociation = QtWidgets.QSpinBox()
         self.dissociation.setRange(0, 92)
@@ -159,7 +162,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.note.setObjectName("obs_note")
         self.note.setPlaceholderText("Free note (Enter to add)")
         self.note.returnPressed.connect(lambda: self._record_note(self.note.text()))
-        grid.addWidget(self.note, row + 1, 0, 1, 7)
+        grid.addWidget(self.note, row, 7, 1, 7)
         return grid
 
     def _record_scale(self, name: str, value: int) -> None:

@@ -50,25 +50,31 @@ class LiveWindow(QtWidgets.QWidget):
         self.timers = QtWidgets.QLabel()
         self.timers.setObjectName("timers")
         self.timers.setStyleSheet("font-size:22pt;padding:2px 4px;")
+        for label in (self.header, self.timers):
+            # Long names must not widen the window past the screen: the label gives way.
+            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.tiles = TilePanel()
         self.trend = TrendPlot(engine.protocol)
         self.checklist = ChecklistPanel(controller, asker)
         self.alarm_bar = AlarmBar()
         self.alarm_bar.bind(controller)
+        self._fit_alarm_bar(0)
         self.entry = EntryPanel(controller, confirmer)
         self.events = EventList(journal)
 
+        side = QtWidgets.QTabWidget()
+        side.addTab(self.checklist, "Checklist")
+        side.addTab(self.events, "Events")
+        side.setStyleSheet("QTabBar::tab {font-size:13pt;padding:4px 12px;}")
         middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         middle.addWidget(self.tiles)
         middle.addWidget(self.trend)
-        middle.addWidget(self.checklist)
-        middle.setStretchFactor(0, 2)
-        middle.setStretchFactor(1, 5)
-        middle.setStretchFactor(2, 2)
-        bottom = QtWidgets.QTabWidget()
-        bottom.addTab(self.entry, "Enter (Ctrl+E)")
-        bottom.addTab(self.events, "Events")
-        bottom.setStyleSheet("QTabBar::tab {font-size:13pt;padding:4px 12px;}")
+        middle.addWidget(side)
+        middle.setStretchFactor(0, 3)
+        middle.setStretchFactor(1, 6)
+        middle.setStretchFactor(2, 3)
+        middle.setSizes([420, 640, 300])   # the trend gets the room; tiles stay readable
+        bottom = self.entry
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
@@ -86,8 +92,7 @@ class LiveWindow(QtWidgets.QWidget):
         demo = "   ◆ DEMO — not patient data ◆" if engine.demo else ""
         self.header.setText(
             f"{engine.patient.patient_id} · {engine.protocol.name} · session {engine.session_number}"
-            f" of {engine.protocol.course_sessions} · {engine.nurse} · {engine.phase.name}"
-            f" · device: {engine.device_state}{demo}")
+            f" of {engine.protocol.course_sessions} · {engine.nurse} · device {engine.device_state}{demo}")
         self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:4px;"
                                   + ("background:#4a148c;color:white;" if engine.demo else ""))
         times = engine.times(now)
@@ -100,15 +105,21 @@ class LiveWindow(QtWidgets.QWidget):
             next_due = "none scheduled"
         left = times.phase_remaining_s
         self.timers.setText(
-            f"Elapsed {mmss(times.elapsed_s)}    {engine.phase.name} left "
+            f"{engine.phase.name}   Elapsed {mmss(times.elapsed_s)}    Phase left "
             f"{mmss(left) if left is None or left >= 0 else '0:00 (+' + mmss(-left) + ')'}"
             f"    Next vitals: {next_due}")
+        self._fit_alarm_bar(len(engine.alarms()))
         self.tiles.update_from(engine, now)
         self._feed_trend()
         self.trend.set_now((now.wall - engine.started.wall).total_seconds() / 60)
         self.trend.refresh()
         self.checklist.refresh()
         self.events.refresh()
+
+    def _fit_alarm_bar(self, rows: int) -> None:
+        """Up to two alarm rows visible at once (more scroll, highest first): room for the tiles
+        and the trend at 1366x768."""
+        self.alarm_bar.setFixedHeight(54 if rows <= 1 else 108)
 
     def _feed_trend(self) -> None:
         """Hand the trend plot what was committed since the last refresh."""

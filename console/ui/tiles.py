@@ -67,7 +67,7 @@ def tile_view(engine: SessionEngine, name: str, now: Moment) -> TileView:
         measured = f" · measured {latest.reading.measured_at.astimezone().strftime('%H:%M')}"
     stale = age > (STALE_MANUAL_SECONDS if manual or name.startswith("bp_") else STALE_SECONDS) or (
         not manual and engine.device_state != "connected")
-    detail = f"{source}{measured} · {_age(age)} ago"
+    detail = f"{m.unit} · {source}{measured} · {_age(age)} ago"
     if stale:
         return TileView(title, value, f"STALE · {detail}", limits, *STALE, True)
     occurrence = _alarm_for(engine.alarms(), name)
@@ -82,9 +82,12 @@ def _alarm_for(occurrences: list[Occurrence], name: str) -> Occurrence | None:
 
 
 def _limits(engine: SessionEngine, name: str) -> str:
-    rules = engine.protocol.rules_for(name)
-    parts = [f"{r.priority.label[0].upper()} {r.describe_limit()}" for r in rules if r.absent_seconds is None]
-    return " · ".join(parts)
+    """The active limits, highest priority first: "H ≥131, ≤40 · M >110, <50"."""
+    rules = [r for r in engine.protocol.rules_for(name) if r.absent_seconds is None]
+    by_priority: dict[Priority, list[str]] = {}
+    for rule in sorted(rules, key=lambda r: -r.priority):
+        by_priority.setdefault(rule.priority, []).append(rule.describe_limit())
+    return " · ".join(f"{p.label[0].upper()} {', '.join(parts)}" for p, parts in by_priority.items())
 
 
 def _age(seconds: float) -> str:
@@ -97,7 +100,7 @@ class VitalTile(QtWidgets.QFrame):
 
     def __init__(self, name: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.metric = name
+        self.metric_name = name
         self.setObjectName(f"tile_{name}")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         layout = QtWidgets.QVBoxLayout(self)
@@ -105,15 +108,15 @@ class VitalTile(QtWidgets.QFrame):
         layout.setSpacing(0)
         self.title = QtWidgets.QLabel()
         self.value = QtWidgets.QLabel()
-        self.unit = QtWidgets.QLabel(metric(name).unit)
         self.detail = QtWidgets.QLabel()
         self.limits = QtWidgets.QLabel()
         self.limits.setWordWrap(True)
-        for label, size in ((self.title, 15), (self.value, 40), (self.unit, 13), (self.detail, 13),
-                            (self.limits, 12)):
+        self.detail.setWordWrap(True)
+        for label, size in ((self.title, 14), (self.value, 34), (self.detail, 12), (self.limits, 11)):
             label.setStyleSheet(f"font-size:{size}pt;background:transparent;")
             layout.addWidget(label)
-        self.value.setStyleSheet("font-size:40pt;font-weight:bold;background:transparent;")
+        self.value.setStyleSheet("font-size:34pt;font-weight:bold;background:transparent;")
+        self.unit = metric(name).unit
         self.view: TileView | None = None
 
     def show_view(self, view: TileView) -> None:
@@ -148,4 +151,4 @@ class TilePanel(QtWidgets.QWidget):
             tile.show_view(tile_view(engine, name, now))
 
     def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(460, 520)
+        return QtCore.QSize(420, 420)

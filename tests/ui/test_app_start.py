@@ -44,7 +44,7 @@ def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_p
     header = window.live.header.text()
     assert header.startswith("MRN-1 · IV racemic ketamine 0.5 mg/kg over 40 min · session 1 of 6 · ana · ")
     window.controller.tick()
-    assert window.live.timers.text().startswith("Elapsed 0:00")
+    assert window.live.timers.text().startswith("Pre-session checks   Elapsed 0:00")
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         assert conn.execute("SELECT patient_id, weight_kg, nurse FROM sessions").fetchall() == [("MRN-1", 80.0, "ana")]
 
@@ -100,7 +100,7 @@ def test_demo_session_is_marked_and_fed_by_the_simulated_device(started, tmp_pat
     qtbot.waitUntil(lambda: engine.latest("heart_rate") is not None, timeout=15000)
     assert engine.device_state == "connected"
     window.live.refresh()
-    assert window.live.tiles.tiles["heart_rate"].view.detail.startswith("device")
+    assert window.live.tiles.tiles["heart_rate"].view.detail.startswith("beats/min · device")
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         assert conn.execute("SELECT demo, patient_id FROM sessions").fetchall() == [(1, "DEMO-0001")]
 
