@@ -104,7 +104,7 @@ class VitalTile(QtWidgets.QFrame):
         self.setObjectName(f"tile_{name}")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(0)
         self.title = QtWidgets.QLabel()
         self.value = QtWidgets.QLabel()
@@ -112,10 +112,10 @@ class VitalTile(QtWidgets.QFrame):
         self.limits = QtWidgets.QLabel()
         self.limits.setWordWrap(True)
         self.detail.setWordWrap(True)
-        for label, size in ((self.title, 14), (self.value, 34), (self.detail, 12), (self.limits, 11)):
+        for label, size in ((self.title, 13), (self.value, 30), (self.detail, 11), (self.limits, 11)):
             label.setStyleSheet(f"font-size:{size}pt;background:transparent;")
             layout.addWidget(label)
-        self.value.setStyleSheet("font-size:34pt;font-weight:bold;background:transparent;")
+        self.value.setStyleSheet("font-size:30pt;font-weight:bold;background:transparent;")
         self.unit = metric(name).unit
         self.view: TileView | None = None
 

@@ -94,7 +94,7 @@ def test_tiles_show_value_source_limits_and_alarm_colour_then_grey_when_stale(qt
     tile = tiles.tiles["spo2"].view
     assert (tile.value, tile.background) == ("92", "#f9a825")
     assert tile.detail.startswith("% · manual · measured")
-    assert tile.limits == "M ≤93 · H ≤90"
+    assert tile.limits == "H ≤90 · M ≤93"   # highest priority first
     clock.advance(21 * 60)
     tiles.update_from(engine, clock.now())
     assert tiles.tiles["spo2"].view.stale
