@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,3 +57,14 @@ def iso(t: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def format_duration(seconds: float, round_up: bool = False) -> str:
+    """A non-negative duration as m:ss, or h:mm:ss from one hour on.
+
+    `round_up` for countdowns, so one still running never reads 0:00.
+    """
+    whole = max(0, math.ceil(seconds - 1e-9) if round_up else int(round(seconds)))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from console.vitals import METRICS, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
+from console.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
 from devices.reading import Reading
-from devices.stream import DecodeResult, Dropped
+from devices.stream import DecodeResult, Dropped, outside_hard_range
 
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
 # Label -> ((field index, metric, unit), ...). SPO2's pulse is parsed from its `PR=` field.
@@ -94,10 +94,9 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
                 result.dropped.append(Dropped("not-numeric", f"{where}: {raw[:20]!r} is not a number"))
                 continue
             value = float(raw)
-            spec = METRICS[metric]
-            if not spec.in_hard_range(value):
-                result.dropped.append(Dropped("out-of-hard-range", f"{where}: {raw} outside "
-                                              f"{spec.describe_range()}"))
+            out = outside_hard_range(metric, value, where, raw)
+            if out is not None:
+                result.dropped.append(out)
                 continue
             result.readings.append(Reading(metric, value, unit, None, received_at, source, label))
     return result

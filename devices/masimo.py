@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone, tzinfo
 
-from console.vitals import METRICS, PER_MIN_BEATS, PERCENT
+from console.vitals import PER_MIN_BEATS, PERCENT
 from devices.framing import FramedDecoder, LineFramer
 from devices.reading import Reading
-from devices.stream import DecodeResult, Dropped
+from devices.stream import DecodeResult, Dropped, outside_hard_range
 
 UTC = timezone.utc
 
@@ -86,10 +86,9 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
             result.dropped.append(Dropped("not-numeric", f"{key}={raw} is not a number"))
             continue
         number = float(value)
-        spec = METRICS[metric]
-        if not spec.in_hard_range(number):
-            result.dropped.append(Dropped("out-of-hard-range", f"{key}={raw}: {metric} outside "
-                                          f"{spec.describe_range()}"))
+        out = outside_hard_range(metric, number, f"{key}={raw}", value)
+        if out is not None:
+            result.dropped.append(out)
             continue
         result.readings.append(Reading(metric, number, unit, measured_at, received_at, source,
                                        "", flags))

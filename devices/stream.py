@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from console.vitals import METRICS
 from devices.reading import Reading
 
 
@@ -26,6 +27,17 @@ class Dropped:
 
     reason: str
     detail: str
+
+
+def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dropped | None:
+    """Why `value` cannot be a reading of `metric` (outside its hard range), or None if it can.
+
+    Every decoder asks this before it yields a value, so none ever yields one out of range (R3).
+    """
+    spec = METRICS[metric]
+    if spec.in_hard_range(value):
+        return None
+    return Dropped("out-of-hard-range", f"{where}: {metric} {shown} outside {spec.describe_range()}")
 
 
 @dataclass(slots=True)

@@ -186,3 +186,15 @@ def test_a_mistyped_value_is_corrected_by_a_new_row_pointing_at_the_old_one(tmp_
         (128.0, None), (188.0, None), (138.0, wrong)]
     reason = r.sql("SELECT json_extract(detail, '$.reason') FROM events WHERE kind = 'correction'")
     assert reason == [("typed 188, cuff read 138",)]
+
+
+def test_a_corrected_baseline_is_the_baseline_the_alarms_use(tmp_path):
+    r = Run(tmp_path, "iv-ketamine")
+    r.manual(bp_systolic=188, bp_diastolic=82)   # meant 128
+    wrong = r.sql("SELECT id FROM observations WHERE value = 188")[0][0]
+    r.engine.correct(wrong, "bp_systolic", 128, NURSE, r.clock.now(), reason="typed 188, cuff read 128")
+    r.tick_required(); r.at(5); r.advance()
+    assert r.engine.baseline["bp_systolic"] == 128
+    # +40 over the corrected baseline alarms; it would not over the typo.
+    r.at(10); r.manual(bp_systolic=168)
+    assert [o.condition for o in r.engine.alarms() if o.category != "prompt"] == ["bp_systolic_high"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from console.clock import Moment
+from console.clock import Moment, format_duration
 from console.records import (
     CLEARED,
     AlarmTransition,
@@ -343,8 +343,7 @@ class SessionEngine:
                         {"corrects": observation_id, "metric": metric_name, "value": value,
                          "reason": reason.strip()}),
         ]
-        self._state.latest[metric_name] = Latest(
-            Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
+        self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
         records.extend(self._evaluate(metric_name, value, now))
         self._commit(records)
         return Accepted(metric_name, value)
@@ -528,10 +527,10 @@ class SessionEngine:
                    if i.required and (phase.id, i.id) not in state.ticks]
         times = self.times(now)
         if phase.kind is PhaseKind.DOSING and phase.duration_minutes and times.phase_remaining_s and times.phase_remaining_s > 0:
-            reasons.append(f"{phase.name} has {_mmss(times.phase_remaining_s)} of its "
+            reasons.append(f"{phase.name} has {format_duration(times.phase_remaining_s)} of its "
                            f"{phase.duration_minutes:g} min left")
         elif times.phase_remaining_s is not None and times.phase_remaining_s > 0:
-            reasons.append(f"{phase.name} must last {_mmss(times.phase_remaining_s)} more")
+            reasons.append(f"{phase.name} must last {format_duration(times.phase_remaining_s)} more")
         if phase.exit_bp_within_baseline_mmhg is not None:
             reasons.extend(self._bp_not_settled(phase.exit_bp_within_baseline_mmhg))
         if phase.exit_min_moaas is not None:
@@ -592,7 +591,7 @@ class SessionEngine:
                 reasons.append("No dose was given: T0 is not set")
             elif left > 0:
                 reasons.append(f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
-                               f"first dose: {_mmss(left)} left")
+                               f"first dose: {format_duration(left)} left")
         if gate.refuse_while_bp_rising and self._bp_rising():
             values = " → ".join(f"{v:.0f}" for v in state.systolic_history)
             reasons.append(f"Systolic BP still rising ({values} mmHg)")
@@ -666,7 +665,3 @@ class SessionEngine:
 def _minutes(value: float | None) -> float | None:
     return value * 60 if value is not None else None
 
-
-def _mmss(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"

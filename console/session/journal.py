@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from datetime import datetime
 
 from console.records import (
@@ -26,8 +27,7 @@ class Journal:
     def __init__(self, inner: Recorder, keep: int = 5000) -> None:
         self.inner = inner
         self.entries: deque[Record] = deque(maxlen=keep)
-        self.version = 0   # bumps on every write, so a view redraws only when something changed
-        self.total = 0     # records ever added (the deque forgets the oldest)
+        self.total = 0     # records ever added (the deque forgets the oldest); views compare it
 
     def start_session(self, opened: SessionOpened) -> int:
         return self.inner.start_session(opened)
@@ -42,20 +42,14 @@ class Journal:
         records = list(records)
         self.entries.extend(records)
         self.total += len(records)
-        self.version += 1
 
     def added_since(self, total: int) -> list[Record]:
         """Records added after the journal held `total` (as many as it still keeps)."""
         count = min(self.total - total, len(self.entries))
-        return list(self.entries)[len(self.entries) - count:] if count > 0 else []
+        return self.newest_first(count)[::-1] if count > 0 else []
 
     def newest_first(self, limit: int = 500) -> list[Record]:
-        out = []
-        for record in reversed(self.entries):
-            out.append(record)
-            if len(out) == limit:
-                break
-        return out
+        return list(islice(reversed(self.entries), limit))
 
 
 def when(record: Record) -> datetime:

@@ -19,11 +19,11 @@ the button counts down ("Audio paused 1:37").
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.clock import format_duration
 from console.session.alarms import DEFAULT_PAUSE_SECONDS, AlarmState, AudioSignal, Occurrence
 from console.ui.controller import SessionController
 from protocols.model import Priority
@@ -47,12 +47,6 @@ OFF_PHASE_TEXT: dict[Priority, str] = {Priority.HIGH: "#ff5252", Priority.MEDIUM
 FLASH_HALF_PERIOD_MS: dict[Priority, int] = {Priority.HIGH: 250, Priority.MEDIUM: 1000}
 
 OCCURRENCE_ROLE = QtCore.Qt.ItemDataRole.UserRole
-
-
-def mmss(seconds: float) -> str:
-    """Whole seconds rounded up (a pause never reads 0:00 while it still runs), as m:ss."""
-    whole = max(0, math.ceil(seconds - 1e-9))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def row_text(occurrence: Occurrence) -> str:
@@ -264,10 +258,10 @@ class AlarmBar(QtWidgets.QWidget):
         self.ack_button.setEnabled(bool(self._occurrences))
         left = self._audio.paused_seconds_left
         if left:   # None or 0.0: no pause running
-            self.pause_button.setText(f"Audio paused {mmss(left)}")
+            self.pause_button.setText(f"Audio paused {format_duration(left, round_up=True)}")
             self.pause_button.setStyleSheet("background: #4a148c; color: #ffffff;")
         else:
-            self.pause_button.setText(f"Pause audio {mmss(self.pause_seconds)} (F3)")
+            self.pause_button.setText(f"Pause audio {format_duration(self.pause_seconds)} (F3)")
             self.pause_button.setStyleSheet("")
 
     def _selected_occurrence(self) -> Occurrence | None:

@@ -20,6 +20,8 @@ from console.records import Recorder
 from console.session.engine import Patient, SessionEngine
 from console.store import EventLog, LogError
 from console.ui.audio import AudioOut, default_audio_out
+from console.ui.checklist_panel import Asker
+from console.ui.entry_panel import Confirmer
 from console.ui.main_window import MainWindow
 from console.version import VERSION
 from devices.simulator import ScenarioError, SimulatorHandle, builtin_names, start_in_thread
@@ -62,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
-          audio_out: AudioOut | None = None, **window_services: object) -> MainWindow:
+          audio_out: AudioOut | None = None, confirmer: Confirmer | None = None,
+          asker: Asker | None = None) -> MainWindow:
     """Open the log and the session the options ask for; return the window (not yet shown)."""
     db_path = args.db or default_db_path()
     log = EventLog.open(db_path, VERSION)
@@ -70,7 +73,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     loaded = load_protocols(default_protocol_dirs())
     clock = SystemClock()
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
-                        **window_services)  # type: ignore[arg-type]
+                        confirmer, asker)
     now = clock.now()
     if args.demo:
         demo = _start_demo_device(args.scenario, cleanups)

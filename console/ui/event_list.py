@@ -8,20 +8,22 @@ from console.session.journal import Journal, describe, when
 
 
 class EventList(QtWidgets.QListWidget):
+    MAX_ROWS = 500
+
     def __init__(self, journal: Journal, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("event_list")
         self.journal = journal
         self.setStyleSheet("font-size:12pt;")
-        self._version = -1
+        self._seen = max(0, journal.total - self.MAX_ROWS)
 
     def refresh(self) -> None:
-        if self.journal.version == self._version:
-            return
-        self._version = self.journal.version
-        self.clear()
-        for record in self.journal.newest_first():
+        """Put what was committed since the last refresh at the top; drop the oldest rows."""
+        for record in self.journal.added_since(self._seen):
             if getattr(record, "category", "") == "prompt" and getattr(record, "transition", "") == "cleared":
                 continue   # a prompt answered is visible from the reading itself
             stamp = when(record).astimezone().strftime("%H:%M:%S")
-            self.addItem(f"{stamp}  {describe(record)}")
+            self.insertItem(0, f"{stamp}  {describe(record)}")
+        self._seen = self.journal.total
+        while self.count() > self.MAX_ROWS:
+            self.takeItem(self.count() - 1)

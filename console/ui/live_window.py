@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from console.clock import format_duration
+
 from console.records import EventRecord, ObservationRecord
 from console.session.journal import Journal
 from console.ui.alarm_bar import AlarmBar
@@ -24,15 +26,6 @@ from console.ui.event_list import EventList
 from console.ui.tiles import TilePanel
 from console.ui.trend import TrendPlot
 from console.vitals import METRICS, Kind
-
-
-def mmss(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    sign = "−" if seconds < 0 else ""
-    seconds = abs(int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{sign}{rest // 60}:{rest % 60:02d}"
 
 
 class LiveWindow(QtWidgets.QWidget):
@@ -100,13 +93,18 @@ class LiveWindow(QtWidgets.QWidget):
         if due:
             first = due[0]
             late = "OVERDUE " if first.due_in_s < 0 else ""
-            next_due = f"{late}{first.name} {mmss(abs(first.due_in_s))}"
+            next_due = f"{late}{first.name} {format_duration(abs(first.due_in_s))}"
         else:
             next_due = "none scheduled"
         left = times.phase_remaining_s
+        if left is None:
+            phase_left = "—"
+        elif left >= 0:
+            phase_left = format_duration(left)
+        else:
+            phase_left = f"0:00 (+{format_duration(-left)})"
         self.timers.setText(
-            f"{engine.phase.name}   Elapsed {mmss(times.elapsed_s)}    Phase left "
-            f"{mmss(left) if left is None or left >= 0 else '0:00 (+' + mmss(-left) + ')'}"
+            f"{engine.phase.name}   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
             f"    Next vitals: {next_due}")
         self._fit_alarm_bar(len(engine.alarms()))
         self.tiles.update_from(engine, now)

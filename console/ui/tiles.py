@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 from console.clock import Moment
 from console.session.alarms import Occurrence
 from console.session.engine import SessionEngine
+from console.ui.alarm_bar import COLOURS
 from console.vitals import metric
 from devices.reading import MANUAL
 from protocols.model import Priority
@@ -25,11 +26,6 @@ TILE_METRICS = ("bp_systolic", "heart_rate", "resp_rate", "spo2", "bp_mean", "pu
 STALE_SECONDS = 30.0
 STALE_MANUAL_SECONDS = 20 * 60.0
 
-COLOURS = {
-    Priority.HIGH: ("#c62828", "white"),
-    Priority.MEDIUM: ("#f9a825", "black"),
-    Priority.LOW: ("#00838f", "white"),
-}
 NORMAL = ("#1e272c", "white")
 STALE = ("#546e7a", "#cfd8dc")
 
@@ -71,7 +67,8 @@ def tile_view(engine: SessionEngine, name: str, now: Moment) -> TileView:
     if stale:
         return TileView(title, value, f"STALE · {detail}", limits, *STALE, True)
     occurrence = _alarm_for(engine.alarms(), name)
-    colours = COLOURS.get(occurrence.priority, NORMAL) if occurrence else NORMAL
+    # One colour per priority across the console: the alarm bar's (prompts never colour a tile).
+    colours = COLOURS[occurrence.priority] if occurrence and occurrence.priority > Priority.INFO else NORMAL
     return TileView(title, value, detail, limits, *colours, False)
 
 

@@ -25,12 +25,11 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 import hl7
 
-from console.vitals import METRICS
 from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, REJECT, AckRequest, build_ack
 from devices.reading import Reading
-from devices.stream import DecodeResult, Dropped
+from devices.stream import DecodeResult, Dropped, outside_hard_range
 
 UTC = timezone.utc
 
@@ -392,10 +391,9 @@ class _Observations:
                        f"allowed: {_allowed_units(metric)}")
             return
         number = round(number * unit.factor, 3) if unit.factor != 1.0 else number
-        spec = METRICS[metric]
-        if not spec.in_hard_range(number):
-            self._drop("out-of-hard-range", where, f"{metric} {value} is outside "
-                       f"{spec.describe_range()}")
+        out = outside_hard_range(metric, number, where, value)
+        if out is not None:
+            self.result.dropped.append(out)
             return
         measured_at = own_time if own_time is not None else self._inherited_time(path)
         flags = frozenset(x.strip().upper() for x in get(8).split(self.msg.rep) if x.strip())

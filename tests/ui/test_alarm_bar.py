@@ -14,7 +14,8 @@ import pytest
 from PySide6 import QtCore
 
 from console.session.alarms import AlarmState
-from console.ui.alarm_bar import AlarmBar, mmss
+from console.clock import format_duration
+from console.ui.alarm_bar import AlarmBar
 from console.ui.audio import AlarmSounder, RecordingAudioOut
 from console.ui.controller import SessionController
 from tests.session.helpers import HIGH, INFO, MEDIUM, Session
@@ -228,7 +229,7 @@ def test_selection_survives_redraws(console):
 
 
 def test_countdown_rounds_up():
-    assert [mmss(x) for x in (120, 119.4, 97, 0.2, 0)] == ["2:00", "2:00", "1:37", "0:01", "0:00"]
+    assert [format_duration(x, round_up=True) for x in (120, 119.4, 97, 0.2, 0)] == ["2:00", "2:00", "1:37", "0:01", "0:00"]
 
 
 def test_screenshot_of_high_medium_and_info(console, tmp_path):

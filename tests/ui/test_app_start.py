@@ -25,12 +25,12 @@ def options(tmp_path, *extra):
 def started(qtbot):
     """Builds the window as the app does, with recorded audio and answers; cleans up after."""
     cleanups = []
-    made = []
+    alive = []   # the windows must outlive the test body: their controllers are stopped below
 
     def start(args):
         window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
         qtbot.addWidget(window)
-        made.append(window)
+        alive.append(window)
         return window
 
     yield start

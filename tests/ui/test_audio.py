@@ -18,7 +18,7 @@ from console.session.engine import AUDIO_UNAVAILABLE
 from console.ui import tones
 from console.ui.audio import AlarmSounder, PlayerAudioOut, QtAudioOut, RecordingAudioOut, default_audio_out
 from console.ui.controller import SessionController
-from tests.session.helpers import HIGH, LOW, MEDIUM, Session
+from tests.session.helpers import HIGH, LOW, Session
 
 TONES = Path(__file__).resolve().parents[2] / "resources" / "tones"
 

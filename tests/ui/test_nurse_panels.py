@@ -6,10 +6,12 @@ import sqlite3
 
 from PySide6 import QtCore
 
+from console.ui.alarm_bar import COLOURS
 from console.ui.checklist_panel import ChecklistPanel
 from console.ui.entry_panel import EntryPanel
 from console.ui.event_list import EventList
 from console.ui.tiles import TilePanel
+from protocols.model import Priority
 from tests.ui.conftest import Answers
 
 
@@ -92,7 +94,7 @@ def test_tiles_show_value_source_limits_and_alarm_colour_then_grey_when_stale(qt
     engine.enter_manual("spo2", 92, "ana", clock.now())
     tiles.update_from(engine, clock.now())
     tile = tiles.tiles["spo2"].view
-    assert (tile.value, tile.background) == ("92", "#f9a825")
+    assert (tile.value, tile.background) == ("92", COLOURS[Priority.MEDIUM][0])   # the alarm bar's medium
     assert tile.detail.startswith("% · manual · measured")
     assert tile.limits == "H ≤90 · M ≤93"   # highest priority first
     clock.advance(21 * 60)
