@@ -3,7 +3,8 @@
 Vitals: BP as "128/84", RR, HR, SpO2 in one keyboard-driven form (Enter records every filled field).
 Bad values are refused with the engine's message (what is wrong, what is allowed) and nothing of
 that form is recorded; an implausible value asks the `Confirmer` first. Observations (MOAA/S,
-nausea, dissociation, hallucinations, fatigue, vomiting, a free note) are one click each, stamped
+nausea, dissociation, hallucinations, fatigue, vomiting, the modified Aldrete score for discharge, a
+free note) are one click each, stamped
 and attributed by the engine.
 """
 
@@ -158,6 +159,17 @@ class EntryPanel(QtWidgets.QGroupBox):
         vomiting.setObjectName("obs_vomiting")
         vomiting.clicked.connect(lambda: self._record_note("Vomiting", kind="observation"))
         grid.addWidget(vomiting, row, 3)
+        # The discharge gate reads the modified Aldrete score: it must be enterable here.
+        grid.addWidget(QtWidgets.QLabel("Aldrete"), row, 4)
+        self.aldrete = QtWidgets.QSpinBox()
+        self.aldrete.setObjectName("obs_aldrete")
+        self.aldrete.setRange(0, 10)
+        self.aldrete.setValue(10)
+        grid.addWidget(self.aldrete, row, 5)
+        aldrete = QtWidgets.QPushButton("Record")
+        aldrete.setObjectName("obs_aldrete_record")
+        aldrete.clicked.connect(lambda: self._record_scale("aldrete", self.aldrete.value()))
+        grid.addWidget(aldrete, row, 6)
         self.note = QtWidgets.QLineEdit()
         self.note.setObjectName("obs_note")
         self.note.setPlaceholderText("Free note (Enter to add)")
