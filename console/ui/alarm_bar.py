@@ -69,6 +69,7 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
     """
 
     PAD = 16
+    VPAD = 6   # two rows must fit the bar's height at 1366x768 with the tiles still readable
     OUTLINE = 4
 
     def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem,
@@ -98,7 +99,7 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
         text = metrics.boundingRect(QtCore.QRect(0, 0, width, 10_000),
                                     int(QtCore.Qt.TextFlag.TextWordWrap),
                                     str(index.data(QtCore.Qt.ItemDataRole.DisplayRole)))
-        return QtCore.QSize(width, text.height() + 2 * self.PAD + 4)
+        return QtCore.QSize(width, text.height() + 2 * self.VPAD + 4)
 
 
 class AlarmBar(QtWidgets.QWidget):

@@ -64,17 +64,19 @@ class EntryPanel(QtWidgets.QGroupBox):
             edit.setObjectName(f"entry_{key}")
             edit.setPlaceholderText(placeholder)
             edit.returnPressed.connect(self._on_record_clicked)
+            edit.setMaximumWidth(150)   # room on the row for the message
             self.fields[key] = edit
             box.addWidget(edit)
             form.addLayout(box)
         self.record_button = QtWidgets.QPushButton("Record")
         self.record_button.clicked.connect(self._on_record_clicked)
         form.addWidget(self.record_button)
-        layout.addLayout(form)
+        # The message sits beside the form, not under it: one row less for the tiles and trend.
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("entry_message")
         self.message.setWordWrap(True)
-        layout.addWidget(self.message)
+        form.addWidget(self.message, 1)
+        layout.addLayout(form)
         layout.addLayout(self._observation_rows())
         shortcut = QtGui.QShortcut(QtGui.QKeySequence("Ctrl+E"), self)
         shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)

@@ -66,7 +66,7 @@ class LiveWindow(QtWidgets.QWidget):
         middle.setStretchFactor(0, 3)
         middle.setStretchFactor(1, 6)
         middle.setStretchFactor(2, 3)
-        middle.setSizes([420, 640, 300])   # the trend gets the room; tiles stay readable
+        middle.setSizes([500, 570, 296])   # the trend gets the room; tiles stay readable
         bottom = self.entry
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -117,7 +117,7 @@ class LiveWindow(QtWidgets.QWidget):
     def _fit_alarm_bar(self, rows: int) -> None:
         """Up to two alarm rows visible at once (more scroll, highest first): room for the tiles
         and the trend at 1366x768."""
-        self.alarm_bar.setFixedHeight(54 if rows <= 1 else 108)
+        self.alarm_bar.setFixedHeight(50 if rows <= 1 else 92)
 
     def _feed_trend(self) -> None:
         """Hand the trend plot what was committed since the last refresh."""

@@ -100,7 +100,7 @@ def test_demo_session_is_marked_and_fed_by_the_simulated_device(started, tmp_pat
     qtbot.waitUntil(lambda: engine.latest("heart_rate") is not None, timeout=15000)
     assert engine.device_state == "connected"
     window.live.refresh()
-    assert window.live.tiles.tiles["heart_rate"].view.detail.startswith("beats/min · device")
+    assert window.live.tiles.tiles["heart_rate"].view.detail.startswith("device · ")
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         assert conn.execute("SELECT demo, patient_id FROM sessions").fetchall() == [(1, "DEMO-0001")]
 

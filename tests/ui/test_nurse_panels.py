@@ -95,12 +95,12 @@ def test_tiles_show_value_source_limits_and_alarm_colour_then_grey_when_stale(qt
     tiles.update_from(engine, clock.now())
     tile = tiles.tiles["spo2"].view
     assert (tile.value, tile.background) == ("92", COLOURS[Priority.MEDIUM][0])   # the alarm bar's medium
-    assert tile.detail.startswith("% · manual · measured")
-    assert tile.limits == "H ≤90 · M ≤93"   # highest priority first
+    assert tile.detail.startswith("manual ")
+    assert tile.limits == "H ≤90\nM ≤93"   # highest priority first, one line each
     clock.advance(21 * 60)
     tiles.update_from(engine, clock.now())
     assert tiles.tiles["spo2"].view.stale
-    assert tiles.tiles["spo2"].view.detail.startswith("STALE · % · manual")
+    assert tiles.tiles["spo2"].view.detail.startswith("STALE · manual")
     assert tiles.tiles["heart_rate"].view.value == "—"
 
 

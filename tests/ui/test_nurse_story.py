@@ -132,8 +132,8 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     qtbot.waitUntil(lambda: window.controller.engine.device_state == "connected", timeout=5000)
     live.refresh()
     hr_tile = live.tiles.tiles["heart_rate"]
-    assert hr_tile.value.text() == "76"
-    assert hr_tile.detail.text().startswith("beats/min · device")
+    assert (hr_tile.value.text(), hr_tile.unit_label.text()) == ("76", "beats/min")
+    assert hr_tile.detail.text().startswith("device · ")
     assert live.tiles.tiles["bp_systolic"].value.text() == "126/80"
     assert "device connected" in live.header.text()
 
@@ -160,7 +160,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     assert sql(db, "SELECT metric, value, entered_by FROM observations WHERE source = 'manual' ORDER BY id") == [
         ("bp_systolic", 128.0, NURSE), ("bp_diastolic", 84.0, NURSE), ("resp_rate", 16.0, NURSE)]
     assert live.tiles.tiles["bp_systolic"].value.text() == "128/84"
-    assert live.tiles.tiles["bp_systolic"].detail.text().startswith("mmHg · manual")
+    assert live.tiles.tiles["bp_systolic"].detail.text().startswith("manual ")
 
     # ---- baseline sedation in one click each, then the pre-session checklist ----
     qtbot.mouseClick(live.entry.observation_buttons[("moaas", 5)], QtCore.Qt.MouseButton.LeftButton)
