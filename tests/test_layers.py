@@ -13,6 +13,9 @@ QT_FREE = [
     "console.session.entry", "console.store", "protocols.loader",
     "devices.framing", "devices.formats", "devices.transport", "devices.decode_tool",
     "devices.simulator.player", "devices.simulator.cli",
+    "console.review.model", "console.review.queries", "console.export.csv_export",
+    "console.export.fhir", "console.export.rems", "console.export.deidentify",
+    "console.export.cli", "benchmarks.review_log",
 ]
 
 

@@ -1,0 +1,133 @@
+"""`infusion-console export`: one session to PDF, CSV, FHIR or the REMS form, from the command line.
+
+    infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
+                            [--deidentify] [--db PATH] [--page-size A4|Letter]
+
+The log is opened read-only. Every failure a user can cause (no log, unknown session, a file that
+cannot be written, REMS asked for a non-esketamine session) ends in one line on stderr and exit
+status 2; never a traceback. No Qt here (the PDF writer is imported only for --pdf).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+from console.paths import default_db_path
+
+PROG = "infusion-console export"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (no usage block) with exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Export one session of the session log.")
+    p.add_argument("session_id", type=int, metavar="SESSION_ID", help="the session's id (number)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--pdf", type=Path, metavar="FILE", help="session report as PDF")
+    out.add_argument("--csv", type=Path, metavar="DIR",
+                     help="observations and events as two CSV files in DIR")
+    out.add_argument("--fhir", type=Path, metavar="FILE", help="HL7 FHIR R4 Bundle (JSON)")
+    out.add_argument("--rems", type=Path, metavar="FILE",
+                     help="esketamine REMS Patient Monitoring Form values (.json: JSON, "
+                          "otherwise labelled text)")
+    p.add_argument("--deidentify", action="store_true",
+                   help="pseudonymise the patient, shift dates, replace names, remove free text")
+    p.add_argument("--db", type=Path, default=None,
+                   help=f"session log file (default {default_db_path()})")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4",
+                   help="PDF page size (default A4)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return _run(args)
+    except _Failure as failure:
+        print(f"{PROG}: {failure}", file=sys.stderr)
+        return 2
+
+
+class _Failure(Exception):
+    """A user-caused failure, already worded for the user."""
+
+
+def _run(args: argparse.Namespace) -> int:
+    from console.review.queries import MissingLogError, load_session, open_readonly
+    from console.store import LogError, UnknownSessionError
+
+    db = args.db if args.db is not None else default_db_path()
+    try:
+        conn = open_readonly(db)
+    except (MissingLogError, LogError) as exc:
+        raise _Failure(str(exc)) from exc
+    try:
+        detail = load_session(conn, args.session_id,
+                              with_observations=bool(args.csv or args.fhir))
+    except UnknownSessionError as exc:
+        raise _Failure(f"session {args.session_id} is not in the session log {db}; "
+                       "the review list shows the ids") from exc
+    except LogError as exc:
+        raise _Failure(str(exc)) from exc
+    finally:
+        conn.close()
+    if args.deidentify:
+        from console.export.deidentify import deidentify
+
+        detail = deidentify(detail)
+    target, write = _writer(args)
+    try:
+        done = write(detail)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise _Failure(f"cannot write {exc.filename or target}: {reason}; choose another "
+                       "place to write to") from exc
+    except ValueError as exc:
+        raise _Failure(str(exc)) from exc
+    print(f"session {args.session_id}: {done}")
+    return 0
+
+
+def _writer(args: argparse.Namespace) -> tuple[Path, Callable[..., str]]:
+    """The output path and a function writing the detail there, returning what it wrote."""
+    if args.csv is not None:
+        def csv_out(detail: object) -> str:
+            from console.export.csv_export import write_session_csv
+
+            paths = write_session_csv(detail, args.csv)  # type: ignore[arg-type]
+            return "wrote " + " and ".join(str(p) for p in paths.values())
+        return args.csv, csv_out
+    if args.fhir is not None:
+        def fhir_out(detail: object) -> str:
+            from console.export.fhir import write_session_fhir
+
+            count = write_session_fhir(detail, args.fhir,  # type: ignore[arg-type]
+                                       pseudonymised=args.deidentify)
+            return f"wrote a FHIR R4 Bundle of {count} resources to {args.fhir}"
+        return args.fhir, fhir_out
+    if args.rems is not None:
+        def rems_out(detail: object) -> str:
+            from console.export.rems import write_rems
+
+            form = write_rems(detail, args.rems)  # type: ignore[arg-type]
+            missing = f" (missing: {', '.join(form.missing)})" if form.missing else ""
+            return f"wrote the REMS form values to {args.rems}{missing}"
+        return args.rems, rems_out
+
+    def pdf_out(detail: object) -> str:
+        try:
+            from console.export.pdf import write_session_pdf
+        except ImportError as exc:
+            raise _Failure(f"PDF export is not available in this installation ({exc})") from exc
+        pages = write_session_pdf(detail, args.pdf, page_size=args.page_size)
+        return f"wrote a {pages}-page PDF report to {args.pdf}"
+    return args.pdf, pdf_out

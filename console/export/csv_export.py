@@ -1,0 +1,116 @@
+"""CSV export of one session: its observations and its events (alarm steps included). No Qt.
+
+Files are UTF-8 without a byte-order mark, RFC 4180: comma-separated, CRLF line ends, a header row,
+fields quoted when they hold a comma, quote or line break (quotes doubled). Times are ISO 8601 UTC
+with milliseconds and `Z`, as in the log; empty fields mean "none / not known".
+
+`observations.csv` has one row per stored observation, corrected ones included (flagged), so the
+file is the complete record; `corrected` = 1 marks a value replaced by a later row whose
+`corrects` names it. `events.csv` has one row per `events` row and per `alarm_events` row, in time
+order (events before alarm steps at the same time, each in commit order).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from console.clock import iso
+from console.review.model import SessionDetail, describe_event
+from console.vitals import METRICS
+
+OBSERVATION_COLUMNS: Final = (
+    "session_id", "observation_id", "metric", "label", "value", "unit", "source", "channel",
+    "flags", "measured_at", "received_at", "entered_by", "confirmed", "corrects", "corrected",
+)
+EVENT_COLUMNS: Final = (
+    "session_id", "at", "source", "row", "kind", "actor", "text", "occurrence", "condition",
+    "category", "priority", "transition", "value", "threshold", "detail",
+)
+
+
+def _t(at: datetime | None) -> str:
+    return iso(at) if at is not None else ""
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if float(value).is_integer() else repr(float(value))
+
+
+def observation_rows(detail: SessionDetail) -> list[list[str]]:
+    """The observations table as text rows (without the header)."""
+    if not detail.observations and (detail.vitals or detail.scales):
+        raise ValueError("load the session with with_observations=True to export observations")
+    sid = str(detail.summary.id)
+    rows = []
+    for o in detail.observations:
+        known = METRICS.get(o.metric)
+        rows.append([
+            sid, str(o.id), o.metric, known.label if known else o.metric, _num(o.value), o.unit,
+            o.source, o.channel, " ".join(o.flags), _t(o.measured_at), _t(o.received_at),
+            o.entered_by, str(int(o.confirmed)),
+            str(o.corrects) if o.corrects is not None else "", str(int(o.corrected)),
+        ])
+    return rows
+
+
+def event_rows(detail: SessionDetail) -> list[list[str]]:
+    """Events and alarm steps as text rows, in time order (without the header)."""
+    sid = str(detail.summary.id)
+    keyed: list[tuple[datetime, int, int, list[str]]] = []
+    for e in detail.events:
+        keyed.append((e.at, 0, e.id, [
+            sid, _t(e.at), "event", str(e.id), e.kind, e.actor, describe_event(e.kind, e.detail),
+            "", "", "", "", "", "", "", _json(e.detail),
+        ]))
+    order = 0
+    for a in detail.alarms:
+        for step in a.steps:
+            order += 1
+            keyed.append((step.at, 1, order, [
+                sid, _t(step.at), "alarm", "", f"alarm_{step.transition}", step.actor,
+                step.message, str(a.occurrence), a.condition, a.category, step.priority,
+                step.transition, _num(step.value), a.threshold, "",
+            ]))
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    return [row for *_, row in keyed]
+
+
+def _json(detail: Any) -> str:
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, dialect="excel", lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def write_session_csv(detail: SessionDetail, folder: Path) -> dict[str, Path]:
+    """Write `session-<id>-observations.csv` and `session-<id>-events.csv` into `folder`.
+
+    The folder is created when missing. Returns {"observations": path, "events": path}.
+
+    Raises:
+        OSError: the folder or a file cannot be written.
+        ValueError: `detail` was loaded without its observations.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"session-{detail.summary.id}"
+    paths = {"observations": folder / f"{stem}-observations.csv",
+             "events": folder / f"{stem}-events.csv"}
+    _write(paths["observations"], OBSERVATION_COLUMNS, observation_rows(detail))
+    _write(paths["events"], EVENT_COLUMNS, event_rows(detail))
+    return paths

@@ -1,0 +1,195 @@
+"""De-identification of a session's read model, for every export (CSV, FHIR, REMS, PDF). No Qt.
+
+`deidentify(detail, key)` returns a new `SessionDetail` in which
+
+- the patient identifier is a pseudonym `anon-<10 hex>`: HMAC-SHA256 of the identifier under `key`.
+  The same key gives the same pseudonym, so exports of one course can be linked; without a key a
+  random one is drawn and the pseudonym links to nothing. A plain hash is not used: medical record
+  numbers are few enough to be guessed back from it.
+- every time is moved back by the same whole number of weeks (52-155, drawn from the key, or
+  `shift` when given). Intervals, time of day and weekday stay true, which is what a clinical
+  reader needs; calendar dates do not.
+- every person (the nurse who started the session, actors, who ticked, who entered a value,
+  review authors) becomes `staff-1`, `staff-2` ... in order of appearance; `engine` stays.
+- free text written by people (notes, review notes, override reasons, prescriber gate decisions,
+  correction reasons, checklist notes, device state details, dropped-data examples) is replaced
+  with `[free text removed]`: it can name anyone. Texts the console generates (alarm messages,
+  checklist item texts, refusal reasons) stay.
+- device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
+  `manual` stays. `sessions.details` keeps only dose figures and the protocol name (device binding
+  and course information can carry serial numbers or names).
+
+Kept on purpose: the log's session and row ids (a re-identification code that is not derived from
+the patient's data, as HIPAA Safe Harbor §164.514(c) allows, so whoever holds the log can trace an
+export back), weight, protocol, values and units.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Final, TypeVar
+
+from console.review.model import (
+    AlarmEpisode,
+    AlarmStep,
+    AudioPause,
+    ChecklistTick,
+    Correction,
+    DeviceStateChange,
+    DischargeRefusal,
+    GateDecision,
+    LoggedEvent,
+    Note,
+    Observation,
+    Override,
+    PhaseSpan,
+    ScaleObservation,
+    SessionDetail,
+    SessionSummary,
+    VitalSeries,
+)
+
+REDACTED: Final = "[free text removed]"
+ENGINE: Final = "engine"
+MANUAL: Final = "manual"
+# sessions.details keys that carry no identifier.
+KEPT_DETAILS: Final = frozenset({"dose_mg", "chosen_mg", "pump_rate_ml_h", "protocol_name"})
+# events.detail keys holding free text written by people (or device/port text).
+FREE_TEXT_KEYS: Final = frozenset({"text", "reason", "decision", "note", "detail", "example"})
+
+T = TypeVar("T")
+
+
+def pseudonym(patient_id: str, key: bytes) -> str:
+    """The pseudonym of `patient_id` under `key` (`anon-` and 10 hex digits)."""
+    digest = hmac.new(key, patient_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"anon-{digest[:10]}"
+
+
+def shift_for(key: bytes) -> timedelta:
+    """The (negative) time shift drawn from `key`: 52 to 155 whole weeks back."""
+    draw = int.from_bytes(hmac.new(key, b"time shift", hashlib.sha256).digest()[:4], "big")
+    return -timedelta(weeks=52 + draw % 104)
+
+
+class _Mapper:
+    """Consistent replacements within one export."""
+
+    def __init__(self, key: bytes, shift: timedelta) -> None:
+        self.key, self.shift = key, shift
+        self.people: dict[str, str] = {}
+        self.devices: dict[str, str] = {}
+
+    def t(self, at: datetime) -> datetime:
+        return at + self.shift
+
+    def ot(self, at: datetime | None) -> datetime | None:
+        return at + self.shift if at is not None else None
+
+    def who(self, name: str) -> str:
+        if name == ENGINE or not name:
+            return name
+        if name not in self.people:
+            self.people[name] = f"staff-{len(self.people) + 1}"
+        return self.people[name]
+
+    def device(self, source: str) -> str:
+        if source == MANUAL:
+            return source
+        if source not in self.devices:
+            self.devices[source] = f"device-{len(self.devices) + 1}"
+        return self.devices[source]
+
+    def text(self, value: str) -> str:
+        return REDACTED if value.strip() else value
+
+    def detail(self, detail: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: (self.text(v) if k in FREE_TEXT_KEYS and isinstance(v, str) else v)
+                for k, v in detail.items()}
+
+
+def _r(obj: T, **changes: Any) -> T:
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
+def deidentify(detail: SessionDetail, key: bytes | None = None,
+               shift: timedelta | None = None) -> SessionDetail:
+    """A copy of `detail` without identifiers (rules in the module docstring).
+
+    Args:
+        detail: the session as loaded.
+        key: secret for the pseudonym and the default shift; None draws a random one (the
+            export then cannot be linked to another).
+        shift: the time shift to apply instead of the one drawn from the key.
+    """
+    key = key if key is not None else os.urandom(32)
+    m = _Mapper(key, shift if shift is not None else shift_for(key))
+    s = detail.summary
+    summary = _r(
+        s, patient_id=pseudonym(s.patient_id, key), started_at=m.t(s.started_at),
+        ended_at=m.ot(s.ended_at), nurse=m.who(s.nurse), discharged_at=m.ot(s.discharged_at),
+    )
+    phases = tuple(_r(p, started_at=m.t(p.started_at), ended_at=m.ot(p.ended_at),
+                      started_by=m.who(p.started_by)) for p in detail.phases)
+    vitals = {name: _r(v, times=tuple(m.t(t) for t in v.times))
+              for name, v in detail.vitals.items()}
+    return SessionDetail(
+        summary=summary,
+        details={k: v for k, v in detail.details.items() if k in KEPT_DETAILS},
+        protocol_version=detail.protocol_version,
+        phases=phases,
+        t0=m.ot(detail.t0),
+        baseline=dict(detail.baseline),
+        vitals=vitals,
+        scales=tuple(_r(x, at=m.t(x.at), who=m.who(x.who)) for x in detail.scales),
+        alarms=tuple(_alarm(a, m) for a in detail.alarms),
+        audio_pauses=tuple(_r(p, paused_at=m.t(p.paused_at), paused_by=m.who(p.paused_by),
+                              resumed_at=m.ot(p.resumed_at)) for p in detail.audio_pauses),
+        ticks=tuple(_r(x, who=m.who(x.who), at=m.t(x.at), note=m.text(x.note))
+                    for x in detail.ticks),
+        overrides=tuple(_r(x, at=m.t(x.at), who=m.who(x.who), reason=m.text(x.reason))
+                        for x in detail.overrides),
+        notes=tuple(_note(x, m) for x in detail.notes),
+        annotations=tuple(_note(x, m) for x in detail.annotations),
+        corrections=tuple(_r(x, at=m.t(x.at), who=m.who(x.who), reason=m.text(x.reason))
+                          for x in detail.corrections),
+        gate_decisions=tuple(_r(x, at=m.t(x.at), who=m.who(x.who), decision=m.text(x.decision))
+                             for x in detail.gate_decisions),
+        discharge_refusals=tuple(_r(x, at=m.t(x.at), who=m.who(x.who))
+                                 for x in detail.discharge_refusals),
+        device_states=tuple(_r(x, at=m.t(x.at), detail=m.text(x.detail))
+                            for x in detail.device_states),
+        events=tuple(_r(e, at=m.t(e.at), actor=m.who(e.actor), detail=m.detail(e.detail))
+                     for e in detail.events),
+        observations=tuple(_observation(o, m) for o in detail.observations),
+        discharge=dict(detail.discharge) if detail.discharge is not None else None,
+    )
+
+
+def _note(note: Note, m: _Mapper) -> Note:
+    return _r(note, at=m.t(note.at), who=m.who(note.who), text=m.text(note.text))
+
+
+def _alarm(a: AlarmEpisode, m: _Mapper) -> AlarmEpisode:
+    return _r(
+        a, raised_at=m.t(a.raised_at), acknowledged_at=m.ot(a.acknowledged_at),
+        cleared_at=m.ot(a.cleared_at),
+        steps=tuple(_r(s, at=m.t(s.at), actor=m.who(s.actor)) for s in a.steps),
+    )
+
+
+def _observation(o: Observation, m: _Mapper) -> Observation:
+    return _r(o, source=m.device(o.source), measured_at=m.ot(o.measured_at),
+              received_at=m.t(o.received_at), entered_by=m.who(o.entered_by))
+
+
+# Every record type deidentify rebuilds; tests/export/test_deidentify.py checks that no field of
+# these holds an identifier afterwards, so a field added to the model without a rule here fails.
+HANDLED: Final = (SessionSummary, PhaseSpan, VitalSeries, ScaleObservation, AlarmEpisode,
+                  AlarmStep, AudioPause, ChecklistTick, Override, Note, Correction, GateDecision,
+                  DischargeRefusal, DeviceStateChange, LoggedEvent, Observation)

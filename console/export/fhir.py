@@ -1,0 +1,262 @@
+"""HL7 FHIR R4 (4.0.1) export of one session as a `collection` Bundle of plain JSON. No Qt.
+
+The Bundle holds, each with a `urn:uuid:` fullUrl (name-based UUIDs, so the same session exports to
+the same ids):
+
+- one `Patient` with the session's patient identifier (system `PATIENT_SYSTEM`; a pseudonymised
+  export marks it with the security label PSEUDED);
+- one `Device` per monitor that sent values (identifier = the `source` the console logged);
+- one `Encounter` for the session: ambulatory, `finished` when it ended else `in-progress`,
+  period = start/end, type = the protocol;
+- one `Observation` per reading (category `vital-signs`): systolic, diastolic and mean BP taken
+  together (same source and time) form one blood pressure panel, LOINC 85354-9, with components
+  8480-6 / 8462-4 / 8478-0; heart rate 8867-4, pulse rate (oximeter) 8889-8, respiratory rate
+  9279-1, SpO2 59408-5 plus 2708-6 (as the R4 vital-signs profile asks). Values carry UCUM units.
+  A value from a device also carries its ISO/IEEE 11073-10101 (MDC) code (system
+  `urn:iso:std:iso:11073:10101`, codes as in devices/hl7/codes.py) and a reference to its Device;
+  a manual value names the nurse as performer. `effectiveDateTime` is the device's measurement
+  time when known, else the time the console received it; `issued` is the time received.
+- scales the nurse scored (MOAA/S, nausea, CADSS ...) as Observations of category `survey` with a
+  local code (`METRIC_SYSTEM`): there is no LOINC code for most of them.
+
+A value later corrected is exported with status `entered-in-error`, its correction with status
+`corrected`; other values are `final`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from console.clock import iso
+from console.review.model import Observation, SessionDetail
+from console.vitals import METRICS
+
+PATIENT_SYSTEM: Final = "urn:infusion-console:patient-id"
+DEVICE_SYSTEM: Final = "urn:infusion-console:device-source"
+METRIC_SYSTEM: Final = "urn:infusion-console:metric"
+LOINC: Final = "http://loinc.org"
+UCUM: Final = "http://unitsofmeasure.org"
+MDC: Final = "urn:iso:std:iso:11073:10101"
+CATEGORY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
+ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+OBSERVATION_VALUE: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+_NAMESPACE: Final = uuid.UUID("5b0b8a7e-9f6e-4a55-9a52-6b1e3c1f0d11")
+
+# metric -> (LOINC code, LOINC display); BP metrics are panel components.
+LOINC_CODES: Final = {
+    "heart_rate": ("8867-4", "Heart rate"),
+    "pulse_rate": ("8889-8", "Heart rate by Pulse oximetry"),
+    "resp_rate": ("9279-1", "Respiratory rate"),
+    "spo2": ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"),
+    "bp_systolic": ("8480-6", "Systolic blood pressure"),
+    "bp_diastolic": ("8462-4", "Diastolic blood pressure"),
+    "bp_mean": ("8478-0", "Mean blood pressure"),
+}
+BP_PANEL: Final = ("85354-9", "Blood pressure panel with all children optional")
+SPO2_GENERIC: Final = ("2708-6", "Oxygen saturation in Arterial blood")
+# metric -> (MDC code, reference id); verified against devices/hl7/codes.py.
+MDC_CODES: Final = {
+    "heart_rate": ("147842", "MDC_ECG_HEART_RATE"),
+    "pulse_rate": ("149530", "MDC_PULS_OXIM_PULS_RATE"),
+    "resp_rate": ("151562", "MDC_RESP_RATE"),
+    "spo2": ("150456", "MDC_PULS_OXIM_SAT_O2"),
+    "bp_systolic": ("150021", "MDC_PRESS_BLD_NONINV_SYS"),
+    "bp_diastolic": ("150022", "MDC_PRESS_BLD_NONINV_DIA"),
+    "bp_mean": ("150023", "MDC_PRESS_BLD_NONINV_MEAN"),
+}
+MDC_BP_PANEL: Final = ("150020", "MDC_PRESS_BLD_NONINV")
+# console unit -> (UCUM code, human unit)
+UCUM_UNITS: Final = {
+    "mmHg": ("mm[Hg]", "mmHg"),
+    "beats/min": ("/min", "beats/minute"),
+    "breaths/min": ("/min", "breaths/minute"),
+    "%": ("%", "%"),
+    "score": ("{score}", "score"),
+}
+BP_ORDER: Final = ("bp_systolic", "bp_diastolic", "bp_mean")
+
+
+def _uuid(*parts: object) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, '/'.join(str(p) for p in parts))}"
+
+
+def _instant(at: datetime) -> str:
+    return iso(at).replace("Z", "+00:00")
+
+
+def _coding(system: str, code: str, display: str) -> dict[str, str]:
+    return {"system": system, "code": code, "display": display}
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    code, human = UCUM_UNITS.get(unit, (unit, unit))
+    return {"value": value, "unit": human, "system": UCUM, "code": code}
+
+
+def _status(o: Observation) -> str:
+    if o.corrected:
+        return "entered-in-error"
+    return "corrected" if o.corrects is not None else "final"
+
+
+def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str, Any]:
+    """The FHIR R4 Bundle (type `collection`) for `detail`, as a JSON-ready dict.
+
+    Args:
+        detail: the session, loaded with its observations (`with_observations=True`).
+        pseudonymised: the detail was de-identified: label the Patient and Bundle PSEUDED.
+
+    Raises:
+        ValueError: `detail` was loaded without its observations.
+    """
+    if not detail.observations and (detail.vitals or detail.scales):
+        raise ValueError("load the session with with_observations=True to export observations")
+    s = detail.summary
+    patient_url = _uuid("patient", s.patient_id)
+    encounter_url = _uuid("encounter", s.id, s.started_at.isoformat())
+    security = ([_coding(OBSERVATION_VALUE, "PSEUDED", "pseudonymized")]
+                if pseudonymised else [])
+    patient: dict[str, Any] = {
+        "resourceType": "Patient",
+        "identifier": [{"system": PATIENT_SYSTEM, "value": s.patient_id}],
+    }
+    if security:
+        patient["meta"] = {"security": security}
+    encounter: dict[str, Any] = {
+        "resourceType": "Encounter",
+        "identifier": [{"system": "urn:infusion-console:session", "value": str(s.id)}],
+        "status": "finished" if s.ended_at is not None else "in-progress",
+        "class": _coding(ACT_CODE, "AMB", "ambulatory"),
+        "type": [{"text": f"{detail.details.get('protocol_name') or s.protocol_id} "
+                          f"(protocol {s.protocol_id} {s.protocol_version}), "
+                          f"session {s.session_number}"}],
+        "subject": {"reference": patient_url},
+        "period": {"start": _instant(s.started_at),
+                   **({"end": _instant(s.ended_at)} if s.ended_at is not None else {})},
+    }
+    if s.nurse:
+        encounter["participant"] = [{"individual": {"display": s.nurse}}]
+    entries = [(patient_url, patient), (encounter_url, encounter)]
+    devices: dict[str, str] = {}
+    for o in detail.observations:
+        if o.source != "manual" and o.source not in devices:
+            devices[o.source] = _uuid("device", o.source)
+            entries.append((devices[o.source], {
+                "resourceType": "Device",
+                "identifier": [{"system": DEVICE_SYSTEM, "value": o.source}],
+                "deviceName": [{"name": o.source, "type": "other"}],
+            }))
+    context = {"patient": patient_url, "encounter": encounter_url, "devices": devices}
+    for group in _grouped(detail.observations):
+        entries.append((_uuid("observation", s.id, *(o.id for o in group)),
+                        _observation(group, context)))
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": _instant(s.ended_at or s.started_at),
+        "entry": [{"fullUrl": url, "resource": resource} for url, resource in entries],
+    }
+    if security:
+        bundle["meta"] = {"security": security}
+    return bundle
+
+
+def _grouped(observations: Iterable[Observation]) -> list[list[Observation]]:
+    """Readings, with systolic/diastolic/mean of one measurement put together.
+
+    BP parts belong together when they share source, measurement time, time received and
+    correction status, and each part appears once; anything else is its own reading.
+    """
+    out: list[list[Observation]] = []
+    open_bp: dict[tuple[Any, ...], list[Observation]] = {}
+    for o in observations:
+        if o.metric not in BP_ORDER:
+            out.append([o])
+            continue
+        key = (o.source, o.measured_at, o.received_at, o.corrected, o.corrects is not None)
+        group = open_bp.get(key)
+        if group is None or any(g.metric == o.metric for g in group):
+            group = open_bp[key] = [o]
+            out.append(group)
+        else:
+            group.append(o)
+    return out
+
+
+def _observation(group: list[Observation], ctx: dict[str, Any]) -> dict[str, Any]:
+    first = group[0]
+    device = first.source != "manual"
+    effective = first.measured_at or first.received_at
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": _status(first),
+        "subject": {"reference": ctx["patient"]},
+        "encounter": {"reference": ctx["encounter"]},
+        "effectiveDateTime": _instant(effective),
+        "issued": _instant(first.received_at),
+    }
+    if device:
+        resource["device"] = {"reference": ctx["devices"][first.source]}
+    elif first.entered_by:
+        resource["performer"] = [{"display": first.entered_by}]
+    notes = []
+    if first.flags:
+        notes.append(f"flags: {' '.join(first.flags)}")
+    if first.confirmed:
+        notes.append("implausible value confirmed by the nurse")
+    if notes:
+        resource["note"] = [{"text": "; ".join(notes)}]
+    if first.metric in BP_ORDER:
+        codings = [_coding(LOINC, *BP_PANEL)]
+        if device:
+            codings.append(_coding(MDC, *MDC_BP_PANEL))
+        resource["category"] = [_vital_signs()]
+        resource["code"] = {"coding": codings, "text": "Blood pressure"}
+        resource["component"] = [
+            {"code": {"coding": _codes(o.metric, device), "text": METRICS[o.metric].label},
+             "valueQuantity": _quantity(o.value, o.unit)}
+            for o in sorted(group, key=lambda o: BP_ORDER.index(o.metric))
+        ]
+        return resource
+    known = METRICS.get(first.metric)
+    label = known.label if known else first.metric
+    if first.metric in LOINC_CODES:
+        resource["category"] = [_vital_signs()]
+        resource["code"] = {"coding": _codes(first.metric, device), "text": label}
+    else:
+        resource["category"] = [{"coding": [_coding(CATEGORY_SYSTEM, "survey", "Survey")]}]
+        resource["code"] = {"coding": [_coding(METRIC_SYSTEM, first.metric, label)],
+                            "text": label}
+    resource["valueQuantity"] = _quantity(first.value, first.unit)
+    return resource
+
+
+def _vital_signs() -> dict[str, Any]:
+    return {"coding": [_coding(CATEGORY_SYSTEM, "vital-signs", "Vital Signs")],
+            "text": "Vital Signs"}
+
+
+def _codes(metric: str, device: bool) -> list[dict[str, str]]:
+    code, display = LOINC_CODES[metric]
+    codings = [_coding(LOINC, code, display)]
+    if metric == "spo2":
+        codings.append(_coding(LOINC, *SPO2_GENERIC))
+    if device and metric in MDC_CODES:
+        codings.append(_coding(MDC, *MDC_CODES[metric]))
+    return codings
+
+
+def write_session_fhir(detail: SessionDetail, path: Path, pseudonymised: bool = False) -> int:
+    """Write the Bundle as JSON to `path`; return the number of entries.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    bundle = build_bundle(detail, pseudonymised)
+    Path(path).write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(bundle["entry"])

@@ -1,0 +1,361 @@
+"""The esketamine (Spravato) REMS Patient Monitoring Form, pre-filled from a session. No Qt.
+
+The form (submitted to the REMS within 7 days of each session) asks for the fields the esketamine
+protocol lists in `rems_fields` (protocols/esketamine.toml; clinical-defaults.md "Esketamine (REMS)
+additions"). `rems_form(detail)` fills them from the log:
+
+- enrolment and concomitant medications: the pre-dose checklist items `rems-enrolment` and
+  `concomitant-medications` (ticked or not, with the nurse's note);
+- dose: `sessions.details.dose_mg`; device times and lot numbers: the ticks of `device-1..3`
+  (time ticked; the lot number is what the nurse typed in the tick's note);
+- observation start = T0 (the first device), end = discharge (or the session's end), total minutes
+  between them;
+- BP before the dose: the last systolic/diastolic pair before T0; BP about 40 minutes after: the
+  pair closest to T0+40 min between T0+25 and T0+60; BP before discharge: the last pair after that
+  one, before discharge;
+- sedation: any MOAA/S below 5 after T0 (the label: any drop below 5 is sedation); dissociation:
+  any CADSS total above 4 after T0 (clinical-defaults.md) or hallucinations present; respiratory
+  depression: any respiratory-rate-low or SpO2-low alarm after T0 (the protocol's limits: RR ≤11,
+  SpO2 ≤93, or no RR); increased blood pressure: any BP-high alarm;
+- adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence.
+
+Values missing from the log are None and named in `missing`, so the nurse completes them by hand.
+The output is a pre-filled draft: the prescriber or nurse checks it before submitting.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from console.clock import iso
+from console.review.model import ScaleObservation, SessionDetail, VitalSeries
+
+SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
+DISSOCIATION_ABOVE: Final = 4      # CADSS total > 4: dissociation present (clinical-defaults.md)
+T40: Final = timedelta(minutes=40)
+T40_WINDOW: Final = (timedelta(minutes=25), timedelta(minutes=60))
+PAIR_WITHIN: Final = timedelta(seconds=90)   # systolic and diastolic of one measurement
+
+
+@dataclass(frozen=True, slots=True)
+class BloodPressure:
+    """One blood pressure measurement.
+
+    Attributes:
+        at: when the systolic value was taken.
+        systolic, diastolic: mmHg.
+        minutes_after_dose: minutes from T0 (negative before the dose).
+    """
+
+    at: datetime
+    systolic: float
+    diastolic: float
+    minutes_after_dose: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDose:
+    """One nasal device given (checklist item `device-N`).
+
+    Attributes:
+        item: `device-1`, `device-2`, `device-3`.
+        at: when the nurse ticked it.
+        note: what the nurse typed with it (the lot number by the protocol's wording).
+    """
+
+    item: str
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    """A yes/no answer of the form, with the evidence from the log.
+
+    Attributes:
+        name: `sedation`, `dissociation`, `respiratory_depression`, `increased_blood_pressure`,
+            `nausea`, `hallucinations`.
+        present: the answer.
+        evidence: what in the log made it yes ('' when no).
+    """
+
+    name: str
+    present: bool
+    evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemsForm:
+    """The REMS Patient Monitoring Form values for one session (see the module docstring).
+
+    Attributes:
+        session_id, patient_id, session_number, session_date: which session.
+        protocol: protocol id and version.
+        nurse: who ran the session.
+        rems_enrolment_confirmed: the enrolment item was ticked.
+        concomitant_medications_reviewed: the concomitant-medications item was ticked.
+        concomitant_medications_note: the note typed with that tick.
+        dose_mg: the dose given.
+        devices: the devices ticked, in order.
+        observation_start: T0 (first device), or None when no dose was given.
+        observation_end: discharge time (or the session's end), or None.
+        total_monitoring_minutes: minutes from observation_start to observation_end.
+        bp_before_dose, bp_t_plus_40, bp_pre_discharge: the three blood pressures.
+        sedation, dissociation, respiratory_depression: the form's monitoring questions.
+        lowest_moaas: the lowest MOAA/S after T0; highest_cadss: the highest CADSS after T0.
+        adverse_events: every yes/no answer with its evidence.
+        discharged: the session ended with a discharge (not only stopped).
+        missing: names of fields the log could not fill.
+    """
+
+    session_id: int
+    patient_id: str
+    session_number: int
+    session_date: str
+    protocol: str
+    nurse: str
+    rems_enrolment_confirmed: bool
+    concomitant_medications_reviewed: bool
+    concomitant_medications_note: str
+    dose_mg: float | None
+    devices: tuple[DeviceDose, ...]
+    observation_start: datetime | None
+    observation_end: datetime | None
+    total_monitoring_minutes: float | None
+    bp_before_dose: BloodPressure | None
+    bp_t_plus_40: BloodPressure | None
+    bp_pre_discharge: BloodPressure | None
+    sedation: bool
+    dissociation: bool
+    respiratory_depression: bool
+    lowest_moaas: float | None
+    highest_cadss: float | None
+    adverse_events: tuple[AdverseEvent, ...]
+    discharged: bool
+    missing: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The values as JSON-ready data (times as ISO UTC text)."""
+        return _jsonable(asdict(self))
+
+
+def is_rems_protocol(protocol_id: str) -> bool:
+    """True for esketamine protocols (the REMS form applies to Spravato only)."""
+    return "esketamine" in protocol_id.lower()
+
+
+def rems_form(detail: SessionDetail) -> RemsForm:
+    """Fill the form from a session.
+
+    Raises:
+        ValueError: the session did not use an esketamine protocol.
+    """
+    s = detail.summary
+    if not is_rems_protocol(s.protocol_id):
+        raise ValueError(f"session {s.id} used protocol {s.protocol_id}: the REMS Patient "
+                         "Monitoring Form is for esketamine sessions only")
+    t0 = detail.t0
+    end = s.discharged_at or s.ended_at
+    ticks = {(t.phase, t.item): t for t in detail.ticks}
+    by_item = {t.item: t for t in detail.ticks}
+    devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note)
+                    for t in sorted(detail.ticks, key=lambda t: t.at)
+                    if t.item.startswith("device-"))
+    pairs = _bp_pairs(detail.vitals.get("bp_systolic"), detail.vitals.get("bp_diastolic"), t0)
+    before = [p for p in pairs if t0 is None or p.at < t0]
+    bp_before = before[-1] if before and t0 is not None else None
+    bp_40 = None
+    if t0 is not None:
+        window = [p for p in pairs if T40_WINDOW[0] <= p.at - t0 <= T40_WINDOW[1]]
+        bp_40 = min(window, key=lambda p: abs(p.at - t0 - T40), default=None)
+    after = [p for p in pairs if t0 is not None and p.at >= t0
+             and (bp_40 is None or p.at > bp_40.at) and (end is None or p.at <= end)]
+    bp_discharge = after[-1] if after else None
+
+    after_t0 = [x for x in detail.scales if t0 is not None and x.at >= t0]
+    moaas = [x for x in after_t0 if x.metric == "moaas"]
+    cadss = [x for x in after_t0 if x.metric == "dissociation"]
+    lowest_moaas = min((x.value for x in moaas), default=None)
+    highest_cadss = max((x.value for x in cadss), default=None)
+    sedated = [x for x in moaas if x.value < SEDATION_BELOW]
+    dissociated = [x for x in cadss if x.value > DISSOCIATION_ABOVE]
+    hallucinating = [x for x in after_t0 if x.metric == "hallucinations" and x.value >= 1]
+    nauseous = [x for x in after_t0 if x.metric == "nausea" and x.value >= 1]
+    physiological = [a for a in detail.alarms if a.category == "physiological"
+                     and (t0 is None or a.raised_at >= t0)]
+    breathing = [a for a in physiological
+                 if a.condition.startswith("resp_rate_low") or a.condition.startswith("spo2_low")]
+    pressure = [a for a in physiological if a.condition.startswith("bp_")
+                and a.condition.endswith("_high")]
+
+    def scale_evidence(items: list[ScaleObservation], label: str) -> str:
+        return "; ".join(f"{label} {x.value:g} at {_hm(x.at)}" for x in items)
+
+    def alarm_evidence(items: list[Any]) -> str:
+        return "; ".join(f"{a.message} at {_hm(a.raised_at)} ({a.priority})" for a in items)
+
+    adverse = (
+        AdverseEvent("sedation", bool(sedated), scale_evidence(sedated, "MOAA/S")),
+        AdverseEvent("dissociation", bool(dissociated or hallucinating),
+                     "; ".join(filter(None, (scale_evidence(dissociated, "CADSS"),
+                                             scale_evidence(hallucinating, "hallucinations"))))),
+        AdverseEvent("respiratory_depression", bool(breathing), alarm_evidence(breathing)),
+        AdverseEvent("increased_blood_pressure", bool(pressure), alarm_evidence(pressure)),
+        AdverseEvent("nausea", bool(nauseous), scale_evidence(nauseous, "nausea")),
+        AdverseEvent("hallucinations", bool(hallucinating),
+                     scale_evidence(hallucinating, "hallucinations")),
+    )
+    enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
+    meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
+    total = round((end - t0).total_seconds() / 60, 1) if t0 is not None and end else None
+    values = {
+        "dose_mg": s.dose_mg, "device_times": devices or None,
+        "observation_start": t0, "observation_end": end, "bp_before_dose": bp_before,
+        "bp_t_plus_40": bp_40, "bp_pre_discharge": bp_discharge,
+        "total_monitoring_minutes": total, "rems_enrolment_confirmed": enrol,
+        "concomitant_medications": meds,
+        "device_lot_numbers": (None if not devices or any(not d.note.strip() for d in devices)
+                               else devices),
+    }
+    return RemsForm(
+        session_id=s.id, patient_id=s.patient_id, session_number=s.session_number,
+        session_date=s.started_at.date().isoformat(),
+        protocol=f"{s.protocol_id} {s.protocol_version}", nurse=s.nurse,
+        rems_enrolment_confirmed=enrol is not None,
+        concomitant_medications_reviewed=meds is not None,
+        concomitant_medications_note=meds.note if meds is not None else "",
+        dose_mg=s.dose_mg, devices=devices, observation_start=t0, observation_end=end,
+        total_monitoring_minutes=total, bp_before_dose=bp_before, bp_t_plus_40=bp_40,
+        bp_pre_discharge=bp_discharge, sedation=bool(sedated),
+        dissociation=bool(dissociated or hallucinating), respiratory_depression=bool(breathing),
+        lowest_moaas=lowest_moaas, highest_cadss=highest_cadss, adverse_events=adverse,
+        discharged=s.discharged_at is not None,
+        missing=tuple(name for name, value in values.items() if value is None),
+    )
+
+
+def _bp_pairs(sys_series: VitalSeries | None, dia_series: VitalSeries | None,
+              t0: datetime | None) -> list[BloodPressure]:
+    """Systolic values paired with the diastolic value nearest in time (within 90 s)."""
+    if sys_series is None or dia_series is None or not len(dia_series):
+        return []
+    diastolic = sorted(zip(dia_series.times, dia_series.values, strict=True))
+    times = [at for at, _ in diastolic]
+    out = []
+    for at, systolic in sorted(zip(sys_series.times, sys_series.values, strict=True)):
+        i = bisect_left(times, at)
+        nearest = min((j for j in (i - 1, i) if 0 <= j < len(times)),
+                      key=lambda j: abs(times[j] - at))
+        if abs(times[nearest] - at) > PAIR_WITHIN:
+            continue
+        minutes = round((at - t0).total_seconds() / 60, 1) if t0 is not None else None
+        out.append(BloodPressure(at, systolic, diastolic[nearest][1], minutes))
+    return out
+
+
+def _hm(at: datetime) -> str:
+    return iso(at)[11:16] + " UTC"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+_LABELS: Final = {
+    "sedation": "Sedation (MOAA/S below 5)",
+    "dissociation": "Dissociation (CADSS above 4 or hallucinations)",
+    "respiratory_depression": "Respiratory depression (RR or SpO2 low alarm)",
+    "increased_blood_pressure": "Increased blood pressure (BP high alarm)",
+    "nausea": "Nausea",
+    "hallucinations": "Hallucinations",
+}
+
+
+def _yes(flag: bool) -> str:
+    return "Yes" if flag else "No"
+
+
+def _bp_text(bp: BloodPressure | None) -> str:
+    if bp is None:
+        return "NOT RECORDED"
+    when = f", T{bp.minutes_after_dose:+g} min" if bp.minutes_after_dose is not None else ""
+    return f"{bp.systolic:.0f}/{bp.diastolic:.0f} mmHg at {iso(bp.at)}{when}"
+
+
+def render_text(form: RemsForm) -> str:
+    """The form as labelled lines of text (UTF-8), one field per line."""
+    def t(at: datetime | None) -> str:
+        return iso(at) if at is not None else "NOT RECORDED"
+
+    lines = [
+        "SPRAVATO (esketamine) REMS - Patient Monitoring Form: values from the session log",
+        "Draft pre-filled by the infusion console: check every field before submitting "
+        "(within 7 days of the session).",
+        "",
+        f"Session: {form.session_id} (patient's session {form.session_number})",
+        f"Patient identifier: {form.patient_id}",
+        f"Session date: {form.session_date}",
+        f"Protocol: {form.protocol}",
+        f"Nurse: {form.nurse}",
+        f"REMS enrolment confirmed: {_yes(form.rems_enrolment_confirmed)}",
+        f"Concomitant medications reviewed: {_yes(form.concomitant_medications_reviewed)}"
+        + (f" ({form.concomitant_medications_note})" if form.concomitant_medications_note else ""),
+        f"Dose (mg): {form.dose_mg:g}" if form.dose_mg is not None else "Dose (mg): NOT RECORDED",
+    ]
+    if form.devices:
+        for d in form.devices:
+            lines.append(f"Device {d.item.split('-')[-1]}: given at {iso(d.at)}"
+                         + (f"; lot/note: {d.note}" if d.note else "; lot: NOT RECORDED"))
+    else:
+        lines.append("Devices: NOT RECORDED")
+    total = form.total_monitoring_minutes
+    lines += [
+        f"Start of observation (first device, T0): {t(form.observation_start)}",
+        f"End of observation (discharge): {t(form.observation_end)}",
+        f"Total monitoring time (minutes): {total:g}" if total is not None
+        else "Total monitoring time (minutes): NOT RECORDED",
+        f"Blood pressure before dose: {_bp_text(form.bp_before_dose)}",
+        f"Blood pressure about 40 minutes after dose: {_bp_text(form.bp_t_plus_40)}",
+        f"Blood pressure before discharge: {_bp_text(form.bp_pre_discharge)}",
+        f"Sedation: {_yes(form.sedation)}"
+        + (f" (lowest MOAA/S {form.lowest_moaas:g})" if form.lowest_moaas is not None else ""),
+        f"Dissociation: {_yes(form.dissociation)}"
+        + (f" (highest CADSS {form.highest_cadss:g})" if form.highest_cadss is not None else ""),
+        f"Respiratory depression: {_yes(form.respiratory_depression)}",
+        "Adverse events:",
+    ]
+    for event in form.adverse_events:
+        evidence = f" - {event.evidence}" if event.evidence else ""
+        lines.append(f"  {_LABELS.get(event.name, event.name)}: {_yes(event.present)}{evidence}")
+    lines.append(f"Discharged: {_yes(form.discharged)}")
+    lines.append("Missing from the log (complete by hand): "
+                 + (", ".join(form.missing) if form.missing else "none"))
+    return "\n".join(lines) + "\n"
+
+
+def write_rems(detail: SessionDetail, path: Path) -> RemsForm:
+    """Write the form to `path`: JSON when the name ends in `.json`, labelled text otherwise.
+
+    Raises:
+        ValueError: not an esketamine session.
+        OSError: the file cannot be written.
+    """
+    form = rems_form(detail)
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        text = json.dumps(form.to_json(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = render_text(form)
+    path.write_text(text, encoding="utf-8")
+    return form

@@ -1,0 +1,612 @@
+"""The review read model: plain frozen records built from the session log, no SQL and no Qt.
+
+`console.review.queries` fills these from a log opened read-only; the review window, the PDF
+report and the exporters (`console.export`) render them. Field names are a contract between those
+consumers: add fields, never rename or remove one.
+
+Conventions for every record here:
+- Times are aware UTC `datetime`s (the log stores UTC; convert to local time only for display).
+- Sequences are tuples (the records are immutable); mappings are plain dicts, never mutated.
+- `who` / `actor` is a nurse (or clinician) name, or `engine` for what the console did itself.
+- Corrected observations (rows another row `corrects`) are left out of series, scales, peaks and
+  course figures; they stay visible in `SessionDetail.observations` (when loaded) with
+  `corrected=True`, and in `SessionDetail.corrections`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+# Alarm priorities from highest to lowest, as stored in alarm_events.priority.
+PRIORITY_ORDER: Final = ("high", "medium", "low", "info")
+PRIORITY_RANK: Final = {"high": 3, "medium": 2, "low": 1, "info": 0}
+
+# Event kinds written by review, not by a running session (see queries.annotate).
+REVIEW_NOTE: Final = "review_note"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """What the session list shows.
+
+    Attributes:
+        patient: case-insensitive substring of `patient_id`; "" for every patient.
+        since: first day included; None: no limit. Days are calendar days in the zone given
+            to `queries.list_sessions` (default: this computer's local zone).
+        until: last day included (same zone); None: no limit.
+        protocol_id: only sessions of this protocol file (e.g. `esketamine`); None: all.
+        high_alarm_only: only sessions with at least one alarm occurrence that reached `high`.
+        include_demo: also list demonstration/simulator sessions (default: left out, they are not
+            patient data).
+    """
+
+    patient: str = ""
+    since: date | None = None
+    until: date | None = None
+    protocol_id: str | None = None
+    high_alarm_only: bool = False
+    include_demo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """One line of the session list (and the header of a session's detail).
+
+    Attributes:
+        id: `sessions.id`, the session's number in this log.
+        patient_id: the identifier entered at the start screen.
+        protocol_id: protocol file used (`ketamine-iv`, `esketamine`, ...).
+        protocol_version: version of that protocol as logged at the start (e.g. `2026.1`).
+        session_number: the patient's session number within the course (1, 2, ...).
+        started_at: when the session started.
+        ended_at: when it ended; None while open (or if the console stopped before the end).
+        nurse: the nurse who started the session.
+        weight_kg: patient weight used for dosing, kg.
+        demo: True for demonstration/simulator sessions.
+        dose_mg: `sessions.details.dose_mg` (the dose confirmed at the start), or None.
+        duration: `ended_at - started_at`, or None while open.
+        highest_priority: the highest priority any alarm occurrence reached ('high', 'medium',
+            'low', 'info'), or None when the session had no alarm at all.
+        alarm_count: number of alarm occurrences of every category and priority (prompts such as
+            `vitals_due:*` included; `alarms_by_priority` splits them).
+        discharged_at: time of the `discharged` event, or None when not discharged.
+        alarms_by_priority: occurrences counted by highest priority reached, e.g.
+            {'high': 1, 'medium': 0, 'low': 2, 'info': 5}; every priority is a key.
+    """
+
+    id: int
+    patient_id: str
+    protocol_id: str
+    protocol_version: str
+    session_number: int
+    started_at: datetime
+    ended_at: datetime | None
+    nurse: str
+    weight_kg: float
+    demo: bool
+    dose_mg: float | None
+    duration: timedelta | None
+    highest_priority: str | None
+    alarm_count: int
+    discharged_at: datetime | None
+    alarms_by_priority: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmStep:
+    """One row of `alarm_events`: one step in the life of an alarm occurrence.
+
+    Attributes:
+        at: when the step happened.
+        transition: `raised`, `escalated`, `deescalated`, `acknowledged`, `reminded`, `reset`,
+            `cleared` (`audio_paused`/`audio_resumed` are board-wide: see `AudioPause`).
+        priority: the occurrence's priority after this step.
+        actor: the nurse for acknowledge/reset; `engine` otherwise.
+        value: the value that raised or changed it (in the vital's unit), or None.
+        message: the banner text shown at this step.
+    """
+
+    at: datetime
+    transition: str
+    priority: str
+    actor: str
+    value: float | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmEpisode:
+    """One alarm occurrence from raised to cleared (one row of the `alarms` view, plus its steps).
+
+    Attributes:
+        occurrence: the occurrence number, unique within the session.
+        condition: e.g. `bp_systolic_high`, `spo2_low`, `device_lost`, `vitals_due:q15`.
+        category: `physiological`, `technical` or `prompt`.
+        priority: the highest priority it reached.
+        raised_at: time of its first `raised` step (its first step if it has none).
+        acknowledged_at: time of the first `acknowledged` step, or None.
+        cleared_at: time of the `cleared` step, or None when still active at the end of the log.
+        seconds_to_acknowledge: acknowledged_at - raised_at in seconds, or None.
+        value: the value that raised it, or None.
+        threshold: the limit as shown (e.g. `≥180`); '' when none.
+        message: the banner text when it was raised.
+        steps: every step in commit order.
+    """
+
+    occurrence: int
+    condition: str
+    category: str
+    priority: str
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    cleared_at: datetime | None
+    seconds_to_acknowledge: float | None
+    value: float | None
+    threshold: str
+    message: str
+    steps: tuple[AlarmStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioPause:
+    """A board-wide audio pause (events `audio_paused` and the `audio_resumed` that ended it).
+
+    Attributes:
+        paused_at: when the nurse paused alarm audio.
+        paused_by: who paused it.
+        message: the text logged with the pause (e.g. `Audio paused for 120 s`).
+        resumed_at: time of the first `audio_resumed` after the pause, or None when the log holds
+            none (the session ended while paused). A second pause before a resume is its own
+            `AudioPause` and shares that resume time.
+        resume_message: why audio resumed (`Audio pause ended`, or a new alarm broke through); ''
+            when not resumed.
+    """
+
+    paused_at: datetime
+    paused_by: str
+    message: str
+    resumed_at: datetime | None
+    resume_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistTick:
+    """A checklist item ticked (event `checklist_ticked`).
+
+    Attributes:
+        phase: phase id the item belongs to.
+        item: item id within the phase.
+        text: the item's text as shown when ticked.
+        note: the nurse's note with the tick ('' for none).
+        who: the nurse who ticked it.
+        at: when.
+    """
+
+    phase: str
+    item: str
+    text: str
+    note: str
+    who: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A refusal overridden with a reason (event `override`).
+
+    Attributes:
+        at: when.
+        who: who overrode (nurse, or the prescriber named by the nurse).
+        what: the action forced: `end_phase` or `discharge`.
+        phase: the phase id for `end_phase`; '' otherwise.
+        blockers: the reasons the console gave for refusing.
+        reason: the reason given for overriding.
+    """
+
+    at: datetime
+    who: str
+    what: str
+    phase: str
+    blockers: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Free text attached to the session.
+
+    Attributes:
+        at: when it was written.
+        who: its author.
+        text: the text.
+        kind: the event kind: `note` (written during the session), `review_note` (an annotation
+            added afterwards in review; see `queries.annotate`), or another kind a session used
+            for text (e.g. `adverse_event`).
+    """
+
+    at: datetime
+    who: str
+    text: str
+    kind: str = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseSpan:
+    """One phase as it was run (events `phase_started` / `phase_ended`).
+
+    Attributes:
+        id: phase id from the protocol (`pre`, `infusion`, `observation`, ...).
+        name: phase name shown to the nurse.
+        kind: phase kind from the protocol (`pre`, `dosing`, `observation`, `discharge`, ...).
+        started_at: when it started.
+        ended_at: when it ended (the next phase's start, or discharge/session end); None when the
+            log ends inside it.
+        started_by: who started it.
+    """
+
+    id: str
+    name: str
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None
+    started_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleObservation:
+    """A scale or score entered by the nurse (MOAA/S, nausea, CADSS, hallucinations, Aldrete ...).
+
+    Attributes:
+        at: when it was received/entered.
+        metric: the metric name (`moaas`, `nausea`, `dissociation`, `hallucinations`, `fatigue`,
+            `aldrete`).
+        value: the score.
+        who: who entered it (`entered_by`).
+        observation_id: `observations.id` of the row.
+    """
+
+    at: datetime
+    metric: str
+    value: float
+    who: str
+    observation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class VitalSeries:
+    """Every valid (not corrected) value of one vital sign, in commit order.
+
+    Attributes:
+        metric: `bp_systolic`, `bp_diastolic`, `bp_mean`, `heart_rate`, `pulse_rate`,
+            `resp_rate`, `spo2` (or any non-scale metric found in the log).
+        unit: unit of the values as stored (`mmHg`, `beats/min`, `breaths/min`, `%`).
+        times: `received_at` of each value (when the console had it).
+        seconds: the same times as seconds since the session started (for plotting).
+        values: the values.
+        manual: True where the value was typed by a nurse (source `manual`).
+    """
+
+    metric: str
+    unit: str
+    times: tuple[datetime, ...]
+    seconds: tuple[float, ...]
+    values: tuple[float, ...]
+    manual: tuple[bool, ...]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One row of `observations`, as stored (loaded only on request: exports need it).
+
+    Attributes:
+        id: `observations.id`.
+        metric, value, unit, source, channel: as stored (`source` is `manual` or the device).
+        flags: the device's or entry's flags (e.g. `artifact`).
+        measured_at: device measurement time, or None when unknown.
+        received_at: when the console received (or the nurse entered) the value.
+        entered_by: the nurse for manual values, `engine` for device values.
+        confirmed: a nurse confirmed an implausible manual value.
+        corrects: the id this row corrects, or None.
+        corrected: True when another row corrects this one (the value is superseded).
+    """
+
+    id: int
+    metric: str
+    value: float
+    unit: str
+    source: str
+    channel: str
+    flags: tuple[str, ...]
+    measured_at: datetime | None
+    received_at: datetime
+    entered_by: str
+    confirmed: bool
+    corrects: int | None
+    corrected: bool
+
+    @property
+    def manual(self) -> bool:
+        return self.source == "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A value corrected after it was logged (event `correction`).
+
+    Attributes:
+        at: when the correction was made.
+        who: who corrected it.
+        metric: the metric corrected.
+        corrects: id of the observation replaced.
+        value: the new value.
+        reason: the reason given.
+    """
+
+    at: datetime
+    who: str
+    metric: str
+    corrects: int
+    value: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    """A prescriber decision recorded to pass a dosing gate (event `gate_decision`).
+
+    Attributes:
+        at, who: when and by whom it was entered.
+        item: the checklist item it unlocked.
+        values: the values that reached the gate, as shown.
+        decision: the decision text.
+    """
+
+    at: datetime
+    who: str
+    item: str
+    values: tuple[str, ...]
+    decision: str
+
+
+@dataclass(frozen=True, slots=True)
+class DischargeRefusal:
+    """The console refused to discharge (event `discharge_refused`).
+
+    Attributes:
+        at, who: when and who asked.
+        reasons: the reasons given.
+    """
+
+    at: datetime
+    who: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStateChange:
+    """The monitor connection changed (event `device_state`).
+
+    Attributes:
+        at: when.
+        state: `connecting`, `connected`, `stale`, `disconnected` ...
+        detail: the transport's explanation ('' for none).
+    """
+
+    at: datetime
+    state: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """One row of `events`, as stored (for the "everything" view).
+
+    Attributes:
+        id: `events.id` (commit order).
+        at: when.
+        kind: the stable key (`phase_started`, `note`, `override`, ...).
+        actor: who did it, or `engine`.
+        detail: the JSON detail as a dict.
+    """
+
+    id: int
+    at: datetime
+    kind: str
+    actor: str
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of the merged "everything" view: an event or an alarm step.
+
+    Attributes:
+        at: when.
+        source: `event` (a row of `events`) or `alarm` (a row of `alarm_events`).
+        kind: the event kind, or `alarm_<transition>` for alarm steps.
+        actor: who, or `engine`.
+        text: a one-line readable description.
+    """
+
+    at: datetime
+    source: str
+    kind: str
+    actor: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDetail:
+    """Everything the log holds about one session, ready to show, print or export.
+
+    Attributes:
+        summary: the list line (ids, patient, protocol, times, dose, alarm figures).
+        details: `sessions.details` as confirmed at the start (dose_mg, pump_rate_ml_h, chosen_mg,
+            protocol_name, device binding, course information ...).
+        protocol_version: the protocol version logged at the start (same as the summary's).
+        phases: phases in the order run.
+        t0: start of the first dosing phase (event `dosing_started`), or None if never dosed.
+        baseline: the baseline values logged at T0 (metric -> value); {} if never dosed.
+        vitals: metric -> series of valid values, for each vital present in the log.
+        scales: valid scale/score entries in time order.
+        alarms: alarm occurrences in order raised.
+        audio_pauses: board-wide audio pauses in time order.
+        ticks: checklist ticks in time order.
+        overrides: overrides in time order.
+        notes: notes written during the session (kind `note` and other text kinds), time order.
+        annotations: review notes added after the fact (kind `review_note`), time order.
+        corrections: corrections of logged values, time order.
+        gate_decisions: prescriber gate decisions, time order.
+        discharge_refusals: refused discharge attempts, time order.
+        device_states: monitor connection changes, time order.
+        events: every `events` row of the session in commit order (the "everything" view).
+        observations: every `observations` row (corrected ones included) in commit order when
+            loaded with `with_observations=True` (exports); () otherwise.
+        discharge: the `discharged` event's detail (minutes_from_t0, minutes_total), or None.
+    """
+
+    summary: SessionSummary
+    details: Mapping[str, Any]
+    protocol_version: str
+    phases: tuple[PhaseSpan, ...]
+    t0: datetime | None
+    baseline: Mapping[str, float]
+    vitals: Mapping[str, VitalSeries]
+    scales: tuple[ScaleObservation, ...]
+    alarms: tuple[AlarmEpisode, ...]
+    audio_pauses: tuple[AudioPause, ...]
+    ticks: tuple[ChecklistTick, ...]
+    overrides: tuple[Override, ...]
+    notes: tuple[Note, ...]
+    annotations: tuple[Note, ...]
+    corrections: tuple[Correction, ...]
+    gate_decisions: tuple[GateDecision, ...]
+    discharge_refusals: tuple[DischargeRefusal, ...]
+    device_states: tuple[DeviceStateChange, ...]
+    events: tuple[LoggedEvent, ...]
+    observations: tuple[Observation, ...] = ()
+    discharge: Mapping[str, Any] | None = None
+
+    def timeline(self) -> list[TimelineEntry]:
+        """Events and alarm steps merged in time order (events first at equal times)."""
+        entries = [
+            TimelineEntry(e.at, "event", e.kind, e.actor, describe_event(e.kind, e.detail))
+            for e in self.events
+        ]
+        for episode in self.alarms:
+            for step in episode.steps:
+                entries.append(TimelineEntry(
+                    step.at, "alarm", f"alarm_{step.transition}", step.actor,
+                    f"{step.priority} {episode.condition} {step.transition}: {step.message}",
+                ))
+        order = {"event": 0, "alarm": 1}
+        return sorted(entries, key=lambda x: (x.at, order[x.source]))
+
+    def scale_values(self, metric: str) -> list[ScaleObservation]:
+        """The valid entries of one scale, in time order."""
+        return [s for s in self.scales if s.metric == metric]
+
+
+@dataclass(frozen=True, slots=True)
+class CourseRow:
+    """One session of a patient's course, reduced to the figures compared across sessions.
+
+    Minutes are counted from the session's start (`started_at`); `t0_minute` tells where dosing
+    began on the same scale. Figures are None when the session logged no such value.
+
+    Attributes:
+        session_id: `sessions.id`.
+        session_number: the patient's session number.
+        started_at: when the session started (its date is the course date).
+        protocol_id: protocol used.
+        dose_mg: dose confirmed at the start.
+        t0_minute: minutes from start to the first dose, or None.
+        peak_systolic: highest valid systolic BP (mmHg) and `peak_systolic_minute` when (first
+            time reached).
+        peak_diastolic / peak_diastolic_minute: the same for diastolic BP.
+        min_spo2: lowest valid SpO2 (%).
+        min_resp_rate: lowest valid respiratory rate (breaths/min).
+        alarms_high / alarms_medium / alarms_low / alarms_info: alarm occurrences by the highest
+            priority they reached.
+        max_nausea, max_dissociation, max_hallucinations, max_fatigue: highest score entered.
+        min_moaas: lowest MOAA/S entered (deepest sedation).
+        minutes_to_discharge: minutes from start to the `discharged` event, or None.
+        demo: demonstration session.
+    """
+
+    session_id: int
+    session_number: int
+    started_at: datetime
+    protocol_id: str
+    dose_mg: float | None
+    t0_minute: float | None
+    peak_systolic: float | None
+    peak_systolic_minute: float | None
+    peak_diastolic: float | None
+    peak_diastolic_minute: float | None
+    min_spo2: float | None
+    min_resp_rate: float | None
+    alarms_high: int
+    alarms_medium: int
+    alarms_low: int
+    alarms_info: int
+    max_nausea: float | None
+    max_dissociation: float | None
+    max_hallucinations: float | None
+    min_moaas: float | None
+    max_fatigue: float | None
+    minutes_to_discharge: float | None
+    demo: bool = False
+
+
+def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
+    """A one-line readable text for an `events` row (used by the timeline and the events CSV)."""
+    d = detail
+    if kind == "phase_started":
+        return f"Phase started: {d.get('name') or d.get('phase')}"
+    if kind == "phase_ended":
+        return f"Phase ended: {d.get('phase')}"
+    if kind == "checklist_ticked":
+        note = f" ({d['note']})" if d.get("note") else ""
+        return f"Ticked: {d.get('text') or d.get('item')}{note}"
+    if kind == "override":
+        blockers = "; ".join(d.get("blockers", []))
+        return f"Override of {d.get('action')}: {d.get('reason')} (refused because: {blockers})"
+    if kind == "dosing_started":
+        base = ", ".join(f"{k} {v:g}" for k, v in sorted(d.get("baseline", {}).items()))
+        return f"Dosing started (T0); baseline {base}" if base else "Dosing started (T0)"
+    if kind == "gate_decision":
+        values = "; ".join(d.get("values", []))
+        return f"Gate decision for {d.get('item')}: {d.get('decision')} ({values})"
+    if kind == "discharge_refused":
+        return f"Discharge refused: {'; '.join(d.get('reasons', []))}"
+    if kind == "discharged":
+        return (f"Discharged ({d.get('minutes_from_t0')} min from T0, "
+                f"{d.get('minutes_total')} min in total)")
+    if kind == "session_ended":
+        return "Session ended"
+    if kind == "session_resumed":
+        return f"Session resumed in phase {d.get('phase')}"
+    if kind == "correction":
+        return (f"Corrected {d.get('metric')} (row {d.get('corrects')}) to {d.get('value')}: "
+                f"{d.get('reason')}")
+    if kind == "device_state":
+        extra = f": {d['detail']}" if d.get("detail") else ""
+        return f"Device {d.get('state')}{extra}"
+    if kind == "device_dropped":
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(d.get("counts", {}).items()))
+        return f"Device {d.get('device')} values dropped ({counts})"
+    if kind in ("audio_paused", "audio_resumed"):
+        return str(d.get("message", kind.replace("_", " ")))
+    if kind == "threshold_changed":
+        return f"Threshold {d.get('vital')} changed {d.get('old')} → {d.get('new')}"
+    if "text" in d:
+        label = "Review note" if kind == REVIEW_NOTE else kind.replace("_", " ").capitalize()
+        return f"{label}: {d['text']}"
+    return kind.replace("_", " ") + (f" {dict(d)}" if d else "")

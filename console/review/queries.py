@@ -1,0 +1,654 @@
+"""Review queries: the session log read into `console.review.model` records. No Qt here.
+
+Review never changes a recorded row. `open_readonly` opens the log with SQLite's `mode=ro`, so a
+query cannot write even by mistake; the one writing function, `annotate`, takes a writable
+`EventLog` and appends a new attributed `events` row (kind `review_note`), which the log accepts for
+ended sessions too (only `sessions.ended_at` is ever set on an existing row, and annotate does not
+touch it).
+
+Quality bar P6 (≥ 200 sessions of 90 min at 1 Hz x 6 vitals, ~6.5 M observation rows): the list is
+built from `sessions` plus index lookups of each listed session's alarm steps and discharge event,
+and a session loads through `observations(session_id)`, so neither depends on the number of
+sessions in the file. Figures in benchmarks/review_log.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+from console.clock import iso, parse_iso
+from console.records import EventRecord
+from console.review.model import (
+    PRIORITY_RANK,
+    REVIEW_NOTE,
+    AlarmEpisode,
+    AlarmStep,
+    AudioPause,
+    ChecklistTick,
+    Correction,
+    CourseRow,
+    DeviceStateChange,
+    DischargeRefusal,
+    GateDecision,
+    LoggedEvent,
+    Note,
+    Observation,
+    Override,
+    PhaseSpan,
+    ScaleObservation,
+    SessionDetail,
+    SessionFilter,
+    SessionSummary,
+    VitalSeries,
+)
+from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
+from console.store import schema
+from console.vitals import METRICS, SCALES
+
+__all__ = [
+    "DEFAULT_LIMIT", "MissingLogError", "annotate", "list_sessions", "load_course",
+    "load_session", "open_readonly", "patients",
+]
+
+MANUAL: Final = "manual"
+_PRIORITY_BY_RANK: Final = {rank: name for name, rank in PRIORITY_RANK.items()}
+_RANK_SQL: Final = (
+    "CASE priority WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END"
+)
+_SESSION_COLUMNS: Final = (
+    "id, patient_id, protocol_id, protocol_version, session_number, started_at, ended_at, "
+    "nurse, weight_kg, demo, details"
+)
+# Event kinds that carry free text a nurse wrote during the session (`engine.note(kind=...)`).
+_TEXT_KINDS_EXCLUDED: Final = frozenset({
+    "phase_started", "phase_ended", "checklist_ticked", "override", "dosing_started",
+    "gate_decision", "discharge_refused", "discharged", "session_ended", "correction",
+    "device_state", "device_dropped", "session_resumed", "audio_paused", "audio_resumed",
+    "threshold_changed", REVIEW_NOTE,
+})
+DEFAULT_LIMIT: Final = 500
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+
+
+class MissingLogError(FileNotFoundError):
+    """There is no session log at the path given (review never creates one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        super().__init__(f"no session log at {self.path}: check the path, or choose the log "
+                         "file with --db")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+# --- opening -------------------------------------------------------------------------------------
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """Open the session log at `path` for reading only (SQLite URI `mode=ro`).
+
+    Raises:
+        MissingLogError: no file at `path`.
+        LogError: the file is not a session log, is damaged, locked, unreadable or was written by
+            a newer console (the message names the file and the next step).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingLogError(path)
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise classify(exc, path) from exc
+    if header and header != _SQLITE_MAGIC:
+        raise LogError(path, "not-a-log", "it is not an SQLite database")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        # check_same_thread=False: the review window may load in a worker thread; the
+        # connection only reads, and one thread uses it at a time.
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise classify(exc, path) from exc
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        conn.execute("PRAGMA query_only = ON")   # belt and braces: refuse writes per connection
+        tables = schema.user_tables(conn)
+        if not {"meta", "sessions", "observations", "alarm_events", "events"} <= tables:
+            raise LogError(path, "not-a-log", "it has no session tables")
+        version = schema.stored_schema_version(conn)
+        if version is not None and version > schema.SCHEMA_VERSION:
+            raise LogError(path, "newer-schema", f"its schema version is {version}, this console "
+                                                 f"knows up to {schema.SCHEMA_VERSION}")
+    except BaseException as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.Error) and is_environmental(exc):
+            raise classify(exc, path) from exc
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise LogError(path, "not-a-log", str(exc)) from exc
+        raise
+    return conn
+
+
+def _contains_ci(text: object, part: object) -> int:
+    return int(str(part).casefold() in str(text).casefold())
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+class _Times:
+    """parse_iso with memory: a device message stamps its six vitals with the same strings."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, datetime] = {}
+
+    def __call__(self, text: str) -> datetime:
+        stamp = self._seen.get(text)
+        if stamp is None:
+            stamp = self._seen[text] = parse_iso(text)
+        return stamp
+
+
+def _opt_time(text: str | None) -> datetime | None:
+    return parse_iso(text) if text is not None else None
+
+
+def _dose(details: dict[str, Any]) -> float | None:
+    value = details.get("dose_mg")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _summary(
+    row: Sequence[Any], details: dict[str, Any], ranks: Iterable[int], discharged_at: str | None
+) -> SessionSummary:
+    started = parse_iso(row[5])
+    ended = _opt_time(row[6])
+    counts = {name: 0 for name in PRIORITY_RANK}
+    highest = -1
+    for rank in ranks:
+        counts[_PRIORITY_BY_RANK[rank]] += 1
+        highest = max(highest, rank)
+    return SessionSummary(
+        id=row[0], patient_id=row[1], protocol_id=row[2], protocol_version=row[3],
+        session_number=row[4], started_at=started, ended_at=ended, nurse=row[7],
+        weight_kg=row[8], demo=bool(row[9]), dose_mg=_dose(details),
+        duration=(ended - started) if ended is not None else None,
+        highest_priority=_PRIORITY_BY_RANK.get(highest), alarm_count=sum(counts.values()),
+        discharged_at=_opt_time(discharged_at), alarms_by_priority=counts,
+    )
+
+
+def _day_start(day: date, tz: tzinfo) -> str:
+    return iso(datetime.combine(day, time(0), tzinfo=tz))
+
+
+def _local_zone() -> tzinfo:
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC
+
+
+# --- the session list ----------------------------------------------------------------------------
+
+
+def list_sessions(
+    conn: sqlite3.Connection, flt: SessionFilter | None = None, limit: int = DEFAULT_LIMIT,
+    tz: tzinfo | None = None,
+) -> list[SessionSummary]:
+    """Sessions matching `flt`, newest first, at most `limit`.
+
+    Args:
+        conn: a connection from `open_readonly` (or `EventLog.conn`).
+        flt: the filter (default: every non-demo session).
+        limit: the most rows returned.
+        tz: the zone in which `flt.since` / `flt.until` are calendar days (default: this
+            computer's local zone; a clinic means its own days).
+    """
+    flt = flt or SessionFilter()
+    zone = tz or _local_zone()
+    where: list[str] = ["1"]
+    params: list[object] = []
+    if not flt.include_demo:
+        where.append("s.demo = 0")
+    if flt.patient.strip():
+        where.append("_contains_ci(s.patient_id, ?)")
+        params.append(flt.patient.strip())
+    if flt.protocol_id:
+        where.append("s.protocol_id = ?")
+        params.append(flt.protocol_id)
+    if flt.since is not None:
+        where.append("s.started_at >= ?")
+        params.append(_day_start(flt.since, zone))
+    if flt.until is not None:
+        where.append("s.started_at < ?")
+        params.append(_day_start(flt.until + timedelta(days=1), zone))
+    if flt.high_alarm_only:
+        where.append("EXISTS (SELECT 1 FROM alarm_events AS a "
+                     "WHERE a.session_id = s.id AND a.priority = 'high')")
+    # Registered per call: the connection may be EventLog.conn rather than open_readonly's.
+    conn.create_function("_contains_ci", 2, _contains_ci, deterministic=True)
+    rows = conn.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM sessions AS s WHERE {' AND '.join(where)} "
+        "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+        [*params, int(limit)],
+    ).fetchall()
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    ranks = _occurrence_ranks(conn, ids)
+    discharged = _discharge_times(conn, ids)
+    return [
+        _summary(row, json.loads(row[10]), ranks.get(row[0], ()), discharged.get(row[0]))
+        for row in rows
+    ]
+
+
+def _in_list(ids: Sequence[int]) -> str:
+    return ", ".join(str(int(i)) for i in ids)
+
+
+def _occurrence_ranks(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[int]]:
+    """session id -> the highest rank each of its alarm occurrences reached."""
+    out: dict[int, list[int]] = defaultdict(list)
+    for session_id, rank in conn.execute(
+        f"SELECT session_id, MAX({_RANK_SQL}) FROM alarm_events "
+        f"WHERE session_id IN ({_in_list(ids)}) GROUP BY session_id, occurrence"
+    ):
+        out[session_id].append(rank)
+    return out
+
+
+def _discharge_times(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+    return dict(conn.execute(
+        f"SELECT session_id, MIN(at) FROM events WHERE session_id IN ({_in_list(ids)}) "
+        "AND kind = 'discharged' GROUP BY session_id"
+    ).fetchall())
+
+
+# --- one session ---------------------------------------------------------------------------------
+
+
+def load_session(
+    conn: sqlite3.Connection, session_id: int, with_observations: bool = False
+) -> SessionDetail:
+    """Everything about one session.
+
+    Args:
+        conn: a connection from `open_readonly` (or `EventLog.conn`).
+        session_id: `sessions.id`.
+        with_observations: also return every observation row as stored (corrected rows
+            included), for exports; the review window does not need it.
+
+    Raises:
+        UnknownSessionError: no session with that id (a KeyError with a readable message).
+    """
+    row = conn.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id]
+    ).fetchone()
+    if row is None:
+        raise UnknownSessionError(f"session {session_id} is not in the session log")
+    details = json.loads(row[10])
+    started = parse_iso(row[5])
+    ended = _opt_time(row[6])
+    times = _Times()
+
+    events = tuple(
+        LoggedEvent(id=r[0], at=times(r[1]), kind=r[2], actor=r[3], detail=json.loads(r[4]))
+        for r in conn.execute(
+            "SELECT id, at, kind, actor, detail FROM events WHERE session_id = ? ORDER BY id",
+            [session_id],
+        )
+    )
+    alarms = _episodes(conn, session_id, times)
+    discharged = next((e for e in events if e.kind == "discharged"), None)
+    summary = _summary(
+        row, details, (PRIORITY_RANK[a.priority] for a in alarms),
+        iso(discharged.at) if discharged else None,
+    )
+    vitals, scales, observations = _observations(conn, session_id, started, with_observations)
+    parts = _from_events(events, ended)
+    return SessionDetail(
+        summary=summary, details=details, protocol_version=row[3], vitals=vitals, scales=scales,
+        alarms=alarms, events=events, observations=observations,
+        discharge=dict(discharged.detail) if discharged else None, **parts,
+    )
+
+
+def _episodes(
+    conn: sqlite3.Connection, session_id: int, times: _Times
+) -> tuple[AlarmEpisode, ...]:
+    steps_by: dict[int, list[tuple[Any, ...]]] = {}
+    for r in conn.execute(
+        "SELECT occurrence, condition, category, priority, transition, at, value, threshold, "
+        "message, actor FROM alarm_events WHERE session_id = ? ORDER BY id",
+        [session_id],
+    ):
+        steps_by.setdefault(r[0], []).append(r)
+    episodes = []
+    for occurrence, rows in steps_by.items():
+        raising = next((r for r in rows if r[4] == "raised"), rows[0])
+        raised_at = times(raising[5])
+        acknowledged = next((times(r[5]) for r in rows if r[4] == "acknowledged"), None)
+        cleared = max((times(r[5]) for r in rows if r[4] == "cleared"), default=None)
+        rank = max(PRIORITY_RANK.get(r[3], 0) for r in rows)
+        episodes.append(AlarmEpisode(
+            occurrence=occurrence, condition=raising[1], category=raising[2],
+            priority=_PRIORITY_BY_RANK[rank], raised_at=raised_at, acknowledged_at=acknowledged,
+            cleared_at=cleared,
+            seconds_to_acknowledge=(round((acknowledged - raised_at).total_seconds(), 3)
+                                    if acknowledged is not None else None),
+            value=raising[6], threshold=raising[7], message=raising[8],
+            steps=tuple(AlarmStep(at=times(r[5]), transition=r[4], priority=r[3], actor=r[9],
+                                  value=r[6], message=r[8]) for r in rows),
+        ))
+    episodes.sort(key=lambda e: (e.raised_at, e.occurrence))
+    return tuple(episodes)
+
+
+def _corrected_ids(conn: sqlite3.Connection, session_id: int) -> set[int]:
+    # The partial index observations_corrects holds only correcting rows (few), so this does not
+    # walk the session's 32,400 rows.
+    return {r[0] for r in conn.execute(
+        "SELECT corrects FROM observations INDEXED BY observations_corrects "
+        "WHERE corrects IS NOT NULL AND session_id = ?", [session_id]
+    )}
+
+
+_SCALE_LIST: Final = ", ".join(f"'{name}'" for name in SCALES)
+
+
+def _observations(
+    conn: sqlite3.Connection, session_id: int, started: datetime, with_rows: bool
+) -> tuple[dict[str, VitalSeries], tuple[ScaleObservation, ...], tuple[Observation, ...]]:
+    """Series and scales from the session's valid observations (plus every row on request).
+
+    P6: 32,400 rows per 90-minute session. The query returns only what the series need, with
+    `entered_by` for scale rows alone (NULL elsewhere: no string built per vital row); rows are
+    grouped per metric with a stable sort and transposed with zip, so the per-row Python work is
+    in C. Each distinct time string is parsed once (a device stamps six vitals alike).
+    """
+    corrected = _corrected_ids(conn, session_id)
+    rows = conn.execute(
+        "SELECT metric, id, value, received_at, source = 'manual', "
+        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN entered_by END "
+        "FROM observations WHERE session_id = ? ORDER BY id",
+        [session_id],
+    ).fetchall()
+    if corrected:
+        rows = [r for r in rows if r[1] not in corrected]
+    rows.sort(key=itemgetter(0))   # stable: id order within each metric
+    times: dict[str, datetime] = {}
+    offsets: dict[str, float] = {}
+    vitals: dict[str, VitalSeries] = {}
+    scales: list[ScaleObservation] = []
+    scale_names = frozenset(SCALES)
+    for name, group in groupby(rows, itemgetter(0)):
+        _, ids, values, received, manual, who = zip(*group, strict=True)
+        for text in set(received).difference(times):
+            at = times[text] = parse_iso(text)
+            offsets[text] = (at - started).total_seconds()
+        if name in scale_names:
+            scales.extend(
+                ScaleObservation(at=times[t], metric=name, value=v, who=w, observation_id=i)
+                for i, v, t, w in zip(ids, values, received, who, strict=True)
+            )
+            continue
+        vitals[name] = VitalSeries(
+            metric=name, unit=_unit(conn, session_id, name),
+            times=tuple(map(times.__getitem__, received)),
+            seconds=tuple(map(offsets.__getitem__, received)), values=values,
+            manual=tuple(map(bool, manual)),
+        )
+    scales.sort(key=lambda s: (s.at, s.observation_id))
+    vitals = {name: vitals[name] for name in sorted(vitals, key=_metric_order)}
+    return vitals, tuple(scales), _all_rows(conn, session_id, corrected) if with_rows else ()
+
+
+def _unit(conn: sqlite3.Connection, session_id: int, name: str) -> str:
+    """The unit of a metric: the registry's (the log stores canonical units), else the log's."""
+    known = METRICS.get(name)
+    if known is not None:
+        return known.unit
+    row = conn.execute("SELECT unit FROM observations WHERE session_id = ? AND metric = ? LIMIT 1",
+                       [session_id, name]).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _metric_order(name: str) -> tuple[int, str]:
+    known = METRICS.get(name)
+    return (known.order if known else 999, name)
+
+
+def _all_rows(
+    conn: sqlite3.Connection, session_id: int, corrected: set[int]
+) -> tuple[Observation, ...]:
+    rows = conn.execute(
+        "SELECT id, metric, value, unit, source, channel, flags, measured_at, received_at, "
+        "entered_by, confirmed, corrects FROM observations WHERE session_id = ? ORDER BY id",
+        [session_id],
+    ).fetchall()
+    # Each distinct time string parsed once; positional construction (the frozen dataclass's
+    # __init__ is most of the cost: ~32,400 objects for a 90-minute session).
+    seen: dict[str, datetime] = {}
+    for row in rows:
+        for text in (row[7], row[8]):
+            if text is not None and text not in seen:
+                seen[text] = parse_iso(text)
+    none: tuple[str, ...] = ()
+    return tuple(
+        Observation(obs_id, name, value, unit, source, channel,
+                    tuple(flags.split()) if flags else none,
+                    seen[measured] if measured is not None else None, seen[received], who,
+                    bool(confirmed), corrects, obs_id in corrected)
+        for (obs_id, name, value, unit, source, channel, flags, measured, received, who,
+             confirmed, corrects) in rows
+    )
+
+
+def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[str, Any]:
+    """The SessionDetail parts derived from the `events` rows."""
+    phases: list[dict[str, Any]] = []
+    ticks: list[ChecklistTick] = []
+    overrides: list[Override] = []
+    notes: list[Note] = []
+    annotations: list[Note] = []
+    corrections: list[Correction] = []
+    gates: list[GateDecision] = []
+    refusals: list[DischargeRefusal] = []
+    devices: list[DeviceStateChange] = []
+    pauses: list[dict[str, Any]] = []
+    t0: datetime | None = None
+    baseline: dict[str, float] = {}
+    finish: datetime | None = None
+    for e in events:
+        d = e.detail
+        kind = e.kind
+        if kind == "phase_started":
+            if phases and phases[-1]["ended_at"] is None:
+                phases[-1]["ended_at"] = e.at
+            phases.append({"id": str(d.get("phase", "")), "name": str(d.get("name", "")),
+                           "kind": str(d.get("kind", "")), "started_at": e.at, "ended_at": None,
+                           "started_by": e.actor})
+        elif kind == "phase_ended":
+            for phase in reversed(phases):
+                if phase["id"] == d.get("phase") and phase["ended_at"] is None:
+                    phase["ended_at"] = e.at
+                    break
+        elif kind == "checklist_ticked":
+            ticks.append(ChecklistTick(phase=str(d.get("phase", "")), item=str(d.get("item", "")),
+                                       text=str(d.get("text", "")), note=str(d.get("note", "")),
+                                       who=e.actor, at=e.at))
+        elif kind == "override":
+            overrides.append(Override(at=e.at, who=e.actor, what=str(d.get("action", "")),
+                                      phase=str(d.get("phase", "")),
+                                      blockers=tuple(d.get("blockers", ())),
+                                      reason=str(d.get("reason", ""))))
+        elif kind == "dosing_started":
+            if t0 is None:
+                t0 = e.at
+                baseline = {k: float(v) for k, v in d.get("baseline", {}).items()}
+        elif kind == "gate_decision":
+            gates.append(GateDecision(at=e.at, who=e.actor, item=str(d.get("item", "")),
+                                      values=tuple(d.get("values", ())),
+                                      decision=str(d.get("decision", ""))))
+        elif kind == "discharge_refused":
+            refusals.append(DischargeRefusal(at=e.at, who=e.actor,
+                                             reasons=tuple(d.get("reasons", ()))))
+        elif kind == "correction":
+            corrections.append(Correction(at=e.at, who=e.actor, metric=str(d.get("metric", "")),
+                                          corrects=int(d.get("corrects", 0)),
+                                          value=float(d.get("value", 0.0)),
+                                          reason=str(d.get("reason", ""))))
+        elif kind == "device_state":
+            devices.append(DeviceStateChange(at=e.at, state=str(d.get("state", "")),
+                                             detail=str(d.get("detail", ""))))
+        elif kind == "audio_paused":
+            pauses.append({"paused_at": e.at, "paused_by": e.actor,
+                           "message": str(d.get("message", "")), "resumed_at": None,
+                           "resume_message": ""})
+        elif kind == "audio_resumed":
+            for pause in pauses:
+                if pause["resumed_at"] is None:
+                    pause["resumed_at"] = e.at
+                    pause["resume_message"] = str(d.get("message", ""))
+        elif kind in ("discharged", "session_ended"):
+            finish = finish or e.at
+        elif kind == REVIEW_NOTE:
+            annotations.append(Note(at=e.at, who=e.actor, text=str(d.get("text", "")), kind=kind))
+        elif kind not in _TEXT_KINDS_EXCLUDED and isinstance(d.get("text"), str):
+            notes.append(Note(at=e.at, who=e.actor, text=d["text"], kind=kind))
+    end = finish or ended
+    if phases and phases[-1]["ended_at"] is None and end is not None:
+        phases[-1]["ended_at"] = end
+    return {
+        "phases": tuple(PhaseSpan(**p) for p in phases),
+        "t0": t0, "baseline": baseline, "ticks": tuple(ticks), "overrides": tuple(overrides),
+        "notes": tuple(notes), "annotations": tuple(annotations),
+        "corrections": tuple(corrections), "gate_decisions": tuple(gates),
+        "discharge_refusals": tuple(refusals), "device_states": tuple(devices),
+        "audio_pauses": tuple(AudioPause(**p) for p in pauses),
+    }
+
+
+# --- a patient's course --------------------------------------------------------------------------
+
+_COURSE_MAX: Final = ("bp_systolic", "bp_diastolic", "nausea", "dissociation", "hallucinations",
+                      "fatigue")
+_COURSE_MIN: Final = ("spo2", "resp_rate", "moaas")
+
+
+def load_course(
+    conn: sqlite3.Connection, patient_id: str, include_demo: bool = False
+) -> list[CourseRow]:
+    """One row per session of `patient_id` (exact identifier), oldest first.
+
+    Peaks and lows leave corrected values out; their minute is the first time the value was
+    reached, counted from the session's start.
+    """
+    rows = conn.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE patient_id = ? "
+        + ("" if include_demo else "AND demo = 0 ")
+        + "ORDER BY started_at, id",
+        [patient_id],
+    ).fetchall()
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    ranks = _occurrence_ranks(conn, ids)
+    discharged = _discharge_times(conn, ids)
+    t0s = dict(conn.execute(
+        f"SELECT session_id, MIN(at) FROM events WHERE session_id IN ({_in_list(ids)}) "
+        "AND kind = 'dosing_started' GROUP BY session_id"
+    ).fetchall())
+    wanted = _COURSE_MAX + _COURSE_MIN
+    marks = ", ".join("?" * len(wanted))
+    out = []
+    for row in rows:
+        session_id = row[0]
+        started = parse_iso(row[5])
+        corrected = _corrected_ids(conn, session_id)
+        best: dict[str, tuple[float, str]] = {}
+        for obs_id, name, value, received in conn.execute(
+            f"SELECT id, metric, value, received_at FROM observations "
+            f"WHERE session_id = ? AND metric IN ({marks}) ORDER BY id",
+            [session_id, *wanted],
+        ):
+            if obs_id in corrected:
+                continue
+            current = best.get(name)
+            higher = name in _COURSE_MAX
+            if (current is None or (higher and value > current[0])
+                    or (not higher and value < current[0])):
+                best[name] = (value, received)
+
+        def value(name: str) -> float | None:
+            return best[name][0] if name in best else None
+
+        def minute(name: str) -> float | None:
+            if name not in best:
+                return None
+            return round((parse_iso(best[name][1]) - started).total_seconds() / 60, 1)
+
+        def minutes_to(text: str | None) -> float | None:
+            return round((parse_iso(text) - started).total_seconds() / 60, 1) if text else None
+
+        counts = {name: 0 for name in PRIORITY_RANK}
+        for rank in ranks.get(session_id, ()):
+            counts[_PRIORITY_BY_RANK[rank]] += 1
+        out.append(CourseRow(
+            session_id=session_id, session_number=row[4], started_at=started,
+            protocol_id=row[2], dose_mg=_dose(json.loads(row[10])),
+            t0_minute=minutes_to(t0s.get(session_id)),
+            peak_systolic=value("bp_systolic"), peak_systolic_minute=minute("bp_systolic"),
+            peak_diastolic=value("bp_diastolic"), peak_diastolic_minute=minute("bp_diastolic"),
+            min_spo2=value("spo2"), min_resp_rate=value("resp_rate"),
+            alarms_high=counts["high"], alarms_medium=counts["medium"],
+            alarms_low=counts["low"], alarms_info=counts["info"],
+            max_nausea=value("nausea"), max_dissociation=value("dissociation"),
+            max_hallucinations=value("hallucinations"), min_moaas=value("moaas"),
+            max_fatigue=value("fatigue"),
+            minutes_to_discharge=minutes_to(discharged.get(session_id)), demo=bool(row[9]),
+        ))
+    return out
+
+
+def patients(conn: sqlite3.Connection, include_demo: bool = False) -> list[str]:
+    """Every patient identifier in the log, sorted (for a course picker)."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT patient_id FROM sessions "
+        + ("" if include_demo else "WHERE demo = 0 ") + "ORDER BY patient_id"
+    )]
+
+
+# --- annotating ----------------------------------------------------------------------------------
+
+
+def annotate(log: EventLog, session_id: int, clinician: str, text: str, at: datetime) -> int:
+    """Append a review note to a session (also an ended one) and return its `events.id`.
+
+    The note is a new `events` row of kind `review_note`, attributed to `clinician`, with `text`
+    in its detail; no recorded row is changed. `at` is when the note was written (passed in: the
+    caller reads the clock).
+
+    Raises:
+        ValueError: empty clinician or text.
+        UnknownSessionError: no such session.
+        LogError: the log cannot be written.
+    """
+    if not clinician.strip():
+        raise ValueError("Say who writes the review note (clinician name).")
+    if not text.strip():
+        raise ValueError("The review note is empty: write what you found.")
+    log.session(session_id)   # UnknownSessionError before anything is written
+    [event_id] = log.write([EventRecord(session_id, at, REVIEW_NOTE, clinician.strip(),
+                                        {"text": text.strip()})])
+    return event_id

@@ -1,0 +1,147 @@
+"""`infusion-console export`: each format written from the real log, and every user error as one
+line on stderr with exit status 2 (no traceback)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(capsys, *argv):
+    code = main(["export", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code, out, err):
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("infusion-console export: ")
+    assert "Traceback" not in err
+    return err.strip()
+
+
+def test_csv_export(capsys, scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["surge"]
+    code, out, err = run(capsys, sid, "--csv", tmp_path / "csv", "--db", scenario_log.path)
+    assert (code, err) == (0, "")
+    observations = tmp_path / "csv" / f"session-{sid}-observations.csv"
+    assert out.startswith(f"session {sid}: wrote {observations}")
+    with observations.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["metric"] for r in rows} >= {"bp_systolic", "heart_rate", "spo2", "moaas"}
+
+
+def test_fhir_export_deidentified(capsys, scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["esketamine"]
+    target = tmp_path / "bundle.json"
+    code, out, _ = run(capsys, sid, "--fhir", target, "--deidentify", "--db", scenario_log.path)
+    assert code == 0 and "FHIR R4 Bundle" in out
+    text = target.read_text(encoding="utf-8")
+    for identifier in ("MRN-5820", "nurse.ben", "2026-03-06", "ACDE48234567ABCD"):
+        assert identifier not in text
+    bundle = json.loads(text)
+    assert bundle["meta"]["security"][0]["code"] == "PSEUDED"
+    fhir_bundle = pytest.importorskip("fhir.resources.bundle")
+    fhir_bundle.Bundle.parse_obj(bundle)
+
+
+def test_rems_export(capsys, scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["esketamine"]
+    target = tmp_path / "rems.txt"
+    code, out, _ = run(capsys, sid, "--rems", target, "--db", scenario_log.path)
+    assert code == 0 and out.strip() == f"session {sid}: wrote the REMS form values to {target}"
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert "Dose (mg): 84" in lines and "Total monitoring time (minutes): 121" in lines
+
+
+def test_unknown_session(capsys, scenario_log, tmp_path):
+    message = one_line_error(*run(capsys, 999, "--csv", tmp_path, "--db", scenario_log.path))
+    assert message == (f"infusion-console export: session 999 is not in the session log "
+                       f"{scenario_log.path}; the review list shows the ids")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_log(capsys, tmp_path):
+    absent = tmp_path / "nothing.sqlite3"
+    message = one_line_error(*run(capsys, 1, "--fhir", tmp_path / "b.json", "--db", absent))
+    assert f"no session log at {absent}" in message
+    assert not absent.exists()                      # review never creates a log
+
+
+def test_a_file_that_is_not_a_log(capsys, tmp_path):
+    other = tmp_path / "notes.sqlite3"
+    other.write_text("shopping list\n" * 20)
+    message = one_line_error(*run(capsys, 1, "--csv", tmp_path / "out", "--db", other))
+    assert message.startswith(f"infusion-console export: Cannot use {other} as the session log: "
+                              "it is not a session log of this console")
+
+
+def test_unwritable_output(capsys, scenario_log, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    sid = scenario_log.facts.ids["surge"]
+    for option, target in (("--fhir", blocker / "bundle.json"), ("--csv", blocker / "dir"),
+                           ("--rems", blocker / "rems.txt")):
+        if option == "--rems":
+            sid = scenario_log.facts.ids["esketamine"]
+        message = one_line_error(*run(capsys, sid, option, target, "--db", scenario_log.path))
+        assert message.startswith(f"infusion-console export: cannot write {blocker}")
+        assert message.endswith("choose another place to write to")
+
+
+def test_rems_for_an_iv_session(capsys, scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["surge"]
+    message = one_line_error(*run(capsys, sid, "--rems", tmp_path / "r.txt", "--db",
+                                  scenario_log.path))
+    assert message.endswith("the REMS Patient Monitoring Form is for esketamine sessions only")
+    assert not (tmp_path / "r.txt").exists()
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["abc", "--csv", "x"], "argument SESSION_ID: invalid int value: 'abc'"),
+    (["1"], "one of the arguments --pdf --csv --fhir --rems is required"),
+    (["1", "--csv", "x", "--fhir", "y"], "argument --fhir: not allowed with argument --csv"),
+    (["1", "--pdf", "x", "--page-size", "A3"], "argument --page-size: invalid choice: 'A3'"),
+])
+def test_usage_errors_are_one_line(capsys, argv, expected):
+    with pytest.raises(SystemExit) as excinfo:
+        main(["export", *argv])
+    _, err = capsys.readouterr()
+    assert excinfo.value.code == 2
+    assert err.count("\n") == 1 and expected in err and "usage:" not in err
+
+
+def _console(*argv, cwd):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "console.cli", *map(str, argv)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_pdf_through_the_installed_entry_point(scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["surge"]
+    target = tmp_path / "report.pdf"
+    done = _console("export", sid, "--pdf", target, "--page-size", "Letter", "--deidentify",
+                    "--db", scenario_log.path, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert target.read_bytes().startswith(b"%PDF")
+    assert "-page PDF report to" in done.stdout
+
+
+def test_errors_from_a_real_process_have_no_traceback(tmp_path):
+    done = _console("export", "3", "--csv", tmp_path, "--db", tmp_path / "none.sqlite3",
+                    cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("infusion-console export: no session log at")
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1

@@ -1,0 +1,112 @@
+"""REMS Patient Monitoring Form values equal what the esketamine session recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from console.export.rems import BloodPressure, DeviceDose, rems_form, render_text, write_rems
+from console.review.queries import load_session, open_readonly
+
+
+def at(hour: int, minute: int) -> datetime:
+    return datetime(2026, 3, 6, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def conn(scenario_log):
+    c = open_readonly(scenario_log.path)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def form(conn, scenario_log):
+    return rems_form(load_session(conn, scenario_log.facts.ids["esketamine"]))
+
+
+def test_dose_devices_and_observation_times(form):
+    assert (form.patient_id, form.session_number, form.session_date, form.nurse) == (
+        "MRN-5820", 1, "2026-03-06", "nurse.ben")
+    assert form.dose_mg == 84.0
+    assert form.devices == (DeviceDose("device-1", at(10, 10), "lot 4711A"),
+                            DeviceDose("device-2", at(10, 15), "lot 4711A"))
+    assert (form.observation_start, form.observation_end) == (at(10, 10), at(12, 11))
+    assert form.total_monitoring_minutes == 121.0
+    assert form.rems_enrolment_confirmed and form.concomitant_medications_reviewed
+    assert form.discharged and form.missing == ()
+
+
+def test_the_three_blood_pressures(form):
+    assert form.bp_before_dose == BloodPressure(at(10, 0), 132.0, 84.0, -10.0)
+    assert form.bp_t_plus_40 == BloodPressure(at(10, 50), 148.0, 90.0, 40.0)
+    assert form.bp_pre_discharge == BloodPressure(at(12, 5), 134.0, 82.0, 115.0)
+
+
+def test_monitoring_answers_and_adverse_events(form):
+    assert (form.sedation, form.lowest_moaas) == (True, 4.0)            # MOAA/S 4 at T+40
+    assert (form.dissociation, form.highest_cadss) == (True, 6.0)       # CADSS 6 > 4
+    assert form.respiratory_depression                                  # the SpO2 dip to 92
+    answers = {e.name: (e.present, e.evidence) for e in form.adverse_events}
+    assert answers["sedation"] == (True, "MOAA/S 4 at 10:50 UTC")
+    assert answers["dissociation"] == (True, "CADSS 6 at 10:50 UTC")
+    assert answers["respiratory_depression"][0]
+    assert "SpO2 92" in answers["respiratory_depression"][1] and "11:00 UTC" in answers[
+        "respiratory_depression"][1]
+    assert answers["increased_blood_pressure"] == (False, "")
+    assert answers["nausea"] == (True, "nausea 1 at 12:05 UTC")
+    assert answers["hallucinations"] == (False, "")
+
+
+def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
+    detail = load_session(conn, scenario_log.facts.ids["esketamine"])
+    path = tmp_path / "rems.txt"
+    assert write_rems(detail, path) == form
+    text = path.read_text(encoding="utf-8")
+    assert text == render_text(form)
+    for line in (
+        "Patient identifier: MRN-5820",
+        "Dose (mg): 84",
+        "Device 1: given at 2026-03-06T10:10:00.000Z; lot/note: lot 4711A",
+        "Start of observation (first device, T0): 2026-03-06T10:10:00.000Z",
+        "End of observation (discharge): 2026-03-06T12:11:00.000Z",
+        "Total monitoring time (minutes): 121",
+        "Blood pressure before dose: 132/84 mmHg at 2026-03-06T10:00:00.000Z, T-10 min",
+        "Blood pressure about 40 minutes after dose: 148/90 mmHg at 2026-03-06T10:50:00.000Z, T+40 min",
+        "Blood pressure before discharge: 134/82 mmHg at 2026-03-06T12:05:00.000Z, T+115 min",
+        "Sedation: Yes (lowest MOAA/S 4)",
+        "Dissociation: Yes (highest CADSS 6)",
+        "Respiratory depression: Yes",
+        "  Increased blood pressure (BP high alarm): No",
+        "Missing from the log (complete by hand): none",
+    ):
+        assert line in text.splitlines()
+
+
+def test_json_output_holds_the_same_values(conn, scenario_log, tmp_path, form):
+    detail = load_session(conn, scenario_log.facts.ids["esketamine"])
+    path = tmp_path / "rems.json"
+    write_rems(detail, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data == form.to_json()
+    assert data["bp_t_plus_40"] == {"at": "2026-03-06T10:50:00.000Z", "systolic": 148.0,
+                                    "diastolic": 90.0, "minutes_after_dose": 40.0}
+    assert data["total_monitoring_minutes"] == 121.0
+
+
+def test_a_session_without_a_dose_says_what_is_missing(conn, scenario_log):
+    running = rems_form(load_session(conn, scenario_log.facts.ids["open"]))
+    assert running.observation_start is None and running.total_monitoring_minutes is None
+    assert running.bp_before_dose is None          # no T0: nothing is "before the dose"
+    assert {"device_times", "observation_start", "observation_end", "bp_t_plus_40",
+            "bp_pre_discharge", "rems_enrolment_confirmed"} <= set(running.missing)
+    assert not running.discharged
+    assert "Blood pressure about 40 minutes after dose: NOT RECORDED" in render_text(running)
+
+
+def test_refused_for_a_session_that_is_not_esketamine(conn, scenario_log):
+    with pytest.raises(ValueError, match="used protocol iv-ketamine: the REMS Patient Monitoring "
+                                         "Form is for esketamine sessions only"):
+        rems_form(load_session(conn, scenario_log.facts.ids["surge"]))
