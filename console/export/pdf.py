@@ -1,0 +1,465 @@
+"""The PDF session report: one session on A4 or Letter paper, drawn with QPdfWriter + QPainter.
+
+Contents, in order: header (patient, protocol and version, session number, date and times, nurse,
+weight, dose, T0, discharge), the live window's `TrendPlot` over the whole session (rendered
+offscreen at a fixed size), phases, vitals at each check (one row per manual entry or scheduled
+check), alarms with their time to acknowledge, checklist ticks with who and when, overrides and
+prescriber decisions with their reasons, observation scales, notes and review annotations, and
+signature lines for the nurse and the prescriber. Every page carries the patient, the session and
+"Page N of M".
+
+The rows come from `console.ui.review_content`, the same text the review window shows. Tables break
+across pages between rows and repeat their header row on the next page; a heading never ends a
+page without the start of its section. De-identification is the caller's: pass the de-identified
+`SessionDetail` (`console.export.deidentify.deidentify`).
+
+The CLI calls this without a window: `write_session_pdf` creates a QApplication when none exists,
+on the offscreen platform when there is no display (`QT_QPA_PLATFORM` is set only then).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Final
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from console.review.model import SessionDetail
+from console.ui import review_content as rc
+from console.vitals import METRICS
+from protocols.model import Protocol
+
+PAGE_SIZES: Final = ("A4", "Letter")
+RESOLUTION: Final = 300            # dpi of the PDF's painter coordinates (text stays vector)
+TREND_PIXELS: Final = (1200, 760)  # the trend widget's size when rendered for the report
+MARGIN_MM: Final = 14.0
+
+# Print colours: light fills, dark text (alarm rows keep the screen's meaning, not its ink).
+PRINT_PRIORITY: Final = {
+    "high": ("#ffcdd2", "#8e0000"),
+    "medium": ("#ffe0b2", "#4e2600"),
+    "low": ("#b2ebf2", "#003c44"),
+}
+HEADER_FILL: Final = "#37474f"
+STRIPE_FILL: Final = "#f3f5f6"
+GRID: Final = "#b0bec5"
+FONT_FAMILY: Final = "DejaVu Sans"
+
+_APP: QtWidgets.QApplication | None = None   # the QApplication made here, kept for the process
+
+
+def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4",
+                      protocol: Protocol | None = None, tz: tzinfo | None = None) -> int:
+    """Write the session report to `path`; return its page count.
+
+    Args:
+        detail: the session (de-identified already if that was asked for).
+        path: the PDF file to write (replaced if it exists).
+        page_size: "A4" or "Letter".
+        protocol: the protocol file that draws the trend's limit lines and the scheduled checks;
+            None looks the session's protocol id up in the installed protocol folders.
+        tz: the zone times are printed in (default: this computer's).
+
+    Raises:
+        ValueError: an unknown page size.
+        OSError: the file cannot be written.
+    """
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size {page_size!r} is not one of {', '.join(PAGE_SIZES)}")
+    _ensure_app()
+    path = Path(path)
+    if protocol is None:
+        protocol = find_protocol(detail.summary.protocol_id)
+    trend = render_trend(detail, protocol)
+    writer = QtGui.QPdfWriter(str(path))
+    size_id = (QtGui.QPageSize.PageSizeId.A4 if page_size == "A4"
+               else QtGui.QPageSize.PageSizeId.Letter)
+    writer.setPageSize(QtGui.QPageSize(size_id))
+    writer.setPageMargins(QtCore.QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+                          QtGui.QPageLayout.Unit.Millimeter)
+    writer.setResolution(RESOLUTION)
+    s = detail.summary
+    writer.setTitle(f"Session report {s.patient_id} session {s.session_number}")
+    writer.setCreator("infusion-console")
+    painter = QtGui.QPainter()
+    if not painter.begin(writer):
+        raise OSError(f"cannot write the PDF report to {path}")
+    try:
+        area = writer.pageLayout().paintRectPixels(RESOLUTION)
+        report = _Report(painter, area.width(), area.height())
+        pieces = report.build(detail, protocol, trend, tz)
+        pages = report.paginate(pieces)
+        footer = (f"{s.patient_id} · session {s.session_number} · "
+                  f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version}")
+        for number, page in enumerate(pages, start=1):
+            if number > 1:
+                writer.newPage()
+            for y, piece in page:
+                piece.draw(painter, y)
+            report.footer(footer, number, len(pages))
+    finally:
+        painter.end()
+    return len(pages)
+
+
+def _ensure_app() -> None:
+    """A QApplication for the offscreen trend render; offscreen only when there is no display."""
+    global _APP
+    existing = QtCore.QCoreApplication.instance()
+    if existing is not None:
+        if not isinstance(existing, QtWidgets.QApplication):
+            raise RuntimeError("the PDF report needs a QApplication (widgets), not "
+                               f"{type(existing).__name__}")
+        return
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _APP = QtWidgets.QApplication(["infusion-console"])
+
+
+def find_protocol(protocol_id: str) -> Protocol | None:
+    """The installed protocol file with this id, or None."""
+    from protocols.loader import default_protocol_dirs, load_protocols
+
+    return load_protocols(default_protocol_dirs()).protocols.get(protocol_id)
+
+
+def render_trend(detail: SessionDetail, protocol: Protocol | None,
+                 pixels: tuple[int, int] = TREND_PIXELS) -> QtGui.QImage:
+    """The whole-session `TrendPlot` rendered offscreen into a QImage of `pixels`."""
+    from console.ui.trend import TrendPlot   # pyqtgraph is imported only when a report is drawn
+
+    observations, events, alarms = rc.trend_inputs(detail)
+    plot = TrendPlot.for_session(protocol, observations, events, alarms,
+                                 detail.summary.started_at, demo=detail.summary.demo)
+    try:
+        if detail.summary.ended_at is not None:
+            plot.set_now(rc.minutes_since(detail.summary.ended_at, detail.summary.started_at))
+            plot.refresh()
+        # Paper has no use for the view buttons; the legend stays.
+        plot.follow_button.setVisible(False)
+        plot.whole_button.setVisible(False)
+        plot.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        plot.resize(*pixels)
+        plot.show()
+        QtWidgets.QApplication.processEvents()
+        return plot.grab().toImage()
+    finally:
+        plot.close()
+        plot.deleteLater()
+
+
+# ---- layout -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Piece:
+    """An unbreakable strip of the report: its height and how to draw it at a y."""
+
+    height: float
+    draw: Callable[[QtGui.QPainter, float], None]
+    keep_with_next: bool = False
+    repeat: _Piece | None = None   # a table's header row, drawn again atop a new page
+
+
+class _Report:
+    """Measures the report into pieces, then paginates them (painter units: 1/300 inch)."""
+
+    def __init__(self, painter: QtGui.QPainter, width: float, height: float) -> None:
+        self.p = painter
+        self.width = float(width)
+        self.height = float(height)
+        self.pt = RESOLUTION / 72.0
+        self.body = self._font(9)
+        self.small = self._font(8)
+        self.bold = self._font(9, bold=True)
+        self.small_bold = self._font(8, bold=True)
+        self.heading = self._font(12, bold=True)
+        self.title = self._font(16, bold=True)
+        self.footer_height = 10 * self.pt + 8 * self.pt * 1.6
+        self.usable = self.height - self.footer_height
+
+    def _font(self, points: float, bold: bool = False) -> QtGui.QFont:
+        font = QtGui.QFont(FONT_FAMILY)
+        font.setPointSizeF(points)
+        font.setBold(bold)
+        # No "fi"/"ff" ligatures: copied or searched text must read "confirmed", not "conﬁrmed".
+        for tag in ("liga", "clig"):
+            font.setFeature(QtGui.QFont.Tag(tag), 0)
+        return font
+
+    def _metrics(self, font: QtGui.QFont) -> QtGui.QFontMetricsF:
+        return QtGui.QFontMetricsF(font, self.p.device())
+
+    def _text_height(self, font: QtGui.QFont, text: str, width: float) -> float:
+        rect = self._metrics(font).boundingRect(
+            QtCore.QRectF(0, 0, max(width, 1.0), 1e7),
+            int(QtCore.Qt.TextFlag.TextWordWrap), text)
+        return float(rect.height())
+
+    def _draw_text(self, font: QtGui.QFont, text: str, x: float, y: float, width: float,
+                   height: float, colour: str = "#000000", align_right: bool = False) -> None:
+        painter = self.p
+        painter.setFont(font)
+        painter.setPen(QtGui.QColor(colour))
+        align = (QtCore.Qt.AlignmentFlag.AlignRight if align_right
+                 else QtCore.Qt.AlignmentFlag.AlignLeft)
+        flags = int(QtCore.Qt.TextFlag.TextWordWrap) | int(align)
+        painter.drawText(QtCore.QRectF(x, y, width, height), flags, text)
+
+    # ---- pieces -------------------------------------------------------------------------------
+
+    def paragraph(self, text: str, font: QtGui.QFont | None = None, colour: str = "#000000",
+                  gap: float = 0.0, keep: bool = False, fill: str | None = None) -> _Piece:
+        font = font or self.body
+        pad = 6.0 * self.pt if fill else 0.0
+        h = self._text_height(font, text, self.width - 2 * pad) + 2 * pad
+
+        def draw(painter: QtGui.QPainter, y: float) -> None:
+            if fill:
+                painter.fillRect(_rect(0, y, self.width, h), QtGui.QColor(fill))
+            self._draw_text(font, text, pad, y + pad, self.width - 2 * pad, h, colour)
+
+        return _Piece(h + gap, draw, keep_with_next=keep)
+
+    def heading_piece(self, text: str) -> _Piece:
+        gap_above = 10 * self.pt
+        h = self._text_height(self.heading, text, self.width)
+        rule = 1.2 * self.pt
+
+        def draw(painter: QtGui.QPainter, y: float) -> None:
+            self._draw_text(self.heading, text, 0, y + gap_above, self.width, h, "#0d2a3a")
+            painter.fillRect(_rect(0, y + gap_above + h + 1.5 * self.pt, self.width, rule),
+                             QtGui.QColor("#0d2a3a"))
+
+        return _Piece(gap_above + h + 5 * self.pt, draw, keep_with_next=True)
+
+    def fields(self, pairs: Sequence[tuple[str, str]]) -> list[_Piece]:
+        """Label: value pairs in two columns."""
+        col = self.width / 2
+        label_w = 92 * self.pt
+        pieces = []
+        for i in range(0, len(pairs), 2):
+            row = pairs[i:i + 2]
+            heights = [max(self._text_height(self.body, v, col - label_w - 8 * self.pt),
+                           self._text_height(self.bold, k, label_w - 4 * self.pt))
+                       for k, v in row]
+            h = max(heights) + 3 * self.pt
+
+            def draw(painter: QtGui.QPainter, y: float, row: Sequence[tuple[str, str]] = row,
+                     h: float = h) -> None:
+                for k, (label, value) in enumerate(row):
+                    x = k * col
+                    self._draw_text(self.bold, label, x, y, label_w - 4 * self.pt, h, "#37474f")
+                    self._draw_text(self.body, value, x + label_w, y,
+                                    col - label_w - 8 * self.pt, h)
+
+            pieces.append(_Piece(h, draw))
+        return pieces
+
+    def image(self, image: QtGui.QImage) -> _Piece:
+        iw, ih = image.width(), image.height()
+        w = self.width
+        h = w * ih / iw if iw else 0.0
+        if h > self.usable * 0.55:
+            h = self.usable * 0.55
+            w = h * iw / ih
+
+        def draw(painter: QtGui.QPainter, y: float) -> None:
+            painter.drawImage(_rect((self.width - w) / 2, y, w, h), image)
+
+        return _Piece(h + 4 * self.pt, draw)
+
+    def table(self, columns: Sequence[str], widths: Sequence[float],
+              rows: Sequence[Sequence[str]],
+              styles: Sequence[tuple[str, str] | None] | None = None,
+              bold_rows: Sequence[int] = ()) -> list[_Piece]:
+        """A header row and one piece per row; the header repeats after a page break."""
+        total = sum(widths)
+        xs, ws = [], []
+        x = 0.0
+        for w in widths:
+            xs.append(x)
+            ws.append(self.width * w / total)
+            x += self.width * w / total
+        pad = 2.5 * self.pt
+        grid = QtGui.QColor(GRID)
+
+        def row_piece(cells: Sequence[str], font: QtGui.QFont, fill: str | None,
+                      colour: str) -> _Piece:
+            h = max(self._text_height(font, c, ws[i] - 2 * pad) for i, c in enumerate(cells))
+            h = h + 2 * pad
+
+            def draw(painter: QtGui.QPainter, y: float) -> None:
+                if fill:
+                    painter.fillRect(_rect(0, y, self.width, h), QtGui.QColor(fill))
+                for i, c in enumerate(cells):
+                    self._draw_text(font, c, xs[i] + pad, y + pad, ws[i] - 2 * pad, h, colour)
+                pen = QtGui.QPen(grid)
+                pen.setWidthF(0.6 * self.pt)
+                painter.setPen(pen)
+                painter.drawRect(_rect(0, y, self.width, h))
+                for x0 in xs[1:]:
+                    painter.drawLine(_line(x0, y, x0, y + h))
+
+            return _Piece(h, draw)
+
+        header = row_piece(columns, self.small_bold, HEADER_FILL, "#ffffff")
+        header.keep_with_next = True
+        pieces = [header]
+        for i, cells in enumerate(rows):
+            style = styles[i] if styles is not None else None
+            fill, colour = style if style is not None else (STRIPE_FILL if i % 2 else None,
+                                                            "#000000")
+            font = self.small_bold if i in bold_rows else self.small
+            piece = row_piece(cells, font, fill, colour)
+            piece.repeat = header
+            pieces.append(piece)
+        return pieces
+
+    def signatures(self) -> _Piece:
+        line_gap = 36 * self.pt   # room to sign above each line
+        rows = ("Nurse", "Prescriber")
+        h = 14 * self.pt + len(rows) * line_gap + 6 * self.pt
+        col = self.width / 3
+
+        def draw(painter: QtGui.QPainter, y: float) -> None:
+            pen = QtGui.QPen(QtGui.QColor("#000000"))
+            pen.setWidthF(0.8 * self.pt)
+            for k, role in enumerate(rows):
+                base = y + 14 * self.pt + (k + 1) * line_gap
+                for j, what in enumerate((f"{role} (name)", "Signature", "Date and time")):
+                    x0 = j * col
+                    painter.setPen(pen)
+                    painter.drawLine(_line(x0, base, x0 + col - 10 * self.pt, base))
+                    self._draw_text(self.small, what, x0, base + 1.5 * self.pt, col, 12 * self.pt,
+                                    "#37474f")
+
+        return _Piece(h, draw)
+
+    def footer(self, text: str, number: int, total: int) -> None:
+        y = self.height - 8 * self.pt * 1.6
+        pen = QtGui.QPen(QtGui.QColor(GRID))
+        pen.setWidthF(0.6 * self.pt)
+        self.p.setPen(pen)
+        self.p.drawLine(_line(0, y - 3 * self.pt, self.width, y - 3 * self.pt))
+        self._draw_text(self.small, text, 0, y, self.width * 0.75, 12 * self.pt, "#37474f")
+        self._draw_text(self.small_bold, f"Page {number} of {total}", self.width * 0.75, y,
+                        self.width * 0.25, 12 * self.pt, "#000000", align_right=True)
+
+    # ---- the report -----------------------------------------------------------------------------
+
+    def build(self, detail: SessionDetail, protocol: Protocol | None, trend: QtGui.QImage,
+              tz: tzinfo | None) -> list[_Piece]:
+        s = detail.summary
+        course = protocol.course_sessions if protocol is not None else None
+        out: list[_Piece] = [self.paragraph("Infusion session report", self.title,
+                                            gap=4 * self.pt)]
+        if s.demo:
+            out.append(self.paragraph("DEMO SESSION: simulated data, not patient data",
+                                      self.bold, "#ffffff", gap=4 * self.pt, fill="#4a148c"))
+        out.extend(self.fields(rc.header_fields(detail, tz, course)))
+
+        out.append(self.heading_piece("Trend over the whole session"))
+        out.append(self.image(trend))
+        out.append(self.paragraph(
+            "Minutes since the session started. Lines: device values; hollow diamonds: values "
+            "entered by hand; dashed: alarm limits (red high, amber medium); vertical markers: "
+            "phases, dose, observations and alarms.", self.small, "#37474f", gap=2 * self.pt))
+
+        out.append(self.heading_piece("Phases"))
+        out.extend(self.table(rc.PHASE_COLUMNS, (3, 1.3, 1.3, 1.3, 2), rc.phase_rows(detail, tz)))
+
+        out.append(self.heading_piece("Vitals at each check"))
+        vitals = rc.vital_rows(detail, tz, protocol)
+        if vitals:
+            out.extend(self.table(rc.VITAL_COLUMNS, (1.1, 0.9, 1.5, 1.1, 1.1, 1.1, 3.2), vitals))
+        else:
+            out.append(self.paragraph("No vital sign was recorded."))
+
+        out.append(self.heading_piece("Alarms"))
+        alarms = rc.alarm_rows(detail, tz)
+        counts = rc.alarm_breakdown(detail.summary.alarms_by_priority)
+        out.append(self.paragraph(f"{counts}. Reminders (vitals due that never rose above info) "
+                                  "are counted but not listed.", self.small, "#37474f",
+                                  gap=3 * self.pt, keep=True))
+        if alarms:
+            out.extend(self.table(
+                rc.ALARM_COLUMNS, (1.1, 3.6, 1.4, 2.1, 2.3, 1.8, 1.5),
+                [a.cells for a in alarms],
+                [PRINT_PRIORITY.get(a.priority) for a in alarms],
+                bold_rows=[i for i, a in enumerate(alarms) if a.priority == "high"]))
+        else:
+            out.append(self.paragraph("No alarm reached low priority or above."))
+
+        out.append(self.heading_piece("Checklist"))
+        ticks = rc.checklist_rows(detail, tz)
+        if ticks:
+            out.extend(self.table(rc.CHECKLIST_COLUMNS, (0.9, 1.8, 5.2, 1.4, 1.8), ticks))
+        else:
+            out.append(self.paragraph("No checklist item was ticked."))
+
+        out.append(self.heading_piece("Overrides and prescriber decisions"))
+        overrides = rc.override_rows(detail, tz)
+        if overrides:
+            out.extend(self.table(rc.OVERRIDE_COLUMNS, (0.9, 2.0, 3.2, 3.2, 1.3), overrides,
+                                  [("#fff3e0", "#000000")] * len(overrides)))
+        else:
+            out.append(self.paragraph("None: every refusal of the console was respected."))
+
+        out.append(self.heading_piece("Observations"))
+        observations = rc.observation_rows(detail, tz)
+        if observations:
+            columns = rc.observation_columns(detail)
+            widths = [1.0, 0.8] + [2.2] * (len(columns) - 3) + [1.4]
+            maxima = " · ".join(f"{name} {text}" for name, text in rc.scale_maxima(detail))
+            out.append(self.paragraph(maxima, self.small, "#37474f", gap=3 * self.pt, keep=True))
+            out.extend(self.table(columns, widths, observations))
+            if detail.scale_values("moaas"):
+                legend = "; ".join(f"{v} {text}" for v, text in METRICS["moaas"].choices)
+                out.append(self.paragraph(f"MOAA/S: {legend}.", self.small, "#37474f",
+                                          gap=2 * self.pt))
+        else:
+            out.append(self.paragraph("No observation scale was recorded."))
+
+        out.append(self.heading_piece("Notes and annotations"))
+        notes = rc.note_rows(detail, tz)
+        if notes:
+            out.extend(self.table(rc.NOTE_COLUMNS, (2.2, 1.6, 1.4, 5.8), notes))
+        else:
+            out.append(self.paragraph("No note was written."))
+
+        out.append(self.heading_piece("Signatures"))
+        out.append(self.signatures())
+        return out
+
+    def paginate(self, pieces: Sequence[_Piece]) -> list[list[tuple[float, _Piece]]]:
+        """Place pieces top to bottom; a chain of keep-with-next pieces moves as one."""
+        pages: list[list[tuple[float, _Piece]]] = [[]]
+        y = 0.0
+        for i, piece in enumerate(pieces):
+            need = piece.height
+            j = i
+            while pieces[j].keep_with_next and j + 1 < len(pieces):
+                j += 1
+                need += pieces[j].height
+            if y > 0 and y + need > self.usable:
+                pages.append([])
+                y = 0.0
+                if piece.repeat is not None:
+                    pages[-1].append((y, piece.repeat))
+                    y += piece.repeat.height
+            pages[-1].append((y, piece))
+            y += piece.height
+        return pages
+
+
+def _rect(x: float, y: float, w: float, h: float) -> QtCore.QRectF:
+    return QtCore.QRectF(x, y, w, h)
+
+
+def _line(x0: float, y0: float, x1: float, y1: float) -> QtCore.QLineF:
+    return QtCore.QLineF(x0, y0, x1, y1)

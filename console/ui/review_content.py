@@ -1,0 +1,590 @@
+"""What the review window and the PDF report show, as plain rows of text: no Qt here.
+
+Both renderers (the Qt tables of `review_window.py` and the painter of `console/export/pdf.py`)
+draw these rows, so a session reads the same on screen and on paper, and tests can check the text
+without a widget. Every function takes the read model (`console.review.model`) and a time zone
+(the clinic's local zone by default; tests pass UTC).
+
+Decisions written down once here:
+- "Alarms" in lists and counts means occurrences that reached low priority or above; info-level
+  prompts ("vitals due", "phase complete") are reminders and are counted apart, so a quiet
+  session does not read as nine alarms. An overdue prompt that escalated to medium is an alarm.
+- The vitals table has one row per manual entry (values entered within a minute of each other
+  are one row) and one per scheduled check of the protocol that no manual entry answered; device
+  values are taken from the nearest reading around that time (BP within 5 min, others 2 min).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.review.model import (
+    PRIORITY_ORDER,
+    AlarmEpisode,
+    CourseRow,
+    SessionDetail,
+    SessionSummary,
+)
+from console.vitals import METRICS, SCALES
+from protocols.model import Protocol
+
+NONE = "—"
+# Scales as the observation tables show them (column titles).
+SCALE_TITLES: dict[str, str] = {
+    "moaas": "Sedation MOAA/S", "nausea": "Nausea", "dissociation": "Dissociation CADSS",
+    "hallucinations": "Hallucinations", "fatigue": "Fatigue", "aldrete": "Aldrete",
+}
+ALARM_PRIORITIES = ("high", "medium", "low")   # what counts as an alarm (not a reminder)
+MANUAL_GROUP_SECONDS = 60.0
+DEVICE_WINDOW_SECONDS = {"bp": 300.0, "other": 120.0}
+
+
+# ---- formatting ---------------------------------------------------------------------------------
+
+
+def local(when: datetime, tz: tzinfo | None) -> datetime:
+    """`when` in the display zone (the computer's local zone when `tz` is None)."""
+    return when.astimezone(tz) if tz is not None else when.astimezone()
+
+
+def hhmm(when: datetime | None, tz: tzinfo | None, seconds: bool = False) -> str:
+    if when is None:
+        return NONE
+    return local(when, tz).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def day(when: datetime, tz: tzinfo | None) -> str:
+    """"Thu 05 Mar 2026"."""
+    return local(when, tz).strftime("%a %d %b %Y")
+
+
+def day_time(when: datetime, tz: tzinfo | None) -> str:
+    return local(when, tz).strftime("%a %d %b %Y %H:%M")
+
+
+def duration(span: timedelta | None) -> str:
+    """"1:20" (h:mm) for a session length; "open" while it has not ended."""
+    if span is None:
+        return "open"
+    minutes = int(round(span.total_seconds() / 60))
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def seconds_to_ack(seconds: float | None) -> str:
+    """"45 s", "2:05" (m:ss) from a minute on; "not acknowledged" when nobody did."""
+    if seconds is None:
+        return "not acknowledged"
+    whole = int(round(seconds))
+    return f"{whole} s" if whole < 60 else f"{whole // 60}:{whole % 60:02d}"
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    return NONE if value is None else f"{value:.{decimals}f}"
+
+
+def minutes_since(when: datetime, start: datetime) -> float:
+    return (when - start).total_seconds() / 60.0
+
+
+def elapsed(when: datetime, start: datetime) -> str:
+    """"+35" minutes since the session started (the trend plot's axis)."""
+    return f"+{minutes_since(when, start):.0f}"
+
+
+def alarm_count(summary: SessionSummary) -> int:
+    """Occurrences that reached low or above (reminders left out; see the module docstring)."""
+    counts = summary.alarms_by_priority
+    return sum(int(counts.get(p, 0)) for p in ALARM_PRIORITIES)
+
+
+def alarm_breakdown(counts: Mapping[str, int]) -> str:
+    """"high 1 · medium 0 · low 0 · reminders 9"."""
+    parts = [f"{p} {int(counts.get(p, 0))}" for p in ALARM_PRIORITIES]
+    parts.append(f"reminders {int(counts.get('info', 0))}")
+    return " · ".join(parts)
+
+
+def highest_alarm(summary: SessionSummary) -> str | None:
+    """The highest priority an alarm reached ('high', 'medium', 'low'), or None (reminders only)."""
+    return next((p for p in ALARM_PRIORITIES if summary.alarms_by_priority.get(p, 0)), None)
+
+
+def scale_text(name: str, value: float, short: bool = True) -> str:
+    """"2 moderate" for a scale with one-word choices, else the number.
+
+    MOAA/S meanings are sentences ("lethargic response to name in normal tone"): tables show the
+    number and the full meaning only when `short` is False (tooltips, legends).
+    """
+    m = METRICS.get(name)
+    shown = f"{value:g}"
+    if m is not None:
+        meaning = dict(m.choices).get(int(value))
+        if meaning and (not short or len(meaning.split()) == 1):
+            return f"{shown} {meaning}"
+    return shown
+
+
+def dose_text(detail: SessionDetail) -> str:
+    """"36 mg at 150 mL/h", "84 mg (3 devices)"."""
+    d = detail.details
+    dose = detail.summary.dose_mg
+    if dose is None:
+        return NONE
+    text = f"{dose:g} mg"
+    rate = d.get("pump_rate_ml_h")
+    if isinstance(rate, int | float):
+        text += f" at {rate:g} mL/h"
+    elif detail.summary.protocol_id.startswith("esketamine"):
+        text += f" ({int(round(dose / 28))} devices)"
+    return text
+
+
+def protocol_text(detail: SessionDetail) -> str:
+    name = detail.details.get("protocol_name")
+    ident = f"{detail.summary.protocol_id} v{detail.protocol_version}"
+    return f"{name} ({ident})" if name else ident
+
+
+def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
+    s = detail.summary
+    if s.discharged_at is None:
+        return "not discharged" if s.ended_at is not None else "session open"
+    text = hhmm(s.discharged_at, tz)
+    minutes = (detail.discharge or {}).get("minutes_from_t0")
+    if isinstance(minutes, int | float):
+        text += f" ({minutes:g} min after T0)"
+    return text
+
+
+# ---- the session header -------------------------------------------------------------------------
+
+
+def header_fields(detail: SessionDetail, tz: tzinfo | None,
+                  course_sessions: int | None = None) -> list[tuple[str, str]]:
+    """(label, value) pairs of the session header, in reading order."""
+    s = detail.summary
+    number_text = f"{s.session_number}" + (f" of {course_sessions}" if course_sessions else "")
+    ended = hhmm(s.ended_at, tz) if s.ended_at else "open"
+    fields = [
+        ("Patient", s.patient_id + ("  (DEMO: not patient data)" if s.demo else "")),
+        ("Protocol", protocol_text(detail)),
+        ("Session", f"{number_text} · log session {s.id}"),
+        ("Date", f"{day(s.started_at, tz)} {hhmm(s.started_at, tz)}–{ended}"
+                 f" ({duration(s.duration)})"),
+        ("Nurse", s.nurse),
+        ("Weight", f"{s.weight_kg:g} kg"),
+        ("Dose", dose_text(detail)),
+        ("T0 (first dose)", hhmm(detail.t0, tz) if detail.t0 else "not dosed"),
+        ("Discharged", discharge_text(detail, tz)),
+    ]
+    return fields
+
+
+# ---- alarms -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmRow:
+    """One alarm occurrence as a table row; `priority` colours it."""
+
+    priority: str
+    cells: tuple[str, ...]
+    episode: AlarmEpisode
+
+
+ALARM_COLUMNS = ("Priority", "Alarm", "Raised", "Acknowledged", "To ack", "Audio paused",
+                 "Cleared")
+
+
+def is_reminder(episode: AlarmEpisode) -> bool:
+    """A prompt that never rose above info ('vitals due'): listed only on request."""
+    return episode.category == "prompt" and episode.priority == "info"
+
+
+def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
+               include_reminders: bool = False) -> list[AlarmRow]:
+    """The alarm timeline: one row per occurrence, in the order raised."""
+    rows = []
+    for episode in detail.alarms:
+        if is_reminder(episode) and not include_reminders:
+            continue
+        acked = [s for s in episode.steps if s.transition == "acknowledged"]
+        ack = NONE
+        if acked:
+            ack = f"{hhmm(acked[0].at, tz, seconds=True)} {acked[0].actor}"
+            if len(acked) > 1:
+                ack += f" (+{len(acked) - 1} more)"
+        end = episode.cleared_at
+        pauses = [p for p in detail.audio_pauses
+                  if episode.raised_at <= p.paused_at and (end is None or p.paused_at <= end)]
+        paused = ", ".join(f"{hhmm(p.paused_at, tz, seconds=True)} {p.paused_by}"
+                           for p in pauses) or NONE
+        priority = episode.priority
+        label = priority.upper() if priority == "high" else priority
+        message = episode.message
+        escalated = [s for s in episode.steps if s.transition == "escalated"]
+        if escalated:
+            step = escalated[-1]
+            message += f" → {step.priority.upper()} at {hhmm(step.at, tz, True)}"
+            if step.value is not None and step.value != episode.value:
+                message += f" ({_value_text(episode.condition, step.value)})"
+        rows.append(AlarmRow(priority, (
+            label, message, hhmm(episode.raised_at, tz, seconds=True), ack,
+            seconds_to_ack(episode.seconds_to_acknowledge), paused,
+            hhmm(end, tz, seconds=True) if end else "still active at end of log",
+        ), episode))
+    return rows
+
+
+def _value_text(condition: str, value: float) -> str:
+    name = condition.rsplit("_", 1)[0]
+    m = METRICS.get(name)
+    return f"{m.format(value)} {m.unit}" if m is not None else f"{value:g}"
+
+
+def reminder_count(detail: SessionDetail) -> int:
+    return sum(1 for e in detail.alarms if is_reminder(e))
+
+
+# ---- checklist, overrides, notes, phases --------------------------------------------------------
+
+CHECKLIST_COLUMNS = ("Time", "Phase", "Item", "Ticked by", "Note")
+OVERRIDE_COLUMNS = ("Time", "What", "Refused because", "Reason given", "By")
+NOTE_COLUMNS = ("Time", "Kind", "By", "Text")
+PHASE_COLUMNS = ("Phase", "Started", "Ended", "Length", "Started by")
+
+
+def _phase_names(detail: SessionDetail) -> dict[str, str]:
+    return {p.id: p.name for p in detail.phases}
+
+
+def checklist_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
+    names = _phase_names(detail)
+    return [(hhmm(t.at, tz), names.get(t.phase, t.phase), t.text or t.item, t.who, t.note)
+            for t in detail.ticks]
+
+
+def override_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
+    """Overrides, prescriber gate decisions and refused discharges, in time order."""
+    names = _phase_names(detail)
+    rows: list[tuple[datetime, tuple[str, ...]]] = []
+    for o in detail.overrides:
+        what = (f"Ended phase {names.get(o.phase, o.phase)} early" if o.what == "end_phase"
+                else "Discharged despite refusal" if o.what == "discharge" else o.what)
+        rows.append((o.at, (hhmm(o.at, tz), what, "; ".join(o.blockers), o.reason, o.who)))
+    for g in detail.gate_decisions:
+        rows.append((g.at, (hhmm(g.at, tz), f"Prescriber gate: {g.item}", "; ".join(g.values),
+                            g.decision, g.who)))
+    for r in detail.discharge_refusals:
+        rows.append((r.at, (hhmm(r.at, tz), "Discharge refused", "; ".join(r.reasons), NONE,
+                            r.who)))
+    return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
+
+
+def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
+    """Notes, corrections and review annotations (marked), in time order."""
+    rows: list[tuple[datetime, tuple[str, ...]]] = []
+    for n in detail.notes:
+        kind = "Note" if n.kind == "note" else n.kind.replace("_", " ").capitalize()
+        rows.append((n.at, (day_time(n.at, tz), kind, n.who, n.text)))
+    for c in detail.corrections:
+        label = METRICS[c.metric].label if c.metric in METRICS else c.metric
+        rows.append((c.at, (day_time(c.at, tz), "Correction", c.who,
+                            f"{label} corrected to {c.value:g}: {c.reason}")))
+    for a in detail.annotations:
+        rows.append((a.at, (day_time(a.at, tz), "Review annotation", a.who, a.text)))
+    return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
+
+
+def phase_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
+    rows = []
+    for p in detail.phases:
+        length = duration(p.ended_at - p.started_at) if p.ended_at else "open"
+        rows.append((p.name or p.id, hhmm(p.started_at, tz), hhmm(p.ended_at, tz), length,
+                     p.started_by))
+    return rows
+
+
+# ---- observations (scales) ----------------------------------------------------------------------
+
+
+def observation_columns(detail: SessionDetail) -> tuple[str, ...]:
+    present = [name for name in SCALES if detail.scale_values(name)]
+    return ("Time", "Min", *(SCALE_TITLES.get(n, n) for n in present), "By")
+
+
+def observation_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
+    """One row per entry time: the scales entered then, each in its column."""
+    present = [name for name in SCALES if detail.scale_values(name)]
+    groups: list[tuple[datetime, dict[str, float], set[str]]] = []
+    for s in detail.scales:
+        if groups and (s.at - groups[-1][0]).total_seconds() <= MANUAL_GROUP_SECONDS:
+            groups[-1][1][s.metric] = s.value
+            groups[-1][2].add(s.who)
+        else:
+            groups.append((s.at, {s.metric: s.value}, {s.who}))
+    start = detail.summary.started_at
+    rows = []
+    for at, values, who in groups:
+        cells = [hhmm(at, tz), elapsed(at, start)]
+        cells.extend(scale_text(n, values[n]) if n in values else "" for n in present)
+        cells.append(", ".join(sorted(who)))
+        rows.append(tuple(cells))
+    return rows
+
+
+def scale_maxima(detail: SessionDetail) -> list[tuple[str, str]]:
+    """(scale, "max 3 at 09:45" or the lowest MOAA/S) for the observation summary line."""
+    out = []
+    for name in SCALES:
+        values = detail.scale_values(name)
+        if not values:
+            continue
+        lowest = name in ("moaas", "aldrete")
+        pick = min(values, key=lambda s: s.value) if lowest else max(values, key=lambda s: s.value)
+        word = "lowest" if lowest else "max"
+        out.append((SCALE_TITLES.get(name, name), f"{word} {pick.value:g}"))
+    return out
+
+
+# ---- vitals at each check -----------------------------------------------------------------------
+
+VITAL_COLUMNS = ("Time", "Min", "BP mmHg", "HR /min", "RR /min", "SpO2 %", "Source")
+_VITAL_KEYS = ("bp_systolic", "bp_diastolic", "heart_rate", "resp_rate", "spo2")
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    at: datetime
+    value: float
+    manual: bool
+
+
+def _series(detail: SessionDetail) -> dict[str, list[_Point]]:
+    out: dict[str, list[_Point]] = {}
+    for name in _VITAL_KEYS:
+        series = detail.vitals.get(name)
+        if series is None:
+            continue
+        out[name] = [_Point(t, v, m) for t, v, m in zip(series.times, series.values, series.manual,
+                                                         strict=True)]
+    return out
+
+
+def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[datetime]:
+    """When the protocol's vitals checks fell due in this session (from its phases as run)."""
+    if protocol is None:
+        return []
+    times: list[datetime] = []
+    for span in detail.phases:
+        try:
+            phase = protocol.phase(span.id)
+        except (KeyError, ValueError):
+            continue
+        end = span.ended_at or detail.summary.ended_at or span.started_at
+        for check in phase.checks:
+            if check.every_minutes:
+                step = timedelta(minutes=check.every_minutes)
+                due = span.started_at + step
+                while due <= end:
+                    times.append(due)
+                    due += step
+            anchor = detail.t0 or span.started_at
+            for minutes in check.at_minutes_after_t0:
+                due = anchor + timedelta(minutes=minutes)
+                if due <= end:
+                    times.append(due)
+    return sorted(set(times))
+
+
+def vital_rows(detail: SessionDetail, tz: tzinfo | None,
+               protocol: Protocol | None = None) -> list[tuple[str, ...]]:
+    """Vitals at each manual entry and at each scheduled check (see the module docstring)."""
+    series = _series(detail)
+    manual_times = sorted({p.at for points in series.values() for p in points if p.manual})
+    groups: list[datetime] = []
+    for at in manual_times:
+        if not groups or (at - groups[-1]).total_seconds() > MANUAL_GROUP_SECONDS:
+            groups.append(at)
+    rows_at: list[tuple[datetime, bool]] = [(at, True) for at in groups]
+    for due in scheduled_checks(detail, protocol):
+        answered = any(-120 <= (g - due).total_seconds() <= 600 for g in groups)
+        if not answered:
+            rows_at.append((due, False))
+    rows_at.sort(key=lambda x: x[0])
+    start = detail.summary.started_at
+    rows = []
+    for at, is_manual in rows_at:
+        values: dict[str, _Point] = {}
+        for name, points in series.items():
+            point = _manual_at(points, at) if is_manual else None
+            if point is None:
+                point = _device_near(points, at, name)
+            if point is not None:
+                values[name] = point
+        shown = [values[n] for n in _VITAL_KEYS if n in values]
+        if not shown:
+            source = "not recorded"
+        elif all(p.manual for p in shown):
+            source = "manual"
+        elif any(p.manual for p in shown):
+            source = "manual + device"
+        else:
+            source = "device"
+        if not is_manual:
+            source += " (scheduled check)"
+        sys_, dia = values.get("bp_systolic"), values.get("bp_diastolic")
+        if sys_ and dia:
+            bp = f"{sys_.value:.0f}/{dia.value:.0f}"
+        elif sys_:
+            bp = f"{sys_.value:.0f}/{NONE}"
+        else:
+            bp = NONE
+        rows.append((hhmm(at, tz), elapsed(at, start), bp,
+                     *(number(values[n].value) if n in values else NONE
+                       for n in ("heart_rate", "resp_rate", "spo2")),
+                     source))
+    return rows
+
+
+def _manual_at(points: Sequence[_Point], at: datetime) -> _Point | None:
+    found = None
+    for p in points:
+        if p.manual and 0 <= (p.at - at).total_seconds() <= MANUAL_GROUP_SECONDS:
+            found = p   # the last one of the group (a re-entry wins)
+    return found
+
+
+def _device_near(points: Sequence[_Point], at: datetime, name: str) -> _Point | None:
+    window = DEVICE_WINDOW_SECONDS["bp" if name.startswith("bp_") else "other"]
+    device = [p for p in points if not p.manual]
+    if not device:
+        return None
+    times = [p.at for p in device]
+    i = bisect.bisect_right(times, at)
+    candidates = [device[j] for j in (i - 1, i) if 0 <= j < len(device)]
+    best = min(candidates, key=lambda p: abs((p.at - at).total_seconds()))
+    return best if abs((best.at - at).total_seconds()) <= window else None
+
+
+# ---- the course ---------------------------------------------------------------------------------
+
+COURSE_FIGURES: tuple[tuple[str, str], ...] = (
+    ("date", "Date"),
+    ("protocol", "Protocol"),
+    ("dose", "Dose"),
+    ("peak_systolic", "Peak systolic BP"),
+    ("peak_diastolic", "Peak diastolic BP"),
+    ("min_spo2", "Lowest SpO2"),
+    ("min_rr", "Lowest RR"),
+    ("alarms_high", "High alarms"),
+    ("alarms_medium", "Medium alarms"),
+    ("alarms_low", "Low alarms"),
+    ("reminders", "Reminders (vitals due)"),
+    ("min_moaas", "Deepest sedation (MOAA/S)"),
+    ("max_nausea", "Nausea (max)"),
+    ("max_dissociation", "Dissociation CADSS (max)"),
+    ("max_hallucinations", "Hallucinations (max)"),
+    ("max_fatigue", "Fatigue (max)"),
+    ("discharge", "Minutes to discharge"),
+)
+
+
+def course_header(row: CourseRow) -> str:
+    return f"Session {row.session_number}" + (" (demo)" if row.demo else "")
+
+
+def _peak(value: float | None, minute: float | None, t0: float | None, unit: str) -> str:
+    if value is None:
+        return NONE
+    text = f"{value:.0f} {unit}"
+    if minute is not None:
+        text += f" at {minute:g} min"
+        if t0 is not None:
+            text += f" (T+{minute - t0:g})"
+    return text
+
+
+def course_cells(row: CourseRow, tz: tzinfo | None) -> dict[str, str]:
+    """figure key -> the text of one session's column."""
+    to_discharge = NONE
+    if row.minutes_to_discharge is not None:
+        to_discharge = f"{row.minutes_to_discharge:g}"
+        if row.t0_minute is not None:
+            to_discharge += f" (T0+{row.minutes_to_discharge - row.t0_minute:g})"
+    return {
+        "date": f"{day(row.started_at, tz)} {hhmm(row.started_at, tz)}",
+        "protocol": row.protocol_id,
+        "dose": NONE if row.dose_mg is None else f"{row.dose_mg:g} mg",
+        "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute, "mmHg"),
+        "peak_diastolic": _peak(row.peak_diastolic, row.peak_diastolic_minute, row.t0_minute,
+                                "mmHg"),
+        "min_spo2": NONE if row.min_spo2 is None else f"{row.min_spo2:.0f} %",
+        "min_rr": NONE if row.min_resp_rate is None else f"{row.min_resp_rate:.0f} /min",
+        "alarms_high": str(row.alarms_high),
+        "alarms_medium": str(row.alarms_medium),
+        "alarms_low": str(row.alarms_low),
+        "reminders": str(row.alarms_info),
+        "min_moaas": number(row.min_moaas),
+        "max_nausea": number(row.max_nausea),
+        "max_dissociation": number(row.max_dissociation),
+        "max_hallucinations": number(row.max_hallucinations),
+        "max_fatigue": number(row.max_fatigue),
+        "discharge": to_discharge,
+    }
+
+
+# ---- the trend plot's input ---------------------------------------------------------------------
+
+
+def trend_inputs(detail: SessionDetail) -> tuple[
+    list[tuple[int, ObservationRecord]], list[tuple[int, EventRecord]],
+    list[tuple[int, AlarmTransition]],
+]:
+    """The session as `TrendPlot.load_session` takes it (the records the engine logged).
+
+    Uses the stored observation rows when the detail was loaded with them (NIBP is then charted
+    at its measured time, corrections and flags as logged); otherwise the valid series.
+    """
+    sid = detail.summary.id
+    observations: list[tuple[int, ObservationRecord]] = []
+    if detail.observations:
+        for o in detail.observations:
+            observations.append((o.id, ObservationRecord(
+                session_id=sid, metric=o.metric, value=o.value, unit=o.unit, source=o.source,
+                measured_at=o.measured_at, received_at=o.received_at, entered_by=o.entered_by,
+                channel=o.channel, flags=frozenset(o.flags), confirmed=o.confirmed,
+                corrects=o.corrects)))
+    else:
+        fake_id = 0
+        for series in detail.vitals.values():
+            for at, value, manual in zip(series.times, series.values, series.manual, strict=True):
+                fake_id += 1
+                observations.append((fake_id, ObservationRecord(
+                    sid, series.metric, value, series.unit, "manual" if manual else "device",
+                    None, at, "")))
+        for s in detail.scales:
+            fake_id += 1
+            observations.append((fake_id, ObservationRecord(
+                sid, s.metric, s.value, METRICS[s.metric].unit if s.metric in METRICS else "",
+                "manual", None, s.at, s.who)))
+        observations.sort(key=lambda x: x[1].received_at)
+    events = [(e.id, EventRecord(sid, e.at, e.kind, e.actor, dict(e.detail)))
+              for e in detail.events]
+    alarms: list[tuple[int, AlarmTransition]] = []
+    for episode in detail.alarms:
+        for i, step in enumerate(episode.steps):
+            alarms.append((i, AlarmTransition(
+                session_id=sid, occurrence=episode.occurrence, condition=episode.condition,
+                category=episode.category, priority=step.priority, transition=step.transition,
+                at=step.at, message=step.message, value=step.value,
+                threshold=episode.threshold, actor=step.actor)))
+    return observations, events, alarms
+
+
+def priorities_high_first(values: Iterable[str]) -> list[str]:
+    return sorted(values, key=PRIORITY_ORDER.index)

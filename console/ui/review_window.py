@@ -1,0 +1,891 @@
+"""The review window: past sessions from the log, for clinicians after the fact.
+
+Opened by `infusion-console review [--db PATH]` or from the console's menu ("Review past
+sessions…"). It reads the log through the read model (`console.review.queries`) on a read-only
+connection; the only thing it ever writes is a clinician's annotation, a new attributed `events`
+row made by `console.review.queries.annotate` through the `Annotator` it is given.
+
+Three pages (tabs):
+    Sessions:  filters (patient, date range, protocol, had a high alarm, include demo) and the
+               session list, newest first; Enter or a double-click opens the session.
+    Session:   header, the live window's own `TrendPlot` over the whole session, and tabs for
+               alarms (time to acknowledge), vitals at each check, checklist and overrides,
+               observations, notes and annotations, phases and the protocol in force; buttons to
+               annotate and to export (PDF, CSV, FHIR, and the REMS form for esketamine).
+    Course:    one patient's sessions side by side, one column per session.
+
+Everything it shows comes from `review_content` (also used by the PDF report), so screen and paper
+agree. Dialogs and exports are injected (`ReviewDialogs`, `Exports`): tests answer them without a
+file dialog, and logic never opens one itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import Protocol as TypingProtocol
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from console.clock import Clock
+from console.review import queries
+from console.review.model import SessionDetail, SessionFilter
+from console.store import EventLog, LogError, UnknownSessionError
+from console.ui import review_content as rc
+from console.ui.review_tables import (
+    CourseModel,
+    RowsModel,
+    SessionListModel,
+    fit_columns,
+    make_table,
+    priority_colours,
+)
+from console.ui.trend import TrendPlot
+from protocols.model import Protocol
+
+CONTROL_POINTS = 14
+TITLE_POINTS = 17
+ALL_PROTOCOLS = "All protocols"
+LIST_LIMIT = queries.DEFAULT_LIMIT
+
+# Label roles: (point size, bold, colour). Fonts are set on widgets, not by a style sheet: a style
+# sheet on a parent stops children inheriting its font (measured: buttons fell back to 9 pt).
+ROLES: dict[str, tuple[int, bool, str]] = {
+    "title": (TITLE_POINTS, True, "#111111"),
+    "subtitle": (13, False, "#263238"),
+    "warning": (13, True, "#b71c1c"),
+    "demo": (14, True, "#ffffff"),
+}
+
+
+# ---- services the window is given ---------------------------------------------------------------
+
+
+class Annotator(TypingProtocol):
+    """Writes a review note; returns its `events.id`. Raises ValueError / LogError."""
+
+    def __call__(self, session_id: int, clinician: str, text: str) -> int: ...
+
+
+class ReviewDialogs(TypingProtocol):
+    """The questions the review asks its user (file names, annotation text) and its errors."""
+
+    def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
+        """A file to write, or None when cancelled."""
+        ...
+
+    def choose_folder(self, title: str, suggested: Path) -> Path | None:
+        """A folder to write into, or None when cancelled."""
+        ...
+
+    def annotation(self, session_label: str) -> tuple[str, str] | None:
+        """(clinician, text) for a new annotation, or None when cancelled."""
+        ...
+
+    def error(self, title: str, message: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """One export button: what it is called, the file it suggests, and the function it calls.
+
+    `write(detail, path, deidentified)` writes the file (or, for a folder export, the files in
+    the folder `path`) and returns a one-line report for the status bar; `deidentified` tells it
+    the detail was de-identified first.
+    """
+
+    key: str
+    label: str
+    suffix: str          # "" for a folder export
+    file_filter: str
+    write: Callable[[SessionDetail, Path, bool], str]
+    esketamine_only: bool = False
+
+
+Exports = Mapping[str, Export]
+
+
+class LogAnnotator:
+    """Annotates through a writable `EventLog` opened for that one write (the CLI's review)."""
+
+    def __init__(self, path: Path, clock: Clock, program_version: str) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.program_version = program_version
+
+    def __call__(self, session_id: int, clinician: str, text: str) -> int:
+        log = EventLog.open(self.path, self.program_version)
+        try:
+            return queries.annotate(log, session_id, clinician, text, self.clock.now().wall)
+        finally:
+            log.close()
+
+
+class OpenLogAnnotator:
+    """Annotates through the console's own open `EventLog` (the menu's review)."""
+
+    def __init__(self, log: EventLog, clock: Clock) -> None:
+        self.log = log
+        self.clock = clock
+
+    def __call__(self, session_id: int, clinician: str, text: str) -> int:
+        return queries.annotate(self.log, session_id, clinician, text, self.clock.now().wall)
+
+
+class AnnotationDialog(QtWidgets.QDialog):
+    """Asks who writes the annotation and what it says."""
+
+    def __init__(self, session_label: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add annotation")
+        _use_review_font(self)
+        layout = QtWidgets.QFormLayout(self)
+        intro = QtWidgets.QLabel(f"A note added now to {session_label}. It is kept with your name "
+                                 "and the time; nothing recorded during the session changes.")
+        intro.setWordWrap(True)
+        layout.addRow(intro)
+        self.clinician = QtWidgets.QLineEdit()
+        self.text = QtWidgets.QPlainTextEdit()
+        self.text.setMinimumSize(520, 140)
+        layout.addRow("Clinician", self.clinician)
+        layout.addRow("Annotation", self.text)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addRow(buttons)
+
+
+class QtReviewDialogs:
+    """The real dialogs (file chooser, annotation form, message box)."""
+
+    def __init__(self, parent: QtWidgets.QWidget) -> None:
+        self.parent = parent
+
+    def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.parent, title, str(suggested),
+                                                        file_filter)
+        return Path(name) if name else None
+
+    def choose_folder(self, title: str, suggested: Path) -> Path | None:
+        name = QtWidgets.QFileDialog.getExistingDirectory(self.parent, title, str(suggested))
+        return Path(name) if name else None
+
+    def annotation(self, session_label: str) -> tuple[str, str] | None:
+        dialog = AnnotationDialog(session_label, self.parent)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        return dialog.clinician.text(), dialog.text.toPlainText()
+
+    def error(self, title: str, message: str) -> None:
+        QtWidgets.QMessageBox.warning(self.parent, title, message)
+
+
+def _use_review_font(widget: QtWidgets.QWidget) -> None:
+    """Controls in 14 pt, inherited by every child that sets no font of its own (tables set
+    13 pt, the trend plot its own)."""
+    font = widget.font()
+    font.setPointSize(CONTROL_POINTS)
+    widget.setFont(font)
+
+
+def _label(text: str = "", role: str | None = None, wrap: bool = False) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(text)
+    if role:
+        label.setProperty("role", role)
+        points, bold, colour = ROLES[role]
+        font = QtGui.QFont(label.font())
+        font.setPointSize(points)
+        font.setBold(bold)
+        label.setFont(font)
+        background = "background: #4a148c; padding: 2px 8px;" if role == "demo" else ""
+        label.setStyleSheet(f"color: {colour}; {background}")
+    label.setWordWrap(wrap)
+    return label
+
+
+# ---- the session list ---------------------------------------------------------------------------
+
+
+class SessionListPage(QtWidgets.QWidget):
+    """Filters and the session list.
+
+    Signals:
+        open_requested(int): the user asked to open a session (its id).
+        course_requested(str): the user asked for a patient's course (the patient id).
+    """
+
+    open_requested = QtCore.Signal(int)
+    course_requested = QtCore.Signal(str)
+
+    def __init__(self, conn: sqlite3.Connection, protocol_ids: list[str], today: date,
+                 tz: tzinfo | None, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reviewPage")
+        self.conn = conn
+        self.tz = tz
+        self.patient_box = QtWidgets.QLineEdit()
+        self.patient_box.setPlaceholderText("Search patient ID")
+        self.patient_box.setClearButtonEnabled(True)
+        self.patient_box.setMinimumWidth(200)
+        self.date_check = QtWidgets.QCheckBox("From")
+        self.since_edit = QtWidgets.QDateEdit(QtCore.QDate(today.year, today.month, today.day)
+                                              .addDays(-30))
+        self.until_edit = QtWidgets.QDateEdit(QtCore.QDate(today.year, today.month, today.day))
+        for edit in (self.since_edit, self.until_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd MMM yyyy")
+            edit.setEnabled(False)
+        self.protocol_box = QtWidgets.QComboBox()
+        self.protocol_box.addItem(ALL_PROTOCOLS, None)
+        for pid in protocol_ids:
+            self.protocol_box.addItem(pid, pid)
+        self.high_only = QtWidgets.QCheckBox("Had a high alarm")
+        self.include_demo = QtWidgets.QCheckBox("Include demo")
+        self.count_label = _label(role="subtitle")
+        self.model = SessionListModel(tz, self)
+        self.table = make_table(self.model, wrap=False)
+        self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
+        self.table.installEventFilter(self)
+        self.reload_button = QtWidgets.QPushButton("Reload")
+        self.reload_button.setToolTip("Read the log again (sessions still running add rows)")
+        self.reload_button.clicked.connect(self.refresh)
+        self.open_button = QtWidgets.QPushButton("Open session")
+        self.course_button = QtWidgets.QPushButton("Course of this patient")
+        self.open_button.clicked.connect(lambda: self._open_row(self._selected_row()))
+        self.course_button.clicked.connect(self._on_course_clicked)
+
+        filters = QtWidgets.QHBoxLayout()
+        filters.addWidget(_label("Patient"))
+        filters.addWidget(self.patient_box, 2)
+        filters.addSpacing(8)
+        filters.addWidget(self.date_check)
+        filters.addWidget(self.since_edit)
+        filters.addWidget(_label("to"))
+        filters.addWidget(self.until_edit)
+        filters.addSpacing(8)
+        filters.addWidget(self.protocol_box, 1)
+        filters.addWidget(self.high_only)
+        filters.addWidget(self.include_demo)
+        actions = QtWidgets.QHBoxLayout()
+        actions.addWidget(self.count_label, 1)
+        actions.addWidget(self.reload_button)
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.course_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+
+        self.patient_box.textChanged.connect(self._on_filter_changed)
+        self.date_check.toggled.connect(self._on_date_check_changed)
+        self.since_edit.dateChanged.connect(self._on_filter_changed)
+        self.until_edit.dateChanged.connect(self._on_filter_changed)
+        self.protocol_box.currentIndexChanged.connect(self._on_filter_changed)
+        self.high_only.toggled.connect(self._on_filter_changed)
+        self.include_demo.toggled.connect(self._on_filter_changed)
+        self.refresh()
+
+    def current_filter(self) -> SessionFilter:
+        dates = self.date_check.isChecked()
+        return SessionFilter(
+            patient=self.patient_box.text(),
+            since=self.since_edit.date().toPython() if dates else None,   # type: ignore[arg-type]
+            until=self.until_edit.date().toPython() if dates else None,   # type: ignore[arg-type]
+            protocol_id=self.protocol_box.currentData(),
+            high_alarm_only=self.high_only.isChecked(),
+            include_demo=self.include_demo.isChecked(),
+        )
+
+    def refresh(self) -> None:
+        sessions = queries.list_sessions(self.conn, self.current_filter(), LIST_LIMIT, tz=self.tz)
+        self.model.set_sessions(sessions)
+        fit_columns(self.table, maximum=360)
+        shown = len(sessions)
+        text = f"{shown} session{'s' if shown != 1 else ''}, newest first"
+        if shown >= LIST_LIMIT:
+            text = f"Showing the newest {LIST_LIMIT} sessions: narrow the filter to see older ones"
+        self.count_label.setText(text)
+        if shown:
+            self.table.selectRow(0)
+
+    def _on_filter_changed(self, *_: object) -> None:
+        self.refresh()
+
+    def _on_date_check_changed(self, checked: bool) -> None:
+        self.since_edit.setEnabled(checked)
+        self.until_edit.setEnabled(checked)
+        self.refresh()
+
+    def _selected_row(self) -> int:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def _open_row(self, row: int) -> None:
+        if 0 <= row < len(self.model.sessions):
+            self.open_requested.emit(self.model.session_at(row).id)
+
+    def _on_course_clicked(self) -> None:
+        row = self._selected_row()
+        if 0 <= row < len(self.model.sessions):
+            self.course_requested.emit(self.model.session_at(row).patient_id)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        # Enter opens the selected session (QTableView has no "activate on Enter" of its own on
+        # every platform).
+        if (watched is self.table and event.type() == QtCore.QEvent.Type.KeyPress
+                and isinstance(event, QtGui.QKeyEvent)
+                and event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)):
+            self._open_row(self._selected_row())
+            return True
+        return super().eventFilter(watched, event)
+
+
+# ---- one session --------------------------------------------------------------------------------
+
+
+class SessionDetailPage(QtWidgets.QWidget):
+    """One session in full: header, trend, tables, annotate and export.
+
+    Signals:
+        back_requested(): return to the list.
+        course_requested(str): show this patient's course.
+        annotate_requested(): the user pressed "Add annotation…".
+        export_requested(str): an export button (its key) was pressed.
+    """
+
+    back_requested = QtCore.Signal()
+    course_requested = QtCore.Signal(str)
+    annotate_requested = QtCore.Signal()
+    export_requested = QtCore.Signal(str)
+
+    def __init__(self, exports: Exports, tz: tzinfo | None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reviewPage")
+        self.tz = tz
+        self.detail: SessionDetail | None = None
+        self.protocol: Protocol | None = None
+        self.trend: TrendPlot | None = None
+        self.title = _label(role="title", wrap=True)
+        self.subtitle = _label(role="subtitle", wrap=True)
+        self.demo_label = _label("DEMO: not patient data", role="demo")
+        self.demo_label.setVisible(False)
+        for label in (self.title, self.subtitle):
+            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                QtWidgets.QSizePolicy.Policy.Preferred)
+        self.back_button = QtWidgets.QPushButton("◀ Sessions")
+        self.annotate_button = QtWidgets.QPushButton("Add annotation…")
+        self.course_button = QtWidgets.QPushButton("Course")
+        self.paper_box = QtWidgets.QComboBox()
+        self.paper_box.addItems(["A4", "Letter"])
+        self.paper_box.setToolTip("Paper size of the PDF report")
+        self.deidentify = QtWidgets.QCheckBox("De-identify")
+        self.deidentify.setToolTip("Exports get a pseudonym instead of the patient ID, shifted "
+                                   "dates, staff numbers instead of names and no free text")
+        self.export_buttons: dict[str, QtWidgets.QPushButton] = {}
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(self.back_button)
+        bar.addWidget(self.annotate_button)
+        bar.addWidget(self.course_button)
+        bar.addStretch(1)
+        bar.addWidget(_label("Export"))
+        bar.addWidget(self.deidentify)
+        for key, export in exports.items():
+            button = QtWidgets.QPushButton(export.label)
+            button.clicked.connect(lambda _=False, k=key: self.export_requested.emit(k))
+            self.export_buttons[key] = button
+            bar.addWidget(button)
+            if key == "pdf":
+                bar.addWidget(self.paper_box)
+        self._exports = exports
+        self.back_button.clicked.connect(self.back_requested.emit)
+        self.annotate_button.clicked.connect(self.annotate_requested.emit)
+        self.course_button.clicked.connect(self._on_course_clicked)
+
+        # Tables.
+        self.alarm_model = RowsModel(rc.ALARM_COLUMNS, self)
+        self.vitals_model = RowsModel(rc.VITAL_COLUMNS, self)
+        self.checklist_model = RowsModel(rc.CHECKLIST_COLUMNS, self)
+        self.override_model = RowsModel(rc.OVERRIDE_COLUMNS, self)
+        self.observation_model = RowsModel(("Time",), self)
+        self.note_model = RowsModel(rc.NOTE_COLUMNS, self)
+        self.phase_model = RowsModel(rc.PHASE_COLUMNS, self)
+        self.alarm_table = make_table(self.alarm_model)
+        self.vitals_table = make_table(self.vitals_model)
+        self.checklist_table = make_table(self.checklist_model)
+        self.override_table = make_table(self.override_model)
+        self.observation_table = make_table(self.observation_model)
+        self.note_table = make_table(self.note_model)
+        self.phase_table = make_table(self.phase_model)
+        self.show_reminders = QtWidgets.QCheckBox("show reminders")
+        self.show_reminders.setToolTip("List the vitals-due reminders too (info prompts that "
+                                       "never rose to an alarm)")
+        self.show_reminders.toggled.connect(self._on_show_reminders_changed)
+        self.alarm_summary = _label(role="subtitle", wrap=True)
+        self.override_summary = _label(role="subtitle")
+        self.scale_summary = _label(role="subtitle", wrap=True)
+        self.protocol_label = _label(role="subtitle", wrap=True)
+        self.protocol_warning = _label(role="warning", wrap=True)
+        self.protocol_warning.setVisible(False)
+
+        self.tabs = QtWidgets.QTabWidget()
+        # The alarm counts and the reminders switch sit beside the tabs, not in a row of their
+        # own: at 1366x768 every row of height is taken from the trend.
+        alarm_head = QtWidgets.QWidget()
+        head_layout = QtWidgets.QHBoxLayout(alarm_head)
+        head_layout.setContentsMargins(0, 0, 4, 0)
+        head_layout.addWidget(self.alarm_summary)
+        head_layout.addWidget(self.show_reminders)
+        self.alarm_summary.setWordWrap(False)
+        self.tabs.setCornerWidget(alarm_head, QtCore.Qt.Corner.TopRightCorner)
+        self.tabs.addTab(self.alarm_table, "Alarms")
+        self.tabs.addTab(self.vitals_table, "Vitals")
+        checklist = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        checklist.addWidget(self._page(_label("Checklist ticks", role="subtitle"),
+                                       self.checklist_table))
+        checklist.addWidget(self._page(self.override_summary, self.override_table))
+        self.tabs.addTab(checklist, "Checklist")
+        self.tabs.addTab(self._page(self.scale_summary, self.observation_table), "Observations")
+        self.tabs.addTab(self.note_table, "Notes")
+        self.tabs.addTab(self._page(self.protocol_label, self.protocol_warning, self.phase_table),
+                         "Protocol")
+
+        self.split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.trend_holder = QtWidgets.QWidget()
+        self._trend_layout = QtWidgets.QVBoxLayout(self.trend_holder)
+        self._trend_layout.setContentsMargins(0, 0, 0, 0)
+        self.split.addWidget(self.trend_holder)
+        self.split.addWidget(self.tabs)
+        self.split.setStretchFactor(0, 5)
+        self.split.setStretchFactor(1, 4)
+        self.split.setChildrenCollapsible(False)
+        # The trend keeps at least its four rows readable at 1366x768; the tables scroll.
+        self.trend_holder.setMinimumHeight(280)
+        self.tabs.setMinimumHeight(150)
+        self._split_placed = False
+        head = QtWidgets.QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.demo_label)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.subtitle)
+        layout.addLayout(bar)
+        layout.addWidget(self.split, 1)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._split_placed:
+            # Most of the height to the trend: the tables scroll, the trend's four rows cannot
+            # (at 1366x768 its axis titles overlapped below ~400 px).
+            total = max(self.split.height(), 500)
+            share = 0.7 if total < 700 else 0.6
+            self.split.setSizes([int(total * share), total - int(total * share)])
+            self._split_placed = True
+
+    @staticmethod
+    def _page(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
+        page = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(page)
+        layout.setContentsMargins(2, 2, 2, 2)
+        for w in widgets:
+            layout.addWidget(w, 1 if isinstance(w, QtWidgets.QTableView) else 0)
+        return page
+
+    # ---- filling ----------------------------------------------------------------------------
+
+    def show_session(self, detail: SessionDetail, protocol: Protocol | None) -> None:
+        """Render `detail` (its protocol draws the limits; None draws none)."""
+        self.detail = detail
+        self.protocol = protocol
+        s = detail.summary
+        course = protocol.course_sessions if protocol is not None else None
+        fields = dict(rc.header_fields(detail, self.tz, course))
+        number = f"{s.session_number}" + (f" of {course}" if course else "")
+        self.title.setText(f"{s.patient_id} · session {number} · {fields['Date']}")
+        self.subtitle.setText(
+            f"{s.protocol_id} v{detail.protocol_version} · nurse {s.nurse} · {fields['Weight']}"
+            f" · dose {fields['Dose']} · T0 {fields['T0 (first dose)']}"
+            f" · discharged {fields['Discharged']}")
+        self.subtitle.setToolTip(f"{fields['Protocol']} · log session {s.id}")
+        self.demo_label.setVisible(s.demo)
+        for key, button in self.export_buttons.items():
+            button.setEnabled(self._export_allowed(key))
+        self._show_trend(detail, protocol)
+        self._fill_tables()
+
+    def _export_allowed(self, key: str) -> bool:
+        if self.detail is None:
+            return False
+        if not self._exports[key].esketamine_only:
+            return True
+        if self.protocol is not None:
+            return bool(self.protocol.rems_fields)
+        from console.export.rems import is_rems_protocol
+
+        return is_rems_protocol(self.detail.summary.protocol_id)
+
+    def _show_trend(self, detail: SessionDetail, protocol: Protocol | None) -> None:
+        if self.trend is not None:
+            self.trend.setParent(None)   # type: ignore[call-overload]
+            self.trend.deleteLater()
+        observations, events, alarms = rc.trend_inputs(detail)
+        self.trend = TrendPlot.for_session(protocol, observations, events, alarms,
+                                           detail.summary.started_at, demo=detail.summary.demo)
+        end = detail.summary.ended_at
+        if end is not None:
+            self.trend.set_now(rc.minutes_since(end, detail.summary.started_at))
+            self.trend.refresh()
+        self._trend_layout.addWidget(self.trend)
+
+    def _fill_tables(self) -> None:
+        detail, tz = self.detail, self.tz
+        if detail is None:
+            return
+        self._fill_alarms()
+        self.vitals_model.set_rows(rc.vital_rows(detail, tz, self.protocol))
+        self.checklist_model.set_rows(rc.checklist_rows(detail, tz))
+        overrides = rc.override_rows(detail, tz)
+        self.override_model.set_rows(overrides, [("#fff3e0", "#000000")] * len(overrides))
+        self.override_summary.setText(
+            f"Overrides and prescriber decisions: {len(overrides)}" if overrides
+            else "No override: every refusal was respected")
+        self.observation_model.set_rows(rc.observation_rows(detail, tz),
+                                        columns=rc.observation_columns(detail))
+        maxima = rc.scale_maxima(detail)
+        self.scale_summary.setText(" · ".join(f"{name} {text}" for name, text in maxima)
+                                   or "No observation scale was recorded")
+        notes = rc.note_rows(detail, tz)
+        self.note_model.set_rows(notes, [("#e8f5e9", "#000000") if r[1] == "Review annotation"
+                                         else None for r in notes])
+        self.phase_model.set_rows(rc.phase_rows(detail, tz))
+        self._fill_protocol()
+        for table in (self.vitals_table, self.checklist_table, self.override_table,
+                      self.observation_table, self.note_table, self.phase_table):
+            fit_columns(table)
+
+    def _fill_alarms(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        rows = rc.alarm_rows(detail, self.tz, self.show_reminders.isChecked())
+        self.alarm_model.set_rows([r.cells for r in rows],
+                                  [priority_colours(r.priority) for r in rows],
+                                  bold_rows=[i for i, r in enumerate(rows) if r.priority == "high"])
+        counts = detail.summary.alarms_by_priority
+        self.alarm_summary.setText(f"Alarms: {rc.alarm_breakdown(counts)}")
+        fit_columns(self.alarm_table, maximum=460)
+
+    def _fill_protocol(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        base = ", ".join(f"{name} {value:g}" for name, value in sorted(detail.baseline.items()))
+        self.protocol_label.setText(
+            f"Protocol in force: {rc.protocol_text(detail)} · T0 "
+            f"{rc.hhmm(detail.t0, self.tz) if detail.t0 else 'not dosed'}"
+            + (f" · baseline {base}" if base else ""))
+        logged = detail.protocol_version
+        if self.protocol is None:
+            warning = (f"The protocol file {detail.summary.protocol_id!r} is not installed here: "
+                       "the trend shows no limit lines.")
+        elif self.protocol.version != logged:
+            warning = (f"Limit lines drawn from {self.protocol.id} version "
+                       f"{self.protocol.version}; "
+                       f"this session ran version {logged}.")
+        else:
+            warning = ""
+        self.protocol_warning.setText(warning)
+        self.protocol_warning.setVisible(bool(warning))
+
+    def _on_show_reminders_changed(self, _checked: bool) -> None:
+        self._fill_alarms()
+
+    def _on_course_clicked(self) -> None:
+        if self.detail is not None:
+            self.course_requested.emit(self.detail.summary.patient_id)
+
+
+# ---- the course ---------------------------------------------------------------------------------
+
+
+class CoursePage(QtWidgets.QWidget):
+    """One patient's sessions side by side (columns = sessions, oldest first).
+
+    Signals:
+        open_requested(int): a session's column was double-clicked (its id).
+    """
+
+    open_requested = QtCore.Signal(int)
+
+    def __init__(self, conn: sqlite3.Connection, tz: tzinfo | None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reviewPage")
+        self.conn = conn
+        self.tz = tz
+        self.include_demo = False
+        self.patient_box = QtWidgets.QComboBox()
+        self.patient_box.setMinimumWidth(240)
+        self.title = _label(role="title")
+        self.hint = _label("Double-click a column to open that session", role="subtitle")
+        self.model = CourseModel(tz, self)
+        self.table = make_table(self.model, stretch_last=False)
+        self.table.verticalHeader().setVisible(True)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectColumns)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(_label("Patient"))
+        bar.addWidget(self.patient_box)
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.hint)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        self.reload_patients()
+        self.patient_box.currentTextChanged.connect(self._on_patient_changed)
+
+    def reload_patients(self, include_demo: bool = False) -> None:
+        self.include_demo = include_demo
+        current = self.patient_box.currentText()
+        self.patient_box.blockSignals(True)
+        self.patient_box.clear()
+        self.patient_box.addItems(queries.patients(self.conn, include_demo))
+        if current:
+            self.patient_box.setCurrentText(current)
+        self.patient_box.blockSignals(False)
+
+    def show_patient(self, patient_id: str) -> None:
+        if self.patient_box.findText(patient_id) < 0:
+            self.reload_patients(include_demo=True)
+        self.patient_box.blockSignals(True)
+        self.patient_box.setCurrentText(patient_id)
+        self.patient_box.blockSignals(False)
+        demo = self.include_demo or patient_id.upper().startswith("DEMO")
+        rows = queries.load_course(self.conn, patient_id, include_demo=demo)
+        self.model.set_course(rows)
+        n = len(rows)
+        self.title.setText(f"Course of {patient_id}: {n} session{'s' if n != 1 else ''}")
+        header = self.table.horizontalHeader()
+        self.table.resizeColumnsToContents()
+        for i in range(header.count()):
+            header.resizeSection(i, max(header.sectionSize(i), 190))
+        self.table.resizeRowsToContents()
+
+    def _on_patient_changed(self, text: str) -> None:
+        if text:
+            self.show_patient(text)
+
+    def _on_double_clicked(self, index: QtCore.QModelIndex) -> None:
+        if 0 <= index.column() < len(self.model.course):
+            self.open_requested.emit(self.model.course[index.column()].session_id)
+
+
+# ---- the window ---------------------------------------------------------------------------------
+
+
+class ReviewWindow(QtWidgets.QMainWindow):
+    """The review: list, session and course pages on tabs, over one read-only connection.
+
+    Signals: none of its own (its pages' signals are connected here).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, protocols: Mapping[str, Protocol],
+                 clock: Clock, exports: Exports | None = None,
+                 annotator: Annotator | None = None, dialogs: ReviewDialogs | None = None,
+                 tz: tzinfo | None = None, source: str = "",
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        """Build the window over `conn` (from `queries.open_readonly`).
+
+        Args:
+            conn: the read-only connection; closed by `close_log()`.
+            protocols: protocol files by id (limit lines and course length come from them).
+            clock: for the default date range and for annotation times.
+            exports: export buttons (default: `default_exports()`).
+            annotator: writes annotations; None disables "Add annotation…".
+            dialogs: file and annotation questions (default: real Qt dialogs).
+            tz: display zone (default: this computer's).
+            source: the log's path, shown in the status bar.
+        """
+        super().__init__(parent)
+        self.setWindowTitle("Infusion console: review of past sessions")
+        _use_review_font(self)
+        self.resize(1366, 768)
+        self.conn = conn
+        self.protocols = dict(protocols)
+        self.clock = clock
+        self.tz = tz
+        self.annotator = annotator
+        self.exports: Exports = (exports if exports is not None
+                                 else default_exports(lambda: self.paper_size()))
+        self.dialogs: ReviewDialogs = dialogs or QtReviewDialogs(self)
+        today = rc.local(clock.now().wall, tz).date()
+        seen = {s.protocol_id for s in queries.list_sessions(
+            conn, SessionFilter(include_demo=True), LIST_LIMIT, tz=tz)}
+        self.list_page = SessionListPage(conn, sorted(seen | set(self.protocols)), today, tz)
+        self.detail_page = SessionDetailPage(self.exports, tz)
+        self.course_page = CoursePage(conn, tz)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(self.list_page, "Sessions")
+        self.tabs.addTab(self.detail_page, "Session")
+        self.tabs.addTab(self.course_page, "Course")
+        self.tabs.setTabEnabled(1, False)
+        self.setCentralWidget(self.tabs)
+        self.detail_page.annotate_button.setEnabled(annotator is not None)
+        if annotator is None:
+            self.detail_page.annotate_button.setToolTip("This review was opened without write "
+                                                        "access: annotations are off")
+        self.list_page.open_requested.connect(self.open_session)
+        self.list_page.course_requested.connect(self.show_course)
+        self.list_page.include_demo.toggled.connect(self.course_page.reload_patients)
+        self.detail_page.back_requested.connect(lambda: self.tabs.setCurrentWidget(self.list_page))
+        self.detail_page.course_requested.connect(self.show_course)
+        self.detail_page.annotate_requested.connect(self.annotate)
+        self.detail_page.export_requested.connect(self.export)
+        self.course_page.open_requested.connect(self.open_session)
+        self.statusBar().showMessage(f"Session log (read-only): {source}" if source else
+                                     "Session log opened read-only")
+
+    # ---- navigation -------------------------------------------------------------------------
+
+    def open_session(self, session_id: int) -> None:
+        try:
+            detail = queries.load_session(self.conn, session_id, with_observations=True)
+        except UnknownSessionError as exc:
+            self.dialogs.error("Session not found", str(exc))
+            return
+        self.detail_page.show_session(detail, self._protocol_for(detail))
+        self.tabs.setTabEnabled(1, True)
+        self.tabs.setCurrentWidget(self.detail_page)
+
+    def show_course(self, patient_id: str) -> None:
+        self.course_page.show_patient(patient_id)
+        self.tabs.setCurrentWidget(self.course_page)
+
+    def _protocol_for(self, detail: SessionDetail) -> Protocol | None:
+        return self.protocols.get(detail.summary.protocol_id)
+
+    # ---- the one write ----------------------------------------------------------------------
+
+    def annotate(self) -> None:
+        detail = self.detail_page.detail
+        if detail is None or self.annotator is None:
+            return
+        s = detail.summary
+        label = f"session {s.session_number} of {s.patient_id} ({rc.day(s.started_at, self.tz)})"
+        answer = self.dialogs.annotation(label)
+        if answer is None:
+            return
+        clinician, text = answer
+        try:
+            self.annotator(s.id, clinician, text)
+        except ValueError as exc:
+            self.dialogs.error("Annotation not added", str(exc))
+            return
+        except LogError as exc:
+            self.dialogs.error("Annotation not added", f"{exc}. Nothing was written.")
+            return
+        self.open_session(s.id)
+        self.detail_page.tabs.setCurrentWidget(self.detail_page.note_table)
+        self.statusBar().showMessage(f"Annotation by {clinician.strip()} added to {label}")
+
+    # ---- exports ----------------------------------------------------------------------------
+
+    def export(self, key: str) -> None:
+        detail = self.detail_page.detail
+        export = self.exports.get(key)
+        if detail is None or export is None:
+            return
+        s = detail.summary
+        stamp = rc.local(s.started_at, self.tz).strftime("%Y%m%d")
+        stem = f"{s.patient_id}-session{s.session_number}-{stamp}"
+        deidentified = self.detail_page.deidentify.isChecked()
+        if deidentified:
+            stem = f"session{s.id}-deidentified"
+        if export.suffix:
+            path = self.dialogs.save_path(f"Export {export.label}",
+                                          Path.home() / (stem + export.suffix), export.file_filter)
+        else:
+            path = self.dialogs.choose_folder(f"Export {export.label} into a folder",
+                                              Path.home() / stem)
+        if path is None:
+            return
+        if deidentified:
+            from console.export.deidentify import deidentify
+
+            detail = deidentify(detail)
+        try:
+            report = export.write(detail, path, deidentified)
+        except (OSError, ValueError, LogError) as exc:
+            self.dialogs.error(f"{export.label} export failed",
+                               f"Could not write {path}: {exc}. Choose another place.")
+            return
+        self.statusBar().showMessage(report)
+
+    def paper_size(self) -> str:
+        return self.detail_page.paper_box.currentText()
+
+    def close_log(self) -> None:
+        self.conn.close()
+
+
+def default_exports(paper: Callable[[], str] | None = None) -> dict[str, Export]:
+    """The export buttons, calling `console.export` (imported when first used).
+
+    Args:
+        paper: gives the PDF's page size when the button is pressed ("A4" or "Letter").
+    """
+
+    def pdf(detail: SessionDetail, path: Path, _deidentified: bool) -> str:
+        from console.export.pdf import write_session_pdf
+
+        size = paper() if paper is not None else "A4"
+        pages = write_session_pdf(detail, path, page_size=size)
+        return f"PDF report written: {path} ({pages} page{'s' if pages != 1 else ''}, {size})"
+
+    def csv(detail: SessionDetail, folder: Path, _deidentified: bool) -> str:
+        from console.export.csv_export import write_session_csv
+
+        paths = write_session_csv(detail, folder)
+        return "CSV written: " + " and ".join(str(p) for p in paths.values())
+
+    def fhir(detail: SessionDetail, path: Path, deidentified: bool) -> str:
+        from console.export.fhir import write_session_fhir
+
+        count = write_session_fhir(detail, path, pseudonymised=deidentified)
+        return f"FHIR R4 Bundle of {count} resources written: {path}"
+
+    def rems(detail: SessionDetail, path: Path, _deidentified: bool) -> str:
+        from console.export.rems import write_rems
+
+        form = write_rems(detail, path)
+        missing = f"; complete by hand: {', '.join(form.missing)}" if form.missing else ""
+        return f"REMS form values written: {path}{missing}"
+
+    return {
+        "pdf": Export("pdf", "PDF", ".pdf", "PDF report (*.pdf)", pdf),
+        "csv": Export("csv", "CSV", "", "", csv),
+        "fhir": Export("fhir", "FHIR", ".json", "FHIR Bundle (*.json)", fhir),
+        "rems": Export("rems", "REMS", ".txt", "REMS form as text (*.txt);;as JSON (*.json)",
+                       rems, esketamine_only=True),
+    }
+
+
+def build_review_window(db_path: Path, clock: Clock, protocols: Mapping[str, Protocol],
+                        program_version: str, dialogs: ReviewDialogs | None = None,
+                        tz: tzinfo | None = None) -> ReviewWindow:
+    """The CLI's review: the log opened read-only, annotations through a one-write `EventLog`.
+
+    Raises:
+        queries.MissingLogError: no log at `db_path`.
+        LogError: the file is not a readable session log.
+    """
+    conn = queries.open_readonly(db_path)
+    window = ReviewWindow(conn, protocols=protocols, clock=clock,
+                          annotator=LogAnnotator(db_path, clock, program_version),
+                          dialogs=dialogs, tz=tz, source=str(db_path))
+    return window

@@ -1,0 +1,182 @@
+"""The PDF session report, read back as a reader would: `pdftotext` for the words on each page and
+`pdfinfo` for the paper size, on sessions driven through the real engine into a real log."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from console.export.deidentify import deidentify
+from console.export.pdf import write_session_pdf
+from console.review.queries import load_session, open_readonly
+from console.store import EventLog
+from tests.ui.review_sessions import Driver, build_review_log
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
+    reason="poppler-utils (pdftotext, pdfinfo) is not installed: scripts/bootstrap.sh installs it")
+
+
+@pytest.fixture(scope="module")
+def review_log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pdf") / "log.sqlite3"
+    facts = build_review_log(path)
+    return path, facts
+
+
+def detail_of(path: Path, session_id: int, with_observations: bool = False):
+    conn = open_readonly(path)
+    try:
+        return load_session(conn, session_id, with_observations=with_observations)
+    finally:
+        conn.close()
+
+
+def pages_of(pdf: Path) -> list[str]:
+    """The text of each page (pdftotext separates pages with form feeds)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = text.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def info(pdf: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines()
+                                              if ":" in line)}
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@needs_poppler
+def test_a4_report_has_header_alarm_with_time_to_ack_checklist_and_page_numbers(review_log,
+                                                                                tmp_path):
+    path, facts = review_log
+    pdf = tmp_path / "surge.pdf"
+    count = write_session_pdf(detail_of(path, facts.ids["surge"]), pdf, tz=UTC)
+    assert info(pdf)["Page size"] == "595 x 842 pts (A4)"
+    assert info(pdf)["Pages"] == str(count)
+    pages = pages_of(pdf)
+    assert len(pages) == count >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {count}" in page
+        assert "MRN-4711 · session 2 · Thu 05 Mar 2026 · iv-ketamine v1.0" in page
+    first = squash(pages[0])
+    assert "Infusion session report" in first
+    assert "Patient MRN-4711" in first
+    assert "IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.0)" in first
+    assert "Nurse nurse.ben" in first and "Weight 72 kg" in first
+    assert "Dose 36 mg at 150 mL/h" in first
+    whole = squash(" ".join(pages))
+    # The alarm line: priority, what, raised, acknowledged by whom, seconds to acknowledge.
+    assert "HIGH Systolic BP 182 mmHg" in whole
+    assert "09:35:00 09:35:45" in whole and "45 s" in whole
+    # The vitals at the check where it was raised.
+    assert "09:35 +35 182/104 88 16 97 manual" in whole
+    # A checklist item with who and when, and the override with its reason.
+    assert "09:00 Pre-session checks Consent for the ketamine course is current nurse.ben" in whole
+    assert "Dr Lee reviewed: BP settling, patient" in whole
+    assert "Observation must last 10:00 more" in whole
+    assert "Prescriber Dr Lee informed of BP 186/100; infusion continued" in whole
+    assert "2 moderate" in whole   # nausea observation
+    assert "Nurse (name)" in whole and "Prescriber (name)" in whole
+
+
+@needs_poppler
+def test_letter_report_is_letter_sized_and_esketamine_shows_the_monitor_values(review_log,
+                                                                              tmp_path):
+    path, facts = review_log
+    pdf = tmp_path / "esk.pdf"
+    count = write_session_pdf(detail_of(path, facts.ids["esketamine"], True), pdf,
+                              page_size="Letter", tz=UTC)
+    assert info(pdf)["Page size"] == "612 x 792 pts (letter)"
+    pages = pages_of(pdf)
+    assert len(pages) == count
+    assert f"Page {count} of {count}" in pages[-1]
+    whole = squash(" ".join(pages))
+    assert "MRN-5820" in whole
+    assert "Dose 84 mg (3 devices)" in whole
+    assert "medium SpO2 92 %, limit ≤93 11:00:00 — not acknowledged — 11:01:00" in whole
+    assert "10:51 +51 140/86 74 14 97 manual + device" in whole
+    assert "device (scheduled check)" in whole
+
+
+@needs_poppler
+def test_long_tables_break_between_rows_and_repeat_their_header(tmp_path):
+    path = tmp_path / "long.sqlite3"
+    with EventLog.open(path, "test") as log:
+        r = Driver(log, "iv-ketamine", "MRN-9000", 80.0, "nurse.dee",
+                   datetime(2026, 4, 1, 8, 0, tzinfo=UTC), 4)
+        r.manual(bp_systolic=130, bp_diastolic=80, heart_rate=70, spo2=98, resp_rate=14, moaas=5)
+        r.tick_required()
+        r.at(5); r.advance()
+        # Four hours of values every 2 minutes and a note with each: long tables.
+        for k in range(1, 121):
+            r.at(5 + 2 * k)
+            r.manual(bp_systolic=130 + k % 7, bp_diastolic=80, heart_rate=70 + k % 5, spo2=98,
+                     resp_rate=14)
+            r.engine.note(f"check number {k:03d} done", r.nurse, r.clock.now())
+        session_id = r.id
+    pdf = tmp_path / "long.pdf"
+    count = write_session_pdf(detail_of(path, session_id), pdf, tz=UTC)
+    pages = pages_of(pdf)
+    assert count == len(pages) >= 6
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {count}" in page
+    # Every row is printed exactly once, in order, whatever page it fell on.
+    whole = "\n".join(pages)
+    positions = [whole.find(f"check number {k:03d} done") for k in range(1, 121)]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    assert all(whole.count(f"check number {k:03d} done") == 1 for k in range(1, 121))
+    # The vitals and notes tables span pages; each continuation page repeats the header row.
+    vitals_pages = [p for p in pages if "+125" in p or "+185" in p or "+245" in p]
+    assert vitals_pages and all("BP mmHg" in p for p in vitals_pages)
+    note_pages = [p for p in pages if "check number" in p]
+    assert len(note_pages) >= 2 and all("Kind" in p and "Text" in p for p in note_pages)
+    # No table row is cut by the page's end: the footer is the last line of every page.
+    for page in pages:
+        lines = [line for line in page.splitlines() if line.strip()]
+        assert lines[-1].strip().endswith(f"of {count}")
+
+
+@needs_poppler
+def test_a_deidentified_detail_prints_no_identifier(review_log, tmp_path):
+    path, facts = review_log
+    pdf = tmp_path / "anon.pdf"
+    write_session_pdf(deidentify(detail_of(path, facts.ids["surge"])), pdf, tz=UTC)
+    whole = " ".join(pages_of(pdf))
+    assert "MRN-4711" not in whole and "nurse.ben" not in whole and "Dr Lee" not in whole
+    assert "anon-" in whole and "staff-1" in whole
+
+
+def test_unknown_page_size_is_refused(review_log, tmp_path):
+    path, facts = review_log
+    with pytest.raises(ValueError, match="page size 'A5' is not one of A4, Letter"):
+        write_session_pdf(detail_of(path, facts.ids["surge"]), tmp_path / "x.pdf", page_size="A5")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+@needs_poppler
+def test_the_export_command_writes_a_report_without_a_display(review_log, tmp_path):
+    path, facts = review_log
+    pdf = tmp_path / "cli.pdf"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from console.cli import main; sys.exit(main(sys.argv[1:]))",
+         "export", str(facts.ids["surge"]), "--pdf", str(pdf), "--db", str(path),
+         "--page-size", "Letter"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert info(pdf)["Page size"] == "612 x 792 pts (letter)"
+    assert "Page 1 of" in pages_of(pdf)[0]

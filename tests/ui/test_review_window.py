@@ -1,0 +1,542 @@
+"""The review window on a log written by whole simulated sessions (tests/ui/review_sessions.py):
+what a clinician sees in the list, a session and a course, what the filters change, and that the
+only write (an annotation) adds one attributed row and changes no recorded row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore
+
+from console.clock import ManualClock
+from console.records import AlarmTransition, SessionOpened
+from console.review.queries import open_readonly
+from console.store import EventLog
+from console.ui.alarm_bar import COLOURS
+from console.ui.review_window import LogAnnotator, ReviewWindow
+from console.ui.trend import TrendPlot
+from protocols.loader import default_protocol_dirs, load_protocols
+from protocols.model import Priority
+from tests.ui.review_sessions import build_review_log
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+RECORD_TABLES = ("sessions", "observations", "alarm_events", "events")
+
+
+class Dialogs:
+    """Answers the review's questions like a user would; records what it was asked."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.asked: list[str] = []
+        self.errors: list[tuple[str, str]] = []
+        self.note: tuple[str, str] | None = None
+        self.file_name = "export"
+
+    def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
+        self.asked.append(title)
+        return self.folder / (self.file_name + suggested.suffix)
+
+    def choose_folder(self, title: str, suggested: Path) -> Path | None:
+        self.asked.append(title)
+        return self.folder / "csv"
+
+    def annotation(self, session_label: str) -> tuple[str, str] | None:
+        self.asked.append(session_label)
+        return self.note
+
+    def error(self, title: str, message: str) -> None:
+        self.errors.append((title, message))
+
+
+@pytest.fixture(scope="module")
+def built_log(tmp_path_factory):
+    """The five-session log, built once per module (tests that write use a copy)."""
+    path = tmp_path_factory.mktemp("review") / "log.sqlite3"
+    facts = build_review_log(path)
+    return path, facts
+
+
+@pytest.fixture(scope="module")
+def protocols():
+    return load_protocols(default_protocol_dirs()).protocols
+
+
+@pytest.fixture
+def log_copy(built_log, tmp_path):
+    path, facts = built_log
+    copy = tmp_path / "log.sqlite3"
+    shutil.copy(path, copy)
+    return copy, facts
+
+
+@pytest.fixture
+def review(qtbot, log_copy, protocols, tmp_path):
+    """A review window over a copy of the log, annotating through a one-write EventLog."""
+    path, facts = log_copy
+    dialogs = Dialogs(tmp_path)
+    clock = ManualClock(NOW)
+    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=clock,
+                          annotator=LogAnnotator(path, clock, "test"), dialogs=dialogs, tz=UTC,
+                          source=str(path))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    yield window, dialogs, facts, path
+    window.close_log()
+
+
+def row_where(model, column, text):
+    rows = [r for r in model.rows() if text in r[model.columns().index(column)]]
+    assert len(rows) == 1, (text, model.rows())
+    return dict(zip(model.columns(), rows[0], strict=True))
+
+
+def record_hashes(path: Path) -> dict[str, list[str]]:
+    """A hash of every row of every record table, in id order."""
+    with sqlite3.connect(path) as conn:
+        return {table: [hashlib.sha256(repr(row).encode()).hexdigest()
+                        for row in conn.execute(f"SELECT * FROM {table} ORDER BY id")]
+                for table in RECORD_TABLES}
+
+
+# ---- the list -----------------------------------------------------------------------------------
+
+
+def test_list_shows_the_clinical_sessions_newest_first_with_their_alarms(review):
+    window, _, facts, _ = review
+    model = window.list_page.model
+    assert model.column("Date") == ["Mon 09 Mar 2026 09:00", "Fri 06 Mar 2026 10:00",
+                                    "Thu 05 Mar 2026 09:00", "Mon 02 Mar 2026 09:00"]
+    assert model.column("Patient") == ["MRN-4711", "MRN-5820", "MRN-4711", "MRN-4711"]
+    surge = row_where(model, "Date", "Thu 05 Mar")
+    assert surge == {"Patient": "MRN-4711", "Protocol": "iv-ketamine",
+                     "Date": "Thu 05 Mar 2026 09:00", "Duration": "1:20", "Nurse": "nurse.ben",
+                     "Highest alarm": "HIGH", "Alarms": "1", "Discharged": "10:20"}
+    esk = row_where(model, "Protocol", "esketamine")
+    assert (esk["Highest alarm"], esk["Duration"], esk["Discharged"]) == ("medium", "2:11", "12:11")
+    # The highest alarm is in the alarm bar's colours: high red, medium amber.
+    column = model.columns().index("Highest alarm")
+    assert model.colour_of(2, column) == COLOURS[Priority.HIGH]
+    assert model.colour_of(1, column) == COLOURS[Priority.MEDIUM]
+    assert "DEMO-0001" not in model.column("Patient")
+    assert window.list_page.count_label.text() == "4 sessions, newest first"
+
+
+def test_filters_change_what_the_list_shows(review):
+    window, _, _, _ = review
+    page = window.list_page
+    page.patient_box.setText("5820")
+    assert page.model.column("Patient") == ["MRN-5820"]
+    page.patient_box.setText("mrn-47")   # any case, any part of the id
+    assert page.model.column("Patient") == ["MRN-4711"] * 3
+    page.patient_box.clear()
+
+    page.protocol_box.setCurrentIndex(page.protocol_box.findData("esketamine"))
+    assert page.model.column("Protocol") == ["esketamine"]
+    page.protocol_box.setCurrentIndex(0)
+
+    page.high_only.setChecked(True)
+    assert page.model.column("Date") == ["Thu 05 Mar 2026 09:00"]
+    page.high_only.setChecked(False)
+
+    page.include_demo.setChecked(True)
+    assert [p.split()[0] for p in page.model.column("Patient")] == [
+        "MRN-4711", "DEMO-0001", "MRN-5820", "MRN-4711", "MRN-4711"]
+    assert "DEMO" in page.model.column("Patient")[1]
+    page.include_demo.setChecked(False)
+
+    page.since_edit.setDate(QtCore.QDate(2026, 3, 5))
+    page.until_edit.setDate(QtCore.QDate(2026, 3, 6))
+    assert len(page.model.rows()) == 4   # the range counts only once it is switched on
+    page.date_check.setChecked(True)
+    assert page.model.column("Date") == ["Fri 06 Mar 2026 10:00", "Thu 05 Mar 2026 09:00"]
+    assert page.count_label.text() == "2 sessions, newest first"
+
+
+def test_enter_or_double_click_opens_the_session(review, qtbot):
+    window, _, _, _ = review
+    page = window.list_page
+    assert not window.tabs.isTabEnabled(1)   # nothing to show before a session is chosen
+    page.table.selectRow(2)
+    qtbot.keyClick(page.table, QtCore.Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.detail_page
+    assert window.detail_page.title.text() == (
+        "MRN-4711 · session 2 of 6 · Thu 05 Mar 2026 09:00–10:20 (1:20)")
+    window.tabs.setCurrentWidget(page)
+    index = page.model.index(1, 0)
+    page.table.doubleClicked.emit(index)
+    assert window.detail_page.title.text().startswith("MRN-5820 · session 1 of 8 ·")
+
+
+def test_a_long_log_lists_through_one_model_without_a_widget_per_row(qtbot, tmp_path, protocols):
+    path = tmp_path / "long.sqlite3"
+    with EventLog.open(path, "test") as log:
+        for i in range(240):
+            started = datetime(2025, 1, 1, 9, 0, tzinfo=UTC).replace(day=1 + i % 28,
+                                                                     month=1 + i // 28)
+            sid = log.start_session(SessionOpened(f"P-{i % 40:03d}", "iv-ketamine", "1.0", 1,
+                                                  "ana", 70.0, started))
+            if i % 10 == 0:
+                log.write([AlarmTransition(sid, 1, "spo2_low", "physiological", "high", "raised",
+                                           started, "SpO2 88 %", 88.0, "≤90")])
+    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
+                          dialogs=Dialogs(tmp_path), tz=UTC)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.list_page
+    assert page.model.rowCount() == 240
+    assert all(page.table.indexWidget(page.model.index(r, 0)) is None for r in range(240))
+    started = time.perf_counter()
+    page.high_only.setChecked(True)
+    assert time.perf_counter() - started < 2.0   # a filter answers at once (measured ~10 ms)
+    assert page.model.rowCount() == 24
+    assert set(page.model.column("Highest alarm")) == {"HIGH"}
+    window.close_log()
+
+
+# ---- one session --------------------------------------------------------------------------------
+
+
+def test_detail_shows_the_high_alarm_with_its_time_to_acknowledge(review):
+    window, _, facts, _ = review
+    window.open_session(facts.ids["surge"])
+    page = window.detail_page
+    model = page.alarm_model
+    assert model.rows() == [(
+        "HIGH",
+        "Systolic BP 182 mmHg (+54 from baseline 128), limit ≥180 or ≥40 above baseline → "
+        "HIGH at 09:40:00 (186 mmHg)",
+        "09:35:00", "09:35:45 nurse.ben (+1 more)", "45 s", "09:35:45 nurse.ben", "09:45:00")]
+    assert model.colour_of(0) == COLOURS[Priority.HIGH]   # the row is red
+    assert page.alarm_summary.text() == (
+        "Alarms: high 1 · medium 0 · low 0 · reminders 9")
+    page.show_reminders.setChecked(True)
+    assert len(model.rows()) == 10
+    assert "Vitals due: BP, HR and SpO2 (Systolic BP, Diastolic BP, Heart rate, SpO2)" in \
+        model.column("Alarm")
+    assert model.colour_of(0) is None   # a reminder is not coloured as an alarm
+
+
+def test_detail_trend_is_the_live_widget_with_limits_and_markers(review):
+    window, _, facts, _ = review
+    window.open_session(facts.ids["surge"])
+    trend = window.detail_page.trend
+    assert type(trend) is TrendPlot
+    assert trend.view == "whole"
+    assert trend.x_range() == (0.0, 80.0)   # the whole session, start to discharge
+    x, y = trend.curve_data("bp_systolic", manual=True)
+    assert list(y) == [128, 145, 155, 182, 186, 158, 150, 144, 138]
+    assert list(x)[4] == pytest.approx(40.0)
+    assert {180.0, 200.0, 168.0} <= set(trend.threshold_values("bp_systolic"))   # 168 = 128 + 40
+    markers = trend.markers()
+    assert (35.0, "Systolic 182", "alarm") in markers
+    assert (40.0, "Systolic 186", "alarm") in markers
+    assert (5.0, "T0 dose", "dose") in markers
+
+
+def test_detail_shows_checklist_who_and_when_and_the_override_with_its_reason(review):
+    window, _, facts, path = review
+    window.open_session(facts.ids["surge"])
+    page = window.detail_page
+    consent = row_where(page.checklist_model, "Item", "Consent for the ketamine course")
+    assert consent == {"Time": "09:00", "Phase": "Pre-session checks",
+                       "Item": "Consent for the ketamine course is current",
+                       "Ticked by": "nurse.ben", "Note": ""}
+    with sqlite3.connect(path) as conn:
+        ticked = conn.execute("SELECT json_extract(detail, '$.text') FROM events WHERE "
+                              "session_id = ? AND kind = 'checklist_ticked' ORDER BY id",
+                              [facts.ids["surge"]]).fetchall()
+    assert page.checklist_model.column("Item") == [t for (t,) in ticked]   # every tick, in order
+    assert page.override_model.rows() == [
+        ("10:05", "Ended phase Observation early", "Observation must last 10:00 more",
+         "Dr Lee reviewed: BP settling, patient alert", "nurse.ben")]
+    assert page.override_summary.text() == "Overrides and prescriber decisions: 1"
+
+
+def test_detail_shows_observations_notes_vitals_and_phases(review):
+    window, _, facts, _ = review
+    window.open_session(facts.ids["surge"])
+    page = window.detail_page
+    obs = page.observation_model
+    assert obs.columns() == ("Time", "Min", "Sedation MOAA/S", "Nausea", "Dissociation CADSS",
+                             "Hallucinations", "Fatigue", "Aldrete", "By")
+    assert row_where(obs, "Time", "09:45") == {
+        "Time": "09:45", "Min": "+45", "Sedation MOAA/S": "", "Nausea": "2 moderate",
+        "Dissociation CADSS": "3", "Hallucinations": "1 present", "Fatigue": "1 mild",
+        "Aldrete": "", "By": "nurse.ben"}
+    assert obs.column("Sedation MOAA/S")[:3] == ["5", "4", "4"]
+    assert page.scale_summary.text().startswith("Sedation MOAA/S lowest 4 · Nausea max 2")
+    assert page.note_model.rows() == [
+        ("Thu 05 Mar 2026 09:40", "Note", "nurse.ben",
+         "Prescriber Dr Lee informed of BP 186/100; infusion continued")]
+    assert row_where(page.vitals_model, "Time", "09:35") == {
+        "Time": "09:35", "Min": "+35", "BP mmHg": "182/104", "HR /min": "88", "RR /min": "16",
+        "SpO2 %": "97", "Source": "manual"}
+    assert page.phase_model.rows() == [
+        ("Pre-session checks", "09:00", "09:05", "0:05", "nurse.ben"),
+        ("Infusion", "09:05", "09:45", "0:40", "nurse.ben"),
+        ("Observation", "09:45", "10:05", "0:20", "nurse.ben"),
+        ("Discharge", "10:05", "10:20", "0:15", "nurse.ben")]
+    assert page.protocol_label.text().startswith(
+        "Protocol in force: IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.0) · "
+        "T0 09:05")
+    assert not page.protocol_warning.isVisibleTo(page)
+
+
+def test_esketamine_session_shows_device_vitals_an_unacknowledged_dip_and_offers_rems(review):
+    window, _, facts, _ = review
+    window.open_session(facts.ids["esketamine"])
+    page = window.detail_page
+    assert row_where(page.alarm_model, "Alarm", "SpO2 92") == {
+        "Priority": "medium", "Alarm": "SpO2 92 %, limit ≤93", "Raised": "11:00:00",
+        "Acknowledged": "—", "To ack": "not acknowledged", "Audio paused": "—",
+        "Cleared": "11:01:00"}
+    t40 = row_where(page.vitals_model, "Time", "10:51")   # BP at T+40, a minute late
+    assert (t40["BP mmHg"], t40["HR /min"], t40["SpO2 %"], t40["Source"]) == (
+        "140/86", "74", "97", "manual + device")
+    scheduled = row_where(page.vitals_model, "Time", "10:35")   # a check the monitor answered
+    assert scheduled["Source"] == "device (scheduled check)"
+    assert page.export_buttons["rems"].isEnabled()
+    assert "84 mg (3 devices)" in page.subtitle.text()
+    window.open_session(facts.ids["surge"])
+    assert not page.export_buttons["rems"].isEnabled()   # REMS is for esketamine only
+
+
+# ---- the course ---------------------------------------------------------------------------------
+
+
+def test_course_shows_each_session_side_by_side_with_the_values_it_produced(review):
+    window, _, facts, _ = review
+    window.list_page.table.selectRow(0)
+    window.list_page.course_button.click()
+    assert window.tabs.currentWidget() is window.course_page
+    course = window.course_page.model
+    assert course.columns() == ("Session 1", "Session 2", "Session 3")
+    assert course.figure("date") == ["Mon 02 Mar 2026 09:00", "Thu 05 Mar 2026 09:00",
+                                      "Mon 09 Mar 2026 09:00"]
+    assert course.figure("dose") == ["36 mg"] * 3
+    assert course.figure("peak_systolic") == [
+        "141 mmHg at 35 min (T+30)", "186 mmHg at 40 min (T+35)", "141 mmHg at 35 min (T+30)"]
+    assert course.figure("peak_diastolic")[1] == "104 mmHg at 35 min (T+30)"
+    assert course.figure("min_spo2") == ["98 %", "97 %", "98 %"]
+    assert course.figure("min_rr") == ["14 /min"] * 3
+    assert course.figure("alarms_high") == ["0", "1", "0"]
+    assert course.colour_of(7, 1) == COLOURS[Priority.HIGH]
+    assert course.figure("max_nausea") == ["1", "2", "0"]
+    assert course.figure("max_dissociation") == ["1", "3", "1"]
+    assert course.figure("max_hallucinations") == ["—", "1", "—"]
+    assert course.figure("max_fatigue") == ["0", "1", "2"]
+    assert course.figure("discharge") == ["77 (T0+72)", "80 (T0+75)", "77 (T0+72)"]
+    assert window.course_page.title.text() == "Course of MRN-4711: 3 sessions"
+    # A column opens its session.
+    window.course_page.table.doubleClicked.emit(course.index(0, 1))
+    assert window.detail_page.title.text().startswith("MRN-4711 · session 2 of 6")
+
+    window.show_course("MRN-5820")
+    course = window.course_page.model
+    assert course.figure("dose") == ["84 mg"]
+    assert course.figure("min_spo2") == ["92 %"]
+    assert course.figure("alarms_medium") == ["1"]
+
+
+# ---- the one write ------------------------------------------------------------------------------
+
+
+def test_an_annotation_adds_one_attributed_row_and_changes_no_recorded_row(review):
+    window, dialogs, facts, path = review
+    window.open_session(facts.ids["surge"])
+    before = record_hashes(path)
+    dialogs.note = ("Dr Lee", "Reviewed: surge managed per protocol, no change to the plan")
+    window.detail_page.annotate_button.click()
+    after = record_hashes(path)
+    for table in RECORD_TABLES:
+        assert after[table][:len(before[table])] == before[table], f"{table} rows changed"
+    assert {t: len(after[t]) - len(before[t]) for t in RECORD_TABLES} == {
+        "sessions": 0, "observations": 0, "alarm_events": 0, "events": 1}
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT session_id, at, kind, actor, detail FROM events "
+                           "ORDER BY id DESC LIMIT 1").fetchone()
+    assert row[:4] == (facts.ids["surge"], "2026-03-10T12:00:00.000Z", "review_note", "Dr Lee")
+    assert json.loads(row[4]) == {"text": "Reviewed: surge managed per protocol, no change to "
+                                          "the plan"}
+    page = window.detail_page
+    assert ("Tue 10 Mar 2026 12:00", "Review annotation", "Dr Lee",
+            "Reviewed: surge managed per protocol, no change to the plan") in page.note_model.rows()
+    assert window.statusBar().currentMessage().startswith("Annotation by Dr Lee added to session 2")
+    with EventLog.open(path, "test") as log:
+        assert log.verify().ok
+
+
+def test_an_annotation_without_a_name_is_refused_and_writes_nothing(review):
+    window, dialogs, facts, path = review
+    window.open_session(facts.ids["surge"])
+    before = record_hashes(path)
+    dialogs.note = ("  ", "no name given")
+    window.detail_page.annotate_button.click()
+    assert dialogs.errors == [("Annotation not added",
+                               "Say who writes the review note (clinician name).")]
+    assert record_hashes(path) == before
+
+
+def test_the_review_reads_through_a_read_only_connection(review):
+    window, _, facts, path = review
+    before = record_hashes(path)
+    window.open_session(facts.ids["esketamine"])
+    window.show_course("MRN-4711")
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only"):
+        window.conn.execute("DELETE FROM meta")
+    assert record_hashes(path) == before
+
+
+# ---- exports ------------------------------------------------------------------------------------
+
+
+def test_export_buttons_write_pdf_csv_fhir_and_rems(review, tmp_path):
+    window, dialogs, facts, _ = review
+    window.open_session(facts.ids["esketamine"])
+    page = window.detail_page
+    page.paper_box.setCurrentText("Letter")
+    page.export_buttons["pdf"].click()
+    pdf = tmp_path / "export.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"PDF report written: {pdf} (") and message.endswith("pages, Letter)")
+    page.export_buttons["csv"].click()
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+        f"session-{facts.ids['esketamine']}-events.csv",
+        f"session-{facts.ids['esketamine']}-observations.csv"]
+    page.export_buttons["fhir"].click()
+    bundle = json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
+    assert bundle["resourceType"] == "Bundle"
+    assert "MRN-5820" in json.dumps(bundle)
+    dialogs.file_name = "rems"
+    page.export_buttons["rems"].click()
+    assert "84" in (tmp_path / "rems.txt").read_text(encoding="utf-8")
+    assert dialogs.errors == []
+
+
+def test_deidentified_export_carries_no_patient_id_or_nurse(review, tmp_path):
+    window, dialogs, facts, _ = review
+    window.open_session(facts.ids["esketamine"])
+    page = window.detail_page
+    page.deidentify.setChecked(True)
+    dialogs.file_name = "anon"
+    page.export_buttons["fhir"].click()
+    text = (tmp_path / "anon.json").read_text(encoding="utf-8")
+    assert "MRN-5820" not in text and "nurse.cruz" not in text
+    assert "anon-" in text
+
+
+def test_an_export_that_cannot_be_written_says_so(review, tmp_path):
+    window, dialogs, facts, _ = review
+    window.open_session(facts.ids["surge"])
+    dialogs.folder = tmp_path / "missing" / "folder"
+    window.detail_page.export_buttons["pdf"].click()
+    assert len(dialogs.errors) == 1
+    title, message = dialogs.errors[0]
+    assert title == "PDF export failed"
+    assert message.startswith(f"Could not write {dialogs.folder / 'export.pdf'}")
+
+
+# ---- screens and entry points -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_session_page_fits_the_screen(review, qtbot, size):
+    window, _, facts, _ = review
+    window.resize(*size)
+    window.open_session(facts.ids["surge"])
+    qtbot.waitExposed(window)
+    page = window.detail_page
+    right = page.mapTo(window, QtCore.QPoint(page.width(), 0)).x()
+    for button in [page.annotate_button, *page.export_buttons.values()]:
+        corner = button.mapTo(window, QtCore.QPoint(button.width(), button.height()))
+        assert corner.x() <= right and corner.y() <= window.height(), button.text()
+    # The trend keeps the larger share of the height; the tables scroll.
+    assert page.trend.height() >= 0.5 * page.split.height()
+    assert page.trend.height() >= 300
+
+
+def test_review_command_without_a_log_says_where_it_looked(tmp_path, capsys, qapp):
+    from console.cli import main
+
+    missing = tmp_path / "nowhere.sqlite3"
+    assert main(["review", "--db", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"infusion-console review: no session log at {missing}")
+    assert not missing.exists()   # review never creates a log
+
+
+def test_review_command_opens_the_window_on_the_log(built_log, qtbot):
+    from console.ui.review_app import build, parser
+
+    path, _ = built_log
+    window = build(parser().parse_args(["--db", str(path)]))
+    qtbot.addWidget(window)
+    assert len(window.list_page.model.rows()) == 4
+    assert window.statusBar().currentMessage() == f"Session log (read-only): {path}"
+    window.close_log()
+
+
+def test_the_console_menu_opens_the_review_of_its_log(log_copy, qtbot):
+    from console.cli import gui_parser
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+    from tests.ui.conftest import Answers
+
+    path, facts = log_copy
+    cleanups = []
+    window = build(gui_parser().parse_args(["--db", str(path)]), cleanups,
+                   audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+    qtbot.addWidget(window)
+    try:
+        assert window.review_action.text() == "Review past sessions…"
+        window.review_action.trigger()
+        review = window.review_window
+        assert review is not None and review.isVisible()
+        assert len(review.list_page.model.rows()) == 4
+        review.open_session(facts.ids["surge"])
+        assert review.detail_page.annotate_button.isEnabled()
+        review.close()
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def test_date_filter_defaults_to_the_last_30_days(review):
+    window, _, _, _ = review
+    page = window.list_page
+    assert page.until_edit.date().toPython() == date(2026, 3, 10)
+    assert page.since_edit.date().toPython() == date(2026, 2, 8)
+
+
+def test_what_the_review_shows_is_computed_without_qt():
+    """review_content (shared with the PDF report) must stay importable without Qt."""
+    import subprocess
+    import sys
+
+    code = ("import sys, console.ui.review_content; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_reload_shows_a_session_written_after_the_review_opened(review):
+    window, _, _, path = review
+    assert len(window.list_page.model.rows()) == 4
+    with EventLog.open(path, "test") as log:
+        log.start_session(SessionOpened("MRN-7777", "iv-ketamine", "1.0", 1, "ana", 70.0,
+                                        datetime(2026, 3, 10, 11, 0, tzinfo=UTC)))
+    window.list_page.reload_button.click()
+    new = row_where(window.list_page.model, "Patient", "MRN-7777")
+    assert (new["Duration"], new["Discharged"], new["Highest alarm"]) == ("open", "open", "none")
