@@ -1,9 +1,15 @@
 """`infusion-console`: the window by default, and subcommands for scripts and support.
 
-    infusion-console [--db PATH] [--demo | --device URL --format FMT --protocol ID
-                     --patient ID --weight KG --nurse NAME]
+    infusion-console [--db PATH] [--shown-log FILE] [--demo | --device URL --format FMT
+                     --protocol ID --patient ID --weight KG --nurse NAME]
+
+With --protocol and --patient of a session still open in the log, that session is resumed
+(console/ui/app.py).
     infusion-console decode --format hl7|masimo|ansar-b FILE
     infusion-console verify [--db PATH]
+    infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
+                            [--deidentify] [--db PATH] [--page-size A4|Letter]
+    infusion-console review [--db PATH]
 
 Every failure a user can cause ends in one line that says what is wrong and what to do, with a
 non-zero exit; never a traceback.
@@ -53,9 +59,23 @@ def _verify(argv: list[str]) -> int:
     return 1
 
 
+def _export(argv: list[str]) -> int:
+    from console.export.cli import main as export_main
+
+    return export_main(argv)
+
+
+def _review(argv: list[str]) -> int:
+    from console.ui.review_app import main as review_main   # Qt only for the window
+
+    return review_main(argv)
+
+
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "decode": _decode,
     "verify": _verify,
+    "export": _export,
+    "review": _review,
 }
 
 
@@ -76,6 +96,9 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weight", type=float, help="patient weight in kg")
     parser.add_argument("--nurse", help="nurse name")
     parser.add_argument("--scenario", default="normal", help="simulator scenario for --demo")
+    parser.add_argument("--shown-log", type=Path, default=None, metavar="FILE",
+                        help="append what the session window shows to FILE, one JSON line per "
+                             "record (QA and crash analysis: compare it with the log)")
     return parser
 
 

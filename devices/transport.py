@@ -7,20 +7,28 @@ decoder's replies (HL7 ACKs) back, and hands everything to its owner through one
 
 State machine (one enum, `ConnectionState`; every transition is reported as a `DeviceEvent`):
 
-    STOPPED ──start()──► (open attempt) ──ok──► CONNECTING ──first complete frame──► CONNECTED
+    STOPPED ──start()──► (open attempt) ──ok──► CONNECTING ──first good frame──► CONNECTED
                                      └─fails─► DISCONNECTED
-    CONNECTING / CONNECTED ──no complete frame for `stale_after_seconds`──► STALE
-    STALE ──a complete frame──► CONNECTED
+    CONNECTING / CONNECTED ──no good frame for `stale_after_seconds` (4 s)──► STALE
+    STALE ──a good frame──► CONNECTED
     CONNECTING / CONNECTED / STALE ──SerialException, OSError (pty EIO = end of stream),
                                       or any unexpected error──► DISCONNECTED
     DISCONNECTED ──retry after back-off, open ok──► CONNECTING
     any state ──stop()──► STOPPED
 
 Rules:
-- CONNECTING means "the port is open, no complete frame yet". CONNECTED is entered on the first
-  *complete frame*, not on the first byte: a line at the wrong baud rate, or pure noise, is not a
-  device the nurse can rely on. The STALE watchdog runs from the moment the port opened, so a
+- CONNECTING means "the port is open, no good frame yet". CONNECTED is entered on the first
+  *good frame*, not on the first byte: a complete frame that the decoder did not reject as a
+  whole (`FRAME_REJECTIONS`: a Masimo line that is not a Masimo line, an HL7 frame without MSH).
+  A line at the wrong baud rate, or pure noise that happens to hold line ends, is not a device the
+  nurse can rely on. A good frame whose values are all "no value" (probe off) still counts: the
+  device is talking, and the per-vital absence alarms speak for the missing values. The STALE watchdog runs from the moment the port opened, so a
   port that opens but never yields a frame goes CONNECTING -> STALE.
+- STALE is the "no data" state (quality bar R2: a technical alarm within 5 s of the last good
+  frame; the 4 s default and its reasons are in devices/formats.py). Its detail says whether the
+  line was silent or carried only bytes that never made a frame (garbage, wrong format or baud
+  rate): "no valid frame for 4 s" or "no valid frame for 4 s; 812 bytes received that
+  could not be read". Garbage never resets the watchdog; only a good frame does.
 - A failed re-open while DISCONNECTED stays DISCONNECTED (no repeated events). Back-off between
   attempts: 0.25 s, doubling to a 2 s cap, reset when a frame arrives (CONNECTED). A port that
   returns is therefore picked up within about 2 s (R2 asks for 5 s).
@@ -59,6 +67,12 @@ from devices.stream import DecodeResult, Dropped, StreamDecoder
 
 log = logging.getLogger(__name__)
 
+FRAME_REJECTIONS = frozenset({
+    "bad-frame", "partial-line", "decoder-error", "not-oru", "no-segment-terminators",
+})
+"""`Dropped` reasons by which a decoder rejects a complete frame as a whole (not one value in it):
+such a frame does not prove the device is there, so it neither connects nor feeds the watchdog."""
+
 READ_TIMEOUT_SECONDS = 0.1
 """How long one read waits: bounds how late the watchdog and stop() react."""
 WRITE_TIMEOUT_SECONDS = 1.0
@@ -72,9 +86,9 @@ class ConnectionState(enum.Enum):
     """Where one device connection is; see the module docstring for the transitions."""
 
     STOPPED = "stopped"  # not started, or stopped by the owner
-    CONNECTING = "connecting"  # port open, no complete frame yet
-    CONNECTED = "connected"  # complete frames arriving
-    STALE = "stale"  # port open, no complete frame for stale_after_seconds
+    CONNECTING = "connecting"  # port open, no good frame yet
+    CONNECTED = "connected"  # good frames arriving
+    STALE = "stale"  # port open, no good frame for stale_after_seconds
     DISCONNECTED = "disconnected"  # port gone or cannot be opened; retrying with back-off
 
 
@@ -240,7 +254,8 @@ class DeviceConnection:
         # Only while a port is open (worker thread only):
         self._port: serial.SerialBase | None = None
         self._decoder: StreamDecoder | None = None
-        self._last_frame_mono = 0.0  # when the last complete frame (or the open) happened
+        self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
+        self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
         self._capture: BinaryIO | None = None
 
     # ---------------------------------------------------------------- owner API
@@ -324,6 +339,7 @@ class DeviceConnection:
         self._port = port
         self._decoder = self.format.new_decoder(self.url)
         self._last_frame_mono = self._mono()
+        self._bytes_since_frame = 0
         self.stats.opens += 1
         self._set_state(ConnectionState.CONNECTING, f"opened {self.url}")
         return True
@@ -340,6 +356,7 @@ class DeviceConnection:
         now = self._mono()
         if data:
             self.stats.bytes_received += len(data)
+            self._bytes_since_frame += len(data)
             self._write_capture(data)
             decoder = self._decoder
             if decoder is None:  # set whenever _port is; kept explicit for the type checker
@@ -351,10 +368,10 @@ class DeviceConnection:
             self._state in (ConnectionState.CONNECTING, ConnectionState.CONNECTED)
             and now - self._last_frame_mono >= self.stale_after_seconds
         ):
-            self._set_state(
-                ConnectionState.STALE,
-                f"no complete frame for {self.stale_after_seconds:g} s",
-            )
+            detail = f"no valid frame for {self.stale_after_seconds:g} s"
+            if self._bytes_since_frame:
+                detail += f"; {self._bytes_since_frame} bytes received that could not be read"
+            self._set_state(ConnectionState.STALE, detail)
 
     def _write_replies(self, port: serial.SerialBase, result: DecodeResult) -> None:
         for reply in result.replies:
@@ -377,8 +394,10 @@ class DeviceConnection:
                     frames=result.frames,
                 )
             )
-        if result.frames:
+        rejected = sum(d.reason in FRAME_REJECTIONS for d in result.dropped)
+        if result.readings or result.frames > rejected:
             self._last_frame_mono = now
+            self._bytes_since_frame = 0
             if self._state is not ConnectionState.CONNECTED:
                 self._set_state(ConnectionState.CONNECTED, "frames arriving")
 
@@ -468,6 +487,7 @@ __all__ = [
     "DeviceConnection",
     "DeviceEvent",
     "EventKind",
+    "FRAME_REJECTIONS",
     "FormatLike",
     "SerialSettingsLike",
     "describe",

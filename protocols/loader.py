@@ -781,6 +781,7 @@ class _Parser:
         for index, table in enumerate(tables):
             rule = self.alarm(table, index)
             self.check_against_other_priorities(table, rule, rules)
+            self.check_against_other_side(table, rule, rules)
             rules.append(rule)
         return tuple(rules)
 
@@ -880,6 +881,32 @@ class _Parser:
                     f" (alarms[{index}] and this rule): the {lower.priority.label} limit must be"
                     f" reached first (low > high)",
                 )
+
+    def check_against_other_side(
+        self, table: _Table, rule: AlarmRule, earlier: list[AlarmRule]
+    ) -> None:
+        """Refuse a low-side limit at or above a high-side limit of the same vital.
+
+        `spo2 at_or_below 95` beside `spo2 at_or_above 94` leaves no value that is normal: every
+        reading would alarm, which is a typo (a swapped pair, a limit on the wrong side), never a
+        clinic's intent. Relative limits (rise above baseline) are not compared.
+        """
+        for other in earlier:
+            if other.metric != rule.metric or other.direction == rule.direction:
+                continue
+            low, high = (rule, other) if rule.direction == "low" else (other, rule)
+            low_limit = max((v for v in (low.below, low.at_or_below) if v is not None), default=None)
+            high_limit = min((v for v in (high.above, high.at_or_above) if v is not None),
+                             default=None)
+            if low_limit is None or high_limit is None or low_limit < high_limit:
+                continue
+            index = earlier.index(other)
+            raise table.error(
+                _clashing_key(rule, ("", "")),
+                f"low-side limit {_describe_absolute(low)} for {rule.metric} is at or above the"
+                f" high-side limit {_describe_absolute(high)} (alarms[{index}] and this rule):"
+                " no value would be normal; the low limit must be below the high limit",
+            )
 
     # -- discharge -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ SYSTEM_PACKAGES=(
     libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
     poppler-utils
     pulseaudio-utils   # paplay: how alarm tones are played (console/ui/audio.py)
+    sqlite3            # the stock CLI the fault suite edits the log with (tests/faults, R7)
 )
 
 install_system_packages() {

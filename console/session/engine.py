@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from console.clock import Moment, format_duration
@@ -39,19 +40,37 @@ from console.records import (
 from console.session.alarms import PHYSIOLOGICAL, PROMPT, TECHNICAL, AlarmBoard, AudioSignal, Occurrence, Raise
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
+from console.session.holding import HeldWrites, dump_held
 from console.session.schedule import DueInfo, Schedule
+from console.store.errors import LogError
 from console.vitals import BP_METRICS, metric
 from devices.reading import MANUAL, Reading
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
 
-# Technical conditions and their priorities. A lost device is medium: the nurse must look; stale
-# data is low: values are still shown, greyed, with their age.
+# Technical conditions and their priorities. A lost device is medium: the nurse must look. No data
+# from a connected device (the transport's STALE, 4 s without a complete frame: quality bar R2) is
+# low at first, values greyed with their age, since one or two lost messages resume by themselves;
+# if the silence lasts STALE_ESCALATE_SECONDS more it escalates to medium, like a lost device.
+# The session log unavailable (R5) is medium: see SessionEngine._log_alarm.
 DEVICE_LOST = "device_lost"
 DEVICE_STALE = "device_stale"
 AUDIO_UNAVAILABLE = "audio_unavailable"
 LOG_UNAVAILABLE = "log_unavailable"
+STALE_ESCALATE_SECONDS = 10.0
+
+# LogError causes in the words of the alarm banner.
+_LOG_CAUSES = {
+    "read-only": "the file is read-only",
+    "locked": "another program holds it locked",
+    "disk-full": "the disk is full",
+    "corrupt": "the file is damaged",
+    "not-a-log": "the file is not a session log",
+    "newer-schema": "written by a newer console",
+    "permission": "permission denied",
+    "io": "disk input/output error",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +128,7 @@ class _State:
     continuous: set[str] = field(default_factory=set)   # metrics a device sends continuously
     device_state: str = "manual"
     connected_since: float | None = None   # mono time of the last change to "connected"
+    stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
     discharged: bool = False
 
 
@@ -122,6 +142,7 @@ class SessionEngine:
     ) -> None:
         self.protocol = protocol
         self.recorder = recorder
+        self.writes = HeldWrites(recorder)   # holds records in memory while the log cannot take them
         self.session_id = session_id
         self.patient = patient
         self.nurse = nurse
@@ -157,7 +178,7 @@ class SessionEngine:
             weight_kg=patient.weight_kg, started_at=now.wall, demo=demo, details=info,
         ))
         engine = cls(protocol, recorder, session_id, patient, nurse, now, session_number, demo)
-        engine._commit([engine._phase_event(now, nurse)])
+        engine._commit([engine._phase_event(now, nurse)], now)
         return engine
 
     @classmethod
@@ -221,7 +242,7 @@ class SessionEngine:
         for latest in list(state.latest.values()):
             records.extend(engine._evaluate(latest.reading.metric, latest.reading.value, now))
         records.extend(engine._prompts(now))
-        engine._commit(records)
+        engine._commit(records, now)
         return engine
 
     # ---- properties --------------------------------------------------------------------------
@@ -289,7 +310,8 @@ class SessionEngine:
         """Accept a reading from a device (or a validated manual value); log it; evaluate alarms.
 
         Returns the observation id, or None for a repeated NIBP value (same source, channel,
-        value and measured time) that is already in the log.
+        value and measured time) that is already in the log, or for a reading held in memory
+        while the log cannot be written.
         """
         m = metric(reading.metric)
         if not m.in_hard_range(reading.value):
@@ -304,7 +326,8 @@ class SessionEngine:
         )]
         if not reading.is_demo_or_test:
             records.extend(self._accept(reading, now))
-        return self._commit(records)[0]
+        ids = self._commit(records, now)
+        return ids[0] if ids else None   # none while the log cannot take it (held)
 
     def enter_manual(self, metric_name: str, value: float, actor: str, now: Moment,
                      confirmed: bool = False) -> Verdict:
@@ -345,7 +368,7 @@ class SessionEngine:
         ]
         self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
         records.extend(self._evaluate(metric_name, value, now))
-        self._commit(records)
+        self._commit(records, now)
         return Accepted(metric_name, value)
 
     def _is_repeat(self, reading: Reading) -> bool:
@@ -394,7 +417,9 @@ class SessionEngine:
     # ---- time --------------------------------------------------------------------------------
 
     def tick(self, now: Moment) -> None:
-        """Time passes: due checks, absent values, audio pause end, reminders. Logs what changes."""
+        """Time passes: due checks, absent values, audio pause end, reminders, a held log retried,
+        no device data escalating. Logs what changes."""
+        self._retry_log(now)
         records: list[Record] = []
         for tracker in self._trackers.values():
             latest = self._state.latest.get(tracker.metric)
@@ -405,8 +430,9 @@ class SessionEngine:
             records.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
         records.extend(self._prompts(now))
         records.extend(self.board.tick(now))
+        records.extend(self._stale_escalation(now))
         if records:
-            self._commit(records)
+            self._commit(records, now)
 
     def _prompts(self, now: Moment) -> list[Record]:
         out: list[Record] = []
@@ -431,25 +457,39 @@ class SessionEngine:
         self._state.device_state = state
         if state == "connected":
             self._state.connected_since = now.mono
-        lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + detail if detail else ''}") \
+        self._state.stale_since = now.mono if state == "stale" else None
+        reason = _lost_reason(detail)
+        lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + reason if reason else ''}") \
             if state == "disconnected" else None
-        stale = Raise(Priority.LOW, "Device data stale: no new values") if state == "stale" else None
+        stale = Raise(Priority.LOW, f"No data from the device{' (' + detail + ')' if detail else ''}: "
+                                    "values are not current") if state == "stale" else None
         records: list[Record] = [EventRecord(self.session_id, now.wall, "device_state", ENGINE,
                                              {"state": state, "detail": detail})]
         records.extend(self.board.update(DEVICE_LOST, TECHNICAL, lost, now))
         records.extend(self.board.update(DEVICE_STALE, TECHNICAL, stale, now))
-        self._commit(records)
+        self._commit(records, now)
+
+    def _stale_escalation(self, now: Moment) -> list[Record]:
+        since = self._state.stale_since
+        if since is None or now.mono - since < STALE_ESCALATE_SECONDS:
+            return []
+        occurrence = self.board.occurrence_for(DEVICE_STALE)
+        if occurrence is None or occurrence.priority >= Priority.MEDIUM:
+            return []
+        return list(self.board.update(DEVICE_STALE, TECHNICAL, Raise(
+            Priority.MEDIUM, "Still no data from the device: check the monitor, its cable and "
+                             "its settings"), now))
 
     def device_dropped(self, device: str, counts: dict[str, int], example: str, now: Moment) -> None:
         """Log what a device sent that could not be used (counted by reason, one example)."""
         self._commit([EventRecord(self.session_id, now.wall, "device_dropped", ENGINE,
-                                  {"device": device, "counts": counts, "example": example[:200]})])
+                                  {"device": device, "counts": counts, "example": example[:200]})], now)
 
     def audio_status(self, available: bool, now: Moment, detail: str = "") -> None:
         held = None if available else Raise(
             Priority.MEDIUM, f"Audio unavailable: alarms are visual only{' (' + detail + ')' if detail else ''}"
         )
-        self._commit(self.board.update(AUDIO_UNAVAILABLE, TECHNICAL, held, now))
+        self._commit(self.board.update(AUDIO_UNAVAILABLE, TECHNICAL, held, now), now)
 
     # ---- operator actions --------------------------------------------------------------------
 
@@ -458,24 +498,25 @@ class SessionEngine:
             records = self.board.acknowledge(occurrence_id, actor, now)
         except KeyError as exc:
             return Outcome(False, (str(exc.args[0]),))
-        self._commit(records)
+        self._commit(records, now)
         return Outcome(True)
 
     def acknowledge_all(self, actor: str, now: Moment) -> Outcome:
         records: list[Record] = []
         for occurrence in self.board.occurrences():
             records.extend(self.board.acknowledge(occurrence.id, actor, now))
-        self._commit(records)
+        self._commit(records, now)
         return Outcome(True)
 
     def pause_audio(self, actor: str, now: Moment) -> Outcome:
-        self._commit(self.board.pause_audio(actor, now))
+        self._commit(self.board.pause_audio(actor, now), now)
         return Outcome(True)
 
     def note(self, text: str, actor: str, now: Moment, kind: str = "note") -> Outcome:
         if not text.strip():
             return Outcome(False, ("The note is empty: write what you observed.",))
-        self._commit([EventRecord(self.session_id, now.wall, kind, actor, {"text": text.strip()})])
+        self._commit([EventRecord(self.session_id, now.wall, kind, actor, {"text": text.strip()})],
+                     now)
         return Outcome(True)
 
     def tick_item(self, item_id: str, actor: str, now: Moment, note: str = "",
@@ -505,7 +546,7 @@ class SessionEngine:
         records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor,
                                    {"phase": self.phase.id, "item": item.id, "text": item.text,
                                     "note": tick.note}))
-        self._commit(records)
+        self._commit(records, now)
         return Outcome(True)
 
     def _item(self, item_id: str) -> ChecklistItem | None:
@@ -564,7 +605,7 @@ class SessionEngine:
             }))
         self.schedule.start_phase(self.phase, now, self._state.t0)
         records.extend(self._prompts(now))
-        self._commit(records)
+        self._commit(records, now)
         return Outcome(True)
 
     def _phase_event(self, now: Moment, actor: str) -> EventRecord:
@@ -612,7 +653,7 @@ class SessionEngine:
         blockers = self.discharge_blockers(now)
         if blockers and not override_reason.strip():
             self._commit([EventRecord(self.session_id, now.wall, "discharge_refused", actor,
-                                      {"reasons": blockers})])
+                                      {"reasons": blockers})], now)
             return Outcome(False, tuple(blockers))
         records: list[Record] = []
         if blockers:
@@ -627,7 +668,7 @@ class SessionEngine:
         records.append(EventRecord(self.session_id, now.wall, "session_ended", actor, {}))
         records.append(SessionEnded(self.session_id, now.wall))
         self._state.discharged = True
-        self._commit(records)
+        self._commit(records, now)
         return Outcome(True)
 
     # ---- shared checks -----------------------------------------------------------------------
@@ -658,8 +699,93 @@ class SessionEngine:
 
     # ---- writing -----------------------------------------------------------------------------
 
-    def _commit(self, records: Sequence[Record]) -> list[int]:
-        return self.recorder.write(records) if records else []
+    def _commit(self, records: Sequence[Record], now: Moment) -> list[int]:
+        """Commit `records` (one transaction) and return their ids; [] when the log cannot take
+        them now: they are then held in memory, in order, and a technical alarm says so (R5)."""
+        if not records:
+            return []
+        ids = self.writes.write(records, now.mono)
+        if ids is not None:
+            return ids
+        self.writes.hold(self._log_alarm(now))
+        return []
+
+    def _log_alarm(self, now: Moment) -> list[Record]:
+        """Raise (or keep) the "session log unavailable" technical alarm while records are held.
+
+        Medium priority: nothing is lost yet and the patient's alarms still work, but the record
+        exists only in this process until the log takes it, so the nurse must act (free the
+        disk, close the program holding the file, call support) within minutes; high is kept for
+        what needs an immediate response to the patient.
+        """
+        error = self.writes.error
+        cause = _LOG_CAUSES.get(error.cause, error.cause) if error is not None else "unknown cause"
+        held = Raise(Priority.MEDIUM, f"Session log unavailable ({cause}): readings are held in "
+                                      "memory and not yet saved")
+        return list(self.board.update(LOG_UNAVAILABLE, TECHNICAL, held, now))
+
+    def _retry_log(self, now: Moment, force: bool = False) -> None:
+        """Write what is held once the log takes it again, then clear the alarm (logged)."""
+        held_since = self.writes.held_since
+        written = self.writes.retry(now.mono, force)
+        if not written:
+            return
+        records: list[Record] = [EventRecord(self.session_id, now.wall, "log_restored", ENGINE, {
+            "records_written": written,
+            "held_seconds": round(now.mono - held_since, 1) if held_since is not None else None,
+        })]
+        records.extend(self.board.update(LOG_UNAVAILABLE, TECHNICAL, None, now))
+        self._commit(records, now)
+
+    def close(self, now: Moment, spare_folders: Sequence[Path] = ()) -> Path | None:
+        """The console stops: a last attempt to write what is held, else a file beside the log.
+
+        Returns the file the held records were written to (JSON lines, 0600: the log's folder,
+        else the first of `spare_folders` that takes it), or None when nothing was left held.
+        Records lost to SIGKILL or power loss while held cannot be saved: the alarm says they
+        exist only in memory.
+        """
+        self._retry_log(now, force=True)
+        if not self.writes.count:
+            return None
+        error = self.writes.error
+        folders = [*([error.path.parent] if error is not None else []), *spare_folders]
+        path = dump_held(self.writes.held, folders, now.wall)
+        if path is not None:
+            self.writes.held.clear()   # saved elsewhere: a second close must not write them again
+        return path
+
+    @property
+    def unsaved(self) -> int:
+        """Records held in memory because the log cannot take them (0 when all are saved)."""
+        return self.writes.count
+
+    @property
+    def log_error(self) -> LogError | None:
+        """Why records are held (None when nothing is)."""
+        return self.writes.error if self.writes.count else None
+
+
+# The transport's reasons for DISCONNECTED (devices/transport.py), as the alarm banner says them.
+_LOST_REASONS = (
+    ("port lost", "port lost"),
+    ("cannot open", "cannot open its port"),
+    ("unexpected error", "reading it failed"),
+    ("reader failed", "reading it failed"),
+)
+
+
+def _lost_reason(detail: str) -> str:
+    """Why the device is lost, in words without the port's name.
+
+    An alarm message travels into reports and de-identified exports as text the console wrote,
+    and a port such as /dev/serial/by-id/usb-<vendor>_<serial> names the device; the full detail
+    stays in the `device_state` event, which de-identification treats as free text.
+    """
+    for prefix, words in _LOST_REASONS:
+        if detail.startswith(prefix):
+            return words
+    return ""
 
 
 def _minutes(value: float | None) -> float | None:

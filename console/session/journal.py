@@ -93,6 +93,7 @@ def _describe_event(event: EventRecord) -> str:
         "discharged": "Discharged",
         "session_ended": "Session ended",
         "session_resumed": "Session resumed after a restart",
+        "log_restored": f"Session log writable again: {d.get('records_written')} held records saved",
         "device_state": f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
         "device_dropped": f"Device data dropped: {d.get('counts')}",
         "audio_paused": str(d.get("message", "Audio paused")),

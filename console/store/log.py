@@ -275,7 +275,7 @@ def _classified(
             return method(self, *args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
             if is_environmental(exc):
-                raise classify(exc, self.path) from exc
+                raise _refine(classify(exc, self.path), self.path) from exc
             raise
 
     return wrapper
@@ -388,11 +388,31 @@ def _rollback_quietly(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
 
 
+_NEARLY_FULL_BYTES: Final = 64 * 1024
+
+
 def _refine(error: LogError, path: Path) -> LogError:
-    """SQLite reports a file it may not write as 'cannot open'; say read-only when that is so."""
+    """Name the cause the nurse can act on when SQLite's code hides it.
+
+    SQLite reports a file it may not open for writing as 'cannot open' (permission), and a write
+    refused under an open connection (a file made immutable, a disk remounted read-only) as an
+    I/O error: say read-only when the file or its WAL may not be written. A full disk shows as
+    SQLITE_FULL only when the database file itself cannot grow; when the WAL index (-shm) cannot
+    grow it is SQLITE_IOERR_SHMSIZE: say disk-full when the disk has (next to) no space left.
+    """
+    if error.cause not in ("permission", "io"):
+        return error
     # os.access, not Path.exists: exists() raises PermissionError inside an unreadable folder.
-    if error.cause == "permission" and os.access(path, os.F_OK) and not os.access(path, os.W_OK):
-        return LogError(path, "read-only", error.detail)
+    for file in (path, path.with_name(path.name + "-wal")):
+        if os.access(file, os.F_OK) and not os.access(file, os.W_OK):
+            return LogError(path, "read-only", error.detail)
+    if error.cause == "io":
+        try:
+            space = os.statvfs(path.parent)
+        except OSError:
+            return error
+        if space.f_bavail * space.f_frsize < _NEARLY_FULL_BYTES:
+            return LogError(path, "disk-full", error.detail)
     return error
 
 
@@ -449,6 +469,15 @@ class EventLog:
                 raise _refine(classify(exc, path), path) from exc
             raise
         return cls(path, conn)
+
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a write waits for another program's lock before it fails as `locked`.
+
+        `open` waits DEFAULT_BUSY_TIMEOUT_MS so a start rides out a short lock; a running session
+        sets a shorter wait, because its engine holds records in memory while the log is locked
+        (R5) and a long wait would freeze the screen on every attempt.
+        """
+        self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(milliseconds))}")
 
     def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL into the file). Safe to call twice."""

@@ -1,6 +1,16 @@
 """Starts the window: opens the log, loads the protocols, then a session from the options, the
 demo, or the start screen (which offers any session left open for resumption).
 
+Resuming from the command line (quality bar R1): when the options name a patient and protocol
+whose session is still open in the log (the console was killed, or the machine lost power, before
+discharge), that session is resumed instead of a new one being opened: its phase, T0, timers and
+checklist come back from the log, alarms that still hold sound again, `session_resumed` is logged
+with the nurse given on the command line, and the device given now is read (a monitor can come
+back under another port name). The logged weight stands. A restart with the same options is
+therefore all it takes to carry on, for a person or a supervisor that restarts the console. A
+different patient or protocol opens a new session, and the start screen still offers any
+session left open.
+
 Environment failures a user can meet (a log that cannot be written, an unknown protocol, a bad
 option) end in a dialog and a one-line message on stderr, never a traceback.
 """
@@ -29,6 +39,9 @@ from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Protocol
 
 DEMO_PROTOCOL = "iv-ketamine"
+SESSION_BUSY_TIMEOUT_MS = 250
+"""A running session's writes wait this long for another program's lock, then the engine holds
+them in memory (R5) and retries: a locked log must not freeze the screen."""
 
 
 class StartError(Exception):
@@ -70,10 +83,11 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     db_path = args.db or default_db_path()
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
+    log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
     loaded = load_protocols(default_protocol_dirs())
     clock = SystemClock()
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
-                        confirmer, asker)
+                        confirmer, asker, shown_log=getattr(args, "shown_log", None))
     now = clock.now()
     if args.demo:
         demo = _start_demo_device(args.scenario, cleanups)
@@ -96,6 +110,12 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     if not 1 <= args.weight <= 400:
         raise StartError(f"--weight {args.weight:g} kg is outside 1–400 kg")
     protocol = _protocol(loaded.protocols, args.protocol)
+    device = (args.device, args.format) if args.device else None
+    left_open = [row for row in log.open_sessions()
+                 if row.patient_id == args.patient and row.protocol_id == protocol.id]
+    if left_open:   # newest first: the one this console was running when it stopped
+        window.resume(left_open[0], device, actor=args.nurse)
+        return window
     number = len(log.sessions_for_patient(args.patient)) + 1
 
     def make(recorder: Recorder) -> SessionEngine:
@@ -103,7 +123,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                                   now, session_number=number,
                                   details={"device": args.device, "format": args.format})
 
-    window.open_session(make, (args.device, args.format) if args.device else None)
+    window.open_session(make, device)
     return window
 
 

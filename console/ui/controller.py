@@ -6,6 +6,10 @@ thread and cross to the GUI thread through a queued signal, so the engine stays 
 
 from __future__ import annotations
 
+import sys
+import tempfile
+from pathlib import Path
+
 from PySide6 import QtCore
 
 from console.clock import Clock
@@ -49,9 +53,19 @@ class SessionController(QtCore.QObject):
         self.connection = DeviceConnection(url, fmt, self.device_event.emit)
 
     def stop(self) -> None:
+        """Stop the timer and the device; records the log could not take yet get a last attempt,
+        else go to a file beside the log (named on stderr) rather than vanish with the process."""
         self.timer.stop()
         if self.connection is not None:
             self.connection.stop()
+        held = self.engine.unsaved
+        saved = self.engine.close(self.clock.now(), [Path(tempfile.gettempdir())])
+        if saved is not None:
+            print(f"infusion-console: {held} records could not be written to the session log; "
+                  f"they are in {saved}", file=sys.stderr)
+        elif self.engine.unsaved:
+            print(f"infusion-console: {self.engine.unsaved} records could not be written to the "
+                  "session log nor to any file; they are lost", file=sys.stderr)
 
     @QtCore.Slot()
     def tick(self) -> None:

@@ -4,19 +4,21 @@ then the live session window once a session is open."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from console.clock import Clock
 from console.records import Record, Recorder, SessionOpened
-from console.session.engine import Patient, SessionEngine
+from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.journal import Journal, when
-from console.store import EventLog, SessionRow
+from console.store import EventLog, LogError, SessionRow
 from console.ui.audio import AlarmSounder, AudioOut
 from console.ui.checklist_panel import Asker, DialogAsker
 from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer, DialogConfirmer
 from console.ui.live_window import LiveWindow
+from console.ui.shown_log import ShownLog
 from console.ui.start_screen import StartRequest, StartScreen
 from protocols.loader import LoadResult
 
@@ -29,11 +31,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     Attributes:
         controller / live: set once a session is open.
+        shown_log: where `--shown-log` copies what the window shows (None: no copy).
     """
 
     def __init__(self, log: EventLog, loaded: LoadResult, clock: Clock, audio_out: AudioOut,
                  cleanups: list[Callable[[], None]], confirmer: Confirmer | None = None,
-                 asker: Asker | None = None) -> None:
+                 asker: Asker | None = None, shown_log: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Infusion console")
         self.resize(1366, 768)
@@ -47,6 +50,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller: SessionController | None = None
         self.live: LiveWindow | None = None
         self.sounder: AlarmSounder | None = None
+        self.shown_log = shown_log
+        self.shown: ShownLog | None = None
         self.start_screen = StartScreen(
             loaded.protocols, [str(e) for e in loaded.errors],
             lambda patient_id: len(log.sessions_for_patient(patient_id)))
@@ -56,9 +61,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resume_buttons: list[QtWidgets.QPushButton] = []
         for row in log.open_sessions():
             layout.addWidget(self._resume_offer(row))
+        # A log that stopped taking writes after start-up refuses a new or resumed session here
+        # (R5: no session starts on a log that cannot be written), naming the file and the cause.
+        self.start_error = QtWidgets.QLabel()
+        self.start_error.setObjectName("start_error")
+        self.start_error.setWordWrap(True)
+        self.start_error.setStyleSheet("color:#b71c1c;font-weight:bold;font-size:14pt;")
+        self.start_error.hide()
+        layout.addWidget(self.start_error)
         layout.addWidget(self.start_screen, 1)
+        self.statusBar().setObjectName("status")
         self.statusBar().showMessage(f"Session log: {log.path}")
         self.setCentralWidget(page)
+        self.review_window: QtWidgets.QMainWindow | None = None
+        self.review_action = self.menuBar().addMenu("&Review").addAction("Review past sessions…")
+        self.review_action.setShortcut("Ctrl+R")
+        self.review_action.triggered.connect(self.open_review)
 
     # ---- opening a session --------------------------------------------------------------------
 
@@ -83,9 +101,34 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sounder.bind(controller)
         self.controller = controller
         self.cleanups.append(controller.stop)
+        if self.shown_log is not None:   # after the live window: it copies what was just drawn
+            self.shown = ShownLog(self.shown_log, journal, controller, self)
+            self.cleanups.append(self.shown.close)
+        controller.changed.connect(self._on_session_changed)
         self.setCentralWidget(self.live)
         controller.start()
+        self._on_session_changed()
         return self.live
+
+    @QtCore.Slot()
+    def _on_session_changed(self) -> None:
+        """The status line: the log file, or what is held in memory while it cannot be written."""
+        controller = self.controller
+        if controller is None:
+            return
+        engine = controller.engine
+        error = engine.log_error
+        if engine.unsaved and error is not None:
+            text = (f"NOT SAVED: {engine.unsaved} records ({engine.writes.observations} readings) "
+                    "of this session are held in memory until the session log can be written "
+                    f"again. {error.message}")
+            style = "background:#c40000;color:white;font-weight:bold;font-size:13pt;"
+        else:
+            text, style = f"Session log: {self.log.path}", ""
+        bar = self.statusBar()
+        if bar.currentMessage() != text:
+            bar.showMessage(text)
+            bar.setStyleSheet(style)
 
 
     def _on_start_requested(self, request: StartRequest) -> None:
@@ -99,7 +142,31 @@ class MainWindow(QtWidgets.QMainWindow):
                 details={"device": request.device_url, "format": request.device_format},
             )
 
-        self.open_session(make, device)
+        self._refusing(lambda: self.open_session(make, device))
+
+    def _refusing(self, start: Callable[[], LiveWindow]) -> LiveWindow | None:
+        """Open a session, or say on the start page why the log refused it (no session starts)."""
+        try:
+            return start()
+        except LogError as exc:
+            self.start_error.setText(f"The session was not started. {exc}")
+            self.start_error.show()
+            return None
+
+    def open_review(self) -> QtWidgets.QMainWindow:
+        """The review window over this log (read-only; annotations through this console's log)."""
+        from console.review.queries import open_readonly
+        from console.ui.review_window import OpenLogAnnotator, ReviewWindow
+
+        if self.review_window is None:
+            review = ReviewWindow(open_readonly(self.log.path), protocols=self.protocols,
+                                  clock=self.clock, annotator=OpenLogAnnotator(self.log, self.clock),
+                                  source=str(self.log.path))
+            self.cleanups.append(review.close_log)
+            self.review_window = review
+        self.review_window.show()
+        self.review_window.raise_()
+        return self.review_window
 
     # ---- resuming -----------------------------------------------------------------------------
 
@@ -113,16 +180,22 @@ class MainWindow(QtWidgets.QMainWindow):
                                  f"started {started} by {row.nurse}")
         button = QtWidgets.QPushButton("Resume this session")
         button.setStyleSheet("font-size:15pt;padding:6px 14px;")
-        button.clicked.connect(lambda _=False, r=row: self.resume(r))
+        button.clicked.connect(lambda _=False, r=row: self._refusing(lambda: self.resume(r)))
         self.resume_buttons.append(button)
         layout.addWidget(label, 1)
         layout.addWidget(button)
         return box
 
-    def resume(self, row: SessionRow) -> LiveWindow:
+    def resume(self, row: SessionRow, device: Device | None = None, actor: str = ENGINE) -> LiveWindow:
+        """Resume a session left open: its phase, T0, timers and ticks come back from the log.
+
+        `device`: the port to read now (a monitor can come back under another name); default the
+        one the session was started with. `actor`: who resumed it, logged with `session_resumed`.
+        """
         protocol = self.protocols[row.protocol_id]
-        device_url = row.details.get("device")
-        device = (device_url, row.details.get("format") or "hl7") if device_url else None
+        if device is None:
+            device_url = row.details.get("device")
+            device = (device_url, row.details.get("format") or "hl7") if device_url else None
 
         observations = [r for _, r in self.log.observations(row.id)]
         events = [r for _, r in self.log.events(row.id)]
@@ -133,7 +206,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 protocol, recorder, row.id,
                 SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
                               row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
-                observations, events, alarm_events, self.clock.now(),
+                observations, events, alarm_events, self.clock.now(), actor,
             )
 
         history: list[Record] = sorted([*observations, *events, *alarm_events], key=when)

@@ -1,0 +1,119 @@
+"""P4, durable logging: one observation appended and committed through `EventLog.write`, against a
+bare `sqlite3` insert + commit with the same pragmas.
+
+Both write to a real file in the same temporary folder (WAL, synchronous=FULL), one row per
+transaction, alternating in blocks so that disk and machine noise fall on both alike. The event
+log's cost on top of SQLite's: value checks, the hash chain (SHA-256 of the row chained onto the
+previous one), the chain head kept in `meta`, the append-only triggers and foreign keys. The peer's
+table has the same columns and the same index on session_id, without triggers or hashing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import Row, percentile
+from console.records import ObservationRecord, SessionOpened
+from console.store import EventLog
+
+DEFAULTS = {"rows": 3000, "blocks": 6}
+QUICK = {"rows": 300, "blocks": 3}
+
+_PEER_TABLE = """CREATE TABLE observations (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    unit TEXT NOT NULL,
+    source TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT '',
+    flags TEXT NOT NULL DEFAULT '',
+    measured_at TEXT,
+    received_at TEXT NOT NULL,
+    entered_by TEXT NOT NULL,
+    confirmed INTEGER NOT NULL DEFAULT 0,
+    corrects INTEGER,
+    row_hash TEXT NOT NULL
+)"""
+_PEER_INSERT = ("INSERT INTO observations (session_id, metric, value, unit, source, channel, flags, "
+                "measured_at, received_at, entered_by, confirmed, corrects, row_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _records(session_id: int, n: int, offset: int) -> list[ObservationRecord]:
+    out = []
+    for i in range(offset, offset + n):
+        at = START + timedelta(seconds=i)
+        out.append(ObservationRecord(session_id, "heart_rate", 60.0 + i % 40, "beats/min",
+                                     "hl7:MONITOR^0200000000ABCDEF^EUI-64", at, at, "engine",
+                                     channel="1.1.1.1"))
+    return out
+
+
+def _time_log(log: EventLog, records: list[ObservationRecord]) -> list[float]:
+    times = []
+    for record in records:
+        start = time.perf_counter()
+        log.write([record])
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _time_peer(conn: sqlite3.Connection, records: list[ObservationRecord]) -> list[float]:
+    times = []
+    for r in records:
+        values = (r.session_id, r.metric, r.value, r.unit, r.source, r.channel, "",
+                  r.measured_at.isoformat() if r.measured_at else None, r.received_at.isoformat(),
+                  r.entered_by, 0, None, "0" * 64)
+        start = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.execute(_PEER_INSERT, values)
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def run(params: dict[str, Any]) -> list[Row]:
+    rows, blocks = int(params["rows"]), int(params["blocks"])
+    per_block = max(1, rows // blocks)
+    with tempfile.TemporaryDirectory(prefix="bench-p4-", dir=params.get("tmpdir")) as tmp:
+        log = EventLog.open(Path(tmp) / "log.sqlite3", "bench")
+        session_id = log.start_session(SessionOpened("P-BENCH", "iv-ketamine", "1", 1, "bench",
+                                                     70.0, START))
+        peer = sqlite3.connect(str(Path(tmp) / "peer.sqlite3"), isolation_level=None)
+        peer.execute("PRAGMA journal_mode = WAL")
+        peer.execute("PRAGMA synchronous = FULL")
+        peer.execute(_PEER_TABLE)
+        peer.execute("CREATE INDEX observations_by_session ON observations(session_id)")
+        # Warm-up: statement caches, the first WAL frames.
+        _time_log(log, _records(session_id, 50, 0))
+        _time_peer(peer, _records(session_id, 50, 0))
+        ours: list[float] = []
+        theirs: list[float] = []
+        for b in range(blocks):
+            records = _records(session_id, per_block, 50 + b * per_block)
+            ours += _time_log(log, records)
+            theirs += _time_peer(peer, records)
+        log.close()
+        peer.close()
+    mine_rate, peer_rate = len(ours) / sum(ours), len(theirs) / sum(theirs)
+    p99, peer_p99 = percentile(ours, 99) * 1000, percentile(theirs, 99) * 1000
+    ratio = mine_rate / peer_rate
+    common = {"rows_each": len(ours), "blocks": blocks, "pragmas": "journal_mode=WAL, synchronous=FULL"}
+    return [
+        Row(id="P4", what="append + commit through EventLog", figure=mine_rate,
+            unit="rows/s", peer=peer_rate, ratio=ratio, bar="≥ 0.7× bare sqlite3",
+            passed=ratio >= 0.7,
+            details={**common, "p50_ms": percentile(ours, 50) * 1000, "p99_ms": p99,
+                     "peer_p50_ms": percentile(theirs, 50) * 1000, "peer_p99_ms": peer_p99,
+                     "peer": "sqlite3 INSERT + COMMIT, same columns and index, same pragmas"}),
+        Row(id="P4", case="p99 latency", what="append + commit, p99 latency", figure=p99,
+            unit="ms", peer=peer_p99, ratio=p99 / peer_p99 if peer_p99 else None,
+            bar="p99 ≤ 10 ms", passed=p99 <= 10.0, details=common),
+    ]

@@ -1,0 +1,156 @@
+"""Records the session log could not take yet, kept in memory in order (quality bar R5). No Qt.
+
+A running session must not stop, or lose what it measured, because its log file became
+unwritable (read-only, locked by another program, full disk, damaged, I/O error). `HeldWrites`
+stands between the engine and its `Recorder`:
+
+- While nothing is held, a write goes straight to the recorder and its row ids come back.
+- When the recorder raises `LogError` (an environment failure, classified by console.store),
+  the records of that call are kept, and every later write joins the queue behind them without
+  touching the log. A later record never reaches the log before an earlier one: row order and
+  the hash chain follow the order of writing, so the chain stays intact.
+- `retry(now)` (called from the engine's tick) tries to write the whole queue in one transaction,
+  at most once every `retry_seconds`, so a locked or full log costs the screen one short attempt
+  every two seconds, not one per reading. When it succeeds the queue is empty and writes go
+  straight through again.
+- Anything else the recorder raises (a value the log refuses, an unknown session) is a bug and
+  propagates unchanged (style rule 8: a bug ends in the crash dialog, not in a retry loop).
+
+The engine turns "something is held" into a technical alarm; the window says how many records
+are held and not yet saved.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from console.records import ObservationRecord, Record, Recorder
+from console.store.errors import LogError
+
+RETRY_SECONDS = 2.0
+"""Time between attempts to write what is held (monotonic seconds)."""
+
+
+class HeldWrites:
+    """A recorder front that holds records in memory, in order, while the log cannot take them.
+
+    Attributes:
+        recorder: where records go (the journal in the app, the event log in tests).
+        held: records not yet written, oldest first (empty while the log is fine).
+        error: the last failure while something is held; None otherwise.
+        held_since: monotonic time of the first failure of the current episode; None when
+            nothing is held.
+    """
+
+    def __init__(self, recorder: Recorder, retry_seconds: float = RETRY_SECONDS) -> None:
+        self.recorder = recorder
+        self.retry_seconds = retry_seconds
+        self.held: list[Record] = []
+        self.error: LogError | None = None
+        self.held_since: float | None = None
+        self._next_try = 0.0   # monotonic; meaningful only while something is held
+
+    @property
+    def count(self) -> int:
+        return len(self.held)
+
+    @property
+    def observations(self) -> int:
+        """How many of the held records are readings (what the nurse is told)."""
+        return sum(isinstance(r, ObservationRecord) for r in self.held)
+
+    def write(self, records: Sequence[Record], mono: float) -> list[int] | None:
+        """Commit `records` after anything held; return their ids, or None when they are held.
+
+        Raises:
+            Exception: whatever the recorder raises that is not a `LogError` (a bug).
+        """
+        batch = list(records)
+        if not batch:
+            return []
+        if self.held:
+            self.held.extend(batch)
+            return None
+        try:
+            return self.recorder.write(batch)
+        except LogError as exc:
+            self._hold(batch, exc, mono)
+            return None
+
+    def hold(self, records: Sequence[Record]) -> None:
+        """Queue records behind what is held without trying the log (only while holding)."""
+        if not self.held:
+            raise RuntimeError("hold() is for records that must queue behind held ones")
+        self.held.extend(records)
+
+    def retry(self, mono: float, force: bool = False) -> int:
+        """Try to write everything held, if an attempt is due (or `force`); return how many were
+        written.
+
+        Raises:
+            Exception: whatever the recorder raises that is not a `LogError` (a bug).
+        """
+        if not self.held or (mono < self._next_try and not force):
+            return 0
+        batch = list(self.held)
+        try:
+            self.recorder.write(batch)
+        except LogError as exc:
+            self.error = exc
+            self._next_try = mono + self.retry_seconds
+            return 0
+        del self.held[: len(batch)]
+        self.error = None
+        self.held_since = None
+        return len(batch)
+
+    def _hold(self, batch: list[Record], exc: LogError, mono: float) -> None:
+        self.held.extend(batch)
+        self.error = exc
+        self.held_since = mono
+        self._next_try = mono + self.retry_seconds
+
+
+def _plain(value: object) -> object:
+    """A record field as JSON: times as ISO text, flag sets as sorted lists."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dump_held(records: Sequence[Record], folders: Sequence[Path], stamp: datetime) -> Path | None:
+    """Write records that never reached the log to a JSON-lines file; return it, or None.
+
+    The last resort when the console stops while the log still cannot take them: one line per
+    record (`type` and its fields), in the first of `folders` that can take the file. Support can
+    read it and re-enter what matters; the log itself is never patched from it automatically.
+    """
+    name = f"unsaved-records-{stamp.strftime('%Y%m%dT%H%M%SZ')}.jsonl"
+    lines = "".join(
+        json.dumps({"type": type(r).__name__, **{k: _plain(v) for k, v in asdict(r).items()}},
+                   ensure_ascii=False, sort_keys=True) + "\n"
+        for r in records
+    )
+    for folder in folders:
+        path = Path(folder) / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)   # patient data: 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(lines)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError:
+            continue
+        return path
+    return None

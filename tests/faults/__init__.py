@@ -1,0 +1,1 @@
+"""The reliability and security fault suite (quality bars R1-R8); see README.md here."""
