@@ -77,6 +77,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_action = self.menuBar().addMenu("&Review").addAction("Review past sessions…")
         self.review_action.setShortcut("Ctrl+R")
         self.review_action.triggered.connect(self.open_review)
+        self.addAction(self.review_action)   # Ctrl+R still works once the menu bar is hidden
 
     # ---- opening a session --------------------------------------------------------------------
 
@@ -106,6 +107,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.cleanups.append(self.shown.close)
         controller.changed.connect(self._on_session_changed)
         self.setCentralWidget(self.live)
+        # The live window needs every row of a 1366x768 screen; review stays on Ctrl+R.
+        self.menuBar().hide()
         controller.start()
         self._on_session_changed()
         return self.live

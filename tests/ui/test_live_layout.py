@@ -5,6 +5,7 @@ screen."""
 from __future__ import annotations
 
 import pytest
+from PySide6 import QtCore
 
 from console.ui.live_window import LiveWindow
 from tests.ui.conftest import Answers
@@ -58,3 +59,34 @@ def test_values_are_larger_on_a_larger_screen(qtbot, live):
         qtbot.waitExposed(window)
         points[size] = window.tiles.tiles["heart_rate"].value_points
     assert points[(1366, 768)] >= 28 and points[(1920, 1080)] > points[(1366, 768)]
+
+
+def test_the_console_window_gives_the_live_session_the_whole_screen(qtbot, tmp_path):
+    """The review menu is on the start screen; during a session the menu bar is hidden (Ctrl+R
+    still opens the review), so the live window gets the rows the layout test above assumes."""
+    from console.clock import ManualClock
+    from console.store import EventLog
+    from console.ui.audio import RecordingAudioOut
+    from console.ui.main_window import MainWindow
+    from console.ui.start_screen import StartRequest
+    from protocols.loader import default_protocol_dirs, load_protocols
+    from datetime import UTC, datetime
+
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    cleanups: list = []
+    window = MainWindow(log, load_protocols(default_protocol_dirs()), ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC)),
+                        RecordingAudioOut(), cleanups, Answers(), Answers())
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    assert window.menuBar().isVisible()
+    window.start_screen.start_requested.emit(StartRequest("MRN-1", 70.0, "iv-ketamine", None, 1, "ana", None, None))
+    qtbot.waitExposed(window)
+    assert not window.menuBar().isVisible()
+    qtbot.waitUntil(lambda: window.live.height() >= 768 - window.statusBar().height() - 4, timeout=2000)
+    qtbot.keyClick(window.live, "r", QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.review_window is not None and window.review_window.isVisible()
+    window.review_window.close()
+    for cleanup in reversed(cleanups):
+        cleanup()
+    log.close()
