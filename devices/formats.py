@@ -29,9 +29,8 @@ from devices.hl7.decoder import HL7Decoder
 from devices.masimo import MasimoDecoder
 from devices.stream import StreamDecoder
 
-
 NO_DATA_SECONDS = 4.0
-"""No complete frame for this long: the line is STALE (see the module docstring for why 4 s)."""
+"""No valid frame for this long: the line is STALE (see the module docstring for why 4 s)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,5 +25,8 @@ class EventList(QtWidgets.QListWidget):
             stamp = when(record).astimezone().strftime("%H:%M:%S")
             self.insertItem(0, f"{stamp}  {describe(record)}")
         self._seen = self.journal.total
-        while self.count() > self.MAX_ROWS:
-            self.takeItem(self.count() - 1)
+        extra = self.count() - self.MAX_ROWS
+        if extra > 0:
+            # Not takeItem(): PySide6 hands the taken item to nobody, so each one stayed in memory
+            # (~350 bytes a row: +37 MiB over an 8-hour soak, P8). removeRows deletes them.
+            self.model().removeRows(self.MAX_ROWS, extra)

@@ -33,7 +33,7 @@ from typing import Any
 from PySide6 import QtCore
 
 from console.clock import iso
-from console.records import AlarmTransition, EventRecord, ObservationRecord, Record, SessionEnded
+from console.records import AlarmTransition, ObservationRecord, Record, SessionEnded
 from console.session.journal import Journal
 from console.ui.controller import SessionController
 

@@ -12,8 +12,10 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +32,28 @@ def _selected_by_marker(config: pytest.Config) -> bool:
 def fault_run(request: pytest.FixtureRequest) -> bool:
     """True when this run is the dedicated fault run (`pytest -m faults`)."""
     return _selected_by_marker(request.config)
+
+
+@pytest.fixture
+def live(tmp_path: Path, qtbot: object) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """A session for widget tests, as tests/ui/conftest.py builds it: real engine, real SQLite
+    log behind a journal, a clock moved by hand. Yields (controller, journal, clock, log)."""
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.session.journal import Journal
+    from console.store import EventLog
+    from console.ui.controller import SessionController
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    journal = Journal(log)
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    engine = SessionEngine.open(protocol, journal, Patient("MRN-7", 72), "ana", clock.now())
+    controller = SessionController(engine, clock)
+    yield controller, journal, clock, log
+    controller.stop()
+    log.close()
 
 
 def console_env(**extra: str) -> dict[str, str]:

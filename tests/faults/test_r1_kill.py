@@ -239,9 +239,10 @@ def test_console_killed_at_random_moments_resumes_its_session_and_keeps_all_it_s
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "integrity ok" in verify.stdout
     kill_moments = [round(r.kill_after, 2) for r in runs]
+    kinds = {k: sum(r["kind"] == k for r in shown.records) for k in ("observation", "alarm", "event")}
     print(f"\nR1: {kills} kills at {kill_moments} s after spawn; {len(drew)} runs had drawn the "
-          f"session, {len(resumed)} session_resumed events, {len(shown.records)} records shown, "
-          f"all in the log; integrity and verify ok")
+          f"session, {len(resumed)} session_resumed events, {len(shown.records)} records shown "
+          f"({kinds}), all in the log; integrity and verify ok")
 
 
 def test_the_same_command_line_resumes_the_open_session_and_another_patient_opens_a_new_one(

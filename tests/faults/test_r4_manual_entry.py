@@ -16,7 +16,7 @@ import pytest
 from PySide6 import QtCore
 
 from console.ui.entry_panel import EntryPanel
-from tests.ui.conftest import Answers, live  # noqa: F401 - `live` is the fixture used below
+from tests.ui.conftest import Answers
 
 pytestmark = pytest.mark.faults
 
@@ -74,7 +74,7 @@ CASES = [
 
 @pytest.mark.parametrize(("fields", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_entry_is_refused_with_what_is_wrong_and_what_is_allowed_and_nothing_is_written(
-    qtbot, live, fields: dict[str, str], message: str  # noqa: F811 - the imported fixture
+    qtbot, live, fields: dict[str, str], message: str
 ) -> None:
     controller, journal, clock, log = live
     panel = EntryPanel(controller, Answers())
@@ -90,7 +90,7 @@ def test_bad_entry_is_refused_with_what_is_wrong_and_what_is_allowed_and_nothing
         assert panel.fields[key].text() == text   # kept for the nurse to correct
 
 
-def test_an_empty_note_is_refused_and_nothing_is_written(qtbot, live) -> None:  # noqa: F811
+def test_an_empty_note_is_refused_and_nothing_is_written(qtbot, live) -> None:
     controller, journal, clock, log = live
     panel = EntryPanel(controller, Answers())
     qtbot.addWidget(panel)
@@ -101,7 +101,7 @@ def test_an_empty_note_is_refused_and_nothing_is_written(qtbot, live) -> None:  
     assert rows_in(log.path) == before
 
 
-def test_after_a_refusal_the_corrected_entry_is_recorded_once(qtbot, live) -> None:  # noqa: F811
+def test_after_a_refusal_the_corrected_entry_is_recorded_once(qtbot, live) -> None:
     controller, journal, clock, log = live
     panel = EntryPanel(controller, Answers())
     qtbot.addWidget(panel)

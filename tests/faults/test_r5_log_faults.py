@@ -177,7 +177,7 @@ def refused(result: subprocess.CompletedProcess[str], db: Path, words: str) -> N
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     message = result.stderr.strip().splitlines()[-1]
-    assert message.startswith(f"infusion-console: "), message
+    assert message.startswith("infusion-console: "), message
     assert str(db) in message and words in message, message
 
 
