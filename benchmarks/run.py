@@ -4,6 +4,7 @@
     python -m benchmarks --quick              # everything, small sizes (well under a minute)
     python -m benchmarks --only P1,P4 --json bench.json
     python -m benchmarks --set P2.messages=20000 --set P3.trials=500
+    python -m benchmarks --compare benchmarks/results/baseline.json
 
 Each benchmark runs in a fresh child process (offscreen Qt), one after the other: figures are not
 disturbed by what an earlier one left in memory, P8's memory is the soak's alone, and a crash is
@@ -135,6 +136,23 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([fmt(head), rule, *(fmt(line) for line in lines)])
 
 
+def comparison(rows: list[dict[str, Any]], earlier: dict[str, Any]) -> str:
+    """Each figure beside the same row of an earlier run's JSON (matched by id and case)."""
+    before = {(r["id"], r.get("case", "")): r for r in earlier.get("rows", [])}
+    lines = [f"compared with {earlier.get('date', '?')}"
+             f"{' (quick sizes)' if earlier.get('quick') else ''}:"]
+    for r in rows:
+        old = before.get((r["id"], r.get("case", "")))
+        if old is None or old.get("figure") is None or r["figure"] is None:
+            change = "no earlier figure"
+        else:
+            change = (f"{_num(old['figure'], old['unit'])} → {_num(r['figure'], r['unit'])}"
+                      + (f" ({(r['figure'] / old['figure'] - 1) * 100:+.0f}%)"
+                         if old["figure"] else ""))
+        lines.append(f"  {r['id']}  {r['what']}: {change}")
+    return "\n".join(lines)
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
     out = ["| id | what | figure | peer | ratio | bar | result |", "|---|---|---:|---:|---:|---|---|"]
     for r in rows:
@@ -158,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
     parser.add_argument("--set", action="append", default=[], metavar="ID.NAME=VALUE",
                         help="override a parameter, e.g. P2.messages=20000 (repeatable)")
+    parser.add_argument("--compare", type=Path, metavar="EARLIER.json",
+                        help="also show each figure beside the same row of an earlier run")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a bar is missed")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
@@ -192,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print()
         print(markdown(rows))
+    if args.compare:
+        print()
+        print(comparison(rows, json.loads(args.compare.read_text())))
     missed = [f"{r['id']}{' ' + r['case'] if r.get('case') else ''}" for r in rows
               if r["passed"] is False]
     print(f"\n{len(rows)} rows, {len(ids)} benchmarks in {total:.0f} s"
