@@ -313,11 +313,29 @@ class SessionEngine:
         value and measured time) that is already in the log, or for a reading held in memory
         while the log cannot be written.
         """
+        records = self._reading_records(reading, now, entered_by, confirmed)
+        if not records:
+            return None
+        ids = self._commit(records, now)
+        return ids[0] if ids else None   # none while the log cannot take it (held)
+
+    def ingest_all(self, readings: Sequence[Reading], now: Moment) -> None:
+        """Accept the readings of one device message together: the same decisions as `ingest`
+        one by one, committed in one transaction (one fsync per message, not one per value: a
+        monitor's message carries 4–7 values)."""
+        records: list[Record] = []
+        for reading in readings:
+            records.extend(self._reading_records(reading, now, ENGINE, False))
+        self._commit(records, now)
+
+    def _reading_records(self, reading: Reading, now: Moment, entered_by: str,
+                         confirmed: bool) -> list[Record]:
+        """The observation row and what it changes (alarms, prompts); [] for a repeated NIBP."""
         m = metric(reading.metric)
         if not m.in_hard_range(reading.value):
             raise ValueError(f"{m.label} {reading.value} outside {m.describe_range()}")  # decoders drop these
         if self._is_repeat(reading):
-            return None
+            return []
         records: list[Record] = [ObservationRecord(
             session_id=self.session_id, metric=reading.metric, value=reading.value,
             unit=reading.unit, source=reading.source, measured_at=reading.measured_at,
@@ -326,8 +344,7 @@ class SessionEngine:
         )]
         if not reading.is_demo_or_test:
             records.extend(self._accept(reading, now))
-        ids = self._commit(records, now)
-        return ids[0] if ids else None   # none while the log cannot take it (held)
+        return records
 
     def enter_manual(self, metric_name: str, value: float, actor: str, now: Moment,
                      confirmed: bool = False) -> Verdict:

@@ -28,8 +28,8 @@ def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> None:
         if event.state in ENGINE_STATES:
             engine.device_state_changed(ENGINE_STATES[event.state], now, event.detail)
         return
-    for reading in event.readings:
-        engine.ingest(reading, now)
+    if event.readings:
+        engine.ingest_all(event.readings, now)   # one message, one transaction
     if event.dropped:
         counts = Counter(d.reason for d in event.dropped)
         engine.device_dropped(event.url, dict(counts), event.dropped[0].detail, now)

@@ -44,6 +44,8 @@ SEED = 20260105
 KILLS_FAULT_RUN = 20
 KILLS_DEFAULT_RUN = 4
 PATIENT = "MRN-R1-0001"
+# The monitor plays at 90x: ~90 messages a second keep the log committing when the kill comes,
+# and the surge's high-systolic alarm arrives about 10 s in.
 # Spawn to kill: Qt takes ~1.3 s to start offscreen here, so the window of 0.4-5 s puts about a
 # fifth of the kills into start-up or resumption and the rest into a session taking readings.
 KILL_AFTER = (0.4, 5.0)
@@ -159,7 +161,7 @@ def test_console_killed_at_random_moments_resumes_its_session_and_keeps_all_it_s
     rng = random.Random(SEED)
     db, shown_path = tmp_path / "log.sqlite3", tmp_path / "shown.jsonl"
     sim = subprocess.Popen(
-        [str(BIN / "infusion-sim"), "--scenario", "hypertensive-surge", "--speed", "30",
+        [str(BIN / "infusion-sim"), "--scenario", "hypertensive-surge", "--speed", "90",
          "--duration-minutes", "240", "--seed", str(SEED)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     runs: list[Run] = []
@@ -240,6 +242,8 @@ def test_console_killed_at_random_moments_resumes_its_session_and_keeps_all_it_s
     assert "integrity ok" in verify.stdout
     kill_moments = [round(r.kill_after, 2) for r in runs]
     kinds = {k: sum(r["kind"] == k for r in shown.records) for k in ("observation", "alarm", "event")}
+    if fault_run:   # 20 kills last past the surge (systolic 190 at 15 scenario minutes = 10 s)
+        assert kinds["alarm"] > 0, "no alarm was shown: the kills never tested one"
     print(f"\nR1: {kills} kills at {kill_moments} s after spawn; {len(drew)} runs had drawn the "
           f"session, {len(resumed)} session_resumed events, {len(shown.records)} records shown "
           f"({kinds}), all in the log; integrity and verify ok")

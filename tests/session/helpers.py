@@ -33,6 +33,7 @@ class MemoryRecorder:
     def __init__(self) -> None:
         self.opened: list[SessionOpened] = []
         self.records: list[Record] = []
+        self.writes: list[list[Record]] = []   # one entry per transaction
 
     def start_session(self, opened: SessionOpened) -> int:
         self.opened.append(opened)
@@ -41,6 +42,7 @@ class MemoryRecorder:
     def write(self, records: Sequence[Record]) -> list[int]:
         first = len(self.records)
         self.records.extend(records)
+        self.writes.append(list(records))
         return list(range(first + 1, first + 1 + len(records)))
 
     def transitions(self, condition: str | None = None) -> list[tuple[str, str, str]]:

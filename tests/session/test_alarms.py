@@ -245,3 +245,31 @@ def test_acknowledged_high_alarm_reminded_then_cleared_does_not_latch():
     assert s.shown() == [("spo2_low", "high", "active")]
     s.t(60 + 160); s.device("spo2", 97)
     assert s.shown() == []
+
+
+def test_one_device_message_is_one_commit_with_the_same_records_as_one_by_one():
+    """A monitor message carries several values: they are decided one by one, as if ingested
+    separately (same rows, same alarms, a repeated NIBP still dropped), and committed together."""
+    from devices.reading import Reading
+    from console.vitals import metric
+
+    def message(s, values, measured):
+        now = s.now()
+        return [Reading(n, v, metric(n).unit, measured if n.startswith("bp_") else now.wall, now.wall, "hl7:SIM")
+                for n, v in values.items()]
+
+    one_by_one, together = infusing(), infusing()
+    for s in (one_by_one, together):
+        s.t(60)
+    measured = one_by_one.now().wall
+    values = {"heart_rate": 88, "spo2": 89, "resp_rate": 14, "bp_systolic": 205, "bp_diastolic": 101}
+    for reading in message(one_by_one, values, measured):
+        one_by_one.engine.ingest(reading, one_by_one.now())
+    writes_before = len(together.recorder.writes)
+    together.engine.ingest_all(message(together, values, measured) + message(together, {"bp_systolic": 205}, measured),
+                               together.now())
+    assert len(together.recorder.writes) == writes_before + 1
+    assert together.recorder.records[-len(together.recorder.writes[-1]):] == together.recorder.writes[-1]
+    assert together.shown() == one_by_one.shown() and ("spo2_low", "high", "active") in together.shown()
+    strip = lambda recs: [(type(r).__name__, getattr(r, "metric", getattr(r, "condition", ""))) for r in recs]  # noqa: E731
+    assert strip(together.recorder.writes[-1]) == strip(one_by_one.recorder.records[-len(together.recorder.writes[-1]):])
