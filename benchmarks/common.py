@@ -175,3 +175,13 @@ def machine_info() -> dict[str, Any]:
     except ImportError:
         info["qt"] = None
     return info
+
+
+class NoAnswers:
+    """The nurse's dialogs in a benchmark: every question declined, every reason left empty."""
+
+    def ask(self, title: str, message: str) -> str:
+        return ""
+
+    def confirm(self, message: str) -> bool:
+        return False

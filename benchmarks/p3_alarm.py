@@ -29,21 +29,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Row, percentile
+from benchmarks.common import NoAnswers, Row, percentile
 
 DEFAULTS = {"trials": 200}
 QUICK = {"trials": 20}
 BAR_MS = 50.0
 HIGH_SPO2 = 86
 NORMAL_SPO2 = 97
-
-
-class _Answers:
-    def ask(self, title: str, message: str) -> str:
-        return ""
-
-    def confirm(self, message: str) -> bool:
-        return False
 
 
 def run(params: dict[str, Any]) -> list[Row]:
@@ -82,7 +74,7 @@ def run(params: dict[str, Any]) -> list[Row]:
         "--db", str(Path(tmp.name) / "log.sqlite3"), "--device", sink.path, "--format", "hl7",
         "--protocol", "iv-ketamine", "--patient", "P-BENCH", "--weight", "70", "--nurse", "bench"])
     cleanups: list[Any] = []
-    window = build(args, cleanups, audio_out=audio, confirmer=_Answers(), asker=_Answers())
+    window = build(args, cleanups, audio_out=audio, confirmer=NoAnswers(), asker=NoAnswers())
     window.show()
     controller = window.controller
     assert controller is not None and window.live is not None

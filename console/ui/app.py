@@ -60,20 +60,27 @@ def run(args: argparse.Namespace) -> int:
         for cleanup in reversed(cleanups):
             cleanup()
         return 2
-    # SIGTERM/SIGINT end the event loop cleanly; everything shown is already committed, and the
-    # open session is offered for resumption at the next start. Python handles signals only
-    # between bytecodes, so a slow timer lets it look while Qt's loop runs.
+    # Everything shown is already committed; the open session is offered at the next start.
+    try:
+        return exec_until_signal(app, window)
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget) -> int:
+    """Show `window` and run Qt's loop until it quits or SIGTERM/SIGINT arrives (a clean end).
+
+    Python handles signals only between bytecodes, so a slow timer lets it look while Qt's loop
+    runs.
+    """
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: app.quit())
     wake = QtCore.QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
     window.show()
-    try:
-        return app.exec()
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
+    return app.exec()
 
 
 def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],

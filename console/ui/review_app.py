@@ -8,16 +8,16 @@ log, unreadable) end in one line on stderr, a dialog when there is a screen, and
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from console.clock import SystemClock
 from console.paths import default_db_path
 from console.review.queries import MissingLogError
 from console.store import LogError
+from console.ui.app import exec_until_signal
 from console.ui.review_window import ReviewDialogs, ReviewWindow, build_review_window
 from console.version import VERSION
 from protocols.loader import default_protocol_dirs, load_protocols
@@ -56,13 +56,7 @@ def main(argv: list[str]) -> int:
         if QtWidgets.QApplication.platformName() != "offscreen":
             QtWidgets.QMessageBox.critical(None, "Infusion console review", str(exc))
         return 2
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: app.quit())
-    wake = QtCore.QTimer()   # lets Python see signals while Qt's loop runs
-    wake.timeout.connect(lambda: None)
-    wake.start(250)
-    window.show()
     try:
-        return app.exec()
+        return exec_until_signal(app, window)
     finally:
         window.close_log()

@@ -23,14 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.clock import ManualClock
-from console.session.engine import Patient, SessionEngine
 from console.store import EventLog
-from console.vitals import metric
-from devices.reading import Reading
-from protocols.loader import builtin_protocols_dir, load_protocol
+from tests.review.scenarios import Driver  # one session driver for every review test
 
-MIN = 60
 
 
 @dataclass
@@ -40,60 +35,6 @@ class Facts:
     ids: dict[str, int] = field(default_factory=dict)   # label -> session id
 
 
-class Driver:
-    """One session on the shared log, driven in minutes from its start."""
-
-    def __init__(self, log: EventLog, protocol_id: str, patient: str, weight: float, nurse: str,
-                 start: datetime, number: int, chosen_mg: float | None = None,
-                 demo: bool = False) -> None:
-        self.clock = ManualClock(start)
-        self.nurse = nurse
-        self.protocol = load_protocol(builtin_protocols_dir() / f"{protocol_id}.toml")
-        self.engine = SessionEngine.open(self.protocol, log, Patient(patient, weight), nurse,
-                                         self.clock.now(), session_number=number,
-                                         chosen_mg=chosen_mg, demo=demo)
-        self.origin = self.clock.now().mono
-
-    @property
-    def id(self) -> int:
-        return self.engine.session_id
-
-    def at(self, minutes: float) -> None:
-        now = self.clock.advance(self.origin + minutes * MIN - self.clock.now().mono)
-        self.engine.tick(now)
-
-    def manual(self, **values: float) -> None:
-        for name, value in values.items():
-            verdict = self.engine.enter_manual(name, value, self.nurse, self.clock.now())
-            if type(verdict).__name__ != "Accepted":
-                raise RuntimeError(f"{name}={value} not accepted: {verdict}")
-
-    def device(self, **values: float) -> None:
-        now = self.clock.now()
-        for name, value in values.items():
-            self.engine.ingest(Reading(name, value, metric(name).unit, now.wall, now.wall,
-                                       "hl7:MONITOR"), now)
-
-    def tick_required(self, gate_decision: str = "") -> None:
-        for item in self.engine.phase.checklist:
-            if item.required:
-                outcome = self.engine.tick_item(item.id, self.nurse, self.clock.now(),
-                                                gate_decision=gate_decision)
-                if not outcome.done:
-                    raise RuntimeError(outcome.message)
-
-    def advance(self, override_reason: str = "") -> None:
-        outcome = self.engine.advance_phase(self.nurse, self.clock.now(), override_reason)
-        if not outcome.done:
-            raise RuntimeError(outcome.message)
-
-    def ack_all(self) -> None:
-        self.engine.acknowledge_all(self.nurse, self.clock.now())
-
-    def discharge(self) -> None:
-        outcome = self.engine.discharge(self.nurse, self.clock.now())
-        if not outcome.done:
-            raise RuntimeError(outcome.message)
 
 
 def _quiet_iv(log: EventLog, start: datetime, number: int, *, nausea: float = 0,
