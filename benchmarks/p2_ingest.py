@@ -30,7 +30,7 @@ from console.clock import SystemClock
 from console.session import feed
 from console.session.engine import Patient, SessionEngine
 from console.store import EventLog
-from console.vitals import BP_METRICS
+from protocols.vitals import BP_METRICS
 from devices.formats import FORMATS
 from devices.simulator import start_in_thread
 from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind

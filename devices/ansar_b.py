@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from console.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
+from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
 from devices.reading import Reading
 from devices.stream import DecodeResult, Dropped, outside_hard_range

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone, tzinfo
 
-from console.vitals import PER_MIN_BEATS, PERCENT
+from protocols.vitals import PER_MIN_BEATS, PERCENT
 from devices.framing import FramedDecoder, LineFramer
 from devices.reading import Reading
 from devices.stream import DecodeResult, Dropped, outside_hard_range

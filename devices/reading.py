@@ -13,7 +13,7 @@ class Reading:
     """One measured value.
 
     Attributes:
-        metric: a name from `console.vitals.METRICS`.
+        metric: a name from `protocols.vitals.METRICS`.
         value: in the metric's canonical unit, inside its hard range.
         unit: the metric's canonical unit.
         measured_at: when the device says it measured (UTC, aware), or None when the device gave

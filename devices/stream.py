@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 from devices.reading import Reading
 
 

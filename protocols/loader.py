@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 from protocols.model import (
     AlarmRule,
     ChecklistItem,

@@ -12,7 +12,7 @@ from console.clock import ManualClock
 from console.session.engine import Patient, SessionEngine
 from console.session.entry import Rejected
 from console.store import EventLog
-from console.vitals import metric
+from protocols.vitals import metric
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 QT_FREE = [
-    "console.vitals", "console.clock", "console.records", "console.cli",
+    "protocols.vitals", "console.clock", "console.records", "console.cli",
     "console.session.engine", "console.session.alarms", "console.session.schedule",
     "console.session.entry", "console.store", "protocols.loader",
     "devices.framing", "devices.formats", "devices.transport", "devices.decode_tool",

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from console.clock import iso
 from console.review.model import SessionDetail, describe_event
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 
 OBSERVATION_COLUMNS: Final = (
     "session_id", "observation_id", "metric", "label", "value", "unit", "source", "channel",

@@ -34,7 +34,7 @@ from typing import Any, Final
 
 from console.clock import iso
 from console.review.model import Observation, SessionDetail
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 
 PATIENT_SYSTEM: Final = "urn:infusion-console:patient-id"
 DEVICE_SYSTEM: Final = "urn:infusion-console:device-source"

@@ -30,7 +30,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.review.model import SessionDetail
 from console.ui import review_content as rc
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 from protocols.model import Protocol
 
 PAGE_SIZES: Final = ("A4", "Letter")

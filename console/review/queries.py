@@ -52,7 +52,7 @@ from console.review.model import (
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import schema
-from console.vitals import METRICS, SCALES
+from protocols.vitals import METRICS, SCALES
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "annotate", "list_sessions", "load_course",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from console.clock import Moment
 from console.session.alarms import Raise
-from console.vitals import metric
+from protocols.vitals import metric
 from protocols.model import AlarmRule, Priority
 
 

@@ -43,7 +43,7 @@ from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.holding import HeldWrites, dump_held
 from console.session.schedule import DueInfo, Schedule
 from console.store.errors import LogError
-from console.vitals import BP_METRICS, metric
+from protocols.vitals import BP_METRICS, metric
 from devices.reading import MANUAL, Reading
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from console.vitals import Metric, metric
+from protocols.vitals import Metric, metric
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from console.records import (
     SessionEnded,
     SessionOpened,
 )
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 
 
 class Journal:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from console.clock import Moment
 from console.session.alarms import Raise
-from console.vitals import metric
+from protocols.vitals import metric
 from protocols.model import Phase, Priority, VitalsCheck
 
 PROMPT_PREFIX = "vitals_due:"

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
 from console.ui.controller import SessionController
-from console.vitals import MOAAS_CHOICES, SEVERITY_CHOICES
+from protocols.vitals import MOAAS_CHOICES, SEVERITY_CHOICES
 
 FIELDS = (("bp", "BP (sys/dia)", "128/84"), ("resp_rate", "RR /min", "16"),
           ("heart_rate", "HR /min", "72"), ("spo2", "SpO2 %", "97"))

@@ -25,7 +25,7 @@ from console.ui.entry_panel import Confirmer, EntryPanel
 from console.ui.event_list import EventList
 from console.ui.tiles import TilePanel
 from console.ui.trend import TrendPlot
-from console.vitals import METRICS, Kind
+from protocols.vitals import METRICS, Kind
 
 
 class LiveWindow(QtWidgets.QWidget):

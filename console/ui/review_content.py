@@ -29,7 +29,7 @@ from console.review.model import (
     SessionDetail,
     SessionSummary,
 )
-from console.vitals import METRICS, SCALES
+from protocols.vitals import METRICS, SCALES
 from protocols.model import Protocol
 
 NONE = "—"

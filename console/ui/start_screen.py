@@ -24,7 +24,7 @@ from typing import Protocol as TypingProtocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.store import LogError
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 from devices.formats import FORMATS
 from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
 from protocols.model import DoseMode, Protocol

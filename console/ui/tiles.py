@@ -17,7 +17,7 @@ from console.clock import Moment
 from console.session.alarms import Occurrence
 from console.session.engine import SessionEngine
 from console.ui.alarm_bar import COLOURS
-from console.vitals import metric
+from protocols.vitals import metric
 from devices.reading import MANUAL
 from protocols.model import Priority
 

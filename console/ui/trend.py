@@ -28,7 +28,7 @@ Drawing rules (why, with the measurement behind each; see shared/design/architec
 - The y ranges are fixed per row (and widened to fit thresholds and data), never autoscaled per
   frame: a jumping scale makes a stable trace look as if it moved.
 
-Scope: only vitals (`console.vitals.VITALS`) are curves. Observation scales (MOAA/S, nausea, ...)
+Scope: only vitals (`protocols.vitals.VITALS`) are curves. Observation scales (MOAA/S, nausea, ...)
 are drawn as observation markers: `add_reading` ignores them, `load_session` turns them into
 markers. Filtering DEMO/TEST readings is the caller's job for `add_reading` (it takes plain
 numbers); `load_session` skips flagged observations itself unless told the session is a demo.
@@ -47,7 +47,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.records import ESCALATED, RAISED, AlarmTransition, EventRecord, ObservationRecord
-from console.vitals import BP_METRICS, METRICS, VITALS
+from protocols.vitals import BP_METRICS, METRICS, VITALS
 from protocols.model import AlarmRule, Priority, Protocol
 
 FOLLOW = "follow"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from console.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
+from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 
 # MDC code -> (metric or None when known but not shown by this console, accepted names).
 # A name listed here positively identifies its code; a name we do not know proves nothing.

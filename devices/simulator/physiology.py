@@ -16,7 +16,7 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 
 RAMPABLE: tuple[str, ...] = ("bp_systolic", "bp_diastolic", "heart_rate", "resp_rate", "spo2")
 """Metrics a scenario may set a baseline for and ramp. Mean BP and pulse rate are derived."""

@@ -40,7 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from console.vitals import METRICS
+from protocols.vitals import METRICS
 from devices.simulator.encode import new_encoder
 from devices.simulator.physiology import DERIVED, RAMPABLE, Physiology, Ramp, Sample
 

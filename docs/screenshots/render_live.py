@@ -23,7 +23,7 @@ from console.store import EventLog  # noqa: E402
 from console.ui.controller import SessionController  # noqa: E402
 from console.ui.live_window import LiveWindow  # noqa: E402
 from devices.reading import Reading  # noqa: E402
-from console.vitals import metric  # noqa: E402
+from protocols.vitals import metric  # noqa: E402
 from protocols.loader import builtin_protocols_dir, load_protocol  # noqa: E402
 
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.vitals import METRICS, VITALS
+from protocols.vitals import METRICS, VITALS
 from devices.formats import FORMATS
 from devices.hl7.codes import CANONICAL_UNIT
 from devices.stream import DecodeResult

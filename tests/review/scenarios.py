@@ -32,7 +32,7 @@ import pytest
 from console.clock import ManualClock
 from console.session.engine import Patient, SessionEngine
 from console.store import EventLog
-from console.vitals import metric
+from protocols.vitals import metric
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from console.clock import ManualClock, Moment
 from console.records import AlarmTransition, EventRecord, ObservationRecord, Record, SessionOpened
 from console.session.engine import Patient, SessionEngine
-from console.vitals import metric
+from protocols.vitals import metric
 from devices.reading import Reading
 from protocols.model import (
     AlarmRule,

@@ -251,7 +251,7 @@ def test_one_device_message_is_one_commit_with_the_same_records_as_one_by_one():
     """A monitor message carries several values: they are decided one by one, as if ingested
     separately (same rows, same alarms, a repeated NIBP still dropped), and committed together."""
     from devices.reading import Reading
-    from console.vitals import metric
+    from protocols.vitals import metric
 
     def message(s, values, measured):
         now = s.now()
