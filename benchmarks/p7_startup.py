@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,8 @@ def run(params: dict[str, Any]) -> list[Row]:
     runs = int(params["runs"])
     for package in ("console", "devices", "protocols", "resources", "benchmarks"):
         compileall.compile_dir(str(ROOT / package), quiet=1)
-    cases = {
+    # Each case: the child's arguments for a given log path.
+    cases: dict[str, Callable[[str], list[str]]] = {
         "peer": lambda db: ["peer"],
         "start": lambda db: ["console", "--db", db],
         "session": lambda db: ["console", "--db", db, "--protocol", "iv-ketamine", "--patient",

@@ -32,6 +32,7 @@ import random
 import sqlite3
 import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -62,10 +63,11 @@ PROTOCOLS = (("iv-ketamine", "2026.1", "IV ketamine 0.5 mg/kg over 40 min"),
 class _Writer:
     """Chained inserts into one table: ids and hashes continue from the table's head."""
 
-    def __init__(self, conn, table: str, chained: bool) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, conn: sqlite3.Connection, table: str, chained: bool) -> None:
         self.conn, self.table, self.chained = conn, table, chained
         last = conn.execute(f"SELECT id, row_hash FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
-        self.last_id, self.previous = (last[0], last[1]) if last else (0, GENESIS)
+        self.last_id: int = last[0] if last else 0
+        self.previous: str = last[1] if last else GENESIS
         columns = (*CHAINED_COLUMNS[table], "row_hash")
         self.sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
                     f"VALUES ({', '.join('?' * len(columns))})")
@@ -126,7 +128,12 @@ def build_review_log(path: Path, sessions: int = 200, minutes: int = 90, seed: i
     return path
 
 
-def _one_session(writers, rng, index, minutes, patients, course):  # type: ignore[no-untyped-def]
+# One alarm transition: (second into the session, transition, priority, actor).
+_Step = tuple[int, str, str, str]
+
+
+def _one_session(writers: dict[str, _Writer], rng: random.Random, index: int, minutes: int,
+                 patients: int, course: dict[str, int]) -> tuple[int, str]:
     """Queue one session's rows in the writers; return its id and end time."""
     started = _session_start(index, minutes)
     patient = f"P-{index % patients + 1:04d}"
@@ -143,7 +150,7 @@ def _one_session(writers, rng, index, minutes, patients, course):  # type: ignor
     ])
     events = writers["events"]
 
-    def event(second: int, kind: str, actor: str, detail: dict) -> None:  # type: ignore[type-arg]
+    def event(second: int, kind: str, actor: str, detail: dict[str, object]) -> None:
         events.add([sid, stamp[second], kind, actor,
                     json.dumps(detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"))])
 
@@ -191,8 +198,8 @@ def _one_session(writers, rng, index, minutes, patients, course):  # type: ignor
     alarms = writers["alarm_events"]
     occurrence = 0
 
-    def alarm(steps, condition, category, message,  # type: ignore[no-untyped-def]
-              value=None, threshold=""):
+    def alarm(steps: Sequence[_Step], condition: str, category: str, message: str,
+              value: float | None = None, threshold: str = "") -> None:
         nonlocal occurrence
         occurrence += 1
         for second, transition, priority, actor in steps:
@@ -221,8 +228,8 @@ def measure(path: Path, rounds: int = 5) -> dict[str, float]:
     from console.review.model import SessionFilter
     from console.review.queries import list_sessions, load_session, open_readonly
 
-    def best(fn) -> float:  # type: ignore[no-untyped-def]
-        times = []
+    def best(fn: Callable[[sqlite3.Connection], object]) -> float:
+        times: list[float] = []
         for _ in range(rounds):
             conn = open_readonly(path)   # a fresh connection each round: no warm statement cache
             begin = time.perf_counter()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -44,7 +44,7 @@ def manual_points(minutes: np.ndarray) -> np.ndarray:
     return minutes[::900]   # a manual check every 15 minutes
 
 
-def time_widget(app: QtWidgets.QApplication, rounds: int, view: str) -> list[float]:
+def time_widget(app: QtCore.QCoreApplication, rounds: int, view: str) -> list[float]:
     minutes, values = session(SECONDS + rounds)
     plot = TrendPlot(load_protocol(Path(__file__).resolve().parents[1] / "protocols" / "iv-ketamine.toml"))
     plot.resize(*SIZE)
@@ -72,7 +72,7 @@ def time_widget(app: QtWidgets.QApplication, rounds: int, view: str) -> list[flo
     return times
 
 
-def time_peer(app: QtWidgets.QApplication, rounds: int, window: int | None) -> list[float]:
+def time_peer(app: QtCore.QCoreApplication, rounds: int, window: int | None) -> list[float]:
     """Bare pyqtgraph: the same arrays and pens, full `setData` every round, no reduction.
 
     `window` = None draws the whole session; a number draws only the last `window` seconds

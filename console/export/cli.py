@@ -14,9 +14,12 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from console.paths import default_db_path
+
+if TYPE_CHECKING:   # only for the annotations: the review model is loaded when a command runs
+    from console.review.model import SessionDetail
 
 PROG = "infusion-console export"
 
@@ -97,33 +100,33 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _writer(args: argparse.Namespace) -> tuple[Path, Callable[..., str]]:
+def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], str]]:
     """The output path and a function writing the detail there, returning what it wrote."""
     if args.csv is not None:
-        def csv_out(detail: object) -> str:
+        def csv_out(detail: SessionDetail) -> str:
             from console.export.csv_export import write_session_csv
 
-            paths = write_session_csv(detail, args.csv)  # type: ignore[arg-type]
+            paths = write_session_csv(detail, args.csv)
             return "wrote " + " and ".join(str(p) for p in paths.values())
         return args.csv, csv_out
     if args.fhir is not None:
-        def fhir_out(detail: object) -> str:
+        def fhir_out(detail: SessionDetail) -> str:
             from console.export.fhir import write_session_fhir
 
-            count = write_session_fhir(detail, args.fhir,  # type: ignore[arg-type]
+            count = write_session_fhir(detail, args.fhir,
                                        pseudonymised=args.deidentify)
             return f"wrote a FHIR R4 Bundle of {count} resources to {args.fhir}"
         return args.fhir, fhir_out
     if args.rems is not None:
-        def rems_out(detail: object) -> str:
+        def rems_out(detail: SessionDetail) -> str:
             from console.export.rems import write_rems
 
-            form = write_rems(detail, args.rems)  # type: ignore[arg-type]
+            form = write_rems(detail, args.rems)
             missing = f" (missing: {', '.join(form.missing)})" if form.missing else ""
             return f"wrote the REMS form values to {args.rems}{missing}"
         return args.rems, rems_out
 
-    def pdf_out(detail: object) -> str:
+    def pdf_out(detail: SessionDetail) -> str:
         try:
             from console.export.pdf import write_session_pdf
         except ImportError as exc:

@@ -32,7 +32,7 @@ import hmac
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from console.review.model import (
     AlarmEpisode,
@@ -54,6 +54,9 @@ from console.review.model import (
     VitalSeries,
 )
 
+if TYPE_CHECKING:   # typeshed's protocol for "any dataclass instance"; not importable at run time
+    from _typeshed import DataclassInstance
+
 REDACTED: Final = "[free text removed]"
 ENGINE: Final = "engine"
 MANUAL: Final = "manual"
@@ -62,7 +65,7 @@ KEPT_DETAILS: Final = frozenset({"dose_mg", "chosen_mg", "pump_rate_ml_h", "prot
 # events.detail keys holding free text written by people (or device/port text).
 FREE_TEXT_KEYS: Final = frozenset({"text", "reason", "decision", "note", "detail", "example"})
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def pseudonym(patient_id: str, key: bytes) -> str:
@@ -114,7 +117,7 @@ class _Mapper:
 
 
 def _r(obj: T, **changes: Any) -> T:
-    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(obj, **changes)
 
 
 def deidentify(detail: SessionDetail, key: bytes | None = None,

@@ -141,7 +141,7 @@ class RemsForm:
 
     def to_json(self) -> dict[str, Any]:
         """The values as JSON-ready data (times as ISO UTC text)."""
-        return _jsonable(asdict(self))
+        return {key: _jsonable(value) for key, value in asdict(self).items()}
 
 
 def is_rems_protocol(protocol_id: str) -> bool:

@@ -220,7 +220,7 @@ class SerialSink:
         self.path = url
         self._url = url
         self._baudrate = baudrate
-        self._port: serial.SerialBase | None = None
+        self._port: serial.Serial | None = None   # the type serial_for_url returns
         self._acks = _AckCounter()
         self.replug()
 
