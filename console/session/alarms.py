@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.clock import Moment
 from console.records import (
@@ -137,6 +137,14 @@ class AlarmBoard:
         self._pause_until: float | None = None   # mono time; set only while a pause runs
         self._pause_ceiling: Priority | None = None  # highest priority sounding when paused
 
+    def clone(self) -> AlarmBoard:
+        """An independent copy (the engine's per-step snapshot)."""
+        twin = AlarmBoard(self.session_id, self.pause_seconds, self.reminder_seconds, self._next_id)
+        twin._by_condition = {k: replace(o) for k, o in self._by_condition.items()}
+        twin._latched = [replace(o) for o in self._latched]
+        twin._pause_until, twin._pause_ceiling = self._pause_until, self._pause_ceiling
+        return twin
+
     # ---- condition updates -------------------------------------------------------------------
 
     def update(
@@ -197,6 +205,44 @@ class AlarmBoard:
         for occurrence in [o for o in self._latched if o.condition == condition]:
             self._latched.remove(occurrence)
             out.append(self._transition(occurrence, CLEARED, now, message=f"{occurrence.message} ({reason})"))
+        return out
+
+    def restore(self, occurrences: Iterable[Occurrence]) -> tuple[list[Occurrence], list[Occurrence]]:
+        """Put back the occurrences a restarted console found open in its log (resume).
+
+        Physiological alarms and prompts come back as they were, as the same occurrences.
+        Technical ones belonged to the process that stopped (its device link, speaker, log file):
+        they are returned as ended, for the caller to log, and evaluated afresh. Of two open
+        occurrences of one condition (a log written by an older console) the newer stays.
+
+        Returns:
+            (restored, ended).
+        """
+        restored: list[Occurrence] = []
+        ended: list[Occurrence] = []
+        for occurrence in sorted(occurrences, key=lambda o: o.id):
+            if occurrence.category == TECHNICAL:
+                ended.append(occurrence)
+                continue
+            older = self._by_condition.get(occurrence.condition)
+            if older is not None:
+                restored.remove(older)
+                ended.append(older)
+            self._by_condition[occurrence.condition] = occurrence
+            restored.append(occurrence)
+            self._next_id = max(self._next_id, occurrence.id + 1)
+        return restored, ended
+
+    def end_all(self, now: Moment, reason: str) -> list[Change]:
+        """End every occurrence on the board (the session ended); any audio pause ends too."""
+        out: list[Change] = []
+        for occurrence in self.occurrences():
+            out.append(self._transition(occurrence, CLEARED, now,
+                                        message=f"{occurrence.message} ({reason})"))
+        self._by_condition.clear()
+        self._latched.clear()
+        self._pause_until = None
+        self._pause_ceiling = None
         return out
 
     # ---- operator actions --------------------------------------------------------------------

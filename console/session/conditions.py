@@ -8,7 +8,7 @@ nothing of signals or acknowledgement (that is the board's job).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.clock import Moment
 from console.session.alarms import Raise
@@ -42,6 +42,15 @@ class ConditionTracker:
         self._absent_rules = [r for r in rules if r.absent_seconds is not None]
         self._from_value: Raise | None = None
         self._from_absence: Raise | None = None
+
+    def clone(self) -> ConditionTracker:
+        """An independent copy (the engine's per-step snapshot); the rules themselves are shared."""
+        twin = object.__new__(ConditionTracker)
+        twin.condition, twin.metric = self.condition, self.metric
+        twin._value_rules = [replace(state) for state in self._value_rules]
+        twin._absent_rules = self._absent_rules
+        twin._from_value, twin._from_absence = self._from_value, self._from_absence
+        return twin
 
     def on_value(self, value: float, baseline: float | None, now: Moment) -> RepeatRequest | None:
         """Evaluate a new reading. Returns a repeat request when a confirm-repeat rule starts."""

@@ -16,19 +16,50 @@ Rules kept here (sources in shared/design/clinical-defaults.md):
   items open; a prescriber override is logged with its reason.
 - DEMO/TEST readings are logged but never evaluated or counted as patient data.
 - A device NIBP value repeated with the same measured time is one reading, not many.
+- An ended (discharged) session takes no more writes: every action is refused with a reason.
+
+Commit first, then the state stands, then notify (the console's first rule: nothing the nurse
+sees or a monitor is told is saved unless it is in the log). Every public action is one *step*
+(`_step`): it works out its records, the log commits them in one transaction, and only when that
+commit returns (or, for a log fault, the records are held in memory in order: holding.py) does the
+new state stand and the listeners (`subscribe`) hear of it. Any other failure of the commit (a bug
+in the recorder, a value the log refuses) puts the engine back exactly as it was before the step
+(a snapshot taken at its start) and propagates, so no alarm is ever shown whose `raised` row is
+not in the log and no later `acknowledged` row points at one that never reached it. Listeners are
+told after every step that wrote something, so a view can never miss a change by someone
+forgetting to tell it.
+
+Resume (after a crash or kill) restores every alarm occurrence that was open, as the same
+occurrence in the state it had (IEC 60601-1-8: a latched signal persists until the operator acts;
+a restart is not an operator action on an alarm): active, acknowledged (its reminder clock keeps
+running from the acknowledgement) or latched, with its raise time and priority. The conditions are
+then evaluated again on the replayed readings by the normal rules: one that still holds carries on
+as the same occurrence; an unacknowledged high one that no longer holds latches; an acknowledged
+one that no longer holds ends as it would have. Technical conditions (device, audio, log, console
+fault) belong to the process that died: they end at restart and are evaluated afresh. An audio
+pause in force ends at restart (what sounds, sounds again).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from console.clock import Moment, format_duration
 from console.records import (
+    ACKNOWLEDGED,
+    AUDIO_PAUSED,
+    AUDIO_RESUMED,
     CLEARED,
+    DEESCALATED,
+    ESCALATED,
+    RAISED,
+    REMINDED,
+    RESET,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -37,7 +68,16 @@ from console.records import (
     SessionEnded,
     SessionOpened,
 )
-from console.session.alarms import PHYSIOLOGICAL, PROMPT, TECHNICAL, AlarmBoard, AudioSignal, Occurrence, Raise
+from console.session.alarms import (
+    PHYSIOLOGICAL,
+    PROMPT,
+    TECHNICAL,
+    AlarmBoard,
+    AlarmState,
+    AudioSignal,
+    Occurrence,
+    Raise,
+)
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.holding import HeldWrites, dump_held
@@ -58,7 +98,9 @@ DEVICE_LOST = "device_lost"
 DEVICE_STALE = "device_stale"
 AUDIO_UNAVAILABLE = "audio_unavailable"
 LOG_UNAVAILABLE = "log_unavailable"
+CONSOLE_FAULT = "console_fault"
 STALE_ESCALATE_SECONDS = 10.0
+ENDED = "The session has ended (discharged): nothing more is recorded for it."
 
 # LogError causes in the words of the alarm banner.
 _LOG_CAUSES = {
@@ -131,6 +173,24 @@ class _State:
     stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
     discharged: bool = False
 
+    def clone(self) -> _State:
+        """An independent copy (the per-step snapshot); the values inside are immutable."""
+        return replace(self, ticks=dict(self.ticks), latest=dict(self.latest),
+                       baseline=dict(self.baseline), systolic_history=list(self.systolic_history),
+                       nibp_seen=set(self.nibp_seen), continuous=set(self.continuous))
+
+
+@dataclass(slots=True)
+class _Step:
+    """What one engine action writes: its records, then (after the commit) their row ids.
+
+    `saved` is False while the log cannot take writes and the records are held in memory.
+    """
+
+    records: list[Record] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    saved: bool = True
+
 
 class SessionEngine:
     """One session. Create with `open()` or `resume()`."""
@@ -154,6 +214,11 @@ class SessionEngine:
         self._trackers: dict[str, ConditionTracker] = trackers_for(protocol.alarms)
         self._state = _State(phase_index=0, phase_started=started)
         self.schedule.start_phase(self.phase, started, None)
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every step that wrote something (committed or held)."""
+        self._listeners.append(listener)
 
     # ---- opening -----------------------------------------------------------------------------
 
@@ -178,7 +243,8 @@ class SessionEngine:
             weight_kg=patient.weight_kg, started_at=now.wall, demo=demo, details=info,
         ))
         engine = cls(protocol, recorder, session_id, patient, nurse, now, session_number, demo)
-        engine._commit([engine._phase_event(now, nurse)], now)
+        with engine._step(now) as step:
+            step.records.append(engine._phase_event(now, nurse))
         return engine
 
     @classmethod
@@ -189,25 +255,21 @@ class SessionEngine:
     ) -> SessionEngine:
         """Rebuild an open session from its log after a crash and carry on with its timers.
 
-        Phases, T0, checklist ticks, latest values and baselines come back as they were. Alarm
-        occurrences left open by the crash are closed in the log and every condition is evaluated
-        again on the latest values, so what still holds alarms again (and sounds) at once.
+        Phases, T0, checklist ticks, latest values, baselines and the condition trackers (every
+        reading replayed at its own time) come back as they were; open alarm occurrences are
+        restored as the same occurrences (see the module docstring for the rules), and every
+        condition is evaluated again, so what still holds goes on sounding.
         """
         def moment(wall: datetime) -> Moment:
             return Moment(now.mono - (now.wall - wall).total_seconds(), wall)
 
-        open_occurrences: dict[int, AlarmTransition] = {}
-        for t in alarm_events:
-            if t.transition == CLEARED:
-                open_occurrences.pop(t.occurrence, None)
-            else:
-                open_occurrences[t.occurrence] = t
         engine = cls(
             protocol, recorder, session_id, Patient(opened.patient_id, opened.weight_kg),
             opened.nurse, moment(opened.started_at), opened.session_number, opened.demo,
             first_occurrence=max((t.occurrence for t in alarm_events), default=0) + 1,
         )
         state = engine._state
+        paused = False
         for event in events:
             if event.kind == "phase_started":
                 state.phase_index = protocol.phase_index(event.detail["phase"])
@@ -219,31 +281,56 @@ class SessionEngine:
                 state.ticks[key] = Tick(key[1], event.actor, event.at, event.detail.get("note", ""))
             elif event.kind == "discharged":
                 state.discharged = True
+            elif event.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
+                paused = event.kind == AUDIO_PAUSED
         engine.schedule.start_phase(engine.phase, state.phase_started, state.t0)
         for obs in observations:
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
             if reading.is_demo_or_test:
                 continue
+            at = moment(obs.received_at)
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
-            engine._remember(reading, moment(obs.received_at))
+            engine._remember(reading, at)
+            engine._replay_trackers(reading, at, now)
             if obs.received_at >= state.phase_started.wall:
-                engine.schedule.on_reading(obs.metric, moment(obs.received_at))
-        records: list[Record] = [
-            AlarmTransition(session_id, t.occurrence, t.condition, t.category, t.priority, CLEARED,
-                            now.wall, f"{t.message} (closed on resume; conditions evaluated again)")
-            for t in open_occurrences.values()
-        ]
-        records.append(EventRecord(session_id, now.wall, "session_resumed", actor, {
-            "phase": engine.phase.id, "protocol_version_now": protocol.version,
-            "protocol_version_logged": opened.protocol_version,
-            "closed_occurrences": sorted(open_occurrences),
-        }))
-        for latest in list(state.latest.values()):
-            records.extend(engine._evaluate(latest.reading.metric, latest.reading.value, now))
-        records.extend(engine._prompts(now))
-        engine._commit(records, now)
+                engine.schedule.on_reading(obs.metric, at)
+        restored, ended = engine.board.restore(_open_occurrences(alarm_events, moment))
+        with engine._step(now) as step:
+            step.records.extend(
+                AlarmTransition(session_id, o.id, o.condition, o.category, o.priority.label,
+                                CLEARED, now.wall, f"{o.message} (ended by the restart; "
+                                "evaluated again)", o.value, o.threshold)
+                for o in ended
+            )
+            if paused:
+                step.records.append(EventRecord(session_id, now.wall, AUDIO_RESUMED, ENGINE, {
+                    "message": "Audio pause ended: the console restarted"}))
+            step.records.append(EventRecord(session_id, now.wall, "session_resumed", actor, {
+                "phase": engine.phase.id, "protocol_version_now": protocol.version,
+                "protocol_version_logged": opened.protocol_version,
+                "restored_occurrences": [
+                    {"occurrence": o.id, "condition": o.condition, "state": o.state.value,
+                     "priority": o.priority.label} for o in restored],
+                "ended_occurrences": [o.id for o in ended],
+            }))
+            for tracker in engine._trackers.values():
+                step.records.extend(engine.board.update(tracker.condition, PHYSIOLOGICAL,
+                                                        tracker.held(), now))
+            step.records.extend(engine._prompts(now))
         return engine
+
+    def _replay_trackers(self, reading: Reading, at: Moment, now: Moment) -> None:
+        """Feed a logged reading to its trackers as it was fed live (resume only)."""
+        t0 = self._state.t0
+        baseline = (self._state.baseline.get(reading.metric)
+                    if t0 is not None and reading.received_at >= t0.wall else None)
+        for tracker in self._trackers.values():
+            if tracker.metric == reading.metric:
+                request = tracker.on_value(reading.value, baseline, at)
+                if request is not None and request.due_mono > now.mono:   # still to come
+                    self.schedule.add_one_off(f"Repeat {metric(reading.metric).label}",
+                                              (reading.metric,), at.plus(request.due_mono - at.mono))
 
     # ---- properties --------------------------------------------------------------------------
 
@@ -310,23 +397,40 @@ class SessionEngine:
         """Accept a reading from a device (or a validated manual value); log it; evaluate alarms.
 
         Returns the observation id, or None for a repeated NIBP value (same source, channel,
-        value and measured time) that is already in the log, or for a reading held in memory
-        while the log cannot be written.
+        value and measured time) that is already in the log, for a reading held in memory while
+        the log cannot be written, or after the session ended (nothing more is recorded).
         """
-        records = self._reading_records(reading, now, entered_by, confirmed)
-        if not records:
+        if self._state.discharged:
             return None
-        ids = self._commit(records, now)
-        return ids[0] if ids else None   # none while the log cannot take it (held)
+        with self._step(now) as step:
+            step.records.extend(self._reading_records(reading, now, entered_by, confirmed))
+        return step.ids[0] if step.ids else None
 
-    def ingest_all(self, readings: Sequence[Reading], now: Moment) -> None:
-        """Accept the readings of one device message together: the same decisions as `ingest`
-        one by one, committed in one transaction (one fsync per message, not one per value: a
-        monitor's message carries 4–7 values)."""
-        records: list[Record] = []
-        for reading in readings:
-            records.extend(self._reading_records(reading, now, ENGINE, False))
-        self._commit(records, now)
+    def ingest_message(self, readings: Sequence[Reading], now: Moment,
+                       dropped: Mapping[str, int] | None = None, example: str = "",
+                       device: str = "") -> bool:
+        """Accept what one device message (or one read of the port) carried, in one transaction:
+        its readings with the decisions they cause, and a count of the values that could not be
+        used (by reason, one example), so a drop is never lost and never costs a second commit
+        (quality bar P2: one fsync per message, not one per value).
+
+        Returns True when it is committed to the log (the monitor may be told AA), False when
+        the log cannot take writes now and it is held in memory, or the session has ended (the
+        monitor must keep it: AE).
+        """
+        if self._state.discharged:
+            return False
+        with self._step(now) as step:
+            for reading in readings:
+                step.records.extend(self._reading_records(reading, now, ENGINE, False))
+            if dropped:
+                step.records.append(EventRecord(self.session_id, now.wall, "device_dropped", ENGINE, {
+                    "device": device, "counts": dict(dropped), "example": example[:200]}))
+        return step.saved
+
+    def ingest_all(self, readings: Sequence[Reading], now: Moment) -> bool:
+        """The readings of one device message together (see `ingest_message`)."""
+        return self.ingest_message(readings, now)
 
     def _reading_records(self, reading: Reading, now: Moment, entered_by: str,
                          confirmed: bool) -> list[Record]:
@@ -356,6 +460,8 @@ class SessionEngine:
         if isinstance(verdict, Rejected) or (isinstance(verdict, NeedsConfirmation) and not confirmed):
             return verdict
         m = metric(metric_name)
+        if self._state.discharged:
+            return Rejected(metric_name, ENDED)
         self.ingest(
             Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
             now, entered_by=actor, confirmed=isinstance(verdict, NeedsConfirmation),
@@ -370,6 +476,8 @@ class SessionEngine:
         any entry and needs a reason, logged with it.
         """
         m = metric(metric_name)
+        if self._state.discharged:
+            return Rejected(metric_name, ENDED)
         if not reason.strip():
             return Rejected(metric_name, f"Say why {m.label} is corrected (e.g. 'typed 188, cuff read 138').")
         verdict = check_number(m, value)
@@ -383,9 +491,10 @@ class SessionEngine:
                         {"corrects": observation_id, "metric": metric_name, "value": value,
                          "reason": reason.strip()}),
         ]
-        self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
-        records.extend(self._evaluate(metric_name, value, now))
-        self._commit(records, now)
+        with self._step(now) as step:
+            self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
+            records.extend(self._evaluate(metric_name, value, now))
+            step.records.extend(records)
         return Accepted(metric_name, value)
 
     def _is_repeat(self, reading: Reading) -> bool:
@@ -436,7 +545,13 @@ class SessionEngine:
     def tick(self, now: Moment) -> None:
         """Time passes: due checks, absent values, audio pause end, reminders, a held log retried,
         no device data escalating. Logs what changes."""
-        self._retry_log(now)
+        if self._state.discharged:
+            return
+        with self._step(now) as step:
+            step.records.extend(self._retry_log(now))
+            step.records.extend(self._time_records(now))
+
+    def _time_records(self, now: Moment) -> list[Record]:
         records: list[Record] = []
         for tracker in self._trackers.values():
             latest = self._state.latest.get(tracker.metric)
@@ -448,8 +563,7 @@ class SessionEngine:
         records.extend(self._prompts(now))
         records.extend(self.board.tick(now))
         records.extend(self._stale_escalation(now))
-        if records:
-            self._commit(records, now)
+        return records
 
     def _prompts(self, now: Moment) -> list[Record]:
         out: list[Record] = []
@@ -469,8 +583,12 @@ class SessionEngine:
 
     def device_state_changed(self, state: str, now: Moment, detail: str = "") -> None:
         """The transport's connection state: connecting, connected, stale, disconnected."""
-        if state == self._state.device_state:
+        if state == self._state.device_state or self._state.discharged:
             return
+        with self._step(now) as step:
+            step.records.extend(self._device_state_records(state, now, detail))
+
+    def _device_state_records(self, state: str, now: Moment, detail: str) -> list[Record]:
         self._state.device_state = state
         if state == "connected":
             self._state.connected_since = now.mono
@@ -484,7 +602,7 @@ class SessionEngine:
                                              {"state": state, "detail": detail})]
         records.extend(self.board.update(DEVICE_LOST, TECHNICAL, lost, now))
         records.extend(self.board.update(DEVICE_STALE, TECHNICAL, stale, now))
-        self._commit(records, now)
+        return records
 
     def _stale_escalation(self, now: Moment) -> list[Record]:
         since = self._state.stale_since
@@ -499,41 +617,70 @@ class SessionEngine:
 
     def device_dropped(self, device: str, counts: dict[str, int], example: str, now: Moment) -> None:
         """Log what a device sent that could not be used (counted by reason, one example)."""
-        self._commit([EventRecord(self.session_id, now.wall, "device_dropped", ENGINE,
-                                  {"device": device, "counts": counts, "example": example[:200]})], now)
+        self.ingest_message((), now, counts, example, device)
 
     def audio_status(self, available: bool, now: Moment, detail: str = "") -> None:
         held = None if available else Raise(
             Priority.MEDIUM, f"Audio unavailable: alarms are visual only{' (' + detail + ')' if detail else ''}"
         )
-        self._commit(self.board.update(AUDIO_UNAVAILABLE, TECHNICAL, held, now), now)
+        if self._state.discharged:
+            return
+        with self._step(now) as step:
+            step.records.extend(self.board.update(AUDIO_UNAVAILABLE, TECHNICAL, held, now))
+
+    def console_fault(self, summary: str, now: Moment, crash_file: str = "") -> None:
+        """A bug in the console: a high-priority technical alarm that stays until a restart.
+
+        Rule (IEC 60601-1-8 6.1.2, technical alarm conditions; style rule 8): the console never
+        carries on silently after an internal error. The alarm sounds like any high alarm; the
+        nurse may acknowledge it (silence, with the reminder) but nothing clears it except a
+        restart, which resumes the session from its log. The event row keeps the summary and
+        the crash file's name for support.
+        """
+        first = self.board.occurrence_for(CONSOLE_FAULT) is None
+        with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, "console_fault", ENGINE,
+                                            {"summary": summary[:300], "crash_file": crash_file}))
+            if first:
+                step.records.extend(self.board.update(CONSOLE_FAULT, TECHNICAL, Raise(
+                    Priority.HIGH, f"Console fault: {summary[:120]} — restart the console "
+                                   "(the session resumes)"), now))
 
     # ---- operator actions --------------------------------------------------------------------
 
     def acknowledge(self, occurrence_id: int, actor: str, now: Moment) -> Outcome:
-        try:
-            records = self.board.acknowledge(occurrence_id, actor, now)
-        except KeyError as exc:
-            return Outcome(False, (str(exc.args[0]),))
-        self._commit(records, now)
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        with self._step(now) as step:
+            try:
+                step.records.extend(self.board.acknowledge(occurrence_id, actor, now))
+            except KeyError as exc:
+                return Outcome(False, (str(exc.args[0]),))
         return Outcome(True)
 
     def acknowledge_all(self, actor: str, now: Moment) -> Outcome:
-        records: list[Record] = []
-        for occurrence in self.board.occurrences():
-            records.extend(self.board.acknowledge(occurrence.id, actor, now))
-        self._commit(records, now)
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        with self._step(now) as step:
+            for occurrence in self.board.occurrences():
+                step.records.extend(self.board.acknowledge(occurrence.id, actor, now))
         return Outcome(True)
 
     def pause_audio(self, actor: str, now: Moment) -> Outcome:
-        self._commit(self.board.pause_audio(actor, now), now)
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        with self._step(now) as step:
+            step.records.extend(self.board.pause_audio(actor, now))
         return Outcome(True)
 
     def note(self, text: str, actor: str, now: Moment, kind: str = "note") -> Outcome:
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
         if not text.strip():
             return Outcome(False, ("The note is empty: write what you observed.",))
-        self._commit([EventRecord(self.session_id, now.wall, kind, actor, {"text": text.strip()})],
-                     now)
+        with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, kind, actor,
+                                            {"text": text.strip()}))
         return Outcome(True)
 
     def tick_item(self, item_id: str, actor: str, now: Moment, note: str = "",
@@ -543,6 +690,8 @@ class SessionEngine:
         A gate item (baseline BP 140/90) whose latest values reach the gate needs a prescriber
         decision, logged with it.
         """
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
         item = self._item(item_id)
         if item is None:
             known = ", ".join(i.id for i in self.phase.checklist)
@@ -558,12 +707,13 @@ class SessionEngine:
                                        "dosing. Record the prescriber's decision to tick this item.",))
             records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor,
                                        {"item": item.id, "values": over, "decision": gate_decision.strip()}))
-        tick = Tick(item.id, actor, now.wall, note.strip())
-        self._state.ticks[(self.phase.id, item.id)] = tick
-        records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor,
-                                   {"phase": self.phase.id, "item": item.id, "text": item.text,
-                                    "note": tick.note}))
-        self._commit(records, now)
+        with self._step(now) as step:
+            tick = Tick(item.id, actor, now.wall, note.strip())
+            self._state.ticks[(self.phase.id, item.id)] = tick
+            records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor,
+                                       {"phase": self.phase.id, "item": item.id, "text": item.text,
+                                        "note": tick.note}))
+            step.records.extend(records)
         return Outcome(True)
 
     def _item(self, item_id: str) -> ChecklistItem | None:
@@ -597,6 +747,8 @@ class SessionEngine:
 
     def advance_phase(self, actor: str, now: Moment, override_reason: str = "") -> Outcome:
         """Move to the next phase; refused with reasons unless an override reason is given."""
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
         if self._state.phase_index + 1 >= len(self.protocol.phases):
             return Outcome(False, ("This is the last phase: use discharge to end the session.",))
         blockers = self.phase_blockers(now)
@@ -608,8 +760,14 @@ class SessionEngine:
                 "action": "end_phase", "phase": self.phase.id, "blockers": blockers,
                 "reason": override_reason.strip(),
             }))
-        records.append(EventRecord(self.session_id, now.wall, "phase_ended", actor,
-                                   {"phase": self.phase.id}))
+        with self._step(now) as step:
+            step.records.extend(records)
+            step.records.extend(self._next_phase_records(actor, now))
+        return Outcome(True)
+
+    def _next_phase_records(self, actor: str, now: Moment) -> list[Record]:
+        records: list[Record] = [EventRecord(self.session_id, now.wall, "phase_ended", actor,
+                                             {"phase": self.phase.id})]
         self._state.phase_index += 1
         self._state.phase_started = now
         first_dose = self.phase.kind is PhaseKind.DOSING and self._state.t0 is None
@@ -622,8 +780,7 @@ class SessionEngine:
             }))
         self.schedule.start_phase(self.phase, now, self._state.t0)
         records.extend(self._prompts(now))
-        self._commit(records, now)
-        return Outcome(True)
+        return records
 
     def _phase_event(self, now: Moment, actor: str) -> EventRecord:
         return EventRecord(self.session_id, now.wall, "phase_started", actor,
@@ -669,8 +826,9 @@ class SessionEngine:
             return Outcome(False, ("The session has already ended.",))
         blockers = self.discharge_blockers(now)
         if blockers and not override_reason.strip():
-            self._commit([EventRecord(self.session_id, now.wall, "discharge_refused", actor,
-                                      {"reasons": blockers})], now)
+            with self._step(now) as step:
+                step.records.append(EventRecord(self.session_id, now.wall, "discharge_refused",
+                                                actor, {"reasons": blockers}))
             return Outcome(False, tuple(blockers))
         records: list[Record] = []
         if blockers:
@@ -683,9 +841,13 @@ class SessionEngine:
             "minutes_total": round((now.mono - self.started.mono) / 60, 1),
         }))
         records.append(EventRecord(self.session_id, now.wall, "session_ended", actor, {}))
-        records.append(SessionEnded(self.session_id, now.wall))
-        self._state.discharged = True
-        self._commit(records, now)
+        with self._step(now) as step:
+            # Whatever is still on the board ends with the session (an override discharged it).
+            step.records.extend(records[:-2])
+            step.records.extend(self.board.end_all(now, "session ended"))
+            step.records.extend(records[-2:])
+            step.records.append(SessionEnded(self.session_id, now.wall))
+            self._state.discharged = True
         return Outcome(True)
 
     # ---- shared checks -----------------------------------------------------------------------
@@ -716,8 +878,29 @@ class SessionEngine:
 
     # ---- writing -----------------------------------------------------------------------------
 
-    def _commit(self, records: Sequence[Record], now: Moment) -> list[int]:
-        """Commit `records` (one transaction) and return their ids; [] when the log cannot take
+    @contextlib.contextmanager
+    def _step(self, now: Moment) -> Iterator[_Step]:
+        """One action: gather its records, commit them, then let the new state stand and notify.
+
+        A failure anywhere before the commit has returned (other than the log fault that holds
+        records, handled in `_commit`) restores the engine to its state before the step.
+        """
+        step = _Step()
+        board, schedule, state = self.board.clone(), self.schedule.clone(), self._state.clone()
+        trackers = {name: tracker.clone() for name, tracker in self._trackers.items()}
+        try:
+            yield step
+            ids = self._commit(step.records, now)
+        except BaseException:
+            self.board, self.schedule, self._trackers, self._state = board, schedule, trackers, state
+            raise
+        step.ids, step.saved = ids or [], ids is not None
+        if step.records:
+            for listener in list(self._listeners):
+                listener()
+
+    def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:
+        """Commit `records` (one transaction) and return their ids; None when the log cannot take
         them now: they are then held in memory, in order, and a technical alarm says so (R5)."""
         if not records:
             return []
@@ -725,7 +908,7 @@ class SessionEngine:
         if ids is not None:
             return ids
         self.writes.hold(self._log_alarm(now))
-        return []
+        return None
 
     def _log_alarm(self, now: Moment) -> list[Record]:
         """Raise (or keep) the "session log unavailable" technical alarm while records are held.
@@ -741,18 +924,19 @@ class SessionEngine:
                                       "memory and not yet saved")
         return list(self.board.update(LOG_UNAVAILABLE, TECHNICAL, held, now))
 
-    def _retry_log(self, now: Moment, force: bool = False) -> None:
-        """Write what is held once the log takes it again, then clear the alarm (logged)."""
+    def _retry_log(self, now: Moment, force: bool = False) -> list[Record]:
+        """Write what is held once the log takes it again; return the records saying so (the
+        event and the alarm's end), for the caller's step to commit."""
         held_since = self.writes.held_since
         written = self.writes.retry(now.mono, force)
         if not written:
-            return
+            return []
         records: list[Record] = [EventRecord(self.session_id, now.wall, "log_restored", ENGINE, {
             "records_written": written,
             "held_seconds": round(now.mono - held_since, 1) if held_since is not None else None,
         })]
         records.extend(self.board.update(LOG_UNAVAILABLE, TECHNICAL, None, now))
-        self._commit(records, now)
+        return records
 
     def close(self, now: Moment, spare_folders: Sequence[Path] = ()) -> Path | None:
         """The console stops: a last attempt to write what is held, else a file beside the log.
@@ -762,7 +946,8 @@ class SessionEngine:
         Records lost to SIGKILL or power loss while held cannot be saved: the alarm says they
         exist only in memory.
         """
-        self._retry_log(now, force=True)
+        with self._step(now) as step:
+            step.records.extend(self._retry_log(now, force=True))
         if not self.writes.count:
             return None
         error = self.writes.error
@@ -808,3 +993,38 @@ def _lost_reason(detail: str) -> str:
 def _minutes(value: float | None) -> float | None:
     return value * 60 if value is not None else None
 
+
+
+def _open_occurrences(alarm_events: Sequence[AlarmTransition],
+                      moment: Callable[[datetime], Moment]) -> list[Occurrence]:
+    """The occurrences the log leaves open, each in the state its last transitions gave it.
+
+    A latched occurrence has no row of its own (latching writes nothing): it is an unacknowledged
+    high physiological one whose condition had cleared; restored as ACTIVE, the re-evaluation on
+    resume latches it again by the board's rule.
+    """
+    found: dict[int, Occurrence] = {}
+    for t in alarm_events:
+        if t.transition in (CLEARED, RESET):
+            found.pop(t.occurrence, None)
+            continue
+        priority = Priority[t.priority.upper()]
+        at = moment(t.at)
+        occurrence = found.get(t.occurrence)
+        if occurrence is None:
+            occurrence = found[t.occurrence] = Occurrence(
+                id=t.occurrence, condition=t.condition, category=t.category, priority=priority,
+                current=priority, state=AlarmState.ACTIVE, raised_at=at, message=t.message,
+                value=t.value, threshold=t.threshold)
+        occurrence.priority = occurrence.current = priority
+        if t.transition == ACKNOWLEDGED:
+            occurrence.state, occurrence.silenced_at, occurrence.seen = (
+                AlarmState.ACKNOWLEDGED, at.mono, True)
+        elif t.transition in (ESCALATED, REMINDED):
+            occurrence.state, occurrence.silenced_at = AlarmState.ACTIVE, None
+            if t.transition == ESCALATED:
+                occurrence.seen = False
+        if t.transition in (RAISED, ESCALATED, DEESCALATED):
+            occurrence.message, occurrence.value, occurrence.threshold = (
+                t.message, t.value, t.threshold)
+    return sorted(found.values(), key=lambda o: o.id)

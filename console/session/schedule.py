@@ -9,7 +9,7 @@ the phase's grid. No Qt, no clock reads: every method takes `now`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from console.clock import Moment
 from console.session.alarms import Raise
@@ -52,6 +52,13 @@ class Schedule:
     def __init__(self) -> None:
         self._checks: dict[str, _Check] = {}
         self._reported: set[str] = set()   # prompt conditions last reported as held
+
+    def clone(self) -> Schedule:
+        """An independent copy (the engine's per-step snapshot)."""
+        twin = Schedule()
+        twin._checks = {k: replace(c, seen=set(c.seen)) for k, c in self._checks.items()}
+        twin._reported = set(self._reported)
+        return twin
 
     def start_phase(self, phase: Phase, phase_start: Moment, t0: Moment | None) -> None:
         """Replace the recurring checks with those of `phase`; one-off checks stay."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.engine import SessionEngine
-from tests.session.helpers import Session, iv_protocol
+from tests.session.helpers import HIGH, Session, iv_protocol
 
 MIN = 60
 
@@ -39,15 +39,86 @@ def test_resume_restores_phase_timers_ticks_and_baseline():
     assert s.recorder.events("session_resumed")[0].detail["phase"] == "infusion"
 
 
-def test_alarm_still_holding_at_resume_alarms_again_and_the_old_occurrence_is_closed():
+def occurrence_rows(s: Session, occurrence: int) -> list[str]:
+    return [r.transition for r in s.recorder.records
+            if isinstance(r, AlarmTransition) and r.occurrence == occurrence]
+
+
+def test_alarm_still_holding_at_resume_carries_on_as_the_same_occurrence():
     s = Session()
     s.to_infusion()
     s.t(s.now().mono - s.origin + 60); s.device("spo2", 89)
     old = s.engine.alarms()[0].id
     engine = resume(s, 30)
-    shown = [(o.condition, o.priority.label, o.state.value) for o in engine.alarms()]
-    assert shown == [("spo2_low", "high", "active")]
-    assert engine.alarms()[0].id > old
-    closing = [r for r in s.recorder.records if isinstance(r, AlarmTransition) and r.occurrence == old]
-    assert closing[-1].transition == "cleared"
-    assert "closed on resume" in closing[-1].message
+    # Same occurrence, still active and sounding; nothing was closed or raised again.
+    assert [(o.id, o.condition, o.priority.label, o.state.value) for o in engine.alarms()] == [
+        (old, "spo2_low", "high", "active")]
+    assert engine.audio(s.now()).priority is HIGH
+    assert occurrence_rows(s, old) == ["raised"]
+    restored = s.recorder.events("session_resumed")[-1].detail["restored_occurrences"]
+    assert restored == [{"occurrence": old, "condition": "spo2_low", "state": "active",
+                         "priority": "high"}]
+
+
+def test_latched_high_alarm_survives_a_restart_until_the_nurse_resets_it():
+    s = Session()
+    s.to_infusion()
+    # SpO2 85 raises a high alarm; it recovers before anyone acknowledges: latched.
+    s.t(s.now().mono - s.origin + 60); s.device("spo2", 85)
+    s.t(s.now().mono - s.origin + 5); s.device("spo2", 97)
+    old = s.engine.alarms()[0].id
+    assert s.shown() == [("spo2_low", "high", "latched")]
+    engine = resume(s, 20)
+    # After the restart: the same occurrence, latched, sounding; no cleared row.
+    assert [(o.id, o.state.value) for o in engine.alarms()] == [(old, "latched")]
+    assert engine.audio(s.now()).priority is HIGH
+    assert occurrence_rows(s, old) == ["raised"]
+    # Only the nurse's reset ends it.
+    assert engine.acknowledge(old, "nurse.bo", s.now()).done
+    assert occurrence_rows(s, old) == ["raised", "reset", "cleared"]
+    assert engine.alarms() == []
+
+
+def test_acknowledged_alarm_stays_silenced_and_its_reminder_keeps_its_clock():
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60); s.device("bp_systolic", 205)
+    old = s.engine.alarms()[0].id
+    assert s.engine.acknowledge(old, "nurse.ana", s.now()).done
+    engine = resume(s, 100)   # 100 s after the acknowledgement
+    assert [(o.id, o.state.value) for o in engine.alarms()] == [(old, "acknowledged")]
+    assert engine.audio(s.now()).priority is None
+    engine.tick(s.clock.advance(49))
+    assert engine.audio(s.now()).priority is None
+    engine.tick(s.clock.advance(1))   # 150 s after the acknowledgement: the reminder
+    assert engine.audio(s.now()).priority is HIGH
+    assert occurrence_rows(s, old) == ["raised", "acknowledged", "reminded"]
+
+
+def test_acknowledged_alarm_whose_condition_ended_ends_by_the_normal_rule():
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60); s.device("spo2", 92)   # medium
+    old = s.engine.alarms()[0].id
+    s.engine.acknowledge(old, "nurse.ana", s.now())
+    s.device("spo2", 97)   # clears at once (acknowledged)
+    engine = resume(s, 10)
+    assert engine.alarms() == []
+    assert occurrence_rows(s, old) == ["raised", "acknowledged", "cleared"]
+
+
+def test_audio_pause_in_force_ends_at_restart_and_technical_alarms_are_evaluated_again():
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("disconnected", s.now(), "port lost: EIO")
+    lost = s.engine.alarms()[0].id
+    s.t(s.now().mono - s.origin + 30); s.device("spo2", 89)
+    s.engine.pause_audio("nurse.ana", s.now())
+    assert s.engine.audio(s.now()).priority is None
+    engine = resume(s, 20)
+    assert engine.audio(s.now()).priority is HIGH   # the pause did not survive the restart
+    assert s.recorder.events("audio_resumed")[-1].detail["message"] == (
+        "Audio pause ended: the console restarted")
+    assert [o.condition for o in engine.alarms()] == ["spo2_low"]
+    assert occurrence_rows(s, lost)[-1] == "cleared"
+    assert s.recorder.events("session_resumed")[-1].detail["ended_occurrences"] == [lost]

@@ -1,0 +1,160 @@
+"""Commit first, then the state stands, then notify: a failed commit leaves the engine as it was.
+
+Also: one device message is one transaction with its drops, an ended session takes no writes,
+and a console fault is a high technical alarm that only a restart ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from console.records import AlarmTransition, EventRecord, ObservationRecord, Record
+from console.session.engine import CONSOLE_FAULT, ENDED
+from console.store.errors import LogError
+from devices.reading import Reading
+from tests.session.helpers import HIGH, Session
+
+
+class Faulty:
+    """Wraps the test recorder; `fail_with` makes the next write raise it (nothing written)."""
+
+    def __init__(self, s: Session) -> None:
+        self.inner = s.recorder
+        self.fail_with: BaseException | None = None
+        s.engine.recorder = s.engine.writes.recorder = self   # type: ignore[assignment]
+
+    def start_session(self, opened: object) -> int:
+        raise AssertionError("not used")
+
+    def write(self, records: Sequence[Record]) -> list[int]:
+        if self.fail_with is not None:
+            error, self.fail_with = self.fail_with, None
+            raise error
+        return self.inner.write(records)
+
+
+def spo2(s: Session, value: float) -> Reading:
+    now = s.now()
+    return Reading("spo2", value, "%", now.wall, now.wall, "hl7:SIM")
+
+
+def test_a_bug_in_the_commit_leaves_no_alarm_on_screen_that_the_log_lacks():
+    s = Session()
+    s.to_infusion()
+    faulty = Faulty(s)
+    s.t(60)
+    faulty.fail_with = RuntimeError("recorder bug")
+    with pytest.raises(RuntimeError):
+        s.engine.ingest_message([spo2(s, 85)], s.now())
+    # Nothing shown, nothing sounding, the latest value is the one before.
+    assert s.engine.alarms() == []
+    assert s.engine.audio(s.now()).priority is None
+    assert s.engine.latest("spo2") is None
+    assert not any(isinstance(r, AlarmTransition) for r in s.recorder.records)
+    # The next reading raises the alarm as a first occurrence, with its row in the log.
+    s.engine.ingest_message([spo2(s, 85)], s.now())
+    assert s.shown() == [("spo2_low", "high", "active")]
+    raised = [r for r in s.recorder.records if isinstance(r, AlarmTransition)]
+    assert [(r.occurrence, r.transition) for r in raised] == [(s.engine.alarms()[0].id, "raised")]
+
+
+def test_a_failed_acknowledgement_leaves_the_alarm_sounding():
+    s = Session()
+    s.to_infusion()
+    s.t(60); s.device("spo2", 85)
+    faulty = Faulty(s)
+    faulty.fail_with = ValueError("a value the log refuses")
+    with pytest.raises(ValueError):
+        s.engine.acknowledge_all("nurse.ana", s.now())
+    assert s.shown() == [("spo2_low", "high", "active")]
+    assert s.sounding() == "high"
+
+
+def test_listeners_hear_of_a_change_only_after_it_is_committed():
+    s = Session()
+    seen: list[int] = []
+    s.engine.subscribe(lambda: seen.append(len(s.recorder.records)))
+    before = len(s.recorder.records)
+    s.manual("heart_rate", 72)
+    assert seen and seen[-1] > before   # the row was already in the log when told
+    told = len(seen)
+    assert not s.engine.note("  ", "nurse.ana", s.now()).done   # a refusal writes nothing...
+    assert len(seen) == told                                      # ...and tells nobody
+
+
+def test_one_device_message_is_one_transaction_with_its_drops():
+    s = Session()
+    s.to_infusion()
+    writes = len(s.recorder.writes)
+    assert s.engine.ingest_message([spo2(s, 97)], s.now(), {"unknown-code": 2}, "OBX|3|NM|999",
+                                   "hl7:SIM")
+    assert len(s.recorder.writes) == writes + 1
+    kinds = [type(r).__name__ for r in s.recorder.writes[-1]]
+    assert kinds == ["ObservationRecord", "EventRecord"]
+    dropped = s.recorder.events("device_dropped")[-1]
+    assert dropped.detail == {"device": "hl7:SIM", "counts": {"unknown-code": 2},
+                              "example": "OBX|3|NM|999"}
+
+
+def test_a_message_the_log_cannot_take_is_held_and_reported_as_not_saved():
+    s = Session()
+    s.to_infusion()
+    faulty = Faulty(s)
+    faulty.fail_with = LogError(Path("/x/sessions.sqlite3"), "disk-full", "full")
+    assert s.engine.ingest_message([spo2(s, 97)], s.now()) is False
+    assert s.engine.unsaved >= 1
+    # Once the log takes writes again, the next message is saved (after the held ones).
+    s.t(s.now().mono - s.origin + 3)
+    assert s.engine.ingest_message([spo2(s, 96)], s.now()) is True
+
+
+def test_an_ended_session_refuses_every_write():
+    s = Session()
+    s.to_infusion()
+    s.engine.discharge("nurse.ana", s.now(), override_reason="test: end early")
+    rows = len(s.recorder.records)
+    verdict = s.manual("bp_systolic", 150)
+    assert getattr(verdict, "message", "") == ENDED
+    assert s.engine.note("after", "nurse.ana", s.now()).message == ENDED
+    assert not s.engine.tick_item("escort", "nurse.ana", s.now()).done
+    assert not s.engine.advance_phase("nurse.ana", s.now(), override_reason="x").done
+    assert not s.engine.discharge("nurse.ana", s.now()).done
+    assert s.engine.ingest_message([spo2(s, 85)], s.now()) is False
+    s.t(s.now().mono - s.origin + 3600)   # time passing writes nothing either
+    assert len(s.recorder.records) == rows
+    assert s.engine.alarms() == []
+
+
+def test_discharge_by_override_ends_what_is_still_on_the_board():
+    s = Session()
+    s.to_infusion()
+    s.t(60); s.device("spo2", 85)
+    occurrence = s.engine.alarms()[0].id
+    assert s.engine.discharge("nurse.ana", s.now(), override_reason="transfer to ED").done
+    rows = [r for r in s.recorder.records if isinstance(r, AlarmTransition)
+            and r.occurrence == occurrence]
+    assert rows[-1].transition == "cleared" and rows[-1].message.endswith("(session ended)")
+    assert s.engine.alarms() == []
+
+
+def test_console_fault_sounds_high_and_only_a_restart_ends_it():
+    s = Session()
+    s.to_infusion()
+    s.engine.console_fault("ZeroDivisionError in tick", s.now(), "/x/crash.txt")
+    fault = s.engine.board.occurrence_for(CONSOLE_FAULT)
+    assert fault is not None and fault.priority is HIGH and fault.category == "technical"
+    assert s.sounding() == "high"
+    assert s.recorder.events("console_fault")[-1].detail == {
+        "summary": "ZeroDivisionError in tick", "crash_file": "/x/crash.txt"}
+    # Acknowledging silences it; it stays on screen and nothing in time clears it.
+    s.engine.acknowledge_all("nurse.ana", s.now())
+    assert s.sounding() is None
+    s.t(s.now().mono - s.origin + 60)
+    assert [o.condition for o in s.engine.alarms()] == [CONSOLE_FAULT]
+    # A second fault adds its event, not a second alarm.
+    s.engine.console_fault("again", s.now())
+    assert [o.condition for o in s.engine.alarms()] == [CONSOLE_FAULT]
+    assert len(s.recorder.events("console_fault")) == 2
