@@ -2,6 +2,9 @@
 
 Properties, for HL7, Masimo and ANSAR-B alike:
 - nothing raises out of feed() or flush(), whatever the bytes and however they are chunked;
+- nothing raises inside them either: the guards that keep a stream alive when a framer or decoder
+  raises (FramedDecoder, the HL7 message decoder) report it as a `decoder-error` drop, and fuzzed
+  input must never produce one, or a decoder bug would pass as a dropped frame;
 - every reading is a known vital, in its canonical unit, inside its hard range;
 - a valid frame appended after random garbage is still decoded.
 
@@ -12,17 +15,19 @@ only when selected with `-m faults`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocols.vitals import METRICS, VITALS
+import devices.hl7.decoder
 from devices.formats import FORMATS
+from devices.framing import FramedDecoder, MllpFramer, Split
 from devices.hl7.codes import CANONICAL_UNIT
 from devices.stream import DecodeResult
-from tests.devices.conftest import RX
+from protocols.vitals import METRICS, VITALS
+from tests.devices.conftest import DECODER_ERROR, RX
 
 FAST = settings(max_examples=200, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -99,7 +104,10 @@ def _feed_pieces(fmt: str, pieces: list[bytes]) -> DecodeResult:
     return result
 
 
-def _check_readings(result: DecodeResult) -> None:
+def _check_result(result: DecodeResult) -> None:
+    # A guard caught an exception: the input found a bug even though nothing escaped.
+    bugs = [d for d in result.dropped if d.reason == DECODER_ERROR]
+    assert not bugs, f"a decoder raised inside its guard: {bugs[:3]}"
     for reading in result.readings:
         assert reading.metric in VITALS
         assert METRICS[reading.metric].in_hard_range(reading.value), reading
@@ -117,17 +125,17 @@ def _split(data: bytes, cuts: list[int]) -> list[bytes]:
 
 
 def random_bytes_never_escape(fmt: str, pieces: list[bytes]) -> None:
-    _check_readings(_feed_pieces(fmt, pieces))
+    _check_result(_feed_pieces(fmt, pieces))
 
 
 def structured_frames_stay_in_range(fmt: str, frames: list[bytes], cuts: list[int]) -> None:
-    _check_readings(_feed_pieces(fmt, _split(b"".join(frames), cuts)))
+    _check_result(_feed_pieces(fmt, _split(b"".join(frames), cuts)))
 
 
 def valid_frame_after_garbage_is_decoded(fmt: str, garbage: bytes, cuts: list[int]) -> None:
     frame, expected = VALID[fmt]
     result = _feed_pieces(fmt, _split(garbage + frame, cuts))
-    _check_readings(result)
+    _check_result(result)
     got = [(r.metric, r.value) for r in result.readings]
     assert got[-len(expected):] == expected, (got, result.dropped[-3:])
 
@@ -138,6 +146,42 @@ def _garbage_for(fmt: str) -> st.SearchStrategy[bytes]:
                 "ansar-b": b"\xff\xfeANSAR-B =;\r0123"}[fmt]
     return st.one_of(st.binary(max_size=600),
                      st.lists(st.sampled_from(list(alphabet)), max_size=600).map(bytes))
+
+
+# --- The key the properties look for is the one the guards give -----------------------------
+
+
+def _raise(*_args: object) -> NoReturn:
+    raise RuntimeError("planted")
+
+
+def test_framed_decoder_reports_a_raising_frame_decoder_as_decoder_error() -> None:
+    decoder = FramedDecoder(MllpFramer(), _raise)
+    result = decoder.feed(HL7_VALID, RX)
+    assert [(d.reason, d.detail) for d in result.dropped] == [
+        (DECODER_ERROR, "RuntimeError: planted")]
+
+
+def test_framed_decoder_reports_a_raising_framer_as_decoder_error() -> None:
+    class BrokenFramer:
+        def push(self, data: bytes) -> Split:
+            raise RuntimeError("planted")
+
+        def flush(self) -> Split:
+            return Split()
+
+    result = FramedDecoder(BrokenFramer(), _raise).feed(b"x", RX)
+    assert [(d.reason, d.detail) for d in result.dropped] == [
+        (DECODER_ERROR, "framer: RuntimeError: planted")]
+
+
+def test_hl7_message_decoder_reports_a_raising_decode_as_decoder_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(devices.hl7.decoder, "_decode", _raise)
+    result = FORMATS["hl7"].new_decoder("fuzz").feed(HL7_VALID, RX)
+    assert [d.reason for d in result.dropped] == [DECODER_ERROR]
+    assert result.readings == []
 
 
 # --- Default run ----------------------------------------------------------------------------

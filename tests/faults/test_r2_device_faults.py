@@ -14,7 +14,9 @@ Bars checked:
 - no valid frame written after garbage, NUL bytes, truncated frames or a mid-frame start is
   lost: every one is in the log;
 - no exception escapes the reader thread: none reaches threading.excepthook, none is logged by
-  the transport, and the reader is still running at the end.
+  the transport, and the reader is still running at the end;
+- no exception is raised inside a decoder either: no drop has the reason the decoders' guards
+  give when they catch one (`decoder-error`).
 
 The measured figures are printed (run with -s) and recorded in tests/faults/README.md.
 """
@@ -26,6 +28,7 @@ import queue
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +48,7 @@ from devices.simulator.player import PlayerStats, PtySink
 from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
 from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.model import Priority
+from tests.devices.conftest import DECODER_ERROR
 from tests.faults.conftest import sql
 
 pytestmark = pytest.mark.faults
@@ -63,6 +67,7 @@ class Bench:
     fmt: str = "hl7"
     sent: list[int] = field(default_factory=list)   # IDENT values of the good frames written
     states: list[tuple[float, str]] = field(default_factory=list)   # (monotonic, state) seen
+    drops: Counter[str] = field(default_factory=Counter)   # dropped items seen, by reason
 
     def __post_init__(self) -> None:
         (self.tmp_path / "dev").mkdir(exist_ok=True)
@@ -121,6 +126,7 @@ class Bench:
         event = self.events.get(timeout=timeout)
         if event.kind is EventKind.STATE and event.state is not None:
             self.states.append((time.monotonic(), event.state.value))
+        self.drops.update(d.reason for d in event.dropped)
         return event
 
     def pump(self, until: Callable[[SessionEngine], bool], timeout: float, what: str,
@@ -199,6 +205,9 @@ def bench(tmp_path: Path, escaped: list[str]) -> Iterator[Callable[[str], Bench]
     for b in made:
         assert b.conn.is_running, "the reader thread died"
         b.close()
+    # Checked once every bench is closed, so a failure leaves no reader thread behind.
+    bugs = {b.fmt: b.drops[DECODER_ERROR] for b in made if b.drops[DECODER_ERROR]}
+    assert not bugs, f"a decoder raised inside its guard ({DECODER_ERROR} drops by format): {bugs}"
 
 
 def connected(engine: SessionEngine) -> bool:
