@@ -58,10 +58,10 @@ def run(params: dict[str, Any]) -> list[Row]:
             super().__init__()
             self.high_at: float | None = None
 
-        def play(self, pattern: Any) -> None:
+        def play(self, pattern: Any) -> bool:
             if self.high_at is None and pattern.priority is Priority.HIGH:
                 self.high_at = time.perf_counter()
-            super().play(pattern)
+            return super().play(pattern)
 
     audio = TimedAudio()
     sink = PtySink()
@@ -89,7 +89,7 @@ def run(params: dict[str, Any]) -> list[Row]:
 
     def high_spo2() -> bool:
         return any(o.condition == "spo2_low" and o.priority is Priority.HIGH
-                   for o in controller.engine.alarms())
+                   for o in controller.view.alarms())
 
     def probe() -> None:
         applied.set()
@@ -99,11 +99,11 @@ def run(params: dict[str, Any]) -> list[Row]:
             state["painted"] = time.perf_counter()
             state["audio"] = audio.high_at if audio.high_at is not None else float("nan")
             state["want"] = "ack"
-            controller.acknowledge_all("bench")   # re-enters probe: nothing to do in "ack"
+            controller.acknowledge_all()   # re-enters probe: nothing to do in "ack"
             state["want"] = "clear"
             shown.set()
         elif state["want"] == "clear" and not any(o.condition == "spo2_low"
-                                                   for o in controller.engine.alarms()):
+                                                   for o in controller.view.alarms()):
             state["want"] = "none"
             cleared.set()
 

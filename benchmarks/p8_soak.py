@@ -81,7 +81,7 @@ def run(params: dict[str, Any]) -> list[Row]:
         sink.path, "hl7", controller.device_event.emit,
         wall=lambda: clock.now().wall, monotonic=lambda: clock.now().mono)
     controller.connection.start()
-    controller.engine.advance_phase("bench", clock.now(), override_reason="soak benchmark")
+    controller.advance_phase(override_reason="soak benchmark")
 
     applied = [0]
     progress = threading.Condition()

@@ -7,6 +7,7 @@ and QA can see every discarded value and why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -40,6 +41,33 @@ def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dro
     return Dropped("out-of-hard-range", f"{where}: {metric} {shown} outside {spec.describe_range()}")
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What one message is owed back (an HL7 acknowledgement).
+
+    Rule (GE B40 manual, shared/design/network.md): AA/CA tells a monitor its data is "committed
+    to safe storage" and it stops resending. So the answer to a message that carries data depends
+    on whether its content reached the log: `after_commit(stored)` builds it once the owner knows
+    (AA when stored; AE, which monitors resend, when not). A message with nothing to store (one
+    rejected as unreadable, a type the console does not use) is answered at once (`now`).
+
+    Attributes:
+        now: the answer, when it does not depend on storage.
+        after_commit: builds the answer from the owner's verdict; None for `now` replies.
+    """
+
+    now: bytes = b""
+    after_commit: Callable[[bool], bytes] | None = None
+
+    @property
+    def waits(self) -> bool:
+        """True when the answer depends on whether the message was stored."""
+        return self.after_commit is not None
+
+    def answer(self, stored: bool) -> bytes:
+        return self.after_commit(stored) if self.after_commit is not None else self.now
+
+
 @dataclass(slots=True)
 class DecodeResult:
     """What one `feed` call produced.
@@ -47,13 +75,13 @@ class DecodeResult:
     Attributes:
         readings: valid readings, in the order they appeared.
         dropped: everything discarded, with the reason.
-        replies: bytes to write back to the device (HL7 ACKs), in order.
+        replies: what to write back to the device (HL7 ACKs), in message order.
         frames: complete frames seen (for counters and capture replay checks).
     """
 
     readings: list[Reading] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
-    replies: list[bytes] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
     frames: int = 0
 
     def extend(self, other: DecodeResult) -> None:

@@ -40,6 +40,16 @@ Rules:
   (and a logged traceback), then a retry. An exception raised by the owner's callback is logged
   and ignored.
 
+Acknowledgements follow the commit (the console's first rule; GE B40: AA/CA = "committed to safe
+storage"). A message that carries data is owed an answer that depends on whether its content
+reached the log (`devices.stream.Reply.after_commit`). Its DATA event carries a `ReplyTicket`; the
+owner, after committing the event's readings on its own thread, calls `event.settle(stored)`. The
+worker writes owed answers strictly in message order, each once its ticket is settled, checking
+at every turn of its read loop (at most one read timeout, 0.1 s, after the settle); it never waits
+on the owner. An answer nobody settles within `REPLY_WAIT_SECONDS` is dropped unsent (the monitor
+resends on its own time-out: an unanswered message was not confirmed), and so is every answer
+still owed when the port closes.
+
 Delivery: a callback, `on_event(DeviceEvent)`, called *from the worker thread*. It must not block
 (append to a queue, emit a Qt signal: a queued connection crosses to the GUI thread). A callback
 was chosen over an internal queue because the Qt layer turns it into a signal in one line and
@@ -56,6 +66,7 @@ import enum
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,7 +76,7 @@ from typing import BinaryIO, Protocol
 import serial
 
 from devices.reading import Reading
-from devices.stream import DecodeResult, Dropped, StreamDecoder
+from devices.stream import DecodeResult, Dropped, Reply, StreamDecoder
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +90,9 @@ READ_TIMEOUT_SECONDS = 0.1
 """How long one read waits: bounds how late the watchdog and stop() react."""
 WRITE_TIMEOUT_SECONDS = 1.0
 """A reply write that cannot complete in this time means the peer is gone (or not draining)."""
+REPLY_WAIT_SECONDS = 10.0
+"""An owed answer whose ticket is not settled in this time is dropped unsent (a stalled owner
+must not hold the line: the monitor's own time-out makes it resend)."""
 BACKOFF_FIRST_SECONDS = 0.25
 BACKOFF_CAP_SECONDS = 2.0
 STOP_JOIN_SECONDS = 2.0
@@ -99,6 +113,28 @@ class EventKind(enum.Enum):
     DATA = "data"
 
 
+class ReplyTicket:
+    """The owner's word on one DATA event: were its readings committed? Thread-safe.
+
+    Settled once, by the owner's thread (`settle`); read by the worker (`verdict`).
+    """
+
+    __slots__ = ("_done", "_stored")
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._stored = False
+
+    def settle(self, stored: bool) -> None:
+        self._stored = stored
+        self._done.set()
+
+    @property
+    def verdict(self) -> bool | None:
+        """True (stored), False (not stored), or None while the owner has not said."""
+        return self._stored if self._done.is_set() else None
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceEvent:
     """What the transport tells its owner.
@@ -114,6 +150,8 @@ class DeviceEvent:
         readings: DATA only: valid readings, in order.
         dropped: DATA only: what the decoder discarded and why.
         frames: DATA only: complete frames seen in this read.
+        ticket: DATA only, when answers to the device wait for the owner's verdict: settle it
+            with `settle(stored)` once the readings are committed (or could not be).
     """
 
     kind: EventKind
@@ -126,6 +164,12 @@ class DeviceEvent:
     readings: tuple[Reading, ...] = ()
     dropped: tuple[Dropped, ...] = ()
     frames: int = 0
+    ticket: ReplyTicket | None = None
+
+    def settle(self, stored: bool) -> None:
+        """Say whether this event's readings are committed; their acknowledgements follow."""
+        if self.ticket is not None:
+            self.ticket.settle(stored)
 
 
 class SerialSettingsLike(Protocol):
@@ -165,6 +209,7 @@ class ConnectionStats:
     readings: int = 0
     dropped: int = 0
     replies_written: int = 0
+    replies_dropped: int = 0   # owed answers never sent (not settled in time, or port closed)
     opens: int = 0
 
 
@@ -259,6 +304,9 @@ class DeviceConnection:
         self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
         self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
         self._capture: BinaryIO | None = None
+        # Answers owed to the device, in message order: (reply, its event's ticket or None for an
+        # answer that does not wait, monotonic time it was owed). Worker thread only.
+        self._owed: deque[tuple[Reply, ReplyTicket | None, float]] = deque()
 
     # ---------------------------------------------------------------- owner API
 
@@ -364,8 +412,8 @@ class DeviceConnection:
             if decoder is None:  # set whenever _port is; kept explicit for the type checker
                 return
             result = decoder.feed(data, self._wall())
-            self._write_replies(port, result)
-            self._report(result, now)
+            self._report(result, now, self._owe(result.replies, now))
+        self._send_owed(port, now)
         if (
             self._state in (ConnectionState.CONNECTING, ConnectionState.CONNECTED)
             and now - self._last_frame_mono >= self.stale_after_seconds
@@ -375,12 +423,30 @@ class DeviceConnection:
                 detail += f"; {self._bytes_since_frame} bytes received that could not be read"
             self._set_state(ConnectionState.STALE, detail)
 
-    def _write_replies(self, port: serial.SerialBase, result: DecodeResult) -> None:
-        for reply in result.replies:
-            port.write(reply)
-            self.stats.replies_written += 1
+    def _owe(self, replies: list[Reply], now: float) -> ReplyTicket | None:
+        """Queue the answers of one read; return the ticket their owner settles, if any waits."""
+        ticket = ReplyTicket() if any(r.waits for r in replies) else None
+        for reply in replies:
+            self._owed.append((reply, ticket if reply.waits else None, now))
+        return ticket
 
-    def _report(self, result: DecodeResult, now: float) -> None:
+    def _send_owed(self, port: serial.SerialBase, now: float) -> None:
+        """Write the owed answers whose verdict is known, in order; drop a stalled one."""
+        while self._owed:
+            reply, ticket, since = self._owed[0]
+            verdict = ticket.verdict if ticket is not None else True
+            if verdict is None:
+                if now - since < REPLY_WAIT_SECONDS:
+                    return   # the owner has not committed it yet: later answers wait behind it
+                log.warning("no verdict on a message from %s within %g s: not acknowledged",
+                            self.url, REPLY_WAIT_SECONDS)
+                self.stats.replies_dropped += 1
+            else:
+                port.write(reply.answer(verdict))
+                self.stats.replies_written += 1
+            self._owed.popleft()
+
+    def _report(self, result: DecodeResult, now: float, ticket: ReplyTicket | None = None) -> None:
         self.stats.frames += result.frames
         self.stats.readings += len(result.readings)
         self.stats.dropped += len(result.dropped)
@@ -394,6 +460,7 @@ class DeviceConnection:
                     readings=tuple(result.readings),
                     dropped=tuple(result.dropped),
                     frames=result.frames,
+                    ticket=ticket,
                 )
             )
         rejected = sum(d.reason in FRAME_REJECTIONS for d in result.dropped)
@@ -415,6 +482,8 @@ class DeviceConnection:
 
     def _close_port(self) -> None:
         port, self._port, self._decoder = self._port, None, None
+        self.stats.replies_dropped += len(self._owed)   # the device resends what was not answered
+        self._owed.clear()
         if port is not None:
             try:
                 port.close()
@@ -490,6 +559,8 @@ __all__ = [
     "DeviceEvent",
     "EventKind",
     "FRAME_REJECTIONS",
+    "REPLY_WAIT_SECONDS",
+    "ReplyTicket",
     "FormatLike",
     "SerialSettingsLike",
     "describe",

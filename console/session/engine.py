@@ -958,6 +958,16 @@ class SessionEngine:
         return path
 
     @property
+    def unsaved_readings(self) -> int:
+        """How many of the held records are readings (what the status line tells the nurse)."""
+        return self.writes.observations
+
+    @property
+    def pause_seconds(self) -> float:
+        """How long an audio pause lasts."""
+        return self.board.pause_seconds
+
+    @property
     def unsaved(self) -> int:
         """Records held in memory because the log cannot take them (0 when all are saved)."""
         return self.writes.count

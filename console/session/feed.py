@@ -1,5 +1,6 @@
-"""Turns what the device transport reports into engine calls. No Qt: the UI calls `apply` on its
-own thread with the events it received by signal; tests call it directly."""
+"""Turns what the device transport reports into engine calls, and answers the device once they are
+committed. No Qt: the UI calls `apply` on its own thread with the events it received by signal;
+tests call it directly."""
 
 from __future__ import annotations
 
@@ -18,18 +19,28 @@ ENGINE_STATES = {
 }
 
 
-def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> None:
+def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
     """Feed one transport event to the engine: readings, state changes, and what was dropped.
 
-    Dropped values are logged (counted by reason, with the first example) so nothing a device sent
-    disappears without trace.
+    The readings of one read and the count of what was dropped (by reason, with the first
+    example) are one transaction, so nothing a device sent disappears without trace.
+
+    Returns:
+        True when the event's content is committed to the log (its messages may be answered
+        AA), False when it is not (held in memory while the log cannot take writes, or the
+        session has ended: AE, the monitor keeps it).
     """
     if event.kind is EventKind.STATE:
         if event.state in ENGINE_STATES:
             engine.device_state_changed(ENGINE_STATES[event.state], now, event.detail)
-        return
-    if event.readings:
-        engine.ingest_all(event.readings, now)   # one message, one transaction
-    if event.dropped:
+        return True
+    stored = False
+    try:
         counts = Counter(d.reason for d in event.dropped)
-        engine.device_dropped(event.url, dict(counts), event.dropped[0].detail, now)
+        example = event.dropped[0].detail if event.dropped else ""
+        stored = engine.ingest_message(event.readings, now, dict(counts), example, event.url)
+    finally:
+        # The device hears only now, after the commit (AA), or that it must resend (AE),
+        # whatever happened above: an error in the engine is AE, never silence or AA.
+        event.settle(stored)
+    return stored

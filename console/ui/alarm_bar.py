@@ -292,7 +292,7 @@ class AlarmBar(QtWidgets.QWidget):
     def bind(self, controller: SessionController) -> None:
         """Show `controller`'s engine alarms and send the nurse's actions to it."""
         self._controller = controller
-        self.pause_seconds = controller.engine.board.pause_seconds
+        self.pause_seconds = controller.view.pause_seconds
         controller.changed.connect(self._on_session_changed)
         self.acknowledge_requested.connect(self._on_acknowledge_requested)
         self.pause_requested.connect(self._on_pause_requested)
@@ -301,20 +301,19 @@ class AlarmBar(QtWidgets.QWidget):
     def _on_session_changed(self) -> None:
         controller = self._controller
         assert controller is not None
-        engine = controller.engine
-        self.set_state(engine.alarms(), engine.audio(controller.clock.now()))
+        session = controller.view
+        self.set_state(session.alarms(), session.audio(controller.clock.now()))
 
     def _on_acknowledge_requested(self, occurrence_id: int) -> None:
         controller = self._controller
         assert controller is not None
         if occurrence_id == self.ALL:
-            controller.acknowledge_all(controller.engine.nurse)
+            controller.acknowledge_all()
             return
         # An occurrence may clear between drawing and the click; the engine refuses, nothing to do.
-        controller.engine.acknowledge(occurrence_id, controller.engine.nurse, controller.clock.now())
-        controller.changed.emit()
+        controller.acknowledge(occurrence_id)
 
     def _on_pause_requested(self) -> None:
         controller = self._controller
         assert controller is not None
-        controller.pause_audio(controller.engine.nurse)
+        controller.pause_audio()

@@ -36,6 +36,13 @@ the 3.11 crash fence must be repeated on it.)
 
 Repetition (high every 5 s, medium every 10 s, low once) is a QTimer in `AlarmSounder`; tests fire
 `sounder.timer.timeout.emit()` and read what `RecordingAudioOut` was asked to play.
+
+The speaker never fails silently (the console's first rule): `play` says whether the burst
+started; a player that cannot start, exits with an error, or is still running long after its
+burst should have ended (hung) makes `available()` false with the reason, which becomes the
+"Audio unavailable" technical alarm; the sounder keeps a burst as "sounding" only once it started,
+and tries again every `RETRY_SECONDS` while it cannot. `stop()` never blocks the GUI thread and
+never raises: the player is killed and reaped later, whatever it does with SIGTERM.
 """
 
 from __future__ import annotations
@@ -47,7 +54,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -55,6 +63,7 @@ import numpy as np
 from PySide6 import QtCore
 
 from console.session.alarms import AudioSignal
+from protocols.model import Priority
 from console.ui.tones import PATTERNS, SAMPLE_RATE, TonePattern, pattern_for, write_wav
 
 if TYPE_CHECKING:
@@ -62,16 +71,20 @@ if TYPE_CHECKING:
 
 # Players tried in order: PipeWire and PulseAudio desktops (paplay reaches both), then bare ALSA.
 PLAYERS: tuple[tuple[str, ...], ...] = (("paplay",), ("pw-play",), ("aplay", "-q"), ("afplay",))
+HANG_GRACE_SECONDS = 3.0
+"""A player still running this long after its burst should have ended is hung (killed, reported)."""
+RETRY_SECONDS = 5.0
+"""While the speaker fails, the sounder tries the burst again this often."""
 
 
 class AudioOut(Protocol):
     """The speaker, as the sounder sees it."""
 
-    def play(self, pattern: TonePattern) -> None:
-        """Start one burst of `pattern`, replacing whatever is playing."""
+    def play(self, pattern: TonePattern) -> bool:
+        """Start one burst of `pattern`, replacing whatever is playing; False if it did not start."""
 
     def stop(self) -> None:
-        """Silence the speaker now."""
+        """Silence the speaker now. Never blocks, never raises."""
 
     def available(self) -> tuple[bool, str]:
         """Whether tones can be heard, and if not a short reason a nurse or technician can act on."""
@@ -96,8 +109,9 @@ class RecordingAudioOut:
         self.stops = 0
         self._available = (available, detail)
 
-    def play(self, pattern: TonePattern) -> None:
+    def play(self, pattern: TonePattern) -> bool:
         self.played.append(pattern)
+        return self._available[0]
 
     def stop(self) -> None:
         self.stops += 1
@@ -141,11 +155,13 @@ class QtAudioOut:
             effect.setVolume(1.0)
             self._effects[pattern.priority] = effect
 
-    def play(self, pattern: TonePattern) -> None:
+    def play(self, pattern: TonePattern) -> bool:
         self.stop()
         effect = self._effects.get(pattern.priority)
-        if effect is not None:
-            effect.play()
+        if effect is None:
+            return False
+        effect.play()
+        return self.available()[0]
 
     def stop(self) -> None:
         for effect in self._effects.values():
@@ -167,71 +183,102 @@ class PlayerAudioOut:
     """Plays the tones with the operating system's player (paplay, pw-play, aplay; winsound on
     Windows), so alarms are audible without PySide6-Addons.
 
-    A player process that exits with an error marks the output unavailable, with the first line
-    of its error as the reason. A probe at construction (50 ms of silence) finds a dead speaker
+    A player process that cannot start, exits with an error, or hangs marks the output
+    unavailable, with the reason. A probe at construction (50 ms of silence) finds a dead speaker
     path before the first alarm needs it.
+
+    Args:
+        command: the player and its options (default: the first of PLAYERS found).
+        probe: play silence once at construction to check the path.
+        monotonic: the clock that tells a hung player (injected by tests).
     """
 
-    def __init__(self, command: Sequence[str] | None = None, probe: bool = True) -> None:
+    def __init__(self, command: Sequence[str] | None = None, probe: bool = True,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._files = contextlib.ExitStack()
         self._command: list[str] | None = list(command) if command else _find_player()
+        self._mono = monotonic
         self._process: subprocess.Popen[bytes] | None = None
+        self._deadline = 0.0   # monotonic time by which the current player should have ended
+        self._dying: list[subprocess.Popen[bytes]] = []   # killed, not yet reaped
         self._problem = ""
         if sys.platform != "win32" and self._command is None:
             self._problem = "no sound player found (install pulseaudio-utils or alsa-utils)"
         elif probe and self._command is not None:
             self._probe()
 
-    def play(self, pattern: TonePattern) -> None:
+    def play(self, pattern: TonePattern) -> bool:
         self.stop()
         path = _tone_path(pattern, self._files)
         if self._command is None:   # Windows: winsound (see __init__)
             self._problem = _winsound_play(path)
-            return
-        self._start([*self._command, str(path)])
+            return not self._problem
+        return self._start([*self._command, str(path)], pattern.duration_ms / 1000)
 
-    def _start(self, argv: list[str]) -> None:
+    def _start(self, argv: list[str], seconds: float) -> bool:
         try:
             self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError as exc:
-            self._problem = f"{argv[0]} cannot start: {exc.strerror}"
+            self._problem = f"{Path(argv[0]).name} cannot start: {exc.strerror or exc}"
+            return False
+        self._deadline = self._mono() + seconds + HANG_GRACE_SECONDS
+        return True
 
     def _probe(self) -> None:
-        """Play 50 ms of silence and wait for the player's verdict (it connects to the device first)."""
+        """Play 50 ms of silence and wait for the player's verdict (it connects to the device first).
+
+        Only at construction, before any session: the one place a short wait is acceptable.
+        """
         directory = Path(self._files.enter_context(tempfile.TemporaryDirectory()))
         silence = directory / "probe.wav"
         write_wav(silence, np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
-        assert self._command is not None
-        self._start([*self._command, str(silence)])
-        if self._process is not None:
+        if self._command is None or not self._start([*self._command, str(silence)], 0.05):
+            return
+        process = self._process
+        if process is not None:
             try:
-                self._process.wait(timeout=3.0)
+                process.wait(timeout=3.0)
             except subprocess.TimeoutExpired:
                 return   # still busy: the device accepted it
             self._check_exit()
 
     def stop(self) -> None:
+        """Silence now: kill the player (SIGKILL: a player may ignore SIGTERM) and reap it later."""
         if self._command is None:
             _winsound_stop()
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=1.0)
-            self._process = None
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(OSError):
+                process.kill()
+            self._dying.append(process)
+        self._reap()
+
+    def _reap(self) -> None:
+        self._dying = [p for p in self._dying if p.poll() is None]
 
     def available(self) -> tuple[bool, str]:
+        self._reap()
         self._check_exit()
         return (not self._problem), self._problem
 
     def _check_exit(self) -> None:
         process = self._process
-        if process is None or process.poll() is None:
+        if process is None:
             return
-        if process.returncode not in (0, -15):   # -15: stopped by us (SIGTERM)
+        name = Path(self._command[0]).name if self._command else "player"
+        if process.poll() is None:
+            if self._mono() > self._deadline:   # long past its burst: hung
+                with contextlib.suppress(OSError):
+                    process.kill()
+                self._dying.append(process)
+                self._process = None
+                self._problem = f"{name} stopped responding (killed)"
+            return
+        if process.returncode != 0:
             err = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
             first = next((line for line in err.splitlines() if line.strip()), "")
-            name = Path(self._command[0]).name if self._command else "player"
-            self._problem = f"{name} failed: {first.strip()[:80]}"
+            self._problem = f"{name} failed (exit {process.returncode}): {first.strip()[:80]}"
         else:
             self._problem = ""   # a later successful play means the speaker path recovered
         self._process = None
@@ -292,7 +339,9 @@ class AlarmSounder(QtCore.QObject):
         self.out = out
         self.timer = QtCore.QTimer(self)
         self.timer.timeout.connect(self._on_repeat_timeout)
-        self._pattern: TonePattern | None = None
+        self._pattern: TonePattern | None = None   # the burst the speaker has started
+        self._failed: TonePattern | None = None    # a burst the speaker could not start
+        self._retry_at = 0.0                        # monotonic: when to try `_failed` again
         self._reported: bool | None = None   # last availability told to the engine
         self._controller: SessionController | None = None
 
@@ -301,18 +350,29 @@ class AlarmSounder(QtCore.QObject):
         """The burst sounding now (repeating or just played once), or None."""
         return self._pattern
 
-    def update(self, signal: AudioSignal) -> None:
-        """Follow the engine's audio signal: start, switch or stop the burst."""
+    def update(self, signal: AudioSignal, now: float | None = None) -> None:
+        """Follow the engine's audio signal: start, switch or stop the burst.
+
+        A burst counts as sounding only once the speaker started it; until then every call (the
+        controller's 2 Hz tick among them) tries again, at most once every RETRY_SECONDS.
+        """
         pattern = pattern_for(signal.priority) if signal.priority is not None else None
         if pattern == self._pattern:
             return   # the same burst keeps its own rhythm; restarting it would garble it
-        self._pattern = pattern
         self.timer.stop()
         if pattern is None:
+            self._pattern = None
             self.out.stop()
             self.pattern_changed.emit("")
             return
-        self.out.play(pattern)
+        moment = time.monotonic() if now is None else now
+        if pattern == self._failed and moment < self._retry_at:
+            return
+        if not self.out.play(pattern):
+            self._failed, self._retry_at = pattern, moment + RETRY_SECONDS
+            return
+        self._failed = None
+        self._pattern = pattern
         if pattern.repeat_s is not None:
             self.timer.start(int(pattern.repeat_s * 1000))
         self.pattern_changed.emit(pattern.file_name)
@@ -335,18 +395,25 @@ class AlarmSounder(QtCore.QObject):
     @QtCore.Slot()
     def _on_session_changed(self) -> None:
         controller = self._controller
-        assert controller is not None
+        if controller is None:
+            return
         now = controller.clock.now()
+        signal = controller.view.audio(now)
+        if controller.fallback_faults:   # a console fault the engine could not take: high
+            signal = AudioSignal(Priority.HIGH, None)
+        self.update(signal, now.mono)
         change = self.check_available()
         if change is not None:
-            controller.engine.audio_status(change[0], now, change[1])
-            # The technical alarm is now on the board; tell every view (the bar may have drawn
-            # already in this round). The re-entrant call finds nothing new and only updates.
-            controller.changed.emit()
-            return
-        self.update(controller.engine.audio(now))
+            # Committed, so the controller tells every view (this one too, re-entrantly).
+            controller.audio_status(change[0], change[1])
 
     @QtCore.Slot()
     def _on_repeat_timeout(self) -> None:
-        if self._pattern is not None:
-            self.out.play(self._pattern)
+        if self._pattern is not None and not self.out.play(self._pattern):
+            # The speaker failed mid-alarm: forget the burst so the next refresh starts it again,
+            # and let the availability check raise the technical alarm.
+            self._failed, self._retry_at = self._pattern, time.monotonic() + RETRY_SECONDS
+            self._pattern = None
+            self.timer.stop()
+            if self._controller is not None:
+                self._on_session_changed()

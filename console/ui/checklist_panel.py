@@ -64,7 +64,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self._filling = False
 
     def refresh(self) -> None:
-        engine = self.controller.engine
+        engine = self.controller.view
         ticks = engine.ticks()
         key = (engine.phase.id, tuple(sorted((k, t.actor, t.at) for k, t in ticks.items())), engine.discharged)
         if key == self._shown:
@@ -94,42 +94,37 @@ class ChecklistPanel(QtWidgets.QGroupBox):
     def _on_item_changed(self, row: QtWidgets.QListWidgetItem) -> None:
         if self._filling or row.checkState() != QtCore.Qt.CheckState.Checked:
             return
-        engine, now = self.controller.engine, self.controller.clock.now()
         item_id = row.data(QtCore.Qt.ItemDataRole.UserRole)
-        outcome = engine.tick_item(item_id, engine.nurse, now)
+        outcome = self.controller.tick_item(item_id)
         if not outcome.done and "prescriber" in outcome.message:
             decision = self.asker.ask("Prescriber review", outcome.message)
             if decision:
-                outcome = engine.tick_item(item_id, engine.nurse, now, gate_decision=decision)
+                outcome = self.controller.tick_item(item_id, gate_decision=decision)
         self._report(outcome.done, outcome.message)
         self._shown = ()
-        self.controller.changed.emit()
+        self.refresh()
 
     def _on_next_clicked(self) -> None:
-        engine, now = self.controller.engine, self.controller.clock.now()
-        outcome = engine.advance_phase(engine.nurse, now)
+        outcome = self.controller.advance_phase()
         if not outcome.done:
             reason = self.asker.ask("Override needed",
                                     "Cannot move on yet:\n• " + "\n• ".join(outcome.reasons)
                                     + "\n\nTo move on anyway, give the reason (it is logged):")
             if reason:
-                outcome = engine.advance_phase(engine.nurse, now, override_reason=reason)
+                outcome = self.controller.advance_phase(override_reason=reason)
         self._report(outcome.done, "" if outcome.done else "Not moved: " + outcome.message)
-        self.controller.changed.emit()
 
     def _on_discharge_clicked(self) -> None:
-        engine, now = self.controller.engine, self.controller.clock.now()
-        outcome = engine.discharge(engine.nurse, now)
+        outcome = self.controller.discharge()
         if not outcome.done:
             self._report(False, "Discharge refused: " + outcome.message)
             reason = self.asker.ask("Discharge refused",
                                     "Discharge refused:\n• " + "\n• ".join(outcome.reasons)
                                     + "\n\nA prescriber may override: give the reason (it is logged):")
             if reason:
-                outcome = engine.discharge(engine.nurse, now, override_reason=reason)
+                outcome = self.controller.discharge(override_reason=reason)
         if outcome.done:
             self._report(True, "Discharged: the session has ended.")
-        self.controller.changed.emit()
 
     def _report(self, ok: bool, text: str) -> None:
         self.message.setText(text)

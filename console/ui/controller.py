@@ -1,7 +1,17 @@
-"""Connects a session engine to Qt: the one timer that ticks it, and device events as signals.
+"""Connects a session engine to Qt: the one way into it for the windows, the timer that ticks it,
+and device events as signals.
 
-The engine decides; this object only forwards. Device events arrive on the transport's worker
-thread and cross to the GUI thread through a queued signal, so the engine stays single-threaded.
+The engine decides; this object only forwards. Every change to the session goes through one of
+its action methods (the widgets hold a read-only `SessionView`, never the engine), and the engine
+tells this object after every commit, which then emits `changed`: a view cannot miss a change and
+nothing is drawn before it is in the log. Device events arrive on the transport's worker thread
+and cross to the GUI thread through a queued signal, so the engine stays single-threaded; their
+acknowledgements to the monitor go out only after the commit (`console.session.feed.apply`).
+
+Faults: an exception raised in an action, a tick or a device event propagates (the window's
+fault handler turns it into the "Console fault" alarm: console/ui/fault_handler.py). If even that
+alarm cannot go through the engine (the engine itself is what failed), `fallback_faults` holds it
+and the alarm bar and the sounder show and sound it without the engine.
 """
 
 from __future__ import annotations
@@ -14,7 +24,9 @@ from PySide6 import QtCore
 
 from console.clock import Clock
 from console.session import feed
-from console.session.engine import SessionEngine
+from console.session.engine import Outcome, SessionEngine
+from console.session.entry import Verdict
+from console.session.view import SessionView
 from devices.transport import DeviceConnection, DeviceEvent
 
 TICK_MS = 500   # 2 Hz: timers and prompts; readings and alarms are applied as they arrive
@@ -24,7 +36,7 @@ class SessionController(QtCore.QObject):
     """Owns the running session's engine, its device connection and its tick timer.
 
     Signals:
-        changed: the engine's state changed (a reading, a tick, an operator action).
+        changed: the session changed (something was committed) or time passed (a tick).
         device_state: the device connection changed state (its ConnectionState value).
         device_event: internal, carries a DeviceEvent from the worker thread to the GUI thread.
     """
@@ -35,13 +47,21 @@ class SessionController(QtCore.QObject):
 
     def __init__(self, engine: SessionEngine, clock: Clock, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self.engine = engine
+        self._engine = engine
         self.clock = clock
         self.connection: DeviceConnection | None = None
+        self.fallback_faults: list[str] = []
+        self._commits = 0
+        engine.subscribe(self._on_committed)
         self.device_event.connect(self._on_device_event, QtCore.Qt.ConnectionType.QueuedConnection)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
+
+    @property
+    def view(self) -> SessionView:
+        """The session, read-only, for the windows."""
+        return self._engine
 
     def start(self) -> None:
         self.timer.start()
@@ -56,33 +76,96 @@ class SessionController(QtCore.QObject):
         """Stop the timer and the device; records the log could not take yet get a last attempt,
         else go to a file beside the log (named on stderr) rather than vanish with the process."""
         self.timer.stop()
-        if self.connection is not None:
-            self.connection.stop()
-        held = self.engine.unsaved
-        saved = self.engine.close(self.clock.now(), [Path(tempfile.gettempdir())])
+        self._stop_device()
+        engine = self._engine
+        held = engine.unsaved
+        saved = engine.close(self.clock.now(), [Path(tempfile.gettempdir())])
         if saved is not None:
             print(f"infusion-console: {held} records could not be written to the session log; "
                   f"they are in {saved}", file=sys.stderr)
-        elif self.engine.unsaved:
-            print(f"infusion-console: {self.engine.unsaved} records could not be written to the "
+        elif engine.unsaved:
+            print(f"infusion-console: {engine.unsaved} records could not be written to the "
                   "session log nor to any file; they are lost", file=sys.stderr)
+
+    def _stop_device(self) -> None:
+        if self.connection is not None:
+            self.connection.stop()
+
+    # ---- what the engine tells us ------------------------------------------------------------
+
+    def _on_committed(self) -> None:
+        self._commits += 1
+        self.changed.emit()
 
     @QtCore.Slot()
     def tick(self) -> None:
-        self.engine.tick(self.clock.now())
-        self.changed.emit()
+        before = self._commits
+        self._engine.tick(self.clock.now())
+        if self._commits == before:
+            self.changed.emit()   # nothing written, but the timers moved
 
     @QtCore.Slot(object)
     def _on_device_event(self, event: DeviceEvent) -> None:
-        feed.apply(self.engine, event, self.clock.now())
+        feed.apply(self._engine, event, self.clock.now())
         if event.state is not None:
             self.device_state.emit(event.state.value)
-        self.changed.emit()
 
-    def acknowledge_all(self, actor: str) -> None:
-        self.engine.acknowledge_all(actor, self.clock.now())
-        self.changed.emit()
+    # ---- the nurse's actions (the actor is the session's nurse) -------------------------------
 
-    def pause_audio(self, actor: str) -> None:
-        self.engine.pause_audio(actor, self.clock.now())
-        self.changed.emit()
+    def enter_manual(self, metric_name: str, value: float, confirmed: bool = False) -> Verdict:
+        engine = self._engine
+        return engine.enter_manual(metric_name, value, engine.nurse, self.clock.now(), confirmed)
+
+    def correct(self, observation_id: int, metric_name: str, value: float, reason: str,
+                confirmed: bool = False) -> Verdict:
+        engine = self._engine
+        return engine.correct(observation_id, metric_name, value, engine.nurse, self.clock.now(),
+                              reason, confirmed)
+
+    def note(self, text: str, kind: str = "note") -> Outcome:
+        engine = self._engine
+        return engine.note(text, engine.nurse, self.clock.now(), kind=kind)
+
+    def tick_item(self, item_id: str, gate_decision: str = "") -> Outcome:
+        engine = self._engine
+        return engine.tick_item(item_id, engine.nurse, self.clock.now(), gate_decision=gate_decision)
+
+    def advance_phase(self, override_reason: str = "") -> Outcome:
+        engine = self._engine
+        return engine.advance_phase(engine.nurse, self.clock.now(), override_reason)
+
+    def discharge(self, override_reason: str = "") -> Outcome:
+        engine = self._engine
+        outcome = engine.discharge(engine.nurse, self.clock.now(), override_reason)
+        if outcome.done:
+            self._stop_device()   # an ended session reads nothing more
+            self.timer.stop()
+            self.changed.emit()
+        return outcome
+
+    def acknowledge(self, occurrence_id: int) -> Outcome:
+        engine = self._engine
+        return engine.acknowledge(occurrence_id, engine.nurse, self.clock.now())
+
+    def acknowledge_all(self) -> Outcome:
+        engine = self._engine
+        return engine.acknowledge_all(engine.nurse, self.clock.now())
+
+    def pause_audio(self) -> Outcome:
+        engine = self._engine
+        return engine.pause_audio(engine.nurse, self.clock.now())
+
+    # ---- the station's own conditions --------------------------------------------------------
+
+    def audio_status(self, available: bool, detail: str = "") -> None:
+        self._engine.audio_status(available, self.clock.now(), detail)
+
+    def console_fault(self, summary: str, crash_file: str = "") -> None:
+        """Raise the "Console fault" alarm; without the engine if the engine cannot take it."""
+        try:
+            self._engine.console_fault(summary, self.clock.now(), crash_file)
+        except Exception as exc:  # noqa: BLE001 - the fault path itself must never fall silent
+            self.fallback_faults.append(
+                f"Console fault: {summary[:100]} (not in the log: {type(exc).__name__}) — "
+                "restart the console")
+            self.changed.emit()

@@ -108,19 +108,19 @@ class EntryPanel(QtWidgets.QGroupBox):
                     self._say(f"Not recorded: {verdict.message}", error=True)
                     return
                 confirmed.add(verdict.metric)
-        engine, now = self.controller.engine, self.controller.clock.now()
-        actor = engine.nurse
         done = []
         for verdict in verdicts:
             name = verdict.metric
             value = verdict.value  # type: ignore[union-attr]  # Rejected were returned above
-            engine.enter_manual(name, value, actor, now, confirmed=name in confirmed)
+            answer = self.controller.enter_manual(name, value, confirmed=name in confirmed)
+            if isinstance(answer, Rejected):   # e.g. the session ended meanwhile
+                self._say(answer.message, error=True)
+                return
             done.append(f"{name} {value:g}")
         for edit in self.fields.values():
             edit.clear()
         self._say("Recorded: " + ", ".join(done))
         self.recorded.emit(", ".join(done))
-        self.controller.changed.emit()
         self.fields["bp"].setFocus()
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -180,19 +180,18 @@ class EntryPanel(QtWidgets.QGroupBox):
         return grid
 
     def _record_scale(self, name: str, value: int) -> None:
-        engine, now = self.controller.engine, self.controller.clock.now()
-        engine.enter_manual(name, float(value), engine.nurse, now)
+        answer = self.controller.enter_manual(name, float(value))
+        if isinstance(answer, Rejected):
+            self._say(answer.message, error=True)
+            return
         self._say(f"Recorded: {name} {value}")
         self.recorded.emit(f"{name} {value}")
-        self.controller.changed.emit()
 
     def _record_note(self, text: str, kind: str = "note") -> None:
-        engine = self.controller.engine
-        outcome = engine.note(text, engine.nurse, self.controller.clock.now(), kind=kind)
+        outcome = self.controller.note(text, kind=kind)
         if not outcome.done:
             self._say(outcome.message, error=True)
             return
         self.note.clear()
         self._say(f"Recorded: {text.strip()}")
         self.recorded.emit(text.strip())
-        self.controller.changed.emit()

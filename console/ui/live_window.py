@@ -36,7 +36,7 @@ class LiveWindow(QtWidgets.QWidget):
         super().__init__(parent)
         self.controller = controller
         self.journal = journal
-        engine = controller.engine
+        engine = controller.view
         self.header = QtWidgets.QLabel()
         self.header.setObjectName("header")
         self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:4px;")
@@ -81,7 +81,7 @@ class LiveWindow(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def refresh(self) -> None:
-        engine, now = self.controller.engine, self.controller.clock.now()
+        engine, now = self.controller.view, self.controller.clock.now()
         demo = "   ◆ DEMO — not patient data ◆" if engine.demo else ""
         self.header.setText(
             f"{engine.patient.patient_id} · {engine.protocol.name} · session {engine.session_number}"
@@ -123,7 +123,7 @@ class LiveWindow(QtWidgets.QWidget):
         """Hand the trend plot what was committed since the last refresh."""
         new = self.journal.added_since(self._seen)
         self._seen = self.journal.total
-        started = self.controller.engine.started.wall
+        started = self.controller.view.started.wall
         for record in new:
             if isinstance(record, ObservationRecord):
                 if record.flags & {"DEMO", "TEST"}:

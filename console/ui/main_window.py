@@ -119,10 +119,10 @@ class MainWindow(QtWidgets.QMainWindow):
         controller = self.controller
         if controller is None:
             return
-        engine = controller.engine
-        error = engine.log_error
-        if engine.unsaved and error is not None:
-            text = (f"NOT SAVED: {engine.unsaved} records ({engine.writes.observations} readings) "
+        session = controller.view
+        error = session.log_error
+        if session.unsaved and error is not None:
+            text = (f"NOT SAVED: {session.unsaved} records ({session.unsaved_readings} readings) "
                     "of this session are held in memory until the session log can be written "
                     f"again. {error.message}")
             style = "background:#c40000;color:white;font-weight:bold;font-size:13pt;"

@@ -73,7 +73,7 @@ class ShownLog(QtCore.QObject):
         new = self.journal.added_since(self._seen)
         self._seen = self.journal.total
         lines = [line_for(r) for r in new]
-        engine = self.controller.engine
+        engine = self.controller.view
         elapsed = int(engine.times(self.controller.clock.now()).elapsed_s)
         if self._last_timers != (engine.phase.id, elapsed):
             self._last_timers = (engine.phase.id, elapsed)

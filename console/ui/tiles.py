@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Moment
 from console.session.alarms import Occurrence
-from console.session.engine import SessionEngine
+from console.session.view import SessionView
 from console.ui.alarm_bar import COLOURS
 from protocols.vitals import metric
 from devices.reading import MANUAL
@@ -49,7 +49,7 @@ class TileView:
     stale: bool
 
 
-def tile_view(engine: SessionEngine, name: str, now: Moment) -> TileView:
+def tile_view(engine: SessionView, name: str, now: Moment) -> TileView:
     m = metric(name)
     title = TILE_TITLES.get(name, m.label)
     limits = _limits(engine, name)
@@ -84,7 +84,7 @@ def _alarm_for(occurrences: list[Occurrence], name: str) -> Occurrence | None:
     return max(hits, key=lambda o: o.priority) if hits else None
 
 
-def _limits(engine: SessionEngine, name: str) -> str:
+def _limits(engine: SessionView, name: str) -> str:
     """The active limits, one line per priority, highest first: "H ≥131 ≤40\\nM >110 <50"."""
     rules = [r for r in engine.protocol.rules_for(name) if r.absent_seconds is None]
     by_priority: dict[Priority, list[str]] = {}
@@ -181,7 +181,7 @@ class TilePanel(QtWidgets.QWidget):
         layout.setColumnStretch(1, 1)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred)
 
-    def update_from(self, engine: SessionEngine, now: Moment) -> None:
+    def update_from(self, engine: SessionView, now: Moment) -> None:
         for name, tile in self.tiles.items():
             tile.show_view(tile_view(engine, name, now))
 

@@ -16,8 +16,11 @@ from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER
 APPLICATION = "INFUSION_CONSOLE"
 FACILITY = ""
 
-ACCEPT = "AA"  # accepted (also sent for messages we ignore: senders stall without an ACK)
-REJECT = "AR"  # rejected: the message cannot be parsed (e.g. no segment terminators)
+# Original-mode acknowledgement codes (HL7 v2 MSA-1) as this console uses them; how monitors and
+# engines act on each is in shared/design/network.md and the README ("Acknowledgements").
+ACCEPT = "AA"  # its content is committed to the session log (or it carried nothing to store)
+ERROR = "AE"   # not stored now (log unavailable, session not running, a decoding fault): resend
+REJECT = "AR"  # rejected: the message cannot be parsed (e.g. no segment terminators); do not resend
 
 _STANDARD_ENCODING = "^~\\&"
 
@@ -52,7 +55,7 @@ def build_ack(request: AckRequest, code: str, received_at: datetime, mllp: bool)
 
     Args:
         request: fields of the message being answered.
-        code: MSA-1 acknowledgement code (`AA` or `AR`).
+        code: MSA-1 acknowledgement code (`AA`, `AE` or `AR`).
         received_at: host time the message arrived; becomes MSH-7 of the ACK (UTC).
         mllp: wrap the ACK in MLLP (the message came in MLLP).
 

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import partial
 
 import hl7
 
 from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
-from devices.hl7.ack import ACCEPT, REJECT, AckRequest, build_ack
+from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
 from devices.reading import Reading
-from devices.stream import DecodeResult, Dropped, outside_hard_range
+from devices.stream import DecodeResult, Dropped, Reply, outside_hard_range
 
 UTC = timezone.utc
 
@@ -258,14 +259,27 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str, defaul
         result.dropped.append(Dropped("no-segment-terminators", f"message {msg.msh(10).strip()} "
                               "has no segment terminators (CR, LF or CR LF), so its segments "
                               "cannot be told apart; rejected"))
-        result.replies.append(build_ack(msg.ack_request(), REJECT, received_at, mllp))
+        result.replies.append(Reply(now=build_ack(msg.ack_request(), REJECT, received_at, mllp)))
         return
-    result.replies.append(build_ack(msg.ack_request(), ACCEPT, received_at, mllp))
+    request = msg.ack_request()
     if msg_type != "ORU":
+        # Nothing in it to store: accepted at once (senders stall without an answer).
+        result.replies.append(Reply(now=build_ack(request, ACCEPT, received_at, mllp)))
         result.dropped.append(Dropped("not-oru", f"{msg.msh(9)} message ignored (acknowledged): "
                                       "only ORU^R01 carries observations"))
         return
-    _Observations(msg, received_at, result).run(segments[1:], fs)
+    try:
+        _Observations(msg, received_at, result).run(segments[1:], fs)
+    except Exception:
+        # Read only in part: never AA; AE asks the monitor to send it again.
+        result.replies.append(Reply(now=build_ack(request, ERROR, received_at, mllp)))
+        raise
+    result.replies.append(Reply(after_commit=partial(_answer, request, received_at, mllp)))
+
+
+def _answer(request: AckRequest, received_at: datetime, mllp: bool, stored: bool) -> bytes:
+    """AA once the message's content is committed to the log, AE (resend) when it is not."""
+    return build_ack(request, ACCEPT if stored else ERROR, received_at, mllp)
 
 
 class _Observations:

@@ -37,6 +37,11 @@ def only(result: DecodeResult) -> Reading:
     return result.readings[0]
 
 
+def answers(result: DecodeResult, stored: bool = True) -> list[bytes]:
+    """What the console writes back once it knows whether the message was stored."""
+    return [reply.answer(stored) for reply in result.replies]
+
+
 def reasons(result: DecodeResult) -> list[str]:
     return [d.reason for d in result.dropped]
 
@@ -61,7 +66,7 @@ def test_sample_ipf_nibp(samples_dir: Path) -> None:
     assert {r.measured_at for r in result.readings} == {utc(2009, 8, 13, 4, 57, 15)}
     assert {r.received_at for r in result.readings} == {RX}
     assert {r.source for r in result.readings} == {ACME}
-    assert result.replies == [b"MSH|^~\\&|INFUSION_CONSOLE||AcmeInc^ACDE48234567ABCD^EUI-64||"
+    assert answers(result) == [b"MSH|^~\\&|INFUSION_CONSOLE||AcmeInc^ACDE48234567ABCD^EUI-64||"
                               b"20260102030405+0000||ACK^R01^ACK|AMSGID1234|P|2.6\r"
                               b"MSA|AA|MSGID1234\r"]
 
@@ -106,7 +111,7 @@ def test_sample_maximum_request_edge_cases(samples_dir: Path) -> None:
     # Diastolic has OBX-11 D (deleted); 1500212 / 1500232 are invalid codes whatever the name.
     assert reasons(result).count("bad-status") == 1
     assert reasons(result).count("unknown-code") == 3
-    assert len(result.replies) == 1 and b"MSA|AA|MSGID1234" in result.replies[0]
+    assert len(result.replies) == 1 and b"MSA|AA|MSGID1234" in answers(result)[0]
 
 
 def test_sample_mx500_card_beat_rate(samples_dir: Path) -> None:
@@ -118,7 +123,7 @@ def test_sample_mx500_card_beat_rate(samples_dir: Path) -> None:
     assert reading.measured_at == utc(2021, 4, 26, 3, 3, 31, 496000)  # OBR-7 .496-0400
     assert reading.flags == {"DEBUG"}  # MSH-11 D
     assert "waveform-skipped" in reasons(result)
-    assert b"|D|2.6\rMSA|AA|HP0425230332.872USDANRMMD1NBR488\r" in result.replies[0]
+    assert b"|D|2.6\rMSA|AA|HP0425230332.872USDANRMMD1NBR488\r" in answers(result)[0]
 
 
 def test_sample_comen_bare_hl7(samples_dir: Path) -> None:
@@ -136,7 +141,7 @@ def test_sample_comen_bare_hl7(samples_dir: Path) -> None:
     # 149522 is labelled MDC_PULS_RATE (149514's name): noticed, code trusted.
     assert reasons(result).count("name-mismatch") == 2
     # Bare input: bare ACKs, one per message.
-    assert [r[:4] for r in result.replies] == [b"MSH|", b"MSH|"]
+    assert [r[:4] for r in answers(result)] == [b"MSH|", b"MSH|"]
 
 
 @pytest.mark.parametrize("name", ["ihe-pcd01-ipf-ack-response.hl7",
@@ -157,7 +162,7 @@ def test_samples_decode_the_same_whatever_the_chunking(samples_dir: Path, name: 
     whole = feed_all(HL7Decoder(), data)
     chunked = feed_all(HL7Decoder(), data, seed)
     assert chunked.readings == whole.readings
-    assert chunked.replies == whole.replies
+    assert answers(chunked) == answers(whole)
     assert sorted(reasons(chunked)) == sorted(reasons(whole))
     # The same messages wrapped in MLLP give the same readings.
     messages = [m for m in data.replace(b"\r\n", b"\r").replace(b"\n", b"\r").split(b"\r\r")
@@ -180,7 +185,7 @@ def test_message_without_terminators_is_rejected_clearly() -> None:
     assert result.readings == []
     assert reasons(result) == ["no-segment-terminators"]
     assert "no segment terminators" in result.dropped[0].detail
-    assert result.replies[0].startswith(b"\x0b") and b"MSA|AR|C1\r" in result.replies[0]
+    assert answers(result)[0].startswith(b"\x0b") and b"MSA|AR|C1\r" in answers(result)[0]
 
 
 def test_mid_frame_start_then_frames() -> None:
@@ -464,7 +469,7 @@ def test_waveform_rows_skipped_once_per_message() -> None:
 
 def test_ack_is_mllp_framed_when_input_was() -> None:
     result = HL7Decoder().feed(b"\x0b" + message(SPO2.format(v=97)) + b"\x1c\r", RX)
-    assert result.replies == [
+    assert answers(result) == [
         b"\x0bMSH|^~\\&|INFUSION_CONSOLE||MON^0011223344556677^EUI-64|FAC|20260102030405+0000||"
         b"ACK^R01^ACK|AC1|P|2.6\rMSA|AA|C1\r\x1c\r"]
 
@@ -473,7 +478,7 @@ def test_ignored_message_types_are_acknowledged() -> None:
     adt = b"MSH|^~\\&|ADT1||||||ADT^A01|X9|P|2.5\rPID|||123\r"
     result = decode(adt)
     assert result.readings == [] and reasons(result) == ["not-oru"]
-    assert b"ACK^A01^ACK|AX9|P|2.5\rMSA|AA|X9\r" in result.replies[0]
+    assert b"ACK^A01^ACK|AX9|P|2.5\rMSA|AA|X9\r" in answers(result)[0]
 
 
 def test_frames_without_msh_are_bad_frames_and_unanswered() -> None:
@@ -484,3 +489,31 @@ def test_frames_without_msh_are_bad_frames_and_unanswered() -> None:
 def test_decoder_never_raises_on_a_broken_message() -> None:
     for data in [b"MSH|", b"MSH|^~\\&", b"MSH^", b"MSH|^~\\&|" + b"|" * 40, b"\x00" * 10]:
         decode(data)
+
+
+def test_an_observation_message_is_answered_aa_only_once_stored_and_ae_otherwise() -> None:
+    result = decode(message("NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.1|97|262688^MDC_DIM_PERCENT^MDC"))
+    [reply] = result.replies
+    assert reply.waits   # the answer depends on the commit
+    assert b"MSA|AA|" in reply.answer(True)
+    assert b"MSA|AE|" in reply.answer(False)
+
+
+def test_messages_with_nothing_to_store_are_answered_at_once() -> None:
+    rejected = decode(message("NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.1|97", end=""))
+    other = decode((MSH.replace("ORU^R01", "ADT^A01") + "\r").encode())
+    for result in (rejected, other):
+        assert [reply.waits for reply in result.replies] == [False]
+        assert answers(result, stored=True) == answers(result, stored=False)
+
+
+def test_a_message_read_only_in_part_is_never_answered_aa(monkeypatch: pytest.MonkeyPatch) -> None:
+    from devices.hl7 import decoder
+
+    def broken(self: object, segments: object, fs: object) -> None:
+        raise RuntimeError("planted decoder bug")
+
+    monkeypatch.setattr(decoder._Observations, "run", broken)
+    result = decode(message("NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.1|97"))
+    assert reasons(result) == ["decoder-error"]
+    assert [b"MSA|AE|" in a for a in answers(result, stored=True)] == [True]

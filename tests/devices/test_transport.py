@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -25,8 +26,8 @@ import serial
 from devices.formats import SerialSettings
 from devices.reading import Reading
 from devices.simulator.player import PlayerStats, PtySink
-from devices.stream import DecodeResult, Dropped, StreamDecoder
-from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
+from devices.stream import DecodeResult, Dropped, Reply, StreamDecoder
+from devices.transport import REPLY_WAIT_SECONDS, ConnectionState, DeviceConnection, DeviceEvent, EventKind
 
 S = ConnectionState
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -38,7 +39,10 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 class EventLog:
     """The owner side of a DeviceConnection: a queue the test drains with timeouts, never sleeps."""
 
-    def __init__(self) -> None:
+    def __init__(self, settle: bool | None = True) -> None:
+        """`settle`: the verdict this owner gives every event as it arrives (an owner that stores
+        at once), or None to leave the verdicts to the test."""
+        self.settle = settle
         self.queue: queue.Queue[DeviceEvent] = queue.Queue()
         self.seen: list[DeviceEvent] = []
         self.counts: Counter[str] = Counter()  # readings seen per metric, kept as events arrive
@@ -48,6 +52,8 @@ class EventLog:
         self.counts.update(r.metric for r in event.readings)
 
     def __call__(self, event: DeviceEvent) -> None:
+        if self.settle is not None:
+            event.settle(self.settle)
         self.queue.put(event)
 
     def wait_for(self, predicate: Callable[[DeviceEvent], bool], timeout: float = 5.0,
@@ -111,7 +117,9 @@ class LineDecoder:
             if len(words) == 2 and words[0] == b"MSG" and words[1].isdigit():
                 out.readings.append(Reading("heart_rate", float(words[1]), "beats/min", None,
                                             received_at, "line"))
-                out.replies.append(b"ACK " + words[1] + b"\n")
+                number = words[1]
+                out.replies.append(Reply(after_commit=lambda stored, n=number: (
+                    b"ACK " if stored else b"NAK ") + n + b"\n"))
             elif not (len(words) == 2 and words[0] == b"ACK"):
                 out.dropped.append(Dropped("bad-frame", repr(line)))
         return out
@@ -342,3 +350,56 @@ def test_devices_package_never_imports_qt() -> None:
                          cwd=Path(__file__).resolve().parents[2], env={**os.environ})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def read_answers(sink: PtySink, count: int, timeout: float = 5.0) -> bytes:
+    """What the console wrote back on the pty, once `count` lines have come (select, no sleep)."""
+    got = b""
+    deadline = time.monotonic() + timeout
+    while got.count(b"\n") < count and time.monotonic() < deadline:
+        ready, _, _ = select.select([sink._master], [], [], 0.05)
+        if ready:
+            got += os.read(sink._master, 4096)
+    return got
+
+
+def test_answers_wait_for_the_owners_verdict_and_go_out_in_message_order(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    sink = PtySink()
+    stoppers.append(sink.close)
+    stats = PlayerStats()
+    events = EventLog(settle=None)   # the test plays the owner that commits
+    conn = start(DeviceConnection(sink.path, LineFormat(), events), stoppers)
+    events.wait_state(S.CONNECTING)
+    sink.write(b"MSG 70\n", threading.Event(), stats)
+    first = events.wait_for(lambda e: bool(e.readings), what="the first message")
+    sink.write(b"MSG 71\n", threading.Event(), stats)
+    second = events.wait_for(lambda e: bool(e.readings), what="the second message")
+    # The second is committed first: its answer still waits behind the first's.
+    second.settle(True)
+    assert read_answers(sink, 1, timeout=0.5) == b""
+    assert conn.stats.replies_written == 0
+    # The first could not be stored: the device is told so (it resends), then the second's AA.
+    first.settle(False)
+    assert read_answers(sink, 2) == b"NAK 70\nACK 71\n"
+
+
+def test_an_answer_nobody_settles_is_dropped_unsent_and_does_not_hold_the_line(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    sink = PtySink()
+    stoppers.append(sink.close)
+    stats = PlayerStats()
+    clock = [100.0]
+    events = EventLog(settle=None)
+    conn = start(DeviceConnection(sink.path, LineFormat(stale_after_seconds=1e6), events,
+                                  monotonic=lambda: clock[0]), stoppers)
+    events.wait_state(S.CONNECTING)
+    sink.write(b"MSG 70\n", threading.Event(), stats)
+    events.wait_for(lambda e: bool(e.readings), what="the unsettled message")
+    clock[0] += REPLY_WAIT_SECONDS   # the owner stalled this long
+    sink.write(b"MSG 71\n", threading.Event(), stats)
+    events.wait_for(lambda e: bool(e.readings), what="the next message").settle(True)
+    assert read_answers(sink, 1) == b"ACK 71\n"
+    assert conn.stats.replies_dropped == 1

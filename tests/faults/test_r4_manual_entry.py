@@ -85,7 +85,7 @@ def test_bad_entry_is_refused_with_what_is_wrong_and_what_is_allowed_and_nothing
     qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
     assert panel.message.text() == message
     assert rows_in(log.path) == before
-    assert controller.engine.latest("heart_rate") is None   # nothing reached the tiles either
+    assert controller.view.latest("heart_rate") is None   # nothing reached the tiles either
     for key, text in fields.items():
         assert panel.fields[key].text() == text   # kept for the nurse to correct
 

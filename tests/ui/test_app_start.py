@@ -95,7 +95,7 @@ def test_start_screen_opens_a_session_and_a_session_left_open_is_offered_for_res
 def test_demo_session_is_marked_and_fed_by_the_simulated_device(started, tmp_path, qtbot):
     window = started(options(tmp_path, "--demo"))
     assert "DEMO — not patient data" in window.live.header.text()
-    engine = window.controller.engine
+    engine = window.controller.view
     # Real time: the simulated monitor sends once a second; wait for its first heart rate.
     qtbot.waitUntil(lambda: engine.latest("heart_rate") is not None, timeout=15000)
     assert engine.device_state == "connected"

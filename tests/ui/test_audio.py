@@ -166,7 +166,7 @@ def test_acknowledge_while_sounding_stops_the_audio():
     controller.changed.emit()
     stops = out.stops
     # The nurse acknowledges everything: the speaker stops and the repeat timer with it.
-    controller.acknowledge_all("nurse.ana")
+    controller.acknowledge_all()
     assert out.stops == stops + 1 and sounder.pattern is None and not sounder.timer.isActive()
 
 
@@ -175,7 +175,7 @@ def test_pause_while_sounding_stops_audio_until_the_pause_ends():
     s.bp(205, 95)
     controller.changed.emit()
     # Step 1: pause: silence, no repeats.
-    controller.pause_audio("nurse.ana")
+    controller.pause_audio()
     assert sounder.pattern is None and not sounder.timer.isActive()
     # Step 2: 119 s later still silent.
     s.t(119)
@@ -192,7 +192,7 @@ def test_higher_alarm_while_paused_breaks_through():
     # Step 1: a medium alarm sounds; the nurse pauses audio.
     s.manual("heart_rate", 115)
     controller.changed.emit()
-    controller.pause_audio("nurse.ana")
+    controller.pause_audio()
     assert sounder.pattern is None
     # Step 2: a high alarm during the pause sounds at once.
     s.t(30)
@@ -246,7 +246,7 @@ def test_qt_audio_without_a_sound_output_reports_unavailable(qtbot):
 def test_player_that_fails_reports_why(tmp_path):
     failing = ["sh", "-c", "echo 'Connection failure: Connection refused' >&2; exit 1", "paplay"]
     out = PlayerAudioOut(failing)
-    assert out.available() == (False, "sh failed: Connection failure: Connection refused")
+    assert out.available() == (False, "sh failed (exit 1): Connection failure: Connection refused")
 
 
 def test_player_that_fails_then_works_recovers(tmp_path):
@@ -254,7 +254,7 @@ def test_player_that_fails_then_works_recovers(tmp_path):
     flag = tmp_path / "speaker"
     out = PlayerAudioOut(["sh", "-c", 'test -e "$0.ok" || { echo "device busy" >&2; exit 1; }', str(flag)])
     # Step 1: the probe at construction fails: unavailable, with the player's reason.
-    assert out.available() == (False, "sh failed: device busy")
+    assert out.available() == (False, "sh failed (exit 1): device busy")
     # Step 2: the device comes back; the next burst plays and the output is available again.
     (tmp_path / "speaker.ok").touch()
     out.play(tones.HIGH)
@@ -268,7 +268,7 @@ def test_paplay_without_a_sound_server_reports_unavailable():
     ok, detail = out.available()
     if ok:
         pytest.skip("this machine has a sound server")
-    assert detail.startswith("paplay failed: ")
+    assert detail.startswith("paplay failed (exit 1): ")
 
 
 @pytest.mark.skipif(has_qt_multimedia(), reason="PySide6-Addons (QtMultimedia) is installed here")

@@ -12,15 +12,15 @@ from tests.ui.conftest import Answers
 
 
 def _two_high_alarms(controller, clock):
-    engine = controller.engine
+    engine = controller
     for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("heart_rate", 76), ("resp_rate", 15),
                         ("spo2", 98), ("bp_mean", 97), ("pulse_rate", 76)):
-        engine.enter_manual(name, value, "ana", clock.now())
+        engine.enter_manual(name, value)
     clock.advance(60)
-    engine.enter_manual("bp_systolic", 205, "ana", clock.now())
-    engine.enter_manual("spo2", 88, "ana", clock.now(), confirmed=True)
-    engine.tick(clock.now())
-    assert len([o for o in engine.alarms() if o.priority.label == "high"]) == 2
+    engine.enter_manual("bp_systolic", 205)
+    engine.enter_manual("spo2", 88, confirmed=True)
+    engine.tick()
+    assert len([o for o in engine.view.alarms() if o.priority.label == "high"]) == 2
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])

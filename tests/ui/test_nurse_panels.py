@@ -83,15 +83,15 @@ def test_observations_are_one_click_and_sedation_alarms(qtbot, live):
     assert rows(log, "SELECT metric, value FROM observations ORDER BY id") == [("moaas", 3.0), ("nausea", 2.0)]
     assert rows(log, "SELECT kind, json_extract(detail, '$.text'), actor FROM events WHERE kind IN ('note', 'observation') ORDER BY id") == [
         ("observation", "Vomiting", "ana"), ("note", "feels floaty, reassured", "ana")]
-    assert [o.condition for o in controller.engine.alarms()] == ["moaas_low"]
+    assert [o.condition for o in controller.view.alarms()] == ["moaas_low"]
 
 
 def test_tiles_show_value_source_limits_and_alarm_colour_then_grey_when_stale(qtbot, live):
     controller, journal, clock, log = live
     tiles = TilePanel()
     qtbot.addWidget(tiles)
-    engine = controller.engine
-    engine.enter_manual("spo2", 92, "ana", clock.now())
+    engine = controller.view
+    controller.enter_manual("spo2", 92)
     tiles.update_from(engine, clock.now())
     tile = tiles.tiles["spo2"].view
     assert (tile.value, tile.background) == ("92", COLOURS[Priority.MEDIUM][0])   # the alarm bar's medium
@@ -122,11 +122,11 @@ def test_checklist_ticks_are_logged_and_moving_on_with_items_open_needs_a_reason
     # Next phase with items open: the nurse is asked why; no answer means no move.
     answers.reply = ""
     qtbot.mouseClick(panel.next_button, QtCore.Qt.MouseButton.LeftButton)
-    assert controller.engine.phase.id == "pre"
+    assert controller.view.phase.id == "pre"
     assert panel.message.text().startswith("Not moved: Required item open: Consent")
     answers.reply = "consent on paper, scanning later"
     qtbot.mouseClick(panel.next_button, QtCore.Qt.MouseButton.LeftButton)
-    assert controller.engine.phase.id == "infusion"
+    assert controller.view.phase.id == "infusion"
     assert rows(log, "SELECT json_extract(detail, '$.reason') FROM events WHERE kind = 'override'") == [
         ("consent on paper, scanning later",)]
 
@@ -135,9 +135,9 @@ def test_event_list_shows_the_newest_first(qtbot, live):
     controller, journal, clock, log = live
     events = EventList(journal)
     qtbot.addWidget(events)
-    controller.engine.enter_manual("heart_rate", 70, "ana", clock.now())
+    controller.enter_manual("heart_rate", 70)
     clock.advance(60)
-    controller.engine.note("patient comfortable", "ana", clock.now())
+    controller.note("patient comfortable")
     events.refresh()
     first = clock.now().wall.astimezone().strftime("%H:%M:%S")
     assert events.item(0).text() == f"{first}  Note: patient comfortable — ana"

@@ -127,9 +127,9 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
 
     # ---- the monitor's first message reaches the tiles as device values ----
     # Opening a port empties its input buffer: the monitor speaks once the console has it open.
-    qtbot.waitUntil(lambda: window.controller.engine.device_state == "connecting", timeout=5000)
+    qtbot.waitUntil(lambda: window.controller.view.device_state == "connecting", timeout=5000)
     device(hr=76, spo2=98, rr=14, bp=(126, 80, 95))
-    qtbot.waitUntil(lambda: window.controller.engine.device_state == "connected", timeout=5000)
+    qtbot.waitUntil(lambda: window.controller.view.device_state == "connected", timeout=5000)
     live.refresh()
     hr_tile = live.tiles.tiles["heart_rate"]
     assert (hr_tile.value.text(), hr_tile.unit_label.text()) == ("76", "beats/min")
@@ -169,7 +169,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     checklist = live.checklist
 
     def tick_all_required() -> None:
-        engine = window.controller.engine
+        engine = window.controller.view
         for row, item in enumerate(engine.phase.checklist):
             if item.required and item.id not in engine.ticks():
                 checklist.items.setCurrentRow(row)
@@ -180,15 +180,15 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     answers.reply = ""
     qtbot.mouseClick(checklist.next_button, QtCore.Qt.MouseButton.LeftButton)
     assert checklist.message.text().startswith("Not moved: ")
-    assert window.controller.engine.phase.id == "pre"
+    assert window.controller.view.phase.id == "pre"
     tick_all_required()
     ticked = checklist.items.item(0).text()
     assert ticked.endswith(f"— {NURSE} {START.astimezone().strftime('%H:%M')}")
     assert sql(db, "SELECT count(*) FROM events WHERE kind = 'checklist_ticked'")[0][0] == sum(
-        1 for i in window.controller.engine.protocol.phases[0].checklist if i.required)
+        1 for i in window.controller.view.protocol.phases[0].checklist if i.required)
     advance(5)
     qtbot.mouseClick(checklist.next_button, QtCore.Qt.MouseButton.LeftButton)
-    assert window.controller.engine.phase.id == "infusion"
+    assert window.controller.view.phase.id == "infusion"
     assert live.timers.text().startswith("Infusion   Elapsed 5:00    Phase left 40:00")
     assert sql(db, "SELECT count(*) FROM events WHERE kind = 'dosing_started'") == [(1,)]
 
@@ -242,14 +242,14 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     device(hr=74, spo2=98, rr=14, bp=(136, 82, 100))
     tick_all_required()
     qtbot.mouseClick(checklist.next_button, QtCore.Qt.MouseButton.LeftButton)
-    assert window.controller.engine.phase.id == "observation"
+    assert window.controller.view.phase.id == "observation"
     for _ in range(2):
         advance(15)
         device(hr=72, spo2=98, rr=14, bp=(132, 82, 98))
         qtbot.mouseClick(live.entry.observation_buttons[("moaas", 5)], QtCore.Qt.MouseButton.LeftButton)
     qtbot.keyClick(live, Key.Key_F2)   # any vitals prompt that came due
     qtbot.mouseClick(checklist.next_button, QtCore.Qt.MouseButton.LeftButton)
-    assert window.controller.engine.phase.id == "discharge"
+    assert window.controller.view.phase.id == "discharge"
     assert checklist.discharge_button.isEnabled()
 
     # Discharge with the checklist open and no Aldrete score: refused, and the screen says why.
@@ -258,7 +258,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     refusal = checklist.message.text()
     assert refusal.startswith("Discharge refused: ")
     assert "Aldrete" in refusal
-    assert not window.controller.engine.discharged
+    assert not window.controller.view.discharged
     assert sql(db, "SELECT count(*) FROM events WHERE kind = 'discharge_refused'") == [(1,)]
     assert sql(db, "SELECT ended_at FROM sessions") == [(None,)]
 
@@ -269,7 +269,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     tick_all_required()
     qtbot.mouseClick(checklist.discharge_button, QtCore.Qt.MouseButton.LeftButton)
     assert checklist.message.text() == "Discharged: the session has ended."
-    assert window.controller.engine.discharged
+    assert window.controller.view.discharged
     assert not checklist.discharge_button.isEnabled() and not checklist.next_button.isEnabled()
     ended = sql(db, "SELECT ended_at FROM sessions")[0][0]
     assert ended == (START + timedelta(minutes=clock_minutes(clock))).strftime("%Y-%m-%dT%H:%M:%S.000Z")
