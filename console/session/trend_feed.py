@@ -1,0 +1,671 @@
+"""One reading of the logged records for every trend: the live window, the review, the course view
+and the PDF report. No Qt.
+
+The feed turns what the engine committed (`ObservationRecord`, `EventRecord`, `AlarmTransition`)
+into what a trend plots: per vital, points (minutes since the session opened, value, typed or from
+a device); NIBP measurements as systolic-diastolic bars with their mean; markers for phases, T0,
+observations, notes and physiological alarms; the baselines in force at T0. The live window feeds
+it incrementally from the journal (`add`), the review and the report all at once from the log
+(`load`); the rules below are applied the same way in both, so the same records plot the same way
+everywhere (tests/session/test_trend_feed.py feeds one session both ways and in random batches).
+
+Where a value sits on the time axis (`TrendFeed.placed_at`):
+
+- A typed value: when the nurse entered it (its `measured_at` when one is given, else its
+  `received_at`).
+- A device's NIBP (`bp_*` from a device with a measured time): at its measured time. A cuff
+  determination takes 30-60 s and monitors resend their last result in every message, so its
+  arrival is later than the measurement, sometimes by minutes.
+- Any other device value: when the console received it. Continuous values are measured the
+  second they are sent; the console's clock is the one every other record uses.
+- Device clock skew: when any value of a device carries a measured time more than
+  `SKEW_LIMIT_S` (60 s) away from the console's receive time, that device's clock is not to be
+  trusted: all its values, earlier ones included, are placed at their receive time, and the skew
+  is reported once (`ClockSkew`, for a technical notice). Placing at receive time is never wrong
+  by more than the delivery delay; trusting a wrong clock is wrong by the whole skew (issue 11
+  item 16: a monitor 8 minutes ahead spread an 11-minute session's BP over 48 minutes). A monitor
+  that resends an NIBP taken over a minute before the console connected is counted as skewed too:
+  its values then sit at receive time, a few seconds from their measurement.
+- A correction (an observation whose `corrects` names the id it replaces) takes the place of the
+  value it corrects: the old point disappears and the new value is drawn where the old one was
+  (it is the corrected value of that measurement, not a new one). When the feed does not know the
+  id (the live journal keeps no row ids), it asks `resolve` for the corrected record.
+
+DEMO/TEST-flagged observations are never charted as patient data, unless the session is itself a
+demo (it then shows its own simulated values). Scales (MOAA/S, nausea, ...) are markers, not
+curves. Only physiological alarms (raised or escalated) are markers: technical conditions are the
+alarm area's business, and reminders would bury the alarms.
+
+The points of each series live in growable float64 arrays (time, value, receive time, device,
+row id), so the widget's `setData(t[:n], v[:n])` reads views, not copies, and an 8-hour session
+at 1 Hz holds ~10 MB (P8). A device line breaks (a NaN point) after `gap_minutes` without a
+value: a straight line across a disconnection would show values nobody measured. BP is not
+broken: NIBP comes every few minutes.
+
+Also here, because tiles and trends must agree on them: the colour of each vital
+(`VITAL_COLOURS`), and the pure label-placement rules the trend uses so that no two labels print
+over each other (`spread_labels`, `stack_labels`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from console.records import (
+    ESCALATED,
+    RAISED,
+    AlarmTransition,
+    EventRecord,
+    ObservationRecord,
+    Record,
+    SessionEnded,
+)
+from protocols.vitals import BP_METRICS, METRICS, VITALS
+
+Floats = npt.NDArray[np.float64]
+
+SKEW_LIMIT_S = 60.0
+MANUAL = "manual"
+GAP_MINUTES = 2.0
+# A device BP series with more points than this is continuous (an arterial line): drawn as lines,
+# since thousands of bars would cost more than the rest of the plot and say less.
+CONTINUOUS_BP_POINTS = 500
+# Systolic and diastolic of one measurement share its time; a typed pair is entered together.
+PAIR_TOLERANCE_MINUTES = 5.0 / 60.0
+MARKER_KINDS = ("phase", "dose", "observation", "alarm")
+
+# One colour per vital on the trend's black background, shared with the tiles (BP is one tile and
+# one panel: its systolic, diastolic and mean share a colour). Picked away from the IEC alarm
+# colours (red, amber, cyan-blue low) so a trace is never read as a limit line.
+BP_COLOUR = "#f5f5f5"
+VITAL_COLOURS: Mapping[str, str] = {
+    "bp_systolic": BP_COLOUR,
+    "bp_diastolic": BP_COLOUR,
+    "bp_mean": BP_COLOUR,
+    "heart_rate": "#66bb6a",
+    "pulse_rate": "#80deea",
+    "resp_rate": "#fff176",
+    "spo2": "#4fc3f7",
+}
+
+SHORT_LABELS: Mapping[str, str] = {
+    "bp_systolic": "Systolic", "bp_diastolic": "Diastolic", "bp_mean": "Mean",
+    "heart_rate": "HR", "pulse_rate": "Pulse", "resp_rate": "RR", "spo2": "SpO2",
+}
+# Short names for observation-scale markers ("MOAA/S 3", "nausea 2").
+SCALE_MARKER_NAMES: Mapping[str, str] = {
+    "moaas": "MOAA/S", "nausea": "nausea", "dissociation": "CADSS", "hallucinations": "halluc.",
+    "fatigue": "fatigue", "aldrete": "Aldrete",
+}
+MARKER_TEXT_LIMIT = 28
+
+
+@dataclass(frozen=True, slots=True)
+class TrendMarker:
+    """A vertical marker: when (minutes since the session opened), what it says, its kind (one of
+    `MARKER_KINDS`) and, for alarms, the priority name (`high`, `medium`, ...)."""
+
+    minutes: float
+    text: str
+    kind: str
+    priority: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockSkew:
+    """A device whose measured times are more than a minute from the console's receive times.
+
+    Attributes:
+        source: the device (`hl7:<id>`, `masimo:<SN>`).
+        offset_s: measured minus received, in seconds, of the value that showed it (positive: the
+            device's clock is ahead).
+        minutes: when (minutes since the session opened) it was first seen.
+    """
+
+    source: str
+    offset_s: float
+    minutes: float
+
+    def message(self) -> str:
+        """The technical notice a nurse reads."""
+        size = abs(self.offset_s)
+        amount = f"{size / 60:.0f} min" if size >= 90 else f"{size:.0f} s"
+        way = "ahead of" if self.offset_s > 0 else "behind"
+        return (f"Monitor clock {amount} {way} this console ({self.source}): its values are "
+                "drawn at the time the console received them.")
+
+
+@dataclass(frozen=True, slots=True)
+class BpBars:
+    """NIBP measurements as bars: at each time, systolic (top), diastolic (bottom), mean (NaN when
+    the measurement had none). Arrays of equal length, in time order."""
+
+    minutes: Floats
+    systolic: Floats
+    diastolic: Floats
+    mean: Floats
+
+
+@dataclass
+class FeedChanges:
+    """What changed since the last `TrendFeed.take_changes()`.
+
+    Attributes:
+        series: (metric, manual) keys whose points changed (appended, removed or moved).
+        markers: the marker list changed.
+        baselines: a baseline became known or changed.
+        skews: devices found skewed since the last call (each reported once).
+    """
+
+    series: set[tuple[str, bool]] = field(default_factory=set)
+    markers: bool = False
+    baselines: bool = False
+    skews: list[ClockSkew] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.series or self.markers or self.baselines or self.skews)
+
+
+class _Points:
+    """Growable columns of one series, kept in time order (clip-to-view searches x)."""
+
+    BREAK = -2   # row id of a NaN line-break point
+
+    def __init__(self, capacity: int) -> None:
+        self.t = np.empty(capacity, dtype=np.float64)         # placed minutes
+        self.v = np.empty(capacity, dtype=np.float64)         # value (NaN: a line break)
+        self.received = np.empty(capacity, dtype=np.float64)  # receive minutes
+        self.device = np.empty(capacity, dtype=np.int32)      # device index, -1 typed
+        self.row = np.empty(capacity, dtype=np.int64)         # log row id, -1 unknown
+        self.n = 0
+
+    def _columns(self) -> tuple[npt.NDArray[np.generic], ...]:
+        return (self.t, self.v, self.received, self.device, self.row)
+
+    def append(self, t: float, v: float, received: float, device: int, row: int) -> None:
+        if self.n == len(self.t):
+            self._grow()
+        n = self.n
+        if n and t < self.t[n - 1]:
+            # A late point (NIBP older than the last continuous value, a correction): shift the
+            # tail once. Rare, so cheaper than a sorted structure for every append.
+            i = int(np.searchsorted(self.t[:n], t, side="right"))
+            for column in self._columns():
+                column[i + 1:n + 1] = column[i:n]
+        else:
+            i = n
+        self.t[i], self.v[i], self.received[i], self.device[i], self.row[i] = (
+            t, v, received, device, row)
+        self.n = n + 1
+
+    def _grow(self) -> None:
+        size = max(2 * len(self.t), 16)
+        n = self.n
+        t, v, received = (np.empty(size, dtype=np.float64) for _ in range(3))
+        device, row = np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int64)
+        t[:n], v[:n], received[:n] = self.t[:n], self.v[:n], self.received[:n]
+        device[:n], row[:n] = self.device[:n], self.row[:n]
+        self.t, self.v, self.received, self.device, self.row = t, v, received, device, row
+
+    def remove(self, i: int) -> None:
+        n = self.n
+        for column in self._columns():
+            column[i:n - 1] = column[i + 1:n]
+        self.n = n - 1
+
+    def last_time(self) -> float | None:
+        return float(self.t[self.n - 1]) if self.n else None
+
+    def find_row(self, row: int) -> int | None:
+        hits = np.flatnonzero(self.row[:self.n] == row)
+        return int(hits[0]) if hits.size else None
+
+    def find_value(self, t: float, v: float) -> int | None:
+        """The first point with an unknown row id at time `t` (within a millisecond) and value
+        `v`: the live feed's way to a corrected record it only knows by content."""
+        n = self.n
+        hits = np.flatnonzero((np.abs(self.t[:n] - t) < 1e-5) & (self.v[:n] == v)
+                              & (self.row[:n] < 0) & (self.row[:n] != self.BREAK))
+        return int(hits[0]) if hits.size else None
+
+    def move_device_to_received(self, device: int) -> bool:
+        """Place the device's points at their receive time; True when anything moved."""
+        n = self.n
+        mask = self.device[:n] == device
+        if not mask.any() or np.array_equal(self.t[:n][mask], self.received[:n][mask]):
+            return False
+        self.t[:n][mask] = self.received[:n][mask]
+        order = np.argsort(self.t[:n], kind="stable")
+        for column in self._columns():
+            column[:n] = column[:n][order]
+        return True
+
+
+@dataclass
+class _MarkerEntry:
+    marker: TrendMarker
+    row: int          # the scale observation's row id (-1 unknown, -2 not an observation)
+    metric: str = ""  # the scale, for markers of observations
+
+
+class TrendFeed:
+    """The trend's model: what the logged records say a trend shows.
+
+    Feed it with `add` (committed records, in commit order: the live journal) or `load` (a logged
+    session with its observation ids: the review, the report, a resumed window). Read it with
+    `series`, `bp_bars`, `markers`, `baselines`, `skews`; `take_changes` says what changed since
+    it was last called, so a widget redraws only that.
+    """
+
+    def __init__(
+        self, started_at: datetime, *, demo: bool = False, gap_minutes: float = GAP_MINUTES,
+        resolve: Callable[[int], ObservationRecord | None] | None = None,
+        capacity: int = 1024,
+    ) -> None:
+        """Args:
+            started_at: the session's start (aware): minute 0 of the time axis.
+            demo: the session is a demo: chart its DEMO/TEST-flagged values.
+            gap_minutes: a device line breaks after this long without a value (not BP).
+            resolve: gives the logged observation with a row id, for corrections of values the
+                feed was given without ids; None: such corrections only add their value.
+            capacity: initial points per series (arrays double when full).
+        """
+        self.started_at = started_at
+        self.demo = demo
+        self.gap_minutes = gap_minutes
+        self.resolve = resolve
+        self._series: dict[tuple[str, bool], _Points] = {
+            (name, manual): _Points(capacity) for name in VITALS for manual in (False, True)
+        }
+        self._markers: list[_MarkerEntry] = []
+        self._baselines: dict[str, float] = {}
+        self._devices: dict[str, int] = {}
+        self._skewed: set[int] = set()
+        self._skews: list[ClockSkew] = []
+        self._changes = FeedChanges()
+        self._end = 0.0
+        self._ended: float | None = None
+        # Corrections whose target the feed has not seen (yet): the target is skipped if it comes.
+        self._orphan_corrections: set[int] = set()
+
+    # ---- input ---------------------------------------------------------------------------------
+
+    def add(self, records: Iterable[Record]) -> None:
+        """Records as committed, in commit order, without row ids (the live journal)."""
+        for record in records:
+            self._add(record, -1)
+
+    def load(
+        self,
+        observations: Iterable[tuple[int, ObservationRecord]],
+        events: Iterable[EventRecord | tuple[int, EventRecord]] = (),
+        alarms: Iterable[AlarmTransition | tuple[int, AlarmTransition]] = (),
+    ) -> None:
+        """A logged session (or its part so far), as the log returns it: observations with their
+        row ids in id order; events and alarm transitions with or without their ids."""
+        for row, record in observations:
+            self._add(record, row)
+        for item in [*events, *alarms]:
+            self._add(item[1] if isinstance(item, tuple) else item, -2)
+
+    def add_point(self, metric: str, minutes: float, value: float, manual: bool) -> None:
+        """One plain value at a given minute (no record, no placement rule): for synthetic
+        sessions in benchmarks and tests of the drawing."""
+        if (metric, manual) in self._series:
+            self._append(metric, manual, minutes, value, minutes, -1, -1)
+
+    def add_marker(self, marker: TrendMarker) -> None:
+        """A marker given directly (not from a record)."""
+        if marker.kind not in MARKER_KINDS:
+            raise ValueError(f"marker kind {marker.kind!r} is not one of {', '.join(MARKER_KINDS)}")
+        self._put_marker(marker, -2)
+
+    def set_baseline(self, metric: str, value: float) -> None:
+        """A baseline given directly (the engine logs them with `dosing_started`)."""
+        if self._baselines.get(metric) != value:
+            self._baselines[metric] = value
+            self._changes.baselines = True
+
+    def _add(self, record: Record, row: int) -> None:
+        if isinstance(record, ObservationRecord):
+            self._add_observation(record, row)
+        elif isinstance(record, EventRecord):
+            self._add_event(record)
+        elif isinstance(record, AlarmTransition):
+            self._add_alarm(record)
+        elif isinstance(record, SessionEnded):
+            self._ended = self._minutes(record.ended_at)
+
+    def _add_observation(self, rec: ObservationRecord, row: int) -> None:
+        if rec.flags & {"DEMO", "TEST"} and not self.demo:
+            return
+        if row >= 0 and row in self._orphan_corrections:
+            return   # corrected before it arrived (out-of-order input): never drawn
+        device = self._device_of(rec)
+        if device >= 0:
+            self._check_clock(device, rec)
+        minutes = self.placed_minutes(rec)
+        received = self._minutes(rec.received_at)
+        if rec.corrects is not None:
+            replaced = self._remove_corrected(rec.corrects, rec.metric)
+            if replaced is not None:
+                minutes = replaced
+        if rec.metric in VITALS:
+            self._append(rec.metric, rec.source == MANUAL, minutes, rec.value, received, device,
+                         row)
+        elif rec.metric in SCALE_MARKER_NAMES:
+            text = f"{SCALE_MARKER_NAMES[rec.metric]} {METRICS[rec.metric].format(rec.value)}"
+            self._put_marker(TrendMarker(minutes, text, "observation"), row, rec.metric)
+
+    def _append(self, metric: str, manual: bool, minutes: float, value: float, received: float,
+                device: int, row: int) -> None:
+        if not np.isfinite(value):
+            return
+        points = self._series[(metric, manual)]
+        last = points.last_time()
+        if (not manual and metric not in BP_METRICS and last is not None
+                and minutes - last > self.gap_minutes):
+            points.append(last, np.nan, last, device, _Points.BREAK)   # connect="finite" breaks
+        points.append(minutes, value, received, device, row)
+        self._changes.series.add((metric, manual))
+        self._end = max(self._end, minutes)
+
+    def _add_event(self, event: EventRecord) -> None:
+        minutes = self._minutes(event.at)
+        kind, detail = event.kind, event.detail
+        if kind == "dosing_started":
+            # The engine logs the baselines in force at T0 with this event.
+            for name, value in dict(detail.get("baseline") or {}).items():
+                self.set_baseline(str(name), float(value))
+            self._put_marker(TrendMarker(minutes, "T0 dose", "dose"), -2)
+        elif kind == "dose_given":
+            self._put_marker(TrendMarker(minutes, "dose", "dose"), -2)
+        elif kind == "phase_started":
+            name = str(detail.get("name", detail.get("phase", "")))
+            self._put_marker(TrendMarker(minutes, name, "phase"), -2)
+        elif kind == "note":
+            self._put_marker(TrendMarker(minutes, short(f"note: {detail.get('text', '')}"),
+                                         "observation"), -2)
+        elif kind == "session_resumed":
+            self._put_marker(TrendMarker(minutes, "resumed", "phase"), -2)
+        elif kind == "discharged":
+            self._put_marker(TrendMarker(minutes, "Discharged", "phase"), -2)
+
+    def _add_alarm(self, transition: AlarmTransition) -> None:
+        if (transition.transition not in (RAISED, ESCALATED)
+                or transition.category != "physiological"):
+            return
+        self._put_marker(TrendMarker(self._minutes(transition.at), alarm_text(transition),
+                                     "alarm", transition.priority), -2)
+
+    def _put_marker(self, marker: TrendMarker, row: int, metric: str = "") -> None:
+        self._markers.append(_MarkerEntry(marker, row, metric))
+        self._changes.markers = True
+        self._end = max(self._end, marker.minutes)
+
+    # ---- the rules -----------------------------------------------------------------------------
+
+    def placed_minutes(self, rec: ObservationRecord) -> float:
+        """Where the record sits on the time axis (minutes since the session opened); see the
+        module docstring."""
+        return self._minutes(self.placed_at(rec))
+
+    def placed_at(self, rec: ObservationRecord) -> datetime:
+        if rec.source == MANUAL:
+            return rec.measured_at or rec.received_at
+        if (rec.metric in BP_METRICS and rec.measured_at is not None
+                and self._devices.get(rec.source, -1) not in self._skewed):
+            return rec.measured_at
+        return rec.received_at
+
+    def _device_of(self, rec: ObservationRecord) -> int:
+        if rec.source == MANUAL:
+            return -1
+        index = self._devices.get(rec.source)
+        if index is None:
+            index = self._devices[rec.source] = len(self._devices)
+        return index
+
+    def _check_clock(self, device: int, rec: ObservationRecord) -> None:
+        if device in self._skewed or rec.measured_at is None:
+            return
+        offset = (rec.measured_at - rec.received_at).total_seconds()
+        if abs(offset) <= SKEW_LIMIT_S:
+            return
+        self._skewed.add(device)
+        skew = ClockSkew(rec.source, offset, self._minutes(rec.received_at))
+        self._skews.append(skew)
+        self._changes.skews.append(skew)
+        for key, points in self._series.items():   # earlier NIBP of this device moves too
+            if not key[1] and key[0] in BP_METRICS and points.move_device_to_received(device):
+                self._changes.series.add(key)
+
+    def _remove_corrected(self, target: int, metric: str) -> float | None:
+        """Take the corrected value out; return where it was drawn (None: not found)."""
+        keys = [k for k in self._series if k[0] == metric] + [
+            k for k in self._series if k[0] != metric]
+        for key in keys:
+            points = self._series[key]
+            i = points.find_row(target)
+            if i is not None:
+                return self._take(key, i)
+        for k, entry in enumerate(self._markers):
+            if entry.row == target:
+                del self._markers[k]
+                self._changes.markers = True
+                return entry.marker.minutes
+        old = self.resolve(target) if self.resolve is not None else None
+        if old is None:
+            self._orphan_corrections.add(target)
+            return None
+        # Known only by content: where it was drawn (a corrected correction sits where the
+        # first value was) and its value.
+        where = self._drawn_minutes(old)
+        if old.metric in VITALS:
+            key = (old.metric, old.source == MANUAL)
+            i = self._series[key].find_value(where, old.value)
+            if i is not None:
+                return self._take(key, i)
+        else:
+            for k, entry in enumerate(self._markers):
+                if (entry.row == -1 and entry.metric == old.metric
+                        and abs(entry.marker.minutes - where) < 1e-5):
+                    del self._markers[k]
+                    self._changes.markers = True
+                    return entry.marker.minutes
+        return None
+
+    def _drawn_minutes(self, rec: ObservationRecord, depth: int = 0) -> float:
+        if rec.corrects is not None and self.resolve is not None and depth < 20:
+            first = self.resolve(rec.corrects)
+            if first is not None:
+                return self._drawn_minutes(first, depth + 1)
+        return self.placed_minutes(rec)
+
+    def _take(self, key: tuple[str, bool], i: int) -> float:
+        points = self._series[key]
+        where = float(points.t[i])
+        points.remove(i)
+        self._changes.series.add(key)
+        return where
+
+    def _minutes(self, when: datetime) -> float:
+        return (when - self.started_at).total_seconds() / 60.0
+
+    # ---- output --------------------------------------------------------------------------------
+
+    def series(self, metric: str, manual: bool) -> tuple[Floats, Floats]:
+        """(minutes, values) of one series, in time order, NaN values where a line breaks.
+        Views of the feed's arrays: valid until the next input."""
+        points = self._series[(metric, manual)]
+        return points.t[:points.n], points.v[:points.n]
+
+    def count(self, metric: str, manual: bool) -> int:
+        """Points in a series (line breaks included)."""
+        return self._series[(metric, manual)].n
+
+    def bp_continuous(self) -> bool:
+        """Device BP comes continuously (an arterial line), not as NIBP measurements."""
+        return self._series[("bp_systolic", False)].n > CONTINUOUS_BP_POINTS
+
+    def bp_bars(self, manual: bool) -> BpBars:
+        """Systolic-diastolic pairs (with the mean when there is one) of the device's NIBP or of
+        typed BP: a systolic and a diastolic within `PAIR_TOLERANCE_MINUTES` are one
+        measurement; a value without its partner is not a bar."""
+        st, sv = self.series("bp_systolic", manual)
+        dt, dv = self.series("bp_diastolic", manual)
+        mt, mv = self.series("bp_mean", manual)
+        empty = np.empty(0, dtype=np.float64)
+        if st.size == 0 or dt.size == 0:
+            return BpBars(empty, empty, empty, empty)
+        j = _nearest(dt, st)
+        keep = np.abs(dt[j] - st) <= PAIR_TOLERANCE_MINUTES
+        minutes, top, bottom = st[keep], sv[keep], dv[j[keep]]
+        mean = np.full(minutes.size, np.nan)
+        if mt.size:
+            k = _nearest(mt, minutes)
+            near = np.abs(mt[k] - minutes) <= PAIR_TOLERANCE_MINUTES
+            mean[near] = mv[k[near]]
+        return BpBars(minutes, top, bottom, mean)
+
+    def markers(self) -> list[TrendMarker]:
+        """Every marker, in time order (stable for equal times)."""
+        return sorted((e.marker for e in self._markers), key=lambda m: m.minutes)
+
+    @property
+    def baselines(self) -> Mapping[str, float]:
+        return self._baselines
+
+    @property
+    def skews(self) -> Sequence[ClockSkew]:
+        """Every device found skewed, in the order found."""
+        return tuple(self._skews)
+
+    @property
+    def end_minutes(self) -> float:
+        """The latest time anything was placed at (or the session's end, when logged)."""
+        return max(self._end, self._ended or 0.0)
+
+    def take_changes(self) -> FeedChanges:
+        """What changed since the last call (and forget it)."""
+        changes, self._changes = self._changes, FeedChanges()
+        return changes
+
+
+def _nearest(sorted_times: Floats, wanted: Floats) -> npt.NDArray[np.intp]:
+    """Index into `sorted_times` of the time nearest each of `wanted`."""
+    right = np.clip(np.searchsorted(sorted_times, wanted), 0, sorted_times.size - 1)
+    left = np.clip(right - 1, 0, sorted_times.size - 1)
+    use_left = np.abs(sorted_times[left] - wanted) < np.abs(sorted_times[right] - wanted)
+    return np.where(use_left, left, right)
+
+
+def alarm_text(transition: AlarmTransition) -> str:
+    """"Systolic 185" for a vital's alarm (short, for a label beside its marker); otherwise the
+    banner message, shortened."""
+    name = transition.condition.rsplit("_", 1)[0]
+    if transition.value is not None and name in SHORT_LABELS:
+        return f"{SHORT_LABELS[name]} {METRICS[name].format(transition.value)}"
+    return short(transition.message)
+
+
+def short(text: str, limit: int = MARKER_TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# ---- label placement (pure geometry: the trend widget measures, these decide) ---------------
+
+
+def spread_labels(wanted: Sequence[float], height: float, top: float,
+                  bottom: float) -> list[float] | None:
+    """Vertical centres for labels of one `height` wanted at `wanted` centres (pixels, y down),
+    none overlapping and all inside [top, bottom], each as near its wish as that allows.
+
+    Neighbours that would overlap are pushed apart as a block centred on their wishes, the
+    block then kept inside the bounds. Returns None when they cannot all fit (the caller merges
+    labels). The result is in the input order.
+    """
+    count = len(wanted)
+    if count == 0:
+        return []
+    if count * height > bottom - top + 1e-9:
+        return None
+    order = sorted(range(count), key=lambda i: wanted[i])
+    low, high = top + height / 2, bottom - height / 2   # where a centre may go
+    # Blocks of touching labels, each (first position in `order`, size, centre of its first).
+    blocks: list[tuple[int, int, float]] = []
+    for position, i in enumerate(order):
+        blocks.append((position, 1, min(max(wanted[i], low), high)))
+        while len(blocks) > 1:
+            (first, size, start), (_, size2, start2) = blocks[-2], blocks[-1]
+            if start2 - (start + (size - 1) * height) >= height - 1e-9:
+                break
+            size += size2
+            # The merged block sits at the mean of its labels' wishes, inside the bounds.
+            mean = sum(wanted[order[first + k]] - k * height for k in range(size)) / size
+            blocks[-2:] = [(first, size, min(max(mean, low), high - (size - 1) * height))]
+    out = [0.0] * count
+    for first, size, start in blocks:
+        for k in range(size):
+            out[order[first + k]] = start + k * height
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSlot:
+    """Where one marker label goes: its row (0 = top), its left edge, and how many labels that
+    could not be placed it also stands for (shown as "+N"); row -1: not shown."""
+
+    row: int
+    left: float
+    extra: int = 0
+
+
+def stack_labels(xs: Sequence[float], widths: Sequence[float], rows: int, left: float,
+                 right: float, gap: float, extra_width: Callable[[int], float]) -> list[LabelSlot]:
+    """Place marker labels in `rows` rows so that none overlaps another.
+
+    Args:
+        xs: each marker's x (pixels), in increasing order.
+        widths: each label's width.
+        rows: rows available.
+        left / right: the lane's extent; a label never crosses it (one near the right edge is
+            put to the left of its marker).
+        gap: pixels kept between neighbours in a row.
+        extra_width: the width of the " +N" suffix for N.
+
+    Each label takes the first row where it fits. One that fits in no row is not shown and is
+    counted on the label that blocks it in the last row ("T0 dose +2"), when that suffix fits;
+    otherwise it is counted on nothing (its marker line still shows).
+    """
+    ends = [left - gap] * rows        # right edge of the last label in each row
+    lasts: list[int | None] = [None] * rows
+    slots: list[LabelSlot] = []
+    for i, (x, w) in enumerate(zip(xs, widths, strict=True)):
+        start = x if x + w <= right else x - w
+        start = max(start, left)
+        placed = False
+        for r in range(rows):
+            if start >= ends[r] + gap and start + w <= right:
+                slots.append(LabelSlot(r, start))
+                ends[r], lasts[r] = start + w, i
+                placed = True
+                break
+        if placed:
+            continue
+        slots.append(LabelSlot(-1, start))
+        holder = lasts[rows - 1] if rows else None
+        if holder is None:
+            continue
+        slot = slots[holder]
+        count = slot.extra + 1
+        new_end = slot.left + widths[holder] + extra_width(count)
+        if new_end <= right:
+            slots[holder] = LabelSlot(slot.row, slot.left, count)
+            ends[rows - 1] = new_end
+    return slots

@@ -1,0 +1,303 @@
+"""The trend feed: where each logged value sits on a trend, what replaces what, which device clock
+is not trusted, which markers show; the same records give the same trend however they arrive.
+No Qt: these read the feed's arrays."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.session.trend_feed import (
+    SKEW_LIMIT_S,
+    VITAL_COLOURS,
+    TrendFeed,
+    spread_labels,
+    stack_labels,
+)
+from protocols.vitals import VITALS
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+MONITOR = "hl7:MONITOR"
+
+
+def t(minutes: float) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+def reading(metric, value, received, measured=None, source=MONITOR, corrects=None, flags=()):
+    """An observation received at `received` minutes, measured at `measured` (default: then)."""
+    return ObservationRecord(
+        session_id=1, metric=metric, value=value, unit="", source=source,
+        measured_at=t(received if measured is None else measured), received_at=t(received),
+        entered_by="ana" if source == "manual" else "engine", flags=frozenset(flags),
+        corrects=corrects)
+
+
+def typed(metric, value, minutes, corrects=None):
+    return reading(metric, value, minutes, source="manual", corrects=corrects)
+
+
+def points(feed, metric, manual=False):
+    x, y = feed.series(metric, manual)
+    keep = np.isfinite(y)
+    return list(zip(x[keep].round(6).tolist(), y[keep].tolist(), strict=True))
+
+
+# ---- where a value sits ------------------------------------------------------------------------
+
+def test_nibp_sits_at_its_measured_time_and_continuous_values_at_arrival():
+    feed = TrendFeed(START)
+    feed.add([
+        reading("heart_rate", 72, 10.0, measured=9.99),
+        # The cuff measured at minute 10; the monitor sent it 40 s later, then again each second.
+        reading("bp_systolic", 150, 10 + 40 / 60, measured=10.0),
+        reading("bp_diastolic", 95, 10 + 40 / 60, measured=10.0),
+    ])
+    assert points(feed, "bp_systolic") == [(10.0, 150)]
+    assert points(feed, "bp_diastolic") == [(10.0, 95)]
+    assert points(feed, "heart_rate") == [(10.0, 72)]   # receive time, not the device's 9.99
+    assert feed.skews == ()   # 40 s is a cuff's delay, not a wrong clock
+
+
+def test_a_device_clock_more_than_a_minute_off_puts_its_values_at_receive_time_once_noticed():
+    feed = TrendFeed(START)
+    # Two NIBP measurements from a monitor whose clock is right so far...
+    feed.add([reading("bp_systolic", 130, 5.5, measured=5.0),
+              reading("bp_systolic", 140, 10.5, measured=10.0)])
+    assert points(feed, "bp_systolic") == [(5.0, 130), (10.0, 140)]
+    assert feed.take_changes().skews == []
+    # ...then its clock is seen 8 minutes ahead: every value of it, earlier ones included, moves
+    # to the console's receive time, and the skew is reported once.
+    feed.add([reading("heart_rate", 80, 12.0, measured=20.0),
+              reading("bp_systolic", 150, 15.5, measured=23.0),
+              reading("heart_rate", 81, 13.0, measured=21.0)])
+    assert points(feed, "bp_systolic") == [(5.5, 130), (10.5, 140), (15.5, 150)]
+    changes = feed.take_changes()
+    assert [(s.source, s.offset_s) for s in changes.skews] == [(MONITOR, 480.0)]
+    assert ("bp_systolic", False) in changes.series
+    assert changes.skews[0].message().startswith("Monitor clock 8 min ahead of this console")
+    feed.add([reading("heart_rate", 82, 14.0, measured=22.0)])
+    assert feed.take_changes().skews == []   # once, not per value
+    assert len(feed.skews) == 1
+
+
+def test_a_skew_of_one_device_does_not_move_another():
+    feed = TrendFeed(START)
+    feed.add([
+        reading("bp_systolic", 130, 5.5, measured=5.0, source="hl7:GOOD"),
+        reading("spo2", 97, 6.0, measured=6.0 - (SKEW_LIMIT_S + 5) / 60, source="masimo:SKEWED"),
+    ])
+    assert points(feed, "bp_systolic") == [(5.0, 130)]
+    assert [s.source for s in feed.skews] == ["masimo:SKEWED"]
+
+
+def test_exactly_the_limit_is_not_a_skew():
+    feed = TrendFeed(START)
+    feed.add([reading("bp_systolic", 130, 6.0, measured=6.0 - SKEW_LIMIT_S / 60)])
+    assert feed.skews == ()
+    assert points(feed, "bp_systolic") == [(5.0, 130)]
+
+
+def test_demo_and_test_values_are_never_patient_data_unless_the_session_is_a_demo():
+    records = [reading("spo2", 96, 1.0, flags=("DEMO",)), reading("spo2", 95, 2.0, flags=("TEST",))]
+    feed = TrendFeed(START)
+    feed.add(records)
+    assert points(feed, "spo2") == []
+    demo = TrendFeed(START, demo=True)
+    demo.add(records)
+    assert [v for _, v in points(demo, "spo2")] == [96, 95]
+
+
+def test_a_silent_device_breaks_its_line_but_nibp_is_never_broken():
+    feed = TrendFeed(START, gap_minutes=2.0)
+    feed.add([reading("heart_rate", 70, 1.0), reading("heart_rate", 71, 5.0),
+              reading("bp_systolic", 120, 1.0), reading("bp_systolic", 125, 6.0)])
+    assert np.isnan(feed.series("heart_rate", False)[1]).sum() == 1
+    assert not np.isnan(feed.series("bp_systolic", False)[1]).any()
+
+
+# ---- corrections -------------------------------------------------------------------------------
+
+def test_a_correction_replaces_the_value_it_corrects_where_it_was_drawn():
+    feed = TrendFeed(START)
+    feed.load([
+        (1, typed("bp_systolic", 188, 20.0)),                 # a typo...
+        (2, typed("bp_systolic", 92, 20.0)),
+        (3, typed("bp_systolic", 138, 24.0, corrects=1)),     # ...corrected four minutes later
+    ])
+    assert points(feed, "bp_systolic", manual=True) == [(20.0, 92), (20.0, 138)]
+
+
+def test_a_correction_without_row_ids_finds_the_value_through_the_log():
+    """The live journal has no row ids: the feed asks `resolve` for the corrected record."""
+    logged = {41: typed("heart_rate", 180, 10.0)}
+    feed = TrendFeed(START, resolve=logged.get)
+    feed.add([logged[41], typed("heart_rate", 80, 11.0)])
+    feed.add([typed("heart_rate", 81, 12.0, corrects=41)])
+    assert points(feed, "heart_rate", manual=True) == [(10.0, 81), (11.0, 80)]
+
+
+def test_a_corrected_correction_is_found_where_the_first_value_was_drawn():
+    logged = {1: typed("spo2", 9, 5.0), 2: typed("spo2", 90, 6.0, corrects=1)}
+    feed = TrendFeed(START, resolve=logged.get)
+    feed.add([logged[1], logged[2], typed("spo2", 93, 7.0, corrects=2)])
+    assert points(feed, "spo2", manual=True) == [(5.0, 93)]
+
+
+def test_a_corrected_scale_replaces_its_marker():
+    feed = TrendFeed(START)
+    feed.load([(1, typed("moaas", 1, 30.0)), (2, typed("moaas", 4, 31.0, corrects=1))])
+    assert [(m.minutes, m.text) for m in feed.markers()] == [(30.0, "MOAA/S 4")]
+
+
+def test_a_correction_of_an_unknown_row_just_adds_its_value():
+    feed = TrendFeed(START)
+    feed.add([typed("resp_rate", 14, 3.0, corrects=999)])
+    assert points(feed, "resp_rate", manual=True) == [(3.0, 14)]
+
+
+# ---- markers and baselines ---------------------------------------------------------------------
+
+def test_phases_t0_notes_scales_and_physiological_alarms_are_markers_and_t0_gives_baselines():
+    feed = TrendFeed(START)
+    feed.add([
+        EventRecord(1, t(0), "phase_started", "ana", {"phase": "pre", "name": "Pre-session checks"}),
+        EventRecord(1, t(10), "dosing_started", "ana", {"baseline": {"bp_systolic": 128}}),
+        EventRecord(1, t(12), "checklist_ticked", "ana", {"item": "pump"}),   # not a marker
+        EventRecord(1, t(14), "note", "ana", {"text": "patient anxious, reassured at length"}),
+        typed("nausea", 2, 15.0),
+        AlarmTransition(1, 1, "bp_systolic_high", "physiological", "medium", "raised", t(30),
+                        "Systolic BP 185 mmHg, limit ≥180", value=185),
+        AlarmTransition(1, 1, "bp_systolic_high", "physiological", "high", "escalated", t(35),
+                        "Systolic BP 201 mmHg", value=201),
+        AlarmTransition(1, 1, "bp_systolic_high", "physiological", "high", "acknowledged", t(36), ""),
+        AlarmTransition(1, 2, "device_lost", "technical", "medium", "raised", t(40), "Device lost"),
+        AlarmTransition(1, 3, "vitals_due:BP", "prompt", "info", "raised", t(41), "BP due"),
+    ])
+    assert [(m.minutes, m.text, m.kind, m.priority) for m in feed.markers()] == [
+        (0.0, "Pre-session checks", "phase", None),
+        (10.0, "T0 dose", "dose", None),
+        (14.0, "note: patient anxious, reas…", "observation", None),
+        (15.0, "nausea 2", "observation", None),
+        (30.0, "Systolic 185", "alarm", "medium"),
+        (35.0, "Systolic 201", "alarm", "high"),
+    ]
+    assert dict(feed.baselines) == {"bp_systolic": 128.0}
+    assert feed.end_minutes == 35.0
+
+
+# ---- one reading, however the records arrive ---------------------------------------------------
+
+def session_rows():
+    """A session with everything the rules touch, as (row id, record) in commit order."""
+    rng = random.Random(4)
+    rows = []
+    next_id = iter(range(1, 10_000))
+    for second in range(0, 40 * 60, 10):
+        m = second / 60
+        source = "hl7:SKEWED" if 20 <= m < 22 else MONITOR
+        ahead = 5.0 if source == "hl7:SKEWED" else 0.0
+        rows.append((next(next_id), reading("heart_rate", 70 + rng.randint(0, 9), m,
+                                            measured=m + ahead, source=source)))
+        if second % 180 == 0:
+            for name, value in (("bp_systolic", 130), ("bp_diastolic", 85), ("bp_mean", 100)):
+                rows.append((next(next_id), reading(name, value + rng.randint(0, 20), m + 0.5,
+                                                    measured=m)))
+    typo = next(next_id)
+    rows.append((typo, typed("bp_systolic", 310, 25.0)))
+    rows.append((next(next_id), typed("bp_systolic", 131, 27.0, corrects=typo)))
+    rows.append((next(next_id), typed("moaas", 3, 28.0)))
+    return rows
+
+
+def snapshot(feed):
+    series = {(m, manual): points(feed, m, manual) for m in VITALS for manual in (False, True)}
+    return series, [(m.minutes, m.text) for m in feed.markers()], [s.source for s in feed.skews]
+
+
+def test_the_same_records_give_the_same_trend_loaded_at_once_or_fed_in_any_batches():
+    rows = session_rows()
+    logged = dict(rows)
+    loaded = TrendFeed(START)
+    loaded.load(rows)
+    expected = snapshot(loaded)
+    assert expected[2] == ["hl7:SKEWED"]
+    assert (25.0, 131) in expected[0][("bp_systolic", True)]
+    assert all(v != 310 for _, v in expected[0][("bp_systolic", True)])
+    rng = random.Random(11)
+    for _ in range(5):
+        live = TrendFeed(START, resolve=logged.get)
+        records = [r for _, r in rows]
+        while records:
+            size = rng.randint(1, 60)
+            live.add(records[:size])
+            records = records[size:]
+        assert snapshot(live) == expected
+
+
+# ---- BP bars -----------------------------------------------------------------------------------
+
+def test_systolic_and_diastolic_of_one_measurement_make_a_bar_with_its_mean():
+    feed = TrendFeed(START)
+    feed.add([
+        reading("bp_systolic", 150, 10.5, measured=10.0), reading("bp_diastolic", 95, 10.5, measured=10.0),
+        reading("bp_mean", 113, 10.5, measured=10.0),
+        reading("bp_systolic", 160, 15.5, measured=15.0),     # no diastolic: no bar
+        reading("bp_systolic", 140, 20.5, measured=20.0), reading("bp_diastolic", 90, 20.5, measured=20.0),
+    ])
+    bars = feed.bp_bars(manual=False)
+    assert bars.minutes.tolist() == [10.0, 20.0]
+    assert bars.systolic.tolist() == [150, 140] and bars.diastolic.tolist() == [95, 90]
+    assert bars.mean[0] == 113 and np.isnan(bars.mean[1])
+    assert not feed.bp_continuous()
+
+
+# ---- label placement ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wanted", [
+    [10.0, 11.0, 12.0, 80.0], [0.0, 0.0, 0.0], [99.0, 98.0, 50.0, 97.0], [40.0], [],
+])
+def test_spread_labels_never_overlap_and_stay_inside(wanted):
+    centres = spread_labels(wanted, 14.0, 0.0, 100.0)
+    assert centres is not None and len(centres) == len(wanted)
+    ordered = sorted(centres)
+    assert all(b - a >= 14.0 - 1e-9 for a, b in zip(ordered, ordered[1:]))
+    assert all(7.0 - 1e-9 <= c <= 93.0 + 1e-9 for c in centres)
+    # Order is kept: a higher line's label stays above a lower line's.
+    assert sorted(range(len(wanted)), key=lambda i: centres[i]) == sorted(
+        range(len(wanted)), key=lambda i: (wanted[i], i))
+
+
+def test_spread_labels_leaves_labels_where_they_fit_and_refuses_what_cannot_fit():
+    assert spread_labels([20.0, 60.0], 14.0, 0.0, 100.0) == [20.0, 60.0]
+    assert spread_labels([10.0] * 8, 14.0, 0.0, 100.0) is None
+
+
+def test_stack_labels_puts_crowded_labels_in_rows_and_counts_what_does_not_fit():
+    slots = stack_labels([10, 20, 30, 40, 300], [80] * 5, 2, 0.0, 400.0, 4.0, lambda n: 20.0)
+    assert [(s.row, s.left) for s in slots] == [(0, 10), (1, 20), (-1, 30), (-1, 40), (0, 300)]
+    assert slots[1].extra == 2   # the label in the last row says "+2"
+    right = stack_labels([390], [80], 2, 0.0, 400.0, 4.0, lambda n: 20.0)
+    assert right[0].left == 310   # near the right edge it sits left of its marker
+
+
+def test_the_colour_table_has_one_colour_per_vital_and_bp_shares_one():
+    assert set(VITAL_COLOURS) == set(VITALS)
+    assert len({VITAL_COLOURS[m] for m in ("bp_systolic", "bp_diastolic", "bp_mean")}) == 1
+    others = [VITAL_COLOURS[m] for m in ("heart_rate", "pulse_rate", "resp_rate", "spo2")]
+    assert len(set(others)) == 4 and VITAL_COLOURS["bp_systolic"] not in others
+
+
+def test_the_feed_imports_no_qt():
+    code = ("import sys, console.session.trend_feed; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('PySide6', 'pyqtgraph', 'shiboken6')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
