@@ -96,6 +96,9 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weight", type=float, help="patient weight in kg")
     parser.add_argument("--nurse", help="nurse name")
     parser.add_argument("--scenario", default="normal", help="simulator scenario for --demo")
+    parser.add_argument("--resume", type=int, default=None, metavar="SESSION",
+                        help="resume this open session from its log (what 'Restart and resume' "
+                             "after a console fault runs); --device overrides its monitor")
     parser.add_argument("--shown-log", type=Path, default=None, metavar="FILE",
                         help="append what the session window shows to FILE, one JSON line per "
                              "record (QA and crash analysis: compare it with the log)")

@@ -24,7 +24,13 @@ from collections.abc import Sequence
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import format_duration
-from console.session.alarms import DEFAULT_PAUSE_SECONDS, AlarmState, AudioSignal, Occurrence
+from console.session.alarms import (
+    DEFAULT_PAUSE_SECONDS,
+    TECHNICAL,
+    AlarmState,
+    AudioSignal,
+    Occurrence,
+)
 from console.ui.controller import SessionController
 from protocols.model import Priority
 
@@ -302,7 +308,14 @@ class AlarmBar(QtWidgets.QWidget):
         controller = self._controller
         assert controller is not None
         session = controller.view
-        self.set_state(session.alarms(), session.audio(controller.clock.now()))
+        now = controller.clock.now()
+        # A console fault the engine could not take is shown first, whatever the engine says.
+        faults = [Occurrence(id=-1 - i, condition="console_fault", category=TECHNICAL,
+                             priority=Priority.HIGH, current=Priority.HIGH,
+                             state=AlarmState.ACTIVE, raised_at=now, message=text, value=None,
+                             threshold="")
+                  for i, text in enumerate(controller.fallback_faults)]
+        self.set_state([*faults, *session.alarms()], session.audio(now))
 
     def _on_acknowledge_requested(self, occurrence_id: int) -> None:
         controller = self._controller

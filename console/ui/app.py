@@ -18,6 +18,7 @@ option) end in a dialog and a one-line message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -27,11 +28,12 @@ from PySide6 import QtCore, QtWidgets
 from console.clock import SystemClock
 from console.paths import default_db_path
 from console.records import Recorder
-from console.session.engine import Patient, SessionEngine
+from console.session.engine import ENGINE, Patient, SessionEngine
 from console.store import EventLog, LogError
 from console.ui.audio import AudioOut, default_audio_out
 from console.ui.checklist_panel import Asker
 from console.ui.entry_panel import Confirmer
+from console.ui.fault_handler import FaultHandler
 from console.ui.main_window import MainWindow
 from console.version import VERSION
 from devices.simulator import ScenarioError, SimulatorHandle, builtin_names, start_in_thread
@@ -51,8 +53,11 @@ class StartError(Exception):
 def run(args: argparse.Namespace) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     cleanups: list[Callable[[], None]] = []
+    faults = FaultHandler((args.db or default_db_path()).parent)
+    faults.install()   # from here on a bug is the "Console fault" alarm, never silence
+    cleanups.append(faults.uninstall)
     try:
-        window = build(args, cleanups)
+        window = build(args, cleanups, fault_handler=faults)
     except (StartError, LogError) as exc:
         print(f"infusion-console: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":   # a dialog nobody can see would block
@@ -62,10 +67,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     # Everything shown is already committed; the open session is offered at the next start.
     try:
-        return exec_until_signal(app, window)
+        code = exec_until_signal(app, window)
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+    if window.restart_argv:   # "Restart and resume" after a console fault: a fresh process
+        os.execv(window.restart_argv[0], window.restart_argv)
+    return code
 
 
 def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget) -> int:
@@ -85,7 +93,7 @@ def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget) ->
 
 def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
           audio_out: AudioOut | None = None, confirmer: Confirmer | None = None,
-          asker: Asker | None = None) -> MainWindow:
+          asker: Asker | None = None, fault_handler: FaultHandler | None = None) -> MainWindow:
     """Open the log and the session the options ask for; return the window (not yet shown)."""
     db_path = args.db or default_db_path()
     log = EventLog.open(db_path, VERSION)
@@ -94,8 +102,12 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     loaded = load_protocols(default_protocol_dirs())
     clock = SystemClock()
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
-                        confirmer, asker, shown_log=getattr(args, "shown_log", None))
+                        confirmer, asker, shown_log=getattr(args, "shown_log", None),
+                        fault_handler=fault_handler)
     now = clock.now()
+    if getattr(args, "resume", None) is not None:
+        _resume_by_id(window, log, args, cleanups)
+        return window
     if args.demo:
         demo = _start_demo_device(args.scenario, cleanups)
         protocol = _protocol(loaded.protocols, args.protocol or DEMO_PROTOCOL)
@@ -132,6 +144,29 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
     window.open_session(make, device)
     return window
+
+
+def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
+                  cleanups: list[Callable[[], None]]) -> None:
+    """`--resume N`: carry on an open session from its log (after "Restart and resume")."""
+    try:
+        row = log.session(args.resume)
+    except KeyError:
+        raise StartError(f"--resume {args.resume}: there is no session {args.resume} in "
+                         f"{log.path}") from None
+    if row.ended_at is not None:
+        raise StartError(f"--resume {args.resume}: that session ended at "
+                         f"{row.ended_at.astimezone():%H:%M}; nothing to resume")
+    if row.protocol_id not in window.protocols:
+        raise StartError(f"--resume {args.resume}: its protocol {row.protocol_id!r} is not "
+                         "installed on this console")
+    device: tuple[str, str] | None = (args.device, args.format) if args.device else None
+    if device is None and row.demo:   # the demo's simulated monitor lived in the old process
+        demo = _start_demo_device(args.scenario, cleanups)
+        window.resume(row, (demo.port_path, "hl7"), actor=args.nurse or ENGINE,
+                      on_connecting=demo.go)
+        return
+    window.resume(row, device, actor=args.nurse or ENGINE)
 
 
 def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> SimulatorHandle:

@@ -3,6 +3,7 @@ then the live session window once a session is open."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from console.ui.audio import AlarmSounder, AudioOut
 from console.ui.checklist_panel import Asker, DialogAsker
 from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer, DialogConfirmer
+from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
 from console.ui.shown_log import ShownLog
 from console.ui.start_screen import StartRequest, StartScreen
@@ -36,7 +38,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def __init__(self, log: EventLog, loaded: LoadResult, clock: Clock, audio_out: AudioOut,
                  cleanups: list[Callable[[], None]], confirmer: Confirmer | None = None,
-                 asker: Asker | None = None, shown_log: Path | None = None) -> None:
+                 asker: Asker | None = None, shown_log: Path | None = None,
+                 fault_handler: FaultHandler | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Infusion console")
         self.resize(1366, 768)
@@ -52,6 +55,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sounder: AlarmSounder | None = None
         self.shown_log = shown_log
         self.shown: ShownLog | None = None
+        self.fault_handler = fault_handler
+        self.restart_argv: list[str] = []   # set by "Restart and resume"; run() executes it
+        self.fault_bar = self._make_fault_bar()
+        if fault_handler is not None:
+            fault_handler.fault.connect(self._on_fault)
         self.start_screen = StartScreen(
             loaded.protocols, [str(e) for e in loaded.errors],
             lambda patient_id: len(log.sessions_for_patient(patient_id)))
@@ -70,6 +78,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_error.hide()
         layout.addWidget(self.start_error)
         layout.addWidget(self.start_screen, 1)
+        layout.insertWidget(0, self.fault_bar)
         self.statusBar().setObjectName("status")
         self.statusBar().showMessage(f"Session log: {log.path}")
         self.setCentralWidget(page)
@@ -98,6 +107,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if on_connecting is not None:
             controller.device_state.connect(lambda state: state == "connecting" and on_connecting())
         self.sounder = AlarmSounder(self.audio_out, self)
+        if self.fault_handler is not None:
+            self.fault_handler.attach(controller)
         self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
         self.sounder.bind(controller)
         self.controller = controller
@@ -106,7 +117,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.shown = ShownLog(self.shown_log, journal, controller, self)
             self.cleanups.append(self.shown.close)
         controller.changed.connect(self._on_session_changed)
-        self.setCentralWidget(self.live)
+        page = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.fault_bar)
+        column.addWidget(self.live, 1)
+        self.setCentralWidget(page)
         # The live window needs every row of a 1366x768 screen; review stays on Ctrl+R.
         self.menuBar().hide()
         controller.start()
@@ -171,6 +188,49 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_window.raise_()
         return self.review_window
 
+    # ---- faults -------------------------------------------------------------------------------
+
+    def _make_fault_bar(self) -> QtWidgets.QFrame:
+        bar = QtWidgets.QFrame()
+        bar.setObjectName("fault_bar")
+        bar.setStyleSheet("QFrame#fault_bar {background:#c40000;} QLabel {color:white;"
+                          "font-size:14pt;font-weight:bold;} QPushButton {font-size:14pt;"
+                          "padding:4px 14px;}")
+        row = QtWidgets.QHBoxLayout(bar)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.fault_label = QtWidgets.QLabel()
+        self.fault_label.setObjectName("fault_text")
+        self.fault_label.setWordWrap(True)
+        self.restart_button = QtWidgets.QPushButton("Restart and resume")
+        self.restart_button.setObjectName("restart")
+        self.restart_button.clicked.connect(self.restart_and_resume)
+        row.addWidget(self.fault_label, 1)
+        row.addWidget(self.restart_button)
+        bar.hide()
+        return bar
+
+    @QtCore.Slot(str, str)
+    def _on_fault(self, summary: str, crash_file: str) -> None:
+        where = f" Details for support: {crash_file}." if crash_file else ""
+        in_session = self.controller is not None and not self.controller.view.discharged
+        self.fault_label.setText(
+            f"Console fault: {summary}. The console may not work as it should: restart it"
+            f"{' (the session resumes from its log, nothing is lost)' if in_session else ''}."
+            f"{where}")
+        self.fault_label.setToolTip(summary)
+        self.fault_bar.show()
+
+    def restart_and_resume(self) -> None:
+        """Quit and start again in a new process on the same log, resuming this session."""
+        argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path)]
+        controller = self.controller
+        if controller is not None and not controller.view.discharged:
+            argv += ["--resume", str(controller.view.session_id)]
+        self.restart_argv = argv
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.quit()
+
     # ---- resuming -----------------------------------------------------------------------------
 
     def _resume_offer(self, row: SessionRow) -> QtWidgets.QWidget:
@@ -189,7 +249,8 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addWidget(button)
         return box
 
-    def resume(self, row: SessionRow, device: Device | None = None, actor: str = ENGINE) -> LiveWindow:
+    def resume(self, row: SessionRow, device: Device | None = None, actor: str = ENGINE,
+               on_connecting: Callable[[], None] | None = None) -> LiveWindow:
         """Resume a session left open: its phase, T0, timers and ticks come back from the log.
 
         `device`: the port to read now (a monitor can come back under another name); default the
@@ -213,4 +274,4 @@ class MainWindow(QtWidgets.QMainWindow):
             )
 
         history: list[Record] = sorted([*observations, *events, *alarm_events], key=when)
-        return self.open_session(make, device, history=history)
+        return self.open_session(make, device, on_connecting=on_connecting, history=history)

@@ -1,0 +1,170 @@
+"""A bug becomes a technical alarm, never silence (the console's first rule; IEC 60601-1-8 6.1.2:
+a condition of the equipment that keeps it from working as intended is a technical alarm).
+
+PySide6 hands an exception raised in a slot, a timer or a virtual method to `sys.excepthook` and
+carries on running; without a hook the console would go on in an undefined state with nothing on
+screen. `FaultHandler.install()` replaces the hooks (`sys.excepthook`, `threading.excepthook`,
+Qt's message handler for fatal messages). For every fault it:
+
+1. writes the traceback to a crash file beside the session log (`crash-<UTC time>-<pid>.txt`,
+   0600: it may name a patient's values), before anything else can fail;
+2. raises the high-priority technical alarm "Console fault: ..." through the controller (an
+   event row and the alarm in the log when the log can take them; otherwise the alarm is shown
+   and sounded without the engine: `SessionController.fallback_faults`). It sounds, the nurse
+   can silence it, and only a restart ends it;
+3. tells the window (`fault` signal), which offers "Restart and resume": the console starts
+   again with `--resume <session>` and the session carries on from its log.
+
+A fault outside a session (the start screen) is written to the crash file and shown in the
+window; there is no patient alarm to raise.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from PySide6 import QtCore
+
+from console.ui.controller import SessionController
+
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
+
+
+def write_crash_file(folder: Path, text: str, stamp: datetime | None = None) -> Path | None:
+    """Write `text` to a new 0600 crash file in `folder` (else the temp folder); None if neither."""
+    when = (stamp or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"crash-{when}-{os.getpid()}.txt"
+    for place in (folder, Path(os.environ.get("TMPDIR", "/tmp"))):
+        path = place / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError:
+            continue
+        return path
+    return None
+
+
+def summary_of(exc: BaseException) -> str:
+    """One line for the alarm: the exception type and its message, and where it was raised."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" in {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}{': ' + text if text else ''}{where}"[:160]
+
+
+class FaultHandler(QtCore.QObject):
+    """Routes every uncaught exception of the console to a crash file and the fault alarm.
+
+    Signals:
+        fault(str, str): a fault was handled: its one-line summary and the crash file ("" when
+            none could be written).
+        _from_thread(str, str): internal; carries a worker thread's fault to the GUI thread.
+    """
+
+    fault = QtCore.Signal(str, str)
+    _from_thread = QtCore.Signal(str, str)
+
+    def __init__(self, crash_folder: Path, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.crash_folder = crash_folder
+        self.controller: SessionController | None = None
+        self.faults: list[tuple[str, str]] = []   # (summary, crash file) of each fault reported
+        self.repeats: dict[str, int] = {}          # how often each reported fault came again
+        self._previous: ExceptHook | None = None
+        self._previous_thread_hook: Callable[[threading.ExceptHookArgs], object] | None = None
+        self._handling = False
+        self._from_thread.connect(self._report, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def install(self, qt_messages: bool = True) -> None:
+        """Take over `sys.excepthook` and `threading.excepthook` (and Qt's fatal messages)."""
+        self._previous = sys.excepthook
+        self._previous_thread_hook = threading.excepthook
+        sys.excepthook = self.handle
+        threading.excepthook = self._handle_thread
+        if qt_messages:
+            QtCore.qInstallMessageHandler(self._qt_message)
+
+    def uninstall(self) -> None:
+        if self._previous is not None:
+            sys.excepthook = self._previous
+        if self._previous_thread_hook is not None:
+            threading.excepthook = self._previous_thread_hook
+
+    def attach(self, controller: SessionController) -> None:
+        """Faults from now on raise their alarm in this session."""
+        self.controller = controller
+
+    # ---- the hooks ---------------------------------------------------------------------------
+
+    def handle(self, exc_type: type[BaseException], exc: BaseException,
+               tb: TracebackType | None) -> None:
+        """sys.excepthook: a fault on the GUI thread (a slot, a timer, an event handler)."""
+        if issubclass(exc_type, KeyboardInterrupt):
+            if self._previous is not None:
+                self._previous(exc_type, exc, tb)
+            return
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        summary = summary_of(exc)
+        if self._repeat(summary):
+            return
+        print(text, file=sys.stderr, end="")   # for whoever runs the console from a terminal
+        crash = write_crash_file(self.crash_folder, text)
+        self._report(summary, str(crash or ""))
+
+    def _repeat(self, summary: str) -> bool:
+        """True for a fault already reported (a broken redraw fails at every tick): counted, but
+        its alarm already stands and one crash file says it all."""
+        if summary in self.repeats:
+            self.repeats[summary] += 1
+            return True
+        self.repeats[summary] = 0
+        return False
+
+    def _handle_thread(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None:
+            return
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        summary = summary_of(args.exc_value)
+        crash = write_crash_file(self.crash_folder, f"thread {args.thread}\n{text}")
+        # Only the GUI thread may touch the engine and the window.
+        self._from_thread.emit(summary, str(crash or ""))
+
+    def _qt_message(self, kind: QtCore.QtMsgType, context: QtCore.QMessageLogContext,
+                    message: str) -> None:
+        print(message, file=sys.stderr)
+        if kind == QtCore.QtMsgType.QtFatalMsg:   # Qt aborts after this: leave a record first
+            write_crash_file(self.crash_folder, f"Qt fatal: {message}\n"
+                             f"{context.file}:{context.line} {context.function}\n")
+
+    # ---- reporting ---------------------------------------------------------------------------
+
+    @QtCore.Slot(str, str)
+    def _report(self, summary: str, crash_file: str) -> None:
+        if QtCore.QThread.currentThread() is not self.thread():
+            self._from_thread.emit(summary, crash_file)
+            return
+        self.faults.append((summary, crash_file))
+        if self._handling:   # a fault while reporting a fault: the crash file has it; no loop
+            return
+        self._handling = True
+        try:
+            if self.controller is not None:
+                self.controller.console_fault(summary, crash_file)
+            self.fault.emit(summary, crash_file)
+        finally:
+            self._handling = False

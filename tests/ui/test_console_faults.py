@@ -1,0 +1,207 @@
+"""A bug is a technical alarm, never silence (quality bar R11).
+
+Each test plants an exception at one place of the running console (the tick, a device event, a
+widget's slot, the sounder, the recorder) and checks what a nurse and a reviewer would: the
+"Console fault" alarm shown at the top of the alarm area and sounding high, the fault bar offering
+"Restart and resume", a 0600 crash file beside the log, the `console_fault` event and the alarm in
+SQLite, and a log consistent with the screen.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWidgets
+
+from console.cli import gui_parser
+from console.session.engine import CONSOLE_FAULT
+from console.ui.app import build
+from console.ui.audio import RecordingAudioOut
+from console.ui.fault_handler import FaultHandler
+from console.ui.main_window import MainWindow
+from devices.reading import Reading
+from devices.transport import DeviceEvent, EventKind, ReplyTicket
+from protocols.model import Priority
+from tests.ui.conftest import Answers
+
+pytestmark = pytest.mark.qt_no_exception_capture   # the console's own hook must see them
+
+
+class Bug(Exception):
+    """The planted fault."""
+
+
+@pytest.fixture
+def console(qtbot: object, tmp_path: Path) -> Iterator[tuple[MainWindow, FaultHandler, RecordingAudioOut]]:
+    cleanups: list[Callable[[], None]] = []
+    handler = FaultHandler(tmp_path)
+    handler.install(qt_messages=False)
+    audio = RecordingAudioOut()
+    args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), "--protocol",
+                                    "iv-ketamine", "--patient", "MRN-9", "--weight", "70",
+                                    "--nurse", "ana"])
+    window = build(args, cleanups, audio_out=audio, confirmer=Answers(), asker=Answers(),
+                   fault_handler=handler)
+    qtbot.addWidget(window)   # type: ignore[attr-defined]
+    window.show()
+    try:
+        yield window, handler, audio
+    finally:
+        handler.uninstall()
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def logged(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(tmp_path / "log.sqlite3") as db:
+        return db.execute(sql).fetchall()
+
+
+def assert_fault_alarm(window: MainWindow, audio: RecordingAudioOut, tmp_path: Path,
+                       words: str) -> None:
+    live = window.live
+    assert live is not None
+    rows = live.alarm_bar.rows()
+    assert rows and rows[0].startswith("*** Console fault: ") and words in rows[0]
+    assert audio.last is not None and audio.last.priority is Priority.HIGH
+    assert window.fault_bar.isVisible() and window.restart_button.isVisible()
+    assert words in window.fault_label.text()
+    crashes = list(tmp_path.glob("crash-*.txt"))
+    assert len(crashes) == 1 and words in crashes[0].read_text()
+    assert stat.S_IMODE(crashes[0].stat().st_mode) == 0o600
+    assert logged(tmp_path, "SELECT condition, priority, transition FROM alarm_events "
+                            f"WHERE condition = '{CONSOLE_FAULT}'") == [(CONSOLE_FAULT, "high", "raised")]
+    [(detail,)] = logged(tmp_path, "SELECT detail FROM events WHERE kind = 'console_fault'")
+    assert words in str(detail) and str(crashes[0]) in str(detail)
+
+
+def test_a_fault_in_the_tick_raises_the_console_fault_alarm(console, tmp_path, monkeypatch) -> None:
+    window, handler, audio = console
+    controller = window.controller
+    engine = controller._engine   # the planted bug goes inside the engine itself
+
+    def broken(now: object) -> list[object]:
+        raise Bug("tick planted")
+
+    monkeypatch.setattr(engine, "_time_records", broken)
+    controller.timer.timeout.emit()
+    assert_fault_alarm(window, audio, tmp_path, "tick planted")
+    # The same bug at every tick: one alarm, one crash file, counted.
+    controller.timer.timeout.emit()
+    controller.timer.timeout.emit()
+    assert list(handler.repeats.values()) == [2]
+    assert len(list(tmp_path.glob("crash-*.txt"))) == 1
+
+
+def test_a_fault_in_a_device_event_alarms_and_the_monitor_is_not_told_aa(console, tmp_path,
+                                                                          monkeypatch) -> None:
+    window, handler, audio = console
+    controller = window.controller
+    engine = controller._engine
+
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise Bug("device planted")
+
+    monkeypatch.setattr(engine, "ingest_message", broken)
+    now = controller.clock.now()
+    ticket = ReplyTicket()
+    event = DeviceEvent(EventKind.DATA, "/dev/pts/9", now.wall, now.mono, frames=1, ticket=ticket,
+                        readings=(Reading("spo2", 97, "%", now.wall, now.wall, "hl7:SIM"),))
+    controller.device_event.emit(event)   # queued: delivered by the event loop
+    QtWidgets.QApplication.processEvents()
+    assert ticket.verdict is False   # AE: the monitor keeps the reading and resends it
+    assert_fault_alarm(window, audio, tmp_path, "device planted")
+
+
+def test_a_fault_in_a_widget_slot_alarms(console, tmp_path, monkeypatch) -> None:
+    window, handler, audio = console
+    live = window.live
+    assert live is not None
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise Bug("slot planted")
+
+    monkeypatch.setattr(window.controller, "note", broken)
+    live.entry.note.setText("feels floaty")
+    live.entry.note.returnPressed.emit()
+    assert_fault_alarm(window, audio, tmp_path, "slot planted")
+
+
+def test_a_fault_in_the_sounder_still_ends_in_a_sounding_alarm(console, tmp_path, monkeypatch) -> None:
+    window, handler, audio = console
+    sounder = window.sounder
+    assert sounder is not None
+    real_update = sounder.update
+    calls = {"n": 0}
+
+    def flaky(signal: object, now: float | None = None) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise Bug("sounder planted")
+        real_update(signal, now)   # type: ignore[arg-type]
+
+    monkeypatch.setattr(sounder, "update", flaky)
+    window.controller.timer.timeout.emit()
+    assert_fault_alarm(window, audio, tmp_path, "sounder planted")
+
+
+def test_a_recorder_bug_leaves_no_alarm_on_screen_that_the_log_lacks(console, tmp_path,
+                                                                      monkeypatch) -> None:
+    window, handler, audio = console
+    controller = window.controller
+    journal = controller._engine.writes.recorder
+    real_write = journal.write
+    state = {"fail": True}
+
+    def once(records: object) -> list[int]:
+        if state["fail"]:
+            state["fail"] = False
+            raise Bug("recorder planted")
+        return real_write(records)   # type: ignore[arg-type]
+
+    monkeypatch.setattr(journal, "write", once)
+    live = window.live
+    assert live is not None
+    live.entry.fields["spo2"].setText("85")   # a high alarm, if it were committed
+    live.entry.fields["spo2"].returnPressed.emit()
+    # The reading and its alarm never reached the log, so neither is on screen or sounding:
+    # only the fault alarm (committed by the next write) is.
+    conditions = [o.condition for o in controller.view.alarms()]
+    assert conditions == [CONSOLE_FAULT]
+    assert logged(tmp_path, "SELECT count(*) FROM observations WHERE metric = 'spo2'") == [(0,)]
+    assert logged(tmp_path, "SELECT count(*) FROM alarm_events WHERE condition = 'spo2_low'") == [(0,)]
+    assert_fault_alarm(window, audio, tmp_path, "recorder planted")
+
+
+def test_when_the_engine_cannot_take_the_fault_it_is_shown_and_sounded_without_it(
+        console, tmp_path, monkeypatch) -> None:
+    window, handler, audio = console
+    controller = window.controller
+    engine = controller._engine
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise Bug("engine gone")
+
+    monkeypatch.setattr(engine, "console_fault", broken)
+    monkeypatch.setattr(engine, "_time_records", broken)
+    controller.timer.timeout.emit()
+    live = window.live
+    assert live is not None
+    rows = live.alarm_bar.rows()
+    assert rows[0].startswith("*** Console fault: ") and "not in the log" in rows[0]
+    assert audio.last is not None and audio.last.priority is Priority.HIGH
+    assert window.fault_bar.isVisible()
+
+
+def test_restart_and_resume_restarts_on_the_same_log_and_session(console, tmp_path) -> None:
+    window, handler, audio = console
+    window.restart_and_resume()
+    session = window.controller.view.session_id
+    assert window.restart_argv[-5:] == ["console.cli", "--db", str(tmp_path / "log.sqlite3"),
+                                        "--resume", str(session)][-5:]
+    args = gui_parser().parse_args(window.restart_argv[3:])
+    assert args.resume == session and args.db == tmp_path / "log.sqlite3"
