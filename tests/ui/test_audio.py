@@ -282,3 +282,75 @@ def test_tones_ship_as_package_data():
     from console.ui.audio import tones_directory
     with tones_directory() as directory:
         assert sorted(p.name for p in directory.glob("*.wav")) == ["high.wav", "low.wav", "medium.wav"]
+
+
+# ---- a speaker path that fails must never silence an alarm or freeze the window -----------------
+
+
+def player(script: str) -> list[str]:
+    """A stand-in player: `sh -c SCRIPT player WAV`."""
+    return ["sh", "-c", script, "player"]
+
+
+def test_a_player_that_hangs_is_killed_and_reported(tmp_path):
+    clock = [0.0]
+    out = PlayerAudioOut(player("exec sleep 1000"), probe=False, monotonic=lambda: clock[0])
+    assert out.play(tones.HIGH)
+    hung = out._process
+    assert out.available() == (True, "")        # still within its burst
+    clock[0] += tones.HIGH.duration_ms / 1000 + 3.5   # long past the burst's end
+    assert out.available() == (False, "sh stopped responding (killed)")
+    assert hung.wait(5) == -9                   # really gone
+
+
+def test_a_player_that_dies_at_once_is_reported_with_its_exit_status(tmp_path):
+    out = PlayerAudioOut(player("echo 'no such device' >&2; exit 3"), probe=False)
+    assert out.play(tones.HIGH)   # it started...
+    out._process.wait(5)          # ...and died
+    assert out.available() == (False, "sh failed (exit 3): no such device")
+
+
+def test_a_player_that_cannot_start_says_so_and_play_reports_it(tmp_path):
+    out = PlayerAudioOut([str(tmp_path / "no-player")], probe=False)
+    assert out.play(tones.HIGH) is False
+    ok, detail = out.available()
+    assert not ok and detail.startswith("no-player cannot start: ")
+
+
+def test_stop_never_waits_for_a_player_slow_to_die_and_never_raises(tmp_path):
+    # A player that ignores SIGTERM: the old stop() waited 1 s for it, then raised TimeoutExpired.
+    out = PlayerAudioOut(player("trap '' TERM; sleep 1000"), probe=False)
+    assert out.play(tones.HIGH)
+    slow = out._process
+    out.stop()                     # returns at once (SIGKILL, reaped later)
+    assert slow.wait(5) == -9
+    assert out.play(tones.MEDIUM)  # the next burst starts
+    out.stop()
+
+
+class FailingOut(RecordingAudioOut):
+    """A speaker whose every play fails until it is mended."""
+
+    def __init__(self) -> None:
+        super().__init__(available=False, detail="sound device gone")
+
+
+def test_the_sounder_keeps_a_burst_only_once_it_started_and_retries(qtbot):
+    s = Session()
+    controller = SessionController(s.engine, s.clock)
+    out = FailingOut()
+    sounder = AlarmSounder(out)
+    sounder.bind(controller)
+    s.to_infusion()
+    s.t(60); s.device("spo2", 85)   # a high alarm
+    controller.changed.emit()
+    assert sounder.pattern is None and out.played[-1] == tones.HIGH   # tried, not started
+    assert [o.condition for o in s.engine.alarms() if o.category == "technical"] == [AUDIO_UNAVAILABLE]
+    tries = len(out.played)
+    controller.changed.emit()   # within the retry interval: no hammering of a dead device
+    assert len(out.played) == tries
+    out.set_available(True)     # the speaker comes back
+    s.clock.advance(5)
+    controller.changed.emit()
+    assert sounder.pattern == tones.HIGH and out.played[tries:] == [tones.HIGH]
+    assert AUDIO_UNAVAILABLE not in [o.condition for o in s.engine.alarms()]
