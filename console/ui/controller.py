@@ -52,6 +52,7 @@ class SessionController(QtCore.QObject):
         self.connection: DeviceConnection | None = None
         self.fallback_faults: list[str] = []
         self._commits = 0
+        self._stopped = False   # after stop(): late queued events are not applied
         engine.subscribe(self._on_committed)
         self.device_event.connect(self._on_device_event, QtCore.Qt.ConnectionType.QueuedConnection)
         self.timer = QtCore.QTimer(self)
@@ -75,6 +76,7 @@ class SessionController(QtCore.QObject):
     def stop(self) -> None:
         """Stop the timer and the device; records the log could not take yet get a last attempt,
         else go to a file beside the log (named on stderr) rather than vanish with the process."""
+        self._stopped = True
         self.timer.stop()
         self._stop_device()
         engine = self._engine
@@ -99,6 +101,8 @@ class SessionController(QtCore.QObject):
 
     @QtCore.Slot()
     def tick(self) -> None:
+        if self._stopped:
+            return
         before = self._commits
         self._engine.tick(self.clock.now())
         if self._commits == before:
@@ -106,6 +110,9 @@ class SessionController(QtCore.QObject):
 
     @QtCore.Slot(object)
     def _on_device_event(self, event: DeviceEvent) -> None:
+        if self._stopped:   # queued before the device stopped: not stored, so not acknowledged
+            event.settle(False)
+            return
         feed.apply(self._engine, event, self.clock.now())
         if event.state is not None:
             self.device_state.emit(event.state.value)
