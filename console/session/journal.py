@@ -24,9 +24,12 @@ from protocols.vitals import METRICS
 
 
 class Journal:
+    """Keeps the newest `keep` records, each with its row id in the log (None when unknown)."""
+
     def __init__(self, inner: Recorder, keep: int = 5000) -> None:
         self.inner = inner
         self.entries: deque[Record] = deque(maxlen=keep)
+        self.row_ids: deque[int | None] = deque(maxlen=keep)   # aligned with `entries`
         self.total = 0     # records ever added (the deque forgets the oldest); views compare it
 
     def start_session(self, opened: SessionOpened) -> int:
@@ -34,19 +37,31 @@ class Journal:
 
     def write(self, records: Sequence[Record]) -> list[int]:
         ids = self.inner.write(records)
-        self.preload(records)
+        self._add(records, ids)
         return ids
 
-    def preload(self, records: Iterable[Record]) -> None:
-        """Add records already in the log (a resumed session's history)."""
+    def preload(self, records: Iterable[Record], ids: Iterable[int | None] | None = None) -> None:
+        """Add records already in the log (a resumed session's history), with their row ids."""
         records = list(records)
+        self._add(records, list(ids) if ids is not None else [None] * len(records))
+
+    def _add(self, records: Sequence[Record], ids: Sequence[int | None]) -> None:
         self.entries.extend(records)
+        self.row_ids.extend(ids)
         self.total += len(records)
 
     def added_since(self, total: int) -> list[Record]:
         """Records added after the journal held `total` (as many as it still keeps)."""
+        return [record for _, record in self.added_since_with_ids(total)]
+
+    def added_since_with_ids(self, total: int) -> list[tuple[int | None, Record]]:
+        """(row id, record) of the records added after the journal held `total`, oldest first."""
         count = min(self.total - total, len(self.entries))
-        return self.newest_first(count)[::-1] if count > 0 else []
+        if count <= 0:
+            return []
+        start = len(self.entries) - count
+        return list(zip(islice(self.row_ids, start, None), islice(self.entries, start, None),
+                        strict=True))
 
     def newest_first(self, limit: int = 500) -> list[Record]:
         return list(islice(reversed(self.entries), limit))

@@ -1,13 +1,43 @@
-"""Everything logged this session, newest first, from the session's `Journal`."""
+"""The session's events, newest first, from the session's `Journal`: what the nurse and the console
+decided (phases, checklist, alarms, overrides, notes, values typed by hand, corrections, device
+state), with the monitor's readings behind a filter (several a second would bury the rest).
+
+What a monitor sent that the console could not use is one summary line, updated in place for a
+minute ("Device data not used (last minute): unknown-code ×12"), not one line per message.
+
+A value typed by hand can be corrected from here ("Correct…"): the new value and the reason go
+through the controller as a correction row that points at the old one; the trend and the alarms
+follow the corrected value.
+"""
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from collections import Counter
+from datetime import datetime, timedelta
 
+from PySide6 import QtCore, QtWidgets
+
+from console.records import EventRecord, ObservationRecord, Record
+from console.session.entry import NeedsConfirmation, Rejected
 from console.session.journal import Journal, describe, when
+from console.ui.checklist_panel import Asker
+from console.ui.controller import SessionController
+from console.ui.entry_panel import Confirmer
+from devices.reading import MANUAL
+from protocols.vitals import metric
+
+ROW_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole          # the observation's row id (manual values)
+METRIC_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+SUMMARY_SECONDS = 60.0
+
+
+def is_device_reading(record: Record) -> bool:
+    return isinstance(record, ObservationRecord) and record.source != MANUAL
 
 
 class EventList(QtWidgets.QListWidget):
+    """The rows; `show_device` adds the monitor's readings."""
+
     MAX_ROWS = 500
 
     def __init__(self, journal: Journal, parent: QtWidgets.QWidget | None = None) -> None:
@@ -15,18 +45,150 @@ class EventList(QtWidgets.QListWidget):
         self.setObjectName("event_list")
         self.journal = journal
         self.setStyleSheet("font-size:12pt;")
+        self.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)   # full text on hover
+        self.show_device = False
         self._seen = max(0, journal.total - self.MAX_ROWS)
+        self._summary: QtWidgets.QListWidgetItem | None = None   # the drop summary being counted
+        self._summary_since: datetime | None = None
+        self._summary_counts: Counter[str] = Counter()
+
+    def set_show_device(self, show: bool) -> None:
+        """Show or hide the monitor's readings (rebuilds from what the journal still keeps)."""
+        self.show_device = show
+        self.clear()
+        self._summary = None
+        self._seen = max(0, self.journal.total - max(self.MAX_ROWS, len(self.journal.entries)))
+        self.refresh()
 
     def refresh(self) -> None:
         """Put what was committed since the last refresh at the top; drop the oldest rows."""
-        for record in self.journal.added_since(self._seen):
+        for row_id, record in self.journal.added_since_with_ids(self._seen):
             if getattr(record, "category", "") == "prompt" and getattr(record, "transition", "") == "cleared":
                 continue   # a prompt answered is visible from the reading itself
-            stamp = when(record).astimezone().strftime("%H:%M:%S")
-            self.insertItem(0, f"{stamp}  {describe(record)}")
+            if is_device_reading(record) and not self.show_device:
+                continue
+            if isinstance(record, EventRecord) and record.kind == "device_dropped":
+                self._count_drops(record)
+                continue
+            self._add(record, row_id)
         self._seen = self.journal.total
         extra = self.count() - self.MAX_ROWS
         if extra > 0:
+            if self._summary is not None and self.row(self._summary) >= self.MAX_ROWS:
+                self._summary = None
             # Not takeItem(): PySide6 hands the taken item to nobody, so each one stayed in memory
             # (~350 bytes a row: +37 MiB over an 8-hour soak, P8). removeRows deletes them.
             self.model().removeRows(self.MAX_ROWS, extra)
+
+    def _add(self, record: Record, row_id: int | None) -> None:
+        stamp = when(record).astimezone().strftime("%H:%M:%S")
+        text = f"{stamp}  {describe(record)}"
+        item = QtWidgets.QListWidgetItem(text)
+        item.setToolTip(text)
+        if isinstance(record, ObservationRecord) and record.source == MANUAL and row_id is not None:
+            item.setData(ROW_ID_ROLE, row_id)
+            item.setData(METRIC_ROLE, record.metric)
+        self.insertItem(0, item)
+
+    def _count_drops(self, record: EventRecord) -> None:
+        """One line per minute for what the monitor sent that could not be used."""
+        counts = record.detail.get("counts", {})
+        fresh = (self._summary is None or self._summary_since is None
+                 or record.at - self._summary_since >= timedelta(seconds=SUMMARY_SECONDS))
+        if fresh:
+            self._summary_since = record.at
+            self._summary_counts = Counter()
+            self._summary = QtWidgets.QListWidgetItem()
+            self.insertItem(0, self._summary)
+        self._summary_counts.update({str(k): int(v) for k, v in counts.items()})
+        listed = ", ".join(f"{reason} ×{n}" for reason, n in self._summary_counts.most_common())
+        stamp = (self._summary_since or record.at).astimezone().strftime("%H:%M:%S")
+        text = f"{stamp}  Device data not used (for a minute from here): {listed}"
+        example = record.detail.get("example", "")
+        assert self._summary is not None
+        self._summary.setText(text)
+        self._summary.setToolTip(f"{text}\nlast example: {example}" if example else text)
+
+    def selected_manual_value(self) -> tuple[int, str] | None:
+        """(row id, metric) of the selected row when it is a value typed by hand."""
+        item = self.currentItem()
+        if item is None or not item.isSelected() or item.data(ROW_ID_ROLE) is None:
+            return None
+        return int(item.data(ROW_ID_ROLE)), str(item.data(METRIC_ROLE))
+
+
+class EventsTab(QtWidgets.QWidget):
+    """The event list with its device filter and "Correct…" for a value typed by hand."""
+
+    def __init__(self, journal: Journal, controller: SessionController, asker: Asker,
+                 confirmer: Confirmer, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.asker = asker
+        self.confirmer = confirmer
+        self.list = EventList(journal)
+        self.device_filter = QtWidgets.QCheckBox("Show device readings")
+        self.device_filter.setObjectName("show_device_readings")
+        self.device_filter.toggled.connect(self.list.set_show_device)
+        self.correct_button = QtWidgets.QPushButton("Correct…")
+        self.correct_button.setObjectName("correct_value")
+        self.correct_button.setToolTip("Correct the selected value typed by hand (the old one "
+                                       "stays in the record, marked as corrected)")
+        self.correct_button.setEnabled(False)
+        self.correct_button.clicked.connect(self._on_correct_clicked)
+        self.message = QtWidgets.QLabel("")
+        self.message.setObjectName("correct_message")
+        self.message.setWordWrap(True)
+        self.list.itemSelectionChanged.connect(self._on_selection_changed)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.device_filter, 1)
+        top.addWidget(self.correct_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.message)
+
+    def refresh(self) -> None:
+        self.list.refresh()
+
+    def _on_selection_changed(self) -> None:
+        self.correct_button.setEnabled(self.list.selected_manual_value() is not None
+                                       and not self.controller.view.discharged)
+
+    def _on_correct_clicked(self) -> None:
+        chosen = self.list.selected_manual_value()
+        if chosen is None:
+            return
+        row_id, name = chosen
+        m = metric(name)
+        text = self.asker.ask("Correct a value", f"New value of {m.label} ({m.unit}), "
+                                                 f"{m.describe_range()}:")
+        if not text:
+            return
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            self._say(f"{text!r} is not a number: {m.label} takes a number, {m.describe_range()}.",
+                      error=True)
+            return
+        reason = self.asker.ask("Reason for the correction",
+                                f"Why is {m.label} corrected to {m.format(value)} {m.unit}? "
+                                "(logged with the correction)")
+        if not reason:
+            self._say("Not corrected: a correction needs a reason.", error=True)
+            return
+        verdict = self.controller.correct(row_id, name, value, reason)
+        if isinstance(verdict, NeedsConfirmation):
+            if not self.confirmer.confirm(verdict.message):
+                self._say(f"Not corrected: {verdict.message}", error=True)
+                return
+            verdict = self.controller.correct(row_id, name, value, reason, confirmed=True)
+        if isinstance(verdict, Rejected):
+            self._say(verdict.message, error=True)
+            return
+        self._say(f"Corrected: {m.label} {m.format(value)} {m.unit}")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color:#b71c1c;font-weight:bold;" if error else "color:#1b5e20;")

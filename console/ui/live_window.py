@@ -22,7 +22,7 @@ from console.ui.alarm_bar import AlarmBar
 from console.ui.checklist_panel import Asker, ChecklistPanel
 from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer, EntryPanel
-from console.ui.event_list import EventList
+from console.ui.event_list import EventsTab
 from console.ui.tiles import TilePanel
 from console.ui.trend import TrendPlot
 from protocols.vitals import METRICS, Kind
@@ -53,11 +53,12 @@ class LiveWindow(QtWidgets.QWidget):
         self.alarm_bar.bind(controller)
         self._fit_alarm_bar(0)
         self.entry = EntryPanel(controller, confirmer)
-        self.events = EventList(journal)
+        self.events_tab = EventsTab(journal, controller, asker, confirmer)
+        self.events = self.events_tab.list
 
         side = QtWidgets.QTabWidget()
         side.addTab(self.checklist, "Checklist")
-        side.addTab(self.events, "Events")
+        side.addTab(self.events_tab, "Events")
         side.setStyleSheet("QTabBar::tab {font-size:13pt;padding:4px 12px;}")
         middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         middle.addWidget(self.tiles)

@@ -92,14 +92,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_session(self, make_engine: EngineFactory, device: Device | None,
                      on_connecting: Callable[[], None] | None = None,
-                     history: list[Record] | None = None) -> LiveWindow:
+                     history: list[tuple[int | None, Record]] | None = None) -> LiveWindow:
         """Open the live window on a new or resumed engine whose records go through a journal.
 
-        `history`: what a resumed session had logged, so its event list and trend start full.
+        `history`: what a resumed session had logged, so its event list and trend start full:
+        (row id for observations, else None; record), in time order.
         """
         self.start_screen.stop_test()   # frees the port before the session opens it
         journal = Journal(self.log)
-        journal.preload(history or [])
+        journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
         controller = SessionController(engine, self.clock, self)
         if device is not None:
@@ -261,7 +262,8 @@ class MainWindow(QtWidgets.QMainWindow):
             device_url = row.details.get("device")
             device = (device_url, row.details.get("format") or "hl7") if device_url else None
 
-        observations = [r for _, r in self.log.observations(row.id)]
+        logged = self.log.observations(row.id)
+        observations = [r for _, r in logged]
         events = [r for _, r in self.log.events(row.id)]
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
 
@@ -273,5 +275,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 observations, events, alarm_events, self.clock.now(), actor,
             )
 
-        history: list[Record] = sorted([*observations, *events, *alarm_events], key=when)
+        history: list[tuple[int | None, Record]] = sorted(
+            [*logged, *((None, r) for r in events), *((None, r) for r in alarm_events)],
+            key=lambda pair: when(pair[1]))
         return self.open_session(make, device, on_connecting=on_connecting, history=history)
