@@ -213,10 +213,10 @@ class ConnectionStats:
     opens: int = 0
 
 
-SerialFactory = Callable[[str], serial.SerialBase]
+SerialFactory = Callable[[str], serial.Serial]
 
 
-def _default_serial_factory(url: str) -> serial.SerialBase:
+def _default_serial_factory(url: str) -> serial.Serial:
     return serial.serial_for_url(url, do_not_open=True)
 
 
@@ -299,7 +299,7 @@ class DeviceConnection:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # Only while a port is open (worker thread only):
-        self._port: serial.SerialBase | None = None
+        self._port: serial.Serial | None = None
         self._decoder: StreamDecoder | None = None
         self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
         self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
@@ -430,7 +430,7 @@ class DeviceConnection:
             self._owed.append((reply, ticket if reply.waits else None, now))
         return ticket
 
-    def _send_owed(self, port: serial.SerialBase, now: float) -> None:
+    def _send_owed(self, port: serial.Serial, now: float) -> None:
         """Write the owed answers whose verdict is known, in order; drop a stalled one."""
         while self._owed:
             reply, ticket, since = self._owed[0]

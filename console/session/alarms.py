@@ -201,7 +201,7 @@ class AlarmBoard:
         return [self._transition(occurrence, CLEARED, now)]
 
     def _end_latched(self, condition: str, now: Moment, reason: str) -> list[Change]:
-        out = []
+        out: list[Change] = []
         for occurrence in [o for o in self._latched if o.condition == condition]:
             self._latched.remove(occurrence)
             out.append(self._transition(occurrence, CLEARED, now, message=f"{occurrence.message} ({reason})"))
@@ -267,7 +267,7 @@ class AlarmBoard:
                 occurrence.state = AlarmState.ACKNOWLEDGED
                 occurrence.silenced_at = now.mono
                 occurrence.seen = True
-                out = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
+                out: list[Change] = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
                 if occurrence.current < occurrence.priority:   # held high only for acknowledgement
                     occurrence.priority = occurrence.current
                     out.append(self._transition(occurrence, DEESCALATED, now))
@@ -282,7 +282,7 @@ class AlarmBoard:
 
     def tick(self, now: Moment) -> list[Change]:
         """Time-driven changes: the end of an audio pause, reminders of acknowledged alarms."""
-        out = []
+        out: list[Change] = []
         if self._pause_until is not None and now.mono >= self._pause_until:
             out.append(self._end_pause(now, "Audio pause ended"))
         if self.reminder_seconds is not None:

@@ -79,7 +79,7 @@ def check_bp(text: str) -> list[Verdict]:
         return [Rejected("bp_systolic", f"Blood pressure {text.strip()!r} is not in the form "
                          "systolic/diastolic, for example 128/84.")]
     verdicts = [check_value("bp_systolic", match["sys"]), check_value("bp_diastolic", match["dia"])]
-    rejected = [v for v in verdicts if isinstance(v, Rejected)]
+    rejected: list[Verdict] = [v for v in verdicts if isinstance(v, Rejected)]
     if rejected:
         return rejected
     systolic, diastolic = (v.value for v in verdicts if not isinstance(v, Rejected))

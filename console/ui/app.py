@@ -51,7 +51,8 @@ class StartError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    existing = QtWidgets.QApplication.instance()
+    app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
     cleanups: list[Callable[[], None]] = []
     faults = FaultHandler((args.db or default_db_path()).parent)
     faults.install()   # from here on a bug is the "Console fault" alarm, never silence
@@ -175,7 +176,7 @@ def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> Sim
     except (ScenarioError, KeyError, ValueError) as exc:
         raise StartError(f"cannot start the demo device with scenario {scenario!r}: {exc}; "
                          f"built-in scenarios: {', '.join(builtin_names())}") from None
-    cleanups.append(handle.stop)
+    cleanups.append(lambda: None if handle.stop() else None)   # stop() says whether it ended
     return handle
 
 
