@@ -20,6 +20,7 @@ from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
+from console.ui.review_launcher import ReviewLauncher
 from console.ui.shown_log import ShownLog
 from console.ui.start_screen import StartRequest, StartScreen
 from protocols.loader import LoadResult
@@ -92,15 +93,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_session(self, make_engine: EngineFactory, device: Device | None,
                      on_connecting: Callable[[], None] | None = None,
-                     history: list[tuple[int | None, Record]] | None = None) -> LiveWindow:
+                     history: list[Record] | None = None) -> LiveWindow:
         """Open the live window on a new or resumed engine whose records go through a journal.
 
-        `history`: what a resumed session had logged, so its event list and trend start full:
-        (row id for observations, else None; record), in time order.
+        `history`: what a resumed session had logged, so its event list and trend start full.
         """
         self.start_screen.stop_test()   # frees the port before the session opens it
         journal = Journal(self.log)
-        journal.preload([r for _, r in history or []], [i for i, _ in history or []])
+        journal.preload(history or [])
         engine = make_engine(journal)
         controller = SessionController(engine, self.clock, self)
         if device is not None:
@@ -174,20 +174,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.start_error.show()
             return None
 
-    def open_review(self) -> QtWidgets.QMainWindow:
-        """The review window over this log (read-only; annotations through this console's log)."""
-        from console.review.queries import open_readonly
-        from console.ui.review_window import OpenLogAnnotator, ReviewWindow
+    def open_review(self) -> ReviewLauncher:
+        """Start the review of this log as its own process (`infusion-console review --db LOG`).
 
-        if self.review_window is None:
-            review = ReviewWindow(open_readonly(self.log.path), protocols=self.protocols,
-                                  clock=self.clock, annotator=OpenLogAnnotator(self.log, self.clock),
-                                  source=str(self.log.path))
-            self.cleanups.append(review.close_log)
-            self.review_window = review
-        self.review_window.show()
-        self.review_window.raise_()
-        return self.review_window
+        Nothing of the review runs on this window's thread, which draws and sounds the alarms:
+        loading a large log or writing a PDF happens in the review's process. A second Ctrl+R
+        while it runs starts nothing and says it is open; when the console stops, the review is
+        left running for the clinician reading it (console/ui/review_launcher.py says why).
+        """
+        launcher = ReviewLauncher.for_window(self, self.log.path)
+        launcher.open()
+        return launcher
 
     # ---- faults -------------------------------------------------------------------------------
 
@@ -262,8 +259,7 @@ class MainWindow(QtWidgets.QMainWindow):
             device_url = row.details.get("device")
             device = (device_url, row.details.get("format") or "hl7") if device_url else None
 
-        logged = self.log.observations(row.id)
-        observations = [r for _, r in logged]
+        observations = [r for _, r in self.log.observations(row.id)]
         events = [r for _, r in self.log.events(row.id)]
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
 
@@ -275,7 +271,5 @@ class MainWindow(QtWidgets.QMainWindow):
                 observations, events, alarm_events, self.clock.now(), actor,
             )
 
-        history: list[tuple[int | None, Record]] = sorted(
-            [*logged, *((None, r) for r in events), *((None, r) for r in alarm_events)],
-            key=lambda pair: when(pair[1]))
+        history: list[Record] = sorted([*observations, *events, *alarm_events], key=when)
         return self.open_session(make, device, on_connecting=on_connecting, history=history)

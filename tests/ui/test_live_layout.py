@@ -68,6 +68,7 @@ def test_the_console_window_gives_the_live_session_the_whole_screen(qtbot, tmp_p
     from console.store import EventLog
     from console.ui.audio import RecordingAudioOut
     from console.ui.main_window import MainWindow
+    from console.ui.review_launcher import ReviewLauncher
     from console.ui.start_screen import StartRequest
     from protocols.loader import default_protocol_dirs, load_protocols
     from datetime import UTC, datetime
@@ -85,8 +86,11 @@ def test_the_console_window_gives_the_live_session_the_whole_screen(qtbot, tmp_p
     assert not window.menuBar().isVisible()
     qtbot.waitUntil(lambda: window.live.height() >= 768 - window.statusBar().height() - 4, timeout=2000)
     qtbot.keyClick(window.live, "r", QtCore.Qt.KeyboardModifier.ControlModifier)
-    assert window.review_window is not None and window.review_window.isVisible()
-    window.review_window.close()
+    # The review starts as its own process (tests/ui/test_review_launcher.py tests it in full).
+    launcher = window.findChild(ReviewLauncher)
+    assert launcher is not None and launcher.running()
+    with qtbot.waitSignal(launcher.finished, timeout=30000):
+        launcher.close()
     for cleanup in reversed(cleanups):
         cleanup()
     log.close()
