@@ -158,3 +158,29 @@ def test_console_fault_sounds_high_and_only_a_restart_ends_it():
     s.engine.console_fault("again", s.now())
     assert [o.condition for o in s.engine.alarms()] == [CONSOLE_FAULT]
     assert len(s.recorder.events("console_fault")) == 2
+
+
+def test_the_monitor_is_told_aa_only_for_what_is_committed():
+    from console.session import feed
+    from devices.transport import DeviceEvent, EventKind, ReplyTicket
+
+    s = Session()
+    s.to_infusion()
+    faulty = Faulty(s)
+
+    def event() -> tuple[DeviceEvent, ReplyTicket]:
+        now, ticket = s.now(), ReplyTicket()
+        return DeviceEvent(EventKind.DATA, "/dev/pts/3", now.wall, now.mono, frames=1,
+                           readings=(spo2(s, 97),), ticket=ticket), ticket
+
+    committed, ticket = event()
+    assert feed.apply(s.engine, committed, s.now()) is True and ticket.verdict is True     # AA
+    faulty.fail_with = LogError(Path("/x/sessions.sqlite3"), "locked", "locked")
+    held, ticket = event()
+    assert feed.apply(s.engine, held, s.now()) is False and ticket.verdict is False        # AE
+    s.t(s.now().mono - s.origin + 3)   # the log takes writes again
+    broken, ticket = event()
+    faulty.fail_with = RuntimeError("bug")
+    with pytest.raises(RuntimeError):
+        feed.apply(s.engine, broken, s.now())
+    assert ticket.verdict is False                                                         # AE
