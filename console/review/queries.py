@@ -26,7 +26,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from console.clock import IsoParser, iso, parse_iso
-from console.records import EventRecord
+from console.records import EventRecord, ObservationRecord
 from console.review.model import (
     PRIORITY_RANK,
     REVIEW_NOTE,
@@ -399,6 +399,27 @@ def _observations(
     scales.sort(key=lambda s: (s.at, s.observation_id))
     vitals = {name: vitals[name] for name in sorted(vitals, key=_metric_order)}
     return vitals, tuple(scales), _all_rows(conn, session_id, corrected) if with_rows else ()
+
+
+def observation_by_id(conn: sqlite3.Connection, observation_id: int) -> ObservationRecord | None:
+    """One logged observation by its row id, or None when there is none.
+
+    The live trend asks for the row a correction names when it was given that row without its
+    id, and finds the corrected point by the record's content (`TrendFeed.resolve`).
+    """
+    row = conn.execute(
+        "SELECT session_id, metric, value, unit, source, measured_at, received_at, entered_by, "
+        "channel, flags, confirmed, corrects FROM observations WHERE id = ?", [observation_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return ObservationRecord(
+        session_id=row[0], metric=row[1], value=row[2], unit=row[3], source=row[4],
+        measured_at=parse_iso(row[5]) if row[5] is not None else None,
+        received_at=parse_iso(row[6]), entered_by=row[7], channel=row[8],
+        flags=frozenset(row[9].split()) if row[9] else frozenset(), confirmed=bool(row[10]),
+        corrects=row[11],
+    )
 
 
 def _unit(conn: sqlite3.Connection, session_id: int, name: str) -> str:

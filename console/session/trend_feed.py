@@ -5,8 +5,8 @@ The feed turns what the engine committed (`ObservationRecord`, `EventRecord`, `A
 into what a trend plots: per vital, points (minutes since the session opened, value, typed or from
 a device); NIBP measurements as systolic-diastolic bars with their mean; markers for phases, T0,
 observations, notes and physiological alarms; the baselines in force at T0. The live window feeds
-it incrementally from the journal (`add`), the review and the report all at once from the log
-(`load`); the rules below are applied the same way in both, so the same records plot the same way
+it incrementally from the journal (`add_rows`), the review and the report all at once from the
+log (`load`); the rules below are applied the same way in both, so the same records plot the same way
 everywhere (tests/session/test_trend_feed.py feeds one session both ways and in random batches).
 
 Where a value sits on the time axis (`TrendFeed.placed_at`):
@@ -28,8 +28,9 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   its values then sit at receive time, a few seconds from their measurement.
 - A correction (an observation whose `corrects` names the id it replaces) takes the place of the
   value it corrects: the old point disappears and the new value is drawn where the old one was
-  (it is the corrected value of that measurement, not a new one). When the feed does not know the
-  id (the live journal keeps no row ids), it asks `resolve` for the corrected record.
+  (it is the corrected value of that measurement, not a new one). When the feed was given the
+  corrected value without its row id, it asks `resolve` for the corrected record and finds the
+  point by its time and value.
 
 DEMO/TEST-flagged observations are never charted as patient data, unless the session is itself a
 demo (it then shows its own simulated values). Scales (MOAA/S, nausea, ...) are markers, not
@@ -256,8 +257,9 @@ class _MarkerEntry:
 class TrendFeed:
     """The trend's model: what the logged records say a trend shows.
 
-    Feed it with `add` (committed records, in commit order: the live journal) or `load` (a logged
-    session with its observation ids: the review, the report, a resumed window). Read it with
+    Feed it with `add_rows` / `add` (committed records in commit order, with or without their row
+    ids: the live journal) or `load` (a logged session: the review, the report, a window opening
+    on a session). Read it with
     `series`, `bp_bars`, `markers`, `baselines`, `skews`; `take_changes` says what changed since
     it was last called, so a widget redraws only that.
     """
@@ -296,9 +298,15 @@ class TrendFeed:
     # ---- input ---------------------------------------------------------------------------------
 
     def add(self, records: Iterable[Record]) -> None:
-        """Records as committed, in commit order, without row ids (the live journal)."""
+        """Records as committed, in commit order, without row ids."""
         for record in records:
             self._add(record, -1)
+
+    def add_rows(self, rows: Iterable[tuple[int | None, Record]]) -> None:
+        """(row id or None, record) as committed, in commit order (the live journal). Only an
+        observation's id is kept: it is what a correction names."""
+        for row, record in rows:
+            self._add(record, row if row is not None else -1)
 
     def load(
         self,
@@ -332,6 +340,7 @@ class TrendFeed:
             self._changes.baselines = True
 
     def _add(self, record: Record, row: int) -> None:
+        """One record; `row` is the observation's row id (-1 unknown)."""
         if isinstance(record, ObservationRecord):
             self._add_observation(record, row)
         elif isinstance(record, EventRecord):
@@ -627,45 +636,60 @@ class LabelSlot:
 
 
 def stack_labels(xs: Sequence[float], widths: Sequence[float], rows: int, left: float,
-                 right: float, gap: float, extra_width: Callable[[int], float]) -> list[LabelSlot]:
+                 right: float, gap: float, extra_width: Callable[[int], float],
+                 ranks: Sequence[int] | None = None) -> list[LabelSlot]:
     """Place marker labels in `rows` rows so that none overlaps another.
 
     Args:
-        xs: each marker's x (pixels), in increasing order.
+        xs: each marker's x (pixels).
         widths: each label's width.
         rows: rows available.
         left / right: the lane's extent; a label never crosses it (one near the right edge is
             put to the left of its marker).
         gap: pixels kept between neighbours in a row.
         extra_width: the width of the " +N" suffix for N.
+        ranks: importance of each label, 0 first (default: all equal). More important labels
+            are placed first, so an alarm or T0 is never the one hidden behind routine scores.
 
     Each label takes the first row where it fits. One that fits in no row is not shown and is
-    counted on the label that blocks it in the last row ("T0 dose +2"), when that suffix fits;
-    otherwise it is counted on nothing (its marker line still shows).
+    counted on the nearest shown label ("T0 dose +2") when that suffix fits beside it (moving
+    the label left at the lane's edge if its neighbour allows); otherwise on nothing (its marker
+    line still shows).
     """
-    ends = [left - gap] * rows        # right edge of the last label in each row
-    lasts: list[int | None] = [None] * rows
-    slots: list[LabelSlot] = []
-    for i, (x, w) in enumerate(zip(xs, widths, strict=True)):
-        start = x if x + w <= right else x - w
-        start = max(start, left)
-        placed = False
+    count = len(xs)
+    order = sorted(range(count), key=lambda i: ((ranks[i] if ranks else 0), xs[i], i))
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(rows)]   # intervals per row
+    slots: list[LabelSlot] = [LabelSlot(-1, 0.0)] * count
+
+    def free(row: int, start: float, end: float, ignore: tuple[float, float] | None = None
+             ) -> bool:
+        return start >= left and end <= right and all(
+            end + gap <= a or start >= b + gap for a, b in taken[row] if (a, b) != ignore)
+
+    hidden: list[int] = []
+    for i in order:
+        x, w = xs[i], widths[i]
+        start = max(x if x + w <= right else min(x, right) - w, left)
         for r in range(rows):
-            if start >= ends[r] + gap and start + w <= right:
-                slots.append(LabelSlot(r, start))
-                ends[r], lasts[r] = start + w, i
-                placed = True
+            if free(r, start, start + w):
+                slots[i] = LabelSlot(r, start)
+                taken[r].append((start, start + w))
                 break
-        if placed:
-            continue
-        slots.append(LabelSlot(-1, start))
-        holder = lasts[rows - 1] if rows else None
-        if holder is None:
-            continue
-        slot = slots[holder]
-        count = slot.extra + 1
-        new_end = slot.left + widths[holder] + extra_width(count)
-        if new_end <= right:
-            slots[holder] = LabelSlot(slot.row, slot.left, count)
-            ends[rows - 1] = new_end
+        else:
+            slots[i] = LabelSlot(-1, start)
+            hidden.append(i)
+    for i in hidden:
+        shown = [k for k in range(count) if slots[k].row >= 0]
+        for k in sorted(shown, key=lambda k: abs(xs[k] - xs[i])):
+            slot = slots[k]
+            old = (slot.left, slot.left + widths[k] + (extra_width(slot.extra) if slot.extra else 0))
+            grown = widths[k] + extra_width(slot.extra + 1)
+            for new_left in (slot.left, right - grown):
+                if new_left <= slot.left and free(slot.row, new_left, new_left + grown, old):
+                    taken[slot.row][taken[slot.row].index(old)] = (new_left, new_left + grown)
+                    slots[k] = LabelSlot(slot.row, new_left, slot.extra + 1)
+                    break
+            else:
+                continue
+            break
     return slots

@@ -47,7 +47,7 @@ class LiveWindow(QtWidgets.QWidget):
             # Long names must not widen the window past the screen: the label gives way.
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.tiles = TilePanel()
-        self.trend = TrendPlot(engine.protocol)
+        self.trend = TrendPlot(engine.protocol, started_at=engine.started.wall, demo=engine.demo)
         self.checklist = ChecklistPanel(controller, asker)
         self.alarm_bar = AlarmBar()
         self.alarm_bar.bind(controller)
@@ -121,23 +121,42 @@ class LiveWindow(QtWidgets.QWidget):
         self.alarm_bar.setFixedHeight(50 if rows <= 1 else 92)
 
     def _feed_trend(self) -> None:
-        """Hand the trend plot what was committed since the last refresh."""
-        new = self.journal.added_since(self._seen)
-        self._seen = self.journal.total
-        started = self.controller.view.started.wall
-        for record in new:
-            if isinstance(record, ObservationRecord):
-                if record.flags & {"DEMO", "TEST"}:
-                    continue   # never charted as patient data
-                minutes = (record.received_at - started).total_seconds() / 60
-                if METRICS[record.metric].kind is Kind.VITAL:
-                    self.trend.add_reading(record.metric, record.value, minutes, record.source == "manual")
-                else:
-                    label = METRICS[record.metric].label
-                    self.trend.add_marker(minutes, f"{label} {record.value:g}", "observation")
-            elif isinstance(record, EventRecord) and record.kind in ("phase_started", "dosing_started"):
-                minutes = (record.at - started).total_seconds() / 60
-                text = "T0" if record.kind == "dosing_started" else str(record.detail.get("name", ""))
-                self.trend.add_marker(minutes, text, "dose" if record.kind == "dosing_started" else "phase")
-                for name, value in record.detail.get("baseline", {}).items():
-                    self.trend.set_baseline(name, value)
+        """Hand the trend's feed what was committed since the last refresh.
+
+        The first call reads the session's history from the log, not from the journal: the
+        journal keeps only its newest 5,000 records (~14 minutes at 1 Hz × 6 vitals), so a
+        resumed session's pre-session, T0 and peak were gone before the window first drew
+        (issue 11 item 6). The same if the journal ever forgot records the trend had not been
+        given yet. After that, the journal's new records with their row ids, in commit order (a
+        correction names the row it replaces); a value the feed got without its id is looked up
+        in the log.
+        """
+        import sqlite3
+
+        from console.records import ObservationRecord as Logged
+        from console.review.queries import observation_by_id
+        from console.session.trend_feed import TrendFeed
+        from console.store import EventLog, LogError
+
+        journal, feed = self.journal, self.trend.feed
+        log = journal.inner
+        forgot = journal.total - self._seen > len(journal.entries)
+        if isinstance(log, EventLog) and ((self._seen == 0 and journal.total) or forgot):
+
+            def corrected(row: int) -> Logged | None:
+                try:
+                    return observation_by_id(log.conn, row)
+                except (sqlite3.Error, LogError):
+                    return None   # the old point stays beside the new one: visible, not lost
+
+            session_id = self.controller.view.session_id
+            fresh = TrendFeed(feed.started_at, demo=feed.demo, resolve=corrected)
+            try:
+                fresh.load(log.observations(session_id), log.events(session_id),
+                           log.alarm_events(session_id))
+            except LogError:   # the log cannot be read now: what the journal still holds
+                fresh.add_rows(journal.added_since_with_ids(0))
+            self.trend.set_feed(fresh)
+        else:
+            feed.add_rows(journal.added_since_with_ids(self._seen))
+        self._seen = journal.total

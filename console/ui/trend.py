@@ -1,91 +1,102 @@
-"""The session trend plot: three stacked, x-linked pyqtgraph plots sharing one time axis.
+"""The session trend: one panel per vital on its own scale, the last 15 minutes in detail and the
+whole session in a strip above. It draws what `console.session.trend_feed.TrendFeed` says and
+decides nothing clinical; the live window, the review and the PDF report use this same widget
+over that same feed.
 
-Rows: (1) BP systolic / diastolic / mean, (2) heart rate, pulse rate and respiratory rate,
-(3) SpO2. The live window and the review window use this same widget; it draws what it is given
-and decides nothing clinical.
+Layout (top to bottom), sized for a ~565×420 px share of a 1366×768 screen:
+    header:  [Last 15 min] [Whole session]  whole-session strip (BP bars, HR, alarms, and the
+             detail window as a band)  key
+    notice:  a device clock that differs from the console's (hidden otherwise)
+    events:  marker labels, stacked in rows so none prints over another ("+N" when full)
+    panels:  BP (systolic-diastolic bars at the measured time, mean as a tick; lines for an
+             arterial line), HR and pulse, SpO2, RR; each on its own y scale, sized by what
+             matters (BP most), never smaller than its limit labels need
+    time axis (minutes since the session opened)
 
 Drawing rules (why, with the measurement behind each; see shared/design/architecture.md):
-- The time axis is **minutes since the session opened**, not wall-clock labels: the protocol, the
-  checks and the nurse's questions ("BP peaks 30-40 min in", "30 min of observation") are all in
-  elapsed minutes, and the review compares sessions held on different days on one scale.
-- Every curve is created once, in `__init__`, and fed from a preallocated float64 buffer that
-  doubles when full. pyqtgraph 0.14's `appendData` does nothing, and rebuilding items per update
-  leaks under PySide6, so `refresh()` calls `setData(t[:n], v[:n])` on the curves whose buffer
-  changed and on nothing else.
-- Antialiasing off, 1-px pens, peak downsampling and clip-to-view: a 2-px antialiased pen cost
-  ~100 ms a frame at 1,000 points, while peak downsampling drew 14,400 points in ~12 ms. Peak
-  downsampling keeps every spike a 1,200-px plot can show, so nothing the nurse needs is dropped.
-- Device values are lines; manual values are hollow diamonds with no line, so the two are told
-  apart at a glance (and in the legend). Device BP (NIBP) is a line through filled points at each
-  measured time while it is sparse; a device that sends BP every second (an arterial line) gets
-  the line only, as thousands of symbols would cost more than the rest of the plot.
-- A continuous device line is broken where no value came for `gap_minutes`: a straight line across
-  a disconnection would show values nobody measured.
-- The view moves in steps, not every second: the follow window jumps 15 s at a time (and is
-  15 s wider than 15 min, so the last 15 minutes are always in it); the whole view ends at the
-  next whole minute. Moving the axis every second cost a re-reduction of every curve and a new
-  time axis per frame for sub-pixel motion (see `_target_x_range`).
-- The y ranges are fixed per row (and widened to fit thresholds and data), never autoscaled per
-  frame: a jumping scale makes a stable trace look as if it moved.
+- The time axis is minutes since the session opened: the protocol, the checks and the nurse's
+  questions ("BP peaks 30-40 min in") are in elapsed minutes, and the review compares sessions
+  held on different days on one scale.
+- Every item is created once, in `__init__`, and fed by `setData` from the feed's arrays (views,
+  no copies). pyqtgraph 0.14's `appendData` does nothing, and rebuilding items per update leaks
+  under PySide6. `refresh()` calls `setData` only on what changed.
+- Antialiasing off, 1-px lines, peak downsampling (one bin per pixel column) and clip-to-view on
+  every continuous curve: a 2-px antialiased pen cost ~100 ms a frame at 1,000 points; peak
+  downsampling keeps every spike a 1,200-px plot can show. The NIBP bars (a few per hour) are
+  3 px wide, also without antialiasing.
+- Device values are lines, typed values hollow diamonds (typed BP: diamonds joined by a dashed
+  bar), NIBP solid bars ▼ systolic to ▲ diastolic with the mean as a tick, after the paper
+  anaesthesia chart. One colour per vital (`trend_feed.VITAL_COLOURS`, shared with the tiles).
+- Limits are dashed horizontal lines (`InfiniteLine(angle=0)`) coloured by priority; their labels
+  sit in a column right of the plot at the line's height, pushed apart where lines are close and
+  merged when a panel is too short (`trend_feed.spread_labels`), so they never print over each
+  other, over the newest data or outside their panel.
+- The view moves in steps, not every second: the follow window jumps 15 s at a time (and is 15 s
+  wider than 15 min, so the last 15 minutes are always in it); the whole view ends at the next
+  whole minute. Moving the axis every second cost a re-reduction of every curve per frame. The
+  whole-session strip is redrawn only when the follow window steps (a 250-px strip of a 4-hour
+  session shows ~1 px a minute) or a bar or marker arrives.
+- y ranges are fixed per panel (widened to fit limits and data, never narrowed), never
+  autoscaled per frame: a jumping scale makes a stable trace look as if it moved.
 
-Scope: only vitals (`protocols.vitals.VITALS`) are curves. Observation scales (MOAA/S, nausea, ...)
-are drawn as observation markers: `add_reading` ignores them, `load_session` turns them into
-markers. Filtering DEMO/TEST readings is the caller's job for `add_reading` (it takes plain
-numbers); `load_session` skips flagged observations itself unless told the session is a demo.
+`text_boxes()` returns every piece of text the widget shows with its rectangle, so a test can
+check that none overlaps another or is cut off (tests/ui/test_trend_layout.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
-
+import html
 import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.records import ESCALATED, RAISED, AlarmTransition, EventRecord, ObservationRecord
-from protocols.vitals import BP_METRICS, METRICS, VITALS
+from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.session.trend_feed import (
+    MARKER_KINDS,
+    SHORT_LABELS,
+    VITAL_COLOURS,
+    BpBars,
+    TrendFeed,
+    TrendMarker,
+    spread_labels,
+    stack_labels,
+)
 from protocols.model import AlarmRule, Priority, Protocol
+from protocols.vitals import BP_METRICS, VITALS
 
 FOLLOW = "follow"
 WHOLE = "whole"
 FOLLOW_MINUTES = 15.0
 FOLLOW_STEP = 0.25   # minutes: how far the follow window jumps at a time
-MARKER_KINDS = ("phase", "dose", "observation", "alarm")
+COLOURS = VITAL_COLOURS   # the name the benchmarks and older callers use
 
-# Rows of the plot: which vitals share a y axis, the axis title and the default y range. The ranges
-# hold the usual values and every default threshold line, so a quiet session never rescales.
-ROWS: tuple[tuple[tuple[str, ...], str, tuple[float, float]], ...] = (
-    (("bp_systolic", "bp_diastolic", "bp_mean"), "BP mmHg", (40.0, 220.0)),
-    # Below 0 on purpose: room under the RR ≤8 line for its label.
-    (("heart_rate", "pulse_rate", "resp_rate"), "HR · PR · RR /min", (-12.0, 150.0)),
-    (("spo2",), "SpO2 %", (80.0, 101.0)),
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """One panel: the vitals it draws, its title, default y range, share of the height, and the
+    corner its title sits in (the one the usual values stay away from)."""
+
+    metrics: tuple[str, ...]
+    title: str
+    y_range: tuple[float, float]
+    stretch: int
+    title_at_bottom: bool = False
+
+
+PANELS: tuple[Panel, ...] = (
+    # BP matters most with ketamine (the surge 30-40 min after T0): the most height.
+    Panel(("bp_systolic", "bp_diastolic", "bp_mean"), "BP mmHg", (50.0, 215.0), 5),
+    Panel(("heart_rate", "pulse_rate"), "HR · Pulse /min", (30.0, 150.0), 3),
+    # SpO2 runs near the top of its range: its title sits at the bottom.
+    Panel(("spo2",), "SpO2 %", (80.0, 101.0), 2, title_at_bottom=True),
+    Panel(("resp_rate",), "RR /min", (0.0, 40.0), 2),
 )
-
-# Trace colours on the black background; picked away from the alarm red and amber so a trace is
-# never read as a limit line.
-COLOURS = {
-    "bp_systolic": "#f5f5f5",
-    "bp_diastolic": "#90caf9",
-    "bp_mean": "#ce93d8",
-    "heart_rate": "#66bb6a",
-    "pulse_rate": "#80deea",
-    "resp_rate": "#fff59d",
-    "spo2": "#29b6f6",
-}
-SHORT_LABELS = {
-    "bp_systolic": "Systolic", "bp_diastolic": "Diastolic", "bp_mean": "Mean",
-    "heart_rate": "HR", "pulse_rate": "Pulse", "resp_rate": "RR", "spo2": "SpO2",
-}
-# Limit-line labels are shorter still: they sit on the plot beside other lines.
-LIMIT_LABELS = {**SHORT_LABELS, "bp_systolic": "Sys", "bp_diastolic": "Dia", "bp_mean": "MAP"}
-# Device NIBP symbols follow the paper anaesthesia chart: systolic ▼, diastolic ▲, mean ●.
-NIBP_SYMBOLS = {"bp_systolic": "t", "bp_diastolic": "t1", "bp_mean": "o"}
-# Over this many points a device BP series is continuous (arterial line) and drawn as a line only.
-NIBP_SYMBOL_LIMIT = 500
 
 PRIORITY_COLOURS = {
     Priority.HIGH: "#ff5252",
@@ -99,71 +110,78 @@ MARKER_COLOURS = {
     "observation": "#b39ddb",
     "alarm": PRIORITY_COLOURS[Priority.HIGH],
 }
-# Marker labels sit in their own lane above the plots and step down it in turn, so neighbouring
-# labels do not print on each other or on the traces and limit labels.
-LABEL_POSITIONS = (0.8, 0.5, 0.2)
-# Limit labels of neighbouring values alternate between two places along the line (fractions of
-# the width, at the left where the follow view shows the oldest data, not the newest).
-LIMIT_LABEL_POSITIONS = (0.01, 0.12, 0.23)
+# Marker lines are drawn one item per colour, so a session's hundred markers are a handful of
+# items, not hundreds of InfiniteLines.
+MARKER_STYLES: tuple[str, ...] = ("phase", "dose", "observation", "alarm:high", "alarm:medium",
+                                  "alarm:low", "alarm:info")
+# Which marker labels win the lane's room: alarms and T0 before phases, routine scores last.
+LANE_RANKS = {"alarm:high": 0, "alarm:medium": 1, "dose": 1, "alarm:low": 2, "alarm:info": 2,
+              "phase": 2, "observation": 3}
+# Limit labels name the value in BP's panel, where systolic and diastolic limits share a scale.
+LIMIT_PREFIX = {"bp_systolic": "S ", "bp_diastolic": "D ", "bp_mean": "M ", "pulse_rate": "P "}
+
+FONT_POINTS = 10          # ticks, marker labels, titles
+MAX_SHIFT = 1.0           # how far (in label heights) a limit label may move off its line
+LIMIT_POINTS = 9          # limit labels: a 70-px panel must hold five of them
+LANE_ROWS = 3
+LEFT_AXIS_PX = 44
+LARGE_HEIGHT_PX = 600     # a trend this tall (1920x1080) gets text 2 pt larger
+LARGE_EXTRA_POINTS = 2
+MIN_LIMIT_COLUMN_PX = 52
+HEADER_PX = 46
+OVERVIEW_MIN_WIDTH = 160
+SPACING_PX = 4
 BUTTON_STYLE = (
-    "QPushButton { padding: 4px 14px; }"
+    "QPushButton { padding: 2px 10px; }"
     "QPushButton:checked { background: #1565c0; color: white; }"
 )
-FONT_POINTS = 12
 INITIAL_CAPACITY = 1024
-
-# Short names for observation-scale markers ("MOAA/S 3", "nausea 2").
-SCALE_MARKER_NAMES = {
-    "moaas": "MOAA/S", "nausea": "nausea", "dissociation": "CADSS", "hallucinations": "halluc.",
-    "fatigue": "fatigue", "aldrete": "Aldrete",
-}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class _Buffer:
-    """Growable time/value arrays: appends are O(1) amortised, reads are views (no copy)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.t = np.empty(capacity, dtype=np.float64)
-        self.v = np.empty(capacity, dtype=np.float64)
-        self.n = 0
-
-    def append(self, minutes: float, value: float) -> None:
-        """Add a point, keeping time order (clip-to-view searches x, so x must stay sorted)."""
-        if self.n == len(self.t):
-            self._grow()
-        n = self.n
-        if n and minutes < self.t[n - 1]:
-            # A late point (a value entered for an earlier time): shift the tail once. Rare, so
-            # the O(n) move is cheaper than keeping a sorted structure for every append.
-            i = int(np.searchsorted(self.t[:n], minutes, side="right"))
-            self.t[i + 1:n + 1] = self.t[i:n]
-            self.v[i + 1:n + 1] = self.v[i:n]
-            self.t[i], self.v[i] = minutes, value
-        else:
-            self.t[n], self.v[n] = minutes, value
-        self.n = n + 1
-
-    def _grow(self) -> None:
-        size = max(2 * len(self.t), 16)
-        t, v = np.empty(size, dtype=np.float64), np.empty(size, dtype=np.float64)
-        t[:self.n], v[:self.n] = self.t[:self.n], self.v[:self.n]
-        self.t, self.v = t, v
-
-    def last_time(self) -> float | None:
-        return float(self.t[self.n - 1]) if self.n else None
+def _font(points: int, bold: bool = False) -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSize(points)
+    font.setBold(bold)
+    return font
 
 
-@dataclass
-class _Series:
-    """One drawn curve and the buffer that feeds it."""
+class _Label(QtWidgets.QGraphicsRectItem):
+    """A piece of text on a dark chip, placed in its parent's pixel coordinates."""
 
-    metric: str
-    manual: bool
-    item: pg.PlotDataItem
-    buffer: _Buffer
-    gap_minutes: float | None     # insert a line break after a silence this long; None = never
-    dirty: bool = False
-    symbols_on: bool = False      # device BP only: symbols shown while the series is sparse
+    def __init__(self, parent: QtWidgets.QGraphicsItem, font: QtGui.QFont,
+                 fill: tuple[int, int, int, int] = (0, 0, 0, 210)) -> None:
+        super().__init__(parent)
+        self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        self.setBrush(QtGui.QColor(*fill))
+        self.text = QtWidgets.QGraphicsTextItem(self)
+        self.text.document().setDocumentMargin(0)
+        self.text.setFont(font)
+        self.plain = ""
+        self.setZValue(20)
+
+    def set(self, text: str, colour: str) -> None:
+        if text != self.plain or self.text.defaultTextColor().name() != QtGui.QColor(colour).name():
+            self.plain = text
+            self.text.setDefaultTextColor(QtGui.QColor(colour))
+            self.text.setPlainText(text)
+            self.setRect(self.text.boundingRect())
+
+    def set_html(self, text: str, markup: str) -> None:
+        if text != self.plain:
+            self.plain = text
+            self.text.setHtml(markup)
+            self.setRect(self.text.boundingRect())
+
+    def set_font(self, font: QtGui.QFont) -> None:
+        self.text.setFont(font)
+        self.setRect(self.text.boundingRect())
+
+    def width(self) -> float:
+        return float(self.rect().width())
+
+    def height(self) -> float:
+        return float(self.rect().height())
 
 
 @dataclass
@@ -171,35 +189,36 @@ class _Threshold:
     """One dashed limit line; a baseline-relative one waits hidden for its baseline."""
 
     metric: str
+    panel: int
+    rule: AlarmRule
+    sign: str
     line: pg.InfiniteLine
     value: float | None           # None until a baseline makes it known
     rise: float | None = None     # set on baseline-relative limits
 
 
-@dataclass(frozen=True, slots=True)
-class Marker:
-    """A vertical marker: when, what it says, and its kind (one of `MARKER_KINDS`)."""
-
-    minutes: float
-    text: str
-    kind: str
-    priority: Priority | None = None
-
-
 @dataclass
-class _Pending:
-    """What add_* calls queued for the next refresh(), the only place items are touched."""
+class _PanelParts:
+    plot: pg.PlotItem
+    title: _Label
+    limit_labels: list[_Label] = field(default_factory=list)
+    marker_items: dict[str, pg.PlotDataItem] = field(default_factory=dict)
 
-    markers: list[Marker] = field(default_factory=list)
-    thresholds: bool = False
-    view: bool = True
+
+class _MinutesAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped (Any)
+    """The time axis: minutes since the session opened, the unit on every tick."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [f"{v:g} min" for v in values]
 
 
 class TrendPlot(QtWidgets.QWidget):
     """The session trend: BP, rates and SpO2 over time, with limits and markers.
 
-    Feed it with `add_reading` / `add_marker` / `set_baseline` / `set_now` (cheap: buffers only),
-    then call `refresh()` from the window's timer to draw what changed.
+    Its model is a `TrendFeed` (`feed`): feed that with records (the live window) or load a logged
+    session into it (`load_session`, `for_session`), then call `refresh()` from the window's timer
+    to draw what changed. `add_reading` / `add_marker` / `set_baseline` put plain values into the
+    feed (benchmarks and drawing tests).
 
     Signals:
         view_changed(str): the view switched to "follow" or "whole" (button or `set_view`).
@@ -208,244 +227,333 @@ class TrendPlot(QtWidgets.QWidget):
     view_changed = QtCore.Signal(str)
 
     def __init__(
-        self, protocol: Protocol | None = None, parent: QtWidgets.QWidget | None = None,
-        *, gap_minutes: float = 2.0, capacity: int = INITIAL_CAPACITY,
+        self, protocol: Protocol | None = None, feed: TrendFeed | None = None,
+        parent: QtWidgets.QWidget | None = None, *, started_at: datetime | None = None,
+        demo: bool = False, capacity: int = INITIAL_CAPACITY,
     ) -> None:
         """Build every plot item once.
 
         Args:
-            protocol: its alarm rules become the threshold lines; None draws no limits.
+            protocol: its alarm rules become the limit lines; None draws no limits.
+            feed: the model to draw; None starts an empty one.
             parent: the Qt parent.
-            gap_minutes: a continuous device line breaks after this long without a value.
-            capacity: initial points per curve (buffers double when full).
+            started_at: minute 0 of a new feed (the session's start); default the epoch.
+            demo: a new feed charts DEMO/TEST-flagged values (the session is a demo).
+            capacity: initial points per series of a new feed.
         """
         super().__init__(parent)
+        self.feed = feed if feed is not None else TrendFeed(
+            started_at or EPOCH, demo=demo, capacity=capacity)
         self._view = FOLLOW
         self._now = 0.0
         self._x_range = (0.0, FOLLOW_MINUTES)
-        self._marker_count = 0
-        self._markers: list[tuple[Marker, list[pg.InfiniteLine]]] = []
-        self._pending = _Pending()
-        self._data_span: dict[int, tuple[float, float]] = {}
+        self._shown_x = self._x_range   # the x range set on the plots (the whole view is padded)
+        self._overview_range: tuple[float, float] | None = None
         self._y_ranges: dict[int, tuple[float, float]] = {}
-        self._row_of = {m: i for i, (metrics, _, _) in enumerate(ROWS) for m in metrics}
-        self._build_layout()
-        self._series: dict[tuple[str, bool], _Series] = {}
-        for row, (metrics, _, _) in enumerate(ROWS):
-            for name in metrics:
-                self._add_series(row, name, capacity, gap_minutes)
+        self._data_span: dict[int, tuple[float, float]] = {}
+        self._panel_of = {m: i for i, p in enumerate(PANELS) for m in p.metrics}
+        self._markers: list[TrendMarker] = []
+        self._dirty: set[tuple[str, bool]] = set()
+        self._bars_dirty = False
+        self._markers_dirty = False
+        self._view_dirty = True
+        self._limits_dirty = True
+        self._lane_dirty = True
+        self._overview_dirty = True
+        self._limit_column = MIN_LIMIT_COLUMN_PX
+        self._column_needs: dict[int, int] = {}
+        self._lane_font = _font(FONT_POINTS)            # sizes set by _set_text_size
+        self._lane_row_px = _label_height(self._lane_font) + 1
+        self._limit_font = _font(LIMIT_POINTS)
+        self._limit_line_px = _label_height(self._limit_font)
+        self._bp_symbols_on: bool | None = None   # None until the first draw picks a style
+        self._ranges_applied = False
         self._thresholds: list[_Threshold] = []
+        self._build_header()
+        self._build_graphics()
+        self._items: dict[tuple[str, bool], pg.PlotDataItem] = {}
+        for index, panel in enumerate(PANELS):
+            for name in panel.metrics:
+                self._add_series(index, name)
+        self._build_bp_bars()
+        self._build_overview_items()
         if protocol is not None:
             for rule in protocol.alarms:
                 self._add_thresholds(rule)
-        self._place_limit_labels()
-        self._pending.thresholds = True
+        self._extra_points = -1
+        self._set_text_size(0)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self._header)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.graphics, 1)
+        self._take_feed_changes(everything=True)
 
     # ---- construction ------------------------------------------------------------------------
 
-    def _build_layout(self) -> None:
-        font = _font(FONT_POINTS)
+    def _build_header(self) -> None:
         self.follow_button = QtWidgets.QPushButton(f"Last {FOLLOW_MINUTES:g} min")
         self.whole_button = QtWidgets.QPushButton("Whole session")
         group = QtWidgets.QButtonGroup(self)
         for button, view in ((self.follow_button, FOLLOW), (self.whole_button, WHOLE)):
             button.setCheckable(True)
-            button.setFont(_font(FONT_POINTS, bold=True))
             button.setMinimumHeight(36)   # a touch target, not just a mouse target
+            button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
+                                 QtWidgets.QSizePolicy.Policy.Fixed)
             button.setStyleSheet(BUTTON_STYLE)
             button.clicked.connect(lambda _checked=False, v=view: self.set_view(v))
             group.addButton(button)
         self.follow_button.setChecked(True)
-        # The legend is one line of text beside the buttons: pyqtgraph's legend inside a plot
-        # covered limit labels and data, and in a column of its own took a fifth of the width.
-        self.legend = QtWidgets.QLabel(_legend_html())
-        self.legend.setFont(font)
-        self.legend.setWordWrap(True)
-        self.legend.setStyleSheet("background: black; padding: 4px 8px;")
-        bar = QtWidgets.QHBoxLayout()
-        bar.addWidget(self.follow_button)
-        bar.addWidget(self.whole_button)
-        bar.addWidget(self.legend, 1)
+        # The whole session beside the buttons: the room a legend row used to take.
+        self.overview = pg.GraphicsLayoutWidget()
+        self.overview.setBackground("k")
+        self.overview.setFixedHeight(HEADER_PX)
+        self.overview.setMinimumWidth(OVERVIEW_MIN_WIDTH)
+        self.overview.ci.setContentsMargins(0, 0, 0, 0)
+        self.overview_plot = self.overview.addPlot(row=0, col=0)
+        self._quiet(self.overview_plot)
+        self.overview_plot.hideAxis("left")
+        self.overview_plot.hideAxis("bottom")
+        self.overview_plot.setYRange(30.0, 230.0, padding=0)
+        self.overview_caption = _Label(self.overview_plot.getViewBox(), _font(FONT_POINTS - 1),
+                                       fill=(0, 0, 0, 150))
+        self.key = QtWidgets.QLabel(_key_html())
+        self.key.setStyleSheet("background: black; padding: 1px 4px;")
+        self.key.setFixedHeight(HEADER_PX)
+        self._header = QtWidgets.QHBoxLayout()
+        self._header.setSpacing(4)
+        self._header.addWidget(self.follow_button)
+        self._header.addWidget(self.whole_button)
+        self._header.addWidget(self.overview, 1)
+        self._header.addStretch(0)   # takes the strip's room in the whole view
+        self._header.addWidget(self.key)
+        self.notice = QtWidgets.QLabel()
+        self.notice.setObjectName("trend_notice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("background:#ffb300;color:black;padding:2px 6px;")
+        self.notice.hide()
+
+    def _build_graphics(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("k")
+        self.graphics.ci.setSpacing(SPACING_PX)
+        self.graphics.ci.setContentsMargins(0, 2, 0, 0)
         self.lane = self.graphics.addPlot(row=0, col=0)
-        self._style_lane(self.lane, font)
-        self.plots: list[pg.PlotItem] = []
-        for row, (_, title, y_range) in enumerate(ROWS):
-            plot = self.graphics.addPlot(row=row + 1, col=0)
-            self._style_plot(plot, title, font, last=row == len(ROWS) - 1)
+        self._quiet(self.lane)
+        self.lane.setYRange(0.0, 1.0, padding=0)
+        self.lane.hideAxis("bottom")
+        self._side_axes(self.lane, values=False)
+        self._lane_labels: list[_Label] = []
+        self.lane.getViewBox().sigResized.connect(self._on_lane_resized)
+        self._lane_markers: dict[str, pg.PlotDataItem] = {}
+        self.panels: list[_PanelParts] = []
+        for index, panel in enumerate(PANELS):
+            last = index == len(PANELS) - 1
+            axes = {"bottom": _MinutesAxis("bottom")} if last else {}
+            plot = self.graphics.addPlot(row=index + 1, col=0, axisItems=axes)
+            self._quiet(plot)
+            self._side_axes(plot, values=True)
             plot.setXLink(self.lane)
-            self._y_ranges[row] = y_range
-            plot.setYRange(*y_range, padding=0)
-            self.plots.append(plot)
-        # With the upper time axes hidden the rows would touch and their tick labels collide.
-        self.graphics.ci.setSpacing(14)
-        # BP and rates get more height than SpO2, which lives in a narrow band near the top.
-        for row, stretch in enumerate((1, 3, 3, 2)):
-            self.graphics.ci.layout.setRowStretchFactor(row, stretch)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.graphics, 1)
+            if last:
+                bottom = plot.getAxis("bottom")
+                bottom.setTextPen("#e0e0e0")
+                bottom.setPen("#707070")
+            else:
+                plot.hideAxis("bottom")   # one time axis: each repaints every frame
+            self._y_ranges[index] = panel.y_range
+            plot.setYRange(*panel.y_range, padding=0)
+            title = _Label(plot.getViewBox(), _font(FONT_POINTS, bold=True), fill=(0, 0, 0, 170))
+            title.setZValue(21)
+            title.set_html(panel.title, _title_html(panel))
+            parts = _PanelParts(plot, title)
+            self.panels.append(parts)
+            plot.getViewBox().sigResized.connect(
+                lambda *_a, i=index: self._on_panel_resized(i))
+            self.graphics.ci.layout.setRowStretchFactor(index + 1, panel.stretch * 10)
+        for plot in [self.lane, *(p.plot for p in self.panels)]:
+            for style in MARKER_STYLES:
+                item = plot.plot(pen=_marker_pen(style), connect="pairs", antialias=False)
+                item.setZValue(0.5)
+                if plot is self.lane:
+                    self._lane_markers[style] = item
+                else:
+                    self.panels[[p.plot for p in self.panels].index(plot)].marker_items[style] = item
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """Text 2 pt larger in a tall trend (1920x1080), read from the same distance."""
+        super().resizeEvent(event)
+        self._set_text_size(LARGE_EXTRA_POINTS if self.height() >= LARGE_HEIGHT_PX else 0)
+
+    def _set_text_size(self, extra: int) -> None:
+        """Give every text of the trend its size (`FONT_POINTS` + extra) and lay labels out again."""
+        if extra == self._extra_points:
+            return
+        self._extra_points = extra
+        font, small = _font(FONT_POINTS + extra), _font(FONT_POINTS - 1 + extra)
+        for button in (self.follow_button, self.whole_button):
+            button.setFont(_font(FONT_POINTS + 1 + extra, bold=True))
+        self.key.setFont(small)
+        self.notice.setFont(font)
+        self.overview_caption.set_font(small)
+        self._lane_font = font
+        self._lane_row_px = _label_height(font) + 1
+        self.lane.setFixedHeight(LANE_ROWS * self._lane_row_px + 3)
+        for label in self._lane_labels:
+            label.set_font(font)
+        self._limit_font = _font(LIMIT_POINTS + extra)
+        self._limit_line_px = _label_height(self._limit_font)
+        for index, parts in enumerate(self.panels):
+            parts.title.set_font(_font(FONT_POINTS + extra, bold=True))
+            for label in parts.limit_labels:
+                label.set_font(self._limit_font)
+        for plot in [self.lane, *(p.plot for p in self.panels)]:
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX + 4 * extra)
+            plot.getAxis("left").setTickFont(font)
+        self.panels[-1].plot.getAxis("bottom").setTickFont(font)
+        for index in range(len(self.panels)):
+            self._layout_limit_labels(index)
+            self._place_title(index)
+        self._lane_dirty = True
+        self._layout_lane()
 
     @staticmethod
-    def _style_lane(lane: pg.PlotItem, font: QtGui.QFont) -> None:
-        """The marker lane: a strip above the plots where marker labels are written."""
-        lane.setMouseEnabled(x=False, y=False)
-        lane.setMenuEnabled(False)
-        lane.hideButtons()
-        lane.enableAutoRange(x=False, y=False)
-        lane.setYRange(0.0, 1.0, padding=0)
-        lane.hideAxis("bottom")
-        left = lane.getAxis("left")
-        left.setStyle(showValues=False)
-        left.setTicks([[]])
-        left.setWidth(78)   # the same width as the plots' axes, so the time axes line up
-        lane.setLabel("left", "events", **{"font-size": f"{FONT_POINTS}pt", "color": "#e0e0e0"})
-
-    @staticmethod
-    def _style_plot(plot: pg.PlotItem, title: str, font: QtGui.QFont, last: bool) -> None:
-        # The nurse's view must not move under an accidental touch: no pan, zoom or menu; the two
-        # buttons are the only way to change what is shown.
+    def _quiet(plot: pg.PlotItem) -> None:
+        """No pan, zoom or menu: the nurse's view must not move under an accidental touch; the
+        buttons are the only way to change what is shown. No grid: it cost 30-60 ms a frame."""
         plot.setMouseEnabled(x=False, y=False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
-        # No grid: pyqtgraph draws it through the axes, and it cost 30-60 ms a frame here (4
-        # plots, 1280 px); the limit lines and markers give the eye its references instead.
         plot.showGrid(x=False, y=False)
-        plot.getViewBox().setBorder(pg.mkPen("#505050", width=1))
         plot.enableAutoRange(x=False, y=False)
-        for side in ("left", "bottom"):
-            axis = plot.getAxis(side)
-            axis.setTickFont(font)
-            axis.setTextPen("#e0e0e0")
-        plot.setLabel("left", title, **{"font-size": f"{FONT_POINTS}pt", "color": "#e0e0e0"})
-        plot.getAxis("left").setWidth(78)
-        if last:
-            plot.setLabel("bottom", "minutes since session start",
-                          **{"font-size": f"{FONT_POINTS}pt", "color": "#e0e0e0"})
-        else:
-            # One time axis, at the bottom: each axis repaints every frame (~0.7 ms apiece).
-            plot.hideAxis("bottom")
+        plot.getViewBox().setBorder(pg.mkPen("#505050", width=1))
+        plot.setContentsMargins(0, 0, 0, 0)
 
-    def _add_series(self, row: int, name: str, capacity: int, gap_minutes: float) -> None:
-        colour = COLOURS[name]
-        plot = self.plots[row]
-        is_bp = name in BP_METRICS
+    def _side_axes(self, plot: pg.PlotItem, values: bool) -> None:
+        left = plot.getAxis("left")
+        left.setTextPen("#e0e0e0")
+        left.setPen("#707070")
+        # A tick label that would reach past its panel is not drawn (it printed over the next
+        # panel's top label: "SpO2 80" over "RR 40").
+        left.setStyle(hideOverlappingLabels=True)
+        if not values:
+            left.setStyle(showValues=False)
+            left.setTicks([[]])
+        # The right axis is the column the limit labels are written in: no line, no ticks.
+        plot.showAxis("right")
+        right = plot.getAxis("right")
+        right.setStyle(showValues=False, tickLength=0)
+        right.setTicks([[]])
+        right.setPen(pg.mkPen((0, 0, 0, 0)))
+        right.setWidth(self._limit_column)
+
+    def _add_series(self, index: int, name: str) -> None:
+        colour = VITAL_COLOURS[name]
+        plot = self.panels[index].plot
         device = plot.plot(pen=pg.mkPen(colour, width=1), antialias=False)
         manual = plot.plot(
-            pen=None, symbol="d", symbolSize=13, symbolPen=pg.mkPen(colour, width=1),
+            pen=None, symbol="d", symbolSize=12, symbolPen=pg.mkPen(colour, width=1),
             symbolBrush=pg.mkBrush("k"), antialias=False,
         )
-        # Manual values are few and matter: above every line. HR (ECG) above pulse rate, which
-        # usually runs on top of it.
+        # Typed values are few and matter: above every line. HR (ECG) above pulse rate.
         device.setZValue(2 if name == "heart_rate" else 1)
-        manual.setZValue(3)
+        manual.setZValue(4)
         for item in (device, manual):
             # One bin per pixel column: peak keeps each column's lowest and highest value, which
-            # is all a column can show. pyqtgraph's default (5 samples a pixel) gave a 4-hour 1 Hz
-            # series a bin of 2 and drew all 14,400 points (~7 ms a frame for six curves).
+            # is all a column can show. pyqtgraph's default (5 samples a pixel) drew all 14,400
+            # points of a 4-hour series (~7 ms a frame for six curves).
             item.opts["autoDownsampleFactor"] = 1.0
             item.setDownsampling(auto=True, method="peak")
             item.setClipToView(True)
-        self._series[(name, False)] = _Series(
-            name, False, device, _Buffer(capacity), None if is_bp else gap_minutes)
-        self._series[(name, True)] = _Series(name, True, manual, _Buffer(capacity), None)
+        self._items[(name, False)] = device
+        self._items[(name, True)] = manual
+
+    def _build_bp_bars(self) -> None:
+        plot = self.panels[self._panel_of["bp_systolic"]].plot
+        colour = VITAL_COLOURS["bp_systolic"]
+        # Pairs of points (systolic, diastolic) joined two by two: no downsampling or clipping,
+        # which would split a pair; NIBP gives a few bars an hour.
+        self.bars = plot.plot(pen=pg.mkPen(colour, width=3), connect="pairs", antialias=False)
+        self.bars.setZValue(1.5)
+        self.manual_bars = plot.plot(
+            pen=pg.mkPen(colour, width=1, style=QtCore.Qt.PenStyle.DashLine), connect="pairs",
+            antialias=False)
+        self.manual_bars.setZValue(3)
+
+    def _build_overview_items(self) -> None:
+        plot = self.overview_plot
+        colour = VITAL_COLOURS["bp_systolic"]
+        self.overview_bars = plot.plot(pen=pg.mkPen(colour, width=1), connect="pairs",
+                                       antialias=False)
+        self.overview_lines: dict[str, pg.PlotDataItem] = {}
+        for name in ("bp_systolic", "bp_diastolic", "heart_rate"):
+            item = plot.plot(pen=pg.mkPen(VITAL_COLOURS[name], width=1), antialias=False)
+            item.opts["autoDownsampleFactor"] = 1.0
+            item.setDownsampling(auto=True, method="peak")
+            self.overview_lines[name] = item
+        self.overview_alarms = {
+            style: plot.plot(pen=pg.mkPen(_marker_colour(style), width=1), connect="pairs",
+                             antialias=False)
+            for style in ("alarm:high", "alarm:medium")
+        }
+        self.overview_band = pg.LinearRegionItem(
+            values=(0.0, FOLLOW_MINUTES), movable=False, brush=pg.mkBrush(21, 101, 192, 90),
+            pen=pg.mkPen("#42a5f5", width=1))
+        plot.addItem(self.overview_band, ignoreBounds=True)
 
     def _add_thresholds(self, rule: AlarmRule) -> None:
-        if rule.metric not in self._row_of:
+        if rule.metric not in self._panel_of:
             return   # limits of scales (MOAA/S) have no curve to sit on
         limits = [("≥", rule.at_or_above), (">", rule.above), ("≤", rule.at_or_below),
                   ("<", rule.below)]
         for sign, value in limits:
             if value is not None:
-                self._thresholds.append(self._threshold_line(rule, f"{sign}{value:g}", value))
+                self._thresholds.append(self._threshold_line(rule, sign, value))
         if rule.rise_above_baseline is not None:
-            entry = self._threshold_line(rule, f"base+{rule.rise_above_baseline:g}", None)
+            entry = self._threshold_line(rule, "≥", None)
             entry.rise = rule.rise_above_baseline
             self._thresholds.append(entry)
 
-    def _threshold_line(self, rule: AlarmRule, text: str, value: float | None) -> _Threshold:
-        colour = PRIORITY_COLOURS[rule.priority]
-        anchor = (0, 1) if rule.direction == "high" else (0, 0)
-        pen = pg.mkPen(colour, width=1, style=QtCore.Qt.PenStyle.DashLine)
-        line = pg.InfiniteLine(
-            pos=value if value is not None else 0.0, angle=0, pen=pen, movable=False,
-            label=f"{LIMIT_LABELS[rule.metric]} {text}",
-            # The label sits on the alarm side of its line (above a high limit, below a low
-            # one), away from the normal band where the trace runs.
-            labelOpts={"position": 0.02, "color": colour, "anchors": [anchor, anchor]},
-        )
-        line.label.setFont(_font(FONT_POINTS - 1))
+    def _threshold_line(self, rule: AlarmRule, sign: str, value: float | None) -> _Threshold:
+        index = self._panel_of[rule.metric]
+        pen = pg.mkPen(PRIORITY_COLOURS[rule.priority], width=1,
+                       style=QtCore.Qt.PenStyle.DashLine)
+        line = pg.InfiniteLine(pos=value if value is not None else 0.0, angle=0, pen=pen,
+                               movable=False)
         line.setVisible(value is not None)
-        self.plots[self._row_of[rule.metric]].addItem(line, ignoreBounds=True)
-        return _Threshold(rule.metric, line, value)
+        self.panels[index].plot.addItem(line, ignoreBounds=True)
+        return _Threshold(rule.metric, index, rule, sign, line, value)
 
-    def _place_limit_labels(self) -> None:
-        """Alternate the labels of each row's limits, in value order, between two places."""
-        for row in range(len(ROWS)):
-            entries = [e for e in self._thresholds if self._row_of[e.metric] == row]
-            # Baseline-relative limits sort by their rise as a rough stand-in until a baseline.
-            entries.sort(key=lambda e: e.value if e.value is not None else (e.rise or 0.0) + 1000)
-            for k, entry in enumerate(entries):
-                entry.line.label.setPosition(LIMIT_LABEL_POSITIONS[k % len(LIMIT_LABEL_POSITIONS)])
-
-    # ---- feeding (buffers only; nothing here touches an item) --------------------------------
+    # ---- feeding (into the feed; nothing here touches an item) --------------------------------
 
     def add_reading(self, metric: str, value: float, minutes: float, manual: bool) -> None:
-        """Queue one value for the next refresh.
-
-        Args:
-            metric: a vital name; observation scales and unknown names are ignored (scales are
-                drawn as markers: use `add_marker`).
-            value: in the metric's canonical unit.
-            minutes: minutes since the session opened; for NIBP, its measured time.
-            manual: entered by hand (symbol) rather than sent by a device (line).
-        """
-        series = self._series.get((metric, manual))
-        if series is None or not np.isfinite(value):
-            return
-        buffer = series.buffer
-        last = buffer.last_time()
-        if series.gap_minutes is not None and last is not None and minutes - last > series.gap_minutes:
-            buffer.append(last, np.nan)   # a NaN point breaks the line (connect="finite")
-        buffer.append(minutes, value)
-        series.dirty = True
-        self._note_value(self._row_of[metric], value)
-        self._advance_now(minutes)
+        """Queue one plain value for the next refresh (a vital; anything else is ignored)."""
+        self.feed.add_point(metric, minutes, value, manual)
 
     def add_marker(self, minutes: float, text: str, kind: str,
                    priority: Priority | None = None) -> None:
         """Queue a vertical marker with a short label for the next refresh.
 
-        Args:
-            minutes: minutes since the session opened.
-            text: what the label says ("T0 dose", "Observation", "MOAA/S 3").
-            kind: one of "phase", "dose", "observation", "alarm".
-            priority: for alarms, colours the marker by priority (default high red).
-
         Raises:
             ValueError: an unknown kind.
         """
-        if kind not in MARKER_KINDS:
-            raise ValueError(f"marker kind {kind!r} is not one of {', '.join(MARKER_KINDS)}")
-        self._pending.markers.append(Marker(minutes, text, kind, priority))
-        self._advance_now(minutes)
+        name = priority.name.lower() if priority is not None else (
+            "high" if kind == "alarm" else None)
+        self.feed.add_marker(TrendMarker(minutes, text, kind, name))
 
     def set_baseline(self, metric: str, value: float) -> None:
         """Place the metric's baseline-relative limits at baseline + rise (shown from then on)."""
-        for entry in self._thresholds:
-            if entry.metric == metric and entry.rise is not None:
-                entry.value = value + entry.rise
-                self._pending.thresholds = True
+        self.feed.set_baseline(metric, value)
 
     def set_now(self, minutes: float) -> None:
         """Tell the plot the session's current minute, so the follow view keeps moving (and a
         silent device shows as empty time) even when no value arrives."""
-        self._advance_now(minutes)
+        if minutes > self._now:
+            self._now = minutes
+            self._view_dirty = True
 
     def set_view(self, view: str) -> None:
-        """Show the last 15 minutes ("follow") or the whole session ("whole").
+        """Show the last 15 minutes ("follow") or the whole session ("whole") in the panels.
 
         Raises:
             ValueError: any other name.
@@ -456,117 +564,308 @@ class TrendPlot(QtWidgets.QWidget):
         button.setChecked(True)
         if view != self._view:
             self._view = view
-            self._pending.view = True
+            self._view_dirty = True
+            # The strip shows the whole session beside a detailed last 15 minutes; when the
+            # panels show the whole session it would only repeat them.
+            self.overview.setVisible(view == FOLLOW)
             self.refresh()   # a button press must show at once, not at the next timer tick
             self.view_changed.emit(view)
 
-    def _advance_now(self, minutes: float) -> None:
-        if minutes > self._now:
-            self._now = minutes
-            self._pending.view = True
-
-    def _note_value(self, row: int, value: float) -> None:
-        low, high = self._data_span.get(row, (value, value))
-        self._data_span[row] = (min(low, value), max(high, value))
+    def set_feed(self, feed: TrendFeed) -> None:
+        """Draw another feed (a logged session loaded afresh) from scratch."""
+        self.feed = feed
+        self._data_span.clear()
+        self._take_feed_changes(everything=True)
+        self.refresh()
 
     # ---- drawing -----------------------------------------------------------------------------
 
+    def _take_feed_changes(self, everything: bool = False) -> None:
+        changes = self.feed.take_changes()
+        if everything:
+            self._dirty = set(self._items)
+            self._bars_dirty = self._markers_dirty = self._view_dirty = True
+            baselines = True
+        else:
+            self._dirty |= changes.series
+            self._bars_dirty |= any(m in BP_METRICS for m, _ in changes.series)
+            self._markers_dirty |= changes.markers
+            baselines = changes.baselines
+        if baselines:
+            for entry in self._thresholds:
+                if entry.rise is not None and entry.metric in self.feed.baselines:
+                    entry.value = self.feed.baselines[entry.metric] + entry.rise
+                    self._limits_dirty = True
+        if changes.skews or everything:
+            skews = self.feed.skews
+            self.notice.setVisible(bool(skews))
+            self.notice.setText("  ".join(s.message() for s in skews))
+        if self.feed.end_minutes > self._now:
+            self._now = self.feed.end_minutes
+            self._view_dirty = True
+
     def refresh(self) -> None:
         """Push what changed since the last call to the plot items; a no-op when nothing did."""
-        for series in self._series.values():
-            if series.dirty:
-                self._draw_series(series)
-        if self._pending.markers:
+        self._take_feed_changes()
+        if self._dirty:
+            self._draw_series()
+        if self._bars_dirty:
+            self._draw_bars()
+        if self._markers_dirty:
             self._draw_markers()
-        if self._pending.thresholds:
-            self._draw_thresholds()
-        if self._pending.view:
+        if self._limits_dirty:
+            self._draw_limits()
+        if self._view_dirty:
             self._draw_ranges()
+        if self._lane_dirty:
+            self._layout_lane()
+        if self._overview_dirty and self._view == FOLLOW:
+            self._draw_overview()
 
-    def _draw_series(self, series: _Series) -> None:
-        buffer = series.buffer
-        if not series.manual and series.metric in BP_METRICS:
-            sparse = buffer.n <= NIBP_SYMBOL_LIMIT
-            if sparse != series.symbols_on:
-                series.symbols_on = sparse
-                colour = COLOURS[series.metric]
-                series.item.setSymbol(NIBP_SYMBOLS[series.metric] if sparse else None)
-                series.item.setSymbolPen(pg.mkPen(colour, width=1))
-                series.item.setSymbolBrush(pg.mkBrush(colour))
-                series.item.setSymbolSize(9)
-        series.item.setData(buffer.t[:buffer.n], buffer.v[:buffer.n])
-        series.dirty = False
+    def _draw_series(self) -> None:
+        symbols = not self.feed.bp_continuous()
+        if symbols != self._bp_symbols_on:
+            self._set_bp_style(symbols)
+        for key in self._dirty:
+            t, v = self.feed.series(*key)
+            self._items[key].setData(t, v)
+            if v.size:
+                finite = v[np.isfinite(v)]
+                if finite.size:
+                    index = self._panel_of[key[0]]
+                    low, high = self._data_span.get(index, (float(finite.min()), float(finite.max())))
+                    self._data_span[index] = (min(low, float(finite.min())),
+                                              max(high, float(finite.max())))
+                    self._view_dirty = True
+        if any(m in ("bp_systolic", "bp_diastolic", "heart_rate") and not manual
+               for m, manual in self._dirty):
+            self._overview_dirty = True
+        self._dirty.clear()
+
+    def _set_bp_style(self, symbols: bool) -> None:
+        """NIBP: symbols (▼ systolic, ▲ diastolic, a tick for the mean) at each measurement, no
+        line; an arterial line: lines only (thousands of symbols would cost more than the plot)."""
+        self._bp_symbols_on = symbols
+        colour = VITAL_COLOURS["bp_systolic"]
+        for name, symbol, size in (("bp_systolic", "t", 10), ("bp_diastolic", "t1", 10),
+                                   ("bp_mean", "_", 14)):
+            item = self._items[(name, False)]
+            if symbols:
+                item.setPen(None)
+                item.setSymbol(symbol)
+                item.setSymbolSize(size)
+                item.setSymbolPen(pg.mkPen(colour, width=2 if name == "bp_mean" else 1))
+                item.setSymbolBrush(pg.mkBrush(colour))
+            else:
+                item.setSymbol(None)
+                item.setPen(pg.mkPen(colour, width=1))
+        self._bars_dirty = True
+
+    def _draw_bars(self) -> None:
+        empty = np.empty(0)
+        device = self.feed.bp_bars(manual=False) if self._bp_symbols_on else None
+        x, y = _bar_points(device) if device is not None else (empty, empty)
+        self.bars.setData(x, y)
+        x, y = _bar_points(self.feed.bp_bars(manual=True))
+        self.manual_bars.setData(x, y)
+        self._bars_dirty = False
+        self._overview_dirty = True
 
     def _draw_markers(self) -> None:
-        for marker in self._pending.markers:
-            colour = MARKER_COLOURS[marker.kind]
-            if marker.kind == "alarm" and marker.priority is not None:
-                colour = PRIORITY_COLOURS[marker.priority]
-            pen = pg.mkPen(colour, width=1, style=QtCore.Qt.PenStyle.DotLine)
-            lines = []
-            position = LABEL_POSITIONS[self._marker_count % len(LABEL_POSITIONS)]
-            for row, plot in enumerate([self.lane, *self.plots]):
-                # The label sits in the lane only: one text per event, not four.
-                label = marker.text if row == 0 else None
-                line = pg.InfiniteLine(
-                    pos=marker.minutes, angle=90, pen=pen, movable=False, label=label,
-                    labelOpts={"position": position, "color": colour, "fill": (0, 0, 0, 190),
-                               "anchors": [(0, 0.5), (0, 0.5)]},
-                )
-                if label is not None:
-                    line.label.setFont(_font(FONT_POINTS))
-                plot.addItem(line, ignoreBounds=True)
-                lines.append(line)
-            self._markers.append((marker, lines))
-            self._marker_count += 1
-        self._pending.markers.clear()
+        self._markers = self.feed.markers()
+        by_style: dict[str, list[float]] = {style: [] for style in MARKER_STYLES}
+        for marker in self._markers:
+            by_style[_style_of(marker)].append(marker.minutes)
+        for style, minutes in by_style.items():
+            x = np.repeat(np.asarray(minutes, dtype=np.float64), 2)
+            self._lane_markers[style].setData(x, np.tile([0.0, 1.0], len(minutes)))
+            for parts in self.panels:
+                parts.marker_items[style].setData(x, np.tile([-1000.0, 1000.0], len(minutes)))
+        self._markers_dirty = False
+        self._lane_dirty = True
+        self._overview_dirty = True
 
-    def _draw_thresholds(self) -> None:
+    def _draw_limits(self) -> None:
         for entry in self._thresholds:
             if entry.value is not None:
                 entry.line.setValue(entry.value)
                 entry.line.setVisible(True)
-        self._place_limit_labels()   # a baseline limit now has a place in the value order
-        self._pending.thresholds = False
-        self._pending.view = True   # a new limit may widen a y range
+        self._limits_dirty = False
+        self._view_dirty = True   # a new limit may widen a y range; labels follow the ranges
 
     def _draw_ranges(self) -> None:
-        self._x_range = self._target_x_range()
-        self.lane.setXRange(*self._x_range, padding=0)   # the plots follow by x-link
-        for row, plot in enumerate(self.plots):
-            wanted = self._target_y_range(row)
-            if wanted != self._y_ranges[row]:
-                self._y_ranges[row] = wanted
-                plot.setYRange(*wanted, padding=0)
-        self._pending.view = False
+        wanted_x = self._target_x_range()
+        first = not self._ranges_applied
+        self._ranges_applied = True
+        if wanted_x != self._x_range or first:
+            if self._view == FOLLOW and wanted_x != self._x_range:
+                self._overview_dirty = True
+            self._x_range = wanted_x
+            # The whole view leaves 1 % of room at each end, so a value at minute 0 or at the
+            # end (a typed pre-session BP) shows whole, not half cut by the border.
+            pad = 0.01 * (wanted_x[1] - wanted_x[0]) if self._view == WHOLE else 0.0
+            self._shown_x = (wanted_x[0] - pad, wanted_x[1] + pad)
+            self.lane.setXRange(*self._shown_x, padding=0)   # the panels follow by x-link
+            self._lane_dirty = True
+        relabel = False
+        for index, parts in enumerate(self.panels):
+            wanted = self._target_y_range(index)
+            if wanted != self._y_ranges[index] or first:
+                self._y_ranges[index] = wanted
+                parts.plot.setYRange(*wanted, padding=0)
+                relabel = True
+        if relabel:
+            for index in range(len(self.panels)):
+                self._layout_limit_labels(index)
+        self._view_dirty = False
 
     def _target_x_range(self) -> tuple[float, float]:
         end = max(self._now, FOLLOW_MINUTES)
         if self._view == FOLLOW:
-            # The window moves in 15-s steps (~20 px) and is one step wider than 15 min, so it
+            # The window moves in 15-s steps (~8 px) and is one step wider than 15 min, so it
             # always holds [now - 15, now]. Moving it every second re-reduced every curve and
             # re-laid the time axis each frame: ~10 ms against ~5 ms when only data changes.
             end = math.ceil(end / FOLLOW_STEP) * FOLLOW_STEP
             return (max(0.0, end - FOLLOW_MINUTES - FOLLOW_STEP), end)
         # The whole view ends at the next whole minute: over hours a second is a fraction of a
-        # pixel, and moving the axis every second made every curve re-reduce its data (~7 ms at
-        # 4 h) to draw the same picture.
+        # pixel, and moving the axis every second re-reduced every curve (~7 ms at 4 h).
         return (0.0, float(math.ceil(end)))
 
-    def _target_y_range(self, row: int) -> tuple[float, float]:
-        low, high = ROWS[row][2]
-        values = [e.value for e in self._thresholds
-                  if e.value is not None and self._row_of[e.metric] == row]
-        if row in self._data_span:
-            values.extend(self._data_span[row])
+    def _target_y_range(self, index: int) -> tuple[float, float]:
+        low, high = PANELS[index].y_range
+        values = [e.value for e in self._thresholds if e.value is not None and e.panel == index]
+        if index in self._data_span:
+            values.extend(self._data_span[index])
         if values:
             # Widen by 5 % beyond anything drawn, and only ever widen: a shrinking scale would
             # make the same trace look different from one minute to the next.
             span = high - low
             low = min(low, min(values) - 0.05 * span)
             high = max(high, max(values) + 0.05 * span)
-        current = self._y_ranges.get(row, (low, high))
+        current = self._y_ranges.get(index, (low, high))
         return (min(low, current[0]), max(high, current[1]))
+
+    # ---- labels: limits in the right column, markers in the lane -----------------------------
+
+    def _on_panel_resized(self, index: int) -> None:
+        self._layout_limit_labels(index)
+        self._place_title(index)
+
+    def _on_lane_resized(self) -> None:
+        self._layout_lane()
+
+    def _place_title(self, index: int) -> None:
+        parts = self.panels[index]
+        box = parts.plot.getViewBox().boundingRect()
+        y = box.bottom() - parts.title.height() - 1 if PANELS[index].title_at_bottom else 1.0
+        parts.title.setPos(2.0, max(0.0, y))
+
+    def _layout_limit_labels(self, index: int) -> None:
+        """Write each visible limit's label beside its line, in the column right of the plot;
+        where lines are too close for their labels, push the labels apart; where the panel is
+        too short for all of them, merge neighbours ("D ≥107 ≥110")."""
+        parts = self.panels[index]
+        vb = parts.plot.getViewBox()
+        axis = parts.plot.getAxis("right")
+        height = float(vb.boundingRect().height())
+        if height <= 0:
+            return
+        y_low, y_high = (float(v) for v in vb.viewRange()[1])
+        entries = sorted((e for e in self._thresholds if e.panel == index and e.value is not None),
+                         key=lambda e: -float(e.value or 0.0))
+        groups: list[list[_Threshold]] = [[e] for e in entries]
+        line = self._limit_line_px
+
+        def wish(group: list[_Threshold]) -> float:
+            ys = [(y_high - float(e.value or 0.0)) / (y_high - y_low) * height for e in group]
+            return sum(ys) / len(ys)
+
+        while True:
+            wishes = [wish(g) for g in groups]
+            centres = spread_labels(wishes, line, 0.0, height)
+            # A label pushed more than a line away from its line reads as another line's: merge
+            # instead ("D ≥107/110" beside two close lines).
+            if len(groups) <= 1 or (centres is not None and max(
+                    abs(c - w) for c, w in zip(centres, wishes, strict=True)) <= MAX_SHIFT * line):
+                break
+            # Merge the two neighbours whose lines are closest.
+            gaps = [wish(groups[k + 1]) - wish(groups[k]) for k in range(len(groups) - 1)]
+            k = int(np.argmin(gaps))
+            groups[k:k + 2] = [groups[k] + groups[k + 1]]
+        while len(parts.limit_labels) < len(groups):
+            parts.limit_labels.append(_Label(axis, self._limit_font))
+        widest = float(MIN_LIMIT_COLUMN_PX)
+        for k, label in enumerate(parts.limit_labels):
+            if k >= len(groups):
+                label.setVisible(False)
+                continue
+            text, markup = _limit_text(groups[k])
+            label.set_html(text, markup)
+            label.setVisible(True)
+            centre = centres[k] if centres is not None else height / 2
+            top = min(max(centre - label.height() / 2, 0.0), max(0.0, height - label.height()))
+            origin = axis.mapFromItem(vb, QtCore.QPointF(0.0, top))
+            label.setPos(2.0, origin.y())
+            widest = max(widest, label.width() + 4)
+        self._column_needs[index] = math.ceil(widest)
+        column = max(self._column_needs.values())
+        if column != self._limit_column:
+            # Every panel's column keeps one width, so the time axes stay lined up. (A width
+            # change moves nothing vertically, so it cannot undo the layout that caused it.)
+            self._limit_column = column
+            for plot in [self.lane, *(p.plot for p in self.panels)]:
+                plot.getAxis("right").setWidth(column)
+
+    def _layout_lane(self) -> None:
+        """Stack the labels of the markers in view into the lane's rows (`stack_labels`)."""
+        vb = self.lane.getViewBox()
+        width = float(vb.boundingRect().width())
+        x0, x1 = self._shown_x
+        shown = [m for m in self._markers if x0 <= m.minutes <= x1]
+        while len(self._lane_labels) < len(shown):
+            self._lane_labels.append(_Label(vb, self._lane_font))
+        metrics = QtGui.QFontMetricsF(self._lane_font)
+        widths = [metrics.horizontalAdvance(m.text) + 4 for m in shown]
+        xs = [(m.minutes - x0) / (x1 - x0) * width if x1 > x0 else 0.0 for m in shown]
+        slots = stack_labels(xs, widths, LANE_ROWS, 1.0, width - 1.0, 4.0,
+                             lambda n: metrics.horizontalAdvance(f" +{n}"),
+                             [LANE_RANKS[_style_of(m)] for m in shown])
+        for k, label in enumerate(self._lane_labels):
+            if k >= len(shown) or slots[k].row < 0:
+                label.setVisible(False)
+                continue
+            marker, slot = shown[k], slots[k]
+            text = marker.text + (f" +{slot.extra}" if slot.extra else "")
+            label.set(text, _marker_colour(_style_of(marker)))
+            label.setPos(slot.left, 1.0 + slot.row * self._lane_row_px)
+            label.setVisible(True)
+        self._lane_dirty = False
+
+    def _draw_overview(self) -> None:
+        """The whole session in the header strip, redrawn when the follow window steps or a bar
+        or marker arrives (not per value: at ~1 px a minute nothing else shows)."""
+        end = max(float(math.ceil(self._now)), FOLLOW_MINUTES)
+        plot = self.overview_plot
+        if self.feed.bp_continuous():
+            self.overview_bars.setData(np.empty(0), np.empty(0))
+            for name in ("bp_systolic", "bp_diastolic"):
+                self.overview_lines[name].setData(*self.feed.series(name, False))
+        else:
+            self.overview_bars.setData(*_bar_points(self.feed.bp_bars(manual=False)))
+            for name in ("bp_systolic", "bp_diastolic"):
+                self.overview_lines[name].setData(np.empty(0), np.empty(0))
+        self.overview_lines["heart_rate"].setData(*self.feed.series("heart_rate", False))
+        for style, item in self.overview_alarms.items():
+            minutes = [m.minutes for m in self._markers if _style_of(m) == style]
+            item.setData(np.repeat(np.asarray(minutes, dtype=np.float64), 2),
+                         np.tile([200.0, 230.0], len(minutes)))
+        if self._overview_range != (0.0, end):
+            self._overview_range = (0.0, end)
+            plot.setXRange(0.0, end, padding=0)
+        self.overview_band.setRegion(self._x_range)
+        self.overview_caption.set(f"0–{end:g} min", "#e0e0e0")
+        self.overview_caption.setPos(2.0, 0.0)
+        self._overview_dirty = False
 
     # ---- reading back (for tests and the review) --------------------------------------------
 
@@ -576,27 +875,41 @@ class TrendPlot(QtWidgets.QWidget):
         Reads `getOriginalDataset()`: in pyqtgraph 0.14 `getData()` returns the downsampled,
         clipped display set, which depends on the view rather than on what was fed.
         """
-        x, y = self._series[(metric, manual)].item.getOriginalDataset()
+        x, y = self._items[(metric, manual)].getOriginalDataset()
         if x is None or y is None:
             return np.empty(0), np.empty(0)
         keep = np.isfinite(y)
         return np.asarray(x)[keep], np.asarray(y)[keep]
+
+    def bar_data(self, manual: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The bars' points as drawn: x and y in pairs (systolic, diastolic) per bar."""
+        item = self.manual_bars if manual else self.bars
+        x, y = item.getOriginalDataset()
+        if x is None or y is None:
+            return np.empty(0), np.empty(0)
+        return np.asarray(x), np.asarray(y)
 
     def threshold_values(self, metric: str) -> list[float]:
         """The y values of the metric's visible limit lines, as drawn."""
         return [float(e.line.value()) for e in self._thresholds
                 if e.metric == metric and e.line.isVisible()]
 
+    def limit_labels(self, panel: int) -> list[str]:
+        """The texts of a panel's visible limit labels, top to bottom."""
+        labels = [lab for lab in self.panels[panel].limit_labels if lab.isVisible()]
+        return [lab.plain for lab in sorted(labels, key=lambda lab: lab.pos().y())]
+
     def markers(self) -> list[tuple[float, str, str]]:
-        """(minutes, label text as drawn, kind) of every drawn marker."""
-        out = []
-        for marker, lines in self._markers:
-            label = lines[0].label   # the lane's line always carries the label
-            out.append((float(lines[0].value()), label.toPlainText(), marker.kind))
-        return out
+        """(minutes, text, kind) of every marker drawn, in time order."""
+        return [(m.minutes, m.text, m.kind) for m in self._markers]
+
+    def lane_labels(self) -> list[str]:
+        """The marker labels shown in the lane (with any "+N"), left to right."""
+        shown = [lab for lab in self._lane_labels if lab.isVisible()]
+        return [lab.plain for lab in sorted(shown, key=lambda lab: (lab.pos().x(), lab.pos().y()))]
 
     def x_range(self) -> tuple[float, float]:
-        """The time range (minutes) the view was last set to.
+        """The time range (minutes) the panels were last set to.
 
         Follow: `[now - 15 - s, now + d]` with `0 <= d < s`, s = 15 s (never before minute 0);
         whole: `[0, now rounded up to the minute]`, at least 15 minutes.
@@ -609,9 +922,49 @@ class TrendPlot(QtWidgets.QWidget):
 
     def item(self, metric: str, manual: bool) -> pg.PlotDataItem:
         """The plot item of one curve (for tests that count calls or read styles)."""
-        return self._series[(metric, manual)].item
+        return self._items[(metric, manual)]
 
-    # ---- filling from the log (review) -------------------------------------------------------
+    def text_boxes(self) -> list[tuple[str, QtCore.QRectF, QtCore.QRectF]]:
+        """Every text the trend shows: (what, its rectangle, the rectangle it must stay inside),
+        both in this widget's coordinates. For the layout check: no two rectangles may intersect
+        and each must lie inside its bounds."""
+        out: list[tuple[str, QtCore.QRectF, QtCore.QRectF]] = []
+        view = self.graphics
+
+        def item_rect(item: QtWidgets.QGraphicsItem, graphics: pg.GraphicsLayoutWidget
+                      ) -> QtCore.QRectF:
+            return _scene_to_widget(item.sceneBoundingRect(), graphics, self)
+
+        viewport = QtCore.QRectF(view.geometry())
+        for index, parts in enumerate(self.panels):
+            vb = parts.plot.getViewBox()
+            panel_rect = item_rect(vb, view)
+            axis = parts.plot.getAxis("right")
+            column = item_rect(axis, view)
+            column = QtCore.QRectF(column.left(), panel_rect.top(), column.width(),
+                                   panel_rect.height())
+            out.append((f"{PANELS[index].title} title", item_rect(parts.title, view), panel_rect))
+            for label in parts.limit_labels:
+                if label.isVisible():
+                    out.append((f"limit {label.plain}", item_rect(label, view), column))
+            out.extend(_tick_boxes(parts.plot.getAxis("left"), view, self, viewport))
+        out.extend(_tick_boxes(self.panels[-1].plot.getAxis("bottom"), view, self, viewport))
+        lane = item_rect(self.lane.getViewBox(), view)
+        for label in self._lane_labels:
+            if label.isVisible():
+                out.append((f"marker {label.plain}", item_rect(label, view), lane))
+        if self.overview.isVisible():
+            strip = item_rect(self.overview_plot.getViewBox(), self.overview)
+            out.append(("overview caption", item_rect(self.overview_caption, self.overview), strip))
+        own = QtCore.QRectF(self.rect())
+        for widget in (self.follow_button, self.whole_button, self.key, self.notice):
+            if widget.isVisible():
+                top_left = QtCore.QPointF(widget.mapTo(self, QtCore.QPoint(0, 0)))
+                out.append((f"widget {widget.objectName() or type(widget).__name__}",
+                            QtCore.QRectF(top_left, QtCore.QSizeF(widget.size())), own))
+        return out
+
+    # ---- filling from the log (review, report) -----------------------------------------------
 
     def load_session(
         self,
@@ -621,65 +974,13 @@ class TrendPlot(QtWidgets.QWidget):
         started_at: datetime,
         *, demo: bool = False,
     ) -> None:
-        """Fill the plot from a logged session, as `EventLog.observations/events/alarm_events`
-        return them, then draw the whole session.
-
-        Args:
-            observations: (row id, record) pairs; a corrected row is replaced by its correction;
-                DEMO/TEST-flagged rows are skipped unless `demo` (the session itself is a demo).
-            events: (row id, record) pairs; phase starts, dosing and notes become markers.
-            alarms: (row id, transition) pairs; raised and escalated alarms become markers.
-            started_at: the session's start (aware), minute 0 of the axis.
-            demo: chart flagged readings (a demo session shows its own simulated data).
-        """
-        observations = list(observations)
-        corrected = {rec.corrects for _, rec in observations if rec.corrects is not None}
-        for row_id, rec in observations:
-            if row_id in corrected or (rec.flags & {"DEMO", "TEST"} and not demo):
-                continue
-            self._load_observation(rec, started_at)
-        for _, event in events:
-            self._load_event(event, started_at)
-        for _, transition in alarms:
-            self._load_alarm(transition, started_at)
+        """Draw a logged session (as `EventLog.observations/events/alarm_events` return it)
+        through a new `TrendFeed`, then show the whole session."""
+        feed = TrendFeed(started_at, demo=demo)
+        feed.load(observations, events, alarms)
+        self.set_feed(feed)
         self.set_view(WHOLE)
         self.refresh()
-
-    def _load_observation(self, rec: ObservationRecord, started_at: datetime) -> None:
-        # NIBP is charted at its measured time (the cuff reading is older than its arrival);
-        # continuous values at arrival, as device clocks drift and their "now" is the arrival.
-        when = rec.measured_at if rec.metric in BP_METRICS and rec.measured_at else rec.received_at
-        minutes = _minutes(when, started_at)
-        if rec.metric in VITALS:
-            self.add_reading(rec.metric, rec.value, minutes, rec.source == "manual")
-        elif rec.metric in SCALE_MARKER_NAMES:
-            text = f"{SCALE_MARKER_NAMES[rec.metric]} {METRICS[rec.metric].format(rec.value)}"
-            self.add_marker(minutes, text, "observation")
-
-    def _load_event(self, event: EventRecord, started_at: datetime) -> None:
-        minutes = _minutes(event.at, started_at)
-        if event.kind == "dosing_started":
-            # The engine logs the baselines in force at T0 with this event.
-            for name, value in dict(event.detail.get("baseline") or {}).items():
-                self.set_baseline(str(name), float(value))
-        if event.kind == "phase_started":
-            self.add_marker(minutes, str(event.detail.get("name", event.detail.get("phase", ""))),
-                            "phase")
-        elif event.kind in ("dosing_started", "dose_given"):
-            self.add_marker(minutes, "T0 dose" if event.kind == "dosing_started" else "dose",
-                            "dose")
-        elif event.kind == "note":
-            self.add_marker(minutes, _short(f"note: {event.detail.get('text', '')}"),
-                            "observation")
-        elif event.kind == "discharged":
-            self.add_marker(minutes, "Discharged", "phase")
-
-    def _load_alarm(self, transition: AlarmTransition, started_at: datetime) -> None:
-        if transition.transition not in (RAISED, ESCALATED) or transition.category == "prompt":
-            return   # prompts (vitals due) would bury the alarms under routine reminders
-        priority = Priority[transition.priority.upper()]
-        self.add_marker(_minutes(transition.at, started_at), _alarm_text(transition),
-                        "alarm", priority)
 
     @classmethod
     def for_session(
@@ -689,46 +990,111 @@ class TrendPlot(QtWidgets.QWidget):
         alarms: Iterable[tuple[int, AlarmTransition]],
         started_at: datetime, parent: QtWidgets.QWidget | None = None, *, demo: bool = False,
     ) -> TrendPlot:
-        """A plot filled from a logged session (the review's entry point); see `load_session`."""
-        plot = cls(protocol, parent)
+        """A plot filled from a logged session (the review's and the report's entry point)."""
+        plot = cls(protocol, parent=parent)
         plot.load_session(observations, events, alarms, started_at, demo=demo)
         return plot
 
 
-def _legend_html() -> str:
-    """The legend: each trace in its colour and symbol, then how manual values and limits look."""
-    bp_signs = {"bp_systolic": "▼", "bp_diastolic": "▲", "bp_mean": "●"}
-    parts = [
-        f'<span style="color:{COLOURS[name]}">{bp_signs.get(name, "―")}&nbsp;{SHORT_LABELS[name]}</span>'
-        for name in COLOURS
-    ]
-    parts.append('<span style="color:#e0e0e0">◇&nbsp;manual&nbsp;entry</span>')
-    parts.append(
-        f'<span style="color:{PRIORITY_COLOURS[Priority.HIGH]}">╌&nbsp;high</span>&nbsp;'
-        f'<span style="color:{PRIORITY_COLOURS[Priority.MEDIUM]}">╌&nbsp;medium&nbsp;limit</span>'
-    )
-    return "&nbsp;&nbsp; ".join(parts)
+# ---- helpers -----------------------------------------------------------------------------------
 
 
-def _minutes(when: datetime, started_at: datetime) -> float:
-    return (when - started_at).total_seconds() / 60.0
+def _label_height(font: QtGui.QFont) -> float:
+    """The height of a one-line `_Label` in this font (what the label layout must leave)."""
+    item = QtWidgets.QGraphicsTextItem()
+    item.document().setDocumentMargin(0)
+    item.setFont(font)
+    item.setPlainText("S ≥200")
+    return float(item.boundingRect().height())
 
 
-def _alarm_text(transition: AlarmTransition) -> str:
-    """"Systolic 185" for a vital's alarm (the label must fit beside its line); otherwise the
-    banner message, shortened."""
-    name = transition.condition.rsplit("_", 1)[0]
-    if transition.value is not None and name in SHORT_LABELS:
-        return f"{SHORT_LABELS[name]} {METRICS[name].format(transition.value)}"
-    return _short(transition.message)
+def _bar_points(bars: BpBars) -> tuple[np.ndarray, np.ndarray]:
+    """x and y for a `connect="pairs"` item: (t, systolic), (t, diastolic) per bar."""
+    x = np.repeat(bars.minutes, 2)
+    y = np.empty(x.size, dtype=np.float64)
+    y[0::2], y[1::2] = bars.systolic, bars.diastolic
+    return x, y
 
 
-def _short(text: str, limit: int = 28) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+def _style_of(marker: TrendMarker) -> str:
+    if marker.kind == "alarm":
+        return f"alarm:{marker.priority or 'high'}"
+    return marker.kind
 
 
-def _font(points: int, bold: bool = False) -> QtGui.QFont:
-    font = QtGui.QFont()
-    font.setPointSize(points)
-    font.setBold(bold)
-    return font
+def _marker_colour(style: str) -> str:
+    if style.startswith("alarm:"):
+        return PRIORITY_COLOURS[Priority[style.split(":", 1)[1].upper()]]
+    return MARKER_COLOURS[style]
+
+
+def _marker_pen(style: str) -> Any:
+    return pg.mkPen(_marker_colour(style), width=1, style=QtCore.Qt.PenStyle.DotLine)
+
+
+def _limit_text(group: Sequence[_Threshold]) -> tuple[str, str]:
+    """(plain text, coloured HTML) of one limit label, or of neighbours merged into one: the
+    prefix and sign once, values lowest first ("D ≥107/110"), each in its priority's colour."""
+    parts: list[tuple[str, str]] = []
+    previous = ("", "")
+    for entry in sorted(group, key=lambda e: float(e.value or 0.0)):
+        prefix = LIMIT_PREFIX.get(entry.metric, "") if len(PANELS[entry.panel].metrics) > 1 else ""
+        value = f"{entry.value:g}"
+        if (prefix, entry.sign) == previous:
+            text = f"/{value}"
+        else:
+            text = (" " if parts else "") + f"{prefix}{entry.sign}{value}"
+        previous = (prefix, entry.sign)
+        parts.append((text, PRIORITY_COLOURS[entry.rule.priority]))
+    plain = "".join(text for text, _ in parts)
+    markup = "".join(f'<span style="color:{c}">{html.escape(t)}</span>' for t, c in parts)
+    return plain, markup
+
+
+def _title_html(panel: Panel) -> str:
+    names = {"bp_systolic": "BP", "heart_rate": "HR", "pulse_rate": "Pulse", "spo2": "SpO2",
+             "resp_rate": "RR"}
+    unit = panel.title.split()[-1]
+    shown = [m for m in panel.metrics if m in names]
+    words = " · ".join(f'<span style="color:{VITAL_COLOURS[m]}">{names[m]}</span>' for m in shown)
+    return f'{words} <span style="color:#bdbdbd">{html.escape(unit)}</span>'
+
+
+def _key_html() -> str:
+    """The key: how NIBP, typed values and limits look (each vital's colour is in its title)."""
+    bp = VITAL_COLOURS["bp_systolic"]
+    return (f'<span style="color:{bp}">▼▲ NIBP</span>&nbsp; <span style="color:#e0e0e0">◇ typed</span>'
+            f'<br><span style="color:{PRIORITY_COLOURS[Priority.HIGH]}">╌ high</span>&nbsp; '
+            f'<span style="color:{PRIORITY_COLOURS[Priority.MEDIUM]}">╌ medium</span>')
+
+
+def _scene_to_widget(rect: QtCore.QRectF, view: pg.GraphicsLayoutWidget,
+                     owner: QtWidgets.QWidget) -> QtCore.QRectF:
+    """A scene rectangle in `owner`'s coordinates, in floating point (QGraphicsView.mapFromScene
+    rounds to whole pixels, which made touching labels look overlapping)."""
+    mapped = QtCore.QRectF(view.viewportTransform().mapRect(rect))
+    return mapped.translated(QtCore.QPointF(view.viewport().mapTo(owner, QtCore.QPoint(0, 0))))
+
+
+def _tick_boxes(axis: pg.AxisItem, view: pg.GraphicsLayoutWidget, owner: QtWidgets.QWidget,
+                bounds: QtCore.QRectF) -> list[tuple[str, QtCore.QRectF, QtCore.QRectF]]:
+    """The rectangles of an axis's tick labels, as the axis would draw them now."""
+    if not axis.isVisible() or not axis.style.get("showValues", True):
+        return []
+    image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    if specs is None:
+        return []
+    out = []
+    for rect, _flags, text in specs[2]:
+        scene = axis.mapRectToScene(QtCore.QRectF(rect))
+        out.append((f"tick {text}", _scene_to_widget(scene, view, owner), bounds))
+    return out
+
+
+__all__ = ["COLOURS", "FOLLOW", "FOLLOW_MINUTES", "FOLLOW_STEP", "MARKER_KINDS", "PANELS",
+           "SHORT_LABELS", "VITALS", "WHOLE", "TrendPlot"]

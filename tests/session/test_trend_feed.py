@@ -283,8 +283,12 @@ def test_stack_labels_puts_crowded_labels_in_rows_and_counts_what_does_not_fit()
     slots = stack_labels([10, 20, 30, 40, 300], [80] * 5, 2, 0.0, 400.0, 4.0, lambda n: 20.0)
     assert [(s.row, s.left) for s in slots] == [(0, 10), (1, 20), (-1, 30), (-1, 40), (0, 300)]
     assert slots[1].extra == 2   # the label in the last row says "+2"
-    right = stack_labels([390], [80], 2, 0.0, 400.0, 4.0, lambda n: 20.0)
-    assert right[0].left == 310   # near the right edge it sits left of its marker
+    right = stack_labels([390, 400], [80, 80], 2, 0.0, 400.0, 4.0, lambda n: 20.0)
+    # Near the right edge a label sits left of its marker, never past the edge.
+    assert [(s.row, s.left) for s in right] == [(0, 310), (1, 320)]
+    # At the edge, the label that counts the others moves left to make room for its "+2".
+    edge = stack_labels([390, 392, 394], [80] * 3, 1, 0.0, 400.0, 4.0, lambda n: 20.0)
+    assert (edge[0].left, edge[0].extra) == (300, 2)
 
 
 def test_the_colour_table_has_one_colour_per_vital_and_bp_shares_one():
@@ -301,3 +305,10 @@ def test_the_feed_imports_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_journals_row_ids_let_a_correction_find_its_value_without_the_log():
+    feed = TrendFeed(START)   # no resolver
+    feed.add_rows([(7, typed("resp_rate", 40, 2.0)), (None, EventRecord(1, t(2), "note", "ana", {}))])
+    feed.add_rows([(9, typed("resp_rate", 14, 3.0, corrects=7))])
+    assert points(feed, "resp_rate", manual=True) == [(2.0, 14)]

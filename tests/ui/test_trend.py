@@ -1,9 +1,10 @@
-"""The trend plot: what each curve, limit line and marker holds after feeding it, read from the
-plot items (`getOriginalDataset`, `InfiniteLine.value`), not from pixels; plus one offscreen
-render of a four-hour session.
+"""The trend plot: what each curve, bar, limit line, label and marker holds after feeding it,
+read from the plot items (`getOriginalDataset`, `InfiniteLine.value`, label text and position),
+not from pixels; plus one offscreen render of a four-hour session.
 
-DEMO/TEST filtering: `add_reading` takes plain numbers, so dropping flagged readings is the
-caller's job; `load_session` takes logged records and drops them itself (tested below).
+Where values sit and what replaces what is the feed's business (tests/session/test_trend_feed.py);
+the live window and the review through it: tests/ui/test_trend_paths.py; nothing overlapping at
+1366x768 and 1920x1080: tests/ui/test_trend_layout.py.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def test_no_protocol_draws_no_limits(qtbot):
 def test_threshold_lines_stay_inside_the_y_range(plot):
     plot.set_baseline("bp_systolic", 200)   # baseline + 40 = 240, above the default range
     plot.refresh()
-    low, high = plot.plots[0].viewRange()[1]
+    low, high = plot.panels[0].plot.viewRange()[1]
     assert low <= 110 and high >= 240
 
 
@@ -215,7 +216,7 @@ def test_follow_view_shows_the_last_fifteen_minutes(plot):
     plot.refresh()
     assert plot.view == "follow"
     assert shows_last_fifteen_minutes(plot.x_range(), 59)
-    np.testing.assert_allclose(plot.plots[2].viewRange()[0], plot.x_range())   # rows are x-linked
+    np.testing.assert_allclose(plot.panels[2].plot.viewRange()[0], plot.x_range())   # x-linked
     plot.set_now(70.1)   # no value for ten minutes: the view keeps moving
     plot.refresh()
     assert shows_last_fifteen_minutes(plot.x_range(), 70.1)
@@ -242,7 +243,7 @@ def test_whole_view_covers_the_session_and_the_buttons_switch(plot, qtbot):
         qtbot.mouseClick(plot.whole_button, QtCore.Qt.MouseButton.LeftButton)
     assert blocker.args == ["whole"]
     assert plot.x_range() == (0, 120)
-    np.testing.assert_allclose(plot.plots[0].viewRange()[0], (0, 120))
+    np.testing.assert_allclose(plot.panels[0].plot.viewRange()[0], (-1.2, 121.2))   # 1 % room
     qtbot.mouseClick(plot.follow_button, QtCore.Qt.MouseButton.LeftButton)
     assert plot.view == "follow" and shows_last_fifteen_minutes(plot.x_range(), 120)
 
@@ -262,7 +263,7 @@ def test_unknown_view_and_marker_kind_are_refused_with_the_choices(plot):
 
 # ---- markers ---------------------------------------------------------------------------------
 
-def test_markers_are_drawn_with_their_text(plot):
+def test_markers_are_drawn_with_their_text(plot, qtbot):
     plot.add_marker(0.0, "Pre-session checks", "phase")
     plot.add_marker(12.0, "T0 dose", "dose")
     plot.add_marker(25.0, "MOAA/S 3", "observation")
@@ -273,10 +274,17 @@ def test_markers_are_drawn_with_their_text(plot):
         (0.0, "Pre-session checks", "phase"), (12.0, "T0 dose", "dose"),
         (25.0, "MOAA/S 3", "observation"), (30.0, "Systolic BP 185", "alarm"),
     ]
-    # One vertical line per row, so the marker crosses the label lane and all three plots.
-    for plot_item in [plot.lane, *plot.plots]:
-        verticals = [i for i in plot_item.items if getattr(i, "angle", None) == 90]
-        assert sorted(i.value() for i in verticals) == [0.0, 12.0, 25.0, 30.0]
+    # Each marker is a vertical line across the label lane and every panel.
+    for items in [plot._lane_markers, *(p.marker_items for p in plot.panels)]:
+        xs = []
+        for item in items.values():
+            x, _ = item.getOriginalDataset()
+            xs.extend([] if x is None else x[::2].tolist())
+        assert sorted(xs) == [0.0, 12.0, 25.0, 30.0]
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_view("whole")
+    assert plot.lane_labels() == ["Pre-session checks", "T0 dose", "MOAA/S 3", "Systolic BP 185"]
 
 
 # ---- a logged session (the review) -----------------------------------------------------------
@@ -296,7 +304,7 @@ def test_load_session_fills_curves_and_markers_from_logged_records(qtbot, protoc
         (3, obs("bp_systolic", 130, 5.0, source="manual")),
         (4, obs("bp_systolic", 310 / 2, 20.0, source="manual")),     # a typo...
         (5, obs("bp_systolic", 145, 20.5, source="manual", corrects=4)),   # ...corrected
-        (6, obs("bp_systolic", 150, 32.0, measured=30.0)),            # NIBP at its measured time
+        (6, obs("bp_systolic", 150, 32.0, measured=31.5)),            # NIBP at its measured time
         (7, obs("moaas", 3, 25.0, source="manual")),
     ]
     events = [
@@ -316,19 +324,21 @@ def test_load_session_fills_curves_and_markers_from_logged_records(qtbot, protoc
     plot = TrendPlot.for_session(protocol, observations, events, alarms, START)
     qtbot.addWidget(plot)
     assert plot.curve_data("heart_rate", False)[1].tolist() == [70]
-    assert plot.curve_data("bp_systolic", True)[1].tolist() == [130, 145]
+    # The correction replaces the typo where it was drawn (minute 20), not at minute 20.5.
+    x, y = plot.curve_data("bp_systolic", True)
+    assert x.tolist() == [5.0, 20.0] and y.tolist() == [130, 145]
     x, y = plot.curve_data("bp_systolic", False)
-    assert x.tolist() == [30.0] and y.tolist() == [150]
-    assert [(m, t, k) for m, t, k in plot.markers()] == [
-        (25.0, "MOAA/S 3", "observation"),
+    assert x.tolist() == [31.5] and y.tolist() == [150]
+    # Markers in time order; a technical alarm and a reminder are not markers.
+    assert plot.markers() == [
         (0.0, "Pre-session checks", "phase"),
         (10.0, "Infusion", "phase"),
         (10.0, "T0 dose", "dose"),
+        (25.0, "MOAA/S 3", "observation"),
         (30.0, "Systolic 185", "alarm"),
-        (33.0, "Device disconnected: port /…", "alarm"),
     ]
     assert 170 in plot.threshold_values("bp_systolic")   # baseline 130 + 40, from the T0 event
-    assert plot.view == "whole" and plot.x_range() == (0, 33.0)
+    assert plot.view == "whole" and plot.x_range() == (0, 32.0)   # to the next whole minute
 
 
 def test_a_demo_session_charts_its_own_demo_readings(qtbot):
@@ -391,3 +401,95 @@ def test_a_four_hour_session_renders_offscreen_to_a_png(qtbot, protocol, tmp_pat
     assert path.stat().st_size > 30_000   # a blank or black widget compresses to a few KB
     assert plot.curve_data("heart_rate", False)[0].size == 4 * 3600
     assert plot.x_range() == (0, 4 * 60)
+
+
+# ---- the redesign: bars, panels, labels, the whole-session strip --------------------------------
+
+@pytest.fixture
+def shown(qtbot, protocol):
+    """A trend at the size it gets in the live window at 1366x768, on screen (labels are laid out
+    from the panels' real geometry)."""
+    widget = TrendPlot(protocol)
+    qtbot.addWidget(widget)
+    widget.resize(565, 420)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_nibp_is_a_bar_from_systolic_to_diastolic_with_its_mean(shown):
+    for name, value in (("bp_systolic", 150), ("bp_diastolic", 95), ("bp_mean", 113)):
+        shown.add_reading(name, value, 10.0, manual=False)
+    shown.add_reading("bp_systolic", 128, 3.0, manual=True)   # typed: diamonds and a dashed bar
+    shown.add_reading("bp_diastolic", 84, 3.0, manual=True)
+    shown.refresh()
+    x, y = shown.bar_data(manual=False)
+    assert x.tolist() == [10.0, 10.0] and y.tolist() == [150, 95]
+    assert shown.bars.opts["connect"] == "pairs" and shown.bars.opts["pen"].width() == 3
+    assert shown.item("bp_mean", False).opts["symbol"] == "_"   # the mean: a tick on the bar
+    x, y = shown.bar_data(manual=True)
+    assert x.tolist() == [3.0, 3.0] and y.tolist() == [128, 84]
+    assert shown.manual_bars.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
+
+
+def test_each_vital_has_its_own_panel_and_scale(shown):
+    shown.add_reading("resp_rate", 14, 1.0, manual=False)
+    shown.add_reading("heart_rate", 72, 1.0, manual=False)
+    shown.refresh()
+    panel_of = {m: i for i, p in enumerate(shown.panels) for m in
+                ("bp_systolic", "heart_rate", "spo2", "resp_rate") if shown.item(m, False) in p.plot.items}
+    assert len(set(panel_of.values())) == 4
+    rr_low, rr_high = shown.panels[panel_of["resp_rate"]].plot.viewRange()[1]
+    hr_low, hr_high = shown.panels[panel_of["heart_rate"]].plot.viewRange()[1]
+    assert rr_high <= 45 and hr_high >= 150   # RR 14 is no longer a flat line on a 0-150 axis
+
+
+def test_limit_labels_sit_beside_their_lines_in_value_order_and_merge_when_too_close(shown):
+    shown.set_baseline("bp_systolic", 128)   # base+40 = 168
+    shown.set_baseline("bp_diastolic", 85)   # base+25 = 110, on the fixed 110 line
+    shown.refresh()
+    labels = shown.limit_labels(0)
+    assert labels[:3] == ["S ≥200", "S ≥180", "S ≥168"]
+    assert labels[-1] == "D ≥110/110" or labels[-2:] == ["D ≥120", "D ≥110/110"]
+    assert shown.limit_labels(3) == ["≥25", "≤11", "≤8"]
+
+
+def test_crowded_markers_stack_in_rows_and_the_overflow_is_counted(shown):
+    for k in range(6):   # six events within a minute: three rows, then "+N"
+        shown.add_marker(20.0 + k / 10, f"event {k}", "observation")
+    shown.refresh()
+    labels = shown.lane_labels()
+    assert len(labels) == 3
+    assert sum(int(text.rsplit("+", 1)[1]) for text in labels if "+" in text) == 3
+    rows = {round(lab.pos().y()) for lab in shown._lane_labels if lab.isVisible()}
+    assert len(rows) == 3
+
+
+def test_the_strip_shows_the_whole_session_beside_the_last_fifteen_minutes(shown):
+    for minute in range(0, 120):
+        shown.add_reading("heart_rate", 150 if minute == 10 else 72, float(minute), manual=False)
+    shown.refresh()
+    assert shown.x_range()[0] > 100   # the panels follow the last 15 minutes...
+    x, y = shown.overview_lines["heart_rate"].getData()   # ...the strip holds the whole session
+    assert x.min() == 0 and 150 in y   # the peak at minute 10, peak-downsampled but kept
+    assert shown.overview_band.getRegion() == shown.x_range()
+    shown.set_view("whole")
+    assert not shown.overview.isVisible()   # the panels show it all: no strip to repeat them
+
+
+def test_a_device_clock_skew_shows_a_technical_notice_once(qtbot, protocol):
+    from datetime import UTC, datetime, timedelta
+
+    from console.session.trend_feed import TrendFeed
+
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    feed = TrendFeed(start)
+    plot = TrendPlot(protocol, feed)
+    qtbot.addWidget(plot)
+    plot.show()
+    assert not plot.notice.isVisible()
+    feed.add([ObservationRecord(1, "heart_rate", 80, "", "hl7:MON", start + timedelta(minutes=18),
+                                start + timedelta(minutes=10), "engine")])
+    plot.refresh()
+    assert plot.notice.isVisible()
+    assert plot.notice.text().startswith("Monitor clock 8 min ahead of this console (hl7:MON)")
