@@ -1,7 +1,8 @@
 """P5, live trend redraw: `benchmarks/trend_bench.py`'s method, folded into the table.
 
 One refresh is what the live window's timer does each tick: one new value per vital, then
-`TrendPlot.refresh()` and a synchronous repaint of the plot, for a 4-hour session at 1 Hz of six
+`TrendPlot.refresh()` and a synchronous repaint of the plot (panels, and the whole-session strip
+in the follow view), for a 4-hour session at 1 Hz of six
 vitals plus manual points every 15 minutes, a baseline and threshold lines, 1280x760 px
 offscreen. The peer is a bare pyqtgraph `PlotWidget` of the same size given the same full arrays
 with the same pens (`setData`) and repainted. Two views: the whole session (the bar's case: the

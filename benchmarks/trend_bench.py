@@ -2,9 +2,10 @@
 a bare pyqtgraph peer drawing the same arrays with the same pens in an equally sized plot.
 
 One "refresh" is what the live window's timer does each tick: one new value per vital, then
-`TrendPlot.refresh()` and a synchronous repaint of the plot area. The peer does the same with a
-plain `PlotWidget`: `setData` of the full arrays on six curves (plus the manual points, set once),
-then a repaint. Both run in the same process, side by side, offscreen.
+`TrendPlot.refresh()` and a synchronous repaint of the plot area (its panels and, in the follow
+view, the whole-session strip beside the buttons, which is its own view). The peer does the same
+with a plain `PlotWidget`: `setData` of the full arrays on six curves (plus the manual points,
+set once), then a repaint. Both run in the same process, side by side, offscreen.
 
 Not a test: run `QT_QPA_PLATFORM=offscreen python benchmarks/trend_bench.py [--rounds N]`.
 """
@@ -59,14 +60,17 @@ def time_widget(app: QtCore.QCoreApplication, rounds: int, view: str) -> list[fl
     plot.show()
     plot.refresh()
     app.processEvents()
-    viewport = plot.graphics.viewport()
+    viewports = [plot.graphics.viewport()]
+    if plot.overview.isVisible():
+        viewports.append(plot.overview.viewport())
     times = []
     for i in range(SECONDS, SECONDS + rounds):
         start = time.perf_counter()
         for name in VITALS:
             plot.add_reading(name, float(values[name][i]), float(minutes[i]), manual=False)
         plot.refresh()
-        viewport.repaint()
+        for viewport in viewports:
+            viewport.repaint()
         times.append((time.perf_counter() - start) * 1000)
     plot.close()
     return times

@@ -292,6 +292,7 @@ class TrendFeed:
         self._changes = FeedChanges()
         self._end = 0.0
         self._ended: float | None = None
+        self._spans: dict[str, tuple[float, float]] = {}
         # Corrections whose target the feed has not seen (yet): the target is skipped if it comes.
         self._orphan_corrections: set[int] = set()
 
@@ -381,6 +382,8 @@ class TrendFeed:
                 and minutes - last > self.gap_minutes):
             points.append(last, np.nan, last, device, _Points.BREAK)   # connect="finite" breaks
         points.append(minutes, value, received, device, row)
+        low, high = self._spans.get(metric, (value, value))
+        self._spans[metric] = (min(low, value), max(high, value))
         self._changes.series.add((metric, manual))
         self._end = max(self._end, minutes)
 
@@ -517,6 +520,11 @@ class TrendFeed:
     def count(self, metric: str, manual: bool) -> int:
         """Points in a series (line breaks included)."""
         return self._series[(metric, manual)].n
+
+    def span(self, metric: str) -> tuple[float, float] | None:
+        """The lowest and highest value of a vital ever given (a removed value still counts: a
+        trend's scale only ever widens), or None before the first."""
+        return self._spans.get(metric)
 
     def bp_continuous(self) -> bool:
         """Device BP comes continuously (an arterial line), not as NIBP measurements."""

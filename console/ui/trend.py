@@ -588,7 +588,10 @@ class TrendPlot(QtWidgets.QWidget):
             baselines = True
         else:
             self._dirty |= changes.series
-            self._bars_dirty |= any(m in BP_METRICS for m, _ in changes.series)
+            # Bars change with typed BP, or with device BP while it is NIBP (an arterial line is
+            # drawn as lines and has no bars: P5's every-second BP must not recompute them).
+            self._bars_dirty |= any(m in BP_METRICS and (manual or self._bp_symbols_on is not False)
+                                    for m, manual in changes.series)
             self._markers_dirty |= changes.markers
             baselines = changes.baselines
         if baselines:
@@ -628,18 +631,19 @@ class TrendPlot(QtWidgets.QWidget):
             self._set_bp_style(symbols)
         for key in self._dirty:
             t, v = self.feed.series(*key)
-            self._items[key].setData(t, v)
-            if v.size:
-                finite = v[np.isfinite(v)]
-                if finite.size:
-                    index = self._panel_of[key[0]]
-                    low, high = self._data_span.get(index, (float(finite.min()), float(finite.max())))
-                    self._data_span[index] = (min(low, float(finite.min())),
-                                              max(high, float(finite.max())))
+            item = self._items[key]
+            item.setData(t, v)
+            # An empty item still costs a visit per frame: typed series are empty most of the time.
+            item.setVisible(bool(t.size))
+            span = self.feed.span(key[0])
+            if span is not None:
+                index = self._panel_of[key[0]]
+                low, high = self._data_span.get(index, span)
+                wanted = (min(low, span[0]), max(high, span[1]))
+                if wanted != self._data_span.get(index):
+                    self._data_span[index] = wanted
                     self._view_dirty = True
-        if any(m in ("bp_systolic", "bp_diastolic", "heart_rate") and not manual
-               for m, manual in self._dirty):
-            self._overview_dirty = True
+        # The strip is not redrawn per value: it follows the window's 15-s steps (_draw_ranges).
         self._dirty.clear()
 
     def _set_bp_style(self, symbols: bool) -> None:
@@ -666,8 +670,10 @@ class TrendPlot(QtWidgets.QWidget):
         device = self.feed.bp_bars(manual=False) if self._bp_symbols_on else None
         x, y = _bar_points(device) if device is not None else (empty, empty)
         self.bars.setData(x, y)
+        self.bars.setVisible(bool(x.size))
         x, y = _bar_points(self.feed.bp_bars(manual=True))
         self.manual_bars.setData(x, y)
+        self.manual_bars.setVisible(bool(x.size))
         self._bars_dirty = False
         self._overview_dirty = True
 
@@ -679,8 +685,10 @@ class TrendPlot(QtWidgets.QWidget):
         for style, minutes in by_style.items():
             x = np.repeat(np.asarray(minutes, dtype=np.float64), 2)
             self._lane_markers[style].setData(x, np.tile([0.0, 1.0], len(minutes)))
+            self._lane_markers[style].setVisible(bool(minutes))
             for parts in self.panels:
                 parts.marker_items[style].setData(x, np.tile([-1000.0, 1000.0], len(minutes)))
+                parts.marker_items[style].setVisible(bool(minutes))
         self._markers_dirty = False
         self._lane_dirty = True
         self._overview_dirty = True
