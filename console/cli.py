@@ -1,7 +1,8 @@
 """`infusion-console`: the window by default, and subcommands for scripts and support.
 
     infusion-console [--db PATH] [--shown-log FILE] [--demo | --device URL --format FMT
-                     --protocol ID --patient ID --weight KG --nurse NAME]
+                     --protocol ID --patient ID --weight KG --nurse NAME
+                     [--confirm patient|weight]]
 
 With --protocol and --patient of a session still open in the log, that session is resumed
 (console/ui/app.py).
@@ -93,8 +94,13 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", default="hl7", help="device format: hl7, masimo or ansar-b")
     parser.add_argument("--protocol", help="protocol id, e.g. iv-ketamine")
     parser.add_argument("--patient", help="patient identifier")
-    parser.add_argument("--weight", type=float, help="patient weight in kg")
+    # Text, not float: console/session/start_checks.py reads it exactly as the start screen does.
+    parser.add_argument("--weight", help="patient weight in kg, 1-400")
     parser.add_argument("--nurse", help="nurse name")
+    parser.add_argument("--confirm", action="append", default=[], choices=("patient", "weight"),
+                        help="confirm on purpose a placeholder-looking --patient or an unusual "
+                             "--weight (outside 30-250 kg), as the start screen's tick boxes do "
+                             "(repeatable)")
     parser.add_argument("--scenario", default="normal", help="simulator scenario for --demo")
     parser.add_argument("--resume", type=int, default=None, metavar="SESSION",
                         help="resume this open session from its log (what 'Restart and resume' "

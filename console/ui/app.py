@@ -28,6 +28,13 @@ from PySide6 import QtCore, QtWidgets
 from console.clock import SystemClock
 from console.paths import default_db_path
 from console.records import Recorder
+from console.session.start_checks import (
+    Field,
+    StartEntry,
+    check_protocol,
+    check_start,
+    command_line_text,
+)
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.store import EventLog, LogError
 from console.ui.audio import AudioOut, default_audio_out
@@ -124,12 +131,14 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     wanted = [args.protocol, args.patient, args.weight, args.nurse]
     if all(v is None for v in wanted):
         return window   # the start screen
-    if not all(v is not None for v in wanted):
-        raise StartError("to open a session from the command line give --protocol, --patient, "
-                         "--weight and --nurse (and --device with --format for a monitor)")
-    if not 1 <= args.weight <= 400:
-        raise StartError(f"--weight {args.weight:g} kg is outside 1–400 kg")
-    protocol = _protocol(loaded.protocols, args.protocol)
+    # The start screen's checks, with the same messages (console/session/start_checks.py).
+    check = check_start(StartEntry(
+        args.patient or "", args.weight or "", args.protocol, args.nurse or "", args.device,
+        args.format, confirmed=frozenset(Field(f) for f in getattr(args, "confirm", []))),
+        loaded.protocols)
+    if check.protocol is None or check.weight_kg is None or not check.ok:
+        raise StartError(command_line_text(check.problems))
+    protocol, weight = check.protocol, check.weight_kg
     device = (args.device, args.format) if args.device else None
     left_open = [row for row in log.open_sessions()
                  if row.patient_id == args.patient and row.protocol_id == protocol.id]
@@ -139,7 +148,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     number = len(log.sessions_for_patient(args.patient)) + 1
 
     def make(recorder: Recorder) -> SessionEngine:
-        return SessionEngine.open(protocol, recorder, Patient(args.patient, args.weight), args.nurse,
+        return SessionEngine.open(protocol, recorder, Patient(args.patient, weight), args.nurse,
                                   now, session_number=number,
                                   details={"device": args.device, "format": args.format})
 
@@ -181,8 +190,7 @@ def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> Sim
 
 
 def _protocol(protocols: dict[str, Protocol], protocol_id: str) -> Protocol:
-    try:
-        return protocols[protocol_id]
-    except KeyError:
-        known = ", ".join(sorted(protocols)) or "none loaded"
-        raise StartError(f"unknown protocol {protocol_id!r}; available: {known}") from None
+    problem, protocol = check_protocol(protocol_id, protocols)   # the start screen's rule
+    if protocol is None:
+        raise StartError(command_line_text([problem] if problem is not None else []))
+    return protocol

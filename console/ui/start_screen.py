@@ -1,8 +1,9 @@
 """The start screen: who, what, which session, which device; the dose shown back for confirmation.
 
-The screen validates input only. The dose and the pump rate come from the protocol
-(`Protocol.dose`), never from arithmetic here, so what the nurse confirms is what the session will
-use. Nothing is ever asked in a modal dialog: a doubtful value (a placeholder-looking identifier, an
+The screen shows what `console.session.start_checks.check_start` says about the input (the same
+checks the command line makes, with the same messages) and decides nothing itself. The dose and
+the pump rate come from the protocol (`Protocol.dose`), never from arithmetic here, so what the
+nurse confirms is what the session will use. Nothing is ever asked in a modal dialog: a doubtful value (a placeholder-looking identifier, an
 unusual weight) shows an inline "tick to confirm" box under the field, so the whole screen stays
 keyboard-driven and a test can read every question it asks.
 
@@ -14,15 +15,22 @@ happens on the GUI thread. A `QTimer` ends the test (no sleeping anywhere).
 from __future__ import annotations
 
 import glob
-import math
-import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol as TypingProtocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.session.start_checks import (
+    MAX_PATIENT_ID_LENGTH,
+    MAX_SESSION_NUMBER,
+    Field,
+    Kind,
+    Problem,
+    StartEntry,
+    check_start,
+    parse_weight,
+)
 from console.store import LogError
 from protocols.vitals import METRICS
 from devices.formats import FORMATS
@@ -42,25 +50,22 @@ CHOOSE_PROTOCOL = "— choose the protocol —"
 MANUAL_ENTRY = "Manual entry only"
 """The device choice that binds no device (the nurse types every value)."""
 
-WEIGHT_RANGE_KG = (1.0, 400.0)
-"""Hard range: the same bounds the command line refuses outside (console.ui.app)."""
-PLAUSIBLE_WEIGHT_KG = (30.0, 250.0)
-"""Outside this an adult clinic's weight is far more likely a typo (7.2 for 72, lb for kg) than
-real, so the nurse must confirm it; inside the hard range it is still allowed."""
-MAX_PATIENT_ID_LENGTH = 64
-"""Identifiers go into the log and into export file names; an MRN is far shorter."""
-MAX_SESSION_NUMBER = 999
 TEST_SECONDS = 5.0
 """How long "Test connection" listens. HL7 senders push every 1-5 s (devices/formats.py), so five
 seconds shows at least one message from a working monitor without keeping the nurse waiting."""
 
-# Identifiers typed when the real one is not at hand. Accepting one silently would file the
-# session under a shared pseudo-patient, so the nurse must confirm it on purpose.
-_PLACEHOLDER_ID = re.compile(
-    r"(unknown|unk|test\d*|patient\d*|none|null|nil|n/?a|x+|\?+|-+|0+|anon(ymous)?|demo|tbd|"
-    r"tmp|temp|dummy|sample|no ?name|john ?doe|jane ?doe)",
-    re.IGNORECASE,
-)
+# What "Start needs: …" calls each field.
+_NEEDS = {
+    Field.PATIENT: "patient ID",
+    Field.WEIGHT: "weight",
+    Field.PROTOCOL: "protocol",
+    Field.NURSE: "nurse",
+    Field.DEVICE: "device",
+    Field.FORMAT: "device format",
+    Field.SESSION: "session number",
+}
+# How a field's message looks for each kind of problem (style sheet roles below).
+_ROLES = {Kind.MISSING: "hint", Kind.REFUSED: "error", Kind.CONFIRM: "error", Kind.ADVICE: "warning"}
 
 # Short names for the test result line ("connected: HR 72, SpO2 97"); BP is joined as sys/dia.
 _SHORT_NAMES = {
@@ -102,7 +107,7 @@ class StartRequest:
 
     Attributes:
         patient_id: trimmed identifier (confirmed by the nurse if it looked like a placeholder).
-        weight_kg: within 1-400 kg (confirmed if outside 30-250 kg).
+        weight_kg: within 1-400 kg (confirmed if outside 30-250 kg; console/session/start_checks.py).
         protocol_id: a key of the protocols the screen was given.
         chosen_mg: DEVICES-mode protocols: the chosen dose (one of `allowed_mg`); None for WEIGHT.
         session_number: this session's number in the patient's course (1 = first).
@@ -461,12 +466,7 @@ class StartScreen(QtWidgets.QWidget):
 
     def _weight(self) -> float | None:
         """The typed weight if it is a finite number, else None (comma accepted as decimal point)."""
-        text = self.weight_edit.text().strip().replace(",", ".")
-        try:
-            value = float(text)
-        except ValueError:
-            return None
-        return value if math.isfinite(value) else None
+        return parse_weight(self.weight_edit.text())
 
     def _chosen_mg(self) -> float | None:
         data = self.dose_combo.currentData()
@@ -512,10 +512,7 @@ class StartScreen(QtWidgets.QWidget):
         self._on_format_changed()
 
     def _on_format_changed(self) -> None:
-        spec = FORMATS.get(str(self.format_combo.currentData()))
-        manual = self._device_url() is None
-        self._show(self.format_message, "" if manual or spec is None else spec.description, "hint")
-        self._revalidate()
+        self._revalidate()   # shows the format's description
 
     def _suggest_session_number(self) -> None:
         """Suggest previous sessions + 1 for the typed patient; the nurse may change it."""
@@ -543,50 +540,79 @@ class StartScreen(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ validation
 
+    def entry(self) -> StartEntry:
+        """What the form holds now, as typed (the checks live in console/session/start_checks.py)."""
+        url = self._device_url()
+        protocol_id = self.protocol_combo.currentData()
+        return StartEntry(
+            patient_id=self.patient_edit.text(),
+            weight=self.weight_edit.text(),
+            protocol_id=protocol_id if isinstance(protocol_id, str) else None,
+            nurse=self.nurse_edit.text(),
+            device_url=url,
+            device_format=str(self.format_combo.currentData()) if url is not None else None,
+            session_number=self.session_spin.value(),
+            confirmed=frozenset(f for f, box in ((Field.PATIENT, self.patient_confirm),
+                                                 (Field.WEIGHT, self.weight_confirm))
+                                if box.isChecked()),
+        )
+
     def _revalidate(self) -> None:
-        """Check every field, show its message, update the summary and the Start button."""
+        """Check the form (`check_start`), show each field's message, the summary and Start."""
+        check = check_start(self.entry(), self._protocols)
+        fields: dict[Field, QtWidgets.QWidget] = {
+            Field.PATIENT: self.patient_edit, Field.WEIGHT: self.weight_edit,
+            Field.PROTOCOL: self.protocol_combo, Field.NURSE: self.nurse_edit,
+            Field.DEVICE: self.port_combo, Field.FORMAT: self.format_combo,
+            Field.SESSION: self.session_spin,
+        }
+        boxes = {Field.PATIENT: self.patient_confirm, Field.WEIGHT: self.weight_confirm}
         missing: list[str] = []
         problems: list[QtWidgets.QWidget] = []
+        for problem in check.blocking():
+            confirm = problem.kind is Kind.CONFIRM
+            missing.append(_NEEDS[problem.field] + (" confirmation" if confirm else ""))
+            problems.append(boxes[problem.field] if confirm else fields[problem.field])
 
-        def problem(what: str, widget: QtWidgets.QWidget) -> None:
-            missing.append(what)
-            problems.append(widget)
-
-        patient_problem = self._check_patient()
-        if patient_problem:
-            confirm = patient_problem.endswith("confirmation")
-            problem(patient_problem, self.patient_confirm if confirm else self.patient_edit)
-        weight_ok, weight_problem = self._check_weight()
-        if weight_problem:
-            confirm = weight_problem.endswith("confirmation")
-            problem(weight_problem, self.weight_confirm if confirm else self.weight_edit)
-        protocol = self.current_protocol()
-        if not self._protocols:
-            self._show(self.protocol_message,
-                       "No protocol loaded: a protocol file is needed before a session can start "
-                       "(see the refused files below).", "error")
-            problem("protocol", self.protocol_combo)
-        elif protocol is None:
-            self._show(self.protocol_message,
-                       "Required: the protocol ordered for this session.", "hint")
-            problem("protocol", self.protocol_combo)
-        else:
+        patient = check.about(Field.PATIENT)
+        self._show_problem(self.patient_message, patient)
+        self._offer_confirm(self.patient_confirm, patient,
+                            f"Yes, “{self.patient_edit.text().strip()}” is this patient's identifier")
+        weight = check.about(Field.WEIGHT)
+        self._show_problem(self.weight_message, weight)
+        # The dose is shown even while an unusual weight awaits confirmation, so the nurse sees
+        # what the weight would mean.
+        self._offer_confirm(self.weight_confirm, weight,
+                            f"Yes, {_num(check.weight_kg or 0.0)} kg is correct")
+        protocol = check.protocol
+        if protocol is not None:
             self._show(self.protocol_message,
                        f"{protocol.name} (id {protocol.id}, version {protocol.version}, "
                        f"route {protocol.route})", "hint")
-        self._check_session(protocol)
-        nurse = self.nurse_edit.text().strip()
-        if not nurse:
-            self._show(self.nurse_message, "Required: the name of the nurse running this session.", "hint")
-            problem("nurse", self.nurse_edit)
         else:
-            self._show(self.nurse_message, "", "hint")
-        if not self._check_device():
-            problem("device", self.port_combo)
+            self._show_problem(self.protocol_message, check.about(Field.PROTOCOL))
+        session = check.about(Field.SESSION)
+        if session is None:
+            self._show(self.session_message, self._suggestion, "hint")
+        else:
+            self._show(self.session_message, " ".join(filter(None, (self._suggestion, session.message))),
+                       _ROLES[session.kind])
+        self._show_problem(self.nurse_message, check.about(Field.NURSE))
+        if self._device_url() is None:
+            self._show(self.port_message, "No device: every vital is typed in by hand.", "hint")
+        else:
+            self._show_problem(self.port_message, check.about(Field.DEVICE))
+        fmt = check.about(Field.FORMAT)
+        if fmt is not None:
+            self._show_problem(self.format_message, fmt)
+        else:
+            spec = FORMATS.get(str(self.format_combo.currentData()))
+            manual = self._device_url() is None
+            self._show(self.format_message, "" if manual or spec is None else spec.description, "hint")
         self._problems = problems
-        self._update_summary(protocol, self._weight() if weight_ok else None)
+        self._update_summary(protocol, check.weight_kg)
 
-        valid = not missing
+        valid = check.ok
         self.start_button.setEnabled(valid)
         self.missing_label.setText(
             "" if valid else "Start needs: " + ", ".join(missing) + "."
@@ -595,94 +621,21 @@ class StartScreen(QtWidgets.QWidget):
             self._valid = valid
             self.validity_changed.emit(valid)
 
-    def _check_patient(self) -> str:
-        """Show the identifier's message; return what is missing ("" when it is fine)."""
-        text = self.patient_edit.text().strip()
-        self.patient_confirm.setVisible(False)
-        if not text:
-            self._show(self.patient_message,
-                       "Required: the patient identifier (e.g. the MRN), as on the wristband.", "hint")
-            return "patient ID"
-        if len(text) > MAX_PATIENT_ID_LENGTH:
-            self._show(self.patient_message,
-                       f"The identifier is {len(text)} characters long; at most "
-                       f"{MAX_PATIENT_ID_LENGTH} are allowed. Enter the patient's MRN.", "error")
-            return "patient ID"
-        if _PLACEHOLDER_ID.fullmatch(text):
-            self._show(self.patient_message,
-                       f"“{text}” looks like a placeholder. Enter the real identifier (e.g. the "
-                       "MRN), or tick the box to use it.", "error")
-            self.patient_confirm.setText(f"Yes, “{text}” is this patient's identifier")
-            self.patient_confirm.setVisible(True)
-            return "" if self.patient_confirm.isChecked() else "patient ID confirmation"
-        self._show(self.patient_message, "", "hint")
-        return ""
-
-    def _check_weight(self) -> tuple[bool, str]:
-        """Show the weight's message; return (usable for the dose preview, what is missing)."""
-        text = self.weight_edit.text().strip()
-        low, high = WEIGHT_RANGE_KG
-        plausible_low, plausible_high = PLAUSIBLE_WEIGHT_KG
-        self.weight_confirm.setVisible(False)
-        if not text:
-            self._show(self.weight_message,
-                       f"Required: the weight measured today, {low:g}–{high:g} kg.", "hint")
-            return False, "weight"
-        weight = self._weight()
-        if weight is None:
-            self._show(self.weight_message,
-                       f"“{text}” is not a number. Enter the weight in kg, {low:g}–{high:g} "
-                       "(e.g. 72 or 72.5).", "error")
-            return False, "weight"
-        if not low <= weight <= high:
-            self._show(self.weight_message,
-                       f"{_num(weight)} kg is outside the allowed range {low:g}–{high:g} kg. "
-                       "Enter the weight in kg.", "error")
-            return False, "weight"
-        if not plausible_low <= weight <= plausible_high:
-            side = f"below {plausible_low:g}" if weight < plausible_low else f"above {plausible_high:g}"
-            self._show(self.weight_message,
-                       f"{_num(weight)} kg is unusual ({side} kg): check it is in kg, then "
-                       "tick the box or correct it.", "error")
-            self.weight_confirm.setText(f"Yes, {_num(weight)} kg is correct")
-            self.weight_confirm.setVisible(True)
-            # The dose is shown either way, so the nurse sees what the weight would mean.
-            return True, "" if self.weight_confirm.isChecked() else "weight confirmation"
-        self._show(self.weight_message, "", "hint")
-        return True, ""
-
-    def _check_session(self, protocol: Protocol | None) -> None:
-        # Advice only: clinics do run sessions beyond the usual course (maintenance), so a
-        # number past it is allowed, but said, in case the wrong patient's log was matched.
-        suggestion = self._suggestion
-        number = self.session_spin.value()
-        if protocol is not None and number > protocol.course_sessions:
-            note = (f"Session {number} is beyond the usual course of {protocol.course_sessions} "
-                    "for this protocol: check the number.")
-            self._show(self.session_message, " ".join(filter(None, (suggestion, note))), "warning")
+    def _show_problem(self, label: QtWidgets.QLabel, problem: Problem | None) -> None:
+        """A field's message: its problem (hint, error or warning), or nothing."""
+        if problem is None:
+            self._show(label, "", "hint")
         else:
-            self._show(self.session_message, suggestion, "hint")
+            self._show(label, problem.message, _ROLES[problem.kind])
 
-    def _check_device(self) -> bool:
-        url = self._device_url()
-        if url is None:
-            self._show(self.port_message,
-                       "No device: every vital is typed in by hand.", "hint")
-            return True
-        if not url:
-            self._show(self.port_message,
-                       f"Enter a port (e.g. /dev/ttyUSB0) or URL (e.g. socket://host:4001), or "
-                       f"choose “{MANUAL_ENTRY}”.", "error")
-            return False
-        if url.startswith("/") and not os.path.exists(url):
-            # Not blocking: the session keeps retrying the port, so a monitor plugged in after the
-            # start is still picked up (devices/transport.py).
-            self._show(self.port_message,
-                       f"{url} does not exist now; the session will keep trying to open it. "
-                       "Check the cable.", "warning")
-            return True
-        self._show(self.port_message, "", "hint")
-        return True
+    @staticmethod
+    def _offer_confirm(box: QtWidgets.QCheckBox, problem: Problem | None, text: str) -> None:
+        """Show the tick box while the field's value needs confirming."""
+        if problem is not None and problem.kind is Kind.CONFIRM:
+            box.setText(text)
+            box.setVisible(True)
+        else:
+            box.setVisible(False)
 
     def _update_summary(self, protocol: Protocol | None, weight: float | None) -> None:
         """Show the dose as the protocol computes it, for the nurse to check against the order."""

@@ -50,12 +50,16 @@ def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_p
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    (("--patient", "MRN-1"), "to open a session from the command line give --protocol, --patient, "
-                             "--weight and --nurse (and --device with --format for a monitor)"),
+    (("--patient", "MRN-1"),
+     "--weight: Required: the weight measured today, 1–400 kg. "
+     "--protocol: Required: the protocol ordered for this session. "
+     "--nurse: Required: the name of the nurse running this session."),
     (("--protocol", "nope", "--patient", "A", "--weight", "70", "--nurse", "n"),
-     "unknown protocol 'nope'; available: esketamine, iv-ketamine, iv-ketamine-titration"),
+     "--protocol: Unknown protocol “nope”; available: esketamine, iv-ketamine, iv-ketamine-titration."),
     (("--protocol", "iv-ketamine", "--patient", "A", "--weight", "700", "--nurse", "n"),
-     "--weight 700 kg is outside 1–400 kg"),
+     "--weight: 700 kg is outside the allowed range 1–400 kg. Enter the weight in kg."),
+    (("--demo", "--protocol", "nope"),
+     "--protocol: Unknown protocol “nope”; available: esketamine, iv-ketamine, iv-ketamine-titration."),
 ])
 def test_bad_session_options_are_refused_with_what_is_wrong(started, tmp_path, extra, message):
     with pytest.raises(StartError) as refused:

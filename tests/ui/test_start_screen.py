@@ -146,7 +146,7 @@ def test_unusual_weight_must_be_confirmed(qtbot, make_screen):
     screen = make_screen()
     fill(qtbot, screen, weight="25")
     assert screen.weight_message.text() == (
-        "25 kg is unusual (below 30 kg): check it is in kg, then tick the box or correct it."
+        "25 kg is unusual (below 30 kg): check it is in kg, then confirm it or correct it."
     )
     assert screen.weight_confirm.isVisible()
     assert screen.weight_confirm.text() == "Yes, 25 kg is correct"
@@ -171,8 +171,9 @@ def test_placeholder_patient_id_is_questioned(qtbot, make_screen, placeholder):
     fill(qtbot, screen, patient=placeholder)
     assert screen.patient_message.text() == (
         f"“{placeholder}” looks like a placeholder. Enter the real identifier (e.g. the MRN), or"
-        " tick the box to use it."
+        " confirm that it is this patient's identifier."
     )
+    assert screen.patient_confirm.text() == f"Yes, “{placeholder}” is this patient's identifier"
     assert not screen.start_button.isEnabled()
     screen.patient_confirm.setChecked(True)
     assert screen.start_button.isEnabled()
@@ -309,8 +310,8 @@ def test_manual_entry_disables_format_and_test(qtbot, make_screen):
     assert screen.format_combo.isEnabled() and screen.test_button.isEnabled()
     screen.port_combo.setCurrentText("")
     assert screen.port_message.text() == (
-        "Enter a port (e.g. /dev/ttyUSB0) or URL (e.g. socket://host:4001), or choose"
-        " “Manual entry only”.")
+        "The port is empty. Give a port (e.g. /dev/ttyUSB0) or URL (e.g. socket://host:4001), or"
+        " no device at all (“Manual entry only”).")
 
 
 def test_port_list_offers_present_ports(qtbot, protocols):

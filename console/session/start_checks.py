@@ -1,0 +1,324 @@
+"""The checks made before a session starts, in one place for the start screen and the command line.
+
+`check_start(entry, protocols)` takes what was entered (as typed: the weight is text, so "abc" and
+"72,5" get the same answer from both) and returns every problem, each with a message that names
+what is wrong and what is allowed. The start screen shows each message under its field; the
+command line (`infusion-console --protocol … --patient … --weight … --nurse …`, through
+`console.ui.app.build`) refuses with the same messages, prefixed by the option's name
+(`command_line_text`). So the same input gives the same answer in both.
+
+The rules, and where each lived before this module (screen: console/ui/start_screen.py; CLI:
+`build` in console/ui/app.py):
+
+- patient: required (screen; CLI "give --protocol, --patient, --weight and --nurse"); at most 64
+  characters (screen); a placeholder-looking identifier ("unknown", "test1", "n/a", "xxx") must be
+  confirmed (screen only: the CLI took any).
+- weight: required (screen; CLI); a finite number, a decimal comma read as a point (screen; the CLI
+  left it to argparse: "invalid float value", no comma); 1–400 kg (screen; CLI "--weight … is
+  outside 1–400 kg"); outside 30–250 kg it must be confirmed (screen only).
+- protocol: required, one of those loaded, at least one loaded (screen; CLI `_protocol`).
+- nurse: required (screen; CLI).
+- device: a port or URL that is not empty, none at all meaning manual entry only (screen only); a
+  port path that does not exist now is said, not refused: the session keeps trying it (screen).
+- format: a known device format when a device is given (nowhere: the CLI ended in a traceback from
+  the transport).
+- session number: 1–999 (the screen's spin box); beyond the protocol's usual course it is said,
+  not refused (screen).
+
+A *confirm* problem does not block once the field is in `StartEntry.confirmed` (the start screen's
+tick box, the command line's `--confirm patient` / `--confirm weight`); it is still returned, so
+the screen keeps showing why the box is there.
+
+No Qt here (style rule 1): plain values in, plain values out.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from devices.formats import FORMATS
+from protocols.model import Protocol
+
+__all__ = [
+    "MAX_PATIENT_ID_LENGTH",
+    "MAX_SESSION_NUMBER",
+    "PLAUSIBLE_WEIGHT_KG",
+    "WEIGHT_RANGE_KG",
+    "Field",
+    "Kind",
+    "Problem",
+    "StartCheck",
+    "StartEntry",
+    "check_protocol",
+    "check_start",
+    "command_line_text",
+    "looks_like_placeholder",
+    "parse_weight",
+]
+
+WEIGHT_RANGE_KG = (1.0, 400.0)
+"""Hard range: a weight outside it is refused, confirmed or not."""
+PLAUSIBLE_WEIGHT_KG = (30.0, 250.0)
+"""Outside this an adult clinic's weight is far more likely a typo (7.2 for 72, lb for kg) than
+real, so it must be confirmed; inside the hard range it is still allowed."""
+MAX_PATIENT_ID_LENGTH = 64
+"""Identifiers go into the log and into export file names; an MRN is far shorter."""
+MAX_SESSION_NUMBER = 999
+
+# Identifiers typed when the real one is not at hand. Accepting one silently would file the
+# session under a shared pseudo-patient, so it must be confirmed on purpose.
+_PLACEHOLDER_ID = re.compile(
+    r"(unknown|unk|test\d*|patient\d*|none|null|nil|n/?a|x+|\?+|-+|0+|anon(ymous)?|demo|tbd|"
+    r"tmp|temp|dummy|sample|no ?name|john ?doe|jane ?doe)",
+    re.IGNORECASE,
+)
+
+
+class Field(enum.Enum):
+    """What a problem is about; the value is the command line's option without its dashes."""
+
+    PATIENT = "patient"
+    WEIGHT = "weight"
+    PROTOCOL = "protocol"
+    NURSE = "nurse"
+    DEVICE = "device"
+    FORMAT = "format"
+    SESSION = "session"
+
+
+class Kind(enum.Enum):
+    """How a problem weighs on the start."""
+
+    MISSING = "missing"   # a required value is empty: no start (the screen shows it as a hint)
+    REFUSED = "refused"   # a value that is not allowed: no start
+    CONFIRM = "confirm"   # allowed once confirmed on purpose, else no start
+    ADVICE = "advice"     # said, never stops the start
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong (or worth saying) about the entered values.
+
+    Attributes:
+        field: the value it is about.
+        kind: whether it stops the start (see `Kind`).
+        message: what is wrong and what is allowed, one or two sentences.
+        confirmed: CONFIRM problems only: the user has confirmed the value on purpose.
+    """
+
+    field: Field
+    kind: Kind
+    message: str
+    confirmed: bool = False
+
+    @property
+    def blocks(self) -> bool:
+        """Whether this problem stops the session from starting."""
+        if self.kind is Kind.CONFIRM:
+            return not self.confirmed
+        return self.kind in (Kind.MISSING, Kind.REFUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class StartEntry:
+    """What was entered to start a session, as entered.
+
+    Attributes:
+        patient_id: the identifier as typed (surrounding spaces are ignored).
+        weight: the weight as typed, in kg.
+        protocol_id: the protocol chosen, None when none is.
+        nurse: the nurse's name as typed.
+        device_url: port path or pyserial URL; None for manual entry only.
+        device_format: a device format name; looked at only when `device_url` is given.
+        session_number: this session's number in the course; None when the caller numbers it.
+        confirmed: the fields whose doubtful value the user has confirmed (PATIENT, WEIGHT).
+    """
+
+    patient_id: str
+    weight: str
+    protocol_id: str | None
+    nurse: str
+    device_url: str | None = None
+    device_format: str | None = None
+    session_number: int | None = None
+    confirmed: frozenset[Field] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class StartCheck:
+    """The answer of `check_start`.
+
+    Attributes:
+        problems: every problem found, in the order of the fields above.
+        weight_kg: the weight when it is a number within the hard range (confirmed or not), else
+            None: what a dose may be computed from.
+        protocol: the chosen protocol when it is loaded, else None.
+    """
+
+    problems: tuple[Problem, ...]
+    weight_kg: float | None
+    protocol: Protocol | None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the session may start (no problem blocks it)."""
+        return not any(p.blocks for p in self.problems)
+
+    def blocking(self) -> list[Problem]:
+        """The problems that stop the start."""
+        return [p for p in self.problems if p.blocks]
+
+    def about(self, which: Field) -> Problem | None:
+        """The problem about one field (at most one is reported per field), or None."""
+        return next((p for p in self.problems if p.field is which), None)
+
+
+def parse_weight(text: str) -> float | None:
+    """The typed weight as a finite number (a decimal comma accepted), else None."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def looks_like_placeholder(patient_id: str) -> bool:
+    """Whether an identifier looks like a stand-in ("unknown", "test1", "n/a", "xxx", "?")."""
+    return _PLACEHOLDER_ID.fullmatch(patient_id.strip()) is not None
+
+
+def _num(value: float) -> str:
+    """A number without a useless fraction: 36.0 -> '36', 36.25 -> '36.25'."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _check_patient(text: str, confirmed: bool) -> Problem | None:
+    if not text:
+        return Problem(Field.PATIENT, Kind.MISSING,
+                       "Required: the patient identifier (e.g. the MRN), as on the wristband.")
+    if len(text) > MAX_PATIENT_ID_LENGTH:
+        return Problem(Field.PATIENT, Kind.REFUSED,
+                       f"The identifier is {len(text)} characters long; at most "
+                       f"{MAX_PATIENT_ID_LENGTH} are allowed. Enter the patient's MRN.")
+    if looks_like_placeholder(text):
+        return Problem(Field.PATIENT, Kind.CONFIRM,
+                       f"“{text}” looks like a placeholder. Enter the real identifier (e.g. the "
+                       "MRN), or confirm that it is this patient's identifier.", confirmed)
+    return None
+
+
+def _check_weight(text: str, confirmed: bool) -> tuple[Problem | None, float | None]:
+    low, high = WEIGHT_RANGE_KG
+    plausible_low, plausible_high = PLAUSIBLE_WEIGHT_KG
+    if not text:
+        return Problem(Field.WEIGHT, Kind.MISSING,
+                       f"Required: the weight measured today, {low:g}–{high:g} kg."), None
+    weight = parse_weight(text)
+    if weight is None:
+        return Problem(Field.WEIGHT, Kind.REFUSED,
+                       f"“{text}” is not a number. Enter the weight in kg, {low:g}–{high:g} "
+                       "(e.g. 72 or 72.5)."), None
+    if not low <= weight <= high:
+        return Problem(Field.WEIGHT, Kind.REFUSED,
+                       f"{_num(weight)} kg is outside the allowed range {low:g}–{high:g} kg. "
+                       "Enter the weight in kg."), None
+    if not plausible_low <= weight <= plausible_high:
+        side = f"below {plausible_low:g}" if weight < plausible_low else f"above {plausible_high:g}"
+        return Problem(Field.WEIGHT, Kind.CONFIRM,
+                       f"{_num(weight)} kg is unusual ({side} kg): check it is in kg, then "
+                       "confirm it or correct it.", confirmed), weight
+    return None, weight
+
+
+def check_protocol(protocol_id: str | None,
+                   protocols: Mapping[str, Protocol]) -> tuple[Problem | None, Protocol | None]:
+    """(the problem, None) or (None, the protocol) for a chosen protocol id."""
+    if not protocols:
+        return Problem(Field.PROTOCOL, Kind.REFUSED,
+                       "No protocol loaded: a protocol file is needed before a session can "
+                       "start."), None
+    if protocol_id is None or not protocol_id.strip():
+        return Problem(Field.PROTOCOL, Kind.MISSING,
+                       "Required: the protocol ordered for this session."), None
+    protocol = protocols.get(protocol_id)
+    if protocol is None:
+        return Problem(Field.PROTOCOL, Kind.REFUSED,
+                       f"Unknown protocol “{protocol_id}”; available: "
+                       f"{', '.join(sorted(protocols))}."), None
+    return None, protocol
+
+
+def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
+    if url is None:
+        return []   # manual entry only
+    url = url.strip()
+    if not url:
+        return [Problem(Field.DEVICE, Kind.REFUSED,
+                        "The port is empty. Give a port (e.g. /dev/ttyUSB0) or URL (e.g. "
+                        "socket://host:4001), or no device at all (“Manual entry only”).")]
+    problems = []
+    if fmt not in FORMATS:
+        problems.append(Problem(Field.FORMAT, Kind.REFUSED,
+                                f"Unknown device format “{fmt}”; known: {', '.join(FORMATS)}."))
+    if url.startswith("/") and not os.path.exists(url):
+        # Not blocking: the session keeps retrying the port, so a monitor plugged in after the
+        # start is still picked up (devices/transport.py).
+        problems.append(Problem(Field.DEVICE, Kind.ADVICE,
+                                f"{url} does not exist now; the session will keep trying to open "
+                                "it. Check the cable."))
+    return problems
+
+
+def _check_session(number: int | None, protocol: Protocol | None) -> Problem | None:
+    if number is None:
+        return None
+    if not 1 <= number <= MAX_SESSION_NUMBER:
+        return Problem(Field.SESSION, Kind.REFUSED,
+                       f"Session number {number} is outside 1–{MAX_SESSION_NUMBER}.")
+    if protocol is not None and number > protocol.course_sessions:
+        # Advice only: clinics do run sessions beyond the usual course (maintenance), so a number
+        # past it is allowed, but said, in case the wrong patient's log was matched.
+        return Problem(Field.SESSION, Kind.ADVICE,
+                       f"Session {number} is beyond the usual course of "
+                       f"{protocol.course_sessions} for this protocol: check the number.")
+    return None
+
+
+def check_start(entry: StartEntry, protocols: Mapping[str, Protocol]) -> StartCheck:
+    """Every problem with `entry`, given the protocols that are loaded (by id)."""
+    patient = _check_patient(entry.patient_id.strip(), Field.PATIENT in entry.confirmed)
+    weight_problem, weight = _check_weight(entry.weight.strip(), Field.WEIGHT in entry.confirmed)
+    protocol_problem, protocol = check_protocol(entry.protocol_id, protocols)
+    nurse = (Problem(Field.NURSE, Kind.MISSING,
+                     "Required: the name of the nurse running this session.")
+             if not entry.nurse.strip() else None)
+    found: list[Problem | None] = [patient, weight_problem, protocol_problem,
+                                   _check_session(entry.session_number, protocol), nurse,
+                                   *_check_device(entry.device_url, entry.device_format)]
+    return StartCheck(tuple(p for p in found if p is not None), weight, protocol)
+
+
+def _option(which: Field) -> str:
+    return "session number" if which is Field.SESSION else f"--{which.value}"
+
+
+def command_line_text(problems: Iterable[Problem]) -> str:
+    """The blocking problems as one line for the command line, each after its option's name.
+
+    A value that needs confirming says how: `--confirm patient` or `--confirm weight`.
+    """
+    parts = []
+    for problem in problems:
+        if not problem.blocks:
+            continue
+        text = f"{_option(problem.field)}: {problem.message}"
+        if problem.kind is Kind.CONFIRM:
+            text += f" To use it, add --confirm {problem.field.value}."
+        parts.append(text)
+    return " ".join(parts)
