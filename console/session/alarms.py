@@ -75,6 +75,7 @@ class Raise:
     message: str
     value: float | None = None
     threshold: str = ""
+    detail: str = ""   # the full cause, shown on demand (a player's error text), never logged twice
 
 
 @dataclass(slots=True)
@@ -93,6 +94,7 @@ class Occurrence:
     threshold: str
     silenced_at: float | None = None   # mono time of the acknowledgement (ACKNOWLEDGED only)
     seen: bool = False                 # acknowledged at least once (a reminder does not unsee it)
+    detail: str = ""                   # the full cause, for the row's tooltip
 
     @property
     def latching(self) -> bool:
@@ -164,7 +166,7 @@ class AlarmBoard:
         occurrence = Occurrence(
             id=self._next_id, condition=condition, category=category, priority=held.priority,
             current=held.priority, state=AlarmState.ACTIVE, raised_at=now, message=held.message,
-            value=held.value, threshold=held.threshold,
+            value=held.value, threshold=held.threshold, detail=held.detail,
         )
         self._next_id += 1
         self._by_condition[condition] = occurrence
@@ -175,6 +177,10 @@ class AlarmBoard:
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
         occurrence.current = held.priority
         occurrence.value = held.value
+        occurrence.detail = held.detail
+        if held.priority == occurrence.priority:
+            # Same priority: no transition, but the row reads the current value, not the first.
+            occurrence.message, occurrence.threshold = held.message, held.threshold
         if held.priority > occurrence.priority:
             occurrence.priority = held.priority
             occurrence.message, occurrence.threshold = held.message, held.threshold

@@ -456,17 +456,26 @@ class SessionEngine:
 
         Returns the verdict; only `Accepted` (or a confirmed implausible value) is recorded.
         """
+        return self.enter_manual_row(metric_name, value, actor, now, confirmed)[0]
+
+    def enter_manual_row(self, metric_name: str, value: float, actor: str, now: Moment,
+                         confirmed: bool = False) -> tuple[Verdict, int | None]:
+        """`enter_manual`, with the row id of the observation it wrote: what an undo points at.
+
+        The id is None when nothing was written, and while the log cannot take writes (the row
+        is held in memory and has no id yet).
+        """
         verdict = check_number(metric(metric_name), value)
         if isinstance(verdict, Rejected) or (isinstance(verdict, NeedsConfirmation) and not confirmed):
-            return verdict
+            return verdict, None
         m = metric(metric_name)
         if self._state.discharged:
-            return Rejected(metric_name, ENDED)
-        self.ingest(
+            return Rejected(metric_name, ENDED), None
+        row = self.ingest(
             Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
             now, entered_by=actor, confirmed=isinstance(verdict, NeedsConfirmation),
         )
-        return Accepted(metric_name, value)
+        return Accepted(metric_name, value), row
 
     def correct(self, observation_id: int, metric_name: str, value: float, actor: str, now: Moment,
                 reason: str, confirmed: bool = False) -> Verdict:
@@ -620,12 +629,24 @@ class SessionEngine:
         self.ingest_message((), now, counts, example, device)
 
     def audio_status(self, available: bool, now: Moment, detail: str = "") -> None:
+        """The station's speaker works or not.
+
+        One steady technical alarm, low priority (steady cyan, IEC 60601-1-8): the speaker cannot
+        sound anyway, and a flashing row that the nurse cannot silence would only train them to
+        ignore the alarm area. The player's own error is the row's detail (its tooltip) and the
+        `audio_status` event, not the banner. It is a condition of the station, not of the
+        patient: it never blocks discharge (see `discharge_blockers`).
+        """
         held = None if available else Raise(
-            Priority.MEDIUM, f"Audio unavailable: alarms are visual only{' (' + detail + ')' if detail else ''}"
-        )
+            Priority.LOW, "Audio unavailable: alarms are visual only — check the speaker",
+            detail=detail)
         if self._state.discharged:
             return
+        if available == (self.board.occurrence_for(AUDIO_UNAVAILABLE) is None):
+            return   # no change: nothing to log
         with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, "audio_status", ENGINE,
+                                            {"available": available, "detail": detail[:300]}))
             step.records.extend(self.board.update(AUDIO_UNAVAILABLE, TECHNICAL, held, now))
 
     def console_fault(self, summary: str, now: Moment, crash_file: str = "") -> None:
@@ -664,6 +685,18 @@ class SessionEngine:
         with self._step(now) as step:
             for occurrence in self.board.occurrences():
                 step.records.extend(self.board.acknowledge(occurrence.id, actor, now))
+        return Outcome(True)
+
+    def acknowledge_shown(self, occurrence_ids: Sequence[int], actor: str, now: Moment) -> Outcome:
+        """Acknowledge (or reset, when latched) the occurrences the nurse was shown (F2 with no
+        row selected): one step, and never one that was not on screen (alarm_area.py)."""
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        present = {o.id for o in self.board.occurrences()}
+        with self._step(now) as step:
+            for occurrence_id in occurrence_ids:
+                if occurrence_id in present:
+                    step.records.extend(self.board.acknowledge(occurrence_id, actor, now))
         return Outcome(True)
 
     def pause_audio(self, actor: str, now: Moment) -> Outcome:
@@ -797,8 +830,10 @@ class SessionEngine:
                        if self.phase.kind is PhaseKind.DISCHARGE and i.required
                        and (self.phase.id, i.id) not in state.ticks)
         if gate.refuse_while_alarm:
+            # The patient's alarms only: a technical condition of the station (speaker, device
+            # link, log) says nothing about whether the patient may leave.
             reasons.extend(f"Alarm not resolved: {o.message}" for o in self.board.occurrences()
-                           if o.category != PROMPT)
+                           if o.category == PHYSIOLOGICAL)
         if gate.min_minutes_from_t0 is not None:
             since = self.times(now).since_t0_s
             left = gate.min_minutes_from_t0 * 60 - (since if since is not None else 0.0)

@@ -111,6 +111,9 @@ def _describe_event(event: EventRecord) -> str:
         "log_restored": f"Session log writable again: {d.get('records_written')} held records saved",
         "device_state": f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
         "device_dropped": f"Device data dropped: {d.get('counts')}",
+        "audio_status": ("Speaker working again" if d.get("available")
+                         else f"Speaker not working: {d.get('detail')}"),
+        "console_fault": f"Console fault: {d.get('summary')}",
         "audio_paused": str(d.get("message", "Audio paused")),
         "audio_resumed": str(d.get("message", "Audio resumed")),
     }.get(event.kind, f"{event.kind}: {d}")

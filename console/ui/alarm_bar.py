@@ -1,7 +1,9 @@
-"""The alarm bar: active alarms by priority, their flashing colours, acknowledge/reset and pause.
+"""The alarm area: the patient's alarms and the equipment's in two fixed fields, their flashing
+colours, acknowledge/reset and pause.
 
-It renders a plain model, the engine's occurrences (already sorted, highest priority first) and
-its `AudioSignal`, through `set_state`; it decides nothing clinical. Whether a row flashes is
+It renders a plain model, the engine's occurrences and its `AudioSignal`, through `set_state`;
+what is shown where and in what order is console/session/alarm_area.py (its docstring has the
+rules and their sources); it decides nothing clinical. Whether a row flashes is
 `Occurrence.flashing`, whether it reads "Reset" is its LATCHED state; the engine decides both.
 
 Look (shared/design/clinical-defaults.md, "Alarm behaviour", after IEC 60601-1-8):
@@ -10,11 +12,13 @@ Look (shared/design/clinical-defaults.md, "Alarm behaviour", after IEC 60601-1-8
   0.5 Hz (0.4-0.8 Hz); low: cyan, steady; info prompts: pale grey-blue, never red, never flashing.
   A flashing row alternates between its full colour and a dark row in its colour, so the text stays
   readable in both phases. An acknowledged row is steady in its full colour.
-- Text 18 pt in the rows and 16 pt on the buttons: read at arm's length from the chair.
+- Text 16 pt bold in the rows and on the buttons: read at arm's length from the chair. The area
+  has a fixed height (two rows per field): it never grows, shrinks or scrolls, so nothing around
+  it moves when alarms come and go.
 
-Keys: F2 acknowledges the selected alarm (or resets it when latched), or all alarms when none is
-selected; F3 pauses audio for the engine's pause length (2:00 by default), and while a pause runs
-the button counts down ("Audio paused 1:37").
+Keys: F2 acknowledges the selected alarm (or resets it when latched), or, with no selection, the
+alarms shown (never one that is not on screen); F3 pauses audio for the engine's pause length
+(2:00 by default), and while a pause runs the button counts down ("Audio paused 1:37").
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ from collections.abc import Sequence
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import format_duration
+from console.session.alarm_area import (
+    EQUIPMENT_ROWS,
+    PHYSIOLOGICAL_ROWS,
+    AlarmField,
+    arrange,
+    row_text,
+    shown_ids,
+)
 from console.session.alarms import (
     DEFAULT_PAUSE_SECONDS,
     TECHNICAL,
@@ -34,7 +46,7 @@ from console.session.alarms import (
 from console.ui.controller import SessionController
 from protocols.model import Priority
 
-ROW_POINT_SIZE = 18
+ROW_POINT_SIZE = 16
 BUTTON_POINT_SIZE = 16
 OFF_PHASE_BACKGROUND = "#1c1c1c"
 
@@ -53,17 +65,7 @@ OFF_PHASE_TEXT: dict[Priority, str] = {Priority.HIGH: "#ff5252", Priority.MEDIUM
 FLASH_HALF_PERIOD_MS: dict[Priority, int] = {Priority.HIGH: 250, Priority.MEDIUM: 1000}
 
 OCCURRENCE_ROLE = QtCore.Qt.ItemDataRole.UserRole
-
-
-def row_text(occurrence: Occurrence) -> str:
-    """The banner (`***` marks, message with its value and limit) and the operator's state."""
-    text = occurrence.banner()
-    # Physiological messages already say "limit ≥200"; add the limit where a message does not.
-    if occurrence.threshold and occurrence.threshold not in occurrence.message:
-        text += f" · limit {occurrence.threshold}"
-    if occurrence.state is AlarmState.ACKNOWLEDGED:
-        text += " · acknowledged"
-    return text
+ROW_HEIGHT = 40   # one line of 16-pt bold text with its padding; rows never wrap or grow
 
 
 class _RowDelegate(QtWidgets.QStyledItemDelegate):
@@ -71,11 +73,11 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
 
     Qt's own selection highlight would replace the row's colour (a selected red alarm must still
     look red), and a style sheet `::item` rule stops Qt painting the item's background at all
-    (seen in the first screenshot), so the row is painted here.
+    (seen in the first screenshot), so the row is painted here. A text too long for the row is
+    elided (the field is fixed: a row never grows); the whole text is the row's tooltip.
     """
 
-    PAD = 16
-    VPAD = 6   # two rows must fit the bar's height at 1366x768 with the tiles still readable
+    PAD = 12
     OUTLINE = 4
 
     def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem,
@@ -93,27 +95,84 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
                 painter.drawRect(rect.adjusted(half, half, -half, -half))
         painter.setPen(index.data(QtCore.Qt.ItemDataRole.ForegroundRole).color())
         painter.setFont(option.font)
-        painter.drawText(rect.adjusted(self.PAD, 0, -self.PAD, 0),
-                         int(QtCore.Qt.AlignmentFlag.AlignVCenter) | int(QtCore.Qt.TextFlag.TextWordWrap),
-                         str(index.data(QtCore.Qt.ItemDataRole.DisplayRole)))
+        text_rect = rect.adjusted(self.PAD, 0, -self.PAD, 0)
+        text = QtGui.QFontMetrics(option.font).elidedText(
+            str(index.data(QtCore.Qt.ItemDataRole.DisplayRole)), QtCore.Qt.TextElideMode.ElideRight,
+            text_rect.width())
+        painter.drawText(text_rect, int(QtCore.Qt.AlignmentFlag.AlignVCenter), text)
         painter.restore()
 
     def sizeHint(self, option: QtWidgets.QStyleOptionViewItem,
                  index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.QSize:
-        metrics = QtGui.QFontMetrics(option.font)
-        width = max(200, option.rect.width() - 2 * self.PAD)
-        text = metrics.boundingRect(QtCore.QRect(0, 0, width, 10_000),
-                                    int(QtCore.Qt.TextFlag.TextWordWrap),
-                                    str(index.data(QtCore.Qt.ItemDataRole.DisplayRole)))
-        return QtCore.QSize(width, text.height() + 2 * self.VPAD + 4)
+        return QtCore.QSize(max(200, option.rect.width()), ROW_HEIGHT)
+
+
+HEADER_STYLE = "background:#101010;font-size:11pt;font-weight:bold;padding:0 6px;"
+
+
+class AlarmFieldView(QtWidgets.QWidget):
+    """One fixed field of the alarm area: a header with the count of what does not fit, and
+    exactly `rows` rows (empty ones stay as dark space: the area never changes size)."""
+
+    def __init__(self, title: str, idle_text: str, rows: int,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.idle_text = idle_text
+        self.header = QtWidgets.QLabel()
+        self.header.setObjectName("alarm_field_header")
+        self.header.setFixedHeight(22)
+        self.list = QtWidgets.QListWidget()
+        row_font = self.list.font()
+        row_font.setPointSize(ROW_POINT_SIZE)
+        row_font.setBold(True)
+        self.list.setFont(row_font)
+        self.list.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setStyleSheet("QListWidget { background: #101010; border: none; }")
+        self.list.setItemDelegate(_RowDelegate(self.list))
+        self.list.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)   # F2/F3 work from anywhere
+        self.list.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setFixedHeight(rows * ROW_HEIGHT)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.list)
+        self.field = AlarmField((), ())
+        self.show_field(self.field, None)
+
+    def show_field(self, field: AlarmField, selected: int | None) -> None:
+        self.field = field
+        more = field.more()
+        idle = "" if field.shown else f" — {self.idle_text}"
+        self.header.setText(f"{self.title}{idle}{'     ' + more if more else ''}")
+        # What is hidden is said in a warm colour: the nurse should look (and press F2 again).
+        self.header.setStyleSheet(("color:#ff8a80;" if more else "color:#e0e0e0;") + HEADER_STYLE)
+        self.list.blockSignals(True)   # rebuilding is not the nurse changing the selection
+        self.list.clear()
+        for occurrence in field.shown:
+            text = row_text(occurrence)
+            item = QtWidgets.QListWidgetItem(text)
+            item.setData(OCCURRENCE_ROLE, occurrence.id)
+            item.setToolTip(f"{text}\n{occurrence.detail}" if occurrence.detail else text)
+            self.list.addItem(item)
+            if occurrence.id == selected:
+                item.setSelected(True)
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+
+    def selected_id(self) -> int | None:
+        items = self.list.selectedItems()
+        return int(items[0].data(OCCURRENCE_ROLE)) if items else None
 
 
 class AlarmBar(QtWidgets.QWidget):
-    """The list of active alarms with the acknowledge and audio-pause controls.
+    """The alarm area: the patient's alarms and the equipment's, with acknowledge and pause.
 
     Signals:
         acknowledge_requested: acknowledge (or reset, when latched) the occurrence with this id;
-            -1 means every alarm on the bar.
+            -1 (ALL) means every alarm shown in the area (never one that is not shown).
         pause_requested: pause the alarm audio.
     """
 
@@ -127,24 +186,15 @@ class AlarmBar(QtWidgets.QWidget):
         super().__init__(parent)
         self.pause_seconds = pause_seconds
         self._occurrences: list[Occurrence] = []
+        self._fields: tuple[AlarmField, AlarmField] = (AlarmField((), ()), AlarmField((), ()))
         self._audio = AudioSignal(None, None)
         self._dark: dict[Priority, bool] = {p: False for p in FLASH_HALF_PERIOD_MS}
         self._controller: SessionController | None = None
-
-        self.list = QtWidgets.QListWidget()
-        self.list.setObjectName("alarmList")
-        row_font = self.list.font()
-        row_font.setPointSize(ROW_POINT_SIZE)
-        row_font.setBold(True)
-        self.list.setFont(row_font)
-        self.list.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setWordWrap(True)
-        self.list.setStyleSheet("QListWidget#alarmList { background: #101010; border: none; }")
-        self.list.setItemDelegate(_RowDelegate(self.list))
-        self.list.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)   # F2/F3 work from anywhere
-        self.empty = QtWidgets.QLabel("No active alarms")
-        self.empty.setFont(row_font)
-        self.empty.setStyleSheet("color: #a5d6a7; background: #101010; padding: 8px 10px;")
+        self.patient = AlarmFieldView("Patient alarms", "none", PHYSIOLOGICAL_ROWS)
+        self.equipment = AlarmFieldView("Equipment and reminders", "nothing to report",
+                                        EQUIPMENT_ROWS)
+        self.patient.setObjectName("patient_alarms")
+        self.equipment.setObjectName("equipment_alarms")
 
         button_font = QtGui.QFont(self.font())
         button_font.setPointSize(BUTTON_POINT_SIZE)
@@ -153,8 +203,8 @@ class AlarmBar(QtWidgets.QWidget):
         self.pause_button = QtWidgets.QPushButton()
         for button in (self.ack_button, self.pause_button):
             button.setFont(button_font)
-            button.setMinimumHeight(46)   # a touch target, and room for 16 pt text
-            button.setMinimumWidth(260)
+            button.setFixedHeight(48)   # a touch target, and room for 16 pt text
+            button.setMinimumWidth(250)
         # QShortcut, not QPushButton.setShortcut: setText() resets a button's shortcut to its
         # mnemonic, and these labels change with the state.
         self.ack_shortcut = QtGui.QShortcut(QtGui.QKeySequence("F2"), self)
@@ -169,47 +219,42 @@ class AlarmBar(QtWidgets.QWidget):
             timer.timeout.connect(lambda p=priority: self._on_flash_timeout(p))
             self.flash_timers[priority] = timer
 
-        # Side by side: the bar stays one touch-target high when it holds one alarm, which keeps
-        # the live window inside 1366x768.
-        buttons = QtWidgets.QHBoxLayout()
+        buttons = QtWidgets.QVBoxLayout()
+        buttons.setSpacing(4)
         buttons.addWidget(self.ack_button)
         buttons.addWidget(self.pause_button)
-        rows = QtWidgets.QVBoxLayout()
-        rows.addWidget(self.empty)
-        rows.addWidget(self.list, 1)
+        buttons.addStretch(1)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(rows, 1)
+        layout.setSpacing(4)
+        layout.addWidget(self.patient, 3)
+        layout.addWidget(self.equipment, 2)
         layout.addLayout(buttons)
+        self.setFixedHeight(self.patient.header.height() + PHYSIOLOGICAL_ROWS * ROW_HEIGHT)
 
         self.ack_button.clicked.connect(self._on_acknowledge_clicked)
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.ack_shortcut.activated.connect(self._on_acknowledge_clicked)
         self.pause_shortcut.activated.connect(self._on_pause_clicked)
-        self.list.itemSelectionChanged.connect(self._on_selection_changed)
+        self.patient.list.itemSelectionChanged.connect(
+            lambda: self._on_selection_changed(self.patient, self.equipment))
+        self.equipment.list.itemSelectionChanged.connect(
+            lambda: self._on_selection_changed(self.equipment, self.patient))
         self.set_state([], AudioSignal(None, None))
 
     # ---- the model -----------------------------------------------------------------------------
 
     def set_state(self, occurrences: Sequence[Occurrence], audio: AudioSignal) -> None:
-        """Show `occurrences` (in the given order: highest priority first) and the audio state."""
+        """Show `occurrences` in the two fields (alarm_area.py decides what and in what order)."""
         selected = self.selected_id()
         self._occurrences = list(occurrences)
         self._audio = audio
-        self.list.blockSignals(True)   # rebuilding is not the nurse changing the selection
-        self.list.clear()
-        for occurrence in self._occurrences:
-            item = QtWidgets.QListWidgetItem(row_text(occurrence))
-            item.setData(OCCURRENCE_ROLE, occurrence.id)
-            self.list.addItem(item)
-            if occurrence.id == selected:
-                item.setSelected(True)
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
-        self.empty.setVisible(not self._occurrences)
-        self.list.setVisible(bool(self._occurrences))
+        self._fields = arrange(self._occurrences)
+        self.patient.show_field(self._fields[0], selected)
+        self.equipment.show_field(self._fields[1], selected)
+        shown = [o for f in self._fields for o in f.shown]
         for priority, timer in self.flash_timers.items():
-            if any(o.flashing and o.priority is priority for o in self._occurrences):
+            if any(o.flashing and o.priority is priority for o in shown):
                 if not timer.isActive():
                     timer.start()
             else:
@@ -219,50 +264,68 @@ class AlarmBar(QtWidgets.QWidget):
         self._update_buttons()
 
     def rows(self) -> list[str]:
-        """The text of every row, top to bottom (what the nurse reads)."""
-        return [self.list.item(i).text() for i in range(self.list.count())]
+        """The text of every row shown, patient field first, top to bottom (what the nurse reads)."""
+        return [view.list.item(i).text() for view in (self.patient, self.equipment)
+                for i in range(view.list.count())]
+
+    def more(self) -> tuple[str, str]:
+        """The "+N more" text of the (patient, equipment) fields ("" when all fit)."""
+        return self._fields[0].more(), self._fields[1].more()
+
+    def _item(self, index: int) -> QtWidgets.QListWidgetItem:
+        first = self.patient.list.count()
+        if index < first:
+            return self.patient.list.item(index)
+        return self.equipment.list.item(index - first)
 
     def row_colours(self, index: int) -> tuple[str, str]:
-        """(background, text) of row `index` as currently painted, as #rrggbb."""
-        item = self.list.item(index)
+        """(background, text) of shown row `index` (as `rows()` counts) as painted, as #rrggbb."""
+        item = self._item(index)
         return item.background().color().name(), item.foreground().color().name()
 
     def selected_id(self) -> int | None:
-        items = self.list.selectedItems()
-        return int(items[0].data(OCCURRENCE_ROLE)) if items else None
+        patient = self.patient.selected_id()
+        return patient if patient is not None else self.equipment.selected_id()
 
     def select(self, occurrence_id: int | None) -> None:
-        """Select the row of `occurrence_id` (None clears the selection)."""
-        self.list.clearSelection()
-        for i in range(self.list.count()):
-            item = self.list.item(i)
-            if occurrence_id is not None and item.data(OCCURRENCE_ROLE) == occurrence_id:
-                item.setSelected(True)
-                self.list.setCurrentItem(item)
+        """Select the shown row of `occurrence_id` (None clears the selection)."""
+        for view in (self.patient, self.equipment):
+            view.list.clearSelection()
+            for i in range(view.list.count()):
+                item = view.list.item(i)
+                if occurrence_id is not None and item.data(OCCURRENCE_ROLE) == occurrence_id:
+                    item.setSelected(True)
+                    view.list.setCurrentItem(item)
+
+    def shown_ids(self) -> list[int]:
+        return shown_ids(self._fields)
 
     # ---- painting --------------------------------------------------------------------------------
 
     def _paint_rows(self) -> None:
-        for i, occurrence in enumerate(self._occurrences):
-            background, text = COLOURS[occurrence.priority]
-            # `flashing` is False for INFO and LOW by the model's rule; the check on the timer table
-            # keeps a prompt steady even if that rule were ever loosened.
-            if occurrence.flashing and self._dark.get(occurrence.priority, False):
-                background, text = OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT[occurrence.priority]
-            item = self.list.item(i)
-            item.setBackground(QtGui.QColor(background))
-            item.setForeground(QtGui.QColor(text))
+        for view, field in ((self.patient, self._fields[0]), (self.equipment, self._fields[1])):
+            for i, occurrence in enumerate(field.shown):
+                background, text = COLOURS[occurrence.priority]
+                # `flashing` is False for INFO and LOW by the model's rule; the check on the timer
+                # table keeps a prompt steady even if that rule were ever loosened.
+                if occurrence.flashing and self._dark.get(occurrence.priority, False):
+                    background, text = OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT[occurrence.priority]
+                item = view.list.item(i)
+                item.setBackground(QtGui.QColor(background))
+                item.setForeground(QtGui.QColor(text))
 
     def _update_buttons(self) -> None:
         selected = self._selected_occurrence()
+        shown = [o for f in self._fields for o in f.shown]
+        hidden = any(f.hidden for f in self._fields)
         if selected is not None:
             label = "Reset" if selected.state is AlarmState.LATCHED else "Acknowledge"
-        elif self._occurrences and all(o.state is AlarmState.LATCHED for o in self._occurrences):
-            label = "Reset all"
+        elif shown and all(o.state is AlarmState.LATCHED for o in shown):
+            label = "Reset shown" if hidden else "Reset all"
         else:
-            label = "Acknowledge all"
+            label = "Acknowledge shown" if hidden else "Acknowledge all"
         self.ack_button.setText(f"{label} (F2)")
-        self.ack_button.setEnabled(bool(self._occurrences))
+        self.ack_button.setEnabled(bool(shown))
         left = self._audio.paused_seconds_left
         if left:   # None or 0.0: no pause running
             self.pause_button.setText(f"Audio paused {format_duration(left, round_up=True)}")
@@ -281,11 +344,15 @@ class AlarmBar(QtWidgets.QWidget):
         self._dark[priority] = not self._dark[priority]
         self._paint_rows()
 
-    def _on_selection_changed(self) -> None:
+    def _on_selection_changed(self, view: AlarmFieldView, other: AlarmFieldView) -> None:
+        if view.selected_id() is not None:
+            other.list.blockSignals(True)
+            other.list.clearSelection()
+            other.list.blockSignals(False)
         self._update_buttons()
 
     def _on_acknowledge_clicked(self) -> None:
-        if not self._occurrences:
+        if not self.shown_ids():
             return
         selected = self.selected_id()
         self.acknowledge_requested.emit(self.ALL if selected is None else selected)
@@ -321,7 +388,7 @@ class AlarmBar(QtWidgets.QWidget):
         controller = self._controller
         assert controller is not None
         if occurrence_id == self.ALL:
-            controller.acknowledge_all()
+            controller.acknowledge_shown(self.shown_ids())
             return
         # An occurrence may clear between drawing and the click; the engine refuses, nothing to do.
         controller.acknowledge(occurrence_id)

@@ -123,6 +123,12 @@ class SessionController(QtCore.QObject):
         engine = self._engine
         return engine.enter_manual(metric_name, value, engine.nurse, self.clock.now(), confirmed)
 
+    def enter_manual_row(self, metric_name: str, value: float,
+                         confirmed: bool = False) -> tuple[Verdict, int | None]:
+        """`enter_manual`, with the row id of the observation written (None if none has one)."""
+        engine = self._engine
+        return engine.enter_manual_row(metric_name, value, engine.nurse, self.clock.now(), confirmed)
+
     def correct(self, observation_id: int, metric_name: str, value: float, reason: str,
                 confirmed: bool = False) -> Verdict:
         engine = self._engine
@@ -157,6 +163,10 @@ class SessionController(QtCore.QObject):
     def acknowledge_all(self) -> Outcome:
         engine = self._engine
         return engine.acknowledge_all(engine.nurse, self.clock.now())
+
+    def acknowledge_shown(self, occurrence_ids: list[int]) -> Outcome:
+        engine = self._engine
+        return engine.acknowledge_shown(occurrence_ids, engine.nurse, self.clock.now())
 
     def pause_audio(self) -> Outcome:
         engine = self._engine

@@ -51,7 +51,6 @@ class LiveWindow(QtWidgets.QWidget):
         self.checklist = ChecklistPanel(controller, asker)
         self.alarm_bar = AlarmBar()
         self.alarm_bar.bind(controller)
-        self._fit_alarm_bar(0)
         self.entry = EntryPanel(controller, confirmer)
         self.events_tab = EventsTab(journal, controller, asker, confirmer)
         self.events = self.events_tab.list
@@ -107,18 +106,12 @@ class LiveWindow(QtWidgets.QWidget):
         self.timers.setText(
             f"{engine.phase.name}   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
             f"    Next vitals: {next_due}")
-        self._fit_alarm_bar(len(engine.alarms()))
         self.tiles.update_from(engine, now)
         self._feed_trend()
         self.trend.set_now((now.wall - engine.started.wall).total_seconds() / 60)
         self.trend.refresh()
         self.checklist.refresh()
         self.events.refresh()
-
-    def _fit_alarm_bar(self, rows: int) -> None:
-        """Up to two alarm rows visible at once (more scroll, highest first): room for the tiles
-        and the trend at 1366x768."""
-        self.alarm_bar.setFixedHeight(50 if rows <= 1 else 92)
 
     def _feed_trend(self) -> None:
         """Hand the trend's feed what was committed since the last refresh.

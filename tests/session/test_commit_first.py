@@ -184,3 +184,14 @@ def test_the_monitor_is_told_aa_only_for_what_is_committed():
     with pytest.raises(RuntimeError):
         feed.apply(s.engine, broken, s.now())
     assert ticket.verdict is False                                                         # AE
+
+
+def test_a_technical_condition_of_the_station_never_blocks_discharge_a_patient_alarm_does():
+    s = Session()
+    s.to_infusion()
+    s.engine.audio_status(False, s.now(), "paplay: connection refused")
+    s.engine.device_state_changed("disconnected", s.now(), "port lost: EIO")
+    blockers = s.engine.discharge_blockers(s.now())
+    assert not any(b.startswith("Alarm not resolved") for b in blockers)
+    s.device("spo2", 85)
+    assert any(b.startswith("Alarm not resolved: SpO2 85") for b in s.engine.discharge_blockers(s.now()))

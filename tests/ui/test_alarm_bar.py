@@ -75,7 +75,7 @@ def console(qtbot):
 
 def test_alarms_show_by_priority_with_value_limit_and_colour(console):
     # Step 1: quiet: "No active alarms", buttons say what they would do.
-    assert console.bar.rows() == [] and console.bar.empty.isVisible()
+    assert console.bar.rows() == [] and console.bar.patient.header.text() == "Patient alarms — none"
     assert console.bar.ack_button.text() == "Acknowledge all (F2)" and not console.bar.ack_button.isEnabled()
     assert console.bar.pause_button.text() == "Pause audio 2:00 (F3)"
     # Step 2: HR 115 (medium), systolic 205 (high), 5 min later its repeat reading is due (info).
@@ -83,13 +83,13 @@ def test_alarms_show_by_priority_with_value_limit_and_colour(console):
     console.bp(205, 95)
     console.t(5 * 60)
     assert console.bar.rows() == [SYSTOLIC_205, HR_115, VITALS_DUE]
-    assert not console.bar.empty.isVisible()
+    assert console.bar.patient.header.text() == "Patient alarms"
     # Colours per priority; the info prompt is pale grey-blue, not red.
     assert [console.bar.row_colours(i) for i in range(3)] == [
         (RED, RED_TEXT), (AMBER, AMBER_TEXT), (INFO_BG, INFO_TEXT)]
     assert not is_reddish(console.bar.row_colours(2)[0])
     # Large text.
-    assert console.bar.list.font().pointSize() >= 16 and console.bar.ack_button.font().pointSize() >= 16
+    assert console.bar.patient.list.font().pointSize() >= 16 and console.bar.ack_button.font().pointSize() >= 16
 
 
 def test_high_flashes_at_2_hz_medium_at_half_hz_info_never(console, qtbot):
@@ -119,9 +119,10 @@ def test_acknowledge_selected_row_while_flashing(console, qtbot):
     high_id = console.occurrence("bp_systolic_high").id
     console.bar.flash_timers[HIGH].timeout.emit()   # caught in its dark phase
     # Step 1: the nurse clicks the high row: it is selected and the button acknowledges it.
-    item = console.bar.list.item(0)
-    qtbot.mouseClick(console.bar.list.viewport(), QtCore.Qt.MouseButton.LeftButton,
-                     pos=console.bar.list.visualItemRect(item).center())
+    rows = console.bar.patient.list
+    item = rows.item(0)
+    qtbot.mouseClick(rows.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                     pos=rows.visualItemRect(item).center())
     assert console.bar.selected_id() == high_id
     assert console.bar.ack_button.text() == "Acknowledge (F2)"
     # Step 2: Acknowledge: the engine logs it with the nurse's name; the row is steady red.
@@ -163,7 +164,7 @@ def test_latched_high_alarm_reads_reset_and_reset_clears_it(console, qtbot):
     qtbot.mouseClick(console.bar.ack_button, QtCore.Qt.MouseButton.LeftButton)
     assert console.s.recorder.transitions("bp_systolic_high")[-2:] == [
         ("bp_systolic_high", "reset", "high"), ("bp_systolic_high", "cleared", "high")]
-    assert console.bar.rows() == [] and console.bar.empty.isVisible()
+    assert console.bar.rows() == [] and console.bar.patient.header.text() == "Patient alarms — none"
 
 
 def test_pause_while_high_sounds_counts_down_and_silences(console, qtbot):
@@ -199,9 +200,11 @@ def test_high_alarm_while_paused_breaks_through(console):
 
 def test_unavailable_audio_shows_a_technical_alarm_in_the_bar(qtbot):
     console = Console(qtbot, RecordingAudioOut(available=False, detail="no sound output device"))
-    assert console.bar.rows() == [
-        "** Audio unavailable: alarms are visual only (no sound output device)"]
-    assert console.bar.row_colours(0) == (AMBER, AMBER_TEXT)
+    # One steady low-priority row (cyan, not flashing): the player's words are in its tooltip.
+    assert console.bar.rows() == ["* Audio unavailable: alarms are visual only — check the speaker"]
+    assert console.bar.row_colours(0) == ("#26c6da", "#000000")
+    assert not any(t.isActive() for t in console.bar.flash_timers.values())
+    assert "no sound output device" in console.bar.equipment.list.item(0).toolTip()
     # A physiological alarm is listed above it; the technical alarm never clears it.
     console.bp(205, 95)
     assert console.bar.rows()[0] == SYSTOLIC_205
@@ -241,3 +244,64 @@ def test_screenshot_of_high_medium_and_info(console, tmp_path):
     target.parent.mkdir(parents=True, exist_ok=True)
     assert console.bar.grab().save(str(target))
     assert target.stat().st_size > 5_000
+
+
+# ---- the alarm area never hides what matters (issue: a red alarm below an acknowledged row) ----
+
+
+def test_a_technical_alarm_never_pushes_a_high_alarm_out_of_sight(console):
+    # The issue's screen: audio unavailable (acknowledged) and then BP 208/123.
+    console.s.engine.audio_status(False, console.s.now(), "paplay failed")
+    console.controller.acknowledge_all()
+    console.bp(208, 123)
+    patient = [console.bar.patient.list.item(i).text() for i in range(console.bar.patient.list.count())]
+    assert sorted(patient) == ["*** Diastolic BP 123 mmHg, limit ≥120", "*** Systolic BP 208 mmHg, limit ≥200"]
+    assert console.bar.row_colours(0)[0] in (RED, DARK) and console.bar.row_colours(1)[0] in (RED, DARK)
+    equipment = [console.bar.equipment.list.item(i).text() for i in range(console.bar.equipment.list.count())]
+    assert equipment == ["* Audio unavailable: alarms are visual only — check the speaker · acknowledged"]
+    # The player's own words are one hover away, not in the row.
+    assert console.bar.equipment.list.item(0).toolTip().endswith("paplay failed")
+
+
+def test_more_alarms_than_rows_are_counted_and_f2_acknowledges_only_what_is_shown(console):
+    console.reading("spo2", 85)                 # high, oldest
+    console.s.clock.advance(10)
+    console.reading("heart_rate", 135)          # high
+    console.s.clock.advance(10)
+    console.bp(150, 85)
+    console.reading("resp_rate", 7)             # high, newest
+    shown = console.bar.shown_ids()
+    hidden = [o.id for o in console.s.engine.alarms() if o.category == "physiological" and o.id not in shown]
+    assert console.bar.patient.list.count() == 2 and len(hidden) == 1
+    assert console.bar.more()[0] == "+1 more: 1 high"
+    assert "+1 more: 1 high" in console.bar.patient.header.text()
+    # Newest first: RR 7 and HR 135 are shown, the older SpO2 85 is counted.
+    assert console.occurrence("spo2_low").id in hidden
+    assert console.bar.ack_button.text() == "Acknowledge shown (F2)"
+    console.bar.ack_shortcut.activated.emit()
+    states = {o.condition: o.state for o in console.s.engine.alarms()}
+    assert states["spo2_low"] is AlarmState.ACTIVE   # never acknowledged unseen
+    assert states["resp_rate_low"] is AlarmState.ACKNOWLEDGED
+    # The unacknowledged one now comes to the top, where the next F2 reaches it.
+    assert console.bar.rows()[0].startswith("*** SpO2 85 %")
+    console.bar.ack_shortcut.activated.emit()
+    assert console.occurrence("spo2_low").state is AlarmState.ACKNOWLEDGED
+
+
+def test_a_row_reads_the_current_value_not_the_value_at_raise(console):
+    console.reading("spo2", 89)
+    assert console.bar.rows()[0] == "*** SpO2 89 %, limit ≤90"
+    console.reading("spo2", 87)
+    assert console.bar.rows()[0] == "*** SpO2 87 %, limit ≤90"
+    assert [t for t in console.s.recorder.transitions("spo2_low")] == [("spo2_low", "raised", "high")]
+
+
+def test_the_alarm_area_has_one_height_whatever_it_holds(console):
+    empty = console.bar.height()
+    for value in (85, 84):
+        console.reading("spo2", value)
+    console.reading("heart_rate", 135)
+    console.reading("resp_rate", 7)
+    console.s.engine.audio_status(False, console.s.now(), "x")
+    console.controller.changed.emit()
+    assert console.bar.height() == empty

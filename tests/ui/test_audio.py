@@ -208,22 +208,24 @@ def test_higher_alarm_while_paused_breaks_through():
 def test_unavailable_speaker_raises_the_technical_alarm_once_and_clears_on_recovery():
     out = RecordingAudioOut(available=False, detail="no sound output device")
     s, controller, out, sounder = sounding_session(out)
-    # Step 1: binding reads the speaker: a medium technical alarm says alarms are visual only.
-    shown = [(o.condition, o.category, o.priority.label, o.banner()) for o in s.engine.alarms()]
-    assert shown == [(AUDIO_UNAVAILABLE, "technical", "medium",
-                      "** Audio unavailable: alarms are visual only (no sound output device)")]
+    # Step 1: binding reads the speaker: one steady low technical alarm says alarms are visual
+    # only; the player's words are its detail (and the audio_status event), not its banner.
+    shown = [(o.condition, o.category, o.priority.label, o.banner(), o.detail) for o in s.engine.alarms()]
+    assert shown == [(AUDIO_UNAVAILABLE, "technical", "low",
+                      "* Audio unavailable: alarms are visual only — check the speaker",
+                      "no sound output device")]
     # Step 2: further rounds do not report it again.
     s.t(1)
     controller.tick()
     s.t(2)
     controller.tick()
-    assert s.recorder.transitions(AUDIO_UNAVAILABLE) == [(AUDIO_UNAVAILABLE, "raised", "medium")]
+    assert s.recorder.transitions(AUDIO_UNAVAILABLE) == [(AUDIO_UNAVAILABLE, "raised", "low")]
     # Step 3: the speaker recovers: the technical alarm clears, logged once.
     out.set_available(True)
     controller.tick()
     assert s.engine.alarms() == []
     assert s.recorder.transitions(AUDIO_UNAVAILABLE) == [
-        (AUDIO_UNAVAILABLE, "raised", "medium"), (AUDIO_UNAVAILABLE, "cleared", "medium")]
+        (AUDIO_UNAVAILABLE, "raised", "low"), (AUDIO_UNAVAILABLE, "cleared", "low")]
 
 
 @pytest.mark.skipif(has_qt_multimedia(), reason="PySide6-Addons (QtMultimedia) is installed here")

@@ -41,10 +41,10 @@ def test_tiles_and_alarm_rows_fit_with_two_alarms(qtbot, live, size):
         for label in (tile.title, tile.unit_label, tile.value):   # one line each, never cut
             assert label.sizeHint().width() <= label.width(), f"{name}: {label.text()!r} cut at {size}"
         assert needed <= tile.height(), f"{name} tile needs {needed} px, has {tile.height()} at {size}"
-    bar = window.alarm_bar.list
-    for row in range(bar.count()):
-        rect = bar.visualItemRect(bar.item(row))
-        assert rect.bottom() <= bar.viewport().height(), f"alarm row {row} cut off at {size}"
+    for bar in (window.alarm_bar.patient.list, window.alarm_bar.equipment.list):
+        for row in range(bar.count()):
+            rect = bar.visualItemRect(bar.item(row))
+            assert rect.bottom() <= bar.viewport().height(), f"alarm row {row} cut off at {size}"
 
 
 def test_values_are_larger_on_a_larger_screen(qtbot, live):

@@ -1,0 +1,84 @@
+"""What the alarm area shows, and in what order. No Qt: the rules here are the alarm bar's model.
+
+Rules (written down because an alarm the nurse cannot see is an alarm lost):
+
+- Two fixed fields, as bedside monitors have them (Mindray PM-9000 / uMEC12 manuals: a
+  physiological alarm area and a technical alarm area): the patient's alarms on the left, the
+  equipment's (technical alarms, then prompts such as "vitals due") on the right. A technical
+  alarm can never push a patient's alarm out of sight, nor the reverse.
+- Each field shows a fixed number of rows and never scrolls. Order: highest priority first;
+  within a priority, those still needing the nurse (active or latched) before acknowledged ones;
+  then the newest first (Dräger Infinity manual: "the most recently detected alarm condition of
+  highest priority" is reported). So a high alarm is always on screen: it can only be hidden by
+  as many other high alarms that are newer or still unacknowledged.
+- What does not fit is counted on the field's header by priority ("+2 more: 1 high, 1 medium").
+- Acknowledging without a selection (F2) acknowledges the alarms *shown*, never one the nurse
+  could not see (issue: F2 once acknowledged a device-lost alarm that was never on screen).
+  Acknowledged rows then sort below the unacknowledged of their priority, so the next F2 reaches
+  what was hidden.
+- A row reads the alarm's current message (the engine updates it while the condition holds at
+  the same priority: the value shown is the current one, not the one at raise time).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
+from protocols.model import Priority
+
+PHYSIOLOGICAL_ROWS = 2
+EQUIPMENT_ROWS = 2
+
+
+def order_key(occurrence: Occurrence) -> tuple[int, int, float, int]:
+    """Highest priority, then still needing the nurse, then newest."""
+    acknowledged = 1 if occurrence.state is AlarmState.ACKNOWLEDGED else 0
+    return (-int(occurrence.priority), acknowledged, -occurrence.raised_at.mono, -occurrence.id)
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmField:
+    """One field of the alarm area: the rows shown and those that did not fit."""
+
+    shown: tuple[Occurrence, ...]
+    hidden: tuple[Occurrence, ...]
+
+    def more(self) -> str:
+        """"+2 more: 1 high, 1 medium", or "" when everything is shown."""
+        if not self.hidden:
+            return ""
+        counts = Counter(o.priority for o in self.hidden)
+        parts = [f"{counts[p]} {p.label}" for p in sorted(counts, reverse=True)]
+        return f"+{len(self.hidden)} more: {', '.join(parts)}"
+
+
+def arrange(occurrences: Iterable[Occurrence], physiological_rows: int = PHYSIOLOGICAL_ROWS,
+            equipment_rows: int = EQUIPMENT_ROWS) -> tuple[AlarmField, AlarmField]:
+    """Split and order the board's occurrences into the (patient, equipment) fields."""
+    patient = sorted((o for o in occurrences if o.category == PHYSIOLOGICAL), key=order_key)
+    equipment = sorted((o for o in occurrences if o.category != PHYSIOLOGICAL), key=order_key)
+    return (AlarmField(tuple(patient[:physiological_rows]), tuple(patient[physiological_rows:])),
+            AlarmField(tuple(equipment[:equipment_rows]), tuple(equipment[equipment_rows:])))
+
+
+def row_text(occurrence: Occurrence) -> str:
+    """The banner (`***` marks, message with its value and limit) and the operator's state."""
+    text = occurrence.banner()
+    # Physiological messages already say "limit ≥200"; add the limit where a message does not.
+    if occurrence.threshold and occurrence.threshold not in occurrence.message:
+        text += f" · limit {occurrence.threshold}"
+    if occurrence.state is AlarmState.ACKNOWLEDGED:
+        text += " · acknowledged"
+    return text
+
+
+def shown_ids(fields: Sequence[AlarmField]) -> list[int]:
+    return [o.id for f in fields for o in f.shown]
+
+
+def highest(fields: Sequence[AlarmField]) -> Priority | None:
+    priorities = [o.priority for f in fields for o in (*f.shown, *f.hidden)]
+    return max(priorities) if priorities else None
