@@ -119,15 +119,18 @@ class ReplyTicket:
     Settled once, by the owner's thread (`settle`); read by the worker (`verdict`).
     """
 
-    __slots__ = ("_done", "_stored")
+    __slots__ = ("_done", "_stored", "_wake")
 
-    def __init__(self) -> None:
+    def __init__(self, wake: Callable[[], None] | None = None) -> None:
         self._done = threading.Event()
         self._stored = False
+        self._wake = wake   # makes the worker's read return now, so the answer goes out at once
 
     def settle(self, stored: bool) -> None:
         self._stored = stored
         self._done.set()
+        if self._wake is not None:
+            self._wake()
 
     @property
     def verdict(self) -> bool | None:
@@ -307,6 +310,7 @@ class DeviceConnection:
         # Answers owed to the device, in message order: (reply, its event's ticket or None for an
         # answer that does not wait, monotonic time it was owed). Worker thread only.
         self._owed: deque[tuple[Reply, ReplyTicket | None, float]] = deque()
+        self._port_lock = threading.Lock()   # the port's closing vs another thread's wake-up
 
     # ---------------------------------------------------------------- owner API
 
@@ -425,7 +429,7 @@ class DeviceConnection:
 
     def _owe(self, replies: list[Reply], now: float) -> ReplyTicket | None:
         """Queue the answers of one read; return the ticket their owner settles, if any waits."""
-        ticket = ReplyTicket() if any(r.waits for r in replies) else None
+        ticket = ReplyTicket(self._wake) if any(r.waits for r in replies) else None
         for reply in replies:
             self._owed.append((reply, ticket if reply.waits else None, now))
         return ticket
@@ -480,8 +484,21 @@ class DeviceConnection:
                 log.exception("decoder flush failed for %s", self.url)
         self._set_state(ConnectionState.DISCONNECTED, detail)
 
+    def _wake(self) -> None:
+        """Any thread: end the worker's current read early (posix ports), so an answer whose
+        verdict just came is written now, not after the read timeout (0.1 s)."""
+        with self._port_lock:
+            port = self._port
+            cancel = getattr(port, "cancel_read", None)
+            if port is not None and port.is_open and cancel is not None:
+                try:
+                    cancel()
+                except (OSError, serial.SerialException):
+                    pass   # the port is going away: the read ends by itself
+
     def _close_port(self) -> None:
-        port, self._port, self._decoder = self._port, None, None
+        with self._port_lock:
+            port, self._port, self._decoder = self._port, None, None
         self.stats.replies_dropped += len(self._owed)   # the device resends what was not answered
         self._owed.clear()
         if port is not None:
