@@ -561,8 +561,12 @@ def load_course(
     """One row per session of `patient_id` (exact identifier), oldest first.
 
     Peaks and lows leave corrected values out; their minute is the first time the value was
-    reached, counted from the session's start.
+    reached, counted from the session's start, placed on the time axis as every trend places it
+    (`TrendFeed.placed_at`: NIBP at its measured time unless its monitor's clock is more than a
+    minute off, judged on the values read here).
     """
+    from console.session.trend_feed import TrendFeed
+
     rows = conn.execute(
         f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE patient_id = ? "
         + ("" if include_demo else "AND demo = 0 ")
@@ -585,19 +589,23 @@ def load_course(
         session_id = row[0]
         started = parse_iso(row[5])
         corrected = _corrected_ids(conn, session_id)
-        best: dict[str, tuple[float, str]] = {}
-        for obs_id, name, value, received in conn.execute(
-            f"SELECT id, metric, value, received_at FROM observations "
+        clocks = TrendFeed(started)
+        times = IsoParser()
+        best: dict[str, tuple[float, str, str | None, str]] = {}
+        for obs_id, name, value, received, measured, source in conn.execute(
+            f"SELECT id, metric, value, received_at, measured_at, source FROM observations "
             f"WHERE session_id = ? AND metric IN ({marks}) ORDER BY id",
             [session_id, *wanted],
         ):
+            if measured is not None and source != MANUAL:
+                clocks.note_clock(source, times(measured), times(received))
             if obs_id in corrected:
                 continue
             current = best.get(name)
             higher = name in _COURSE_MAX
             if (current is None or (higher and value > current[0])
                     or (not higher and value < current[0])):
-                best[name] = (value, received)
+                best[name] = (value, received, measured, source)
 
         def value(name: str) -> float | None:
             return best[name][0] if name in best else None
@@ -605,7 +613,10 @@ def load_course(
         def minute(name: str) -> float | None:
             if name not in best:
                 return None
-            return round((parse_iso(best[name][1]) - started).total_seconds() / 60, 1)
+            peak, received, measured, source = best[name]
+            record = ObservationRecord(session_id, name, peak, "", source,
+                                       times(measured) if measured else None, times(received), "")
+            return round(clocks.placed_minutes(record), 1)
 
         def minutes_to(text: str | None) -> float | None:
             return round((parse_iso(text) - started).total_seconds() / 60, 1) if text else None

@@ -435,12 +435,20 @@ class TrendFeed:
             return rec.measured_at
         return rec.received_at
 
+    def note_clock(self, source: str, measured_at: datetime | None, received_at: datetime) -> None:
+        """Let one value's times count towards its device's clock check without charting it (a
+        reader that needs only `placed_at`, such as the course view's peak minutes)."""
+        if source != MANUAL and measured_at is not None:
+            self._check_clock(self._device_of_source(source),
+                              ObservationRecord(0, "", 0.0, "", source, measured_at, received_at, ""))
+
     def _device_of(self, rec: ObservationRecord) -> int:
-        if rec.source == MANUAL:
-            return -1
-        index = self._devices.get(rec.source)
+        return -1 if rec.source == MANUAL else self._device_of_source(rec.source)
+
+    def _device_of_source(self, source: str) -> int:
+        index = self._devices.get(source)
         if index is None:
-            index = self._devices[rec.source] = len(self._devices)
+            index = self._devices[source] = len(self._devices)
         return index
 
     def _check_clock(self, device: int, rec: ObservationRecord) -> None:

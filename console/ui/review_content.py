@@ -301,7 +301,7 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
 
 
 def phase_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for p in detail.phases:
         length = duration(p.ended_at - p.started_at) if p.ended_at else "open"
         rows.append((p.name or p.id, hhmm(p.started_at, tz), hhmm(p.ended_at, tz), length,
@@ -545,10 +545,16 @@ def trend_inputs(detail: SessionDetail) -> tuple[
     list[tuple[int, ObservationRecord]], list[tuple[int, EventRecord]],
     list[tuple[int, AlarmTransition]],
 ]:
-    """The session as `TrendPlot.load_session` takes it (the records the engine logged).
+    """The session as `TrendPlot.load_session` takes it (the records the engine logged), for the
+    review's and the report's trend, which place them by the one rule of
+    `console.session.trend_feed` (the live window's too).
 
-    Uses the stored observation rows when the detail was loaded with them (NIBP is then charted
-    at its measured time, corrections and flags as logged); otherwise the valid series.
+    Uses the stored observation rows when the detail was loaded with them: NIBP then sits at its
+    measured time (at its arrival when its monitor's clock is more than a minute off), a
+    correction replaces the value it corrects where that was drawn. A detail loaded without rows
+    has only the valid series (corrections already applied, no measured times, no devices): its
+    values are charted at their receive times. Load with `with_observations=True` for the one
+    rule (the review window does; `console/export/cli.py` does not yet for `--pdf`).
     """
     sid = detail.summary.id
     observations: list[tuple[int, ObservationRecord]] = []

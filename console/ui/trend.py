@@ -114,6 +114,12 @@ MARKER_COLOURS = {
 # items, not hundreds of InfiniteLines.
 MARKER_STYLES: tuple[str, ...] = ("phase", "dose", "observation", "alarm:high", "alarm:medium",
                                   "alarm:low", "alarm:info")
+# NIBP symbol sizes (px) with room between bars, and where they stand closer than NIBP_ROOM_PX.
+NIBP_SYMBOL_SIZES = {
+    False: {"bp_systolic": 10, "bp_diastolic": 10, "bp_mean": 14},
+    True: {"bp_systolic": 5, "bp_diastolic": 5, "bp_mean": 7},
+}
+NIBP_ROOM_PX = 14.0
 # Which marker labels win the lane's room: alarms and T0 before phases, routine scores last.
 LANE_RANKS = {"alarm:high": 0, "alarm:medium": 1, "dose": 1, "alarm:low": 2, "alarm:info": 2,
               "phase": 2, "observation": 3}
@@ -267,6 +273,7 @@ class TrendPlot(QtWidgets.QWidget):
         self._limit_font = _font(LIMIT_POINTS)
         self._limit_line_px = _label_height(self._limit_font)
         self._bp_symbols_on: bool | None = None   # None until the first draw picks a style
+        self._bp_crowded = False                  # NIBP symbols drawn small (see _check_bp_room)
         self._ranges_applied = False
         self._thresholds: list[_Threshold] = []
         self._build_header()
@@ -315,7 +322,8 @@ class TrendPlot(QtWidgets.QWidget):
         self._quiet(self.overview_plot)
         self.overview_plot.hideAxis("left")
         self.overview_plot.hideAxis("bottom")
-        self.overview_plot.setYRange(30.0, 230.0, padding=0)
+        # 30-230 holds every BP and HR; the top fifth stays empty for the caption.
+        self.overview_plot.setYRange(30.0, 280.0, padding=0)
         self.overview_caption = _Label(self.overview_plot.getViewBox(), _font(FONT_POINTS - 1),
                                        fill=(0, 0, 0, 150))
         self.key = QtWidgets.QLabel(_key_html())
@@ -395,7 +403,7 @@ class TrendPlot(QtWidgets.QWidget):
             button.setFont(_font(FONT_POINTS + 1 + extra, bold=True))
         self.key.setFont(small)
         self.notice.setFont(font)
-        self.overview_caption.set_font(small)
+        self.overview_caption.set_font(_font(FONT_POINTS - 2 + extra))
         self._lane_font = font
         self._lane_row_px = _label_height(font) + 1
         self.lane.setFixedHeight(LANE_ROWS * self._lane_row_px + 3)
@@ -651,13 +659,13 @@ class TrendPlot(QtWidgets.QWidget):
         line; an arterial line: lines only (thousands of symbols would cost more than the plot)."""
         self._bp_symbols_on = symbols
         colour = VITAL_COLOURS["bp_systolic"]
-        for name, symbol, size in (("bp_systolic", "t", 10), ("bp_diastolic", "t1", 10),
-                                   ("bp_mean", "_", 14)):
+        sizes = NIBP_SYMBOL_SIZES[self._bp_crowded]
+        for name, symbol in (("bp_systolic", "t"), ("bp_diastolic", "t1"), ("bp_mean", "_")):
             item = self._items[(name, False)]
             if symbols:
                 item.setPen(None)
                 item.setSymbol(symbol)
-                item.setSymbolSize(size)
+                item.setSymbolSize(sizes[name])
                 item.setSymbolPen(pg.mkPen(colour, width=2 if name == "bp_mean" else 1))
                 item.setSymbolBrush(pg.mkBrush(colour))
             else:
@@ -665,7 +673,22 @@ class TrendPlot(QtWidgets.QWidget):
                 item.setPen(pg.mkPen(colour, width=1))
         self._bars_dirty = True
 
+    def _check_bp_room(self) -> None:
+        """Small NIBP symbols where bars stand closer than `NIBP_ROOM_PX` (a 4-hour session's 80
+        measurements in the whole view): full-size ▼▲ merged into one band there."""
+        if not self._bp_symbols_on:
+            return
+        t, _ = self.feed.series("bp_systolic", False)
+        x0, x1 = self._shown_x
+        count = int(np.searchsorted(t, x1, side="right") - np.searchsorted(t, x0))
+        width = float(self.panels[0].plot.getViewBox().boundingRect().width())
+        crowded = count > 1 and width / count < NIBP_ROOM_PX
+        if crowded != self._bp_crowded:
+            self._bp_crowded = crowded
+            self._set_bp_style(True)
+
     def _draw_bars(self) -> None:
+        self._check_bp_room()
         empty = np.empty(0)
         device = self.feed.bp_bars(manual=False) if self._bp_symbols_on else None
         x, y = _bar_points(device) if device is not None else (empty, empty)
@@ -715,6 +738,7 @@ class TrendPlot(QtWidgets.QWidget):
             self._shown_x = (wanted_x[0] - pad, wanted_x[1] + pad)
             self.lane.setXRange(*self._shown_x, padding=0)   # the panels follow by x-link
             self._lane_dirty = True
+            self._check_bp_room()
         relabel = False
         for index, parts in enumerate(self.panels):
             wanted = self._target_y_range(index)
@@ -758,6 +782,8 @@ class TrendPlot(QtWidgets.QWidget):
     def _on_panel_resized(self, index: int) -> None:
         self._layout_limit_labels(index)
         self._place_title(index)
+        if index == 0:
+            self._check_bp_room()
 
     def _on_lane_resized(self) -> None:
         self._layout_lane()
@@ -866,7 +892,7 @@ class TrendPlot(QtWidgets.QWidget):
         for style, item in self.overview_alarms.items():
             minutes = [m.minutes for m in self._markers if _style_of(m) == style]
             item.setData(np.repeat(np.asarray(minutes, dtype=np.float64), 2),
-                         np.tile([200.0, 230.0], len(minutes)))
+                         np.tile([30.0, 62.0], len(minutes)))   # ticks under the data
         if self._overview_range != (0.0, end):
             self._overview_range = (0.0, end)
             plot.setXRange(0.0, end, padding=0)

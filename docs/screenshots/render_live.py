@@ -1,14 +1,25 @@
-"""Render the live session window offscreen to PNG: a quiet session and one with alarms, at
-1366×768 and 1920×1080. The session is scripted through the engine with a hand-moved clock.
+"""Render the live session window offscreen to PNG, at 1366×768 and 1920×1080:
+
+- live-quiet: 27 minutes of a calm infusion;
+- live-alarm: the same session with a hypertensive surge (systolic 204, diastolic 118, heart
+  rate up, a short desaturation): several alarms at once;
+- live-4h: four hours of a session (infusion, surge, observation), the panels on the last 15
+  minutes and the whole session in the strip above them;
+- trend.png: the trend alone over that whole 4-hour session (its "Whole session" view).
+
+Each session is scripted through the engine into a real log with a hand-moved clock; the monitor
+sends continuous values every 5 s and an NIBP every 3 minutes, 40 s after its measurement (so the
+bars stand at the measured time, not at the arrival).
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots/render_live.py [OUT_DIR]
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6 import QtWidgets
@@ -23,10 +34,13 @@ from console.store import EventLog  # noqa: E402
 from console.ui.controller import SessionController  # noqa: E402
 from console.ui.live_window import LiveWindow  # noqa: E402
 from devices.reading import Reading  # noqa: E402
-from protocols.vitals import metric  # noqa: E402
 from protocols.loader import builtin_protocols_dir, load_protocol  # noqa: E402
+from protocols.vitals import metric  # noqa: E402
 
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}
+NURSE = "Ana Lima"
+MONITOR = "hl7:MONITOR"
+NIBP_DELAY_S = 40   # a cuff determination reaches the console this long after its measured time
 
 
 class _Yes:
@@ -37,43 +51,73 @@ class _Yes:
         return "screenshot"
 
 
-def _session(folder: Path, alarms: bool) -> tuple[LiveWindow, SessionController]:
-    log = EventLog.open(folder / f"log-{alarms}.sqlite3", "screenshot")
+def _surge(minute: float, peak_at: float) -> float:
+    """0..1: the hypertensive surge, rising from 8 min before `peak_at` and easing over 20 min."""
+    if minute < peak_at - 8:
+        return 0.0
+    if minute < peak_at:
+        return (minute - (peak_at - 8)) / 8
+    return math.exp(-((minute - peak_at) / 12) ** 2)
+
+
+def _monitor(engine: SessionEngine, clock: ManualClock, seconds: int, surge_at: float | None,
+             start_minute: float) -> None:
+    """`seconds` of a monitor: values every 5 s, NIBP every 3 min; observations every 15 min."""
+    for second in range(0, seconds, 5):
+        clock.advance(5)
+        now = clock.now()
+        minute = start_minute + second / 60
+        s = _surge(minute, surge_at) if surge_at is not None else 0.0
+        desat = surge_at is not None and surge_at - 1 <= minute < surge_at + 2
+        values = {"heart_rate": round(78 + 40 * s), "pulse_rate": round(78 + 40 * s),
+                  "spo2": 89 if desat else 97, "resp_rate": 15 if s < 0.5 else 18}
+        readings = [Reading(n, v, metric(n).unit, now.wall, now.wall, MONITOR) for n, v in values.items()]
+        if second % 180 == 175:
+            measured = now.wall - timedelta(seconds=NIBP_DELAY_S)
+            bp = {"bp_systolic": round(130 + 74 * s), "bp_diastolic": round(82 + 36 * s),
+                  "bp_mean": round(98 + 48 * s)}
+            readings += [Reading(n, v, "mmHg", measured, now.wall, MONITOR) for n, v in bp.items()]
+        engine.ingest_all(readings, now)
+        if second % 900 == 600:
+            engine.enter_manual("moaas", 4 if s > 0.3 else 5, NURSE, now)
+        engine.tick(now)
+
+
+def _session(folder: Path, name: str, surge_at: float | None, hours: float
+             ) -> tuple[LiveWindow, SessionController, EventLog]:
+    log = EventLog.open(folder / f"log-{name}.sqlite3", "screenshot")
     journal = Journal(log)
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
-    engine = SessionEngine.open(protocol, journal, Patient("MRN-2040", 72), "Ana Lima", clock.now(),
+    engine = SessionEngine.open(protocol, journal, Patient("MRN-2040", 72), NURSE, clock.now(),
                                 details={"device": "/dev/ttyUSB0", "format": "hl7"})
     engine.device_state_changed("connected", clock.now())
-    for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("moaas", 5), ("dissociation", 0)):
-        engine.enter_manual(name, value, "Ana Lima", clock.now())
+    for vital, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("moaas", 5), ("dissociation", 0)):
+        engine.enter_manual(vital, value, NURSE, clock.now())
     for item in engine.phase.checklist:
-        engine.tick_item(item.id, "Ana Lima", clock.now())
+        engine.tick_item(item.id, NURSE, clock.now())
     clock.advance(300)
-    engine.advance_phase("Ana Lima", clock.now())
-    for second in range(0, 22 * 60, 5):
-        clock.advance(5)
-        now = clock.now()
-        surge = alarms and second > 20 * 60
-        values = {"heart_rate": 78 + second // 300, "pulse_rate": 78 + second // 300,
-                  "spo2": 89 if surge else 97, "resp_rate": 15}
-        if second % 180 == 0 or (surge and second % 60 == 0):
-            values |= {"bp_systolic": 204 if surge else 130 + second // 120,
-                       "bp_diastolic": 104 if surge else 82, "bp_mean": 137 if surge else 98}
-        for name, value in values.items():
-            engine.ingest(Reading(name, value, metric(name).unit, now.wall, now.wall, "hl7:MONITOR"), now)
-    engine.tick(clock.now())
+    engine.advance_phase(NURSE, clock.now())   # T0 at minute 5
+    total = int(hours * 3600) - 300
+    infusion = min(total, 40 * 60)
+    _monitor(engine, clock, infusion, surge_at, 5.0)
+    if total > infusion:
+        for item in engine.phase.checklist:
+            engine.tick_item(item.id, NURSE, clock.now())
+        engine.advance_phase(NURSE, clock.now())   # observation
+        _monitor(engine, clock, total - infusion, surge_at, 45.0)
     controller = SessionController(engine, clock)
     window = LiveWindow(controller, journal, _Yes(), _Yes())
-    return window, controller
+    return window, controller, log
 
 
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
-        for alarms, name in ((False, "live-quiet"), (True, "live-alarm")):
-            window, controller = _session(Path(tmp), alarms)
+        for name, surge_at, hours in (("live-quiet", None, 27 / 60), ("live-alarm", 26.0, 27 / 60),
+                                      ("live-4h", 38.0, 4.0)):
+            window, controller, log = _session(Path(tmp), name, surge_at, hours)
             for size_name, size in SIZES.items():
                 window.resize(*size)
                 window.show()
@@ -81,8 +125,14 @@ def main() -> int:
                 app.processEvents()
                 suffix = "" if size_name == "1366x768" else f"-{size_name}"
                 window.grab().save(str(out / f"{name}{suffix}.png"))
+            if name == "live-4h":
+                trend = window.trend
+                trend.set_view("whole")
+                app.processEvents()
+                trend.grab().save(str(out / "trend.png"))
             controller.stop()
             window.close()
+            log.close()
     return 0
 
 

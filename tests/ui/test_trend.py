@@ -493,3 +493,14 @@ def test_a_device_clock_skew_shows_a_technical_notice_once(qtbot, protocol):
     plot.refresh()
     assert plot.notice.isVisible()
     assert plot.notice.text().startswith("Monitor clock 8 min ahead of this console (hl7:MON)")
+
+
+def test_nibp_symbols_shrink_where_bars_stand_too_close_to_tell_apart(shown):
+    for minute in np.arange(0, 240, 3.0):   # a 4-hour session's NIBP, every 3 minutes
+        for name, value in (("bp_systolic", 130), ("bp_diastolic", 82), ("bp_mean", 98)):
+            shown.add_reading(name, value, float(minute), manual=False)
+    shown.refresh()
+    assert shown.item("bp_systolic", False).opts["symbolSize"] == 10   # 5 bars in 15 minutes
+    shown.set_view("whole")   # 80 bars in ~450 px: full-size ▼▲ would merge into one band
+    assert shown.item("bp_systolic", False).opts["symbolSize"] == 5
+    assert shown.bar_data(manual=False)[0].size == 160   # the bars themselves all stay
