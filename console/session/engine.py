@@ -9,8 +9,13 @@ Rules kept here (sources in shared/design/clinical-defaults.md):
 - Leaving a phase with a required checklist item open, before its minimum time, with its infusion
   time not yet run, or before its exit conditions hold (BP back near baseline, MOAA/S) is refused
   unless the nurse gives an override reason, which is logged.
-- T0 is the start of the first dosing phase; baselines are the last values before T0 (or the first
-  after it when none was taken before).
+- T0 is the start of the first dosing phase. The baseline of a vital in the pre-dose gate (BP) is
+  what the nurse saw when ticking the gate item ("Baseline BP below 140/90"): it is fixed then,
+  logged with the tick, and later readings before T0 do not move it (the issue: BP rose from
+  140/92 to 166/103 after the tick and silently became the baseline every "base+40" limit used).
+  Other baselines are the last values before T0 (or the first after it when none was taken).
+- A gated vital that reaches the gate again after its baseline was ticked refuses the start of
+  dosing until a prescriber's decision is logged (an override with its reason).
 - Discharge is refused while an alarm is unresolved, before the protocol's minimum time from T0,
   while systolic BP is rising, with MOAA/S or Aldrete below the gate, or with required discharge
   items open; a prescriber override is logged with its reason.
@@ -165,6 +170,7 @@ class _State:
     ticks: dict[tuple[str, str], Tick] = field(default_factory=dict)
     latest: dict[str, Latest] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
+    baseline_fixed: set[str] = field(default_factory=set)   # set by the gate tick: not moved
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     continuous: set[str] = field(default_factory=set)   # metrics a device sends continuously
@@ -176,7 +182,8 @@ class _State:
     def clone(self) -> _State:
         """An independent copy (the per-step snapshot); the values inside are immutable."""
         return replace(self, ticks=dict(self.ticks), latest=dict(self.latest),
-                       baseline=dict(self.baseline), systolic_history=list(self.systolic_history),
+                       baseline=dict(self.baseline), baseline_fixed=set(self.baseline_fixed),
+                       systolic_history=list(self.systolic_history),
                        nibp_seen=set(self.nibp_seen), continuous=set(self.continuous))
 
 
@@ -279,6 +286,9 @@ class SessionEngine:
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
                 state.ticks[key] = Tick(key[1], event.actor, event.at, event.detail.get("note", ""))
+                fixed = event.detail.get("baseline") or {}
+                state.baseline.update({k: float(v) for k, v in fixed.items()})
+                state.baseline_fixed.update(fixed)
             elif event.kind == "discharged":
                 state.discharged = True
             elif event.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
@@ -528,7 +538,7 @@ class SessionEngine:
         if reading.source != MANUAL and name not in BP_METRICS:
             state.continuous.add(name)
         before_t0 = state.t0 is None or reading.received_at < state.t0.wall
-        if before_t0 or name not in state.baseline:
+        if (before_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
         if name == "bp_systolic":
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
@@ -743,11 +753,42 @@ class SessionEngine:
         with self._step(now) as step:
             tick = Tick(item.id, actor, now.wall, note.strip())
             self._state.ticks[(self.phase.id, item.id)] = tick
-            records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor,
-                                       {"phase": self.phase.id, "item": item.id, "text": item.text,
-                                        "note": tick.note}))
+            detail: dict[str, Any] = {"phase": self.phase.id, "item": item.id, "text": item.text,
+                                      "note": tick.note}
+            if item.gate and self._state.t0 is None:
+                detail["baseline"] = self._fix_baseline(item)
+            records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor, detail))
             step.records.extend(records)
         return Outcome(True)
+
+    def _fix_baseline(self, item: ChecklistItem) -> dict[str, float]:
+        """The gate item is ticked: its vitals' latest values become the baseline, fixed."""
+        fixed = {}
+        for name, _ in item.gate:
+            latest = self.latest(name)
+            if latest is not None:
+                fixed[name] = self._state.baseline[name] = latest.reading.value
+                self._state.baseline_fixed.add(name)
+        return fixed
+
+    def _gate_reached_again(self) -> list[str]:
+        """Gated vitals that reached the gate after their baseline was ticked (before T0)."""
+        if self._state.t0 is not None:
+            return []
+        reasons = []
+        for item in self.phase.checklist:
+            tick = self._state.ticks.get((self.phase.id, item.id))
+            if not item.gate or tick is None:
+                continue
+            for name, limit in item.gate:
+                latest = self.latest(name)
+                if latest is not None and latest.reading.received_at > tick.at and latest.reading.value >= limit:
+                    m = metric(name)
+                    reasons.append(
+                        f"{m.label} is now {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g}) "
+                        f"since the baseline was ticked at {tick.at.astimezone():%H:%M}: a prescriber "
+                        "review is required before dosing; give the prescriber's decision")
+        return reasons
 
     def _item(self, item_id: str) -> ChecklistItem | None:
         return next((i for i in self.phase.checklist if i.id == item_id), None)
@@ -776,7 +817,14 @@ class SessionEngine:
             reasons.extend(self._bp_not_settled(phase.exit_bp_within_baseline_mmhg))
         if phase.exit_min_moaas is not None:
             reasons.extend(self._moaas_below(phase.exit_min_moaas))
+        if self._next_is_first_dose():
+            reasons.extend(self._gate_reached_again())
         return reasons
+
+    def _next_is_first_dose(self) -> bool:
+        index = self._state.phase_index + 1
+        return (self._state.t0 is None and index < len(self.protocol.phases)
+                and self.protocol.phases[index].kind is PhaseKind.DOSING)
 
     def advance_phase(self, actor: str, now: Moment, override_reason: str = "") -> Outcome:
         """Move to the next phase; refused with reasons unless an override reason is given."""
