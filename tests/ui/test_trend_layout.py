@@ -122,3 +122,29 @@ def test_the_check_names_labels_printed_over_each_other(busy_window, qtbot, monk
     window.refresh()
     found = problems(window.trend.text_boxes())
     assert any("'limit S ≥180' overlaps" in p or "overlaps 'limit S ≥180'" in p for p in found)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_review_trend_of_that_session_has_no_overlap_either(busy_window, qtbot, size):
+    from console.review.queries import open_readonly
+    from console.ui.review_window import ReviewWindow
+
+    log = busy_window.journal.inner
+    busy_window.controller.stop()   # the session is over; the review reads its log
+    protocol = busy_window.controller.view.protocol
+    review = ReviewWindow(open_readonly(log.path), protocols={protocol.id: protocol},
+                          clock=busy_window.controller.clock)
+    qtbot.addWidget(review)
+    try:
+        review.resize(*size)
+        review.show()
+        qtbot.waitExposed(review)
+        review.open_session(busy_window.controller.view.session_id)
+        QtCore.QCoreApplication.processEvents()
+        trend = review.detail_page.trend
+        assert trend is not None and trend.view == "whole"
+        boxes = trend.text_boxes()
+        assert sum(name.startswith("marker ") for name, _, _ in boxes) >= 3
+        assert problems(boxes) == []
+    finally:
+        review.close_log()
