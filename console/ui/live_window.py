@@ -126,7 +126,6 @@ class LiveWindow(QtWidgets.QWidget):
         """
         import sqlite3
 
-        from console.records import ObservationRecord as Logged
         from console.review.queries import observation_by_id
         from console.session.trend_feed import TrendFeed
         from console.store import EventLog, LogError
@@ -136,7 +135,7 @@ class LiveWindow(QtWidgets.QWidget):
         forgot = journal.total - self._seen > len(journal.entries)
         if isinstance(log, EventLog) and ((self._seen == 0 and journal.total) or forgot):
 
-            def corrected(row: int) -> Logged | None:
+            def corrected(row: int) -> ObservationRecord | None:
                 try:
                     return observation_by_id(log.conn, row)
                 except (sqlite3.Error, LogError):
