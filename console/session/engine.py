@@ -22,6 +22,13 @@ Rules kept here (sources in shared/design/clinical-defaults.md):
 - DEMO/TEST readings are logged but never evaluated or counted as patient data.
 - A device NIBP value repeated with the same measured time is one reading, not many.
 - An ended (discharged) session takes no more writes: every action is refused with a reason.
+- A typed value and the monitor's reading of one vital: alarms follow the latest value whatever its
+  source, so a typed value could end a monitor's alarm nobody saw (the issue: a typed 150/95 ended
+  a diastolic-112 alarm 18 s after it was raised). So while a monitor's reading of a vital holds an
+  alarm, a typed value of that vital is recorded only once the nurse confirms that it replaces
+  the monitor's reading; it carries the REPLACES_DEVICE flag and the alarm's end, if it ends, says
+  it was ended by the typed value. Views never pair values of different sources or measurements
+  (tiles and trend: console/ui/tiles.py, console/session/trend_feed.py).
 
 Commit first, then the state stands, then notify (the console's first rule: nothing the nurse
 sees or a monitor is told is saved unless it is in the log). Every public action is one *step*
@@ -476,16 +483,41 @@ class SessionEngine:
         is held in memory and has no id yet).
         """
         verdict = check_number(metric(metric_name), value)
-        if isinstance(verdict, Rejected) or (isinstance(verdict, NeedsConfirmation) and not confirmed):
+        if isinstance(verdict, Rejected):
             return verdict, None
         m = metric(metric_name)
         if self._state.discharged:
             return Rejected(metric_name, ENDED), None
-        row = self.ingest(
-            Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
-            now, entered_by=actor, confirmed=isinstance(verdict, NeedsConfirmation),
-        )
-        return Accepted(metric_name, value), row
+        replaces = self._device_alarm(metric_name)
+        if not confirmed and (isinstance(verdict, NeedsConfirmation) or replaces is not None):
+            question = verdict.message + " " if isinstance(verdict, NeedsConfirmation) else ""
+            if replaces is not None:
+                monitor = self.latest(metric_name)
+                shown = m.format(monitor.reading.value) if monitor is not None else "reading"
+                question += (f"The monitor's {m.label} {shown} {m.unit} has raised an alarm. "
+                             f"Does your typed {m.format(value)} {m.unit} replace the monitor's "
+                             "reading? Yes: it is recorded and the alarm follows it (its end, if "
+                             "it ends, says it was ended by your typed value). No: nothing is "
+                             "recorded.")
+            return NeedsConfirmation(metric_name, value, question.strip()), None
+        reading = Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL,
+                          flags=REPLACES_DEVICE if replaces is not None else frozenset())
+        with self._step(now) as step:
+            records = self._reading_records(reading, now, actor,
+                                            isinstance(verdict, NeedsConfirmation))
+            step.records.extend(_ended_by_typed_value(records, metric_name, actor)
+                                if replaces is not None else records)
+        return Accepted(metric_name, value), (step.ids[0] if step.ids else None)
+
+    def _device_alarm(self, metric_name: str) -> Occurrence | None:
+        """The alarm a monitor's reading of `metric_name` holds now (a typed value would decide
+        it), or None. A latched alarm is not asked about: no value ends it, only a reset."""
+        latest = self.latest(metric_name)
+        if latest is None or latest.reading.source == MANUAL:
+            return None
+        found = [o for t in self._trackers.values() if t.metric == metric_name
+                 if (o := self.board.occurrence_for(t.condition)) is not None]
+        return max(found, key=lambda o: o.priority) if found else None
 
     def correct(self, observation_id: int, metric_name: str, value: float, actor: str, now: Moment,
                 reason: str, confirmed: bool = False) -> Verdict:
@@ -1086,6 +1118,22 @@ def _lost_reason(detail: str) -> str:
 def _minutes(value: float | None) -> float | None:
     return value * 60 if value is not None else None
 
+
+
+REPLACES_DEVICE = frozenset({"REPLACES_DEVICE"})
+"""The flag of a typed value the nurse said replaces the monitor's reading of an alarming vital."""
+
+
+def _ended_by_typed_value(records: Sequence[Record], metric_name: str, actor: str) -> list[Record]:
+    """Say in an alarm's end that a typed value replacing the monitor's reading ended it."""
+    out: list[Record] = []
+    for record in records:
+        if (isinstance(record, AlarmTransition) and record.transition == CLEARED
+                and record.condition.startswith(metric_name + "_")):
+            record = replace(record, message=f"{record.message} (ended by a value typed by "
+                                             f"{actor}, replacing the monitor's reading)")
+        out.append(record)
+    return out
 
 
 def _open_occurrences(alarm_events: Sequence[AlarmTransition],
