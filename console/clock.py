@@ -77,11 +77,19 @@ class IsoParser:
 
 
 def format_duration(seconds: float, round_up: bool = False) -> str:
-    """A non-negative duration as m:ss, or h:mm:ss from one hour on.
+    """A non-negative duration with its unit, so it cannot be misread: "m:ss min" under an hour
+    ("4:05 min", "0:11 min"), "h:mm h" from one hour on ("2:11 h"; seconds dropped).
 
-    `round_up` for countdowns, so one still running never reads 0:00.
+    ("0:11" alone was read both as 11 seconds and as 11 minutes.) `round_up` for countdowns, so
+    one still running never reads zero.
     """
     whole = max(0, math.ceil(seconds - 1e-9) if round_up else int(round(seconds)))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if not hours:
+        return f"{minutes}:{secs:02d} min"
+    if round_up and secs:
+        minutes += 1
+        if minutes == 60:
+            hours, minutes = hours + 1, 0
+    return f"{hours}:{minutes:02d} h"

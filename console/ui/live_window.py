@@ -102,7 +102,7 @@ class LiveWindow(QtWidgets.QWidget):
         elif left >= 0:
             phase_left = format_duration(left)
         else:
-            phase_left = f"0:00 (+{format_duration(-left)})"
+            phase_left = f"over by {format_duration(-left)}"
         self.timers.setText(
             f"{engine.phase.name}   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
             f"    Next vitals: {next_due}")

@@ -107,7 +107,7 @@ def test_people_devices_and_free_text_are_replaced_consistently(loaded):
     assert [g.decision for g in clean.gate_decisions] == [REDACTED]
     assert [c.reason for c in clean.corrections] == [REDACTED]
     # Console texts that name no one stay readable.
-    assert clean.overrides[0].blockers == ("Observation must last 5:00 more",)
+    assert clean.overrides[0].blockers == ("Observation must last 5:00 min more",)
     assert clean.alarms[0].message == loaded["surge"].alarms[0].message
 
 

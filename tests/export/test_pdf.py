@@ -85,7 +85,7 @@ def test_a4_report_has_header_alarm_with_time_to_ack_checklist_and_page_numbers(
     # A checklist item with who and when, and the override with its reason.
     assert "09:00 Pre-session checks Consent for the ketamine course is current nurse.ben" in whole
     assert "Dr Lee reviewed: BP settling, patient" in whole
-    assert "Observation must last 10:00 more" in whole
+    assert "Observation must last 10:00 min" in whole   # "more" wraps to the next line
     assert "Prescriber Dr Lee informed of BP 186/100; infusion continued" in whole
     assert "2 moderate" in whole   # nausea observation
     assert "Nurse (name)" in whole and "Prescriber (name)" in whole

@@ -215,7 +215,7 @@ def test_checklist_overrides_notes_and_decisions(conn, ids, scenario_log):
     [override] = detail.overrides
     assert (override.at, override.what, override.phase, override.reason) == (
         at(2, 10, 10), "end_phase", "observation", "Dr Lee reviewed: BP settled, patient alert")
-    assert override.blockers == ("Observation must last 5:00 more",)
+    assert override.blockers == ("Observation must last 5:00 min more",)
     [note] = detail.notes
     assert (note.at, note.who, note.text) == (
         at(2, 9, 40, 20), "nurse.ana", "Prescriber informed of BP 186/100, infusion continued")
@@ -236,7 +236,7 @@ def test_the_everything_view_holds_every_event_and_alarm_step_in_time_order(conn
     assert [e.at for e in timeline] == sorted(e.at for e in timeline)
     texts = [e.text for e in timeline]
     assert "Override of end_phase: Dr Lee reviewed: BP settled, patient alert " \
-           "(refused because: Observation must last 5:00 more)" in texts
+           "(refused because: Observation must last 5:00 min more)" in texts
     assert any(e.kind == "alarm_escalated" and "bp_systolic_high" in e.text for e in timeline)
 
 

@@ -58,7 +58,7 @@ def test_stopping_the_infusion_early_needs_a_reason_and_timers_count_down():
     assert times.phase_remaining_s == 15 * MIN
     assert times.since_t0_s == 25 * MIN
     refused = s.engine.advance_phase("nurse.ana", s.now())
-    assert refused.reasons == ("Infusion has 15:00 of its 40 min left",)
+    assert refused.reasons == ("Infusion has 15:00 min of its 40 min left",)
     # At 40 minutes the phase prompts the nurse to move on.
     s.t(start + 40 * MIN)
     assert ("phase_complete:infusion", "info", "active") in s.shown()
@@ -94,7 +94,7 @@ def test_discharge_refused_with_reasons_then_allowed():
     assert not refused.done
     assert refused.reasons == (
         "Required item open: Responsible adult escort present",
-        "Observation must reach 120 min after the first dose: 50:00 left",
+        "Observation must reach 120 min after the first dose: 50:00 min left",
         "No modified Aldrete score recorded (needs ≥9)",
     )
     assert s.recorder.events("discharge_refused")[0].detail["reasons"] == list(refused.reasons)

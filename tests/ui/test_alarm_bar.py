@@ -77,7 +77,7 @@ def test_alarms_show_by_priority_with_value_limit_and_colour(console):
     # Step 1: quiet: "No active alarms", buttons say what they would do.
     assert console.bar.rows() == [] and console.bar.patient.header.text() == "Patient alarms — none"
     assert console.bar.ack_button.text() == "Acknowledge all (F2)" and not console.bar.ack_button.isEnabled()
-    assert console.bar.pause_button.text() == "Pause audio 2:00 (F3)"
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
     # Step 2: HR 115 (medium), systolic 205 (high), 5 min later its repeat reading is due (info).
     console.reading("heart_rate", 115)
     console.bp(205, 95)
@@ -172,17 +172,17 @@ def test_pause_while_high_sounds_counts_down_and_silences(console, qtbot):
     assert console.audio.last.file_name == "high.wav"
     # Step 1: the nurse presses Pause at t=0: the button counts down from 2:00, audio stops.
     qtbot.mouseClick(console.bar.pause_button, QtCore.Qt.MouseButton.LeftButton)
-    assert console.bar.pause_button.text() == "Audio paused 2:00"
+    assert console.bar.pause_button.text() == "Audio paused 2:00 min"
     assert console.sounder.pattern is None and console.audio.stops >= 1
     assert console.s.recorder.events("audio_paused")[-1].actor == "nurse.ana"
     # Step 2: 23 s later: 1:37 left; the alarm is still shown and flashing.
     console.t(23)
-    assert console.bar.pause_button.text() == "Audio paused 1:37"
+    assert console.bar.pause_button.text() == "Audio paused 1:37 min"
     assert console.bar.rows() == [SYSTOLIC_205] and console.bar.flash_timers[HIGH].isActive()
     # Step 3: the pause runs out at 120 s: the button is back and the high burst sounds again.
     plays = len(console.audio.played)
     console.t(120)
-    assert console.bar.pause_button.text() == "Pause audio 2:00 (F3)"
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
     assert len(console.audio.played) == plays + 1 and console.audio.last.file_name == "high.wav"
 
 
@@ -190,11 +190,11 @@ def test_high_alarm_while_paused_breaks_through(console):
     # Step 1: a medium alarm sounds; F3 pauses it.
     console.reading("heart_rate", 115)
     console.bar.pause_shortcut.activated.emit()
-    assert console.bar.pause_button.text() == "Audio paused 2:00"
+    assert console.bar.pause_button.text() == "Audio paused 2:00 min"
     # Step 2: 40 s later systolic 205: the pause ends and the high burst sounds at once.
     console.t(40)
     console.bp(205, 95)
-    assert console.bar.pause_button.text() == "Pause audio 2:00 (F3)"
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
     assert [p.file_name for p in console.audio.played] == ["medium.wav", "high.wav"]
 
 
@@ -232,7 +232,9 @@ def test_selection_survives_redraws(console):
 
 
 def test_countdown_rounds_up():
-    assert [format_duration(x, round_up=True) for x in (120, 119.4, 97, 0.2, 0)] == ["2:00", "2:00", "1:37", "0:01", "0:00"]
+    assert [format_duration(x, round_up=True) for x in (120, 119.4, 97, 0.2, 0)] == ["2:00 min", "2:00 min", "1:37 min", "0:01 min", "0:00 min"]
+    assert [format_duration(x) for x in (3600, 7860, 3599.6)] == ["1:00 h", "2:11 h", "1:00 h"]
+    assert format_duration(3601, round_up=True) == "1:01 h"
 
 
 def test_screenshot_of_high_medium_and_info(console, tmp_path):

@@ -44,7 +44,7 @@ def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_p
     header = window.live.header.text()
     assert header.startswith("MRN-1 · IV racemic ketamine 0.5 mg/kg over 40 min · session 1 of 6 · ana · ")
     window.controller.tick()
-    assert window.live.timers.text().startswith("Pre-session checks   Elapsed 0:00")
+    assert window.live.timers.text().startswith("Pre-session checks   Elapsed 0:00 min")
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         assert conn.execute("SELECT patient_id, weight_kg, nurse FROM sessions").fetchall() == [("MRN-1", 80.0, "ana")]
 

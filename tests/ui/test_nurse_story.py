@@ -189,7 +189,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     advance(5)
     qtbot.mouseClick(checklist.next_button, QtCore.Qt.MouseButton.LeftButton)
     assert window.controller.view.phase.id == "infusion"
-    assert live.timers.text().startswith("Infusion   Elapsed 5:00    Phase left 40:00")
+    assert live.timers.text().startswith("Infusion   Elapsed 5:00 min    Phase left 40:00 min")
     assert sql(db, "SELECT count(*) FROM events WHERE kind = 'dosing_started'") == [(1,)]
 
     # ---- T+10: the cuff reads 205/100 — a high alarm, red, sounding ----
@@ -216,15 +216,15 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     assert len(audio.played) > played and audio.last.priority is Priority.HIGH
     assert any("SpO" in row for row in alarm_rows())
     qtbot.keyClick(live, Key.Key_F3)
-    assert live.alarm_bar.pause_button.text() == "Audio paused 2:00"
+    assert live.alarm_bar.pause_button.text() == "Audio paused 2:00 min"
     assert audio.stops > stops + 1
     silent_from = len(audio.played)
     advance(1)
-    assert live.alarm_bar.pause_button.text() == "Audio paused 1:00"
+    assert live.alarm_bar.pause_button.text() == "Audio paused 1:00 min"
     assert len(audio.played) == silent_from   # paused: nothing plays
     # The pause ends by itself: the SpO2 alarm still holds, so it sounds again.
     advance(61 / 60)
-    assert live.alarm_bar.pause_button.text() == "Pause audio 2:00 (F3)"
+    assert live.alarm_bar.pause_button.text() == "Pause audio 2:00 min (F3)"
     assert len(audio.played) > silent_from and audio.last.priority is Priority.HIGH
     assert sql(db, "SELECT kind, actor FROM events WHERE kind IN ('audio_paused', 'audio_resumed') "
                    "ORDER BY id") == [("audio_paused", NURSE), ("audio_resumed", "engine")]

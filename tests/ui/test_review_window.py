@@ -256,7 +256,7 @@ def test_detail_shows_checklist_who_and_when_and_the_override_with_its_reason(re
                               [facts.ids["surge"]]).fetchall()
     assert page.checklist_model.column("Item") == [t for (t,) in ticked]   # every tick, in order
     assert page.override_model.rows() == [
-        ("10:05", "Ended phase Observation early", "Observation must last 10:00 more",
+        ("10:05", "Ended phase Observation early", "Observation must last 10:00 min more",
          "Dr Lee reviewed: BP settling, patient alert", "nurse.ben")]
     assert page.override_summary.text() == "Overrides and prescriber decisions: 1"
 
