@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
         raise _Failure(str(exc)) from exc
     try:
         detail = load_session(conn, args.session_id,
-                              with_observations=bool(args.csv or args.fhir))
+                              with_observations=bool(args.csv or args.fhir or args.pdf))
     except UnknownSessionError as exc:
         raise _Failure(f"session {args.session_id} is not in the session log {db}; "
                        "the review list shows the ids") from exc
