@@ -185,6 +185,7 @@ class _State:
     connected_since: float | None = None   # mono time of the last change to "connected"
     stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
     discharged: bool = False
+    ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
 
     def clone(self) -> _State:
         """An independent copy (the per-step snapshot); the values inside are immutable."""
@@ -212,7 +213,7 @@ class SessionEngine:
     def __init__(
         self, protocol: Protocol, recorder: Recorder, session_id: int, patient: Patient,
         nurse: str, started: Moment, session_number: int, demo: bool = False,
-        first_occurrence: int = 1,
+        first_occurrence: int = 1, details: dict[str, Any] | None = None,
     ) -> None:
         self.protocol = protocol
         self.recorder = recorder
@@ -223,6 +224,7 @@ class SessionEngine:
         self.started = started
         self.session_number = session_number
         self.demo = demo
+        self.details: dict[str, Any] = dict(details or {})   # dose, pump rate, device: as opened
         self.board = AlarmBoard(session_id, first_occurrence=first_occurrence)
         self.schedule = Schedule()
         self._trackers: dict[str, ConditionTracker] = trackers_for(protocol.alarms)
@@ -256,7 +258,8 @@ class SessionEngine:
             protocol_version=protocol.version, session_number=session_number, nurse=nurse,
             weight_kg=patient.weight_kg, started_at=now.wall, demo=demo, details=info,
         ))
-        engine = cls(protocol, recorder, session_id, patient, nurse, now, session_number, demo)
+        engine = cls(protocol, recorder, session_id, patient, nurse, now, session_number, demo,
+                     details=info)
         with engine._step(now) as step:
             step.records.append(engine._phase_event(now, nurse))
         return engine
@@ -281,6 +284,7 @@ class SessionEngine:
             protocol, recorder, session_id, Patient(opened.patient_id, opened.weight_kg),
             opened.nurse, moment(opened.started_at), opened.session_number, opened.demo,
             first_occurrence=max((t.occurrence for t in alarm_events), default=0) + 1,
+            details=opened.details,
         )
         state = engine._state
         paused = False
@@ -298,6 +302,7 @@ class SessionEngine:
                 state.baseline_fixed.update(fixed)
             elif event.kind == "discharged":
                 state.discharged = True
+                state.ended_at = event.at
             elif event.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
                 paused = event.kind == AUDIO_PAUSED
         engine.schedule.start_phase(engine.phase, state.phase_started, state.t0)
@@ -362,6 +367,11 @@ class SessionEngine:
     @property
     def discharged(self) -> bool:
         return self._state.discharged
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the session was discharged (None while it runs)."""
+        return self._state.ended_at
 
     @property
     def baseline(self) -> dict[str, float]:
@@ -963,6 +973,7 @@ class SessionEngine:
             step.records.extend(records[-2:])
             step.records.append(SessionEnded(self.session_id, now.wall))
             self._state.discharged = True
+            self._state.ended_at = now.wall
         return Outcome(True)
 
     # ---- shared checks -----------------------------------------------------------------------

@@ -8,7 +8,8 @@ controller after every commit). `mypy --strict` enforces it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from console.clock import Moment
 from console.session.alarms import AudioSignal, Occurrence
@@ -43,6 +44,10 @@ class SessionView(Protocol):
     def t0(self) -> Moment | None: ...
     @property
     def discharged(self) -> bool: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
     @property
     def baseline(self) -> dict[str, float]: ...
     @property

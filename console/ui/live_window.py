@@ -12,11 +12,13 @@ Layout (works at 1366×768 and 1920×1080):
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6 import QtCore, QtWidgets
 
 from console.clock import format_duration
-
-from console.records import EventRecord, ObservationRecord
+from console.records import ObservationRecord
+from console.session.dosing import dose_line
 from console.session.journal import Journal
 from console.ui.alarm_bar import AlarmBar
 from console.ui.checklist_panel import Asker, ChecklistPanel
@@ -25,11 +27,21 @@ from console.ui.entry_panel import Confirmer, EntryPanel
 from console.ui.event_list import EventsTab
 from console.ui.tiles import TilePanel
 from console.ui.trend import TrendPlot
-from protocols.vitals import METRICS, Kind
+from protocols.model import PhaseKind
 
 
 class LiveWindow(QtWidgets.QWidget):
-    """The session view; `refresh()` redraws from the engine."""
+    """The session view; `refresh()` redraws from the engine.
+
+    Once the session has ended (discharged) the window is read-only: a banner says when it ended
+    and offers "New session"; entry, observations, checklist and alarm actions are disabled, and
+    the timers stop (the engine refuses writes to an ended session as well).
+
+    Signals:
+        new_session_requested: the nurse asked for the start screen after the session ended.
+    """
+
+    new_session_requested = QtCore.Signal()
 
     def __init__(self, controller: SessionController, journal: Journal, confirmer: Confirmer,
                  asker: Asker, parent: QtWidgets.QWidget | None = None) -> None:
@@ -43,7 +55,24 @@ class LiveWindow(QtWidgets.QWidget):
         self.timers = QtWidgets.QLabel()
         self.timers.setObjectName("timers")
         self.timers.setStyleSheet("font-size:22pt;padding:2px 4px;")
-        for label in (self.header, self.timers):
+        self.dosing = QtWidgets.QLabel()
+        self.dosing.setObjectName("dosing")
+        self.ended = QtWidgets.QFrame()
+        self.ended.setObjectName("ended_banner")
+        self.ended.setStyleSheet("QFrame#ended_banner {background:#263238;} QLabel {color:white;"
+                                 "font-size:17pt;font-weight:bold;} QPushButton {font-size:15pt;"
+                                 "padding:4px 16px;}")
+        self.ended_text = QtWidgets.QLabel()
+        self.ended_text.setObjectName("ended_text")
+        self.new_session_button = QtWidgets.QPushButton("New session")
+        self.new_session_button.setObjectName("new_session")
+        self.new_session_button.clicked.connect(self.new_session_requested)
+        ended_row = QtWidgets.QHBoxLayout(self.ended)
+        ended_row.setContentsMargins(8, 2, 8, 2)
+        ended_row.addWidget(self.ended_text, 1)
+        ended_row.addWidget(self.new_session_button)
+        self.ended.hide()
+        for label in (self.header, self.timers, self.dosing):
             # Long names must not widen the window past the screen: the label gives way.
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.tiles = TilePanel()
@@ -72,6 +101,8 @@ class LiveWindow(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
         layout.addWidget(self.timers)
+        layout.addWidget(self.ended)
+        layout.addWidget(self.dosing)
         layout.addWidget(self.alarm_bar)
         layout.addWidget(middle, 1)
         layout.addWidget(bottom)
@@ -106,12 +137,30 @@ class LiveWindow(QtWidgets.QWidget):
         self.timers.setText(
             f"{engine.phase.name}   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
             f"    Next vitals: {next_due}")
+        line = dose_line(engine.protocol, engine.details, engine.phase.kind)
+        self.dosing.setText(line)
+        self.dosing.setToolTip(line)
+        active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
+        self.dosing.setStyleSheet("font-size:15pt;padding:2px 6px;" + (
+            "font-weight:bold;background:#e3f2fd;color:#0d47a1;" if active else "color:#546e7a;"))
+        self._show_ended(engine.ended_at)
         self.tiles.update_from(engine, now)
         self._feed_trend()
         self.trend.set_now((now.wall - engine.started.wall).total_seconds() / 60)
         self.trend.refresh()
         self.checklist.refresh()
         self.events.refresh()
+
+    def _show_ended(self, ended_at: datetime | None) -> None:
+        """An ended session: the banner with "New session", and nothing left to act on."""
+        if ended_at is None:
+            return
+        self.ended_text.setText(f"Session ended at {ended_at.astimezone():%H:%M} (discharged): "
+                                "this record is closed; nothing more is recorded.")
+        self.ended.show()
+        self.timers.hide()
+        for widget in (self.entry, self.checklist, self.alarm_bar, self.events_tab.correct_button):
+            widget.setEnabled(False)
 
     def _feed_trend(self) -> None:
         """Hand the trend's feed what was committed since the last refresh.

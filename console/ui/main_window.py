@@ -61,14 +61,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fault_bar = self._make_fault_bar()
         if fault_handler is not None:
             fault_handler.fault.connect(self._on_fault)
+        self.load_errors = [str(e) for e in loaded.errors]
+        self.show_start_page()
+        self.statusBar().setObjectName("status")
+        self.statusBar().showMessage(f"Session log: {log.path}")
+        self.review_window: QtWidgets.QMainWindow | None = None
+        self.review_action = self.menuBar().addMenu("&Review").addAction("Review past sessions…")
+        self.review_action.setShortcut("Ctrl+R")
+        self.review_action.triggered.connect(self.open_review)
+        self.addAction(self.review_action)   # Ctrl+R still works once the menu bar is hidden
+
+    def show_start_page(self) -> None:
+        """The start screen, with any session left open offered for resumption."""
         self.start_screen = StartScreen(
-            loaded.protocols, [str(e) for e in loaded.errors],
-            lambda patient_id: len(log.sessions_for_patient(patient_id)))
+            self.protocols, self.load_errors,
+            lambda patient_id: len(self.log.sessions_for_patient(patient_id)))
         self.start_screen.start_requested.connect(self._on_start_requested)
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
+        layout.addWidget(self.fault_bar)
         self.resume_buttons: list[QtWidgets.QPushButton] = []
-        for row in log.open_sessions():
+        for row in self.log.open_sessions():
             layout.addWidget(self._resume_offer(row))
         # A log that stopped taking writes after start-up refuses a new or resumed session here
         # (R5: no session starts on a log that cannot be written), naming the file and the cause.
@@ -79,28 +92,32 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_error.hide()
         layout.addWidget(self.start_error)
         layout.addWidget(self.start_screen, 1)
-        layout.insertWidget(0, self.fault_bar)
-        self.statusBar().setObjectName("status")
-        self.statusBar().showMessage(f"Session log: {log.path}")
         self.setCentralWidget(page)
-        self.review_window: QtWidgets.QMainWindow | None = None
-        self.review_action = self.menuBar().addMenu("&Review").addAction("Review past sessions…")
-        self.review_action.setShortcut("Ctrl+R")
-        self.review_action.triggered.connect(self.open_review)
-        self.addAction(self.review_action)   # Ctrl+R still works once the menu bar is hidden
+        page.show()   # a page set on a window already shown stays hidden until told
+
+    def _on_new_session_requested(self) -> None:
+        """After a discharge: back to the start screen; the ended session's window goes."""
+        if self.controller is not None:
+            self.controller.stop()
+        self.controller, self.live = None, None
+        self.menuBar().show()
+        self.show_start_page()
+        self.statusBar().setStyleSheet("")
+        self.statusBar().showMessage(f"Session log: {self.log.path}")
 
     # ---- opening a session --------------------------------------------------------------------
 
     def open_session(self, make_engine: EngineFactory, device: Device | None,
                      on_connecting: Callable[[], None] | None = None,
-                     history: list[Record] | None = None) -> LiveWindow:
+                     history: list[tuple[int | None, Record]] | None = None) -> LiveWindow:
         """Open the live window on a new or resumed engine whose records go through a journal.
 
-        `history`: what a resumed session had logged, so its event list and trend start full.
+        `history`: what a resumed session had logged, so its event list and trend start full:
+        (row id for observations, else None; record), in time order.
         """
         self.start_screen.stop_test()   # frees the port before the session opens it
         journal = Journal(self.log)
-        journal.preload(history or [])
+        journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
         controller = SessionController(engine, self.clock, self)
         if device is not None:
@@ -111,6 +128,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.fault_handler is not None:
             self.fault_handler.attach(controller)
         self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
+        self.live.new_session_requested.connect(self._on_new_session_requested)
         self.sounder.bind(controller)
         self.controller = controller
         self.cleanups.append(controller.stop)
@@ -259,7 +277,8 @@ class MainWindow(QtWidgets.QMainWindow):
             device_url = row.details.get("device")
             device = (device_url, row.details.get("format") or "hl7") if device_url else None
 
-        observations = [r for _, r in self.log.observations(row.id)]
+        logged = self.log.observations(row.id)
+        observations = [r for _, r in logged]
         events = [r for _, r in self.log.events(row.id)]
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
 
@@ -271,5 +290,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 observations, events, alarm_events, self.clock.now(), actor,
             )
 
-        history: list[Record] = sorted([*observations, *events, *alarm_events], key=when)
+        history: list[tuple[int | None, Record]] = sorted(
+            [*logged, *((None, r) for r in events), *((None, r) for r in alarm_events)],
+            key=lambda pair: when(pair[1]))
         return self.open_session(make, device, on_connecting=on_connecting, history=history)

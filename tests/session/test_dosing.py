@@ -1,0 +1,27 @@
+"""The dose line shows what the pump must be set to, from the start until the dose is given."""
+
+from __future__ import annotations
+
+from protocols.loader import builtin_protocols_dir, load_protocol
+from protocols.model import PhaseKind
+
+from console.session.dosing import dose_line
+
+
+def test_iv_dose_line_gives_dose_concentration_and_pump_rate():
+    iv = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    details = {"dose_mg": 36.0, "pump_rate_ml_h": 150.0}
+    assert dose_line(iv, details, PhaseKind.DOSING) == (
+        "Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min")
+    assert dose_line(iv, details, PhaseKind.PRE).startswith("Dose 36 mg")
+    assert dose_line(iv, details, PhaseKind.OBSERVATION).startswith("Dose given: 36 mg")
+
+
+def test_esketamine_dose_line_counts_the_devices():
+    esk = load_protocol(builtin_protocols_dir() / "esketamine.toml")
+    assert dose_line(esk, {"dose_mg": 84.0}, PhaseKind.DOSING) == "Dose 84 mg: 3 devices of 28 mg, 5 min apart"
+
+
+def test_no_dose_recorded_no_line():
+    iv = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    assert dose_line(iv, {}, PhaseKind.DOSING) == ""

@@ -1,0 +1,62 @@
+"""The dose line stays on screen until the dose is given, and an ended session is read-only with
+a way to the next one (issue: after "Discharged" the timer ran on and a BP typed 15 s later was
+stored and printed in the review and the PDF)."""
+
+from __future__ import annotations
+
+from console.cli import gui_parser
+from console.ui.app import build
+from console.ui.audio import RecordingAudioOut
+from tests.ui.conftest import Answers
+
+
+def start(tmp_path, qtbot, cleanups):
+    args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), "--protocol",
+                                    "iv-ketamine", "--patient", "MRN-5", "--weight", "72",
+                                    "--nurse", "ana"])
+    window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
+                   asker=Answers())
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_the_pump_rate_is_shown_until_the_dose_is_given(tmp_path, qtbot):
+    cleanups = []
+    try:
+        window = start(tmp_path, qtbot, cleanups)
+        live, controller = window.live, window.controller
+        assert live.dosing.text() == "Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min"
+        controller.advance_phase(override_reason="test: straight to the infusion")
+        assert live.dosing.isVisible() and "pump 150 mL/h" in live.dosing.text()
+        controller.advance_phase(override_reason="test: infusion ended")
+        assert live.dosing.text().startswith("Dose given: 36 mg")
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def test_an_ended_session_is_read_only_and_new_session_returns_to_the_start_screen(tmp_path, qtbot):
+    cleanups = []
+    try:
+        window = start(tmp_path, qtbot, cleanups)
+        live, controller = window.live, window.controller
+        for _ in range(3):
+            controller.advance_phase(override_reason="test")
+        assert controller.discharge(override_reason="test: transfer").done
+        assert live.ended.isVisible() and not live.timers.isVisible()
+        assert live.ended_text.text().startswith("Session ended at ")
+        assert not live.entry.isEnabled() and not live.checklist.isEnabled()
+        assert not live.alarm_bar.isEnabled()
+        assert not controller.timer.isActive()
+        # Even through the controller, nothing more is recorded.
+        rows = window.log.conn.execute("SELECT count(*) FROM observations").fetchone()
+        assert controller.enter_manual("bp_systolic", 150).message.startswith("The session has ended")
+        assert window.log.conn.execute("SELECT count(*) FROM observations").fetchone() == rows
+        # New session: the start screen, with no offer to resume the ended one.
+        live.new_session_button.click()
+        assert window.live is None and window.start_screen.isVisible()
+        assert window.resume_buttons == []
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
