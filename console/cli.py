@@ -102,6 +102,8 @@ def gui_parser() -> argparse.ArgumentParser:
                              "--weight (outside 30-250 kg), as the start screen's tick boxes do "
                              "(repeatable)")
     parser.add_argument("--scenario", default="normal", help="simulator scenario for --demo")
+    parser.add_argument("--kiosk", action="store_true",
+                        help="a dedicated station: the window takes the whole screen, no frame")
     parser.add_argument("--resume", type=int, default=None, metavar="SESSION",
                         help="resume this open session from its log (what 'Restart and resume' "
                              "after a console fault runs); --device overrides its monitor")

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     # Everything shown is already committed; the open session is offered at the next start.
     try:
-        code = exec_until_signal(app, window)
+        code = exec_until_signal(app, window, lambda: window.present(kiosk=args.kiosk))
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
@@ -84,8 +84,10 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget) -> int:
-    """Show `window` and run Qt's loop until it quits or SIGTERM/SIGINT arrives (a clean end).
+def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
+                      show: Callable[[], None] | None = None) -> int:
+    """Show `window` (with `show`, default `window.show`) and run Qt's loop until it quits or
+    SIGTERM/SIGINT arrives (a clean end).
 
     Python handles signals only between bytecodes, so a slow timer lets it look while Qt's loop
     runs.
@@ -95,7 +97,7 @@ def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget) ->
     wake = QtCore.QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    window.show()
+    (show or window.show)()
     return app.exec()
 
 

@@ -71,6 +71,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_action.triggered.connect(self.open_review)
         self.addAction(self.review_action)   # Ctrl+R still works once the menu bar is hidden
 
+    def present(self, kiosk: bool = False) -> None:
+        """Show the window filling the screen it is on (maximised; full screen on a kiosk).
+
+        A fixed 1366x768 window left most of a 1920x1080 screen unused and the tiles small.
+        """
+        if kiosk:
+            self.showFullScreen()
+        else:
+            self.showMaximized()
+
     def show_start_page(self) -> None:
         """The start screen, with any session left open offered for resumption."""
         self.start_screen = StartScreen(

@@ -48,7 +48,8 @@ def build(args: argparse.Namespace, dialogs: ReviewDialogs | None = None) -> Rev
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    existing = QtWidgets.QApplication.instance()
+    app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
     try:
         window = build(args)
     except (MissingLogError, LogError) as exc:

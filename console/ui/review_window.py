@@ -531,7 +531,7 @@ class SessionDetailPage(QtWidgets.QWidget):
 
     def _show_trend(self, detail: SessionDetail, protocol: Protocol | None) -> None:
         if self.trend is not None:
-            self.trend.setParent(None)   # type: ignore[call-overload]
+            self.trend.setParent(None)
             self.trend.deleteLater()
         observations, events, alarms = rc.trend_inputs(detail)
         self.trend = TrendPlot.for_session(protocol, observations, events, alarms,

@@ -60,3 +60,19 @@ def test_an_ended_session_is_read_only_and_new_session_returns_to_the_start_scre
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+
+
+def test_the_window_fills_its_screen_and_a_kiosk_takes_it_all(tmp_path, qtbot):
+    from PySide6 import QtCore
+
+    cleanups = []
+    try:
+        window = start(tmp_path, qtbot, cleanups)
+        window.present()
+        assert window.windowState() & QtCore.Qt.WindowState.WindowMaximized
+        window.present(kiosk=True)
+        assert window.windowState() & QtCore.Qt.WindowState.WindowFullScreen
+        assert gui_parser().parse_args(["--kiosk"]).kiosk
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
