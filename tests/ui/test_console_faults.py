@@ -28,7 +28,8 @@ from devices.transport import DeviceEvent, EventKind, ReplyTicket
 from protocols.model import Priority
 from tests.ui.conftest import Answers
 
-pytestmark = pytest.mark.qt_no_exception_capture   # the console's own hook must see them
+# The console's own hook must see the exceptions; R11 of the fault suite.
+pytestmark = [pytest.mark.qt_no_exception_capture, pytest.mark.faults]
 
 
 class Bug(Exception):
