@@ -1,189 +1,363 @@
 """Numeric tiles: one per vital, readable across the room.
 
-A tile shows the current value, its age, its source (device or manual), the active limits and is
-coloured by the alarm on its metric. A value that is stale (older than `STALE_SECONDS`, or from a
-device that is no longer connected) is greyed and says so: it is never shown as current. NIBP shows
-when it was measured, since monitors repeat the last cuff reading in every message.
+A tile draws a `TileView` (console/session/tile_view.py decides what it says: the value of one
+measurement, which number crosses which limit, the limits in words, source and age). Here only
+the look:
+
+- The title and a stripe on the left are in the vital's colour, the one its trend uses
+  (`trend_feed.VITAL_COLOURS`), so a vital reads the same in tile and trend. The tile itself is
+  dark (or grey when stale): red, yellow and cyan fill only a number that crosses a limit, in the
+  alarm bar's colours (`alarm_bar.COLOURS`, IEC 60601-1-8), flashing at the alarm bar's rates
+  while its alarm is unacknowledged (`FLASH_HALF_PERIOD_MS`: high 2 Hz, medium 0.5 Hz; low and
+  acknowledged steady). The whole tile is never coloured: the alarm area says the rest.
+- Fixed space (issue 11 item 13): every line of a tile has its room reserved (title; value with
+  up to `DETAIL_LINES` lines of source and age beside it; `LIMIT_LINES` lines of limits), so a
+  tile never changes size when a text, an alarm or a note appears; text that does not fit is
+  elided at a phrase boundary with the whole text as the tooltip.
+- The value grows with the tile (28 pt at 1366x768, up to 48 pt at 1920x1080) within the width
+  its widest possible text ("300", "300/250 (270)") needs, so a new value never moves the rest.
+- The blood-pressure tile takes a whole row: "185/118 (140)" with its measured time beside it.
+
+Signals: none (`TilePanel.update_from` is called by the window).
 """
 
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Moment
-from console.session.alarms import Occurrence
+from console.session.tile_view import BP_TILE, TileView, tile_view
 from console.session.view import SessionView
-from console.ui.alarm_bar import COLOURS
-from protocols.vitals import metric
-from devices.reading import MANUAL
+from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from protocols.model import Priority
+from protocols.vitals import metric
 
-TILE_METRICS = ("bp_systolic", "heart_rate", "resp_rate", "spo2", "bp_mean", "pulse_rate")
-# A continuous value older than this is not "now" (monitors send once a second); a manual or NIBP
-# value is current until the next check is due, so it gets the longer limit.
-STALE_SECONDS = 30.0
-STALE_MANUAL_SECONDS = 20 * 60.0
+__all__ = ["TILE_METRICS", "TilePanel", "VitalTile", "flow_phrases", "tile_view"]
 
-# Titles share their line with the unit: short enough for both in a tile at 1366x768.
-TILE_TITLES = {"bp_systolic": "Blood pressure", "resp_rate": "Resp. rate"}
+# Blood pressure first, on a row of its own; then heart rate beside SpO2, respiratory rate beside
+# pulse rate. The NIBP mean is part of the blood-pressure tile ("185/118 (140)").
+TILE_METRICS = (BP_TILE, "heart_rate", "spo2", "resp_rate", "pulse_rate")
+WIDE_TILES = frozenset({BP_TILE})
+
 VALUE_POINTS_MIN, VALUE_POINTS_MAX = 28, 48
-VALUE_POINTS_PER_PIXEL = 0.22   # a 130-px tile (1366x768) gets 28 pt, a 180-px one (1920x1080) 39 pt
+VALUE_POINTS_PER_PIXEL = 0.22   # a 133-px tile (1366x768) gets 29 pt, a 237-px one (1920x1080) 48 pt
+VALUE_WIDTH_SHARE = 0.62        # the value's share of the tile's width; the detail gets the rest
+MEAN_SCALE = 0.6                # the NIBP mean is drawn at 60 % of the value's size
+TITLE_POINTS, UNIT_POINTS, TEXT_POINTS = 13, 12, 11
+TEXT_POINTS_MAX, TEXT_POINTS_PER_PIXEL = 13, 0.057   # detail and limits: 11 pt at 1366x768, 13 at 1920x1080
+DETAIL_LINES = 2
+LIMIT_LINES = 3
+FLASH_TICK_MS = 250             # the high rate's half-period; medium toggles every 4th tick
 
-NORMAL = ("#1e272c", "white")
+NORMAL = ("#1e272c", "#ffffff")
 STALE = ("#546e7a", "#cfd8dc")
+SEPARATOR = " · "
 
 
-@dataclass(frozen=True, slots=True)
-class TileView:
-    """What one tile shows; computed from the engine, rendered by `VitalTile`."""
+def flow_phrases(groups: Sequence[Sequence[str]], fits: Callable[[str], bool],
+                 max_lines: int) -> tuple[list[str], bool]:
+    """Lay phrases out in lines: each group starts a line, phrases join with " · " while they fit,
+    and a line never breaks inside a phrase (a line that ends with "·" goes on below).
 
-    title: str
-    value: str
-    detail: str
-    limits: str
-    background: str
-    foreground: str
-    stale: bool
-
-
-def tile_view(engine: SessionView, name: str, now: Moment) -> TileView:
-    m = metric(name)
-    title = TILE_TITLES.get(name, m.label)
-    limits = _limits(engine, name)
-    latest = engine.latest(name)
-    if latest is None:
-        return TileView(title, "—", "no value yet", limits, *STALE, True)
-    value = m.format(latest.reading.value)
-    if name == "bp_systolic":
-        diastolic = engine.latest("bp_diastolic")
-        if diastolic is not None:
-            value = f"{value}/{metric('bp_diastolic').format(diastolic.reading.value)}"
-    age = now.mono - latest.at.mono
-    manual = latest.reading.source == MANUAL
-    source = "manual" if manual else "device"
-    measured = ""   # short: the detail must stay within two lines of a tile at 1366x768
-    if latest.reading.measured_at is not None and (manual or name.startswith("bp_")):
-        measured = f" {latest.reading.measured_at.astimezone().strftime('%H:%M')}"
-    stale = age > (STALE_MANUAL_SECONDS if manual or name.startswith("bp_") else STALE_SECONDS) or (
-        not manual and engine.device_state != "connected")
-    detail = f"{source}{measured} · {_age(age)} ago"   # the unit sits beside the value
-    if stale:
-        return TileView(title, value, f"STALE · {detail}", limits, *STALE, True)
-    occurrence = _alarm_for(engine.alarms(), name)
-    # One colour per priority across the console: the alarm bar's (prompts never colour a tile).
-    colours = COLOURS[occurrence.priority] if occurrence and occurrence.priority > Priority.INFO else NORMAL
-    return TileView(title, value, detail, limits, *colours, False)
+    Returns:
+        (lines, cut): at most `max_lines` lines; `cut` when some did not fit.
+    """
+    lines: list[str] = []
+    for group in groups:
+        line = ""
+        for phrase in group:
+            if not line:
+                line = phrase
+            elif fits(line + SEPARATOR + phrase):
+                line = line + SEPARATOR + phrase
+            else:
+                lines.append(line + SEPARATOR.rstrip())
+                line = phrase
+        if line:
+            lines.append(line)
+    return lines[:max_lines], len(lines) > max_lines
 
 
-def _alarm_for(occurrences: list[Occurrence], name: str) -> Occurrence | None:
-    names = {name, "bp_diastolic"} if name == "bp_systolic" else {name}
-    hits = [o for o in occurrences if o.category == "physiological" and o.condition.rsplit("_", 1)[0] in names]
-    return max(hits, key=lambda o: o.priority) if hits else None
+class PhraseLabel(QtWidgets.QLabel):
+    """A label of phrases in a fixed number of lines, elided to its width; its tooltip is the whole
+    text. Its height is reserved for `lines` lines whatever it shows."""
 
+    def __init__(self, points: int, lines: int, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        font = QtGui.QFont(self.font())
+        font.setPointSize(points)
+        self.setFont(font)
+        self.lines = lines
+        self.groups: tuple[tuple[str, ...], ...] = ()
+        self.full_text = ""
+        self.cut = False
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2)
 
-def _limits(engine: SessionView, name: str) -> str:
-    """The active limits, one line per priority, highest first: "H ≥131 ≤40\\nM >110 <50"."""
-    rules = [r for r in engine.protocol.rules_for(name) if r.absent_seconds is None]
-    by_priority: dict[Priority, list[str]] = {}
-    for rule in sorted(rules, key=lambda r: -r.priority):
-        # "≥40 above baseline" as the trend labels it ("base+40"): one line per priority fits a tile.
-        text = re.sub(r"≥(\S+) above baseline", r"base+\1", rule.describe_limit())
-        by_priority.setdefault(rule.priority, []).append(text)
-    return "\n".join(f"{p.label[0].upper()} {' '.join(parts)}" for p, parts in by_priority.items())
+    def set_points(self, points: int) -> None:
+        """Change the text size; the label's height follows (still `lines` lines)."""
+        if points == self.font().pointSize():
+            return
+        font = QtGui.QFont(self.font())
+        font.setPointSize(points)
+        self.setFont(font)
+        self.setFixedHeight(QtGui.QFontMetrics(font).lineSpacing() * self.lines + 2)
+        self._reflow()
 
+    def set_groups(self, groups: Sequence[Sequence[str]]) -> None:
+        fixed = tuple(tuple(g) for g in groups if g)
+        if fixed == self.groups:
+            return
+        self.groups = fixed
+        self.full_text = "\n".join(SEPARATOR.join(g) for g in groups)
+        self.setToolTip(self.full_text)
+        self._reflow()
 
-def _age(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._reflow()
+
+    def _reflow(self) -> None:
+        metrics = self.fontMetrics()
+        width = max(1, self.width())
+
+        def fits(text: str) -> bool:
+            return metrics.horizontalAdvance(text) <= width
+
+        lines, cut = flow_phrases(self.groups, fits, self.lines)
+        if cut and lines:
+            lines[-1] = lines[-1].rstrip(" ·") + " …"
+        elide = QtCore.Qt.TextElideMode.ElideRight
+        shown = [line if fits(line) else metrics.elidedText(line, elide, width) for line in lines]
+        self.cut = cut or shown != lines
+        self.setText("\n".join(shown))
 
 
 class VitalTile(QtWidgets.QFrame):
-    """One vital's tile."""
+    """One vital's tile: it draws a `TileView` (`show_view`)."""
 
     def __init__(self, name: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.metric_name = name
         self.setObjectName(f"tile_{name}")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout = self._layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(9, 4, 6, 4)   # 9 on the left: the vital's colour stripe
         layout.setSpacing(0)
         self.title = QtWidgets.QLabel()
-        self.value = QtWidgets.QLabel()
-        self.unit_label = QtWidgets.QLabel(metric(name).unit)
-        self.detail = QtWidgets.QLabel()
-        self.limits = QtWidgets.QLabel()
-        self.limits.setWordWrap(True)
-        self.detail.setWordWrap(True)
-        for label, size in ((self.title, 13), (self.value, 30), (self.unit_label, 12),
-                            (self.detail, 11), (self.limits, 11)):
-            label.setStyleSheet(f"font-size:{size}pt;background:transparent;")
-            # Long texts wrap inside the tile; they never widen its column over its neighbour's.
-            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        # The unit on the title's line, right-aligned: one line less under the value, and a wide
-        # value (204/104) never pushes it out of the tile.
+        self.title.setObjectName("tile_title")
+        self.unit = metric(name).unit
+        self.unit_label = QtWidgets.QLabel(self.unit)
+        for label, points, bold in ((self.title, TITLE_POINTS, True), (self.unit_label, UNIT_POINTS, False)):
+            font = QtGui.QFont(label.font())
+            font.setPointSize(points)
+            font.setBold(bold)
+            label.setFont(font)
+        # The title gives way to the unit (a long title is elided, never pushes the unit out).
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.unit_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.unit_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         title_row = QtWidgets.QHBoxLayout()
         title_row.setSpacing(6)
-        self.unit_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        self.unit_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred)
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.unit_label)
+
+        self.value = QtWidgets.QLabel()
+        self.value.setObjectName("tile_value")
+        self.value.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.value.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.detail = PhraseLabel(TEXT_POINTS, DETAIL_LINES)
+        self.detail.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        value_row = QtWidgets.QHBoxLayout()
+        value_row.setSpacing(8)
+        value_row.addWidget(self.value)
+        value_row.addWidget(self.detail, 1)
+        self.limits = PhraseLabel(TEXT_POINTS, LIMIT_LINES)
+        self.limits.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+
         layout.addLayout(title_row)
-        layout.addWidget(self.value)
-        layout.addWidget(self.detail)
+        layout.addLayout(value_row, 1)
         layout.addWidget(self.limits)
         self.value_points = 0
-        self._set_value_points(VALUE_POINTS_MIN)
-        self.unit = metric(name).unit
         self.view: TileView | None = None
+        self.flash_tick = 0
+        # What the value shows in colour now: metric -> (background, text). Tests read it.
+        self.marks: dict[str, tuple[str, str]] = {}
+        self._set_value_points(VALUE_POINTS_MIN)
 
-    def _set_value_points(self, points: int) -> None:
-        if points != self.value_points:
-            self.value_points = points
-            self.value.setStyleSheet(f"font-size:{points}pt;font-weight:bold;background:transparent;")
+    # ---- size --------------------------------------------------------------------------------
+
+    def _value_font(self, points: int) -> QtGui.QFont:
+        font = QtGui.QFont(self.font())
+        font.setPointSize(points)
+        font.setBold(True)
+        return font
+
+    def _template_width(self, points: int) -> int:
+        """The width of the widest text this tile's value can show, at `points`."""
+        big = QtGui.QFontMetrics(self._value_font(points))
+        if self.metric_name == BP_TILE:
+            small = QtGui.QFontMetrics(self._value_font(max(1, round(points * MEAN_SCALE))))
+            wide = "/".join(_widest(n) for n in ("bp_systolic", "bp_diastolic"))
+            return big.horizontalAdvance(wide) + small.horizontalAdvance(f" ({_widest('bp_mean')})") + 4
+        return big.horizontalAdvance(_widest(self.metric_name)) + 4
+
+    def _set_value_points(self, points: int) -> bool:
+        """Size the value for `points`; True when that changed anything."""
+        if points == self.value_points:
+            return False
+        self.value_points = points
+        self.value.setFont(self._value_font(points))
+        self.value.setFixedWidth(self._template_width(points))
+        # Rich text (a marked number) lays out a pixel or two taller than the font's height.
+        self.value.setMinimumHeight(QtGui.QFontMetrics(self._value_font(points)).height() + 4)
+        self._render_value()
+        return True
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
-        # The value grows with the tile: across the room on a 1920x1080 screen, and still leaving
-        # room for the detail and limits lines at 1366x768.
-        points = int(event.size().height() * VALUE_POINTS_PER_PIXEL)
-        self._set_value_points(max(VALUE_POINTS_MIN, min(VALUE_POINTS_MAX, points)))
+        # The value grows with the tile: across the room on a 1920x1080 screen; it keeps the room
+        # the title and the limits lines need, and leaves the detail its share of the width.
+        size = event.size()
+        text_points = max(TEXT_POINTS, min(TEXT_POINTS_MAX, int(size.height() * TEXT_POINTS_PER_PIXEL)))
+        self.detail.set_points(text_points)
+        self.limits.set_points(text_points)
+        margins = self.contentsMargins() + self._layout.contentsMargins()
+        room = size.height() - margins.top() - margins.bottom() - self.limits.height() \
+            - self.title.sizeHint().height()
+        width = (size.width() - margins.left() - margins.right()) * VALUE_WIDTH_SHARE
+        points = min(VALUE_POINTS_MAX, int(size.height() * VALUE_POINTS_PER_PIXEL))
+        while points > VALUE_POINTS_MIN and (
+                QtGui.QFontMetrics(self._value_font(points)).height() > room
+                or self._template_width(points) > width):
+            points -= 1
+        if self._set_value_points(max(VALUE_POINTS_MIN, points)):
+            # The layout placed the labels before this handler ran: place them again now, so
+            # the tile is never drawn (or measured) with the old value width.
+            self._layout.activate()
         super().resizeEvent(event)
+
+    # ---- content -----------------------------------------------------------------------------
 
     def show_view(self, view: TileView) -> None:
         if view == self.view:
             return
         self.view = view
+        background, foreground = STALE if view.stale else NORMAL
+        accent = STALE[1] if view.stale else view.colour
         self.title.setText(view.title)
-        self.value.setText(view.value)
-        self.detail.setText(view.detail)
-        self.limits.setText(view.limits)
+        self.title.setToolTip(view.title)
+        self.detail.set_groups([view.detail_phrases])
+        self.limits.set_groups([
+            ([f"{line.header} {line.phrases[0]}", *line.phrases[1:]] if line.header else list(line.phrases))
+            for line in view.limit_lines if line.phrases])
+        self.value.setToolTip("\n".join(t for t in (view.value, view.explain) if t))
         self.setStyleSheet(
-            f"VitalTile {{background:{view.background};border-radius:6px;}}"
-            f"QLabel {{color:{view.foreground};}}"
+            f"VitalTile {{background:{background};border-radius:6px;border-left:5px solid {accent};}}"
+            f"QLabel {{color:{foreground};background:transparent;}}"
+            f"QLabel#tile_title {{color:{accent};}}"
         )
         self.setProperty("stale", view.stale)
+        self._render_value()
+
+    def flashing(self) -> bool:
+        """A number of this tile flashes now."""
+        return self.view is not None and not self.view.stale and any(p.flashing for p in self.view.parts)
+
+    def set_flash_tick(self, tick: int) -> None:
+        self.flash_tick = tick
+        if self.flashing():
+            self._render_value()
+
+    def _flash_on(self, priority: Priority) -> bool:
+        ticks = max(1, FLASH_HALF_PERIOD_MS.get(priority, FLASH_TICK_MS) // FLASH_TICK_MS)
+        return (self.flash_tick // ticks) % 2 == 0
+
+    def _render_value(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        marks: dict[str, tuple[str, str]] = {}
+        pieces: list[str] = []
+        small_points = max(1, round(self.value_points * MEAN_SCALE))
+        rich = False
+        for part in view.parts:
+            style = f"font-size:{small_points}pt;" if part.small else ""
+            if part.priority is not None and part.priority > Priority.INFO and not view.stale:
+                if not part.flashing or self._flash_on(part.priority):
+                    colours = COLOURS[part.priority]
+                else:
+                    colours = (OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(part.priority, COLOURS[part.priority][0]))
+                if part.metric:
+                    marks[part.metric] = colours
+                style += f"background-color:{colours[0]};color:{colours[1]};"
+            text = html.escape(part.text).replace(" ", "&nbsp;")
+            if style:
+                rich = True
+                pieces.append(f'<span style="{style}">{text}</span>')
+            else:
+                pieces.append(text)
+        self.marks = marks
+        # Plain text when nothing is marked or small: what a screen reader and a test read as is.
+        self.value.setTextFormat(QtCore.Qt.TextFormat.RichText if rich else QtCore.Qt.TextFormat.PlainText)
+        self.value.setText("".join(pieces) if rich else view.value)
+
+
+def _widest(name: str) -> str:
+    """The widest text a value of `name` can show: its hard maximum with every digit a 0."""
+    m = metric(name)
+    return re.sub(r"\d", "0", m.format(m.hard[1]))
 
 
 class TilePanel(QtWidgets.QWidget):
-    """The tiles of the vitals, in registry order."""
+    """The tiles of the vitals: blood pressure on the first row, then two tiles a row; equal rows
+    and columns whatever the tiles show.
+
+    Signals: none. `flash_timer` (250 ms) runs while a number flashes.
+    """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QtWidgets.QGridLayout(self)
         layout.setSpacing(6)
         self.tiles = {name: VitalTile(name) for name in TILE_METRICS}
-        for index, tile in enumerate(self.tiles.values()):
-            layout.addWidget(tile, index // 2, index % 2)
-        layout.setColumnStretch(0, 1)   # equal columns, whatever each tile's text
+        row, column = 0, 0
+        for name, tile in self.tiles.items():
+            if name in WIDE_TILES:
+                if column:
+                    row, column = row + 1, 0
+                layout.addWidget(tile, row, 0, 1, 2)
+                row += 1
+                continue
+            layout.addWidget(tile, row, column)
+            row, column = (row, 1) if column == 0 else (row + 1, 0)
+        for r in range(layout.rowCount()):
+            layout.setRowStretch(r, 1)   # equal rows and columns, whatever each tile's text
+        layout.setColumnStretch(0, 1)
         layout.setColumnStretch(1, 1)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.flash_timer = QtCore.QTimer(self)
+        self.flash_timer.setInterval(FLASH_TICK_MS)
+        self.flash_timer.timeout.connect(self._on_flash_tick)
+        self._tick = 0
 
     def update_from(self, engine: SessionView, now: Moment) -> None:
         for name, tile in self.tiles.items():
             tile.show_view(tile_view(engine, name, now))
+        if any(tile.flashing() for tile in self.tiles.values()):
+            if not self.flash_timer.isActive():
+                self.flash_timer.start()
+        else:
+            self.flash_timer.stop()
 
-    def sizeHint(self) -> QtCore.QSize:
+    @QtCore.Slot()
+    def _on_flash_tick(self) -> None:
+        self._tick += 1
+        for tile in self.tiles.values():
+            tile.set_flash_tick(self._tick)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
         return QtCore.QSize(420, 420)

@@ -1,14 +1,15 @@
 """The live window's layout at the two screen sizes the issue names: with two high alarms on the
-bar, every tile's text fits inside its tile and the alarm rows are whole; values grow on a large
-screen."""
+bar, every tile's text fits inside its tile and the alarm rows are whole; tiles keep their size
+whatever appears; values grow on a large screen."""
 
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from console.ui.live_window import LiveWindow
 from tests.ui.conftest import Answers
+from tests.ui.tile_geometry import geometry, tile_problems
 
 
 def _two_high_alarms(controller, clock):
@@ -34,17 +35,34 @@ def test_tiles_and_alarm_rows_fit_with_two_alarms(qtbot, live, size):
     window.refresh()
     qtbot.waitExposed(window)
     for name, tile in window.tiles.tiles.items():
-        margins = tile.layout().contentsMargins()
-        needed = margins.top() + margins.bottom() + sum(
-            label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
-            for label in (tile.title, tile.value, tile.detail, tile.limits) if label.text())
-        for label in (tile.title, tile.unit_label, tile.value):   # one line each, never cut
-            assert label.sizeHint().width() <= label.width(), f"{name}: {label.text()!r} cut at {size}"
-        assert needed <= tile.height(), f"{name} tile needs {needed} px, has {tile.height()} at {size}"
+        # Every text inside its tile, none cut (width and lines), none over another.
+        assert tile_problems(tile) == [], f"{name} at {size}"
     for bar in (window.alarm_bar.patient.list, window.alarm_bar.equipment.list):
         for row in range(bar.count()):
             rect = bar.visualItemRect(bar.item(row))
             assert rect.bottom() <= bar.viewport().height(), f"alarm row {row} cut off at {size}"
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_tiles_keep_their_size_when_alarms_notes_and_an_entry_refusal_appear(qtbot, live, size):
+    """Issue 11 item 13: nothing that appears elsewhere, and no text in a tile, moves a tile."""
+    controller, journal, clock, log = live
+    window = LiveWindow(controller, journal, Answers(), Answers())
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    QtWidgets.QApplication.processEvents()   # let the layouts run
+    quiet = geometry(window.tiles.tiles)
+    _two_high_alarms(controller, clock)
+    window.entry.fields["bp"].setText("999/80")   # refused: the entry panel shows why
+    qtbot.keyClick(window.entry.fields["bp"], QtCore.Qt.Key.Key_Return)
+    assert window.entry.message.text()
+    window.refresh()
+    QtWidgets.QApplication.processEvents()   # let the layouts run
+    assert geometry(window.tiles.tiles) == quiet
+    for name, tile in window.tiles.tiles.items():
+        assert tile_problems(tile) == [], f"{name} at {size}"
 
 
 def test_values_are_larger_on_a_larger_screen(qtbot, live):

@@ -6,12 +6,9 @@ import sqlite3
 
 from PySide6 import QtCore
 
-from console.ui.alarm_bar import COLOURS
 from console.ui.checklist_panel import ChecklistPanel
 from console.ui.entry_panel import EntryPanel
 from console.ui.event_list import EventList
-from console.ui.tiles import TilePanel
-from protocols.model import Priority
 from tests.ui.conftest import Answers
 
 
@@ -84,24 +81,6 @@ def test_observations_are_one_click_and_sedation_alarms(qtbot, live):
     assert rows(log, "SELECT kind, json_extract(detail, '$.text'), actor FROM events WHERE kind IN ('note', 'observation') ORDER BY id") == [
         ("observation", "Vomiting", "ana"), ("note", "feels floaty, reassured", "ana")]
     assert [o.condition for o in controller.view.alarms()] == ["moaas_low"]
-
-
-def test_tiles_show_value_source_limits_and_alarm_colour_then_grey_when_stale(qtbot, live):
-    controller, journal, clock, log = live
-    tiles = TilePanel()
-    qtbot.addWidget(tiles)
-    engine = controller.view
-    controller.enter_manual("spo2", 92)
-    tiles.update_from(engine, clock.now())
-    tile = tiles.tiles["spo2"].view
-    assert (tile.value, tile.background) == ("92", COLOURS[Priority.MEDIUM][0])   # the alarm bar's medium
-    assert tile.detail.startswith("manual ")
-    assert tile.limits == "H ≤90\nM ≤93"   # highest priority first, one line each
-    clock.advance(21 * 60)
-    tiles.update_from(engine, clock.now())
-    assert tiles.tiles["spo2"].view.stale
-    assert tiles.tiles["spo2"].view.detail.startswith("STALE · manual")
-    assert tiles.tiles["heart_rate"].view.value == "—"
 
 
 def test_checklist_ticks_are_logged_and_moving_on_with_items_open_needs_a_reason(qtbot, live):

@@ -134,7 +134,8 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     hr_tile = live.tiles.tiles["heart_rate"]
     assert (hr_tile.value.text(), hr_tile.unit_label.text()) == ("76", "beats/min")
     assert hr_tile.detail.text().startswith("device · ")
-    assert live.tiles.tiles["bp_systolic"].value.text() == "126/80"
+    # Systolic/diastolic (mean) of one cuff measurement, with its measured time beside it.
+    assert live.tiles.tiles["bp_systolic"].view.value == "126/80 (95)"
     assert "device connected" in live.header.text()
 
     # ---- keyboard vitals: Ctrl+E, a bad value refused with the allowed range, nothing written ----
@@ -198,7 +199,8 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     assert alarm_rows() and "205" in alarm_rows()[0] and "≥200" in alarm_rows()[0]
     assert live.alarm_bar.row_colours(0) in (("#c40000", "#ffffff"), ("#1c1c1c", "#ff5252"))  # flashing red
     assert audio.last is not None and audio.last.priority is Priority.HIGH
-    assert live.tiles.tiles["bp_systolic"].view.background == "#c40000"   # the tile is red too
+    # In the tile only the systolic is marked red, not the whole tile (issue 11 item 3).
+    assert live.tiles.tiles["bp_systolic"].view.marked() == {"bp_systolic": Priority.HIGH}
 
     # F2 acknowledges from anywhere in the window: the sound stops, the row stays while it holds.
     stops = audio.stops

@@ -1,0 +1,380 @@
+"""What a vital's tile says, read from the session's read-only view. No Qt.
+
+The tile widget (console/ui/tiles.py) draws a `TileView` and decides nothing; the rules are here
+(issue 11 items 2, 3 and 13):
+
+Value
+    The latest accepted value of the metric, in the registry's format. The blood-pressure tile
+    shows "systolic/diastolic (mean)" of ONE measurement: values are shown together only when
+    they come from the same source and were measured at the same time (a device's NIBP: equal
+    measured time, or received in the same message when the device sends no time; typed values:
+    entered within `PAIR_TOLERANCE_S` of each other, the entry form's one submission). The newest
+    measurement is shown; a part it lacks is "—" (systolic/diastolic) or left out (mean), and the
+    tile says a value from another reading was left out. So a typed 150/95 is never shown with the
+    monitor's mean of an earlier cuff (issue 11 item 2: "150/95 (134)" paired two readings).
+
+Marks
+    Only the number that crosses a limit is marked, with the priority its alarm condition holds
+    NOW (`Occurrence.current`), never the whole tile: a latched occurrence (its condition
+    cleared, kept on screen until reset) and an unacknowledged high alarm whose value has fallen
+    to a medium limit are the alarm area's to show, and they must not paint a value that is
+    within limits red (issue 11 item 3). A number is marked only when the occurrence was raised
+    by that very value (`Occurrence.value`); an alarm held by the absence of values (no RR for
+    20 s) marks no number. The mark flashes while the occurrence is unacknowledged and its
+    current priority is medium or high (IEC 60601-1-8: low is steady), steady once acknowledged.
+    A stale value is greyed and never marked.
+
+Limits
+    In words, one line per metric (the BP tile: systolic, then diastolic): the limits of the
+    priority that holds now on that metric, named ("high alarm 131 or more · 40 or less · above
+    120 for 5 min"), or, with no alarm, on each side the limits that would alarm first ("alarm
+    above 110 · below 50"). Edges keep the protocol's meaning: `above` → "above 110",
+    `at_or_above` → "131 or more", `below` → "below 50", `at_or_below` → "40 or less" (values
+    may have decimals, so "≥131" is not written "above 130"). A baseline-relative limit reads
+    "40 above baseline (168)" with the threshold computed once T0 has fixed the baseline ("set at
+    T0" before); a sustained one "above 120 for 5 min"; a rule that a repeat reading escalates is
+    listed under the priority it escalates to with its repeat time ("medium limits for 5 min").
+    Limits on absence read "no value for 20 s".
+
+Detail
+    Where the value comes from and how old it is: "device · 3 s ago", "manual 09:26 · 4 min ago",
+    NIBP "device · measured 09:26 · 4 min ago" (its age counts from its measured time). A device
+    whose measured time is more than `SKEW_LIMIT_S` from the console's receive time has a wrong
+    clock (the trend feed's rule): its receive time is shown instead, and the tile says so.
+    Stale (older than `STALE_SECONDS` for a continuous value, `STALE_MANUAL_SECONDS` for a typed
+    value or an NIBP, or from a device that is not connected): "STALE · ..." and greyed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from console.clock import Moment
+from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
+from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, SKEW_LIMIT_S, VITAL_COLOURS
+from console.session.view import SessionView
+from devices.reading import MANUAL
+from protocols.model import AlarmRule, Priority
+from protocols.vitals import metric
+
+if TYPE_CHECKING:
+    from console.session.engine import Latest
+
+# A continuous value older than this is not "now" (monitors send once a second); a typed value or
+# an NIBP is current until the next check is due, so it gets the longer limit.
+STALE_SECONDS = 30.0
+STALE_MANUAL_SECONDS = 20 * 60.0
+# Systolic and diastolic typed in one form are entered one after the other: the trend feed's rule.
+PAIR_TOLERANCE_S = PAIR_TOLERANCE_MINUTES * 60.0
+
+BP_TILE = "bp_systolic"
+BP_PARTS = ("bp_systolic", "bp_diastolic", "bp_mean")
+# Titles share their line with the unit: short enough for both in a tile at 1366x768.
+TITLES = {BP_TILE: "Blood pressure", "resp_rate": "Resp. rate"}
+_PART_WORDS = {"bp_systolic": "systolic", "bp_diastolic": "diastolic", "bp_mean": "mean"}
+_LINE_PREFIX = {"bp_systolic": "sys ", "bp_diastolic": "dia "}
+NO_LIMITS = "no alarm limits"
+
+
+@dataclass(frozen=True, slots=True)
+class ValuePart:
+    """One piece of the value: a number (with its metric) or the text between numbers.
+
+    Attributes:
+        priority: the priority its alarm condition holds now; None when it is within limits.
+        flashing: the alarm is unacknowledged and medium or high.
+        small: drawn smaller (the NIBP mean and its brackets).
+    """
+
+    text: str
+    metric: str | None = None
+    priority: Priority | None = None
+    flashing: bool = False
+    small: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LimitLine:
+    """One metric's limits: a header ("alarm", "high alarm", "dia medium alarm") and phrases."""
+
+    header: str
+    phrases: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        body = " · ".join(self.phrases)
+        return f"{self.header} {body}" if self.header else body
+
+
+@dataclass(frozen=True, slots=True)
+class TileView:
+    """What one tile shows.
+
+    Attributes:
+        parts: the value, piece by piece (`value` is their text).
+        detail_phrases: source, time, age and notes ("device", "measured 09:26", "4 min ago").
+        limit_lines: one per metric with rules, highest meaning first.
+        explain: the full story of the value (for its tooltip): what was left out and why.
+        colour: the vital's colour, shared with its trend (`trend_feed.VITAL_COLOURS`).
+    """
+
+    metric: str
+    title: str
+    parts: tuple[ValuePart, ...]
+    detail_phrases: tuple[str, ...]
+    limit_lines: tuple[LimitLine, ...]
+    explain: str
+    colour: str
+    stale: bool
+
+    @property
+    def value(self) -> str:
+        return "".join(p.text for p in self.parts)
+
+    @property
+    def detail(self) -> str:
+        return " · ".join(self.detail_phrases)
+
+    @property
+    def limits(self) -> str:
+        return "\n".join(line.text for line in self.limit_lines)
+
+    @property
+    def alarm(self) -> Priority | None:
+        """The highest priority marked on any number of the tile."""
+        marked = [p.priority for p in self.parts if p.priority is not None]
+        return max(marked) if marked else None
+
+    def marked(self) -> dict[str, Priority]:
+        """Each marked part's metric and priority."""
+        return {p.metric: p.priority for p in self.parts if p.metric and p.priority is not None}
+
+
+def tile_view(view: SessionView, name: str, now: Moment) -> TileView:
+    """The tile of `name` (`bp_systolic` is the blood-pressure tile) at `now`."""
+    if name == BP_TILE:
+        return _bp_tile(view, now)
+    m = metric(name)
+    limits = limit_lines(view, (name,))
+    colour = VITAL_COLOURS.get(name, "#ffffff")
+    title = TITLES.get(name, m.label)
+    latest = view.latest(name)
+    if latest is None:
+        return TileView(name, title, (ValuePart("—", name),), ("no value yet",), limits, "", colour, True)
+    when = _when(latest, now)
+    stale = _stale(view, latest, when.age, long_limit=when.manual)
+    part = _part(view.alarms(), name, latest.reading.value, stale)
+    phrases = (("STALE",) if stale else ()) + when.phrases + when.notes
+    return TileView(name, title, (part,), phrases, limits, "; ".join(when.notes), colour, stale)
+
+
+# ---- blood pressure ----------------------------------------------------------------------------
+
+def _bp_tile(view: SessionView, now: Moment) -> TileView:
+    limits = limit_lines(view, BP_PARTS)
+    colour = VITAL_COLOURS.get(BP_TILE, "#ffffff")
+    title = TITLES[BP_TILE]
+    latest = {n: v for n in BP_PARTS if (v := view.latest(n)) is not None}
+    if not latest:
+        empty = (ValuePart("—", "bp_systolic"), ValuePart("/"), ValuePart("—", "bp_diastolic"))
+        return TileView(BP_TILE, title, empty, ("no value yet",), limits, "", colour, True)
+    # The newest measurement is shown (a tie goes to systolic, then diastolic).
+    anchor = max(latest.values(), key=lambda v: v.at.mono)
+    group = {n: v for n, v in latest.items() if same_measurement(anchor, v)}
+    when = _when(anchor, now)
+    stale = _stale(view, anchor, when.age, long_limit=True)
+    occurrences = view.alarms()
+
+    def number(name: str) -> ValuePart:
+        got = group.get(name)
+        if got is None:
+            return ValuePart("—", name)
+        return _part(occurrences, name, got.reading.value, stale, small=name == "bp_mean")
+
+    parts = [number("bp_systolic"), ValuePart("/"), number("bp_diastolic")]
+    if "bp_mean" in group:
+        parts += [ValuePart(" (", small=True), number("bp_mean"), ValuePart(")", small=True)]
+    left_out = [n for n in BP_PARTS if n in latest and n not in group]
+    notes = list(when.notes)
+    explain = list(when.notes)
+    if left_out:
+        notes.append(f"no {' or '.join(_PART_WORDS[n] for n in left_out)} with this reading")
+        for n in left_out:
+            other, m = latest[n], metric(n)
+            explain.append(f"{m.label} {m.format(other.reading.value)} ({_source_word(other)} "
+                           f"{_clock(_shown_time(other))}) is from another reading: not shown with this one")
+    phrases = (("STALE",) if stale else ()) + when.phrases + tuple(notes)
+    return TileView(BP_TILE, title, tuple(parts), phrases, limits, "; ".join(explain), colour, stale)
+
+
+def same_measurement(a: Latest, b: Latest) -> bool:
+    """True when two values are parts of one measurement (one source, one measured time)."""
+    ra, rb = a.reading, b.reading
+    if ra.source != rb.source:
+        return False
+    if ra.source == MANUAL:
+        return abs((ra.received_at - rb.received_at).total_seconds()) <= PAIR_TOLERANCE_S
+    if ra.measured_at is None or rb.measured_at is None:
+        return ra.measured_at is None and rb.measured_at is None and ra.received_at == rb.received_at
+    return ra.measured_at == rb.measured_at
+
+
+# ---- marks -------------------------------------------------------------------------------------
+
+def _holding(occurrences: Sequence[Occurrence], name: str) -> list[Occurrence]:
+    """The physiological occurrences of `name` whose condition holds now (not latched)."""
+    conditions = (f"{name}_high", f"{name}_low")
+    return [o for o in occurrences
+            if o.category == PHYSIOLOGICAL and o.condition in conditions
+            and o.state is not AlarmState.LATCHED and o.current > Priority.INFO]
+
+
+def _part(occurrences: Sequence[Occurrence], name: str, value: float, stale: bool,
+          small: bool = False) -> ValuePart:
+    text = metric(name).format(value)
+    if stale:
+        return ValuePart(text, name, small=small)
+    raised_by_it = [o for o in _holding(occurrences, name) if o.value is not None and o.value == value]
+    if not raised_by_it:
+        return ValuePart(text, name, small=small)
+    top = max(raised_by_it, key=lambda o: o.current)
+    flashing = top.state is AlarmState.ACTIVE and top.current >= Priority.MEDIUM
+    return ValuePart(text, name, top.current, flashing, small)
+
+
+# ---- limits ------------------------------------------------------------------------------------
+
+def limit_lines(view: SessionView, names: Sequence[str]) -> tuple[LimitLine, ...]:
+    """The limits line of each metric in `names` that has alarm rules (see the module's rules)."""
+    occurrences = view.alarms()
+    lines = []
+    for name in names:
+        rules = view.protocol.rules_for(name)
+        if not rules:
+            continue
+        holding = _holding(occurrences, name)
+        active = max((o.current for o in holding), default=None)
+        chosen = chosen_rules(rules, active)
+        baseline = view.baseline.get(name) if view.t0 is not None else None
+        phrases = tuple(dict.fromkeys(   # in order, once each
+            p for rule in chosen
+            for p in rule_phrases(rule, baseline, view.t0 is not None,
+                                  escalating=active is not None and rule.priority != active)))
+        prefix = _LINE_PREFIX.get(name, "") if len(names) > 1 else ""
+        header = f"{prefix}{active.label} alarm" if active is not None else f"{prefix}alarm"
+        lines.append(LimitLine(header, phrases))
+    return tuple(lines) or (LimitLine("", (NO_LIMITS,)),)
+
+
+def chosen_rules(rules: Sequence[AlarmRule], active: Priority | None) -> list[AlarmRule]:
+    """The rules whose limits a tile shows: those of the active priority (and those a repeat
+    escalates to it), or with no alarm, on each side the lowest priority's."""
+    chosen: list[AlarmRule] = []
+    if active is not None:
+        chosen = [r for r in rules if r.priority == active]
+        chosen += [r for r in rules if r.escalate_to == active and r.priority != active]
+    if not chosen:
+        for direction in ("high", "low"):
+            side = [r for r in rules if r.direction == direction]
+            if side:
+                first = min(r.priority for r in side)
+                chosen += [r for r in side if r.priority == first]
+    # Instant limits first, upper side before lower, then those that take time.
+    return sorted(chosen, key=lambda r: (
+        r.priority != active if active is not None else False,
+        bool(r.sustained_seconds) or r.absent_seconds is not None,
+        r.direction != "high"))
+
+
+def rule_phrases(rule: AlarmRule, baseline: float | None, after_t0: bool,
+                 escalating: bool = False) -> list[str]:
+    """A rule's limits in words; a rule with a duration is one phrase ("above 120 for 5 min")."""
+    if rule.absent_seconds is not None:
+        return [f"no value for {_duration(rule.absent_seconds)}"]
+    m = metric(rule.metric)
+    limits = []
+    for template, limit in (("above {}", rule.above), ("{} or more", rule.at_or_above),
+                            ("below {}", rule.below), ("{} or less", rule.at_or_below)):
+        if limit is not None:
+            limits.append(template.format(f"{limit:g}"))
+    if rule.rise_above_baseline is not None:
+        rise = rule.rise_above_baseline
+        if not after_t0:
+            at = "set at T0"
+        elif baseline is None:
+            at = "no baseline yet"
+        else:
+            at = m.format(baseline + rise)
+        limits.append(f"{rise:g} above baseline ({at})")
+    if escalating and rule.confirm_repeat_minutes is not None:
+        # Its own limits are on the line of its own priority: here, how long until it escalates.
+        minutes = rule.sustained_seconds + rule.confirm_repeat_minutes * 60
+        return [f"{rule.priority.label} limits for {_duration(minutes)}"]
+    if rule.sustained_seconds:
+        return [f"{' or '.join(limits)} for {_duration(rule.sustained_seconds)}"]
+    return limits
+
+
+# ---- detail ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _When:
+    phrases: tuple[str, ...]
+    notes: tuple[str, ...]
+    age: float
+    manual: bool
+
+
+def _when(latest: Latest, now: Moment) -> _When:
+    """Where a value comes from and how old it is (the Detail rule)."""
+    reading = latest.reading
+    age = now.mono - latest.at.mono   # since it was received, by the monotonic clock
+    if reading.source == MANUAL:
+        return _When((f"manual {_clock(reading.received_at)}", f"{_age(age)} ago"), (), age, True)
+    if not reading.metric.startswith("bp_"):
+        return _When(("device", f"{_age(age)} ago"), (), age, False)
+    if reading.measured_at is None:
+        return _When(("device", f"received {_clock(reading.received_at)}", f"{_age(age)} ago"),
+                     (), age, False)
+    offset = (reading.measured_at - reading.received_at).total_seconds()
+    if abs(offset) > SKEW_LIMIT_S:
+        way = "ahead" if offset > 0 else "behind"
+        note = f"monitor clock {_age(abs(offset))} {way}"
+        return _When(("device", f"received {_clock(reading.received_at)}", f"{_age(age)} ago"),
+                     (note,), age, False)
+    age -= offset   # an NIBP is as old as its cuff measurement, not its arrival
+    return _When(("device", f"measured {_clock(reading.measured_at)}", f"{_age(age)} ago"), (), age, False)
+
+
+def _stale(view: SessionView, latest: Latest, age: float, long_limit: bool) -> bool:
+    manual = latest.reading.source == MANUAL
+    limit = STALE_MANUAL_SECONDS if long_limit or manual else STALE_SECONDS
+    return age > limit or (not manual and view.device_state != "connected")
+
+
+def _source_word(latest: Latest) -> str:
+    return "manual" if latest.reading.source == MANUAL else "device"
+
+
+def _shown_time(latest: Latest) -> datetime:
+    reading = latest.reading
+    if reading.measured_at is not None and abs(
+            (reading.measured_at - reading.received_at).total_seconds()) <= SKEW_LIMIT_S:
+        return reading.measured_at
+    return reading.received_at
+
+
+def _clock(when: datetime) -> str:
+    return when.astimezone().strftime("%H:%M")
+
+
+def _age(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    return f"{whole} s" if whole < 120 else f"{whole // 60} min"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:g} s" if seconds < 120 else f"{seconds / 60:g} min"

@@ -1,0 +1,41 @@
+"""Geometry checks for a vital tile: every text inside the tile, none cut, none over another."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6 import QtCore, QtWidgets
+
+
+def label_rect(label: QtWidgets.QLabel, tile: QtWidgets.QWidget) -> QtCore.QRect:
+    return QtCore.QRect(label.mapTo(tile, QtCore.QPoint(0, 0)), label.size())
+
+
+def tile_problems(tile: QtWidgets.QWidget) -> list[str]:
+    """What does not fit in `tile`: a label outside the tile, a label whose text needs more room
+    than it has (a cut line or a line too many), two labels over each other."""
+    labels = [label for label in tile.findChildren(QtWidgets.QLabel) if label.isVisible() and label.text()]
+    problems = []
+    for label in labels:
+        rect = label_rect(label, tile)
+        name = label.objectName() or repr(label.text()[:30])
+        if not tile.rect().contains(rect):
+            problems.append(f"{name} at {rect.getRect()} outside the tile {tile.rect().getRect()}")
+        hint = label.sizeHint()
+        if hint.width() > label.width() or hint.height() > label.height():
+            problems.append(f"{name}: {label.text()!r} needs {hint.width()}x{hint.height()}, "
+                            f"has {label.width()}x{label.height()}")
+    for a, b in itertools.combinations(labels, 2):
+        if label_rect(a, tile).intersects(label_rect(b, tile)):
+            problems.append(f"{a.text()[:20]!r} over {b.text()[:20]!r}")
+    return problems
+
+
+def geometry(tiles: dict[str, QtWidgets.QWidget]) -> dict[str, tuple[int, ...]]:
+    """Each tile's and each of its labels' place and size."""
+    out: dict[str, tuple[int, ...]] = {}
+    for name, tile in tiles.items():
+        out[name] = tile.geometry().getRect()
+        for index, label in enumerate(tile.findChildren(QtWidgets.QLabel)):
+            out[f"{name}.{index}"] = label_rect(label, tile).getRect()
+    return out
