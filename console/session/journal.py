@@ -103,6 +103,7 @@ def _describe_event(event: EventRecord) -> str:
         "note": f"Note: {d.get('text')}",
         "observation": f"Observed: {d.get('text')}",
         "correction": f"Correction of #{d.get('corrects')}: {d.get('reason')}",
+        "entered_in_error": str(d.get("text")),   # "MOAA/S 1 (observation #12) entered in error: ..."
         "dosing_started": "Dosing started (T0)",
         "discharge_refused": "Discharge refused: " + "; ".join(d.get("reasons", [])),
         "discharged": "Discharged",

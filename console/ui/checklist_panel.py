@@ -1,18 +1,39 @@
 """The current phase's checklist, the move to the next phase, and discharge.
 
-Items show who ticked them and when; required items are marked. Moving on with something open, or
-discharging against the gate, asks for a reason (through the injected `Asker`), which the engine
-logs; a refusal shows the engine's reasons as they are.
+Moving on with something open, or discharging against the gate, asks for a reason (through the
+injected `Asker`), which the engine logs; a refusal shows the engine's reasons as they are.
+
+Built to stay put (issue 11 item 11: 4 of 18 wrapped items were visible at 1366x768, each tick
+rebuilt the list and sent the keyboard back to the top, so six quick Down+Space pairs ticked one
+item, and a refusal's red text squeezed the list to one row and was itself clipped):
+
+- Rows are updated in place from the session (check state, who ticked and when, whether it can
+  still be ticked); they are rebuilt only when the phase changes. The current row, the scroll
+  position and the keyboard focus survive every refresh, tick and `changed`.
+- A row is one line when its text fits and two at most, the second elided; the full text, whether
+  it is required and who ticked it when are on hover. "Required" is a red dot, not 11 characters
+  of text; a ticked row is greyed, so what is left stands out.
+- Messages (refusals) go into a box of fixed height under the list (two lines, elided, the full
+  text on hover, and in full in the question that follows a refusal): the list never shrinks.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.ui.controller import SessionController
+from console.ui.entry_panel import DIALOG_STYLE, ElidedLabel
 from protocols.model import PhaseKind
+
+ROW_LINES = 2          # a row wraps to two lines at most, then elides
+ITEM_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole
+REQUIRED_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+REQUIRED_COLOUR = "#c62828"
+TICKED_COLOUR = "#607d8b"
+MARK_SIZE = 10
+LEGEND = "● required · greyed: ticked · hover a row for its full text"
 
 
 class Asker(Protocol):
@@ -22,12 +43,51 @@ class Asker(Protocol):
 
 
 class DialogAsker:
+    """Asks in a titled dialog with readable text."""
+
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
 
+    def build(self, title: str, message: str) -> QtWidgets.QInputDialog:
+        """The dialog (not shown: `ask` runs it)."""
+        dialog = QtWidgets.QInputDialog(self.parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(message)
+        dialog.setInputMode(QtWidgets.QInputDialog.InputMode.TextInput)
+        dialog.setOkButtonText("Record")
+        dialog.setStyleSheet(DIALOG_STYLE)
+        return dialog
+
     def ask(self, title: str, message: str) -> str:
-        text, ok = QtWidgets.QInputDialog.getText(self.parent, title, message)
-        return text.strip() if ok else ""
+        dialog = self.build(title, message)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return ""
+        return dialog.textValue().strip()
+
+
+def _mark(colour: str | None) -> QtGui.QIcon:
+    """The required mark (a dot), or an empty one of the same size so texts line up."""
+    pixmap = QtGui.QPixmap(MARK_SIZE, MARK_SIZE)
+    pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+    if colour is not None:
+        painter = QtGui.QPainter(pixmap)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(QtGui.QColor(colour))
+        painter.drawEllipse(1, 1, MARK_SIZE - 2, MARK_SIZE - 2)
+        painter.end()
+    return QtGui.QIcon(pixmap)
+
+
+class _RowDelegate(QtWidgets.QStyledItemDelegate):
+    """Rows as tall as their wrapped text, up to `ROW_LINES` lines (Qt elides the last one)."""
+
+    def sizeHint(self, option: QtWidgets.QStyleOptionViewItem,
+                 index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.QSize:
+        full = super().sizeHint(option, index)
+        metrics = QtGui.QFontMetrics(option.font)
+        one_line = max(metrics.height(), MARK_SIZE, 16) + 4
+        return QtCore.QSize(full.width(), min(full.height(), one_line + (ROW_LINES - 1) * metrics.lineSpacing()))
 
 
 class ChecklistPanel(QtWidgets.QGroupBox):
@@ -35,20 +95,29 @@ class ChecklistPanel(QtWidgets.QGroupBox):
 
     def __init__(self, controller: SessionController, asker: Asker,
                  parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__("Checklist", parent)
+        super().__init__("", parent)
         self.controller = controller
         self.asker = asker
         self.setStyleSheet("QWidget {font-size:13pt;}")
         layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(3)
         self.items = QtWidgets.QListWidget()
         self.items.setObjectName("checklist_items")
-        self.items.setWordWrap(True)   # item texts are sentences: wrap, never scroll sideways
+        self.items.setStyleSheet("QListWidget {font-size:12pt;} QListWidget::item {padding:0;}")
+        self.items.setWordWrap(True)   # only when the text needs it; two lines at most
+        self.items.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        self.items.setUniformItemSizes(False)
+        self.items.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
+        self.items.setIconSize(QtCore.QSize(MARK_SIZE, MARK_SIZE))
+        self.items.setItemDelegate(_RowDelegate(self.items))
         self.items.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.items.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.items.itemChanged.connect(self._on_item_changed)
-        layout.addWidget(self.items)
-        self.message = QtWidgets.QLabel("")
+        layout.addWidget(self.items, 1)
+        self.message = ElidedLabel(lines=2)
         self.message.setObjectName("checklist_message")
-        self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size:12pt;")
         layout.addWidget(self.message)
         buttons = QtWidgets.QHBoxLayout()
         self.next_button = QtWidgets.QPushButton("Next phase")
@@ -60,49 +129,94 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         buttons.addWidget(self.next_button)
         buttons.addWidget(self.discharge_button)
         layout.addLayout(buttons)
-        self._shown: tuple[object, ...] = ()
+        self._marks = {True: _mark(REQUIRED_COLOUR), False: _mark(None)}
+        self._phase_id: str | None = None
         self._filling = False
+        self._report(True, "")
+        controller.changed.connect(self._on_session_changed)
+        self.refresh()
+
+    # ---- drawing from the session -------------------------------------------------------------
+
+    @QtCore.Slot()
+    def _on_session_changed(self) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
-        engine = self.controller.view
-        ticks = engine.ticks()
-        key = (engine.phase.id, tuple(sorted((k, t.actor, t.at) for k, t in ticks.items())), engine.discharged)
-        if key == self._shown:
-            return
-        self._shown = key
-        self.setTitle(f"Checklist — {engine.phase.name}")
+        """Bring the rows up to date in place (the list is rebuilt only for a new phase)."""
+        view = self.controller.view
+        phase = view.phase
         self._filling = True
+        try:
+            if phase.id != self._phase_id:
+                self._build_rows()
+            ticks = view.ticks()
+            ended = view.discharged
+            for row, item in enumerate(phase.checklist):
+                widget = self.items.item(row)
+                tick = ticks.get(item.id)
+                state = QtCore.Qt.CheckState.Checked if tick else QtCore.Qt.CheckState.Unchecked
+                if widget.checkState() != state:
+                    widget.setCheckState(state)
+                flags = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+                if tick is None and not ended:   # a tick is a logged event: not undone from here
+                    flags |= QtCore.Qt.ItemFlag.ItemIsUserCheckable
+                if widget.flags() != flags:
+                    widget.setFlags(flags)
+                kind = "Required" if item.required else "Optional"
+                if tick is not None:
+                    status = f"Ticked by {tick.actor} at {tick.at.astimezone().strftime('%H:%M')}"
+                    if tick.note:
+                        status += f" ({tick.note})"
+                else:
+                    status = "Not ticked yet" + ("" if ended else " (Space or a click ticks it)")
+                tip = f"{item.text}\n{kind}. {status}."
+                if widget.toolTip() != tip:
+                    widget.setToolTip(tip)
+                    widget.setForeground(QtGui.QBrush(QtGui.QColor(TICKED_COLOUR)) if tick is not None
+                                         else self.items.palette().brush(QtGui.QPalette.ColorRole.Text))
+        finally:
+            self._filling = False
+        last = phase.kind is PhaseKind.DISCHARGE
+        self.next_button.setEnabled(not last and not view.discharged)
+        self.discharge_button.setEnabled(last and not view.discharged)
+
+    def _build_rows(self) -> None:
+        phase = self.controller.view.phase
+        self._phase_id = phase.id
+        # No title: the tab says "Checklist" and the timer line names the phase; the row it
+        # took is worth most of a checklist item at 1366x768.
+        self.setToolTip(f"Checklist — {phase.name}")
         self.items.clear()
-        for item in engine.phase.checklist:
-            tick = ticks.get(item.id)
-            mark = " (required)" if item.required else ""
-            text = f"{item.text}{mark}"
-            if tick:
-                text += f" — {tick.actor} {tick.at.astimezone().strftime('%H:%M')}"
-            row = QtWidgets.QListWidgetItem(text)
-            row.setData(QtCore.Qt.ItemDataRole.UserRole, item.id)
-            row.setFlags(row.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
-            row.setCheckState(QtCore.Qt.CheckState.Checked if tick else QtCore.Qt.CheckState.Unchecked)
-            if tick:   # a tick is a logged event: it cannot be undone from here
-                row.setFlags(row.flags() & ~QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+        for item in phase.checklist:
+            row = QtWidgets.QListWidgetItem(self._marks[item.required], item.text)
+            row.setData(ITEM_ID_ROLE, item.id)
+            row.setData(REQUIRED_ROLE, item.required)
+            row.setCheckState(QtCore.Qt.CheckState.Unchecked)
             self.items.addItem(row)
-        self._filling = False
-        last = engine.phase.kind is PhaseKind.DISCHARGE
-        self.next_button.setEnabled(not last and not engine.discharged)
-        self.discharge_button.setEnabled(last and not engine.discharged)
+        if self.items.count():
+            self.items.setCurrentRow(0, QtCore.QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def fully_visible_rows(self) -> list[int]:
+        """The rows whose whole height is inside the list's viewport now."""
+        height = self.items.viewport().height()
+        return [row for row in range(self.items.count())
+                if (rect := self.items.visualItemRect(self.items.item(row))).top() >= 0
+                and rect.bottom() < height]
+
+    # ---- the nurse's actions -------------------------------------------------------------------
 
     def _on_item_changed(self, row: QtWidgets.QListWidgetItem) -> None:
         if self._filling or row.checkState() != QtCore.Qt.CheckState.Checked:
             return
-        item_id = row.data(QtCore.Qt.ItemDataRole.UserRole)
+        item_id = str(row.data(ITEM_ID_ROLE))
         outcome = self.controller.tick_item(item_id)
         if not outcome.done and "prescriber" in outcome.message:
             decision = self.asker.ask("Prescriber review", outcome.message)
             if decision:
                 outcome = self.controller.tick_item(item_id, gate_decision=decision)
         self._report(outcome.done, outcome.message)
-        self._shown = ()
-        self.refresh()
+        self.refresh()   # a refused tick is unticked again, in place
 
     def _on_next_clicked(self) -> None:
         outcome = self.controller.advance_phase()
@@ -127,5 +241,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             self._report(True, "Discharged: the session has ended.")
 
     def _report(self, ok: bool, text: str) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("" if ok else "color:#b71c1c;font-weight:bold;")
+        if not text:   # nothing to say: the box explains the marks instead
+            self.message.set_message(LEGEND, TICKED_COLOUR)
+            return
+        self.message.set_message(text, None if ok else "#b71c1c", bold=not ok)

@@ -1,25 +1,140 @@
-"""Manual entry built for speed, and side-effect observations in one or two clicks.
+"""Manual entry built for speed, and side-effect observations that show where they stand.
 
 Vitals: BP as "128/84", RR, HR, SpO2 in one keyboard-driven form (Enter records every filled field).
 Bad values are refused with the engine's message (what is wrong, what is allowed) and nothing of
-that form is recorded; an implausible value asks the `Confirmer` first. Observations (MOAA/S,
-nausea, dissociation, hallucinations, fatigue, vomiting, the modified Aldrete score for discharge, a
-free note) are one click each, stamped
-and attributed by the engine.
+that form is recorded; an implausible value asks the `Confirmer` first. What was recorded is said
+in a nurse's words ("Recorded: BP 150/95 mmHg, RR 16/min"), never in the log's names.
+
+Observations (issue 11 item 10: a mis-click logged "hallucinations present"; Aldrete came
+pre-filled with 10 and one click logged it while BP was 185/118):
+
+- Each scale shows its latest recorded value and when ("3 · 09:12"), and the button of that value
+  is marked. The score boxes (dissociation, Aldrete) start empty and go back to empty after each
+  record: Record with no score set is refused and says what to set.
+- After an observation, "Undo" is offered for `UNDO_SECONDS` (counted on the controller's clock,
+  so a test moves it by hand; the 2 Hz tick redraws the countdown). Any later message withdraws
+  it, so the button always belongs to the message beside it. After that, "Correct…" in the Events
+  tab is the way.
+- What an undo writes (the log is append-only, nothing is deleted):
+  * the scale had a value before: a correction row pointing at the undone row, with that earlier
+    value and the reason "undone by the nurse within 10 s". The scale reads as it did before the
+    click; the trend shows the earlier value at the undone row's time (the value did not change).
+  * no earlier value: a correction needs a value, and inventing one would be worse than the
+    mistake, so an "entered_in_error" event names the row ("... (observation #12) entered in
+    error"). The engine keeps no "unset" for a metric, so its latest value (what its alarms and
+    the discharge check read) stays the undone one until the nurse records the right value; the
+    scale says exactly that instead of pretending it is gone.
+
+The message area beside the form keeps its height (two lines, elided, the full text on hover), so
+nothing around it moves when a message appears.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
 from console.ui.controller import SessionController
-from protocols.vitals import MOAAS_CHOICES, SEVERITY_CHOICES
+from protocols.vitals import MOAAS_CHOICES, SEVERITY_CHOICES, metric
+
+if TYPE_CHECKING:
+    from console.session.engine import Latest
 
 FIELDS = (("bp", "BP (sys/dia)", "128/84"), ("resp_rate", "RR /min", "16"),
           ("heart_rate", "HR /min", "72"), ("spo2", "SpO2 %", "97"))
+
+UNDO_SECONDS = 10.0
+UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
+EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
+
+ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "#b71c1c", "#1b5e20", "#8a4b00"
+DIALOG_STYLE = "QWidget {font-size:13pt;} QLabel {min-width:28em;}"
+
+# What a nurse writes on the chart, with the unit the way it is written there.
+VITAL_WORDS: dict[str, tuple[str, str]] = {
+    "bp_systolic": ("BP", " mmHg"), "bp_mean": ("MAP", " mmHg"), "resp_rate": ("RR", "/min"),
+    "heart_rate": ("HR", "/min"), "pulse_rate": ("Pulse", "/min"), "spo2": ("SpO2", "%"),
+}
+SCALE_WORDS: dict[str, str] = {
+    "moaas": "MOAA/S", "nausea": "Nausea", "fatigue": "Fatigue", "hallucinations": "Hallucinations",
+    "dissociation": "Dissociation (CADSS)", "aldrete": "Aldrete",
+}
+
+
+# ---- words (no Qt) ---------------------------------------------------------------------------
+
+
+def vitals_words(values: Sequence[tuple[str, float]]) -> str:
+    """'BP 150/95 mmHg, RR 16/min' for values recorded together (systolic pairs with diastolic)."""
+    given = dict(values)
+    parts = []
+    for name, value in values:
+        m = metric(name)
+        if name == "bp_diastolic" and "bp_systolic" in given:
+            continue   # said with the systolic
+        if name == "bp_systolic" and "bp_diastolic" in given:
+            parts.append(f"BP {m.format(value)}/{m.format(given['bp_diastolic'])} mmHg")
+        elif name in VITAL_WORDS:
+            short, unit = VITAL_WORDS[name]
+            parts.append(f"{short} {m.format(value)}{unit}")
+        else:
+            parts.append(f"{m.label} {m.format(value)} {m.unit}")
+    return ", ".join(parts)
+
+
+def scale_value_words(name: str, value: float) -> str:
+    """The value as the nurse chose it: 'moderate', 'present', '3', '9/10'."""
+    m = metric(name)
+    meaning = dict(m.choices).get(int(value))
+    if meaning is not None and len(meaning.split()) == 1:
+        return meaning
+    if name == "aldrete":
+        return f"{m.format(value)}/10"
+    return m.format(value)
+
+
+def scale_words(name: str, value: float) -> str:
+    """'MOAA/S 3', 'Nausea moderate', 'Aldrete 9/10'."""
+    return f"{SCALE_WORDS.get(name, metric(name).label)} {scale_value_words(name, value)}"
+
+
+def scale_meaning(name: str, value: float) -> str:
+    """The full meaning of a scale value where it has one (MOAA/S sentences), else ''."""
+    return dict(metric(name).choices).get(int(value), "")
+
+
+@dataclass(frozen=True, slots=True)
+class UndoOffer:
+    """The last observation recorded, which the nurse may still take back.
+
+    Attributes:
+        row_id: the observation's row in the log (what the correction or the event points at).
+        metric: the scale.
+        value: what was recorded.
+        previous: the scale's value before it, or None when it had none (or only one marked
+            entered in error): what an undo goes back to.
+        recorded_mono: when it was recorded (the controller clock's monotonic seconds).
+    """
+
+    row_id: int
+    metric: str
+    value: float
+    previous: float | None
+    recorded_mono: float
+
+    def seconds_left(self, now_mono: float) -> float:
+        return max(0.0, UNDO_SECONDS - (now_mono - self.recorded_mono))
+
+    def entered_in_error_text(self) -> str:
+        return (f"{scale_words(self.metric, self.value)} (observation #{self.row_id}) entered in "
+                f"error: {UNDO_REASON}")
+
+
+# ---- widgets ---------------------------------------------------------------------------------
 
 
 class Confirmer(Protocol):
@@ -29,19 +144,118 @@ class Confirmer(Protocol):
 
 
 class DialogConfirmer:
+    """Asks in a titled dialog with readable text; "Do not record" is the default answer."""
+
+    TITLE = "Confirm an unusual value"
+
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
 
+    def build(self, message: str) -> tuple[QtWidgets.QMessageBox, QtWidgets.QPushButton]:
+        """The dialog and its "Record it" button (not shown: `confirm` runs it)."""
+        box = QtWidgets.QMessageBox(self.parent)
+        box.setWindowTitle(self.TITLE)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setText(message)
+        box.setStyleSheet(DIALOG_STYLE)
+        record = box.addButton("Record it", QtWidgets.QMessageBox.ButtonRole.YesRole)
+        keep = box.addButton("Do not record", QtWidgets.QMessageBox.ButtonRole.NoRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        return box, record
+
     def confirm(self, message: str) -> bool:
-        answer = QtWidgets.QMessageBox.question(self.parent, "Confirm value", message)
-        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+        box, record = self.build(message)
+        box.exec()
+        return box.clickedButton() is record
+
+
+class ElidedLabel(QtWidgets.QLabel):
+    """A label of a fixed number of lines: the text wraps, the last line is elided, the full text
+    is on hover. Its height never depends on the text, so nothing around it moves."""
+
+    def __init__(self, lines: int = 2, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.lines = lines
+        self._colour: str | None = None
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def set_message(self, text: str, colour: str | None = None, bold: bool = False) -> None:
+        self._colour = colour
+        font = self.font()
+        font.setBold(bold)
+        self.setFont(font)
+        self.setText(text)
+        self.setToolTip(text)
+
+    def sizeHint(self) -> QtCore.QSize:
+        margins = self.contentsMargins()
+        font = QtGui.QFont(self.font())
+        font.setBold(True)   # as tall bold as not: an error (bold) must not move anything
+        spacing = max(self.fontMetrics().lineSpacing(), QtGui.QFontMetrics(font).lineSpacing())
+        height = self.lines * spacing + margins.top() + margins.bottom()
+        return QtCore.QSize(100, height)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.sizeHint()
+
+    def shown_lines(self, width: int | None = None) -> list[str]:
+        """The lines drawn at `width` (the label's own by default), the last one elided."""
+        width = self.contentsRect().width() if width is None else width
+        return wrap_elided(self.text().replace("\n", " "), self.font(), max(1, width), self.lines)
+
+    def elided(self) -> bool:
+        shown = " ".join(line.rstrip("…") for line in self.shown_lines())
+        return " ".join(self.text().split()) != " ".join(shown.split())
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:   # noqa: N802 - Qt's name
+        painter = QtGui.QPainter(self)
+        rect = self.contentsRect()
+        metrics = self.fontMetrics()
+        painter.setPen(QtGui.QColor(self._colour) if self._colour
+                       else self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+        for index, line in enumerate(self.shown_lines()):
+            painter.drawText(rect.left(), rect.top() + index * metrics.lineSpacing() + metrics.ascent(), line)
+        painter.end()
+
+
+def wrap_elided(text: str, font: QtGui.QFont, width: int, lines: int) -> list[str]:
+    """`text` wrapped at word boundaries to `width` pixels, at most `lines` lines, the last one
+    elided when the text goes on."""
+    layout = QtGui.QTextLayout(text, font)
+    layout.beginLayout()
+    spans: list[tuple[int, int]] = []
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        spans.append((line.textStart(), line.textLength()))
+    layout.endLayout()
+    shown = [text[start:start + length].rstrip() for start, length in spans]
+    if len(shown) > lines:
+        rest = text[spans[lines - 1][0]:]
+        last = QtGui.QFontMetrics(font).elidedText(rest, QtCore.Qt.TextElideMode.ElideRight, width)
+        shown = [*shown[:lines - 1], last]
+    return shown
+
+
+@dataclass(slots=True)
+class _Scale:
+    """One observation scale's widgets: its value buttons (or its score box) and its latest value."""
+
+    name: str
+    current: QtWidgets.QLabel
+    buttons: dict[int, QtWidgets.QPushButton]
+    score: QtWidgets.QSpinBox | None = None
+    shown: object = None   # what `current` shows now (skip redrawing the same)
 
 
 class EntryPanel(QtWidgets.QGroupBox):
-    """Vitals form and observation buttons.
+    """Vitals form and observation scales, with their latest values and a short undo.
 
     Signals:
-        recorded: text of what was just recorded (for the status line).
+        recorded: what was just recorded, in a nurse's words (for the status line).
     """
 
     recorded = QtCore.Signal(str)
@@ -51,36 +265,78 @@ class EntryPanel(QtWidgets.QGroupBox):
         super().__init__("", parent)
         self.controller = controller
         self.confirmer = confirmer
-        self.setStyleSheet("QWidget {font-size:13pt;} QLineEdit {font-size:15pt;}")
+        self.setStyleSheet(
+            "QWidget {font-size:13pt;} QLineEdit {font-size:15pt;}"
+            " QPushButton {padding:2px 6px;}"
+            # Scale buttons: one box model whether marked or not (marking one never moves a
+            # row); the button of the scale's latest value is filled, so it reads at a glance.
+            " QPushButton[current=\"false\"], QPushButton[current=\"true\"] {border:1px solid #78909c;"
+            "border-radius:3px;padding:2px 6px;background:#eceff1;color:#102027;}"
+            " QPushButton[current=\"false\"]:hover {background:#e3f2fd;}"
+            " QPushButton[current=\"false\"]:pressed {background:#cfd8dc;}"
+            " QPushButton[current=\"true\"] {background:#0d47a1;color:white;border-color:#002171;}"
+            " QPushButton[current=\"false\"]:focus, QPushButton[current=\"true\"]:focus"
+            " {border-color:#ff6f00;}"
+            " QLabel[role=\"latest\"] {font-size:12pt;color:#263238;}"
+            # A value marked entered in error stays visible, struck through: the engine still
+            # counts it until the right one is recorded.
+            " QLabel[role=\"latest\"][error=\"true\"] {color:#8a4b00;text-decoration:line-through;}")
+        self._undo: UndoOffer | None = None
+        self._in_error: dict[str, Latest] = {}   # the engine's latest value, marked entered in error
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(2)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(6, 2, 6, 2)
         form = QtWidgets.QHBoxLayout()
         self.fields: dict[str, QtWidgets.QLineEdit] = {}
         for key, label, placeholder in FIELDS:
-            box = QtWidgets.QHBoxLayout()
-            box.addWidget(QtWidgets.QLabel(label))
+            form.addWidget(QtWidgets.QLabel(label))
             edit = QtWidgets.QLineEdit()
             edit.setObjectName(f"entry_{key}")
             edit.setPlaceholderText(placeholder)
             edit.returnPressed.connect(self._on_record_clicked)
-            edit.setMaximumWidth(150)   # room on the row for the message
+            edit.setMaximumWidth(110)   # "188/110" fits; the rest of the row is the message's
             self.fields[key] = edit
-            box.addWidget(edit)
-            form.addLayout(box)
+            form.addWidget(edit)
         self.record_button = QtWidgets.QPushButton("Record")
         self.record_button.clicked.connect(self._on_record_clicked)
         form.addWidget(self.record_button)
-        # The message sits beside the form, not under it: one row less for the tiles and trend.
-        self.message = QtWidgets.QLabel("")
+        # The message sits beside the form, not under it (one row less for the tiles and the
+        # trend), in a box of fixed height: a message never pushes the rows around it.
+        self.message = ElidedLabel(lines=2)
         self.message.setObjectName("entry_message")
-        self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size:12pt;")
         form.addWidget(self.message, 1)
+        self.undo_button = QtWidgets.QPushButton("Undo")
+        self.undo_button.setObjectName("obs_undo")
+        self.undo_button.clicked.connect(self._on_undo_clicked)
+        policy = self.undo_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)   # appearing must not move the message
+        self.undo_button.setSizePolicy(policy)
+        self.undo_button.hide()
+        form.addWidget(self.undo_button)
         layout.addLayout(form)
+        self.scales: dict[str, _Scale] = {}
         layout.addLayout(self._observation_rows())
         shortcut = QtGui.QShortcut(QtGui.QKeySequence("Ctrl+E"), self)
         shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(self.focus_entry)
+        self._fit_widths()
+        controller.changed.connect(self._on_session_changed)
+        self._on_session_changed()
+
+    def _fit_widths(self) -> None:
+        """Widths that do not depend on what is shown, measured in the fonts the style sheet
+        gives (so after polishing): the undo button and the latest values never move a row."""
+        self.ensurePolished()
+        for widget in self.findChildren(QtWidgets.QWidget):
+            widget.ensurePolished()
+        undo = self.undo_button
+        undo.setFixedWidth(undo.fontMetrics().horizontalAdvance("Undo (10 s)") + 24)
+        for scale in self.scales.values():
+            metrics = scale.current.fontMetrics()
+            scale.current.setMinimumWidth(metrics.horizontalAdvance("moderate · 00:00") + 6)
+            for button in scale.buttons.values():
+                button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 16)
 
     # ---- vitals -------------------------------------------------------------------------------
 
@@ -108,84 +364,171 @@ class EntryPanel(QtWidgets.QGroupBox):
                     self._say(f"Not recorded: {verdict.message}", error=True)
                     return
                 confirmed.add(verdict.metric)
-        done = []
+        done: list[tuple[str, float]] = []
         for verdict in verdicts:
             name = verdict.metric
             value = verdict.value  # type: ignore[union-attr]  # Rejected were returned above
             answer = self.controller.enter_manual(name, value, confirmed=name in confirmed)
+            if isinstance(answer, NeedsConfirmation):
+                # The engine's own question (e.g. the value would replace the monitor's reading
+                # that holds an alarm): nothing was recorded until the nurse says yes.
+                if self.confirmer.confirm(answer.message):
+                    answer = self.controller.enter_manual(name, value, confirmed=True)
+                else:
+                    answer = Rejected(name, f"Not recorded: {answer.message}")
             if isinstance(answer, Rejected):   # e.g. the session ended meanwhile
-                self._say(answer.message, error=True)
+                self._stop_part_way(done, answer.message)
                 return
-            done.append(f"{name} {value:g}")
+            done.append((name, value))
         for edit in self.fields.values():
             edit.clear()
-        self._say("Recorded: " + ", ".join(done))
-        self.recorded.emit(", ".join(done))
+        words = vitals_words(done)
+        self._say(f"Recorded: {words}")
+        self.recorded.emit(words)
         self.fields["bp"].setFocus()
 
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color:#b71c1c;font-weight:bold;" if error else "color:#1b5e20;")
+    def _stop_part_way(self, done: list[tuple[str, float]], message: str) -> None:
+        """Values before the refused one are in the log: say so, and clear only their fields."""
+        if not done:
+            self._say(message, error=True)
+            return
+        recorded = {name for name, _ in done}
+        for key, edit in self.fields.items():
+            names = ("bp_systolic", "bp_diastolic") if key == "bp" else (key,)
+            if all(n in recorded for n in names):
+                edit.clear()
+        words = vitals_words(done)
+        self._say(f"Recorded: {words}. {message}", error=True)
+        self.recorded.emit(words)
+
+    def _say(self, text: str, error: bool = False, colour: str | None = None) -> None:
+        """Show a message; it replaces the one an undo belonged to, so the offer ends with it."""
+        self._undo = None
+        self.undo_button.hide()
+        self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR), bold=error)
 
     # ---- observations -------------------------------------------------------------------------
 
     def _observation_rows(self) -> QtWidgets.QGridLayout:
         grid = QtWidgets.QGridLayout()
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(1)
         self.observation_buttons: dict[tuple[str, int], QtWidgets.QPushButton] = {}
-        rows = (
-            ("moaas", "MOAA/S", [(v, str(v), text) for v, text in MOAAS_CHOICES]),
-            ("nausea", "Nausea", [(v, text, text) for v, text in SEVERITY_CHOICES]),
-            ("fatigue", "Fatigue", [(v, text, text) for v, text in SEVERITY_CHOICES]),
-            ("hallucinations", "Hallucinations", [(0, "absent", "absent"), (1, "present", "present")]),
+        button_scales = (
+            ("moaas", "MOAA/S", [(v, str(v), f"MOAA/S {v}: {text}") for v, text in MOAAS_CHOICES]),
+            ("nausea", "Nausea", [(v, text, f"Nausea: {text} ({v})") for v, text in SEVERITY_CHOICES]),
+            ("fatigue", "Fatigue", [(v, text, f"Fatigue: {text} ({v})") for v, text in SEVERITY_CHOICES]),
+            ("hallucinations", "Hallucinations",
+             [(0, "absent", "Hallucinations absent"), (1, "present", "Hallucinations present")]),
         )
-        for index, (name, label, choices) in enumerate(rows):
-            row, first = index // 2, (index % 2) * 7   # two scales side by side
+        for index, (name, label, choices) in enumerate(button_scales):
+            row, first = index // 2, (index % 2) * 3   # two scales side by side
             grid.addWidget(QtWidgets.QLabel(label), row, first)
-            for col, (value, text, tip) in enumerate(choices, start=first + 1):
+            box = QtWidgets.QHBoxLayout()
+            box.setSpacing(2)
+            buttons: dict[int, QtWidgets.QPushButton] = {}
+            for value, text, tip in choices:
                 button = QtWidgets.QPushButton(text)
                 button.setToolTip(tip)
                 button.setObjectName(f"obs_{name}_{value}")
+                button.setProperty("current", False)
                 button.clicked.connect(lambda _=False, n=name, v=value: self._record_scale(n, v))
                 self.observation_buttons[(name, value)] = button
-                grid.addWidget(button, row, col)
-        row = (len(rows) + 1) // 2
-        grid.addWidget(QtWidgets.QLabel("Dissociation (CADSS)"), row, 0)
-        self.dissociation = QtWidgets.QSpinBox()
-        self.dissociation.setRange(0, 92)
-        grid.addWidget(self.dissociation, row, 1)
-        record = QtWidgets.QPushButton("Record")
-        record.setObjectName("obs_dissociation_record")
-        record.clicked.connect(lambda: self._record_scale("dissociation", self.dissociation.value()))
-        grid.addWidget(record, row, 2)
+                buttons[value] = button
+                box.addWidget(button)
+            grid.addLayout(box, row, first + 1)
+            self.scales[name] = _Scale(name, self._latest_label(name), buttons)
+            grid.addWidget(self.scales[name].current, row, first + 2)
+        row = 2
+        # The discharge gate reads the modified Aldrete score: it must be enterable here, and
+        # never pre-filled (one click logged Aldrete 10 while BP was 185/118).
+        self.dissociation = self._score_box("dissociation", "Dissociation", "obs_dissociation",
+                                            "CADSS total, 0–92 (short form: items 1, 2, 6, 7, 15, 22)",
+                                            grid, row, 0)
+        self.aldrete = self._score_box("aldrete", "Aldrete", "obs_aldrete",
+                                       "Modified Aldrete score, 0–10 (9 or more to discharge)",
+                                       grid, row, 3)
         vomiting = QtWidgets.QPushButton("Vomiting")
         vomiting.setObjectName("obs_vomiting")
+        vomiting.setToolTip("Note that the patient vomited (an observation event)")
         vomiting.clicked.connect(lambda: self._record_note("Vomiting", kind="observation"))
-        grid.addWidget(vomiting, row, 3)
-        # The discharge gate reads the modified Aldrete score: it must be enterable here.
-        grid.addWidget(QtWidgets.QLabel("Aldrete"), row, 4)
-        self.aldrete = QtWidgets.QSpinBox()
-        self.aldrete.setObjectName("obs_aldrete")
-        self.aldrete.setRange(0, 10)
-        self.aldrete.setValue(10)
-        grid.addWidget(self.aldrete, row, 5)
-        aldrete = QtWidgets.QPushButton("Record")
-        aldrete.setObjectName("obs_aldrete_record")
-        aldrete.clicked.connect(lambda: self._record_scale("aldrete", self.aldrete.value()))
-        grid.addWidget(aldrete, row, 6)
+        grid.addWidget(vomiting, 0, 6, QtCore.Qt.AlignmentFlag.AlignLeft)   # beside nausea
         self.note = QtWidgets.QLineEdit()
         self.note.setObjectName("obs_note")
         self.note.setPlaceholderText("Free note (Enter to add)")
         self.note.returnPressed.connect(lambda: self._record_note(self.note.text()))
-        grid.addWidget(self.note, row, 7, 1, 7)
+        grid.addWidget(self.note, 2, 6)
+        grid.setColumnStretch(6, 1)
         return grid
 
-    def _record_scale(self, name: str, value: int) -> None:
-        answer = self.controller.enter_manual(name, float(value))
+    def _latest_label(self, name: str) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel("—")
+        label.setObjectName(f"obs_{name}_latest")
+        label.setProperty("role", "latest")
+        label.setProperty("error", False)
+        return label
+
+    def _score_box(self, name: str, label: str, object_name: str, tip: str,
+                   grid: QtWidgets.QGridLayout, row: int, column: int) -> QtWidgets.QSpinBox:
+        m = metric(name)
+        caption = QtWidgets.QLabel(label)
+        caption.setToolTip(tip)
+        grid.addWidget(caption, row, column)
+        score = QtWidgets.QSpinBox()
+        score.setObjectName(object_name)
+        score.setToolTip(tip)
+        score.setRange(EMPTY_SCORE, int(m.hard[1]))
+        score.setSpecialValueText("—")   # EMPTY_SCORE: nothing set yet
+        score.setValue(EMPTY_SCORE)
+        score.setMinimumWidth(score.fontMetrics().horizontalAdvance("92") + 48)
+        score.lineEdit().returnPressed.connect(lambda: self._record_score(name, score))
+        record = QtWidgets.QPushButton("Record")
+        record.setObjectName(f"{object_name}_record")
+        record.clicked.connect(lambda: self._record_score(name, score))
+        box = QtWidgets.QHBoxLayout()
+        box.setSpacing(2)
+        box.addWidget(score)
+        box.addWidget(record)
+        box.addStretch(1)
+        grid.addLayout(box, row, column + 1)
+        self.scales[name] = _Scale(name, self._latest_label(name), {}, score)
+        grid.addWidget(self.scales[name].current, row, column + 2)
+        return score
+
+    def _record_score(self, name: str, score: QtWidgets.QSpinBox) -> None:
+        score.interpretText()   # a number typed but not yet committed by the box
+        if score.value() == EMPTY_SCORE:
+            m = metric(name)
+            self._say(f"Set the {m.label} score first ({m.describe_range()}), then Record.", error=True)
+            score.setFocus()
+            return
+        if self._record_scale(name, score.value()):
+            score.setValue(EMPTY_SCORE)   # the next one is set on purpose too
+
+    def _record_scale(self, name: str, value: int) -> bool:
+        before = self.controller.view.latest(name)
+        previous = None if before is None or self._in_error.get(name) == before else before.reading.value
+        answer, row_id = self.controller.enter_manual_row(name, float(value))
+        if isinstance(answer, NeedsConfirmation):   # not for today's scales; asked if ever
+            if not self.confirmer.confirm(answer.message):
+                self._say(f"Not recorded: {answer.message}", error=True)
+                return False
+            answer, row_id = self.controller.enter_manual_row(name, float(value), confirmed=True)
         if isinstance(answer, Rejected):
             self._say(answer.message, error=True)
-            return
-        self._say(f"Recorded: {name} {value}")
-        self.recorded.emit(f"{name} {value}")
+            return False
+        words = scale_words(name, value)
+        meaning = scale_meaning(name, value)
+        self._say(f"Recorded: {words}" + (f" ({meaning})" if meaning and meaning not in words else ""))
+        if row_id is not None:   # None while the log holds it in memory: nothing to point at yet
+            self._undo = UndoOffer(row_id, name, float(value), previous, self.controller.clock.now().mono)
+            self.undo_button.setToolTip(f"Take back {words}: " + (
+                f"recorded as a correction back to {scale_value_words(name, previous)}"
+                if previous is not None else "marked entered in error"))
+            self.undo_button.show()
+            self._show_undo()
+        self.recorded.emit(words)
+        return True
 
     def _record_note(self, text: str, kind: str = "note") -> None:
         outcome = self.controller.note(text, kind=kind)
@@ -195,3 +538,93 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.note.clear()
         self._say(f"Recorded: {text.strip()}")
         self.recorded.emit(text.strip())
+
+    # ---- undo ---------------------------------------------------------------------------------
+
+    def undo_offered(self) -> UndoOffer | None:
+        """The observation Undo would take back now (None when the button is not offered)."""
+        return self._undo
+
+    def _on_undo_clicked(self) -> None:
+        offer = self._undo
+        if offer is None:
+            return
+        if offer.seconds_left(self.controller.clock.now().mono) <= 0:
+            self._say(f"Too late to undo (more than {UNDO_SECONDS:g} s): select the value in the "
+                      "Events tab and use Correct….", error=True)
+            return
+        words = scale_words(offer.metric, offer.value)
+        if offer.previous is not None:
+            verdict = self.controller.correct(offer.row_id, offer.metric, offer.previous, reason=UNDO_REASON)
+            if isinstance(verdict, Rejected):
+                self._say(f"Not undone: {verdict.message}", error=True)
+                return
+            self._say(f"Undone: {words} taken back; {SCALE_WORDS[offer.metric]} is "
+                      f"{scale_value_words(offer.metric, offer.previous)} again (logged as a correction).")
+            return
+        outcome = self.controller.note(offer.entered_in_error_text(), kind="entered_in_error")
+        if not outcome.done:
+            self._say(f"Not undone: {outcome.message}", error=True)
+            return
+        latest = self.controller.view.latest(offer.metric)
+        if latest is not None:
+            self._in_error[offer.metric] = latest
+        self._say(f"Undone: {words} marked entered in error. Record the right value: until then "
+                  "the alarms and the discharge check still count it.", colour=WARN_COLOUR)
+        self._show_latest(self.scales[offer.metric])
+
+    def _show_undo(self) -> None:
+        offer = self._undo
+        if offer is None:
+            return
+        left = offer.seconds_left(self.controller.clock.now().mono)
+        if left <= 0 or self.controller.view.discharged:
+            self._undo = None
+            self.undo_button.hide()
+            return
+        self.undo_button.setText(f"Undo ({left:.0f} s)")
+
+    # ---- what the session says ----------------------------------------------------------------
+
+    @QtCore.Slot()
+    def _on_session_changed(self) -> None:
+        for scale in self.scales.values():
+            self._show_latest(scale)
+        self._show_undo()
+
+    def _show_latest(self, scale: _Scale) -> None:
+        """Each scale's latest value and its time beside it; the button of that value marked."""
+        latest = self.controller.view.latest(scale.name)
+        in_error = latest is not None and self._in_error.get(scale.name) == latest
+        key = (latest, in_error)
+        if key == scale.shown:
+            return
+        scale.shown = key
+        label = SCALE_WORDS[scale.name]
+        if latest is None:
+            text, tip, value = "—", f"No {label} recorded yet", None
+        else:
+            value = int(latest.reading.value)
+            at = latest.reading.received_at.astimezone().strftime("%H:%M")
+            words = scale_value_words(scale.name, value)
+            meaning = scale_meaning(scale.name, value)
+            tip = f"Latest {label}: {words}" + (f" ({meaning})" if meaning and meaning != words else "") + f", {at}"
+            text = f"{words} · {at}"
+            if in_error:
+                tip = (f"{label} {words} ({at}) was marked entered in error. Until the right value is "
+                       "recorded, the alarms and the discharge check still count it.")
+                value = None   # no button stands for it
+        scale.current.setText(text)
+        scale.current.setToolTip(tip)
+        _set_property(scale.current, "error", in_error)
+        for choice, button in scale.buttons.items():
+            _set_property(button, "current", choice == value)
+
+
+def _set_property(widget: QtWidgets.QWidget, name: str, value: bool) -> None:
+    """Set a property the style sheet reads, and restyle the widget when it changed."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

@@ -110,7 +110,7 @@ def test_after_a_refusal_the_corrected_entry_is_recorded_once(qtbot, live) -> No
     assert panel.message.text().startswith("Diastolic 140 must be lower than systolic 140")
     panel.fields["bp"].setText("140/90")
     qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
-    assert panel.message.text() == "Recorded: bp_systolic 140, bp_diastolic 90"
+    assert panel.message.text() == "Recorded: BP 140/90 mmHg"
     with sqlite3.connect(log.path) as conn:
         assert conn.execute("SELECT metric, value FROM observations ORDER BY id").fetchall() == [
             ("bp_systolic", 140.0), ("bp_diastolic", 90.0)]

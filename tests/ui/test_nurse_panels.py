@@ -6,7 +6,7 @@ import sqlite3
 
 from PySide6 import QtCore
 
-from console.ui.checklist_panel import ChecklistPanel
+from console.ui.checklist_panel import REQUIRED_ROLE, ChecklistPanel
 from console.ui.entry_panel import EntryPanel
 from console.ui.event_list import EventList
 from tests.ui.conftest import Answers
@@ -34,7 +34,7 @@ def test_vitals_typed_in_one_form_are_recorded_and_the_form_clears(qtbot, live):
     controller, journal, clock, log = live
     panel = entry(qtbot, controller)
     type_and_enter(qtbot, panel, bp="128/84", resp_rate="16", heart_rate="72", spo2="98")
-    assert panel.message.text() == "Recorded: bp_systolic 128, bp_diastolic 84, resp_rate 16, heart_rate 72, spo2 98"
+    assert panel.message.text() == "Recorded: BP 128/84 mmHg, RR 16/min, HR 72/min, SpO2 98%"
     assert all(not f.text() for f in panel.fields.values())
     assert rows(log, "SELECT metric, value, source, entered_by FROM observations ORDER BY id") == [
         ("bp_systolic", 128.0, "manual", "ana"), ("bp_diastolic", 84.0, "manual", "ana"),
@@ -90,13 +90,17 @@ def test_checklist_ticks_are_logged_and_moving_on_with_items_open_needs_a_reason
     qtbot.addWidget(panel)
     panel.refresh()
     first = panel.items.item(0)
-    assert first.text() == "Identity confirmed with two identifiers (e.g. full name and date of birth) (required)"
+    assert first.text() == "Identity confirmed with two identifiers (e.g. full name and date of birth)"
+    assert first.data(REQUIRED_ROLE) is True   # drawn as a red dot, not as text
+    assert first.toolTip().endswith("Required. Not ticked yet (Space or a click ticks it).")
     first.setCheckState(QtCore.Qt.CheckState.Checked)
     panel.refresh()
     local = clock.now().wall.astimezone().strftime("%H:%M")
-    assert panel.items.item(0).text() == (
-        f"Identity confirmed with two identifiers (e.g. full name and date of birth) (required) — ana {local}")
-    assert panel.items.item(0).checkState() == QtCore.Qt.CheckState.Checked
+    assert panel.items.item(0) is first   # updated in place, not rebuilt
+    assert first.toolTip() == ("Identity confirmed with two identifiers (e.g. full name and date of birth)\n"
+                               f"Required. Ticked by ana at {local}.")
+    assert first.checkState() == QtCore.Qt.CheckState.Checked
+    assert not first.flags() & QtCore.Qt.ItemFlag.ItemIsUserCheckable   # a logged tick stays
     assert rows(log, "SELECT json_extract(detail, '$.item'), actor FROM events WHERE kind = 'checklist_ticked'") == [("identity", "ana")]
     # Next phase with items open: the nurse is asked why; no answer means no move.
     answers.reply = ""

@@ -165,6 +165,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
 
     # ---- baseline sedation in one click each, then the pre-session checklist ----
     qtbot.mouseClick(live.entry.observation_buttons[("moaas", 5)], QtCore.Qt.MouseButton.LeftButton)
+    live.entry.dissociation.setValue(0)   # the score box starts empty: the nurse sets it
     qtbot.mouseClick(live.entry.findChild(type(live.entry.record_button), "obs_dissociation_record"),
                      QtCore.Qt.MouseButton.LeftButton)
     checklist = live.checklist
@@ -183,8 +184,8 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     assert checklist.message.text().startswith("Not moved: ")
     assert window.controller.view.phase.id == "pre"
     tick_all_required()
-    ticked = checklist.items.item(0).text()
-    assert ticked.endswith(f"— {NURSE} {START.astimezone().strftime('%H:%M')}")
+    ticked = checklist.items.item(0).toolTip()
+    assert ticked.endswith(f"Ticked by {NURSE} at {START.astimezone().strftime('%H:%M')}.")
     assert sql(db, "SELECT count(*) FROM events WHERE kind = 'checklist_ticked'")[0][0] == sum(
         1 for i in window.controller.view.protocol.phases[0].checklist if i.required)
     advance(5)

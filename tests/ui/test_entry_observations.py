@@ -1,0 +1,261 @@
+"""Observations that show where they stand and can be taken back (issue 11 item 10), messages in a
+nurse's words that keep their space, titled dialogs (item 15). Time moves only on the test's
+clock; the undo countdown is redrawn by the controller's tick, fired by hand."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6 import QtCore, QtWidgets
+
+from console.session.alarms import AlarmState
+from console.ui.checklist_panel import DialogAsker
+from console.ui.entry_panel import EMPTY_SCORE, DialogConfirmer, EntryPanel
+from devices.reading import Reading
+from tests.ui.conftest import Answers
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+def rows(log, query):
+    with sqlite3.connect(log.path) as conn:
+        return conn.execute(query).fetchall()
+
+
+def panel_for(qtbot, controller, answers=None) -> EntryPanel:
+    panel = EntryPanel(controller, answers or Answers())
+    qtbot.addWidget(panel)
+    return panel
+
+
+def click(qtbot, panel, name, value):
+    qtbot.mouseClick(panel.observation_buttons[(name, value)], LEFT)
+
+
+def record_button(panel, object_name):
+    return panel.findChild(QtWidgets.QPushButton, object_name)
+
+
+def marked(panel, name):
+    """The values whose button is marked as the scale's latest."""
+    return [v for (n, v), b in panel.observation_buttons.items() if n == name and b.property("current")]
+
+
+def hhmm(clock):
+    return clock.now().wall.astimezone().strftime("%H:%M")
+
+
+def test_scales_start_empty_and_show_their_latest_value(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    # Nothing pre-filled: the score boxes show a dash, no button is marked, no value beside them.
+    for box in (panel.dissociation, panel.aldrete):
+        assert box.value() == EMPTY_SCORE and box.text() == "—"
+    assert all(not b.property("current") for b in panel.observation_buttons.values())
+    assert {s.current.text() for s in panel.scales.values()} == {"—"}
+    # Record with no score set is refused and says what to set; nothing is written.
+    qtbot.mouseClick(record_button(panel, "obs_aldrete_record"), LEFT)
+    assert panel.message.text() == ("Set the Modified Aldrete score first (0–10 score (whole numbers)), "
+                                    "then Record.")
+    assert rows(log, "SELECT count(*) FROM observations") == [(0,)]
+    # A click records the value; the scale shows it with its time and marks its button.
+    click(qtbot, panel, "moaas", 4)
+    assert panel.scales["moaas"].current.text() == f"4 · {hhmm(clock)}"
+    assert marked(panel, "moaas") == [4]
+    clock.advance(60)
+    click(qtbot, panel, "moaas", 5)
+    assert (panel.scales["moaas"].current.text(), marked(panel, "moaas")) == (f"5 · {hhmm(clock)}", [5])
+    # A score is set on purpose, recorded, and the box is empty again for the next one.
+    panel.aldrete.setValue(9)
+    qtbot.mouseClick(record_button(panel, "obs_aldrete_record"), LEFT)
+    assert panel.message.text() == "Recorded: Aldrete 9/10"
+    assert panel.aldrete.value() == EMPTY_SCORE
+    assert panel.scales["aldrete"].current.text() == f"9/10 · {hhmm(clock)}"
+    # A value recorded elsewhere (the controller's `changed`) shows too.
+    controller.enter_manual("nausea", 2)
+    assert (panel.scales["nausea"].current.text(), marked(panel, "nausea")) == (f"moderate · {hhmm(clock)}", [2])
+    assert rows(log, "SELECT metric, value FROM observations ORDER BY id") == [
+        ("moaas", 4.0), ("moaas", 5.0), ("aldrete", 9.0), ("nausea", 2.0)]
+
+
+def test_a_score_typed_with_the_keyboard_is_recorded(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.show()
+    panel.dissociation.setFocus()
+    panel.dissociation.selectAll()
+    qtbot.keyClicks(panel.dissociation, "7")
+    qtbot.keyClick(panel.dissociation, QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == "Recorded: Dissociation (CADSS) 7"
+    assert rows(log, "SELECT metric, value FROM observations") == [("dissociation", 7.0)]
+
+
+def test_undo_within_ten_seconds_goes_back_to_the_earlier_value_with_a_correction(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    click(qtbot, panel, "moaas", 5)
+    clock.advance(60)
+    # The mis-click: MOAA/S 1 raises the high sedation alarm.
+    click(qtbot, panel, "moaas", 1)
+    assert [o.condition for o in controller.view.alarms()] == ["moaas_low"]
+    assert panel.message.text() == ("Recorded: MOAA/S 1 (responds only after painful trapezius squeeze)")
+    assert panel.undo_button.isVisibleTo(panel) and panel.undo_button.text() == "Undo (10 s)"
+    # Four seconds later (the 2 Hz tick redraws the countdown), the nurse takes it back.
+    clock.advance(4)
+    controller.tick()
+    assert panel.undo_button.text() == "Undo (6 s)"
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    (mistake,) = rows(log, "SELECT id FROM observations WHERE metric = 'moaas' AND value = 1")
+    assert rows(log, "SELECT metric, value, corrects FROM observations ORDER BY id") == [
+        ("moaas", 5.0, None), ("moaas", 1.0, None), ("moaas", 5.0, mistake[0])]
+    assert rows(log, "SELECT json_extract(detail, '$.reason'), actor FROM events WHERE kind = 'correction'") == [
+        ("undone by the nurse within 10 s", "ana")]
+    # The scale reads as before the click; the alarm follows the corrected value.
+    assert controller.view.latest("moaas").reading.value == 5
+    assert marked(panel, "moaas") == [5]
+    # The high alarm had sounded: it latches (shown until the nurse resets it), no longer active.
+    assert [o.state for o in controller.view.alarms() if o.condition == "moaas_low"] == [AlarmState.LATCHED]
+    assert panel.message.text() == "Undone: MOAA/S 1 taken back; MOAA/S is 5 again (logged as a correction)."
+    assert not panel.undo_button.isVisibleTo(panel) and panel.undo_offered() is None
+
+
+def test_undo_without_an_earlier_value_marks_the_row_entered_in_error(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    click(qtbot, panel, "hallucinations", 1)   # the mis-click of the issue, with no earlier value
+    (row,) = rows(log, "SELECT id FROM observations")
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    # No value is invented: an event names the row; no correction row.
+    assert rows(log, "SELECT kind, json_extract(detail, '$.text'), actor FROM events "
+                     "WHERE kind IN ('entered_in_error', 'correction')") == [
+        ("entered_in_error", f"Hallucinations present (observation #{row[0]}) entered in error: "
+                             "undone by the nurse within 10 s", "ana")]
+    assert rows(log, "SELECT count(*) FROM observations") == [(1,)]
+    # The engine still holds the value (it has no "unset"): the scale says so, struck through,
+    # and no button stands for it.
+    current = panel.scales["hallucinations"].current
+    assert current.property("error") is True
+    assert current.toolTip().startswith("Hallucinations present (")
+    assert "still count it" in current.toolTip()
+    assert marked(panel, "hallucinations") == []
+    assert panel.message.text().startswith("Undone: Hallucinations present marked entered in error. "
+                                           "Record the right value")
+    # The right value recorded: shown plainly; undoing it never goes back to the value in error.
+    click(qtbot, panel, "hallucinations", 0)
+    assert current.property("error") is False and marked(panel, "hallucinations") == [0]
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    assert rows(log, "SELECT count(*) FROM observations WHERE corrects IS NOT NULL") == [(0,)]
+    assert rows(log, "SELECT count(*) FROM events WHERE kind = 'entered_in_error'") == [(2,)]
+
+
+def test_undo_is_offered_for_ten_seconds_of_the_controllers_clock(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    click(qtbot, panel, "nausea", 1)
+    clock.advance(9.9)
+    controller.tick()
+    assert panel.undo_button.isVisibleTo(panel) and panel.undo_button.text() == "Undo (0 s)"
+    clock.advance(0.2)
+    controller.tick()
+    assert not panel.undo_button.isVisibleTo(panel) and panel.undo_offered() is None
+    # Clicked after the window but before a tick hid the button: refused, nothing written.
+    click(qtbot, panel, "nausea", 2)
+    clock.advance(10.5)
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    assert panel.message.text() == ("Too late to undo (more than 10 s): select the value in the "
+                                    "Events tab and use Correct….")
+    assert rows(log, "SELECT count(*) FROM observations WHERE corrects IS NOT NULL") == [(0,)]
+    assert rows(log, "SELECT count(*) FROM events WHERE kind = 'entered_in_error'") == [(0,)]
+
+
+def test_a_new_message_withdraws_the_undo_it_belonged_to(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    click(qtbot, panel, "fatigue", 2)
+    assert panel.undo_offered() is not None
+    panel.fields["heart_rate"].setText("72")
+    qtbot.keyClick(panel.fields["heart_rate"], QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == "Recorded: HR 72/min"
+    assert panel.undo_offered() is None and not panel.undo_button.isVisibleTo(panel)
+
+
+def test_the_engines_own_question_is_asked_before_a_typed_value_replaces_the_monitors(qtbot, live):
+    controller, journal, clock, log = live
+    answers = Answers()
+    panel = panel_for(qtbot, controller, answers)
+    now = clock.now()
+    controller._engine.ingest_message([Reading("heart_rate", 135, "beats/min", now.wall, now.wall, "hl7:MON")], now)
+    assert [o.condition for o in controller.view.alarms()] == ["heart_rate_high"]
+    answers.yes = False
+    panel.fields["heart_rate"].setText("80")
+    qtbot.keyClick(panel.fields["heart_rate"], QtCore.Qt.Key.Key_Return)
+    assert "replace the monitor's reading?" in answers.asked[-1]
+    assert panel.message.text().startswith("Not recorded: ")
+    assert panel.fields["heart_rate"].text() == "80"   # kept for the nurse
+    assert rows(log, "SELECT count(*) FROM observations WHERE source = 'manual'") == [(0,)]
+    answers.yes = True
+    qtbot.keyClick(panel.fields["heart_rate"], QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == "Recorded: HR 80/min"
+    assert rows(log, "SELECT value, flags FROM observations WHERE source = 'manual'") == [(80.0, 'REPLACES_DEVICE')]
+
+
+def test_messages_are_in_a_nurses_words_and_keep_their_space(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.resize(1358, 139)
+    panel.show()
+    qtbot.waitExposed(panel)
+    heights = (panel.message.height(), panel.sizeHint().height())
+    panel.fields["bp"].setText("150/95")
+    panel.fields["resp_rate"].setText("16")
+    qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == "Recorded: BP 150/95 mmHg, RR 16/min"
+    click(qtbot, panel, "nausea", 2)
+    assert panel.message.text() == "Recorded: Nausea moderate"
+    # A long refusal: the box keeps its height, shows two lines, the last elided, all on hover.
+    panel.fields["bp"].setText("999/80")
+    panel.fields["spo2"].setText("ninety")
+    qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
+    long = panel.message.text()
+    assert long == ("Systolic BP 999 mmHg is outside the allowed range 20–300 mmHg. "
+                    "SpO2 'ninety' is not a number: enter 0–100 %.")
+    assert (panel.message.height(), panel.sizeHint().height()) == heights
+    shown = panel.message.shown_lines()
+    assert len(shown) <= 2 and panel.message.toolTip() == long
+    assert panel.message.elided() == (len(shown) == 2 and shown[-1].endswith("…"))
+
+
+def test_dialogs_have_a_title_and_readable_text(qtbot):
+    parent = QtWidgets.QWidget()
+    qtbot.addWidget(parent)
+    box, record = DialogConfirmer(parent).build("Respiratory rate 3 breaths/min is unusual.")
+    qtbot.addWidget(box)
+    box.ensurePolished()
+    label = box.findChild(QtWidgets.QLabel, "qt_msgbox_label")
+    label.ensurePolished()
+    assert box.windowTitle() == "Confirm an unusual value"
+    assert label.font().pointSizeF() >= 13
+    assert record.text() == "Record it" and box.defaultButton().text() == "Do not record"
+    dialog = DialogAsker(parent).build("Override needed", "Cannot move on yet: consent open.")
+    qtbot.addWidget(dialog)
+    dialog.ensurePolished()
+    texts = dialog.findChildren(QtWidgets.QLabel)
+    for widget in texts:
+        widget.ensurePolished()
+    assert dialog.windowTitle() == "Override needed"
+    assert min(w.font().pointSizeF() for w in texts) >= 13
+
+
+def test_the_events_tab_says_what_was_entered_in_error(qtbot, live):
+    from console.ui.event_list import EventList
+
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    events = EventList(journal)
+    qtbot.addWidget(events)
+    click(qtbot, panel, "moaas", 2)
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    events.refresh()
+    (row,) = rows(log, "SELECT id FROM observations")
+    assert events.item(0).text().split("  ", 1)[1] == (
+        f"MOAA/S 2 (observation #{row[0]}) entered in error: undone by the nurse within 10 s — ana")
