@@ -1,4 +1,5 @@
-"""The benchmark program: quality bars P1-P8 (shared/design/quality-bars.md), one table, one JSON.
+"""The benchmark program: quality bars P1-P8 and P3b (shared/design/quality-bars.md), one table,
+one JSON.
 
     python -m benchmarks                      # everything, full sizes (a few minutes on 2 cores)
     python -m benchmarks --quick              # everything, small sizes (well under a minute)
@@ -38,6 +39,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "P1": ("benchmarks.p1_decoder", "decoder throughput"),
     "P2": ("benchmarks.p2_ingest", "end-to-end ingest"),
     "P3": ("benchmarks.p3_alarm", "alarm latency"),
+    "P3b": ("benchmarks.p3b_alarm_load", "alarm latency under load"),
     "P4": ("benchmarks.p4_log", "durable logging"),
     "P5": ("benchmarks.p5_trend", "live trend redraw"),
     "P6": ("benchmarks.p6_review", "review at scale"),
@@ -45,8 +47,14 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "P8": ("benchmarks.p8_soak", "soak"),
 }
 # Longest a child may take (full sizes; P6 may build 200 sessions, ~2-3 min, on its first run).
-TIMEOUT_S = {"P6": 1800.0, "P8": 1800.0}
+TIMEOUT_S = {"P3b": 1800.0, "P6": 1800.0, "P8": 1800.0}
 DEFAULT_TIMEOUT_S = 600.0
+
+
+def canonical_id(text: str) -> str:
+    """A benchmark id as typed ("p3b", "P3B") as it is spelled in BENCHMARKS ("P3b")."""
+    by_upper = {bid.upper(): bid for bid in BENCHMARKS}
+    return by_upper.get(text.strip().upper(), text.strip())
 
 
 def parameters(ids: list[str], quick: bool, overrides: list[str]) -> dict[str, dict[str, Any]]:
@@ -58,7 +66,7 @@ def parameters(ids: list[str], quick: bool, overrides: list[str]) -> dict[str, d
     for item in overrides:
         key, _, text = item.partition("=")
         bid, _, name = key.partition(".")
-        bid = bid.upper()
+        bid = canonical_id(bid)
         if bid not in out or not name or not text:
             raise SystemExit(f"--set {item!r}: expected ID.name=value with ID among "
                              f"{', '.join(ids)}")
@@ -168,7 +176,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description="Run the P1-P8 benchmarks; print one table.")
+                                     description="Run the P1-P8 and P3b benchmarks; print one table.")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes: proves the program works in well under a minute")
     parser.add_argument("--only", default="", help="comma-separated ids, e.g. P1,P4")
@@ -186,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child_main(args.child, json.loads(args.params), args.result)
 
-    ids = [x.strip().upper() for x in args.only.split(",") if x.strip()] or list(BENCHMARKS)
+    ids = [canonical_id(x) for x in args.only.split(",") if x.strip()] or list(BENCHMARKS)
     unknown = [x for x in ids if x not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")

@@ -1,4 +1,4 @@
-"""The benchmark program works: `python -m benchmarks --quick` runs P1-P8 in a child process,
+"""The benchmark program works: `python -m benchmarks --quick` runs P1-P8 and P3b in child processes,
 prints its table and writes JSON with a numeric figure for every bar.
 
 It does not judge the figures: CI runs on a shared 2-core machine, and the quick sizes are too
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IDS = [f"P{i}" for i in range(1, 9)]
+IDS = sorted([f"P{i}" for i in range(1, 9)] + ["P3b"])
 
 
 @pytest.mark.slow
@@ -42,7 +43,12 @@ def test_quick_benchmark_run_prints_the_table_and_writes_every_figure(tmp_path):
     for row in rows:
         assert isinstance(row["figure"], int | float) and math.isfinite(row["figure"]), row
         assert row["passed"] in (True, False)
-        assert f"{row['id']}  {row['what']}" in result.stdout   # the row is in the printed table
+        # The row is in the printed table (columns padded to the widest cell).
+        assert re.search(rf"^{row['id']} +{re.escape(row['what'])} ", result.stdout, re.M), row
+    # P3b ran its trials while the review process loaded sessions and PDFs were exported.
+    p3b = next(r for r in rows if r["id"] == "P3b")["details"]
+    assert p3b["review_loads_during_trials"] >= 1 and p3b["pdf_exports_during_trials"] >= 1, p3b
+    assert p3b["pdf_export_failures"] == 0 and p3b["review_stopped"], p3b
     # Bars with a peer report it, measured in the same run.
     for bid in ("P1", "P4", "P5", "P7"):
         first = next(r for r in rows if r["id"] == bid)
