@@ -31,8 +31,9 @@ Limits
     above 110 · below 50"). Edges keep the protocol's meaning: `above` → "above 110",
     `at_or_above` → "131 or more", `below` → "below 50", `at_or_below` → "40 or less" (values
     may have decimals, so "≥131" is not written "above 130"). A baseline-relative limit reads
-    "40 above baseline (168)" with the threshold computed once T0 has fixed the baseline ("set at
-    T0" before); a sustained one "above 120 for 5 min"; a rule that a repeat reading escalates is
+    "40 above baseline (168)" with the threshold computed from the baseline; before T0, when
+    baseline limits do not apply yet, "(168 from T0)" (or "(from T0)" with no baseline yet); a
+    sustained one "above 120 for 5 min"; a rule that a repeat reading escalates is
     listed under the priority it escalates to with its repeat time ("medium limits for 5 min").
     Limits on absence read "no value for 20 s".
 
@@ -258,7 +259,7 @@ def limit_lines(view: SessionView, names: Sequence[str]) -> tuple[LimitLine, ...
         holding = _holding(occurrences, name)
         active = max((o.current for o in holding), default=None)
         chosen = chosen_rules(rules, active)
-        baseline = view.baseline.get(name) if view.t0 is not None else None
+        baseline = view.baseline.get(name)
         phrases = tuple(dict.fromkeys(   # in order, once each
             p for rule in chosen
             for p in rule_phrases(rule, baseline, view.t0 is not None,
@@ -302,12 +303,10 @@ def rule_phrases(rule: AlarmRule, baseline: float | None, after_t0: bool,
             limits.append(template.format(f"{limit:g}"))
     if rule.rise_above_baseline is not None:
         rise = rule.rise_above_baseline
-        if not after_t0:
-            at = "set at T0"
-        elif baseline is None:
-            at = "no baseline yet"
+        if baseline is None:
+            at = "no baseline yet" if after_t0 else "from T0"
         else:
-            at = m.format(baseline + rise)
+            at = m.format(baseline + rise) + ("" if after_t0 else " from T0")
         limits.append(f"{rise:g} above baseline ({at})")
     if escalating and rule.confirm_repeat_minutes is not None:
         # Its own limits are on the line of its own priority: here, how long until it escalates.

@@ -11,9 +11,9 @@ the look:
   while its alarm is unacknowledged (`FLASH_HALF_PERIOD_MS`: high 2 Hz, medium 0.5 Hz; low and
   acknowledged steady). The whole tile is never coloured: the alarm area says the rest.
 - Fixed space (issue 11 item 13): every line of a tile has its room reserved (title; value with
-  up to `DETAIL_LINES` lines of source and age beside it; `LIMIT_LINES` lines of limits), so a
-  tile never changes size when a text, an alarm or a note appears; text that does not fit is
-  elided at a phrase boundary with the whole text as the tooltip.
+  its source and age beside it; limits below: `LINES`), so a tile never changes size when a
+  text, an alarm or a note appears; text that does not fit is elided at a phrase boundary with
+  the whole text as the tooltip.
 - The value grows with the tile (28 pt at 1366x768, up to 48 pt at 1920x1080) within the width
   its widest possible text ("300", "300/250 (270)") needs, so a new value never moves the rest.
 - The blood-pressure tile takes a whole row: "185/118 (140)" with its measured time beside it.
@@ -49,8 +49,12 @@ VALUE_WIDTH_SHARE = 0.62        # the value's share of the tile's width; the det
 MEAN_SCALE = 0.6                # the NIBP mean is drawn at 60 % of the value's size
 TITLE_POINTS, UNIT_POINTS, TEXT_POINTS = 13, 12, 11
 TEXT_POINTS_MAX, TEXT_POINTS_PER_PIXEL = 13, 0.057   # detail and limits: 11 pt at 1366x768, 13 at 1920x1080
-DETAIL_LINES = 2
-LIMIT_LINES = 3
+# Lines reserved per tile: (detail beside the value, limits below it). A narrow tile needs 3 limit
+# lines ("high alarm 131 or more · 40 or less · above 120 for 5 min" at 222 px); the wide BP tile
+# has one limits line per part (systolic, diastolic) and needs 3 detail lines beside its wider
+# value ("device · measured 09:26 · 4 min ago" or a note on what was left out).
+LINES = {BP_TILE: (3, 2)}
+NARROW_LINES = (2, 3)
 FLASH_TICK_MS = 250             # the high rate's half-period; medium toggles every 4th tick
 
 NORMAL = ("#1e272c", "#ffffff")
@@ -61,7 +65,8 @@ SEPARATOR = " · "
 def flow_phrases(groups: Sequence[Sequence[str]], fits: Callable[[str], bool],
                  max_lines: int) -> tuple[list[str], bool]:
     """Lay phrases out in lines: each group starts a line, phrases join with " · " while they fit,
-    and a line never breaks inside a phrase (a line that ends with "·" goes on below).
+    and a line breaks inside a phrase only when the phrase is wider than a whole line (then
+    between its words).
 
     Returns:
         (lines, cut): at most `max_lines` lines; `cut` when some did not fit.
@@ -70,13 +75,18 @@ def flow_phrases(groups: Sequence[Sequence[str]], fits: Callable[[str], bool],
     for group in groups:
         line = ""
         for phrase in group:
-            if not line:
-                line = phrase
-            elif fits(line + SEPARATOR + phrase):
+            if line and fits(line + SEPARATOR + phrase):
                 line = line + SEPARATOR + phrase
-            else:
-                lines.append(line + SEPARATOR.rstrip())
-                line = phrase
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for word in phrase.split(" "):   # a phrase of its own: whole if it fits
+                if line and not fits(line + " " + word):
+                    lines.append(line)
+                    line = word
+                else:
+                    line = f"{line} {word}" if line else word
         if line:
             lines.append(line)
     return lines[:max_lines], len(lines) > max_lines
@@ -170,13 +180,14 @@ class VitalTile(QtWidgets.QFrame):
         self.value.setObjectName("tile_value")
         self.value.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.value.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Expanding)
-        self.detail = PhraseLabel(TEXT_POINTS, DETAIL_LINES)
+        detail_lines, limit_lines = LINES.get(name, NARROW_LINES)
+        self.detail = PhraseLabel(TEXT_POINTS, detail_lines)
         self.detail.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         value_row = QtWidgets.QHBoxLayout()
         value_row.setSpacing(8)
         value_row.addWidget(self.value)
         value_row.addWidget(self.detail, 1)
-        self.limits = PhraseLabel(TEXT_POINTS, LIMIT_LINES)
+        self.limits = PhraseLabel(TEXT_POINTS, limit_lines)
         self.limits.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
 
         layout.addLayout(title_row)

@@ -112,8 +112,8 @@ def test_diastolic_112_with_systolic_140_marks_only_the_diastolic(qtbot, bedside
     assert tile.value.text().count("background-color") == 1
     assert f"background:{NORMAL[0]}" in tile.styleSheet()
     # The limits say which one: the diastolic line names its priority, the systolic's does not.
-    assert view.limits == ("sys alarm 180 or more · 40 above baseline (set at T0)\n"
-                           "dia medium alarm 110 or more · 25 above baseline (set at T0)")
+    assert view.limits == ("sys alarm 180 or more · 40 above baseline (180 from T0)\n"
+                           "dia medium alarm 110 or more · 25 above baseline (137 from T0)")
 
 
 def test_systolic_205_marks_only_the_systolic_in_red(qtbot, bedside, panel):
@@ -163,12 +163,15 @@ def test_resp_rate_and_pulse_limits_in_words(bedside):
     assert bedside.tile("pulse_rate").limits == "no alarm limits"
 
 
-def test_bp_limits_name_the_baseline_threshold_once_t0_fixes_it(bedside):
-    bedside.typed(bp_systolic=128, bp_diastolic=84)
-    # Before dosing the baseline limits do not apply yet: the tile says when they will.
+def test_bp_limits_name_the_baseline_threshold_and_when_it_applies(bedside):
     assert bedside.tile("bp_systolic").limits == (
-        "sys alarm 180 or more · 40 above baseline (set at T0)\n"
-        "dia alarm 110 or more · 25 above baseline (set at T0)")
+        "sys alarm 180 or more · 40 above baseline (from T0)\n"
+        "dia alarm 110 or more · 25 above baseline (from T0)")
+    bedside.typed(bp_systolic=128, bp_diastolic=84)
+    # Before dosing the baseline limits do not apply yet: the tile says from when they will.
+    assert bedside.tile("bp_systolic").limits == (
+        "sys alarm 180 or more · 40 above baseline (168 from T0)\n"
+        "dia alarm 110 or more · 25 above baseline (109 from T0)")
     assert bedside.engine.advance_phase(NURSE, bedside.now(), override_reason="test: straight to dosing").done
     assert bedside.engine.t0 is not None
     assert bedside.tile("bp_systolic").limits == (
@@ -178,7 +181,7 @@ def test_bp_limits_name_the_baseline_threshold_once_t0_fixes_it(bedside):
 
 # ---- NIBP: one measurement, its time -----------------------------------------------------------
 
-def test_nibp_shows_systolic_diastolic_mean_with_its_measured_time(bedside):
+def test_nibp_shows_systolic_diastolic_mean_with_its_measured_time(qtbot, bedside, panel):
     measured = bedside.now().wall
     bedside.after(40)   # the cuff took its time; the monitor sent the result 40 s later
     bedside.monitor(measured=measured, bp_systolic=185, bp_diastolic=118, bp_mean=140)
@@ -187,9 +190,14 @@ def test_nibp_shows_systolic_diastolic_mean_with_its_measured_time(bedside):
     assert view.value == "185/118 (140)"
     assert view.detail == f"device · measured {local(measured)} · 4 min ago"   # 240 s since measured
     assert [p.small for p in view.parts if p.metric] == [False, False, True]   # the mean drawn smaller
+    # On screen (the tile column at 1366x768): all of it beside the value, nothing elided.
+    show(panel, bedside)
+    detail = panel.tiles["bp_systolic"].detail
+    assert not detail.cut
+    assert detail.text().replace("\n", " · ") == view.detail
 
 
-def test_a_typed_bp_is_never_paired_with_the_monitors_mean(bedside):
+def test_a_typed_bp_is_never_paired_with_the_monitors_mean(qtbot, bedside, panel):
     bedside.monitor(bp_systolic=185, bp_diastolic=118, bp_mean=134)
     device_time = local(bedside.now().wall)
     bedside.after(2)   # typed as the cuff's result came in: close in time, another source
@@ -199,6 +207,11 @@ def test_a_typed_bp_is_never_paired_with_the_monitors_mean(bedside):
     assert view.detail == f"manual {local(bedside.now().wall)} · 0 s ago · no mean with this reading"
     assert view.explain == (f"Mean BP 134 (device {device_time}) is from another reading: "
                             "not shown with this one")
+    show(panel, bedside)
+    tile = panel.tiles["bp_systolic"]
+    assert tile.value.text() == "150/95"
+    assert not tile.detail.cut and "no mean with this reading" in tile.detail.text().replace("\n", " ")
+    assert view.explain in tile.value.toolTip()
 
 
 def test_values_of_different_measured_times_are_not_shown_together(bedside):
@@ -315,6 +328,7 @@ def test_title_and_stripe_in_the_vitals_trend_colour(qtbot, bedside, panel):
 
 def test_tiles_keep_their_size_and_fit_whatever_they_show(qtbot, bedside, panel):
     show(panel, bedside)
+    QtWidgets.QApplication.processEvents()   # let the layouts run
     empty = geometry(panel.tiles)
     # Everything at once: two alarms, a note about a mean left out, a long sustained limit.
     bedside.monitor(bp_systolic=205, bp_diastolic=123, bp_mean=150, heart_rate=135, spo2=88, resp_rate=7)
@@ -330,11 +344,13 @@ def test_tiles_keep_their_size_and_fit_whatever_they_show(qtbot, bedside, panel)
     assert limits.toolTip() == "high alarm 131 or more · 40 or less · above 120 for 5 min"
 
 
-def test_phrases_break_only_between_phrases_and_say_when_cut():
+def test_phrases_break_between_phrases_and_inside_one_only_when_it_is_wider_than_a_line():
     def fits(text: str) -> bool:
-        return len(text) <= 20
+        return len(text) <= 24
 
     lines, cut = flow_phrases([["high alarm 131 or more", "40 or less", "above 120 for 5 min"]], fits, 3)
-    assert (lines, cut) == (["high alarm 131 or more ·", "40 or less ·", "above 120 for 5 min"], False)
+    assert (lines, cut) == (["high alarm 131 or more", "40 or less", "above 120 for 5 min"], False)
     lines, cut = flow_phrases([["sys alarm 180", "x"], ["dia alarm 110", "y"]], fits, 1)
     assert (lines, cut) == (["sys alarm 180 · x"], True)   # each group starts a line
+    lines, cut = flow_phrases([["manual 09:00", "no mean with this reading from the cuff"]], fits, 3)
+    assert (lines, cut) == (["manual 09:00", "no mean with this", "reading from the cuff"], False)
