@@ -1,10 +1,9 @@
-"""The program version, stored in every log file it writes."""
+"""The program version, stored in every log file it writes.
+
+A constant rather than `importlib.metadata.version()`: the look-up of installed metadata cost
+the start-up about 15 ms (P7); tests/test_version.py keeps it equal to pyproject.toml's.
+"""
 
 from __future__ import annotations
 
-from importlib import metadata
-
-try:
-    VERSION = metadata.version("infusion-console")
-except metadata.PackageNotFoundError:   # running from a source tree that was never installed
-    VERSION = "0+unknown"
+VERSION = "0.1.0"

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
@@ -43,9 +44,11 @@ from console.ui.entry_panel import Confirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.main_window import MainWindow
 from console.version import VERSION
-from devices.simulator import ScenarioError, SimulatorHandle, builtin_names, start_in_thread
 from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Protocol
+
+if TYPE_CHECKING:
+    from devices.simulator import SimulatorHandle
 
 DEMO_PROTOCOL = "iv-ketamine"
 SESSION_BUSY_TIMEOUT_MS = 250
@@ -111,9 +114,12 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
     loaded = load_protocols(default_protocol_dirs())
     clock = SystemClock()
+    session_now = bool(args.demo or getattr(args, "resume", None) is not None
+                       or any(v is not None for v in (args.protocol, args.patient, args.weight,
+                                                      args.nurse)))
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
                         confirmer, asker, shown_log=getattr(args, "shown_log", None),
-                        fault_handler=fault_handler)
+                        fault_handler=fault_handler, start_page=not session_now)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
         _resume_by_id(window, log, args, cleanups)
@@ -182,6 +188,9 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
 
 
 def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> SimulatorHandle:
+    # Imported here: only a demo needs the simulator (P7: a clinical start does not load it).
+    from devices.simulator import ScenarioError, builtin_names, start_in_thread
+
     try:
         handle = start_in_thread(scenario, "hl7", 1.0, seed=1, autostart=False)
     except (ScenarioError, KeyError, ValueError) as exc:

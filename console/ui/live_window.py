@@ -20,6 +20,7 @@ from console.clock import format_duration
 from console.records import ObservationRecord
 from console.session.dosing import dose_line
 from console.session.journal import Journal
+from console.store import EventLog
 from console.ui.alarm_bar import AlarmBar
 from console.ui.checklist_panel import Asker, ChecklistPanel
 from console.ui.controller import SessionController
@@ -165,24 +166,24 @@ class LiveWindow(QtWidgets.QWidget):
     def _feed_trend(self) -> None:
         """Hand the trend's feed what was committed since the last refresh.
 
-        The first call reads the session's history from the log, not from the journal: the
-        journal keeps only its newest 5,000 records (~14 minutes at 1 Hz × 6 vitals), so a
-        resumed session's pre-session, T0 and peak were gone before the window first drew
-        (issue 11 item 6). The same if the journal ever forgot records the trend had not been
-        given yet. After that, the journal's new records with their row ids, in commit order (a
-        correction names the row it replaces); a value the feed got without its id is looked up
-        in the log.
+        The journal's new records with their row ids, in commit order (a correction names the
+        row it replaces). The journal keeps only its newest 5,000 records (~14 minutes at 1 Hz ×
+        6 vitals): when it forgot records the trend was not given yet (a long session resumed:
+        its pre-session, T0 and peak were missing, issue 11 item 6), the whole session is read
+        from the log instead, and a corrected value not in the journal is looked up there.
         """
-        import sqlite3
-
-        from console.review.queries import observation_by_id
-        from console.session.trend_feed import TrendFeed
-        from console.store import EventLog, LogError
-
         journal, feed = self.journal, self.trend.feed
         log = journal.inner
+        # The journal holds every record it was given until it reaches its size: then only what
+        # it forgot needs the log (a new session, or a resumed one of under 5,000 records, is
+        # drawn from the journal alone: P7).
         forgot = journal.total - self._seen > len(journal.entries)
-        if isinstance(log, EventLog) and ((self._seen == 0 and journal.total) or forgot):
+        if isinstance(log, EventLog) and forgot:
+            import sqlite3
+
+            from console.review.queries import observation_by_id
+            from console.session.trend_feed import TrendFeed
+            from console.store import LogError
 
             def corrected(row: int) -> ObservationRecord | None:
                 try:

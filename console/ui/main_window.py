@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
@@ -20,10 +21,12 @@ from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
-from console.ui.review_launcher import ReviewLauncher
 from console.ui.shown_log import ShownLog
 from console.ui.start_screen import StartRequest, StartScreen
 from protocols.loader import LoadResult
+
+if TYPE_CHECKING:
+    from console.ui.review_launcher import ReviewLauncher
 
 EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
@@ -40,7 +43,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, log: EventLog, loaded: LoadResult, clock: Clock, audio_out: AudioOut,
                  cleanups: list[Callable[[], None]], confirmer: Confirmer | None = None,
                  asker: Asker | None = None, shown_log: Path | None = None,
-                 fault_handler: FaultHandler | None = None) -> None:
+                 fault_handler: FaultHandler | None = None, start_page: bool = True) -> None:
+        """`start_page=False` when a session opens at once (command line, demo, resume): the
+        start screen is then built only if the nurse asks for it after that session."""
         super().__init__()
         self.setWindowTitle("Infusion console")
         self.resize(1366, 768)
@@ -62,7 +67,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if fault_handler is not None:
             fault_handler.fault.connect(self._on_fault)
         self.load_errors = [str(e) for e in loaded.errors]
-        self.show_start_page()
+        self.start_screen: StartScreen | None = None
+        self.resume_buttons: list[QtWidgets.QPushButton] = []
+        if start_page:
+            self.show_start_page()
         self.statusBar().setObjectName("status")
         self.statusBar().showMessage(f"Session log: {log.path}")
         self.review_window: QtWidgets.QMainWindow | None = None
@@ -90,7 +98,7 @@ class MainWindow(QtWidgets.QMainWindow):
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
         layout.addWidget(self.fault_bar)
-        self.resume_buttons: list[QtWidgets.QPushButton] = []
+        self.resume_buttons = []
         for row in self.log.open_sessions():
             layout.addWidget(self._resume_offer(row))
         # A log that stopped taking writes after start-up refuses a new or resumed session here
@@ -125,7 +133,8 @@ class MainWindow(QtWidgets.QMainWindow):
         `history`: what a resumed session had logged, so its event list and trend start full:
         (row id for observations, else None; record), in time order.
         """
-        self.start_screen.stop_test()   # frees the port before the session opens it
+        if self.start_screen is not None:
+            self.start_screen.stop_test()   # frees the port before the session opens it
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
@@ -210,6 +219,8 @@ class MainWindow(QtWidgets.QMainWindow):
         while it runs starts nothing and says it is open; when the console stops, the review is
         left running for the clinician reading it (console/ui/review_launcher.py says why).
         """
+        from console.ui.review_launcher import ReviewLauncher   # only when asked for (P7)
+
         launcher = ReviewLauncher.for_window(self, self.log.path)
         launcher.open()
         return launcher

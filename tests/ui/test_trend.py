@@ -278,7 +278,7 @@ def test_markers_are_drawn_with_their_text(plot, qtbot):
     for items in [plot._lane_markers, *(p.marker_items for p in plot.panels)]:
         xs = []
         for item in items.values():
-            x, _ = item.getOriginalDataset()
+            x, _ = item.getData()
             xs.extend([] if x is None else x[::2].tolist())
         assert sorted(xs) == [0.0, 12.0, 25.0, 30.0]
     plot.show()
