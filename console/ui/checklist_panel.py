@@ -85,9 +85,18 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
     def sizeHint(self, option: QtWidgets.QStyleOptionViewItem,
                  index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.QSize:
         full = super().sizeHint(option, index)
-        metrics = QtGui.QFontMetrics(option.font)
-        one_line = max(metrics.height(), MARK_SIZE, 16) + 4
-        return QtCore.QSize(full.width(), min(full.height(), one_line + (ROW_LINES - 1) * metrics.lineSpacing()))
+        return QtCore.QSize(full.width(), min(full.height(), self._tallest(option, index)))
+
+    def _tallest(self, option: QtWidgets.QStyleOptionViewItem,
+                 index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> int:
+        """The height the style gives this row with `ROW_LINES` lines of text."""
+        lines = QtWidgets.QStyleOptionViewItem(option)
+        self.initStyleOption(lines, index)
+        lines.text = "\u2028".join(["X"] * ROW_LINES)   # a line separator: ROW_LINES lines
+        widget = lines.widget
+        style = widget.style() if widget is not None else QtWidgets.QApplication.style()
+        return style.sizeFromContents(QtWidgets.QStyle.ContentsType.CT_ItemViewItem, lines,
+                                      QtCore.QSize(), widget).height()
 
 
 class ChecklistPanel(QtWidgets.QGroupBox):
