@@ -259,3 +259,19 @@ def test_the_events_tab_says_what_was_entered_in_error(qtbot, live):
     (row,) = rows(log, "SELECT id FROM observations")
     assert events.item(0).text().split("  ", 1)[1] == (
         f"MOAA/S 2 (observation #{row[0]}) entered in error: undone by the nurse within 10 s — ana")
+
+
+def test_a_form_stopped_part_way_says_what_was_recorded_and_keeps_the_rest(qtbot, live):
+    controller, journal, clock, log = live
+    answers = Answers()
+    panel = panel_for(qtbot, controller, answers)
+    now = clock.now()
+    controller._engine.ingest_message([Reading("heart_rate", 135, "beats/min", now.wall, now.wall, "hl7:MON")], now)
+    answers.yes = False   # the typed HR does not replace the monitor's
+    panel.fields["bp"].setText("150/95")
+    panel.fields["heart_rate"].setText("80")
+    qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
+    assert panel.message.text().startswith("Recorded: BP 150/95 mmHg. Not recorded: ")
+    assert (panel.fields["bp"].text(), panel.fields["heart_rate"].text()) == ("", "80")
+    assert rows(log, "SELECT metric, value FROM observations WHERE source = 'manual' ORDER BY id") == [
+        ("bp_systolic", 150.0), ("bp_diastolic", 95.0)]
