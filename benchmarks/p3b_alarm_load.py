@@ -12,7 +12,11 @@ pty, p99 of the last byte of an alarming frame → banner painted). While every 
   `infusion-console review --db LOG` builds it, then opening one session after another with all
   its rows and its whole-session trend, back to back, until told to stop;
 - **PDF exports**, one after another, each a child process running
-  `infusion-console export N --pdf FILE --db LOG` on the newest sessions of the same log.
+  `infusion-console export N --pdf FILE --db LOG` on the newest sessions of the same log. An
+  export started from the live console runs inside the review's process, so by default
+  (`background_exports` 1) each export gets the review's background policy
+  (`review_launcher.run_in_background`: nice 10, the last processor); 0 runs them as a shell
+  would start them.
 
 Both are kept busy for the whole run, a harsher load than a clinician clicking now and then; on a
 2-core machine the console shares the CPUs with both. The console itself writes to its own small
@@ -24,6 +28,7 @@ and an export were running during each trial.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -36,10 +41,13 @@ from typing import Any
 from benchmarks.common import ROOT, Row
 from benchmarks.p3_alarm import latency_row, measure
 from benchmarks.p6_review import cached_log
+from console.ui.review_launcher import run_in_background
 
 DEFAULTS = {"trials": 200, "sessions": 200, "minutes": 90, "seed": 1, "review": 1, "exports": 1,
+            "background_exports": 1,
             "export_nice": 0}
 QUICK = {"trials": 20, "sessions": 4, "minutes": 10, "seed": 1, "review": 1, "exports": 1,
+         "background_exports": 1,
          "export_nice": 0}
 # `review` / `exports` 0 leave that peer out (to see what each costs); `export_nice` runs the
 # export processes at that niceness (0: as a shell would start `infusion-console export`).
@@ -51,10 +59,11 @@ class ReviewAndExports:
     """The load: a review process loading sessions and PDF exports one after another."""
 
     def __init__(self, log: Path, work: Path, review: bool = True, exports: bool = True,
-                 export_nice: int = 0) -> None:
+                 export_nice: int = 0, background_exports: bool = True) -> None:
         self.log = log
         self.work = work
         self.review, self.exports, self.export_nice = review, exports, export_nice
+        self.background_exports = background_exports
         self.progress = work / "review-progress.txt"
         self.progress.touch()
         self._stop = threading.Event()
@@ -132,10 +141,18 @@ class ReviewAndExports:
             begin = time.monotonic()
             self._export_running_since = begin
             nice = ["nice", "-n", str(self.export_nice)] if self.export_nice else []
-            done = subprocess.run(
+            child = subprocess.Popen(
                 [*nice, sys.executable, "-m", "console.cli", "export", str(session_id), "--pdf",
                  str(out), "--db", str(self.log)],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            if self.background_exports:
+                # As an export started from the live console runs: inside the review's process,
+                # so under its background policy (console/ui/review_launcher.py).
+                with contextlib.suppress(OSError):
+                    run_in_background(child.pid)
+            done: subprocess.CompletedProcess[bytes] = subprocess.CompletedProcess(
+                child.args, child.wait(timeout=300))
             self._exports.append((begin, time.monotonic(), done.returncode))
             self._export_running_since = None
 
@@ -170,12 +187,13 @@ def run(params: dict[str, Any]) -> list[Row]:
     log, built, build_seconds = cached_log(sessions, minutes, seed)
     with tempfile.TemporaryDirectory(prefix="bench-p3b-") as work:
         load = ReviewAndExports(log, Path(work), bool(params["review"]), bool(params["exports"]),
-                                int(params["export_nice"]))
+                                int(params["export_nice"]), bool(params["background_exports"]))
         results, failure, details = measure(params, load)
         details = {**details, **load.overlap(results), "log": str(log), "log_sessions": sessions,
                    "log_minutes": minutes, "log_built_now": built,
                    "log_build_seconds": build_seconds, "review": bool(params["review"]),
-                   "exports": bool(params["exports"]), "export_nice": int(params["export_nice"])}
+                   "exports": bool(params["exports"]), "export_nice": int(params["export_nice"]),
+                   "background_exports": bool(params["background_exports"])}
     peers = [f"reviewing {sessions} sessions" if params["review"] else "",
              "PDF exports" + (f" (nice {params['export_nice']})" if params["export_nice"] else "")
              if params["exports"] else ""]
