@@ -65,7 +65,7 @@ OFF_PHASE_TEXT: dict[Priority, str] = {Priority.HIGH: "#ff5252", Priority.MEDIUM
 FLASH_HALF_PERIOD_MS: dict[Priority, int] = {Priority.HIGH: 250, Priority.MEDIUM: 1000}
 
 OCCURRENCE_ROLE = QtCore.Qt.ItemDataRole.UserRole
-ROW_HEIGHT = 40   # one line of 16-pt bold text with its padding; rows never wrap or grow
+ROW_HEIGHT = 36   # one line of 16-pt bold text with its padding; rows never wrap or grow
 
 
 class _RowDelegate(QtWidgets.QStyledItemDelegate):
@@ -107,7 +107,7 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
         return QtCore.QSize(max(200, option.rect.width()), ROW_HEIGHT)
 
 
-HEADER_STYLE = "background:#101010;font-size:11pt;font-weight:bold;padding:0 6px;"
+HEADER_STYLE = "background:#101010;font-size:10pt;font-weight:bold;padding:0 6px;"
 
 
 class AlarmFieldView(QtWidgets.QWidget):
@@ -121,7 +121,7 @@ class AlarmFieldView(QtWidgets.QWidget):
         self.idle_text = idle_text
         self.header = QtWidgets.QLabel()
         self.header.setObjectName("alarm_field_header")
-        self.header.setFixedHeight(22)
+        self.header.setFixedHeight(20)
         self.list = QtWidgets.QListWidget()
         row_font = self.list.font()
         row_font.setPointSize(ROW_POINT_SIZE)
@@ -203,7 +203,7 @@ class AlarmBar(QtWidgets.QWidget):
         self.pause_button = QtWidgets.QPushButton()
         for button in (self.ack_button, self.pause_button):
             button.setFont(button_font)
-            button.setFixedHeight(48)   # a touch target, and room for 16 pt text
+            button.setFixedHeight(44)   # a touch target, and room for 16 pt text
             button.setMinimumWidth(250)
         # QShortcut, not QPushButton.setShortcut: setText() resets a button's shortcut to its
         # mnemonic, and these labels change with the state.

@@ -52,10 +52,10 @@ class LiveWindow(QtWidgets.QWidget):
         engine = controller.view
         self.header = QtWidgets.QLabel()
         self.header.setObjectName("header")
-        self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:4px;")
+        self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:2px 4px;")
         self.timers = QtWidgets.QLabel()
         self.timers.setObjectName("timers")
-        self.timers.setStyleSheet("font-size:22pt;padding:2px 4px;")
+        self.timers.setStyleSheet("font-size:19pt;padding:0 4px;")
         self.dosing = QtWidgets.QLabel()
         self.dosing.setObjectName("dosing")
         self.ended = QtWidgets.QFrame()
@@ -99,7 +99,9 @@ class LiveWindow(QtWidgets.QWidget):
         middle.setSizes([500, 570, 296])   # the trend gets the room; tiles stay readable
         bottom = self.entry
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        # Every pixel row counts at 1366x768 (tests/ui/test_live_layout.py: the window fits).
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
         layout.addWidget(self.header)
         layout.addWidget(self.timers)
         layout.addWidget(self.ended)
@@ -118,7 +120,10 @@ class LiveWindow(QtWidgets.QWidget):
         self.header.setText(
             f"{engine.patient.patient_id} · {engine.protocol.name} · session {engine.session_number}"
             f" of {engine.protocol.course_sessions} · {engine.nurse} · device {engine.device_state}{demo}")
-        self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:4px;"
+        log = self.journal.inner
+        self.header.setToolTip(self.header.text()
+                               + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))
+        self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:2px 4px;"
                                   + ("background:#4a148c;color:white;" if engine.demo else ""))
         times = engine.times(now)
         due = engine.due(now)
@@ -142,7 +147,7 @@ class LiveWindow(QtWidgets.QWidget):
         self.dosing.setText(line)
         self.dosing.setToolTip(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
-        self.dosing.setStyleSheet("font-size:15pt;padding:2px 6px;" + (
+        self.dosing.setStyleSheet("font-size:14pt;padding:0 6px;" + (
             "font-weight:bold;background:#e3f2fd;color:#0d47a1;" if active else "color:#546e7a;"))
         self._show_ended(engine.ended_at)
         self.tiles.update_from(engine, now)

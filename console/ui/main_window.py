@@ -122,6 +122,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_start_page()
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(f"Session log: {self.log.path}")
+        self.statusBar().show()
 
     # ---- opening a session --------------------------------------------------------------------
 
@@ -187,6 +188,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if bar.currentMessage() != text:
             bar.showMessage(text)
             bar.setStyleSheet(style)
+        # During a session the line appears only when it has something to say (records not
+        # saved): the live window needs its 22 px at 1366x768. The header's tooltip names the log.
+        bar.setVisible(bool(session.unsaved and error is not None))
 
 
     def _on_start_requested(self, request: StartRequest) -> None:

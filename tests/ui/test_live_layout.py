@@ -112,3 +112,28 @@ def test_the_console_window_gives_the_live_session_the_whole_screen(qtbot, tmp_p
     for cleanup in reversed(cleanups):
         cleanup()
     log.close()
+
+
+def test_the_whole_console_window_fits_a_1366x768_screen(qtbot, tmp_path):
+    # The window's minimum height was 794-816 px (a dose line, the status line and spacing on
+    # top of the tiles): on a 1366x768 screen the bottom of the entry form was off the screen.
+    from console.cli import gui_parser
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+
+    cleanups = []
+    try:
+        window = build(gui_parser().parse_args([
+            "--db", str(tmp_path / "log.sqlite3"), "--protocol", "iv-ketamine", "--patient", "MRN-1",
+            "--weight", "72", "--nurse", "ana"]), cleanups, audio_out=RecordingAudioOut(),
+            confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.minimumSizeHint().height() <= 768
+        assert window.minimumSizeHint().width() <= 1366
+        assert window.height() == 768
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
