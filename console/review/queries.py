@@ -343,12 +343,19 @@ def _episodes(
 
 
 def _corrected_ids(conn: sqlite3.Connection, session_id: int) -> set[int]:
-    # The partial index observations_corrects holds only correcting rows (few), so this does not
-    # walk the session's 32,400 rows.
-    return {r[0] for r in conn.execute(
+    """Rows that no longer count: corrected by a later row, or entered in error (an event).
+
+    The partial index observations_corrects holds only correcting rows (few), so this does not
+    walk the session's 32,400 rows; the events of one session are few.
+    """
+    corrected = {r[0] for r in conn.execute(
         "SELECT corrects FROM observations INDEXED BY observations_corrects "
         "WHERE corrects IS NOT NULL AND session_id = ?", [session_id]
     )}
+    corrected.update(int(r[0]) for r in conn.execute(
+        "SELECT json_extract(detail, '$.observation') FROM events "
+        "WHERE session_id = ? AND kind = 'entered_in_error'", [session_id]) if r[0] is not None)
+    return corrected
 
 
 _SCALE_LIST: Final = ", ".join(f"'{name}'" for name in SCALES)

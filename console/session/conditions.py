@@ -52,6 +52,13 @@ class ConditionTracker:
         twin._from_value, twin._from_absence = self._from_value, self._from_absence
         return twin
 
+    def forget_values(self) -> None:
+        """The metric has no valid value any more (its only one was entered in error)."""
+        for state in self._value_rules:
+            state.violating_since = None
+            state.confirm_from = None
+        self._from_value = None
+
     def on_value(self, value: float, baseline: float | None, now: Moment) -> RepeatRequest | None:
         """Evaluate a new reading. Returns a repeat request when a confirm-repeat rule starts."""
         self._from_absence = None

@@ -113,6 +113,7 @@ LOG_UNAVAILABLE = "log_unavailable"
 CONSOLE_FAULT = "console_fault"
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
+KEEP_ROWS = 20   # recent values per metric that "entered in error" can take back
 
 # LogError causes in the words of the alarm banner.
 _LOG_CAUSES = {
@@ -186,13 +187,17 @@ class _State:
     stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
     discharged: bool = False
     ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
+    # The newest committed values of each metric with their row ids (what `void` can take back).
+    rows: dict[str, list[tuple[int, Latest]]] = field(default_factory=dict)
+    voided: set[int] = field(default_factory=set)   # rows entered in error
 
     def clone(self) -> _State:
         """An independent copy (the per-step snapshot); the values inside are immutable."""
         return replace(self, ticks=dict(self.ticks), latest=dict(self.latest),
                        baseline=dict(self.baseline), baseline_fixed=set(self.baseline_fixed),
                        systolic_history=list(self.systolic_history),
-                       nibp_seen=set(self.nibp_seen), continuous=set(self.continuous))
+                       nibp_seen=set(self.nibp_seen), continuous=set(self.continuous),
+                       rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided))
 
 
 @dataclass(slots=True)
@@ -269,8 +274,12 @@ class SessionEngine:
         cls, protocol: Protocol, recorder: Recorder, session_id: int, opened: SessionOpened,
         observations: Sequence[ObservationRecord], events: Sequence[EventRecord],
         alarm_events: Sequence[AlarmTransition], now: Moment, actor: str = ENGINE,
+        observation_ids: Sequence[int] | None = None,
     ) -> SessionEngine:
         """Rebuild an open session from its log after a crash and carry on with its timers.
+
+        `observation_ids`: the row id of each observation (aligned); with them, values entered
+        in error are skipped and can still be taken back after the restart.
 
         Phases, T0, checklist ticks, latest values, baselines and the condition trackers (every
         reading replayed at its own time) come back as they were; open alarm occurrences are
@@ -305,13 +314,19 @@ class SessionEngine:
                 state.ended_at = event.at
             elif event.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
                 paused = event.kind == AUDIO_PAUSED
+            elif event.kind == "entered_in_error":
+                state.voided.add(int(event.detail.get("observation", -1)))
         engine.schedule.start_phase(engine.phase, state.phase_started, state.t0)
-        for obs in observations:
+        ids: Sequence[int | None] = (observation_ids if observation_ids is not None
+                                     else [None] * len(observations))
+        for obs, row_id in zip(observations, ids, strict=True):
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
-            if reading.is_demo_or_test:
+            if reading.is_demo_or_test or (row_id is not None and row_id in state.voided):
                 continue
             at = moment(obs.received_at)
+            if row_id is not None:
+                engine._remember_row(row_id, obs, at)
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
             engine._remember(reading, at)
             engine._replay_trackers(reading, at, now)
@@ -515,8 +530,10 @@ class SessionEngine:
         with self._step(now) as step:
             records = self._reading_records(reading, now, actor,
                                             isinstance(verdict, NeedsConfirmation))
-            step.records.extend(_ended_by_typed_value(records, metric_name, actor)
-                                if replaces is not None else records)
+            step.records.extend(
+                _ended_because(records, metric_name, f"ended by a value typed by {actor}, "
+                                                     "replacing the monitor's reading")
+                if replaces is not None else records)
         return Accepted(metric_name, value), (step.ids[0] if step.ids else None)
 
     def _device_alarm(self, metric_name: str) -> Occurrence | None:
@@ -557,6 +574,49 @@ class SessionEngine:
             records.extend(self._evaluate(metric_name, value, now))
             step.records.extend(records)
         return Accepted(metric_name, value)
+
+    def void(self, observation_id: int, metric_name: str, actor: str, now: Moment,
+             reason: str) -> Outcome:
+        """A value entered in error with no right value to put in its place (a mis-click on a
+        scale nobody had scored): an `entered_in_error` event names the row, and from then on
+        the value counts nowhere. The vital's latest value goes back to the one before it (or
+        to none), the alarms on it are evaluated again, a restart skips it, and the trends, the
+        review and the reports leave it out. The row itself stays in the log (append-only).
+        """
+        m = metric(metric_name)
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        if not reason.strip():
+            return Outcome(False, (f"Say why the {m.label} value is entered in error.",))
+        rows = self._state.rows.get(metric_name, [])
+        index = next((i for i, (row, _) in enumerate(rows) if row == observation_id), None)
+        if index is None:
+            return Outcome(False, (f"{m.label} observation #{observation_id} is not one of this "
+                                   "session's recent values: correct it from the Events tab.",))
+        with self._step(now) as step:
+            _, gone = rows.pop(index)
+            self._state.voided.add(observation_id)
+            step.records.append(EventRecord(self.session_id, now.wall, "entered_in_error", actor, {
+                "observation": observation_id, "metric": metric_name,
+                "value": gone.reading.value, "reason": reason.strip()}))
+            if index == len(rows):   # it was the latest: the one before stands again
+                step.records.extend(_ended_because(
+                    self._fall_back(metric_name, rows, now), metric_name,
+                    f"its value was entered in error, by {actor}"))
+        return Outcome(True)
+
+    def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], now: Moment) -> list[Record]:
+        if rows:
+            previous = rows[-1][1]
+            self._state.latest[metric_name] = previous
+            return self._evaluate(metric_name, previous.reading.value, now)
+        self._state.latest.pop(metric_name, None)
+        out: list[Record] = []
+        for tracker in self._trackers.values():
+            if tracker.metric == metric_name:
+                tracker.forget_values()
+                out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
+        return out
 
     def _is_repeat(self, reading: Reading) -> bool:
         if reading.metric not in BP_METRICS or reading.source == MANUAL or reading.measured_at is None:
@@ -1021,9 +1081,24 @@ class SessionEngine:
             self.board, self.schedule, self._trackers, self._state = board, schedule, trackers, state
             raise
         step.ids, step.saved = ids or [], ids is not None
+        self._keep_rows(step, now)
         if step.records:
             for listener in list(self._listeners):
                 listener()
+
+    def _keep_rows(self, step: _Step, now: Moment) -> None:
+        """Remember the newest committed values of each metric with their row ids (after the
+        commit: only a row that is in the log can be taken back)."""
+        for record, row_id in zip(step.records, step.ids, strict=False):
+            if isinstance(record, ObservationRecord) and not record.flags & {"DEMO", "TEST"}:
+                self._remember_row(row_id, record, now)
+
+    def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment) -> None:
+        reading = Reading(record.metric, record.value, record.unit, record.measured_at,
+                          record.received_at, record.source, record.channel, record.flags)
+        rows = self._state.rows.setdefault(record.metric, [])
+        rows.append((row_id, Latest(reading, at)))
+        del rows[:-KEEP_ROWS]
 
     def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:
         """Commit `records` (one transaction) and return their ids; None when the log cannot take
@@ -1135,14 +1210,13 @@ REPLACES_DEVICE = frozenset({"REPLACES_DEVICE"})
 """The flag of a typed value the nurse said replaces the monitor's reading of an alarming vital."""
 
 
-def _ended_by_typed_value(records: Sequence[Record], metric_name: str, actor: str) -> list[Record]:
-    """Say in an alarm's end that a typed value replacing the monitor's reading ended it."""
+def _ended_because(records: Sequence[Record], metric_name: str, why: str) -> list[Record]:
+    """Say in the end of an alarm on `metric_name` what ended it (`why`, in brackets)."""
     out: list[Record] = []
     for record in records:
         if (isinstance(record, AlarmTransition) and record.transition == CLEARED
                 and record.condition.startswith(metric_name + "_")):
-            record = replace(record, message=f"{record.message} (ended by a value typed by "
-                                             f"{actor}, replacing the monitor's reading)")
+            record = replace(record, message=f"{record.message} ({why})")
         out.append(record)
     return out
 

@@ -103,7 +103,7 @@ def _describe_event(event: EventRecord) -> str:
         "note": f"Note: {d.get('text')}",
         "observation": f"Observed: {d.get('text')}",
         "correction": f"Correction of #{d.get('corrects')}: {d.get('reason')}",
-        "entered_in_error": str(d.get("text")),   # "MOAA/S 1 (observation #12) entered in error: ..."
+        "entered_in_error": _entered_in_error(d),
         "dosing_started": "Dosing started (T0)",
         "discharge_refused": "Discharge refused: " + "; ".join(d.get("reasons", [])),
         "discharged": "Discharged",
@@ -119,3 +119,12 @@ def _describe_event(event: EventRecord) -> str:
         "audio_resumed": str(d.get("message", "Audio resumed")),
     }.get(event.kind, f"{event.kind}: {d}")
     return f"{text} — {event.actor}" if event.actor != "engine" else text
+
+
+def _entered_in_error(d: dict[str, object]) -> str:
+    """"MOAA/S 2 (observation #12) entered in error: undone by the nurse within 10 s"."""
+    name = str(d.get("metric", ""))
+    value = d.get("value")
+    label = METRICS[name].label if name in METRICS else name
+    shown = METRICS[name].format(float(value)) if name in METRICS and isinstance(value, int | float) else value
+    return f"{label} {shown} (observation #{d.get('observation')}) entered in error: {d.get('reason')}"

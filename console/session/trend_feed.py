@@ -407,6 +407,9 @@ class TrendFeed:
             self._put_marker(TrendMarker(minutes, "resumed", "phase"), -2)
         elif kind == "discharged":
             self._put_marker(TrendMarker(minutes, "Discharged", "phase"), -2)
+        elif kind == "entered_in_error":
+            # A value that counts nowhere any more: it leaves the trend (the log keeps the row).
+            self._remove_corrected(int(detail.get("observation", -1)), str(detail.get("metric", "")))
 
     def _add_alarm(self, transition: AlarmTransition) -> None:
         if (transition.transition not in (RAISED, ESCALATED)

@@ -135,6 +135,10 @@ class SessionController(QtCore.QObject):
         return engine.correct(observation_id, metric_name, value, engine.nurse, self.clock.now(),
                               reason, confirmed)
 
+    def void(self, observation_id: int, metric_name: str, reason: str) -> Outcome:
+        engine = self._engine
+        return engine.void(observation_id, metric_name, engine.nurse, self.clock.now(), reason)
+
     def note(self, text: str, kind: str = "note") -> Outcome:
         engine = self._engine
         return engine.note(text, engine.nurse, self.clock.now(), kind=kind)

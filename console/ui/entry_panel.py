@@ -20,10 +20,10 @@ pre-filled with 10 and one click logged it while BP was 185/118):
     value and the reason "undone by the nurse within 10 s". The scale reads as it did before the
     click; the trend shows the earlier value at the undone row's time (the value did not change).
   * no earlier value: a correction needs a value, and inventing one would be worse than the
-    mistake, so an "entered_in_error" event names the row ("... (observation #12) entered in
-    error"). The engine keeps no "unset" for a metric, so its latest value (what its alarms and
-    the discharge check read) stays the undone one until the nurse records the right value; the
-    scale says exactly that instead of pretending it is gone.
+    mistake, so the row is entered in error (`SessionEngine.void`: an "entered_in_error" event
+    names it): it counts nowhere from then on. The engine's latest value of the scale goes back
+    to none, its alarms and the discharge check forget it, a restart skips it, and the trend, the
+    review and the report leave it out; the log keeps the row.
 
 The message area beside the form keeps its height (two lines, elided, the full text on hover), so
 nothing around it moves when a message appears.
@@ -562,15 +562,14 @@ class EntryPanel(QtWidgets.QGroupBox):
             self._say(f"Undone: {words} taken back; {SCALE_WORDS[offer.metric]} is "
                       f"{scale_value_words(offer.metric, offer.previous)} again (logged as a correction).")
             return
-        outcome = self.controller.note(offer.entered_in_error_text(), kind="entered_in_error")
+        # No earlier value to go back to: the row is entered in error and counts nowhere (the
+        # engine's latest value, alarms and discharge check forget it; the log keeps the row).
+        outcome = self.controller.void(offer.row_id, offer.metric, reason=UNDO_REASON)
         if not outcome.done:
             self._say(f"Not undone: {outcome.message}", error=True)
             return
-        latest = self.controller.view.latest(offer.metric)
-        if latest is not None:
-            self._in_error[offer.metric] = latest
-        self._say(f"Undone: {words} marked entered in error. Record the right value: until then "
-                  "the alarms and the discharge check still count it.", colour=WARN_COLOUR)
+        self._say(f"Undone: {words} taken back (logged as entered in error); "
+                  f"{SCALE_WORDS[offer.metric]} has no value now.")
         self._show_latest(self.scales[offer.metric])
 
     def _show_undo(self) -> None:

@@ -313,6 +313,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
                               row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
                 observations, events, alarm_events, self.clock.now(), actor,
+                observation_ids=[i for i, _ in logged],
             )
 
         history: list[tuple[int | None, Record]] = sorted(

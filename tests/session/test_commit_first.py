@@ -195,3 +195,36 @@ def test_a_technical_condition_of_the_station_never_blocks_discharge_a_patient_a
     assert not any(b.startswith("Alarm not resolved") for b in blockers)
     s.device("spo2", 85)
     assert any(b.startswith("Alarm not resolved: SpO2 85") for b in s.engine.discharge_blockers(s.now()))
+
+
+def test_a_value_entered_in_error_counts_nowhere_even_after_a_restart():
+    from tests.session.test_resume import resume
+
+    s = Session()
+    s.to_infusion()
+    first = s.engine.enter_manual_row("spo2", 96, "nurse.ana", s.now())[1]
+    s.t(s.now().mono - s.origin + 30)
+    wrong = s.engine.enter_manual_row("spo2", 85, "nurse.ana", s.now())[1]   # raises high
+    assert s.shown()[0][:2] == ("spo2_low", "high")
+    assert s.engine.void(wrong, "spo2", "nurse.ana", s.now(), "typed 85 for 95").done
+    assert s.engine.latest("spo2").reading.value == 96   # the one before stands again
+    assert s.shown() == [("spo2_low", "high", "latched")]   # unseen high: only a reset ends it
+    event = s.recorder.events("entered_in_error")[-1]
+    assert event.detail == {"observation": wrong, "metric": "spo2", "value": 85,
+                            "reason": "typed 85 for 95"}
+    # A value that is not among the recent ones cannot be taken back this way.
+    assert not s.engine.void(9999, "spo2", "nurse.ana", s.now(), "x").done
+    # After a restart the voided row is skipped.
+    ids = [i + 1 for i, r in enumerate(s.recorder.records) if isinstance(r, ObservationRecord)]
+    now = s.clock.advance(10)
+    records = s.recorder.records
+    from console.session.engine import SessionEngine
+    from tests.session.helpers import iv_protocol
+    engine = SessionEngine.resume(
+        iv_protocol(), s.recorder, 1, s.recorder.opened[0],
+        [r for r in records if isinstance(r, ObservationRecord)],
+        [r for r in records if isinstance(r, EventRecord)],
+        [r for r in records if isinstance(r, AlarmTransition)], now,
+        observation_ids=ids)
+    assert engine.latest("spo2").reading.value == 96
+    assert first in ids

@@ -156,6 +156,18 @@ def test_a_corrected_scale_replaces_its_marker():
     assert [(m.minutes, m.text) for m in feed.markers()] == [(30.0, "MOAA/S 4")]
 
 
+def test_a_value_entered_in_error_leaves_the_trend():
+    feed = TrendFeed(START)
+    feed.load([(1, typed("spo2", 96, 10.0)), (2, typed("spo2", 85, 11.0)),
+               (3, typed("moaas", 1, 12.0))],
+              [EventRecord(1, t(12.5), "entered_in_error", "ana",
+                           {"observation": 2, "metric": "spo2", "value": 85, "reason": "typo"}),
+               EventRecord(1, t(12.6), "entered_in_error", "ana",
+                           {"observation": 3, "metric": "moaas", "value": 1, "reason": "mis-click"})])
+    assert points(feed, "spo2", manual=True) == [(10.0, 96)]
+    assert not any(m.text.startswith("MOAA/S") for m in feed.markers())
+
+
 def test_a_correction_of_an_unknown_row_just_adds_its_value():
     feed = TrendFeed(START)
     feed.add([typed("resp_rate", 14, 3.0, corrects=999)])

@@ -125,27 +125,37 @@ def test_undo_without_an_earlier_value_marks_the_row_entered_in_error(qtbot, liv
     click(qtbot, panel, "hallucinations", 1)   # the mis-click of the issue, with no earlier value
     (row,) = rows(log, "SELECT id FROM observations")
     qtbot.mouseClick(panel.undo_button, LEFT)
-    # No value is invented: an event names the row; no correction row.
-    assert rows(log, "SELECT kind, json_extract(detail, '$.text'), actor FROM events "
+    # No value is invented: an event names the row; no correction row; the log keeps the row.
+    assert rows(log, "SELECT kind, json_extract(detail, '$.observation'), "
+                     "json_extract(detail, '$.reason'), actor FROM events "
                      "WHERE kind IN ('entered_in_error', 'correction')") == [
-        ("entered_in_error", f"Hallucinations present (observation #{row[0]}) entered in error: "
-                             "undone by the nurse within 10 s", "ana")]
+        ("entered_in_error", row[0], "undone by the nurse within 10 s", "ana")]
     assert rows(log, "SELECT count(*) FROM observations") == [(1,)]
-    # The engine still holds the value (it has no "unset"): the scale says so, struck through,
-    # and no button stands for it.
-    current = panel.scales["hallucinations"].current
-    assert current.property("error") is True
-    assert current.toolTip().startswith("Hallucinations present (")
-    assert "still count it" in current.toolTip()
+    # It counts nowhere now: the scale has no value and no button stands for it.
+    assert controller.view.latest("hallucinations") is None
     assert marked(panel, "hallucinations") == []
-    assert panel.message.text().startswith("Undone: Hallucinations present marked entered in error. "
-                                           "Record the right value")
-    # The right value recorded: shown plainly; undoing it never goes back to the value in error.
+    assert panel.message.text().startswith("Undone: Hallucinations present taken back (logged as "
+                                           "entered in error)")
+    # The right value recorded, then undone too: again nothing to go back to.
     click(qtbot, panel, "hallucinations", 0)
-    assert current.property("error") is False and marked(panel, "hallucinations") == [0]
+    assert marked(panel, "hallucinations") == [0]
     qtbot.mouseClick(panel.undo_button, LEFT)
     assert rows(log, "SELECT count(*) FROM observations WHERE corrects IS NOT NULL") == [(0,)]
     assert rows(log, "SELECT count(*) FROM events WHERE kind = 'entered_in_error'") == [(2,)]
+    assert controller.view.latest("hallucinations") is None
+
+
+def test_an_aldrete_entered_in_error_no_longer_lets_the_patient_go(qtbot, live):
+    # The safety case: a mistaken Aldrete 10 undone must not still pass the discharge gate.
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.aldrete.setValue(10)
+    qtbot.mouseClick(panel.findChild(type(panel.undo_button), "obs_aldrete_record"), LEFT)
+    assert controller.view.latest("aldrete").reading.value == 10
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    assert controller.view.latest("aldrete") is None
+    assert any("No modified Aldrete score recorded" in r
+               for r in controller._engine.discharge_blockers(clock.now()))
 
 
 def test_undo_is_offered_for_ten_seconds_of_the_controllers_clock(qtbot, live):
@@ -257,8 +267,12 @@ def test_the_events_tab_says_what_was_entered_in_error(qtbot, live):
     qtbot.mouseClick(panel.undo_button, LEFT)
     events.refresh()
     (row,) = rows(log, "SELECT id FROM observations")
-    assert events.item(0).text().split("  ", 1)[1] == (
-        f"MOAA/S 2 (observation #{row[0]}) entered in error: undone by the nurse within 10 s — ana")
+    shown = [events.item(i).text().split("  ", 1)[1] for i in range(3)]
+    assert (f"Sedation (MOAA/S) 2 (observation #{row[0]}) entered in error: undone by the "
+            "nurse within 10 s — ana") in shown
+    # The alarm the mis-click raised ends, and says why.
+    assert any(t.startswith("Alarm cleared (medium): Sedation (MOAA/S) 2 score, limit ≤3 (its value "
+                            "was entered in error, by ana)") for t in shown)
 
 
 def test_a_form_stopped_part_way_says_what_was_recorded_and_keeps_the_rest(qtbot, live):
