@@ -95,8 +95,10 @@ def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
     Python handles signals only between bytecodes, so a slow timer lets it look while Qt's loop
     runs.
     """
+    # Through the event loop: a SIGTERM that arrives before `exec()` starts would otherwise be
+    # lost (Qt ignores quit() while no loop runs) and the console would keep running.
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: app.quit())
+        signal.signal(signum, lambda *_: QtCore.QTimer.singleShot(0, app.quit))
     wake = QtCore.QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
