@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
@@ -12,3 +14,20 @@ APP = "infusion-console"
 def default_db_path() -> Path:
     """The session log in the user's data folder (e.g. ~/.local/share/infusion-console)."""
     return platformdirs.user_data_path(APP) / "sessions.sqlite3"
+
+
+def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | None:
+    """Write `text` to a new file `name` (0600: it may hold patient data) in the first of
+    `folders` that takes it, flushed to disk; return its path, or None when none did."""
+    for folder in folders:
+        path = Path(folder) / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError:
+            continue
+        return path
+    return None

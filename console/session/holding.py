@@ -23,12 +23,12 @@ are held and not yet saved.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
+from console.paths import write_private_file
 from console.records import ObservationRecord, Record, Recorder
 from console.store.errors import LogError
 
@@ -142,15 +142,4 @@ def dump_held(records: Sequence[Record], folders: Sequence[Path], stamp: datetim
                    ensure_ascii=False, sort_keys=True) + "\n"
         for r in records
     )
-    for folder in folders:
-        path = Path(folder) / name
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)   # patient data: 0600
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(lines)
-                out.flush()
-                os.fsync(out.fileno())
-        except OSError:
-            continue
-        return path
-    return None
+    return write_private_file(folders, name, lines)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from types import TracebackType
 
 from PySide6 import QtCore
 
+from console.paths import write_private_file
 from console.ui.controller import SessionController
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
@@ -41,18 +43,7 @@ def write_crash_file(folder: Path, text: str, stamp: datetime | None = None) -> 
     """Write `text` to a new 0600 crash file in `folder` (else the temp folder); None if neither."""
     when = (stamp or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     name = f"crash-{when}-{os.getpid()}.txt"
-    for place in (folder, Path(os.environ.get("TMPDIR", "/tmp"))):
-        path = place / name
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-        except OSError:
-            continue
-        return path
-    return None
+    return write_private_file((folder, Path(tempfile.gettempdir())), name, text)
 
 
 def summary_of(exc: BaseException) -> str:
