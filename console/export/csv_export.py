@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from console.paths import make_private
 from console.clock import iso
 from console.review.model import SessionDetail, describe_event
 from protocols.vitals import METRICS
@@ -88,6 +89,7 @@ def _json(detail: Any) -> str:
 
 def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
     count = 0
+    make_private(path)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, dialect="excel", lineterminator="\r\n")
         writer.writerow(header)

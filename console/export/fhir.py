@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from console.paths import make_private
 from console.clock import iso
 from console.review.model import Observation, SessionDetail
 from protocols.vitals import METRICS
@@ -258,5 +259,6 @@ def write_session_fhir(detail: SessionDetail, path: Path, pseudonymised: bool = 
         OSError: the file cannot be written.
     """
     bundle = build_bundle(detail, pseudonymised)
+    make_private(Path(path))
     Path(path).write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
     return len(bundle["entry"])

@@ -28,6 +28,7 @@ from typing import Final
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.paths import make_private
 from console.review.model import SessionDetail
 from console.ui import review_content as rc
 from protocols.vitals import METRICS
@@ -75,6 +76,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
     if protocol is None:
         protocol = find_protocol(detail.summary.protocol_id)
     trend = render_trend(detail, protocol)
+    make_private(path)
     writer = QtGui.QPdfWriter(str(path))
     size_id = (QtGui.QPageSize.PageSizeId.A4 if page_size == "A4"
                else QtGui.QPageSize.PageSizeId.Letter)

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from console.paths import make_private
 from console.clock import iso
 from console.review.model import ScaleObservation, SessionDetail, VitalSeries
 
@@ -357,5 +358,6 @@ def write_rems(detail: SessionDetail, path: Path) -> RemsForm:
         text = json.dumps(form.to_json(), ensure_ascii=False, indent=2) + "\n"
     else:
         text = render_text(form)
+    make_private(path)
     path.write_text(text, encoding="utf-8")
     return form

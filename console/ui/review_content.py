@@ -91,8 +91,15 @@ def minutes_since(when: datetime, start: datetime) -> float:
 
 
 def elapsed(when: datetime, start: datetime) -> str:
-    """"+35" minutes since the session started (the trend plot's axis)."""
-    return f"+{minutes_since(when, start):.0f}"
+    """"+35": clock minutes since the session started, as the HH:MM column beside it reads them
+    (09:00 → 09:35), so one entry has one number in every tab (rounding gave +2 and +3)."""
+    whole = int(when.timestamp() // 60) - int(start.timestamp() // 60)
+    return f"+{whole}"
+
+
+def after_t0(minutes: float) -> str:
+    """"T0 + 9 min": whole minutes after the first dose, the one way every view says it."""
+    return f"T0 + {round(minutes):d} min"
 
 
 def alarm_count(summary: SessionSummary) -> int:
@@ -156,7 +163,7 @@ def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     text = hhmm(s.discharged_at, tz)
     minutes = (detail.discharge or {}).get("minutes_from_t0")
     if isinstance(minutes, int | float):
-        text += f" ({minutes:g} min after T0)"
+        text += f" ({after_t0(minutes)})"
     return text
 
 
@@ -505,7 +512,7 @@ def _peak(value: float | None, minute: float | None, t0: float | None, unit: str
     if minute is not None:
         text += f" at {minute:g} min"
         if t0 is not None:
-            text += f" (T+{minute - t0:g})"
+            text += f" ({after_t0(minute - t0)})"
     return text
 
 
@@ -515,7 +522,7 @@ def course_cells(row: CourseRow, tz: tzinfo | None) -> dict[str, str]:
     if row.minutes_to_discharge is not None:
         to_discharge = f"{row.minutes_to_discharge:g}"
         if row.t0_minute is not None:
-            to_discharge += f" (T0+{row.minutes_to_discharge - row.t0_minute:g})"
+            to_discharge += f" ({after_t0(row.minutes_to_discharge - row.t0_minute)})"
     return {
         "date": f"{day(row.started_at, tz)} {hhmm(row.started_at, tz)}",
         "protocol": row.protocol_id,

@@ -145,3 +145,24 @@ def test_errors_from_a_real_process_have_no_traceback(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().startswith("infusion-console export: no session log at")
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_every_export_is_readable_by_its_owner_only(capsys, scenario_log, tmp_path):
+    # Patient data like the log (R8): 0600 whatever the umask (the PDF was written 0644).
+    import stat
+
+    sid = scenario_log.facts.ids["esketamine"]
+    old = os.umask(0o022)
+    try:
+        targets = {"--pdf": tmp_path / "report.pdf", "--fhir": tmp_path / "bundle.json",
+                   "--rems": tmp_path / "rems.txt"}
+        for option, target in targets.items():
+            code, _, err = run(capsys, sid, option, target, "--db", scenario_log.path)
+            assert code == 0, err
+        code, _, err = run(capsys, sid, "--csv", tmp_path / "csv", "--db", scenario_log.path)
+        assert code == 0, err
+    finally:
+        os.umask(old)
+    written = [*targets.values(), *(tmp_path / "csv").glob("*.csv")]
+    assert len(written) == 5
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {p.name: 0o600 for p in written}

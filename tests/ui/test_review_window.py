@@ -324,8 +324,8 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
                                       "Mon 09 Mar 2026 09:00"]
     assert course.figure("dose") == ["36 mg"] * 3
     assert course.figure("peak_systolic") == [
-        "141 mmHg at 35 min (T+30)", "186 mmHg at 40 min (T+35)", "141 mmHg at 35 min (T+30)"]
-    assert course.figure("peak_diastolic")[1] == "104 mmHg at 35 min (T+30)"
+        "141 mmHg at 35 min (T0 + 30 min)", "186 mmHg at 40 min (T0 + 35 min)", "141 mmHg at 35 min (T0 + 30 min)"]
+    assert course.figure("peak_diastolic")[1] == "104 mmHg at 35 min (T0 + 30 min)"
     assert course.figure("min_spo2") == ["98 %", "97 %", "98 %"]
     assert course.figure("min_rr") == ["14 /min"] * 3
     assert course.figure("alarms_high") == ["0", "1", "0"]
@@ -334,7 +334,7 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
     assert course.figure("max_dissociation") == ["1", "3", "1"]
     assert course.figure("max_hallucinations") == ["—", "1", "—"]
     assert course.figure("max_fatigue") == ["0", "1", "2"]
-    assert course.figure("discharge") == ["77 (T0+72)", "80 (T0+75)", "77 (T0+72)"]
+    assert course.figure("discharge") == ["77 (T0 + 72 min)", "80 (T0 + 75 min)", "77 (T0 + 72 min)"]
     assert window.course_page.title.text() == "Course of MRN-4711: 3 sessions"
     # A column opens its session.
     window.course_page.table.doubleClicked.emit(course.index(0, 1))
