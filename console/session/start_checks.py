@@ -208,8 +208,8 @@ def _check_patient(text: str, confirmed: bool) -> Problem | None:
                        f"{MAX_PATIENT_ID_LENGTH} are allowed. Enter the patient's MRN.")
     if looks_like_placeholder(text):
         return Problem(Field.PATIENT, Kind.CONFIRM,
-                       f"“{text}” looks like a placeholder. Enter the real identifier (e.g. the "
-                       "MRN), or confirm that it is this patient's identifier.", confirmed)
+                       f"“{text}” looks like a placeholder: enter the MRN, or confirm it is "
+                       "this patient's identifier.", confirmed)
     return None
 
 

@@ -418,15 +418,21 @@ class StartScreen(QtWidgets.QWidget):
 
     @staticmethod
     def _message() -> QtWidgets.QLabel:
+        """A field's message line. Its line is reserved, shown or not: a message appearing
+        under one field must not move the fields below it (a click once missed Weight)."""
         label = QtWidgets.QLabel("")
         label.setWordWrap(True)
         label.setProperty("role", "hint")
-        label.setVisible(False)
+        label.setMinimumHeight(2 * label.fontMetrics().lineSpacing())   # most wrap to two
         return label
 
     @staticmethod
     def _confirm_box() -> QtWidgets.QCheckBox:
         box = QtWidgets.QCheckBox("")
+        policy = box.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)   # its row keeps its height while it is hidden
+        box.setSizePolicy(policy)
+        box.setFixedHeight(box.fontMetrics().height() + 10)   # the same, with or without text
         box.setVisible(False)
         return box
 
@@ -674,8 +680,7 @@ class StartScreen(QtWidgets.QWidget):
         self.summary_source.setText(f"Source: {source}" if source else "")
 
     def _show(self, label: QtWidgets.QLabel, text: str, role: str) -> None:
-        label.setText(text)
-        label.setVisible(bool(text))
+        label.setText(text)   # an empty message keeps its reserved line (see `_message`)
         self._restyle(label, role)
 
     @staticmethod

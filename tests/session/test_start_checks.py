@@ -45,14 +45,14 @@ def test_a_good_entry_has_no_problem_and_gives_the_weight_and_protocol(protocols
     ({"patient_id": "M" * 65}, Field.PATIENT, Kind.REFUSED,
      "The identifier is 65 characters long; at most 64 are allowed. Enter the patient's MRN."),
     ({"patient_id": "unknown"}, Field.PATIENT, Kind.CONFIRM,
-     "“unknown” looks like a placeholder. Enter the real identifier (e.g. the MRN), or confirm "
-     "that it is this patient's identifier."),
+     "“unknown” looks like a placeholder: enter the MRN, or confirm it is "
+     "this patient\'s identifier."),
     ({"patient_id": " Test1 "}, Field.PATIENT, Kind.CONFIRM,
-     "“Test1” looks like a placeholder. Enter the real identifier (e.g. the MRN), or confirm "
-     "that it is this patient's identifier."),
+     "“Test1” looks like a placeholder: enter the MRN, or confirm it is "
+     "this patient\'s identifier."),
     ({"patient_id": "John Doe"}, Field.PATIENT, Kind.CONFIRM,
-     "“John Doe” looks like a placeholder. Enter the real identifier (e.g. the MRN), or confirm "
-     "that it is this patient's identifier."),
+     "“John Doe” looks like a placeholder: enter the MRN, or confirm it is "
+     "this patient\'s identifier."),
     # weight
     ({"weight": ""}, Field.WEIGHT, Kind.MISSING, "Required: the weight measured today, 1–400 kg."),
     ({"weight": "abc"}, Field.WEIGHT, Kind.REFUSED,
@@ -137,8 +137,8 @@ def test_the_command_line_text_names_each_option_and_how_to_confirm(protocols):
     check = check_start(entry(patient_id="n/a", weight="700", nurse="",
                               device_url="/dev/no-such-port", device_format="hl7"), protocols)
     assert command_line_text(check.problems) == (
-        "--patient: “n/a” looks like a placeholder. Enter the real identifier (e.g. the MRN), or "
-        "confirm that it is this patient's identifier. To use it, add --confirm patient. "
+        "--patient: “n/a” looks like a placeholder: enter the MRN, or confirm it is this "
+        "patient's identifier. To use it, add --confirm patient. "
         "--weight: 700 kg is outside the allowed range 1–400 kg. Enter the weight in kg. "
         "--nurse: Required: the name of the nurse running this session.")   # advice: not a refusal
 

@@ -38,8 +38,8 @@ DOUBTFUL = [
     ({"weight": "25"}, "weight",
      "25 kg is unusual (below 30 kg): check it is in kg, then confirm it or correct it."),
     ({"patient": "unknown"}, "patient",
-     "“unknown” looks like a placeholder. Enter the real identifier (e.g. the MRN), or confirm "
-     "that it is this patient's identifier."),
+     "“unknown” looks like a placeholder: enter the MRN, or confirm it is "
+     "this patient\'s identifier."),
 ]
 
 

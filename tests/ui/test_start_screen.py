@@ -170,8 +170,8 @@ def test_placeholder_patient_id_is_questioned(qtbot, make_screen, placeholder):
     screen = make_screen()
     fill(qtbot, screen, patient=placeholder)
     assert screen.patient_message.text() == (
-        f"“{placeholder}” looks like a placeholder. Enter the real identifier (e.g. the MRN), or"
-        " confirm that it is this patient's identifier."
+        f"“{placeholder}” looks like a placeholder: enter the MRN, or confirm it is this "
+        "patient's identifier."
     )
     assert screen.patient_confirm.text() == f"Yes, “{placeholder}” is this patient's identifier"
     assert not screen.start_button.isEnabled()
@@ -414,3 +414,20 @@ def test_start_stops_a_running_connection_test(qtbot, make_screen):
     with qtbot.waitSignal(screen.start_requested, timeout=1000):
         qtbot.mouseClick(screen.start_button, QtCore.Qt.MouseButton.LeftButton)
     assert made[0].stopped   # the session will open the port itself
+
+
+def test_fields_stay_where_they_are_when_messages_and_tick_boxes_appear(qtbot, make_screen):
+    # Fields moved ~50 px as hints appeared, and a click meant for Weight missed it.
+    screen = make_screen()
+    qtbot.waitExposed(screen)
+
+    def places() -> list[int]:
+        return [w.mapTo(screen, w.rect().topLeft()).y()
+                for w in (screen.weight_edit, screen.nurse_edit, screen.start_button)]
+
+    before = places()
+    qtbot.keyClicks(screen.patient_edit, "unknown")   # a message and a tick box appear under it
+    screen.weight_edit.setFocus()
+    qtbot.keyClicks(screen.weight_edit, "700")        # a refusal under Weight
+    assert screen.patient_confirm.isVisible() and screen.weight_message.text()
+    assert places() == before
