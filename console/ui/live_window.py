@@ -24,6 +24,7 @@ from console.store import EventLog
 from console.ui.alarm_bar import AlarmBar
 from console.ui.checklist_panel import Asker, ChecklistPanel
 from console.ui.controller import SessionController
+from console.ui.elided_label import ElidedLabel
 from console.ui.entry_panel import Confirmer, EntryPanel
 from console.ui.event_list import EventsTab
 from console.ui.tiles import TilePanel
@@ -50,13 +51,13 @@ class LiveWindow(QtWidgets.QWidget):
         self.controller = controller
         self.journal = journal
         engine = controller.view
-        self.header = QtWidgets.QLabel()
+        self.header = ElidedLabel()
         self.header.setObjectName("header")
         self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:2px 4px;")
-        self.timers = QtWidgets.QLabel()
+        self.timers = ElidedLabel()
         self.timers.setObjectName("timers")
         self.timers.setStyleSheet("font-size:19pt;padding:0 4px;")
-        self.dosing = QtWidgets.QLabel()
+        self.dosing = ElidedLabel()
         self.dosing.setObjectName("dosing")
         self.ended = QtWidgets.QFrame()
         self.ended.setObjectName("ended_banner")
@@ -73,9 +74,6 @@ class LiveWindow(QtWidgets.QWidget):
         ended_row.addWidget(self.ended_text, 1)
         ended_row.addWidget(self.new_session_button)
         self.ended.hide()
-        for label in (self.header, self.timers, self.dosing):
-            # Long names must not widen the window past the screen: the label gives way.
-            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.tiles = TilePanel()
         self.trend = TrendPlot(engine.protocol, started_at=engine.started.wall, demo=engine.demo)
         self.checklist = ChecklistPanel(controller, asker)
@@ -116,12 +114,14 @@ class LiveWindow(QtWidgets.QWidget):
     @QtCore.Slot()
     def refresh(self) -> None:
         engine, now = self.controller.view, self.controller.clock.now()
-        demo = "   ◆ DEMO — not patient data ◆" if engine.demo else ""
+        # DEMO first: the header gives way at its end on a narrow screen, never on that.
+        demo = "◆ DEMO — not patient data ◆   " if engine.demo else ""
         self.header.setText(
-            f"{engine.patient.patient_id} · {engine.protocol.name} · session {engine.session_number}"
-            f" of {engine.protocol.course_sessions} · {engine.nurse} · device {engine.device_state}{demo}")
+            f"{demo}{engine.patient.patient_id} · {engine.protocol.name} · session "
+            f"{engine.session_number} of {engine.protocol.course_sessions} · {engine.nurse} · "
+            f"device {engine.device_state}")
         log = self.journal.inner
-        self.header.setToolTip(self.header.text()
+        self.header.setToolTip(self.header.full_text()
                                + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))
         self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:2px 4px;"
                                   + ("background:#4a148c;color:white;" if engine.demo else ""))
@@ -145,7 +145,6 @@ class LiveWindow(QtWidgets.QWidget):
             f"    Next vitals: {next_due}")
         line = dose_line(engine.protocol, engine.details, engine.phase.kind)
         self.dosing.setText(line)
-        self.dosing.setToolTip(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
         self.dosing.setStyleSheet("font-size:14pt;padding:0 6px;" + (
             "font-weight:bold;background:#e3f2fd;color:#0d47a1;" if active else "color:#546e7a;"))

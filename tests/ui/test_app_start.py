@@ -41,7 +41,7 @@ def started(qtbot):
 def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_path):
     window = started(options(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1",
                              "--weight", "80", "--nurse", "ana"))
-    header = window.live.header.text()
+    header = window.live.header.full_text()
     assert header.startswith("MRN-1 · IV racemic ketamine 0.5 mg/kg over 40 min · session 1 of 6 · ana · ")
     window.controller.tick()
     assert window.live.timers.text().startswith("Pre-session checks   Elapsed 0:00 min")
@@ -86,19 +86,19 @@ def test_start_screen_opens_a_session_and_a_session_left_open_is_offered_for_res
     assert first.live is None and first.resume_buttons == []
     # The form itself is tested in test_start_screen.py; here, what Start does with its request.
     first.start_screen.start_requested.emit(StartRequest("MRN-9", 60.0, "esketamine", 56.0, 1, "bo", None, None))
-    assert first.live.header.text().startswith("MRN-9 · ")
+    assert first.live.header.full_text().startswith("MRN-9 · ")
     first.controller.stop()
     # The console stops without discharge (a crash): the next start offers the session.
     again = started(options(tmp_path))
     assert len(again.resume_buttons) == 1
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
-    assert again.live.header.text().startswith("MRN-9 · ")
+    assert again.live.header.full_text().startswith("MRN-9 · ")
     assert "Session resumed after a restart" in again.live.events.item(0).text()
 
 
 def test_demo_session_is_marked_and_fed_by_the_simulated_device(started, tmp_path, qtbot):
     window = started(options(tmp_path, "--demo"))
-    assert "DEMO — not patient data" in window.live.header.text()
+    assert "DEMO — not patient data" in window.live.header.full_text()
     engine = window.controller.view
     # Real time: the simulated monitor sends once a second; wait for its first heart rate.
     qtbot.waitUntil(lambda: engine.latest("heart_rate") is not None, timeout=15000)

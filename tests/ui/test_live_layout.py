@@ -137,3 +137,25 @@ def test_the_whole_console_window_fits_a_1366x768_screen(qtbot, tmp_path):
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+
+
+def test_a_header_too_long_for_the_screen_says_it_is_cut_and_shows_all_on_hover(qtbot, live):
+    # A plain label cut "device disconnected" off the header with no sign of it.
+    from console.ui.elided_label import ElidedLabel
+
+    controller, journal, clock, log = live
+    window = LiveWindow(controller, journal, Answers(), Answers())
+    qtbot.addWidget(window)
+    assert all(isinstance(label, ElidedLabel)
+               for label in (window.header, window.timers, window.dosing))
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.setText("MRN-7 · IV racemic ketamine 0.5 mg/kg over 40 min · session 1 of 6 · ana · "
+                  "device disconnected")
+    label.resize(300, 30)
+    label.show()
+    qtbot.waitExposed(label)
+    assert label.is_cut() and label.text().endswith("…")
+    assert label.toolTip() == label.full_text() and label.full_text().endswith("device disconnected")
+    label.resize(2000, 30)
+    assert not label.is_cut() and label.text() == label.full_text()

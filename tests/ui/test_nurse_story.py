@@ -119,7 +119,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     qtbot.mouseClick(screen.start_button, QtCore.Qt.MouseButton.LeftButton)
     live = window.live
     assert live is not None
-    assert live.header.text().startswith(f"MRN-2040 · IV racemic ketamine 0.5 mg/kg over 40 min · "
+    assert live.header.full_text().startswith(f"MRN-2040 · IV racemic ketamine 0.5 mg/kg over 40 min · "
                                          f"session 1 of 6 · {NURSE} · device ")
     assert sql(db, "SELECT patient_id, nurse, weight_kg, json_extract(details, '$.dose_mg'), "
                    "json_extract(details, '$.device') FROM sessions") == [
@@ -136,7 +136,7 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     assert hr_tile.detail.text().startswith("device · ")
     # Systolic/diastolic (mean) of one cuff measurement, with its measured time beside it.
     assert live.tiles.tiles["bp_systolic"].view.value == "126/80 (95)"
-    assert "device connected" in live.header.text()
+    assert "device connected" in live.header.full_text()
 
     # ---- keyboard vitals: Ctrl+E, a bad value refused with the allowed range, nothing written ----
     qtbot.keyClick(live, Key.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)
