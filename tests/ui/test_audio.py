@@ -245,16 +245,23 @@ def test_qt_audio_without_a_sound_output_reports_unavailable(qtbot):
     assert out.available() == (False, "no sound output device (is a sound server running?)")
 
 
+def probed(out: PlayerAudioOut) -> PlayerAudioOut:
+    """Let the construction's probe finish (it is never waited for by the console)."""
+    if out._process is not None:
+        out._process.wait(5)
+    return out
+
+
 def test_player_that_fails_reports_why(tmp_path):
     failing = ["sh", "-c", "echo 'Connection failure: Connection refused' >&2; exit 1", "paplay"]
-    out = PlayerAudioOut(failing)
+    out = probed(PlayerAudioOut(failing))
     assert out.available() == (False, "sh failed (exit 1): Connection failure: Connection refused")
 
 
 def test_player_that_fails_then_works_recovers(tmp_path):
     # A stand-in player that fails until "$0.ok" exists (argv: sh -c SCRIPT FLAG WAV).
     flag = tmp_path / "speaker"
-    out = PlayerAudioOut(["sh", "-c", 'test -e "$0.ok" || { echo "device busy" >&2; exit 1; }', str(flag)])
+    out = probed(PlayerAudioOut(["sh", "-c", 'test -e "$0.ok" || { echo "device busy" >&2; exit 1; }', str(flag)]))
     # Step 1: the probe at construction fails: unavailable, with the player's reason.
     assert out.available() == (False, "sh failed (exit 1): device busy")
     # Step 2: the device comes back; the next burst plays and the output is available again.
@@ -266,7 +273,7 @@ def test_player_that_fails_then_works_recovers(tmp_path):
 
 @pytest.mark.skipif(shutil.which("paplay") is None, reason="needs paplay (pulseaudio-utils)")
 def test_paplay_without_a_sound_server_reports_unavailable():
-    out = PlayerAudioOut(["paplay"])
+    out = probed(PlayerAudioOut(["paplay"]))
     ok, detail = out.available()
     if ok:
         pytest.skip("this machine has a sound server")
@@ -356,3 +363,13 @@ def test_the_sounder_keeps_a_burst_only_once_it_started_and_retries(qtbot):
     controller.changed.emit()
     assert sounder.pattern == tones.HIGH and out.played[tries:] == [tones.HIGH]
     assert AUDIO_UNAVAILABLE not in [o.condition for o in s.engine.alarms()]
+
+
+def test_the_probe_never_holds_up_the_start(tmp_path):
+    # A player that takes its time (a real device plays the 50 ms of silence first): the
+    # construction returns at once, and the verdict comes with the next check.
+    out = PlayerAudioOut(player("sleep 2; echo 'device busy' >&2; exit 1"))
+    assert out._process is not None and out._process.poll() is None   # not waited for
+    assert out.available() == (True, "")
+    out._process.wait(5)
+    assert out.available() == (False, "sh failed (exit 1): device busy")
