@@ -1,6 +1,7 @@
 """`infusion-console`: the window by default, and subcommands for scripts and support.
 
-    infusion-console [--db PATH] [--shown-log FILE] [--demo | --device URL --format FMT
+    infusion-console [--db PATH] [--shown-log FILE] [--theme light|dim]
+                     [--demo | --device URL --format FMT
                      --protocol ID --patient ID --weight KG --nurse NAME
                      [--confirm patient|weight]]
 
@@ -107,6 +108,9 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", type=int, default=None, metavar="SESSION",
                         help="resume this open session from its log (what 'Restart and resume' "
                              "after a console fault runs); --device overrides its monitor")
+    parser.add_argument("--theme", choices=("light", "dim"), default="light",
+                        help="the window's look: light (default) or dim, dark greys for a "
+                             "darkened treatment room; Ctrl+D switches between them at any time")
     parser.add_argument("--shown-log", type=Path, default=None, metavar="FILE",
                         help="append what the session window shows to FILE, one JSON line per "
                              "record (QA and crash analysis: compare it with the log)")

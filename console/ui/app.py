@@ -11,6 +11,9 @@ therefore all it takes to carry on, for a person or a supervisor that restarts t
 different patient or protocol opens a new session, and the start screen still offers any
 session left open.
 
+The look is the `--theme` one (light or dim, console/ui/theme.py), applied before any widget is
+built; Ctrl+D in the window switches it.
+
 Environment failures a user can meet (a log that cannot be written, an unknown protocol, a bad
 option) end in a dialog and a one-line message on stderr, never a traceback.
 """
@@ -38,6 +41,7 @@ from console.session.start_checks import (
 )
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.store import EventLog, LogError
+from console.ui import theme
 from console.ui.audio import AudioOut, default_audio_out
 from console.ui.checklist_panel import Asker
 from console.ui.entry_panel import Confirmer
@@ -63,6 +67,7 @@ class StartError(Exception):
 def run(args: argparse.Namespace) -> int:
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
+    apply_theme(app, args)   # before any widget: each is built in its look
     cleanups: list[Callable[[], None]] = []
     faults = FaultHandler((args.db or default_db_path()).parent)
     faults.install()   # from here on a bug is the "Console fault" alarm, never silence
@@ -85,6 +90,13 @@ def run(args: argparse.Namespace) -> int:
     if window.restart_argv:   # "Restart and resume" after a console fault: a fresh process
         os.execv(window.restart_argv[0], window.restart_argv)
     return code
+
+
+def apply_theme(app: QtWidgets.QApplication, args: argparse.Namespace) -> theme.Theme:
+    """Use the theme `--theme` names (light by default: console/ui/theme.py says why)."""
+    chosen = theme.THEMES[getattr(args, "theme", None) or theme.DEFAULT]
+    theme.apply(app, chosen)
+    return chosen
 
 
 def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,

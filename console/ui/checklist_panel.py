@@ -11,8 +11,8 @@ item, and a refusal's red text squeezed the list to one row and was itself clipp
   still be ticked); they are rebuilt only when the phase changes. The current row, the scroll
   position and the keyboard focus survive every refresh, tick and `changed`.
 - A row is one line when its text fits and two at most, the second elided; the full text, whether
-  it is required and who ticked it when are on hover. "Required" is a red dot, not 11 characters
-  of text; a ticked row is greyed, so what is left stands out.
+  it is required and who ticked it when are on hover. "Required" is a dot (blue: red is for
+  alarms), not 11 characters of text; a ticked row is greyed, so what is left stands out.
 - Messages (refusals) go into a box of fixed height under the list (two lines, elided, the full
   text on hover, and in full in the question that follows a refusal): the list never shrinks.
 """
@@ -23,15 +23,18 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.ui import theme
 from console.ui.controller import SessionController
-from console.ui.entry_panel import DIALOG_STYLE, ElidedLabel
+from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel
 from protocols.model import PhaseKind
 
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
 ITEM_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole
 REQUIRED_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
-REQUIRED_COLOUR = "#c62828"
-TICKED_COLOUR = "#607d8b"
+# Names of theme colours (console/ui/theme.py). The required mark is not red: a red dot is an
+# alarm's colour.
+REQUIRED_COLOUR = "required_mark"
+TICKED_COLOUR = "muted_text"
 MARK_SIZE = 10
 LEGEND = "● required · greyed: ticked · hover a row for its full text"
 
@@ -73,7 +76,7 @@ def _mark(colour: str | None) -> QtGui.QIcon:
         painter = QtGui.QPainter(pixmap)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        painter.setBrush(QtGui.QColor(colour))
+        painter.setBrush(QtGui.QColor(theme.colour(colour)))
         painter.drawEllipse(1, 1, MARK_SIZE - 2, MARK_SIZE - 2)
         painter.end()
     return QtGui.QIcon(pixmap)
@@ -143,6 +146,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self._filling = False
         self._report(True, "")
         controller.changed.connect(self._on_session_changed)
+        theme.signals().changed.connect(self._on_theme_changed)
         self.refresh()
 
     # ---- drawing from the session -------------------------------------------------------------
@@ -150,6 +154,21 @@ class ChecklistPanel(QtWidgets.QGroupBox):
     @QtCore.Slot()
     def _on_session_changed(self) -> None:
         self.refresh()
+
+    def _on_theme_changed(self, _theme: theme.Theme) -> None:
+        """The marks and the greyed rows in the new theme's colours (rows stay where they are)."""
+        self._marks = {True: _mark(REQUIRED_COLOUR), False: _mark(None)}
+        ticks = self.controller.view.ticks()
+        for row in range(self.items.count()):
+            widget = self.items.item(row)
+            widget.setIcon(self._marks[bool(widget.data(REQUIRED_ROLE))])
+            self._paint(widget, ticks.get(str(widget.data(ITEM_ID_ROLE))) is not None)
+
+    @staticmethod
+    def _paint(widget: QtWidgets.QListWidgetItem, ticked: bool) -> None:
+        # Unticked rows take the palette's text colour as drawn (no brush kept).
+        widget.setData(QtCore.Qt.ItemDataRole.ForegroundRole,
+                       QtGui.QBrush(QtGui.QColor(theme.colour(TICKED_COLOUR))) if ticked else None)
 
     def refresh(self) -> None:
         """Bring the rows up to date in place (the list is rebuilt only for a new phase)."""
@@ -182,8 +201,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 tip = f"{item.text}\n{kind}. {status}."
                 if widget.toolTip() != tip:
                     widget.setToolTip(tip)
-                    widget.setForeground(QtGui.QBrush(QtGui.QColor(TICKED_COLOUR)) if tick is not None
-                                         else self.items.palette().brush(QtGui.QPalette.ColorRole.Text))
+                    self._paint(widget, tick is not None)
         finally:
             self._filling = False
         last = phase.kind is PhaseKind.DISCHARGE
@@ -253,4 +271,4 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         if not text:   # nothing to say: the box explains the marks instead
             self.message.set_message(LEGEND, TICKED_COLOUR)
             return
-        self.message.set_message(text, None if ok else "#b71c1c", bold=not ok)
+        self.message.set_message(text, None if ok else ERROR_COLOUR, bold=not ok)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
+from console.ui import theme
 from console.ui.controller import SessionController
 from protocols.vitals import MOAAS_CHOICES, SEVERITY_CHOICES, metric
 
@@ -51,7 +52,8 @@ UNDO_SECONDS = 10.0
 UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
 EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 
-ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "#b71c1c", "#1b5e20", "#8a4b00"
+# Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
+ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "error_text", "ok_text", "warn_text"
 DIALOG_STYLE = "QWidget {font-size:13pt;} QLabel {min-width:28em;}"
 
 # What a nurse writes on the chart, with the unit the way it is written there.
@@ -181,6 +183,7 @@ class ElidedLabel(QtWidgets.QLabel):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
 
     def set_message(self, text: str, colour: str | None = None, bold: bool = False) -> None:
+        """`colour`: a theme colour's name ("error_text") or "#rrggbb"; None: the text colour."""
         self._colour = colour
         font = self.font()
         font.setBold(bold)
@@ -212,7 +215,7 @@ class ElidedLabel(QtWidgets.QLabel):
         painter = QtGui.QPainter(self)
         rect = self.contentsRect()
         metrics = self.fontMetrics()
-        painter.setPen(QtGui.QColor(self._colour) if self._colour
+        painter.setPen(QtGui.QColor(theme.colour(self._colour)) if self._colour
                        else self.palette().color(QtGui.QPalette.ColorRole.WindowText))
         for index, line in enumerate(self.shown_lines()):
             painter.drawText(rect.left(), rect.top() + index * metrics.lineSpacing() + metrics.ascent(), line)
@@ -265,22 +268,8 @@ class EntryPanel(QtWidgets.QGroupBox):
         super().__init__("", parent)
         self.controller = controller
         self.confirmer = confirmer
-        self.setStyleSheet(
-            "QWidget {font-size:13pt;} QLineEdit {font-size:15pt;}"
-            " QPushButton {padding:2px 6px;}"
-            # Scale buttons: one box model whether marked or not (marking one never moves a
-            # row); the button of the scale's latest value is filled, so it reads at a glance.
-            " QPushButton[current=\"false\"], QPushButton[current=\"true\"] {border:1px solid #78909c;"
-            "border-radius:3px;padding:2px 6px;background:#eceff1;color:#102027;}"
-            " QPushButton[current=\"false\"]:hover {background:#e3f2fd;}"
-            " QPushButton[current=\"false\"]:pressed {background:#cfd8dc;}"
-            " QPushButton[current=\"true\"] {background:#0d47a1;color:white;border-color:#002171;}"
-            " QPushButton[current=\"false\"]:focus, QPushButton[current=\"true\"]:focus"
-            " {border-color:#ff6f00;}"
-            " QLabel[role=\"latest\"] {font-size:12pt;color:#263238;}"
-            # A value marked entered in error stays visible, struck through: the engine still
-            # counts it until the right one is recorded.
-            " QLabel[role=\"latest\"][error=\"true\"] {color:#8a4b00;text-decoration:line-through;}")
+        self.setStyleSheet(_panel_style(theme.current()))
+        theme.signals().changed.connect(self._on_theme_changed)
         self._undo: UndoOffer | None = None
         self._in_error: dict[str, Latest] = {}   # the engine's latest value, marked entered in error
         layout = QtWidgets.QVBoxLayout(self)
@@ -323,6 +312,9 @@ class EntryPanel(QtWidgets.QGroupBox):
         self._fit_widths()
         controller.changed.connect(self._on_session_changed)
         self._on_session_changed()
+
+    def _on_theme_changed(self, now: theme.Theme) -> None:
+        self.setStyleSheet(_panel_style(now))
 
     def _fit_widths(self) -> None:
         """Widths that do not depend on what is shown, measured in the fonts the style sheet
@@ -618,6 +610,26 @@ class EntryPanel(QtWidgets.QGroupBox):
         _set_property(scale.current, "error", in_error)
         for choice, button in scale.buttons.items():
             _set_property(button, "current", choice == value)
+
+
+def _panel_style(t: theme.Theme) -> str:
+    return (
+        "QWidget {font-size:13pt;} QLineEdit {font-size:15pt;}"
+        " QPushButton {padding:2px 6px;}"
+        # Scale buttons: one box model whether marked or not (marking one never moves a
+        # row); the button of the scale's latest value is filled, so it reads at a glance.
+        f" QPushButton[current=\"false\"], QPushButton[current=\"true\"] {{border:1px solid {t.border};"
+        f"border-radius:3px;padding:2px 6px;background:{t.button};color:{t.text};}}"
+        f" QPushButton[current=\"false\"]:hover {{background:{t.accent_bg};}}"
+        f" QPushButton[current=\"false\"]:pressed {{background:{t.alt_panel};}}"
+        f" QPushButton[current=\"true\"] {{background:{t.selected_bg};color:{t.selected_text};"
+        f"border-color:{t.selected_border};}}"
+        " QPushButton[current=\"false\"]:focus, QPushButton[current=\"true\"]:focus"
+        f" {{border-color:{t.focus_border};}}"
+        f" QLabel[role=\"latest\"] {{font-size:12pt;color:{t.text};}}"
+        # A value marked entered in error stays visible, struck through: the engine still
+        # counts it until the right one is recorded.
+        f" QLabel[role=\"latest\"][error=\"true\"] {{color:{t.warn_text};text-decoration:line-through;}}")
 
 
 def _set_property(widget: QtWidgets.QWidget, name: str, value: bool) -> None:

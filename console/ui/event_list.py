@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtWidgets
 from console.records import EventRecord, ObservationRecord, Record
 from console.session.entry import NeedsConfirmation, Rejected
 from console.session.journal import Journal, describe, when
+from console.ui import theme
 from console.ui.checklist_panel import Asker
 from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer
@@ -139,6 +140,8 @@ class EventsTab(QtWidgets.QWidget):
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("correct_message")
         self.message.setWordWrap(True)
+        self._error = False
+        theme.signals().changed.connect(self._on_theme_changed)
         self.list.itemSelectionChanged.connect(self._on_selection_changed)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.device_filter, 1)
@@ -191,4 +194,14 @@ class EventsTab(QtWidgets.QWidget):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color:#b71c1c;font-weight:bold;" if error else "color:#1b5e20;")
+        self._error = error
+        self._style_message()
+
+    def _on_theme_changed(self, _theme: theme.Theme) -> None:
+        if self.message.text():
+            self._style_message()
+
+    def _style_message(self) -> None:
+        t = theme.current()
+        self.message.setStyleSheet(f"color:{t.error_text};font-weight:bold;" if self._error
+                                   else f"color:{t.ok_text};")

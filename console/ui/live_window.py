@@ -21,6 +21,7 @@ from console.records import ObservationRecord
 from console.session.dosing import dose_line
 from console.session.journal import Journal
 from console.store import EventLog
+from console.ui import theme
 from console.ui.alarm_bar import AlarmBar
 from console.ui.checklist_panel import Asker, ChecklistPanel
 from console.ui.controller import SessionController
@@ -61,9 +62,7 @@ class LiveWindow(QtWidgets.QWidget):
         self.dosing.setObjectName("dosing")
         self.ended = QtWidgets.QFrame()
         self.ended.setObjectName("ended_banner")
-        self.ended.setStyleSheet("QFrame#ended_banner {background:#263238;} QLabel {color:white;"
-                                 "font-size:17pt;font-weight:bold;} QPushButton {font-size:15pt;"
-                                 "padding:4px 16px;}")
+        self._style_ended()
         self.ended_text = QtWidgets.QLabel()
         self.ended_text.setObjectName("ended_text")
         self.new_session_button = QtWidgets.QPushButton("New session")
@@ -109,7 +108,19 @@ class LiveWindow(QtWidgets.QWidget):
         layout.addWidget(bottom)
         self._seen = 0
         controller.changed.connect(self.refresh)
+        theme.signals().changed.connect(self._on_theme_changed)
         self.refresh()
+
+    def _on_theme_changed(self, _theme: theme.Theme) -> None:
+        """The header, dose line and banner are styled by this window: restyle them now."""
+        self._style_ended()
+        self.refresh()
+
+    def _style_ended(self) -> None:
+        t = theme.current()
+        self.ended.setStyleSheet(f"QFrame#ended_banner {{background:{t.dark_bg};}} QLabel "
+                                 f"{{color:{t.dark_text};font-size:17pt;font-weight:bold;}}"
+                                 " QPushButton {font-size:15pt;padding:4px 16px;}")
 
     @QtCore.Slot()
     def refresh(self) -> None:
@@ -123,8 +134,9 @@ class LiveWindow(QtWidgets.QWidget):
         log = self.journal.inner
         self.header.setToolTip(self.header.full_text()
                                + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))
+        t = theme.current()
         self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:2px 4px;"
-                                  + ("background:#4a148c;color:white;" if engine.demo else ""))
+                                  + (f"background:{t.demo_bg};color:{t.demo_text};" if engine.demo else ""))
         times = engine.times(now)
         due = engine.due(now)
         if due:
@@ -147,7 +159,8 @@ class LiveWindow(QtWidgets.QWidget):
         self.dosing.setText(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
         self.dosing.setStyleSheet("font-size:14pt;padding:0 6px;" + (
-            "font-weight:bold;background:#e3f2fd;color:#0d47a1;" if active else "color:#546e7a;"))
+            f"font-weight:bold;background:{t.accent_bg};color:{t.accent_text};" if active
+            else f"color:{t.muted_text};"))
         self._show_ended(engine.ended_at)
         self.tiles.update_from(engine, now)
         self._feed_trend()

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.records import Record, Recorder, SessionOpened
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.journal import Journal, when
 from console.store import EventLog, LogError, SessionRow
+from console.ui import theme
 from console.ui.audio import AlarmSounder, AudioOut
 from console.ui.checklist_panel import Asker, DialogAsker
 from console.ui.controller import SessionController
@@ -30,6 +31,24 @@ if TYPE_CHECKING:
 
 EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
+
+
+class _ThemeKeyFirst(QtCore.QObject):
+    """Ctrl+D reaches the window's theme switch from a text field too.
+
+    Under Qt's X11 key bindings (an X11 desktop session; offscreen Qt uses others) Ctrl+D is
+    "delete the character right of the cursor" in a line edit, which therefore claims the key
+    before any shortcut: with the keyboard in the vitals form (where Ctrl+E puts it) Ctrl+D
+    would do nothing. Installed on the widget that has the focus, this filter takes that claim
+    away for Ctrl+D alone (the event is swallowed, not accepted, so the shortcut map dispatches
+    it to the window's action).
+    """
+
+    KEY = QtCore.QKeyCombination(QtCore.Qt.KeyboardModifier.ControlModifier, QtCore.Qt.Key.Key_D)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        return (event.type() == QtCore.QEvent.Type.ShortcutOverride
+                and isinstance(event, QtGui.QKeyEvent) and event.keyCombination() == self.KEY)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -78,6 +97,41 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_action.setShortcut("Ctrl+R")
         self.review_action.triggered.connect(self.open_review)
         self.addAction(self.review_action)   # Ctrl+R still works once the menu bar is hidden
+        # The dim theme for a darkened room, and back (console/ui/theme.py); like Ctrl+R it is
+        # the window's action, so it works while a session hides the menu bar.
+        self.theme_action = self.menuBar().addMenu("&View").addAction("Dim theme for a dark room")
+        self.theme_action.setObjectName("toggle_theme")
+        self.theme_action.setCheckable(True)
+        self.theme_action.setShortcut("Ctrl+D")
+        self.theme_action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self.theme_action.triggered.connect(self.toggle_theme)
+        self.addAction(self.theme_action)
+        theme.signals().changed.connect(self._on_theme_changed)
+        self._on_theme_changed(theme.current())
+        self._theme_key_first = _ThemeKeyFirst(self)
+        app = QtWidgets.QApplication.instance()
+        if isinstance(app, QtWidgets.QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    @QtCore.Slot()
+    def toggle_theme(self) -> None:
+        """Ctrl+D: light to dim or back, at once, for the whole console."""
+        app = QtWidgets.QApplication.instance()
+        if isinstance(app, QtWidgets.QApplication):
+            theme.toggle(app)
+
+    def _on_focus_changed(self, _old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
+        if new is not None and new.window() is self:
+            new.installEventFilter(self._theme_key_first)   # once per widget: Qt keeps no duplicate
+
+    def _on_theme_changed(self, now: theme.Theme) -> None:
+        """Restyle what this window styled itself (the palette does the rest)."""
+        self.theme_action.setChecked(now.name == theme.DIM.name)
+        # Looked up, not kept: the start page is deleted when a session opens.
+        for label in self.findChildren(QtWidgets.QLabel, "start_error"):
+            label.setStyleSheet(self._start_error_style())
+        for box in self.findChildren(QtWidgets.QFrame, "resume_offer"):
+            box.setStyleSheet(self._resume_style())
 
     def present(self, kiosk: bool = False) -> None:
         """Show the window filling the screen it is on (maximised; full screen on a kiosk).
@@ -106,7 +160,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_error = QtWidgets.QLabel()
         self.start_error.setObjectName("start_error")
         self.start_error.setWordWrap(True)
-        self.start_error.setStyleSheet("color:#b71c1c;font-weight:bold;font-size:14pt;")
+        self.start_error.setStyleSheet(self._start_error_style())
         self.start_error.hide()
         layout.addWidget(self.start_error)
         layout.addWidget(self.start_screen, 1)
@@ -263,7 +317,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def restart_and_resume(self) -> None:
         """Quit and start again in a new process on the same log, resuming this session."""
-        argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path)]
+        argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path),
+                "--theme", theme.current().name]   # the room is as dim as it was
         controller = self.controller
         if controller is not None and not controller.view.discharged:
             argv += ["--resume", str(controller.view.session_id)]
@@ -276,8 +331,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _resume_offer(self, row: SessionRow) -> QtWidgets.QWidget:
         box = QtWidgets.QFrame()
-        box.setStyleSheet("QFrame {background:#fff3e0;border:2px solid #ef6c00;border-radius:6px;}"
-                          "QLabel {font-size:15pt;border:none;}")
+        box.setObjectName("resume_offer")
+        box.setStyleSheet(self._resume_style())
         layout = QtWidgets.QHBoxLayout(box)
         started = row.started_at.astimezone().strftime("%d %b %H:%M")
         label = QtWidgets.QLabel(f"A session was left open: {row.patient_id} · {row.protocol_id} · "
@@ -289,6 +344,17 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addWidget(label, 1)
         layout.addWidget(button)
         return box
+
+    @staticmethod
+    def _start_error_style() -> str:
+        return f"color:{theme.current().error_text};font-weight:bold;font-size:14pt;"
+
+    @staticmethod
+    def _resume_style() -> str:
+        t = theme.current()
+        return (f"QFrame {{background:{t.banner_bg};border:2px solid {t.banner_border};"
+                "border-radius:6px;}"
+                f"QLabel {{font-size:15pt;border:none;color:{t.banner_text};}}")
 
     def resume(self, row: SessionRow, device: Device | None = None, actor: str = ENGINE,
                on_connecting: Callable[[], None] | None = None) -> LiveWindow:

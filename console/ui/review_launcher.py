@@ -38,6 +38,8 @@ from typing import IO
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.ui import theme
+
 __all__ = ["Launch", "MessageNotice", "ReviewLauncher", "review_command", "run_in_background"]
 
 POLL_MS = 500
@@ -107,8 +109,9 @@ class MessageNotice:
             label.setObjectName("review_notice")
             label.setWordWrap(True)
             label.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-            label.setStyleSheet("background:#263238;color:white;font-size:14pt;padding:10px 16px;"
-                                "border-radius:6px;")
+            t = theme.current()
+            label.setStyleSheet(f"background:{t.dark_bg};color:{t.dark_text};font-size:14pt;"
+                                "padding:10px 16px;border-radius:6px;")
             timer = QtCore.QTimer(label)
             timer.setSingleShot(True)
             timer.setInterval(NOTICE_MS)

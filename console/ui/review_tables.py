@@ -15,12 +15,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.review.model import CourseRow, SessionSummary
 from console.ui import review_content as rc
+from console.ui import theme
 from console.ui.alarm_bar import COLOURS
 from protocols.model import Priority
 
 TABLE_POINTS = 13
 HEADER_POINTS = 13
-DEMO_COLOURS = ("#ede7f6", "#311b92")   # the live window's DEMO purple, light for a table row
+# Row colours are #rrggbb (the alarms') or the names of theme colours (console/ui/theme.py).
+DEMO_COLOURS = ("demo_row_bg", "demo_row_text")   # the live window's DEMO purple, for a table row
 
 Role = QtCore.Qt.ItemDataRole
 Index = QtCore.QModelIndex | QtCore.QPersistentModelIndex
@@ -94,7 +96,8 @@ class RowsModel(QtCore.QAbstractTableModel):
             colours = self.colour_of(row, col)
             if colours is None:
                 return None
-            return QtGui.QBrush(QtGui.QColor(colours[0 if role == Role.BackgroundRole else 1]))
+            colour = colours[0 if role == Role.BackgroundRole else 1]
+            return QtGui.QBrush(QtGui.QColor(theme.colour(colour)))
         if role == Role.ToolTipRole:
             return self._tips.get((row, col)) or self._rows[row][col] or None
         if role == Role.FontRole and row in self._bold:
@@ -198,7 +201,7 @@ class KeepColourDelegate(QtWidgets.QStyledItemDelegate):
     is the one whose colour matters.
     """
 
-    OUTLINE = "#0d47a1"
+    OUTLINE = "selected_bg"   # the theme's selection colour
 
     def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem,
               index: Index) -> None:
@@ -210,7 +213,7 @@ class KeepColourDelegate(QtWidgets.QStyledItemDelegate):
         plain.state &= ~QtWidgets.QStyle.StateFlag.State_Selected
         super().paint(painter, plain, index)
         painter.save()
-        pen = QtGui.QPen(QtGui.QColor(self.OUTLINE))
+        pen = QtGui.QPen(QtGui.QColor(theme.colour(self.OUTLINE)))
         pen.setWidth(4)
         painter.setPen(pen)
         painter.drawRect(option.rect.adjusted(2, 2, -2, -2))
@@ -242,13 +245,14 @@ def make_table(model: QtCore.QAbstractItemModel, *, stretch_last: bool = True,
                                                 | QtCore.Qt.AlignmentFlag.AlignVCenter)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-    # High contrast: black on white, a strong blue selection with white text.
+    # High contrast: the theme's text on its panel colour, a strong selection, dark headers.
+    t = theme.current()
     view.setStyleSheet(
-        "QTableView { background: #ffffff; alternate-background-color: #f1f4f6; color: #000000;"
-        " gridline-color: #b0bec5; selection-background-color: #0d47a1;"
-        " selection-color: #ffffff; }"
-        "QHeaderView::section { background: #263238; color: #ffffff; padding: 4px 6px;"
-        " border: none; border-right: 1px solid #546e7a; }"
+        f"QTableView {{ background: {t.panel}; alternate-background-color: {t.alt_panel};"
+        f" color: {t.text}; gridline-color: {t.border}; selection-background-color: {t.selected_bg};"
+        f" selection-color: {t.selected_text}; }}"
+        f"QHeaderView::section {{ background: {t.dark_bg}; color: {t.dark_text}; padding: 4px 6px;"
+        f" border: none; border-right: 1px solid {t.muted_text}; }}"
     )
     return view
 

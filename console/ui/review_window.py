@@ -35,6 +35,7 @@ from console.review import queries
 from console.review.model import SessionDetail, SessionFilter
 from console.store import EventLog, LogError, UnknownSessionError
 from console.ui import review_content as rc
+from console.ui import theme
 from console.ui.review_tables import (
     CourseModel,
     RowsModel,
@@ -51,13 +52,14 @@ TITLE_POINTS = 17
 ALL_PROTOCOLS = "All protocols"
 LIST_LIMIT = queries.DEFAULT_LIMIT
 
-# Label roles: (point size, bold, colour). Fonts are set on widgets, not by a style sheet: a style
-# sheet on a parent stops children inheriting its font (measured: buttons fell back to 9 pt).
+# Label roles: (point size, bold, colour: a name in console/ui/theme.py). Fonts are set on widgets,
+# not by a style sheet: a style sheet on a parent stops children inheriting its font (measured:
+# buttons fell back to 9 pt).
 ROLES: dict[str, tuple[int, bool, str]] = {
-    "title": (TITLE_POINTS, True, "#111111"),
-    "subtitle": (13, False, "#263238"),
-    "warning": (13, True, "#b71c1c"),
-    "demo": (14, True, "#ffffff"),
+    "title": (TITLE_POINTS, True, "text"),
+    "subtitle": (13, False, "muted_text"),
+    "warning": (13, True, "error_text"),
+    "demo": (14, True, "demo_text"),
 }
 
 
@@ -201,8 +203,9 @@ def _label(text: str = "", role: str | None = None, wrap: bool = False) -> QtWid
         font.setPointSize(points)
         font.setBold(bold)
         label.setFont(font)
-        background = "background: #4a148c; padding: 2px 8px;" if role == "demo" else ""
-        label.setStyleSheet(f"color: {colour}; {background}")
+        demo = role == "demo"
+        background = f"background: {theme.current().demo_bg}; padding: 2px 8px;" if demo else ""
+        label.setStyleSheet(f"color: {theme.colour(colour)}; {background}")
     label.setWordWrap(wrap)
     return label
 
@@ -550,7 +553,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.vitals_model.set_rows(rc.vital_rows(detail, tz, self.protocol))
         self.checklist_model.set_rows(rc.checklist_rows(detail, tz))
         overrides = rc.override_rows(detail, tz)
-        self.override_model.set_rows(overrides, [("#fff3e0", "#000000")] * len(overrides))
+        self.override_model.set_rows(overrides, [("banner_bg", "banner_text")] * len(overrides))
         self.override_summary.setText(
             f"Overrides and prescriber decisions: {len(overrides)}" if overrides
             else "No override: every refusal was respected")
@@ -560,7 +563,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.scale_summary.setText(" · ".join(f"{name} {text}" for name, text in maxima)
                                    or "No observation scale was recorded")
         notes = rc.note_rows(detail, tz)
-        self.note_model.set_rows(notes, [("#e8f5e9", "#000000") if r[1] == "Review annotation"
+        self.note_model.set_rows(notes, [("note_bg", "note_text") if r[1] == "Review annotation"
                                          else None for r in notes])
         self.phase_model.set_rows(rc.phase_rows(detail, tz))
         self._fill_protocol()

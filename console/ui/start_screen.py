@@ -32,6 +32,7 @@ from console.session.start_checks import (
     parse_weight,
 )
 from console.store import LogError
+from console.ui import theme
 from protocols.vitals import METRICS
 from devices.formats import FORMATS
 from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
@@ -75,29 +76,32 @@ _SHORT_NAMES = {
     "resp_rate": "RR",
 }
 
-_BASE_STYLE = """
-QWidget { font-size: 15pt; color: #111; }
-QLabel[role="title"] { font-size: 19pt; font-weight: bold; }
-QScrollArea, QWidget#fields { background: transparent; }
-QCheckBox::indicator { width: 22px; height: 22px; }
-QGroupBox { font-size: 16pt; font-weight: bold; border: 1px solid #90a4ae; border-radius: 6px;
-            margin-top: 14px; padding: 10px 8px 6px 8px; }
-QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
-QLabel[role="error"] { color: #b71c1c; font-weight: bold; }
-QLabel[role="hint"] { color: #37474f; }
-QLabel[role="ok"] { color: #1b5e20; font-weight: bold; }
-QLabel[role="warning"] { color: #7a3e00; }
-QLabel[role="summary"] { font-size: 18pt; font-weight: bold; background: #e3f2fd;
-                         border: 2px solid #1565c0; border-radius: 6px; padding: 8px; }
-QLabel[role="summary-empty"] { font-size: 16pt; background: #eceff1;
-                               border: 2px solid #90a4ae; border-radius: 6px; padding: 8px; }
-QLineEdit, QComboBox { min-height: 34px; padding: 2px 6px; }
-QSpinBox { min-height: 34px; }
-QCheckBox { color: #b71c1c; font-weight: bold; }
-QPushButton { min-height: 38px; padding: 4px 16px; }
-QPushButton#start { font-size: 18pt; font-weight: bold; min-height: 48px; padding: 6px 28px;
-                    background: #2e7d32; color: white; border-radius: 6px; }
-QPushButton#start:disabled { background: #b0bec5; color: #37474f; }
+
+def _base_style(t: theme.Theme) -> str:
+    """The screen's style sheet in theme `t`'s colours."""
+    return f"""
+QWidget {{ font-size: 15pt; color: {t.text}; }}
+QLabel[role="title"] {{ font-size: 19pt; font-weight: bold; }}
+QScrollArea, QWidget#fields {{ background: transparent; }}
+QCheckBox::indicator {{ width: 22px; height: 22px; }}
+QGroupBox {{ font-size: 16pt; font-weight: bold; border: 1px solid {t.border}; border-radius: 6px;
+            margin-top: 14px; padding: 10px 8px 6px 8px; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; }}
+QLabel[role="error"] {{ color: {t.error_text}; font-weight: bold; }}
+QLabel[role="hint"] {{ color: {t.muted_text}; }}
+QLabel[role="ok"] {{ color: {t.ok_text}; font-weight: bold; }}
+QLabel[role="warning"] {{ color: {t.warn_text}; }}
+QLabel[role="summary"] {{ font-size: 18pt; font-weight: bold; background: {t.accent_bg};
+                         border: 2px solid {t.accent_border}; border-radius: 6px; padding: 8px; }}
+QLabel[role="summary-empty"] {{ font-size: 16pt; background: {t.alt_panel};
+                               border: 2px solid {t.border}; border-radius: 6px; padding: 8px; }}
+QLineEdit, QComboBox {{ min-height: 34px; padding: 2px 6px; }}
+QSpinBox {{ min-height: 34px; }}
+QCheckBox {{ color: {t.error_text}; font-weight: bold; }}
+QPushButton {{ min-height: 38px; padding: 4px 16px; }}
+QPushButton#start {{ font-size: 18pt; font-weight: bold; min-height: 48px; padding: 6px 28px;
+                    background: {t.go_bg}; color: {t.go_text}; border-radius: 6px; }}
+QPushButton#start:disabled {{ background: {t.disabled_bg}; color: {t.disabled_text}; }}
 """
 
 
@@ -228,7 +232,8 @@ class StartScreen(QtWidgets.QWidget):
         self._test_generation = 0
 
         self.setObjectName("startScreen")
-        self.setStyleSheet(_BASE_STYLE)
+        self.setStyleSheet(_base_style(theme.current()))
+        theme.signals().changed.connect(self._on_theme_changed)
         self._build(protocol_errors, port_lister)
         self._device_event.connect(
             self._on_device_event, QtCore.Qt.ConnectionType.QueuedConnection
@@ -241,6 +246,9 @@ class StartScreen(QtWidgets.QWidget):
         self._on_port_changed()
         self._revalidate()
         self.patient_edit.setFocus()
+
+    def _on_theme_changed(self, now: theme.Theme) -> None:
+        self.setStyleSheet(_base_style(now))
 
     # ------------------------------------------------------------------ building
 

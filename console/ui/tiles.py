@@ -32,6 +32,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.clock import Moment
 from console.session.tile_view import BP_TILE, TileView, tile_view
 from console.session.view import SessionView
+from console.ui import theme
 from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from protocols.model import Priority
 from protocols.vitals import metric
@@ -57,8 +58,10 @@ LINES = {BP_TILE: (3, 2)}
 NARROW_LINES = (2, 3)
 FLASH_TICK_MS = 250             # the high rate's half-period; medium toggles every 4th tick
 
-NORMAL = ("#1e272c", "#ffffff")
-STALE = ("#546e7a", "#cfd8dc")
+# (background, text) of a fresh and a stale tile in the light theme; a tile draws the current
+# theme's (console/ui/theme.py: the dim theme softens the white).
+NORMAL = (theme.LIGHT.tile_bg, theme.LIGHT.tile_text)
+STALE = (theme.LIGHT.stale_bg, theme.LIGHT.stale_text)
 SEPARATOR = " · "
 
 
@@ -199,6 +202,12 @@ class VitalTile(QtWidgets.QFrame):
         # What the value shows in colour now: metric -> (background, text). Tests read it.
         self.marks: dict[str, tuple[str, str]] = {}
         self._set_value_points(VALUE_POINTS_MIN)
+        theme.signals().changed.connect(self._on_theme_changed)
+
+    def _on_theme_changed(self, _theme: theme.Theme) -> None:
+        view, self.view = self.view, None
+        if view is not None:
+            self.show_view(view)
 
     # ---- size --------------------------------------------------------------------------------
 
@@ -257,8 +266,9 @@ class VitalTile(QtWidgets.QFrame):
         if view == self.view:
             return
         self.view = view
-        background, foreground = STALE if view.stale else NORMAL
-        accent = STALE[1] if view.stale else view.colour
+        t = theme.current()
+        background, foreground = (t.stale_bg, t.stale_text) if view.stale else (t.tile_bg, t.tile_text)
+        accent = t.stale_text if view.stale else view.colour
         self.title.setText(view.title)
         self.title.setToolTip(view.title)
         self.detail.set_groups([view.detail_phrases])

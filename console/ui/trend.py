@@ -67,6 +67,7 @@ from console.session.trend_feed import (
     spread_labels,
     stack_labels,
 )
+from console.ui import theme
 from protocols.model import AlarmRule, Priority, Protocol
 from protocols.vitals import BP_METRICS, VITALS
 
@@ -137,12 +138,20 @@ MIN_LIMIT_COLUMN_PX = 52
 HEADER_PX = 46
 OVERVIEW_MIN_WIDTH = 160
 SPACING_PX = 4
-BUTTON_STYLE = (
-    "QPushButton { padding: 2px 10px; }"
-    "QPushButton:checked { background: #1565c0; color: white; }"
-)
 INITIAL_CAPACITY = 1024
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _button_style(t: theme.Theme) -> str:
+    return ("QPushButton { padding: 2px 10px; }"
+            f"QPushButton:checked {{ background: {t.selected_bg}; color: {t.selected_text}; }}")
+
+
+def _notice_style(t: theme.Theme) -> str:
+    # A warm banner, not the medium alarm's yellow (it was #ffb300: an alarm colour on screen
+    # is an alarm).
+    return (f"background:{t.banner_bg};color:{t.banner_text};border:1px solid {t.banner_border};"
+            "padding:2px 6px;")
 
 
 def _font(points: int, bold: bool = False) -> QtGui.QFont:
@@ -296,6 +305,13 @@ class TrendPlot(QtWidgets.QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.graphics, 1)
         self._take_feed_changes(everything=True)
+        theme.signals().changed.connect(self._on_theme_changed)
+
+    def _on_theme_changed(self, now: theme.Theme) -> None:
+        """The plots stay dark in both themes; the buttons and the notice follow the theme."""
+        for button in (self.follow_button, self.whole_button):
+            button.setStyleSheet(_button_style(now))
+        self.notice.setStyleSheet(_notice_style(now))
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -308,7 +324,7 @@ class TrendPlot(QtWidgets.QWidget):
             button.setMinimumHeight(36)   # a touch target, not just a mouse target
             button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
                                  QtWidgets.QSizePolicy.Policy.Fixed)
-            button.setStyleSheet(BUTTON_STYLE)
+            button.setStyleSheet(_button_style(theme.current()))
             button.clicked.connect(lambda _checked=False, v=view: self.set_view(v))
             group.addButton(button)
         self.follow_button.setChecked(True)
@@ -339,7 +355,7 @@ class TrendPlot(QtWidgets.QWidget):
         self.notice = QtWidgets.QLabel()
         self.notice.setObjectName("trend_notice")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("background:#ffb300;color:black;padding:2px 6px;")
+        self.notice.setStyleSheet(_notice_style(theme.current()))
         self.notice.hide()
 
     def _build_graphics(self) -> None:
