@@ -5,13 +5,17 @@
   rate up, a short desaturation): several alarms at once;
 - live-4h: four hours of a session (infusion, surge, observation), the panels on the last 15
   minutes and the whole session in the strip above them;
-- trend.png: the trend alone over that whole 4-hour session (its "Whole session" view).
+- trend.png: the trend alone over that whole 4-hour session (its "Whole session" view);
+- live-alarm-light / live-alarm-dim: two high alarms (systolic 204, SpO2 89) and one technical
+  alarm (audio unavailable) and nothing else, in the light and the dim theme (console/ui/theme.py).
 
 Each session is scripted through the engine into a real log with a hand-moved clock; the monitor
 sends continuous values every 5 s and an NIBP every 3 minutes, 40 s after its measurement (so the
 bars stand at the measured time, not at the arrival).
 
-    QT_QPA_PLATFORM=offscreen python docs/screenshots/render_live.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen python docs/screenshots/render_live.py [OUT_DIR] [NAME ...]
+
+NAME limits the run to those screenshots (e.g. live-alarm-light live-alarm-dim).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from console.clock import ManualClock  # noqa: E402
 from console.session.engine import Patient, SessionEngine  # noqa: E402
 from console.session.journal import Journal  # noqa: E402
 from console.store import EventLog  # noqa: E402
+from console.ui import theme  # noqa: E402
 from console.ui.controller import SessionController  # noqa: E402
 from console.ui.live_window import LiveWindow  # noqa: E402
 from devices.reading import Reading  # noqa: E402
@@ -61,30 +66,35 @@ def _surge(minute: float, peak_at: float) -> float:
 
 
 def _monitor(engine: SessionEngine, clock: ManualClock, seconds: int, surge_at: float | None,
-             start_minute: float) -> None:
-    """`seconds` of a monitor: values every 5 s, NIBP every 3 min; observations every 15 min."""
+             start_minute: float, heart_rise: float = 40, diastolic_rise: float = 36,
+             sedation_every_s: int = 900) -> None:
+    """`seconds` of a monitor: values every 5 s, NIBP every 3 min; the surge adds up to
+    `heart_rise` /min and `diastolic_rise` mmHg; MOAA/S typed every `sedation_every_s`."""
     for second in range(0, seconds, 5):
         clock.advance(5)
         now = clock.now()
         minute = start_minute + second / 60
         s = _surge(minute, surge_at) if surge_at is not None else 0.0
         desat = surge_at is not None and surge_at - 1 <= minute < surge_at + 2
-        values = {"heart_rate": round(78 + 40 * s), "pulse_rate": round(78 + 40 * s),
+        values = {"heart_rate": round(78 + heart_rise * s), "pulse_rate": round(78 + heart_rise * s),
                   "spo2": 89 if desat else 97, "resp_rate": 15 if s < 0.5 else 18}
         readings = [Reading(n, v, metric(n).unit, now.wall, now.wall, MONITOR) for n, v in values.items()]
         if second % 180 == 175:
             measured = now.wall - timedelta(seconds=NIBP_DELAY_S)
-            bp = {"bp_systolic": round(130 + 74 * s), "bp_diastolic": round(82 + 36 * s),
+            bp = {"bp_systolic": round(130 + 74 * s), "bp_diastolic": round(82 + diastolic_rise * s),
                   "bp_mean": round(98 + 48 * s)}
             readings += [Reading(n, v, "mmHg", measured, now.wall, MONITOR) for n, v in bp.items()]
         engine.ingest_all(readings, now)
-        if second % 900 == 600:
+        if second % sedation_every_s == sedation_every_s * 2 // 3:
             engine.enter_manual("moaas", 4 if s > 0.3 else 5, NURSE, now)
         engine.tick(now)
 
 
-def _session(folder: Path, name: str, surge_at: float | None, hours: float
-             ) -> tuple[LiveWindow, SessionController, EventLog]:
+def _session(folder: Path, name: str, surge_at: float | None, hours: float,
+             two_high_one_technical: bool = False) -> tuple[LiveWindow, SessionController, EventLog]:
+    """A session scripted through the engine. `two_high_one_technical`: a surge that raises
+    exactly two high alarms (systolic, SpO2; heart rate and diastolic stay under their limits,
+    MOAA/S is typed on time) and the speaker fails (a steady technical alarm)."""
     log = EventLog.open(folder / f"log-{name}.sqlite3", "screenshot")
     journal = Journal(log)
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
@@ -100,7 +110,12 @@ def _session(folder: Path, name: str, surge_at: float | None, hours: float
     engine.advance_phase(NURSE, clock.now())   # T0 at minute 5
     total = int(hours * 3600) - 300
     infusion = min(total, 40 * 60)
-    _monitor(engine, clock, infusion, surge_at, 5.0)
+    shape = ({"heart_rise": 20, "diastolic_rise": 18, "sedation_every_s": 600}
+             if two_high_one_technical else {})
+    if two_high_one_technical:
+        engine.audio_status(False, clock.now(), "no sound server: QSoundEffect could not open the "
+                                                "default output device")
+    _monitor(engine, clock, infusion, surge_at, 5.0, **shape)
     if total > infusion:
         for item in engine.phase.checklist:
             engine.tick_item(item.id, NURSE, clock.now())
@@ -111,13 +126,32 @@ def _session(folder: Path, name: str, surge_at: float | None, hours: float
     return window, controller, log
 
 
+# name: (surge at minute, hours, two high alarms and one technical only, theme)
+SCENARIOS: dict[str, tuple[float | None, float, bool, theme.Theme]] = {
+    "live-quiet": (None, 27 / 60, False, theme.LIGHT),
+    "live-alarm": (26.0, 27 / 60, False, theme.LIGHT),
+    "live-4h": (38.0, 4.0, False, theme.LIGHT),
+    "live-alarm-light": (26.0, 27 / 60, True, theme.LIGHT),
+    "live-alarm-dim": (26.0, 27 / 60, True, theme.DIM),
+}
+
+
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    args = sys.argv[1:]
+    out = Path(args.pop(0)) if args and args[0] not in SCENARIOS else Path(__file__).resolve().parent
+    unknown = [a for a in args if a not in SCENARIOS]
+    if unknown:
+        print(f"render_live.py: unknown screenshot {', '.join(unknown)}; known: {', '.join(SCENARIOS)}",
+              file=sys.stderr)
+        return 2
+    existing = QtWidgets.QApplication.instance()
+    app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
-        for name, surge_at, hours in (("live-quiet", None, 27 / 60), ("live-alarm", 26.0, 27 / 60),
-                                      ("live-4h", 38.0, 4.0)):
-            window, controller, log = _session(Path(tmp), name, surge_at, hours)
+        for name, (surge_at, hours, two_high_one_technical, look) in SCENARIOS.items():
+            if args and name not in args:
+                continue
+            theme.apply(app, look)   # before the window is built, as the console does
+            window, controller, log = _session(Path(tmp), name, surge_at, hours, two_high_one_technical)
             for size_name, size in SIZES.items():
                 window.resize(*size)
                 window.show()
