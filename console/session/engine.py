@@ -750,7 +750,7 @@ class SessionEngine:
         patient: it never blocks discharge (see `discharge_blockers`).
         """
         held = None if available else Raise(
-            Priority.LOW, "Audio unavailable: alarms are visual only — check the speaker",
+            Priority.LOW, "Audio unavailable: visual only",
             detail=detail)
         if self._state.discharged:
             return

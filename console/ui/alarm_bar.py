@@ -227,8 +227,10 @@ class AlarmBar(QtWidgets.QWidget):
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.patient, 3)
-        layout.addWidget(self.equipment, 2)
+        # Equal halves: a technical message ("Audio unavailable: visual only") must be read whole
+        # as much as a patient's (it was cut at 1366x768 in a two-fifths field).
+        layout.addWidget(self.patient, 1)
+        layout.addWidget(self.equipment, 1)
         layout.addLayout(buttons)
         self.setFixedHeight(self.patient.header.height() + PHYSIOLOGICAL_ROWS * ROW_HEIGHT)
 

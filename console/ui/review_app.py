@@ -17,6 +17,7 @@ from console.clock import SystemClock
 from console.paths import default_db_path
 from console.review.queries import MissingLogError
 from console.store import LogError
+from console.ui import theme
 from console.ui.app import exec_until_signal
 from console.ui.review_window import ReviewDialogs, ReviewWindow, build_review_window
 from console.version import VERSION
@@ -31,6 +32,8 @@ def parser() -> argparse.ArgumentParser:
                                "annotations are added as new attributed notes).")
     p.add_argument("--db", type=Path, default=None,
                    help=f"session log file (default {default_db_path()})")
+    p.add_argument("--theme", choices=tuple(theme.THEMES), default=theme.DEFAULT,
+                   help="light, or dim for a dimmed room (Ctrl+R from the console passes its own)")
     return p
 
 
@@ -50,6 +53,7 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
+    theme.apply(app, theme.THEMES[args.theme])   # before any widget: each is built in its look
     try:
         window = build(args)
     except (MissingLogError, LogError) as exc:

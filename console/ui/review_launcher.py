@@ -81,8 +81,12 @@ class Launch(enum.Enum):
 
 
 def review_command(db_path: Path) -> list[str]:
-    """`infusion-console review --db PATH`, run by this interpreter (the console's own install)."""
-    return [sys.executable, "-m", "console.cli", "review", "--db", str(db_path)]
+    """`infusion-console review --db PATH --theme T`, run by this interpreter (the console's own
+    install), in the console's current look (a dim room stays dim)."""
+    from console.ui import theme   # the look of the moment Ctrl+R is pressed
+
+    return [sys.executable, "-m", "console.cli", "review", "--db", str(db_path),
+            "--theme", theme.current().name]
 
 
 class MessageNotice:

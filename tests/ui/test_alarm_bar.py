@@ -201,7 +201,7 @@ def test_high_alarm_while_paused_breaks_through(console):
 def test_unavailable_audio_shows_a_technical_alarm_in_the_bar(qtbot):
     console = Console(qtbot, RecordingAudioOut(available=False, detail="no sound output device"))
     # One steady low-priority row (cyan, not flashing): the player's words are in its tooltip.
-    assert console.bar.rows() == ["* Audio unavailable: alarms are visual only — check the speaker"]
+    assert console.bar.rows() == ["* Audio unavailable: visual only"]
     assert console.bar.row_colours(0) == ("#26c6da", "#000000")
     assert not any(t.isActive() for t in console.bar.flash_timers.values())
     assert "no sound output device" in console.bar.equipment.list.item(0).toolTip()
@@ -260,7 +260,7 @@ def test_a_technical_alarm_never_pushes_a_high_alarm_out_of_sight(console):
     assert sorted(patient) == ["*** Diastolic BP 123 mmHg, limit ≥120", "*** Systolic BP 208 mmHg, limit ≥200"]
     assert console.bar.row_colours(0)[0] in (RED, DARK) and console.bar.row_colours(1)[0] in (RED, DARK)
     equipment = [console.bar.equipment.list.item(i).text() for i in range(console.bar.equipment.list.count())]
-    assert equipment == ["* Audio unavailable: alarms are visual only — check the speaker · acknowledged"]
+    assert equipment == ["* Audio unavailable: visual only · acknowledged"]
     # The player's own words are one hover away, not in the row.
     assert console.bar.equipment.list.item(0).toolTip().endswith("paplay failed")
 

@@ -212,7 +212,7 @@ def test_unavailable_speaker_raises_the_technical_alarm_once_and_clears_on_recov
     # only; the player's words are its detail (and the audio_status event), not its banner.
     shown = [(o.condition, o.category, o.priority.label, o.banner(), o.detail) for o in s.engine.alarms()]
     assert shown == [(AUDIO_UNAVAILABLE, "technical", "low",
-                      "* Audio unavailable: alarms are visual only — check the speaker",
+                      "* Audio unavailable: visual only",
                       "no sound output device")]
     # Step 2: further rounds do not report it again.
     s.t(1)
