@@ -82,16 +82,17 @@ MARKER_KINDS = ("phase", "dose", "observation", "alarm")
 
 # One colour per vital on the trend's black background, shared with the tiles (BP is one tile and
 # one panel: its systolic, diastolic and mean share a colour). Picked away from the IEC alarm
-# colours (red, amber, cyan-blue low) so a trace is never read as a limit line.
+# colours (red, yellow/amber, cyan) so a trace or a tile's stripe is never read as an alarm: RR
+# was yellow and pulse cyan, next to the medium and low alarm colours.
 BP_COLOUR = "#f5f5f5"
 VITAL_COLOURS: Mapping[str, str] = {
     "bp_systolic": BP_COLOUR,
     "bp_diastolic": BP_COLOUR,
     "bp_mean": BP_COLOUR,
     "heart_rate": "#66bb6a",
-    "pulse_rate": "#80deea",
-    "resp_rate": "#fff176",
-    "spo2": "#4fc3f7",
+    "pulse_rate": "#b0bec5",
+    "resp_rate": "#ce93d8",
+    "spo2": "#82b1ff",
 }
 
 SHORT_LABELS: Mapping[str, str] = {

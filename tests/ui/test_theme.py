@@ -301,3 +301,11 @@ def test_dim_check_boxes_have_an_edge_you_can_see(app, qtbot):
     column = [image.pixelColor(int((edge.left() + dx) * scale), int(edge.center().y() * scale)).name()
               for dx in (0, 1)]
     assert max(theme.contrast_ratio(c, theme.DIM.window) for c in column) >= 3.0, column
+
+
+def test_no_vital_colour_looks_like_an_alarm_colour():
+    # A trace or a tile's stripe in yellow or cyan reads as a medium or low alarm.
+    from console.session.trend_feed import VITAL_COLOURS
+
+    assert {name: theme.alarm_like(colour) for name, colour in VITAL_COLOURS.items()} == {
+        name: None for name in VITAL_COLOURS}
