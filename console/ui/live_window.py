@@ -130,7 +130,7 @@ class LiveWindow(QtWidgets.QWidget):
         self.header.setText(
             f"{demo}{engine.patient.patient_id} · {engine.protocol.name} · session "
             f"{engine.session_number} of {engine.protocol.course_sessions} · {engine.nurse} · "
-            f"device {engine.device_state}")
+            + ("device released" if engine.ended_at is not None else f"device {engine.device_state}"))
         log = self.journal.inner
         self.header.setToolTip(self.header.full_text()
                                + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))

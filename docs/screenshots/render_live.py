@@ -7,7 +7,8 @@
   minutes and the whole session in the strip above them;
 - trend.png: the trend alone over that whole 4-hour session (its "Whole session" view);
 - live-alarm-light / live-alarm-dim: two high alarms (systolic 204, SpO2 89) and one technical
-  alarm (audio unavailable) and nothing else, in the light and the dim theme (console/ui/theme.py).
+  alarm (audio unavailable) and nothing else, in the light and the dim theme (console/ui/theme.py);
+- live-ended: a quiet session after its discharge: read-only, with "New session".
 
 Each session is scripted through the engine into a real log with a hand-moved clock; the monitor
 sends continuous values every 5 s and an NIBP every 3 minutes, 40 s after its measurement (so the
@@ -91,7 +92,8 @@ def _monitor(engine: SessionEngine, clock: ManualClock, seconds: int, surge_at: 
 
 
 def _session(folder: Path, name: str, surge_at: float | None, hours: float,
-             two_high_one_technical: bool = False) -> tuple[LiveWindow, SessionController, EventLog]:
+             two_high_one_technical: bool = False,
+             ended: bool = False) -> tuple[LiveWindow, SessionController, EventLog]:
     """A session scripted through the engine. `two_high_one_technical`: a surge that raises
     exactly two high alarms (systolic, SpO2; heart rate and diastolic stay under their limits,
     MOAA/S is typed on time) and the speaker fails (a steady technical alarm)."""
@@ -121,18 +123,24 @@ def _session(folder: Path, name: str, surge_at: float | None, hours: float,
             engine.tick_item(item.id, NURSE, clock.now())
         engine.advance_phase(NURSE, clock.now())   # observation
         _monitor(engine, clock, total - infusion, surge_at, 45.0)
+    if ended:   # the observation and discharge phases, then the discharge (the prescriber's word)
+        while engine.phase.kind.value != "discharge":
+            engine.advance_phase(NURSE, clock.now(), override_reason="screenshot: on to discharge")
+        clock.advance(60)
+        engine.discharge(NURSE, clock.now(), override_reason="screenshot: discharged by Dr Lee")
     controller = SessionController(engine, clock)
     window = LiveWindow(controller, journal, _Yes(), _Yes())
     return window, controller, log
 
 
-# name: (surge at minute, hours, two high alarms and one technical only, theme)
-SCENARIOS: dict[str, tuple[float | None, float, bool, theme.Theme]] = {
-    "live-quiet": (None, 27 / 60, False, theme.LIGHT),
-    "live-alarm": (26.0, 27 / 60, False, theme.LIGHT),
-    "live-4h": (38.0, 4.0, False, theme.LIGHT),
-    "live-alarm-light": (26.0, 27 / 60, True, theme.LIGHT),
-    "live-alarm-dim": (26.0, 27 / 60, True, theme.DIM),
+# name: (surge at minute, hours, two high alarms and one technical only, theme, ended)
+SCENARIOS: dict[str, tuple[float | None, float, bool, theme.Theme, bool]] = {
+    "live-quiet": (None, 27 / 60, False, theme.LIGHT, False),
+    "live-alarm": (26.0, 27 / 60, False, theme.LIGHT, False),
+    "live-4h": (38.0, 4.0, False, theme.LIGHT, False),
+    "live-alarm-light": (26.0, 27 / 60, True, theme.LIGHT, False),
+    "live-alarm-dim": (26.0, 27 / 60, True, theme.DIM, False),
+    "live-ended": (None, 27 / 60, False, theme.LIGHT, True),
 }
 
 
@@ -147,11 +155,12 @@ def main() -> int:
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (surge_at, hours, two_high_one_technical, look) in SCENARIOS.items():
+        for name, (surge_at, hours, two_high_one_technical, look, ended) in SCENARIOS.items():
             if args and name not in args:
                 continue
             theme.apply(app, look)   # before the window is built, as the console does
-            window, controller, log = _session(Path(tmp), name, surge_at, hours, two_high_one_technical)
+            window, controller, log = _session(Path(tmp), name, surge_at, hours,
+                                               two_high_one_technical, ended)
             for size_name, size in SIZES.items():
                 window.resize(*size)
                 window.show()
