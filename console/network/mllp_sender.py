@@ -1,0 +1,672 @@
+"""Forwarding to a clinic's interface engine over MLLP: one ordered queue, ACKs as engines use them.
+
+`MllpSender` sends already-built HL7 v2 messages (PCD-01, PCD-04) to `mllp://host:port`, one at a
+time and in the order they were submitted, over one TCP connection (TLS when an `ssl.SSLContext`
+is given), each framed as `0x0B <message> 0x1C 0x0D`, and reads the engine's ACK for each. It is a
+library piece: the console's outbox (issue 12) submits the rows it has not seen delivered and logs
+what the callbacks report.
+
+The rules (shared/design/network.md, "Acknowledgement rules engines and monitors use"):
+
+- **AA / CA** for the message in flight (MSA-2 equal to its MSH-10): delivered. It leaves the
+  queue and `on_delivered(control_id)` is called.
+- **AE / CE**, or an acknowledgment code that is none of the six: the engine could not take it
+  now. The same bytes (same control id) are sent again at once on the same connection, at most
+  `max_tries` (3) sends in all, as the GE B40 does; the third negative answer makes it failed:
+  it leaves the queue and `on_failed(control_id, reason)` is called.
+- **AR / CR**: the engine refuses this message; sending it again cannot help. Failed at once, not
+  resent. (The B40 also disconnects on AR; nothing is gained by that, so the connection stays.)
+- **An ACK whose MSA-2 is another control id** (or a frame that is no ACK) is not an answer to
+  the message in flight: logged and ignored; the sender keeps waiting until the time-out.
+- **No answer within `ack_timeout`** (10 s, as Smile CDR's sender) counted from the send: the
+  connection is closed and opened again at once, and the same message is sent again. Time-outs do
+  not count as tries: the engine may simply be slow, and the message must not be lost.
+- **Connection refused, dropped, reset, or TLS failure**: the connection is closed and the sender
+  waits `backoff[n]` before the next attempt, n counting the consecutive failures since the last
+  ACK (default 1, 2, 4, 8, then every 10 s, the last step repeating; Smile CDR also waits 10 s
+  between failed deliveries). Any ACK resets n. The message in flight stays at the head of the
+  queue and is sent again first, so nothing is lost or reordered. A connection kept open from
+  earlier sends that breaks is reopened once at once, without waiting: engines close idle
+  connections, and the close may cross the next send. Only a new connection that fails backs off.
+
+What leaves the queue is only a delivery or a failure, so a message is never dropped by a network
+fault; the price is at-least-once delivery (a message the engine took just before the connection
+broke is sent again with the same control id, which receivers drop as a duplicate). A failed
+message is reported once and the queue moves on: the console raises the technical alarm.
+
+Timing: deadlines (ACK time-out, back-off, connection time-out) are read from the `Clock` passed
+in, never from the real clock, so tests move time by hand. The thread never blocks longer than
+`poll_interval` real seconds at once, so it sees a moved clock and `stop()` within that.
+
+TLS: pass an `ssl.SSLContext` made for a client (`ssl.create_default_context(cafile=...)`, plus
+`load_cert_chain` when the engine wants a client certificate); the engine's certificate is checked
+against the URL's host name by that context's rules. A TLS failure (unknown CA, wrong host name)
+is handled like a refused connection: back off and retry, with the cause in
+`status().last_error`. TLS is not exercised by the test suite (no `cryptography` package in the
+test environment to make a certificate in-process); it was checked once by hand against
+`hl7.mllp` over TLS with an openssl-made certificate (delivered; an unknown CA gave
+"TLS certificate not accepted (self-signed certificate)" and back-off).
+
+Threading: `start()` runs the sender in its own thread. `submit`, `pending`, `status` and `stop`
+may be called from any thread. The callbacks run on the sender's thread: they must be quick and
+hand the news to their own thread (the console posts them to its Qt thread).
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import logging
+import os
+import select
+import socket
+import ssl
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from console.clock import Clock
+from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
+
+log = logging.getLogger(__name__)
+
+# Smile CDR's MLLP sender times a send out after 10 s (network.md); Dräger's bedside also gives its
+# central station 10 s to confirm. The console's network alarm fires after 10 s unconfirmed.
+DEFAULT_ACK_TIMEOUT = 10.0
+# GE B40: on AE it resends, at most 3 times (network.md). Counted as sends in all.
+DEFAULT_MAX_TRIES = 3
+# Waits before reconnecting after consecutive connection failures; the last step repeats. Short
+# first steps so a restarted engine is reached again within a second or two; capped at Smile
+# CDR's 10 s so a long outage costs one attempt per 10 s.
+DEFAULT_BACKOFF: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 10.0)
+DEFAULT_CONNECT_TIMEOUT = 10.0
+# Longest single real-time block of the thread (select, back-off wait): bounds how late it sees
+# stop() or a clock moved by hand. 0.1 s is 10 wake-ups a second, only while waiting on the engine.
+DEFAULT_POLL_INTERVAL = 0.1
+
+ACCEPTED = frozenset({"AA", "CA"})
+REJECTED = frozenset({"AR", "CR"})
+ERRORED = frozenset({"AE", "CE"})
+
+_RECV_CHUNK = 65536
+
+
+class SenderState(enum.Enum):
+    """What the sender thread is doing."""
+
+    NOT_STARTED = "not-started"
+    IDLE = "idle"  # nothing to send; a connection may stay open
+    CONNECTING = "connecting"  # opening TCP (and TLS) for the head of the queue
+    AWAITING_ACK = "awaiting-ack"  # the head of the queue is sent; waiting for its ACK
+    BACKING_OFF = "backing-off"  # the last connection failed; waiting until `retry_at`
+    STOPPED = "stopped"  # stop() ended the thread; what is pending stays pending
+    CRASHED = "crashed"  # a bug (e.g. a callback raised) ended the thread; see the log
+
+
+@dataclass(frozen=True, slots=True)
+class SenderStatus:
+    """A snapshot of the sender, for the status line and for tests.
+
+    Attributes:
+        state: what the thread is doing.
+        control_id: CONNECTING and AWAITING_ACK only: the message at the head of the queue.
+        retry_at: BACKING_OFF only: the clock's `mono` of the next connection attempt.
+        failures: consecutive connection failures since the last ACK (any code).
+        last_error: why the last connection failed (names the engine and the cause); None once an
+            ACK arrives.
+    """
+
+    state: SenderState
+    control_id: str | None = None
+    retry_at: float | None = None
+    failures: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The parts of an HL7 ACK that decide what happens to the message it answers.
+
+    Attributes:
+        code: MSA-1, the acknowledgment code (AA, AE, AR, CA, CE, CR).
+        control_id: MSA-2, the MSH-10 of the message it answers.
+        text: MSA-3, or else the first ERR segment's user message (ERR-8), or "".
+    """
+
+    code: str
+    control_id: str
+    text: str = ""
+
+
+@dataclass(slots=True)
+class _Entry:
+    control_id: str
+    frame: bytes  # the whole MLLP frame, sent as is on every try
+    negatives: int = 0  # AE/CE (or unknown-code) answers so far
+
+
+class _Stopped(Exception):
+    """stop() was called while the thread waited on the network."""
+
+
+class _ConnectionLost(Exception):
+    """The connection ended while a message was in flight."""
+
+
+def parse_mllp_url(url: str) -> tuple[str, int]:
+    """Split `mllp://host:port` into (host, port).
+
+    Raises:
+        ValueError: not an mllp:// URL with a host and a port; the message shows the form.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"MLLP address {url!r} has a bad port ({exc}); "
+                         "write it as mllp://host:port, e.g. mllp://engine.clinic.lan:6661") from exc
+    if parts.scheme != "mllp" or not parts.hostname or port is None or parts.path not in ("", "/"):
+        raise ValueError(f"MLLP address {url!r} is not of the form mllp://host:port; "
+                         "write it as e.g. mllp://engine.clinic.lan:6661")
+    return parts.hostname, port
+
+
+def control_id_of(message: str) -> str:
+    """Return MSH-10 (the message control id) of an HL7 v2 message.
+
+    Raises:
+        ValueError: the message does not start with an MSH segment that has ten fields.
+    """
+    if not message.startswith("MSH") or len(message) < 8:
+        raise ValueError(f"not an HL7 v2 message (it must start with 'MSH|^~\\&'): {message[:40]!r}")
+    msh = message.replace("\n", "\r").split("\r", 1)[0]
+    fields = msh.split(message[3])
+    # fields[0] is "MSH" and fields[1] is MSH-2 (MSH-1 is the separator itself): MSH-n = fields[n-1].
+    if len(fields) < 10:
+        raise ValueError(f"the MSH segment has no MSH-10 (message control id): {msh[:80]!r}")
+    return fields[9]
+
+
+def parse_ack(payload: bytes, encoding: str = "utf-8") -> Ack | None:
+    """Read MSA-1, MSA-2 and the engine's text from one de-framed message; None if it has no MSA.
+
+    Only what decides delivery is read, so an engine's ACK with unusual other segments still
+    counts. The field separator is the ACK's own (MSH-1), `|` when it has no MSH.
+    """
+    text = payload.decode(encoding, errors="replace")
+    segments = [s for s in text.replace("\n", "\r").split("\r") if s]
+    sep = "|"
+    if segments and segments[0].startswith("MSH") and len(segments[0]) > 3:
+        sep = segments[0][3]
+    msa: list[str] | None = None
+    err_text = ""
+    for segment in segments:
+        fields = segment.split(sep)
+        if fields[0] == "MSA" and msa is None:
+            msa = fields
+        elif fields[0] == "ERR" and not err_text and len(fields) > 8:
+            err_text = fields[8]
+    if msa is None or len(msa) < 3:
+        return None
+    msa_text = msa[3] if len(msa) > 3 else ""
+    return Ack(msa[1].strip().upper(), msa[2], msa_text or err_text)
+
+
+def backoff_delay(failures: int, schedule: Sequence[float] = DEFAULT_BACKOFF) -> float:
+    """Seconds to wait after the `failures`-th consecutive connection failure (1-based)."""
+    return schedule[min(max(failures, 1), len(schedule)) - 1]
+
+
+class MllpSender:
+    """Sends HL7 messages in order to one MLLP peer and reports each as delivered or failed.
+
+    The rules are in the module docstring. A message leaves `pending()` only when the engine
+    accepted it (`on_delivered`) or it failed for good (`on_failed`).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Clock,
+        on_delivered: Callable[[str], None],
+        on_failed: Callable[[str, str], None],
+        on_status: Callable[[SenderStatus], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        ack_timeout: float = DEFAULT_ACK_TIMEOUT,
+        max_tries: int = DEFAULT_MAX_TRIES,
+        backoff: Sequence[float] = DEFAULT_BACKOFF,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        encoding: str = "utf-8",
+    ) -> None:
+        """Create a sender; nothing is sent before `start()`.
+
+        Args:
+            url: the engine's listener, `mllp://host:port`.
+            clock: where deadlines are read (`now().mono`); the console passes its clock.
+            on_delivered: called with the control id when the engine answered AA or CA.
+            on_failed: called with the control id and a reason naming the engine, its answer and
+                the next step, after AR/CR or `max_tries` AE/CE answers.
+            on_status: called with every change of `status()` (state, failures, retry time).
+            ssl_context: a client TLS context to speak TLS; None for plain TCP.
+            ack_timeout: seconds to wait for the ACK of a send before reconnecting and resending.
+            max_tries: sends in all of a message answered AE/CE before it is reported failed.
+            backoff: waits after 1, 2, ... consecutive connection failures; the last repeats.
+            connect_timeout: seconds a TCP (and TLS) connection may take to open.
+            poll_interval: longest real-time block of the thread (see the module docstring).
+            encoding: how message text becomes bytes (MSH-18's character set; UTF-8 by default).
+
+        Raises:
+            ValueError: a bad URL or a setting out of range (the message names it).
+        """
+        self._host, self._port = parse_mllp_url(url)
+        for name, value in (("ack_timeout", ack_timeout), ("connect_timeout", connect_timeout),
+                            ("poll_interval", poll_interval)):
+            if not value > 0:
+                raise ValueError(f"{name} must be more than 0 seconds, not {value}")
+        if max_tries < 1:
+            raise ValueError(f"max_tries must be at least 1, not {max_tries}")
+        if not backoff or any(not step >= 0 for step in backoff):
+            raise ValueError(f"backoff needs at least one wait of 0 s or more, not {list(backoff)}")
+        self._clock = clock
+        self._on_delivered = on_delivered
+        self._on_failed = on_failed
+        self._on_status = on_status
+        self._ssl = ssl_context
+        self._ack_timeout = ack_timeout
+        self._max_tries = max_tries
+        self._backoff = tuple(backoff)
+        self._connect_timeout = connect_timeout
+        self._poll = poll_interval
+        self._encoding = encoding
+
+        self._lock = threading.Condition()
+        self._queue: deque[_Entry] = deque()  # guarded by _lock; the head is the one in flight
+        self._stopping = threading.Event()
+        self._status = SenderStatus(SenderState.NOT_STARTED)  # guarded by _lock
+        self._thread: threading.Thread | None = None
+        # Used by the sender thread only:
+        self._sock: socket.socket | None = None
+        self._framer = MllpFramer()
+        self._failures = 0
+        self._last_error: str | None = None
+
+    @property
+    def peer(self) -> str:
+        """The engine as `host:port`, as the messages name it."""
+        return f"{self._host}:{self._port}"
+
+    # -- the caller's side ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the sender thread (once)."""
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("MllpSender.start() was called twice")
+            self._thread = threading.Thread(target=self._run, name=f"mllp-sender:{self.peer}",
+                                            daemon=True)
+        self._set_status(SenderState.IDLE)
+        self._thread.start()
+
+    def submit(self, control_id: str, message: str) -> None:
+        """Queue one HL7 message to be sent after those already queued.
+
+        Args:
+            control_id: the message's MSH-10, by which its ACK is matched and receivers dedupe.
+            message: the whole HL7 v2 message, segments ended by CR.
+
+        Raises:
+            ValueError: `control_id` is not the message's MSH-10, is already pending, or the
+                message holds MLLP framing bytes (it could not be framed).
+            RuntimeError: the sender was stopped.
+        """
+        found = control_id_of(message)
+        if found != control_id:
+            raise ValueError(f"control id {control_id!r} is not the message's MSH-10 ({found!r}); "
+                             "its ACK could never be matched")
+        if not control_id:
+            raise ValueError("the message has an empty MSH-10: its ACK could never be matched")
+        data = message.encode(self._encoding)
+        for byte, name in ((MLLP_START, "0x0B"), (MLLP_END, "0x1C")):
+            if byte in data:
+                raise ValueError(f"message {control_id!r} contains the MLLP byte {name}: "
+                                 "it cannot be framed; remove it from the message text")
+        entry = _Entry(control_id, MLLP_START + data + MLLP_END + MLLP_TRAILER)
+        with self._lock:
+            if self._stopping.is_set():
+                raise RuntimeError(f"message {control_id!r} submitted after the MLLP sender to "
+                                   f"{self.peer} was stopped")
+            if any(e.control_id == control_id for e in self._queue):
+                raise ValueError(f"message {control_id!r} is already pending; a control id is "
+                                 "sent once (resends are the sender's job)")
+            self._queue.append(entry)
+            self._lock.notify_all()
+
+    def pending(self) -> list[str]:
+        """Control ids not yet delivered nor failed, in sending order (the first may be in flight)."""
+        with self._lock:
+            return [e.control_id for e in self._queue]
+
+    def status(self) -> SenderStatus:
+        """What the sender is doing now."""
+        with self._lock:
+            return self._status
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the thread and close the connection; what is pending stays pending (and unsent).
+
+        Args:
+            timeout: real seconds to wait for the thread (it notices within `poll_interval`).
+
+        Raises:
+            RuntimeError: the thread did not end within `timeout`.
+        """
+        with self._lock:
+            self._stopping.set()
+            self._lock.notify_all()
+            thread = self._thread
+        if thread is None:
+            self._set_status(SenderState.STOPPED)
+            return
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                raise RuntimeError(f"the MLLP sender thread for {self.peer} did not end within "
+                                   f"{timeout} s")
+
+    # -- the sender thread ------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                entry = self._next()
+                if entry is None:
+                    break
+                try:
+                    self._send_head(entry)
+                except _Stopped:
+                    break
+        except BaseException:
+            self._close()
+            self._set_status(SenderState.CRASHED)
+            log.exception("the MLLP sender to %s stopped on an error (messages still pending: "
+                          "%d)", self.peer, len(self.pending()))
+            raise
+        self._close()
+        self._set_status(SenderState.STOPPED)
+
+    def _next(self) -> _Entry | None:
+        """Wait for the head of the queue; None when stopping."""
+        while True:
+            with self._lock:
+                if self._stopping.is_set():
+                    return None
+                if self._queue:
+                    return self._queue[0]
+                if self._status.state is SenderState.IDLE:
+                    self._lock.wait()
+                    continue
+            self._set_status(SenderState.IDLE)
+
+    def _send_head(self, entry: _Entry) -> None:
+        """One try of the head of the queue: connect if needed, send, judge the answer."""
+        if self._sock is not None and self._closed_while_idle():
+            self._close()
+        fresh = self._sock is None
+        if fresh:
+            self._set_status(SenderState.CONNECTING, control_id=entry.control_id)
+            problem = self._connect()
+            if problem is not None:
+                self._connection_failed(problem)
+                return
+        # The deadline is fixed before the first byte leaves, so the ACK cannot beat it.
+        deadline = self._clock.now().mono + self._ack_timeout
+        self._set_status(SenderState.AWAITING_ACK, control_id=entry.control_id)
+        try:
+            ack = self._exchange(entry, deadline)
+        except (OSError, _ConnectionLost) as exc:
+            problem = (f"the connection to the MLLP peer {self.peer} broke while "
+                       f"{entry.control_id!r} was in flight: {_describe(exc)}")
+            if fresh:
+                self._connection_failed(problem)
+            else:
+                # A connection kept open from earlier sends may have been closed by the engine
+                # just before this send (idle close): one new connection at once, no back-off.
+                log.info("%s; reconnecting at once (the connection was already open)", problem)
+                self._close()
+            return
+        if ack is None:
+            log.warning("no ACK from %s for %r within %s s; reconnecting to send it again",
+                        self.peer, entry.control_id, self._ack_timeout)
+            self._close()
+            return
+        self._failures = 0
+        self._last_error = None
+        self._judge(entry, ack)
+
+    def _judge(self, entry: _Entry, ack: Ack) -> None:
+        """Apply the ACK rules to the engine's answer for the message in flight."""
+        if ack.code in ACCEPTED:
+            self._finish(entry)
+            self._on_delivered(entry.control_id)
+            return
+        said = f" ({ack.text})" if ack.text else ""
+        if ack.code in REJECTED:
+            self._finish(entry)
+            self._on_failed(entry.control_id, (
+                f"the MLLP peer {self.peer} rejected message {entry.control_id!r} with "
+                f"{ack.code}{said}; not sent again: check the engine's channel for this message "
+                "type (it stays in the session log as not delivered)"))
+            return
+        entry.negatives += 1
+        kind = ack.code if ack.code in ERRORED else f"the unknown acknowledgment code {ack.code!r}"
+        if entry.negatives < self._max_tries:
+            log.warning("%s answered %s to %r%s; sending it again (try %d of %d)", self.peer, kind,
+                        entry.control_id, said, entry.negatives + 1, self._max_tries)
+            return
+        self._finish(entry)
+        self._on_failed(entry.control_id, (
+            f"the MLLP peer {self.peer} answered {kind} to message {entry.control_id!r} "
+            f"{entry.negatives} times, the limit of {self._max_tries} tries{said}; given up: "
+            "check the engine (it stays in the session log as not delivered)"))
+
+    def _finish(self, entry: _Entry) -> None:
+        """Take the head of the queue off (delivered or failed), before telling the caller."""
+        with self._lock:
+            if self._queue and self._queue[0] is entry:
+                self._queue.popleft()
+
+    def _connection_failed(self, problem: str) -> None:
+        """Close, count the failure and wait out the back-off (stop() ends the wait)."""
+        self._close()
+        self._failures += 1
+        self._last_error = problem
+        delay = backoff_delay(self._failures, self._backoff)
+        retry_at = self._clock.now().mono + delay
+        log.warning("%s; trying again in %s s (failure %d in a row)", problem, delay, self._failures)
+        self._set_status(SenderState.BACKING_OFF, retry_at=retry_at)
+        while True:
+            remaining = retry_at - self._clock.now().mono
+            if remaining <= 0:
+                return
+            if self._stopping.wait(min(remaining, self._poll)):
+                raise _Stopped
+
+    # -- sockets ----------------------------------------------------------------------------
+
+    def _connect(self) -> str | None:
+        """Open the connection (TCP, then TLS if configured); None on success, else the problem."""
+        deadline = self._clock.now().mono + self._connect_timeout
+        try:
+            infos = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            return f"cannot find the MLLP peer {self.peer}: {_describe(exc)}; check the host name"
+        problem = f"no address for the MLLP peer {self.peer}"
+        for family, kind, proto, _, address in infos:
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setblocking(False)
+                code = sock.connect_ex(address)
+                if code in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
+                    if not self._wait_io(sock, write=True, deadline=deadline):
+                        raise TimeoutError(f"no answer within {self._connect_timeout} s")
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code:
+                    raise OSError(code, os.strerror(code))
+                # A connect to a free loopback port in the ephemeral range can, rarely, pick that
+                # very port as its own and connect to itself (TCP simultaneous open).
+                if sock.getsockname() == sock.getpeername():
+                    raise OSError(errno.ECONNREFUSED, "connected to itself: nothing listens")
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                if self._ssl is not None:
+                    sock = self._handshake(sock, deadline)
+            except _Stopped:
+                sock.close()
+                raise
+            except (OSError, ssl.SSLError) as exc:
+                sock.close()
+                problem = f"cannot connect to the MLLP peer {self.peer}: {_describe(exc)}"
+                continue
+            self._sock = sock
+            self._framer = MllpFramer()
+            log.info("connected to the MLLP peer %s%s", self.peer, " (TLS)" if self._ssl else "")
+            return None
+        return problem
+
+    def _handshake(self, sock: socket.socket, deadline: float) -> socket.socket:
+        """Wrap a connected non-blocking socket in TLS and finish the handshake."""
+        assert self._ssl is not None
+        tls = self._ssl.wrap_socket(sock, server_hostname=self._host,
+                                    do_handshake_on_connect=False)
+        while True:
+            try:
+                tls.do_handshake()
+                return tls
+            except ssl.SSLWantReadError:
+                ready = self._wait_io(tls, write=False, deadline=deadline)
+            except ssl.SSLWantWriteError:
+                ready = self._wait_io(tls, write=True, deadline=deadline)
+            if not ready:
+                tls.close()
+                raise TimeoutError(f"no TLS handshake within {self._connect_timeout} s")
+
+    def _exchange(self, entry: _Entry, deadline: float) -> Ack | None:
+        """Send the entry's frame and read until its ACK; None at the deadline.
+
+        Raises:
+            OSError, _ConnectionLost: the connection failed.
+            _Stopped: stop() was called.
+        """
+        sock = self._sock
+        assert sock is not None
+        view = memoryview(entry.frame)
+        sent = 0
+        while sent < len(view):
+            try:
+                sent += sock.send(view[sent:])
+                continue
+            except (BlockingIOError, ssl.SSLWantWriteError):
+                write = True
+            except ssl.SSLWantReadError:
+                write = False
+            if not self._wait_io(sock, write=write, deadline=deadline):
+                return None
+        while True:
+            try:
+                data = sock.recv(_RECV_CHUNK)
+            except (BlockingIOError, ssl.SSLWantReadError):
+                if not self._wait_io(sock, write=False, deadline=deadline):
+                    return None
+                continue
+            except ssl.SSLWantWriteError:
+                if not self._wait_io(sock, write=True, deadline=deadline):
+                    return None
+                continue
+            if not data:
+                raise _ConnectionLost("the peer closed the connection")
+            for frame in self._framer.push(data).frames:
+                ack = parse_ack(frame.data, self._encoding)
+                if ack is None:
+                    log.warning("%s sent a message that is no ACK while %r was in flight; ignored",
+                                self.peer, entry.control_id)
+                elif ack.control_id != entry.control_id:
+                    log.warning("%s acknowledged %r while %r was in flight; not a delivery, still "
+                                "waiting", self.peer, ack.control_id, entry.control_id)
+                else:
+                    return ack
+            if self._clock.now().mono >= deadline:
+                return None
+
+    def _closed_while_idle(self) -> bool:
+        """Whether the engine closed the open connection while nothing was in flight."""
+        sock = self._sock
+        assert sock is not None
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+            if not readable:
+                return False
+            data = sock.recv(_RECV_CHUNK)
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return False
+        except OSError:
+            return True
+        if not data:
+            log.info("the MLLP peer %s closed the idle connection; reconnecting", self.peer)
+            return True
+        # Bytes nobody asked for (a late ACK of a timed-out try): keep framing in step.
+        self._framer.push(data)
+        return False
+
+    def _wait_io(self, sock: socket.socket, *, write: bool, deadline: float) -> bool:
+        """Wait until `sock` is ready; False at the deadline.
+
+        Raises:
+            _Stopped: stop() was called.
+        """
+        while True:
+            if self._stopping.is_set():
+                raise _Stopped
+            remaining = deadline - self._clock.now().mono
+            if remaining <= 0:
+                return False
+            waiting = min(remaining, self._poll)
+            if write:
+                ready = select.select([], [sock], [], waiting)[1]
+            else:
+                ready = select.select([sock], [], [], waiting)[0]
+            if ready:
+                return True
+
+    def _close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    # -- status -----------------------------------------------------------------------------
+
+    def _set_status(self, state: SenderState, *, control_id: str | None = None,
+                    retry_at: float | None = None) -> None:
+        status = SenderStatus(state, control_id, retry_at, self._failures, self._last_error)
+        with self._lock:
+            self._status = status
+        # Outside the lock: the callback may call back into the sender.
+        if self._on_status is not None:
+            self._on_status(status)
+
+
+def _describe(exc: BaseException) -> str:
+    """A short cause for a network error: the OS's words, not a traceback."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS certificate not accepted ({exc.verify_message})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS error ({exc.reason or exc})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower() if exc.strerror[:1].isupper() else exc.strerror
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,642 @@
+"""MllpSender against a real MLLP peer: python-hl7's `hl7.mllp` asyncio server on loopback.
+
+The peer runs in its own thread with its own event loop and answers as each test scripts it
+(AA, AE, AR, an ACK for another control id, silence, dropping the connection, not listening).
+Time for the sender's deadlines is a `ManualClock` moved by the tests: a time-out or a back-off
+happens exactly when a test advances the clock, never by waiting. Every wait is on a condition
+with a real deadline of WAIT seconds, so a broken sender fails a test instead of hanging it.
+
+The peer always listens on a port the test reserves first: a socket bound with SO_REUSEPORT and
+never listening holds it, so the port stays ours while the peer is away (connections are refused,
+as from an engine that is down) and the peer can come back on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import hl7.mllp
+import pytest
+
+from console.clock import ManualClock
+from console.network.mllp_sender import (
+    DEFAULT_ACK_TIMEOUT,
+    DEFAULT_BACKOFF,
+    Ack,
+    MllpSender,
+    SenderState,
+    SenderStatus,
+    backoff_delay,
+    control_id_of,
+    parse_ack,
+    parse_mllp_url,
+)
+
+HOST = "127.0.0.1"
+WAIT = 10.0  # real seconds any single wait in a test may take before it fails
+ACK_TIMEOUT = 2.0  # the sender's ACK time-out in these tests (clock seconds, moved by hand)
+POLL = 0.01  # the sender's longest block, so it sees a moved clock quickly
+
+pytestmark = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"),
+                                reason="the peer's port reservation needs SO_REUSEPORT")
+
+
+def message(n: int) -> tuple[str, str]:
+    """A PCD-01-like ORU^R01 with control id MSG<n>; returns (control id, message)."""
+    cid = f"MSG{n:05d}"
+    text = (
+        f"MSH|^~\\&|INFUSION-CONSOLE|CHAIR1|ENGINE|CLINIC|20260105090000+0000||ORU^R01^ORU_R01|"
+        f"{cid}|P|2.6|||NE|AL\r"
+        "PID|||P0001^^^CLINIC^MR\r"
+        f"OBR|1|{cid}||182777000^monitoring of patient^SNOMED-CT\r"
+        f"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.1|{90 + n % 10}|"
+        "262688^MDC_DIM_PERCENT^MDC|||||R\r"
+    )
+    return cid, text
+
+
+# ---------------------------------------------------------------------------------------------
+# The peer
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the peer does with one received message.
+
+    code: the ACK code to answer (None: answer nothing). ack_id: MSA-2 when not the message's own.
+    text: MSA-3. close: close the connection after (or instead of) answering. stop_listening:
+    also close the listening socket first, so new connections are refused.
+    """
+
+    code: str | None = "AA"
+    ack_id: str | None = None
+    text: str = ""
+    close: bool = False
+    stop_listening: bool = False
+
+
+Script = Callable[[str, int], Reply]  # (control id, times the peer has now seen it) -> reply
+
+
+def always(code: str, text: str = "") -> Script:
+    return lambda cid, seen: Reply(code, text=text)
+
+
+class MllpPeer:
+    """python-hl7's MLLP server in a background event loop, answering by a script.
+
+    `received` lists every control id the peer read (hl7.mllp parsed the message), in order,
+    duplicates included; `connections` counts accepted connections.
+    """
+
+    def __init__(self, port: int, script: Script) -> None:
+        self.port = port
+        self.script = script
+        self.received: list[str] = []
+        self.connections = 0
+        self.closed_connections = 0
+        self.cond = threading.Condition()
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="mllp-peer", daemon=True)
+        self._thread.start()
+
+    def listen(self) -> None:
+        """Start (or restart) listening on the reserved port."""
+        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(WAIT)
+
+    async def _listen(self) -> None:
+        # hl7.mllp.start_hl7_server passes the rest to loop.create_server.
+        self._server = await hl7.mllp.start_hl7_server(self._handle, HOST, self.port,
+                                                       reuse_port=True)
+
+    def _stop_listening(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    async def _handle(self, reader: hl7.mllp.HL7StreamReader,
+                      writer: hl7.mllp.HL7StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        with self.cond:
+            self.connections += 1
+            self.cond.notify_all()
+        try:
+            while True:
+                try:
+                    msg = await reader.readmessage()
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    break
+                cid = str(msg.segment("MSH")(10))
+                with self.cond:
+                    self.received.append(cid)
+                    seen = self.received.count(cid)
+                reply = self.script(cid, seen)
+                if reply.stop_listening:
+                    self._stop_listening()
+                if reply.code is not None:
+                    ack = (f"MSH|^~\\&|ENGINE|CLINIC|INFUSION-CONSOLE|CHAIR1|20260105090001+0000||"
+                           f"ACK^R01^ACK|ACK-{cid}-{seen}|P|2.6\r"
+                           f"MSA|{reply.code}|{reply.ack_id or cid}|{reply.text}\r")
+                    writer.writeblock(ack.encode("ascii"))
+                    await writer.drain()
+                with self.cond:
+                    self.cond.notify_all()
+                if reply.close:
+                    break
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            self._tasks.discard(task)
+            with self.cond:
+                self.closed_connections += 1
+                self.cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
+        with self.cond:
+            assert self.cond.wait_for(predicate, WAIT), f"peer: {what} (received {self.received})"
+
+    def close(self) -> None:
+        async def shut() -> None:
+            self._stop_listening()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shut(), self._loop).result(WAIT)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(WAIT)
+        self._loop.close()
+
+
+class Recorder:
+    """What the sender reported through its callbacks, with waits on it."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.cond = threading.Condition()
+        self.delivered: list[str] = []
+        self.delivered_at: list[float] = []
+        self.failed: list[tuple[str, str]] = []
+        self.statuses: list[tuple[SenderStatus, float]] = []  # with the clock's mono then
+
+    def on_delivered(self, cid: str) -> None:
+        with self.cond:
+            self.delivered.append(cid)
+            self.delivered_at.append(self.clock.now().mono)
+            self.cond.notify_all()
+
+    def on_failed(self, cid: str, reason: str) -> None:
+        with self.cond:
+            self.failed.append((cid, reason))
+            self.cond.notify_all()
+
+    def on_status(self, status: SenderStatus) -> None:
+        with self.cond:
+            self.statuses.append((status, self.clock.now().mono))
+            self.cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
+        with self.cond:
+            assert self.cond.wait_for(predicate, WAIT), (
+                f"sender: {what} (delivered {self.delivered}, failed {self.failed}, "
+                f"last status {self.statuses[-1:]})")
+
+    def backing_off(self, failures: int) -> tuple[SenderStatus, float] | None:
+        for status, mono in self.statuses:
+            if status.state is SenderState.BACKING_OFF and status.failures == failures:
+                return status, mono
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+def _sender_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("mllp-sender:") and t.is_alive()]
+
+
+@pytest.fixture
+def reserved_port() -> Iterator[int]:
+    """A loopback port held by a bound, never-listening socket: refused until a peer listens."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    holder.bind((HOST, 0))
+    yield holder.getsockname()[1]
+    holder.close()
+
+
+@pytest.fixture
+def peers(reserved_port: int) -> Iterator[Callable[[Script], MllpPeer]]:
+    """Make the peer on the reserved port (not yet listening); closed at teardown."""
+    made: list[MllpPeer] = []
+
+    def make(script: Script) -> MllpPeer:
+        peer = MllpPeer(reserved_port, script)
+        made.append(peer)
+        return peer
+
+    yield make
+    for peer in made:
+        peer.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def recorder(clock: ManualClock) -> Recorder:
+    return Recorder(clock)
+
+
+@pytest.fixture
+def senders(reserved_port: int, clock: ManualClock,
+            recorder: Recorder) -> Iterator[Callable[..., MllpSender]]:
+    """Make started senders to the reserved port; all stopped at teardown, none left running."""
+    before = set(_sender_threads())
+    made: list[MllpSender] = []
+
+    def make(**settings: Any) -> MllpSender:
+        settings.setdefault("ack_timeout", ACK_TIMEOUT)
+        sender = MllpSender(f"mllp://{HOST}:{reserved_port}", clock=clock,
+                            on_delivered=recorder.on_delivered, on_failed=recorder.on_failed,
+                            on_status=recorder.on_status, poll_interval=POLL, **settings)
+        made.append(sender)
+        sender.start()
+        return sender
+
+    yield make
+    for sender in made:
+        sender.stop()
+    leaked = [t.name for t in _sender_threads() if t not in before]
+    assert not leaked, f"sender threads left running: {leaked}"
+
+
+def submit_all(sender: MllpSender, numbers: range) -> list[str]:
+    ids = []
+    for n in numbers:
+        cid, text = message(n)
+        sender.submit(cid, text)
+        ids.append(cid)
+    return ids
+
+
+def dedup(ids: list[str]) -> list[str]:
+    """What a receiver keeps: the first of each control id, in arrival order."""
+    return list(dict.fromkeys(ids))
+
+
+# ---------------------------------------------------------------------------------------------
+# Acknowledgement rules
+
+
+@pytest.mark.parametrize("code", ["AA", "CA"])
+def test_accept_delivers_each_message_once(code, peers, senders, recorder):
+    peer = peers(always(code))
+    peer.listen()
+    sender = senders()
+    ids = submit_all(sender, range(1, 4))
+    # Each accepted once, in order, and the queue is empty.
+    recorder.wait_for(lambda: recorder.delivered == ids, "three deliveries")
+    assert peer.received == ids
+    assert recorder.failed == []
+    assert sender.pending() == []
+    recorder.wait_for(lambda: sender.status().state is SenderState.IDLE, "idle after the queue")
+    assert peer.connections == 1
+
+
+@pytest.mark.parametrize("negative", ["AE", "CE"])
+def test_error_twice_then_accept_sends_three_times_and_delivers_once(negative, peers, senders,
+                                                                     recorder):
+    peer = peers(lambda cid, seen: Reply(negative if seen <= 2 else "AA", text="busy"))
+    peer.listen()
+    sender = senders()
+    [cid] = submit_all(sender, range(1, 2))
+    recorder.wait_for(lambda: recorder.delivered == [cid], "delivered on the third try")
+    # Three sends of the same control id; one delivery; the clock never moved (no waiting).
+    assert peer.received == [cid, cid, cid]
+    assert recorder.failed == []
+    assert sender.pending() == []
+    assert peer.connections == 1
+
+
+def test_error_every_time_fails_after_three_tries_then_the_queue_moves_on(peers, senders,
+                                                                          recorder, reserved_port):
+    first, second = message(1)[0], message(2)[0]
+    peer = peers(lambda cid, seen: Reply("AE", text="database locked") if cid == first
+                 else Reply("AA"))
+    peer.listen()
+    sender = senders()
+    submit_all(sender, range(1, 3))
+    recorder.wait_for(lambda: recorder.delivered == [second], "the second delivered")
+    # The first was sent three times in all, then reported failed once; the second went on.
+    assert peer.received == [first, first, first, second]
+    [(failed_id, reason)] = recorder.failed
+    assert failed_id == first
+    assert reason == (
+        f"the MLLP peer {HOST}:{reserved_port} answered AE to message {first!r} 3 times, the "
+        "limit of 3 tries (database locked); given up: check the engine (it stays in the session "
+        "log as not delivered)")
+    assert sender.pending() == []
+
+
+@pytest.mark.parametrize("reject", ["AR", "CR"])
+def test_reject_fails_at_once_without_resend(reject, peers, senders, recorder, reserved_port):
+    first, second = message(1)[0], message(2)[0]
+    peer = peers(lambda cid, seen: Reply(reject, text="unsupported message type")
+                 if cid == first else Reply("AA"))
+    peer.listen()
+    sender = senders()
+    submit_all(sender, range(1, 3))
+    recorder.wait_for(lambda: recorder.delivered == [second], "the second delivered")
+    # Sent once, failed at once, and the connection stayed for the next message.
+    assert peer.received == [first, second]
+    assert recorder.failed == [(first, (
+        f"the MLLP peer {HOST}:{reserved_port} rejected message {first!r} with {reject} "
+        "(unsupported message type); not sent again: check the engine's channel for this message "
+        "type (it stays in the session log as not delivered)"))]
+    assert peer.connections == 1
+
+
+def test_ack_for_another_control_id_is_not_a_delivery_and_the_time_out_resends(
+        peers, senders, recorder, clock):
+    peer = peers(lambda cid, seen: Reply("AA", ack_id="MSG99999") if seen == 1 else Reply("AA"))
+    peer.listen()
+    sender = senders()
+    start = clock.now().mono
+    [cid] = submit_all(sender, range(1, 2))
+    # The peer answered AA for another control id, then nothing: still pending, not delivered.
+    peer.wait_for(lambda: peer.received == [cid], "first send")
+    recorder.wait_for(lambda: sender.status().state is SenderState.AWAITING_ACK, "awaiting")
+    assert sender.pending() == [cid]
+    assert recorder.delivered == []
+    # The ACK time-out passes: the sender reconnects and sends the same control id again.
+    clock.advance(ACK_TIMEOUT)
+    recorder.wait_for(lambda: recorder.delivered == [cid], "delivered after the resend")
+    assert peer.received == [cid, cid]
+    assert recorder.delivered_at == [start + ACK_TIMEOUT]
+    assert peer.connections == 2
+    # A time-out is not a connection failure: no back-off happened.
+    assert recorder.backing_off(1) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Connection faults
+
+
+def test_refused_connection_backs_off_on_schedule_then_delivers(peers, senders, recorder, clock,
+                                                               reserved_port):
+    sender = senders()
+    [cid] = submit_all(sender, range(1, 2))
+    # Nothing listens: each refusal waits the next step, 1, 2, 4, 8, 10, 10 s.
+    for failures, delay in enumerate([1.0, 2.0, 4.0, 8.0, 10.0, 10.0], start=1):
+        recorder.wait_for(lambda: recorder.backing_off(failures) is not None,
+                          f"backing off after failure {failures}")
+        found = recorder.backing_off(failures)
+        assert found is not None
+        status, at = found
+        assert status.retry_at == pytest.approx(at + delay)
+        assert status.control_id is None
+        assert status.last_error == (f"cannot connect to the MLLP peer {HOST}:{reserved_port}: "
+                                     "connection refused")
+        assert sender.pending() == [cid]
+        if failures < 6:
+            clock.advance(delay)
+    # The engine comes back; the sender finds it at the next step and delivers.
+    peer = peers(always("AA"))
+    peer.listen()
+    clock.advance(10.0)
+    recorder.wait_for(lambda: recorder.delivered == [cid], "delivered after the engine came back")
+    assert peer.received == [cid]
+    # The ACK cleared the failure count and the error.
+    recorder.wait_for(lambda: sender.status().state is SenderState.IDLE, "idle")
+    assert sender.status() == SenderStatus(SenderState.IDLE, failures=0, last_error=None)
+
+
+def test_peer_drops_mid_stream_and_comes_back_everything_delivered_in_order(
+        peers, senders, recorder, clock):
+    ids = [message(n)[0] for n in range(1, 11)]
+    dropped_at = ids[3]
+    # The engine goes away on the 4th message: it stops listening and closes the connection
+    # without answering (it may or may not have stored the message).
+    peer = peers(lambda cid, seen: Reply(None, close=True, stop_listening=True)
+                 if cid == dropped_at and seen == 1 else Reply("AA"))
+    peer.listen()
+    sender = senders()
+    submit_all(sender, range(1, 11))
+    # The connection broke; the reconnect was refused: back-off, nothing lost.
+    recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off")
+    assert recorder.delivered == ids[:3]
+    assert sender.pending() == ids[3:]
+    # The engine comes back on its port; the first back-off step passes.
+    peer.listen()
+    clock.advance(backoff_delay(1))
+    recorder.wait_for(lambda: recorder.delivered == ids, "all delivered")
+    # In order, each delivered once; the peer saw the 4th twice (same control id), and after
+    # dropping duplicates by control id, as receivers do, it holds each message once, in order.
+    assert recorder.failed == []
+    assert peer.received.count(dropped_at) == 2
+    assert len(peer.received) == len(ids) + 1
+    assert dedup(peer.received) == ids
+    assert peer.connections == 2
+
+
+def test_idle_connection_closed_by_the_engine_is_reopened_without_back_off(peers, senders,
+                                                                          recorder):
+    first, second = message(1)[0], message(2)[0]
+    peer = peers(lambda cid, seen: Reply("AA", close=cid == first))
+    peer.listen()
+    sender = senders()
+    submit_all(sender, range(1, 2))
+    recorder.wait_for(lambda: recorder.delivered == [first], "first delivered")
+    peer.wait_for(lambda: peer.closed_connections == 1, "idle connection closed")
+    # The next message goes on a new connection at once: the clock never moves here.
+    submit_all(sender, range(2, 3))
+    recorder.wait_for(lambda: recorder.delivered == [first, second], "second delivered")
+    assert peer.received == [first, second]
+    assert recorder.backing_off(1) is None
+    assert peer.connections == 2
+
+
+def test_hundred_messages_arrive_in_order(peers, senders, recorder):
+    peer = peers(always("AA"))
+    peer.listen()
+    sender = senders()
+    ids = submit_all(sender, range(1, 101))
+    recorder.wait_for(lambda: len(recorder.delivered) == 100, "100 deliveries")
+    assert recorder.delivered == ids
+    assert peer.received == ids
+    assert sender.pending() == []
+    assert peer.connections == 1
+
+
+def test_stop_keeps_unconfirmed_messages_pending_in_order(peers, senders, recorder):
+    peer = peers(lambda cid, seen: Reply(None))
+    peer.listen()
+    sender = senders()
+    ids = submit_all(sender, range(1, 4))
+    peer.wait_for(lambda: peer.received == ids[:1], "first send")
+    sender.stop()
+    # The thread ended; nothing was confirmed, so everything is still pending, in order.
+    assert not [t for t in _sender_threads() if t.name.endswith(str(peer.port))]
+    assert sender.pending() == ids
+    assert sender.status().state is SenderState.STOPPED
+    with pytest.raises(RuntimeError, match="submitted after the MLLP sender .* was stopped"):
+        sender.submit(*message(4))
+
+
+def test_a_callback_that_raises_ends_the_thread_as_crashed(peers, reserved_port, clock, recorder,
+                                                          monkeypatch, caplog):
+    peer = peers(always("AA"))
+    peer.listen()
+    hooked: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", hooked.append)
+
+    def broken(cid: str) -> None:
+        raise KeyError(cid)
+
+    sender = MllpSender(f"mllp://{HOST}:{reserved_port}", clock=clock, on_delivered=broken,
+                        on_failed=recorder.on_failed, on_status=recorder.on_status,
+                        poll_interval=POLL)
+    sender.start()
+    ids = submit_all(sender, range(1, 3))
+    recorder.wait_for(lambda: sender.status().state is SenderState.CRASHED, "crashed")
+    sender.stop()
+    # A bug is not carried on with: the thread ended, the error went to the thread hook and the
+    # log, and what was not reported delivered stays pending.
+    assert [type(h.exc_value) for h in hooked] == [KeyError]
+    assert (f"the MLLP sender to {HOST}:{reserved_port} stopped on an error (messages still "
+            "pending: 1)") in caplog.text
+    assert sender.pending() == ids[1:]
+    assert not _sender_threads()
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks before anything is sent
+
+
+def _unstarted(clock: ManualClock) -> MllpSender:
+    return MllpSender("mllp://127.0.0.1:2575", clock=clock, on_delivered=lambda cid: None,
+                      on_failed=lambda cid, reason: None)
+
+
+def test_submit_refuses_a_control_id_that_is_not_msh_10(clock):
+    sender = _unstarted(clock)
+    cid, text = message(1)
+    with pytest.raises(ValueError) as err:
+        sender.submit("MSG00002", text)
+    assert str(err.value) == ("control id 'MSG00002' is not the message's MSH-10 ('MSG00001'); "
+                              "its ACK could never be matched")
+    assert sender.pending() == []
+
+
+def test_submit_refuses_a_control_id_already_pending(clock):
+    sender = _unstarted(clock)
+    sender.submit(*message(1))
+    with pytest.raises(ValueError, match="message 'MSG00001' is already pending"):
+        sender.submit(*message(1))
+    assert sender.pending() == ["MSG00001"]
+
+
+def test_submit_refuses_mllp_bytes_in_the_message(clock):
+    sender = _unstarted(clock)
+    cid, text = message(1)
+    with pytest.raises(ValueError, match="contains the MLLP byte 0x1C"):
+        sender.submit(cid, text + "NTE|1||a\x1cb\r")
+
+
+def test_submit_refuses_text_that_is_not_hl7(clock):
+    with pytest.raises(ValueError, match="not an HL7 v2 message"):
+        _unstarted(clock).submit("x", "hello")
+
+
+@pytest.mark.parametrize("url", ["http://engine:2575", "mllp://engine", "mllp://:2575",
+                                 "mllp://engine:99999", "mllp://engine:2575/channel"])
+def test_a_bad_url_is_refused_with_the_form_to_use(url):
+    with pytest.raises(ValueError, match="mllp://host:port|mllp://engine.clinic.lan:6661"):
+        parse_mllp_url(url)
+
+
+def test_url_gives_host_and_port():
+    assert parse_mllp_url("mllp://engine.clinic.lan:6661") == ("engine.clinic.lan", 6661)
+    assert parse_mllp_url("mllp://[::1]:2575") == ("::1", 2575)
+
+
+def test_settings_out_of_range_are_refused(clock):
+    with pytest.raises(ValueError, match="ack_timeout must be more than 0 seconds, not 0"):
+        MllpSender("mllp://127.0.0.1:2575", clock=clock, on_delivered=lambda cid: None,
+                   on_failed=lambda cid, reason: None, ack_timeout=0)
+    with pytest.raises(ValueError, match="max_tries must be at least 1, not 0"):
+        MllpSender("mllp://127.0.0.1:2575", clock=clock, on_delivered=lambda cid: None,
+                   on_failed=lambda cid, reason: None, max_tries=0)
+
+
+def test_stop_before_start_leaves_the_queue(clock):
+    sender = _unstarted(clock)
+    sender.submit(*message(1))
+    sender.stop()
+    assert sender.status().state is SenderState.STOPPED
+    assert sender.pending() == ["MSG00001"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure pieces
+
+
+def test_defaults_follow_the_engines():
+    # Smile CDR times a send out after 10 s; the back-off is capped at its 10 s between tries.
+    assert DEFAULT_ACK_TIMEOUT == 10.0
+    assert [backoff_delay(n) for n in range(1, 8)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    assert max(DEFAULT_BACKOFF) == 10.0
+
+
+def test_control_id_is_msh_10():
+    assert control_id_of(message(7)[1]) == "MSG00007"
+    with pytest.raises(ValueError, match="has no MSH-10"):
+        control_id_of("MSH|^~\\&|A|B\r")
+
+
+def test_parse_ack_reads_code_control_id_and_text():
+    ack = b"MSH|^~\\&|E|C|I|C|20260105||ACK^R01^ACK|1|P|2.6\rMSA|ae|MSG1|disk full\r"
+    assert parse_ack(ack) == Ack("AE", "MSG1", "disk full")
+
+
+def test_parse_ack_takes_the_err_user_message_when_msa_3_is_empty():
+    ack = (b"MSH|^~\\&|E|C|I|C|20260105||ACK|1|P|2.6\rMSA|AR|MSG1\r"
+           b"ERR||||E||||unknown OBX code\r")
+    assert parse_ack(ack) == Ack("AR", "MSG1", "unknown OBX code")
+
+
+def test_parse_ack_uses_the_acks_own_field_separator():
+    assert parse_ack(b"MSH#^~\\&#E#C\nMSA#AA#MSG1\n") == Ack("AA", "MSG1", "")
+
+
+def test_a_message_without_msa_is_no_ack():
+    assert parse_ack(message(1)[1].encode()) is None
+
+
+def test_the_sender_does_not_import_qt():
+    code = ("import sys, console.network.mllp_sender; "
+            "print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
