@@ -1,0 +1,741 @@
+"""HL7 v2.6 messages for the clinic network: IHE PCD-01 observations and IHE PCD-04 alarm phases.
+
+Pure functions: records in, message text out. No transport, no clock (the send time is passed in),
+no Qt. The outbox (issue 12) stores what these return under the control id it chose, and the MQTT
+and MLLP senders carry it as it is.
+
+PCD-01, `pcd01()`: ORU^R01^ORU_R01, one message per committed batch of observations
+----------------------------------------------------------------------------------------------
+
+    MSH|^~\\&|<app>^<equipment id>^<id type>|<facility>|<receiving app>|<receiving facility>|
+        <sent at>||ORU^R01^ORU_R01|<control id>|P|2.6|||NE|AL||UNICODE UTF-8|||
+        IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO
+    PID|||<patient id>^^^<authority>^<id type>||<name>
+    PV1||O|<point of care>^<room>^<chair>^<facility>
+    OBR|1||<control id>^<app>^<equipment id>^<id type>|182777000^monitoring of patient^SNOMED-CT|||
+        <first measured>|<last measured>
+    OBX|n|NM|<MDC code>^<MDC name>^MDC|<channel>|<value>|<MDC unit>^<name>^MDC^<UCUM>^<UCUM>^UCUM|
+        <range>|<flags>|||F or C|||<measured at>||<nurse, manual only>|AMEAS or MMEAS|<equipment>
+
+- MSH-15 NE, MSH-16 AL, MSH-18 UNICODE UTF-8 and MSH-21 as in the IHE PCD-01 samples and in the
+  simulator's encoder (devices/simulator/encode.py), which the console's own decoder reads.
+- MSH-11 is P, or T (training) when a record carries the DEMO or TEST flag; the decoder maps T back
+  to TEST, so a demo session never reaches an EHR as patient data unmarked.
+- PID-3 is the patient as the clinic chooses to show it (clinic number, MRN, pseudonym); PID-5
+  only when a name is given. PV1-2 is O: a ketamine clinic's patients are outpatients. PV1-3 is
+  the chair.
+- OBX-3 and OBX-6: the MDC term of each vital is checked against devices/hl7/codes.py when this
+  module is imported (`resolve_code` must give the metric back, `resolve_unit` the metric's
+  dimension at factor 1), so the decoder's table stays the one authority; codes.py exposes code ->
+  metric only, so the choice among a metric's several codes (NIBP vs cuff family, three RR codes)
+  is made here: the IHE PCD-01 sample codes, which the simulator sends too. OBX-6 adds UCUM as the
+  alternate unit (the Rosetta pairing). Scales (MOAA/S, CADSS, Aldrete...) have no MDC term: they
+  go with a local code (`moaas^Sedation (MOAA/S)^99ICN`, unit `{score}`); the console's decoder
+  drops them as unknown codes, an EHR maps them by its own table.
+- OBX-4 is the record's channel when it is an 11073 containment path (`1.2.1.2`, kept from the
+  monitor) not yet used in the message, else a path of its own (`1.0.0.<n>`): OBX-3 + OBX-4 stay
+  unique within the OBR, as HL7 asks.
+- OBX-7 (reference range) only for metrics the caller gives limits for (`low-high`, `>low`,
+  `<high`: HL7 v2.6 OBX-7 forms).
+- OBX-8 passes on the device's HL7 abnormal flags (table 0078) only.
+- OBX-11 is F; C for a correction (a record with `corrects`). HL7 lets C replace a final result of
+  the same OBX-3/OBX-4 of the same order; the original went in an earlier message, so an engine
+  that applies C literally needs the original's row: we do not link them (see "Left out").
+- OBX-14 is the measured time; empty when the device gave none (the decoder then takes OBR-7).
+- OBX-16 (responsible observer) is the nurse for manual values; OBX-17 AMEAS (device) or MMEAS
+  (typed by a nurse), the IHE PCD observation-method codes.
+- OBX-18 is the monitor's EUI-64 when the reading came in HL7 with one in MSH-3, otherwise this
+  console (it measured nothing itself, but it is the equipment that vouches for the value).
+
+PCD-04, `pcd04()`: ORU^R40^ORU_R40 Report Alert, one message per alarm phase
+------------------------------------------------------------------------------
+
+    MSH|...|ORU^R40^ORU_R40|<control id>|P|2.6|||AL|NE||UNICODE UTF-8|||
+        IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO
+    PID / PV1 as in PCD-01
+    OBR|1||<session>-<occurrence>^<app>^<equipment id>^<id type>|196616^MDC_EVT_ALARM^MDC|||<at>|
+    OBX|1|ST|<event>^<name>^MDC^<condition>^^99ICN|1.0.0.0.1|<alert text>|||
+        <H|L>~<PH|PM|PL|PN>~<SP|ST|SA>|||F|||<at>||||<equipment>
+    OBX|2|NM|<vital's MDC code>|1.0.0.0.2|<value>|<MDC unit>|||||F|||<at>     (a vital with value)
+    OBX|2|CWE|68480^MDC_ATTR_ALERT_SOURCE^MDC|1.0.0.0.2|<source code>||||||F|||<at>  (otherwise)
+    OBX|3|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|1.0.0.0.3|start / update / end||||||F
+    OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.0.0.0.4|active / inactive / latched||||||F
+    OBX|5|ST|68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC|1.0.0.0.5|
+        enabled / audio-paused / alert-acknowledged||||||F
+    OBX|6|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|1.0.0.0.6|PH / PM / PL / PN||||||F
+    OBX|7|ST|68485^MDC_ATTR_ALERT_TYPE^MDC|1.0.0.0.7|SP / ST / SA||||||F
+
+Where each rule comes from (the IHE PCD TF-2 text itself could not be read where this was written:
+the rules come from network.md, the IHE ACM supplement's published text and published messages;
+check them against TF-2 before a Connectathon):
+
+- MSH-15 AL, MSH-16 NE, MSH-21 `IHE_PCD_ACM_001`: shared/design/network.md. The OID
+  1.3.6.1.4.1.19376.1.6.4.4 is the one in Draeger's published PCD-04 reference messages (2019);
+  other published samples differ in it (Philips IntelliBridge 2012: ...6.4.4.1, GE Mural:
+  ...6.1.4.1). Engines route on MSH-9 and the profile name, not the OID.
+- One OBR per alert, OBR-4 `196616^MDC_EVT_ALARM^MDC`, every OBX below it about that one alert,
+  the facets told apart by the last element of OBX-4 (`.1` ... `.7`): the IHE PCD ACM supplement
+  (2011/2012, "all OBX segments under the OBR must pertain to a single alarm", facets distinguished
+  by OBX-4) and every published sample (Philips/Mindray/B. Braun Connectathon messages, Draeger).
+- The alert's unique id is OBR-3 (filler order number): entity id `<session id>-<occurrence id>`,
+  namespace and universal id this console, so it is unique across the clinic although session ids
+  restart in every console's own log. The same id travels in every phase of the occurrence, which
+  is how an alarm manager follows one alarm (Draeger's reference messages put their alert UUID in
+  OBR-3 the same way).
+- Facet 1 (alert identity): OBX-3 the event, OBX-5 the alert text, OBX-8 abnormality ~ priority ~
+  type: the ACM supplement ("Alarm Priority and Alarm Source are given in the OBX-8 Abnormal Flags
+  field of the facet 1 OBX segment"; its example `196648^MDC_EVT_HI^MDC ... PLETH PULSE HIGH |||
+  H~PM~SP`) and the IntelliBridge sample (`196670^MDC_EVT_LO^MDC ... Low SpO2 ||| L~PM~SP`).
+  Events: `<metric>_high` -> MDC_EVT_HI (196648), `<metric>_low` -> MDC_EVT_LO (196670), every
+  other condition -> MDC_EVT_ALARM (196616). The console's own condition id rides along as the
+  alternate identifier (OBX-3.4, local system `99ICN`) so a receiver can tell `device_lost` from
+  `log_unavailable`.
+- Facet 2 (source): for a vital, the vital itself as an NM row with its MDC code, value and unit
+  (the supplement's and IntelliBridge's layout); otherwise `68480^MDC_ATTR_ALERT_SOURCE^MDC` with
+  the source as a coded value (B. Braun sample): the vital's MDC code when there is no value, the
+  console's local condition code (`device_lost^^99ICN`) for technical conditions and prompts.
+  OBX-7 is left empty: the console's limits read `≥180`, `≥40 above baseline`, which HL7's range
+  forms cannot say without changing them; the limit is in the alert text.
+- Facets 3-5, `68481` event phase, `68482` alarm state, `68483` inactivation state, with the
+  value words of the ACM supplement (`start`/`update`/`end`; `inactive`/`active`/`latched`;
+  `enabled`/`audio-paused`/`alert-acknowledged`).
+- Facets 6-7, `68484^MDC_ATTR_ALARM_PRIORITY^MDC` and `68485^MDC_ATTR_ALERT_TYPE^MDC`: the
+  priority and type again, each in a row of its own, as later senders do (GE Mural and Mindray
+  messages, Draeger's reference messages) for managers that read facets by name rather than
+  OBX-8. Both come from one value here, so they cannot disagree with OBX-8.
+  Note: the numbers differ between published messages. The 2012 Connectathon messages (Mindray
+  and B. Braun to Philips IntelliBridge) use 68480-68483 for source, phase, state, inactivation,
+  and GE's and Mindray's 68484/68485 for priority/type: the set used here. Draeger's reference
+  messages and GE's number source..priority 68164-68168 instead. All send the reference id
+  (OBX-3.2), which is what the open ACM parsers we read match on.
+- Phases (network.md and the brief of issue 12): raised -> start; escalated, de-escalated,
+  acknowledged, reminded, audio paused/resumed, latched -> update; cleared, reset -> end. The ACM
+  value set also has `escalate`/`de-escalate`; we send `update` as network.md says, with the new
+  priority in facets 1 and 6.
+- Priority: high PH, medium PM, low PL; info (the console's prompts) PN, "no priority / not
+  indicated". PN rather than leaving the row out: a prompt is not an alarm signal (IEC 60601-1-8
+  information signal), and PN says exactly that, while a missing facet 6 would make a manager
+  that reads facets guess (Draeger's watchdog messages send PN the same way).
+- Type: physiological SP, technical ST, prompt SA (advisory).
+- State and inactivation from the transition alone: raised/escalated/de-escalated/reminded/audio
+  resumed -> active, enabled; acknowledged -> active, alert-acknowledged; audio paused -> active,
+  audio-paused; latched -> latched, enabled; reset -> inactive, alert-acknowledged (the nurse
+  ended a latched alarm); cleared -> inactive, enabled. A transition does not carry the whole
+  board state (a de-escalation of an acknowledged alarm is still acknowledged), so the caller may
+  pass the board's state and inactivation explicitly; they win.
+- Latching writes no record (console/session/alarms.py, `_clear`): to report it, the caller builds
+  an `AlarmTransition` with `transition=LATCHED` (this module's name) from the occurrence's last
+  one.
+
+Escaping: every free text (patient id and name, locations, alert text, nurse, channel, condition)
+goes through `escape()`: `\\E\\ \\F\\ \\S\\ \\T\\ \\R\\` for the five delimiters and `\\Xhh\\` for
+control characters (CR and LF included), so no text can end a field, component or segment, and
+none can carry an MLLP byte (0x0B, 0x1C). python-hl7's `unescape` (what the console's decoder
+uses) turns every one back.
+
+Left out: ORA^R41 (the alarm manager's status back to the reporter) and the central station's
+acknowledgement path; OBR-29 parent links between phases and an update counter (Draeger sends one
+in OBR-3's entity id; the occurrence id stays the entity id here); a link from a C row to the
+original observation (an NTE or OBX-21 instance id); device containment rows (MDS/VMD/CHAN) in
+PCD-01; waveforms.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from console.records import (
+    ACKNOWLEDGED,
+    AUDIO_PAUSED,
+    AUDIO_RESUMED,
+    CLEARED,
+    DEESCALATED,
+    ESCALATED,
+    RAISED,
+    REMINDED,
+    RESET,
+    AlarmTransition,
+    ObservationRecord,
+)
+from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER
+from devices.hl7 import codes
+from devices.reading import MANUAL
+from protocols.vitals import METRICS, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT, Kind, metric
+
+ENCODING = "^~\\&"
+VERSION = "2.6"
+CHARSET = "UNICODE UTF-8"
+PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
+PCD04_PROFILE = "IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO"
+# HL7 table 0396: "99zzz" is a local coding system. Ours: Infusion CoNsole.
+LOCAL_SYSTEM = "99ICN"
+# OBR-4 of PCD-01 as in the IHE samples and the simulator.
+MONITORING_SERVICE = "182777000^monitoring of patient^SNOMED-CT"
+ALARM_SERVICE = "196616^MDC_EVT_ALARM^MDC"
+# The transition name a caller gives a synthesized record for a latch (latching logs nothing).
+LATCHED = "latched"
+# HL7 v2.6 MSH-10 is ST of at most 199 characters.
+MAX_CONTROL_ID = 199
+
+
+class EventPhase(StrEnum):
+    """ACM facet 3 (`68481^MDC_ATTR_EVENT_PHASE^MDC`) values this console sends."""
+
+    START = "start"
+    UPDATE = "update"
+    END = "end"
+
+
+class AlertState(StrEnum):
+    """ACM facet 4 (`68482^MDC_ATTR_ALARM_STATE^MDC`)."""
+
+    INACTIVE = "inactive"
+    ACTIVE = "active"
+    LATCHED = "latched"
+
+
+class Inactivation(StrEnum):
+    """ACM facet 5 (`68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC`), the whole ACM value set.
+
+    The console has no alarm-off and no audio-off (alarms.py: every silencing is a timed pause or
+    an acknowledgement), so it sends only ENABLED, AUDIO_PAUSED and ALERT_ACKNOWLEDGED.
+    """
+
+    ENABLED = "enabled"
+    AUDIO_PAUSED = "audio-paused"
+    AUDIO_OFF = "audio-off"
+    ALARM_PAUSED = "alarm-paused"
+    ALARM_OFF = "alarm-off"
+    ALERT_ACKNOWLEDGED = "alert-acknowledged"
+
+
+PRIORITY_CODES: dict[str, str] = {"high": "PH", "medium": "PM", "low": "PL", "info": "PN"}
+TYPE_CODES: dict[str, str] = {"physiological": "SP", "technical": "ST", "prompt": "SA"}
+
+# transition -> (phase, state, inactivation) when the caller does not say better.
+_PHASES: dict[str, tuple[EventPhase, AlertState, Inactivation]] = {
+    RAISED: (EventPhase.START, AlertState.ACTIVE, Inactivation.ENABLED),
+    ESCALATED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.ENABLED),
+    DEESCALATED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.ENABLED),
+    ACKNOWLEDGED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.ALERT_ACKNOWLEDGED),
+    REMINDED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.ENABLED),
+    AUDIO_PAUSED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.AUDIO_PAUSED),
+    AUDIO_RESUMED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.ENABLED),
+    LATCHED: (EventPhase.UPDATE, AlertState.LATCHED, Inactivation.ENABLED),
+    RESET: (EventPhase.END, AlertState.INACTIVE, Inactivation.ALERT_ACKNOWLEDGED),
+    CLEARED: (EventPhase.END, AlertState.INACTIVE, Inactivation.ENABLED),
+}
+
+# ---------------------------------------------------------------------------------------------
+# Terms
+
+# The MDC term sent for each vital: reference ids only; the numbers come from codes.py's tables
+# (observation) or are checked against them (unit). These are the codes of the IHE PCD-01 samples
+# and of the simulator.
+_VITAL_TERMS: dict[str, str] = {
+    "bp_systolic": "MDC_PRESS_BLD_NONINV_SYS",
+    "bp_diastolic": "MDC_PRESS_BLD_NONINV_DIA",
+    "bp_mean": "MDC_PRESS_BLD_NONINV_MEAN",
+    "heart_rate": "MDC_ECG_HEART_RATE",
+    "pulse_rate": "MDC_PULS_OXIM_PULS_RATE",
+    "resp_rate": "MDC_RESP_RATE",
+    "spo2": "MDC_PULS_OXIM_SAT_O2",
+}
+# Console unit -> (MDC unit code, MDC reference id, UCUM). codes.py keeps these numbers private
+# (`_MDC_UNITS`); each is checked against its public `resolve_unit` below.
+_UNIT_TERMS: dict[str, tuple[int, str, str]] = {
+    MMHG: (266016, "MDC_DIM_MMHG", "mm[Hg]"),
+    PER_MIN_BEATS: (264864, "MDC_DIM_BEAT_PER_MIN", "/min"),
+    PER_MIN_BREATHS: (264928, "MDC_DIM_RESP_PER_MIN", "/min"),
+    PERCENT: (262688, "MDC_DIM_PERCENT", "%"),
+}
+_SCORE_UNIT = "{score}^{score}^UCUM"
+_EVT_HI = "196648^MDC_EVT_HI^MDC"
+_EVT_LO = "196670^MDC_EVT_LO^MDC"
+_EVT_ALARM = "196616^MDC_EVT_ALARM^MDC"
+_ALERT_SOURCE = "68480^MDC_ATTR_ALERT_SOURCE^MDC"
+_EVENT_PHASE = "68481^MDC_ATTR_EVENT_PHASE^MDC"
+_ALARM_STATE = "68482^MDC_ATTR_ALARM_STATE^MDC"
+_INACTIVATION = "68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC"
+_PRIORITY = "68484^MDC_ATTR_ALARM_PRIORITY^MDC"
+_ALERT_TYPE = "68485^MDC_ATTR_ALERT_TYPE^MDC"
+_AUTO_MEASUREMENT = "AMEAS^auto-measurement^MDC"
+_MANUAL_MEASUREMENT = "MMEAS^manual-measurement^MDC"
+# HL7 table 0078 abnormal flags a device may send in OBX-8 and we pass on.
+_ABNORMAL_FLAGS = frozenset({"L", "H", "LL", "HH", "<", ">", "N", "A", "AA", "LU", "HU"})
+_ALERT_PATH = "1.0.0.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """What OBX-3 and OBX-6 say for one metric."""
+
+    identifier: str  # OBX-3 as written (already escaped): code^name^system
+    unit: str        # OBX-6 as written
+
+
+def _vital_term(metric_name: str, reference_id: str) -> Term:
+    found = codes.code_for_name(reference_id)
+    if not found.startswith("MDC "):
+        raise RuntimeError(f"codes.py does not know {reference_id} (for {metric_name})")
+    number = found.removeprefix("MDC ")
+    match = codes.resolve_code(number, reference_id, "MDC")
+    if match is None or match.metric != metric_name or match.conflict:
+        raise RuntimeError(f"codes.py reads {number}^{reference_id} as {match}, not {metric_name}")
+    console_unit = METRICS[metric_name].unit
+    if codes.CANONICAL_UNIT.get(metric_name) != console_unit:
+        raise RuntimeError(f"{metric_name}: codes.py's unit differs from protocols.vitals'")
+    unit_number, unit_name, ucum = _UNIT_TERMS[console_unit]
+    dimension = codes.METRIC_DIMENSION[metric_name]
+    for text in (str(unit_number), unit_name, ucum):
+        unit = codes.resolve_unit(text, "")
+        if unit is None or unit.dimension != dimension or unit.factor != 1.0:
+            raise RuntimeError(f"codes.py reads unit {text} as {unit}, not {console_unit}")
+    return Term(f"{number}^{reference_id}^MDC",
+                f"{unit_number}^{unit_name}^MDC^{escape(ucum)}^{escape(ucum)}^UCUM")
+
+
+def _terms() -> dict[str, Term]:
+    terms = {name: _vital_term(name, ref) for name, ref in _VITAL_TERMS.items()}
+    for name, m in METRICS.items():
+        if m.kind is Kind.SCALE:
+            terms[name] = Term(f"{escape(name)}^{escape(m.label)}^{LOCAL_SYSTEM}", _SCORE_UNIT)
+    missing = set(METRICS) - set(terms)
+    if missing:
+        raise RuntimeError(f"no HL7 term for {sorted(missing)}")
+    return terms
+
+
+# ---------------------------------------------------------------------------------------------
+# Escaping and formats
+
+
+_SPECIAL = re.compile(r"[\\|^&~\x00-\x1f\x7f\ud800-\udfff]")
+_REPLACE = {"\\": "\\E\\", "|": "\\F\\", "^": "\\S\\", "&": "\\T\\", "~": "\\R\\"}
+_REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _REPLACE:
+        return _REPLACE[char]
+    if "\ud800" <= char <= "\udfff":
+        # A lone surrogate cannot be written in UTF-8 at all: the message must still go.
+        return _REPLACEMENT_CHARACTER
+    return f"\\X{ord(char):02X}\\"
+
+
+def escape(text: str) -> str:
+    """Return `text` safe inside an HL7 v2 field, component or subcomponent.
+
+    The five delimiters become `\\E\\ \\F\\ \\S\\ \\T\\ \\R\\` (in one pass, so no escape
+    is escaped again) and control characters `\\Xhh\\` (CR `\\X0D\\`, LF `\\X0A\\`, the MLLP
+    bytes 0x0B and 0x1C), so the text can neither end a field or segment nor break the MLLP
+    envelope. A lone surrogate (no character at all, which UTF-8 cannot encode) becomes U+FFFD.
+    """
+    return _SPECIAL.sub(_escape_one, text)
+
+
+def hl7_time(t: datetime) -> str:
+    """HL7 DTM in UTC to the millisecond: `YYYYMMDDHHMMSS[.fff]+0000`.
+
+    Raises:
+        ValueError: `t` has no time zone (the log's times are aware UTC).
+    """
+    if t.tzinfo is None:
+        raise ValueError(f"time {t.isoformat()} has no zone; records carry aware UTC times")
+    utc = t.astimezone(UTC)
+    millis = utc.microsecond // 1000
+    return utc.strftime("%Y%m%d%H%M%S") + (f".{millis:03d}" if millis else "") + "+0000"
+
+
+def _number(value: float) -> str:
+    """A decimal without exponent (the decoder reads no exponents): `97`, `36.6`, `0.00001`."""
+    if not math.isfinite(value):
+        raise ValueError(f"value {value} is not a finite number")
+    text = format(Decimal(repr(float(value))).normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _check_control_id(control_id: str) -> None:
+    if not control_id or len(control_id) > MAX_CONTROL_ID or _SPECIAL.search(control_id) \
+            or control_id != control_id.strip():
+        raise ValueError(f"control id {control_id!r} must be 1-{MAX_CONTROL_ID} characters without "
+                         "HL7 delimiters, control characters or surrounding spaces: receivers "
+                         "deduplicate on it as sent")
+
+
+def _segment(name: str, fields: Sequence[str]) -> str:
+    return name + "|" + "|".join(fields) + "\r"
+
+
+# ---------------------------------------------------------------------------------------------
+# Who sends, about whom
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    """This console: its identity on the network and the chair it stands at.
+
+    Attributes:
+        equipment_id: unique id of this console in the clinic (an EUI-64, a serial, a UUID):
+            MSH-3.2, OBR-3.3 and OBX-18 of what it vouches for.
+        equipment_id_type: the id's universal id type (`EUI-64`, `UUID`, `DNS`...).
+        application: MSH-3.1, the sending application's name.
+        facility: MSH-4 and PV1-3.4 (the clinic).
+        point_of_care: PV1-3.1 (a unit within the clinic), may be empty.
+        room: PV1-3.2.
+        bed: PV1-3.3: the chair.
+        receiving_application / receiving_facility: MSH-5 / MSH-6, when the engine asks for them.
+        patient_class: PV1-2; O (outpatient) for a clinic.
+    """
+
+    equipment_id: str
+    equipment_id_type: str = "EUI-64"
+    application: str = "INFUSION_CONSOLE"
+    facility: str = ""
+    point_of_care: str = ""
+    room: str = ""
+    bed: str = ""
+    receiving_application: str = ""
+    receiving_facility: str = ""
+    patient_class: str = "O"
+
+    def hd(self) -> str:
+        """MSH-3 as written: `<application>^<equipment id>^<type>`."""
+        parts = (self.application, self.equipment_id, self.equipment_id_type)
+        return "^".join(escape(p) for p in parts)
+
+    def ei(self, entity: str) -> str:
+        """An EI in this console's namespace: `<entity>^<application>^<equipment id>^<type>`."""
+        return f"{escape(entity)}^{self.hd()}"
+
+
+@dataclass(frozen=True, slots=True)
+class PatientShown:
+    """The patient as the clinic chooses to show it on the network (issue 12).
+
+    Attributes:
+        identifier: PID-3.1: a clinic number, an MRN or a pseudonym, already chosen by the caller.
+        name: PID-5.1 as one text, or empty to send no name.
+        assigning_authority: PID-3.4, who issued the identifier.
+        identifier_type: PID-3.5 (HL7 table 0203: PI patient internal, MR record number...).
+    """
+
+    identifier: str
+    name: str = ""
+    assigning_authority: str = ""
+    identifier_type: str = "PI"
+
+
+def _msh(station: Station, sent_at: datetime, message_type: str, control_id: str,
+         processing_id: str, accept_ack: str, application_ack: str, profile: str) -> str:
+    _check_control_id(control_id)
+    if processing_id not in ("P", "T", "D"):
+        raise ValueError(f"processing id {processing_id!r} must be P, T or D (HL7 table 0103)")
+    # MSH-1 is the field separator itself, so the list starts at MSH-2.
+    fields = [
+        ENCODING, station.hd(), escape(station.facility), escape(station.receiving_application),
+        escape(station.receiving_facility), hl7_time(sent_at), "", message_type, control_id,
+        processing_id, VERSION, "", "", accept_ack, application_ack, "", CHARSET, "", "", profile,
+    ]
+    return _segment("MSH", fields)
+
+
+def _pid(patient: PatientShown) -> str:
+    cx = (f"{escape(patient.identifier)}^^^{escape(patient.assigning_authority)}"
+          f"^{escape(patient.identifier_type)}")
+    return _segment("PID", ["", "", cx, "", escape(patient.name)])
+
+
+def _pv1(station: Station) -> str:
+    location = "^".join(escape(p) for p in (station.point_of_care, station.room, station.bed,
+                                             station.facility))
+    return _segment("PV1", ["", escape(station.patient_class), location])
+
+
+def _obx(set_id: int, value_type: str, identifier: str, sub_id: str, value: str, *,
+         unit: str = "", reference_range: str = "", flags: str = "", status: str = "F",
+         observed: str = "", observer: str = "", method: str = "", equipment: str = "") -> str:
+    """One OBX, always written to OBX-18 so that every OBX has the same number of fields."""
+    return _segment("OBX", [
+        str(set_id), value_type, identifier, sub_id, value, unit, reference_range, flags, "", "",
+        status, "", "", observed, "", observer, method, equipment,
+    ])
+
+
+# ---------------------------------------------------------------------------------------------
+# PCD-01
+
+
+_PATH = re.compile(r"^\d{1,9}(?:\.\d{1,9}){1,7}$")
+_EUI64 = re.compile(r"^[0-9A-Fa-f]{16}$")
+
+
+def _equipment_of(record: ObservationRecord, station: Station) -> str:
+    """OBX-18: the monitor's EUI-64 when its HL7 source named one, else this console."""
+    if record.source.startswith("hl7:"):
+        parts = record.source.removeprefix("hl7:").split("^")
+        if len(parts) >= 3 and _EUI64.match(parts[1]) and parts[2].upper() == "EUI-64":
+            return f"{parts[1]}^^{parts[1]}^EUI-64"
+    eid = escape(station.equipment_id)
+    return f"{eid}^^{eid}^{escape(station.equipment_id_type)}"
+
+
+def _reference_range(limits: tuple[float | None, float | None] | None) -> str:
+    if limits is None:
+        return ""
+    low, high = limits
+    if low is not None and high is not None:
+        return f"{_number(low)}-{_number(high)}"
+    if low is not None:
+        return f">{_number(low)}"
+    if high is not None:
+        return f"<{_number(high)}"
+    return ""
+
+
+def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: datetime,
+          station: Station, patient: PatientShown,
+          ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+          processing_id: str | None = None) -> str:
+    """Build the IHE PCD-01 ORU^R01 message for the observations of one commit.
+
+    Args:
+        records: the observations, in the order committed; all of one session.
+        control_id: MSH-10, chosen by the caller (the outbox's key; receivers deduplicate on it).
+        sent_at: MSH-7, the time the message is built (passed in: nothing here reads a clock).
+        station: this console and its chair.
+        patient: the patient as the clinic shows it.
+        ranges: metric -> (low, high) limits for OBX-7, where the caller knows them.
+        processing_id: MSH-11; by default T when a record carries DEMO or TEST, else P.
+
+    Returns:
+        The message, every segment ending in CR, not framed (see `mllp_frame`).
+
+    Raises:
+        ValueError: no records, records of several sessions, a unit that is not the metric's
+            canonical unit, a value that is not finite, a time without zone, a bad control id.
+        protocols.vitals.UnknownMetric: a metric the registry does not know.
+    """
+    if not records:
+        raise ValueError("a PCD-01 message needs at least one observation")
+    sessions = {r.session_id for r in records}
+    if len(sessions) > 1:
+        raise ValueError(f"observations of sessions {sorted(sessions)} in one message; one "
+                         "message reports one session's commit")
+    if processing_id is None:
+        flagged = any(r.flags & {"DEMO", "TEST"} for r in records)
+        processing_id = "T" if flagged else "P"
+    times = [r.measured_at for r in records if r.measured_at is not None]
+    first = hl7_time(min(times)) if times else hl7_time(sent_at)
+    last = hl7_time(max(times)) if times else ""
+    out = [
+        _msh(station, sent_at, "ORU^R01^ORU_R01", control_id, processing_id, "NE", "AL",
+             PCD01_PROFILE),
+        _pid(patient),
+        _pv1(station),
+        _segment("OBR", ["1", "", station.ei(control_id), MONITORING_SERVICE, "", "", first, last]),
+    ]
+    used: set[str] = set()
+    for set_id, record in enumerate(records, start=1):
+        out.append(_observation(set_id, record, station, ranges or {}, used))
+    return "".join(out)
+
+
+def _observation(set_id: int, record: ObservationRecord, station: Station,
+                 ranges: Mapping[str, tuple[float | None, float | None]], used: set[str]) -> str:
+    m = metric(record.metric)
+    if record.unit != m.unit:
+        raise ValueError(f"{m.label} recorded in {record.unit!r}; the log keeps {m.unit!r}, the "
+                         "only unit this message can name")
+    term = TERMS[record.metric]
+    path = record.channel.strip()
+    if not _PATH.match(path) or path in used:
+        n = set_id
+        while (path := f"1.0.0.{n}") in used:
+            n += 1
+    used.add(path)
+    flags = "~".join(sorted(f for f in record.flags if f in _ABNORMAL_FLAGS))
+    manual = record.source == MANUAL
+    return _obx(
+        set_id, "NM", term.identifier, path, _number(record.value),
+        unit=term.unit,
+        reference_range=_reference_range(ranges.get(record.metric)),
+        flags=flags,
+        status="C" if record.corrects is not None else "F",
+        observed=hl7_time(record.measured_at) if record.measured_at is not None else "",
+        observer=escape(record.entered_by) if manual else "",
+        method=_MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT,
+        equipment=_equipment_of(record, station),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# PCD-04
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFacets:
+    """What one PCD-04 message says about its alert, before it is written as OBX rows.
+
+    Attributes:
+        alert_id: OBR-3.1, `<session id>-<occurrence id>`: the same in every phase.
+        phase: facet 3.
+        state: facet 4.
+        inactivation: facet 5.
+        priority: facet 6 and OBX-8 of facet 1: PH, PM, PL or PN.
+        alert_type: facet 7 and OBX-8 of facet 1: SP, ST or SA.
+        event: facet 1's OBX-3 (MDC event, already written).
+        abnormality: H or L for a physiological high/low condition, else empty.
+        metric: the vital or scale the condition is about, or empty.
+    """
+
+    alert_id: str
+    phase: EventPhase
+    state: AlertState
+    inactivation: Inactivation
+    priority: str
+    alert_type: str
+    event: str
+    abnormality: str
+    metric: str
+
+
+def alert_facets(transition: AlarmTransition, *, state: AlertState | None = None,
+                 inactivation: Inactivation | None = None) -> AlertFacets:
+    """Work out the ACM facets of one alarm transition (the rules are in the module docstring).
+
+    Args:
+        transition: the committed transition (or a synthesized one named `LATCHED`).
+        state / inactivation: the board's own view when the caller has it; they replace what the
+            transition alone implies.
+
+    Raises:
+        ValueError: an unknown transition, priority or category.
+    """
+    try:
+        phase, implied_state, implied_inactivation = _PHASES[transition.transition]
+    except KeyError:
+        raise ValueError(f"transition {transition.transition!r} has no ACM phase; known: "
+                         f"{', '.join(_PHASES)}") from None
+    try:
+        priority = PRIORITY_CODES[transition.priority]
+    except KeyError:
+        raise ValueError(f"priority {transition.priority!r} is none of "
+                         f"{', '.join(PRIORITY_CODES)}") from None
+    try:
+        alert_type = TYPE_CODES[transition.category]
+    except KeyError:
+        raise ValueError(f"category {transition.category!r} is none of "
+                         f"{', '.join(TYPE_CODES)}") from None
+    metric_name, direction = "", ""
+    base, _, suffix = transition.condition.rpartition("_")
+    if base in METRICS and suffix in ("high", "low"):
+        metric_name, direction = base, suffix
+    physiological = alert_type == "SP" and bool(direction)
+    event = _EVT_ALARM
+    abnormality = ""
+    if physiological:
+        event, abnormality = (_EVT_HI, "H") if direction == "high" else (_EVT_LO, "L")
+    return AlertFacets(
+        alert_id=f"{transition.session_id}-{transition.occurrence}",
+        phase=phase,
+        state=state or implied_state,
+        inactivation=inactivation or implied_inactivation,
+        priority=priority,
+        alert_type=alert_type,
+        event=event,
+        abnormality=abnormality,
+        metric=metric_name,
+    )
+
+
+def pcd04(transition: AlarmTransition, *, control_id: str, sent_at: datetime, station: Station,
+          patient: PatientShown, state: AlertState | None = None,
+          inactivation: Inactivation | None = None, processing_id: str = "P") -> str:
+    """Build the IHE PCD-04 Report Alert (ORU^R40) for one phase of one alarm occurrence.
+
+    Args:
+        transition: the committed transition (or one named `LATCHED`, see the module docstring).
+        control_id: MSH-10, chosen by the caller.
+        sent_at: MSH-7 (passed in).
+        station: this console and its chair.
+        patient: the patient as the clinic shows it.
+        state / inactivation: the board's view, when the caller has it (see `alert_facets`).
+        processing_id: MSH-11 (T for a demo session).
+
+    Returns:
+        The message, every segment ending in CR, not framed.
+
+    Raises:
+        ValueError: see `alert_facets`; a bad control id or a time without zone.
+    """
+    facets = alert_facets(transition, state=state, inactivation=inactivation)
+    at = hl7_time(transition.at)
+    flags = "~".join(f for f in (facets.abnormality, facets.priority, facets.alert_type) if f)
+    condition = escape(transition.condition)
+    eid = escape(station.equipment_id)
+    equipment = f"{eid}^^{eid}^{escape(station.equipment_id_type)}"
+
+    def path(facet: int) -> str:
+        return f"{_ALERT_PATH}.{facet}"
+
+    rows = [
+        _obx(1, "ST", f"{facets.event}^{condition}^^{LOCAL_SYSTEM}", path(1),
+             escape(transition.message), flags=flags, observed=at, equipment=equipment),
+    ]
+    term = TERMS.get(facets.metric) if facets.metric else None
+    if term is not None and transition.value is not None and math.isfinite(transition.value):
+        rows.append(_obx(2, "NM", term.identifier, path(2), _number(transition.value),
+                         unit=term.unit, observed=at))
+    else:
+        source = term.identifier if term is not None else f"{condition}^^{LOCAL_SYSTEM}"
+        rows.append(_obx(2, "CWE", _ALERT_SOURCE, path(2), source, observed=at))
+    for facet, identifier, value in (
+        (3, _EVENT_PHASE, facets.phase.value),
+        (4, _ALARM_STATE, facets.state.value),
+        (5, _INACTIVATION, facets.inactivation.value),
+        (6, _PRIORITY, facets.priority),
+        (7, _ALERT_TYPE, facets.alert_type),
+    ):
+        rows.append(_obx(facet, "ST", identifier, path(facet), value))
+    return "".join([
+        _msh(station, sent_at, "ORU^R40^ORU_R40", control_id, processing_id, "AL", "NE",
+             PCD04_PROFILE),
+        _pid(patient),
+        _pv1(station),
+        _segment("OBR", ["1", "", station.ei(facets.alert_id), ALARM_SERVICE, "", "", at, ""]),
+        *rows,
+    ])
+
+
+# ---------------------------------------------------------------------------------------------
+# MLLP
+
+
+def mllp_frame(message: str) -> bytes:
+    """Wrap one message for MLLP: `0x0B <UTF-8 message> 0x1C 0x0D` (devices/framing.py's bytes).
+
+    Raises:
+        ValueError: the message holds 0x0B or 0x1C, which would end or restart the frame early
+            (messages built here never do: `escape` writes them as `\\X0B\\`, `\\X1C\\`).
+    """
+    body = message.encode("utf-8")
+    if MLLP_START in body or MLLP_END in body:
+        raise ValueError("message contains an MLLP envelope byte (0x0B or 0x1C); escape it")
+    return MLLP_START + body + MLLP_END + MLLP_TRAILER
+
+
+def segments(message: str) -> list[list[str]]:
+    """Split a message built here into segments of fields (a reader for tests and the outbox)."""
+    return [s.split("|") for s in message.split("\r") if s]
+
+
+TERMS: dict[str, Term] = _terms()
