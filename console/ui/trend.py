@@ -214,7 +214,7 @@ class _Threshold:
 
 @dataclass
 class _PanelParts:
-    plot: pg.PlotItem
+    plot: _Plot
     title: _Label
     limit_labels: list[_Label] = field(default_factory=list)
     marker_items: dict[str, pg.PlotCurveItem] = field(default_factory=dict)
@@ -334,7 +334,8 @@ class TrendPlot(QtWidgets.QWidget):
         self.overview.setFixedHeight(HEADER_PX)
         self.overview.setMinimumWidth(OVERVIEW_MIN_WIDTH)
         self.overview.ci.setContentsMargins(0, 0, 0, 0)
-        self.overview_plot = self.overview.addPlot(row=0, col=0)
+        self.overview_plot = _Plot()
+        self.overview.addItem(self.overview_plot, row=0, col=0)
         self._quiet(self.overview_plot)
         self.overview_plot.hideAxis("left")
         self.overview_plot.hideAxis("bottom")
@@ -363,7 +364,8 @@ class TrendPlot(QtWidgets.QWidget):
         self.graphics.setBackground("k")
         self.graphics.ci.setSpacing(SPACING_PX)
         self.graphics.ci.setContentsMargins(0, 2, 0, 0)
-        self.lane = self.graphics.addPlot(row=0, col=0)
+        self.lane = _Plot()
+        self.graphics.addItem(self.lane, row=0, col=0)
         self._quiet(self.lane)
         self.lane.setYRange(0.0, 1.0, padding=0)
         self.lane.hideAxis("bottom")
@@ -375,7 +377,8 @@ class TrendPlot(QtWidgets.QWidget):
         for index, panel in enumerate(PANELS):
             last = index == len(PANELS) - 1
             axes = {"bottom": _MinutesAxis("bottom")} if last else {}
-            plot = self.graphics.addPlot(row=index + 1, col=0, axisItems=axes)
+            plot = _Plot(axes)
+            self.graphics.addItem(plot, row=index + 1, col=0)
             self._quiet(plot)
             self._side_axes(plot, values=True)
             plot.setXLink(self.lane)
@@ -442,7 +445,7 @@ class TrendPlot(QtWidgets.QWidget):
         self._layout_lane()
 
     @staticmethod
-    def _quiet(plot: pg.PlotItem) -> None:
+    def _quiet(plot: _Plot) -> None:
         """No pan, zoom or menu: the nurse's view must not move under an accidental touch; the
         buttons are the only way to change what is shown. No grid: it cost 30-60 ms a frame."""
         plot.setMouseEnabled(x=False, y=False)
@@ -453,7 +456,7 @@ class TrendPlot(QtWidgets.QWidget):
         plot.getViewBox().setBorder(pg.mkPen("#505050", width=1))
         plot.setContentsMargins(0, 0, 0, 0)
 
-    def _side_axes(self, plot: pg.PlotItem, values: bool) -> None:
+    def _side_axes(self, plot: _Plot, values: bool) -> None:
         left = plot.getAxis("left")
         left.setTextPen("#e0e0e0")
         left.setPen("#707070")
@@ -1146,7 +1149,7 @@ __all__ = ["COLOURS", "FOLLOW", "FOLLOW_MINUTES", "FOLLOW_STEP", "MARKER_KINDS",
            "SHORT_LABELS", "VITALS", "WHOLE", "TrendPlot"]
 
 
-def _pairs(plot: pg.PlotItem, pen: QtGui.QPen) -> pg.PlotCurveItem:
+def _pairs(plot: _Plot, pen: QtGui.QPen) -> pg.PlotCurveItem:
     """A line item drawn two points at a time (a marker line, an NIBP bar).
 
     A bare PlotCurveItem, not `plot.plot()`'s PlotDataItem: that one also builds a scatter item
@@ -1156,3 +1159,85 @@ def _pairs(plot: pg.PlotItem, pen: QtGui.QPen) -> pg.PlotCurveItem:
     item = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=False)
     plot.addItem(item)
     return item
+
+
+class _Plot(pg.GraphicsWidget):  # type: ignore[misc]   # pyqtgraph ships no type information
+    """A view box with its four axes: the part of pyqtgraph's PlotItem the trend uses.
+
+    PlotItem also builds a context menu and a settings panel of some thirty widgets each time
+    (measured: six PlotItems 50 ms, six of these 6 ms), which the trend never shows (no menu, no
+    mouse: `TrendPlot._quiet`); that was the largest cost of opening the live window (P7).
+    """
+
+    def __init__(self, axis_items: dict[str, pg.AxisItem] | None = None) -> None:
+        super().__init__()
+        self.vb = pg.ViewBox(enableMenu=False)
+        self.items: list[Any] = []   # what was added, as PlotItem.items lists it
+        grid = QtWidgets.QGraphicsGridLayout()
+        grid.setContentsMargins(1, 1, 1, 1)
+        grid.setHorizontalSpacing(0)
+        grid.setVerticalSpacing(0)
+        self.setLayout(grid)
+        self.axes: dict[str, pg.AxisItem] = {}
+        for name, (row, col) in (("top", (0, 1)), ("bottom", (2, 1)), ("left", (1, 0)),
+                                 ("right", (1, 2))):
+            axis = (axis_items or {}).get(name) or pg.AxisItem(orientation=name)
+            axis.linkToView(self.vb)
+            axis.setZValue(-1000)
+            grid.addItem(axis, row, col)
+            self.axes[name] = axis
+            if name in ("top", "right"):
+                axis.hide()   # as a PlotItem starts: left and bottom shown
+        grid.addItem(self.vb, 1, 1)
+        grid.setRowStretchFactor(1, 100)
+        grid.setColumnStretchFactor(1, 100)
+
+    def getViewBox(self) -> pg.ViewBox:  # noqa: N802 - pyqtgraph's name
+        return self.vb
+
+    def getAxis(self, name: str) -> pg.AxisItem:  # noqa: N802 - pyqtgraph's name
+        return self.axes[name]
+
+    def showAxis(self, name: str, show: bool = True) -> None:  # noqa: N802 - pyqtgraph's name
+        self.axes[name].setVisible(show)
+
+    def hideAxis(self, name: str) -> None:  # noqa: N802 - pyqtgraph's name
+        self.axes[name].hide()
+
+    def addItem(self, item: Any, ignoreBounds: bool = False) -> None:  # noqa: N802, N803
+        self.vb.addItem(item, ignoreBounds=ignoreBounds)
+        self.items.append(item)
+
+    def plot(self, **options: Any) -> pg.PlotDataItem:
+        """A data item in this view (what PlotItem.plot gives, without its settings panel)."""
+        item = pg.PlotDataItem(**options)
+        self.addItem(item)
+        return item
+
+    def setXRange(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - pyqtgraph's name
+        self.vb.setXRange(*args, **kwargs)
+
+    def setYRange(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - pyqtgraph's name
+        self.vb.setYRange(*args, **kwargs)
+
+    def setXLink(self, other: _Plot) -> None:  # noqa: N802 - pyqtgraph's name
+        self.vb.setXLink(other.vb)
+
+    def viewRange(self) -> list[list[float]]:  # noqa: N802 - pyqtgraph's name
+        return list(self.vb.viewRange())
+
+    def setMouseEnabled(self, x: bool = True, y: bool = True) -> None:  # noqa: N802
+        self.vb.setMouseEnabled(x=x, y=y)
+
+    def setMenuEnabled(self, enabled: bool = True) -> None:  # noqa: N802 - pyqtgraph's name
+        self.vb.setMenuEnabled(enabled)
+
+    def hideButtons(self) -> None:  # noqa: N802 - pyqtgraph's name
+        """No auto-range button is built here in the first place."""
+
+    def showGrid(self, x: bool = False, y: bool = False) -> None:  # noqa: N802
+        for name, on in (("bottom", x), ("left", y)):
+            self.axes[name].setGrid(255 if on else False)
+
+    def enableAutoRange(self, x: bool = True, y: bool = True) -> None:  # noqa: N802
+        self.vb.enableAutoRange(x=x, y=y)
