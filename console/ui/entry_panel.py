@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -41,9 +41,6 @@ from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp
 from console.ui import theme
 from console.ui.controller import SessionController
 from protocols.vitals import MOAAS_CHOICES, SEVERITY_CHOICES, metric
-
-if TYPE_CHECKING:
-    from console.session.engine import Latest
 
 FIELDS = (("bp", "BP (sys/dia)", "128/84"), ("resp_rate", "RR /min", "16"),
           ("heart_rate", "HR /min", "72"), ("spo2", "SpO2 %", "97"))
@@ -53,7 +50,7 @@ UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
 EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
-ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "error_text", "ok_text", "warn_text"
+ERROR_COLOUR, DONE_COLOUR = "error_text", "ok_text"
 DIALOG_STYLE = "QWidget {font-size:13pt;} QLabel {min-width:28em;}"
 
 # What a nurse writes on the chart, with the unit the way it is written there.
@@ -130,10 +127,6 @@ class UndoOffer:
 
     def seconds_left(self, now_mono: float) -> float:
         return max(0.0, UNDO_SECONDS - (now_mono - self.recorded_mono))
-
-    def entered_in_error_text(self) -> str:
-        return (f"{scale_words(self.metric, self.value)} (observation #{self.row_id}) entered in "
-                f"error: {UNDO_REASON}")
 
 
 # ---- widgets ---------------------------------------------------------------------------------
@@ -271,7 +264,6 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.setStyleSheet(_panel_style(theme.current()))
         theme.signals().changed.connect(self._on_theme_changed)
         self._undo: UndoOffer | None = None
-        self._in_error: dict[str, Latest] = {}   # the engine's latest value, marked entered in error
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(2)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -457,7 +449,6 @@ class EntryPanel(QtWidgets.QGroupBox):
         label = QtWidgets.QLabel("—")
         label.setObjectName(f"obs_{name}_latest")
         label.setProperty("role", "latest")
-        label.setProperty("error", False)
         return label
 
     def _score_box(self, name: str, label: str, object_name: str, tip: str,
@@ -499,7 +490,7 @@ class EntryPanel(QtWidgets.QGroupBox):
 
     def _record_scale(self, name: str, value: int) -> bool:
         before = self.controller.view.latest(name)
-        previous = None if before is None or self._in_error.get(name) == before else before.reading.value
+        previous = None if before is None else before.reading.value
         answer, row_id = self.controller.enter_manual_row(name, float(value))
         if isinstance(answer, NeedsConfirmation):   # not for today's scales; asked if ever
             if not self.confirmer.confirm(answer.message):
@@ -586,11 +577,9 @@ class EntryPanel(QtWidgets.QGroupBox):
     def _show_latest(self, scale: _Scale) -> None:
         """Each scale's latest value and its time beside it; the button of that value marked."""
         latest = self.controller.view.latest(scale.name)
-        in_error = latest is not None and self._in_error.get(scale.name) == latest
-        key = (latest, in_error)
-        if key == scale.shown:
+        if latest == scale.shown:
             return
-        scale.shown = key
+        scale.shown = latest
         label = SCALE_WORDS[scale.name]
         if latest is None:
             text, tip, value = "—", f"No {label} recorded yet", None
@@ -601,13 +590,8 @@ class EntryPanel(QtWidgets.QGroupBox):
             meaning = scale_meaning(scale.name, value)
             tip = f"Latest {label}: {words}" + (f" ({meaning})" if meaning and meaning != words else "") + f", {at}"
             text = f"{words} · {at}"
-            if in_error:
-                tip = (f"{label} {words} ({at}) was marked entered in error. Until the right value is "
-                       "recorded, the alarms and the discharge check still count it.")
-                value = None   # no button stands for it
         scale.current.setText(text)
         scale.current.setToolTip(tip)
-        _set_property(scale.current, "error", in_error)
         for choice, button in scale.buttons.items():
             _set_property(button, "current", choice == value)
 
@@ -626,10 +610,7 @@ def _panel_style(t: theme.Theme) -> str:
         f"border-color:{t.selected_border};}}"
         " QPushButton[current=\"false\"]:focus, QPushButton[current=\"true\"]:focus"
         f" {{border-color:{t.focus_border};}}"
-        f" QLabel[role=\"latest\"] {{font-size:12pt;color:{t.text};}}"
-        # A value marked entered in error stays visible, struck through: the engine still
-        # counts it until the right one is recorded.
-        f" QLabel[role=\"latest\"][error=\"true\"] {{color:{t.warn_text};text-decoration:line-through;}}")
+        f" QLabel[role=\"latest\"] {{font-size:12pt;color:{t.text};}}")
 
 
 def _set_property(widget: QtWidgets.QWidget, name: str, value: bool) -> None:

@@ -92,7 +92,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_start_page()
         self.statusBar().setObjectName("status")
         self.statusBar().showMessage(f"Session log: {log.path}")
-        self.review_window: QtWidgets.QMainWindow | None = None
         self.review_action = self.menuBar().addMenu("&Review").addAction("Review past sessions…")
         self.review_action.setShortcut("Ctrl+R")
         self.review_action.triggered.connect(self.open_review)

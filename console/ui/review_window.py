@@ -126,17 +126,6 @@ class LogAnnotator:
             log.close()
 
 
-class OpenLogAnnotator:
-    """Annotates through the console's own open `EventLog` (the menu's review)."""
-
-    def __init__(self, log: EventLog, clock: Clock) -> None:
-        self.log = log
-        self.clock = clock
-
-    def __call__(self, session_id: int, clinician: str, text: str) -> int:
-        return queries.annotate(self.log, session_id, clinician, text, self.clock.now().wall)
-
-
 class AnnotationDialog(QtWidgets.QDialog):
     """Asks who writes the annotation and what it says."""
 
