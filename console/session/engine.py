@@ -470,10 +470,6 @@ class SessionEngine:
                     "device": device, "counts": dict(dropped), "example": example[:200]}))
         return step.saved
 
-    def ingest_all(self, readings: Sequence[Reading], now: Moment) -> bool:
-        """The readings of one device message together (see `ingest_message`)."""
-        return self.ingest_message(readings, now)
-
     def _reading_records(self, reading: Reading, now: Moment, entered_by: str,
                          confirmed: bool) -> list[Record]:
         """The observation row and what it changes (alarms, prompts); [] for a repeated NIBP."""
@@ -735,10 +731,6 @@ class SessionEngine:
         return list(self.board.update(DEVICE_STALE, TECHNICAL, Raise(
             Priority.MEDIUM, "Still no data from the device: check the monitor, its cable and "
                              "its settings"), now))
-
-    def device_dropped(self, device: str, counts: dict[str, int], example: str, now: Moment) -> None:
-        """Log what a device sent that could not be used (counted by reason, one example)."""
-        self.ingest_message((), now, counts, example, device)
 
     def audio_status(self, available: bool, now: Moment, detail: str = "") -> None:
         """The station's speaker works or not.

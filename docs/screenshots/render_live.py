@@ -85,7 +85,7 @@ def _monitor(engine: SessionEngine, clock: ManualClock, seconds: int, surge_at: 
             bp = {"bp_systolic": round(130 + 74 * s), "bp_diastolic": round(82 + diastolic_rise * s),
                   "bp_mean": round(98 + 48 * s)}
             readings += [Reading(n, v, "mmHg", measured, now.wall, MONITOR) for n, v in bp.items()]
-        engine.ingest_all(readings, now)
+        engine.ingest_message(readings, now)
         if second % sedation_every_s == sedation_every_s * 2 // 3:
             engine.enter_manual("moaas", 4 if s > 0.3 else 5, NURSE, now)
         engine.tick(now)

@@ -266,7 +266,7 @@ def test_one_device_message_is_one_commit_with_the_same_records_as_one_by_one():
     for reading in message(one_by_one, values, measured):
         one_by_one.engine.ingest(reading, one_by_one.now())
     writes_before = len(together.recorder.writes)
-    together.engine.ingest_all(message(together, values, measured) + message(together, {"bp_systolic": 205}, measured),
+    together.engine.ingest_message(message(together, values, measured) + message(together, {"bp_systolic": 205}, measured),
                                together.now())
     assert len(together.recorder.writes) == writes_before + 1
     assert together.recorder.records[-len(together.recorder.writes[-1]):] == together.recorder.writes[-1]

@@ -71,7 +71,7 @@ def busy_window(tmp_path, qtbot):
         if second % 120 == 0 or (surge and second % 60 == 0):
             values |= {"bp_systolic": 210 if surge else 132, "bp_diastolic": 124 if surge else 84,
                        "bp_mean": 152 if surge else 100}
-        engine.ingest_all([Reading(n, v, metric(n).unit, now.wall, now.wall, "hl7:MONITOR")
+        engine.ingest_message([Reading(n, v, metric(n).unit, now.wall, now.wall, "hl7:MONITOR")
                            for n, v in values.items()], now)
         if second % 240 == 0:
             engine.enter_manual("moaas", 4 if surge else 5, "ana", now)

@@ -77,11 +77,11 @@ def test_the_live_trend_and_the_review_plot_the_same_records_the_same_way(tmp_pa
         for second in range(0, 20 * 60, 10):
             clock.advance(10)
             now = clock.now()
-            engine.ingest_all([device("heart_rate", 80 + second // 120, now),
+            engine.ingest_message([device("heart_rate", 80 + second // 120, now),
                                device("spo2", 97, now), device("resp_rate", 15, now)], now)
             if second % 180 == 170:
                 surge = second > 15 * 60
-                engine.ingest_all([device("bp_systolic", 205 if surge else 135, now, 40),
+                engine.ingest_message([device("bp_systolic", 205 if surge else 135, now, 40),
                                    device("bp_diastolic", 122 if surge else 85, now, 40),
                                    device("bp_mean", 150 if surge else 102, now, 40)], now)
             window.refresh()
@@ -126,7 +126,7 @@ def test_a_monitor_clock_minutes_off_puts_its_values_at_receive_time_with_a_noti
         clock.advance(600)
         now = clock.now()
         # The monitor's clock is 8 minutes ahead: its NIBP "measured" in the future.
-        engine.ingest_all([device("bp_systolic", 140, now, -480), device("bp_diastolic", 90, now, -480)],
+        engine.ingest_message([device("bp_systolic", 140, now, -480), device("bp_diastolic", 90, now, -480)],
                           now)
         window.refresh()
         assert window.trend.curve_data("bp_systolic", False)[0].tolist() == [10.0]
@@ -155,7 +155,7 @@ def test_a_resumed_window_shows_the_whole_session_from_the_log(tmp_path, qtbot, 
         clock.advance(1)
         now = clock.now()
         hr = 150 if second == 5 * 60 else 80
-        engine.ingest_all([device("heart_rate", hr, now), device("pulse_rate", 81, now),
+        engine.ingest_message([device("heart_rate", hr, now), device("pulse_rate", 81, now),
                            device("spo2", 97, now), device("resp_rate", 15, now)], now)
     rows = log.observations(engine.session_id)
     assert len(rows) > 5000
