@@ -70,6 +70,11 @@ def row_text(occurrence: Occurrence) -> str:
     # Physiological messages already say "limit ≥200"; add the limit where a message does not.
     if occurrence.threshold and occurrence.threshold not in occurrence.message:
         text += f" · limit {occurrence.threshold}"
+    if occurrence.current < occurrence.priority and occurrence.value is not None:
+        # Held at its priority until acknowledged (an unseen high alarm): its text is the
+        # excursion that raised it, and the value now is said beside it (a walk showed "Systolic
+        # BP 206" in the row while the tile read 191).
+        text += f" · now {occurrence.value:g}"
     if occurrence.state is AlarmState.ACKNOWLEDGED:
         text += " · acknowledged"
     return text

@@ -139,7 +139,8 @@ class ClockSkew:
         amount = f"{size / 60:.0f} min" if size >= 90 else f"{size:.0f} s"
         way = "ahead of" if self.offset_s > 0 else "behind"
         return (f"Monitor clock {amount} {way} this console ({self.source}): its values are "
-                "drawn at the time the console received them.")
+                "drawn at the time the console received them. (The offset when first noticed; "
+                "the tile shows it now.)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -610,7 +610,10 @@ def _panel_style(t: theme.Theme) -> str:
         f"border-color:{t.selected_border};}}"
         " QPushButton[current=\"false\"]:focus, QPushButton[current=\"true\"]:focus"
         f" {{border-color:{t.focus_border};}}"
-        f" QLabel[role=\"latest\"] {{font-size:12pt;color:{t.text};}}")
+        f" QLabel[role=\"latest\"] {{font-size:12pt;color:{t.text};}}"
+        # An ended session's scales must look as unusable as they are (a walk showed them lit).
+        f" QPushButton[current=\"false\"]:disabled, QPushButton[current=\"true\"]:disabled"
+        f" {{color:{t.inactive_text};background:{t.panel};}}")
 
 
 def _set_property(widget: QtWidgets.QWidget, name: str, value: bool) -> None:

@@ -307,3 +307,11 @@ def test_the_alarm_area_has_one_height_whatever_it_holds(console):
     console.s.engine.audio_status(False, console.s.now(), "x")
     console.controller.changed.emit()
     assert console.bar.height() == empty
+
+
+def test_a_high_alarm_held_until_seen_says_the_value_now(console):
+    # The row keeps the excursion that raised it until acknowledged; the value now stands beside
+    # it (a walk showed "Systolic BP 206" in the row while the tile read 191).
+    console.bp(205, 95)
+    console.bp(190, 95)   # medium now, but held high until the nurse has seen it
+    assert console.bar.rows()[0] == SYSTOLIC_205 + " · now 190"
