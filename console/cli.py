@@ -12,6 +12,8 @@ With --protocol and --patient of a session still open in the log, that session i
     infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
                             [--deidentify] [--db PATH] [--page-size A4|Letter]
     infusion-console review [--db PATH]
+    infusion-console central --broker URL [--name NAME] [--db PATH]   (the clinic's central station)
+    infusion-console network setup --chairs N ...                    (broker files for a clinic)
 
 Every failure a user can cause ends in one line that says what is wrong and what to do, with a
 non-zero exit; never a traceback.
@@ -73,11 +75,25 @@ def _review(argv: list[str]) -> int:
     return review_main(argv)
 
 
+def _central(argv: list[str]) -> int:
+    from console.central.app import main as central_main   # Qt only for the window
+
+    return central_main(argv)
+
+
+def _network(argv: list[str]) -> int:
+    from console.network.broker_setup import main as network_main
+
+    return network_main(argv)
+
+
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "decode": _decode,
     "verify": _verify,
     "export": _export,
     "review": _review,
+    "central": _central,
+    "network": _network,
 }
 
 
