@@ -15,6 +15,9 @@ SYSTEM_PACKAGES=(
     poppler-utils
     pulseaudio-utils   # paplay: how alarm tones are played (console/ui/audio.py)
     sqlite3            # the stock CLI the fault suite edits the log with (tests/faults, R7)
+    mosquitto          # the clinic bus broker the network tests run (tests/mosquitto.py)
+    mosquitto-clients  # mosquitto_passwd: `infusion-console network setup` hashes passwords
+    openssl            # the set-up's test CA and server certificate
 )
 
 install_system_packages() {
@@ -30,6 +33,26 @@ install_system_packages() {
     echo "Installing system packages: ${missing[*]}" >&2
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    case " ${missing[*]} " in *" mosquitto "*) quiet_system_broker "$sudo" ;; esac
+}
+
+# Debian's mosquitto package enables and starts a system broker on port 1883 when installed. The
+# console and the tests only run brokers they configure themselves (tests/mosquitto.py, the
+# clinic's own from `infusion-console network setup`), so set-up must not leave an open,
+# anonymous broker running that nobody asked for: disable it and stop it.
+quiet_system_broker() {
+    local sudo="$1"
+    if [ -d /run/systemd/system ]; then
+        $sudo systemctl disable --now mosquitto >/dev/null 2>&1 || true
+    else
+        command -v update-rc.d >/dev/null 2>&1 && $sudo update-rc.d mosquitto disable >/dev/null 2>&1 || true
+        $sudo service mosquitto stop >/dev/null 2>&1 || true
+        # No init system ran the postinst's start (a container): end the daemon it left, if any.
+        if [ -f /run/mosquitto/mosquitto.pid ]; then
+            $sudo kill "$(cat /run/mosquitto/mosquitto.pid)" >/dev/null 2>&1 || true
+        fi
+    fi
+    echo "Installed mosquitto; its system broker on port 1883 is disabled and stopped" >&2
 }
 
 prepare_venv() {
