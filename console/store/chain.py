@@ -30,7 +30,9 @@ from typing import Final
 GENESIS: Final = "infusion-console session log: genesis"
 
 # The record tables, in the order verify() walks them.
-RECORD_TABLES: Final = ("sessions", "observations", "alarm_events", "events")
+RECORD_TABLES: Final = (
+    "sessions", "observations", "alarm_events", "events", "outbox", "deliveries",
+)
 
 # Content columns per table, in hash order. Inserts are built from the same tuples (log.py).
 CHAINED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -47,6 +49,11 @@ CHAINED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "value", "threshold", "message", "actor",
     ),
     "events": ("id", "session_id", "at", "kind", "actor", "detail"),
+    # The clinic network's store and forward (console/store/outbox.py).
+    "outbox": (
+        "id", "session_id", "control_id", "kind", "destinations", "created_at", "message",
+    ),
+    "deliveries": ("id", "outbox_id", "destination", "outcome", "at", "detail"),
 }
 
 # Columns with REAL affinity: SQLite returns them as floats even when given an int.

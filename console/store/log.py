@@ -54,6 +54,14 @@ from console.store.chain import (
     verify_chains,
 )
 from console.store.errors import LogError, classify, is_environmental
+from console.store.outbox import (
+    DESTINATIONS,
+    OUTCOMES,
+    Delivery,
+    Outgoing,
+    OutboxHooks,
+    OutboxRow,
+)
 
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
@@ -180,6 +188,26 @@ def _alarm_values(r: AlarmTransition) -> list[object]:
     ]
 
 
+def _outbox_values(m: Outgoing) -> list[object]:
+    """An outbox row's content (without id); the control id is read back from MSH-10."""
+    if not m.destinations or not m.destinations <= DESTINATIONS:
+        raise ValueError(f"outbox message to {sorted(m.destinations)}: destinations must be "
+                         f"among {sorted(DESTINATIONS)}")
+    control_id = _msh10(m.message)
+    return [m.session_id, control_id, m.kind, " ".join(sorted(m.destinations)),
+            _stamp(m.created_at, "created_at"), m.message]
+
+
+def _msh10(message: str) -> str:
+    """MSH-10 of an HL7 v2 message (the outbox's key)."""
+    if not message.startswith("MSH") or len(message) < 4:
+        raise ValueError("an outbox message must be HL7 v2 text starting with MSH")
+    fields = message.split("\r", 1)[0].split(message[3])
+    if len(fields) < 10 or not fields[9]:
+        raise ValueError("an outbox message needs its control id in MSH-10")
+    return fields[9]
+
+
 def _event_values(r: EventRecord) -> list[object]:
     return [r.session_id, _stamp(r.at, "event time"), r.kind, r.actor, _json(r.detail)]
 
@@ -232,6 +260,13 @@ class _Chains:
         self._heads[table] = (row_id, digest)
         self._touched.add(table)
         return row_id
+
+    def snapshot(self) -> tuple[dict[str, Head], set[str]]:
+        return dict(self._heads), set(self._touched)
+
+    def restore(self, saved: tuple[dict[str, Head], set[str]]) -> None:
+        """Back to a snapshot, after a ROLLBACK TO the savepoint taken with it."""
+        self._heads, self._touched = dict(saved[0]), set(saved[1])
 
     def store(self) -> None:
         """Record the new heads in meta (same transaction as the rows)."""
@@ -410,6 +445,7 @@ class EventLog:
         """Wrap an already configured connection; call `open` instead."""
         self.path = path
         self._conn: sqlite3.Connection | None = conn
+        self._outbox: OutboxHooks | None = None
 
     # --- lifecycle ---
 
@@ -528,12 +564,98 @@ class EventLog:
             return []
         # Convert first: a bad value must fail before the transaction takes the write lock.
         prepared = [self._prepare(record) for record in batch]
+        hooks = self._outbox
+        queued: list[OutboxRow] = []
+        failure: BaseException | None = None
         with self._transaction() as conn:
             chains = _Chains(conn)
             ids = [self._write_one(conn, chains, record, values)
                    for record, values in zip(batch, prepared, strict=True)]
+            if hooks is not None:
+                queued, failure = self._compose(conn, chains, hooks, batch)
+            chains.store()
+        if hooks is not None:
+            # After the commit: a message is sent only once its records are on disk.
+            if failure is not None:
+                hooks.on_error(failure)
+            if queued:
+                hooks.on_committed(queued)
+        return ids
+
+    # --- the outbox (console/store/outbox.py) ---
+
+    def attach_outbox(self, hooks: OutboxHooks | None) -> None:
+        """From now on, every write also commits the messages `hooks.composer` builds for it."""
+        self._outbox = hooks
+
+    @staticmethod
+    def _compose(conn: sqlite3.Connection, chains: _Chains, hooks: OutboxHooks,
+                 batch: Sequence[Record]) -> tuple[list[OutboxRow], BaseException | None]:
+        """Build and insert this write's outbox rows. A composer failure (a bug) is returned, not
+        raised: the clinical records must be committed whatever the network layer does."""
+        uid_row = conn.execute("SELECT value FROM meta WHERE key = ?",
+                               [schema.META_LOG_UID]).fetchone()
+        seq_row = conn.execute("SELECT value FROM meta WHERE key = ?",
+                               [schema.META_OUTBOX_SEQ]).fetchone()
+        uid = str(uid_row[0]) if uid_row else "log"
+        counter = [int(seq_row[0]) if seq_row else 0]
+
+        def next_control_id() -> str:
+            counter[0] += 1
+            return f"{uid}-{counter[0]}"
+
+        # A savepoint: a message the outbox refuses (a duplicate control id, a bad row) rolls
+        # back the messages only, never the records.
+        conn.execute("SAVEPOINT outbox")
+        saved = chains.snapshot()
+        try:
+            outgoing = hooks.composer.compose(batch, next_control_id)
+            rows: list[OutboxRow] = []
+            for message in outgoing:
+                content = _outbox_values(message)
+                row_id = chains.append("outbox", content)
+                rows.append(OutboxRow(row_id, message.session_id, str(content[1]), message.kind,
+                                      message.destinations, message.created_at, message.message))
+            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         [schema.META_OUTBOX_SEQ, str(counter[0])])
+        except Exception as exc:  # noqa: BLE001 - reported to the network layer as its alarm
+            conn.execute("ROLLBACK TO outbox")
+            conn.execute("RELEASE outbox")
+            chains.restore(saved)
+            return [], exc
+        conn.execute("RELEASE outbox")
+        return rows, None
+
+    @_classified
+    def record_deliveries(self, deliveries: Sequence[Delivery]) -> list[int]:
+        """Commit what the senders reported (one transaction); return the row ids."""
+        batch = list(deliveries)
+        for d in batch:
+            if d.destination not in DESTINATIONS or d.outcome not in OUTCOMES:
+                raise ValueError(f"delivery {d!r}: destination must be one of "
+                                 f"{sorted(DESTINATIONS)}, outcome one of {sorted(OUTCOMES)}")
+        if not batch:
+            return []
+        with self._transaction() as conn:
+            chains = _Chains(conn)
+            ids = [chains.append("deliveries", [d.outbox_id, d.destination, d.outcome,
+                                                _stamp(d.at, "at"), d.detail]) for d in batch]
             chains.store()
         return ids
+
+    @_classified
+    def undelivered(self, destination: str) -> list[OutboxRow]:
+        """Outbox rows for `destination` with no delivery row there yet, in outbox order."""
+        rows = self.conn.execute(
+            "SELECT id, session_id, control_id, kind, destinations, created_at, message "
+            "FROM outbox AS o WHERE (' ' || destinations || ' ') LIKE ? AND NOT EXISTS ("
+            "SELECT 1 FROM deliveries AS d WHERE d.outbox_id = o.id AND d.destination = ?) "
+            "ORDER BY id",
+            [f"% {destination} %", destination],
+        ).fetchall()
+        return [OutboxRow(r[0], r[1], r[2], r[3], frozenset(r[4].split()), parse_iso(r[5]), r[6])
+                for r in rows]
 
     @staticmethod
     def _prepare(record: Record) -> list[object]:

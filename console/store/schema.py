@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from console.store.chain import GENESIS, RECORD_TABLES
+from console.store.chain import GENESIS
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -212,12 +212,62 @@ def _initial_schema(db: Database) -> None:
     # One statement at a time: executescript() would commit the migration's transaction.
     for sql in statements:
         db.execute(sql)
-    for table in RECORD_TABLES:
+    # The tables of this migration only (later ones add their own heads): never edit a migration.
+    for table in ("sessions", "observations", "alarm_events", "events"):
         db.execute(
             "INSERT INTO meta(key, value) VALUES (?, ?)",
             [CHAIN_HEAD_PREFIX + table, f"0 {GENESIS}"],
         )
     _set_schema_version(db, 1)
+
+
+META_LOG_UID: Final = "log_uid"
+META_OUTBOX_SEQ: Final = "outbox_seq"   # the last number used in a control id
+
+
+@migration("0002_outbox")
+def _outbox(db: Database) -> None:
+    """The clinic network's store and forward: every outgoing message is first an `outbox` row,
+    written in the transaction of the records it reports; each delivery (or failure) to a
+    destination is a `deliveries` row. Both append-only and hash-chained like the records.
+
+    `meta.log_uid` (random, made once per file) prefixes every control id (MSH-10), so two log
+    files of the clinic never send the same id: receivers drop duplicates by it.
+    """
+    import secrets  # noqa: PLC0415 - only when the migration runs
+
+    statements = [
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            control_id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            destinations TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            message TEXT NOT NULL,
+            row_hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+            destination TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            row_hash TEXT NOT NULL
+        )""",
+        "CREATE INDEX deliveries_by_outbox ON deliveries(outbox_id, destination)",
+        *_append_only_triggers("outbox"),
+        *_append_only_triggers("deliveries"),
+    ]
+    for sql in statements:
+        db.execute(sql)
+    for table in ("outbox", "deliveries"):
+        db.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
+                   [CHAIN_HEAD_PREFIX + table, f"0 {GENESIS}"])
+    db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+               [META_LOG_UID, secrets.token_hex(4)])
+    _set_schema_version(db, 2)
 
 
 KNOWN_MIGRATIONS: Final = frozenset(name for name, _ in MIGRATIONS)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from console.records import SessionEnded
-from console.store import EventLog, SessionAlreadyEndedError, UnknownSessionError
+from console.store import SCHEMA_VERSION, EventLog, SessionAlreadyEndedError, UnknownSessionError
 
 from . import VERSION, alarm, event, new_log, obs, opened, t
 
@@ -172,7 +172,7 @@ def test_program_versions_in_meta(tmp_path: Path) -> None:
         meta = dict(log.conn.execute("SELECT key, value FROM meta").fetchall())
     assert meta["program_version"] == "1.0.0"  # the creator
     assert meta["last_opened_by_version"] == "1.1.0"
-    assert meta["schema_version"] == "1"
+    assert meta["schema_version"] == str(SCHEMA_VERSION)
     assert meta["created_at"].endswith("Z")
 
 

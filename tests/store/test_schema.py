@@ -71,7 +71,7 @@ def test_migrations_are_recorded_and_not_run_twice(tmp_path: Path) -> None:
     applied = conn.execute(
         f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET]
     ).fetchall()
-    assert [name for (name,) in applied] == ["0001_initial_schema"]
+    assert [name for (name,) in applied] == ["0001_initial_schema", "0002_outbox"]
     assert SCHEMA_VERSION == len(applied)
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert version == (str(SCHEMA_VERSION),)
@@ -84,7 +84,8 @@ def test_meta_may_be_updated_but_records_may_not(conn: sqlite3.Connection) -> No
     assert triggers == {
         "sessions_update_only_end", "sessions_no_delete", "observations_no_update",
         "observations_no_delete", "alarm_events_no_update", "alarm_events_no_delete",
-        "events_no_update", "events_no_delete",
+        "events_no_update", "events_no_delete", "outbox_no_update", "outbox_no_delete",
+        "deliveries_no_update", "deliveries_no_delete",
     }
 
 

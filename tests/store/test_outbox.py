@@ -1,0 +1,138 @@
+"""The outbox: messages committed with their records, deliveries as new rows, in order."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from console.records import ObservationRecord, Record, SessionOpened
+from console.store import EventLog
+from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, OutboxHooks, OutboxRow, Outgoing
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _message(control_id: str, text: str) -> str:
+    return f"MSH|^~\\&|APP||||20260105090000||ORU^R01^ORU_R01|{control_id}|P|2.6\rOBX|1|NM|{text}\r"
+
+
+class OneMessagePerObservation:
+    def __init__(self, destinations: frozenset[str] = frozenset({BUS})) -> None:
+        self.destinations = destinations
+        self.fail = False
+
+    def compose(self, records: Sequence[Record], next_control_id: Callable[[], str]) -> list[Outgoing]:
+        if self.fail:
+            raise RuntimeError("planted composer bug")
+        return [Outgoing(r.session_id, "pcd01", _message(next_control_id(), f"{r.metric}={r.value}"),
+                         self.destinations, T0)
+                for r in records if isinstance(r, ObservationRecord)]
+
+
+def _obs(session_id: int, value: float) -> ObservationRecord:
+    return ObservationRecord(session_id=session_id, metric="heart_rate", value=value, unit="bpm",
+                             source="sim", measured_at=T0, received_at=T0, entered_by="engine")
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> EventLog:
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    yield log
+    log.close()
+
+
+def _session(log: EventLog) -> int:
+    return log.start_session(SessionOpened(
+        patient_id="P-1", protocol_id="ketamine-iv", protocol_version="1", session_number=1,
+        started_at=T0, nurse="Nurse A", weight_kg=70.0))
+
+
+def _attach(log: EventLog, composer: OneMessagePerObservation) -> tuple[list[OutboxRow], list[BaseException]]:
+    queued: list[OutboxRow] = []
+    errors: list[BaseException] = []
+    log.attach_outbox(OutboxHooks(composer, queued.extend, errors.append))
+    return queued, errors
+
+
+def test_messages_are_committed_with_their_records_and_queued_after(log: EventLog) -> None:
+    session = _session(log)
+    queued, errors = _attach(log, OneMessagePerObservation())
+    log.write([_obs(session, 80), _obs(session, 81)])
+    assert errors == []
+    assert [row.kind for row in queued] == ["pcd01", "pcd01"]
+    stored = log.conn.execute("SELECT control_id, message FROM outbox ORDER BY id").fetchall()
+    assert [c for c, _ in stored] == [row.control_id for row in queued]
+    assert "heart_rate=80" in stored[0][1] and "heart_rate=81" in stored[1][1]
+    # Control ids are unique per log file and carry its random prefix.
+    uid = log.conn.execute("SELECT value FROM meta WHERE key = 'log_uid'").fetchone()[0]
+    assert queued[0].control_id == f"{uid}-1" and queued[1].control_id == f"{uid}-2"
+
+
+def test_a_failed_write_leaves_no_message(log: EventLog) -> None:
+    session = _session(log)
+    queued, _ = _attach(log, OneMessagePerObservation())
+    with pytest.raises(Exception):
+        log.write([_obs(session, 80), _obs(999, 81)])   # unknown session: the whole write fails
+    assert queued == []
+    assert log.conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+    log.write([_obs(session, 82)])
+    # The next control id continues after the last committed one (no gap, no reuse).
+    assert queued[0].control_id.endswith("-1")
+
+
+def test_a_message_the_outbox_refuses_never_stops_the_records(log: EventLog) -> None:
+    session = _session(log)
+    composer = OneMessagePerObservation()
+    queued, errors = _attach(log, composer)
+    log.write([_obs(session, 80)])
+    # A composer that reuses a control id: the outbox refuses the row, the records stay.
+    composer.compose = lambda records, next_id: [  # type: ignore[method-assign]
+        Outgoing(session, "pcd01", _message(queued[0].control_id, "again"), frozenset({BUS}), T0)]
+    log.write([_obs(session, 81)])
+    assert log.conn.execute("SELECT count(*) FROM observations").fetchone() == (2,)
+    assert log.conn.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
+    assert "UNIQUE" in str(errors[0])
+    assert log.verify().ok
+
+
+def test_a_composer_bug_never_stops_the_records(log: EventLog) -> None:
+    session = _session(log)
+    composer = OneMessagePerObservation()
+    queued, errors = _attach(log, composer)
+    composer.fail = True
+    log.write([_obs(session, 80)])
+    assert log.conn.execute("SELECT count(*) FROM observations").fetchone() == (1,)
+    assert [str(e) for e in errors] == ["planted composer bug"]
+    assert queued == []
+
+
+def test_undelivered_rows_come_back_in_order_until_each_destination_confirms(log: EventLog) -> None:
+    session = _session(log)
+    queued, _ = _attach(log, OneMessagePerObservation(frozenset({BUS, ENGINE})))
+    log.write([_obs(session, v) for v in (80, 81, 82)])
+    first, second, third = queued
+    log.record_deliveries([Delivery(second.id, BUS, DELIVERED, T0),
+                           Delivery(first.id, ENGINE, FAILED, T0, "AR: unknown patient")])
+    assert [r.id for r in log.undelivered(BUS)] == [first.id, third.id]
+    assert [r.id for r in log.undelivered(ENGINE)] == [second.id, third.id]
+    # Delivery is a new row: outbox rows are never updated or deleted.
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        log.conn.execute("DELETE FROM outbox WHERE id = ?", [first.id])
+    assert log.verify().ok
+
+
+def test_verify_names_an_edited_outbox_row(log: EventLog, tmp_path: Path) -> None:
+    session = _session(log)
+    _attach(log, OneMessagePerObservation())
+    log.write([_obs(session, 80)])
+    log.record_deliveries([Delivery(1, BUS, DELIVERED, T0 + timedelta(seconds=1))])
+    conn = sqlite3.connect(tmp_path / "log.sqlite3")
+    conn.execute("DROP TRIGGER deliveries_no_update")
+    conn.execute("UPDATE deliveries SET outcome = 'failed'")
+    conn.commit()
+    report = log.verify()
+    assert not report.ok and report.first_bad == ("deliveries", 1)
