@@ -96,8 +96,7 @@ def parse_chair_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> ChairTopic | 
     rest = topic[len(head):].split("/")
     if len(rest) != 2 or not _NAME.fullmatch(rest[0]) or rest[1] not in CHAIR_KINDS:
         return None
-    kind: Kind = rest[1]  # type: ignore[assignment]  # checked against CHAIR_KINDS just above
-    return ChairTopic(rest[0], kind)
+    return ChairTopic(rest[0], rest[1])   # narrowed to Kind by the CHAIR_KINDS test above
 
 
 def encode(obj: dict[str, Any]) -> bytes:

@@ -156,7 +156,8 @@ class _ConnectionLost(Exception):
 
 
 def parse_mllp_url(url: str) -> tuple[str, int]:
-    """Split `mllp://host:port` into (host, port).
+    """Split `mllp://host:port` (or `mllps://`, MLLP over TLS: the caller gives the context)
+    into (host, port).
 
     Raises:
         ValueError: not an mllp:// URL with a host and a port; the message shows the form.
@@ -167,7 +168,7 @@ def parse_mllp_url(url: str) -> tuple[str, int]:
     except ValueError as exc:
         raise ValueError(f"MLLP address {url!r} has a bad port ({exc}); "
                          "write it as mllp://host:port, e.g. mllp://engine.clinic.lan:6661") from exc
-    if parts.scheme != "mllp" or not parts.hostname or port is None or parts.path not in ("", "/"):
+    if parts.scheme not in ("mllp", "mllps") or not parts.hostname or port is None or parts.path not in ("", "/"):
         raise ValueError(f"MLLP address {url!r} is not of the form mllp://host:port; "
                          "write it as e.g. mllp://engine.clinic.lan:6661")
     return parts.hostname, port

@@ -111,6 +111,7 @@ DEVICE_STALE = "device_stale"
 AUDIO_UNAVAILABLE = "audio_unavailable"
 LOG_UNAVAILABLE = "log_unavailable"
 CONSOLE_FAULT = "console_fault"
+NETWORK_UNCONFIRMED = "network_unconfirmed"
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
 KEEP_ROWS = 20   # recent values per metric that "entered in error" can take back
@@ -770,6 +771,56 @@ class SessionEngine:
                 step.records.extend(self.board.update(CONSOLE_FAULT, TECHNICAL, Raise(
                     Priority.HIGH, f"Console fault: {summary[:120]} — restart the console "
                                    "(the session resumes)"), now))
+
+    def network_status(self, problem: Raise | None, now: Moment, state: str = "") -> None:
+        """The clinic network confirms delivery, or has not for a while (console/network/link.py
+        decides when and at which priority; this only records and shows it).
+
+        A technical alarm of the station, like the audio one: the bedside keeps working exactly
+        as without a network, and it never blocks discharge. Each change of the problem's
+        priority (or its end) is an `network_status` event with the link's state in words.
+        """
+        if self._state.discharged:
+            return
+        current = self.board.occurrence_for(NETWORK_UNCONFIRMED)
+        if problem is None and current is None:
+            return
+        if (problem is not None and current is not None and current.priority == problem.priority
+                and current.message == problem.message):
+            return   # no change: nothing to log
+        with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, "network_status", ENGINE, {
+                "problem": problem.message if problem is not None else None,
+                "priority": problem.priority.name.lower() if problem is not None else None,
+                "state": state[:300]}))
+            step.records.extend(self.board.update(NETWORK_UNCONFIRMED, TECHNICAL, problem, now))
+
+    def acknowledge_from_central(self, occurrence_id: int, by: str, station: str,
+                                 command_id: str, now: Moment) -> Outcome:
+        """A central station's nurse acknowledged this occurrence (issue 12).
+
+        The bedside stays the alarm authority (IEC 60601-1-8 6.11.2, distributed alarm systems:
+        the risk analysis decides what the remote side may do). The central may acknowledge an
+        active alarm, as the bedside's F2 does (the audio stops, the reminder runs); it cannot
+        reset a latched one: a latched alarm is an excursion nobody at the bedside has seen, and
+        it stays until a nurse there resets it. The actor of the log row says who and where.
+        """
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        occurrence = next((o for o in self.board.occurrences() if o.id == occurrence_id), None)
+        if occurrence is None:
+            return Outcome(False, (f"alarm {occurrence_id} is no longer open",))
+        if occurrence.state is AlarmState.LATCHED:
+            return Outcome(False, ("a latched alarm is reset at the bedside only",))
+        if occurrence.state is AlarmState.ACKNOWLEDGED:
+            return Outcome(False, ("already acknowledged",))
+        with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, "acknowledged_at_central",
+                                            ENGINE, {"occurrence": occurrence_id, "by": by,
+                                                     "station": station, "command": command_id}))
+            step.records.extend(self.board.acknowledge(
+                occurrence_id, f"{by} (at central {station})", now))
+        return Outcome(True)
 
     # ---- operator actions --------------------------------------------------------------------
 
