@@ -1,0 +1,904 @@
+"""The central station's model: every chair on the clinic bus, its card, and what sounds.
+
+Qt-free and transport-free: messages come in as (topic, payload) with the time they arrived
+(`receive`), time moves by `tick(now)`, and what the station sends goes out through the
+`Publisher` it is given; the window renders `cards(now)` and `banner(now)`, the sounder plays
+`audio(now)`. Time is always passed in (style rule 3), so staleness and flashing are tested without
+sleeping.
+
+What a card says (issue 12):
+
+- Room, patient as configured, protocol, phase and the session's elapsed time, from the chair's
+  retained status (console/network/bus_topics.py). Elapsed time counts on locally between two
+  status messages (it is the chair's `elapsed_s` plus the time since that status arrived).
+- Latest BP "185/118 (140)", HR, RR, SpO2, each marked in its alarm colour (the status's
+  `alarm` of that vital; BP takes the highest of its three parts).
+- The chair's highest alarm: its text, priority and state. Order as the bedside's alarm area
+  (console/session/alarm_area.py): highest priority, then those still needing a nurse, then the
+  newest; "+N" counts the others. It flashes (high 2 Hz, medium 0.5 Hz: the window's job) until
+  the chair says it is acknowledged; acknowledged is steady.
+- "No connection" when the chair's Last Will arrives (status with online=false) or its status
+  has not come for STATUS_STALE_S (10 s), with since when (the last status heard). A chair
+  with no session says "No session".
+
+Where alarms come from: the status lists every open alarm as of its `sent_at`; a PCD-04 reports
+one phase of one alarm at its time `at`. Both are stamped by the chair's clock, so the newer
+wins, per occurrence: an alarm in the last status stands unless a later PCD-04 ended or changed
+it; a PCD-04 later than the last status adds or updates its alarm; an alarm that a newer status
+no longer lists is over. (A status and a PCD-04 of the same instant: the status wins.)
+
+Duplicates: QoS 1 is at least once. Every PCD-01 and PCD-04 is kept once by its MSH-10 in the
+central log (UNIQUE): a duplicate changes nothing on screen and sounds nothing. Each PCD-04 is
+confirmed (`confirm` JSON to `<prefix>/chair/<chair>/confirm`), duplicates again: the bedside's
+quiet-room mode waits for that confirmation, and confirming twice is harmless.
+
+What sounds (`audio`): the highest priority among
+- chair alarms above INFO that the chair has not acknowledged or audio-paused (a bedside silence
+  is mirrored, as Data Critical's PatientNet does) and that the central has not acknowledged;
+- the station's own technical alarms (`StationAlarm`) not silenced here.
+A chair without connection sounds nothing of its alarms (they are unknown): its loss, if it had
+an open session, is the station's own medium-priority technical alarm instead.
+
+Acknowledge at the central (`acknowledge`): the bedside stays the alarm authority. The station
+records the action in its log, sends the command JSON to the chair and silences its own tone for
+that occurrence at once, up to the priority acknowledged (an escalation sounds again). The card
+says "ack sent…" until the chair's PCD-04 update or status says acknowledged; after
+ACK_CONFIRM_S without that it says "ack not confirmed" and the tone returns, because the alarm is
+still unacknowledged at the chair. Only the alarm shown on the card is acknowledged, never one the
+nurse could not see (the bedside's F2 rule).
+
+Station technical alarms (medium, flashing until silenced here, then steady while they last):
+- the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus";
+- a chair with an open session without connection: "<room>: no connection to the chair";
+- the central log cannot be written (duplicates are then told apart in memory);
+- low, steady: the speaker does not work ("Audio unavailable: visual only").
+
+Logged (central_log.py): every new PCD-01 and PCD-04; status only when a chair goes online or
+offline or its highest alarm changes; the nurse's acknowledgements and silences.
+
+Bad input: a payload that is not what its topic promises is counted (`ignored`, with the last
+reason) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Protocol
+
+from console.clock import Moment, format_duration, iso, parse_iso
+from console.network import bus_topics
+from console.network.pcd import AlertState, Inactivation
+from console.network.pcd_read import (
+    AlertReport,
+    ObservationReport,
+    PcdError,
+    read_pcd01,
+    read_pcd04,
+)
+from protocols.model import Priority
+from protocols.vitals import metric
+
+__all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "AlarmLine", "Board", "CardView", "ChairAlarm",
+           "Publisher", "ReceivedStore", "StationAlarm", "TrendData", "VitalView"]
+
+BUS_ALARM_S: Final = 10.0
+"""The bus not connected this long: the station's own technical alarm (issue 12)."""
+ACK_CONFIRM_S: Final = 10.0
+"""An acknowledgement the chair has not confirmed after this long is said to be unconfirmed and
+the central tone returns (the alarm is still open at the bedside)."""
+MEMORY_IDS: Final = 50_000
+"""Control ids remembered in memory while the log cannot be written (about 40 min at 20 chairs)."""
+
+PRIORITIES: Final[Mapping[str, Priority]] = {
+    "info": Priority.INFO, "low": Priority.LOW, "medium": Priority.MEDIUM, "high": Priority.HIGH}
+STATES: Final = frozenset({"active", "acknowledged", "latched", "paused"})
+CARD_VITALS: Final = (("BP", ("bp_systolic", "bp_diastolic", "bp_mean")), ("HR", ("heart_rate",)),
+                      ("RR", ("resp_rate",)), ("SpO2", ("spo2",)))
+BUS_LOST_TEXT: Final = "Central station not connected to the clinic bus"
+AUDIO_TEXT: Final = "Audio unavailable: visual only"
+
+
+class Publisher(Protocol):
+    """Where the station's own messages go (the bus client's `publish`)."""
+
+    def __call__(self, topic: str, payload: bytes, qos: int, retain: bool) -> None: ...
+
+
+class ReceivedStore(Protocol):
+    """The central log, as the board uses it (console/central/central_log.CentralLog)."""
+
+    def add_received(self, control_id: str | None, chair: str, kind: str,
+                     received_at: datetime, payload: str) -> bool: ...
+
+    def add_action(self, at: datetime, nurse: str, chair: str, session: int | None,
+                   occurrence: int | None, kind: str, detail: dict[str, Any]) -> int: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# What the window renders
+
+
+@dataclass(frozen=True, slots=True)
+class VitalView:
+    """One vital on a card: "BP" "185/118 (140)", marked in its alarm colour when `priority`."""
+
+    label: str
+    text: str
+    priority: Priority | None
+    tooltip: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmLine:
+    """The highest alarm of a chair (or the station's banner).
+
+    Attributes:
+        text: the alarm text as the bedside shows it.
+        priority: its priority (colour).
+        flashing: high or medium, not acknowledged at the chair (IEC 60601-1-8: until then).
+        note: what the central knows beyond the chair's state: "ack sent…", "ack not confirmed",
+            "acknowledged", "audio paused at the chair", "latched", or "".
+        more: how many other open alarms the chair has.
+        session / occurrence: which alarm it is (what an acknowledgement names).
+        sounding: it sounds at the central now.
+    """
+
+    text: str
+    priority: Priority
+    flashing: bool
+    note: str
+    more: int
+    session: int | None
+    occurrence: int | None
+    sounding: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """Everything one chair's card shows (the window decides only the look)."""
+
+    chair: str
+    room: str
+    connected: bool
+    connection_text: str   # "" while connected; "No connection since 09:14:05 (connection lost)"
+    has_session: bool
+    patient: str
+    protocol: str
+    phase: str
+    elapsed: str
+    demo: bool
+    ended: bool
+    device_note: str   # "" or e.g. "Monitor disconnected"
+    vitals: tuple[VitalView, ...]
+    alarm: AlarmLine | None
+    can_acknowledge: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StationAlarm:
+    """One of the station's own technical alarms."""
+
+    key: str
+    priority: Priority
+    text: str
+    silenced: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrendData:
+    """A chair's session trend: each metric's (epoch seconds, value, typed by a nurse) points."""
+
+    chair: str
+    session: int | None
+    started_at: datetime | None
+    series: dict[str, list[tuple[float, float, bool]]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside
+
+
+@dataclass(frozen=True, slots=True)
+class ChairAlarm:
+    """One open alarm of a chair as last heard (status or PCD-04)."""
+
+    session: int
+    occurrence: int
+    priority: Priority
+    category: str
+    text: str
+    state: str          # active | acknowledged | latched | paused
+    raised_at: datetime | None
+    as_of: datetime     # the chair's time of what we know
+
+
+@dataclass(slots=True)
+class _CentralAck:
+    priority: Priority
+    at_mono: float
+    command_id: str
+
+
+@dataclass(slots=True)
+class _Series:
+    """Compact points of one metric (array, not tuples: 20 chairs x 6 vitals x 8 h at 1 Hz)."""
+
+    times: array[float] = field(default_factory=lambda: array("d"))
+    values: array[float] = field(default_factory=lambda: array("d"))
+    manual: bytearray = field(default_factory=bytearray)
+
+    def append(self, t: float, v: float, manual: bool) -> None:
+        self.times.append(t)
+        self.values.append(v)
+        self.manual.append(1 if manual else 0)
+
+    def after(self, t: float) -> _Series:
+        kept = _Series()
+        for i, at in enumerate(self.times):
+            if at > t:
+                kept.append(at, self.values[i], bool(self.manual[i]))
+        return kept
+
+
+@dataclass(slots=True)
+class _Chair:
+    name: str
+    first_mono: float
+    room: str = ""
+    online: bool = False                 # as the last status or will said
+    heard: bool = False                  # a status came at all
+    will_reason: str = ""
+    status: dict[str, Any] = field(default_factory=dict)
+    status_sent_at: datetime | None = None
+    status_mono: float | None = None     # when the last status (online) arrived
+    status_wall: datetime | None = None
+    offline_since: datetime | None = None   # set while without connection: the last status heard
+    session: dict[str, Any] | None = None
+    session_id: int | None = None
+    status_alarms: dict[tuple[int, int], ChairAlarm] = field(default_factory=dict)
+    reports: dict[tuple[int, int], AlertReport] = field(default_factory=dict)
+    acks: dict[tuple[int, int], _CentralAck] = field(default_factory=dict)
+    logged: tuple[Any, ...] | None = None   # what the log last heard of connection + highest
+    trend_session: int | None = None
+    snapshot: dict[str, _Series] = field(default_factory=dict)
+    recent: dict[str, _Series] = field(default_factory=dict)
+
+
+def _priority(value: Any) -> Priority | None:
+    return PRIORITIES.get(value) if isinstance(value, str) else None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        return None
+
+
+def _natural(name: str) -> tuple[Any, ...]:
+    """chair-2 before chair-10."""
+    return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", name))
+
+
+def _order_key(alarm: ChairAlarm) -> tuple[int, int, float, int]:
+    """The bedside's order (alarm_area.order_key): priority, needing a nurse, newest."""
+    settled = 1 if alarm.state == "acknowledged" else 0
+    raised = (alarm.raised_at or alarm.as_of).timestamp()
+    return (-int(alarm.priority), settled, -raised, -alarm.occurrence)
+
+
+class Board:
+    """Every chair on the bus, as the central station knows it (see the module docstring).
+
+    Args:
+        station: this central station's name (in its commands and confirmations).
+        log: the central log (or a stand-in with the same two methods).
+        publish: sends a message on the bus.
+        prefix: the topic prefix.
+    """
+
+    def __init__(self, station: str, log: ReceivedStore, publish: Publisher,
+                 prefix: str = bus_topics.DEFAULT_PREFIX) -> None:
+        self.station = bus_topics.check_name(station, "central station name")
+        self.prefix = bus_topics.check_prefix(prefix)
+        self.log = log
+        self.publish = publish
+        self.chairs: dict[str, _Chair] = {}
+        self.ignored = 0
+        self.last_ignored = ""
+        self.duplicates = 0
+        # The bus: connected or since when not (mono), and the words of the status line.
+        self.bus_connected = False
+        self.bus_down_since: float | None = None
+        self.bus_up_since = -math.inf
+        self.bus_text = "Not connected yet"
+        self.log_problem = ""
+        self.audio_problem = ""
+        self._memory_ids: OrderedDict[str, None] = OrderedDict()
+        self._silenced: set[str] = set()   # station alarm keys silenced here (until they end)
+        self._commands = 0
+        self.on_change: Callable[[], None] | None = None
+
+    # ---- input -------------------------------------------------------------------------------
+
+    def receive(self, topic: str, payload: bytes, now: Moment) -> None:
+        """One message from the bus. Never raises for what a message holds: a bad one is counted."""
+        where = bus_topics.parse_chair_topic(topic, self.prefix)
+        if where is None:
+            self._ignore(f"{topic}: not a chair topic under {self.prefix}/")
+            return
+        if where.kind in ("command", "confirm"):
+            return   # what central stations send (our own come back to us): nothing to show
+        try:
+            if where.kind == "status":
+                self._on_status(where.chair, payload, now)
+            elif where.kind == "pcd04":
+                self._on_pcd04(where.chair, payload, now)
+            elif where.kind == "pcd01":
+                self._on_pcd01(where.chair, payload, now)
+            elif where.kind == "trend":
+                self._on_trend(where.chair, payload, now)
+        except (_Bad, PcdError) as exc:
+            self._ignore(f"{topic}: {exc}")
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            self._ignore(f"{topic}: {type(exc).__name__}: {exc}")
+
+    def set_bus(self, connected: bool, text: str, now: Moment) -> None:
+        """The bus client's state: connected or not, and the status line's words for it."""
+        self.bus_text = text
+        if connected:
+            if not self.bus_connected:
+                self.bus_up_since = now.mono
+            self.bus_connected, self.bus_down_since = True, None
+            self._silenced.discard("bus")
+        elif self.bus_connected or self.bus_down_since is None:
+            self.bus_connected, self.bus_down_since = False, now.mono
+
+    def set_audio(self, available: bool, detail: str) -> None:
+        """Whether the speaker works (the sounder's check)."""
+        self.audio_problem = "" if available else (detail or "unavailable")
+
+    def tick(self, now: Moment) -> None:
+        """Time passes: chairs go stale, acknowledgements time out (both are read from `now`);
+        log the chairs whose connection or highest alarm changed."""
+        for chair in self.chairs.values():
+            if not self._connected(chair, now) and chair.offline_since is None:
+                chair.offline_since = chair.status_wall
+            self._log_change(chair, now)
+        # A station alarm that ended forgets its silence: the next one sounds again.
+        live = {a.key for a in self._station_conditions(now)}
+        self._silenced &= live
+
+    # ---- what the window and the sounder read ------------------------------------------------
+
+    def cards(self, now: Moment) -> list[CardView]:
+        return [self._card(self.chairs[name], now) for name in sorted(self.chairs, key=_natural)]
+
+    def card(self, chair: str, now: Moment) -> CardView:
+        return self._card(self.chairs[chair], now)
+
+    def station_alarms(self, now: Moment) -> list[StationAlarm]:
+        """The station's own technical alarms, highest first."""
+        return sorted(self._station_conditions(now), key=lambda a: (-int(a.priority), a.key))
+
+    def banner(self, now: Moment) -> AlarmLine | None:
+        """The highest station alarm as a line for the banner, or None."""
+        alarms = self.station_alarms(now)
+        if not alarms:
+            return None
+        top = alarms[0]
+        return AlarmLine(
+            text=top.text, priority=top.priority,
+            flashing=not top.silenced and top.priority >= Priority.MEDIUM,
+            note="silenced here" if top.silenced else "", more=len(alarms) - 1,
+            session=None, occurrence=None,
+            sounding=not top.silenced and top.priority > Priority.INFO)
+
+    def audio(self, now: Moment) -> Priority | None:
+        """The priority the central sounds now, or None."""
+        sounding = [a.priority for a in self._station_conditions(now)
+                    if not a.silenced and a.priority > Priority.INFO]
+        for chair in self.chairs.values():
+            if not self._connected(chair, now):
+                continue
+            for alarm in self._alarms(chair):
+                if self._sounds(chair, alarm, now):
+                    sounding.append(alarm.priority)
+        return max(sounding) if sounding else None
+
+    def highest_chair(self, now: Moment) -> str | None:
+        """The chair whose shown alarm sounds and comes first by the bedside's order."""
+        best: tuple[tuple[int, int, float, int], str] | None = None
+        for name, chair in self.chairs.items():
+            if not self._connected(chair, now):
+                continue
+            shown = self._shown(chair)
+            if shown is None or not self._sounds(chair, shown, now):
+                continue
+            key = _order_key(shown)
+            if best is None or key < best[0]:
+                best = (key, name)
+        return best[1] if best else None
+
+    def trend(self, chair: str) -> TrendData:
+        """The session's trend so far: the retained snapshot merged with the PCD-01 values that
+        came since, once per (metric, time); only values of the current session."""
+        c = self.chairs.get(chair)
+        if c is None:
+            return TrendData(chair, None, None, {})
+        started = _time((c.session or {}).get("started_at"))
+        start_epoch = started.timestamp() if started else -math.inf
+        series: dict[str, list[tuple[float, float, bool]]] = {}
+        use_snapshot = c.trend_session is not None and c.trend_session == c.session_id
+        for name in sorted(set(c.recent) | (set(c.snapshot) if use_snapshot else set())):
+            points: dict[float, tuple[float, float, bool]] = {}
+            sources = ([c.snapshot[name]] if use_snapshot and name in c.snapshot else []) + \
+                ([c.recent[name]] if name in c.recent else [])
+            for s in sources:   # the PCD-01 value wins a tie: it knows if it was typed
+                for i, t in enumerate(s.times):
+                    if t >= start_epoch:
+                        points[round(t, 3)] = (t, s.values[i], bool(s.manual[i]))
+            if points:
+                series[name] = [points[k] for k in sorted(points)]
+        return TrendData(chair, c.session_id, started, series)
+
+    # ---- the nurse's actions -----------------------------------------------------------------
+
+    def acknowledge(self, chair: str, nurse: str, now: Moment) -> str:
+        """Acknowledge the alarm shown on `chair`'s card; returns what was done, in words.
+
+        Logs the action, silences the central tone for it at once and sends the command. The
+        card shows it acknowledged only once the chair says so.
+        """
+        c = self.chairs.get(chair)
+        if c is None or not self._connected(c, now):
+            return f"{chair}: no connection, nothing sent"
+        shown = self._shown(c)
+        if shown is None or shown.priority <= Priority.INFO:
+            return f"{self._room(c)}: no alarm to acknowledge"
+        if shown.state == "acknowledged":
+            return f"{self._room(c)}: already acknowledged at the chair"
+        key = (shown.session, shown.occurrence)
+        detail = {"priority": shown.priority.label, "text": shown.text,
+                  "room": self._room(c), "station": self.station}
+        number = self._record_action(now, nurse, chair, shown.session, shown.occurrence,
+                                     "acknowledge", detail)
+        command_id = f"{self.station}-{number}"
+        c.acks[key] = _CentralAck(shown.priority, now.mono, command_id)
+        payload = bus_topics.encode({
+            "id": command_id, "kind": "acknowledge", "session": shown.session,
+            "occurrence": shown.occurrence, "by": nurse, "station": self.station,
+            "at": iso(now.wall)})
+        self.publish(bus_topics.chair_topic(chair, "command", self.prefix), payload, 1, False)
+        return f"{self._room(c)}: acknowledgement sent ({shown.text})"
+
+    def acknowledge_highest(self, nurse: str, now: Moment) -> str:
+        """Acknowledge the first sounding chair alarm (F2 with no chair chosen)."""
+        chair = self.highest_chair(now)
+        if chair is None:
+            return "No chair alarm sounds"
+        return self.acknowledge(chair, nurse, now)
+
+    def silence_station(self, nurse: str, now: Moment) -> str:
+        """Silence the station's own technical alarms here (they stay shown while they last)."""
+        loud = [a for a in self._station_conditions(now) if not a.silenced]
+        if not loud:
+            return "No station alarm sounds"
+        for alarm in loud:
+            self._silenced.add(alarm.key)
+            self._record_action(now, nurse, "", None, None, "silence",
+                                {"alarm": alarm.key, "text": alarm.text})
+        return f"Silenced: {'; '.join(a.text for a in loud)}"
+
+    def nurse_signed(self, nurse: str, now: Moment) -> None:
+        """The name typed for the shift (logged, once per change)."""
+        self._record_action(now, nurse, "", None, None, "nurse", {"station": self.station})
+
+    # ---- messages ----------------------------------------------------------------------------
+
+    def _chair(self, name: str, now: Moment) -> _Chair:
+        chair = self.chairs.get(name)
+        if chair is None:
+            chair = self.chairs[name] = _Chair(name, now.mono)
+        return chair
+
+    def _on_status(self, name: str, payload: bytes, now: Moment) -> None:
+        obj = bus_topics.decode(payload)
+        if obj is None:
+            raise _Bad("not a status of this schema (JSON object with v=1)")
+        if obj.get("chair", name) != name:
+            raise _Bad(f"status names chair {obj.get('chair')!r}")
+        online = obj.get("online")
+        if not isinstance(online, bool):
+            raise _Bad("status without online true/false")
+        chair = self._chair(name, now)
+        if isinstance(obj.get("room"), str):
+            chair.room = obj["room"]
+        if not online:   # the Last Will (or a chair signing off)
+            chair.online = False
+            chair.heard = True
+            chair.will_reason = str(obj.get("reason") or "connection lost")
+            if chair.offline_since is None:
+                chair.offline_since = chair.status_wall or now.wall
+            self._log_change(chair, now, payload)
+            return
+        sent_at = _time(obj.get("sent_at"))
+        if sent_at is None:
+            raise _Bad("status without a readable sent_at")
+        if chair.status_sent_at is not None and sent_at < chair.status_sent_at and chair.online:
+            return   # an older status than the one shown (a retained copy delivered again)
+        session = obj.get("session")
+        if session is not None and not isinstance(session, dict):
+            raise _Bad("status session is neither null nor an object")
+        new_id = session.get("id") if session else None
+        if not isinstance(new_id, int) or isinstance(new_id, bool):
+            new_id = None
+        alarms = self._status_alarms(obj.get("alarms"), sent_at, -1 if new_id is None else new_id)
+        vitals = obj.get("vitals") or {}
+        if not isinstance(vitals, dict):
+            raise _Bad("status vitals is not an object")
+        chair.status = obj
+        chair.online = True
+        chair.heard = True
+        chair.will_reason = ""
+        chair.status_sent_at = sent_at
+        chair.status_mono = now.mono
+        chair.status_wall = now.wall
+        chair.offline_since = None
+        if new_id != chair.session_id:
+            chair.recent.clear()
+            chair.acks.clear()
+        chair.session = session
+        chair.session_id = new_id
+        chair.status_alarms = alarms
+        # PCD-04s older than this status are what it already says.
+        chair.reports = {k: r for k, r in chair.reports.items() if r.at > sent_at}
+        self._settle_acks(chair)
+        self._log_change(chair, now, payload)
+
+    @staticmethod
+    def _status_alarms(raw: Any, sent_at: datetime,
+                       session: int) -> dict[tuple[int, int], ChairAlarm]:
+        """The status's open alarms by (session, occurrence); they belong to its session."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, list):
+            raise _Bad("status alarms is not a list")
+        out: dict[tuple[int, int], ChairAlarm] = {}
+        for item in raw:
+            if not isinstance(item, dict):
+                raise _Bad("a status alarm is not an object")
+            priority = _priority(item.get("priority"))
+            occurrence = item.get("occurrence")
+            if priority is None or not isinstance(occurrence, int):
+                raise _Bad("a status alarm without priority or occurrence")
+            state = item.get("state", "active")
+            if state not in STATES:
+                raise _Bad(f"a status alarm in state {state!r}")
+            out[(session, occurrence)] = ChairAlarm(
+                session=session, occurrence=occurrence, priority=priority,
+                category=str(item.get("category", "")), text=str(item.get("text", "")),
+                state=state, raised_at=_time(item.get("raised_at")), as_of=sent_at)
+        return out
+
+    def _on_pcd04(self, name: str, payload: bytes, now: Moment) -> None:
+        text = _text(payload)
+        report = read_pcd04(text)
+        chair = self._chair(name, now)
+        new = self._keep(report.control_id, name, "pcd04", now, text)
+        if new:
+            chair.reports[(report.session, report.occurrence)] = report
+            self._settle_acks(chair)
+            self._log_change(chair, now)
+        # Confirm what was shown, and again for a duplicate (the chair may have missed ours).
+        self.publish(bus_topics.chair_topic(name, "confirm", self.prefix), bus_topics.encode({
+            "control_id": report.control_id, "station": self.station, "at": iso(now.wall)}),
+            1, False)
+
+    def _on_pcd01(self, name: str, payload: bytes, now: Moment) -> None:
+        text = _text(payload)
+        report = read_pcd01(text, now.wall)
+        chair = self._chair(name, now)
+        if not self._keep(report.control_id, name, "pcd01", now, text):
+            return
+        self._add_points(chair, report, now)
+
+    def _on_trend(self, name: str, payload: bytes, now: Moment) -> None:
+        obj = bus_topics.decode(payload)
+        if obj is None:
+            raise _Bad("not a trend of this schema (JSON object with v=1)")
+        series = obj.get("series")
+        session = obj.get("session")
+        if not isinstance(series, dict) or not isinstance(session, int):
+            raise _Bad("trend without session or series")
+        snapshot: dict[str, _Series] = {}
+        for metric_name, points in series.items():
+            if not isinstance(points, list):
+                raise _Bad(f"trend series {metric_name!r} is not a list")
+            s = _Series()
+            for point in points:
+                t, v = float(point[0]), float(point[1])
+                if math.isfinite(t) and math.isfinite(v):
+                    s.append(t, v, False)
+            snapshot[str(metric_name)] = s
+        chair = self._chair(name, now)
+        chair.trend_session = session
+        chair.snapshot = snapshot
+        # Keep only the PCD-01 values newer than what the snapshot has of their metric.
+        for metric_name, recent in list(chair.recent.items()):
+            have = snapshot.get(metric_name)
+            if have is not None and len(have.times):
+                chair.recent[metric_name] = recent.after(max(have.times))
+
+    def _add_points(self, chair: _Chair, report: ObservationReport, now: Moment) -> None:
+        for obs in report.observations:
+            at = (obs.measured_at or now.wall).timestamp()
+            chair.recent.setdefault(obs.metric, _Series()).append(at, obs.value, obs.manual)
+
+    def _keep(self, control_id: str, chair: str, kind: str, now: Moment, payload: str) -> bool:
+        """Log a message once; False for a duplicate (counted)."""
+        try:
+            new = self.log.add_received(control_id, chair, kind, now.wall, payload)
+            self.log_problem = ""
+        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
+            self.log_problem = str(exc)
+            new = control_id not in self._memory_ids
+        if new and control_id in self._memory_ids:
+            new = False   # seen while the log could not be written
+        self._memory_ids[control_id] = None
+        while len(self._memory_ids) > MEMORY_IDS:
+            self._memory_ids.popitem(last=False)
+        if not new:
+            self.duplicates += 1
+        return new
+
+    def _record_action(self, now: Moment, nurse: str, chair: str, session: int | None,
+                       occurrence: int | None, kind: str, detail: dict[str, Any]) -> str:
+        """Log an action; its number (the log's row id, or a time-based one if the log fails)."""
+        try:
+            number = str(self.log.add_action(now.wall, nurse, chair, session, occurrence, kind,
+                                             detail))
+            self.log_problem = ""
+        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
+            self.log_problem = str(exc)
+            self._commands += 1
+            number = f"t{int(now.wall.timestamp() * 1000)}-{self._commands}"
+        return number
+
+    def _log_change(self, chair: _Chair, now: Moment, payload: bytes | None = None) -> None:
+        """Store a status only when the connection or the highest alarm changed."""
+        connected = self._connected(chair, now)
+        shown = self._shown(chair) if connected else None
+        summary = (connected, chair.will_reason, None if shown is None else
+                   (shown.session, shown.occurrence, int(shown.priority), shown.state))
+        if summary == chair.logged:
+            return
+        chair.logged = summary
+        if payload is None:
+            kind = "status" if connected else "stale"
+            body = json.dumps({"connected": connected, "highest": None if shown is None else {
+                "session": shown.session, "occurrence": shown.occurrence,
+                "priority": shown.priority.label, "state": shown.state, "text": shown.text},
+                "last_status_at": iso(chair.status_wall) if chair.status_wall else None},
+                ensure_ascii=False)
+        else:
+            kind = "status" if chair.online else "will"
+            body = payload.decode("utf-8", errors="replace")
+        try:
+            self.log.add_received(None, chair.name, kind, now.wall, body)
+            self.log_problem = ""
+        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
+            self.log_problem = str(exc)
+
+    def _ignore(self, reason: str) -> None:
+        self.ignored += 1
+        self.last_ignored = reason[:300]
+
+    # ---- rules -------------------------------------------------------------------------------
+
+    def _connected(self, chair: _Chair, now: Moment) -> bool:
+        if not chair.online:
+            return False
+        return chair.status_mono is not None and \
+            now.mono - chair.status_mono <= bus_topics.STATUS_STALE_S
+
+    def _lost(self, chair: _Chair, now: Moment) -> bool:
+        """A chair with an open session lost while the bus works: its Last Will came, or no
+        status for STATUS_STALE_S of a working bus (not right after the bus itself returns)."""
+        if chair.session is None or chair.session.get("ended") or not self.bus_connected:
+            return False
+        if not chair.heard:
+            return False
+        if not chair.online:
+            return True
+        heard = max(chair.status_mono if chair.status_mono is not None else -math.inf,
+                    self.bus_up_since)
+        return now.mono - heard > bus_topics.STATUS_STALE_S
+
+    def _alarms(self, chair: _Chair) -> list[ChairAlarm]:
+        """The chair's open alarms, newest knowledge per occurrence (module docstring)."""
+        merged = dict(chair.status_alarms)
+        sent_at = chair.status_sent_at
+        for key, report in sorted(chair.reports.items(), key=lambda kv: kv[1].at):
+            if sent_at is not None and report.at <= sent_at:
+                continue
+            if report.ended:
+                merged.pop(key, None)
+                continue
+            before = merged.get(key)
+            merged[key] = ChairAlarm(
+                session=report.session, occurrence=report.occurrence,
+                priority=PRIORITIES[report.priority], category=report.category,
+                text=report.text, state=_state_of(report),
+                raised_at=before.raised_at if before else report.at, as_of=report.at)
+        return sorted(merged.values(), key=_order_key)
+
+    def _shown(self, chair: _Chair) -> ChairAlarm | None:
+        alarms = self._alarms(chair)
+        return alarms[0] if alarms else None
+
+    def _settle_acks(self, chair: _Chair) -> None:
+        """Forget a central acknowledgement once the chair says acknowledged, or the alarm ended:
+        from then on the chair's state rules (a reminder there sounds here again)."""
+        open_alarms = {(a.session, a.occurrence): a for a in self._alarms(chair)}
+        for key in list(chair.acks):
+            alarm = open_alarms.get(key)
+            if alarm is None or alarm.state == "acknowledged":
+                del chair.acks[key]
+
+    def _central_ack(self, chair: _Chair, alarm: ChairAlarm) -> _CentralAck | None:
+        ack = chair.acks.get((alarm.session, alarm.occurrence))
+        if ack is None or ack.priority < alarm.priority:
+            return None   # none, or the alarm escalated above what was acknowledged
+        return ack
+
+    def _sounds(self, chair: _Chair, alarm: ChairAlarm, now: Moment) -> bool:
+        if alarm.priority <= Priority.INFO or alarm.state in ("acknowledged", "paused"):
+            return False
+        ack = self._central_ack(chair, alarm)
+        return ack is None or now.mono - ack.at_mono > ACK_CONFIRM_S
+
+    def _station_conditions(self, now: Moment) -> list[StationAlarm]:
+        found: list[tuple[str, Priority, str]] = []
+        if not self.bus_connected and self.bus_down_since is not None \
+                and now.mono - self.bus_down_since >= BUS_ALARM_S:
+            found.append(("bus", Priority.MEDIUM, f"{BUS_LOST_TEXT} ({self.bus_text})"))
+        if self.log_problem:
+            found.append(("log", Priority.MEDIUM, f"Central log unavailable: {self.log_problem}"))
+        for name, chair in self.chairs.items():
+            if self._lost(chair, now):
+                found.append((f"chair:{name}", Priority.MEDIUM,
+                              f"{self._room(chair)}: no connection to the chair"))
+        if self.audio_problem:
+            found.append(("audio", Priority.LOW, f"{AUDIO_TEXT} ({self.audio_problem})"))
+        return [StationAlarm(k, p, t, k in self._silenced) for k, p, t in found]
+
+    # ---- the card ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _room(chair: _Chair) -> str:
+        return chair.room or chair.name
+
+    def _card(self, chair: _Chair, now: Moment) -> CardView:
+        connected = self._connected(chair, now)
+        session = chair.session or {}
+        has_session = bool(chair.session)
+        elapsed = ""
+        if has_session and isinstance(session.get("elapsed_s"), int | float):
+            seconds = float(session["elapsed_s"])
+            if connected and not session.get("ended") and chair.status_mono is not None:
+                seconds += now.mono - chair.status_mono
+            elapsed = format_duration(seconds)
+        connection_text = ""
+        if not connected:
+            since = chair.offline_since or chair.status_wall
+            if chair.will_reason:
+                reason = chair.will_reason
+            elif chair.heard:
+                reason = f"no status for {bus_topics.STATUS_STALE_S:g} s"
+            else:
+                reason = "no status yet"
+            when = f" since {since.astimezone().strftime('%H:%M:%S')}" if since else ""
+            connection_text = f"No connection{when} ({reason})"
+        alarm: AlarmLine | None = None
+        if connected:
+            alarms = self._alarms(chair)
+            if alarms:
+                top = alarms[0]
+                alarm = AlarmLine(
+                    text=top.text, priority=top.priority,
+                    flashing=top.priority >= Priority.MEDIUM and top.state != "acknowledged",
+                    note=self._note(chair, top, now), more=len(alarms) - 1,
+                    session=top.session, occurrence=top.occurrence,
+                    sounding=self._sounds(chair, top, now))
+        device = chair.status.get("device") if connected else None
+        device_note = {"silent": "Monitor silent", "disconnected": "Monitor disconnected"}.get(
+            device if isinstance(device, str) else "", "")
+        return CardView(
+            chair=chair.name, room=self._room(chair), connected=connected,
+            connection_text=connection_text, has_session=has_session,
+            patient=str(session.get("patient", "")) if has_session else "",
+            protocol=str(session.get("protocol_name") or session.get("protocol") or ""),
+            phase=str(session.get("phase_name") or session.get("phase") or ""),
+            elapsed=elapsed, demo=bool(session.get("demo")), ended=bool(session.get("ended")),
+            device_note=device_note,
+            vitals=self._vitals(chair) if connected and has_session else (),
+            alarm=alarm,
+            can_acknowledge=alarm is not None and alarm.priority > Priority.INFO
+            and alarm.note not in ("acknowledged", "ack sent…"),
+        )
+
+    def _note(self, chair: _Chair, alarm: ChairAlarm, now: Moment) -> str:
+        if alarm.state == "acknowledged":
+            return "acknowledged"
+        ack = self._central_ack(chair, alarm)
+        if ack is not None:
+            return "ack sent…" if now.mono - ack.at_mono <= ACK_CONFIRM_S else "ack not confirmed"
+        if alarm.state == "paused":
+            return "audio paused at the chair"
+        if alarm.state == "latched":
+            return "latched"
+        return ""
+
+    def _vitals(self, chair: _Chair) -> tuple[VitalView, ...]:
+        raw = chair.status.get("vitals") or {}
+        out: list[VitalView] = []
+        for label, names in CARD_VITALS:
+            values: list[str] = []
+            priority: Priority | None = None
+            times: list[str] = []
+            for name in names:
+                item = raw.get(name)
+                if not isinstance(item, dict) or not isinstance(item.get("value"), int | float) \
+                        or isinstance(item.get("value"), bool):
+                    values.append("")
+                    continue
+                values.append(metric(name).format(float(item["value"])))
+                p = _priority(item.get("alarm"))
+                if p is not None and (priority is None or p > priority):
+                    priority = p
+                at = _time(item.get("at"))
+                if at is not None:
+                    times.append(at.astimezone().strftime("%H:%M"))
+            if label == "BP":
+                systolic, diastolic, mean = values
+                text = f"{systolic}/{diastolic}" if systolic and diastolic else \
+                    (systolic or diastolic or "")
+                if mean:
+                    text = f"{text} ({mean})" if text else f"({mean})"
+            else:
+                text = values[0]
+            tooltip = f"{label} measured {times[0]}" if times else ""
+            out.append(VitalView(label, text or "—", priority if text else None, tooltip))
+        return tuple(out)
+
+
+class _Bad(ValueError):
+    """A message that is not what its topic promises."""
+
+
+def _text(payload: bytes) -> str:
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Bad("not UTF-8 text") from None
+
+
+def _state_of(report: AlertReport) -> str:
+    if report.inactivation is Inactivation.ALERT_ACKNOWLEDGED:
+        return "acknowledged"
+    if report.inactivation is Inactivation.AUDIO_PAUSED:
+        return "paused"
+    if report.state is AlertState.LATCHED:
+        return "latched"
+    return "active"

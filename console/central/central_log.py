@@ -1,0 +1,286 @@
+"""The central station's own log: what it received from the chairs and what its nurses did.
+
+One SQLite file, by default `central.sqlite3` in the user's data folder, created readable by its
+owner only (0600, like the session log: it holds patient identifiers and values), WAL with
+synchronous=FULL (a message marked received is on disk before it is shown, so a restart never
+shows it again).
+
+Tables (SQL readers are welcome; both are append-only, by trigger, as the session log's record
+tables are in console/store/schema.py):
+
+    received(id, control_id UNIQUE, chair, kind, received_at, payload)
+        Every PCD-01 and PCD-04 once, keyed by its MSH-10: QoS 1 is at least once, and the
+        UNIQUE constraint is what tells a duplicate (`add_received` returns False), also across
+        a restart, when the broker hands a persistent session what it queued meanwhile.
+        Chair status messages (every 2 s from every chair) are not stored each time: the station
+        stores one (control_id NULL) only when a chair goes online or offline or its highest
+        alarm changes (the board decides; kind `status` or `will`).
+    actions(id, at, nurse, chair, session, occurrence, kind, detail)
+        What the central nurse did: `acknowledge` (a command sent to a chair, detail: the
+        command id, priority, text), `silence` (a station's own technical alarm silenced),
+        `nurse` (the name typed for the shift).
+
+Hash chaining (console/store/chain.py) is not done here: the central log is a secondary record;
+the bedside's log is the record of the session.
+
+Failures of the environment (read-only, full disk, locked...) become `CentralLogError`, whose
+message names the file and the next step, classified by console/store/errors.py's rules; a bug
+(a constraint violated other than the dedupe) propagates unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import platformdirs
+
+from console.clock import iso, parse_iso
+from console.paths import APP
+from console.store.errors import classify, is_environmental
+from console.store.schema import APPEND_ONLY_MESSAGE
+
+__all__ = ["Action", "CentralLog", "CentralLogError", "Received", "default_central_db_path"]
+
+SCHEMA_VERSION: Final = 1
+TABLES: Final = ("received", "actions")
+
+_SCHEMA: Final = (
+    """CREATE TABLE received (
+        id INTEGER PRIMARY KEY,
+        control_id TEXT UNIQUE,
+        chair TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        payload TEXT NOT NULL
+    )""",
+    """CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        nurse TEXT NOT NULL,
+        chair TEXT NOT NULL,
+        session INTEGER,
+        occurrence INTEGER,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "CREATE INDEX received_by_chair ON received(chair, received_at)",
+    "CREATE INDEX actions_by_chair ON actions(chair, at)",
+)
+
+_NEXT_STEP: Final = {
+    "read-only": "make the file or its disk writable",
+    "locked": "close the other program holding it (a second central station, a database viewer)",
+    "disk-full": "free space on that disk",
+    "corrupt": "keep a copy for review and start with a new file",
+    "not-a-log": "check the file name",
+    "newer-schema": "update this program",
+    "permission": "check the owner and permissions of the file and its folder",
+    "io": "check the disk",
+}
+
+
+def default_central_db_path() -> Path:
+    """`central.sqlite3` in the user's data folder (beside the session log)."""
+    return platformdirs.user_data_path(APP) / "central.sqlite3"
+
+
+def _append_only_triggers(table: str) -> list[str]:
+    """The session log's rule (console/store/schema.py): no UPDATE, no DELETE, same message."""
+    message = APPEND_ONLY_MESSAGE.format(table=table)
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    ]
+
+
+class CentralLogError(Exception):
+    """The central log cannot be used because of its environment (the message says why and
+    what to do).
+
+    Attributes:
+        path: the file.
+        cause: console/store/errors.py's cause (`read-only`, `disk-full`, ...).
+    """
+
+    def __init__(self, path: Path, cause: str, detail: str = "") -> None:
+        self.path = path
+        self.cause = cause
+        step = _NEXT_STEP.get(cause, "check the file")
+        text = (f"Cannot write the central station's log {path} ({cause.replace('-', ' ')}): "
+                f"{step}, or choose another file with --db.")
+        if detail:
+            text += f" (Details: {detail}.)"
+        super().__init__(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    id: int
+    control_id: str | None
+    chair: str
+    kind: str
+    received_at: datetime
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: int
+    at: datetime
+    nurse: str
+    chair: str
+    session: int | None
+    occurrence: int | None
+    kind: str
+    detail: dict[str, Any]
+
+
+class CentralLog:
+    """The central station's SQLite log (see the module docstring). Open with `CentralLog.open`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> CentralLog:
+        """Open (creating 0600 if needed) the log at `path`.
+
+        Raises:
+            CentralLogError: the file cannot be created, opened or written, or is not ours.
+        """
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    pass
+                else:
+                    os.fchmod(fd, 0o600)   # whatever the umask
+                    os.close(fd)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+        except (OSError, sqlite3.Error) as exc:
+            raise _error(exc, path) from exc
+        try:
+            conn.execute("PRAGMA busy_timeout = 2000")
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if str(mode).lower() != "wal":
+                raise CentralLogError(path, "io", f"SQLite kept journal mode {mode}, not WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            _migrate(conn, path)
+        except (OSError, sqlite3.Error) as exc:
+            conn.close()
+            raise _error(exc, path) from exc
+        except CentralLogError:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def add_received(self, control_id: str | None, chair: str, kind: str, received_at: datetime,
+                     payload: str) -> bool:
+        """Keep one message; False when a message with this control id is already kept.
+
+        Raises:
+            CentralLogError: the file cannot be written.
+        """
+        try:
+            cursor = self.conn.execute(
+                "INSERT INTO received(control_id, chair, kind, received_at, payload) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(control_id) DO NOTHING",
+                [control_id, chair, kind, iso(received_at), payload])
+        except sqlite3.Error as exc:
+            if is_environmental(exc):
+                raise _error(exc, self.path) from exc
+            raise
+        return cursor.rowcount == 1
+
+    def add_action(self, at: datetime, nurse: str, chair: str, session: int | None,
+                   occurrence: int | None, kind: str, detail: dict[str, Any]) -> int:
+        """Record one action of the central nurse; returns its row id.
+
+        Raises:
+            CentralLogError: the file cannot be written.
+        """
+        try:
+            cursor = self.conn.execute(
+                "INSERT INTO actions(at, nurse, chair, session, occurrence, kind, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [iso(at), nurse, chair, session, occurrence, kind,
+                 json.dumps(detail, ensure_ascii=False, sort_keys=True)])
+        except sqlite3.Error as exc:
+            if is_environmental(exc):
+                raise _error(exc, self.path) from exc
+            raise
+        return int(cursor.lastrowid or 0)
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    def seen(self, control_id: str) -> bool:
+        """A message with this control id is kept."""
+        row = self.conn.execute("SELECT 1 FROM received WHERE control_id = ?",
+                                [control_id]).fetchone()
+        return row is not None
+
+    def received(self, chair: str | None = None) -> Iterator[Received]:
+        sql = "SELECT id, control_id, chair, kind, received_at, payload FROM received"
+        args: list[Any] = []
+        if chair is not None:
+            sql += " WHERE chair = ?"
+            args.append(chair)
+        for row in self.conn.execute(sql + " ORDER BY id", args):
+            yield Received(row[0], row[1], row[2], row[3], parse_iso(row[4]), row[5])
+
+    def actions(self) -> Iterator[Action]:
+        for row in self.conn.execute(
+                "SELECT id, at, nurse, chair, session, occurrence, kind, detail FROM actions "
+                "ORDER BY id"):
+            yield Action(row[0], parse_iso(row[1]), row[2], row[3], row[4], row[5], row[6],
+                         json.loads(row[7]))
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    if version > SCHEMA_VERSION:
+        raise CentralLogError(path, "newer-schema",
+                              f"its schema version is {version}, this program knows up to "
+                              f"{SCHEMA_VERSION}")
+    if version == SCHEMA_VERSION:
+        return
+    if tables:
+        raise CentralLogError(path, "not-a-log",
+                              f"it holds other tables: {', '.join(sorted(tables)[:5])}")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        for table in TABLES:
+            for trigger in _append_only_triggers(table):
+                conn.execute(trigger)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _error(exc: BaseException, path: Path) -> CentralLogError:
+    found = classify(exc, path)
+    return CentralLogError(path, found.cause, found.detail)
