@@ -127,6 +127,28 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=("light", "dim"), default="light",
                         help="the window's look: light (default) or dim, dark greys for a "
                              "darkened treatment room; Ctrl+D switches between them at any time")
+    network = parser.add_argument_group(
+        "clinic network", "the same keys as network.toml in the user's config folder (the "
+        "options win); without a broker or a forward the console runs alone")
+    network.add_argument("--broker", metavar="URL",
+                         help="the clinic bus, mqtts://host:8883 (mqtt:// on loopback)")
+    network.add_argument("--chair", metavar="NAME", help="this chair's name on the bus")
+    network.add_argument("--room", help="the room as people read it (default: the chair name)")
+    network.add_argument("--forward", metavar="URL",
+                         help="the interface engine, mllps://host:port (mllp:// on loopback)")
+    network.add_argument("--username", help="broker user name (default: the chair name)")
+    network.add_argument("--password-file", metavar="FILE",
+                         help="a file holding the broker password (never the password itself)")
+    network.add_argument("--ca-file", metavar="FILE",
+                         help="the CA certificate that signed the broker's (and engine's)")
+    network.add_argument("--allow-plaintext", action="store_true",
+                         help="allow mqtt:// or mllp:// to a host that is not loopback "
+                              "(patient data unencrypted; the status line says so)")
+    network.add_argument("--quiet-room", action="store_true",
+                         help="softer bedside tone while a central station confirms alarms")
+    network.add_argument("--network-config", type=Path, metavar="FILE",
+                         help="the network settings file (default: network.toml in the user's "
+                              "config folder)")
     parser.add_argument("--shown-log", type=Path, default=None, metavar="FILE",
                         help="append what the session window shows to FILE, one JSON line per "
                              "record (QA and crash analysis: compare it with the log)")

@@ -795,6 +795,16 @@ class SessionEngine:
                 "state": state[:300]}))
             step.records.extend(self.board.update(NETWORK_UNCONFIRMED, TECHNICAL, problem, now))
 
+    def network_configured(self, description: str, quiet_room: bool, now: Moment) -> None:
+        """Record, once per session start or resume, how this station is on the clinic network
+        (issue 12: the quiet-room choice is logged at session start)."""
+        if self._state.discharged:
+            return
+        with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, "network_configured",
+                                            ENGINE, {"network": description[:300],
+                                                     "quiet_room": quiet_room}))
+
     def acknowledge_from_central(self, occurrence_id: int, by: str, station: str,
                                  command_id: str, now: Moment) -> Outcome:
         """A central station's nurse acknowledged this occurrence (issue 12).

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
-from console.clock import SystemClock
+from console.clock import Clock, SystemClock
 from console.paths import default_db_path
 from console.records import Recorder
 from console.session.start_checks import (
@@ -52,6 +52,7 @@ from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Protocol
 
 if TYPE_CHECKING:
+    from console.network.config import NetworkConfig
     from devices.simulator import SimulatorHandle
 
 DEMO_PROTOCOL = "iv-ketamine"
@@ -134,6 +135,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
                         confirmer, asker, shown_log=getattr(args, "shown_log", None),
                         fault_handler=fault_handler, start_page=not session_now)
+    _start_network(args, window, log, clock, cleanups)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
         _resume_by_id(window, log, args, cleanups)
@@ -176,6 +178,65 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
     window.open_session(make, device)
     return window
+
+
+def network_config(args: argparse.Namespace) -> NetworkConfig | None:
+    """The clinic network settings (network.toml with the command line's options on top), or
+    None when none is set: the console then runs alone, as without a network.
+
+    Raises:
+        StartError: a setting is wrong (the message names the file or option and the key).
+    """
+    from console.network.config import load  # noqa: PLC0415 - only the network needs it
+
+    overrides = {
+        "broker": getattr(args, "broker", None), "chair": getattr(args, "chair", None),
+        "room": getattr(args, "room", None), "forward": getattr(args, "forward", None),
+        "username": getattr(args, "username", None),
+        "password_file": getattr(args, "password_file", None),
+        "ca_file": getattr(args, "ca_file", None),
+        "allow_plaintext": True if getattr(args, "allow_plaintext", False) else None,
+        "quiet_room": True if getattr(args, "quiet_room", False) else None,
+    }
+    try:
+        config = load(getattr(args, "network_config", None), overrides)
+    except ValueError as exc:
+        raise StartError(str(exc)) from None
+    return config if config.enabled else None
+
+
+def _start_network(args: argparse.Namespace, window: MainWindow, log: EventLog, clock: Clock,
+                   cleanups: list[Callable[[], None]]) -> None:
+    """Start the clinic network beside the window when one is set up (issue 12)."""
+    config = network_config(args)
+    if config is None:
+        return
+    from console.network.link import NetworkLink  # noqa: PLC0415 - paho only with a network
+    from console.network.pcd import Station  # noqa: PLC0415
+    from console.ui.network_bridge import NetworkBridge, network_label  # noqa: PLC0415
+
+    station = Station(equipment_id=_equipment_id(log), equipment_id_type="UUID",
+                      facility=config.facility, room=config.room, bed=config.chair)
+    bridge = NetworkBridge(NetworkLink(config, log, clock, station=station), clock, window)
+    window.network_shown = True
+    network_label(bridge, window.statusBar())
+    window.statusBar().show()
+    window.session_opened.connect(bridge.attach)
+    # Quiet-room tones only while the link allows them (console/ui/tones.py, network/link.py).
+    bridge.quiet_changed.connect(
+        lambda quiet: window.sounder.set_quiet(quiet) if window.sounder is not None else None)
+    window.session_opened.connect(
+        lambda _c: window.sounder.set_quiet(bridge.quiet_allowed) if window.sounder else None)
+    cleanups.append(bridge.stop)
+    bridge.start()
+    if window.controller is not None:
+        bridge.attach(window.controller)
+
+
+def _equipment_id(log: EventLog) -> str:
+    """This console's id on the network: the log file's own random id (meta.log_uid)."""
+    row = log.conn.execute("SELECT value FROM meta WHERE key = 'log_uid'").fetchone()
+    return f"infusion-console-{row[0] if row else 'unknown'}"
 
 
 def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,

@@ -64,7 +64,14 @@ from PySide6 import QtCore
 
 from console.session.alarms import AudioSignal
 from protocols.model import Priority
-from console.ui.tones import PATTERNS, SAMPLE_RATE, TonePattern, pattern_for, write_wav
+from console.ui.tones import (
+    PATTERNS,
+    QUIET_PATTERNS,
+    SAMPLE_RATE,
+    TonePattern,
+    pattern_for,
+    write_wav,
+)
 
 if TYPE_CHECKING:
     from console.ui.controller import SessionController
@@ -149,15 +156,15 @@ class QtAudioOut:
             self._problem = f"QtMultimedia cannot load: {str(exc).split(':')[0]}"
             return
         self._mm = QtMultimedia
-        for pattern in PATTERNS.values():
+        for pattern in (*PATTERNS.values(), *QUIET_PATTERNS.values()):
             effect = QtMultimedia.QSoundEffect(parent)
             effect.setSource(QtCore.QUrl.fromLocalFile(str(_tone_path(pattern, self._files))))
             effect.setVolume(1.0)
-            self._effects[pattern.priority] = effect
+            self._effects[pattern.file_name] = effect
 
     def play(self, pattern: TonePattern) -> bool:
         self.stop()
-        effect = self._effects.get(pattern.priority)
+        effect = self._effects.get(pattern.file_name)
         if effect is None:
             return False
         effect.play()
@@ -336,6 +343,19 @@ class AlarmSounder(QtCore.QObject):
         self._retry_at = 0.0                        # monotonic: when to try `_failed` again
         self._reported: bool | None = None   # last availability told to the engine
         self._controller: SessionController | None = None
+        self._quiet = False   # quiet-room tones (console/ui/tones.py): only while allowed
+
+    @property
+    def quiet(self) -> bool:
+        return self._quiet
+
+    def set_quiet(self, quiet: bool) -> None:
+        """Play the quiet-room version of the bursts (True) or the full ones. The network link
+        allows quiet only while a central station confirms every alarm; a change takes effect
+        at once (the burst now sounding restarts at the new loudness)."""
+        if quiet != self._quiet:
+            self._quiet = quiet
+            self._on_session_changed()
 
     @property
     def pattern(self) -> TonePattern | None:
@@ -348,7 +368,8 @@ class AlarmSounder(QtCore.QObject):
         A burst counts as sounding only once the speaker started it; until then every call (the
         controller's 2 Hz tick among them) tries again, at most once every RETRY_SECONDS.
         """
-        pattern = pattern_for(signal.priority) if signal.priority is not None else None
+        pattern = (pattern_for(signal.priority, self._quiet) if signal.priority is not None
+                   else None)
         if pattern == self._pattern:
             return   # the same burst keeps its own rhythm; restarting it would garble it
         self.timer.stop()

@@ -24,6 +24,7 @@ from PySide6 import QtCore
 
 from console.clock import Clock
 from console.session import feed
+from console.session.alarms import Raise
 from console.session.engine import Outcome, SessionEngine
 from console.session.entry import Verdict
 from console.session.view import SessionView
@@ -180,6 +181,19 @@ class SessionController(QtCore.QObject):
 
     def audio_status(self, available: bool, detail: str = "") -> None:
         self._engine.audio_status(available, self.clock.now(), detail)
+
+    def network_status(self, problem: Raise | None, state: str = "") -> None:
+        """The clinic network's health (console/network/link.py judges it)."""
+        self._engine.network_status(problem, self.clock.now(), state)
+
+    def network_configured(self, description: str, quiet_room: bool) -> None:
+        self._engine.network_configured(description, quiet_room, self.clock.now())
+
+    def acknowledge_from_central(self, occurrence_id: int, by: str, station: str,
+                                 command_id: str) -> Outcome:
+        """A central station's nurse acknowledged an alarm of this chair (engine's rule)."""
+        return self._engine.acknowledge_from_central(occurrence_id, by, station, command_id,
+                                                     self.clock.now())
 
     def console_fault(self, summary: str, crash_file: str = "") -> None:
         """Raise the "Console fault" alarm; without the engine if the engine cannot take it."""

@@ -57,7 +57,12 @@ class MainWindow(QtWidgets.QMainWindow):
     Attributes:
         controller / live: set once a session is open.
         shown_log: where `--shown-log` copies what the window shows (None: no copy).
+
+    Signals:
+        session_opened: a session (new or resumed) is live; carries its controller.
     """
+
+    session_opened = QtCore.Signal(object)
 
     def __init__(self, log: EventLog, loaded: LoadResult, clock: Clock, audio_out: AudioOut,
                  cleanups: list[Callable[[], None]], confirmer: Confirmer | None = None,
@@ -76,6 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.confirmer = confirmer or DialogConfirmer(self)
         self.asker = asker or DialogAsker(self)
         self.controller: SessionController | None = None
+        self.network_shown = False   # a clinic network is set up: the status line stays
         self.live: LiveWindow | None = None
         self.sounder: AlarmSounder | None = None
         self.shown_log = shown_log
@@ -205,6 +211,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sounder.bind(controller)
         self.controller = controller
         self.cleanups.append(controller.stop)
+        self.session_opened.emit(controller)
         if self.shown_log is not None:   # after the live window: it copies what was just drawn
             self.shown = ShownLog(self.shown_log, journal, controller, self)
             self.cleanups.append(self.shown.close)
@@ -243,7 +250,8 @@ class MainWindow(QtWidgets.QMainWindow):
             bar.setStyleSheet(style)
         # During a session the line appears only when it has something to say (records not
         # saved): the live window needs its 22 px at 1366x768. The header's tooltip names the log.
-        bar.setVisible(bool(session.unsaved and error is not None))
+        # The clinic network's state has its place in the line whenever a network is set up.
+        bar.setVisible(bool(session.unsaved and error is not None) or self.network_shown)
 
 
     def _on_start_requested(self, request: StartRequest) -> None:

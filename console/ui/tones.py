@@ -21,7 +21,7 @@ Usage: ``python -m console.ui.tones`` rewrites the files.
 from __future__ import annotations
 
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,7 @@ class TonePattern:
         gap_ms: silence between pulses of one group.
         group_gaps_ms: silence after each group but the last (len(groups) - 1 entries).
         repeat_s: start-to-start interval of the burst, or None to sound it once.
+        peak: loudness, as a fraction of full scale (PEAK; QUIET_PEAK for the quiet room).
     """
 
     priority: Priority
@@ -59,6 +60,7 @@ class TonePattern:
     gap_ms: float
     group_gaps_ms: tuple[float, ...]
     repeat_s: float | None
+    peak: float = PEAK
 
     def __post_init__(self) -> None:
         if len(self.group_gaps_ms) != len(self.groups) - 1:
@@ -98,10 +100,22 @@ LOW = TonePattern(Priority.LOW, "low.wav", 523.0, (2,), 200.0, 150.0, (), repeat
 
 PATTERNS: dict[Priority, TonePattern] = {p.priority: p for p in (HIGH, MEDIUM, LOW)}
 
+# The quiet room (issue 12): ketamine patients lie in dim, quiet rooms with eyeshades and music, and
+# a full-volume tone at the bedside startles them. Where a clinic chooses it and a central station
+# confirms each alarm, the bedside plays the same bursts 12 dB softer (a quarter of the amplitude):
+# the same pattern, pitch and rhythm, so a nurse in the room still knows the priority. The moment
+# the central's confirmation is missing the bedside returns to full volume (console/network/link).
+QUIET_PEAK = PEAK / 4
+QUIET_PATTERNS: dict[Priority, TonePattern] = {
+    p.priority: replace(p, file_name=p.file_name.replace(".wav", "-quiet.wav"), peak=QUIET_PEAK)
+    for p in PATTERNS.values()
+}
 
-def pattern_for(priority: Priority) -> TonePattern | None:
-    """The burst for `priority`; None for INFO, which never sounds."""
-    return PATTERNS.get(priority)
+
+def pattern_for(priority: Priority, quiet: bool = False) -> TonePattern | None:
+    """The burst for `priority` (its quiet-room version when `quiet`); None for INFO, which
+    never sounds."""
+    return (QUIET_PATTERNS if quiet else PATTERNS).get(priority)
 
 
 def render(pattern: TonePattern) -> npt.NDArray[np.int16]:
@@ -117,7 +131,7 @@ def render(pattern: TonePattern) -> npt.NDArray[np.int16]:
     edge = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, ramp))
     envelope[:ramp], envelope[-ramp:] = edge, edge[::-1]
     pulse = pulse * envelope
-    pulse *= PEAK / np.max(np.abs(pulse))
+    pulse *= pattern.peak / np.max(np.abs(pulse))
     for onset in pattern.onsets_ms():
         start = int(round(onset * SAMPLE_RATE / 1000))
         out[start:start + n] = pulse[: total - start]
@@ -134,9 +148,10 @@ def write_wav(path: Path, samples: npt.NDArray[np.int16]) -> None:
 
 
 def write_tones(directory: Path = TONES_DIR) -> list[Path]:
-    """(Re)write high.wav, medium.wav and low.wav into `directory`; return their paths."""
+    """(Re)write high.wav, medium.wav and low.wav (and their -quiet versions) into `directory`;
+    return their paths."""
     paths = []
-    for pattern in PATTERNS.values():
+    for pattern in (*PATTERNS.values(), *QUIET_PATTERNS.values()):
         path = directory / pattern.file_name
         write_wav(path, render(pattern))
         paths.append(path)

@@ -290,7 +290,45 @@ def test_tones_ship_as_package_data():
     assert importlib.util.find_spec("resources") is not None
     from console.ui.audio import tones_directory
     with tones_directory() as directory:
-        assert sorted(p.name for p in directory.glob("*.wav")) == ["high.wav", "low.wav", "medium.wav"]
+        assert sorted(p.name for p in directory.glob("*.wav")) == [
+            "high-quiet.wav", "high.wav", "low-quiet.wav", "low.wav", "medium-quiet.wav",
+            "medium.wav"]
+
+
+def test_quiet_room_tones_are_the_same_bursts_12_db_softer():
+    import wave
+
+    import numpy as np
+
+    from console.ui.tones import PATTERNS, QUIET_PATTERNS
+    from console.ui.audio import tones_directory
+
+    def peak(name: str) -> float:
+        with tones_directory() as directory, wave.open(str(directory / name)) as f:
+            samples = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+        return float(np.max(np.abs(samples.astype(np.float64))))
+
+    for priority, loud in PATTERNS.items():
+        quiet = QUIET_PATTERNS[priority]
+        assert (quiet.groups, quiet.frequency_hz, quiet.repeat_s) == (
+            loud.groups, loud.frequency_hz, loud.repeat_s)
+        ratio_db = 20 * np.log10(peak(quiet.file_name) / peak(loud.file_name))
+        assert -12.5 < ratio_db < -11.5
+
+
+def test_the_sounder_plays_quiet_bursts_only_while_allowed(qtbot):
+    from console.session.alarms import AudioSignal
+    from console.ui.audio import AlarmSounder, RecordingAudioOut
+    from protocols.model import Priority
+
+    out = RecordingAudioOut()
+    sounder = AlarmSounder(out)
+    sounder.update(AudioSignal(Priority.HIGH, None), now=0.0)
+    sounder._quiet = True   # as set_quiet does, without a bound session
+    sounder.update(AudioSignal(Priority.HIGH, None), now=1.0)
+    sounder._quiet = False
+    sounder.update(AudioSignal(Priority.HIGH, None), now=2.0)
+    assert [p.file_name for p in out.played] == ["high.wav", "high-quiet.wav", "high.wav"]
 
 
 # ---- a speaker path that fails must never silence an alarm or freeze the window -----------------

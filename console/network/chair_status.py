@@ -1,0 +1,108 @@
+"""The chair status and trend snapshot a console publishes (bus_topics.py has the JSON shapes).
+
+Pure functions of the read-only session view: what the central station shows of a chair is what
+the bedside shows, read at the same moment. No transport, no Qt, no clock of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from console.clock import Moment, iso
+from console.session.alarms import AlarmState, Occurrence
+from console.session.view import SessionView
+from console.network.bus_topics import VITALS
+from protocols.model import Priority
+
+_PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
+_STATES = {AlarmState.ACTIVE: "active", AlarmState.ACKNOWLEDGED: "acknowledged",
+           AlarmState.LATCHED: "latched"}
+
+
+def priority_name(priority: Priority) -> str | None:
+    """high / medium / low, or None for prompts and info."""
+    return _PRIORITY_NAMES.get(priority)
+
+
+def _vital_of(condition: str) -> str | None:
+    base, _, suffix = condition.rpartition("_")
+    return base if suffix in ("high", "low") and base in VITALS else None
+
+
+def _alarm(o: Occurrence, paused: bool) -> dict[str, Any]:
+    state = _STATES[o.state]
+    if paused and o.state is AlarmState.ACTIVE:
+        state = "paused"
+    return {"occurrence": o.id, "priority": priority_name(o.priority) or "info",
+            "category": o.category, "text": o.message, "state": state,
+            "raised_at": iso(o.raised_at.wall), "condition": o.condition}
+
+
+def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str,
+                 patient_shown: str, audio: str, network: str, seq: int) -> dict[str, Any]:
+    """The retained status of this chair now (`view` None: no session open)."""
+    status: dict[str, Any] = {"chair": chair, "room": room, "online": True,
+                              "sent_at": iso(now.wall), "seq": seq, "session": None,
+                              "device": "none", "vitals": {}, "alarms": [], "highest": None,
+                              "audio": audio, "network": network}
+    if view is None:
+        return status
+    times = view.times(now)
+    status["session"] = {
+        "id": view.session_id,
+        "patient": view.patient.patient_id if patient_shown == "id" else "",
+        "protocol": view.protocol.id,
+        "protocol_name": view.protocol.name,
+        "phase": view.phase.id,
+        "phase_name": view.phase.name,
+        "started_at": iso(view.started.wall),
+        "elapsed_s": round(times.elapsed_s),
+        "phase_elapsed_s": round(times.phase_elapsed_s),
+        "demo": view.demo,
+        "ended": view.discharged,
+    }
+    status["device"] = view.device_state or "none"
+    paused = view.pause_seconds > 0
+    alarms = [o for o in view.alarms() if priority_name(o.priority) is not None]
+    alarms.sort(key=lambda o: (-int(o.priority), -o.raised_at.mono))
+    status["alarms"] = [_alarm(o, paused) for o in alarms]
+    status["highest"] = priority_name(alarms[0].priority) if alarms else None
+    by_vital: dict[str, Priority] = {}
+    for o in alarms:
+        vital = _vital_of(o.condition)
+        if vital is not None and o.priority > by_vital.get(vital, Priority.INFO):
+            by_vital[vital] = o.priority
+    vitals: dict[str, Any] = {}
+    for name in VITALS:
+        latest = view.latest(name)
+        if latest is None:
+            continue
+        reading = latest.reading
+        measured = reading.measured_at or latest.at.wall
+        vitals[name] = {"value": reading.value, "unit": reading.unit, "at": iso(measured),
+                        "alarm": priority_name(by_vital[name]) if name in by_vital else None}
+    status["vitals"] = vitals
+    return status
+
+
+def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
+    """The Last Will (and the farewell of a clean stop)."""
+    return {"chair": chair, "room": room, "online": False, "reason": reason}
+
+
+def build_trend(chair: str, session_id: int, now: datetime,
+                observations: Sequence[tuple[str, datetime, float]],
+                keep: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The trend snapshot: per vital, [epoch seconds, value] in time order (the newest `keep[name]`
+    points of each, 2,000 by default: a 2-hour observation at one reading every 5 s fits)."""
+    series: dict[str, list[list[float]]] = {}
+    for name, at, value in observations:
+        if name in VITALS:
+            series.setdefault(name, []).append([round(at.timestamp(), 3), value])
+    for name, points in series.items():
+        limit = (keep or {}).get(name, 2000)
+        points.sort(key=lambda p: p[0])
+        del points[:-limit]
+    return {"chair": chair, "session": session_id, "sent_at": iso(now), "series": series}

@@ -1,0 +1,446 @@
+"""The console's end of the clinic network: outbox rows to the senders, deliveries back to the log,
+commands from a central station in, and the network's health as one technical alarm.
+
+Store and forward (issue 12, "nothing lost, nothing twice"):
+
+- The log commits each message with its records (console/store/outbox.py) and then hands the new
+  rows here (`_queue_rows`, on the thread that wrote: the GUI thread), which passes them at once to
+  the MQTT client (QoS 1, chair topic by kind) and the MLLP sender, in outbox order.
+- A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times) a
+  failure. The senders report on their own threads into a queue; `pump()`, on the GUI thread,
+  writes them as `deliveries` rows (never an update).
+- At start every row without a delivery for a destination is sent again, in order, with its
+  control id: a console killed with messages pending sends them after its restart, and a message
+  delivered just before the kill goes twice, which receivers drop by MSH-10.
+
+The network alarm (IEC 60601-1-8 6.11.2.2: a failure of a distributed alarm system's
+communication is itself a technical alarm condition; Dräger Infinity's bedside says so after 10 s
+without the central's confirmation, shared/design/network.md):
+
+- a destination that has had something waiting, or no connection, for 10 s without a
+  confirmation: LOW "Clinic network: ... not confirmed for N s" — the record is safe on disk and
+  the bedside works as without a network, but the central station is blind to this chair;
+- the same for 60 s: MEDIUM, the nurse must call IT, the central has been blind a minute;
+- in quiet-room mode (a softer bedside tone while a central confirms alarms): a bus problem, no
+  central station online, or an alarm phase the central has not confirmed within 10 s is MEDIUM
+  at once, and the bedside returns to full volume (`quiet_allowed` False) until it is confirmed;
+- an engine's refusal (AR) of a message, or a message the console could not build: LOW, until the
+  next delivery / message built.
+
+Qt-free; the callbacks of the transports never touch the log or the engine.
+"""
+
+from __future__ import annotations
+
+import queue
+import ssl
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from console.clock import Clock
+from console.network import bus_topics as topics
+from console.network.chair_status import offline_status
+from console.network.composer import PCD01, PCD04, PcdComposer
+from console.network.config import NetworkConfig
+from console.network.mllp_sender import MllpSender, SenderStatus
+from console.network.mqtt_bus import BusClient, BusConfig, BusState, BusStatus, Will
+from console.network.pcd import PatientShown, Station
+from console.session.alarms import Raise
+from console.store import EventLog, LogError
+from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, OutboxHooks, OutboxRow
+from protocols.model import Priority
+
+UNCONFIRMED_LOW_S = 10.0
+UNCONFIRMED_MEDIUM_S = 60.0
+CENTRAL_CONFIRM_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """An acknowledgement sent by a central station's nurse (bus_topics "Commands")."""
+
+    id: str
+    session: int
+    occurrence: int
+    by: str
+    station: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkReport:
+    """What `pump()` found, for the app to act on.
+
+    Attributes:
+        problem: the network technical alarm to hold now, or None.
+        state: the network state in words, for the status line.
+        commands: new commands from a central station, in arrival order.
+        quiet_allowed: quiet-room mode may keep the softer bedside tone now.
+        plaintext: patient data goes unencrypted to a non-loopback host (the operator allowed it).
+    """
+
+    problem: Raise | None
+    state: str
+    commands: list[Command] = field(default_factory=list)
+    quiet_allowed: bool = False
+    plaintext: bool = False
+
+
+class NetworkLink:
+    """The clinic network of one console (one log, one chair)."""
+
+    def __init__(self, config: NetworkConfig, log: EventLog, clock: Clock, *, station: Station,
+                 wake: Callable[[], None] = lambda: None,
+                 bus_factory: Callable[..., BusClient] = BusClient,
+                 mllp_factory: Callable[..., MllpSender] = MllpSender) -> None:
+        """
+        Args:
+            config: the station's settings (enabled: a broker, a forward, or both).
+            log: the session log; used on the caller's thread only.
+            clock: the console's clock.
+            station: this console and its chair (MSH-3, PV1-3).
+            wake: called from any thread when news arrived (the app runs `pump()` soon); the
+                app may set `wake` later, before `start()`.
+        """
+        self.config = config
+        self._log = log
+        self._clock = clock
+        self._station = station
+        self.wake = wake
+        self._inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._patients: dict[int, PatientShown] = {}
+        self._demo: dict[int, bool] = {}
+        # GUI-thread state:
+        self._bus_waiting: dict[int, float] = {}      # outbox id -> mono handed to the bus
+        self._engine_waiting: dict[str, tuple[int, float]] = {}   # control id -> (outbox id, mono)
+        self._last_confirmed = {BUS: clock.now().mono, ENGINE: clock.now().mono}
+        self._unwritten: list[Delivery] = []
+        self._refusal: str | None = None
+        self._compose_error: str | None = None
+        self._central_pending: dict[str, float] = {}  # PCD-04 control id -> mono sent
+        self._centrals: dict[str, bool] = {}          # central station name -> online
+        self._seen_commands: set[str] = set()
+        self._bus_status: BusStatus | None = None
+        self._mllp_status: SenderStatus | None = None
+        self._status_seq = 0
+
+        destinations = frozenset(d for d, on in ((BUS, config.broker), (ENGINE, config.forward))
+                                 if on)
+        self.destinations = destinations
+        self.composer = PcdComposer(station, self._patient_for, destinations, clock,
+                                    demo_sessions=self._is_demo)
+        self.bus: BusClient | None = None
+        self.mllp: MllpSender | None = None
+        if config.broker:
+            self.bus = bus_factory(
+                BusConfig(config.broker, username=config.username, password=config.password,
+                          ca_file=config.ca_file, allow_plaintext=config.allow_plaintext),
+                client_id=f"chair-{config.chair}", clock=clock,
+                will=Will(self._topic("status"), topics.encode(
+                    offline_status(config.chair, config.room, "connection lost"))),
+                on_message=self._on_message, on_status=self._on_bus_status)
+        if config.forward:
+            context = None
+            if config.forward.startswith("mllps://"):
+                context = ssl.create_default_context(
+                    cafile=str(config.ca_file) if config.ca_file else None)
+            self.mllp = mllp_factory(
+                config.forward, clock=clock, on_delivered=self._on_engine_delivered,
+                on_failed=self._on_engine_failed, on_status=self._on_mllp_status,
+                ssl_context=context)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Attach to the log, connect, and send what the log holds undelivered, in order."""
+        self._log.attach_outbox(OutboxHooks(self.composer, self._queue_rows, self._compose_failed))
+        if self.bus is not None:
+            self.bus.subscribe(self._topic("command"))
+            self.bus.subscribe(self._topic("confirm"))
+            self.bus.subscribe(topics.central_filter(self.config.topic_prefix))
+            self.bus.start()
+            self._queue_bus(self._log.undelivered(BUS))
+        if self.mllp is not None:
+            self.mllp.start()
+            self._queue_engine(self._log.undelivered(ENGINE))
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Say goodbye on the bus (retained offline status), let pending sends finish within
+        `timeout`, write the deliveries heard, and detach from the log."""
+        self._log.attach_outbox(None)
+        if self.bus is not None:
+            self.bus.publish(self._topic("status"), topics.encode(
+                offline_status(self.config.chair, self.config.room, "console closed")),
+                retain=True)
+            self.bus.stop(timeout)
+        if self.mllp is not None:
+            self.mllp.stop(timeout)
+        self._drain()
+        self._write_deliveries()
+
+    # --- sessions -------------------------------------------------------------------------------
+
+    def session_opened(self, session_id: int, patient_id: str, demo: bool,
+                       acknowledged_commands: Iterable[str] = ()) -> None:
+        """Tell the link about a session (patient as shown, demo or not, commands already
+        applied: a resumed session must not apply a central's acknowledgement twice)."""
+        shown = patient_id if self.config.patient_shown == "id" else ""
+        self._patients[session_id] = PatientShown(shown)
+        self._demo[session_id] = demo
+        self._seen_commands.update(acknowledged_commands)
+
+    def _patient_for(self, session_id: int) -> PatientShown:
+        found = self._patients.get(session_id)
+        if found is None:
+            row = self._log.session(session_id)
+            self.session_opened(session_id, row.patient_id, row.demo)
+            found = self._patients[session_id]
+        return found
+
+    def _is_demo(self, session_id: int) -> bool:
+        self._patient_for(session_id)
+        return self._demo.get(session_id, False)
+
+    # --- outgoing -------------------------------------------------------------------------------
+
+    def _topic(self, kind: topics.Kind) -> str:
+        return topics.chair_topic(self.config.chair, kind, self.config.topic_prefix)
+
+    def _queue_rows(self, rows: list[OutboxRow]) -> None:
+        """New outbox rows, just committed: hand them to the senders (same thread as the log)."""
+        self._compose_error = None
+        self._queue_bus([r for r in rows if BUS in r.destinations])
+        self._queue_engine([r for r in rows if ENGINE in r.destinations])
+
+    def _queue_bus(self, rows: list[OutboxRow]) -> None:
+        if self.bus is None:
+            return
+        now = self._clock.now().mono
+        for row in rows:
+            kind: topics.Kind
+            if row.kind == PCD01:
+                kind = "pcd01"
+            elif row.kind == PCD04:
+                kind = "pcd04"
+            else:
+                continue
+            self._bus_waiting[row.id] = now
+            if kind == "pcd04" and self.config.quiet_room:
+                self._central_pending[row.control_id] = now
+            self.bus.publish(self._topic(kind), row.message.encode("utf-8"),
+                             on_delivered=self._delivered_callback(BUS, row.id))
+
+    def _queue_engine(self, rows: list[OutboxRow]) -> None:
+        if self.mllp is None:
+            return
+        now = self._clock.now().mono
+        for row in rows:
+            self._engine_waiting[row.control_id] = (row.id, now)
+            self.mllp.submit(row.control_id, row.message)
+
+    def _delivered_callback(self, destination: str, outbox_id: int) -> Callable[[], None]:
+        def delivered() -> None:   # the client's thread
+            self._inbox.put(("delivered", destination, outbox_id, self._clock.now(), ""))
+            self.wake()
+        return delivered
+
+    def _on_engine_delivered(self, control_id: str) -> None:   # the sender's thread
+        self._inbox.put(("engine", control_id, DELIVERED, self._clock.now(), ""))
+        self.wake()
+
+    def _on_engine_failed(self, control_id: str, reason: str) -> None:   # the sender's thread
+        self._inbox.put(("engine", control_id, FAILED, self._clock.now(), reason))
+        self.wake()
+
+    def _on_bus_status(self, status: BusStatus) -> None:   # the client's thread
+        self._inbox.put(("bus_status", status))
+        self.wake()
+
+    def _on_mllp_status(self, status: SenderStatus) -> None:   # the sender's thread
+        self._inbox.put(("mllp_status", status))
+
+    def _on_message(self, topic: str, payload: bytes) -> None:   # the client's thread
+        self._inbox.put(("message", topic, payload))
+        self.wake()
+
+    def _compose_failed(self, error: BaseException) -> None:
+        self._compose_error = f"{type(error).__name__}: {error}"[:200]
+
+    def publish_status(self, status: dict[str, Any]) -> None:
+        """The chair's retained status (bus_topics): every STATUS_PERIOD_S and on change."""
+        if self.bus is not None:
+            self._status_seq += 1
+            self.bus.publish(self._topic("status"), topics.encode(status), retain=True)
+
+    def publish_trend(self, trend: dict[str, Any]) -> None:
+        if self.bus is not None:
+            self.bus.publish(self._topic("trend"), topics.encode(trend), retain=True)
+
+    @property
+    def log(self) -> EventLog:
+        return self._log
+
+    @property
+    def status_seq(self) -> int:
+        return self._status_seq
+
+    # --- the GUI thread's turn ------------------------------------------------------------------
+
+    def pump(self) -> LinkReport:
+        """Take what the transports reported: write deliveries, collect commands, judge health."""
+        commands = self._drain()
+        self._write_deliveries()
+        now = self._clock.now().mono
+        parts: list[tuple[Priority, str]] = []
+        quiet = self.config.quiet_room
+        bus_wait = self._bus_wait(now)
+        if bus_wait is not None and bus_wait >= UNCONFIRMED_LOW_S:
+            parts.append((self._level(bus_wait, quiet),
+                          f"clinic bus has not confirmed for {bus_wait:.0f} s "
+                          f"({len(self._bus_waiting)} waiting)"))
+        engine_wait = self._engine_wait(now)
+        if engine_wait is not None and engine_wait >= UNCONFIRMED_LOW_S:
+            parts.append((self._level(engine_wait, False),
+                          f"interface engine has not confirmed for {engine_wait:.0f} s "
+                          f"({len(self._engine_waiting)} waiting)"))
+        if self._refusal:
+            parts.append((Priority.LOW, self._refusal))
+        if self._compose_error:
+            parts.append((Priority.LOW, f"a message could not be built ({self._compose_error})"))
+        quiet_allowed = False
+        if quiet and self.bus is not None:
+            oldest = min(self._central_pending.values(), default=None)
+            unconfirmed = oldest is not None and now - oldest >= CENTRAL_CONFIRM_S
+            if not any(self._centrals.values()):
+                parts.append((Priority.MEDIUM, "no central station online: bedside alarms at "
+                                               "full volume"))
+            elif unconfirmed:
+                parts.append((Priority.MEDIUM, "the central station has not confirmed an alarm "
+                                               "for 10 s: bedside alarms at full volume"))
+            quiet_allowed = not parts
+        problem = None
+        if parts:
+            top = max(p for p, _ in parts)
+            problem = Raise(top, "Clinic network: " + "; ".join(text for _, text in parts),
+                            detail=self.state_text())
+        return LinkReport(problem, self.state_text(), commands, quiet_allowed,
+                          plaintext=self.plaintext)
+
+    @staticmethod
+    def _level(waited: float, quiet: bool) -> Priority:
+        return Priority.MEDIUM if quiet or waited >= UNCONFIRMED_MEDIUM_S else Priority.LOW
+
+    def _bus_wait(self, now: float) -> float | None:
+        """Seconds the bus has gone without confirming what it should have, or None."""
+        if self.bus is None:
+            return None
+        status = self._bus_status or self.bus.status()
+        if status.state is not BusState.CONNECTED:
+            return now - status.since_mono
+        oldest = status.oldest_unconfirmed_mono
+        if oldest is None and not self._bus_waiting:
+            return None
+        since = oldest if oldest is not None else min(self._bus_waiting.values())
+        return now - max(since, self._last_confirmed[BUS])
+
+    def _engine_wait(self, now: float) -> float | None:
+        if self.mllp is None or not self._engine_waiting:
+            return None
+        oldest = min(t for _, t in self._engine_waiting.values())
+        return now - max(oldest, self._last_confirmed[ENGINE])
+
+    def _drain(self) -> list[Command]:
+        commands: list[Command] = []
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return commands
+            kind = item[0]
+            if kind == "delivered":
+                _, destination, outbox_id, at, detail = item
+                self._bus_waiting.pop(outbox_id, None)
+                self._last_confirmed[destination] = at.mono
+                self._unwritten.append(Delivery(outbox_id, destination, DELIVERED, at.wall, detail))
+            elif kind == "engine":
+                _, control_id, outcome, at, detail = item
+                entry = self._engine_waiting.pop(control_id, None)
+                self._last_confirmed[ENGINE] = at.mono
+                if outcome == FAILED:
+                    self._refusal = f"interface engine refused message {control_id}: {detail}"[:240]
+                else:
+                    self._refusal = None
+                if entry is not None:
+                    self._unwritten.append(Delivery(entry[0], ENGINE, outcome, at.wall,
+                                                    detail[:300]))
+            elif kind == "bus_status":
+                self._bus_status = item[1]
+            elif kind == "mllp_status":
+                self._mllp_status = item[1]
+            elif kind == "message":
+                command = self._read_message(item[1], item[2])
+                if command is not None:
+                    commands.append(command)
+
+    def _read_message(self, topic: str, payload: bytes) -> Command | None:
+        obj = topics.decode(payload)
+        if obj is None:
+            return None
+        prefix = self.config.topic_prefix
+        if topic.startswith(f"{prefix}/central/"):
+            name = topic.split("/")[-2]
+            self._centrals[name] = bool(obj.get("online"))
+            return None
+        parsed = topics.parse_chair_topic(topic, prefix)
+        if parsed is None or parsed.chair != self.config.chair:
+            return None
+        if parsed.kind == "confirm":
+            self._central_pending.pop(str(obj.get("control_id", "")), None)
+            return None
+        if parsed.kind != "command" or obj.get("kind") != "acknowledge":
+            return None
+        try:
+            command = Command(str(obj["id"]), int(obj["session"]), int(obj["occurrence"]),
+                              str(obj.get("by", ""))[:80] or "central nurse",
+                              str(obj.get("station", ""))[:40] or "central")
+        except (KeyError, TypeError, ValueError):
+            return None
+        if command.id in self._seen_commands:
+            return None
+        self._seen_commands.add(command.id)
+        return command
+
+    def _write_deliveries(self) -> None:
+        if not self._unwritten:
+            return
+        try:
+            self._log.record_deliveries(self._unwritten)
+        except LogError:
+            return   # kept for the next pump; the log's own alarm tells the nurse
+        self._unwritten = []
+
+    # --- for the status line --------------------------------------------------------------------
+
+    @property
+    def plaintext(self) -> bool:
+        return self.config.allow_plaintext and any(
+            url is not None and url.split("://", 1)[0] in ("mqtt", "mllp")
+            for url in (self.config.broker, self.config.forward))
+
+    def state_text(self) -> str:
+        parts = []
+        if self.bus is not None:
+            status = self._bus_status or self.bus.status()
+            parts.append(status.detail or status.state.name.lower())
+        if self.mllp is not None:
+            status_m = self._mllp_status or self.mllp.status()
+            text = f"engine {self.mllp.peer}: {status_m.state.value}"
+            if status_m.last_error:
+                text += f" ({status_m.last_error})"
+            parts.append(text)
+        waiting = len(self._bus_waiting) + len(self._engine_waiting)
+        if waiting:
+            parts.append(f"{waiting} to send")
+        if self.plaintext:
+            parts.append("UNENCRYPTED (allowed in network.toml)")
+        return "; ".join(parts)
