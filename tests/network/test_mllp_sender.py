@@ -26,6 +26,7 @@ import hl7.mllp
 import pytest
 
 from console.clock import ManualClock
+from tests.network.mllp_peer import HOST, WAIT, MllpPeer, Reply, Script, always
 from console.network.mllp_sender import (
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_BACKOFF,
@@ -39,8 +40,6 @@ from console.network.mllp_sender import (
     parse_mllp_url,
 )
 
-HOST = "127.0.0.1"
-WAIT = 10.0  # real seconds any single wait in a test may take before it fails
 ACK_TIMEOUT = 2.0  # the sender's ACK time-out in these tests (clock seconds, moved by hand)
 POLL = 0.01  # the sender's longest block, so it sees a moved clock quickly
 
@@ -60,126 +59,6 @@ def message(n: int) -> tuple[str, str]:
         "262688^MDC_DIM_PERCENT^MDC|||||R\r"
     )
     return cid, text
-
-
-# ---------------------------------------------------------------------------------------------
-# The peer
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the peer does with one received message.
-
-    code: the ACK code to answer (None: answer nothing). ack_id: MSA-2 when not the message's own.
-    text: MSA-3. close: close the connection after (or instead of) answering. stop_listening:
-    also close the listening socket first, so new connections are refused.
-    """
-
-    code: str | None = "AA"
-    ack_id: str | None = None
-    text: str = ""
-    close: bool = False
-    stop_listening: bool = False
-
-
-Script = Callable[[str, int], Reply]  # (control id, times the peer has now seen it) -> reply
-
-
-def always(code: str, text: str = "") -> Script:
-    return lambda cid, seen: Reply(code, text=text)
-
-
-class MllpPeer:
-    """python-hl7's MLLP server in a background event loop, answering by a script.
-
-    `received` lists every control id the peer read (hl7.mllp parsed the message), in order,
-    duplicates included; `connections` counts accepted connections.
-    """
-
-    def __init__(self, port: int, script: Script) -> None:
-        self.port = port
-        self.script = script
-        self.received: list[str] = []
-        self.connections = 0
-        self.closed_connections = 0
-        self.cond = threading.Condition()
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="mllp-peer", daemon=True)
-        self._thread.start()
-
-    def listen(self) -> None:
-        """Start (or restart) listening on the reserved port."""
-        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(WAIT)
-
-    async def _listen(self) -> None:
-        # hl7.mllp.start_hl7_server passes the rest to loop.create_server.
-        self._server = await hl7.mllp.start_hl7_server(self._handle, HOST, self.port,
-                                                       reuse_port=True)
-
-    def _stop_listening(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-
-    async def _handle(self, reader: hl7.mllp.HL7StreamReader,
-                      writer: hl7.mllp.HL7StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        with self.cond:
-            self.connections += 1
-            self.cond.notify_all()
-        try:
-            while True:
-                try:
-                    msg = await reader.readmessage()
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    break
-                cid = str(msg.segment("MSH")(10))
-                with self.cond:
-                    self.received.append(cid)
-                    seen = self.received.count(cid)
-                reply = self.script(cid, seen)
-                if reply.stop_listening:
-                    self._stop_listening()
-                if reply.code is not None:
-                    ack = (f"MSH|^~\\&|ENGINE|CLINIC|INFUSION-CONSOLE|CHAIR1|20260105090001+0000||"
-                           f"ACK^R01^ACK|ACK-{cid}-{seen}|P|2.6\r"
-                           f"MSA|{reply.code}|{reply.ack_id or cid}|{reply.text}\r")
-                    writer.writeblock(ack.encode("ascii"))
-                    await writer.drain()
-                with self.cond:
-                    self.cond.notify_all()
-                if reply.close:
-                    break
-        finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, asyncio.CancelledError):
-                pass
-            self._tasks.discard(task)
-            with self.cond:
-                self.closed_connections += 1
-                self.cond.notify_all()
-
-    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
-        with self.cond:
-            assert self.cond.wait_for(predicate, WAIT), f"peer: {what} (received {self.received})"
-
-    def close(self) -> None:
-        async def shut() -> None:
-            self._stop_listening()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(shut(), self._loop).result(WAIT)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(WAIT)
-        self._loop.close()
 
 
 class Recorder:
