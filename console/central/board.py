@@ -25,7 +25,10 @@ Where alarms come from: the status lists every open alarm as of its `sent_at`; a
 one phase of one alarm at its time `at`. Both are stamped by the chair's clock, so the newer
 wins, per occurrence: an alarm in the last status stands unless a later PCD-04 ended or changed
 it; a PCD-04 later than the last status adds or updates its alarm; an alarm that a newer status
-no longer lists is over. (A status and a PCD-04 of the same instant: the status wins.)
+no longer lists is over. A PCD-04 of the same instant as a status wins: the status cannot
+have known of it unless it says the same (in a conflict the transition came after the status
+was read), and of two PCD-04s of one occurrence the later `at` stands, whatever the order they
+arrive in.
 
 Duplicates: QoS 1 is at least once. Every PCD-01 and PCD-04 is kept once by its MSH-10 in the
 central log (UNIQUE): a duplicate changes nothing on screen and sounds nothing. Each PCD-04 is
@@ -240,10 +243,11 @@ class _Series:
         self.values.append(v)
         self.manual.append(1 if manual else 0)
 
-    def after(self, t: float) -> _Series:
+    def outside(self, first: float, last: float) -> _Series:
+        """The points before `first` or after `last` (those a snapshot does not cover)."""
         kept = _Series()
         for i, at in enumerate(self.times):
-            if at > t:
+            if at < first or at > last:
                 kept.append(at, self.values[i], bool(self.manual[i]))
         return kept
 
@@ -562,7 +566,7 @@ class Board:
         chair.session_id = new_id
         chair.status_alarms = alarms
         # PCD-04s older than this status are what it already says.
-        chair.reports = {k: r for k, r in chair.reports.items() if r.at > sent_at}
+        chair.reports = {k: r for k, r in chair.reports.items() if r.at >= sent_at}
         self._settle_acks(chair)
         self._log_change(chair, now, payload)
 
@@ -596,8 +600,10 @@ class Board:
         report = read_pcd04(text)
         chair = self._chair(name, now)
         new = self._keep(report.control_id, name, "pcd04", now, text)
-        if new:
-            chair.reports[(report.session, report.occurrence)] = report
+        key = (report.session, report.occurrence)
+        before = chair.reports.get(key)
+        if new and (before is None or report.at >= before.at):
+            chair.reports[key] = report
             self._settle_acks(chair)
             self._log_change(chair, now)
         # Confirm what was shown, and again for a duplicate (the chair may have missed ours).
@@ -634,11 +640,12 @@ class Board:
         chair = self._chair(name, now)
         chair.trend_session = session
         chair.snapshot = snapshot
-        # Keep only the PCD-01 values newer than what the snapshot has of their metric.
+        # Keep only the PCD-01 values the snapshot does not cover (it holds the newest points of
+        # each vital, so a long session's start may be only here), which bounds what is kept.
         for metric_name, recent in list(chair.recent.items()):
             have = snapshot.get(metric_name)
             if have is not None and len(have.times):
-                chair.recent[metric_name] = recent.after(max(have.times))
+                chair.recent[metric_name] = recent.outside(min(have.times), max(have.times))
 
     def _add_points(self, chair: _Chair, report: ObservationReport, now: Moment) -> None:
         for obs in report.observations:
@@ -730,7 +737,7 @@ class Board:
         merged = dict(chair.status_alarms)
         sent_at = chair.status_sent_at
         for key, report in sorted(chair.reports.items(), key=lambda kv: kv[1].at):
-            if sent_at is not None and report.at <= sent_at:
+            if sent_at is not None and report.at < sent_at:
                 continue
             if report.ended:
                 merged.pop(key, None)

@@ -187,8 +187,10 @@ def _split(text: str) -> tuple[_Delimiters, list[list[str]]]:
     if not isinstance(text, str):
         raise PcdError("the message is not text")
     body = text.strip("\r\n\t \x0b\x1c\x00")
-    if not body.startswith("MSH") or len(body) < 8:
+    if not body.startswith("MSH"):
         raise PcdError(f"the message does not start with MSH: {body[:20]!r}")
+    if len(body) < 8:
+        raise PcdError(f"the message is too short for an MSH segment: {body!r}")
     fs = body[3]
     if fs.isalnum() or fs in "\r\n":
         raise PcdError(f"MSH has no field separator ({fs!r})")

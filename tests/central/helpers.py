@@ -1,0 +1,243 @@
+"""A chair for central-station tests: a real session engine (tests/session/helpers.Session) whose
+status, PCD-04 and PCD-01 messages are built as the contract says (bus_topics.py, pcd.py), and
+a central clock moved by hand.
+
+The central's clock and the chair's run from the same instant (START), so `t(seconds)` moves
+both and the chair's `sent_at` and the central's receive time agree, as on a clinic network
+whose machines keep time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import zlib
+from itertools import count
+from typing import Any
+
+from console.central.board import Board
+from console.clock import ManualClock, Moment, iso
+from console.network import bus_topics
+from console.network.pcd import PatientShown, Station, pcd01, pcd04
+from console.records import AlarmTransition, ObservationRecord
+from console.session.alarms import AlarmState
+from protocols.model import Priority
+from tests.session.helpers import START, Session
+
+PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low",
+                  Priority.INFO: "info"}
+_ids = count(1)
+
+
+@dataclass
+class Sent:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+
+    @property
+    def json(self) -> dict[str, Any]:
+        obj = bus_topics.decode(self.payload)
+        assert obj is not None
+        return obj
+
+
+@dataclass
+class Bus:
+    """Records what the board publishes."""
+
+    sent: list[Sent] = field(default_factory=list)
+
+    def __call__(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        self.sent.append(Sent(topic, payload, qos, retain))
+
+    def on(self, suffix: str) -> list[Sent]:
+        return [s for s in self.sent if s.topic.endswith(suffix)]
+
+
+class Chair:
+    """One chair: a real engine, and the messages its console would publish."""
+
+    def __init__(self, name: str, room: str, clock: ManualClock, patient: str = "K-0042",
+                 session: bool = True) -> None:
+        self.name = name
+        self.room = room
+        self.clock = clock
+        self.patient = patient
+        self.seq = 0
+        self.s = Session() if session else None
+        if self.s is not None:
+            self.s.clock = clock   # one clock for the chair and the central
+            self.s.origin = clock.now().mono
+        self.station = Station(f"02000000{zlib.crc32(name.encode()):08X}", facility="Clinic",
+                               room=room, bed=name)
+        self._sent_records = 0
+
+    # ---- what happens at the chair -----------------------------------------------------------
+
+    def start_infusion(self) -> None:
+        assert self.s is not None
+        self.s.to_infusion()
+
+    def device(self, name: str, value: float) -> None:
+        assert self.s is not None
+        self.s.device(name, value)
+        self.s.engine.tick(self.clock.now())
+
+    def occurrences(self) -> list[Any]:
+        assert self.s is not None
+        return self.s.engine.alarms()
+
+    def acknowledge_at_bedside(self, occurrence: int) -> None:
+        assert self.s is not None
+        self.s.engine.acknowledge(occurrence, "nurse.ana", self.clock.now())
+
+    # ---- what its console publishes ----------------------------------------------------------
+
+    def topic(self, kind: bus_topics.Kind) -> str:
+        return bus_topics.chair_topic(self.name, kind)
+
+    def status(self, **override: Any) -> tuple[str, bytes]:
+        """The retained status now (bus_topics.py's shape, read from the engine)."""
+        self.seq += 1
+        now = self.clock.now()
+        obj: dict[str, Any] = {"chair": self.name, "room": self.room, "online": True,
+                               "sent_at": iso(now.wall), "seq": self.seq, "session": None,
+                               "device": "none", "vitals": {}, "alarms": [], "highest": None,
+                               "audio": "full", "network": "ok"}
+        if self.s is not None:
+            engine = self.s.engine
+            times = engine.times(now)
+            obj["session"] = {
+                "id": engine.session_id, "patient": self.patient, "protocol": "test-iv",
+                "protocol_name": "Test IV ketamine", "phase": engine.phase.id,
+                "phase_name": engine.phase.name, "started_at": iso(START),
+                "elapsed_s": round(times.elapsed_s), "demo": False, "ended": False}
+            obj["device"] = "connected"
+            alarms = [o for o in engine.alarms() if o.priority > Priority.INFO]
+            obj["alarms"] = [{
+                "occurrence": o.id, "priority": PRIORITY_NAMES[o.priority],
+                "category": o.category, "text": o.message,
+                "state": {AlarmState.ACTIVE: "active", AlarmState.ACKNOWLEDGED: "acknowledged",
+                          AlarmState.LATCHED: "latched"}[o.state],
+                "raised_at": iso(o.raised_at.wall)} for o in alarms]
+            obj["highest"] = PRIORITY_NAMES[max(o.priority for o in alarms)] if alarms else None
+            by_vital: dict[str, str] = {}
+            for o in alarms:
+                base, _, side = o.condition.rpartition("_")
+                if side in ("high", "low") and base in bus_topics.VITALS:
+                    by_vital[base] = PRIORITY_NAMES[o.priority]
+            for name in bus_topics.VITALS:
+                latest = engine.latest(name)
+                if latest is not None:
+                    obj["vitals"][name] = {"value": latest.reading.value,
+                                           "unit": latest.reading.unit,
+                                           "at": iso(latest.reading.measured_at or now.wall),
+                                           "alarm": by_vital.get(name)}
+        obj.update(override)
+        return self.topic("status"), bus_topics.encode(obj)
+
+    def will(self) -> tuple[str, bytes]:
+        return self.topic("status"), bus_topics.encode(
+            {"chair": self.name, "room": self.room, "online": False, "reason": "connection lost"})
+
+    def transitions(self) -> list[AlarmTransition]:
+        assert self.s is not None
+        return [r for r in self.s.recorder.records if isinstance(r, AlarmTransition)]
+
+    def pcd04(self, transition: AlarmTransition, control_id: str | None = None) -> tuple[str, bytes]:
+        message = pcd04(transition, control_id=control_id or f"ALM-{next(_ids)}",
+                        sent_at=transition.at, station=self.station,
+                        patient=PatientShown(self.patient))
+        return self.topic("pcd04"), message.encode("utf-8")
+
+    def new_pcd04s(self) -> Iterator[tuple[str, bytes]]:
+        """A PCD-04 for each alarm transition not sent yet."""
+        assert self.s is not None
+        records = self.s.recorder.records
+        for record in records[self._sent_records:]:
+            if isinstance(record, AlarmTransition) and record.transition in (
+                    "raised", "escalated", "deescalated", "acknowledged", "reminded",
+                    "cleared", "reset"):
+                yield self.pcd04(record)
+        self._sent_records = len(records)
+
+    def pcd01(self, records: list[ObservationRecord], control_id: str | None = None
+              ) -> tuple[str, bytes]:
+        message = pcd01(records, control_id=control_id or f"OBS-{next(_ids)}",
+                        sent_at=self.clock.now().wall, station=self.station,
+                        patient=PatientShown(self.patient))
+        return self.topic("pcd01"), message.encode("utf-8")
+
+    def observations(self) -> list[ObservationRecord]:
+        assert self.s is not None
+        return self.s.recorder.observations()
+
+
+class Central:
+    """A board with its recording bus, a log (real or stand-in) and the shared clock."""
+
+    def __init__(self, log: Any, clock: ManualClock | None = None, station: str = "desk") -> None:
+        self.clock = clock or ManualClock(START, mono=1000.0)
+        self.bus = Bus()
+        self.log = log
+        self.board = Board(station, log, self.bus)
+        self.board.set_bus(True, "Connected to mqtt://broker", self.clock.now())
+        self.origin = self.clock.now().mono
+
+    def now(self) -> Moment:
+        return self.clock.now()
+
+    def t(self, seconds: float) -> Moment:
+        """Move the clock to `seconds` after the start and let the board tick."""
+        now = self.clock.advance(self.origin + seconds - self.clock.now().mono)
+        self.board.tick(now)
+        return now
+
+    def chair(self, name: str, room: str, **kw: Any) -> Chair:
+        return Chair(name, room, self.clock, **kw)
+
+    def deliver(self, message: tuple[str, bytes]) -> None:
+        self.board.receive(message[0], message[1], self.clock.now())
+
+    def card(self, chair: str) -> Any:
+        return self.board.card(chair, self.clock.now())
+
+    def sounding(self) -> str | None:
+        p = self.board.audio(self.clock.now())
+        return p.label if p is not None else None
+
+
+class MemoryLog:
+    """The central log's two methods in memory (for tests that are not about the file)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str | None, str, str, datetime, str]] = []
+        self.actions: list[tuple[datetime, str, str, int | None, int | None, str,
+                                 dict[str, Any]]] = []
+        self.fail: Exception | None = None
+
+    def add_received(self, control_id: str | None, chair: str, kind: str,
+                     received_at: datetime, payload: str) -> bool:
+        if self.fail is not None:
+            raise self.fail
+        if control_id is not None and any(r[0] == control_id for r in self.received):
+            return False
+        self.received.append((control_id, chair, kind, received_at, payload))
+        return True
+
+    def add_action(self, at: datetime, nurse: str, chair: str, session: int | None,
+                   occurrence: int | None, kind: str, detail: dict[str, Any]) -> int:
+        if self.fail is not None:
+            raise self.fail
+        self.actions.append((at, nurse, chair, session, occurrence, kind, detail))
+        return len(self.actions)
+
+    def kinds(self, chair: str | None = None) -> list[str]:
+        return [r[2] for r in self.received if chair is None or r[1] == chair]
+
+
+def at(seconds: float) -> datetime:
+    return START + timedelta(seconds=seconds)

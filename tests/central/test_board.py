@@ -1,0 +1,468 @@
+"""The central station's model as scenarios: a real engine at each chair publishes status and
+PCD-04 as the contract says; the board turns them into cards, tones and commands. Time moves by
+arithmetic (`central.t(seconds)`); nothing sleeps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from console.central.board import ACK_CONFIRM_S, BUS_ALARM_S, Board
+from console.network import bus_topics
+from protocols.model import Priority
+from tests.central.helpers import Central, MemoryLog, at
+
+
+@pytest.fixture
+def central() -> Central:
+    return Central(MemoryLog())
+
+
+def spo2_alarm(central: Central, name: str = "chair-1", room: str = "Room 1", value: float = 92):
+    """A chair in infusion whose SpO2 drops to `value`; its status and PCD-04s delivered."""
+    chair = central.chair(name, room)
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(60)
+    chair.device("spo2", value)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    return chair
+
+
+# ---- the card --------------------------------------------------------------------------------
+
+
+def test_status_fills_the_card_and_elapsed_time_counts_on_between_statuses(central):
+    chair = central.chair("chair-3", "Room 3", patient="K-0042")
+    chair.start_infusion()
+    central.t(100)
+    chair.device("bp_systolic", 185)
+    chair.device("bp_diastolic", 118)
+    chair.device("bp_mean", 140)
+    chair.device("heart_rate", 88)
+    chair.device("resp_rate", 14)
+    chair.device("spo2", 97)
+    # The chair's status arrives.
+    central.deliver(chair.status())
+
+    card = central.card("chair-3")
+    assert (card.room, card.patient, card.protocol, card.phase) == \
+        ("Room 3", "K-0042", "Test IV ketamine", "Infusion")
+    assert card.connected and card.has_session and card.connection_text == ""
+    assert card.elapsed == "1:40 min"
+    assert [(v.label, v.text) for v in card.vitals] == \
+        [("BP", "185/118 (140)"), ("HR", "88"), ("RR", "14"), ("SpO2", "97")]
+    # Systolic 185 is beyond the medium limit (≥180): BP is marked medium, the rest are not.
+    assert [v.priority for v in card.vitals] == [Priority.MEDIUM, None, None, None]
+
+    # 7 s later, no new status yet: the elapsed time has counted on locally.
+    central.t(107)
+    assert central.card("chair-3").elapsed == "1:47 min"
+
+
+def test_a_chair_without_session_says_no_session(central):
+    chair = central.chair("chair-9", "Room 9", session=False)
+    central.deliver(chair.status())
+
+    card = central.card("chair-9")
+    assert card.connected and not card.has_session
+    assert card.vitals == () and card.alarm is None
+
+
+def test_last_will_shows_no_connection_since_the_last_status(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(4)
+    # The broker publishes the chair's Last Will.
+    central.deliver(chair.will())
+
+    card = central.card("chair-1")
+    assert not card.connected
+    assert card.connection_text.startswith("No connection since ")
+    assert card.connection_text.endswith("(connection lost)")
+    assert card.alarm is None and card.vitals == ()
+    # The chair had an open session: the station's own technical alarm, medium, sounding.
+    assert [(a.key, a.priority) for a in central.board.station_alarms(central.now())] == \
+        [("chair:chair-1", Priority.MEDIUM)]
+    assert central.sounding() == "medium"
+
+
+def test_no_status_for_10_s_is_no_connection(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    # 10 s without a status: still connected (the limit is 10 s).
+    central.t(bus_topics.STATUS_STALE_S)
+    assert central.card("chair-1").connected
+    # 10.5 s: no connection, since the last status.
+    central.t(bus_topics.STATUS_STALE_S + 0.5)
+    card = central.card("chair-1")
+    assert not card.connected
+    assert "no status for 10 s" in card.connection_text
+    # A status again: connected.
+    central.deliver(chair.status())
+    assert central.card("chair-1").connected
+
+
+def test_an_older_retained_status_delivered_again_changes_nothing(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    old = chair.status()
+    central.t(30)
+    chair.device("heart_rate", 95)
+    central.deliver(chair.status())
+    central.deliver(old)
+    assert [v.text for v in central.card("chair-1").vitals][1] == "95"
+
+
+# ---- alarms ----------------------------------------------------------------------------------
+
+
+def test_a_raised_alarm_shows_flashing_and_sounds(central):
+    spo2_alarm(central)
+
+    card = central.card("chair-1")
+    assert card.alarm is not None
+    assert (card.alarm.text, card.alarm.priority, card.alarm.flashing, card.alarm.note) == \
+        ("SpO2 92 %, limit ≤93", Priority.MEDIUM, True, "")
+    assert card.vitals[3].priority is Priority.MEDIUM
+    assert central.sounding() == "medium"
+
+
+def test_the_highest_alarm_across_chairs_sounds(central):
+    spo2_alarm(central, "chair-1", "Room 1", value=92)            # medium
+    chair2 = spo2_alarm(central, "chair-2", "Room 2", value=89)   # high
+    assert central.sounding() == "high"
+    assert central.board.highest_chair(central.now()) == "chair-2"
+    # The nurse at chair 2 acknowledges at the bedside: the medium of chair 1 is what sounds.
+    central.t(65)
+    (occurrence,) = chair2.occurrences()
+    chair2.acknowledge_at_bedside(occurrence.id)
+    for message in chair2.new_pcd04s():
+        central.deliver(message)
+    assert central.sounding() == "medium"
+    assert central.board.highest_chair(central.now()) == "chair-1"
+
+
+def test_a_pcd04_newer_than_the_status_shows_at_once_and_a_newer_status_ends_it(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.t(60)
+    central.deliver(chair.status())
+    # SpO2 92: the PCD-04 (start) arrives before the next status.
+    chair.device("spo2", 92)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    assert central.card("chair-1").alarm.priority is Priority.MEDIUM
+    central.t(62)
+    # SpO2 97 at the chair: the medium alarm clears there; the next status no longer lists it
+    # (its PCD-04 end is lost, say): the status, being newer, ends it here too.
+    chair.device("spo2", 97)
+    central.deliver(chair.status())
+    assert central.card("chair-1").alarm is None
+    assert central.sounding() is None
+
+
+def test_duplicate_pcd04_is_neither_shown_nor_logged_twice(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.t(60)
+    central.deliver(chair.status())
+    chair.device("spo2", 92)
+    (raised,) = chair.new_pcd04s()
+    # The raise arrives, then the chair acknowledges at the bedside and the update arrives.
+    central.deliver(raised)
+    (occurrence,) = chair.occurrences()
+    central.t(65)
+    chair.acknowledge_at_bedside(occurrence.id)
+    (acknowledged,) = chair.new_pcd04s()
+    central.deliver(acknowledged)
+    assert central.card("chair-1").alarm.note == "acknowledged"
+    assert central.sounding() is None
+    # QoS 1 delivers the raise again: nothing changes, nothing sounds, nothing is logged.
+    logged = len(central.log.received)
+    central.deliver(raised)
+    assert central.card("chair-1").alarm.note == "acknowledged"
+    assert central.sounding() is None
+    assert len(central.log.received) == logged
+    assert central.board.duplicates == 1
+    # Each PCD-04 was confirmed, the duplicate too (the chair may have missed the first).
+    confirms = [s.json["control_id"] for s in central.bus.on("/confirm")]
+    raised_id = raised[1].split(b"|")[9].decode()
+    assert confirms.count(raised_id) == 2
+
+
+def test_every_pcd04_shown_is_confirmed_to_its_chair(central):
+    spo2_alarm(central, "chair-4", "Room 4")
+
+    (confirm,) = central.bus.on("/confirm")
+    assert confirm.topic == "infusion/chair/chair-4/confirm"
+    assert (confirm.qos, confirm.retain) == (1, False)
+    assert set(confirm.json) == {"v", "control_id", "station", "at"}
+    assert confirm.json["station"] == "desk"
+    assert confirm.json["control_id"].startswith("ALM-")
+
+
+# ---- acknowledge at the central --------------------------------------------------------------
+
+
+def test_acknowledge_at_central_sends_the_command_silences_at_once_and_waits_for_the_chair(central):
+    chair = spo2_alarm(central)
+    (occurrence,) = chair.occurrences()
+    assert central.sounding() == "medium"
+    # The central nurse acknowledges on chair 1's card.
+    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+
+    assert said.startswith("Room 1: acknowledgement sent")
+    (command,) = central.bus.on("/command")
+    assert command.topic == "infusion/chair/chair-1/command"
+    body = command.json
+    assert {k: body[k] for k in ("kind", "session", "occurrence", "by", "station")} == \
+        {"kind": "acknowledge", "session": 1, "occurrence": occurrence.id, "by": "B. Central",
+         "station": "desk"}
+    assert body["id"] == "desk-1"
+    # The central tone stops at once; the card still flashes: the chair has not said so yet.
+    assert central.sounding() is None
+    card = central.card("chair-1")
+    assert (card.alarm.note, card.alarm.flashing, card.can_acknowledge) == ("ack sent…", True, False)
+    # The action is in the central log.
+    (action,) = central.log.actions
+    assert action[1:6] == ("B. Central", "chair-1", 1, occurrence.id, "acknowledge")
+
+    # The chair applies the command and publishes the PCD-04 update: now acknowledged, steady.
+    central.t(62)
+    outcome = chair.s.engine.acknowledge_from_central(occurrence.id, body["by"], body["station"],
+                                                      body["id"], central.now())
+    assert outcome.done
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    card = central.card("chair-1")
+    assert (card.alarm.note, card.alarm.flashing) == ("acknowledged", False)
+    assert central.sounding() is None
+
+
+def test_an_acknowledgement_the_chair_never_confirms_sounds_again_after_10_s(central):
+    chair = spo2_alarm(central)
+    central.board.acknowledge("chair-1", "B. Central", central.now())
+    # The command is lost: within ACK_CONFIRM_S the central stays silent and says it is waiting.
+    central.t(60 + ACK_CONFIRM_S)
+    central.deliver(chair.status())
+    assert central.sounding() is None
+    assert central.card("chair-1").alarm.note == "ack sent…"
+    # After that, the alarm is still open at the chair: the central sounds again and says so.
+    central.t(60 + ACK_CONFIRM_S + 1)
+    assert central.sounding() == "medium"
+    card = central.card("chair-1")
+    assert card.alarm.note == "ack not confirmed" and card.can_acknowledge
+
+
+def test_an_escalation_after_a_central_acknowledgement_sounds_again(central):
+    chair = spo2_alarm(central)
+    central.board.acknowledge("chair-1", "B. Central", central.now())
+    assert central.sounding() is None
+    central.t(63)
+    # SpO2 89 at the chair: the alarm escalates to high before the chair applied the command.
+    chair.device("spo2", 89)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    assert central.card("chair-1").alarm.priority is Priority.HIGH
+    assert central.sounding() == "high"
+    assert central.card("chair-1").alarm.note == ""
+
+
+def test_only_the_alarm_on_the_card_is_acknowledged(central):
+    chair = spo2_alarm(central, value=89)   # high SpO2
+    central.t(70)
+    chair.device("resp_rate", 24)
+    chair.device("resp_rate", 26)            # medium RR high
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    card = central.card("chair-1")
+    assert card.alarm.priority is Priority.HIGH and card.alarm.more == 1
+
+    central.board.acknowledge("chair-1", "B. Central", central.now())
+    (command,) = central.bus.on("/command")
+    assert command.json["occurrence"] == card.alarm.occurrence
+    # The medium one still sounds here.
+    assert central.sounding() == "medium"
+
+
+def test_nothing_to_acknowledge_sends_nothing(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    assert central.board.acknowledge("chair-1", "B", central.now()) == \
+        "Room 1: no alarm to acknowledge"
+    assert central.board.acknowledge("chair-7", "B", central.now()).startswith("chair-7: no conn")
+    assert central.bus.on("/command") == []
+
+
+# ---- the station's own alarms ----------------------------------------------------------------
+
+
+def test_bus_not_connected_for_10_s_raises_the_stations_own_alarm(central):
+    central.t(0)
+    central.board.set_bus(False, "Reconnecting to mqtt://broker: connection refused",
+                          central.now())
+    # 9 s without the bus: nothing yet.
+    central.t(BUS_ALARM_S - 1)
+    assert central.board.banner(central.now()) is None
+    # 10 s: the banner and its tone (medium, as the bedside's own connection alarms).
+    central.t(BUS_ALARM_S)
+    banner = central.board.banner(central.now())
+    assert banner.text.startswith("Central station not connected to the clinic bus")
+    assert "connection refused" in banner.text
+    assert (banner.priority, banner.flashing) == (Priority.MEDIUM, True)
+    assert central.sounding() == "medium"
+    # Silenced here: steady, quiet, still shown.
+    central.board.silence_station("B. Central", central.now())
+    banner = central.board.banner(central.now())
+    assert (banner.flashing, banner.note) == (False, "silenced here")
+    assert central.sounding() is None
+    assert central.log.actions[-1][5] == "silence"
+    # The bus returns: gone.
+    central.board.set_bus(True, "Connected to mqtt://broker", central.now())
+    assert central.board.banner(central.now()) is None
+
+
+def test_chairs_stale_during_a_bus_outage_are_not_each_an_alarm(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.board.set_bus(False, "Reconnecting", central.now())
+    central.t(30)
+    assert [a.key for a in central.board.station_alarms(central.now())] == ["bus"]
+    # The bus is back: the chair has 10 s to be heard before it counts as lost.
+    central.board.set_bus(True, "Connected", central.now())
+    central.t(35)
+    assert central.board.station_alarms(central.now()) == []
+
+
+def test_a_log_that_cannot_be_written_is_an_alarm_and_duplicates_are_still_caught(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.log.fail = OSError("disk full")
+    central.t(2)
+    central.deliver(chair.status())
+    chair.device("spo2", 92)
+    (raised,) = chair.new_pcd04s()
+    central.deliver(raised)
+    central.deliver(raised)
+    assert central.card("chair-1").alarm.priority is Priority.MEDIUM
+    assert central.board.duplicates == 1
+    assert [a.key for a in central.board.station_alarms(central.now())] == ["log"]
+
+
+# ---- what is logged --------------------------------------------------------------------------
+
+
+def test_status_is_logged_only_when_connection_or_highest_alarm_changes(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    # Twenty statuses, 2 s apart, nothing changing: one row.
+    for i in range(20):
+        central.t(2 * i)
+        central.deliver(chair.status())
+    assert central.log.kinds("chair-1") == ["status"]
+    # An alarm: its PCD-04 and one status row for the new highest alarm.
+    central.t(41)
+    chair.device("spo2", 92)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.t(43)
+    central.deliver(chair.status())
+    assert central.log.kinds("chair-1") == ["status", "pcd04", "status"]
+    # The Last Will: one row.
+    central.deliver(chair.will())
+    central.deliver(chair.will())
+    assert central.log.kinds("chair-1")[-1:] == ["will"]
+    assert central.log.kinds("chair-1").count("will") == 1
+
+
+def test_stale_is_logged_once(central):
+    chair = central.chair("chair-1", "Room 1", session=False)
+    central.deliver(chair.status())
+    for second in range(11, 30):
+        central.t(second)
+    assert central.log.kinds("chair-1") == ["status", "stale"]
+    assert json.loads(central.log.received[-1][4])["connected"] is False
+
+
+# ---- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topic, payload", [
+    ("infusion/chair/chair-1/status", b"not json"),
+    ("infusion/chair/chair-1/status", b'{"v": 2, "online": true}'),
+    ("infusion/chair/chair-1/status", b'{"v": 1, "online": "yes"}'),
+    ("infusion/chair/chair-1/status", b'{"v": 1, "online": true, "sent_at": "x"}'),
+    ("infusion/chair/chair-1/status",
+     b'{"v": 1, "online": true, "sent_at": "2026-03-02T09:00:00Z", "alarms": [7]}'),
+    ("infusion/chair/chair-1/status",
+     b'{"v": 1, "chair": "chair-2", "online": true, "sent_at": "2026-03-02T09:00:00Z"}'),
+    ("infusion/chair/chair-1/pcd04", b"MSH|^~\\&|x\rOBR|1\r"),
+    ("infusion/chair/chair-1/pcd04", b"\xff\xfe"),
+    ("infusion/chair/chair-1/pcd01", b"hello"),
+    ("infusion/chair/chair-1/trend", b'{"v": 1, "session": 1, "series": {"spo2": [["a"]]}}'),
+    ("infusion/elsewhere", b"{}"),
+])
+def test_a_malformed_payload_is_counted_and_changes_nothing(central, topic, payload):
+    central.board.receive(topic, payload, central.now())
+
+    assert central.board.ignored == 1
+    assert central.board.last_ignored.startswith(topic)
+    assert central.bus.sent == [] and central.log.received == []
+
+
+def test_our_own_commands_coming_back_are_not_bad_input(central):
+    central.board.receive("infusion/chair/chair-1/command", b"{}", central.now())
+    central.board.receive("infusion/chair/chair-1/confirm", b"{}", central.now())
+    assert central.board.ignored == 0
+
+
+# ---- trend -----------------------------------------------------------------------------------
+
+
+def test_trend_is_the_snapshot_merged_with_pcd01_since_once_per_time(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    start = chair.s.now().wall.timestamp()
+    # The retained snapshot: HR at +0 s and +30 s.
+    snapshot = {"chair": "chair-1", "session": 1, "sent_at": "2026-03-02T09:00:30Z",
+                "series": {"heart_rate": [[start, 70], [start + 30, 72]]}}
+    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    # PCD-01 since: HR at +30 s again (a duplicate by time) and at +31 s, typed.
+    central.t(31)
+    chair.device("heart_rate", 74)
+    records = [r for r in chair.observations() if r.metric == "heart_rate"][-1:]
+    again = replace(records[0], measured_at=at(30), value=72.0)
+    central.deliver(chair.pcd01([again]))
+    central.deliver(chair.pcd01(records))
+
+    trend = central.board.trend("chair-1")
+    assert [(round(t - start), v) for t, v, _ in trend.series["heart_rate"]] == \
+        [(0, 70), (30, 72), (31, 74)]
+
+
+def test_a_snapshot_of_another_session_is_not_drawn(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    snapshot = {"chair": "chair-1", "session": 99, "sent_at": "2026-03-02T09:00:30Z",
+                "series": {"heart_rate": [[1.0, 70]]}}
+    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    assert central.board.trend("chair-1").series == {}
+
+
+def test_board_refuses_a_station_name_that_cannot_be_a_topic_level():
+    with pytest.raises(ValueError, match="central station name"):
+        Board("desk/1", MemoryLog(), lambda *a: None)
