@@ -36,7 +36,7 @@ import queue
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.clock import Clock
 from console.network import bus_topics as topics
@@ -44,12 +44,14 @@ from console.network.chair_status import offline_status
 from console.network.composer import PCD01, PCD04, PcdComposer
 from console.network.config import NetworkConfig
 from console.network.mllp_sender import MllpSender, SenderStatus
-from console.network.mqtt_bus import BusClient, BusConfig, BusState, BusStatus, Will
 from console.network.pcd import PatientShown, Station
 from console.session.alarms import Raise
 from console.store import EventLog, LogError
 from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, OutboxHooks, OutboxRow
 from protocols.model import Priority
+
+if TYPE_CHECKING:
+    from console.network.mqtt_bus import BusClient, BusStatus
 
 UNCONFIRMED_LOW_S = 10.0
 UNCONFIRMED_MEDIUM_S = 60.0
@@ -91,7 +93,6 @@ class NetworkLink:
 
     def __init__(self, config: NetworkConfig, log: EventLog, clock: Clock, *, station: Station,
                  wake: Callable[[], None] = lambda: None,
-                 bus_factory: Callable[..., BusClient] = BusClient,
                  mllp_factory: Callable[..., MllpSender] = MllpSender) -> None:
         """
         Args:
@@ -132,7 +133,10 @@ class NetworkLink:
         self.bus: BusClient | None = None
         self.mllp: MllpSender | None = None
         if config.broker:
-            self.bus = bus_factory(
+            # paho is imported only by a console that has a bus (start-up time, P7).
+            from console.network.mqtt_bus import BusClient, BusConfig, Will  # noqa: PLC0415
+
+            self.bus = BusClient(
                 BusConfig(config.broker, username=config.username, password=config.password,
                           ca_file=config.ca_file, allow_plaintext=config.allow_plaintext),
                 client_id=f"chair-{config.chair}", clock=clock,
@@ -291,38 +295,42 @@ class NetworkLink:
         commands = self._drain()
         self._write_deliveries()
         now = self._clock.now().mono
-        parts: list[tuple[Priority, str]] = []
+        # (priority, the banner's words, the detail with figures): the banner stays the same
+        # while a problem lasts, so the log has one row per change, not one per second.
+        parts: list[tuple[Priority, str, str]] = []
         quiet = self.config.quiet_room
         bus_wait = self._bus_wait(now)
         if bus_wait is not None and bus_wait >= UNCONFIRMED_LOW_S:
-            parts.append((self._level(bus_wait, quiet),
-                          f"clinic bus has not confirmed for {bus_wait:.0f} s "
-                          f"({len(self._bus_waiting)} waiting)"))
+            parts.append((self._level(bus_wait, quiet), "clinic bus not confirming delivery",
+                          f"the clinic bus has not confirmed for {bus_wait:.0f} s "
+                          f"({len(self._bus_waiting)} messages waiting)"))
         engine_wait = self._engine_wait(now)
         if engine_wait is not None and engine_wait >= UNCONFIRMED_LOW_S:
             parts.append((self._level(engine_wait, False),
-                          f"interface engine has not confirmed for {engine_wait:.0f} s "
-                          f"({len(self._engine_waiting)} waiting)"))
+                          "interface engine not confirming delivery",
+                          f"the interface engine has not confirmed for {engine_wait:.0f} s "
+                          f"({len(self._engine_waiting)} messages waiting)"))
         if self._refusal:
-            parts.append((Priority.LOW, self._refusal))
+            parts.append((Priority.LOW, "interface engine refused a message", self._refusal))
         if self._compose_error:
-            parts.append((Priority.LOW, f"a message could not be built ({self._compose_error})"))
+            parts.append((Priority.LOW, "a message could not be built", self._compose_error))
         quiet_allowed = False
         if quiet and self.bus is not None:
             oldest = min(self._central_pending.values(), default=None)
             unconfirmed = oldest is not None and now - oldest >= CENTRAL_CONFIRM_S
             if not any(self._centrals.values()):
                 parts.append((Priority.MEDIUM, "no central station online: bedside alarms at "
-                                               "full volume"))
+                                               "full volume", ""))
             elif unconfirmed:
-                parts.append((Priority.MEDIUM, "the central station has not confirmed an alarm "
-                                               "for 10 s: bedside alarms at full volume"))
+                parts.append((Priority.MEDIUM, "central station not confirming alarms: bedside "
+                                               "alarms at full volume",
+                              f"an alarm sent {now - oldest:.0f} s ago is not confirmed"))
             quiet_allowed = not parts
         problem = None
         if parts:
-            top = max(p for p, _ in parts)
-            problem = Raise(top, "Clinic network: " + "; ".join(text for _, text in parts),
-                            detail=self.state_text())
+            top = max(p for p, _, _ in parts)
+            problem = Raise(top, "Clinic network: " + "; ".join(words for _, words, _ in parts),
+                            detail="\n".join([*(d for _, _, d in parts if d), self.state_text()]))
         return LinkReport(problem, self.state_text(), commands, quiet_allowed,
                           plaintext=self.plaintext)
 
@@ -334,6 +342,8 @@ class NetworkLink:
         """Seconds the bus has gone without confirming what it should have, or None."""
         if self.bus is None:
             return None
+        from console.network.mqtt_bus import BusState  # noqa: PLC0415 - loaded with the bus
+
         status = self._bus_status or self.bus.status()
         if status.state is not BusState.CONNECTED:
             return now - status.since_mono

@@ -66,9 +66,10 @@ class MllpPeer:
         asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(WAIT)
 
     async def _listen(self) -> None:
-        # hl7.mllp.start_hl7_server passes the rest to loop.create_server.
+        # hl7.mllp.start_hl7_server passes the rest to loop.create_server. UTF-8: the console's
+        # messages say so in MSH-18 (hl7.mllp reads ASCII unless told).
         self._server = await hl7.mllp.start_hl7_server(self._handle, HOST, self.port,
-                                                       reuse_port=True)
+                                                       encoding="utf-8", reuse_port=True)
 
     def _stop_listening(self) -> None:
         if self._server is not None:
