@@ -316,8 +316,8 @@ class NetworkLink:
             parts.append((Priority.LOW, "a message could not be built", self._compose_error))
         quiet_allowed = False
         if quiet and self.bus is not None:
-            oldest = min(self._central_pending.values(), default=None)
-            unconfirmed = oldest is not None and now - oldest >= CENTRAL_CONFIRM_S
+            oldest = min(self._central_pending.values(), default=now)
+            unconfirmed = now - oldest >= CENTRAL_CONFIRM_S
             if not any(self._centrals.values()):
                 parts.append((Priority.MEDIUM, "no central station online: bedside alarms at "
                                                "full volume", ""))
