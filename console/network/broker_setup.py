@@ -1,0 +1,455 @@
+"""`infusion-console network setup`: the files a clinic's Mosquitto broker needs for the bus.
+
+    infusion-console network setup --chairs N [--chair-prefix chair-] [--central central]
+        [--host HOSTNAME] [--port 8883] [--bind ADDRESS] [--out DIR] [--topic-prefix infusion]
+
+writes into DIR (default ./clinic-broker, which must not exist or be empty):
+
+    mosquitto.conf    TLS-only listener, no anonymous clients, password file, ACL, persistence,
+                      a queue sized for the clinic; run it with `mosquitto -c DIR/mosquitto.conf`
+    passwd            one account per chair and one for the central station (hashed by
+                      `mosquitto_passwd -U`; the passwords never appear on a command line)
+    acl               each account's topics (below)
+    ca.crt, ca.key    a test CA made with `openssl` (a clinic with its own PKI signs the broker's
+                      certificate there instead)
+    server.crt/.key   the broker's certificate for --host, signed by that CA
+    credentials.txt   every account's password, for the operator (0600: only you can read it)
+    stations/<name>/  one folder per station to copy to it: `password` (0600), `ca.crt`, and for
+                      a chair its `network.toml`
+    data/             the broker's persistence
+
+Keys, passwords and credentials.txt are 0600 and the folder 0700. No password is printed or
+logged. Every mistake is one line on stderr and exit code 2.
+
+The ACL (bus_topics: each chair publishes under its own branch):
+
+- a chair writes its own `status`, `pcd01`, `pcd04`, `trend` and nothing else: not its own
+  `command` or `confirm`, which only a central station may write (a chair that could confirm its
+  own alarms would defeat quiet-room mode); it reads its own `command` and `confirm` and every
+  central station's status;
+- the central station reads every chair's topics, writes any chair's `command` and `confirm`,
+  and writes under its own branch `<prefix>/central/<name>/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final, NoReturn
+
+from console.network import bus_topics
+from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix
+
+PROG: Final = "infusion-console network setup"
+MAX_CHAIRS: Final = 500
+# The test CA lives long enough for a pilot; the broker's certificate stays within the 825 days
+# that Apple platforms and most browsers still accept for a TLS server certificate.
+CA_DAYS: Final = 3650
+SERVER_DAYS: Final = 825
+# What one chair publishes in an hour at most (bus_topics): a status every 2 s (1800), a trend
+# every 30 s (120), a PCD-01 per committed observation (at most one a second from a bedside
+# monitor, 3600) and a few PCD-04 alarm phases: about 6000.
+MESSAGES_PER_CHAIR_HOUR: Final = 6000
+# How long a central station with a persistent session may be away (a restart, a network outage)
+# before Mosquitto starts dropping what it queued for it (network.md: "Mosquitto drops beyond
+# max_queued_messages: set it for the clinic's size"). One hour of the whole clinic.
+QUEUE_HOURS: Final = 1
+# Mosquitto's own default, kept as the floor for a very small clinic.
+MIN_QUEUED: Final = 1000
+
+# Chair topics a chair writes, and those only a central station writes (read by the chair).
+_CENTRAL_WRITES: Final[tuple[bus_topics.Kind, ...]] = ("command", "confirm")
+_CHAIR_WRITES: Final = tuple(k for k in bus_topics.CHAIR_KINDS if k not in _CENTRAL_WRITES)
+
+_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+
+
+class SetupError(Exception):
+    """A mistake the operator can fix: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise SetupError(f"{message} (see {PROG} --help)")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the set-up writes, every value checked."""
+
+    chairs: tuple[str, ...]
+    central: str
+    host: str
+    port: int
+    bind: str | None
+    out: Path  # absolute
+    prefix: str
+    broker_user: str
+
+    @property
+    def broker_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"mqtts://{host}:{self.port}"
+
+    @property
+    def max_queued(self) -> int:
+        return max(MIN_QUEUED, len(self.chairs) * MESSAGES_PER_CHAIR_HOUR * QUEUE_HOURS)
+
+
+def main(argv: list[str]) -> int:
+    """`infusion-console network ...` (argv[0] is the network command: `setup`)."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: infusion-console network setup --chairs N [options]   (broker files for "
+              "a clinic; setup --help for the options)")
+        return 0 if argv else 2
+    if argv[0] != "setup":
+        print(f"infusion-console network: unknown command {argv[0]!r}; the one there is: setup "
+              f"(infusion-console network setup --help)", file=sys.stderr)
+        return 2
+    try:
+        args = _parser().parse_args(argv[1:])
+        plan = make_plan(args)
+        write(plan)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except SetupError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    print(summary(plan))
+    return 0
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="Write a Mosquitto configuration, accounts, ACL, a test CA and a server "
+                    "certificate for the clinic bus, and one network.toml per chair.")
+    parser.add_argument("--chairs", type=int, required=True, metavar="N",
+                        help=f"how many chairs (1-{MAX_CHAIRS})")
+    parser.add_argument("--chair-prefix", default="chair-",
+                        help="chair names are this plus 1..N (default chair-)")
+    parser.add_argument("--central", default="central",
+                        help="the central station's name and account (default central)")
+    parser.add_argument("--host", default="localhost",
+                        help="the broker's host name or IP address as the chairs write it; the "
+                             "server certificate is made for it (default localhost)")
+    parser.add_argument("--port", type=int, default=8883, help="the TLS port (default 8883)")
+    parser.add_argument("--bind", default=None, metavar="ADDRESS",
+                        help="listen on this address only (default: every interface)")
+    parser.add_argument("--out", type=Path, default=Path("clinic-broker"),
+                        help="the folder to write (default ./clinic-broker; must not exist or "
+                             "be empty)")
+    parser.add_argument("--topic-prefix", default=DEFAULT_PREFIX,
+                        help=f"first topic levels of the bus (default {DEFAULT_PREFIX})")
+    return parser
+
+
+def _host(value: str, option: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    if not _HOSTNAME.fullmatch(value):
+        raise SetupError(f"{option} {value!r} is not a host name or IP address: use letters, "
+                         "digits, '-' and '.' (e.g. broker.clinic.lan) or an address")
+    return value.lower()
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """Check every option; SetupError naming the option, the value and what is allowed."""
+    if not 1 <= args.chairs <= MAX_CHAIRS:
+        raise SetupError(f"--chairs {args.chairs} is not allowed: 1-{MAX_CHAIRS}")
+    try:
+        chairs = tuple(check_name(f"{args.chair_prefix}{i}", "chair name")
+                       for i in range(1, args.chairs + 1))
+        central = check_name(args.central, "central station name (--central)")
+        prefix = check_prefix(args.topic_prefix)
+    except ValueError as exc:
+        raise SetupError(str(exc)) from None
+    if central in chairs:
+        raise SetupError(f"--central {central!r} is also a chair's name: the accounts must "
+                         "differ (e.g. --central central)")
+    if not 1 <= args.port <= 65535:
+        raise SetupError(f"--port {args.port} is not allowed: 1-65535")
+    host = _host(args.host, "--host")
+    bind = _host(args.bind, "--bind") if args.bind is not None else None
+    out = args.out.expanduser().absolute()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise SetupError(f"{out} already exists and is not an empty folder: choose another "
+                         "--out (a new set-up makes new passwords and a new CA)")
+    for tool, package in (("openssl", "openssl"), ("mosquitto_passwd", "mosquitto-clients")):
+        if shutil.which(tool) is None:
+            raise SetupError(f"{tool} not found: install {package} (apt-get install {package})")
+    return Plan(chairs, central, host, args.port, bind, out, prefix, getpass.getuser())
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def write(plan: Plan) -> None:
+    """Write every file of the set-up into `plan.out` (see the module docstring)."""
+    out = plan.out
+    created = not out.exists()
+    try:
+        _write_all(plan)
+    except (OSError, SetupError) as exc:
+        # Half a set-up is no use and would block the next run: take back what was written.
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            for child in out.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink()
+        if isinstance(exc, SetupError):
+            raise
+        raise SetupError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
+
+
+def _write_all(plan: Plan) -> None:
+    out = plan.out
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)
+    (out / "data").mkdir()
+    make_certificates(out, plan.host)
+    passwords = {name: secrets.token_urlsafe(18) for name in (*plan.chairs, plan.central)}
+    _write_passwd(out / "passwd", passwords)
+    (out / "acl").write_text(acl_text(plan), encoding="utf-8")
+    (out / "mosquitto.conf").write_text(mosquitto_conf(plan), encoding="utf-8")
+    _write_private(out / "credentials.txt", credentials_text(plan, passwords))
+    for room, chair in enumerate(plan.chairs, start=1):
+        kit = _station_kit(plan, chair, passwords[chair])
+        (kit / "network.toml").write_text(network_toml(plan, chair, f"Room {room}", kit),
+                                          encoding="utf-8")
+    _station_kit(plan, plan.central, passwords[plan.central])
+
+
+def _station_kit(plan: Plan, name: str, password: str) -> Path:
+    kit = plan.out / "stations" / name
+    kit.mkdir(parents=True)
+    _write_private(kit / "password", password + "\n")
+    shutil.copyfile(plan.out / "ca.crt", kit / "ca.crt")
+    return kit
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create `path` readable by its owner only, before any secret is in it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    path.chmod(0o600)
+
+
+def _write_passwd(path: Path, passwords: dict[str, str]) -> None:
+    # `mosquitto_passwd -U` hashes a file of user:password lines in place, so no password is on
+    # a command line (where `ps` shows it), as with `-b`.
+    _write_private(path, "".join(f"{user}:{pw}\n" for user, pw in passwords.items()))
+    _run(["mosquitto_passwd", "-U", str(path)], "hashing the passwords")
+    path.chmod(0o600)
+
+
+def _run(command: list[str], what: str) -> None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False,
+                              stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise SetupError(f"{what}: cannot run {command[0]} ({exc.strerror})") from None
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        raise SetupError(f"{what}: {command[0]} failed with exit code {done.returncode}"
+                         f"{': ' + said[-1] if said else ''}")
+
+
+def make_certificates(folder: Path, host: str) -> tuple[Path, Path, Path]:
+    """A test CA and a server certificate for `host` (EC P-256), made with `openssl`.
+
+    Writes ca.crt, ca.key, server.crt, server.key (keys 0600) into `folder`. The extensions are
+    those a strict verifier asks for (Python 3.13's default context sets VERIFY_X509_STRICT):
+    a critical CA basic constraint and key usage, key identifiers, and the host as a
+    subjectAltName (DNS or IP), which is what TLS clients check, not the CN.
+
+    Returns:
+        (CA certificate, server certificate, server key).
+    """
+    san = f"IP:{host}" if _is_ip(host) else f"DNS:{host}"
+    config = folder / "openssl.cnf"
+    config.write_text(
+        "# The extensions of the test CA and the broker's certificate (openssl, set-up only)\n"
+        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = unused\n"
+        "[ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n"
+        "subjectKeyIdentifier = hash\n"
+        "[server]\nbasicConstraints = critical, CA:FALSE\n"
+        "keyUsage = critical, digitalSignature, keyAgreement\nextendedKeyUsage = serverAuth\n"
+        f"subjectAltName = {san}\nsubjectKeyIdentifier = hash\n"
+        "authorityKeyIdentifier = keyid:always\n", encoding="utf-8")
+    ca_crt, ca_key = folder / "ca.crt", folder / "ca.key"
+    crt, key, csr = folder / "server.crt", folder / "server.key", folder / "server.csr"
+    for private in (ca_key, key):
+        _write_private(private, "")  # openssl writes into the 0600 file
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _run(["openssl", "req", "-x509", "-config", str(config), "-extensions", "ca", *ec,
+          "-keyout", str(ca_key), "-out", str(ca_crt), "-days", str(CA_DAYS),
+          "-subj", "/O=Infusion console/CN=Clinic bus test CA"], "making the test CA")
+    _run(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(key),
+          "-out", str(csr), "-subj", f"/O=Infusion console/CN={host}"],
+         "making the broker's key")
+    _run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key),
+          "-set_serial", f"0x{secrets.token_hex(16)}", "-days", str(SERVER_DAYS),
+          "-extfile", str(config), "-extensions", "server", "-out", str(crt)],
+         "signing the broker's certificate")
+    csr.unlink()
+    config.unlink()
+    for private in (ca_key, key):
+        private.chmod(0o600)
+    return ca_crt, crt, key
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def mosquitto_conf(plan: Plan) -> str:
+    out = plan.out
+    bind = f" {plan.bind}" if plan.bind else ""
+    chairs = plan.chairs[0] if len(plan.chairs) == 1 else f"{plan.chairs[0]} ... {plan.chairs[-1]}"
+    return f"""\
+# The clinic bus broker, written by `{PROG}` on {_stamp()}
+# for {len(plan.chairs)} chair(s) ({chairs}) and the central station {plan.central!r}.
+# Start it with:   mosquitto -c {out}/mosquitto.conf
+# The paths are absolute: if you move this folder, change them here.
+
+# Started as root, Mosquitto drops to this user, which must read the key and write data/ (the
+# files belong to the user who ran the set-up). Started as that user, this line does nothing.
+user {plan.broker_user}
+
+# TLS only: patient data never crosses the network in clear, and there is no plain listener.
+# The chairs check this certificate against ca.crt and the host name {plan.host}.
+listener {plan.port}{bind}
+cafile {out}/ca.crt
+certfile {out}/server.crt
+keyfile {out}/server.key
+tls_version tlsv1.2
+
+# Every client logs in, and each account uses only its own topics (acl).
+allow_anonymous false
+password_file {out}/passwd
+acl_file {out}/acl
+
+# Sessions, retained statuses and messages queued for an absent central station survive a
+# restart: saved at a clean stop and every 60 s (a crash loses at most a minute of the queue;
+# the chairs resend what the broker had not confirmed to them).
+persistence true
+persistence_location {out}/data/
+autosave_interval 60
+
+# QoS 1 messages kept for each absent client with a persistent session (the central station).
+# Mosquitto drops what is beyond (network.md), so it is sized for this clinic: about
+# {MESSAGES_PER_CHAIR_HOUR} messages per chair per hour x {len(plan.chairs)} chair(s) x {QUEUE_HOURS} h away.
+max_queued_messages {plan.max_queued}
+# A central station that has not come back within two days is forgotten.
+persistent_client_expiration 2d
+# Alarm messages are small: send each at once instead of waiting to fill a packet.
+set_tcp_nodelay true
+
+log_dest stderr
+log_type error
+log_type warning
+log_type notice
+log_type information
+connection_messages true
+"""
+
+
+def acl_text(plan: Plan) -> str:
+    p = plan.prefix
+    lines = [
+        f"# Who reads and writes what on the clinic bus (Mosquitto acl_file), written by `{PROG}`",
+        f"# on {_stamp()}. A chair writes only its own {', '.join(_CHAIR_WRITES)}; only the",
+        "# central station writes a chair's command and confirm (a chair that could confirm its",
+        "# own alarms would defeat quiet-room mode).",
+        "",
+    ]
+    for chair in plan.chairs:
+        lines.append(f"user {chair}")
+        lines += [f"topic write {bus_topics.chair_topic(chair, kind, p)}" for kind in _CHAIR_WRITES]
+        lines += [f"topic read {bus_topics.chair_topic(chair, kind, p)}" for kind in _CENTRAL_WRITES]
+        lines += [f"topic read {bus_topics.central_filter(p)}", ""]
+    lines += [
+        f"user {plan.central}",
+        f"topic read {p}/chair/#",
+        *(f"topic write {p}/chair/+/{kind}" for kind in _CENTRAL_WRITES),
+        f"topic write {p}/central/{plan.central}/#",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def credentials_text(plan: Plan, passwords: dict[str, str]) -> str:
+    width = max(len(name) for name in passwords)
+    rows = "".join(f"{name:<{width}}  {password}\n" for name, password in passwords.items())
+    return (f"# The clinic bus accounts for {plan.broker_url}, written by `{PROG}` on {_stamp()}.\n"
+            "# Readable by you only. Each station's folder (stations/<name>/password) holds its\n"
+            "# own password; keep this file offline or delete it once the stations are set up.\n"
+            f"{rows}")
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def network_toml(plan: Plan, chair: str, room: str, kit: Path) -> str:
+    return f"""\
+# The clinic bus settings of {chair}, written by `{PROG}` on {_stamp()}.
+# The console reads them from ~/.config/infusion-console/network.toml. The file paths are where
+# the files are now: if you copy this folder to the chair's computer, change them.
+[network]
+broker = {_toml_string(plan.broker_url)}
+chair = {_toml_string(chair)}
+room = {_toml_string(room)}
+username = {_toml_string(chair)}
+password_file = {_toml_string(str(kit / "password"))}
+ca_file = {_toml_string(str(kit / "ca.crt"))}
+allow_plaintext = false
+# forward = "mllp://engine.clinic.lan:6661"   # the clinic's interface engine, if there is one
+quiet_room = false
+topic_prefix = {_toml_string(plan.prefix)}
+"""
+
+
+def summary(plan: Plan) -> str:
+    out = plan.out
+    return (
+        f"Wrote the clinic bus broker set-up for {len(plan.chairs)} chair(s) and the central "
+        f"station {plan.central!r} into {out}:\n"
+        f"  mosquitto.conf     TLS on port {plan.port}; start it with: mosquitto -c "
+        f"{out}/mosquitto.conf\n"
+        f"  passwd, acl        accounts {', '.join(plan.chairs[:3])}"
+        f"{', ...' if len(plan.chairs) > 3 else ''}, {plan.central}; each uses only its own "
+        "topics\n"
+        f"  ca.crt, server.*   a test CA and the broker's certificate for {plan.host}\n"
+        f"  stations/<name>/   for each station: password, ca.crt, and a chair's network.toml "
+        f"(broker {plan.broker_url})\n"
+        "  credentials.txt    every account's password, readable by you only (passwords are "
+        "not printed)"
+    )

@@ -1,0 +1,691 @@
+"""The clinic bus transport: one MQTT connection to the clinic's broker, QoS 1 kept in order.
+
+`BusClient` is a thin wrapper over paho-mqtt 2.x (the Eclipse reference client). The chair and
+the central station use it the same way: `publish` what bus_topics names, `subscribe` to what
+they read, watch `status()`. Topics and payloads are the caller's (console/network/bus_topics).
+
+The rules:
+
+- **MQTT 5.** It tells a client more than 3.1.1 does, and both matter to a nurse: a PUBACK
+  carries a reason code, so a message the broker's ACL refuses (a chair configured under the
+  wrong name) is reported as refused instead of silently dropped (Mosquitto 2.0 answers 0x87
+  "not authorised", checked in tests/network/test_bus_security.py); and a persistent session has
+  an expiry (`SESSION_EXPIRY_S`), so a central station that never comes back does not make the
+  broker queue for it forever. Mosquitto 2, EMQX, HiveMQ and VerneMQ all speak it.
+- **Delivery (QoS 1, at least once, in order).** `publish` puts the message at the end of the
+  bus's own queue and, when connected, hands it to paho at once. It leaves the queue only at its
+  PUBACK, when `on_delivered` runs (once). After any reconnect every message still in the queue
+  is handed to paho again in queue order before anything newer (receivers drop the duplicates by
+  MSH-10, network.md). The queue is the bus's, not paho's, because of what paho 2.2 does
+  (read in paho/mqtt/client.py and tried against Mosquitto here):
+    * publish() while disconnected keeps the message and sends it after the next CONNACK; but a
+      publish() while the socket is open and the CONNACK has not come yet (paho's reconnect
+      window) is written at once, *before* the older messages paho resends after the CONNACK:
+      a reorder. So the bus hands nothing to paho between a disconnect and its own on_connect.
+    * paho resends its unacknowledged messages itself after a reconnect (with DUP, in its
+      dict's order); the bus drops those copies in on_connect (`drop_out_messages()`, new in
+      2.2, meant for this) and hands its own queue again, so one ordered list decides.
+    * packet identifiers are 16 bits: paho refuses a publish whose id is still pending (after
+      65,535 unconfirmed). Only the bus's queue grows with an outage; paho holds what was
+      handed on this connection.
+    * max_inflight_messages (`INFLIGHT`) limits what is on the wire; the rest waits in paho's
+      dict in order and goes out as PUBACKs come. paho does not read the broker's MQTT 5
+      Receive Maximum, so INFLIGHT is kept under the usual broker defaults.
+  A message the broker refuses (PUBACK reason code 0x80 or more) leaves the queue without
+  `on_delivered`: sending it again cannot help. It is logged and named in `status().detail`.
+  Only QoS 1 is offered: the contract (bus_topics) uses nothing else.
+- **Connection.** `start()` connects in the background and paho reconnects by itself, waiting
+  1, 2, 4, 8 then 10 s between attempts. Every connect subscribes again to every filter given
+  to `subscribe`. A clean `stop()` sends DISCONNECT, which does *not* fire the Last Will: the
+  owner publishes its own offline status first. A vanished client (crash, cable, power) gets
+  its will published by the broker (at once when the socket closes, else after 1.5 x keepalive).
+- **Status.** `status()` is what a status line shows: the state, a sentence for people naming
+  the broker and the cause, since when (the injected clock's `mono`), and how many messages
+  wait for a PUBACK and since when the oldest. `on_status` is called when the state or the
+  sentence changes, not for every message; the counts are read from `status()`.
+
+Threading: paho's network thread (`loop_start`) runs the connection and *all three callbacks*
+(`on_message`, `on_status`, `on_delivered`). They must be quick and only hand the news to the
+owner's own thread (the console posts them to its Qt thread); they must not call this client
+(a publish from inside `on_delivered` can deadlock against paho's own lock). `publish`,
+`subscribe`, `status` and `stop` may be called from any other thread; `publish` never blocks
+on the network and never raises for a network state.
+
+Two locks, always taken in this order and never held while calling an owner callback:
+`_send_lock` serializes everything that hands messages to paho (publish, on_connect's resend,
+subscribe, and the connected flag's changes), so paho receives them in queue order; `_lock`
+guards the queue and the status and is never held while calling paho, because paho calls
+`on_publish` while holding its own message lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import logging
+import socket
+import ssl
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from console.clock import Clock
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORTS: Final = {"mqtt": 1883, "mqtts": 8883}
+# paho's reconnect back-off doubles from the first to the last: 1, 2, 4, 8, 10, 10 ... s (as the
+# MLLP sender's, console/network/mllp_sender.py): a restarted broker is reached again within a
+# second or two, a long outage costs one attempt per 10 s.
+BACKOFF_FIRST_S: Final = 1
+BACKOFF_LAST_S: Final = 10
+# QoS 1 messages on the wire at once. paho ignores the broker's MQTT 5 Receive Maximum and a
+# broker disconnects a client that exceeds it: Mosquitto announces 20 (its
+# max_inflight_messages), HiveMQ 10. Ten in flight is ~10 messages per round trip, far above a
+# clinic's rate (a chair sends a few per second at most).
+INFLIGHT: Final = 10
+# A persistent session (the central station's) outlives a disconnect by this much: a restart or
+# an outage of up to a day loses nothing the broker could queue (its max_queued_messages).
+SESSION_EXPIRY_S: Final = 24 * 3600
+# How long paho may take to open the TCP connection and the TLS handshake.
+CONNECT_TIMEOUT_S: Final = 5.0
+
+# MQTT 5 reason codes (and their 3.1.1 CONNACK equivalents, which paho maps to these) in words.
+_REASONS: Final = {
+    0x80: "unspecified error",
+    0x81: "malformed packet",
+    0x82: "protocol error",
+    0x83: "implementation specific error",
+    0x84: "unsupported protocol version",
+    0x85: "client identifier not valid",
+    0x86: "bad user name or password",
+    0x87: "not authorised",
+    0x88: "server unavailable",
+    0x89: "server busy",
+    0x8A: "banned",
+    0x8C: "bad authentication method",
+    0x90: "topic name invalid",
+    0x95: "packet too large",
+    0x97: "quota exceeded",
+    0x99: "payload format invalid",
+}
+_CREDENTIAL_CODES: Final = frozenset({0x86, 0x87, 0x8C})
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass(frozen=True, slots=True)
+class BusConfig:
+    """Where the bus connects and as whom.
+
+    Attributes:
+        url: `mqtts://host[:8883]` (TLS) or `mqtt://host[:1883]` (plain: loopback only unless
+            `allow_plaintext`).
+        username, password: the broker account (Mosquitto's password file); the password is
+            never shown (not in `repr`, `describe` or any status).
+        ca_file: for mqtts, the CA that signed the broker's certificate; None: the system's CAs.
+        allow_plaintext: allow mqtt:// to a host that is not loopback (patient data in clear).
+        keepalive_s: seconds between pings; the broker publishes the will after 1.5 x this
+            without a word from a client whose socket did not close.
+    """
+
+    url: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_file: Path | None = None
+    allow_plaintext: bool = False
+    keepalive_s: int = 5
+
+    @property
+    def encrypted(self) -> bool:
+        return parse_bus_url(self.url)[0] == "mqtts"
+
+    @property
+    def address(self) -> str:
+        """The broker as people read it: scheme, host and the port in use."""
+        scheme, host, port = parse_bus_url(self.url)
+        return _address(scheme, host, port)
+
+    def describe(self) -> str:
+        """`mqtts://broker.clinic:8883 as chair-3` (never the password)."""
+        who = f" as {self.username}" if self.username else ""
+        return f"{self.address}{who}"
+
+
+def _address(scheme: str, host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}"
+
+
+def parse_bus_url(url: str) -> tuple[str, str, int]:
+    """Split a broker address into (scheme, host, port), the port defaulted by scheme.
+
+    Raises:
+        ValueError: not `mqtt://host[:port]` or `mqtts://host[:port]`; says what is wrong and
+            what is allowed.
+    """
+    form = ("write it as mqtts://host[:8883] (TLS) or mqtt://host[:1883] (plain; loopback "
+            "only unless allow_plaintext = true)")
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"broker address {url!r} has a bad port ({exc}): the port is a "
+                         f"number 1-65535; {form}") from None
+    if parts.scheme not in DEFAULT_PORTS:
+        what = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(f"broker address {url!r} has {what}: {form}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"broker address {url!r} holds a user name or password: give them as "
+                         "username and password_file in network.toml, never in the address")
+    if not parts.hostname:
+        raise ValueError(f"broker address {url!r} has no host: {form}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"broker address {url!r} has a path or query, which MQTT does not "
+                         f"use: {form}")
+    if port == 0:
+        raise ValueError(f"broker address {url!r} has port 0: the port is a number 1-65535")
+    return parts.scheme, parts.hostname, port if port is not None else DEFAULT_PORTS[parts.scheme]
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: traffic that never leaves this machine."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_plaintext(config: BusConfig) -> None:
+    """Refuse plain MQTT to another machine unless the configuration says so.
+
+    Raises:
+        ValueError: mqtt:// to a host that is not loopback without `allow_plaintext` (the
+            message names the address and the two ways out); or a bad address.
+    """
+    scheme, host, port = parse_bus_url(config.url)
+    if scheme == "mqtt" and not config.allow_plaintext and not is_loopback(host):
+        raise ValueError(f"refusing to send patient data unencrypted to "
+                         f"{_address(scheme, host, port)}: use mqtts:// or set "
+                         "allow_plaintext = true in network.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class Will:
+    """The Last Will the broker publishes when this client vanishes without a DISCONNECT."""
+
+    topic: str
+    payload: bytes
+    retain: bool = True
+    qos: int = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Status
+
+
+class BusState(enum.Enum):
+    """Where the connection is. Rules:
+
+    NOT_STARTED --start()--> CONNECTING --CONNACK ok--> CONNECTED
+    CONNECTING/DISCONNECTED/REFUSED --CONNACK ok--> CONNECTED
+    CONNECTED --connection lost--> DISCONNECTED (paho retries: 1, 2, 4, 8, 10 s)
+    any attempt that fails --> DISCONNECTED (network: no broker, reset, timeout, unknown host)
+                           or REFUSED (a broker that answered and said no, or a certificate
+                           that is not accepted: a setting must change; paho still retries,
+                           so a fix on the broker's side is picked up)
+    any --stop()--> STOPPED (final)
+    """
+
+    NOT_STARTED = "not-started"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    REFUSED = "refused"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class BusStatus:
+    """A snapshot of the bus for a status line and for tests.
+
+    Attributes:
+        state: see BusState.
+        detail: for people: names the broker and, when not connected, the cause and the next
+            step ("connected to mqtts://host:8883 as chair-3", "broker mqtt://127.0.0.1:5555
+            refused the connection: not authorised (...)", "mqtts://host:8883: TLS certificate
+            not accepted (...): check ca_file ..."). Never a password.
+        since_mono: the clock's `mono` when `state` began.
+        unconfirmed: QoS 1 messages published and not yet answered by a PUBACK.
+        oldest_unconfirmed_mono: when the oldest of them was given to publish(); None if none.
+    """
+
+    state: BusState
+    detail: str
+    since_mono: float
+    unconfirmed: int
+    oldest_unconfirmed_mono: float | None
+
+
+@dataclass(slots=True, eq=False)
+class _Pending:
+    """One QoS 1 message in the bus's queue, from publish() until its PUBACK."""
+
+    topic: str
+    payload: bytes
+    retain: bool
+    on_delivered: Callable[[], None] | None
+    handed_mono: float  # clock mono at publish()
+    mid: int | None = None  # paho's packet id on the current connection; None: not handed
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+
+
+class BusClient:
+    """One connection to the clinic's broker (see the module docstring for the rules)."""
+
+    def __init__(self, config: BusConfig, *, client_id: str, clock: Clock,
+                 will: Will | None = None,
+                 on_message: Callable[[str, bytes], None] | None = None,
+                 on_status: Callable[[BusStatus], None] | None = None,
+                 persistent_session: bool = False) -> None:
+        """Check the configuration and prepare the connection; nothing connects before start().
+
+        Args:
+            config: the broker, the account and the TLS trust.
+            client_id: unique per station on the broker (a second client with the same id
+                takes the session over and the first one is disconnected); the chair's or
+                central's name is a good choice.
+            clock: where status times are read (`now().mono`).
+            will: the Last Will (usually the retained offline status).
+            on_message: called with (topic, payload) for each message on a subscribed filter,
+                on paho's thread.
+            on_status: called with the new status when the state or its sentence changes, on
+                paho's thread (or the caller's, for start/stop).
+            persistent_session: keep the session (subscriptions and QoS 1 messages queued by
+                the broker) across disconnects for SESSION_EXPIRY_S: for a central station that
+                must not miss an alarm while it restarts.
+
+        Raises:
+            ValueError: a bad broker address, refused plaintext, a bad client id or keepalive, an
+                unreadable ca_file, or a bad will; the message says what to change.
+        """
+        check_plaintext(config)
+        scheme, host, port = parse_bus_url(config.url)
+        if not client_id or len(client_id.encode("utf-8")) > 128 or any(
+                c in client_id for c in "/+#\0"):
+            raise ValueError(f"client id {client_id!r} is not usable: 1-128 bytes without '/', "
+                             "'+', '#'")
+        if not 1 <= config.keepalive_s <= 65535:
+            raise ValueError(f"keepalive_s = {config.keepalive_s} is not allowed: 1-65535 s")
+        if will is not None:
+            _check_topic(will.topic, "will topic")
+            if will.qos not in (0, 1):
+                raise ValueError(f"will qos {will.qos} is not allowed: 0 or 1")
+        self.config = config
+        self.client_id = client_id
+        self._host, self._port = host, port
+        self._address = _address(scheme, host, port)
+        self._clock = clock
+        self._on_message = on_message
+        self._on_status = on_status
+        self._persistent = persistent_session
+
+        self._mqtt = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                 protocol=mqtt.MQTTv5, reconnect_on_failure=True)
+        self._mqtt.enable_logger(logging.getLogger(f"{__name__}.paho"))
+        if scheme == "mqtts":
+            self._mqtt.tls_set_context(_tls_context(config.ca_file))
+        if config.username is not None:
+            self._mqtt.username_pw_set(config.username, config.password)
+        if will is not None:
+            self._mqtt.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
+        self._mqtt.reconnect_delay_set(BACKOFF_FIRST_S, BACKOFF_LAST_S)
+        self._mqtt.max_inflight_messages_set(INFLIGHT)
+        self._mqtt.connect_timeout = CONNECT_TIMEOUT_S
+        self._mqtt.on_connect = self._handle_connect
+        self._mqtt.on_connect_fail = self._handle_connect_fail
+        self._mqtt.on_disconnect = self._handle_disconnect
+        self._mqtt.on_publish = self._handle_puback
+        self._mqtt.on_message = self._handle_message
+        self._mqtt.on_subscribe = self._handle_suback
+
+        self._send_lock = threading.Lock()
+        self._lock = threading.Condition()  # notified when the queue shrinks (stop() waits)
+        # Guarded by _send_lock (changes) and _lock (reads): whether paho has a CONNACKed
+        # connection on which the queue was handed again.
+        self._connected = False
+        self._queue: deque[_Pending] = deque()
+        self._by_mid: dict[int, _Pending] = {}  # handed on this connection, by packet id
+        # The message an owner thread is handing to paho right now (its packet id not known
+        # yet): a PUBACK for an id not in _by_mid is its own (see _handle_puback).
+        self._handing: _Pending | None = None
+        self._subscriptions: dict[str, int] = {}
+        self._started = False
+        self._stopping = False
+        self._refused_messages = 0  # PUBACKs with a failure reason code since the last connect
+        self._refusal: str | None = None  # the last of them, in words
+        self._status = BusStatus(BusState.NOT_STARTED, f"not started ({config.describe()})",
+                                 clock.now().mono, 0, None)
+
+    # -- the owner's side -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect in the background; paho's thread keeps reconnecting until stop()."""
+        with self._lock:
+            if self._started:
+                raise RuntimeError(f"the bus client {self.client_id} was already started")
+            self._started = True
+        properties: Properties | None = None
+        if self._persistent:
+            # paho 2.2 leaves Properties.__init__ unannotated.
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        self._set_status(BusState.CONNECTING, f"connecting to {self.config.describe()}")
+        self._mqtt.connect_async(self._host, self._port, keepalive=self.config.keepalive_s,
+                                 clean_start=not self._persistent, properties=properties)
+        self._mqtt.loop_start()
+
+    def subscribe(self, topic_filter: str, qos: int = 1) -> None:
+        """Receive what is published on `topic_filter` (from now on, and on every reconnect)."""
+        if not topic_filter or "\0" in topic_filter:
+            raise ValueError(f"topic filter {topic_filter!r} is not allowed")
+        if qos not in (0, 1):
+            raise ValueError(f"subscription qos {qos} is not allowed: 0 or 1")
+        with self._send_lock:
+            with self._lock:
+                self._subscriptions[topic_filter] = qos
+                connected = self._connected
+            if connected:
+                self._mqtt.subscribe(topic_filter, qos)
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
+                on_delivered: Callable[[], None] | None = None) -> None:
+        """Queue a QoS 1 message; it is sent now if connected, else after the next connect.
+
+        Thread-safe; never blocks on the network; never raises for a network state.
+        `on_delivered` runs once, on paho's thread, at the broker's PUBACK.
+
+        Raises:
+            ValueError: qos other than 1, a topic with a wildcard or empty, a payload not bytes.
+            RuntimeError: called after stop().
+        """
+        if qos != 1:
+            raise ValueError(f"qos {qos} is not offered: the clinic bus sends QoS 1 only (at "
+                             "least once, kept until the broker's PUBACK; receivers drop "
+                             "duplicates by MSH-10)")
+        _check_topic(topic, "topic")
+        if not isinstance(payload, (bytes, bytearray)):
+            raise ValueError(f"payload must be bytes, not {type(payload).__name__}")
+        entry = _Pending(topic, bytes(payload), retain, on_delivered, self._clock.now().mono)
+        with self._send_lock:
+            with self._lock:
+                if self._stopping:
+                    raise RuntimeError(f"publish to {topic} after the bus client "
+                                       f"{self.client_id} was stopped")
+                self._queue.append(entry)
+                if not self._connected:
+                    return  # handed again in queue order at the next connect
+                self._handing = entry
+            self._hand(entry)
+
+    def status(self) -> BusStatus:
+        """The state and the unconfirmed messages now."""
+        with self._lock:
+            return self._snapshot()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Wait up to `timeout` real seconds for unconfirmed messages, then disconnect cleanly.
+
+        The wait is only while connected (a disconnected client cannot get PUBACKs; it ends at
+        once if the connection drops). A clean disconnect does not fire the will. Messages
+        still unconfirmed then are not sent (logged with their count). Call it from the owner's
+        thread, not from a callback.
+        """
+        with self._lock:
+            if self._stopping:
+                return
+            if self._started and self._connected:
+                # Woken by each PUBACK and by a disconnect (nothing more can be confirmed then).
+                self._lock.wait_for(lambda: not self._queue or not self._connected, timeout)
+            self._stopping = True
+            left = len(self._queue)
+        if self._started:
+            self._mqtt.disconnect()
+            self._mqtt.loop_stop()
+        if left:
+            log.warning("bus client %s stopped with %d message(s) the broker %s had not "
+                        "confirmed; they were not delivered", self.client_id, left,
+                        self._address)
+        self._set_status(BusState.STOPPED, "stopped" + (
+            f" ({left} message(s) not confirmed by {self._address})" if left else ""))
+
+    # -- handing messages to paho (with _send_lock held) ------------------------------------
+
+    def _hand(self, entry: _Pending) -> None:
+        """Give one queued message to paho and remember its packet id. Caller holds _send_lock
+        and not _lock (paho takes its own lock, under which it calls _handle_puback)."""
+        info = self._mqtt.publish(entry.topic, entry.payload, qos=1, retain=entry.retain)
+        with self._lock:
+            if self._handing is entry:
+                self._handing = None
+            if entry.mid is not None:
+                return  # its PUBACK came before paho's publish() returned (see _handle_puback)
+            if info.rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+                # NO_CONN: the connection broke just now; on_connect hands it again.
+                entry.mid = info.mid
+                self._by_mid[info.mid] = entry
+            else:
+                log.warning("paho did not take %s for %s (%s); it is sent again after the "
+                            "next reconnect", entry.topic, self._address, info.rc.name)
+
+    # -- paho's thread ----------------------------------------------------------------------
+
+    def _handle_connect(self, client: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags,
+                        reason: ReasonCode, properties: Properties | None) -> None:
+        if reason.is_failure:
+            self._set_status(BusState.REFUSED, self._refused_text(reason.value))
+            return
+        with self._send_lock:
+            # paho would resend what it still held from the last connection after this
+            # callback returns, behind nothing; the bus's queue decides the order instead.
+            client.drop_out_messages()
+            with self._lock:
+                self._by_mid.clear()
+                self._handing = None
+                self._refused_messages = 0
+                self._refusal = None
+                pending = list(self._queue)
+                for entry in pending:
+                    entry.mid = None
+                subscriptions = list(self._subscriptions.items())
+                self._connected = True
+            for entry in pending:
+                self._hand(entry)
+            for topic_filter, qos in subscriptions:
+                client.subscribe(topic_filter, qos)
+        if pending:
+            log.info("connected to %s; sent %d unconfirmed message(s) again in order",
+                     self._address, len(pending))
+        self._set_status(BusState.CONNECTED, f"connected to {self.config.describe()}")
+
+    def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        # paho calls this inside its `except OSError:` around the connection attempt and does
+        # not pass the exception; it is the one being handled.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            trust = (f"check ca_file (now {self.config.ca_file})" if self.config.ca_file
+                     else "check ca_file (none given: the system's CAs were used)")
+            self._set_status(BusState.REFUSED, f"{self._address}: TLS certificate not accepted "
+                                               f"({exc.verify_message}): {trust}")
+        elif isinstance(exc, ssl.SSLError):
+            self._set_status(BusState.DISCONNECTED, (
+                f"{self._address}: TLS handshake failed ({exc.reason or exc}): is this port a "
+                "TLS listener (mqtts://)? retrying"))
+        elif isinstance(exc, socket.gaierror):
+            self._set_status(BusState.DISCONNECTED, (
+                f"cannot find the broker host {self._host!r} of {self._address}: "
+                f"{_os_words(exc)}; check the broker address; retrying"))
+        elif isinstance(exc, ConnectionRefusedError):
+            self._set_status(BusState.DISCONNECTED, (
+                f"cannot connect to the broker {self._address}: connection refused (is the "
+                "broker running and listening on that port?); retrying"))
+        else:
+            cause = _os_words(exc) if exc is not None else "no cause given"
+            self._set_status(BusState.DISCONNECTED, (
+                f"cannot connect to the broker {self._address}: {cause}; retrying"))
+
+    def _handle_disconnect(self, client: mqtt.Client, userdata: Any,
+                           flags: mqtt.DisconnectFlags, reason: ReasonCode,
+                           properties: Properties | None) -> None:
+        # _send_lock: a publish() that saw "connected" finishes handing its message first, so
+        # nothing is handed between here and the next on_connect.
+        with self._send_lock:
+            with self._lock:
+                was_connected = self._connected
+                self._connected = False
+                stopping = self._stopping
+                self._lock.notify_all()
+        if stopping or not was_connected:
+            return  # our own DISCONNECT, or the close after a refused CONNACK (status kept)
+        why = "the broker closed it" if flags.is_disconnect_packet_from_server else (
+            "no answer or the connection broke")
+        # 0x80 "unspecified error" is what paho reports for a socket that broke: no news.
+        words = _reason_words(reason.value) if reason.value > 0x80 else ""
+        self._set_status(BusState.DISCONNECTED, (
+            f"lost the connection to the broker {self._address} ({why}"
+            f"{': ' + words if words else ''}); reconnecting"))
+
+    def _handle_puback(self, client: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode,
+                       properties: Properties) -> None:
+        # paho holds its message lock here: take only _lock, never _send_lock.
+        with self._lock:
+            entry = self._by_mid.pop(mid, None)
+            if entry is None and self._handing is not None:
+                # The PUBACK beat paho's publish() back to the owner's thread: the message
+                # being handed is the only one on this connection whose id is not recorded.
+                entry, self._handing = self._handing, None
+            if entry is None:
+                log.warning("PUBACK from %s for packet id %d, which no message here has; "
+                            "ignored", self._address, mid)
+                return
+            entry.mid = mid
+            if self._queue and self._queue[0] is entry:
+                self._queue.popleft()
+            else:
+                self._queue.remove(entry)
+            refused = reason.is_failure
+            if refused:
+                self._refused_messages += 1
+                self._refusal = (f"the broker refused {self._refused_messages} message(s), "
+                                 f"the last to {entry.topic}: {_reason_words(reason.value)}")
+            self._lock.notify_all()
+        if refused:
+            log.error("%s refused the message to %s: %s (check the broker's ACL for user %s); "
+                      "not sent again", self._address, entry.topic, _reason_words(reason.value),
+                      self.config.username)
+            with self._lock:
+                state = self._status.state
+            if state is BusState.CONNECTED:
+                self._set_status(BusState.CONNECTED, (
+                    f"connected to {self.config.describe()}; {self._refusal} (check the "
+                    "broker's ACL for this user)"))
+            return
+        if entry.on_delivered is not None:
+            _call(entry.on_delivered, "on_delivered")
+
+    def _handle_message(self, client: mqtt.Client, userdata: Any,
+                        message: mqtt.MQTTMessage) -> None:
+        if self._on_message is not None:
+            _call(self._on_message, "on_message", message.topic, bytes(message.payload))
+
+    def _handle_suback(self, client: mqtt.Client, userdata: Any, mid: int,
+                       reasons: list[ReasonCode], properties: Properties) -> None:
+        refused = [r for r in reasons if r.is_failure]
+        if refused:
+            log.error("%s refused a subscription: %s (check the broker's ACL for user %s)",
+                      self._address, _reason_words(refused[0].value), self.config.username)
+
+    # -- status -----------------------------------------------------------------------------
+
+    def _refused_text(self, code: int) -> str:
+        words = _reason_words(code)
+        if code in _CREDENTIAL_CODES:
+            hint = (f"check the user name {self.config.username!r} and its password"
+                    if self.config.username else
+                    "no user name was given: set username and password_file")
+            return f"broker {self._address} refused the connection: {words} ({hint})"
+        return f"broker {self._address} refused the connection: {words}"
+
+    def _snapshot(self) -> BusStatus:
+        oldest = self._queue[0].handed_mono if self._queue else None
+        return BusStatus(self._status.state, self._status.detail, self._status.since_mono,
+                         len(self._queue), oldest)
+
+    def _set_status(self, state: BusState, detail: str) -> None:
+        with self._lock:
+            old = self._status
+            if old.state is BusState.STOPPED:
+                return
+            if old.state is state and old.detail == detail:
+                return
+            since = old.since_mono if old.state is state else self._clock.now().mono
+            self._status = BusStatus(state, detail, since, 0, None)
+            snapshot = self._snapshot()
+        if state is not old.state:
+            log.info("bus %s: %s", state.value, detail)
+        if self._on_status is not None:
+            _call(self._on_status, "on_status", snapshot)
+
+
+def _check_topic(topic: str, what: str) -> None:
+    if not topic or any(c in topic for c in "+#\0"):
+        raise ValueError(f"{what} {topic!r} is not allowed: a topic name is not empty and has "
+                         "no '+', '#' (wildcards are for subscriptions)")
+
+
+def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A client context that checks the broker's certificate and host name."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"ca_file {ca_file} cannot be used ({_os_words(exc)}): give the PEM "
+                         "file of the CA that signed the broker's certificate") from None
+
+
+def _reason_words(code: int) -> str:
+    return _REASONS.get(code, f"reason code 0x{code:02X}")
+
+
+def _os_words(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLError):
+        return str(exc.reason or exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
+
+
+def _call(callback: Callable[..., None], name: str, *args: Any) -> None:
+    """Run an owner callback on paho's thread; a bug in it is logged, the connection goes on
+    (an exception would end paho's thread and with it every later message)."""
+    try:
+        callback(*args)
+    except Exception:
+        log.exception("the bus's %s callback raised; the bus goes on", name)

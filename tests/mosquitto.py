@@ -1,0 +1,237 @@
+"""A real Mosquitto broker for tests: its own configuration, folder and loopback port.
+
+    broker = Broker(tmp_path / "broker")                 # anonymous, plain MQTT on 127.0.0.1
+    broker.start()
+    ... BusConfig(broker.url) ...                         # mqtt://127.0.0.1:<port>
+    broker.kill()                                         # SIGKILL: as a crash or a power cut
+    broker.restart()                                      # same port, same persistence folder
+    broker.stop()                                         # SIGTERM; waits for it to end
+
+Options: `passwd` and `acl` (files in Mosquitto's formats; `allow_anonymous false` then) and
+`tls` (CA, certificate and key files, e.g. those `infusion-console network setup` makes): the
+listener speaks TLS and `url` is `mqtts://<tls_host>:<port>`.
+
+Every broker is started with its configuration written into its folder (`mosquitto.conf`), logs
+into `mosquitto.log` there (shown in the error when it does not come up) and keeps its
+persistence in `data/`, so `restart()` finds the sessions, subscriptions and retained messages
+it had saved. Mosquitto saves persistence on a clean stop (`stop()`), on SIGUSR1 (`save()`) and
+every `autosave_interval` seconds (30 min here, so effectively never within a test): a `kill()`
+loses what changed since the last save, exactly as a crashed clinic broker would.
+
+Nothing here skips: a machine without `mosquitto` fails the test with a message saying what to
+install (scripts/bootstrap.sh installs it; CI runs that).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+WAIT = 10.0  # real seconds a broker may take to come up or go down before the test fails
+
+
+def mosquitto_binary() -> str:
+    """The broker's path; AssertionError (a failing test, not a skip) when it is missing."""
+    found = shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None)
+    if found is None:
+        raise AssertionError(
+            "mosquitto is not installed, so the clinic bus cannot be tested: run "
+            "scripts/bootstrap.sh (or apt-get install mosquitto mosquitto-clients)")
+    return found
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on now (the kernel's pick)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT,
+               interval: float = 0.005) -> None:
+    """Poll `predicate` until it holds; AssertionError naming `what` after `timeout` real seconds.
+
+    For real network events only (a broker coming up, a message arriving): nothing is waited
+    for a fixed time.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(interval)
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A TLS listener's files: the CA that signed `certfile`, the certificate and its key."""
+
+    cafile: Path
+    certfile: Path
+    keyfile: Path
+
+
+class Broker:
+    """One `mosquitto` process on 127.0.0.1 with its own folder (see the module docstring)."""
+
+    def __init__(self, folder: Path, *, port: int | None = None, passwd: Path | None = None,
+                 acl: Path | None = None, tls: TlsFiles | None = None,
+                 tls_host: str = "localhost") -> None:
+        self.folder = folder
+        self.port = port or free_port()
+        self.passwd = passwd
+        self.acl = acl
+        self.tls = tls
+        self.tls_host = tls_host
+        self.conf = folder / "mosquitto.conf"
+        self.log = folder / "mosquitto.log"
+        self.data = folder / "data"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.tls is not None:
+            return f"mqtts://{self.tls_host}:{self.port}"
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def config_text(self) -> str:
+        lines = [
+            "# Written by tests/mosquitto.py for one test broker.",
+            # Debian's mosquitto started as root drops to `nobody`/`mosquitto`, which cannot write
+            # the persistence file in a root-owned temp folder (shared/design/network.md); CI
+            # runs as root. As another user this line has no effect.
+            "user root" if os.geteuid() == 0 else "# (not root: `user` would have no effect)",
+            f"listener {self.port} 127.0.0.1",
+            # Saved on stop() and save(); restart() reads it back (sessions, subscriptions,
+            # retained messages, messages queued for absent persistent clients).
+            "persistence true",
+            f"persistence_location {self.data}/",
+            # Mosquitto's default is 1000 per client; a test that queues thousands of messages
+            # for an absent persistent subscriber must see every one, not the broker's limit.
+            "max_queued_messages 100000",
+            # max_inflight_messages stays at Mosquitto's default (20), as in the clinic's own
+            # configuration (console/network/broker_setup.py): tests run what a clinic runs.
+            # For MQTT 5 clients Mosquitto also announces it as its Receive Maximum.
+            "set_tcp_nodelay true",
+            f"log_dest file {self.log}",
+            "log_type error",
+            "log_type warning",
+            "log_type notice",
+            "log_type information",
+            "connection_messages true",
+        ]
+        if self.passwd is not None or self.acl is not None:
+            lines.append("allow_anonymous false")
+        else:
+            lines.append("allow_anonymous true")
+        if self.passwd is not None:
+            lines.append(f"password_file {self.passwd}")
+        if self.acl is not None:
+            lines.append(f"acl_file {self.acl}")
+        if self.tls is not None:
+            lines += [f"cafile {self.tls.cafile}", f"certfile {self.tls.certfile}",
+                      f"keyfile {self.tls.keyfile}"]
+        return "\n".join(lines) + "\n"
+
+    def start(self) -> Broker:
+        """Write the configuration, start the broker and wait until its port accepts."""
+        assert not self.running, "the broker is already running"
+        binary = mosquitto_binary()
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.conf.write_text(self.config_text())
+        self._spawn(binary, self.conf)
+        return self
+
+    def start_with(self, conf: Path) -> Broker:
+        """Start the broker on a configuration written elsewhere (e.g. by the set-up command);
+        `port` must be the port that file's listener uses."""
+        assert not self.running, "the broker is already running"
+        self.conf = conf
+        self._spawn(mosquitto_binary(), conf)
+        return self
+
+    def _spawn(self, binary: str, conf: Path) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        out = open(self.folder / "mosquitto.out", "ab")  # noqa: SIM115 - the child keeps it
+        try:
+            self._proc = subprocess.Popen([binary, "-c", str(conf)], stdout=out, stderr=out,
+                                          stdin=subprocess.DEVNULL)
+        finally:
+            out.close()
+        deadline = time.monotonic() + WAIT
+        while not self._accepts():
+            if self._proc.poll() is not None:
+                raise AssertionError(f"mosquitto -c {conf} exited with {self._proc.returncode} "
+                                     f"before listening on {self.port}:\n{self.logs()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"mosquitto -c {conf} did not listen on {self.port} within "
+                                     f"{WAIT} s:\n{self.logs()}")
+            time.sleep(0.005)
+
+    def _accepts(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def logs(self) -> str:
+        """What the broker wrote (its log file and its stdout/stderr), for failure messages."""
+        parts = []
+        for path in (self.log, self.folder / "mosquitto.out"):
+            if path.exists():
+                parts.append(path.read_text(errors="replace"))
+        return "".join(parts)[-4000:]
+
+    def save(self) -> None:
+        """Make the broker write its persistence file now (SIGUSR1) and wait until it did."""
+        assert self._proc is not None and self.running
+        db = self.data / "mosquitto.db"
+        before = db.stat().st_mtime_ns if db.exists() else None
+        self._proc.send_signal(signal.SIGUSR1)
+        wait_until(lambda: db.exists() and db.stat().st_mtime_ns != before,
+                   f"mosquitto to save {db}")
+
+    def stop(self) -> None:
+        """SIGTERM: a clean stop (persistence saved, clients see the connection close)."""
+        self._end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL: the broker vanishes as in a crash; nothing is saved."""
+        self._end(signal.SIGKILL)
+
+    def restart(self) -> None:
+        """Start again on the same port and configuration, with what persistence holds."""
+        if self.running:
+            self.stop()
+        conf = self.conf
+        self._spawn(mosquitto_binary(), conf)
+
+    def _end(self, sig: signal.Signals) -> None:
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(sig)
+        try:
+            proc.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(WAIT)
+            raise AssertionError(f"mosquitto did not end within {WAIT} s of {sig.name}") from None
