@@ -24,9 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from devices.ansar_b import AnsarBDecoder
-from devices.hl7.decoder import HL7Decoder
-from devices.masimo import MasimoDecoder
 from devices.stream import StreamDecoder
 
 NO_DATA_SECONDS = 4.0
@@ -71,26 +68,49 @@ class FormatSpec:
         return self.factory(source_hint)
 
 
+# Each decoder is imported when a stream of its format is opened, not with this table: the
+# start-up checks and the start screen read only the names, and a console that starts with no
+# device (or one format) need not import the others (HL7 brings in python-hl7): P7, start-up.
+
+
+def _hl7(hint: str) -> StreamDecoder:
+    from devices.hl7.decoder import HL7Decoder
+
+    return HL7Decoder(hint)
+
+
+def _masimo(hint: str) -> StreamDecoder:
+    from devices.masimo import MasimoDecoder
+
+    return MasimoDecoder(hint)
+
+
+def _ansar_b(hint: str) -> StreamDecoder:
+    from devices.ansar_b import AnsarBDecoder
+
+    return AnsarBDecoder(hint)
+
+
 FORMATS: dict[str, FormatSpec] = {
     "hl7": FormatSpec(
         name="hl7",
         description="HL7 v2 ORU^R01 (IHE PCD-01), MLLP or bare: Mindray, GE, Philips gateway, "
         "Comen, Welch Allyn",
-        factory=lambda hint: HL7Decoder(hint),
+        factory=_hl7,
         # Senders push every 1-2 s (a ~1.2 KB message takes 1.25 s at 9600 baud).
         stale_after_seconds=NO_DATA_SECONDS,
     ),
     "masimo": FormatSpec(
         name="masimo",
         description="Masimo Rad-8 / Rad-7 / Radical-7 ASCII 1 trend lines (SpO2, pulse rate)",
-        factory=lambda hint: MasimoDecoder(hint),
+        factory=_masimo,
         # One line a second: four missed lines is a dead line, not jitter.
         stale_after_seconds=NO_DATA_SECONDS,
     ),
     "ansar-b": FormatSpec(
         name="ansar-b",
         description="Ivy 450C ANSAR-B frames (HR, RR, SpO2 and pulse, NIBP)",
-        factory=lambda hint: AnsarBDecoder(hint),
+        factory=_ansar_b,
         # A 562-byte frame takes 0.6 s at 9600 baud and the monitor sends ~1-2 a second.
         stale_after_seconds=NO_DATA_SECONDS,
     ),

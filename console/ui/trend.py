@@ -287,7 +287,9 @@ class TrendPlot(QtWidgets.QWidget):
         self._thresholds: list[_Threshold] = []
         self._build_header()
         self._build_graphics()
-        self._items: dict[tuple[str, bool], pg.PlotDataItem] = {}
+        self._items: dict[tuple[str, bool], pg.PlotDataItem] = {}   # typed: made when needed
+        self._series_keys = {(name, manual) for panel in PANELS for name in panel.metrics
+                             for manual in (False, True)}
         for index, panel in enumerate(PANELS):
             for name in panel.metrics:
                 self._add_series(index, name)
@@ -334,7 +336,7 @@ class TrendPlot(QtWidgets.QWidget):
         self.overview.setFixedHeight(HEADER_PX)
         self.overview.setMinimumWidth(OVERVIEW_MIN_WIDTH)
         self.overview.ci.setContentsMargins(0, 0, 0, 0)
-        self.overview_plot = _Plot()
+        self.overview_plot = _Plot(shown=())   # no axes: a strip
         self.overview.addItem(self.overview_plot, row=0, col=0)
         self._quiet(self.overview_plot)
         self.overview_plot.hideAxis("left")
@@ -364,7 +366,7 @@ class TrendPlot(QtWidgets.QWidget):
         self.graphics.setBackground("k")
         self.graphics.ci.setSpacing(SPACING_PX)
         self.graphics.ci.setContentsMargins(0, 2, 0, 0)
-        self.lane = _Plot()
+        self.lane = _Plot(shown=("left",))
         self.graphics.addItem(self.lane, row=0, col=0)
         self._quiet(self.lane)
         self.lane.setYRange(0.0, 1.0, padding=0)
@@ -377,7 +379,7 @@ class TrendPlot(QtWidgets.QWidget):
         for index, panel in enumerate(PANELS):
             last = index == len(PANELS) - 1
             axes = {"bottom": _MinutesAxis("bottom")} if last else {}
-            plot = _Plot(axes)
+            plot = _Plot(axes, shown=("left", "bottom") if last else ("left",))
             self.graphics.addItem(plot, row=index + 1, col=0)
             self._quiet(plot)
             self._side_axes(plot, values=True)
@@ -398,14 +400,6 @@ class TrendPlot(QtWidgets.QWidget):
             plot.getViewBox().sigResized.connect(
                 lambda *_a, i=index: self._on_panel_resized(i))
             self.graphics.ci.layout.setRowStretchFactor(index + 1, panel.stretch * 10)
-        for plot in [self.lane, *(p.plot for p in self.panels)]:
-            for style in MARKER_STYLES:
-                item = _pairs(plot, _marker_pen(style))
-                item.setZValue(0.5)
-                if plot is self.lane:
-                    self._lane_markers[style] = item
-                else:
-                    self.panels[[p.plot for p in self.panels].index(plot)].marker_items[style] = item
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         """Text 2 pt larger in a tall trend (1920x1080), read from the same distance."""
@@ -478,22 +472,32 @@ class TrendPlot(QtWidgets.QWidget):
         colour = VITAL_COLOURS[name]
         plot = self.panels[index].plot
         device = plot.plot(pen=pg.mkPen(colour, width=1), antialias=False)
-        manual = plot.plot(
-            pen=None, symbol="d", symbolSize=12, symbolPen=pg.mkPen(colour, width=1),
-            symbolBrush=pg.mkBrush("k"), antialias=False,
-        )
-        # Typed values are few and matter: above every line. HR (ECG) above pulse rate.
+        # HR (ECG) above pulse rate.
         device.setZValue(2 if name == "heart_rate" else 1)
-        manual.setZValue(4)
-        for item in (device, manual):
-            # One bin per pixel column: peak keeps each column's lowest and highest value, which
-            # is all a column can show. pyqtgraph's default (5 samples a pixel) drew all 14,400
-            # points of a 4-hour series (~7 ms a frame for six curves).
-            item.opts["autoDownsampleFactor"] = 1.0
-            item.setDownsampling(auto=True, method="peak")
-            item.setClipToView(True)
+        _reduce(device)
         self._items[(name, False)] = device
-        self._items[(name, True)] = manual
+
+    def _manual_item(self, name: str) -> pg.PlotDataItem:
+        """The typed values of a vital: hollow diamonds, no line.
+
+        Made the first time the vital has a typed value to draw (or is asked for by `item`):
+        most sessions type few vitals, and seven unused items cost ~2.5 ms of the live window's
+        start (P7). Typed values are few and matter: above every line (z 4; within a panel in
+        the order of its vitals, the order they were once all made in).
+        """
+        key = (name, True)
+        item = self._items.get(key)
+        if item is None:
+            index = self._panel_of[name]
+            colour = VITAL_COLOURS[name]
+            item = self.panels[index].plot.plot(
+                pen=None, symbol="d", symbolSize=12, symbolPen=pg.mkPen(colour, width=1),
+                symbolBrush=pg.mkBrush("k"), antialias=False,
+            )
+            item.setZValue(4 + 0.001 * PANELS[index].metrics.index(name))
+            _reduce(item)
+            self._items[key] = item
+        return item
 
     def _build_bp_bars(self) -> None:
         plot = self.panels[self._panel_of["bp_systolic"]].plot
@@ -606,7 +610,7 @@ class TrendPlot(QtWidgets.QWidget):
     def _take_feed_changes(self, everything: bool = False) -> None:
         changes = self.feed.take_changes()
         if everything:
-            self._dirty = set(self._items)
+            self._dirty = set(self._series_keys)
             self._bars_dirty = self._markers_dirty = self._view_dirty = True
             baselines = True
         else:
@@ -654,10 +658,14 @@ class TrendPlot(QtWidgets.QWidget):
             self._set_bp_style(symbols)
         for key in self._dirty:
             t, v = self.feed.series(*key)
-            item = self._items[key]
-            item.setData(t, v)
-            # An empty item still costs a visit per frame: typed series are empty most of the time.
-            item.setVisible(bool(t.size))
+            item = self._items.get(key)
+            if item is None and t.size:
+                item = self._manual_item(key[0])
+            if item is not None:
+                item.setData(t, v)
+                # An empty item still costs a visit per frame: typed series are empty most of
+                # the time.
+                item.setVisible(bool(t.size))
             span = self.feed.span(key[0])
             if span is not None:
                 index = self._panel_of[key[0]]
@@ -715,12 +723,32 @@ class TrendPlot(QtWidgets.QWidget):
         self._bars_dirty = False
         self._overview_dirty = True
 
+    def _marker_lines(self, style: str) -> None:
+        """The dotted line items of one marker style, in the lane and every panel.
+
+        Made the first time a marker of that style is drawn (a new session has one or two
+        styles; seven in six plots cost ~5 ms of the live window's start, P7). Their z follows
+        `MARKER_STYLES`, the order they once were all made in, so the stacking is the same.
+        """
+        z = 0.5 + 0.001 * MARKER_STYLES.index(style)
+        for plot in [self.lane, *(p.plot for p in self.panels)]:
+            item = _pairs(plot, _marker_pen(style))
+            item.setZValue(z)
+            if plot is self.lane:
+                self._lane_markers[style] = item
+            else:
+                self.panels[[p.plot for p in self.panels].index(plot)].marker_items[style] = item
+
     def _draw_markers(self) -> None:
         self._markers = self.feed.markers()
         by_style: dict[str, list[float]] = {style: [] for style in MARKER_STYLES}
         for marker in self._markers:
             by_style[_style_of(marker)].append(marker.minutes)
         for style, minutes in by_style.items():
+            if style not in self._lane_markers:
+                if not minutes:
+                    continue   # never drawn in this style: nothing to clear
+                self._marker_lines(style)
             x = np.repeat(np.asarray(minutes, dtype=np.float64), 2)
             self._lane_markers[style].setData(x, np.tile([0.0, 1.0], len(minutes)))
             self._lane_markers[style].setVisible(bool(minutes))
@@ -924,7 +952,12 @@ class TrendPlot(QtWidgets.QWidget):
         Reads `getOriginalDataset()`: in pyqtgraph 0.14 `getData()` returns the downsampled,
         clipped display set, which depends on the view rather than on what was fed.
         """
-        x, y = self._items[(metric, manual)].getOriginalDataset()
+        item = self._items.get((metric, manual))
+        if item is None:   # typed values never drawn: no item yet
+            if metric not in self._panel_of:
+                raise KeyError((metric, manual))
+            return np.empty(0), np.empty(0)
+        x, y = item.getOriginalDataset()
         if x is None or y is None:
             return np.empty(0), np.empty(0)
         keep = np.isfinite(y)
@@ -971,7 +1004,7 @@ class TrendPlot(QtWidgets.QWidget):
 
     def item(self, metric: str, manual: bool) -> pg.PlotDataItem:
         """The plot item of one curve (for tests that count calls or read styles)."""
-        return self._items[(metric, manual)]
+        return self._manual_item(metric) if manual else self._items[(metric, manual)]
 
     def text_boxes(self) -> list[tuple[str, QtCore.QRectF, QtCore.QRectF]]:
         """Every text the trend shows: (what, its rectangle, the rectangle it must stay inside),
@@ -1049,12 +1082,36 @@ class TrendPlot(QtWidgets.QWidget):
 
 
 def _label_height(font: QtGui.QFont) -> float:
-    """The height of a one-line `_Label` in this font (what the label layout must leave)."""
-    item = QtWidgets.QGraphicsTextItem()
-    item.document().setDocumentMargin(0)
-    item.setFont(font)
-    item.setPlainText("S ≥200")
-    return float(item.boundingRect().height())
+    """The height of a one-line `_Label` in this font (what the label layout must leave).
+
+    Kept per font: a trend asks for the same two fonts at least twice while it is built, and
+    each review or report trend asks again.
+    """
+    screen = QtGui.QGuiApplication.primaryScreen()   # text is laid out at its resolution
+    key = (font.key(), screen.logicalDotsPerInchY() if screen is not None else 0.0)
+    height = _LABEL_HEIGHTS.get(key)
+    if height is None:
+        item = QtWidgets.QGraphicsTextItem()
+        item.document().setDocumentMargin(0)
+        item.setFont(font)
+        item.setPlainText("S ≥200")
+        height = _LABEL_HEIGHTS[key] = float(item.boundingRect().height())
+    return height
+
+
+_LABEL_HEIGHTS: dict[tuple[str, float], float] = {}
+
+
+def _reduce(item: pg.PlotDataItem) -> None:
+    """One bin per pixel column, and only what is in view.
+
+    Peak keeps each column's lowest and highest value, which is all a column can show.
+    pyqtgraph's default (5 samples a pixel) drew all 14,400 points of a 4-hour series (~7 ms a
+    frame for six curves).
+    """
+    item.opts["autoDownsampleFactor"] = 1.0
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
 
 
 def _bar_points(bars: BpBars) -> tuple[np.ndarray, np.ndarray]:
@@ -1161,6 +1218,9 @@ def _pairs(plot: _Plot, pen: QtGui.QPen) -> pg.PlotCurveItem:
     return item
 
 
+_AXIS_CELLS = {"top": (0, 1), "bottom": (2, 1), "left": (1, 0), "right": (1, 2)}
+
+
 class _Plot(pg.GraphicsWidget):  # type: ignore[misc]   # pyqtgraph ships no type information
     """A view box with its four axes: the part of pyqtgraph's PlotItem the trend uses.
 
@@ -1169,40 +1229,50 @@ class _Plot(pg.GraphicsWidget):  # type: ignore[misc]   # pyqtgraph ships no typ
     mouse: `TrendPlot._quiet`); that was the largest cost of opening the live window (P7).
     """
 
-    def __init__(self, axis_items: dict[str, pg.AxisItem] | None = None) -> None:
+    def __init__(self, axis_items: dict[str, pg.AxisItem] | None = None,
+                 shown: Iterable[str] = ("left", "bottom")) -> None:
+        """`shown`: the axes made at once, shown (a PlotItem starts with left and bottom). Any
+        other is made hidden the first time it is asked for: an axis that is never shown takes
+        no room (the layout skips hidden items) and never needs to exist (the trend shows 11 of
+        24; each costs ~0.25 ms to make and follows every range change)."""
         super().__init__()
         self.vb = pg.ViewBox(enableMenu=False)
         self.items: list[Any] = []   # what was added, as PlotItem.items lists it
-        grid = QtWidgets.QGraphicsGridLayout()
-        grid.setContentsMargins(1, 1, 1, 1)
-        grid.setHorizontalSpacing(0)
-        grid.setVerticalSpacing(0)
-        self.setLayout(grid)
+        self._grid = QtWidgets.QGraphicsGridLayout()
+        self._grid.setContentsMargins(1, 1, 1, 1)
+        self._grid.setHorizontalSpacing(0)
+        self._grid.setVerticalSpacing(0)
+        self.setLayout(self._grid)
+        self._given = dict(axis_items or {})
         self.axes: dict[str, pg.AxisItem] = {}
-        for name, (row, col) in (("top", (0, 1)), ("bottom", (2, 1)), ("left", (1, 0)),
-                                 ("right", (1, 2))):
-            axis = (axis_items or {}).get(name) or pg.AxisItem(orientation=name)
-            axis.linkToView(self.vb)
-            axis.setZValue(-1000)
-            grid.addItem(axis, row, col)
-            self.axes[name] = axis
-            if name in ("top", "right"):
-                axis.hide()   # as a PlotItem starts: left and bottom shown
-        grid.addItem(self.vb, 1, 1)
-        grid.setRowStretchFactor(1, 100)
-        grid.setColumnStretchFactor(1, 100)
+        for name in shown:
+            self.getAxis(name).show()
+        self._grid.addItem(self.vb, 1, 1)
+        self._grid.setRowStretchFactor(1, 100)
+        self._grid.setColumnStretchFactor(1, 100)
 
     def getViewBox(self) -> pg.ViewBox:  # noqa: N802 - pyqtgraph's name
         return self.vb
 
     def getAxis(self, name: str) -> pg.AxisItem:  # noqa: N802 - pyqtgraph's name
-        return self.axes[name]
+        """The axis (made hidden if it was not yet: see `__init__`)."""
+        axis = self.axes.get(name)
+        if axis is None:
+            axis = self._given.get(name) or pg.AxisItem(orientation=name)
+            axis.hide()
+            axis.linkToView(self.vb)
+            axis.setZValue(-1000)
+            row, col = _AXIS_CELLS[name]
+            self._grid.addItem(axis, row, col)
+            self.axes[name] = axis
+        return axis
 
     def showAxis(self, name: str, show: bool = True) -> None:  # noqa: N802 - pyqtgraph's name
-        self.axes[name].setVisible(show)
+        if show or name in self.axes:
+            self.getAxis(name).setVisible(show)
 
     def hideAxis(self, name: str) -> None:  # noqa: N802 - pyqtgraph's name
-        self.axes[name].hide()
+        self.showAxis(name, False)
 
     def addItem(self, item: Any, ignoreBounds: bool = False) -> None:  # noqa: N802, N803
         self.vb.addItem(item, ignoreBounds=ignoreBounds)
@@ -1237,7 +1307,8 @@ class _Plot(pg.GraphicsWidget):  # type: ignore[misc]   # pyqtgraph ships no typ
 
     def showGrid(self, x: bool = False, y: bool = False) -> None:  # noqa: N802
         for name, on in (("bottom", x), ("left", y)):
-            self.axes[name].setGrid(255 if on else False)
+            if on or name in self.axes:
+                self.getAxis(name).setGrid(255 if on else False)
 
     def enableAutoRange(self, x: bool = True, y: bool = True) -> None:  # noqa: N802
         self.vb.enableAutoRange(x=x, y=y)
