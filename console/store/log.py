@@ -250,6 +250,12 @@ class _Chains:
         # Rows added past the head outside the console must not collide with our next id.
         return (max(head[0], int(max_id or 0)), head[1])
 
+    def next_id(self, table: str) -> int:
+        """The id the next row appended to `table` in this transaction will get."""
+        head = self._heads.get(table) or self._load(table)
+        self._heads[table] = head
+        return head[0] + 1
+
     def append(self, table: str, content: list[object]) -> int:
         """Insert one row (content without id) chained onto the head; return its id."""
         last_id, previous = self._heads.get(table) or self._load(table)
@@ -261,22 +267,18 @@ class _Chains:
         self._touched.add(table)
         return row_id
 
-    def snapshot(self) -> tuple[dict[str, Head], set[str]]:
-        return dict(self._heads), set(self._touched)
-
-    def restore(self, saved: tuple[dict[str, Head], set[str]]) -> None:
-        """Back to a snapshot, after a ROLLBACK TO the savepoint taken with it."""
-        self._heads, self._touched = dict(saved[0]), set(saved[1])
-
     def store(self) -> None:
-        """Record the new heads in meta (same transaction as the rows)."""
-        for table in self._touched:
+        """Record the new heads in meta (same transaction as the rows), in one statement."""
+        if not self._touched:
+            return
+        values: list[object] = []
+        for table in sorted(self._touched):
             row_id, digest = self._heads[table]
-            self._conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [schema.CHAIN_HEAD_PREFIX + table, f"{row_id} {digest}"],
-            )
+            values += [schema.CHAIN_HEAD_PREFIX + table, f"{row_id} {digest}"]
+        rows = ", ".join(["(?, ?)"] * len(self._touched))
+        self._conn.execute(
+            f"INSERT INTO meta(key, value) VALUES {rows} "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", values)
 
 
 def parse_head(text: object) -> Head | None:
@@ -446,6 +448,7 @@ class EventLog:
         self.path = path
         self._conn: sqlite3.Connection | None = conn
         self._outbox: OutboxHooks | None = None
+        self._uid: str | None = None   # meta.log_uid, read once
 
     # --- lifecycle ---
 
@@ -588,44 +591,46 @@ class EventLog:
         """From now on, every write also commits the messages `hooks.composer` builds for it."""
         self._outbox = hooks
 
-    @staticmethod
-    def _compose(conn: sqlite3.Connection, chains: _Chains, hooks: OutboxHooks,
+    def _compose(self, conn: sqlite3.Connection, chains: _Chains, hooks: OutboxHooks,
                  batch: Sequence[Record]) -> tuple[list[OutboxRow], BaseException | None]:
         """Build and insert this write's outbox rows. A composer failure (a bug) is returned, not
         raised: the clinical records must be committed whatever the network layer does."""
-        uid_row = conn.execute("SELECT value FROM meta WHERE key = ?",
-                               [schema.META_LOG_UID]).fetchone()
-        seq_row = conn.execute("SELECT value FROM meta WHERE key = ?",
-                               [schema.META_OUTBOX_SEQ]).fetchone()
-        uid = str(uid_row[0]) if uid_row else "log"
-        counter = [int(seq_row[0]) if seq_row else 0]
+        # Control ids are `<log uid>-<outbox row id>`: unique in the clinic, known before the
+        # insert, and no counter of their own to read and store on every write (P12).
+        uid = self._log_uid(conn)
+        first = chains.next_id("outbox")
+        issued: list[str] = []
 
         def next_control_id() -> str:
-            counter[0] += 1
-            return f"{uid}-{counter[0]}"
+            issued.append(f"{uid}-{first + len(issued)}")
+            return issued[-1]
 
-        # A savepoint: a message the outbox refuses (a duplicate control id, a bad row) rolls
-        # back the messages only, never the records.
-        conn.execute("SAVEPOINT outbox")
-        saved = chains.snapshot()
+        # Everything is built and checked before the first insert, so a composer failure (a bug)
+        # leaves the transaction as the records made it: they commit, the messages do not. (No
+        # savepoint: two statements more on every write, for an insert that can then fail only
+        # as the records' own can, P12.)
         try:
             outgoing = hooks.composer.compose(batch, next_control_id)
-            rows: list[OutboxRow] = []
-            for message in outgoing:
-                content = _outbox_values(message)
-                row_id = chains.append("outbox", content)
-                rows.append(OutboxRow(row_id, message.session_id, str(content[1]), message.kind,
-                                      message.destinations, message.created_at, message.message))
-            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                         [schema.META_OUTBOX_SEQ, str(counter[0])])
+            contents = [_outbox_values(message) for message in outgoing]
+            for index, content in enumerate(contents):
+                expected = f"{uid}-{first + index}"
+                if content[1] != expected:
+                    raise ValueError(f"outbox message {index + 1} of this write carries "
+                                     f"control id {content[1]!r}, not {expected!r}: each message "
+                                     "must take the ids in the order given, and use each one")
         except Exception as exc:  # noqa: BLE001 - reported to the network layer as its alarm
-            conn.execute("ROLLBACK TO outbox")
-            conn.execute("RELEASE outbox")
-            chains.restore(saved)
             return [], exc
-        conn.execute("RELEASE outbox")
+        rows = [OutboxRow(chains.append("outbox", content), message.session_id, str(content[1]),
+                          message.kind, message.destinations, message.created_at, message.message)
+                for message, content in zip(outgoing, contents, strict=True)]
         return rows, None
+
+    def _log_uid(self, conn: sqlite3.Connection) -> str:
+        if self._uid is None:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?",
+                               [schema.META_LOG_UID]).fetchone()
+            self._uid = str(row[0]) if row else "log"
+        return self._uid
 
     @_classified
     def record_deliveries(self, deliveries: Sequence[Delivery]) -> list[int]:

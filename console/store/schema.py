@@ -222,7 +222,6 @@ def _initial_schema(db: Database) -> None:
 
 
 META_LOG_UID: Final = "log_uid"
-META_OUTBOX_SEQ: Final = "outbox_seq"   # the last number used in a control id
 
 
 @migration("0002_outbox")

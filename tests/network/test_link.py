@@ -166,7 +166,9 @@ def test_an_engine_refusal_is_logged_as_failed_and_raises_the_network_alarm(
         assert alarm[1] == "Clinic network: interface engine refused a message"
         detail = next(o.detail for o in chair.engine.alarms() if o.condition == NETWORK_UNCONFIRMED)
         assert "unknown patient" in detail
-        assert peer.received == chair.outbox_ids()   # sent once: AR is never resent
+        # Each sent once (AR is never resent); the network alarm's own PCD-04 follows.
+        peer.wait_for(lambda: len(peer.received) == len(chair.outbox_ids()), "all sent")
+        assert peer.received == chair.outbox_ids()
     finally:
         peer.close()
 

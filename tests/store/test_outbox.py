@@ -95,7 +95,7 @@ def test_a_message_the_outbox_refuses_never_stops_the_records(log: EventLog) -> 
     log.write([_obs(session, 81)])
     assert log.conn.execute("SELECT count(*) FROM observations").fetchone() == (2,)
     assert log.conn.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
-    assert "UNIQUE" in str(errors[0])
+    assert "carries control id" in str(errors[0])
     assert log.verify().ok
 
 
