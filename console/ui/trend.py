@@ -220,7 +220,29 @@ class _PanelParts:
     marker_items: dict[str, pg.PlotCurveItem] = field(default_factory=dict)
 
 
-class _MinutesAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped (Any)
+class _Axis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped (Any)
+    """An axis whose title text is written only while the title is shown.
+
+    pyqtgraph rewrites an axis's title (`setHtml` of its text item) at every pen, style and
+    range change, shown or not; the trend never shows one, and its 11 axes made ~220 such calls
+    on the way to the first paint (P7).
+    """
+
+    def _updateLabel(self) -> None:  # noqa: N802 - pyqtgraph's name
+        if self.label.isVisible():
+            super()._updateLabel()
+            return
+        self._adjustSize()
+        self.picture = None
+        self.update()
+
+    def showLabel(self, show: bool = True) -> None:  # noqa: N802 - pyqtgraph's name
+        super().showLabel(show)
+        if show:
+            super()._updateLabel()   # the text it skipped while hidden
+
+
+class _MinutesAxis(_Axis):
     """The time axis: minutes since the session opened, the unit on every tick."""
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
@@ -1258,7 +1280,7 @@ class _Plot(pg.GraphicsWidget):  # type: ignore[misc]   # pyqtgraph ships no typ
         """The axis (made hidden if it was not yet: see `__init__`)."""
         axis = self.axes.get(name)
         if axis is None:
-            axis = self._given.get(name) or pg.AxisItem(orientation=name)
+            axis = self._given.get(name) or _Axis(orientation=name)
             axis.hide()
             axis.linkToView(self.vb)
             axis.setZValue(-1000)
