@@ -242,6 +242,18 @@ class _Axis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped (Any)
             super()._updateLabel()   # the text it skipped while hidden
 
 
+class _LabelColumn(_Axis):
+    """The right axis of a panel: the column its limit labels are written in (children of this
+    item). It draws nothing (no line, ticks or values: `TrendPlot._side_axes`), so it does not
+    paint or follow the view's range: a plain axis computed its ticks at every repaint."""
+
+    def linkToView(self, view: pg.ViewBox) -> None:  # noqa: N802 - pyqtgraph's name
+        """Not linked: there is no tick to place."""
+
+    def paint(self, p: QtGui.QPainter, opt: Any, widget: Any) -> None:
+        """Nothing: the axis line is transparent and there are no ticks or values."""
+
+
 class _MinutesAxis(_Axis):
     """The time axis: minutes since the session opened, the unit on every tick."""
 
@@ -388,7 +400,7 @@ class TrendPlot(QtWidgets.QWidget):
         self.graphics.setBackground("k")
         self.graphics.ci.setSpacing(SPACING_PX)
         self.graphics.ci.setContentsMargins(0, 2, 0, 0)
-        self.lane = _Plot(shown=("left",))
+        self.lane = _Plot({"right": _LabelColumn("right")}, shown=("left",))
         self.graphics.addItem(self.lane, row=0, col=0)
         self._quiet(self.lane)
         self.lane.setYRange(0.0, 1.0, padding=0)
@@ -400,7 +412,9 @@ class TrendPlot(QtWidgets.QWidget):
         self.panels: list[_PanelParts] = []
         for index, panel in enumerate(PANELS):
             last = index == len(PANELS) - 1
-            axes = {"bottom": _MinutesAxis("bottom")} if last else {}
+            axes: dict[str, pg.AxisItem] = {"right": _LabelColumn("right")}
+            if last:
+                axes["bottom"] = _MinutesAxis("bottom")
             plot = _Plot(axes, shown=("left", "bottom") if last else ("left",))
             self.graphics.addItem(plot, row=index + 1, col=0)
             self._quiet(plot)
