@@ -170,6 +170,7 @@ class CardView:
 
     chair: str
     room: str
+    title: str             # the room; "room · chair" when another chair has the same room
     connected: bool
     connection_text: str   # "" while connected; "No connection since 09:14:05 (connection lost)"
     has_session: bool
@@ -386,10 +387,16 @@ class Board:
     # ---- what the window and the sounder read ------------------------------------------------
 
     def cards(self, now: Moment) -> list[CardView]:
+        """Every chair's card, in natural order of the chair names (chair-2 before chair-10)."""
         return [self._card(self.chairs[name], now) for name in sorted(self.chairs, key=_natural)]
 
     def card(self, chair: str, now: Moment) -> CardView:
         return self._card(self.chairs[chair], now)
+
+    def _title(self, chair: _Chair) -> str:
+        room = self._room(chair)
+        shared = sum(1 for c in self.chairs.values() if self._room(c) == room) > 1
+        return f"{room} · {chair.name}" if shared and room != chair.name else room
 
     def station_alarms(self, now: Moment) -> list[StationAlarm]:
         """The station's own technical alarms, highest first."""
@@ -422,14 +429,14 @@ class Board:
 
     def highest_chair(self, now: Moment) -> str | None:
         """The chair whose shown alarm sounds and comes first by the bedside's order."""
-        best: tuple[tuple[int, int, float, int], str] | None = None
+        best: tuple[tuple[Any, ...], str] | None = None
         for name, chair in self.chairs.items():
             if not self._connected(chair, now):
                 continue
             shown = self._shown(chair)
             if shown is None or not self._sounds(chair, shown, now):
                 continue
-            key = _order_key(shown)
+            key = (*_order_key(shown)[:3], _natural(name))   # a tie: the lower chair first
             if best is None or key < best[0]:
                 best = (key, name)
         return best[1] if best else None
@@ -832,7 +839,8 @@ class Board:
         device_note = {"silent": "Monitor silent", "disconnected": "Monitor disconnected"}.get(
             device if isinstance(device, str) else "", "")
         return CardView(
-            chair=chair.name, room=self._room(chair), connected=connected,
+            chair=chair.name, room=self._room(chair), title=self._title(chair),
+            connected=connected,
             connection_text=connection_text, has_session=has_session,
             patient=str(session.get("patient", "")) if has_session else "",
             protocol=str(session.get("protocol_name") or session.get("protocol") or ""),

@@ -99,8 +99,10 @@ class Chair:
     def topic(self, kind: bus_topics.Kind) -> str:
         return bus_topics.chair_topic(self.name, kind)
 
-    def status(self, **override: Any) -> tuple[str, bytes]:
-        """The retained status now (bus_topics.py's shape, read from the engine)."""
+    def status(self, session: dict[str, Any] | None = None, **override: Any
+               ) -> tuple[str, bytes]:
+        """The retained status now (bus_topics.py's shape, read from the engine); `session`
+        changes fields of its session object, `override` fields of the status."""
         self.seq += 1
         now = self.clock.now()
         obj: dict[str, Any] = {"chair": self.name, "room": self.room, "online": True,
@@ -136,6 +138,8 @@ class Chair:
                                            "unit": latest.reading.unit,
                                            "at": iso(latest.reading.measured_at or now.wall),
                                            "alarm": by_vital.get(name)}
+        if session and obj["session"] is not None:
+            obj["session"].update(session)
         obj.update(override)
         return self.topic("status"), bus_topics.encode(obj)
 

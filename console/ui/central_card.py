@@ -1,0 +1,386 @@
+"""One chair's card on the central station: it draws a `CardView` (console/central/board.py).
+
+Look (the bedside's, console/ui/tiles.py and alarm_bar.py):
+
+- The card is dark like a vital tile (`tile_bg`); red, yellow and cyan appear only where an
+  alarm is: a vital over a limit, and the alarm line, in the alarm bar's IEC 60601-1-8 colours
+  (`alarm_bar.COLOURS`). The alarm line flashes at the alarm bar's rates while the chair has not
+  acknowledged it (high 2 Hz, medium 0.5 Hz: `FLASH_HALF_PERIOD_MS`), alternating with the dark
+  phase in its colour so the text stays readable; acknowledged, low and info are steady.
+- A chair without connection is a grey card (`stale_bg`) saying "No connection" and since when,
+  with nothing else: values that may be old are not shown as if current.
+- Every line has its room reserved (header; patient · protocol · phase; BP; HR RR SpO2; alarm;
+  Acknowledge and its note), so a card never changes size when an alarm or a note appears. Text
+  that does not fit is elided with the whole text as its tooltip (ElidedLabel); a number is never
+  elided: the fonts grow with the card (a 1920x1080 screen) and shrink until the widest value
+  ("300/300 (300)") fits.
+
+Signals:
+    clicked(str): the card was clicked or Enter pressed on it (the chair's name): show its trend.
+    acknowledge_clicked(str): its Acknowledge button was pressed (the chair's name).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from console.central.board import AlarmLine, CardView, VitalView
+from console.ui import theme
+from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
+from console.ui.elided_label import ElidedLabel
+from console.ui.tiles import PhraseLabel
+from protocols.model import Priority
+
+FLASH_TICK_MS = 250   # the high rate's half-period; medium toggles every 4th tick
+BASE_HEIGHT = 160     # the card height the base point sizes are for (20 chairs at 1366x768)
+MAX_SCALE = 1.6
+# Base point sizes at BASE_HEIGHT.
+ROOM_PT, ELAPSED_PT, INFO_PT, CAPTION_PT, VALUE_PT, ALARM_PT, BUTTON_PT, OFFLINE_PT = \
+    11, 10, 9, 8, 13, 10, 9, 14
+WIDEST_BP = "300/300 (300)"
+WIDEST_RATE = "300"
+ALARM_LINES = 2       # the alarm's text has two lines ("*** Respiratory rate 7 breaths/min, limit ≤8")
+VALUE_STYLE = "padding:0 3px;border-radius:3px;"
+
+
+def _font(points: float, bold: bool = False) -> QtGui.QFont:
+    font = QtGui.QFont(QtWidgets.QApplication.font())
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
+
+
+def flash_on(priority: Priority, tick: int) -> bool:
+    """The full-colour phase of a flashing line at `tick` (250 ms ticks)."""
+    ticks = max(1, FLASH_HALF_PERIOD_MS.get(priority, FLASH_TICK_MS) // FLASH_TICK_MS)
+    return (tick // ticks) % 2 == 0
+
+
+class _Value(QtWidgets.QLabel):
+    """A vital's number: its alarm colour behind it, never elided. Always under a style sheet
+    (a style sheet changes a label's size hint: the size must not change with the colour)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setStyleSheet(VALUE_STYLE)
+
+
+def _value_size(font: QtGui.QFont, text: str) -> QtCore.QSize:
+    """The size a value label needs for `text` in `font` (measured on a label like it)."""
+    probe = _Value("probe")
+    probe.setFont(font)
+    probe.setText(text)
+    probe.ensurePolished()
+    return probe.sizeHint()   # the probe has no parent: Python frees it
+
+
+class AlarmBox(QtWidgets.QFrame):
+    """The alarm line: its colour as the frame's background, the text in two lines inside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("alarm_box")
+        self.text = PhraseLabel(ALARM_PT, ALARM_LINES)
+        self.text.setObjectName("card_alarm")
+        self.text.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(5, 1, 5, 1)
+        layout.addWidget(self.text)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def set_points(self, points: float) -> None:
+        font = _font(points, bold=True)
+        self.text.setFont(font)
+        self.text.lines = ALARM_LINES
+        self.text.setFixedHeight(QtGui.QFontMetrics(font).lineSpacing() * ALARM_LINES + 2)
+        self.setFixedHeight(self.text.height() + 2)
+        self.text.set_groups(self.text.groups)
+
+    def set_text(self, text: str) -> None:
+        self.text.set_groups([[text]] if text else [])
+        if not text:
+            self.text.setText("")
+
+    def full_text(self) -> str:
+        return self.text.full_text
+
+
+class ChairCard(QtWidgets.QFrame):
+    """One chair (see the module docstring). `show_view` draws a `CardView`."""
+
+    clicked = QtCore.Signal(str)
+    acknowledge_clicked = QtCore.Signal(str)
+
+    def __init__(self, chair: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.chair = chair
+        self.setObjectName("chair_card")
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+        self.view: CardView | None = None
+        self.flash_tick = 0
+        self.scale = 1.0
+        # What the alarm line shows now: (background, text). Tests read it.
+        self.alarm_colours: tuple[str, str] | None = None
+
+        self.room = ElidedLabel()
+        self.room.setObjectName("card_room")
+        self.elapsed = QtWidgets.QLabel()
+        self.elapsed.setObjectName("card_elapsed")
+        self.elapsed.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
+                                  | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        header = QtWidgets.QHBoxLayout()
+        header.setSpacing(6)
+        header.addWidget(self.room, 1)
+        header.addWidget(self.elapsed)
+
+        # The live page: info, vitals, alarm, acknowledge.
+        self.info = ElidedLabel()
+        self.info.setObjectName("card_info")
+        self.captions: dict[str, QtWidgets.QLabel] = {}
+        self.values: dict[str, _Value] = {}
+        bp_row = QtWidgets.QHBoxLayout()
+        bp_row.setSpacing(4)
+        rates_row = QtWidgets.QHBoxLayout()
+        rates_row.setSpacing(4)
+        for label, row in (("BP", bp_row), ("HR", rates_row), ("RR", rates_row),
+                           ("SpO2", rates_row)):
+            caption = QtWidgets.QLabel(label)
+            caption.setObjectName(f"caption_{label}")
+            caption.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
+                                  QtWidgets.QSizePolicy.Policy.Fixed)
+            value = _Value(f"value_{label}")
+            self.captions[label], self.values[label] = caption, value
+            row.addWidget(caption)
+            row.addWidget(value)
+            row.addSpacing(6)
+        bp_row.addStretch(1)
+        rates_row.addStretch(1)
+        self.alarm = AlarmBox()
+        self.ack_button = QtWidgets.QPushButton("Acknowledge")
+        self.ack_button.setObjectName("card_ack")
+        self.ack_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)   # F2 works on the card
+        self.ack_button.setCursor(QtCore.Qt.CursorShape.ArrowCursor)
+        keep = self.ack_button.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.ack_button.setSizePolicy(keep)
+        self.ack_button.clicked.connect(lambda: self.acknowledge_clicked.emit(self.chair))
+        self.note = ElidedLabel()
+        self.note.setObjectName("card_note")
+        actions = QtWidgets.QHBoxLayout()
+        actions.setSpacing(6)
+        actions.addWidget(self.ack_button)
+        actions.addWidget(self.note, 1)
+        live = QtWidgets.QWidget()
+        live_layout = QtWidgets.QVBoxLayout(live)
+        live_layout.setContentsMargins(0, 0, 0, 0)
+        live_layout.setSpacing(3)
+        live_layout.addWidget(self.info)
+        live_layout.addLayout(bp_row)
+        live_layout.addLayout(rates_row)
+        # Room to spare (a large screen) goes between the values and the alarm: the alarm and
+        # its button keep their place at the foot of every card.
+        live_layout.addStretch(1)
+        live_layout.addWidget(self.alarm)
+        live_layout.addLayout(actions)
+        self.live_layout = live_layout
+
+        # The page of a chair without connection.
+        self.offline_title = QtWidgets.QLabel("No connection")
+        self.offline_title.setObjectName("offline_title")
+        self.offline_detail = ElidedLabel()
+        self.offline_detail.setObjectName("offline_detail")
+        offline = QtWidgets.QWidget()
+        offline_layout = QtWidgets.QVBoxLayout(offline)
+        offline_layout.setContentsMargins(0, 0, 0, 0)
+        offline_layout.setSpacing(4)
+        offline_layout.addStretch(1)
+        offline_layout.addWidget(self.offline_title)
+        offline_layout.addWidget(self.offline_detail)
+        offline_layout.addStretch(2)
+
+        self.pages = QtWidgets.QStackedWidget()
+        self.pages.addWidget(live)
+        self.pages.addWidget(offline)
+        layout = self._layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 5)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self.pages, 1)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                           QtWidgets.QSizePolicy.Policy.Ignored)
+        self._apply_fonts(1.0)
+        theme.signals().changed.connect(self._on_theme_changed)
+
+    # ---- size --------------------------------------------------------------------------------
+
+    def _apply_fonts(self, scale: float) -> None:
+        self.scale = scale
+        self.room.setFont(_font(ROOM_PT * scale, bold=True))
+        self.elapsed.setFont(_font(ELAPSED_PT * scale))
+        self.info.setFont(_font(INFO_PT * scale))
+        for caption in self.captions.values():
+            caption.setFont(_font(CAPTION_PT * scale))
+        self.alarm.set_points(ALARM_PT * scale)
+        self.note.setFont(_font(INFO_PT * scale))
+        self.ack_button.setFont(_font(BUTTON_PT * scale, bold=True))
+        self.live_layout.setSpacing(round(3 * scale))
+        self.offline_title.setFont(_font(OFFLINE_PT * scale, bold=True))
+        self.offline_detail.setFont(_font(INFO_PT * scale))
+        self._fit_values(self.width())
+        self.ack_button.setFixedHeight(QtGui.QFontMetrics(self.ack_button.font()).height() + 8)
+
+    def _fit_values(self, width: int) -> None:
+        """The largest value font (up to the scaled base) with which the widest BP, and the three
+        rates side by side, fit the card's width."""
+        inner = width - 16
+        caption = QtGui.QFontMetrics(_font(CAPTION_PT * self.scale))
+        # Each cell: caption, 4 px, value, 6 px after it.
+        rates_captions = sum(caption.horizontalAdvance(c) + 4 + 6 for c in ("HR", "RR", "SpO2"))
+        bp_caption = caption.horizontalAdvance("BP") + 4 + 6
+        points = VALUE_PT * self.scale
+        while True:
+            font = _font(points, bold=True)
+            bp, rate = _value_size(font, WIDEST_BP), _value_size(font, WIDEST_RATE)
+            if points <= 7 or (bp_caption + bp.width() <= inner
+                               and rates_captions + 3 * rate.width() <= inner):
+                break
+            points -= 0.5
+        for label, value in self.values.items():
+            value.setFont(font)
+            value.setFixedSize(bp if label == "BP" else rate)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        scale = max(1.0, min(MAX_SCALE, event.size().height() / BASE_HEIGHT))
+        if abs(scale - self.scale) > 0.04:
+            self._apply_fonts(scale)
+        else:
+            self._fit_values(event.size().width())
+        self._layout.activate()
+        super().resizeEvent(event)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
+        return QtCore.QSize(265, BASE_HEIGHT)
+
+    # ---- content -----------------------------------------------------------------------------
+
+    def _on_theme_changed(self, _theme: theme.Theme) -> None:
+        view, self.view = self.view, None
+        if view is not None:
+            self.show_view(view)
+
+    def show_view(self, view: CardView) -> None:
+        """Draw `view` (nothing is redrawn when it is the same)."""
+        if view == self.view:
+            return
+        self.view = view
+        t = theme.current()
+        connected = view.connected
+        background, text = (t.tile_bg, t.tile_text) if connected else (t.stale_bg, t.stale_text)
+        self.setStyleSheet(
+            f"ChairCard {{background:{background};border-radius:6px;border:2px solid {background};}}"
+            f"ChairCard:focus {{border:2px solid {t.focus_border};}}"
+            f"QLabel {{color:{text};background:transparent;}}"
+            f"QLabel#card_elapsed, QLabel#card_note {{color:{text};}}")
+        self.room.setText(view.title)
+        self.elapsed.setText(view.elapsed if connected and view.has_session else "")
+        self.pages.setCurrentIndex(0 if connected else 1)
+        self.setToolTip(view.chair if connected else f"{view.chair}: {view.connection_text}")
+        if not connected:
+            self.offline_detail.setText(view.connection_text.removeprefix("No connection").strip())
+            self.alarm_colours = None
+            return
+        self.info.setText(self._info_text(view))
+        shown = {v.label: v for v in view.vitals}
+        for label, value in self.values.items():
+            self._show_value(value, shown.get(label), view.has_session)
+        for caption in self.captions.values():
+            caption.setVisible(view.has_session)
+        self.ack_button.setVisible(view.can_acknowledge)
+        notes = []
+        if view.alarm is not None:
+            if view.alarm.note:
+                notes.append(view.alarm.note)
+            if view.alarm.more:
+                notes.append(f"+{view.alarm.more} more")
+        self.note.setText(" · ".join(notes))
+        self._render_alarm()
+
+    @staticmethod
+    def _info_text(view: CardView) -> str:
+        if not view.has_session:
+            parts = ["No session"]
+        else:
+            parts = [p for p in (view.patient, view.protocol, view.phase) if p]
+            if view.ended:
+                parts.append("ended")
+            if view.demo:
+                parts.insert(0, "DEMO")
+        if view.device_note:
+            parts.append(view.device_note)
+        return " · ".join(parts)
+
+    def _show_value(self, label: QtWidgets.QLabel, vital: VitalView | None,
+                    has_session: bool) -> None:
+        if not has_session or vital is None:
+            label.setText("")
+            label.setStyleSheet(VALUE_STYLE)
+            label.setToolTip("")
+            return
+        label.setText(vital.text)
+        label.setToolTip(vital.tooltip)
+        if vital.priority is not None and vital.priority > Priority.INFO:
+            back, fore = COLOURS[vital.priority]
+            label.setStyleSheet(f"background:{back};color:{fore};{VALUE_STYLE}")
+        else:
+            label.setStyleSheet(VALUE_STYLE)
+
+    def flashing(self) -> bool:
+        """The alarm line flashes now."""
+        view = self.view
+        return view is not None and view.connected and view.alarm is not None \
+            and view.alarm.flashing
+
+    def set_flash_tick(self, tick: int) -> None:
+        self.flash_tick = tick
+        if self.flashing():
+            self._render_alarm()
+
+    def _render_alarm(self) -> None:
+        view = self.view
+        alarm: AlarmLine | None = view.alarm if view is not None else None
+        if alarm is None:
+            self.alarm.set_text("")
+            self.alarm.setStyleSheet("QFrame#alarm_box {background:transparent;}")
+            self.alarm_colours = None
+            return
+        if not alarm.flashing or flash_on(alarm.priority, self.flash_tick):
+            colours = COLOURS[alarm.priority]
+        else:
+            colours = (OFF_PHASE_BACKGROUND,
+                       OFF_PHASE_TEXT.get(alarm.priority, COLOURS[alarm.priority][0]))
+        self.alarm_colours = colours
+        marks = {Priority.HIGH: "***", Priority.MEDIUM: "**", Priority.LOW: "*"}.get(
+            alarm.priority, "")
+        self.alarm.set_text(f"{marks} {alarm.text}".strip())
+        self.alarm.setStyleSheet(f"QFrame#alarm_box {{background:{colours[0]};border-radius:3px;}}"
+                                 f"QLabel {{color:{colours[1]};background:transparent;}}")
+
+    # ---- input -------------------------------------------------------------------------------
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() is QtCore.Qt.MouseButton.LeftButton \
+                and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit(self.chair)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
+            self.clicked.emit(self.chair)
+            return
+        super().keyPressEvent(event)

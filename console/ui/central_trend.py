@@ -1,0 +1,121 @@
+"""A chair's trend at the central station: the bedside's trend widget over what the bus brought.
+
+The points are the board's (`Board.trend`): the chair's retained trend snapshot merged with the
+PCD-01 values that came since, once per metric and time. They are drawn by the bedside's own
+`TrendPlot` (console/ui/trend.py: BP bars, HR, SpO2, RR panels, minutes since the session
+started, the same colours), so a trend reads the same at the chair and at the desk. The dialog
+opens on the whole session and takes the new points every `REFRESH_MS` while it is shown. The
+window keeps one dialog per chair and shows it again (`load` starts afresh when the chair began
+another session): dialogs are never deleted while the window lives (deleting pyqtgraph views
+under a running event loop crashed the test run).
+
+Limit lines are not drawn: the chair's alarm limits are not on the bus (its protocol may have
+been changed at the bedside), and a limit drawn from a default could be wrong.
+
+Signals: none.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from console.central.board import Board
+from console.clock import Clock
+from console.session.trend_feed import TrendFeed
+from console.ui.trend import WHOLE, TrendPlot
+
+REFRESH_MS = 2000
+
+
+class CentralTrendDialog(QtWidgets.QDialog):
+    """The trend of one chair's current session (see the module docstring)."""
+
+    def __init__(self, board: Board, chair: str, clock: Clock,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.board = board
+        self.chair = chair
+        self.clock = clock
+        self.session: int | None = None
+        self.started_at = clock.now().wall
+        self.title = QtWidgets.QLabel()
+        font = QtGui.QFont(self.title.font())
+        font.setPointSize(12)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.plot = TrendPlot(None, started_at=self.started_at)
+        self.empty = QtWidgets.QLabel("No values received for this session yet.")
+        self.empty.setVisible(False)
+        close = QtWidgets.QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.empty, 1)
+        buttons.addWidget(close)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(buttons)
+        self._last: dict[tuple[str, bool], float] = {}
+        self.points = 0
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._on_timer)
+        self.load()
+
+    def load(self) -> None:
+        """Show the chair's current session: afresh when it is another session than shown."""
+        data = self.board.trend(self.chair)
+        if data.session != self.session or self.points == 0:
+            self.session = data.session
+            self.started_at = data.started_at or self.clock.now().wall
+            self.plot.set_feed(TrendFeed(self.started_at))
+            self._last.clear()
+            self.points = 0
+        card = self.board.card(self.chair, self.clock.now()) \
+            if self.chair in self.board.chairs else None
+        room = card.room if card is not None else self.chair
+        who = f" · {card.patient}" if card is not None and card.patient else ""
+        since = f" since {data.started_at.astimezone():%H:%M}" if data.started_at else ""
+        self.setWindowTitle(f"{room}{who}: trend{since}")
+        self.title.setText(f"{room}{who}: the session's trend{since} "
+                           "(minutes since the session started)")
+        self.take_new_points()
+        self.plot.set_view(WHOLE)
+        self.plot.refresh()
+
+    def take_new_points(self) -> int:
+        """Add the points later than those drawn (per metric); returns how many were added."""
+        data = self.board.trend(self.chair)
+        if data.session != self.session:
+            self.empty.setText("A new session started at this chair: close and open again.")
+            self.empty.setVisible(True)
+            return 0
+        start = self.started_at.timestamp()
+        added = 0
+        for name, points in data.series.items():
+            for t, value, manual in points:
+                key = (name, manual)
+                if t <= self._last.get(key, -1e18):
+                    continue
+                self.plot.add_reading(name, value, (t - start) / 60.0, manual)
+                self._last[key] = t
+                added += 1
+        self.points += added
+        self.empty.setText("No values received for this session yet.")
+        self.empty.setVisible(self.points == 0)
+        now = self.clock.now().wall
+        self.plot.set_now(max(0.0, (now.timestamp() - start) / 60.0))
+        return added
+
+    @QtCore.Slot()
+    def _on_timer(self) -> None:
+        self.take_new_points()
+        self.plot.refresh()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:  # noqa: N802 - Qt override
+        self.timer.stop()
+        super().hideEvent(event)

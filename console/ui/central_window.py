@@ -1,0 +1,354 @@
+"""The central station's window: every chair on the clinic bus as a card, the station's own
+technical alarm banner, the central nurse's name, the bus state.
+
+It renders the board (console/central/board.py) and decides nothing clinical (style rule 2):
+
+    toolbar:  Central nurse [name]   Acknowledge (F2)   what the last action did
+    banner:   the station's own technical alarm (bus lost, a chair lost, log, audio) + Silence;
+              its row is always there (grey when quiet), so the grid never moves
+    grid:     one card per chair (console/ui/central_card.py), in as many columns as make the
+              largest cards (5 x 4 for 20 chairs at 1366x768 and at 1920x1080), never scrolling
+    status:   the bus ("Connected to mqtts://…", "Reconnecting…", "Refused: why") · ignored messages
+
+Keys: F2 acknowledges the alarm on the card that has the keyboard focus, or else the chair whose
+alarm comes first (highest priority, still needing a nurse, newest); Enter on a card, or a click,
+opens its trend. The nurse's name is asked once (when the field is empty) and kept for the shift.
+
+One timer (`timer`, 250 ms) ticks the board with the clock's time, redraws the cards that
+changed, flashes alarm lines and keeps the sounder on `board.audio(now)`. Tests fire
+`timer.timeout` by hand or call `refresh()`.
+
+Signals: none (the window is the end of the line).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from console.central.board import AlarmLine, Board
+from console.clock import Clock, Moment
+from console.session.alarms import AudioSignal
+from console.ui import theme
+from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
+from console.ui.audio import AlarmSounder
+from console.ui.central_card import FLASH_TICK_MS, ChairCard, flash_on
+from console.ui.central_trend import CentralTrendDialog
+from console.ui.elided_label import ElidedLabel
+
+CARD_ASPECT = 1.65     # width / height of a card the text was laid out for (265 x 160)
+MAX_CARD = QtCore.QSize(560, 340)
+GRID_SPACING = 6
+BANNER_HEIGHT = 34
+BAR_POINTS = 11   # toolbar and status line: read from the desk, not only at arm's length
+
+
+class Asker(Protocol):
+    """Asks the nurse for a text (the UI's dialog; tests give set answers)."""
+
+    def ask(self, title: str, message: str) -> str: ...
+
+
+class QtAsker:
+    """Asks with a QInputDialog."""
+
+    def __init__(self, parent: QtWidgets.QWidget) -> None:
+        self.parent = parent
+
+    def ask(self, title: str, message: str) -> str:
+        text, ok = QtWidgets.QInputDialog.getText(self.parent, title, message)
+        return text.strip() if ok else ""
+
+
+def grid_shape(count: int, width: int, height: int, spacing: int = GRID_SPACING) -> tuple[int, int]:
+    """(columns, rows) giving the largest cards of CARD_ASPECT for `count` chairs in the area."""
+    if count <= 0:
+        return 1, 1
+    best = (0.0, 1, count)
+    for columns in range(1, count + 1):
+        rows = math.ceil(count / columns)
+        w = (width - spacing * (columns - 1)) / columns
+        h = (height - spacing * (rows - 1)) / rows
+        size = min(w / CARD_ASPECT, h)
+        if size > best[0]:
+            best = (size, columns, rows)
+    return best[1], best[2]
+
+
+class StationBanner(QtWidgets.QFrame):
+    """The station's own technical alarm: text in its colour (flashing until silenced) and
+    the Silence button. Always the same height."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("station_banner")
+        self.setFixedHeight(BANNER_HEIGHT)
+        self.text = ElidedLabel()
+        self.text.setObjectName("banner_text")
+        font = QtGui.QFont(self.text.font())
+        font.setPointSize(12)
+        font.setBold(True)
+        self.text.setFont(font)
+        self.silence = QtWidgets.QPushButton("Silence")
+        self.silence.setObjectName("banner_silence")
+        self.silence.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 4, 2)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.silence)
+        self.line: AlarmLine | None = None
+        self.colours: tuple[str, str] | None = None
+        self.show_line(None, 0)
+
+    def show_line(self, line: AlarmLine | None, tick: int) -> None:
+        self.line = line
+        if line is None:
+            t = theme.current()
+            self.colours = None
+            self.text.setText("Station: no technical alarm")
+            self.setStyleSheet(f"QFrame#station_banner {{background:{t.window};}}"
+                               f"QLabel {{color:{t.muted_text};}}")
+            self.silence.setVisible(False)
+            return
+        if not line.flashing or flash_on(line.priority, tick):
+            colours = COLOURS[line.priority]
+        else:
+            colours = (OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(line.priority,
+                                                                COLOURS[line.priority][0]))
+        self.colours = colours
+        extra = [n for n in (line.note, f"+{line.more} more" if line.more else "") if n]
+        self.text.setText(line.text + (f"  ({', '.join(extra)})" if extra else ""))
+        self.setStyleSheet(f"QFrame#station_banner {{background:{colours[0]};}}"
+                           f"QLabel {{color:{colours[1]};}}")
+        self.silence.setVisible(line.sounding)
+
+
+class CentralWindow(QtWidgets.QMainWindow):
+    """The central station (see the module docstring).
+
+    Args:
+        board: the model.
+        clock: the time the board is ticked with.
+        sounder: plays the central's tones (None: silent, for tests that are not about sound).
+        asker: asks the nurse's name; None uses a dialog.
+        title: the window title (the station's name).
+    """
+
+    def __init__(self, board: Board, clock: Clock, sounder: AlarmSounder | None = None,
+                 asker: Asker | None = None, title: str = "Central station") -> None:
+        super().__init__()
+        self.board = board
+        self.clock = clock
+        self.sounder = sounder
+        self.asker: Asker = asker or QtAsker(self)
+        self.setWindowTitle(title)
+        self.cards: dict[str, ChairCard] = {}
+        self.tick = 0
+        self.dialogs: dict[str, CentralTrendDialog] = {}   # one per chair, kept (central_trend)
+
+        toolbar = self.toolbar = QtWidgets.QToolBar("Central nurse")
+        toolbar.setMovable(False)
+        toolbar.setFloatable(False)
+        bar_font = QtGui.QFont(toolbar.font())
+        bar_font.setPointSize(BAR_POINTS)
+        toolbar.setFont(bar_font)
+        self.addToolBar(toolbar)
+        toolbar.addWidget(QtWidgets.QLabel(" Central nurse: "))
+        self.nurse = QtWidgets.QLineEdit()
+        self.nurse.setObjectName("nurse_name")
+        self.nurse.setPlaceholderText("your name for this shift")
+        self.nurse.setFixedWidth(220)
+        self.nurse.editingFinished.connect(self._on_nurse_changed)
+        toolbar.addWidget(self.nurse)
+        toolbar.addSeparator()
+        self.ack_action = QtGui.QAction("Acknowledge (F2)", self)
+        self.ack_action.setShortcut(QtGui.QKeySequence("F2"))
+        self.ack_action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self.ack_action.triggered.connect(self._on_f2)
+        toolbar.addAction(self.ack_action)
+        toolbar.addSeparator()
+        self.message = ElidedLabel()
+        self.message.setObjectName("action_message")
+        toolbar.addWidget(self.message)
+        self._signed = ""
+
+        self.banner = StationBanner()
+        self.banner.silence.clicked.connect(self._on_silence)
+        self.grid_host = QtWidgets.QWidget()
+        self.grid = QtWidgets.QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(GRID_SPACING)
+        self.empty = QtWidgets.QLabel("No chair heard on the clinic bus yet.")
+        self.empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.grid.addWidget(self.empty, 0, 0)
+        self._shape = (0, 0, 0)
+        central = QtWidgets.QWidget()
+        layout = self.body_layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.grid_host, 1)
+        self.setCentralWidget(central)
+
+        self.bus_label = ElidedLabel()
+        self.bus_label.setObjectName("bus_state")
+        self.ignored = QtWidgets.QLabel()
+        self.ignored.setObjectName("ignored_count")
+        self.statusBar().addWidget(self.bus_label, 1)
+        self.statusBar().addPermanentWidget(self.ignored)
+        self.statusBar().setSizeGripEnabled(False)
+        self.statusBar().setFont(bar_font)
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(FLASH_TICK_MS)
+        self.timer.timeout.connect(self._on_timer)
+        self.refresh()
+
+    # ---- drawing -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the window's timer (the app does; tests drive `refresh` themselves)."""
+        self.timer.start()
+
+    def refresh(self, now: Moment | None = None) -> None:
+        """Draw the board as it is at `now` and keep the sounder on what should sound."""
+        now = now or self.clock.now()
+        views = self.board.cards(now)
+        for view in views:
+            card = self.cards.get(view.chair)
+            if card is None:
+                card = self.cards[view.chair] = ChairCard(view.chair, self.grid_host)
+                card.setMaximumSize(MAX_CARD)
+                card.clicked.connect(self.open_trend)
+                card.acknowledge_clicked.connect(self.acknowledge)
+            card.show_view(view)
+        self._layout_cards([v.chair for v in views])
+        for card in self.cards.values():
+            card.set_flash_tick(self.tick)
+        self.banner.show_line(self.board.banner(now), self.tick)
+        self.bus_label.setText(self.board.bus_text)
+        count = self.board.ignored
+        self.ignored.setText(f"Ignored messages: {count}" if count else "")
+        self.ignored.setToolTip(f"Last: {self.board.last_ignored}" if count else "")
+        if self.sounder is not None:
+            priority = self.board.audio(now)
+            self.sounder.update(AudioSignal(priority, None), now.mono)
+            change = self.sounder.check_available()
+            if change is not None:
+                self.board.set_audio(*change)
+
+    def _layout_cards(self, order: list[str]) -> None:
+        area = self.grid_host.size()
+        shape = grid_shape(len(order), area.width(), area.height())
+        key = (len(order), *shape)
+        if key == self._shape and all(self.grid.indexOf(self.cards[c]) >= 0 for c in order):
+            return
+        self._shape = key
+        self.empty.setVisible(not order)
+        columns, rows = shape
+        for card in self.cards.values():
+            self.grid.removeWidget(card)
+        for index, chair in enumerate(order):
+            self.grid.addWidget(self.cards[chair], index // columns, index % columns)
+            self.cards[chair].show()   # a layout shows a new child only at the next event loop
+        # Equal rows and columns (the cards ignore their own size hints): every card the same
+        # size, the largest the grid has room for, up to MAX_CARD.
+        for i in range(max(self.grid.rowCount(), self.grid.columnCount())):
+            self.grid.setRowStretch(i, 1 if i < rows else 0)
+            self.grid.setColumnStretch(i, 1 if i < columns else 0)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._shape = (0, 0, 0)
+        QtCore.QTimer.singleShot(0, self._relayout)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._shape = (0, 0, 0)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        self.body_layout.activate()
+        self._layout_cards([v.chair for v in self.board.cards(self.clock.now())])
+
+    @QtCore.Slot()
+    def _on_timer(self) -> None:
+        now = self.clock.now()
+        self.tick += 1
+        self.board.tick(now)
+        self.refresh(now)
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def nurse_name(self) -> str:
+        """The central nurse's name; asked once when the field is empty."""
+        name = self.nurse.text().strip()
+        if not name:
+            name = self.asker.ask("Central nurse", "Your name, for the acknowledgements of "
+                                  "this shift (kept until you change it in the toolbar):").strip()
+            if name:
+                self.nurse.setText(name)
+                self._on_nurse_changed()
+        return name
+
+    @QtCore.Slot()
+    def _on_nurse_changed(self) -> None:
+        name = self.nurse.text().strip()
+        if name and name != self._signed:
+            self._signed = name
+            self.board.nurse_signed(name, self.clock.now())
+
+    @QtCore.Slot(str)
+    def acknowledge(self, chair: str) -> None:
+        """Acknowledge the alarm on `chair`'s card (its button, or F2 on it)."""
+        nurse = self.nurse_name()
+        if not nurse:
+            self.message.setText("Acknowledge: type your name in the toolbar first")
+            return
+        self.message.setText(self.board.acknowledge(chair, nurse, self.clock.now()))
+        self.refresh()
+
+    @QtCore.Slot()
+    def _on_f2(self) -> None:
+        focused = self.focusWidget()
+        if isinstance(focused, ChairCard) and focused.view is not None \
+                and focused.view.can_acknowledge:
+            self.acknowledge(focused.chair)
+            return
+        chair = self.board.highest_chair(self.clock.now())
+        if chair is None:
+            self.message.setText("No chair alarm sounds")
+            return
+        self.acknowledge(chair)
+
+    @QtCore.Slot()
+    def _on_silence(self) -> None:
+        nurse = self.nurse_name()
+        if not nurse:
+            self.message.setText("Silence: type your name in the toolbar first")
+            return
+        self.message.setText(self.board.silence_station(nurse, self.clock.now()))
+        self.refresh()
+
+    @QtCore.Slot(str)
+    def open_trend(self, chair: str) -> CentralTrendDialog:
+        """Open `chair`'s trend (a dialog beside the window; the window keeps running)."""
+        dialog = self.dialogs.get(chair)
+        if dialog is None:
+            dialog = self.dialogs[chair] = CentralTrendDialog(self.board, chair, self.clock, self)
+            screen = self.screen().availableGeometry()
+            dialog.resize(min(1200, int(screen.width() * 0.92)),
+                          min(720, int(screen.height() * 0.9)))
+        else:
+            dialog.load()
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.timer.stop()
+        for dialog in self.dialogs.values():
+            dialog.close()
+        super().closeEvent(event)

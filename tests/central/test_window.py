@@ -1,0 +1,343 @@
+"""The central station's window: 20 chairs fit 1366x768 and 1920x1080 with nothing cut, alarm
+lines flash at the IEC rates until the chair acknowledges, the central tone follows the board
+(a duplicate never sounds again, also after a restart), acknowledge asks the nurse's name once,
+F2 reaches the focused card or the first alarm, and a chair's trend opens legibly."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from console.central.central_log import CentralLog
+from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND
+from console.ui.audio import AlarmSounder, RecordingAudioOut
+from console.ui.central_window import CentralWindow, grid_shape
+from console.ui.tones import HIGH, MEDIUM
+from protocols.model import Priority
+from tests.central.clinic import busy_clinic
+from tests.central.helpers import Central, MemoryLog
+from tests.ui.conftest import Answers
+from tests.ui.test_trend_layout import problems
+from tests.ui.tile_geometry import tile_problems
+
+SIZES = [(1366, 768), (1920, 1080)]
+
+
+def window_for(qtbot, central: Central, size=(1366, 768), sounder=None, asker=None):
+    window = CentralWindow(central.board, central.clock, sounder=sounder,
+                           asker=asker or Answers())
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    QtWidgets.QApplication.processEvents()
+    window.refresh()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def rect_in(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> QtCore.QRect:
+    return QtCore.QRect(widget.mapTo(window, QtCore.QPoint(0, 0)), widget.size())
+
+
+# ---- layout ----------------------------------------------------------------------------------
+
+
+def test_twenty_chairs_are_five_by_four_at_both_sizes():
+    assert grid_shape(20, 1354, 660) == (5, 4)
+    assert grid_shape(20, 1908, 980) == (5, 4)
+    assert grid_shape(6, 1354, 660) == (3, 2)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_twenty_chairs_all_fit_without_scrolling_and_no_text_is_cut(qtbot, size):
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    window = window_for(qtbot, central, size)
+
+    assert window.size() == QtCore.QSize(*size)
+    assert len(window.cards) == 20
+    grid = rect_in(window.grid_host, window)
+    rects = {name: rect_in(card, window) for name, card in window.cards.items()}
+    for name, rect in rects.items():
+        # Every card whole, inside the grid, inside the window, above the status line.
+        assert window.cards[name].isVisible(), name
+        assert grid.contains(rect), f"{name} at {rect.getRect()} outside {grid.getRect()}"
+        assert rect.bottom() < window.statusBar().mapTo(window, QtCore.QPoint(0, 0)).y()
+        # Every text inside its card, none cut (width and lines), none over another.
+        assert tile_problems(window.cards[name]) == [], f"{name} at {size}"
+    for (a, ra), (b, rb) in itertools.combinations(rects.items(), 2):
+        assert not ra.intersects(rb), f"{a} over {b}"
+    # Cards are at least the size the text was laid out for, and grow on the larger screen.
+    card = window.cards["chair-1"]
+    assert card.width() >= 260 and card.height() >= 155
+    if size == (1920, 1080):
+        assert card.height() >= 230 and card.values["BP"].font().pointSizeF() > 13
+    # What the busy clinic shows, as a nurse would read it.
+    assert window.cards["chair-8"].offline_title.isVisible()
+    assert window.cards["chair-8"].offline_detail.full_text().endswith("(connection lost)")
+    assert window.cards["chair-11"].info.full_text() == "No session"
+    assert window.cards["chair-2"].values["BP"].text() == "130/80 (97)"
+    assert window.cards["chair-15"].note.full_text() == "ack sent…"
+    assert window.banner.text.full_text().startswith("Room 13: no connection to the chair")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_banner_toolbar_and_status_line_fit(qtbot, size):
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    central.board.receive("infusion/chair/chair-1/status", b"garbage", central.now())
+    window = window_for(qtbot, central, size)
+
+    for label in (window.bus_label, window.ignored, window.banner.text):
+        hint = label.sizeHint()
+        assert hint.width() <= label.width() and hint.height() <= label.height() + 2, \
+            label.objectName()
+    assert window.ignored.text() == "Ignored messages: 1"
+    assert "not a status" in window.ignored.toolTip()
+    assert window.bus_label.full_text() == "Connected to mqtt://broker"
+
+
+# ---- flashing --------------------------------------------------------------------------------
+
+
+def test_alarm_lines_flash_at_the_iec_rates_and_acknowledged_is_steady(qtbot):
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    window = window_for(qtbot, central)
+    high, medium, acknowledged = (window.cards[c] for c in ("chair-2", "chair-7", "chair-5"))
+    seen = {name: [] for name in ("high", "medium", "acknowledged")}
+    # Eight 250 ms ticks: 2 s.
+    for tick in range(8):
+        window.tick = tick
+        window.refresh()
+        for name, card in (("high", high), ("medium", medium), ("acknowledged", acknowledged)):
+            seen[name].append(card.alarm_colours[0])
+    red, yellow = COLOURS[Priority.HIGH][0], COLOURS[Priority.MEDIUM][0]
+    dark = OFF_PHASE_BACKGROUND
+    # High: 2 Hz (a change every 250 ms); medium: 0.5 Hz (every second); acknowledged: steady.
+    assert seen["high"] == [red, dark] * 4
+    assert seen["medium"] == [yellow] * 4 + [dark] * 4
+    assert seen["acknowledged"] == [yellow] * 8
+
+
+def test_the_window_timer_ticks_the_board_and_flashes(qtbot):
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    window = window_for(qtbot, central)
+    before = window.cards["chair-2"].alarm_colours
+    window.timer.timeout.emit()
+    assert window.tick == 1
+    assert window.cards["chair-2"].alarm_colours != before
+
+
+# ---- sound -----------------------------------------------------------------------------------
+
+
+def raised_spo2(central: Central, value: float = 92):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.t(60)
+    central.deliver(chair.status())
+    chair.device("spo2", value)
+    messages = list(chair.new_pcd04s())
+    return chair, messages
+
+
+def test_a_duplicate_pcd04_is_not_sounded_twice(qtbot):
+    central = Central(MemoryLog())
+    out = RecordingAudioOut()
+    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    chair, (raised,) = raised_spo2(central)
+    # The raise arrives: the medium burst starts once.
+    central.deliver(raised)
+    window.refresh()
+    assert out.played == [MEDIUM]
+    # QoS 1 delivers it again: nothing new is played.
+    central.deliver(raised)
+    window.refresh()
+    assert out.played == [MEDIUM]
+    # The nurse at the chair acknowledges; the update arrives: silence.
+    central.t(65)
+    (occurrence,) = chair.occurrences()
+    chair.acknowledge_at_bedside(occurrence.id)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    window.refresh()
+    assert window.sounder.pattern is None and out.stops >= 1
+    # The raise once more: still silent.
+    central.deliver(raised)
+    window.refresh()
+    assert out.played == [MEDIUM] and window.sounder.pattern is None
+
+
+def test_a_pcd04_redelivered_after_a_restart_is_not_shown_or_sounded_again(qtbot, tmp_path):
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    try:
+        first = Central(log)
+        chair, (raised,) = raised_spo2(first)
+        first.deliver(raised)
+        assert first.sounding() == "medium"
+        # The alarm ends at the chair; its end reaches the central.
+        first.t(62)
+        chair.device("spo2", 97)
+        for message in chair.new_pcd04s():
+            first.deliver(message)
+        assert first.sounding() is None
+        # The central restarts (same log); the broker hands its persistent session the raise
+        # again (the first delivery's PUBACK was lost in the crash), before any status.
+        second = Central(log, clock=first.clock)
+        out = RecordingAudioOut()
+        window = window_for(qtbot, second, sounder=AlarmSounder(out))
+        second.deliver(chair.status())
+        second.deliver(raised)
+        window.refresh()
+        assert out.played == []
+        assert window.cards["chair-1"].view.alarm is None
+        assert second.board.duplicates == 1
+    finally:
+        log.close()
+
+
+def test_the_highest_alarm_across_chairs_is_what_sounds(qtbot):
+    central = Central(MemoryLog())
+    out = RecordingAudioOut()
+    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    busy_clinic(central)
+    window.refresh()
+    assert out.last == HIGH
+
+
+# ---- acknowledge -----------------------------------------------------------------------------
+
+
+def test_acknowledge_asks_the_name_once_silences_at_once_and_shows_ack_sent(qtbot):
+    central = Central(MemoryLog())
+    out = RecordingAudioOut()
+    answers = Answers()
+    answers.reply = "B. Central"
+    window = window_for(qtbot, central, sounder=AlarmSounder(out), asker=answers)
+    busy_clinic(central)
+    window.refresh()
+    assert out.last == HIGH
+    card = window.cards["chair-2"]
+    # The Acknowledge button on chair 2's card (SpO2 88, high).
+    qtbot.mouseClick(card.ack_button, QtCore.Qt.MouseButton.LeftButton)
+
+    assert len(answers.asked) == 1 and "Your name" in answers.asked[0]
+    assert window.nurse.text() == "B. Central"
+    (command,) = [s for s in central.bus.on("/command") if s.topic.endswith("chair-2/command")]
+    assert command.json["by"] == "B. Central"
+    assert card.note.full_text() == "ack sent…" and not card.ack_button.isVisible()
+    assert card.flashing()   # the chair has not said so yet
+    # Chair 17's high RR alarm still sounds: the tone is high still, chair 2 no longer counts.
+    assert central.board.highest_chair(central.now()) == "chair-17"
+    # A second acknowledgement does not ask again.
+    qtbot.mouseClick(window.cards["chair-17"].ack_button, QtCore.Qt.MouseButton.LeftButton)
+    assert len(answers.asked) == 1
+    # Both highs acknowledged here: what sounds is medium (chair 7, chair 9, chair 17's SpO2).
+    assert out.last == MEDIUM
+    # The name was logged once, and each acknowledgement.
+    kinds = [a[5] for a in central.log.actions]
+    assert kinds.count("nurse") == 1 and kinds.count("acknowledge") == 3
+
+
+def test_without_a_name_nothing_is_acknowledged(qtbot):
+    central = Central(MemoryLog())
+    answers = Answers()
+    answers.reply = ""
+    window = window_for(qtbot, central, asker=answers)
+    busy_clinic(central)
+    window.refresh()
+    qtbot.mouseClick(window.cards["chair-2"].ack_button, QtCore.Qt.MouseButton.LeftButton)
+    assert central.bus.on("chair-2/command") == []
+    assert window.message.full_text() == "Acknowledge: type your name in the toolbar first"
+
+
+def test_f2_acknowledges_the_focused_card_or_else_the_first_alarm(qtbot):
+    central = Central(MemoryLog())
+    window = window_for(qtbot, central)
+    busy_clinic(central)
+    window.nurse.setText("B. Central")
+    window.refresh()
+    window.activateWindow()
+    # Chair 7 (medium) has the focus: F2 acknowledges chair 7, not the high of chair 2.
+    window.cards["chair-7"].setFocus()
+    qtbot.keyClick(window.cards["chair-7"], QtCore.Qt.Key.Key_F2)
+    assert [s.topic for s in central.bus.on("/command")][-1] == "infusion/chair/chair-7/command"
+    # Focus on the name field: F2 goes to the first alarm, a high one (chair 2's SpO2 88 and
+    # chair 17's RR 7 came at the same second: the lower chair number first).
+    assert central.board.highest_chair(central.now()) == "chair-2"
+    window.nurse.setFocus()
+    qtbot.keyClick(window.nurse, QtCore.Qt.Key.Key_F2)
+    assert [s.topic for s in central.bus.on("/command")][-1] == "infusion/chair/chair-2/command"
+
+
+def test_the_station_alarm_banner_sounds_and_is_silenced(qtbot):
+    central = Central(MemoryLog())
+    out = RecordingAudioOut()
+    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    window.nurse.setText("B. Central")
+    central.board.set_bus(False, "Reconnecting to mqtts://broker:8883 (connection refused)",
+                          central.now())
+    central.t(11)
+    window.refresh()
+    assert window.banner.text.full_text().startswith(
+        "Central station not connected to the clinic bus")
+    assert window.banner.colours in (COLOURS[Priority.MEDIUM],
+                                     (OFF_PHASE_BACKGROUND, COLOURS[Priority.MEDIUM][0]))
+    assert window.bus_label.full_text().startswith("Reconnecting to mqtts://broker:8883")
+    assert out.last == MEDIUM and window.banner.silence.isVisible()
+    qtbot.mouseClick(window.banner.silence, QtCore.Qt.MouseButton.LeftButton)
+    assert window.sounder.pattern is None
+    assert window.banner.colours == COLOURS[Priority.MEDIUM]   # steady
+    assert "silenced here" in window.banner.text.full_text()
+
+
+# ---- trend -----------------------------------------------------------------------------------
+
+
+def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
+    from console.network import bus_topics
+
+    central = Central(MemoryLog())
+    window = window_for(qtbot, central)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    start = chair.s.now().wall.timestamp()
+    snapshot = {"chair": "chair-1", "session": 1, "sent_at": "2026-03-02T09:01:00Z",
+                "series": {"heart_rate": [[start + 60 * m, 70 + m] for m in range(10)],
+                           "spo2": [[start + 60 * m, 97] for m in range(10)]}}
+    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    central.t(600)
+    central.deliver(chair.status())
+    chair.device("heart_rate", 90)
+    central.deliver(chair.pcd01([r for r in chair.observations() if r.metric == "heart_rate"][-1:]))
+    window.refresh()
+
+    with qtbot.waitSignal(window.cards["chair-1"].clicked) as clicked:
+        qtbot.mouseClick(window.cards["chair-1"], QtCore.Qt.MouseButton.LeftButton)
+    assert clicked.args == ["chair-1"]
+    dialog = window.dialogs["chair-1"]
+    qtbot.waitExposed(dialog)
+    minutes, values = dialog.plot.curve_data("heart_rate", False)
+    assert list(values) == [70 + m for m in range(10)] + [90]
+    assert list(minutes[:3]) == [0.0, 1.0, 2.0] and minutes[-1] == pytest.approx(10.0)
+    # Legible at 1366x768: it fits the screen and no text of the trend overlaps or is cut.
+    assert dialog.width() <= 1366 and dialog.height() <= 768
+    QtWidgets.QApplication.processEvents()
+    assert problems(dialog.plot.text_boxes()) == []
+    # New values arrive while it is open: they are added.
+    central.t(605)
+    central.deliver(chair.status())
+    chair.device("heart_rate", 93)
+    central.deliver(chair.pcd01([r for r in chair.observations() if r.metric == "heart_rate"][-1:]))
+    dialog.timer.timeout.emit()
+    assert list(dialog.plot.curve_data("heart_rate", False)[1])[-1] == 93
+    dialog.close()
+    # Opened again: the same dialog, shown again with what it has.
+    assert window.open_trend("chair-1") is dialog and dialog.isVisible()
+    dialog.close()
