@@ -16,7 +16,6 @@ No Qt here; the only I/O is reading the files.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import tomllib
@@ -410,6 +409,8 @@ def _check_number(
 
 
 def _unknown_key_reason(name: str, allowed: Collection[str]) -> str:
+    import difflib   # only for a mistake: not on every start (P7)
+
     close = difflib.get_close_matches(name, list(allowed), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown key{hint}; allowed here: {', '.join(sorted(allowed))}"

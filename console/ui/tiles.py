@@ -23,7 +23,6 @@ Signals: none (`TilePanel.update_from` is called by the window).
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Sequence
 
@@ -34,6 +33,7 @@ from console.session.tile_view import BP_TILE, TileView, tile_view
 from console.session.view import SessionView
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
+from console.ui.markup import escape
 from protocols.model import Priority
 from protocols.vitals import metric
 
@@ -315,7 +315,7 @@ class VitalTile(QtWidgets.QFrame):
                 if part.metric:
                     marks[part.metric] = colours
                 style += f"background-color:{colours[0]};color:{colours[1]};"
-            text = html.escape(part.text).replace(" ", "&nbsp;")
+            text = escape(part.text).replace(" ", "&nbsp;")
             if style:
                 rich = True
                 pieces.append(f'<span style="{style}">{text}</span>')

@@ -45,7 +45,6 @@ check that none overlaps another or is cut off (tests/ui/test_trend_layout.py).
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +67,7 @@ from console.session.trend_feed import (
     stack_labels,
 )
 from console.ui import theme
+from console.ui.markup import escape
 from protocols.model import AlarmRule, Priority, Protocol
 from protocols.vitals import BP_METRICS, VITALS
 
@@ -1189,7 +1189,7 @@ def _limit_text(group: Sequence[_Threshold]) -> tuple[str, str]:
         previous = (prefix, entry.sign)
         parts.append((text, PRIORITY_COLOURS[entry.rule.priority]))
     plain = "".join(text for text, _ in parts)
-    markup = "".join(f'<span style="color:{c}">{html.escape(t)}</span>' for t, c in parts)
+    markup = "".join(f'<span style="color:{c}">{escape(t)}</span>' for t, c in parts)
     return plain, markup
 
 
@@ -1199,7 +1199,7 @@ def _title_html(panel: Panel) -> str:
     unit = panel.title.split()[-1]
     shown = [m for m in panel.metrics if m in names]
     words = " · ".join(f'<span style="color:{VITAL_COLOURS[m]}">{names[m]}</span>' for m in shown)
-    return f'{words} <span style="color:#bdbdbd">{html.escape(unit)}</span>'
+    return f'{words} <span style="color:#bdbdbd">{escape(unit)}</span>'
 
 
 def _key_html() -> str:
