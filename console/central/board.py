@@ -118,6 +118,10 @@ class Publisher(Protocol):
 class ReceivedStore(Protocol):
     """The central log, as the board uses it (console/central/central_log.CentralLog)."""
 
+    @property
+    def uid(self) -> str:
+        """A token of this log file (in command ids: a new file never repeats one)."""
+
     def add_received(self, control_id: str | None, chair: str, kind: str,
                      received_at: datetime, payload: str) -> bool: ...
 
@@ -484,7 +488,7 @@ class Board:
                   "room": self._room(c), "station": self.station}
         number = self._record_action(now, nurse, chair, shown.session, shown.occurrence,
                                      "acknowledge", detail)
-        command_id = f"{self.station}-{number}"
+        command_id = f"{self.station}-{self.log.uid}-{number}"
         c.acks[key] = _CentralAck(shown.priority, now.mono, command_id)
         payload = bus_topics.encode({
             "id": command_id, "kind": "acknowledge", "session": shown.session,
@@ -678,7 +682,9 @@ class Board:
 
     def _record_action(self, now: Moment, nurse: str, chair: str, session: int | None,
                        occurrence: int | None, kind: str, detail: dict[str, Any]) -> str:
-        """Log an action; its number (the log's row id, or a time-based one if the log fails)."""
+        """Log an action; its number (the log's row id, or a time-based one if the log fails).
+        A command's id is `<station>-<log uid>-<number>`: the contract's `<central>-<n>` with
+        an `n` no other log file of this station gives."""
         try:
             number = str(self.log.add_action(now.wall, nurse, chair, session, occurrence, kind,
                                              detail))

@@ -15,6 +15,8 @@ tables are in console/store/schema.py):
         Chair status messages (every 2 s from every chair) are not stored each time: the station
         stores one (control_id NULL) only when a chair goes online or offline or its highest
         alarm changes (the board decides; kind `status` or `will`).
+    meta(key, value)
+        `uid`: six random hex digits made with the file (in the station's command ids).
     actions(id, at, nurse, chair, session, occurrence, kind, detail)
         What the central nurse did: `acknowledge` (a command sent to a chair, detail: the
         command id, priority, text), `silence` (a station's own technical alarm silenced),
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,6 +55,10 @@ SCHEMA_VERSION: Final = 1
 TABLES: Final = ("received", "actions")
 
 _SCHEMA: Final = (
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
     """CREATE TABLE received (
         id INTEGER PRIMARY KEY,
         control_id TEXT UNIQUE,
@@ -150,6 +157,10 @@ class CentralLog:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        row = conn.execute("SELECT value FROM meta WHERE key = 'uid'").fetchone()
+        self.uid: str = row[0] if row else ""
+        """Random, made with the file: the station's command ids carry it, so a new file never
+        repeats an id a chair has already applied (it ignores an id it has seen)."""
 
     @classmethod
     def open(cls, path: Path) -> CentralLog:
@@ -274,6 +285,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         for table in TABLES:
             for trigger in _append_only_triggers(table):
                 conn.execute(trigger)
+        conn.execute("INSERT INTO meta(key, value) VALUES ('uid', ?)", [secrets.token_hex(3)])
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:

@@ -217,6 +217,8 @@ class Central:
 class MemoryLog:
     """The central log's two methods in memory (for tests that are not about the file)."""
 
+    uid = "mem"
+
     def __init__(self) -> None:
         self.received: list[tuple[str | None, str, str, datetime, str]] = []
         self.actions: list[tuple[datetime, str, str, int | None, int | None, str,

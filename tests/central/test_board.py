@@ -225,7 +225,7 @@ def test_acknowledge_at_central_sends_the_command_silences_at_once_and_waits_for
     assert {k: body[k] for k in ("kind", "session", "occurrence", "by", "station")} == \
         {"kind": "acknowledge", "session": 1, "occurrence": occurrence.id, "by": "B. Central",
          "station": "desk"}
-    assert body["id"] == "desk-1"
+    assert body["id"] == "desk-mem-1"
     # The central tone stops at once; the card still flashes: the chair has not said so yet.
     assert central.sounding() is None
     card = central.card("chair-1")

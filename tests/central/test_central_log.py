@@ -134,4 +134,5 @@ def test_the_board_keeps_a_pcd04_once_in_the_real_log(log):
     assert (action.nurse, action.chair, action.session, action.kind) == \
         ("B. Central", "chair-1", 1, "acknowledge")
     (command,) = central.bus.on("/command")
-    assert command.json["id"] == f"desk-{action.id}"
+    assert command.json["id"] == f"desk-{log.uid}-{action.id}"
+    assert len(log.uid) == 6

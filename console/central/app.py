@@ -1,0 +1,291 @@
+"""`infusion-console central`: the clinic's central station process.
+
+    infusion-console central --broker mqtts://broker.clinic:8883 [--name desk] [--db PATH]
+        [--username central --password-file FILE --ca-file ca.pem] [--allow-plaintext]
+        [--prefix infusion] [--theme light|dim]
+
+Wiring (each piece is tested on its own; this only connects them):
+
+    BusClient (paho's thread) --queued Qt signal--> Board.receive (GUI thread) --> CentralWindow
+    Board.publish --> BusClient.publish (commands, confirmations; QoS 1)
+    BusClient status --queued Qt signal--> Board.set_bus (status line, "not connected" alarm)
+    CentralWindow timer (250 ms) --> Board.tick, redraw, AlarmSounder (the bedside's tones)
+
+- The station's presence: retained `<prefix>/central/<name>/status` {"online": true} on every
+  connect, with a Last Will {"online": false} the broker publishes if the station vanishes; a
+  clean exit publishes {"online": false, "reason": "stopped"} itself (a clean disconnect does not
+  fire the will). The chairs read it (no central online: the bedside's quiet-room mode ends).
+- A persistent session (client id `central-<name>`, MQTT 5 session expiry in mqtt_bus.py), so
+  QoS 1 messages that came while the station was away (a restart, an outage) are delivered when
+  it returns; the central log drops those it had already shown.
+- The log is opened (0600) before anything connects: without a log nothing starts, with a
+  message naming the file and what to do.
+
+Start-up problems (a bad option, an unreadable password file, a log that cannot be written)
+print one line on stderr and return 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from console.central.board import Board
+from console.central.central_log import CentralLog, CentralLogError, default_central_db_path
+from console.clock import Clock, SystemClock, iso
+from console.network import bus_topics
+
+if TYPE_CHECKING:
+    from PySide6 import QtCore
+
+    from console.network.mqtt_bus import BusClient, BusStatus
+    from console.ui.audio import AudioOut
+    from console.ui.central_window import Asker, CentralWindow
+
+DEFAULT_NAME = "central"
+BUS_LINE_MS = 1000   # how often the status line reads the bus's unconfirmed count
+
+
+class StartError(Exception):
+    """A start-up problem the user can fix; its text is shown as it is."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="infusion-console central",
+        description="The clinic's central station: every chair on the clinic bus in one window, "
+                    "their alarms sounded here, acknowledged here (the bedside stays the alarm "
+                    "authority).")
+    p.add_argument("--broker", required=True,
+                   help="the clinic bus: mqtts://host[:8883] (TLS) or mqtt://host[:1883] "
+                        "(plain: loopback only unless --allow-plaintext)")
+    p.add_argument("--name", default=DEFAULT_NAME,
+                   help=f"this station's name on the bus (default {DEFAULT_NAME}); 1-32 of "
+                        "A-Z a-z 0-9 _ -")
+    p.add_argument("--db", type=Path, default=None,
+                   help=f"the station's own log (default {default_central_db_path()})")
+    p.add_argument("--username", help="the broker account")
+    p.add_argument("--password-file", type=Path,
+                   help="a file holding the account's password (its first line)")
+    p.add_argument("--ca-file", type=Path, help="the CA that signed the broker's certificate")
+    p.add_argument("--allow-plaintext", action="store_true",
+                   help="allow mqtt:// to another machine (patient data unencrypted)")
+    p.add_argument("--prefix", default=bus_topics.DEFAULT_PREFIX,
+                   help=f"the topic prefix (default {bus_topics.DEFAULT_PREFIX})")
+    p.add_argument("--theme", choices=("light", "dim"), default=None,
+                   help="light (default) or dim, for a darkened room")
+    return p
+
+
+def presence(name: str, online: bool, at: str, reason: str = "") -> bytes:
+    """The station's retained status (and, offline, its Last Will)."""
+    body: dict[str, Any] = {"station": name, "online": online}
+    if online:
+        body["since"] = at
+    else:
+        body["reason"] = reason or "connection lost"
+    return bus_topics.encode(body)
+
+
+def bus_line(status: BusStatus) -> tuple[bool, str]:
+    """(connected, the status line's words) for a bus status."""
+    from console.network.mqtt_bus import BusState  # noqa: PLC0415 - paho only with a bus
+
+    detail = status.detail[:1].upper() + status.detail[1:]
+    words = {
+        BusState.CONNECTED: detail,
+        BusState.CONNECTING: detail,
+        BusState.DISCONNECTED: f"Reconnecting: {status.detail}",
+        BusState.REFUSED: f"Refused: {status.detail}",
+        BusState.STOPPED: "Stopped",
+        BusState.NOT_STARTED: detail,
+    }
+    text = words.get(status.state, detail)
+    if status.unconfirmed:
+        text += f" · {status.unconfirmed} message{'s' if status.unconfirmed > 1 else ''} " \
+                "waiting for the broker"
+    return status.state is BusState.CONNECTED, text
+
+
+@dataclass
+class Station:
+    """A running central station: what `build` made, and how to stop it."""
+
+    board: Board
+    log: CentralLog
+    bus: BusClient
+    window: CentralWindow
+    bridge: QtCore.QObject
+    clock: Clock
+    name: str
+    prefix: str
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Say goodbye on the bus (retained offline), stop the bus, close the log."""
+        for cleanup in reversed(self.cleanups):
+            cleanup()
+        self.cleanups.clear()
+
+
+def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
+          clock: Clock | None = None, asker: Asker | None = None) -> Station:
+    """Open the log, make the bus client, the board and the window, and start the bus.
+
+    Raises:
+        StartError: a bad option, an unreadable password file, a log that cannot be used.
+    """
+    from PySide6 import QtCore  # noqa: PLC0415 - Qt only for the window
+
+    from console.network.mqtt_bus import BusClient, BusConfig, BusStatus, Will  # noqa: PLC0415
+    from console.ui.audio import AlarmSounder, default_audio_out  # noqa: PLC0415
+    from console.ui.central_window import CentralWindow  # noqa: PLC0415
+
+    try:
+        name = bus_topics.check_name(args.name, "central station name")
+        prefix = bus_topics.check_prefix(args.prefix)
+    except ValueError as exc:
+        raise StartError(str(exc)) from None
+    password = None
+    if args.password_file is not None:
+        try:
+            password = args.password_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, UnicodeDecodeError, IndexError) as exc:
+            why = "it is empty" if isinstance(exc, IndexError) else str(exc)
+            raise StartError(f"cannot read the password file {args.password_file}: {why}") \
+                from None
+    config = BusConfig(args.broker, username=args.username, password=password,
+                       ca_file=args.ca_file, allow_plaintext=args.allow_plaintext)
+    clock = clock or SystemClock()
+    try:
+        log = CentralLog.open(args.db or default_central_db_path())
+    except CentralLogError as exc:
+        raise StartError(str(exc)) from None
+    cleanups: list[Callable[[], None]] = [log.close]
+
+    class Bridge(QtCore.QObject):
+        """Carries the bus client's callbacks (paho's thread) to the GUI thread.
+
+        Signals:
+            message(str, bytes): a message arrived.
+            status(object): the bus status changed (a BusStatus).
+        """
+
+        message = QtCore.Signal(str, bytes)
+        status = QtCore.Signal(object)
+
+    bridge = Bridge()
+    status_topic = bus_topics.central_status_topic(name, prefix)
+    try:
+        bus = BusClient(
+            config, client_id=f"central-{name}", clock=clock,
+            will=Will(status_topic, presence(name, False, iso(clock.now().wall))),
+            on_message=lambda topic, payload: bridge.message.emit(topic, payload),
+            on_status=bridge.status.emit, persistent_session=True)
+    except ValueError as exc:
+        log.close()
+        raise StartError(str(exc)) from None
+
+    def publish(topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        bus.publish(topic, payload, qos=qos, retain=retain)
+
+    board = Board(name, log, publish, prefix)
+    sounder = AlarmSounder(audio_out or default_audio_out())
+    window = CentralWindow(board, clock, sounder=sounder, asker=asker,
+                           title=f"Central station {name}: {config.address}")
+    pending = [False]
+
+    def redraw_soon() -> None:
+        # Many messages at once (a backlog after an outage): one redraw for the lot.
+        if not pending[0]:
+            pending[0] = True
+            QtCore.QTimer.singleShot(0, redraw)
+
+    def redraw() -> None:
+        pending[0] = False
+        window.refresh()
+
+    def on_message(topic: str, payload: bytes) -> None:
+        board.receive(topic, payload, clock.now())
+        redraw_soon()
+
+    def on_status(status: BusStatus) -> None:
+        connected, text = bus_line(status)
+        board.set_bus(connected, text, clock.now())
+        if connected:   # every (re)connect: say we are here (retained)
+            bus.publish(status_topic, presence(name, True, iso(clock.now().wall)), retain=True)
+        redraw_soon()
+
+    def read_counts() -> None:
+        connected, text = bus_line(bus.status())
+        board.bus_text = text
+
+    bridge.message.connect(on_message, QtCore.Qt.ConnectionType.QueuedConnection)
+    bridge.status.connect(on_status, QtCore.Qt.ConnectionType.QueuedConnection)
+    counts = QtCore.QTimer(window)
+    counts.setInterval(BUS_LINE_MS)
+    counts.timeout.connect(read_counts)
+
+    def stop_bus() -> None:
+        counts.stop()
+        window.timer.stop()
+        try:
+            bus.publish(status_topic, presence(name, False, iso(clock.now().wall), "stopped"),
+                        retain=True)
+        except RuntimeError:
+            pass   # already stopped
+        bus.stop(timeout=2.0)
+
+    board.set_bus(False, f"Connecting to {config.describe()}", clock.now())
+    bus.subscribe(bus_topics.all_chairs_filter(prefix), 1)
+    bus.start()
+    cleanups.append(stop_bus)
+    window.start()
+    counts.start()
+    on_status(bus.status())
+    return Station(board, log, bus, window, bridge, clock, name, prefix, cleanups)
+
+
+def main(argv: list[str]) -> int:
+    """Run the central station until its window closes or SIGTERM/SIGINT."""
+    args = parser().parse_args(argv)
+    from PySide6 import QtWidgets  # noqa: PLC0415 - Qt only for the window
+
+    from console.ui import theme  # noqa: PLC0415
+
+    existing = QtWidgets.QApplication.instance()
+    app = existing if isinstance(existing, QtWidgets.QApplication) \
+        else QtWidgets.QApplication(sys.argv[:1])
+    theme.apply(app, theme.THEMES[args.theme or theme.DEFAULT])
+    try:
+        station = build(args)
+    except StartError as exc:
+        print(f"infusion-console central: {exc}", file=sys.stderr)
+        if QtWidgets.QApplication.platformName() != "offscreen":
+            QtWidgets.QMessageBox.critical(None, "Central station", str(exc))
+        return 2
+    try:
+        return _exec_until_signal(app, station.window)
+    finally:
+        station.close()
+
+
+def _exec_until_signal(app: Any, window: Any) -> int:
+    """Show `window` and run Qt's loop until it quits or SIGTERM/SIGINT arrives (a clean end:
+    the station says goodbye on the bus). As console/ui/app.py's, without importing the bedside
+    window's modules."""
+    import signal  # noqa: PLC0415
+
+    from PySide6 import QtCore  # noqa: PLC0415
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: QtCore.QTimer.singleShot(0, app.quit))
+    wake = QtCore.QTimer()   # Python looks at signals only between bytecodes
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    window.show()
+    return int(app.exec())

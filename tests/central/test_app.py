@@ -1,0 +1,204 @@
+"""`infusion-console central` end to end: a real Mosquitto broker, a chair's console stood in by
+a BusClient publishing what the contract says, the station built as the command line builds it.
+Network events are waited for (qtbot.waitUntil), nothing sleeps for time."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from console.central.app import StartError, build, bus_line, parser, presence
+from console.cli import main as cli_main
+from console.clock import ManualClock, SystemClock
+from console.network import bus_topics
+from console.network.mqtt_bus import BusClient, BusConfig, BusState, BusStatus
+from console.ui.audio import RecordingAudioOut
+from console.ui.tones import MEDIUM
+from protocols.model import Priority
+from tests.central.helpers import Chair
+from tests.session.helpers import START
+from tests.ui.conftest import Answers
+
+WAIT_MS = 10_000
+
+
+def args_for(tmp_path: Path, *extra: str):
+    return parser().parse_args(["--db", str(tmp_path / "central.sqlite3"), *extra])
+
+
+class ChairConsole:
+    """A chair's console on the bus: a BusClient that publishes the test chair's messages and
+    records what a central sends it."""
+
+    def __init__(self, url: str, chair: Chair) -> None:
+        self.chair = chair
+        self.got: list[tuple[str, dict]] = []
+        self.lock = threading.Lock()
+        self.client = BusClient(BusConfig(url), client_id=f"chair-{chair.name}",
+                                clock=ManualClock(START), on_message=self._on_message)
+        self.client.subscribe(chair.topic("command"))
+        self.client.subscribe(chair.topic("confirm"))
+        self.client.subscribe(bus_topics.central_filter())
+        self.client.start()
+
+    def connected(self) -> bool:
+        return self.client.status().state is BusState.CONNECTED
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        obj = bus_topics.decode(payload)
+        with self.lock:
+            self.got.append((topic, obj or {}))
+
+    def send(self, message: tuple[str, bytes], retain: bool = False) -> None:
+        self.client.publish(message[0], message[1], retain=retain)
+
+    def received(self, suffix: str) -> list[dict]:
+        with self.lock:
+            return [obj for topic, obj in self.got if topic.endswith(suffix)]
+
+    def stop(self) -> None:
+        self.client.stop(timeout=2.0)
+
+
+@pytest.fixture
+def stations():
+    made = []
+    yield made
+    for station in made:
+        station.close()
+
+
+def test_a_chair_alarm_travels_to_the_central_and_its_acknowledgement_back(
+        qtbot, broker, tmp_path, stations):
+    out = RecordingAudioOut()
+    answers = Answers()
+    answers.reply = "B. Central"
+    station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
+                    audio_out=out, asker=answers)
+    stations.append(station)
+    qtbot.addWidget(station.window)
+    # The station connects and says it is here (retained).
+    qtbot.waitUntil(lambda: station.board.bus_connected, timeout=WAIT_MS)
+    assert station.board.bus_text.startswith("Connected to mqtt://127.0.0.1")
+    chair = Chair("chair-1", "Room 1", ManualClock(START))
+    console = ChairConsole(broker.url, chair)
+    try:
+        qtbot.waitUntil(lambda: bool(console.received("/central/desk/status")), timeout=WAIT_MS)
+        assert console.received("/central/desk/status")[-1]["online"] is True
+        # The chair publishes its status, then SpO2 92 raises a medium alarm: the PCD-04.
+        chair.start_infusion()
+        console.send(chair.status(), retain=True)
+        chair.clock.advance(60)
+        chair.device("spo2", 92)
+        (raised,) = chair.new_pcd04s()
+        console.send(chair.status(), retain=True)
+        console.send(raised)
+        qtbot.waitUntil(lambda: "chair-1" in station.board.chairs and station.board.card(
+            "chair-1", station.clock.now()).alarm is not None, timeout=WAIT_MS)
+        station.window.refresh()
+        assert station.window.cards["chair-1"].view.alarm.priority is Priority.MEDIUM
+        assert out.last == MEDIUM
+        # The central confirms the PCD-04 it showed.
+        control_id = raised[1].split(b"|")[9].decode()
+        qtbot.waitUntil(lambda: bool(console.received("/confirm")), timeout=WAIT_MS)
+        assert console.received("/confirm")[0]["control_id"] == control_id
+        # QoS 1 may deliver it twice: a duplicate is kept once and not shown again.
+        console.send(raised)
+        qtbot.waitUntil(lambda: station.board.duplicates == 1, timeout=WAIT_MS)
+        assert [r.kind for r in station.log.received()].count("pcd04") == 1
+        # The central nurse acknowledges: the command reaches the chair, the tone stops here.
+        station.window.acknowledge("chair-1")
+        qtbot.waitUntil(lambda: bool(console.received("/command")), timeout=WAIT_MS)
+        (command,) = console.received("/command")
+        assert (command["kind"], command["by"], command["station"]) == \
+            ("acknowledge", "B. Central", "desk")
+        assert station.window.sounder.pattern is None
+        # The chair applies it and answers with the PCD-04 update: acknowledged at the central.
+        (occurrence,) = chair.occurrences()
+        assert chair.s.engine.acknowledge_from_central(
+            occurrence.id, command["by"], command["station"], command["id"], chair.clock.now()).done
+        for message in chair.new_pcd04s():
+            console.send(message)
+        qtbot.waitUntil(lambda: station.board.card("chair-1", station.clock.now()).alarm.note
+                        == "acknowledged", timeout=WAIT_MS)
+    finally:
+        console.stop()
+
+
+def test_what_came_while_the_station_was_away_is_delivered_on_return(
+        qtbot, broker, tmp_path, stations):
+    args = args_for(tmp_path, "--broker", broker.url, "--name", "desk")
+    first = build(args, audio_out=RecordingAudioOut(), asker=Answers())
+    qtbot.addWidget(first.window)
+    qtbot.waitUntil(lambda: first.board.bus_connected, timeout=WAIT_MS)
+    chair = Chair("chair-2", "Room 2", ManualClock(START))
+    console = ChairConsole(broker.url, chair)
+    try:
+        qtbot.waitUntil(console.connected, timeout=WAIT_MS)
+        chair.start_infusion()
+        console.send(chair.status(), retain=True)
+        qtbot.waitUntil(lambda: "chair-2" in first.board.chairs, timeout=WAIT_MS)
+        # The station closes (a restart); its presence says offline, retained.
+        first.close()
+        qtbot.waitUntil(lambda: bool(console.received("/central/desk/status"))
+                        and console.received("/central/desk/status")[-1]["online"] is False,
+                        timeout=WAIT_MS)
+        # Meanwhile the chair raises an alarm.
+        chair.clock.advance(30)
+        chair.device("spo2", 89)
+        (raised,) = chair.new_pcd04s()
+        console.send(raised)
+        qtbot.waitUntil(lambda: console.client.status().unconfirmed == 0, timeout=WAIT_MS)
+        # The station returns (same name, same log): the broker delivers the queued PCD-04.
+        second = build(args, audio_out=RecordingAudioOut(), asker=Answers())
+        stations.append(second)
+        qtbot.addWidget(second.window)
+        qtbot.waitUntil(lambda: any(r.kind == "pcd04" for r in second.log.received()),
+                        timeout=WAIT_MS)
+        assert second.board.chairs["chair-2"].reports
+    finally:
+        console.stop()
+
+
+def test_the_bus_line_says_what_the_bus_is_doing():
+    def line(state, detail, unconfirmed=0):
+        return bus_line(BusStatus(state, detail, 0.0, unconfirmed, None))
+
+    assert line(BusState.CONNECTED, "connected to mqtts://b:8883 as central") == \
+        (True, "Connected to mqtts://b:8883 as central")
+    assert line(BusState.DISCONNECTED, "broker mqtts://b:8883 unreachable") == \
+        (False, "Reconnecting: broker mqtts://b:8883 unreachable")
+    assert line(BusState.REFUSED, "not authorised")[1] == "Refused: not authorised"
+    assert line(BusState.CONNECTED, "connected", 3)[1] == \
+        "Connected · 3 messages waiting for the broker"
+
+
+def test_presence_and_will_follow_the_contract():
+    online = bus_topics.decode(presence("desk", True, "2026-03-02T09:00:00.000Z"))
+    offline = bus_topics.decode(presence("desk", False, "x"))
+    assert online == {"v": 1, "station": "desk", "online": True,
+                      "since": "2026-03-02T09:00:00.000Z"}
+    assert offline == {"v": 1, "station": "desk", "online": False, "reason": "connection lost"}
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--broker", "mqtt://10.0.0.5"], "refusing to send patient data unencrypted"),
+    (["--broker", "mqtt://127.0.0.1:1", "--name", "desk 1"], "central station name"),
+    (["--broker", "mqtt://127.0.0.1:1", "--password-file", "/nonexistent/pw"],
+     "cannot read the password file /nonexistent/pw"),
+    (["--broker", "http://x"], "has the scheme 'http'"),
+])
+def test_start_problems_are_named(tmp_path, extra, message):
+    with pytest.raises(StartError, match=message):
+        build(args_for(tmp_path, *extra), audio_out=RecordingAudioOut(), clock=SystemClock())
+
+
+def test_the_command_line_prints_one_line_and_returns_2(tmp_path, capsys, qapp):
+    code = cli_main(["central", "--broker", "mqtt://10.0.0.5", "--db",
+                     str(tmp_path / "c.sqlite3")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("infusion-console central: refusing to send patient data")
+    assert "Traceback" not in err
