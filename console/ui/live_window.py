@@ -83,9 +83,11 @@ class LiveWindow(QtWidgets.QWidget):
         self.events = self.events_tab.list
 
         side = QtWidgets.QTabWidget()
+        # Styled before its pages come: set after, the sheet was applied again to every widget
+        # of both pages (P7, start-up).
+        side.setStyleSheet("QTabBar::tab {font-size:13pt;padding:4px 12px;}")
         side.addTab(self.checklist, "Checklist")
         side.addTab(self.events_tab, "Events")
-        side.setStyleSheet("QTabBar::tab {font-size:13pt;padding:4px 12px;}")
         middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         middle.addWidget(self.tiles)
         middle.addWidget(self.trend)

@@ -150,6 +150,9 @@ class PhraseLabel(QtWidgets.QLabel):
         self.setText("\n".join(shown))
 
 
+_VALUE_METRICS: dict[tuple[str, str, int, float], tuple[int, int]] = {}
+
+
 class VitalTile(QtWidgets.QFrame):
     """One vital's tile: it draws a `TileView` (`show_view`)."""
 
@@ -219,12 +222,35 @@ class VitalTile(QtWidgets.QFrame):
 
     def _template_width(self, points: int) -> int:
         """The width of the widest text this tile's value can show, at `points`."""
-        big = QtGui.QFontMetrics(self._value_font(points))
-        if self.metric_name == BP_TILE:
-            small = QtGui.QFontMetrics(self._value_font(max(1, round(points * MEAN_SCALE))))
-            wide = "/".join(_widest(n) for n in ("bp_systolic", "bp_diastolic"))
-            return big.horizontalAdvance(wide) + small.horizontalAdvance(f" ({_widest('bp_mean')})") + 4
-        return big.horizontalAdvance(_widest(self.metric_name)) + 4
+        return self._value_metrics(points)[1]
+
+    def _value_height(self, points: int) -> int:
+        """The height of the value's font at `points`."""
+        return self._value_metrics(points)[0]
+
+    def _value_metrics(self, points: int) -> tuple[int, int]:
+        """(font height, template width) of the value at `points`.
+
+        Kept per font, vital and size: a tile's resize tries sizes from the largest down, and
+        five tiles resized a few times while the window is laid out measured the same fonts ~50
+        times (P7, start-up). Measured as `QFontMetrics(font)` does, at the primary screen's
+        resolution, which is part of the key.
+        """
+        screen = QtGui.QGuiApplication.primaryScreen()
+        key = (self.font().key(), self.metric_name, points,
+               screen.logicalDotsPerInchY() if screen is not None else 0.0)
+        known = _VALUE_METRICS.get(key)
+        if known is None:
+            big = QtGui.QFontMetrics(self._value_font(points))
+            if self.metric_name == BP_TILE:
+                small = QtGui.QFontMetrics(self._value_font(max(1, round(points * MEAN_SCALE))))
+                wide = "/".join(_widest(n) for n in ("bp_systolic", "bp_diastolic"))
+                width = (big.horizontalAdvance(wide)
+                         + small.horizontalAdvance(f" ({_widest('bp_mean')})") + 4)
+            else:
+                width = big.horizontalAdvance(_widest(self.metric_name)) + 4
+            known = _VALUE_METRICS[key] = (big.height(), width)
+        return known
 
     def _set_value_points(self, points: int) -> bool:
         """Size the value for `points`; True when that changed anything."""
@@ -234,7 +260,7 @@ class VitalTile(QtWidgets.QFrame):
         self.value.setFont(self._value_font(points))
         self.value.setFixedWidth(self._template_width(points))
         # Rich text (a marked number) lays out a pixel or two taller than the font's height.
-        self.value.setMinimumHeight(QtGui.QFontMetrics(self._value_font(points)).height() + 4)
+        self.value.setMinimumHeight(self._value_height(points) + 4)
         self._render_value()
         return True
 
@@ -251,7 +277,7 @@ class VitalTile(QtWidgets.QFrame):
         width = (size.width() - margins.left() - margins.right()) * VALUE_WIDTH_SHARE
         points = min(VALUE_POINTS_MAX, int(size.height() * VALUE_POINTS_PER_PIXEL))
         while points > VALUE_POINTS_MIN and (
-                QtGui.QFontMetrics(self._value_font(points)).height() > room
+                self._value_height(points) > room
                 or self._template_width(points) > width):
             points -= 1
         if self._set_value_points(max(VALUE_POINTS_MIN, points)):
