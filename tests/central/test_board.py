@@ -466,3 +466,47 @@ def test_a_snapshot_of_another_session_is_not_drawn(central):
 def test_board_refuses_a_station_name_that_cannot_be_a_topic_level():
     with pytest.raises(ValueError, match="central station name"):
         Board("desk/1", MemoryLog(), lambda *a: None)
+
+
+# ---- the chair's own status builder ----------------------------------------------------------
+
+
+def test_a_status_built_by_the_chairs_own_code_fills_the_card(central):
+    """console/network/chair_status.build_status is what a chair really publishes: the board
+    reads it (the test helper's status is the contract as written; this is the code)."""
+    from console.network.chair_status import build_status
+
+    chair = central.chair("chair-6", "Room 6")
+    chair.start_infusion()
+    central.t(120)
+    chair.device("heart_rate", 131)   # high
+    chair.device("spo2", 96)
+    status = build_status(chair.s.engine, central.now(), chair="chair-6", room="Room 6",
+                          patient_shown="id", audio="full", network="ok", seq=1)
+    central.deliver((chair.topic("status"), bus_topics.encode(status)))
+
+    card = central.card("chair-6")
+    assert (card.room, card.patient, card.phase) == ("Room 6", "P-001", "Infusion")
+    assert card.elapsed == "2:00 min"
+    assert [(v.label, v.text, v.priority) for v in card.vitals][1:] == [
+        ("HR", "131", Priority.HIGH), ("RR", "—", None), ("SpO2", "96", None)]
+    assert card.alarm.priority is Priority.HIGH and card.alarm.flashing
+    assert central.sounding() == "high"
+
+
+def test_a_pause_at_the_chair_is_mirrored_only_when_the_status_says_audio_paused(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.t(60)
+    chair.device("spo2", 89)
+    topic, payload = chair.status()
+    body = bus_topics.decode(payload)
+    body["alarms"][0]["state"] = "paused"
+    # The alarm says paused, the chair's audio says full: a contradiction, taken as active.
+    central.deliver((topic, bus_topics.encode({**body, "audio": "full"})))
+    assert central.sounding() == "high"
+    # Both say paused: the bedside's silence is mirrored here.
+    body["sent_at"] = "2026-03-02T09:01:00.500Z"
+    central.deliver((topic, bus_topics.encode({**body, "audio": "paused"})))
+    assert central.sounding() is None
+    assert central.card("chair-1").alarm.note == "audio paused at the chair"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -136,3 +138,31 @@ def test_the_board_keeps_a_pcd04_once_in_the_real_log(log):
     (command,) = central.bus.on("/command")
     assert command.json["id"] == f"desk-{log.uid}-{action.id}"
     assert len(log.uid) == 6
+
+
+def test_each_log_file_has_its_own_uid(tmp_path):
+    a, b = CentralLog.open(tmp_path / "a.sqlite3"), CentralLog.open(tmp_path / "b.sqlite3")
+    try:
+        assert a.uid != b.uid
+    finally:
+        a.close()
+        b.close()
+    again = CentralLog.open(tmp_path / "a.sqlite3")
+    try:
+        assert again.uid == a.uid
+    finally:
+        again.close()
+
+
+@pytest.mark.parametrize("module", ["console.central.board", "console.central.central_log",
+                                    "console.network.pcd_read", "console.central.app"])
+def test_the_model_log_reader_and_entry_point_load_no_qt(module):
+    """What an import really loads, in a fresh interpreter (as tests/test_layers.py does):
+    the entry point imports Qt only when it builds the window."""
+    code = (f"import importlib, sys; importlib.import_module({module!r}); "
+            "print(','.join(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6', 'paho'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
