@@ -71,12 +71,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
-
-import serial
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from devices.reading import Reading
 from devices.stream import DecodeResult, Dropped, Reply, StreamDecoder
+
+if TYPE_CHECKING:
+    import serial
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,15 @@ class ConnectionStats:
     opens: int = 0
 
 
-SerialFactory = Callable[[str], serial.Serial]
+SerialFactory = Callable[[str], "serial.Serial"]
+
+
+def _import_serial() -> None:
+    """Import pyserial as this module's `serial`: with the first connection, not with the module,
+    so a console that starts without a device never loads it (P7, start-up). Every use of
+    `serial` below runs on behalf of a `DeviceConnection`, which calls this first."""
+    global serial   # noqa: PLW0603 - the module's own name for pyserial, bound once
+    import serial
 
 
 def _default_serial_factory(url: str) -> serial.Serial:
@@ -276,6 +285,7 @@ class DeviceConnection:
         backoff_first: float = BACKOFF_FIRST_SECONDS,
         backoff_cap: float = BACKOFF_CAP_SECONDS,
     ) -> None:
+        _import_serial()
         self.url = url
         self.format = resolve_format(fmt)
         self._on_event = on_event
