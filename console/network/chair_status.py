@@ -64,7 +64,7 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
         "ended": view.discharged,
     }
     status["device"] = view.device_state or "none"
-    paused = view.pause_seconds > 0
+    paused = view.audio(now).paused_seconds_left is not None   # an audio pause running now
     alarms = [o for o in view.alarms() if priority_name(o.priority) is not None]
     alarms.sort(key=lambda o: (-int(o.priority), -o.raised_at.mono))
     status["alarms"] = [_alarm(o, paused) for o in alarms]

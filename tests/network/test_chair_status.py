@@ -1,0 +1,63 @@
+"""What a chair tells the clinic bus about itself: the bedside's own view, read at one moment."""
+
+from __future__ import annotations
+
+from console.network.chair_status import build_status, build_trend
+from tests.session.helpers import START, Session
+
+
+def _status(s: Session, patient_shown: str = "id") -> dict[str, object]:
+    return build_status(s.engine, s.now(), chair="chair-3", room="Room 3",
+                        patient_shown=patient_shown, audio="full", network="ok", seq=1)
+
+
+def test_a_quiet_chair_shows_its_session_and_latest_vitals() -> None:
+    s = Session()
+    s.t(60)
+    s.device("heart_rate", 72)
+    status = _status(s)
+    assert status["online"] is True and status["highest"] is None and status["alarms"] == []
+    session = status["session"]
+    assert isinstance(session, dict)
+    assert (session["patient"], session["phase"], session["elapsed_s"]) == ("P-001", "pre", 60)
+    assert status["vitals"] == {"heart_rate": {"value": 72, "unit": "beats/min",
+                                               "at": "2026-03-02T09:01:00.000Z", "alarm": None}}
+
+
+def test_alarms_highest_first_with_their_vital_coloured_and_paused_only_while_paused() -> None:
+    s = Session()
+    s.device("spo2", 92)          # medium
+    s.device("bp_systolic", 205)  # high
+    status = _status(s)
+    alarms = status["alarms"]
+    assert isinstance(alarms, list)
+    assert [(a["condition"], a["priority"], a["state"]) for a in alarms] == [
+        ("bp_systolic_high", "high", "active"), ("spo2_low", "medium", "active")]
+    assert status["highest"] == "high"
+    vitals = status["vitals"]
+    assert isinstance(vitals, dict)
+    assert (vitals["bp_systolic"]["alarm"], vitals["spo2"]["alarm"]) == ("high", "medium")
+    s.engine.pause_audio("nurse.ana", s.now())
+    assert {a["state"] for a in _status(s)["alarms"]} == {"paused"}  # type: ignore[union-attr]
+    s.t(200)   # the 2-minute pause is over
+    assert {a["state"] for a in _status(s)["alarms"]} == {"active"}  # type: ignore[union-attr]
+
+
+def test_the_clinic_may_keep_the_patient_off_the_bus() -> None:
+    s = Session()
+    session = _status(s, patient_shown="none")["session"]
+    assert isinstance(session, dict) and session["patient"] == ""
+
+
+def test_no_session_is_a_chair_online_with_nothing_to_show() -> None:
+    status = build_status(None, Session().now(), chair="chair-3", room="Room 3",
+                          patient_shown="id", audio="full", network="ok", seq=4)
+    assert status["session"] is None and status["online"] is True and status["seq"] == 4
+
+
+def test_the_trend_snapshot_keeps_each_vitals_newest_points_in_time_order() -> None:
+    points = [("heart_rate", START.replace(second=s), 60.0 + s) for s in (30, 10, 20)]
+    points.append(("moaas", START, 5.0))   # a scale: not a trend vital
+    trend = build_trend("chair-3", 1, START, points, keep={"heart_rate": 2})
+    assert trend["series"] == {"heart_rate": [[START.replace(second=20).timestamp(), 80.0],
+                                              [START.replace(second=30).timestamp(), 90.0]]}
