@@ -79,7 +79,7 @@ from typing import Any, Final, Protocol
 
 from console.clock import Moment, format_duration, iso, parse_iso
 from console.network import bus_topics
-from console.network.pcd import AlertState, Inactivation
+from console.network.pcd import AlertState, EventPhase, Inactivation
 from console.network.pcd_read import (
     AlertReport,
     ObservationReport,
@@ -87,6 +87,7 @@ from console.network.pcd_read import (
     read_pcd01,
     read_pcd04,
 )
+from console.records import ESCALATED, RAISED, AlarmTransition
 from protocols.model import Priority
 from protocols.vitals import metric
 
@@ -203,12 +204,14 @@ class StationAlarm:
 
 @dataclass(frozen=True, slots=True)
 class TrendData:
-    """A chair's session trend: each metric's (epoch seconds, value, typed by a nurse) points."""
+    """A chair's session trend: each metric's (epoch seconds, value, typed by a nurse) points,
+    and the alarms raised or escalated (from the PCD-04s received) for the trend's markers."""
 
     chair: str
     session: int | None
     started_at: datetime | None
     series: dict[str, list[tuple[float, float, bool]]]
+    alarms: list[AlarmTransition] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +283,8 @@ class _Chair:
     trend_session: int | None = None
     snapshot: dict[str, _Series] = field(default_factory=dict)
     recent: dict[str, _Series] = field(default_factory=dict)
+    marks: list[AlarmTransition] = field(default_factory=list)   # raised / escalated, for the trend
+    marked: dict[tuple[int, int], Priority] = field(default_factory=dict)   # priority marked
 
 
 def _priority(value: Any) -> Priority | None:
@@ -466,7 +471,9 @@ class Board:
                         points[round(t, 3)] = (t, s.values[i], bool(s.manual[i]))
             if points:
                 series[name] = [points[k] for k in sorted(points)]
-        return TrendData(chair, c.session_id, started, series)
+        alarms = sorted((m for m in c.marks if m.session_id == c.session_id),
+                        key=lambda m: m.at)
+        return TrendData(chair, c.session_id, started, series, alarms)
 
     # ---- the nurse's actions -----------------------------------------------------------------
 
@@ -575,6 +582,7 @@ class Board:
         if new_id != chair.session_id:
             chair.recent.clear()
             chair.acks.clear()
+            chair.marks = [m for m in chair.marks if m.session_id == new_id]
         chair.session = session
         chair.session_id = new_id
         chair.status_alarms = alarms
@@ -623,12 +631,28 @@ class Board:
         before = chair.reports.get(key)
         if new and (before is None or report.at >= before.at):
             chair.reports[key] = report
+        if new:
+            self._mark(chair, report)
             self._settle_acks(chair)
             self._log_change(chair, now)
         # Confirm what was shown, and again for a duplicate (the chair may have missed ours).
         self.publish(bus_topics.chair_topic(name, "confirm", self.prefix), bus_topics.encode({
             "control_id": report.control_id, "station": self.station, "at": iso(now.wall)}),
             1, False)
+
+    @staticmethod
+    def _mark(chair: _Chair, report: AlertReport) -> None:
+        """Keep a raise, or a rise in priority, as the bedside's trend marks it."""
+        key = (report.session, report.occurrence)
+        priority = PRIORITIES[report.priority]
+        before = chair.marked.get(key)
+        if report.phase is EventPhase.END or (before is not None and priority <= before):
+            return
+        chair.marked[key] = priority
+        chair.marks.append(AlarmTransition(
+            report.session, report.occurrence, report.condition, report.category,
+            report.priority, RAISED if before is None else ESCALATED, report.at, report.text,
+            value=report.value))
 
     def _on_pcd01(self, name: str, payload: bytes, now: Moment) -> None:
         text = _text(payload)

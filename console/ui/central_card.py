@@ -166,13 +166,14 @@ class ChairCard(QtWidgets.QFrame):
         self.ack_button.setObjectName("card_ack")
         self.ack_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)   # F2 works on the card
         self.ack_button.setCursor(QtCore.Qt.CursorShape.ArrowCursor)
-        keep = self.ack_button.sizePolicy()
-        keep.setRetainSizeWhenHidden(True)
-        self.ack_button.setSizePolicy(keep)
         self.ack_button.clicked.connect(lambda: self.acknowledge_clicked.emit(self.chair))
         self.note = ElidedLabel()
         self.note.setObjectName("card_note")
-        actions = QtWidgets.QHBoxLayout()
+        # The row keeps its height whether the button shows or not (nothing above it moves); the
+        # note starts at the left when there is no button ("acknowledged", "ack sent…").
+        self.action_row = QtWidgets.QWidget()
+        actions = QtWidgets.QHBoxLayout(self.action_row)
+        actions.setContentsMargins(0, 0, 0, 0)
         actions.setSpacing(6)
         actions.addWidget(self.ack_button)
         actions.addWidget(self.note, 1)
@@ -187,7 +188,7 @@ class ChairCard(QtWidgets.QFrame):
         # its button keep their place at the foot of every card.
         live_layout.addStretch(1)
         live_layout.addWidget(self.alarm)
-        live_layout.addLayout(actions)
+        live_layout.addWidget(self.action_row)
         self.live_layout = live_layout
 
         # The page of a chair without connection.
@@ -234,6 +235,7 @@ class ChairCard(QtWidgets.QFrame):
         self.offline_detail.setFont(_font(INFO_PT * scale))
         self._fit_values(self.width())
         self.ack_button.setFixedHeight(QtGui.QFontMetrics(self.ack_button.font()).height() + 8)
+        self.action_row.setFixedHeight(self.ack_button.height())
 
     def _fit_values(self, width: int) -> None:
         """The largest value font (up to the scaled base) with which the widest BP, and the three

@@ -1,7 +1,8 @@
 """A chair's trend at the central station: the bedside's trend widget over what the bus brought.
 
 The points are the board's (`Board.trend`): the chair's retained trend snapshot merged with the
-PCD-01 values that came since, once per metric and time. They are drawn by the bedside's own
+PCD-01 values that came since, once per metric and time; the alarm markers are the PCD-04
+raises and escalations received (so a central started late marks only what it received). They are drawn by the bedside's own
 `TrendPlot` (console/ui/trend.py: BP bars, HR, SpO2, RR panels, minutes since the session
 started, the same colours), so a trend reads the same at the chair and at the desk. The dialog
 opens on the whole session and takes the new points every `REFRESH_MS` while it is shown. The
@@ -57,6 +58,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         layout.addLayout(buttons)
         self._last: dict[tuple[str, bool], float] = {}
         self.points = 0
+        self.alarms = 0   # alarm markers given to the feed
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self._on_timer)
@@ -71,6 +73,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
             self.plot.set_feed(TrendFeed(self.started_at))
             self._last.clear()
             self.points = 0
+            self.alarms = 0
         card = self.board.card(self.chair, self.clock.now()) \
             if self.chair in self.board.chairs else None
         room = card.room if card is not None else self.chair
@@ -101,6 +104,9 @@ class CentralTrendDialog(QtWidgets.QDialog):
                 self._last[key] = t
                 added += 1
         self.points += added
+        # Alarm markers as the bedside's trend draws them (raised / escalated, physiological).
+        self.plot.feed.add(data.alarms[self.alarms:])
+        self.alarms = len(data.alarms)
         self.empty.setText("No values received for this session yet.")
         self.empty.setVisible(self.points == 0)
         now = self.clock.now().wall

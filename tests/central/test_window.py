@@ -315,6 +315,12 @@ def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
                 "series": {"heart_rate": [[start + 60 * m, 70 + m] for m in range(10)],
                            "spo2": [[start + 60 * m, 97] for m in range(10)]}}
     central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    central.t(300)
+    central.deliver(chair.status())
+    # SpO2 92 at minute 5: its PCD-04 becomes an alarm marker, as on the bedside's trend.
+    chair.device("spo2", 92)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
     central.t(600)
     central.deliver(chair.status())
     chair.device("heart_rate", 90)
@@ -329,6 +335,7 @@ def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
     minutes, values = dialog.plot.curve_data("heart_rate", False)
     assert list(values) == [70 + m for m in range(10)] + [90]
     assert list(minutes[:3]) == [0.0, 1.0, 2.0] and minutes[-1] == pytest.approx(10.0)
+    assert [(round(m, 2), text) for m, text, _ in dialog.plot.markers()] == [(5.0, "SpO2 92")]
     # Legible at 1366x768: it fits the screen and no text of the trend overlaps or is cut.
     assert dialog.width() <= 1366 and dialog.height() <= 768
     QtWidgets.QApplication.processEvents()
