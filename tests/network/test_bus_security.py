@@ -1,0 +1,177 @@
+"""R13: the clinic bus lets in only its own stations, each only on its own topics, over TLS.
+
+Against the broker exactly as `infusion-console network setup --chairs 3` configures it (the
+`clinic` fixture runs Mosquitto with the mosquitto.conf, passwd, acl and certificates it wrote).
+Run them alone with `-k R13`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from pathlib import Path
+
+from console.network import broker_setup
+from console.network.mqtt_bus import BusClient, BusState
+from tests.mosquitto import wait_until
+from tests.network.conftest import Clinic, MakeClient
+from tests.network.test_mqtt_bus import Inbox, connected, state_is
+
+
+def central_inbox(clinic: Clinic, bus_client: MakeClient) -> tuple[BusClient, Inbox]:
+    inbox = Inbox()
+    central = bus_client(clinic.config(clinic.central), "central", on_message=inbox,
+                         subscribe=[f"{clinic.prefix}/chair/#"])
+    connected(central)
+    return central, inbox
+
+
+def test_R13_a_client_without_credentials_is_refused_and_told_why(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    stranger = bus_client(clinic.config(None), "stranger")
+
+    state_is(stranger, BusState.REFUSED)
+    assert stranger.status().detail == (
+        f"broker {clinic.url} refused the connection: not authorised (no user name was given: "
+        "set username and password_file)")
+
+
+def test_R13_a_wrong_password_is_refused_naming_the_account(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    chair = bus_client(clinic.config("chair-1", password="guessed"), "chair-1")
+
+    state_is(chair, BusState.REFUSED)
+    assert chair.status().detail == (
+        f"broker {clinic.url} refused the connection: not authorised (check the user name "
+        "'chair-1' and its password)")
+    assert "guessed" not in chair.status().detail
+
+
+def test_R13_chair_2_cannot_publish_as_chair_3(clinic: Clinic, bus_client: MakeClient) -> None:
+    central, inbox = central_inbox(clinic, bus_client)
+    chair2 = bus_client(clinic.config("chair-2"), "chair-2")
+    connected(chair2)
+    delivered: list[str] = []
+    forged = f"{clinic.prefix}/chair/chair-3/pcd04"
+    own = f"{clinic.prefix}/chair/chair-2/pcd04"
+
+    chair2.publish(forged, b"forged alarm", on_delivered=lambda: delivered.append("forged"))
+    chair2.publish(own, b"own alarm", on_delivered=lambda: delivered.append("own"))
+
+    # The broker handles one client's messages in order: once the second is at the central,
+    # the first would have been too.
+    wait_until(lambda: inbox.payloads(own) == [b"own alarm"], "chair-2's own message")
+    assert inbox.payloads(forged) == []
+    # chair-2 learns its message was refused (MQTT 5 PUBACK reason code), it is not "delivered"
+    # and not kept for resending.
+    assert delivered == ["own"]
+    assert chair2.status().unconfirmed == 0
+    assert chair2.status().detail == (
+        f"connected to {clinic.url} as chair-2; the broker refused 1 message(s), the last to "
+        f"{forged}: not authorised (check the broker's ACL for this user)")
+
+
+def test_R13_a_chair_cannot_confirm_its_own_alarms_or_command_itself(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    central, inbox = central_inbox(clinic, bus_client)
+    chair1 = bus_client(clinic.config("chair-1"), "chair-1")
+    connected(chair1)
+
+    for kind in ("confirm", "command"):
+        chair1.publish(f"{clinic.prefix}/chair/chair-1/{kind}", b"self-made")
+    chair1.publish(f"{clinic.prefix}/chair/chair-1/status", b"marker")
+
+    wait_until(lambda: b"marker" in inbox.payloads(), "chair-1's status")
+    assert b"self-made" not in inbox.payloads()
+    assert "the broker refused 2 message(s)" in chair1.status().detail
+
+
+def test_R13_the_central_commands_a_chair_and_the_chair_hears_only_its_own(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    heard1, heard2 = Inbox(), Inbox()
+    chair1 = bus_client(clinic.config("chair-1"), "chair-1", on_message=heard1,
+                        subscribe=[f"{clinic.prefix}/chair/+/command"])
+    chair2 = bus_client(clinic.config("chair-2"), "chair-2", on_message=heard2,
+                        subscribe=[f"{clinic.prefix}/chair/+/command"])
+    central = bus_client(clinic.config(clinic.central), "central")
+    connected(chair1, chair2, central)
+
+    delivered: list[str] = []
+    for chair in ("chair-2", "chair-1"):
+        central.publish(f"{clinic.prefix}/chair/{chair}/command", chair.encode(),
+                        on_delivered=lambda c=chair: delivered.append(c))  # type: ignore[misc]
+
+    wait_until(lambda: heard1.payloads() == [b"chair-1"], "chair-1's command")
+    wait_until(lambda: heard2.payloads() == [b"chair-2"], "chair-2's command")
+    # chair-1 subscribed to every chair's commands but the ACL gives it its own only (and
+    # chair-2's command was sent before chair-1's).
+    assert heard1.payloads() == [b"chair-1"]
+    assert sorted(delivered) == ["chair-1", "chair-2"]
+
+
+def test_R13_a_good_tls_connection_with_the_generated_ca_carries_the_status(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    central, inbox = central_inbox(clinic, bus_client)
+    chair3 = bus_client(clinic.config("chair-3"), "chair-3")
+
+    connected(chair3)
+    assert clinic.url.startswith("mqtts://localhost:")
+    assert chair3.status().detail == f"connected to {clinic.url} as chair-3"
+    chair3.publish(f"{clinic.prefix}/chair/chair-3/status", b'{"online": true}', retain=True)
+    wait_until(lambda: inbox.payloads(f"{clinic.prefix}/chair/chair-3/status")
+               == [b'{"online": true}'], "chair-3's status at the central")
+
+
+def test_R13_a_broker_certificate_from_another_ca_is_refused_with_a_clear_cause(
+        clinic: Clinic, bus_client: MakeClient, tmp_path: Path) -> None:
+    # Another clinic's set-up: a different CA that did not sign this broker's certificate.
+    other = tmp_path / "other"
+    assert broker_setup.main(["setup", "--chairs", "1", "--out", str(other)]) == 0
+    chair = bus_client(clinic.config("chair-1", ca_file=other / "ca.crt"), "chair-1")
+
+    state_is(chair, BusState.REFUSED)
+    # OpenSSL's words depend on whether the broker sends its CA along with its certificate.
+    assert re.fullmatch(
+        re.escape(f"{clinic.url}: TLS certificate not accepted (") +
+        r"(self-signed certificate in certificate chain|unable to get local issuer certificate)" +
+        re.escape(f"): check ca_file (now {other / 'ca.crt'})"), chair.status().detail)
+    # The network thread lives on (it retries, so a corrected CA on the broker is picked up)
+    # and stops cleanly.
+    assert any(t.name == "paho-mqtt-client-chair-1" for t in threading.enumerate())
+    chair.stop(timeout=1.0)
+    assert chair.status().state is BusState.STOPPED
+
+
+def test_R13_without_the_clinic_ca_the_system_cas_do_not_trust_the_broker(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    chair = bus_client(clinic.config("chair-1", ca_file=None), "chair-1")
+
+    state_is(chair, BusState.REFUSED)
+    assert chair.status().detail.startswith(f"{clinic.url}: TLS certificate not accepted (")
+    assert chair.status().detail.endswith(
+        "check ca_file (none given: the system's CAs were used)")
+
+
+def test_R13_a_host_name_the_certificate_does_not_name_is_refused(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    # The certificate is for "localhost"; 127.0.0.1 is the same machine but not that name.
+    url = f"mqtts://127.0.0.1:{clinic.broker.port}"
+    chair = bus_client(clinic.config("chair-1", url=url), "chair-1")
+
+    state_is(chair, BusState.REFUSED)
+    assert chair.status().detail.startswith(
+        f"{url}: TLS certificate not accepted (IP address mismatch")
+
+
+def test_R13_the_broker_has_no_plain_listener(clinic: Clinic) -> None:
+    conf = (clinic.files / "mosquitto.conf").read_text()
+    listeners = [line for line in conf.splitlines() if line.startswith("listener ")]
+    assert listeners == [f"listener {clinic.broker.port} 127.0.0.1"]
+    assert "allow_anonymous false" in conf.splitlines()
+    # And the port really speaks TLS only: a plain MQTT CONNECT gets no CONNACK.
+    done = subprocess.run(
+        ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(clinic.broker.port), "-u", "chair-1",
+         "-P", clinic.password("chair-1"), "-t", f"{clinic.prefix}/chair/chair-1/status",
+         "-m", "plain", "-q", "1"], capture_output=True, text=True, timeout=20, check=False)
+    assert done.returncode != 0

@@ -1,0 +1,431 @@
+"""BusClient against a real Mosquitto on loopback: delivery, order, outages, the will, addresses.
+
+Every wait is on a condition with a real deadline (tests/mosquitto.py `wait_until`): a broker
+coming back, a message arriving. Status times come from a ManualClock moved by the tests.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from console.clock import ManualClock
+from console.network.mqtt_bus import (
+    BusClient,
+    BusConfig,
+    BusState,
+    BusStatus,
+    check_plaintext,
+    parse_bus_url,
+)
+from tests.mosquitto import Broker, free_port, wait_until
+from tests.network.conftest import MakeClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Inbox:
+    """What a subscriber received, in order, as (topic, payload)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, bytes]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, topic: str, payload: bytes) -> None:
+        with self._lock:
+            self.messages.append((topic, payload))
+
+    def payloads(self, topic: str | None = None) -> list[bytes]:
+        with self._lock:
+            return [p for t, p in self.messages if topic is None or t == topic]
+
+
+def connected(*clients: BusClient) -> None:
+    for client in clients:
+        wait_until(lambda c=client: c.status().state is BusState.CONNECTED,  # type: ignore[misc]
+                   f"{client.client_id} to connect (now: {client.status().detail})")
+
+
+def state_is(client: BusClient, state: BusState) -> None:
+    wait_until(lambda: client.status().state is state,
+               f"{client.client_id} to be {state.value} (now: {client.status().detail})")
+
+
+def subscribed(central: BusClient, chair: BusClient, inbox: Inbox, topic: str) -> None:
+    """Wait until `central`'s subscription works: a probe from `chair` on `topic` arrives."""
+    chair.publish(topic, b"probe")
+    wait_until(lambda: b"probe" in inbox.payloads(topic), "the subscription to work")
+
+
+# --- delivery ------------------------------------------------------------------------------------
+
+
+def test_qos1_messages_arrive_in_order_and_on_delivered_runs_once_each_on_the_bus_thread(
+        broker: Broker, bus_client: MakeClient) -> None:
+    inbox = Inbox()
+    central = bus_client(broker.url, "central", on_message=inbox, subscribe=["infusion/#"])
+    chair = bus_client(broker.url, "chair-1")
+    connected(central, chair)
+    subscribed(central, chair, inbox, "infusion/chair/chair-1/probe")
+    delivered: list[tuple[int, str]] = []
+
+    for n in range(5):
+        chair.publish("infusion/chair/chair-1/pcd01", b"MSG%d" % n, on_delivered=lambda n=n: (
+            delivered.append((n, threading.current_thread().name))))
+
+    wait_until(lambda: len(inbox.payloads("infusion/chair/chair-1/pcd01")) == 5, "five messages")
+    wait_until(lambda: len(delivered) == 5, "five PUBACKs")
+    # The central station sees them as sent, and each was confirmed exactly once.
+    assert inbox.payloads("infusion/chair/chair-1/pcd01") == [b"MSG%d" % n for n in range(5)]
+    assert [n for n, _ in delivered] == [0, 1, 2, 3, 4]
+    # The callbacks run on paho's network thread: the owner must post them to its own.
+    assert {name for _, name in delivered} == {"paho-mqtt-client-chair-1"}
+    status = chair.status()
+    assert (status.state, status.unconfirmed, status.oldest_unconfirmed_mono) == (
+        BusState.CONNECTED, 0, None)
+    assert status.detail == f"connected to {broker.url}"
+
+
+def test_stop_waits_for_what_was_just_published(broker: Broker, bus_client: MakeClient) -> None:
+    inbox = Inbox()
+    central = bus_client(broker.url, "central", on_message=inbox, subscribe=["t/#"])
+    chair = bus_client(broker.url, "chair-1")
+    connected(central, chair)
+    subscribed(central, chair, inbox, "t/probe")
+    delivered: list[int] = []
+
+    for n in range(200):
+        chair.publish("t/x", b"%d" % n, on_delivered=lambda n=n: delivered.append(n))
+    chair.stop(timeout=5.0)   # at once: 200 messages are still on their way
+
+    # None of them is lost by stopping: all confirmed before the clean disconnect.
+    assert delivered == list(range(200))
+    assert chair.status().state is BusState.STOPPED
+    assert chair.status().unconfirmed == 0
+    wait_until(lambda: len(inbox.payloads("t/x")) == 200, "200 messages at the central")
+    with pytest.raises(RuntimeError, match="after the bus client chair-1 was stopped"):
+        chair.publish("t/x", b"late")
+
+
+def test_a_message_published_while_the_broker_is_down_waits_and_is_sent_on_its_return(
+        broker: Broker, bus_client: MakeClient, tmp_path: Path) -> None:
+    clock = ManualClock()
+    chair = bus_client(broker.url, "chair-1", clock=clock)
+    connected(chair)
+    broker.kill()
+    state_is(chair, BusState.DISCONNECTED)
+    assert chair.status().detail == (
+        f"lost the connection to the broker {broker.url} (no answer or the connection broke); "
+        "reconnecting")
+    delivered: list[str] = []
+
+    # Published during the outage: kept, counted, with the time of the oldest.
+    first = clock.now().mono
+    chair.publish("infusion/chair/chair-1/status", b"during-1", retain=True,
+                  on_delivered=lambda: delivered.append("1"))
+    clock.advance(4.0)
+    chair.publish("infusion/chair/chair-1/status", b"during-2", retain=True,
+                  on_delivered=lambda: delivered.append("2"))
+    status = chair.status()
+    assert (status.state, status.unconfirmed, status.oldest_unconfirmed_mono) == (
+        BusState.DISCONNECTED, 2, first)
+    assert delivered == []
+
+    broker.restart()
+    wait_until(lambda: delivered == ["1", "2"], "both PUBACKs after the broker came back")
+    assert chair.status().unconfirmed == 0
+    # It really reached the broker: a station starting now gets the retained last one.
+    inbox = Inbox()
+    bus_client(broker.url, "late-central", on_message=inbox,
+               subscribe=["infusion/chair/chair-1/status"])
+    wait_until(lambda: inbox.payloads() == [b"during-2"], "the retained status")
+
+
+def test_500_messages_published_during_a_broker_crash_arrive_complete_and_in_order(
+        broker: Broker, bus_client: MakeClient) -> None:
+    topic = "infusion/chair/chair-1/pcd01"
+    inbox = Inbox()
+    # The central keeps a persistent session, so the broker queues for it while it is away.
+    central = bus_client(broker.url, "central", on_message=inbox,
+                         subscribe=["infusion/chair/chair-1/#"], persistent_session=True)
+    chair = bus_client(broker.url, "chair-1")
+    connected(central, chair)
+    subscribed(central, chair, inbox, "infusion/chair/chair-1/probe")
+    delivered: list[int] = []
+
+    def send(n: int) -> None:
+        chair.publish(topic, b"%04d" % n, on_delivered=lambda: delivered.append(n))
+
+    for n in range(20):
+        send(n)
+    wait_until(lambda: len(inbox.payloads(topic)) == 20, "the first 20 at the central")
+    broker.save()     # the central's session and subscription are on disk, as after autosave
+    broker.kill()     # the broker crashes; 500 messages are published during the outage, the
+    for n in range(20, 520):    # first ones possibly into the dying connection
+        send(n)
+    state_is(chair, BusState.DISCONNECTED)
+    assert chair.status().unconfirmed >= 500
+    broker.restart()
+    for n in range(520, 540):   # and some after its return
+        send(n)
+
+    wait_until(lambda: len(delivered) == 540, "540 PUBACKs")
+    wait_until(lambda: {int(p) for p in inbox.payloads(topic)} == set(range(540)),
+               "all 540 at the central")
+    received = [int(p) for p in inbox.payloads(topic)]
+    # Nothing lost, nothing out of order; a duplicate (at least once) is a message sent before,
+    # whole, which the central drops by its MSH-10.
+    assert list(dict.fromkeys(received)) == list(range(540))
+    assert all(0 <= n < 540 for n in received)
+    assert delivered == list(range(540))   # each confirmed once, in order
+
+
+class HoldingRelay:
+    """A TCP relay between clients and the broker that can cut every connection at once and hold
+    the broker's answers (the CONNACK of a reconnect) until `release()`: it opens the window in
+    which a client has sent CONNECT and is not yet told it is connected."""
+
+    def __init__(self, broker_port: int) -> None:
+        self.broker_port = broker_port
+        self.accepted = 0
+        self._open = threading.Event()
+        self._open.set()
+        self._socks: list[socket.socket] = []
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._server.getsockname()[1]
+        threading.Thread(target=self._accept, name="holding-relay", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.broker_port))
+            self._socks += [client, upstream]
+            self.accepted += 1
+            for src, dst, gated in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(target=self._pump, args=(src, dst, gated), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, gated: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if gated:
+                    self._open.wait()
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            sock.close()
+
+    def cut_and_hold(self) -> None:
+        """Drop every connection (as a network fault) and hold the broker's replies from now."""
+        self._open.clear()
+        for sock in self._socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def release(self) -> None:
+        self._open.set()
+
+    def close(self) -> None:
+        self._open.set()
+        self._server.close()
+        self.cut_and_hold()
+        self._open.set()
+
+
+def test_a_message_published_while_a_reconnect_waits_for_its_connack_does_not_overtake_older_ones(
+        broker: Broker, bus_client: MakeClient) -> None:
+    # paho writes a publish at once when its socket is open, even before the CONNACK, and only
+    # then resends what it held: the bus must keep such a message behind the older ones.
+    topic = "infusion/chair/chair-1/pcd04"
+    relay = HoldingRelay(broker.port)
+    try:
+        inbox = Inbox()
+        central = bus_client(broker.url, "central", on_message=inbox,
+                             subscribe=["infusion/chair/chair-1/#"])
+        chair = bus_client(f"mqtt://127.0.0.1:{relay.port}", "chair-1")
+        connected(central, chair)
+        subscribed(central, chair, inbox, "infusion/chair/chair-1/probe")
+        for n in range(10):
+            chair.publish(topic, b"%03d" % n)
+        wait_until(lambda: len(inbox.payloads(topic)) == 10, "the first 10")
+
+        relay.cut_and_hold()                       # the network drops the chair
+        state_is(chair, BusState.DISCONNECTED)
+        for n in range(10, 210):                   # published during the outage
+            chair.publish(topic, b"%03d" % n)
+        wait_until(lambda: relay.accepted == 2, "the chair's reconnect (CONNACK held)")
+        for n in range(210, 220):                  # published after CONNECT, before CONNACK
+            chair.publish(topic, b"%03d" % n)
+        relay.release()
+
+        wait_until(lambda: {int(p) for p in inbox.payloads(topic)} == set(range(220)), "all 220")
+        first_seen = list(dict.fromkeys(int(p) for p in inbox.payloads(topic)))
+        assert first_seen == list(range(220))
+    finally:
+        relay.close()
+
+
+def test_subscriptions_are_made_again_after_the_broker_restarts(
+        broker: Broker, bus_client: MakeClient) -> None:
+    inbox = Inbox()
+    central = bus_client(broker.url, "central", on_message=inbox, subscribe=["t/#"])
+    chair = bus_client(broker.url, "chair-1")
+    connected(central, chair)
+    broker.stop()          # a clean restart without persistence of this (clean) session
+    (broker.data / "mosquitto.db").unlink()
+    state_is(central, BusState.DISCONNECTED)
+    broker.restart()
+    connected(central, chair)
+
+    wait_until(lambda: (chair.publish("t/after", b"x"), b"x" in inbox.payloads("t/after"))[1],
+               "a message after the restart", interval=0.1)
+
+
+# --- the Last Will ------------------------------------------------------------------------------
+
+_CHILD = """
+import sys
+from console.clock import SystemClock
+from console.network.mqtt_bus import BusClient, BusConfig, Will
+url, topic = sys.argv[1:3]
+client = BusClient(BusConfig(url), client_id="chair-7", clock=SystemClock(),
+                   will=Will(topic, b'{"online": false, "reason": "connection lost"}'))
+client.publish(topic, b'{"online": true}', retain=True,
+               on_delivered=lambda: print("online", flush=True))
+client.start()
+sys.stdin.read()   # until killed
+"""
+
+
+def test_the_will_is_published_and_retained_when_the_chair_process_is_killed(
+        broker: Broker, bus_client: MakeClient) -> None:
+    topic = "infusion/chair/chair-7/status"
+    inbox = Inbox()
+    central = bus_client(broker.url, "central", on_message=inbox, subscribe=[topic])
+    connected(central)
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, broker.url, topic], cwd=ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"online\n"
+        wait_until(lambda: inbox.payloads() == [b'{"online": true}'], "the online status")
+        child.kill()   # SIGKILL: no DISCONNECT, the socket just closes
+        child.wait()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+    wait_until(lambda: len(inbox.payloads()) == 2, "the will")
+    assert inbox.payloads()[1] == b'{"online": false, "reason": "connection lost"}'
+    # Retained: a central station started later sees the chair offline, not online.
+    late = Inbox()
+    bus_client(broker.url, "late-central", on_message=late, subscribe=[topic])
+    wait_until(lambda: late.payloads() == [b'{"online": false, "reason": "connection lost"}'],
+               "the retained will")
+
+
+def test_a_clean_stop_does_not_fire_the_will(broker: Broker, bus_client: MakeClient) -> None:
+    from console.network.mqtt_bus import Will
+
+    topic = "infusion/chair/chair-1/status"
+    chair = bus_client(broker.url, "chair-1", will=Will(topic, b"will"))
+    connected(chair)
+    chair.publish(topic, b"offline: session ended", retain=True)
+    chair.stop()
+
+    # A station connecting afterwards sees the chair's own last word, not the will.
+    late = Inbox()
+    bus_client(broker.url, "late-central", on_message=late, subscribe=[topic])
+    wait_until(lambda: late.payloads() != [], "the retained status")
+    assert late.payloads() == [b"offline: session ended"]
+
+
+# --- addresses and connection errors ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("mqtt://10.0.0.5", ("mqtt", "10.0.0.5", 1883)),
+    ("mqtts://broker.clinic.lan", ("mqtts", "broker.clinic.lan", 8883)),
+    ("mqtts://broker.clinic.lan:9883/", ("mqtts", "broker.clinic.lan", 9883)),
+    ("mqtt://[::1]:1884", ("mqtt", "::1", 1884)),
+])
+def test_broker_addresses_are_read_with_default_ports(url: str, expected: tuple[str, str, int]
+                                                      ) -> None:
+    assert parse_bus_url(url) == expected
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://broker:1883", "broker address 'http://broker:1883' has the scheme 'http': write it "
+                           "as mqtts://host[:8883] (TLS) or mqtt://host[:1883]"),
+    ("broker.clinic.lan:8883", "has the scheme 'broker.clinic.lan'"),
+    ("mqtts://", "broker address 'mqtts://' has no host"),
+    ("mqtts://broker:99999", "has a bad port"),
+    ("mqtts://broker:port", "has a bad port"),
+    ("mqtts://chair:secret@broker", "holds a user name or password: give them as username and "
+                                    "password_file in network.toml"),
+    ("mqtts://broker/infusion", "has a path or query"),
+])
+def test_a_bad_broker_address_is_refused_saying_what_is_allowed(
+        url: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        BusClient(BusConfig(url), client_id="chair-1", clock=ManualClock())
+    assert message in str(caught.value)
+    assert "secret" not in str(caught.value) or "secret" in url
+
+
+def test_plain_mqtt_to_another_machine_is_refused_unless_allowed() -> None:
+    with pytest.raises(ValueError) as caught:
+        BusClient(BusConfig("mqtt://10.0.0.5:1883"), client_id="chair-1", clock=ManualClock())
+    assert str(caught.value) == (
+        "refusing to send patient data unencrypted to mqtt://10.0.0.5:1883: use mqtts:// or set "
+        "allow_plaintext = true in network.toml")
+    # Loopback never leaves the machine; allow_plaintext is the clinic's explicit choice.
+    for url in ("mqtt://127.0.0.1:1883", "mqtt://127.8.9.10", "mqtt://localhost", "mqtt://[::1]"):
+        check_plaintext(BusConfig(url))
+    check_plaintext(BusConfig("mqtt://10.0.0.5", allow_plaintext=True))
+
+
+def test_the_password_is_never_shown() -> None:
+    config = BusConfig("mqtts://broker.clinic:8883", username="chair-3", password="s3cret-pw")
+    assert config.describe() == "mqtts://broker.clinic:8883 as chair-3"
+    assert "s3cret-pw" not in repr(config)
+    client = BusClient(config, client_id="chair-3", clock=ManualClock())
+    assert "s3cret-pw" not in client.status().detail
+
+
+def test_no_broker_on_the_port_is_reported_as_connection_refused(bus_client: MakeClient) -> None:
+    url = f"mqtt://127.0.0.1:{free_port()}"
+    statuses: list[BusStatus] = []
+    clock = ManualClock()
+    chair = bus_client(url, "chair-1", clock=clock, on_status=statuses.append)
+
+    state_is(chair, BusState.DISCONNECTED)
+    status = chair.status()
+    assert status.detail == (
+        f"cannot connect to the broker {url}: connection refused (is the broker running and "
+        "listening on that port?); retrying")
+    assert status.since_mono == clock.now().mono
+    assert [s.state for s in statuses] == [BusState.CONNECTING, BusState.DISCONNECTED]
+
+
+def test_qos_other_than_1_and_wildcard_topics_are_refused(bus_client: MakeClient) -> None:
+    chair = bus_client("mqtt://127.0.0.1:1", "chair-1", start=False)
+    with pytest.raises(ValueError, match="the clinic bus sends QoS 1 only"):
+        chair.publish("t/x", b"x", qos=0)
+    with pytest.raises(ValueError, match="wildcards are for subscriptions"):
+        chair.publish("infusion/chair/+/status", b"x")
+    # Published before start(): queued, not lost.
+    chair.publish("t/x", b"x")
+    assert chair.status().unconfirmed == 1
+    assert chair.status().state is BusState.NOT_STARTED
