@@ -50,6 +50,13 @@ def _font(points: float, bold: bool = False) -> QtGui.QFont:
     return font
 
 
+def _restyle(widget: QtWidgets.QWidget, sheet: str) -> None:
+    """Set a style sheet only when it changes: setting one restyles the widget and all its
+    children (20 cards redrawn each second for their elapsed time cost tens of ms)."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
+
+
 def flash_on(priority: Priority, tick: int) -> bool:
     """The full-colour phase of a flashing line at `tick` (250 ms ticks)."""
     ticks = max(1, FLASH_HALF_PERIOD_MS.get(priority, FLASH_TICK_MS) // FLASH_TICK_MS)
@@ -284,11 +291,11 @@ class ChairCard(QtWidgets.QFrame):
         t = theme.current()
         connected = view.connected
         background, text = (t.tile_bg, t.tile_text) if connected else (t.stale_bg, t.stale_text)
-        self.setStyleSheet(
-            f"ChairCard {{background:{background};border-radius:6px;border:2px solid {background};}}"
-            f"ChairCard:focus {{border:2px solid {t.focus_border};}}"
-            f"QLabel {{color:{text};background:transparent;}}"
-            f"QLabel#card_elapsed, QLabel#card_note {{color:{text};}}")
+        _restyle(self,
+                 f"ChairCard {{background:{background};border-radius:6px;"
+                 f"border:2px solid {background};}}"
+                 f"ChairCard:focus {{border:2px solid {t.focus_border};}}"
+                 f"QLabel {{color:{text};background:transparent;}}")
         self.room.setText(view.title)
         self.elapsed.setText(view.elapsed if connected and view.has_session else "")
         self.pages.setCurrentIndex(0 if connected else 1)
@@ -331,16 +338,16 @@ class ChairCard(QtWidgets.QFrame):
                     has_session: bool) -> None:
         if not has_session or vital is None:
             label.setText("")
-            label.setStyleSheet(VALUE_STYLE)
+            _restyle(label, VALUE_STYLE)
             label.setToolTip("")
             return
         label.setText(vital.text)
         label.setToolTip(vital.tooltip)
         if vital.priority is not None and vital.priority > Priority.INFO:
             back, fore = COLOURS[vital.priority]
-            label.setStyleSheet(f"background:{back};color:{fore};{VALUE_STYLE}")
+            _restyle(label, f"background:{back};color:{fore};{VALUE_STYLE}")
         else:
-            label.setStyleSheet(VALUE_STYLE)
+            _restyle(label, VALUE_STYLE)
 
     def flashing(self) -> bool:
         """The alarm line flashes now."""
@@ -358,7 +365,7 @@ class ChairCard(QtWidgets.QFrame):
         alarm: AlarmLine | None = view.alarm if view is not None else None
         if alarm is None:
             self.alarm.set_text("")
-            self.alarm.setStyleSheet("QFrame#alarm_box {background:transparent;}")
+            _restyle(self.alarm, "QFrame#alarm_box {background:transparent;}")
             self.alarm_colours = None
             return
         if not alarm.flashing or flash_on(alarm.priority, self.flash_tick):
@@ -370,8 +377,8 @@ class ChairCard(QtWidgets.QFrame):
         marks = {Priority.HIGH: "***", Priority.MEDIUM: "**", Priority.LOW: "*"}.get(
             alarm.priority, "")
         self.alarm.set_text(f"{marks} {alarm.text}".strip())
-        self.alarm.setStyleSheet(f"QFrame#alarm_box {{background:{colours[0]};border-radius:3px;}}"
-                                 f"QLabel {{color:{colours[1]};background:transparent;}}")
+        _restyle(self.alarm, f"QFrame#alarm_box {{background:{colours[0]};border-radius:3px;}}"
+                             f"QLabel {{color:{colours[1]};background:transparent;}}")
 
     # ---- input -------------------------------------------------------------------------------
 
