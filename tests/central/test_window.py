@@ -351,3 +351,14 @@ def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
     # Opened again: the same dialog, shown again with what it has.
     assert window.open_trend("chair-1") is dialog and dialog.isVisible()
     dialog.close()
+
+
+def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
+    central = Central(MemoryLog())
+    out = RecordingAudioOut(available=False, detail="paplay failed (exit 1): Connection refused")
+    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    busy_clinic(central, count=7)   # chairs 1-7: none without connection (their own alarm)
+    window.refresh()
+    assert window.banner.text.full_text() == \
+        "Audio unavailable: visual only (paplay failed (exit 1): Connection refused)"
+    assert window.banner.colours == COLOURS[Priority.LOW]   # low: steady cyan
