@@ -43,6 +43,10 @@ What sounds (`audio`): the highest priority among
 A chair without connection sounds nothing of its alarms (they are unknown): its loss, if it had
 an open session, is the station's own medium-priority technical alarm instead.
 
+A latched alarm (a high excursion that ended before anyone at the chair saw it) is reset only at
+the chair, which refuses a central's acknowledgement of it: Acknowledge at the central silences
+the central's own tone for it (logged as `silence`), sends nothing, and the card says so.
+
 Acknowledge at the central (`acknowledge`): the bedside stays the alarm authority. The station
 records the action in its log, sends the command JSON to the chair and silences its own tone for
 that occurrence at once, up to the priority acknowledged (an escalation sounds again). The card
@@ -236,7 +240,7 @@ class ChairAlarm:
 class _CentralAck:
     priority: Priority
     at_mono: float
-    command_id: str
+    command_id: str   # "" for a latched alarm silenced here only (no command: see acknowledge)
 
 
 @dataclass(slots=True)
@@ -494,6 +498,14 @@ class Board:
         key = (shown.session, shown.occurrence)
         detail = {"priority": shown.priority.label, "text": shown.text,
                   "room": self._room(c), "station": self.station}
+        if shown.state == "latched":
+            # A latched alarm is an excursion nobody at the chair has seen: only a nurse there
+            # resets it (the chair refuses a central's acknowledgement of it). The central
+            # silences its own tone for it and says so; nothing is sent.
+            self._record_action(now, nurse, chair, shown.session, shown.occurrence,
+                                "silence", {**detail, "state": "latched"})
+            c.acks[key] = _CentralAck(shown.priority, now.mono, "")
+            return f"{self._room(c)}: silenced here; a latched alarm is reset at the chair"
         number = self._record_action(now, nurse, chair, shown.session, shown.occurrence,
                                      "acknowledge", detail)
         command_id = f"{self.station}-{self.log.uid}-{number}"
@@ -818,6 +830,8 @@ class Board:
         if alarm.priority <= Priority.INFO or alarm.state in ("acknowledged", "paused"):
             return False
         ack = self._central_ack(chair, alarm)
+        if ack is not None and not ack.command_id:
+            return False   # a latched alarm silenced here: until the chair resets it
         return ack is None or now.mono - ack.at_mono > ACK_CONFIRM_S
 
     def _station_conditions(self, now: Moment) -> list[StationAlarm]:
@@ -888,13 +902,15 @@ class Board:
             vitals=self._vitals(chair) if connected and has_session else (),
             alarm=alarm,
             can_acknowledge=alarm is not None and alarm.priority > Priority.INFO
-            and alarm.note not in ("acknowledged", "ack sent…"),
+            and alarm.note in ("", "ack not confirmed", "latched", "audio paused at the chair"),
         )
 
     def _note(self, chair: _Chair, alarm: ChairAlarm, now: Moment) -> str:
         if alarm.state == "acknowledged":
             return "acknowledged"
         ack = self._central_ack(chair, alarm)
+        if ack is not None and not ack.command_id:
+            return "latched: silenced here, reset at the chair"
         if ack is not None:
             return "ack sent…" if now.mono - ack.at_mono <= ACK_CONFIRM_S else "ack not confirmed"
         if alarm.state == "paused":

@@ -510,3 +510,28 @@ def test_a_pause_at_the_chair_is_mirrored_only_when_the_status_says_audio_paused
     central.deliver((topic, bus_topics.encode({**body, "audio": "paused"})))
     assert central.sounding() is None
     assert central.card("chair-1").alarm.note == "audio paused at the chair"
+
+
+def test_a_latched_alarm_is_silenced_here_and_left_to_the_chair_to_reset(central):
+    chair = spo2_alarm(central, value=89)   # high SpO2, physiological: it latches
+    central.t(70)
+    # SpO2 97 before anyone acknowledged: latched at the chair (latching logs no record; the
+    # status says so).
+    chair.device("spo2", 97)
+    central.deliver(chair.status())
+    card = central.card("chair-1")
+    assert (card.alarm.priority, card.alarm.note, card.can_acknowledge) == \
+        (Priority.HIGH, "latched", True)
+    assert central.sounding() == "high"
+    # Acknowledge at the central: silenced here, no command (the chair would refuse it).
+    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+    assert said == "Room 1: silenced here; a latched alarm is reset at the chair"
+    assert central.bus.on("/command") == []
+    assert central.sounding() is None
+    central.t(70 + ACK_CONFIRM_S + 5)
+    central.deliver(chair.status())
+    assert central.sounding() is None   # no confirmation is awaited: it stays silent here
+    card = central.card("chair-1")
+    assert (card.alarm.note, card.can_acknowledge) == \
+        ("latched: silenced here, reset at the chair", False)
+    assert central.log.actions[-1][5] == "silence"
