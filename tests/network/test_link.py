@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from console.clock import ManualClock
@@ -28,6 +27,7 @@ from devices.reading import Reading
 from protocols.model import Priority
 from protocols.vitals import metric
 from tests.mosquitto import Broker, wait_until
+from tests.network.conftest import MakeClient
 from tests.network.mllp_peer import HOST, MllpPeer, Reply, always
 from tests.session.helpers import START, iv_protocol
 
@@ -195,3 +195,130 @@ def test_ten_seconds_unconfirmed_is_a_low_alarm_a_minute_medium_and_delivery_end
     wait_until(lambda: (chair.pump(), chair.network_alarm() is None)[1], "the alarm to end")
     kinds = [r.kind for _, r in chair.log.events(chair.engine.session_id)]
     assert kinds.count("network_status") == 3   # low, medium, ended: one row per change
+
+
+# --- the clinic bus (a real Mosquitto) ----------------------------------------------------------
+
+
+class Heard:
+    """What a central-station-like subscriber received, by topic, in order."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.messages: list[tuple[str, bytes]] = []
+
+    def __call__(self, topic: str, payload: bytes) -> None:
+        with self.cond:
+            self.messages.append((topic, payload))
+            self.cond.notify_all()
+
+    def control_ids(self, kind: str) -> list[str]:
+        with self.cond:
+            return [control_id_of(p.decode()) for t, p in self.messages
+                    if t.endswith(f"/{kind}")]
+
+    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
+        with self.cond:
+            assert self.cond.wait_for(predicate, 10.0), f"central: {what}"
+
+
+def bus_config(url: str, **settings: object) -> NetworkConfig:
+    return NetworkConfig(broker=url, chair="chair-3", room="Room 3", **settings)  # type: ignore[arg-type]
+
+
+def test_messages_and_status_reach_the_bus_and_each_puback_is_logged(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    heard = Heard()
+    bus_client(broker.url, "central-test", subscribe=[topics.all_chairs_filter()],
+               on_message=heard)
+    chair = chairs(bus_config(broker.url))
+    chair.reading("heart_rate", 72)
+    chair.reading("bp_systolic", 205)
+    outbox = chair.outbox_ids()
+    heard.wait_for(lambda: len(heard.control_ids("pcd01")) + len(heard.control_ids("pcd04"))
+                   >= len(outbox), "every message")
+    assert heard.control_ids("pcd01") + heard.control_ids("pcd04") == outbox
+    alert = read_pcd04(next(p.decode() for t, p in heard.messages if t.endswith("/pcd04")))
+    assert (alert.priority, alert.phase.value) == ("high", "start")
+    wait_until(lambda: (chair.link.pump(), len(chair.deliveries()) == len(outbox))[1],
+               "PUBACKs logged as deliveries")
+    assert {d[1:] for d in chair.deliveries()} == {("bus", "delivered")}
+
+
+def test_a_central_acknowledgement_is_applied_once_and_says_who_and_where(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    chair = chairs(bus_config(broker.url))
+    chair.reading("bp_systolic", 205)
+    occurrence = next(o for o in chair.engine.alarms() if o.condition == "bp_systolic_high")
+    central = bus_client(broker.url, "central-test")
+    command = topics.encode({"id": "central-1-7", "kind": "acknowledge",
+                             "session": chair.engine.session_id, "occurrence": occurrence.id,
+                             "by": "Nurse Kim", "station": "central-1", "at": "x"})
+    for _ in range(2):   # QoS 1 may deliver it twice: applied once
+        central.publish(topics.chair_topic("chair-3", "command"), command)
+    wait_until(lambda: (chair.pump(), chair.engine.alarms()[0].state.value == "acknowledged")[1],
+               "the acknowledgement from the central station")
+    chair.pump()
+    rows = chair.log.conn.execute(
+        "SELECT actor FROM alarm_events WHERE transition = 'acknowledged'").fetchall()
+    assert rows == [("Nurse Kim (at central central-1)",)]
+    kinds = [r.kind for _, r in chair.log.events(chair.engine.session_id)]
+    assert kinds.count("acknowledged_at_central") == 1
+
+
+def test_a_broker_outage_raises_the_alarm_and_the_backlog_arrives_in_order_after(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    clock = ManualClock(START)
+    heard = Heard()
+    # The central keeps a persistent session, saved by the broker before it dies: the broker
+    # queues for it whatever the chair sends before the central is back.
+    central = bus_client(broker.url, "central-test", subscribe=[topics.all_chairs_filter()],
+                         on_message=heard, persistent_session=True)
+    chair = chairs(bus_config(broker.url), clock)
+    wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED"
+               and central.status().state.name == "CONNECTED", "both connected")
+    chair.reading("heart_rate", 59)
+    heard.wait_for(lambda: len(heard.control_ids("pcd01")) == 1, "the central subscribed")
+    broker.save()
+    broker.kill()
+    wait_until(lambda: chair.link.bus.status().state.name != "CONNECTED", "the loss noticed")
+    for value in range(60, 90):
+        chair.reading("heart_rate", value)
+    clock.advance(11)
+    chair.pump()
+    assert chair.network_alarm() == ("low", "Clinic network: clinic bus not confirming delivery")
+    broker.restart()
+    wait_until(lambda: (chair.pump(), not chair.log.undelivered("bus"))[1],
+               "the backlog delivered", timeout=20)
+    observations = [r[0] for r in chair.log.conn.execute(
+        "SELECT control_id FROM outbox WHERE kind = 'pcd01' ORDER BY id")]
+    assert len(observations) == 31
+    heard.wait_for(lambda: len(set(heard.control_ids("pcd01"))) == 31, "backlog heard")
+    received = list(dict.fromkeys(heard.control_ids("pcd01")))   # duplicates dropped by MSH-10
+    assert received == observations
+    chair.pump()
+    assert chair.network_alarm() is None
+
+
+def test_quiet_room_only_while_a_central_station_confirms_each_alarm(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    clock = ManualClock(START)
+    chair = chairs(bus_config(broker.url, quiet_room=True), clock)
+    wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
+    report = chair.link.pump()
+    assert not report.quiet_allowed and report.problem is not None
+    assert "no central station online" in report.problem.message
+    central = bus_client(broker.url, "central-test")
+    central.publish(topics.central_status_topic("central-1"), topics.encode({"online": True}),
+                    retain=True)
+    wait_until(lambda: chair.link.pump().quiet_allowed, "quiet allowed with a central online")
+    chair.reading("bp_systolic", 205)   # its PCD-04 now waits for the central's confirmation
+    pcd04 = chair.outbox_ids()[-1]
+    clock.advance(11)
+    report = chair.link.pump()
+    assert not report.quiet_allowed
+    assert report.problem is not None and report.problem.priority is Priority.MEDIUM
+    assert "central station not confirming alarms" in report.problem.message
+    central.publish(topics.chair_topic("chair-3", "confirm"),
+                    topics.encode({"control_id": pcd04, "station": "central-1", "at": "x"}))
+    wait_until(lambda: chair.link.pump().quiet_allowed, "quiet again once confirmed")
