@@ -37,8 +37,8 @@ quiet-room mode waits for that confirmation, and confirming twice is harmless.
 
 What sounds (`audio`): the highest priority among
 - chair alarms above INFO that the chair has not acknowledged or audio-paused (a bedside silence
-  is mirrored, as Data Critical's PatientNet does; a status's alarm counts as paused only when
-  the status's `audio` says "paused" too) and that the central has not acknowledged;
+  is mirrored, as Data Critical's PatientNet does: an alarm whose state is "paused" in the
+  status, or whose PCD-04 says audio-paused) and that the central has not acknowledged;
 - the station's own technical alarms (`StationAlarm`) not silenced here.
 A chair without connection sounds nothing of its alarms (they are unknown): its loss, if it had
 an open session, is the station's own medium-priority technical alarm instead.
@@ -578,8 +578,7 @@ class Board:
         new_id = session.get("id") if session else None
         if not isinstance(new_id, int) or isinstance(new_id, bool):
             new_id = None
-        alarms = self._status_alarms(obj.get("alarms"), sent_at, -1 if new_id is None else new_id,
-                                     paused=obj.get("audio") == "paused")
+        alarms = self._status_alarms(obj.get("alarms"), sent_at, -1 if new_id is None else new_id)
         vitals = obj.get("vitals") or {}
         if not isinstance(vitals, dict):
             raise _Bad("status vitals is not an object")
@@ -604,13 +603,9 @@ class Board:
         self._log_change(chair, now, payload)
 
     @staticmethod
-    def _status_alarms(raw: Any, sent_at: datetime, session: int,
-                       paused: bool) -> dict[tuple[int, int], ChairAlarm]:
-        """The status's open alarms by (session, occurrence); they belong to its session.
-
-        An alarm "paused" while the status's `audio` is not "paused" contradicts itself: it is
-        taken as active (when in doubt the central sounds; it never silences on a doubt).
-        """
+    def _status_alarms(raw: Any, sent_at: datetime,
+                       session: int) -> dict[tuple[int, int], ChairAlarm]:
+        """The status's open alarms by (session, occurrence); they belong to its session."""
         if raw is None:
             return {}
         if not isinstance(raw, list):
@@ -626,8 +621,6 @@ class Board:
             state = item.get("state", "active")
             if state not in STATES:
                 raise _Bad(f"a status alarm in state {state!r}")
-            if state == "paused" and not paused:
-                state = "active"
             out[(session, occurrence)] = ChairAlarm(
                 session=session, occurrence=occurrence, priority=priority,
                 category=str(item.get("category", "")), text=str(item.get("text", "")),

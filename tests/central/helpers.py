@@ -1,6 +1,6 @@
 """A chair for central-station tests: a real session engine (tests/session/helpers.Session) whose
-status, PCD-04 and PCD-01 messages are built as the contract says (bus_topics.py, pcd.py), and
-a central clock moved by hand.
+status, PCD-04 and PCD-01 messages are built by the chair's own code (chair_status.build_status,
+pcd.pcd04, pcd.pcd01), and a central clock moved by hand.
 
 The central's clock and the chair's run from the same instant (START), so `t(seconds)` moves
 both and the chair's `sent_at` and the central's receive time agree, as on a clinic network
@@ -17,16 +17,13 @@ from itertools import count
 from typing import Any
 
 from console.central.board import Board
-from console.clock import ManualClock, Moment, iso
+from console.clock import ManualClock, Moment
 from console.network import bus_topics
+from console.network.chair_status import build_status
 from console.network.pcd import PatientShown, Station, pcd01, pcd04
 from console.records import AlarmTransition, ObservationRecord
-from console.session.alarms import AlarmState
-from protocols.model import Priority
 from tests.session.helpers import START, Session
 
-PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low",
-                  Priority.INFO: "info"}
 _ids = count(1)
 
 
@@ -101,45 +98,17 @@ class Chair:
 
     def status(self, session: dict[str, Any] | None = None, **override: Any
                ) -> tuple[str, bytes]:
-        """The retained status now (bus_topics.py's shape, read from the engine); `session`
-        changes fields of its session object, `override` fields of the status."""
+        """The retained status now, built by the chair's own code (console/network/
+        chair_status.build_status) from the engine; the patient as this chair shows it;
+        `session` changes fields of its session object, `override` fields of the status."""
         self.seq += 1
         now = self.clock.now()
-        obj: dict[str, Any] = {"chair": self.name, "room": self.room, "online": True,
-                               "sent_at": iso(now.wall), "seq": self.seq, "session": None,
-                               "device": "none", "vitals": {}, "alarms": [], "highest": None,
-                               "audio": "full", "network": "ok"}
-        if self.s is not None:
-            engine = self.s.engine
-            times = engine.times(now)
-            obj["session"] = {
-                "id": engine.session_id, "patient": self.patient, "protocol": "test-iv",
-                "protocol_name": "Test IV ketamine", "phase": engine.phase.id,
-                "phase_name": engine.phase.name, "started_at": iso(START),
-                "elapsed_s": round(times.elapsed_s), "demo": False, "ended": False}
-            obj["device"] = "connected"
-            alarms = [o for o in engine.alarms() if o.priority > Priority.INFO]
-            obj["alarms"] = [{
-                "occurrence": o.id, "priority": PRIORITY_NAMES[o.priority],
-                "category": o.category, "text": o.message,
-                "state": {AlarmState.ACTIVE: "active", AlarmState.ACKNOWLEDGED: "acknowledged",
-                          AlarmState.LATCHED: "latched"}[o.state],
-                "raised_at": iso(o.raised_at.wall)} for o in alarms]
-            obj["highest"] = PRIORITY_NAMES[max(o.priority for o in alarms)] if alarms else None
-            by_vital: dict[str, str] = {}
-            for o in alarms:
-                base, _, side = o.condition.rpartition("_")
-                if side in ("high", "low") and base in bus_topics.VITALS:
-                    by_vital[base] = PRIORITY_NAMES[o.priority]
-            for name in bus_topics.VITALS:
-                latest = engine.latest(name)
-                if latest is not None:
-                    obj["vitals"][name] = {"value": latest.reading.value,
-                                           "unit": latest.reading.unit,
-                                           "at": iso(latest.reading.measured_at or now.wall),
-                                           "alarm": by_vital.get(name)}
-        if session and obj["session"] is not None:
-            obj["session"].update(session)
+        view = self.s.engine if self.s is not None else None
+        obj = build_status(view, now, chair=self.name, room=self.room, patient_shown="id",
+                           audio="full", network="ok", seq=self.seq)
+        if obj["session"] is not None:
+            obj["session"]["patient"] = self.patient
+            obj["session"].update(session or {})
         obj.update(override)
         return self.topic("status"), bus_topics.encode(obj)
 

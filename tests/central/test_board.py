@@ -494,22 +494,20 @@ def test_a_status_built_by_the_chairs_own_code_fills_the_card(central):
     assert central.sounding() == "high"
 
 
-def test_a_pause_at_the_chair_is_mirrored_only_when_the_status_says_audio_paused(central):
+def test_a_pause_at_the_chair_is_mirrored_here(central):
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()
     central.t(60)
     chair.device("spo2", 89)
-    topic, payload = chair.status()
-    body = bus_topics.decode(payload)
-    body["alarms"][0]["state"] = "paused"
-    # The alarm says paused, the chair's audio says full: a contradiction, taken as active.
-    central.deliver((topic, bus_topics.encode({**body, "audio": "full"})))
+    central.deliver(chair.status())
     assert central.sounding() == "high"
-    # Both say paused: the bedside's silence is mirrored here.
-    body["sent_at"] = "2026-03-02T09:01:00.500Z"
-    central.deliver((topic, bus_topics.encode({**body, "audio": "paused"})))
+    # The nurse at the chair pauses the audio (F3): its alarms are "paused" in the status.
+    central.t(61)
+    assert chair.s.engine.pause_audio("nurse.ana", central.now()).done
+    central.deliver(chair.status())
     assert central.sounding() is None
-    assert central.card("chair-1").alarm.note == "audio paused at the chair"
+    card = central.card("chair-1")
+    assert (card.alarm.note, card.alarm.flashing) == ("audio paused at the chair", True)
 
 
 def test_a_latched_alarm_is_silenced_here_and_left_to_the_chair_to_reset(central):
