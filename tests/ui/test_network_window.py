@@ -1,0 +1,71 @@
+"""The session window on the clinic network: its status line, and a central station's
+acknowledgement reaching the bedside (a real Mosquitto; the window offscreen)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWidgets
+
+from console.clock import ManualClock
+from console.network import bus_topics as topics
+from console.network.mqtt_bus import BusClient, BusConfig
+from console.ui.app import StartError
+from tests.mosquitto import Broker
+from tests.ui.test_app_start import options, started  # noqa: F401 - the fixture
+
+SESSION = ("--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight", "80", "--nurse", "ana")
+
+
+@pytest.fixture
+def broker(tmp_path: Path):
+    made = Broker(tmp_path / "broker").start()
+    yield made
+    made.stop()
+
+
+def _label(window: QtWidgets.QMainWindow) -> QtWidgets.QLabel:
+    label = window.findChild(QtWidgets.QLabel, "network_state")
+    assert label is not None
+    return label
+
+
+def test_the_status_line_says_where_the_chair_is_connected(started, tmp_path, broker, qtbot):
+    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
+                             "--network-config", str(tmp_path / "none.toml")))
+    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
+    assert not window.statusBar().isHidden()   # shown during the session for the network
+    broker.kill()
+    qtbot.waitUntil(lambda: "lost the connection to the broker" in _label(window).text(),
+                    timeout=10000)
+
+
+def test_a_central_acknowledgement_silences_the_bedside_alarm_and_is_logged(
+        started, tmp_path, broker, qtbot):
+    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
+                             "--network-config", str(tmp_path / "none.toml")))
+    controller = window.controller
+    controller.enter_manual_row("bp_systolic", 210, confirmed=True)
+    alarm = next(o for o in controller.view.alarms() if o.condition == "bp_systolic_high")
+    central = BusClient(BusConfig(broker.url), client_id="central-ui", clock=ManualClock())
+    central.start()
+    try:
+        central.publish(topics.chair_topic("chair-2", "command"), topics.encode({
+            "id": "c-1", "kind": "acknowledge", "session": controller.view.session_id,
+            "occurrence": alarm.id, "by": "Nurse Kim", "station": "central-1", "at": "x"}))
+        qtbot.waitUntil(lambda: any(o.id == alarm.id and o.state.value == "acknowledged"
+                                    for o in controller.view.alarms()), timeout=10000)
+    finally:
+        central.stop(timeout=1.0)
+    assert controller.view.audio(controller.clock.now()).priority is None
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        assert conn.execute("SELECT actor FROM alarm_events WHERE transition = 'acknowledged'"
+                            ).fetchall() == [("Nurse Kim (at central central-1)",)]
+
+
+def test_a_bad_network_setting_stops_the_start_with_what_is_wrong(started, tmp_path):
+    with pytest.raises(StartError, match="refusing to send patient data unencrypted"):
+        started(options(tmp_path, *SESSION, "--broker", "mqtt://10.1.2.3:1883", "--chair", "c2",
+                        "--network-config", str(tmp_path / "none.toml")))
