@@ -60,9 +60,15 @@ def parser() -> argparse.ArgumentParser:
         description="The clinic's central station: every chair on the clinic bus in one window, "
                     "their alarms sounded here, acknowledged here (the bedside stays the alarm "
                     "authority).")
-    p.add_argument("--broker", required=True,
+    p.add_argument("--broker", default=None,
                    help="the clinic bus: mqtts://host[:8883] (TLS) or mqtt://host[:1883] "
-                        "(plain: loopback only unless --allow-plaintext)")
+                        "(plain: loopback only unless --allow-plaintext); default: broker in "
+                        "the [central] table of --config")
+    p.add_argument("--config", type=Path, default=None,
+                   help="settings file with a [central] table (broker, name, username, "
+                        "password_file, ca_file, allow_plaintext, prefix); options given win; "
+                        "default: central.toml in the user's config folder (what the desktop "
+                        "menu entry uses)")
     p.add_argument("--name", default=DEFAULT_NAME,
                    help=f"this station's name on the bus (default {DEFAULT_NAME}); 1-32 of "
                         "A-Z a-z 0-9 _ -")
@@ -79,6 +85,56 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", choices=("light", "dim"), default=None,
                    help="light (default) or dim, for a darkened room")
     return p
+
+
+CONFIG_KEYS = ("broker", "name", "username", "password_file", "ca_file", "allow_plaintext",
+               "prefix")
+
+
+def default_config_path() -> Path:
+    import platformdirs  # noqa: PLC0415
+
+    return platformdirs.user_config_path("infusion-console") / "central.toml"
+
+
+def apply_config(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill the options not given from the [central] table of the settings file.
+
+    Raises:
+        StartError: an unreadable file, an unknown key, no broker at all.
+    """
+    import tomllib  # noqa: PLC0415
+
+    path = args.config or default_config_path()
+    table: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8")).get("central", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise StartError(f"{path}: not a readable TOML file ({exc})") from None
+        if not isinstance(raw, dict):
+            raise StartError(f"{path}: [central] must be a table")
+        unknown = sorted(set(raw) - set(CONFIG_KEYS))
+        if unknown:
+            raise StartError(f"{path}: unknown key(s) {', '.join(unknown)} in [central]; known: "
+                             f"{', '.join(CONFIG_KEYS)}")
+        table = raw
+    elif args.config is not None:
+        raise StartError(f"--config {path}: no such file")
+    defaults = {"name": DEFAULT_NAME, "prefix": bus_topics.DEFAULT_PREFIX,
+                "allow_plaintext": False}
+    for key in CONFIG_KEYS:
+        given = getattr(args, key)
+        if given is None or given == defaults.get(key):
+            value = table.get(key)
+            if value is not None:
+                if key in ("password_file", "ca_file"):
+                    value = Path(str(value)).expanduser()
+                setattr(args, key, value)
+    if not args.broker:
+        raise StartError(f"no clinic bus: give --broker URL, or write broker = \"mqtts://host:"
+                         f"8883\" in the [central] table of {path}")
+    return args
 
 
 def presence(name: str, online: bool, at: str, reason: str = "") -> bytes:
@@ -262,7 +318,7 @@ def main(argv: list[str]) -> int:
         else QtWidgets.QApplication(sys.argv[:1])
     theme.apply(app, theme.THEMES[args.theme or theme.DEFAULT])
     try:
-        station = build(args)
+        station = build(apply_config(args))
     except StartError as exc:
         print(f"infusion-console central: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":
