@@ -137,8 +137,8 @@ class LiveWindow(QtWidgets.QWidget):
         self.header.setToolTip(self.header.full_text()
                                + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))
         t = theme.current()
-        self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:2px 4px;"
-                                  + (f"background:{t.demo_bg};color:{t.demo_text};" if engine.demo else ""))
+        _restyle(self.header, "font-size:17pt;font-weight:bold;padding:2px 4px;"
+                 + (f"background:{t.demo_bg};color:{t.demo_text};" if engine.demo else ""))
         times = engine.times(now)
         due = engine.due(now)
         if due:
@@ -160,7 +160,7 @@ class LiveWindow(QtWidgets.QWidget):
         line = dose_line(engine.protocol, engine.details, engine.phase.kind)
         self.dosing.setText(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
-        self.dosing.setStyleSheet("font-size:14pt;padding:0 6px;" + (
+        _restyle(self.dosing, "font-size:14pt;padding:0 6px;" + (
             f"font-weight:bold;background:{t.accent_bg};color:{t.accent_text};" if active
             else f"color:{t.muted_text};"))
         self._show_ended(engine.ended_at)
@@ -221,3 +221,10 @@ class LiveWindow(QtWidgets.QWidget):
         else:
             feed.add_rows(journal.added_since_with_ids(self._seen))
         self._seen = journal.total
+
+
+def _restyle(widget: QtWidgets.QWidget, sheet: str) -> None:
+    """Give `widget` this style sheet unless it has it already: each set polishes the widget
+    again, and `refresh` runs twice a second with the same sheet nearly always."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
