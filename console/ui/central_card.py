@@ -325,7 +325,8 @@ class ChairCard(QtWidgets.QFrame):
         if not view.has_session:
             parts = ["No session"]
         else:
-            parts = [p for p in (view.patient, view.protocol, view.phase) if p]
+            # The phase before the protocol: a long protocol name is what gives way.
+            parts = [p for p in (view.patient, view.phase, view.protocol) if p]
             if view.ended:
                 parts.append("ended")
             if view.demo:

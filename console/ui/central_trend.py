@@ -23,9 +23,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.central.board import Board
 from console.clock import Clock
 from console.session.trend_feed import TrendFeed
+from console.ui.alarm_bar import COLOURS
 from console.ui.trend import WHOLE, TrendPlot
 
 REFRESH_MS = 2000
+STRIP_MS = 250   # the other chairs' alarm strip follows the board as the grid does
 
 
 class CentralTrendDialog(QtWidgets.QDialog):
@@ -39,6 +41,21 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.clock = clock
         self.session: int | None = None
         self.started_at = clock.now().wall
+        # While the trend covers the grid, the alarms of the other chairs and of the station stay
+        # in sight here (the rule above all others: nothing hides an alarm), with the way back.
+        self.elsewhere = QtWidgets.QLabel()
+        self.elsewhere.setObjectName("elsewhere_alarm")
+        self.elsewhere.setVisible(False)
+        self.back = QtWidgets.QPushButton("Show all chairs")
+        self.back.setObjectName("back_to_chairs")
+        self.back.clicked.connect(self.close)
+        self.back.setVisible(False)
+        strip = QtWidgets.QHBoxLayout()
+        strip.addWidget(self.elsewhere, 1)
+        strip.addWidget(self.back)
+        self.strip_timer = QtCore.QTimer(self)
+        self.strip_timer.setInterval(STRIP_MS)
+        self.strip_timer.timeout.connect(self.show_elsewhere)
         self.title = QtWidgets.QLabel()
         font = QtGui.QFont(self.title.font())
         font.setPointSize(12)
@@ -53,6 +70,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         buttons.addWidget(self.empty, 1)
         buttons.addWidget(close)
         layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(strip)
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         layout.addLayout(buttons)
@@ -114,6 +132,26 @@ class CentralTrendDialog(QtWidgets.QDialog):
         return added
 
     @QtCore.Slot()
+    def show_elsewhere(self) -> None:
+        """The station's own alarm, else the highest sounding alarm of another chair."""
+        now = self.clock.now()
+        line = self.board.banner(now)
+        where = "Central station"
+        if line is None:
+            other = self.board.highest_chair(now)
+            card = self.board.card(other, now) if other not in (None, self.chair) else None
+            line = card.alarm if card is not None else None
+            where = card.title if card is not None else ""
+        self.elsewhere.setVisible(line is not None)
+        self.back.setVisible(line is not None)
+        if line is None:
+            return
+        back, fore = COLOURS[line.priority]
+        self.elsewhere.setText(f"{where}: {line.text}")
+        self.elsewhere.setStyleSheet(f"background:{back};color:{fore};font-weight:bold;"
+                                     "font-size:14pt;padding:4px 8px;")
+
+    @QtCore.Slot()
     def _on_timer(self) -> None:
         self.take_new_points()
         self.plot.refresh()
@@ -121,7 +159,10 @@ class CentralTrendDialog(QtWidgets.QDialog):
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.timer.start()
+        self.strip_timer.start()
+        self.show_elsewhere()
 
     def hideEvent(self, event: QtGui.QHideEvent) -> None:  # noqa: N802 - Qt override
         self.timer.stop()
+        self.strip_timer.stop()
         super().hideEvent(event)

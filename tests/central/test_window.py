@@ -353,6 +353,28 @@ def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
     dialog.close()
 
 
+def test_another_chairs_alarm_stays_in_sight_while_a_trend_covers_the_grid(qtbot):
+    central = Central(MemoryLog())
+    window = window_for(qtbot, central)
+    quiet, alarming = central.chair("chair-1", "Room 1"), central.chair("chair-2", "Room 2")
+    for chair in (quiet, alarming):
+        chair.start_infusion()
+        central.deliver(chair.status())
+    dialog = window.open_trend("chair-1")
+    qtbot.waitExposed(dialog)
+    assert dialog.elsewhere.isHidden()   # nothing to show: the strip takes no room
+    alarming.device("bp_systolic", 212)
+    for message in alarming.new_pcd04s():
+        central.deliver(message)
+    central.deliver(alarming.status())
+    dialog.strip_timer.timeout.emit()
+    assert dialog.elsewhere.isVisible()
+    assert dialog.elsewhere.text() == "Room 2: Systolic BP 212 mmHg, limit ≥200"
+    assert "#c40000" in dialog.elsewhere.styleSheet()
+    qtbot.mouseClick(dialog.back, QtCore.Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+
+
 def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
     central = Central(MemoryLog())
     out = RecordingAudioOut(available=False, detail="paplay failed (exit 1): Connection refused")
