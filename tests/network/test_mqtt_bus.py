@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -74,9 +76,11 @@ def test_qos1_messages_arrive_in_order_and_on_delivered_runs_once_each_on_the_bu
     subscribed(central, chair, inbox, "infusion/chair/chair-1/probe")
     delivered: list[tuple[int, str]] = []
 
+    def confirmed(n: int) -> Callable[[], None]:
+        return lambda: delivered.append((n, threading.current_thread().name))
+
     for n in range(5):
-        chair.publish("infusion/chair/chair-1/pcd01", b"MSG%d" % n, on_delivered=lambda n=n: (
-            delivered.append((n, threading.current_thread().name))))
+        chair.publish("infusion/chair/chair-1/pcd01", b"MSG%d" % n, on_delivered=confirmed(n))
 
     wait_until(lambda: len(inbox.payloads("infusion/chair/chair-1/pcd01")) == 5, "five messages")
     wait_until(lambda: len(delivered) == 5, "five PUBACKs")
@@ -100,7 +104,7 @@ def test_stop_waits_for_what_was_just_published(broker: Broker, bus_client: Make
     delivered: list[int] = []
 
     for n in range(200):
-        chair.publish("t/x", b"%d" % n, on_delivered=lambda n=n: delivered.append(n))
+        chair.publish("t/x", b"%d" % n, on_delivered=partial(delivered.append, n))
     chair.stop(timeout=5.0)   # at once: 200 messages are still on their way
 
     # None of them is lost by stopping: all confirmed before the clean disconnect.
@@ -271,6 +275,7 @@ def test_a_message_published_while_a_reconnect_waits_for_its_connack_does_not_ov
         wait_until(lambda: {int(p) for p in inbox.payloads(topic)} == set(range(220)), "all 220")
         first_seen = list(dict.fromkeys(int(p) for p in inbox.payloads(topic)))
         assert first_seen == list(range(220))
+        chair.stop()   # before the relay goes: a connected client stops at once
     finally:
         relay.close()
 
@@ -287,8 +292,13 @@ def test_subscriptions_are_made_again_after_the_broker_restarts(
     broker.restart()
     connected(central, chair)
 
-    wait_until(lambda: (chair.publish("t/after", b"x"), b"x" in inbox.payloads("t/after"))[1],
-               "a message after the restart", interval=0.1)
+    def sent_and_heard() -> bool:
+        # Sent again until heard: the central's new SUBSCRIBE and this PUBLISH travel on two
+        # connections, so the first may reach the broker before the subscription.
+        chair.publish("t/after", b"x")
+        return b"x" in inbox.payloads("t/after")
+
+    wait_until(sent_and_heard, "a message after the restart", interval=0.1)
 
 
 # --- the Last Will ------------------------------------------------------------------------------

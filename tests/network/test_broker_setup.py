@@ -1,0 +1,192 @@
+"""`infusion-console network setup`: the files it writes, that Mosquitto runs them, its refusals."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from console.network import broker_setup
+from console.network.mqtt_bus import BusConfig, BusState
+from tests.mosquitto import Broker, TlsFiles, free_port, wait_until
+from tests.network.conftest import MakeClient
+from tests.network.test_mqtt_bus import Inbox, connected
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def setup(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = broker_setup.main(["setup", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_network_toml(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bus_client: MakeClient) -> None:
+    out = tmp_path / "clinic-broker"
+    port = free_port()
+    code, printed, err = setup(capsys, "--chairs", "2", "--host", "localhost", "--port",
+                               str(port), "--bind", "127.0.0.1", "--out", str(out))
+    assert (code, err) == (0, "")
+
+    # Secrets are the operator's only: keys, hashed passwords, the credentials list, the folder.
+    for private in ("ca.key", "server.key", "passwd", "credentials.txt",
+                    "stations/chair-1/password", "stations/central/password"):
+        assert mode(out / private) == 0o600, private
+    assert mode(out) == 0o700
+    passwords = {name: (out / "stations" / name / "password").read_text().strip()
+                 for name in ("chair-1", "chair-2", "central")}
+    credentials = (out / "credentials.txt").read_text()
+    for name, password in passwords.items():
+        assert len(password) >= 20
+        assert f"{name}  {password}" in credentials    # listed for the operator
+        assert password not in printed                  # never printed
+        assert password not in (out / "passwd").read_text()   # hashed
+    assert "credentials.txt" in printed and "not printed" in printed
+    assert f"mosquitto -c {out}/mosquitto.conf" in printed
+
+    # The chair's network.toml has the keys the console reads, pointing at its own files.
+    doc = tomllib.loads((out / "stations" / "chair-2" / "network.toml").read_text())
+    assert doc == {"network": {
+        "broker": f"mqtts://localhost:{port}", "chair": "chair-2", "room": "Room 2",
+        "username": "chair-2", "password_file": str(out / "stations/chair-2/password"),
+        "ca_file": str(out / "stations/chair-2/ca.crt"), "allow_plaintext": False,
+        "quiet_room": False, "topic_prefix": "infusion"}}
+    assert '# forward = "mllp://' in (out / "stations" / "chair-2" / "network.toml").read_text()
+
+    # Mosquitto runs the configuration as written, and chair-2 connects with those settings.
+    broker = Broker(tmp_path / "run", port=port,
+                    tls=TlsFiles(out / "ca.crt", out / "server.crt", out / "server.key"))
+    broker.start_with(out / "mosquitto.conf")
+    try:
+        net = doc["network"]
+        chair = bus_client(BusConfig(net["broker"], username=net["username"],
+                                     password=Path(net["password_file"]).read_text().strip(),
+                                     ca_file=Path(net["ca_file"])), "chair-2")
+        inbox = Inbox()
+        central = bus_client(BusConfig(net["broker"], username="central",
+                                       password=passwords["central"],
+                                       ca_file=out / "stations/central/ca.crt"),
+                             "central", on_message=inbox, subscribe=["infusion/chair/#"])
+        connected(chair, central)
+        def sent_and_heard() -> bool:   # again until heard: the central may subscribe later
+            chair.publish("infusion/chair/chair-2/status", b"up")
+            return b"up" in inbox.payloads()
+
+        wait_until(sent_and_heard, "chair-2's status", interval=0.05)
+        assert chair.status().state is BusState.CONNECTED
+        chair.stop()
+        central.stop()
+    finally:
+        broker.stop()
+    # Its persistence went where the configuration says.
+    assert (out / "data" / "mosquitto.db").exists()
+
+
+def test_the_acl_gives_each_account_its_own_topics(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "b"
+    code, _, _ = setup(capsys, "--chairs", "2", "--chair-prefix", "bed", "--central", "desk",
+                       "--topic-prefix", "site/ward-4", "--out", str(out))
+    assert code == 0
+    rules = [line for line in (out / "acl").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert rules == [
+        "user bed1",
+        "topic write site/ward-4/chair/bed1/status",
+        "topic write site/ward-4/chair/bed1/pcd01",
+        "topic write site/ward-4/chair/bed1/pcd04",
+        "topic write site/ward-4/chair/bed1/trend",
+        "topic read site/ward-4/chair/bed1/command",
+        "topic read site/ward-4/chair/bed1/confirm",
+        "topic read site/ward-4/central/+/status",
+        "user bed2",
+        "topic write site/ward-4/chair/bed2/status",
+        "topic write site/ward-4/chair/bed2/pcd01",
+        "topic write site/ward-4/chair/bed2/pcd04",
+        "topic write site/ward-4/chair/bed2/trend",
+        "topic read site/ward-4/chair/bed2/command",
+        "topic read site/ward-4/chair/bed2/confirm",
+        "topic read site/ward-4/central/+/status",
+        "user desk",
+        "topic read site/ward-4/chair/#",
+        "topic write site/ward-4/chair/+/command",
+        "topic write site/ward-4/chair/+/confirm",
+        "topic write site/ward-4/central/desk/#",
+    ]
+
+
+@pytest.mark.parametrize(("chairs", "queued"), [(1, 6000), (12, 72000)])
+def test_the_broker_queue_is_sized_for_the_clinic(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], chairs: int, queued: int) -> None:
+    out = tmp_path / "b"
+    assert setup(capsys, "--chairs", str(chairs), "--out", str(out))[0] == 0
+    conf = (out / "mosquitto.conf").read_text().splitlines()
+    assert f"max_queued_messages {queued}" in conf
+    # TLS on every interface unless --bind; nothing anonymous; persistence in the folder.
+    assert "listener 8883" in conf
+    assert {"allow_anonymous false", f"password_file {out}/passwd", f"acl_file {out}/acl",
+            "persistence true", f"persistence_location {out}/data/"} <= set(conf)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--chairs", "0"], "--chairs 0 is not allowed: 1-500"),
+    (["--chairs", "many"], "argument --chairs: invalid int value: 'many'"),
+    ([], "the following arguments are required: --chairs"),
+    (["--chairs", "2", "--central", "front desk"],
+     "central station name (--central) 'front desk' is not allowed: use 1-32 letters, digits"),
+    (["--chairs", "2", "--central", "chair-2"], "--central 'chair-2' is also a chair's name"),
+    (["--chairs", "2", "--chair-prefix", "chair/"], "chair name 'chair/1' is not allowed"),
+    (["--chairs", "2", "--host", "broker clinic"],
+     "--host 'broker clinic' is not a host name or IP address"),
+    (["--chairs", "2", "--port", "70000"], "--port 70000 is not allowed: 1-65535"),
+    (["--chairs", "2", "--topic-prefix", "infusion/#"], "topic prefix 'infusion/#' is not allowed"),
+])
+def test_a_mistake_is_one_line_on_stderr_and_exit_code_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, printed, err = setup(capsys, *args, "--out", str(tmp_path / "b"))
+    assert code == 2
+    assert printed == ""
+    assert err.count("\n") == 1
+    assert err.startswith("infusion-console network setup: ")
+    assert message in err
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_existing_setup_is_never_overwritten(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "b"
+    assert setup(capsys, "--chairs", "1", "--out", str(out))[0] == 0
+    before = (out / "credentials.txt").read_text()
+
+    code, _, err = setup(capsys, "--chairs", "1", "--out", str(out))
+
+    assert code == 2
+    assert err == (f"infusion-console network setup: {out} already exists and is not an empty "
+                   "folder: choose another --out (a new set-up makes new passwords and a new "
+                   "CA)\n")
+    assert (out / "credentials.txt").read_text() == before
+
+
+def test_the_command_line_runs_it_and_an_unknown_network_command_is_refused(
+        tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "infusion-console"
+    done = subprocess.run([str(script), "network", "setup", "--chairs", "1", "--out",
+                           str(tmp_path / "b")], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (tmp_path / "b" / "mosquitto.conf").exists()
+
+    done = subprocess.run([str(script), "network", "bridge"], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, check=False)
+    assert done.returncode == 2
+    assert done.stderr == ("infusion-console network: unknown command 'bridge'; the one there "
+                           "is: setup (infusion-console network setup --help)\n")
