@@ -95,14 +95,19 @@ def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
 def build_trend(chair: str, session_id: int, now: datetime,
                 observations: Sequence[tuple[str, datetime, float]],
                 keep: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """The trend snapshot: per vital, [epoch seconds, value] in time order (the newest `keep[name]`
-    points of each, 2,000 by default: a 2-hour observation at one reading every 5 s fits)."""
+    """The trend snapshot: per vital, [epoch seconds, value] in time order, from the session's
+    start. A vital with more than `keep[name]` points (1,500 by default) is thinned evenly, its
+    first and newest points kept: the central's trend must show the whole session (a 2-hour
+    observation at one reading a second is 7,200 points), and a few kilobytes per vital keep
+    the retained message small."""
     series: dict[str, list[list[float]]] = {}
     for name, at, value in observations:
         if name in VITALS:
             series.setdefault(name, []).append([round(at.timestamp(), 3), value])
     for name, points in series.items():
-        limit = (keep or {}).get(name, 2000)
+        limit = max(2, (keep or {}).get(name, 1500))
         points.sort(key=lambda p: p[0])
-        del points[:-limit]
+        if len(points) > limit:
+            step = (len(points) - 1) / (limit - 1)
+            series[name] = [points[round(i * step)] for i in range(limit)]
     return {"chair": chair, "session": session_id, "sent_at": iso(now), "series": series}

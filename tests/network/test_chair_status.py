@@ -55,9 +55,12 @@ def test_no_session_is_a_chair_online_with_nothing_to_show() -> None:
     assert status["session"] is None and status["online"] is True and status["seq"] == 4
 
 
-def test_the_trend_snapshot_keeps_each_vitals_newest_points_in_time_order() -> None:
-    points = [("heart_rate", START.replace(second=s), 60.0 + s) for s in (30, 10, 20)]
+def test_the_trend_snapshot_covers_the_whole_session_thinned_evenly() -> None:
+    points = [("heart_rate", START.replace(second=s), 60.0 + s) for s in (30, 10, 20, 40, 50)]
     points.append(("moaas", START, 5.0))   # a scale: not a trend vital
-    trend = build_trend("chair-3", 1, START, points, keep={"heart_rate": 2})
-    assert trend["series"] == {"heart_rate": [[START.replace(second=20).timestamp(), 80.0],
-                                              [START.replace(second=30).timestamp(), 90.0]]}
+    trend = build_trend("chair-3", 1, START, points, keep={"heart_rate": 3})
+    # Time order, the first and the newest kept, the middle thinned.
+    assert trend["series"] == {"heart_rate": [[START.replace(second=s).timestamp(), 60.0 + s]
+                                              for s in (10, 30, 50)]}
+    whole = build_trend("chair-3", 1, START, points)
+    assert len(whole["series"]["heart_rate"]) == 5
