@@ -18,7 +18,7 @@ communication is itself a technical alarm condition; Dräger Infinity's bedside 
 without the central's confirmation, shared/design/network.md):
 
 - a destination that has had something waiting, or no connection, for 10 s without a
-  confirmation: LOW "Clinic network: ... not confirmed for N s" — the record is safe on disk and
+  confirmation: LOW "Clinic bus not confirming delivery" (the figures in its detail) — the record is safe on disk and
   the bedside works as without a network, but the central station is blind to this chair;
 - the same for 60 s: MEDIUM, the nurse must call IT, the central has been blind a minute;
 - in quiet-room mode (a softer bedside tone while a central confirms alarms): a bus problem, no
@@ -313,7 +313,8 @@ class NetworkLink:
         if self._refusal:
             parts.append((Priority.LOW, "interface engine refused a message", self._refusal))
         if self._compose_error:
-            parts.append((Priority.LOW, "a message could not be built", self._compose_error))
+            parts.append((Priority.LOW, "a network message could not be built",
+                          self._compose_error))
         quiet_allowed = False
         if quiet and self.bus is not None:
             oldest = min(self._central_pending.values(), default=now)
@@ -329,7 +330,8 @@ class NetworkLink:
         problem = None
         if parts:
             top = max(p for p, _, _ in parts)
-            problem = Raise(top, "Clinic network: " + "; ".join(words for _, words, _ in parts),
+            text = "; ".join(words for _, words, _ in parts)
+            problem = Raise(top, text[:1].upper() + text[1:],
                             detail="\n".join([*(d for _, _, d in parts if d), self.state_text()]))
         return LinkReport(problem, self.state_text(), commands, quiet_allowed,
                           plaintext=self.plaintext)

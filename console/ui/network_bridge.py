@@ -140,10 +140,8 @@ class NetworkBridge(QtCore.QObject):
                                                 self.clock.now().wall, list(points.values())))
 
     def status_text(self, report: LinkReport) -> str:
-        text = f"Clinic network: {report.state or 'starting'}"
-        if report.problem is not None:
-            text = f"{report.problem.message} — {report.state}"
-        return text
+        # The problem itself is in the alarm area; the line says what the link is doing.
+        return f"Clinic network: {report.state or 'starting'}"
 
 
 def network_label(bridge: NetworkBridge, bar: QtWidgets.QStatusBar) -> QtWidgets.QLabel:
