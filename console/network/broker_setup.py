@@ -15,7 +15,7 @@ writes into DIR (default ./clinic-broker, which must not exist or be empty):
     server.crt/.key   the broker's certificate for --host, signed by that CA
     credentials.txt   every account's password, for the operator (0600: only you can read it)
     stations/<name>/  one folder per station to copy to it: `password` (0600), `ca.crt`, and for
-                      a chair its `network.toml`
+                      a chair its `network.toml`, for the central station its `central.toml`
     data/             the broker's persistence
 
 Keys, passwords and credentials.txt are 0600 and the folder 0700. No password is printed or
@@ -234,7 +234,8 @@ def _write_all(plan: Plan) -> None:
         kit = _station_kit(plan, chair, passwords[chair])
         (kit / "network.toml").write_text(network_toml(plan, chair, f"Room {room}", kit),
                                           encoding="utf-8")
-    _station_kit(plan, plan.central, passwords[plan.central])
+    kit = _station_kit(plan, plan.central, passwords[plan.central])
+    (kit / "central.toml").write_text(central_toml(plan, kit), encoding="utf-8")
 
 
 def _station_kit(plan: Plan, name: str, password: str) -> Path:
@@ -431,9 +432,25 @@ username = {_toml_string(chair)}
 password_file = {_toml_string(str(kit / "password"))}
 ca_file = {_toml_string(str(kit / "ca.crt"))}
 allow_plaintext = false
-# forward = "mllp://engine.clinic.lan:6661"   # the clinic's interface engine, if there is one
+# forward = "mllps://engine.clinic.lan:6661"   # the clinic's interface engine, if there is one
 quiet_room = false
 topic_prefix = {_toml_string(plan.prefix)}
+"""
+
+
+def central_toml(plan: Plan, kit: Path) -> str:
+    return f"""\
+# The clinic bus settings of the central station {plan.central}, written by `{PROG}` on
+# {_stamp()}. `infusion-console central` (and its desktop menu entry) reads them from
+# ~/.config/infusion-console/central.toml. The file paths are where the files are now: if you
+# copy this folder to the station's computer, change them.
+[central]
+broker = {_toml_string(plan.broker_url)}
+name = {_toml_string(plan.central)}
+username = {_toml_string(plan.central)}
+password_file = {_toml_string(str(kit / "password"))}
+ca_file = {_toml_string(str(kit / "ca.crt"))}
+prefix = {_toml_string(plan.prefix)}
 """
 
 
@@ -449,7 +466,7 @@ def summary(plan: Plan) -> str:
         "topics\n"
         f"  ca.crt, server.*   a test CA and the broker's certificate for {plan.host}\n"
         f"  stations/<name>/   for each station: password, ca.crt, and a chair's network.toml "
-        f"(broker {plan.broker_url})\n"
+        f"or the central's central.toml (broker {plan.broker_url})\n"
         "  credentials.txt    every account's password, readable by you only (passwords are "
         "not printed)"
     )

@@ -60,7 +60,18 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
         "username": "chair-2", "password_file": str(out / "stations/chair-2/password"),
         "ca_file": str(out / "stations/chair-2/ca.crt"), "allow_plaintext": False,
         "quiet_room": False, "topic_prefix": "infusion"}}
-    assert '# forward = "mllp://' in (out / "stations" / "chair-2" / "network.toml").read_text()
+    assert '# forward = "mllps://' in (out / "stations" / "chair-2" / "network.toml").read_text()
+    # The console's own loader takes it as written.
+    from console.network.config import load
+    loaded = load(out / "stations" / "chair-2" / "network.toml", {})
+    assert (loaded.broker, loaded.password) == (f"mqtts://localhost:{port}", passwords["chair-2"])
+    # The central station's central.toml, read by `infusion-console central` with no options.
+    from console.central.app import apply_config, parser
+    central_args = apply_config(parser().parse_args(
+        ["--config", str(out / "stations" / "central" / "central.toml")]))
+    assert (central_args.broker, central_args.name, central_args.username) == (
+        f"mqtts://localhost:{port}", "central", "central")
+    assert central_args.password_file == out / "stations/central/password"
 
     # Mosquitto runs the configuration as written, and chair-2 connects with those settings.
     broker = Broker(tmp_path / "run", port=port,
