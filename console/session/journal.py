@@ -115,6 +115,12 @@ def _describe_event(event: EventRecord) -> str:
         "audio_status": ("Speaker working again" if d.get("available")
                          else f"Speaker not working: {d.get('detail')}"),
         "console_fault": f"Console fault: {d.get('summary')}",
+        "network_configured": ("Clinic network: " + str(d.get("network"))
+                               + (" · quiet-room tones" if d.get("quiet_room") else "")),
+        "network_status": (f"Clinic network: {d.get('problem')}" if d.get("problem")
+                           else "Clinic network confirming again"),
+        "acknowledged_at_central": (f"Acknowledged at central station {d.get('station')} by "
+                                    f"{d.get('by')}"),
         "audio_paused": str(d.get("message", "Audio paused")),
         "audio_resumed": str(d.get("message", "Audio resumed")),
     }.get(event.kind, f"{event.kind}: {d}")

@@ -322,3 +322,19 @@ def test_quiet_room_only_while_a_central_station_confirms_each_alarm(
     central.publish(topics.chair_topic("chair-3", "confirm"),
                     topics.encode({"control_id": pcd04, "station": "central-1", "at": "x"}))
     wait_until(lambda: chair.link.pump().quiet_allowed, "quiet again once confirmed")
+
+
+def test_the_events_list_says_what_the_network_did_in_words() -> None:
+    from console.records import EventRecord
+    from console.session.journal import describe
+
+    def said(kind: str, **detail: object) -> str:
+        return describe(EventRecord(1, START, kind, "engine", dict(detail)))
+
+    assert said("network_configured", network="bus mqtts://b:8883 as chair-3", quiet_room=True) \
+        == "Clinic network: bus mqtts://b:8883 as chair-3 · quiet-room tones"
+    assert said("network_status", problem="Clinic bus not confirming delivery", priority="low") \
+        == "Clinic network: Clinic bus not confirming delivery"
+    assert said("network_status", problem=None) == "Clinic network confirming again"
+    assert said("acknowledged_at_central", occurrence=7, by="Nurse Kim", station="desk",
+                command="c-1") == "Acknowledged at central station desk by Nurse Kim"
