@@ -102,13 +102,13 @@ class ClinicChair:
         clock: the console's clock (SystemClock in the process; tests inject one).
         device: the monitor's port (a pty path), or None for none.
         simulate: play this built-in scenario on a pty of our own (the console's --demo way):
-            (scenario, speed, minutes, start of the device clock).
+            (scenario, speed, minutes or None for the scenario's, start of the device clock).
         patient: the patient id (the session resumed when one is open for it).
     """
 
     def __init__(self, db: Path, config: NetworkConfig | None, clock: Clock, *,
                  device: str | None = None,
-                 simulate: tuple[str, float, float, datetime] | None = None,
+                 simulate: tuple[str, float, float | None, datetime] | None = None,
                  patient: str = "P-BENCH") -> None:
         self.clock = clock
         self.config = config
@@ -471,11 +471,11 @@ class Monitor:
         self.heart_rate = 72
         self.resp_rate = 15
 
-    def frame(self, spo2: int | None = None) -> bytes:
+    def frame(self, spo2: int | None = None, at: datetime | None = None) -> bytes:
         self._n += 1
         sample = Sample(float(self._n), self.heart_rate, self.heart_rate, self.resp_rate,
                         self.spo2 if spo2 is None else spo2, None)
-        return self.encoder.frame(sample, datetime.now(UTC), self.start_wall)
+        return self.encoder.frame(sample, at or datetime.now(UTC), self.start_wall)
 
     def send(self, spo2: int | None = None) -> float:
         """Write one frame (the current values, or this SpO2); the time.monotonic() of its last
@@ -484,6 +484,24 @@ class Monitor:
             data = self.frame(spo2)
             self.sink.write(data, self._stop, self.stats)
             return time.monotonic()
+
+    def burst(self, count: int, first_at: datetime, ack_timeout: float = 10.0) -> int:
+        """Send `count` frames stamped one second apart from `first_at`, each once the console
+        acknowledged the one before (an HL7 sender waiting for its ACK): as fast as the console
+        commits them, one message per commit. Returns how many were acknowledged."""
+        acked = 0
+        for i in range(count):
+            with self._lock:
+                before = self.stats.acks
+                self.sink.write(self.frame(at=first_at + timedelta(seconds=i)), self._stop,
+                                self.stats)
+                deadline = time.monotonic() + ack_timeout
+                while self.stats.acks <= before and time.monotonic() < deadline:
+                    self.sink.wait(0.05, self.stats)
+                if self.stats.acks <= before:
+                    return acked
+                acked += 1
+        return acked
 
     def close(self) -> None:
         self._stop.set()

@@ -283,7 +283,8 @@ class Clinic:
     """A broker, `chairs` chair processes each with its monitor, and a central child."""
 
     def __init__(self, folder: Path, chairs: int, *, ack: bool = False,
-                 monitors: bool = True, central: bool = True) -> None:
+                 monitors: bool = True, central: bool = True,
+                 chair_extra: list[str] | None = None) -> None:
         from tests.mosquitto import Broker  # noqa: PLC0415 - the tests' broker helper
 
         self.folder = folder
@@ -292,6 +293,7 @@ class Clinic:
         self.ack = ack
         self.with_monitors = monitors
         self.with_central = central
+        self.chair_extra = list(chair_extra or [])
         self.monitors: Monitors | None = None
         self.chairs: dict[str, ChairProcess] = {}
         self.central: CentralProcess | None = None
@@ -308,7 +310,8 @@ class Clinic:
             device = self.monitors.by_name[name].path if self.monitors else None
             self.chairs[name] = ChairProcess(name, self.folder / f"{name}.sqlite3",
                                              chair_args(self.broker.url, device,
-                                                        room=f"Room {name.split('-')[1]}"))
+                                                        room=f"Room {name.split('-')[1]}")
+                                             + self.chair_extra)
         # Spawned together, then each waited for (20 imports share the two processors).
         threads = [threading.Thread(target=c.start, kwargs={"timeout": 120.0})
                    for c in self.chairs.values()]

@@ -1,0 +1,181 @@
+"""P11, the backlog after a broker outage: 20 chairs' messages of a 30-minute outage (about 36,000)
+delivered within 30 s of the broker's return, none lost, none shown twice at the central station.
+
+The clinic of P9 (benchmarks/p9_central_alarm.py): a real Mosquitto, the real central station in
+its own process (persistent session), and 20 chair processes (benchmarks/clinic_chair.py), each
+fed by its own monitor on a pty (PCD-01 over MLLP, one message a second).
+
+1. Every chair connected and shown at the central; the broker saves its state (as the clinic's
+   configuration does every 60 s: `autosave_interval 60` in console/network/broker_setup.py; so
+   the central's persistent session survives the crash) and is then killed (SIGKILL).
+2. Each chair's monitor sends 30 minutes of 1 Hz messages (1,800, stamped one second apart over
+   the last 30 minutes) **as fast as the chair takes them**, not in 30 real minutes: each message
+   is written once the console has acknowledged the one before (an HL7 sender waiting for its
+   ACK), so each is its own commit and its own PCD-01 outbox row, as at 1 Hz (written all at
+   once, several messages of one read would be one commit and one PCD-01). The network technical
+   alarm rises at each chair (its PCD-04s join the backlog). Then the monitors go back to one
+   message a second, through the broker's return. Production time is reported; it is not part
+   of the figure.
+3. The broker starts again (same port, its saved state). From the moment it accepts connections:
+   each chair's bus client reconnects (its back-off: 1, 2, 4, 8, 10 s), sends its queue in order
+   (QoS 1), and logs each PUBACK as a delivery; the central's persistent session receives what
+   the chairs send and the central logs and shows each message once (by MSH-10).
+
+Figures: seconds from the broker's return to the last backlog message (every outbox row that
+existed when the broker returned) confirmed by the broker (the chairs' `deliveries` rows: the
+issue's "delivered"), and to the last one in the central station's log (received by its board,
+so shown). None lost: every backlog control id is in the central log. None twice: each control id
+is in the central log once (its UNIQUE key), and the board's count of duplicates dropped is
+reported. In order: per chair, the central logged the backlog in outbox order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.clinic_chair import chair_rows
+from benchmarks.common import Row
+from benchmarks.p9_central_alarm import Clinic
+from console.clock import parse_iso
+
+DEFAULTS: dict[str, Any] = {"chairs": 20, "minutes": 30.0}
+QUICK: dict[str, Any] = {"chairs": 4, "minutes": 2.0}
+BAR_S = 30.0
+PRODUCE_TIMEOUT_S = 600.0
+DELIVER_TIMEOUT_S = 180.0
+
+
+def _outbox(db: Path) -> list[tuple[int, str, str]]:
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in chair_rows(
+        db, "SELECT id, control_id, kind FROM outbox WHERE destinations LIKE '%bus%' "
+            "ORDER BY id")]
+
+
+def _delivered(db: Path) -> dict[int, datetime]:
+    return {int(r[0]): parse_iso(str(r[1])) for r in chair_rows(
+        db, "SELECT outbox_id, min(at) FROM deliveries WHERE destination = 'bus' "
+            "AND outcome = 'delivered' GROUP BY outbox_id")}
+
+
+def _central(db: Path) -> list[tuple[int, str, str, datetime]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return [(int(r[0]), str(r[1]), str(r[2]), parse_iso(str(r[3]))) for r in conn.execute(
+            "SELECT id, control_id, chair, received_at FROM received "
+            "WHERE control_id IS NOT NULL ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def run(params: dict[str, Any]) -> list[Row]:
+    chairs, minutes = int(params["chairs"]), float(params["minutes"])
+    per_chair = int(minutes * 60)
+    with tempfile.TemporaryDirectory(prefix="bench-p11-", dir=params.get("tmpdir")) as tmp:
+        folder = Path(tmp)
+        clinic = Clinic(folder, chairs)
+        try:
+            clinic.start()
+            clinic.wait_connected()
+            central, monitors = clinic.central, clinic.monitors
+            assert central is not None and monitors is not None
+            dbs = {name: folder / f"{name}.sqlite3" for name in clinic.names}
+            monitors.paused.update(clinic.names)
+            time.sleep(1.5)   # a 1 Hz frame being written ends
+            before = {name: len(_outbox(db)) for name, db in dbs.items()}
+            clinic.broker.save()
+            clinic.broker.kill()
+            down = time.monotonic()
+            first_at = datetime.now(UTC) - timedelta(seconds=per_chair)
+            acked: dict[str, int] = {}
+
+            def burst(name: str) -> None:
+                acked[name] = monitors.by_name[name].burst(per_chair, first_at)
+
+            threads = [threading.Thread(target=burst, args=(name,)) for name in clinic.names]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(PRODUCE_TIMEOUT_S)
+            produced = time.monotonic()
+            monitors.paused.clear()
+            if any(n < per_chair for n in acked.values()):
+                raise RuntimeError(f"not every message was acknowledged by its chair: {acked}")
+            time.sleep(1.0)   # the last commits' outbox rows are on disk
+            backlog = {name: [row for row in _outbox(db)[before[name]:]]
+                       for name, db in dbs.items()}
+            clinic.broker.restart()
+            returned = time.monotonic()
+            returned_wall = datetime.now(UTC)
+            wanted = {cid for rows in backlog.values() for _, cid, _ in rows}
+            deadline = returned + DELIVER_TIMEOUT_S
+            while True:
+                delivered = {name: _delivered(db) for name, db in dbs.items()}
+                confirmed = sum(1 for name, rows in backlog.items() for oid, _, _ in rows
+                                if oid in delivered[name])
+                received = _central(folder / "central.sqlite3")
+                at_central = {cid for _, cid, _, _ in received} & wanted
+                if confirmed == len(wanted) and len(at_central) == len(wanted):
+                    break
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            waited = time.monotonic() - returned
+            time.sleep(3.0)   # late duplicates, if any, would arrive now
+            board = central.ask("board", "board")
+            received = _central(folder / "central.sqlite3")
+        finally:
+            clinic.close()
+    last_puback = max((at for name, rows in backlog.items() for oid, _, _ in rows
+                       if (at := delivered[name].get(oid)) is not None), default=None)
+    times = {cid: at for _, cid, _, at in received}
+    last_shown = max((times[cid] for cid in wanted if cid in times), default=None)
+    copies = Counter(cid for _, cid, _, _ in received)
+    lost = sorted(wanted - set(times))
+    twice = sorted(cid for cid, n in copies.items() if n > 1)
+    order_ok = True
+    for name, rows in backlog.items():
+        sent = [cid for _, cid, _ in rows]
+        got = [cid for _, cid, chair, _ in received if chair == name and cid in wanted]
+        if got != sent[:len(got)] or len(got) != len(sent):
+            order_ok = False
+    first_puback = min((at for name, rows in backlog.items() for oid, _, _ in rows
+                        if (at := delivered[name].get(oid)) is not None), default=None)
+    first_shown = min((times[cid] for cid in wanted if cid in times), default=None)
+    to_puback = (last_puback - returned_wall).total_seconds() if last_puback else float("nan")
+    to_central = (last_shown - returned_wall).total_seconds() if last_shown else float("nan")
+    full = chairs >= 20 and minutes >= 30
+    ok = not lost and not twice and order_ok
+    details = {
+        "chairs": chairs, "minutes_at_1hz_per_chair": minutes, "backlog_messages": len(wanted),
+        "pcd01": sum(1 for rows in backlog.values() for *_, kind in rows if kind == "pcd01"),
+        "pcd04": sum(1 for rows in backlog.values() for *_, kind in rows if kind == "pcd04"),
+        "production_s": produced - down,
+        "production_rate_msg_s": len(wanted) / (produced - down),
+        "outage_s": returned - down, "waited_s": waited,
+        "first_puback_s": (first_puback - returned_wall).total_seconds() if first_puback
+        else None,
+        "first_at_central_s": (first_shown - returned_wall).total_seconds() if first_shown
+        else None,
+        "central_rate_msg_s": len(wanted) / (last_shown - first_shown).total_seconds()
+        if first_shown and last_shown and last_shown > first_shown else None,
+        "confirmed_by_broker": confirmed, "at_central": len(wanted) - len(lost),
+        "lost_at_central": len(lost), "lost_examples": lost[:5],
+        "central_log_rows_twice": len(twice), "duplicates_dropped_by_board":
+            board.get("duplicates"), "in_order_per_chair": order_ok,
+        "central_board": board,
+    }
+    return [
+        Row(id="P11", what="backlog after an outage: broker return → last PUBACK",
+            figure=to_puback, unit="s", bar=f"≤ {BAR_S:g} s, none lost, none twice",
+            passed=to_puback <= BAR_S and ok and full, details=details),
+        Row(id="P11", case="at the central", what="backlog: broker return → last shown at central",
+            figure=to_central, unit="s", bar=f"≤ {BAR_S:g} s, none lost, none twice",
+            passed=to_central <= BAR_S and ok and full, details=details),
+    ]
