@@ -68,7 +68,7 @@ from devices.simulator import SimulatorHandle, start_in_thread  # noqa: E402
 from devices.simulator.encode import Hl7Encoder  # noqa: E402
 from devices.simulator.physiology import Sample  # noqa: E402
 from devices.simulator.player import PlayerStats, PtySink  # noqa: E402
-from devices.transport import ConnectionState, DeviceConnection, DeviceEvent  # noqa: E402
+from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind  # noqa: E402
 from protocols.loader import load_protocol  # noqa: E402
 
 TICK_S = 0.5      # console/ui/controller.py TICK_MS
@@ -130,6 +130,9 @@ class ClinicChair:
         self.connection: DeviceConnection | None = None
         self.engine: SessionEngine | None = None
         self.applied = 0            # device events applied
+        self.frames = 0             # monitor messages in them
+        self.played_at: float | None = None      # perf_counter when the simulator began
+        self.last_data_at: float | None = None   # perf_counter after the last data applied
         self.last_report: LinkReport | None = None
         self._next_tick = 0.0       # time.monotonic(): the timers are real time, as Qt's
         self._next_pump = 0.0
@@ -238,9 +241,13 @@ class ClinicChair:
     def _apply(self, event: DeviceEvent) -> None:
         assert self.engine is not None
         if self.simulator is not None and event.state is ConnectionState.CONNECTING:
+            self.played_at = time.perf_counter()
             self.simulator.go()   # pyserial empties the input when it opens: play once open
         feed.apply(self.engine, event, self.clock.now())
         self.applied += 1
+        if event.kind is EventKind.DATA:
+            self.frames += event.frames
+            self.last_data_at = time.perf_counter()
 
     def tick(self) -> None:
         """The controller's tick (timers, prompts)."""

@@ -1,0 +1,327 @@
+"""P12, what the clinic network costs the bedside: P2 (ingest), P3 (alarm latency) and P4 (durable
+log write) with the network on (a link to a real local Mosquitto) and off, in the same run,
+alternating. Bar: each within 10 % of the same measure without the network (ratio ≤ 1.10).
+
+"On" is the console's own network path, nothing left out: every commit also builds its PCD-01
+(and PCD-04 for each alarm transition) and writes the outbox rows in the same transaction
+(console/store/outbox.py, console/network/composer.py), the link hands them to the bus client
+(paho, QoS 1), PUBACKs come back on paho's thread and `pump()` writes them as `deliveries` rows
+on the owner's thread every 500 ms and when woken, the chair status goes out every 2 s and when
+the alarms change, the trend every 30 s.
+
+- **P2** (ingest): P2's method (benchmarks/p2_ingest.py): the simulator writes the `normal`
+  scenario's HL7 onto a pty as fast as it can; the console's path reads, decodes, commits. Here
+  the path is the headless chair (benchmarks/clinic_chair.ClinicChair: the same DeviceConnection
+  -> feed.apply -> SessionEngine -> EventLog as P2, plus the controller's tick and, when on, the
+  link's pump and status), with and without its link: same code both ways. Figure: messages/s
+  from the simulator's start to the last message committed; "none lost" as P2 (expected rows by
+  an independent decode). Ratio: time per message on / off (= rate off / rate on).
+- **P3** (alarm latency): benchmarks/p3_alarm.measure unchanged (the real window offscreen, pty
+  -> banner painted), each run in its own process; "on" is the same console given a
+  `network.toml` (XDG_CONFIG_HOME) naming the broker and a chair: `console.ui.app.build` starts
+  its NetworkBridge as a clinic's console does. A subscriber on the broker counts the PCD-04s
+  that arrive from the "on" runs (proof the path was live). Ratio: p99 on / p99 off, trials
+  pooled over the rounds of each.
+- **P4** (durable write): benchmarks/p4_log's rows and timing loop (`_records`, `_time_log`):
+  one observation per `EventLog.write`. "On": the same on a log with a started NetworkLink
+  attached, pumped every 500 ms (its time counted). Ratio: time per row on / off, blocks
+  alternating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):   # `python benchmarks/p12_network_overhead.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import p4_log  # noqa: E402
+from benchmarks.clinic_chair import ClinicChair  # noqa: E402
+from benchmarks.common import ROOT, Row, percentile  # noqa: E402
+from benchmarks.p2_ingest import expected_rows  # noqa: E402
+from console.clock import SystemClock  # noqa: E402
+from console.network import bus_topics as topics  # noqa: E402
+from console.network.config import NetworkConfig  # noqa: E402
+
+DEFAULTS: dict[str, Any] = {"messages": 6000, "ingest_rounds": 3, "trials": 200,
+                            "alarm_rounds": 2, "rows": 3000, "blocks": 6}
+QUICK: dict[str, Any] = {"messages": 600, "ingest_rounds": 1, "trials": 20,
+                         "alarm_rounds": 1, "rows": 300, "blocks": 3}
+BAR = 1.10
+CHAIR = "chair-1"
+
+
+def _config(broker: str) -> NetworkConfig:
+    return NetworkConfig(broker=broker, chair=CHAIR, room="Room 1", source="benchmark")
+
+
+# ---- P2 through the headless chair ---------------------------------------------------------
+
+
+def ingest_once(folder: Path, messages: int, broker: str | None) -> dict[str, Any]:
+    """One P2-style run through ClinicChair (network on when `broker`)."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    db = folder / f"ingest-{'on' if broker else 'off'}-{time.monotonic_ns()}.sqlite3"
+    start = datetime.now(UTC).replace(microsecond=0)
+    chair = ClinicChair(db, _config(broker) if broker else None, SystemClock(),
+                        simulate=("normal", 1e9, messages / 60, start))
+    handle = chair.simulator
+    assert handle is not None and handle.timeline is not None
+    want_frames = handle.timeline.valid_frames()
+    want_rows = expected_rows(handle.timeline.data())
+    chair.start()
+    deadline = time.monotonic() + 120
+    while chair.frames < want_frames and time.monotonic() < deadline:
+        chair.step(0.05)
+    end = chair.last_data_at
+    begun = chair.played_at
+    delivered = outbox = 0
+    link = chair.link
+    if link is not None:   # let the PUBACKs come and be logged (not timed)
+        wait = time.monotonic() + 30
+        while time.monotonic() < wait:
+            chair.step(0.05)
+            outbox = chair.log.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            delivered = chair.log.conn.execute(
+                "SELECT count(DISTINCT outbox_id) FROM deliveries").fetchone()[0]
+            if delivered >= outbox:
+                break
+    assert chair.engine is not None
+    session = chair.engine.session_id
+    chair.stop()
+    with sqlite3.connect(db) as check:
+        rows = check.execute("SELECT count(*) FROM observations WHERE session_id = ? AND "
+                             "source LIKE 'hl7:%'", (session,)).fetchone()[0]
+        commits = check.execute("SELECT count(*) FROM outbox WHERE kind = 'pcd01'").fetchone()[0]
+    seconds = (end - begun) if end is not None and begun is not None else float("nan")
+    return {"rate": chair.frames / seconds if seconds > 0 else 0.0, "seconds": seconds,
+            "frames": chair.frames, "frames_written": want_frames, "rows": rows,
+            "rows_expected": want_rows, "none_lost": rows == want_rows
+            and chair.frames == want_frames, "pcd01_messages": commits,
+            "outbox": outbox, "delivered": delivered}
+
+
+def ingest(folder: Path, broker: str, messages: int, rounds: int) -> Row:
+    off: list[dict[str, Any]] = []
+    on: list[dict[str, Any]] = []
+    for _ in range(rounds):
+        off.append(ingest_once(folder, messages, None))
+        on.append(ingest_once(folder, messages, broker))
+    rate_off = statistics.median(r["rate"] for r in off)
+    rate_on = statistics.median(r["rate"] for r in on)
+    ratio = rate_off / rate_on if rate_on else float("inf")
+    complete = all(r["none_lost"] for r in off + on) and all(
+        r["delivered"] >= r["outbox"] > 0 for r in on)
+    return Row(id="P12", case="P2 ingest", what="P2 ingest with the network on (peer: off)",
+               figure=rate_on, unit="msg/s", peer=rate_off, ratio=ratio,
+               bar=f"time per message on/off ≤ {BAR:.2f}×, none lost",
+               passed=ratio <= BAR and complete,
+               details={"runs_on": on, "runs_off": off, "rounds": rounds,
+                        "path": "benchmarks.clinic_chair.ClinicChair with / without its link"})
+
+
+# ---- P3 in child processes -----------------------------------------------------------------
+
+
+def p3_child(argv: list[str]) -> int:
+    """`--p3-child --trials N --result FILE`: p3_alarm.measure in this process."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--trials", type=int, required=True)
+    p.add_argument("--result", type=Path, required=True)
+    args = p.parse_args(argv)
+    from benchmarks import p3_alarm  # noqa: PLC0415 - Qt only in this child
+
+    results, failure, details = p3_alarm.measure({"trials": args.trials})
+    args.result.write_text(json.dumps({"results": results, "failure": failure,
+                                       "details": details}))
+    return 0
+
+
+def _p3_run(folder: Path, trials: int, broker: str | None) -> dict[str, Any]:
+    config_home = folder / f"config-{'on' if broker else 'off'}"
+    (config_home / "infusion-console").mkdir(parents=True, exist_ok=True)
+    toml = config_home / "infusion-console" / "network.toml"
+    if broker:
+        toml.write_text(f'[network]\nbroker = "{broker}"\nchair = "{CHAIR}"\nroom = "Room 1"\n')
+    elif toml.exists():
+        toml.unlink()
+    result = folder / "p3.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1",
+           "XDG_CONFIG_HOME": str(config_home)}
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.p12_network_overhead", "--p3-child", "--trials",
+         str(trials), "--result", str(result)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if child.returncode != 0 or not result.exists():
+        tail = "\n".join(child.stderr.strip().splitlines()[-10:])
+        raise RuntimeError(f"P3 child ({'on' if broker else 'off'}) failed: {tail}")
+    out: dict[str, Any] = json.loads(result.read_text())
+    result.unlink()
+    return out
+
+
+def alarm(folder: Path, broker: str, trials: int, rounds: int) -> Row:
+    from console.network.mqtt_bus import BusClient, BusConfig  # noqa: PLC0415
+
+    heard: list[str] = []
+    lock = threading.Lock()
+
+    def on_message(topic: str, payload: bytes) -> None:
+        with lock:
+            heard.append(topic)
+
+    listener = BusClient(BusConfig(broker), client_id="p12-listener", clock=SystemClock(),
+                         on_message=on_message)
+    listener.subscribe(topics.chair_topic(CHAIR, "pcd04"))
+    listener.start()
+    runs: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+    failures: list[str] = []
+    try:
+        for _ in range(rounds):
+            for mode in ("off", "on"):
+                got = _p3_run(folder, trials, broker if mode == "on" else None)
+                runs[mode].append(got)
+                failures += [f"{mode}: {f}" for f in got["failure"]]
+        time.sleep(1.0)
+    finally:
+        listener.stop(1.0)
+    with lock:
+        pcd04 = len(heard)
+
+    def pooled(mode: str, key: str) -> list[float]:
+        return [float(r[key]) for run in runs[mode] for r in run["results"]]
+
+    on_ms, off_ms = pooled("on", "painted_ms"), pooled("off", "painted_ms")
+    p99_on, p99_off = percentile(on_ms, 99), percentile(off_ms, 99)
+    ratio = p99_on / p99_off if p99_off else float("inf")
+    live = pcd04 >= len(on_ms)   # at least one PCD-04 (the raise) per "on" trial reached the bus
+    return Row(id="P12", case="P3 alarm latency",
+               what="P3 alarm latency p99 with the network on (peer: off)", figure=p99_on,
+               unit="ms", peer=p99_off, ratio=ratio, bar=f"p99 on/off ≤ {BAR:.2f}×",
+               passed=ratio <= BAR and live and not failures,
+               details={"trials_on": len(on_ms), "trials_off": len(off_ms), "rounds": rounds,
+                        "p50_on_ms": percentile(on_ms, 50), "p50_off_ms": percentile(off_ms, 50),
+                        "p50_ratio": percentile(on_ms, 50) / percentile(off_ms, 50),
+                        "max_on_ms": max(on_ms), "max_off_ms": max(off_ms),
+                        "audio_p99_on_ms": percentile(
+                            [x for x in pooled("on", "audio_ms") if x == x], 99),
+                        "audio_p99_off_ms": percentile(
+                            [x for x in pooled("off", "audio_ms") if x == x], 99),
+                        "pcd04_heard_from_on_runs": pcd04, "failures": failures,
+                        "path": "benchmarks.p3_alarm.measure; on: network.toml via "
+                                "XDG_CONFIG_HOME (console.ui.app starts its NetworkBridge)"})
+
+
+# ---- P4 with the link attached -------------------------------------------------------------
+
+
+def _time_log_pumped(log: Any, records: list[Any], pump: Callable[[], object],
+                     pumps: list[float], every_s: float = 0.5) -> list[float]:
+    """p4_log._time_log, with the link's pump run every `every_s` as the bridge does (timed
+    into `pumps`)."""
+    times = []
+    next_pump = time.perf_counter() + every_s
+    for record in records:
+        start = time.perf_counter()
+        log.write([record])
+        times.append(time.perf_counter() - start)
+        if start >= next_pump:
+            begin = time.perf_counter()
+            pump()
+            pumps.append(time.perf_counter() - begin)
+            next_pump = time.perf_counter() + every_s
+    return times
+
+
+def durable(folder: Path, broker: str, rows: int, blocks: int) -> list[Row]:
+    from console.network.link import NetworkLink  # noqa: PLC0415
+    from console.network.pcd import Station  # noqa: PLC0415
+    from console.records import SessionOpened  # noqa: PLC0415
+    from console.store import EventLog  # noqa: PLC0415
+
+    per_block = max(1, rows // blocks)
+    opened = SessionOpened("P-BENCH", "iv-ketamine", "1", 1, "bench", 70.0, p4_log.START)
+    plain = EventLog.open(folder / "p4-off.sqlite3", "bench")
+    plain_session = plain.start_session(opened)
+    linked = EventLog.open(folder / "p4-on.sqlite3", "bench")
+    link = NetworkLink(_config(broker), linked, SystemClock(),
+                       station=Station("bench-p12", equipment_id_type="UUID", bed=CHAIR))
+    link.start()
+    linked_session = linked.start_session(opened)
+    link.session_opened(linked_session, "P-BENCH", False)
+    assert link.bus is not None
+    deadline = time.monotonic() + 10
+    while link.bus.status().state.name != "CONNECTED" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pumps: list[float] = []
+    # Warm-up as P4: statement caches, the first WAL frames.
+    p4_log._time_log(plain, p4_log._records(plain_session, 50, 0))
+    _time_log_pumped(linked, p4_log._records(linked_session, 50, 0), link.pump, [])
+    off: list[float] = []
+    on: list[float] = []
+    for b in range(blocks):
+        off += p4_log._time_log(plain, p4_log._records(plain_session, per_block, 50 + b * per_block))
+        on += _time_log_pumped(linked, p4_log._records(linked_session, per_block,
+                                                        50 + b * per_block), link.pump, pumps)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        link.pump()
+        done = linked.conn.execute("SELECT count(DISTINCT outbox_id) FROM deliveries").fetchone()[0]
+        total = linked.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        if done >= total:
+            break
+        time.sleep(0.05)
+    link.stop(2.0)
+    plain.close()
+    linked.close()
+    per_row_on = (sum(on) + sum(pumps)) / len(on)
+    per_row_off = sum(off) / len(off)
+    ratio = per_row_on / per_row_off
+    p99_on, p99_off = percentile(on, 99) * 1000, percentile(off, 99) * 1000
+    common = {"rows_each": len(on), "blocks": blocks, "pumps": len(pumps),
+              "pump_total_ms": sum(pumps) * 1000, "outbox_rows": total, "delivered": done}
+    return [
+        Row(id="P12", case="P4 durable write",
+            what="P4 append + commit with the network on (peer: off)", figure=1 / per_row_on,
+            unit="rows/s", peer=1 / per_row_off, ratio=ratio,
+            bar=f"time per row on/off ≤ {BAR:.2f}×", passed=ratio <= BAR and done >= total,
+            details={**common, "p50_on_ms": percentile(on, 50) * 1000,
+                     "p50_off_ms": percentile(off, 50) * 1000, "p99_on_ms": p99_on,
+                     "p99_off_ms": p99_off, "p99_ratio": p99_on / p99_off}),
+    ]
+
+
+def run(params: dict[str, Any]) -> list[Row]:
+    from tests.mosquitto import Broker  # noqa: PLC0415 - the tests' broker helper
+
+    with tempfile.TemporaryDirectory(prefix="bench-p12-", dir=params.get("tmpdir")) as tmp:
+        folder = Path(tmp)
+        broker = Broker(folder / "broker").start()
+        try:
+            rows = [ingest(folder, broker.url, int(params["messages"]),
+                           int(params["ingest_rounds"])),
+                    alarm(folder, broker.url, int(params["trials"]), int(params["alarm_rounds"])),
+                    *durable(folder, broker.url, int(params["rows"]), int(params["blocks"]))]
+        finally:
+            broker.stop()
+    return rows
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--p3-child"]:
+        raise SystemExit(p3_child(sys.argv[2:]))
+    print(json.dumps([r.to_json() for r in run(QUICK)], indent=2, default=str))
