@@ -124,9 +124,10 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", type=int, default=None, metavar="SESSION",
                         help="resume this open session from its log (what 'Restart and resume' "
                              "after a console fault runs); --device overrides its monitor")
-    parser.add_argument("--theme", choices=("light", "dim"), default="light",
-                        help="the window's look: light (default) or dim, dark greys for a "
-                             "darkened treatment room; Ctrl+D switches between them at any time")
+    parser.add_argument("--theme", choices=("light", "dim"), default=None,
+                        help="the window's look: light or dim, dark greys for a darkened "
+                             "treatment room; Ctrl+D switches between them at any time, and the "
+                             "last choice is kept for the next launch (default: that, else light)")
     network = parser.add_argument_group(
         "clinic network", "the same keys as network.toml in the user's config folder (the "
         "options win); without a broker or a forward the console runs alone")

@@ -94,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def apply_theme(app: QtWidgets.QApplication, args: argparse.Namespace) -> theme.Theme:
-    """Use the theme `--theme` names (light by default: console/ui/theme.py says why)."""
-    chosen = theme.THEMES[getattr(args, "theme", None) or theme.DEFAULT]
+    """Use the theme `--theme` names, else the one last chosen at this station, else light
+    (console/ui/theme.py says why)."""
+    chosen = theme.THEMES[getattr(args, "theme", None) or theme.remembered() or theme.DEFAULT]
     theme.apply(app, chosen)
     return chosen
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -219,7 +220,8 @@ THEMES: dict[str, Theme] = {LIGHT.name: LIGHT, DIM.name: DIM}
 DEFAULT = LIGHT.name
 """Light unless asked: what a site has validated and trained on stays the default; a room that is
 dim when the console starts says `--theme dim`, and Ctrl+D switches at once when the lights go
-down (console/cli.py says so in its help)."""
+down (console/cli.py says so in its help). The last Ctrl+D choice is remembered for the next
+launch (`remembered`)."""
 
 
 # ---- colour arithmetic (no Qt) -----------------------------------------------------------------
@@ -402,4 +404,35 @@ def toggle(app: QtWidgets.QApplication) -> Theme:
     """Switch between light and dim; returns the theme now in use."""
     theme = LIGHT if _state.theme is DIM else DIM
     apply(app, theme)
+    remember(theme)
     return theme
+
+
+# The station remembers its last look: a console restarted in a darkened room (after a crash, at
+# night) must not come back glaring white. `--theme` still wins for that launch.
+_REMEMBERED = "theme"
+
+
+def _remembered_path() -> Path:
+    import platformdirs  # noqa: PLC0415
+
+    return platformdirs.user_config_path("infusion-console") / _REMEMBERED
+
+
+def remembered() -> str | None:
+    """The theme chosen last at this station (Ctrl+D), or None."""
+    try:
+        name = _remembered_path().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return name if name in THEMES else None
+
+
+def remember(theme: Theme) -> None:
+    """Keep `theme` for the next launch; a folder that cannot be written is no reason to fail."""
+    path = _remembered_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(theme.name + "\n", encoding="utf-8")
+    except OSError:
+        pass

@@ -172,7 +172,7 @@ def test_the_dim_theme_has_no_white_area_and_no_white_text():
 
 
 def test_the_theme_option_defaults_to_light_and_dim_starts_dim(app):
-    assert gui_parser().parse_args([]).theme == "light"
+    assert gui_parser().parse_args([]).theme is None   # nothing asked: the remembered, or light
     with pytest.raises(SystemExit):
         gui_parser().parse_args(["--theme", "dark"])
     assert apply_theme(app, gui_parser().parse_args(["--theme", "dim"])) is theme.DIM
@@ -309,3 +309,14 @@ def test_no_vital_colour_looks_like_an_alarm_colour():
 
     assert {name: theme.alarm_like(colour) for name, colour in VITAL_COLOURS.items()} == {
         name: None for name in VITAL_COLOURS}
+
+
+def test_the_last_choice_is_kept_for_the_next_launch_and_the_option_still_wins(app):
+    assert theme.remembered() is None   # a fresh station (tests/conftest.py: a config folder of its own)
+    apply_theme(app, gui_parser().parse_args([]))
+    assert theme.toggle(app) is theme.DIM   # Ctrl+D in a darkened room
+    assert theme.remembered() == "dim"
+    assert apply_theme(app, gui_parser().parse_args([])) is theme.DIM       # the next launch
+    assert apply_theme(app, gui_parser().parse_args(["--theme", "light"])) is theme.LIGHT
+    assert theme.toggle(app) is theme.DIM and theme.toggle(app) is theme.LIGHT
+    assert apply_theme(app, gui_parser().parse_args([])) is theme.LIGHT
