@@ -341,19 +341,24 @@ class NetworkLink:
         return Priority.MEDIUM if quiet or waited >= UNCONFIRMED_MEDIUM_S else Priority.LOW
 
     def _bus_wait(self, now: float) -> float | None:
-        """Seconds the bus has gone without confirming what it should have, or None."""
-        if self.bus is None:
-            return None
+        """Seconds the bus has gone without confirming what it should have, or None.
+
+        Waiting starts at the oldest message not yet confirmed or, when the connection is down,
+        at the loss, whichever came first (a loss noticed late by the keepalive must not restart
+        the count for messages already waiting), and never before the last confirmation.
+        """
         from console.network.mqtt_bus import BusState  # noqa: PLC0415 - loaded with the bus
 
-        status = self._bus_status or self.bus.status()
-        if status.state is not BusState.CONNECTED:
-            return now - status.since_mono
-        oldest = status.oldest_unconfirmed_mono
-        if oldest is None and not self._bus_waiting:
+        if self.bus is None:
             return None
-        since = oldest if oldest is not None else min(self._bus_waiting.values())
-        return now - max(since, self._last_confirmed[BUS])
+        status = self._bus_status or self.bus.status()
+        starts = [t for t in (status.oldest_unconfirmed_mono,
+                              min(self._bus_waiting.values(), default=None)) if t is not None]
+        if status.state is not BusState.CONNECTED:
+            starts.append(status.since_mono)
+        if not starts:
+            return None
+        return now - max(min(starts), self._last_confirmed[BUS])
 
     def _engine_wait(self, now: float) -> float | None:
         if self.mllp is None or not self._engine_waiting:

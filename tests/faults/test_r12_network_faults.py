@@ -444,11 +444,6 @@ def test_network_cut_by_a_proxy_that_stops_forwarding(
         proxy.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "console/network/link.py _bus_wait: once the bus client reports the connection lost, the "
-    "wait counts from that moment (BusStatus.since_mono) and forgets the messages already "
-    "waiting, so the network alarm ends while nothing has been confirmed for more than 10 s, "
-    "and comes back 10 s later (found by R12b: paho's keepalive notices a cut ~5-10 s in)"))
 def test_the_network_alarm_holds_when_the_loss_is_noticed_after_messages_waited(
         tmp_path: Path, broker: Broker, central: Central, monitor: Monitor) -> None:
     proxy = CuttableProxy(broker.port)
