@@ -42,10 +42,9 @@ TLS: pass an `ssl.SSLContext` made for a client (`ssl.create_default_context(caf
 `load_cert_chain` when the engine wants a client certificate); the engine's certificate is checked
 against the URL's host name by that context's rules. A TLS failure (unknown CA, wrong host name)
 is handled like a refused connection: back off and retry, with the cause in
-`status().last_error`. TLS is not exercised by the test suite (no `cryptography` package in the
-test environment to make a certificate in-process); it was checked once by hand against
-`hl7.mllp` over TLS with an openssl-made certificate (delivered; an unknown CA gave
-"TLS certificate not accepted (self-signed certificate)" and back-off).
+`status().last_error`. The link (console/network/link.py) makes the context for an `mllps://`
+address from the station's `ca_file`; tests/network/test_link.py sends over TLS to python-hl7's
+server with a certificate made by `network setup`, and checks that a wrong CA is named.
 
 Threading: `start()` runs the sender in its own thread. `submit`, `pending`, `status` and `stop`
 may be called from any thread. The callbacks run on the sender's thread: they must be quick and

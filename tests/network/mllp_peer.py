@@ -5,6 +5,7 @@ the connection, not listening)."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,8 +49,9 @@ class MllpPeer:
     duplicates included; `connections` counts accepted connections.
     """
 
-    def __init__(self, port: int, script: Script) -> None:
+    def __init__(self, port: int, script: Script, tls: ssl.SSLContext | None = None) -> None:
         self.port = port
+        self.tls = tls
         self.script = script
         self.received: list[str] = []
         self.connections = 0
@@ -69,7 +71,8 @@ class MllpPeer:
         # hl7.mllp.start_hl7_server passes the rest to loop.create_server. UTF-8: the console's
         # messages say so in MSH-18 (hl7.mllp reads ASCII unless told).
         self._server = await hl7.mllp.start_hl7_server(self._handle, HOST, self.port,
-                                                       encoding="utf-8", reuse_port=True)
+                                                       encoding="utf-8", reuse_port=True,
+                                                       ssl=self.tls)
 
     def _stop_listening(self) -> None:
         if self._server is not None:
@@ -108,11 +111,16 @@ class MllpPeer:
                 if reply.close:
                     break
         finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, asyncio.CancelledError):
-                pass
+            if self.tls is not None:
+                # No TLS close_notify exchange: the console's sender keeps its connection open
+                # and would be waited for at teardown.
+                writer.transport.abort()
+            else:
+                writer.close()
+                try:
+                    await writer.wait_closed()
+                except (ConnectionError, asyncio.CancelledError):
+                    pass
             self._tasks.discard(task)
             with self.cond:
                 self.closed_connections += 1

@@ -338,3 +338,37 @@ def test_the_events_list_says_what_the_network_did_in_words() -> None:
     assert said("network_status", problem=None) == "Clinic network confirming again"
     assert said("acknowledged_at_central", occurrence=7, by="Nurse Kim", station="desk",
                 command="c-1") == "Acknowledged at central station desk by Nurse Kim"
+
+
+def test_the_engine_over_tls_takes_the_messages_and_a_wrong_ca_is_named(
+        tmp_path: Path, chairs: Callable[..., Chair], reserved_port: int) -> None:
+    import ssl
+
+    from console.network.broker_setup import make_certificates
+
+    good, other = tmp_path / "clinic-pki", tmp_path / "other-pki"
+    for folder in (good, other):
+        folder.mkdir()
+    ca, cert, key = make_certificates(good, "localhost")
+    other_ca, _, _ = make_certificates(other, "localhost")
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    peer = MllpPeer(reserved_port, always("AA"), tls=server)
+    try:
+        peer.listen()
+        config = NetworkConfig(forward=f"mllps://localhost:{reserved_port}", chair="chair-3",
+                               ca_file=ca)
+        chair = chairs(config)
+        chair.reading("heart_rate", 72)
+        peer.wait_for(lambda: len(peer.received) == 1, "the message over TLS")
+        assert peer.received == chair.outbox_ids()
+        # A console that trusts another CA sends nothing and says why.
+        wrong = chairs(NetworkConfig(forward=f"mllps://localhost:{reserved_port}",
+                                     chair="chair-4", ca_file=other_ca), name="wrong")
+        wrong.reading("heart_rate", 70)
+        assert wrong.link.mllp is not None
+        wait_until(lambda: "certificate" in (wrong.link.mllp.status().last_error or ""),
+                   "the TLS failure named")
+        assert len(peer.received) == 1
+    finally:
+        peer.close()
