@@ -45,6 +45,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "P6": ("benchmarks.p6_review", "review at scale"),
     "P7": ("benchmarks.p7_startup", "start-up"),
     "P8": ("benchmarks.p8_soak", "soak"),
+    "P9": ("benchmarks.p9_central_alarm", "alarm to the central station"),
+    "P10": ("benchmarks.p10_central_refresh", "central station refresh and CPU"),
+    "P11": ("benchmarks.p11_backlog", "backlog after a broker outage"),
+    "P12": ("benchmarks.p12_network_overhead", "bedside cost of the network"),
 }
 # Longest a child may take (full sizes; P6 may build 200 sessions, ~2-3 min, on its first run).
 TIMEOUT_S = {"P3b": 1800.0, "P6": 1800.0, "P8": 1800.0}

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IDS = sorted([f"P{i}" for i in range(1, 9)] + ["P3b"])
+IDS = sorted([f"P{i}" for i in range(1, 13)] + ["P3b"])
+NETWORK_IDS = ["P9", "P10", "P11", "P12"]
 
 
 @pytest.mark.slow
@@ -53,3 +54,44 @@ def test_quick_benchmark_run_prints_the_table_and_writes_every_figure(tmp_path):
     for bid in ("P1", "P4", "P5", "P7"):
         first = next(r for r in rows if r["id"] == bid)
         assert first["peer"] > 0 and first["ratio"] > 0, first
+
+
+@pytest.mark.slow
+def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need(tmp_path):
+    """P9-P12 (issue 12) in quick sizes: a real broker, chair processes and the central station
+    ran, and each row carries the counts its bar is judged on."""
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BENCH_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", ",".join(NETWORK_IDS),
+         "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    assert doc["errors"] == {}
+    rows = doc["rows"]
+    assert sorted({r["id"] for r in rows}) == sorted(NETWORK_IDS)
+    for row in rows:
+        assert isinstance(row["figure"], int | float) and math.isfinite(row["figure"]), row
+        assert row["passed"] in (True, False)
+        assert re.search(rf"^{row['id']} +{re.escape(row['what'])} ", result.stdout, re.M), row
+    by = {(r["id"], r["case"]): r for r in rows}
+    # P9: every trial's alarm reached the central's card and was acknowledged there.
+    p9 = by[("P9", "")]["details"]
+    assert p9["trials"] == 10 and p9["failure"] == "", p9
+    assert p9["central_board"]["connected"] == p9["chairs"] == 4, p9
+    # P10: the central refreshed while the chairs published; its CPU is a share of one core.
+    p10 = by[("P10", "")]["details"]
+    assert p10["refreshes"] > 10 and p10["flashing_at_end"], p10
+    assert 0 < by[("P10", "CPU")]["figure"] < 200
+    # P11: the whole backlog reached the central once, in order.
+    p11 = by[("P11", "")]["details"]
+    assert p11["backlog_messages"] >= 4 * 120, p11
+    assert p11["lost_at_central"] == 0 and p11["central_log_rows_twice"] == 0, p11
+    assert p11["in_order_per_chair"] and p11["confirmed_by_broker"] == p11["backlog_messages"]
+    # P12: on and off measured in the same run, each with its peer.
+    for case in ("P2 ingest", "P3 alarm latency", "P4 durable write"):
+        row = by[("P12", case)]
+        assert row["peer"] > 0 and row["ratio"] > 0, row
+    assert by[("P12", "P3 alarm latency")]["details"]["pcd04_heard_from_on_runs"] >= 20
