@@ -10,10 +10,13 @@ With --protocol and --patient of a session still open in the log, that session i
     infusion-console decode --format hl7|masimo|ansar-b FILE
     infusion-console verify [--db PATH]
     infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
+                            --account NAME [--secret-fd N]
                             [--deidentify] [--db PATH] [--page-size A4|Letter]
     infusion-console review [--db PATH]
     infusion-console central --broker URL [--name NAME] [--db PATH]   (the clinic's central station)
     infusion-console network setup --chairs N ...                    (broker files for a clinic)
+    infusion-console staff add|disable|reset|list ...                (staff accounts, issue 13)
+    infusion-console access-log [--session N] [--db PATH]            (who read or exported what)
 
 Every failure a user can cause ends in one line that says what is wrong and what to do, with a
 non-zero exit; never a traceback.
@@ -87,6 +90,18 @@ def _network(argv: list[str]) -> int:
     return network_main(argv)
 
 
+def _staff(argv: list[str]) -> int:
+    from console.identity.cli import staff_main
+
+    return staff_main(argv)
+
+
+def _access_log(argv: list[str]) -> int:
+    from console.identity.cli import access_log_main
+
+    return access_log_main(argv)
+
+
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "decode": _decode,
     "verify": _verify,
@@ -94,6 +109,8 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "review": _review,
     "central": _central,
     "network": _network,
+    "staff": _staff,
+    "access-log": _access_log,
 }
 
 

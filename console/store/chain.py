@@ -32,7 +32,11 @@ GENESIS: Final = "infusion-console session log: genesis"
 # The record tables, in the order verify() walks them.
 RECORD_TABLES: Final = (
     "sessions", "observations", "alarm_events", "events", "outbox", "deliveries",
+    "staff", "sign_ins", "signatures", "access_log",
 )
+
+# The tables whose rows a signature may sign (console/identity/signatures.py): the session record.
+SIGNABLE_TABLES: Final = ("sessions", "observations", "alarm_events", "events")
 
 # Content columns per table, in hash order. Inserts are built from the same tuples (log.py).
 CHAINED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -54,6 +58,23 @@ CHAINED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "id", "session_id", "control_id", "kind", "destinations", "created_at", "message",
     ),
     "deliveries": ("id", "outbox_id", "destination", "outcome", "at", "detail"),
+    # Who did it (console/store/identity_store.py, issue 13).
+    "staff": (
+        "id", "account", "name", "badge", "roles", "secret_hash", "secret_kind", "active",
+        "changed_at", "changed_by", "reason",
+    ),
+    "sign_ins": (
+        "id", "at", "account", "staff_version", "typed", "outcome", "locked_until", "purpose",
+        "station",
+    ),
+    "signatures": (
+        "id", "at", "account", "printed_name", "meaning", "session_id", "signed_table",
+        "signed_id", "signed_hash",
+    ),
+    "access_log": (
+        "id", "at", "account", "name", "what", "session_id", "format", "deidentified",
+        "station", "detail",
+    ),
 }
 
 # Columns with REAL affinity: SQLite returns them as floats even when given an int.
@@ -199,4 +220,35 @@ def verify_chains(conn: sqlite3.Connection, heads: Mapping[str, Head | None]) ->
         bad = bad or _check_head(table, last, heads.get(table))
         if bad is not None:
             return VerifyReport(False, (table, bad.row_id), bad.message, total)
+    unbound = _check_signatures(conn)
+    if unbound is not None:
+        return VerifyReport(False, ("signatures", unbound.row_id), unbound.message, total)
     return VerifyReport(True, None, f"All {total} rows match their hash chains.", total)
+
+
+def _check_signatures(conn: sqlite3.Connection) -> _Bad | None:
+    """The first signature whose signed row is gone or no longer has the row_hash it signed.
+
+    The chains already show an edited row; this also catches an edit whose author recomputed
+    every later hash of that table (the signature still holds the hash of the row as signed).
+    """
+    first: _Bad | None = None
+    for table in SIGNABLE_TABLES:
+        row = conn.execute(
+            f"SELECT s.id, s.signed_id, t.row_hash FROM signatures AS s "
+            f"LEFT JOIN {table} AS t ON t.id = s.signed_id "
+            "WHERE s.signed_table = ? AND (t.row_hash IS NULL OR t.row_hash != s.signed_hash) "
+            "ORDER BY s.id LIMIT 1", [table]).fetchone()
+        if row is not None and (first is None or int(row[0]) < first.row_id):
+            state = ("is missing" if row[2] is None else
+                     "no longer has the row_hash that was signed: it was changed after signing")
+            first = _Bad(int(row[0]), f"signatures row {row[0]}: the signed {table} row {row[1]} "
+                                      f"{state}")
+    placeholders = ", ".join("?" * len(SIGNABLE_TABLES))
+    other = conn.execute(
+        f"SELECT id, signed_table FROM signatures WHERE signed_table NOT IN ({placeholders}) "
+        "ORDER BY id LIMIT 1", SIGNABLE_TABLES).fetchone()
+    if other is not None and (first is None or int(other[0]) < first.row_id):
+        first = _Bad(int(other[0]), f"signatures row {other[0]}: it names {other[1]!r}, a table "
+                                    "whose rows are never signed")
+    return first

@@ -281,6 +281,26 @@ class _Chains:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", values)
 
 
+class ChainedWriter:
+    """One write transaction of `EventLog.appending()`: read with `conn`, append chained rows.
+
+    For the stores that keep their own tables beside the session records (identity_store.py);
+    the chain heads are recorded in meta when the transaction commits.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, chains: _Chains) -> None:
+        self.conn = conn
+        self._chains = chains
+
+    def next_id(self, table: str) -> int:
+        """The id the next row appended to `table` in this transaction will get."""
+        return self._chains.next_id(table)
+
+    def append(self, table: str, content: list[object]) -> int:
+        """Insert one row (its content columns after the id, in chain order); return its id."""
+        return self._chains.append(table, content)
+
+
 def parse_head(text: object) -> Head | None:
     """A chain head as stored in meta ("<id> <hash>"), or None when absent or unreadable."""
     if not isinstance(text, str) or " " not in text:
@@ -532,6 +552,27 @@ class EventLog:
         except BaseException:
             _rollback_quietly(conn)
             raise
+
+    @contextlib.contextmanager
+    def environment_errors(self) -> Iterator[None]:
+        """Inside: an environment failure becomes `LogError` naming this file (as every public
+        method here does); a bug propagates unchanged."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            if is_environmental(exc):
+                raise _refine(classify(exc, self.path), self.path) from exc
+            raise
+
+    @contextlib.contextmanager
+    def appending(self) -> Iterator[ChainedWriter]:
+        """One durable write transaction for a store beside the records (BEGIN IMMEDIATE: what
+        is read inside cannot change before the commit). Rows appended are chained; all of it
+        commits at the end, or none of it. Environment failures raise `LogError`."""
+        with self.environment_errors(), self._transaction() as conn:
+            chains = _Chains(conn)
+            yield ChainedWriter(conn, chains)
+            chains.store()
 
     # --- writing ---
 

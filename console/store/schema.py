@@ -269,6 +269,99 @@ def _outbox(db: Database) -> None:
     _set_schema_version(db, 2)
 
 
+# Secrets are stored only as Argon2id hashes in PHC form (console/identity/secrets.py); the CHECK
+# keeps a clear PIN out of the table whoever inserts it.
+STAFF_SECRET_CHECK: Final = "secret_hash LIKE '$argon2id$%'"
+SIGN_IN_OUTCOMES: Final = ("ok", "wrong", "locked", "disabled", "unknown")
+
+
+@migration("0003_staff")
+def _staff(db: Database) -> None:
+    """Who did it (issue 13): staff accounts, every sign-in attempt, electronic signatures bound
+    to the hash of the record they sign, and every read or export of a session's record.
+
+    All four are append-only and hash-chained like the records. `staff` keeps every version of an
+    account (a change is a new row with the same `account`); `staff_current` is the newest
+    version of each, without the secret hash. The partial index on `sign_ins` holds only the
+    attempts that count toward a lock-out, so the lock-out check reads at most five rows however
+    many refused attempts were logged while an account was locked (R14).
+    """
+    outcomes = ", ".join(f"'{o}'" for o in SIGN_IN_OUTCOMES)
+    statements = [
+        f"""CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            account INTEGER NOT NULL REFERENCES staff(id),
+            name TEXT NOT NULL,
+            badge TEXT,
+            roles TEXT NOT NULL,
+            secret_hash TEXT NOT NULL CHECK ({STAFF_SECRET_CHECK}),
+            secret_kind TEXT NOT NULL CHECK (secret_kind IN ('pin', 'password')),
+            active INTEGER NOT NULL CHECK (active IN (0, 1)),
+            changed_at TEXT NOT NULL,
+            changed_by INTEGER REFERENCES staff(id),
+            reason TEXT NOT NULL DEFAULT '',
+            row_hash TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE sign_ins (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            account INTEGER REFERENCES staff(id),
+            staff_version INTEGER REFERENCES staff(id),
+            typed TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL CHECK (outcome IN ({outcomes})),
+            locked_until TEXT,
+            purpose TEXT NOT NULL,
+            station TEXT NOT NULL DEFAULT '',
+            row_hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE signatures (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            account INTEGER NOT NULL REFERENCES staff(id),
+            printed_name TEXT NOT NULL,
+            meaning TEXT NOT NULL,
+            session_id INTEGER REFERENCES sessions(id),
+            signed_table TEXT NOT NULL,
+            signed_id INTEGER NOT NULL,
+            signed_hash TEXT NOT NULL,
+            row_hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE access_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            account INTEGER NOT NULL REFERENCES staff(id),
+            name TEXT NOT NULL,
+            what TEXT NOT NULL CHECK (what IN ('read', 'export')),
+            session_id INTEGER REFERENCES sessions(id),
+            format TEXT NOT NULL DEFAULT '',
+            deidentified INTEGER NOT NULL CHECK (deidentified IN (0, 1)),
+            station TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            row_hash TEXT NOT NULL
+        )""",
+        "CREATE INDEX staff_by_account ON staff(account, id)",
+        "CREATE INDEX sign_ins_counted ON sign_ins(account, id) "
+        "WHERE outcome IN ('ok', 'wrong')",
+        "CREATE INDEX signatures_by_session ON signatures(session_id)",
+        "CREATE INDEX signatures_by_row ON signatures(signed_table, signed_id)",
+        "CREATE INDEX access_log_by_session ON access_log(session_id, at)",
+        """CREATE VIEW staff_current AS
+        SELECT s.account AS account, s.name AS name, s.badge AS badge, s.roles AS roles,
+               s.secret_kind AS secret_kind, s.active AS active, s.changed_at AS changed_at,
+               s.changed_by AS changed_by, s.reason AS reason, s.id AS version
+        FROM staff AS s
+        WHERE s.id = (SELECT max(v.id) FROM staff AS v WHERE v.account = s.account)""",
+    ]
+    for table in ("staff", "sign_ins", "signatures", "access_log"):
+        statements += _append_only_triggers(table)
+    for sql in statements:
+        db.execute(sql)
+    for table in ("staff", "sign_ins", "signatures", "access_log"):
+        db.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
+                   [CHAIN_HEAD_PREFIX + table, f"0 {GENESIS}"])
+    _set_schema_version(db, 3)
+
+
 KNOWN_MIGRATIONS: Final = frozenset(name for name, _ in MIGRATIONS)
 # The newest schema this program writes: one version per registered migration.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

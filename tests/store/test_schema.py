@@ -71,7 +71,7 @@ def test_migrations_are_recorded_and_not_run_twice(tmp_path: Path) -> None:
     applied = conn.execute(
         f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET]
     ).fetchall()
-    assert [name for (name,) in applied] == ["0001_initial_schema", "0002_outbox"]
+    assert [name for (name,) in applied] == ["0001_initial_schema", "0002_outbox", "0003_staff"]
     assert SCHEMA_VERSION == len(applied)
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert version == (str(SCHEMA_VERSION),)
@@ -86,6 +86,9 @@ def test_meta_may_be_updated_but_records_may_not(conn: sqlite3.Connection) -> No
         "observations_no_delete", "alarm_events_no_update", "alarm_events_no_delete",
         "events_no_update", "events_no_delete", "outbox_no_update", "outbox_no_delete",
         "deliveries_no_update", "deliveries_no_delete",
+        "staff_no_update", "staff_no_delete", "sign_ins_no_update", "sign_ins_no_delete",
+        "signatures_no_update", "signatures_no_delete", "access_log_no_update",
+        "access_log_no_delete",
     }
 
 

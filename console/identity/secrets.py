@@ -1,0 +1,162 @@
+"""Staff secrets: what a PIN or a password must look like, and how it is kept (Argon2id only).
+
+A secret is never stored, logged or shown: the log keeps its Argon2id hash as a PHC string
+(`$argon2id$v=19$m=65536,t=3,p=1$<salt>$<hash>`, argon2-cffi's `PasswordHasher`), which carries
+its own salt and parameters, so a hash made with older parameters still verifies and is re-hashed
+at the next good sign-in (console/identity/staff.py).
+
+Parameters (`TIME_COST`, `MEMORY_COST_KIB`, `PARALLELISM`) are chosen so that one check takes at
+least 50 ms on the clinic's station (issue 13), which makes guessing a 4-digit PIN from a stolen
+log file cost minutes per account rather than milliseconds, while a sign-in at the chair still
+feels immediate. Measured on the 2-core AMD EPYC build machine (argon2-cffi 25.1, 15 checks after one warm-up,
+`time.perf_counter`): one check takes at least 124 ms (the fastest of 15, right or wrong secret,
+Python 3.11 and 3.13 alike), 129 ms median for the right secret with the machine quiet and up to
+190-260 ms while other work ran beside it. Candidates measured there (medians):
+
+    time_cost  memory      parallelism  one check (median)
+    2          19 MiB      1            16 ms   (OWASP's minimum: below the 50 ms bar here)
+    2          64 MiB      1            99 ms
+    3          46 MiB      1            94 ms
+    3          64 MiB      1            138 ms  <- chosen
+    3          64 MiB      4            239 ms  (RFC 9106's low-memory profile: 4 lanes on 2
+                                                  cores cost more than they save)
+
+Lanes (parallelism) only pay on a machine with cores to spare; the station also runs the session
+engine and the UI, so one lane. 64 MiB is held only for the duration of a check. A machine three
+times faster than this one still takes about 45 ms; re-measure there and raise TIME_COST if the
+bar matters more than the figure (the stored hashes follow at their owners' next sign-in).
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+from enum import StrEnum
+from typing import Final, Protocol
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from console.identity.errors import IdentityError
+
+TIME_COST: Final = 3
+MEMORY_COST_KIB: Final = 64 * 1024
+PARALLELISM: Final = 1
+HASH_LEN: Final = 32
+SALT_LEN: Final = 16
+
+PIN_MIN_DIGITS: Final = 4
+PIN_MAX_DIGITS: Final = 12
+PASSWORD_MIN_CHARACTERS: Final = 8
+PASSWORD_MAX_CHARACTERS: Final = 256   # Argon2 takes any length; a bound keeps a check bounded
+
+
+class SecretKind(StrEnum):
+    """How an account signs in: a PIN (quick, at the chair) or a password."""
+
+    PIN = "pin"
+    PASSWORD = "password"
+
+    @property
+    def label(self) -> str:
+        """"PIN" or "password", as the messages and prompts say it."""
+        return "PIN" if self is SecretKind.PIN else "password"
+
+
+class SecretError(IdentityError):
+    """A new PIN or password that does not meet the rules; the message says which and what is
+    allowed, never the secret itself."""
+
+
+def check_secret(secret: str, kind: SecretKind) -> None:
+    """Refuse a new secret that breaks the rules for its kind.
+
+    PIN: digits 0-9 only, 4 to 12 of them. Password: 8 to 256 characters, any characters, not
+    only spaces.
+
+    Raises:
+        SecretError: what is wrong and what is allowed (the secret is not quoted).
+    """
+    if kind is SecretKind.PIN:
+        if not secret:
+            raise SecretError(f"the PIN is empty: a PIN is {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} "
+                              "digits (0-9)")
+        if not all("0" <= ch <= "9" for ch in secret):
+            raise SecretError(f"a PIN may hold only digits 0-9 ({PIN_MIN_DIGITS} to "
+                              f"{PIN_MAX_DIGITS} of them); this one holds other characters: "
+                              "choose digits only, or make it a password")
+        if len(secret) < PIN_MIN_DIGITS:
+            raise SecretError(f"a PIN needs at least {PIN_MIN_DIGITS} digits; this one has "
+                              f"{len(secret)}")
+        if len(secret) > PIN_MAX_DIGITS:
+            raise SecretError(f"a PIN has at most {PIN_MAX_DIGITS} digits; this one has "
+                              f"{len(secret)}: make it a password instead")
+        return
+    if len(secret) < PASSWORD_MIN_CHARACTERS:
+        raise SecretError(f"a password needs at least {PASSWORD_MIN_CHARACTERS} characters; "
+                          f"this one has {len(secret)}")
+    if len(secret) > PASSWORD_MAX_CHARACTERS:
+        raise SecretError(f"a password has at most {PASSWORD_MAX_CHARACTERS} characters; this "
+                          f"one has {len(secret)}")
+    if not secret.strip():
+        raise SecretError("a password may not be only spaces")
+
+
+class SecretHasher(Protocol):
+    """The port the staff store hashes and checks secrets through (Argon2id in the console)."""
+
+    def hash(self, secret: str) -> str:
+        """A new salted hash of `secret`, as stored (PHC string)."""
+        ...
+
+    def verify(self, stored: str, secret: str) -> bool:
+        """True when `secret` is the one `stored` was made from (false for a damaged hash)."""
+        ...
+
+    def needs_rehash(self, stored: str) -> bool:
+        """True when `stored` was made with other parameters than this hasher's."""
+        ...
+
+    def dummy_verify(self, secret: str) -> None:
+        """Spend the time of one check without an account (an unknown name at sign-in), so
+        the answer does not come back faster than for a known one."""
+        ...
+
+
+class Argon2Hasher:
+    """Argon2id through argon2-cffi, with the parameters above unless told otherwise."""
+
+    def __init__(self, time_cost: int = TIME_COST, memory_cost_kib: int = MEMORY_COST_KIB,
+                 parallelism: int = PARALLELISM) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib,
+                                      parallelism=parallelism, hash_len=HASH_LEN,
+                                      salt_len=SALT_LEN, type=Type.ID)
+        self._dummy: str | None = None
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        """The Argon2 parameters in use (what the tests and SCHEMA.md state)."""
+        h = self._hasher
+        return {"type": "argon2id", "time_cost": h.time_cost, "memory_cost_kib": h.memory_cost,
+                "parallelism": h.parallelism, "hash_len": h.hash_len, "salt_len": h.salt_len}
+
+    def hash(self, secret: str) -> str:
+        return self._hasher.hash(secret)
+
+    def verify(self, stored: str, secret: str) -> bool:
+        try:
+            return self._hasher.verify(stored, secret)
+        except VerifyMismatchError:
+            return False
+        except (VerificationError, InvalidHashError):
+            return False   # a damaged hash never lets anyone in
+
+    def needs_rehash(self, stored: str) -> bool:
+        try:
+            return self._hasher.check_needs_rehash(stored)
+        except (InvalidHashError, ValueError):
+            return True
+
+    def dummy_verify(self, secret: str) -> None:
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(_random.token_hex(16))
+        self.verify(self._dummy, secret)

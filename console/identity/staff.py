@@ -1,0 +1,564 @@
+"""Staff accounts in the log: add, disable, reset, find, sign in, check a secret again. No Qt.
+
+Every change to an account is a new `staff` row (a version); the newest version of an account is
+the account. Every sign-in attempt, good or bad, is a `sign_ins` row. Secrets go only through
+the `SecretHasher` (Argon2id, console/identity/secrets.py): never into the log, a message or an
+exception. Time is passed in (`now`): nothing here reads the clock.
+
+Lock-out, one state machine per account version:
+
+    state    fields                        what happens to an attempt
+    -------  ----------------------------  ----------------------------------------------------
+    OPEN     wrong_in_a_row (0-4)          the secret is checked (one Argon2id check).
+                                           Right: ok, wrong_in_a_row back to 0.
+                                           Wrong: wrong_in_a_row + 1; the fifth in a row starts
+                                           LOCKED for `LOCK_FOR` (5 min) from that attempt, and
+                                           that attempt's row records `locked_until`.
+    LOCKED   until                         refused as `locked` WITHOUT checking the secret (no
+                                           hash: ten thousand guesses cost no CPU and reveal
+                                           nothing), logged; at `until` it is OPEN again with
+                                           wrong_in_a_row 0.
+
+- The state is read from the log (`sign_ins`), so it survives a restart and holds across
+  processes (the console, the command line). Only ok/wrong attempts against the account's
+  current version count: a new version (an administrator's reset, any change) starts OPEN
+  with 0, which is how a reset ends a lock-out.
+- Signature checks (`verify_secret`) and sign-ins share the count and the lock.
+- A disabled account signs in nowhere and its secret is never checked (`disabled`, logged).
+- An unknown name or badge runs one dummy check so its answer takes as long as a wrong secret's
+  (`unknown`, logged with what was typed; typed digits only are not kept: it may be a PIN typed
+  into the name field).
+- Messages: `wrong` and `unknown` read the same ("do not match an account"), so the station does
+  not tell which names exist; `locked` and `disabled` say so, as the nurse must know why.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum, StrEnum
+from typing import Final
+
+from console.clock import format_duration, iso
+from console.identity.errors import IdentityError, NotPermittedError, UnknownAccountError
+from console.identity.roles import Action, Role, can, parse_roles, refusal, roles_text
+from console.identity.secrets import Argon2Hasher, SecretHasher, SecretKind, check_secret
+from console.store import EventLog
+from console.store import identity_store as store
+from console.store.identity_store import Attempt, StaffRow
+
+LOCK_AFTER: Final = 5                       # wrong secrets in a row
+LOCK_FOR: Final = timedelta(minutes=5)
+
+NAME_MAX: Final = 80
+BADGE_MAX: Final = 64
+STATION_MAX: Final = 100
+TYPED_MAX: Final = 100
+DIGITS_NOT_KEPT: Final = "(digits only: not kept, it may be a PIN)"
+
+NO_MATCH: Final = ("name or badge and PIN or password do not match an account: check both and "
+                   "try again")
+
+
+class Purpose(StrEnum):
+    """Why a secret was checked (`sign_ins.purpose`)."""
+
+    SIGN_IN = "sign-in"              # at the chair: start, resume, take over, unlock the station
+    SIGNATURE = "signature"          # re-entering the secret to sign a record
+    REVIEW = "review"                # opening the review
+    EXPORT = "export"                # the command-line export
+    ADMINISTRATION = "administration"  # an administrator's sign-in to manage staff
+
+
+class Outcome(StrEnum):
+    """The outcome of one attempt (`sign_ins.outcome`)."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+    DISABLED = "disabled"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account as it is now (its newest version).
+
+    Attributes:
+        id: the account id (the `staff.id` of its first version; `staff.account`).
+        name: the display name, also the printed name of its signatures.
+        badge: the badge id, or None.
+        roles: its roles.
+        kind: PIN or password.
+        active: False once disabled.
+        version: the `staff.id` of this version.
+        changed_at: when this version was written.
+        changed_by: the administrator's account id, or None (the first administrator, or a
+            re-hash at sign-in which names the account itself).
+        reason: why this version was written.
+    """
+
+    id: int
+    name: str
+    badge: str | None
+    roles: frozenset[Role]
+    kind: SecretKind
+    active: bool
+    version: int
+    changed_at: datetime
+    changed_by: int | None
+    reason: str
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def roles_text(self) -> str:
+        """"nurse prescriber": the roles in the order of `Role`."""
+        return roles_text(self.roles)
+
+
+def _account(row: StaffRow) -> Account:
+    return Account(id=row.account, name=row.name, badge=row.badge,
+                   roles=parse_roles(row.roles), kind=SecretKind(row.secret_kind),
+                   active=row.active, version=row.id, changed_at=row.changed_at,
+                   changed_by=row.changed_by, reason=row.reason)
+
+
+AccountRef = Account | int
+
+
+def _id(account: AccountRef) -> int:
+    return account.id if isinstance(account, Account) else int(account)
+
+
+class Lock(Enum):
+    OPEN = "open"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True, slots=True)
+class LockState:
+    """Where an account version is in the lock-out machine (module docstring)."""
+
+    state: Lock
+    wrong_in_a_row: int = 0              # OPEN only: wrong secrets since the last ok or lock
+    until: datetime | None = None        # LOCKED only: when it opens again
+
+
+def lock_state(attempts: Iterable[Attempt], now: datetime) -> LockState:
+    """The lock-out state at `now`, from the newest counted attempts (newest first, at least
+    `LOCK_AFTER` of them when there are that many)."""
+    wrong = 0
+    for attempt in attempts:
+        if attempt.locked_until is not None:      # the attempt that started a lock-out
+            if now < attempt.locked_until:
+                return LockState(Lock.LOCKED, until=attempt.locked_until)
+            break                                 # that lock has ended: counting restarts
+        if attempt.outcome != Outcome.WRONG:
+            break
+        wrong += 1
+    return LockState(Lock.OPEN, wrong_in_a_row=wrong)
+
+
+@dataclass(frozen=True, slots=True)
+class SignInResult:
+    """The answer to one sign-in attempt or secret check.
+
+    Attributes:
+        outcome: ok, wrong, locked, disabled or unknown.
+        account: the account signed in (ok), or the one named (wrong, locked, disabled); None
+            when unknown.
+        locked_until: locked: when it opens; wrong: set when this attempt started the lock-out.
+        tries_left: wrong, not locked: how many more wrong secrets lock the account.
+        message: one sentence for the screen (never the secret).
+    """
+
+    outcome: Outcome
+    account: Account | None
+    locked_until: datetime | None
+    tries_left: int | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+
+def _locked_message(name: str, until: datetime, now: datetime) -> str:
+    wait = format_duration((until - now).total_seconds(), round_up=True)
+    return (f"{name} is locked after {LOCK_AFTER} wrong PINs or passwords in a row: try again "
+            f"in {wait} (at {iso(until)}), or ask an administrator to reset it")
+
+
+def _text(value: str, what: str, limit: int) -> str:
+    value = value.strip()
+    if not value:
+        raise IdentityError(f"the {what} is empty: give one")
+    if len(value) > limit:
+        raise IdentityError(f"the {what} has {len(value)} characters; at most {limit} are "
+                            "allowed")
+    if any(not ch.isprintable() for ch in value):
+        raise IdentityError(f"the {what} holds a control character: use printable text only")
+    return value
+
+
+def _badge(badge: str | None) -> str | None:
+    if badge is None:
+        return None
+    value = _text(badge, "badge id", BADGE_MAX)
+    if any(ch.isspace() for ch in value):
+        raise IdentityError("a badge id may not contain spaces: use the id printed on the badge")
+    return value
+
+
+def _station(where: str) -> str:
+    return where.strip()[:STATION_MAX]
+
+
+def _typed(text: str, known: bool) -> str:
+    """What was typed in the name/badge field, as logged."""
+    typed = text.strip()[:TYPED_MAX]
+    if not known and typed.isdigit():
+        return DIGITS_NOT_KEPT
+    return typed
+
+
+class Staff:
+    """The staff accounts of one log, and signing in with them.
+
+    Args:
+        log: the open, writable session log.
+        hasher: how secrets are hashed; Argon2id with the parameters of secrets.py by default.
+    """
+
+    def __init__(self, log: EventLog, hasher: SecretHasher | None = None) -> None:
+        self._log = log
+        self.hasher: SecretHasher = hasher if hasher is not None else Argon2Hasher()
+
+    @property
+    def log(self) -> EventLog:
+        return self._log
+
+    # --- reading ---
+
+    def list(self, include_disabled: bool = True) -> builtins.list[Account]:
+        """Every account as it is now, by id."""
+        with self._log.environment_errors():
+            rows = store.current_staff(self._log.conn)
+        return [_account(r) for r in rows if include_disabled or r.active]
+
+    def get(self, account: AccountRef) -> Account:
+        """The account with this id, as it is now.
+
+        Raises:
+            UnknownAccountError: there is none.
+        """
+        with self._log.environment_errors():
+            row = store.current_version(self._log.conn, _id(account))
+        if row is None:
+            raise UnknownAccountError(f"there is no account {_id(account)} in {self._log.path}")
+        return _account(row)
+
+    def history(self, account: AccountRef) -> builtins.list[Account]:
+        """Every version of an account, oldest first (who changed what, when, why)."""
+        with self._log.environment_errors():
+            rows = store.staff_history(self._log.conn, _id(account))
+        return [_account(r) for r in rows]
+
+    def find(self, name_or_badge: str) -> Account | None:
+        """The account with this badge id, else this name (case and surrounding spaces
+        ignored for both); an active account before a disabled one. None when there is none."""
+        with self._log.environment_errors():
+            row = self._find_row(store.current_staff(self._log.conn), name_or_badge)
+        return None if row is None else _account(row)
+
+    @staticmethod
+    def _find_row(rows: Iterable[StaffRow], name_or_badge: str) -> StaffRow | None:
+        wanted = name_or_badge.strip()
+        if not wanted:
+            return None
+        folded = wanted.casefold()
+        candidates = sorted(rows, key=lambda r: (not r.active, r.account))
+        for row in candidates:
+            if row.badge is not None and row.badge.casefold() == folded:
+                return row
+        for row in candidates:
+            if row.name.casefold() == folded:
+                return row
+        return None
+
+    def has_any_administrator(self) -> bool:
+        """True when at least one active account has the administrator role."""
+        return any(a.has(Role.ADMINISTRATOR) for a in self.list(include_disabled=False))
+
+    # --- changing (each a new version, by an administrator) ---
+
+    def add(self, name: str, roles: str | Iterable[str], secret: str, kind: SecretKind | str,
+            by: Account | None, now: datetime, badge: str | None = None) -> Account:
+        """Create an account.
+
+        Args:
+            name: display name (the printed name of its signatures); unique among active
+                accounts, case ignored.
+            roles: "nurse,prescriber" or role names.
+            secret: its PIN or password (checked against the rules, then only hashed).
+            kind: "pin" or "password".
+            by: the signed-in administrator; None only while there is no active administrator,
+                and then the new account must have the administrator role.
+            now: when.
+            badge: badge id, unique among active accounts, or None.
+
+        Raises:
+            IdentityError: a bad or duplicate name or badge, unknown roles, a secret breaking
+                the rules (SecretError), or `by` not permitted (NotPermittedError).
+            LogError: the log cannot be written.
+        """
+        name = _text(name, "name", NAME_MAX)
+        badge = _badge(badge)
+        try:
+            role_set = parse_roles(roles)
+            kind = SecretKind(kind)
+        except ValueError as exc:
+            raise IdentityError(str(exc)) from None
+        check_secret(secret, kind)
+        hashed = self.hasher.hash(secret)
+        with self._log.appending() as w:
+            rows = store.current_staff(w.conn)
+            changed_by = self._check_admin(rows, by, first_roles=role_set)
+            self._check_unique(rows, name, badge, account=None)
+            version = store.append_staff(w, None, name, badge, roles_text(role_set), hashed,
+                                         kind.value, True, now, changed_by, "account created")
+        return self.get(version)
+
+    def disable(self, account: AccountRef, by: Account, reason: str, now: datetime) -> Account:
+        """Disable an account (it signs in nowhere from now on); its history stays.
+
+        Raises:
+            IdentityError: no reason given, the account is already disabled, or it is the last
+                active administrator (nobody could manage staff any more).
+            NotPermittedError: `by` is not an active administrator.
+            UnknownAccountError: no such account.
+        """
+        reason = _text(reason, "reason", 200)
+        with self._log.appending() as w:
+            rows = store.current_staff(w.conn)
+            changed_by = self._check_admin(rows, by, first_roles=None)
+            row = self._row(rows, _id(account))
+            if not row.active:
+                raise IdentityError(f"{row.name} (account {row.account}) is already disabled")
+            admins = [r for r in rows if r.active and Role.ADMINISTRATOR.value in r.roles.split()]
+            if [r.account for r in admins] == [row.account]:
+                raise IdentityError(f"{row.name} is the only active administrator: add another "
+                                    "administrator before disabling this one")
+            version = store.append_staff(w, row.account, row.name, row.badge, row.roles,
+                                         row.secret_hash, row.secret_kind, False, now, changed_by,
+                                         f"disabled: {reason}")
+        del version
+        return self.get(row.account)
+
+    def reset(self, account: AccountRef, new_secret: str, by: Account, now: datetime,
+              kind: SecretKind | str | None = None) -> Account:
+        """Give an account a new secret (and end its lock-out: the count starts again).
+
+        Args:
+            kind: change PIN to password or back; None keeps the account's kind.
+
+        Raises:
+            IdentityError: the secret breaks the rules, or the account is disabled.
+            NotPermittedError: `by` is not an active administrator.
+            UnknownAccountError: no such account.
+        """
+        current = self.get(account)
+        try:
+            new_kind = SecretKind(kind) if kind is not None else current.kind
+        except ValueError as exc:
+            raise IdentityError(str(exc)) from None
+        check_secret(new_secret, new_kind)
+        hashed = self.hasher.hash(new_secret)
+        with self._log.appending() as w:
+            rows = store.current_staff(w.conn)
+            changed_by = self._check_admin(rows, by, first_roles=None)
+            row = self._row(rows, current.id)
+            if not row.active:
+                raise IdentityError(f"{row.name} (account {row.account}) is disabled: a disabled "
+                                    "account keeps no secret to reset")
+            version = store.append_staff(w, row.account, row.name, row.badge, row.roles, hashed,
+                                         new_kind.value, True, now, changed_by,
+                                         f"{new_kind.label} reset")
+        del version
+        return self.get(row.account)
+
+    def _row(self, rows: Iterable[StaffRow], account: int) -> StaffRow:
+        for row in rows:
+            if row.account == account:
+                return row
+        raise UnknownAccountError(f"there is no account {account} in {self._log.path}")
+
+    def _check_admin(self, rows: builtins.list[StaffRow], by: Account | None,
+                     first_roles: frozenset[Role] | None) -> int | None:
+        """The id to record as changed_by; refuses anyone but an active administrator (read
+        from the log inside the write transaction, not from a possibly stale `by`)."""
+        admins = {r.account: r for r in rows
+                  if r.active and Role.ADMINISTRATOR.value in r.roles.split()}
+        if not admins:
+            if first_roles is None:
+                raise NotPermittedError("there is no active administrator: add one first "
+                                        "(infusion-console staff add --roles administrator)")
+            if Role.ADMINISTRATOR not in first_roles:
+                raise NotPermittedError("there is no administrator yet: the first account must "
+                                        "have the administrator role (add it to --roles)")
+            return by.id if by is not None else None
+        if by is None:
+            raise NotPermittedError("managing staff needs an administrator's sign-in")
+        if by.id not in admins:
+            current = next((r for r in rows if r.account == by.id), None)
+            who = _account(current) if current is not None else by
+            raise NotPermittedError(refusal(who, Action.MANAGE_STAFF)
+                                    or f"{by.name} may not manage staff accounts")
+        return by.id
+
+    @staticmethod
+    def _check_unique(rows: Iterable[StaffRow], name: str, badge: str | None,
+                      account: int | None) -> None:
+        for row in rows:
+            if not row.active or row.account == account:
+                continue
+            if row.name.casefold() == name.casefold():
+                raise IdentityError(f"an active account is already named {row.name!r} (account "
+                                    f"{row.account}): choose another name, e.g. with an initial")
+            if badge is not None and row.badge is not None and (
+                    row.badge.casefold() == badge.casefold()):
+                raise IdentityError(f"badge {badge} already belongs to {row.name} (account "
+                                    f"{row.account}): each active account has its own badge")
+            if row.badge is not None and row.badge.casefold() == name.casefold():
+                raise IdentityError(f"{name!r} is the badge id of {row.name}: a name may not "
+                                    "equal another account's badge")
+            if badge is not None and row.name.casefold() == badge.casefold():
+                raise IdentityError(f"badge {badge} is {row.name}'s name: a badge may not equal "
+                                    "another account's name")
+
+    # --- signing in ---
+
+    def sign_in(self, name_or_badge: str, secret: str, now: datetime, where: str = "",
+                purpose: Purpose = Purpose.SIGN_IN) -> SignInResult:
+        """One sign-in attempt by name or badge, logged whatever its outcome.
+
+        Args:
+            name_or_badge: what was typed or scanned.
+            secret: the PIN or password typed (checked, never stored).
+            now: when (the lock-out's clock).
+            where: the station, e.g. "chair 3" or "command line".
+            purpose: why (logged).
+
+        Raises:
+            LogError: the log cannot be written (the attempt is then refused: no sign-in that
+                the log does not show).
+        """
+        store.stamp(now, "now")
+        purpose = Purpose(purpose)
+        with self._log.environment_errors():
+            row = self._find_row(store.current_staff(self._log.conn), name_or_badge)
+        typed = _typed(name_or_badge, known=row is not None)
+        if row is None:
+            self.hasher.dummy_verify(secret)
+            self._record(now, None, None, typed, Outcome.UNKNOWN, None, purpose, where)
+            return SignInResult(Outcome.UNKNOWN, None, None, None, NO_MATCH)
+        return self._check(row, secret, now, where, purpose, typed)
+
+    def verify_secret(self, account: AccountRef, secret: str, now: datetime, where: str = "",
+                      purpose: Purpose = Purpose.SIGNATURE) -> SignInResult:
+        """Check an account's secret again (a signature), under the same lock-out and logging
+        as a sign-in.
+
+        Raises:
+            UnknownAccountError: no account with this id.
+            LogError: the log cannot be written.
+        """
+        store.stamp(now, "now")
+        purpose = Purpose(purpose)
+        with self._log.environment_errors():
+            row = store.current_version(self._log.conn, _id(account))
+        if row is None:
+            raise UnknownAccountError(f"there is no account {_id(account)} in {self._log.path}")
+        return self._check(row, secret, now, where, purpose, "")
+
+    def lock_state(self, account: AccountRef, now: datetime) -> LockState:
+        """Where the account is in the lock-out machine at `now` (for the screen)."""
+        current = self.get(account)
+        with self._log.environment_errors():
+            attempts = store.counted_attempts(self._log.conn, current.id, current.version,
+                                              LOCK_AFTER)
+        return lock_state(attempts, now)
+
+    def _check(self, row: StaffRow, secret: str, now: datetime, where: str, purpose: Purpose,
+               typed: str) -> SignInResult:
+        account = _account(row)
+        if not row.active:
+            self.hasher.dummy_verify(secret)
+            self._record(now, row.account, row.id, typed, Outcome.DISABLED, None, purpose, where)
+            return SignInResult(Outcome.DISABLED, account, None, None,
+                                f"{row.name}'s account is disabled: it signs in nowhere; ask an "
+                                "administrator")
+        with self._log.environment_errors():
+            state = lock_state(store.counted_attempts(self._log.conn, row.account, row.id,
+                                                      LOCK_AFTER), now)
+        if state.state is Lock.LOCKED:
+            return self._refuse_locked(row, account, state, now, where, purpose, typed)
+        # The one expensive step, outside any transaction: the session engine keeps writing.
+        good = self.hasher.verify(row.secret_hash, secret)
+        rehashed = (self.hasher.hash(secret)
+                    if good and self.hasher.needs_rehash(row.secret_hash) else None)
+        station = _station(where)
+        wrong, until = 0, None
+        with self._log.appending() as w:
+            # Counted again under the write lock: another process may have counted meanwhile.
+            state = lock_state(store.counted_attempts(w.conn, row.account, row.id, LOCK_AFTER),
+                               now)
+            if state.state is Lock.LOCKED:
+                store.append_sign_in(w, now, row.account, row.id, typed, Outcome.LOCKED.value,
+                                     state.until, purpose.value, station)
+                good, rehashed = False, None
+            elif good:
+                store.append_sign_in(w, now, row.account, row.id, typed, Outcome.OK.value, None,
+                                     purpose.value, station)
+                if rehashed is not None:
+                    store.append_staff(w, row.account, row.name, row.badge, row.roles, rehashed,
+                                       row.secret_kind, True, now, row.account,
+                                       "secret re-hashed with the current Argon2id parameters")
+            else:
+                wrong = state.wrong_in_a_row + 1
+                until = now + LOCK_FOR if wrong >= LOCK_AFTER else None
+                store.append_sign_in(w, now, row.account, row.id, typed, Outcome.WRONG.value,
+                                     until, purpose.value, station)
+        if state.state is Lock.LOCKED:
+            assert state.until is not None
+            return SignInResult(Outcome.LOCKED, account, state.until, None,
+                                _locked_message(row.name, state.until, now))
+        if good:
+            signed_in = self.get(row.account) if rehashed is not None else account
+            return SignInResult(Outcome.OK, signed_in, None, None, f"signed in as {row.name}")
+        if until is not None:
+            return SignInResult(Outcome.WRONG, account, until, 0,
+                                _locked_message(row.name, until, now))
+        return SignInResult(Outcome.WRONG, account, None, LOCK_AFTER - wrong, NO_MATCH)
+
+    def _refuse_locked(self, row: StaffRow, account: Account, state: LockState, now: datetime,
+                       where: str, purpose: Purpose, typed: str) -> SignInResult:
+        assert state.until is not None
+        self._record(now, row.account, row.id, typed, Outcome.LOCKED, state.until, purpose, where)
+        return SignInResult(Outcome.LOCKED, account, state.until, None,
+                            _locked_message(row.name, state.until, now))
+
+    def _record(self, now: datetime, account: int | None, version: int | None, typed: str,
+                outcome: Outcome, locked_until: datetime | None, purpose: Purpose,
+                where: str) -> None:
+        with self._log.appending() as w:
+            store.append_sign_in(w, now, account, version, typed, outcome.value, locked_until,
+                                 Purpose(purpose).value, _station(where))
+
+    def permits(self, account: Account, action: Action) -> bool:
+        """`can(account, action)` on the account as the log holds it now (not a stale copy)."""
+        return can(self.get(account), action)

@@ -1,0 +1,85 @@
+"""Reading a PIN or password on the command line: from the terminal, or from a file descriptor.
+
+Never from an argument (it would be in the shell history and in `ps` for every user) nor from an
+environment variable (readable in /proc by the same user's processes and inherited by children).
+The prompt reads /dev/tty without echo (getpass); when there is no terminal, it refuses instead of
+falling back to reading stdin with echo. `--secret-fd N` reads one line from an open file
+descriptor (a pipe from a password manager, a test's `os.pipe()`), then closes it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import warnings
+
+from console.identity.secrets import SecretKind, check_secret
+
+
+class InputError(Exception):
+    """The secret could not be read; the message says why and what to do."""
+
+
+def read_secret(fd: int | None, prompt: str, option: str = "--secret-fd") -> str:
+    """A secret from file descriptor `fd` (one line) or, when None, typed at the terminal.
+
+    Raises:
+        InputError: no terminal and no descriptor, a descriptor that cannot be read or gives
+            nothing, or the prompt was cancelled.
+    """
+    if fd is not None:
+        return _from_fd(fd, option)
+    return _ask(prompt, option)
+
+
+def read_new_secret(fd: int | None, kind: SecretKind, whose: str,
+                    option: str = "--secret-fd") -> str:
+    """A new secret for `whose`: from `fd` (one line), or typed twice at the terminal; checked
+    against the rules for its kind.
+
+    Raises:
+        InputError: as `read_secret`, or the two entries differ.
+        SecretError: the secret breaks the rules (the message says which).
+    """
+    if fd is not None:
+        secret = _from_fd(fd, option)
+    else:
+        secret = _ask(f"New {kind.label} for {whose}: ", option)
+        check_secret(secret, kind)   # say what is wrong before asking again
+        if _ask(f"The same {kind.label} again: ", option) != secret:
+            raise InputError(f"the two {kind.label}s typed differ: nothing was changed; run the "
+                             "command again")
+    check_secret(secret, kind)
+    return secret
+
+
+def _from_fd(fd: int, option: str) -> str:
+    if fd < 0:
+        raise InputError(f"{option} {fd}: a file descriptor is a number from 0 up")
+    try:
+        with os.fdopen(fd, "r", encoding="utf-8", closefd=True) as stream:
+            line = stream.readline()
+    except OSError as exc:
+        raise InputError(f"{option} {fd}: cannot read it ({exc.strerror or exc}): pass a file "
+                         "descriptor open for reading") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{option} {fd}: what it gave is not UTF-8 text") from None
+    secret = line[:-1] if line.endswith("\n") else line
+    secret = secret[:-1] if secret.endswith("\r") else secret
+    if not secret:
+        raise InputError(f"{option} {fd} gave no PIN or password: write it there, then a newline")
+    return secret
+
+
+def _ask(prompt: str, option: str) -> str:
+    with warnings.catch_warnings():
+        # getpass falls back to reading stdin WITH echo when there is no terminal, and warns;
+        # as an error, the warning stops it before anything is read.
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(prompt)
+        except getpass.GetPassWarning:
+            raise InputError("there is no terminal to type the PIN or password at: pass it on a "
+                             f"file descriptor with {option} N") from None
+        except (EOFError, KeyboardInterrupt):
+            raise InputError("cancelled: nothing was done") from None
