@@ -1,9 +1,19 @@
 """`infusion-console export`: one session to PDF, CSV, FHIR or the REMS form, from the command line.
 
     infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
+                            --account NAME [--secret-fd N]
                             [--deidentify] [--db PATH] [--page-size A4|Letter]
 
-The log is opened read-only. Every failure a user can cause (no log, unknown session, a file that
+Every export needs a sign-in (issue 13): `--account` names a reviewer, prescriber or
+administrator (name or badge id) whose PIN or password is typed at the terminal prompt, or read
+from `--secret-fd N` (one line on file descriptor N); never an argument. A reviewer without a
+nurse, prescriber or administrator role gets a de-identified export whether `--deidentify` was
+given or not (console/identity/roles.py). Each export is an `access_log` row, written before the
+file (so the log is opened for writing: the sign-in and the access are recorded in it; nothing
+else changes). Tests and QA scripts create an account first (`infusion-console staff add ...
+--secret-fd N`, or tests/identity/accounts.py) and pass its PIN on a pipe with `--secret-fd`.
+
+Every failure a user can cause (no sign-in, a refused one, no log, unknown session, a file that
 cannot be written, REMS asked for a non-esketamine session) ends in one line on stderr and exit
 status 2; never a traceback. No Qt here (the PDF writer is imported only for --pdf).
 """
@@ -14,14 +24,17 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from console.paths import default_db_path
 
 if TYPE_CHECKING:   # only for the annotations: the review model is loaded when a command runs
     from console.review.model import SessionDetail
+    from console.store import EventLog
 
 PROG = "infusion-console export"
+STATION = "command line"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,8 +55,15 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--rems", type=Path, metavar="FILE",
                      help="esketamine REMS Patient Monitoring Form values (.json: JSON, "
                           "otherwise labelled text)")
+    p.add_argument("--account", metavar="NAME",
+                   help="sign in as this reviewer, prescriber or administrator (name or badge "
+                        "id); the PIN or password is asked for at the terminal")
+    p.add_argument("--secret-fd", type=int, metavar="N",
+                   help="read the account's PIN or password from file descriptor N (one line) "
+                        "instead of the terminal")
     p.add_argument("--deidentify", action="store_true",
-                   help="pseudonymise the patient, shift dates, replace names, remove free text")
+                   help="pseudonymise the patient, shift dates, replace names, remove free text "
+                        "(always, for a reviewer without a clinical or administrator role)")
     p.add_argument("--db", type=Path, default=None,
                    help=f"session log file (default {default_db_path()})")
     p.add_argument("--page-size", choices=("A4", "Letter"), default="A4",
@@ -65,24 +85,29 @@ class _Failure(Exception):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from console.review.queries import MissingLogError, load_session, open_readonly
-    from console.store import LogError, UnknownSessionError
+    from console.identity.errors import IdentityError
+    from console.identity.terminal import InputError
+    from console.review.queries import MissingLogError
+    from console.store import EventLog, LogError
+    from console.version import VERSION
 
+    if args.account is None:
+        raise _Failure("an export needs a sign-in: --account NAME (a reviewer, prescriber or "
+                       "administrator; the PIN or password is asked for, or read from "
+                       "--secret-fd N)")
     db = args.db if args.db is not None else default_db_path()
+    if not db.is_file():
+        raise _Failure(str(MissingLogError(db)))   # an export never creates a log
     try:
-        conn = open_readonly(db)
-    except (MissingLogError, LogError) as exc:
-        raise _Failure(str(exc)) from exc
-    try:
-        detail = load_session(conn, args.session_id,
-                              with_observations=bool(args.csv or args.fhir or args.pdf))
-    except UnknownSessionError as exc:
-        raise _Failure(f"session {args.session_id} is not in the session log {db}; "
-                       "the review list shows the ids") from exc
+        log = EventLog.open(db, VERSION)
     except LogError as exc:
         raise _Failure(str(exc)) from exc
+    try:
+        detail, note = _signed_in_read(args, log, db)
+    except (IdentityError, InputError, LogError) as exc:
+        raise _Failure(str(exc)) from exc
     finally:
-        conn.close()
+        log.close()
     if args.deidentify:
         from console.export.deidentify import deidentify
 
@@ -97,7 +122,47 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _Failure(str(exc)) from exc
     print(f"session {args.session_id}: {done}")
+    if note:
+        print(f"session {args.session_id}: {note}")
     return 0
+
+
+_FORMATS: Final = ("pdf", "csv", "fhir", "rems")
+
+
+def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[SessionDetail, str]:
+    """Sign in, decide (de-identified or not), read the session, record the access.
+
+    Sets `args.deidentify` to what the account gets. Returns the session and the note to print
+    when de-identification was imposed.
+    """
+    from console.identity.access import AccessKind, AccessLog
+    from console.identity.roles import Action, access_decision
+    from console.identity.staff import Purpose, Staff
+    from console.identity.terminal import read_secret
+    from console.review.queries import load_session
+    from console.store import UnknownSessionError
+
+    now = datetime.now(UTC)   # an entry point: the one place this command reads the clock
+    secret = read_secret(args.secret_fd, f"PIN or password of {args.account}: ")
+    result = Staff(log).sign_in(args.account, secret, now, where=STATION, purpose=Purpose.EXPORT)
+    if not result.ok or result.account is None:
+        raise _Failure(f"sign-in refused: {result.message}")
+    decision = access_decision(result.account, Action.EXPORT, bool(args.deidentify))
+    if not decision.allowed:
+        raise _Failure(decision.message)
+    args.deidentify = decision.deidentified
+    try:
+        detail = load_session(log.conn, args.session_id,
+                              with_observations=bool(args.csv or args.fhir or args.pdf))
+    except UnknownSessionError as exc:
+        raise _Failure(f"session {args.session_id} is not in the session log {db}; "
+                       "the review list shows the ids") from exc
+    fmt = next(f for f in _FORMATS if getattr(args, f) is not None)
+    AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id, fmt,
+                                 decision.deidentified, now, detail=f"to {getattr(args, fmt)}",
+                                 where=STATION)
+    return detail, decision.message if decision.forced else ""
 
 
 def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], str]]:

@@ -1,5 +1,7 @@
 """`infusion-console export`: each format written from the real log, and every user error as one
-line on stderr with exit status 2 (no traceback)."""
+line on stderr with exit status 2 (no traceback). Every export signs in (issue 13): as the
+scenario log's QA Administrator, its PIN on a pipe (tests/identity/accounts.py); the refusals of
+the sign-in itself are tested in tests/identity/test_export_sign_in.py."""
 
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from tests.identity.accounts import child_sign_in, close_fds, sign_in_args
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(capsys, *argv):
-    code = main(["export", *map(str, argv)])
+    code = main(["export", *map(str, argv), *sign_in_args()])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -124,8 +127,13 @@ def test_usage_errors_are_one_line(capsys, argv, expected):
 
 def _console(*argv, cwd):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "console.cli", *map(str, argv)], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=120)
+    signed, fds = child_sign_in()
+    try:
+        return subprocess.run([sys.executable, "-m", "console.cli", *map(str, argv), *signed],
+                              cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+                              pass_fds=fds)
+    finally:
+        close_fds(fds)
 
 
 def test_pdf_through_the_installed_entry_point(scenario_log, tmp_path):

@@ -16,6 +16,7 @@ from console.export.deidentify import deidentify
 from console.export.pdf import write_session_pdf
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
+from tests.identity.accounts import child_sign_in, close_fds, ensure_account
 from tests.ui.review_sessions import Driver, build_review_log
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,12 +172,15 @@ def test_the_export_command_writes_a_report_without_a_display(review_log, tmp_pa
     pdf = tmp_path / "cli.pdf"
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    ensure_account(path)                      # an export signs in (tests/identity/accounts.py)
+    signed, fds = child_sign_in()
     done = subprocess.run(
         [sys.executable, "-c",
          "import sys; from console.cli import main; sys.exit(main(sys.argv[1:]))",
          "export", str(facts.ids["surge"]), "--pdf", str(pdf), "--db", str(path),
-         "--page-size", "Letter"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+         "--page-size", "Letter", *signed],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, pass_fds=fds)
+    close_fds(fds)
     assert done.returncode == 0, done.stderr
     assert info(pdf)["Page size"] == "612 x 792 pts (letter)"
     assert "Page 1 of" in pages_of(pdf)[0]

@@ -33,6 +33,7 @@ from devices.reading import Reading
 from devices.simulator.encode import DEVICE_EUI64
 from protocols.loader import builtin_protocols_dir, load_protocol
 from tests.faults.conftest import BIN, console_env, sql, wait_until
+from tests.identity.accounts import child_sign_in, close_fds, ensure_account
 
 pytestmark = pytest.mark.faults
 
@@ -138,10 +139,17 @@ def identifiable_session(db: Path) -> int:
         return engine.session_id
 
 
-def export(db: Path, session: int, *target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "infusion-console"), "export", str(session), *target,
-                           "--deidentify", "--db", str(db)],
-                          capture_output=True, text=True, timeout=120)
+def export(db: Path, session: int, *target: str,
+           deidentify: bool = True) -> subprocess.CompletedProcess[str]:
+    ensure_account(db)      # an export signs in (issue 13): tests/identity/accounts.py
+    signed, fds = child_sign_in()
+    try:
+        return subprocess.run([str(BIN / "infusion-console"), "export", str(session), *target,
+                               *(["--deidentify"] if deidentify else []), "--db", str(db),
+                               *signed],
+                              capture_output=True, text=True, timeout=120, pass_fds=fds)
+    finally:
+        close_fds(fds)
 
 
 def test_deidentified_csv_and_fhir_exports_hold_no_identifier(tmp_path: Path) -> None:
@@ -165,8 +173,6 @@ def test_deidentified_csv_and_fhir_exports_hold_no_identifier(tmp_path: Path) ->
     observations = next(p for p in files if "observation" in p.name)
     assert "79" in observations.read_text(encoding="utf-8")
     # And a plain export, for contrast, does hold them (the test would notice a silent no-op).
-    plain = subprocess.run([str(BIN / "infusion-console"), "export", str(session), "--fhir",
-                            str(tmp_path / "plain.json"), "--db", str(db)],
-                           capture_output=True, text=True, timeout=120)
+    plain = export(db, session, "--fhir", str(tmp_path / "plain.json"), deidentify=False)
     assert plain.returncode == 0, plain.stderr
     assert PATIENT_ID in (tmp_path / "plain.json").read_text(encoding="utf-8")
