@@ -86,7 +86,7 @@ class _Failure(Exception):
 
 def _run(args: argparse.Namespace) -> int:
     from console.identity.errors import IdentityError
-    from console.identity.terminal import InputError
+    from console.identity.terminal import InputError, preread
     from console.review.queries import MissingLogError
     from console.store import EventLog, LogError
     from console.version import VERSION
@@ -95,6 +95,10 @@ def _run(args: argparse.Namespace) -> int:
         raise _Failure("an export needs a sign-in: --account NAME (a reviewer, prescriber or "
                        "administrator; the PIN or password is asked for, or read from "
                        "--secret-fd N)")
+    try:   # before any file is opened (console/identity/terminal.py)
+        args.secret = preread(args.secret_fd)
+    except InputError as exc:
+        raise _Failure(str(exc)) from exc
     db = args.db if args.db is not None else default_db_path()
     if not db.is_file():
         raise _Failure(str(MissingLogError(db)))   # an export never creates a log
@@ -144,7 +148,7 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
     from console.store import UnknownSessionError
 
     now = datetime.now(UTC)   # an entry point: the one place this command reads the clock
-    secret = read_secret(args.secret_fd, f"PIN or password of {args.account}: ")
+    secret = read_secret(args.secret, f"PIN or password of {args.account}: ")
     result = Staff(log).sign_in(args.account, secret, now, where=STATION, purpose=Purpose.EXPORT)
     if not result.ok or result.account is None:
         raise _Failure(f"sign-in refused: {result.message}")

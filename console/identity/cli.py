@@ -35,7 +35,7 @@ from console.identity.errors import IdentityError, UnknownAccountError
 from console.identity.roles import Action, refusal
 from console.identity.secrets import SecretKind
 from console.identity.staff import Account, Purpose, Staff
-from console.identity.terminal import InputError, read_new_secret, read_secret
+from console.identity.terminal import InputError, preread, read_new_secret, read_secret
 from console.paths import default_db_path
 from console.store import EventLog, LogError
 from console.store import identity_store as store
@@ -121,6 +121,11 @@ def staff_main(argv: list[str]) -> int:
 
 
 def _staff(args: argparse.Namespace) -> int:
+    try:   # descriptors first, before any file is opened (terminal.preread)
+        args.admin_secret = preread(args.admin_secret_fd, "--admin-secret-fd")
+        args.new_secret = preread(getattr(args, "secret_fd", None))
+    except InputError as exc:
+        raise _Failure(str(exc)) from exc
     db: Path = args.db if args.db is not None else default_db_path()
     if args.command != "add" and not db.is_file():
         raise _Failure(f"no session log at {db}: check the path, or choose the log with --db")
@@ -144,7 +149,7 @@ def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> in
     now = datetime.now(UTC)
     if args.command == "add":
         kind = SecretKind.PASSWORD if args.password else SecretKind.PIN
-        secret = read_new_secret(args.secret_fd, kind, args.name)
+        secret = read_new_secret(args.new_secret, kind, args.name)
         account = staff.add(args.name, args.roles, secret, kind, by, now, badge=args.badge)
         if created:
             print(f"created the session log {log.path}")
@@ -162,7 +167,7 @@ def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> in
         print(f"disabled account {account.id}: {account.name} ({account.reason})")
         return 0
     kind = SecretKind(args.kind) if args.kind else target.kind
-    secret = read_new_secret(args.secret_fd, kind, target.name)
+    secret = read_new_secret(args.new_secret, kind, target.name)
     account = staff.reset(target, secret, by, now, kind=kind)
     print(f"reset the {account.kind.label} of account {account.id}: {account.name}")
     return 0
@@ -181,7 +186,7 @@ def _administrator(args: argparse.Namespace, staff: Staff) -> Account | None:
     if args.admin is None:
         raise _Failure("this needs an administrator's sign-in: --admin NAME (the PIN or "
                        "password is asked for, or read from --admin-secret-fd N)")
-    secret = read_secret(args.admin_secret_fd, f"PIN or password of {args.admin}: ",
+    secret = read_secret(args.admin_secret, f"PIN or password of {args.admin}: ",
                          option="--admin-secret-fd")
     result = staff.sign_in(args.admin, secret, datetime.now(UTC), where=STATION,
                            purpose=Purpose.ADMINISTRATION)

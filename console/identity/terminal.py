@@ -4,7 +4,8 @@ Never from an argument (it would be in the shell history and in `ps` for every u
 environment variable (readable in /proc by the same user's processes and inherited by children).
 The prompt reads /dev/tty without echo (getpass); when there is no terminal, it refuses instead of
 falling back to reading stdin with echo. `--secret-fd N` reads one line from an open file
-descriptor (a pipe from a password manager, a test's `os.pipe()`), then closes it.
+descriptor (a pipe from a password manager, a test's `os.pipe()`), then closes it; commands
+read it before they open any file (`preread`).
 """
 
 from __future__ import annotations
@@ -20,29 +21,38 @@ class InputError(Exception):
     """The secret could not be read; the message says why and what to do."""
 
 
-def read_secret(fd: int | None, prompt: str, option: str = "--secret-fd") -> str:
-    """A secret from file descriptor `fd` (one line) or, when None, typed at the terminal.
+def preread(fd: int | None, option: str = "--secret-fd") -> str | None:
+    """The secret on file descriptor `fd` (one line), or None when no descriptor was given.
+
+    Call it first, before the command opens any file: a descriptor number that was not open when
+    the program started could otherwise name a file the program opened itself (the log).
 
     Raises:
-        InputError: no terminal and no descriptor, a descriptor that cannot be read or gives
-            nothing, or the prompt was cancelled.
+        InputError: the descriptor cannot be read or gives nothing.
     """
-    if fd is not None:
-        return _from_fd(fd, option)
-    return _ask(prompt, option)
+    return None if fd is None else _from_fd(fd, option)
 
 
-def read_new_secret(fd: int | None, kind: SecretKind, whose: str,
+def read_secret(given: str | None, prompt: str, option: str = "--secret-fd") -> str:
+    """`given` (read earlier with `preread`) or, when None, the secret typed at the terminal.
+
+    Raises:
+        InputError: there is no terminal, or the prompt was cancelled.
+    """
+    return given if given is not None else _ask(prompt, option)
+
+
+def read_new_secret(given: str | None, kind: SecretKind, whose: str,
                     option: str = "--secret-fd") -> str:
-    """A new secret for `whose`: from `fd` (one line), or typed twice at the terminal; checked
-    against the rules for its kind.
+    """A new secret for `whose`: `given` (read with `preread`), or typed twice at the terminal;
+    checked against the rules for its kind.
 
     Raises:
         InputError: as `read_secret`, or the two entries differ.
         SecretError: the secret breaks the rules (the message says which).
     """
-    if fd is not None:
-        secret = _from_fd(fd, option)
+    if given is not None:
+        secret = given
     else:
         secret = _ask(f"New {kind.label} for {whose}: ", option)
         check_secret(secret, kind)   # say what is wrong before asking again

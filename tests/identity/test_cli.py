@@ -1,0 +1,242 @@
+"""`infusion-console staff ...` and `access-log`: secrets only from a file descriptor (or the
+prompt), an administrator's sign-in for every change but the first administrator, every user
+error one line on stderr with exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+from console.store import EventLog
+
+from .accounts import QA_ADMIN, QA_ADMIN_PIN, child_sign_in, close_fds, secret_fd
+
+ROOT = Path(__file__).resolve().parents[2]
+PIN = "27182818"
+
+
+def staff(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    code = main(["staff", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def as_admin(pin: str = QA_ADMIN_PIN) -> list[str]:
+    return ["--admin", QA_ADMIN, "--admin-secret-fd", str(secret_fd(pin))]
+
+
+def one_line_error(code: int, out: str, err: str, prefix: str) -> str:
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith(prefix), err
+    assert "Traceback" not in err
+    return err.strip()
+
+
+@pytest.fixture
+def with_admin(db: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A new log whose first administrator was added on the command line."""
+    code, out, err = staff(capsys, "add", "--name", QA_ADMIN, "--roles", "administrator",
+                           "--secret-fd", secret_fd(QA_ADMIN_PIN), "--db", db)
+    assert (code, err) == (0, ""), err
+    assert out == (f"created the session log {db}\n"
+                   f"added account 1: {QA_ADMIN} (administrator; PIN)\n")
+    return db
+
+
+def rows(db: Path, query: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_first_administrator_needs_no_sign_in(with_admin: Path) -> None:
+    assert rows(with_admin, "SELECT account, name, roles, changed_by FROM staff") == [
+        (1, QA_ADMIN, "administrator", None)]
+
+
+def test_the_first_account_must_be_an_administrator(db: Path, capsys) -> None:
+    message = one_line_error(*staff(capsys, "add", "--name", "Ana", "--roles", "nurse",
+                                    "--secret-fd", secret_fd(PIN), "--db", db),
+                             "infusion-console staff add: ")
+    assert message.endswith("the first account must have the administrator role (add it to "
+                            "--roles)")
+
+
+def test_adding_needs_the_administrators_sign_in(with_admin: Path, capsys) -> None:
+    base = ["add", "--name", "Ana Nurse", "--roles", "nurse", "--badge", "B-17", "--db",
+            with_admin]
+    message = one_line_error(*staff(capsys, *base, "--secret-fd", secret_fd(PIN)),
+                             "infusion-console staff add: ")
+    assert message.endswith("this needs an administrator's sign-in: --admin NAME (the PIN or "
+                            "password is asked for, or read from --admin-secret-fd N)")
+    message = one_line_error(*staff(capsys, *base, "--secret-fd", secret_fd(PIN),
+                                    *as_admin("11112222")), "infusion-console staff add: ")
+    assert message == ("infusion-console staff add: sign-in refused: name or badge and PIN or "
+                       "password do not match an account: check both and try again")
+    code, out, err = staff(capsys, *base, "--secret-fd", secret_fd(PIN), *as_admin())
+    assert (code, err) == (0, "")
+    assert out == "added account 2: Ana Nurse (nurse; PIN, badge B-17)\n"
+    assert rows(with_admin, "SELECT outcome, purpose, station FROM sign_ins") == [
+        ("wrong", "administration", "command line"), ("ok", "administration", "command line")]
+    assert rows(with_admin, "SELECT name, changed_by FROM staff WHERE id = 2") == [
+        ("Ana Nurse", 1)]
+
+
+def test_a_nurse_cannot_manage_staff(with_admin: Path, capsys) -> None:
+    staff(capsys, "add", "--name", "Ana Nurse", "--roles", "nurse", "--secret-fd",
+          secret_fd(PIN), "--db", with_admin, *as_admin())
+    message = one_line_error(*staff(capsys, "list", "--db", with_admin, "--admin", "Ana Nurse",
+                                    "--admin-secret-fd", secret_fd(PIN)),
+                             "infusion-console staff list: ")
+    assert message.endswith("Ana Nurse (nurse) may not manage staff accounts: it needs the "
+                            "administrator role")
+
+
+def test_list_disable_and_reset(with_admin: Path, capsys) -> None:
+    staff(capsys, "add", "--name", "Ana Nurse", "--roles", "nurse,prescriber", "--badge", "B-17",
+          "--secret-fd", secret_fd(PIN), "--db", with_admin, *as_admin())
+    code, out, err = staff(capsys, "reset", "b-17", "--password", "--secret-fd",
+                           secret_fd("a new password"), "--db", with_admin, *as_admin())
+    assert (code, out, err) == (0, "reset the password of account 2: Ana Nurse\n", "")
+    code, out, err = staff(capsys, "disable", "Ana Nurse", "--reason", "left the clinic", "--db",
+                           with_admin, *as_admin())
+    assert (code, out, err) == (0, "disabled account 2: Ana Nurse (disabled: left the clinic)\n",
+                                "")
+    code, out, err = staff(capsys, "list", "--db", with_admin, *as_admin())
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "name", "badge", "roles", "secret", "state", "changed"]
+    assert lines[1].split()[:6] == ["1", "QA", "Administrator", "-", "administrator", "PIN"]
+    assert lines[2].split()[:7] == ["2", "Ana", "Nurse", "B-17", "nurse,prescriber", "password",
+                                    "disabled"]
+    assert "$argon2" not in out and PIN not in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["disable", "Nobody", "--reason", "x"], "no account has the badge, name or id 'Nobody': "
+                                             "'infusion-console staff list' shows them"),
+    (["disable", "QA Administrator", "--reason", "x"], "QA Administrator is the only active "
+                                                       "administrator"),
+    (["add", "--name", "Ana", "--roles", "nurse,chef"], "unknown role 'chef'"),
+    (["add", "--name", "Ana", "--roles", "nurse", "--password"],
+     "a password needs at least 8 characters; this one has 8"),
+])
+def test_user_errors_are_one_line(with_admin: Path, capsys, argv: list[str],
+                                  message: str) -> None:
+    extra = ["--secret-fd", str(secret_fd(PIN))] if argv[0] == "add" else []
+    if "--password" in argv:
+        extra = ["--secret-fd", str(secret_fd("short"))]
+        message = "a password needs at least 8 characters; this one has 5"
+    error = one_line_error(*staff(capsys, *argv, *extra, "--db", with_admin, *as_admin()),
+                           f"infusion-console staff {argv[0]}: ")
+    assert message in error
+
+
+def test_a_weak_pin_is_refused_saying_what_is_allowed(with_admin: Path, capsys) -> None:
+    error = one_line_error(*staff(capsys, "add", "--name", "Ana", "--roles", "nurse",
+                                  "--secret-fd", secret_fd("12a4"), "--db", with_admin,
+                                  *as_admin()), "infusion-console staff add: ")
+    assert error.endswith("a PIN may hold only digits 0-9 (4 to 12 of them); this one holds "
+                          "other characters: choose digits only, or make it a password")
+
+
+def test_a_secret_is_never_an_argument(db: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["staff", "add", "--name", "Ana", "--roles", "administrator", "--pin", "4711",
+              "--db", str(db)])
+    _, err = capsys.readouterr()
+    assert exited.value.code == 2 and "unrecognized arguments: --pin 4711" in err
+    assert err.count("\n") == 1
+
+
+def test_a_descriptor_that_is_not_open_is_one_line(db: Path, capsys) -> None:
+    read, write = os.pipe()
+    os.close(read), os.close(write)                        # `read` is now closed
+    error = one_line_error(*staff(capsys, "add", "--name", "Ana", "--roles", "administrator",
+                                  "--secret-fd", read, "--db", db),
+                           "infusion-console staff add: ")
+    assert f"--secret-fd {read}: cannot read it" in error
+
+
+def test_no_terminal_and_no_descriptor_is_refused_not_read_with_echo(tmp_path: Path) -> None:
+    # A child without a controlling terminal: getpass would fall back to stdin with echo.
+    done = subprocess.run(
+        [sys.executable, "-m", "console.cli", "staff", "add", "--name", "Ana", "--roles",
+         "administrator", "--db", str(tmp_path / "log.sqlite3")],
+        input="4711\n", capture_output=True, text=True, timeout=60, cwd=ROOT,
+        start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("infusion-console staff add: there is no terminal to type the PIN or "
+                           "password at: pass it on a file descriptor with --secret-fd N\n")
+
+
+def test_other_commands_need_a_log_and_an_administrator(db: Path, capsys) -> None:
+    error = one_line_error(*staff(capsys, "list", "--db", db), "infusion-console staff list: ")
+    assert error.endswith(f"no session log at {db}: check the path, or choose the log with --db")
+    assert not db.exists()
+    EventLog.open(db, "test").close()
+    error = one_line_error(*staff(capsys, "list", "--db", db), "infusion-console staff list: ")
+    assert error.endswith("there is no administrator in this log yet: add the first with "
+                          "'infusion-console staff add --name NAME --roles administrator'")
+
+
+def test_access_log_prints_the_table(with_admin: Path, capsys) -> None:
+    from console.identity import AccessLog, Staff
+    from console.records import SessionOpened
+
+    from .conftest import T0, t
+
+    with EventLog.open(with_admin, "test") as log:
+        session = log.start_session(SessionOpened(
+            patient_id="MRN-4711", protocol_id="iv-ketamine", protocol_version="2026.1",
+            session_number=1, nurse="Ana", weight_kg=72.0, started_at=T0))
+        admin = Staff(log).find(QA_ADMIN)
+        assert admin is not None
+        AccessLog(log).record_access(admin, "export", session, "fhir", True, t(5),
+                                     detail="to /tmp/b.json", where="command line")
+    assert main(["access-log", "--db", str(with_admin)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    header, row = out.splitlines()
+    assert header.split() == ["id", "at", "who", "what", "session", "format", "de-identified",
+                              "station", "detail"]
+    assert row.split() == ["1", "2026-03-02T09:00:05.000Z", "QA", "Administrator", "(#1)",
+                           "export", str(session), "fhir", "yes", "command", "line", "to",
+                           "/tmp/b.json"]
+    assert main(["access-log", "--db", str(with_admin), "--session", "9"]) == 0
+    assert capsys.readouterr().out == f"no read or export of session 9 is recorded in {with_admin}\n"
+
+
+def test_access_log_of_a_missing_log_is_one_line(tmp_path: Path, capsys) -> None:
+    absent = tmp_path / "none.sqlite3"
+    assert main(["access-log", "--db", str(absent)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"infusion-console access-log: no session log at {absent}")
+    assert not absent.exists()
+
+
+def test_staff_through_the_installed_entry_point(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    fd = secret_fd(QA_ADMIN_PIN)
+    done = subprocess.run([str(Path(sys.executable).parent / "infusion-console"), "staff", "add",
+                           "--name", QA_ADMIN, "--roles", "administrator", "--secret-fd", str(fd),
+                           "--db", str(db)], capture_output=True, text=True, timeout=60,
+                          pass_fds=(fd,))
+    os.close(fd)
+    assert done.returncode == 0, done.stderr
+    signed, fds = child_sign_in(QA_ADMIN, QA_ADMIN_PIN)
+    done = subprocess.run([str(Path(sys.executable).parent / "infusion-console"), "staff", "list",
+                           "--admin", QA_ADMIN, "--admin-secret-fd", signed[3], "--db", str(db)],
+                          capture_output=True, text=True, timeout=60, pass_fds=fds)
+    close_fds(fds)
+    assert done.returncode == 0, done.stderr
+    assert QA_ADMIN in done.stdout
