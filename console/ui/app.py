@@ -188,8 +188,6 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
     Raises:
         StartError: a setting is wrong (the message names the file or option and the key).
     """
-    from console.network.config import load  # noqa: PLC0415 - only the network needs it
-
     overrides = {
         "broker": getattr(args, "broker", None), "chair": getattr(args, "chair", None),
         "room": getattr(args, "room", None), "forward": getattr(args, "forward", None),
@@ -199,8 +197,16 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
         "allow_plaintext": True if getattr(args, "allow_plaintext", False) else None,
         "quiet_room": True if getattr(args, "quiet_room", False) else None,
     }
+    given = getattr(args, "network_config", None)
+    if given is None and all(v is None for v in overrides.values()):
+        import platformdirs  # noqa: PLC0415
+
+        if not (platformdirs.user_config_path("infusion-console") / "network.toml").exists():
+            return None   # no network set up: the settings module is not even loaded (P7)
+    from console.network.config import load  # noqa: PLC0415 - only the network needs it
+
     try:
-        config = load(getattr(args, "network_config", None), overrides)
+        config = load(given, overrides)
     except ValueError as exc:
         raise StartError(str(exc)) from None
     return config if config.enabled else None

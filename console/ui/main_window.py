@@ -23,11 +23,11 @@ from console.ui.entry_panel import Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
 from console.ui.shown_log import ShownLog
-from console.ui.start_screen import StartRequest, StartScreen
 from protocols.loader import LoadResult
 
 if TYPE_CHECKING:
     from console.ui.review_launcher import ReviewLauncher
+    from console.ui.start_screen import StartRequest, StartScreen   # shown on demand (P7)
 
 EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
@@ -150,6 +150,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_start_page(self) -> None:
         """The start screen, with any session left open offered for resumption."""
+        from console.ui.start_screen import StartScreen  # noqa: PLC0415 - only when shown (P7)
+
         self.start_screen = StartScreen(
             self.protocols, self.load_errors,
             lambda patient_id: len(self.log.sessions_for_patient(patient_id)))
