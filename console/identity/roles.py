@@ -131,7 +131,8 @@ def refusal(account: HasRoles, action: Action) -> str | None:
     if not account.active:
         return f"{account.name}'s account is disabled: ask an administrator"
     missing = next(group for group in RULES[action] if not account.roles & group)
-    needed = " or ".join(r.value for r in Role if r in missing)
+    names = [r.value for r in Role if r in missing]
+    needed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     has = roles_text(account.roles) or "no role"
     return f"{account.name} ({has}) may not {ACTION_WORDS[action]}: it needs the {needed} role"
 
