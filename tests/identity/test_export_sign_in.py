@@ -4,6 +4,7 @@ nurse; a reviewer-only account gets a de-identified export whatever it asked; ev
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -22,10 +23,10 @@ PATIENT = "MRN-8842"
 NURSE_PIN, REVIEWER_PIN = "52719384", "60483921"
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """A log with one session, its first administrator, a nurse and a reviewer."""
-    path = tmp_path / "log.sqlite3"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A log with one session, its first administrator, a nurse and a reviewer (built once)."""
+    path = tmp_path_factory.mktemp("export-sign-in") / "log.sqlite3"
     clock = ManualClock(T0)
     with EventLog.open(path, "test") as log:
         engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"),
@@ -35,6 +36,14 @@ def db(tmp_path: Path) -> Path:
     ensure_account(path, "Ana Nurse", "nurse", NURSE_PIN)
     ensure_account(path, "Rae Reviewer", "reviewer", REVIEWER_PIN, badge="R-5")
     return path
+
+
+@pytest.fixture
+def db(built: Path, tmp_path: Path) -> Path:
+    """This test's copy of the built log (the log was closed: no WAL to copy)."""
+    copy = tmp_path / "log.sqlite3"
+    shutil.copy(built, copy)
+    return copy
 
 
 def export(capsys: pytest.CaptureFixture[str], db: Path, target: Path, *extra: str,
