@@ -6,12 +6,13 @@ its own salt and parameters, so a hash made with older parameters still verifies
 at the next good sign-in (console/identity/staff.py).
 
 Parameters (`TIME_COST`, `MEMORY_COST_KIB`, `PARALLELISM`) are chosen so that one check takes at
-least 50 ms on the clinic's station (issue 13), which makes guessing a 4-digit PIN from a stolen
-log file cost minutes per account rather than milliseconds, while a sign-in at the chair still
-feels immediate. Measured on the 2-core AMD EPYC build machine (argon2-cffi 25.1, 15 checks after one warm-up,
-`time.perf_counter`): one check takes at least 124 ms (the fastest of 15, right or wrong secret,
-Python 3.11 and 3.13 alike), 129 ms median for the right secret with the machine quiet and up to
-190-260 ms while other work ran beside it. Candidates measured there (medians):
+least 50 ms on the clinic's station (issue 13): trying all 10,000 four-digit PINs against a hash
+from a stolen log file then costs about 20 minutes of a core per account instead of a second,
+while a sign-in at the chair still feels immediate. Measured on the 2-core AMD EPYC build machine
+(argon2-cffi 25.1, 15 checks after one warm-up, `time.perf_counter`): one check takes at least
+124 ms (the fastest of 15, right or wrong secret, Python 3.11 and 3.13 alike), 129 ms median for
+the right secret with the machine quiet, and up to 190-260 ms while other work ran beside it.
+Candidates measured there (medians):
 
     time_cost  memory      parallelism  one check (median)
     2          19 MiB      1            16 ms   (OWASP's minimum: below the 50 ms bar here)
@@ -22,9 +23,10 @@ Python 3.11 and 3.13 alike), 129 ms median for the right secret with the machine
                                                   cores cost more than they save)
 
 Lanes (parallelism) only pay on a machine with cores to spare; the station also runs the session
-engine and the UI, so one lane. 64 MiB is held only for the duration of a check. A machine three
-times faster than this one still takes about 45 ms; re-measure there and raise TIME_COST if the
-bar matters more than the figure (the stored hashes follow at their owners' next sign-in).
+engine and the UI, so one lane. 64 MiB is held only for the duration of a check. A station three
+times faster than this machine would take about 43 ms, under the bar: measure on the clinic's
+hardware and raise TIME_COST there if needed (stored hashes follow at their owners' next good
+sign-in).
 """
 
 from __future__ import annotations

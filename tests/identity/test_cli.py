@@ -212,7 +212,8 @@ def test_access_log_prints_the_table(with_admin: Path, capsys) -> None:
                            "export", str(session), "fhir", "yes", "command", "line", "to",
                            "/tmp/b.json"]
     assert main(["access-log", "--db", str(with_admin), "--session", "9"]) == 0
-    assert capsys.readouterr().out == f"no read or export of session 9 is recorded in {with_admin}\n"
+    out = capsys.readouterr().out
+    assert out == f"no read or export of session 9 is recorded in {with_admin}\n"
 
 
 def test_access_log_of_a_missing_log_is_one_line(tmp_path: Path, capsys) -> None:
