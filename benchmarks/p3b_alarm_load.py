@@ -55,6 +55,23 @@ EXPORTED = 4
 """How many of the newest sessions the exports go round."""
 
 
+EXPORTER, EXPORTER_PIN = "P3b Exporter", "31415926"
+
+
+def _ensure_exporter(log: Path) -> None:
+    """The account the exports sign in as: the log's first administrator, made once."""
+    from datetime import UTC, datetime
+
+    from console.identity import SecretKind, Staff
+    from console.store import EventLog
+
+    with EventLog.open(log, "p3b") as event_log:
+        staff = Staff(event_log)
+        if staff.find(EXPORTER) is None:
+            staff.add(EXPORTER, "administrator", EXPORTER_PIN, SecretKind.PIN, None,
+                      datetime.now(UTC))
+
+
 class ReviewAndExports:
     """The load: a review process loading sessions and PDF exports one after another."""
 
@@ -133,6 +150,7 @@ class ReviewAndExports:
 
     def _export_loop(self) -> None:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        _ensure_exporter(self.log)
         n = 0
         while not self._stop.is_set():
             session_id = self.session_ids[n % len(self.session_ids)]
@@ -141,11 +159,17 @@ class ReviewAndExports:
             begin = time.monotonic()
             self._export_running_since = begin
             nice = ["nice", "-n", str(self.export_nice)] if self.export_nice else []
+            # Every export signs in (issue 13): the PIN on a pipe, never an argument.
+            secret, feed = os.pipe()
+            os.write(feed, (EXPORTER_PIN + "\n").encode())
+            os.close(feed)
             child = subprocess.Popen(
                 [*nice, sys.executable, "-m", "console.cli", "export", str(session_id), "--pdf",
-                 str(out), "--db", str(self.log)],
+                 str(out), "--db", str(self.log), "--account", EXPORTER,
+                 "--secret-fd", str(secret)],
                 cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL)
+                stderr=subprocess.DEVNULL, pass_fds=(secret,))
+            os.close(secret)
             if self.background_exports:
                 # As an export started from the live console runs: inside the review's process,
                 # so under its background policy (console/ui/review_launcher.py).
