@@ -114,6 +114,18 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
 }
 
 
+def _minutes(text: str) -> float:
+    """--lock-after: minutes above 0, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes, e.g. 10") from None
+    if not 0 < value <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"{value:g} min is outside 0-1440: give the idle "
+                                         "minutes before the window locks, e.g. 10")
+    return value
+
+
 def gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="infusion-console",
@@ -167,6 +179,10 @@ def gui_parser() -> argparse.ArgumentParser:
     network.add_argument("--network-config", type=Path, metavar="FILE",
                          help="the network settings file (default: network.toml in the user's "
                               "config folder)")
+    parser.add_argument("--lock-after", type=_minutes, default=10.0, metavar="MIN",
+                        help="lock the session window after MIN minutes without a key or click "
+                             "(default 10); only on a log with staff accounts. Alarms can be "
+                             "acknowledged (F2) and audio paused (F3) while it is locked")
     parser.add_argument("--shown-log", type=Path, default=None, metavar="FILE",
                         help="append what the session window shows to FILE, one JSON line per "
                              "record (QA and crash analysis: compare it with the log)")

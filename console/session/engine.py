@@ -871,6 +871,23 @@ class SessionEngine:
             step.records.extend(self.board.pause_audio(actor, now))
         return Outcome(True)
 
+    def hand_over(self, to: str, now: Moment) -> Outcome:
+        """Another nurse takes the session over (issue 13): a `handed_over` event {from, to},
+        by the nurse taking over; from then on `nurse`, the actor of the console's records, is
+        `to`. Nothing is written when `to` runs it already."""
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        to = to.strip()
+        if not to:
+            return Outcome(False, ("A hand-over needs the name of the nurse taking over.",))
+        if to == self.nurse:
+            return Outcome(True)
+        with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, "handed_over", to,
+                                            {"from": self.nurse, "to": to}))
+        self.nurse = to   # after the step: a step that raised leaves the actor as it was
+        return Outcome(True)
+
     def note(self, text: str, actor: str, now: Moment, kind: str = "note") -> Outcome:
         if self._state.discharged:
             return Outcome(False, (ENDED,))

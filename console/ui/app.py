@@ -135,7 +135,9 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                                                       args.nurse)))
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
                         confirmer, asker, shown_log=getattr(args, "shown_log", None),
-                        fault_handler=fault_handler, start_page=not session_now)
+                        fault_handler=fault_handler, start_page=not session_now,
+                        lock_after_s=60.0 * getattr(args, "lock_after", 10.0),
+                        station=getattr(args, "chair", None) or "chair")
     _start_network(args, window, log, clock, cleanups)
     now = clock.now()
     if getattr(args, "resume", None) is not None:

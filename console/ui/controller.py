@@ -8,6 +8,12 @@ nothing is drawn before it is in the log. Device events arrive on the transport'
 and cross to the GUI thread through a queued signal, so the engine stays single-threaded; their
 acknowledgements to the monitor go out only after the commit (`console.session.feed.apply`).
 
+Identity (issue 13): on a log with staff accounts the controller holds a `ChairIdentity` (the
+signed-in account and the idle lock, console/session/chair_identity.py and lock.py). Its tick
+locks the station after the idle time; while locked every action but acknowledge and pause audio
+is refused with "Locked — sign in to continue", and `sign_in` unlocks it (a hand-over when another
+nurse signs in). Without one (a log without accounts) nothing is locked or refused.
+
 Faults: an exception raised in an action, a tick or a device event propagates (the window's
 fault handler turns it into the "Console fault" alarm: console/ui/fault_handler.py). If even that
 alarm cannot go through the engine (the engine itself is what failed), `fallback_faults` holds it
@@ -25,8 +31,10 @@ from PySide6 import QtCore
 from console.clock import Clock
 from console.session import feed
 from console.session.alarms import Raise
+from console.session.chair_identity import ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
-from console.session.entry import Verdict
+from console.session.entry import Rejected, Verdict
+from console.session.lock import LOCKED_MESSAGE, ChairAction, locked_actor
 from console.session.view import SessionView
 from devices.transport import DeviceConnection, DeviceEvent
 
@@ -40,16 +48,20 @@ class SessionController(QtCore.QObject):
         changed: the session changed (something was committed) or time passed (a tick).
         device_state: the device connection changed state (its ConnectionState value).
         device_event: internal, carries a DeviceEvent from the worker thread to the GUI thread.
+        lock_changed: the station locked (True) or was unlocked by a sign-in (False).
     """
 
     changed = QtCore.Signal()
+    lock_changed = QtCore.Signal(bool)
     device_state = QtCore.Signal(str)
     device_event = QtCore.Signal(object)
 
-    def __init__(self, engine: SessionEngine, clock: Clock, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, engine: SessionEngine, clock: Clock, parent: QtCore.QObject | None = None,
+                 identity: ChairIdentity | None = None) -> None:
         super().__init__(parent)
         self._engine = engine
         self.clock = clock
+        self.identity = identity   # None: a log without staff accounts (nothing locks)
         self.connection: DeviceConnection | None = None
         self.fallback_faults: list[str] = []
         self._commits = 0
@@ -105,9 +117,63 @@ class SessionController(QtCore.QObject):
         if self._stopped:
             return
         before = self._commits
-        self._engine.tick(self.clock.now())
+        now = self.clock.now()
+        self._engine.tick(now)
+        if self.identity is not None and not self._engine.discharged and (
+                self.identity.lock.check(now.mono)):
+            self.lock_changed.emit(True)
         if self._commits == before:
             self.changed.emit()   # nothing written, but the timers moved
+
+    # ---- who is at the chair (issue 13) -------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        """The station is locked: only acknowledge and pause audio work until a sign-in."""
+        return self.identity is not None and self.identity.lock.locked
+
+    def note_activity(self) -> None:
+        """Someone used the station (a key, a click): the idle time starts again."""
+        if self.identity is not None:
+            self.identity.lock.activity(self.clock.now().mono)
+
+    def lock_now(self) -> None:
+        """Lock the station at once (the nurse leaves the chair)."""
+        if self.identity is not None and self.identity.lock.lock(self.clock.now().mono):
+            self.lock_changed.emit(True)
+
+    def sign_in(self, name_or_badge: str, secret: str) -> SignInAnswer:
+        """Sign in at the chair: unlocks the station; another nurse takes the session over
+        (`handed_over` is written before anything else she does)."""
+        identity = self.identity
+        if identity is None:
+            return SignInAnswer(False, "This session log has no staff accounts: nobody signs in.")
+        engine, now = self._engine, self.clock.now()
+        was_locked = identity.lock.locked
+        answer = identity.sign_in(name_or_badge, secret, now, engine.nurse)
+        if answer.ok and answer.account is not None:
+            if answer.hand_over_from is not None and not engine.discharged:
+                engine.hand_over(answer.account.name, now)
+                self.changed.emit()   # the header names the new nurse
+            if was_locked:
+                self.lock_changed.emit(False)
+        return answer
+
+    def _refused(self, action: ChairAction) -> bool:
+        """True when the lock refuses `action` now; any other action is activity."""
+        identity = self.identity
+        if identity is None:
+            return False
+        if not identity.lock.permits(action):
+            return True
+        identity.lock.activity(self.clock.now().mono)
+        return False
+
+    def _actor(self) -> str:
+        """Who an acknowledgement or pause is recorded as (lock.py: a locked station names the
+        nurse in charge and that nobody was signed in)."""
+        nurse = self._engine.nurse
+        return locked_actor(nurse) if self.locked else nurse
 
     @QtCore.Slot(object)
     def _on_device_event(self, event: DeviceEvent) -> None:
@@ -118,41 +184,57 @@ class SessionController(QtCore.QObject):
         if event.state is not None:
             self.device_state.emit(event.state.value)
 
-    # ---- the nurse's actions (the actor is the session's nurse) -------------------------------
+    # ---- the nurse's actions (the actor is the session's nurse; the lock may refuse them) -------------------------------
 
     def enter_manual(self, metric_name: str, value: float, confirmed: bool = False) -> Verdict:
+        if self._refused(ChairAction.ENTER):
+            return Rejected(metric_name, LOCKED_MESSAGE)
         engine = self._engine
         return engine.enter_manual(metric_name, value, engine.nurse, self.clock.now(), confirmed)
 
     def enter_manual_row(self, metric_name: str, value: float,
                          confirmed: bool = False) -> tuple[Verdict, int | None]:
         """`enter_manual`, with the row id of the observation written (None if none has one)."""
+        if self._refused(ChairAction.ENTER):
+            return Rejected(metric_name, LOCKED_MESSAGE), None
         engine = self._engine
         return engine.enter_manual_row(metric_name, value, engine.nurse, self.clock.now(), confirmed)
 
     def correct(self, observation_id: int, metric_name: str, value: float, reason: str,
                 confirmed: bool = False) -> Verdict:
+        if self._refused(ChairAction.CORRECT):
+            return Rejected(metric_name, LOCKED_MESSAGE)
         engine = self._engine
         return engine.correct(observation_id, metric_name, value, engine.nurse, self.clock.now(),
                               reason, confirmed)
 
     def void(self, observation_id: int, metric_name: str, reason: str) -> Outcome:
+        if self._refused(ChairAction.VOID):
+            return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
         return engine.void(observation_id, metric_name, engine.nurse, self.clock.now(), reason)
 
     def note(self, text: str, kind: str = "note") -> Outcome:
+        if self._refused(ChairAction.NOTE):
+            return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
         return engine.note(text, engine.nurse, self.clock.now(), kind=kind)
 
     def tick_item(self, item_id: str, gate_decision: str = "") -> Outcome:
+        if self._refused(ChairAction.TICK):
+            return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
         return engine.tick_item(item_id, engine.nurse, self.clock.now(), gate_decision=gate_decision)
 
     def advance_phase(self, override_reason: str = "") -> Outcome:
+        if self._refused(ChairAction.NEXT_PHASE):
+            return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
         return engine.advance_phase(engine.nurse, self.clock.now(), override_reason)
 
     def discharge(self, override_reason: str = "") -> Outcome:
+        if self._refused(ChairAction.DISCHARGE):
+            return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
         outcome = engine.discharge(engine.nurse, self.clock.now(), override_reason)
         if outcome.done:
@@ -161,21 +243,23 @@ class SessionController(QtCore.QObject):
             self.changed.emit()
         return outcome
 
+    # Never refused, locked or not (IEC 60601-1-8: acknowledging never waits for a login).
+
     def acknowledge(self, occurrence_id: int) -> Outcome:
-        engine = self._engine
-        return engine.acknowledge(occurrence_id, engine.nurse, self.clock.now())
+        self._refused(ChairAction.ACKNOWLEDGE)
+        return self._engine.acknowledge(occurrence_id, self._actor(), self.clock.now())
 
     def acknowledge_all(self) -> Outcome:
-        engine = self._engine
-        return engine.acknowledge_all(engine.nurse, self.clock.now())
+        self._refused(ChairAction.ACKNOWLEDGE)
+        return self._engine.acknowledge_all(self._actor(), self.clock.now())
 
     def acknowledge_shown(self, occurrence_ids: list[int]) -> Outcome:
-        engine = self._engine
-        return engine.acknowledge_shown(occurrence_ids, engine.nurse, self.clock.now())
+        self._refused(ChairAction.ACKNOWLEDGE)
+        return self._engine.acknowledge_shown(occurrence_ids, self._actor(), self.clock.now())
 
     def pause_audio(self) -> Outcome:
-        engine = self._engine
-        return engine.pause_audio(engine.nurse, self.clock.now())
+        self._refused(ChairAction.PAUSE_AUDIO)
+        return self._engine.pause_audio(self._actor(), self.clock.now())
 
     # ---- the station's own conditions --------------------------------------------------------
 

@@ -28,6 +28,7 @@ from console.ui.controller import SessionController
 from console.ui.elided_label import ElidedLabel
 from console.ui.entry_panel import Confirmer, EntryPanel
 from console.ui.event_list import EventsTab
+from console.ui.lock_bar import ActivityFilter, LockBar
 from console.ui.tiles import TilePanel
 from console.ui.trend import TrendPlot
 from protocols.model import PhaseKind
@@ -39,6 +40,10 @@ class LiveWindow(QtWidgets.QWidget):
     Once the session has ended (discharged) the window is read-only: a banner says when it ended
     and offers "New session"; entry, observations, checklist and alarm actions are disabled, and
     the timers stop (the engine refuses writes to an ended session as well).
+
+    On a log with staff accounts the station locks after its idle time (console/session/lock.py):
+    the lock bar takes the entry form's place, the checklist and events are disabled, and the
+    alarm area, tiles and trend stay as they are (F2/F3 keep working). A sign-in unlocks it.
 
     Signals:
         new_session_requested: the nurse asked for the start screen after the session ended.
@@ -82,7 +87,10 @@ class LiveWindow(QtWidgets.QWidget):
         self.events_tab = EventsTab(journal, controller, asker, confirmer)
         self.events = self.events_tab.list
 
+        self.lock_bar = LockBar(controller)
+        self.lock_bar.hide()
         side = QtWidgets.QTabWidget()
+        self.side = side
         # Styled before its pages come: set after, the sheet was applied again to every widget
         # of both pages (P7, start-up).
         side.setStyleSheet("QTabBar::tab {font-size:13pt;padding:4px 12px;}")
@@ -108,10 +116,28 @@ class LiveWindow(QtWidgets.QWidget):
         layout.addWidget(self.alarm_bar)
         layout.addWidget(middle, 1)
         layout.addWidget(bottom)
+        layout.addWidget(self.lock_bar)
         self._seen = 0
         controller.changed.connect(self.refresh)
+        controller.lock_changed.connect(self._on_lock_changed)
+        if controller.identity is not None:
+            app = QtWidgets.QApplication.instance()
+            if app is not None:   # keys and clicks anywhere in this window count as activity
+                app.installEventFilter(ActivityFilter(controller, self))
+        self._on_lock_changed(controller.locked)
         theme.signals().changed.connect(self._on_theme_changed)
         self.refresh()
+
+    @QtCore.Slot(bool)
+    def _on_lock_changed(self, locked: bool) -> None:
+        """Locked: the sign-in form in the entry form's place; only the alarm area acts."""
+        self.entry.setVisible(not locked)
+        self.lock_bar.setVisible(locked)
+        for widget in (self.entry, self.side):
+            widget.setEnabled(not locked)
+        if locked:
+            self.lock_bar.name.setFocus()
+        self._show_ended(self.controller.view.ended_at)   # an ended session stays read-only
 
     def _on_theme_changed(self, _theme: theme.Theme) -> None:
         """The header, dose line and banner are styled by this window: restyle them now."""

@@ -12,9 +12,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.records import Record, Recorder, SessionOpened
+from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
+from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.journal import Journal, when
 from console.store import EventLog, LogError, SessionRow
+from console.store.identity_store import current_staff
 from console.ui import theme
 from console.ui.audio import AlarmSounder, AudioOut
 from console.ui.checklist_panel import Asker, DialogAsker
@@ -26,6 +29,7 @@ from console.ui.shown_log import ShownLog
 from protocols.loader import LoadResult
 
 if TYPE_CHECKING:
+    from console.identity import Staff
     from console.ui.review_launcher import ReviewLauncher
     from console.ui.start_screen import StartRequest, StartScreen   # shown on demand (P7)
 
@@ -67,9 +71,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, log: EventLog, loaded: LoadResult, clock: Clock, audio_out: AudioOut,
                  cleanups: list[Callable[[], None]], confirmer: Confirmer | None = None,
                  asker: Asker | None = None, shown_log: Path | None = None,
-                 fault_handler: FaultHandler | None = None, start_page: bool = True) -> None:
+                 fault_handler: FaultHandler | None = None, start_page: bool = True,
+                 staff: Staff | None = None, lock_after_s: float = DEFAULT_LOCK_AFTER_S,
+                 station: str = "chair") -> None:
         """`start_page=False` when a session opens at once (command line, demo, resume): the
-        start screen is then built only if the nurse asks for it after that session."""
+        start screen is then built only if the nurse asks for it after that session.
+
+        `staff`: the log's accounts (default: built on first need, with the production
+        hasher); `lock_after_s`: the idle lock's time; `station`: this station's name in
+        `sign_ins`. Identity is enforced only once the log holds an account (lock.py)."""
         super().__init__()
         self.setWindowTitle("Infusion console")
         self.resize(1366, 768)
@@ -81,6 +91,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.confirmer = confirmer or DialogConfirmer(self)
         self.asker = asker or DialogAsker(self)
         self.controller: SessionController | None = None
+        self._staff = staff
+        self.lock_after_s = lock_after_s
+        self.station = station
         self.network_shown = False   # a clinic network is set up: the status line stays
         self.live: LiveWindow | None = None
         self.sounder: AlarmSounder | None = None
@@ -137,6 +150,26 @@ class MainWindow(QtWidgets.QMainWindow):
             label.setStyleSheet(self._start_error_style())
         for box in self.findChildren(QtWidgets.QFrame, "resume_offer"):
             box.setStyleSheet(self._resume_style())
+
+    # ---- staff accounts (issue 13) ------------------------------------------------------------
+
+    def has_accounts(self) -> bool:
+        """The log holds a staff account: identity is enforced (the transitional rule)."""
+        return bool(current_staff(self.log.conn))
+
+    @property
+    def staff(self) -> Staff:
+        """The log's staff accounts (the identity layer is loaded on first need: P7)."""
+        if self._staff is None:
+            from console.identity import Staff  # noqa: PLC0415
+
+            self._staff = Staff(self.log)
+        return self._staff
+
+    def _chair_identity(self) -> ChairIdentity | None:
+        if not self.has_accounts():
+            return None
+        return ChairIdentity(self.staff, self.clock.now().mono, self.lock_after_s, self.station)
 
     def present(self, kiosk: bool = False) -> None:
         """Show the window filling the screen it is on (maximised; full screen on a kiosk).
@@ -200,7 +233,8 @@ class MainWindow(QtWidgets.QMainWindow):
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
-        controller = SessionController(engine, self.clock, self)
+        controller = SessionController(engine, self.clock, self,
+                                       identity=self._chair_identity())
         if device is not None:
             controller.attach_device(*device)
         if on_connecting is not None:

@@ -1,0 +1,98 @@
+"""Who is at the chair: the signed-in account, the idle lock, sign-in and hand-over. No Qt.
+
+Built only on a log that holds at least one staff account (the transitional rule in
+console/session/lock.py); the controller holds one and forwards to it.
+
+Rules:
+- A sign-in at the chair (to unlock, or to take a session over) is `Staff.sign_in` with purpose
+  `sign-in` and the station's name: every attempt, good or bad, is a `sign_ins` row, under the
+  identity layer's lock-out. A right secret of an account that may not run a session (no nurse
+  role, or disabled) does not unlock: the answer names the role it needs.
+- The account signed in becomes the session's actor. When it is not the account (by name) the
+  session was run by, that is a hand-over: the controller writes `handed_over` {from, to}
+  through the engine before anything else that account does.
+- The secret is passed through and forgotten: it is never kept, logged nor shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from console.clock import Moment
+from console.session.lock import DEFAULT_LOCK_AFTER_S, IdleLock
+
+if TYPE_CHECKING:   # loaded when a sign-in happens: a log without accounts never loads argon2 (P7)
+    from console.identity import Account, Staff
+
+
+@dataclass(frozen=True, slots=True)
+class SignInAnswer:
+    """The answer to a sign-in at the chair.
+
+    Attributes:
+        ok: the account is signed in (and the station unlocked).
+        message: one sentence for the screen (never the secret).
+        account: the account signed in (ok), else None.
+        hand_over_from: ok and the session was run by someone else: their name; else None.
+    """
+
+    ok: bool
+    message: str
+    account: Account | None = None
+    hand_over_from: str | None = None
+
+
+class ChairIdentity:
+    """The signed-in account and the idle lock of one running session.
+
+    Args:
+        staff: the log's staff accounts.
+        now_mono: when the session opened here (the idle time starts then).
+        lock_after_s: idle seconds before the lock.
+        station: the station's name in `sign_ins` (e.g. "chair 3").
+        account: the account that started or resumed the session, if one signed in.
+    """
+
+    def __init__(self, staff: Staff, now_mono: float, lock_after_s: float = DEFAULT_LOCK_AFTER_S,
+                 station: str = "chair", account: Account | None = None) -> None:
+        self.staff = staff
+        self.lock = IdleLock(lock_after_s, now_mono)
+        self.station = station
+        self.account = account
+
+    def sign_in(self, name_or_badge: str, secret: str, now: Moment,
+                in_charge: str) -> SignInAnswer:
+        """Check a sign-in at the chair; unlock and decide the hand-over when it is good.
+
+        Args:
+            name_or_badge: what was typed or scanned.
+            secret: the PIN or password (checked, never kept).
+            now: when (the wall time for the log, the monotonic time for the lock).
+            in_charge: the session's actor now (its name), to tell a hand-over.
+        """
+        if not name_or_badge.strip():
+            return SignInAnswer(False, "Give your name or badge, then your PIN or password.")
+        if not secret:
+            return SignInAnswer(False, "Give your PIN or password.")
+        from console.identity import Action, Purpose, refusal  # noqa: PLC0415 - see above
+
+        result = self.staff.sign_in(name_or_badge, secret, now.wall, where=self.station,
+                                    purpose=Purpose.SIGN_IN)
+        if not result.ok or result.account is None:
+            return SignInAnswer(False, _sentence(result.message))
+        why = refusal(result.account, Action.RUN_SESSION)
+        if why is not None:
+            return SignInAnswer(False, _sentence(why))
+        account = result.account
+        self.account = account
+        self.lock.unlock(now.mono)
+        handed = None if account.name == in_charge else in_charge
+        text = (f"Signed in as {account.name}: you have taken the session over from {in_charge}."
+                if handed is not None else f"Signed in as {account.name}.")
+        return SignInAnswer(True, text, account, handed)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

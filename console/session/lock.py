@@ -1,0 +1,123 @@
+"""The chair's idle lock (issue 13): what locks the station, what still works while it is locked,
+and what unlocks it. No Qt; time is passed in (the controller's clock).
+
+Transitional rule: identity is enforced on a log that holds at least one staff account. On a log
+without accounts (the demo, a fresh install before its first administrator) there is no lock:
+the console runs as before issue 13.
+
+The machine, one per running session:
+
+    state    fields                  what happens
+    -------  ----------------------  ---------------------------------------------------------
+    OPEN     last_activity (mono s)  `activity(now)` (a key, a click, an action) moves
+                                     last_activity to now. `check(now)` with
+                                     now - last_activity >= lock_after locks: LOCKED.
+    LOCKED   locked_at (mono s)      activity changes nothing (pressing F2 on a locked station
+                                     does not unlock it); only `unlock(now)` after a sign-in
+                                     of an account allowed to run a session opens it: OPEN,
+                                     last_activity = now.
+
+- While LOCKED the alarm area, the tiles and the trend stay on screen and ALWAYS_ALLOWED (F2
+  acknowledge, F3 pause audio, the alarm area's buttons) keep working: IEC 60601-1-8,
+  acknowledging must never wait for a login. Everything else a person does at the chair (entry,
+  checklist, next phase, discharge, corrections, notes) is refused with `LOCKED_MESSAGE` until
+  a sign-in.
+- An alarm acknowledged while locked is recorded with `locked_actor(in_charge)`: the nurse in
+  charge is named, and that nobody was signed in, so the log never claims a sign-in that did
+  not happen.
+- Device readings, the engine's ticks and a central station's acknowledgements are not a
+  person at the chair: they are never refused and never count as activity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Final
+
+DEFAULT_LOCK_AFTER_S: Final = 10 * 60.0
+LOCKED_MESSAGE: Final = "Locked — sign in to continue"
+
+
+class ChairAction(StrEnum):
+    """What a person does at the chair (the controller's action methods)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    PAUSE_AUDIO = "pause audio"
+    ENTER = "enter a value"
+    CORRECT = "correct a value"
+    VOID = "take a value back"
+    NOTE = "write a note"
+    TICK = "tick a checklist item"
+    NEXT_PHASE = "move to the next phase"
+    DISCHARGE = "discharge"
+
+
+# Never refused, locked or not (IEC 60601-1-8).
+ALWAYS_ALLOWED: Final = frozenset({ChairAction.ACKNOWLEDGE, ChairAction.PAUSE_AUDIO})
+
+
+def locked_actor(in_charge: str) -> str:
+    """The actor recorded for an acknowledgement or pause given on a locked station."""
+    return f"{in_charge} (station locked: not signed in)"
+
+
+class LockState(Enum):
+    OPEN = "open"
+    LOCKED = "locked"
+
+
+@dataclass(slots=True)
+class IdleLock:
+    """The idle lock of one session (module docstring).
+
+    Args:
+        lock_after_s: idle seconds before it locks (> 0).
+        last_activity: OPEN only: monotonic seconds of the last activity.
+        locked_at: LOCKED only: monotonic seconds when it locked.
+    """
+
+    lock_after_s: float
+    last_activity: float
+    state: LockState = LockState.OPEN
+    locked_at: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.lock_after_s > 0:
+            raise ValueError(f"the idle lock needs a time above 0 s, not {self.lock_after_s:g}")
+
+    @property
+    def locked(self) -> bool:
+        return self.state is LockState.LOCKED
+
+    def activity(self, now_mono: float) -> None:
+        """Someone used the station: the idle time starts again (OPEN only)."""
+        if self.state is LockState.OPEN:
+            self.last_activity = max(self.last_activity, now_mono)
+
+    def check(self, now_mono: float) -> bool:
+        """Lock when idle for `lock_after_s`; True when this call locked it."""
+        if self.state is LockState.OPEN and now_mono - self.last_activity >= self.lock_after_s:
+            self.state, self.locked_at = LockState.LOCKED, now_mono
+            return True
+        return False
+
+    def lock(self, now_mono: float) -> bool:
+        """Lock now (the nurse leaves the chair); True when it was open."""
+        if self.state is LockState.LOCKED:
+            return False
+        self.state, self.locked_at = LockState.LOCKED, now_mono
+        return True
+
+    def unlock(self, now_mono: float) -> None:
+        """Open after a sign-in; the idle time starts now."""
+        self.state, self.locked_at, self.last_activity = LockState.OPEN, None, now_mono
+
+    def permits(self, action: ChairAction) -> bool:
+        return action in ALWAYS_ALLOWED or self.state is LockState.OPEN
+
+    def idle_left(self, now_mono: float) -> float | None:
+        """Seconds until it locks (OPEN), None when locked."""
+        if self.state is LockState.LOCKED:
+            return None
+        return max(0.0, self.lock_after_s - (now_mono - self.last_activity))

@@ -1,0 +1,93 @@
+"""The lock screen's bar: "Locked — sign in to continue" with a sign-in form (issue 13).
+
+It takes the entry form's place while the station is locked; the alarm area, the tiles and the
+trend stay where they are and F2/F3 and the alarm area's buttons keep working (the rule is in
+console/session/lock.py). It only draws and forwards: the sign-in goes through the controller,
+and the PIN field is emptied after every attempt (the secret is never kept or shown).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from console.session.chair_identity import SignInAnswer
+from console.session.lock import LOCKED_MESSAGE
+from console.ui import theme
+from console.ui.controller import SessionController
+
+
+class ActivityFilter(QtCore.QObject):
+    """Tells the controller about a key, a click or a touch in `window` (the idle time)."""
+
+    KINDS = frozenset({QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.MouseButtonPress,
+                       QtCore.QEvent.Type.Wheel, QtCore.QEvent.Type.TouchBegin})
+
+    def __init__(self, controller: SessionController, window: QtWidgets.QWidget) -> None:
+        super().__init__(window)
+        self._controller = controller
+        self._window = window
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if event.type() in self.KINDS and isinstance(watched, QtWidgets.QWidget) and (
+                watched.window() is self._window.window()):
+            self._controller.note_activity()
+        return False
+
+
+class LockBar(QtWidgets.QFrame):
+    """The locked station's banner and sign-in form.
+
+    Signals:
+        signed_in: a sign-in was accepted; carries its SignInAnswer.
+    """
+
+    signed_in = QtCore.Signal(object)
+
+    def __init__(self, controller: SessionController,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("lock_bar")
+        self.title = QtWidgets.QLabel(LOCKED_MESSAGE)
+        self.title.setObjectName("lock_title")
+        self.name = QtWidgets.QLineEdit()
+        self.name.setObjectName("lock_name")
+        self.name.setPlaceholderText("name or badge")
+        self.secret = QtWidgets.QLineEdit()
+        self.secret.setObjectName("lock_secret")
+        self.secret.setPlaceholderText("PIN or password")
+        self.secret.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.button = QtWidgets.QPushButton("Sign in")
+        self.button.setObjectName("lock_sign_in")
+        self.message = QtWidgets.QLabel(
+            "Alarms can be acknowledged (F2) and audio paused (F3) without signing in.")
+        self.message.setObjectName("lock_message")
+        self.message.setWordWrap(True)
+        form = QtWidgets.QHBoxLayout()
+        form.addWidget(self.title, 2)
+        form.addWidget(self.name, 2)
+        form.addWidget(self.secret, 2)
+        form.addWidget(self.button)
+        column = QtWidgets.QVBoxLayout(self)
+        column.setContentsMargins(8, 4, 8, 4)
+        column.addLayout(form)
+        column.addWidget(self.message)
+        self.button.clicked.connect(self._on_sign_in_clicked)
+        self.secret.returnPressed.connect(self._on_sign_in_clicked)
+        self.name.returnPressed.connect(self.secret.setFocus)
+        theme.signals().changed.connect(self._on_theme_changed)
+        self._on_theme_changed(theme.current())
+
+    def _on_theme_changed(self, now: theme.Theme) -> None:
+        self.setStyleSheet(f"QFrame#lock_bar {{background:{now.dark_bg};}} QLabel "
+                           f"{{color:{now.dark_text};font-size:14pt;}} QLabel#lock_title "
+                           "{font-size:17pt;font-weight:bold;} QLineEdit {font-size:15pt;} "
+                           "QPushButton {font-size:15pt;padding:4px 16px;}")
+
+    def _on_sign_in_clicked(self) -> None:
+        answer = self.controller.sign_in(self.name.text(), self.secret.text())
+        self.secret.clear()
+        self.message.setText(answer.message)
+        if answer.ok:
+            self.name.clear()
+            self.signed_in.emit(answer)

@@ -1,0 +1,221 @@
+"""The idle lock (issue 13): after the idle time the live window locks; the alarm area, tiles and
+trend stay, F2 and F3 still work with nobody signed in, everything else waits for a sign-in, and
+a sign-in by another nurse is a hand-over. Real engine, real SQLite log, real Argon2id (at its
+smallest cost), a clock moved by hand: nothing sleeps. Every case is checked in the log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from console.clock import ManualClock
+from console.identity import Argon2Hasher, SecretKind, Staff
+from console.session.chair_identity import ChairIdentity
+from console.session.engine import Patient, SessionEngine
+from console.session.entry import Rejected
+from console.session.journal import Journal
+from console.session.lock import LOCKED_MESSAGE, locked_actor
+from console.store import EventLog
+from console.ui.controller import SessionController
+from console.ui.live_window import LiveWindow
+from protocols.loader import builtin_protocols_dir, load_protocol
+from tests.ui.conftest import Answers
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ADMIN, ADMIN_PIN = "Ada Admin", "58203914"
+ANA, ANA_PIN = "Ana Nurse", "47116032"
+BEN, BEN_PIN, BEN_BADGE = "Ben Nurse", "61829305", "B-0042"
+PAT, PAT_PIN = "Pat Prescriber", "90517362"
+LOCK_AFTER_S = 600.0
+
+
+def fast_hasher() -> Argon2Hasher:
+    """Argon2id at its smallest cost: the production code path in milliseconds."""
+    return Argon2Hasher(time_cost=1, memory_cost_kib=8, parallelism=1)
+
+
+def add_accounts(log: EventLog, hasher: Argon2Hasher) -> Staff:
+    staff = Staff(log, hasher)
+    admin = staff.add(ADMIN, "administrator", ADMIN_PIN, SecretKind.PIN, None, START)
+    staff.add(ANA, "nurse", ANA_PIN, SecretKind.PIN, admin, START)
+    staff.add(BEN, "nurse", BEN_PIN, SecretKind.PIN, admin, START, badge=BEN_BADGE)
+    staff.add(PAT, "prescriber", PAT_PIN, SecretKind.PIN, admin, START)
+    return staff
+
+
+class Chair:
+    """A session run by Ana on a log with accounts, its live window shown."""
+
+    def __init__(self, tmp_path, qtbot) -> None:
+        self.log = EventLog.open(tmp_path / "log.sqlite3", "test")
+        self.staff = add_accounts(self.log, fast_hasher())
+        self.clock = ManualClock(START)
+        journal = Journal(self.log)
+        protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+        self.engine = SessionEngine.open(protocol, journal, Patient("MRN-7", 72), ANA,
+                                         self.clock.now())
+        identity = ChairIdentity(self.staff, self.clock.now().mono, LOCK_AFTER_S, "chair 3",
+                                 account=self.staff.find(ANA))
+        self.controller = SessionController(self.engine, self.clock, identity=identity)
+        self.window = LiveWindow(self.controller, journal, Answers(), Answers())
+        qtbot.addWidget(self.window)
+        self.window.resize(1366, 740)
+        self.window.show()
+
+    def t(self, seconds: float) -> None:
+        """Move the clock on by `seconds` and let the controller's timer tick once."""
+        self.clock.advance(seconds)
+        self.controller.tick()
+
+    def close(self) -> None:
+        self.controller.stop()
+        self.log.close()
+
+    def rows(self, sql: str, *args: object) -> list[tuple]:
+        return self.log.conn.execute(sql, args).fetchall()
+
+
+@pytest.fixture
+def chair(tmp_path, qtbot):
+    chair = Chair(tmp_path, qtbot)
+    yield chair
+    chair.close()
+
+
+def sign_in(chair: Chair, name: str, secret: str) -> str:
+    bar = chair.window.lock_bar
+    bar.name.setText(name)
+    bar.secret.setText(secret)
+    bar.button.click()
+    assert bar.secret.text() == ""   # the secret never stays on screen
+    return bar.message.text()
+
+
+def test_the_window_locks_after_the_idle_time_and_keeps_the_alarm_area(chair):
+    window = chair.window
+    # Step 1: a high alarm while Ana is at the chair.
+    assert not isinstance(chair.controller.enter_manual("heart_rate", 140), Rejected)
+    assert not window.lock_bar.isVisible() and window.entry.isVisible()
+    # Step 2: 9:59 min idle: still open.
+    chair.t(LOCK_AFTER_S - 1)
+    assert not chair.controller.locked and window.entry.isEnabled()
+    # Step 3: 10 min idle: locked; the alarm, the tiles and the trend stay, entry and the side go.
+    chair.t(1)
+    assert chair.controller.locked
+    assert window.lock_bar.isVisible() and window.lock_bar.title.text() == LOCKED_MESSAGE
+    assert not window.entry.isVisible() and not window.side.isEnabled()
+    assert window.alarm_bar.isVisible() and window.alarm_bar.isEnabled()
+    assert window.alarm_bar.ack_button.isEnabled()
+    assert window.tiles.isVisible() and window.trend.isVisible()
+    assert any("Heart rate 140" in row for row in window.alarm_bar.rows())
+
+
+def test_activity_keeps_the_station_open(chair):
+    chair.t(LOCK_AFTER_S - 10)
+    chair.controller.note_activity()        # a key or a click
+    chair.t(LOCK_AFTER_S - 10)
+    assert not chair.controller.locked
+    chair.controller.note(text="patient comfortable")   # an action is activity too
+    chair.t(LOCK_AFTER_S - 1)
+    assert not chair.controller.locked
+    chair.t(1)
+    assert chair.controller.locked
+
+
+def test_an_alarm_acknowledged_on_the_lock_screen_is_logged_without_a_sign_in(chair, qtbot):
+    chair.controller.enter_manual("heart_rate", 140)
+    chair.t(LOCK_AFTER_S)
+    assert chair.controller.locked
+    # F2 on the locked window: acknowledged, nobody signed in, and still locked.
+    with qtbot.waitSignal(chair.controller.changed):
+        chair.window.alarm_bar.ack_shortcut.activated.emit()
+    acks = chair.rows("SELECT condition, actor FROM alarm_events WHERE transition = 'acknowledged'")
+    assert acks and all(actor == locked_actor(ANA) for _, actor in acks)
+    assert locked_actor(ANA) == "Ana Nurse (station locked: not signed in)"
+    # F3: audio paused, also without a sign-in.
+    chair.window.alarm_bar.pause_shortcut.activated.emit()
+    paused = chair.rows("SELECT actor FROM events WHERE kind = 'audio_paused'")
+    assert paused == [(locked_actor(ANA),)]
+    assert chair.controller.locked   # acknowledging does not unlock
+
+
+def test_entry_and_the_checklist_are_refused_while_locked(chair):
+    chair.t(LOCK_AFTER_S)
+    before = chair.rows("SELECT count(*) FROM observations")
+    verdict = chair.controller.enter_manual("heart_rate", 80)
+    assert isinstance(verdict, Rejected) and verdict.message == LOCKED_MESSAGE
+    assert chair.controller.enter_manual_row("heart_rate", 80)[0] == Rejected("heart_rate", LOCKED_MESSAGE)
+    for outcome in (chair.controller.note("x"), chair.controller.tick_item("consent"),
+                    chair.controller.advance_phase("x"), chair.controller.discharge("x")):
+        assert not outcome.done and outcome.message == LOCKED_MESSAGE
+    assert chair.rows("SELECT count(*) FROM observations") == before
+    assert chair.rows("SELECT count(*) FROM events WHERE kind IN ('note', 'phase_ended', "
+                      "'checklist_ticked', 'discharged')") == [(0,)]
+
+
+def test_a_wrong_pin_is_refused_and_logged(chair):
+    chair.t(LOCK_AFTER_S)
+    text = sign_in(chair, ANA, "00000000")
+    assert text.startswith("Name or badge and PIN or password do not match an account")
+    assert chair.controller.locked and chair.window.lock_bar.isVisible()
+    rows = chair.rows("SELECT typed, outcome, purpose, station FROM sign_ins ORDER BY id")
+    assert rows[-1] == (ANA, "wrong", "sign-in", "chair 3")
+    # The secret is nowhere in the log.
+    dump = "\n".join(chair.log.conn.iterdump())
+    assert "00000000" not in dump and ANA_PIN not in dump
+
+
+def test_a_sign_in_unlocks_and_the_same_nurse_carries_on(chair):
+    chair.t(LOCK_AFTER_S)
+    assert sign_in(chair, ANA, ANA_PIN) == f"Signed in as {ANA}."
+    assert not chair.controller.locked
+    assert chair.window.entry.isVisible() and chair.window.side.isEnabled()
+    assert not chair.window.lock_bar.isVisible()
+    assert chair.rows("SELECT outcome FROM sign_ins ORDER BY id DESC LIMIT 1") == [("ok",)]
+    assert chair.rows("SELECT count(*) FROM events WHERE kind = 'handed_over'") == [(0,)]
+    chair.controller.enter_manual("heart_rate", 80)
+    assert chair.rows("SELECT entered_by FROM observations WHERE metric = 'heart_rate'") == [(ANA,)]
+    # The idle time starts again at the sign-in.
+    chair.t(LOCK_AFTER_S - 1)
+    assert not chair.controller.locked
+
+
+def test_another_nurse_signing_in_takes_the_session_over(chair):
+    chair.t(LOCK_AFTER_S)
+    text = sign_in(chair, BEN_BADGE, BEN_PIN)   # by badge
+    assert text == f"Signed in as {BEN}: you have taken the session over from {ANA}."
+    assert not chair.controller.locked and chair.engine.nurse == BEN
+    events = chair.rows("SELECT actor, detail FROM events WHERE kind = 'handed_over'")
+    assert [(actor, json.loads(detail)) for actor, detail in events] == [
+        (BEN, {"from": ANA, "to": BEN})]
+    chair.controller.enter_manual("heart_rate", 80)
+    assert chair.rows("SELECT entered_by FROM observations WHERE metric = 'heart_rate'") == [(BEN,)]
+    assert BEN in chair.window.header.full_text()
+
+
+def test_an_account_without_the_nurse_role_does_not_unlock(chair):
+    chair.t(LOCK_AFTER_S)
+    text = sign_in(chair, PAT, PAT_PIN)
+    assert text == (f"{PAT} (prescriber) may not run a session: it needs the nurse role.")
+    assert chair.controller.locked and chair.engine.nurse == ANA
+
+
+def test_no_lock_on_a_log_without_accounts(live):
+    controller, _journal, clock, _log = live
+    assert controller.identity is None
+    clock.advance(24 * 3600)
+    controller.tick()
+    assert not controller.locked
+    assert controller.note("still open").done
+
+
+def test_the_lock_after_option(tmp_path):
+    from console.cli import gui_parser
+
+    assert gui_parser().parse_args([]).lock_after == 10.0
+    assert gui_parser().parse_args(["--lock-after", "2.5"]).lock_after == 2.5
+    with pytest.raises(SystemExit):
+        gui_parser().parse_args(["--lock-after", "0"])
+
