@@ -178,6 +178,7 @@ class NetworkLink:
                 retain=True)
             self.bus.stop(timeout)
         if self.mllp is not None:
+            self.mllp.flush(timeout)   # what is due goes first, unless the engine is away
             self.mllp.stop(timeout)
         self._drain()
         self._write_deliveries()

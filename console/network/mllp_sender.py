@@ -355,6 +355,21 @@ class MllpSender:
         with self._lock:
             return self._status
 
+    def flush(self, timeout: float) -> bool:
+        """Wait up to `timeout` real seconds for every submitted message to be delivered or
+        failed (a clean stop of the console gives the engine this long), or until the sender
+        backs off (the engine is unreachable: waiting would only delay the stop). True when none
+        is left; what is still pending stays in the caller's outbox for the next start."""
+        with self._lock:
+            def done() -> bool:
+                status = self._status
+                away = (status.state is SenderState.BACKING_OFF and status.retry_at is not None
+                        and status.retry_at > self._clock.now().mono)
+                return not self._queue or away
+
+            self._lock.wait_for(done, timeout)
+            return not self._queue
+
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread and close the connection; what is pending stays pending (and unsent).
 
@@ -478,6 +493,7 @@ class MllpSender:
         with self._lock:
             if self._queue and self._queue[0] is entry:
                 self._queue.popleft()
+            self._lock.notify_all()   # flush() waits for the queue to empty
 
     def _connection_failed(self, problem: str) -> None:
         """Close, count the failure and wait out the back-off (stop() ends the wait)."""
@@ -656,6 +672,7 @@ class MllpSender:
         status = SenderStatus(state, control_id, retry_at, self._failures, self._last_error)
         with self._lock:
             self._status = status
+            self._lock.notify_all()   # flush() also ends when the sender starts backing off
         # Outside the lock: the callback may call back into the sender.
         if self._on_status is not None:
             self._on_status(status)

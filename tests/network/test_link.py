@@ -372,3 +372,21 @@ def test_the_engine_over_tls_takes_the_messages_and_a_wrong_ca_is_named(
         assert len(peer.received) == 1
     finally:
         peer.close()
+
+
+def test_a_clean_stop_lets_the_engine_take_what_is_due_first(
+        chairs: Callable[..., Chair], peer: MllpPeer, reserved_port: int) -> None:
+    clock = ManualClock(START)
+    chair = chairs(engine_config(reserved_port), clock)
+    for value in range(60, 100):
+        chair.reading("heart_rate", value)
+    sent = chair.outbox_ids()
+    peer.listen()
+    clock.advance(2)   # past the sender's first back-off: it connects again now
+    chair.close()   # what the console does on SIGTERM or when its window closes
+    assert peer.received == sent
+    log = EventLog.open(chair.log.path, "test")
+    try:
+        assert log.undelivered("engine") == []
+    finally:
+        log.close()
