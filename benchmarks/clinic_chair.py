@@ -40,6 +40,7 @@ import json
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -386,7 +387,6 @@ class ChairProcess:
     def start(self, timeout: float = 30.0) -> ChairProcess:
         """Start the chair and wait for its ready line (session open, link started)."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.pop("QT_QPA_PLATFORM", None)
         self.stderr_path = self.db.with_suffix(".stderr")
         self._stderr = open(self.stderr_path, "a", encoding="utf-8")  # noqa: SIM115 - kept
         self.proc = subprocess.Popen(
@@ -557,8 +557,6 @@ class Monitors:
 
 def chair_rows(db: Path, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Rows of a query on a chair's log through a read-only connection of our own."""
-    import sqlite3  # noqa: PLC0415
-
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
         return conn.execute(query, params).fetchall()
