@@ -328,6 +328,13 @@ def main(argv: list[str]) -> int:
         return _exec_until_signal(app, station.window)
     finally:
         station.close()
+        # Destroy the window now, while Python is whole (as console/ui/app.py's dispose: left to
+        # the interpreter's exit, the trend's graphics items crash it on their way out).
+        import shiboken6  # noqa: PLC0415
+
+        station.window.hide()
+        if shiboken6.isValid(station.window):
+            shiboken6.delete(station.window)
 
 
 def _exec_until_signal(app: Any, window: Any) -> int:

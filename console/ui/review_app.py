@@ -18,7 +18,7 @@ from console.paths import default_db_path
 from console.review.queries import MissingLogError
 from console.store import LogError
 from console.ui import theme
-from console.ui.app import exec_until_signal
+from console.ui.app import dispose, exec_until_signal
 from console.ui.review_window import ReviewDialogs, ReviewWindow, build_review_window
 from console.version import VERSION
 from protocols.loader import default_protocol_dirs, load_protocols
@@ -65,3 +65,4 @@ def main(argv: list[str]) -> int:
         return exec_until_signal(app, window)
     finally:
         window.close_log()
+        dispose(window)   # before the interpreter's exit (console/ui/app.py says why)
