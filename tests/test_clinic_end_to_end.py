@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.mosquitto import Broker
-from tests.network.mllp_peer import HOST, MllpPeer, always
+from tests.network.mllp_peer import HOST, MllpPeer, always, reserve_port
 
 BIN = Path(sys.executable).parent
 # Alarms in the first minute of each session, so the test is short (the simulator at 60x).
@@ -62,12 +61,8 @@ def rows(db: Path, query: str) -> list[tuple[object, ...]]:
 
 @pytest.fixture
 def engine_port() -> Iterator[int]:
-    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    holder.bind((HOST, 0))
-    yield holder.getsockname()[1]
-    holder.close()
+    with reserve_port() as port:
+        yield port
 
 
 def test_two_chairs_a_central_station_and_an_interface_engine(tmp_path: Path,

@@ -5,9 +5,11 @@ the connection, not listening)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,21 @@ import hl7.mllp
 
 HOST = "127.0.0.1"
 WAIT = 10.0  # real seconds any single wait in a test may take before it fails
+
+
+@contextlib.contextmanager
+def reserve_port() -> Iterator[int]:
+    """A loopback port held by a bound, never-listening socket (SO_REUSEPORT): connections are
+    refused, as from an engine that is down, until a peer listens on it; it stays ours while the
+    peer is away."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    holder.bind((HOST, 0))
+    try:
+        yield holder.getsockname()[1]
+    finally:
+        holder.close()
 
 
 

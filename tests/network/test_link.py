@@ -7,7 +7,6 @@ wait for a real peer is on a condition with a deadline.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +27,7 @@ from protocols.model import Priority
 from protocols.vitals import metric
 from tests.mosquitto import Broker, wait_until
 from tests.network.conftest import MakeClient
-from tests.network.mllp_peer import HOST, MllpPeer, Reply, always
+from tests.network.mllp_peer import HOST, MllpPeer, Reply, always, reserve_port
 from tests.session.helpers import START, iv_protocol
 
 STATION = Station(equipment_id="console-test", equipment_id_type="UUID", room="Room 3",
@@ -80,12 +79,8 @@ class Chair:
 
 @pytest.fixture
 def reserved_port() -> Iterator[int]:
-    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    holder.bind((HOST, 0))
-    yield holder.getsockname()[1]
-    holder.close()
+    with reserve_port() as port:
+        yield port
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import hl7.mllp
 import pytest
 
 from console.clock import ManualClock
-from tests.network.mllp_peer import HOST, WAIT, MllpPeer, Reply, Script, always
+from tests.network.mllp_peer import HOST, WAIT, MllpPeer, Reply, Script, always, reserve_port
 from console.network.mllp_sender import (
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_BACKOFF,
@@ -111,13 +111,8 @@ def _sender_threads() -> list[threading.Thread]:
 
 @pytest.fixture
 def reserved_port() -> Iterator[int]:
-    """A loopback port held by a bound, never-listening socket: refused until a peer listens."""
-    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    holder.bind((HOST, 0))
-    yield holder.getsockname()[1]
-    holder.close()
+    with reserve_port() as port:
+        yield port
 
 
 @pytest.fixture
