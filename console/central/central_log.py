@@ -47,7 +47,7 @@ import platformdirs
 from console.clock import iso, parse_iso
 from console.paths import APP
 from console.store.errors import classify, is_environmental
-from console.store.schema import APPEND_ONLY_MESSAGE
+from console.store.schema import APPEND_ONLY_MESSAGE, append_only_triggers
 
 __all__ = ["Action", "CentralLog", "CentralLogError", "Received", "default_central_db_path"]
 
@@ -96,17 +96,6 @@ _NEXT_STEP: Final = {
 def default_central_db_path() -> Path:
     """`central.sqlite3` in the user's data folder (beside the session log)."""
     return platformdirs.user_data_path(APP) / "central.sqlite3"
-
-
-def _append_only_triggers(table: str) -> list[str]:
-    """The session log's rule (console/store/schema.py): no UPDATE, no DELETE, same message."""
-    message = APPEND_ONLY_MESSAGE.format(table=table)
-    return [
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
-    ]
 
 
 class CentralLogError(Exception):
@@ -283,7 +272,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         for statement in _SCHEMA:
             conn.execute(statement)
         for table in TABLES:
-            for trigger in _append_only_triggers(table):
+            for trigger in append_only_triggers(table):
                 conn.execute(trigger)
         conn.execute("INSERT INTO meta(key, value) VALUES ('uid', ?)", [secrets.token_hex(3)])
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

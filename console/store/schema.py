@@ -167,7 +167,9 @@ FROM grouped AS g
 JOIN alarm_events AS r ON r.id = g.raise_id"""
 
 
-def _append_only_triggers(table: str) -> list[str]:
+def append_only_triggers(table: str) -> list[str]:
+    """The triggers that refuse UPDATE and DELETE on `table`, with the rule in their message
+    (also used by the central station's log)."""
     message = APPEND_ONLY_MESSAGE.format(table=table)
     return [
         f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
@@ -208,7 +210,7 @@ def _initial_schema(db: Database) -> None:
     """Tables, indexes, the alarms view, append-only triggers, empty chain heads."""
     statements = [*_TABLES, *_INDEXES, _ALARMS_VIEW, *_sessions_triggers()]
     for table in ("observations", "alarm_events", "events"):
-        statements += _append_only_triggers(table)
+        statements += append_only_triggers(table)
     # One statement at a time: executescript() would commit the migration's transaction.
     for sql in statements:
         db.execute(sql)
@@ -256,8 +258,8 @@ def _outbox(db: Database) -> None:
             row_hash TEXT NOT NULL
         )""",
         "CREATE INDEX deliveries_by_outbox ON deliveries(outbox_id, destination)",
-        *_append_only_triggers("outbox"),
-        *_append_only_triggers("deliveries"),
+        *append_only_triggers("outbox"),
+        *append_only_triggers("deliveries"),
     ]
     for sql in statements:
         db.execute(sql)
@@ -353,7 +355,7 @@ def _staff(db: Database) -> None:
         WHERE s.id = (SELECT max(v.id) FROM staff AS v WHERE v.account = s.account)""",
     ]
     for table in ("staff", "sign_ins", "signatures", "access_log"):
-        statements += _append_only_triggers(table)
+        statements += append_only_triggers(table)
     for sql in statements:
         db.execute(sql)
     for table in ("staff", "sign_ins", "signatures", "access_log"):
