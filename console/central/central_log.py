@@ -47,7 +47,7 @@ import platformdirs
 from console.clock import iso, parse_iso
 from console.paths import APP
 from console.store.errors import classify, is_environmental
-from console.store.schema import APPEND_ONLY_MESSAGE, append_only_triggers
+from console.store.schema import append_only_triggers
 
 __all__ = ["Action", "CentralLog", "CentralLogError", "Received", "default_central_db_path"]
 
