@@ -81,7 +81,7 @@ def test_two_chairs_a_central_station_and_an_interface_engine(tmp_path: Path,
 
     try:
         central_db = tmp_path / "central.sqlite3"
-        central = start(BIN / "infusion-console", "central", "--broker", broker.url,
+        start(BIN / "infusion-console", "central", "--broker", broker.url,
                         "--name", "desk", "--db", central_db)
         chairs = {"chair-1": SURGE, "chair-2": DESATURATION}
         for number, (chair, scenario) in enumerate(chairs.items(), start=1):

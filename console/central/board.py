@@ -70,7 +70,6 @@ reason) and changes nothing.
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 import re

@@ -27,7 +27,7 @@ from protocols.model import Priority
 from protocols.vitals import metric
 from tests.mosquitto import Broker, wait_until
 from tests.network.conftest import MakeClient
-from tests.network.mllp_peer import HOST, MllpPeer, Reply, always, reserve_port
+from tests.network.mllp_peer import HOST, MllpPeer, always, reserve_port
 from tests.session.helpers import START, iv_protocol
 
 STATION = Station(equipment_id="console-test", equipment_id_type="UUID", room="Room 3",

@@ -13,16 +13,13 @@ as from an engine that is down) and the peer can come back on it.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import hl7.mllp
 import pytest
 
 from console.clock import ManualClock
