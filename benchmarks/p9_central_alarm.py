@@ -181,6 +181,12 @@ def central_main(argv: list[str]) -> int:
         qapp.exec()
     finally:
         station.close()
+        # As console/central/app.py main: the window destroyed while Python is whole.
+        import shiboken6  # noqa: PLC0415
+
+        window.hide()
+        if shiboken6.isValid(window):
+            shiboken6.delete(window)
     return 0
 
 
