@@ -148,8 +148,9 @@ class MainWindow(QtWidgets.QMainWindow):
         # Looked up, not kept: the start page is deleted when a session opens.
         for label in self.findChildren(QtWidgets.QLabel, "start_error"):
             label.setStyleSheet(self._start_error_style())
-        for box in self.findChildren(QtWidgets.QFrame, "resume_offer"):
-            box.setStyleSheet(self._resume_style())
+        for name in ("resume_offer", "first_admin_notice"):
+            for box in self.findChildren(QtWidgets.QFrame, name):
+                box.setStyleSheet(self._resume_style())
 
     # ---- staff accounts (issue 13) ------------------------------------------------------------
 
@@ -165,6 +166,39 @@ class MainWindow(QtWidgets.QMainWindow):
 
             self._staff = Staff(self.log)
         return self._staff
+
+    def _first_admin_notice(self) -> QtWidgets.QFrame:
+        """'No staff accounts yet' with the button that creates the first administrator."""
+        from console.ui.staff_dialogs import FIRST_ADMIN_NOTICE  # noqa: PLC0415 - on demand (P7)
+
+        box = QtWidgets.QFrame()
+        box.setObjectName("first_admin_notice")
+        box.setStyleSheet(self._resume_style())
+        row = QtWidgets.QHBoxLayout(box)
+        label = QtWidgets.QLabel(FIRST_ADMIN_NOTICE)
+        label.setObjectName("first_admin_text")
+        button = QtWidgets.QPushButton("Create the first administrator…")
+        button.setObjectName("first_admin_button")
+        button.setStyleSheet("font-size:15pt;padding:6px 14px;")
+        button.clicked.connect(self.open_first_admin_dialog)
+        self.first_admin_button = button
+        row.addWidget(label, 1)
+        row.addWidget(button)
+        return box
+
+    def open_first_admin_dialog(self) -> QtWidgets.QDialog:
+        """The first-administrator dialog (shown, not modal: the station keeps running)."""
+        from console.ui.staff_dialogs import FirstAdministratorDialog  # noqa: PLC0415
+
+        dialog = FirstAdministratorDialog(self.staff, self.clock, self)
+        dialog.created.connect(self._on_first_admin_created)
+        self.first_admin_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_first_admin_created(self, _account: object) -> None:
+        if self.first_admin_notice is not None:
+            self.first_admin_notice.hide()
 
     def _chair_identity(self) -> ChairIdentity | None:
         if not self.has_accounts():
@@ -193,6 +227,10 @@ class MainWindow(QtWidgets.QMainWindow):
         layout = QtWidgets.QVBoxLayout(page)
         layout.addWidget(self.fault_bar)
         self.resume_buttons = []
+        self.first_admin_notice: QtWidgets.QFrame | None = None
+        if not self.has_accounts():   # the transitional rule (console/session/lock.py)
+            self.first_admin_notice = self._first_admin_notice()
+            layout.addWidget(self.first_admin_notice)
         for row in self.log.open_sessions():
             layout.addWidget(self._resume_offer(row))
         # A log that stopped taking writes after start-up refuses a new or resumed session here
