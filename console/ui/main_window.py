@@ -271,8 +271,9 @@ class MainWindow(QtWidgets.QMainWindow):
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
+        # A demo session needs no account (issue 13): it never locks.
         controller = SessionController(engine, self.clock, self,
-                                       identity=self._chair_identity())
+                                       identity=None if engine.demo else self._chair_identity())
         if device is not None:
             controller.attach_device(*device)
         if on_connecting is not None:
