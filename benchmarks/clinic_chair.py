@@ -57,7 +57,7 @@ if __package__ in (None, ""):   # `python benchmarks/clinic_chair.py`
 from benchmarks.common import PROTOCOL_FILE, ROOT  # noqa: E402
 from console.clock import Clock, Moment, SystemClock  # noqa: E402
 from console.network import bus_topics as topics  # noqa: E402
-from console.network.chair_status import build_status, build_trend  # noqa: E402
+from console.network.chair_status import build_status, build_trend, trend_points  # noqa: E402
 from console.network.config import NetworkConfig  # noqa: E402
 from console.network.link import LinkReport, NetworkLink  # noqa: E402
 from console.network.pcd import Station  # noqa: E402
@@ -307,17 +307,9 @@ class ClinicChair:
                 seq=link.status_seq))
         if engine is not None and now.mono >= self._next_trend:
             self._next_trend = now.mono + topics.TREND_PERIOD_S
-            # The bridge's points: each observation at its time, a correction replacing the
-            # value it corrects (the same loop as NetworkBridge._publish; see the report).
-            points: dict[int, tuple[str, datetime, float]] = {}
-            for row_id, r in link.log.observations(engine.session_id):
-                if r.corrects is not None and r.corrects in points:
-                    metric, at, _old = points[r.corrects]
-                    points[r.corrects] = (metric, at, r.value)
-                elif r.corrects is None:
-                    points[row_id] = (r.metric, r.measured_at or r.received_at, r.value)
+            rows = self.log.observations(engine.session_id)
             link.publish_trend(build_trend(config.chair, engine.session_id, now.wall,
-                                           list(points.values())))
+                                           trend_points(rows)))
 
 
 # ---- the process ---------------------------------------------------------------------------

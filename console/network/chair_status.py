@@ -6,7 +6,7 @@ the bedside shows, read at the same moment. No transport, no Qt, no clock of its
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
+from console.records import ObservationRecord
 from protocols.model import Priority
 
 _PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
@@ -90,6 +91,20 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
 def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
     """The Last Will (and the farewell of a clean stop)."""
     return {"chair": chair, "room": room, "online": False, "reason": reason}
+
+
+def trend_points(rows: Iterable[tuple[int, ObservationRecord]]
+                 ) -> list[tuple[str, datetime, float]]:
+    """(metric, time, value) of a session's logged observations for the trend snapshot: each at
+    its measured time (else received), a correction replacing the value it corrects."""
+    points: dict[int, tuple[str, datetime, float]] = {}
+    for row_id, r in rows:
+        if r.corrects is not None and r.corrects in points:
+            metric_name, at, _old = points[r.corrects]
+            points[r.corrects] = (metric_name, at, r.value)
+        elif r.corrects is None:
+            points[row_id] = (r.metric, r.measured_at or r.received_at, r.value)
+    return list(points.values())
 
 
 def build_trend(chair: str, session_id: int, now: datetime,

@@ -9,13 +9,11 @@ network whatever happens here; a failure of the network is the link's technical 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6 import QtCore, QtWidgets
 
 from console.clock import Clock
 from console.network import bus_topics as topics
-from console.network.chair_status import build_status, build_trend
+from console.network.chair_status import build_status, build_trend, trend_points
 from console.network.link import LinkReport, NetworkLink
 from console.ui.controller import SessionController
 
@@ -129,15 +127,9 @@ class NetworkBridge(QtCore.QObject):
         if controller is not None and mono >= self._next_trend:
             self._next_trend = mono + topics.TREND_PERIOD_S
             view = controller.view
-            points: dict[int, tuple[str, datetime, float]] = {}
-            for row_id, r in self.link.log.observations(view.session_id):
-                if r.corrects is not None and r.corrects in points:   # the corrected value
-                    metric, at, _old = points[r.corrects]
-                    points[r.corrects] = (metric, at, r.value)
-                elif r.corrects is None:
-                    points[row_id] = (r.metric, r.measured_at or r.received_at, r.value)
+            rows = self.link.log.observations(view.session_id)
             self.link.publish_trend(build_trend(config.chair, view.session_id,
-                                                self.clock.now().wall, list(points.values())))
+                                                self.clock.now().wall, trend_points(rows)))
 
     def status_text(self, report: LinkReport) -> str:
         # The problem itself is in the alarm area; the line says what the link is doing.
