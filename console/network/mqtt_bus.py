@@ -40,7 +40,7 @@ The rules:
   `on_delivered`: sending it again cannot help. It is logged and named in `status().detail`.
   Only QoS 1 is offered: the contract (bus_topics) uses nothing else.
 - **Connection.** `start()` connects in the background and paho reconnects by itself, waiting
-  1, 2, 4, 8 then 10 s between attempts. Every connect subscribes again to every filter given
+  1, 2, then 4 s between attempts. Every connect subscribes again to every filter given
   to `subscribe`. A clean `stop()` sends DISCONNECT, which does *not* fire the Last Will: the
   owner publishes its own offline status first. A vanished client (crash, cable, power) gets
   its will published by the broker (at once when the socket closes, else after 1.5 x keepalive).
@@ -265,7 +265,7 @@ class BusState(enum.Enum):
 
     NOT_STARTED --start()--> CONNECTING --CONNACK ok--> CONNECTED
     CONNECTING/DISCONNECTED/REFUSED --CONNACK ok--> CONNECTED
-    CONNECTED --connection lost--> DISCONNECTED (paho retries: 1, 2, 4, 8, 10 s)
+    CONNECTED --connection lost--> DISCONNECTED (paho retries: 1, 2, 4, 4 ... s)
     any attempt that fails --> DISCONNECTED (network: no broker, reset, timeout, unknown host)
                            or REFUSED (a broker that answered and said no, or a certificate
                            that is not accepted: a setting must change; paho still retries,
