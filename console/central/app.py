@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.central.board import Board
 from console.central.central_log import CentralLog, CentralLogError, default_central_db_path
-from console.clock import Clock, SystemClock, iso
+from console.clock import Clock, Moment, SystemClock, iso
 from console.network import bus_topics
 
 if TYPE_CHECKING:
@@ -265,8 +265,26 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         pending[0] = False
         window.refresh()
 
+    inbox: list[tuple[str, bytes, Moment]] = []
+
     def on_message(topic: str, payload: bytes) -> None:
-        board.receive(topic, payload, clock.now())
+        # Taken in batches: what arrives before the loop turns is kept in one commit, then shown.
+        inbox.append((topic, payload, clock.now()))
+        if len(inbox) == 1:
+            QtCore.QTimer.singleShot(0, take_messages)
+
+    def take_messages() -> None:
+        batch = inbox[:]
+        inbox.clear()
+        try:
+            with log.batch():
+                for topic, payload, at in batch:
+                    board.receive(topic, payload, at)
+        except CentralLogError:
+            # The log cannot take a transaction now: message by message, as the board does when
+            # its log fails (the station's own alarm says so; duplicates caught in memory).
+            for topic, payload, at in batch:
+                board.receive(topic, payload, at)
         redraw_soon()
 
     def on_status(status: BusStatus) -> None:

@@ -32,6 +32,7 @@ message names the file and the next step, classified by console/store/errors.py'
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -191,6 +192,30 @@ class CentralLog:
         self.conn.close()
 
     # ---- writing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes inside go to disk in one transaction (one sync): a backlog after a broker
+        outage arrives by the thousand, and one synced commit per message held the central at
+        about 1,300 messages a second (P11). The caller shows what it wrote only after this
+        returns, so nothing is shown that is not on disk.
+
+        Raises:
+            CentralLogError: the transaction cannot begin or commit (nothing of it is kept).
+        """
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _error(exc, self.path) from exc
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _error(exc, self.path) from exc
+            raise
 
     def add_received(self, control_id: str | None, chair: str, kind: str, received_at: datetime,
                      payload: str) -> bool:

@@ -166,3 +166,22 @@ def test_the_model_log_reader_and_entry_point_load_no_qt(module):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_a_batch_is_one_transaction_kept_whole_or_not_at_all(tmp_path):
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    try:
+        with log.batch():
+            for n in range(3):
+                assert log.add_received(f"uid-{n}", "chair-1", "pcd01", at(n), "MSH|...")
+            # Not visible to another reader before the commit.
+            other = sqlite3.connect(tmp_path / "central.sqlite3")
+            assert other.execute("SELECT count(*) FROM received").fetchone() == (0,)
+        assert other.execute("SELECT count(*) FROM received").fetchone() == (3,)
+        with pytest.raises(RuntimeError), log.batch():
+            log.add_received("uid-9", "chair-1", "pcd01", at(9), "MSH|...")
+            raise RuntimeError("a bug mid-batch")
+        assert other.execute("SELECT count(*) FROM received").fetchone() == (3,)
+        other.close()
+    finally:
+        log.close()
