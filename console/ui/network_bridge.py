@@ -91,7 +91,13 @@ class NetworkBridge(QtCore.QObject):
         if shape != self._last_shape:
             self._last_shape = shape
             self._next_status = 0.0
-            self._publish(self.clock.now().mono)
+            # After this turn of the loop: the bedside paints its alarm first (P12: building and
+            # sending the status before the paint made the bedside's own alarm later).
+            QtCore.QTimer.singleShot(0, self._publish_now)
+
+    @QtCore.Slot()
+    def _publish_now(self) -> None:
+        self._publish(self.clock.now().mono)
 
     @QtCore.Slot()
     def pump(self) -> None:

@@ -69,3 +69,25 @@ def test_a_bad_network_setting_stops_the_start_with_what_is_wrong(started, tmp_p
     with pytest.raises(StartError, match="refusing to send patient data unencrypted"):
         started(options(tmp_path, *SESSION, "--broker", "mqtt://10.1.2.3:1883", "--chair", "c2",
                         "--network-config", str(tmp_path / "none.toml")))
+
+
+def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broker, qtbot):
+    heard: list[dict] = []
+    central = BusClient(BusConfig(broker.url), client_id="central-status", clock=ManualClock(),
+                        on_message=lambda topic, payload: heard.append(topics.decode(payload) or {}))
+    central.subscribe(topics.chair_topic("chair-2", "status"))
+    central.start()
+    try:
+        window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
+                                 "--room", "Room 2", "--network-config",
+                                 str(tmp_path / "none.toml")))
+        qtbot.waitUntil(lambda: any(s.get("online") for s in heard), timeout=10000)
+        window.controller.enter_manual_row("bp_systolic", 210, confirmed=True)
+        qtbot.waitUntil(lambda: any(s.get("highest") == "high" for s in heard), timeout=10000)
+        status = next(s for s in heard if s.get("highest") == "high")
+        assert status["room"] == "Room 2" and status["session"]["patient"] == "MRN-1"
+        assert status["vitals"]["bp_systolic"] == {
+            "value": 210.0, "unit": "mmHg", "at": status["vitals"]["bp_systolic"]["at"],
+            "alarm": "high"}
+    finally:
+        central.stop(timeout=1.0)
