@@ -467,4 +467,9 @@ class MainWindow(QtWidgets.QMainWindow):
         history: list[tuple[int | None, Record]] = sorted(
             [*logged, *((None, r) for r in events), *((None, r) for r in alarm_events)],
             key=lambda pair: when(pair[1]))
-        return self.open_session(make, device, on_connecting=on_connecting, history=history)
+        live = self.open_session(make, device, on_connecting=on_connecting, history=history)
+        # On a log with staff accounts a resumed session opens locked: its alarms sound and show
+        # at once, and nothing else is done at the chair before a nurse signs in (issue 13).
+        if self.controller is not None:
+            self.controller.lock_now()
+        return live

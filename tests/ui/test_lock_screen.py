@@ -219,3 +219,33 @@ def test_the_lock_after_option(tmp_path):
     with pytest.raises(SystemExit):
         gui_parser().parse_args(["--lock-after", "0"])
 
+
+
+def test_a_session_resumed_on_a_log_with_accounts_opens_locked_with_its_alarms(tmp_path, qtbot):
+    from console.cli import gui_parser
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+
+    db = tmp_path / "log.sqlite3"
+    log = EventLog.open(db, "test")
+    add_accounts(log, fast_hasher())
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    clock = ManualClock(START)
+    engine = SessionEngine.open(protocol, Journal(log), Patient("MRN-7", 72), ANA, clock.now())
+    engine.enter_manual("bp_systolic", 212, ANA, clock.now(), confirmed=True)   # a high alarm
+    log.close()   # the console stopped without discharge
+    cleanups: list = []
+    try:
+        window = build(gui_parser().parse_args(
+            ["--db", str(db), "--protocol", "iv-ketamine", "--patient", "MRN-7", "--weight", "72",
+             "--nurse", ANA]), cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
+            asker=Answers())
+        qtbot.addWidget(window)
+        controller = window.controller
+        assert controller.locked   # nothing at the chair before a sign-in
+        assert any(o.condition == "bp_systolic_high" for o in controller.view.alarms())
+        assert controller.view.audio(controller.clock.now()).priority is not None   # it sounds
+        assert controller.sign_in(ANA, ANA_PIN).ok and not controller.locked
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
