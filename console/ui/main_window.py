@@ -199,6 +199,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_first_admin_created(self, _account: object) -> None:
         if self.first_admin_notice is not None:
             self.first_admin_notice.hide()
+        if self.start_screen is not None:   # from now on a session starts with a sign-in
+            self.start_screen.require_sign_in(True)
 
     def _chair_identity(self) -> ChairIdentity | None:
         if not self.has_accounts():
@@ -223,6 +225,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.protocols, self.load_errors,
             lambda patient_id: len(self.log.sessions_for_patient(patient_id)))
         self.start_screen.start_requested.connect(self._on_start_requested)
+        self.start_screen.require_sign_in(self.has_accounts())
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
         layout.addWidget(self.fault_bar)
@@ -260,7 +263,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_session(self, make_engine: EngineFactory, device: Device | None,
                      on_connecting: Callable[[], None] | None = None,
-                     history: list[tuple[int | None, Record]] | None = None) -> LiveWindow:
+                     history: list[tuple[int | None, Record]] | None = None,
+                     identity: ChairIdentity | None = None) -> LiveWindow:
         """Open the live window on a new or resumed engine whose records go through a journal.
 
         `history`: what a resumed session had logged, so its event list and trend start full:
@@ -273,7 +277,8 @@ class MainWindow(QtWidgets.QMainWindow):
         engine = make_engine(journal)
         # A demo session needs no account (issue 13): it never locks.
         controller = SessionController(engine, self.clock, self,
-                                       identity=None if engine.demo else self._chair_identity())
+                                       identity=None if engine.demo
+                                       else identity or self._chair_identity())
         if device is not None:
             controller.attach_device(*device)
         if on_connecting is not None:
@@ -332,15 +337,26 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_start_requested(self, request: StartRequest) -> None:
         protocol = self.protocols[request.protocol_id]
         device = (request.device_url, request.device_format or "hl7") if request.device_url else None
+        nurse, identity = request.nurse, None
+        if self.has_accounts():
+            # The session's nurse is the account signed in, never free text (issue 13).
+            now = self.clock.now()
+            identity = ChairIdentity(self.staff, now.mono, self.lock_after_s, self.station)
+            answer = identity.sign_in(request.nurse, request.secret, now, in_charge="")
+            if not answer.ok or answer.account is None:
+                if self.start_screen is not None:
+                    self.start_screen.refuse_sign_in(answer.message)
+                return
+            nurse = answer.account.name
 
         def make(recorder: Recorder) -> SessionEngine:
             return SessionEngine.open(
-                protocol, recorder, Patient(request.patient_id, request.weight_kg), request.nurse,
+                protocol, recorder, Patient(request.patient_id, request.weight_kg), nurse,
                 self.clock.now(), session_number=request.session_number, chosen_mg=request.chosen_mg,
                 details={"device": request.device_url, "format": request.device_format},
             )
 
-        self._refusing(lambda: self.open_session(make, device))
+        self._refusing(lambda: self.open_session(make, device, identity=identity))
 
     def _refusing(self, start: Callable[[], LiveWindow]) -> LiveWindow | None:
         """Open a session, or say on the start page why the log refused it (no session starts)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol as TypingProtocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -118,6 +118,8 @@ class StartRequest:
         nurse: trimmed name of the nurse running the session.
         device_url: port path or pyserial URL; None for manual entry only.
         device_format: a key of `devices.formats.FORMATS`; None for manual entry only.
+        secret: the nurse's PIN or password when the log has staff accounts (checked by the
+            window, never kept); "" otherwise.
     """
 
     patient_id: str
@@ -128,6 +130,7 @@ class StartRequest:
     nurse: str
     device_url: str | None
     device_format: str | None
+    secret: str = field(default="", repr=False, compare=False)
 
 
 class ProbeConnection(TypingProtocol):
@@ -348,8 +351,18 @@ class StartScreen(QtWidgets.QWidget):
 
         self.nurse_edit = QtWidgets.QLineEdit()
         self.nurse_edit.setObjectName("nurse")
+        # On a log with staff accounts the nurse signs in here (issue 13): the PIN or password
+        # beside the name, shown only then (`require_sign_in`), emptied after every start.
+        self.secret_edit = QtWidgets.QLineEdit()
+        self.secret_edit.setObjectName("nurse_secret")
+        self.secret_edit.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.secret_edit.setPlaceholderText("PIN or password")
+        self.secret_edit.setVisible(False)
+        nurse_row = QtWidgets.QHBoxLayout()
+        nurse_row.addWidget(self.nurse_edit, 2)
+        nurse_row.addWidget(self.secret_edit, 1)
         self.nurse_message = self._message()
-        self._add_row(right, "&Nurse", self.nurse_edit, self.nurse_message)
+        self._add_row(right, "&Nurse", nurse_row, self.nurse_message, buddy=self.nurse_edit)
 
         self.port_combo = _PortCombo(port_lister)
         self.port_combo.setObjectName("port")
@@ -718,6 +731,7 @@ class StartScreen(QtWidgets.QWidget):
             nurse=self.nurse_edit.text().strip(),
             device_url=url,
             device_format=str(self.format_combo.currentData()) if url is not None else None,
+            secret=self.secret_edit.text() if self.secret_edit.isVisibleTo(self) else "",
         )
 
     def _on_start_clicked(self) -> None:
@@ -727,7 +741,19 @@ class StartScreen(QtWidgets.QWidget):
             return
         # The session opens the port itself: a test reader still holding it would compete.
         self.stop_test()
+        self.secret_edit.clear()   # the secret goes with the request, never stays on screen
         self.start_requested.emit(request)
+
+    def require_sign_in(self, required: bool) -> None:
+        """The nurse signs in to start (a log with staff accounts): name or badge + secret."""
+        self.secret_edit.setVisible(required)
+        self.nurse_edit.setPlaceholderText("name or badge" if required else "")
+
+    def refuse_sign_in(self, message: str) -> None:
+        """The sign-in was refused: say why under the nurse field; nothing was started."""
+        self.secret_edit.clear()
+        self._show(self.nurse_message, message, "error")
+        self.secret_edit.setFocus()
 
     def _focus_first_problem(self) -> None:
         """Put the cursor where the first problem is, so Enter on an incomplete form helps."""

@@ -249,3 +249,43 @@ def test_a_session_resumed_on_a_log_with_accounts_opens_locked_with_its_alarms(t
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+
+
+def test_on_a_log_with_accounts_a_session_starts_with_a_sign_in(tmp_path, qtbot):
+    import sqlite3
+
+    from console.cli import gui_parser
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+    from console.ui.start_screen import StartRequest
+
+    db = tmp_path / "log.sqlite3"
+    log = EventLog.open(db, "test")
+    add_accounts(log, fast_hasher())
+    log.close()
+    cleanups: list = []
+    try:
+        window = build(gui_parser().parse_args(["--db", str(db)]), cleanups,
+                       audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        screen = window.start_screen
+        assert screen.secret_edit.isVisibleTo(screen) and not screen.secret_edit.text()
+
+        def start(nurse: str, secret: str) -> None:
+            screen.start_requested.emit(StartRequest("MRN-9", 60.0, "iv-ketamine", None, 1, nurse,
+                                                     None, None, secret=secret))
+
+        start(BEN_BADGE, "00000000")   # a wrong PIN: nothing starts, the refusal is said
+        assert window.live is None
+        assert "do not match" in screen.nurse_message.text()
+        start(PAT, PAT_PIN)            # a prescriber-only account does not run a session
+        assert window.live is None and "nurse" in screen.nurse_message.text()
+        start(BEN_BADGE, BEN_PIN)      # the badge and the right PIN
+        assert window.live is not None and not window.controller.locked
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT nurse FROM sessions").fetchall() == [(BEN,)]
+            outcomes = [o for (o,) in conn.execute("SELECT outcome FROM sign_ins ORDER BY id")]
+        assert outcomes == ["wrong", "ok", "ok"]
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
