@@ -183,6 +183,9 @@ def gui_parser() -> argparse.ArgumentParser:
                         help="lock the session window after MIN minutes without a key or click "
                              "(default 10); only on a log with staff accounts. Alarms can be "
                              "acknowledged (F2) and audio paused (F3) while it is locked")
+    parser.add_argument("--secret-fd", type=int, default=None, metavar="N",
+                        help="on a log with staff accounts: read the PIN or password of --nurse "
+                             "from file descriptor N (one line), never from an argument")
     parser.add_argument("--shown-log", type=Path, default=None, metavar="FILE",
                         help="append what the session window shows to FILE, one JSON line per "
                              "record (QA and crash analysis: compare it with the log)")

@@ -39,6 +39,7 @@ from console.session.start_checks import (
     check_start,
     command_line_text,
 )
+from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.store import EventLog, LogError
 from console.ui import theme
@@ -141,6 +142,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
           audio_out: AudioOut | None = None, confirmer: Confirmer | None = None,
           asker: Asker | None = None, fault_handler: FaultHandler | None = None) -> MainWindow:
     """Open the log and the session the options ask for; return the window (not yet shown)."""
+    secret = _command_line_secret(args)   # before any file is opened (terminal.preread says why)
     db_path = args.db or default_db_path()
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
@@ -190,14 +192,43 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         window.resume(left_open[0], device, actor=args.nurse)
         return window
     number = len(log.sessions_for_patient(args.patient)) + 1
+    nurse, identity = args.nurse, None
+    if window.has_accounts():   # the session's nurse is an account signed in (issue 13)
+        nurse, identity = _sign_in(window, args.nurse, secret)
 
     def make(recorder: Recorder) -> SessionEngine:
-        return SessionEngine.open(protocol, recorder, Patient(args.patient, weight), args.nurse,
+        return SessionEngine.open(protocol, recorder, Patient(args.patient, weight), nurse,
                                   now, session_number=number,
                                   details={"device": args.device, "format": args.format})
 
-    window.open_session(make, device)
+    window.open_session(make, device, identity=identity)
     return window
+
+
+def _command_line_secret(args: argparse.Namespace) -> str | None:
+    fd = getattr(args, "secret_fd", None)
+    if fd is None:
+        return None
+    from console.identity.terminal import InputError, preread  # noqa: PLC0415
+
+    try:
+        return preread(fd)
+    except InputError as exc:
+        raise StartError(str(exc)) from None
+
+
+def _sign_in(window: MainWindow, nurse: str, secret: str | None) -> tuple[str, ChairIdentity]:
+    """Sign `--nurse` in with the secret read from `--secret-fd` (a log with staff accounts)."""
+    if secret is None:
+        raise StartError("this session log has staff accounts: the nurse signs in. Give "
+                         "--secret-fd N with the PIN or password of --nurse, or start the "
+                         "session from the start screen")
+    now = window.clock.now()
+    identity = ChairIdentity(window.staff, now.mono, window.lock_after_s, window.station)
+    answer = identity.sign_in(nurse, secret, now, in_charge="")
+    if not answer.ok or answer.account is None:
+        raise StartError(f"--nurse {nurse}: {answer.message}")
+    return answer.account.name, identity
 
 
 def network_config(args: argparse.Namespace) -> NetworkConfig | None:

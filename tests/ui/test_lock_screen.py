@@ -289,3 +289,46 @@ def test_on_a_log_with_accounts_a_session_starts_with_a_sign_in(tmp_path, qtbot)
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+
+
+def test_a_command_line_session_signs_its_nurse_in_from_a_descriptor(tmp_path, qtbot):
+    import os
+    import sqlite3
+
+    from console.cli import gui_parser
+    from console.ui.app import StartError, build
+    from console.ui.audio import RecordingAudioOut
+
+    db = tmp_path / "log.sqlite3"
+    log = EventLog.open(db, "test")
+    add_accounts(log, fast_hasher())
+    log.close()
+
+    def start(*extra: str) -> object:
+        cleanups: list = []
+        try:
+            window = build(gui_parser().parse_args(
+                ["--db", str(db), "--protocol", "iv-ketamine", "--patient", "MRN-5",
+                 "--weight", "70", *extra]), cleanups, audio_out=RecordingAudioOut(),
+                confirmer=Answers(), asker=Answers())
+            qtbot.addWidget(window)
+            return window
+        finally:
+            for cleanup in reversed(cleanups):
+                cleanup()
+
+    def piped(secret: str) -> str:
+        read, write = os.pipe()
+        os.write(write, (secret + "\n").encode())
+        os.close(write)
+        return str(read)
+
+    with pytest.raises(StartError, match="Give --secret-fd N"):
+        start("--nurse", ANA)
+    with pytest.raises(StartError, match=f"--nurse {ANA}: .*do not match"):
+        start("--nurse", ANA, "--secret-fd", piped("11111111"))
+    start("--nurse", ANA, "--secret-fd", piped(ANA_PIN))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT nurse FROM sessions").fetchall() == [(ANA,)]
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("log.sqlite3*"))
+    assert ANA_PIN.encode() not in raw and b"11111111" not in raw
