@@ -57,7 +57,7 @@ if __package__ in (None, ""):   # `python benchmarks/clinic_chair.py`
 from benchmarks.common import PROTOCOL_FILE, ROOT  # noqa: E402
 from console.clock import Clock, Moment, SystemClock  # noqa: E402
 from console.network import bus_topics as topics  # noqa: E402
-from console.network.chair_status import build_status, build_trend, trend_points  # noqa: E402
+from console.network.chair_status import TrendPoints, build_status, build_trend  # noqa: E402
 from console.network.config import NetworkConfig  # noqa: E402
 from console.network.link import LinkReport, NetworkLink  # noqa: E402
 from console.network.pcd import Station  # noqa: E402
@@ -139,6 +139,7 @@ class ClinicChair:
         self._next_pump = 0.0
         self._next_status = 0.0     # the clock's mono, as the bridge's
         self._next_trend = 0.0
+        self._trend: TrendPoints | None = None
         self._last_shape: object = None
         self._stopped = False
 
@@ -307,9 +308,11 @@ class ClinicChair:
                 seq=link.status_seq))
         if engine is not None and now.mono >= self._next_trend:
             self._next_trend = now.mono + topics.TREND_PERIOD_S
-            rows = self.log.observations(engine.session_id)
+            if self._trend is None or self._trend.session_id != engine.session_id:
+                self._trend = TrendPoints(engine.session_id)
+            rows = self.log.observations(engine.session_id, after_id=self._trend.last_id)
             link.publish_trend(build_trend(config.chair, engine.session_id, now.wall,
-                                           trend_points(rows)))
+                                           self._trend.add(rows)))
 
 
 # ---- the process ---------------------------------------------------------------------------

@@ -93,18 +93,27 @@ def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
     return {"chair": chair, "room": room, "online": False, "reason": reason}
 
 
-def trend_points(rows: Iterable[tuple[int, ObservationRecord]]
-                 ) -> list[tuple[str, datetime, float]]:
-    """(metric, time, value) of a session's logged observations for the trend snapshot: each at
-    its measured time (else received), a correction replacing the value it corrects."""
-    points: dict[int, tuple[str, datetime, float]] = {}
-    for row_id, r in rows:
-        if r.corrects is not None and r.corrects in points:
-            metric_name, at, _old = points[r.corrects]
-            points[r.corrects] = (metric_name, at, r.value)
-        elif r.corrects is None:
-            points[row_id] = (r.metric, r.measured_at or r.received_at, r.value)
-    return list(points.values())
+class TrendPoints:
+    """(metric, time, value) of a session's logged observations, for the trend snapshot: each at
+    its measured time (else received), a correction replacing the value it corrects. Fed with the
+    rows logged since the last call, so a two-hour session is not read again every 30 s on the
+    window's thread."""
+
+    def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
+        self.last_id = 0
+        self._points: dict[int, tuple[str, datetime, float]] = {}
+
+    def add(self, rows: Iterable[tuple[int, ObservationRecord]]) -> list[tuple[str, datetime, float]]:
+        """Take the new rows (in id order); return every point of the session so far."""
+        for row_id, r in rows:
+            self.last_id = max(self.last_id, row_id)
+            if r.corrects is not None and r.corrects in self._points:
+                metric_name, at, _old = self._points[r.corrects]
+                self._points[r.corrects] = (metric_name, at, r.value)
+            elif r.corrects is None:
+                self._points[row_id] = (r.metric, r.measured_at or r.received_at, r.value)
+        return list(self._points.values())
 
 
 def build_trend(chair: str, session_id: int, now: datetime,

@@ -55,12 +55,13 @@ class PcdComposer:
             processing = "T" if self._demo(session_id) else None
             text = pcd01(batch, control_id=control_id, sent_at=now, station=self._station,
                          patient=self._patient_for(session_id), processing_id=processing)
-            out.append(Outgoing(session_id, PCD01, text, self._destinations, now))
+            out.append(Outgoing(session_id, control_id, PCD01, text, self._destinations, now))
         for record in records:
             if isinstance(record, AlarmTransition):
                 control_id = next_control_id()
                 text = pcd04(record, control_id=control_id, sent_at=now, station=self._station,
                              patient=self._patient_for(record.session_id),
                              processing_id="T" if self._demo(record.session_id) else "P")
-                out.append(Outgoing(record.session_id, PCD04, text, self._destinations, now))
+                out.append(Outgoing(record.session_id, control_id, PCD04, text,
+                                    self._destinations, now))
         return out

@@ -84,7 +84,9 @@ class NetworkConfig:
 
 
 def is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain"):
+    """127.0.0.0/8, ::1 or localhost: traffic that never leaves this machine (the one rule for
+    the bus, console/network/mqtt_bus.py, and the engine)."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

@@ -66,7 +66,6 @@ guards the queue and the status and is never held while calling paho, because pa
 from __future__ import annotations
 
 import enum
-import ipaddress
 import logging
 import socket
 import ssl
@@ -86,6 +85,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from console.clock import Clock
+from console.network.config import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -220,16 +220,6 @@ def parse_bus_url(url: str) -> tuple[str, str, int]:
     if port == 0:
         raise ValueError(f"broker address {url!r} has port 0: the port is a number 1-65535")
     return parts.scheme, parts.hostname, port if port is not None else DEFAULT_PORTS[parts.scheme]
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost: traffic that never leaves this machine."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_plaintext(config: BusConfig) -> None:

@@ -189,23 +189,12 @@ def _alarm_values(r: AlarmTransition) -> list[object]:
 
 
 def _outbox_values(m: Outgoing) -> list[object]:
-    """An outbox row's content (without id); the control id is read back from MSH-10."""
+    """An outbox row's content (without id)."""
     if not m.destinations or not m.destinations <= DESTINATIONS:
         raise ValueError(f"outbox message to {sorted(m.destinations)}: destinations must be "
                          f"among {sorted(DESTINATIONS)}")
-    control_id = _msh10(m.message)
-    return [m.session_id, control_id, m.kind, " ".join(sorted(m.destinations)),
+    return [m.session_id, m.control_id, m.kind, " ".join(sorted(m.destinations)),
             _stamp(m.created_at, "created_at"), m.message]
-
-
-def _msh10(message: str) -> str:
-    """MSH-10 of an HL7 v2 message (the outbox's key)."""
-    if not message.startswith("MSH") or len(message) < 4:
-        raise ValueError("an outbox message must be HL7 v2 text starting with MSH")
-    fields = message.split("\r", 1)[0].split(message[3])
-    if len(fields) < 10 or not fields[9]:
-        raise ValueError("an outbox message needs its control id in MSH-10")
-    return fields[9]
 
 
 def _event_values(r: EventRecord) -> list[object]:
@@ -653,15 +642,16 @@ class EventLog:
         try:
             outgoing = hooks.composer.compose(batch, next_control_id)
             contents = [_outbox_values(message) for message in outgoing]
-            for index, content in enumerate(contents):
+            for index, message in enumerate(outgoing):
                 expected = f"{uid}-{first + index}"
-                if content[1] != expected:
+                if message.control_id != expected:
                     raise ValueError(f"outbox message {index + 1} of this write carries "
-                                     f"control id {content[1]!r}, not {expected!r}: each message "
-                                     "must take the ids in the order given, and use each one")
+                                     f"control id {message.control_id!r}, not {expected!r}: each "
+                                     "message must take the ids in the order given, and use each "
+                                     "one")
         except Exception as exc:  # noqa: BLE001 - reported to the network layer as its alarm
             return [], exc
-        rows = [OutboxRow(chains.append("outbox", content), message.session_id, str(content[1]),
+        rows = [OutboxRow(chains.append("outbox", content), message.session_id, message.control_id,
                           message.kind, message.destinations, message.created_at, message.message)
                 for message, content in zip(outgoing, contents, strict=True)]
         return rows, None
@@ -791,14 +781,15 @@ class EventLog:
         return [_session_row(row) for row in rows]
 
     @_classified
-    def observations(self, session_id: int) -> list[tuple[int, ObservationRecord]]:
-        """A session's observations in id (= commit) order."""
+    def observations(self, session_id: int, after_id: int = 0) -> list[tuple[int, ObservationRecord]]:
+        """A session's observations in id (= commit) order; only those after row `after_id`
+        when given (what a reader already has need not be read again)."""
         parse = IsoParser()
         rows = self.conn.execute(
             "SELECT id, session_id, metric, value, unit, source, measured_at, received_at, "
             "entered_by, channel, flags, confirmed, corrects "
-            "FROM observations WHERE session_id = ? ORDER BY id",
-            [session_id],
+            "FROM observations WHERE session_id = ? AND id > ? ORDER BY id",
+            [session_id, after_id],
         ).fetchall()
         return [
             (

@@ -37,6 +37,7 @@ class Outgoing:
 
     Attributes:
         session_id: the session it reports.
+        control_id: the id the log gave it (its MSH-10: receivers drop duplicates by it).
         kind: what it is, e.g. `pcd01` (observations) or `pcd04` (one alarm phase).
         message: the text, as it will be sent.
         destinations: where it goes (`BUS`, `ENGINE`).
@@ -44,6 +45,7 @@ class Outgoing:
     """
 
     session_id: int
+    control_id: str
     kind: str
     message: str
     destinations: frozenset[str]

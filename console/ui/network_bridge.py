@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from console.clock import Clock
 from console.network import bus_topics as topics
-from console.network.chair_status import build_status, build_trend, trend_points
+from console.network.chair_status import TrendPoints, build_status, build_trend
 from console.network.link import LinkReport, NetworkLink
 from console.ui.controller import SessionController
 
@@ -44,6 +44,7 @@ class NetworkBridge(QtCore.QObject):
         self._next_status = 0.0
         self._next_trend = 0.0
         self._last_shape: object = None
+        self._trend: TrendPoints | None = None   # the session's points read so far
         self._pending_wake = False
         self.woke.connect(self.pump, QtCore.Qt.ConnectionType.QueuedConnection)
         link.wake = self.wake
@@ -133,9 +134,11 @@ class NetworkBridge(QtCore.QObject):
         if controller is not None and mono >= self._next_trend:
             self._next_trend = mono + topics.TREND_PERIOD_S
             view = controller.view
-            rows = self.link.log.observations(view.session_id)
+            if self._trend is None or self._trend.session_id != view.session_id:
+                self._trend = TrendPoints(view.session_id)
+            rows = self.link.log.observations(view.session_id, after_id=self._trend.last_id)
             self.link.publish_trend(build_trend(config.chair, view.session_id,
-                                                self.clock.now().wall, trend_points(rows)))
+                                                self.clock.now().wall, self._trend.add(rows)))
 
     def status_text(self, report: LinkReport) -> str:
         # The problem itself is in the alarm area; the line says what the link is doing.

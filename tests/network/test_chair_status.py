@@ -64,3 +64,24 @@ def test_the_trend_snapshot_covers_the_whole_session_thinned_evenly() -> None:
                                               for s in (10, 30, 50)]}
     whole = build_trend("chair-3", 1, START, points)
     assert len(whole["series"]["heart_rate"]) == 5
+
+
+def test_the_trend_points_take_only_new_rows_and_a_correction_replaces_its_value() -> None:
+    from console.network.chair_status import TrendPoints
+    from console.records import ObservationRecord
+
+    def row(row_id: int, value: float, second: int, corrects: int | None = None):
+        at = START.replace(second=second)
+        return row_id, ObservationRecord(1, "heart_rate", value, "beats/min", "hl7:SIM", at, at,
+                                         "engine", corrects=corrects)
+
+    points = TrendPoints(1)
+    assert points.add([row(1, 70, 0), row(2, 71, 10)]) == [
+        ("heart_rate", START, 70), ("heart_rate", START.replace(second=10), 71)]
+    assert points.last_id == 2
+    # Later: a correction of row 1 (typed 70 was 75) and a new value; the earlier rows are not
+    # given again, yet the snapshot is whole.
+    assert points.add([row(3, 75, 30, corrects=1), row(4, 72, 20)]) == [
+        ("heart_rate", START, 75), ("heart_rate", START.replace(second=10), 71),
+        ("heart_rate", START.replace(second=20), 72)]
+    assert points.last_id == 4

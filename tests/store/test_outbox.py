@@ -28,9 +28,14 @@ class OneMessagePerObservation:
     def compose(self, records: Sequence[Record], next_control_id: Callable[[], str]) -> list[Outgoing]:
         if self.fail:
             raise RuntimeError("planted composer bug")
-        return [Outgoing(r.session_id, "pcd01", _message(next_control_id(), f"{r.metric}={r.value}"),
-                         self.destinations, T0)
-                for r in records if isinstance(r, ObservationRecord)]
+        out = []
+        for r in records:
+            if isinstance(r, ObservationRecord):
+                control_id = next_control_id()
+                out.append(Outgoing(r.session_id, control_id, "pcd01",
+                                    _message(control_id, f"{r.metric}={r.value}"),
+                                    self.destinations, T0))
+        return out
 
 
 def _obs(session_id: int, value: float) -> ObservationRecord:
@@ -91,7 +96,8 @@ def test_a_message_the_outbox_refuses_never_stops_the_records(log: EventLog) -> 
     log.write([_obs(session, 80)])
     # A composer that reuses a control id: the outbox refuses the row, the records stay.
     composer.compose = lambda records, next_id: [  # type: ignore[method-assign]
-        Outgoing(session, "pcd01", _message(queued[0].control_id, "again"), frozenset({BUS}), T0)]
+        Outgoing(session, queued[0].control_id, "pcd01", _message(queued[0].control_id, "again"),
+                 frozenset({BUS}), T0)]
     log.write([_obs(session, 81)])
     assert log.conn.execute("SELECT count(*) FROM observations").fetchone() == (2,)
     assert log.conn.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
