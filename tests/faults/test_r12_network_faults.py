@@ -341,6 +341,7 @@ def fault_window(bedside: Bedside, seconds: int) -> dict[str, float]:
     assert link is not None and link.bus is not None
     last = bedside.chair.log.conn.execute(
         "SELECT max(at) FROM deliveries WHERE destination = 'bus'").fetchone()[0]
+    assert last is not None, "the bus confirmed nothing before the fault window"
     now = bedside.clock.now()
     confirmed = now.mono - (now.wall - parse_iso(last)).total_seconds()
     waiting: float | None = None
@@ -451,6 +452,8 @@ def test_the_network_alarm_holds_when_the_loss_is_noticed_after_messages_waited(
     try:
         bedside.until(lambda: bedside.bus_state() is BusState.CONNECTED, 10, "chair connected")
         bedside.frame()
+        # The window measures from the bus's last confirmation: have one before the cut.
+        bedside.until(lambda: bedside.undelivered() == 0, 10, "the first message confirmed")
         proxy.cut()
         fault_window(bedside, 11)
         assert bedside.network_alarm() is not None
