@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from protocols.vitals import METRICS
 from devices.reading import Reading
@@ -100,4 +100,24 @@ class StreamDecoder(Protocol):
 
     def flush(self, received_at: datetime) -> DecodeResult:
         """End of stream: decode what a format can decode without a terminator, drop the rest."""
+        ...
+
+
+@runtime_checkable
+class Conversation(Protocol):
+    """A decoder for a device that must be spoken to first (polled HL7, Philips IntelliVue).
+
+    The transport asks it, at every turn of its read loop (about every 0.1 s), what to send now,
+    and writes that to the device before it reads again; on a clean stop it writes
+    `closing_bytes()` (a release, a "Close") before closing the port. A decoder that only
+    listens does not implement this. Like `feed`, neither method may raise or read a clock: the
+    transport passes its clocks in.
+    """
+
+    def outgoing(self, now_mono: float, now_wall: datetime) -> bytes:
+        """Bytes to send to the device now (b"" for nothing): a query, a poll, a keep-alive."""
+        ...
+
+    def closing_bytes(self) -> bytes:
+        """Bytes that end the conversation politely when the owner stops (b"" for nothing)."""
         ...

@@ -55,6 +55,13 @@ Delivery: a callback, `on_event(DeviceEvent)`, called *from the worker thread*. 
 was chosen over an internal queue because the Qt layer turns it into a signal in one line and
 tests turn it into a `queue.Queue` in one line; an internal queue would need a second drain loop.
 
+Devices that must be asked (polled HL7, Philips IntelliVue): when the format's decoder is a
+`devices.stream.Conversation`, the worker writes what its `outgoing(now)` returns at every turn
+of the read loop, after the owed answers (an answer to a message is never held behind a query),
+and its `closing_bytes()` before the port closes on `stop()`. Such a device sends nothing unasked,
+so the watchdog above is also the "it stopped answering" alarm: its interval follows the poll
+period (devices/profiles.py), not the 4 s of a device that pushes.
+
 Time: received stamps come from `wall()` (UTC aware) and the watchdog from `monotonic()`, both
 injectable. This module is an edge that genuinely runs in real time, so the defaults are the real
 clocks.
@@ -74,7 +81,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from devices.reading import Reading
-from devices.stream import DecodeResult, Dropped, Reply, StreamDecoder
+from devices.stream import Conversation, DecodeResult, Dropped, Reply, StreamDecoder
 
 if TYPE_CHECKING:
     import serial
@@ -214,6 +221,7 @@ class ConnectionStats:
     dropped: int = 0
     replies_written: int = 0
     replies_dropped: int = 0   # owed answers never sent (not settled in time, or port closed)
+    requests_written: int = 0   # queries, polls and keep-alives a conversing decoder sent
     opens: int = 0
 
 
@@ -314,6 +322,7 @@ class DeviceConnection:
         # Only while a port is open (worker thread only):
         self._port: serial.Serial | None = None
         self._decoder: StreamDecoder | None = None
+        self._conversation: Conversation | None = None   # the decoder, when it must be spoken to
         self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
         self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
         self._capture: BinaryIO | None = None
@@ -383,6 +392,7 @@ class DeviceConnection:
             log.exception("device reader for %s ended by an unexpected error", self.url)
             self._set_state(ConnectionState.DISCONNECTED, f"reader failed: {exc}")
         finally:
+            self._say_goodbye()
             self._close_port()
             self._close_capture()
             self._set_state(ConnectionState.STOPPED, "stopped by the owner")
@@ -402,6 +412,7 @@ class DeviceConnection:
             return False
         self._port = port
         self._decoder = self.format.new_decoder(self.url)
+        self._conversation = self._decoder if isinstance(self._decoder, Conversation) else None
         self._last_frame_mono = self._mono()
         self._bytes_since_frame = 0
         self.stats.opens += 1
@@ -428,6 +439,7 @@ class DeviceConnection:
             result = decoder.feed(data, self._wall())
             self._report(result, now, self._owe(result.replies, now))
         self._send_owed(port, now)
+        self._send_outgoing(port, now)
         if (
             self._state in (ConnectionState.CONNECTING, ConnectionState.CONNECTED)
             and now - self._last_frame_mono >= self.stale_after_seconds
@@ -459,6 +471,30 @@ class DeviceConnection:
                 port.write(reply.answer(verdict))
                 self.stats.replies_written += 1
             self._owed.popleft()
+
+    def _send_outgoing(self, port: serial.Serial, now: float) -> None:
+        """Write what a conversing decoder wants sent now (a query, a poll, a keep-alive)."""
+        conversation = self._conversation
+        if conversation is None:
+            return
+        data = conversation.outgoing(now, self._wall())
+        if data:
+            port.write(data)
+            self.stats.requests_written += 1
+
+    def _say_goodbye(self) -> None:
+        """On stop: end a conversation politely (a release, a "Close") while the port is open.
+        Best effort: a port that is already gone has nobody to say it to."""
+        port, conversation = self._port, self._conversation
+        if port is None or conversation is None:
+            return
+        try:
+            data = conversation.closing_bytes()
+            if data:
+                port.write(data)
+                port.flush()
+        except (serial.SerialException, OSError) as exc:
+            log.debug("closing conversation with %s: %s", self.url, exc)
 
     def _report(self, result: DecodeResult, now: float, ticket: ReplyTicket | None = None) -> None:
         self.stats.frames += result.frames
@@ -509,6 +545,7 @@ class DeviceConnection:
     def _close_port(self) -> None:
         with self._port_lock:
             port, self._port, self._decoder = self._port, None, None
+            self._conversation = None
         self.stats.replies_dropped += len(self._owed)   # the device resends what was not answered
         self._owed.clear()
         if port is not None:

@@ -403,3 +403,69 @@ def test_an_answer_nobody_settles_is_dropped_unsent_and_does_not_hold_the_line(
     events.wait_for(lambda e: bool(e.readings), what="the next message").settle(True)
     assert read_answers(sink, 1) == b"ACK 71\n"
     assert conn.stats.replies_dropped == 1
+
+
+# ------------------------------------------------------------- devices that must be asked
+
+
+class AskingDecoder(LineDecoder):
+    """A device that answers only when asked: every `period` s of the injected clock the
+    decoder asks `MSG <n>` (loop:// hands the question back as the device's answer), and it
+    says `BYE` when the owner stops."""
+
+    def __init__(self, period: float) -> None:
+        super().__init__()
+        self.period = period
+        self.next_at: float | None = None
+        self.asked = 0
+
+    def outgoing(self, now_mono: float, now_wall: datetime) -> bytes:
+        if self.next_at is not None and now_mono < self.next_at:
+            return b""
+        self.next_at = now_mono + self.period
+        self.asked += 1
+        return b"MSG %d\n" % (60 + self.asked)
+
+    def closing_bytes(self) -> bytes:
+        return b"BYE\n"
+
+
+@dataclass
+class AskingFormat(LineFormat):
+    def new_decoder(self, source_hint: str = "") -> StreamDecoder:
+        decoder = AskingDecoder(period=5.0)
+        self.decoders.append(decoder)
+        return decoder
+
+
+def test_a_device_that_must_be_asked_is_asked_every_period_and_told_goodbye_on_stop(
+        stoppers: list[Callable[[], object]]) -> None:
+    clock = [100.0]
+    written: list[bytes] = []
+
+    def recording_loop(url: str) -> serial.SerialBase:
+        port = serial.serial_for_url("loop://", do_not_open=True)
+        plain_write = port.write
+
+        def write(data: bytes) -> int | None:
+            written.append(bytes(data))
+            return plain_write(data)
+
+        port.write = write  # type: ignore[method-assign]
+        return port
+
+    events = EventLog()
+    fmt = AskingFormat()
+    conn = start(DeviceConnection("loop://", fmt, events, serial_factory=recording_loop,
+                                  monotonic=lambda: clock[0]), stoppers)
+    # Asked at once on open; the answer (the question read back) is a reading.
+    events.wait_for(lambda e: len(events.readings("heart_rate")) == 1, what="the first answer")
+    # The clock has not moved: many read-loop turns, still only one question.
+    events.wait_for(lambda e: conn.stats.replies_written >= 1, what="its ACK written")
+    assert [w for w in written if w.startswith(b"MSG")] == [b"MSG 61\n"]
+    clock[0] += 5.0   # one poll period later: asked again
+    events.wait_for(lambda e: len(events.readings("heart_rate")) == 2, what="the second answer")
+    assert [r.value for r in events.readings("heart_rate")] == [61.0, 62.0]
+    assert conn.stats.requests_written == 2
+    assert conn.stop()
+    assert written[-1] == b"BYE\n", f"no goodbye on stop; wrote {written}"
