@@ -181,6 +181,24 @@ def resolve_code(code: str, name: str, system: str) -> CodeMatch | None:
     return CodeMatch(hit[0], f"MDC {number}", "MDC", conflict)
 
 
+def resolve_name(name: str) -> CodeMatch | None:
+    """Identify an OBX-3 component that is an MDC reference id (`MDC_PULS_OXIM_SAT_O2`), else None.
+
+    Used only when no component of OBX-3 holds a code at all: a code we do not know is never
+    overridden by the name beside it.
+    """
+    number = _MDC_BY_NAME.get(name.strip().upper())
+    if number is None:
+        return None
+    return CodeMatch(_MDC[number][0], f"MDC {number}", "MDC")
+
+
+def is_code_shaped(text: str) -> bool:
+    """Whether `text` looks like a code (decimal, MDIL `PPPP-tttt` or LOINC `nnnn-n`), known or not."""
+    text = text.strip()
+    return mdc_number(text) is not None or bool(_LOINC_FORM.match(text))
+
+
 def code_for_name(name: str) -> str:
     """Return the code a name stands for (`MDC 150021`), or '' when the name is not known."""
     uname = name.strip().upper()
@@ -242,6 +260,7 @@ _MDC_UNITS: dict[int, Unit] = {
 _TEXT_UNITS: dict[str, Unit] = {
     "mm[hg]": _MMHG,
     "mmhg": _MMHG,
+    "mm(hg)": _MMHG,  # ISO+ spelling (`mm(hg)^^ISO+`, Nihon Kohden, Draeger)
     "kpa": _KPA,
     "/min": _PER_MIN,
     "1/min": _PER_MIN,
@@ -281,6 +300,15 @@ def resolve_unit(code: str, name: str) -> Unit | None:
     return None
 
 
+def allowed_units(metric: str) -> str:
+    """The units a row of `metric` may come in, as a message lists them."""
+    return {
+        PRESSURE: "mmHg (266016, mm[Hg], mm(hg)) or kPa (265987, kPa)",
+        RATE: "/min (264864, 264928, /min, {beats}/min, {breaths}/min)",
+        FRACTION: "% (262688, %)",
+    }[METRIC_DIMENSION[metric]]
+
+
 # ---------------------------------------------------------------------------------------------
 # "No value" markers
 
@@ -289,4 +317,5 @@ def resolve_unit(code: str, name: str) -> Unit | None:
 # some gateways print it).
 NO_VALUE_NUMBERS = frozenset({-100.0, -999.0, -99.9, 8388607.0, 8388606.0, -8388606.0,
                               -8388608.0, 32767.0})
-NO_VALUE_TEXT = frozenset({"", "?", "-", "--", "---", "NAN", "N/A", "NA", "\"\""})
+# `***` is Draeger's "invalid"; three spaces (empty) are stripped to "" before the comparison.
+NO_VALUE_TEXT = frozenset({"", "?", "-", "--", "---", "***", "NAN", "N/A", "NA", "\"\""})

@@ -21,6 +21,8 @@ MSH-3 falls back to the source hint the transport gave (its port or configured n
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import partial
 
@@ -29,6 +31,7 @@ import hl7
 from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
+from devices.hl7.dialects import Dialect, DialectSet
 from devices.reading import Reading
 from devices.stream import DecodeResult, Dropped, Reply, outside_hard_range
 
@@ -114,7 +117,8 @@ class _Message:
     """One message's context while its segments are decoded."""
 
     def __init__(self, fields: list[str], msh_text: str, codec: str, hint: str,
-                 default_tz: tzinfo) -> None:
+                 default_tz: tzinfo, dialect: Dialect | None = None,
+                 dialects: DialectSet | None = None) -> None:
         enc = fields[1] if len(fields) > 1 else ""
         self.fields = fields
         self.msh_text = msh_text
@@ -122,6 +126,10 @@ class _Message:
         self.comp = enc[0:1] or "^"
         self.rep = enc[1:2] or "~"
         self.esc = enc[2:3] or "\\"
+        self.sub = enc[3:4] or "&"
+        # An explicit dialect wins; otherwise the first whose [recognise] names MSH-3 or MSH-4.
+        self.dialect = dialect if dialect is not None or dialects is None \
+            else dialects.recognise(self.msh(3), self.msh(4))
         self.encoding = enc
         self._parsed: hl7.Message | None = None
         # A time without an offset is in the sender's zone: MSH-7's offset says which, if given.
@@ -211,8 +219,100 @@ def _decode_bytes(payload: bytes) -> tuple[str, str, list[Dropped]]:
         return payload.decode("latin-1"), "latin-1", notices
 
 
+@dataclass(slots=True)
+class HL7Message:
+    """One message split into segments, with what its MSH says (for the polled decoder too).
+
+    Attributes:
+        context: the MSH context (separators, source, zone, flags, dialect).
+        segments: the segments after MSH, as text (split them with `fields`).
+        fs: the field separator.
+    """
+
+    context: _Message
+    segments: list[str]
+    fs: str
+
+    @property
+    def kind(self) -> str:
+        """MSH-9.1, upper-cased (`ORU`, `ORF`, `ACK`)."""
+        return self.context.msh(9).split(self.context.comp)[0].strip().upper()
+
+    @property
+    def control_id(self) -> str:
+        """MSH-10."""
+        return self.context.msh(10).strip()
+
+    @property
+    def source(self) -> str:
+        """`hl7:<MSH-3>` (or the hint), as readings carry it."""
+        return self.context.source
+
+    @property
+    def unterminated(self) -> bool:
+        """The message has no segment terminators: its segments cannot be told apart."""
+        return not self.segments and bool(re.search(
+            rf"(PID|PV1|OBR|OBX|ORC|NTE|EVN|MSA|QRD|QRF|ERR){re.escape(self.fs)}",
+            self.context.msh_text[4:]))
+
+    def fields(self, segment: str) -> list[str]:
+        """Split one segment into fields (field 0 is the segment id)."""
+        return segment.split(self.fs)
+
+    def component(self, value: str, n: int) -> str:
+        """Return component `n` (from 1) of a field, stripped; '' when absent."""
+        parts = value.split(self.context.comp)
+        return parts[n - 1].strip() if 0 < n <= len(parts) else ""
+
+
+def parse_message(payload: bytes, *, source_hint: str = "", default_tz: tzinfo = UTC,
+                  dialect: Dialect | None = None, dialects: DialectSet | None = None,
+                  ) -> tuple[HL7Message | None, list[Dropped]]:
+    """Decode the characters of one HL7 message and split it into segments.
+
+    Args:
+        payload: the message bytes (without the MLLP envelope).
+        source_hint: source name to use when MSH-3 is empty.
+        default_tz: zone for timestamps without an offset when MSH-7 has none either.
+        dialect: the vendor dialect chosen for this device (wins over recognition).
+        dialects: dialects to recognise from MSH-3/MSH-4 when none is chosen.
+
+    Returns:
+        (the message, or None when it does not start with MSH; notices and drops).
+    """
+    payload = payload.strip(b"\r\n\t \x00")
+    if not payload.startswith(b"MSH") or len(payload) < 8 or payload[3:4].isalnum():
+        return None, [Dropped("bad-frame", "message does not start with MSH and a field "
+                              f"separator: {payload[:40]!r}")]
+    text, codec, notices = _decode_bytes(payload)
+    fs = text[3]
+    segments = [s for s in _SEGMENT_END.split(text) if s.strip()]
+    context = _Message(segments[0].split(fs), segments[0], codec, source_hint, default_tz,
+                       dialect, dialects)
+    return HL7Message(context, segments[1:], fs), notices
+
+
+def read_observations(message: HL7Message, segments: Sequence[str],
+                      received_at: datetime) -> DecodeResult:
+    """Read the OBR/OBX rows among `segments` of `message` (other segments are skipped).
+
+    Args:
+        message: the parsed message (its MSH gives separators, source, zone and dialect).
+        segments: the segments to read, e.g. one patient group of a query reply.
+        received_at: host time the message arrived.
+
+    Returns:
+        Readings and drops (frames 0, no replies: the caller counts and answers).
+    """
+    result = DecodeResult()
+    _Observations(message.context, received_at, result).run(list(segments), message.fs)
+    return result
+
+
 def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
-                   source_hint: str = "", default_tz: tzinfo = UTC) -> DecodeResult:
+                   source_hint: str = "", default_tz: tzinfo = UTC,
+                   dialect: Dialect | None = None,
+                   dialects: DialectSet | None = None) -> DecodeResult:
     """Decode one HL7 message (without its MLLP envelope).
 
     Never raises: a message that breaks the decoder is reported as `decoder-error`.
@@ -223,39 +323,37 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
         mllp: the message came in MLLP, so its ACK is MLLP-framed too.
         source_hint: source name to use when MSH-3 is empty.
         default_tz: zone for timestamps without an offset when MSH-7 has none either.
+        dialect: the vendor dialect chosen for this device (wins over recognition).
+        dialects: dialects to recognise from MSH-3/MSH-4 when none is chosen.
 
     Returns:
         Readings, drops and the ACK to send (none for an ACK, or for a frame without MSH).
     """
     result = DecodeResult(frames=1)
     try:
-        _decode(payload, received_at, mllp, source_hint, default_tz, result)
+        _decode(payload, received_at, mllp, source_hint, default_tz, result, dialect, dialects)
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stream
         result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
     return result
 
 
 def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str, default_tz: tzinfo,
-            result: DecodeResult) -> None:
-    payload = payload.strip(b"\r\n\t \x00")
-    if not payload.startswith(b"MSH") or len(payload) < 8 or payload[3:4].isalnum():
-        result.dropped.append(Dropped("bad-frame", "message does not start with MSH and a field "
-                                      f"separator: {payload[:40]!r}"))
-        return
-    text, codec, notices = _decode_bytes(payload)
+            result: DecodeResult, dialect: Dialect | None = None,
+            dialects: DialectSet | None = None) -> None:
+    message, notices = parse_message(payload, source_hint=hint, default_tz=default_tz,
+                                     dialect=dialect, dialects=dialects)
     result.dropped.extend(notices)
-    fs = text[3]
-    segments = [s for s in _SEGMENT_END.split(text) if s.strip()]
-    msg = _Message(segments[0].split(fs), segments[0], codec, hint, default_tz)
-    msg_type = msg.msh(9).split(msg.comp)[0].strip().upper()
+    if message is None:
+        return
+    msg = message.context
+    msg_type = message.kind
     if msg_type == "ACK":
         # Never answer an ACK (two receivers would ack each other forever).
         result.dropped.append(Dropped("not-oru", f"ACK for {msg.msh(10).strip() or '?'} from "
                                       f"{msg.source}: acknowledgements carry no observations"))
         return
     # Without terminators the next segment's id is glued to the last MSH field ("2.6OBX|1|...").
-    if len(segments) == 1 and re.search(rf"(PID|PV1|OBR|OBX|ORC|NTE|EVN){re.escape(fs)}",
-                                        segments[0][4:]):
+    if message.unterminated:
         result.dropped.append(Dropped("no-segment-terminators", f"message {msg.msh(10).strip()} "
                               "has no segment terminators (CR, LF or CR LF), so its segments "
                               "cannot be told apart; rejected"))
@@ -269,7 +367,7 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str, defaul
                                       "only ORU^R01 carries observations"))
         return
     try:
-        _Observations(msg, received_at, result).run(segments[1:], fs)
+        _Observations(msg, received_at, result).run(message.segments, message.fs)
     except Exception:
         # Read only in part: never AA; AE asks the monitor to send it again.
         result.replies.append(Reply(now=build_ack(request, ERROR, received_at, mllp)))
@@ -280,6 +378,137 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str, defaul
 def _answer(request: AckRequest, received_at: datetime, mllp: bool, stored: bool) -> bytes:
     """AA once the message's content is committed to the log, AE (resend) when it is not."""
     return build_ack(request, ACCEPT if stored else ERROR, received_at, mllp)
+
+
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """What an OBX-3 identifies, from the standard tables or a dialect.
+
+    Attributes:
+        metric: the console metric, or None when known but not shown.
+        code: canonical spelling (`MDC 150021`, `LOINC 8867-4`, `nihon-kohden 007000`).
+        family: `MDC`, `LOINC`, `MINDRAY` or `DIALECT`.
+        name: OBX-3.2 as sent (for the name-mismatch notice).
+        conflict: the code the name belongs to when it is another one's (the code wins).
+        implied_unit: the unit when OBX-6 is empty (Mindray codes, dialect entries with a unit).
+        ignore: a dialect's reason for not showing a known code.
+        qualifier: sub-components beside the code (`1` of `8867-4&1`): a channel or site.
+        carrier: the component that carried the code, as sent (`8867-4&1`).
+    """
+
+    metric: str | None
+    code: str
+    family: str
+    name: str = ""
+    conflict: str = ""
+    implied_unit: codes.Unit | None = None
+    ignore: str = ""
+    qualifier: str = ""
+    carrier: str = ""
+
+
+def identify(obx3: str, comp: str = "^", sub: str = "&",
+             dialect: Dialect | None = None) -> Identified | None:
+    """Identify an OBX-3 field: standard codes anywhere in it first, then the dialect map.
+
+    Order: (1) the identifier triple OBX-3.1-3 and the alternate OBX-3.4-6 as a whole (MDC, MDIL,
+    LOINC); (2) every sub-component of every component (`HR^^local^8867-4&1^^LOINC`); (3) an MDC
+    reference id (`MDC_PULS_OXIM_SAT_O2`) in any component, only when no component holds a code
+    at all, so an unknown code is never overridden by the name beside it; (4) the dialect's codes
+    and names; (5) Mindray's legacy private codes (OBX-3.1 or .4 only, never a sub-component).
+
+    Returns:
+        What it identifies, or None when nothing does.
+    """
+    comps = obx3.split(comp)
+    comps += [""] * (6 - len(comps))
+    name = comps[1].strip()
+    mindray: codes.CodeMatch | None = None
+    for code, text, system in ((comps[0], comps[1], comps[2]), (comps[3], comps[4], comps[5])):
+        if not code.strip():
+            continue
+        hit = codes.resolve_code(code, text, system)
+        if hit is not None and hit.family == "MINDRAY":
+            mindray = mindray or hit
+        elif hit is not None:
+            return _from_match(hit, text.strip())
+    shaped = False
+    for i, component in enumerate(comps):
+        system = comps[2] if i < 3 else comps[5] if i < 6 else ""
+        pieces = component.split(sub)
+        shaped = shaped or (i in (0, 3) and any(codes.is_code_shaped(p) for p in pieces))
+        if len(pieces) == 1 and i in (0, 3):
+            continue  # tried whole above
+        for j, piece in enumerate(pieces):
+            if not piece.strip():
+                continue
+            hit = codes.resolve_code(piece, "", system)
+            if hit is not None and hit.family != "MINDRAY":
+                rest = sub.join(p for k, p in enumerate(pieces) if k != j).strip(sub)
+                return _from_match(hit, name, qualifier=rest, carrier=component.strip())
+    if not shaped:
+        for component in comps:
+            for piece in component.split(sub):
+                hit = codes.resolve_name(piece)
+                if hit is not None:
+                    return _from_match(hit, name)
+    if dialect is not None:
+        for code, text in ((comps[0], comps[1]), (comps[3], comps[4])):
+            entry = dialect.lookup(code, text)
+            if entry is not None:
+                sent = text.strip()
+                conflict = ""
+                if entry.name and sent and sent.upper() != entry.name.upper():
+                    conflict = f"{dialect.name} {entry.key} ({entry.name})"
+                return Identified(entry.metric, f"{dialect.name} {code.strip() or sent}",
+                                  "DIALECT", sent, conflict, entry.unit, entry.ignore)
+    if mindray is not None:
+        return _from_match(mindray, name)
+    return None
+
+
+def _from_match(hit: codes.CodeMatch, name: str, qualifier: str = "",
+                carrier: str = "") -> Identified:
+    implied = None
+    if hit.family == "MINDRAY" and hit.metric is not None:
+        implied = codes.Unit(codes.METRIC_DIMENSION[hit.metric], 1.0, "implied by Mindray code")
+    return Identified(hit.metric, hit.code, hit.family, name, hit.conflict, implied,
+                      qualifier=qualifier, carrier=carrier)
+
+
+# SN comparators that make the number a limit ("below 5"), not a measured value.
+_SN_LIMITS = {"<": "below", ">": "above", "<=": "at or below", ">=": "at or above",
+              "<>": "not equal to"}
+
+
+def _structured_numeric(value: str, comp: str) -> tuple[str, str, str]:
+    """Take the number out of an SN value (`=^119`, `^119`).
+
+    Returns:
+        (number text, drop reason, detail): reason `limit` for `<^5` and the like, `not-numeric`
+        for a range or ratio (`^10^-^20`, `^1^:^2`) or an unknown comparator; '' when fine.
+    """
+    parts = [p.strip() for p in value.split(comp)]
+    if len(parts) == 1:
+        return parts[0], "", ""  # a bare number in an SN row: read as sent
+    parts += [""] * (4 - len(parts))
+    comparator, number, separator, second = parts[:4]
+    if separator or second:
+        return "", "not-numeric", f"SN {value[:40]!r} is a range or ratio, not one value"
+    if comparator in _SN_LIMITS:
+        return "", "limit", (f"SN {value[:40]!r} is a limit ({_SN_LIMITS[comparator]} "
+                             f"{number}), not a measured value")
+    if comparator not in ("", "="):
+        return "", "not-numeric", f"SN comparator {comparator[:10]!r} is not one of =, <, >, " \
+            "<=, >=, <>"
+    return number, "", ""
+
+
+def _is_no_value(text: str, dialect: Dialect | None) -> bool:
+    """Whether an OBX-5 text is a "no value" marker (standard or the dialect's)."""
+    if text.strip().upper() in codes.NO_VALUE_TEXT:
+        return True
+    return dialect is not None and dialect.is_no_value(text)
 
 
 class _Observations:
@@ -323,7 +552,6 @@ class _Observations:
         def f(i: int) -> str:
             return _field(fields, i)
 
-        comp = self.msg.comp
         vtype = f(2).strip().upper()
         path = self.msg.text(f(4)).strip()
         value = f(5).split(self.msg.rep)[0].strip()
@@ -338,38 +566,44 @@ class _Observations:
             return
         if not vtype and not value:
             return  # device hierarchy row (MDS/VMD/channel): structure, not a value
-        ident = f(3).split(comp)
-        ident += [""] * (6 - len(ident))
-        match = codes.resolve_code(ident[0], ident[1], ident[2])
-        if match is None and ident[3].strip():
-            match = codes.resolve_code(ident[3], ident[4], ident[5])
-        if match is None:
+        found = identify(f(3), self.msg.comp, self.msg.sub, self.msg.dialect)
+        if found is None:
+            ident = f(3).split(self.msg.comp) + [""]
             named = codes.code_for_name(ident[1])
             hint = f" (its name {ident[1].strip()} is {named}'s, but the code is trusted)" if named \
                 else ""
-            self._drop("unknown-code", where, f"code {ident[0].strip()!r} is not in the MDC, "
-                       f"MDIL, Mindray or LOINC tables{hint}")
+            tables = "MDC, MDIL, Mindray or LOINC tables"
+            if self.msg.dialect is not None:
+                tables += f", nor in dialect {self.msg.dialect.name}"
+            self._drop("unknown-code", where, f"code {ident[0].strip()!r} is not in the "
+                       f"{tables}{hint}")
             return
-        if match.conflict:
-            self._drop("name-mismatch", where, f"name {ident[1].strip()!r} belongs to "
-                       f"{match.conflict}; trusting the code ({match.code}) and OBX-4")
+        if found.conflict:
+            self._drop("name-mismatch", where, f"name {found.name!r} belongs to "
+                       f"{found.conflict}; trusting the code ({found.code}) and OBX-4")
         last = path.rsplit(".", 1)[-1]
-        if match.family == "MDC" and last.isdigit() and int(last) >= 65536 \
-                and f"MDC {int(last)}" != match.code:
-            self._drop("path-mismatch", where, f"OBX-4 ends in {last}, OBX-3 says {match.code}; "
+        if found.family == "MDC" and last.isdigit() and int(last) >= 65536 \
+                and f"MDC {int(last)}" != found.code:
+            self._drop("path-mismatch", where, f"OBX-4 ends in {last}, OBX-3 says {found.code}; "
                        "trusting OBX-3")
-        if match.metric is None:
-            why = "invasive (arterial line) pressure, which is not NIBP" \
-                if match.code in codes.INVASIVE_PRESSURE else "not a vital this console shows"
-            self._drop("not-monitored", where, f"{match.code}: {why}")
+        if found.metric is None:
+            why = found.ignore or ("invasive (arterial line) pressure, which is not NIBP"
+                                   if found.code in codes.INVASIVE_PRESSURE
+                                   else "not a vital this console shows")
+            self._drop("not-monitored", where, f"{found.code}: {why}")
             return
-        self._metric(match.metric, match.family, fields, where, path, value, own_time)
+        channel = path
+        if found.qualifier:
+            channel = f"{path} {found.carrier}".strip()
+        self._metric(found.metric, found, fields, where, path, channel, vtype, value,
+                     own_time)
 
-    def _metric(self, metric: str, family: str, fields: list[str], where: str, path: str,
-                value: str, own_time: datetime | None) -> None:
+    def _metric(self, metric: str, found: Identified, fields: list[str], where: str, path: str,
+                channel: str, vtype: str, value: str, own_time: datetime | None) -> None:
         def get(i: int) -> str:
             return _field(fields, i)
 
+        dialect = self.msg.dialect
         status = get(11).strip().upper()
         if status == "X":
             self._drop("no-value", where, "OBX-11 X: the device could not obtain the value")
@@ -378,31 +612,50 @@ class _Observations:
             self._drop("bad-status", where, f"OBX-11 {status} ({_STATUS_TEXT.get(status, 'unknown')})"
                        f" is not a valid result; allowed: {', '.join(sorted(_VALID_STATUS - {''}))}")
             return
-        if value.upper() in codes.NO_VALUE_TEXT:
+        if found.family == "DIALECT" and dialect is not None and vtype \
+                and vtype not in dialect.value_types:
+            self._drop("unexpected-value-type", where, f"OBX-2 {vtype}: dialect {dialect.name} "
+                       f"says its rows are {', '.join(sorted(dialect.value_types))}")
+            return
+        if _is_no_value(value, dialect):
             self._drop("no-value", where, f"OBX-5 {value!r} means no value")
             return
-        number = _parse_number(value)
+        if vtype == "SN":
+            number_text, reason, why = _structured_numeric(value, self.msg.comp)
+            if reason:
+                self._drop(reason, where, why)
+                return
+            if _is_no_value(number_text, dialect):
+                self._drop("no-value", where, f"OBX-5 {value!r} means no value")
+                return
+        else:
+            number_text = value
+        number = _parse_number(number_text)
         if number is None:
             self._drop("not-numeric", where, f"OBX-5 {value[:40]!r} is not a number")
             return
-        if number in codes.NO_VALUE_NUMBERS:
+        if number in codes.NO_VALUE_NUMBERS or (dialect is not None
+                                                and dialect.is_no_value(number_text)):
             self._drop("no-value", where, f"OBX-5 {value} is a device 'no value' marker")
             return
         unit_field = get(6).split(self.msg.comp)
         unit_code = unit_field[0]
         unit_name = unit_field[1] if len(unit_field) > 1 else ""
-        if family == "MINDRAY" and not unit_code.strip() and not unit_name.strip():
-            unit = codes.Unit(codes.METRIC_DIMENSION[metric], 1.0, "implied by Mindray code")
+        if found.implied_unit is not None and not unit_code.strip() and not unit_name.strip():
+            unit = found.implied_unit
         else:
-            found = codes.resolve_unit(unit_code, unit_name)
-            if found is None:
+            known = None
+            if dialect is not None:
+                known = dialect.unit(unit_code) or dialect.unit(unit_name)
+            known = known or codes.resolve_unit(unit_code, unit_name)
+            if known is None:
                 self._drop("unknown-unit", where, f"OBX-6 {get(6).strip()[:40]!r} is not a unit "
-                           f"we know for {metric}; allowed: {_allowed_units(metric)}")
+                           f"we know for {metric}; allowed: {codes.allowed_units(metric)}")
                 return
-            unit = found
+            unit = known
         if unit.dimension != codes.METRIC_DIMENSION[metric]:
             self._drop("unit-mismatch", where, f"OBX-6 {unit.label} cannot measure {metric}; "
-                       f"allowed: {_allowed_units(metric)}")
+                       f"allowed: {codes.allowed_units(metric)}")
             return
         number = round(number * unit.factor, 3) if unit.factor != 1.0 else number
         out = outside_hard_range(metric, number, where, value)
@@ -418,7 +671,7 @@ class _Observations:
             measured_at=measured_at,
             received_at=self.received_at,
             source=self.msg.source,
-            channel=path,
+            channel=channel,
             flags=flags | self.msg.flags,
         ))
 
@@ -432,15 +685,6 @@ class _Observations:
         return self.obr_time
 
 
-def _allowed_units(metric: str) -> str:
-    dimension = codes.METRIC_DIMENSION[metric]
-    return {
-        codes.PRESSURE: "mmHg (266016, mm[Hg]) or kPa (265987, kPa)",
-        codes.RATE: "/min (264864, 264928, /min, {beats}/min, {breaths}/min)",
-        codes.FRACTION: "% (262688, %)",
-    }[dimension]
-
-
 class HL7Decoder(FramedDecoder):
     """StreamDecoder for HL7 v2 over MLLP or bare: frames, decodes, and answers each message.
 
@@ -448,9 +692,14 @@ class HL7Decoder(FramedDecoder):
         source_hint: the transport's name for the device, used when MSH-3 is empty.
         default_tz: zone for timestamps without an offset when MSH-7 has none either.
         max_frame: longest message kept (bytes).
+        dialect: the vendor dialect chosen for this device; it always wins.
+        dialects: without `dialect`, the set to recognise a dialect from (MSH-3/MSH-4) per
+            message; None reads standard codes only.
     """
 
     def __init__(self, source_hint: str = "", *, default_tz: tzinfo = UTC,
-                 max_frame: int = MAX_HL7_FRAME) -> None:
+                 max_frame: int = MAX_HL7_FRAME, dialect: Dialect | None = None,
+                 dialects: DialectSet | None = None) -> None:
         super().__init__(MllpFramer(max_frame), lambda frame, received_at: decode_message(
-            frame.data, received_at, mllp=frame.mllp, source_hint=source_hint, default_tz=default_tz))
+            frame.data, received_at, mllp=frame.mllp, source_hint=source_hint,
+            default_tz=default_tz, dialect=dialect, dialects=dialects))
