@@ -14,6 +14,15 @@ locks the station after the idle time; while locked every action but acknowledge
 is refused with "Locked — sign in to continue", and `sign_in` unlocks it (a hand-over when another
 nurse signs in). Without one (a log without accounts) nothing is locked or refused.
 
+Signatures (issue 13), only with a `ChairIdentity`: an override of a refusal (next phase,
+discharge), a prescriber's decision at a gate, every discharge, a correction of a recorded value
+and a value taken back as entered in error ask the `signature_service` (the UI's signature
+dialog) for a PIN first, through `console.session.signing.ChairSigner`: the secret is checked
+before the engine acts, a wrong one or a cancel leaves nothing written, and the signature is
+written after the engine's commit, naming the committed `events` row. Actions that the engine
+will refuse anyway (no reason given, a value out of range, a discharge with open blockers and no
+override) go to the engine without asking, so a PIN is never asked for nothing.
+
 Faults: an exception raised in an action, a tick or a device event propagates (the window's
 fault handler turns it into the "Console fault" alarm: console/ui/fault_handler.py). If even that
 alarm cannot go through the engine (the engine itself is what failed), `fallback_faults` holds it
@@ -24,19 +33,38 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6 import QtCore
 
 from console.clock import Clock
 from console.session import feed
+from console.records import Record
 from console.session.alarms import Raise
 from console.session.chair_identity import ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
-from console.session.entry import Rejected, Verdict
+from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.lock import LOCKED_MESSAGE, ChairAction, locked_actor
+from console.session.journal import Journal
+from console.session.signing import (
+    CHECKLIST_OVERRIDE,
+    CORRECTION,
+    DISCHARGE,
+    GATE_DECISION,
+    NO_SERVICE,
+    ChairSigner,
+    SignatureRequest,
+    SignatureService,
+    Signed,
+    events_of,
+)
 from console.session.view import SessionView
 from devices.transport import DeviceConnection, DeviceEvent
+from protocols.vitals import metric
+
+R = TypeVar("R")
 
 TICK_MS = 500   # 2 Hz: timers and prompts; readings and alarms are applied as they arrive
 
@@ -57,11 +85,15 @@ class SessionController(QtCore.QObject):
     device_event = QtCore.Signal(object)
 
     def __init__(self, engine: SessionEngine, clock: Clock, parent: QtCore.QObject | None = None,
-                 identity: ChairIdentity | None = None) -> None:
+                 identity: ChairIdentity | None = None,
+                 signature_service: SignatureService | None = None) -> None:
         super().__init__(parent)
         self._engine = engine
         self.clock = clock
         self.identity = identity   # None: a log without staff accounts (nothing locks)
+        # Asks for a signature's PIN (the UI's dialog); used only with `identity`.
+        self.signature_service = signature_service
+        self._signer: ChairSigner | None = None
         self.connection: DeviceConnection | None = None
         self.fallback_faults: list[str] = []
         self._commits = 0
@@ -205,14 +237,43 @@ class SessionController(QtCore.QObject):
         if self._refused(ChairAction.CORRECT):
             return Rejected(metric_name, LOCKED_MESSAGE)
         engine = self._engine
-        return engine.correct(observation_id, metric_name, value, engine.nurse, self.clock.now(),
-                              reason, confirmed)
+
+        def act() -> Verdict:
+            return engine.correct(observation_id, metric_name, value, engine.nurse,
+                                  self.clock.now(), reason, confirmed)
+
+        m = metric(metric_name)
+        verdict = check_number(m, value)
+        if (self.identity is None or engine.discharged or not reason.strip()
+                or isinstance(verdict, Rejected)
+                or (isinstance(verdict, NeedsConfirmation) and not confirmed)):
+            return act()   # the engine refuses or asks first: no signature is asked for nothing
+        signed = self._signed(
+            SignatureRequest((CORRECTION,), f"{m.label} (value #{observation_id}) corrected to "
+                                            f"{m.format(value)} {m.unit}", self._signer_name(),
+                             f"Reason: {reason.strip()}"),
+            act, events_of({"correction": CORRECTION}))
+        if not signed.done or signed.result is None:
+            return Rejected(metric_name, signed.message)
+        return signed.result
 
     def void(self, observation_id: int, metric_name: str, reason: str) -> Outcome:
         if self._refused(ChairAction.VOID):
             return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
-        return engine.void(observation_id, metric_name, engine.nurse, self.clock.now(), reason)
+
+        def act() -> Outcome:
+            return engine.void(observation_id, metric_name, engine.nurse, self.clock.now(),
+                               reason)
+
+        if self.identity is None or engine.discharged or not reason.strip():
+            return act()
+        m = metric(metric_name)
+        return self._outcome(self._signed(
+            SignatureRequest((CORRECTION,), f"{m.label} (value #{observation_id}) entered in "
+                                            "error", self._signer_name(),
+                             f"Reason: {reason.strip()}"),
+            act, events_of({"entered_in_error": CORRECTION})))
 
     def note(self, text: str, kind: str = "note") -> Outcome:
         if self._refused(ChairAction.NOTE):
@@ -224,23 +285,100 @@ class SessionController(QtCore.QObject):
         if self._refused(ChairAction.TICK):
             return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
-        return engine.tick_item(item_id, engine.nurse, self.clock.now(), gate_decision=gate_decision)
+
+        def act() -> Outcome:
+            return engine.tick_item(item_id, engine.nurse, self.clock.now(),
+                                    gate_decision=gate_decision)
+
+        item = next((i for i in engine.phase.checklist if i.id == item_id), None)
+        if self.identity is None or not gate_decision.strip() or item is None:
+            return act()
+        # The prescriber signs: the signed-in account is offered only when it is one.
+        account = self.identity.account
+        signer = (account.name if account is not None and "prescriber" in account.roles
+                  else "")
+        return self._outcome(self._signed(
+            SignatureRequest((GATE_DECISION,), f"{item.text!r}: {gate_decision.strip()}",
+                             signer, "Only an account with the prescriber role signs this "
+                                     "decision: the prescriber types their name or badge and "
+                                     "PIN."),
+            act, events_of({"gate_decision": GATE_DECISION})))
 
     def advance_phase(self, override_reason: str = "") -> Outcome:
         if self._refused(ChairAction.NEXT_PHASE):
             return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
-        return engine.advance_phase(engine.nurse, self.clock.now(), override_reason)
+
+        def act() -> Outcome:
+            return engine.advance_phase(engine.nurse, self.clock.now(), override_reason)
+
+        if self.identity is None or not override_reason.strip() or engine.discharged:
+            return act()
+        blockers = engine.phase_blockers(self.clock.now())
+        if not blockers:
+            return act()   # nothing to override: no override record, no signature
+        return self._outcome(self._signed(
+            SignatureRequest((CHECKLIST_OVERRIDE,), _blocked(blockers), self._signer_name(),
+                             f"Reason: {override_reason.strip()}"),
+            act, events_of({"override": CHECKLIST_OVERRIDE})))
 
     def discharge(self, override_reason: str = "") -> Outcome:
         if self._refused(ChairAction.DISCHARGE):
             return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
-        outcome = engine.discharge(engine.nurse, self.clock.now(), override_reason)
+
+        def act() -> Outcome:
+            return engine.discharge(engine.nurse, self.clock.now(), override_reason)
+
+        blockers = [] if engine.discharged else engine.discharge_blockers(self.clock.now())
+        if (self.identity is None or engine.discharged
+                or (blockers and not override_reason.strip())):
+            outcome = act()   # refused (and logged as refused): nothing to sign
+        else:
+            meanings = (DISCHARGE, CHECKLIST_OVERRIDE) if blockers else (DISCHARGE,)
+            outcome = self._outcome(self._signed(
+                SignatureRequest(meanings, _blocked(blockers) if blockers else "",
+                                 self._signer_name(),
+                                 f"Reason: {override_reason.strip()}" if blockers
+                                 else "This ends the session."),
+                act, events_of({"discharged": DISCHARGE, "override": CHECKLIST_OVERRIDE})))
         if outcome.done:
             self._stop_device()   # an ended session reads nothing more
             self.timer.stop()
             self.changed.emit()
+        return outcome
+
+    # ---- signatures (issue 13) ----------------------------------------------------------------
+
+    def _signer_name(self) -> str:
+        identity = self.identity
+        if identity is not None and identity.account is not None:
+            return identity.account.name
+        return self._engine.nurse
+
+    def _signed(self, request: SignatureRequest, act: Callable[[], R],
+                pick: Callable[[R, Sequence[tuple[int | None, Record]]],
+                               Sequence[tuple[str, int | None]]]) -> Signed[R]:
+        """Ask for the signature, then act, then sign (console/session/signing.py)."""
+        identity = self.identity
+        journal = self._engine.recorder
+        if identity is None or not isinstance(journal, Journal):
+            return Signed(False, message=NO_SERVICE)
+        signer = self._signer
+        if signer is None:
+            signer = ChairSigner(identity.staff, journal, lambda: self.clock.now().wall,
+                                 identity.station, self.signature_service)
+            self._signer = signer
+        signer.service = self.signature_service
+        return signer.signed(request, act, pick)
+
+    @staticmethod
+    def _outcome(signed: Signed[Outcome]) -> Outcome:
+        if not signed.done or signed.result is None:
+            return Outcome(False, (signed.message,))
+        outcome = signed.result
+        if signed.message:
+            return Outcome(outcome.done, (*outcome.reasons, signed.message))
         return outcome
 
     # Never refused, locked or not (IEC 60601-1-8: acknowledging never waits for a login).
@@ -288,3 +426,19 @@ class SessionController(QtCore.QObject):
                 f"Console fault: {summary[:100]} (not in the log: {type(exc).__name__}) — "
                 "restart the console")
             self.changed.emit()
+
+
+REQUIRED_OPEN = "Required item open: "
+
+
+SHOWN_BLOCKERS = 3
+
+
+def _blocked(blockers: Sequence[str]) -> str:
+    """What an override overrides, in plain words: the open items quoted, other reasons as
+    they are ("'Consent confirmed'; Observation must reach 60 min ..."); past three, how many
+    more (the dialog stays readable with 16 open items)."""
+    words = [f"'{b[len(REQUIRED_OPEN):]}'" if b.startswith(REQUIRED_OPEN) else b
+             for b in blockers]
+    more = len(words) - SHOWN_BLOCKERS
+    return "; ".join(words[:SHOWN_BLOCKERS]) + (f"; and {more} more" if more > 0 else "")

@@ -15,6 +15,7 @@ from console.records import Record, Recorder, SessionOpened
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.lock import DEFAULT_LOCK_AFTER_S
+from console.session.signing import SignatureService
 from console.session.journal import Journal, when
 from console.store import EventLog, LogError, SessionRow
 from console.store.identity_store import current_staff
@@ -73,13 +74,15 @@ class MainWindow(QtWidgets.QMainWindow):
                  asker: Asker | None = None, shown_log: Path | None = None,
                  fault_handler: FaultHandler | None = None, start_page: bool = True,
                  staff: Staff | None = None, lock_after_s: float = DEFAULT_LOCK_AFTER_S,
-                 station: str = "chair") -> None:
+                 station: str = "chair",
+                 signature_service: SignatureService | None = None) -> None:
         """`start_page=False` when a session opens at once (command line, demo, resume): the
         start screen is then built only if the nurse asks for it after that session.
 
         `staff`: the log's accounts (default: built on first need, with the production
         hasher); `lock_after_s`: the idle lock's time; `station`: this station's name in
-        `sign_ins`. Identity is enforced only once the log holds an account (lock.py)."""
+        `sign_ins`. Identity is enforced only once the log holds an account (lock.py).
+        `signature_service`: asks for a signature's PIN (default: the signature dialog)."""
         super().__init__()
         self.setWindowTitle("Infusion console")
         self.resize(1366, 768)
@@ -92,6 +95,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.asker = asker or DialogAsker(self)
         self.controller: SessionController | None = None
         self._staff = staff
+        self.signature_service = signature_service
         self.lock_after_s = lock_after_s
         self.station = station
         self.network_shown = False   # a clinic network is set up: the status line stays
@@ -202,6 +206,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.start_screen is not None:   # from now on a session starts with a sign-in
             self.start_screen.require_sign_in(True)
 
+    def _signatures(self) -> SignatureService:
+        """Who asks for a signature's PIN at this chair (the dialog unless one was given)."""
+        if self.signature_service is None:
+            from console.ui.signature_dialog import DialogSignatureService  # noqa: PLC0415
+
+            self.signature_service = DialogSignatureService(self)
+        return self.signature_service
+
     def _chair_identity(self) -> ChairIdentity | None:
         if not self.has_accounts():
             return None
@@ -275,10 +287,10 @@ class MainWindow(QtWidgets.QMainWindow):
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
-        # A demo session needs no account (issue 13): it never locks.
-        controller = SessionController(engine, self.clock, self,
-                                       identity=None if engine.demo
-                                       else identity or self._chair_identity())
+        # A demo session needs no account (issue 13): it never locks and signs nothing.
+        chair = None if engine.demo else identity or self._chair_identity()
+        controller = SessionController(engine, self.clock, self, identity=chair,
+                                       signature_service=self._signatures() if chair else None)
         if device is not None:
             controller.attach_device(*device)
         if on_connecting is not None:
