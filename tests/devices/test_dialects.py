@@ -1,0 +1,321 @@
+"""Vendor HL7 dialects: the shipped files, their validation, clinic overrides, and decoding
+Nihon Kohden and Draeger messages built from the facts in shared/design/devices.md."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from devices.hl7 import HL7Decoder
+from devices.hl7.decoder import decode_message, identify
+from devices.hl7.dialects import (
+    Dialect,
+    DialectError,
+    DialectSet,
+    load_dialect,
+    load_dialects,
+    shipped_dialects_dir,
+)
+from devices.stream import DecodeResult
+from tests.devices.conftest import RX, feed_all
+
+UTC = timezone.utc
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> DialectSet:
+    dialects = load_dialects([shipped_dialects_dir()])
+    assert dialects.errors == []
+    return dialects
+
+
+def nk(shipped: DialectSet) -> Dialect:
+    return shipped.get("nihon-kohden")
+
+
+def reasons(result: DecodeResult) -> list[str]:
+    return [d.reason for d in result.dropped]
+
+
+def readings(result: DecodeResult) -> list[tuple[str, float]]:
+    return [(r.metric, r.value) for r in result.readings]
+
+
+# --- Messages as the vendors send them (devices.md) -----------------------------------------
+
+# Nihon Kohden PVM/BSM, HL7 2.4: vendor-local codes with text names, VITAL and NIBP in separate
+# OBR groups, the NIBP group with its own (older) OBR-7 time; units /min, %, mmHg.
+NK_MESSAGE = "\r".join([
+    "MSH|^~\\&|NIHON KOHDEN^PVM-2701|WARD3|||20240301101500+0900||ORU^R01|NK000123|P|2.4||||||"
+    "8859/1",
+    "PID|||0012345^^^HOSP^MR||DOE^JANE",
+    "PV1||I|ICU^^3",
+    "OBR|1|||VITAL^VITAL|||20240301101500+0900",
+    "OBX|1|NM|007000^VITAL SpO2||97|%|||||F",
+    "OBX|2|NM|007001^VITAL PR(spo2)||72|/min|||||F",
+    "OBX|3|NM|072007^VITAL rPR(spo2)||71|/min|||||F",
+    "OBR|2|||NIBP^NIBP|||20240301100500+0900",
+    "OBX|4|NM|009000^NIBP SYS||121|mmHg|||||F",
+    "OBX|5|NM|009001^NIBP DIAS||78|mmHg|||||F",
+    "OBX|6|NM|009002^NIBP MEAN||92|mm(hg)^^ISO+|||||F",
+]) + "\r"
+
+# Draeger Infinity through its gateway: local mnemonic first, LOINC in a sub-component of the
+# alternate identifier, SN values, *** invalid, three spaces empty, ISO+ units.
+DR_MESSAGE = "\r".join([
+    "MSH|^~\\&|Infinity Gateway|DRAEGER|||20240301101500+0100||ORU^R01|DR000456|P|2.3",
+    "PID|||12345",
+    "OBR|1|||MONITORING|||20240301101500+0100",
+    "OBX|1|SN|HR^^local^8867-4&1^^LOINC||=^119|/min^^ISO+|||||F",
+    "OBX|2|SN|SpO2^^local^59408-5&1^^LOINC||=^96|%^^ISO+|||||F",
+    "OBX|3|SN|NBPs^^local^8480-6&1^^LOINC||=^128|mm(hg)^^ISO+|||||F|||20240301100000+0100",
+    "OBX|4|SN|NBPd^^local^8462-4&1^^LOINC||***|mm(hg)^^ISO+|||||F",
+    "OBX|5|SN|RR^^local^9279-1&1^^LOINC||<^5|/min^^ISO+|||||F",
+    "OBX|6|SN|NBPm^^local^8478-0&1^^LOINC||   |mm(hg)^^ISO+|||||F",
+    "OBX|7|SN|SpO2^^local^59408-5&2^^LOINC||>^300|%^^ISO+|||||F",
+    "OBX|8|SN|HR^^local||=^77|/min^^ISO+|||||F",
+]) + "\r"
+
+
+def test_nihon_kohden_message_with_its_dialect(shipped: DialectSet) -> None:
+    result = decode_message(NK_MESSAGE.encode("latin-1"), RX, dialect=nk(shipped))
+    assert readings(result) == [("spo2", 97), ("pulse_rate", 72), ("bp_systolic", 121),
+                                ("bp_diastolic", 78), ("bp_mean", 92)]
+    vital, pr, *nibp = result.readings
+    # The VITAL group's OBR-7, and the NIBP group's own older OBR-7 (+0900 -> UTC).
+    assert vital.measured_at == pr.measured_at == utc(2024, 3, 1, 1, 15)
+    assert {r.measured_at for r in nibp} == {utc(2024, 3, 1, 1, 5)}
+    assert {r.source for r in result.readings} == {"hl7:NIHON KOHDEN^PVM-2701"}
+    assert [r.unit for r in result.readings] == ["%", "beats/min", "mmHg", "mmHg", "mmHg"]
+    # rPR(spo2) is known but not shown (see nihon-kohden.toml), never a second pulse rate.
+    assert reasons(result) == ["not-monitored"]
+    assert "rPR(spo2): meaning not confirmed" in result.dropped[0].detail
+
+
+def test_nihon_kohden_codes_are_unknown_without_the_dialect() -> None:
+    result = decode_message(NK_MESSAGE.encode("latin-1"), RX)
+    assert result.readings == [] and reasons(result) == ["unknown-code"] * 6
+
+
+def test_nihon_kohden_dialect_recognised_from_msh3(shipped: DialectSet) -> None:
+    result = feed_all(HL7Decoder("port", dialects=shipped), NK_MESSAGE.encode("latin-1"))
+    assert len(result.readings) == 5
+
+
+def test_explicit_dialect_wins_over_recognition(shipped: DialectSet) -> None:
+    decoder = HL7Decoder("port", dialect=shipped.get("draeger-infinity"), dialects=shipped)
+    result = feed_all(decoder, NK_MESSAGE.encode("latin-1"))
+    assert result.readings == [] and "nor in dialect draeger-infinity" in result.dropped[0].detail
+
+
+def test_nk_empty_unit_takes_the_dialect_unit_and_a_wrong_unit_is_refused(
+        shipped: DialectSet) -> None:
+    msg = NK_MESSAGE.replace("|97|%|", "|97||").replace("|121|mmHg|", "|121|%|")
+    result = decode_message(msg.encode(), RX, dialect=nk(shipped))
+    assert ("spo2", 97) in readings(result) and ("bp_systolic", 121) not in readings(result)
+    assert "unit-mismatch" in reasons(result)
+
+
+def test_nk_name_that_disagrees_is_noticed_and_the_code_trusted(shipped: DialectSet) -> None:
+    msg = NK_MESSAGE.replace("007000^VITAL SpO2", "007000^NIBP SYS")
+    result = decode_message(msg.encode(), RX, dialect=nk(shipped))
+    assert ("spo2", 97) in readings(result) and "name-mismatch" in reasons(result)
+
+
+def test_draeger_message_with_its_dialect(shipped: DialectSet) -> None:
+    result = decode_message(DR_MESSAGE.encode(), RX, dialect=shipped.get("draeger-infinity"))
+    assert readings(result) == [("heart_rate", 119), ("spo2", 96), ("bp_systolic", 128),
+                                ("heart_rate", 77)]
+    hr, spo2, sys_, hr_local = result.readings
+    # The sub-component channel (&1, &2) tells sites apart when OBX-4 is empty.
+    assert (hr.channel, spo2.channel, hr_local.channel) == ("8867-4&1", "59408-5&1", "")
+    assert sys_.measured_at == utc(2024, 3, 1, 9, 0) and hr.measured_at == utc(2024, 3, 1, 9, 15)
+    assert reasons(result) == ["no-value", "limit", "no-value", "limit"]
+    assert "SN '<^5' is a limit (below 5), not a measured value" in result.dropped[1].detail
+
+
+def test_draeger_loinc_sub_component_needs_no_dialect() -> None:
+    result = decode_message(DR_MESSAGE.encode(), RX)
+    # Standard LOINC codes are found in sub-components without any dialect; only the row
+    # identified by the bare mnemonic "HR" needs the Draeger map.
+    assert readings(result) == [("heart_rate", 119), ("spo2", 96), ("bp_systolic", 128)]
+    assert reasons(result) == ["no-value", "limit", "no-value", "limit", "unknown-code"]
+
+
+@pytest.mark.parametrize("value,reason", [
+    ("=^119", ""), ("^119", ""), ("119", ""), ("<^5", "limit"), (">^300", "limit"),
+    ("<=^5", "limit"), ("^10^-^20", "not-numeric"), ("^1^:^2", "not-numeric"),
+    ("!^5", "not-numeric"), ("=^***", "no-value"), ("***", "no-value"), ("   ", "no-value"),
+    ("=^", "no-value"), ("=^-100", "no-value"), ("=^400", "out-of-hard-range"),
+])
+def test_sn_values(value: str, reason: str) -> None:
+    row = f"OBX|1|SN|8867-4^HR^LN||{value}|/min^^ISO+|||||F"
+    msg = f"MSH|^~\\&|MON||||||ORU^R01|C1|P|2.6\rOBR|1\r{row}\r"
+    result = decode_message(msg.encode(), RX)
+    if reason:
+        assert result.readings == [] and reasons(result) == [reason]
+    else:
+        assert readings(result) == [("heart_rate", 119)] and result.dropped == []
+
+
+@pytest.mark.parametrize("unit,expected", [("/min^^ISO+", 60), ("mm(hg)^^ISO+", None),
+                                           ("%^^ISO+", None), ("cel^^ISO+", None)])
+def test_iso_plus_units(unit: str, expected: float | None) -> None:
+    msg = f"MSH|^~\\&|MON||||||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||60|{unit}|||||F\r"
+    result = decode_message(msg.encode(), RX)
+    if expected is None:
+        assert result.readings == [] and reasons(result)[0] in ("unit-mismatch", "unknown-unit")
+    else:
+        assert readings(result) == [("heart_rate", expected)]
+
+
+def test_mdc_code_in_a_sub_component_and_mdc_name_alone() -> None:
+    assert identify("X^^local^150456&2^^MDC").metric == "spo2"  # type: ignore[union-attr]
+    assert identify("^MDC_PULS_OXIM_SAT_O2^MDC").metric == "spo2"  # type: ignore[union-attr]
+    # An unknown code is never overridden by the name beside it.
+    assert identify("1500212^MDC_PRESS_BLD_NONINV_SYS^MDC") is None
+    # Mindray's private codes count only as a whole identifier, never as a sub-component.
+    assert identify("X^^local^9&101") is None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_dialect_messages_decode_the_same_in_any_chunking(shipped: DialectSet, seed: int) -> None:
+    stream = b"".join(b"\x0b" + m.encode("latin-1") + b"\x1c\r" for m in (NK_MESSAGE, DR_MESSAGE))
+    whole = feed_all(HL7Decoder(dialects=shipped), stream)
+    assert len(whole.readings) == 9 and whole.frames == 2
+    chunked = feed_all(HL7Decoder(dialects=shipped), stream, seed)
+    assert chunked.readings == whole.readings
+    assert reasons(chunked) == reasons(whole)
+
+
+# --- The shipped files and the listing ------------------------------------------------------
+
+
+def test_shipped_dialects(shipped: DialectSet) -> None:
+    assert list(shipped.dialects) == ["draeger-infinity", "nihon-kohden"]
+    d = nk(shipped)
+    assert (d.vendor, d.models, sorted(d.codes)) == (
+        "Nihon Kohden", ("PVM", "BSM"),
+        ["007000", "007001", "009000", "009001", "009002", "072007"])
+    assert d.codes["072007"].metric is None
+    lines = shipped.describe()
+    assert lines[1].startswith("nihon-kohden: Nihon Kohden (PVM, BSM); 6 code(s); from ")
+    assert lines[1].endswith("devices/dialects/nihon-kohden.toml")
+
+
+def test_clinic_file_overrides_the_shipped_one_and_the_listing_says_so(tmp_path: Path) -> None:
+    text = (shipped_dialects_dir() / "nihon-kohden.toml").read_text()
+    text = text.replace('ignore = "rPR(spo2): meaning not confirmed; 007001 PR(spo2) is the '
+                        'oximeter pulse rate"', 'metric = "pulse_rate"\nunit = "/min"')
+    (tmp_path / "nihon-kohden.toml").write_text(text)
+    dialects = load_dialects([shipped_dialects_dir(), tmp_path])
+    d = dialects.get("nihon-kohden")
+    assert d.source == tmp_path / "nihon-kohden.toml"
+    assert d.replaces == shipped_dialects_dir() / "nihon-kohden.toml"
+    assert any("(overrides " in line and str(tmp_path) in line for line in dialects.describe())
+    result = decode_message(NK_MESSAGE.encode(), RX, dialect=d)
+    assert ("pulse_rate", 71) in readings(result)
+
+
+def test_a_refused_clinic_override_withdraws_the_shipped_dialect(tmp_path: Path) -> None:
+    (tmp_path / "nihon-kohden.toml").write_text('vendor = "NK"\n[codes."007000"]\nmetric = "spo3"\n')
+    dialects = load_dialects([shipped_dialects_dir(), tmp_path])
+    assert "nihon-kohden" not in dialects.dialects
+    with pytest.raises(DialectError, match="spo3"):
+        dialects.get("nihon-kohden")
+    assert any(line.startswith("refused: ") for line in dialects.describe())
+
+
+def test_unknown_dialect_names_the_known_ones(shipped: DialectSet) -> None:
+    with pytest.raises(DialectError) as info:
+        shipped.get("philips")
+    assert str(info.value) == ("philips.toml: (file): no dialect 'philips'; known: "
+                               "draeger-infinity, nihon-kohden")
+
+
+def test_missing_clinic_folder_is_skipped(tmp_path: Path) -> None:
+    dialects = load_dialects([shipped_dialects_dir(), tmp_path / "absent"])
+    assert dialects.errors == [] and len(dialects.dialects) == 2
+
+
+# --- Validation: file, key, reason ----------------------------------------------------------
+
+VITAL_LIST = "bp_systolic, bp_diastolic, bp_mean, heart_rate, pulse_rate, resp_rate, spo2"
+
+
+@pytest.mark.parametrize("body,message", [
+    ('vendor = "NK"\n[codes."007000"]\nmetric = "spo3"\n',
+     f"codes.\"007000\".metric: 'spo3' is not a metric; known: {VITAL_LIST}"),
+    ('vendor = "NK"\n[codes."007000"]\nmetric = "moaas"\n',
+     f"codes.\"007000\".metric: 'moaas' is an observation scale, not a device vital; "
+     f"known: {VITAL_LIST}"),
+    ('vendor = "NK"\n[codes."007000"]\nmetric = "spo2"\nunit = "mmHg"\n',
+     "codes.\"007000\".unit: 'mmHg' cannot measure spo2; allowed: % (262688, %)"),
+    ('vendor = "NK"\n[codes."007000"]\nmetric = "spo2"\nunit = "furlong"\n',
+     "codes.\"007000\".unit: 'furlong' is not a unit we know; allowed: % (262688, %)"),
+    ('vendor = "NK"\n[codes."007000"]\nmetrc = "spo2"\n',
+     "codes.\"007000\".metrc: unknown key; allowed: metric, unit, name, ignore"),
+    ('vendor = "NK"\n[codes."007000"]\nunit = "%"\n',
+     "codes.\"007000\".metric: missing: give the metric it measures, or `ignore` with the "
+     "reason it is not shown"),
+    ('vendor = "NK"\n[codes."007000"]\nmetric = "spo2"\nignore = "x"\n',
+     "codes.\"007000\".ignore: give either metric or ignore, not both"),
+    ('vendor = "NK"\n[codes."00^7"]\nmetric = "spo2"\n',
+     "codes.\"00^7\": a code must be 1-120 characters without HL7 separators (| ^ ~ \\ &)"),
+    ('[codes."007000"]\nmetric = "spo2"\n', "vendor: missing required key"),
+    ('vendor = 3\n', "vendor: expected text, got a number (3)"),
+    ('vendor = "NK"\nvalue_types = ["ST"]\n',
+     "value_types[0]: 'ST' is not a value type the decoder reads; allowed: NM, SN"),
+    ('vendor = "NK"\nno_value = [-1]\n',
+     "no_value[0]: expected text as sent in OBX-5 (write \"-1\", not -1), got a number (-1)"),
+    ('vendor = "NK"\n[recognise]\nsending_app = ["NK"]\n',
+     "recognise.sending_app: unknown key; allowed: sending_application, sending_facility"),
+    ('vendor = "NK"\n[units]\n"mmhg." = "inch"\n',
+     "units.\"mmhg.\": 'inch' is not a unit we know; allowed: mmHg, kPa, /min, %"),
+    ('vendor = "NK"\nmodel = "PVM"\n',
+     "model: unknown key; allowed: vendor, models, description, value_types, no_value, "
+     "recognise, units, codes, names"),
+    ('vendor = "NK"\n[names.HR]\nmetric = "heart_rate"\n[names.hr]\nmetric = "pulse_rate"\n',
+     "names.hr: defined twice (as names.HR)"),
+    ('vendor = "NK"\ncodes = 3\n', "codes: expected a table, got a number (3)"),
+])
+def test_bad_dialect_files_name_file_key_and_reason(tmp_path: Path, body: str,
+                                                    message: str) -> None:
+    path = tmp_path / "nihon-kohden.toml"
+    path.write_text(body)
+    with pytest.raises(DialectError) as info:
+        load_dialect(path)
+    assert str(info.value) == f"nihon-kohden.toml: {message}"
+
+
+def test_not_toml_and_not_utf8(tmp_path: Path) -> None:
+    bad = tmp_path / "x.toml"
+    bad.write_text('vendor = "NK\n')
+    with pytest.raises(DialectError, match=r"^x.toml: \(file\): not valid TOML"):
+        load_dialect(bad)
+    bad.write_bytes(b'vendor = "\xff"\n')
+    with pytest.raises(DialectError, match=r"not UTF-8 text \(byte 0xff"):
+        load_dialect(bad)
+
+
+def test_refused_files_are_listed_and_the_others_load(tmp_path: Path) -> None:
+    (tmp_path / "broken.toml").write_text("vendor = 1\n")
+    (tmp_path / "acme.toml").write_text('vendor = "Acme"\nno_value = ["-1", "xx"]\n'
+                                        '[units]\n"mmhg." = "mmHg"\n'
+                                        '[codes."42"]\nmetric = "bp_systolic"\n')
+    dialects = load_dialects([tmp_path])
+    assert list(dialects.dialects) == ["acme"]
+    assert [str(e) for e in dialects.errors] == ["broken.toml: vendor: expected text, got a "
+                                                 "number (1)"]
+    acme = dialects.get("acme")
+    assert acme.is_no_value("-1") and acme.is_no_value(" XX ") and not acme.is_no_value("1")
+    msg = ("MSH|^~\\&|ACME||||||ORU^R01|C1|P|2.6\r"
+           "OBX|1|NM|42^SYS||-1|mmHg.|||||F\rOBX|2|NM|42^SYS||120|mmHg.|||||F\r")
+    result = decode_message(msg.encode(), RX, dialect=acme)
+    assert readings(result) == [("bp_systolic", 120)] and reasons(result) == ["no-value"]
