@@ -1,0 +1,275 @@
+"""Poll-reply observations to readings: by physiological id, never by label.
+
+A poll reply's poll info list holds contexts, each a list of observations (an object handle and
+its attributes). The attributes that carry values:
+
+- 0x0950 NOM_ATTR_NU_VAL_OBS: physiological id, state, unit (u16 each), FLOAT value;
+- 0x094B NOM_ATTR_NU_CMPD_VAL_OBS: count, length, then that many of the same (NBP: systolic
+  0x4A05, diastolic 0x4A06, mean 0x4A07);
+- 0x0990 NOM_ATTR_TIME_STAMP_ABS: when the observation was measured (NBP has its own).
+
+Rules, each a Dropped reason when it removes a value:
+
+- an id that is not one of the console's vitals (`ids.VITAL_IDS`): `not-monitored`, one Dropped
+  per message listing them all (a monitor sends dozens: ST leads, PVC, perfusion, ...);
+- state INVALID (0x8000): `invalid`; UNAVAILABLE (0x2000), calibration (0x1000), or a special
+  FLOAT (NaN, NRes, +INF, -INF): `no-value`;
+- a unit the metric does not accept (`ids.METRIC_UNITS`): `unknown-unit`;
+- outside the metric's hard range: `out-of-hard-range` (devices.stream.outside_hard_range);
+- QUESTIONABLE, TEST, DEMO and EARLY-indication states are kept as Reading.flags.
+
+The label string (0x0927) only decorates Dropped details. An observation with no value
+attribute (the first poll after association sends labels only) yields nothing.
+
+Times: the monitor sends local wall-clock time without a zone. `MonitorClock` maps it to UTC with
+the offset between the monitor's clock (in its MDS-create event) and the host's receive time of
+that event, which covers both the zone and the clock's drift; before that event it assumes
+`monitor_tz`. A measured time more than a minute after the receive time is not usable.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from devices.intellivue import ids
+from devices.intellivue.codec import (
+    Malformed,
+    Reader,
+    attribute_list,
+    decode_bcd_time,
+    decode_float,
+    label_text,
+    read_attributes,
+)
+from devices.reading import Reading
+from devices.stream import DecodeResult, Dropped, outside_hard_range
+
+FUTURE_TOLERANCE = timedelta(seconds=60)
+"""A measured time this far after the receive time is a wrong clock, not a measurement."""
+NBP_IDS = frozenset({0x4A05, 0x4A06, 0x4A07})
+
+
+@dataclass(slots=True)
+class MonitorClock:
+    """Maps the monitor's zoneless wall-clock times to UTC.
+
+    Attributes:
+        monitor_tz: the zone assumed before the monitor's clock has been seen.
+        offset: host UTC minus monitor wall clock, from the MDS-create event; None before.
+    """
+
+    monitor_tz: tzinfo = UTC
+    offset: timedelta | None = None
+
+    def learn(self, monitor_clock: bytes, received_at: datetime) -> None:
+        """Take the offset from the monitor's date and time and the host's receive time."""
+        naive, _ = decode_bcd_time(monitor_clock)
+        if naive is not None:
+            self.offset = received_at.astimezone(UTC) - naive.replace(tzinfo=UTC)
+
+    def to_utc(self, raw: bytes, received_at: datetime) -> tuple[datetime | None, str]:
+        """Return a BCD time stamp as UTC, or (None, why it is not usable)."""
+        naive, problem = decode_bcd_time(raw)
+        if naive is None:
+            return None, problem
+        if self.offset is not None:
+            when = naive.replace(tzinfo=UTC) + self.offset
+        else:
+            when = naive.replace(tzinfo=self.monitor_tz).astimezone(UTC)
+        if when > received_at + FUTURE_TOLERANCE:
+            return None, (f"time stamp {naive.isoformat(sep=' ')} is after the receive time "
+                          f"{received_at.isoformat(sep=' ')}; check the monitor's clock")
+        return when, ""
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One observation of a poll reply: its handle and attributes (id, value bytes)."""
+
+    context: int
+    handle: int
+    attributes: list[tuple[int, bytes]]
+
+
+@dataclass(slots=True)
+class Numerics:
+    """What the observations of one message yielded.
+
+    Attributes:
+        result: readings and drops.
+        values: how many value fields (0x0950 and compound members) the message held; 0 for a
+            labels-only reply.
+    """
+
+    result: DecodeResult = field(default_factory=DecodeResult)
+    values: int = 0
+
+
+def read_observations(poll_info: bytes) -> tuple[list[Observation], str]:
+    """Read the observations of a poll info list.
+
+    Returns:
+        (observations read, "") or (those read before the error, what was wrong).
+    """
+    out: list[Observation] = []
+    try:
+        reader = Reader(poll_info, "poll info list")
+        count, length = reader.u16(), reader.u16()
+        contexts = reader.sub(length, "poll info list")
+        for _ in range(count):
+            context = contexts.u16()
+            n, size = contexts.u16(), contexts.u16()
+            observations = contexts.sub(size, f"context {context}")
+            for _ in range(n):
+                handle = observations.u16()
+                out.append(Observation(context, handle,
+                                       read_attributes(observations, f"handle {handle:#06x}")))
+    except Malformed as exc:
+        return out, str(exc)
+    return out, ""
+
+
+def _values(attribute_id: int, value: bytes) -> list[tuple[int, int, int, int]]:
+    """The (physiological id, state, unit, FLOAT) values of a 0x0950 or 0x094B attribute."""
+    reader = Reader(value, "numeric value")
+    if attribute_id == ids.ATTR_NUMERIC:
+        return [struct.unpack(">HHHI", reader.take(10))]
+    count, length = reader.u16(), reader.u16()
+    members = reader.sub(length, "compound value")
+    return [struct.unpack(">HHHI", members.take(10)) for _ in range(count)]
+
+
+def decode_observations(poll_info: bytes, received_at: datetime, *, source: str, where: str,
+                        clock: MonitorClock) -> Numerics:
+    """Turn one poll reply's observations into readings.
+
+    Args:
+        poll_info: the reply's poll info list.
+        received_at: host time the message arrived (UTC, aware).
+        source: Reading.source.
+        where: names the message in Dropped details (`poll 3`).
+        clock: maps the monitor's time stamps to UTC.
+
+    Returns:
+        Readings in message order, the drops, and how many values there were.
+    """
+    out = Numerics()
+    observations, problem = read_observations(poll_info)
+    unused: list[str] = []
+    for obs in observations:
+        label = stamp = b""
+        found: list[tuple[int, bytes]] = []
+        for attribute_id, value in obs.attributes:
+            if attribute_id == ids.ATTR_LABEL_STRING:
+                label = value
+            elif attribute_id == ids.ATTR_TIME_STAMP_ABS:
+                stamp = value
+            elif attribute_id in (ids.ATTR_NUMERIC, ids.ATTR_COMPOUND):
+                found.append((attribute_id, value))
+        if not found:
+            continue  # labels only (the first poll after association)
+        text = label_text(label) if label else ""
+        at = f"{where} handle {obs.handle:#06x}" + (f" (label {text!r})" if text else "")
+        measured_at: datetime | None = None
+        if stamp:
+            measured_at, why = clock.to_utc(stamp, received_at)
+            if why:
+                out.result.dropped.append(Dropped("bad-timestamp", f"{at}: {why}; readings "
+                                                  "kept without it"))
+        for attribute_id, value in found:
+            try:
+                values = _values(attribute_id, value)
+            except Malformed as exc:
+                out.result.dropped.append(Dropped("malformed-message", f"{at}: {exc}"))
+                continue
+            for physio_id, state, unit, raw in values:
+                out.values += 1
+                if physio_id not in ids.VITAL_IDS:
+                    unused.append(f"{physio_id:#06x}" + (f" ({text})" if text else ""))
+                    continue
+                _one(out.result, physio_id, state, unit, raw, at, measured_at, received_at,
+                     source, obs.handle)
+    if unused:
+        out.result.dropped.append(Dropped("not-monitored", f"{where}: {len(unused)} value(s) of "
+                                          f"ids this console does not show: {', '.join(unused)}"))
+    if problem:
+        out.result.dropped.append(Dropped("malformed-message", f"{where}: {problem}; the rest of "
+                                          "the message was not read"))
+    return out
+
+
+def _one(result: DecodeResult, physio_id: int, state: int, unit: int, raw: int, at: str,
+         measured_at: datetime | None, received_at: datetime, source: str, handle: int) -> None:
+    """Check one value of a vital and append its reading or the reason it was dropped."""
+    metric, name = ids.VITAL_IDS[physio_id]
+    where = f"{at} {ids.describe_id(physio_id)}"
+    if state & ids.STATE_INVALID:
+        result.dropped.append(Dropped("invalid", f"{where}: state {state:#06x} says invalid"))
+        return
+    if state & ids.STATE_UNAVAILABLE:
+        result.dropped.append(Dropped("no-value", f"{where}: state {state:#06x} says "
+                                      "unavailable"))
+        return
+    if state & ids.STATE_CALIBRATING:
+        result.dropped.append(Dropped("no-value", f"{where}: state {state:#06x} says "
+                                      "calibration ongoing"))
+        return
+    number, shown = decode_float(raw)
+    if number is None:
+        result.dropped.append(Dropped("no-value", f"{where}: value {shown} ({raw:#010x})"))
+        return
+    canonical, accepted = ids.METRIC_UNITS[metric]
+    spec = accepted.get(unit)
+    if spec is None:
+        allowed = ", ".join(f"{code:#06x} {u.name}" for code, u in accepted.items())
+        result.dropped.append(Dropped("unknown-unit", f"{where}: unit {unit:#06x} is not one we "
+                                      f"know for {metric}; allowed: {allowed}"))
+        return
+    if spec.factor != 1.0:
+        number = round(number * spec.factor, 3)
+    out = outside_hard_range(metric, number, where, shown)
+    if out is not None:
+        result.dropped.append(out)
+        return
+    flags = frozenset(flag for bit, flag in ids.STATE_FLAGS if state & bit)
+    result.readings.append(Reading(metric, number, canonical, measured_at, received_at, source,
+                                   f"{name}:{handle:04X}", flags))
+
+
+# --- Encoding (the simulated monitor) ------------------------------------------------------
+
+
+def numeric_value(physio_id: int, state: int, unit: int, raw_float: int) -> bytes:
+    """Encode one NuObsValue (physiological id, state, unit, FLOAT)."""
+    return struct.pack(">HHHI", physio_id, state, unit, raw_float)
+
+
+def compound_value(values: list[bytes]) -> bytes:
+    """Encode the value of a 0x094B compound from encoded NuObsValues."""
+    body = b"".join(values)
+    return struct.pack(">HH", len(values), len(body)) + body
+
+
+def label_string(text: str, width: int = 6) -> bytes:
+    """Encode a fixed-width, NUL-padded UTF-16BE label (as monitors send them)."""
+    units = text[:width].ljust(width)
+    data = units.encode("utf-16-be") + b"\x00\x00"
+    return struct.pack(">H", len(data)) + data
+
+
+def observation(handle: int, attributes: list[bytes]) -> bytes:
+    """Encode an ObservationPoll: handle and attribute list (see `codec.ava`)."""
+    return struct.pack(">H", handle) + attribute_list(attributes)
+
+
+def poll_info_list(contexts: list[tuple[int, list[bytes]]]) -> bytes:
+    """Encode a poll info list from (context id, encoded observations) pairs."""
+    parts = []
+    for context, observations in contexts:
+        body = b"".join(observations)
+        parts.append(struct.pack(">HHH", context, len(observations), len(body)) + body)
+    body = b"".join(parts)
+    return struct.pack(">HH", len(parts), len(body)) + body
+
