@@ -356,12 +356,11 @@ class IntelliVueDecoder:
             result.dropped.append(Dropped("bad-frame", f"data message of {len(message)} bytes: "
                                           f"{exc}"))
             return
-        if env.ro_type == ids.RO_INVOKE and env.command in (ids.CMD_GET, ids.CMD_SET,
-                                                            ids.CMD_CONFIRMED_SET,
-                                                            ids.CMD_CONFIRMED_ACTION):
-            result.dropped.append(Dropped("not-from-monitor", f"a request (command "
-                                          f"{env.command}, invoke {env.invoke_id}): a host's "
-                                          "message, seen in a two-way capture; ignored"))
+        if _from_host(env):
+            result.dropped.append(Dropped("not-from-monitor", f"a host's message (operation "
+                                          f"{env.ro_type}, command {env.command}, invoke "
+                                          f"{env.invoke_id}), seen in a two-way capture; "
+                                          "ignored"))
             return
         result.frames += 1
         self._heard = True
@@ -418,3 +417,15 @@ class IntelliVueDecoder:
             if self._in_flight_values == 0 and self._phase is Phase.POLLING:
                 # Labels only (the first poll after association): ask again soon.
                 self._next_poll = self._last_poll + self.offer.min_poll_seconds
+
+
+_HOST_REQUESTS = frozenset({ids.CMD_GET, ids.CMD_SET, ids.CMD_CONFIRMED_SET,
+                            ids.CMD_CONFIRMED_ACTION})
+
+
+def _from_host(env: Envelope) -> bool:
+    """True for what only a host sends: requests, and results of the monitor's events."""
+    if env.ro_type == ids.RO_INVOKE:
+        return env.command in _HOST_REQUESTS
+    return env.ro_type == ids.RO_RESULT and env.command in (ids.CMD_EVENT_REPORT,
+                                                            ids.CMD_CONFIRMED_EVENT_REPORT)
