@@ -4,14 +4,16 @@ Contents, in order: header (patient, protocol and version, session number, date 
 weight, dose, T0, discharge), the live window's `TrendPlot` over the whole session (rendered
 offscreen at a fixed size), phases, vitals at each check (one row per manual entry or scheduled
 check), alarms with their time to acknowledge, checklist ticks with who and when, overrides and
-prescriber decisions with their reasons, observation scales, notes and review annotations, and
-signature lines for the nurse and the prescriber. Every page carries the patient, the session and
+prescriber decisions with their reasons, observation scales, notes and review annotations, the
+electronic signatures of the session's records (issue 13: printed name, account, time, meaning,
+and each record that needs one but has none as UNSIGNED) when they are given, and signature lines
+for the nurse and the prescriber. Every page carries the patient, the session and
 "Page N of M".
 
 The rows come from `console.ui.review_content`, the same text the review window shows. Tables break
 across pages between rows and repeat their header row on the next page; a heading never ends a
 page without the start of its section. De-identification is the caller's: pass the de-identified
-`SessionDetail` (`console.export.deidentify.deidentify`).
+`SessionDetail` (`console.export.deidentify.deidentify`) and no `signatures` (they name staff).
 
 The CLI calls this without a window: `write_session_pdf` creates a QApplication when none exists,
 on the offscreen platform when there is no display (`QT_QPA_PLATFORM` is set only then).
@@ -29,7 +31,7 @@ from typing import Final
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.paths import make_private
-from console.review.model import SessionDetail
+from console.review.model import SessionDetail, SessionSignatures
 from console.ui import review_content as rc
 from protocols.vitals import METRICS
 from protocols.model import Protocol
@@ -45,6 +47,7 @@ PRINT_PRIORITY: Final = {
     "medium": ("#ffe0b2", "#4e2600"),
     "low": ("#b2ebf2", "#003c44"),
 }
+UNSIGNED_FILL: Final = ("#ffe0b2", "#4e2600")   # an unsigned or changed record stands out
 HEADER_FILL: Final = "#37474f"
 STRIPE_FILL: Final = "#f3f5f6"
 GRID: Final = "#b0bec5"
@@ -54,7 +57,8 @@ _APP: QtWidgets.QApplication | None = None   # the QApplication made here, kept 
 
 
 def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4",
-                      protocol: Protocol | None = None, tz: tzinfo | None = None) -> int:
+                      protocol: Protocol | None = None, tz: tzinfo | None = None,
+                      signatures: SessionSignatures | None = None) -> int:
     """Write the session report to `path`; return its page count.
 
     Args:
@@ -64,6 +68,8 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         protocol: the protocol file that draws the trend's limit lines and the scheduled checks;
             None looks the session's protocol id up in the installed protocol folders.
         tz: the zone times are printed in (default: this computer's).
+        signatures: the session's electronic signatures (`queries.load_signatures`); None
+            prints the signature lines only (a de-identified report gets None).
 
     Raises:
         ValueError: an unknown page size.
@@ -93,7 +99,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
     try:
         area = writer.pageLayout().paintRectPixels(RESOLUTION)
         report = _Report(painter, area.width(), area.height())
-        pieces = report.build(detail, protocol, trend, tz)
+        pieces = report.build(detail, protocol, trend, tz, signatures)
         pages = report.paginate(pieces)
         footer = (f"{s.patient_id} · session {s.session_number} · "
                   f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version}")
@@ -355,7 +361,7 @@ class _Report:
     # ---- the report -----------------------------------------------------------------------------
 
     def build(self, detail: SessionDetail, protocol: Protocol | None, trend: QtGui.QImage,
-              tz: tzinfo | None) -> list[_Piece]:
+              tz: tzinfo | None, signatures: SessionSignatures | None = None) -> list[_Piece]:
         s = detail.summary
         course = protocol.course_sessions if protocol is not None else None
         out: list[_Piece] = [self.paragraph("Infusion session report", self.title,
@@ -435,6 +441,17 @@ class _Report:
             out.append(self.paragraph("No note was written."))
 
         out.append(self.heading_piece("Signatures"))
+        if signatures is not None and signatures.enforced_since is not None:
+            rows = rc.signature_rows(signatures, tz)
+            out.append(self.paragraph(
+                f"Electronic signatures: {rc.signature_summary(signatures)}. Each binds the "
+                "signer's printed name, account, the time and its meaning to the record's hash.",
+                self.small, "#37474f", gap=3 * self.pt, keep=bool(rows)))
+            if rows:
+                out.extend(self.table(
+                    rc.SIGNATURE_COLUMNS, (1.6, 3.6, 1.9, 1.5, 0.8, 1.6, 1.1), rows,
+                    [UNSIGNED_FILL if r[-1] != "valid" else None for r in rows],
+                    bold_rows=[i for i, r in enumerate(rows) if r[-1] != "valid"]))
         out.append(self.signatures())
         return out
 

@@ -610,3 +610,85 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         label = "Review note" if kind == REVIEW_NOTE else kind.replace("_", " ").capitalize()
         return f"{label}: {d['text']}"
     return kind.replace("_", " ") + (f" {dict(d)}" if d else "")
+
+
+# ---- signatures (issue 13) -----------------------------------------------------------------------
+
+# Event kinds whose record needs a signature once the log has staff accounts, with the meaning
+# it is signed with (console.identity.signatures.Meaning values; console/session/signing.py and
+# the review sign them). `threshold_changed` has no writer yet: listed so that one added later
+# shows as unsigned until it is signed.
+NEEDS_SIGNATURE: Final[Mapping[str, str]] = {
+    "override": "override of a required checklist item",
+    "gate_decision": "prescriber decision at gate",
+    "threshold_changed": "alarm limit change",
+    "discharged": "discharge",
+    "correction": "correction",
+    "entered_in_error": "correction",
+    REVIEW_NOTE: "review annotation",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureEntry:
+    """One electronic signature of a session's record (a `signatures` row, 21 CFR Part 11).
+
+    Attributes:
+        at: when the signer entered the secret.
+        account: the signer's account id.
+        printed_name: the signer's name at signing.
+        meaning: what the signature means.
+        table, row_id: the record signed.
+        record_at: when that record was written (None when it is gone).
+        record: the record in one line (`describe_event` for an event).
+        intact: the record still has the row_hash it had when signed (False: it was edited or
+            deleted outside the console after signing; `verify` names it).
+    """
+
+    at: datetime
+    account: int
+    printed_name: str
+    meaning: str
+    table: str
+    row_id: int
+    record_at: datetime | None
+    record: str
+    intact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnsignedRecord:
+    """A record of a kind that needs a signature (`NEEDS_SIGNATURE`) but has none.
+
+    Attributes:
+        table, row_id: the record.
+        at: when it was written.
+        meaning: the signature it lacks.
+        record: the record in one line.
+    """
+
+    table: str
+    row_id: int
+    at: datetime
+    meaning: str
+    record: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSignatures:
+    """A session's signatures and its records left unsigned. Kept apart from `SessionDetail`: it
+    names staff, and a de-identified export simply does not receive it.
+
+    Attributes:
+        signatures: in the order given.
+        unsigned: records written while the log had staff accounts (`enforced_since` on) that
+            need a signature and have none (a crash between the record and its signature, a
+            record held while the log could not be written, a session started before the first
+            account); demo sessions sign nothing and list none.
+        enforced_since: when the log's first staff account was created (None: no account, so
+            nothing needs a signature).
+    """
+
+    signatures: tuple[SignatureEntry, ...] = ()
+    unsigned: tuple[UnsignedRecord, ...] = ()
+    enforced_since: datetime | None = None

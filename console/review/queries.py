@@ -28,6 +28,7 @@ from urllib.parse import quote
 from console.clock import IsoParser, iso, parse_iso
 from console.records import EventRecord, ObservationRecord
 from console.review.model import (
+    NEEDS_SIGNATURE,
     PRIORITY_RANK,
     REVIEW_NOTE,
     AlarmEpisode,
@@ -43,12 +44,16 @@ from console.review.model import (
     Note,
     Observation,
     Override,
+    SessionSignatures,
+    SignatureEntry,
+    UnsignedRecord,
     PhaseSpan,
     ScaleObservation,
     SessionDetail,
     SessionFilter,
     SessionSummary,
     VitalSeries,
+    describe_event,
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import schema
@@ -56,7 +61,7 @@ from protocols.vitals import METRICS, SCALES
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "annotate", "list_sessions", "load_course",
-    "load_session", "open_readonly", "patients",
+    "load_session", "load_signatures", "open_readonly", "patients",
 ]
 
 MANUAL: Final = "manual"
@@ -679,3 +684,63 @@ def annotate(log: EventLog, session_id: int, clinician: str, text: str, at: date
     [event_id] = log.write([EventRecord(session_id, at, REVIEW_NOTE, clinician.strip(),
                                         {"text": text.strip()})])
     return event_id
+
+
+# --- signatures (issue 13) -----------------------------------------------------------------------
+
+
+def load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignatures:
+    """A session's signatures, each with the record it signs, and its records left unsigned.
+
+    A log written before the staff tables (migration 0003) has none: an empty answer.
+    """
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"signatures", "staff"} <= tables:
+        return SessionSignatures()
+    first = conn.execute("SELECT min(changed_at) FROM staff").fetchone()[0]
+    since = parse_iso(first) if first else None
+    demo = conn.execute("SELECT demo FROM sessions WHERE id = ?", [session_id]).fetchone()
+    entries = []
+    signed: set[tuple[str, int]] = set()
+    for at, account, name, meaning, table, row_id, signed_hash in conn.execute(
+            "SELECT at, account, printed_name, meaning, signed_table, signed_id, signed_hash "
+            "FROM signatures WHERE session_id = ? ORDER BY id", [session_id]).fetchall():
+        record_at, record, row_hash = _signed_record(conn, str(table), int(row_id))
+        signed.add((str(table), int(row_id)))
+        entries.append(SignatureEntry(parse_iso(at), int(account), str(name), str(meaning),
+                                      str(table), int(row_id), record_at, record,
+                                      row_hash == signed_hash))
+    unsigned = []
+    if since is not None and demo is not None and not demo[0]:
+        kinds = list(NEEDS_SIGNATURE)
+        for row_id, at, kind, detail in conn.execute(
+                f"SELECT id, at, kind, detail FROM events WHERE session_id = ? AND at >= ? AND "
+                f"kind IN ({', '.join('?' * len(kinds))}) ORDER BY id",
+                [session_id, iso(since), *kinds]).fetchall():
+            if ("events", int(row_id)) not in signed:
+                unsigned.append(UnsignedRecord("events", int(row_id), parse_iso(at),
+                                               NEEDS_SIGNATURE[kind],
+                                               describe_event(kind, json.loads(detail))))
+    return SessionSignatures(tuple(entries), tuple(unsigned), since)
+
+
+def _signed_record(conn: sqlite3.Connection, table: str,
+                   row_id: int) -> tuple[datetime | None, str, str | None]:
+    """(when, one line, row_hash) of a signed record; (None, 'gone', None) when it is not there."""
+    if table == "events":
+        row = conn.execute("SELECT at, kind, detail, row_hash FROM events WHERE id = ?",
+                           [row_id]).fetchone()
+        if row is not None:
+            return parse_iso(row[0]), describe_event(row[1], json.loads(row[2])), row[3]
+    elif table == "observations":
+        row = conn.execute("SELECT received_at, metric, value, unit, row_hash FROM observations "
+                           "WHERE id = ?", [row_id]).fetchone()
+        if row is not None:
+            return parse_iso(row[0]), f"{row[1]} {row[2]:g} {row[3]}", row[4]
+    elif table in ("sessions", "alarm_events"):
+        column = "started_at" if table == "sessions" else "at"
+        row = conn.execute(f"SELECT {column}, row_hash FROM {table} WHERE id = ?",
+                           [row_id]).fetchone()
+        if row is not None:
+            return parse_iso(row[0]), f"{table} row {row_id}", row[1]
+    return None, f"{table} row {row_id}: not in the log any more", None

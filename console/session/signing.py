@@ -63,12 +63,14 @@ class SignatureRequest:
         subject: what is signed, e.g. "'Consent confirmed'"; '' for none.
         signer: the name the signer field starts with (the signed-in account), '' for none.
         note: one more sentence for the dialog (e.g. who may sign), '' for none.
+        signer_fixed: only `signer` may sign (a review annotation is signed by its author).
     """
 
     meanings: tuple[str, ...]
     subject: str = ""
     signer: str = ""
     note: str = ""
+    signer_fixed: bool = False
 
     @property
     def title(self) -> str:

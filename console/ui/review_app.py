@@ -3,19 +3,26 @@
 The log is opened read-only (a missing file is reported, never created); annotations open it for
 writing only for the moment of the write. Failures a user can cause (no log, not a log, a newer
 log, unreadable) end in one line on stderr, a dialog when there is a screen, and exit status 2.
+
+On a log with staff accounts (issue 13) a sign-in comes first (console/review/access.py): a
+reviewer, prescriber or administrator; a nurse-only account is refused with the role it needs. A
+cancelled sign-in opens nothing (exit status 2, saying why). The same happens when the review is
+started from the console (Ctrl+R): it is this program.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from console.clock import SystemClock
+from console.clock import Clock, SystemClock
 from console.paths import default_db_path
-from console.review.queries import MissingLogError
+from console.review.access import ReviewAccess, needs_sign_in
+from console.review.queries import MissingLogError, open_readonly
 from console.store import LogError
 from console.ui import theme
 from console.ui.app import dispose, exec_until_signal
@@ -37,16 +44,69 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def build(args: argparse.Namespace, dialogs: ReviewDialogs | None = None) -> ReviewWindow:
-    """The window over the log the options name (not yet shown).
+SignIn = Callable[[Path, Clock], "ReviewAccess | None"]
+"""Asks for the review's sign-in on the log at the path; the access, or None when cancelled."""
+
+
+class ReviewRefused(Exception):
+    """The review was not opened: no sign-in (cancelled), or the account may not review."""
+
+
+def dialog_sign_in(db: Path, clock: Clock) -> ReviewAccess | None:
+    """The review's sign-in dialog (until a good sign-in or Cancel)."""
+    from console.ui.staff_dialogs import SignInDialog  # noqa: PLC0415
+
+    found: list[ReviewAccess] = []
+
+    def check(name_or_badge: str, secret: str) -> str | None:
+        answer = ReviewAccess.sign_in(db, name_or_badge, secret, clock, VERSION)
+        if isinstance(answer, str):
+            return answer
+        found[:] = [answer]
+        return None
+
+    dialog = SignInDialog(
+        "Sign in to the review", "Past sessions hold patients' records: the review opens for a "
+        "reviewer, prescriber or administrator, and every session you read or export is logged "
+        "with your name.", check)
+    dialog.exec()
+    return found[0] if found else None
+
+
+def build(args: argparse.Namespace, dialogs: ReviewDialogs | None = None,
+          sign_in: SignIn | None = None, clock: Clock | None = None) -> ReviewWindow:
+    """The window over the log the options name (not yet shown), after a sign-in when the log
+    has staff accounts (`sign_in`, default the dialog).
 
     Raises:
         MissingLogError: no log at the path.
-        LogError: the file cannot be read as a session log.
+        LogError: the file cannot be read as a session log, or the access log not written.
+        ReviewRefused: a sign-in was needed and none was given.
     """
     db = args.db if args.db is not None else default_db_path()
+    clock = clock if clock is not None else SystemClock()
+    conn = open_readonly(db)
+    try:
+        needed = needs_sign_in(conn)
+    finally:
+        conn.close()
+    access = None
+    if needed:
+        access = (sign_in or dialog_sign_in)(db, clock)
+        if access is None:
+            raise ReviewRefused("the review was not opened: this session log has staff "
+                                "accounts, and it opens only after a sign-in of a reviewer, "
+                                "prescriber or administrator")
     protocols = load_protocols(default_protocol_dirs()).protocols
-    return build_review_window(db, SystemClock(), protocols, VERSION, dialogs=dialogs)
+    if access is None:
+        return build_review_window(db, clock, protocols, VERSION, dialogs=dialogs)
+    from console.identity import IdentityError  # noqa: PLC0415 - a log with accounts only
+
+    try:
+        return build_review_window(db, clock, protocols, VERSION, dialogs=dialogs,
+                                   access=access)
+    except IdentityError as exc:   # e.g. disabled between the sign-in and the first read
+        raise ReviewRefused(f"the review was not opened: {exc}") from exc
 
 
 def main(argv: list[str]) -> int:
@@ -56,7 +116,7 @@ def main(argv: list[str]) -> int:
     theme.apply(app, theme.THEMES[args.theme])   # before any widget: each is built in its look
     try:
         window = build(args)
-    except (MissingLogError, LogError) as exc:
+    except (MissingLogError, LogError, ReviewRefused) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":
             QtWidgets.QMessageBox.critical(None, "Infusion console review", str(exc))

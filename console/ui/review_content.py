@@ -27,6 +27,7 @@ from console.review.model import (
     AlarmEpisode,
     CourseRow,
     SessionDetail,
+    SessionSignatures,
     SessionSummary,
 )
 from protocols.vitals import METRICS, SCALES
@@ -41,6 +42,11 @@ SCALE_TITLES: dict[str, str] = {
 ALARM_PRIORITIES = ("high", "medium", "low")   # what counts as an alarm (not a reminder)
 MANUAL_GROUP_SECONDS = 60.0
 DEVICE_WINDOW_SECONDS = {"bp": 300.0, "other": 120.0}
+
+
+SIGNATURE_COLUMNS = ("Record time", "Record", "Meaning", "Signed by", "Account", "Signed at",
+                     "Status")
+UNSIGNED = "UNSIGNED"
 
 
 # ---- formatting ---------------------------------------------------------------------------------
@@ -601,3 +607,41 @@ def trend_inputs(detail: SessionDetail) -> tuple[
 
 def priorities_high_first(values: Iterable[str]) -> list[str]:
     return sorted(values, key=PRIORITY_ORDER.index)
+
+
+# ---- signatures (issue 13) ---------------------------------------------------------------------
+
+
+def signature_rows(signed: SessionSignatures, tz: tzinfo | None) -> list[tuple[str, ...]]:
+    """Each signature with the record it signs, and each record left unsigned, by record time.
+
+    Status: "valid" (the record still has the hash it was signed with), "RECORD CHANGED" (it
+    has not: edited or deleted outside the console), or UNSIGNED.
+    """
+    rows: list[tuple[datetime, int, tuple[str, ...]]] = []
+    for s in signed.signatures:
+        when = s.record_at or s.at
+        rows.append((when, 0, (_stamp(when, tz) if s.record_at else NONE, s.record, s.meaning,
+                               s.printed_name, f"#{s.account}", _stamp(s.at, tz),
+                               "valid" if s.intact else "RECORD CHANGED")))
+    for u in signed.unsigned:
+        rows.append((u.at, 1, (_stamp(u.at, tz), u.record, u.meaning, NONE, NONE, NONE,
+                               UNSIGNED)))
+    return [cells for _, _, cells in sorted(rows, key=lambda x: (x[0], x[1]))]
+
+
+def signature_summary(signed: SessionSignatures) -> str:
+    """"3 signatures · 1 record unsigned" (or why there are none)."""
+    if signed.enforced_since is None:
+        return "No staff accounts in this log: nothing is signed electronically"
+    n, u = len(signed.signatures), len(signed.unsigned)
+    text = f"{n} signature{'s' if n != 1 else ''}"
+    changed = sum(1 for s in signed.signatures if not s.intact)
+    if changed:
+        text += f" · {changed} signed record{'s' if changed != 1 else ''} changed since signing"
+    return text + (f" · {u} record{'s' if u != 1 else ''} unsigned" if u else "")
+
+
+def _stamp(when: datetime, tz: tzinfo | None) -> str:
+    """A signature's date and time to the second."""
+    return local(when, tz).strftime("%d %b %Y %H:%M:%S")

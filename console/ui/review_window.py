@@ -14,6 +14,14 @@ Three pages (tabs):
                annotate and to export (PDF, CSV, FHIR, and the REMS form for esketamine).
     Course:    one patient's sessions side by side, one column per session.
 
+On a log with staff accounts (issue 13) it is opened with a `ReviewAccess` (the signed-in
+reviewer, prescriber or administrator: console/review/access.py): the session list, every
+session opened, every session of a course shown and every export is an `access_log` row written
+first (nothing is shown or written when it cannot be); an annotation is signed by its author;
+the Session page's "Signatures" tab lists each record's signatures (printed name, account, time,
+meaning) and the records left unsigned. A reviewer-only account sees everything de-identified
+(the list, each session, every export) and no patient's course.
+
 Everything it shows comes from `review_content` (also used by the PDF report), so screen and paper
 agree. Dialogs and exports are injected (`ReviewDialogs`, `Exports`): tests answer them without a
 file dialog, and logic never opens one itself.
@@ -21,10 +29,12 @@ file dialog, and logic never opens one itself.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Protocol as TypingProtocol
 
@@ -32,7 +42,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.review import queries
-from console.review.model import SessionDetail, SessionFilter
+from console.review.access import ReviewAccess, SignedAnnotation, needs_sign_in
+from console.review.model import SessionDetail, SessionFilter, SessionSignatures, SessionSummary
+from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
 from console.ui import review_content as rc
 from console.ui import theme
@@ -155,6 +167,7 @@ class QtReviewDialogs:
 
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
+        self.author = ""   # set: annotations are written by this signed-in account only
 
     def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
         name, _ = QtWidgets.QFileDialog.getSaveFileName(self.parent, title, str(suggested),
@@ -167,6 +180,9 @@ class QtReviewDialogs:
 
     def annotation(self, session_label: str) -> tuple[str, str] | None:
         dialog = AnnotationDialog(session_label, self.parent)
+        if self.author:
+            dialog.clinician.setText(self.author)
+            dialog.clinician.setReadOnly(True)
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return dialog.clinician.text(), dialog.text.toPlainText()
@@ -219,6 +235,8 @@ class SessionListPage(QtWidgets.QWidget):
         self.setObjectName("reviewPage")
         self.conn = conn
         self.tz = tz
+        # De-identifies each listed session (a reviewer-only account); None shows them as logged.
+        self.masking: Callable[[SessionSummary], SessionSummary] | None = None
         self.patient_box = QtWidgets.QLineEdit()
         self.patient_box.setPlaceholderText("Search patient ID")
         self.patient_box.setClearButtonEnabled(True)
@@ -294,7 +312,8 @@ class SessionListPage(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         sessions = queries.list_sessions(self.conn, self.current_filter(), LIST_LIMIT, tz=self.tz)
-        self.model.set_sessions(sessions)
+        mask = self.masking
+        self.model.set_sessions([mask(s) for s in sessions] if mask is not None else sessions)
         fit_columns(self.table, maximum=360)
         shown = len(sessions)
         text = f"{shown} session{'s' if shown != 1 else ''}, newest first"
@@ -413,6 +432,10 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.observation_table = make_table(self.observation_model)
         self.note_table = make_table(self.note_model)
         self.phase_table = make_table(self.phase_model)
+        self.signature_model = RowsModel(rc.SIGNATURE_COLUMNS, self)
+        self.signature_table = make_table(self.signature_model)
+        self.signature_summary = _label(role="subtitle", wrap=True)
+        self.signed: SessionSignatures | None = None
         self.show_reminders = QtWidgets.QCheckBox("show reminders")
         self.show_reminders.setToolTip("List the vitals-due reminders too (info prompts that "
                                        "never rose to an alarm)")
@@ -445,6 +468,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.tabs.addTab(self.note_table, "Notes")
         self.tabs.addTab(self._page(self.protocol_label, self.protocol_warning, self.phase_table),
                          "Protocol")
+        self.tabs.addTab(self._page(self.signature_summary, self.signature_table), "Signatures")
 
         self.split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.trend_holder = QtWidgets.QWidget()
@@ -490,10 +514,13 @@ class SessionDetailPage(QtWidgets.QWidget):
 
     # ---- filling ----------------------------------------------------------------------------
 
-    def show_session(self, detail: SessionDetail, protocol: Protocol | None) -> None:
-        """Render `detail` (its protocol draws the limits; None draws none)."""
+    def show_session(self, detail: SessionDetail, protocol: Protocol | None,
+                     signed: SessionSignatures | None = None) -> None:
+        """Render `detail` (its protocol draws the limits; None draws none) and its signatures
+        (None: not shown, e.g. de-identified)."""
         self.detail = detail
         self.protocol = protocol
+        self.signed = signed
         s = detail.summary
         course = protocol.course_sessions if protocol is not None else None
         fields = dict(rc.header_fields(detail, self.tz, course))
@@ -556,6 +583,23 @@ class SessionDetailPage(QtWidgets.QWidget):
                                          else None for r in notes])
         self.phase_model.set_rows(rc.phase_rows(detail, tz))
         self._fill_protocol()
+        self._fill_signatures()
+
+    def _fill_signatures(self) -> None:
+        signed = self.signed
+        if signed is None:
+            self.signature_model.set_rows([])
+            self.signature_summary.setText("Signatures are not shown with de-identified records "
+                                           "(they name staff)." if self.detail is not None
+                                           else "")
+            return
+        rows = rc.signature_rows(signed, self.tz)
+        self.signature_model.set_rows(rows, [None if r[-1] == "valid" else
+                                             ("banner_bg", "banner_text") for r in rows],
+                                      bold_rows=[i for i, r in enumerate(rows)
+                                                 if r[-1] != "valid"])
+        self.signature_summary.setText(rc.signature_summary(signed))
+        fit_columns(self.signature_table, maximum=460)
         for table in (self.vitals_table, self.checklist_table, self.override_table,
                       self.observation_table, self.note_table, self.phase_table):
             fit_columns(table)
@@ -621,6 +665,9 @@ class CoursePage(QtWidgets.QWidget):
         self.conn = conn
         self.tz = tz
         self.include_demo = False
+        # Told the sessions about to be shown (an access_log read each); returns why they may
+        # not be shown, or None. None: shown without asking.
+        self.before_show: Callable[[list[int]], str | None] | None = None
         self.patient_box = QtWidgets.QComboBox()
         self.patient_box.setMinimumWidth(240)
         self.title = _label(role="title")
@@ -659,6 +706,11 @@ class CoursePage(QtWidgets.QWidget):
         self.patient_box.blockSignals(False)
         demo = self.include_demo or patient_id.upper().startswith("DEMO")
         rows = queries.load_course(self.conn, patient_id, include_demo=demo)
+        refused = self.before_show([r.session_id for r in rows]) if self.before_show else None
+        if refused is not None:
+            self.model.set_course([])
+            self.title.setText(refused)
+            return
         self.model.set_course(rows)
         n = len(rows)
         self.title.setText(f"Course of {patient_id}: {n} session{'s' if n != 1 else ''}")
@@ -690,6 +742,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
                  clock: Clock, exports: Exports | None = None,
                  annotator: Annotator | None = None, dialogs: ReviewDialogs | None = None,
                  tz: tzinfo | None = None, source: str = "",
+                 access: ReviewAccess | None = None,
+                 signature_service: SignatureService | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
         """Build the window over `conn` (from `queries.open_readonly`).
 
@@ -702,6 +756,14 @@ class ReviewWindow(QtWidgets.QMainWindow):
             dialogs: file and annotation questions (default: real Qt dialogs).
             tz: display zone (default: this computer's).
             source: the log's path, shown in the status bar.
+            access: the signed-in account on a log with staff accounts (None: a log without
+                accounts, read as before issue 13). Its first access-log row (the list) is
+                written here.
+            signature_service: asks an annotation's author for the PIN (default: the dialog).
+
+        Raises:
+            LogError: the access log cannot be written (the review must not open).
+            NotPermittedError: the account may not review.
         """
         super().__init__(parent)
         self.setWindowTitle("Infusion console: review of past sessions")
@@ -712,9 +774,19 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.clock = clock
         self.tz = tz
         self.annotator = annotator
+        self.access = access
+        self._signature_service = signature_service
+        # One key for the whole review: a de-identified reader sees the same pseudonym for a
+        # patient on the list and in each session (never written anywhere).
+        self._key = os.urandom(32)
+        if access is not None:
+            access.record_read(None, "list", "session list")
         self.exports: Exports = (exports if exports is not None
-                                 else default_exports(lambda: self.paper_size()))
+                                 else default_exports(lambda: self.paper_size(),
+                                                      self._signatures_for_export))
         self.dialogs: ReviewDialogs = dialogs or QtReviewDialogs(self)
+        if access is not None and isinstance(self.dialogs, QtReviewDialogs):
+            self.dialogs.author = access.account.name
         today = rc.local(clock.now().wall, tz).date()
         seen = {s.protocol_id for s in queries.list_sessions(
             conn, SessionFilter(include_demo=True), LIST_LIMIT, tz=tz)}
@@ -727,8 +799,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(self.course_page, "Course")
         self.tabs.setTabEnabled(1, False)
         self.setCentralWidget(self.tabs)
-        self.detail_page.annotate_button.setEnabled(annotator is not None)
-        if annotator is None:
+        self.detail_page.annotate_button.setEnabled(annotator is not None or access is not None)
+        if annotator is None and access is None:
             self.detail_page.annotate_button.setToolTip("This review was opened without write "
                                                         "access: annotations are off")
         self.list_page.open_requested.connect(self.open_session)
@@ -739,8 +811,42 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.detail_page.annotate_requested.connect(self.annotate)
         self.detail_page.export_requested.connect(self.export)
         self.course_page.open_requested.connect(self.open_session)
-        self.statusBar().showMessage(f"Session log (read-only): {source}" if source else
-                                     "Session log opened read-only")
+        where = (f"Session log (read-only): {source}" if source else
+                 "Session log opened read-only")
+        if access is not None:
+            a = access.account
+            where = f"Signed in as {a.name} ({a.roles_text}) · every session read is logged · {where}"
+            if access.deidentified:
+                self._deidentify_everything()
+        self.statusBar().showMessage(where)
+
+    def _deidentify_everything(self) -> None:
+        """A reviewer-only account: de-identified list and sessions, no course, forced exports."""
+        from console.export.deidentify import pseudonym, shift_for  # noqa: PLC0415
+
+        key, shift = self._key, shift_for(self._key)
+
+        def mask(s: SessionSummary) -> SessionSummary:
+            def moved(t: datetime | None) -> datetime | None:
+                return t + shift if t is not None else None
+
+            return dataclasses.replace(
+                s, patient_id=pseudonym(s.patient_id, key), nurse="staff",
+                started_at=s.started_at + shift, ended_at=moved(s.ended_at),
+                discharged_at=moved(s.discharged_at))
+
+        self.list_page.masking = mask
+        self.list_page.patient_box.hide()   # a search by identifier would probe identities
+        self.list_page.course_button.setEnabled(False)
+        self.list_page.refresh()
+        self.detail_page.course_button.setEnabled(False)
+        self.tabs.setTabEnabled(2, False)
+        box = self.detail_page.deidentify
+        box.setChecked(True)
+        box.setEnabled(False)
+        box.setToolTip("Your account sees de-identified records only (a reviewer without a "
+                       "nurse, prescriber or administrator role)")
+        self.setWindowTitle(self.windowTitle() + " (de-identified)")
 
     # ---- navigation -------------------------------------------------------------------------
 
@@ -750,13 +856,47 @@ class ReviewWindow(QtWidgets.QMainWindow):
         except UnknownSessionError as exc:
             self.dialogs.error("Session not found", str(exc))
             return
-        self.detail_page.show_session(detail, self._protocol_for(detail))
+        access = self.access
+        signed: SessionSignatures | None = None
+        if access is not None:
+            refused = self._logged(lambda: access.record_read(session_id, "review"))
+            if refused is not None:
+                self.dialogs.error("Session not opened", refused)
+                return
+            if access.deidentified:
+                from console.export.deidentify import deidentify  # noqa: PLC0415
+
+                detail = deidentify(detail, key=self._key)
+        if access is None or not access.deidentified:
+            signed = queries.load_signatures(self.conn, session_id)
+        self.detail_page.show_session(detail, self._protocol_for(detail), signed)
         self.tabs.setTabEnabled(1, True)
         self.tabs.setCurrentWidget(self.detail_page)
 
     def show_course(self, patient_id: str) -> None:
+        access = self.access
+        if access is not None and access.deidentified:
+            return
+        if access is not None:
+            self.course_page.before_show = lambda ids: self._logged(
+                lambda: [access.record_read(i, "review", "course of the patient") for i in ids])
         self.course_page.show_patient(patient_id)
         self.tabs.setCurrentWidget(self.course_page)
+
+    def _logged(self, write: Callable[[], object]) -> str | None:
+        """Write access-log rows; the sentence why not (then nothing is shown), or None."""
+        from console.identity import IdentityError  # noqa: PLC0415
+
+        try:
+            write()
+        except LogError as exc:
+            return f"{exc}. The access could not be logged, so nothing is shown or written."
+        except IdentityError as exc:
+            return str(exc)
+        return None
+
+    def _signatures_for_export(self, session_id: int) -> SessionSignatures | None:
+        return queries.load_signatures(self.conn, session_id)
 
     def _protocol_for(self, detail: SessionDetail) -> Protocol | None:
         return self.protocols.get(detail.summary.protocol_id)
@@ -765,7 +905,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
 
     def annotate(self) -> None:
         detail = self.detail_page.detail
-        if detail is None or self.annotator is None:
+        if detail is None or (self.annotator is None and self.access is None):
             return
         s = detail.summary
         label = f"session {s.session_number} of {s.patient_id} ({rc.day(s.started_at, self.tz)})"
@@ -773,6 +913,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
         if answer is None:
             return
         clinician, text = answer
+        if self.access is not None:
+            self._annotate_signed(s.id, text, label)
+            return
+        assert self.annotator is not None
         try:
             self.annotator(s.id, clinician, text)
         except ValueError as exc:
@@ -785,6 +929,28 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.detail_page.tabs.setCurrentWidget(self.detail_page.note_table)
         self.statusBar().showMessage(f"Annotation by {clinician.strip()} added to {label}")
 
+    def _annotate_signed(self, session_id: int, text: str, label: str) -> None:
+        """The annotation of a signed-in account: PIN first, then the note, then its signature."""
+        access = self.access
+        assert access is not None
+        service = self._signature_service
+        if service is None:
+            from console.ui.signature_dialog import DialogSignatureService  # noqa: PLC0415
+
+            service = self._signature_service = DialogSignatureService(self)
+        try:
+            done = access.annotate_signed(session_id, text, label, service)
+        except LogError as exc:
+            self.dialogs.error("Annotation not added", f"{exc}. Nothing was written.")
+            return
+        if not isinstance(done, SignedAnnotation):
+            self.dialogs.error("Annotation not added", done)
+            return
+        self.open_session(session_id)
+        self.detail_page.tabs.setCurrentWidget(self.detail_page.note_table)
+        self.statusBar().showMessage(f"Annotation by {access.account.name} added to {label} "
+                                     "and signed")
+
     # ---- exports ----------------------------------------------------------------------------
 
     def export(self, key: str) -> None:
@@ -796,6 +962,13 @@ class ReviewWindow(QtWidgets.QMainWindow):
         stamp = rc.local(s.started_at, self.tz).strftime("%Y%m%d")
         stem = f"{s.patient_id}-session{s.session_number}-{stamp}"
         deidentified = self.detail_page.deidentify.isChecked()
+        access = self.access
+        if access is not None:
+            decision = access.export_decision(deidentified)
+            if not decision.allowed:
+                self.dialogs.error(f"{export.label} export refused", decision.message)
+                return
+            deidentified = decision.deidentified
         if deidentified:
             stem = f"session{s.id}-deidentified"
         if export.suffix:
@@ -806,7 +979,13 @@ class ReviewWindow(QtWidgets.QMainWindow):
                                               Path.home() / stem)
         if path is None:
             return
-        if deidentified:
+        if access is not None:   # logged before the data leaves (console/identity/access.py)
+            refused = self._logged(lambda: access.record_export(
+                s.id, key, deidentified, f"to {path}"))
+            if refused is not None:
+                self.dialogs.error(f"{export.label} export not written", refused)
+                return
+        if deidentified and not (access is not None and access.deidentified):
             from console.export.deidentify import deidentify
 
             detail = deidentify(detail)
@@ -825,18 +1004,23 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.conn.close()
 
 
-def default_exports(paper: Callable[[], str] | None = None) -> dict[str, Export]:
+def default_exports(paper: Callable[[], str] | None = None,
+                    signatures: Callable[[int], SessionSignatures | None] | None = None,
+                    ) -> dict[str, Export]:
     """The export buttons, calling `console.export` (imported when first used).
 
     Args:
         paper: gives the PDF's page size when the button is pressed ("A4" or "Letter").
+        signatures: a session's signatures for the PDF (never for a de-identified one).
     """
 
-    def pdf(detail: SessionDetail, path: Path, _deidentified: bool) -> str:
+    def pdf(detail: SessionDetail, path: Path, deidentified: bool) -> str:
         from console.export.pdf import write_session_pdf
 
         size = paper() if paper is not None else "A4"
-        pages = write_session_pdf(detail, path, page_size=size)
+        signed = (signatures(detail.summary.id)
+                  if signatures is not None and not deidentified else None)
+        pages = write_session_pdf(detail, path, page_size=size, signatures=signed)
         return f"PDF report written: {path} ({pages} page{'s' if pages != 1 else ''}, {size})"
 
     def csv(detail: SessionDetail, folder: Path, _deidentified: bool) -> str:
@@ -869,15 +1053,31 @@ def default_exports(paper: Callable[[], str] | None = None) -> dict[str, Export]
 
 def build_review_window(db_path: Path, clock: Clock, protocols: Mapping[str, Protocol],
                         program_version: str, dialogs: ReviewDialogs | None = None,
-                        tz: tzinfo | None = None) -> ReviewWindow:
+                        tz: tzinfo | None = None, access: ReviewAccess | None = None,
+                        signature_service: SignatureService | None = None) -> ReviewWindow:
     """The CLI's review: the log opened read-only, annotations through a one-write `EventLog`.
+
+    `access`: the signed-in account, required when the log holds staff accounts
+    (console/review/access.py `needs_sign_in`).
 
     Raises:
         queries.MissingLogError: no log at `db_path`.
-        LogError: the file is not a readable session log.
+        LogError: the file is not a readable session log, or the access log cannot be written.
+        NotPermittedError: the log holds staff accounts and no account with a reviewing role
+            signed in.
     """
+    from console.identity import NotPermittedError  # noqa: PLC0415
+
     conn = queries.open_readonly(db_path)
-    window = ReviewWindow(conn, protocols=protocols, clock=clock,
-                          annotator=LogAnnotator(db_path, clock, program_version),
-                          dialogs=dialogs, tz=tz, source=str(db_path))
-    return window
+    try:
+        if access is None and needs_sign_in(conn):
+            raise NotPermittedError(
+                "this session log has staff accounts: the review opens only after a sign-in "
+                "of a reviewer, prescriber or administrator")
+        return ReviewWindow(conn, protocols=protocols, clock=clock,
+                            annotator=LogAnnotator(db_path, clock, program_version),
+                            dialogs=dialogs, tz=tz, source=str(db_path), access=access,
+                            signature_service=signature_service)
+    except BaseException:
+        conn.close()
+        raise

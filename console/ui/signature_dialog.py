@@ -51,6 +51,7 @@ class SignatureDialog(QtWidgets.QDialog):
         self.signer.setPlaceholderText("name or badge")
         self.signer.setToolTip("Signed-in account by default; a prescriber who steps in types "
                                "their own name or badge")
+        self.signer.setReadOnly(request.signer_fixed)
         self.secret = QtWidgets.QLineEdit()
         self.secret.setObjectName("signature_secret")
         self.secret.setPlaceholderText("PIN or password")

@@ -1,4 +1,5 @@
-"""Dialogs of the staff accounts (issue 13): the first administrator.
+"""Dialogs of the staff accounts (issue 13): the first administrator, a sign-in (the review's,
+the administration's), and the administration of accounts.
 
 They draw and forward: the rules (names, badges, PIN and password rules, who may add an account)
 are the identity layer's (console/identity/staff.py), whose refusals are shown as they are. The
@@ -7,11 +8,13 @@ secret fields are emptied after every attempt; a secret is never kept, logged no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
 from console.clock import Clock
+from console.ui import theme
 
 if TYPE_CHECKING:
     from console.identity import Account, Staff
@@ -114,3 +117,83 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
         self.message.setText(f"{account.name} ({account.roles_text}) was created.")
         self.created.emit(account)
         self.accept()
+
+
+SignInCheck = Callable[[str, str], "str | None"]
+"""`check(name_or_badge, secret)`: None when signed in, else the sentence to show."""
+
+
+class SignInDialog(QtWidgets.QDialog):
+    """Name or badge and PIN or password, for a sign-in that opens something (the review, the
+    administration). It only asks: on Sign in it calls `check` and empties the secret field;
+    it closes when `check` answers None and otherwise shows the answer and waits.
+
+    Attributes:
+        signed_in: True once `check` accepted a sign-in.
+    """
+
+    def __init__(self, title: str, intro: str, check: SignInCheck,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = check
+        self.signed_in = False
+        self.setObjectName("sign_in_dialog")
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.title = QtWidgets.QLabel(title)
+        self.title.setObjectName("sign_in_title")
+        self.intro = QtWidgets.QLabel(intro)
+        self.intro.setObjectName("sign_in_intro")
+        self.intro.setWordWrap(True)
+        self.name = QtWidgets.QLineEdit()
+        self.name.setObjectName("sign_in_name")
+        self.name.setPlaceholderText("name or badge")
+        self.secret = QtWidgets.QLineEdit()
+        self.secret.setObjectName("sign_in_secret")
+        self.secret.setPlaceholderText("PIN or password")
+        self.secret.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.message = QtWidgets.QLabel("")
+        self.message.setObjectName("sign_in_message")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.sign_in_button = QtWidgets.QPushButton("Sign in")
+        self.sign_in_button.setObjectName("sign_in_button")
+        self.sign_in_button.setDefault(True)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        form = QtWidgets.QFormLayout()
+        form.addRow("Name or badge", self.name)
+        form.addRow("PIN or password", self.secret)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.sign_in_button)
+        column = QtWidgets.QVBoxLayout(self)
+        column.setSpacing(10)
+        column.addWidget(self.title)
+        column.addWidget(self.intro)
+        column.addLayout(form)
+        column.addWidget(self.message)
+        column.addLayout(buttons)
+        self.setMinimumWidth(600)
+        t = theme.current()
+        self.setStyleSheet("QWidget {font-size:14pt;} QLabel#sign_in_title {font-size:17pt;"
+                           f"font-weight:bold;}} QLabel#sign_in_message {{color:{t.error_text};"
+                           "font-weight:bold;} QPushButton {padding:4px 18px;}")
+        self.sign_in_button.clicked.connect(self._on_sign_in_clicked)
+        self.cancel_button.clicked.connect(self.reject)
+        self.name.returnPressed.connect(self.secret.setFocus)
+        self.name.setFocus()
+
+    def _on_sign_in_clicked(self) -> None:
+        secret = self.secret.text()
+        self.secret.clear()   # never kept, whatever the answer
+        refused = self.check(self.name.text(), secret)
+        del secret
+        if refused is None:
+            self.signed_in = True
+            self.accept()
+            return
+        self.message.setText(refused)
+        self.message.show()
+        self.secret.setFocus()

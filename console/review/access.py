@@ -1,0 +1,197 @@
+"""Who reads the review (issue 13): its sign-in, its access-log rows, its signed annotations. No Qt.
+
+On a log with staff accounts the review opens only after a sign-in (purpose `review`) of an
+account that may review: a reviewer, prescriber or administrator (console/identity/roles.py). A
+nurse-only account is refused, naming the role it needs; a disabled or locked one as at the
+chair. The de-identification rule is roles.py's and the README's: an account whose only reviewing
+role is *reviewer* sees every session de-identified and exports de-identified only.
+
+Every read of a session's record (opening it, each session of a patient's course) and the
+session list itself is an `access_log` row (`read`, format `review` or `list`); every export is
+one (`export`, its format, de-identified or not, the file), written *before* the data is shown
+or the file written: when the row cannot be written (`LogError`), nothing is shown or written.
+The account is read again from the log for each access, so an account disabled while its review
+is open reads nothing more.
+
+A review annotation is signed (meaning `review annotation`) by its author, the signed-in
+account: the secret is checked first (`Signatures.approve`), then the note is written
+(`queries.annotate`), then the signature names its `events` row. A wrong secret writes nothing.
+
+The review reads through a read-only connection; each write here opens the log for writing for
+that moment only (as the annotation always did), so a review left open holds no write handle.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from console.clock import Clock
+from console.review import queries
+from console.store import EventLog
+
+if TYPE_CHECKING:
+    from console.identity import AccessDecision, Account, SecretHasher
+    from console.session.signing import SignatureService
+
+STATION: Final = "review"
+ANNOTATION_MEANING: Final = "review annotation"
+
+
+def needs_sign_in(conn: sqlite3.Connection) -> bool:
+    """True when the log holds a staff account (the transitional rule: identity is enforced)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return "staff" in tables and conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedAnnotation:
+    """An annotation written and signed: its `events` row and its `signatures` row."""
+
+    event_id: int
+    signature_id: int
+
+
+class ReviewAccess:
+    """The signed-in account of one review process and the rows it writes.
+
+    Create with `sign_in`. Args as there; `account` is the account signed in.
+    """
+
+    def __init__(self, db_path: Path, account: Account, clock: Clock, program_version: str,
+                 station: str = STATION, hasher: SecretHasher | None = None) -> None:
+        self.db_path = Path(db_path)
+        self.account = account
+        self.clock = clock
+        self.program_version = program_version
+        self.station = station
+        self.hasher = hasher
+
+    @classmethod
+    def sign_in(cls, db_path: Path, name_or_badge: str, secret: str, clock: Clock,
+                program_version: str, station: str = STATION,
+                hasher: SecretHasher | None = None) -> ReviewAccess | str:
+        """Sign in to the review; the access, or the sentence saying why not.
+
+        Raises:
+            LogError: the log cannot be written (the attempt could not be logged: no sign-in).
+        """
+        from console.identity import Action, Purpose, Staff, access_decision  # noqa: PLC0415
+
+        if not name_or_badge.strip():
+            return "Give your name or badge, then your PIN or password."
+        if not secret:
+            return "Give your PIN or password."
+        with EventLog.open(db_path, program_version) as log:
+            result = Staff(log, hasher).sign_in(name_or_badge, secret, clock.now().wall,
+                                                where=station, purpose=Purpose.REVIEW)
+        if not result.ok or result.account is None:
+            return _sentence(result.message)
+        decision = access_decision(result.account, Action.REVIEW, False)
+        if not decision.allowed:
+            return _sentence(decision.message)
+        return cls(db_path, result.account, clock, program_version, station, hasher)
+
+    @property
+    def deidentified(self) -> bool:
+        """The account sees de-identified records only (the rule in roles.py)."""
+        from console.identity import must_deidentify  # noqa: PLC0415
+
+        return must_deidentify(self.account)
+
+    def export_decision(self, deidentify: bool) -> AccessDecision:
+        """Whether this account may export, and de-identified or not (forced for a reviewer)."""
+        from console.identity import Action, access_decision  # noqa: PLC0415
+
+        return access_decision(self.account, Action.EXPORT, deidentify)
+
+    def record_read(self, session_id: int | None, fmt: str = "review", detail: str = "") -> int:
+        """An `access_log` read row (before the record is shown); returns its id.
+
+        Raises:
+            LogError: the log cannot be written (show nothing).
+            NotPermittedError: the account may no longer review (disabled since).
+        """
+        return self._record("read", session_id, fmt, self.deidentified, detail)
+
+    def record_export(self, session_id: int, fmt: str, deidentified: bool, detail: str) -> int:
+        """An `access_log` export row (before the file is written); returns its id.
+
+        Raises:
+            LogError: the log cannot be written (write nothing).
+            NotPermittedError: the account may no longer export.
+        """
+        return self._record("export", session_id, fmt, deidentified, detail)
+
+    def _record(self, what: str, session_id: int | None, fmt: str, deidentified: bool,
+                detail: str) -> int:
+        from console.identity import AccessLog, Action, NotPermittedError, Staff, refusal  # noqa: PLC0415
+
+        with EventLog.open(self.db_path, self.program_version) as log:
+            current = Staff(log, self.hasher).get(self.account)
+            why = refusal(current, Action.REVIEW if what == "read" else Action.EXPORT)
+            if why is not None:
+                raise NotPermittedError(_sentence(why))
+            return AccessLog(log).record_access(current, what, session_id, fmt, deidentified,
+                                                self.clock.now().wall, detail=detail,
+                                                where=self.station)
+
+    def annotate_signed(self, session_id: int, text: str, label: str,
+                        service: SignatureService) -> SignedAnnotation | str:
+        """Ask for the author's signature, then write the annotation, then sign it.
+
+        Returns the rows written, or the sentence why nothing was (cancelled, refused, empty).
+
+        Raises:
+            LogError: the log cannot be written.
+        """
+        from console.identity import (  # noqa: PLC0415 - loaded on demand (P7)
+            Approval,
+            IdentityError,
+            Signatures,
+            Staff,
+        )
+        from console.session.signing import SignatureRequest  # noqa: PLC0415
+
+        if not text.strip():
+            return "The review note is empty: write what you found."
+        with EventLog.open(self.db_path, self.program_version) as log:
+            staff = Staff(log, self.hasher)
+            signatures = Signatures(staff)
+            approval: list[Approval] = []
+
+            def check(name_or_badge: str, secret: str) -> str | None:
+                if staff.find(name_or_badge) != staff.get(self.account):
+                    return (f"An annotation is signed by its author: {self.account.name}, "
+                            "signed in to this review.")
+                try:
+                    approval[:] = [signatures.approve(self.account, secret, ANNOTATION_MEANING,
+                                                      self.clock.now().wall, self.station)]
+                except IdentityError as exc:
+                    return _sentence(str(exc))
+                return None
+
+            request = SignatureRequest((ANNOTATION_MEANING,), _quote(text), self.account.name,
+                                       f"A note added now to {label}.", signer_fixed=True)
+            if not service.sign(request, check) or not approval:
+                return "Not added: the signature was cancelled (nothing was written)."
+            try:
+                event_id = queries.annotate(log, session_id, self.account.name, text,
+                                            self.clock.now().wall)
+            except ValueError as exc:
+                return _sentence(str(exc))
+            signature = signatures.sign_approved(approval[0], "events", event_id,
+                                                 self.clock.now().wall)
+        return SignedAnnotation(event_id, signature.id)
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    one_line = " ".join(text.split())
+    return f"'{one_line[:limit - 1]}…'" if len(one_line) > limit else f"'{one_line}'"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
