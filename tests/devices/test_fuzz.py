@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 
 import devices.hl7.decoder
 from devices.formats import FORMATS
+from devices.hl7.decoder import HL7Decoder
+from devices.hl7.dialects import load_dialects, shipped_dialects_dir
 from devices.framing import FramedDecoder, MllpFramer, Split
 from devices.hl7.codes import CANONICAL_UNIT
 from devices.stream import DecodeResult
@@ -214,6 +216,52 @@ def test_valid_frame_after_garbage_is_decoded(fmt: str, data: st.DataObject) -> 
     valid_frame_after_garbage_is_decoded(fmt, garbage, cuts)
 
 
+# --- Vendor dialects: codes in sub-components, SN values, vendor markers --------------------
+
+DIALECTS = load_dialects([shipped_dialects_dir()])
+_dialect_codes = st.sampled_from([
+    "007000^VITAL SpO2", "007001^VITAL PR(spo2)", "072007^VITAL rPR(spo2)", "009000^NIBP SYS",
+    "009001^NIBP DIAS", "009002^NIBP MEAN", "HR^^local^8867-4&1^^LOINC", "HR^^local",
+    "SpO2^^local^59408-5&2^^LOINC", "X^^local^150456&&2^^MDC", "^MDC_PULS_OXIM_SAT_O2^MDC",
+    "NBPs^^local^8480-6&1&9^^LOINC", "&^&^&^&&&", "007000&8867-4^^LN", "101&&^HR"])
+_dialect_values = st.one_of(_numbers, st.sampled_from([
+    "=^119", "^119", "<^5", ">^300", "<=^2", "=^***", "***", "   ", "=^", "^10^-^20", "=^-100",
+    "=^1e3", "=^400", "=^-5", "=^ 97", "=^97^", "=^=^9"]))
+_dialect_obx = st.builds(
+    lambda t, c, v, u, s: f"OBX|1|{t}|{c}||{v}|{u}|||||{s}",
+    st.sampled_from(["NM", "SN", "ST", ""]), _dialect_codes, _dialect_values,
+    st.sampled_from(["/min^^ISO+", "mm(hg)^^ISO+", "%^^ISO+", "cel^^ISO+", "", "%", "mmHg"]),
+    st.sampled_from(["R", "F", "X", ""]))
+_dialect_message = st.builds(
+    lambda app, rows, end: (end.join([f"MSH|^~\\&|{app}||||||ORU^R01|X|P|2.4",
+                                      "OBR|1|||VITAL|||20240301101500+0900", *rows]) + end)
+    .encode("utf-8"),
+    st.sampled_from(["NIHON KOHDEN", "Infinity Gateway", "other", ""]),
+    st.lists(_dialect_obx, max_size=8), st.sampled_from(["\r", "\n", "\r\n"]))
+
+
+def dialect_messages_stay_in_range(choice: str, messages: list[bytes], cuts: list[int]) -> None:
+    dialect = DIALECTS.get(choice) if choice != "recognised" else None
+    decoder = HL7Decoder("fuzz", dialect=dialect, dialects=DIALECTS)
+    result = DecodeResult()
+    for piece in _split(b"".join(messages), cuts):
+        result.extend(decoder.feed(piece, RX))
+    result.extend(decoder.flush(RX))
+    _check_result(result)
+
+
+DIALECT_CHOICES = ["recognised", "nihon-kohden", "draeger-infinity"]
+
+
+@pytest.mark.parametrize("choice", DIALECT_CHOICES)
+@FAST
+@given(messages=st.lists(_dialect_message, min_size=1, max_size=4),
+       cuts=st.lists(st.integers(0, 10_000), max_size=8))
+def test_dialect_messages_never_yield_out_of_range(choice: str, messages: list[bytes],
+                                                   cuts: list[int]) -> None:
+    dialect_messages_stay_in_range(choice, messages, cuts)
+
+
 # --- Dedicated fault run: >= 10,000 cases per framer + decoder ------------------------------
 
 
@@ -246,3 +294,12 @@ def test_faults_valid_frame_after_garbage(fmt: str, request: pytest.FixtureReque
     _run_faults(request, FAULTS(given(
         garbage=_garbage_for(fmt), cuts=st.lists(st.integers(0, 10_000), max_size=8),
     )(lambda garbage, cuts: valid_frame_after_garbage_is_decoded(fmt, garbage, cuts))))
+
+
+@pytest.mark.faults
+@pytest.mark.parametrize("choice", DIALECT_CHOICES)
+def test_faults_dialect_messages(choice: str, request: pytest.FixtureRequest) -> None:
+    _run_faults(request, FAULTS(given(
+        messages=st.lists(_dialect_message, min_size=1, max_size=4),
+        cuts=st.lists(st.integers(0, 10_000), max_size=8),
+    )(lambda messages, cuts: dialect_messages_stay_in_range(choice, messages, cuts))))

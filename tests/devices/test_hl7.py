@@ -299,7 +299,7 @@ def test_nibp_keeps_its_obx14_time() -> None:
 
 
 @pytest.mark.parametrize("value", ["-100", "-999", "-99.9", "8388607", "32767", "", "?",
-                                   "-100.0", "NaN", "---"])
+                                   "-100.0", "NaN", "---", "***", "   "])
 def test_sentinels_are_never_readings(value: str) -> None:
     result = decode(message(SPO2.format(v=value)))
     assert result.readings == [] and reasons(result) == ["no-value"]
