@@ -141,10 +141,16 @@ class Dialect:
     replaces: Path | None = None
 
     def lookup(self, code: str = "", name: str = "") -> CodeEntry | None:
-        """Return the entry for an OBX-3 code (exact text) or, failing that, an identifier text."""
+        """Return the entry for an OBX-3 code (exact text) or, failing that, an identifier text.
+
+        Names count only when the code component holds no code (`HR^^local`): a code that is
+        not in the map is never overridden by the name beside it.
+        """
         code = code.strip()
         if code and code in self.codes:
             return self.codes[code]
+        if codes.is_code_shaped(code):
+            return None
         for text in (code, name.strip()):
             if text and text.upper() in self.names:
                 return self.names[text.upper()]

@@ -184,6 +184,15 @@ def test_mdc_code_in_a_sub_component_and_mdc_name_alone() -> None:
     assert identify("X^^local^9&101") is None
 
 
+def test_dialect_names_never_override_an_unknown_code(shipped: DialectSet) -> None:
+    draeger = shipped.get("draeger-infinity")
+    assert identify("HR^^local", dialect=draeger).metric == "heart_rate"  # type: ignore[union-attr]
+    assert identify("^HR", dialect=draeger).metric == "heart_rate"  # type: ignore[union-attr]
+    assert identify("999^HR", dialect=draeger) is None
+    # Mindray's legacy 101 stays Mindray's, whatever the dialect's names.
+    assert identify("101^HR", dialect=draeger).family == "MINDRAY"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_dialect_messages_decode_the_same_in_any_chunking(shipped: DialectSet, seed: int) -> None:
     stream = b"".join(b"\x0b" + m.encode("latin-1") + b"\x1c\r" for m in (NK_MESSAGE, DR_MESSAGE))
