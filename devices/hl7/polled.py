@@ -116,7 +116,15 @@ class PolledHL7Decoder:
 
         Returns:
             One QRY^R02 when the poll period has come round (the first at the first call).
+            Never raises: a fault is reported as `decoder-error` by the next `feed`.
         """
+        try:
+            return self._poll(now_mono, now_wall)
+        except Exception as exc:  # noqa: BLE001 - the transport's loop must go on
+            self._notices.append(Dropped("decoder-error", f"query: {type(exc).__name__}: {exc}"))
+            return b""
+
+    def _poll(self, now_mono: float, now_wall: datetime) -> bytes:
         self._last_wall = now_wall
         self._expire(now_mono)
         due = self._next_poll
@@ -132,18 +140,22 @@ class PolledHL7Decoder:
         return build_query(self.query, control_id, now_wall)
 
     def closing_bytes(self) -> bytes:
-        """The message that ends the session (Mindray `MSA|AR|0|Close`), or b"" for none."""
+        """The message that ends the session (Mindray `MSA|AR|0|Close`), or b"" for none.
+
+        MSH-7 is the wall time of the last `outgoing` call (nothing here reads a clock).
+        """
         at = self._last_wall or datetime(1970, 1, 1, tzinfo=UTC)
-        return closing_message(self.query, self._new_id(at), at)
+        try:
+            return closing_message(self.query, self._new_id(at), at)
+        except Exception:  # noqa: BLE001 - never raise on stop; the port closes anyway
+            return b""
 
     def _new_id(self, at: datetime) -> str:
         """A fresh control id: a per-connection prefix from the first wall time, and a count."""
         if not self._prefix:
             self._prefix = f"IC{int(at.timestamp()) % 1_000_000:06d}"
         self._count += 1
-        control_id = f"{self._prefix}{self._count % 10_000:04d}"
-        assert len(control_id) <= MAX_QUERY_ID
-        return control_id
+        return f"{self._prefix}{self._count % 10_000:04d}"[:MAX_QUERY_ID]
 
     def _expire(self, now_mono: float) -> None:
         for control_id, sent in list(self._outstanding.items()):

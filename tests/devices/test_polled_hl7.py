@@ -355,3 +355,22 @@ def test_fuzz_polled_decoder_random_bytes(pieces: list[bytes]) -> None:
 
 def test_flavours_listed() -> None:
     assert list(QUERY_FLAVOURS) == ["philips-efficia", "draeger-gateway", "mindray-gateway"]
+
+
+def test_is_a_conversation_for_the_transport() -> None:
+    from devices.stream import Conversation
+
+    assert isinstance(decoder("philips-efficia"), Conversation)
+
+
+def test_outgoing_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    import devices.hl7.polled
+
+    def broken(*_args: object) -> bytes:
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(devices.hl7.polled, "build_query", broken)
+    dec = decoder("philips-efficia")
+    assert dec.outgoing(0.0, T0) == b""
+    assert [(d.reason, d.detail) for d in dec.feed(b"", RX).dropped] == [
+        (DECODER_ERROR, "query: RuntimeError: planted")]
