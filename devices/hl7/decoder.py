@@ -12,6 +12,13 @@ What the `hl7` library (python-hl7) does here and what we write ourselves:
   and mis-signs offsets such as `-0030`.
 - Ours: the ACK (see ack.py) and MLLP framing (`hl7.mllp` is bound to asyncio streams).
 
+OBX-3 is identified by `identify`: standard codes (MDC, MDIL, LOINC) in every component and
+sub-component first, then a vendor dialect's map (devices/hl7/dialects.py; chosen per device, or
+recognised from MSH-3/MSH-4), then Mindray's legacy codes. OBX-5 of type SN is read as structured
+numeric (`=^119` is 119; `<^5` is a limit, dropped). A row identified through a sub-component
+(`8867-4&1`) without an OBX-4 path keeps that component as its channel, so sites stay apart.
+`parse_message` and `read_observations` are the same steps for the polled decoder (polled.py).
+
 Reading.source is `hl7:<MSH-3>`: the sending application with each component trimmed and the
 components joined by `^` (`hl7:AcmeInc^ACDE48234567ABCD^EUI-64`), because gateways put the device's
 EUI-64 there and the namespace alone (`HL7`, `AcmeInc`) does not tell two monitors apart. An empty
