@@ -142,6 +142,7 @@ PCD-01; waveforms.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -342,7 +343,9 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(_escape_one, text)
 
 
-def hl7_time(t: datetime) -> str:
+@functools.lru_cache(maxsize=256)   # a PCD-01's times repeat (OBR-7/8, OBX-14); equal instants
+def hl7_time(t: datetime) -> str:  # (whatever their zone) give one text: UTC
+
     """HL7 DTM in UTC to the millisecond: `YYYYMMDDHHMMSS[.fff]+0000`.
 
     Raises:
@@ -350,16 +353,24 @@ def hl7_time(t: datetime) -> str:
     """
     if t.tzinfo is None:
         raise ValueError(f"time {t.isoformat()} has no zone; records carry aware UTC times")
-    utc = t.astimezone(UTC)
+    utc = t if t.tzinfo is UTC else t.astimezone(UTC)
     millis = utc.microsecond // 1000
-    return utc.strftime("%Y%m%d%H%M%S") + (f".{millis:03d}" if millis else "") + "+0000"
+    # Formatted by hand: strftime was a fifth of a PCD-01's cost (P12). Years before 1000 as
+    # strftime writes them.
+    stamp = (f"{utc.year:04d}{utc.month:02d}{utc.day:02d}{utc.hour:02d}{utc.minute:02d}"
+             f"{utc.second:02d}" if utc.year >= 1000 else utc.strftime("%Y%m%d%H%M%S"))
+    return stamp + (f".{millis:03d}" if millis else "") + "+0000"
 
 
 def _number(value: float) -> str:
     """A decimal without exponent (the decoder reads no exponents): `97`, `36.6`, `0.00001`."""
     if not math.isfinite(value):
         raise ValueError(f"value {value} is not a finite number")
-    text = format(Decimal(repr(float(value))).normalize(), "f")
+    text = repr(float(value))
+    if "e" in text:
+        text = format(Decimal(text).normalize(), "f")
+    elif text.endswith(".0"):   # repr is the shortest form; what Decimal's normalize() gives
+        text = text[:-2]
     return "0" if text in ("-0", "") else text
 
 
@@ -409,12 +420,37 @@ class Station:
 
     def hd(self) -> str:
         """MSH-3 as written: `<application>^<equipment id>^<type>`."""
-        parts = (self.application, self.equipment_id, self.equipment_id_type)
-        return "^".join(escape(p) for p in parts)
+        return _station_text(self).hd
 
     def ei(self, entity: str) -> str:
         """An EI in this console's namespace: `<entity>^<application>^<equipment id>^<type>`."""
         return f"{escape(entity)}^{self.hd()}"
+
+
+@dataclass(frozen=True, slots=True)
+class _StationText:
+    """A station's fields as written (escaped), made once per station (P12: a PCD-01 is built
+    in every commit's transaction)."""
+
+    hd: str
+    facility: str
+    receiving_application: str
+    receiving_facility: str
+    pv1: str
+    equipment: str   # OBX-18 when this console vouches: `<id>^^<id>^<type>`
+
+
+@functools.lru_cache(maxsize=64)
+def _station_text(station: Station) -> _StationText:
+    hd = "^".join(escape(p) for p in (station.application, station.equipment_id,
+                                      station.equipment_id_type))
+    location = "^".join(escape(p) for p in (station.point_of_care, station.room, station.bed,
+                                             station.facility))
+    eid = escape(station.equipment_id)
+    return _StationText(hd, escape(station.facility), escape(station.receiving_application),
+                        escape(station.receiving_facility),
+                        _segment("PV1", ["", escape(station.patient_class), location]),
+                        f"{eid}^^{eid}^{escape(station.equipment_id_type)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,14 +476,16 @@ def _msh(station: Station, sent_at: datetime, message_type: str, control_id: str
     if processing_id not in ("P", "T", "D"):
         raise ValueError(f"processing id {processing_id!r} must be P, T or D (HL7 table 0103)")
     # MSH-1 is the field separator itself, so the list starts at MSH-2.
+    text = _station_text(station)
     fields = [
-        ENCODING, station.hd(), escape(station.facility), escape(station.receiving_application),
-        escape(station.receiving_facility), hl7_time(sent_at), "", message_type, control_id,
+        ENCODING, text.hd, text.facility, text.receiving_application,
+        text.receiving_facility, hl7_time(sent_at), "", message_type, control_id,
         processing_id, VERSION, "", "", accept_ack, application_ack, "", CHARSET, "", "", profile,
     ]
     return _segment("MSH", fields)
 
 
+@functools.lru_cache(maxsize=64)
 def _pid(patient: PatientShown) -> str:
     cx = (f"{escape(patient.identifier)}^^^{escape(patient.assigning_authority)}"
           f"^{escape(patient.identifier_type)}")
@@ -455,9 +493,7 @@ def _pid(patient: PatientShown) -> str:
 
 
 def _pv1(station: Station) -> str:
-    location = "^".join(escape(p) for p in (station.point_of_care, station.room, station.bed,
-                                             station.facility))
-    return _segment("PV1", ["", escape(station.patient_class), location])
+    return _station_text(station).pv1
 
 
 def _obx(set_id: int, value_type: str, identifier: str, sub_id: str, value: str, *,
@@ -480,12 +516,16 @@ _EUI64 = re.compile(r"^[0-9A-Fa-f]{16}$")
 
 def _equipment_of(record: ObservationRecord, station: Station) -> str:
     """OBX-18: the monitor's EUI-64 when its HL7 source named one, else this console."""
-    if record.source.startswith("hl7:"):
-        parts = record.source.removeprefix("hl7:").split("^")
+    return _equipment(record.source, station)
+
+
+@functools.lru_cache(maxsize=256)
+def _equipment(source: str, station: Station) -> str:
+    if source.startswith("hl7:"):
+        parts = source.removeprefix("hl7:").split("^")
         if len(parts) >= 3 and _EUI64.match(parts[1]) and parts[2].upper() == "EUI-64":
             return f"{parts[1]}^^{parts[1]}^EUI-64"
-    eid = escape(station.equipment_id)
-    return f"{eid}^^{eid}^{escape(station.equipment_id_type)}"
+    return _station_text(station).equipment
 
 
 def _reference_range(limits: tuple[float | None, float | None] | None) -> str:
@@ -681,8 +721,7 @@ def pcd04(transition: AlarmTransition, *, control_id: str, sent_at: datetime, st
     at = hl7_time(transition.at)
     flags = "~".join(f for f in (facets.abnormality, facets.priority, facets.alert_type) if f)
     condition = escape(transition.condition)
-    eid = escape(station.equipment_id)
-    equipment = f"{eid}^^{eid}^{escape(station.equipment_id_type)}"
+    equipment = _station_text(station).equipment
 
     def path(facet: int) -> str:
         return f"{_ALERT_PATH}.{facet}"

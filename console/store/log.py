@@ -209,6 +209,9 @@ def _insert_sql(table: str) -> str:
 
 
 _INSERT: Final = {table: _insert_sql(table) for table in RECORD_TABLES}
+# The table each kind of record is appended to (SessionEnded sets sessions.ended_at instead).
+_TABLE_OF: Final[dict[type, str]] = {ObservationRecord: "observations",
+                                     AlarmTransition: "alarm_events", EventRecord: "events"}
 
 
 class _Chains:
@@ -230,6 +233,23 @@ class _Chains:
             f"SELECT (SELECT value FROM meta WHERE key = ?), (SELECT max(id) FROM {table})",
             [schema.CHAIN_HEAD_PREFIX + table],
         ).fetchone()
+        return self._head(table, text, max_id)
+
+    def preload(self, tables: Sequence[str]) -> None:
+        """Load the heads of `tables` (those not loaded yet) in one statement: a write that also
+        appends its outbox rows reads two heads; a statement each cost it as much as the outbox
+        row's insert (P12)."""
+        wanted = [t for t in dict.fromkeys(tables) if t not in self._heads]
+        if len(wanted) < 2:
+            return   # loaded when first used, as before
+        columns = ", ".join(f"(SELECT value FROM meta WHERE key = ?), (SELECT max(id) FROM {t})"
+                            for t in wanted)
+        found = self._conn.execute(f"SELECT {columns}",
+                                   [schema.CHAIN_HEAD_PREFIX + t for t in wanted]).fetchone()
+        for index, table in enumerate(wanted):
+            self._heads[table] = self._head(table, found[2 * index], found[2 * index + 1])
+
+    def _head(self, table: str, text: object, max_id: Any) -> Head:
         head = parse_head(text)
         if head is None:
             last = self._conn.execute(
@@ -602,6 +622,9 @@ class EventLog:
         failure: BaseException | None = None
         with self._transaction() as conn:
             chains = _Chains(conn)
+            if hooks is not None:
+                chains.preload([*(_TABLE_OF[type(r)] for r in batch if type(r) in _TABLE_OF),
+                                "outbox"])
             ids = [self._write_one(conn, chains, record, values)
                    for record, values in zip(batch, prepared, strict=True)]
             if hooks is not None:
@@ -628,11 +651,10 @@ class EventLog:
         # Control ids are `<log uid>-<outbox row id>`: unique in the clinic, known before the
         # insert, and no counter of their own to read and store on every write (P12).
         uid = self._log_uid(conn)
-        first = chains.next_id("outbox")
         issued: list[str] = []
 
         def next_control_id() -> str:
-            issued.append(f"{uid}-{first + len(issued)}")
+            issued.append(f"{uid}-{chains.next_id('outbox') + len(issued)}")
             return issued[-1]
 
         # Everything is built and checked before the first insert, so a composer failure (a bug)
@@ -641,6 +663,9 @@ class EventLog:
         # as the records' own can, P12.)
         try:
             outgoing = hooks.composer.compose(batch, next_control_id)
+            if not outgoing:
+                return [], None
+            first = chains.next_id("outbox")
             contents = [_outbox_values(message) for message in outgoing]
             for index, message in enumerate(outgoing):
                 expected = f"{uid}-{first + index}"
