@@ -449,7 +449,7 @@ class _Report:
                 self.small, "#37474f", gap=3 * self.pt, keep=bool(rows)))
             if rows:
                 out.extend(self.table(
-                    rc.SIGNATURE_COLUMNS, (1.6, 3.6, 1.9, 1.5, 0.8, 1.6, 1.1), rows,
+                    rc.SIGNATURE_COLUMNS, (1.5, 3.4, 1.8, 1.5, 1.1, 1.6, 1.3), rows,
                     [UNSIGNED_FILL if r[-1] != "valid" else None for r in rows],
                     bold_rows=[i for i, r in enumerate(rows) if r[-1] != "valid"]))
         out.append(self.signatures())

@@ -1,0 +1,325 @@
+"""The review on a log with staff accounts (issue 13): no review without a sign-in of a reviewer,
+prescriber or administrator (a nurse is refused); every read and every export an access_log row;
+a reviewer-only account sees de-identified records only; annotations signed by their author;
+the Signatures tab and the PDF show each record's signatures and the records left unsigned.
+Real review window over a log written by whole simulated sessions, real Argon2id at its smallest
+cost, a hand-moved clock; every case is checked in SQLite."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from console.clock import ManualClock
+from console.identity import (
+    Argon2Hasher,
+    IdentityError,
+    NotPermittedError,
+    SecretKind,
+    Signatures,
+    Staff,
+)
+from console.review.access import ReviewAccess
+from console.review.queries import load_session, load_signatures, open_readonly
+from console.store import EventLog
+from console.ui import review_app
+from console.ui.review_window import ReviewWindow, build_review_window
+from protocols.loader import default_protocol_dirs, load_protocols
+from tests.ui.review_sessions import build_review_log
+from tests.ui.test_review_window import Dialogs
+from tests.ui.test_signatures_at_chair import Signer
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+# The accounts exist from before the sessions: every record that needs a signature needs one.
+ACCOUNTS_AT = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+ADMIN, ADMIN_PIN = "Ada Admin", "58203914"
+NURSE, NURSE_PIN = "Ana Nurse", "47116032"
+PRESCRIBER, PRESCRIBER_PIN = "Pat Prescriber", "90517362"
+REVIEWER, REVIEWER_PIN = "Rui Reviewer", "31415926"
+WRONG = "00001111"
+
+
+def fast() -> Argon2Hasher:
+    return Argon2Hasher(time_cost=1, memory_cost_kib=8, parallelism=1)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("review-identity") / "log.sqlite3"
+    facts = build_review_log(path)
+    with EventLog.open(path, "test") as log:
+        staff = Staff(log, fast())
+        admin = staff.add(ADMIN, "administrator", ADMIN_PIN, SecretKind.PIN, None, ACCOUNTS_AT)
+        staff.add(NURSE, "nurse", NURSE_PIN, SecretKind.PIN, admin, ACCOUNTS_AT)
+        staff.add(PRESCRIBER, "prescriber", PRESCRIBER_PIN, SecretKind.PIN, admin, ACCOUNTS_AT)
+        staff.add(REVIEWER, "reviewer", REVIEWER_PIN, SecretKind.PIN, admin, ACCOUNTS_AT)
+    return path, facts
+
+
+@pytest.fixture(scope="module")
+def protocols():
+    return load_protocols(default_protocol_dirs()).protocols
+
+
+@pytest.fixture
+def db(built, tmp_path) -> Path:
+    copy = tmp_path / "log.sqlite3"
+    shutil.copy(built[0], copy)
+    return copy
+
+
+@pytest.fixture
+def facts(built):
+    return built[1]
+
+
+def rows(db: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def load_account(db: Path, name: str) -> int:
+    return rows(db, "SELECT account FROM staff_current WHERE name = ?", name)[0][0]
+
+
+def access_rows(db: Path) -> list[tuple]:
+    return rows(db, "SELECT name, what, session_id, format, deidentified, station, detail "
+                    "FROM access_log ORDER BY id")
+
+
+def signed_in(db: Path, name: str, pin: str) -> ReviewAccess:
+    access = ReviewAccess.sign_in(db, name, pin, ManualClock(NOW), "test", hasher=fast())
+    assert isinstance(access, ReviewAccess), access
+    return access
+
+
+def open_window(qtbot, db: Path, protocols, access: ReviewAccess, tmp_path: Path,
+                signer: Signer | None = None) -> tuple[ReviewWindow, Dialogs]:
+    dialogs = Dialogs(tmp_path)
+    window = build_review_window(db, ManualClock(NOW), protocols, "test", dialogs=dialogs,
+                                 tz=UTC, access=access, signature_service=signer)
+    qtbot.addWidget(window)
+    return window, dialogs
+
+
+# ---- sign-in -------------------------------------------------------------------------------------
+
+
+def test_the_review_is_refused_without_a_sign_in(db, protocols):
+    # The window itself refuses to open over a log with accounts and no signed-in account ...
+    with pytest.raises(NotPermittedError, match="only after a sign-in of a reviewer"):
+        build_review_window(db, ManualClock(NOW), protocols, "test")
+    # ... and the program, when the sign-in is cancelled, opens nothing and says why.
+    with pytest.raises(review_app.ReviewRefused, match="opens only after a sign-in"):
+        review_app.build(argparse.Namespace(db=db), sign_in=lambda _db, _clock: None)
+    assert access_rows(db) == []
+
+
+def test_a_nurse_only_account_is_refused_the_review(db):
+    answer = ReviewAccess.sign_in(db, NURSE, NURSE_PIN, ManualClock(NOW), "test", hasher=fast())
+    assert answer == ("Ana Nurse (nurse) may not open the review or read a session's record: "
+                      "it needs the prescriber, reviewer or administrator role.")
+    assert rows(db, "SELECT typed, outcome, purpose, station FROM sign_ins") == [
+        (NURSE, "ok", "review", "review")]
+    assert access_rows(db) == []
+
+
+def test_a_wrong_pin_opens_no_review_and_is_logged(db):
+    answer = ReviewAccess.sign_in(db, PRESCRIBER, WRONG, ManualClock(NOW), "test", hasher=fast())
+    assert answer == ("Name or badge and PIN or password do not match an account: check both "
+                      "and try again.")
+    assert rows(db, "SELECT outcome, purpose FROM sign_ins") == [("wrong", "review")]
+
+
+def test_the_program_opens_after_a_good_sign_in(db, qtbot):
+    window = review_app.build(argparse.Namespace(db=db),
+                              sign_in=lambda path, clock: signed_in(path, ADMIN, ADMIN_PIN),
+                              clock=ManualClock(NOW))
+    qtbot.addWidget(window)
+    assert window.access is not None and window.access.account.name == ADMIN
+    assert "Signed in as Ada Admin (administrator)" in window.statusBar().currentMessage()
+    window.close_log()
+
+
+# ---- the access log ------------------------------------------------------------------------------
+
+
+def test_every_read_and_export_is_in_the_access_log(db, facts, protocols, qtbot, tmp_path):
+    window, dialogs = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                                  tmp_path)
+    session = facts.ids["surge"]
+    # The list, then one session read, then a PDF export.
+    window.open_session(session)
+    assert window.detail_page.detail is not None
+    assert window.detail_page.detail.summary.patient_id == "MRN-4711"   # identified: prescriber
+    window.export("pdf")
+    assert (tmp_path / "export.pdf").is_file() and dialogs.errors == []
+    assert access_rows(db) == [
+        (PRESCRIBER, "read", None, "list", 0, "review", "session list"),
+        (PRESCRIBER, "read", session, "review", 0, "review", ""),
+        (PRESCRIBER, "export", session, "pdf", 0, "review", f"to {tmp_path / 'export.pdf'}"),
+    ]
+    # A course shows every session of the patient: each is a read.
+    window.show_course("MRN-4711")
+    course = [r for r in access_rows(db) if r[6] == "course of the patient"]
+    assert sorted(r[2] for r in course) == sorted(
+        facts.ids[k] for k in ("quiet-1", "surge", "quiet-3"))
+    window.close_log()
+
+
+def test_a_read_that_cannot_be_logged_shows_nothing(db, facts, protocols, qtbot, tmp_path):
+    access = signed_in(db, ADMIN, ADMIN_PIN)
+    window, dialogs = open_window(qtbot, db, protocols, access, tmp_path)
+    with EventLog.open(db, "test") as log:   # the account is disabled while the review is open
+        staff = Staff(log, fast())
+        admin2 = staff.add("Second Admin", "administrator", "11223344", SecretKind.PIN,
+                           staff.find(ADMIN), NOW)
+        staff.disable(staff.find(ADMIN).id, admin2, "left the clinic", NOW)
+    window.open_session(facts.ids["surge"])
+    assert window.detail_page.detail is None
+    assert dialogs.errors and "disabled" in dialogs.errors[0][1]
+    assert [r[1:4] for r in access_rows(db)] == [("read", None, "list")]
+    window.close_log()
+
+
+def test_a_reviewer_sees_and_exports_de_identified_records_only(db, facts, protocols, qtbot,
+                                                                  tmp_path):
+    window, dialogs = open_window(qtbot, db, protocols, signed_in(db, REVIEWER, REVIEWER_PIN),
+                                  tmp_path)
+    assert all(p.startswith("anon-") for p in window.list_page.model.column("Patient"))
+    assert not window.list_page.patient_box.isVisible() or window.list_page.patient_box.isHidden()
+    session = facts.ids["surge"]
+    window.open_session(session)
+    detail = window.detail_page.detail
+    assert detail is not None and detail.summary.patient_id.startswith("anon-")
+    assert detail.summary.nurse.startswith("staff-")
+    assert window.detail_page.signed is None   # signatures name staff: not shown
+    # The checkbox is forced on; an export is de-identified and logged as such.
+    assert window.detail_page.deidentify.isChecked()
+    assert not window.detail_page.deidentify.isEnabled()
+    window.export("fhir")
+    written = (tmp_path / "export.json").read_text()
+    assert "MRN-4711" not in written and "nurse.ben" not in written
+    assert access_rows(db)[1:] == [
+        (REVIEWER, "read", session, "review", 1, "review", ""),
+        (REVIEWER, "export", session, "fhir", 1, "review", f"to {tmp_path / 'export.json'}")]
+    # No patient's course for a de-identified reader.
+    assert not window.tabs.isTabEnabled(2)
+    window.show_course("MRN-4711")
+    assert len(access_rows(db)) == 3
+    window.close_log()
+
+
+# ---- signatures ----------------------------------------------------------------------------------
+
+
+def test_an_annotation_with_a_wrong_pin_writes_nothing(db, facts, protocols, qtbot, tmp_path):
+    signer = Signer()
+    signer.answers = [(PRESCRIBER, WRONG)]
+    window, dialogs = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                                  tmp_path, signer)
+    window.open_session(facts.ids["surge"])
+    dialogs.note = ("typed by anyone", "BP surge handled per protocol")
+    window.annotate()
+    assert signer.refusals == ["Not signed: name or badge and PIN or password do not match an "
+                               "account: check both and try again."]
+    assert dialogs.errors == [("Annotation not added", "Not added: the signature was cancelled "
+                                                       "(nothing was written).")]
+    assert rows(db, "SELECT count(*) FROM events WHERE kind = 'review_note'") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM signatures") == [(0,)]
+    window.close_log()
+
+
+def test_an_annotation_is_written_by_its_author_and_signed(db, facts, protocols, qtbot, tmp_path):
+    signer = Signer()
+    signer.answers = [(NURSE, NURSE_PIN), (PRESCRIBER, PRESCRIBER_PIN)]
+    window, dialogs = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                                  tmp_path, signer)
+    session = facts.ids["surge"]
+    window.open_session(session)
+    dialogs.note = ("typed by anyone", "BP surge handled per protocol")
+    window.annotate()
+    # Only the signed-in author may sign it; the free-text name is not used.
+    assert signer.refusals == ["An annotation is signed by its author: Pat Prescriber, signed "
+                               "in to this review."]
+    assert signer.requests[0].signer_fixed and signer.requests[0].signer == PRESCRIBER
+    [(note_id, actor, note_hash)] = rows(db, "SELECT id, actor, row_hash FROM events "
+                                             "WHERE kind = 'review_note'")
+    assert actor == PRESCRIBER
+    account = rows(db, "SELECT account FROM staff_current WHERE name = ?", PRESCRIBER)[0][0]
+    assert rows(db, "SELECT account, printed_name, meaning, signed_table, signed_id, "
+                    "signed_hash, session_id FROM signatures") == [
+        (account, PRESCRIBER, "review annotation", "events", note_id, note_hash, session)]
+    # The Signatures tab shows it, valid.
+    table = window.detail_page.signature_model
+    signed = [r for r in table.rows() if r[2] == "review annotation"]
+    assert len(signed) == 1
+    assert signed[0][3:5] == (PRESCRIBER, f"#{account}") and signed[0][6] == "valid"
+    window.close_log()
+
+
+def test_the_signatures_tab_shows_signed_and_unsigned_records(db, facts, protocols, qtbot,
+                                                              tmp_path):
+    session = facts.ids["surge"]
+    with EventLog.open(db, "test") as log:
+        staff = Staff(log, fast())
+        [(discharged,)] = log.conn.execute(
+            "SELECT id FROM events WHERE session_id = ? AND kind = 'discharged'",
+            [session]).fetchall()
+        Signatures(staff).sign(staff.find(NURSE), NURSE_PIN, "discharge", "events", discharged,
+                               NOW)
+        with pytest.raises(IdentityError):   # a wrong PIN signs nothing
+            Signatures(staff).sign(staff.find(NURSE), WRONG, "discharge", "events", discharged,
+                                   NOW)
+    window, _ = open_window(qtbot, db, protocols, signed_in(db, ADMIN, ADMIN_PIN), tmp_path)
+    window.open_session(session)
+    page = window.detail_page
+    table = page.signature_model.rows()
+    signed = [r for r in table if r[6] == "valid"]
+    nurse = rows(db, "SELECT account FROM staff_current WHERE name = ?", NURSE)[0][0]
+    assert [(r[2], r[3], r[4]) for r in signed] == [("discharge", NURSE, f"#{nurse}")]
+    # Records of this session that need a signature and have none (written while the log had
+    # accounts, without one): listed UNSIGNED.
+    unsigned = [r for r in table if r[6] == "UNSIGNED"]
+    expected = rows(db, "SELECT count(*) FROM events WHERE session_id = ? AND kind IN "
+                        "('override', 'gate_decision', 'correction', 'entered_in_error', "
+                        "'review_note')", session)[0][0]
+    assert len(unsigned) == expected and expected > 0
+    plural = "s" if expected != 1 else ""
+    assert page.signature_summary.text() == f"1 signature · {expected} record{plural} unsigned"
+    window.close_log()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_the_pdf_prints_the_signatures(db, facts, tmp_path):
+    from console.export.pdf import write_session_pdf
+
+    session = facts.ids["surge"]
+    with EventLog.open(db, "test") as log:
+        staff = Staff(log, fast())
+        [(discharged,)] = log.conn.execute(
+            "SELECT id FROM events WHERE session_id = ? AND kind = 'discharged'",
+            [session]).fetchall()
+        Signatures(staff).sign(staff.find(NURSE), NURSE_PIN, "discharge", "events", discharged,
+                               NOW)
+    conn = open_readonly(db)
+    try:
+        detail, signed = load_session(conn, session), load_signatures(conn, session)
+    finally:
+        conn.close()
+    pdf = tmp_path / "report.pdf"
+    write_session_pdf(detail, pdf, tz=UTC, signatures=signed)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Electronic signatures: 1 signature" in text
+    section = text[text.index("Electronic signatures"):]
+    nurse = load_account(db, NURSE)
+    for shown in (NURSE, f"#{nurse}", "10 Mar 2026", "12:00:00", "discharge", "valid",
+                  "UNSIGNED", "Account", "Signed at"):
+        assert shown in section, shown
