@@ -1,13 +1,14 @@
 """`infusion-console`: the window by default, and subcommands for scripts and support.
 
     infusion-console [--db PATH] [--shown-log FILE] [--theme light|dim]
-                     [--demo | --device URL --format FMT
+                     [--demo | --device URL (--format FMT | --device-profile NAME)
                      --protocol ID --patient ID --weight KG --nurse NAME
                      [--confirm patient|weight]]
 
 With --protocol and --patient of a session still open in the log, that session is resumed
 (console/ui/app.py).
-    infusion-console decode --format hl7|masimo|ansar-b FILE
+    infusion-console decode --format hl7|masimo|ansar-b|intellivue FILE
+    infusion-console devices                                          (monitors it can read)
     infusion-console verify [--db PATH]
     infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
                             --account NAME [--secret-fd N]
@@ -36,6 +37,12 @@ def _decode(argv: list[str]) -> int:
     from devices.decode_tool import main as decode_main
 
     return decode_main(argv)
+
+
+def _devices(argv: list[str]) -> int:
+    from devices.list_tool import main as devices_main
+
+    return devices_main(argv)
 
 
 def _verify(argv: list[str]) -> int:
@@ -104,6 +111,7 @@ def _access_log(argv: list[str]) -> int:
 
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "decode": _decode,
+    "devices": _devices,
     "verify": _verify,
     "export": _export,
     "review": _review,
@@ -137,7 +145,13 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="open a demo session fed by the built-in simulated device")
     parser.add_argument("--device", help="port or pyserial URL of the bedside monitor")
-    parser.add_argument("--format", default="hl7", help="device format: hl7, masimo or ansar-b")
+    device_kind = parser.add_mutually_exclusive_group()
+    device_kind.add_argument("--format", default="hl7",
+                             help="device format: hl7, masimo, ansar-b or intellivue")
+    device_kind.add_argument("--device-profile", dest="format", metavar="NAME",
+                             default=argparse.SUPPRESS,
+                             help="a monitor model (`infusion-console devices` lists them): "
+                                  "its format, code map, polling and silence watchdog")
     parser.add_argument("--protocol", help="protocol id, e.g. iv-ketamine")
     parser.add_argument("--patient", help="patient identifier")
     # Text, not float: console/session/start_checks.py reads it exactly as the start screen does.

@@ -241,20 +241,23 @@ def _default_serial_factory(url: str) -> serial.Serial:
 
 
 def resolve_format(fmt: str | FormatLike) -> FormatLike:
-    """Return the format object for a name from `devices.formats.FORMATS`, or `fmt` itself.
+    """Return the format object for a format name (`devices.formats.FORMATS`) or a device
+    profile name (`devices.profiles`), or `fmt` itself when it is already one.
 
     Raises:
-        ValueError: the name is not a known format (the message lists the known ones).
+        ValueError: the name is neither (the message lists the known ones), or its profile
+            cannot be used as it stands.
     """
     if not isinstance(fmt, str):
         return fmt
     from devices.formats import FORMATS  # late: the transport must not need every decoder
 
-    try:
-        spec: FormatLike = FORMATS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown device format {fmt!r}; known: {', '.join(FORMATS)}") from None
-    return spec
+    spec = FORMATS.get(fmt)
+    if spec is not None:
+        return spec
+    from devices.profiles import resolve
+
+    return resolve(fmt)
 
 
 class DeviceConnection:

@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from devices.formats import FORMATS
+from devices.profiles import default_catalogue
 from protocols.model import Protocol
 
 __all__ = [
@@ -254,6 +255,24 @@ def check_protocol(protocol_id: str | None,
     return None, protocol
 
 
+def _check_address(url: str, name: str, connection: str) -> list[Problem]:
+    """A UDP device needs a `udp://` address and a TCP one a `socket://`; a serial line takes a
+    port path or any pyserial URL (a serial-over-LAN `socket://` included)."""
+    if connection == "udp" and not url.startswith("udp://"):
+        return [Problem(Field.DEVICE, Kind.REFUSED,
+                        f"{name} talks over the network (UDP): give udp://HOST:PORT, "
+                        "e.g. udp://192.0.2.30:24105.")]
+    if connection == "tcp" and not url.startswith("socket://"):
+        return [Problem(Field.DEVICE, Kind.REFUSED,
+                        f"{name} talks over the network (TCP): give socket://HOST:PORT, "
+                        "e.g. socket://192.0.2.20:4601.")]
+    if connection == "serial" and url.startswith("udp://"):
+        return [Problem(Field.DEVICE, Kind.REFUSED,
+                        f"{name} is read from a serial line: give a port such as /dev/ttyUSB0 "
+                        "or a serial-over-LAN socket://HOST:PORT.")]
+    return []
+
+
 def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
     if url is None:
         return []   # manual entry only
@@ -263,9 +282,20 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
                         "The port is empty. Give a port (e.g. /dev/ttyUSB0) or URL (e.g. "
                         "socket://host:4001), or no device at all (“Manual entry only”).")]
     problems = []
-    if fmt not in FORMATS:
+    catalogue = default_catalogue()
+    profile = catalogue.find(fmt or "")
+    if profile is None:
+        known = ", ".join([*catalogue.names(), *FORMATS])
         problems.append(Problem(Field.FORMAT, Kind.REFUSED,
-                                f"Unknown device format “{fmt}”; known: {', '.join(FORMATS)}."))
+                                f"Unknown device “{fmt}”; known: {known}."))
+    else:
+        problems.extend(_check_address(url, profile.name, profile.connection))
+        if profile.needs_bed:
+            problems.append(Problem(Field.FORMAT, Kind.REFUSED,
+                                    f"{profile.name} reads one bed of a gateway and no bed is "
+                                    "set: copy its file into the clinic's devices/profiles "
+                                    "folder, give it a name of its own and set poll.bed to this "
+                                    "chair's bed (infusion-console devices shows the folder)."))
     if url.startswith("/") and not os.path.exists(url):
         # Not blocking: the session keeps retrying the port, so a monitor plugged in after the
         # start is still picked up (devices/transport.py).

@@ -35,6 +35,7 @@ from console.store import LogError
 from console.ui import theme
 from protocols.vitals import METRICS
 from devices.formats import FORMATS
+from devices.profiles import Catalogue, default_catalogue
 from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
 from protocols.model import DoseMode, Protocol
 
@@ -62,7 +63,7 @@ _NEEDS = {
     Field.PROTOCOL: "protocol",
     Field.NURSE: "nurse",
     Field.DEVICE: "device",
-    Field.FORMAT: "device format",
+    Field.FORMAT: "monitor model",
     Field.SESSION: "session number",
 }
 # How a field's message looks for each kind of problem (style sheet roles below).
@@ -117,7 +118,8 @@ class StartRequest:
         session_number: this session's number in the patient's course (1 = first).
         nurse: trimmed name of the nurse running the session.
         device_url: port path or pyserial URL; None for manual entry only.
-        device_format: a key of `devices.formats.FORMATS`; None for manual entry only.
+        device_format: a device profile name (`devices.profiles`) or a bare format name of
+            `devices.formats.FORMATS`; None for manual entry only.
         secret: the nurse's PIN or password when the log has staff accounts (checked by the
             window, never kept); "" otherwise.
     """
@@ -193,7 +195,9 @@ class StartScreen(QtWidgets.QWidget):
         previous_sessions: how many sessions the given patient already has in the log.
         parent: the Qt parent.
         connection_factory: builds the connection "Test connection" opens, called as
-            `factory(url, format_name, on_event)`; tests inject a fake.
+            `factory(url, profile_or_format_name, on_event)`; tests inject a fake.
+        device_catalogue: the monitor models offered (shipped and the clinic's profiles);
+            None reads them now.
 
     Signals:
         start_requested(StartRequest): the nurse pressed Start (or Enter) on a valid form.
@@ -217,8 +221,10 @@ class StartScreen(QtWidgets.QWidget):
         connection_factory: ConnectionFactory = DeviceConnection,
         *,
         port_lister: Callable[[], list[str]] = list_serial_ports,
+        device_catalogue: Catalogue | None = None,
     ) -> None:
         super().__init__(parent)
+        self._devices = device_catalogue if device_catalogue is not None else default_catalogue()
         self._protocols = protocols
         self._previous_sessions = previous_sessions
         self._connection_factory = connection_factory
@@ -231,6 +237,7 @@ class StartScreen(QtWidgets.QWidget):
         self._test_state: ConnectionState | None = None
         self._test_error = ""
         self._test_values: dict[str, float] = {}
+        self._test_reads = ""   # how the tested device is read: "hl7, nihon-kohden codes"
         # Bumped at every test start, so late events of an earlier test are ignored.
         self._test_generation = 0
 
@@ -369,16 +376,20 @@ class StartScreen(QtWidgets.QWidget):
         self.port_message = self._message()
         self._add_row(right, "De&vice", self.port_combo, self.port_message)
 
+        # The monitor model: the bare formats (any monitor speaking them), then the profiles of
+        # named models (their code map, polling and watchdog). The line under it says which.
         self.format_combo = QtWidgets.QComboBox()
         self.format_combo.setObjectName("format")
-        for spec in FORMATS.values():
-            self.format_combo.addItem(spec.name, spec.name)
-            self.format_combo.setItemData(
-                self.format_combo.count() - 1, spec.description, QtCore.Qt.ItemDataRole.ToolTipRole
-            )
+        for name in [*FORMATS, *self._devices.names()]:
+            profile = self._devices.find(name)
+            if profile is None or profile.needs_bed:
+                continue   # a gateway profile without its bed is not a choice (start_checks)
+            self.format_combo.addItem(name, name)
+            self.format_combo.setItemData(self.format_combo.count() - 1, profile.describe(),
+                                          QtCore.Qt.ItemDataRole.ToolTipRole)
         self.format_message = self._message()
         self.format_message.setProperty("role", "hint")
-        self._add_row(right, "&Format", self.format_combo, self.format_message)
+        self._add_row(right, "&Monitor", self.format_combo, self.format_message)
 
         self.test_button = QtWidgets.QPushButton("&Test connection")
         self.test_button.setObjectName("test")
@@ -633,9 +644,10 @@ class StartScreen(QtWidgets.QWidget):
         if fmt is not None:
             self._show_problem(self.format_message, fmt)
         else:
-            spec = FORMATS.get(str(self.format_combo.currentData()))
+            profile = self._devices.find(str(self.format_combo.currentData()))
             manual = self._device_url() is None
-            self._show(self.format_message, "" if manual or spec is None else spec.description, "hint")
+            self._show(self.format_message, "" if manual or profile is None
+                       else profile.describe(), "hint")
         self._problems = problems
         self._update_summary(protocol, check.weight_kg)
 
@@ -788,6 +800,9 @@ class StartScreen(QtWidgets.QWidget):
         self._test_state = None
         self._test_error = ""
         self._test_values = {}
+        profile = self._devices.find(fmt)
+        self._test_reads = fmt if profile is None else ", ".join(
+            filter(None, (profile.format, profile.dialect and f"{profile.dialect} codes")))
         self._show(self.test_result, f"Testing {url} ({fmt}) for {TEST_SECONDS:g} s …", "hint")
         self.test_button.setEnabled(False)
 
@@ -869,7 +884,8 @@ class StartScreen(QtWidgets.QWidget):
             return (f"Not connected: {self._test_error}. Check the port name and the cable, "
                     f"or choose “{MANUAL_ENTRY}”.")
         if state is ConnectionState.CONNECTED:
-            return f"connected: {values}" if values else "connected: frames arriving, no vitals yet"
+            reads = f"connected, reading {self._test_reads}"
+            return f"{reads}: {values}" if values else f"{reads}: frames arriving, no vitals yet"
         if state is ConnectionState.STALE:
             return (f"stale: {self._test_error}. Port open but no complete frame: check the "
                     "format and that the monitor is sending.")

@@ -4,10 +4,14 @@
     infusion-sim --scenario hypertensive-surge --format hl7 --speed 10
     infusion-sim --scenario-file my.toml --port /dev/ttyUSB1
     infusion-sim --replay capture.bin
+    infusion-sim --scenario hypertensive-surge --format intellivue-lan    (a device that is asked)
 
 With a pty, the FIRST line of stdout is the port path to open (flushed at once); then it plays
 and exits 0 at the end. SIGTERM and SIGINT stop it cleanly (exit 0, port closed, temp dir
-removed). Bad arguments: one line on stderr naming what is allowed, exit 2.
+removed). A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway`
+with `--bed`, `intellivue` on a pty, `intellivue-lan` on a loopback UDP port) prints its port the
+same way, answers the console's queries or polls with the scenario's values until the scenario's
+end, then keeps answering with the last values until stopped. Bad arguments: one line on stderr naming what is allowed, exit 2.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
+from devices.simulator.answering import ANSWERING_FORMATS, answer_in_thread
 from devices.simulator.encode import FORMAT_NAMES
 from devices.simulator.player import open_sink, play
 from devices.simulator.scenario import (
@@ -73,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--scenario", metavar="NAME", help="a built-in scenario (default: normal)")
     what.add_argument("--scenario-file", metavar="PATH", help="a scenario TOML file")
     what.add_argument("--replay", metavar="FILE", help="play a raw byte capture instead of a scenario")
-    p.add_argument("--format", choices=FORMAT_NAMES, default="hl7", help="device format (default: hl7)")
+    p.add_argument("--format", choices=(*FORMAT_NAMES, *ANSWERING_FORMATS), default="hl7",
+                   help="device format (default: hl7); the last five answer queries or polls")
+    p.add_argument("--bed", default="", help="mindray-gateway, draeger-gateway: the bed the "
+                                             "gateway reports (a second bed is added)")
     p.add_argument("--speed", type=_positive_float, default=1.0, help="times real time (default: 1)")
     p.add_argument("--seed", type=_int, default=1, help="random seed (default: 1)")
     p.add_argument("--port", metavar="PATH", help="write to this existing port instead of a new pty")
@@ -106,6 +114,36 @@ def _timeline(args: argparse.Namespace) -> Timeline:
     return compile_timeline(scenario, args.format, args.seed, start, args.duration_minutes)
 
 
+def _answer(args: argparse.Namespace) -> int:
+    """Run a device that must be asked until a signal or the scenario's end."""
+    if args.replay or args.port:
+        raise _UsageError(f"--format {args.format} answers on its own pty or UDP port: "
+                          "--replay and --port are for devices that send unasked")
+    scenario: Scenario = (
+        load_scenario(args.scenario_file) if args.scenario_file else load_builtin(args.scenario or "normal")
+    )
+    handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        print(handle.port_path, flush=True)
+        print(f"# {scenario.name}: {args.format} answering, {scenario.duration_minutes:g} min "
+              f"at x{args.speed:g}", file=sys.stderr, flush=True)
+        while not stop.wait(0.2) and handle.error is None:
+            pass
+        print(f"# stopped: {handle.questions} questions, {handle.answers} answers",
+              file=sys.stderr, flush=True)
+        return EXIT_RUNTIME if handle.error is not None else 0
+    finally:
+        handle.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the simulator; returns the exit status (0 done or stopped, 1 runtime error, 2 usage)."""
     try:
@@ -113,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.list:
             print(_list(), flush=True)
             return 0
+        if args.format in ANSWERING_FORMATS:
+            return _answer(args)
         timeline = _timeline(args)
     except _UsageError as exc:
         print(f"infusion-sim: error: {exc}", file=sys.stderr)

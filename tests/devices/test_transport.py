@@ -327,7 +327,7 @@ def test_stop_during_backoff_is_prompt(stoppers: list[Callable[[], object]]) -> 
 
 
 def test_unknown_format_name_is_refused_with_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown device format 'hl8'; known: hl7, masimo, ansar-b"):
+    with pytest.raises(ValueError, match=r"unknown device profile or format 'hl8'; known: .*nihon-kohden-pvm.*hl7, masimo, ansar-b"):
         DeviceConnection("loop://", "hl8", lambda e: None)
 
 

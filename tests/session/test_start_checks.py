@@ -13,6 +13,8 @@ from console.session.start_checks import (
     command_line_text,
     parse_weight,
 )
+from devices.formats import FORMATS
+from devices.profiles import default_catalogue
 from protocols.loader import builtin_protocols_dir, load_protocols
 
 GOOD = {"patient_id": "MRN-1042", "weight": "72", "protocol_id": "iv-ketamine", "nurse": "Ana Lima"}
@@ -84,7 +86,8 @@ def test_a_good_entry_has_no_problem_and_gives_the_weight_and_protocol(protocols
     ({"device_url": "/dev/no-such-port", "device_format": "hl7"}, Field.DEVICE, Kind.ADVICE,
      "/dev/no-such-port does not exist now; the session will keep trying to open it. Check the cable."),
     ({"device_url": "loop://", "device_format": "hl8"}, Field.FORMAT, Kind.REFUSED,
-     "Unknown device format “hl8”; known: hl7, masimo, ansar-b."),
+     "Unknown device “hl8”; known: " + ", ".join([*default_catalogue().names(), *FORMATS])
+     + "."),
     # session number
     ({"session_number": 0}, Field.SESSION, Kind.REFUSED, "Session number 0 is outside 1–999."),
     ({"session_number": 1000}, Field.SESSION, Kind.REFUSED, "Session number 1000 is outside 1–999."),

@@ -335,7 +335,7 @@ def test_connection_test_shows_first_readings_from_a_simulated_monitor(qtbot, ma
         assert screen.test_result.text() == "connecting: port open, waiting for the first frame …"
         handle.go()
         qtbot.waitUntil(lambda: "HR " in screen.test_result.text(), timeout=5000)
-        assert screen.test_result.text().startswith("connected: HR ")
+        assert screen.test_result.text().startswith("connected, reading hl7: HR ")
     finally:
         screen.stop_test()
         handle.stop()

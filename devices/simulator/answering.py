@@ -1,0 +1,231 @@
+"""A simulated monitor that must be asked: it answers the console's queries and polls.
+
+Polled HL7 monitors (Philips Efficia CM, Dräger and Mindray gateways) and Philips IntelliVue send
+nothing unasked. Here a scenario's physiology runs in scenario time (real time × speed, one sample
+a second as for the pushing formats) and a responder (`devices.simulator.polled_monitor`,
+`devices.simulator.intellivue_monitor`) answers whatever the console writes with the values of the
+current second. The port is a pseudo-terminal behind a stable symlink (exactly as `PtySink`, for
+a serial profile) or a loopback UDP socket (for IntelliVue over the LAN: each datagram is one
+message, answered to the address it came from).
+
+Scenario faults that are about bytes on a line (garbage, truncated frames) are not played here;
+`disconnect` steps are: the device stops answering for their duration, which the console must
+show as "no data" after its profile's watchdog. Everything else a scenario says (its ramps, NIBP
+cycle and duration) holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from devices.simulator.physiology import Physiology, Sample
+from devices.simulator.player import POLL_SECONDS, PtySink
+from devices.simulator.scenario import Scenario, load_builtin
+
+log = logging.getLogger(__name__)
+
+ANSWERING_FORMATS = ("philips-efficia", "draeger-gateway", "mindray-gateway", "intellivue",
+                     "intellivue-lan")
+"""What `infusion-sim --format` accepts for a device that must be asked."""
+
+
+class Responder(Protocol):
+    """The device's side of the conversation: bytes from the console in, its answer out."""
+
+    def on_bytes(self, data: bytes, sample: Sample, at: datetime) -> bytes: ...
+
+
+def new_responder(fmt: str, bed: str = "") -> Responder:
+    """The responder for one of `ANSWERING_FORMATS`.
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+    """
+    if fmt in ("intellivue", "intellivue-lan"):
+        from devices.simulator.intellivue_monitor import IntelliVueMonitor
+
+        return IntelliVueMonitor(lan=fmt == "intellivue-lan")
+    if fmt in ("philips-efficia", "draeger-gateway", "mindray-gateway"):
+        from devices.simulator.polled_monitor import PolledMonitor
+
+        return _WithStart(PolledMonitor(fmt, bed=bed))
+    raise ValueError(f"unknown answering device {fmt!r}; known: {', '.join(ANSWERING_FORMATS)}")
+
+
+class _WithStart:
+    """Adapts a responder that also wants the scenario's start time (device clock at t = 0)."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.start: datetime | None = None
+
+    def on_bytes(self, data: bytes, sample: Sample, at: datetime) -> bytes:
+        start = self.start or at - timedelta(seconds=sample.t)
+        answer: bytes = self._inner.on_bytes(data, sample, at, start)  # type: ignore[attr-defined]
+        return answer
+
+
+class _Port(Protocol):
+    path: str
+
+    def receive(self, timeout: float) -> bytes: ...
+
+    def send(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _PtyPort:
+    """The device end of a pty pair behind a symlink (see `PtySink`)."""
+
+    def __init__(self) -> None:
+        self._sink = PtySink()
+        self.path = self._sink.path
+
+    def receive(self, timeout: float) -> bytes:
+        master = self._sink._master
+        if master < 0:
+            time.sleep(timeout)
+            return b""
+        readable, _, _ = select.select([master], [], [], timeout)
+        if not readable:
+            return b""
+        try:
+            return os.read(master, 65536)
+        except (BlockingIOError, OSError):
+            return b""   # EIO: nobody has the port open yet
+
+    def send(self, data: bytes) -> None:
+        master = self._sink._master
+        view = memoryview(data)
+        while view and master >= 0:
+            _, writable, _ = select.select([], [master], [], POLL_SECONDS)
+            if writable:
+                try:
+                    view = view[os.write(master, view[:4096]):]
+                except BlockingIOError:
+                    continue
+
+    def close(self) -> None:
+        self._sink.close()
+
+
+class _UdpPort:
+    """A loopback UDP socket; answers go to whoever spoke last."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind(("127.0.0.1", 0))
+        host, port = self._sock.getsockname()
+        self.path = f"udp://{host}:{port}"
+        self._peer: tuple[str, int] | None = None
+
+    def receive(self, timeout: float) -> bytes:
+        readable, _, _ = select.select([self._sock], [], [], timeout)
+        if not readable:
+            return b""
+        data, self._peer = self._sock.recvfrom(65535)
+        return data
+
+    def send(self, data: bytes) -> None:
+        if self._peer is not None and data:
+            self._sock.sendto(data, self._peer)
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+@dataclass
+class AnsweringHandle:
+    """A simulated asked device running in a background thread.
+
+    Attributes:
+        port_path: what the console opens (the pty symlink, or `udp://127.0.0.1:PORT`).
+        finished: set when the scenario's duration has passed (the device keeps answering
+            with the last second's values until stopped) or the thread failed.
+        questions: how many times the console wrote to the device.
+        answers: how many answers the device wrote back.
+        error: the exception that ended the thread, if one did.
+    """
+
+    port_path: str
+    finished: threading.Event = field(default_factory=threading.Event)
+    questions: int = 0
+    answers: int = 0
+    error: BaseException | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def stop(self, timeout: float = 3.0) -> bool:
+        """Stop answering and close the port; True when the thread has ended."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+
+def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue",
+                     speed: float = 1.0, seed: int = 1, *, bed: str = "",
+                     start: datetime | None = None,
+                     monotonic: Callable[[], float] = time.monotonic) -> AnsweringHandle:
+    """Run a device that answers queries or polls, with a scenario's values, in a thread.
+
+    Args:
+        scenario: a loaded scenario or the name of a built-in one.
+        fmt: one of `ANSWERING_FORMATS` (`intellivue-lan` listens on loopback UDP).
+        speed: scenario seconds per real second.
+        seed: physiology seed (same seed, same values).
+        bed: the bed a gateway reports (Mindray: an IPv4 address); a second bed is added.
+        start: the device clock at t = 0; default now (UTC, whole seconds).
+        monotonic: the clock scenario time is read from.
+    """
+    if speed <= 0:
+        raise ValueError(f"speed must be > 0, got {speed:g}")
+    chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
+    responder = new_responder(fmt, bed)
+    port: _Port = _UdpPort() if fmt == "intellivue-lan" else _PtyPort()
+    body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
+    duration_s = chosen.duration_minutes * 60
+    samples = list(body.samples(duration_s))
+    silences = [(s.at_s, s.at_s + s.seconds) for s in chosen.steps if s.action == "disconnect"]
+    t0_wall = start or datetime.now(UTC).replace(microsecond=0)
+    handle = AnsweringHandle(port.path)
+
+    def run() -> None:
+        t0 = monotonic()
+        try:
+            while not handle._stop.is_set():
+                t = (monotonic() - t0) * speed
+                if t >= duration_s:
+                    handle.finished.set()
+                data = port.receive(POLL_SECONDS)
+                if not data:
+                    continue
+                handle.questions += 1
+                if any(a <= t < b for a, b in silences):
+                    continue   # the device is away: it hears nothing and says nothing
+                sample = samples[min(int(t), len(samples) - 1)]
+                answer = responder.on_bytes(data, sample, t0_wall + timedelta(seconds=t))
+                if answer:
+                    port.send(answer)
+                    handle.answers += 1
+        except Exception as exc:  # noqa: BLE001 - reported through the handle, never lost
+            log.exception("answering simulator failed")
+            handle.error = exc
+        finally:
+            handle.finished.set()
+            port.close()
+
+    handle._thread = threading.Thread(target=run, name="answering-simulator", daemon=True)
+    handle._thread.start()
+    return handle
