@@ -119,6 +119,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_action.setShortcut("Ctrl+R")
         self.review_action.triggered.connect(self.open_review)
         self.addAction(self.review_action)   # Ctrl+R still works once the menu bar is hidden
+        # Staff ▸ Staff accounts… (issue 13): an administrator's sign-in, then the accounts.
+        self.staff_action = self.menuBar().addMenu("&Staff").addAction("Staff accounts…")
+        self.staff_action.setObjectName("staff_accounts")
+        self.staff_action.triggered.connect(self.open_staff_admin)
         # The dim theme for a darkened room, and back (console/ui/theme.py); like Ctrl+R it is
         # the window's action, so it works while a session hides the menu bar.
         self.theme_action = self.menuBar().addMenu("&View").addAction("Dim theme for a dark room")
@@ -198,6 +202,17 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog.created.connect(self._on_first_admin_created)
         self.first_admin_dialog = dialog
         dialog.open()
+        return dialog
+
+    def open_staff_admin(self) -> QtWidgets.QDialog | None:
+        """Staff ▸ Staff accounts…: the first administrator on a log without accounts, else an
+        administrator's sign-in and the administration dialog (console/ui/staff_dialogs.py)."""
+        if not self.has_accounts():
+            return self.open_first_admin_dialog()
+        from console.ui.staff_dialogs import open_staff_admin  # noqa: PLC0415 - on demand (P7)
+
+        dialog = open_staff_admin(self, self.log, None, self.clock, self.staff)
+        self.staff_admin_dialog = dialog
         return dialog
 
     def _on_first_admin_created(self, _account: object) -> None:

@@ -18,6 +18,7 @@ from console.ui import theme
 
 if TYPE_CHECKING:
     from console.identity import Account, Staff
+    from console.store import EventLog
 
 FIRST_ADMIN_NOTICE = "No staff accounts yet: create the first administrator"
 
@@ -197,3 +198,275 @@ class SignInDialog(QtWidgets.QDialog):
         self.message.setText(refused)
         self.message.show()
         self.secret.setFocus()
+
+
+class StaffAdminDialog(QtWidgets.QDialog):
+    """The administration of staff accounts, for a signed-in administrator: the accounts, and
+    add, disable, reset a PIN or password.
+
+    Every change goes through `Staff` with this administrator as `by` (the identity layer checks
+    again, in the write transaction, that the account is an active administrator) and is a new
+    `staff` row; the refusals are shown as the layer words them. Secret fields are emptied after
+    every attempt.
+
+    Signals:
+        changed: an account was added, disabled or reset; carries the Account as it is now.
+    """
+
+    changed = QtCore.Signal(object)
+    COLUMNS = ("Id", "Name", "Badge", "Roles", "Signs in with", "State", "Last change")
+    ROLES = ("nurse", "prescriber", "reviewer", "administrator")
+
+    def __init__(self, staff: Staff, clock: Clock, admin: Account,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.staff = staff
+        self.clock = clock
+        self.admin = admin
+        self.setObjectName("staff_admin_dialog")
+        self.setWindowTitle("Staff accounts")
+        self.heading = QtWidgets.QLabel(f"Staff accounts — signed in as {admin.name} "
+                                        "(administrator)")
+        self.heading.setObjectName("staff_admin_heading")
+        self.table = QtWidgets.QTableWidget(0, len(self.COLUMNS))
+        self.table.setObjectName("staff_table")
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.name = QtWidgets.QLineEdit()
+        self.name.setObjectName("staff_name")
+        self.badge = QtWidgets.QLineEdit()
+        self.badge.setObjectName("staff_badge")
+        self.badge.setPlaceholderText("optional")
+        self.role_boxes = {role: QtWidgets.QCheckBox(role) for role in self.ROLES}
+        roles = QtWidgets.QHBoxLayout()
+        for role, box in self.role_boxes.items():
+            box.setObjectName(f"staff_role_{role}")
+            roles.addWidget(box)
+        roles.addStretch(1)
+        self.kind = QtWidgets.QComboBox()
+        self.kind.setObjectName("staff_kind")
+        self.kind.addItem("PIN (4-12 digits)", "pin")
+        self.kind.addItem("Password (8 characters or more)", "password")
+        self.secret = QtWidgets.QLineEdit()
+        self.secret.setObjectName("staff_secret")
+        self.again = QtWidgets.QLineEdit()
+        self.again.setObjectName("staff_secret_again")
+        for field in (self.secret, self.again):
+            field.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.reason = QtWidgets.QLineEdit()
+        self.reason.setObjectName("staff_reason")
+        self.reason.setPlaceholderText("why the selected account is disabled")
+        self.add_button = QtWidgets.QPushButton("Add account")
+        self.add_button.setObjectName("staff_add")
+        self.disable_button = QtWidgets.QPushButton("Disable selected")
+        self.disable_button.setObjectName("staff_disable")
+        self.reset_button = QtWidgets.QPushButton("Reset selected's PIN or password")
+        self.reset_button.setObjectName("staff_reset")
+        close = QtWidgets.QPushButton("Close")
+        close.setAutoDefault(False)
+        self.message = QtWidgets.QLabel("Select an account to disable it or reset its PIN or "
+                                        "password; fill the form to add one.")
+        self.message.setObjectName("staff_message")
+        self.message.setWordWrap(True)
+        form = QtWidgets.QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Badge id", self.badge)
+        form.addRow("Roles", roles)
+        form.addRow("Signs in with", self.kind)
+        form.addRow("New PIN or password", self.secret)
+        form.addRow("Again", self.again)
+        form.addRow("Reason (disable)", self.reason)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.disable_button)
+        buttons.addWidget(self.reset_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        column = QtWidgets.QVBoxLayout(self)
+        column.addWidget(self.heading)
+        column.addWidget(self.table, 1)
+        column.addLayout(form)
+        column.addWidget(self.message)
+        column.addLayout(buttons)
+        self.setStyleSheet("QWidget {font-size:13pt;} QLabel#staff_admin_heading "
+                           "{font-size:16pt;font-weight:bold;}")
+        self.resize(1100, 700)
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.disable_button.clicked.connect(self._on_disable_clicked)
+        self.reset_button.clicked.connect(self._on_reset_clicked)
+        close.clicked.connect(self.accept)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The accounts as the log holds them now."""
+        accounts = self.staff.list()
+        self.table.setRowCount(len(accounts))
+        for row, a in enumerate(accounts):
+            cells = (str(a.id), a.name, a.badge or "", a.roles_text, a.kind.label,
+                     "active" if a.active else "disabled",
+                     f"{a.changed_at.astimezone():%d %b %Y %H:%M}: {a.reason}")
+            for col, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                if col == 0:
+                    item.setData(QtCore.Qt.ItemDataRole.UserRole, a.id)
+                self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+
+    def selected_account(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        return int(item.data(QtCore.Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def select(self, account_id: int) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(QtCore.Qt.ItemDataRole.UserRole) == account_id:
+                self.table.selectRow(row)
+                return
+
+    def _secret(self) -> str | None:
+        """The new secret typed twice, or None (said why); the fields are emptied."""
+        from console.identity import SecretKind  # noqa: PLC0415
+
+        secret, again = self.secret.text(), self.again.text()
+        self.secret.clear()
+        self.again.clear()
+        if secret != again:
+            label = SecretKind(str(self.kind.currentData())).label
+            self._say(f"The two {label}s differ: type the {label} twice, the same both times.")
+            return None
+        return secret
+
+    def _on_add_clicked(self) -> None:
+        from console.identity import IdentityError  # noqa: PLC0415
+
+        secret = self._secret()
+        if secret is None:
+            return
+        roles = [role for role, box in self.role_boxes.items() if box.isChecked()]
+        try:
+            account = self.staff.add(self.name.text(), roles, secret,
+                                     str(self.kind.currentData()), self.admin,
+                                     self.clock.now().wall,
+                                     badge=self.badge.text().strip() or None)
+        except (IdentityError, ValueError) as exc:
+            self._say(_sentence(str(exc)))
+            return
+        self.name.clear()
+        self.badge.clear()
+        for box in self.role_boxes.values():
+            box.setChecked(False)
+        self._done(account, f"{account.name} ({account.roles_text}) was added as account "
+                            f"{account.id}.")
+
+    def _on_disable_clicked(self) -> None:
+        from console.identity import IdentityError  # noqa: PLC0415
+
+        chosen = self.selected_account()
+        if chosen is None:
+            self._say("Select the account to disable in the list first.")
+            return
+        try:
+            account = self.staff.disable(chosen, self.admin, self.reason.text(),
+                                         self.clock.now().wall)
+        except IdentityError as exc:
+            self._say(_sentence(str(exc)))
+            return
+        self.reason.clear()
+        self._done(account, f"{account.name} is disabled: it signs in nowhere from now on.")
+
+    def _on_reset_clicked(self) -> None:
+        from console.identity import IdentityError  # noqa: PLC0415
+
+        chosen = self.selected_account()
+        if chosen is None:
+            self.secret.clear()
+            self.again.clear()
+            self._say("Select the account whose PIN or password to reset in the list first.")
+            return
+        secret = self._secret()
+        if secret is None:
+            return
+        try:
+            account = self.staff.reset(chosen, secret, self.admin, self.clock.now().wall,
+                                       kind=str(self.kind.currentData()))
+        except IdentityError as exc:
+            self._say(_sentence(str(exc)))
+            return
+        self._done(account, f"{account.name}'s {account.kind.label} was reset (a lock-out "
+                            "ends with it).")
+
+    def _done(self, account: Account, text: str) -> None:
+        self.refresh()
+        self.select(account.id)
+        self._say(text)
+        self.changed.emit(account)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+
+
+def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
+                  station: str = "administration") -> Account | None:
+    """An administrator's sign-in (purpose `administration`) in a `SignInDialog`; the account,
+    or None when cancelled. An account that may not manage staff is refused, naming the role."""
+    from console.identity import Action, Purpose, refusal  # noqa: PLC0415
+
+    found: list[Account] = []
+
+    def check(name_or_badge: str, secret: str) -> str | None:
+        if not name_or_badge.strip() or not secret:
+            return "Give your name or badge, then your PIN or password."
+        result = staff.sign_in(name_or_badge, secret, clock.now().wall, station,
+                               Purpose.ADMINISTRATION)
+        if not result.ok or result.account is None:
+            return _sentence(result.message)
+        why = refusal(result.account, Action.MANAGE_STAFF)
+        if why is not None:
+            return _sentence(why)
+        found[:] = [result.account]
+        return None
+
+    dialog = SignInDialog("Sign in to manage staff accounts",
+                          "Adding, disabling and resetting accounts needs an administrator's "
+                          "sign-in; every change is kept with your name.", check, parent)
+    dialog.exec()
+    return found[0] if found else None
+
+
+def open_staff_admin(parent: QtWidgets.QWidget | None, log: EventLog,
+                     account: Account | None = None, clock: Clock | None = None,
+                     staff: Staff | None = None) -> StaffAdminDialog | None:
+    """Open the administration of staff accounts over `log` (shown, not modal).
+
+    Args:
+        parent: the window it belongs to.
+        log: the open, writable session log.
+        account: an administrator who has just signed in; None asks for an administrator's
+            sign-in first (`admin_sign_in`). A given account that may not manage staff (any
+            more) is refused like a sign-in would be.
+        clock: wall time of the changes (default: the system clock).
+        staff: the log's accounts (default: `Staff(log)` with the production hasher).
+
+    Returns the dialog, or None when nobody signed in or the account may not manage staff.
+    """
+    from console.clock import SystemClock  # noqa: PLC0415
+    from console.identity import Action, Staff, refusal  # noqa: PLC0415
+
+    clock = clock if clock is not None else SystemClock()
+    staff = staff if staff is not None else Staff(log)
+    if account is None:
+        account = admin_sign_in(staff, clock, parent)
+        if account is None:
+            return None
+    elif refusal(staff.get(account), Action.MANAGE_STAFF) is not None:
+        return None
+    dialog = StaffAdminDialog(staff, clock, account, parent)
+    dialog.show()
+    return dialog

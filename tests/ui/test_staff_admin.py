@@ -1,0 +1,144 @@
+"""The administration of staff accounts (issue 13): an administrator's sign-in first (a nurse is
+refused), then the accounts listed, added, disabled and reset, each change a `staff` row naming the
+administrator. Real log, real Argon2id at its smallest cost, a hand-moved clock; checked in
+SQLite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from console.clock import ManualClock
+from console.identity import Purpose, Staff
+from console.store import EventLog
+from console.ui.staff_dialogs import SignInDialog, StaffAdminDialog, open_staff_admin
+from tests.ui.test_lock_screen import ADMIN, ADMIN_PIN, ANA, ANA_PIN, add_accounts, fast_hasher
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def log(tmp_path):
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    yield log
+    log.close()
+
+
+@pytest.fixture
+def staff(log) -> Staff:
+    return add_accounts(log, fast_hasher())
+
+
+@pytest.fixture
+def dialog(qtbot, staff):
+    admin = staff.find(ADMIN)
+    dialog = StaffAdminDialog(staff, ManualClock(NOW), admin)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def versions(log: EventLog, name: str) -> list[tuple]:
+    return log.conn.execute("SELECT active, changed_by, reason FROM staff WHERE name = ? "
+                            "ORDER BY id", [name]).fetchall()
+
+
+def column(dialog: StaffAdminDialog, index: int) -> list[str]:
+    return [dialog.table.item(r, index).text() for r in range(dialog.table.rowCount())]
+
+
+def test_the_dialog_lists_the_accounts(dialog):
+    assert column(dialog, 1) == [ADMIN, ANA, "Ben Nurse", "Pat Prescriber"]
+    assert column(dialog, 3) == ["administrator", "nurse", "nurse", "prescriber"]
+    assert column(dialog, 5) == ["active"] * 4
+
+
+def test_an_account_is_added_by_the_administrator(dialog, staff, log):
+    dialog.name.setText("Rui Reviewer")
+    dialog.role_boxes["reviewer"].setChecked(True)
+    dialog.secret.setText("31415926")
+    dialog.again.setText("31415926")
+    dialog.add_button.click()
+    assert dialog.secret.text() == "" and dialog.again.text() == ""
+    assert dialog.message.text() == "Rui Reviewer (reviewer) was added as account 5."
+    admin = staff.find(ADMIN).id
+    assert versions(log, "Rui Reviewer") == [(1, admin, "account created")]
+    assert "Rui Reviewer" in column(dialog, 1)
+    assert staff.sign_in("Rui Reviewer", "31415926", NOW, "test").ok
+
+
+def test_a_bad_add_is_refused_with_the_identity_layers_words(dialog, log):
+    dialog.name.setText("Short Pin")
+    dialog.role_boxes["nurse"].setChecked(True)
+    dialog.secret.setText("12")
+    dialog.again.setText("12")
+    dialog.add_button.click()
+    assert dialog.message.text() == "A PIN needs at least 4 digits; this one has 2."
+    assert versions(log, "Short Pin") == []
+    dialog.secret.setText("12345678")
+    dialog.again.setText("12345670")
+    dialog.add_button.click()
+    assert dialog.message.text() == ("The two PINs differ: type the PIN twice, the same both "
+                                     "times.")
+    assert versions(log, "Short Pin") == []
+
+
+def test_an_account_is_disabled_with_a_reason_and_signs_in_nowhere(dialog, staff, log):
+    ana = staff.find(ANA)
+    dialog.select(ana.id)
+    dialog.disable_button.click()   # no reason
+    assert "reason is empty" in dialog.message.text()
+    dialog.reason.setText("left the clinic")
+    dialog.disable_button.click()
+    assert dialog.message.text() == f"{ANA} is disabled: it signs in nowhere from now on."
+    assert versions(log, ANA)[-1] == (0, staff.find(ADMIN).id, "disabled: left the clinic")
+    assert not staff.sign_in(ANA, ANA_PIN, NOW, "test").ok
+
+
+def test_a_secret_is_reset(dialog, staff, log):
+    ana = staff.find(ANA)
+    dialog.select(ana.id)
+    dialog.secret.setText("24681357")
+    dialog.again.setText("24681357")
+    dialog.reset_button.click()
+    assert versions(log, ANA)[-1] == (1, staff.find(ADMIN).id, "PIN reset")
+    assert staff.sign_in(ANA, "24681357", NOW, "test").ok
+    assert not staff.sign_in(ANA, ANA_PIN, NOW, "test").ok
+
+
+def test_opening_it_needs_an_administrators_sign_in(qtbot, staff, log, monkeypatch):
+    typed: list[tuple[str, str]] = [(ANA, ANA_PIN), (ADMIN, "00000000"), (ADMIN, ADMIN_PIN)]
+    messages: list[str] = []
+
+    def answer(dialog: SignInDialog) -> int:
+        # What a person does in the sign-in dialog: type, press Sign in, read the message.
+        for name, secret in typed:
+            dialog.name.setText(name)
+            dialog.secret.setText(secret)
+            dialog.sign_in_button.click()
+            assert dialog.secret.text() == ""
+            if dialog.signed_in:
+                return 1
+            messages.append(dialog.message.text())
+        return 0
+
+    monkeypatch.setattr(SignInDialog, "exec", answer)
+    opened = open_staff_admin(None, log, None, ManualClock(NOW), staff)
+    assert isinstance(opened, StaffAdminDialog)
+    qtbot.addWidget(opened)
+    assert opened.admin.name == ADMIN
+    assert messages == [
+        "Ana Nurse (nurse) may not manage staff accounts: it needs the administrator role.",
+        "Name or badge and PIN or password do not match an account: check both and try again."]
+    assert log.conn.execute("SELECT typed, outcome FROM sign_ins WHERE purpose = ? ORDER BY id",
+                            [Purpose.ADMINISTRATION.value]).fetchall() == [
+        (ANA, "ok"), (ADMIN, "wrong"), (ADMIN, "ok")]
+
+
+def test_a_cancelled_sign_in_opens_nothing(staff, log, monkeypatch):
+    monkeypatch.setattr(SignInDialog, "exec", lambda self: 0)
+    assert open_staff_admin(None, log, None, ManualClock(NOW), staff) is None
+
+
+def test_a_given_account_that_is_not_an_administrator_opens_nothing(staff, log):
+    assert open_staff_admin(None, log, staff.find(ANA), ManualClock(NOW), staff) is None
