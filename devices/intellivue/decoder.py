@@ -96,6 +96,9 @@ RESTART_DELAY_SECONDS = 1.0
 """After the monitor releases or aborts, wait this long before associating again."""
 REFUSED_DELAY_SECONDS = 10.0
 """After a refused association, wait this long before asking again."""
+_EPSILON = 1e-6
+"""Slack on every "is it due" comparison, so a sum of read-loop periods that lands a hair short
+of a deadline (0.1 x 86 - 0.1 x 56 < 3.0 in floating point) does not cost one more turn."""
 
 
 class Phase(enum.Enum):
@@ -251,7 +254,7 @@ class IntelliVueDecoder:
         if self._heard:
             self._last_heard = now
             self._heard = False
-        elapsed = now - self._since
+        elapsed = now - self._since + _EPSILON
         phase = self._phase
         if phase is Phase.START:
             if elapsed >= self._delay:
@@ -267,7 +270,7 @@ class IntelliVueDecoder:
                 return self._release(now)
         elif phase is Phase.POLLING:
             heard = self._last_heard if self._last_heard is not None else self._since
-            if now - max(heard, self._since) >= self.silence_limit:
+            if now - max(heard, self._since) + _EPSILON >= self.silence_limit:
                 return self._release(now)
             return self._poll(now)
         elif phase is Phase.RELEASING:
@@ -282,9 +285,10 @@ class IntelliVueDecoder:
         return self._wire(RELEASE_REQUEST)
 
     def _poll(self, now: float) -> bytes:
-        if self._next_poll is not None and now < self._next_poll:
+        if self._next_poll is not None and now + _EPSILON < self._next_poll:
             return b""
-        if self._in_flight is not None and now - self._in_flight_since < POLL_REPLY_WAIT_SECONDS:
+        if self._in_flight is not None and \
+                now - self._in_flight_since + _EPSILON < POLL_REPLY_WAIT_SECONDS:
             return b""
         self._invoke_id = self._invoke_id % 0xFFFF + 1
         self._poll_number = self._poll_number % 0xFFFF + 1
