@@ -18,86 +18,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.intellivue import ids
-from devices.intellivue.codec import ava, encode_bcd_time, encode_float
 from devices.intellivue.decoder import IntelliVueDecoder
 from devices.intellivue.framing import frame
-from devices.intellivue.messages import poll_reply
-from devices.intellivue.numerics import (
-    compound_value,
-    label_string,
-    numeric_value,
-    observation,
-    poll_info_list,
-)
 from devices.stream import DecodeResult
 from tests.devices.conftest import DECODER_ERROR, RX
 from tests.devices.test_fuzz import FAST, FAULTS, _check_result, _run_faults, _split
-
-# --- Strategies ---------------------------------------------------------------------------
-
-_physio = st.one_of(st.sampled_from([*ids.VITAL_IDS, ids.NBP_COMPOUND, 0x0301, 0x4BB0, 0x4A11,
-                                     0x4261, 0x0000, 0xFFFF]), st.integers(0, 0xFFFF))
-_state = st.one_of(st.sampled_from([0, 0x8000, 0x4000, 0x2000, 0x1000, 0x0800, 0x0400, 0x0040,
-                                    0x0002, 0x0001, 0x8200]), st.integers(0, 0xFFFF))
-_unit = st.one_of(st.sampled_from([ids.UNIT_BPM, ids.UNIT_PERCENT, ids.UNIT_MMHG, ids.UNIT_KPA,
-                                   ids.UNIT_RESP_PER_MIN, 0x0200, 0x0512]),
-                  st.integers(0, 0xFFFF))
-_float = st.one_of(
-    st.integers(0, 0xFFFFFFFF),
-    st.sampled_from([0x7FFFFF, 0x800000, 0x7FFFFE, 0x800002, 0x800001, 0x3C, 0xFF00000C,
-                     0x80000001, 0x7F7FFFFD, 0x0000012D, 0xFFFFFFFF]),
-    st.builds(encode_float, st.floats(-500, 500), st.integers(0, 3)),
-)
-_stamp = st.one_of(
-    st.binary(max_size=10),
-    st.just(b"\xff" * 8),
-    st.datetimes().map(encode_bcd_time),
-)
-# Values a monitor plausibly sends (a vital id in one of its units, an ordinary state), so that
-# readings are made and the range and unit checks are exercised, beside hostile ones.
-_plausible = st.builds(
-    lambda pair, state, mantissa, exponent: numeric_value(
-        pair[0], state, pair[1], ((-exponent) & 0xFF) << 24 | (mantissa & 0xFFFFFF)),
-    st.sampled_from([(i, u) for i, (metric, _name) in ids.VITAL_IDS.items()
-                     for u in ids.METRIC_UNITS[metric][1]]),
-    st.sampled_from([0, 0, 0x4000, 0x0002, 0x0800]), st.integers(-50, 3500), st.integers(0, 2))
-_value = st.one_of(_plausible, st.builds(numeric_value, _physio, _state, _unit, _float))
-_value_attribute = st.one_of(
-    _value.map(lambda v: ava(ids.ATTR_NUMERIC, v)),
-    st.lists(_value, max_size=4).map(lambda vs: ava(ids.ATTR_COMPOUND, compound_value(vs))),
-    st.binary(max_size=24).map(lambda b: ava(ids.ATTR_NUMERIC, b)),      # wrong sizes
-    st.binary(max_size=40).map(lambda b: ava(ids.ATTR_COMPOUND, b)),
-)
-_attributes = st.lists(st.one_of(
-    _value_attribute,
-    st.text(max_size=8).map(lambda t: ava(ids.ATTR_LABEL_STRING, label_string(t))),
-    _stamp.map(lambda b: ava(ids.ATTR_TIME_STAMP_ABS, b)),
-    st.builds(ava, st.integers(0, 0xFFFF), st.binary(max_size=12)),
-), max_size=5)
-_observation = st.builds(observation, st.integers(0, 0xFFFF), _attributes)
-_poll_message = st.builds(
-    lambda obs, invoke, number, linked, cls: poll_reply(
-        invoke, number, poll_info_list([(1, obs)]), abs_time=b"\xff" * 8, rel_time=0,
-        linked=linked, object_class=cls),
-    st.lists(_observation, max_size=5), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF),
-    st.one_of(st.none(), st.tuples(st.integers(0, 255), st.integers(0, 255))),
-    st.sampled_from([ids.CLASS_NUMERIC] * 4 + [ids.CLASS_WAVE, 0x21, 0]),
-)
-_session_message = st.builds(lambda first, rest: bytes((first,)) + rest,
-                             st.sampled_from([0x0D, 0x0E, 0x0C, 0x09, 0x0A, 0x19, 0xE1, 0x00]),
-                             st.binary(max_size=80))
-_message = st.one_of(_poll_message, _poll_message, _session_message)
+from tests.devices.test_intellivue_strategies import GARBAGE, MESSAGES, VALID
 
 _chunks = st.lists(st.binary(max_size=200), max_size=12)
-_garbage = st.one_of(st.binary(max_size=600),
-                     st.lists(st.sampled_from(list(b"\xc0\xc1\x7d\x11\x01\x00\xe1")),
-                              max_size=600).map(bytes))
-
-VALID = frame(poll_reply(1, 1, poll_info_list([(1, [observation(0x82CF, [
-    ava(ids.ATTR_LABEL_STRING, label_string("HR")),
-    ava(ids.ATTR_NUMERIC, numeric_value(0x4182, 0, ids.UNIT_BPM, 77))])])]),
-    abs_time=b"\xff" * 8, rel_time=0, linked=None))
 
 
 def _feed(pieces: list[bytes], lan: bool) -> DecodeResult:
@@ -174,7 +102,7 @@ def test_random_bytes_never_raise(pieces: list[bytes], lan: bool) -> None:
 
 @MODES
 @FAST
-@given(messages=st.lists(_message, min_size=1, max_size=4),
+@given(messages=st.lists(MESSAGES, min_size=1, max_size=4),
        cuts=st.lists(st.integers(0, 10_000), max_size=8))
 def test_structured_messages_never_yield_out_of_range(messages: list[bytes], cuts: list[int],
                                                       lan: bool) -> None:
@@ -182,7 +110,7 @@ def test_structured_messages_never_yield_out_of_range(messages: list[bytes], cut
 
 
 @FAST
-@given(garbage=_garbage, cuts=st.lists(st.integers(0, 10_000), max_size=8))
+@given(garbage=GARBAGE, cuts=st.lists(st.integers(0, 10_000), max_size=8))
 def test_valid_frame_after_garbage_is_decoded(garbage: bytes, cuts: list[int]) -> None:
     valid_frame_after_garbage_is_decoded(garbage, cuts)
 
@@ -215,7 +143,7 @@ def test_faults_random_bytes(lan: bool, request: pytest.FixtureRequest) -> None:
 @MODES
 def test_faults_structured_messages(lan: bool, request: pytest.FixtureRequest) -> None:
     _run_faults(request, FAULTS(given(
-        messages=st.lists(_message, min_size=1, max_size=4),
+        messages=st.lists(MESSAGES, min_size=1, max_size=4),
         cuts=st.lists(st.integers(0, 10_000), max_size=8),
     )(lambda messages, cuts: structured_messages_stay_in_range(messages, cuts, lan))))
 
@@ -223,5 +151,6 @@ def test_faults_structured_messages(lan: bool, request: pytest.FixtureRequest) -
 @pytest.mark.faults
 def test_faults_valid_frame_after_garbage(request: pytest.FixtureRequest) -> None:
     _run_faults(request, FAULTS(given(
-        garbage=_garbage, cuts=st.lists(st.integers(0, 10_000), max_size=8),
+        garbage=GARBAGE, cuts=st.lists(st.integers(0, 10_000), max_size=8),
     )(valid_frame_after_garbage_is_decoded)))
+
