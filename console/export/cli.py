@@ -144,7 +144,7 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
     from console.identity.roles import Action, access_decision
     from console.identity.staff import Purpose, Staff
     from console.identity.terminal import read_secret
-    from console.review.queries import load_session
+    from console.review.queries import load_session, load_signatures
     from console.store import UnknownSessionError
 
     now = datetime.now(UTC)   # an entry point: the one place this command reads the clock
@@ -163,6 +163,10 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
         raise _Failure(f"session {args.session_id} is not in the session log {db}; "
                        "the review list shows the ids") from exc
     fmt = next(f for f in _FORMATS if getattr(args, f) is not None)
+    # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
+    # report names no staff (console/review: signatures are kept apart from the exported record).
+    args.signatures = (load_signatures(log.conn, args.session_id)
+                       if args.pdf is not None and not decision.deidentified else None)
     AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id, fmt,
                                  decision.deidentified, now, detail=f"to {getattr(args, fmt)}",
                                  where=STATION)
@@ -200,6 +204,7 @@ def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], s
             from console.export.pdf import write_session_pdf
         except ImportError as exc:
             raise _Failure(f"PDF export is not available in this installation ({exc})") from exc
-        pages = write_session_pdf(detail, args.pdf, page_size=args.page_size)
+        pages = write_session_pdf(detail, args.pdf, page_size=args.page_size,
+                                  signatures=args.signatures)
         return f"wrote a {pages}-page PDF report to {args.pdf}"
     return args.pdf, pdf_out

@@ -5,6 +5,7 @@ nurse; a reviewer-only account gets a de-identified export whatever it asked; ev
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sqlite3
 from pathlib import Path
 
@@ -139,3 +140,29 @@ def test_a_locked_account_cannot_export(capsys, db: Path, tmp_path: Path) -> Non
     assert message.startswith("sign-in refused: Rae Reviewer is locked after 5 wrong PINs or "
                               "passwords in a row: try again in ")
     assert accesses(db) == []
+
+
+def test_the_command_line_pdf_prints_who_signed_what_and_a_deidentified_one_names_no_staff(
+        capsys, db: Path, tmp_path: Path) -> None:
+    from console.identity import Signatures, Staff
+
+    with EventLog.open(db, "test") as log:
+        staff = Staff(log)
+        [(entered,)] = log.conn.execute(
+            "SELECT id FROM events WHERE session_id = 1 ORDER BY id LIMIT 1").fetchall()
+        Signatures(staff).sign(staff.find("Ana Nurse"), NURSE_PIN, "correction", "events",
+                               entered, T0)
+    pdf, anonymous = tmp_path / "report.pdf", tmp_path / "anonymous.pdf"
+    for target, extra in ((pdf, ()), (anonymous, ("--deidentify",))):
+        assert main(["export", "1", "--pdf", str(target), "--db", str(db), *extra,
+                     *sign_in_args(QA_ADMIN, QA_ADMIN_PIN)]) == 0
+    capsys.readouterr()
+
+    def text(path: Path) -> str:
+        return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+
+    signed = text(pdf)
+    assert "Electronic signatures: 1 signature" in signed
+    assert "Ana Nurse" in signed[signed.index("Electronic signatures"):]
+    assert "Ana Nurse" not in text(anonymous) and "Electronic signatures: 1" not in text(anonymous)
