@@ -17,7 +17,8 @@ time, and gets back what the monitor sends. It plays the conversation the decode
 
 Serial mode frames every message (0xC0 ... 0xC1) and `on_bytes` returns them all at once. LAN
 mode is one message per call in both directions: each `data` is one datagram, and each call
-returns at most one datagram; call again (with b"") until it returns b"" to drain the rest.
+returns at most one datagram; call again (with b"") until it returns b"" to drain the rest, or
+use `on_datagram`, which returns them all as a list (one entry per datagram).
 """
 
 from __future__ import annotations
@@ -146,6 +147,19 @@ class IntelliVueMonitor:
             return self._outbox.popleft() if self._outbox else b""
         out = b"".join(frame(m) for m in self._outbox)
         self._outbox.clear()
+        return out
+
+    def on_datagram(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]:
+        """LAN: take one datagram from the console and return every datagram owed, in order.
+
+        The same as calling `on_bytes(data, ...)` and then `on_bytes(b"", ...)` until it returns
+        b"" (an association request is owed two answers: the response and MDS-create).
+        """
+        out = []
+        answer = self.on_bytes(data, sample, at)
+        while answer:
+            out.append(answer)
+            answer = self.on_bytes(b"", sample, at) if self.lan else b""
         return out
 
     def release(self) -> bytes:

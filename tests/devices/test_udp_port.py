@@ -6,17 +6,21 @@ Sockets use ephemeral ports; nothing sleeps (waits are bounded by short timeouts
 
 from __future__ import annotations
 
+import queue
+import select
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from devices.formats import FormatSpec
 from devices.intellivue.decoder import IntelliVueDecoder, Phase
-from devices.simulator.intellivue_monitor import IntelliVueMonitor
+from devices.simulator.intellivue_monitor import IntelliVueMonitor, MonitorPhase
 from devices.simulator.physiology import Nibp, Sample
+from devices.transport import ConnectionState, DeviceConnection, DeviceEvent
 from devices.udp_port import ConnectListener, UdpPort, parse_udp_url
 from tests.devices.test_intellivue_samples import LAN, load_sections
 
@@ -172,3 +176,56 @@ def test_connect_listener_finds_a_real_connect_indication(samples_dir: Path) -> 
 def test_connect_listener_times_out() -> None:
     with ConnectListener(port=0, host=LOOPBACK, join_multicast=False) as listener:
         assert listener.wait(0.05) is None
+
+
+def test_transport_converses_with_a_simulated_monitor_over_udp(
+        stoppers: list[Callable[[], object]]) -> None:
+    """DeviceConnection + UdpPort + IntelliVueDecoder against IntelliVueMonitor on loopback UDP:
+    associated, polled, readings delivered, and released on stop."""
+    monitor = IntelliVueMonitor(lan=True)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((LOOPBACK, 0))
+    done = threading.Event()
+    sample = Sample(40.0, 72, 71, 15, 97, Nibp(30.0, 121, 79, 93))
+
+    def serve() -> None:
+        while not done.is_set():
+            ready, _, _ = select.select([sock], [], [], 0.05)
+            if ready:
+                data, sender = sock.recvfrom(65535)
+                for datagram in monitor.on_datagram(data, sample, datetime.now(UTC)):
+                    sock.sendto(datagram, sender)
+
+    thread = threading.Thread(target=serve, name="device-simulator-intellivue-udp", daemon=True)
+    thread.start()
+
+    def stop_monitor() -> None:
+        done.set()
+        thread.join(2.0)
+        sock.close()
+
+    stoppers.append(stop_monitor)
+    fmt = FormatSpec("intellivue-lan", "IntelliVue over UDP",
+                     lambda hint: IntelliVueDecoder(hint, lan=True))
+    events: queue.Queue[DeviceEvent] = queue.Queue()
+    conn = DeviceConnection(f"udp://{LOOPBACK}:{sock.getsockname()[1]}", fmt, events.put,
+                            serial_factory=UdpPort)
+    conn.start()
+    stoppers.append(conn.stop)
+    seen: dict[str, float] = {}
+    states = []
+    while "bp_mean" not in seen:
+        event = events.get(timeout=10)
+        states.append(event.state)
+        seen.update({r.metric: r.value for r in event.readings})
+    assert seen == {"heart_rate": 72, "pulse_rate": 71, "spo2": 97, "resp_rate": 15,
+                    "bp_systolic": 121, "bp_diastolic": 79, "bp_mean": 93}
+    assert ConnectionState.CONNECTED in states and conn.state is ConnectionState.CONNECTED
+    # Stop: the release request goes out before the socket closes; the monitor hears it.
+    assert conn.stop()
+    deadline = threading.Event()
+    for _ in range(40):
+        if monitor.phase is MonitorPhase.IDLE:
+            break
+        deadline.wait(0.05)
+    assert monitor.phase is MonitorPhase.IDLE
