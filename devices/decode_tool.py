@@ -1,4 +1,10 @@
-"""`infusion-console decode --format hl7|masimo|ansar-b FILE`: decode a capture for support and QA.
+"""`infusion-console decode --format hl7|masimo|ansar-b|intellivue FILE`: decode a capture for
+support and QA.
+
+A capture is the raw bytes as received (`--capture` of a connection, or `spy://`): for
+`intellivue`, the monitor's MIB/RS232 frames as they came off the line (binary, not hex text).
+Replies the console would have sent (the IntelliVue MDS-create confirmation, HL7 ACKs) are
+counted, not sent; the IntelliVue conversation itself is not replayed.
 
 Prints one JSON object per reading per line on stdout, then a summary on stderr: frames seen,
 readings, replies the console would send, and dropped counts by reason with a few examples.

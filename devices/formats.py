@@ -91,6 +91,12 @@ def _ansar_b(hint: str) -> StreamDecoder:
     return AnsarBDecoder(hint)
 
 
+def _intellivue(hint: str) -> StreamDecoder:
+    from devices.intellivue.decoder import IntelliVueDecoder
+
+    return IntelliVueDecoder(hint)
+
+
 FORMATS: dict[str, FormatSpec] = {
     "hl7": FormatSpec(
         name="hl7",
@@ -112,6 +118,16 @@ FORMATS: dict[str, FormatSpec] = {
         description="Ivy 450C ANSAR-B frames (HR, RR, SpO2 and pulse, NIBP)",
         factory=_ansar_b,
         # A 562-byte frame takes 0.6 s at 9600 baud and the monitor sends ~1-2 a second.
+        stale_after_seconds=NO_DATA_SECONDS,
+    ),
+    "intellivue": FormatSpec(
+        name="intellivue",
+        description="Philips IntelliVue Data Export, MIB/RS232 serial (polled: HR, pulse rate, "
+        "SpO2, RR, NBP)",
+        factory=_intellivue,
+        serial=SerialSettings(baudrate=115200),
+        # Polled once a second by default; every answer is a frame, so 4 s is four answers. A
+        # slower poll period needs a profile's longer watchdog (devices/profiles.py).
         stale_after_seconds=NO_DATA_SECONDS,
     ),
 }
