@@ -1,8 +1,9 @@
 """`infusion-console decode --format hl7|masimo|ansar-b|intellivue FILE`: decode a capture for
 support and QA.
 
-A capture is the raw bytes as received (`--capture` of a connection, or `spy://`): for
-`intellivue`, the monitor's MIB/RS232 frames as they came off the line (binary, not hex text).
+A capture is the raw bytes as received (a connection's `capture_path`): for `intellivue`, the
+monitor's MIB/RS232 frames as they came off the line (binary, not hex text; a `spy://` log is a
+hex dump and must be converted first).
 Replies the console would have sent (the IntelliVue MDS-create confirmation, HL7 ACKs) are
 counted, not sent; the IntelliVue conversation itself is not replayed.
 
