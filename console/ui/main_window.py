@@ -204,6 +204,18 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog.open()
         return dialog
 
+    def _ask_first_admin(self) -> None:
+        """First start: open the first-administrator dialog once the start page is up."""
+        if self.start_screen is None or self.live is not None \
+                or getattr(self, "first_admin_dialog", None) is not None:
+            return   # a session already opened (a command-line session): never over it
+        try:
+            if self.has_accounts():
+                return
+        except RuntimeError:   # the window is being closed with its log: nobody to ask
+            return
+        self.open_first_admin_dialog()
+
     def open_staff_admin(self) -> QtWidgets.QDialog | None:
         """Staff ▸ Staff accounts…: the first administrator on a log without accounts, else an
         administrator's sign-in and the administration dialog (console/ui/staff_dialogs.py)."""
@@ -261,6 +273,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.has_accounts():   # the transitional rule (console/session/lock.py)
             self.first_admin_notice = self._first_admin_notice()
             layout.addWidget(self.first_admin_notice)
+            if self.log.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM sessions)").fetchone()[0]:
+                # First start (a new log: no account, no session yet): the console asks for the
+                # first administrator before anything else (issue 13). Cancelled, the notice
+                # stays and the log runs under the transitional rule until one is created.
+                QtCore.QTimer.singleShot(0, self._ask_first_admin)
         for row in self.log.open_sessions():
             layout.addWidget(self._resume_offer(row))
         # A log that stopped taking writes after start-up refuses a new or resumed session here
@@ -299,6 +316,9 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         if self.start_screen is not None:
             self.start_screen.stop_test()   # frees the port before the session opens it
+        first_admin = getattr(self, "first_admin_dialog", None)
+        if first_admin is not None and first_admin.isVisible():
+            first_admin.reject()   # never left over a live session (Staff ▸ opens it again)
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)

@@ -73,3 +73,46 @@ def test_a_log_with_accounts_shows_no_notice(tmp_path, qtbot):
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+
+
+def test_first_start_on_a_new_log_asks_for_the_first_administrator_before_anything_else(
+        tmp_path, qtbot):
+    cleanups = []
+    try:
+        window = start_screen(tmp_path, qtbot, cleanups)
+        # A new log (no account, no session): the dialog opens by itself, over the start screen.
+        qtbot.waitUntil(lambda: getattr(window, "first_admin_dialog", None) is not None,
+                        timeout=2000)
+        dialog = window.first_admin_dialog
+        assert dialog.isVisible() and dialog.isModal()
+        fill(dialog, "Ada Admin", "7319", "7319")
+        assert [a.name for a in window.staff.list()] == ["Ada Admin"]
+        assert not window.first_admin_notice.isVisible()
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def test_a_log_with_sessions_but_no_account_shows_the_notice_without_interrupting(
+        tmp_path, qtbot):
+    from PySide6 import QtWidgets
+
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.store import EventLog
+    from datetime import UTC, datetime
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    with EventLog.open(tmp_path / "log.sqlite3", "test") as log:
+        SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
+                           Patient("MRN-1", 70), "Ana", ManualClock(
+                               datetime(2026, 3, 1, 9, tzinfo=UTC)).now())
+    cleanups = []
+    try:
+        window = start_screen(tmp_path, qtbot, cleanups)
+        QtWidgets.QApplication.processEvents()   # a first start would have asked by now
+        assert getattr(window, "first_admin_dialog", None) is None
+        assert window.first_admin_notice.isVisible()
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()

@@ -22,7 +22,7 @@ from devices.simulator.physiology import Nibp, Sample
 from devices.simulator.player import PlayerStats, open_sink
 from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Priority
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, decline_first_administrator
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NURSE = "Ana Lima"
@@ -107,6 +107,8 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     def alarm_rows() -> list[str]:
         return [r for r in window.live.alarm_bar.rows() if "due" not in r.lower()]
 
+    # ---- first start: asked for the first administrator; this clinic runs without accounts ----
+    decline_first_administrator(window, qtbot)
     # ---- the start screen: a nurse fills it in and binds the monitor on its port ----
     screen = window.start_screen
     qtbot.keyClicks(screen.patient_edit, "MRN-2040")
