@@ -37,6 +37,7 @@ from benchmarks.common import ROOT, Row, machine_info  # noqa: E402
 
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "P1": ("benchmarks.p1_decoder", "decoder throughput"),
+    "P1b": ("benchmarks.p1b_intellivue", "IntelliVue decoder throughput"),
     "P2": ("benchmarks.p2_ingest", "end-to-end ingest"),
     "P3": ("benchmarks.p3_alarm", "alarm latency"),
     "P3b": ("benchmarks.p3b_alarm_load", "alarm latency under load"),

@@ -237,6 +237,12 @@ def _import_serial() -> None:
 
 
 def _default_serial_factory(url: str) -> serial.Serial:
+    if url.startswith("udp://"):
+        # A monitor on the LAN (Philips IntelliVue): a pyserial-like port whose every read is
+        # one whole datagram, so the decoder sees one message per feed (devices/udp_port.py).
+        from devices.udp_port import UdpPort
+
+        return UdpPort(url)  # type: ignore[return-value]
     return serial.serial_for_url(url, do_not_open=True)
 
 

@@ -148,3 +148,41 @@ def test_a_polled_monitor_that_stops_answering_raises_no_data_and_clears_when_it
         assert chair.log.verify().ok
     finally:
         chair.close(device)
+
+
+def intellivue_session(tmp_path: Path, lan: bool) -> None:
+    """A hypertensive surge played by a simulated IntelliVue that the console associates with
+    and polls (LAN: a real loopback UDP port; serial: a real pty), into the log."""
+    device = answer_in_thread("hypertensive-surge", "intellivue-lan" if lan else "intellivue",
+                              speed=120, start=START)
+    profile = Profile(name="intellivue", model="Philips IntelliVue", format="intellivue",
+                      connection="udp" if lan else "serial", poll=Poll(period_seconds=0.5))
+    chair = Chair(tmp_path, device.port_path, profile)
+    try:
+        chair.start()
+        # Association, MDS-create confirmed, then polls: vitals by physiological id.
+        chair.pump_until(lambda: {m for (m,) in chair.sql(
+            "SELECT DISTINCT metric FROM observations")} >= {"heart_rate", "spo2", "resp_rate",
+                                                               "bp_systolic", "bp_diastolic"},
+            30, "HR, SpO2, RR and an NBP from the IntelliVue")
+        assert chair.states()[:2] == ["connecting", "connected"]
+        assert chair.conn.stats.requests_written >= 3   # association request + polls
+        # The surge's systolic climbs past the protocol's high limit: the alarm is in the log.
+        chair.pump_until(lambda: chair.sql(
+            "SELECT count(*) FROM alarm_events WHERE condition LIKE 'bp_systolic%' "
+            "AND transition = 'raised'")[0][0] > 0, 60, "the high blood pressure alarm")
+        sources = {s for (s,) in chair.sql("SELECT DISTINCT source FROM observations")}
+        assert sources and all(s.startswith("intellivue") for s in sources), sources
+        assert chair.log.verify().ok
+    finally:
+        chair.close(device)
+
+
+def test_an_intellivue_on_the_lan_is_associated_polled_and_its_surge_alarms_in_the_log(
+        tmp_path: Path) -> None:
+    intellivue_session(tmp_path, lan=True)
+
+
+def test_an_intellivue_on_its_serial_port_is_associated_polled_and_alarms_in_the_log(
+        tmp_path: Path) -> None:
+    intellivue_session(tmp_path, lan=False)

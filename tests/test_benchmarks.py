@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IDS = sorted([f"P{i}" for i in range(1, 13)] + ["P3b"])
+IDS = sorted([f"P{i}" for i in range(1, 13)] + ["P1b", "P3b"])
 NETWORK_IDS = ["P9", "P10", "P11", "P12"]
 
 

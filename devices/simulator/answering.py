@@ -39,9 +39,10 @@ ANSWERING_FORMATS = ("philips-efficia", "draeger-gateway", "mindray-gateway", "i
 
 
 class Responder(Protocol):
-    """The device's side of the conversation: bytes from the console in, its answer out."""
+    """The device's side of the conversation: bytes from the console in, its answers out, each
+    one write (on UDP one datagram: an IntelliVue association request is owed two)."""
 
-    def on_bytes(self, data: bytes, sample: Sample, at: datetime) -> bytes: ...
+    def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]: ...
 
 
 def new_responder(fmt: str, bed: str = "") -> Responder:
@@ -51,27 +52,39 @@ def new_responder(fmt: str, bed: str = "") -> Responder:
         ValueError: an unknown name (the message lists the known ones).
     """
     if fmt in ("intellivue", "intellivue-lan"):
-        from devices.simulator.intellivue_monitor import IntelliVueMonitor
-
-        return IntelliVueMonitor(lan=fmt == "intellivue-lan")
+        return _IntelliVue(lan=fmt == "intellivue-lan")
     if fmt in ("philips-efficia", "draeger-gateway", "mindray-gateway"):
-        from devices.simulator.polled_monitor import PolledMonitor
-
-        return _WithStart(PolledMonitor(fmt, bed=bed))
+        return _Polled(fmt, bed)
     raise ValueError(f"unknown answering device {fmt!r}; known: {', '.join(ANSWERING_FORMATS)}")
 
 
-class _WithStart:
-    """Adapts a responder that also wants the scenario's start time (device clock at t = 0)."""
+class _IntelliVue:
+    """An IntelliVue: on the LAN every datagram owed, on a serial line one write of frames."""
 
-    def __init__(self, inner: object) -> None:
-        self._inner = inner
-        self.start: datetime | None = None
+    def __init__(self, lan: bool) -> None:
+        from devices.simulator.intellivue_monitor import IntelliVueMonitor
 
-    def on_bytes(self, data: bytes, sample: Sample, at: datetime) -> bytes:
-        start = self.start or at - timedelta(seconds=sample.t)
-        answer: bytes = self._inner.on_bytes(data, sample, at, start)  # type: ignore[attr-defined]
-        return answer
+        self._monitor = IntelliVueMonitor(lan=lan)
+        self._lan = lan
+
+    def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]:
+        if self._lan:
+            return self._monitor.on_datagram(data, sample, at)
+        out = self._monitor.on_bytes(data, sample, at)
+        return [out] if out else []
+
+
+class _Polled:
+    """A polled HL7 monitor or gateway; its NIBP times count from the scenario's start."""
+
+    def __init__(self, flavour: str, bed: str) -> None:
+        from devices.simulator.polled_monitor import PolledMonitor
+
+        self._monitor = PolledMonitor(flavour, bed=bed)
+
+    def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]:
+        out = self._monitor.on_bytes(data, sample, at, at - timedelta(seconds=sample.t))
+        return [out] if out else []
 
 
 class _Port(Protocol):
@@ -215,8 +228,7 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
                 if any(a <= t < b for a, b in silences):
                     continue   # the device is away: it hears nothing and says nothing
                 sample = samples[min(int(t), len(samples) - 1)]
-                answer = responder.on_bytes(data, sample, t0_wall + timedelta(seconds=t))
-                if answer:
+                for answer in responder.answer(data, sample, t0_wall + timedelta(seconds=t)):
                     port.send(answer)
                     handle.answers += 1
         except Exception as exc:  # noqa: BLE001 - reported through the handle, never lost

@@ -30,6 +30,11 @@ from devices.hl7.codes import CANONICAL_UNIT
 from devices.stream import DecodeResult
 from protocols.vitals import METRICS, VITALS
 from tests.devices.conftest import DECODER_ERROR, RX
+from tests.devices.test_intellivue_strategies import (
+    FUZZ_GARBAGE_ALPHABET,
+    FUZZ_STRUCTURED,
+    FUZZ_VALID,
+)
 
 FAST = settings(max_examples=200, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -44,6 +49,7 @@ VALID = {
     "hl7": (HL7_VALID, [("spo2", 97.0)]),
     "masimo": (MASIMO_VALID, [("spo2", 97.0), ("pulse_rate", 71.0)]),
     "ansar-b": (ANSAR_VALID, [("heart_rate", 77.0), ("spo2", 97.0), ("pulse_rate", 76.0)]),
+    "intellivue": FUZZ_VALID,
 }
 
 # --- Strategies: raw bytes, and structured frames with hostile field values -----------------
@@ -92,7 +98,8 @@ _ansar_frame = st.builds(
     _numbers, _numbers, _numbers, _numbers, _numbers,
 )
 STRUCTURED: dict[str, st.SearchStrategy[bytes]] = {
-    "hl7": _hl7_message, "masimo": _masimo_line, "ansar-b": _ansar_frame}
+    "hl7": _hl7_message, "masimo": _masimo_line, "ansar-b": _ansar_frame,
+    "intellivue": FUZZ_STRUCTURED}
 
 _chunks = st.lists(st.binary(max_size=200), max_size=12)
 
@@ -145,7 +152,7 @@ def valid_frame_after_garbage_is_decoded(fmt: str, garbage: bytes, cuts: list[in
 def _garbage_for(fmt: str) -> st.SearchStrategy[bytes]:
     # Raw bytes, plus bytes rich in each format's own delimiters (the hard case for a framer).
     alphabet = {"hl7": b"\x0b\x1c\rMSH|^~\\&OBX", "masimo": b"\r\n\x00SPO2=BPM 0123456789/:",
-                "ansar-b": b"\xff\xfeANSAR-B =;\r0123"}[fmt]
+                "ansar-b": b"\xff\xfeANSAR-B =;\r0123", "intellivue": FUZZ_GARBAGE_ALPHABET}[fmt]
     return st.one_of(st.binary(max_size=600),
                      st.lists(st.sampled_from(list(alphabet)), max_size=600).map(bytes))
 
