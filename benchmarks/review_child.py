@@ -18,6 +18,20 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+
+def _exporter_sign_in(db: Path, clock: Any) -> Any:
+    """The review signs in as the log's benchmark account (issue 13: a log with staff accounts
+    opens its review after a sign-in), the one P3b's exports use, as a clinician would."""
+    from benchmarks.p3b_alarm_load import EXPORTER, EXPORTER_PIN
+    from console.review.access import ReviewAccess
+    from console.version import VERSION
+
+    answer = ReviewAccess.sign_in(db, EXPORTER, EXPORTER_PIN, clock, VERSION)
+    if isinstance(answer, str):
+        raise SystemExit(f"review_child: sign-in refused: {answer}")
+    return answer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QtWidgets.QApplication(sys.argv[:1])
     begin = time.perf_counter()
-    window = build(argparse.Namespace(db=args.db))
+    window = build(argparse.Namespace(db=args.db), sign_in=_exporter_sign_in)
     window.show()
     ids = [s.id for s in list_sessions(window.conn, SessionFilter(), limit=50)]
     progress = args.progress.open("a", encoding="utf-8", buffering=1)
