@@ -44,7 +44,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     lines += ["", "Device profiles (--device-profile NAME):"]
     for profile in catalogue.profiles.values():
         lines.append(f"  {profile.name:<26} {profile.describe()}")
-        lines.append(f"  {'':<26} {profile.source}")
+        lines.append(f"  {'':<26} reads {profile.reads()}; from {profile.source}")
+        if profile.needs_bed:
+            lines.append(f"  {'':<26} names no bed: copy it into the clinic's folder under a "
+                         "name of its own with poll.bed set to this chair's bed")
     dialect_lines, dialects_refused = _dialect_lines()
     lines += ["", "Vendor HL7 code maps (a profile's dialect):"]
     lines += [f"  {line}" for line in dialect_lines]

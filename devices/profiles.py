@@ -123,13 +123,16 @@ class Profile:
         return NO_DATA_SECONDS if period is None else max(NO_DATA_SECONDS, 2 * period)
 
     def describe(self) -> str:
-        """One line for the device chooser and `infusion-console devices`."""
-        how = (f"polled every {self.poll.period_seconds:g} s" if self.poll is not None
+        """One line for the device chooser: the model, how it talks, when silence alarms."""
+        how = (f"asked every {self.poll.period_seconds:g} s" if self.poll is not None
                else f"sends every {self.send_period_seconds:g} s" if self.send_period_seconds
                else "sends continuously")
+        return f"{self.model} · {how} · “no data” after {self.stale_after_seconds:g} s of silence"
+
+    def reads(self) -> str:
+        """How its bytes are read: the format, its code map, the connection."""
         dialect = f", {self.dialect} codes" if self.dialect else ""
-        return (f"{self.model}: {self.format}{dialect} over {self.connection}, {how}; "
-                f"“no data” after {self.stale_after_seconds:g} s of silence")
+        return f"{self.format}{dialect} over {self.connection}"
 
 
 @dataclass(frozen=True, slots=True)

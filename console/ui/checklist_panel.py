@@ -23,6 +23,7 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import SessionController
 from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel
@@ -63,6 +64,7 @@ class DialogAsker:
 
     def ask(self, title: str, message: str) -> str:
         dialog = self.build(title, message)
+        place_below_alarms(dialog, self.parent)   # the alarm rows stay in sight while typing
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return ""
         return dialog.textValue().strip()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from console.ui.dialog_place import place_below_alarms
 from console.session.signing import Check, SignatureRequest
 from console.ui import theme
 
@@ -129,5 +130,6 @@ class DialogSignatureService:
     def sign(self, request: SignatureRequest, check: Check) -> bool:
         dialog = self.build(request, check)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        place_below_alarms(dialog, self.parent)   # the alarm rows stay in sight while signing
         dialog.exec()
         return dialog.approved

@@ -1,0 +1,33 @@
+"""Where a dialog opens over the session window: below the alarm area, never over it.
+
+IEC 60601-1-8 asks that an active alarm stay perceivable: a dialog that asks for a reason or a
+signature (it waits for the nurse's typing) must not sit over the alarm rows. Qt centres a
+dialog on its parent, which at 1366x768 put the top of a signature dialog over the alarm area's
+second row. `place_below_alarms` moves it just under the alarm area of the window it belongs to
+(when that window has one), centred across.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+GAP_PX = 6
+
+
+def place_below_alarms(dialog: QtWidgets.QWidget, parent: QtWidgets.QWidget | None) -> None:
+    """Move `dialog` (not yet shown) under the alarm area of `parent`'s window, if it has one."""
+    if parent is None:
+        return
+    from console.ui.alarm_bar import AlarmBar  # noqa: PLC0415 - the session window's alarm area
+
+    window = parent.window()
+    bars = [b for b in window.findChildren(AlarmBar) if b.isVisible()]
+    if not bars:
+        return
+    bottom = max(b.mapToGlobal(QtCore.QPoint(0, b.height())).y() for b in bars)
+    dialog.adjustSize()
+    size = dialog.sizeHint().expandedTo(dialog.size())
+    frame = window.frameGeometry()
+    # Centred across the window, its top just under the alarms: never moved up over them, even
+    # when it then reaches past the window's bottom (the alarm rows matter more than its Cancel).
+    dialog.move(frame.x() + max(0, (frame.width() - size.width()) // 2), bottom + GAP_PX)
