@@ -30,4 +30,19 @@ def place_below_alarms(dialog: QtWidgets.QWidget, parent: QtWidgets.QWidget | No
     frame = window.frameGeometry()
     # Centred across the window, its top just under the alarms: never moved up over them, even
     # when it then reaches past the window's bottom (the alarm rows matter more than its Cancel).
-    dialog.move(frame.x() + max(0, (frame.width() - size.width()) // 2), bottom + GAP_PX)
+    # Room for the title bar a window manager puts above the position asked for: Qt learns the
+    # frame only once the dialog is mapped, and some window managers never report it.
+    title = dialog.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_TitleBarHeight)
+    dialog.move(frame.x() + max(0, (frame.width() - size.width()) // 2),
+                bottom + GAP_PX + title)
+
+    def below_once_framed() -> None:
+        # A window manager adds its title bar above the position asked for, and Qt knows the
+        # frame only once the dialog is on screen: seen at 1920x1080, the title bar then sat
+        # over the alarm area's last pixels. Push it down by what the frame took.
+        over = bottom + GAP_PX - dialog.frameGeometry().top()   # the frame is known now
+        if over > 0 and dialog.isVisible():
+            dialog.move(dialog.x(), dialog.y() + over)
+
+    # Bound to the dialog: never runs after it is gone. Runs once exec() or show() showed it.
+    QtCore.QTimer.singleShot(0, dialog, below_once_framed)

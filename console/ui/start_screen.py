@@ -846,6 +846,13 @@ class StartScreen(QtWidgets.QWidget):
             for reading in event.readings:
                 self._test_values[reading.metric] = reading.value
         self._show(self.test_result, self._test_text(), self._test_role())
+        self._reveal_test_result()
+
+    def _reveal_test_result(self) -> None:
+        """Scroll the fields so the test's answer is in view (at 1366x768 with a profile's hint
+        and field messages showing, it fell below the visible part of the form)."""
+        QtCore.QTimer.singleShot(0, self, lambda: self.form_area.ensureWidgetVisible(
+            self.test_result, 0, 8))
 
     def _on_test_timeout(self) -> None:
         self._finish_test()
@@ -855,6 +862,7 @@ class StartScreen(QtWidgets.QWidget):
         self.stop_test()
         text = self._test_text(final=True)
         self._show(self.test_result, text, self._test_role())
+        self._reveal_test_result()
         self.test_finished.emit(text)
 
     def stop_test(self) -> None:

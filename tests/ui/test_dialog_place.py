@@ -35,7 +35,6 @@ def test_a_signature_and_a_reason_dialog_open_below_the_alarm_area(qtbot, live, 
         lambda name, secret: None)
     reason = DialogAsker(window).build("Override", "Why is the phase advanced without them?")
     for dialog in (signature, reason):
-        qtbot.addWidget(dialog)
         # As tall as the signature dialog is on a real screen with its fonts (about 350 of
         # 768 px, centred its top sits at 162 px, over the alarm area's second row).
         dialog.setMinimumHeight(int(size[1] * 0.6))

@@ -431,3 +431,28 @@ def test_fields_stay_where_they_are_when_messages_and_tick_boxes_appear(qtbot, m
     qtbot.keyClicks(screen.weight_edit, "700")        # a refusal under Weight
     assert screen.patient_confirm.isVisible() and screen.weight_message.text()
     assert places() == before
+
+
+def test_a_monitor_that_must_be_asked_is_tested_through_its_profile_and_the_answer_shows(
+        qtbot, make_screen):
+    # An IntelliVue on the LAN: the test associates and polls it through the profile, says how it
+    # reads it and which vitals it sees, and the answer is scrolled into view at 1366x768.
+    from devices.simulator.answering import answer_in_thread
+
+    device = answer_in_thread("normal", "intellivue-lan", speed=1)
+    screen = make_screen()
+    screen.resize(1366, 520)   # the fields' height on a real 1366x768 screen with its fonts
+    try:
+        screen.port_combo.setCurrentText(device.port_path)
+        screen.format_combo.setCurrentIndex(screen.format_combo.findData("philips-intellivue-lan"))
+        assert "asked every 1 s" in screen.format_message.text()
+        qtbot.mouseClick(screen.test_button, QtCore.Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "SpO2 " in screen.test_result.text(), timeout=8000)
+        assert screen.test_result.text().startswith("connected, reading intellivue: HR ")
+        viewport = screen.form_area.viewport()
+        qtbot.waitUntil(lambda: viewport.rect().contains(
+            screen.test_result.mapTo(viewport, screen.test_result.rect().bottomLeft())),
+            timeout=2000)
+    finally:
+        screen.stop_test()
+        device.stop()
