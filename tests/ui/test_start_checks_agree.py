@@ -155,3 +155,38 @@ def test_the_console_program_says_it_in_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr == ("infusion-console: --weight: “abc” is not a number. Enter the weight "
                              "in kg, 1–400 (e.g. 72 or 72.5).\n")
+
+
+def test_a_device_profile_names_the_address_it_needs_on_the_screen_and_the_command_line(
+        command_line, screen, qtbot):
+    # An IntelliVue on the LAN given a serial port: refused the same way, naming what it needs.
+    with pytest.raises(StartError) as refused:
+        command_line(*options(GOOD, "--device", "/dev/ttyUSB0",
+                              "--device-profile", "philips-intellivue-lan"))
+    expected = ("philips-intellivue-lan talks over the network (UDP): give udp://HOST:PORT, "
+                "e.g. udp://192.0.2.30:24105.")
+    assert str(refused.value) == f"--device: {expected}"
+    type_in(qtbot, screen, GOOD)
+    screen.port_combo.setCurrentText("/dev/ttyUSB0")
+    screen.format_combo.setCurrentIndex(screen.format_combo.findData("philips-intellivue-lan"))
+    assert shown_message(screen, "device") == expected
+    assert not screen.start_button.isEnabled()
+
+
+def test_a_device_profile_from_the_command_line_opens_the_session_reading_that_monitor(
+        qtbot, tmp_path):
+    cleanups: list = []
+    try:
+        args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), *options(
+            GOOD, "--device", "loop://", "--device-profile", "philips-efficia-cm")])
+        window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
+                       asker=Answers())
+        qtbot.addWidget(window)
+        connection = window.controller.connection
+        assert connection is not None
+        assert connection.format.name == "philips-efficia-cm"
+        # Polled every 5 s: "no data" after two periods, not the 4 s of a monitor that pushes.
+        assert connection.stale_after_seconds == 10.0
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
