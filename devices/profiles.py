@@ -268,23 +268,43 @@ def _poll(table: Any, fmt: str, file: Path) -> Poll:
     if period is None:
         raise ProfileError(file, "poll.period_seconds", "is required for a polled device")
     query = _text(table, "query", file, "poll.", required=fmt == "hl7-polled")
-    bed = _text(table, "bed", file, "poll.")
-    if fmt == "hl7-polled":
+    return Poll(period, query, _text(table, "bed", file, "poll."))
+
+
+def check_usable(profile: Profile) -> None:
+    """The checks that need the HL7 code (its code maps and queries): the profile's code map
+    exists and loads, its query is known and can carry its bed. Kept out of `load_profile`'s
+    default so that listing the profiles (the start screen, at every launch: P7) does not load
+    the HL7 decoder; run for the one profile a session uses, and for all by `devices`.
+
+    Raises:
+        ProfileError: naming the file, the key and the reason.
+    """
+    file = Path(profile.source or f"{profile.name}.toml")
+    if profile.dialect:
+        from devices.hl7.dialects import DialectError, load_dialects
+
+        try:
+            load_dialects(default_dialect_dirs()).get(profile.dialect)
+        except DialectError as exc:
+            raise ProfileError(file, "dialect",
+                               f"{profile.dialect!r} cannot be used: {exc}") from None
+    poll = profile.poll
+    if profile.format == "hl7-polled" and poll is not None:
         from devices.hl7.query import QUERY_FLAVOURS, query_spec
 
-        if query not in QUERY_FLAVOURS:
-            raise ProfileError(file, "poll.query",
-                               f"{query!r} is not a known query; known: {', '.join(QUERY_FLAVOURS)}")
-        if bed or query not in BED_QUERIES:
-            try:   # a bed the query cannot carry is named now, not when the port opens
-                query_spec(query, bed=bed)
+        if poll.query not in QUERY_FLAVOURS:
+            raise ProfileError(file, "poll.query", f"{poll.query!r} is not a known query; "
+                                                   f"known: {', '.join(QUERY_FLAVOURS)}")
+        if poll.bed or poll.query not in BED_QUERIES:
+            try:   # a bed the query cannot carry is named before a port is opened
+                query_spec(poll.query, bed=poll.bed)
             except ValueError as exc:
                 raise ProfileError(file, "poll.bed", str(exc)) from None
-    return Poll(period, query, bed)
 
 
-def load_profile(path: Path) -> Profile:
-    """Read and check one profile file.
+def load_profile(path: Path, *, deep: bool = True) -> Profile:
+    """Read and check one profile file (with `check_usable` unless `deep` is False).
 
     Raises:
         ProfileError: naming the file, the key and the reason.
@@ -309,13 +329,6 @@ def load_profile(path: Path) -> Profile:
     dialect = _text(data, "dialect", path)
     if dialect and not fmt.startswith("hl7"):
         raise ProfileError(path, "dialect", f"a code map is for HL7 formats, not {fmt!r}")
-    if dialect:
-        from devices.hl7.dialects import DialectError, load_dialects
-
-        try:
-            load_dialects(default_dialect_dirs()).get(dialect)
-        except DialectError as exc:
-            raise ProfileError(path, "dialect", f"{dialect!r} cannot be used: {exc}") from None
     base = FORMATS[fmt].serial if fmt in FORMATS else (
         SerialSettings(baudrate=115200) if fmt == "intellivue" else SerialSettings())
     serial = _serial(data["serial"], path, base) if "serial" in data else base
@@ -330,11 +343,14 @@ def load_profile(path: Path) -> Profile:
     if period is not None and poll is not None:
         raise ProfileError(path, "send_period_seconds", "a polled device's period is "
                                                         "poll.period_seconds")
-    return Profile(
+    profile = Profile(
         name=path.stem, model=_text(data, "model", path, required=True), format=fmt,
         dialect=dialect, connection=connection,
         address_example=_text(data, "address_example", path) or _EXAMPLES[connection],
         serial=serial, send_period_seconds=period, poll=poll, source=str(path))
+    if deep:
+        check_usable(profile)
+    return profile
 
 
 _EXAMPLES = {"serial": "/dev/ttyUSB0", "tcp": "socket://192.0.2.10:4601",
@@ -388,7 +404,7 @@ def default_profile_dirs() -> list[Path]:
     return [builtin_profiles_dir(), *([clinic] if clinic.is_dir() else [])]
 
 
-def load_catalogue(directories: Iterable[Path]) -> Catalogue:
+def load_catalogue(directories: Iterable[Path], *, deep: bool = True) -> Catalogue:
     """Load every `*.toml` profile in the folders, in folder then name order.
 
     A refused file is reported (`errors`) and skipped; the others load. A name already loaded
@@ -405,7 +421,7 @@ def load_catalogue(directories: Iterable[Path]) -> Catalogue:
             continue
         for path in files:
             try:
-                profile = load_profile(path)
+                profile = load_profile(path, deep=deep)
             except ProfileError as exc:
                 catalogue.errors.append(exc)
                 continue
@@ -419,9 +435,10 @@ def load_catalogue(directories: Iterable[Path]) -> Catalogue:
     return catalogue
 
 
-def default_catalogue() -> Catalogue:
-    """The shipped profiles and the clinic's, read now (a few small files)."""
-    return load_catalogue(default_profile_dirs())
+def default_catalogue(*, deep: bool = False) -> Catalogue:
+    """The shipped profiles and the clinic's, read now (a few small files). Not `deep` by
+    default: `resolve` and the start checks run `check_usable` on the one a session uses."""
+    return load_catalogue(default_profile_dirs(), deep=deep)
 
 
 def resolve(name: str, catalogue: Catalogue | None = None) -> ProfileFormat:
@@ -435,6 +452,10 @@ def resolve(name: str, catalogue: Catalogue | None = None) -> ProfileFormat:
     if profile is None:
         raise ValueError(f"unknown device profile or format {name!r}; known: "
                          f"{', '.join([*known.names(), *FORMATS])}")
+    try:
+        check_usable(profile)
+    except ProfileError as exc:
+        raise ValueError(f"device profile {name!r} cannot be used: {exc}") from None
     if profile.needs_bed:
         raise ValueError(f"device profile {name!r} reads one bed of a gateway but names none: "
                          "copy it into the clinic's profiles folder under a name of its own "

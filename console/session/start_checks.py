@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from devices.formats import FORMATS
-from devices.profiles import default_catalogue
+from devices.profiles import ProfileError, check_usable, default_catalogue
 from protocols.model import Protocol
 
 __all__ = [
@@ -289,6 +289,13 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
         problems.append(Problem(Field.FORMAT, Kind.REFUSED,
                                 f"Unknown device “{fmt}”; known: {known}."))
     else:
+        try:
+            check_usable(profile)
+        except ProfileError as exc:
+            problems.append(Problem(Field.FORMAT, Kind.REFUSED,
+                                    f"{profile.name} cannot be used: {exc}. Fix the file "
+                                    "(infusion-console devices names the problem) or choose "
+                                    "another monitor."))
         problems.extend(_check_address(url, profile.name, profile.connection))
         if profile.needs_bed:
             problems.append(Problem(Field.FORMAT, Kind.REFUSED,

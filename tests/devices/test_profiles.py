@@ -136,7 +136,7 @@ def test_the_devices_listing_names_formats_profiles_code_maps_and_refused_files(
     clinic = tmp_path / "profiles"
     write(clinic, "typo", 'model = "M"\nformat = "hl7"\nbaudrate = 9600\n')
     monkeypatch.setattr(list_tool, "default_catalogue",
-                        lambda: load_catalogue([builtin_profiles_dir(), clinic]))
+                        lambda deep=True: load_catalogue([builtin_profiles_dir(), clinic]))
     out = io.StringIO()
     assert list_tool.main([], out=out) == 1
     assert f"{clinic / 'typo.toml'}: baudrate: unknown key" in out.getvalue()
