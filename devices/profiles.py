@@ -48,7 +48,7 @@ from devices.stream import StreamDecoder
 APP_NAME = "infusion-console"
 MAX_FILE_BYTES = 64 * 1024
 CONNECTIONS = ("serial", "tcp", "udp")
-POLLED_FORMATS = ("hl7-polled", "intellivue")
+POLLED_FORMATS = ("hl7-polled", "intellivue", "mindray-bedside")
 FORMAT_NAMES = (*FORMATS, *(f for f in POLLED_FORMATS if f not in FORMATS))
 BED_QUERIES = ("mindray-gateway", "draeger-gateway")
 """Query flavours that ask a gateway for one bed among many: a profile must name the bed."""
@@ -194,6 +194,14 @@ def _build_decoder(profile: Profile, hint: str) -> StreamDecoder:
         assert profile.poll is not None
         return IntelliVueDecoder(hint, lan=profile.connection == "udp",
                                  poll_seconds=profile.poll.period_seconds)
+    if profile.format == "mindray-bedside":
+        from devices.hl7.mindray_bedside import MindrayBedsideDecoder
+
+        assert profile.poll is not None
+        # poll.period_seconds is the echo period (the monitor sends its values unasked once
+        # subscribed); the decoder echoes at least every 5 s whatever it says.
+        return MindrayBedsideDecoder(hint, dialect=_dialect(profile),
+                                     echo_seconds=profile.poll.period_seconds)
     return FORMATS[profile.format].new_decoder(hint)
 
 
