@@ -42,7 +42,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from devices.formats import FORMATS
-from devices.profiles import ProfileError, check_usable, default_catalogue
 from protocols.model import Protocol
 
 __all__ = [
@@ -281,6 +280,9 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
         return [Problem(Field.DEVICE, Kind.REFUSED,
                         "The port is empty. Give a port (e.g. /dev/ttyUSB0) or URL (e.g. "
                         "socket://host:4001), or no device at all (“Manual entry only”).")]
+    # Only with a device: a console started without one never reads the profiles (P7).
+    from devices.profiles import ProfileError, check_usable, default_catalogue  # noqa: PLC0415
+
     problems = []
     catalogue = default_catalogue()
     profile = catalogue.find(fmt or "")
