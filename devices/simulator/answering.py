@@ -34,7 +34,7 @@ from devices.simulator.scenario import Scenario, load_builtin
 log = logging.getLogger(__name__)
 
 ANSWERING_FORMATS = ("philips-efficia", "draeger-gateway", "mindray-gateway", "intellivue",
-                     "intellivue-lan")
+                     "intellivue-lan", "mindray-bedside")
 """What `infusion-sim --format` accepts for a device that must be asked."""
 
 
@@ -55,6 +55,10 @@ def new_responder(fmt: str, bed: str = "") -> Responder:
         return _IntelliVue(lan=fmt == "intellivue-lan")
     if fmt in ("philips-efficia", "draeger-gateway", "mindray-gateway"):
         return _Polled(fmt, bed)
+    if fmt == "mindray-bedside":
+        from devices.simulator.mindray_bedside_monitor import MindrayBedsideMonitor
+
+        return MindrayBedsideMonitor()
     raise ValueError(f"unknown answering device {fmt!r}; known: {', '.join(ANSWERING_FORMATS)}")
 
 
@@ -157,6 +161,53 @@ class _UdpPort:
         self._sock.close()
 
 
+class _TcpPort:
+    """A loopback TCP server, one client at a time (a Mindray bedside monitor's HL7 port): the
+    console opens it as `socket://127.0.0.1:PORT`, exactly as it opens a real monitor."""
+
+    def __init__(self) -> None:
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(1)
+        host, port = self._server.getsockname()
+        self.path = f"socket://{host}:{port}"
+        self._client: socket.socket | None = None
+
+    def receive(self, timeout: float) -> bytes:
+        if self._client is None:
+            readable, _, _ = select.select([self._server], [], [], timeout)
+            if readable:
+                self._client, _ = self._server.accept()
+            return b""
+        readable, _, _ = select.select([self._client], [], [], timeout)
+        if not readable:
+            return b""
+        try:
+            data = self._client.recv(65536)
+        except OSError:
+            data = b""
+        if not data:   # the console hung up: wait for the next connection
+            self._drop_client()
+        return data
+
+    def send(self, data: bytes) -> None:
+        if self._client is not None and data:
+            try:
+                self._client.sendall(data)
+            except OSError:
+                self._drop_client()
+
+    def _drop_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def close(self) -> None:
+        self._drop_client()
+        self._server.close()
+
+
 @dataclass
 class AnsweringHandle:
     """A simulated asked device running in a background thread.
@@ -195,7 +246,8 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
 
     Args:
         scenario: a loaded scenario or the name of a built-in one.
-        fmt: one of `ANSWERING_FORMATS` (`intellivue-lan` listens on loopback UDP).
+        fmt: one of `ANSWERING_FORMATS` (`intellivue-lan` listens on loopback UDP,
+            `mindray-bedside` on loopback TCP).
         speed: scenario seconds per real second.
         seed: physiology seed (same seed, same values).
         bed: the bed a gateway reports (Mindray: an IPv4 address); a second bed is added.
@@ -206,7 +258,8 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
         raise ValueError(f"speed must be > 0, got {speed:g}")
     chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
     responder = new_responder(fmt, bed)
-    port: _Port = _UdpPort() if fmt == "intellivue-lan" else _PtyPort()
+    port: _Port = (_UdpPort() if fmt == "intellivue-lan" else
+                   _TcpPort() if fmt == "mindray-bedside" else _PtyPort())
     body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
     duration_s = chosen.duration_minutes * 60
     samples = list(body.samples(duration_s))

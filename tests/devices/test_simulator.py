@@ -291,7 +291,7 @@ def test_cli_list_shows_every_scenario_with_description_and_expected_alarms(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--format", "hl8"], "argument --format: invalid choice: 'hl8' (choose from 'hl7', 'masimo', 'ansar-b', 'philips-efficia', 'draeger-gateway', 'mindray-gateway', 'intellivue', 'intellivue-lan')"),
+        (["--format", "hl8"], "argument --format: invalid choice: 'hl8' (choose from 'hl7', 'masimo', 'ansar-b', 'philips-efficia', 'draeger-gateway', 'mindray-gateway', 'intellivue', 'intellivue-lan', 'mindray-bedside')"),
         (["--speed", "0"], "argument --speed: must be a number > 0, got '0'"),
         (["--speed", "fast"], "argument --speed: must be a number > 0, got 'fast'"),
         (["--seed", "x"], "argument --seed: must be a whole number, got 'x'"),
