@@ -186,3 +186,30 @@ def test_an_intellivue_on_the_lan_is_associated_polled_and_its_surge_alarms_in_t
 def test_an_intellivue_on_its_serial_port_is_associated_polled_and_alarms_in_the_log(
         tmp_path: Path) -> None:
     intellivue_session(tmp_path, lan=False)
+
+
+def test_a_mindray_bedside_monitor_on_its_tcp_port_is_subscribed_and_streams_into_the_log(
+        tmp_path: Path) -> None:
+    # A real loopback TCP server, opened as `socket://127.0.0.1:PORT` by pyserial as on a ward;
+    # the monitor ignores the first query (its start-up burst), so values reach the log only
+    # through the console's re-send after the monitor's first echo.
+    device = answer_in_thread("normal", "mindray-bedside", speed=30, start=START)
+    assert device.port_path.startswith("socket://127.0.0.1:")
+    profile = Profile(name="mindray-bedside", model="Mindray bedside", format="mindray-bedside",
+                      connection="tcp", poll=Poll(period_seconds=0.5))
+    chair = Chair(tmp_path, device.port_path, profile)
+    try:
+        chair.start()
+        chair.pump_until(lambda: {m for (m,) in chair.sql(
+            "SELECT DISTINCT metric FROM observations")} >= {"heart_rate", "pulse_rate", "spo2",
+                                                               "resp_rate", "bp_systolic"},
+            30, "HR, PR, SpO2, RR and an NIBP from the bedside monitor")
+        assert chair.states()[:2] == ["connecting", "connected"]
+        # The first write (two queries and an echo), the re-sent queries, then echoes.
+        assert chair.conn.stats.requests_written >= 3
+        assert chair.conn.stats.replies_written == 0, "the console acknowledged the monitor"
+        sources = {s for (s,) in chair.sql("SELECT DISTINCT source FROM observations")}
+        assert sources == {"hl7:MINDRAY-SIM"}
+        assert chair.log.verify().ok
+    finally:
+        chair.close(device)
