@@ -61,10 +61,12 @@ Rules:
   `devices.hl7.query.hl7_time`.
 
 Time: `feed` has no monotonic time, so what it learns (a 204, an echo) is stamped at the next
-`outgoing` call, at most one read-loop turn later. No clock is read here.
+`outgoing` call, at most one read-loop turn later. The decoder reads no clock.
 
-Discovery: the monitor announces itself with ADT^A01 on UDP 4600; `read_announcement` and
-`AnnouncementListener` turn one such datagram into the monitor's address (`socket://IP:4601`).
+Discovery: the monitor announces itself with ADT^A01 on UDP 4600; `read_announcement` (pure)
+turns one such datagram into the monitor's address (`socket://IP:4601`) and
+`AnnouncementListener` (an I/O edge like the transport: a socket and a real-time deadline) waits
+for one. Nothing calls the listener yet: a profile names the monitor's address.
 """
 
 from __future__ import annotations
