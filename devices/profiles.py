@@ -19,7 +19,7 @@ device: a monitor polled every 5 s raises "no data" 10 s after its last answer.
 File format (every key checked; an unknown key is refused, so a typo never drops a setting):
 
     model = "Nihon Kohden PVM-2701 / BSM (HL7 v2.4 push)"   # what the nurse picks
-    format = "hl7"                   # hl7 | hl7-polled | masimo | ansar-b | intellivue
+    format = "hl7"                   # hl7 | hl7-polled | masimo | ansar-b | intellivue | mindray-bedside
     dialect = "nihon-kohden"         # HL7 only: a vendor code map (optional)
     connection = "serial"            # serial | tcp | udp: what kind of address to give
     address_example = "/dev/ttyUSB0" # shown as a hint

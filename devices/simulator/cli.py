@@ -9,7 +9,8 @@
 With a pty, the FIRST line of stdout is the port path to open (flushed at once); then it plays
 and exits 0 at the end. SIGTERM and SIGINT stop it cleanly (exit 0, port closed, temp dir
 removed). A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway`
-with `--bed`, `intellivue` on a pty, `intellivue-lan` on a loopback UDP port) prints its port the
+with `--bed`, `intellivue` on a pty, `intellivue-lan` on a loopback UDP port, `mindray-bedside`
+on a loopback TCP port) prints its port the
 same way, answers the console's queries or polls with the scenario's values until the scenario's
 end, then keeps answering with the last values until stopped. Bad arguments: one line on stderr naming what is allowed, exit 2.
 """
@@ -79,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--scenario-file", metavar="PATH", help="a scenario TOML file")
     what.add_argument("--replay", metavar="FILE", help="play a raw byte capture instead of a scenario")
     p.add_argument("--format", choices=(*FORMAT_NAMES, *ANSWERING_FORMATS), default="hl7",
-                   help="device format (default: hl7); the last five answer queries or polls")
+                   help="device format (default: hl7); all but the first three answer queries "
+                        "or polls")
     p.add_argument("--bed", default="", help="mindray-gateway, draeger-gateway: the bed the "
                                              "gateway reports (a second bed is added)")
     p.add_argument("--speed", type=_positive_float, default=1.0, help="times real time (default: 1)")
