@@ -962,6 +962,22 @@ class SessionEngine:
                         "review is required before dosing; give the prescriber's decision")
         return reasons
 
+    def prescriber_gates_open(self, now: Moment) -> list[str]:
+        """The prescriber gates an override of this phase would pass (empty when none): before
+        the first dose, a gated vital at or over its gate without a prescriber's decision, or
+        one that reached it again since. Overriding them is a prescriber's decision (issue 13:
+        only an account with the prescriber role decides at a gate), not a nurse's override."""
+        if not self._next_is_first_dose():
+            return []
+        reasons = self._gate_reached_again()
+        for item in self.phase.checklist:
+            if item.gate and (self.phase.id, item.id) not in self._state.ticks:
+                over = self._gate_exceeded(item)
+                if over:
+                    reasons.append(f"{', '.join(over)}: a prescriber review is required before "
+                                   "dosing")
+        return reasons
+
     def _item(self, item_id: str) -> ChecklistItem | None:
         return next((i for i in self.phase.checklist if i.id == item_id), None)
 

@@ -314,9 +314,23 @@ class SessionController(QtCore.QObject):
 
         if self.identity is None or not override_reason.strip() or engine.discharged:
             return act()
-        blockers = engine.phase_blockers(self.clock.now())
+        now = self.clock.now()
+        blockers = engine.phase_blockers(now)
         if not blockers:
             return act()   # nothing to override: no override record, no signature
+        if engine.prescriber_gates_open(now):
+            # Passing a prescriber's gate by an override is a prescriber's decision (issue 13):
+            # the prescriber signs the override record as a decision at the gate (the nurse's
+            # reason is in the record); a nurse is refused before any PIN is checked.
+            account = self.identity.account
+            signer = (account.name if account is not None and "prescriber" in account.roles
+                      else "")
+            return self._outcome(self._signed(
+                SignatureRequest((GATE_DECISION,), _blocked(blockers), signer,
+                                 f"Reason: {override_reason.strip()}. This passes a "
+                                 "prescriber's gate: only an account with the prescriber "
+                                 "role signs it."),
+                act, events_of({"override": GATE_DECISION})))
         return self._outcome(self._signed(
             SignatureRequest((CHECKLIST_OVERRIDE,), _blocked(blockers), self._signer_name(),
                              f"Reason: {override_reason.strip()}"),

@@ -214,6 +214,28 @@ def test_the_prescriber_signs_the_decision_with_the_right_pin(chair):
     assert chair.rows("SELECT actor FROM events WHERE kind = 'gate_decision'") == [(ANA,)]
 
 
+def test_overriding_past_a_prescribers_gate_needs_the_prescriber_not_the_nurse(chair):
+    # BP over the pre-dose gate, no decision: "Next phase" with a reason would start dosing. A
+    # nurse's override signature cannot pass a prescriber's gate (issue 13).
+    raise_bp_over_the_gate(chair)
+    chair.signer.answers = [(ANA, ANA_PIN)]
+    outcome = chair.controller.advance_phase(override_reason="patient anxious, will settle")
+    assert not outcome.done and chair.engine.phase.id == "pre"
+    assert chair.signer.refusals == [
+        "Cannot sign the prescriber decision at gate: Ana Nurse (nurse) may not record a "
+        "prescriber's decision at a gate: it needs the prescriber role."]
+    assert chair.signer.requests[0].signer == ""   # the nurse is not offered as the signer
+    assert count(chair, "override") == 0 and chair.signatures() == []
+    # The prescriber signs it: the override record, signed as a decision at the gate.
+    chair.signer.answers = [(PAT, PAT_PIN)]
+    outcome = chair.controller.advance_phase(override_reason="reviewed, proceed")
+    assert outcome.done, (outcome, chair.signer.refusals)
+    override_id, override_hash = chair.event("override")
+    assert chair.signatures() == [(chair.account(PAT), PAT, "prescriber decision at gate",
+                                   "events", override_id, override_hash,
+                                   chair.engine.session_id)]
+
+
 # ---- discharge ---------------------------------------------------------------------------------
 
 
