@@ -262,7 +262,7 @@ class CentralWindow(QtWidgets.QMainWindow):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._shape = (0, 0, 0)
-        QtCore.QTimer.singleShot(0, self._relayout)
+        QtCore.QTimer.singleShot(0, self, self._relayout)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

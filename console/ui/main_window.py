@@ -277,7 +277,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 # First start (a new log: no account, no session yet): the console asks for the
                 # first administrator before anything else (issue 13). Cancelled, the notice
                 # stays and the log runs under the transitional rule until one is created.
-                QtCore.QTimer.singleShot(0, self._ask_first_admin)
+                QtCore.QTimer.singleShot(0, self, self._ask_first_admin)   # not after the window
         for row in self.log.open_sessions():
             layout.addWidget(self._resume_offer(row))
         # A log that stopped taking writes after start-up refuses a new or resumed session here

@@ -94,7 +94,7 @@ class NetworkBridge(QtCore.QObject):
             self._next_status = 0.0
             # After this turn of the loop: the bedside paints its alarm first (P12: building and
             # sending the status before the paint made the bedside's own alarm later).
-            QtCore.QTimer.singleShot(0, self._publish_now)
+            QtCore.QTimer.singleShot(0, self, self._publish_now)
 
     @QtCore.Slot()
     def _publish_now(self) -> None:
