@@ -243,7 +243,37 @@ def _default_serial_factory(url: str) -> serial.Serial:
         from devices.udp_port import UdpPort
 
         return UdpPort(url)  # type: ignore[return-value]
+    if url.startswith("socket://"):
+        return _socket_port(url)
     return serial.serial_for_url(url, do_not_open=True)
+
+
+def _socket_port(url: str) -> serial.Serial:
+    """pyserial's `socket://` port, told how many bytes really wait.
+
+    pyserial answers `in_waiting` on a socket with 0 or 1 (a select), so the read loop took a
+    monitor on TCP (a gateway, a Mindray bedside, serial-over-LAN) a couple of bytes per turn:
+    a 1.2 KB HL7 message in some 600 turns, each through the decoder. FIONREAD gives the
+    socket's real count, and the loop takes everything that arrived in one read.
+    """
+    import fcntl
+    import struct
+    import termios
+
+    from serial.urlhandler.protocol_socket import Serial as SocketSerial
+
+    class SocketPort(SocketSerial):
+        @property
+        def in_waiting(self) -> int:
+            if not self.is_open:
+                raise serial.PortNotOpenError()
+            sock = getattr(self, "_socket")  # noqa: B009 - pyserial's own socket, untyped
+            raw = fcntl.ioctl(sock, termios.FIONREAD, struct.pack("i", 0))
+            return max(1, int(struct.unpack("i", raw)[0])) if super().in_waiting else 0
+
+    port = SocketPort(None)
+    port.port = url
+    return port  # type: ignore[return-value]  # a pyserial port of another class
 
 
 def resolve_format(fmt: str | FormatLike) -> FormatLike:

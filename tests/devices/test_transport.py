@@ -469,3 +469,33 @@ def test_a_device_that_must_be_asked_is_asked_every_period_and_told_goodbye_on_s
     assert conn.stats.requests_written == 2
     assert conn.stop()
     assert written[-1] == b"BYE\n", f"no goodbye on stop; wrote {written}"
+
+
+def test_a_socket_port_says_how_many_bytes_wait_so_a_tcp_monitor_is_read_in_one_go() -> None:
+    # pyserial's socket:// says 0 or 1: the reader took a TCP monitor two bytes per turn.
+    import socket
+
+    from devices.transport import _default_serial_factory
+
+    server = socket.create_server(("127.0.0.1", 0))
+    try:
+        port = _default_serial_factory(f"socket://127.0.0.1:{server.getsockname()[1]}")
+        port.timeout = 1.0
+        port.open()
+        peer, _ = server.accept()
+        try:
+            peer.sendall(b"x" * 2000)
+            assert port.read(1) == b"x"
+            deadline = time.monotonic() + 5
+            while port.in_waiting < 1999 and time.monotonic() < deadline:
+                time.sleep(0.01)   # the loopback delivers the rest; waiting on the kernel here
+            assert port.in_waiting == 1999
+            assert len(port.read(port.in_waiting)) == 1999
+            peer.close()
+            assert port.in_waiting == 1   # the peer is gone: the next read says so
+            with pytest.raises(serial.SerialException):
+                port.read(1)
+        finally:
+            port.close()
+    finally:
+        server.close()
