@@ -49,6 +49,9 @@ APP_NAME = "infusion-console"
 MAX_FILE_BYTES = 64 * 1024
 CONNECTIONS = ("serial", "tcp", "udp")
 POLLED_FORMATS = ("hl7-polled", "intellivue", "mindray-bedside")
+HL7_FORMATS = ("hl7", "hl7-polled", "mindray-bedside")
+"""Formats whose messages are HL7: the ones a vendor code map (a dialect) applies to."""
+MINDRAY_ECHO_MAX_SECONDS = 5.0
 FORMAT_NAMES = (*FORMATS, *(f for f in POLLED_FORMATS if f not in FORMATS))
 BED_QUERIES = ("mindray-gateway", "draeger-gateway")
 """Query flavours that ask a gateway for one bed among many: a profile must name the bed."""
@@ -335,8 +338,9 @@ def load_profile(path: Path, *, deep: bool = True) -> Profile:
     fmt = _text(data, "format", path, required=True, choices=FORMAT_NAMES)
     connection = _text(data, "connection", path, choices=CONNECTIONS) or "serial"
     dialect = _text(data, "dialect", path)
-    if dialect and not fmt.startswith("hl7"):
-        raise ProfileError(path, "dialect", f"a code map is for HL7 formats, not {fmt!r}")
+    if dialect and fmt not in HL7_FORMATS:
+        raise ProfileError(path, "dialect", f"a code map is for HL7 formats "
+                                            f"({', '.join(HL7_FORMATS)}), not {fmt!r}")
     base = FORMATS[fmt].serial if fmt in FORMATS else (
         SerialSettings(baudrate=115200) if fmt == "intellivue" else SerialSettings())
     serial = _serial(data["serial"], path, base) if "serial" in data else base
@@ -346,6 +350,13 @@ def load_profile(path: Path, *, deep: bool = True) -> Profile:
                                          "period_seconds")
     if fmt not in POLLED_FORMATS and poll is not None:
         raise ProfileError(path, "poll", f"a {fmt} device sends unasked: remove [poll]")
+    if fmt == "mindray-bedside" and poll is not None \
+            and poll.period_seconds > MINDRAY_ECHO_MAX_SECONDS:
+        # devices.md: the monitor drops the link after 10 s without an echo.
+        raise ProfileError(path, "poll.period_seconds",
+                           f"{poll.period_seconds:g} s is too slow for the echo a Mindray "
+                           f"bedside needs: at most {MINDRAY_ECHO_MAX_SECONDS:g} s (it drops "
+                           "the link after 10 s without one)")
     period = _number(data, "send_period_seconds", path, "", MIN_PERIOD_SECONDS,
                      MAX_PERIOD_SECONDS)
     if period is not None and poll is not None:

@@ -70,7 +70,10 @@ def test_the_silence_watchdog_is_two_periods_and_never_under_4_s(
     ('model = "M"\nformat = "hl7-polled"\n[poll]\nperiod_seconds = 5\nquery = "acme"\n',
      "poll.query", "'acme' is not a known query; known: "),
     ('model = "M"\nformat = "masimo"\ndialect = "nihon-kohden"\n', "dialect",
-     "a code map is for HL7 formats"),
+     "a code map is for HL7 formats (hl7, hl7-polled, mindray-bedside), not 'masimo'"),
+    ('model = "M"\nformat = "mindray-bedside"\nconnection = "tcp"\n[poll]\n'
+     'period_seconds = 8\n', "poll.period_seconds",
+     "8 s is too slow for the echo a Mindray bedside needs: at most 5 s"),
     ('model = "M"\nformat = "hl7"\ndialect = "acme"\n', "dialect", "'acme' cannot be used"),
     ('model = "M"\nformat = "hl7"\nconnection = "bluetooth"\n', "connection",
      "'bluetooth' is not one of serial, tcp, udp"),
@@ -140,3 +143,12 @@ def test_the_devices_listing_names_formats_profiles_code_maps_and_refused_files(
     out = io.StringIO()
     assert list_tool.main([], out=out) == 1
     assert f"{clinic / 'typo.toml'}: baudrate: unknown key" in out.getvalue()
+
+
+def test_a_mindray_bedside_profile_may_name_a_code_map_as_other_hl7_monitors_do(
+        tmp_path: Path) -> None:
+    profile = load_profile(write(tmp_path, "ward-mindray", 'model = "M"\n'
+                                 'format = "mindray-bedside"\nconnection = "tcp"\n'
+                                 'dialect = "nihon-kohden"\n[poll]\nperiod_seconds = 1\n'))
+    assert (profile.format, profile.dialect, profile.stale_after_seconds) == (
+        "mindray-bedside", "nihon-kohden", NO_DATA_SECONDS)
