@@ -79,7 +79,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 
-from devices.framing import MAX_HL7_FRAME, MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer, Split
+from devices.framing import (
+    MAX_HL7_FRAME,
+    MLLP_END,
+    MLLP_START,
+    MLLP_TRAILER,
+    Frame,
+    FramedDecoder,
+    MllpFramer,
+)
 from devices.hl7.decoder import HL7Message, parse_message, read_observations
 from devices.hl7.dialects import Dialect
 from devices.hl7.query import APPLICATION, hl7_time
@@ -187,7 +195,8 @@ class MindrayBedsideDecoder:
         self._hint = source_hint
         self._dialect = dialect
         self._tz = default_tz
-        self._framer = MllpFramer(max_frame)
+        # The shared guarded framer + decoder: a bug drops one frame, never the stream.
+        self._stream = FramedDecoder(MllpFramer(max_frame), self._decode_frame)
         self._phase = Phase.START
         self._notices: list[Dropped] = []
         self._next_echo: float | None = None
@@ -273,27 +282,22 @@ class MindrayBedsideDecoder:
 
     def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
         """Consume `data` (any size, any split) and return what its messages yielded."""
-        return self._run(lambda: self._framer.push(data), received_at)
+        return self._with_notices(self._stream.feed(data, received_at))
 
     def flush(self, received_at: datetime) -> DecodeResult:
         """End of stream: read a trailing bare message, drop a partial frame."""
-        return self._run(self._framer.flush, received_at)
+        return self._with_notices(self._stream.flush(received_at))
 
-    def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
-        result = DecodeResult()
-        result.dropped.extend(self._notices)
+    def _with_notices(self, decoded: DecodeResult) -> DecodeResult:
+        """What the conversation noted since the last call (no reply, a query bug), first."""
+        result = DecodeResult(dropped=self._notices)
         self._notices = []
-        try:
-            split = step()
-        except Exception as exc:  # noqa: BLE001 - the stream survives a framer bug
-            result.dropped.append(Dropped("decoder-error", f"framer: {type(exc).__name__}: {exc}"))
-            return result
-        result.dropped.extend(split.dropped)
-        for frame in split.frames:
-            try:
-                self._message(frame.data, received_at, result)
-            except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the stream
-                result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
+        result.extend(decoded)
+        return result
+
+    def _decode_frame(self, frame: Frame, received_at: datetime) -> DecodeResult:
+        result = DecodeResult()
+        self._message(frame.data, received_at, result)
         return result
 
     def _message(self, payload: bytes, received_at: datetime, result: DecodeResult) -> None:
