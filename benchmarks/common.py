@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import statistics
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,3 +186,29 @@ class NoAnswers:
 
     def confirm(self, message: str) -> bool:
         return False
+
+
+def time_decoder(fmt: str, stream: bytes, chunk: int, frames_expected: int,
+                 readings_per_frame: int) -> float:
+    """Seconds a fresh `FORMATS[fmt]` decoder takes to read `stream` fed in `chunk`-byte reads
+    (P1, P1b), after checking it found every frame and reading.
+
+    Raises:
+        RuntimeError: it found another count (a figure of a broken decoder means nothing).
+    """
+    from devices.formats import FORMATS
+
+    decoder = FORMATS[fmt].new_decoder("bench")
+    received = datetime.now(UTC)
+    readings = frames = 0
+    start = time.perf_counter()
+    for pos in range(0, len(stream), chunk):
+        result = decoder.feed(stream[pos : pos + chunk], received)
+        readings += len(result.readings)
+        frames += result.frames
+    elapsed = time.perf_counter() - start
+    expected = readings_per_frame * frames_expected
+    if frames != frames_expected or readings != expected:
+        raise RuntimeError(f"{fmt} decoder found {frames} frames / {readings} readings, "
+                           f"expected {frames_expected} / {expected}")
+    return elapsed

@@ -12,32 +12,18 @@ the figure is the median messages/s.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import hl7
 
-from benchmarks.common import Row, median, mllp, pcd01_message
-from devices.formats import FORMATS
+from benchmarks.common import Row, median, mllp, pcd01_message, time_decoder
 
 DEFAULTS = {"messages": 2000, "repeats": 7, "chunk": 4096}
 QUICK = {"messages": 300, "repeats": 3, "chunk": 4096}
 
 
 def _ours(stream: bytes, chunk: int, expected: int) -> float:
-    decoder = FORMATS["hl7"].new_decoder("bench")
-    received = datetime.now(UTC)
-    readings = frames = 0
-    start = time.perf_counter()
-    for pos in range(0, len(stream), chunk):
-        result = decoder.feed(stream[pos : pos + chunk], received)
-        readings += len(result.readings)
-        frames += result.frames
-    elapsed = time.perf_counter() - start
-    if frames != expected or readings != 6 * expected:
-        raise RuntimeError(f"decoder found {frames} frames / {readings} readings, "
-                           f"expected {expected} / {6 * expected}")
-    return elapsed
+    return time_decoder("hl7", stream, chunk, expected, 6)
 
 
 def _peer(messages: list[str]) -> float:

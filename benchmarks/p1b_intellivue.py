@@ -14,12 +14,10 @@ IntelliVue / HL7. Bytes/s are kept in the details: an IntelliVue message is abou
 from __future__ import annotations
 
 import struct
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from benchmarks.common import START, Row, median, mllp, pcd01_message
-from devices.formats import FORMATS
+from benchmarks.common import START, Row, median, mllp, pcd01_message, time_decoder
 from devices.intellivue import ids
 from devices.intellivue.codec import ava, encode_bcd_time, encode_float
 from devices.intellivue.framing import frame
@@ -71,19 +69,7 @@ def intellivue_message(i: int) -> bytes:
 
 
 def _decode(fmt: str, stream: bytes, chunk: int, expected: int) -> float:
-    decoder = FORMATS[fmt].new_decoder("bench")
-    received = datetime.now(UTC)
-    readings = frames = 0
-    start = time.perf_counter()
-    for pos in range(0, len(stream), chunk):
-        result = decoder.feed(stream[pos : pos + chunk], received)
-        readings += len(result.readings)
-        frames += result.frames
-    elapsed = time.perf_counter() - start
-    if frames != expected or readings != READINGS_PER_MESSAGE * expected:
-        raise RuntimeError(f"{fmt} decoder found {frames} frames / {readings} readings, "
-                           f"expected {expected} / {READINGS_PER_MESSAGE * expected}")
-    return elapsed
+    return time_decoder(fmt, stream, chunk, expected, READINGS_PER_MESSAGE)
 
 
 def run(params: dict[str, Any]) -> list[Row]:
