@@ -90,6 +90,7 @@ from devices.framing import (
 )
 from devices.hl7.decoder import HL7Message, parse_message, read_observations
 from devices.hl7.dialects import Dialect
+from devices.hl7.polled import parse_whole
 from devices.hl7.query import APPLICATION, hl7_time
 from devices.stream import DecodeResult, Dropped
 
@@ -301,14 +302,8 @@ class MindrayBedsideDecoder:
         return result
 
     def _message(self, payload: bytes, received_at: datetime, result: DecodeResult) -> None:
-        message, notices = parse_message(payload, source_hint=self._hint, default_tz=self._tz,
-                                         dialect=self._dialect)
-        result.dropped.extend(notices)
+        message = parse_whole(payload, result, self._hint, self._tz, self._dialect)
         if message is None:
-            return
-        if message.unterminated:
-            result.dropped.append(Dropped("no-segment-terminators", f"message "
-                                          f"{message.control_id} has no segment terminators"))
             return
         kind = message.control_id
         if message.context.msh(3).split(message.context.comp)[0].strip() == APPLICATION:

@@ -73,6 +73,20 @@ class _Group:
     rows: int = 0            # OBX rows
 
 
+def parse_whole(payload: bytes, result: DecodeResult, source_hint: str, default_tz: tzinfo,
+                dialect: Dialect | None) -> HL7Message | None:
+    """One message from a device that is asked (polled HL7, Mindray bedside), or None with the
+    reason in `result`: not HL7, or without segment terminators (nothing is answered to it)."""
+    message, notices = parse_message(payload, source_hint=source_hint, default_tz=default_tz,
+                                     dialect=dialect)
+    result.dropped.extend(notices)
+    if message is not None and message.unterminated:
+        result.dropped.append(Dropped("no-segment-terminators", f"message "
+                                      f"{message.control_id} has no segment terminators"))
+        return None
+    return message
+
+
 class PolledHL7Decoder:
     """Sends QRY^R02 every poll period and reads the matching ORF^R04 replies (module docstring).
 
@@ -189,14 +203,8 @@ class PolledHL7Decoder:
         return result
 
     def _message(self, payload: bytes, received_at: datetime, result: DecodeResult) -> None:
-        message, notices = parse_message(payload, source_hint=self._hint, default_tz=self._tz,
-                                         dialect=self._dialect)
-        result.dropped.extend(notices)
+        message = parse_whole(payload, result, self._hint, self._tz, self._dialect)
         if message is None:
-            return
-        if message.unterminated:
-            result.dropped.append(Dropped("no-segment-terminators", f"message "
-                                          f"{message.control_id} has no segment terminators"))
             return
         kind = message.kind
         if kind not in ("ACK", "ORF"):
