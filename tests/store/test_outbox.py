@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.records import ObservationRecord, Record, SessionOpened
-from console.store import EventLog
+from console.store import EventLog, schema
 from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, OutboxHooks, OutboxRow, Outgoing
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -142,3 +142,42 @@ def test_verify_names_an_edited_outbox_row(log: EventLog, tmp_path: Path) -> Non
     conn.commit()
     report = log.verify()
     assert not report.ok and report.first_bad == ("deliveries", 1)
+
+
+def test_migration_0004_keeps_every_outbox_row_its_chain_and_its_triggers(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    # A log written at schema 3, when control_id had its UNIQUE index, with deliveries.
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    schema.migrate(conn, stop_before="0004_outbox_control_id_not_indexed")
+    old = EventLog(path, conn)
+    session = _session(old)
+    queued, _ = _attach(old, OneMessagePerObservation(frozenset({BUS, ENGINE})))
+    old.write([_obs(session, v) for v in (80, 81, 82)])
+    old.record_deliveries([Delivery(1, BUS, DELIVERED, T0), Delivery(2, ENGINE, FAILED, T0, "AR")])
+    assert conn.execute("PRAGMA index_list(outbox)").fetchall() != []
+    before = conn.execute("SELECT * FROM outbox ORDER BY id").fetchall()
+    old.close()
+
+    log = EventLog.open(path, "test")   # applies 0004, foreign keys on
+    try:
+        assert log.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                                ).fetchone() == (str(schema.SCHEMA_VERSION),)
+        assert log.conn.execute("SELECT * FROM outbox ORDER BY id").fetchall() == before
+        assert log.conn.execute("PRAGMA index_list(outbox)").fetchall() == []
+        assert log.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert {(row[2], row[3], row[4]) for row in log.conn.execute(
+            "PRAGMA foreign_key_list(deliveries)")} == {("outbox", "outbox_id", "id")}
+        assert log.verify().ok
+        assert [r.id for r in log.undelivered(BUS)] == [2, 3]
+        for sql in ("UPDATE outbox SET message = 'x' WHERE id = 1", "DELETE FROM outbox"):
+            with pytest.raises(sqlite3.IntegrityError, match="outbox is append-only"):
+                log.conn.execute(sql)
+        # Writing goes on after the last migrated row, chained onto it.
+        _attach(log, OneMessagePerObservation())
+        log.write([_obs(session, 83)])
+        assert log.conn.execute("SELECT max(id) FROM outbox").fetchone() == (4,)
+        assert log.verify().ok
+    finally:
+        log.close()

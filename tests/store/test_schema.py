@@ -71,7 +71,8 @@ def test_migrations_are_recorded_and_not_run_twice(tmp_path: Path) -> None:
     applied = conn.execute(
         f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET]
     ).fetchall()
-    assert [name for (name,) in applied] == ["0001_initial_schema", "0002_outbox", "0003_staff"]
+    assert [name for (name,) in applied] == ["0001_initial_schema", "0002_outbox", "0003_staff",
+                                             "0004_outbox_control_id_not_indexed"]
     assert SCHEMA_VERSION == len(applied)
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert version == (str(SCHEMA_VERSION),)
