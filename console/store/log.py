@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import math
 import os
@@ -131,6 +132,8 @@ def _session_row(row: Sequence[Any]) -> SessionRow:
 
 def _stamp(t: datetime, what: str) -> str:
     """A datetime as stored; naive times are refused (they would silently be read as local)."""
+    if t.tzinfo is UTC:   # the console's own times: iso()'s text without its conversion (P12)
+        return t.isoformat(timespec="milliseconds")[:-6] + "Z"
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware (got naive {t!r})")
     return iso(t)
@@ -188,12 +191,24 @@ def _alarm_values(r: AlarmTransition) -> list[object]:
     ]
 
 
-def _outbox_values(m: Outgoing) -> list[object]:
-    """An outbox row's content (without id)."""
-    if not m.destinations or not m.destinations <= DESTINATIONS:
-        raise ValueError(f"outbox message to {sorted(m.destinations)}: destinations must be "
+@functools.lru_cache(maxsize=16)
+def _destinations(destinations: frozenset[str]) -> str:
+    """The destinations column of a message's row (a composer sends all its messages to one set,
+    so this is worked out once, not per row, P12)."""
+    if not destinations or not destinations <= DESTINATIONS:
+        raise ValueError(f"outbox message to {sorted(destinations)}: destinations must be "
                          f"among {sorted(DESTINATIONS)}")
-    return [m.session_id, m.control_id, m.kind, " ".join(sorted(m.destinations)),
+    return " ".join(sorted(destinations))
+
+
+def _outbox_values(m: Outgoing, index: int, control_id: str) -> list[object]:
+    """An outbox row's content (without id), for the `index`th message (from 0) of a write, whose
+    control id must be `control_id`."""
+    if m.control_id != control_id:
+        raise ValueError(f"outbox message {index + 1} of this write carries control id "
+                         f"{m.control_id!r}, not {control_id!r}: each message must take the ids "
+                         "in the order given, and use each one")
+    return [m.session_id, m.control_id, m.kind, _destinations(m.destinations),
             _stamp(m.created_at, "created_at"), m.message]
 
 
@@ -239,13 +254,10 @@ class _Chains:
         """Load the heads of `tables` (those not loaded yet) in one statement: a write that also
         appends its outbox rows reads two heads; a statement each cost it as much as the outbox
         row's insert (P12)."""
-        wanted = [t for t in dict.fromkeys(tables) if t not in self._heads]
+        wanted = tuple(t for t in dict.fromkeys(tables) if t not in self._heads)
         if len(wanted) < 2:
             return   # loaded when first used, as before
-        columns = ", ".join(f"(SELECT value FROM meta WHERE key = ?), (SELECT max(id) FROM {t})"
-                            for t in wanted)
-        found = self._conn.execute(f"SELECT {columns}",
-                                   [schema.CHAIN_HEAD_PREFIX + t for t in wanted]).fetchone()
+        found = self._conn.execute(*_heads_query(wanted)).fetchone()
         for index, table in enumerate(wanted):
             self._heads[table] = self._head(table, found[2 * index], found[2 * index + 1])
 
@@ -283,11 +295,28 @@ class _Chains:
         values: list[object] = []
         for table in sorted(self._touched):
             row_id, digest = self._heads[table]
-            values += [schema.CHAIN_HEAD_PREFIX + table, f"{row_id} {digest}"]
-        rows = ", ".join(["(?, ?)"] * len(self._touched))
-        self._conn.execute(
-            f"INSERT INTO meta(key, value) VALUES {rows} "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", values)
+            values += [_HEAD_KEY[table], f"{row_id} {digest}"]
+        self._conn.execute(_store_heads_sql(len(self._touched)), values)
+
+
+# The statements of a write, made once rather than on every write (P12).
+_HEAD_KEY: Final = {table: schema.CHAIN_HEAD_PREFIX + table for table in RECORD_TABLES}
+
+
+@functools.lru_cache(maxsize=32)
+def _heads_query(tables: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The statement reading the heads of `tables`, and its parameters."""
+    columns = ", ".join(f"(SELECT value FROM meta WHERE key = ?), (SELECT max(id) FROM {t})"
+                        for t in tables)
+    return f"SELECT {columns}", tuple(_HEAD_KEY[t] for t in tables)
+
+
+@functools.lru_cache(maxsize=16)
+def _store_heads_sql(count: int) -> str:
+    """The statement recording `count` chain heads in meta."""
+    rows = ", ".join(["(?, ?)"] * count)
+    return (f"INSERT INTO meta(key, value) VALUES {rows} "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
 
 
 class ChainedWriter:
@@ -477,7 +506,7 @@ class EventLog:
         self.path = path
         self._conn: sqlite3.Connection | None = conn
         self._outbox: OutboxHooks | None = None
-        self._uid: str | None = None   # meta.log_uid, read once
+        self._prefix: str | None = None   # of control ids: meta.log_uid and "-", read once
 
     # --- lifecycle ---
 
@@ -650,12 +679,12 @@ class EventLog:
         raised: the clinical records must be committed whatever the network layer does."""
         # Control ids are `<log uid>-<outbox row id>`: unique in the clinic, known before the
         # insert, and no counter of their own to read and store on every write (P12).
-        uid = self._log_uid(conn)
-        issued: list[str] = []
+        prefix = self._control_prefix(conn)
+        first = chains.next_id("outbox")
+        issued = itertools.count(first)
 
         def next_control_id() -> str:
-            issued.append(f"{uid}-{chains.next_id('outbox') + len(issued)}")
-            return issued[-1]
+            return f"{prefix}{next(issued)}"
 
         # Everything is built and checked before the first insert, so a composer failure (a bug)
         # leaves the transaction as the records made it: they commit, the messages do not. (No
@@ -663,17 +692,8 @@ class EventLog:
         # as the records' own can, P12.)
         try:
             outgoing = hooks.composer.compose(batch, next_control_id)
-            if not outgoing:
-                return [], None
-            first = chains.next_id("outbox")
-            contents = [_outbox_values(message) for message in outgoing]
-            for index, message in enumerate(outgoing):
-                expected = f"{uid}-{first + index}"
-                if message.control_id != expected:
-                    raise ValueError(f"outbox message {index + 1} of this write carries "
-                                     f"control id {message.control_id!r}, not {expected!r}: each "
-                                     "message must take the ids in the order given, and use each "
-                                     "one")
+            contents = [_outbox_values(message, index, f"{prefix}{first + index}")
+                        for index, message in enumerate(outgoing)]
         except Exception as exc:  # noqa: BLE001 - reported to the network layer as its alarm
             return [], exc
         rows = [OutboxRow(chains.append("outbox", content), message.session_id, message.control_id,
@@ -681,12 +701,13 @@ class EventLog:
                 for message, content in zip(outgoing, contents, strict=True)]
         return rows, None
 
-    def _log_uid(self, conn: sqlite3.Connection) -> str:
-        if self._uid is None:
+    def _control_prefix(self, conn: sqlite3.Connection) -> str:
+        """`<meta.log_uid>-`, read once."""
+        if self._prefix is None:
             row = conn.execute("SELECT value FROM meta WHERE key = ?",
                                [schema.META_LOG_UID]).fetchone()
-            self._uid = str(row[0]) if row else "log"
-        return self._uid
+            self._prefix = f"{row[0] if row else 'log'}-"
+        return self._prefix
 
     @_classified
     def record_deliveries(self, deliveries: Sequence[Delivery]) -> list[int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.store import EventLog, VerifyReport
-from console.store.chain import GENESIS, row_hash
+from console.store.chain import GENESIS, canonical, row_hash
 
 from . import event, filled_log, new_log, obs
 
@@ -53,6 +53,18 @@ def test_first_row_hash_is_chained_on_genesis(tmp_path: Path) -> None:
     values = conn.execute(
         "SELECT id, session_id, at, kind, actor, detail FROM events WHERE id = 1").fetchone()
     assert stored == row_hash(GENESIS, "events", list(values))
+
+
+def test_the_hash_rule_is_pinned() -> None:
+    # Logs written by every earlier console must still verify: the text hashed for one row (a
+    # bool as 0/1, an int in a REAL column as a float, text as it is) and its hash are fixed.
+    values = [1, "P-é", "ketamine-iv", "2026.1", 1, "2026-01-05T09:00:00.000Z", "RN Ada", 72, True,
+              '{"a":1}']
+    assert canonical("sessions", values) == (
+        '["sessions",1,"P-é","ketamine-iv","2026.1",1,"2026-01-05T09:00:00.000Z","RN Ada",72.0,1,'
+        '"{\\"a\\":1}"]')
+    assert row_hash(GENESIS, "sessions", values) == (
+        "19be12002ea5ee10aab1edf176880c40c74fe203cfa5a4d9d7f1ddc6756a71df")
 
 
 @pytest.mark.parametrize(("table", "edit"), [
