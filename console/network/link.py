@@ -5,9 +5,9 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
 
 - The log commits each message with its records (console/store/outbox.py) and then hands the new
   rows here (`_queue_rows`, on the thread that wrote: the GUI thread), which passes them to the
-  MQTT client (QoS 1, chair topic by kind; through the hand-off thread, which after each
-  hand-over lets what comes within `HANDOFF_GATHER_S` gather and hands it over in one go) and
-  the MLLP sender, in outbox order.
+  MQTT client (QoS 1, chair topic by kind; the client runs in a process of its own,
+  bus_process.py, so paho's work is not done under this process's GIL) and the MLLP sender, in
+  outbox order.
 - A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times) a
   failure. The senders report on their own threads into a queue; `pump()`, on the GUI thread,
   writes them as `deliveries` rows (never an update), all that came since the last pump in one
@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import queue
 import ssl
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,23 +56,12 @@ from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, Outbo
 from protocols.model import Priority
 
 if TYPE_CHECKING:
-    from console.network.mqtt_bus import BusClient, BusStatus
+    from console.network.bus_process import BusProcessClient
+    from console.network.mqtt_bus import BusStatus
 
 UNCONFIRMED_LOW_S = 10.0
 UNCONFIRMED_MEDIUM_S = 60.0
 CENTRAL_CONFIRM_S = 10.0
-# After handing messages to the bus, the hand-off thread lets the next ones gather this long
-# (P12). A message that follows another within this time waits up to this much longer to reach a
-# central station (P9: p99 ≤ 100 ms, measured 22-43 ms before); one after a quiet spell does not.
-HANDOFF_GATHER_S = 0.02
-
-
-@dataclass(frozen=True, slots=True)
-class _Publish:
-    topic: str
-    payload: bytes
-    retain: bool
-    on_delivered: Callable[[], None] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,24 +131,20 @@ class NetworkLink:
         self._bus_status: BusStatus | None = None
         self._mllp_status: SenderStatus | None = None
         self._status_seq = 0
-        # Messages for the bus go to paho on a thread of their own: handing one over (paho's
-        # socket write) cost the writing thread 0.16 ms a message (P12), and that thread is the
-        # GUI thread that paints the alarm. FIFO, so the order is the outbox's.
-        self._handoff: queue.SimpleQueue[_Publish | None] = queue.SimpleQueue()
-        self._handoff_thread: threading.Thread | None = None
 
         destinations = frozenset(d for d, on in ((BUS, config.broker), (ENGINE, config.forward))
                                  if on)
         self.destinations = destinations
         self.composer = PcdComposer(station, self._patient_for, destinations, clock,
                                     demo_sessions=self._is_demo)
-        self.bus: BusClient | None = None
+        self.bus: BusProcessClient | None = None
         self.mllp: MllpSender | None = None
         if config.broker:
             # paho is imported only by a console that has a bus (start-up time, P7).
-            from console.network.mqtt_bus import BusClient, BusConfig, Will  # noqa: PLC0415
+            from console.network.bus_process import BusProcessClient  # noqa: PLC0415
+            from console.network.mqtt_bus import BusConfig, Will  # noqa: PLC0415
 
-            self.bus = BusClient(
+            self.bus = BusProcessClient(
                 BusConfig(config.broker, username=config.username, password=config.password,
                           ca_file=config.ca_file, allow_plaintext=config.allow_plaintext),
                 client_id=f"chair-{config.chair}", clock=clock,
@@ -188,9 +171,6 @@ class NetworkLink:
             self.bus.subscribe(self._topic("confirm"))
             self.bus.subscribe(topics.central_filter(self.config.topic_prefix))
             self.bus.start()
-            self._handoff_thread = threading.Thread(target=self._hand_over_to_bus,
-                                                    name="bus-handoff", daemon=True)
-            self._handoff_thread.start()
             self._queue_bus(self._log.undelivered(BUS))
         if self.mllp is not None:
             self.mllp.start()
@@ -204,9 +184,6 @@ class NetworkLink:
             self._publish(self._topic("status"), topics.encode(
                 offline_status(self.config.chair, self.config.room, "console closed")),
                 retain=True)
-            self._handoff.put(None)
-            if self._handoff_thread is not None:
-                self._handoff_thread.join(timeout)
             self.bus.stop(timeout)
         if self.mllp is not None:
             self.mllp.flush(timeout)   # what is due goes first, unless the engine is away
@@ -322,26 +299,8 @@ class NetworkLink:
 
     def _publish(self, topic: str, payload: bytes, *, retain: bool = False,
                  on_delivered: Callable[[], None] | None = None) -> None:
-        self._handoff.put(_Publish(topic, payload, retain, on_delivered))
-
-    def _hand_over_to_bus(self) -> None:   # the hand-off thread
-        while True:
-            batch = [self._handoff.get()]
-            while True:
-                try:
-                    batch.append(self._handoff.get_nowait())
-                except queue.Empty:
-                    break
-            for item in batch:
-                if item is None:
-                    return
-                if self.bus is not None:
-                    self.bus.publish(item.topic, item.payload, retain=item.retain,
-                                     on_delivered=item.on_delivered)
-            # Then let what the next commits add gather, to hand it over in one go: woken for
-            # each message, this thread and paho's cost the writing thread more than the
-            # message itself (P12: GIL switches). A message after a quiet spell goes at once.
-            time.sleep(HANDOFF_GATHER_S)
+        if self.bus is not None:   # one local socket send; never blocks (bus_process.py)
+            self.bus.publish(topic, payload, retain=retain, on_delivered=on_delivered)
 
     @property
     def log(self) -> EventLog:

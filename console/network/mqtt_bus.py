@@ -302,7 +302,31 @@ class _Pending:
     retain: bool
     on_delivered: Callable[[], None] | None
     handed_mono: float  # clock mono at publish()
+    on_refused: Callable[[], None] | None = None
     mid: int | None = None  # paho's packet id on the current connection; None: not handed
+
+
+def check_settings(config: BusConfig, client_id: str,
+                   will: Will | None) -> tuple[str, str, int]:
+    """Check what a client is given before anything connects; return (scheme, host, port).
+
+    Raises:
+        ValueError: a bad broker address, refused plaintext, a bad client id or keepalive, or a
+            bad will; the message says what to change.
+    """
+    check_plaintext(config)
+    scheme, host, port = parse_bus_url(config.url)
+    if not client_id or len(client_id.encode("utf-8")) > 128 or any(
+            c in client_id for c in "/+#\0"):
+        raise ValueError(f"client id {client_id!r} is not usable: 1-128 bytes without '/', "
+                         "'+', '#'")
+    if not 1 <= config.keepalive_s <= 65535:
+        raise ValueError(f"keepalive_s = {config.keepalive_s} is not allowed: 1-65535 s")
+    if will is not None:
+        _check_topic(will.topic, "will topic")
+        if will.qos not in (0, 1):
+            raise ValueError(f"will qos {will.qos} is not allowed: 0 or 1")
+    return scheme, host, port
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,18 +362,7 @@ class BusClient:
             ValueError: a bad broker address, refused plaintext, a bad client id or keepalive, an
                 unreadable ca_file, or a bad will; the message says what to change.
         """
-        check_plaintext(config)
-        scheme, host, port = parse_bus_url(config.url)
-        if not client_id or len(client_id.encode("utf-8")) > 128 or any(
-                c in client_id for c in "/+#\0"):
-            raise ValueError(f"client id {client_id!r} is not usable: 1-128 bytes without '/', "
-                             "'+', '#'")
-        if not 1 <= config.keepalive_s <= 65535:
-            raise ValueError(f"keepalive_s = {config.keepalive_s} is not allowed: 1-65535 s")
-        if will is not None:
-            _check_topic(will.topic, "will topic")
-            if will.qos not in (0, 1):
-                raise ValueError(f"will qos {will.qos} is not allowed: 0 or 1")
+        scheme, host, port = check_settings(config, client_id, will)
         self.config = config
         self.client_id = client_id
         self._host, self._port = host, port
@@ -363,7 +376,7 @@ class BusClient:
                                  protocol=mqtt.MQTTv5, reconnect_on_failure=True)
         self._mqtt.enable_logger(_PAHO_LOG)
         if scheme == "mqtts":
-            self._mqtt.tls_set_context(_tls_context(config.ca_file))
+            self._mqtt.tls_set_context(tls_context(config.ca_file))
         if config.username is not None:
             self._mqtt.username_pw_set(config.username, config.password)
         if will is not None:
@@ -428,11 +441,13 @@ class BusClient:
                 self._mqtt.subscribe(topic_filter, qos)
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
-                on_delivered: Callable[[], None] | None = None) -> None:
+                on_delivered: Callable[[], None] | None = None,
+                on_refused: Callable[[], None] | None = None) -> None:
         """Queue a QoS 1 message; it is sent now if connected, else after the next connect.
 
         Thread-safe; never blocks on the network; never raises for a network state.
-        `on_delivered` runs once, on paho's thread, at the broker's PUBACK.
+        `on_delivered` runs once, on paho's thread, at the broker's PUBACK; `on_refused`
+        instead, when that PUBACK refuses the message (it leaves the queue, not sent again).
 
         Raises:
             ValueError: qos other than 1, a topic with a wildcard or empty, a payload not bytes.
@@ -445,7 +460,8 @@ class BusClient:
         _check_topic(topic, "topic")
         if not isinstance(payload, (bytes, bytearray)):
             raise ValueError(f"payload must be bytes, not {type(payload).__name__}")
-        entry = _Pending(topic, bytes(payload), retain, on_delivered, self._clock.now().mono)
+        entry = _Pending(topic, bytes(payload), retain, on_delivered, self._clock.now().mono,
+                         on_refused)
         with self._send_lock:
             with self._lock:
                 if self._stopping:
@@ -618,6 +634,8 @@ class BusClient:
                 self._set_status(BusState.CONNECTED, (
                     f"connected to {self.config.describe()}; {self._refusal} (check the "
                     "broker's ACL for this user)"))
+            if entry.on_refused is not None:
+                _call(entry.on_refused, "on_refused")
             return
         if entry.on_delivered is not None:
             _call(entry.on_delivered, "on_delivered")
@@ -672,7 +690,7 @@ def _check_topic(topic: str, what: str) -> None:
                          "no '+', '#' (wildcards are for subscriptions)")
 
 
-def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     """A client context that checks the broker's certificate and host name."""
     try:
         return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)

@@ -243,6 +243,8 @@ def test_messages_and_status_reach_the_bus_and_each_puback_is_logged(
 def test_a_central_acknowledgement_is_applied_once_and_says_who_and_where(
         chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
     chair = chairs(bus_config(broker.url))
+    # Commands are not retained: the chair hears those sent once it is connected (subscribed).
+    wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
     chair.reading("bp_systolic", 205)
     occurrence = next(o for o in chair.engine.alarms() if o.condition == "bp_systolic_high")
     central = bus_client(broker.url, "central-test")

@@ -1,0 +1,171 @@
+"""The chair's bus client in a process of its own (console/network/bus_process.py, bus_worker.py):
+what the link relies on must hold across the process boundary, against a real Mosquitto.
+
+- every message given is confirmed once, in order, and counted as unconfirmed until then;
+- a worker that dies is started again and sends every message still kept: nothing lost;
+- a console that dies leaves the broker to publish its Last Will (the worker leaves at once);
+- bad settings are refused in the console, with BusClient's words, before any process starts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from console.clock import ManualClock
+from console.network.bus_process import BusProcessClient
+from console.network.mqtt_bus import BusConfig, BusState, BusStatus, Will
+from tests.mosquitto import Broker, wait_until
+from tests.network.conftest import MakeClient
+from tests.network.test_link import START
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Confirmations:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.delivered: list[int] = []
+        self.statuses: list[BusStatus] = []
+
+    def callback(self, n: int) -> object:
+        def delivered() -> None:
+            with self.lock:
+                self.delivered.append(n)
+        return delivered
+
+    def status(self, status: BusStatus) -> None:
+        with self.lock:
+            self.statuses.append(status)
+
+
+@pytest.fixture
+def made() -> Iterator[list[BusProcessClient]]:
+    clients: list[BusProcessClient] = []
+    yield clients
+    for client in clients:
+        client.stop(1.0)
+
+
+def _client(made: list[BusProcessClient], url: str, seen: Confirmations,
+            clock: ManualClock | None = None) -> BusProcessClient:
+    client = BusProcessClient(BusConfig(url), client_id="chair-9", clock=clock or ManualClock(START),
+                              on_status=seen.status)
+    made.append(client)
+    return client
+
+
+def test_every_message_is_confirmed_once_in_order_and_counted_until_then(
+        broker: Broker, bus_client: MakeClient, made: list[BusProcessClient]) -> None:
+    heard: list[bytes] = []
+    bus_client(broker.url, "central-test", subscribe=["infusion/chair/chair-9/#"],
+               on_message=lambda _t, p: heard.append(p))
+    seen = Confirmations()
+    clock = ManualClock(START)
+    client = _client(made, broker.url, seen, clock)
+    client.start()
+    wait_until(lambda: client.status().state is BusState.CONNECTED, "connected")
+    for n in range(200):
+        client.publish("infusion/chair/chair-9/pcd01", f"m{n}".encode(),
+                       on_delivered=seen.callback(n))  # type: ignore[arg-type]
+    status = client.status()
+    assert status.unconfirmed >= 1 and status.oldest_unconfirmed_mono == clock.now().mono
+    wait_until(lambda: len(seen.delivered) == 200, "200 PUBACKs")
+    assert seen.delivered == list(range(200))
+    wait_until(lambda: len(heard) == 200, "the subscriber heard them")
+    assert heard == [f"m{n}".encode() for n in range(200)]
+    assert client.status().unconfirmed == 0
+
+
+def test_a_worker_that_dies_is_started_again_and_sends_what_it_kept(
+        broker: Broker, bus_client: MakeClient, made: list[BusProcessClient]) -> None:
+    heard: list[bytes] = []
+    # A persistent session, saved by the broker before it dies: it keeps what comes for the
+    # subscriber while it is away.
+    central = bus_client(broker.url, "central-test", subscribe=["infusion/chair/chair-9/#"],
+                         on_message=lambda _t, p: heard.append(p), persistent_session=True)
+    seen = Confirmations()
+    client = _client(made, broker.url, seen)
+    client.start()
+    wait_until(lambda: client.status().state is BusState.CONNECTED
+               and central.status().state is BusState.CONNECTED, "connected")
+    broker.save()
+    broker.kill()   # nothing can be confirmed: every message stays kept
+    wait_until(lambda: client.status().state is not BusState.CONNECTED, "the loss noticed")
+    for n in range(5):
+        client.publish("infusion/chair/chair-9/pcd01", f"m{n}".encode(),
+                       on_delivered=seen.callback(n))  # type: ignore[arg-type]
+    worker = client._process
+    assert worker is not None
+    os.kill(worker.pid, signal.SIGKILL)
+    wait_until(lambda: any("ended unexpectedly" in s.detail for s in seen.statuses),
+               "the status says the network process ended")
+    assert client.status().unconfirmed == 5
+    wait_until(lambda: client._process is not worker, "a new worker")
+    broker.restart()
+    wait_until(lambda: seen.delivered == list(range(5)), "the kept messages confirmed",
+               timeout=15)
+    wait_until(lambda: len(set(heard)) == 5, "heard")
+    assert list(dict.fromkeys(heard)) == [f"m{n}".encode() for n in range(5)]
+
+
+_OWNER = """
+import sys, time
+from console.clock import SystemClock
+from console.network.bus_process import BusProcessClient
+from console.network.mqtt_bus import BusConfig, BusState, Will
+client = BusProcessClient(BusConfig(sys.argv[1]), client_id="chair-9", clock=SystemClock(),
+                          will=Will("infusion/chair/chair-9/status", b"offline"))
+client.start()
+while client.status().state is not BusState.CONNECTED:
+    time.sleep(0.02)
+print(client._process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_console_that_dies_leaves_its_will_to_the_broker_and_no_worker_behind(
+        broker: Broker, bus_client: MakeClient) -> None:
+    wills: list[bytes] = []
+    bus_client(broker.url, "central-test", subscribe=["infusion/chair/chair-9/status"],
+               on_message=lambda _t, p: wills.append(p))
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER, broker.url], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        worker_pid = int(owner.stdout.readline())
+        owner.kill()   # SIGKILL: no goodbye from the console
+        owner.wait()
+        wait_until(lambda: wills == [b"offline"], "the will published", timeout=5)
+        wait_until(lambda: not _alive(worker_pid), "the worker gone", timeout=5)
+    finally:
+        owner.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_bad_settings_are_refused_in_the_console_before_any_process_starts() -> None:
+    with pytest.raises(ValueError, match="client id"):
+        BusProcessClient(BusConfig("mqtt://127.0.0.1:1883"), client_id="chair/9",
+                         clock=ManualClock(START))
+    with pytest.raises(ValueError, match="ca_file"):
+        BusProcessClient(BusConfig("mqtts://localhost:8883", ca_file=Path("/nonexistent.pem")),
+                         client_id="chair-9", clock=ManualClock(START))
+    with pytest.raises(ValueError, match="will"):
+        BusProcessClient(BusConfig("mqtt://127.0.0.1:1883"), client_id="chair-9",
+                         clock=ManualClock(START), will=Will("a/+", b"x"))
