@@ -47,21 +47,23 @@ class PcdComposer:
         now = self._clock.now().wall
         out: list[Outgoing] = []
         observations: dict[int, list[ObservationRecord]] = {}
+        alarms: list[AlarmTransition] = []
         for record in records:
             if isinstance(record, ObservationRecord):
                 observations.setdefault(record.session_id, []).append(record)
+            elif isinstance(record, AlarmTransition):
+                alarms.append(record)
         for session_id, batch in observations.items():
             control_id = next_control_id()
             processing = "T" if self._demo(session_id) else None
             text = pcd01(batch, control_id=control_id, sent_at=now, station=self._station,
                          patient=self._patient_for(session_id), processing_id=processing)
             out.append(Outgoing(session_id, control_id, PCD01, text, self._destinations, now))
-        for record in records:
-            if isinstance(record, AlarmTransition):
-                control_id = next_control_id()
-                text = pcd04(record, control_id=control_id, sent_at=now, station=self._station,
-                             patient=self._patient_for(record.session_id),
-                             processing_id="T" if self._demo(record.session_id) else "P")
-                out.append(Outgoing(record.session_id, control_id, PCD04, text,
-                                    self._destinations, now))
+        for alarm in alarms:
+            control_id = next_control_id()
+            text = pcd04(alarm, control_id=control_id, sent_at=now, station=self._station,
+                         patient=self._patient_for(alarm.session_id),
+                         processing_id="T" if self._demo(alarm.session_id) else "P")
+            out.append(Outgoing(alarm.session_id, control_id, PCD04, text, self._destinations,
+                                now))
         return out

@@ -268,6 +268,8 @@ _PRIORITY = "68484^MDC_ATTR_ALARM_PRIORITY^MDC"
 _ALERT_TYPE = "68485^MDC_ATTR_ALERT_TYPE^MDC"
 _AUTO_MEASUREMENT = "AMEAS^auto-measurement^MDC"
 _MANUAL_MEASUREMENT = "MMEAS^manual-measurement^MDC"
+# Record flags that make a PCD-01 a training message (MSH-11 T).
+_TRAINING_FLAGS = frozenset({"DEMO", "TEST"})
 # HL7 table 0078 abnormal flags a device may send in OBX-8 and we pass on.
 _ABNORMAL_FLAGS = frozenset({"L", "H", "LL", "HH", "<", ">", "N", "A", "AA", "LU", "HU"})
 _ALERT_PATH = "1.0.0.0"
@@ -343,9 +345,9 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(_escape_one, text)
 
 
-@functools.lru_cache(maxsize=256)   # a PCD-01's times repeat (OBR-7/8, OBX-14); equal instants
-def hl7_time(t: datetime) -> str:  # (whatever their zone) give one text: UTC
-
+# A PCD-01's times repeat (OBR-7/8, OBX-14); equal instants (whatever their zone) give one text.
+@functools.lru_cache(maxsize=256)
+def hl7_time(t: datetime) -> str:
     """HL7 DTM in UTC to the millisecond: `YYYYMMDDHHMMSS[.fff]+0000`.
 
     Raises:
@@ -355,11 +357,12 @@ def hl7_time(t: datetime) -> str:  # (whatever their zone) give one text: UTC
         raise ValueError(f"time {t.isoformat()} has no zone; records carry aware UTC times")
     utc = t if t.tzinfo is UTC else t.astimezone(UTC)
     millis = utc.microsecond // 1000
-    # Formatted by hand: strftime was a fifth of a PCD-01's cost (P12). Years before 1000 as
-    # strftime writes them.
-    stamp = (f"{utc.year:04d}{utc.month:02d}{utc.day:02d}{utc.hour:02d}{utc.minute:02d}"
-             f"{utc.second:02d}" if utc.year >= 1000 else utc.strftime("%Y%m%d%H%M%S"))
-    return stamp + (f".{millis:03d}" if millis else "") + "+0000"
+    # Formatted by hand: strftime was a fifth of a PCD-01's cost, f-string format specs half of
+    # what is left (P12). Years before 1000 as strftime writes them.
+    stamp = ("%04d%02d%02d%02d%02d%02d" % (utc.year, utc.month, utc.day, utc.hour, utc.minute,
+                                           utc.second)
+             if utc.year >= 1000 else utc.strftime("%Y%m%d%H%M%S"))
+    return stamp + (".%03d+0000" % millis if millis else "+0000")
 
 
 def _number(value: float) -> str:
@@ -470,40 +473,55 @@ class PatientShown:
     identifier_type: str = "PI"
 
 
-def _msh(station: Station, sent_at: datetime, message_type: str, control_id: str,
-         processing_id: str, accept_ack: str, application_ack: str, profile: str) -> str:
-    _check_control_id(control_id)
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """MSH, PID and PV1 of one kind of message for one station, patient and processing id, cut
+    around the two fields that change from message to message: MSH-7 (the time) and MSH-10 (the
+    control id). Made once, not per message (P12: a PCD-01 is built in every commit's
+    transaction)."""
+
+    to_time: str      # `MSH|^~\&|<MSH-3>|<MSH-4>|<MSH-5>|<MSH-6>|`
+    to_control: str   # `||<MSH-9>|`
+    rest: str         # `|<MSH-11>|...|<MSH-21>` CR, then PID and PV1
+    station: _StationText
+
+    def text(self, sent_at: datetime, control_id: str) -> str:
+        """The segments, sent at `sent_at` under a control id already checked."""
+        # Not through hl7_time's cache: a send time is new in every message, and a miss costs
+        # the cache's bookkeeping and evicts a time that may repeat.
+        sent = hl7_time.__wrapped__(sent_at)
+        return f"{self.to_time}{sent}{self.to_control}{control_id}{self.rest}"
+
+
+@functools.lru_cache(maxsize=256)
+def _head(station: Station, patient: PatientShown, message_type: str, processing_id: str,
+          accept_ack: str, application_ack: str, profile: str) -> _Head:
     if processing_id not in ("P", "T", "D"):
         raise ValueError(f"processing id {processing_id!r} must be P, T or D (HL7 table 0103)")
-    # MSH-1 is the field separator itself, so the list starts at MSH-2.
     text = _station_text(station)
-    fields = [
-        ENCODING, text.hd, text.facility, text.receiving_application,
-        text.receiving_facility, hl7_time(sent_at), "", message_type, control_id,
-        processing_id, VERSION, "", "", accept_ack, application_ack, "", CHARSET, "", "", profile,
-    ]
-    return _segment("MSH", fields)
+    # MSH-1 is the field separator itself, so the fields start at MSH-2.
+    return _Head(
+        "MSH|" + "|".join([ENCODING, text.hd, text.facility, text.receiving_application,
+                           text.receiving_facility]) + "|",
+        f"||{message_type}|",
+        "|" + "|".join([processing_id, VERSION, "", "", accept_ack, application_ack, "", CHARSET,
+                        "", "", profile]) + "\r" + _pid(patient) + text.pv1,
+        text,
+    )
 
 
-@functools.lru_cache(maxsize=64)
 def _pid(patient: PatientShown) -> str:
     cx = (f"{escape(patient.identifier)}^^^{escape(patient.assigning_authority)}"
           f"^{escape(patient.identifier_type)}")
     return _segment("PID", ["", "", cx, "", escape(patient.name)])
 
 
-def _pv1(station: Station) -> str:
-    return _station_text(station).pv1
-
-
 def _obx(set_id: int, value_type: str, identifier: str, sub_id: str, value: str, *,
          unit: str = "", reference_range: str = "", flags: str = "", status: str = "F",
          observed: str = "", observer: str = "", method: str = "", equipment: str = "") -> str:
     """One OBX, always written to OBX-18 so that every OBX has the same number of fields."""
-    return _segment("OBX", [
-        str(set_id), value_type, identifier, sub_id, value, unit, reference_range, flags, "", "",
-        status, "", "", observed, "", observer, method, equipment,
-    ])
+    return (f"OBX|{set_id}|{value_type}|{identifier}|{sub_id}|{value}|{unit}|{reference_range}|"
+            f"{flags}|||{status}|||{observed}||{observer}|{method}|{equipment}\r")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,18 +532,15 @@ _PATH = re.compile(r"^\d{1,9}(?:\.\d{1,9}){1,7}$")
 _EUI64 = re.compile(r"^[0-9A-Fa-f]{16}$")
 
 
-def _equipment_of(record: ObservationRecord, station: Station) -> str:
-    """OBX-18: the monitor's EUI-64 when its HL7 source named one, else this console."""
-    return _equipment(record.source, station)
-
-
 @functools.lru_cache(maxsize=256)
-def _equipment(source: str, station: Station) -> str:
+def _monitor_equipment(source: str) -> str:
+    """OBX-18 of a value whose HL7 source named its monitor's EUI-64 (else empty: this console
+    vouches for it)."""
     if source.startswith("hl7:"):
         parts = source.removeprefix("hl7:").split("^")
         if len(parts) >= 3 and _EUI64.match(parts[1]) and parts[2].upper() == "EUI-64":
             return f"{parts[1]}^^{parts[1]}^EUI-64"
-    return _station_text(station).equipment
+    return ""
 
 
 def _reference_range(limits: tuple[float | None, float | None] | None) -> str:
@@ -566,31 +581,37 @@ def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: dat
     """
     if not records:
         raise ValueError("a PCD-01 message needs at least one observation")
-    sessions = {r.session_id for r in records}
-    if len(sessions) > 1:
-        raise ValueError(f"observations of sessions {sorted(sessions)} in one message; one "
-                         "message reports one session's commit")
+    # One pass over the records for the checks, the flags and the times (P12).
+    times: list[datetime] = []
+    flagged = False
+    for r in records:
+        if r.session_id != records[0].session_id:
+            raise ValueError(f"observations of sessions {sorted({r.session_id for r in records})}"
+                             " in one message; one message reports one session's commit")
+        if r.measured_at is not None:
+            times.append(r.measured_at)
+        if r.flags and not r.flags.isdisjoint(_TRAINING_FLAGS):
+            flagged = True
     if processing_id is None:
-        flagged = any(r.flags & {"DEMO", "TEST"} for r in records)
         processing_id = "T" if flagged else "P"
-    times = [r.measured_at for r in records if r.measured_at is not None]
     first = hl7_time(min(times)) if times else hl7_time(sent_at)
     last = hl7_time(max(times)) if times else ""
+    _check_control_id(control_id)   # so it is written as it is (escape() would not change it)
+    head = _head(station, patient, "ORU^R01^ORU_R01", processing_id, "NE", "AL", PCD01_PROFILE)
     out = [
-        _msh(station, sent_at, "ORU^R01^ORU_R01", control_id, processing_id, "NE", "AL",
-             PCD01_PROFILE),
-        _pid(patient),
-        _pv1(station),
-        _segment("OBR", ["1", "", station.ei(control_id), MONITORING_SERVICE, "", "", first, last]),
+        head.text(sent_at, control_id),
+        f"OBR|1||{control_id}^{head.station.hd}|{MONITORING_SERVICE}|||{first}|{last}\r",
     ]
     used: set[str] = set()
     for set_id, record in enumerate(records, start=1):
-        out.append(_observation(set_id, record, station, ranges or {}, used))
+        out.append(_observation(set_id, record, head.station.equipment, ranges, used))
     return "".join(out)
 
 
-def _observation(set_id: int, record: ObservationRecord, station: Station,
-                 ranges: Mapping[str, tuple[float | None, float | None]], used: set[str]) -> str:
+def _observation(set_id: int, record: ObservationRecord, equipment: str,
+                 ranges: Mapping[str, tuple[float | None, float | None]] | None,
+                 used: set[str]) -> str:
+    """One observation's OBX; `equipment` is this console's OBX-18."""
     m = metric(record.metric)
     if record.unit != m.unit:
         raise ValueError(f"{m.label} recorded in {record.unit!r}; the log keeps {m.unit!r}, the "
@@ -602,18 +623,19 @@ def _observation(set_id: int, record: ObservationRecord, station: Station,
         while (path := f"1.0.0.{n}") in used:
             n += 1
     used.add(path)
-    flags = "~".join(sorted(f for f in record.flags if f in _ABNORMAL_FLAGS))
+    flags = ("~".join(sorted(f for f in record.flags if f in _ABNORMAL_FLAGS)) if record.flags
+             else "")
     manual = record.source == MANUAL
     return _obx(
         set_id, "NM", term.identifier, path, _number(record.value),
         unit=term.unit,
-        reference_range=_reference_range(ranges.get(record.metric)),
+        reference_range=_reference_range(ranges.get(record.metric)) if ranges else "",
         flags=flags,
         status="C" if record.corrects is not None else "F",
         observed=hl7_time(record.measured_at) if record.measured_at is not None else "",
         observer=escape(record.entered_by) if manual else "",
         method=_MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT,
-        equipment=_equipment_of(record, station),
+        equipment=_monitor_equipment(record.source) or equipment,
     )
 
 
@@ -721,7 +743,9 @@ def pcd04(transition: AlarmTransition, *, control_id: str, sent_at: datetime, st
     at = hl7_time(transition.at)
     flags = "~".join(f for f in (facets.abnormality, facets.priority, facets.alert_type) if f)
     condition = escape(transition.condition)
-    equipment = _station_text(station).equipment
+    _check_control_id(control_id)
+    head = _head(station, patient, "ORU^R40^ORU_R40", processing_id, "AL", "NE", PCD04_PROFILE)
+    equipment = head.station.equipment
 
     def path(facet: int) -> str:
         return f"{_ALERT_PATH}.{facet}"
@@ -746,10 +770,7 @@ def pcd04(transition: AlarmTransition, *, control_id: str, sent_at: datetime, st
     ):
         rows.append(_obx(facet, "ST", identifier, path(facet), value))
     return "".join([
-        _msh(station, sent_at, "ORU^R40^ORU_R40", control_id, processing_id, "AL", "NE",
-             PCD04_PROFILE),
-        _pid(patient),
-        _pv1(station),
+        head.text(sent_at, control_id),
         _segment("OBR", ["1", "", station.ei(facets.alert_id), ALARM_SERVICE, "", "", at, ""]),
         *rows,
     ])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cache
 
 import hl7
@@ -29,7 +29,9 @@ from console.network.pcd import (
     pcd04,
     segments,
 )
-from console.records import AlarmTransition, ObservationRecord
+from console.clock import ManualClock
+from console.network.composer import PcdComposer
+from console.records import AlarmTransition, EventRecord, ObservationRecord
 from devices.framing import split_mllp
 from devices.hl7 import HL7Decoder, decode_message
 from protocols.vitals import VITALS
@@ -498,3 +500,104 @@ def test_free_text_never_breaks_segments_or_fields(patient_id, name, facility, r
     # The decoder still reads every vital of the observation message.
     assert [r.value for r in decode_message(obs.encode("utf-8"), SENT).readings] == \
         [r.value for r in records if r.metric in VITALS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Byte for byte
+
+
+MONITOR = "hl7:MONITOR^0200000000ABCDEF^EUI-64"
+# One commit's messages as the console built them before their headers were cached (P12):
+# observations of three sessions (several metrics, a monitor's path kept and a repeated one
+# replaced, an abnormal flag passed on and an unknown one dropped, no measured time, another
+# zone, a typed correction with a delimiter in the nurse's name, a demo session, a TEST flag),
+# two alarm phases, and an event, which sends nothing.
+PINNED = [
+    (1, 'c0ffee-41', 'pcd01', [
+        'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R01^ORU_R01|c0ffee-41|P|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
+        'PID|||K-0042^^^^PI||Doe',
+        'PV1||O|^Room 2^Chair 3^Clinic',
+        'OBR|1||c0ffee-41^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|182777000^monitoring of patient^SNOMED-CT|||20260302090000.500+0000|20260302090001.250+0000',
+        'OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.2|72|264864^MDC_DIM_BEAT_PER_MIN^MDC^/min^/min^UCUM|||||F|||20260302090001.250+0000|||AMEAS^auto-measurement^MDC|0200000000ABCDEF^^0200000000ABCDEF^EUI-64',
+        'OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.0.0.2|97.5|262688^MDC_DIM_PERCENT^MDC^%^%^UCUM||L|||F||||||AMEAS^auto-measurement^MDC|0200000000ABCDEF^^0200000000ABCDEF^EUI-64',
+        'OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.0.3|120|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||C|||20260302090000.500+0000||Kim\\F\\Nurse|MMEAS^manual-measurement^MDC|0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
+    ]),
+    (2, 'c0ffee-42', 'pcd01', [
+        'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R01^ORU_R01|c0ffee-42|T|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
+        'PID|||^^^^PI||',
+        'PV1||O|^Room 2^Chair 3^Clinic',
+        'OBR|1||c0ffee-42^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|182777000^monitoring of patient^SNOMED-CT|||20260302090003+0000|20260302090003+0000',
+        'OBX|1|NM|moaas^Sedation (MOAA/S)^99ICN|1.0.0.1|4|{score}^{score}^UCUM|||||F|||20260302090003+0000||Nurse Lee|MMEAS^manual-measurement^MDC|0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
+    ]),
+    (3, 'c0ffee-43', 'pcd01', [
+        'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R01^ORU_R01|c0ffee-43|T|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
+        'PID|||K-7^^^Clinic^MR||',
+        'PV1||O|^Room 2^Chair 3^Clinic',
+        'OBR|1||c0ffee-43^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|182777000^monitoring of patient^SNOMED-CT|||20260302090002.999+0000|20260302090002.999+0000',
+        'OBX|1|NM|151562^MDC_RESP_RATE^MDC|1.1.1.9|14|264928^MDC_DIM_RESP_PER_MIN^MDC^/min^/min^UCUM||HH|||F|||20260302090002.999+0000|||AMEAS^auto-measurement^MDC|0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
+    ]),
+    (1, 'c0ffee-44', 'pcd04', [
+        'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R40^ORU_R40|c0ffee-44|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO',
+        'PID|||K-0042^^^^PI||Doe',
+        'PV1||O|^Room 2^Chair 3^Clinic',
+        'OBR|1||1-3^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|196616^MDC_EVT_ALARM^MDC|||20260302090001.500+0000|',
+        'OBX|1|ST|196670^MDC_EVT_LO^MDC^spo2_low^^99ICN|1.0.0.0.1|SpO2 low: 89 %|||L~PM~SP|||F|||20260302090001.500+0000||||0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
+        'OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.0.0.0.2|89|262688^MDC_DIM_PERCENT^MDC^%^%^UCUM|||||F|||20260302090001.500+0000||||',
+        'OBX|3|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|1.0.0.0.3|start||||||F|||||||',
+        'OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.0.0.0.4|active||||||F|||||||',
+        'OBX|5|ST|68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC|1.0.0.0.5|enabled||||||F|||||||',
+        'OBX|6|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|1.0.0.0.6|PM||||||F|||||||',
+        'OBX|7|ST|68485^MDC_ATTR_ALERT_TYPE^MDC|1.0.0.0.7|SP||||||F|||||||',
+    ]),
+    (2, 'c0ffee-45', 'pcd04', [
+        'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R40^ORU_R40|c0ffee-45|T|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO',
+        'PID|||^^^^PI||',
+        'PV1||O|^Room 2^Chair 3^Clinic',
+        'OBR|1||2-1^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|196616^MDC_EVT_ALARM^MDC|||20260302090004+0000|',
+        'OBX|1|ST|196616^MDC_EVT_ALARM^MDC^device_lost^^99ICN|1.0.0.0.1|Monitor lost|||PL~ST|||F|||20260302090004+0000||||0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
+        'OBX|2|CWE|68480^MDC_ATTR_ALERT_SOURCE^MDC|1.0.0.0.2|device_lost^^99ICN||||||F|||20260302090004+0000||||',
+        'OBX|3|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|1.0.0.0.3|update||||||F|||||||',
+        'OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.0.0.0.4|active||||||F|||||||',
+        'OBX|5|ST|68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC|1.0.0.0.5|alert-acknowledged||||||F|||||||',
+        'OBX|6|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|1.0.0.0.6|PL||||||F|||||||',
+        'OBX|7|ST|68485^MDC_ATTR_ALERT_TYPE^MDC|1.0.0.0.7|ST||||||F|||||||',
+    ]),
+]
+
+
+def test_a_commit_is_composed_byte_for_byte_as_pinned():
+    records = [
+        ObservationRecord(1, "heart_rate", 72.0, "beats/min", MONITOR, at(1.25), at(1.5), "engine",
+                          channel="1.2.1.2"),
+        ObservationRecord(1, "spo2", 97.5, "%", MONITOR, None, at(1.5), "engine",
+                          channel="1.2.1.2", flags=frozenset({"L", "X"})),
+        EventRecord(1, at(2), "note", "Nurse Kim", {"text": "fine"}),
+        ObservationRecord(1, "bp_systolic", 120.0, "mmHg", "manual",
+                          at(0.5).astimezone(timezone(timedelta(hours=2))), at(2), "Kim|Nurse",
+                          corrects=7),
+        AlarmTransition(1, 3, "spo2_low", "physiological", "medium", "raised", at(1.5),
+                        "SpO2 low: 89 %", 89.0, "≤90"),
+        ObservationRecord(2, "moaas", 4.0, "score", "manual", at(3), at(3), "Nurse Lee",
+                          flags=frozenset({"DEMO"})),
+        ObservationRecord(3, "resp_rate", 14.0, "breaths/min", "sim", at(2.999), at(3), "engine",
+                          channel=" 1.1.1.9 ", flags=frozenset({"TEST", "HH"})),
+        AlarmTransition(2, 1, "device_lost", "technical", "low", "acknowledged", at(4),
+                        "Monitor lost", None, "", "Nurse Lee"),
+    ]
+    patients = {1: PatientShown("K-0042", name="Doe"), 2: PatientShown(""),
+                3: PatientShown("K-7", "", "Clinic", "MR")}
+    composer = PcdComposer(STATION, patients.__getitem__, frozenset({"bus", "engine"}),
+                           ManualClock(at(5.004)), {1: False, 2: True, 3: False}.__getitem__)
+    expected = [(session, control, kind, "".join(s + "\r" for s in segs))
+                for session, control, kind, segs in PINNED]
+    for _ in range(2):   # the second time from the cached headers
+        ids = iter(range(41, 50))
+        got = composer.compose(records, lambda: f"c0ffee-{next(ids)}")
+        assert [(m.session_id, m.control_id, m.kind, m.message) for m in got] == expected
+    # Another patient shown for the same session: another PID, nothing else changes.
+    patients[1] = PatientShown("K-0043")
+    ids = iter(range(41, 50))
+    got = composer.compose(records, lambda: f"c0ffee-{next(ids)}")
+    assert [m.message for m in got] == [
+        text.replace("\rPID|||K-0042^^^^PI||Doe\r", "\rPID|||K-0043^^^^PI||\r")
+        for _, _, _, text in expected]
