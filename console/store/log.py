@@ -250,15 +250,12 @@ class _Chains:
         ).fetchone()
         return self._head(table, text, max_id)
 
-    def preload(self, tables: Sequence[str]) -> None:
-        """Load the heads of `tables` (those not loaded yet) in one statement: a write that also
-        appends its outbox rows reads two heads; a statement each cost it as much as the outbox
-        row's insert (P12)."""
-        wanted = tuple(t for t in dict.fromkeys(tables) if t not in self._heads)
-        if len(wanted) < 2:
-            return   # loaded when first used, as before
-        found = self._conn.execute(*_heads_query(wanted)).fetchone()
-        for index, table in enumerate(wanted):
+    def preload(self, tables: tuple[str, ...]) -> None:
+        """Load the heads of `tables` (distinct, none loaded yet) in one statement: a write that
+        also appends its outbox rows reads two heads; a statement each cost it as much as the
+        outbox row's insert (P12)."""
+        found = self._conn.execute(*_heads_query(tables)).fetchone()
+        for index, table in enumerate(tables):
             self._heads[table] = self._head(table, found[2 * index], found[2 * index + 1])
 
     def _head(self, table: str, text: object, max_id: Any) -> Head:
@@ -301,6 +298,12 @@ class _Chains:
 
 # The statements of a write, made once rather than on every write (P12).
 _HEAD_KEY: Final = {table: schema.CHAIN_HEAD_PREFIX + table for table in RECORD_TABLES}
+
+
+@functools.lru_cache(maxsize=64)
+def _tables_with_outbox(kinds: tuple[type, ...]) -> tuple[str, ...]:
+    """The tables a write of records of these kinds appends to, and the outbox, each once."""
+    return tuple(dict.fromkeys([*(_TABLE_OF[k] for k in kinds if k in _TABLE_OF), "outbox"]))
 
 
 @functools.lru_cache(maxsize=32)
@@ -652,8 +655,9 @@ class EventLog:
         with self._transaction() as conn:
             chains = _Chains(conn)
             if hooks is not None:
-                chains.preload([*(_TABLE_OF[type(r)] for r in batch if type(r) in _TABLE_OF),
-                                "outbox"])
+                tables = _tables_with_outbox(tuple(map(type, batch)))
+                if len(tables) > 1:   # else loaded when first used
+                    chains.preload(tables)
             ids = [self._write_one(conn, chains, record, values)
                    for record, values in zip(batch, prepared, strict=True)]
             if hooks is not None:
