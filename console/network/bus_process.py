@@ -237,10 +237,11 @@ class BusProcessClient:
                                    f"{self.client_id} was stopped")
             token = self._next_token
             self._next_token += 1
-            self._kept[token] = _Kept(topic, bytes(payload), retain, on_delivered, on_refused,
+            data = bytes(payload)
+            self._kept[token] = _Kept(topic, data, retain, on_delivered, on_refused,
                                       self._clock.now().mono)
             if self._channel is not None:   # a send that never blocks (_Channel)
-                self._channel.send(frame(("publish", token, topic, bytes(payload), retain)))
+                self._channel.send(frame(("publish", token, topic, data, retain)))
 
     def status(self) -> BusStatus:
         with self._lock:
@@ -335,11 +336,13 @@ class BusProcessClient:
         kind = message[0]
         if kind == "delivered" or kind == "refused":
             with self._lock:
-                entries = [self._kept.pop(token, None) for token in message[1]]
+                pop = self._kept.pop
+                entries = [pop(token, None) for token in message[1]]
+            delivered = kind == "delivered"
             for entry in entries:
                 if entry is None:
                     continue
-                callback = entry.on_delivered if kind == "delivered" else entry.on_refused
+                callback = entry.on_delivered if delivered else entry.on_refused
                 if callback is not None:
                     _call(callback, f"on_{kind}")
         elif kind == "status":
