@@ -131,6 +131,7 @@ class NetworkLink:
         self._bus_status: BusStatus | None = None
         self._mllp_status: SenderStatus | None = None
         self._status_seq = 0
+        self._stopped = False   # set by stop(): nothing is published after it
 
         destinations = frozenset(d for d, on in ((BUS, config.broker), (ENGINE, config.forward))
                                  if on)
@@ -184,6 +185,7 @@ class NetworkLink:
             self._publish(self._topic("status"), topics.encode(
                 offline_status(self.config.chair, self.config.room, "console closed")),
                 retain=True)
+            self._stopped = True
             self.bus.stop(timeout)
         if self.mllp is not None:
             self.mllp.flush(timeout)   # what is due goes first, unless the engine is away
@@ -299,7 +301,9 @@ class NetworkLink:
 
     def _publish(self, topic: str, payload: bytes, *, retain: bool = False,
                  on_delivered: Callable[[], None] | None = None) -> None:
-        if self.bus is not None:   # one local socket send; never blocks (bus_process.py)
+        # After stop() nothing more goes out: a pump woken by news that came during the stop
+        # may still run once (its status is not news; the offline status was the last word).
+        if self.bus is not None and not self._stopped:
             self.bus.publish(topic, payload, retain=retain, on_delivered=on_delivered)
 
     @property

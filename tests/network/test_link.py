@@ -387,3 +387,13 @@ def test_a_clean_stop_lets_the_engine_take_what_is_due_first(
         assert log.undelivered("engine") == []
     finally:
         log.close()
+
+
+def test_a_pump_that_runs_after_stop_publishes_nothing_and_raises_nothing(
+        chairs: Callable[..., Chair], broker: Broker) -> None:
+    chair = chairs(bus_config(broker.url))
+    wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
+    chair.link.stop(1.0)
+    # The window's pump, woken by news that came during the stop, still runs once.
+    chair.link.publish_status({"online": True})
+    chair.link.pump()

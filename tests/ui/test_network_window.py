@@ -47,6 +47,8 @@ def test_a_central_acknowledgement_silences_the_bedside_alarm_and_is_logged(
     window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
                              "--network-config", str(tmp_path / "none.toml")))
     controller = window.controller
+    # Commands are not retained: the chair hears those sent once it is connected (subscribed).
+    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
     controller.enter_manual_row("bp_systolic", 210, confirmed=True)
     alarm = next(o for o in controller.view.alarms() if o.condition == "bp_systolic_high")
     central = BusClient(BusConfig(broker.url), client_id="central-ui", clock=ManualClock())
