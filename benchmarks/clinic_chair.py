@@ -13,7 +13,8 @@ console/ui/network_bridge.py do the same with Qt timers and queued signals):
       -> a queue -> this process's owner thread: console.session.feed.apply
       -> SessionEngine (alarms, schedule) on a real EventLog (WAL, synchronous=FULL)
       -> the log commits the records with their outbox rows (PcdComposer: PCD-01 / PCD-04)
-      -> NetworkLink hands them to its BusClient at once (QoS 1, in order) -> the broker.
+      -> NetworkLink hands them at once to its bus client, whose worker process runs paho
+         (console/network/bus_process.py; QoS 1, in order) -> the broker.
 
 The owner loop runs what the window's timers run: `engine.tick` every 500 ms (the controller's
 TICK_MS), `link.pump()` every 500 ms and whenever a transport thread wakes it (the bridge's

@@ -7,8 +7,8 @@ Everything is a real process on this machine, as in a clinic with one broker:
 - the broker: `mosquitto` on a loopback port (tests/mosquitto.py's configuration);
 - 20 chairs: `python -m benchmarks.clinic_chair` each, the console's own path from the pty to the
   bus without widgets (DeviceConnection -> feed.apply -> SessionEngine -> EventLog with the
-  outbox -> NetworkLink -> BusClient), each fed one PCD-01 message a second by its own monitor
-  on a pty (the simulator's PtySink and HL7 encoder, written from this process);
+  outbox -> NetworkLink -> its bus worker process), each fed one PCD-01 message a second by
+  its own monitor on a pty (the simulator's PtySink and HL7 encoder, written from this process);
 - the central station: `python -m benchmarks.p9_central_alarm --central`, which builds the real
   `infusion-console central` (console.central.app.build: BusClient with its persistent session,
   queued Qt signals, Board, CentralLog, CentralWindow at 1366x768, offscreen, the bedside's
