@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import sqlite3
 import statistics
 import subprocess

@@ -31,7 +31,9 @@ import select
 import socket
 import struct
 import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from devices.intellivue import ids
@@ -39,6 +41,37 @@ from devices.intellivue.codec import Malformed
 from devices.intellivue.messages import ConnectIndication, read_connect_indication
 
 MAX_DATAGRAM = 65535
+
+_Found = TypeVar("_Found")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A UDP socket bound to (host, port) with SO_REUSEADDR; closed again if the bind fails."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def wait_for_datagram(sock: socket.socket, timeout: float,
+                      read: Callable[[bytes, str], _Found | None],
+                      monotonic: Callable[[], float] = time.monotonic) -> _Found | None:
+    """The first datagram that `read(data, sender ip)` makes something of within `timeout`
+    seconds (the others are skipped), or None. Blocks: for discovery helpers, off the GUI."""
+    deadline = monotonic() + timeout
+    while True:
+        left = deadline - monotonic()
+        ready, _, _ = select.select([sock], [], [], max(left, 0.0))
+        if not ready:
+            return None
+        data, sender = sock.recvfrom(MAX_DATAGRAM)
+        found = read(data, str(sender[0]))
+        if found is not None:
+            return found
 SCHEME = "udp"
 DISCOVERY_GROUP = "224.0.23.63"
 """The multicast group a monitor on the LAN sends its Connect Indication to (sample message 2)."""
@@ -199,13 +232,7 @@ class ConnectListener:
 
     def __init__(self, port: int = ids.LAN_DISCOVERY_PORT, host: str = "",
                  join_multicast: bool = True) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._sock.bind((host, port))
-        except OSError:
-            self._sock.close()
-            raise
+        self._sock = listening_socket(host, port)
         if join_multicast:
             membership = struct.pack("4s4s", socket.inet_aton(DISCOVERY_GROUP),
                                      socket.inet_aton("0.0.0.0"))
@@ -224,22 +251,7 @@ class ConnectListener:
 
         A message that gives no IP address takes the sender's. Other datagrams are ignored.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([self._sock], [], [], left)
-            if not ready:
-                return None
-            data, sender = self._sock.recvfrom(MAX_DATAGRAM)
-            try:
-                found = read_connect_indication(data)
-            except Malformed:
-                continue
-            if not found.ip:
-                found = ConnectIndication(str(sender[0]), found.data_port, found.model)
-            return found
+        return wait_for_datagram(self._sock, timeout, _connect_indication)
 
     def close(self) -> None:
         self._sock.close()
@@ -250,3 +262,12 @@ class ConnectListener:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
+
+
+def _connect_indication(data: bytes, sender: str) -> ConnectIndication | None:
+    """A Connect Indication read from a datagram (the sender's address when it gives none)."""
+    try:
+        found = read_connect_indication(data)
+    except Malformed:
+        return None
+    return found if found.ip else ConnectIndication(sender, found.data_port, found.model)

@@ -72,8 +72,6 @@ for one. Nothing calls the listener yet: a profile names the monitor's address.
 from __future__ import annotations
 
 import enum
-import select
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,15 +82,14 @@ from devices.framing import (
     MLLP_END,
     MLLP_START,
     MLLP_TRAILER,
-    Frame,
-    FramedDecoder,
     MllpFramer,
 )
 from devices.hl7.decoder import HL7Message, parse_message, read_observations
 from devices.hl7.dialects import Dialect
-from devices.hl7.polled import parse_whole
+from devices.hl7.polled import AskingHL7Stream, parse_whole
 from devices.hl7.query import APPLICATION, hl7_time
 from devices.stream import DecodeResult, Dropped
+from devices.udp_port import listening_socket, wait_for_datagram
 
 UTC = timezone.utc
 
@@ -167,7 +164,7 @@ def build_echo(at: datetime) -> bytes:
     return _frame([_msh("ORU^R01", KIND_ECHO, at)])
 
 
-class MindrayBedsideDecoder:
+class MindrayBedsideDecoder(AskingHL7Stream):
     """Subscribes to a Mindray bedside monitor's values and reads them (module docstring).
 
     Args:
@@ -196,10 +193,8 @@ class MindrayBedsideDecoder:
         self._hint = source_hint
         self._dialect = dialect
         self._tz = default_tz
-        # The shared guarded framer + decoder: a bug drops one frame, never the stream.
-        self._stream = FramedDecoder(MllpFramer(max_frame), self._decode_frame)
+        super().__init__(max_frame)
         self._phase = Phase.START
-        self._notices: list[Dropped] = []
         self._next_echo: float | None = None
         self._last_query = 0.0        # QUERIED, STREAMING: when the query last went out
         self._last_values = 0.0       # STREAMING: when the last 204 was seen (at an outgoing)
@@ -280,26 +275,6 @@ class MindrayBedsideDecoder:
         return b""
 
     # --- What we receive ----------------------------------------------------------------
-
-    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
-        """Consume `data` (any size, any split) and return what its messages yielded."""
-        return self._with_notices(self._stream.feed(data, received_at))
-
-    def flush(self, received_at: datetime) -> DecodeResult:
-        """End of stream: read a trailing bare message, drop a partial frame."""
-        return self._with_notices(self._stream.flush(received_at))
-
-    def _with_notices(self, decoded: DecodeResult) -> DecodeResult:
-        """What the conversation noted since the last call (no reply, a query bug), first."""
-        result = DecodeResult(dropped=self._notices)
-        self._notices = []
-        result.extend(decoded)
-        return result
-
-    def _decode_frame(self, frame: Frame, received_at: datetime) -> DecodeResult:
-        result = DecodeResult()
-        self._message(frame.data, received_at, result)
-        return result
 
     def _message(self, payload: bytes, received_at: datetime, result: DecodeResult) -> None:
         message = parse_whole(payload, result, self._hint, self._tz, self._dialect)
@@ -405,13 +380,7 @@ class AnnouncementListener:
     """
 
     def __init__(self, port: int = ANNOUNCE_PORT, host: str = "") -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._sock.bind((host, port))
-        except OSError:
-            self._sock.close()
-            raise
+        self._sock = listening_socket(host, port)
         self.port: int = self._sock.getsockname()[1]
 
     def wait(self, timeout: float,
@@ -421,16 +390,7 @@ class AnnouncementListener:
         This blocks: call it off the GUI thread. Like the transport, it is an edge that runs in
         real time, so its clock defaults to the real one.
         """
-        deadline = monotonic() + timeout
-        while True:
-            left = deadline - monotonic()
-            readable, _, _ = select.select([self._sock], [], [], max(left, 0.0))
-            if not readable:
-                return None
-            data, (ip, _port) = self._sock.recvfrom(65535)
-            found = read_announcement(data, ip)
-            if found is not None:
-                return found
+        return wait_for_datagram(self._sock, timeout, read_announcement, monotonic)
 
     def close(self) -> None:
         self._sock.close()

@@ -87,7 +87,40 @@ def parse_whole(payload: bytes, result: DecodeResult, source_hint: str, default_
     return message
 
 
-class PolledHL7Decoder:
+class AskingHL7Stream:
+    """The receiving half of the HL7 decoders that must ask (polled gateways, Mindray bedside):
+    MLLP frames through the shared guarded framer + decoder (a bug drops one frame, never the
+    stream), each whole message read by `_message`, and what the conversation noticed since the
+    last call (a query unanswered, a bug in asking) reported first."""
+
+    def __init__(self, max_frame: int) -> None:
+        self._stream = FramedDecoder(MllpFramer(max_frame), self._decode_frame)
+        self._notices: list[Dropped] = []
+
+    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
+        """Consume `data` (any size, any split) and return what its messages yielded."""
+        return self._with_notices(self._stream.feed(data, received_at))
+
+    def flush(self, received_at: datetime) -> DecodeResult:
+        """End of stream: read a trailing bare message, drop a partial frame."""
+        return self._with_notices(self._stream.flush(received_at))
+
+    def _with_notices(self, decoded: DecodeResult) -> DecodeResult:
+        result = DecodeResult(dropped=self._notices)
+        self._notices = []
+        result.extend(decoded)
+        return result
+
+    def _decode_frame(self, frame: Frame, received_at: datetime) -> DecodeResult:
+        result = DecodeResult()
+        self._message(frame.data, received_at, result)
+        return result
+
+    def _message(self, payload: bytes, received_at: datetime, result: DecodeResult) -> None:
+        raise NotImplementedError
+
+
+class PolledHL7Decoder(AskingHL7Stream):
     """Sends QRY^R02 every poll period and reads the matching ORF^R04 replies (module docstring).
 
     Args:
@@ -110,10 +143,8 @@ class PolledHL7Decoder:
         self._hint = source_hint
         self._dialect = dialect
         self._tz = default_tz
-        # The shared guarded framer + decoder: a bug drops one frame, never the stream.
-        self._stream = FramedDecoder(MllpFramer(max_frame), self._decode_frame)
+        super().__init__(max_frame)
         self._outstanding: dict[str, _Query] = {}
-        self._notices: list[Dropped] = []
         self._next_poll: float | None = None
         self._count = 0
         self._prefix = ""
@@ -181,26 +212,6 @@ class PolledHL7Decoder:
                                              f"{self.reply_timeout:g} s"))
 
     # --- What we receive ----------------------------------------------------------------
-
-    def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
-        """Consume `data` (any size, any split) and return what matched replies yielded."""
-        return self._with_notices(self._stream.feed(data, received_at))
-
-    def flush(self, received_at: datetime) -> DecodeResult:
-        """End of stream: read a trailing bare message, drop a partial frame."""
-        return self._with_notices(self._stream.flush(received_at))
-
-    def _with_notices(self, decoded: DecodeResult) -> DecodeResult:
-        """What the conversation noted since the last call (no reply, a query bug), first."""
-        result = DecodeResult(dropped=self._notices)
-        self._notices = []
-        result.extend(decoded)
-        return result
-
-    def _decode_frame(self, frame: Frame, received_at: datetime) -> DecodeResult:
-        result = DecodeResult()
-        self._message(frame.data, received_at, result)
-        return result
 
     def _message(self, payload: bytes, received_at: datetime, result: DecodeResult) -> None:
         message = parse_whole(payload, result, self._hint, self._tz, self._dialect)
