@@ -48,7 +48,10 @@ from console.network.mqtt_bus import (
     BusState,
     BusStatus,
     Will,
+    call_owner,
+    check_publish,
     check_settings,
+    check_subscription,
     tls_context,
 )
 
@@ -205,10 +208,7 @@ class BusProcessClient:
 
     def subscribe(self, topic_filter: str, qos: int = 1) -> None:
         """Receive what is published on `topic_filter` (from now on, and on every reconnect)."""
-        if not topic_filter or "\0" in topic_filter:
-            raise ValueError(f"topic filter {topic_filter!r} is not allowed")
-        if qos not in (0, 1):
-            raise ValueError(f"subscription qos {qos} is not allowed: 0 or 1")
+        check_subscription(topic_filter, qos)
         with self._lock:   # sent under the lock: the worker hears things in the order given
             self._subscriptions[topic_filter] = qos
             if self._channel is not None:
@@ -224,13 +224,7 @@ class BusProcessClient:
             ValueError: qos other than 1, a topic with a wildcard or empty, a payload not bytes.
             RuntimeError: called after stop().
         """
-        if qos != 1:
-            raise ValueError(f"qos {qos} is not offered: the clinic bus sends QoS 1 only")
-        if not topic or any(c in topic for c in "+#\0"):
-            raise ValueError(f"topic {topic!r} is not allowed: a topic name is not empty and "
-                             "has no '+', '#' (wildcards are for subscriptions)")
-        if not isinstance(payload, (bytes, bytearray)):
-            raise ValueError(f"payload must be bytes, not {type(payload).__name__}")
+        check_publish(topic, payload, qos)
         with self._lock:
             if self._stopping:
                 raise RuntimeError(f"publish to {topic} after the bus client "
@@ -344,12 +338,12 @@ class BusProcessClient:
                     continue
                 callback = entry.on_delivered if delivered else entry.on_refused
                 if callback is not None:
-                    _call(callback, f"on_{kind}")
+                    call_owner(callback, f"on_{kind}")
         elif kind == "status":
             self._set_status(BusState(message[1]), str(message[2]))
         elif kind == "message":
             if self._on_message is not None:
-                _call(self._on_message, "on_message", message[1], message[2])
+                call_owner(self._on_message, "on_message", message[1], message[2])
         elif kind == "stopped":
             self._stopped.set()
 
@@ -368,12 +362,5 @@ class BusProcessClient:
             self._state, self._detail = state, detail
             snapshot = self._snapshot()
         if self._on_status is not None:
-            _call(self._on_status, "on_status", snapshot)
+            call_owner(self._on_status, "on_status", snapshot)
 
-
-def _call(callback: Callable[..., None], name: str, *args: Any) -> None:
-    """An owner callback on the reader thread; a bug in it is logged, the reader goes on."""
-    try:
-        callback(*args)
-    except Exception:
-        log.exception("the bus's %s callback raised; the bus goes on", name)

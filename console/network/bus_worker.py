@@ -85,12 +85,9 @@ class _Reporter:
                 self._cond.wait_for(lambda: self._closed or any(self._confirmed.values()))
                 if self._closed:
                     return
-            self._cond_wait(GATHER_S)
+                # Let the PUBACKs of this burst gather (a close cuts it short).
+                self._cond.wait_for(lambda: self._closed, GATHER_S)
             self.flush()
-
-    def _cond_wait(self, seconds: float) -> None:
-        with self._cond:
-            self._cond.wait_for(lambda: self._closed, seconds)
 
 
 def serve(sock: socket.socket) -> int:

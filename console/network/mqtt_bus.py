@@ -429,10 +429,7 @@ class BusClient:
 
     def subscribe(self, topic_filter: str, qos: int = 1) -> None:
         """Receive what is published on `topic_filter` (from now on, and on every reconnect)."""
-        if not topic_filter or "\0" in topic_filter:
-            raise ValueError(f"topic filter {topic_filter!r} is not allowed")
-        if qos not in (0, 1):
-            raise ValueError(f"subscription qos {qos} is not allowed: 0 or 1")
+        check_subscription(topic_filter, qos)
         with self._send_lock:
             with self._lock:
                 self._subscriptions[topic_filter] = qos
@@ -453,13 +450,7 @@ class BusClient:
             ValueError: qos other than 1, a topic with a wildcard or empty, a payload not bytes.
             RuntimeError: called after stop().
         """
-        if qos != 1:
-            raise ValueError(f"qos {qos} is not offered: the clinic bus sends QoS 1 only (at "
-                             "least once, kept until the broker's PUBACK; receivers drop "
-                             "duplicates by MSH-10)")
-        _check_topic(topic, "topic")
-        if not isinstance(payload, (bytes, bytearray)):
-            raise ValueError(f"payload must be bytes, not {type(payload).__name__}")
+        check_publish(topic, payload, qos)
         entry = _Pending(topic, bytes(payload), retain, on_delivered, self._clock.now().mono,
                          on_refused)
         with self._send_lock:
@@ -635,15 +626,15 @@ class BusClient:
                     f"connected to {self.config.describe()}; {self._refusal} (check the "
                     "broker's ACL for this user)"))
             if entry.on_refused is not None:
-                _call(entry.on_refused, "on_refused")
+                call_owner(entry.on_refused, "on_refused")
             return
         if entry.on_delivered is not None:
-            _call(entry.on_delivered, "on_delivered")
+            call_owner(entry.on_delivered, "on_delivered")
 
     def _handle_message(self, client: mqtt.Client, userdata: Any,
                         message: mqtt.MQTTMessage) -> None:
         if self._on_message is not None:
-            _call(self._on_message, "on_message", message.topic, bytes(message.payload))
+            call_owner(self._on_message, "on_message", message.topic, bytes(message.payload))
 
     def _handle_suback(self, client: mqtt.Client, userdata: Any, mid: int,
                        reasons: list[ReasonCode], properties: Properties) -> None:
@@ -681,7 +672,27 @@ class BusClient:
         if state is not old.state:
             log.info("bus %s: %s", state.value, detail)
         if self._on_status is not None:
-            _call(self._on_status, "on_status", snapshot)
+            call_owner(self._on_status, "on_status", snapshot)
+
+
+def check_subscription(topic_filter: str, qos: int) -> None:
+    """Raise ValueError for a subscription the bus does not take."""
+    if not topic_filter or "\0" in topic_filter:
+        raise ValueError(f"topic filter {topic_filter!r} is not allowed")
+    if qos not in (0, 1):
+        raise ValueError(f"subscription qos {qos} is not allowed: 0 or 1")
+
+
+def check_publish(topic: str, payload: object, qos: int) -> None:
+    """Raise ValueError for a message the bus does not take (qos other than 1, a topic with a
+    wildcard or empty, a payload not bytes)."""
+    if qos != 1:
+        raise ValueError(f"qos {qos} is not offered: the clinic bus sends QoS 1 only (at "
+                         "least once, kept until the broker's PUBACK; receivers drop "
+                         "duplicates by MSH-10)")
+    _check_topic(topic, "topic")
+    if not isinstance(payload, (bytes, bytearray)):
+        raise ValueError(f"payload must be bytes, not {type(payload).__name__}")
 
 
 def _check_topic(topic: str, what: str) -> None:
@@ -711,9 +722,10 @@ def _os_words(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _call(callback: Callable[..., None], name: str, *args: Any) -> None:
-    """Run an owner callback on paho's thread; a bug in it is logged, the connection goes on
-    (an exception would end paho's thread and with it every later message)."""
+def call_owner(callback: Callable[..., None], name: str, *args: Any) -> None:
+    """Run an owner callback on a transport's thread (paho's, or the bus process's reader); a
+    bug in it is logged and the thread goes on (an exception would end it, and with it every
+    later message)."""
     try:
         callback(*args)
     except Exception:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,9 @@ from console.network.bus_process import BusProcessClient
 from console.network.mqtt_bus import BusConfig, BusState, BusStatus, Will
 from tests.mosquitto import Broker, wait_until
 from tests.network.conftest import MakeClient
-from tests.network.test_link import START
 
 ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 class Confirmations:
