@@ -420,6 +420,8 @@ def test_network_cut_by_a_proxy_that_stops_forwarding(
             bedside.frame()
         bedside.until(lambda: len(central.control_ids(CHAIR)) == len(bedside.outbox()), 10,
                       "the central has everything before the cut")
+        # ...and the chair has its confirmations: the window counts from the last of them.
+        bedside.until(lambda: bedside.undelivered() == 0, 10, "everything confirmed before the cut")
         cut_at = time.monotonic()
         proxy.cut()
         seen = fault_window(bedside, 12)
