@@ -30,6 +30,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from console import collector_hold
 from console.paths import default_db_path
 
 
@@ -211,9 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])
     args = gui_parser().parse_args(argv)
-    from console.ui.app import run   # Qt is imported only for the window
+    collector_hold.hold()   # until the window is built (console/collector_hold.py: P7)
+    try:
+        from console.ui.app import run   # Qt is imported only for the window
 
-    return run(args)
+        return run(args)
+    finally:
+        collector_hold.release()
 
 
 if __name__ == "__main__":

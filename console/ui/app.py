@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from console import collector_hold
 from console.clock import Clock, SystemClock
 from console.paths import default_db_path
 from console.records import Recorder
@@ -77,12 +78,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         window = build(args, cleanups, fault_handler=faults)
     except (StartError, LogError) as exc:
+        collector_hold.release()
         print(f"infusion-console: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":   # a dialog nobody can see would block
             QtWidgets.QMessageBox.critical(None, "Infusion console", str(exc))
         for cleanup in reversed(cleanups):
             cleanup()
         return 2
+    collector_hold.release()   # built: what start-up made lives as long as the window
     # Everything shown is already committed; the open session is offered at the next start.
     try:
         code = exec_until_signal(app, window, lambda: window.present(kiosk=args.kiosk))

@@ -1,0 +1,54 @@
+"""Python's cyclic collector is held while the console starts (console/collector_hold.py, P7) and
+runs again once the window is up: a console left on for a whole clinic day must not keep every
+cycle it makes. A refused start turns it back on too.
+
+Each case is a fresh console process (as the `infusion-console` script runs it): the hold is a
+process-wide state, and the window's loop installs signal handlers of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs console.cli.main; once Qt's loop runs, prints the collector's state and quits.
+CHILD = """
+import gc, sys
+from PySide6 import QtCore, QtWidgets
+exec_ = QtWidgets.QApplication.exec
+def looking_exec(self=None):
+    def look():
+        print("LOOP", gc.isenabled(), gc.get_freeze_count() > 0, flush=True)
+        QtWidgets.QApplication.instance().quit()
+    QtCore.QTimer.singleShot(0, look)
+    return exec_()
+QtWidgets.QApplication.exec = looking_exec
+from console.cli import main
+code = main(sys.argv[1:])
+print("AFTER", code, gc.isenabled(), flush=True)
+"""
+
+
+def console(tmp_path: Path, *args: str) -> list[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    result = subprocess.run([sys.executable, "-c", CHILD, "--db", str(tmp_path / "log.sqlite3"),
+                             *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    return [line for line in result.stdout.splitlines() if line.startswith(("LOOP", "AFTER"))]
+
+
+def test_the_collector_runs_again_once_the_session_window_is_up(tmp_path):
+    lines = console(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight",
+                    "70", "--nurse", "ana")
+    # In the loop: collecting again, with start-up's objects frozen out of the way.
+    assert lines == ["LOOP True True", "AFTER 0 True"]
+
+
+def test_a_refused_start_turns_the_collector_back_on(tmp_path):
+    lines = console(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight",
+                    "700", "--nurse", "ana")
+    assert lines == ["AFTER 2 True"]
