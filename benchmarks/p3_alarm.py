@@ -69,6 +69,11 @@ def measure(params: dict[str, Any], load: Load | None = None,
     byte), the failure (empty or one line) and details (the device's ACK count, the load's own).
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from console import collector_hold
+
+    # Started as `infusion-console` starts (console/cli.py, console/ui/app.py): the collector held
+    # until the window is built, then start-up's objects frozen out of later collections.
+    collector_hold.hold()
     from PySide6 import QtCore, QtWidgets
 
     from console.cli import gui_parser
@@ -103,7 +108,10 @@ def measure(params: dict[str, Any], load: Load | None = None,
         "--db", str(Path(tmp.name) / "log.sqlite3"), "--device", sink.path, "--format", "hl7",
         "--protocol", "iv-ketamine", "--patient", "P-BENCH", "--weight", "70", "--nurse", "bench"])
     cleanups: list[Any] = []
-    window = build(args, cleanups, audio_out=audio, confirmer=NoAnswers(), asker=NoAnswers())
+    try:
+        window = build(args, cleanups, audio_out=audio, confirmer=NoAnswers(), asker=NoAnswers())
+    finally:
+        collector_hold.release()
     window.show()
     controller = window.controller
     assert controller is not None and window.live is not None
