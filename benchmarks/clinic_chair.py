@@ -77,6 +77,7 @@ TICK_S = 0.5      # console/ui/controller.py TICK_MS
 PUMP_S = 0.5      # console/ui/network_bridge.py PUMP_MS
 NURSE = "bench nurse"
 PROGRAM = "bench-chair"
+SETTLE_S = 2.0    # Monitor.burst: at most this long for the answers to frames sent before it
 
 
 class _Wake:
@@ -491,7 +492,18 @@ class Monitor:
     def burst(self, count: int, first_at: datetime, ack_timeout: float = 10.0) -> int:
         """Send `count` frames stamped one second apart from `first_at`, each once the console
         acknowledged the one before (an HL7 sender waiting for its ACK): as fast as the console
-        commits them, one message per commit. Returns how many were acknowledged."""
+        commits them, one message per commit. Returns how many were acknowledged.
+
+        "The one before" includes the last frame sent at 1 Hz: its ACK may still be on its way,
+        and read during the first burst frame's write it passed for that frame's own (the console
+        then read two burst frames at once: one commit, one PCD-01 for two messages; P11 came
+        one message short). So the burst first waits, at most `SETTLE_S`, until every frame sent
+        so far is answered (frames written before the console opened its port are never
+        answered: pyserial empties the input when it opens one)."""
+        with self._lock:
+            deadline = time.monotonic() + SETTLE_S
+            while self.stats.acks < self._n and time.monotonic() < deadline:
+                self.sink.wait(0.05, self.stats)
         acked = 0
         for i in range(count):
             with self._lock:
