@@ -15,8 +15,8 @@ change, the trend every 30 s. Every message is confirmed and logged before a run
 Why P4 cannot meet the bar on a disk that syncs in ~0.15 ms (measured; README "Measured"): what
 the store-and-forward rules themselves write, at their least (a chained outbox row of a few
 bytes in the observation's synced transaction, a chained delivery row for it written with the
-others every 500 ms; no message text, no bus), already costs ~1.07-1.10× of that commit; the
-method is unchanged and counts all of it.
+others every 500 ms; no message text, no bus), already costs 1.16-1.30× of that commit (the
+row "P4 floor" below measures it in every run); the method is unchanged and counts all of it.
 
 - **P2** (ingest): P2's method (benchmarks/p2_ingest.py): the simulator writes the `normal`
   scenario's HL7 onto a pty as fast as it can; the console's path reads, decodes, commits. Here

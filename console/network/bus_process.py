@@ -39,7 +39,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
 from console.clock import Clock
@@ -47,11 +46,13 @@ from console.network.mqtt_bus import (
     BusConfig,
     BusState,
     BusStatus,
+    Pending,
     Will,
     call_owner,
     check_publish,
     check_settings,
     check_subscription,
+    next_status,
     tls_context,
 )
 
@@ -147,16 +148,6 @@ class _Channel:
             self._backlog.clear()
 
 
-@dataclass(slots=True)
-class _Kept:
-    topic: str
-    payload: bytes
-    retain: bool
-    on_delivered: Callable[[], None] | None
-    on_refused: Callable[[], None] | None
-    handed_mono: float
-
-
 class BusProcessClient:
     """A BusClient run by a worker process (see the module docstring)."""
 
@@ -180,12 +171,11 @@ class BusProcessClient:
         self._on_message = on_message
         self._on_status = on_status
         self._lock = threading.Lock()
-        self._kept: dict[int, _Kept] = {}   # token -> message, in the order given
+        self._kept: dict[int, Pending] = {}   # token -> message, in the order given
         self._next_token = 0
         self._subscriptions: dict[str, int] = {}
-        self._state = BusState.NOT_STARTED
-        self._detail = f"not started ({config.describe()})"
-        self._since = clock.now().mono
+        self._status = BusStatus(BusState.NOT_STARTED, f"not started ({config.describe()})",
+                                 clock.now().mono, 0, None)
         self._started = False
         self._stopping = False
         self._stopped = threading.Event()
@@ -232,8 +222,8 @@ class BusProcessClient:
             token = self._next_token
             self._next_token += 1
             data = bytes(payload)
-            self._kept[token] = _Kept(topic, data, retain, on_delivered, on_refused,
-                                      self._clock.now().mono)
+            self._kept[token] = Pending(topic, data, retain, on_delivered,
+                                        self._clock.now().mono, on_refused)
             if self._channel is not None:   # a send that never blocks (_Channel)
                 self._channel.send(frame(("publish", token, topic, data, retain)))
 
@@ -349,17 +339,15 @@ class BusProcessClient:
 
     def _snapshot(self) -> BusStatus:
         oldest = next(iter(self._kept.values())).handed_mono if self._kept else None
-        return BusStatus(self._state, self._detail, self._since, len(self._kept), oldest)
+        return BusStatus(self._status.state, self._status.detail, self._status.since_mono,
+                         len(self._kept), oldest)
 
     def _set_status(self, state: BusState, detail: str) -> None:
         with self._lock:
-            if self._state is BusState.STOPPED:
+            new = next_status(self._status, state, detail, self._clock)
+            if new is None:
                 return
-            if self._state is state and self._detail == detail:
-                return
-            if self._state is not state:
-                self._since = self._clock.now().mono
-            self._state, self._detail = state, detail
+            self._status = new
             snapshot = self._snapshot()
         if self._on_status is not None:
             call_owner(self._on_status, "on_status", snapshot)

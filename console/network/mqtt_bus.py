@@ -294,8 +294,9 @@ class BusStatus:
 
 
 @dataclass(slots=True, eq=False)
-class _Pending:
-    """One QoS 1 message in the bus's queue, from publish() until its PUBACK."""
+class Pending:
+    """One QoS 1 message kept by a bus client, from publish() until its PUBACK (this module's
+    BusClient, and bus_process.BusProcessClient by token)."""
 
     topic: str
     payload: bytes
@@ -396,11 +397,11 @@ class BusClient:
         # Guarded by _send_lock (changes) and _lock (reads): whether paho has a CONNACKed
         # connection on which the queue was handed again.
         self._connected = False
-        self._queue: deque[_Pending] = deque()
-        self._by_mid: dict[int, _Pending] = {}  # handed on this connection, by packet id
+        self._queue: deque[Pending] = deque()
+        self._by_mid: dict[int, Pending] = {}  # handed on this connection, by packet id
         # The message an owner thread is handing to paho right now (its packet id not known
         # yet): a PUBACK for an id not in _by_mid is its own (see _handle_puback).
-        self._handing: _Pending | None = None
+        self._handing: Pending | None = None
         self._subscriptions: dict[str, int] = {}
         self._started = False
         self._stopping = False
@@ -451,7 +452,7 @@ class BusClient:
             RuntimeError: called after stop().
         """
         check_publish(topic, payload, qos)
-        entry = _Pending(topic, bytes(payload), retain, on_delivered, self._clock.now().mono,
+        entry = Pending(topic, bytes(payload), retain, on_delivered, self._clock.now().mono,
                          on_refused)
         with self._send_lock:
             with self._lock:
@@ -497,7 +498,7 @@ class BusClient:
 
     # -- handing messages to paho (with _send_lock held) ------------------------------------
 
-    def _hand(self, entry: _Pending) -> None:
+    def _hand(self, entry: Pending) -> None:
         """Give one queued message to paho and remember its packet id. Caller holds _send_lock
         and not _lock (paho takes its own lock, under which it calls _handle_puback)."""
         info = self._mqtt.publish(entry.topic, entry.payload, qos=1, retain=entry.retain)
@@ -662,17 +663,25 @@ class BusClient:
     def _set_status(self, state: BusState, detail: str) -> None:
         with self._lock:
             old = self._status
-            if old.state is BusState.STOPPED:
+            new = next_status(old, state, detail, self._clock)
+            if new is None:
                 return
-            if old.state is state and old.detail == detail:
-                return
-            since = old.since_mono if old.state is state else self._clock.now().mono
-            self._status = BusStatus(state, detail, since, 0, None)
+            self._status = new
             snapshot = self._snapshot()
         if state is not old.state:
             log.info("bus %s: %s", state.value, detail)
         if self._on_status is not None:
             call_owner(self._on_status, "on_status", snapshot)
+
+
+def next_status(old: BusStatus, state: BusState, detail: str, clock: Clock) -> BusStatus | None:
+    """The status after news of `state` and `detail`, or None when it is no news (the same state
+    and words, or anything after STOPPED). "Since" moves only when the state changes: the link's
+    10 s and 60 s rules count from it. The unconfirmed fields are the caller's snapshot's."""
+    if old.state is BusState.STOPPED or (old.state is state and old.detail == detail):
+        return None
+    since = old.since_mono if old.state is state else clock.now().mono
+    return BusStatus(state, detail, since, 0, None)
 
 
 def check_subscription(topic_filter: str, qos: int) -> None:

@@ -78,14 +78,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         window = build(args, cleanups, fault_handler=faults)
     except (StartError, LogError) as exc:
-        collector_hold.release()
         print(f"infusion-console: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":   # a dialog nobody can see would block
             QtWidgets.QMessageBox.critical(None, "Infusion console", str(exc))
         for cleanup in reversed(cleanups):
             cleanup()
         return 2
-    collector_hold.release()   # built: what start-up made lives as long as the window
+    finally:
+        collector_hold.release()   # built (or refused): what start-up made lives as long as we do
     # Everything shown is already committed; the open session is offered at the next start.
     try:
         code = exec_until_signal(app, window, lambda: window.present(kiosk=args.kiosk))
