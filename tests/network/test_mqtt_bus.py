@@ -23,6 +23,7 @@ from console.network.mqtt_bus import (
     BusState,
     BusStatus,
     check_plaintext,
+    next_status,
     parse_bus_url,
 )
 from tests.mosquitto import Broker, free_port, wait_until
@@ -439,3 +440,20 @@ def test_qos_other_than_1_and_wildcard_topics_are_refused(bus_client: MakeClient
     chair.publish("t/x", b"x")
     assert chair.status().unconfirmed == 1
     assert chair.status().state is BusState.NOT_STARTED
+
+
+def test_the_status_keeps_its_since_while_only_its_sentence_changes():
+    """The link's 10 s / 60 s network alarm counts from `since_mono`: a broker that refuses
+    with new words at every retry must not restart that count (both bus clients use this rule)."""
+    clock = ManualClock()
+    down = BusStatus(BusState.DISCONNECTED, "refused: server unavailable", clock.now().mono, 0,
+                     None)
+    clock.advance(30)
+    again = next_status(down, BusState.DISCONNECTED, "refused: connection reset", clock)
+    assert again is not None and again.detail == "refused: connection reset"
+    assert again.since_mono == down.since_mono
+    assert next_status(again, BusState.DISCONNECTED, "refused: connection reset", clock) is None
+    up = next_status(again, BusState.CONNECTED, "connected", clock)
+    assert up is not None and up.since_mono == clock.now().mono
+    stopped = BusStatus(BusState.STOPPED, "stopped", clock.now().mono, 0, None)
+    assert next_status(stopped, BusState.CONNECTING, "connecting", clock) is None
