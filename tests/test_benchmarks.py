@@ -95,3 +95,9 @@ def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need
         row = by[("P12", case)]
         assert row["peer"] > 0 and row["ratio"] > 0, row
     assert by[("P12", "P3 alarm latency")]["details"]["pcd04_heard_from_on_runs"] >= 20
+    # The floors P4 is read against: every rules-only row delivered, in the log and in SQLite.
+    assert by[("P12", "P4 floor: the rules' rows alone")]["details"]["every_row_delivered"]
+    sqlite_alone = by[("P12", "P4 floor: SQLite alone")]
+    assert sqlite_alone["details"]["every_row_delivered"], sqlite_alone
+    assert sqlite_alone["details"]["message_bytes"] > 200, sqlite_alone   # a real PCD-01
+    assert sqlite_alone["peer"] > 0, sqlite_alone
