@@ -13,7 +13,7 @@ change, the trend every 30 s. Every message is confirmed and logged before a run
 (`delivered >= outbox`).
 
 Why P4 cannot meet the bar on a disk that syncs in ~0.15 ms (measured; README "Measured"): 1.10×
-leaves the whole network 15-17 µs a commit. What the store-and-forward rules themselves write, at
+leaves the whole network 15-18 µs a commit. What the store-and-forward rules themselves write, at
 their least (a chained outbox row of a few bytes in the observation's synced transaction, a
 chained delivery row for it written with the others every 500 ms; no message text, no bus),
 already costs 1.16-1.30× of that commit (row "P4 floor: the rules' rows alone", every run). Row
