@@ -143,6 +143,9 @@ def ingest(folder: Path, broker: str, messages: int, rounds: int) -> Row:
                bar=f"time per message on/off ≤ {BAR:.2f}×, none lost",
                passed=ratio <= BAR and complete,
                details={"runs_on": on, "runs_off": off, "rounds": rounds,
+                        # The network's cost in absolute terms (README: P12 on another disk).
+                        "added_us_per_message": (1 / rate_on - 1 / rate_off) * 1e6
+                        if rate_on and rate_off else float("nan"),
                         "path": "benchmarks.clinic_chair.ClinicChair with / without its link"})
 
 
@@ -464,7 +467,8 @@ def durable(folder: Path, broker: str, rows: int, blocks: int) -> list[Row]:
             what="P4 append + commit with the network on (peer: off)", figure=1 / per_row_on,
             unit="rows/s", peer=1 / per_row_off, ratio=ratio,
             bar=f"time per row on/off ≤ {BAR:.2f}×", passed=ratio <= BAR and done >= total,
-            details={**common, "p50_on_ms": percentile(on, 50) * 1000,
+            details={**common, "added_us_per_write": (per_row_on - per_row_off) * 1e6,
+                     "p50_on_ms": percentile(on, 50) * 1000,
                      "p50_off_ms": percentile(off, 50) * 1000, "p99_on_ms": p99_on,
                      "p99_off_ms": p99_off, "p99_ratio": p99_on / p99_off,
                      "rules_only_ratio": per_row_floor / per_row_off}),

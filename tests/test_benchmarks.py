@@ -94,6 +94,12 @@ def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need
     for case in ("P2 ingest", "P3 alarm latency", "P4 durable write"):
         row = by[("P12", case)]
         assert row["peer"] > 0 and row["ratio"] > 0, row
+    # ... and the network's cost in absolute terms: what slower on-rates leave, in µs.
+    p2, p4 = by[("P12", "P2 ingest")], by[("P12", "P4 durable write")]
+    assert p2["details"]["added_us_per_message"] == pytest.approx(
+        (1 / p2["figure"] - 1 / p2["peer"]) * 1e6, rel=1e-6), p2
+    assert p4["details"]["added_us_per_write"] == pytest.approx(
+        (1 / p4["figure"] - 1 / p4["peer"]) * 1e6, rel=1e-3), p4
     assert by[("P12", "P3 alarm latency")]["details"]["pcd04_heard_from_on_runs"] >= 20
     # The floors P4 is read against: every rules-only row delivered, in the log and in SQLite.
     assert by[("P12", "P4 floor: the rules' rows alone")]["details"]["every_row_delivered"]
