@@ -327,11 +327,7 @@ class _BareRules:
     rows on this disk, whatever the program around it."""
 
     def __init__(self, path: Path, message: str | None) -> None:
-        self.conn = sqlite3.connect(str(path), isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = FULL")
-        self.conn.execute(p4_log._PEER_TABLE)
-        self.conn.execute("CREATE INDEX observations_by_session ON observations(session_id)")
+        self.conn = p4_log.peer_connection(path)
         self.message = message
         if message is not None:
             self.conn.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, session_id INTEGER, "
@@ -346,12 +342,10 @@ class _BareRules:
         self.sent = 0
 
     def time(self, records: list[Any], pumper: _Pumper) -> list[float]:
-        conn, message, digest = self.conn, self.message, "0" * 64
+        conn, message = self.conn, self.message
         times = []
         for r in records:
-            values = (r.session_id, r.metric, r.value, r.unit, r.source, r.channel, "",
-                      r.measured_at.isoformat(), r.received_at.isoformat(), r.entered_by, 0, None,
-                      digest)
+            values = p4_log.peer_values(r)
             self.sent += 1
             start = time.perf_counter()
             conn.execute("BEGIN")
@@ -360,7 +354,7 @@ class _BareRules:
                 cursor = conn.execute(
                     "INSERT INTO outbox (session_id, control_id, kind, destinations, created_at, "
                     "message, row_hash) VALUES (?, ?, 'pcd01', 'bus', ?, ?, ?)",
-                    (r.session_id, f"bench-{self.sent}", values[8], message, digest))
+                    (r.session_id, f"bench-{self.sent}", values[8], message, "0" * 64))
                 self.waiting.append(int(cursor.lastrowid or 0))
             conn.execute("COMMIT")
             times.append(time.perf_counter() - start)

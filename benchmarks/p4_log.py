@@ -65,12 +65,27 @@ def _time_log(log: EventLog, records: list[ObservationRecord]) -> list[float]:
     return times
 
 
+def peer_connection(path: Path) -> sqlite3.Connection:
+    """The bare peer's file: the observations table and its index, the log's pragmas."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(_PEER_TABLE)
+    conn.execute("CREATE INDEX observations_by_session ON observations(session_id)")
+    return conn
+
+
+def peer_values(r: ObservationRecord) -> tuple[object, ...]:
+    """`r` as the peer's INSERT takes it (a fixed row_hash: the peer does not hash)."""
+    return (r.session_id, r.metric, r.value, r.unit, r.source, r.channel, "",
+            r.measured_at.isoformat() if r.measured_at else None, r.received_at.isoformat(),
+            r.entered_by, 0, None, "0" * 64)
+
+
 def _time_peer(conn: sqlite3.Connection, records: list[ObservationRecord]) -> list[float]:
     times = []
     for r in records:
-        values = (r.session_id, r.metric, r.value, r.unit, r.source, r.channel, "",
-                  r.measured_at.isoformat() if r.measured_at else None, r.received_at.isoformat(),
-                  r.entered_by, 0, None, "0" * 64)
+        values = peer_values(r)
         start = time.perf_counter()
         conn.execute("BEGIN")
         conn.execute(_PEER_INSERT, values)
@@ -86,11 +101,7 @@ def run(params: dict[str, Any]) -> list[Row]:
         log = EventLog.open(Path(tmp) / "log.sqlite3", "bench")
         session_id = log.start_session(SessionOpened("P-BENCH", "iv-ketamine", "1", 1, "bench",
                                                      70.0, START))
-        peer = sqlite3.connect(str(Path(tmp) / "peer.sqlite3"), isolation_level=None)
-        peer.execute("PRAGMA journal_mode = WAL")
-        peer.execute("PRAGMA synchronous = FULL")
-        peer.execute(_PEER_TABLE)
-        peer.execute("CREATE INDEX observations_by_session ON observations(session_id)")
+        peer = peer_connection(Path(tmp) / "peer.sqlite3")
         # Warm-up: statement caches, the first WAL frames.
         _time_log(log, _records(session_id, 50, 0))
         _time_peer(peer, _records(session_id, 50, 0))
