@@ -285,6 +285,9 @@ class MllpSender:
 
         self._lock = threading.Condition()
         self._queue: deque[_Entry] = deque()  # guarded by _lock; the head is the one in flight
+        # The queue's control ids, for the duplicate check: a scan of the queue would make the
+        # hand-over of an outage's backlog at start quadratic (20,000 rows: 4 s on the GUI thread).
+        self._queued_ids: set[str] = set()   # guarded by _lock
         self._stopping = threading.Event()
         self._status = SenderStatus(SenderState.NOT_STARTED)  # guarded by _lock
         self._thread: threading.Thread | None = None
@@ -339,10 +342,11 @@ class MllpSender:
             if self._stopping.is_set():
                 raise RuntimeError(f"message {control_id!r} submitted after the MLLP sender to "
                                    f"{self.peer} was stopped")
-            if any(e.control_id == control_id for e in self._queue):
+            if control_id in self._queued_ids:
                 raise ValueError(f"message {control_id!r} is already pending; a control id is "
                                  "sent once (resends are the sender's job)")
             self._queue.append(entry)
+            self._queued_ids.add(control_id)
             self._lock.notify_all()
 
     def pending(self) -> list[str]:
@@ -493,6 +497,7 @@ class MllpSender:
         with self._lock:
             if self._queue and self._queue[0] is entry:
                 self._queue.popleft()
+                self._queued_ids.discard(entry.control_id)
             self._lock.notify_all()   # flush() waits for the queue to empty
 
     def _connection_failed(self, problem: str) -> None:

@@ -426,6 +426,21 @@ def test_submit_refuses_a_control_id_already_pending(clock):
     assert sender.pending() == ["MSG00001"]
 
 
+def test_a_control_id_delivered_or_failed_may_be_submitted_again(peers, senders, recorder):
+    """Only what is still queued is a duplicate: a message the engine took or refused leaves the
+    queue, and the same control id handed over again (a restart's resend) goes out again."""
+    peer = peers(lambda cid, seen: Reply("AR" if cid == "MSG00002" else "AA"))
+    peer.listen()
+    sender = senders()
+    submit_all(sender, range(1, 3))
+    recorder.wait_for(lambda: recorder.delivered == ["MSG00001"] and len(recorder.failed) == 1,
+                      "one delivered, one refused")
+    submit_all(sender, range(1, 3))
+    recorder.wait_for(lambda: len(peer.received) == 4, "both sent again")
+    assert peer.received == ["MSG00001", "MSG00002", "MSG00001", "MSG00002"]
+    assert recorder.delivered == ["MSG00001", "MSG00001"]
+
+
 def test_submit_refuses_mllp_bytes_in_the_message(clock):
     sender = _unstarted(clock)
     cid, text = message(1)
