@@ -5,8 +5,9 @@ Why a process (P12, the network's cost to the bedside): paho's network thread re
 PUBACKs a few bytes a system call and runs a callback for each, about 45 µs of interpreter time a
 message. In the console's process that time is taken under the GIL from the thread that commits
 readings and paints alarms; on its own process it runs on another core. What stays here is one
-send on a local socket per message (never blocking: see `_Channel`) and a reader thread that
-wakes for each batch of news the worker gathered.
+send on a local socket per message (never blocking) and a reader thread that wakes for each batch
+of news the worker gathered (console/network/worker_process.py, shared with the MLLP sender's
+worker).
 
 The rules (the same as BusClient's, so the link cannot tell them apart):
 
@@ -29,17 +30,8 @@ Callbacks run on the reader thread, like paho's thread for BusClient: quick, han
 
 from __future__ import annotations
 
-import logging
-import pickle
-import socket
-import struct
-import subprocess
-import sys
 import threading
-import time
-from collections import deque
 from collections.abc import Callable
-from typing import Any, Final
 
 from console.clock import Clock
 from console.network.mqtt_bus import (
@@ -55,97 +47,7 @@ from console.network.mqtt_bus import (
     next_status,
     tls_context,
 )
-
-log = logging.getLogger(__name__)
-
-# A worker that ends by itself is started again at once, then no more often than this.
-RESTART_EVERY_S: Final = 1.0
-_HEADER: Final = struct.Struct("!I")
-
-
-def frame(message: tuple[Any, ...]) -> bytes:
-    """One message on the socket between the console and its worker: length, then pickle."""
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(body)) + body
-
-
-def read_frame(sock: socket.socket) -> tuple[Any, ...] | None:
-    """The next message from `sock`, or None when the other end has closed."""
-    header = _read_exactly(sock, _HEADER.size)
-    if header is None:
-        return None
-    body = _read_exactly(sock, _HEADER.unpack(header)[0])
-    if body is None:
-        return None
-    message: tuple[Any, ...] = pickle.loads(body)
-    return message
-
-
-def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
-    chunks = bytearray()
-    while len(chunks) < size:
-        try:
-            got = sock.recv(size - len(chunks))
-        except OSError:
-            return None
-        if not got:
-            return None
-        chunks += got
-    return bytes(chunks)
-
-
-class _Channel:
-    """The console's end of the socket for sending: a message goes at once without blocking;
-    when the socket's buffer is full (a worker that does not read), the rest waits in a backlog
-    that a thread of its own writes, in order, so the caller (the GUI thread) never waits."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._lock = threading.Lock()
-        self._backlog: deque[bytes] = deque()
-        self._flusher: threading.Thread | None = None
-        self.closed = False
-
-    def send(self, data: bytes) -> None:
-        with self._lock:
-            if self.closed:
-                return
-            if not self._backlog:
-                try:
-                    sent = self._sock.send(data, socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    sent = 0
-                except OSError:
-                    self.closed = True   # the worker is gone; the reader restarts it
-                    return
-                if sent == len(data):
-                    return
-                data = data[sent:]
-            self._backlog.append(data)
-            if self._flusher is None:
-                self._flusher = threading.Thread(target=self._flush, name="bus-process-send",
-                                                 daemon=True)
-                self._flusher.start()
-
-    def _flush(self) -> None:
-        while True:
-            with self._lock:
-                if not self._backlog or self.closed:
-                    self._flusher = None
-                    return
-                data = self._backlog.popleft()
-            try:
-                self._sock.sendall(data)
-            except OSError:
-                with self._lock:
-                    self.closed = True
-                    self._flusher = None
-                return
-
-    def close(self) -> None:
-        with self._lock:
-            self.closed = True
-            self._backlog.clear()
+from console.network.worker_process import Message, WorkerProcess
 
 
 class BusProcessClient:
@@ -178,12 +80,8 @@ class BusProcessClient:
                                  clock.now().mono, 0, None)
         self._started = False
         self._stopping = False
-        self._stopped = threading.Event()
-        self._process: subprocess.Popen[bytes] | None = None
-        self._sock: socket.socket | None = None
-        self._channel: _Channel | None = None
-        self._reader: threading.Thread | None = None
-        self._last_spawn = 0.0
+        self._worker = WorkerProcess("console.network.bus_worker", self._lock, greet=self._greet,
+                                     handle=self._handle, ended=self._ended)
 
     # -- the owner's side ---------------------------------------------------------------------
 
@@ -194,15 +92,14 @@ class BusProcessClient:
                 raise RuntimeError(f"the bus client {self.client_id} was already started")
             self._started = True
         self._set_status(BusState.CONNECTING, f"connecting to {self.config.describe()}")
-        self._spawn()
+        self._worker.start()
 
     def subscribe(self, topic_filter: str, qos: int = 1) -> None:
         """Receive what is published on `topic_filter` (from now on, and on every reconnect)."""
         check_subscription(topic_filter, qos)
         with self._lock:   # sent under the lock: the worker hears things in the order given
             self._subscriptions[topic_filter] = qos
-            if self._channel is not None:
-                self._channel.send(frame(("subscribe", topic_filter, qos)))
+            self._worker.send(("subscribe", topic_filter, qos))
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
                 on_delivered: Callable[[], None] | None = None,
@@ -224,12 +121,16 @@ class BusProcessClient:
             data = bytes(payload)
             self._kept[token] = Pending(topic, data, retain, on_delivered,
                                         self._clock.now().mono, on_refused)
-            if self._channel is not None:   # a send that never blocks (_Channel)
-                self._channel.send(frame(("publish", token, topic, data, retain)))
+            self._worker.send(("publish", token, topic, data, retain))   # never blocks
 
     def status(self) -> BusStatus:
         with self._lock:
             return self._snapshot()
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker process's id (for diagnostics and fault tests)."""
+        return self._worker.pid
 
     def stop(self, timeout: float = 5.0) -> None:
         """As BusClient.stop: the worker waits up to `timeout` for unconfirmed messages while
@@ -238,21 +139,7 @@ class BusProcessClient:
             if self._stopping:
                 return
             self._stopping = True
-            channel, process = self._channel, self._process
-        if channel is not None and process is not None:
-            channel.send(frame(("stop", timeout)))
-            self._stopped.wait(timeout + 3.0)
-            try:
-                process.wait(2.0)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if channel is not None:
-            channel.close()
-        if self._sock is not None:
-            self._sock.close()
-        if self._reader is not None and self._reader is not threading.current_thread():
-            self._reader.join(2.0)
+        self._worker.stop(timeout)
         with self._lock:
             left = len(self._kept)
         self._set_status(BusState.STOPPED, "stopped" + (
@@ -260,63 +147,22 @@ class BusProcessClient:
 
     # -- the worker ---------------------------------------------------------------------------
 
-    def _spawn(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        # Room for a burst (an outage's backlog handed again) without the backlog thread.
-        for s in (ours, theirs):
-            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-                s.setsockopt(socket.SOL_SOCKET, option, 1 << 20)
-        self._last_spawn = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "console.network.bus_worker", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
-        theirs.close()
-        channel = _Channel(ours)
-        with self._lock:   # before any publish that comes now: the worker hears them in order
-            self._process, self._sock, self._channel = process, ours, channel
-            channel.send(frame(("init", self.config, self.client_id, self._will)))
-            for topic_filter, qos in self._subscriptions.items():
-                channel.send(frame(("subscribe", topic_filter, qos)))
-            for token, entry in self._kept.items():
-                channel.send(frame(("publish", token, entry.topic, entry.payload,
-                                    entry.retain)))
-            channel.send(frame(("start",)))
-        self._reader = threading.Thread(target=self._read, args=(ours, process),
-                                        name="bus-process-read", daemon=True)
-        self._reader.start()
+    def _greet(self, send: Callable[[Message], None]) -> None:
+        """A new worker (the first, or one started again): the settings, the subscriptions and
+        every message still kept, in order, then start."""
+        send(("init", self.config, self.client_id, self._will))
+        for topic_filter, qos in self._subscriptions.items():
+            send(("subscribe", topic_filter, qos))
+        for token, entry in self._kept.items():
+            send(("publish", token, entry.topic, entry.payload, entry.retain))
+        send(("start",))
 
-    def _read(self, sock: socket.socket, process: subprocess.Popen[bytes]) -> None:
-        """The reader thread: the worker's news to the owner's callbacks, until it ends."""
-        while (message := read_frame(sock)) is not None:
-            try:
-                self._handle(message)
-            except Exception:   # a bug here must not end the reader (and every later PUBACK)
-                log.exception("the bus process reader could not handle %r", message[:1])
-        if self._stopping:
-            self._stopped.set()
-            return
-        try:
-            code = process.wait(2.0)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
-        if self._stopping:
-            self._stopped.set()
-            return
+    def _ended(self, code: int) -> None:
         self._set_status(BusState.DISCONNECTED, (
             f"the network process for {self.config.describe()} ended unexpectedly "
             f"(exit code {code}); started again, messages kept are sent again"))
-        log.error("bus worker for %s ended with %s; starting it again", self.client_id, code)
-        wait = RESTART_EVERY_S - (time.monotonic() - self._last_spawn)
-        if wait > 0:
-            time.sleep(wait)
-        if self._channel is not None:
-            self._channel.close()
-        sock.close()
-        if not self._stopping:
-            self._spawn()
 
-    def _handle(self, message: tuple[Any, ...]) -> None:
+    def _handle(self, message: Message) -> None:
         kind = message[0]
         if kind == "delivered" or kind == "refused":
             with self._lock:
@@ -334,8 +180,6 @@ class BusProcessClient:
         elif kind == "message":
             if self._on_message is not None:
                 call_owner(self._on_message, "on_message", message[1], message[2])
-        elif kind == "stopped":
-            self._stopped.set()
 
     def _snapshot(self) -> BusStatus:
         oldest = next(iter(self._kept.values())).handed_mono if self._kept else None

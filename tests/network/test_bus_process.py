@@ -103,13 +103,13 @@ def test_a_worker_that_dies_is_started_again_and_sends_what_it_kept(
     for n in range(5):
         client.publish("infusion/chair/chair-9/pcd01", f"m{n}".encode(),
                        on_delivered=seen.callback(n))  # type: ignore[arg-type]
-    worker = client._process
+    worker = client.worker_pid
     assert worker is not None
-    os.kill(worker.pid, signal.SIGKILL)
+    os.kill(worker, signal.SIGKILL)
     wait_until(lambda: any("ended unexpectedly" in s.detail for s in seen.statuses),
                "the status says the network process ended")
     assert client.status().unconfirmed == 5
-    wait_until(lambda: client._process is not worker, "a new worker")
+    wait_until(lambda: client.worker_pid not in (worker, None), "a new worker")
     broker.restart()
     wait_until(lambda: seen.delivered == list(range(5)), "the kept messages confirmed",
                timeout=15)
@@ -127,7 +127,7 @@ client = BusProcessClient(BusConfig(sys.argv[1]), client_id="chair-9", clock=Sys
 client.start()
 while client.status().state is not BusState.CONNECTED:
     time.sleep(0.02)
-print(client._process.pid, flush=True)
+print(client.worker_pid, flush=True)
 time.sleep(60)
 """
 
