@@ -5,9 +5,9 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
 
 - The log commits each message with its records (console/store/outbox.py) and then hands the new
   rows here (`_queue_rows`, on the thread that wrote: the GUI thread), which passes them to the
-  MQTT client (QoS 1, chair topic by kind; the client runs in a process of its own,
-  bus_process.py, so paho's work is not done under this process's GIL) and the MLLP sender, in
-  outbox order.
+  MQTT client (QoS 1, chair topic by kind) and the MLLP sender, in outbox order. Each runs in a
+  process of its own (bus_process.py, engine_process.py), so their work for every
+  acknowledgement is not done under this process's GIL, beside the alarm path (P12).
 - A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times) a
   failure. The senders report on their own threads into a queue; `pump()`, on the GUI thread,
   writes them as `deliveries` rows (never an update), all that came since the last pump in one
@@ -38,7 +38,6 @@ Qt-free; the callbacks of the transports never touch the log or the engine.
 from __future__ import annotations
 
 import queue
-import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,7 +47,8 @@ from console.network import bus_topics as topics
 from console.network.chair_status import offline_status
 from console.network.composer import PCD01, PCD04, PcdComposer
 from console.network.config import NetworkConfig
-from console.network.mllp_sender import MllpSender, SenderStatus
+from console.network.engine_process import EngineProcessClient
+from console.network.mllp_sender import SenderStatus
 from console.network.pcd import PatientShown, Station
 from console.session.alarms import Raise
 from console.store import EventLog, LogError
@@ -98,8 +98,7 @@ class NetworkLink:
     """The clinic network of one console (one log, one chair)."""
 
     def __init__(self, config: NetworkConfig, log: EventLog, clock: Clock, *, station: Station,
-                 wake: Callable[[], None] = lambda: None,
-                 mllp_factory: Callable[..., MllpSender] = MllpSender) -> None:
+                 wake: Callable[[], None] = lambda: None) -> None:
         """
         Args:
             config: the station's settings (enabled: a broker, a forward, or both).
@@ -139,7 +138,7 @@ class NetworkLink:
         self.composer = PcdComposer(station, self._patient_for, destinations, clock,
                                     demo_sessions=self._is_demo)
         self.bus: BusProcessClient | None = None
-        self.mllp: MllpSender | None = None
+        self.mllp: EngineProcessClient | None = None
         if config.broker:
             # paho is imported only by a console that has a bus (start-up time, P7).
             from console.network.bus_process import BusProcessClient  # noqa: PLC0415
@@ -153,14 +152,11 @@ class NetworkLink:
                     offline_status(config.chair, config.room, "connection lost"))),
                 on_message=self._on_message, on_status=self._on_bus_status)
         if config.forward:
-            context = None
-            if config.forward.startswith("mllps://"):
-                context = ssl.create_default_context(
-                    cafile=str(config.ca_file) if config.ca_file else None)
-            self.mllp = mllp_factory(
+            # The MLLP sender runs in a process of its own, as the bus client does (P12).
+            self.mllp = EngineProcessClient(
                 config.forward, clock=clock, on_delivered=self._on_engine_delivered,
                 on_failed=self._on_engine_failed, on_status=self._on_mllp_status,
-                ssl_context=context)
+                ca_file=config.ca_file)
 
     # --- lifecycle ------------------------------------------------------------------------------
 

@@ -189,6 +189,27 @@ def control_id_of(message: str) -> str:
     return fields[9]
 
 
+def message_bytes(control_id: str, message: str, encoding: str = "utf-8") -> bytes:
+    """The message as it will be framed, once checked that it can be sent and acknowledged.
+
+    Raises:
+        ValueError: `control_id` is not the message's MSH-10, or the message holds MLLP framing
+            bytes (it could not be framed).
+    """
+    found = control_id_of(message)
+    if found != control_id:
+        raise ValueError(f"control id {control_id!r} is not the message's MSH-10 ({found!r}); "
+                         "its ACK could never be matched")
+    if not control_id:
+        raise ValueError("the message has an empty MSH-10: its ACK could never be matched")
+    data = message.encode(encoding)
+    for byte, name in ((MLLP_START, "0x0B"), (MLLP_END, "0x1C")):
+        if byte in data:
+            raise ValueError(f"message {control_id!r} contains the MLLP byte {name}: "
+                             "it cannot be framed; remove it from the message text")
+    return data
+
+
 def parse_ack(payload: bytes, encoding: str = "utf-8") -> Ack | None:
     """Read MSA-1, MSA-2 and the engine's text from one de-framed message; None if it has no MSA.
 
@@ -326,17 +347,7 @@ class MllpSender:
                 message holds MLLP framing bytes (it could not be framed).
             RuntimeError: the sender was stopped.
         """
-        found = control_id_of(message)
-        if found != control_id:
-            raise ValueError(f"control id {control_id!r} is not the message's MSH-10 ({found!r}); "
-                             "its ACK could never be matched")
-        if not control_id:
-            raise ValueError("the message has an empty MSH-10: its ACK could never be matched")
-        data = message.encode(self._encoding)
-        for byte, name in ((MLLP_START, "0x0B"), (MLLP_END, "0x1C")):
-            if byte in data:
-                raise ValueError(f"message {control_id!r} contains the MLLP byte {name}: "
-                                 "it cannot be framed; remove it from the message text")
+        data = message_bytes(control_id, message, self._encoding)
         entry = _Entry(control_id, MLLP_START + data + MLLP_END + MLLP_TRAILER)
         with self._lock:
             if self._stopping.is_set():

@@ -272,6 +272,12 @@ class Reporter:
             self._gathered[kind].append(item)
             self._cond.notify()
 
+    def latest(self, kind: str, item: Any) -> None:
+        """As `confirmed`, but only the latest item of `kind` is kept (a state, not events)."""
+        with self._cond:
+            self._gathered[kind][:] = [item]
+            self._cond.notify()
+
     def flush(self) -> None:
         """Send what is gathered now (before news that must come after it)."""
         with self._cond:

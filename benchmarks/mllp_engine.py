@@ -1,0 +1,81 @@
+"""An interface engine for the benchmarks: the tests' real MLLP peer (python-hl7's `hl7.mllp`
+server, answering AA to every message) in a process of its own, as a clinic's engine runs on
+another machine and not in the console's interpreter.
+
+    python -m benchmarks.mllp_engine      # prints "ready <port>"; each line in: one JSON line out
+                                          # {"received": n, "unique": m}; stdin closed: it ends
+
+`EngineProcess` starts it, reads its port, and asks for the counts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+if __package__ in (None, ""):   # `python benchmarks/mllp_engine.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import ROOT  # noqa: E402
+
+
+def main() -> int:
+    from tests.network.mllp_peer import MllpPeer, always, reserve_port  # noqa: PLC0415
+
+    with reserve_port() as port:
+        peer = MllpPeer(port, always("AA"))
+        peer.listen()
+        print(f"ready {port}", flush=True)
+        try:
+            for _ in sys.stdin:
+                with peer.cond:
+                    received = list(peer.received)
+                print(json.dumps({"received": len(received), "unique": len(set(received))}),
+                      flush=True)
+        finally:
+            peer.close()
+    return 0
+
+
+class EngineProcess:
+    """`python -m benchmarks.mllp_engine` as a child: `url` to forward to, `counts()` to ask."""
+
+    def __init__(self) -> None:
+        self.child = subprocess.Popen([sys.executable, "-m", "benchmarks.mllp_engine"], cwd=ROOT,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self._out.readline().split()
+        if line[:1] != ["ready"]:
+            self.stop()
+            raise RuntimeError(f"the MLLP engine did not start (said {line!r})")
+        self.url = f"mllp://127.0.0.1:{line[1]}"
+
+    @property
+    def _out(self) -> IO[str]:
+        assert self.child.stdout is not None
+        return self.child.stdout
+
+    def counts(self) -> dict[str, Any]:
+        """{"received": messages read, duplicates included; "unique": distinct control ids}."""
+        assert self.child.stdin is not None
+        self.child.stdin.write("counts\n")
+        self.child.stdin.flush()
+        answer: dict[str, Any] = json.loads(self._out.readline())
+        return answer
+
+    def stop(self) -> None:
+        if self.child.stdin is not None:
+            self.child.stdin.close()
+        try:
+            self.child.wait(10)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
+        if self.child.stdout is not None:
+            self.child.stdout.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""The forwarding to the interface engine in a process of its own (console/network/
+engine_process.py, engine_worker.py): what the link relies on must hold across the process
+boundary, against a real MLLP peer (python-hl7's server).
+
+- every message is delivered once, in order, and kept until the engine's AA;
+- an engine's AR is a failure with the engine's words, reported once;
+- a worker that dies is started again and sends every message still kept: nothing lost;
+- a console that dies leaves no worker behind;
+- flush waits for what is kept; stop keeps what is undelivered for the next start;
+- bad input is refused in the caller's thread with the sender's words.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from console.clock import ManualClock
+from console.network.engine_process import EngineProcessClient
+from console.network.mllp_sender import SenderState
+from tests.mosquitto import wait_until
+from tests.network.mllp_peer import HOST, MllpPeer, Reply, Script, always, reserve_port
+from tests.network.test_bus_process import _alive
+from tests.network.test_mllp_sender import Recorder, message
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"),
+                                reason="the peer's port reservation needs SO_REUSEPORT")
+
+
+@pytest.fixture
+def reserved_port() -> Iterator[int]:
+    with reserve_port() as port:
+        yield port
+
+
+@pytest.fixture
+def peers(reserved_port: int) -> Iterator[Callable[[Script], MllpPeer]]:
+    made: list[MllpPeer] = []
+
+    def make(script: Script) -> MllpPeer:
+        peer = MllpPeer(reserved_port, script)
+        made.append(peer)
+        return peer
+
+    yield make
+    for peer in made:
+        peer.close()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder(ManualClock())
+
+
+@pytest.fixture
+def clients(reserved_port: int, recorder: Recorder) -> Iterator[Callable[[], EngineProcessClient]]:
+    made: list[EngineProcessClient] = []
+
+    def make() -> EngineProcessClient:
+        client = EngineProcessClient(f"mllp://{HOST}:{reserved_port}", clock=recorder.clock,
+                                     on_delivered=recorder.on_delivered,
+                                     on_failed=recorder.on_failed, on_status=recorder.on_status)
+        made.append(client)
+        client.start()
+        return client
+
+    yield make
+    for client in made:
+        client.stop(1.0)
+        pid = client.worker_pid
+        assert pid is None or not _alive(pid), "the worker outlived its stop"
+
+
+def submit(client: EngineProcessClient, numbers: range) -> list[str]:
+    ids = []
+    for n in numbers:
+        cid, text = message(n)
+        client.submit(cid, text)
+        ids.append(cid)
+    return ids
+
+
+def test_every_message_is_delivered_once_in_order_and_kept_until_then(peers, clients, recorder):
+    peer = peers(always("AA"))
+    client = clients()
+    ids = submit(client, range(1, 51))
+    assert client.pending() == ids   # the engine is not listening yet: all kept
+    peer.listen()
+    recorder.wait_for(lambda: recorder.delivered == ids, "fifty deliveries")
+    assert peer.received == ids
+    assert client.pending() == [] and recorder.failed == []
+    recorder.wait_for(lambda: bool(recorder.statuses)
+                      and recorder.statuses[-1][0].state is SenderState.IDLE, "idle")
+
+
+def test_an_engine_refusal_is_a_failure_with_its_words_reported_once(peers, clients, recorder):
+    peer = peers(lambda cid, seen: Reply("AR" if cid == "MSG00002" else "AA",
+                                         text="unknown patient"))
+    peer.listen()
+    client = clients()
+    submit(client, range(1, 4))
+    recorder.wait_for(lambda: len(recorder.delivered) == 2 and len(recorder.failed) == 1,
+                      "two delivered, one refused")
+    (cid, reason), = recorder.failed
+    assert cid == "MSG00002" and "AR (unknown patient)" in reason and "not sent again" in reason
+    assert peer.received == ["MSG00001", "MSG00002", "MSG00003"]   # AR: never resent
+
+
+def test_a_worker_that_dies_is_started_again_and_sends_what_it_kept(peers, clients, recorder):
+    peer = peers(always("AA"))
+    client = clients()
+    ids = submit(client, range(1, 6))   # the engine is down: all kept in the worker
+    wait_until(lambda: client.worker_pid is not None, "a worker")
+    worker = client.worker_pid
+    assert worker is not None
+    os.kill(worker, signal.SIGKILL)
+    recorder.wait_for(lambda: any("ended unexpectedly" in (s.last_error or "")
+                                  for s, _ in recorder.statuses), "the status says so")
+    wait_until(lambda: client.worker_pid not in (worker, None), "a new worker")
+    assert client.pending() == ids
+    peer.listen()
+    recorder.wait_for(lambda: recorder.delivered == ids, "the kept messages delivered")
+    assert list(dict.fromkeys(peer.received)) == ids
+
+
+def test_flush_waits_for_delivery_and_stop_keeps_the_rest(peers, clients, recorder):
+    # The engine answers the first twenty, then nothing more.
+    peer = peers(lambda cid, seen: Reply("AA" if int(cid[3:]) <= 20 else None))
+    peer.listen()
+    client = clients()
+    ids = submit(client, range(1, 21))
+    assert client.flush(5.0)
+    assert recorder.delivered == ids   # reported before flush returned
+    # A stop leaves what the engine did not confirm with the caller.
+    late = submit(client, range(21, 24))
+    assert not client.flush(0.5)
+    client.stop(1.0)
+    assert client.pending() == late
+    assert client.status().state is SenderState.STOPPED
+    with pytest.raises(RuntimeError, match="after the MLLP sender .* was stopped"):
+        client.submit(*message(30))
+
+
+def test_bad_input_is_refused_in_the_callers_thread(clients, recorder):
+    client = clients()
+    cid, text = message(1)
+    with pytest.raises(ValueError, match="is not the message's MSH-10"):
+        client.submit("MSG00009", text)
+    client.submit(cid, text)
+    with pytest.raises(ValueError, match="'MSG00001' is already pending"):
+        client.submit(cid, text)
+    with pytest.raises(ValueError, match="MLLP byte 0x1C"):
+        client.submit(*message(2)[:1], message(2)[1] + "\x1c")
+    with pytest.raises(ValueError, match="mllp://host:port"):
+        EngineProcessClient("http://engine:80", clock=recorder.clock,
+                            on_delivered=recorder.on_delivered, on_failed=recorder.on_failed)
+    with pytest.raises(OSError):
+        EngineProcessClient("mllps://engine:6661", clock=recorder.clock,
+                            on_delivered=recorder.on_delivered, on_failed=recorder.on_failed,
+                            ca_file=Path("/nonexistent/ca.pem"))
+    assert client.pending() == ["MSG00001"]
+
+
+_OWNER = """
+import sys, time
+from console.clock import SystemClock
+from console.network.engine_process import EngineProcessClient
+client = EngineProcessClient(sys.argv[1], clock=SystemClock(), on_delivered=print,
+                             on_failed=print)
+client.start()
+while client.worker_pid is None:
+    time.sleep(0.02)
+print(client.worker_pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_console_that_dies_leaves_no_worker_behind(reserved_port):
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER, f"mllp://{HOST}:{reserved_port}"],
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        worker_pid = int(owner.stdout.readline())
+        assert _alive(worker_pid)
+        owner.kill()   # SIGKILL: no goodbye from the console
+        owner.wait()
+        wait_until(lambda: not _alive(worker_pid), "the worker gone", timeout=5)
+    finally:
+        owner.kill()
