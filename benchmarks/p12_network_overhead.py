@@ -417,7 +417,7 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
     link.start()
     linked_session = linked.start_session(opened)
     link.session_opened(linked_session, "P-BENCH", False)
-    assert link.bus is not None and link.mllp is not None
+    assert link.bus is not None
     deadline = time.monotonic() + 10
     while link.bus.status().state.name != "CONNECTED" and time.monotonic() < deadline:
         time.sleep(0.01)
