@@ -43,6 +43,13 @@ RESTART_EVERY_S: Final = 1.0
 # the deliveries rows (the link writes them every 500 ms) and the link's 10 s rule.
 GATHER_S: Final = 0.02
 _HEADER: Final = struct.Struct("!I")
+# The bedside's thread that commits readings and paints alarms comes before its transports: the
+# bedside is the alarm authority, the network reports what it decided (IEC 60601-1-8 6.11.2,
+# distributed alarm systems). At nice 10 a worker woken by a hand-off gets about a tenth of the
+# processor's share of that thread instead of preempting it. Measured with P12 on this
+# two-processor machine (bus and MLLP forwarding on): P4 +269 -> +176 µs a write, P2 +113 -> +84 µs
+# a message. On an idle machine a worker still runs at once: nice shares, it does not wait.
+WORKER_NICE: Final = 10
 
 Message = tuple[Any, ...]
 
@@ -269,14 +276,18 @@ class Reporter:
 
     def confirmed(self, kind: str, item: Any) -> None:
         with self._cond:
+            first = not any(self._gathered.values())
             self._gathered[kind].append(item)
-            self._cond.notify()
+            if first:   # only the first of a burst wakes the thread; the rest wait with it
+                self._cond.notify()
 
     def latest(self, kind: str, item: Any) -> None:
         """As `confirmed`, but only the latest item of `kind` is kept (a state, not events)."""
         with self._cond:
+            first = not any(self._gathered.values())
             self._gathered[kind][:] = [item]
-            self._cond.notify()
+            if first:
+                self._cond.notify()
 
     def flush(self) -> None:
         """Send what is gathered now (before news that must come after it)."""
@@ -305,8 +316,10 @@ class Reporter:
 
 
 def run_worker(argv: list[str], name: str, serve: Callable[[socket.socket], int]) -> int:
-    """A worker's main: `serve` the socket passed as argv[0]. Ctrl+C in the console's terminal
-    is the console's to handle; the worker ignores it and ends with its socket."""
+    """A worker's main: `serve` the socket passed as argv[0], at a lower priority (WORKER_NICE).
+    Ctrl+C in the console's terminal is the console's to handle; the worker ignores it and ends
+    with its socket."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICE)
     logging.basicConfig(level=logging.WARNING, format=f"{name}: %(levelname)s %(message)s")
     return serve(socket.socket(fileno=int(argv[0])))

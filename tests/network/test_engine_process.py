@@ -25,6 +25,7 @@ import pytest
 from console.clock import ManualClock
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState
+from console.network.worker_process import WORKER_NICE
 from tests.mosquitto import wait_until
 from tests.network.mllp_peer import HOST, MllpPeer, Reply, Script, always, reserve_port
 from tests.network.test_bus_process import _alive
@@ -196,3 +197,14 @@ def test_a_console_that_dies_leaves_no_worker_behind(reserved_port):
         wait_until(lambda: not _alive(worker_pid), "the worker gone", timeout=5)
     finally:
         owner.kill()
+
+
+def test_the_worker_yields_to_the_bedside(clients):
+    """The bedside's thread comes first (worker_process.WORKER_NICE): the worker runs at a lower
+    priority than the console that started it."""
+    client = clients()
+    wait_until(lambda: client.worker_pid is not None, "a worker")
+    pid = client.worker_pid
+    assert pid is not None
+    wait_until(lambda: os.getpriority(os.PRIO_PROCESS, pid)
+               == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE), "the worker niced")
