@@ -47,8 +47,9 @@ _HEADER: Final = struct.Struct("!I")
 # bedside is the alarm authority, the network reports what it decided (IEC 60601-1-8 6.11.2,
 # distributed alarm systems). At nice 10 a worker woken by a hand-off gets about a tenth of the
 # processor's share of that thread instead of preempting it. Measured with P12 on this
-# two-processor machine (bus and MLLP forwarding on): P4 +269 -> +176 µs a write, P2 +113 -> +84 µs
-# a message. On an idle machine a worker still runs at once: nice shares, it does not wait.
+# two-processor machine (bus and MLLP forwarding on): P4 +267-273 -> +138-141 µs a write, P2
+# +98-115 -> +80-98 µs a message (README, Measured). On an idle machine a worker still runs at
+# once: nice shares, it does not wait.
 WORKER_NICE: Final = 10
 
 Message = tuple[Any, ...]
