@@ -255,7 +255,7 @@ class NetworkLink:
             self._wake_for_delivery()
         return delivered
 
-    def _on_engine_delivered(self, control_id: str) -> None:   # the sender's thread
+    def _on_engine_delivered(self, control_id: str) -> None:   # the engine client's reader
         self._inbox.put(("engine", control_id, DELIVERED, self._clock.now(), ""))
         self._wake_for_delivery()
 
@@ -267,7 +267,7 @@ class NetworkLink:
             self._delivery_woke = True
             self.wake()
 
-    def _on_engine_failed(self, control_id: str, reason: str) -> None:   # the sender's thread
+    def _on_engine_failed(self, control_id: str, reason: str) -> None:   # engine client's reader
         self._inbox.put(("engine", control_id, FAILED, self._clock.now(), reason))
         self.wake()
 
@@ -275,7 +275,7 @@ class NetworkLink:
         self._inbox.put(("bus_status", status))
         self.wake()
 
-    def _on_mllp_status(self, status: SenderStatus) -> None:   # the sender's thread
+    def _on_mllp_status(self, status: SenderStatus) -> None:   # the engine client's reader
         self._inbox.put(("mllp_status", status))
 
     def _on_message(self, topic: str, payload: bytes) -> None:   # the client's thread
