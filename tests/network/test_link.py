@@ -186,7 +186,7 @@ def test_ten_seconds_unconfirmed_is_a_low_alarm_a_minute_medium_and_delivery_end
     chair.pump()
     assert chair.network_alarm()[0] == "medium"   # type: ignore[index]
     peer.listen()
-    clock.advance(11)   # past the sender's back-off: it connects again
+    clock.advance(11)   # the sender (its worker, on real time) connects again after its back-off
     wait_until(lambda: (chair.pump(), chair.network_alarm() is None)[1], "the alarm to end")
     kinds = [r.kind for _, r in chair.log.events(chair.engine.session_id)]
     assert kinds.count("network_status") == 3   # low, medium, ended: one row per change
