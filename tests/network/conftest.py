@@ -13,12 +13,16 @@ kill and restart it. `clinic`: module scope (the CA, keys and passwords take a m
 stop it, and use topics of your own (its retained messages stay for the module). `bus_client`:
 makes, subscribes and starts BusClients (a ManualClock unless `clock=` is given) and stops every
 one at the end, failing the test if a paho thread is left running.
+
+For the interface engine: `reserved_port` is a loopback port held for this test (connections
+refused until a peer listens on it); `peers(script)` makes real MLLP peers on it
+(tests/network/mllp_peer.py), not yet listening, closed at the end.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +33,7 @@ from console.clock import Clock, ManualClock
 from console.network import broker_setup
 from console.network.mqtt_bus import BusClient, BusConfig
 from tests.mosquitto import Broker, TlsFiles, free_port
+from tests.network.mllp_peer import MllpPeer, Script, reserve_port
 
 CLINIC_CHAIRS = ("chair-1", "chair-2", "chair-3")
 CLINIC_CENTRAL = "central"
@@ -122,3 +127,24 @@ def bus_client() -> Iterator[MakeClient]:
         client.stop(timeout=1.0)
     left = _paho_threads({c.client_id for c in made})
     assert not left, f"paho network threads still running after stop(): {left}"
+
+
+@pytest.fixture
+def reserved_port() -> Iterator[int]:
+    with reserve_port() as port:
+        yield port
+
+
+@pytest.fixture
+def peers(reserved_port: int) -> Iterator[Callable[[Script], MllpPeer]]:
+    """Make MLLP peers on the reserved port (not yet listening); closed at teardown."""
+    made: list[MllpPeer] = []
+
+    def make(script: Script) -> MllpPeer:
+        peer = MllpPeer(reserved_port, script)
+        made.append(peer)
+        return peer
+
+    yield make
+    for peer in made:
+        peer.close()

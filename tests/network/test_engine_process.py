@@ -27,9 +27,9 @@ from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState
 from console.network.worker_process import WORKER_NICE
 from tests.mosquitto import wait_until
-from tests.network.mllp_peer import HOST, MllpPeer, Reply, Script, always, reserve_port
+from tests.network.mllp_peer import HOST, Reply, always
 from tests.network.test_bus_process import _alive
-from tests.network.test_mllp_sender import Recorder, message
+from tests.network.test_mllp_sender import Recorder, message, submit_all as submit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,32 +38,13 @@ pytestmark = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"),
 
 
 @pytest.fixture
-def reserved_port() -> Iterator[int]:
-    with reserve_port() as port:
-        yield port
-
-
-@pytest.fixture
-def peers(reserved_port: int) -> Iterator[Callable[[Script], MllpPeer]]:
-    made: list[MllpPeer] = []
-
-    def make(script: Script) -> MllpPeer:
-        peer = MllpPeer(reserved_port, script)
-        made.append(peer)
-        return peer
-
-    yield make
-    for peer in made:
-        peer.close()
-
-
-@pytest.fixture
 def recorder() -> Recorder:
     return Recorder(ManualClock())
 
 
 @pytest.fixture
-def clients(reserved_port: int, recorder: Recorder) -> Iterator[Callable[[], EngineProcessClient]]:
+def clients(reserved_port: int,
+            recorder: Recorder) -> Iterator[Callable[[], EngineProcessClient]]:
     made: list[EngineProcessClient] = []
 
     def make() -> EngineProcessClient:
@@ -79,15 +60,6 @@ def clients(reserved_port: int, recorder: Recorder) -> Iterator[Callable[[], Eng
         client.stop(1.0)
         pid = client.worker_pid
         assert pid is None or not _alive(pid), "the worker outlived its stop"
-
-
-def submit(client: EngineProcessClient, numbers: range) -> list[str]:
-    ids = []
-    for n in numbers:
-        cid, text = message(n)
-        client.submit(cid, text)
-        ids.append(cid)
-    return ids
 
 
 def test_every_message_is_delivered_once_in_order_and_kept_until_then(peers, clients, recorder):

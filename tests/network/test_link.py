@@ -27,7 +27,7 @@ from protocols.model import Priority
 from protocols.vitals import metric
 from tests.mosquitto import Broker, wait_until
 from tests.network.conftest import MakeClient
-from tests.network.mllp_peer import HOST, MllpPeer, always, reserve_port
+from tests.network.mllp_peer import HOST, MllpPeer, always
 from tests.session.helpers import START, iv_protocol
 
 STATION = Station(equipment_id="console-test", equipment_id_type="UUID", room="Room 3",
@@ -75,12 +75,6 @@ class Chair:
     def close(self) -> None:
         self.link.stop(timeout=1.0)
         self.log.close()
-
-
-@pytest.fixture
-def reserved_port() -> Iterator[int]:
-    with reserve_port() as port:
-        yield port
 
 
 @pytest.fixture

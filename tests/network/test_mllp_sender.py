@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from console.clock import ManualClock
-from tests.network.mllp_peer import HOST, WAIT, MllpPeer, Reply, Script, always, reserve_port
+from tests.network.mllp_peer import HOST, WAIT, Reply, always
 from console.network.mllp_sender import (
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_BACKOFF,
@@ -107,27 +107,6 @@ def _sender_threads() -> list[threading.Thread]:
 
 
 @pytest.fixture
-def reserved_port() -> Iterator[int]:
-    with reserve_port() as port:
-        yield port
-
-
-@pytest.fixture
-def peers(reserved_port: int) -> Iterator[Callable[[Script], MllpPeer]]:
-    """Make the peer on the reserved port (not yet listening); closed at teardown."""
-    made: list[MllpPeer] = []
-
-    def make(script: Script) -> MllpPeer:
-        peer = MllpPeer(reserved_port, script)
-        made.append(peer)
-        return peer
-
-    yield make
-    for peer in made:
-        peer.close()
-
-
-@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 
@@ -160,7 +139,8 @@ def senders(reserved_port: int, clock: ManualClock,
     assert not leaked, f"sender threads left running: {leaked}"
 
 
-def submit_all(sender: MllpSender, numbers: range) -> list[str]:
+def submit_all(sender: Any, numbers: range) -> list[str]:
+    """Submit messages `numbers` (an MllpSender or its process client); their control ids."""
     ids = []
     for n in numbers:
         cid, text = message(n)
