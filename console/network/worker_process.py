@@ -318,9 +318,14 @@ class Reporter:
 
 def run_worker(argv: list[str], name: str, serve: Callable[[socket.socket], int]) -> int:
     """A worker's main: `serve` the socket passed as argv[0], at a lower priority (WORKER_NICE).
-    Ctrl+C in the console's terminal is the console's to handle; the worker ignores it and ends
-    with its socket."""
+
+    Ctrl+C in the console's terminal (SIGINT) and a terminate sent to the console's whole process
+    group (SIGTERM: a service manager, a logout, `timeout`) are the console's to handle: its clean
+    end goes through the worker (the bus's goodbye, the engine's last deliveries), so the worker
+    ignores both and ends on the console's stop order, or with its socket when the console is
+    gone. A worker that must go regardless is killed (SIGKILL)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.nice(WORKER_NICE)
     logging.basicConfig(level=logging.WARNING, format=f"{name}: %(levelname)s %(message)s")
     return serve(socket.socket(fileno=int(argv[0])))

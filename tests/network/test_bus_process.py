@@ -150,6 +150,50 @@ def test_a_console_that_dies_leaves_its_will_to_the_broker_and_no_worker_behind(
         owner.kill()
 
 
+_CLEAN_OWNER = """
+import signal, sys, time
+from console.clock import SystemClock
+from console.network.bus_process import BusProcessClient
+from console.network.mqtt_bus import BusConfig, BusState, Will
+client = BusProcessClient(BusConfig(sys.argv[1]), client_id="chair-9", clock=SystemClock(),
+                          will=Will("infusion/chair/chair-9/status", b"offline"))
+stopping = []
+signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))   # as the console: a clean end
+client.start()
+while client.status().state is not BusState.CONNECTED:
+    time.sleep(0.02)
+print(client.worker_pid, flush=True)
+while not stopping:
+    time.sleep(0.02)
+client.publish("infusion/chair/chair-9/status", b"console closed", retain=True)
+client.stop(3.0)
+print(client.status().detail, flush=True)
+"""
+
+
+def test_a_terminate_sent_to_the_whole_group_ends_the_console_cleanly_through_its_worker(
+        broker: Broker, bus_client: MakeClient) -> None:
+    """A service manager or a logout sends SIGTERM to every process of the console's group. The
+    worker leaves that to the console, whose clean end still goes through it: its goodbye is
+    published, and the broker does not publish the Last Will (an unclean loss)."""
+    heard: list[bytes] = []
+    bus_client(broker.url, "central-test", subscribe=["infusion/chair/chair-9/status"],
+               on_message=lambda _t, p: heard.append(p))
+    owner = subprocess.Popen([sys.executable, "-c", _CLEAN_OWNER, broker.url], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert owner.stdout is not None
+        worker_pid = int(owner.stdout.readline())
+        os.killpg(owner.pid, signal.SIGTERM)
+        assert owner.wait(10) == 0
+        assert owner.stdout.readline().strip() == "stopped"
+        wait_until(lambda: heard == [b"console closed"], "the goodbye published", timeout=5)
+        wait_until(lambda: not _alive(worker_pid), "the worker gone", timeout=5)
+        assert heard == [b"console closed"]   # no will: the worker ended cleanly
+    finally:
+        owner.kill()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
