@@ -2,20 +2,19 @@
 server, answering AA to every message) in a process of its own, as a clinic's engine runs on
 another machine and not in the console's interpreter.
 
-    python -m benchmarks.mllp_engine      # prints "ready <port>"; each line in: one JSON line out
-                                          # {"received": n, "unique": m}; stdin closed: it ends
+    python -m benchmarks.mllp_engine      # prints "ready <port>"; each line in: one line out, the
+                                          # messages received so far; stdin closed: it ends
 
-`EngineProcess` starts it, reads its port, and asks for the counts.
+`MllpEngine` starts it, reads its port, and asks how many messages it received.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 if __package__ in (None, ""):   # `python benchmarks/mllp_engine.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,16 +37,15 @@ def main() -> int:
         try:
             for _ in sys.stdin:
                 with peer.cond:
-                    received = list(peer.received)
-                print(json.dumps({"received": len(received), "unique": len(set(received))}),
-                      flush=True)
+                    received = len(peer.received)
+                print(received, flush=True)
         finally:
             peer.close()
     return 0
 
 
-class EngineProcess:
-    """`python -m benchmarks.mllp_engine` as a child: `url` to forward to, `counts()` to ask."""
+class MllpEngine:
+    """`python -m benchmarks.mllp_engine` as a child: `url` to forward to, `received()` to ask."""
 
     def __init__(self) -> None:
         self.child = subprocess.Popen([sys.executable, "-m", "benchmarks.mllp_engine"], cwd=ROOT,
@@ -63,13 +61,12 @@ class EngineProcess:
         assert self.child.stdout is not None
         return self.child.stdout
 
-    def counts(self) -> dict[str, Any]:
-        """{"received": messages read, duplicates included; "unique": distinct control ids}."""
+    def received(self) -> int:
+        """Messages the engine has read so far, duplicates included."""
         assert self.child.stdin is not None
-        self.child.stdin.write("counts\n")
+        self.child.stdin.write("received\n")
         self.child.stdin.flush()
-        answer: dict[str, Any] = json.loads(self._out.readline())
-        return answer
+        return int(self._out.readline())
 
     def stop(self) -> None:
         if self.child.stdin is not None:

@@ -66,11 +66,12 @@ if __package__ in (None, ""):   # `python benchmarks/p12_network_overhead.py`
 from benchmarks import p4_log  # noqa: E402
 from benchmarks.clinic_chair import ClinicChair  # noqa: E402
 from benchmarks.common import ROOT, Row, percentile  # noqa: E402
-from benchmarks.mllp_engine import EngineProcess  # noqa: E402
+from benchmarks.mllp_engine import MllpEngine  # noqa: E402
 from benchmarks.p2_ingest import expected_rows  # noqa: E402
 from console.clock import SystemClock  # noqa: E402
 from console.network import bus_topics as topics  # noqa: E402
 from console.network.config import NetworkConfig  # noqa: E402
+from console.store.outbox import BUS, DELIVERED, ENGINE  # noqa: E402
 
 DEFAULTS: dict[str, Any] = {"messages": 6000, "ingest_rounds": 5, "trials": 200,
                             "alarm_rounds": 3, "rows": 3000, "blocks": 6}
@@ -87,18 +88,14 @@ def _config(broker: str, engine: str) -> NetworkConfig:
                          source="benchmark")
 
 
-# Outbox rows and, per destination, those confirmed (PUBACK, AA/CA) in a log.
-_COUNTS = ("SELECT (SELECT count(*) FROM outbox), "
-           "(SELECT count(DISTINCT outbox_id) FROM deliveries WHERE destination = 'bus' "
-           "AND outcome = 'delivered'), "
-           "(SELECT count(DISTINCT outbox_id) FROM deliveries WHERE destination = 'engine' "
-           "AND outcome = 'delivered')")
-
-
 def _delivery_counts(conn: sqlite3.Connection) -> tuple[int, int]:
-    """(outbox rows, rows confirmed by both the bus and the engine)."""
-    outbox, bus, engine = conn.execute(_COUNTS).fetchone()
-    return int(outbox), min(int(bus), int(engine))
+    """(outbox rows, rows confirmed by both the bus and the engine: PUBACK, AA/CA). Counts, not
+    the rows (`EventLog.undelivered` reads every message): the runs poll this while they end."""
+    confirmed = ("SELECT count(DISTINCT outbox_id) FROM deliveries WHERE destination = ? "
+                 "AND outcome = ?")
+    outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    by = [conn.execute(confirmed, (d, DELIVERED)).fetchone()[0] for d in (BUS, ENGINE)]
+    return int(outbox), min(by)
 
 
 # ---- P2 through the headless chair ---------------------------------------------------------
@@ -209,7 +206,7 @@ def _p3_run(folder: Path, trials: int, network: NetworkConfig | None) -> dict[st
     return out
 
 
-def alarm(folder: Path, network: NetworkConfig, engine: EngineProcess, trials: int,
+def alarm(folder: Path, network: NetworkConfig, engine: MllpEngine, trials: int,
           rounds: int) -> Row:
     from console.network.mqtt_bus import BusClient, BusConfig  # noqa: PLC0415
 
@@ -227,7 +224,7 @@ def alarm(folder: Path, network: NetworkConfig, engine: EngineProcess, trials: i
     listener.start()
     runs: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
     failures: list[str] = []
-    forwarded = engine.counts()["received"]
+    forwarded = engine.received()
     try:
         for _ in range(rounds):
             for mode in ("off", "on"):
@@ -239,7 +236,7 @@ def alarm(folder: Path, network: NetworkConfig, engine: EngineProcess, trials: i
         listener.stop(1.0)
     with lock:
         pcd04 = len(heard)
-    forwarded = engine.counts()["received"] - forwarded
+    forwarded = engine.received() - forwarded
 
     def pooled(mode: str, key: str) -> list[float]:
         return [float(r[key]) for run in runs[mode] for r in run["results"]]
@@ -314,7 +311,7 @@ class _RulesOnly:
     MESSAGE = "MSH|^~\\&|P12"
 
     def __init__(self, log: Any) -> None:
-        from console.store.outbox import BUS, OutboxHooks  # noqa: PLC0415
+        from console.store.outbox import OutboxHooks  # noqa: PLC0415
 
         self.log = log
         self.waiting: list[int] = []
@@ -336,7 +333,7 @@ class _RulesOnly:
         raise error
 
     def pump(self) -> None:
-        from console.store.outbox import BUS, DELIVERED, Delivery  # noqa: PLC0415
+        from console.store.outbox import Delivery  # noqa: PLC0415
 
         if self.waiting:
             self.log.record_deliveries([Delivery(i, BUS, DELIVERED, p4_log.START)
@@ -521,7 +518,7 @@ def run(params: dict[str, Any]) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-p12-", dir=params.get("tmpdir")) as tmp:
         folder = Path(tmp)
         broker = Broker(folder / "broker").start()
-        engine = EngineProcess()
+        engine = MllpEngine()
         try:
             network = _config(broker.url, engine.url)
             rows = [ingest(folder, network, int(params["messages"]), int(params["ingest_rounds"])),

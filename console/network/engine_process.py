@@ -19,28 +19,34 @@ The rules (the link cannot tell this from an MllpSender in its own process):
 - **Bad input is refused here, in the caller's thread** (a control id that is not the message's
   MSH-10 or already pending, MLLP bytes in the text, a bad URL, a CA file that cannot be read),
   with MllpSender's own words.
-- **Times.** The ACK time-out and the back-off run on the worker's clock (real time); the link's
-  own 10 s / 60 s alarm rules run on the clock it was given, from what it hands over and hears.
+- **Times.** The ACK time-out and the back-off run on the worker's clock (real time), so this
+  client takes no clock; the link's own 10 s / 60 s alarm rules run on the clock it was given,
+  from what it hands over and hears.
 
 Callbacks run on the reader thread, like the sender's thread: quick, hand the news on.
 """
 
 from __future__ import annotations
 
-import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from console.clock import Clock
-from console.network.mllp_sender import SenderState, SenderStatus, message_bytes, parse_mllp_url
+from console.network.mllp_sender import (
+    SenderState,
+    SenderStatus,
+    check_queueable,
+    client_tls_context,
+    message_bytes,
+    parse_mllp_url,
+)
 from console.network.worker_process import Message, WorkerProcess
 
 
 class EngineProcessClient:
     """An MllpSender run by a worker process (see the module docstring)."""
 
-    def __init__(self, url: str, *, clock: Clock, on_delivered: Callable[[str], None],
+    def __init__(self, url: str, *, on_delivered: Callable[[str], None],
                  on_failed: Callable[[str, str], None],
                  on_status: Callable[[SenderStatus], None] | None = None,
                  ca_file: Path | None = None) -> None:
@@ -55,13 +61,10 @@ class EngineProcessClient:
             OSError, ssl.SSLError: `ca_file` cannot be read as CA certificates.
         """
         self.url = url
-        self.tls = url.startswith("mllps://")
         host, port = parse_mllp_url(url)
-        if self.tls:
-            ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        client_tls_context(url, ca_file)   # refused here, not in the worker
         self.peer = f"{host}:{port}"
         self._ca_file = ca_file
-        self._clock = clock
         self._on_delivered = on_delivered
         self._on_failed = on_failed
         self._on_status = on_status
@@ -93,12 +96,7 @@ class EngineProcessClient:
         """
         message_bytes(control_id, message)
         with self._lock:
-            if self._stopping:
-                raise RuntimeError(f"message {control_id!r} submitted after the MLLP sender to "
-                                   f"{self.peer} was stopped")
-            if control_id in self._kept:
-                raise ValueError(f"message {control_id!r} is already pending; a control id is "
-                                 "sent once (resends are the sender's job)")
+            check_queueable(control_id, self._kept, self._stopping, self.peer)
             self._kept[control_id] = message
             self._worker.send(("submit", control_id, message))
 

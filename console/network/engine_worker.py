@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import ssl
 import sys
 from pathlib import Path
 
 from console.clock import SystemClock
-from console.network.mllp_sender import MllpSender
+from console.network.mllp_sender import MllpSender, client_tls_context
 from console.network.worker_process import Reporter, read_frame, run_worker
 
 log = logging.getLogger("console.network.engine_worker")
@@ -34,14 +33,12 @@ def serve(sock: socket.socket) -> int:
         if kind == "init":
             url: str = order[1]
             ca_file: Path | None = order[2]
-            context = None
-            if url.startswith("mllps://"):
-                context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
             sender = MllpSender(
                 url, clock=SystemClock(),
                 on_delivered=lambda cid: reporter.confirmed("delivered", cid),
                 on_failed=lambda cid, reason: reporter.confirmed("failed", (cid, reason)),
-                on_status=lambda status: reporter.latest("status", status), ssl_context=context)
+                on_status=lambda status: reporter.latest("status", status),
+                ssl_context=client_tls_context(url, ca_file))
         elif sender is None:
             log.error("engine worker: %r before init; ignored", kind)
         elif kind == "submit":

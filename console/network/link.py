@@ -154,7 +154,7 @@ class NetworkLink:
         if config.forward:
             # The MLLP sender runs in a process of its own, as the bus client does (P12).
             self.mllp = EngineProcessClient(
-                config.forward, clock=clock, on_delivered=self._on_engine_delivered,
+                config.forward, on_delivered=self._on_engine_delivered,
                 on_failed=self._on_engine_failed, on_status=self._on_mllp_status,
                 ca_file=config.ca_file)
 

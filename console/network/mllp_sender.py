@@ -62,7 +62,8 @@ import socket
 import ssl
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
+from pathlib import Path
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -210,6 +211,33 @@ def message_bytes(control_id: str, message: str, encoding: str = "utf-8") -> byt
     return data
 
 
+def check_queueable(control_id: str, queued: Container[str], stopped: bool, peer: str) -> None:
+    """Whether a checked message may join a sender's queue now (called under its lock).
+
+    Raises:
+        RuntimeError: the sender was stopped.
+        ValueError: `control_id` is still queued (sent once; resends are the sender's job).
+    """
+    if stopped:
+        raise RuntimeError(f"message {control_id!r} submitted after the MLLP sender to {peer} "
+                           "was stopped")
+    if control_id in queued:
+        raise ValueError(f"message {control_id!r} is already pending; a control id is sent once "
+                         "(resends are the sender's job)")
+
+
+def client_tls_context(url: str, ca_file: Path | None) -> ssl.SSLContext | None:
+    """The TLS context for `mllps://` (the engine's certificate checked against `ca_file`, or the
+    system's CAs when None); None for plain `mllp://`.
+
+    Raises:
+        OSError, ssl.SSLError: `ca_file` cannot be read as CA certificates.
+    """
+    if not url.startswith("mllps://"):
+        return None
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
 def parse_ack(payload: bytes, encoding: str = "utf-8") -> Ack | None:
     """Read MSA-1, MSA-2 and the engine's text from one de-framed message; None if it has no MSA.
 
@@ -350,12 +378,7 @@ class MllpSender:
         data = message_bytes(control_id, message, self._encoding)
         entry = _Entry(control_id, MLLP_START + data + MLLP_END + MLLP_TRAILER)
         with self._lock:
-            if self._stopping.is_set():
-                raise RuntimeError(f"message {control_id!r} submitted after the MLLP sender to "
-                                   f"{self.peer} was stopped")
-            if control_id in self._queued_ids:
-                raise ValueError(f"message {control_id!r} is already pending; a control id is "
-                                 "sent once (resends are the sender's job)")
+            check_queueable(control_id, self._queued_ids, self._stopping.is_set(), self.peer)
             self._queue.append(entry)
             self._queued_ids.add(control_id)
             self._lock.notify_all()

@@ -48,7 +48,7 @@ def clients(reserved_port: int,
     made: list[EngineProcessClient] = []
 
     def make() -> EngineProcessClient:
-        client = EngineProcessClient(f"mllp://{HOST}:{reserved_port}", clock=recorder.clock,
+        client = EngineProcessClient(f"mllp://{HOST}:{reserved_port}",
                                      on_delivered=recorder.on_delivered,
                                      on_failed=recorder.on_failed, on_status=recorder.on_status)
         made.append(client)
@@ -134,10 +134,10 @@ def test_bad_input_is_refused_in_the_callers_thread(clients, recorder):
     with pytest.raises(ValueError, match="MLLP byte 0x1C"):
         client.submit(*message(2)[:1], message(2)[1] + "\x1c")
     with pytest.raises(ValueError, match="mllp://host:port"):
-        EngineProcessClient("http://engine:80", clock=recorder.clock,
+        EngineProcessClient("http://engine:80",
                             on_delivered=recorder.on_delivered, on_failed=recorder.on_failed)
     with pytest.raises(OSError):
-        EngineProcessClient("mllps://engine:6661", clock=recorder.clock,
+        EngineProcessClient("mllps://engine:6661",
                             on_delivered=recorder.on_delivered, on_failed=recorder.on_failed,
                             ca_file=Path("/nonexistent/ca.pem"))
     assert client.pending() == ["MSG00001"]
@@ -145,10 +145,8 @@ def test_bad_input_is_refused_in_the_callers_thread(clients, recorder):
 
 _OWNER = """
 import sys, time
-from console.clock import SystemClock
 from console.network.engine_process import EngineProcessClient
-client = EngineProcessClient(sys.argv[1], clock=SystemClock(), on_delivered=print,
-                             on_failed=print)
+client = EngineProcessClient(sys.argv[1], on_delivered=print, on_failed=print)
 client.start()
 while client.worker_pid is None:
     time.sleep(0.02)
