@@ -81,7 +81,8 @@ class BusProcessClient:
         self._started = False
         self._stopping = False
         self._worker = WorkerProcess("console.network.bus_worker", self._lock, greet=self._greet,
-                                     handle=self._handle, ended=self._ended)
+                                     handle=self._handle, ended=self._ended,
+                                     cannot_start=self._cannot_start)
 
     # -- the owner's side ---------------------------------------------------------------------
 
@@ -161,6 +162,11 @@ class BusProcessClient:
         self._set_status(BusState.DISCONNECTED, (
             f"the network process for {self.config.describe()} ended unexpectedly "
             f"(exit code {code}); started again, messages kept are sent again"))
+
+    def _cannot_start(self, cause: str) -> None:
+        self._set_status(BusState.DISCONNECTED, (
+            f"the network process for {self.config.describe()} could not be started ({cause}); "
+            "trying again every second, messages kept"))
 
     def _handle(self, message: Message) -> None:
         kind = message[0]

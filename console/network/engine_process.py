@@ -14,7 +14,8 @@ The rules (the link cannot tell this from an MllpSender in its own process):
   given, until the worker reports the engine's AA/CA (`on_delivered`) or a failure for good
   (`on_failed`: AR/CR, or AE three times). If the worker ends without being asked, it is started
   again at once and given every kept message again, in order: the engine may get one twice, and
-  drops it by MSH-10. Until then the status names the cause, and the link's 10 s rule runs on
+  drops it by MSH-10. A worker the system will not start is tried again every second (
+  worker_process.py). Until then the status names the cause, and the link's 10 s rule runs on
   what it has not seen confirmed.
 - **Bad input is refused here, in the caller's thread** (a control id that is not the message's
   MSH-10 or already pending, MLLP bytes in the text, a bad URL, a CA file that cannot be read),
@@ -75,7 +76,8 @@ class EngineProcessClient:
         self._stopping = False
         self._flushed = threading.Event()
         self._worker = WorkerProcess("console.network.engine_worker", self._lock,
-                                     greet=self._greet, handle=self._handle, ended=self._ended)
+                                     greet=self._greet, handle=self._handle, ended=self._ended,
+                                     cannot_start=self._cannot_start)
 
     # -- the owner's side ---------------------------------------------------------------------
 
@@ -149,6 +151,11 @@ class EngineProcessClient:
         self._set_status(SenderStatus(SenderState.CONNECTING, last_error=(
             f"the network process for the MLLP peer {self.peer} ended unexpectedly (exit code "
             f"{code}); started again, messages kept are sent again")))
+
+    def _cannot_start(self, cause: str) -> None:
+        self._set_status(SenderStatus(SenderState.CONNECTING, last_error=(
+            f"the network process for the MLLP peer {self.peer} could not be started ({cause}); "
+            "trying again every second, messages kept")))
 
     def _handle(self, message: Message) -> None:
         kind = message[0]

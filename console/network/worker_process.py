@@ -12,7 +12,10 @@ bus, already in its own process, cost nothing measurable. In a worker it runs on
   hands the worker's news to the owner. A worker that ends without being asked (a crash, a kill)
   is started again at once, then at most once a second, and greeted again: the owner sends its
   settings and everything it still keeps, in order, so nothing is lost (a receiver may get a
-  message twice and drops it by MSH-10).
+  message twice and drops it by MSH-10). A worker that cannot be started (no process or file
+  left to the console, the interpreter replaced by an upgrade) is tried again every second until
+  it starts or the owner stops, and the owner hears the cause each time (`cannot_start`): its
+  status names it, and the link's 10 s rule raises the network alarm on what waits.
 - **The worker's side** (`Reporter`, `run_worker`): confirmations are gathered for `GATHER_S`
   so that the console's reader wakes once for a burst of acknowledgements rather than once each.
   When the console's end closes (the console was killed), the worker leaves at once.
@@ -146,17 +149,20 @@ class WorkerProcess:
     `lock` is the owner's: `greet` runs under it with the new worker, and the owner calls `send`
     under it, so the worker hears everything in the order the owner gave it. `handle` gets each
     message from the worker on the reader thread; `ended` is told the exit code of a worker that
-    ended unasked, before it is started again.
+    ended unasked, before it is started again; `cannot_start` is told why a worker could not be
+    started, each time it is tried.
     """
 
     def __init__(self, module: str, lock: threading.Lock, *,
                  greet: Callable[[Callable[[Message], None]], None],
-                 handle: Callable[[Message], None], ended: Callable[[int], None]) -> None:
+                 handle: Callable[[Message], None], ended: Callable[[int], None],
+                 cannot_start: Callable[[str], None]) -> None:
         self.module = module
         self._lock = lock
         self._greet = greet
         self._handle = handle
         self._ended = ended
+        self._cannot_start = cannot_start
         self._stopping = False
         self._stopped = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
@@ -166,7 +172,11 @@ class WorkerProcess:
         self._last_spawn = 0.0
 
     def start(self) -> None:
-        self._spawn()
+        """Start the worker; one that cannot be started now is tried again in the background
+        (the owner keeps what it is given meanwhile)."""
+        if not self._try_spawn():
+            threading.Thread(target=self._spawn_until_started, name=self._thread_name("start"),
+                             daemon=True).start()
 
     @property
     def pid(self) -> int | None:
@@ -188,11 +198,7 @@ class WorkerProcess:
         if channel is not None and process is not None:
             channel.send(frame(("stop", timeout)))
             self._stopped.wait(timeout + 3.0)
-            try:
-                process.wait(2.0)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _reap(process)
         if channel is not None:
             channel.close()
         if self._sock is not None:
@@ -200,22 +206,55 @@ class WorkerProcess:
         if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(2.0)
 
+    def _thread_name(self, role: str) -> str:
+        return f"{self.module.rsplit('.', 1)[-1]}-{role}"
+
+    def _try_spawn(self) -> bool:
+        """Start a worker; False (the owner told why) when the system refuses it."""
+        try:
+            self._spawn()
+        except OSError as exc:
+            log.error("%s could not be started: %s", self.module, exc)
+            self._cannot_start(f"{type(exc).__name__}: {exc}")
+            return False
+        return True
+
+    def _spawn_until_started(self) -> None:
+        """Try to start a worker every RESTART_EVERY_S until one starts or the owner stops."""
+        while not self._stopping:
+            wait = RESTART_EVERY_S - (time.monotonic() - self._last_spawn)
+            if wait > 0:
+                time.sleep(wait)
+            if self._stopping or self._try_spawn():
+                break
+        if self._stopping:
+            self._stopped.set()   # no worker to say "stopped": stop() must not wait for one
+
     def _spawn(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        # Room for a burst (an outage's backlog handed again) without the backlog thread.
-        for s in (ours, theirs):
-            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-                s.setsockopt(socket.SOL_SOCKET, option, 1 << 20)
         self._last_spawn = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", self.module, str(theirs.fileno())],
-                                   pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
-        theirs.close()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            # Room for a burst (an outage's backlog handed again) without the backlog thread.
+            for s in (ours, theirs):
+                for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+                    s.setsockopt(socket.SOL_SOCKET, option, 1 << 20)
+            process = subprocess.Popen([sys.executable, "-m", self.module,
+                                        str(theirs.fileno())],
+                                       pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
         with self._lock:   # before any order given now: the worker hears them in order
+            if self._stopping:   # stopped while this one started: it ends with its socket
+                ours.close()
+                _reap(process)
+                return
             self._process, self._sock, self._channel = process, ours, _Channel(ours)
             self._greet(self.send)
         self._reader = threading.Thread(target=self._read, args=(ours, process),
-                                        name=f"{self.module.rsplit('.', 1)[-1]}-read",
-                                        daemon=True)
+                                        name=self._thread_name("read"), daemon=True)
         self._reader.start()
 
     def _read(self, sock: socket.socket, process: subprocess.Popen[bytes]) -> None:
@@ -232,24 +271,25 @@ class WorkerProcess:
         if self._stopping:
             self._stopped.set()
             return
-        try:
-            code = process.wait(2.0)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
+        code = _reap(process)
         if self._stopping:
             self._stopped.set()
             return
         self._ended(code)
         log.error("%s ended with %s; starting it again", self.module, code)
-        wait = RESTART_EVERY_S - (time.monotonic() - self._last_spawn)
-        if wait > 0:
-            time.sleep(wait)
         if self._channel is not None:
             self._channel.close()
         sock.close()
-        if not self._stopping:
-            self._spawn()
+        self._spawn_until_started()
+
+
+def _reap(process: subprocess.Popen[bytes]) -> int:
+    """Wait for a worker whose socket is closed or told to stop; kill it if it lingers."""
+    try:
+        return process.wait(2.0)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
 
 
 class Reporter:

@@ -2,7 +2,8 @@
 what the link relies on must hold across the process boundary, against a real Mosquitto.
 
 - every message given is confirmed once, in order, and counted as unconfirmed until then;
-- a worker that dies is started again and sends every message still kept: nothing lost;
+- a worker that dies is started again and sends every message still kept: nothing lost; one
+  the system will not start again is tried every second, the cause in the status;
 - a console that dies leaves the broker to publish its Last Will (the worker leaves at once);
 - bad settings are refused in the console, with BusClient's words, before any process starts.
 """
@@ -115,6 +116,30 @@ def test_a_worker_that_dies_is_started_again_and_sends_what_it_kept(
                timeout=15)
     wait_until(lambda: len(set(heard)) == 5, "heard")
     assert list(dict.fromkeys(heard)) == [f"m{n}".encode() for n in range(5)]
+
+
+def test_a_worker_the_system_will_not_start_again_is_tried_until_it_starts(
+        broker: Broker, made: list[BusProcessClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interpreter gone (an upgrade replaced it) when the worker dies: the status names the
+    cause, the messages stay kept, and they are confirmed once the system lets a worker start."""
+    seen = Confirmations()
+    client = _client(made, broker.url, seen)
+    client.start()
+    wait_until(lambda: client.status().state is BusState.CONNECTED, "connected")
+    worker = client.worker_pid
+    assert worker is not None
+    real = sys.executable
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    os.kill(worker, signal.SIGKILL)
+    wait_until(lambda: "could not be started (FileNotFoundError" in client.status().detail,
+               "the status names the cause")
+    for n in range(3):
+        client.publish("infusion/chair/chair-9/pcd01", f"m{n}".encode(),
+                       on_delivered=seen.callback(n))  # type: ignore[arg-type]
+    assert client.status().state is BusState.DISCONNECTED and client.status().unconfirmed == 3
+    monkeypatch.setattr(sys, "executable", real)
+    wait_until(lambda: seen.delivered == list(range(3)), "the kept messages confirmed")
+    assert client.worker_pid not in (worker, None)
 
 
 _OWNER = """

@@ -4,7 +4,8 @@ boundary, against a real MLLP peer (python-hl7's server).
 
 - every message is delivered once, in order, and kept until the engine's AA;
 - an engine's AR is a failure with the engine's words, reported once;
-- a worker that dies is started again and sends every message still kept: nothing lost;
+- a worker that dies is started again and sends every message still kept: nothing lost; one
+  the system will not start (at first or again) is tried every second, the cause in the status;
 - a console that dies leaves no worker behind;
 - flush waits for what is kept; stop keeps what is undelivered for the next start;
 - bad input is refused in the caller's thread with the sender's words.
@@ -178,3 +179,37 @@ def test_the_worker_yields_to_the_bedside(clients):
     assert pid is not None
     wait_until(lambda: os.getpriority(os.PRIO_PROCESS, pid)
                == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE), "the worker niced")
+
+
+def test_a_worker_the_system_will_not_start_is_tried_again_and_nothing_kept_is_lost(
+        peers, clients, recorder, monkeypatch):
+    """The interpreter gone (an upgrade replaced it while the console runs): the worker cannot
+    be started at first, nor again after it dies. The status names the cause, the messages stay
+    kept, and once the system lets it start they are delivered."""
+    peer = peers(always("AA"))
+    peer.listen()
+    real = sys.executable
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    client = clients()   # does not raise: the console carries on
+    ids = submit(client, range(1, 4))
+
+    def refused_times() -> int:
+        return sum("could not be started (FileNotFoundError" in (s.last_error or "")
+                   for s, _ in recorder.statuses)
+
+    recorder.wait_for(lambda: refused_times() >= 2, "the cause named, and a second try")
+    assert client.worker_pid is None and client.pending() == ids
+    monkeypatch.setattr(sys, "executable", real)
+    recorder.wait_for(lambda: recorder.delivered == ids, "the kept messages delivered")
+
+    # The same when a running worker dies and cannot be started again.
+    worker = client.worker_pid
+    assert worker is not None
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    later = submit(client, range(4, 6))   # may reach the worker before it dies, or not
+    os.kill(worker, signal.SIGKILL)
+    before = refused_times()
+    recorder.wait_for(lambda: refused_times() >= before + 2, "the cause named again, tried again")
+    monkeypatch.setattr(sys, "executable", real)
+    recorder.wait_for(lambda: recorder.delivered == ids + later, "all delivered, in order")
+    assert set(peer.received) == set(ids + later)
