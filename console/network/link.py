@@ -336,7 +336,7 @@ class NetworkLink:
         if self._refusal:
             parts.append((Priority.LOW, "interface engine refused a message", self._refusal))
         if self._compose_error:
-            parts.append((Priority.LOW, "a network message could not be built",
+            parts.append((Priority.LOW, "a network message could not be built or handed on",
                           self._compose_error))
         quiet_allowed = False
         if quiet and self.bus is not None:

@@ -680,11 +680,18 @@ class EventLog:
                 queued, failure = self._compose(conn, chains, hooks, batch)
             chains.store()
         if hooks is not None:
-            # After the commit: a message is sent only once its records are on disk.
+            # After the commit: a message is sent only once its records are on disk. From here
+            # the write has happened whatever the network layer does: a hand-off that raises (a
+            # bug) must neither fail the write (the caller would keep the records and write them
+            # again, or skip its state change and notice) nor pass for a log error. It is the
+            # network's technical alarm, and the rows wait in the outbox for the next start.
+            if failure is None and queued:
+                try:
+                    hooks.on_committed(queued)
+                except Exception as exc:  # noqa: BLE001 - reported to the network layer
+                    failure = exc
             if failure is not None:
                 hooks.on_error(failure)
-            if queued:
-                hooks.on_committed(queued)
         return ids
 
     # --- the outbox (console/store/outbox.py) ---

@@ -91,7 +91,8 @@ class OutboxHooks:
     Attributes:
         composer: builds the messages of each commit.
         on_committed: hears the new rows after their transaction committed (to queue them).
-        on_error: hears a composer failure; the records were committed without messages.
+        on_error: hears a composer failure (the records were committed without messages) or a
+            failure of `on_committed` (the rows are in the outbox, not yet handed on).
     """
 
     composer: OutboxComposer

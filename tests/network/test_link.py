@@ -162,6 +162,35 @@ def test_an_engine_refusal_is_logged_as_failed_and_raises_the_network_alarm(
         peer.close()
 
 
+
+def test_a_network_bug_at_the_hand_off_is_a_technical_alarm_and_the_bedside_alarm_stands(
+        chairs: Callable[..., Chair], peer: MllpPeer, reserved_port: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the network layer after the commit (planted: the sender's submit raises) must not
+    reach the bedside: the high alarm is raised and its records are committed once; the nurse
+    sees the network's technical alarm with the cause (the row waits in the outbox: test_outbox)."""
+    peer.listen()
+    chair = chairs(engine_config(reserved_port))
+    assert chair.link.mllp is not None
+    real_submit = chair.link.mllp.submit
+
+    def broken(control_id: str, message: str) -> None:
+        raise RuntimeError("planted hand-off bug")
+
+    monkeypatch.setattr(chair.link.mllp, "submit", broken)
+    chair.reading("bp_systolic", 205)
+    assert [o.priority for o in chair.engine.alarms()] == [Priority.HIGH]
+    assert chair.log.conn.execute("SELECT count(*) FROM observations").fetchone() == (1,)
+    chair.pump()
+    assert chair.network_alarm() == ("low", "A network message could not be built or handed on")
+    detail = next(o.detail for o in chair.engine.alarms() if o.condition == NETWORK_UNCONFIRMED)
+    assert "planted hand-off bug" in detail
+    monkeypatch.setattr(chair.link.mllp, "submit", real_submit)
+    chair.reading("heart_rate", 72)   # the next hand-off works: the alarm ends
+    chair.pump()
+    assert chair.network_alarm() is None
+    assert [o.priority for o in chair.engine.alarms()] == [Priority.HIGH]
+
 def test_ten_seconds_unconfirmed_is_a_low_alarm_a_minute_medium_and_delivery_ends_it(
         chairs: Callable[..., Chair], peer: MllpPeer, reserved_port: int) -> None:
     clock = ManualClock(START)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -115,6 +116,28 @@ def test_a_composer_bug_never_stops_the_records(log: EventLog) -> None:
     assert [str(e) for e in errors] == ["planted composer bug"]
     assert queued == []
 
+
+
+@pytest.mark.parametrize("bug", [RuntimeError("planted hand-off bug"),
+                                 OSError(errno.EIO, "planted I/O error in the hand-off")])
+def test_a_hand_off_bug_after_the_commit_never_fails_the_write(log: EventLog,
+                                                               bug: Exception) -> None:
+    """The records and their message are on disk once the transaction commits: a hand-off that
+    raises then must not fail the write (the engine would keep the records and write them again,
+    or skip its state change), nor pass for a log error; it is reported, and the row waits in
+    the outbox to be sent at the next start."""
+    session = _session(log)
+    errors: list[BaseException] = []
+
+    def hand_off(rows: list[OutboxRow]) -> None:
+        raise bug
+
+    log.attach_outbox(OutboxHooks(OneMessagePerObservation(), hand_off, errors.append))
+    ids = log.write([_obs(session, 80)])
+    assert len(ids) == 1 and errors == [bug]
+    assert log.conn.execute("SELECT count(*) FROM observations").fetchone() == (1,)
+    waiting = log.undelivered(BUS)
+    assert len(waiting) == 1 and "heart_rate=80" in waiting[0].message
 
 def test_undelivered_rows_come_back_in_order_until_each_destination_confirms(log: EventLog) -> None:
     session = _session(log)
