@@ -4,10 +4,13 @@ commands from a central station in, and the network's health as one technical al
 Store and forward (issue 12, "nothing lost, nothing twice"):
 
 - The log commits each message with its records (console/store/outbox.py) and then hands the new
-  rows here (`_queue_rows`, on the thread that wrote: the GUI thread), which passes them to the
-  MQTT client (QoS 1, chair topic by kind) and the MLLP sender, in outbox order. Each runs in a
-  process of its own (bus_process.py, engine_process.py), so their work for every
-  acknowledgement is not done under this process's GIL, beside the alarm path (P12).
+  rows here (`_queue_rows`, on the thread that wrote: the GUI thread). They go on to the MQTT
+  client (QoS 1, chair topic by kind) and the MLLP sender, in outbox order, by `hand_off`, which
+  runs through `later`: the console's window runs it after the current turn of its loop, so the
+  bedside changes its state and paints its alarm before its transports are woken (commit, change
+  state, notify: the network is told last, as the chair status is, network_bridge.py; P12).
+  Each transport runs in a process of its own (bus_process.py, engine_process.py), so their
+  work for every acknowledgement is not done under this process's GIL, beside the alarm path.
 - A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times) a
   failure. The senders report on their own threads into a queue; `pump()`, on the GUI thread,
   writes them as `deliveries` rows (never an update), all that came since the last pump in one
@@ -113,6 +116,9 @@ class NetworkLink:
         self._clock = clock
         self._station = station
         self.wake = wake
+        # Runs `hand_off` on this thread; at once unless the app defers it (see the docstring).
+        self.later: Callable[[Callable[[], None]], None] = lambda run: run()
+        self._to_hand: list[OutboxRow] = []   # committed, not yet given to the transports
         self._inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._patients: dict[int, PatientShown] = {}
         self._demo: dict[int, bool] = {}
@@ -177,6 +183,7 @@ class NetworkLink:
         """Say goodbye on the bus (retained offline status), let pending sends finish within
         `timeout`, write the deliveries heard, and detach from the log."""
         self._log.attach_outbox(None)
+        self.hand_off()   # what was committed goes before the goodbye
         if self.bus is not None:
             self._publish(self._topic("status"), topics.encode(
                 offline_status(self.config.chair, self.config.room, "console closed")),
@@ -218,10 +225,25 @@ class NetworkLink:
         return topics.chair_topic(self.config.chair, kind, self.config.topic_prefix)
 
     def _queue_rows(self, rows: list[OutboxRow]) -> None:
-        """New outbox rows, just committed: hand them to the senders (same thread as the log)."""
+        """New outbox rows, just committed (same thread as the log): `hand_off` through
+        `later`."""
         self._compose_error = None
-        self._queue_bus([r for r in rows if BUS in r.destinations])
-        self._queue_engine([r for r in rows if ENGINE in r.destinations])
+        due = not self._to_hand
+        self._to_hand.extend(rows)
+        if due:
+            self.later(self.hand_off)
+
+    def hand_off(self) -> None:
+        """Give the transports the rows committed since the last hand-off, in outbox order. A
+        failure here (a bug) is the network's technical alarm; the rows wait in the outbox."""
+        rows, self._to_hand = self._to_hand, []
+        if not rows:
+            return
+        try:
+            self._queue_bus([r for r in rows if BUS in r.destinations])
+            self._queue_engine([r for r in rows if ENGINE in r.destinations])
+        except Exception as exc:  # noqa: BLE001 - the network alarm says it, the bedside goes on
+            self._compose_failed(exc)
 
     def _queue_bus(self, rows: list[OutboxRow]) -> None:
         if self.bus is None:
@@ -315,6 +337,7 @@ class NetworkLink:
     def pump(self) -> LinkReport:
         """Take what the transports reported: write deliveries, collect commands, judge health."""
         self._delivery_woke = False
+        self.hand_off()   # in case the app's deferred turn has not come yet
         commands = self._drain()
         self._write_deliveries()
         now = self._clock.now().mono

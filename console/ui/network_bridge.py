@@ -48,6 +48,8 @@ class NetworkBridge(QtCore.QObject):
         self._pending_wake = False
         self.woke.connect(self.pump, QtCore.Qt.ConnectionType.QueuedConnection)
         link.wake = self.wake
+        # The transports hear of new rows after this turn of the loop: the bedside paints first.
+        link.later = lambda run: QtCore.QTimer.singleShot(0, self, run)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(PUMP_MS)
         self.timer.timeout.connect(self.pump)

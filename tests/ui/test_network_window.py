@@ -93,3 +93,31 @@ def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broke
             "alarm": "high"}
     finally:
         central.stop(timeout=1.0)
+
+
+def test_the_bedside_shows_its_alarm_before_the_network_is_told(started, tmp_path, broker, qtbot):
+    """Commit, change state, notify: the nurse's window hears of the alarm first, the transports
+    after that turn of the loop (console/network/link.py `hand_off`), and they do get it."""
+    from console.ui.network_bridge import NetworkBridge  # noqa: PLC0415
+
+    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
+                             "--network-config", str(tmp_path / "none.toml")))
+    controller = window.controller
+    bridge = window.findChild(NetworkBridge)
+    assert bridge is not None and bridge.link.bus is not None
+    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
+    order: list[str] = []
+    bus = bridge.link.bus
+    publish = bus.publish
+
+    def seen_publish(topic: str, payload: bytes, **kwargs: object) -> None:
+        if topic.endswith("/pcd04"):
+            order.append("bus")
+        publish(topic, payload, **kwargs)  # type: ignore[arg-type]
+
+    bus.publish = seen_publish  # type: ignore[method-assign]
+    controller.changed.connect(lambda: order.append("window"))
+    controller.enter_manual_row("bp_systolic", 210, confirmed=True)
+    qtbot.waitUntil(lambda: "bus" in order, timeout=5000)
+    assert order[:2] == ["window", "bus"]
+    qtbot.waitUntil(lambda: bus.status().unconfirmed == 0, timeout=10000)   # and it was sent
