@@ -247,12 +247,14 @@ class WorkerProcess:
         finally:
             theirs.close()
         with self._lock:   # before any order given now: the worker hears them in order
-            if self._stopping:   # stopped while this one started: it ends with its socket
-                ours.close()
-                _reap(process)
-                return
-            self._process, self._sock, self._channel = process, ours, _Channel(ours)
-            self._greet(self.send)
+            stopping = self._stopping
+            if not stopping:
+                self._process, self._sock, self._channel = process, ours, _Channel(ours)
+                self._greet(self.send)
+        if stopping:   # stopped while this one started: it ends with its socket
+            ours.close()
+            _reap(process)
+            return
         self._reader = threading.Thread(target=self._read, args=(ours, process),
                                         name=self._thread_name("read"), daemon=True)
         self._reader.start()
