@@ -18,6 +18,7 @@ SYSTEM_PACKAGES=(
     mosquitto          # the clinic bus broker the network tests run (tests/mosquitto.py)
     mosquitto-clients  # mosquitto_passwd: `infusion-console network setup` hashes passwords
     openssl            # the set-up's test CA and server certificate
+    strace             # counts the log's disk syncs in a test (tests/store/test_outbox.py)
 )
 
 install_system_packages() {

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +17,7 @@ from console.records import ObservationRecord, Record, SessionOpened
 from console.store import EventLog, schema
 from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, OutboxHooks, OutboxRow, Outgoing
 
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -139,6 +143,7 @@ def test_a_hand_off_bug_after_the_commit_never_fails_the_write(log: EventLog,
     waiting = log.undelivered(BUS)
     assert len(waiting) == 1 and "heart_rate=80" in waiting[0].message
 
+
 def test_undelivered_rows_come_back_in_order_until_each_destination_confirms(log: EventLog) -> None:
     session = _session(log)
     queued, _ = _attach(log, OneMessagePerObservation(frozenset({BUS, ENGINE})))
@@ -153,6 +158,61 @@ def test_undelivered_rows_come_back_in_order_until_each_destination_confirms(log
         log.conn.execute("DELETE FROM outbox WHERE id = ?", [first.id])
     assert log.verify().ok
 
+
+
+_SYNCS = """
+import os, sys
+from datetime import UTC, datetime
+from console.records import ObservationRecord, SessionOpened
+from console.store import EventLog
+from console.store.outbox import BUS, DELIVERED, Delivery, OutboxHooks
+from tests.store.test_outbox import OneMessagePerObservation, _obs, _session
+log = EventLog.open(sys.argv[1], "test")
+session = _session(log)
+queued = []
+log.attach_outbox(OutboxHooks(OneMessagePerObservation(), queued.extend, print))
+def mark(name):
+    os.write(2, f"MARK {name}\\n".encode())
+mark("reading")
+log.write([_obs(session, 80)])
+mark("deliveries")
+log.record_deliveries([Delivery(queued[0].id, BUS, DELIVERED, datetime.now(UTC))])
+mark("next reading")
+log.write([_obs(session, 81)])
+mark("end")
+log.close()
+"""
+
+
+def _syncs_between_marks(trace: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    current = None
+    for line in trace.splitlines():
+        if "MARK " in line:
+            current = line.split("MARK ", 1)[1].split("\\n", 1)[0]
+            counts[current] = 0
+        elif current is not None and ("fsync(" in line or "fdatasync(" in line):
+            counts[current] += 1
+    return counts
+
+
+@pytest.mark.skipif(shutil.which("strace") is None,
+                    reason="strace is installed by scripts/bootstrap.sh on Debian")
+def test_a_reading_waits_for_the_disk_and_a_delivery_does_not(tmp_path: Path) -> None:
+    """The readings' commit is synced (an ACK to a monitor means on disk); a delivery row is not
+    (lost to a power cut, its message goes again and receivers drop it by MSH-10), so the pump
+    that writes deliveries never stalls the window's thread for a sync. Counted by strace."""
+    trace = tmp_path / "trace.txt"
+    done = subprocess.run(
+        ["strace", "-f", "-e", "trace=fsync,fdatasync,write", "-o", str(trace),
+         sys.executable, "-c", _SYNCS, str(tmp_path / "log.sqlite3")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0 and "ptrace" in done.stderr:
+        pytest.skip(f"strace may not trace here: {done.stderr.strip()[:200]}")
+    assert done.returncode == 0, done.stderr
+    counts = _syncs_between_marks(trace.read_text())
+    assert counts["reading"] >= 1 and counts["next reading"] >= 1, counts
+    assert counts["deliveries"] == 0, counts
 
 def test_verify_names_an_edited_outbox_row(log: EventLog, tmp_path: Path) -> None:
     session = _session(log)
