@@ -111,3 +111,9 @@ def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need
     assert sqlite_alone["details"]["every_row_delivered"], sqlite_alone
     assert sqlite_alone["details"]["message_bytes"] > 200, sqlite_alone   # a real PCD-01
     assert sqlite_alone["peer"] > 0, sqlite_alone
+    # ... and the messages built and logged with nothing sent: one PCD-01 per commit, none lost.
+    p2_logged = by[("P12", "P2 floor: messages built and logged, not sent")]
+    assert all(r["none_lost"] and r["pcd01_messages"] > 0
+               for r in p2_logged["details"]["runs_logged"]), p2_logged
+    p4_logged = by[("P12", "P4 floor: messages built and logged, not sent")]
+    assert p4_logged["details"]["outbox_rows"] >= p4_logged["details"]["rows_each"], p4_logged
