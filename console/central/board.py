@@ -196,6 +196,34 @@ class CardView:
 
 
 @dataclass(frozen=True, slots=True)
+class InSight:
+    """The one alarm a view that covers the grid keeps in sight (`Board.in_sight`).
+
+    Attributes:
+        where: the chair's card title, or "Central station" for the station's own alarm.
+        line: the alarm.
+        others: the priorities of every other open alarm, highest first (for "+2 more: 1 high,
+            1 medium").
+    """
+
+    where: str
+    line: AlarmLine
+    others: tuple[Priority, ...]
+
+    def headline(self) -> str:
+        """"Room 3: SpO2 88 %, limit ≤90"."""
+        return f"{self.where}: {self.line.text}"
+
+    def more(self) -> str:
+        """"+2 more: 1 high, 1 medium" (the bedside's words), or ""."""
+        if not self.others:
+            return ""
+        counts = {p: self.others.count(p) for p in self.others}
+        return f"+{len(self.others)} more: " + ", ".join(f"{n} {p.label}"
+                                                         for p, n in counts.items())
+
+
+@dataclass(frozen=True, slots=True)
 class StationAlarm:
     """One of the station's own technical alarms."""
 
@@ -453,6 +481,40 @@ class Board:
             if best is None or key < best[0]:
                 best = (key, name)
         return best[1] if best else None
+
+    def in_sight(self, now: Moment, viewing: str | None = None) -> InSight | None:
+        """What a view covering the grid (a chair's trend) must keep in sight: of the station's
+        own alarms and every connected chair's alarms, the highest priority, with the others
+        counted by priority, or None when nothing is open.
+
+        The rule above all others: nothing hides an alarm, and the highest priority is the one
+        shown, as the bedside's alarm area does (console/session/alarm_area.py; IEC 60601-1-8 as
+        in Dräger's manual, "the most recently detected alarm condition of highest priority").
+        A station alarm of low priority (audio unavailable) once took the strip from a chair's
+        high alarm. At the same priority a chair's alarm comes before the
+        station's (a patient before the equipment) and `viewing`, the chair whose trend is open,
+        comes after the station's: its nurse is already looking at it. Then the bedside's order.
+        """
+        tops: list[tuple[tuple[Any, ...], str, AlarmLine]] = []
+        every: list[Priority] = []   # every open alarm's priority, the tops' included
+        banner = self.banner(now)
+        if banner is not None:
+            tops.append(((-int(banner.priority), 1), "Central station", banner))
+            every += [a.priority for a in self.station_alarms(now)]
+        for name, chair in self.chairs.items():
+            alarms = self._alarms(chair) if self._connected(chair, now) else []
+            line = self._card(chair, now).alarm if alarms else None
+            if line is None:
+                continue   # a chair without connection: its loss is the station's own alarm
+            rank = 2 if name == viewing else 0
+            tops.append(((-int(line.priority), rank, *_order_key(alarms[0])[1:], _natural(name)),
+                         self._title(chair), line))
+            every += [a.priority for a in alarms]
+        if not tops:
+            return None
+        key, where, line = min(tops, key=lambda top: top[0])
+        every.remove(line.priority)
+        return InSight(where, line, tuple(sorted(every, reverse=True)))
 
     def trend(self, chair: str) -> TrendData:
         """The session's trend so far: the retained snapshot merged with the PCD-01 values that

@@ -24,6 +24,7 @@ from console.central.board import Board
 from console.clock import Clock
 from console.session.trend_feed import TrendFeed
 from console.ui.alarm_bar import COLOURS
+from console.ui.elided_label import ElidedLabel
 from console.ui.trend import WHOLE, TrendPlot
 
 REFRESH_MS = 2000
@@ -43,15 +44,20 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.started_at = clock.now().wall
         # While the trend covers the grid, the alarms of the other chairs and of the station stay
         # in sight here (the rule above all others: nothing hides an alarm), with the way back.
-        self.elsewhere = QtWidgets.QLabel()
+        # The alarm may be cut ("…", whole in its tooltip); the count of the others never is.
+        self.elsewhere = ElidedLabel()
         self.elsewhere.setObjectName("elsewhere_alarm")
         self.elsewhere.setVisible(False)
+        self.elsewhere_more = QtWidgets.QLabel()
+        self.elsewhere_more.setObjectName("elsewhere_more")
+        self.elsewhere_more.setVisible(False)
         self.back = QtWidgets.QPushButton("Show all chairs")
         self.back.setObjectName("back_to_chairs")
         self.back.clicked.connect(self.close)
         self.back.setVisible(False)
         strip = QtWidgets.QHBoxLayout()
         strip.addWidget(self.elsewhere, 1)
+        strip.addWidget(self.elsewhere_more)
         strip.addWidget(self.back)
         self.strip_timer = QtCore.QTimer(self)
         self.strip_timer.setInterval(STRIP_MS)
@@ -133,23 +139,21 @@ class CentralTrendDialog(QtWidgets.QDialog):
 
     @QtCore.Slot()
     def show_elsewhere(self) -> None:
-        """The station's own alarm, else the highest sounding alarm of another chair."""
-        now = self.clock.now()
-        line = self.board.banner(now)
-        where = "Central station"
-        if line is None:
-            other = self.board.highest_chair(now)
-            card = self.board.card(other, now) if other not in (None, self.chair) else None
-            line = card.alarm if card is not None else None
-            where = card.title if card is not None else ""
-        self.elsewhere.setVisible(line is not None)
-        self.back.setVisible(line is not None)
-        if line is None:
+        """The highest open alarm of the station and every chair, the others counted
+        (`Board.in_sight`), while this dialog covers their cards."""
+        found = self.board.in_sight(self.clock.now(), viewing=self.chair)
+        more = found.more() if found is not None else ""
+        self.elsewhere.setVisible(found is not None)
+        self.elsewhere_more.setVisible(bool(more))
+        self.back.setVisible(found is not None)
+        if found is None:
             return
-        back, fore = COLOURS[line.priority]
-        self.elsewhere.setText(f"{where}: {line.text}")
-        self.elsewhere.setStyleSheet(f"background:{back};color:{fore};font-weight:bold;"
-                                     "font-size:14pt;padding:4px 8px;")
+        back, fore = COLOURS[found.line.priority]
+        self.elsewhere.setText(found.headline())
+        self.elsewhere_more.setText(more)
+        style = f"background:{back};color:{fore};font-weight:bold;font-size:14pt;padding:4px 8px;"
+        self.elsewhere.setStyleSheet(style)
+        self.elsewhere_more.setStyleSheet(style)
 
     @QtCore.Slot()
     def _on_timer(self) -> None:

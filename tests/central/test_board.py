@@ -149,6 +149,34 @@ def test_the_highest_alarm_across_chairs_sounds(central):
     assert central.board.highest_chair(central.now()) == "chair-1"
 
 
+def test_a_view_over_the_grid_keeps_the_highest_alarm_in_sight_whoever_raised_it(central):
+    """A chair's trend covers the grid: what it must still show (`Board.in_sight`)."""
+    spo2_alarm(central, "chair-1", "Room 1", value=92)   # medium, the chair being viewed
+    lost = central.chair("chair-3", "Room 3")
+    lost.start_infusion()
+    central.deliver(lost.status())
+    central.deliver(lost.will())                           # the station's own medium
+    central.board.set_audio(False, "paplay failed")       # the station's own low
+    now = central.now()
+    # Medium against medium: the station's alarm before the chair whose trend is open...
+    found = central.board.in_sight(now, viewing="chair-1")
+    assert found is not None
+    assert found.headline() == "Central station: Room 3: no connection to the chair"
+    assert found.more() == "+2 more: 1 medium, 1 low"
+    # ... and a chair's before the station's when no chair is being viewed.
+    assert central.board.in_sight(now).headline() == "Room 1: SpO2 92 %, limit ≤93"
+    # A high alarm at another chair outranks everything, the station's low audio alarm included
+    # (it once took this place from a chair's high alarm).
+    spo2_alarm(central, "chair-2", "Room 2", value=89)
+    found = central.board.in_sight(central.now(), viewing="chair-1")
+    assert found is not None and found.line.priority is Priority.HIGH
+    assert found.headline() == "Room 2: SpO2 89 %, limit ≤90"
+    assert found.more() == "+3 more: 2 medium, 1 low"
+    # Viewing the chair with the high alarm: still the one shown, the others counted.
+    assert central.board.in_sight(central.now(), viewing="chair-2").headline() == \
+        "Room 2: SpO2 89 %, limit ≤90"
+
+
 def test_a_pcd04_newer_than_the_status_shows_at_once_and_a_newer_status_ends_it(central):
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()

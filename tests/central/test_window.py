@@ -369,10 +369,39 @@ def test_another_chairs_alarm_stays_in_sight_while_a_trend_covers_the_grid(qtbot
     central.deliver(alarming.status())
     dialog.strip_timer.timeout.emit()
     assert dialog.elsewhere.isVisible()
-    assert dialog.elsewhere.text() == "Room 2: Systolic BP 212 mmHg, limit ≥200"
+    assert dialog.elsewhere.full_text() == "Room 2: Systolic BP 212 mmHg, limit ≥200"
     assert "#c40000" in dialog.elsewhere.styleSheet()
     qtbot.mouseClick(dialog.back, QtCore.Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
+
+
+def test_a_trend_over_the_grid_shows_a_chairs_high_alarm_before_the_stations_low_one(qtbot):
+    central = Central(MemoryLog())
+    out = RecordingAudioOut(available=False, detail="paplay failed (exit 1): Connection refused "
+                                                    "by the sound server on this machine")
+    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    viewed, alarming = central.chair("chair-1", "Room 1"), central.chair("chair-2", "Room 2")
+    for chair in (viewed, alarming):
+        chair.start_infusion()
+        central.deliver(chair.status())
+    window.refresh()
+    dialog = window.open_trend("chair-1")
+    qtbot.waitExposed(dialog)
+    dialog.strip_timer.timeout.emit()
+    assert dialog.elsewhere.full_text().startswith("Central station: Audio unavailable")
+    assert dialog.elsewhere_more.isHidden()
+    # Room 2's high alarm: it takes the strip from the station's low one, which is counted.
+    alarming.device("bp_systolic", 212)
+    for message in alarming.new_pcd04s():
+        central.deliver(message)
+    central.deliver(alarming.status())
+    window.refresh()
+    dialog.strip_timer.timeout.emit()
+    assert dialog.elsewhere.full_text() == "Room 2: Systolic BP 212 mmHg, limit ≥200"
+    assert "#c40000" in dialog.elsewhere.styleSheet()
+    assert dialog.elsewhere_more.isVisible() and dialog.elsewhere_more.text() == "+1 more: 1 low"
+    # A long station text never widens the dialog past the screen.
+    assert dialog.width() <= 1366
 
 
 def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
