@@ -928,7 +928,10 @@ class Board:
                 reason = f"no status for {bus_topics.STATUS_STALE_S:g} s"
             else:
                 reason = "no status yet"
-            when = f" since {since.astimezone().strftime('%H:%M:%S')}" if since else ""
+            # A Last Will from a chair this station never heard (kept by the broker from before
+            # the station started): the loss came before it was heard, at an unknown time.
+            before = " before" if chair.status_wall is None else ""
+            when = f" since{before} {since.astimezone().strftime('%H:%M:%S')}" if since else ""
             connection_text = f"No connection{when} ({reason})"
         alarm: AlarmLine | None = None
         if connected:

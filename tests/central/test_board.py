@@ -92,6 +92,23 @@ def test_last_will_shows_no_connection_since_the_last_status(central):
     assert central.sounding() == "medium"
 
 
+def test_a_chair_lost_before_the_station_started_is_lost_since_before_it_heard(central):
+    """The broker keeps a dead chair's Last Will: a station started later hears of the loss late,
+    and must not give its own start as the time the chair was lost."""
+    chair = central.chair("chair-2", "Room 2")
+    central.t(300)
+    central.deliver(chair.will())
+    card = central.card("chair-2")
+    assert not card.connected
+    assert card.connection_text.startswith("No connection since before ")
+    # Once the chair is heard again and lost again, the time is the last status heard.
+    central.deliver(chair.status())
+    central.t(305)
+    central.deliver(chair.will())
+    text = central.card("chair-2").connection_text
+    assert text.startswith("No connection since ") and "before" not in text, text
+
+
 def test_no_status_for_10_s_is_no_connection(central):
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()
