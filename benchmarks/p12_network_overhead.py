@@ -531,6 +531,14 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
     added_us = (per_row_bare_on - per_row_bare_off) * 1e6
     budget_us = (BAR - 1) * per_row_off * 1e6
     p99_on, p99_off = percentile(on, 99) * 1000, percentile(off, 99) * 1000
+    def floor_row(case: str, what: str, per_row: float, complete: bool,
+                  details: dict[str, Any]) -> Row:
+        """A floor P4 is read against: time per row against P4 off, in the same blocks."""
+        return Row(id="P12", case=case, what=what, figure=1 / per_row, unit="rows/s",
+                   peer=1 / per_row_off, ratio=per_row / per_row_off,
+                   bar=f"reference for the bar above (≤ {BAR:.2f}×)",
+                   passed=per_row / per_row_off <= BAR and complete, details=details)
+
     common = {"rows_each": len(on), "blocks": blocks, "pumps": len(pumps),
               "pump_total_ms": sum(pumps) * 1000, "outbox_rows": total, "delivered": done}
     return [
@@ -543,24 +551,17 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
                      "p50_off_ms": percentile(off, 50) * 1000, "p99_on_ms": p99_on,
                      "p99_off_ms": p99_off, "p99_ratio": p99_on / p99_off,
                      "rules_only_ratio": per_row_floor / per_row_off}),
-        Row(id="P12", case="P4 floor: the rules' rows alone",
-            what="P4 with only an outbox row (one-segment message) and its delivery row a "
-                 "write; no PCD text, no bus (peer: off)",
-            figure=1 / per_row_floor, unit="rows/s", peer=1 / per_row_off,
-            ratio=per_row_floor / per_row_off,
-            bar=f"reference for the bar above (≤ {BAR:.2f}×)",
-            passed=per_row_floor / per_row_off <= BAR and rules_complete,
-            details={"rows_each": len(floor), "pumps": len(rules_pumper.times),
-                     "every_row_delivered": rules_complete}),
-        Row(id="P12", case="P4 floor: messages built and logged, not sent",
-            what="P4 with each write's PCD-01 built by the console's composer and logged in its "
-                 "transaction; nothing handed on or sent (peer: off)",
-            figure=1 / per_row_logged, unit="rows/s", peer=1 / per_row_off,
-            ratio=per_row_logged / per_row_off,
-            bar=f"reference for the bar above (≤ {BAR:.2f}×)",
-            passed=per_row_logged / per_row_off <= BAR and logged_messages >= len(logged),
-            details={"rows_each": len(logged), "outbox_rows": logged_messages,
-                     "added_us_per_write": (per_row_logged - per_row_off) * 1e6}),
+        floor_row("P4 floor: the rules' rows alone",
+                  "P4 with only an outbox row (one-segment message) and its delivery row a "
+                  "write; no PCD text, no bus (peer: off)", per_row_floor, rules_complete,
+                  {"rows_each": len(floor), "pumps": len(rules_pumper.times),
+                   "every_row_delivered": rules_complete}),
+        floor_row("P4 floor: messages built and logged, not sent",
+                  "P4 with each write's PCD-01 built by the console's composer and logged in "
+                  "its transaction; nothing handed on or sent (peer: off)", per_row_logged,
+                  logged_messages >= len(logged),
+                  {"rows_each": len(logged), "outbox_rows": logged_messages,
+                   "added_us_per_write": (per_row_logged - per_row_off) * 1e6}),
         Row(id="P12", case="P4 floor: SQLite alone",
             what="µs the same rows add to a commit in bare sqlite3 (an outbox row with a real "
                  "PCD-01's bytes, its delivery row; no hashing, checks or chain heads) "
