@@ -76,7 +76,7 @@ import re
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final, Protocol
 
@@ -204,11 +204,15 @@ class InSight:
         line: the alarm.
         others: the priorities of every other open alarm, highest first (for "+2 more: 1 high,
             1 medium").
+        chair: the chair whose alarm it is, or None for the station's own.
+        can_acknowledge: its card's Acknowledge would act on it (`CardView.can_acknowledge`).
     """
 
     where: str
     line: AlarmLine
     others: tuple[Priority, ...]
+    chair: str | None = None
+    can_acknowledge: bool = False
 
     def headline(self) -> str:
         """"Room 3: SpO2 88 %, limit ≤90"."""
@@ -495,26 +499,27 @@ class Board:
         station's (a patient before the equipment) and `viewing`, the chair whose trend is open,
         comes after the station's: its nurse is already looking at it. Then the bedside's order.
         """
-        tops: list[tuple[tuple[Any, ...], str, AlarmLine]] = []
+        tops: list[tuple[tuple[Any, ...], InSight]] = []
         every: list[Priority] = []   # every open alarm's priority, the tops' included
         banner = self.banner(now)
         if banner is not None:
-            tops.append(((-int(banner.priority), 1), "Central station", banner))
+            tops.append(((-int(banner.priority), 1), InSight("Central station", banner, ())))
             every += [a.priority for a in self.station_alarms(now)]
         for name, chair in self.chairs.items():
             alarms = self._alarms(chair) if self._connected(chair, now) else []
-            line = self._card(chair, now).alarm if alarms else None
-            if line is None:
+            card = self._card(chair, now) if alarms else None
+            if card is None or card.alarm is None:
                 continue   # a chair without connection: its loss is the station's own alarm
             rank = 2 if name == viewing else 0
-            tops.append(((-int(line.priority), rank, *_order_key(alarms[0])[1:], _natural(name)),
-                         self._title(chair), line))
+            tops.append(((-int(card.alarm.priority), rank, *_order_key(alarms[0])[1:],
+                          _natural(name)),
+                         InSight(card.title, card.alarm, (), name, card.can_acknowledge)))
             every += [a.priority for a in alarms]
         if not tops:
             return None
-        key, where, line = min(tops, key=lambda top: top[0])
-        every.remove(line.priority)
-        return InSight(where, line, tuple(sorted(every, reverse=True)))
+        shown = min(tops, key=lambda top: top[0])[1]
+        every.remove(shown.line.priority)
+        return replace(shown, others=tuple(sorted(every, reverse=True)))
 
     def trend(self, chair: str) -> TrendData:
         """The session's trend so far: the retained snapshot merged with the PCD-01 values that

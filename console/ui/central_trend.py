@@ -13,14 +13,16 @@ under a running event loop crashed the test run).
 Limit lines are not drawn: the chair's alarm limits are not on the bus (its protocol may have
 been changed at the bedside), and a limit drawn from a default could be wrong.
 
-Signals: none.
+Signals:
+    acknowledge_requested(str): Acknowledge (F2) on the strip: the chair whose alarm the strip
+        shows (the window acknowledges it as its card's button would, and tells `show_result`).
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.central.board import Board
+from console.central.board import Board, InSight
 from console.clock import Clock
 from console.session.trend_feed import TrendFeed
 from console.ui.alarm_bar import COLOURS
@@ -33,6 +35,8 @@ STRIP_MS = 250   # the other chairs' alarm strip follows the board as the grid d
 
 class CentralTrendDialog(QtWidgets.QDialog):
     """The trend of one chair's current session (see the module docstring)."""
+
+    acknowledge_requested = QtCore.Signal(str)
 
     def __init__(self, board: Board, chair: str, clock: Clock,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -51,6 +55,15 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.elsewhere_more = QtWidgets.QLabel()
         self.elsewhere_more.setObjectName("elsewhere_more")
         self.elsewhere_more.setVisible(False)
+        # The nurse who hears a tone while reading a trend acknowledges what the strip shows,
+        # as on its card, without going back to the grid; F2 as in the window.
+        self.ack = QtWidgets.QPushButton("Acknowledge (F2)")
+        self.ack.setObjectName("strip_acknowledge")
+        self.ack.clicked.connect(self._on_acknowledge)
+        self.ack.setVisible(False)
+        shortcut = QtGui.QShortcut(QtGui.QKeySequence("F2"), self)
+        shortcut.activated.connect(self._on_acknowledge)
+        self.shown: InSight | None = None   # what the strip shows
         self.back = QtWidgets.QPushButton("Show all chairs")
         self.back.setObjectName("back_to_chairs")
         self.back.clicked.connect(self.close)
@@ -58,6 +71,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         strip = QtWidgets.QHBoxLayout()
         strip.addWidget(self.elsewhere, 1)
         strip.addWidget(self.elsewhere_more)
+        strip.addWidget(self.ack)
         strip.addWidget(self.back)
         self.strip_timer = QtCore.QTimer(self)
         self.strip_timer.setInterval(STRIP_MS)
@@ -70,10 +84,13 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.plot = TrendPlot(None, started_at=self.started_at)
         self.empty = QtWidgets.QLabel("No values received for this session yet.")
         self.empty.setVisible(False)
+        self.ack_result = ElidedLabel()   # what Acknowledge did
+        self.ack_result.setObjectName("acknowledge_result")
         close = QtWidgets.QPushButton("Close")
         close.clicked.connect(self.close)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.empty, 1)
+        buttons.addWidget(self.ack_result, 1)
         buttons.addWidget(close)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(strip)
@@ -142,9 +159,11 @@ class CentralTrendDialog(QtWidgets.QDialog):
         """The highest open alarm of the station and every chair, the others counted
         (`Board.in_sight`), while this dialog covers their cards."""
         found = self.board.in_sight(self.clock.now(), viewing=self.chair)
+        self.shown = found
         more = found.more() if found is not None else ""
         self.elsewhere.setVisible(found is not None)
         self.elsewhere_more.setVisible(bool(more))
+        self.ack.setVisible(found is not None and found.can_acknowledge)
         self.back.setVisible(found is not None)
         if found is None:
             return
@@ -154,6 +173,23 @@ class CentralTrendDialog(QtWidgets.QDialog):
         style = f"background:{back};color:{fore};font-weight:bold;font-size:14pt;padding:4px 8px;"
         self.elsewhere.setStyleSheet(style)
         self.elsewhere_more.setStyleSheet(style)
+
+    @QtCore.Slot()
+    def _on_acknowledge(self) -> None:
+        shown = self.shown
+        if shown is not None and shown.chair is not None and shown.can_acknowledge:
+            self.acknowledge_requested.emit(shown.chair)
+        elif shown is not None and shown.chair is None:
+            self.show_result("The station's own alarm: Silence is in the main window")
+        elif shown is not None:
+            self.show_result(f"{shown.where}: nothing to acknowledge ({shown.line.note})")
+        else:
+            self.show_result("No alarm to acknowledge")
+
+    def show_result(self, text: str) -> None:
+        """What the last Acknowledge did, beside Close."""
+        self.ack_result.setText(text)
+        self.show_elsewhere()
 
     @QtCore.Slot()
     def _on_timer(self) -> None:

@@ -12,7 +12,9 @@ It renders the board (console/central/board.py) and decides nothing clinical (st
 
 Keys: F2 acknowledges the alarm on the card that has the keyboard focus, or else the chair whose
 alarm comes first (highest priority, still needing a nurse, newest); Enter on a card, or a click,
-opens its trend. The nurse's name is asked once (when the field is empty) and kept for the shift.
+opens its trend. On a trend, F2 (or the strip's Acknowledge) acknowledges the alarm its strip
+shows, as that card's button would. The nurse's name is asked once (when the field is empty) and
+kept for the shift.
 
 One timer (`timer`, 250 ms) ticks the board with the clock's time, redraws the cards that
 changed, flashes alarm lines and keeps the sounder on `board.audio(now)`. Tests fire
@@ -323,6 +325,11 @@ class CentralWindow(QtWidgets.QMainWindow):
             return
         self.acknowledge(chair)
 
+    def _acknowledge_from_trend(self, dialog: CentralTrendDialog, chair: str) -> None:
+        """Acknowledge (F2) on a trend's strip: as the card's button, the result shown there."""
+        self.acknowledge(chair)
+        dialog.show_result(self.message.full_text())
+
     @QtCore.Slot()
     def _on_silence(self) -> None:
         nurse = self.nurse_name()
@@ -338,6 +345,8 @@ class CentralWindow(QtWidgets.QMainWindow):
         dialog = self.dialogs.get(chair)
         if dialog is None:
             dialog = self.dialogs[chair] = CentralTrendDialog(self.board, chair, self.clock, self)
+            dialog.acknowledge_requested.connect(
+                lambda shown_chair, d=dialog: self._acknowledge_from_trend(d, shown_chair))
             screen = self.screen().availableGeometry()
             dialog.resize(min(1200, int(screen.width() * 0.92)),
                           min(720, int(screen.height() * 0.9)))

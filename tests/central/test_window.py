@@ -404,6 +404,42 @@ def test_a_trend_over_the_grid_shows_a_chairs_high_alarm_before_the_stations_low
     assert dialog.width() <= 1366
 
 
+def test_f2_on_a_trend_acknowledges_the_alarm_its_strip_shows_and_says_what_it_did(qtbot):
+    central = Central(MemoryLog())
+    out = RecordingAudioOut(available=False, detail="no sound server")
+    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    window.nurse.setText("B. Central")
+    viewed, alarming = central.chair("chair-1", "Room 1"), central.chair("chair-2", "Room 2")
+    for chair in (viewed, alarming):
+        chair.start_infusion()
+        central.deliver(chair.status())
+    window.refresh()
+    dialog = window.open_trend("chair-1")
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    # The strip shows the station's own low alarm: F2 acknowledges nothing and says why.
+    assert not dialog.ack.isVisible()
+    qtbot.keyClick(dialog, QtCore.Qt.Key.Key_F2)
+    assert central.bus.on("/command") == []
+    assert dialog.ack_result.full_text() == "The station's own alarm: Silence is in the main window"
+    # Room 2's high alarm takes the strip: F2 acknowledges it, as its card's button would.
+    alarming.device("bp_systolic", 212)
+    for message in alarming.new_pcd04s():
+        central.deliver(message)
+    central.deliver(alarming.status())
+    window.refresh()
+    dialog.strip_timer.timeout.emit()
+    assert dialog.ack.isVisible()
+    qtbot.keyClick(dialog, QtCore.Qt.Key.Key_F2)
+    (command,) = central.bus.on("/command")
+    assert command.topic == "infusion/chair/chair-2/command" and command.json["by"] == "B. Central"
+    assert dialog.ack_result.full_text() == \
+        "Room 2: acknowledgement sent (Systolic BP 212 mmHg, limit ≥200)"
+    # Sent, not yet confirmed by the chair: nothing more to acknowledge on the strip.
+    assert not dialog.ack.isVisible()
+
+
 def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
     central = Central(MemoryLog())
     out = RecordingAudioOut(available=False, detail="paplay failed (exit 1): Connection refused")
