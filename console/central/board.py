@@ -927,7 +927,10 @@ class Board:
         connection_text = ""
         if not connected:
             since = chair.offline_since or chair.status_wall
-            if chair.will_reason:
+            if not self.bus_connected:
+                # Not the chair's fault as far as this station knows: its own link is down.
+                reason = "this station is not connected to the clinic bus"
+            elif chair.will_reason:
                 reason = chair.will_reason
             elif chair.heard:
                 reason = f"no status for {bus_topics.STATUS_STALE_S:g} s"

@@ -92,6 +92,19 @@ def test_last_will_shows_no_connection_since_the_last_status(central):
     assert central.sounding() == "medium"
 
 
+def test_while_the_stations_own_bus_is_down_a_card_does_not_blame_the_chair(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.board.set_bus(False, "Reconnecting (connection refused)", central.now())
+    central.t(bus_topics.STATUS_STALE_S + 1)
+    card = central.card("chair-1")
+    assert not card.connected
+    assert card.connection_text.endswith("(this station is not connected to the clinic bus)")
+    # The loss is the station's own alarm, not the chair's.
+    assert [a.key for a in central.board.station_alarms(central.now())] == ["bus"]
+
+
 def test_a_chair_lost_before_the_station_started_is_lost_since_before_it_heard(central):
     """The broker keeps a dead chair's Last Will: a station started later hears of the loss late,
     and must not give its own start as the time the chair was lost."""
