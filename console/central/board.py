@@ -495,9 +495,9 @@ class Board:
         shown, as the bedside's alarm area does (console/session/alarm_area.py; IEC 60601-1-8 as
         in Dräger's manual, "the most recently detected alarm condition of highest priority").
         A station alarm of low priority (audio unavailable) once took the strip from a chair's
-        high alarm. At the same priority a chair's alarm comes before the
-        station's (a patient before the equipment) and `viewing`, the chair whose trend is open,
-        comes after the station's: its nurse is already looking at it. Then the bedside's order.
+        high alarm. At the same priority a chair's alarm comes before the station's (a patient
+        before the equipment), and `viewing`, the chair whose trend is open, after the station's:
+        its nurse is already looking at it. Then the bedside's order.
         """
         tops: list[tuple[tuple[Any, ...], InSight]] = []
         every: list[Priority] = []   # every open alarm's priority, the tops' included

@@ -182,7 +182,8 @@ class CentralTrendDialog(QtWidgets.QDialog):
         elif shown is not None and shown.chair is None:
             self.show_result("The station's own alarm: Silence is in the main window")
         elif shown is not None:
-            self.show_result(f"{shown.where}: nothing to acknowledge ({shown.line.note})")
+            note = f" ({shown.line.note})" if shown.line.note else ""
+            self.show_result(f"{shown.where}: nothing to acknowledge{note}")
         else:
             self.show_result("No alarm to acknowledge")
 

@@ -436,8 +436,12 @@ def test_f2_on_a_trend_acknowledges_the_alarm_its_strip_shows_and_says_what_it_d
     assert command.topic == "infusion/chair/chair-2/command" and command.json["by"] == "B. Central"
     assert dialog.ack_result.full_text() == \
         "Room 2: acknowledgement sent (Systolic BP 212 mmHg, limit ≥200)"
-    # Sent, not yet confirmed by the chair: nothing more to acknowledge on the strip.
+    # Sent, not yet confirmed by the chair: nothing more to acknowledge on the strip, and F2
+    # again sends nothing and says why.
     assert not dialog.ack.isVisible()
+    qtbot.keyClick(dialog, QtCore.Qt.Key.Key_F2)
+    assert len(central.bus.on("/command")) == 1
+    assert dialog.ack_result.full_text() == "Room 2: nothing to acknowledge (ack sent…)"
 
 
 def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
