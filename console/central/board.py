@@ -91,6 +91,7 @@ from console.network.pcd_read import (
     read_pcd04,
 )
 from console.records import ESCALATED, RAISED, AlarmTransition
+from console.session.alarm_area import more_text
 from protocols.model import Priority
 from protocols.vitals import metric
 
@@ -158,7 +159,8 @@ class AlarmLine:
         flashing: high or medium, not acknowledged at the chair (IEC 60601-1-8: until then).
         note: what the central knows beyond the chair's state: "ack sent…", "ack not confirmed",
             "acknowledged", "audio paused at the chair", "latched", or "".
-        more: how many other open alarms the chair has.
+        others: the priorities of the other open alarms (of the chair, or the station's own),
+            highest first.
         session / occurrence: which alarm it is (what an acknowledgement names).
         sounding: it sounds at the central now.
     """
@@ -167,10 +169,14 @@ class AlarmLine:
     priority: Priority
     flashing: bool
     note: str
-    more: int
+    others: tuple[Priority, ...]
     session: int | None
     occurrence: int | None
     sounding: bool
+
+    def more(self) -> str:
+        """"+2 more: 1 high, 1 medium" (the bedside's words), or ""."""
+        return more_text(self.others)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +226,7 @@ class InSight:
 
     def more(self) -> str:
         """"+2 more: 1 high, 1 medium" (the bedside's words), or ""."""
-        if not self.others:
-            return ""
-        counts = {p: self.others.count(p) for p in self.others}
-        return f"+{len(self.others)} more: " + ", ".join(f"{n} {p.label}"
-                                                         for p, n in counts.items())
+        return more_text(self.others)
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,7 +458,8 @@ class Board:
         return AlarmLine(
             text=top.text, priority=top.priority,
             flashing=not top.silenced and top.priority >= Priority.MEDIUM,
-            note="silenced here" if top.silenced else "", more=len(alarms) - 1,
+            note="silenced here" if top.silenced else "",
+            others=tuple(a.priority for a in alarms[1:]),
             session=None, occurrence=None,
             sounding=not top.silenced and top.priority > Priority.INFO)
 
@@ -949,7 +952,8 @@ class Board:
                 alarm = AlarmLine(
                     text=top.text, priority=top.priority,
                     flashing=top.priority >= Priority.MEDIUM and top.state != "acknowledged",
-                    note=self._note(chair, top, now), more=len(alarms) - 1,
+                    note=self._note(chair, top, now),
+                    others=tuple(a.priority for a in alarms[1:]),
                     session=top.session, occurrence=top.occurrence,
                     sounding=self._sounds(chair, top, now))
         device = chair.status.get("device") if connected else None

@@ -48,11 +48,17 @@ class AlarmField:
 
     def more(self) -> str:
         """"+2 more: 1 high, 1 medium", or "" when everything is shown."""
-        if not self.hidden:
-            return ""
-        counts = Counter(o.priority for o in self.hidden)
-        parts = [f"{counts[p]} {p.label}" for p in sorted(counts, reverse=True)]
-        return f"+{len(self.hidden)} more: {', '.join(parts)}"
+        return more_text(o.priority for o in self.hidden)
+
+
+def more_text(priorities: Iterable[Priority]) -> str:
+    """The alarms not shown, counted by priority: "+2 more: 1 high, 1 medium", or "" for none.
+    The bedside's alarm area and the central station's cards and strips say it alike."""
+    counts = Counter(priorities)
+    if not counts:
+        return ""
+    parts = [f"{counts[p]} {p.label}" for p in sorted(counts, reverse=True)]
+    return f"+{sum(counts.values())} more: {', '.join(parts)}"
 
 
 def arrange(occurrences: Iterable[Occurrence], physiological_rows: int = PHYSIOLOGICAL_ROWS,

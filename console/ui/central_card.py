@@ -315,8 +315,11 @@ class ChairCard(QtWidgets.QFrame):
         if view.alarm is not None:
             if view.alarm.note:
                 notes.append(view.alarm.note)
-            if view.alarm.more:
-                notes.append(f"+{view.alarm.more} more")
+            if view.alarm.others:
+                # Only the count: at 20 chairs on 1366x768 this line has ~19 characters, and
+                # the priorities would push a note such as "ack not confirmed" out of sight. The
+                # vitals' colours and the trend's strip carry the priorities.
+                notes.append(f"+{len(view.alarm.others)} more")
         self.note.setText(" · ".join(notes))
         self._render_alarm()
 

@@ -120,7 +120,7 @@ class StationBanner(QtWidgets.QFrame):
             colours = (OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(line.priority,
                                                                 COLOURS[line.priority][0]))
         self.colours = colours
-        extra = [n for n in (line.note, f"+{line.more} more" if line.more else "") if n]
+        extra = [n for n in (line.note, line.more()) if n]
         self.text.setText(line.text + (f"  ({', '.join(extra)})" if extra else ""))
         self.setStyleSheet(f"QFrame#station_banner {{background:{colours[0]};}}"
                            f"QLabel {{color:{colours[1]};}}")

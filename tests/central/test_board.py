@@ -342,7 +342,7 @@ def test_only_the_alarm_on_the_card_is_acknowledged(central):
         central.deliver(message)
     central.deliver(chair.status())
     card = central.card("chair-1")
-    assert card.alarm.priority is Priority.HIGH and card.alarm.more == 1
+    assert card.alarm.priority is Priority.HIGH and card.alarm.more() == "+1 more: 1 medium"
 
     central.board.acknowledge("chair-1", "B. Central", central.now())
     (command,) = central.bus.on("/command")
