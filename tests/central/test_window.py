@@ -375,10 +375,11 @@ def test_another_chairs_alarm_stays_in_sight_while_a_trend_covers_the_grid(qtbot
     assert not dialog.isVisible()
 
 
-def test_a_trend_over_the_grid_shows_a_chairs_high_alarm_before_the_stations_low_one(qtbot):
+def trend_without_sound(qtbot, detail: str):
+    """A central whose speaker cannot play (its own low alarm), chairs 1 and 2 in infusion, and
+    chair 1's trend open over the grid: (central, window, dialog, chair 2)."""
     central = Central(MemoryLog())
-    out = RecordingAudioOut(available=False, detail="paplay failed (exit 1): Connection refused "
-                                                    "by the sound server on this machine")
+    out = RecordingAudioOut(available=False, detail=detail)
     window = window_for(qtbot, central, sounder=AlarmSounder(out))
     viewed, alarming = central.chair("chair-1", "Room 1"), central.chair("chair-2", "Room 2")
     for chair in (viewed, alarming):
@@ -387,15 +388,25 @@ def test_a_trend_over_the_grid_shows_a_chairs_high_alarm_before_the_stations_low
     window.refresh()
     dialog = window.open_trend("chair-1")
     qtbot.waitExposed(dialog)
+    return central, window, dialog, alarming
+
+
+def chair_2_systolic_212(central: Central, chair, window) -> None:
+    chair.device("bp_systolic", 212)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    window.refresh()
+
+
+def test_a_trend_over_the_grid_shows_a_chairs_high_alarm_before_the_stations_low_one(qtbot):
+    central, window, dialog, alarming = trend_without_sound(
+        qtbot, "paplay failed (exit 1): Connection refused by the sound server on this machine")
     dialog.strip_timer.timeout.emit()
     assert dialog.elsewhere.full_text().startswith("Central station: Audio unavailable")
     assert dialog.elsewhere_more.isHidden()
     # Room 2's high alarm: it takes the strip from the station's low one, which is counted.
-    alarming.device("bp_systolic", 212)
-    for message in alarming.new_pcd04s():
-        central.deliver(message)
-    central.deliver(alarming.status())
-    window.refresh()
+    chair_2_systolic_212(central, alarming, window)
     dialog.strip_timer.timeout.emit()
     assert dialog.elsewhere.full_text() == "Room 2: Systolic BP 212 mmHg, limit ≥200"
     assert "#c40000" in dialog.elsewhere.styleSheet()
@@ -405,17 +416,8 @@ def test_a_trend_over_the_grid_shows_a_chairs_high_alarm_before_the_stations_low
 
 
 def test_f2_on_a_trend_acknowledges_the_alarm_its_strip_shows_and_says_what_it_did(qtbot):
-    central = Central(MemoryLog())
-    out = RecordingAudioOut(available=False, detail="no sound server")
-    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    central, window, dialog, alarming = trend_without_sound(qtbot, "no sound server")
     window.nurse.setText("B. Central")
-    viewed, alarming = central.chair("chair-1", "Room 1"), central.chair("chair-2", "Room 2")
-    for chair in (viewed, alarming):
-        chair.start_infusion()
-        central.deliver(chair.status())
-    window.refresh()
-    dialog = window.open_trend("chair-1")
-    qtbot.waitExposed(dialog)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)
     # The strip shows the station's own low alarm: F2 acknowledges nothing and says why.
@@ -424,11 +426,7 @@ def test_f2_on_a_trend_acknowledges_the_alarm_its_strip_shows_and_says_what_it_d
     assert central.bus.on("/command") == []
     assert dialog.ack_result.full_text() == "The station's own alarm: Silence is in the main window"
     # Room 2's high alarm takes the strip: F2 acknowledges it, as its card's button would.
-    alarming.device("bp_systolic", 212)
-    for message in alarming.new_pcd04s():
-        central.deliver(message)
-    central.deliver(alarming.status())
-    window.refresh()
+    chair_2_systolic_212(central, alarming, window)
     dialog.strip_timer.timeout.emit()
     assert dialog.ack.isVisible()
     qtbot.keyClick(dialog, QtCore.Qt.Key.Key_F2)
