@@ -13,8 +13,9 @@ console/ui/network_bridge.py do the same with Qt timers and queued signals):
       -> a queue -> this process's owner thread: console.session.feed.apply
       -> SessionEngine (alarms, schedule) on a real EventLog (WAL, synchronous=FULL)
       -> the log commits the records with their outbox rows (PcdComposer: PCD-01 / PCD-04)
-      -> NetworkLink hands them at once to its bus client, whose worker process runs paho
-         (console/network/bus_process.py; QoS 1, in order) -> the broker.
+      -> NetworkLink hands them to its bus client after the owner's turn (a burst's rows
+         together, at most every HAND_OFF_GAP_S: the bridge's `later`), whose worker process
+         runs paho (console/network/bus_process.py; QoS 1, in order) -> the broker.
 
 The owner loop runs what the window's timers run: `engine.tick` every 500 ms (the controller's
 TICK_MS), `link.pump()` every 500 ms and whenever a transport thread wakes it (the bridge's
@@ -123,6 +124,7 @@ class ClinicChair:
             station = Station(equipment_id=equipment_id(self.log), equipment_id_type="UUID",
                               facility=config.facility, room=config.room, bed=config.chair)
             self.link = NetworkLink(config, self.log, clock, station=station, wake=self._wake)
+            self.link.later = self._later
         self.simulator: SimulatorHandle | None = None
         if simulate is not None:
             scenario, speed, minutes, start = simulate
@@ -139,6 +141,7 @@ class ClinicChair:
         self.last_report: LinkReport | None = None
         self._next_tick = 0.0       # time.monotonic(): the timers are real time, as Qt's
         self._next_pump = 0.0
+        self._deferred: list[tuple[float, Callable[[], None]]] = []   # (due, run): `_later`
         self._next_status = 0.0     # the clock's mono, as the bridge's
         self._next_trend = 0.0
         self._trend: TrendPoints | None = None
@@ -212,7 +215,8 @@ class ClinicChair:
     def step(self, timeout: float) -> None:
         """Apply what the device sent, pump the link when woken, run the timers that are due;
         wait at most `timeout` real seconds for news."""
-        wait = max(0.0, min(timeout, min(self._next_tick, self._next_pump) - time.monotonic()))
+        due = min([self._next_tick, self._next_pump, *(d for d, _ in self._deferred)])
+        wait = max(0.0, min(timeout, due - time.monotonic()))
         woke = False
         try:
             item: DeviceEvent | _Wake | None = self.events.get(timeout=wait)
@@ -228,10 +232,21 @@ class ClinicChair:
             except queue.Empty:
                 item = None
         now = time.monotonic()
+        self._run_deferred(now)
         if woke or now >= self._next_pump:
             self.pump()
         if now >= self._next_tick:
             self.tick()
+
+    def _later(self, run: Callable[[], None], delay: float) -> None:
+        """The bridge's `link.later`: `run` after this turn, or `delay` s later."""
+        self._deferred.append((time.monotonic() + delay, run))
+
+    def _run_deferred(self, now: float) -> None:
+        due = [run for at, run in self._deferred if at <= now]
+        self._deferred = [(at, run) for at, run in self._deferred if at > now]
+        for run in due:
+            run()
 
     def run_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> float:
         """Step until `predicate` holds; AssertionError naming `what` after `timeout` s."""

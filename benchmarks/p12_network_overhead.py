@@ -7,9 +7,10 @@ real interface engine (benchmarks/mllp_engine.py: python-hl7's MLLP server answe
 process of its own as an engine on another machine would be). It is the console's own network
 path, nothing left out: every commit also builds its PCD-01 (and PCD-04 for each alarm
 transition) and writes the outbox rows in the same transaction (console/store/outbox.py,
-console/network/composer.py); the link hands them to the bus client (QoS 1; its worker process
-runs paho, console/network/bus_process.py: one local socket send a message on the writing
-thread) and to the MLLP sender; PUBACKs and the engine's AAs come back to the link, and `pump()`
+console/network/composer.py); after the owner's turn the link hands them (a burst's together,
+at most every HAND_OFF_GAP_S: console/network/link.py) to the bus client (QoS 1; its worker
+process runs paho, console/network/bus_process.py: one local socket send a message on the
+writing thread) and to the MLLP sender; PUBACKs and the engine's AAs come back to the link, and `pump()`
 writes them as `deliveries` rows on the owner's thread every 500 ms and when woken (by the first
 delivery since the last pump); the chair status goes out every 2 s and when the alarms change,
 the trend every 30 s. Every message is confirmed by both and logged before a run counts
@@ -43,8 +44,8 @@ sent, against what the sending adds (the "on" rows).
   pooled over the rounds of each.
 - **P4** (durable write): benchmarks/p4_log's rows and timing loop (`_records`, `_time_log`):
   one observation per `EventLog.write`. "On": the same on a log with a started NetworkLink
-  attached, pumped every 500 ms (its time counted). Ratio: time per row on / off, blocks
-  alternating.
+  attached, pumped every 500 ms and its hand-offs run between the writes as the window's loop
+  runs them (`later`; their time counted). Ratio: time per row on / off, blocks alternating.
 """
 
 from __future__ import annotations
@@ -319,16 +320,31 @@ def alarm(folder: Path, network: NetworkConfig, engine: MllpEngine, trials: int,
 
 
 class _Pumper:
-    """The bridge's 500 ms pump timer across the timed writes (its run time is counted)."""
+    """The window's loop between the timed writes: the bridge's 500 ms pump timer, and what the
+    link defers through `later` (its hand-offs, as the bridge's single-shot timers run them).
+    Their run time is counted."""
 
     def __init__(self, pump: Callable[[], object], every_s: float = 0.5) -> None:
         self.pump = pump
         self.every_s = every_s
         self.next_at = time.perf_counter() + every_s
+        self.deferred: list[tuple[float, Callable[[], None]]] = []
         self.times: list[float] = []
 
+    def later(self, run: Callable[[], None], delay: float) -> None:
+        """The bridge's `link.later`."""
+        self.deferred.append((time.perf_counter() + delay, run))
+
     def due(self) -> None:
-        if time.perf_counter() >= self.next_at:
+        now = time.perf_counter()
+        if self.deferred and min(at for at, _ in self.deferred) <= now:
+            begin = time.perf_counter()
+            runs = [run for at, run in self.deferred if at <= now]
+            self.deferred = [(at, run) for at, run in self.deferred if at > now]
+            for run in runs:
+                run()
+            self.times.append(time.perf_counter() - begin)
+        if now >= self.next_at:
             begin = time.perf_counter()
             self.pump()
             self.times.append(time.perf_counter() - begin)
@@ -481,6 +497,7 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
     sqlite_on.time(p4_log._records(1, 50, 0), _Pumper(sqlite_on.pump))
     sqlite_off.time(p4_log._records(1, 50, 0), idle)
     pumper = _Pumper(link.pump)
+    link.later = pumper.later
     rules_pumper = _Pumper(rules.pump)
     sqlite_pumper = _Pumper(sqlite_on.pump)
     off: list[float] = []
@@ -498,6 +515,7 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
         logged += p4_log._time_log(composed, p4_log._records(composed_session, per_block, first))
         bare_off += sqlite_off.time(p4_log._records(1, per_block, first), idle)
         bare_on += sqlite_on.time(p4_log._records(1, per_block, first), sqlite_pumper)
+    link.hand_off()   # what the last block left for the loop's next turn
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         link.pump()

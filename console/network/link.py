@@ -9,6 +9,10 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
   runs through `later`: the console's window runs it after the current turn of its loop, so the
   bedside changes its state and paints its alarm before its transports are woken (commit, change
   state, notify: the network is told last, as the chair status is, network_bridge.py; P12).
+  The transports are told at most once every HAND_OFF_GAP_S: a row after a quiet spell goes on
+  the owner's next turn, rows committed in a burst (a monitor's backlog, a held write) wait at
+  most that long and go together. Each hand-off wakes both workers, and on two processors a wake
+  for every commit cost the bedside more than building and logging the messages (P12).
   Each transport runs in a process of its own (bus_process.py, engine_process.py), so their
   work for every acknowledgement is not done under this process's GIL, beside the alarm path.
 - A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times) a
@@ -63,6 +67,9 @@ if TYPE_CHECKING:
     from console.network.mqtt_bus import BusStatus
 
 UNCONFIRMED_LOW_S = 10.0
+# The least time between two hand-offs (module docstring): far below what a central station's
+# nurse could notice (Dräger: an alarm at the central "typically in less than two seconds").
+HAND_OFF_GAP_S = 0.005
 UNCONFIRMED_MEDIUM_S = 60.0
 CENTRAL_CONFIRM_S = 10.0
 
@@ -116,9 +123,11 @@ class NetworkLink:
         self._clock = clock
         self._station = station
         self.wake = wake
-        # Runs `hand_off` on this thread; at once unless the app defers it (see the docstring).
-        self.later: Callable[[Callable[[], None]], None] = lambda run: run()
+        # `later(run, delay)` runs `run` on this thread after `delay` s (0: after this turn of
+        # the owner's loop). Without a loop: at once, whatever the delay (see the docstring).
+        self.later: Callable[[Callable[[], None], float], None] = lambda run, _delay: run()
         self._to_hand: list[OutboxRow] = []   # committed, not yet given to the transports
+        self._handed_at = float("-inf")       # mono of the last hand-off
         self._inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._patients: dict[int, PatientShown] = {}
         self._demo: dict[int, bool] = {}
@@ -226,12 +235,13 @@ class NetworkLink:
 
     def _queue_rows(self, rows: list[OutboxRow]) -> None:
         """New outbox rows, just committed (same thread as the log): `hand_off` through
-        `later`."""
+        `later`, HAND_OFF_GAP_S after the last one at the earliest."""
         self._compose_error = None
         due = not self._to_hand
         self._to_hand.extend(rows)
         if due:
-            self.later(self.hand_off)
+            gap = self._handed_at + HAND_OFF_GAP_S - self._clock.now().mono
+            self.later(self.hand_off, max(0.0, gap))
 
     def hand_off(self) -> None:
         """Give the transports the rows committed since the last hand-off, in outbox order. A
@@ -239,6 +249,7 @@ class NetworkLink:
         rows, self._to_hand = self._to_hand, []
         if not rows:
             return
+        self._handed_at = self._clock.now().mono
         try:
             self._queue_bus([r for r in rows if BUS in r.destinations])
             self._queue_engine([r for r in rows if ENGINE in r.destinations])

@@ -9,6 +9,8 @@ network whatever happens here; a failure of the network is the link's technical 
 
 from __future__ import annotations
 
+import math
+
 from PySide6 import QtCore, QtWidgets
 
 from console.clock import Clock
@@ -49,7 +51,8 @@ class NetworkBridge(QtCore.QObject):
         self.woke.connect(self.pump, QtCore.Qt.ConnectionType.QueuedConnection)
         link.wake = self.wake
         # The transports hear of new rows after this turn of the loop: the bedside paints first.
-        link.later = lambda run: QtCore.QTimer.singleShot(0, self, run)
+        link.later = lambda run, delay: QtCore.QTimer.singleShot(math.ceil(delay * 1000), self,
+                                                                  run)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(PUMP_MS)
         self.timer.timeout.connect(self.pump)

@@ -16,7 +16,7 @@ import pytest
 from console.clock import ManualClock
 from console.network import bus_topics as topics
 from console.network.config import NetworkConfig
-from console.network.link import NetworkLink
+from console.network.link import HAND_OFF_GAP_S, NetworkLink
 from console.network.mllp_sender import control_id_of
 from console.network.pcd import Station
 from console.network.pcd_read import read_pcd04
@@ -121,6 +121,34 @@ def test_every_committed_message_reaches_the_engine_once_and_its_delivery_is_log
     assert chair.log.verify().ok
 
 
+def test_a_burst_is_handed_on_together_and_a_message_after_a_quiet_spell_at_once(
+        chairs: Callable[..., Chair], peer: MllpPeer, reserved_port: int) -> None:
+    """The transports are told of new rows at most every HAND_OFF_GAP_S: each telling wakes both
+    workers, which cost the bedside more than the messages themselves (P12). The first row after
+    a quiet spell goes on the owner's next turn with no wait, so an alarm reaches the central as
+    soon as before; rows committed within the gap wait for one hand-off, at most the gap, and
+    reach the engine all, once, in order."""
+    peer.listen()
+    chair = chairs(engine_config(reserved_port))
+    turns: list[tuple[Callable[[], None], float]] = []   # the owner's loop: (run, delay)
+    chair.link.later = lambda run, delay: turns.append((run, delay))
+    chair.reading("heart_rate", 70)
+    assert [delay for _, delay in turns] == [0.0]
+    turns.pop()[0]()
+    peer.wait_for(lambda: len(peer.received) >= 1, "the first message")
+    for value in (71, 72):
+        chair.clock.advance(0.001)
+        chair.reading("heart_rate", value)
+    assert [delay for _, delay in turns] == [pytest.approx(HAND_OFF_GAP_S - 0.001)]
+    assert peer.received == chair.outbox_ids()[:1]   # the burst waits for its turn
+    turns.pop()[0]()
+    peer.wait_for(lambda: len(peer.received) >= 3, "the burst")
+    assert peer.received == chair.outbox_ids()
+    chair.clock.advance(1.0)
+    chair.reading("heart_rate", 73)
+    assert [delay for _, delay in turns] == [0.0]
+
+
 def test_a_console_stopped_with_messages_pending_sends_them_after_its_restart_in_order(
         chairs: Callable[..., Chair], peer: MllpPeer, reserved_port: int, tmp_path: Path) -> None:
     chair = chairs(engine_config(reserved_port))   # the engine is down: nothing is delivered
@@ -177,7 +205,7 @@ def test_a_network_bug_at_the_hand_off_is_a_technical_alarm_and_the_bedside_alar
     real_submit = chair.link.mllp.submit
     turn: list[Callable[[], None]] = []
     if deferred:
-        chair.link.later = turn.append
+        chair.link.later = lambda run, _delay: turn.append(run)
 
     def next_turn() -> None:
         while turn:
