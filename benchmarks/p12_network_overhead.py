@@ -9,8 +9,8 @@ path, nothing left out: every commit also builds its PCD-01 (and PCD-04 for each
 transition) and writes the outbox rows in the same transaction (console/store/outbox.py,
 console/network/composer.py); after the owner's turn the link hands them (a burst's together,
 at most every HAND_OFF_GAP_S: console/network/link.py) to the bus client (QoS 1; its worker
-process runs paho, console/network/bus_process.py: one local socket send a message on the
-writing thread) and to the MLLP sender; PUBACKs and the engine's AAs come back to the link, and `pump()`
+process runs paho, console/network/bus_process.py) and to the MLLP sender (its worker too),
+one local socket write to each a hand-off; PUBACKs and the engine's AAs come back to the link, and `pump()`
 writes them as `deliveries` rows on the owner's thread every 500 ms and when woken (by the first
 delivery since the last pump); the chair status goes out every 2 s and when the alarms change,
 the trend every 30 s. Every message is confirmed by both and logged before a run counts

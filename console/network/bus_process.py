@@ -31,7 +31,7 @@ Callbacks run on the reader thread, like paho's thread for BusClient: quick, han
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from console.clock import Clock
 from console.network.mqtt_bus import (
@@ -114,15 +114,31 @@ class BusProcessClient:
         """
         check_publish(topic, payload, qos)
         with self._lock:
-            if self._stopping:
-                raise RuntimeError(f"publish to {topic} after the bus client "
-                                   f"{self.client_id} was stopped")
-            token = self._next_token
-            self._next_token += 1
-            data = bytes(payload)
-            self._kept[token] = Pending(topic, data, retain, on_delivered,
-                                        self._clock.now().mono, on_refused)
-            self._worker.send(("publish", token, topic, data, retain))   # never blocks
+            self._worker.send(self._keep(topic, payload, retain, on_delivered, on_refused))
+
+    def publish_many(self, messages: Sequence[tuple[str, bytes, Callable[[], None] | None]]
+                     ) -> None:
+        """`publish` for several (topic, payload, on_delivered), QoS 1, not retained, in order,
+        handed to the worker in one write (P12)."""
+        for topic, payload, _ in messages:
+            check_publish(topic, payload, 1)
+        with self._lock:
+            self._worker.send_many([self._keep(topic, payload, False, on_delivered, None)
+                                    for topic, payload, on_delivered in messages])
+
+    def _keep(self, topic: str, payload: bytes, retain: bool,
+              on_delivered: Callable[[], None] | None,
+              on_refused: Callable[[], None] | None) -> Message:
+        """Keep one message until its PUBACK (under the lock); the worker's order for it."""
+        if self._stopping:
+            raise RuntimeError(f"publish to {topic} after the bus client "
+                               f"{self.client_id} was stopped")
+        token = self._next_token
+        self._next_token += 1
+        data = bytes(payload)
+        self._kept[token] = Pending(topic, data, retain, on_delivered, self._clock.now().mono,
+                                    on_refused)
+        return ("publish", token, topic, data, retain)   # sent never blocks
 
     def status(self) -> BusStatus:
         with self._lock:

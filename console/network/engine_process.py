@@ -30,7 +30,7 @@ Callbacks run on the reader thread, like the sender's thread: quick, hand the ne
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from console.network.mllp_sender import (
@@ -96,11 +96,21 @@ class EngineProcessClient:
             ValueError: as MllpSender.submit (not MSH-10, already pending, MLLP bytes).
             RuntimeError: the sender was stopped.
         """
-        message_bytes(control_id, message)
+        self.submit_many([(control_id, message)])
+
+    def submit_many(self, messages: Sequence[tuple[str, str]]) -> None:
+        """`submit` for several (control id, message), in order, handed to the worker in one
+        write (P12). Checked first: one refused queues none."""
+        for control_id, message in messages:
+            message_bytes(control_id, message)
         with self._lock:
-            check_queueable(control_id, self._kept, self._stopping, self.peer)
-            self._kept[control_id] = message
-            self._worker.send(("submit", control_id, message))
+            batch: dict[str, str] = {}
+            for control_id, message in messages:
+                for queued in (self._kept, batch):
+                    check_queueable(control_id, queued, self._stopping, self.peer)
+                batch[control_id] = message
+            self._kept.update(batch)
+            self._worker.send_many([("submit", c, m) for c, m in batch.items()])
 
     def pending(self) -> list[str]:
         """Control ids not yet delivered nor failed, in sending order."""

@@ -11,8 +11,9 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
   state, notify: the network is told last, as the chair status is, network_bridge.py; P12).
   The transports are told at most once every HAND_OFF_GAP_S: a row after a quiet spell goes on
   the owner's next turn, rows committed in a burst (a monitor's backlog, a held write) wait at
-  most that long and go together. Each hand-off wakes both workers, and on two processors a wake
-  for every commit cost the bedside more than building and logging the messages (P12).
+  most that long and go together, in one write to each transport's worker. Each hand-off wakes
+  both workers, and on two processors a wake for every commit cost the bedside more than
+  building and logging the messages (P12).
   Each transport runs in a process of its own (bus_process.py, engine_process.py), so their
   work for every acknowledgement is not done under this process's GIL, beside the alarm path.
 - A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times) a
@@ -257,9 +258,10 @@ class NetworkLink:
             self._compose_failed(exc)
 
     def _queue_bus(self, rows: list[OutboxRow]) -> None:
-        if self.bus is None:
+        if self.bus is None or self._stopped:
             return
         now = self._clock.now().mono
+        messages = []
         for row in rows:
             kind: topics.Kind
             if row.kind == PCD01:
@@ -271,8 +273,9 @@ class NetworkLink:
             self._bus_waiting[row.id] = now
             if kind == "pcd04" and self.config.quiet_room:
                 self._central_pending[row.control_id] = now
-            self._publish(self._topic(kind), row.message.encode("utf-8"),
-                          on_delivered=self._delivered_callback(BUS, row.id))
+            messages.append((self._topic(kind), row.message.encode("utf-8"),
+                             self._delivered_callback(BUS, row.id)))
+        self.bus.publish_many(messages)
 
     def _queue_engine(self, rows: list[OutboxRow]) -> None:
         if self.mllp is None:
@@ -280,7 +283,7 @@ class NetworkLink:
         now = self._clock.now().mono
         for row in rows:
             self._engine_waiting[row.control_id] = (row.id, now)
-            self.mllp.submit(row.control_id, row.message)
+        self.mllp.submit_many([(row.control_id, row.message) for row in rows])
 
     def _delivered_callback(self, destination: str, outbox_id: int) -> Callable[[], None]:
         def delivered() -> None:   # the client's thread

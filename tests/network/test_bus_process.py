@@ -64,8 +64,12 @@ def _client(made: list[BusProcessClient], url: str, seen: Confirmations,
     return client
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "in-batches"])
 def test_every_message_is_confirmed_once_in_order_and_counted_until_then(
-        broker: Broker, bus_client: MakeClient, made: list[BusProcessClient]) -> None:
+        broker: Broker, bus_client: MakeClient, made: list[BusProcessClient],
+        batched: bool) -> None:
+    """The same whether they come one by one or in batches (`publish_many`: the link's hand-off
+    of a burst)."""
     heard: list[bytes] = []
     bus_client(broker.url, "central-test", subscribe=["infusion/chair/chair-9/#"],
                on_message=lambda _t, p: heard.append(p))
@@ -74,9 +78,15 @@ def test_every_message_is_confirmed_once_in_order_and_counted_until_then(
     client = _client(made, broker.url, seen, clock)
     client.start()
     wait_until(lambda: client.status().state is BusState.CONNECTED, "connected")
-    for n in range(200):
-        client.publish("infusion/chair/chair-9/pcd01", f"m{n}".encode(),
-                       on_delivered=seen.callback(n))  # type: ignore[arg-type]
+    topic = "infusion/chair/chair-9/pcd01"
+    if batched:
+        for first in range(0, 200, 25):
+            client.publish_many([(topic, f"m{n}".encode(), seen.callback(n))  # type: ignore[misc]
+                                 for n in range(first, first + 25)])
+    else:
+        for n in range(200):
+            client.publish(topic, f"m{n}".encode(),
+                           on_delivered=seen.callback(n))  # type: ignore[arg-type]
     status = client.status()
     assert status.unconfirmed >= 1 and status.oldest_unconfirmed_mono == clock.now().mono
     wait_until(lambda: len(seen.delivered) == 200, "200 PUBACKs")

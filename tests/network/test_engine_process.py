@@ -64,10 +64,21 @@ def clients(reserved_port: int,
         assert pid is None or not _alive(pid), "the worker outlived its stop"
 
 
-def test_every_message_is_delivered_once_in_order_and_kept_until_then(peers, clients, recorder):
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "in-batches"])
+def test_every_message_is_delivered_once_in_order_and_kept_until_then(peers, clients, recorder,
+                                                                      batched):
+    """The same whether they come one by one or in batches (`submit_many`: the link's hand-off
+    of a burst)."""
     peer = peers(always("AA"))
     client = clients()
-    ids = submit(client, range(1, 51))
+    if batched:
+        ids = []
+        for first in range(1, 51, 20):
+            batch = [message(n) for n in range(first, min(first + 20, 51))]
+            client.submit_many(batch)
+            ids += [cid for cid, _ in batch]
+    else:
+        ids = submit(client, range(1, 51))
     assert client.pending() == ids   # the engine is not listening yet: all kept
     peer.listen()
     recorder.wait_for(lambda: recorder.delivered == ids, "fifty deliveries")
@@ -142,6 +153,12 @@ def test_bad_input_is_refused_in_the_callers_thread(clients, recorder):
         client.submit(cid, text)
     with pytest.raises(ValueError, match="MLLP byte 0x1C"):
         client.submit(*message(2)[:1], message(2)[1] + "\x1c")
+    # A batch is checked whole first: one bad message queues none of it.
+    with pytest.raises(ValueError, match="MLLP byte 0x1C"):
+        client.submit_many([message(3), (message(4)[0], message(4)[1] + "\x1c"), message(5)])
+    with pytest.raises(ValueError, match="'MSG00006' is already pending"):
+        client.submit_many([message(6), message(6)])
+    assert client.pending() == [cid]
     with pytest.raises(ValueError, match="mllp://host:port"):
         EngineProcessClient("http://engine:80",
                             on_delivered=recorder.on_delivered, on_failed=recorder.on_failed)

@@ -202,7 +202,7 @@ def test_a_network_bug_at_the_hand_off_is_a_technical_alarm_and_the_bedside_alar
     peer.listen()
     chair = chairs(engine_config(reserved_port))
     assert chair.link.mllp is not None
-    real_submit = chair.link.mllp.submit
+    real_submit = chair.link.mllp.submit_many
     turn: list[Callable[[], None]] = []
     if deferred:
         chair.link.later = lambda run, _delay: turn.append(run)
@@ -212,10 +212,10 @@ def test_a_network_bug_at_the_hand_off_is_a_technical_alarm_and_the_bedside_alar
             turn.pop(0)()
         chair.pump()
 
-    def broken(control_id: str, message: str) -> None:
+    def broken(messages: object) -> None:
         raise RuntimeError("planted hand-off bug")
 
-    monkeypatch.setattr(chair.link.mllp, "submit", broken)
+    monkeypatch.setattr(chair.link.mllp, "submit_many", broken)
     chair.reading("bp_systolic", 205)
     assert [o.priority for o in chair.engine.alarms()] == [Priority.HIGH]
     assert chair.log.conn.execute("SELECT count(*) FROM observations").fetchone() == (1,)
@@ -223,7 +223,7 @@ def test_a_network_bug_at_the_hand_off_is_a_technical_alarm_and_the_bedside_alar
     assert chair.network_alarm() == ("low", "A network message could not be built or handed on")
     detail = next(o.detail for o in chair.engine.alarms() if o.condition == NETWORK_UNCONFIRMED)
     assert "planted hand-off bug" in detail
-    monkeypatch.setattr(chair.link.mllp, "submit", real_submit)
+    monkeypatch.setattr(chair.link.mllp, "submit_many", real_submit)
     chair.reading("heart_rate", 72)   # the next hand-off works: the alarm ends
     next_turn()
     assert chair.network_alarm() is None
