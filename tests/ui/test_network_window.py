@@ -108,14 +108,14 @@ def test_the_bedside_shows_its_alarm_before_the_network_is_told(started, tmp_pat
     qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
     order: list[str] = []
     bus = bridge.link.bus
-    publish = bus.publish
+    publish_many = bus.publish_many
 
-    def seen_publish(topic: str, payload: bytes, **kwargs: object) -> None:
-        if topic.endswith("/pcd04"):
+    def seen_publish(messages: list[tuple[str, bytes, object]]) -> None:
+        if any(topic.endswith("/pcd04") for topic, _, _ in messages):
             order.append("bus")
-        publish(topic, payload, **kwargs)  # type: ignore[arg-type]
+        publish_many(messages)  # type: ignore[arg-type]
 
-    bus.publish = seen_publish  # type: ignore[method-assign]
+    bus.publish_many = seen_publish  # type: ignore[method-assign,assignment]
     controller.changed.connect(lambda: order.append("window"))
     controller.enter_manual_row("bp_systolic", 210, confirmed=True)
     qtbot.waitUntil(lambda: "bus" in order, timeout=5000)
