@@ -275,7 +275,8 @@ class NetworkLink:
                 self._central_pending[row.control_id] = now
             messages.append((self._topic(kind), row.message.encode("utf-8"),
                              self._delivered_callback(BUS, row.id)))
-        self.bus.publish_many(messages)
+        if messages:
+            self.bus.publish_many(messages)
 
     def _queue_engine(self, rows: list[OutboxRow]) -> None:
         if self.mllp is None:
@@ -283,7 +284,8 @@ class NetworkLink:
         now = self._clock.now().mono
         for row in rows:
             self._engine_waiting[row.control_id] = (row.id, now)
-        self.mllp.submit_many([(row.control_id, row.message) for row in rows])
+        if rows:
+            self.mllp.submit_many([(row.control_id, row.message) for row in rows])
 
     def _delivered_callback(self, destination: str, outbox_id: int) -> Callable[[], None]:
         def delivered() -> None:   # the client's thread

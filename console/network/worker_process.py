@@ -191,8 +191,9 @@ class WorkerProcess:
 
     def send_many(self, messages: Iterable[Message]) -> None:
         """`send` for several, in order, in one write: the worker wakes once for them (P12)."""
-        if self._channel is not None:
-            self._channel.send(b"".join(map(frame, messages)))
+        data = b"".join(map(frame, messages))
+        if self._channel is not None and data:
+            self._channel.send(data)
 
     def stop(self, timeout: float) -> None:
         """Order ("stop", timeout), wait for the worker's ("stopped",) and its end (killed if it
