@@ -88,6 +88,29 @@ class _Wake:
 _WAKE = _Wake()
 
 
+class Deferred:
+    """What a window's single-shot timers run, for a loop without Qt: `later` is the bridge's
+    `link.later` (`run` after this turn, or `delay` s later, on time.monotonic()), `run_due`
+    runs what is due, in order given."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[float, Callable[[], None]]] = []   # (due, run)
+
+    def later(self, run: Callable[[], None], delay: float) -> None:
+        self.waiting.append((time.monotonic() + delay, run))
+
+    def next_due(self) -> float:
+        """The earliest due time, or infinity."""
+        return min((at for at, _ in self.waiting), default=float("inf"))
+
+    def run_due(self, now: float) -> None:
+        """Run what is due at `now`."""
+        due = [run for at, run in self.waiting if at <= now]
+        self.waiting = [(at, run) for at, run in self.waiting if at > now]
+        for run in due:
+            run()
+
+
 def equipment_id(log: EventLog) -> str:
     """This console's id on the network, as console/ui/app.py `_equipment_id` makes it: the log
     file's own random id (meta.log_uid)."""
@@ -120,11 +143,12 @@ class ClinicChair:
         self.log = EventLog.open(db, PROGRAM)
         self.events: queue.SimpleQueue[DeviceEvent | _Wake] = queue.SimpleQueue()
         self.link: NetworkLink | None = None
+        self._deferred = Deferred()   # the link's hand-offs (`later`)
         if config is not None and config.enabled:
             station = Station(equipment_id=equipment_id(self.log), equipment_id_type="UUID",
                               facility=config.facility, room=config.room, bed=config.chair)
             self.link = NetworkLink(config, self.log, clock, station=station, wake=self._wake)
-            self.link.later = self._later
+            self.link.later = self._deferred.later
         self.simulator: SimulatorHandle | None = None
         if simulate is not None:
             scenario, speed, minutes, start = simulate
@@ -141,7 +165,6 @@ class ClinicChair:
         self.last_report: LinkReport | None = None
         self._next_tick = 0.0       # time.monotonic(): the timers are real time, as Qt's
         self._next_pump = 0.0
-        self._deferred: list[tuple[float, Callable[[], None]]] = []   # (due, run): `_later`
         self._next_status = 0.0     # the clock's mono, as the bridge's
         self._next_trend = 0.0
         self._trend: TrendPoints | None = None
@@ -215,7 +238,7 @@ class ClinicChair:
     def step(self, timeout: float) -> None:
         """Apply what the device sent, pump the link when woken, run the timers that are due;
         wait at most `timeout` real seconds for news."""
-        due = min([self._next_tick, self._next_pump, *(d for d, _ in self._deferred)])
+        due = min(self._next_tick, self._next_pump, self._deferred.next_due())
         wait = max(0.0, min(timeout, due - time.monotonic()))
         woke = False
         try:
@@ -232,21 +255,11 @@ class ClinicChair:
             except queue.Empty:
                 item = None
         now = time.monotonic()
-        self._run_deferred(now)
+        self._deferred.run_due(now)
         if woke or now >= self._next_pump:
             self.pump()
         if now >= self._next_tick:
             self.tick()
-
-    def _later(self, run: Callable[[], None], delay: float) -> None:
-        """The bridge's `link.later`: `run` after this turn, or `delay` s later."""
-        self._deferred.append((time.monotonic() + delay, run))
-
-    def _run_deferred(self, now: float) -> None:
-        due = [run for at, run in self._deferred if at <= now]
-        self._deferred = [(at, run) for at, run in self._deferred if at > now]
-        for run in due:
-            run()
 
     def run_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> float:
         """Step until `predicate` holds; AssertionError naming `what` after `timeout` s."""

@@ -68,7 +68,7 @@ if __package__ in (None, ""):   # `python benchmarks/p12_network_overhead.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import p4_log  # noqa: E402
-from benchmarks.clinic_chair import ClinicChair  # noqa: E402
+from benchmarks.clinic_chair import ClinicChair, Deferred  # noqa: E402
 from benchmarks.common import ROOT, Row, percentile  # noqa: E402
 from benchmarks.mllp_engine import MllpEngine  # noqa: E402
 from benchmarks.p2_ingest import expected_rows  # noqa: E402
@@ -328,22 +328,16 @@ class _Pumper:
         self.pump = pump
         self.every_s = every_s
         self.next_at = time.perf_counter() + every_s
-        self.deferred: list[tuple[float, Callable[[], None]]] = []
+        self.deferred = Deferred()
+        self.later = self.deferred.later   # the bridge's `link.later`
         self.times: list[float] = []
 
-    def later(self, run: Callable[[], None], delay: float) -> None:
-        """The bridge's `link.later`."""
-        self.deferred.append((time.perf_counter() + delay, run))
-
     def due(self) -> None:
-        now = time.perf_counter()
-        if self.deferred and min(at for at, _ in self.deferred) <= now:
+        if self.deferred.next_due() <= time.monotonic():
             begin = time.perf_counter()
-            runs = [run for at, run in self.deferred if at <= now]
-            self.deferred = [(at, run) for at, run in self.deferred if at > now]
-            for run in runs:
-                run()
+            self.deferred.run_due(time.monotonic())
             self.times.append(time.perf_counter() - begin)
+        now = time.perf_counter()
         if now >= self.next_at:
             begin = time.perf_counter()
             self.pump()
