@@ -90,6 +90,7 @@ _NEXT_STEP: Final = {
     "not-a-log": "check the file name",
     "newer-schema": "update this program",
     "permission": "check the owner and permissions of the file and its folder",
+    "not-a-file": "give the path of a file, not of a folder",
     "io": "check the disk",
 }
 

@@ -125,6 +125,7 @@ _LOG_CAUSES = {
     "not-a-log": "the file is not a session log",
     "newer-schema": "written by a newer console",
     "permission": "permission denied",
+    "not-a-file": "the path is not a file",
     "io": "disk input/output error",
 }
 

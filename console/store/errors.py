@@ -1,7 +1,8 @@
 """Environment failures of the session log, classified in one place.
 
 A failure of the *environment* (the file is read-only, locked by another program, on a full disk,
-damaged, not a log at all, written by a newer console, not permitted, or an I/O error) becomes a
+damaged, not a log at all, written by a newer console, not permitted, not a file at all, or an I/O
+error) becomes a
 `LogError` whose message names the file, says what is wrong in plain words and says what to do next.
 The caller routes it to a visible refusal or a technical alarm (style rule 8). Anything else (a
 constraint violated by a bug, bad SQL) is not classified and propagates unchanged, so a bug ends in
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Final, Literal
 
 Cause = Literal[
-    "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission", "io"
+    "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission",
+    "not-a-file", "io",
 ]
 
 # The command-line option that chooses another log file; every message ends with it as a way out.
@@ -53,6 +55,12 @@ _MESSAGES: Final[dict[Cause, str]] = {
     "permission": (
         "Cannot open the session log {path}: permission denied. Check the owner and permissions "
         "of the file and its folder, or " + _OTHER_FILE + "."
+    ),
+    # A typed path that names a folder, or runs through a file: no disk is at fault, so the
+    # message must not send anyone to check one.
+    "not-a-file": (
+        "Cannot use {path} as the session log: it is a folder, or a part of the path before the "
+        "file name is a file or does not exist. Give the path of a file, or " + _OTHER_FILE + "."
     ),
     "io": (
         "Cannot use the session log {path}: the disk reported an input/output error. "
@@ -122,6 +130,10 @@ _BY_ERRNO: Final[dict[int, Cause]] = {
     errno.EROFS: "read-only",
     errno.ENOSPC: "disk-full",
     errno.EDQUOT: "disk-full",
+    errno.EISDIR: "not-a-file",
+    errno.ENOTDIR: "not-a-file",
+    errno.EEXIST: "not-a-file",   # creating the folders: a part of the path is a file
+    errno.ENOENT: "not-a-file",   # a folder that cannot hold files (/proc) or vanished under us
 }
 
 

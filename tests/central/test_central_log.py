@@ -105,6 +105,8 @@ def test_a_file_in_the_way_of_the_folder_is_named(tmp_path):
     with pytest.raises(CentralLogError) as caught:
         CentralLog.open(blocker / "central.sqlite3")
     assert str(blocker / "central.sqlite3") in str(caught.value)
+    assert "give the path of a file, not of a folder" in str(caught.value)
+    assert "check the disk" not in str(caught.value)
     assert "choose another file with --db" in str(caught.value)
 
 

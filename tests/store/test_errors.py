@@ -228,6 +228,19 @@ def test_text_file_is_not_a_log(tmp_path: Path) -> None:
     assert path.read_text().startswith("Patient list")  # untouched
 
 
+@pytest.mark.parametrize("typed", ["folder", "through a file"])
+def test_a_path_that_cannot_be_a_file_is_named_not_blamed_on_the_disk(tmp_path: Path,
+                                                                     typed: str) -> None:
+    # The typing mistakes of --db: a folder's path, or a path running through a file.
+    (tmp_path / "notes.txt").write_text("keep me\n")
+    path = tmp_path if typed == "folder" else tmp_path / "notes.txt" / "sessions.sqlite3"
+    with pytest.raises(LogError) as caught:
+        EventLog.open(path, VERSION)
+    assert_names(caught.value, path, "not-a-file", "it is a folder, or a part of the path")
+    assert "disk" not in str(caught.value).split("(Details")[0]
+    assert (tmp_path / "notes.txt").read_text() == "keep me\n"
+
+
 def test_garbage_over_the_header(tmp_path: Path) -> None:
     path, _ = filled_log(tmp_path)
     with path.open("r+b") as f:
