@@ -103,22 +103,15 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
     Raises:
         StartError: an unreadable file, an unknown key, no broker at all.
     """
-    import tomllib  # noqa: PLC0415
+    from console.network.config import read_table  # noqa: PLC0415 - only with a file
 
     path = args.config or default_config_path()
     table: dict[str, Any] = {}
     if path.exists():
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8")).get("central", {})
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise StartError(f"{path}: not a readable TOML file ({exc})") from None
-        if not isinstance(raw, dict):
-            raise StartError(f"{path}: [central] must be a table")
-        unknown = sorted(set(raw) - set(CONFIG_KEYS))
-        if unknown:
-            raise StartError(f"{path}: unknown key(s) {', '.join(unknown)} in [central]; known: "
-                             f"{', '.join(CONFIG_KEYS)}")
-        table = raw
+            table = read_table(path, "central", CONFIG_KEYS)
+        except ValueError as exc:
+            raise StartError(str(exc)) from None
     elif args.config is not None:
         raise StartError(f"--config {path}: no such file")
     defaults = {"name": DEFAULT_NAME, "prefix": bus_topics.DEFAULT_PREFIX,

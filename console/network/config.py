@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -153,30 +154,57 @@ def _typed(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
-def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> NetworkConfig:
-    """The file's settings (when it exists) with `overrides` (options given on the command line,
-    None for those not given) on top.
+def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
+    """The `[name]` table of the station settings file at `path` (network.toml, central.toml).
+
+    Anything else in the file is refused, not ignored: a setting written above the table's
+    header, or under a misspelt table, would otherwise leave the station running without it
+    (a chair alone, off the central station) with nothing said.
 
     Raises:
-        ValueError: unreadable TOML, an unknown key, a wrong type or value (the message names it).
+        ValueError: unreadable TOML, anything outside `[name]`, a key not in `keys` (the message
+            names the file, what is wrong and what is allowed).
     """
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable TOML file ({exc})") from None
+    outside = sorted(set(doc) - {name})
+    if outside:
+        found = ", ".join(f"[{k}]" if isinstance(doc[k], dict) else k for k in outside)
+        raise ValueError(f"{path}: found outside [{name}]: {found}. This file takes only "
+                         f"settings written under a line [{name}]")
+    table = doc.get(name, {})
+    if not isinstance(table, dict):
+        raise ValueError(f"{path}: [{name}] must be a table")
+    known = sorted(keys)
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)} in [{name}]; known: "
+                         f"{', '.join(known)}")
+    return dict(table)
+
+
+def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> NetworkConfig:
+    """The file's settings with `overrides` (options given on the command line, None for those
+    not given) on top. `path` None: network.toml in the user's config folder, if there is one;
+    a `path` given must exist.
+
+    Raises:
+        ValueError: a named file that is not there, unreadable TOML, anything outside [network],
+            an unknown key, a wrong type or value (the message names it).
+    """
+    named = path is not None
     path = path or default_config_path()
     table: dict[str, Any] = {}
     source = "command line"
     if path.exists():
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable TOML file ({exc})") from None
-        raw = doc.get("network", {})
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: [network] must be a table")
-        unknown = sorted(set(raw) - _KEYS)
-        if unknown:
-            raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)} in [network]; known: "
-                             f"{', '.join(sorted(_KEYS))}")
-        table = dict(raw)
+        table = read_table(path, "network", _KEYS)
         source = str(path)
+    elif named:
+        # A file named on purpose and not there (a typo): running alone would leave the chair
+        # off the central station without a word.
+        raise ValueError(f"--network-config {path}: no such file")
     for key, value in (overrides or {}).items():
         if value is not None:
             table[key] = value

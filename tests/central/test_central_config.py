@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import re
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,14 @@ def test_the_file_fills_what_the_options_do_not_give(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("body", "words"), [
     ("", "no clinic bus: give --broker URL"),
     ('[central]\nbrokr = "x"\n', "unknown key(s) brokr"),
+    ('[centrl]\nbroker = "mqtts://b:8883"\n',
+     "found outside [central]: [centrl]. This file takes only settings written under a line "
+     "[central]"),
     ("[central\n", "not a readable TOML file"),
 ])
 def test_each_problem_is_named(tmp_path: Path, body: str, words: str) -> None:
     (tmp_path / "central.toml").write_text(body, encoding="utf-8")
-    with pytest.raises(StartError, match=words.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(StartError, match=re.escape(words)):
         apply_config(_args(tmp_path))
 
 

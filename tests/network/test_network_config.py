@@ -15,10 +15,16 @@ def _write(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def test_without_a_file_or_options_the_console_runs_alone(tmp_path: Path) -> None:
-    config = load(tmp_path / "absent.toml", {})
+def test_without_a_file_or_options_the_console_runs_alone() -> None:
+    # No network.toml in the user's config folder (tests/conftest.py gives each test its own).
+    config = load(None, {})
     assert not config.enabled
     assert "runs alone" in config.describe()
+
+
+def test_a_file_named_on_purpose_must_be_there(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"--network-config .*netwrok\.toml: no such file"):
+        load(tmp_path / "netwrok.toml", {"broker": "mqtts://b:8883", "chair": "c1"})
 
 
 def test_file_and_options_combine_the_option_wins(tmp_path: Path) -> None:
@@ -48,6 +54,13 @@ quiet_room = true
     ('[network]\nbroker = "http://b"\nchair = "c1"\n', {}, "mqtt://host:port or mqtts://"),
     ('[network]\nchair = "chair 3"\nbroker = "mqtt://127.0.0.1:1"\n', {}, "chair name 'chair 3'"),
     ('[network]\nbrokr = "x"\n', {}, "unknown key(s) brokr"),
+    # Settings the console would otherwise never read: the chair would run alone, unsaid.
+    ('broker = "mqtts://b:8883"\nchair = "c1"\n', {},
+     "found outside [network]: broker, chair. This file takes only settings written under a "
+     "line [network]"),
+    ('[netwrok]\nbroker = "mqtts://b:8883"\n', {}, "found outside [network]: [netwrok]."),
+    ('forward = "mllps://e:6661"\n[network]\nbroker = "mqtts://b:8883"\nchair = "c1"\n', {},
+     "found outside [network]: forward."),
     ('[network]\nquiet_room = "yes"\n', {}, "quiet_room must be bool"),
     ('[network]\npatient_shown = "name"\n', {}, "allowed: id, none"),
     ('[network\n', {}, "not a readable TOML file"),
@@ -62,7 +75,7 @@ def test_each_mistake_names_the_key_and_what_is_allowed(tmp_path: Path, body: st
 
 
 def test_loopback_may_go_unencrypted_and_others_only_when_allowed(tmp_path: Path) -> None:
-    assert load(tmp_path / "none.toml", {"broker": "mqtt://127.0.0.1:1883", "chair": "c1"}).enabled
-    allowed = load(tmp_path / "none.toml", {"broker": "mqtt://10.0.0.5:1883", "chair": "c1",
+    assert load(None, {"broker": "mqtt://127.0.0.1:1883", "chair": "c1"}).enabled
+    allowed = load(None, {"broker": "mqtt://10.0.0.5:1883", "chair": "c1",
                                             "allow_plaintext": True})
     assert allowed.allow_plaintext

@@ -33,8 +33,7 @@ def _label(window: QtWidgets.QMainWindow) -> QtWidgets.QLabel:
 
 
 def test_the_status_line_says_where_the_chair_is_connected(started, tmp_path, broker, qtbot):
-    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
-                             "--network-config", str(tmp_path / "none.toml")))
+    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2"))
     qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
     assert not window.statusBar().isHidden()   # shown during the session for the network
     broker.kill()
@@ -44,8 +43,7 @@ def test_the_status_line_says_where_the_chair_is_connected(started, tmp_path, br
 
 def test_a_central_acknowledgement_silences_the_bedside_alarm_and_is_logged(
         started, tmp_path, broker, qtbot):
-    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
-                             "--network-config", str(tmp_path / "none.toml")))
+    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2"))
     controller = window.controller
     # Commands are not retained: the chair hears those sent once it is connected (subscribed).
     qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
@@ -69,8 +67,7 @@ def test_a_central_acknowledgement_silences_the_bedside_alarm_and_is_logged(
 
 def test_a_bad_network_setting_stops_the_start_with_what_is_wrong(started, tmp_path):
     with pytest.raises(StartError, match="refusing to send patient data unencrypted"):
-        started(options(tmp_path, *SESSION, "--broker", "mqtt://10.1.2.3:1883", "--chair", "c2",
-                        "--network-config", str(tmp_path / "none.toml")))
+        started(options(tmp_path, *SESSION, "--broker", "mqtt://10.1.2.3:1883", "--chair", "c2"))
 
 
 def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broker, qtbot):
@@ -81,8 +78,7 @@ def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broke
     central.start()
     try:
         window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
-                                 "--room", "Room 2", "--network-config",
-                                 str(tmp_path / "none.toml")))
+                                 "--room", "Room 2"))
         qtbot.waitUntil(lambda: any(s.get("online") for s in heard), timeout=10000)
         window.controller.enter_manual_row("bp_systolic", 210, confirmed=True)
         qtbot.waitUntil(lambda: any(s.get("highest") == "high" for s in heard), timeout=10000)
@@ -100,8 +96,7 @@ def test_the_bedside_shows_its_alarm_before_the_network_is_told(started, tmp_pat
     after that turn of the loop (console/network/link.py `hand_off`), and they do get it."""
     from console.ui.network_bridge import NetworkBridge  # noqa: PLC0415
 
-    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
-                             "--network-config", str(tmp_path / "none.toml")))
+    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2"))
     controller = window.controller
     bridge = window.findChild(NetworkBridge)
     assert bridge is not None and bridge.link.bus is not None
