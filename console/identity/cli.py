@@ -149,6 +149,7 @@ def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> in
     now = datetime.now(UTC)
     if args.command == "add":
         kind = SecretKind.PASSWORD if args.password else SecretKind.PIN
+        staff.check_new(args.name, args.roles, by, badge=args.badge)   # before the secret
         secret = read_new_secret(args.new_secret, kind, args.name)
         account = staff.add(args.name, args.roles, secret, kind, by, now, badge=args.badge)
         if created:

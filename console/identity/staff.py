@@ -214,6 +214,16 @@ def _badge(badge: str | None) -> str | None:
     return value
 
 
+def _new_fields(name: str, roles: str | Iterable[str],
+                badge: str | None) -> tuple[str, str | None, frozenset[Role]]:
+    """A new account's name, badge and roles, checked."""
+    try:
+        role_set = parse_roles(roles)
+    except ValueError as exc:
+        raise IdentityError(str(exc)) from None
+    return _text(name, "name", NAME_MAX), _badge(badge), role_set
+
+
 def _station(where: str) -> str:
     return where.strip()[:STATION_MAX]
 
@@ -316,10 +326,8 @@ class Staff:
                 the rules (SecretError), or `by` not permitted (NotPermittedError).
             LogError: the log cannot be written.
         """
-        name = _text(name, "name", NAME_MAX)
-        badge = _badge(badge)
+        name, badge, role_set = _new_fields(name, roles, badge)
         try:
-            role_set = parse_roles(roles)
             kind = SecretKind(kind)
         except ValueError as exc:
             raise IdentityError(str(exc)) from None
@@ -332,6 +340,20 @@ class Staff:
             version = store.append_staff(w, None, name, badge, roles_text(role_set), hashed,
                                          kind.value, True, now, changed_by, "account created")
         return self.get(version)
+
+    def check_new(self, name: str, roles: str | Iterable[str], by: Account | None,
+                  badge: str | None = None) -> None:
+        """What `add` checks before the secret: name, badge, roles, who adds, duplicates. A
+        terminal asks for the new secret (typed twice) only for an account that can be created.
+
+        Raises:
+            IdentityError: as `add`, for anything but the secret.
+        """
+        name, badge, role_set = _new_fields(name, roles, badge)
+        with self._log.environment_errors():
+            rows = store.current_staff(self._log.conn)
+        self._check_admin(rows, by, first_roles=role_set)
+        self._check_unique(rows, name, badge, account=None)
 
     def disable(self, account: AccountRef, by: Account, reason: str, now: datetime) -> Account:
         """Disable an account (it signs in nowhere from now on); its history stays.

@@ -178,6 +178,19 @@ def test_no_terminal_and_no_descriptor_is_refused_not_read_with_echo(tmp_path: P
                            "password at: pass it on a file descriptor with --secret-fd N\n")
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--name", "Ana", "--roles", "nurse,chef"], "unknown role 'chef'"),
+    (["--name", QA_ADMIN, "--roles", "nurse"], f"an active account is already named {QA_ADMIN!r}"),
+])
+def test_an_account_that_cannot_be_made_is_refused_before_its_secret_is_asked(
+        with_admin: Path, capsys, argv: list[str], message: str) -> None:
+    # No --secret-fd: were the secret asked first, the administrator would type it twice at the
+    # prompt (here: be told there is no terminal) and only then hear of the mistake.
+    error = one_line_error(*staff(capsys, "add", *argv, "--db", with_admin, *as_admin()),
+                           "infusion-console staff add: ")
+    assert message in error and "terminal" not in error
+
+
 def test_other_commands_need_a_log_and_an_administrator(db: Path, capsys) -> None:
     error = one_line_error(*staff(capsys, "list", "--db", db), "infusion-console staff list: ")
     assert error.endswith(f"no session log at {db}: check the path, or choose the log with --db")
