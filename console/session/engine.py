@@ -1079,9 +1079,8 @@ class SessionEngine:
             elif left > 0:
                 reasons.append(f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
                                f"first dose: {format_duration(left)} left")
-        if gate.refuse_while_bp_rising and self._bp_rising():
-            values = " → ".join(f"{v:.0f}" for v in state.systolic_history)
-            reasons.append(f"Systolic BP still rising ({values} mmHg)")
+        if gate.refuse_while_bp_rising:
+            reasons.extend(self._bp_rising())
         if gate.min_moaas is not None:
             reasons.extend(self._moaas_below(gate.min_moaas))
         if gate.min_aldrete is not None:
@@ -1125,9 +1124,15 @@ class SessionEngine:
 
     # ---- shared checks -----------------------------------------------------------------------
 
-    def _bp_rising(self) -> bool:
+    def _bp_rising(self) -> list[str]:
+        """The reason, when the last systolic reading is above the one before: named with just
+        those two, the pair the rule compares (an earlier, higher reading shown beside them read
+        as a contradiction)."""
         history = self._state.systolic_history
-        return len(history) >= 2 and history[-1] > history[-2]
+        if len(history) >= 2 and history[-1] > history[-2]:
+            return [f"Systolic BP still rising: {history[-2]:.0f} → {history[-1]:.0f} mmHg at "
+                    "the last two readings"]
+        return []
 
     def _bp_not_settled(self, within: float) -> list[str]:
         latest, base = self.latest("bp_systolic"), self._state.baseline.get("bp_systolic")
@@ -1137,8 +1142,7 @@ class SessionEngine:
         if abs(latest.reading.value - base) > within:
             reasons.append(f"Systolic BP {latest.reading.value:.0f} is more than {within:g} mmHg from "
                            f"baseline {base:.0f}")
-        if self._bp_rising():
-            reasons.append("Systolic BP still rising")
+        reasons.extend(self._bp_rising())
         return reasons
 
     def _moaas_below(self, minimum: int) -> list[str]:

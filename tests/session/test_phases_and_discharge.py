@@ -80,7 +80,7 @@ def test_observation_ends_only_when_bp_is_back_near_baseline_and_alert():
     s.t(start + 70 * MIN); s.bp(150, 90); s.manual("moaas", 4)
     assert s.engine.advance_phase("nurse.ana", s.now()).reasons == (
         "Systolic BP 150 is more than 20 mmHg from baseline 120",
-        "Systolic BP still rising",
+        "Systolic BP still rising: 130 → 150 mmHg at the last two readings",
         "MOAA/S 4 (needs 5)",
     )
 
@@ -107,6 +107,22 @@ def test_discharge_refused_with_reasons_then_allowed():
     assert s.engine.discharge("nurse.ana", s.now()).done
     assert s.engine.discharged
     assert [e.kind for e in s.recorder.records[-3:-1]] == ["discharged", "session_ended"]
+
+
+def test_discharge_waits_while_the_last_systolic_reading_is_above_the_one_before():
+    s = Session(iv_protocol())
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    to_discharge_phase(s, start)
+    s.t(start + 100 * MIN); s.manual("aldrete", 10)
+    s.engine.tick_item("escort", "nurse.ana", s.now())
+    for systolic in (150, 131, 134):
+        s.bp(systolic, 80)
+    # The reason names the pair the rule compares, not the higher reading before them.
+    assert s.engine.discharge("nurse.ana", s.now()).reasons == (
+        "Systolic BP still rising: 131 → 134 mmHg at the last two readings",)
+    s.bp(132, 80)
+    assert s.engine.discharge("nurse.ana", s.now()).done
 
 
 def test_prescriber_override_discharges_and_logs_the_reason():
