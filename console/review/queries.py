@@ -56,7 +56,7 @@ from console.review.model import (
     describe_event,
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
-from console.store import schema
+from console.store import chain, schema
 from protocols.vitals import METRICS, SCALES
 
 __all__ = [
@@ -707,9 +707,9 @@ def load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignatu
             "FROM signatures WHERE session_id = ? ORDER BY id", [session_id]).fetchall():
         record_at, record, row_hash = _signed_record(conn, str(table), int(row_id))
         signed.add((str(table), int(row_id)))
+        intact = row_hash == signed_hash and _hash_holds(conn, str(table), int(row_id))
         entries.append(SignatureEntry(parse_iso(at), int(account), str(name), str(meaning),
-                                      str(table), int(row_id), record_at, record,
-                                      row_hash == signed_hash))
+                                      str(table), int(row_id), record_at, record, intact))
     unsigned = []
     if since is not None and demo is not None and not demo[0]:
         kinds = list(NEEDS_SIGNATURE)
@@ -722,6 +722,23 @@ def load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignatu
                                                NEEDS_SIGNATURE[kind],
                                                describe_event(kind, json.loads(detail))))
     return SessionSignatures(tuple(entries), tuple(unsigned), since)
+
+
+def _hash_holds(conn: sqlite3.Connection, table: str, row_id: int) -> bool:
+    """The row's content still gives its stored row_hash (chained onto the row before it).
+
+    The stored hash alone says nothing: an edit outside the console that leaves the row_hash
+    column as it was would still match the signature. A row before it deleted outside the console
+    also fails here; `verify` names which it was.
+    """
+    columns = ", ".join((*chain.CHAINED_COLUMNS[table], "row_hash"))
+    row = conn.execute(f"SELECT {columns} FROM {table} WHERE id = ?", [row_id]).fetchone()
+    if row is None:
+        return False
+    before = conn.execute(f"SELECT row_hash FROM {table} WHERE id < ? ORDER BY id DESC LIMIT 1",
+                          [row_id]).fetchone()
+    previous = str(before[0]) if before is not None else chain.GENESIS
+    return chain.row_hash(previous, table, list(row[:-1])) == str(row[-1])
 
 
 def _signed_record(conn: sqlite3.Connection, table: str,

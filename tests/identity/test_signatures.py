@@ -24,6 +24,7 @@ from console.identity import (
     UnknownRecordError,
 )
 from console.records import EventRecord, SessionOpened
+from console.review.queries import load_signatures
 from console.store import EventLog
 from console.store.chain import CHAINED_COLUMNS, GENESIS, row_hash
 
@@ -183,19 +184,23 @@ def drop_triggers(conn: sqlite3.Connection, table: str) -> None:
     conn.execute(f"DROP TRIGGER {table}_no_delete")
 
 
-def test_editing_the_signed_record_is_named_by_verify(db: Path, log: EventLog,
-                                                     signatures: Signatures, nurse: Account,
-                                                     override: int) -> None:
+def test_editing_the_signed_record_is_named_by_verify_and_the_review(
+        db: Path, log: EventLog, signatures: Signatures, nurse: Account, session: int,
+        override: int) -> None:
     signatures.sign(nurse, NURSE_PIN, Meaning.CHECKLIST_OVERRIDE, "events", override, t(31))
     assert log.verify().ok
+    assert [e.intact for e in load_signatures(log.conn, session).signatures] == [True]
     conn = sqlite3.connect(db)
     drop_triggers(conn, "events")
+    # The text changed, its row_hash column left as it was.
     conn.execute("UPDATE events SET detail = '{\"item\":\"consent\",\"reason\":\"none\"}' "
                  "WHERE id = ?", [override])
     conn.commit()
     conn.close()
     report = log.verify()
     assert (report.ok, report.first_bad) == (False, ("events", override))
+    # The review and the PDF say "RECORD CHANGED", not "valid", beside the signature.
+    assert [e.intact for e in load_signatures(log.conn, session).signatures] == [False]
 
 
 def test_an_edit_hidden_by_a_recomputed_chain_is_named_by_the_signature(
