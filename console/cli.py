@@ -47,26 +47,32 @@ def _devices(argv: list[str]) -> int:
 
 
 def _verify(argv: list[str]) -> int:
-    from console.store import EventLog, LogError
-    from console.version import VERSION
+    from console.review.queries import open_readonly
+    from console.store import LogError
+    from console.store.log import integrity_ok, verify_log
 
     parser = argparse.ArgumentParser(prog="infusion-console verify",
-                                     description="Check the session log for edits made outside the console.")
+                                     description="Check the session log for edits made outside "
+                                                 "the console. The file is only read: a copy "
+                                                 "under audit stays byte for byte as it was.")
     parser.add_argument("--db", type=Path, default=default_db_path(), help="the session log file")
     args = parser.parse_args(argv)
     if not args.db.exists():
         print(f"infusion-console verify: no session log at {args.db}", file=sys.stderr)
         return 2
     try:
-        log = EventLog.open(args.db, VERSION)
-    except LogError as exc:
+        conn = open_readonly(args.db)
+    except (LogError, OSError) as exc:
         print(f"infusion-console verify: {exc}", file=sys.stderr)
         return 2
     try:
-        report = log.verify()
-        integrity = log.integrity_ok()
+        report = verify_log(conn)
+        integrity = integrity_ok(conn, args.db)
+    except LogError as exc:
+        print(f"infusion-console verify: {exc}", file=sys.stderr)
+        return 2
     finally:
-        log.close()
+        conn.close()
     if report.ok and integrity:
         print(f"{args.db}: ok ({report.rows_checked} rows checked, integrity ok)")
         return 0

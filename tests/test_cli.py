@@ -71,6 +71,24 @@ def test_verify_passes_a_clean_log_and_names_the_first_edited_row(tmp_path):
     assert "observations" in tampered.stdout and str(second) in tampered.stdout
 
 
+def test_verify_reads_the_log_without_changing_a_byte_even_a_write_protected_one(tmp_path):
+    # An auditor checks an archived copy: checking must not alter it, nor need to write it.
+    db = tmp_path / "log.sqlite3"
+    make_log(db)
+    before = db.read_bytes()
+    assert run("verify", "--db", str(db)).returncode == 0
+    assert db.read_bytes() == before
+    if shutil.which("chattr") is None or subprocess.run(
+            ["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here: the write-protected case cannot be made")
+    try:
+        protected = run("verify", "--db", str(db))
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+    assert protected.returncode == 0, protected.stdout + protected.stderr
+    assert "ok" in protected.stdout and db.read_bytes() == before
+
+
 def test_the_schema_refuses_edits_and_deletes(tmp_path):
     db = tmp_path / "log.sqlite3"
     make_log(db)

@@ -212,10 +212,11 @@ def verify_chains(conn: sqlite3.Connection, heads: Mapping[str, Head | None]) ->
 
     Args:
         conn: an open connection to the log.
-        heads: per table, the (last id, last row_hash) the log recorded in meta, or None.
+        heads: per table to walk, the (last id, last row_hash) the log recorded in meta, or
+            None; a table not named is not there (a log of an older schema, read as it is).
     """
     total = 0
-    for table in RECORD_TABLES:
+    for table in (t for t in RECORD_TABLES if t in heads):
         columns = ", ".join((*CHAINED_COLUMNS[table], "row_hash"))
         cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY id")
         checked, last, bad = _walk(iter(cursor), table)
@@ -224,10 +225,37 @@ def verify_chains(conn: sqlite3.Connection, heads: Mapping[str, Head | None]) ->
         bad = bad or _check_head(table, last, heads.get(table))
         if bad is not None:
             return VerifyReport(False, (table, bad.row_id), bad.message, total)
-    unbound = _check_signatures(conn)
+    unended = _check_session_ends(conn)
+    if unended is not None:
+        return VerifyReport(False, ("sessions", unended.row_id), unended.message, total)
+    unbound = _check_signatures(conn) if "signatures" in heads else None
     if unbound is not None:
         return VerifyReport(False, ("signatures", unbound.row_id), unbound.message, total)
     return VerifyReport(True, None, f"All {total} rows match their hash chains.", total)
+
+
+def _check_session_ends(conn: sqlite3.Connection) -> _Bad | None:
+    """The first session whose `ended_at` disagrees with its chained `session_ended` event.
+
+    `ended_at` is the one column the log updates (when the session ends), so it is outside the
+    row's hash; the end itself is a chained event written in the same transaction. An end
+    added, moved or removed outside the console would otherwise pass, and the review would show
+    a session closed, or open, or lasting what nobody recorded.
+    """
+    for session_id, ended_at, recorded in conn.execute(
+            "SELECT s.id, s.ended_at, (SELECT min(e.at) FROM events AS e WHERE "
+            "e.session_id = s.id AND e.kind = 'session_ended') FROM sessions AS s ORDER BY s.id"):
+        if ended_at == recorded:
+            continue
+        if recorded is None:
+            said = f"its end ({ended_at}) was set outside the console: no end was recorded"
+        elif ended_at is None:
+            said = f"its end was removed outside the console: it was recorded ending at {recorded}"
+        else:
+            said = (f"its end ({ended_at}) was changed outside the console: it was recorded "
+                    f"ending at {recorded}")
+        return _Bad(int(session_id), f"sessions row {session_id}: {said}")
+    return None
 
 
 def _check_signatures(conn: sqlite3.Connection) -> _Bad | None:

@@ -404,6 +404,42 @@ _NO_FLAGS: Final[frozenset[str]] = frozenset()
 # --- opening ---
 
 
+def verify_log(conn: sqlite3.Connection) -> VerifyReport:
+    """`EventLog.verify` on any connection to a log, a read-only one too (`infusion-console
+    verify` reads the file without writing a byte of it: an auditor's copy stays as it was)."""
+    present = schema.user_tables(conn)
+    # One read transaction: a consistent snapshot even if another program writes meanwhile.
+    conn.execute("BEGIN")
+    try:
+        heads: dict[str, Head | None] = {
+            table: read_head(conn, table) for table in RECORD_TABLES if table in present}
+        return verify_chains(conn, heads)
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def integrity_ok(conn: sqlite3.Connection, path: Path) -> bool:
+    """`EventLog.integrity_ok` on any connection to the log at `path`."""
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        error = classify(exc, path)
+        if error.cause in ("corrupt", "not-a-log"):
+            return False
+        raise error from exc
+    return rows == [("ok",)]
+
+
+def _check_ends(batch: Sequence[Record]) -> None:
+    """Refuse a `SessionEnded` without its "session_ended" event at the same time (a bug)."""
+    for end in batch:
+        if isinstance(end, SessionEnded) and not any(
+                isinstance(r, EventRecord) and r.kind == "session_ended"
+                and r.session_id == end.session_id and r.at == end.ended_at for r in batch):
+            raise ValueError(f"session {end.session_id}: its end needs a 'session_ended' event "
+                             "at the same time in the same write")
+
+
 def _create_private(path: Path) -> None:
     """Create the log file readable by its owner only, before SQLite touches it (R8).
 
@@ -654,7 +690,9 @@ class EventLog:
     def write(self, records: Sequence[Record]) -> list[int]:
         """Commit all `records` in one transaction; return their row ids in order.
 
-        A `SessionEnded` sets `sessions.ended_at` (once) and its "id" is the session id.
+        A `SessionEnded` sets `sessions.ended_at` (once) and its "id" is the session id; the same
+        call must hold the session's "session_ended" event at the same time, the chained record
+        of the end that `verify` holds `ended_at` to (that column is outside the row's hash).
 
         Raises:
             LogError: the log cannot be written; nothing of this call was committed.
@@ -667,6 +705,7 @@ class EventLog:
             return []
         # Convert first: a bad value must fail before the transaction takes the write lock.
         prepared = [self._prepare(record) for record in batch]
+        _check_ends(batch)
         hooks = self._outbox
         queued: list[OutboxRow] = []
         failure: BaseException | None = None
@@ -931,14 +970,7 @@ class EventLog:
     @_classified
     def verify(self) -> VerifyReport:
         """Recompute every row's hash chain; report the first row edited or deleted outside."""
-        conn = self.conn
-        # One read transaction: a consistent snapshot even if another program writes meanwhile.
-        conn.execute("BEGIN")
-        try:
-            heads = {table: read_head(conn, table) for table in RECORD_TABLES}
-            return verify_chains(conn, heads)
-        finally:
-            conn.execute("ROLLBACK")
+        return verify_log(self.conn)
 
     def integrity_ok(self) -> bool:
         """True when SQLite's `PRAGMA integrity_check` finds the file sound.
@@ -946,11 +978,4 @@ class EventLog:
         Raises:
             LogError: the check could not run for a reason other than damage (locked, I/O).
         """
-        try:
-            rows = self.conn.execute("PRAGMA integrity_check").fetchall()
-        except sqlite3.DatabaseError as exc:
-            error = classify(exc, self.path)
-            if error.cause in ("corrupt", "not-a-log"):
-                return False
-            raise error from exc
-        return rows == [("ok",)]
+        return integrity_ok(self.conn, self.path)

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from console.records import AlarmTransition, EventRecord, ObservationRecord, SessionOpened
+from console.records import (
+    AlarmTransition,
+    EventRecord,
+    ObservationRecord,
+    SessionEnded,
+    SessionOpened,
+)
 from console.store import EventLog
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +69,12 @@ def alarm(session_id: int, transition: str, seconds: float, priority: str = "med
 def event(session_id: int, seconds: float = 0.0, kind: str = "note") -> EventRecord:
     return EventRecord(session_id=session_id, at=t(seconds), kind=kind, actor="RN Ada",
                        detail={"text": "Patient comfortable", "n": 1})
+
+
+def ended(session_id: int, seconds: float) -> list[EventRecord | SessionEnded]:
+    """A session's end as the engine writes it: the chained event and `ended_at`, together."""
+    return [EventRecord(session_id, t(seconds), "session_ended", "nurse.ana", {}),
+            SessionEnded(session_id, t(seconds))]
 
 
 def new_log(tmp_path: Path, name: str = "log.sqlite3") -> EventLog:

@@ -13,7 +13,7 @@ import pytest
 from console.records import SessionEnded
 from console.store import SCHEMA_VERSION, EventLog, SessionAlreadyEndedError, UnknownSessionError
 
-from . import VERSION, alarm, event, new_log, obs, opened, t
+from . import VERSION, alarm, ended, event, new_log, obs, opened, t
 
 
 @pytest.fixture
@@ -85,14 +85,21 @@ def test_alarms_view_groups_one_occurrence(log: EventLog) -> None:
 
 def test_session_end_is_set_once(log: EventLog) -> None:
     sid = log.start_session(opened())
-    assert log.write([SessionEnded(sid, t(3600))]) == [sid]
+    assert log.write(ended(sid, 3600))[-1] == sid
     assert log.session(sid).ended_at == t(3600)
     with pytest.raises(SessionAlreadyEndedError, match=f"session {sid} already ended"):
-        log.write([SessionEnded(sid, t(7200))])
+        log.write(ended(sid, 7200))
     assert log.session(sid).ended_at == t(3600)
     # and the schema refuses it too, for anyone bypassing the API
     with pytest.raises(sqlite3.IntegrityError, match="only ended_at may be set, once"):
         log.conn.execute("UPDATE sessions SET ended_at = 'x' WHERE id = ?", [sid])
+
+
+def test_a_session_end_without_its_event_is_refused_and_nothing_written(log: EventLog) -> None:
+    sid = log.start_session(opened())
+    with pytest.raises(ValueError, match=f"session {sid}: its end needs a 'session_ended' event"):
+        log.write([obs(sid), SessionEnded(sid, t(3600))])
+    assert log.session(sid).ended_at is None and log.observations(sid) == []
 
 
 def test_sessions_refuse_other_updates_and_delete(log: EventLog) -> None:
@@ -123,7 +130,7 @@ def test_unknown_session_is_refused_and_nothing_written(log: EventLog) -> None:
     with pytest.raises(KeyError):
         log.session(999)
     with pytest.raises(UnknownSessionError):
-        log.write([SessionEnded(999, t(1))])
+        log.write(ended(999, 1))
     # the foreign key itself, for anyone bypassing the API
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         log.conn.execute("INSERT INTO events(session_id, at, kind, actor, row_hash) "
@@ -147,7 +154,7 @@ def test_sessions_listing(log: EventLog) -> None:
     first = log.start_session(opened("P-1", t(0)))
     second = log.start_session(opened("P-2", t(60)))
     third = log.start_session(opened("P-1", t(120), number=2))
-    log.write([SessionEnded(first, t(100))])
+    log.write(ended(first, 100))
     assert [s.id for s in log.open_sessions()] == [third, second]
     assert [s.id for s in log.sessions_for_patient("P-1")] == [first, third]
     assert log.sessions_for_patient("nobody") == []
@@ -195,7 +202,7 @@ def test_reopened_log_continues_the_chain(tmp_path: Path) -> None:
     log.write([obs(sid, 0)])
     log.close()
     log = new_log(tmp_path)
-    log.write([obs(sid, 1), SessionEnded(sid, t(2))])
+    log.write([obs(sid, 1), *ended(sid, 2)])
     assert [i for i, _ in log.observations(sid)] == [1, 2]
     assert log.verify().ok
     log.close()

@@ -12,7 +12,7 @@ import pytest
 from console.store import EventLog, VerifyReport
 from console.store.chain import GENESIS, canonical, row_hash
 
-from . import event, filled_log, new_log, obs
+from . import ended, event, filled_log, new_log, obs
 
 
 @contextmanager
@@ -82,6 +82,32 @@ def test_edited_row_is_reported(tmp_path: Path, table: str, edit: str) -> None:
     assert not report.ok
     assert report.first_bad == (table, row_id)
     assert f"{table} row {row_id}: its content does not match its row_hash" in report.message
+
+
+@pytest.mark.parametrize(("ends", "edit", "words"), [
+    (True, "UPDATE sessions SET ended_at = '2026-01-05T09:50:00.000Z' WHERE id = 1",
+     "its end (2026-01-05T09:50:00.000Z) was changed outside the console: it was recorded "
+     "ending at 2026-01-05T10:00:00.000Z"),
+    (False, "UPDATE sessions SET ended_at = '2026-01-05T09:50:00.000Z' WHERE id = 1",
+     "its end (2026-01-05T09:50:00.000Z) was set outside the console: no end was recorded"),
+    (True, "UPDATE sessions SET ended_at = NULL WHERE id = 1",
+     "its end was removed outside the console: it was recorded ending at "
+     "2026-01-05T10:00:00.000Z"),
+])
+def test_a_session_end_moved_set_or_removed_outside_is_reported(
+        tmp_path: Path, ends: bool, edit: str, words: str) -> None:
+    # ended_at is the one column the log updates, so it is outside the row's hash: the review
+    # would show a session closed, open or lasting what nobody recorded.
+    path, sid = filled_log(tmp_path)
+    if ends:
+        with EventLog.open(path, "console") as log:
+            log.write(ended(sid, 3600))
+    assert verify(path).ok
+    with tamper(path) as conn:
+        conn.execute(edit)
+    report = verify(path)
+    assert (report.ok, report.first_bad) == (False, ("sessions", sid))
+    assert report.message == f"sessions row {sid}: {words}"
 
 
 def test_edited_row_hash_is_told_apart(tmp_path: Path) -> None:
