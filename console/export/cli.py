@@ -167,8 +167,10 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
     # report names no staff (console/review: signatures are kept apart from the exported record).
     args.signatures = (load_signatures(log.conn, args.session_id)
                        if args.pdf is not None and not decision.deidentified else None)
+    # The absolute path: an auditor reading the log later cannot know where the command ran.
+    target = Path(getattr(args, fmt)).resolve()
     AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id, fmt,
-                                 decision.deidentified, now, detail=f"to {getattr(args, fmt)}",
+                                 decision.deidentified, now, detail=f"to {target}",
                                  where=STATION)
     return detail, decision.message if decision.forced else ""
 

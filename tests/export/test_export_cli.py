@@ -174,3 +174,19 @@ def test_every_export_is_readable_by_its_owner_only(capsys, scenario_log, tmp_pa
     written = [*targets.values(), *(tmp_path / "csv").glob("*.csv")]
     assert len(written) == 5
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {p.name: 0o600 for p in written}
+
+
+def access_rows(capsys, db, sid):
+    """The `infusion-console access-log --session` table, as the auditor reads it."""
+    assert main(["access-log", "--session", str(sid), "--db", str(db)]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_the_access_log_names_the_exported_file_by_its_absolute_path(capsys, scenario_log,
+                                                                     tmp_path, monkeypatch):
+    # A path typed relative to where the command ran (QA: "to out1/s1.pdf") cannot be found later.
+    sid = scenario_log.facts.ids["esketamine"]
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, sid, "--rems", "out.txt", "--db", scenario_log.path)
+    assert code == 0, err
+    assert access_rows(capsys, scenario_log.path, sid)[-1].endswith(f"to {tmp_path / 'out.txt'}")
