@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.records import ACKNOWLEDGED, RESET, AlarmTransition, EventRecord, ObservationRecord
 from console.review.model import (
     PRIORITY_ORDER,
     AlarmEpisode,
@@ -225,12 +225,7 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
     for episode in detail.alarms:
         if is_reminder(episode) and not include_reminders:
             continue
-        acked = [s for s in episode.steps if s.transition == "acknowledged"]
-        ack = NONE
-        if acked:
-            ack = f"{hhmm(acked[0].at, tz, seconds=True)} {acked[0].actor}"
-            if len(acked) > 1:
-                ack += f" (+{len(acked) - 1} more)"
+        ack, to_ack = _response(episode, tz)
         end = episode.cleared_at
         pauses = [p for p in detail.audio_pauses
                   if episode.raised_at <= p.paused_at and (end is None or p.paused_at <= end)]
@@ -246,11 +241,33 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
             if step.value is not None and step.value != episode.value:
                 message += f" ({_value_text(episode.condition, step.value)})"
         rows.append(AlarmRow(priority, (
-            label, message, hhmm(episode.raised_at, tz, seconds=True), ack,
-            seconds_to_ack(episode.seconds_to_acknowledge), paused,
+            label, message, hhmm(episode.raised_at, tz, seconds=True), ack, to_ack, paused,
             hhmm(end, tz, seconds=True) if end else "still active at end of log",
         ), episode))
     return rows
+
+
+def _response(episode: AlarmEpisode, tz: tzinfo | None) -> tuple[str, str]:
+    """The nurse's response to an occurrence: (the "Acknowledged" cell, the "To ack" cell).
+
+    A latched alarm (high, cleared before anyone acknowledged it) is answered by a reset, not an
+    acknowledgement (console/session/alarms.py): shown as "reset 09:50:00 nurse.ana", its time
+    counted to the reset, so it does not read as an alarm nobody answered.
+    """
+    acked = [s for s in episode.steps if s.transition == ACKNOWLEDGED]
+    resets = [s for s in episode.steps if s.transition == RESET]
+    parts = []
+    if acked:
+        text = f"{hhmm(acked[0].at, tz, seconds=True)} {acked[0].actor}"
+        if len(acked) > 1:
+            text += f" (+{len(acked) - 1} more)"
+        parts.append(text)
+    if resets:
+        parts.append(f"reset {hhmm(resets[0].at, tz, seconds=True)} {resets[0].actor}")
+    to_ack = seconds_to_ack(episode.seconds_to_acknowledge)
+    if episode.seconds_to_acknowledge is None and resets:
+        to_ack = seconds_to_ack((resets[0].at - episode.raised_at).total_seconds()) + " (reset)"
+    return " · ".join(parts) or NONE, to_ack
 
 
 def _value_text(condition: str, value: float) -> str:
