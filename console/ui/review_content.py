@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from console.clock import format_duration
 from console.records import ACKNOWLEDGED, RESET, AlarmTransition, EventRecord, ObservationRecord
 from console.review.model import (
     PRIORITY_ORDER,
@@ -81,11 +82,15 @@ def duration(span: timedelta | None) -> str:
 
 
 def seconds_to_ack(seconds: float | None) -> str:
-    """"45 s", "2:05" (m:ss) from a minute on; "not acknowledged" when nobody did."""
+    """"45 s", "10:30 min" from a minute on; "not acknowledged" when nobody did.
+
+    With its unit (`format_duration`, the README's rule): a bare "10:30" beside the clock
+    columns was read as a time of day.
+    """
     if seconds is None:
         return "not acknowledged"
     whole = int(round(seconds))
-    return f"{whole} s" if whole < 60 else f"{whole // 60}:{whole % 60:02d}"
+    return f"{whole} s" if whole < 60 else format_duration(whole)
 
 
 def number(value: float | None, decimals: int = 0) -> str:

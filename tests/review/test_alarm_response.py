@@ -40,6 +40,14 @@ def test_a_latched_alarm_reset_by_the_nurse_says_reset_when_and_by_whom(surge):
         "HIGH", "09:50:00", "reset 09:50:00 nurse.ana", "0 s (reset)")
 
 
+def test_a_time_to_acknowledge_of_minutes_carries_its_unit(surge):
+    row = row_of(surge, "Vitals due: BP, HR and SpO2 (Systolic BP, Diastolic BP, Heart rate")
+    assert (row["Raised"], row["Acknowledged"], row["To ack"]) == (
+        "09:25:00", "09:35:30 nurse.ana", "10:30 min")
+    # Under a minute it stays in seconds.
+    assert row_of(surge, "Systolic BP 182")["To ack"] == "30 s"
+
+
 @pytest.fixture(scope="module")
 def pdf_text(surge, tmp_path_factory) -> str:
     """The surge session's PDF report as its words in reading order, cell by cell (no -layout:
@@ -58,3 +66,7 @@ def pdf_text(surge, tmp_path_factory) -> str:
 def test_the_pdf_prints_the_reset(pdf_text):
     assert ("HIGH Systolic BP 250 mmHg, limit ≥200 09:50:00 reset 09:50:00 nurse.ana "
             "0 s (reset)") in pdf_text
+
+
+def test_the_pdf_prints_the_time_to_acknowledge_with_its_unit(pdf_text):
+    assert "09:25:00 09:35:30 nurse.ana 10:30 min" in pdf_text
