@@ -776,9 +776,12 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.annotator = annotator
         self.access = access
         self._signature_service = signature_service
-        # One key for the whole review: a de-identified reader sees the same pseudonym for a
-        # patient on the list and in each session (never written anywhere).
+        # One key for the de-identified VIEW: a reader sees the same pseudonym for a patient on
+        # the list and in each session while browsing. It is never written anywhere: each
+        # exported file gets a key of its own (`export`).
         self._key = os.urandom(32)
+        # The session as loaded, before the view's de-identification: what an export starts from.
+        self._loaded: SessionDetail | None = None
         if access is not None:
             access.record_read(None, "list", "session list")
         self.exports: Exports = (exports if exports is not None
@@ -863,10 +866,11 @@ class ReviewWindow(QtWidgets.QMainWindow):
             if refused is not None:
                 self.dialogs.error("Session not opened", refused)
                 return
-            if access.deidentified:
-                from console.export.deidentify import deidentify  # noqa: PLC0415
+        self._loaded = detail
+        if access is not None and access.deidentified:
+            from console.export.deidentify import deidentify  # noqa: PLC0415
 
-                detail = deidentify(detail, key=self._key)
+            detail = deidentify(detail, key=self._key)
         if access is None or not access.deidentified:
             signed = queries.load_signatures(self.conn, session_id)
         self.detail_page.show_session(detail, self._protocol_for(detail), signed)
@@ -985,10 +989,15 @@ class ReviewWindow(QtWidgets.QMainWindow):
             if refused is not None:
                 self.dialogs.error(f"{export.label} export not written", refused)
                 return
-        if deidentified and not (access is not None and access.deidentified):
+        if deidentified:
             from console.export.deidentify import deidentify
 
-            detail = deidentify(detail)
+            # From the session as loaded, under a new random key (deidentify without one): two
+            # files, of one session or of two, cannot be linked (README), whereas the view's key
+            # would give every file of this review the same pseudonym and date shift.
+            loaded = self._loaded
+            detail = deidentify(loaded if loaded is not None and loaded.summary.id == s.id
+                                else detail)
         try:
             report = export.write(detail, path, deidentified)
         except (OSError, ValueError, LogError) as exc:

@@ -8,6 +8,7 @@ cost, a hand-moved clock; every case is checked in SQLite."""
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -213,6 +214,30 @@ def test_a_reviewer_sees_and_exports_de_identified_records_only(db, facts, proto
     assert not window.tabs.isTabEnabled(2)
     window.show_course("MRN-4711")
     assert len(access_rows(db)) == 3
+    window.close_log()
+
+
+def test_each_de_identified_export_of_a_reviewer_gets_its_own_pseudonym(db, facts, protocols,
+                                                                       qtbot, tmp_path):
+    """QA: three FHIR exports of one review (two of one session, one of another patient's) all
+    carried anon-b505bf3001: the files could be linked, which the README says they cannot."""
+    window, dialogs = open_window(qtbot, db, protocols, signed_in(db, REVIEWER, REVIEWER_PIN),
+                                  tmp_path)
+    written = []
+    for name, session in (("a", "surge"), ("b", "surge"), ("c", "esketamine")):
+        window.open_session(facts.ids[session])
+        dialogs.file_name = name
+        window.export("fhir")
+        [pseudonym] = set(re.findall(r"anon-[0-9a-f]{10}", (tmp_path / f"{name}.json").read_text()))
+        written.append(pseudonym)
+    assert dialogs.errors == []
+    assert len(set(written)) == 3, written
+    # The view keeps one pseudonym while browsing (the list and the session agree), and no file
+    # carries it.
+    window.open_session(facts.ids["surge"])
+    shown = window.detail_page.detail.summary.patient_id
+    assert shown in window.list_page.model.column("Patient")
+    assert shown not in written
     window.close_log()
 
 
