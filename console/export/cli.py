@@ -10,8 +10,10 @@ from `--secret-fd N` (one line on file descriptor N); never an argument. A revie
 nurse, prescriber or administrator role gets a de-identified export whether `--deidentify` was
 given or not (console/identity/roles.py). Each export is an `access_log` row, written before the
 file (so the log is opened for writing: the sign-in and the access are recorded in it; nothing
-else changes). Tests and QA scripts create an account first (`infusion-console staff add ...
---secret-fd N`, or tests/identity/accounts.py) and pass its PIN on a pipe with `--secret-fd`.
+else changes); an export whose file is then not written adds a second row saying so, and why.
+Every file is written whole or not at all (console/export/files.py). Tests and QA scripts create
+an account first (`infusion-console staff add ... --secret-fd N`, or tests/identity/accounts.py)
+and pass its PIN on a pipe with `--secret-fd`.
 
 Every failure a user can cause (no sign-in, a refused one, no log, unknown session, a file that
 cannot be written, REMS asked for a non-esketamine session) ends in one line on stderr and exit
@@ -21,6 +23,7 @@ status 2; never a traceback. No Qt here (the PDF writer is imported only for --p
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -119,12 +122,13 @@ def _run(args: argparse.Namespace) -> int:
     target, write = _writer(args)
     try:
         done = write(detail)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise _Failure(f"cannot write {exc.filename or target}: {reason}; choose another "
-                       "place to write to") from exc
-    except ValueError as exc:
-        raise _Failure(str(exc)) from exc
+    except (OSError, ValueError) as exc:
+        cause = _cause(exc)
+        unrecorded = _record_not_written(args, db, cause)
+        if isinstance(exc, OSError):
+            raise _Failure(f"cannot write {exc.filename or target}: {cause}; choose another "
+                           f"place to write to{unrecorded}") from exc
+        raise _Failure(cause + unrecorded) from exc
     print(f"session {args.session_id}: {done}")
     if note:
         print(f"session {args.session_id}: {note}")
@@ -132,6 +136,48 @@ def _run(args: argparse.Namespace) -> int:
 
 
 _FORMATS: Final = ("pdf", "csv", "fhir", "rems")
+
+
+def _format(args: argparse.Namespace) -> str:
+    return next(f for f in _FORMATS if getattr(args, f) is not None)
+
+
+def _target(args: argparse.Namespace) -> Path:
+    """The output as the access log names it: absolute, since an auditor reading the log later
+    cannot know where the command ran (QA: 'to out1/s1.pdf')."""
+    return Path(getattr(args, _format(args))).resolve()
+
+
+def _cause(exc: OSError | ValueError) -> str:
+    """Why the file was not written, in the user's words."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "the disk is full"
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def _record_not_written(args: argparse.Namespace, db: Path, cause: str) -> str:
+    """Add an `access_log` row saying the export's file was not written, and why.
+
+    The export's row is written before the file (the rule of console/identity/access.py) and
+    names it; without this second row the log would claim a file that is not there. Returns ''
+    or a clause for the error line when the log cannot take the row either.
+    """
+    from console.identity.access import AccessKind, AccessLog
+    from console.identity.errors import IdentityError
+    from console.store import EventLog, LogError
+    from console.version import VERSION
+
+    try:
+        with EventLog.open(db, VERSION) as log:
+            AccessLog(log).record_access(
+                args.account_ref, AccessKind.EXPORT, args.session_id, _format(args),
+                bool(args.deidentify), datetime.now(UTC), where=STATION,
+                detail=f"NOT WRITTEN: {_target(args)}: {cause}")
+    except (IdentityError, LogError):
+        return "; the access log could not record that it was not written"
+    return ""
 
 
 def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[SessionDetail, str]:
@@ -147,7 +193,8 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
     from console.review.queries import load_session, load_signatures
     from console.store import UnknownSessionError
 
-    now = datetime.now(UTC)   # an entry point: the one place this command reads the clock
+    # An entry point reads the clock: here, and for the row of an export not written.
+    now = datetime.now(UTC)
     secret = read_secret(args.secret, f"PIN or password of {args.account}: ")
     result = Staff(log).sign_in(args.account, secret, now, where=STATION, purpose=Purpose.EXPORT)
     if not result.ok or result.account is None:
@@ -162,15 +209,14 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
     except UnknownSessionError as exc:
         raise _Failure(f"session {args.session_id} is not in the session log {db}; "
                        "the review list shows the ids") from exc
-    fmt = next(f for f in _FORMATS if getattr(args, f) is not None)
+    fmt = _format(args)
     # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
     # report names no staff (console/review: signatures are kept apart from the exported record).
     args.signatures = (load_signatures(log.conn, args.session_id)
                        if args.pdf is not None and not decision.deidentified else None)
-    # The absolute path: an auditor reading the log later cannot know where the command ran.
-    target = Path(getattr(args, fmt)).resolve()
+    args.account_ref = result.account   # for the row of an export not written
     AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id, fmt,
-                                 decision.deidentified, now, detail=f"to {target}",
+                                 decision.deidentified, now, detail=f"to {_target(args)}",
                                  where=STATION)
     return detail, decision.message if decision.forced else ""
 

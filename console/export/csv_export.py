@@ -13,14 +13,15 @@ order (events before alarm steps at the same time, each in commit order).
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from console.paths import make_private
 from console.clock import iso
+from console.export.files import write_files
 from console.review.model import SessionDetail, describe_event
 from protocols.vitals import METRICS
 
@@ -87,32 +88,30 @@ def _json(detail: Any) -> str:
     return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
-    count = 0
-    make_private(path)
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, dialect="excel", lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-    return count
+def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, dialect="excel", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8")
 
 
 def write_session_csv(detail: SessionDetail, folder: Path) -> dict[str, Path]:
     """Write `session-<id>-observations.csv` and `session-<id>-events.csv` into `folder`.
 
-    The folder is created when missing. Returns {"observations": path, "events": path}.
+    The folder is created when missing. Both files are written whole or neither is
+    (`files.write_files`). Returns {"observations": path, "events": path}.
 
     Raises:
         OSError: the folder or a file cannot be written.
         ValueError: `detail` was loaded without its observations.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     stem = f"session-{detail.summary.id}"
     paths = {"observations": folder / f"{stem}-observations.csv",
              "events": folder / f"{stem}-events.csv"}
-    _write(paths["observations"], OBSERVATION_COLUMNS, observation_rows(detail))
-    _write(paths["events"], EVENT_COLUMNS, event_rows(detail))
+    contents = {paths["observations"]: _csv_bytes(OBSERVATION_COLUMNS, observation_rows(detail)),
+                paths["events"]: _csv_bytes(EVENT_COLUMNS, event_rows(detail))}
+    folder.mkdir(parents=True, exist_ok=True)
+    write_files(contents)
     return paths

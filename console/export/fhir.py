@@ -32,8 +32,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from console.paths import make_private
 from console.clock import iso
+from console.export.files import write_files
 from console.review.model import Observation, SessionDetail
 from protocols.vitals import METRICS
 
@@ -253,12 +253,11 @@ def _codes(metric: str, device: bool) -> list[dict[str, str]]:
 
 
 def write_session_fhir(detail: SessionDetail, path: Path, pseudonymised: bool = False) -> int:
-    """Write the Bundle as JSON to `path`; return the number of entries.
+    """Write the Bundle as JSON to `path`, whole or not at all; return the number of entries.
 
     Raises:
         OSError: the file cannot be written.
     """
     bundle = build_bundle(detail, pseudonymised)
-    make_private(Path(path))
-    Path(path).write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_files({Path(path): json.dumps(bundle, ensure_ascii=False, indent=1).encode("utf-8")})
     return len(bundle["entry"])

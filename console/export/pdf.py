@@ -30,7 +30,7 @@ from typing import Final
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.paths import make_private
+from console.export.files import write_files
 from console.review.model import SessionDetail, SessionSignatures
 from console.ui import review_content as rc
 from protocols.vitals import METRICS
@@ -63,7 +63,8 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
 
     Args:
         detail: the session (de-identified already if that was asked for).
-        path: the PDF file to write (replaced if it exists).
+        path: the PDF file to write (replaced if it exists; left untouched if the new one
+            cannot be written whole).
         page_size: "A4" or "Letter".
         protocol: the protocol file that draws the trend's limit lines and the scheduled checks;
             None looks the session's protocol id up in the installed protocol folders.
@@ -82,8 +83,11 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
     if protocol is None:
         protocol = find_protocol(detail.summary.protocol_id)
     trend = render_trend(detail, protocol)
-    make_private(path)
-    writer = QtGui.QPdfWriter(str(path))
+    # Into memory first: QPdfWriter says nothing when its file cannot be written (a full disk
+    # gave a truncated PDF reported as written); Python's write does.
+    pdf = QtCore.QBuffer()
+    pdf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    writer = QtGui.QPdfWriter(pdf)
     size_id = (QtGui.QPageSize.PageSizeId.A4 if page_size == "A4"
                else QtGui.QPageSize.PageSizeId.Letter)
     writer.setPageSize(QtGui.QPageSize(size_id))
@@ -95,7 +99,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
     writer.setCreator("infusion-console")
     painter = QtGui.QPainter()
     if not painter.begin(writer):
-        raise OSError(f"cannot write the PDF report to {path}")
+        raise RuntimeError("the PDF writer cannot start a report")
     try:
         area = writer.pageLayout().paintRectPixels(RESOLUTION)
         report = _Report(painter, area.width(), area.height())
@@ -111,6 +115,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
             report.footer(footer, number, len(pages))
     finally:
         painter.end()
+    write_files({path: bytes(pdf.data().data())})
     return len(pages)
 
 

@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from console.paths import make_private
 from console.clock import iso
+from console.export.files import write_files
 from console.review.model import ScaleObservation, SessionDetail, VitalSeries
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
@@ -346,7 +346,8 @@ def render_text(form: RemsForm) -> str:
 
 
 def write_rems(detail: SessionDetail, path: Path) -> RemsForm:
-    """Write the form to `path`: JSON when the name ends in `.json`, labelled text otherwise.
+    """Write the form to `path` (whole or not at all): JSON when the name ends in `.json`,
+    labelled text otherwise.
 
     Raises:
         ValueError: not an esketamine session.
@@ -358,6 +359,5 @@ def write_rems(detail: SessionDetail, path: Path) -> RemsForm:
         text = json.dumps(form.to_json(), ensure_ascii=False, indent=2) + "\n"
     else:
         text = render_text(form)
-    make_private(path)
-    path.write_text(text, encoding="utf-8")
+    write_files({path: text.encode("utf-8")})
     return form

@@ -6,8 +6,10 @@ the sign-in itself are tested in tests/identity/test_export_sign_in.py."""
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +192,74 @@ def test_the_access_log_names_the_exported_file_by_its_absolute_path(capsys, sce
     code, _, err = run(capsys, sid, "--rems", "out.txt", "--db", scenario_log.path)
     assert code == 0, err
     assert access_rows(capsys, scenario_log.path, sid)[-1].endswith(f"to {tmp_path / 'out.txt'}")
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real 64 KiB tmpfs (unmounted after the test); `fill_up` uses its last byte."""
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def fill_up(disk):
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with pytest.raises(OSError) as full:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        assert full.value.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+
+
+def snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("option, name, earlier", [
+    ("--pdf", "report.pdf", ["report.pdf"]),
+    ("--fhir", "bundle.json", ["bundle.json"]),
+    ("--rems", "rems.txt", ["rems.txt"]),
+    ("--csv", "csv", ["csv/session-{sid}-observations.csv", "csv/session-{sid}-events.csv"]),
+])
+def test_an_export_to_a_full_disk_says_so_and_leaves_the_earlier_file(
+        capsys, scenario_log, full_disk, option, name, earlier):
+    # QA: the PDF was truncated at 65536 bytes and reported written; FHIR left a partial file.
+    sid = scenario_log.facts.ids["esketamine"]
+    for kept in earlier:
+        path = full_disk / kept.format(sid=sid)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"the export of last week: {kept}\n")
+    fill_up(full_disk)
+    before = snapshot(full_disk)
+    message = one_line_error(*run(capsys, sid, option, full_disk / name, "--db", scenario_log.path))
+    assert message.startswith(f"infusion-console export: cannot write {full_disk / name}")
+    assert message.endswith(": the disk is full; choose another place to write to")
+    assert snapshot(full_disk) == before            # untouched, and no temporary left behind
+    # The row written before the file is followed by one saying it was not written.
+    rows = access_rows(capsys, scenario_log.path, sid)
+    assert rows[-2].endswith(f"to {full_disk / name}")
+    assert rows[-1].endswith(f"NOT WRITTEN: {full_disk / name}: the disk is full")
+
+
+def test_a_device_as_the_target_is_refused_and_left_alone(capsys, scenario_log, tmp_path):
+    # QA: `--pdf /dev/full` reported a written report. This is a node of the same device (1, 7),
+    # so a test that goes wrong cannot replace the real /dev/full.
+    device = tmp_path / "full"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 7))
+    except PermissionError as exc:
+        pytest.skip(f"cannot make a device node here (needs root): {exc}")
+    sid = scenario_log.facts.ids["esketamine"]
+    message = one_line_error(*run(capsys, sid, "--pdf", device, "--db", scenario_log.path))
+    assert message == (f"infusion-console export: cannot write {device}: it is not a regular "
+                       "file (a folder or a device); choose another place to write to")
+    assert stat.S_ISCHR(device.stat().st_mode) and os.listdir(tmp_path) == ["full"]
