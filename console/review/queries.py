@@ -85,15 +85,34 @@ _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 
 class MissingLogError(FileNotFoundError):
-    """There is no session log at the path given (review never creates one)."""
+    """There is no session log at the path given (review never creates one).
+
+    The message says why when the path shows it: a folder, or a path that runs through a file
+    (the words of the store's `not-a-file`), so nobody looks for a file that was never missing.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        super().__init__(f"no session log at {self.path}: check the path, or choose the log "
-                         "file with --db")
+        super().__init__(f"no session log at {self.path}: {_why_no_log(self.path)}")
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+def _why_no_log(path: Path) -> str:
+    """The next step for a --db that is no log file: it names a folder, or runs through a file."""
+    try:
+        if path.is_dir():
+            logs = sorted(p.name for p in path.glob("*.sqlite3"))[:3]
+            held = f" (it holds {', '.join(logs)})" if logs else ""
+            return f"it is a folder; give the log file itself with --db{held}"
+        through = next((p for p in path.parents if p.is_file()), None)
+    except OSError:   # an unreadable folder on the way: say what is always true
+        through = None
+    if through is not None:
+        return (f"{through} is a file, not a folder; check the path, or choose the log file "
+                "with --db")
+    return "check the path, or choose the log file with --db"
 
 
 # --- opening -------------------------------------------------------------------------------------

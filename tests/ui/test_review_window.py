@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -473,6 +474,35 @@ def test_review_command_without_a_log_says_where_it_looked(tmp_path, capsys, qap
     err = capsys.readouterr().err
     assert err.startswith(f"infusion-console review: no session log at {missing}")
     assert not missing.exists()   # review never creates a log
+
+
+@pytest.mark.parametrize("command", ["review", "export", "verify"])
+def test_a_db_that_names_a_folder_is_called_a_folder(tmp_path, capsys, qapp, command):
+    """QA: `--db <a folder>` said "no session log at <folder>", as if a file were missing."""
+    from console.cli import main
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "sessions.sqlite3").write_bytes(b"")
+    argv = [command, "--db", str(folder)]
+    if command == "export":
+        read, write = os.pipe()
+        os.write(write, b"27182818\n")
+        os.close(write)
+        argv = ["export", "1", "--fhir", str(tmp_path / "b.json"), "--account", "Dr Admin",
+                "--secret-fd", str(read), "--db", str(folder)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (f"infusion-console {command}: no session log at {folder}: it is a folder; "
+                   "give the log file itself with --db (it holds sessions.sqlite3)\n")
+
+
+def test_a_db_path_through_a_file_names_that_file(tmp_path, capsys, qapp):
+    from console.cli import main
+
+    (tmp_path / "log").write_bytes(b"")
+    assert main(["review", "--db", str(tmp_path / "log" / "sessions.sqlite3")]) == 2
+    assert f"{tmp_path / 'log'} is a file, not a folder" in capsys.readouterr().err
 
 
 def test_review_command_opens_the_window_on_the_log(built_log, qtbot):
