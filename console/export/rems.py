@@ -21,6 +21,11 @@ additions"). `rems_form(detail)` fills them from the log:
 
 Values missing from the log are None and named in `missing`, so the nurse completes them by hand.
 The output is a pre-filled draft: the prescriber or nurse checks it before submitting.
+
+Dates and times are the clinic's local ones, as the PDF report prints them (the same
+`review_content` functions, the computer's zone unless `tz` is given): the nurse copies them onto
+the paper form by hand, and a UTC date is the next day for an evening session in America. The
+text states the zone once; the JSON keeps instants as ISO UTC and names the zone too.
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from __future__ import annotations
 import json
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Final
 
 from console.clock import iso
 from console.export.files import write_files
 from console.review.model import ScaleObservation, SessionDetail, VitalSeries
+from console.ui import review_content as rc   # Qt-free: the PDF's own date and time formats
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
 DISSOCIATION_ABOVE: Final = 4      # CADSS total > 4: dissociation present (clinical-defaults.md)
@@ -95,7 +101,9 @@ class RemsForm:
     """The REMS Patient Monitoring Form values for one session (see the module docstring).
 
     Attributes:
-        session_id, patient_id, session_number, session_date: which session.
+        session_id, patient_id, session_number: which session.
+        session_date: the local date the session started (ISO, e.g. "2026-03-05").
+        time_zone: the local zone the form's text uses, e.g. "PST (UTC-08:00)".
         protocol: protocol id and version.
         nurse: who ran the session.
         rems_enrolment_confirmed: the enrolment item was ticked.
@@ -118,6 +126,7 @@ class RemsForm:
     patient_id: str
     session_number: int
     session_date: str
+    time_zone: str
     protocol: str
     nurse: str
     rems_enrolment_confirmed: bool
@@ -150,8 +159,8 @@ def is_rems_protocol(protocol_id: str) -> bool:
     return "esketamine" in protocol_id.lower()
 
 
-def rems_form(detail: SessionDetail) -> RemsForm:
-    """Fill the form from a session.
+def rems_form(detail: SessionDetail, tz: tzinfo | None = None) -> RemsForm:
+    """Fill the form from a session; `tz` is the local zone (default: this computer's).
 
     Raises:
         ValueError: the session did not use an esketamine protocol.
@@ -162,6 +171,7 @@ def rems_form(detail: SessionDetail) -> RemsForm:
                          "Monitoring Form is for esketamine sessions only")
     t0 = detail.t0
     end = s.discharged_at or s.ended_at
+    day = rc.local(s.started_at, tz).date()
     ticks = {(t.phase, t.item): t for t in detail.ticks}
     by_item = {t.item: t for t in detail.ticks}
     devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note)
@@ -195,10 +205,11 @@ def rems_form(detail: SessionDetail) -> RemsForm:
                 and a.condition.endswith("_high")]
 
     def scale_evidence(items: list[ScaleObservation], label: str) -> str:
-        return "; ".join(f"{label} {x.value:g} at {_hm(x.at)}" for x in items)
+        return "; ".join(f"{label} {x.value:g} at {_when(x.at, tz, day)}" for x in items)
 
     def alarm_evidence(items: list[Any]) -> str:
-        return "; ".join(f"{a.message} at {_hm(a.raised_at)} ({a.priority})" for a in items)
+        return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day)} ({a.priority})"
+                         for a in items)
 
     adverse = (
         AdverseEvent("sedation", bool(sedated), scale_evidence(sedated, "MOAA/S")),
@@ -225,7 +236,7 @@ def rems_form(detail: SessionDetail) -> RemsForm:
     }
     return RemsForm(
         session_id=s.id, patient_id=s.patient_id, session_number=s.session_number,
-        session_date=s.started_at.date().isoformat(),
+        session_date=day.isoformat(), time_zone=_zone(s.started_at, tz),
         protocol=f"{s.protocol_id} {s.protocol_version}", nurse=s.nurse,
         rems_enrolment_confirmed=enrol is not None,
         concomitant_medications_reviewed=meds is not None,
@@ -259,8 +270,18 @@ def _bp_pairs(sys_series: VitalSeries | None, dia_series: VitalSeries | None,
     return out
 
 
-def _hm(at: datetime) -> str:
-    return iso(at)[11:16] + " UTC"
+def _when(at: datetime, tz: tzinfo | None, day: date) -> str:
+    """"16:40" on the session's local date; "Fri 06 Mar 2026 00:10" past local midnight."""
+    if rc.local(at, tz).date() == day:
+        return rc.hhmm(at, tz)
+    return rc.day_time(at, tz)
+
+
+def _zone(at: datetime, tz: tzinfo | None) -> str:
+    """"PST (UTC-08:00)": the local zone at `at`."""
+    local = rc.local(at, tz)
+    offset = local.strftime("%z")
+    return f"{local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _jsonable(value: Any) -> Any:
@@ -287,17 +308,19 @@ def _yes(flag: bool) -> str:
     return "Yes" if flag else "No"
 
 
-def _bp_text(bp: BloodPressure | None) -> str:
-    if bp is None:
-        return "NOT RECORDED"
-    when = f", T{bp.minutes_after_dose:+g} min" if bp.minutes_after_dose is not None else ""
-    return f"{bp.systolic:.0f}/{bp.diastolic:.0f} mmHg at {iso(bp.at)}{when}"
+def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
+    """The form as labelled lines of text (UTF-8), one field per line, times in the local zone
+    `tz` (default: this computer's; give `rems_form` the same)."""
+    day = date.fromisoformat(form.session_date)
 
-
-def render_text(form: RemsForm) -> str:
-    """The form as labelled lines of text (UTF-8), one field per line."""
     def t(at: datetime | None) -> str:
-        return iso(at) if at is not None else "NOT RECORDED"
+        return _when(at, tz, day) if at is not None else "NOT RECORDED"
+
+    def bp_text(bp: BloodPressure | None) -> str:
+        if bp is None:
+            return "NOT RECORDED"
+        when = f", T{bp.minutes_after_dose:+g} min" if bp.minutes_after_dose is not None else ""
+        return f"{bp.systolic:.0f}/{bp.diastolic:.0f} mmHg at {t(bp.at)}{when}"
 
     lines = [
         "SPRAVATO (esketamine) REMS - Patient Monitoring Form: values from the session log",
@@ -306,7 +329,8 @@ def render_text(form: RemsForm) -> str:
         "",
         f"Session: {form.session_id} (patient's session {form.session_number})",
         f"Patient identifier: {form.patient_id}",
-        f"Session date: {form.session_date}",
+        f"Session date: {day.strftime('%a %d %b %Y')}",
+        f"Time zone: {form.time_zone}; every time below is local time",
         f"Protocol: {form.protocol}",
         f"Nurse: {form.nurse}",
         f"REMS enrolment confirmed: {_yes(form.rems_enrolment_confirmed)}",
@@ -316,7 +340,7 @@ def render_text(form: RemsForm) -> str:
     ]
     if form.devices:
         for d in form.devices:
-            lines.append(f"Device {d.item.split('-')[-1]}: given at {iso(d.at)}"
+            lines.append(f"Device {d.item.split('-')[-1]}: given at {t(d.at)}"
                          + (f"; lot/note: {d.note}" if d.note else "; lot: NOT RECORDED"))
     else:
         lines.append("Devices: NOT RECORDED")
@@ -326,9 +350,9 @@ def render_text(form: RemsForm) -> str:
         f"End of observation (discharge): {t(form.observation_end)}",
         f"Total monitoring time (minutes): {total:g}" if total is not None
         else "Total monitoring time (minutes): NOT RECORDED",
-        f"Blood pressure before dose: {_bp_text(form.bp_before_dose)}",
-        f"Blood pressure about 40 minutes after dose: {_bp_text(form.bp_t_plus_40)}",
-        f"Blood pressure before discharge: {_bp_text(form.bp_pre_discharge)}",
+        f"Blood pressure before dose: {bp_text(form.bp_before_dose)}",
+        f"Blood pressure about 40 minutes after dose: {bp_text(form.bp_t_plus_40)}",
+        f"Blood pressure before discharge: {bp_text(form.bp_pre_discharge)}",
         f"Sedation: {_yes(form.sedation)}"
         + (f" (lowest MOAA/S {form.lowest_moaas:g})" if form.lowest_moaas is not None else ""),
         f"Dissociation: {_yes(form.dissociation)}"
@@ -345,19 +369,19 @@ def render_text(form: RemsForm) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_rems(detail: SessionDetail, path: Path) -> RemsForm:
+def write_rems(detail: SessionDetail, path: Path, tz: tzinfo | None = None) -> RemsForm:
     """Write the form to `path` (whole or not at all): JSON when the name ends in `.json`,
-    labelled text otherwise.
+    labelled text otherwise; times in the local zone `tz` (default: this computer's).
 
     Raises:
         ValueError: not an esketamine session.
         OSError: the file cannot be written.
     """
-    form = rems_form(detail)
+    form = rems_form(detail, tz)
     path = Path(path)
     if path.suffix.lower() == ".json":
         text = json.dumps(form.to_json(), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = render_text(form)
+        text = render_text(form, tz)
     write_files({path: text.encode("utf-8")})
     return form

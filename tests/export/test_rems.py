@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
 
+from console.cli import main
 from console.export.rems import BloodPressure, DeviceDose, rems_form, render_text, write_rems
 from console.review.queries import load_session, open_readonly
+from console.store import EventLog
+from tests.identity.accounts import ensure_account, sign_in_args
+from tests.review.scenarios import Driver
 
 
 def at(hour: int, minute: int) -> datetime:
@@ -24,7 +29,7 @@ def conn(scenario_log):
 
 @pytest.fixture
 def form(conn, scenario_log):
-    return rems_form(load_session(conn, scenario_log.facts.ids["esketamine"]))
+    return rems_form(load_session(conn, scenario_log.facts.ids["esketamine"]), tz=UTC)
 
 
 def test_dose_devices_and_observation_times(form):
@@ -50,32 +55,34 @@ def test_monitoring_answers_and_adverse_events(form):
     assert (form.dissociation, form.highest_cadss) == (True, 6.0)       # CADSS 6 > 4
     assert form.respiratory_depression                                  # the SpO2 dip to 92
     answers = {e.name: (e.present, e.evidence) for e in form.adverse_events}
-    assert answers["sedation"] == (True, "MOAA/S 4 at 10:50 UTC")
-    assert answers["dissociation"] == (True, "CADSS 6 at 10:50 UTC")
+    assert answers["sedation"] == (True, "MOAA/S 4 at 10:50")
+    assert answers["dissociation"] == (True, "CADSS 6 at 10:50")
     assert answers["respiratory_depression"][0]
-    assert "SpO2 92" in answers["respiratory_depression"][1] and "11:00 UTC" in answers[
+    assert "SpO2 92" in answers["respiratory_depression"][1] and "11:00" in answers[
         "respiratory_depression"][1]
     assert answers["increased_blood_pressure"] == (False, "")
-    assert answers["nausea"] == (True, "nausea 1 at 12:05 UTC")
+    assert answers["nausea"] == (True, "nausea 1 at 12:05")
     assert answers["hallucinations"] == (False, "")
 
 
 def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
     detail = load_session(conn, scenario_log.facts.ids["esketamine"])
     path = tmp_path / "rems.txt"
-    assert write_rems(detail, path) == form
+    assert write_rems(detail, path, tz=UTC) == form
     text = path.read_text(encoding="utf-8")
-    assert text == render_text(form)
+    assert text == render_text(form, tz=UTC)
     for line in (
         "Patient identifier: MRN-5820",
+        "Session date: Fri 06 Mar 2026",
+        "Time zone: UTC (UTC+00:00); every time below is local time",
         "Dose (mg): 84",
-        "Device 1: given at 2026-03-06T10:10:00.000Z; lot/note: lot 4711A",
-        "Start of observation (first device, T0): 2026-03-06T10:10:00.000Z",
-        "End of observation (discharge): 2026-03-06T12:11:00.000Z",
+        "Device 1: given at 10:10; lot/note: lot 4711A",
+        "Start of observation (first device, T0): 10:10",
+        "End of observation (discharge): 12:11",
         "Total monitoring time (minutes): 121",
-        "Blood pressure before dose: 132/84 mmHg at 2026-03-06T10:00:00.000Z, T-10 min",
-        "Blood pressure about 40 minutes after dose: 148/90 mmHg at 2026-03-06T10:50:00.000Z, T+40 min",
-        "Blood pressure before discharge: 134/82 mmHg at 2026-03-06T12:05:00.000Z, T+115 min",
+        "Blood pressure before dose: 132/84 mmHg at 10:00, T-10 min",
+        "Blood pressure about 40 minutes after dose: 148/90 mmHg at 10:50, T+40 min",
+        "Blood pressure before discharge: 134/82 mmHg at 12:05, T+115 min",
         "Sedation: Yes (lowest MOAA/S 4)",
         "Dissociation: Yes (highest CADSS 6)",
         "Respiratory depression: Yes",
@@ -88,7 +95,7 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
 def test_json_output_holds_the_same_values(conn, scenario_log, tmp_path, form):
     detail = load_session(conn, scenario_log.facts.ids["esketamine"])
     path = tmp_path / "rems.json"
-    write_rems(detail, path)
+    write_rems(detail, path, tz=UTC)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data == form.to_json()
     assert data["bp_t_plus_40"] == {"at": "2026-03-06T10:50:00.000Z", "systolic": 148.0,
@@ -110,3 +117,58 @@ def test_refused_for_a_session_that_is_not_esketamine(conn, scenario_log):
     with pytest.raises(ValueError, match="used protocol iv-ketamine: the REMS Patient Monitoring "
                                          "Form is for esketamine sessions only"):
         rems_form(load_session(conn, scenario_log.facts.ids["surge"]))
+
+
+@pytest.fixture(scope="module")
+def evening_log(tmp_path_factory):
+    """An 84 mg esketamine session at 00:30 UTC on 6 March: 16:30 on Thursday 5 March in Los
+    Angeles (QA's build3.py, shortened); devices at T0, +5, +10 min."""
+    path = tmp_path_factory.mktemp("evening") / "log.sqlite3"
+    with EventLog.open(path, "test") as log:
+        r = Driver(log, "esketamine", "MRN-6000", 64.0, "nurse.ben",
+                   datetime(2026, 3, 6, 0, 30, tzinfo=UTC), 1, chosen_mg=84)
+        r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14,
+                 moaas=5, dissociation=0)
+        r.tick_required()
+        r.at(10); r.advance()
+        for k, minute in enumerate((10, 15, 20), start=1):
+            r.at(minute)
+            r.engine.tick_item(f"device-{k}", r.nurse, r.clock.now(), note="lot A1")
+        r.at(50); r.manual(bp_systolic=140, bp_diastolic=86, moaas=4)
+        session_id = r.id
+    ensure_account(path)
+    return path, session_id
+
+
+@pytest.fixture
+def in_los_angeles(monkeypatch):
+    """This computer's zone is America/Los_Angeles, as the clinic's would be."""
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_draft_uses_the_clinics_local_date_and_times_like_the_pdf(
+        evening_log, in_los_angeles, tmp_path, capsys):
+    # QA: "Session date: 2026-03-06", "given at 2026-03-06T00:40:00.000Z", while the PDF read
+    # Thu 05 Mar 2026 16:30; the nurse copies these onto the paper form by hand.
+    path, sid = evening_log
+    target = tmp_path / "rems.txt"
+    assert main(["export", str(sid), "--rems", str(target), "--db", str(path),
+                 *sign_in_args()]) == 0, capsys.readouterr().err
+    lines = target.read_text(encoding="utf-8").splitlines()
+    for line in (
+        "Session date: Thu 05 Mar 2026",
+        "Time zone: PST (UTC-08:00); every time below is local time",
+        "Device 1: given at 16:40; lot/note: lot A1",
+        "Device 3: given at 16:50; lot/note: lot A1",
+        "Start of observation (first device, T0): 16:40",
+        "Blood pressure before dose: 132/84 mmHg at 16:30, T-10 min",
+        "  Sedation (MOAA/S below 5): Yes - MOAA/S 4 at 17:20",
+    ):
+        assert line in lines
+    text = "\n".join(lines)
+    assert "2026-03-06" not in text and "UTC" not in text.replace("(UTC-08:00)", "")
+    assert sum("PST" in line for line in lines) == 1          # the zone is said once
