@@ -46,6 +46,14 @@ def needs_sign_in(conn: sqlite3.Connection) -> bool:
     return "staff" in tables and conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone() is not None
 
 
+# A log without staff accounts is read and exported without a sign-in (README "Transitional
+# rule": identity is enforced once the log holds an account), so no access_log row can name a
+# reader. Said on screen, with the way out, so an export is not taken for a logged one.
+NO_ACCOUNTS: Final = "No staff accounts in this log: reads and exports are not logged"
+NOT_LOGGED: Final = "not logged: this log has no staff accounts"
+FIRST_ADMINISTRATOR: Final = "infusion-console staff add creates the first administrator"
+
+
 @dataclass(frozen=True, slots=True)
 class SignedAnnotation:
     """An annotation written and signed: its `events` row and its `signatures` row."""

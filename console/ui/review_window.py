@@ -42,7 +42,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.review import queries
-from console.review.access import ReviewAccess, SignedAnnotation, needs_sign_in
+from console.review.access import (
+    FIRST_ADMINISTRATOR,
+    NO_ACCOUNTS,
+    NOT_LOGGED,
+    ReviewAccess,
+    SignedAnnotation,
+    needs_sign_in,
+)
 from console.review.model import SessionDetail, SessionFilter, SessionSignatures, SessionSummary
 from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
@@ -816,12 +823,17 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.course_page.open_requested.connect(self.open_session)
         where = (f"Session log (read-only): {source}" if source else
                  "Session log opened read-only")
+        # None: the log has no staff account (build_review_window refuses None otherwise).
+        self._unlogged = access is None and not needs_sign_in(conn)
+        if self._unlogged:
+            where = f"{NO_ACCOUNTS} ({FIRST_ADMINISTRATOR}) · {where}"
         if access is not None:
             a = access.account
             where = f"Signed in as {a.name} ({a.roles_text}) · every session read is logged · {where}"
             if access.deidentified:
                 self._deidentify_everything()
         self.statusBar().showMessage(where)
+        self.statusBar().setToolTip(where)   # cut at 1366 px wide when the path is long
 
     def _deidentify_everything(self) -> None:
         """A reviewer-only account: de-identified list and sessions, no course, forced exports."""
@@ -1004,6 +1016,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
             self.dialogs.error(f"{export.label} export failed",
                                f"Could not write {path}: {exc}. Choose another place.")
             return
+        if self._unlogged:
+            report += f" · {NOT_LOGGED}"
         self.statusBar().showMessage(report)
 
     def paper_size(self) -> str:

@@ -409,7 +409,8 @@ def test_export_buttons_write_pdf_csv_fhir_and_rems(review, tmp_path):
     pdf = tmp_path / "export.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
     message = window.statusBar().currentMessage()
-    assert message.startswith(f"PDF report written: {pdf} (") and message.endswith("pages, Letter)")
+    assert message.startswith(f"PDF report written: {pdf} (")
+    assert message.endswith("pages, Letter) · not logged: this log has no staff accounts")
     page.export_buttons["csv"].click()
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
         f"session-{facts.ids['esketamine']}-events.csv",
@@ -434,6 +435,22 @@ def test_deidentified_export_carries_no_patient_id_or_nurse(review, tmp_path):
     text = (tmp_path / "anon.json").read_text(encoding="utf-8")
     assert "MRN-5820" not in text and "nurse.cruz" not in text
     assert "anon-" in text
+
+
+def test_a_log_without_staff_accounts_says_reads_and_exports_are_not_logged(review, tmp_path):
+    """QA: on a log without accounts the window exported with no sign-in and no access_log row,
+    and nothing said so (README "Transitional rule": such a log runs without identity)."""
+    window, dialogs, facts, path = review
+    assert window.statusBar().currentMessage() == (
+        "No staff accounts in this log: reads and exports are not logged (infusion-console "
+        f"staff add creates the first administrator) · Session log (read-only): {path}")
+    window.open_session(facts.ids["surge"])
+    window.detail_page.export_buttons["fhir"].click()
+    assert dialogs.errors == []
+    report = window.statusBar().currentMessage()
+    assert report.startswith("FHIR R4 Bundle of ")
+    assert report.endswith(f"written: {tmp_path / 'export.json'} · not logged: this log has no "
+                           "staff accounts")
 
 
 def test_an_export_that_cannot_be_written_says_so(review, tmp_path):
@@ -512,7 +529,7 @@ def test_review_command_opens_the_window_on_the_log(built_log, qtbot):
     window = build(parser().parse_args(["--db", str(path)]))
     qtbot.addWidget(window)
     assert len(window.list_page.model.rows()) == 4
-    assert window.statusBar().currentMessage() == f"Session log (read-only): {path}"
+    assert window.statusBar().currentMessage().endswith(f" · Session log (read-only): {path}")
     window.close_log()
 
 
