@@ -31,6 +31,7 @@ from typing import Final
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.export.files import write_files
+from console.export.protocol_file import find_protocol
 from console.review.model import SessionDetail, SessionSignatures
 from console.ui import review_content as rc
 from protocols.vitals import METRICS
@@ -131,13 +132,6 @@ def _ensure_app() -> None:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _APP = QtWidgets.QApplication(["infusion-console"])
-
-
-def find_protocol(protocol_id: str) -> Protocol | None:
-    """The installed protocol file with this id, or None."""
-    from protocols.loader import default_protocol_dirs, load_protocols
-
-    return load_protocols(default_protocol_dirs()).protocols.get(protocol_id)
 
 
 def render_trend(detail: SessionDetail, protocol: Protocol | None,

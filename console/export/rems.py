@@ -7,7 +7,9 @@ additions"). `rems_form(detail)` fills them from the log:
 - enrolment and concomitant medications: the pre-dose checklist items `rems-enrolment` and
   `concomitant-medications` (ticked or not, with the nurse's note);
 - dose: `sessions.details.dose_mg`; device times and lot numbers: the ticks of `device-1..3`
-  (time ticked; the lot number is what the nurse typed in the tick's note);
+  (time ticked; the lot number is what the nurse typed in the tick's note); a device the dose
+  needs (the protocol's `Dose.device_count`: 84 mg is 3 devices of 28 mg) without a tick is
+  missing;
 - observation start = T0 (the first device), end = discharge (or the session's end), total minutes
   between them;
 - BP before the dose: the last systolic/diastolic pair before T0; BP about 40 minutes after: the
@@ -39,8 +41,10 @@ from typing import Any, Final
 
 from console.clock import iso
 from console.export.files import write_files
+from console.export.protocol_file import find_protocol
 from console.review.model import ScaleObservation, SessionDetail, VitalSeries
 from console.ui import review_content as rc   # Qt-free: the PDF's own date and time formats
+from protocols.model import DoseMode, Protocol
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
 DISSOCIATION_ABOVE: Final = 4      # CADSS total > 4: dissociation present (clinical-defaults.md)
@@ -110,6 +114,7 @@ class RemsForm:
         concomitant_medications_reviewed: the concomitant-medications item was ticked.
         concomitant_medications_note: the note typed with that tick.
         dose_mg: the dose given.
+        devices_needed: how many devices that dose is, or None when not known.
         devices: the devices ticked, in order.
         observation_start: T0 (first device), or None when no dose was given.
         observation_end: discharge time (or the session's end), or None.
@@ -133,6 +138,7 @@ class RemsForm:
     concomitant_medications_reviewed: bool
     concomitant_medications_note: str
     dose_mg: float | None
+    devices_needed: int | None
     devices: tuple[DeviceDose, ...]
     observation_start: datetime | None
     observation_end: datetime | None
@@ -159,8 +165,10 @@ def is_rems_protocol(protocol_id: str) -> bool:
     return "esketamine" in protocol_id.lower()
 
 
-def rems_form(detail: SessionDetail, tz: tzinfo | None = None) -> RemsForm:
-    """Fill the form from a session; `tz` is the local zone (default: this computer's).
+def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
+              protocol: Protocol | None = None) -> RemsForm:
+    """Fill the form from a session; `tz` is the local zone (default: this computer's),
+    `protocol` the session's (default: the installed file with its id).
 
     Raises:
         ValueError: the session did not use an esketamine protocol.
@@ -177,6 +185,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None) -> RemsForm:
     devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note)
                     for t in sorted(detail.ticks, key=lambda t: t.at)
                     if t.item.startswith("device-"))
+    needed = devices_needed(detail, protocol)
+    ticked = {d.item for d in devices}
+    devices_missing = tuple(name for name in _device_items(needed) if name not in ticked)
     pairs = _bp_pairs(detail.vitals.get("bp_systolic"), detail.vitals.get("bp_diastolic"), t0)
     before = [p for p in pairs if t0 is None or p.at < t0]
     bp_before = before[-1] if before and t0 is not None else None
@@ -241,14 +252,32 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None) -> RemsForm:
         rems_enrolment_confirmed=enrol is not None,
         concomitant_medications_reviewed=meds is not None,
         concomitant_medications_note=meds.note if meds is not None else "",
-        dose_mg=s.dose_mg, devices=devices, observation_start=t0, observation_end=end,
+        dose_mg=s.dose_mg, devices_needed=needed, devices=devices, observation_start=t0,
+        observation_end=end,
         total_monitoring_minutes=total, bp_before_dose=bp_before, bp_t_plus_40=bp_40,
         bp_pre_discharge=bp_discharge, sedation=bool(sedated),
         dissociation=bool(dissociated or hallucinating), respiratory_depression=bool(breathing),
         lowest_moaas=lowest_moaas, highest_cadss=highest_cadss, adverse_events=adverse,
         discharged=s.discharged_at is not None,
-        missing=tuple(name for name, value in values.items() if value is None),
+        missing=(*(name for name, value in values.items() if value is None),
+                 *devices_missing),
     )
+
+
+def devices_needed(detail: SessionDetail, protocol: Protocol | None = None) -> int | None:
+    """How many devices the session's dose is, by its protocol's rule (`Dose.device_count`, the
+    chair's count too); None without a dose or the protocol file."""
+    dose = detail.summary.dose_mg
+    if protocol is None:
+        protocol = find_protocol(detail.summary.protocol_id)
+    if dose is None or protocol is None or protocol.dose.mode is not DoseMode.DEVICES:
+        return None
+    return protocol.dose.device_count(dose)
+
+
+def _device_items(count: int | None) -> list[str]:
+    """"device-1" ... the checklist items of `count` devices (protocols/esketamine.toml)."""
+    return [f"device-{k}" for k in range(1, (count or 0) + 1)]
 
 
 def _bp_pairs(sys_series: VitalSeries | None, dia_series: VitalSeries | None,
@@ -338,11 +367,18 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         + (f" ({form.concomitant_medications_note})" if form.concomitant_medications_note else ""),
         f"Dose (mg): {form.dose_mg:g}" if form.dose_mg is not None else "Dose (mg): NOT RECORDED",
     ]
-    if form.devices:
-        for d in form.devices:
-            lines.append(f"Device {d.item.split('-')[-1]}: given at {t(d.at)}"
+    given = {d.item: d for d in form.devices}
+    needed = _device_items(form.devices_needed)
+    for item in [*needed, *(name for name in given if name not in needed)]:
+        d = given.get(item)
+        label = f"Device {item.split('-')[-1]}"
+        if d is None:
+            lines.append(f"{label}: NOT RECORDED ({form.dose_mg:g} mg is "
+                         f"{form.devices_needed} devices)")
+        else:
+            lines.append(f"{label}: given at {t(d.at)}"
                          + (f"; lot/note: {d.note}" if d.note else "; lot: NOT RECORDED"))
-    else:
+    if not given and not needed:
         lines.append("Devices: NOT RECORDED")
     total = form.total_monitoring_minutes
     lines += [

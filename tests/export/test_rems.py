@@ -12,6 +12,7 @@ from console.cli import main
 from console.export.rems import BloodPressure, DeviceDose, rems_form, render_text, write_rems
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
+from console.ui import review_content as rc
 from tests.identity.accounts import ensure_account, sign_in_args
 from tests.review.scenarios import Driver
 
@@ -41,7 +42,7 @@ def test_dose_devices_and_observation_times(form):
     assert (form.observation_start, form.observation_end) == (at(10, 10), at(12, 11))
     assert form.total_monitoring_minutes == 121.0
     assert form.rems_enrolment_confirmed and form.concomitant_medications_reviewed
-    assert form.discharged and form.missing == ()
+    assert form.discharged and form.missing == ("device-3",)   # 84 mg is three devices
 
 
 def test_the_three_blood_pressures(form):
@@ -87,7 +88,8 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "Dissociation: Yes (highest CADSS 6)",
         "Respiratory depression: Yes",
         "  Increased blood pressure (BP high alarm): No",
-        "Missing from the log (complete by hand): none",
+        "Device 3: NOT RECORDED (84 mg is 3 devices)",
+        "Missing from the log (complete by hand): device-3",
     ):
         assert line in text.splitlines()
 
@@ -172,3 +174,27 @@ def test_the_draft_uses_the_clinics_local_date_and_times_like_the_pdf(
     text = "\n".join(lines)
     assert "2026-03-06" not in text and "UTC" not in text.replace("(UTC-08:00)", "")
     assert sum("PST" in line for line in lines) == 1          # the zone is said once
+
+
+def test_a_device_the_dose_needs_and_the_log_lacks_is_missing(conn, scenario_log, evening_log):
+    # QA: 84 mg with devices 1 and 2 logged read "Missing from the log: none"; the PDF's header
+    # says "84 mg (3 devices)" and the protocol's device-3 item "84 mg only".
+    detail = load_session(conn, scenario_log.facts.ids["esketamine"])
+    form = rems_form(detail, tz=UTC)
+    assert rc.dose_text(detail) == f"84 mg ({form.devices_needed} devices)"   # as the PDF says
+    lines = render_text(form, tz=UTC).splitlines()
+    assert lines[lines.index("Dose (mg): 84") + 1:][:3] == [
+        "Device 1: given at 10:10; lot/note: lot 4711A",
+        "Device 2: given at 10:15; lot/note: lot 4711A",
+        "Device 3: NOT RECORDED (84 mg is 3 devices)",
+    ]
+    assert lines[-1] == "Missing from the log (complete by hand): device-3"
+    # All three logged (a session still open): no device is missing.
+    path, sid = evening_log
+    evening = open_readonly(path)
+    try:
+        complete = rems_form(load_session(evening, sid), tz=UTC)
+    finally:
+        evening.close()
+    assert complete.devices_needed == 3 and len(complete.devices) == 3
+    assert not [name for name in complete.missing if name.startswith("device")]
