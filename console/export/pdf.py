@@ -198,13 +198,9 @@ class _Report:
             font.setFeature(QtGui.QFont.Tag(tag), 0)
         return font
 
-    def _metrics(self, font: QtGui.QFont) -> QtGui.QFontMetricsF:
-        return QtGui.QFontMetricsF(font, self.p.device())
-
     def _text_height(self, font: QtGui.QFont, text: str, width: float) -> float:
-        rect = self._metrics(font).boundingRect(
-            QtCore.QRectF(0, 0, max(width, 1.0), 1e7),
-            int(QtCore.Qt.TextFlag.TextWordWrap), text)
+        self.p.setFont(font)
+        rect = self.p.boundingRect(QtCore.QRectF(0, 0, max(width, 1.0), 1e7), text, _wrap())
         return float(rect.height())
 
     def _draw_text(self, font: QtGui.QFont, text: str, x: float, y: float, width: float,
@@ -214,8 +210,7 @@ class _Report:
         painter.setPen(QtGui.QColor(colour))
         align = (QtCore.Qt.AlignmentFlag.AlignRight if align_right
                  else QtCore.Qt.AlignmentFlag.AlignLeft)
-        flags = int(QtCore.Qt.TextFlag.TextWordWrap) | int(align)
-        painter.drawText(QtCore.QRectF(x, y, width, height), flags, text)
+        painter.drawText(QtCore.QRectF(x, y, width, height), text, _wrap(align))
 
     # ---- pieces -------------------------------------------------------------------------------
 
@@ -473,6 +468,16 @@ class _Report:
             pages[-1].append((y, piece))
             y += piece.height
         return pages
+
+
+def _wrap(align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignLeft,
+          ) -> QtGui.QTextOption:
+    """Lines break between words, and inside a word only when it is longer than the line: a
+    pasted URL of 312 characters was cut at the cell's edge and the rest lost (Qt's
+    TextWrapAnywhere flag would break every word instead)."""
+    option = QtGui.QTextOption(align)
+    option.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    return option
 
 
 def _rect(x: float, y: float, w: float, h: float) -> QtCore.QRectF:

@@ -184,3 +184,24 @@ def test_the_export_command_writes_a_report_without_a_display(review_log, tmp_pa
     assert done.returncode == 0, done.stderr
     assert info(pdf)["Page size"] == "612 x 792 pts (letter)"
     assert "Page 1 of" in pages_of(pdf)[0]
+
+
+@needs_poppler
+def test_a_word_longer_than_the_line_wraps_and_is_printed_whole(tmp_path):
+    # QA: a 312-character word (a pasted URL) in a note was cut at the cell's edge
+    # ("...Verylongtokenwithou") and the rest lost.
+    token = "Verylongtokenwithoutspaces" * 12
+    path = tmp_path / "long-word.sqlite3"
+    with EventLog.open(path, "test") as log:
+        r = Driver(log, "iv-ketamine", "MRN-9001", 72.0, "nurse.dee",
+                   datetime(2026, 3, 20, 9, 0, tzinfo=UTC), 1)
+        r.manual(bp_systolic=124, bp_diastolic=80, heart_rate=70, spo2=98, resp_rate=14, moaas=5)
+        r.engine.note(f"see {token} END", r.nurse, r.clock.now())
+        r.engine.note("short words stay whole: extraordinarily", r.nurse, r.clock.now())
+        session_id = r.id
+    pdf = tmp_path / "long-word.pdf"
+    write_session_pdf(detail_of(path, session_id), pdf, tz=UTC)
+    whole = " ".join(pages_of(pdf))
+    # The token spans several lines of its cell; with the line breaks taken out it is all there.
+    assert f"see{token}END" in "".join(whole.split())
+    assert "short words stay whole: extraordinarily" in squash(whole)   # no needless break
