@@ -46,6 +46,9 @@ class RowsModel(QtCore.QAbstractTableModel):
         self._cell_colours: dict[tuple[int, int], tuple[str, str]] = {}
         self._tips: dict[tuple[int, int], str] = {}
         self._bold: set[int] = set()
+        # Text at the top of its cell, not centred: in a row taller than the table (an override
+        # listing eight reasons) centred time and title fall out of sight.
+        self.align_top = False
 
     def set_rows(self, rows: Sequence[Sequence[str]],
                  colours: Sequence[tuple[str, str] | None] | None = None,
@@ -98,6 +101,8 @@ class RowsModel(QtCore.QAbstractTableModel):
                 return None
             colour = colours[0 if role == Role.BackgroundRole else 1]
             return QtGui.QBrush(QtGui.QColor(theme.colour(colour)))
+        if role == Role.TextAlignmentRole and self.align_top:
+            return QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
         if role == Role.ToolTipRole:
             return self._tips.get((row, col)) or self._rows[row][col] or None
         if role == Role.FontRole and row in self._bold:
@@ -266,3 +271,31 @@ def fit_columns(view: QtWidgets.QTableView, maximum: int = 420) -> None:
         if header.sectionSize(i) > maximum and not (i == last and header.stretchLastSection()):
             header.resizeSection(i, maximum)
     view.resizeRowsToContents()
+
+
+def keep_rows(view: QtWidgets.QTableView, rows: int, lines: int,
+              fit_content: bool = False) -> None:
+    """Keep `view` tall enough for its header and its first `rows` rows, as tall as they wrap,
+    but no taller than `lines` lines of text; with `fit_content`, never taller than all its rows
+    (two short rows leave no blank band). Kept up to date as rows are refilled or columns resized.
+
+    For tables that share a page which scrolls as a whole: at 1366x768 the Session page's tabs
+    get ~150 px, and two tables stacked there showed a sliver of one row and a bare header (QA).
+    """
+
+    def update(*_: object) -> None:
+        line = view.fontMetrics().lineSpacing()
+        count = view.model().rowCount() if fit_content else min(rows, view.model().rowCount())
+        # As the vertical header sizes rows to contents, from the columns' widths now (its own
+        # sizes lag a column resize).
+        header = view.verticalHeader()
+        heights = [max(view.sizeHintForRow(i), header.sectionSizeHint(i)) for i in range(count)]
+        chrome = view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+        body = max(min(sum(heights[:rows]), lines * line), heights[0] if heights else line)
+        view.setMinimumHeight(chrome + body)
+        if fit_content:
+            view.setMaximumHeight(max(chrome + sum(heights), chrome + body))
+
+    view.horizontalHeader().sectionResized.connect(update)
+    view.model().modelReset.connect(update)
+    update()

@@ -60,6 +60,7 @@ from console.ui.review_tables import (
     RowsModel,
     SessionListModel,
     fit_columns,
+    keep_rows,
     make_table,
     priority_colours,
 )
@@ -466,11 +467,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.tabs.setCornerWidget(alarm_head, QtCore.Qt.Corner.TopRightCorner)
         self.tabs.addTab(self.alarm_table, "Alarms")
         self.tabs.addTab(self.vitals_table, "Vitals")
-        checklist = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        checklist.addWidget(self._page(_label("Checklist ticks", role="subtitle"),
-                                       self.checklist_table))
-        checklist.addWidget(self._page(self.override_summary, self.override_table))
-        self.tabs.addTab(checklist, "Checklist")
+        self.tabs.addTab(self._checklist_page(), "Checklist")
         self.tabs.addTab(self._page(self.scale_summary, self.observation_table), "Observations")
         self.tabs.addTab(self.note_table, "Notes")
         self.tabs.addTab(self._page(self.protocol_label, self.protocol_warning, self.phase_table),
@@ -509,6 +506,34 @@ class SessionDetailPage(QtWidgets.QWidget):
             share = 0.7 if total < 700 else 0.6
             self.split.setSizes([int(total * share), total - int(total * share)])
             self._split_placed = True
+
+    def _checklist_page(self) -> QtWidgets.QScrollArea:
+        """Overrides and prescriber decisions, then the ticks, on one page that scrolls as a whole.
+
+        At 1366x768 the tabs get ~150 px: split between two tables, each showed a sliver of a
+        row (QA). Here each keeps a few readable rows (`keep_rows`) and the page scrolls; the
+        overrides take no more height than their rows, so at 1920x1080 the ticks get the rest.
+        A tick's item text takes the spare width (the note is mostly empty), so ticks stay on
+        one line; rows scroll by pixel, so an override longer than the table can still be read.
+        """
+        for table in (self.checklist_table, self.override_table):
+            table.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.override_model.align_top = True
+        self.checklist_table.horizontalHeader().setStretchLastSection(False)
+        self.checklist_table.horizontalHeader().setSectionResizeMode(
+            rc.CHECKLIST_COLUMNS.index("Item"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        keep_rows(self.checklist_table, rows=3, lines=6)
+        keep_rows(self.override_table, rows=3, lines=6, fit_content=True)
+        # Overrides first: few, and what a reviewer looks for; with none, their one line says so
+        # and the ticks (no title of their own: the tab says it) fill the rest.
+        page = self._page(self.override_summary, self.override_table, self.checklist_table)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(page)
+        self.checklist_scroll = scroll
+        return scroll
 
     @staticmethod
     def _page(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
@@ -577,6 +602,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.checklist_model.set_rows(rc.checklist_rows(detail, tz))
         overrides = rc.override_rows(detail, tz)
         self.override_model.set_rows(overrides, [("banner_bg", "banner_text")] * len(overrides))
+        self.override_table.setVisible(bool(overrides))   # the summary says there is none
         self.override_summary.setText(
             f"Overrides and prescriber decisions: {len(overrides)}" if overrides
             else "No override: every refusal was respected")

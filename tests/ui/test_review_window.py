@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from console.clock import ManualClock
 from console.records import AlarmTransition, SessionOpened
@@ -25,6 +25,7 @@ from console.ui.review_window import LogAnnotator, ReviewWindow
 from console.ui.trend import TrendPlot
 from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Priority
+from tests.review.scenarios import scenario_log  # noqa: F401 - a fixture (QA's session)
 from tests.ui.review_sessions import build_review_log
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -481,6 +482,45 @@ def test_the_session_page_fits_the_screen(review, qtbot, size):
     # The trend keeps the larger share of the height; the tables scroll.
     assert page.trend.height() >= 0.5 * page.split.height()
     assert page.trend.height() >= 300
+
+
+def rows_in_sight(page, table) -> int:
+    """Rows of `table` wholly on screen in the current tab, after scrolling the tab to it."""
+    tab = page.tabs.currentWidget()
+    clip = tab
+    if isinstance(tab, QtWidgets.QScrollArea):
+        tab.ensureWidgetVisible(table, 0, 0)
+        clip = tab.viewport()
+
+    def on_screen(widget, rect):
+        return QtCore.QRect(widget.mapToGlobal(rect.topLeft()), rect.size())
+
+    seen = on_screen(clip, clip.rect()).intersected(on_screen(table.viewport(),
+                                                               table.viewport().rect()))
+    return sum(1 for row in range(table.model().rowCount()) if seen.contains(on_screen(
+        table.viewport(), QtCore.QRect(0, table.rowViewportPosition(row),
+                                       table.viewport().width(), table.rowHeight(row)))))
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_checklist_tab_shows_readable_rows_of_ticks_and_overrides(scenario_log, protocols,
+                                                                       qtbot, tmp_path, size):
+    """QA: at 1366x768 the ticks showed a sliver of one row and the overrides only a header.
+    The session of QA's report: 26 ticks, three overrides, the third listing eight reasons."""
+    window = ReviewWindow(open_readonly(scenario_log.path), protocols=protocols,
+                          clock=ManualClock(NOW), dialogs=Dialogs(tmp_path), tz=UTC)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_session(scenario_log.facts.ids["surge"])
+    page = window.detail_page
+    page.tabs.setCurrentIndex([page.tabs.tabText(i) for i in range(page.tabs.count())]
+                              .index("Checklist"))
+    assert len(page.override_model.rows()) == 3 and len(page.checklist_model.rows()) == 26
+    assert rows_in_sight(page, page.override_table) >= 2
+    assert rows_in_sight(page, page.checklist_table) >= 3
+    window.close_log()
 
 
 def test_review_command_without_a_log_says_where_it_looked(tmp_path, capsys, qapp):
