@@ -713,10 +713,18 @@ class SessionEngine:
             self._state.connected_since = now.mono
         self._state.stale_since = now.mono if state == "stale" else None
         reason = _lost_reason(detail)
-        lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + reason if reason else ''}") \
-            if state == "disconnected" else None
+        was_lost = self.board.occurrence_for(DEVICE_LOST)
+        lost: Raise | None = None
+        if state == "disconnected":
+            lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + reason if reason else ''}")
+        elif was_lost is not None and state != "connected":
+            # The port is open again (a cable or adapter plugged back) but nothing has come from
+            # the monitor yet: the loss holds until its first good frame (R2: an alarm for as long
+            # as data is missing), rather than a silent gap and then a low "no data".
+            lost = Raise(was_lost.priority, was_lost.message)
         stale = Raise(Priority.LOW, f"No data from the device{' (' + detail + ')' if detail else ''}: "
-                                    "values are not current") if state == "stale" else None
+                                    "values are not current") \
+            if state == "stale" and lost is None else None
         records: list[Record] = [EventRecord(self.session_id, now.wall, "device_state", ENGINE,
                                              {"state": state, "detail": detail})]
         records.extend(self.board.update(DEVICE_LOST, TECHNICAL, lost, now))

@@ -206,6 +206,23 @@ def test_device_lost_is_technical_and_does_not_clear_a_physiological_alarm():
     assert s.shown() == [("spo2_low", "medium", "active")]
 
 
+def test_device_lost_holds_while_the_port_is_open_again_but_silent():
+    # A cable plugged back: the port opens, the monitor has not spoken yet.
+    s = infusing()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("spo2", 97)
+    s.engine.device_state_changed("disconnected", s.now(), "port closed")
+    s.t(63)
+    s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    assert s.shown() == [("device_lost", "medium", "active")]
+    s.t(67)
+    s.engine.device_state_changed("stale", s.now(), "no good frame for 4 s")
+    assert s.shown() == [("device_lost", "medium", "active")]
+    s.t(70)
+    s.engine.device_state_changed("connected", s.now(), "frames arriving")
+    assert s.shown() == []
+
+
 def test_demo_and_test_readings_are_logged_but_never_alarm():
     s = infusing()
     s.t(60); s.device("spo2", 85, flags=frozenset({"DEMO"}))
