@@ -31,17 +31,3 @@ def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | 
             continue
         return path
     return None
-
-
-def make_private(path: Path) -> None:
-    """Create (or empty) `path` readable by its owner only, before an export writes into it.
-
-    Exports hold patient data like the log (R8), so they get its 0600 whatever the umask; a
-    writer that then opens the file for writing keeps that mode. A de-identified export too: a
-    clinician who shares one decides so (chmod), the console does not.
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
