@@ -615,6 +615,11 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.note_model.set_rows(notes, [("note_bg", "note_text") if r[1] == "Review annotation"
                                          else None for r in notes])
         self.phase_model.set_rows(rc.phase_rows(detail, tz))
+        # Here, not after the signatures: a de-identified view has none and returned before
+        # these were fitted (a reviewer saw the "BP mmHg" header clipped).
+        for table in (self.vitals_table, self.checklist_table, self.override_table,
+                      self.observation_table, self.note_table, self.phase_table):
+            fit_columns(table)
         self._fill_protocol()
         self._fill_signatures()
 
@@ -633,9 +638,6 @@ class SessionDetailPage(QtWidgets.QWidget):
                                                  if r[-1] != "valid"])
         self.signature_summary.setText(rc.signature_summary(signed))
         fit_columns(self.signature_table, maximum=460)
-        for table in (self.vitals_table, self.checklist_table, self.override_table,
-                      self.observation_table, self.note_table, self.phase_table):
-            fit_columns(table)
 
     def _fill_alarms(self) -> None:
         detail = self.detail

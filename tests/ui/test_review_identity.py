@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PySide6 import QtCore
 
 from console.clock import ManualClock
 from console.identity import (
@@ -214,6 +215,24 @@ def test_a_reviewer_sees_and_exports_de_identified_records_only(db, facts, proto
     assert not window.tabs.isTabEnabled(2)
     window.show_course("MRN-4711")
     assert len(access_rows(db)) == 3
+    window.close_log()
+
+
+def test_a_reviewer_sees_every_column_title_whole(db, facts, protocols, qtbot, tmp_path):
+    """QA's reviewer screenshots: the Vitals tab's "BP mmHg" title was clipped (the tables of a
+    de-identified view were never fitted to their contents)."""
+    window, _ = open_window(qtbot, db, protocols, signed_in(db, REVIEWER, REVIEWER_PIN), tmp_path)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_session(facts.ids["surge"])
+    page = window.detail_page
+    for table in (page.vitals_table, page.phase_table, page.observation_table):
+        header = table.horizontalHeader()
+        clipped = [table.model().headerData(i, QtCore.Qt.Orientation.Horizontal)
+                   for i in range(header.count())
+                   if header.sectionSize(i) < header.sectionSizeHint(i)]
+        assert clipped == [], clipped
     window.close_log()
 
 
