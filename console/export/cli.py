@@ -4,7 +4,7 @@
                             --account NAME [--secret-fd N]
                             [--deidentify] [--db PATH] [--page-size A4|Letter]
 
-Every export needs a sign-in (issue 13): `--account` names a reviewer, prescriber or
+On a log with staff accounts every export needs a sign-in (issue 13): `--account` names a reviewer, prescriber or
 administrator (name or badge id) whose PIN or password is typed at the terminal prompt, or read
 from `--secret-fd N` (one line on file descriptor N); never an argument. A reviewer without a
 nurse, prescriber or administrator role gets a de-identified export whether `--deidentify` was
@@ -13,7 +13,9 @@ file (so the log is opened for writing: the sign-in and the access are recorded 
 else changes); an export whose file is then not written adds a second row saying so, and why.
 Every file is written whole or not at all (console/export/files.py). Tests and QA scripts create
 an account first (`infusion-console staff add ... --secret-fd N`, or tests/identity/accounts.py)
-and pass its PIN on a pipe with `--secret-fd`.
+and pass its PIN on a pipe with `--secret-fd`. A log without accounts (the transitional rule,
+README "Staff and signatures") exports without a sign-in, as the review window does, and says
+that the export is not logged and how to add the first administrator.
 
 Every failure a user can cause (no sign-in, a refused one, no log, unknown session, a file that
 cannot be written, REMS asked for a non-esketamine session) ends in one line on stderr and exit
@@ -94,10 +96,8 @@ def _run(args: argparse.Namespace) -> int:
     from console.store import EventLog, LogError
     from console.version import VERSION
 
-    if args.account is None:
-        raise _Failure("an export needs a sign-in: --account NAME (a reviewer, prescriber or "
-                       "administrator; the PIN or password is asked for, or read from "
-                       "--secret-fd N)")
+    from console.review.access import needs_sign_in
+
     try:   # before any file is opened (console/identity/terminal.py)
         args.secret = preread(args.secret_fd)
     except InputError as exc:
@@ -110,7 +110,14 @@ def _run(args: argparse.Namespace) -> int:
     except LogError as exc:
         raise _Failure(str(exc)) from exc
     try:
-        detail, note = _signed_in_read(args, log, db)
+        if needs_sign_in(log.conn):
+            if args.account is None:
+                raise _Failure("an export needs a sign-in: --account NAME (a reviewer, "
+                               "prescriber or administrator; the PIN or password is asked for, "
+                               "or read from --secret-fd N)")
+            detail, note = _signed_in_read(args, log, db)
+        else:
+            detail, note = _unlogged_read(args, log, db)
     except (IdentityError, InputError, LogError) as exc:
         raise _Failure(str(exc)) from exc
     finally:
@@ -124,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         done = write(detail)
     except (OSError, ValueError) as exc:
         cause = _cause(exc)
-        unrecorded = _record_not_written(args, db, cause)
+        unrecorded = _record_not_written(args, db, cause) if args.account_ref is not None else ""
         if isinstance(exc, OSError):
             raise _Failure(f"cannot write {exc.filename or target}: {cause}; choose another "
                            f"place to write to{unrecorded}") from exc
@@ -190,8 +197,7 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
     from console.identity.roles import Action, access_decision
     from console.identity.staff import Purpose, Staff
     from console.identity.terminal import read_secret
-    from console.review.queries import load_session, load_signatures
-    from console.store import UnknownSessionError
+    from console.review.queries import load_signatures
 
     # An entry point reads the clock: here, and for the row of an export not written.
     now = datetime.now(UTC)
@@ -203,12 +209,7 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
     if not decision.allowed:
         raise _Failure(decision.message)
     args.deidentify = decision.deidentified
-    try:
-        detail = load_session(log.conn, args.session_id,
-                              with_observations=bool(args.csv or args.fhir or args.pdf))
-    except UnknownSessionError as exc:
-        raise _Failure(f"session {args.session_id} is not in the session log {db}; "
-                       "the review list shows the ids") from exc
+    detail = _load(args, log, db)
     fmt = _format(args)
     # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
     # report names no staff (console/review: signatures are kept apart from the exported record).
@@ -219,6 +220,35 @@ def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[
                                  decision.deidentified, now, detail=f"to {_target(args)}",
                                  where=STATION)
     return detail, decision.message if decision.forced else ""
+
+
+def _unlogged_read(args: argparse.Namespace, log: EventLog,
+                   db: Path) -> tuple[SessionDetail, str]:
+    """Read the session of a log without staff accounts: no sign-in, no access_log row.
+
+    The transitional rule (README, "Staff and signatures"): identity is enforced once the log
+    holds an account. Until then there is nobody to sign in as, so asking for one would only
+    refuse; the export goes ahead and says it is not logged, with the way to start logging.
+    """
+    from console.review.access import NOT_LOGGED
+
+    detail = _load(args, log, db)
+    args.signatures = None        # no account, so nothing is signed
+    args.account_ref = None       # and no access_log row to add to if the file fails
+    return detail, (f"{NOT_LOGGED}; the first administrator is added with: infusion-console "
+                    f"staff add --db {db} --name NAME --roles administrator")
+
+
+def _load(args: argparse.Namespace, log: EventLog, db: Path) -> SessionDetail:
+    from console.review.queries import load_session
+    from console.store import UnknownSessionError
+
+    try:
+        return load_session(log.conn, args.session_id,
+                            with_observations=bool(args.csv or args.fhir or args.pdf))
+    except UnknownSessionError as exc:
+        raise _Failure(f"session {args.session_id} is not in the session log {db}; "
+                       "the review list shows the ids") from exc
 
 
 def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], str]]:

@@ -78,6 +78,24 @@ def test_an_export_without_a_sign_in_is_refused(capsys, db: Path, tmp_path: Path
     assert not target.exists() and accesses(db) == []
 
 
+def test_a_log_without_accounts_exports_without_a_sign_in_and_says_it_is_not_logged(
+        capsys, tmp_path: Path) -> None:
+    # The transitional rule, as the review window applies it: nobody to sign in as yet.
+    db = tmp_path / "no-accounts.sqlite3"
+    clock = ManualClock(T0)
+    with EventLog.open(db, "test") as log:
+        engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"),
+                                    log, Patient(PATIENT, 70), "Ana Nurse", clock.now())
+        engine.enter_manual("bp_systolic", 128, "Ana Nurse", clock.advance(60))
+    target = tmp_path / "b.json"
+    code, out, err = export(capsys, db, target)
+    assert (code, err) == (0, "") and target.is_file()
+    assert out.splitlines()[-1] == (
+        f"session 1: not logged: this log has no staff accounts; the first administrator is "
+        f"added with: infusion-console staff add --db {db} --name NAME --roles administrator")
+    assert accesses(db) == []
+
+
 def test_a_wrong_pin_is_refused_and_logged(capsys, db: Path, tmp_path: Path) -> None:
     target = tmp_path / "b.json"
     message = refused(*export(capsys, db, target, *sign_in_args(QA_ADMIN, "99990000")))
