@@ -89,6 +89,21 @@ def test_verify_reads_the_log_without_changing_a_byte_even_a_write_protected_one
     assert "ok" in protected.stdout and db.read_bytes() == before
 
 
+def test_verify_checks_a_copy_on_read_only_media(tmp_path):
+    # An archived copy on a read-only disk: SQLite cannot create the log's -shm there.
+    from tests.store import remount_read_only, tmpfs
+
+    db = tmp_path / "log.sqlite3"
+    make_log(db)
+    with tmpfs(tmp_path / "archive", "4m") as archive:
+        shutil.copy(db, archive / "log.sqlite3")
+        remount_read_only(archive)
+        result = run("verify", "--db", str(archive / "log.sqlite3"))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ok" in result.stdout and sorted(p.name for p in archive.iterdir()) == [
+            "log.sqlite3"]
+
+
 def test_the_schema_refuses_edits_and_deletes(tmp_path):
     db = tmp_path / "log.sqlite3"
     make_log(db)

@@ -136,16 +136,11 @@ def open_readonly(path: Path) -> sqlite3.Connection:
         raise classify(exc, path) from exc
     if header and header != _SQLITE_MAGIC:
         raise LogError(path, "not-a-log", "it is not an SQLite database")
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
-        # check_same_thread=False: the review window may load in a worker thread; the
-        # connection only reads, and one thread uses it at a time.
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn = _connect_readonly(path)
     except sqlite3.Error as exc:
         raise classify(exc, path) from exc
     try:
-        conn.execute("PRAGMA busy_timeout = 2000")
-        conn.execute("PRAGMA query_only = ON")   # belt and braces: refuse writes per connection
         tables = schema.user_tables(conn)
         if not {"meta", "sessions", "observations", "alarm_events", "events"} <= tables:
             raise LogError(path, "not-a-log", "it has no session tables")
@@ -159,6 +154,40 @@ def open_readonly(path: Path) -> sqlite3.Connection:
             raise classify(exc, path) from exc
         if isinstance(exc, sqlite3.DatabaseError):
             raise LogError(path, "not-a-log", str(exc)) from exc
+        raise
+    return conn
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection, on read-only media too.
+
+    A WAL log read with `mode=ro` needs its shared-memory file (-shm), which SQLite creates
+    beside it: on a read-only disk (an archive, a write-protected copy under audit) it cannot,
+    and the open fails. With no write-ahead log beside the file (a log closed cleanly leaves
+    none) every committed row is in the file itself, so it is opened as `immutable` instead.
+    With one, that would hide its rows: the error stands.
+    """
+    base = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        return _configured(sqlite3.connect(base, uri=True, isolation_level=None,
+                                           check_same_thread=False))
+    except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise
+        return _configured(sqlite3.connect(base + "&immutable=1", uri=True, isolation_level=None,
+                                           check_same_thread=False))
+
+
+def _configured(conn: sqlite3.Connection) -> sqlite3.Connection:
+    # check_same_thread=False (above): the review window may load in a worker thread; the
+    # connection only reads, and one thread uses it at a time.
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        conn.execute("PRAGMA query_only = ON")   # belt and braces: refuse writes per connection
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()   # opens it for real
+    except BaseException:
+        conn.close()
         raise
     return conn
 
