@@ -4,7 +4,10 @@ One line a second at 9600 8N1::
 
     03/17/16 19:19:36 SN=---------- SPO2=098% BPM=123 PI=00.55 ... ALARM=000000 EXC=0000C00
 
-Dashes (`---%`, `--.-`) mean no value. The line carries the oximeter's own clock (MM/DD/YY,
+Dashes (`---%`, `--.-`) mean no value. A complete line has fixed-width fields (`SPO2=098%`,
+`BPM=123`) and ends in its `ALARM=hex EXC=hex` bit fields (devices.md, and every line of the public
+sample): a line cut short (a cable pulled, bytes lost, or run into the next line) is dropped whole
+as `truncated-line`, so `SPO2=09` or `BPM=07` is never read as 9 or 7. The line carries the oximeter's own clock (MM/DD/YY,
 no zone). Reading.source is `masimo:<SN>`, or `masimo:<hint>` / `masimo` when SN is dashes.
 Non-zero ALARM and EXC bit fields are carried in Reading.flags as sent (`EXC=0000C00`) so that a
 reading taken under a sensor exception can be told apart in the log.
@@ -28,6 +31,13 @@ _LINE = re.compile(
 _PAIR = re.compile(r"(\w+)=(\S*)")
 _NUMBER = re.compile(r"^\d{1,3}(?:\.\d+)?$")
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
+# The device clock at a line start; found again inside a line, the line ran into the next one.
+_STAMP = re.compile(r"\d{2}/\d{2}/\d{2}\s+\d{2}:\d{2}:\d{2}")
+# A value as a complete line writes it: three digits, SPO2 with its `%` (BPM takes the `%` only
+# after dashes in the Rad-8 sample, `BPM=---%`, so it is allowed, not required).
+_WHOLE = {"SPO2": re.compile(r"^\d{3}%$"), "BPM": re.compile(r"^\d{3}%?$")}
+# Digits without the full width or the unit: the start of a value whose end was cut off.
+_CUT = re.compile(r"^\d{0,3}%?$")
 # Field name -> (metric, unit). PI, SpCO, SpMet, SpHb, PVI are not vitals this console shows.
 _FIELDS = {"SPO2": ("spo2", PERCENT), "BPM": ("pulse_rate", PER_MIN_BEATS)}
 
@@ -65,6 +75,10 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
         result.dropped.append(Dropped("bad-timestamp", f"device time {text[:17]!r} is not a real "
                                       "date; readings kept without it"))
     pairs = {k.upper(): v for k, v in _PAIR.findall(m.group(7))}
+    cut = _truncation(m.group(7), pairs)
+    if cut:
+        result.dropped.append(Dropped("truncated-line", f"{cut}; line not read: {text[:90]!r}"))
+        return result
     serial = pairs.get("SN", "").strip("-")
     source = f"masimo:{serial or source_hint.strip()}".rstrip(":")
     flags = frozenset(
@@ -93,6 +107,20 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
         result.readings.append(Reading(metric, number, unit, measured_at, received_at, source,
                                        "", flags))
     return result
+
+
+def _truncation(fields: str, pairs: dict[str, str]) -> str:
+    """Why a line whose timestamp matched is not whole, or '' when it is."""
+    if _STAMP.search(fields):
+        return "a second device time inside the line: it ran into the next one"
+    missing = [k for k in ("ALARM", "EXC") if not _HEX.match(pairs.get(k, ""))]
+    if missing:
+        return f"no {' or '.join(f'{k}=hex' for k in missing)} at its end"
+    for key, whole in _WHOLE.items():
+        raw = pairs.get(key)
+        if raw is not None and not whole.match(raw) and _CUT.match(raw) and raw.strip("%"):
+            return f"{key}={raw} is shorter than {key}=" + ("098%" if key == "SPO2" else "123")
+    return ""
 
 
 class MasimoDecoder(FramedDecoder):

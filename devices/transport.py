@@ -19,7 +19,8 @@ State machine (one enum, `ConnectionState`; every transition is reported as a `D
 Rules:
 - CONNECTING means "the port is open, no good frame yet". CONNECTED is entered on the first
   *good frame*, not on the first byte: a complete frame that the decoder did not reject as a
-  whole (`FRAME_REJECTIONS`: a Masimo line that is not a Masimo line, an HL7 frame without MSH).
+  whole (`FRAME_REJECTIONS`: a Masimo line that is not a Masimo line or is cut short, an HL7
+  frame without MSH).
   A line at the wrong baud rate, or pure noise that happens to hold line ends, is not a device the
   nurse can rely on. A good frame whose values are all "no value" (probe off) still counts: the
   device is talking, and the per-vital absence alarms speak for the missing values. The STALE
@@ -89,7 +90,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FRAME_REJECTIONS = frozenset({
-    "bad-frame", "partial-line", "decoder-error", "not-oru", "no-segment-terminators",
+    "bad-frame", "partial-line", "truncated-line", "decoder-error", "not-oru",
+    "no-segment-terminators",
 })
 """`Dropped` reasons by which a decoder rejects a complete frame as a whole (not one value in it):
 such a frame does not prove the device is there, so it neither connects nor feeds the watchdog."""

@@ -43,7 +43,8 @@ FAULTS = settings(max_examples=10_000, deadline=None, database=None,
 
 HL7_VALID = (b"\x0bMSH|^~\\&|FUZZ||||||ORU^R01|F1|P|2.6\r"
              b"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1|97|262688|||||R\r\x1c\r")
-MASIMO_VALID = b"\r\n03/17/16 19:19:36 SN=0000093112 SPO2=097% BPM=071 PI=01.00 EXC=000000\r\n"
+MASIMO_VALID = (b"\r\n03/17/16 19:19:36 SN=0000093112 SPO2=097% BPM=071 PI=01.00 ALARM=0000 "
+                b"EXC=000000\r\n")
 ANSAR_VALID = b"\xffANSAR-B " + bytes(400) + b"HR=1;77;ECG-II;\rSPO2=1;97;PR=76 ;\r\xfe"
 VALID = {
     "hl7": (HL7_VALID, [("spo2", 97.0)]),
@@ -86,7 +87,7 @@ _hl7_message = st.builds(
     st.sampled_from(["", "8859/1", "UNICODE UTF-8", "junk"]), st.booleans(),
 )
 _masimo_line = st.builds(
-    lambda s, b, d: f"{d} SN=0000000001 SPO2={s}% BPM={b} PI=--.-- EXC=00ff\r\n".encode(),
+    lambda s, b, d: f"{d} SN=0000000001 SPO2={s}% BPM={b} PI=--.-- ALARM=0000 EXC=00ff\r\n".encode(),
     _numbers, _numbers, st.sampled_from(["03/17/16 19:19:36", "99/99/99 99:99:99", "1/2/3"]),
 )
 _ansar_frame = st.builds(

@@ -85,3 +85,39 @@ def test_impossible_device_date_keeps_values_without_time() -> None:
     result = decode_line(LINE.replace(b"03/17/16", b"13/45/16"), RX)
     assert [r.measured_at for r in result.readings] == [None, None]
     assert [d.reason for d in result.dropped] == ["bad-timestamp"]
+
+
+# A cut-off line (QA: /tmp/qa-devices/masimo-truncated.txt) was read as SpO2 9 or pulse 7: a false
+# low-SpO2 alarm. Lines are complete only with fixed-width values and their ALARM/EXC end.
+@pytest.mark.parametrize("cut", [
+    b"03/17/16 19:19:37 SN=0000012345 SPO2=098% BPM=07",
+    b"03/17/16 19:19:38 SN=0000012345 SPO2=09",
+    b"03/17/16 19:19:39 SN=0000012345 SPO2=087% BPM=118 PI=00.55 SPCO=--% SPMET=--.-% DESAT=",
+    b"03/17/16 19:19:39 SN=0000012345 SPO2=087% BPM=118 PI=00.55 ALARM=0000 EXC=",
+    # bytes lost inside an otherwise whole line: a value without its width or unit
+    b"03/17/16 19:19:39 SN=0000012345 SPO2=09 BPM=118 PI=00.55 ALARM=0000 EXC=000000",
+    b"03/17/16 19:19:39 SN=0000012345 SPO2=098 BPM=118 PI=00.55 ALARM=0000 EXC=000000",
+    b"03/17/16 19:19:39 SN=0000012345 SPO2=098% BPM=7 PI=00.55 ALARM=0000 EXC=000000",
+    # a line cut short and run into the next one: its fields would mix two lines
+    b"03/17/16 19:19:39 SN=0000012345 SPO2=098% BPM=1203/17/16 19:19:40 SN=0000012345 "
+    b"SPO2=087% BPM=118 PI=00.55 ALARM=0000 EXC=000000",
+])
+def test_cut_off_line_is_dropped_as_truncated_never_read_as_a_value(cut: bytes) -> None:
+    result = feed_all(MasimoDecoder(at_line_start=True), LINE + b"\r\n" + cut + b"\r\n")
+    # Only the whole line before it gives values; the cut one is dropped, with its reason.
+    assert [(r.metric, r.value) for r in result.readings] == [("spo2", 98), ("pulse_rate", 123)]
+    assert [d.reason for d in result.dropped] == ["truncated-line"]
+    assert cut[:40].decode() in result.dropped[0].detail
+
+
+def test_every_cut_of_a_real_line_gives_its_own_values_or_none(samples_dir: Path) -> None:
+    lines = (samples_dir / "masimo-rad-serial-ascii-lines.txt").read_bytes().splitlines()
+    whole = lines[1]  # the Rad-7 line: SPO2=098% BPM=123, ALARM=000000 EXC=0000C00 EXC1=...
+    assert [r.value for r in decode_line(whole, RX).readings] == [98, 123]
+    for end in range(len(whole)):
+        got = decode_line(whole[:end], RX)
+        # A prefix is either dropped whole or, once past EXC=, reads the line's own values.
+        assert [r.value for r in got.readings] in ([], [98, 123]), whole[:end]
+        if not got.readings:
+            assert [d.reason for d in got.dropped] in (["truncated-line"], ["bad-frame"]), whole[:end]
+    assert decode_line(whole[:whole.index(b" ALARM=")], RX).dropped[0].reason == "truncated-line"

@@ -499,3 +499,22 @@ def test_a_socket_port_says_how_many_bytes_wait_so_a_tcp_monitor_is_read_in_one_
             port.close()
     finally:
         server.close()
+
+
+def test_a_masimo_sending_only_cut_off_lines_is_not_connected_and_goes_stale(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    from dataclasses import replace
+
+    from devices.formats import FORMATS
+
+    # Every line cut before its ALARM/EXC end (a failing cable): none proves a usable oximeter,
+    # so the nurse gets "no data", not a green connection with no values.
+    cut = b"03/17/16 19:19:37 SN=0000012345 SPO2=098% BPM=07\r\n"
+    events = EventLog()
+    start(DeviceConnection("loop://", replace(FORMATS["masimo"], stale_after_seconds=0.3), events,
+                           serial_factory=seeded_loop(b"\r\n" + cut * 3)), stoppers)
+    stale = events.wait_state(S.STALE, timeout=3)
+    assert stale.previous is S.CONNECTING
+    assert S.CONNECTED not in events.states()
+    assert events.readings() == []
