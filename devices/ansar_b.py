@@ -14,8 +14,11 @@ Field meanings, worked out from the Ivy 450C capture in shared/device-samples an
 f0 is a small status/mode number whose meaning no public source states (1 for most records, 4 for
 NIBP, 3 for the IBP channels); it is not used. An empty field (`;;`) means no value.
 
-The records carry no time: measured_at is None (the NIBP in them repeats every frame, so the
-console cannot show its age from this format). Reading.channel is the record label (`SPO2`,
+The records carry no time: measured_at is None. The NIBP record is repeated in every frame until
+the next cuff measurement, with no measurement time or counter (devices.md: "NIBP is repeated in
+every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
+an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
+and drops each repeat as `nibp-repeat` (counted): the console shows it from when it first came. Reading.channel is the record label (`SPO2`,
 `NIBP`), which keeps the oximeter's pulse apart from the cuff's. Reading.source is
 `ansar-b:<hint>`, or `ansar-b` without a hint.
 """
@@ -45,13 +48,38 @@ _NOT_SHOWN = {"ETCO2": "EtCO2", "P1": "invasive pressure 1 (not NIBP)",
 _NO_VALUE = frozenset({"", "-", "--", "---", "?"})
 
 
-def decode_records(block: bytes, received_at: datetime, *, source_hint: str = "") -> DecodeResult:
+class NibpRepeats:
+    """The last NIBP record of one stream, so that each cuff measurement is reported once.
+
+    Rule: a record whose f0 status, systolic, diastolic and mean equal the previous frame's is
+    the same measurement repeated. With no time or counter in the format, it cannot tell two
+    consecutive measurements with equal values (and equal status) apart: the second one is taken
+    for a repeat and the first one's reading stands. A measurement equal to an earlier one but
+    not to the one just before it is reported again. The cuff pulse (f4) and message (f5) are
+    not in the rule: they belong to the measurement the triple names (the simulator even sends
+    the current pulse there), so a change in them alone is no new measurement.
+    """
+
+    def __init__(self) -> None:
+        self.last: tuple[str, ...] | None = None  # f0..f3 of the last NIBP record seen
+
+    def is_repeat(self, fields: list[str]) -> bool:
+        """Remember this record's key; True when it equals the previous record's."""
+        key = tuple(f.strip() for f in (fields + [""] * 4)[:4])
+        repeat, self.last = key == self.last, key
+        return repeat
+
+
+def decode_records(block: bytes, received_at: datetime, *, source_hint: str = "",
+                   nibp: NibpRepeats | None = None) -> DecodeResult:
     """Decode one frame's ASCII record block.
 
     Args:
         block: the bytes between the waveform and 0xFE (CR-separated records; LF also accepted).
         received_at: host time the frame arrived (UTC, aware).
         source_hint: the transport's device name.
+        nibp: the stream's NIBP memory; a repeated NIBP record is dropped as `nibp-repeat`.
+            None decodes every NIBP record (one frame on its own).
 
     Returns:
         Readings in record order and what was dropped (`frames` is 1).
@@ -78,6 +106,10 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
                                           f"know ({', '.join([*_LAYOUT, *_NOT_SHOWN])})"))
             continue
         fields = rest.split(";")
+        if label == "NIBP" and nibp is not None and nibp.is_repeat(fields):
+            result.dropped.append(Dropped("nibp-repeat", f"NIBP={rest[:40]}: the measurement "
+                                          "already reported, repeated by the monitor"))
+            continue
         for index, metric, unit in layout:
             raw = fields[index].strip() if index < len(fields) else ""
             if label == "SPO2" and index == 2:
@@ -106,5 +138,6 @@ class AnsarBDecoder(FramedDecoder):
     """StreamDecoder for Ivy ANSAR-B; `source_hint` names the device (ANSAR-B sends no identity)."""
 
     def __init__(self, source_hint: str = "") -> None:
+        nibp = NibpRepeats()
         super().__init__(AnsarBFramer(), lambda frame, received_at: decode_records(
-            frame.data, received_at, source_hint=source_hint))
+            frame.data, received_at, source_hint=source_hint, nibp=nibp))

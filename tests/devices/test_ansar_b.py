@@ -12,6 +12,7 @@ from tests.devices.conftest import RX, feed_all
 PER_FRAME = [("heart_rate", 80, "HR"), ("resp_rate", 35, "RR"), ("spo2", 100, "SPO2"),
              ("pulse_rate", 80, "SPO2"), ("bp_systolic", 121, "NIBP"),
              ("bp_diastolic", 75, "NIBP"), ("bp_mean", 92, "NIBP"), ("pulse_rate", 80, "NIBP")]
+CONTINUOUS = [r for r in PER_FRAME if r[2] != "NIBP"]
 
 
 def test_capture_27_frames_with_their_values(samples_dir: Path) -> None:
@@ -20,14 +21,19 @@ def test_capture_27_frames_with_their_values(samples_dir: Path) -> None:
     # 27 complete frames (the upstream test expects 27 messages); the 252 bytes before the
     # first header are the end of a frame the capture started in.
     assert result.frames == 27
-    assert [(r.metric, r.value, r.channel) for r in result.readings] == PER_FRAME * 27
+    # The NIBP 121/75 (92), cuff pulse 80, is one measurement repeated in all 27 frames: it is
+    # reported once, in the first frame; each repeat is dropped with its reason (QA: 27 identical
+    # bp readings from this capture, 2365 bp rows for 8 measurements live).
+    assert [(r.metric, r.value, r.channel) for r in result.readings] == \
+        PER_FRAME + CONTINUOUS * 26
     assert all(r.measured_at is None and r.received_at == RX and r.source == "ansar-b"
                for r in result.readings)
     reasons = [d.reason for d in result.dropped]
     assert reasons.count("partial-frame") == 1
     # ETCO2, P1, P2, T1, T2 in every frame.
     assert reasons.count("not-monitored") == 5 * 27
-    assert len(reasons) == 1 + 5 * 27
+    assert reasons.count("nibp-repeat") == 26
+    assert len(reasons) == 1 + 5 * 27 + 26
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -69,3 +75,36 @@ def test_unknown_label_and_malformed_record() -> None:
 def test_source_hint() -> None:
     result = decode_records(b"HR=1;80;;\r", RX, source_hint="ivy-bed3")
     assert result.readings[0].source == "ansar-b:ivy-bed3"
+
+
+def _frame(nibp: str) -> bytes:
+    return b"\xffANSAR-B " + bytes(400) + f"HR=1;80;X;\r{nibp}\r".encode() + b"\xfe"
+
+
+def test_each_cuff_measurement_is_reported_once() -> None:
+    frames = [
+        "NIBP=4;;;;;;",              # no measurement yet
+        "NIBP=4;;;;;;",
+        "NIBP=4;121;75;92;80;;",     # measurement 1
+        "NIBP=4;121;75;92;80;;",
+        "NIBP=4;121;75;92;84;;",     # only the pulse field moved: still measurement 1
+        "NIBP=4;118;70;88;79;;",     # measurement 2
+        "NIBP=4;118;70;88;79;;",
+        "NIBP=4;121;75;92;80;;",     # measurement 3, equal to 1 but not to the one before
+    ]
+    result = feed_all(AnsarBDecoder(), b"".join(_frame(f) for f in frames))
+    systolic = [r.value for r in result.readings if r.metric == "bp_systolic"]
+    assert systolic == [121, 118, 121]
+    assert [r.value for r in result.readings if r.metric == "heart_rate"] == [80] * 8
+    reasons = [d.reason for d in result.dropped]
+    assert reasons.count("nibp-repeat") == 4
+    assert reasons.count("no-value") == 4   # the first empty record's four fields, once
+
+
+def test_two_equal_consecutive_measurements_cannot_be_told_apart() -> None:
+    # ANSAR-B sends no measurement time or counter: a second cuff measurement with the same
+    # status and values as the one before looks exactly like a repeat (NibpRepeats' rule).
+    frames = ["NIBP=4;121;75;92;80;;"] * 3
+    result = feed_all(AnsarBDecoder(), b"".join(_frame(f) for f in frames))
+    assert [r.value for r in result.readings if r.metric == "bp_systolic"] == [121]
+    assert [d.reason for d in result.dropped] == ["nibp-repeat"] * 2
