@@ -7,6 +7,8 @@ and what crossed the link checked after it.
 
 from __future__ import annotations
 
+import sys
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -342,3 +344,27 @@ def test_outgoing_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_poll_seconds_must_be_positive() -> None:
     with pytest.raises(ValueError, match="poll_seconds must be > 0"):
         IntelliVueDecoder(poll_seconds=0)
+
+
+def test_one_cuff_measurement_keeps_one_time_however_often_it_is_polled(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The scenario runs 10x faster than the wall clock (`infusion-sim --speed 10`): the NBP time
+    # was worked out again at every poll and moved, so the console stored every poll as a new
+    # measurement (QA: 11 identical bp rows in 50 s, times out of order).
+    def fast(seconds: float) -> Sample:
+        cuff = Nibp(30.0, 121, 79, 93) if seconds < 3 else Nibp(65.0, 130, 85, 100)
+        return Sample(40.0 + 10 * seconds, 72, 71, 15, 97, cuff)
+
+    monkeypatch.setattr(sys.modules[__name__], "sample_at", fast)
+    link = Link()
+    link.run(6.0)
+    times: dict[float, set[datetime | None]] = defaultdict(set)
+    for r in link.result.readings:
+        if r.metric == "bp_systolic":
+            times[r.value].add(r.measured_at)
+    polled = [r.value for r in link.result.readings if r.metric == "bp_systolic"]
+    assert polled.count(121) >= 2 and polled.count(130) >= 2  # each polled several times
+    # One time per measurement, the second measurement's after the first's.
+    assert len(times[121]) == 1 and len(times[130]) == 1
+    (first,), (second,) = times[121], times[130]
+    assert first is not None and second is not None and first < second
