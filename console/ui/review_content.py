@@ -74,11 +74,14 @@ def day_time(when: datetime, tz: tzinfo | None) -> str:
 
 
 def duration(span: timedelta | None) -> str:
-    """"1:20" (h:mm) for a session length; "open" while it has not ended."""
+    """"1:20 h", "40:00 min" for a session or phase length; "open" while it has not ended.
+
+    With its unit (`format_duration`, the README's rule): a bare "1:20" or "0:40" beside the
+    clock columns (09:25) read as a time of day, in the list, the header and the PDF alike.
+    """
     if span is None:
         return "open"
-    minutes = int(round(span.total_seconds() / 60))
-    return f"{minutes // 60}:{minutes % 60:02d}"
+    return format_duration(span.total_seconds())
 
 
 def seconds_to_ack(seconds: float | None) -> str:

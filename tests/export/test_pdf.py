@@ -93,6 +93,18 @@ def test_a4_report_has_header_alarm_with_time_to_ack_checklist_and_page_numbers(
 
 
 @needs_poppler
+def test_session_and_phase_lengths_carry_their_unit(review_log, tmp_path):
+    """80 minutes of session and a 40-minute infusion printed "1:20" and "0:40" beside the clock
+    times (09:05, 09:45), where they read as times of day."""
+    path, facts = review_log
+    pdf = tmp_path / "surge.pdf"
+    write_session_pdf(detail_of(path, facts.ids["surge"]), pdf, tz=UTC)
+    whole = squash(" ".join(pages_of(pdf)))
+    assert "Thu 05 Mar 2026 09:00–10:20 (1:20 h)" in whole
+    assert "Infusion 09:05 09:45 40:00 min nurse.ben" in whole
+
+
+@needs_poppler
 def test_letter_report_is_letter_sized_and_esketamine_shows_the_monitor_values(review_log,
                                                                               tmp_path):
     path, facts = review_log

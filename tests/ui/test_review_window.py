@@ -120,10 +120,10 @@ def test_list_shows_the_clinical_sessions_newest_first_with_their_alarms(review)
     assert model.column("Patient") == ["MRN-4711", "MRN-5820", "MRN-4711", "MRN-4711"]
     surge = row_where(model, "Date", "Thu 05 Mar")
     assert surge == {"Patient": "MRN-4711", "Protocol": "iv-ketamine",
-                     "Date": "Thu 05 Mar 2026 09:00", "Duration": "1:20", "Nurse": "nurse.ben",
+                     "Date": "Thu 05 Mar 2026 09:00", "Duration": "1:20 h", "Nurse": "nurse.ben",
                      "Highest alarm": "HIGH", "Alarms": "1", "Discharged": "10:20"}
     esk = row_where(model, "Protocol", "esketamine")
-    assert (esk["Highest alarm"], esk["Duration"], esk["Discharged"]) == ("medium", "2:11", "12:11")
+    assert (esk["Highest alarm"], esk["Duration"], esk["Discharged"]) == ("medium", "2:11 h", "12:11")
     # The highest alarm is in the alarm bar's colours: high red, medium amber.
     column = model.columns().index("Highest alarm")
     assert model.colour_of(2, column) == COLOURS[Priority.HIGH]
@@ -171,7 +171,7 @@ def test_enter_or_double_click_opens_the_session(review, qtbot):
     qtbot.keyClick(page.table, QtCore.Qt.Key.Key_Return)
     assert window.tabs.currentWidget() is window.detail_page
     assert window.detail_page.title.text() == (
-        "MRN-4711 · session 2 of 6 · Thu 05 Mar 2026 09:00–10:20 (1:20)")
+        "MRN-4711 · session 2 of 6 · Thu 05 Mar 2026 09:00–10:20 (1:20 h)")
     window.tabs.setCurrentWidget(page)
     index = page.model.index(1, 0)
     page.table.doubleClicked.emit(index)
@@ -283,10 +283,10 @@ def test_detail_shows_observations_notes_vitals_and_phases(review):
         "Time": "09:35", "Min": "+35", "BP mmHg": "182/104", "HR /min": "88", "RR /min": "16",
         "SpO2 %": "97", "Source": "manual"}
     assert page.phase_model.rows() == [
-        ("Pre-session checks", "09:00", "09:05", "0:05", "nurse.ben"),
-        ("Infusion", "09:05", "09:45", "0:40", "nurse.ben"),
-        ("Observation", "09:45", "10:05", "0:20", "nurse.ben"),
-        ("Discharge", "10:05", "10:20", "0:15", "nurse.ben")]
+        ("Pre-session checks", "09:00", "09:05", "5:00 min", "nurse.ben"),
+        ("Infusion", "09:05", "09:45", "40:00 min", "nurse.ben"),
+        ("Observation", "09:45", "10:05", "20:00 min", "nurse.ben"),
+        ("Discharge", "10:05", "10:20", "15:00 min", "nurse.ben")]
     assert page.protocol_label.text().startswith(
         "Protocol in force: IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.0) · "
         "T0 09:05")
