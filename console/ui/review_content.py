@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from console.clock import format_duration
+from console.export.protocol_file import find_protocol
 from console.records import ACKNOWLEDGED, RESET, AlarmTransition, EventRecord, ObservationRecord
 from console.review.model import (
     PRIORITY_ORDER,
@@ -31,8 +32,8 @@ from console.review.model import (
     SessionSignatures,
     SessionSummary,
 )
+from protocols.model import DoseMode, Protocol
 from protocols.vitals import METRICS, SCALES
-from protocols.model import Protocol
 
 NONE = "—"
 # Scales as the observation tables show them (column titles).
@@ -149,8 +150,15 @@ def scale_text(name: str, value: float, short: bool = True) -> str:
     return shown
 
 
-def dose_text(detail: SessionDetail) -> str:
-    """"36 mg at 150 mL/h", "84 mg (3 devices)"."""
+def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
+    """"36 mg at 150 mL/h", "84 mg (3 devices)".
+
+    Args:
+        detail: the session.
+        protocol: the session's protocol; found by its id (the installed file) when not given.
+            The device count is its rule, `Dose.device_count`, as the chair and the REMS form
+            count them; without the protocol file no count is printed rather than a guessed one.
+    """
     d = detail.details
     dose = detail.summary.dose_mg
     if dose is None:
@@ -158,9 +166,11 @@ def dose_text(detail: SessionDetail) -> str:
     text = f"{dose:g} mg"
     rate = d.get("pump_rate_ml_h")
     if isinstance(rate, int | float):
-        text += f" at {rate:g} mL/h"
-    elif detail.summary.protocol_id.startswith("esketamine"):
-        text += f" ({int(round(dose / 28))} devices)"
+        return text + f" at {rate:g} mL/h"
+    if protocol is None:
+        protocol = find_protocol(detail.summary.protocol_id)
+    if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
+        text += f" ({protocol.dose.device_count(dose)} devices)"
     return text
 
 
@@ -185,8 +195,10 @@ def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
 
 
 def header_fields(detail: SessionDetail, tz: tzinfo | None,
-                  course_sessions: int | None = None) -> list[tuple[str, str]]:
-    """(label, value) pairs of the session header, in reading order."""
+                  course_sessions: int | None = None,
+                  protocol: Protocol | None = None) -> list[tuple[str, str]]:
+    """(label, value) pairs of the session header, in reading order (`protocol` for the dose's
+    device count: found by the session's protocol id when not given)."""
     s = detail.summary
     number_text = f"{s.session_number}" + (f" of {course_sessions}" if course_sessions else "")
     ended = hhmm(s.ended_at, tz) if s.ended_at else "open"
@@ -198,7 +210,7 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
                  f" ({duration(s.duration)})"),
         ("Nurse", s.nurse),
         ("Weight", f"{s.weight_kg:g} kg"),
-        ("Dose", dose_text(detail)),
+        ("Dose", dose_text(detail, protocol)),
         ("T0 (first dose)", hhmm(detail.t0, tz) if detail.t0 else "not dosed"),
         ("Discharged", discharge_text(detail, tz)),
     ]

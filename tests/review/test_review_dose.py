@@ -1,0 +1,54 @@
+"""The dose line of the review and the PDF counts esketamine devices by the protocol's rule,
+`Dose.device_count` (as the chair and the REMS form count them), not a second copy of it: a
+protocol's device size lives in its file.
+
+The esketamine session of tests/review/scenarios.py: 84 mg, the protocol's 28 mg devices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC
+
+import pytest
+
+from console.export.protocol_file import find_protocol
+from console.export.rems import devices_needed
+from console.review.queries import load_session, open_readonly
+from console.ui.review_content import dose_text, header_fields
+
+
+@pytest.fixture(scope="module")
+def esketamine(scenario_log):
+    conn = open_readonly(scenario_log.path)
+    try:
+        return load_session(conn, scenario_log.facts.ids["esketamine"])
+    finally:
+        conn.close()
+
+
+def with_dose(detail, mg: float):
+    return replace(detail, summary=replace(detail.summary, dose_mg=mg))
+
+
+def test_the_device_count_is_the_protocols_rule(esketamine):
+    protocol = find_protocol("esketamine")
+    assert protocol is not None
+    # The doses the protocol allows read as before, found by the session's protocol id or given.
+    for mg, text in ((56, "56 mg (2 devices)"), (84, "84 mg (3 devices)")):
+        detail = with_dose(esketamine, mg)
+        assert dose_text(detail) == dose_text(detail, protocol) == text
+        assert dict(header_fields(detail, UTC))["Dose"] == text
+    # The review and the REMS form agree on the one rule.
+    assert dose_text(esketamine, protocol) == (
+        f"84 mg ({devices_needed(esketamine, protocol)} devices)")
+    # A protocol with 42 mg devices: 84 mg is two of them, by its file, not by a 28 in the review.
+    bigger = replace(protocol, dose=replace(protocol.dose, mg_per_device=42))
+    assert dose_text(esketamine, bigger) == "84 mg (2 devices)"
+    assert dict(header_fields(esketamine, UTC, protocol=bigger))["Dose"] == "84 mg (2 devices)"
+
+
+def test_a_weight_based_protocol_prints_no_device_count(esketamine):
+    iv = find_protocol("iv-ketamine")
+    assert iv is not None
+    assert dose_text(esketamine, iv) == "84 mg"
