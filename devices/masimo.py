@@ -8,7 +8,7 @@ Dashes (`---%`, `--.-`) mean no value. A complete line has fixed-width fields (`
 `BPM=123`) and ends in its `ALARM=hex EXC=hex` bit fields (devices.md, and every line of the public
 sample): a line cut short (a cable pulled, bytes lost, or run into the next line) is dropped whole
 as `truncated-line`, so `SPO2=09` or `BPM=07` is never read as 9 or 7. The line carries the oximeter's own clock (MM/DD/YY,
-no zone). Reading.source is `masimo:<SN>`, or `masimo:<hint>` / `masimo` when SN is dashes.
+no zone), read in the station's zone (`devices.reading.STATION_ZONE`). Reading.source is `masimo:<SN>`, or `masimo:<hint>` / `masimo` when SN is dashes.
 Non-zero ALARM and EXC bit fields are carried in Reading.flags as sent (`EXC=0000C00`) so that a
 reading taken under a sensor exception can be told apart in the log.
 """
@@ -20,7 +20,7 @@ from datetime import datetime, timezone, tzinfo
 
 from protocols.vitals import PER_MIN_BEATS, PERCENT
 from devices.framing import FramedDecoder, LineFramer
-from devices.reading import Reading
+from devices.reading import STATION_ZONE, Reading
 from devices.stream import DecodeResult, Dropped, outside_hard_range
 
 UTC = timezone.utc
@@ -43,7 +43,7 @@ _FIELDS = {"SPO2": ("spo2", PERCENT), "BPM": ("pulse_rate", PER_MIN_BEATS)}
 
 
 def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = False,
-                source_hint: str = "", default_tz: tzinfo = UTC) -> DecodeResult:
+                source_hint: str = "", default_tz: tzinfo | None = STATION_ZONE) -> DecodeResult:
     """Decode one Masimo ASCII line (without its line end).
 
     Args:
@@ -52,7 +52,7 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
         maybe_partial: first line after opening the port; a malformed one is reported as
             `partial-line` rather than `bad-frame`.
         source_hint: the transport's device name, used when SN is dashes.
-        default_tz: the zone of the oximeter's clock (it sends none).
+        default_tz: the zone of the oximeter's clock (it sends none); by default the station's.
 
     Returns:
         spo2 and pulse_rate readings, and what was dropped.
@@ -128,11 +128,11 @@ class MasimoDecoder(FramedDecoder):
 
     Args:
         source_hint: the transport's device name, used when the line's SN is dashes.
-        default_tz: the zone of the oximeter's clock.
+        default_tz: the zone of the oximeter's clock; by default the station's.
         at_line_start: the stream begins at a line start (a file), not mid-line (a port).
     """
 
-    def __init__(self, source_hint: str = "", *, default_tz: tzinfo = UTC,
+    def __init__(self, source_hint: str = "", *, default_tz: tzinfo | None = STATION_ZONE,
                  at_line_start: bool = False) -> None:
         super().__init__(LineFramer(at_line_start), lambda frame, received_at: decode_line(
             frame.data, received_at, maybe_partial=frame.maybe_partial, source_hint=source_hint,

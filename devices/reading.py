@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 MANUAL = "manual"
+
+STATION_ZONE: tzinfo | None = None
+"""The zone a device time sent without one is read in: None is the station computer's own zone
+(its TZ), the zone the bedside monitor's clock is set to on the same ward. Masimo lines, HL7
+times without an offset and IntelliVue time stamps carry none; reading them as UTC put every
+measurement an hour or more off the receive time outside UTC (QA, TZ=Europe/Berlin). No setting
+names another zone (devices.md: parse leniently, always store the receive time too)."""
 
 
 @dataclass(frozen=True, slots=True)

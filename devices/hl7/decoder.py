@@ -39,7 +39,7 @@ from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
 from devices.hl7.dialects import Dialect, DialectSet
-from devices.reading import Reading
+from devices.reading import STATION_ZONE, Reading
 from devices.stream import DecodeResult, Dropped, Reply, outside_hard_range
 
 UTC = timezone.utc
@@ -69,7 +69,7 @@ _CHARSETS = {
 }
 
 
-def parse_timestamp(text: str, default_tz: tzinfo = UTC) -> tuple[datetime | None, str]:
+def parse_timestamp(text: str, default_tz: tzinfo | None = STATION_ZONE) -> tuple[datetime | None, str]:
     """Parse an HL7 DTM leniently.
 
     Accepts `YYYY[MM[DD[HH[MM[SS]]]]][.f...][+/-ZZZZ]`, and the 17-digit form with milliseconds
@@ -78,7 +78,7 @@ def parse_timestamp(text: str, default_tz: tzinfo = UTC) -> tuple[datetime | Non
 
     Args:
         text: the field (components after the first are ignored by the caller).
-        default_tz: zone for a time without an offset.
+        default_tz: zone for a time without an offset (None: the station's own zone).
 
     Returns:
         (UTC datetime or None, problem text; empty when the field was fine or empty).
@@ -124,7 +124,7 @@ class _Message:
     """One message's context while its segments are decoded."""
 
     def __init__(self, fields: list[str], msh_text: str, codec: str, hint: str,
-                 default_tz: tzinfo, dialect: Dialect | None = None,
+                 default_tz: tzinfo | None, dialect: Dialect | None = None,
                  dialects: DialectSet | None = None) -> None:
         enc = fields[1] if len(fields) > 1 else ""
         self.fields = fields
@@ -181,7 +181,7 @@ class _Message:
         )
 
 
-def _offset_of(raw: str, default: tzinfo) -> tzinfo:
+def _offset_of(raw: str, default: tzinfo | None) -> tzinfo | None:
     """Return the fixed zone of a DTM's `+/-ZZZZ` suffix, or `default` when it has none."""
     m = _TIMESTAMP.match(raw.strip())
     if m is None or m.group(3) is None or int(m.group(4)) > 14 or int(m.group(5)) > 59:
@@ -272,7 +272,8 @@ class HL7Message:
         return parts[n - 1].strip() if 0 < n <= len(parts) else ""
 
 
-def parse_message(payload: bytes, *, source_hint: str = "", default_tz: tzinfo = UTC,
+def parse_message(payload: bytes, *, source_hint: str = "",
+                  default_tz: tzinfo | None = STATION_ZONE,
                   dialect: Dialect | None = None, dialects: DialectSet | None = None,
                   ) -> tuple[HL7Message | None, list[Dropped]]:
     """Decode the characters of one HL7 message and split it into segments.
@@ -317,7 +318,7 @@ def read_observations(message: HL7Message, segments: Sequence[str],
 
 
 def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
-                   source_hint: str = "", default_tz: tzinfo = UTC,
+                   source_hint: str = "", default_tz: tzinfo | None = STATION_ZONE,
                    dialect: Dialect | None = None,
                    dialects: DialectSet | None = None) -> DecodeResult:
     """Decode one HL7 message (without its MLLP envelope).
@@ -344,7 +345,8 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
     return result
 
 
-def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str, default_tz: tzinfo,
+def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
+            default_tz: tzinfo | None,
             result: DecodeResult, dialect: Dialect | None = None,
             dialects: DialectSet | None = None) -> None:
     message, notices = parse_message(payload, source_hint=hint, default_tz=default_tz,
@@ -704,7 +706,7 @@ class HL7Decoder(FramedDecoder):
             message; None reads standard codes only.
     """
 
-    def __init__(self, source_hint: str = "", *, default_tz: tzinfo = UTC,
+    def __init__(self, source_hint: str = "", *, default_tz: tzinfo | None = STATION_ZONE,
                  max_frame: int = MAX_HL7_FRAME, dialect: Dialect | None = None,
                  dialects: DialectSet | None = None) -> None:
         super().__init__(MllpFramer(max_frame), lambda frame, received_at: decode_message(

@@ -88,6 +88,7 @@ from devices.hl7.decoder import HL7Message, parse_message, read_observations
 from devices.hl7.dialects import Dialect
 from devices.hl7.polled import AskingHL7Stream, parse_whole
 from devices.hl7.query import APPLICATION, hl7_time
+from devices.reading import STATION_ZONE
 from devices.stream import DecodeResult, Dropped
 from devices.udp_port import listening_socket, wait_for_datagram
 
@@ -174,7 +175,7 @@ class MindrayBedsideDecoder(AskingHL7Stream):
         echo_seconds: one 106 echo every this many seconds (> 0; the profile's poll period),
             at most MAX_ECHO_SECONDS (a longer period is shortened to it).
         ids: the parameter ids asked for.
-        default_tz: zone for timestamps without an offset.
+        default_tz: zone for timestamps without an offset (None: the station's own zone).
         max_frame: longest message kept (bytes).
 
     Attributes:
@@ -184,7 +185,8 @@ class MindrayBedsideDecoder(AskingHL7Stream):
 
     def __init__(self, source_hint: str = "", *, dialect: Dialect | None = None,
                  echo_seconds: float = 1.0, ids: Sequence[int] = PARAMETER_IDS,
-                 default_tz: tzinfo = UTC, max_frame: int = MAX_HL7_FRAME) -> None:
+                 default_tz: tzinfo | None = STATION_ZONE,
+                 max_frame: int = MAX_HL7_FRAME) -> None:
         if not echo_seconds > 0:
             raise ValueError(f"echo_seconds must be > 0, got {echo_seconds}")
         build_queries(datetime(2000, 1, 1, tzinfo=UTC), ids)   # refuse bad ids now

@@ -44,6 +44,7 @@ from devices.framing import MAX_HL7_FRAME, Frame, FramedDecoder, MllpFramer
 from devices.hl7.decoder import HL7Message, parse_message, read_observations
 from devices.hl7.dialects import Dialect
 from devices.hl7.query import MAX_QUERY_ID, QuerySpec, build_query, closing_message
+from devices.reading import STATION_ZONE
 from devices.stream import DecodeResult, Dropped
 
 UTC = timezone.utc
@@ -73,7 +74,8 @@ class _Group:
     rows: int = 0            # OBX rows
 
 
-def parse_whole(payload: bytes, result: DecodeResult, source_hint: str, default_tz: tzinfo,
+def parse_whole(payload: bytes, result: DecodeResult, source_hint: str,
+                default_tz: tzinfo | None,
                 dialect: Dialect | None) -> HL7Message | None:
     """One message from a device that is asked (polled HL7, Mindray bedside), or None with the
     reason in `result`: not HL7, or without segment terminators (nothing is answered to it)."""
@@ -128,12 +130,13 @@ class PolledHL7Decoder(AskingHL7Stream):
         query: what to ask and for which bed.
         poll_seconds: one query every this many seconds (> 0).
         dialect: the vendor code map for the replies' OBX rows, or None.
-        default_tz: zone for timestamps without an offset.
+        default_tz: zone for timestamps without an offset (None: the station's own zone).
         max_frame: longest message kept (bytes).
     """
 
     def __init__(self, source_hint: str = "", *, query: QuerySpec, poll_seconds: float,
-                 dialect: Dialect | None = None, default_tz: tzinfo = UTC,
+                 dialect: Dialect | None = None,
+                 default_tz: tzinfo | None = STATION_ZONE,
                  max_frame: int = MAX_HL7_FRAME) -> None:
         if not poll_seconds > 0:
             raise ValueError(f"poll_seconds must be > 0, got {poll_seconds}")

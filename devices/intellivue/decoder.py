@@ -52,7 +52,7 @@ from __future__ import annotations
 import enum
 import logging
 import struct
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from devices.framing import Split
 from devices.intellivue import ids
@@ -73,6 +73,7 @@ from devices.intellivue.messages import (
     read_poll_reply,
 )
 from devices.intellivue.numerics import MonitorClock, decode_observations
+from devices.reading import STATION_ZONE
 from devices.stream import DecodeResult, Dropped, Reply
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class IntelliVueDecoder:
     """
 
     def __init__(self, source_hint: str = "", *, lan: bool = False, poll_seconds: float = 1.0,
-                 monitor_tz: tzinfo = UTC) -> None:
+                 monitor_tz: tzinfo | None = STATION_ZONE) -> None:
         if not poll_seconds > 0:
             raise ValueError(f"poll_seconds must be > 0, got {poll_seconds}")
         self.lan = lan

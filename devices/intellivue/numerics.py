@@ -43,7 +43,7 @@ from devices.intellivue.codec import (
     label_text,
     read_attributes,
 )
-from devices.reading import Reading
+from devices.reading import STATION_ZONE, Reading
 from devices.stream import DecodeResult, Dropped, outside_hard_range
 
 FUTURE_TOLERANCE = timedelta(seconds=60)
@@ -56,11 +56,12 @@ class MonitorClock:
     """Maps the monitor's zoneless wall-clock times to UTC.
 
     Attributes:
-        monitor_tz: the zone assumed before the monitor's clock has been seen.
+        monitor_tz: the zone assumed before the monitor's clock has been seen (None: the
+            station's own zone).
         offset: host UTC minus monitor wall clock, from the MDS-create event; None before.
     """
 
-    monitor_tz: tzinfo = UTC
+    monitor_tz: tzinfo | None = STATION_ZONE
     offset: timedelta | None = None
 
     def learn(self, monitor_clock: bytes, received_at: datetime) -> None:

@@ -122,8 +122,10 @@ class MasimoEncoder:
     def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
         # Perfusion index drifts slowly between ~1 and ~3 %: deterministic from the time.
         pi = 2.0 + 0.8 * math.sin(sample.t / 97.0)
+        # The oximeter's clock is the ward's local time, sent without a zone (as the decoder
+        # reads it: devices.reading.STATION_ZONE).
         line = (
-            f"{at:%m/%d/%y %H:%M:%S} SN={MASIMO_SERIAL} SPO2={sample.spo2:03d}% "
+            f"{at.astimezone():%m/%d/%y %H:%M:%S} SN={MASIMO_SERIAL} SPO2={sample.spo2:03d}% "
             f"BPM={sample.pulse_rate:03d} PI={pi:05.2f} SPCO=--.-% SPMET=--.-% DESAT=-- "
             "PIDELTA=+-- ALARM=0000 EXC=000000"
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +21,29 @@ RX = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 # every framer and frame, devices.hl7.decoder.decode_message around every message): the stream
 # survives, but such a drop is a bug. test_fuzz pins the key to both guards.
 DECODER_ERROR = "decoder-error"
+
+
+@pytest.fixture(autouse=True)
+def station_zone() -> Iterator[Callable[[str], None]]:
+    """Set the station's zone (TZ) for a test; UTC unless the test names another.
+
+    Device times sent without a zone are read in the station's zone (devices.reading.
+    STATION_ZONE), so tests that expect a UTC instant from such a time pin it here instead of
+    depending on the machine that runs them.
+    """
+    before = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    set_zone("UTC")
+    yield set_zone
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 @pytest.fixture

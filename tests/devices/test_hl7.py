@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_sample_aware_gateway_ecg_hr_and_invasive_pressures(samples_dir: Path) -
     result = feed_all(HL7Decoder(), data)
     assert summary(result) == [("heart_rate", 60, "1.6.1.1"), ("pulse_rate", 60, "1.2.1.1")]
     assert {r.source for r in result.readings} == {"hl7:HL7^080019FFFF4F6AC0^EUI-64"}
-    # No OBX-14: OBR-7 20081211144500, no offset anywhere -> the default zone (UTC).
+    # No OBX-14: OBR-7 20081211144500, no offset anywhere -> the station's zone (UTC here).
     assert {r.measured_at for r in result.readings} == {utc(2008, 12, 11, 14, 45)}
     # Arterial and pulmonary pressures are never NIBP; PVC count is not monitored.
     assert not any(r.metric.startswith("bp_") for r in result.readings)
@@ -255,6 +256,20 @@ def test_escape_sequences_in_source_are_decoded_by_python_hl7() -> None:
 ])
 def test_timestamp_forms(text: str, expected: datetime) -> None:
     assert parse_timestamp(text) == (expected, "")
+
+
+def test_time_without_offset_is_the_stations_local_time(
+        samples_dir: Path, station_zone: Callable[[str], None]) -> None:
+    # QA, TZ=Europe/Berlin: a time without an offset was stored as UTC, so a value measured at
+    # 14:45 Berlin time was logged as measured at 15:45, an hour after it was received.
+    station_zone("Europe/Berlin")
+    data = (samples_dir / "ihe-pcd01-ipf-aware-gateway-ibp-ecg.hl7").read_bytes()
+    result = feed_all(HL7Decoder(), data)
+    # OBR-7 20081211144500, no offset in MSH-7 either: 14:45 in Berlin in winter (UTC+1).
+    assert {r.measured_at for r in result.readings} == {utc(2008, 12, 11, 13, 45)}
+    # Summer time (UTC+2), and an explicit offset always wins over the station's zone.
+    assert parse_timestamp("20210425230332") == (utc(2021, 4, 25, 21, 3, 32), "")
+    assert parse_timestamp("20210425230332+0000") == (utc(2021, 4, 25, 23, 3, 32), "")
 
 
 @pytest.mark.parametrize("text", ["", "00000000000000", "00000000000000.000", "0000"])

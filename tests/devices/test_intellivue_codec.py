@@ -4,6 +4,7 @@ turn a numeric into a reading (ids, states, units, ranges, labels ignored, NBP t
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -358,6 +359,15 @@ def test_nbp_time_before_the_clock_is_known_uses_monitor_tz() -> None:
     rx = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
     when, _ = clock.to_utc(encode_bcd_time(datetime(2026, 1, 2, 10, 30)), rx)
     assert when == datetime(2026, 1, 2, 8, 30, tzinfo=UTC)
+
+
+def test_nbp_time_before_the_clock_is_known_is_the_stations_local_time(
+        station_zone: Callable[[str], None]) -> None:
+    # A capture that starts after MDS-create: the monitor's zoneless clock is ward time.
+    station_zone("Europe/Berlin")
+    rx = datetime(2026, 7, 2, 9, 0, tzinfo=UTC)
+    when, _ = MonitorClock().to_utc(encode_bcd_time(datetime(2026, 7, 2, 10, 30)), rx)
+    assert when == datetime(2026, 7, 2, 8, 30, tzinfo=UTC)   # Berlin summer time, UTC+2
 
 
 def test_nbp_reading_carries_its_own_time_and_a_future_one_is_not_used() -> None:

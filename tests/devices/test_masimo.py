@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -121,3 +122,17 @@ def test_every_cut_of_a_real_line_gives_its_own_values_or_none(samples_dir: Path
         if not got.readings:
             assert [d.reason for d in got.dropped] in (["truncated-line"], ["bad-frame"]), whole[:end]
     assert decode_line(whole[:whole.index(b" ALARM=")], RX).dropped[0].reason == "truncated-line"
+
+
+def test_oximeter_time_is_the_stations_local_time(
+        samples_dir: Path, station_zone: Callable[[str], None]) -> None:
+    # The oximeter's clock is set to ward time and sent without a zone; read as UTC, a reading
+    # in Berlin was stored as measured an hour after it was received (QA, TZ=Europe/Berlin).
+    station_zone("Europe/Berlin")
+    data = (samples_dir / "masimo-rad-serial-ascii-lines.txt").read_bytes()
+    result = feed_all(MasimoDecoder(), data)
+    # 03/17/16 19:19:36 is Berlin winter time, UTC+1.
+    assert {r.measured_at for r in result.readings} == {datetime(2016, 3, 17, 18, 19, 36, tzinfo=UTC)}
+    # A zone given explicitly still wins.
+    line = decode_line(LINE, RX, default_tz=UTC)
+    assert {r.measured_at for r in line.readings} == {datetime(2016, 3, 17, 19, 19, 36, tzinfo=UTC)}

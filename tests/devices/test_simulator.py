@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from devices.formats import FORMATS
+from devices.masimo import decode_line
 from devices.simulator import cli
 from devices.simulator.encode import FORMAT_NAMES, Hl7Encoder
 from devices.simulator.physiology import JITTER_BOUND, JITTER_SIGMA, Physiology, Ramp
@@ -97,6 +99,18 @@ def test_masimo_line_has_the_rad8_shape() -> None:
     assert re.fullmatch(
         rb"01/05/26 09:00:05 SN=0000012345 SPO2=\d{3}% BPM=\d{3} PI=\d\d\.\d\d SPCO=--\.-% "
         rb"SPMET=--\.-% DESAT=-- PIDELTA=\+-- ALARM=0000 EXC=000000\r\n", line)
+
+
+def test_simulated_oximeter_clock_is_ward_time_and_decodes_to_when_it_was_sent(
+        station_zone: Callable[[str], None]) -> None:
+    # Like a real oximeter the simulator sends its clock in local time without a zone; sending
+    # UTC put every simulated reading an hour off in Berlin once the decoder read local time.
+    station_zone("Europe/Berlin")
+    tl = compile_timeline(load_builtin("normal"), "masimo", 1, T0)
+    line = tl.entries[5].action.data  # type: ignore[union-attr]
+    assert line.startswith(b"01/05/26 10:00:05 ")   # 09:00:05 UTC is 10:00:05 in Berlin
+    readings = decode_line(line.rstrip(), T0).readings
+    assert {r.measured_at for r in readings} == {T0 + timedelta(seconds=5)}
 
 
 def test_ansar_b_frame_has_the_ivy_shape() -> None:
