@@ -8,7 +8,8 @@ Replies the console would have sent (the IntelliVue MDS-create confirmation, HL7
 counted, not sent; the IntelliVue conversation itself is not replayed.
 
 Prints one JSON object per reading per line on stdout, then a summary on stderr: frames seen,
-readings, replies the console would send, and dropped counts by reason with a few examples.
+readings, replies the console would send, and dropped counts by reason with a few examples; then
+warnings (`stream.KEPT_NOTICES`: doubts about values that were kept) apart from the drops.
 Bad usage or an unreadable file gives one line naming the problem and what is allowed, exit 2.
 Exit 0 otherwise, even when nothing decoded (the summary says why).
 """
@@ -24,7 +25,7 @@ from typing import IO, NoReturn
 
 from devices.formats import FORMATS
 from devices.reading import Reading
-from devices.stream import DecodeResult
+from devices.stream import KEPT_NOTICES, DecodeResult, Dropped
 
 USAGE_EXIT = 2
 EXAMPLES_PER_REASON = 3
@@ -75,20 +76,28 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def summary(name: str, fmt: str, result: DecodeResult) -> str:
-    """Return the stderr summary: counts, then dropped counts by reason with examples."""
+    """Return the stderr summary: counts, then dropped and warning counts by reason with examples."""
+    dropped = [d for d in result.dropped if d.reason not in KEPT_NOTICES]
+    warnings = [d for d in result.dropped if d.reason in KEPT_NOTICES]
     lines = [f"{name} ({fmt}): {result.frames} frames, {len(result.readings)} readings, "
-             f"{len(result.dropped)} dropped, {len(result.replies)} replies"]
-    counts = Counter(d.reason for d in result.dropped)
+             f"{len(dropped)} dropped, {len(warnings)} warnings, {len(result.replies)} replies"]
+    lines += _by_reason("dropped by reason:", dropped)
+    lines += _by_reason("warnings by reason (values kept):", warnings)
+    return "\n".join(lines)
+
+
+def _by_reason(title: str, items: list[Dropped]) -> list[str]:
+    """Return `title` and each reason's count with a few examples, or nothing for no items."""
+    counts = Counter(d.reason for d in items)
     examples: dict[str, list[str]] = defaultdict(list)
-    for d in result.dropped:
+    for d in items:
         if len(examples[d.reason]) < EXAMPLES_PER_REASON:
             examples[d.reason].append(d.detail)
-    if counts:
-        lines.append("dropped by reason:")
+    lines = [title] if counts else []
     for reason, count in counts.most_common():
         lines.append(f"  {reason}: {count}")
         lines.extend(f"    e.g. {detail[:160]}" for detail in examples[reason])
-    return "\n".join(lines)
+    return lines
 
 
 def decode_bytes(fmt: str, data: bytes, received_at: datetime) -> DecodeResult:

@@ -30,6 +30,16 @@ class Dropped:
     detail: str
 
 
+KEPT_NOTICES = frozenset({
+    "name-mismatch", "path-mismatch", "bad-timestamp", "unknown-charset", "charset-mismatch",
+})
+"""`Dropped` reasons that report a doubt about a value the decoder still kept: a code and name
+that disagree (the code is trusted, devices.md), an unusable time (the value is kept without it),
+a charset read another way. They travel with the drops so the log keeps them, but a count of
+what was dropped must leave them out (QA: the Comen sample's two kept PR rows counted as
+dropped)."""
+
+
 def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dropped | None:
     """Why `value` cannot be a reading of `metric` (outside its hard range), or None if it can.
 

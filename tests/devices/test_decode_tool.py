@@ -62,8 +62,23 @@ def test_json_values_and_summary_for_oximeter(samples_dir: Path) -> None:
     assert obj["source"] == "hl7:AcmeInc^ACDE48234567ABCD^EUI-64"
     assert obj["channel"] == "1.0.0.1" and obj["flags"] == []
     err = proc.stderr.decode()
-    assert "1 frames, 1 readings, 1 dropped, 1 replies" in err
+    assert "1 frames, 1 readings, 1 dropped, 0 warnings, 1 replies" in err
     assert "waveform-skipped: 1" in err and "e.g. " in err
+
+
+def test_summary_counts_warnings_on_kept_values_apart_from_drops(samples_dir: Path) -> None:
+    # QA: the Comen sample's two PR rows (code 149522 named MDC_PULS_RATE) are printed as
+    # readings, yet the summary said "14 dropped" including them. 26 OBX rows: 14 kept, 12 not.
+    proc = run("--format", "hl7", str(samples_dir / "comen-nc-monitor-test-sender.hl7"))
+    readings = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(readings) == 14
+    assert len([r for r in readings if r["channel"] == "1.0.0.149522"]) == 2
+    err = proc.stderr.decode()
+    assert "2 frames, 14 readings, 12 dropped, 2 warnings, 2 replies" in err
+    dropped, warnings = err.split("warnings by reason (values kept):")
+    assert "name-mismatch" not in dropped and "not-monitored: 10" in dropped
+    assert "unknown-code: 2" in dropped
+    assert "  name-mismatch: 2" in warnings and "trusting the code" in warnings
 
 
 def test_stdin(samples_dir: Path) -> None:
