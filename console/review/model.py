@@ -600,8 +600,14 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         extra = f": {d['detail']}" if d.get("detail") else ""
         return f"Device {d.get('state')}{extra}"
     if kind == "device_dropped":
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(d.get("counts", {}).items()))
-        return f"Device {d.get('device')} values dropped ({counts})"
+        parts = []
+        if d.get("counts"):
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(d["counts"].items()))
+            parts.append(f"values dropped ({counts})")
+        if d.get("kept_with_warnings"):
+            kept = ", ".join(f"{k} {v}" for k, v in sorted(d["kept_with_warnings"].items()))
+            parts.append(f"values kept with a warning ({kept})")
+        return f"Device {d.get('device')} " + "; ".join(parts or ["values dropped"])
     if kind in ("audio_paused", "audio_resumed"):
         return str(d.get("message", kind.replace("_", " ")))
     if kind == "threshold_changed":

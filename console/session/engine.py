@@ -452,11 +452,12 @@ class SessionEngine:
 
     def ingest_message(self, readings: Sequence[Reading], now: Moment,
                        dropped: Mapping[str, int] | None = None, example: str = "",
-                       device: str = "") -> bool:
+                       device: str = "", *, warnings: Mapping[str, int] | None = None) -> bool:
         """Accept what one device message (or one read of the port) carried, in one transaction:
         its readings with the decisions they cause, and a count of the values that could not be
         used (by reason, one example), so a drop is never lost and never costs a second commit
-        (quality bar P2: one fsync per message, not one per value).
+        (quality bar P2: one fsync per message, not one per value). `warnings` counts doubts
+        about values that were kept (devices.stream.KEPT_NOTICES), logged in the same event.
 
         Returns True when it is committed to the log (the monitor may be told AA), False when
         the log cannot take writes now and it is held in memory, or the session has ended (the
@@ -467,9 +468,13 @@ class SessionEngine:
         with self._step(now) as step:
             for reading in readings:
                 step.records.extend(self._reading_records(reading, now, ENGINE, False))
-            if dropped:
-                step.records.append(EventRecord(self.session_id, now.wall, "device_dropped", ENGINE, {
-                    "device": device, "counts": dict(dropped), "example": example[:200]}))
+            if dropped or warnings:
+                detail: dict[str, object] = {"device": device, "counts": dict(dropped or {}),
+                                             "example": example[:200]}
+                if warnings:
+                    detail["kept_with_warnings"] = dict(warnings)
+                step.records.append(EventRecord(self.session_id, now.wall, "device_dropped",
+                                                ENGINE, detail))
         return step.saved
 
     def _reading_records(self, reading: Reading, now: Moment, entered_by: str,

@@ -94,6 +94,8 @@ class EventList(QtWidgets.QListWidget):
     def _count_drops(self, record: EventRecord) -> None:
         """One line per minute for what the monitor sent that could not be used."""
         counts = record.detail.get("counts", {})
+        if not counts:
+            return   # only doubts about values that were kept and shown: nothing went unused
         fresh = (self._summary is None or self._summary_since is None
                  or record.at - self._summary_since >= timedelta(seconds=SUMMARY_SECONDS))
         if fresh:
