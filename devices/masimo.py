@@ -57,8 +57,18 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
     Returns:
         spo2 and pulse_rate readings, and what was dropped.
     """
-    result = DecodeResult(frames=1)
     text = line.decode("latin-1").strip()
+    starts = [found.start() for found in _STAMP.finditer(text)]
+    if len(starts) > 1 and starts[0] == 0:
+        # A line cut short runs into the next on the wire (no line end between them): read
+        # each part from its own device time, so the whole line after the cut keeps its values
+        # and the cut one is dropped as truncated, on its own.
+        merged = DecodeResult()
+        for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+            merged.extend(decode_line(text[begin:end].encode("latin-1"), received_at,
+                                      source_hint=source_hint, default_tz=default_tz))
+        return merged
+    result = DecodeResult(frames=1)
     m = _LINE.match(text)
     if m is None:
         reason = "partial-line" if maybe_partial else "bad-frame"

@@ -99,9 +99,6 @@ def test_impossible_device_date_keeps_values_without_time() -> None:
     b"03/17/16 19:19:39 SN=0000012345 SPO2=09 BPM=118 PI=00.55 ALARM=0000 EXC=000000",
     b"03/17/16 19:19:39 SN=0000012345 SPO2=098 BPM=118 PI=00.55 ALARM=0000 EXC=000000",
     b"03/17/16 19:19:39 SN=0000012345 SPO2=098% BPM=7 PI=00.55 ALARM=0000 EXC=000000",
-    # a line cut short and run into the next one: its fields would mix two lines
-    b"03/17/16 19:19:39 SN=0000012345 SPO2=098% BPM=1203/17/16 19:19:40 SN=0000012345 "
-    b"SPO2=087% BPM=118 PI=00.55 ALARM=0000 EXC=000000",
 ])
 def test_cut_off_line_is_dropped_as_truncated_never_read_as_a_value(cut: bytes) -> None:
     result = feed_all(MasimoDecoder(at_line_start=True), LINE + b"\r\n" + cut + b"\r\n")
@@ -109,6 +106,17 @@ def test_cut_off_line_is_dropped_as_truncated_never_read_as_a_value(cut: bytes) 
     assert [(r.metric, r.value) for r in result.readings] == [("spo2", 98), ("pulse_rate", 123)]
     assert [d.reason for d in result.dropped] == ["truncated-line"]
     assert cut[:40].decode() in result.dropped[0].detail
+
+
+def test_a_line_cut_short_and_run_into_the_next_keeps_the_next_lines_values() -> None:
+    # No line end between them on the wire: the cut one is dropped, the whole one after it read.
+    cut = b"03/17/16 19:19:39 SN=0000012345 SPO2=098% BPM=12"
+    after = b"03/17/16 19:19:40 SN=0000012345 SPO2=087% BPM=118 PI=00.55 ALARM=0000 EXC=000000"
+    result = feed_all(MasimoDecoder(at_line_start=True), LINE + b"\r\n" + cut + after + b"\r\n")
+    assert [(r.metric, r.value) for r in result.readings] == [
+        ("spo2", 98), ("pulse_rate", 123), ("spo2", 87), ("pulse_rate", 118)]
+    assert [d.reason for d in result.dropped] == ["truncated-line"]
+    assert cut.decode() in result.dropped[0].detail
 
 
 def test_every_cut_of_a_real_line_gives_its_own_values_or_none(samples_dir: Path) -> None:

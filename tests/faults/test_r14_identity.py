@@ -177,10 +177,12 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                str(folder / target), "--db", str(db), *signed],
                               capture_output=True, text=True, timeout=120, pass_fds=fds)
         close_fds(fds)
-        # REMS of an IV session is refused after the access was recorded (logged, not written).
+        # REMS of an IV session is refused after the access was recorded: a second row says
+        # the file was not written, and why.
         assert done.returncode == (2 if option == "--rems" else 0), done.stderr
-    assert [r[0] for r in sql(db, "SELECT format FROM access_log ORDER BY id")] == [
-        "fhir", "csv", "rems"]
+    rows = sql(db, "SELECT format, detail FROM access_log ORDER BY id")
+    assert [r[0] for r in rows] == ["fhir", "csv", "rems", "rems"]
+    assert str(rows[3][1]).startswith(f"NOT WRITTEN: {folder / 'r.txt'}: ")
     return db
 
 
@@ -209,8 +211,8 @@ def test_the_sqlite3_tool_cannot_edit_the_access_log(db: Path) -> None:
      "access_log row 2: its content does not match its row_hash"),
     ("DELETE FROM access_log WHERE id = 1",
      "access_log row 2 no longer follows the row before it: row(s) 1 were deleted"),
-    ("DELETE FROM access_log WHERE id = 3",
-     "access_log: rows 3 to 3 were deleted from the end outside the console"),
+    ("DELETE FROM access_log WHERE id = 4",
+     "access_log: rows 4 to 4 were deleted from the end outside the console"),
 ])
 def test_an_access_log_row_edited_with_the_sqlite3_tool_is_named_by_verify(
         db: Path, edit: str, says: str) -> None:
