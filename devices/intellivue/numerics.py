@@ -75,10 +75,16 @@ class MonitorClock:
         naive, problem = decode_bcd_time(raw)
         if naive is None:
             return None, problem
-        if self.offset is not None:
-            when = naive.replace(tzinfo=UTC) + self.offset
-        else:
-            when = naive.replace(tzinfo=self.monitor_tz).astimezone(UTC)
+        try:
+            if self.offset is not None:
+                when = naive.replace(tzinfo=UTC) + self.offset
+            else:
+                # The station's zone (None) goes through the C library's local time, which
+                # refuses the edges of the calendar (year 1 from a monitor with no clock set).
+                when = naive.replace(tzinfo=self.monitor_tz).astimezone(UTC)
+        except (ValueError, OverflowError, OSError):
+            return None, (f"time stamp {naive.isoformat(sep=' ')} cannot be placed on the "
+                          "station's clock")
         if when > received_at + FUTURE_TOLERANCE:
             return None, (f"time stamp {naive.isoformat(sep=' ')} is after the receive time "
                           f"{received_at.isoformat(sep=' ')}; check the monitor's clock")

@@ -382,3 +382,11 @@ def test_nbp_reading_carries_its_own_time_and_a_future_one_is_not_used() -> None
     unset = decode(nbp_observation(120, 80, 93, stamp=b"\xff" * 8))
     assert {r.measured_at for r in unset.readings} == {None}
     assert [d.reason for d in unset.dropped] == ["bad-timestamp"]
+
+
+def test_a_time_stamp_at_the_calendars_edge_is_unusable_not_a_decoder_error() -> None:
+    # 0001-01-01 (a monitor whose clock was never set) cannot go through the station's local
+    # time (the C library refuses year 0): the reading keeps no time, the decoder goes on.
+    when, why = MonitorClock().to_utc(bytes([0x00, 0x01, 0x01, 0x01, 0, 0, 0, 0]),
+                                      datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    assert when is None and "cannot be placed on the station's clock" in why
