@@ -25,13 +25,13 @@ status 2; never a traceback. No Qt here (the PDF writer is imported only for --p
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, NoReturn
 
+from console.export.files import not_written_cause
 from console.paths import default_db_path
 
 if TYPE_CHECKING:   # only for the annotations: the review model is loaded when a command runs
@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         done = write(detail)
     except (OSError, ValueError) as exc:
-        cause = _cause(exc)
+        cause = not_written_cause(exc)
         unrecorded = _record_not_written(args, db, cause) if args.account_ref is not None else ""
         if isinstance(exc, OSError):
             raise _Failure(f"cannot write {exc.filename or target}: {cause}; choose another "
@@ -153,15 +153,6 @@ def _target(args: argparse.Namespace) -> Path:
     """The output as the access log names it: absolute, since an auditor reading the log later
     cannot know where the command ran (QA: 'to out1/s1.pdf')."""
     return Path(getattr(args, _format(args))).resolve()
-
-
-def _cause(exc: OSError | ValueError) -> str:
-    """Why the file was not written, in the user's words."""
-    if isinstance(exc, OSError):
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return "the disk is full"
-        return exc.strerror or str(exc)
-    return str(exc)
 
 
 def _record_not_written(args: argparse.Namespace, db: Path, cause: str) -> str:

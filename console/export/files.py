@@ -41,6 +41,16 @@ def write_files(contents: Mapping[Path, bytes]) -> None:
                 os.unlink(tmp)
 
 
+def not_written_cause(exc: OSError | ValueError) -> str:
+    """Why an export's file was not written, in the user's words (the command line's error and
+    the access log's "NOT WRITTEN" row, from the command line and from the review window)."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "the disk is full"
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
 def _temporary(path: Path, data: bytes) -> str:
     """`data` in a new 0600 file beside `path`, flushed to disk; returns its name."""
     if path.exists() and not path.is_file():

@@ -1041,6 +1041,14 @@ class ReviewWindow(QtWidgets.QMainWindow):
         try:
             report = export.write(detail, path, deidentified)
         except (OSError, ValueError, LogError) as exc:
+            if access is not None and not isinstance(exc, LogError):
+                # The row above names a file that is not there: a second one says so, as the
+                # command line's does (console/export/cli.py).
+                from console.export.files import not_written_cause
+
+                cause = not_written_cause(exc)
+                self._logged(lambda: access.record_export(
+                    s.id, key, deidentified, f"NOT WRITTEN: {path}: {cause}"))
             self.dialogs.error(f"{export.label} export failed",
                                f"Could not write {path}: {exc}. Choose another place.")
             return

@@ -175,6 +175,26 @@ def test_every_read_and_export_is_in_the_access_log(db, facts, protocols, qtbot,
     window.close_log()
 
 
+def test_an_export_not_written_is_said_in_the_access_log(db, facts, protocols, qtbot,
+                                                          tmp_path):
+    # The export's row is written before the file; when the file then cannot be written, the
+    # log must not go on claiming it (a second row, as the command line writes).
+    window, dialogs = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                                  tmp_path)
+    session = facts.ids["surge"]
+    window.open_session(session)
+    dialogs.folder = tmp_path / "missing" / "folder"
+    window.export("pdf")
+    target = dialogs.folder / "export.pdf"
+    assert [t for t, _ in dialogs.errors] == ["PDF export failed"] and not target.exists()
+    assert access_rows(db)[-2:] == [
+        (PRESCRIBER, "export", session, "pdf", 0, "review", f"to {target}"),
+        (PRESCRIBER, "export", session, "pdf", 0, "review",
+         f"NOT WRITTEN: {target}: No such file or directory"),
+    ]
+    window.close_log()
+
+
 def test_a_read_that_cannot_be_logged_shows_nothing(db, facts, protocols, qtbot, tmp_path):
     access = signed_in(db, ADMIN, ADMIN_PIN)
     window, dialogs = open_window(qtbot, db, protocols, access, tmp_path)
