@@ -363,7 +363,7 @@ class _Report:
         if s.demo:
             out.append(self.paragraph("DEMO SESSION: simulated data, not patient data",
                                       self.bold, "#ffffff", gap=4 * self.pt, fill="#4a148c"))
-        out.extend(self.fields(rc.header_fields(detail, tz, course)))
+        out.extend(self.fields(rc.header_fields(detail, tz, course, protocol)))
 
         out.append(self.heading_piece("Trend over the whole session"))
         out.append(self.image(trend))

@@ -555,7 +555,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.signed = signed
         s = detail.summary
         course = protocol.course_sessions if protocol is not None else None
-        fields = dict(rc.header_fields(detail, self.tz, course))
+        fields = dict(rc.header_fields(detail, self.tz, course, protocol))
         number = f"{s.session_number}" + (f" of {course}" if course else "")
         self.title.setText(f"{s.patient_id} · session {number} · {fields['Date']}")
         self.subtitle.setText(
