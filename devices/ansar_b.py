@@ -18,8 +18,8 @@ The records carry no time: measured_at is None. The NIBP record is repeated in e
 the next cuff measurement, with no measurement time or counter (devices.md: "NIBP is repeated in
 every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
 an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
-and drops each repeat as `nibp-repeat` (counted): the console shows it from when it first came. Reading.channel is the record label (`SPO2`,
-`NIBP`), which keeps the oximeter's pulse apart from the cuff's. Reading.source is
+and drops each repeat as `nibp-repeat` (counted by `decode`; stream.REPEATS): the console shows it
+from when it first came. Reading.channel is the record label (`SPO2`, `NIBP`), which keeps the oximeter's pulse apart from the cuff's. Reading.source is
 `ansar-b:<hint>`, or `ansar-b` without a hint.
 """
 

@@ -40,6 +40,12 @@ what was dropped must leave them out (QA: the Comen sample's two kept PR rows co
 dropped)."""
 
 
+REPEATS = frozenset({"nibp-repeat"})
+"""`Dropped` reasons for a value the decoder already reported once (a monitor repeating its last
+NIBP in every frame): counted by `decode`, but nothing new reached the console, so the bedside
+logs no drop for it, as it logs none for an HL7 NIBP repeated with its own time."""
+
+
 def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dropped | None:
     """Why `value` cannot be a reading of `metric` (outside its hard range), or None if it can.
 

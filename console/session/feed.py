@@ -8,7 +8,7 @@ from collections import Counter
 
 from console.clock import Moment
 from console.session.engine import SessionEngine
-from devices.stream import KEPT_NOTICES
+from devices.stream import KEPT_NOTICES, REPEATS
 from devices.transport import ConnectionState, DeviceEvent, EventKind
 
 # What the engine calls each transport state (STOPPED is the owner's own doing: not a fault).
@@ -37,12 +37,12 @@ def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
         return True
     stored = False
     try:
-        counts = Counter(d.reason for d in event.dropped)
+        counts = Counter(d.reason for d in event.dropped if d.reason not in REPEATS)
         # A doubt about a value the decoder kept (a code and name that disagree) is logged apart
         # from what was dropped: the nurse's "not used" line must not count values in use.
         warnings = {r: n for r, n in counts.items() if r in KEPT_NOTICES}
         dropped = {r: n for r, n in counts.items() if r not in KEPT_NOTICES}
-        example = event.dropped[0].detail if event.dropped else ""
+        example = next((d.detail for d in event.dropped if d.reason not in REPEATS), "")
         stored = engine.ingest_message(event.readings, now, dropped, example, event.url,
                                        warnings=warnings)
     finally:

@@ -30,3 +30,16 @@ def test_a_doubt_about_a_kept_value_is_logged_apart_from_what_was_dropped() -> N
     assert describe_event("device_dropped", logged.detail) == (
         "Device /dev/ttyUSB0 values dropped (unknown-code 1); values kept with a warning "
         "(name-mismatch 1)")
+
+
+def test_a_repeated_nibp_leaves_no_drop_in_the_log() -> None:
+    # ANSAR-B repeats the last NIBP in every frame; the decoder reports it once. A repeat is no
+    # data lost: logging it would write a "not used" row for every frame of the session.
+    s = Session()
+    now = s.now()
+    event = DeviceEvent(EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono, readings=(
+        Reading("spo2", 97, "%", None, now.wall, "ansar-b"),), dropped=(
+        Dropped("nibp-repeat", "NIBP=4;121;75;92: the measurement already reported"),))
+    assert feed.apply(s.engine, event, now)
+    assert not [r for r in s.recorder.records
+                if isinstance(r, EventRecord) and r.kind == "device_dropped"]
