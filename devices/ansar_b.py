@@ -19,7 +19,11 @@ the next cuff measurement, with no measurement time or counter (devices.md: "NIB
 every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
 an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
 and drops each repeat as `nibp-repeat` (counted by `decode`; stream.REPEATS): the console shows it
-from when it first came. Reading.channel is the record label (`SPO2`, `NIBP`), which keeps the oximeter's pulse apart from the cuff's. Reading.source is
+from when it first came. The NIBP record of the stream's first frame is a measurement taken before
+the console connected, at a time nothing tells (minutes or hours before, perhaps the previous
+patient's): its readings carry the `AGE_UNKNOWN` flag, and the tile shows them stale with the time
+unknown. A later change of the record is a measurement the console saw come, so its receive time
+is its time within a frame. Reading.channel is the record label (`SPO2`, `NIBP`), which keeps the oximeter's pulse apart from the cuff's. Reading.source is
 `ansar-b:<hint>`, or `ansar-b` without a hint.
 """
 
@@ -30,7 +34,7 @@ from datetime import datetime
 
 from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
-from devices.reading import Reading
+from devices.reading import AGE_UNKNOWN, Reading
 from devices.stream import DecodeResult, Dropped, outside_hard_range
 
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
@@ -46,6 +50,8 @@ _NOT_SHOWN = {"ETCO2": "EtCO2", "P1": "invasive pressure 1 (not NIBP)",
               "P2": "invasive pressure 2 (not NIBP)", "T1": "temperature 1", "T2": "temperature 2"}
 # Device "no value" markers, as in HL7 (devices.md): never shown as numbers.
 _NO_VALUE = frozenset({"", "-", "--", "---", "?"})
+_NO_FLAGS: frozenset[str] = frozenset()
+_ON_MONITOR_AT_CONNECT = frozenset({AGE_UNKNOWN})
 
 
 class NibpRepeats:
@@ -63,6 +69,12 @@ class NibpRepeats:
     def __init__(self) -> None:
         self.last: tuple[str, ...] | None = None  # f0..f3 of the last NIBP record seen
 
+    @property
+    def first(self) -> bool:
+        """True until the stream's first NIBP record was seen: that one was on the monitor before
+        the console connected."""
+        return self.last is None
+
     def is_repeat(self, fields: list[str]) -> bool:
         """Remember this record's key; True when it equals the previous record's."""
         key = tuple(f.strip() for f in (fields + [""] * 4)[:4])
@@ -78,8 +90,9 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
         block: the bytes between the waveform and 0xFE (CR-separated records; LF also accepted).
         received_at: host time the frame arrived (UTC, aware).
         source_hint: the transport's device name.
-        nibp: the stream's NIBP memory; a repeated NIBP record is dropped as `nibp-repeat`.
-            None decodes every NIBP record (one frame on its own).
+        nibp: the stream's NIBP memory; a repeated NIBP record is dropped as `nibp-repeat`, the
+            stream's first one is flagged `AGE_UNKNOWN`. None decodes every NIBP record as a
+            first one (one frame on its own).
 
     Returns:
         Readings in record order and what was dropped (`frames` is 1).
@@ -106,10 +119,14 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
                                           f"know ({', '.join([*_LAYOUT, *_NOT_SHOWN])})"))
             continue
         fields = rest.split(";")
-        if label == "NIBP" and nibp is not None and nibp.is_repeat(fields):
-            result.dropped.append(Dropped("nibp-repeat", f"NIBP={rest[:40]}: the measurement "
-                                          "already reported, repeated by the monitor"))
-            continue
+        flags = _NO_FLAGS
+        if label == "NIBP":
+            if nibp is None or nibp.first:
+                flags = _ON_MONITOR_AT_CONNECT
+            if nibp is not None and nibp.is_repeat(fields):
+                result.dropped.append(Dropped("nibp-repeat", f"NIBP={rest[:40]}: the measurement "
+                                              "already reported, repeated by the monitor"))
+                continue
         for index, metric, unit in layout:
             raw = fields[index].strip() if index < len(fields) else ""
             if label == "SPO2" and index == 2:
@@ -130,7 +147,8 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
             if out is not None:
                 result.dropped.append(out)
                 continue
-            result.readings.append(Reading(metric, value, unit, None, received_at, source, label))
+            result.readings.append(Reading(metric, value, unit, None, received_at, source, label,
+                                           flags))
     return result
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Final
 
 MANUAL = "manual"
+
+AGE_UNKNOWN: Final = "AGE_UNKNOWN"
+"""The flag a decoder sets on a value the device sent without a time that may be much older than
+its arrival: an ANSAR-B NIBP already on the monitor when the console connected (the format has no
+measurement time; the last cuff result stays on the screen, minutes or hours old, perhaps the
+previous patient's). devices.md: an NIBP is never presented as "now"; the tile shows it stale
+with its time unknown (console/session/tile_view.py)."""
 
 STATION_ZONE: tzinfo | None = None
 """The zone a device time sent without one is read in: None is the station computer's own zone
@@ -29,8 +37,9 @@ class Reading:
         source: `manual`, or the device that sent it (e.g. `hl7:<MSH-3 or EUI-64>`, `masimo:<SN>`).
         channel: what tells two values of one metric from one source apart (HL7 OBX-4 path, a
             module name); empty when there is only one.
-        flags: device flags carried as sent (`DEMO`, `TEST`, `QUES`, ...). DEMO and TEST readings
-            are never charted as patient data.
+        flags: device flags carried as sent (`DEMO`, `TEST`, `QUES`, ...), and `AGE_UNKNOWN`
+            where the decoder knows the value may be old. DEMO and TEST readings are never charted
+            as patient data.
     """
 
     metric: str

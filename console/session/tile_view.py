@@ -39,7 +39,9 @@ Limits
 
 Detail
     Where the value comes from and how old it is: "device · 3 s ago", "manual 09:26 · 4 min ago",
-    NIBP "device · measured 09:26 · 4 min ago" (its age counts from its measured time). A device
+    NIBP "device · measured 09:26 · 4 min ago" (its age counts from its measured time); an NIBP
+    found on the monitor at connect, with no time (reading.AGE_UNKNOWN), "STALE · device ·
+    received 09:26 · time unknown". A device
     whose measured time is more than `SKEW_LIMIT_S` from the console's receive time has a wrong
     clock (the trend feed's rule): its receive time is shown instead, and the tile says so.
     Stale (older than `STALE_SECONDS` for a continuous value, `STALE_MANUAL_SECONDS` for a typed
@@ -48,6 +50,7 @@ Detail
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,7 +60,7 @@ from console.clock import Moment
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
 from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, SKEW_LIMIT_S, VITAL_COLOURS
 from console.session.view import SessionView
-from devices.reading import MANUAL
+from devices.reading import AGE_UNKNOWN, MANUAL
 from protocols.model import AlarmRule, Priority
 from protocols.vitals import metric
 
@@ -333,6 +336,11 @@ def _when(latest: Latest, now: Moment) -> _When:
     age = now.mono - latest.at.mono   # since it was received, by the monotonic clock
     if reading.source == MANUAL:
         return _When((f"manual {_clock(reading.received_at)}", f"{_age(age)} ago"), (), age, True)
+    if AGE_UNKNOWN in reading.flags:
+        # Already on the monitor when it connected, with no time (ANSAR-B): never "now", and no
+        # age can be given (devices.md). Shown stale, so the nurse takes a new one.
+        return _When(("device", f"received {_clock(reading.received_at)}", "time unknown"), (),
+                     math.inf, False)
     if not reading.metric.startswith("bp_"):
         return _When(("device", f"{_age(age)} ago"), (), age, False)
     if reading.measured_at is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from devices.ansar_b import AnsarBDecoder, decode_records
+from devices.reading import AGE_UNKNOWN
 from tests.devices.conftest import RX, feed_all
 
 PER_FRAME = [("heart_rate", 80, "HR"), ("resp_rate", 35, "RR"), ("spo2", 100, "SPO2"),
@@ -28,6 +29,10 @@ def test_capture_27_frames_with_their_values(samples_dir: Path) -> None:
         PER_FRAME + CONTINUOUS * 26
     assert all(r.measured_at is None and r.received_at == RX and r.source == "ansar-b"
                for r in result.readings)
+    # The capture starts with that NIBP on the monitor: measured before, at a time nothing tells.
+    assert [r.flags for r in result.readings[:len(PER_FRAME)]] == \
+        [frozenset({AGE_UNKNOWN}) if channel == "NIBP" else frozenset() for _, _, channel in PER_FRAME]
+    assert not any(r.flags for r in result.readings[len(PER_FRAME):])
     reasons = [d.reason for d in result.dropped]
     assert reasons.count("partial-frame") == 1
     # ETCO2, P1, P2, T1, T2 in every frame.
@@ -99,6 +104,24 @@ def test_each_cuff_measurement_is_reported_once() -> None:
     reasons = [d.reason for d in result.dropped]
     assert reasons.count("nibp-repeat") == 4
     assert reasons.count("no-value") == 4   # the first empty record's four fields, once
+    # Each came while the console listened: its receive time is its time, not flagged.
+    assert not any(r.flags for r in result.readings)
+
+
+def test_the_nibp_on_the_monitor_at_connect_has_an_unknown_age() -> None:
+    # The console connects to a monitor showing its last cuff result (minutes or hours old,
+    # perhaps the previous patient's): ANSAR-B gives it no time, so it must never read as "now".
+    frames = ["NIBP=4;162;98;119;77;;", "NIBP=4;162;98;119;77;;", "NIBP=4;128;80;96;75;;"]
+    result = feed_all(AnsarBDecoder(), b"".join(_frame(f) for f in frames))
+    nibp = [(r.metric, r.value, r.flags) for r in result.readings if r.channel == "NIBP"]
+    unknown, now = frozenset({AGE_UNKNOWN}), frozenset()
+    assert nibp == [("bp_systolic", 162, unknown), ("bp_diastolic", 98, unknown),
+                    ("bp_mean", 119, unknown), ("pulse_rate", 77, unknown),
+                    ("bp_systolic", 128, now), ("bp_diastolic", 80, now), ("bp_mean", 96, now),
+                    ("pulse_rate", 75, now)]
+    # A new connection (the transport makes a new decoder at each open) starts over.
+    again = feed_all(AnsarBDecoder(), _frame(frames[-1]))
+    assert {r.flags for r in again.readings if r.channel == "NIBP"} == {unknown}
 
 
 def test_two_equal_consecutive_measurements_cannot_be_told_apart() -> None:

@@ -21,7 +21,7 @@ from console.session.trend_feed import VITAL_COLOURS
 from console.store import EventLog
 from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from console.ui.tiles import NORMAL, STALE, TilePanel, flow_phrases
-from devices.reading import Reading
+from devices.reading import AGE_UNKNOWN, Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.model import Priority
 from protocols.vitals import metric
@@ -231,6 +231,27 @@ def test_a_monitor_clock_off_by_minutes_shows_the_receive_time_and_says_so(bedsi
     view = bedside.tile("bp_systolic")
     assert view.value == "130/80 (97)"
     assert view.detail == f"device · received {local(bedside.now().wall)} · 0 s ago · monitor clock 8 min ahead"
+
+
+def test_an_nibp_on_the_monitor_at_connect_is_stale_with_its_time_unknown(qtbot, bedside, panel):
+    # ANSAR-B: the cuff result already on the monitor when it connected has no time at all; it
+    # may be hours old or the previous patient's, so it never reads as current (devices.md).
+    now = bedside.now()
+    found = [Reading(name, value, "mmHg", None, now.wall, "ansar-b", "NIBP", frozenset({AGE_UNKNOWN}))
+             for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("bp_mean", 97))]
+    assert bedside.engine.ingest_message(found, now)
+    view = bedside.tile("bp_systolic")
+    assert view.value == "128/82 (97)"
+    assert view.stale
+    assert view.detail == f"STALE · device · received {local(now.wall)} · time unknown"
+    show(panel, bedside)
+    tile = panel.tiles["bp_systolic"]
+    assert f"background:{STALE[0]}" in tile.styleSheet()
+    assert not tile.detail.cut
+    # The next cuff measurement is seen as it comes: current, with its age.
+    bedside.after(60)
+    bedside.monitor(measured=None, bp_systolic=131, bp_diastolic=84, bp_mean=99)
+    assert not bedside.tile("bp_systolic").stale
 
 
 # ---- a latched alarm does not paint a normal value ---------------------------------------------
