@@ -22,6 +22,7 @@ on the offscreen platform when there is no display (`QT_QPA_PLATFORM` is set onl
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -132,6 +133,20 @@ def _ensure_app() -> None:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _APP = QtWidgets.QApplication(["infusion-console"])
+    if _APP.platformName() == "offscreen":
+        QtCore.qInstallMessageHandler(_quiet_offscreen)
+
+
+# Qt's offscreen platform says this for every window shown, here the trend drawn for the page.
+# It is no fault of the report; on a clinician's terminal it read as one (QA).
+_OFFSCREEN_NOISE: Final = "This plugin does not support propagateSizeHints()"
+
+
+def _quiet_offscreen(kind: QtCore.QtMsgType, _context: QtCore.QMessageLogContext,
+                     message: str) -> None:
+    """Qt's messages on stderr as Qt writes them, without the offscreen platform's noise."""
+    if message != _OFFSCREEN_NOISE:
+        sys.stderr.write(f"{message}\n")
 
 
 def render_trend(detail: SessionDetail, protocol: Protocol | None,

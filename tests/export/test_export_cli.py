@@ -145,7 +145,8 @@ def test_pdf_through_the_installed_entry_point(scenario_log, tmp_path):
     done = _console("export", sid, "--pdf", target, "--page-size", "Letter", "--deidentify",
                     "--db", scenario_log.path, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
+    # Nothing on stderr: Qt's offscreen platform noise read as a fault on a clinician's terminal.
+    assert done.stderr == ""
     assert target.read_bytes().startswith(b"%PDF")
     assert "-page PDF report to" in done.stdout
 
