@@ -142,7 +142,7 @@ def _ensure_app() -> None:
 _OFFSCREEN_NOISE: Final = "This plugin does not support propagateSizeHints()"
 
 
-def _quiet_offscreen(kind: QtCore.QtMsgType, _context: QtCore.QMessageLogContext,
+def _quiet_offscreen(_kind: QtCore.QtMsgType, _context: QtCore.QMessageLogContext,
                      message: str) -> None:
     """Qt's messages on stderr as Qt writes them, without the offscreen platform's noise."""
     if message != _OFFSCREEN_NOISE:

@@ -250,7 +250,7 @@ def test_an_nibp_on_the_monitor_at_connect_is_stale_with_its_time_unknown(qtbot,
     assert not tile.detail.cut
     # The next cuff measurement is seen as it comes: current, with its age.
     bedside.after(60)
-    bedside.monitor(measured=None, bp_systolic=131, bp_diastolic=84, bp_mean=99)
+    bedside.monitor(bp_systolic=131, bp_diastolic=84, bp_mean=99)
     assert not bedside.tile("bp_systolic").stale
 
 
