@@ -205,6 +205,10 @@ class AlarmBar(QtWidgets.QWidget):
             button.setFont(button_font)
             button.setFixedHeight(44)   # a touch target, and room for 16 pt text
             button.setMinimumWidth(250)
+            # Never the keyboard focus: a stray Space or Return (typing meant for a dialog, a
+            # hand on the keyboard) must not acknowledge every alarm or pause the audio. The
+            # keys that act on alarms are F2 and F3, from anywhere in the window.
+            button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         # QShortcut, not QPushButton.setShortcut: setText() resets a button's shortcut to its
         # mnemonic, and these labels change with the state.
         self.ack_shortcut = QtGui.QShortcut(QtGui.QKeySequence("F2"), self)

@@ -60,6 +60,9 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.ack = QtWidgets.QPushButton("Acknowledge (F2)")
         self.ack.setObjectName("strip_acknowledge")
         self.ack.clicked.connect(self._on_acknowledge)
+        # Never the keyboard focus (as the console's alarm buttons): Space or Return reaching it
+        # by a Tab too many would acknowledge a chair's alarm; F2 is the key for that.
+        self.ack.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.ack.setVisible(False)
         shortcut = QtGui.QShortcut(QtGui.QKeySequence("F2"), self)
         shortcut.activated.connect(self._on_acknowledge)

@@ -442,6 +442,27 @@ def test_f2_on_a_trend_acknowledges_the_alarm_its_strip_shows_and_says_what_it_d
     assert dialog.ack_result.full_text() == "Room 2: nothing to acknowledge (ack sent…)"
 
 
+def test_a_stray_key_on_a_trend_never_acknowledges_a_chairs_alarm(qtbot):
+    central, window, dialog, alarming = trend_without_sound(qtbot, "no sound server")
+    window.nurse.setText("B. Central")
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    chair_2_systolic_212(central, alarming, window)
+    dialog.strip_timer.timeout.emit()
+    assert dialog.ack.isVisible()
+    # The nurse tabs round the trend's controls and presses Space wherever Tab lands on
+    # Acknowledge, then Return on the plot: only F2 or a click acknowledges, so nothing is sent.
+    for _ in range(6):
+        here = QtWidgets.QApplication.focusWidget() or dialog
+        if here is not dialog.ack:
+            qtbot.keyClick(here, QtCore.Qt.Key.Key_Tab)
+        here = QtWidgets.QApplication.focusWidget() or dialog
+        if here is dialog.ack:
+            qtbot.keyClick(here, QtCore.Qt.Key.Key_Space)
+    qtbot.keyClick(dialog.plot, QtCore.Qt.Key.Key_Return)
+    assert central.bus.on("/command") == []
+
+
 def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
     central = Central(MemoryLog())
     out = RecordingAudioOut(available=False, detail="paplay failed (exit 1): Connection refused")

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from console.session.alarms import AlarmState
 from console.clock import format_duration
@@ -315,3 +315,36 @@ def test_a_high_alarm_held_until_seen_says_the_value_now(console):
     console.bp(205, 95)
     console.bp(190, 95)   # medium now, but held high until the nurse has seen it
     assert console.bar.rows()[0] == SYSTOLIC_205 + " · now 190"
+
+
+def test_a_stray_space_or_return_never_acknowledges_or_pauses(console, qtbot):
+    # The bar in a window with a field to type in, as at the chair.
+    window = QtWidgets.QWidget()
+    field = QtWidgets.QLineEdit()
+    layout = QtWidgets.QVBoxLayout(window)
+    layout.addWidget(field)
+    layout.addWidget(console.bar)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    # Step 1: HR 115; the nurse clicks Acknowledge all with the mouse.
+    console.reading("heart_rate", 115)
+    assert console.bar.ack_button.text() == "Acknowledge all (F2)"
+    qtbot.mouseClick(console.bar.ack_button, QtCore.Qt.MouseButton.LeftButton)
+    assert console.occurrence("heart_rate_high").state is AlarmState.ACKNOWLEDGED
+    # Step 2: systolic 205 comes; a stray Space and Return reach whatever has the focus. Only
+    # F2 and F3 (or a click) act on alarms: the high alarm stays unacknowledged and sounding.
+    console.bp(205, 95)
+    stray = QtWidgets.QApplication.focusWidget() or window
+    qtbot.keyClick(stray, QtCore.Qt.Key.Key_Space)
+    qtbot.keyClick(stray, QtCore.Qt.Key.Key_Return)
+    assert console.occurrence("bp_systolic_high").state is AlarmState.ACTIVE
+    assert console.sounder.pattern is not None
+    # Step 3: tabbing through the window never lands on an alarm button either.
+    for _ in range(4):
+        qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, QtCore.Qt.Key.Key_Tab)
+        here = QtWidgets.QApplication.focusWidget() or window
+        qtbot.keyClick(here, QtCore.Qt.Key.Key_Space)
+    assert console.occurrence("bp_systolic_high").state is AlarmState.ACTIVE
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
+    console.bar.setParent(None)   # back to the fixture, which closes it
