@@ -22,7 +22,7 @@ and drops each repeat as `nibp-repeat` (counted by `decode`; stream.REPEATS): th
 from when it first came. The NIBP record of the stream's first frame is a measurement taken before
 the console connected, at a time nothing tells (minutes or hours before, perhaps the previous
 patient's): its readings carry the `AGE_UNKNOWN` flag, and the tile shows them stale with the time
-unknown. A later change of the record is a measurement the console saw come, so its receive time
+unknown; no trend draws them. A later change of the record is a measurement the console saw come, so its receive time
 is its time within a frame. Reading.channel is the record label (`SPO2`, `NIBP`), which keeps the
 oximeter's pulse apart from the cuff's. Reading.source is `ansar-b:<hint>`, or `ansar-b` without
 a hint.

@@ -1016,7 +1016,9 @@ class Board:
                     text = f"{text} ({mean})" if text else f"({mean})"
             else:
                 text = values[0]
-            tooltip = f"{label} measured {times[0]}" if times else ""
+            # A value sent with no time (found on the monitor at connect) says so.
+            tooltip = f"{label} measured {times[0]}" if times else \
+                (f"{label}: time of measurement unknown" if text else "")
             out.append(VitalView(label, text or "—", priority if text else None, tooltip))
         return tuple(out)
 

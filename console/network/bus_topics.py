@@ -124,9 +124,9 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 #                     "protocol_name": "IV ketamine", "phase": "infusion", "phase_name": "Infusion",
 #                     "started_at": ISO, "elapsed_s": 1234, "demo": false, "ended": false},
 #  "device": "connected" | "silent" | "disconnected" | "none",
-#  "vitals": {"heart_rate": {"value": 88, "unit": "bpm", "at": ISO, "alarm": null | "low" |
-#             "medium" | "high"}, "bp_systolic": ..., "bp_diastolic": ..., "bp_mean": ...,
-#             "resp_rate": ..., "spo2": ...},
+#  "vitals": {"heart_rate": {"value": 88, "unit": "bpm", "at": ISO | null (age unknown),
+#             "alarm": null | "low" | "medium" | "high"}, "bp_systolic": ..., "bp_diastolic": ...,
+#             "bp_mean": ..., "resp_rate": ..., "spo2": ...},
 #  "alarms": [{"occurrence": 7, "priority": "high", "category": "physiological", "text": "...",
 #              "state": "active" | "acknowledged" | "latched" | "paused", "raised_at": ISO}],
 #  "highest": null | "low" | "medium" | "high",

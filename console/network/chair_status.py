@@ -15,6 +15,7 @@ from console.session.alarms import AlarmState, Occurrence
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import ObservationRecord
+from devices.reading import AGE_UNKNOWN
 from protocols.model import Priority
 
 _PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
@@ -82,7 +83,9 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
             continue
         reading = latest.reading
         measured = reading.measured_at or latest.at.wall
-        vitals[name] = {"value": reading.value, "unit": reading.unit, "at": iso(measured),
+        # A value found on the monitor at connect has no time: null, never its receive time.
+        at = None if AGE_UNKNOWN in reading.flags else iso(measured)
+        vitals[name] = {"value": reading.value, "unit": reading.unit, "at": at,
                         "alarm": priority_name(by_vital[name]) if name in by_vital else None}
     status["vitals"] = vitals
     return status
@@ -95,7 +98,8 @@ def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
 
 class TrendPoints:
     """(metric, time, value) of a session's logged observations, for the trend snapshot: each at
-    its measured time (else received), a correction replacing the value it corrects. Fed with the
+    its measured time (else received), a correction replacing the value it corrects, a value of
+    unknown age left out. Fed with the
     rows logged since the last call, so a two-hour session is not read again every 30 s on the
     window's thread."""
 
@@ -108,6 +112,8 @@ class TrendPoints:
         """Take the new rows (in id order); return every point of the session so far."""
         for row_id, r in rows:
             self.last_id = max(self.last_id, row_id)
+            if AGE_UNKNOWN in r.flags:
+                continue   # no time to place it at (trend_feed.py: the same rule at the bedside)
             if r.corrects is not None and r.corrects in self._points:
                 metric_name, at, _old = self._points[r.corrects]
                 self._points[r.corrects] = (metric_name, at, r.value)

@@ -26,6 +26,11 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   item 16: a monitor 8 minutes ahead spread an 11-minute session's BP over 48 minutes). A monitor
   that resends an NIBP taken over a minute before the console connected is counted as skewed too:
   its values then sit at receive time, a few seconds from their measurement.
+- A value whose age is unknown (`AGE_UNKNOWN`: an ANSAR-B NIBP found on the monitor when the
+  console connected, perhaps hours old, perhaps the previous patient's) has no place on a time
+  axis and is not drawn: its receive time would show it as measured then, and after a restart it
+  would draw again a measurement already drawn. The tile shows it stale, the log and the event
+  list keep it, its alarms stand.
 - A correction (an observation whose `corrects` names the id it replaces) takes the place of the
   value it corrects: the old point disappears and the new value is drawn where the old one was
   (it is the corrected value of that measurement, not a new one). When the feed was given the
@@ -66,6 +71,7 @@ from console.records import (
     Record,
     SessionEnded,
 )
+from devices.reading import AGE_UNKNOWN
 from protocols.vitals import BP_METRICS, METRICS, VITALS
 
 Floats = npt.NDArray[np.float64]
@@ -356,6 +362,8 @@ class TrendFeed:
     def _add_observation(self, rec: ObservationRecord, row: int) -> None:
         if rec.flags & {"DEMO", "TEST"} and not self.demo:
             return
+        if AGE_UNKNOWN in rec.flags:
+            return   # no time to place it at (see the module's text)
         if row >= 0 and row in self._orphan_corrections:
             return   # corrected before it arrived (out-of-order input): never drawn
         device = self._device_of(rec)

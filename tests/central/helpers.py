@@ -78,9 +78,10 @@ class Chair:
         assert self.s is not None
         self.s.to_infusion()
 
-    def device(self, name: str, value: float) -> None:
+    def device(self, name: str, value: float, **reading: Any) -> None:
+        """A device value now; `reading` fields as `Reading`'s (flags=...)."""
         assert self.s is not None
-        self.s.device(name, value)
+        self.s.device(name, value, **reading)
         self.s.engine.tick(self.clock.now())
 
     def occurrences(self) -> list[Any]:

@@ -11,6 +11,7 @@ import pytest
 
 from console.central.board import ACK_CONFIRM_S, BUS_ALARM_S, Board
 from console.network import bus_topics
+from devices.reading import AGE_UNKNOWN
 from protocols.model import Priority
 from tests.central.helpers import Central, MemoryLog, at
 
@@ -62,6 +63,21 @@ def test_status_fills_the_card_and_elapsed_time_counts_on_between_statuses(centr
     # 7 s later, no new status yet: the elapsed time has counted on locally.
     central.t(107)
     assert central.card("chair-3").elapsed == "1:47 min"
+
+
+def test_a_value_of_unknown_age_is_shown_without_a_measured_time(central):
+    # An ANSAR-B monitor's NIBP found on it when the chair connected: its status says no time,
+    # and the card says the time is unknown rather than showing the receive time as measured.
+    chair = central.chair("chair-3", "Room 3")
+    chair.start_infusion()
+    central.t(100)
+    for name, value in (("bp_systolic", 150), ("bp_diastolic", 95)):
+        chair.device(name, value, flags=frozenset({AGE_UNKNOWN}))
+    chair.device("heart_rate", 88)
+    central.deliver(chair.status())
+    bp, hr = central.card("chair-3").vitals[:2]
+    assert (bp.text, bp.tooltip) == ("150/95", "BP: time of measurement unknown")
+    assert hr.tooltip.startswith("HR measured ")
 
 
 def test_a_chair_without_session_says_no_session(central):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from console.network.chair_status import build_status, build_trend
+from console.network.chair_status import TrendPoints, build_status, build_trend
+from console.records import ObservationRecord
+from devices.reading import AGE_UNKNOWN
 from tests.session.helpers import START, Session
 
 
@@ -67,9 +69,6 @@ def test_the_trend_snapshot_covers_the_whole_session_thinned_evenly() -> None:
 
 
 def test_the_trend_points_take_only_new_rows_and_a_correction_replaces_its_value() -> None:
-    from console.network.chair_status import TrendPoints
-    from console.records import ObservationRecord
-
     def row(row_id: int, value: float, second: int, corrects: int | None = None):
         at = START.replace(second=second)
         return row_id, ObservationRecord(1, "heart_rate", value, "beats/min", "hl7:SIM", at, at,
@@ -85,3 +84,18 @@ def test_the_trend_points_take_only_new_rows_and_a_correction_replaces_its_value
         ("heart_rate", START, 75), ("heart_rate", START.replace(second=10), 71),
         ("heart_rate", START.replace(second=20), 72)]
     assert points.last_id == 4
+
+
+def test_a_value_of_unknown_age_has_no_time_in_the_status_and_no_place_in_the_trend() -> None:
+    # An ANSAR-B NIBP found on the monitor at connect: the status sends it with "at": null, and
+    # the trend snapshot leaves it out (the bedside trend does the same: trend_feed.py).
+    s = Session()
+    s.t(60)
+    s.device("bp_systolic", 150, flags=frozenset({AGE_UNKNOWN}))
+    assert _status(s)["vitals"] == {"bp_systolic": {"value": 150, "unit": "mmHg", "at": None,
+                                                    "alarm": None}}
+    at = START.replace(second=30)
+    flagged = ObservationRecord(1, "bp_systolic", 150, "mmHg", "ansar-b:SIM", at, at, "engine",
+                                flags=frozenset({AGE_UNKNOWN}))
+    measured = ObservationRecord(1, "bp_systolic", 160, "mmHg", "ansar-b:SIM", at, at, "engine")
+    assert TrendPoints(1).add([(1, flagged), (2, measured)]) == [("bp_systolic", at, 160)]

@@ -20,6 +20,7 @@ from console.session.trend_feed import (
     spread_labels,
     stack_labels,
 )
+from devices.reading import AGE_UNKNOWN
 from protocols.vitals import VITALS
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -112,6 +113,18 @@ def test_demo_and_test_values_are_never_patient_data_unless_the_session_is_a_dem
     demo = TrendFeed(START, demo=True)
     demo.add(records)
     assert [v for _, v in points(demo, "spo2")] == [96, 95]
+
+
+def test_an_nibp_of_unknown_age_is_not_drawn_at_its_receive_time():
+    # An ANSAR-B monitor's NIBP found on it at connect (minute 20, after a restart): the same
+    # measurement drawn at minute 3 when it came, or an older one. The next cuff is drawn.
+    feed = TrendFeed(START)
+    feed.add([reading("bp_systolic", 150, 3.0),
+              reading("bp_systolic", 150, 20.0, flags=(AGE_UNKNOWN,)),
+              reading("bp_diastolic", 95, 20.0, flags=(AGE_UNKNOWN,)),
+              reading("bp_systolic", 160, 25.0)])
+    assert points(feed, "bp_systolic") == [(3.0, 150), (25.0, 160)]
+    assert points(feed, "bp_diastolic") == []
 
 
 def test_a_silent_device_breaks_its_line_but_nibp_is_never_broken():
