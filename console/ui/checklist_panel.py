@@ -1,7 +1,10 @@
 """The current phase's checklist, the move to the next phase, and discharge.
 
 Moving on with something open, or discharging against the gate, asks for a reason (through the
-injected `Asker`), which the engine logs; a refusal shows the engine's reasons as they are.
+injected `Asker`), which the engine logs; a refusal shows the engine's reasons as they are. A
+discharge that nothing blocks and no signature confirms is asked once more ("Discharge MRN and
+end the session?", "Not yet" the default): it closes the record, and a click or a stray key on
+a focused button must not do that alone.
 
 Built to stay put (issue 11 item 11: 4 of 18 wrapped items were visible at 1366x768, each tick
 rebuilt the list and sent the keyboard back to the top, so six quick Down+Space pairs ticked one
@@ -41,9 +44,12 @@ LEGEND = "● required · greyed: ticked · hover a row for its full text"
 
 
 class Asker(Protocol):
-    """Asks the nurse for a line of text (a reason, a prescriber decision); '' means cancelled."""
+    """Asks the nurse for a line of text (a reason, a prescriber decision); '' means cancelled.
+    `agree` asks her to confirm an action that cannot be undone; False means not now."""
 
     def ask(self, title: str, message: str) -> str: ...
+
+    def agree(self, title: str, message: str, action: str) -> bool: ...
 
 
 class DialogAsker:
@@ -68,6 +74,27 @@ class DialogAsker:
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return ""
         return dialog.textValue().strip()
+
+    def build_agree(self, title: str, message: str,
+                    action: str) -> tuple[QtWidgets.QMessageBox, QtWidgets.QPushButton]:
+        """The question and its `action` button (not shown: `agree` runs it). "Not yet" is the
+        default and the Escape answer: Return or Space alone never does what cannot be undone."""
+        box = QtWidgets.QMessageBox(self.parent)
+        box.setWindowTitle(title)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setText(message)
+        box.setStyleSheet(DIALOG_STYLE)
+        yes = box.addButton(action, QtWidgets.QMessageBox.ButtonRole.YesRole)
+        no = box.addButton("Not yet", QtWidgets.QMessageBox.ButtonRole.NoRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        return box, yes
+
+    def agree(self, title: str, message: str, action: str) -> bool:
+        box, yes = self.build_agree(title, message, action)
+        place_below_alarms(box, self.parent)
+        box.exec()
+        return box.clickedButton() is yes
 
 
 def _mark(colour: str | None) -> QtGui.QIcon:
@@ -258,6 +285,12 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self._report(outcome.done, "" if outcome.done else "Not moved: " + outcome.message)
 
     def _on_discharge_clicked(self) -> None:
+        if self.controller.discharge_ends_unasked() and not self.asker.agree(
+                "Discharge", f"Discharge {self.controller.view.patient.patient_id} and end the "
+                "session?\n\nIts record is then closed: nothing more can be recorded at the "
+                "chair.", "Discharge"):
+            self._report(False, "Not discharged: the session goes on.")
+            return
         outcome = self.controller.discharge()
         if not outcome.done:
             self._report(False, "Discharge refused: " + outcome.message)

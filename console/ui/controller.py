@@ -336,6 +336,15 @@ class SessionController(QtCore.QObject):
                              f"Reason: {override_reason.strip()}"),
             act, events_of({"override": CHECKLIST_OVERRIDE})))
 
+    def discharge_ends_unasked(self) -> bool:
+        """Discharge would end the session at once: nothing blocks it and no signature is asked
+        (a signature's "This ends the session." is itself the confirmation). The window then
+        asks the nurse to confirm: ending a record cannot be undone, and one click or a stray
+        key on a focused button must not do it."""
+        engine = self._engine
+        return (self.identity is None and not engine.discharged
+                and not engine.discharge_blockers(self.clock.now()))
+
     def discharge(self, override_reason: str = "") -> Outcome:
         if self._refused(ChairAction.DISCHARGE):
             return Outcome(False, (LOCKED_MESSAGE,))

@@ -30,6 +30,10 @@ class Answers:
         self.asked.append(message)
         return self.yes
 
+    def agree(self, title: str, message: str, action: str) -> bool:
+        self.asked.append(message)
+        return self.yes
+
 
 @pytest.fixture
 def live(tmp_path, qtbot):

@@ -50,6 +50,9 @@ class _Answers:
     def ask(self, title: str, message: str) -> str:
         return "consent signed on paper, scanned after the session"
 
+    def agree(self, title: str, message: str, action: str) -> bool:
+        return True
+
 
 def _composite(back: QtWidgets.QWidget | None, dialog: QtWidgets.QDialog) -> QtGui.QPixmap:
     """`back` (or the window colour) with `dialog` painted in its middle, at `SIZE`."""

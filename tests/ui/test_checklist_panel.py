@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
-from console.ui.checklist_panel import LEGEND, ChecklistPanel
+from console.ui.checklist_panel import LEGEND, ChecklistPanel, DialogAsker
 from console.ui.live_window import LiveWindow
 from tests.ui.conftest import Answers
 
@@ -131,3 +131,16 @@ def test_the_live_window_shows_whole_items_and_a_refusal_keeps_the_list_whole(qt
     assert panel.message.text().startswith("Not moved: Required item open: Identity confirmed")
     assert panel.message.elided()
     assert (panel.items.geometry(), panel.message.geometry(), len(panel.fully_visible_rows())) == before
+
+
+@pytest.mark.parametrize("key", [Key.Key_Return, Key.Key_Space, Key.Key_Escape],
+                         ids=["Return", "Space", "Escape"])
+def test_the_discharge_question_is_answered_not_yet_by_a_key_alone(qtbot, key):
+    # Return, Space or Escape alone never ends a session: only a click on (or Tab to) Discharge.
+    parent = QtWidgets.QWidget()
+    qtbot.addWidget(parent)
+    box, discharge = DialogAsker(parent).build_agree(
+        "Discharge", "Discharge MRN-7 and end the session?", "Discharge")
+    QtCore.QTimer.singleShot(0, lambda: qtbot.keyClick(box.focusWidget() or box, key))
+    box.exec()
+    assert box.clickedButton() is not None and box.clickedButton() is not discharge

@@ -272,6 +272,16 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     qtbot.mouseClick(live.entry.findChild(type(live.entry.record_button), "obs_aldrete_record"),
                      QtCore.Qt.MouseButton.LeftButton)
     tick_all_required()
+    # Nothing blocks it now: ending the record cannot be undone, so the window asks first, and
+    # "Not yet" (the dialog's default) leaves the session open with nothing logged.
+    answers.yes = False
+    qtbot.mouseClick(checklist.discharge_button, QtCore.Qt.MouseButton.LeftButton)
+    assert answers.asked[-1].startswith("Discharge MRN-2040 and end the session?")
+    assert checklist.message.text() == "Not discharged: the session goes on."
+    assert not window.controller.view.discharged
+    assert sql(db, "SELECT count(*) FROM events WHERE kind IN ('discharged', 'discharge_refused')"
+               ) == [(1,)]   # the refusal above only
+    answers.yes = True
     qtbot.mouseClick(checklist.discharge_button, QtCore.Qt.MouseButton.LeftButton)
     assert checklist.message.text() == "Discharged: the session has ended."
     assert window.controller.view.discharged
