@@ -187,6 +187,9 @@ class NoAnswers:
     def confirm(self, message: str) -> bool:
         return False
 
+    def agree(self, title: str, message: str, action: str) -> bool:
+        return False
+
 
 def time_decoder(fmt: str, stream: bytes, chunk: int, frames_expected: int,
                  readings_per_frame: int) -> float:

@@ -56,6 +56,9 @@ class _Yes:
     def ask(self, title: str, message: str) -> str:
         return "screenshot"
 
+    def agree(self, title: str, message: str, action: str) -> bool:
+        return True
+
 
 def _surge(minute: float, peak_at: float) -> float:
     """0..1: the hypertensive surge, rising from 8 min before `peak_at` and easing over 20 min."""
