@@ -51,7 +51,10 @@ EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
 ERROR_COLOUR, DONE_COLOUR = "error_text", "ok_text"
-DIALOG_STYLE = "QWidget {font-size:13pt;} QLabel {min-width:28em;}"
+# A message box's icon is a QLabel too: without its own rule it would be 28em wide, and the text
+# far from it (or cut, where the screen is narrow).
+DIALOG_STYLE = ("QWidget {font-size:13pt;} QLabel {min-width:28em;}"
+                " QLabel#qt_msgboxex_icon_label {min-width:0px;}")
 
 # What a nurse writes on the chart, with the unit the way it is written there.
 VITAL_WORDS: dict[str, tuple[str, str]] = {

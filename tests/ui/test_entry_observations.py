@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from PySide6 import QtCore, QtWidgets
 
 from console.session.alarms import AlarmState
@@ -254,6 +256,27 @@ def test_dialogs_have_a_title_and_readable_text(qtbot):
         widget.ensurePolished()
     assert dialog.windowTitle() == "Override needed"
     assert min(w.font().pointSizeF() for w in texts) >= 13
+
+
+@pytest.mark.parametrize("which", ["unusual value", "discharge"])
+def test_a_questions_text_starts_beside_its_icon_and_is_whole(qtbot, which):
+    # The 28em minimum of the dialogs' text once applied to the message box's icon too: the text
+    # began 300 px from the icon, and was cut at the box's right edge offscreen.
+    parent = QtWidgets.QWidget()
+    qtbot.addWidget(parent)
+    text = "Respiratory rate 3 breaths/min is unusual. Record it anyway?"
+    if which == "discharge":
+        box, _yes = DialogAsker(parent).build_agree("Discharge", text, "Discharge")
+    else:
+        box, _record = DialogConfirmer(parent).build(text)
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    icon = box.findChild(QtWidgets.QLabel, "qt_msgboxex_icon_label")
+    label = box.findChild(QtWidgets.QLabel, "qt_msgbox_label")
+    assert label.geometry().left() - icon.geometry().right() < 40
+    assert label.geometry().right() <= box.width()
+    assert label.fontMetrics().horizontalAdvance(text) <= label.width()
 
 
 def test_the_events_tab_says_what_was_entered_in_error(qtbot, live):
