@@ -99,9 +99,8 @@ def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
 class TrendPoints:
     """(metric, time, value) of a session's logged observations, for the trend snapshot: each at
     its measured time (else received), a correction replacing the value it corrects, a value of
-    unknown age left out. Fed with the
-    rows logged since the last call, so a two-hour session is not read again every 30 s on the
-    window's thread."""
+    unknown age left out. Fed with the rows logged since the last call, so a two-hour session is
+    not read again every 30 s on the window's thread."""
 
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id

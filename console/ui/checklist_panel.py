@@ -29,7 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import SessionController
-from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel
+from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel, question_box
 from protocols.model import PhaseKind
 
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
@@ -77,18 +77,9 @@ class DialogAsker:
 
     def build_agree(self, title: str, message: str,
                     action: str) -> tuple[QtWidgets.QMessageBox, QtWidgets.QPushButton]:
-        """The question and its `action` button (not shown: `agree` runs it). "Not yet" is the
-        default and the Escape answer: Return or Space alone never does what cannot be undone."""
-        box = QtWidgets.QMessageBox(self.parent)
-        box.setWindowTitle(title)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setText(message)
-        box.setStyleSheet(DIALOG_STYLE)
-        yes = box.addButton(action, QtWidgets.QMessageBox.ButtonRole.YesRole)
-        no = box.addButton("Not yet", QtWidgets.QMessageBox.ButtonRole.NoRole)
-        box.setDefaultButton(no)
-        box.setEscapeButton(no)
-        return box, yes
+        """The question and its `action` button (not shown: `agree` runs it); "Not yet" is the
+        default answer."""
+        return question_box(self.parent, title, message, action, "Not yet")
 
     def agree(self, title: str, message: str, action: str) -> bool:
         box, yes = self.build_agree(title, message, action)

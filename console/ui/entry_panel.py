@@ -141,6 +141,23 @@ class Confirmer(Protocol):
     def confirm(self, message: str) -> bool: ...
 
 
+def question_box(parent: QtWidgets.QWidget, title: str, message: str, yes: str,
+                 no: str) -> tuple[QtWidgets.QMessageBox, QtWidgets.QPushButton]:
+    """A titled question with readable text and its `yes` button (not shown). `no` is the
+    default and the Escape answer: Return or Space alone never does the unusual or the
+    irreversible thing."""
+    box = QtWidgets.QMessageBox(parent)
+    box.setWindowTitle(title)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+    box.setText(message)
+    box.setStyleSheet(DIALOG_STYLE)
+    yes_button = box.addButton(yes, QtWidgets.QMessageBox.ButtonRole.YesRole)
+    no_button = box.addButton(no, QtWidgets.QMessageBox.ButtonRole.NoRole)
+    box.setDefaultButton(no_button)
+    box.setEscapeButton(no_button)
+    return box, yes_button
+
+
 class DialogConfirmer:
     """Asks in a titled dialog with readable text; "Do not record" is the default answer."""
 
@@ -151,16 +168,7 @@ class DialogConfirmer:
 
     def build(self, message: str) -> tuple[QtWidgets.QMessageBox, QtWidgets.QPushButton]:
         """The dialog and its "Record it" button (not shown: `confirm` runs it)."""
-        box = QtWidgets.QMessageBox(self.parent)
-        box.setWindowTitle(self.TITLE)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setText(message)
-        box.setStyleSheet(DIALOG_STYLE)
-        record = box.addButton("Record it", QtWidgets.QMessageBox.ButtonRole.YesRole)
-        keep = box.addButton("Do not record", QtWidgets.QMessageBox.ButtonRole.NoRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        return box, record
+        return question_box(self.parent, self.TITLE, message, "Record it", "Do not record")
 
     def confirm(self, message: str) -> bool:
         box, record = self.build(message)
