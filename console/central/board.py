@@ -141,12 +141,16 @@ class ReceivedStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class VitalView:
-    """One vital on a card: "BP" "185/118 (140)", marked in its alarm colour when `priority`."""
+    """One vital on a card: "BP" "185/118 (140)", marked in its alarm colour when `priority`;
+    `stale` when the bedside greys it (too old, of unknown age, or from a monitor not connected):
+    drawn grey and never in an alarm colour, as the bedside's tile (the chair decides, by the
+    tile's own rule: chair_status.build_status)."""
 
     label: str
     text: str
     priority: Priority | None
     tooltip: str = ""
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -995,6 +999,7 @@ class Board:
             values: list[str] = []
             priority: Priority | None = None
             times: list[str] = []
+            stale = False
             for name in names:
                 item = raw.get(name)
                 if not isinstance(item, dict) or not isinstance(item.get("value"), int | float) \
@@ -1002,6 +1007,7 @@ class Board:
                     values.append("")
                     continue
                 values.append(metric(name).format(float(item["value"])))
+                stale = stale or item.get("stale") is True
                 p = _priority(item.get("alarm"))
                 if p is not None and (priority is None or p > priority):
                     priority = p
@@ -1019,7 +1025,11 @@ class Board:
             # A value sent with no time (found on the monitor at connect) says so.
             tooltip = f"{label} measured {times[0]}" if times else \
                 (f"{label}: time of measurement unknown" if text else "")
-            out.append(VitalView(label, text or "—", priority if text else None, tooltip))
+            stale = stale and bool(text)
+            if stale:
+                tooltip += " · STALE: not a current value"
+            out.append(VitalView(label, text or "—", priority if text and not stale else None,
+                                 tooltip, stale))
         return tuple(out)
 
 

@@ -125,8 +125,10 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 #                     "started_at": ISO, "elapsed_s": 1234, "demo": false, "ended": false},
 #  "device": "connected" | "silent" | "disconnected" | "none",
 #  "vitals": {"heart_rate": {"value": 88, "unit": "bpm", "at": ISO | null (age unknown),
-#             "alarm": null | "low" | "medium" | "high"}, "bp_systolic": ..., "bp_diastolic": ...,
-#             "bp_mean": ..., "resp_rate": ..., "spo2": ...},
+#             "stale": false | true (the bedside greys its tile: too old, of unknown age, or
+#             from a monitor not connected), "alarm": null | "low" | "medium" | "high"},
+#             "bp_systolic": ..., "bp_diastolic": ..., "bp_mean": ..., "resp_rate": ...,
+#             "spo2": ...},
 #  "alarms": [{"occurrence": 7, "priority": "high", "category": "physiological", "text": "...",
 #              "state": "active" | "acknowledged" | "latched" | "paused", "raised_at": ISO}],
 #  "highest": null | "low" | "medium" | "high",

@@ -12,6 +12,7 @@ from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
+from console.session.tile_view import BP_PARTS, BP_TILE, tile_view
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import ObservationRecord
@@ -77,6 +78,7 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
         if vital is not None and o.priority > by_vital.get(vital, Priority.INFO):
             by_vital[vital] = o.priority
     vitals: dict[str, Any] = {}
+    stale_tiles: dict[str, bool] = {}
     for name in VITALS:
         latest = view.latest(name)
         if latest is None:
@@ -85,7 +87,13 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
         measured = reading.measured_at or latest.at.wall
         # A value found on the monitor at connect has no time: null, never its receive time.
         at = None if AGE_UNKNOWN in reading.flags else iso(measured)
+        # Stale exactly when the bedside greys its tile (tile_view: too old, of unknown age, or
+        # from a monitor that is not connected), so the central never shows it as current.
+        tile = BP_TILE if name in BP_PARTS else name
+        if tile not in stale_tiles:
+            stale_tiles[tile] = tile_view(view, tile, now).stale
         vitals[name] = {"value": reading.value, "unit": reading.unit, "at": at,
+                        "stale": stale_tiles[tile],
                         "alarm": priority_name(by_vital[name]) if name in by_vital else None}
     status["vitals"] = vitals
     return status

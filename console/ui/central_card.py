@@ -7,6 +7,9 @@ Look (the bedside's, console/ui/tiles.py and alarm_bar.py):
   (`alarm_bar.COLOURS`). The alarm line flashes at the alarm bar's rates while the chair has not
   acknowledged it (high 2 Hz, medium 0.5 Hz: `FLASH_HALF_PERIOD_MS`), alternating with the dark
   phase in its colour so the text stays readable; acknowledged, low and info are steady.
+- A value the bedside greys (too old, of unknown age, from a monitor not connected: the chair
+  says so in its status) is a grey chip, never in an alarm colour; the alarm line still shows
+  the alarm.
 - A chair without connection is a grey card (`stale_bg`) saying "No connection" and since when,
   with nothing else: values that may be old are not shown as if current.
 - Every line has its room reserved (header; patient · protocol · phase; BP; HR RR SpO2; alarm;
@@ -326,17 +329,16 @@ class ChairCard(QtWidgets.QFrame):
     @staticmethod
     def _info_text(view: CardView) -> str:
         if not view.has_session:
-            parts = ["No session"]
+            parts = ["No session", view.device_note]
         else:
-            # The phase before the protocol: a long protocol name is what gives way.
-            parts = [p for p in (view.patient, view.phase, view.protocol) if p]
-            if view.ended:
-                parts.append("ended")
+            # A long protocol name is what gives way when the line is elided, so the states a
+            # nurse must read come before it: a silent or disconnected monitor right after the
+            # patient (its values are grey meanwhile), then the phase, and whether it ended.
+            parts = [view.patient, view.device_note, view.phase,
+                     "ended" if view.ended else "", view.protocol]
             if view.demo:
                 parts.insert(0, "DEMO")
-        if view.device_note:
-            parts.append(view.device_note)
-        return " · ".join(parts)
+        return " · ".join(p for p in parts if p)
 
     def _show_value(self, label: QtWidgets.QLabel, vital: VitalView | None,
                     has_session: bool) -> None:
@@ -347,7 +349,10 @@ class ChairCard(QtWidgets.QFrame):
             return
         label.setText(vital.text)
         label.setToolTip(vital.tooltip)
-        if vital.priority is not None and vital.priority > Priority.INFO:
+        if vital.stale:
+            t = theme.current()
+            _restyle(label, f"background:{t.stale_bg};color:{t.stale_text};{VALUE_STYLE}")
+        elif vital.priority is not None and vital.priority > Priority.INFO:
             back, fore = COLOURS[vital.priority]
             _restyle(label, f"background:{back};color:{fore};{VALUE_STYLE}")
         else:

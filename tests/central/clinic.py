@@ -17,10 +17,8 @@ PATIENTS = ["K-0042", "K-0107", "MRN-55120931", "K-0300", "Pseudonym Blue Heron"
 
 
 def quiet_vitals(chair: Chair, n: int) -> None:
-    for name, value in (("bp_systolic", 128 + n), ("bp_diastolic", 78 + n % 7),
-                        ("bp_mean", 95 + n % 5), ("heart_rate", 70 + n), ("resp_rate", 14),
-                        ("spo2", 98 - n % 3)):
-        chair.device(name, value)
+    chair.monitor({"bp_systolic": 128 + n, "bp_diastolic": 78 + n % 7, "bp_mean": 95 + n % 5,
+                   "heart_rate": 70 + n, "resp_rate": 14, "spo2": 98 - n % 3})
 
 
 def busy_clinic(central: Central, count: int = 20) -> dict[int, Chair]:

@@ -68,6 +68,8 @@ class Chair:
         if self.s is not None:
             self.s.clock = clock   # one clock for the chair and the central
             self.s.origin = clock.now().mono
+            # Its monitor is connected: the bedside shows its values as current (tile_view).
+            self.s.engine.device_state_changed("connected", clock.now())
         self.station = Station(f"02000000{zlib.crc32(name.encode()):08X}", facility="Clinic",
                                room=room, bed=name)
         self._sent_records = 0
@@ -82,6 +84,14 @@ class Chair:
         """A device value now; `reading` fields as `Reading`'s (flags=...)."""
         assert self.s is not None
         self.s.device(name, value, **reading)
+        self.s.engine.tick(self.clock.now())
+
+    def monitor(self, values: dict[str, float]) -> None:
+        """One round of the monitor's values at once (after a jump in time, none of them is
+        missing when the engine next looks)."""
+        assert self.s is not None
+        for name, value in values.items():
+            self.s.device(name, value)
         self.s.engine.tick(self.clock.now())
 
     def occurrences(self) -> list[Any]:

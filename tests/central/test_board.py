@@ -76,8 +76,40 @@ def test_a_value_of_unknown_age_is_shown_without_a_measured_time(central):
     chair.device("heart_rate", 88)
     central.deliver(chair.status())
     bp, hr = central.card("chair-3").vitals[:2]
-    assert (bp.text, bp.tooltip) == ("150/95", "BP: time of measurement unknown")
-    assert hr.tooltip.startswith("HR measured ")
+    # Grey, as the bedside's tile ("STALE · ... · time unknown").
+    assert (bp.text, bp.stale) == ("150/95", True)
+    assert bp.tooltip == "BP: time of measurement unknown · STALE: not a current value"
+    assert hr.tooltip.startswith("HR measured ") and not hr.stale
+
+
+def test_a_stale_value_is_grey_without_its_alarm_colour_and_the_alarm_line_stays(central):
+    chair = central.chair("chair-3", "Room 3")
+    chair.start_infusion()
+    central.t(100)
+    chair.monitor({"bp_systolic": 185, "bp_diastolic": 100, "heart_rate": 88})
+    central.deliver(chair.status())
+    bp, hr = central.card("chair-3").vitals[:2]
+    assert (bp.priority, bp.stale, hr.stale) == (Priority.MEDIUM, False, False)
+
+    # The chair's monitor is unplugged: the bedside greys its values, so does the card; the
+    # monitor's state is on the card's line and the alarms stay on its alarm line.
+    assert chair.s is not None
+    chair.s.engine.device_state_changed("disconnected", central.now(), "cable")
+    central.deliver(chair.status())
+    card = central.card("chair-3")
+    bp, hr = card.vitals[:2]
+    assert (bp.text, bp.priority, bp.stale) == ("185/100", None, True)
+    assert (hr.text, hr.stale) == ("88", True) and hr.tooltip.endswith("STALE: not a current value")
+    assert card.device_note == "Monitor disconnected"
+    assert card.alarm is not None and len(card.alarm.others) == 1   # systolic and the monitor
+
+    # Plugged back, fresh values: current and coloured again.
+    chair.s.engine.device_state_changed("connected", central.now())
+    central.t(130)
+    chair.monitor({"bp_systolic": 186, "bp_diastolic": 100, "heart_rate": 87})
+    central.deliver(chair.status())
+    bp, hr = central.card("chair-3").vitals[:2]
+    assert (bp.priority, bp.stale, hr.stale) == (Priority.MEDIUM, False, False)
 
 
 def test_a_chair_without_session_says_no_session(central):

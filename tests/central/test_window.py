@@ -11,6 +11,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from console.central.central_log import CentralLog
+from console.ui import theme
 from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND
 from console.ui.audio import AlarmSounder, RecordingAudioOut
 from console.ui.central_window import CentralWindow, grid_shape
@@ -85,6 +86,21 @@ def test_twenty_chairs_all_fit_without_scrolling_and_no_text_is_cut(qtbot, size)
     assert window.cards["chair-2"].values["BP"].text() == "130/80 (97)"
     assert window.cards["chair-15"].note.full_text() == "ack sent…"
     assert window.banner.text.full_text().startswith("Room 13: no connection to the chair")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_an_unplugged_monitor_is_read_on_the_card_and_its_values_are_grey(qtbot, size):
+    # Room 9's monitor is unplugged: its line must say so where nothing elides it (the protocol
+    # name gives way), and its last values are grey, never shown as current.
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    window = window_for(qtbot, central, size)
+    stale_bg = theme.current().stale_bg
+
+    unplugged, quiet = window.cards["chair-9"], window.cards["chair-1"]
+    assert unplugged.info.text().startswith("K-0702 · Monitor disconnected · Inf")
+    assert all(stale_bg in value.styleSheet() for value in unplugged.values.values())
+    assert not any(stale_bg in value.styleSheet() for value in quiet.values.values())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

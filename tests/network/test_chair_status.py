@@ -15,6 +15,7 @@ def _status(s: Session, patient_shown: str = "id") -> dict[str, object]:
 
 def test_a_quiet_chair_shows_its_session_and_latest_vitals() -> None:
     s = Session()
+    s.engine.device_state_changed("connected", s.now())
     s.t(60)
     s.device("heart_rate", 72)
     status = _status(s)
@@ -23,7 +24,40 @@ def test_a_quiet_chair_shows_its_session_and_latest_vitals() -> None:
     assert isinstance(session, dict)
     assert (session["patient"], session["phase"], session["elapsed_s"]) == ("P-001", "pre", 60)
     assert status["vitals"] == {"heart_rate": {"value": 72, "unit": "beats/min",
-                                               "at": "2026-03-02T09:01:00.000Z", "alarm": None}}
+                                               "at": "2026-03-02T09:01:00.000Z", "stale": False,
+                                               "alarm": None}}
+
+
+def _stale(s: Session) -> dict[str, bool]:
+    vitals = _status(s)["vitals"]
+    assert isinstance(vitals, dict)
+    return {name: item["stale"] for name, item in vitals.items()}
+
+
+def test_a_value_is_stale_in_the_status_exactly_when_the_bedside_greys_it() -> None:
+    # The central station must never show as current what the bedside shows as not current.
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60)
+    s.device("heart_rate", 72)
+    s.device("bp_systolic", 130)
+    s.device("bp_diastolic", 80)
+    assert _stale(s) == {"heart_rate": False, "bp_systolic": False, "bp_diastolic": False}
+    # 35 s without a heart rate (a monitor sends one a second): stale; an NIBP is current until
+    # the next cuff measurement is due.
+    s.t(95)
+    assert _stale(s) == {"heart_rate": True, "bp_systolic": False, "bp_diastolic": False}
+    s.device("heart_rate", 74)
+    assert _stale(s)["heart_rate"] is False
+    # 21 minutes after the cuff: the NIBP too.
+    s.t(60 + 21 * 60)
+    s.device("heart_rate", 75)
+    assert _stale(s) == {"heart_rate": False, "bp_systolic": True, "bp_diastolic": True}
+    # The monitor unplugged: every device value at once; a typed value stays current.
+    s.manual("resp_rate", 14)
+    s.engine.device_state_changed("disconnected", s.now(), "cable")
+    assert _stale(s) == {"heart_rate": True, "bp_systolic": True, "bp_diastolic": True,
+                         "resp_rate": False}
 
 
 def test_alarms_highest_first_with_their_vital_coloured_and_paused_only_while_paused() -> None:
@@ -93,7 +127,7 @@ def test_a_value_of_unknown_age_has_no_time_in_the_status_and_no_place_in_the_tr
     s.t(60)
     s.device("bp_systolic", 150, flags=frozenset({AGE_UNKNOWN}))
     assert _status(s)["vitals"] == {"bp_systolic": {"value": 150, "unit": "mmHg", "at": None,
-                                                    "alarm": None}}
+                                                    "stale": True, "alarm": None}}
     at = START.replace(second=30)
     flagged = ObservationRecord(1, "bp_systolic", 150, "mmHg", "ansar-b:SIM", at, at, "engine",
                                 flags=frozenset({AGE_UNKNOWN}))

@@ -86,7 +86,7 @@ def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broke
         assert status["room"] == "Room 2" and status["session"]["patient"] == "MRN-1"
         assert status["vitals"]["bp_systolic"] == {
             "value": 210.0, "unit": "mmHg", "at": status["vitals"]["bp_systolic"]["at"],
-            "alarm": "high"}
+            "stale": False, "alarm": "high"}
     finally:
         central.stop(timeout=1.0)
 
