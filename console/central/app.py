@@ -38,6 +38,7 @@ from console.central.board import Board
 from console.central.central_log import CentralLog, CentralLogError, default_central_db_path
 from console.clock import Clock, Moment, SystemClock, iso
 from console.network import bus_topics
+from console.network.config import IN_CLEAR_NOTE, crosses_in_clear
 
 if TYPE_CHECKING:
     from PySide6 import QtCore
@@ -140,8 +141,9 @@ def presence(name: str, online: bool, at: str, reason: str = "") -> bytes:
     return bus_topics.encode(body)
 
 
-def bus_line(status: BusStatus) -> tuple[bool, str]:
-    """(connected, the status line's words) for a bus status."""
+def bus_line(status: BusStatus, in_clear: bool = False) -> tuple[bool, str]:
+    """(connected, the status line's words) for a bus status; `in_clear`: plain MQTT to another
+    machine (allowed by the operator), which the line says as the chair's does."""
     from console.network.mqtt_bus import BusState  # noqa: PLC0415 - paho only with a bus
 
     detail = status.detail[:1].upper() + status.detail[1:]
@@ -157,6 +159,8 @@ def bus_line(status: BusStatus) -> tuple[bool, str]:
     if status.unconfirmed:
         text += f" · {status.unconfirmed} message{'s' if status.unconfirmed > 1 else ''} " \
                 "waiting for the broker"
+    if in_clear:
+        text += f" · {IN_CLEAR_NOTE}"
     return status.state is BusState.CONNECTED, text
 
 
@@ -209,6 +213,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
                 from None
     config = BusConfig(args.broker, username=args.username, password=password,
                        ca_file=args.ca_file, allow_plaintext=args.allow_plaintext)
+    in_clear = crosses_in_clear(config.url)
     clock = clock or SystemClock()
     try:
         log = CentralLog.open(args.db or default_central_db_path())
@@ -281,14 +286,14 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         redraw_soon()
 
     def on_status(status: BusStatus) -> None:
-        connected, text = bus_line(status)
+        connected, text = bus_line(status, in_clear)
         board.set_bus(connected, text, clock.now())
         if connected:   # every (re)connect: say we are here (retained)
             bus.publish(status_topic, presence(name, True, iso(clock.now().wall)), retain=True)
         redraw_soon()
 
     def read_counts() -> None:
-        connected, text = bus_line(bus.status())
+        connected, text = bus_line(bus.status(), in_clear)
         board.bus_text = text
 
     bridge.message.connect(on_message, QtCore.Qt.ConnectionType.QueuedConnection)
@@ -307,7 +312,8 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
             pass   # already stopped
         bus.stop(timeout=2.0)
 
-    board.set_bus(False, f"Connecting to {config.describe()}", clock.now())
+    board.set_bus(False, f"Connecting to {config.describe()}"
+                  + (f" · {IN_CLEAR_NOTE}" if in_clear else ""), clock.now())
     bus.subscribe(bus_topics.all_chairs_filter(prefix), 1)
     bus.start()
     cleanups.append(stop_bus)

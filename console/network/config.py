@@ -95,6 +95,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# What the status lines add while patient data crosses the network unencrypted (issue 12: the
+# operator allowed it in the configuration, and the status line says it).
+IN_CLEAR_NOTE: Final = "UNENCRYPTED (allow_plaintext is on)"
+
+
+def crosses_in_clear(url: str | None) -> bool:
+    """`url` is plain MQTT or MLLP (mqtt://, mllp://) to a host that is not this machine."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("mqtt", "mllp") and not is_loopback(parts.hostname or "")
+    except ValueError:
+        return False
+
+
 def _scheme_host(url: str, allowed: tuple[str, ...], what: str) -> tuple[str, str]:
     parts = urlsplit(url)
     if parts.scheme not in allowed or not parts.hostname:

@@ -54,7 +54,7 @@ from console.clock import Clock
 from console.network import bus_topics as topics
 from console.network.chair_status import offline_status
 from console.network.composer import PCD01, PCD04, PcdComposer
-from console.network.config import NetworkConfig
+from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clear
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderStatus
 from console.network.pcd import PatientShown, Station
@@ -502,9 +502,7 @@ class NetworkLink:
 
     @property
     def plaintext(self) -> bool:
-        return self.config.allow_plaintext and any(
-            url is not None and url.split("://", 1)[0] in ("mqtt", "mllp")
-            for url in (self.config.broker, self.config.forward))
+        return any(crosses_in_clear(url) for url in (self.config.broker, self.config.forward))
 
     def state_text(self) -> str:
         parts = []
@@ -521,5 +519,5 @@ class NetworkLink:
         if waiting:
             parts.append(f"{waiting} to send")
         if self.plaintext:
-            parts.append("UNENCRYPTED (allowed in network.toml)")
+            parts.append(IN_CLEAR_NOTE)
         return "; ".join(parts)

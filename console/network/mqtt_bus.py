@@ -191,6 +191,10 @@ def _address(scheme: str, host: str, port: int) -> str:
     return f"{scheme}://{shown}:{port}"
 
 
+# Where a station's bus settings live: a chair's and a central station's (README).
+SETTINGS_FILES: Final = "network.toml (central.toml at a central station)"
+
+
 def parse_bus_url(url: str) -> tuple[str, str, int]:
     """Split a broker address into (scheme, host, port), the port defaulted by scheme.
 
@@ -211,7 +215,7 @@ def parse_bus_url(url: str) -> tuple[str, str, int]:
         raise ValueError(f"broker address {url!r} has {what}: {form}")
     if parts.username is not None or parts.password is not None:
         raise ValueError(f"broker address {url!r} holds a user name or password: give them as "
-                         "username and password_file in network.toml, never in the address")
+                         f"username and password_file in {SETTINGS_FILES}, never in the address")
     if not parts.hostname:
         raise ValueError(f"broker address {url!r} has no host: {form}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -232,8 +236,8 @@ def check_plaintext(config: BusConfig) -> None:
     scheme, host, port = parse_bus_url(config.url)
     if scheme == "mqtt" and not config.allow_plaintext and not is_loopback(host):
         raise ValueError(f"refusing to send patient data unencrypted to "
-                         f"{_address(scheme, host, port)}: use mqtts:// or set "
-                         "allow_plaintext = true in network.toml")
+                         f"{_address(scheme, host, port)}: use mqtts://, or set "
+                         f"allow_plaintext = true in {SETTINGS_FILES} or give --allow-plaintext")
 
 
 @dataclass(frozen=True, slots=True)

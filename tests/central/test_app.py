@@ -173,6 +173,10 @@ def test_the_bus_line_says_what_the_bus_is_doing():
     assert line(BusState.REFUSED, "not authorised")[1] == "Refused: not authorised"
     assert line(BusState.CONNECTED, "connected", 3)[1] == \
         "Connected · 3 messages waiting for the broker"
+    # Plain MQTT to another machine (the operator allowed it): the line says so, as a chair's.
+    assert bus_line(BusStatus(BusState.CONNECTED, "connected to mqtt://10.0.0.5:1883 as desk",
+                              0.0, 0, None), in_clear=True)[1] == \
+        "Connected to mqtt://10.0.0.5:1883 as desk · UNENCRYPTED (allow_plaintext is on)"
 
 
 def test_presence_and_will_follow_the_contract():

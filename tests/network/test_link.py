@@ -459,3 +459,20 @@ def test_a_pump_that_runs_after_stop_publishes_nothing_and_raises_nothing(
     # The window's pump, woken by news that came during the stop, still runs once.
     chair.link.publish_status({"online": True})
     chair.link.pump()
+
+
+@pytest.mark.parametrize(("forward", "says_it"), [
+    ("mllp://192.0.2.10:6661", True),      # another machine, allowed: the line must say it
+    ("mllp://127.0.0.1:6661", False),      # loopback never leaves this machine
+    ("mllps://192.0.2.10:6661", False),    # TLS
+])
+def test_the_status_line_says_unencrypted_while_patient_data_crosses_the_network_in_clear(
+        tmp_path: Path, forward: str, says_it: bool) -> None:
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    try:
+        link = NetworkLink(NetworkConfig(forward=forward, chair="chair-3", allow_plaintext=True),
+                           log, ManualClock(START), station=STATION)
+        assert link.plaintext is says_it
+        assert ("UNENCRYPTED (allow_plaintext is on)" in link.state_text()) is says_it
+    finally:
+        log.close()

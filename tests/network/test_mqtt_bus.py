@@ -384,7 +384,8 @@ def test_broker_addresses_are_read_with_default_ports(url: str, expected: tuple[
     ("mqtts://broker:99999", "has a bad port"),
     ("mqtts://broker:port", "has a bad port"),
     ("mqtts://chair:secret@broker", "holds a user name or password: give them as username and "
-                                    "password_file in network.toml"),
+                                    "password_file in network.toml (central.toml at a central "
+                                    "station), never in the address"),
     ("mqtts://broker/infusion", "has a path or query"),
 ])
 def test_a_bad_broker_address_is_refused_saying_what_is_allowed(
@@ -399,8 +400,9 @@ def test_plain_mqtt_to_another_machine_is_refused_unless_allowed() -> None:
     with pytest.raises(ValueError) as caught:
         BusClient(BusConfig("mqtt://10.0.0.5:1883"), client_id="chair-1", clock=ManualClock())
     assert str(caught.value) == (
-        "refusing to send patient data unencrypted to mqtt://10.0.0.5:1883: use mqtts:// or set "
-        "allow_plaintext = true in network.toml")
+        "refusing to send patient data unencrypted to mqtt://10.0.0.5:1883: use mqtts://, or set "
+        "allow_plaintext = true in network.toml (central.toml at a central station) or give "
+        "--allow-plaintext")
     # Loopback never leaves the machine; allow_plaintext is the clinic's explicit choice.
     for url in ("mqtt://127.0.0.1:1883", "mqtt://127.8.9.10", "mqtt://localhost", "mqtt://[::1]"):
         check_plaintext(BusConfig(url))
