@@ -395,8 +395,11 @@ class NetworkLink:
             text = "; ".join(words for _, words, _ in parts)
             problem = Raise(top, text[:1].upper() + text[1:],
                             detail="\n".join([*(d for _, _, d in parts if d), self.state_text()]))
-        return LinkReport(problem, self.state_text(), commands, quiet_allowed,
-                          plaintext=self.plaintext)
+        state = self.state_text()
+        if quiet:
+            # The nurse reads why the tones are soft, or why they are not (the alarm says more).
+            state += f"; quiet room: {'soft bedside tones' if quiet_allowed else 'full volume'}"
+        return LinkReport(problem, state, commands, quiet_allowed, plaintext=self.plaintext)
 
     @staticmethod
     def _level(waited: float, quiet: bool) -> Priority:

@@ -367,10 +367,12 @@ def test_quiet_room_only_while_a_central_station_confirms_each_alarm(
     report = chair.link.pump()
     assert not report.quiet_allowed and report.problem is not None
     assert report.problem.message.startswith("No central station online")
+    assert report.state.endswith("; quiet room: full volume")
     central = bus_client(broker.url, "central-test")
     central.publish(topics.central_status_topic("central-1"), topics.encode({"online": True}),
                     retain=True)
     wait_until(lambda: chair.link.pump().quiet_allowed, "quiet allowed with a central online")
+    assert chair.link.pump().state.endswith("; quiet room: soft bedside tones")
     chair.reading("bp_systolic", 205)   # its PCD-04 now waits for the central's confirmation
     pcd04 = chair.outbox_ids()[-1]
     clock.advance(11)

@@ -116,3 +116,30 @@ def test_the_bedside_shows_its_alarm_before_the_network_is_told(started, tmp_pat
     qtbot.waitUntil(lambda: "bus" in order, timeout=5000)
     assert order[:2] == ["window", "bus"]
     qtbot.waitUntil(lambda: bus.status().unconfirmed == 0, timeout=10000)   # and it was sent
+
+
+def test_the_nurse_reads_whether_the_quiet_room_tones_are_soft_and_the_sounder_follows(
+        started, tmp_path, broker, qtbot):
+    window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
+                             "--quiet-room"))
+    sounder = window.sounder
+    assert sounder is not None
+    # No central station online: full volume, and the line says so (the alarm says why).
+    qtbot.waitUntil(lambda: "quiet room: full volume" in _label(window).text(), timeout=10000)
+    assert not sounder.quiet
+    central = BusClient(BusConfig(broker.url), client_id="central-quiet", clock=ManualClock())
+    central.start()
+    try:
+        central.publish(topics.central_status_topic("desk"), topics.encode({"online": True}),
+                        retain=True)
+        qtbot.waitUntil(lambda: "quiet room: soft bedside tones" in _label(window).text(),
+                        timeout=10000)
+        assert sounder.quiet
+        # The central station goes away: full volume again, said on the line.
+        central.publish(topics.central_status_topic("desk"), topics.encode({"online": False}),
+                        retain=True)
+        qtbot.waitUntil(lambda: "quiet room: full volume" in _label(window).text(),
+                        timeout=10000)
+        assert not sounder.quiet
+    finally:
+        central.stop(timeout=1.0)
