@@ -200,6 +200,7 @@ class CardView:
     demo: bool
     ended: bool
     device_note: str   # "" or e.g. "Monitor disconnected"
+    audio_note: str    # "" or "soft bedside tones": a quiet room relying on this station's tones
     vitals: tuple[VitalView, ...]
     alarm: AlarmLine | None
     can_acknowledge: bool
@@ -972,6 +973,8 @@ class Board:
             phase=str(session.get("phase_name") or session.get("phase") or ""),
             elapsed=elapsed, demo=bool(session.get("demo")), ended=bool(session.get("ended")),
             device_note=device_note,
+            audio_note="soft bedside tones" if connected and has_session
+            and chair.status.get("audio") == "quiet" else "",
             vitals=self._vitals(chair) if connected and has_session else (),
             alarm=alarm,
             can_acknowledge=alarm is not None and alarm.priority > Priority.INFO

@@ -333,8 +333,9 @@ class ChairCard(QtWidgets.QFrame):
         else:
             # A long protocol name is what gives way when the line is elided, so the states a
             # nurse must read come before it: a silent or disconnected monitor right after the
-            # patient (its values are grey meanwhile), then the phase, and whether it ended.
-            parts = [view.patient, view.device_note, view.phase,
+            # patient (its values are grey meanwhile), a quiet room's soft tones (this station is
+            # what the nurse will hear), then the phase, and whether it ended.
+            parts = [view.patient, view.device_note, view.audio_note, view.phase,
                      "ended" if view.ended else "", view.protocol]
             if view.demo:
                 parts.insert(0, "DEMO")

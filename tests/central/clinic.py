@@ -1,7 +1,8 @@
 """A clinic of 20 chairs for the central window's layout tests and screenshots: real engines at
 every chair in the states a busy afternoon has (quiet sessions in several phases, a high and a
-medium alarm, an acknowledged one, an acknowledgement on its way, a monitor unplugged, a chair
-without session, one whose console vanished, one gone quiet), all delivered to one board."""
+medium alarm, an acknowledged one, an acknowledgement on its way, a monitor unplugged, a quiet
+room on soft tones, a chair without session, one whose console vanished, one gone quiet), all
+delivered to one board."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def busy_clinic(central: Central, count: int = 20) -> dict[int, Chair]:
         session = {"elapsed_s": 9 * 60 + 97 * n}
         if phase:
             session |= {"phase": phase[0], "phase_name": phase[1]}
-        central.deliver(chair.status(session=session))
+        # Room 12 is a quiet room: its bedside plays soft tones while this station confirms.
+        central.deliver(chair.status(session=session, audio="quiet" if n == 12 else "full"))
     if 8 in chairs:
         central.deliver(chairs[8].will())
     if 15 in chairs:

@@ -5,10 +5,11 @@
 
 The afternoon it shows: quiet chairs in several phases, a high SpO2 alarm (room 2, flashing),
 a medium BP alarm acknowledged at the bedside (room 5, steady), a medium HR alarm (room 7), a
-monitor unplugged (room 9), a chair without session (room 11), two without connection (room 8's
-Last Will, room 13 silent for more than 10 s: also the station's own banner), an
-acknowledgement sent from the central and not yet confirmed (room 15), two alarms at one chair
-(room 17). Alarm lines are drawn in their full-colour phase.
+monitor unplugged (room 9: its values grey), a chair without session (room 11), a quiet room on
+soft bedside tones (room 12), two without connection (room 8's Last Will, room 13 silent for
+more than 10 s: also the station's own banner), an acknowledgement sent from the central and
+not yet confirmed (room 15), two alarms at one chair (room 17). Alarm lines are drawn in their
+full-colour phase.
 """
 
 from __future__ import annotations

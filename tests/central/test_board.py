@@ -112,6 +112,17 @@ def test_a_stale_value_is_grey_without_its_alarm_colour_and_the_alarm_line_stays
     assert (bp.priority, bp.stale, hr.stale) == (Priority.MEDIUM, False, False)
 
 
+def test_a_quiet_room_on_soft_tones_says_so_on_its_card(central):
+    # Its bedside plays soft tones while this station confirms its alarms: the central nurse is
+    # who will hear them.
+    chair = central.chair("chair-12", "Quiet room")
+    chair.start_infusion()
+    central.deliver(chair.status(audio="quiet"))
+    assert central.card("chair-12").audio_note == "soft bedside tones"
+    central.deliver(chair.status(audio="full"))
+    assert central.card("chair-12").audio_note == ""
+
+
 def test_a_chair_without_session_says_no_session(central):
     chair = central.chair("chair-9", "Room 9", session=False)
     central.deliver(chair.status())

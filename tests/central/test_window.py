@@ -89,7 +89,7 @@ def test_twenty_chairs_all_fit_without_scrolling_and_no_text_is_cut(qtbot, size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_an_unplugged_monitor_is_read_on_the_card_and_its_values_are_grey(qtbot, size):
+def test_an_unplugged_monitor_and_soft_tones_are_read_on_the_card_and_its_values_are_grey(qtbot, size):
     # Room 9's monitor is unplugged: its line must say so where nothing elides it (the protocol
     # name gives way), and its last values are grey, never shown as current.
     central = Central(MemoryLog())
@@ -99,6 +99,8 @@ def test_an_unplugged_monitor_is_read_on_the_card_and_its_values_are_grey(qtbot,
 
     unplugged, quiet = window.cards["chair-9"], window.cards["chair-1"]
     assert unplugged.info.text().startswith("K-0702 · Monitor disconnected · Inf")
+    # The quiet room on soft tones says so, where the line does not elide it.
+    assert window.cards["chair-12"].info.text().startswith("K-1010 · soft bedside tones · ")
     assert all(stale_bg in value.styleSheet() for value in unplugged.values.values())
     assert not any(stale_bg in value.styleSheet() for value in quiet.values.values())
 
