@@ -299,6 +299,9 @@ class SessionListPage(QtWidgets.QWidget):
         layout.addLayout(actions)
 
         self.patient_box.textChanged.connect(self._on_filter_changed)
+        # The list follows the typing and selects the newest match: Enter opens it (a clinician
+        # types an identifier and presses Enter; nothing happened before).
+        self.patient_box.returnPressed.connect(lambda: self._open_row(self._selected_row()))
         self.date_check.toggled.connect(self._on_date_check_changed)
         self.since_edit.dateChanged.connect(self._on_filter_changed)
         self.until_edit.dateChanged.connect(self._on_filter_changed)
@@ -561,7 +564,8 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.subtitle.setText(
             f"{s.protocol_id} v{detail.protocol_version} · nurse {s.nurse} · {fields['Weight']}"
             f" · dose {fields['Dose']} · T0 {fields['T0 (first dose)']}"
-            f" · discharged {fields['Discharged']}")
+            # "discharged 10:20 (…)", or what the session is instead: "session open".
+            f" · {'discharged ' if s.discharged_at is not None else ''}{fields['Discharged']}")
         self.subtitle.setToolTip(f"{fields['Protocol']} · log session {s.id}")
         self.demo_label.setVisible(s.demo)
         for key, button in self.export_buttons.items():
@@ -862,6 +866,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
                 self._deidentify_everything()
         self.statusBar().showMessage(where)
         self.statusBar().setToolTip(where)   # cut at 1366 px wide when the path is long
+        # Typing starts in the patient search (the list when there is none): the keys went to
+        # the tab bar, and an identifier typed at once was lost.
+        box = self.list_page.patient_box
+        (box if not box.isHidden() else self.list_page.table).setFocus()
 
     def _deidentify_everything(self) -> None:
         """A reviewer-only account: de-identified list and sessions, no course, forced exports."""

@@ -26,6 +26,7 @@ from console.ui.trend import TrendPlot
 from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Priority
 from tests.review.scenarios import scenario_log  # noqa: F401 - a fixture (QA's session)
+from tests.review.scenarios import Driver
 from tests.ui.review_sessions import build_review_log
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -176,6 +177,37 @@ def test_enter_or_double_click_opens_the_session(review, qtbot):
     index = page.model.index(1, 0)
     page.table.doubleClicked.emit(index)
     assert window.detail_page.title.text().startswith("MRN-5820 · session 1 of 8 ·")
+
+
+def test_the_header_says_discharged_when_and_an_open_session_is_open(review):
+    window, _, facts, path = review
+    window.open_session(facts.ids["quiet-1"])
+    assert window.detail_page.subtitle.text().endswith(" · T0 09:05 · discharged 10:17 (T0 + 72 min)")
+    # A session still running (a chair beside the review): "session open", not
+    # "discharged session open".
+    log = EventLog.open(path, "test")
+    try:
+        running = Driver(log, "iv-ketamine", "MRN-9001", 70.0, "nurse.ana",
+                         datetime(2026, 3, 10, 9, 0, tzinfo=UTC), 1)
+    finally:
+        log.close()
+    window.open_session(running.id)
+    assert window.detail_page.subtitle.text().endswith(" · T0 not dosed · session open")
+
+
+def test_a_patient_typed_and_enter_opens_the_newest_match(review, qtbot):
+    window, _, _, _ = review
+    page = window.list_page
+    assert window.focusWidget() is page.patient_box   # typing starts in the search
+    qtbot.keyClicks(page.patient_box, "5820")
+    qtbot.keyClick(page.patient_box, QtCore.Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.detail_page
+    assert window.detail_page.title.text().startswith("MRN-5820 · session 1 of 8 ·")
+    # No match: Enter opens nothing.
+    window.tabs.setCurrentWidget(page)
+    page.patient_box.setText("NOBODY")
+    qtbot.keyClick(page.patient_box, QtCore.Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is page
 
 
 def test_a_long_log_lists_through_one_model_without_a_widget_per_row(qtbot, tmp_path, protocols):
