@@ -8,19 +8,30 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 class ElidedLabel(QtWidgets.QLabel):
     """`setText` keeps the whole text (`full_text()`, the tooltip); what is drawn is elided to
-    the label's width."""
+    the label's width: at its end, or (`set_giving_way`) in the one part that may give way."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        self._parts: tuple[str, str, str] | None = None
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                            QtWidgets.QSizePolicy.Policy.Preferred)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        if text == self._full:
+        if text == self._full and self._parts is None:
             return
-        self._full = text
+        self._full, self._parts = text, None
         self.setToolTip(text)
+        self._elide()
+
+    def set_giving_way(self, before: str, middle: str, after: str) -> None:
+        """Show `before + middle + after`; when it does not fit, `middle` is cut first, so what
+        comes after it (a device's state at the end of the header) stays in sight."""
+        parts = (before, middle, after)
+        if parts == self._parts:
+            return
+        self._full, self._parts = before + middle + after, parts
+        self.setToolTip(self._full)
         self._elide()
 
     def full_text(self) -> str:
@@ -40,7 +51,14 @@ class ElidedLabel(QtWidgets.QLabel):
 
     def _elide(self) -> None:
         margins = self.contentsMargins()
-        width = self.width() - margins.left() - margins.right() - 2 * self.margin() - 8
-        shown = self.fontMetrics().elidedText(self._full, QtCore.Qt.TextElideMode.ElideRight,
-                                              max(0, width))
-        super().setText(shown)
+        width = max(0, self.width() - margins.left() - margins.right() - 2 * self.margin() - 8)
+        metrics = self.fontMetrics()
+        right = QtCore.Qt.TextElideMode.ElideRight
+        if self._parts is not None and metrics.horizontalAdvance(self._full) > width:
+            before, middle, after = self._parts
+            room = width - metrics.horizontalAdvance(before + after)
+            cut = metrics.elidedText(middle, right, room) if room > 0 else ""
+            if cut:   # the middle gave way enough; else the end is cut after all
+                super().setText(before + cut + after)
+                return
+        super().setText(metrics.elidedText(self._full, right, width))

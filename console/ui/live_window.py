@@ -153,12 +153,15 @@ class LiveWindow(QtWidgets.QWidget):
     @QtCore.Slot()
     def refresh(self) -> None:
         engine, now = self.controller.view, self.controller.clock.now()
-        # DEMO first: the header gives way at its end on a narrow screen, never on that.
+        # On a narrow screen the protocol's long name gives way, never DEMO, the patient, the
+        # session, the nurse or the device's state (the end of the line was cut before).
         demo = "◆ DEMO — not patient data ◆   " if engine.demo else ""
-        self.header.setText(
-            f"{demo}{engine.patient.patient_id} · {engine.protocol.name} · session "
-            f"{engine.session_number} of {engine.protocol.course_sessions} · {engine.nurse} · "
-            + ("device released" if engine.ended_at is not None else f"device {engine.device_state}"))
+        device = "device released" if engine.ended_at is not None \
+            else f"device {engine.device_state}"
+        self.header.set_giving_way(
+            f"{demo}{engine.patient.patient_id} · ", engine.protocol.name,
+            f" · session {engine.session_number} of {engine.protocol.course_sessions} · "
+            f"{engine.nurse} · {device}")
         log = self.journal.inner
         self.header.setToolTip(self.header.full_text()
                                + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))

@@ -4,10 +4,18 @@ whatever appears; values grow on a large screen."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from console.clock import ManualClock
+from console.session.engine import Patient, SessionEngine
+from console.session.journal import Journal
+from console.store import EventLog
+from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
+from protocols.loader import builtin_protocols_dir, load_protocol
 from tests.ui.conftest import Answers
 from tests.ui.tile_geometry import geometry, tile_problems
 
@@ -159,3 +167,34 @@ def test_a_header_too_long_for_the_screen_says_it_is_cut_and_shows_all_on_hover(
     assert label.toolTip() == label.full_text() and label.full_text().endswith("device disconnected")
     label.resize(2000, 30)
     assert not label.is_cut() and label.text() == label.full_text()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_header_keeps_the_device_state_in_sight_and_the_protocol_gives_way(
+        qtbot, tmp_path, size):
+    # A demo session with a long patient identifier: before, the line was cut at its end, the
+    # device's state ("device disconnected") first.
+    log = EventLog.open(tmp_path / "demo.sqlite3", "test")
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    engine = SessionEngine.open(protocol, Journal(log), Patient("MRN-55120931", 72),
+                                "Ana Lima", clock.now(), demo=True)
+    controller = SessionController(engine, clock)
+    try:
+        engine.device_state_changed("disconnected", clock.now())
+        window = LiveWindow(controller, Journal(log), Answers(), Answers())
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        window.refresh()
+        drawn = window.header.text()
+        assert drawn.startswith("◆ DEMO — not patient data ◆   MRN-55120931 · IV ")
+        assert drawn.endswith(" · session 1 of 6 · Ana Lima · device disconnected")
+        if size == (1366, 768):
+            assert "…" in drawn   # the protocol's name gave way
+        else:
+            assert drawn == window.header.full_text()   # room for all of it
+    finally:
+        controller.stop()
+        log.close()
