@@ -964,6 +964,8 @@ class Board:
         device = chair.status.get("device") if connected else None
         device_note = {"silent": "Monitor silent", "disconnected": "Monitor disconnected"}.get(
             device if isinstance(device, str) else "", "")
+        quiet = connected and has_session and chair.status.get("audio") == "quiet"
+        audio_note = "soft bedside tones" if quiet else ""
         return CardView(
             chair=chair.name, room=self._room(chair), title=self._title(chair),
             connected=connected,
@@ -973,8 +975,7 @@ class Board:
             phase=str(session.get("phase_name") or session.get("phase") or ""),
             elapsed=elapsed, demo=bool(session.get("demo")), ended=bool(session.get("ended")),
             device_note=device_note,
-            audio_note="soft bedside tones" if connected and has_session
-            and chair.status.get("audio") == "quiet" else "",
+            audio_note=audio_note,
             vitals=self._vitals(chair) if connected and has_session else (),
             alarm=alarm,
             can_acknowledge=alarm is not None and alarm.priority > Priority.INFO

@@ -12,7 +12,7 @@ from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
-from console.session.tile_view import BP_PARTS, BP_TILE, tile_view
+from console.session.tile_view import BP_PARTS, BP_TILE, tile_stale
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import ObservationRecord
@@ -91,7 +91,7 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
         # from a monitor that is not connected), so the central never shows it as current.
         tile = BP_TILE if name in BP_PARTS else name
         if tile not in stale_tiles:
-            stale_tiles[tile] = tile_view(view, tile, now).stale
+            stale_tiles[tile] = tile_stale(view, tile, now)
         vitals[name] = {"value": reading.value, "unit": reading.unit, "at": at,
                         "stale": stale_tiles[tile],
                         "alarm": priority_name(by_vital[name]) if name in by_vital else None}

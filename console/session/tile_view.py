@@ -157,6 +157,19 @@ class TileView:
         return {p.metric: p.priority for p in self.parts if p.metric and p.priority is not None}
 
 
+def tile_stale(view: SessionView, name: str, now: Moment) -> bool:
+    """Whether the tile of `name` is greyed at `now` (`tile_view(...).stale`, without building
+    the tile: the chair status asks it of every tile each time it is sent)."""
+    if name == BP_TILE:
+        latest = _bp_anchor({n: v for n in BP_PARTS if (v := view.latest(n)) is not None})
+    else:
+        latest = view.latest(name)
+    if latest is None:
+        return True
+    when = _when(latest, now)
+    return _stale(view, latest, when.age, long_limit=name == BP_TILE or when.manual)
+
+
 def tile_view(view: SessionView, name: str, now: Moment) -> TileView:
     """The tile of `name` (`bp_systolic` is the blood-pressure tile) at `now`."""
     if name == BP_TILE:
@@ -185,8 +198,8 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
     if not latest:
         empty = (ValuePart("—", "bp_systolic"), ValuePart("/"), ValuePart("—", "bp_diastolic"))
         return TileView(BP_TILE, title, empty, ("no value yet",), limits, "", colour, True)
-    # The newest measurement is shown (a tie goes to systolic, then diastolic).
-    anchor = max(latest.values(), key=lambda v: v.at.mono)
+    anchor = _bp_anchor(latest)
+    assert anchor is not None
     group = {n: v for n, v in latest.items() if same_measurement(anchor, v)}
     when = _when(anchor, now)
     stale = _stale(view, anchor, when.age, long_limit=True)
@@ -234,6 +247,11 @@ def _holding(occurrences: Sequence[Occurrence], name: str) -> list[Occurrence]:
     return [o for o in occurrences
             if o.category == PHYSIOLOGICAL and o.condition in conditions
             and o.state is not AlarmState.LATCHED and o.current > Priority.INFO]
+
+
+def _bp_anchor(latest: dict[str, Latest]) -> Latest | None:
+    """The BP measurement the tile shows: the newest (a tie goes to systolic, then diastolic)."""
+    return max(latest.values(), key=lambda v: v.at.mono) if latest else None
 
 
 def _part(occurrences: Sequence[Occurrence], name: str, value: float, stale: bool,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from console.network.chair_status import TrendPoints, build_status, build_trend
 from console.records import ObservationRecord
+from console.session.tile_view import BP_TILE, tile_stale, tile_view
 from devices.reading import AGE_UNKNOWN
 from tests.session.helpers import START, Session
 
@@ -31,6 +32,9 @@ def test_a_quiet_chair_shows_its_session_and_latest_vitals() -> None:
 def _stale(s: Session) -> dict[str, bool]:
     vitals = _status(s)["vitals"]
     assert isinstance(vitals, dict)
+    # The status's shortcut and the bedside's tile agree, tile by tile.
+    for tile in (BP_TILE, "heart_rate", "resp_rate", "spo2"):
+        assert tile_stale(s.engine, tile, s.now()) == tile_view(s.engine, tile, s.now()).stale
     return {name: item["stale"] for name, item in vitals.items()}
 
 
