@@ -791,6 +791,15 @@ class Board:
             self.duplicates += 1
         return new
 
+    def watched(self, now: Moment) -> list[str]:
+        """The card titles of the chairs this station watches now: connected, session open."""
+        return [c.title for c in self.cards(now) if c.connected and c.has_session and not c.ended]
+
+    def closed_by(self, nurse: str, now: Moment) -> None:
+        """The station's nurse closed it while it watched chairs: logged, with which."""
+        self._record_action(now, nurse, "", None, None, "closed",
+                            {"station": self.station, "watched": self.watched(now)})
+
     def _record_action(self, now: Moment, nurse: str, chair: str, session: int | None,
                        occurrence: int | None, kind: str, detail: dict[str, Any]) -> str:
         """Log an action; its number (the log's row id, or a time-based one if the log fails).

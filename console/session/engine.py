@@ -902,6 +902,17 @@ class SessionEngine:
         self.nurse = to   # after the step: a step that raised leaves the actor as it was
         return Outcome(True)
 
+    def console_closed(self, actor: str, now: Moment) -> Outcome:
+        """The nurse closed the console while the session runs: its alarms and readings stop
+        until it is started again (the session then resumes from its log). Logged so the record
+        says why it has a gap, and who chose it, rather than a silence nobody explains."""
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        with self._step(now) as step:
+            step.records.append(EventRecord(self.session_id, now.wall, "console_closed", actor,
+                                            {"phase": self.phase.id}))
+        return Outcome(True)
+
     def note(self, text: str, actor: str, now: Moment, kind: str = "note") -> Outcome:
         if self._state.discharged:
             return Outcome(False, (ENDED,))

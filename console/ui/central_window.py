@@ -39,6 +39,7 @@ from console.ui.audio import AlarmSounder
 from console.ui.central_card import FLASH_TICK_MS, ChairCard, flash_on
 from console.ui.central_trend import CentralTrendDialog
 from console.ui.elided_label import ElidedLabel
+from console.ui.entry_panel import question_box
 
 CARD_ASPECT = 1.65     # width / height of a card the text was laid out for (265 x 160)
 MAX_CARD = QtCore.QSize(560, 340)
@@ -48,13 +49,15 @@ BAR_POINTS = 11   # toolbar and status line: read from the desk, not only at arm
 
 
 class Asker(Protocol):
-    """Asks the nurse for a text (the UI's dialog; tests give set answers)."""
+    """Asks the nurse for a text or a yes (the UI's dialogs; tests give set answers)."""
 
     def ask(self, title: str, message: str) -> str: ...
 
+    def agree(self, title: str, message: str, action: str) -> bool: ...
+
 
 class QtAsker:
-    """Asks with a QInputDialog."""
+    """Asks with a QInputDialog, or a question whose default is "Not yet"."""
 
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
@@ -62,6 +65,11 @@ class QtAsker:
     def ask(self, title: str, message: str) -> str:
         text, ok = QtWidgets.QInputDialog.getText(self.parent, title, message)
         return text.strip() if ok else ""
+
+    def agree(self, title: str, message: str, action: str) -> bool:
+        box, yes = question_box(self.parent, title, message, action, "Not yet")
+        box.exec()
+        return box.clickedButton() is yes
 
 
 def grid_shape(count: int, width: int, height: int, spacing: int = GRID_SPACING) -> tuple[int, int]:
@@ -356,7 +364,31 @@ class CentralWindow(QtWidgets.QMainWindow):
         dialog.raise_()
         return dialog
 
+    def may_close(self) -> bool:
+        """No chair in session is watched, or the nurse confirms closing (then logged)."""
+        now = self.clock.now()
+        watched = self.board.watched(now)
+        if not watched:
+            return True
+        rooms = ", ".join(watched[:4]) + (f" and {len(watched) - 4} more" if len(watched) > 4
+                                          else "")
+        if not self.asker.agree(
+                "Close the central station",
+                f"This station watches {len(watched)} chair{'s' if len(watched) > 1 else ''} in "
+                f"session ({rooms}). Closing it stops their alarms here: each bedside goes on "
+                "sounding its own, and a quiet room returns to full volume.\n\n"
+                "Close the central station anyway?", "Close the central station"):
+            return False
+        self.board.closed_by(self.nurse.text().strip(), now)
+        return True
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # A close from the window system while chairs in session are watched is asked, "Not
+        # yet" by default (the bedside stays the alarm authority, but a nurse covering several
+        # rooms hears their alarms here); quit() at shutdown is not spontaneous, never asked.
+        if event.spontaneous() and not self.may_close():
+            event.ignore()
+            return
         self.timer.stop()
         for dialog in self.dialogs.values():
             dialog.close()

@@ -440,6 +440,10 @@ class SessionController(QtCore.QObject):
         return self._engine.acknowledge_from_central(occurrence_id, by, station, command_id,
                                                      self.clock.now())
 
+    def console_closed(self) -> Outcome:
+        """The nurse chose to close the console during the session (engine's rule)."""
+        return self._engine.console_closed(self._actor(), self.clock.now())
+
     def console_fault(self, summary: str, crash_file: str = "") -> None:
         """Raise the "Console fault" alarm; without the engine if the engine cannot take it."""
         try:

@@ -460,6 +460,32 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fault_label.setToolTip(summary)
         self.fault_bar.show()
 
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """A close from the window system (the title bar's X, Alt+F4) while a session runs is
+        asked first, "Not yet" by default: closing stops every alarm of the session (IEC
+        60601-1-8: the alarm system must not be switched off by a slip). A "yes" is logged
+        (`console_closed`). The console's own ends (SIGTERM at shutdown, "Restart and resume")
+        come through `quit()`, are not spontaneous, and are never asked."""
+        if event.spontaneous() and not self.may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def may_close(self) -> bool:
+        """No session runs, or the nurse confirms closing it (then logged)."""
+        controller = self.controller
+        if controller is None or controller.view.discharged:
+            return True
+        patient = controller.view.patient.patient_id
+        if not self.asker.agree(
+                "Close the console",
+                f"The session of {patient} is running. Closing the console stops its alarms and "
+                "the monitor's readings until the console is started again (the session then "
+                "resumes from its log).\n\nClose the console anyway?", "Close the console"):
+            return False
+        controller.console_closed()
+        return True
+
     def restart_and_resume(self) -> None:
         """Quit and start again in a new process on the same log, resuming this session."""
         argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path),

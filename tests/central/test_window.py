@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.central.central_log import CentralLog
 from console.ui import theme
@@ -490,3 +490,50 @@ def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
     assert window.banner.text.full_text() == \
         "Audio unavailable: visual only (paplay failed (exit 1): Connection refused)"
     assert window.banner.colours == COLOURS[Priority.LOW]   # low: steady cyan
+
+
+class UserClose(QtGui.QCloseEvent):
+    """The window system's close (the title bar's X, Alt+F4): spontaneous, which the offscreen
+    platform cannot send."""
+
+    def spontaneous(self) -> bool:  # noqa: D102 - Qt's name
+        return True
+
+
+def test_closing_the_station_while_it_watches_chairs_is_asked_and_logged(qtbot):
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    answers = Answers()
+    window = window_for(qtbot, central, asker=answers)
+    window.nurse.setText("B. Central")
+    answers.yes = False   # "Not yet"
+    event = UserClose()
+    window.closeEvent(event)
+    assert not event.isAccepted()
+    # 17 of the 20: 8 and 13 have no connection, 11 has no session (10 is in its discharge
+    # phase, not ended).
+    assert answers.asked[-1].startswith("This station watches 17 chairs in session (Room 1, "
+                                        "Room 2, Room 3, Room 4 · window side and 13 more)")
+    assert [a[5] for a in central.log.actions if a[5] == "closed"] == []
+
+    answers.yes = True
+    event = UserClose()
+    window.closeEvent(event)
+    assert event.isAccepted()
+    closed = [a for a in central.log.actions if a[5] == "closed"]
+    assert [(a[1], len(a[6]["watched"])) for a in closed] == [("B. Central", 17)]
+
+
+def test_the_stations_own_end_and_a_station_watching_nobody_are_not_asked(qtbot):
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    answers = Answers()
+    window = window_for(qtbot, central, asker=answers)
+    event = QtGui.QCloseEvent()   # quit(): at shutdown, not spontaneous
+    window.closeEvent(event)
+    assert event.isAccepted() and answers.asked == []
+
+    empty = window_for(qtbot, Central(MemoryLog()), asker=answers)
+    event = UserClose()
+    empty.closeEvent(event)
+    assert event.isAccepted() and answers.asked == []
