@@ -302,7 +302,8 @@ class ClinicChair:
                     engine.acknowledge_from_central(command.occurrence, command.by,
                                                     command.station, command.id,
                                                     self.clock.now())
-            engine.network_status(report.problem, self.clock.now(), report.state)
+            if report.judged:
+                engine.network_status(report.problem, self.clock.now(), report.state)
         self._publish(self.clock.now())
         return report
 

@@ -45,8 +45,10 @@ Qt-free; the callbacks of the transports never touch the log or the engine.
 
 from __future__ import annotations
 
+import math
 import queue
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +98,11 @@ class LinkReport:
         commands: new commands from a central station, in arrival order.
         quiet_allowed: quiet-room mode may keep the softer bedside tone now.
         plaintext: patient data goes unencrypted to a non-loopback host (the operator allowed it).
+        judged: False in the start's grace (the first UNCONFIRMED_LOW_S, until a destination
+            confirms) while nothing else is wrong: "no problem" is not yet known, and a network
+            alarm restored from the log stands as it was (the app leaves it alone), rather
+            than ending at the first pump of a restart and coming back 10 s later. A problem
+            is always judged: it is reported at once.
     """
 
     problem: Raise | None
@@ -103,6 +110,7 @@ class LinkReport:
     commands: list[Command] = field(default_factory=list)
     quiet_allowed: bool = False
     plaintext: bool = False
+    judged: bool = True
 
 
 class NetworkLink:
@@ -147,6 +155,8 @@ class NetworkLink:
         self._mllp_status: SenderStatus | None = None
         self._status_seq = 0
         self._stopped = False   # set by stop(): nothing is published after it
+        self._started_mono: float | None = None   # set by start(): the health's grace begins
+        self._judged = False
 
         destinations = frozenset(d for d, on in ((BUS, config.broker), (ENGINE, config.forward))
                                  if on)
@@ -177,17 +187,33 @@ class NetworkLink:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Attach to the log, connect, and send what the log holds undelivered, in order."""
+        """Attach to the log, connect, and send what the log holds undelivered, in order.
+
+        What waited before a restart has waited since it was committed, and the destination
+        has not confirmed since its last delivery in the log: the health counts from those, so
+        a network alarm standing at a kill stands again at once after it (a restart restores
+        every alarm as it was), instead of ending and coming back 10 s later.
+        """
         self._log.attach_outbox(OutboxHooks(self.composer, self._queue_rows, self._compose_failed))
+        now = self._clock.now()
+
+        def mono_of(when: datetime) -> float:
+            return now.mono - max(0.0, (now.wall - when).total_seconds())
+
+        for destination in (BUS, ENGINE):
+            last = self._log.last_delivered_at(destination)
+            self._last_confirmed[destination] = mono_of(last) if last is not None else -math.inf
+        self._started_mono = now.mono
         if self.bus is not None:
             self.bus.subscribe(self._topic("command"))
             self.bus.subscribe(self._topic("confirm"))
             self.bus.subscribe(topics.central_filter(self.config.topic_prefix))
             self.bus.start()
-            self._queue_bus(self._log.undelivered(BUS))
+            self._queue_bus(self._log.undelivered(BUS), since=lambda r: mono_of(r.created_at))
         if self.mllp is not None:
             self.mllp.start()
-            self._queue_engine(self._log.undelivered(ENGINE))
+            self._queue_engine(self._log.undelivered(ENGINE),
+                               since=lambda r: mono_of(r.created_at))
 
     def stop(self, timeout: float = 3.0) -> None:
         """Say goodbye on the bus (retained offline status), let pending sends finish within
@@ -257,7 +283,9 @@ class NetworkLink:
         except Exception as exc:  # noqa: BLE001 - the network alarm says it, the bedside goes on
             self._compose_failed(exc)
 
-    def _queue_bus(self, rows: list[OutboxRow]) -> None:
+    def _queue_bus(self, rows: list[OutboxRow],
+                   since: Callable[[OutboxRow], float] | None = None) -> None:
+        """Hand `rows` to the bus; each waits from now, or from `since(row)` (a backlog)."""
         if self.bus is None or self._stopped:
             return
         now = self._clock.now().mono
@@ -270,20 +298,23 @@ class NetworkLink:
                 kind = "pcd04"
             else:
                 continue
-            self._bus_waiting[row.id] = now
+            waiting = since(row) if since is not None else now
+            self._bus_waiting[row.id] = waiting
             if kind == "pcd04" and self.config.quiet_room:
-                self._central_pending[row.control_id] = now
+                self._central_pending[row.control_id] = waiting
             messages.append((self._topic(kind), row.message.encode("utf-8"),
                              self._delivered_callback(BUS, row.id)))
         if messages:
             self.bus.publish_many(messages)
 
-    def _queue_engine(self, rows: list[OutboxRow]) -> None:
+    def _queue_engine(self, rows: list[OutboxRow],
+                      since: Callable[[OutboxRow], float] | None = None) -> None:
+        """Hand `rows` to the engine; each waits from now, or from `since(row)` (a backlog)."""
         if self.mllp is None:
             return
         now = self._clock.now().mono
         for row in rows:
-            self._engine_waiting[row.control_id] = (row.id, now)
+            self._engine_waiting[row.control_id] = (row.id, since(row) if since else now)
         if rows:
             self.mllp.submit_many([(row.control_id, row.message) for row in rows])
 
@@ -361,12 +392,19 @@ class NetworkLink:
         # while a problem lasts, so the log has one row per change, not one per second.
         parts: list[tuple[Priority, str, str]] = []
         quiet = self.config.quiet_room
-        bus_wait = self._bus_wait(now)
+        if not self._judged and self._started_mono is not None:
+            # The start's grace: until a destination confirms, or UNCONFIRMED_LOW_S, the waits
+            # are not judged (a backlog found at start is not a problem before the transports
+            # have had their chance), and a network alarm restored from the log stands.
+            confirmed = max(self._last_confirmed.values()) >= self._started_mono
+            self._judged = confirmed or now - self._started_mono >= UNCONFIRMED_LOW_S
+        waits_judged = self._judged or self._started_mono is None
+        bus_wait = self._bus_wait(now) if waits_judged else None
         if bus_wait is not None and bus_wait >= UNCONFIRMED_LOW_S:
             parts.append((self._level(bus_wait, quiet), "clinic bus not confirming delivery",
                           f"the clinic bus has not confirmed for {bus_wait:.0f} s "
                           f"({len(self._bus_waiting)} messages waiting)"))
-        engine_wait = self._engine_wait(now)
+        engine_wait = self._engine_wait(now) if waits_judged else None
         if engine_wait is not None and engine_wait >= UNCONFIRMED_LOW_S:
             parts.append((self._level(engine_wait, False),
                           "interface engine not confirming delivery",
@@ -395,11 +433,15 @@ class NetworkLink:
             text = "; ".join(words for _, words, _ in parts)
             problem = Raise(top, text[:1].upper() + text[1:],
                             detail="\n".join([*(d for _, _, d in parts if d), self.state_text()]))
+        # A problem found in the grace (a refusal, a message that could not be built) is
+        # reported at once, and from then on its end too.
+        self._judged = self._judged or problem is not None
         state = self.state_text()
         if quiet:
             # The nurse reads why the tones are soft, or why they are not (the alarm says more).
             state += f"; quiet room: {'soft bedside tones' if quiet_allowed else 'full volume'}"
-        return LinkReport(problem, state, commands, quiet_allowed, plaintext=self.plaintext)
+        return LinkReport(problem, state, commands, quiet_allowed, plaintext=self.plaintext,
+                          judged=self._judged or self._started_mono is None)
 
     @staticmethod
     def _level(waited: float, quiet: bool) -> Priority:

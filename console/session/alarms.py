@@ -213,13 +213,16 @@ class AlarmBoard:
             out.append(self._transition(occurrence, CLEARED, now, message=f"{occurrence.message} ({reason})"))
         return out
 
-    def restore(self, occurrences: Iterable[Occurrence]) -> tuple[list[Occurrence], list[Occurrence]]:
+    def restore(self, occurrences: Iterable[Occurrence],
+                outlive: frozenset[str] = frozenset()) -> tuple[list[Occurrence], list[Occurrence]]:
         """Put back the occurrences a restarted console found open in its log (resume).
 
         Physiological alarms and prompts come back as they were, as the same occurrences.
         Technical ones belonged to the process that stopped (its device link, speaker, log file):
-        they are returned as ended, for the caller to log, and evaluated afresh. Of two open
-        occurrences of one condition (a log written by an older console) the newer stays.
+        they are returned as ended, for the caller to log, and evaluated afresh; except the
+        conditions in `outlive`, which are not the process's (the clinic network's: its
+        messages wait in the log) and come back as they were. Of two open occurrences of one
+        condition (a log written by an older console) the newer stays.
 
         Returns:
             (restored, ended).
@@ -227,7 +230,7 @@ class AlarmBoard:
         restored: list[Occurrence] = []
         ended: list[Occurrence] = []
         for occurrence in sorted(occurrences, key=lambda o: o.id):
-            if occurrence.category == TECHNICAL:
+            if occurrence.category == TECHNICAL and occurrence.condition not in outlive:
                 ended.append(occurrence)
                 continue
             older = self._by_condition.get(occurrence.condition)

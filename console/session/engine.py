@@ -334,7 +334,11 @@ class SessionEngine:
             engine._replay_trackers(reading, at, now)
             if obs.received_at >= state.phase_started.wall:
                 engine.schedule.on_reading(obs.metric, at)
-        restored, ended = engine.board.restore(_open_occurrences(alarm_events, moment))
+        # The network alarm is about messages that wait in the log, not about this process: it
+        # stands through a restart until the network confirms (or the console runs without a
+        # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.
+        restored, ended = engine.board.restore(_open_occurrences(alarm_events, moment),
+                                               outlive=frozenset({NETWORK_UNCONFIRMED}))
         with engine._step(now) as step:
             step.records.extend(
                 AlarmTransition(session_id, o.id, o.condition, o.category, o.priority.label,

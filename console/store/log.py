@@ -58,6 +58,7 @@ from console.store.chain import (
 )
 from console.store.errors import LogError, classify, is_environmental
 from console.store.outbox import (
+    DELIVERED,
     DESTINATIONS,
     OUTCOMES,
     Delivery,
@@ -805,6 +806,14 @@ class EventLog:
         finally:
             conn.execute("PRAGMA synchronous = FULL")
         return ids
+
+    @_classified
+    def last_delivered_at(self, destination: str) -> datetime | None:
+        """When `destination` last confirmed a message (None: never, in this log)."""
+        row = self.conn.execute(
+            "SELECT max(at) FROM deliveries WHERE destination = ? AND outcome = ?",
+            [destination, DELIVERED]).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
 
     @_classified
     def undelivered(self, destination: str) -> list[OutboxRow]:

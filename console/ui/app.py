@@ -55,6 +55,7 @@ from protocols.model import Protocol
 
 if TYPE_CHECKING:
     from console.network.config import NetworkConfig
+    from console.ui.controller import SessionController
     from devices.simulator import SimulatorHandle
 
 DEMO_PROTOCOL = "iv-ketamine"
@@ -270,6 +271,14 @@ def _start_network(args: argparse.Namespace, window: MainWindow, log: EventLog, 
     """Start the clinic network beside the window when one is set up (issue 12)."""
     config = network_config(args)
     if config is None:
+        # A network alarm restored from the log (it stands through a restart) has nothing to
+        # end it on a console now running without a network: it ends here, saying why.
+        def no_network(controller: SessionController) -> None:
+            controller.network_status(None, "no clinic network configured at this start")
+
+        window.session_opened.connect(no_network)
+        if window.controller is not None:
+            no_network(window.controller)
         return
     from console.network.link import NetworkLink  # noqa: PLC0415 - paho only with a network
     from console.network.pcd import Station  # noqa: PLC0415

@@ -115,7 +115,8 @@ class NetworkBridge(QtCore.QObject):
                 if command.session == controller.view.session_id:
                     controller.acknowledge_from_central(command.occurrence, command.by,
                                                         command.station, command.id)
-            controller.network_status(report.problem, report.state)
+            if report.judged:   # else a network alarm restored at a restart stands as it was
+                controller.network_status(report.problem, report.state)
         if report.quiet_allowed != self.quiet_allowed:
             self.quiet_allowed = report.quiet_allowed
             self.quiet_changed.emit(report.quiet_allowed)

@@ -20,6 +20,7 @@ from console.network.link import HAND_OFF_GAP_S, NetworkLink
 from console.network.mllp_sender import control_id_of
 from console.network.pcd import Station
 from console.network.pcd_read import read_pcd04
+from console.records import SessionOpened
 from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
 from console.store import EventLog
 from devices.reading import Reading
@@ -56,7 +57,8 @@ class Chair:
         for command in report.commands:
             self.engine.acknowledge_from_central(command.occurrence, command.by, command.station,
                                                  command.id, self.clock.now())
-        self.engine.network_status(report.problem, self.clock.now(), report.state)
+        if report.judged:
+            self.engine.network_status(report.problem, self.clock.now(), report.state)
 
     def network_alarm(self) -> tuple[str, str] | None:
         for o in self.engine.alarms():
@@ -252,6 +254,81 @@ def test_ten_seconds_unconfirmed_is_a_low_alarm_a_minute_medium_and_delivery_end
     wait_until(lambda: (chair.pump(), chair.network_alarm() is None)[1], "the alarm to end")
     kinds = [r.kind for _, r in chair.log.events(chair.engine.session_id)]
     assert kinds.count("network_status") == 3   # low, medium, ended: one row per change
+
+
+def test_a_network_alarm_standing_at_a_restart_stands_again_at_once(
+        chairs: Callable[..., Chair], peer: MllpPeer, reserved_port: int, tmp_path: Path) -> None:
+    """A restart restores every alarm as it was: the engine restores the network alarm from the
+    log, and the link's first judgements after the start do not end it (its messages have
+    waited since they were committed, not since the restart). The engine's return ends it."""
+    clock = ManualClock(START)
+    chair = chairs(engine_config(reserved_port), clock)   # nothing listens: never confirmed
+    chair.reading("heart_rate", 72)
+    clock.advance(61)
+    chair.pump()
+    assert chair.network_alarm() == ("medium", "Interface engine not confirming delivery")
+    (standing,) = [o.id for o in chair.engine.alarms() if o.condition == NETWORK_UNCONFIRMED]
+    session_id = chair.engine.session_id
+    chair.close()   # the console ends; its log holds the message and the alarm
+
+    clock.advance(5)
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    link = NetworkLink(engine_config(reserved_port), log, clock, station=STATION)
+    try:
+        (row,) = [r for r in log.open_sessions() if r.id == session_id]
+        engine = SessionEngine.resume(
+            iv_protocol(), log, session_id,
+            SessionOpened(row.patient_id, row.protocol_id, row.protocol_version,
+                          row.session_number, row.nurse, row.weight_kg, row.started_at,
+                          row.demo, row.details),
+            [r for _, r in log.observations(session_id)], [r for _, r in log.events(session_id)],
+            [r for _, r in log.alarm_events(session_id)], clock.now())
+        link.start()
+
+        def pump() -> tuple[str, str] | None:
+            report = link.pump()
+            if report.judged:
+                engine.network_status(report.problem, clock.now(), report.state)
+            return next(((o.priority.label, o.message) for o in engine.alarms()
+                         if o.condition == NETWORK_UNCONFIRMED), None)
+
+        assert pump() == ("medium", "Interface engine not confirming delivery")
+        clock.advance(11)   # the start's grace is over: still medium, the message waits 77 s
+        assert pump() == ("medium", "Interface engine not confirming delivery")
+        assert [o.id for o in engine.alarms() if o.condition == NETWORK_UNCONFIRMED] == [standing]
+        assert [t.transition for _, t in log.alarm_events(session_id)
+                if t.occurrence == standing] == ["raised"]   # never ended by the restart
+        peer.listen()   # the engine is back: delivered, and the alarm ends
+        wait_until(lambda: pump() is None, "the alarm to end once delivered")
+    finally:
+        link.stop(timeout=1.0)
+        log.close()
+
+
+def test_a_backlog_found_at_start_is_no_alarm_while_the_engine_takes_it(
+        chairs: Callable[..., Chair], peer: MllpPeer, reserved_port: int, tmp_path: Path) -> None:
+    """Messages left undelivered last night are not a network problem at this morning's start
+    before the engine has had its chance: it takes them, and no network alarm is raised."""
+    clock = ManualClock(START)
+    chair = chairs(engine_config(reserved_port), clock)
+    chair.reading("heart_rate", 72)
+    pending = chair.outbox_ids()
+    chair.close()
+    clock.advance(12 * 3600)
+    peer.listen()
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    link = NetworkLink(engine_config(reserved_port), log, clock, station=STATION)
+    try:
+        link.start()
+        reports = []
+        wait_until(lambda: (reports.append(link.pump()), peer.received == pending)[1],
+                   "the backlog delivered")
+        wait_until(lambda: (reports.append(link.pump()), "to send" not in link.state_text())[1],
+                   "its delivery heard")
+        assert [r.problem for r in reports if r.problem is not None] == []
+    finally:
+        link.stop(timeout=1.0)
+        log.close()
 
 
 # --- the clinic bus (a real Mosquitto) ----------------------------------------------------------

@@ -122,3 +122,25 @@ def test_audio_pause_in_force_ends_at_restart_and_technical_alarms_are_evaluated
     assert [o.condition for o in engine.alarms()] == ["spo2_low"]
     assert occurrence_rows(s, lost)[-1] == "cleared"
     assert s.recorder.events("session_resumed")[-1].detail["ended_occurrences"] == [lost]
+
+
+def test_the_network_alarm_stands_through_a_restart_and_the_device_alarm_is_evaluated_again():
+    # The network alarm is about messages that wait in the log, not about the process: it comes
+    # back as the same occurrence (the link then judges it: tests/network/test_link.py). The
+    # device's belonged to the process and is ended, to be evaluated afresh.
+    from console.session.alarms import Raise
+    from console.session.engine import NETWORK_UNCONFIRMED
+    from protocols.model import Priority
+
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("disconnected", s.now(), "port lost: EIO")
+    s.engine.network_status(Raise(Priority.MEDIUM, "Clinic bus not confirming delivery"),
+                            s.now(), "broker unreachable")
+    network, lost = (next(o.id for o in s.engine.alarms() if o.condition == c)
+                     for c in (NETWORK_UNCONFIRMED, "device_lost"))
+    engine = resume(s, 20)
+    assert [(o.id, o.condition, o.priority.label) for o in engine.alarms()] == [
+        (network, NETWORK_UNCONFIRMED, "medium")]
+    assert occurrence_rows(s, network) == ["raised"]
+    assert occurrence_rows(s, lost)[-1] == "cleared"

@@ -143,3 +143,32 @@ def test_the_nurse_reads_whether_the_quiet_room_tones_are_soft_and_the_sounder_f
         assert not sounder.quiet
     finally:
         central.stop(timeout=1.0)
+
+
+def test_a_network_alarm_restored_on_a_console_without_network_ends_saying_why(
+        started, tmp_path):
+    # The network alarm stands through a restart (its messages wait in the log); a console
+    # started again without a network would never end it: it ends at once, saying why.
+    from console.clock import SystemClock
+    from console.session.alarms import Raise
+    from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
+    from console.store import EventLog
+    from protocols.loader import builtin_protocols_dir, load_protocol
+    from protocols.model import Priority
+
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    clock = SystemClock()
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"),
+                                log, Patient("MRN-1", 80), "ana", clock.now())
+    engine.network_status(Raise(Priority.MEDIUM, "Clinic bus not confirming delivery"),
+                          clock.now(), "broker unreachable")
+    session_id = engine.session_id
+    log.close()
+
+    window = started(options(tmp_path, "--resume", str(session_id)))
+    assert [o for o in window.controller.view.alarms() if o.condition == NETWORK_UNCONFIRMED] \
+        == []
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        states = [row[0] for row in conn.execute(
+            "SELECT json_extract(detail, '$.state') FROM events WHERE kind = 'network_status'")]
+    assert states[-1] == "no clinic network configured at this start"
