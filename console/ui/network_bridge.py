@@ -17,6 +17,7 @@ from console.clock import Clock
 from console.network import bus_topics as topics
 from console.network.chair_status import TrendPoints, build_status, build_trend
 from console.network.link import LinkReport, NetworkLink
+from console.session.engine import NETWORK_UNCONFIRMED
 from console.ui.controller import SessionController
 
 PUMP_MS = 500
@@ -42,7 +43,7 @@ class NetworkBridge(QtCore.QObject):
         self.clock = clock
         self.controller: SessionController | None = None
         self.quiet_allowed = False
-        self.last_report: LinkReport | None = None
+        self.degraded = False   # the network alarm stands, or the link reports a problem
         self._next_status = 0.0
         self._next_trend = 0.0
         self._last_shape: object = None
@@ -108,7 +109,6 @@ class NetworkBridge(QtCore.QObject):
     @QtCore.Slot()
     def pump(self) -> None:
         report = self.link.pump()
-        self.last_report = report
         controller = self.controller
         if controller is not None:
             for command in report.commands:
@@ -120,8 +120,11 @@ class NetworkBridge(QtCore.QObject):
         if report.quiet_allowed != self.quiet_allowed:
             self.quiet_allowed = report.quiet_allowed
             self.quiet_changed.emit(report.quiet_allowed)
-        self.state_changed.emit(self.status_text(report), report.problem is not None
-                                or report.plaintext)
+        self.degraded = report.problem is not None or (controller is not None and any(
+            o.condition == NETWORK_UNCONFIRMED for o in controller.view.alarms()))
+        # Red while the network alarm stands (also one restored at a restart, in the link's
+        # first seconds, before it judges again) or while data goes unencrypted.
+        self.state_changed.emit(self.status_text(report), self.degraded or report.plaintext)
         self._publish(self.clock.now().mono)
 
     def _publish(self, mono: float) -> None:
@@ -131,12 +134,10 @@ class NetworkBridge(QtCore.QObject):
             self._next_status = mono + topics.STATUS_PERIOD_S
             audio = "quiet" if (config.quiet_room and self.quiet_allowed) else "full"
             view = controller.view if controller is not None else None
-            report = self.last_report
             self.link.publish_status(build_status(
                 view, self.clock.now(), chair=config.chair, room=config.room,
                 patient_shown=config.patient_shown, audio=audio,
-                network="degraded" if report is not None and report.problem else "ok",
-                seq=self.link.status_seq))
+                network="degraded" if self.degraded else "ok", seq=self.link.status_seq))
         if controller is not None and mono >= self._next_trend:
             self._next_trend = mono + topics.TREND_PERIOD_S
             view = controller.view

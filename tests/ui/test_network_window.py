@@ -172,3 +172,35 @@ def test_a_network_alarm_restored_on_a_console_without_network_ends_saying_why(
         states = [row[0] for row in conn.execute(
             "SELECT json_extract(detail, '$.state') FROM events WHERE kind = 'network_status'")]
     assert states[-1] == "no clinic network configured at this start"
+
+
+def test_a_network_alarm_restored_at_a_restart_stands_and_the_line_is_red_at_once(
+        started, tmp_path, qtbot):
+    # The broker is still unreachable after the restart: the alarm stands as it was (same
+    # occurrence), and the status line is red from the first moment, not 10 s later.
+    from console.clock import SystemClock
+    from console.session.alarms import Raise
+    from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
+    from console.store import EventLog
+    from protocols.loader import builtin_protocols_dir, load_protocol
+    from protocols.model import Priority
+    from tests.network.conftest import reserve_port
+
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    clock = SystemClock()
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"),
+                                log, Patient("MRN-1", 80), "ana", clock.now())
+    engine.network_status(Raise(Priority.MEDIUM, "Clinic bus not confirming delivery"),
+                          clock.now(), "broker unreachable")
+    (standing,) = [o.id for o in engine.alarms() if o.condition == NETWORK_UNCONFIRMED]
+    session_id = engine.session_id
+    log.close()
+
+    with reserve_port() as port:   # nothing listens there
+        window = started(options(tmp_path, "--resume", str(session_id), "--broker",
+                                 f"mqtt://127.0.0.1:{port}", "--chair", "chair-2"))
+        qtbot.waitUntil(lambda: "Clinic network" in _label(window).text()
+                        and "starting" not in _label(window).text(), timeout=5000)
+        assert [o.id for o in window.controller.view.alarms()
+                if o.condition == NETWORK_UNCONFIRMED] == [standing]
+        assert "#c40000" in _label(window).styleSheet()
