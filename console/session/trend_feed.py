@@ -413,6 +413,9 @@ class TrendFeed:
         elif kind == "note":
             self._put_marker(TrendMarker(minutes, short(f"note: {detail.get('text', '')}"),
                                          "observation"), -2)
+        elif kind == "console_closed":
+            # The gap that follows is the nurse's choice, not a fault: the trend says so.
+            self._put_marker(TrendMarker(minutes, "console closed", "phase"), -2)
         elif kind == "session_resumed":
             self._put_marker(TrendMarker(minutes, "resumed", "phase"), -2)
         elif kind == "discharged":

@@ -204,6 +204,9 @@ def test_phases_t0_notes_scales_and_physiological_alarms_are_markers_and_t0_give
         AlarmTransition(1, 1, "bp_systolic_high", "physiological", "high", "acknowledged", t(36), ""),
         AlarmTransition(1, 2, "device_lost", "technical", "medium", "raised", t(40), "Device lost"),
         AlarmTransition(1, 3, "vitals_due:BP", "prompt", "info", "raised", t(41), "BP due"),
+        # The nurse closed the console and it was started again: the gap is explained.
+        EventRecord(1, t(42), "console_closed", "ana", {"phase": "infusion"}),
+        EventRecord(1, t(45), "session_resumed", "ana", {"phase": "infusion"}),
     ])
     assert [(m.minutes, m.text, m.kind, m.priority) for m in feed.markers()] == [
         (0.0, "Pre-session checks", "phase", None),
@@ -212,9 +215,11 @@ def test_phases_t0_notes_scales_and_physiological_alarms_are_markers_and_t0_give
         (15.0, "nausea 2", "observation", None),
         (30.0, "Systolic 185", "alarm", "medium"),
         (35.0, "Systolic 201", "alarm", "high"),
+        (42.0, "console closed", "phase", None),
+        (45.0, "resumed", "phase", None),
     ]
     assert dict(feed.baselines) == {"bp_systolic": 128.0}
-    assert feed.end_minutes == 35.0
+    assert feed.end_minutes == 45.0
 
 
 # ---- one reading, however the records arrive ---------------------------------------------------
