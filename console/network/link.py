@@ -200,7 +200,7 @@ class NetworkLink:
         def mono_of(when: datetime) -> float:
             return now.mono - max(0.0, (now.wall - when).total_seconds())
 
-        for destination in (BUS, ENGINE):
+        for destination in self.destinations:
             last = self._log.last_delivered_at(destination)
             self._last_confirmed[destination] = mono_of(last) if last is not None else -math.inf
         self._started_mono = now.mono
@@ -314,7 +314,8 @@ class NetworkLink:
             return
         now = self._clock.now().mono
         for row in rows:
-            self._engine_waiting[row.control_id] = (row.id, since(row) if since else now)
+            self._engine_waiting[row.control_id] = (row.id,
+                                                     since(row) if since is not None else now)
         if rows:
             self.mllp.submit_many([(row.control_id, row.message) for row in rows])
 
@@ -392,19 +393,13 @@ class NetworkLink:
         # while a problem lasts, so the log has one row per change, not one per second.
         parts: list[tuple[Priority, str, str]] = []
         quiet = self.config.quiet_room
-        if not self._judged and self._started_mono is not None:
-            # The start's grace: until a destination confirms, or UNCONFIRMED_LOW_S, the waits
-            # are not judged (a backlog found at start is not a problem before the transports
-            # have had their chance), and a network alarm restored from the log stands.
-            confirmed = max(self._last_confirmed.values()) >= self._started_mono
-            self._judged = confirmed or now - self._started_mono >= UNCONFIRMED_LOW_S
-        waits_judged = self._judged or self._started_mono is None
-        bus_wait = self._bus_wait(now) if waits_judged else None
+        grace = self._in_grace(now)
+        bus_wait = self._bus_wait(now) if not grace else None
         if bus_wait is not None and bus_wait >= UNCONFIRMED_LOW_S:
             parts.append((self._level(bus_wait, quiet), "clinic bus not confirming delivery",
                           f"the clinic bus has not confirmed for {bus_wait:.0f} s "
                           f"({len(self._bus_waiting)} messages waiting)"))
-        engine_wait = self._engine_wait(now) if waits_judged else None
+        engine_wait = self._engine_wait(now) if not grace else None
         if engine_wait is not None and engine_wait >= UNCONFIRMED_LOW_S:
             parts.append((self._level(engine_wait, False),
                           "interface engine not confirming delivery",
@@ -433,15 +428,27 @@ class NetworkLink:
             text = "; ".join(words for _, words, _ in parts)
             problem = Raise(top, text[:1].upper() + text[1:],
                             detail="\n".join([*(d for _, _, d in parts if d), self.state_text()]))
-        # A problem found in the grace (a refusal, a message that could not be built) is
-        # reported at once, and from then on its end too.
-        self._judged = self._judged or problem is not None
+        if problem is not None:
+            # A problem found in the grace (a refusal, a message that could not be built) is
+            # reported at once, and from then on its end too.
+            self._judged = True
         state = self.state_text()
         if quiet:
             # The nurse reads why the tones are soft, or why they are not (the alarm says more).
             state += f"; quiet room: {'soft bedside tones' if quiet_allowed else 'full volume'}"
         return LinkReport(problem, state, commands, quiet_allowed, plaintext=self.plaintext,
-                          judged=self._judged or self._started_mono is None)
+                          judged=not grace or problem is not None)
+
+    def _in_grace(self, now: float) -> bool:
+        """The start's grace: until a destination confirms, or UNCONFIRMED_LOW_S, the waits are
+        not judged (a backlog found at start is not a problem before the transports have had
+        their chance), and a network alarm restored from the log stands."""
+        if self._judged or self._started_mono is None:
+            return False
+        confirmed = max((self._last_confirmed[d] for d in self.destinations),
+                        default=-math.inf) >= self._started_mono
+        self._judged = confirmed or now - self._started_mono >= UNCONFIRMED_LOW_S
+        return not self._judged
 
     @staticmethod
     def _level(waited: float, quiet: bool) -> Priority:

@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 from PySide6 import QtWidgets
 
-from console.clock import ManualClock
+from console.clock import ManualClock, SystemClock
 from console.network import bus_topics as topics
 from console.network.mqtt_bus import BusClient, BusConfig
+from console.session.alarms import Raise
+from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
+from console.store import EventLog
 from console.ui.app import StartError
+from protocols.loader import builtin_protocols_dir, load_protocol
+from protocols.model import Priority
 from tests.mosquitto import Broker
+from tests.network.conftest import reserve_port
 from tests.ui.test_app_start import options, started  # noqa: F401 - the fixture
 
 SESSION = ("--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight", "80", "--nurse", "ana")
@@ -145,29 +151,31 @@ def test_the_nurse_reads_whether_the_quiet_room_tones_are_soft_and_the_sounder_f
         central.stop(timeout=1.0)
 
 
-def test_a_network_alarm_restored_on_a_console_without_network_ends_saying_why(
-        started, tmp_path):
-    # The network alarm stands through a restart (its messages wait in the log); a console
-    # started again without a network would never end it: it ends at once, saying why.
-    from console.clock import SystemClock
-    from console.session.alarms import Raise
-    from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
-    from console.store import EventLog
-    from protocols.loader import builtin_protocols_dir, load_protocol
-    from protocols.model import Priority
-
+def left_with_a_network_alarm(tmp_path: Path) -> tuple[int, int]:
+    """A session whose console stopped while its network alarm stood (medium): (session id,
+    the alarm's occurrence)."""
     log = EventLog.open(tmp_path / "log.sqlite3", "test")
     clock = SystemClock()
     engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"),
                                 log, Patient("MRN-1", 80), "ana", clock.now())
     engine.network_status(Raise(Priority.MEDIUM, "Clinic bus not confirming delivery"),
                           clock.now(), "broker unreachable")
-    session_id = engine.session_id
+    (standing,) = [o.id for o in engine.alarms() if o.condition == NETWORK_UNCONFIRMED]
     log.close()
+    return engine.session_id, standing
 
+
+def network_alarms(window: QtWidgets.QMainWindow) -> list[int]:
+    return [o.id for o in window.controller.view.alarms() if o.condition == NETWORK_UNCONFIRMED]
+
+
+def test_a_network_alarm_restored_on_a_console_without_network_ends_saying_why(
+        started, tmp_path):
+    # The network alarm stands through a restart (its messages wait in the log); a console
+    # started again without a network would never end it: it ends at once, saying why.
+    session_id, _ = left_with_a_network_alarm(tmp_path)
     window = started(options(tmp_path, "--resume", str(session_id)))
-    assert [o for o in window.controller.view.alarms() if o.condition == NETWORK_UNCONFIRMED] \
-        == []
+    assert network_alarms(window) == []
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         states = [row[0] for row in conn.execute(
             "SELECT json_extract(detail, '$.state') FROM events WHERE kind = 'network_status'")]
@@ -178,29 +186,11 @@ def test_a_network_alarm_restored_at_a_restart_stands_and_the_line_is_red_at_onc
         started, tmp_path, qtbot):
     # The broker is still unreachable after the restart: the alarm stands as it was (same
     # occurrence), and the status line is red from the first moment, not 10 s later.
-    from console.clock import SystemClock
-    from console.session.alarms import Raise
-    from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
-    from console.store import EventLog
-    from protocols.loader import builtin_protocols_dir, load_protocol
-    from protocols.model import Priority
-    from tests.network.conftest import reserve_port
-
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    clock = SystemClock()
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"),
-                                log, Patient("MRN-1", 80), "ana", clock.now())
-    engine.network_status(Raise(Priority.MEDIUM, "Clinic bus not confirming delivery"),
-                          clock.now(), "broker unreachable")
-    (standing,) = [o.id for o in engine.alarms() if o.condition == NETWORK_UNCONFIRMED]
-    session_id = engine.session_id
-    log.close()
-
+    session_id, standing = left_with_a_network_alarm(tmp_path)
     with reserve_port() as port:   # nothing listens there
         window = started(options(tmp_path, "--resume", str(session_id), "--broker",
                                  f"mqtt://127.0.0.1:{port}", "--chair", "chair-2"))
         qtbot.waitUntil(lambda: "Clinic network" in _label(window).text()
                         and "starting" not in _label(window).text(), timeout=5000)
-        assert [o.id for o in window.controller.view.alarms()
-                if o.condition == NETWORK_UNCONFIRMED] == [standing]
+        assert network_alarms(window) == [standing]
         assert "#c40000" in _label(window).styleSheet()
