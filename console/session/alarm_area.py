@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
 from protocols.model import Priority
@@ -93,3 +93,30 @@ def shown_ids(fields: Sequence[AlarmField]) -> list[int]:
 def highest(fields: Sequence[AlarmField]) -> Priority | None:
     priorities = [o.priority for f in fields for o in (*f.shown, *f.hidden)]
     return max(priorities) if priorities else None
+
+
+@dataclass
+class NewAlarmWatch:
+    """Says when an alarm calls the console's window to the front.
+
+    Another window can lie over the console: the review it started (Ctrl+R), which a clinician
+    may open mid-session to compare with the last session, or any other program on the station.
+    The alarm area must never be hidden from a nurse who has to see an alarm (IEC 60601-1-8: a
+    visual alarm signal perceivable from the operator's position), so a new alarm, an alarm that
+    rises to a higher priority, or an acknowledged one that a reminder sounds again brings the
+    window back over the others. Prompts (INFO) and everything else the nurse already saw do
+    not: each of those would pull the window away from the clinician again and again.
+    """
+
+    _known: dict[int, tuple[Priority, bool]] = field(default_factory=dict)
+
+    def update(self, occurrences: Iterable[Occurrence]) -> bool:
+        """Take the board as it is now; True if something in it calls the window forward."""
+        now = {o.id: (o.priority, o.state is not AlarmState.ACKNOWLEDGED) for o in occurrences}
+        calls = any(
+            priority >= Priority.LOW and needs_nurse
+            and (o_id not in self._known or priority > self._known[o_id][0]
+                 or not self._known[o_id][1])
+            for o_id, (priority, needs_nurse) in now.items())
+        self._known = now
+        return calls

@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.records import Record, Recorder, SessionOpened
+from console.session.alarm_area import NewAlarmWatch
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.lock import DEFAULT_LOCK_AFTER_S
@@ -101,6 +102,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.network_shown = False   # a clinic network is set up: the status line stays
         self.live: LiveWindow | None = None
         self.sounder: AlarmSounder | None = None
+        self.new_alarms = NewAlarmWatch()
+        self.fronted = 0   # times an alarm brought this window to the front (for tests)
         self.shown_log = shown_log
         self.shown: ShownLog | None = None
         self.fault_handler = fault_handler
@@ -331,6 +334,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if on_connecting is not None:
             controller.device_state.connect(lambda state: state == "connecting" and on_connecting())
         self.sounder = AlarmSounder(self.audio_out, self)
+        self.new_alarms = NewAlarmWatch()   # occurrence ids are the new session's own
         if self.fault_handler is not None:
             self.fault_handler.attach(controller)
         self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
@@ -363,6 +367,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if controller is None:
             return
         session = controller.view
+        if self.new_alarms.update(session.alarms()):
+            self.come_to_front()
         error = session.log_error
         if session.unsaved and error is not None:
             text = (f"NOT SAVED: {session.unsaved} records ({session.unsaved_readings} readings) "
@@ -380,6 +386,35 @@ class MainWindow(QtWidgets.QMainWindow):
         # The clinic network's state has its place in the line whenever a network is set up.
         bar.setVisible(bool(session.unsaved and error is not None) or self.network_shown)
 
+
+    def come_to_front(self) -> None:
+        """An alarm calls (NewAlarmWatch says when): ask for attention and, when another
+        program's window is in front (the review this console started, a browser), un-minimise
+        this window, raise it over the others and activate it.
+
+        The keyboard then goes to the live window itself, never back into the vitals form: a
+        clinician typing into the review when the alarm came would otherwise type on into the
+        BP field, where an Enter records it. While one of this console's own windows is active
+        (the nurse is typing here, or a question of the console's is open), nothing moves."""
+        self.fronted += 1
+        QtWidgets.QApplication.alert(self)
+        if self._console_active() and not self.isMinimized():
+            return
+        if self.live is not None:
+            self.live.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+        if self.isMinimized():
+            self.setWindowState(self.windowState() & ~QtCore.Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def _console_active(self) -> bool:
+        """This window or one of its own (a question, a sign-in) has the keyboard."""
+        window = QtWidgets.QApplication.activeWindow()
+        while window is not None:
+            if window is self:
+                return True
+            window = window.parentWidget()
+        return False
 
     def _on_start_requested(self, request: StartRequest) -> None:
         protocol = self.protocols[request.protocol_id]
