@@ -55,6 +55,7 @@ pause in force ends at restart (what sounds, sounds again).
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -672,26 +673,58 @@ class SessionEngine:
 
     def tick(self, now: Moment) -> None:
         """Time passes: due checks, absent values, audio pause end, reminders, a held log retried,
-        no device data escalating. Logs what changes."""
+        no device data escalating. Logs what changes.
+
+        A bug in one part of the tick (one rule's time check) must not stop the others: the
+        apnoea alarm, the reminders and the end of an audio pause all come from here, and the
+        whole tick would otherwise be undone at every tick. So a tick that fails is done again
+        part by part, each in its own step, and the first error goes on to the fault handler
+        (the "Console fault" alarm). Records written from the held queue get their own step
+        first: nothing later in the tick can undo the news that they are on disk."""
         if self._state.discharged:
             return
-        with self._step(now) as step:
-            step.records.extend(self._retry_log(now))
-            step.records.extend(self._time_records(now))
+        if self.writes.held_since is not None:
+            with self._step(now) as step:
+                step.records.extend(self._retry_log(now))
+        try:
+            with self._step(now) as step:
+                step.records.extend(self._time_records(now))
+        except Exception as first:
+            self._tick_by_parts(now, first)
+            raise
+
+    def _time_parts(self, now: Moment) -> list[Callable[[], list[Record]]]:
+        """The tick's independent parts, in the order one tick runs them. Each looks its objects
+        up when it runs: a step that fails puts back copies of the board and the trackers."""
+        trackers = [partial(self._tracker_time, name, now) for name in self._trackers]
+        return [*trackers, partial(self._prompts, now), partial(self._board_tick, now),
+                partial(self._stale_escalation, now)]
+
+    def _board_tick(self, now: Moment) -> list[Record]:
+        return list(self.board.tick(now))
 
     def _time_records(self, now: Moment) -> list[Record]:
-        records: list[Record] = []
-        for tracker in self._trackers.values():
-            latest = self._state.latest.get(tracker.metric)
-            expecting = tracker.metric in self._state.continuous and self._state.device_state == "connected"
-            # Silence before the device (re)connected is the device's absence, not the patient's.
-            last = max(latest.at.mono, self._state.connected_since or 0.0) if latest else None
-            tracker.on_time(last, expecting, now)
-            records.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
-        records.extend(self._prompts(now))
-        records.extend(self.board.tick(now))
-        records.extend(self._stale_escalation(now))
-        return records
+        return [record for part in self._time_parts(now) for record in part()]
+
+    def _tick_by_parts(self, now: Moment, first: Exception) -> None:
+        """Each part of a failed tick in its own step: what works is committed, what fails is
+        rolled back alone and noted on `first`, the error the fault handler reports."""
+        for part in self._time_parts(now):
+            try:
+                with self._step(now) as step:
+                    step.records.extend(part())
+            except Exception as exc:
+                if str(exc) != str(first) or type(exc) is not type(first):
+                    first.add_note(f"Also failing in this tick: {type(exc).__name__}: {exc}")
+
+    def _tracker_time(self, name: str, now: Moment) -> list[Record]:
+        tracker = self._trackers[name]
+        latest = self._state.latest.get(tracker.metric)
+        expecting = tracker.metric in self._state.continuous and self._state.device_state == "connected"
+        # Silence before the device (re)connected is the device's absence, not the patient's.
+        last = max(latest.at.mono, self._state.connected_since or 0.0) if latest else None
+        tracker.on_time(last, expecting, now)
+        return list(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
 
     def _prompts(self, now: Moment) -> list[Record]:
         out: list[Record] = []

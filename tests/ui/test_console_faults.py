@@ -18,13 +18,15 @@ import pytest
 from PySide6 import QtWidgets
 
 from console.cli import gui_parser
+from console.clock import ManualClock
+from console.session.conditions import ConditionTracker
 from console.session.engine import CONSOLE_FAULT
 from console.ui.app import build
 from console.ui.audio import RecordingAudioOut
 from console.ui.fault_handler import FaultHandler
 from console.ui.main_window import MainWindow
 from devices.reading import Reading
-from devices.transport import DeviceEvent, EventKind, ReplyTicket
+from devices.transport import ConnectionState, DeviceEvent, EventKind, ReplyTicket
 from protocols.model import Priority
 from tests.ui.conftest import Answers
 
@@ -96,6 +98,69 @@ def test_a_fault_in_the_tick_raises_the_console_fault_alarm(console, tmp_path, m
     controller.timer.timeout.emit()
     assert list(handler.repeats.values()) == [2]
     assert len(list(tmp_path.glob("crash-*.txt"))) == 1
+
+
+def test_a_fault_in_one_rules_time_check_leaves_the_other_alarms_working(console, tmp_path,
+                                                                         monkeypatch) -> None:
+    """The tick holds the apnoea alarm, the reminders and the end of a pause: a bug in one of its
+    rules (here SpO2's absence check) must not undo the rest at every tick. Before, after one F2
+    on "Console fault" the console stayed silent through an apnoea and never reminded."""
+    window, handler, audio = console
+    controller = window.controller
+    live = window.live
+    assert live is not None
+    start = controller.clock.now()
+    clock = controller.clock = ManualClock(start.wall, start.mono)
+    port = "/dev/pts/9"
+
+    def monitor(**what: object) -> None:
+        now = clock.now()
+        controller._on_device_event(DeviceEvent(what.pop("kind"), port, now.wall, now.mono,  # type: ignore[arg-type]
+                                                **what))  # type: ignore[arg-type]
+
+    def breathing(rate: float) -> None:
+        now = clock.now()
+        monitor(kind=EventKind.DATA, frames=1, ticket=ReplyTicket(), readings=(
+            Reading("resp_rate", rate, "/min", now.wall, now.wall, "hl7:SIM"),))
+
+    def seconds(count: float) -> None:   # the 2 Hz tick, on the injected clock
+        for _ in range(int(count * 2)):
+            clock.advance(0.5)
+            controller.timer.timeout.emit()
+
+    monitor(kind=EventKind.STATE, state=ConnectionState.CONNECTED)
+    breathing(16)
+    real = ConditionTracker.on_time
+
+    def on_time(tracker: ConditionTracker, *args: object) -> None:
+        if tracker.metric == "spo2":
+            raise Bug("absence check planted")
+        real(tracker, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ConditionTracker, "on_time", on_time)
+    seconds(0.5)
+    assert_fault_alarm(window, audio, tmp_path, "absence check planted")
+    sounder = window.sounder
+    assert sounder is not None
+    live.alarm_bar.ack_button.click()   # the nurse silences the fault
+    assert sounder.pattern is None
+    shown = live.timers.text()
+    seconds(2)   # nothing to write, but the timers on screen still follow the clock
+    assert live.timers.text() != shown
+
+    seconds(30)   # no breath counted for 30 s: the apnoea alarm comes all the same, high
+    rows = live.alarm_bar.rows()
+    assert any(row.startswith("*** No respiratory rate for ") for row in rows), rows
+    assert sounder.pattern is not None and sounder.pattern.priority is Priority.HIGH
+    live.alarm_bar.ack_button.click()
+    assert sounder.pattern is None
+    seconds(120)   # and the acknowledged fault is reminded, as every acknowledged alarm is
+    fault_row = next(row for row in live.alarm_bar.rows() if "Console fault" in row)
+    assert "acknowledged" not in fault_row
+    assert sounder.pattern is not None and sounder.pattern.priority is Priority.HIGH
+    assert logged(tmp_path, "SELECT transition FROM alarm_events WHERE condition = "
+                            f"'{CONSOLE_FAULT}'") == [("raised",), ("acknowledged",), ("reminded",)]
+    assert len(list(tmp_path.glob("crash-*.txt"))) == 1   # one fault, counted, not re-filed
 
 
 def test_a_fault_in_a_device_event_alarms_and_the_monitor_is_not_told_aa(console, tmp_path,
