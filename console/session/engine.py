@@ -113,6 +113,7 @@ AUDIO_UNAVAILABLE = "audio_unavailable"
 LOG_UNAVAILABLE = "log_unavailable"
 CONSOLE_FAULT = "console_fault"
 NETWORK_UNCONFIRMED = "network_unconfirmed"
+PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
 KEEP_ROWS = 20   # recent values per metric that "entered in error" can take back
@@ -332,14 +333,15 @@ class SessionEngine:
                 engine._remember_row(row_id, obs, at)
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
             engine._remember(reading, at)
-            engine._replay_trackers(reading, at, now)
-            if obs.received_at >= state.phase_started.wall:
-                engine.schedule.on_reading(obs.metric, at)
+            engine._replay_trackers(reading, at)
+            engine.schedule.on_reading(obs.metric, at,
+                                       one_offs_only=obs.received_at < state.phase_started.wall)
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
         # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.
         restored, ended = engine.board.restore(_open_occurrences(alarm_events, moment),
                                                outlive=frozenset({NETWORK_UNCONFIRMED}))
+        engine.schedule.adopt_reported({o.condition for o in restored})
         with engine._step(now) as step:
             step.records.extend(
                 AlarmTransition(session_id, o.id, o.condition, o.category, o.priority.label,
@@ -364,15 +366,17 @@ class SessionEngine:
             step.records.extend(engine._prompts(now))
         return engine
 
-    def _replay_trackers(self, reading: Reading, at: Moment, now: Moment) -> None:
-        """Feed a logged reading to its trackers as it was fed live (resume only)."""
+    def _replay_trackers(self, reading: Reading, at: Moment) -> None:
+        """Feed a logged reading to its trackers as it was fed live (resume only). A repeat it
+        asked for comes back even when already due: the readings replayed after it satisfy it,
+        or it prompts (and escalates when overdue) as it did before the restart."""
         t0 = self._state.t0
         baseline = (self._state.baseline.get(reading.metric)
                     if t0 is not None and reading.received_at >= t0.wall else None)
         for tracker in self._trackers.values():
             if tracker.metric == reading.metric:
                 request = tracker.on_value(reading.value, baseline, at)
-                if request is not None and request.due_mono > now.mono:   # still to come
+                if request is not None:
                     self.schedule.add_one_off(f"Repeat {metric(reading.metric).label}",
                                               (reading.metric,), at.plus(request.due_mono - at.mono))
 
@@ -730,7 +734,12 @@ class SessionEngine:
         out: list[Record] = []
         for condition, held in self.schedule.prompts(now).items():
             out.extend(self.board.update(condition, PROMPT, held, now))
-        out.extend(self.board.update(f"phase_complete:{self.phase.id}", PROMPT, self._phase_prompt(now), now))
+        current = f"{PHASE_COMPLETE}{self.phase.id}"
+        out.extend(self.board.update(current, PROMPT, self._phase_prompt(now), now))
+        # A phase's "planned time reached" ends with the phase (also one a restart restored).
+        for occurrence in self.board.occurrences():
+            if occurrence.condition.startswith(PHASE_COMPLETE) and occurrence.condition != current:
+                out.extend(self.board.update(occurrence.condition, PROMPT, None, now))
         return out
 
     def _phase_prompt(self, now: Moment) -> Raise | None:

@@ -82,8 +82,13 @@ class Schedule:
         if name not in self._checks:
             self._checks[name] = _Check(name, metrics, due, 0.0, escalate_after_s, None)
 
-    def on_reading(self, metric_name: str, now: Moment) -> None:
+    def on_reading(self, metric_name: str, now: Moment, one_offs_only: bool = False) -> None:
+        """A reading received at `now` counts for every check whose window is open. A resume
+        replays a reading from an earlier phase with `one_offs_only`: only the one-off checks
+        (which outlive phases) saw it live."""
         for name, check in list(self._checks.items()):
+            if one_offs_only and check.every_s is not None:
+                continue
             if metric_name in check.metrics and check.window_open(now):
                 check.seen.add(metric_name)
                 if check.seen >= set(check.metrics):
@@ -96,6 +101,10 @@ class Schedule:
         while check.due.mono - check.early_s <= now.mono:
             check.due = check.due.plus(check.every_s)
         check.seen = set()
+
+    def adopt_reported(self, conditions: set[str]) -> None:
+        """Prompts a restart restored on the board: the next `prompts` ends those no check holds."""
+        self._reported |= {c for c in conditions if c.startswith(PROMPT_PREFIX)}
 
     def prompts(self, now: Moment) -> dict[str, Raise | None]:
         """Every prompt condition whose state may have changed: held Raise, or None to clear."""

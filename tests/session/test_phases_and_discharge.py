@@ -135,3 +135,14 @@ def test_prescriber_override_discharges_and_logs_the_reason():
     assert override.actor == "dr.lee"
     assert override.detail["action"] == "discharge"
     assert "No modified Aldrete score recorded (needs ≥9)" in override.detail["blockers"]
+
+
+def test_the_planned_time_prompt_ends_with_its_phase():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 41 * 60)
+    assert [c for c, _, _ in s.shown() if c.startswith("phase_complete:")] == ["phase_complete:infusion"]
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    s.t(start + 45 * 60)
+    assert [c for c, _, _ in s.shown() if c.startswith("phase_complete:")] == []

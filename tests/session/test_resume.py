@@ -144,3 +144,34 @@ def test_the_network_alarm_stands_through_a_restart_and_the_device_alarm_is_eval
         (network, NETWORK_UNCONFIRMED, "medium")]
     assert occurrence_rows(s, network) == ["raised"]
     assert occurrence_rows(s, lost)[-1] == "cleared"
+
+
+def repeat_prompt(engine: SessionEngine) -> list[tuple[str, str, str]]:
+    return [(o.condition, o.priority.label, o.state.value) for o in engine.alarms()
+            if o.condition.startswith("vitals_due:Repeat")]
+
+
+def test_a_repeat_bp_due_before_a_restart_still_escalates_and_clears_after_it():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.bp(185, 85)          # medium: confirm with a repeat in 5 min
+    s.t(start + 60 + 5 * MIN + 1)           # due: the prompt is up
+    assert repeat_prompt(s.engine) == [("vitals_due:Repeat Systolic BP", "info", "active")]
+    s.engine = resume(s, 30)
+    s.t(start + 60 + 11 * MIN)              # overdue by 6 min: medium, as without the restart
+    assert repeat_prompt(s.engine) == [("vitals_due:Repeat Systolic BP", "medium", "active")]
+    s.bp(150, 85)                           # the nurse takes it: the prompt ends
+    assert repeat_prompt(s.engine) == []
+
+
+def test_a_repeat_taken_before_the_restart_is_not_asked_again():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.bp(185, 85)
+    s.t(start + 60 + 5 * MIN + 1)
+    s.bp(150, 85)
+    s.engine = resume(s, 30)
+    s.t(start + 60 + 20 * MIN)
+    assert repeat_prompt(s.engine) == []
