@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from devices.stream import DecodeResult, Dropped
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped
 
 # MLLP envelope bytes (HL7 v2 Transport Specification, MLLP release 2).
 MLLP_START = b"\x0b"
@@ -442,7 +442,7 @@ class FramedDecoder:
         try:
             split = step()
         except Exception as exc:  # noqa: BLE001 - the stream survives a framer bug
-            result.dropped.append(Dropped("decoder-error", f"framer: {type(exc).__name__}: {exc}"))
+            result.dropped.append(Dropped(DECODER_ERROR, f"framer: {type(exc).__name__}: {exc}"))
             return result
         result.dropped.extend(split.dropped)
         for frame in split.frames:
@@ -450,5 +450,5 @@ class FramedDecoder:
                 result.extend(self._decode(frame, received_at))
             except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the stream
                 result.frames += 1
-                result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
+                result.dropped.append(Dropped(DECODER_ERROR, f"{type(exc).__name__}: {exc}"))
         return result

@@ -30,6 +30,10 @@ class Dropped:
     detail: str
 
 
+DECODER_ERROR = "decoder-error"
+"""The `Dropped` reason of a frame the decoder failed on (it raised): a bug, or a message no rule
+foresaw. The console raises a technical alarm for it, not only a count."""
+
 KEPT_NOTICES = frozenset({
     "name-mismatch", "path-mismatch", "bad-timestamp", "unknown-charset", "charset-mismatch",
 })

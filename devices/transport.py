@@ -82,7 +82,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from devices.reading import Reading
-from devices.stream import Conversation, DecodeResult, Dropped, Reply, StreamDecoder
+from devices.stream import DECODER_ERROR, Conversation, DecodeResult, Dropped, Reply, StreamDecoder
 
 if TYPE_CHECKING:
     import serial
@@ -90,7 +90,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FRAME_REJECTIONS = frozenset({
-    "bad-frame", "partial-line", "truncated-line", "decoder-error", "not-oru",
+    "bad-frame", "partial-line", "truncated-line", DECODER_ERROR, "not-oru",
     "no-segment-terminators",
 })
 """`Dropped` reasons by which a decoder rejects a complete frame as a whole (not one value in it):

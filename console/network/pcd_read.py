@@ -31,6 +31,7 @@ from typing import TypeVar
 
 from console.network.pcd import TERMS, AlertState, EventPhase, Inactivation
 from devices.hl7.decoder import decode_message, parse_timestamp
+from devices.stream import DECODER_ERROR
 
 __all__ = ["AlertReport", "Header", "Observation", "ObservationReport", "PcdError", "message_type",
            "read_pcd01", "read_pcd04", "unescape"]
@@ -376,7 +377,7 @@ def read_pcd01(text: str, received_at: datetime) -> ObservationReport:
     for row in (s for s in segments if s[0] == "OBX"):
         methods[unescape(_get(row, 4), d).strip()] = _component(_get(row, 17), d, 1).strip()
     result = decode_message(text.encode("utf-8"), received_at)
-    fatal = [x for x in result.dropped if x.reason in ("decoder-error", "bad-frame")]
+    fatal = [x for x in result.dropped if x.reason in (DECODER_ERROR, "bad-frame")]
     if fatal:
         raise PcdError(f"the decoder could not read it: {fatal[0].detail}")
     observations = tuple(

@@ -98,6 +98,7 @@ from console.session.schedule import DueInfo, Schedule
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, metric
 from devices.reading import MANUAL, Reading
+from devices.stream import DECODER_ERROR
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
@@ -113,6 +114,9 @@ AUDIO_UNAVAILABLE = "audio_unavailable"
 LOG_UNAVAILABLE = "log_unavailable"
 CONSOLE_FAULT = "console_fault"
 NETWORK_UNCONFIRMED = "network_unconfirmed"
+DEVICE_UNREADABLE = "device_unreadable"
+UNREADABLE_HOLD_SECONDS = 60.0
+"""How long "monitor message not read" stands after the last such message (then it ends)."""
 PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
@@ -189,6 +193,7 @@ class _State:
     device_state: str = "manual"
     connected_since: float | None = None   # mono time of the last change to "connected"
     stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
+    unreadable_at: float | None = None     # mono time of the last message the decoder failed on
     discharged: bool = False
     ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
     # The newest committed values of each metric with their row ids (what `void` can take back).
@@ -484,7 +489,28 @@ class SessionEngine:
                     detail["kept_with_warnings"] = dict(warnings)
                 step.records.append(EventRecord(self.session_id, now.wall, "device_dropped",
                                                 ENGINE, detail))
+            if dropped and dropped.get(DECODER_ERROR):
+                step.records.extend(self._unreadable(now, example))
         return step.saved
+
+    def _unreadable(self, now: Moment, example: str) -> list[Record]:
+        """A monitor message the decoder failed on (a bug, or a message no rule foresaw) may
+        have carried the very value that alarms: a medium technical alarm, never only a count
+        in the events (a bug becomes a technical alarm, never silence; IEC 60601-1-8 6.1.2).
+        The monitor was answered AE, so it resends; the alarm ends UNREADABLE_HOLD_SECONDS after
+        the last such message."""
+        self._state.unreadable_at = now.mono
+        return list(self.board.update(DEVICE_UNREADABLE, TECHNICAL, Raise(
+            Priority.MEDIUM, "Monitor message not read: values may be missing, check the monitor",
+            detail=f"The console's decoder failed on a message from the monitor: {example[:160]}"),
+            now))
+
+    def _unreadable_time(self, now: Moment) -> list[Record]:
+        since = self._state.unreadable_at
+        if since is None or now.mono - since < UNREADABLE_HOLD_SECONDS:
+            return []
+        self._state.unreadable_at = None
+        return list(self.board.update(DEVICE_UNREADABLE, TECHNICAL, None, now))
 
     def _reading_records(self, reading: Reading, now: Moment, entered_by: str,
                          confirmed: bool) -> list[Record]:
@@ -702,7 +728,7 @@ class SessionEngine:
         up when it runs: a step that fails puts back copies of the board and the trackers."""
         trackers = [partial(self._tracker_time, name, now) for name in self._trackers]
         return [*trackers, partial(self._prompts, now), partial(self._board_tick, now),
-                partial(self._stale_escalation, now)]
+                partial(self._stale_escalation, now), partial(self._unreadable_time, now)]
 
     def _board_tick(self, now: Moment) -> list[Record]:
         return list(self.board.tick(now))

@@ -40,7 +40,7 @@ from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
 from devices.hl7.dialects import Dialect, DialectSet
 from devices.reading import STATION_ZONE, Reading
-from devices.stream import DecodeResult, Dropped, Reply, outside_hard_range
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped, Reply, outside_hard_range
 
 UTC = timezone.utc
 
@@ -341,7 +341,7 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
     try:
         _decode(payload, received_at, mllp, source_hint, default_tz, result, dialect, dialects)
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stream
-        result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
+        result.dropped.append(Dropped(DECODER_ERROR, f"{type(exc).__name__}: {exc}"))
     return result
 
 

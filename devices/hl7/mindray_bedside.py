@@ -89,7 +89,7 @@ from devices.hl7.dialects import Dialect
 from devices.hl7.polled import AskingHL7Stream, parse_whole
 from devices.hl7.query import APPLICATION, hl7_time
 from devices.reading import STATION_ZONE
-from devices.stream import DecodeResult, Dropped
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped
 from devices.udp_port import listening_socket, wait_for_datagram
 
 UTC = timezone.utc
@@ -220,7 +220,7 @@ class MindrayBedsideDecoder(AskingHL7Stream):
         try:
             return self._outgoing(now_mono, now_wall)
         except Exception as exc:  # noqa: BLE001 - the transport's loop must go on
-            self._notices.append(Dropped("decoder-error", f"outgoing: {type(exc).__name__}: "
+            self._notices.append(Dropped(DECODER_ERROR, f"outgoing: {type(exc).__name__}: "
                                          f"{exc}"))
             return b""
 

@@ -45,7 +45,7 @@ from devices.hl7.decoder import HL7Message, parse_message, read_observations
 from devices.hl7.dialects import Dialect
 from devices.hl7.query import MAX_QUERY_ID, QuerySpec, build_query, closing_message
 from devices.reading import STATION_ZONE
-from devices.stream import DecodeResult, Dropped
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped
 
 UTC = timezone.utc
 MIN_REPLY_TIMEOUT = 3.0
@@ -169,7 +169,7 @@ class PolledHL7Decoder(AskingHL7Stream):
         try:
             return self._poll(now_mono, now_wall)
         except Exception as exc:  # noqa: BLE001 - the transport's loop must go on
-            self._notices.append(Dropped("decoder-error", f"query: {type(exc).__name__}: {exc}"))
+            self._notices.append(Dropped(DECODER_ERROR, f"query: {type(exc).__name__}: {exc}"))
             return b""
 
     def _poll(self, now_mono: float, now_wall: datetime) -> bytes:

@@ -74,7 +74,7 @@ from devices.intellivue.messages import (
 )
 from devices.intellivue.numerics import MonitorClock, decode_observations
 from devices.reading import STATION_ZONE
-from devices.stream import DecodeResult, Dropped, Reply
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped, Reply
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class IntelliVueDecoder:
             split = self._framer.push(data)
         except Exception as exc:  # noqa: BLE001 - a framer bug must not end the stream
             result = DecodeResult()
-            result.dropped.append(Dropped("decoder-error", f"framer: {type(exc).__name__}: {exc}"))
+            result.dropped.append(Dropped(DECODER_ERROR, f"framer: {type(exc).__name__}: {exc}"))
             return result
         return self._messages([f.data for f in split.frames], received_at, split)
 
@@ -210,7 +210,7 @@ class IntelliVueDecoder:
                 self._message(message, received_at, result)
             except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stream
                 result.frames += 1
-                result.dropped.append(Dropped("decoder-error", f"{type(exc).__name__}: {exc}"))
+                result.dropped.append(Dropped(DECODER_ERROR, f"{type(exc).__name__}: {exc}"))
         return result
 
     # ------------------------------------------------------------------ the conversation

@@ -43,3 +43,44 @@ def test_a_repeated_nibp_leaves_no_drop_in_the_log() -> None:
     assert feed.apply(s.engine, event, now)
     assert not [r for r in s.recorder.records
                 if isinstance(r, EventRecord) and r.kind == "device_dropped"]
+
+
+def test_a_message_the_decoder_fails_on_is_a_technical_alarm_not_only_a_count(monkeypatch) -> None:
+    # A bug that breaks the decoder on one kind of message (here: a low SpO2 row) loses the very
+    # value that alarms. Before, the monitor got AE, gave up after its resends, and the nurse saw
+    # only a "values dropped" line in the events while the link stayed connected.
+    import devices.hl7.decoder as hl7
+    from tests.devices.test_hl7 import SPO2, message
+
+    real = hl7._Observations._obx
+
+    def broken(self, fields):   # the planted bug
+        if len(fields) > 5 and fields[5] == "85":
+            raise IndexError("planted decoder bug")
+        return real(self, fields)
+
+    monkeypatch.setattr(hl7._Observations, "_obx", broken)
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+
+    def monitor_sends(spo2: int) -> None:
+        now = s.now()
+        result = hl7.decode_message(message(SPO2.format(v=spo2)), now.wall)
+        feed.apply(s.engine, DeviceEvent(EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono,
+                                         readings=tuple(result.readings),
+                                         dropped=tuple(result.dropped), frames=result.frames), now)
+
+    start = s.now().mono - s.origin
+    monitor_sends(85)
+    [row] = [o for o in s.engine.alarms() if o.condition == "device_unreadable"]
+    assert (row.priority.label, row.category) == ("medium", "technical")
+    assert row.message == "Monitor message not read: values may be missing, check the monitor"
+    assert "planted decoder bug" in row.detail
+    assert s.sounding() == "medium"
+    # It stands while such messages keep coming, and ends a minute after the last one.
+    s.t(start + 50); monitor_sends(85)
+    s.t(start + 100); monitor_sends(97)
+    assert [o.condition for o in s.engine.alarms()] == ["device_unreadable"]
+    s.t(start + 110)
+    assert s.engine.alarms() == []
