@@ -117,6 +117,9 @@ NETWORK_UNCONFIRMED = "network_unconfirmed"
 DEVICE_UNREADABLE = "device_unreadable"
 UNREADABLE_HOLD_SECONDS = 60.0
 """How long "monitor message not read" stands after the last such message (then it ends)."""
+CLOCK_BEHIND = "clock_behind"
+CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
+"""A clock this much behind the log at a restart is an alarm; less is a clock being set."""
 PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
@@ -194,6 +197,7 @@ class _State:
     connected_since: float | None = None   # mono time of the last change to "connected"
     stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
     unreadable_at: float | None = None     # mono time of the last message the decoder failed on
+    clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
     discharged: bool = False
     ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
     # The newest committed values of each metric with their row ids (what `void` can take back).
@@ -295,8 +299,17 @@ class SessionEngine:
         restored as the same occurrences (see the module docstring for the rules), and every
         condition is evaluated again, so what still holds goes on sounding.
         """
+        # Logged wall times become monotonic ones measured back from now. A station clock that
+        # is behind its own log (a wrong hardware clock after a reboot, before NTP) would push
+        # every timer (reminders, due checks, T0) into the future by as much: then the newest
+        # logged time stands for "now" (as if the restart came at once), and a technical alarm
+        # says the clock is wrong until it has caught up (CLOCK_BEHIND).
+        newest_logged = max((opened.started_at, *(o.received_at for o in observations),
+                             *(e.at for e in events), *(t.at for t in alarm_events)))
+        reference = max(now.wall, newest_logged)
+
         def moment(wall: datetime) -> Moment:
-            return Moment(now.mono - (now.wall - wall).total_seconds(), wall)
+            return Moment(now.mono - (reference - wall).total_seconds(), wall)
 
         engine = cls(
             protocol, recorder, session_id, Patient(opened.patient_id, opened.weight_kg),
@@ -369,6 +382,13 @@ class SessionEngine:
                 step.records.extend(engine.board.update(tracker.condition, PHYSIOLOGICAL,
                                                         tracker.held(), now))
             step.records.extend(engine._prompts(now))
+            if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
+                state.clock_behind_until = newest_logged
+                step.records.extend(engine.board.update(CLOCK_BEHIND, TECHNICAL, Raise(
+                    Priority.LOW, "Station clock is behind this session's log: check its date "
+                                  "and time", detail=f"The log's newest entry is "
+                    f"{format_duration((newest_logged - now.wall).total_seconds())} ahead of "
+                    "the clock; new entries are timed by the clock as it is."), now))
         return engine
 
     def _replay_trackers(self, reading: Reading, at: Moment) -> None:
@@ -504,6 +524,13 @@ class SessionEngine:
             Priority.MEDIUM, "Monitor message not read: values may be missing, check the monitor",
             detail=f"The console's decoder failed on a message from the monitor: {example[:160]}"),
             now))
+
+    def _clock_caught_up(self, now: Moment) -> list[Record]:
+        until = self._state.clock_behind_until
+        if until is None or now.wall < until:
+            return []
+        self._state.clock_behind_until = None
+        return list(self.board.update(CLOCK_BEHIND, TECHNICAL, None, now))
 
     def _unreadable_time(self, now: Moment) -> list[Record]:
         since = self._state.unreadable_at
@@ -728,7 +755,8 @@ class SessionEngine:
         up when it runs: a step that fails puts back copies of the board and the trackers."""
         trackers = [partial(self._tracker_time, name, now) for name in self._trackers]
         return [*trackers, partial(self._prompts, now), partial(self._board_tick, now),
-                partial(self._stale_escalation, now), partial(self._unreadable_time, now)]
+                partial(self._stale_escalation, now), partial(self._unreadable_time, now),
+                partial(self._clock_caught_up, now)]
 
     def _board_tick(self, now: Moment) -> list[Record]:
         return list(self.board.tick(now))
