@@ -105,14 +105,14 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
         self.again.clear()
         kind = SecretKind(str(self.kind.currentData()))
         if secret != again:
-            self.message.setText(f"The two {kind.label}s differ: type the {kind.label} twice, "
-                                 "the same both times.")
+            _refuse(self.message, f"The two {kind.label}s differ: type the {kind.label} twice, "
+                                  "the same both times.")
             return
         try:
             account = self.staff.add(self.name.text(), self.roles(), secret, kind, None,
                                      self.clock.now().wall, badge=self.badge.text().strip() or None)
         except (IdentityError, ValueError) as exc:
-            self.message.setText(_sentence(str(exc)))
+            _refuse(self.message, _sentence(str(exc)))
             return
         self.account = account
         self.message.setText(f"{account.name} ({account.roles_text}) was created.")
@@ -339,7 +339,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.again.clear()
         if secret != again:
             label = SecretKind(str(self.kind.currentData())).label
-            self._say(f"The two {label}s differ: type the {label} twice, the same both times.")
+            self._say(f"The two {label}s differ: type the {label} twice, the same both times.",
+                      refused=True)
             return None
         return secret
 
@@ -356,7 +357,7 @@ class StaffAdminDialog(QtWidgets.QDialog):
                                      self.clock.now().wall,
                                      badge=self.badge.text().strip() or None)
         except (IdentityError, ValueError) as exc:
-            self._say(_sentence(str(exc)))
+            self._say(_sentence(str(exc)), refused=True)
             return
         self.name.clear()
         self.badge.clear()
@@ -370,13 +371,13 @@ class StaffAdminDialog(QtWidgets.QDialog):
 
         chosen = self.selected_account()
         if chosen is None:
-            self._say("Select the account to disable in the list first.")
+            self._say("Select the account to disable in the list first.", refused=True)
             return
         try:
             account = self.staff.disable(chosen, self.admin, self.reason.text(),
                                          self.clock.now().wall)
         except IdentityError as exc:
-            self._say(_sentence(str(exc)))
+            self._say(_sentence(str(exc)), refused=True)
             return
         self.reason.clear()
         self._done(account, f"{account.name} is disabled: it signs in nowhere from now on.")
@@ -388,7 +389,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
         if chosen is None:
             self.secret.clear()
             self.again.clear()
-            self._say("Select the account whose PIN or password to reset in the list first.")
+            self._say("Select the account whose PIN or password to reset in the list first.",
+                      refused=True)
             return
         secret = self._secret()
         if secret is None:
@@ -397,7 +399,7 @@ class StaffAdminDialog(QtWidgets.QDialog):
             account = self.staff.reset(chosen, secret, self.admin, self.clock.now().wall,
                                        kind=str(self.kind.currentData()))
         except IdentityError as exc:
-            self._say(_sentence(str(exc)))
+            self._say(_sentence(str(exc)), refused=True)
             return
         self._done(account, f"{account.name}'s {account.kind.label} was reset (a lock-out "
                             "ends with it).")
@@ -408,8 +410,12 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self._say(text)
         self.changed.emit(account)
 
-    def _say(self, text: str) -> None:
-        self.message.setText(text)
+    def _say(self, text: str, refused: bool = False) -> None:
+        if refused:
+            _refuse(self.message, text)
+        else:
+            self.message.setStyleSheet("")
+            self.message.setText(text)
 
 
 def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
@@ -470,3 +476,9 @@ def open_staff_admin(parent: QtWidgets.QWidget | None, log: EventLog,
     dialog = StaffAdminDialog(staff, clock, account, parent)
     dialog.show()
     return dialog
+
+
+def _refuse(label: QtWidgets.QLabel, text: str) -> None:
+    """A refusal reads as one (the theme's error colour, bold), not as the dialog's explanation."""
+    label.setStyleSheet(f"color:{theme.current().error_text};font-weight:bold;")
+    label.setText(text)

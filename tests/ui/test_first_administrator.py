@@ -7,6 +7,7 @@ from __future__ import annotations
 from console.cli import gui_parser
 from console.identity import Argon2Hasher, Staff
 from console.ui.app import build
+from console.ui import theme
 from console.ui.audio import RecordingAudioOut
 from console.ui.staff_dialogs import FIRST_ADMIN_NOTICE
 from tests.ui.conftest import Answers
@@ -41,10 +42,12 @@ def test_the_first_administrator_is_created_from_the_start_screen(tmp_path, qtbo
         window.first_admin_button.click()
         dialog = window.first_admin_dialog
         assert dialog.isVisible()
-        # Two different PINs: refused, nothing written.
+        assert "font-weight:bold" not in dialog.message.styleSheet()   # an explanation
+        # Two different PINs: refused, nothing written; it reads as a refusal (error colour).
         fill(dialog, "Ada Admin", "58203914", "58203915")
         assert dialog.message.text() == ("The two PINs differ: type the PIN twice, the same "
                                          "both times.")
+        assert theme.current().error_text in dialog.message.styleSheet()
         # A PIN breaking the rules: the identity layer's message, nothing written.
         fill(dialog, "Ada Admin", "12", "12")
         assert dialog.message.text().startswith("A PIN ")

@@ -12,6 +12,7 @@ import pytest
 from console.clock import ManualClock
 from console.identity import Purpose, Staff
 from console.store import EventLog
+from console.ui import theme
 from console.ui.staff_dialogs import SignInDialog, StaffAdminDialog, open_staff_admin
 from tests.ui.test_lock_screen import ADMIN, ADMIN_PIN, ANA, ANA_PIN, add_accounts, fast_hasher
 
@@ -81,6 +82,12 @@ def test_a_bad_add_is_refused_with_the_identity_layers_words(dialog, log):
     assert dialog.message.text() == ("The two PINs differ: type the PIN twice, the same both "
                                      "times.")
     assert versions(log, "Short Pin") == []
+    assert theme.current().error_text in dialog.message.styleSheet()   # reads as a refusal
+    dialog.secret.setText("12345678")
+    dialog.again.setText("12345678")
+    dialog.add_button.click()   # a success after it is not shown in the refusal's colour
+    assert dialog.message.text().startswith("Short Pin (nurse) was added")
+    assert theme.current().error_text not in dialog.message.styleSheet()
 
 
 def test_an_account_is_disabled_with_a_reason_and_signs_in_nowhere(dialog, staff, log):
