@@ -93,7 +93,7 @@ from console.session.alarms import (
 )
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
-from console.session.holding import HeldWrites, dump_held
+from console.session.holding import HeldWrites, dump_held, reading_key
 from console.session.schedule import DueInfo, Schedule
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, metric
@@ -499,6 +499,8 @@ class SessionEngine:
         """
         if self._state.discharged:
             return False
+        # A resend of what is held is not on disk either: AE again, never AA.
+        held_again = any(self._held_already(reading) for reading in readings)
         with self._step(now) as step:
             for reading in readings:
                 step.records.extend(self._reading_records(reading, now, ENGINE, False))
@@ -511,7 +513,15 @@ class SessionEngine:
                                                 ENGINE, detail))
             if dropped and dropped.get(DECODER_ERROR):
                 step.records.extend(self._unreadable(now, example))
-        return step.saved
+        return step.saved and not held_again
+
+    def _held_already(self, reading: Reading) -> bool:
+        """While the log cannot take writes, a message is answered AE and the monitor resends it
+        (at most 3 times): its readings are already held, and would be written twice."""
+        if not self.writes.held:
+            return False
+        key = reading_key(reading)
+        return key is not None and self.writes.holds_reading(key)
 
     def _unreadable(self, now: Moment, example: str) -> list[Record]:
         """A monitor message the decoder failed on (a bug, or a message no rule foresaw) may
@@ -541,11 +551,12 @@ class SessionEngine:
 
     def _reading_records(self, reading: Reading, now: Moment, entered_by: str,
                          confirmed: bool) -> list[Record]:
-        """The observation row and what it changes (alarms, prompts); [] for a repeated NIBP."""
+        """The observation row and what it changes (alarms, prompts); [] for a repeated NIBP or
+        a resend of a reading still held."""
         m = metric(reading.metric)
         if not m.in_hard_range(reading.value):
             raise ValueError(f"{m.label} {reading.value} outside {m.describe_range()}")  # decoders drop these
-        if self._is_repeat(reading):
+        if self._is_repeat(reading) or self._held_already(reading):
             return []
         records: list[Record] = [ObservationRecord(
             session_id=self.session_id, metric=reading.metric, value=reading.value,

@@ -31,6 +31,23 @@ from pathlib import Path
 from console.paths import write_private_file
 from console.records import ObservationRecord, Record, Recorder
 from console.store.errors import LogError
+from devices.reading import MANUAL, Reading
+
+ReadingKey = tuple[str, str, str, float, datetime]
+"""What makes a device reading the same reading: metric, source, channel, value, measured time."""
+
+
+def reading_key(item: ObservationRecord | Reading) -> ReadingKey | None:
+    """The key of a device reading with its own measured time; None for anything else (a typed
+    value or a reading without a device time has nothing that tells a resend from a new one)."""
+    if item.measured_at is None or item.source == MANUAL:
+        return None
+    return (item.metric, item.source, item.channel, item.value, item.measured_at)
+
+
+def observation_key(record: Record) -> ReadingKey | None:
+    return reading_key(record) if isinstance(record, ObservationRecord) else None
+
 
 RETRY_SECONDS = 2.0
 """Time between attempts to write what is held (monotonic seconds)."""
@@ -54,6 +71,16 @@ class HeldWrites:
         self.error: LogError | None = None
         self.held_since: float | None = None
         self._next_try = 0.0   # monotonic; meaningful only while something is held
+        self._held_keys: set[ReadingKey] = set()   # device readings among `held` (resends)
+
+    def holds_reading(self, key: ReadingKey) -> bool:
+        """The same device reading (a monitor resending a message it was answered AE for) is
+        already held: keeping it again would write it twice once the log takes writes."""
+        return key in self._held_keys
+
+    def _keep(self, records: Sequence[Record]) -> None:
+        self.held.extend(records)
+        self._held_keys.update(key for r in records if (key := observation_key(r)) is not None)
 
     @property
     def count(self) -> int:
@@ -74,7 +101,7 @@ class HeldWrites:
         if not batch:
             return []
         if self.held:
-            self.held.extend(batch)
+            self._keep(batch)
             return None
         try:
             return self.recorder.write(batch)
@@ -86,7 +113,7 @@ class HeldWrites:
         """Queue records behind what is held without trying the log (only while holding)."""
         if not self.held:
             raise RuntimeError("hold() is for records that must queue behind held ones")
-        self.held.extend(records)
+        self._keep(records)
 
     def retry(self, mono: float, force: bool = False) -> int:
         """Try to write everything held, if an attempt is due (or `force`); return how many were
@@ -105,12 +132,13 @@ class HeldWrites:
             self._next_try = mono + self.retry_seconds
             return 0
         del self.held[: len(batch)]
+        self._held_keys.clear()
         self.error = None
         self.held_since = None
         return len(batch)
 
     def _hold(self, batch: list[Record], exc: LogError, mono: float) -> None:
-        self.held.extend(batch)
+        self._keep(batch)
         self.error = exc
         self.held_since = mono
         self._next_try = mono + self.retry_seconds

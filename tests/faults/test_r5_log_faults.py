@@ -253,6 +253,12 @@ class Session:
         self.engine.ingest(Reading("heart_rate", self.hr, "/min", now.wall, now.wall, "hl7:mon"), now)
         return self.hr
 
+    def latest_device_reading(self) -> Reading:
+        """The heart rate the monitor sent last, as it sent it (a resend carries the same)."""
+        latest = self.engine.latest("heart_rate")
+        assert latest is not None
+        return latest.reading
+
     def close(self) -> None:
         self.log.close()
 
@@ -288,6 +294,10 @@ def test_mid_session_fault_holds_readings_in_memory_alarms_and_writes_them_in_or
         else:
             fault.enter_context(FAULTS[cause](db))
         held_values = [s.device_reading() for _ in range(5)]
+        # The monitor was answered AE for the last one: it sends that message again, three times.
+        resent = s.latest_device_reading()
+        for _ in range(3):
+            assert not engine.ingest_message([resent], clock.advance(0.2))
         assert engine.enter_manual("bp_systolic", 150, "qa", clock.advance(1)).__class__.__name__ == "Accepted"
         assert engine.note("patient comfortable", "qa", clock.advance(1)).done
         # The session goes on: the tiles' latest values are current, the alarm says why.
