@@ -75,7 +75,7 @@ import math
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -479,6 +479,19 @@ class Board:
                 if self._sounds(chair, alarm, now):
                     sounding.append(alarm.priority)
         return max(sounding) if sounding else None
+
+    def sounding(self, now: Moment) -> list[tuple[Hashable, Priority, bool]]:
+        """Every alarm the central sounds now, as (key, priority, True) for NewAlarmWatch: one
+        that starts sounding (new, higher, or again after its acknowledgement lapsed) calls the
+        station's window to the front."""
+        found: list[tuple[Hashable, Priority, bool]] = [
+            (("station", a.key), a.priority, True) for a in self._station_conditions(now)
+            if not a.silenced and a.priority > Priority.INFO]
+        for name, chair in self.chairs.items():
+            if self._connected(chair, now):
+                found.extend(((name, alarm.session, alarm.occurrence), alarm.priority, True)
+                             for alarm in self._alarms(chair) if self._sounds(chair, alarm, now))
+        return found
 
     def highest_chair(self, now: Moment) -> str | None:
         """The chair whose shown alarm sounds and comes first by the bedside's order."""

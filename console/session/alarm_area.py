@@ -23,7 +23,7 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
@@ -106,17 +106,23 @@ class NewAlarmWatch:
     rises to a higher priority, or an acknowledged one that a reminder sounds again brings the
     window back over the others. Prompts (INFO) and everything else the nurse already saw do
     not: each of those would pull the window away from the clinician again and again.
+    The central station asks the same of the alarms it sounds (`update_entries`).
     """
 
-    _known: dict[int, tuple[Priority, bool]] = field(default_factory=dict)
+    _known: dict[Hashable, tuple[Priority, bool]] = field(default_factory=dict)
 
     def update(self, occurrences: Iterable[Occurrence]) -> bool:
         """Take the board as it is now; True if something in it calls the window forward."""
-        now = {o.id: (o.priority, o.state is not AlarmState.ACKNOWLEDGED) for o in occurrences}
+        return self.update_entries((o.id, o.priority, o.state is not AlarmState.ACKNOWLEDGED)
+                                   for o in occurrences)
+
+    def update_entries(self, entries: Iterable[tuple[Hashable, Priority, bool]]) -> bool:
+        """The same for (key, priority, still needing the nurse) of every alarm open now."""
+        now = {key: (priority, needs_nurse) for key, priority, needs_nurse in entries}
         calls = any(
             priority >= Priority.LOW and needs_nurse
-            and (o_id not in self._known or priority > self._known[o_id][0]
-                 or not self._known[o_id][1])
-            for o_id, (priority, needs_nurse) in now.items())
+            and (key not in self._known or priority > self._known[key][0]
+                 or not self._known[key][1])
+            for key, (priority, needs_nurse) in now.items())
         self._known = now
         return calls

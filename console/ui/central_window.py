@@ -32,6 +32,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.central.board import AlarmLine, Board
 from console.clock import Clock, Moment
+from console.session.alarm_area import NewAlarmWatch
 from console.session.alarms import AudioSignal
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
@@ -40,6 +41,7 @@ from console.ui.central_card import FLASH_TICK_MS, ChairCard, flash_on
 from console.ui.central_trend import CentralTrendDialog
 from console.ui.elided_label import ElidedLabel
 from console.ui.entry_panel import question_box
+from console.ui.window_front import bring_forward
 
 CARD_ASPECT = 1.65     # width / height of a card the text was laid out for (265 x 160)
 MAX_CARD = QtCore.QSize(560, 340)
@@ -157,6 +159,8 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.cards: dict[str, ChairCard] = {}
         self.tick = 0
         self.dialogs: dict[str, CentralTrendDialog] = {}   # one per chair, kept (central_trend)
+        self.new_alarms = NewAlarmWatch()
+        self.fronted = 0   # times an alarm brought this window to the front (for tests)
 
         toolbar = self.toolbar = QtWidgets.QToolBar("Central nurse")
         toolbar.setMovable(False)
@@ -242,6 +246,9 @@ class CentralWindow(QtWidgets.QMainWindow):
         count = self.board.ignored
         self.ignored.setText(f"Ignored messages: {count}" if count else "")
         self.ignored.setToolTip(f"Last: {self.board.last_ignored}" if count else "")
+        if self.new_alarms.update_entries(self.board.sounding(now)):
+            self.fronted += 1
+            bring_forward(self, self.grid_host)
         if self.sounder is not None:
             priority = self.board.audio(now)
             self.sounder.update(AudioSignal(priority, None), now.mono)

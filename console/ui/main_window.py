@@ -28,6 +28,7 @@ from console.ui.entry_panel import Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
 from console.ui.shown_log import ShownLog
+from console.ui.window_front import bring_forward
 from protocols.loader import LoadResult
 
 if TYPE_CHECKING:
@@ -388,33 +389,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
 
     def come_to_front(self) -> None:
-        """An alarm calls (NewAlarmWatch says when): ask for attention and, when another
-        program's window is in front (the review this console started, a browser), un-minimise
-        this window, raise it over the others and activate it.
-
-        The keyboard then goes to the live window itself, never back into the vitals form: a
-        clinician typing into the review when the alarm came would otherwise type on into the
-        BP field, where an Enter records it. While one of this console's own windows is active
-        (the nurse is typing here, or a question of the console's is open), nothing moves."""
+        """An alarm calls (NewAlarmWatch): this window back over any other, the keyboard on the
+        live window, never in the vitals form (console/ui/window_front.py)."""
         self.fronted += 1
-        QtWidgets.QApplication.alert(self)
-        if self._console_active() and not self.isMinimized():
-            return
-        if self.live is not None:
-            self.live.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
-        if self.isMinimized():
-            self.setWindowState(self.windowState() & ~QtCore.Qt.WindowState.WindowMinimized)
-        self.raise_()
-        self.activateWindow()
-
-    def _console_active(self) -> bool:
-        """This window or one of its own (a question, a sign-in) has the keyboard."""
-        window = QtWidgets.QApplication.activeWindow()
-        while window is not None:
-            if window is self:
-                return True
-            window = window.parentWidget()
-        return False
+        bring_forward(self, self.live)
 
     def _on_start_requested(self, request: StartRequest) -> None:
         protocol = self.protocols[request.protocol_id]

@@ -537,3 +537,38 @@ def test_the_stations_own_end_and_a_station_watching_nobody_are_not_asked(qtbot)
     event = UserClose()
     empty.closeEvent(event)
     assert event.isAccepted() and answers.asked == []
+
+
+# ---- in front --------------------------------------------------------------------------------
+
+
+def test_a_chairs_new_alarm_brings_the_station_back_over_another_window(qtbot):
+    # The station's screen may be covered (a browser, a chart): a chair's new alarm, or one whose
+    # acknowledgement the chair never confirmed, brings it back; what the nurse silenced does not.
+    central = Central(MemoryLog())
+    answers = Answers()
+    answers.reply = "B. Central"
+    window = window_for(qtbot, central, asker=answers)
+    chair = central.chair("chair-2", "Room 2")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    window.refresh()
+    other = QtWidgets.QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
+
+    chair.device("spo2", 88)   # high at chair 2
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    window.refresh()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    assert window.fronted == 1
+    assert QtWidgets.QApplication.focusWidget() is not window.nurse   # keys land on no field
+
+    qtbot.mouseClick(window.cards["chair-2"].ack_button, QtCore.Qt.MouseButton.LeftButton)
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
+    window.refresh()
+    assert window.fronted == 1 and QtWidgets.QApplication.activeWindow() is other
