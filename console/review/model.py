@@ -129,7 +129,9 @@ class AlarmEpisode:
         raised_at: time of its first `raised` step (its first step if it has none).
         acknowledged_at: time of the first `acknowledged` step, or None.
         cleared_at: time of the `cleared` step, or None when still active at the end of the log.
-        seconds_to_acknowledge: acknowledged_at - raised_at in seconds, or None.
+        seconds_to_acknowledge: acknowledged_at - raised_at in seconds, or None (the `alarms`
+            view's figure; the review's "To ack" is `response_seconds`, from the highest
+            priority).
         value: the value that raised it, or None.
         threshold: the limit as shown (e.g. `≥180`); '' when none.
         message: the banner text when it was raised.
@@ -148,6 +150,54 @@ class AlarmEpisode:
     threshold: str
     message: str
     steps: tuple[AlarmStep, ...]
+
+    # The response at the highest priority (QA: a high alarm read "To ack 45 s", the time its
+    # earlier medium phase was acknowledged, when the high one was acknowledged 20 s after it
+    # escalated). An audit of high-alarm response measures from when the alarm reached its
+    # highest priority to the first acknowledgement after that. Steps are in commit order, so
+    # an escalation and an acknowledgement stamped alike keep the order they happened in.
+
+    def _highest_index(self) -> int:
+        return next((i for i, s in enumerate(self.steps) if s.priority == self.priority), 0)
+
+    @property
+    def highest_at(self) -> datetime:
+        """When the occurrence first reached its highest priority (`raised_at` if raised at it)."""
+        return self.steps[self._highest_index()].at if self.steps else self.raised_at
+
+    def _at_highest(self, transition: str) -> tuple[AlarmStep, ...]:
+        return tuple(s for s in self.steps[self._highest_index():] if s.transition == transition)
+
+    @property
+    def acknowledgements_at_highest(self) -> tuple[AlarmStep, ...]:
+        """The `acknowledged` steps from when it reached its highest priority on."""
+        return self._at_highest("acknowledged")
+
+    @property
+    def response(self) -> AlarmStep | None:
+        """The first acknowledgement after it reached its highest priority, or None."""
+        found = self.acknowledgements_at_highest
+        return found[0] if found else None
+
+    @property
+    def response_reset(self) -> AlarmStep | None:
+        """The first `reset` after it reached its highest priority (a latched alarm is answered
+        by a reset), or None."""
+        found = self._at_highest("reset")
+        return found[0] if found else None
+
+    @property
+    def response_seconds(self) -> float | None:
+        """Seconds from `highest_at` to `response`, or None when it was not acknowledged then."""
+        step = self.response
+        return (round((step.at - self.highest_at).total_seconds(), 3)
+                if step is not None else None)
+
+    @property
+    def earlier_acknowledgements(self) -> tuple[AlarmStep, ...]:
+        """Acknowledgements made before it reached its highest priority (at a lower one)."""
+        return tuple(s for s in self.steps[:self._highest_index()]
+                     if s.transition == "acknowledged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -698,3 +748,39 @@ class SessionSignatures:
     signatures: tuple[SignatureEntry, ...] = ()
     unsigned: tuple[UnsignedRecord, ...] = ()
     enforced_since: datetime | None = None
+
+
+# ---- the hash chain, for one session -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """What the log's hash chain (console/store/chain.py) says about one session's records.
+
+    `queries.check_session_chain` recomputes the hash of each of the session's rows (its
+    `sessions` row, observations, alarm steps and events) on the stored hash of the row before it,
+    checks that the row after each of them still chains onto it, and that its recorded end is the
+    end it logged. It names the first row that does not match: a row edited, deleted or added with
+    sqlite3 or another tool outside the console (`infusion-console verify` walks the whole log).
+
+    Attributes:
+        rows_checked: rows recomputed.
+        first_bad: (table, row id) of the first row that does not match, or None.
+        message: one sentence: what differs about that row, as `verify` words it; '' when intact.
+        record: that row in words ("Systolic BP 146 mmHg"), or '' when it is not a row to
+            describe (deleted, or not an observation, alarm step or event).
+        record_at: when that row was written, or None.
+        bad_rows: how many of the session's rows do not match (the first included).
+    """
+
+    rows_checked: int
+    first_bad: tuple[str, int] | None = None
+    message: str = ""
+    record: str = ""
+    record_at: datetime | None = None
+    bad_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Every checked row matches the chain."""
+        return self.first_bad is None

@@ -10,14 +10,22 @@ Quality bar P6 (≥ 200 sessions of 90 min at 1 Hz x 6 vitals, ~6.5 M observatio
 built from `sessions` plus index lookups of each listed session's alarm steps and discharge event,
 and a session loads through `observations(session_id)`, so neither depends on the number of
 sessions in the file. Figures in benchmarks/review_log.py.
+
+A log damaged on disk fails only where it is damaged: every reader here turns SQLite's
+environment failures into `UnreadableLogError` (a `LogError`) naming what could not be read and
+what to do, so the review refuses that session, course or list and goes on with the rest.
+`check_session_chain` holds one session's rows to the log's hash chain when it is opened (a row
+changed outside the console); `changed_sessions` is its cheap part for the list.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -34,6 +42,7 @@ from console.review.model import (
     AlarmEpisode,
     AlarmStep,
     AudioPause,
+    ChainCheck,
     ChecklistTick,
     Correction,
     CourseRow,
@@ -57,11 +66,13 @@ from console.review.model import (
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
+from console.store.log import read_head
 from protocols.vitals import METRICS, SCALES
 
 __all__ = [
-    "DEFAULT_LIMIT", "MissingLogError", "annotate", "list_sessions", "load_course",
-    "load_session", "load_signatures", "open_readonly", "patients",
+    "DEFAULT_LIMIT", "MissingLogError", "UnreadableLogError", "annotate", "changed_sessions",
+    "check_session_chain", "count_hidden_demo", "list_sessions", "load_course", "load_session",
+    "load_signatures", "log_path", "open_readonly", "patients",
 ]
 
 MANUAL: Final = "manual"
@@ -97,6 +108,58 @@ class MissingLogError(FileNotFoundError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class UnreadableLogError(LogError):
+    """A part of the log could not be read: a damaged page, a disk error, a lock.
+
+    SQLite reads a file page by page, so a log damaged in one place (4 KB overwritten inside the
+    observations) still lists its sessions and opens those stored elsewhere; the reader says which
+    part failed, why, and what to do, and goes on with the rest. A damaged file's message names
+    `infusion-console verify` and the backup. `cause`, `path` and `detail` are the store's
+    (`console.store.classify`); `what` is the part ("Log session 3").
+    """
+
+    def __init__(self, error: LogError, what: str, others_readable: bool) -> None:
+        super().__init__(error.path, error.cause, error.detail)
+        self.what = what
+        if error.cause == "corrupt":
+            said = f" ({error.detail})" if error.detail else ""
+            others = (" Other sessions stored in undamaged parts of the file still open."
+                      if others_readable else "")
+            text = (f"{what} could not be read: the session log {error.path} is damaged"
+                    f"{said}.{others} Check the whole file with: infusion-console verify --db "
+                    f"{error.path}; keep a copy of the file as it is, and restore the log from "
+                    "the last backup.")
+        else:
+            text = f"{what} could not be read. {error}"
+        self.args = (text,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def log_path(conn: sqlite3.Connection) -> Path:
+    """The file `conn` reads (for messages that name it), or '?' when SQLite does not say."""
+    try:
+        for _, name, file in conn.execute("PRAGMA database_list"):
+            if name == "main" and file:
+                return Path(file)
+    except sqlite3.Error:
+        pass
+    return Path("?")
+
+
+@contextmanager
+def _reading(conn: sqlite3.Connection, what: str, others_readable: bool = True) -> Iterator[None]:
+    """Turn an environment failure while reading `what` into `UnreadableLogError` (a bug's
+    exception, bad SQL, passes unchanged)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if not is_environmental(exc):
+            raise
+        raise UnreadableLogError(classify(exc, log_path(conn)), what, others_readable) from exc
 
 
 def _why_no_log(path: Path) -> str:
@@ -253,13 +316,37 @@ def list_sessions(
         limit: the most rows returned.
         tz: the zone in which `flt.since` / `flt.until` are calendar days (default: this
             computer's local zone; a clinic means its own days).
+
+    Raises:
+        UnreadableLogError: the log could not be read (damaged, a disk error, locked).
     """
     flt = flt or SessionFilter()
-    zone = tz or _local_zone()
+    with _reading(conn, "The session list", others_readable=False):
+        return _list_sessions(conn, flt, limit, tz or _local_zone())
+
+
+def count_hidden_demo(conn: sqlite3.Connection, flt: SessionFilter,
+                      tz: tzinfo | None = None) -> int:
+    """How many demo sessions `flt` would list with `include_demo` ticked, when it is not (0
+    when it is): the list says so, so a search for a demo patient does not read as none.
+
+    Raises:
+        UnreadableLogError: the log could not be read.
+    """
+    if flt.include_demo:
+        return 0
+    with _reading(conn, "The session list", others_readable=False):
+        where, params = _where(flt, tz or _local_zone(), conn)
+        row = conn.execute(f"SELECT count(*) FROM sessions AS s WHERE {where} AND s.demo = 1",
+                           params).fetchone()
+    return int(row[0])
+
+
+def _where(flt: SessionFilter, zone: tzinfo,
+           conn: sqlite3.Connection) -> tuple[str, list[object]]:
+    """The WHERE clause (demo rule left out) and its parameters for `flt`."""
     where: list[str] = ["1"]
     params: list[object] = []
-    if not flt.include_demo:
-        where.append("s.demo = 0")
     if flt.patient.strip():
         where.append("_contains_ci(s.patient_id, ?)")
         params.append(flt.patient.strip())
@@ -277,8 +364,16 @@ def list_sessions(
                      "WHERE a.session_id = s.id AND a.priority = 'high')")
     # Registered per call: the connection may be EventLog.conn rather than open_readonly's.
     conn.create_function("_contains_ci", 2, _contains_ci, deterministic=True)
+    return " AND ".join(where), params
+
+
+def _list_sessions(conn: sqlite3.Connection, flt: SessionFilter, limit: int,
+                   zone: tzinfo) -> list[SessionSummary]:
+    where, params = _where(flt, zone, conn)
+    if not flt.include_demo:
+        where += " AND s.demo = 0"
     rows = conn.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions AS s WHERE {' AND '.join(where)} "
+        f"SELECT {_SESSION_COLUMNS} FROM sessions AS s WHERE {where} "
         "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
         [*params, int(limit)],
     ).fetchall()
@@ -331,7 +426,16 @@ def load_session(
 
     Raises:
         UnknownSessionError: no session with that id (a KeyError with a readable message).
+        UnreadableLogError: its rows could not be read (a damaged part of the file, a disk
+            error): the message says which session and what to do.
     """
+    with _reading(conn, f"Log session {session_id}"):
+        return _load_session(conn, session_id, with_observations)
+
+
+def _load_session(
+    conn: sqlite3.Connection, session_id: int, with_observations: bool
+) -> SessionDetail:
     row = conn.execute(
         f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id]
     ).fetchone()
@@ -624,7 +728,17 @@ def load_course(
     reached, counted from the session's start, placed on the time axis as every trend places it
     (`TrendFeed.placed_at`: NIBP at its measured time unless its monitor's clock is more than a
     minute off, judged on the values read here).
+
+    Raises:
+        UnreadableLogError: a session of the course could not be read.
     """
+    with _reading(conn, f"The course of {patient_id}"):
+        return _load_course(conn, patient_id, include_demo)
+
+
+def _load_course(
+    conn: sqlite3.Connection, patient_id: str, include_demo: bool
+) -> list[CourseRow]:
     from console.session.trend_feed import TrendFeed
 
     rows = conn.execute(
@@ -702,11 +816,16 @@ def load_course(
 
 
 def patients(conn: sqlite3.Connection, include_demo: bool = False) -> list[str]:
-    """Every patient identifier in the log, sorted (for a course picker)."""
-    return [r[0] for r in conn.execute(
-        "SELECT DISTINCT patient_id FROM sessions "
-        + ("" if include_demo else "WHERE demo = 0 ") + "ORDER BY patient_id"
-    )]
+    """Every patient identifier in the log, sorted (for a course picker).
+
+    Raises:
+        UnreadableLogError: the sessions could not be read.
+    """
+    with _reading(conn, "The list of patients", others_readable=False):
+        return [r[0] for r in conn.execute(
+            "SELECT DISTINCT patient_id FROM sessions "
+            + ("" if include_demo else "WHERE demo = 0 ") + "ORDER BY patient_id"
+        )]
 
 
 # --- annotating ----------------------------------------------------------------------------------
@@ -741,7 +860,15 @@ def load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignatu
     """A session's signatures, each with the record it signs, and its records left unsigned.
 
     A log written before the staff tables (migration 0003) has none: an empty answer.
+
+    Raises:
+        UnreadableLogError: the signatures or the records they sign could not be read.
     """
+    with _reading(conn, f"The signatures of log session {session_id}"):
+        return _load_signatures(conn, session_id)
+
+
+def _load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignatures:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not {"signatures", "staff"} <= tables:
         return SessionSignatures()
@@ -809,3 +936,280 @@ def _signed_record(conn: sqlite3.Connection, table: str,
         if row is not None:
             return parse_iso(row[0]), f"{table} row {row_id}", row[1]
     return None, f"{table} row {row_id}: not in the log any more", None
+
+
+# --- the hash chain of one session (R7: a row changed outside the console) ----------------------
+
+# The session record: the tables a session's rows are in (console/store/chain.py).
+_SESSION_TABLES: Final = chain.SIGNABLE_TABLES
+_SHA256: Final = hashlib.sha256
+
+
+def check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainCheck:
+    """Check one session's rows against the log's hash chain (`ChainCheck` says what is checked).
+
+    The rule is `console.store.chain.row_hash`: each row's hash over the stored hash of the row
+    before it in its table. For speed, SQLite writes each row's canonical text (`json_array`,
+    in C) and Python only hashes it; a row whose hash differs is recomputed by `chain.row_hash`
+    itself before it is reported, so a value SQLite formats unlike Python (a float with more
+    than 15 digits) costs time, never a false report. Measured on P6's log (200 sessions of
+    90 min, 32,400 rows in the session): see README "Reviewing and exporting past sessions".
+
+    Raises:
+        UnknownSessionError: no session with that id.
+        UnreadableLogError: the rows could not be read (a damaged part of the file).
+    """
+    with _reading(conn, f"The check of log session {session_id} against the hash chain"):
+        # One read transaction: a console writing this log meanwhile (a session still open)
+        # cannot add a row between reading a row and reading the chain head after it.
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            return _check_session_chain(conn, session_id)
+        finally:
+            if own:
+                conn.execute("ROLLBACK")
+
+
+def _check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainCheck:
+    if conn.execute("SELECT 1 FROM sessions WHERE id = ?", [session_id]).fetchone() is None:
+        raise UnknownSessionError(f"session {session_id} is not in the session log")
+    checked = 0
+    bad: dict[tuple[str, int], str] = {}   # (table, row id) -> what differs; first found kept
+    for table in _SESSION_TABLES:
+        key = "id" if table == "sessions" else "session_id"
+        ids, stored, wrong = _hash_rows(conn, table, key, session_id)
+        checked += len(ids)
+        for row_id, message in (*wrong, *_rows_after(conn, table, ids, stored)):
+            bad.setdefault((table, row_id), message)
+    end = _end_mismatch(conn, session_id)
+    if end is not None:
+        bad.setdefault(("sessions", session_id), end)
+    if not bad:
+        return ChainCheck(checked)
+    order = {t: i for i, t in enumerate(_SESSION_TABLES)}
+    table, row_id = min(bad, key=lambda b: (order[b[0]], b[1]))
+    record, record_at = _described(conn, table, row_id, session_id)
+    return ChainCheck(checked, (table, row_id), bad[(table, row_id)], record, record_at,
+                      len(bad))
+
+
+def _hash_rows(
+    conn: sqlite3.Connection, table: str, key: str, session_id: int
+) -> tuple[list[int], list[str], list[tuple[int, str]]]:
+    """(ids, stored hashes, the rows that do not match with why) of the session's rows of
+    `table`, in id order."""
+    columns = ", ".join(chain.CHAINED_COLUMNS[table])
+    try:
+        rows = conn.execute(
+            f"SELECT id, json_array('{table}', {columns}), row_hash FROM {table} "
+            f"WHERE {key} = ? ORDER BY id", [session_id]).fetchall()
+    except sqlite3.OperationalError as exc:
+        if is_environmental(exc):
+            raise
+        # A value json_array refuses (a BLOB written outside the console): every row the slow
+        # way, by the chain's own rule.
+        rows = [(r[0], None, r[1]) for r in conn.execute(
+            f"SELECT id, row_hash FROM {table} WHERE {key} = ? ORDER BY id", [session_id])]
+    if not rows:
+        return [], [], []
+    ids = [int(r[0]) for r in rows]
+    stored = [str(r[2]) for r in rows]
+    # Each row's predecessor: the row before it in this list when the ids run on (a session's
+    # rows mostly do), else read (the other session's row, or none: deleted).
+    previous: list[str | None] = [None, *stored[:-1]]
+    for i, row_id in enumerate(ids):
+        if i == 0 or ids[i - 1] != row_id - 1:
+            previous[i] = _stored_hash(conn, table, row_id - 1)
+    wrong: list[tuple[int, str]] = []
+    # One comprehension of C calls per row (measured: 40 ms for 32,400 rows, half of map()'s).
+    digests = [_SHA256(f"{prev}\n{canon}".encode()).hexdigest()
+               if canon is not None and prev is not None else None
+               for (_, canon, _), prev in zip(rows, previous, strict=True)]
+    for i, row_id in enumerate(ids):
+        if digests[i] == stored[i]:
+            continue
+        prev = previous[i]
+        if prev is None:
+            wrong.append((row_id, _deleted_before(conn, table, row_id)))
+            continue
+        values = _chained_values(conn, table, row_id)
+        expected = _expected_hash(prev, table, values)
+        if expected == stored[i]:
+            continue   # SQLite wrote the text unlike Python; the chain's own rule agrees
+        wrong.append((row_id, _diagnosis(conn, table, row_id, expected)))
+    return ids, stored, wrong
+
+
+def _stored_hash(conn: sqlite3.Connection, table: str, row_id: int) -> str | None:
+    """The stored row_hash of a row (GENESIS before the first), or None when it is not there."""
+    if row_id == 0:
+        return chain.GENESIS
+    row = conn.execute(f"SELECT row_hash FROM {table} WHERE id = ?", [row_id]).fetchone()
+    return str(row[0]) if row is not None else None
+
+
+def _chained_values(conn: sqlite3.Connection, table: str, row_id: int) -> list[object] | None:
+    columns = ", ".join(chain.CHAINED_COLUMNS[table])
+    row = conn.execute(f"SELECT {columns} FROM {table} WHERE id = ?", [row_id]).fetchone()
+    return list(row) if row is not None else None
+
+
+def _expected_hash(previous: str, table: str, values: list[object] | None) -> str | None:
+    """`chain.row_hash`, or None for a row it cannot hash (a value the console never writes)."""
+    if values is None:
+        return None
+    try:
+        return chain.row_hash(previous, table, values)
+    except (TypeError, ValueError):
+        return None
+
+
+def _deleted_before(conn: sqlite3.Connection, table: str, row_id: int) -> str:
+    before = conn.execute(f"SELECT max(id) FROM {table} WHERE id < ?", [row_id]).fetchone()[0]
+    first = int(before) + 1 if before is not None else 1
+    missing = f"{first}" + (f" to {row_id - 1}" if row_id - 1 > first else "")
+    return (f"{table} row {row_id} no longer follows the row before it: row(s) {missing} were "
+            "deleted outside the console")
+
+
+def _diagnosis(conn: sqlite3.Connection, table: str, row_id: int, expected: str | None) -> str:
+    """What differs about a row whose content does not give its stored hash (`verify`'s words):
+    when the next row chains onto the hash its content gives, only its row_hash was altered."""
+    if expected is not None:
+        after = _chained_values(conn, table, row_id + 1)
+        next_stored = _stored_hash(conn, table, row_id + 1) if after is not None else None
+        if next_stored is not None and _expected_hash(expected, table, after) == next_stored:
+            return (f"{table} row {row_id}: its row_hash was altered outside the console "
+                    "(the content still matches the chain)")
+    return (f"{table} row {row_id}: its content does not match its row_hash: it was edited "
+            "outside the console, or the row before it was replaced")
+
+
+def _rows_after(conn: sqlite3.Connection, table: str, ids: Sequence[int],
+                stored: Sequence[str]) -> list[tuple[int, str]]:
+    """The row after each run of the session's rows must chain onto the run's last row: a row
+    of this session edited with its own hash recomputed shows only there (the next row may be
+    another session's), or, at the end of the table, in the chain head the log keeps in meta."""
+    out: list[tuple[int, str]] = []
+    head = None
+    for i, row_id in enumerate(ids):
+        if i + 1 < len(ids) and ids[i + 1] == row_id + 1:
+            continue
+        values = _chained_values(conn, table, row_id + 1)
+        if values is not None:
+            next_stored = _stored_hash(conn, table, row_id + 1)
+            if _expected_hash(stored[i], table, values) != next_stored:
+                out.append((row_id, f"{table} row {row_id + 1}, the row after this session's row "
+                                    f"{row_id}, does not chain onto it: one of the two was "
+                                    "changed outside the console"))
+            continue
+        head = head or read_head(conn, table)
+        if head is None:
+            continue
+        head_id, head_hash = head
+        later = conn.execute(f"SELECT min(id) FROM {table} WHERE id > ?", [row_id]).fetchone()[0]
+        if later is not None:   # named as `verify` names it: the row that no longer follows
+            out.append((int(later), _deleted_before(conn, table, int(later))))
+        elif head_id > row_id:
+            out.append((row_id + 1, f"{table}: rows {row_id + 1} to {head_id} were deleted from "
+                                    "the end outside the console (the log recorded its last "
+                                    f"row as {head_id})"))
+        elif head_id == row_id and head_hash != stored[i]:
+            out.append((row_id, f"{table} row {row_id}: differs from the chain head the log "
+                                "recorded"))
+        elif head_id < row_id:
+            out.append((head_id + 1, f"{table}: rows after {head_id} were added outside the "
+                                     "console"))
+    return out
+
+
+def _end_mismatch(conn: sqlite3.Connection, session_id: int) -> str | None:
+    """`sessions.ended_at` (outside the hash) against its chained `session_ended` event."""
+    ended_at, recorded = conn.execute(
+        "SELECT s.ended_at, (SELECT min(e.at) FROM events AS e WHERE e.session_id = s.id AND "
+        "e.kind = 'session_ended') FROM sessions AS s WHERE s.id = ?", [session_id]).fetchone()
+    if ended_at == recorded:
+        return None
+    if recorded is None:
+        said = f"its end ({ended_at}) was set outside the console: no end was recorded"
+    elif ended_at is None:
+        said = f"its end was removed outside the console: it was recorded ending at {recorded}"
+    else:
+        said = (f"its end ({ended_at}) was changed outside the console: it was recorded ending "
+                f"at {recorded}")
+    return f"sessions row {session_id}: {said}"
+
+
+def _described(conn: sqlite3.Connection, table: str, row_id: int,
+               session_id: int) -> tuple[str, datetime | None]:
+    """(the row in words, when it was written) for the banner; ('', None) for a row that is
+    gone or is another session's (its content is not this session's to show)."""
+    if table == "observations":
+        row = conn.execute("SELECT session_id, metric, value, unit, received_at FROM "
+                           "observations WHERE id = ?", [row_id]).fetchone()
+        if row is not None and row[0] == session_id:
+            known = METRICS.get(str(row[1]))
+            label = known.label if known is not None else str(row[1])
+            value = f"{row[2]:g}" if isinstance(row[2], int | float) else str(row[2])
+            return f"{label} {value} {row[3]}".strip(), _opt_time(row[4])
+    elif table == "alarm_events":
+        row = conn.execute("SELECT session_id, message, transition, at FROM alarm_events "
+                           "WHERE id = ?", [row_id]).fetchone()
+        if row is not None and row[0] == session_id:
+            return f"alarm {row[2]}: {row[1]}", _opt_time(row[3])
+    elif table == "events":
+        row = conn.execute("SELECT session_id, kind, detail, at FROM events WHERE id = ?",
+                           [row_id]).fetchone()
+        if row is not None and row[0] == session_id:
+            try:
+                detail = json.loads(row[2])
+            except (TypeError, ValueError):
+                detail = {}
+            return (describe_event(str(row[1]), detail if isinstance(detail, dict) else {}),
+                    _opt_time(row[3]))
+    elif table == "sessions" and row_id == session_id:
+        return "the session's start record (patient, protocol, weight, dose)", None
+    return "", None
+
+
+def changed_sessions(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+    """Of the listed sessions, those whose own `sessions` row or recorded end was changed outside
+    the console, with what `check_session_chain` would say (cheap: one row each, for the list).
+
+    The session's observations, alarms and events are checked when it is opened
+    (`check_session_chain`, ~32,400 rows for 90 minutes): too many to check every listed session
+    each time the list is filtered.
+
+    Raises:
+        UnreadableLogError: the sessions could not be read.
+    """
+    if not ids:
+        return {}
+    out: dict[int, str] = {}
+    columns = ", ".join(f"s.{c}" for c in chain.CHAINED_COLUMNS["sessions"])
+    with _reading(conn, "The session list", others_readable=False):
+        for row in conn.execute(
+                f"SELECT s.id, {columns}, s.row_hash, p.row_hash, s.ended_at, "
+                "(SELECT min(e.at) FROM events AS e WHERE e.session_id = s.id "
+                "AND e.kind = 'session_ended') FROM sessions AS s "
+                "LEFT JOIN sessions AS p ON p.id = s.id - 1 "
+                f"WHERE s.id IN ({_in_list(ids)})"):
+            session_id = int(row[0])
+            count = len(chain.CHAINED_COLUMNS["sessions"])
+            values = list(row[1:1 + count])
+            stored, previous = row[1 + count], row[2 + count]
+            if previous is None and session_id == 1:
+                previous = chain.GENESIS
+            if previous is None:
+                out[session_id] = _deleted_before(conn, "sessions", session_id)
+            elif _expected_hash(str(previous), "sessions", values) != stored:
+                out[session_id] = (f"sessions row {session_id}: its content does not match its "
+                                   "row_hash: it was edited outside the console, or the row "
+                                   "before it was replaced")
+            else:
+                ended_at, recorded = row[3 + count], row[4 + count]
+                if ended_at != recorded:
+                    out[session_id] = _end_mismatch(conn, session_id) or ""
+    return out

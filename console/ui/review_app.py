@@ -13,6 +13,7 @@ started from the console (Ctrl+R): it is this program.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from console.clock import Clock, SystemClock
 from console.paths import default_db_path
 from console.review.access import ReviewAccess, needs_sign_in
 from console.review.queries import MissingLogError, open_readonly
-from console.store import LogError
+from console.store import LogError, classify, is_environmental
 from console.ui import theme
 from console.ui.app import dispose, exec_until_signal
 from console.ui.review_window import ReviewDialogs, ReviewWindow, build_review_window
@@ -80,7 +81,9 @@ def build(args: argparse.Namespace, dialogs: ReviewDialogs | None = None,
 
     Raises:
         MissingLogError: no log at the path.
-        LogError: the file cannot be read as a session log, or the access log not written.
+        LogError: the file cannot be read as a session log, or the access log not written. (A
+            log damaged further in opens: the list, or each session that cannot be read, says
+            so in the window.)
         ReviewRefused: a sign-in was needed and none was given.
     """
     db = args.db if args.db is not None else default_db_path()
@@ -88,6 +91,10 @@ def build(args: argparse.Namespace, dialogs: ReviewDialogs | None = None,
     conn = open_readonly(db)
     try:
         needed = needs_sign_in(conn)
+    except sqlite3.Error as exc:   # its staff table damaged: said as the store says it
+        if not is_environmental(exc):
+            raise
+        raise classify(exc, db) from exc
     finally:
         conn.close()
     access = None

@@ -23,10 +23,11 @@ from datetime import datetime, timedelta, tzinfo
 
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
-from console.records import ACKNOWLEDGED, RESET, AlarmTransition, EventRecord, ObservationRecord
+from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.review.model import (
     PRIORITY_ORDER,
     AlarmEpisode,
+    ChainCheck,
     CourseRow,
     SessionDetail,
     SessionSignatures,
@@ -217,6 +218,68 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
     return fields
 
 
+# ---- the record as logged (hash chain) and a damaged log ----------------------------------------
+
+# The word after the patient in the session list.
+CHANGED_MARK = "⚠ CHANGED"
+UNREADABLE_MARK = "⚠ UNREADABLE"
+
+
+def chain_banner(check: ChainCheck, tz: tzinfo | None, log: str,
+                 with_record: bool = True) -> str:
+    """The Session page's warning for a session whose rows do not match the log's hash chain
+    ('' when they all do): the first row that differs, as `verify` words it, the row in words,
+    and what to do. Without `with_record` (a de-identified view) only the row's table and number
+    are named: `verify`'s sentence and the row may hold a date or free text."""
+    if check.ok or check.first_bad is None:
+        return ""
+    if with_record:
+        said = check.message
+    else:
+        table, row_id = check.first_bad
+        said = f"{table} row {row_id} does not match the log's hash chain"
+    text = f"⚠ This session's record was changed outside the console: {said}."
+    if with_record and check.record:
+        when = f", recorded {hhmm(check.record_at, tz, seconds=True)}" if check.record_at else ""
+        text += f" The row: {check.record}{when}."
+    if check.bad_rows > 1:
+        more = check.bad_rows - 1
+        text += f" {more} more row{'s' if more != 1 else ''} of this session differ as well."
+    return (text + " What this page shows may not be what was recorded. Check the whole log "
+            f"with: infusion-console verify --db {log}; the last backup holds the record as "
+            "written.")
+
+
+def chain_unchecked(reason: str) -> str:
+    """The warning for a session shown but not checked against the chain (`reason`: why)."""
+    return f"⚠ This session could not be checked against the log's hash chain. {reason}"
+
+
+def list_count(shown: int, hidden_demo: int, limit: int, marked: int = 0) -> str:
+    """The line under the session list: how many are shown, how many demo sessions the filter
+    hides (QA: a search for a demo patient said only "0 sessions, newest first"), how many are
+    marked."""
+    if shown >= limit:
+        text = f"Showing the newest {limit} sessions: narrow the filter to see older ones"
+    elif shown == 0:
+        text = "0 sessions"
+    else:
+        text = f"{shown} session{'s' if shown != 1 else ''}, newest first"
+    if hidden_demo:
+        text += (f" · {hidden_demo} demo session{'s' if hidden_demo != 1 else ''} hidden: "
+                 "tick Include demo")
+    if marked:
+        text += f" · {marked} marked ⚠ (its tooltip says why)"
+    return text
+
+
+def list_changed_tip(message: str | None) -> str:
+    """The session list's tooltip for a session marked `CHANGED_MARK` (None: a de-identified
+    list, which does not repeat `verify`'s sentence: it may hold a date)."""
+    return ("changed outside the console" + (f": {message}" if message else "")
+            + "; open the session for the row")
+
+
 # ---- alarms -------------------------------------------------------------------------------------
 
 
@@ -231,6 +294,15 @@ class AlarmRow:
 
 ALARM_COLUMNS = ("Priority", "Alarm", "Raised", "Acknowledged", "To ack", "Audio paused",
                  "Cleared")
+# What a column's figure means, for its header's tooltip (and a report's legend).
+ALARM_COLUMN_TIPS: dict[str, str] = {
+    "Acknowledged": "The first acknowledgement after the alarm reached its highest priority, by "
+                    "whom (a latched alarm: its reset); an acknowledgement at a lower priority "
+                    "before that is named after it",
+    "To ack": "Time to acknowledge: from when the alarm reached its highest priority (an "
+              "escalation to HIGH, not when it was first raised at a lower one) to the first "
+              "acknowledgement after that",
+}
 
 
 def is_reminder(episode: AlarmEpisode) -> bool:
@@ -270,23 +342,36 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
 def _response(episode: AlarmEpisode, tz: tzinfo | None) -> tuple[str, str]:
     """The nurse's response to an occurrence: (the "Acknowledged" cell, the "To ack" cell).
 
+    Measured at the alarm's highest priority (`AlarmEpisode.response`): from when it reached it
+    to the first acknowledgement after that, so a high alarm's figure is the high alarm's (QA: an
+    escalated alarm showed its medium phase's acknowledgement and 45 s, when HIGH was answered
+    20 s after it escalated). An acknowledgement at the lower priority before is named after it.
     A latched alarm (high, cleared before anyone acknowledged it) is answered by a reset, not an
     acknowledgement (console/session/alarms.py): shown as "reset 09:50:00 nurse.ana", its time
     counted to the reset, so it does not read as an alarm nobody answered.
     """
-    acked = [s for s in episode.steps if s.transition == ACKNOWLEDGED]
-    resets = [s for s in episode.steps if s.transition == RESET]
+    acked = episode.acknowledgements_at_highest
+    reset = episode.response_reset
+    earlier = episode.earlier_acknowledgements
     parts = []
     if acked:
         text = f"{hhmm(acked[0].at, tz, seconds=True)} {acked[0].actor}"
         if len(acked) > 1:
             text += f" (+{len(acked) - 1} more)"
         parts.append(text)
-    if resets:
-        parts.append(f"reset {hhmm(resets[0].at, tz, seconds=True)} {resets[0].actor}")
-    to_ack = seconds_to_ack(episode.seconds_to_acknowledge)
-    if episode.seconds_to_acknowledge is None and resets:
-        to_ack = seconds_to_ack((resets[0].at - episode.raised_at).total_seconds()) + " (reset)"
+    if reset is not None:
+        parts.append(f"reset {hhmm(reset.at, tz, seconds=True)} {reset.actor}")
+    if earlier:
+        first = earlier[0]
+        parts.append(f"at {first.priority} {hhmm(first.at, tz, seconds=True)} {first.actor}"
+                     + (f" (+{len(earlier) - 1} more)" if len(earlier) > 1 else ""))
+    seconds = episode.response_seconds
+    to_ack = seconds_to_ack(seconds)
+    if seconds is None and reset is not None:
+        to_ack = seconds_to_ack((reset.at - episode.highest_at).total_seconds()) + " (reset)"
+    elif seconds is None and earlier:
+        word = episode.priority.upper() if episode.priority == "high" else episode.priority
+        to_ack = f"not acknowledged at {word}"
     return " · ".join(parts) or NONE, to_ack
 
 

@@ -23,6 +23,7 @@ TABLE_POINTS = 13
 HEADER_POINTS = 13
 # Row colours are #rrggbb (the alarms') or the names of theme colours (console/ui/theme.py).
 DEMO_COLOURS = ("demo_row_bg", "demo_row_text")   # the live window's DEMO purple, for a table row
+MARK_COLOURS = ("banner_bg", "banner_text")        # a session changed outside the console
 
 Role = QtCore.Qt.ItemDataRole
 Index = QtCore.QModelIndex | QtCore.QPersistentModelIndex
@@ -46,6 +47,8 @@ class RowsModel(QtCore.QAbstractTableModel):
         self._cell_colours: dict[tuple[int, int], tuple[str, str]] = {}
         self._tips: dict[tuple[int, int], str] = {}
         self._bold: set[int] = set()
+        # Column title -> what its figure means (the header's tooltip).
+        self.header_tips: dict[str, str] = {}
         # Text at the top of its cell, not centred: in a row taller than the table (an override
         # listing eight reasons) centred time and title fall out of sight.
         self.align_top = False
@@ -114,10 +117,11 @@ class RowsModel(QtCore.QAbstractTableModel):
 
     def headerData(self, section: int, orientation: QtCore.Qt.Orientation,
                    role: int = Role.DisplayRole) -> Any:
-        if role == Role.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
-            return self._columns[section]
-        if role == Role.DisplayRole and orientation == QtCore.Qt.Orientation.Vertical:
-            return None
+        if orientation == QtCore.Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            if role == Role.DisplayRole:
+                return self._columns[section]
+            if role == Role.ToolTipRole:
+                return self.header_tips.get(self._columns[section])
         return None
 
 
@@ -126,21 +130,28 @@ LIST_COLUMNS = ("Patient", "Protocol", "Date", "Duration", "Nurse", "Highest ala
 
 
 class SessionListModel(RowsModel):
-    """The session list: one `SessionSummary` per row, newest first (the query's order)."""
+    """The session list: one `SessionSummary` per row, newest first (the query's order).
+
+    A session in `marks` (its id -> (the word after the patient, why)) is shown in the banner
+    colours with that word, e.g. "⚠ CHANGED" for a record changed outside the console.
+    """
 
     def __init__(self, tz: tzinfo | None, parent: QtCore.QObject | None = None) -> None:
         super().__init__(LIST_COLUMNS, parent)
         self.tz = tz
         self.sessions: list[SessionSummary] = []
 
-    def set_sessions(self, sessions: Sequence[SessionSummary]) -> None:
+    def set_sessions(self, sessions: Sequence[SessionSummary],
+                     marks: Mapping[int, tuple[str, str]] | None = None) -> None:
         self.sessions = list(sessions)
+        marks = marks or {}
         rows, colours, cells, tips = [], [], {}, {}
         alarm_column = LIST_COLUMNS.index("Highest alarm")
         for i, s in enumerate(self.sessions):
             highest = rc.highest_alarm(s)
+            mark = marks.get(s.id)
             rows.append((
-                s.patient_id + ("  DEMO" if s.demo else ""),
+                s.patient_id + ("  DEMO" if s.demo else "") + (f"  {mark[0]}" if mark else ""),
                 s.protocol_id,
                 rc.day_time(s.started_at, self.tz),
                 rc.duration(s.duration),
@@ -150,13 +161,14 @@ class SessionListModel(RowsModel):
                 rc.hhmm(s.discharged_at, self.tz) if s.discharged_at else (
                     "not discharged" if s.ended_at else "open"),
             ))
-            colours.append(DEMO_COLOURS if s.demo else None)
+            colours.append(MARK_COLOURS if mark else DEMO_COLOURS if s.demo else None)
             pc = priority_colours(highest)
             if pc is not None:
                 cells[(i, alarm_column)] = pc
             tips[(i, LIST_COLUMNS.index("Alarms"))] = rc.alarm_breakdown(s.alarms_by_priority)
             tips[(i, 0)] = (f"log session {s.id} · session {s.session_number} of the course"
-                            + (" · demonstration, not patient data" if s.demo else ""))
+                            + (" · demonstration, not patient data" if s.demo else "")
+                            + (f" · {mark[1]}" if mark else ""))
         self.set_rows(rows, colours, cell_colours=cells, tips=tips)
 
     def session_at(self, row: int) -> SessionSummary:

@@ -22,6 +22,11 @@ the Session page's "Signatures" tab lists each record's signatures (printed name
 meaning) and the records left unsigned. A reviewer-only account sees everything de-identified
 (the list, each session, every export) and no patient's course.
 
+A session is checked against the log's hash chain when it is opened (`queries.check_session_chain`):
+a row changed outside the console puts a banner over the session and marks it in the list. A log
+damaged on disk refuses, with the reason and what to do, only what cannot be read: a session,
+a course, the list (`queries.UnreadableLogError`); the rest of the window goes on.
+
 Everything it shows comes from `review_content` (also used by the PDF report), so screen and paper
 agree. Dialogs and exports are injected (`ReviewDialogs`, `Exports`): tests answer them without a
 file dialog, and logic never opens one itself.
@@ -100,7 +105,8 @@ class ReviewDialogs(TypingProtocol):
         ...
 
     def choose_folder(self, title: str, suggested: Path) -> Path | None:
-        """A folder to write into, or None when cancelled."""
+        """An existing folder in which the export creates its own folder (the title names it),
+        starting at `suggested` (an existing folder); None when cancelled."""
         ...
 
     def annotation(self, session_label: str) -> tuple[str, str] | None:
@@ -183,7 +189,11 @@ class QtReviewDialogs:
         return Path(name) if name else None
 
     def choose_folder(self, title: str, suggested: Path) -> Path | None:
-        name = QtWidgets.QFileDialog.getExistingDirectory(self.parent, title, str(suggested))
+        # Qt's folder chooser opens only an existing folder: given one still to be created
+        # (QA: "MRN-4711-session2-20260305") it said "Directory not found" and greyed Choose.
+        # The export creates its own folder inside the one chosen here.
+        start = suggested if suggested.is_dir() else Path.home()
+        name = QtWidgets.QFileDialog.getExistingDirectory(self.parent, title, str(start))
         return Path(name) if name else None
 
     def annotation(self, session_label: str) -> tuple[str, str] | None:
@@ -264,6 +274,16 @@ class SessionListPage(QtWidgets.QWidget):
         self.high_only = QtWidgets.QCheckBox("Had a high alarm")
         self.include_demo = QtWidgets.QCheckBox("Include demo")
         self.count_label = _label(role="subtitle")
+        # Why the list could not be read (a damaged log); hidden while it can.
+        self.error_label = _label(role="warning", wrap=True)
+        self.error_label.setVisible(False)
+        # Sessions the window found changed outside the console or unreadable when it opened
+        # them (id -> (mark, why)), kept while it is open: the list's own check reads only each
+        # session's `sessions` row (queries.changed_sessions).
+        self.found: dict[int, tuple[str, str]] = {}
+        self._changed: dict[int, tuple[str, str]] = {}   # the list's own check, per refresh
+        # False for an account that may not see a patient's course (de-identified review).
+        self.course_allowed = True
         self.model = SessionListModel(tz, self)
         self.table = make_table(self.model, wrap=False)
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
@@ -295,8 +315,10 @@ class SessionListPage(QtWidgets.QWidget):
         actions.addWidget(self.course_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addWidget(self.error_label)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
         self.patient_box.textChanged.connect(self._on_filter_changed)
         # The list follows the typing and selects the newest match: Enter opens it (a clinician
@@ -322,17 +344,50 @@ class SessionListPage(QtWidgets.QWidget):
         )
 
     def refresh(self) -> None:
-        sessions = queries.list_sessions(self.conn, self.current_filter(), LIST_LIMIT, tz=self.tz)
+        """Read the list again for the filter (a damaged log: the reason instead of the list)."""
+        flt = self.current_filter()
+        try:
+            sessions = queries.list_sessions(self.conn, flt, LIST_LIMIT, tz=self.tz)
+            hidden = queries.count_hidden_demo(self.conn, flt, tz=self.tz)
+            changed = queries.changed_sessions(self.conn, [s.id for s in sessions])
+        except queries.UnreadableLogError as exc:
+            self.model.set_sessions([])
+            self.error_label.setText(str(exc))
+            self.error_label.setVisible(True)
+            self.count_label.setText("")
+            self._on_selection_changed()
+            return
+        self.error_label.setVisible(False)
+        detailed = self.masking is None
+        self._changed = {i: (rc.CHANGED_MARK, rc.list_changed_tip(m if detailed else None))
+                         for i, m in changed.items()}
         mask = self.masking
-        self.model.set_sessions([mask(s) for s in sessions] if mask is not None else sessions)
+        self.model.set_sessions([mask(s) for s in sessions] if mask is not None else sessions,
+                                self._marks())
         fit_columns(self.table, maximum=360)
-        shown = len(sessions)
-        text = f"{shown} session{'s' if shown != 1 else ''}, newest first"
-        if shown >= LIST_LIMIT:
-            text = f"Showing the newest {LIST_LIMIT} sessions: narrow the filter to see older ones"
-        self.count_label.setText(text)
-        if shown:
+        ids = {s.id for s in sessions}
+        marked = sum(1 for i in self._marks() if i in ids)
+        self.count_label.setText(rc.list_count(len(sessions), hidden, LIST_LIMIT, marked))
+        if sessions:
             self.table.selectRow(0)
+        self._on_selection_changed()
+
+    def mark(self, session_id: int, mark: tuple[str, str]) -> None:
+        """Mark a session the window found changed or unreadable (the selection stays)."""
+        self.found[session_id] = mark
+        row = self._selected_row()
+        self.model.set_sessions(self.model.sessions, self._marks())
+        if row >= 0:
+            self.table.selectRow(row)
+        self._on_selection_changed()
+
+    def _marks(self) -> dict[int, tuple[str, str]]:
+        return {**self._changed, **self.found}
+
+    def _on_selection_changed(self, *_: object) -> None:
+        chosen = 0 <= self._selected_row() < len(self.model.sessions)
+        self.open_button.setEnabled(chosen)
+        self.course_button.setEnabled(chosen and self.course_allowed)
 
     def _on_filter_changed(self, *_: object) -> None:
         self.refresh()
@@ -396,6 +451,20 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.subtitle = _label(role="subtitle", wrap=True)
         self.demo_label = _label("DEMO: not patient data", role="demo")
         self.demo_label.setVisible(False)
+        # A record changed outside the console (or not checkable): above everything the page
+        # shows, in the banner colours, until another session is shown.
+        self.integrity_banner = _label(wrap=True)
+        font = QtGui.QFont(self.integrity_banner.font())
+        font.setPointSize(CONTROL_POINTS)
+        font.setBold(True)
+        self.integrity_banner.setFont(font)
+        t = theme.current()
+        self.integrity_banner.setStyleSheet(
+            f"color: {t.banner_text}; background: {t.banner_bg}; padding: 6px 10px;"
+            f" border: 2px solid {t.banner_border};")
+        self.integrity_banner.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)   # the verify command
+        self.integrity_banner.setVisible(False)
         for label in (self.title, self.subtitle):
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                 QtWidgets.QSizePolicy.Policy.Preferred)
@@ -430,6 +499,7 @@ class SessionDetailPage(QtWidgets.QWidget):
 
         # Tables.
         self.alarm_model = RowsModel(rc.ALARM_COLUMNS, self)
+        self.alarm_model.header_tips = dict(rc.ALARM_COLUMN_TIPS)
         self.vitals_model = RowsModel(rc.VITAL_COLUMNS, self)
         self.checklist_model = RowsModel(rc.CHECKLIST_COLUMNS, self)
         self.override_model = RowsModel(rc.OVERRIDE_COLUMNS, self)
@@ -497,6 +567,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(head)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.integrity_banner)
         layout.addLayout(bar)
         layout.addWidget(self.split, 1)
 
@@ -550,9 +621,12 @@ class SessionDetailPage(QtWidgets.QWidget):
     # ---- filling ----------------------------------------------------------------------------
 
     def show_session(self, detail: SessionDetail, protocol: Protocol | None,
-                     signed: SessionSignatures | None = None) -> None:
-        """Render `detail` (its protocol draws the limits; None draws none) and its signatures
-        (None: not shown, e.g. de-identified)."""
+                     signed: SessionSignatures | None = None, integrity: str = "") -> None:
+        """Render `detail` (its protocol draws the limits; None draws none), its signatures
+        (None: not shown, e.g. de-identified) and `integrity`, the warning that its record does
+        not match the log's hash chain ('' when it does: no banner)."""
+        self.integrity_banner.setText(integrity)
+        self.integrity_banner.setVisible(bool(integrity))
         self.detail = detail
         self.protocol = protocol
         self.signed = signed
@@ -711,6 +785,8 @@ class CoursePage(QtWidgets.QWidget):
         self.patient_box.setMinimumWidth(240)
         self.title = _label(role="title")
         self.hint = _label("Double-click a column to open that session", role="subtitle")
+        self.error_label = _label(role="warning", wrap=True)   # a course that could not be read
+        self.error_label.setVisible(False)
         self.model = CourseModel(tz, self)
         self.table = make_table(self.model, stretch_last=False)
         self.table.verticalHeader().setVisible(True)
@@ -723,28 +799,72 @@ class CoursePage(QtWidgets.QWidget):
         bar.addWidget(self.hint)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.error_label)
         layout.addWidget(self.table, 1)
-        self.reload_patients()
-        self.patient_box.currentTextChanged.connect(self._on_patient_changed)
+        # The patient whose course the table holds (None: none yet). The box and the table
+        # agree whenever the page is on screen (QA: the box said MRN-4711 over an empty table,
+        # filled before its signal was connected, and choosing the same patient did nothing).
+        self.shown: str | None = None
+        self._fill_patients(False)
+        # `activated`: the user chose (mouse or keys), even the patient already chosen: the
+        # course is read again. Changes made here do not emit it.
+        self.patient_box.activated.connect(self._on_patient_chosen)
 
     def reload_patients(self, include_demo: bool = False) -> None:
+        """Refill the box (with demo patients or without), keeping its patient if still there."""
+        self._fill_patients(include_demo)
+        self._follow_box()
+
+    def _fill_patients(self, include_demo: bool) -> None:
         self.include_demo = include_demo
         current = self.patient_box.currentText()
+        try:
+            names = queries.patients(self.conn, include_demo)
+        except queries.UnreadableLogError as exc:
+            names = []
+            self._say_unreadable(str(exc))
         self.patient_box.blockSignals(True)
         self.patient_box.clear()
-        self.patient_box.addItems(queries.patients(self.conn, include_demo))
+        self.patient_box.addItems(names)
         if current:
             self.patient_box.setCurrentText(current)
         self.patient_box.blockSignals(False)
 
-    def show_patient(self, patient_id: str) -> None:
+    def select_patient(self, patient_id: str) -> None:
+        """Put `patient_id` in the box; the course is read when the page is shown (at once if
+        it is on screen), so no course is read, or logged as read, that nobody looked at."""
+        self._put_in_box(patient_id)
+        self._follow_box()
+
+    def _put_in_box(self, patient_id: str) -> None:
         if self.patient_box.findText(patient_id) < 0:
-            self.reload_patients(include_demo=True)
+            self._fill_patients(include_demo=True)
         self.patient_box.blockSignals(True)
         self.patient_box.setCurrentText(patient_id)
         self.patient_box.blockSignals(False)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        self._follow_box()
+
+    def _follow_box(self) -> None:
+        text = self.patient_box.currentText()
+        if text and text != self.shown and self.isVisible():
+            self.show_patient(text)
+
+    def show_patient(self, patient_id: str) -> None:
+        """Read and show `patient_id`'s course now."""
+        self._put_in_box(patient_id)
+        self.shown = patient_id
         demo = self.include_demo or patient_id.upper().startswith("DEMO")
-        rows = queries.load_course(self.conn, patient_id, include_demo=demo)
+        try:
+            rows = queries.load_course(self.conn, patient_id, include_demo=demo)
+        except queries.UnreadableLogError as exc:
+            self.model.set_course([])
+            self.title.setText(f"Course of {patient_id}: not shown")
+            self._say_unreadable(str(exc))
+            return
+        self.error_label.setVisible(False)
         refused = self.before_show([r.session_id for r in rows]) if self.before_show else None
         if refused is not None:
             self.model.set_course([])
@@ -759,7 +879,12 @@ class CoursePage(QtWidgets.QWidget):
             header.resizeSection(i, max(header.sectionSize(i), 190))
         self.table.resizeRowsToContents()
 
-    def _on_patient_changed(self, text: str) -> None:
+    def _say_unreadable(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(True)
+
+    def _on_patient_chosen(self, index: int) -> None:
+        text = self.patient_box.itemText(index)
         if text:
             self.show_patient(text)
 
@@ -821,6 +946,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self._key = os.urandom(32)
         # The session as loaded, before the view's de-identification: what an export starts from.
         self._loaded: SessionDetail | None = None
+        # The log file, named in the messages that say to run `infusion-console verify` on it.
+        self._log_file = str(queries.log_path(conn))
+        # Where the last export went (the next one starts there); None: the home folder.
+        self._export_folder: Path | None = None
         if access is not None:
             access.record_read(None, "list", "session list")
         self.exports: Exports = (exports if exports is not None
@@ -830,11 +959,17 @@ class ReviewWindow(QtWidgets.QMainWindow):
         if access is not None and isinstance(self.dialogs, QtReviewDialogs):
             self.dialogs.author = access.account.name
         today = rc.local(clock.now().wall, tz).date()
-        seen = {s.protocol_id for s in queries.list_sessions(
-            conn, SessionFilter(include_demo=True), LIST_LIMIT, tz=tz)}
+        try:
+            seen = {s.protocol_id for s in queries.list_sessions(
+                conn, SessionFilter(include_demo=True), LIST_LIMIT, tz=tz)}
+        except queries.UnreadableLogError:
+            seen = set()   # the list page says why it is empty (a damaged log)
         self.list_page = SessionListPage(conn, sorted(seen | set(self.protocols)), today, tz)
         self.detail_page = SessionDetailPage(self.exports, tz)
         self.course_page = CoursePage(conn, tz)
+        if access is not None:   # every course shown is logged, however the page was reached
+            self.course_page.before_show = lambda ids: self._logged(
+                lambda: [access.record_read(i, "review", "course of the patient") for i in ids])
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.list_page, "Sessions")
         self.tabs.addTab(self.detail_page, "Session")
@@ -888,7 +1023,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
 
         self.list_page.masking = mask
         self.list_page.patient_box.hide()   # a search by identifier would probe identities
-        self.list_page.course_button.setEnabled(False)
+        self.list_page.course_allowed = False
         self.list_page.refresh()
         self.detail_page.course_button.setEnabled(False)
         self.tabs.setTabEnabled(2, False)
@@ -902,10 +1037,19 @@ class ReviewWindow(QtWidgets.QMainWindow):
     # ---- navigation -------------------------------------------------------------------------
 
     def open_session(self, session_id: int) -> None:
+        """Show a session, with a banner when its record does not match the hash chain; a
+        session that cannot be read is refused with the reason (the window goes on)."""
         try:
             detail = queries.load_session(self.conn, session_id, with_observations=True)
         except UnknownSessionError as exc:
             self.dialogs.error("Session not found", str(exc))
+            return
+        except queries.UnreadableLogError as exc:
+            # A damaged part of the file: this session is refused, the others still open.
+            self.list_page.mark(session_id, (rc.UNREADABLE_MARK, str(exc)))
+            self.statusBar().showMessage(f"Log session {session_id} not opened: the log could "
+                                         "not be read there")
+            self.dialogs.error("Session not opened", str(exc))
             return
         access = self.access
         signed: SessionSignatures | None = None
@@ -919,19 +1063,35 @@ class ReviewWindow(QtWidgets.QMainWindow):
             from console.export.deidentify import deidentify  # noqa: PLC0415
 
             detail = deidentify(detail, key=self._key)
-        if access is None or not access.deidentified:
-            signed = queries.load_signatures(self.conn, session_id)
-        self.detail_page.show_session(detail, self._protocol_for(detail), signed)
+        deidentified = access is not None and access.deidentified
+        integrity = self._integrity(session_id, deidentified)
+        if not deidentified:
+            try:
+                signed = queries.load_signatures(self.conn, session_id)
+            except queries.UnreadableLogError as exc:
+                integrity = " ".join(filter(None, (integrity, f"⚠ {exc}")))
+            self.course_page.select_patient(detail.summary.patient_id)
+        self.detail_page.show_session(detail, self._protocol_for(detail), signed, integrity)
         self.tabs.setTabEnabled(1, True)
         self.tabs.setCurrentWidget(self.detail_page)
+
+    def _integrity(self, session_id: int, deidentified: bool) -> str:
+        """The session's hash-chain warning ('' when its rows match); a changed session is
+        marked in the list too."""
+        try:
+            check = queries.check_session_chain(self.conn, session_id)
+        except queries.UnreadableLogError as exc:
+            return rc.chain_unchecked(str(exc))
+        if check.ok:
+            return ""
+        tip = rc.list_changed_tip(None if deidentified else check.message)
+        self.list_page.mark(session_id, (rc.CHANGED_MARK, tip))
+        return rc.chain_banner(check, self.tz, self._log_file, with_record=not deidentified)
 
     def show_course(self, patient_id: str) -> None:
         access = self.access
         if access is not None and access.deidentified:
             return
-        if access is not None:
-            self.course_page.before_show = lambda ids: self._logged(
-                lambda: [access.record_read(i, "review", "course of the patient") for i in ids])
         self.course_page.show_patient(patient_id)
         self.tabs.setCurrentWidget(self.course_page)
 
@@ -1023,13 +1183,18 @@ class ReviewWindow(QtWidgets.QMainWindow):
             deidentified = decision.deidentified
         if deidentified:
             stem = f"session{s.id}-deidentified"
+        start = self._export_start()
         if export.suffix:
-            path = self.dialogs.save_path(f"Export {export.label}",
-                                          Path.home() / (stem + export.suffix), export.file_filter)
+            path = self.dialogs.save_path(f"Export {export.label}", start / (stem + export.suffix),
+                                          export.file_filter)
+            chosen = path.parent if path is not None else None
         else:
-            path = self.dialogs.choose_folder(f"Export {export.label} into a folder",
-                                              Path.home() / stem)
-        if path is None:
+            # The files go into a new folder named for the session, inside a folder that exists
+            # (Qt's chooser cannot start in one still to be made: QtReviewDialogs.choose_folder).
+            chosen = self.dialogs.choose_folder(
+                f"Export {export.label}: choose the folder in which to create {stem}", start)
+            path = chosen / stem if chosen is not None else None
+        if path is None or chosen is None:
             return
         if access is not None:   # logged before the data leaves (console/identity/access.py)
             refused = self._logged(lambda: access.record_export(
@@ -1060,9 +1225,15 @@ class ReviewWindow(QtWidgets.QMainWindow):
             self.dialogs.error(f"{export.label} export failed",
                                f"Could not write {path}: {exc}. Choose another place.")
             return
+        self._export_folder = chosen
         if self._unlogged:
             report += f" · {NOT_LOGGED}"
         self.statusBar().showMessage(report)
+
+    def _export_start(self) -> Path:
+        """The folder an export's chooser starts in: the last one used, else the home folder."""
+        last = self._export_folder
+        return last if last is not None and last.is_dir() else Path.home()
 
     def paper_size(self) -> str:
         return self.detail_page.paper_box.currentText()

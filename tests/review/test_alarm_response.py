@@ -4,20 +4,30 @@ latched alarm, reset (QA: a reset read as "not acknowledged"), and how long it t
 
 The surge session of tests/review/scenarios.py: a mistyped systolic 250 at 09:50 raised a high
 alarm; the correction cleared it before anyone acknowledged it, so it latched, and the nurse's
-acknowledge at 09:50 reset it. The "BP, HR and SpO2" check due at 09:25 was acknowledged at
-09:35:30, 630 s later.
+acknowledge at 09:50 reset it. The "BP, HR and SpO2" check due at 09:25 escalated to medium at
+09:35 and was acknowledged at 09:35:30. Systolic 182 at 09:35 raised a medium alarm, acknowledged
+at 09:35:30; the repeat 186 at 09:40 escalated it to HIGH, acknowledged at 09:40:20.
+
+The time to acknowledge runs from when the alarm reached its highest priority to the first
+acknowledgement after that (QA: the high alarm read "To ack 30 s", its medium phase's answer).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
 
+from console.review.model import AlarmEpisode, AlarmStep
 from console.review.queries import load_session, open_readonly
-from console.ui.review_content import ALARM_COLUMNS, alarm_rows
+from console.ui.review_content import ALARM_COLUMN_TIPS, ALARM_COLUMNS, _response, alarm_rows
+
+
+def at(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 3, 2, hour, minute, second, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +50,56 @@ def test_a_latched_alarm_reset_by_the_nurse_says_reset_when_and_by_whom(surge):
         "HIGH", "09:50:00", "reset 09:50:00 nurse.ana", "0 s (reset)")
 
 
-def test_a_time_to_acknowledge_of_minutes_carries_its_unit(surge):
+def test_a_high_alarm_is_timed_from_its_escalation_to_the_acknowledgement_after_it(surge):
+    row = row_of(surge, "Systolic BP 182")
+    assert (row["Priority"], row["Raised"], row["Acknowledged"], row["To ack"]) == (
+        "HIGH", "09:35:00", "09:40:20 nurse.ana · at medium 09:35:30 nurse.ana", "20 s")
+    [episode] = [r.episode for r in alarm_rows(surge, UTC) if "Systolic BP 182" in r.cells[1]]
+    assert (episode.highest_at, episode.response.at, episode.response_seconds) == (
+        at(9, 40), at(9, 40, 20), 20.0)
+    # The `alarms` view's own figure (raised to first acknowledgement) is left as it was.
+    assert episode.seconds_to_acknowledge == 30.0
+
+
+def test_an_escalated_prompt_is_timed_from_its_escalation(surge):
     row = row_of(surge, "Vitals due: BP, HR and SpO2 (Systolic BP, Diastolic BP, Heart rate")
     assert (row["Raised"], row["Acknowledged"], row["To ack"]) == (
-        "09:25:00", "09:35:30 nurse.ana", "10:30 min")
-    # Under a minute it stays in seconds.
-    assert row_of(surge, "Systolic BP 182")["To ack"] == "30 s"
+        "09:25:00", "09:35:30 nurse.ana", "30 s")
+
+
+def test_a_time_to_acknowledge_of_minutes_carries_its_unit(surge):
+    # Raised medium at 09:00, acknowledged at 09:01, HIGH at 09:02, acknowledged 10:30 min later.
+    episode = AlarmEpisode(
+        occurrence=99, condition="spo2_low", category="physiological", priority="high",
+        raised_at=at(9, 0), acknowledged_at=at(9, 1), cleared_at=at(9, 20),
+        seconds_to_acknowledge=60.0, value=90.0, threshold="≤90", message="SpO2 90 %",
+        steps=(AlarmStep(at(9, 0), "raised", "medium", "engine"),
+               AlarmStep(at(9, 1), "acknowledged", "medium", "nurse.ana"),
+               AlarmStep(at(9, 2), "escalated", "high", "engine"),
+               AlarmStep(at(9, 12, 30), "acknowledged", "high", "nurse.ben"),
+               AlarmStep(at(9, 14), "acknowledged", "high", "nurse.ana"),
+               AlarmStep(at(9, 20), "cleared", "high", "engine")))
+    detail = dataclasses.replace(surge, alarms=(episode,), audio_pauses=())
+    [row] = [dict(zip(ALARM_COLUMNS, r.cells, strict=True)) for r in alarm_rows(detail, UTC)]
+    assert (row["Acknowledged"], row["To ack"]) == (
+        "09:12:30 nurse.ben (+1 more) · at medium 09:01:00 nurse.ana", "10:30 min")
+
+
+def test_an_alarm_answered_only_before_it_escalated_says_so():
+    episode = AlarmEpisode(
+        occurrence=7, condition="spo2_low", category="physiological", priority="high",
+        raised_at=at(9, 0), acknowledged_at=at(9, 1), cleared_at=at(9, 5),
+        seconds_to_acknowledge=60.0, value=90.0, threshold="≤90", message="SpO2 90 %",
+        steps=(AlarmStep(at(9, 0), "raised", "medium", "engine"),
+               AlarmStep(at(9, 1), "acknowledged", "medium", "nurse.ana"),
+               AlarmStep(at(9, 2), "escalated", "high", "engine"),
+               AlarmStep(at(9, 5), "cleared", "high", "engine")))
+    assert _response(episode, UTC) == ("at medium 09:01:00 nurse.ana", "not acknowledged at HIGH")
+
+
+def test_the_to_ack_column_says_how_it_is_measured():
+    assert ALARM_COLUMN_TIPS["To ack"].startswith(
+        "Time to acknowledge: from when the alarm reached its highest priority")
 
 
 @pytest.fixture(scope="module")
@@ -68,5 +122,7 @@ def test_the_pdf_prints_the_reset(pdf_text):
             "0 s (reset)") in pdf_text
 
 
-def test_the_pdf_prints_the_time_to_acknowledge_with_its_unit(pdf_text):
-    assert "09:25:00 09:35:30 nurse.ana 10:30 min" in pdf_text
+def test_the_pdf_prints_the_time_to_acknowledge_at_the_highest_priority(pdf_text):
+    # The PDF draws the same rows (review_content.alarm_rows): one rule on screen and paper.
+    assert "09:25:00 09:35:30 nurse.ana 30 s" in pdf_text
+    assert "09:35:00 09:40:20 nurse.ana · at medium 09:35:30 nurse.ana 20 s" in pdf_text

@@ -175,6 +175,46 @@ def test_every_read_and_export_is_in_the_access_log(db, facts, protocols, qtbot,
     window.close_log()
 
 
+def test_a_course_reached_with_ctrl_tab_is_logged_and_none_before_it_is_shown(
+        db, facts, protocols, qtbot, tmp_path):
+    """The Course tab now reads its patient's course when it is shown, however it is reached
+    (Ctrl+Tab too): each of those reads is logged, and opening a session reads no course."""
+    window, _ = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                            tmp_path)
+    window.show()
+    window.open_session(facts.ids["esketamine"])
+    assert [r for r in access_rows(db) if r[6] == "course of the patient"] == []
+    qtbot.keyClick(window.detail_page.back_button, QtCore.Qt.Key.Key_Tab,
+                   QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.course_page
+    assert window.course_page.title.text() == "Course of MRN-5820: 1 session"
+    assert [r[2] for r in access_rows(db) if r[6] == "course of the patient"] == [
+        facts.ids["esketamine"]]
+    window.close_log()
+
+
+def test_a_de_identified_view_of_an_edited_session_names_the_row_but_not_its_content(
+        db, facts, protocols, qtbot, tmp_path):
+    """The banner of a changed session names the row; for a reviewer-only account it leaves out
+    the row's value and time (and `verify`'s sentence, which may hold a date)."""
+    session = facts.ids["surge"]
+    [row] = rows(db, "SELECT id FROM observations WHERE session_id = ? AND metric = "
+                     "'bp_systolic' AND value = 186", session)[0]
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER observations_no_update")
+        conn.execute("UPDATE observations SET value = 146 WHERE id = ?", [row])
+    conn.close()
+    window, _ = open_window(qtbot, db, protocols, signed_in(db, REVIEWER, REVIEWER_PIN),
+                            tmp_path)
+    window.open_session(session)
+    assert window.detail_page.integrity_banner.text() == (
+        f"⚠ This session's record was changed outside the console: observations row {row} does "
+        "not match the log's hash chain. What this page shows may not be what was recorded. "
+        f"Check the whole log with: infusion-console verify --db {db}; the last backup holds the "
+        "record as written.")
+    window.close_log()
+
+
 def test_an_export_not_written_is_said_in_the_access_log(db, facts, protocols, qtbot,
                                                           tmp_path):
     # The export's row is written before the file; when the file then cannot be written, the

@@ -42,14 +42,20 @@ class Dialogs:
         self.errors: list[tuple[str, str]] = []
         self.note: tuple[str, str] | None = None
         self.file_name = "export"
+        self.suggested: list[Path] = []   # where each chooser was to start
 
     def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
         self.asked.append(title)
+        self.suggested.append(suggested)
         return self.folder / (self.file_name + suggested.suffix)
 
     def choose_folder(self, title: str, suggested: Path) -> Path | None:
+        """Picks `folder`/csv, an existing folder, as a file chooser can only pick one."""
         self.asked.append(title)
-        return self.folder / "csv"
+        self.suggested.append(suggested)
+        chosen = self.folder / "csv"
+        chosen.mkdir(exist_ok=True)
+        return chosen
 
     def annotation(self, session_label: str) -> tuple[str, str] | None:
         self.asked.append(session_label)
@@ -130,7 +136,8 @@ def test_list_shows_the_clinical_sessions_newest_first_with_their_alarms(review)
     assert model.colour_of(2, column) == COLOURS[Priority.HIGH]
     assert model.colour_of(1, column) == COLOURS[Priority.MEDIUM]
     assert "DEMO-0001" not in model.column("Patient")
-    assert window.list_page.count_label.text() == "4 sessions, newest first"
+    assert window.list_page.count_label.text() == (
+        "4 sessions, newest first · 1 demo session hidden: tick Include demo")
 
 
 def test_filters_change_what_the_list_shows(review):
@@ -248,8 +255,14 @@ def test_detail_shows_the_high_alarm_with_its_time_to_acknowledge(review):
         "HIGH",
         "Systolic BP 182 mmHg (+54 from baseline 128), limit ≥180 or ≥40 above baseline → "
         "HIGH at 09:40:00 (186 mmHg)",
-        "09:35:00", "09:35:45 nurse.ben (+1 more)", "45 s", "09:35:45 nurse.ben", "09:45:00")]
+        # Acknowledged and timed at HIGH (from 09:40:00), the medium phase's answer after it.
+        "09:35:00", "09:40:20 nurse.ben · at medium 09:35:45 nurse.ben", "20 s",
+        "09:35:45 nurse.ben", "09:45:00")]
     assert model.colour_of(0) == COLOURS[Priority.HIGH]   # the row is red
+    # The column says how its figure is measured.
+    tip = model.headerData(model.columns().index("To ack"), QtCore.Qt.Orientation.Horizontal,
+                           QtCore.Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Time to acknowledge: from when the alarm reached its highest priority")
     assert page.alarm_summary.text() == (
         "Alarms: high 1 · medium 0 · low 0 · reminders 9")
     page.show_reminders.setChecked(True)
@@ -381,6 +394,57 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
     assert course.figure("alarms_medium") == ["1"]
 
 
+def test_the_course_tab_reached_by_ctrl_tab_shows_the_patient_in_its_box(review, qtbot):
+    """QA: Ctrl+Tab to Course showed "MRN-4711" in the box over an empty table (the box was
+    filled before its signal was connected), and choosing the same patient did nothing."""
+    window, _, facts, _ = review
+    page = window.course_page
+    # Typing starts in the patient search; Ctrl+Tab: Sessions -> Course (Session is off).
+    qtbot.keyClick(window.list_page.patient_box, QtCore.Qt.Key.Key_Tab,
+                   QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is page
+    assert page.patient_box.currentText() == "MRN-4711"
+    assert page.title.text() == "Course of MRN-4711: 3 sessions"
+    assert page.model.figure("dose") == ["36 mg"] * 3
+    # After opening a session, its patient's course.
+    window.open_session(facts.ids["esketamine"])
+    qtbot.keyClick(window.detail_page.back_button, QtCore.Qt.Key.Key_Tab,
+                   QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is page
+    assert page.patient_box.currentText() == "MRN-5820"
+    assert page.title.text() == "Course of MRN-5820: 1 session"
+    assert page.model.figure("dose") == ["84 mg"]
+    # Another patient chosen with the keys, then the same one again: read each time.
+    page.patient_box.setFocus()
+    qtbot.keyClick(page.patient_box, QtCore.Qt.Key.Key_Up)
+    assert page.title.text() == "Course of MRN-4711: 3 sessions"
+    path = review[3]
+    with EventLog.open(path, "test") as log:   # a chair adds a session meanwhile
+        log.start_session(SessionOpened("MRN-4711", "iv-ketamine", "1.0", 4, "ana", 72.0,
+                                        datetime(2026, 3, 10, 11, 0, tzinfo=UTC)))
+    page.patient_box.activated.emit(page.patient_box.currentIndex())   # chosen again
+    assert page.title.text() == "Course of MRN-4711: 4 sessions"
+
+
+def test_with_no_session_selected_open_and_course_are_off_and_hidden_demos_are_counted(review):
+    """QA: a search for an unknown patient showed "0 sessions, newest first" with Open session
+    and Course of this patient still on; a demo patient's search did not say it was hidden."""
+    window, _, _, _ = review
+    page = window.list_page
+    assert page.open_button.isEnabled() and page.course_button.isEnabled()
+    page.patient_box.setText("NOBODY")
+    assert page.count_label.text() == "0 sessions"
+    assert not page.open_button.isEnabled() and not page.course_button.isEnabled()
+    page.patient_box.setText("DEMO")
+    assert page.count_label.text() == "0 sessions · 1 demo session hidden: tick Include demo"
+    assert not page.open_button.isEnabled() and not page.course_button.isEnabled()
+    page.include_demo.setChecked(True)
+    assert page.count_label.text() == "1 session, newest first"
+    assert page.open_button.isEnabled() and page.course_button.isEnabled()
+    page.table.clearSelection()
+    assert not page.open_button.isEnabled() and not page.course_button.isEnabled()
+
+
 # ---- the one write ------------------------------------------------------------------------------
 
 
@@ -445,7 +509,8 @@ def test_export_buttons_write_pdf_csv_fhir_and_rems(review, tmp_path):
     assert message.startswith(f"PDF report written: {pdf} (")
     assert message.endswith("pages, Letter) · not logged: this log has no staff accounts")
     page.export_buttons["csv"].click()
-    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+    # Into a new folder named for the session, inside the existing one chosen.
+    assert sorted(p.name for p in (tmp_path / "csv" / "MRN-5820-session1-20260306").iterdir()) == [
         f"session-{facts.ids['esketamine']}-events.csv",
         f"session-{facts.ids['esketamine']}-observations.csv"]
     page.export_buttons["fhir"].click()
@@ -456,6 +521,42 @@ def test_export_buttons_write_pdf_csv_fhir_and_rems(review, tmp_path):
     page.export_buttons["rems"].click()
     assert "84" in (tmp_path / "rems.txt").read_text(encoding="utf-8")
     assert dialogs.errors == []
+
+
+def test_csv_export_chooses_an_existing_folder_and_makes_the_session_s_folder_in_it(
+        qtbot, log_copy, protocols, tmp_path, monkeypatch):
+    """QA: CSV suggested a folder still to be made; Qt's chooser said "Directory not found" and
+    greyed its Choose button. Here with the real dialogs, Qt's chooser answered."""
+    path, facts = log_copy
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    chosen = tmp_path / "exports"
+    chosen.mkdir()
+    asked: list[tuple[str, Path]] = []
+
+    def chooser(parent, title, start):
+        asked.append((title, Path(start)))
+        return str(chosen)
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", chooser)
+    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
+                          tz=UTC, source=str(path))
+    qtbot.addWidget(window)
+    window.open_session(facts.ids["surge"])
+    window.detail_page.export_buttons["csv"].click()
+    title, start = asked[0]
+    assert title == "Export CSV: choose the folder in which to create MRN-4711-session2-20260305"
+    assert start == home and start.is_dir()   # an existing folder to start in
+    made = chosen / "MRN-4711-session2-20260305"
+    assert sorted(p.name for p in made.iterdir()) == [
+        f"session-{facts.ids['surge']}-events.csv",
+        f"session-{facts.ids['surge']}-observations.csv"]
+    assert window.statusBar().currentMessage().startswith(f"CSV written: {made}")
+    # The next export starts where this one went.
+    window.detail_page.export_buttons["csv"].click()
+    assert asked[1][1] == chosen
+    window.close_log()
 
 
 def test_deidentified_export_carries_no_patient_id_or_nurse(review, tmp_path):
