@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from console.clock import Moment
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.engine import SessionEngine
 from tests.session.helpers import HIGH, Session, iv_protocol
@@ -9,9 +12,12 @@ from tests.session.helpers import HIGH, Session, iv_protocol
 MIN = 60
 
 
-def resume(s: Session, after_seconds: float) -> SessionEngine:
-    """Drop the engine (the crash) and rebuild it from what was committed."""
-    now = s.clock.advance(after_seconds)
+def resume(s: Session, after_seconds: float, clock_behind_s: float = 0.0) -> SessionEngine:
+    """Drop the engine (the crash) and rebuild it from what was committed; `clock_behind_s`: the
+    restarted station's wall clock is that much slow (its monotonic clock runs on)."""
+    later = s.clock.advance(after_seconds)
+    now = Moment(later.mono, later.wall - timedelta(seconds=clock_behind_s))
+    s.clock._now = now   # the clock as the restarted console reads it
     records = s.recorder.records
     return SessionEngine.resume(
         iv_protocol(), s.recorder, 1, s.recorder.opened[0],
@@ -177,31 +183,13 @@ def test_a_repeat_taken_before_the_restart_is_not_asked_again():
     assert repeat_prompt(s.engine) == []
 
 
-def resume_with_clock_behind(s: Session, after_seconds: float, behind_seconds: float) -> SessionEngine:
-    """The restart of `resume`, on a station whose wall clock is `behind_seconds` slow."""
-    from datetime import timedelta
-
-    from console.clock import Moment
-
-    later = s.clock.advance(after_seconds)
-    now = Moment(later.mono, later.wall - timedelta(seconds=behind_seconds))
-    s.clock._now = now   # the clock as the restarted console reads it
-    records = s.recorder.records
-    return SessionEngine.resume(
-        iv_protocol(), s.recorder, 1, s.recorder.opened[0],
-        [r for r in records if isinstance(r, ObservationRecord)],
-        [r for r in records if isinstance(r, EventRecord)],
-        [r for r in records if isinstance(r, AlarmTransition)], now,
-    )
-
-
 def test_a_clock_behind_the_log_at_restart_keeps_the_timers_and_says_so():
     s = Session()
     s.to_infusion()
     start = s.now().mono - s.origin
     s.t(start + 60); s.device("spo2", 92)          # medium, acknowledged: reminded 150 s later
     s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
-    s.engine = resume_with_clock_behind(s, 30, behind_seconds=3600)
+    s.engine = resume(s, 30, clock_behind_s=3600)
     conditions = {o.condition: o for o in s.engine.alarms()}
     assert conditions["clock_behind"].priority.label == "low"
     assert conditions["clock_behind"].message == ("Station clock is behind this session's log: "
@@ -213,8 +201,7 @@ def test_a_clock_behind_the_log_at_restart_keeps_the_timers_and_says_so():
     assert spo2.state.value == "active"
     assert round(s.engine.due(s.now())[0].due_in_s) <= 10 * MIN
     # Once the clock is set right (NTP), the alarm ends.
-    from datetime import timedelta
-    s.clock._now = s.clock._now.__class__(s.clock._now.mono + 1, s.clock._now.wall + timedelta(hours=1))
+    s.clock._now = Moment(s.clock._now.mono + 1, s.clock._now.wall + timedelta(hours=1))
     s.engine.tick(s.clock.now())
     assert "clock_behind" not in {o.condition for o in s.engine.alarms()}
 
@@ -222,5 +209,5 @@ def test_a_clock_behind_the_log_at_restart_keeps_the_timers_and_says_so():
 def test_a_clock_a_few_seconds_behind_is_no_alarm():
     s = Session()
     s.to_infusion()
-    s.engine = resume_with_clock_behind(s, 1, behind_seconds=3)
+    s.engine = resume(s, 1, clock_behind_s=3)
     assert "clock_behind" not in {o.condition for o in s.engine.alarms()}

@@ -22,13 +22,19 @@ def in_front(qtbot, window: QtWidgets.QWidget) -> None:
     qtbot.waitUntil(lambda: active_window() is window)
 
 
-def test_a_new_alarm_brings_the_console_over_the_review_without_the_keyboard_in_a_field(
-        started, tmp_path, qtbot):
+def typing_in_bp(started, tmp_path, qtbot):
+    """The console in front with the keyboard in its BP field: (window, field)."""
     window = started(options(tmp_path, *SESSION))
     in_front(qtbot, window)
     bp_field = window.findChild(QtWidgets.QLineEdit, "entry_bp")
     bp_field.setFocus()
     qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is bp_field)
+    return window, bp_field
+
+
+def test_a_new_alarm_brings_the_console_over_the_review_without_the_keyboard_in_a_field(
+        started, tmp_path, qtbot):
+    window, bp_field = typing_in_bp(started, tmp_path, qtbot)
     review = QtWidgets.QWidget()   # the review's window, in front of the console
     qtbot.addWidget(review)
     review.resize(1366, 768)
@@ -51,10 +57,7 @@ def test_a_new_alarm_brings_the_console_over_the_review_without_the_keyboard_in_
 
 def test_an_alarm_while_the_nurse_types_at_the_console_leaves_her_field_alone(
         started, tmp_path, qtbot):
-    window = started(options(tmp_path, *SESSION))
-    in_front(qtbot, window)
-    bp_field = window.findChild(QtWidgets.QLineEdit, "entry_bp")
-    bp_field.setFocus()
+    window, bp_field = typing_in_bp(started, tmp_path, qtbot)
     qtbot.keyClicks(bp_field, "150/9")
     window.controller.enter_manual("spo2", 88)
     assert window.fronted == 1
