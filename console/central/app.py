@@ -90,6 +90,16 @@ def parser() -> argparse.ArgumentParser:
 
 CONFIG_KEYS = ("broker", "name", "username", "password_file", "ca_file", "allow_plaintext",
                "prefix")
+# What each key of [central] takes (config.typed: the same typed reading as network.toml's).
+_FORMS = {
+    "broker": "mqtts://host:8883 (mqtt:// to this machine only, unless allow_plaintext)",
+    "name": "this station's name on the bus, 1-32 letters, digits, '_' or '-'",
+    "username": "the broker account",
+    "password_file": "the path of the file holding the password",
+    "ca_file": "the path of the CA certificate (a PEM file)",
+    "prefix": f"levels of letters, digits, '_' or '-' joined by '/' (default "
+              f"{bus_topics.DEFAULT_PREFIX})",
+}
 
 
 def default_config_path() -> Path:
@@ -99,35 +109,55 @@ def default_config_path() -> Path:
 
 
 def apply_config(args: argparse.Namespace) -> argparse.Namespace:
-    """Fill the options not given from the [central] table of the settings file.
+    """Fill the options not given from the [central] table of the settings file, and check the
+    address, the names and the CA file, each named as its file and key (or option) name it.
 
     Raises:
-        StartError: an unreadable file, an unknown key, no broker at all.
+        StartError: an unreadable file, an unknown key, a value of the wrong type or empty, a
+            bad address, name, prefix or CA file, no broker at all.
     """
-    from console.network.config import read_table  # noqa: PLC0415 - only with a file
+    from console.network.config import (  # noqa: PLC0415 - only with a file
+        ca_context,
+        option_name,
+        read_table,
+        typed,
+    )
 
     path = args.config or default_config_path()
     table: dict[str, Any] = {}
-    if path.exists():
-        try:
+    try:
+        if path.exists():
             table = read_table(path, "central", CONFIG_KEYS)
-        except ValueError as exc:
-            raise StartError(str(exc)) from None
-    elif args.config is not None:
-        raise StartError(f"--config {path}: no such file")
-    defaults = {"name": DEFAULT_NAME, "prefix": bus_topics.DEFAULT_PREFIX,
-                "allow_plaintext": False}
-    for key in CONFIG_KEYS:
-        given = getattr(args, key)
-        if given is None or given == defaults.get(key):
-            value = table.get(key)
-            if value is not None:
-                if key in ("password_file", "ca_file"):
-                    value = Path(str(value)).expanduser()
-                setattr(args, key, value)
-    if not args.broker:
-        raise StartError(f"no clinic bus: give --broker URL, or write broker = \"mqtts://host:"
-                         f"8883\" in the [central] table of {path}")
+        elif args.config is not None:
+            raise StartError(f"--config {path}: no such file")
+        defaults = {"name": DEFAULT_NAME, "prefix": bus_topics.DEFAULT_PREFIX,
+                    "allow_plaintext": False}
+        labels = {key: option_name(key) for key in CONFIG_KEYS}
+        for key in CONFIG_KEYS:
+            given = getattr(args, key)
+            if isinstance(given, str):   # `--broker ''` is a mistake, not "no option"
+                typed({key: given}, key, str, labels[key], _FORMS.get(key))
+            if given is None or given == defaults.get(key):
+                # A flag must be true or false: "no" is text, and text would count as true.
+                kind: type = bool if key == "allow_plaintext" else str
+                value = typed(table, key, kind, f"{path}: {key}", _FORMS.get(key))
+                if value is not None:
+                    labels[key] = f"{path}: {key}"
+                    if key in ("password_file", "ca_file"):
+                        value = Path(str(value)).expanduser()
+                    setattr(args, key, value)
+        if not args.broker:
+            raise StartError(f"no clinic bus: give --broker URL, or write broker = \"mqtts://"
+                             f"host:8883\" in the [central] table of {path}")
+        from console.network.mqtt_bus import parse_bus_url  # noqa: PLC0415 - paho with a bus
+
+        parse_bus_url(args.broker, labels["broker"])
+        bus_topics.check_name(args.name, labels["name"])
+        bus_topics.check_prefix(args.prefix, labels["prefix"])
+        if args.ca_file is not None:
+            ca_context(args.ca_file, labels["ca_file"])
+    except ValueError as exc:
+        raise StartError(str(exc)) from None
     return args
 
 

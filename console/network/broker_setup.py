@@ -146,7 +146,7 @@ def _parser() -> _Parser:
                              "server certificate is made for it (default localhost)")
     parser.add_argument("--port", type=int, default=8883, help="the TLS port (default 8883)")
     parser.add_argument("--bind", default=None, metavar="ADDRESS",
-                        help="listen on this address only (default: every interface)")
+                        help="listen on this IP address only (default: every interface)")
     parser.add_argument("--out", type=Path, default=Path("clinic-broker"),
                         help="the folder to write (default ./clinic-broker; must not exist or "
                              "be empty)")
@@ -156,14 +156,28 @@ def _parser() -> _Parser:
 
 
 def _host(value: str, option: str) -> str:
+    """An IP address, or a host name as RFC 1123 writes one: labels of letters, digits and '-',
+    the last one not all digits (so 999.1.1.1, a mistyped address, is not taken as a name)."""
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
         pass
-    if not _HOSTNAME.fullmatch(value):
-        raise SetupError(f"{option} {value!r} is not a host name or IP address: use letters, "
-                         "digits, '-' and '.' (e.g. broker.clinic.lan) or an address")
+    if not _HOSTNAME.fullmatch(value) or value.rsplit(".", 1)[-1].isdigit():
+        raise SetupError(f"{option} {value!r} is not a host name or IP address: a host name is "
+                         "letters, digits, '-' and '.', its last part not all digits (e.g. "
+                         "broker.clinic.lan); an IP address is four numbers 0-255 (e.g. "
+                         "192.168.1.10) or IPv6 (e.g. fd00::5)")
     return value.lower()
+
+
+def _bind(value: str) -> str:
+    """An IP address of the broker's machine for Mosquitto's listener line."""
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise SetupError(f"--bind {value!r} is not an IP address: give one of the broker "
+                         "machine's own addresses (e.g. 192.168.1.10, 127.0.0.1 or fd00::5), or "
+                         "leave --bind out to listen on every interface") from None
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
@@ -183,7 +197,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     if not 1 <= args.port <= 65535:
         raise SetupError(f"--port {args.port} is not allowed: 1-65535")
     host = _host(args.host, "--host")
-    bind = _host(args.bind, "--bind") if args.bind is not None else None
+    bind = _bind(args.bind) if args.bind is not None else None
     out = args.out.expanduser().absolute()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise SetupError(f"{out} already exists and is not an empty folder: choose another "

@@ -55,11 +55,11 @@ def check_name(name: str, what: str = "chair name") -> str:
     return name
 
 
-def check_prefix(prefix: str) -> str:
-    """A topic prefix: one or more name levels joined by '/'."""
+def check_prefix(prefix: str, what: str = "topic prefix") -> str:
+    """A topic prefix: one or more name levels joined by '/'; else ValueError naming `what`."""
     if not prefix or not all(_NAME.fullmatch(level) for level in prefix.split("/")):
         raise ValueError(
-            f"topic prefix {prefix!r} is not allowed: levels of letters, digits, '_' or '-' "
+            f"{what} {prefix!r} is not allowed: levels of letters, digits, '_' or '-' "
             "joined by '/'"
         )
     return prefix

@@ -16,8 +16,11 @@ command-line options (an option given wins over the file).
     topic_prefix = "infusion"
 
 Without a broker and a forward the console runs alone, as before: `NetworkConfig.enabled` is False
-and nothing of the network starts. Every mistake is a `ValueError` naming the file (or option),
-the key, what is wrong and what is allowed.
+and nothing of the network starts. Every mistake is a `ValueError` naming the file and the key (or
+the option), what is wrong and what is allowed. A setting that would leave the chair quietly alone
+is a mistake too: an empty value, or a chair, room or quiet room without a broker or a forward.
+The addresses are checked by the transports' own parsers (mqtt_bus.parse_bus_url,
+mllp_sender.parse_mllp_url) and the CA file by loading it, here, before anything starts.
 
 The password is never an option or a key itself: it is read from `password_file`, so it is not in
 the shell history, the process list or a copied configuration.
@@ -26,11 +29,13 @@ the shell history, the process list or a copied configuration.
 from __future__ import annotations
 
 import ipaddress
+import re
+import ssl
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix
@@ -38,10 +43,27 @@ from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix
 CONFIG_NAME: Final = "network.toml"
 PATIENT_SHOWN: Final = ("id", "none")
 
-_KEYS: Final = frozenset({
+_KEYS: Final = (
     "broker", "chair", "room", "username", "password_file", "ca_file", "allow_plaintext",
     "forward", "quiet_room", "patient_shown", "facility", "topic_prefix",
-})
+)
+_FLAGS: Final = ("allow_plaintext", "quiet_room")
+# What each text key takes, said when it is given empty (facility may be: it is then left out).
+_FORMS: Final = {
+    "broker": "mqtts://host:8883 (mqtt:// to this machine only, unless allow_plaintext)",
+    "chair": "the chair's name on the bus, 1-32 letters, digits, '_' or '-'",
+    "room": "the room as people read it",
+    "username": "the broker account",
+    "password_file": "the path of the file holding the password",
+    "ca_file": "the path of the CA certificate (a PEM file)",
+    "forward": "mllps://host:port (mllp:// to this machine only, unless allow_plaintext)",
+    "patient_shown": "id or none",
+    "topic_prefix": "levels of letters, digits, '_' or '-' joined by '/' (default infusion)",
+}
+# What a CA file is for, said when it cannot be used.
+_CA_FOR: Final = ("give the PEM file of the CA that signed the broker's (and the engine's) "
+                   "certificate")
+_T = TypeVar("_T")
 
 
 def default_config_path() -> Path:
@@ -95,6 +117,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def without_password(url: str) -> str:
+    """`url` as a message may show it: a password written into it is replaced by `***` (it is
+    refused, and must not be printed on the way)."""
+    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
 # What the status lines add while patient data crosses the network unencrypted (issue 12: the
 # operator allowed it in the configuration, and the status line says it).
 IN_CLEAR_NOTE: Final = "UNENCRYPTED (allow_plaintext is on)"
@@ -111,62 +139,127 @@ def crosses_in_clear(url: str | None) -> bool:
         return False
 
 
-def _scheme_host(url: str, allowed: tuple[str, ...], what: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if parts.scheme not in allowed or not parts.hostname:
-        raise ValueError(f"{what} {url!r} is not a URL this console can use: write "
-                         f"{' or '.join(s + '://host:port' for s in allowed)}")
+def option_name(key: str) -> str:
+    """The command-line option of a settings key (`password_file` -> `--password-file`)."""
+    return "--" + key.replace("_", "-")
+
+
+def ca_context(ca_file: Path | None, what: str = "ca_file") -> ssl.SSLContext:
+    """A client TLS context that checks the server's certificate and host name against `ca_file`
+    (None: the system's CAs). The one way a CA file is read: the settings check it with this at
+    load (a chair's, a central station's) and the bus and the MLLP sender build their TLS with it.
+
+    Args:
+        what: how the message names the setting (`FILE: ca_file`, `--ca-file`).
+
+    Raises:
+        ValueError: `ca_file` is not there, is a folder, cannot be read or holds no usable
+            certificate; the message names `what`, the file and the cause.
+    """
+    if ca_file is not None and ca_file.is_dir():
+        raise ValueError(f"{what} {ca_file} is a folder, not a file: {_CA_FOR}")
     try:
-        parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError:
-        raise ValueError(f"{what} {url!r}: the port must be a number 1-65535") from None
-    return parts.scheme, parts.hostname
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"{what} {ca_file} cannot be used ({_ca_words(exc)}): {_CA_FOR}") \
+            from None
 
 
-def check(config: NetworkConfig) -> NetworkConfig:
-    """`config` if it is usable; ValueError naming what is wrong otherwise."""
-    where = config.source
+def _ca_words(exc: OSError) -> str:
+    if isinstance(exc, ssl.SSLError):
+        if exc.reason == "NO_CERTIFICATE_OR_CRL_FOUND":
+            return "no certificate in it: a CA file is PEM text, -----BEGIN CERTIFICATE-----"
+        return f"not a readable PEM certificate: {exc.reason or exc.strerror or exc}"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
+
+
+def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> NetworkConfig:
+    """`config` if it is usable; ValueError naming what is wrong otherwise.
+
+    Args:
+        label: how a message names a key (`FILE: key`, or `--option` for one given on the
+            command line); default: `<config.source>: key`.
+    """
+    name = label or (lambda key: f"{config.source}: {key}")
+    # The transports' own parsers (imported only when there is a bus or an engine, P7): what
+    # passes here is what they take, so nothing is refused later with a traceback.
     if config.broker is not None:
-        scheme, host = _scheme_host(config.broker, ("mqtt", "mqtts"), f"{where}: broker")
+        from console.network.mqtt_bus import parse_bus_url  # noqa: PLC0415 - paho with a bus
+
+        scheme, host, _port = parse_bus_url(config.broker, name("broker"))
         if not config.chair:
-            raise ValueError(f"{where}: a broker needs a chair name (chair = \"chair-1\" or "
-                             "--chair NAME)")
+            raise ValueError(f"{name('broker')} needs a chair name: write chair = \"chair-1\" "
+                             "under [network] or give --chair NAME")
         if scheme == "mqtt" and not config.allow_plaintext and not is_loopback(host):
             raise ValueError(
-                f"{where}: refusing to send patient data unencrypted to {config.broker}: use "
-                "mqtts:// or set allow_plaintext = true (--allow-plaintext)")
+                f"{name('broker')}: refusing to send patient data unencrypted to "
+                f"{config.broker}: use mqtts:// or set allow_plaintext = true (--allow-plaintext)")
     if config.chair:
-        check_name(config.chair)
+        check_name(config.chair, name("chair"))
     if config.forward is not None:
-        scheme, host = _scheme_host(config.forward, ("mllp", "mllps"), f"{where}: forward")
-        if scheme == "mllp" and not config.allow_plaintext and not is_loopback(host):
+        from console.network.mllp_sender import parse_mllp_url  # noqa: PLC0415
+
+        host, _port = parse_mllp_url(config.forward, name("forward"))
+        if (urlsplit(config.forward.strip()).scheme == "mllp" and not config.allow_plaintext
+                and not is_loopback(host)):
             raise ValueError(
-                f"{where}: refusing to send patient data unencrypted to {config.forward}: use "
-                "mllps:// or set allow_plaintext = true (--allow-plaintext)")
+                f"{name('forward')}: refusing to send patient data unencrypted to "
+                f"{config.forward}: use mllps:// or set allow_plaintext = true (--allow-plaintext)")
+    if config.quiet_room and config.broker is None:
+        raise ValueError(f"{name('quiet_room')} needs a broker: the softer bedside tone holds only "
+                         "while a central station confirms alarms over the clinic bus; give "
+                         "--broker URL (broker under [network]), or leave it out")
     if config.patient_shown not in PATIENT_SHOWN:
-        raise ValueError(f"{where}: patient_shown = {config.patient_shown!r}; allowed: "
+        raise ValueError(f"{name('patient_shown')} = {config.patient_shown!r}; allowed: "
                          f"{', '.join(PATIENT_SHOWN)}")
-    check_prefix(config.topic_prefix)
-    if config.ca_file is not None and not config.ca_file.is_file():
-        raise ValueError(f"{where}: ca_file {config.ca_file} does not exist")
+    check_prefix(config.topic_prefix, name("topic_prefix"))
+    if config.ca_file is not None:
+        ca_context(config.ca_file, name("ca_file"))
     return config
 
 
-def _read_password(path: Path, where: str) -> str:
+def _read_password(path: Path, what: str) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValueError(f"{where}: password_file {path} cannot be read ({exc.strerror})") from None
+        raise ValueError(f"{what} {path} cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} {path} is not a text file: it must hold the password as one "
+                         "line of text (UTF-8)") from None
     password = text.strip()
     if not password:
-        raise ValueError(f"{where}: password_file {path} is empty")
+        raise ValueError(f"{what} {path} is empty: it must hold the password as one line")
     return password
 
 
-def _typed(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
+_KIND_WORDS: Final[dict[type, str]] = {str: "text in quotes", bool: "true or false (no quotes)"}
+
+
+def typed(table: Mapping[str, Any], key: str, kind: type[_T], what: str,
+          empty: str | None = None) -> _T | None:
+    """The value of `key` in a station's settings, checked: None when it is not there. The one
+    typed reading of network.toml and central.toml.
+
+    Args:
+        what: how the message names the setting (`FILE: key`, or `--option`).
+        empty: what the key takes, said when its value is empty text; None: empty is allowed.
+
+    Raises:
+        ValueError: a value of another type (`"no"` for a flag is text, and text would count
+            as true), or empty text where `empty` says what to write; the message names
+            `what`, the type expected and the value found.
+    """
     value = table.get(key)
-    if value is not None and not isinstance(value, kind):
-        raise ValueError(f"{where}: {key} must be {kind.__name__}, not {value!r}")
+    if value is None:
+        return None
+    if not isinstance(value, kind):
+        raise ValueError(f"{what} must be {_KIND_WORDS.get(kind, kind.__name__)}, not {value!r}")
+    if empty is not None and isinstance(value, str) and not value.strip():
+        raise ValueError(f"{what} is empty: write {empty}, or leave it out")
     return value
 
 
@@ -208,14 +301,17 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
 
     Raises:
         ValueError: a named file that is not there, unreadable TOML, anything outside [network],
-            an unknown key, a wrong type or value (the message names it).
+            an unknown key, a wrong type or value, an empty value, settings without a broker or
+            a forward (the message names the file and key, or the option).
     """
     named = path is not None
     path = path or default_config_path()
     table: dict[str, Any] = {}
+    labels: dict[str, str] = {}
     source = "command line"
     if path.exists():
         table = read_table(path, "network", _KEYS)
+        labels = {key: f"{path}: {key}" for key in table}
         source = str(path)
     elif named:
         # A file named on purpose and not there (a typo): running alone would leave the chair
@@ -224,29 +320,54 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
     for key, value in (overrides or {}).items():
         if value is not None:
             table[key] = value
+            labels[key] = option_name(key)
             source = f"{source} + command line" if source != "command line" else source
-    where = source
-    strings = {k: _typed(table, k, str, where) for k in
-               ("broker", "chair", "room", "username", "password_file", "ca_file", "forward",
-                "patient_shown", "facility", "topic_prefix")}
-    flags = {k: _typed(table, k, bool, where) for k in ("allow_plaintext", "quiet_room")}
+
+    def label(key: str) -> str:
+        return labels.get(key, f"{source}: {key}")
+
+    strings = {k: typed(table, k, str, label(k), _FORMS.get(k)) for k in _KEYS
+               if k not in _FLAGS}
+    flags = {k: typed(table, k, bool, label(k)) for k in _FLAGS}
+    if strings["broker"] is None and strings["forward"] is None:
+        unused = [k for k in _KEYS if table.get(k) not in (None, False, "")]
+        if unused:
+            # The chair would run alone, off the central station, with nothing said.
+            raise ValueError(
+                f"{_listed(unused, labels, str(path))} given without a broker or a forward: "
+                "this console would run alone, off the clinic network. Give --broker URL "
+                "and/or --forward URL (broker / forward under [network] in network.toml), or "
+                f"leave {'it' if len(unused) == 1 else 'them'} out to run alone")
     password = None
     if strings["password_file"]:
-        password = _read_password(Path(strings["password_file"]).expanduser(), where)
+        password = _read_password(Path(strings["password_file"]).expanduser(),
+                                  label("password_file"))
     chair = strings["chair"] or ""
     config = NetworkConfig(
-        broker=strings["broker"] or None,
+        broker=strings["broker"],
         chair=chair,
         room=strings["room"] or chair,
         username=strings["username"] or (chair or None),
         password=password,
         ca_file=Path(strings["ca_file"]).expanduser() if strings["ca_file"] else None,
         allow_plaintext=bool(flags["allow_plaintext"]),
-        forward=strings["forward"] or None,
+        forward=strings["forward"],
         quiet_room=bool(flags["quiet_room"]),
         patient_shown=strings["patient_shown"] or "id",
         facility=strings["facility"] or "",
         topic_prefix=strings["topic_prefix"] or DEFAULT_PREFIX,
         source=source,
     )
-    return check(config)
+    return check(config, label)
+
+
+def _listed(keys: list[str], labels: Mapping[str, str], file: str) -> str:
+    """`FILE: chair, room` and/or `--chair, --room`: the keys as their file or option name them."""
+    options = [labels[k] for k in keys if labels[k] == option_name(k)]
+    in_file = [k for k in keys if labels[k] != option_name(k)]
+    parts = []
+    if in_file:
+        parts.append(f"{file}: {', '.join(in_file)}")
+    if options:
+        parts.append(", ".join(options))
+    return " and ".join(parts)

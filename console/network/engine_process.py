@@ -58,8 +58,8 @@ class EngineProcessClient:
                 checked against `ca_file`, or the system's CAs when None).
 
         Raises:
-            ValueError: a bad URL (the message gives the form to use).
-            OSError, ssl.SSLError: `ca_file` cannot be read as CA certificates.
+            ValueError: a bad URL (the message gives the form to use), or a `ca_file` that
+                cannot be used (the message names it and the cause).
         """
         self.url = url
         host, port = parse_mllp_url(url)

@@ -68,6 +68,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from console.clock import Clock
+from console.network.config import ca_context, without_password
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
 
 log = logging.getLogger(__name__)
@@ -155,22 +156,46 @@ class _ConnectionLost(Exception):
     """The connection ended while a message was in flight."""
 
 
-def parse_mllp_url(url: str) -> tuple[str, int]:
+def parse_mllp_url(url: str, what: str = "MLLP address") -> tuple[str, int]:
     """Split `mllp://host:port` (or `mllps://`, MLLP over TLS: the caller gives the context)
-    into (host, port).
+    into (host, port). The one parser of engine addresses: the settings are checked with it at
+    load (config.py), so what they accept the sender takes.
+
+    Args:
+        what: how the message names the address (`MLLP address`, `FILE: forward`, `--forward`).
 
     Raises:
-        ValueError: not an mllp:// URL with a host and a port; the message shows the form.
+        ValueError: not an mllp:// or mllps:// URL with a host and a port 1-65535 and nothing
+            else; the message says what is wrong and shows the form (never a password).
     """
+    form = ("write it as mllps://host:port (TLS) or mllp://host:port (plain; loopback only "
+            "unless allow_plaintext = true), e.g. mllps://engine.clinic.lan:6661")
+    shown = without_password(url)
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url.strip())
+    except ValueError as exc:   # "Invalid IPv6 URL": an unclosed bracket
+        raise ValueError(f"{what} {shown!r} is not a URL ({exc}): {form}; an IPv6 address is "
+                         "written in brackets, e.g. mllps://[fd00::5]:6661") from None
+    try:
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"MLLP address {url!r} has a bad port ({exc}); "
-                         "write it as mllp://host:port, e.g. mllp://engine.clinic.lan:6661") from exc
-    if parts.scheme not in ("mllp", "mllps") or not parts.hostname or port is None or parts.path not in ("", "/"):
-        raise ValueError(f"MLLP address {url!r} is not of the form mllp://host:port; "
-                         "write it as e.g. mllp://engine.clinic.lan:6661")
+        raise ValueError(f"{what} {shown!r} has a bad port ({exc}): the port is a number "
+                         f"1-65535; {form}") from None
+    if parts.scheme not in ("mllp", "mllps"):
+        scheme = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(f"{what} {shown!r} has {scheme}: {form}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{what} {shown!r} holds a user name or password, which MLLP does not "
+                         f"use: no user:password in the address; {form}")
+    if not parts.hostname:
+        raise ValueError(f"{what} {shown!r} has no host: {form}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{what} {shown!r} has a path or query, which MLLP does not use: {form}")
+    if port is None:
+        raise ValueError(f"{what} {shown!r} has no port: a port 1-65535 is required (MLLP has "
+                         f"no default port); {form}")
+    if port == 0:
+        raise ValueError(f"{what} {shown!r} has port 0: the port is a number 1-65535")
     return parts.hostname, port
 
 
@@ -228,14 +253,16 @@ def check_queueable(control_id: str, queued: Container[str], stopped: bool, peer
 
 def client_tls_context(url: str, ca_file: Path | None) -> ssl.SSLContext | None:
     """The TLS context for `mllps://` (the engine's certificate checked against `ca_file`, or the
-    system's CAs when None); None for plain `mllp://`.
+    system's CAs when None); None for plain `mllp://`. The scheme is read as parse_mllp_url reads
+    it (in any case, after spaces), so an address it takes as mllps is never sent in clear.
 
     Raises:
-        OSError, ssl.SSLError: `ca_file` cannot be read as CA certificates.
+        ValueError: `ca_file` cannot be used (config.ca_context: the message names the file and
+            the cause).
     """
-    if not url.startswith("mllps://"):
+    if urlsplit(url.strip()).scheme != "mllps":
         return None
-    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    return ca_context(ca_file)
 
 
 def parse_ack(payload: bytes, encoding: str = "utf-8") -> Ack | None:

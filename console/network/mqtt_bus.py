@@ -85,7 +85,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from console.clock import Clock
-from console.network.config import is_loopback
+from console.network.config import ca_context, is_loopback, without_password
 
 log = logging.getLogger(__name__)
 
@@ -195,34 +195,44 @@ def _address(scheme: str, host: str, port: int) -> str:
 SETTINGS_FILES: Final = "network.toml (central.toml at a central station)"
 
 
-def parse_bus_url(url: str) -> tuple[str, str, int]:
-    """Split a broker address into (scheme, host, port), the port defaulted by scheme.
+def parse_bus_url(url: str, what: str = "broker address") -> tuple[str, str, int]:
+    """Split a broker address into (scheme, host, port), the port defaulted by scheme. The one
+    parser of broker addresses: the settings are checked with it at load (config.py), so what
+    they accept a client takes.
+
+    Args:
+        what: how the message names the address (`broker address`, `FILE: broker`, `--broker`).
 
     Raises:
         ValueError: not `mqtt://host[:port]` or `mqtts://host[:port]`; says what is wrong and
-            what is allowed.
+            what is allowed (never a password written into the address).
     """
     form = ("write it as mqtts://host[:8883] (TLS) or mqtt://host[:1883] (plain; loopback "
             "only unless allow_plaintext = true)")
+    shown = without_password(url)
     try:
         parts = urlsplit(url.strip())
+    except ValueError as exc:   # "Invalid IPv6 URL": an unclosed bracket
+        raise ValueError(f"{what} {shown!r} is not a URL ({exc}): {form}; an IPv6 address is "
+                         "written in brackets, e.g. mqtts://[fd00::5]:8883") from None
+    try:
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"broker address {url!r} has a bad port ({exc}): the port is a "
+        raise ValueError(f"{what} {shown!r} has a bad port ({exc}): the port is a "
                          f"number 1-65535; {form}") from None
     if parts.scheme not in DEFAULT_PORTS:
-        what = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
-        raise ValueError(f"broker address {url!r} has {what}: {form}")
+        scheme = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(f"{what} {shown!r} has {scheme}: {form}")
     if parts.username is not None or parts.password is not None:
-        raise ValueError(f"broker address {url!r} holds a user name or password: give them as "
+        raise ValueError(f"{what} {shown!r} holds a user name or password: give them as "
                          f"username and password_file in {SETTINGS_FILES}, never in the address")
     if not parts.hostname:
-        raise ValueError(f"broker address {url!r} has no host: {form}")
+        raise ValueError(f"{what} {shown!r} has no host: {form}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"broker address {url!r} has a path or query, which MQTT does not "
+        raise ValueError(f"{what} {shown!r} has a path or query, which MQTT does not "
                          f"use: {form}")
     if port == 0:
-        raise ValueError(f"broker address {url!r} has port 0: the port is a number 1-65535")
+        raise ValueError(f"{what} {shown!r} has port 0: the port is a number 1-65535")
     return parts.scheme, parts.hostname, port if port is not None else DEFAULT_PORTS[parts.scheme]
 
 
@@ -715,12 +725,9 @@ def _check_topic(topic: str, what: str) -> None:
 
 
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:
-    """A client context that checks the broker's certificate and host name."""
-    try:
-        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    except (OSError, ssl.SSLError) as exc:
-        raise ValueError(f"ca_file {ca_file} cannot be used ({_os_words(exc)}): give the PEM "
-                         "file of the CA that signed the broker's certificate") from None
+    """A client context that checks the broker's certificate and host name (config.ca_context:
+    ValueError naming the file and the cause when `ca_file` cannot be used)."""
+    return ca_context(ca_file)
 
 
 def _reason_words(code: int) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,77 @@ def test_the_menu_entries_start_the_console_and_the_central_station() -> None:
         entries[desktop["Desktop Entry"]["Name"]] = desktop["Desktop Entry"]["Exec"]
     assert entries == {"Infusion console": "infusion-console",
                        "Infusion central station": "infusion-console central"}
+
+
+# --- central.toml is read as network.toml is: typed, each mistake named by file and key ---------
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("name = 5", "{file}: name must be text in quotes, not 5"),
+    ("username = 12", "{file}: username must be text in quotes, not 12"),
+    ('prefix = ["a"]', "{file}: prefix must be text in quotes, not ['a']"),
+    ("ca_file = true", "{file}: ca_file must be text in quotes, not True"),
+    # Text is true in Python: "no" turned plain MQTT to another machine on.
+    ('allow_plaintext = "no"',
+     "{file}: allow_plaintext must be true or false (no quotes), not 'no'"),
+    ('name = ""', "{file}: name is empty: write this station's name on the bus, 1-32 letters, "
+                  "digits, '_' or '-', or leave it out"),
+    ('name = "front desk"', "{file}: name 'front desk' is not allowed: use 1-32 letters, digits, "
+                            "'_' or '-' (it becomes a topic level and the broker user name)"),
+    ('prefix = "site/#"', "{file}: prefix 'site/#' is not allowed: levels of letters, digits, "
+                          "'_' or '-' joined by '/'"),
+])
+def test_a_wrong_value_names_the_file_the_key_and_what_is_allowed(tmp_path: Path, line: str,
+                                                                  words: str) -> None:
+    path = tmp_path / "central.toml"
+    path.write_text(f'[central]\nbroker = "mqtt://10.0.0.5:1883"\n{line}\n', encoding="utf-8")
+    with pytest.raises(StartError) as caught:
+        apply_config(_args(tmp_path))
+    assert str(caught.value) == words.format(file=path)
+
+
+@pytest.mark.parametrize(("line", "options", "words"), [
+    ('broker = "mqtt://127.0.0.1:0"', [],
+     "{file}: broker 'mqtt://127.0.0.1:0' has port 0: the port is a number 1-65535"),
+    ('broker = ""', [], "{file}: broker is empty: write mqtts://host:8883 (mqtt:// to this "
+                        "machine only, unless allow_plaintext), or leave it out"),
+    ('broker = "mqtts://b:8883"', ["--broker", ""],
+     "--broker is empty: write mqtts://host:8883 (mqtt:// to this machine only, unless "
+     "allow_plaintext), or leave it out"),
+    ('broker = "mqtts://b:8883"', ["--broker", "mqtts://b:8883/infusion"],
+     "--broker 'mqtts://b:8883/infusion' has a path or query, which MQTT does not use: write it "
+     "as mqtts://host[:8883] (TLS) or mqtt://host[:1883] (plain; loopback only unless "
+     "allow_plaintext = true)"),
+])
+def test_a_bad_broker_address_is_named_where_it_was_written(tmp_path: Path, line: str,
+                                                            options: list[str], words: str) -> None:
+    path = tmp_path / "central.toml"
+    path.write_text(f"[central]\n{line}\n", encoding="utf-8")
+    with pytest.raises(StartError) as caught:
+        apply_config(_args(tmp_path, *options))
+    assert str(caught.value) == words.format(file=path)
+
+
+def test_a_bad_ca_file_is_named_by_file_and_key(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.bad"
+    ca.write_bytes(bytes(range(256)))
+    path = tmp_path / "central.toml"
+    path.write_text(f'[central]\nbroker = "mqtts://b:8883"\nca_file = "{ca}"\n', encoding="utf-8")
+    with pytest.raises(StartError) as caught:
+        apply_config(_args(tmp_path))
+    assert str(caught.value) == (
+        f"{path}: ca_file {ca} cannot be used (no certificate in it: a CA file is PEM text, "
+        "-----BEGIN CERTIFICATE-----): give the PEM file of the CA that signed the broker's (and "
+        "the engine's) certificate")
+
+
+def test_the_installed_command_says_it_in_one_line_with_exit_status_2(tmp_path: Path) -> None:
+    path = tmp_path / "central.toml"
+    path.write_text('[central]\nbroker = "mqtt://127.0.0.1:1883"\nname = 5\n', encoding="utf-8")
+    command = Path(sys.executable).parent / "infusion-console"
+    done = subprocess.run(
+        [str(command), "central", "--config", str(path), "--db", str(tmp_path / "c.sqlite3")],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert (done.returncode, done.stderr) == (
+        2, f"infusion-console central: {path}: name must be text in quotes, not 5\n")

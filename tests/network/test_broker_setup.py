@@ -158,6 +158,16 @@ def test_the_broker_queue_is_sized_for_the_clinic(
     (["--chairs", "2", "--chair-prefix", "chair/"], "chair name 'chair/1' is not allowed"),
     (["--chairs", "2", "--host", "broker clinic"],
      "--host 'broker clinic' is not a host name or IP address"),
+    # Mosquitto would be given `listener 8883 notanip`; the chairs a certificate for no host.
+    (["--chairs", "2", "--bind", "notanip"],
+     "--bind 'notanip' is not an IP address: give one of the broker machine's own addresses "
+     "(e.g. 192.168.1.10, 127.0.0.1 or fd00::5), or leave --bind out to listen on every "
+     "interface"),
+    (["--chairs", "2", "--bind", "999.1.1.1"], "--bind '999.1.1.1' is not an IP address"),
+    (["--chairs", "2", "--host", "999.1.1.1"],
+     "--host '999.1.1.1' is not a host name or IP address: a host name is letters, digits, '-' "
+     "and '.', its last part not all digits (e.g. broker.clinic.lan); an IP address is four "
+     "numbers 0-255 (e.g. 192.168.1.10) or IPv6 (e.g. fd00::5)"),
     (["--chairs", "2", "--port", "70000"], "--port 70000 is not allowed: 1-65535"),
     (["--chairs", "2", "--topic-prefix", "infusion/#"], "topic prefix 'infusion/#' is not allowed"),
 ])
@@ -170,6 +180,22 @@ def test_a_mistake_is_one_line_on_stderr_and_exit_code_2(
     assert err.startswith("infusion-console network setup: ")
     assert message in err
     assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(("args", "listener", "broker"), [
+    (["--host", "10.0.0.5", "--bind", "10.0.0.5"], "listener 8883 10.0.0.5",
+     "mqtts://10.0.0.5:8883"),
+    (["--host", "broker.clinic.lan", "--bind", "::1"], "listener 8883 ::1",
+     "mqtts://broker.clinic.lan:8883"),
+    (["--host", "Broker-2.Clinic.lan"], "listener 8883", "mqtts://broker-2.clinic.lan:8883"),
+])
+def test_addresses_and_host_names_are_taken(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            args: list[str], listener: str, broker: str) -> None:
+    out = tmp_path / "b"
+    assert setup(capsys, "--chairs", "1", *args, "--out", str(out))[0] == 0
+    assert listener in (out / "mosquitto.conf").read_text().splitlines()
+    assert tomllib.loads((out / "stations" / "chair-1" / "network.toml").read_text())[
+        "network"]["broker"] == broker
 
 
 def test_an_existing_setup_is_never_overwritten(

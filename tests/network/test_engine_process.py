@@ -162,7 +162,8 @@ def test_bad_input_is_refused_in_the_callers_thread(clients, recorder):
     with pytest.raises(ValueError, match="mllp://host:port"):
         EngineProcessClient("http://engine:80",
                             on_delivered=recorder.on_delivered, on_failed=recorder.on_failed)
-    with pytest.raises(OSError):
+    with pytest.raises(ValueError, match="ca_file /nonexistent/ca.pem cannot be used "
+                                         r"\(no such file\)"):
         EngineProcessClient("mllps://engine:6661",
                             on_delivered=recorder.on_delivered, on_failed=recorder.on_failed,
                             ca_file=Path("/nonexistent/ca.pem"))

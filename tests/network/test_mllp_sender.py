@@ -32,6 +32,7 @@ from console.network.mllp_sender import (
     SenderState,
     SenderStatus,
     backoff_delay,
+    client_tls_context,
     control_id_of,
     parse_ack,
     parse_mllp_url,
@@ -434,10 +435,34 @@ def test_submit_refuses_text_that_is_not_hl7(clock):
 
 
 @pytest.mark.parametrize("url", ["http://engine:2575", "mllp://engine", "mllp://:2575",
-                                 "mllp://engine:99999", "mllp://engine:2575/channel"])
+                                 "mllp://engine:99999", "mllp://engine:2575/channel",
+                                 "mllp://u:p@engine:2575",
+                                 "mllp://engine:2575?x", "mllp://[::1:2575"])
 def test_a_bad_url_is_refused_with_the_form_to_use(url):
     with pytest.raises(ValueError, match="mllp://host:port|mllp://engine.clinic.lan:6661"):
         parse_mllp_url(url)
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("mllps://engine", "--forward 'mllps://engine' has no port: a port 1-65535 is required"),
+    ("mllp://engine:0", "--forward 'mllp://engine:0' has port 0: the port is a number 1-65535"),
+    ("mllp://u:s3cret@engine:2575", "--forward 'mllp://u:***@engine:2575' holds a user name or "
+                                    "password, which MLLP does not use"),
+])
+def test_a_bad_url_says_what_is_wrong_under_the_name_given(url, words):
+    with pytest.raises(ValueError) as caught:
+        parse_mllp_url(url, "--forward")
+    assert str(caught.value).startswith(words)
+    assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["MLLPS://engine:6661", " mllps://engine:6661"])
+def test_an_address_read_as_mllps_is_always_tls(url):
+    # parse_mllp_url (and the plaintext rule) read the scheme as urlsplit does: in any case,
+    # after spaces. The context must too, or "MLLPS://" would go to another machine in clear.
+    assert parse_mllp_url(url) == ("engine", 6661)
+    assert client_tls_context(url, None) is not None
+    assert client_tls_context("mllp://engine:6661", None) is None
 
 
 def test_url_gives_host_and_port():

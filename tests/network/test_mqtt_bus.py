@@ -387,6 +387,10 @@ def test_broker_addresses_are_read_with_default_ports(url: str, expected: tuple[
                                     "password_file in network.toml (central.toml at a central "
                                     "station), never in the address"),
     ("mqtts://broker/infusion", "has a path or query"),
+    ("mqtts://[::1:8883", "broker address 'mqtts://[::1:8883' is not a URL (Invalid IPv6 URL): "
+                          "write it as mqtts://host[:8883]"),
+    ("mqtts://broker:0", "broker address 'mqtts://broker:0' has port 0: the port is a number "
+                         "1-65535"),
 ])
 def test_a_bad_broker_address_is_refused_saying_what_is_allowed(
         url: str, message: str) -> None:
@@ -394,6 +398,15 @@ def test_a_bad_broker_address_is_refused_saying_what_is_allowed(
         BusClient(BusConfig(url), client_id="chair-1", clock=ManualClock())
     assert message in str(caught.value)
     assert "secret" not in str(caught.value) or "secret" in url
+
+
+def test_a_password_in_the_address_is_refused_without_printing_it() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_bus_url("mqtts://chair:s3cret@broker:8883", "--broker")
+    assert str(caught.value) == (
+        "--broker 'mqtts://chair:***@broker:8883' holds a user name or password: give them as "
+        "username and password_file in network.toml (central.toml at a central station), never "
+        "in the address")
 
 
 def test_plain_mqtt_to_another_machine_is_refused_unless_allowed() -> None:

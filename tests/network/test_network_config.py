@@ -47,31 +47,53 @@ quiet_room = true
 
 @pytest.mark.parametrize(("body", "overrides", "words"), [
     ('[network]\nbroker = "mqtt://10.0.0.5:1883"\nchair = "c1"\n', {},
-     "refusing to send patient data unencrypted to mqtt://10.0.0.5:1883"),
+     "{file}: broker: refusing to send patient data unencrypted to mqtt://10.0.0.5:1883: use "
+     "mqtts:// or set allow_plaintext = true (--allow-plaintext)"),
     ('[network]\nforward = "mllp://engine.lan:6661"\n', {},
-     "refusing to send patient data unencrypted to mllp://engine.lan:6661"),
-    ('[network]\nbroker = "mqtts://b:8883"\n', {}, "a broker needs a chair name"),
-    ('[network]\nbroker = "http://b"\nchair = "c1"\n', {}, "mqtt://host:port or mqtts://"),
-    ('[network]\nchair = "chair 3"\nbroker = "mqtt://127.0.0.1:1"\n', {}, "chair name 'chair 3'"),
-    ('[network]\nbrokr = "x"\n', {}, "unknown key(s) brokr"),
+     "{file}: forward: refusing to send patient data unencrypted to mllp://engine.lan:6661: use "
+     "mllps:// or set allow_plaintext = true (--allow-plaintext)"),
+    ('[network]\nbroker = "mqtts://b:8883"\n', {},
+     '{file}: broker needs a chair name: write chair = "chair-1" under [network] or give '
+     "--chair NAME"),
+    ('[network]\nbroker = "http://b"\nchair = "c1"\n', {},
+     "{file}: broker 'http://b' has the scheme 'http': write it as mqtts://host[:8883] (TLS) or "
+     "mqtt://host[:1883] (plain; loopback only unless allow_plaintext = true)"),
+    ('[network]\nchair = "chair 3"\nbroker = "mqtt://127.0.0.1:1"\n', {},
+     "{file}: chair 'chair 3' is not allowed: use 1-32 letters, digits, '_' or '-' (it becomes "
+     "a topic level and the broker user name)"),
+    ('[network]\nbrokr = "x"\n', {},
+     "{file}: unknown key(s) brokr in [network]; known: allow_plaintext, broker, ca_file, chair, "
+     "facility, forward, password_file, patient_shown, quiet_room, room, topic_prefix, username"),
     # Settings the console would otherwise never read: the chair would run alone, unsaid.
     ('broker = "mqtts://b:8883"\nchair = "c1"\n', {},
-     "found outside [network]: broker, chair. This file takes only settings written under a "
-     "line [network]"),
-    ('[netwrok]\nbroker = "mqtts://b:8883"\n', {}, "found outside [network]: [netwrok]."),
+     "{file}: found outside [network]: broker, chair. This file takes only settings written "
+     "under a line [network]"),
+    ('[netwrok]\nbroker = "mqtts://b:8883"\n', {},
+     "{file}: found outside [network]: [netwrok]. This file takes only settings written under "
+     "a line [network]"),
     ('forward = "mllps://e:6661"\n[network]\nbroker = "mqtts://b:8883"\nchair = "c1"\n', {},
-     "found outside [network]: forward."),
-    ('[network]\nquiet_room = "yes"\n', {}, "quiet_room must be bool"),
-    ('[network]\npatient_shown = "name"\n', {}, "allowed: id, none"),
-    ('[network\n', {}, "not a readable TOML file"),
+     "{file}: found outside [network]: forward. This file takes only settings written under a "
+     "line [network]"),
+    ('[network]\nbroker = "mqtts://b:8883"\nchair = "c1"\nquiet_room = "yes"\n', {},
+     "{file}: quiet_room must be true or false (no quotes), not 'yes'"),
+    ('[network]\nbroker = "mqtts://b:8883"\nchair = "c1"\npatient_shown = "name"\n', {},
+     "{file}: patient_shown = 'name'; allowed: id, none"),
     ("", {"broker": "mqtts://b:8883", "chair": "c1", "password_file": "/nonexistent/pw"},
-     "password_file /nonexistent/pw cannot be read"),
+     "--password-file /nonexistent/pw cannot be read (No such file or directory)"),
 ])
 def test_each_mistake_names_the_key_and_what_is_allowed(tmp_path: Path, body: str,
                                                         overrides: dict[str, str], words: str) -> None:
+    path = _write(tmp_path, body)
     with pytest.raises(ValueError) as caught:
-        load(_write(tmp_path, body), overrides)
-    assert words in str(caught.value)
+        load(path, overrides)
+    assert str(caught.value) == words.format(file=path)
+
+
+def test_unreadable_toml_names_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[network\n")
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value).startswith(f"{path}: not a readable TOML file (")
 
 
 def test_loopback_may_go_unencrypted_and_others_only_when_allowed(tmp_path: Path) -> None:
@@ -79,3 +101,185 @@ def test_loopback_may_go_unencrypted_and_others_only_when_allowed(tmp_path: Path
     allowed = load(None, {"broker": "mqtt://10.0.0.5:1883", "chair": "c1",
                                             "allow_plaintext": True})
     assert allowed.allow_plaintext
+
+
+# --- addresses: the transports' own parsers, at load -------------------------------------------
+# Each was accepted here and refused later, in NetworkLink, with a traceback; or accepted for good.
+
+
+@pytest.mark.parametrize(("overrides", "words"), [
+    ({"broker": "mqtt://127.0.0.1:0", "chair": "c1"},
+     "--broker 'mqtt://127.0.0.1:0' has port 0: the port is a number 1-65535"),
+    ({"broker": "mqtts://h:8883/x", "chair": "c1"},
+     "--broker 'mqtts://h:8883/x' has a path or query, which MQTT does not use: write it as "
+     "mqtts://host[:8883] (TLS) or mqtt://host[:1883] (plain; loopback only unless "
+     "allow_plaintext = true)"),
+    ({"forward": "mllp://127.0.0.1"},
+     "--forward 'mllp://127.0.0.1' has no port: a port 1-65535 is required (MLLP has no default "
+     "port); write it as mllps://host:port (TLS) or mllp://host:port (plain; loopback only "
+     "unless allow_plaintext = true), e.g. mllps://engine.clinic.lan:6661"),
+    ({"forward": "mllps://h"},
+     "--forward 'mllps://h' has no port: a port 1-65535 is required (MLLP has no default "
+     "port); write it as mllps://host:port (TLS) or mllp://host:port (plain; loopback only "
+     "unless allow_plaintext = true), e.g. mllps://engine.clinic.lan:6661"),
+    ({"forward": "mllp://127.0.0.1:6661/x"},
+     "--forward 'mllp://127.0.0.1:6661/x' has a path or query, which MLLP does not use: write it "
+     "as mllps://host:port (TLS) or mllp://host:port (plain; loopback only unless "
+     "allow_plaintext = true), e.g. mllps://engine.clinic.lan:6661"),
+    # The password never appears in the message that refuses it.
+    ({"forward": "mllp://u:p4ss@127.0.0.1:6661"},
+     "--forward 'mllp://u:***@127.0.0.1:6661' holds a user name or password, which MLLP does not "
+     "use: no user:password in the address; write it as mllps://host:port (TLS) or "
+     "mllp://host:port (plain; loopback only unless allow_plaintext = true), e.g. "
+     "mllps://engine.clinic.lan:6661"),
+])
+def test_an_address_the_transport_would_refuse_is_refused_at_load(
+        overrides: dict[str, str], words: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        load(None, overrides)
+    assert str(caught.value) == words
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ('broker = "mqtt://user:pw@127.0.0.1:1883"\nchair = "c1"',
+     "{file}: broker 'mqtt://user:***@127.0.0.1:1883' holds a user name or password: give them "
+     "as username and password_file in network.toml (central.toml at a central station), never "
+     "in the address"),
+    # Accepted before, then the MLLP sender tried port 0 for ever.
+    ('forward = "mllp://127.0.0.1:0"',
+     "{file}: forward 'mllp://127.0.0.1:0' has port 0: the port is a number 1-65535"),
+    ('broker = "mqtts://[::1:8883"\nchair = "c1"',
+     "{file}: broker 'mqtts://[::1:8883' is not a URL (Invalid IPv6 URL): write it as "
+     "mqtts://host[:8883] (TLS) or mqtt://host[:1883] (plain; loopback only unless "
+     "allow_plaintext = true); an IPv6 address is written in brackets, e.g. "
+     "mqtts://[fd00::5]:8883"),
+    ('broker = "mqtts://b:8883"\nchair = "c1"\ntopic_prefix = "site/#"',
+     "{file}: topic_prefix 'site/#' is not allowed: levels of letters, digits, '_' or '-' "
+     "joined by '/'"),
+])
+def test_a_bad_value_in_the_file_names_the_file_and_key(tmp_path: Path, line: str,
+                                                         words: str) -> None:
+    path = _write(tmp_path, f"[network]\n{line}\n")
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value) == words.format(file=path)
+    assert "pw@" not in str(caught.value)
+
+
+def test_an_option_is_named_as_an_option_over_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[network]\nbroker = "mqtts://b:8883"\nchair = "c1"\n')
+    with pytest.raises(ValueError) as caught:
+        load(path, {"chair": "c 1"})
+    assert str(caught.value) == ("--chair 'c 1' is not allowed: use 1-32 letters, digits, '_' "
+                                 "or '-' (it becomes a topic level and the broker user name)")
+
+
+# --- the CA file: loaded at load, as the central station does -----------------------------------
+
+CA_FOR = "give the PEM file of the CA that signed the broker's (and the engine's) certificate"
+
+
+def _bad_ca(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"ca.{kind}"
+    if kind == "garbage":
+        path.write_bytes(bytes(range(256)) * 2)
+    elif kind == "folder":
+        path.mkdir()
+    return path   # "missing": not made
+
+
+@pytest.mark.parametrize(("kind", "cause"), [
+    ("garbage", "cannot be used (no certificate in it: a CA file is PEM text, "
+                "-----BEGIN CERTIFICATE-----)"),
+    ("folder", "is a folder, not a file"),
+    ("missing", "cannot be used (no such file)"),
+])
+def test_a_ca_file_that_cannot_be_used_is_refused_at_load(tmp_path: Path, kind: str,
+                                                          cause: str) -> None:
+    ca = _bad_ca(tmp_path, kind)
+    # The engine over TLS, from the command line (it was an ssl.SSLError traceback).
+    with pytest.raises(ValueError) as caught:
+        load(None, {"forward": "mllps://h:6661", "ca_file": str(ca)})
+    assert str(caught.value) == f"--ca-file {ca} {cause}: {CA_FOR}"
+    # The bus over TLS, from the file (it was a ValueError traceback from the bus client).
+    path = _write(tmp_path, f'[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\n'
+                            f'ca_file = "{ca}"\n')
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value) == f"{path}: ca_file {ca} {cause}: {CA_FOR}"
+
+
+def test_a_good_ca_file_is_taken(tmp_path: Path) -> None:
+    from console.network.broker_setup import make_certificates
+
+    ca, _cert, _key = make_certificates(tmp_path, "localhost")
+    config = load(None, {"broker": "mqtts://h:8883", "chair": "c1", "ca_file": str(ca)})
+    assert config.ca_file == ca
+
+
+def test_a_password_file_that_is_not_text_names_the_file_and_key(tmp_path: Path) -> None:
+    secret = tmp_path / "chair.password"
+    secret.write_bytes(b"\xbb\xff\x00binary")
+    path = _write(tmp_path, f'[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\n'
+                            f'password_file = "{secret}"\n')
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value) == (f"{path}: password_file {secret} is not a text file: it must "
+                                 "hold the password as one line of text (UTF-8)")
+
+
+# --- never a chair quietly alone ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "overrides", "words"), [
+    ("", {"broker": ""},
+     "--broker is empty: write mqtts://host:8883 (mqtt:// to this machine only, unless "
+     "allow_plaintext), or leave it out"),
+    ("", {"forward": ""},
+     "--forward is empty: write mllps://host:port (mllp:// to this machine only, unless "
+     "allow_plaintext), or leave it out"),
+    ('[network]\nbroker = ""\nchair = "c1"\n', {},
+     "{file}: broker is empty: write mqtts://host:8883 (mqtt:// to this machine only, unless "
+     "allow_plaintext), or leave it out"),
+    ('[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\npassword_file = ""\n', {},
+     "{file}: password_file is empty: write the path of the file holding the password, or "
+     "leave it out"),
+])
+def test_an_empty_value_is_refused_not_taken_as_absent(tmp_path: Path, body: str,
+                                                       overrides: dict[str, str],
+                                                       words: str) -> None:
+    path = _write(tmp_path, body)
+    with pytest.raises(ValueError) as caught:
+        load(path, overrides)
+    assert str(caught.value) == words.format(file=path)
+
+
+ALONE = ("given without a broker or a forward: this console would run alone, off the clinic "
+         "network. Give --broker URL and/or --forward URL (broker / forward under [network] in "
+         "network.toml), or leave {} out to run alone")
+
+
+@pytest.mark.parametrize(("body", "overrides", "words"), [
+    ("", {"chair": "c1"}, "--chair " + ALONE.format("it")),
+    ("", {"room": "R1"}, "--room " + ALONE.format("it")),
+    ("", {"quiet_room": True}, "--quiet-room " + ALONE.format("it")),
+    ('[network]\nchair = "c1"\nroom = "R1"\nquiet_room = false\n', {"quiet_room": True},
+     "{file}: chair, room and --quiet-room " + ALONE.format("them")),
+    ('[network]\nforward = "mllp://127.0.0.1:6661"\nquiet_room = true\n', {},
+     "{file}: quiet_room needs a broker: the softer bedside tone holds only while a central "
+     "station confirms alarms over the clinic bus; give --broker URL (broker under [network]), "
+     "or leave it out"),
+])
+def test_chair_settings_without_a_destination_are_refused(tmp_path: Path, body: str,
+                                                          overrides: dict[str, object],
+                                                          words: str) -> None:
+    path = _write(tmp_path, body)
+    with pytest.raises(ValueError) as caught:
+        load(path, overrides)
+    assert str(caught.value) == words.format(file=path)
+
+
+def test_a_chair_with_only_an_engine_is_a_network(tmp_path: Path) -> None:
+    # The chair and room name the bed in the engine's messages (PV1-3): not alone.
+    config = load(None, {"forward": "mllp://127.0.0.1:6661", "chair": "c1", "room": "Room 1"})
+    assert config.enabled and (config.chair, config.room) == ("c1", "Room 1")

@@ -1,0 +1,81 @@
+"""The installed `infusion-console` (a chair) refuses a network setting it cannot use before
+anything starts: one line on stderr naming the option or the file and key, exit status 2, never
+a traceback and never a chair quietly alone. (Each of these was a traceback from NetworkLink, or
+a console that ran alone, before the settings were checked with the transports' own parsers.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONSOLE = Path(sys.executable).parent / "infusion-console"
+CA_FOR = "give the PEM file of the CA that signed the broker's (and the engine's) certificate"
+
+
+def console(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The chair console with `args`, its config folder (XDG_CONFIG_HOME, tests/conftest.py) and
+    log under this test's own folders."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([str(CONSOLE), "--db", str(tmp_path / "log.sqlite3"), "--demo", *args],
+                          capture_output=True, text=True, timeout=60, env=env, check=False)
+
+
+def network_toml(body: str) -> Path:
+    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "infusion-console"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "network.toml"
+    path.write_text(f"[network]\n{body}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--broker", "mqtt://127.0.0.1:0", "--chair", "c1"],
+     "--broker 'mqtt://127.0.0.1:0' has port 0: the port is a number 1-65535"),
+    (["--forward", "mllp://127.0.0.1"],
+     "--forward 'mllp://127.0.0.1' has no port: a port 1-65535 is required (MLLP has no default "
+     "port); write it as mllps://host:port (TLS) or mllp://host:port (plain; loopback only "
+     "unless allow_plaintext = true), e.g. mllps://engine.clinic.lan:6661"),
+    (["--broker", ""],
+     "--broker is empty: write mqtts://host:8883 (mqtt:// to this machine only, unless "
+     "allow_plaintext), or leave it out"),
+    (["--chair", "c1"],
+     "--chair given without a broker or a forward: this console would run alone, off the "
+     "clinic network. Give --broker URL and/or --forward URL (broker / forward under [network] "
+     "in network.toml), or leave it out to run alone"),
+])
+def test_a_bad_option_is_one_line_and_exit_status_2(tmp_path: Path, args: list[str],
+                                                     words: str) -> None:
+    done = console(tmp_path, *args)
+    assert (done.returncode, done.stderr) == (2, f"infusion-console: {words}\n")
+
+
+def test_a_ca_file_that_is_not_a_certificate_is_named_on_the_command_line(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.bad"
+    ca.write_bytes(bytes(range(256)))
+    done = console(tmp_path, "--forward", "mllps://h:6661", "--ca-file", str(ca))
+    assert (done.returncode, done.stderr) == (
+        2, f"infusion-console: --ca-file {ca} cannot be used (no certificate in it: a CA file is "
+           f"PEM text, -----BEGIN CERTIFICATE-----): {CA_FOR}\n")
+
+
+def test_a_ca_file_that_is_not_a_certificate_is_named_in_network_toml(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.bad"
+    ca.write_bytes(bytes(range(256)))
+    path = network_toml(f'broker = "mqtts://h:8883"\nchair = "c1"\nca_file = "{ca}"')
+    done = console(tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2, f"infusion-console: {path}: ca_file {ca} cannot be used (no certificate in it: a CA "
+           f"file is PEM text, -----BEGIN CERTIFICATE-----): {CA_FOR}\n")
+
+
+def test_an_address_with_a_password_in_network_toml_is_refused_unprinted(tmp_path: Path) -> None:
+    path = network_toml('broker = "mqtt://user:pw@127.0.0.1:1883"\nchair = "c1"')
+    done = console(tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2, f"infusion-console: {path}: broker 'mqtt://user:***@127.0.0.1:1883' holds a user name "
+           "or password: give them as username and password_file in network.toml (central.toml "
+           "at a central station), never in the address\n")
