@@ -68,6 +68,31 @@ MAX_ID_LENGTH = 64
 # typo (5 for 0.5) than a clinic's intent, and it would compute a dose.
 MAX_MG_PER_KG = 2.0
 
+# Upper bounds on the other numbers. Each refuses a figure no clinic means (a unit or decimal-point
+# slip) and that would otherwise load quietly and change what the console does: a check that never
+# comes due, an alarm that never escalates, a pump rate off by a factor of a thousand.
+MAX_WEIGHT_KG = 400.0
+"""The heaviest weight the console accepts (console/session/start_checks.WEIGHT_RANGE_KG; the
+loader may not import the console). A dose cap no weight can reach caps nothing."""
+BAG_VOLUME_ML = (10.0, 1000.0)
+# From a 10 mL syringe to a 1 L bag: ketamine is diluted in a 50 or 100 mL bag or syringe
+# (protocols/iv-ketamine.toml: 100 mL). 0.001 or 1000000 is a unit slip, and the pump rate shown
+# (bag ÷ minutes × 60) would be off by as much.
+MAX_MINUTES = 720.0
+# Every duration in minutes: a session lasts hours (esketamine ≥ 2 h of observation; the screenshots
+# show 4 h), never 12. A larger figure is seconds or hours typed as minutes, and a check or a
+# minimum time of it would never come due within a session.
+MAX_CONFIRM_REPEAT_MINUTES = 30.0
+# The repeat NIBP that confirms a single high reading is taken after 5 min (clinical-defaults.md);
+# one taken more than 30 min later is a new measurement, not a confirmation, and until then the
+# alarm would never escalate (the whole IV infusion is 40 min).
+MAX_SECONDS = 3600.0
+# sustained_seconds and absent_seconds (defaults 300 and 20): a condition that must last an hour
+# before it alarms does not alarm during a session.
+MAX_BASELINE_BAND_MMHG = 100.0
+# exit_bp_within_baseline_mmhg (default ±20): a band of ±100 mmHg around a baseline already holds
+# every blood pressure seen in a chair; a wider one would make the exit condition always true.
+
 ROUTES = ("iv", "intranasal", "im", "oral")
 PRIORITY_NAMES = {p.label: p for p in Priority}
 KIND_ORDER = {
@@ -91,6 +116,8 @@ class ProtocolError(Exception):
         key: the dotted key in the file (`alarms[3].priority`), or a position (`line 4, column 9`)
             for a file that is not TOML, or `(file)` for a file that cannot be read at all.
         reason: what is wrong and, where it helps, what is allowed.
+        protocol_id: the `id` the file gives, when it was read before the problem (None
+            otherwise): what a user who chose the refused protocol typed.
     """
 
     def __init__(self, path: Path | str, key: str, reason: str) -> None:
@@ -99,6 +126,7 @@ class ProtocolError(Exception):
         self.file = self.path.name or str(path)
         self.key = key
         self.reason = reason
+        self.protocol_id: str | None = None
 
     def __str__(self) -> str:
         return f"{self.file}: {self.key}: {self.reason}"
@@ -187,7 +215,12 @@ def load_protocol(path: Path) -> Protocol:
     """
     path = Path(path)
     data = _read_toml(path)
-    return _Parser(path).protocol(data)
+    parser = _Parser(path)
+    try:
+        return parser.protocol(data)
+    except ProtocolError as exc:
+        exc.protocol_id = parser.protocol_id
+        raise
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -268,7 +301,15 @@ def _a(word: str) -> str:
 
 
 def _fmt(value: float) -> str:
+    # A whole number in full ("1000000 mL", not "1e+06 mL"): the author compares it with the file.
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
     return f"{value:g}"
+
+
+def _amount(value: float, unit: str) -> str:
+    """'40 min', '3' (a score has no unit)."""
+    return f"{_fmt(value)} {unit}" if unit else _fmt(value)
 
 
 class _Table:
@@ -349,6 +390,25 @@ class _Table:
         if name not in self.data:
             return None
         return self.number(name, minimum=minimum, positive=positive)
+
+    def limited(
+        self, name: str, high: float, unit: str, why: str, *, low: float | None = None
+    ) -> float:
+        """A required number above 0 (or from `low`) and at most `high`; `why` says what a
+        value beyond the range would do, so the message gives the file's author the reason."""
+        value = self.number(name, positive=low is None)
+        if value > high or (low is not None and value < low):
+            allowed = (f"above 0 and at most {_amount(high, unit)}" if low is None
+                       else f"{_fmt(low)}–{_amount(high, unit)}")
+            raise self.error(
+                name, f"{_amount(value, unit)} is outside the allowed range, {allowed}: {why}"
+            )
+        return value
+
+    def optional_limited(
+        self, name: str, high: float, unit: str, why: str, *, low: float | None = None
+    ) -> float | None:
+        return self.limited(name, high, unit, why, low=low) if name in self.data else None
 
     def whole(self, name: str, low: int, high: int) -> int:
         """A required whole number within [low, high]."""
@@ -461,10 +521,11 @@ class _Parser:
         self.path = path
         self.sources: dict[str, str] = {}
         self.checklist_ids: dict[str, str] = {}
+        self.protocol_id: str | None = None   # once read: refusals name it (ProtocolError)
 
     def protocol(self, data: Mapping[str, object]) -> Protocol:
         top = _Table(self.path, "", data, TOP_KEYS)
-        protocol_id = top.identifier("id")
+        protocol_id = self.protocol_id = top.identifier("id")
         version = top.text("version")
         name = top.text("name")
         route = top.choice("route", ROUTES)
@@ -544,13 +605,25 @@ class _Parser:
                 f"{_fmt(mg_per_kg)} mg/kg is above {_fmt(MAX_MG_PER_KG)} mg/kg, an anaesthetic"
                 " dose; check the decimal point",
             )
+        low, high = BAG_VOLUME_ML
+        # No dose of this mg/kg exceeds it: a cap above it is a typo (6000 for 60.00).
+        ceiling = mg_per_kg * MAX_WEIGHT_KG
         return Dose(
             mode=DoseMode.WEIGHT,
             source=source,
             mg_per_kg=mg_per_kg,
-            infusion_minutes=table.number("infusion_minutes", positive=True),
-            bag_volume_ml=table.number("bag_volume_ml", positive=True),
-            max_mg=table.optional_number("max_mg", positive=True),
+            infusion_minutes=table.limited("infusion_minutes", MAX_MINUTES, "min", _TOO_LONG),
+            bag_volume_ml=table.limited(
+                "bag_volume_ml", high, "mL",
+                "the syringes and bags an infusion uses; check the unit and the decimal point",
+                low=low,
+            ),
+            max_mg=table.optional_limited(
+                "max_mg", ceiling, "mg",
+                f"{_fmt(mg_per_kg)} mg/kg × {_fmt(MAX_WEIGHT_KG)} kg (the heaviest weight the"
+                " console accepts) is the largest dose, so a higher cap caps nothing; check the"
+                " decimal point",
+            ),
         )
 
     def device_dose(self, table: _Table, source: str) -> Dose:
@@ -577,7 +650,7 @@ class _Parser:
             mg_per_device=per_device,
             allowed_mg=tuple(allowed),
             # The label's 5-minute rest lets each device's spray absorb; 0 would drop it.
-            rest_minutes=table.number("rest_minutes", positive=True),
+            rest_minutes=table.limited("rest_minutes", MAX_MINUTES, "min", _TOO_LONG),
         )
 
     # -- phases ----------------------------------------------------------------------------
@@ -625,8 +698,8 @@ class _Parser:
             for key in AFTER_DOSE_PHASE_KEYS:
                 if table.has(key):
                     raise table.error(key, "only allowed in observation or discharge phases")
-        duration = table.optional_number("duration_minutes", positive=True)
-        min_minutes = table.optional_number("min_minutes", positive=True)
+        duration = table.optional_limited("duration_minutes", MAX_MINUTES, "min", _TOO_LONG)
+        min_minutes = table.optional_limited("min_minutes", MAX_MINUTES, "min", _TOO_LONG)
         if duration is not None and min_minutes is not None and min_minutes > duration:
             raise table.error(
                 "min_minutes",
@@ -638,7 +711,7 @@ class _Parser:
                 "checklist", CHECKLIST_KEYS, limit=MAX_CHECKLIST_ITEMS, required=False
             )
         )
-        checks = self.checks(table, phase_id, kind)
+        checks = self.checks(table, phase_id, kind, duration)
         return Phase(
             id=phase_id,
             name=name,
@@ -647,9 +720,13 @@ class _Parser:
             checks=checks,
             duration_minutes=duration,
             min_minutes=min_minutes,
-            min_minutes_from_t0=table.optional_number("min_minutes_from_t0", positive=True),
-            exit_bp_within_baseline_mmhg=table.optional_number(
-                "exit_bp_within_baseline_mmhg", positive=True
+            min_minutes_from_t0=table.optional_limited(
+                "min_minutes_from_t0", MAX_MINUTES, "min", _TOO_LONG
+            ),
+            exit_bp_within_baseline_mmhg=table.optional_limited(
+                "exit_bp_within_baseline_mmhg", MAX_BASELINE_BAND_MMHG, "mmHg",
+                "a wider band holds every blood pressure, so the phase would end as if BP were"
+                " back near baseline whatever it is",
             ),
             exit_min_moaas=table.optional_whole("exit_min_moaas", *MOAAS_RANGE),
             source=self.optional_source(table, f"phases.{phase_id}"),
@@ -706,19 +783,32 @@ class _Parser:
             )
         return number
 
-    def checks(self, phase: _Table, phase_id: str, kind: PhaseKind) -> tuple[VitalsCheck, ...]:
+    def checks(
+        self, phase: _Table, phase_id: str, kind: PhaseKind, duration: float | None
+    ) -> tuple[VitalsCheck, ...]:
         checks: list[VitalsCheck] = []
         for table in phase.tables("checks", CHECK_KEYS, limit=MAX_CHECKS, required=False):
-            check = self.check(table, phase_id, kind)
+            check = self.check(table, phase_id, kind, duration)
             if any(c.name == check.name for c in checks):
                 raise table.error("name", f"duplicate check name {check.name!r} in this phase")
             checks.append(check)
         return tuple(checks)
 
-    def check(self, table: _Table, phase_id: str, kind: PhaseKind) -> VitalsCheck:
+    def check(
+        self, table: _Table, phase_id: str, kind: PhaseKind, duration: float | None
+    ) -> VitalsCheck:
         name = table.text("name")
         metrics = self.metric_list(table)
-        every = table.optional_number("every_minutes", positive=True)
+        # A cadence longer than its phase would never come due in it: no prompt, ever.
+        every = (
+            table.optional_limited("every_minutes", MAX_MINUTES, "min", _TOO_LONG)
+            if duration is None
+            else table.optional_limited(
+                "every_minutes", duration, "min",
+                f"a check less frequent than the phase's duration_minutes {_fmt(duration)} would"
+                " never come due in it",
+            )
+        )
         at_t0 = self.t0_minutes(table, kind) if table.has("at_minutes_after_t0") else ()
         if every is None and not at_t0:
             raise table.error(
@@ -731,7 +821,13 @@ class _Parser:
                 f"{_fmt(early)} must be shorter than every_minutes {_fmt(every)}, or one reading"
                 " would satisfy two checks",
             )
-        escalate = table.optional_number("escalate_after_minutes", positive=True)
+        if early is not None and early > MAX_MINUTES:
+            raise table.error(
+                "early_minutes",
+                f"{_fmt(early)} min is outside the allowed range, 0–{_fmt(MAX_MINUTES)} min:"
+                f" {_TOO_LONG}",
+            )
+        escalate = table.optional_limited("escalate_after_minutes", MAX_MINUTES, "min", _TOO_LONG)
         return VitalsCheck(
             name=name,
             metrics=metrics,
@@ -767,6 +863,11 @@ class _Parser:
         for index, value in enumerate(table.list_of("at_minutes_after_t0")):
             key = f"{table.sub('at_minutes_after_t0')}[{index}]"
             number = _check_number(value, key, self.path, 0.0, False)
+            if number > MAX_MINUTES:
+                raise ProtocolError(
+                    self.path, key, f"{_fmt(number)} min is outside the allowed range,"
+                    f" 0–{_fmt(MAX_MINUTES)} min: {_TOO_LONG}"
+                )
             if minutes and number <= minutes[-1]:
                 raise ProtocolError(self.path, key, "times must be in increasing order")
             minutes.append(number)
@@ -793,7 +894,7 @@ class _Parser:
         priority = PRIORITY_NAMES[table.choice("priority", PRIORITY_NAMES)]
         direction = table.choice("direction", ("high", "low"))
         limits = self.rule_limits(table, metric, direction)
-        absent = table.optional_number("absent_seconds", positive=True)
+        absent = table.optional_limited("absent_seconds", MAX_SECONDS, "s", _TOO_LONG_S)
         if not limits and absent is None:
             raise ProtocolError(
                 self.path,
@@ -811,7 +912,7 @@ class _Parser:
             below=limits.get("below"),
             at_or_below=limits.get("at_or_below"),
             rise_above_baseline=limits.get("rise_above_baseline"),
-            sustained_seconds=table.optional_number("sustained_seconds", minimum=0.0) or 0.0,
+            sustained_seconds=self.sustained(table),
             confirm_repeat_minutes=confirm,
             escalate_to=escalate_to,
             absent_seconds=absent,
@@ -831,15 +932,34 @@ class _Parser:
                     f" {', '.join(own_side)}",
                 )
             if name == "rise_above_baseline":
-                limits[name] = table.number(name, positive=True)
+                low, high = METRICS[metric].hard
+                limits[name] = table.limited(
+                    name, high - low, METRICS[metric].unit,
+                    f"a rise larger than {metric}'s whole range {METRICS[metric].describe_range()}"
+                    " can never happen, so the rule would never alarm",
+                )
             else:
                 limits[name] = self.limit_in_range(table.raw(name), table.sub(name), metric)
         return limits
 
+    def sustained(self, table: _Table) -> float:
+        seconds = table.optional_number("sustained_seconds", minimum=0.0)
+        if seconds is not None and seconds > MAX_SECONDS:
+            raise table.error(
+                "sustained_seconds",
+                f"{_fmt(seconds)} s is outside the allowed range, 0–{_fmt(MAX_SECONDS)} s:"
+                f" {_TOO_LONG_S}",
+            )
+        return seconds or 0.0
+
     def confirmation(
         self, table: _Table, priority: Priority
     ) -> tuple[float | None, Priority | None]:
-        confirm = table.optional_number("confirm_repeat_minutes", positive=True)
+        confirm = table.optional_limited(
+            "confirm_repeat_minutes", MAX_CONFIRM_REPEAT_MINUTES, "min",
+            "a repeat NIBP taken later is a new measurement, not a confirmation, and the alarm"
+            " could not escalate until then (the usual repeat is after 5 min)",
+        )
         if not table.has("escalate_to"):
             if confirm is not None:
                 raise table.error("escalate_to", "confirm_repeat_minutes needs escalate_to")
@@ -913,7 +1033,9 @@ class _Parser:
 
     def discharge(self, table: _Table) -> DischargeGate:
         return DischargeGate(
-            min_minutes_from_t0=table.optional_number("min_minutes_from_t0", positive=True),
+            min_minutes_from_t0=table.optional_limited(
+                "min_minutes_from_t0", MAX_MINUTES, "min", _TOO_LONG
+            ),
             refuse_while_alarm=table.flag("refuse_while_alarm", default=True),
             refuse_while_bp_rising=table.flag("refuse_while_bp_rising", default=True),
             # The model's default: discharge only a fully alert patient (MOAA/S 5).
@@ -921,6 +1043,10 @@ class _Parser:
             min_aldrete=table.optional_whole("min_aldrete", *ALDRETE_RANGE),
             source=self.required_source(table, "discharge"),
         )
+
+
+_TOO_LONG = "no session lasts that long (seconds or hours typed as minutes?)"
+_TOO_LONG_S = "an alarm that waits that long never sounds during a session"
 
 
 def _all_dose_keys() -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -118,3 +119,61 @@ def test_verify_without_a_log_says_so(tmp_path):
     result = run("verify", "--db", str(tmp_path / "missing.sqlite3"))
     assert result.returncode == 2
     assert "no session log at" in result.stderr
+
+
+# Bad input through the installed programs: one line on stderr naming what is wrong and what is
+# allowed, exit status 2, no traceback and no crash file (each of these was a traceback, or a
+# session started that could never read its monitor).
+SIM = shutil.which("infusion-sim", path=str(Path(sys.executable).parent))
+SESSION = ("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "70", "--nurse", "N")
+HUGE = "99999999999999999999999"   # beyond SQLite's 64-bit INTEGER
+
+
+def run_refused(tmp_path: Path, program: str | None, *args: str) -> str:
+    assert program, "the program is not installed in this environment"
+    result = subprocess.run([program, *args], capture_output=True, text=True, timeout=25,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert (result.returncode, result.stdout) == (2, ""), result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert not list(tmp_path.glob("crash-*"))
+    return result.stderr.rstrip("\n")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("staff", "add", "--name", "A", "--roles", "administrator", "--secret-fd", "99999999999"),
+     "infusion-console staff add: --secret-fd 99999999999: cannot read it (no file descriptor "
+     "99999999999 is open): pass a file descriptor open for reading, e.g. a pipe, or "
+     "--secret-fd 3 with 3<FILE in the shell"),
+    ((*SESSION, "--secret-fd", "99999999999"),
+     "infusion-console: --secret-fd 99999999999: cannot read it (no file descriptor "
+     "99999999999 is open): pass a file descriptor open for reading, e.g. a pipe, or "
+     "--secret-fd 3 with 3<FILE in the shell"),
+    (("--resume", HUGE),
+     f"infusion-console: --resume {HUGE}: there is no session {HUGE} in {{db}}; the start "
+     "screen offers the sessions left open"),
+    ((*SESSION, "--device", "socket://host:99999", "--device-profile", "mindray-bedside"),
+     "infusion-console: --device: “socket://host:99999”: the port “99999” is not a number from "
+     "1 to 65535. Give socket://HOST:PORT, e.g. socket://192.0.2.20:4601."),
+    ((*SESSION, "--format", "nope"),
+     "infusion-console: --format: Unknown device “nope”; known: draeger-infinity-gateway, "
+     "draeger-infinity, mindray-bedside, mindray-gateway, nihon-kohden-pvm, philips-efficia-cm, "
+     "philips-intellivue-lan, philips-intellivue-mib, hl7, masimo, ansar-b, intellivue."),
+], ids=["staff-secret-fd", "console-secret-fd", "resume", "device-port", "format-no-device"])
+def test_the_console_refuses_bad_input_in_one_line(tmp_path, args, message):
+    db = tmp_path / "log.sqlite3"
+    assert run_refused(tmp_path, CONSOLE, *args, "--db", str(db)) == message.format(db=db)
+
+
+def test_access_log_of_a_session_sqlite_cannot_hold_is_no_such_session(tmp_path):
+    db = tmp_path / "log.sqlite3"
+    EventLog.open(db, "test").close()
+    assert run_refused(tmp_path, CONSOLE, "access-log", "--session", HUGE, "--db", str(db)) == (
+        f"infusion-console access-log: --session {HUGE}: there is no such session (session ids "
+        "run from 1 to at most 9223372036854775807); leave out --session to see the rows of "
+        "every session")
+
+
+def test_the_simulator_refuses_a_bed_its_gateway_cannot_serve(tmp_path):
+    assert run_refused(tmp_path, SIM, "--bed", "x y", "--format", "mindray-gateway") == (
+        "infusion-sim: error: --bed: mindray-gateway: bed 'x y' is not an IPv4 address; give the "
+        "bed monitor's address, e.g. 192.168.10.21")

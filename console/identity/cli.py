@@ -44,6 +44,9 @@ from console.version import VERSION
 STAFF_PROG = "infusion-console staff"
 ACCESS_PROG = "infusion-console access-log"
 STATION = "command line"
+SQLITE_INTEGER = range(-(2**63), 2**63)
+"""The ids SQLite can hold (a signed 64-bit INTEGER): a number beyond it names no session, and
+handed to a query it would raise OverflowError instead of finding nothing."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -257,6 +260,10 @@ def _access_log(args: argparse.Namespace) -> int:
     from console.review.queries import MissingLogError, open_readonly
 
     db: Path = args.db if args.db is not None else default_db_path()
+    if args.session is not None and args.session not in SQLITE_INTEGER:
+        raise _Failure(f"--session {args.session}: there is no such session (session ids "
+                       f"run from 1 to at most {SQLITE_INTEGER.stop - 1}); leave out --session "
+                       "to see the rows of every session")
     try:
         conn = open_readonly(db)
     except (MissingLogError, LogError) as exc:

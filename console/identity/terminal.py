@@ -67,6 +67,14 @@ def _from_fd(fd: int, option: str) -> str:
     if fd < 0:
         raise InputError(f"{option} {fd}: a file descriptor is a number from 0 up")
     try:
+        os.fstat(fd)
+    except (OSError, OverflowError):
+        # A number beyond a C int cannot be open, and os.fdopen takes it for a path (TypeError):
+        # every number that names no open descriptor gets the same answer.
+        raise InputError(f"{option} {fd}: cannot read it (no file descriptor {fd} is open): "
+                         "pass a file descriptor open for reading, e.g. a pipe, or "
+                         f"{option} 3 with 3<FILE in the shell") from None
+    try:
         with os.fdopen(fd, "r", encoding="utf-8", closefd=True) as stream:
             line = stream.readline()
     except OSError as exc:

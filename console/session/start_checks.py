@@ -20,8 +20,12 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
 - nurse: required (screen; CLI).
 - device: a port or URL that is not empty, none at all meaning manual entry only (screen only); a
   port path that does not exist now is said, not refused: the session keeps trying it (screen).
-- format: a known device format when a device is given (nowhere: the CLI ended in a traceback from
-  the transport).
+  A URL is one of the kinds the transport opens, with a host and a port 1-65535 where it takes
+  them (`check_device_address`; before, a session started and then showed only "Device
+  disconnected: cannot open its port").
+- format: a known device format or profile, with a device or without one (nowhere: the CLI ended
+  in a traceback from the transport, and started silently when no device was given); a profile
+  file that was refused is named with the file's problem, not as unknown.
 - session number: 1–999 (the screen's spin box); beyond the protocol's usual course it is said,
   not refused (screen).
 
@@ -35,14 +39,22 @@ No Qt here (style rule 1): plain values in, plain values out.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from devices.formats import FORMATS
+from protocols.loader import ProtocolError
 from protocols.model import Protocol
+
+if TYPE_CHECKING:
+    from devices.profiles import Catalogue
 
 __all__ = [
     "MAX_PATIENT_ID_LENGTH",
@@ -54,9 +66,11 @@ __all__ = [
     "Problem",
     "StartCheck",
     "StartEntry",
+    "check_device_address",
     "check_protocol",
     "check_start",
     "command_line_text",
+    "device_problems",
     "looks_like_placeholder",
     "parse_weight",
 ]
@@ -69,6 +83,22 @@ real, so it must be confirmed; inside the hard range it is still allowed."""
 MAX_PATIENT_ID_LENGTH = 64
 """Identifiers go into the log and into export file names; an MRN is far shorter."""
 MAX_SESSION_NUMBER = 999
+
+# The device addresses the transport opens (devices/transport.py): a port path, `udp://` (its own
+# UDP port, devices/udp_port.py) and pyserial's URL handlers. Those with a host take a port; the
+# query options are the ones each handler reads (anything else makes pyserial raise at open,
+# which the nurse saw only as "cannot open its port").
+_NETWORK_SCHEMES: dict[str, tuple[str, ...]] = {
+    "socket": ("logging",),
+    "rfc2217": ("logging", "ign_set_control", "poll_modem", "timeout"),
+    "udp": ("local_port",),
+}
+_PYSERIAL_SCHEMES = ("loop", "spy", "alt", "hwgrep", "cp2110")
+_PORT_RANGE = (1, 65535)
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_ADDRESSES = ("a port path (e.g. /dev/ttyUSB0), socket://HOST:PORT, udp://HOST:PORT, "
+              "rfc2217://HOST:PORT, loop:// or spy://PORT (or pyserial's alt://, hwgrep://, "
+              "cp2110://)")
 
 # Identifiers typed when the real one is not at hand. Accepting one silently would file the
 # session under a shared pseudo-patient, so it must be confirmed on purpose.
@@ -206,10 +236,27 @@ def _check_patient(text: str, confirmed: bool) -> Problem | None:
         return Problem(Field.PATIENT, Kind.REFUSED,
                        f"The identifier is {len(text)} characters long; at most "
                        f"{MAX_PATIENT_ID_LENGTH} are allowed. Enter the patient's MRN.")
+    hidden = _first_control(text)
+    if hidden is not None:
+        # An identifier is matched to find a patient's course and printed on every export: a
+        # character nobody can see or type again (pasted from a form, a scanner's tab) would
+        # file the session under an identifier no search finds.
+        return Problem(Field.PATIENT, Kind.REFUSED,
+                       f"The identifier contains a control or invisible character ({hidden}); only "
+                       "visible characters are allowed. Type the patient's MRN again.")
     if looks_like_placeholder(text):
         return Problem(Field.PATIENT, Kind.CONFIRM,
                        f"“{text}” looks like a placeholder: enter the MRN, or confirm it is "
                        "this patient's identifier.", confirmed)
+    return None
+
+
+def _first_control(text: str) -> str | None:
+    """The first control or invisible formatting character in `text`, as 'U+0001 at position
+    4' (positions counted from 1), or None."""
+    for index, char in enumerate(text, 1):
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            return f"U+{ord(char):04X} at position {index}"
     return None
 
 
@@ -236,9 +283,16 @@ def _check_weight(text: str, confirmed: bool) -> tuple[Problem | None, float | N
     return None, weight
 
 
-def check_protocol(protocol_id: str | None,
-                   protocols: Mapping[str, Protocol]) -> tuple[Problem | None, Protocol | None]:
-    """(the problem, None) or (None, the protocol) for a chosen protocol id."""
+def check_protocol(protocol_id: str | None, protocols: Mapping[str, Protocol],
+                   refused: Sequence[ProtocolError] = ()) -> tuple[Problem | None,
+                                                                   Protocol | None]:
+    """(the problem, None) or (None, the protocol) for a chosen protocol id.
+
+    Args:
+        refused: the files the loader refused (`LoadResult.errors`): a chosen id that names one
+            (its `id`, or its file name) is said to be refused, with the loader's reason, not
+            unknown.
+    """
     if not protocols:
         return Problem(Field.PROTOCOL, Kind.REFUSED,
                        "No protocol loaded: a protocol file is needed before a session can "
@@ -248,10 +302,81 @@ def check_protocol(protocol_id: str | None,
                        "Required: the protocol ordered for this session."), None
     protocol = protocols.get(protocol_id)
     if protocol is None:
+        error = next((e for e in refused if protocol_id in (e.protocol_id, e.path.stem)), None)
+        if error is not None:
+            return Problem(Field.PROTOCOL, Kind.REFUSED,
+                           f"The protocol “{protocol_id}” was refused: {error.path}: {error.key}: "
+                           f"{error.reason}. Fix the file and start again, or choose one of: "
+                           f"{', '.join(sorted(protocols))}."), None
         return Problem(Field.PROTOCOL, Kind.REFUSED,
                        f"Unknown protocol “{protocol_id}”; available: "
                        f"{', '.join(sorted(protocols))}."), None
     return None, protocol
+
+
+def check_device_address(url: str) -> str | None:
+    """What is wrong with a device address (a port path or URL), or None when it can be opened
+    as written (whether anything answers there is the connection's business).
+
+    A path is anything without `://`; a URL's kind must be one the transport opens, and a
+    network one needs a host and a port 1-65535 (`udp://` may leave the port out: 24105, the
+    IntelliVue's) and only the options its handler reads.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None   # a port path: whether it exists now is advice (_check_device)
+    if scheme in _PYSERIAL_SCHEMES:
+        if scheme == "spy" and not rest:
+            return (f"“{url}” names no port to spy on: give spy:// then the port, e.g. "
+                    "spy:///dev/ttyUSB0.")
+        return None
+    options = _NETWORK_SCHEMES.get(scheme)
+    if options is None:
+        return f"“{scheme}://” is not a kind of device address the console opens. Give {_ADDRESSES}."
+    example = f"{scheme}://192.0.2.20:{24105 if scheme == 'udp' else 4601}"
+    try:
+        parts = urlsplit(url)
+    except ValueError:   # a bracketed host that is no IPv6 address ("[::g]", "[::1")
+        host, port, query_text = None, None, ""
+    else:
+        (host, port), query_text = _host_port(parts.netloc), parts.query
+    if host is None:
+        return (f"“{url}” has no valid host name or IP address: give {scheme}://HOST:PORT, "
+                f"e.g. {example}.")
+    if port is None and scheme != "udp":
+        return f"“{url}” has no port: give {scheme}://HOST:PORT, e.g. {example}."
+    low, high = _PORT_RANGE
+    if port is not None and not (port.isascii() and port.isdigit() and low <= int(port) <= high):
+        return (f"“{url}”: the port “{port}” is not a number from {low} to {high}. Give "
+                f"{scheme}://HOST:PORT, e.g. {example}.")
+    query = parse_qs(query_text, keep_blank_values=True)
+    unknown = sorted(set(query) - set(options))
+    if unknown:
+        return (f"“{url}”: unknown option “{unknown[0]}”; {scheme}:// takes "
+                f"{', '.join(options)}, or none.")
+    if scheme == "udp" and "local_port" in query:
+        local = query["local_port"][-1]
+        if not (local.isascii() and local.isdigit() and int(local) <= high):
+            return f"“{url}”: local_port “{local}” is not a number from 0 to {high}."
+    return None
+
+
+def _host_port(netloc: str) -> tuple[str | None, str | None]:
+    """(host, port text) of a URL's `host[:port]`; host None when it is missing or not a host
+    name or IP address (an IPv6 address in brackets)."""
+    if netloc.startswith("["):
+        inside, bracket, after = netloc[1:].partition("]")
+        if not bracket or (after and not after.startswith(":")):
+            return None, None
+        try:
+            ipaddress.IPv6Address(inside)
+        except ValueError:
+            return None, None
+        return inside, after[1:] if after else None
+    host, colon, port = netloc.partition(":")
+    if not _HOST.fullmatch(host):
+        return None, None
+    return host, port if colon else None
 
 
 def _check_address(url: str, name: str, connection: str) -> list[Problem]:
@@ -272,9 +397,37 @@ def _check_address(url: str, name: str, connection: str) -> list[Problem]:
     return []
 
 
+def _unknown_device(fmt: str | None, catalogue: Catalogue) -> Problem:
+    """The problem of a device name the catalogue does not hold: refused with its file's problem
+    when a profile file of that name was refused, else unknown; either way naming the known."""
+    known = ", ".join([*catalogue.names(), *FORMATS])
+    error = next((e for e in catalogue.errors if e.file.stem == fmt and e.file.suffix == ".toml"),
+                 None)
+    if error is not None:
+        return Problem(Field.FORMAT, Kind.REFUSED,
+                       f"The device profile “{fmt}” was refused: {error}. Fix the file "
+                       f"(infusion-console devices names every refused file) or choose "
+                       f"another monitor; known: {known}.")
+    return Problem(Field.FORMAT, Kind.REFUSED, f"Unknown device “{fmt}”; known: {known}.")
+
+
+def device_problems(url: str | None, fmt: str | None) -> list[Problem]:
+    """The problems of a monitor's address and name alone (what `check_start` says of them),
+    for a start that takes no other entry (`--resume`)."""
+    return _check_device(url, fmt)
+
+
 def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
     if url is None:
-        return []   # manual entry only
+        # Manual entry only. A monitor named anyway must still be one the console knows: a typo
+        # in it would otherwise start a session without a word. A bare format name is checked
+        # without reading the profiles (P7: the usual start never reads them).
+        if fmt is None or fmt in FORMATS:
+            return []
+        from devices.profiles import default_catalogue  # noqa: PLC0415
+
+        catalogue = default_catalogue()
+        return [] if catalogue.find(fmt) is not None else [_unknown_device(fmt, catalogue)]
     url = url.strip()
     if not url:
         return [Problem(Field.DEVICE, Kind.REFUSED,
@@ -284,12 +437,13 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
     from devices.profiles import ProfileError, check_usable, default_catalogue  # noqa: PLC0415
 
     problems = []
+    address = check_device_address(url)
+    if address is not None:
+        problems.append(Problem(Field.DEVICE, Kind.REFUSED, address))
     catalogue = default_catalogue()
     profile = catalogue.find(fmt or "")
     if profile is None:
-        known = ", ".join([*catalogue.names(), *FORMATS])
-        problems.append(Problem(Field.FORMAT, Kind.REFUSED,
-                                f"Unknown device “{fmt}”; known: {known}."))
+        problems.append(_unknown_device(fmt, catalogue))
     else:
         try:
             check_usable(profile)
@@ -298,7 +452,8 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
                                     f"{profile.name} cannot be used: {exc}. Fix the file "
                                     "(infusion-console devices names the problem) or choose "
                                     "another monitor."))
-        problems.extend(_check_address(url, profile.name, profile.connection))
+        if address is None:   # one problem per field: a malformed address first
+            problems.extend(_check_address(url, profile.name, profile.connection))
         if profile.needs_bed:
             problems.append(Problem(Field.FORMAT, Kind.REFUSED,
                                     f"{profile.name} reads one bed of a gateway and no bed is "
@@ -329,11 +484,13 @@ def _check_session(number: int | None, protocol: Protocol | None) -> Problem | N
     return None
 
 
-def check_start(entry: StartEntry, protocols: Mapping[str, Protocol]) -> StartCheck:
-    """Every problem with `entry`, given the protocols that are loaded (by id)."""
+def check_start(entry: StartEntry, protocols: Mapping[str, Protocol],
+                refused: Sequence[ProtocolError] = ()) -> StartCheck:
+    """Every problem with `entry`, given the protocols that are loaded (by id) and the protocol
+    files the loader refused (`check_protocol` says why it wants them)."""
     patient = _check_patient(entry.patient_id.strip(), Field.PATIENT in entry.confirmed)
     weight_problem, weight = _check_weight(entry.weight.strip(), Field.WEIGHT in entry.confirmed)
-    protocol_problem, protocol = check_protocol(entry.protocol_id, protocols)
+    protocol_problem, protocol = check_protocol(entry.protocol_id, protocols, refused)
     nurse = (Problem(Field.NURSE, Kind.MISSING,
                      "Required: the name of the nurse running this session.")
              if not entry.nurse.strip() else None)
@@ -343,20 +500,27 @@ def check_start(entry: StartEntry, protocols: Mapping[str, Protocol]) -> StartCh
     return StartCheck(tuple(p for p in found if p is not None), weight, protocol)
 
 
-def _option(which: Field) -> str:
+def _option(which: Field, options: Mapping[Field, str]) -> str:
+    if which in options:
+        return options[which]
     return "session number" if which is Field.SESSION else f"--{which.value}"
 
 
-def command_line_text(problems: Iterable[Problem]) -> str:
+def command_line_text(problems: Iterable[Problem],
+                      options: Mapping[Field, str] | None = None) -> str:
     """The blocking problems as one line for the command line, each after its option's name.
 
     A value that needs confirming says how: `--confirm patient` or `--confirm weight`.
+
+    Args:
+        options: the option typed for a field, where it is not `--<field>` (the monitor is
+            named by `--format` or `--device-profile`).
     """
     parts = []
     for problem in problems:
         if not problem.blocks:
             continue
-        text = f"{_option(problem.field)}: {problem.message}"
+        text = f"{_option(problem.field, options or {})}: {problem.message}"
         if problem.kind is Kind.CONFIRM:
             text += f" To use it, add --confirm {problem.field.value}."
         parts.append(text)

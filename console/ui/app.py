@@ -50,7 +50,7 @@ from console.ui.entry_panel import Confirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.main_window import MainWindow
 from console.version import VERSION
-from protocols.loader import default_protocol_dirs, load_protocols
+from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
 from protocols.model import Protocol
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from devices.simulator import SimulatorHandle
 
 DEMO_PROTOCOL = "iv-ketamine"
+SQLITE_INTEGER = range(-(2**63), 2**63)
+"""The ids SQLite can hold (a signed 64-bit INTEGER); a number beyond it names no session."""
 SESSION_BUSY_TIMEOUT_MS = 250
 """A running session's writes wait this long for another program's lock, then the engine holds
 them in memory (R5) and retries: a locked log must not freeze the screen."""
@@ -168,7 +170,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         return window
     if args.demo:
         demo = _start_demo_device(args.scenario, cleanups)
-        protocol = _protocol(loaded.protocols, args.protocol or DEMO_PROTOCOL)
+        protocol = _protocol(loaded, args.protocol or DEMO_PROTOCOL)
 
         def make_demo(recorder: Recorder) -> SessionEngine:
             return SessionEngine.open(protocol, recorder, Patient("DEMO-0001", 70.0),
@@ -182,14 +184,15 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     if all(v is None for v in wanted):
         return window   # the start screen
     # The start screen's checks, with the same messages (console/session/start_checks.py).
+    monitor, monitor_option = _monitor(args)
     check = check_start(StartEntry(
         args.patient or "", args.weight or "", args.protocol, args.nurse or "", args.device,
-        args.format, confirmed=frozenset(Field(f) for f in getattr(args, "confirm", []))),
-        loaded.protocols)
+        monitor, confirmed=frozenset(Field(f) for f in getattr(args, "confirm", []))),
+        loaded.protocols, loaded.errors)
     if check.protocol is None or check.weight_kg is None or not check.ok:
-        raise StartError(command_line_text(check.problems))
+        raise StartError(command_line_text(check.problems, {Field.FORMAT: monitor_option}))
     protocol, weight = check.protocol, check.weight_kg
-    device = (args.device, args.format) if args.device else None
+    device = (args.device, monitor or "hl7") if args.device else None
     left_open = [row for row in log.open_sessions()
                  if row.patient_id == args.patient and row.protocol_id == protocol.id]
     if left_open:   # newest first: the one this console was running when it stopped
@@ -203,10 +206,24 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     def make(recorder: Recorder) -> SessionEngine:
         return SessionEngine.open(protocol, recorder, Patient(args.patient, weight), nurse,
                                   now, session_number=number,
-                                  details={"device": args.device, "format": args.format})
+                                  details={"device": args.device, "format": monitor})
 
     window.open_session(make, device, identity=identity)
     return window
+
+
+def _monitor(args: argparse.Namespace) -> tuple[str | None, str]:
+    """The monitor the command line names, and the option that named it (for its messages).
+
+    `--device-profile` and `--format` name the same thing (a profile or a bare format); when
+    the parser keeps `--device-profile` apart (`args.device_profile`), a refusal names it as
+    typed, else it names `--format`.
+    """
+    profile = getattr(args, "device_profile", None)
+    if profile is not None:
+        return str(profile), "--device-profile"
+    fmt = getattr(args, "format", None)
+    return (None if fmt is None else str(fmt)), "--format"
 
 
 def _command_line_secret(args: argparse.Namespace) -> str | None:
@@ -311,18 +328,25 @@ def _equipment_id(log: EventLog) -> str:
 def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
                   cleanups: list[Callable[[], None]]) -> None:
     """`--resume N`: carry on an open session from its log (after "Restart and resume")."""
+    absent = StartError(f"--resume {args.resume}: there is no session {args.resume} in "
+                        f"{log.path}; the start screen offers the sessions left open")
+    if args.resume not in SQLITE_INTEGER:   # no such id can be stored: OverflowError, not None
+        raise absent
     try:
         row = log.session(args.resume)
     except KeyError:
-        raise StartError(f"--resume {args.resume}: there is no session {args.resume} in "
-                         f"{log.path}") from None
+        raise absent from None
     if row.ended_at is not None:
         raise StartError(f"--resume {args.resume}: that session ended at "
                          f"{row.ended_at.astimezone():%H:%M}; nothing to resume")
     if row.protocol_id not in window.protocols:
         raise StartError(f"--resume {args.resume}: its protocol {row.protocol_id!r} is not "
                          "installed on this console")
-    device: tuple[str, str] | None = (args.device, args.format) if args.device else None
+    # No device check here: a resume is refused only when there is nothing to resume. A session
+    # that was running must come back on screen, its alarms with it; a monitor that cannot be
+    # opened is then the "Device disconnected" technical alarm, and the nurse can type vitals.
+    monitor, _ = _monitor(args)
+    device: tuple[str, str] | None = (args.device, monitor or "hl7") if args.device else None
     if device is None and row.demo:   # the demo's simulated monitor lived in the old process
         demo = _start_demo_device(args.scenario, cleanups)
         window.resume(row, (demo.port_path, "hl7"), actor=args.nurse or ENGINE,
@@ -344,8 +368,9 @@ def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> Sim
     return handle
 
 
-def _protocol(protocols: dict[str, Protocol], protocol_id: str) -> Protocol:
-    problem, protocol = check_protocol(protocol_id, protocols)   # the start screen's rule
+def _protocol(loaded: LoadResult, protocol_id: str) -> Protocol:
+    # The start screen's rule; a refused file is named with its problem.
+    problem, protocol = check_protocol(protocol_id, loaded.protocols, loaded.errors)
     if protocol is None:
         raise StartError(command_line_text([problem] if problem is not None else []))
     return protocol

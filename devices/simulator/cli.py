@@ -27,6 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
+from devices.hl7.query import query_spec
 from devices.simulator.answering import ANSWERING_FORMATS, answer_in_thread
 from devices.simulator.encode import FORMAT_NAMES
 from devices.simulator.player import open_sink, play
@@ -41,6 +42,8 @@ from devices.simulator.scenario import (
     replay_timeline,
 )
 
+BED_FORMATS = ("mindray-gateway", "draeger-gateway")
+"""The simulated gateways that serve one bed of several, named by `--bed`."""
 EXIT_USAGE = 2
 EXIT_RUNTIME = 1
 
@@ -116,6 +119,20 @@ def _timeline(args: argparse.Namespace) -> Timeline:
     return compile_timeline(scenario, args.format, args.seed, start, args.duration_minutes)
 
 
+def _check_bed(fmt: str, bed: str) -> None:
+    """Refuse a `--bed` the format cannot serve before any port is opened (a gateway's query
+    would raise on it mid-start, a traceback)."""
+    if not bed:
+        return   # the gateway's default bed (polled_monitor.DEFAULT_BEDS)
+    if fmt not in BED_FORMATS:
+        raise _UsageError(f"--bed is for --format {' or '.join(BED_FORMATS)} (a gateway serving "
+                          f"several beds); --format {fmt} has no bed: leave --bed out")
+    try:
+        query_spec(fmt, bed=bed)
+    except ValueError as exc:
+        raise _UsageError(f"--bed: {exc}") from None
+
+
 def _answer(args: argparse.Namespace) -> int:
     """Run a device that must be asked until a signal or the scenario's end."""
     if args.replay or args.port:
@@ -153,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.list:
             print(_list(), flush=True)
             return 0
+        _check_bed(args.format, args.bed)
         if args.format in ANSWERING_FORMATS:
             return _answer(args)
         timeline = _timeline(args)

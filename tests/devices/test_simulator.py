@@ -321,6 +321,17 @@ def test_cli_list_shows_every_scenario_with_description_and_expected_alarms(
         (["--replay", "/nonexistent/capture.bin"], "--replay: cannot read /nonexistent/capture.bin"),
         (["--scenario-file", "/nonexistent/s.toml"], "/nonexistent/s.toml: (file): cannot read"),
         (["--wat"], "unrecognized arguments: --wat"),
+        # A bed the gateway's query cannot carry: a ValueError traceback from devices/hl7/query.py
+        (["--bed", "x y", "--format", "mindray-gateway"],
+         "--bed: mindray-gateway: bed 'x y' is not an IPv4 address; give the bed monitor's "
+         "address, e.g. 192.168.10.21"),
+        (["--bed", "Bed3", "--format", "draeger-gateway"],
+         "--bed: draeger-gateway: give the care unit and the bed, as '<unit>/<bed>' (e.g. "
+         "'ICU1/Bed3')"),
+        # (short and fast: were --bed ignored again, this would play and exit 0, not hang)
+        (["--bed", "192.0.2.21", "--format", "hl7", "--duration-minutes", "0.01", "--speed", "60"],
+         "--bed is for --format mindray-gateway or draeger-gateway (a gateway serving several "
+         "beds); --format hl7 has no bed: leave --bed out"),
     ],
 )
 def test_cli_bad_arguments_give_one_line_and_exit_2(

@@ -166,6 +166,34 @@ def test_a_descriptor_that_is_not_open_is_one_line(db: Path, capsys) -> None:
     assert f"--secret-fd {read}: cannot read it" in error
 
 
+@pytest.mark.parametrize("fd", [99999999999, 2**31, 2**64])
+def test_a_descriptor_number_no_descriptor_can_have_is_one_line(db: Path, capsys, fd: int) -> None:
+    # Beyond a C int os.fdopen raised TypeError (it took the number for a path): a traceback.
+    error = one_line_error(*staff(capsys, "add", "--name", "Ana", "--roles", "administrator",
+                                  "--secret-fd", fd, "--db", db),
+                           "infusion-console staff add: ")
+    assert error.endswith(f"--secret-fd {fd}: cannot read it (no file descriptor {fd} is open): "
+                          "pass a file descriptor open for reading, e.g. a pipe, or "
+                          "--secret-fd 3 with 3<FILE in the shell")
+    assert not db.exists()   # the descriptor is read before any file is opened
+
+
+def test_every_secret_option_refuses_a_descriptor_that_cannot_exist(with_admin: Path,
+                                                                     capsys) -> None:
+    fd = str(99999999999)
+    error = one_line_error(*staff(capsys, "reset", QA_ADMIN, "--secret-fd", fd, "--db",
+                                  with_admin, *as_admin()), "infusion-console staff reset: ")
+    assert f"--secret-fd {fd}: cannot read it (no file descriptor {fd} is open)" in error
+    error = one_line_error(*staff(capsys, "list", "--admin", QA_ADMIN, "--admin-secret-fd", fd,
+                                  "--db", with_admin), "infusion-console staff list: ")
+    assert f"--admin-secret-fd {fd}: cannot read it (no file descriptor {fd} is open)" in error
+    # `export --secret-fd` reads through the same function (console/identity/terminal.py).
+    from console.identity.terminal import InputError, preread
+
+    with pytest.raises(InputError, match=r"^--secret-fd 99999999999: cannot read it \(no file "):
+        preread(99999999999)
+
+
 def test_no_terminal_and_no_descriptor_is_refused_not_read_with_echo(tmp_path: Path) -> None:
     # A child without a controlling terminal: getpass would fall back to stdin with echo.
     done = subprocess.run(
@@ -227,6 +255,22 @@ def test_access_log_prints_the_table(with_admin: Path, capsys) -> None:
     assert main(["access-log", "--db", str(with_admin), "--session", "9"]) == 0
     out = capsys.readouterr().out
     assert out == f"no read or export of session 9 is recorded in {with_admin}\n"
+
+
+@pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**23])
+def test_access_log_of_a_session_number_sqlite_cannot_hold_is_no_such_session(
+        with_admin: Path, capsys, number: int) -> None:
+    # Handed to SQLite it raised OverflowError: a traceback.
+    assert main(["access-log", "--db", str(with_admin), "--session", str(number)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert err == (f"infusion-console access-log: --session {number}: there is no such session "
+                   "(session ids run from 1 to at most 9223372036854775807); leave out "
+                   "--session to see the rows of every session\n")
+    # The largest id SQLite holds is still a question it answers: nothing recorded.
+    assert main(["access-log", "--db", str(with_admin), "--session", str(2**63 - 1)]) == 0
+    assert capsys.readouterr().out == (f"no read or export of session {2**63 - 1} is recorded "
+                                       f"in {with_admin}\n")
 
 
 def test_access_log_of_a_missing_log_is_one_line(tmp_path: Path, capsys) -> None:

@@ -308,6 +308,64 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
      "dose.allowed_mg[1]", "70 mg is not a whole number of 28 mg devices"),
     ("bad dose mode", setting("dose.mode", "spray"), "dose.mode",
      "'spray' is not one of weight, devices"),
+    # upper bounds: a unit or decimal-point slip must not load quietly
+    ("repeat later than any confirmation", setting("alarms[0].confirm_repeat_minutes", 100000),
+     "alarms[0].confirm_repeat_minutes",
+     "100000 min is outside the allowed range, above 0 and at most 30 min: a repeat NIBP taken"
+     " later is a new measurement"),
+    ("check interval longer than its phase", setting("phases[1].checks[0].every_minutes", 41),
+     "phases[1].checks[0].every_minutes",
+     "41 min is outside the allowed range, above 0 and at most 40 min: a check less frequent"
+     " than the phase's duration_minutes 40 would never come due in it"),
+    ("check interval in an open phase",
+     setting("phases[2].checks", [{"name": "BP", "metrics": ["bp_systolic"],
+                                   "every_minutes": 100000, "source": "s [V]"}]),
+     "phases[2].checks[0].every_minutes",
+     "100000 min is outside the allowed range, above 0 and at most 720 min: no session lasts"),
+    ("tiny bag", setting("dose.bag_volume_ml", 0.001), "dose.bag_volume_ml",
+     "0.001 mL is outside the allowed range, 10–1000 mL: the syringes and bags an infusion"
+     " uses; check the unit and the decimal point"),
+    ("huge bag", setting("dose.bag_volume_ml", 1000000), "dose.bag_volume_ml",
+     "1000000 mL is outside the allowed range, 10–1000 mL"),
+    ("cap no dose reaches", setting("dose.max_mg", 6000), "dose.max_mg",
+     "6000 mg is outside the allowed range, above 0 and at most 200 mg: 0.5 mg/kg × 400 kg (the"
+     " heaviest weight the console accepts) is the largest dose, so a higher cap caps nothing"),
+    ("infusion for days", both(setting("dose.infusion_minutes", 100000),
+                               removing("phases[1].duration_minutes")),
+     "dose.infusion_minutes", "100000 min is outside the allowed range, above 0 and at most 720"),
+    ("phase for days", setting("phases[2].min_minutes", 3000), "phases[2].min_minutes",
+     "3000 min is outside the allowed range, above 0 and at most 720 min"),
+    ("discharge after days", setting("discharge.min_minutes_from_t0", 100000),
+     "discharge.min_minutes_from_t0", "100000 min is outside the allowed range"),
+    ("escalation never", setting("phases[1].checks[0].escalate_after_minutes", 100000),
+     "phases[1].checks[0].escalate_after_minutes", "100000 min is outside the allowed range"),
+    ("T0 check after days", setting("phases[2].checks", [
+        {"name": "BP", "metrics": ["bp_systolic"], "at_minutes_after_t0": [40, 100000],
+         "source": "s [V]"}]),
+     "phases[2].checks[0].at_minutes_after_t0[1]",
+     "100000 min is outside the allowed range, 0–720 min"),
+    ("early by days", setting("phases[2].checks", [
+        {"name": "BP", "metrics": ["bp_systolic"], "at_minutes_after_t0": [40],
+         "early_minutes": 100000, "source": "s [V]"}]),
+     "phases[2].checks[0].early_minutes", "100000 min is outside the allowed range, 0–720 min"),
+    ("sustained for a day", setting("alarms[1].sustained_seconds", 100000),
+     "alarms[1].sustained_seconds", "100000 s is outside the allowed range, 0–3600 s"),
+    ("absent for a day", lambda d: d["alarms"].append({
+        "metric": "resp_rate", "priority": "high", "direction": "low", "absent_seconds": 100000,
+        "source": "s [V]"}),
+     "alarms[4].absent_seconds", "100000 s is outside the allowed range, above 0 and at most"
+     " 3600 s"),
+    ("rise beyond the vital's range", setting("alarms[0].rise_above_baseline", 4000),
+     "alarms[0].rise_above_baseline", "4000 mmHg is outside the allowed range, above 0 and at"
+     " most 280 mmHg: a rise larger than bp_systolic's whole range 20–300 mmHg can never"
+     " happen"),
+    ("exit band holds every BP", setting("phases[2].exit_bp_within_baseline_mmhg", 2000),
+     "phases[2].exit_bp_within_baseline_mmhg", "2000 mmHg is outside the allowed range, above 0"
+     " and at most 100 mmHg"),
+    ("rest for days", setting("dose", {
+        "mode": "devices", "mg_per_device": 28, "allowed_mg": [56], "rest_minutes": 100000,
+        "source": "label [V]"}),
+     "dose.rest_minutes", "100000 min is outside the allowed range, above 0 and at most 720"),
     # hostile sizes
     ("too many alarms", lambda d: d["alarms"].extend([d["alarms"][2]] * 200), "alarms",
      "204 entries; at most 200 are allowed"),
@@ -342,6 +400,40 @@ RAW_CASES: list[tuple[str, bytes, str, str]] = [
     ("huge file", b"# padding\n" * 120_000, "(file)", "larger than 1024 KB"),
     ("nesting bomb", b"a = " + b"[" * 100_000 + b"]" * 100_000, "(file)", "nested too deeply"),
 ]
+
+
+@pytest.mark.parametrize(("line", "changed", "message"), [
+    ("confirm_repeat_minutes = 5", "confirm_repeat_minutes = 100000",
+     "alarms[0].confirm_repeat_minutes: 100000 min is outside the allowed range, above 0 and at"
+     " most 30 min"),
+    ("every_minutes = 10", "every_minutes = 100000",
+     "phases[1].checks[0].every_minutes: 100000 min is outside the allowed range, above 0 and at"
+     " most 40 min"),
+    ("bag_volume_ml = 100", "bag_volume_ml = 0.001",
+     "dose.bag_volume_ml: 0.001 mL is outside the allowed range, 10–1000 mL"),
+    ("bag_volume_ml = 100", "bag_volume_ml = 1000000",
+     "dose.bag_volume_ml: 1000000 mL is outside the allowed range, 10–1000 mL"),
+    ("max_mg = 60", "max_mg = 6000",
+     "dose.max_mg: 6000 mg is outside the allowed range, above 0 and at most 200 mg"),
+])
+def test_a_clinic_copy_of_the_shipped_iv_protocol_with_an_absurd_value_is_refused(
+    tmp_path: Path, line: str, changed: str, message: str
+) -> None:
+    shipped = (builtin_protocols_dir() / "iv-ketamine.toml").read_text(encoding="utf-8")
+    assert f"\n{line}\n" in shipped
+    copy_path = tmp_path / "clinic-x.toml"
+    copy_path.write_text(shipped.replace('id = "iv-ketamine"', 'id = "clinic-x"')
+                         .replace(f"\n{line}\n", f"\n{changed}\n", 1), encoding="utf-8")
+    assert refusal(copy_path).startswith(f"clinic-x.toml: {message}: ")
+    # The refusal names the protocol the file gives, for a start that chose it by id.
+    loaded = load_protocols([tmp_path])
+    assert [(e.protocol_id, e.key) for e in loaded.errors] == [
+        ("clinic-x", message.split(":")[0])]
+
+
+def test_the_shipped_values_are_inside_every_bound(tmp_path: Path) -> None:
+    loaded = load_protocols([builtin_protocols_dir()])
+    assert not loaded.errors and len(loaded.protocols) == 3
 
 
 @pytest.mark.parametrize(

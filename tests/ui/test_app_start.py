@@ -3,14 +3,22 @@ a log that cannot be written stops the start with a message naming the file."""
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from PySide6 import QtCore
 
 from console.cli import gui_parser
+from console.records import SessionOpened
+from console.store import EventLog
+from devices.profiles import builtin_profiles_dir
+from protocols.loader import builtin_protocols_dir
 from console.ui.app import StartError, build
 from console.ui.audio import RecordingAudioOut
 from console.ui.start_screen import StartRequest
@@ -60,11 +68,115 @@ def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_p
      "--weight: 700 kg is outside the allowed range 1–400 kg. Enter the weight in kg."),
     (("--demo", "--protocol", "nope"),
      "--protocol: Unknown protocol “nope”; available: esketamine, iv-ketamine, iv-ketamine-titration."),
+    # Device addresses are checked before the session starts; before, each of these started a
+    # session that only ever showed "Device disconnected: cannot open its port".
+    (("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "70", "--nurse", "N",
+      "--device", "socket://:abc", "--device-profile", "mindray-bedside"),
+     "--device: “socket://:abc” has no valid host name or IP address: give socket://HOST:PORT, "
+     "e.g. socket://192.0.2.20:4601."),
+    (("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "70", "--nurse", "N",
+      "--device", "socket://host:99999", "--device-profile", "mindray-bedside"),
+     "--device: “socket://host:99999”: the port “99999” is not a number from 1 to 65535. Give "
+     "socket://HOST:PORT, e.g. socket://192.0.2.20:4601."),
+    (("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "70", "--nurse", "N",
+      "--device", "udp://host:abc", "--device-profile", "philips-intellivue-lan"),
+     "--device: “udp://host:abc”: the port “abc” is not a number from 1 to 65535. Give "
+     "udp://HOST:PORT, e.g. udp://192.0.2.20:24105."),
+    (("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "70", "--nurse", "N",
+      "--device", "bogus://x"),
+     "--device: “bogus://” is not a kind of device address the console opens. Give a port path "
+     "(e.g. /dev/ttyUSB0), socket://HOST:PORT, udp://HOST:PORT, rfc2217://HOST:PORT, loop:// or "
+     "spy://PORT (or pyserial's alt://, hwgrep://, cp2110://)."),
+    # No device, but a monitor named that does not exist: before, a session started silently.
+    (("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "70", "--nurse", "N",
+      "--format", "nope"),
+     "--format: Unknown device “nope”; known: draeger-infinity-gateway, draeger-infinity, "
+     "mindray-bedside, mindray-gateway, nihon-kohden-pvm, philips-efficia-cm, "
+     "philips-intellivue-lan, philips-intellivue-mib, hl7, masimo, ansar-b, intellivue."),
+    (("--protocol", "iv-ketamine", "--patient", "MRN\x01\x02", "--weight", "70", "--nurse", "N"),
+     "--patient: The identifier contains a control or invisible character (U+0001 at position 4); only "
+     "visible characters are allowed. Type the patient's MRN again."),
+    (("--resume", str(2**63)),
+     "--resume 9223372036854775808: there is no session 9223372036854775808 in {db}; the start "
+     "screen offers the sessions left open"),
+    (("--resume", "99999999999999999999999"),
+     "--resume 99999999999999999999999: there is no session 99999999999999999999999 in {db}; "
+     "the start screen offers the sessions left open"),
+    (("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "70", "--nurse", "N",
+      "--secret-fd", "99999999999"),
+     "--secret-fd 99999999999: cannot read it (no file descriptor 99999999999 is open): pass a "
+     "file descriptor open for reading, e.g. a pipe, or --secret-fd 3 with 3<FILE in the shell"),
 ])
 def test_bad_session_options_are_refused_with_what_is_wrong(started, tmp_path, extra, message):
     with pytest.raises(StartError) as refused:
         started(options(tmp_path, *extra))
-    assert str(refused.value) == message
+    assert str(refused.value) == message.format(db=tmp_path / "log.sqlite3")
+    if (tmp_path / "log.sqlite3").exists():   # nothing was started
+        with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+            assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
+def clinic_folder(*parts: str) -> Path:
+    """The clinic's own folder for protocols or device profiles (tests/conftest.py gives every
+    test its own XDG_CONFIG_HOME)."""
+    folder = Path(os.environ["XDG_CONFIG_HOME"], "infusion-console", *parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+SESSION = ("--patient", "MRN-94", "--weight", "70", "--nurse", "N")
+
+
+def test_a_refused_clinic_protocol_is_named_with_the_loaders_reason(started, tmp_path):
+    clinic = clinic_folder("protocols") / "clinic-x.toml"
+    shipped = (builtin_protocols_dir() / "iv-ketamine.toml").read_text(encoding="utf-8")
+    clinic.write_text(shipped.replace('id = "iv-ketamine"', 'id = "clinic-x"')
+                      .replace("at_or_above = 180\n", "at_or_above = 1800\n", 1), encoding="utf-8")
+    reason = ("The protocol “clinic-x” was refused: {file}: alarms[0].at_or_above: 1800 is outside "
+              "bp_systolic's range 20–300 mmHg. Fix the file and start again, or choose one of: "
+              "esketamine, iv-ketamine, iv-ketamine-titration.").format(file=clinic)
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, "--protocol", "clinic-x", *SESSION))
+    assert str(refused.value) == f"--protocol: {reason}"
+    with pytest.raises(StartError) as refused:   # the demo takes the same rule
+        started(options(tmp_path, "--demo", "--protocol", "clinic-x"))
+    assert str(refused.value) == f"--protocol: {reason}"
+
+
+def test_a_refused_device_profile_is_named_with_its_problem_and_the_option_typed(started,
+                                                                                  tmp_path):
+    profile = clinic_folder("devices", "profiles") / "p-period.toml"
+    shipped = (builtin_profiles_dir() / "philips-efficia-cm.toml").read_text(encoding="utf-8")
+    profile.write_text(re.sub(r"(?m)^period_seconds = .*$", "period_seconds = -5", shipped),
+                       encoding="utf-8")
+    reason = (f"The device profile “p-period” was refused: {profile}: poll.period_seconds: -5 is "
+              "outside 0.5-300. Fix the file (infusion-console devices names every refused "
+              "file) or choose another monitor; known: ")
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, "--protocol", "iv-ketamine", *SESSION, "--device",
+                        "/dev/ttyS0", "--format", "p-period"))
+    assert str(refused.value).startswith(f"--format: {reason}")
+    # A parser that keeps --device-profile apart has it named as typed (app._monitor).
+    args = options(tmp_path, "--protocol", "iv-ketamine", *SESSION)
+    args.device_profile = "p-period"
+    with pytest.raises(StartError) as refused:
+        started(args)
+    assert str(refused.value).startswith(f"--device-profile: {reason}")
+
+
+def test_resuming_with_a_device_address_that_cannot_be_opened_resumes_under_its_alarm(
+        started, tmp_path, qtbot):
+    # "Restart and resume" must bring a running session back whatever its monitor does: refusing
+    # the resume would leave the chair with no console at all. The monitor that cannot be opened
+    # is the device's technical alarm, and the nurse can type vitals meanwhile.
+    with EventLog.open(tmp_path / "log.sqlite3", "test") as log:
+        session = log.start_session(SessionOpened(
+            patient_id="MRN-94", protocol_id="iv-ketamine", protocol_version="1.0",
+            session_number=1, nurse="N", weight_kg=70.0, started_at=datetime.now(UTC)))
+    window = started(options(tmp_path, "--resume", str(session), "--device", "socket://host:0"))
+    assert window.live is not None and window.controller.view.session_id == session
+    qtbot.waitUntil(lambda: any(o.condition == "device_lost"
+                                for o in window.controller.view.alarms()), timeout=10_000)
 
 
 def test_an_unwritable_log_stops_the_console_with_the_file_and_the_cause(tmp_path):

@@ -173,6 +173,41 @@ def test_a_device_profile_names_the_address_it_needs_on_the_screen_and_the_comma
     assert not screen.start_button.isEnabled()
 
 
+def test_an_identifier_with_a_control_character_is_refused_alike(qtbot, screen, command_line):
+    # Keys do not type one, but a paste (a scanner, another form) does: QLineEdit.insert.
+    type_in(qtbot, screen, GOOD)
+    screen.patient_edit.clear()
+    screen.patient_edit.insert("MRN\x1b4711")
+    message = ("The identifier contains a control or invisible character (U+001B at position "
+               "4); only visible characters are allowed. Type the patient's MRN again.")
+    assert shown_message(screen, "patient") == message
+    assert not screen.start_button.isEnabled() and screen.request() is None
+    with pytest.raises(StartError) as refused:
+        command_line(*options({**GOOD, "patient": "MRN\x1b4711"}))
+    assert str(refused.value) == f"--patient: {message}"
+
+
+@pytest.mark.parametrize(("profile", "address", "expected"), [
+    ("mindray-bedside", "socket://192.0.2.20:99999",
+     "“socket://192.0.2.20:99999”: the port “99999” is not a number from 1 to 65535. Give "
+     "socket://HOST:PORT, e.g. socket://192.0.2.20:4601."),
+    ("philips-intellivue-lan", "udp://192.0.2.30:abc",
+     "“udp://192.0.2.30:abc”: the port “abc” is not a number from 1 to 65535. Give "
+     "udp://HOST:PORT, e.g. udp://192.0.2.20:24105."),
+])
+def test_a_device_address_that_cannot_be_opened_is_refused_alike(
+        command_line, screen, qtbot, profile, address, expected):
+    # Before, both started a session that only ever said "Device disconnected".
+    with pytest.raises(StartError) as refused:
+        command_line(*options(GOOD, "--device", address, "--device-profile", profile))
+    assert str(refused.value) == f"--device: {expected}"
+    type_in(qtbot, screen, GOOD)
+    screen.format_combo.setCurrentIndex(screen.format_combo.findData(profile))
+    screen.port_combo.setCurrentText(address)
+    assert shown_message(screen, "device") == expected
+    assert not screen.start_button.isEnabled() and screen.request() is None
+
+
 def test_a_device_profile_from_the_command_line_opens_the_session_reading_that_monitor(
         qtbot, tmp_path):
     cleanups: list = []
