@@ -9,7 +9,7 @@ With --protocol and --patient of a session still open in the log, that session i
 (console/ui/app.py).
     infusion-console decode --format hl7|masimo|ansar-b|intellivue FILE
     infusion-console devices                                          (monitors it can read)
-    infusion-console verify [--db PATH]
+    infusion-console verify [--db PATH]      (exit 1: a row edited outside; 3: the file damaged)
     infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
                             --account NAME [--secret-fd N]
                             [--deidentify] [--db PATH] [--page-size A4|Letter]
@@ -29,6 +29,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 from console import collector_hold
 from console.paths import default_db_path
@@ -46,38 +47,84 @@ def _devices(argv: list[str]) -> int:
     return devices_main(argv)
 
 
+# `infusion-console verify`'s exit statuses (README, "Running the console"; its --help).
+VERIFY_OK: Final = 0         # every row matches its chain and SQLite finds the file sound
+VERIFY_EDITED: Final = 1     # a row was edited, deleted or added outside the console
+VERIFY_UNCHECKED: Final = 2  # nothing checked: a usage error, no log, not a log, unreadable
+VERIFY_DAMAGED: Final = 3    # the file is damaged: SQLite cannot read it whole, or finds it unsound
+
+_VERIFY_EXITS: Final = f"""exit status:
+  {VERIFY_OK}  the log is sound and no row was changed outside the console
+  {VERIFY_EDITED}  a row was edited, deleted or added outside the console (the first one is named)
+  {VERIFY_UNCHECKED}  nothing was checked: no log at --db, not a session log, or it cannot be read
+  {VERIFY_DAMAGED}  the file is damaged (SQLite cannot read it whole or finds it unsound): keep
+     the copy for review and restore the log from the last backup"""
+
+# The next step after damage, for the person at the terminal.
+_DAMAGED_NEXT: Final = "keep this copy for review and restore the log from the last backup"
+
+
 def _verify(argv: list[str]) -> int:
+    import sqlite3
+
     from console.review.queries import open_readonly
-    from console.store import LogError
-    from console.store.log import integrity_ok, verify_log
+    from console.store import LogError, classify, is_environmental
+    from console.store.errors import sqlite_words
+    from console.store.log import integrity_problems, verify_log
 
     parser = argparse.ArgumentParser(prog="infusion-console verify",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="Check the session log for edits made outside "
-                                                 "the console. The file is only read: a copy "
-                                                 "under audit stays byte for byte as it was.")
+                                                 "the console, and the file for damage. The file "
+                                                 "is only read: a copy under audit stays byte for "
+                                                 "byte as it was.",
+                                     epilog=_VERIFY_EXITS)
     parser.add_argument("--db", type=Path, default=default_db_path(), help="the session log file")
     args = parser.parse_args(argv)
     if not args.db.exists():
         print(f"infusion-console verify: no session log at {args.db}", file=sys.stderr)
-        return 2
+        return VERIFY_UNCHECKED
     try:
         conn = open_readonly(args.db)
+    except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
+        return _verify_damaged(args.db, sqlite_words(exc))
     except (LogError, OSError) as exc:
+        if isinstance(exc, LogError) and exc.cause == "corrupt":
+            return _verify_damaged(args.db, sqlite_words(exc))
         print(f"infusion-console verify: {exc}", file=sys.stderr)
-        return 2
+        return VERIFY_UNCHECKED
     try:
         report = verify_log(conn)
-        integrity = integrity_ok(conn, args.db)
-    except LogError as exc:
-        print(f"infusion-console verify: {exc}", file=sys.stderr)
-        return 2
+        problems = integrity_problems(conn, args.db)
+    except UnicodeDecodeError as exc:
+        return _verify_damaged(args.db, sqlite_words(exc))
+    except (LogError, sqlite3.Error) as exc:
+        # A damaged page stops the walk where it is read (a traceback from chain.py before).
+        if isinstance(exc, sqlite3.Error) and not is_environmental(exc):
+            raise   # a bug: not dressed up as damage
+        error = classify(exc, args.db)   # a LogError comes back as it is
+        if error.cause != "corrupt":
+            print(f"infusion-console verify: {error}", file=sys.stderr)
+            return VERIFY_UNCHECKED
+        return _verify_damaged(args.db, sqlite_words(exc))
     finally:
         conn.close()
-    if report.ok and integrity:
+    if problems:
+        # Damage can also change a row's bytes, so a chain mismatch may be the damage itself.
+        chain = (f"all {report.rows_checked} rows read match their hash chains" if report.ok
+                 else f"{report.message}, which the damage may explain")
+        return _verify_damaged(args.db, f"SQLite's integrity check found: {problems[0]} ({chain})")
+    if report.ok:
         print(f"{args.db}: ok ({report.rows_checked} rows checked, integrity ok)")
-        return 0
-    print(f"{args.db}: {report.message if not report.ok else 'PRAGMA integrity_check failed'}")
-    return 1
+        return VERIFY_OK
+    print(f"{args.db}: {report.message}")
+    return VERIFY_EDITED
+
+
+def _verify_damaged(db: Path, words: str) -> int:
+    """Report a damaged log: one line on stdout (the check's finding, as an edited row is)."""
+    print(f"{db}: the file is damaged: {words}; {_DAMAGED_NEXT}")
+    return VERIFY_DAMAGED
 
 
 def _export(argv: list[str]) -> int:
@@ -136,8 +183,9 @@ def _minutes(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes, e.g. 10") from None
     if not 0 < value <= 24 * 60:
-        raise argparse.ArgumentTypeError(f"{value:g} min is outside 0-1440: give the idle "
-                                         "minutes before the window locks, e.g. 10")
+        raise argparse.ArgumentTypeError(f"{value:g} min is outside the allowed range, more than "
+                                         "0 and at most 1440 min: give the idle minutes before "
+                                         "the window locks, e.g. 10")
     return value
 
 
@@ -155,8 +203,9 @@ def gui_parser() -> argparse.ArgumentParser:
     device_kind = parser.add_mutually_exclusive_group()
     device_kind.add_argument("--format", default="hl7",
                              help="device format: hl7, masimo, ansar-b or intellivue")
-    device_kind.add_argument("--device-profile", dest="format", metavar="NAME",
-                             default=argparse.SUPPRESS,
+    # Its own destination: a refusal names the option the nurse typed (console/ui/app.py).
+    device_kind.add_argument("--device-profile", dest="device_profile", metavar="NAME",
+                             default=None,
                              help="a monitor model (`infusion-console devices` lists them): "
                                   "its format, code map, polling and silence watchdog")
     parser.add_argument("--protocol", help="protocol id, e.g. iv-ketamine")

@@ -173,6 +173,22 @@ def test_access_log_of_a_session_sqlite_cannot_hold_is_no_such_session(tmp_path)
         "every session")
 
 
+def test_export_of_a_session_sqlite_cannot_hold_is_no_such_session(tmp_path):
+    db = tmp_path / "log.sqlite3"
+    EventLog.open(db, "test").close()
+    assert run_refused(tmp_path, CONSOLE, "export", HUGE, "--pdf", str(tmp_path / "x.pdf"),
+                       "--db", str(db)) == (
+        f"infusion-console export: session {HUGE} is not in any session log: session ids run "
+        "from 1 to at most 9223372036854775807")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_device_profile_refused_is_named_as_the_option_typed(tmp_path):
+    db = tmp_path / "log.sqlite3"
+    assert run_refused(tmp_path, CONSOLE, *SESSION, "--device-profile", "nope", "--db",
+                       str(db)).startswith("infusion-console: --device-profile: Unknown device")
+
+
 def test_the_simulator_refuses_a_bed_its_gateway_cannot_serve(tmp_path):
     assert run_refused(tmp_path, SIM, "--bed", "x y", "--format", "mindray-gateway") == (
         "infusion-sim: error: --bed: mindray-gateway: bed 'x y' is not an IPv4 address; give the "

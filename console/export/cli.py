@@ -11,22 +11,37 @@ nurse, prescriber or administrator role gets a de-identified export whether `--d
 given or not (console/identity/roles.py). Each export is an `access_log` row, written before the
 file (so the log is opened for writing: the sign-in and the access are recorded in it; nothing
 else changes); an export whose file is then not written adds a second row saying so, and why.
-Every file is written whole or not at all (console/export/files.py). Tests and QA scripts create
-an account first (`infusion-console staff add ... --secret-fd N`, or tests/identity/accounts.py)
-and pass its PIN on a pipe with `--secret-fd`. A log without accounts (the transitional rule,
-README "Staff and signatures") exports without a sign-in, as the review window does, and says
-that the export is not logged and how to add the first administrator.
+When the log cannot take that row (a write-protected copy, a locked or full disk) the export is
+not made, as the review's rule says (README "Staff and signatures"). Every file is written whole
+or not at all (console/export/files.py). Tests and QA scripts create an account first
+(`infusion-console staff add ... --secret-fd N`, or tests/identity/accounts.py) and pass its PIN
+on a pipe with `--secret-fd`. A log without accounts (the transitional rule, README "Staff and
+signatures") exports without a sign-in, as the review window does, and says that the export is
+not logged and how to add the first administrator.
 
-Every failure a user can cause (no sign-in, a refused one, no log, unknown session, a file that
-cannot be written, REMS asked for a non-esketamine session) ends in one line on stderr and exit
-status 2; never a traceback. No Qt here (the PDF writer is imported only for --pdf).
+The session is read through a read-only connection (console/review/queries.py `open_readonly`),
+so a log without accounts is never written, and a path that is not a session log (an empty file,
+another program's database) is refused as `verify` and `review` refuse it. An export never
+creates, migrates or repairs a log: the write connection of a log with accounts is opened only
+once the read-only one has shown a log of this console's schema (EventLog.open would otherwise
+build or update one).
+
+Exit status: 0 written; 2 for every failure a user can cause (no sign-in, a refused one, no log
+or not a log, unknown session, a file that cannot be written, REMS asked for a non-esketamine
+session, an export the access log cannot record); 3 when the session log is damaged: SQLite
+cannot read what the export needs, or the rows read are not what the console wrote (their hash
+chain, walked only then). No file is written; `infusion-console verify` checks the whole log.
+Each ends in one line on stderr; never a traceback. No Qt here (the PDF writer is imported only
+for --pdf).
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, NoReturn
@@ -36,10 +51,21 @@ from console.paths import default_db_path
 
 if TYPE_CHECKING:   # only for the annotations: the review model is loaded when a command runs
     from console.review.model import SessionDetail
-    from console.store import EventLog
+    from console.store import EventLog, LogError
 
 PROG = "infusion-console export"
 STATION = "command line"
+
+EXIT_REFUSED: Final = 2   # every failure a user can cause: one line says what and what to do
+EXIT_DAMAGED: Final = 3   # the session log is damaged: unreadable, or not what the console wrote
+
+_EXITS: Final = f"""exit status:
+  0  the file was written
+  {EXIT_REFUSED}  no file was written: a usage error, no sign-in or a refused one, no session log
+     or not one, an unknown session, a file that cannot be written, or (on a log with staff
+     accounts) the access log cannot record the export
+  {EXIT_DAMAGED}  no file was written: the session log is damaged (check it with
+     `infusion-console verify --db PATH`, keep a copy, restore it from the last backup)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +76,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Export one session of the session log.")
+    p = _Parser(prog=PROG, description="Export one session of the session log.",
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXITS)
     p.add_argument("session_id", type=int, metavar="SESSION_ID", help="the session's id (number)")
     out = p.add_mutually_exclusive_group(required=True)
     out.add_argument("--pdf", type=Path, metavar="FILE", help="session report as PDF")
@@ -77,25 +104,78 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
+    from console.store.schema import SQLITE_INTEGER
+
     args = parser().parse_args(argv)
     try:
+        if args.session_id not in SQLITE_INTEGER:   # OverflowError in SQLite, not "not found"
+            raise _Failure(f"session {args.session_id} is not in any session log: session ids "
+                           f"run from 1 to at most {SQLITE_INTEGER.stop - 1}")
         return _run(args)
     except _Failure as failure:
         print(f"{PROG}: {failure}", file=sys.stderr)
-        return 2
+        return failure.exit_status
 
 
 class _Failure(Exception):
-    """A user-caused failure, already worded for the user."""
+    """A failure worded for the user, and the exit status it ends in (a refusal unless said)."""
+
+    def __init__(self, message: str, exit_status: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+def _log_failure(error: LogError, db: Path, reading: str | None = None,
+                 words: str | None = None) -> _Failure:
+    """The line for a session log that cannot be used; damage gets its own words and status.
+
+    Args:
+        error: what the store classified.
+        db: the log file, as given.
+        reading: what was being read when SQLite found the damage ("session 12"), if known.
+        words: SQLite's words for it, when `error` was not raised from SQLite's error.
+    """
+    from console.store.errors import sqlite_words
+
+    if error.cause != "corrupt":
+        return _Failure(str(error))
+    return _damaged(db, words or sqlite_words(error), reading)
+
+
+def _damaged(db: Path, words: str, reading: str | None = None) -> _Failure:
+    """The line for a damaged session log: what, where, SQLite's words and the next steps."""
+    subject = f"the session log {db}" if reading is None else f"{reading} from {db}"
+    return _unusable(f"cannot read {subject}: the file is damaged: {words}", db)
+
+
+def _unusable(what: str, db: Path) -> _Failure:
+    """`what` is wrong with the log at `db` (damage, or rows not as written): the line, with the
+    next steps, and exit status 3."""
+    return _Failure(f"{what}; no file was written. Check it with `infusion-console verify --db "
+                    f"{db}`, keep a copy of it for review and restore the log from the last "
+                    "backup", EXIT_DAMAGED)
+
+
+@contextmanager
+def _reading(db: Path, what: str | None = None) -> Iterator[None]:
+    """Inside: an SQLite failure of the file (damage, a lock, I/O) ends the export in the user's
+    line (a traceback before); a bug (bad SQL) propagates as it is."""
+    from console.store import classify, is_environmental
+    from console.store.errors import sqlite_words
+
+    try:
+        yield
+    except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
+        raise _damaged(db, sqlite_words(exc), what) from exc
+    except sqlite3.Error as exc:
+        if not is_environmental(exc):
+            raise
+        raise _log_failure(classify(exc, db), db, what, sqlite_words(exc)) from exc
 
 
 def _run(args: argparse.Namespace) -> int:
     from console.identity.errors import IdentityError
     from console.identity.terminal import InputError, preread
-    from console.review.queries import MissingLogError
-    from console.store import EventLog, LogError
-    from console.version import VERSION
-
     from console.review.access import needs_sign_in
 
     try:   # before any file is opened (console/identity/terminal.py)
@@ -103,25 +183,24 @@ def _run(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise _Failure(str(exc)) from exc
     db = args.db if args.db is not None else default_db_path()
-    if not db.is_file():
-        raise _Failure(str(MissingLogError(db)))   # an export never creates a log
+    conn = _open_for_reading(db)
     try:
-        log = EventLog.open(db, VERSION)
-    except LogError as exc:
-        raise _Failure(str(exc)) from exc
-    try:
-        if needs_sign_in(log.conn):
+        with _reading(db):
+            signed = needs_sign_in(conn)
+            if not signed:
+                _refuse_lost_accounts(conn, db)
+        if signed:
             if args.account is None:
                 raise _Failure("an export needs a sign-in: --account NAME (a reviewer, "
                                "prescriber or administrator; the PIN or password is asked for, "
                                "or read from --secret-fd N)")
-            detail, note = _signed_in_read(args, log, db)
+            detail, note = _signed_in_read(args, conn, db)
         else:
-            detail, note = _unlogged_read(args, log, db)
-    except (IdentityError, InputError, LogError) as exc:
+            detail, note = _unlogged_read(args, conn, db)
+    except (IdentityError, InputError) as exc:
         raise _Failure(str(exc)) from exc
     finally:
-        log.close()
+        conn.close()
     if args.deidentify:
         from console.export.deidentify import deidentify
 
@@ -140,6 +219,80 @@ def _run(args: argparse.Namespace) -> int:
     if note:
         print(f"session {args.session_id}: {note}")
     return 0
+
+
+def _open_for_reading(db: Path) -> sqlite3.Connection:
+    """The log at `db`, read-only; refused as `verify` and `review` refuse it.
+
+    No file, a folder, an empty file or another program's database is not a session log: an
+    export never creates one (EventLog.open would, and build the whole schema in an empty file).
+    """
+    from console.review.queries import MissingLogError, open_readonly
+    from console.store import LogError
+    from console.store.errors import sqlite_words
+
+    try:
+        return open_readonly(db)
+    except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
+        raise _damaged(db, sqlite_words(exc)) from exc
+    except MissingLogError as exc:
+        raise _Failure(str(exc)) from exc
+    except LogError as exc:
+        raise _log_failure(exc, db) from exc
+
+
+def _refuse_lost_accounts(conn: sqlite3.Connection, db: Path) -> None:
+    """Refuse a log whose staff table is empty although the log recorded rows in it.
+
+    Without accounts the export needs no sign-in and logs nothing (the transitional rule), so
+    rows removed from `staff` outside the console, or a damaged table that reads as empty,
+    would otherwise turn every export into an unlogged one. The chain head in meta (written in
+    the same transaction as each staff row, console/store/log.py) still counts them.
+    """
+    from console.store.log import read_head
+
+    head = read_head(conn, "staff")
+    if head is None or head[0] == 0:
+        return
+    raise _unusable(f"cannot read the session log {db}: it recorded {head[0]} staff account "
+                    "row(s) and its staff table holds none: the file is damaged or was edited "
+                    "outside the console", db)
+
+
+def _open_for_logging(conn: sqlite3.Connection, db: Path) -> EventLog:
+    """The log at `db` for writing, to record the sign-in and the export in it.
+
+    Only a log of this console's schema: EventLog.open migrates an older one, and a console still
+    running the older version at a chair would then refuse the log it is writing (newer schema).
+    A log that cannot be written (write-protected, locked, a full disk) is refused: an export on
+    a log with staff accounts is recorded before its file is written, or not made (README "Staff
+    and signatures").
+    """
+    from console.store import EventLog, LogError, schema
+    from console.version import VERSION
+
+    with _reading(db):
+        applied = set(schema.applied_migrations(conn))
+        version = schema.stored_schema_version(conn)
+    if any(name not in applied for name, _ in schema.MIGRATIONS):
+        raise _Failure(f"the export was not made: the session log {db} is of schema version "
+                       f"{version if version is not None else 'older'}, and recording the export in its access log would update it "
+                       f"to version {schema.SCHEMA_VERSION}, which a console of an older version "
+                       "still writing it could not read. Update the consoles that use this log "
+                       "(the first to open it updates it), then export again")
+    try:
+        return EventLog.open(db, VERSION)
+    except LogError as exc:
+        raise _not_recorded(exc, db) from exc
+
+
+def _not_recorded(error: LogError, db: Path) -> _Failure:
+    """The line for an export the access log could not record (so it was not made)."""
+    if error.cause == "corrupt":
+        return _log_failure(error, db)
+    return _Failure(f"the export was not made: it could not be recorded in the access log of "
+                    f"{db}, as every export from a log with staff accounts is before its file "
+                    f"is written. {error}")
 
 
 _FORMATS: Final = ("pdf", "csv", "fhir", "rems")
@@ -178,44 +331,59 @@ def _record_not_written(args: argparse.Namespace, db: Path, cause: str) -> str:
     return ""
 
 
-def _signed_in_read(args: argparse.Namespace, log: EventLog, db: Path) -> tuple[SessionDetail, str]:
+def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
+                    db: Path) -> tuple[SessionDetail, str]:
     """Sign in, decide (de-identified or not), read the session, record the access.
 
-    Sets `args.deidentify` to what the account gets. Returns the session and the note to print
-    when de-identification was imposed.
+    The session is read through `conn` (read-only); the sign-in and the access row are written
+    through a write connection opened for them and closed before the file is written. Sets
+    `args.deidentify` to what the account gets. Returns the session and the note to print when
+    de-identification was imposed.
     """
     from console.identity.access import AccessKind, AccessLog
     from console.identity.roles import Action, access_decision
     from console.identity.staff import Purpose, Staff
     from console.identity.terminal import read_secret
     from console.review.queries import load_signatures
+    from console.store import LogError
 
-    # An entry point reads the clock: here, and for the row of an export not written.
-    now = datetime.now(UTC)
-    secret = read_secret(args.secret, f"PIN or password of {args.account}: ")
-    result = Staff(log).sign_in(args.account, secret, now, where=STATION, purpose=Purpose.EXPORT)
-    if not result.ok or result.account is None:
-        raise _Failure(f"sign-in refused: {result.message}")
-    decision = access_decision(result.account, Action.EXPORT, bool(args.deidentify))
-    if not decision.allowed:
-        raise _Failure(decision.message)
-    args.deidentify = decision.deidentified
-    detail = _load(args, log, db)
-    fmt = _format(args)
-    # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
-    # report names no staff (console/review: signatures are kept apart from the exported record).
-    args.signatures = (load_signatures(log.conn, args.session_id)
-                       if args.pdf is not None and not decision.deidentified else None)
-    args.account_ref = result.account   # for the row of an export not written
-    AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id, fmt,
-                                 decision.deidentified, now, detail=f"to {_target(args)}",
-                                 where=STATION)
-    return detail, decision.message if decision.forced else ""
+    log = _open_for_logging(conn, db)
+    try:
+        # An entry point reads the clock: here, and for the row of an export not written.
+        now = datetime.now(UTC)
+        secret = read_secret(args.secret, f"PIN or password of {args.account}: ")
+        with _reading(db):   # the identity layer reads the staff tables as they are
+            result = Staff(log).sign_in(args.account, secret, now, where=STATION,
+                                        purpose=Purpose.EXPORT)
+        if not result.ok or result.account is None:
+            raise _Failure(f"sign-in refused: {result.message}")
+        decision = access_decision(result.account, Action.EXPORT, bool(args.deidentify))
+        if not decision.allowed:
+            raise _Failure(decision.message)
+        args.deidentify = decision.deidentified
+        detail = _load(args, conn, db)
+        fmt = _format(args)
+        # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
+        # report names no staff (console/review: signatures are kept apart from the record).
+        with _reading(db, f"the signatures of session {args.session_id}"):
+            args.signatures = (load_signatures(conn, args.session_id)
+                               if args.pdf is not None and not decision.deidentified else None)
+        args.account_ref = result.account   # for the row of an export not written
+        with _reading(db):
+            AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id,
+                                         fmt, decision.deidentified, now,
+                                         detail=f"to {_target(args)}", where=STATION)
+        return detail, decision.message if decision.forced else ""
+    except LogError as exc:   # the sign-in or the access row could not be written
+        raise _not_recorded(exc, db) from exc
+    finally:
+        log.close()
 
 
-def _unlogged_read(args: argparse.Namespace, log: EventLog,
+def _unlogged_read(args: argparse.Namespace, conn: sqlite3.Connection,
                    db: Path) -> tuple[SessionDetail, str]:
-    """Read the session of a log without staff accounts: no sign-in, no access_log row.
+    """Read the session of a log without staff accounts: no sign-in, no access_log row, and
+    not a byte written to the log (`conn` is read-only).
 
     The transitional rule (README, "Staff and signatures"): identity is enforced once the log
     holds an account. Until then there is nobody to sign in as, so asking for one would only
@@ -223,23 +391,53 @@ def _unlogged_read(args: argparse.Namespace, log: EventLog,
     """
     from console.review.access import NOT_LOGGED
 
-    detail = _load(args, log, db)
+    detail = _load(args, conn, db)
     args.signatures = None        # no account, so nothing is signed
     args.account_ref = None       # and no access_log row to add to if the file fails
     return detail, (f"{NOT_LOGGED}; the first administrator is added with: infusion-console "
                     f"staff add --db {db} --name NAME --roles administrator")
 
 
-def _load(args: argparse.Namespace, log: EventLog, db: Path) -> SessionDetail:
+def _load(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> SessionDetail:
     from console.review.queries import load_session
-    from console.store import UnknownSessionError
+    from console.store import LogError, UnknownSessionError
 
+    what = f"session {args.session_id}"
     try:
-        return load_session(log.conn, args.session_id,
-                            with_observations=bool(args.csv or args.fhir or args.pdf))
+        with _reading(db, what):
+            return load_session(conn, args.session_id,
+                                with_observations=bool(args.csv or args.fhir or args.pdf))
     except UnknownSessionError as exc:
         raise _Failure(f"session {args.session_id} is not in the session log {db}; "
                        "the review list shows the ids") from exc
+    except LogError as exc:   # the review's reader classifies what it cannot read itself
+        raise _log_failure(exc, db, what) from exc
+    except _Failure:
+        raise
+    except Exception as exc:
+        failure = _changed_rows(conn, db, what)
+        if failure is None:
+            raise   # the rows are as written: a bug, not dressed up as damage
+        raise failure from exc
+
+
+def _changed_rows(conn: sqlite3.Connection, db: Path, what: str) -> _Failure | None:
+    """The line for a session that could not be read because the log's rows are not as the
+    console wrote them, or None when they are (the failure is then a bug, and stays one).
+
+    A few damaged bytes inside a row leave the file readable to SQLite but put a value there that
+    the console never wrote: a time that is no time, bytes where it wrote text (found by
+    overwriting bytes of a real log). The reader then fails on the value; the hash chain, walked
+    only on this path (a whole log takes seconds), tells damage or an edit from a bug.
+    """
+    from console.store.log import verify_log
+
+    with _reading(db, what):
+        report = verify_log(conn)
+    if report.ok:
+        return None
+    return _unusable(f"cannot read {what} from {db}: the log does not hold what the console "
+                     f"wrote ({report.message})", db)
 
 
 def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], str]]:

@@ -39,14 +39,12 @@ from console.identity.terminal import InputError, preread, read_new_secret, read
 from console.paths import default_db_path
 from console.store import EventLog, LogError
 from console.store import identity_store as store
+from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
 
 STAFF_PROG = "infusion-console staff"
 ACCESS_PROG = "infusion-console access-log"
 STATION = "command line"
-SQLITE_INTEGER = range(-(2**63), 2**63)
-"""The ids SQLite can hold (a signed 64-bit INTEGER): a number beyond it names no session, and
-handed to a query it would raise OverflowError instead of finding nothing."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -152,7 +152,11 @@ def _diagnose(
     """
     if following is not None:
         next_values, next_stored = following[:-1], following[-1]
-        if row_hash(expected, table, next_values) == next_stored:
+        try:
+            chained = row_hash(expected, table, next_values)
+        except (TypeError, ValueError):   # the next row is unreadable too: say nothing of it
+            chained = None
+        if chained == next_stored:
             return (
                 f"{table} row {row_id}: its row_hash was altered outside the console "
                 "(the content still matches the chain)"
@@ -160,6 +164,15 @@ def _diagnose(
     return (
         f"{table} row {row_id}: its content does not match its row_hash: it was edited outside "
         "the console, or the row before it was replaced"
+    )
+
+
+def _unhashable(table: str, row_id: int) -> str:
+    """Say that a row holds a value of a kind the console never writes."""
+    return (
+        f"{table} row {row_id}: it holds a value of a kind the console never writes (bytes "
+        "where text was written, or a number that is not one): the file is damaged there, or "
+        "the row was edited outside the console"
     )
 
 
@@ -172,7 +185,12 @@ def _walk(rows: Iterator[Sequence[object]], table: str) -> tuple[int, Head, _Bad
         checked += 1
         values, stored = current[:-1], str(current[-1])
         row_id = int(str(values[0]))
-        expected = row_hash(previous[1], table, values)
+        try:
+            expected = row_hash(previous[1], table, values)
+        except (TypeError, ValueError):
+            # Bytes where the console wrote text, or a number that is none (NaN): no hash can
+            # be computed, and the row is not as written (found by overwriting bytes of a log).
+            return checked, previous, _Bad(row_id, _unhashable(table, row_id))
         # The log numbers rows consecutively, so any gap is a deletion, whatever the hashes say.
         if row_id != previous[0] + 1:
             missing = f"{previous[0] + 1}" + (

@@ -12,6 +12,7 @@ the crash dialog instead of being dressed up as a disk problem.
 from __future__ import annotations
 
 import errno
+import re
 import sqlite3
 from pathlib import Path
 from typing import Final, Literal
@@ -122,6 +123,14 @@ _BY_TEXT: Final[tuple[tuple[str, Cause], ...]] = (
     ("file is not a database", "corrupt"),
     ("unable to open database file", "permission"),
     ("disk i/o error", "io"),
+    # SQLITE_ERROR for a file with the SQLite magic whose header names a file or schema format
+    # SQLite has never had (read/write version above 2, schema format above 4): a damaged
+    # header (found by overwriting bytes 16-100 of a real log).
+    ("unsupported file format", "corrupt"),
+    # Python's sqlite3, not SQLite, says this (no error code): a TEXT value whose bytes are not
+    # UTF-8. The log writes only Python strings, so the bytes changed after they were written:
+    # damage (found by overwriting bytes of a real log: tests/store/test_errors.py).
+    ("could not decode to utf-8", "corrupt"),
 )
 
 _BY_ERRNO: Final[dict[int, Cause]] = {
@@ -181,6 +190,51 @@ def classify(exc: BaseException, path: Path) -> LogError:
         return LogError(path, cause, exc.strerror or str(exc))
     if isinstance(exc, sqlite3.Error):
         name = getattr(exc, "sqlite_errorname", "")
-        detail = f"SQLite: {exc}" + (f" [{name}]" if name else "")
+        detail = f"SQLite: {sqlite_words(exc)}" + (f" [{name}]" if name else "")
         return LogError(path, _sqlite_cause(exc) or "io", detail)
     return LogError(path, "io", f"{type(exc).__name__}: {exc}")
+
+
+def sqlite_words(error: LogError | sqlite3.Error | UnicodeDecodeError) -> str:
+    """SQLite's own words for a failure ("database disk image is malformed"), fit for one line.
+
+    For a message that says in its own words what is wrong (the file is damaged) and quotes
+    SQLite after it, without the error code of `detail`. A `LogError` raised from an SQLite error
+    gives that error's words; otherwise its `detail`, or a plain sentence.
+
+    A `UnicodeDecodeError` raised by an SQLite call is SQLite's message itself failing to decode:
+    it quotes bytes of the file that are not text, as "malformed database schema (alarm_events)
+    - unrecognized token: ..." does when the list of tables is damaged (found by overwriting
+    bytes of its pages): that is damage too, in words of our own.
+    """
+    if isinstance(error, UnicodeDecodeError):
+        return ("SQLite's description of the damage is itself unreadable (the file's list of "
+                "tables is damaged)")
+    if isinstance(error, LogError):
+        if not isinstance(error.__cause__, sqlite3.Error):
+            return error.detail or "SQLite could not read it"
+        error = error.__cause__
+    said = str(error)
+    # "Could not decode to UTF-8 column 'x' with text '<the damaged bytes>'": those bytes are
+    # not worth repeating.
+    undecodable = _UNDECODABLE.match(said)
+    if undecodable:
+        return f"a value in its column {undecodable[1]} is not readable text"
+    return one_line(said)
+
+
+_UNDECODABLE: Final = re.compile(r"Could not decode to UTF-8 column '([^']*)'")
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    """`text` as one line of at most about `limit` characters, for a message on a terminal.
+
+    SQLite quotes damaged bytes of the file in its messages ("unrecognized token: ..."), and
+    `PRAGMA integrity_check` answers in several lines: a line break or a control character would
+    break the one-line rule, or drive the terminal. Line breaks become "; ", other characters
+    that do not print become "?".
+    """
+    parts = [part.strip() for part in text.splitlines() if part.strip()]
+    flat = "; ".join(parts)
+    flat = "".join(ch if ch.isprintable() else "?" for ch in flat)
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + "..."

@@ -56,7 +56,13 @@ from console.store.chain import (
     row_hash,
     verify_chains,
 )
-from console.store.errors import LogError, classify, is_environmental
+from console.store.errors import (
+    LogError,
+    classify,
+    is_environmental,
+    one_line,
+    sqlite_words,
+)
 from console.store.outbox import (
     DELIVERED,
     DESTINATIONS,
@@ -421,14 +427,37 @@ def verify_log(conn: sqlite3.Connection) -> VerifyReport:
 
 def integrity_ok(conn: sqlite3.Connection, path: Path) -> bool:
     """`EventLog.integrity_ok` on any connection to the log at `path`."""
+    return not integrity_problems(conn, path, limit=1)
+
+
+def integrity_problems(conn: sqlite3.Connection, path: Path, limit: int = 1) -> list[str]:
+    """What SQLite's `PRAGMA integrity_check` finds wrong with the file: empty when it is sound.
+
+    Args:
+        conn: any connection to the log, a read-only one too.
+        path: the log file, named in a `LogError`.
+        limit: report at most this many problems (the check stops there).
+
+    Returns:
+        SQLite's lines ("Tree 7 page 44 cell 0: ..."), or its error when the check could not
+        even read the file because it is damaged.
+
+    Raises:
+        LogError: the check could not run for a reason other than damage (locked, I/O).
+    """
     try:
-        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        rows = conn.execute(f"PRAGMA integrity_check({max(1, int(limit))})").fetchall()
     except sqlite3.DatabaseError as exc:
         error = classify(exc, path)
         if error.cause in ("corrupt", "not-a-log"):
-            return False
+            return [sqlite_words(exc)]
         raise error from exc
-    return rows == [("ok",)]
+    if rows == [("ok",)]:
+        return []
+    # Each answer may span lines, under a heading naming the schema ("*** in database main ***").
+    found = (line for (text,) in rows for line in str(text).splitlines())
+    problems = [one_line(line) for line in found if line.strip() and not line.startswith("***")]
+    return problems or ["it did not answer ok"]
 
 
 def _check_ends(batch: Sequence[Record]) -> None:

@@ -45,6 +45,9 @@ def migration(name: str) -> Callable[[MigrationFunction], MigrationFunction]:
 
 # Keys in meta. Chain heads ("<last id> <last row_hash>" per record table) let verify() notice rows
 # removed from the END of a table, which the chain alone cannot show.
+SQLITE_INTEGER: Final = range(-(2**63), 2**63)
+"""What an INTEGER column (a row id) can hold: a number beyond it names no row, and handed to a
+query it raises OverflowError instead of finding nothing (session ids typed on a command line)."""
 META_SCHEMA_VERSION: Final = "schema_version"
 META_PROGRAM_VERSION: Final = "program_version"
 META_LAST_OPENED_BY: Final = "last_opened_by_version"

@@ -43,6 +43,7 @@ from console.session.start_checks import (
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.store import EventLog, LogError
+from console.store.schema import SQLITE_INTEGER
 from console.ui import theme
 from console.ui.audio import AudioOut, default_audio_out
 from console.ui.checklist_panel import Asker
@@ -59,8 +60,6 @@ if TYPE_CHECKING:
     from devices.simulator import SimulatorHandle
 
 DEMO_PROTOCOL = "iv-ketamine"
-SQLITE_INTEGER = range(-(2**63), 2**63)
-"""The ids SQLite can hold (a signed 64-bit INTEGER); a number beyond it names no session."""
 SESSION_BUSY_TIMEOUT_MS = 250
 """A running session's writes wait this long for another program's lock, then the engine holds
 them in memory (R5) and retries: a locked log must not freeze the screen."""

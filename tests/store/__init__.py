@@ -7,7 +7,9 @@ kind, and helpers that produce real environment faults.
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -157,3 +159,48 @@ def tmpfs(where: Path, size: str) -> Iterator[Path]:
 
 def remount_read_only(where: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True, capture_output=True)
+
+
+# --- damage, as a failing disk or a bad copy leaves it ---
+
+
+def pages_of(path: Path, name: str) -> list[int]:
+    """The page numbers holding table or index `name` (SQLite's dbstat), first the root."""
+    conn = sqlite3.connect(path)
+    try:
+        return [page for (page,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? ORDER BY path", [name])]
+    finally:
+        conn.close()
+
+
+def overwrite_page(path: Path, page: int, seed: int = 7) -> None:
+    """Overwrite one page of a closed log with fixed pseudo-random bytes (the clinician's walk:
+    `dd if=/dev/urandom of=LOG bs=4096 seek=N count=1 conv=notrunc`, made repeatable)."""
+    conn = sqlite3.connect(path)
+    try:
+        (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    finally:
+        conn.close()
+    with path.open("r+b") as f:
+        f.seek((page - 1) * page_size)
+        f.write(random.Random(seed).randbytes(page_size))
+
+
+def damage(path: Path, name: str = "observations") -> None:
+    """Overwrite the root page of table or index `name`: every read through it fails."""
+    overwrite_page(path, pages_of(path, name)[0])
+
+
+def garble_schema(path: Path) -> None:
+    """Put bytes that are not UTF-8 into the stored SQL of an index, inside an unterminated
+    quote: SQLite's "malformed database schema ... unrecognized token" then quotes them, and
+    Python cannot even decode that message (UnicodeDecodeError from the first read). Damage
+    to the schema's pages does the same (found by overwriting bytes of a real log)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_master SET sql = CAST(? AS TEXT) WHERE name = ?",
+                     [b'CREATE INDEX sessions_by_start ON "\xff\xfe', "sessions_by_start"])
+    finally:
+        conn.close()

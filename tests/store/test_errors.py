@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from console.store import EventLog, LogError, classify, is_environmental
+from console.store.errors import sqlite_words
 
 from . import (
     VERSION,
@@ -71,6 +72,51 @@ def test_classify(exc: BaseException, cause: str) -> None:
     assert is_environmental(exc)
     error = classify(exc, path)
     assert error.cause == cause and str(path) in str(error) and "--db" in str(error)
+
+
+def _undecodable() -> sqlite3.Error:
+    """The error Python's sqlite3 raises for a TEXT value whose bytes are not UTF-8 (as a few
+    damaged bytes inside a row leave it), made for real."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (source TEXT)")
+    conn.execute("INSERT INTO t VALUES (CAST(x'686c37ff0a1b5b326a' AS TEXT))")
+    try:
+        conn.execute("SELECT source FROM t").fetchall()
+    except sqlite3.Error as exc:
+        return exc
+    finally:
+        conn.close()
+    raise AssertionError("the bytes decoded")
+
+
+@pytest.mark.parametrize(("exc", "words"), [
+    # Damage SQLite itself does not name, found by overwriting bytes of a real log.
+    (_sqlite_error(sqlite3.OperationalError, "unsupported file format", "SQLITE_ERROR"),
+     "unsupported file format"),
+    (_undecodable(), "a value in its column source is not readable text"),
+    # SQLite quotes the damaged bytes: no line break nor control code reaches the terminal.
+    (_sqlite_error(sqlite3.DatabaseError, 'malformed database schema (outbox) - unrecognized '
+                   'token: "\x0b\n\x1b[2J"', "SQLITE_CORRUPT"),
+     'malformed database schema (outbox) - unrecognized token: "; ?[2J"'),
+])
+def test_damage_sqlite_words_differently_is_damage_in_one_line(exc: sqlite3.Error,
+                                                               words: str) -> None:
+    path = Path("/data/log.sqlite3")
+    assert is_environmental(exc)
+    error = classify(exc, path)
+    assert error.cause == "corrupt" and "the file is damaged" in str(error)
+    assert sqlite_words(exc) == words
+    assert words in error.detail and "\n" not in str(error) and "\x1b" not in str(error)
+
+
+def test_a_log_error_gives_the_words_of_the_sqlite_error_behind_it() -> None:
+    exc = _sqlite_error(sqlite3.DatabaseError, "database disk image is malformed",
+                        "SQLITE_CORRUPT")
+    try:
+        raise classify(exc, Path("/data/log.sqlite3")) from exc
+    except LogError as error:
+        assert sqlite_words(error) == "database disk image is malformed"
+    assert sqlite_words(LogError(Path("/x"), "corrupt", "it was truncated")) == "it was truncated"
 
 
 def test_bugs_are_not_environment_failures() -> None:

@@ -162,3 +162,40 @@ def test_integrity_ok_on_a_sound_file(tmp_path: Path) -> None:
     path, _ = filled_log(tmp_path)
     with EventLog.open(path, "checker") as log:
         assert log.integrity_ok()
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("source", b"sim-\xa5\x01"),        # bytes where the console wrote text
+    ("value", b"\x00\x00\x80\x7f"),     # bytes where it wrote a number
+])
+def test_a_value_of_a_kind_never_written_is_named_not_a_crash(tmp_path: Path, column: str,
+                                                              value: bytes) -> None:
+    # Damage (or an edit) can leave a BLOB in a column the console fills with text or a number:
+    # no hash can be computed for it (json refuses bytes); verify raised TypeError before.
+    path, _ = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute(f"UPDATE observations SET {column} = ? WHERE id = 3", [value])
+    report = verify(path)
+    assert not report.ok and report.first_bad == ("observations", 3)
+    assert report.message == (
+        "observations row 3: it holds a value of a kind the console never writes (bytes where "
+        "text was written, or a number that is not one): the file is damaged there, or the row "
+        "was edited outside the console")
+
+
+def test_integrity_problems_are_one_line_each(tmp_path: Path) -> None:
+    from console.store.log import integrity_problems
+
+    from . import damage
+
+    path, _ = filled_log(tmp_path, observations=3000)
+    with EventLog.open(path, "checker") as log:
+        assert integrity_problems(log.conn, path) == []
+    damage(path, "observations_by_session")   # an index the walk does not read
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:   # SQLite answers "*** in database main ***\nPage 10: btreeInitPage() returns ..."
+        problems = integrity_problems(conn, path)
+    finally:
+        conn.close()
+    assert len(problems) == 1 and problems[0].startswith("Page ")
+    assert "\n" not in problems[0] and "***" not in problems[0]

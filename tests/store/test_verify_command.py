@@ -1,0 +1,119 @@
+"""`infusion-console verify` on a damaged log: one line, exit 3, never a traceback.
+
+Exit statuses (console/cli.py, README "Running the console"): 0 sound and unchanged, 1 a row
+edited outside the console, 2 nothing checked, 3 the file is damaged. Damage is made for real:
+a page of a closed log overwritten with fixed pseudo-random bytes (tests/store `damage`), as the
+clinician's walk did with `dd conv=notrunc`; before the fix that run ended in a traceback from
+chain.py ("sqlite3.DatabaseError: database disk image is malformed") with exit status 1, the
+status of an edited row.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+from . import damage, filled_log, garble_schema
+
+DAMAGED_NEXT = "keep this copy for review and restore the log from the last backup"
+# The entry point installed beside the interpreter running the tests (the venv's bin/).
+CONSOLE = shutil.which("infusion-console", path=str(Path(sys.executable).parent))
+
+
+def verify(capsys: pytest.CaptureFixture[str], db: Path) -> tuple[int, str, str]:
+    code = main(["verify", "--db", str(db)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_damaged_page_is_reported_as_damage_in_one_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db, _ = filled_log(tmp_path, observations=3000)   # many pages: the damage is mid-file
+    damage(db, "observations")
+    before = db.read_bytes()
+    code, out, err = verify(capsys, db)
+    assert (code, err) == (3, "")
+    assert out == (f"{db}: the file is damaged: database disk image is malformed; "
+                   f"{DAMAGED_NEXT}\n")
+    assert db.read_bytes() == before                 # verify only reads
+
+
+def test_damage_the_walk_does_not_reach_is_found_by_the_integrity_check(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # An index verify's walk never reads (it walks each table by id): every row still matches
+    # its chain, and only SQLite's own check finds the damage. Before: exit 1, "PRAGMA
+    # integrity_check failed", the status of an edited row.
+    db, _ = filled_log(tmp_path, observations=3000)   # 3,005 rows: a session, 2 alarms, 2 events
+    damage(db, "observations_by_session")
+    code, out, err = verify(capsys, db)
+    assert (code, err) == (3, "")
+    assert out.count("\n") == 1
+    assert out.startswith(f"{db}: the file is damaged: SQLite's integrity check found: ")
+    assert out.endswith(f"(all 3005 rows read match their hash chains); {DAMAGED_NEXT}\n")
+
+
+def test_text_that_is_not_text_is_damage(capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
+    # A few bytes changed inside a row: SQLite reads the page, Python cannot decode the value.
+    db, _ = filled_log(tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER observations_no_update")
+    conn.execute("UPDATE observations SET source = CAST(x'73696dff0a1b5b326a' AS TEXT) "
+                 "WHERE id = 2")
+    conn.commit()
+    conn.close()
+    code, out, err = verify(capsys, db)
+    assert (code, err) == (3, "")
+    assert out == (f"{db}: the file is damaged: a value in its column source is not readable "
+                   f"text; {DAMAGED_NEXT}\n")
+
+
+def test_a_schema_sqlite_cannot_even_describe_is_damage(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    db, _ = filled_log(tmp_path)
+    garble_schema(db)   # UnicodeDecodeError from the first read: a traceback before
+    code, out, err = verify(capsys, db)
+    assert (code, err) == (3, "")
+    assert out == (f"{db}: the file is damaged: SQLite's description of the damage is itself "
+                   f"unreadable (the file's list of tables is damaged); {DAMAGED_NEXT}\n")
+
+
+def test_an_empty_file_is_not_checked_and_not_changed(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    db = tmp_path / "empty.sqlite3"
+    db.write_bytes(b"")
+    code, out, err = verify(capsys, db)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"infusion-console verify: Cannot use {db} as the session log: it is "
+                          "not a session log of this console")
+    assert db.read_bytes() == b"" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "empty.sqlite3"]
+
+
+def test_help_lists_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["verify", "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for line in ("0  the log is sound and no row was changed outside the console",
+                 "1  a row was edited, deleted or added outside the console",
+                 "2  nothing was checked: no log at --db, not a session log",
+                 "3  the file is damaged"):
+        assert line in text
+
+
+def test_a_real_process_reports_damage_without_a_traceback(tmp_path: Path) -> None:
+    assert CONSOLE, "infusion-console is not installed in this environment"
+    db, _ = filled_log(tmp_path, observations=3000)
+    damage(db, "observations")
+    done = subprocess.run([CONSOLE, "verify", "--db", str(db)], capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stderr) == (3, "")
+    assert done.stdout.startswith(f"{db}: the file is damaged: database disk image is malformed")
