@@ -123,6 +123,44 @@ def without_password(url: str) -> str:
     return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
 
 
+def split_address(url: str, what: str, schemes: Iterable[str], form: str, ipv6_example: str,
+                  no_credentials: str, protocol: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port or None) of a clinic-network address, or ValueError saying what is
+    wrong: the part the bus's and the engine's parsers share (mqtt_bus.parse_bus_url,
+    mllp_sender.parse_mllp_url). A password written into `url` is never shown.
+
+    Args:
+        what: how the message names the address (`FILE: broker`, `--forward`).
+        form: how to write it; ipv6_example: an IPv6 one, in brackets.
+        no_credentials: what follows "holds a user name or password" in its refusal.
+        protocol: the protocol's name, for "a path or query, which MQTT does not use".
+    """
+    shown = without_password(url)
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:   # "Invalid IPv6 URL": an unclosed bracket
+        raise ValueError(f"{what} {shown!r} is not a URL ({exc}): {form}; an IPv6 address is "
+                         f"written in brackets, e.g. {ipv6_example}") from None
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{what} {shown!r} has a bad port ({exc}): the port is a number "
+                         f"1-65535; {form}") from None
+    if parts.scheme not in schemes:
+        scheme = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(f"{what} {shown!r} has {scheme}: {form}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{what} {shown!r} holds a user name or password{no_credentials}")
+    if not parts.hostname:
+        raise ValueError(f"{what} {shown!r} has no host: {form}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{what} {shown!r} has a path or query, which {protocol} does not use: "
+                         f"{form}")
+    if port == 0:
+        raise ValueError(f"{what} {shown!r} has port 0: the port is a number 1-65535")
+    return parts.scheme, parts.hostname, port
+
+
 # What the status lines add while patient data crosses the network unencrypted (issue 12: the
 # operator allowed it in the configuration, and the status line says it).
 IN_CLEAR_NOTE: Final = "UNENCRYPTED (allow_plaintext is on)"

@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from console.clock import Clock
-from console.network.config import ca_context, without_password
+from console.network.config import ca_context, split_address, without_password
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
 
 log = logging.getLogger(__name__)
@@ -170,33 +170,13 @@ def parse_mllp_url(url: str, what: str = "MLLP address") -> tuple[str, int]:
     """
     form = ("write it as mllps://host:port (TLS) or mllp://host:port (plain; loopback only "
             "unless allow_plaintext = true), e.g. mllps://engine.clinic.lan:6661")
-    shown = without_password(url)
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError as exc:   # "Invalid IPv6 URL": an unclosed bracket
-        raise ValueError(f"{what} {shown!r} is not a URL ({exc}): {form}; an IPv6 address is "
-                         "written in brackets, e.g. mllps://[fd00::5]:6661") from None
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{what} {shown!r} has a bad port ({exc}): the port is a number "
-                         f"1-65535; {form}") from None
-    if parts.scheme not in ("mllp", "mllps"):
-        scheme = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
-        raise ValueError(f"{what} {shown!r} has {scheme}: {form}")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{what} {shown!r} holds a user name or password, which MLLP does not "
-                         f"use: no user:password in the address; {form}")
-    if not parts.hostname:
-        raise ValueError(f"{what} {shown!r} has no host: {form}")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{what} {shown!r} has a path or query, which MLLP does not use: {form}")
+    _scheme, host, port = split_address(
+        url, what, ("mllp", "mllps"), form, "mllps://[fd00::5]:6661",
+        f", which MLLP does not use: no user:password in the address; {form}", "MLLP")
     if port is None:
-        raise ValueError(f"{what} {shown!r} has no port: a port 1-65535 is required (MLLP has "
-                         f"no default port); {form}")
-    if port == 0:
-        raise ValueError(f"{what} {shown!r} has port 0: the port is a number 1-65535")
-    return parts.hostname, port
+        raise ValueError(f"{what} {without_password(url)!r} has no port: a port 1-65535 is "
+                         f"required (MLLP has no default port); {form}")
+    return host, port
 
 
 def control_id_of(message: str) -> str:

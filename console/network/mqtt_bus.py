@@ -76,7 +76,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -85,7 +84,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from console.clock import Clock
-from console.network.config import ca_context, is_loopback, without_password
+from console.network.config import ca_context, is_loopback, split_address, without_password
 
 log = logging.getLogger(__name__)
 
@@ -209,31 +208,11 @@ def parse_bus_url(url: str, what: str = "broker address") -> tuple[str, str, int
     """
     form = ("write it as mqtts://host[:8883] (TLS) or mqtt://host[:1883] (plain; loopback "
             "only unless allow_plaintext = true)")
-    shown = without_password(url)
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError as exc:   # "Invalid IPv6 URL": an unclosed bracket
-        raise ValueError(f"{what} {shown!r} is not a URL ({exc}): {form}; an IPv6 address is "
-                         "written in brackets, e.g. mqtts://[fd00::5]:8883") from None
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{what} {shown!r} has a bad port ({exc}): the port is a "
-                         f"number 1-65535; {form}") from None
-    if parts.scheme not in DEFAULT_PORTS:
-        scheme = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
-        raise ValueError(f"{what} {shown!r} has {scheme}: {form}")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{what} {shown!r} holds a user name or password: give them as "
-                         f"username and password_file in {SETTINGS_FILES}, never in the address")
-    if not parts.hostname:
-        raise ValueError(f"{what} {shown!r} has no host: {form}")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{what} {shown!r} has a path or query, which MQTT does not "
-                         f"use: {form}")
-    if port == 0:
-        raise ValueError(f"{what} {shown!r} has port 0: the port is a number 1-65535")
-    return parts.scheme, parts.hostname, port if port is not None else DEFAULT_PORTS[parts.scheme]
+    scheme, host, port = split_address(
+        url, what, DEFAULT_PORTS, form, "mqtts://[fd00::5]:8883",
+        f": give them as username and password_file in {SETTINGS_FILES}, never in the address",
+        "MQTT")
+    return scheme, host, port if port is not None else DEFAULT_PORTS[scheme]
 
 
 def check_plaintext(config: BusConfig) -> None:

@@ -1130,16 +1130,7 @@ def _end_mismatch(conn: sqlite3.Connection, session_id: int) -> str | None:
     ended_at, recorded = conn.execute(
         "SELECT s.ended_at, (SELECT min(e.at) FROM events AS e WHERE e.session_id = s.id AND "
         "e.kind = 'session_ended') FROM sessions AS s WHERE s.id = ?", [session_id]).fetchone()
-    if ended_at == recorded:
-        return None
-    if recorded is None:
-        said = f"its end ({ended_at}) was set outside the console: no end was recorded"
-    elif ended_at is None:
-        said = f"its end was removed outside the console: it was recorded ending at {recorded}"
-    else:
-        said = (f"its end ({ended_at}) was changed outside the console: it was recorded ending "
-                f"at {recorded}")
-    return f"sessions row {session_id}: {said}"
+    return chain.end_mismatch(session_id, ended_at, recorded)
 
 
 def _described(conn: sqlite3.Connection, table: str, row_id: int,

@@ -263,17 +263,25 @@ def _check_session_ends(conn: sqlite3.Connection) -> _Bad | None:
     for session_id, ended_at, recorded in conn.execute(
             "SELECT s.id, s.ended_at, (SELECT min(e.at) FROM events AS e WHERE "
             "e.session_id = s.id AND e.kind = 'session_ended') FROM sessions AS s ORDER BY s.id"):
-        if ended_at == recorded:
-            continue
-        if recorded is None:
-            said = f"its end ({ended_at}) was set outside the console: no end was recorded"
-        elif ended_at is None:
-            said = f"its end was removed outside the console: it was recorded ending at {recorded}"
-        else:
-            said = (f"its end ({ended_at}) was changed outside the console: it was recorded "
-                    f"ending at {recorded}")
-        return _Bad(int(session_id), f"sessions row {session_id}: {said}")
+        said = end_mismatch(int(session_id), ended_at, recorded)
+        if said is not None:
+            return _Bad(int(session_id), said)
     return None
+
+
+def end_mismatch(session_id: int, ended_at: str | None, recorded: str | None) -> str | None:
+    """What is wrong when a session's `ended_at` disagrees with its chained `session_ended`
+    event's time (`recorded`), in verify's words; None when they agree."""
+    if ended_at == recorded:
+        return None
+    if recorded is None:
+        said = f"its end ({ended_at}) was set outside the console: no end was recorded"
+    elif ended_at is None:
+        said = f"its end was removed outside the console: it was recorded ending at {recorded}"
+    else:
+        said = (f"its end ({ended_at}) was changed outside the console: it was recorded "
+                f"ending at {recorded}")
+    return f"sessions row {session_id}: {said}"
 
 
 def _check_signatures(conn: sqlite3.Connection) -> _Bad | None:
