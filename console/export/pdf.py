@@ -108,7 +108,8 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         pieces = report.build(detail, protocol, trend, tz, signatures)
         pages = report.paginate(pieces)
         footer = (f"{s.patient_id} · session {s.session_number} · "
-                  f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version}")
+                  f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version} · "
+                  f"times {rc.zone(s.started_at, tz)}")
         for number, page in enumerate(pages, start=1):
             if number > 1:
                 writer.newPage()

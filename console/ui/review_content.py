@@ -71,6 +71,18 @@ def day(when: datetime, tz: tzinfo | None) -> str:
     return local(when, tz).strftime("%a %d %b %Y")
 
 
+def zone(when: datetime, tz: tzinfo | None) -> str:
+    """The zone the times are shown in, at `when`: "CET, UTC+01:00" (a printed report travels
+    to readers in other zones; the CSV writes UTC with its Z)."""
+    moment = local(when, tz)
+    offset = moment.strftime("%z")
+    name = moment.tzname() or ""
+    if offset in ("", "+0000") and name in ("", "UTC"):
+        return "UTC"
+    utc = f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{name}, {utc}" if name and not name.startswith(("+", "-", "UTC")) else utc
+
+
 def day_time(when: datetime, tz: tzinfo | None) -> str:
     return local(when, tz).strftime("%a %d %b %Y %H:%M")
 

@@ -70,7 +70,8 @@ def test_a4_report_has_header_alarm_with_time_to_ack_checklist_and_page_numbers(
     assert len(pages) == count >= 2
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {count}" in page
-        assert "MRN-4711 · session 2 · Thu 05 Mar 2026 · iv-ketamine v1.0" in page
+        # The zone the times are in: the paper travels (the CSV writes UTC with its Z).
+        assert "MRN-4711 · session 2 · Thu 05 Mar 2026 · iv-ketamine v1.0 · times UTC" in page
     first = squash(pages[0])
     assert "Infusion session report" in first
     assert "Patient MRN-4711" in first
@@ -219,3 +220,15 @@ def test_a_word_longer_than_the_line_wraps_and_is_printed_whole(tmp_path):
     # The token spans several lines of its cell; with the line breaks taken out it is all there.
     assert f"see{token}END" in "".join(whole.split())
     assert "short words stay whole: extraordinarily" in squash(whole)   # no needless break
+
+
+def test_the_report_says_the_zone_its_times_are_in():
+    from datetime import timedelta, timezone
+
+    from console.ui.review_content import hhmm, zone
+
+    when = datetime(2026, 3, 5, 9, 35, tzinfo=UTC)
+    new_york = timezone(-timedelta(hours=5), "EST")   # fixed zones: no tzdata needed
+    assert (hhmm(when, new_york), zone(when, new_york)) == ("04:35", "EST, UTC-05:00")
+    assert zone(when, UTC) == "UTC"
+    assert zone(when, timezone(timedelta(hours=5, minutes=30))) == "UTC+05:30"
