@@ -362,6 +362,10 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None) -> tuple[str, str]:
     acknowledgement (console/session/alarms.py): shown as "reset 09:50:00 nurse.ana", its time
     counted to the reset, so it does not read as an alarm nobody answered.
     """
+    if is_reminder(episode) and not episode.acknowledgements_at_highest:
+        # An information prompt asks for no acknowledgement (IEC 60601-1-8: not an alarm):
+        # "not acknowledged" read as a response missed.
+        return NONE, "none needed (prompt)"
     acked = episode.acknowledgements_at_highest
     reset = episode.response_reset
     earlier = episode.earlier_acknowledgements

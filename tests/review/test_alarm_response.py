@@ -97,6 +97,21 @@ def test_an_alarm_answered_only_before_it_escalated_says_so():
     assert _response(episode, UTC) == ("at medium 09:01:00 nurse.ana", "not acknowledged at HIGH")
 
 
+def test_an_information_prompt_needs_no_acknowledgement_and_does_not_read_as_missed():
+    episode = AlarmEpisode(
+        occurrence=3, condition="vitals_due:BP and HR", category="prompt", priority="info",
+        raised_at=at(9, 10), acknowledged_at=None, cleared_at=at(9, 12),
+        seconds_to_acknowledge=None, value=None, threshold="", message="Vitals due: BP and HR",
+        steps=(AlarmStep(at(9, 10), "raised", "info", "engine"),
+               AlarmStep(at(9, 12), "cleared", "info", "engine")))
+    assert _response(episode, UTC) == ("—", "none needed (prompt)")
+    # One that rose to an alarm (overdue: medium) is an alarm like any other.
+    overdue = dataclasses.replace(episode, priority="medium", steps=(
+        *episode.steps[:1], AlarmStep(at(9, 11), "escalated", "medium", "engine"),
+        *episode.steps[1:]))
+    assert _response(overdue, UTC)[1] == "not acknowledged"
+
+
 def test_the_to_ack_column_says_how_it_is_measured():
     assert ALARM_COLUMN_TIPS["To ack"].startswith(
         "Time to acknowledge: from when the alarm reached its highest priority")
