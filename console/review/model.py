@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
+from protocols.vitals import METRICS
+
 # Alarm priorities from highest to lowest, as stored in alarm_events.priority.
 PRIORITY_ORDER: Final = ("high", "medium", "low", "info")
 PRIORITY_RANK: Final = {"high": 3, "medium": 2, "low": 1, "info": 0}
@@ -629,7 +631,7 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         blockers = "; ".join(d.get("blockers", []))
         return f"Override of {d.get('action')}: {d.get('reason')} (refused because: {blockers})"
     if kind == "dosing_started":
-        base = ", ".join(f"{k} {v:g}" for k, v in sorted(d.get("baseline", {}).items()))
+        base = baseline_text(d.get("baseline", {}))
         return f"Dosing started (T0); baseline {base}" if base else "Dosing started (T0)"
     if kind == "gate_decision":
         values = "; ".join(d.get("values", []))
@@ -784,3 +786,16 @@ class ChainCheck:
     def ok(self) -> bool:
         """Every checked row matches the chain."""
         return self.first_bad is None
+
+
+def baseline_text(baseline: Mapping[str, Any]) -> str:
+    """The baseline in words and units, in the registry's order: "Systolic BP 128 mmHg,
+    Diastolic BP 84 mmHg, Heart rate 70 beats/min" (it read "bp_diastolic 84, heart_rate 70")."""
+    order = {name: i for i, name in enumerate(METRICS)}
+    parts = []
+    for name in sorted(baseline, key=lambda n: (order.get(n, len(order)), n)):
+        value = float(baseline[name])
+        known = METRICS.get(name)
+        parts.append(f"{known.label} {known.format(value)} {known.unit}".strip() if known
+                     else f"{name} {value:g}")
+    return ", ".join(parts)

@@ -55,7 +55,13 @@ from console.review.access import (
     SignedAnnotation,
     needs_sign_in,
 )
-from console.review.model import SessionDetail, SessionFilter, SessionSignatures, SessionSummary
+from console.review.model import (
+    SessionDetail,
+    SessionFilter,
+    SessionSignatures,
+    SessionSummary,
+    baseline_text,
+)
 from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
 from console.ui import review_content as rc
@@ -733,7 +739,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         detail = self.detail
         if detail is None:
             return
-        base = ", ".join(f"{name} {value:g}" for name, value in sorted(detail.baseline.items()))
+        base = baseline_text(detail.baseline)
         self.protocol_label.setText(
             f"Protocol in force: {rc.protocol_text(detail)} · T0 "
             f"{rc.hhmm(detail.t0, self.tz) if detail.t0 else 'not dosed'}"
