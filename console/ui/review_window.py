@@ -1141,7 +1141,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
             self.dialogs.error("Annotation not added", str(exc))
             return
         except LogError as exc:
-            self.dialogs.error("Annotation not added", f"{exc}. Nothing was written.")
+            self.dialogs.error("Annotation not added", f"{exc} Nothing was written.")
             return
         self.open_session(s.id)
         self.detail_page.tabs.setCurrentWidget(self.detail_page.note_table)
@@ -1159,7 +1159,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         try:
             done = access.annotate_signed(session_id, text, label, service)
         except LogError as exc:
-            self.dialogs.error("Annotation not added", f"{exc}. Nothing was written.")
+            self.dialogs.error("Annotation not added", f"{exc} Nothing was written.")
             return
         if not isinstance(done, SignedAnnotation):
             self.dialogs.error("Annotation not added", done)

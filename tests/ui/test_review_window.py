@@ -484,6 +484,23 @@ def test_an_annotation_without_a_name_is_refused_and_writes_nothing(review):
     assert record_hashes(path) == before
 
 
+def test_an_annotation_the_log_cannot_take_says_why_in_one_clean_sentence(review):
+    from console.store import LogError
+
+    window, dialogs, facts, path = review
+    window.open_session(facts.ids["surge"])
+
+    def read_only(*_args):   # the log on a write-protected copy: SQLite's refusal, classified
+        raise LogError(path, "read-only", "attempt to write a readonly database [SQLITE_READONLY]")
+
+    window.annotator = read_only
+    dialogs.note = ("Dr Lee", "reviewed")
+    window.detail_page.annotate_button.click()
+    [(title, text)] = dialogs.errors
+    assert title == "Annotation not added"
+    assert text.endswith("[SQLITE_READONLY].) Nothing was written.") and ".)." not in text
+
+
 def test_the_review_reads_through_a_read_only_connection(review):
     window, _, facts, path = review
     before = record_hashes(path)
