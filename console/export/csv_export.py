@@ -25,12 +25,14 @@ from console.export.files import write_files
 from console.review.model import SessionDetail, describe_event
 from protocols.vitals import METRICS
 
+# Every row says whose it is (patient as exported: a pseudonym when de-identified) and which
+# session of the course, as the screen and the PDF number it; session_id is the log's row id.
 OBSERVATION_COLUMNS: Final = (
-    "session_id", "observation_id", "metric", "label", "value", "unit", "source", "channel",
+    "session_id", "patient_id", "session_number", "observation_id", "metric", "label", "value", "unit", "source", "channel",
     "flags", "measured_at", "received_at", "entered_by", "confirmed", "corrects", "corrected",
 )
 EVENT_COLUMNS: Final = (
-    "session_id", "at", "source", "row", "kind", "actor", "text", "occurrence", "condition",
+    "session_id", "patient_id", "session_number", "at", "source", "row", "kind", "actor", "text", "occurrence", "condition",
     "category", "priority", "transition", "value", "threshold", "detail",
 )
 
@@ -49,12 +51,12 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
     """The observations table as text rows (without the header)."""
     if not detail.observations and (detail.vitals or detail.scales):
         raise ValueError("load the session with with_observations=True to export observations")
-    sid = str(detail.summary.id)
+    who = _whose(detail)
     rows = []
     for o in detail.observations:
         known = METRICS.get(o.metric)
         rows.append([
-            sid, str(o.id), o.metric, known.label if known else o.metric, _num(o.value), o.unit,
+            *who, str(o.id), o.metric, known.label if known else o.metric, _num(o.value), o.unit,
             o.source, o.channel, " ".join(o.flags), _t(o.measured_at), _t(o.received_at),
             o.entered_by, str(int(o.confirmed)),
             str(o.corrects) if o.corrects is not None else "", str(int(o.corrected)),
@@ -64,11 +66,11 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
 
 def event_rows(detail: SessionDetail) -> list[list[str]]:
     """Events and alarm steps as text rows, in time order (without the header)."""
-    sid = str(detail.summary.id)
+    who = _whose(detail)
     keyed: list[tuple[datetime, int, int, list[str]]] = []
     for e in detail.events:
         keyed.append((e.at, 0, e.id, [
-            sid, _t(e.at), "event", str(e.id), e.kind, e.actor, describe_event(e.kind, e.detail),
+            *who, _t(e.at), "event", str(e.id), e.kind, e.actor, describe_event(e.kind, e.detail),
             "", "", "", "", "", "", "", _json(e.detail),
         ]))
     order = 0
@@ -76,12 +78,18 @@ def event_rows(detail: SessionDetail) -> list[list[str]]:
         for step in a.steps:
             order += 1
             keyed.append((step.at, 1, order, [
-                sid, _t(step.at), "alarm", "", f"alarm_{step.transition}", step.actor,
+                *who, _t(step.at), "alarm", "", f"alarm_{step.transition}", step.actor,
                 step.message, str(a.occurrence), a.condition, a.category, step.priority,
                 step.transition, _num(step.value), a.threshold, "",
             ]))
     keyed.sort(key=lambda k: (k[0], k[1], k[2]))
     return [row for *_, row in keyed]
+
+
+def _whose(detail: SessionDetail) -> list[str]:
+    """The columns every row starts with: session_id, patient_id, session_number."""
+    s = detail.summary
+    return [str(s.id), s.patient_id, str(s.session_number)]
 
 
 def _json(detail: Any) -> str:

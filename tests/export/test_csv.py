@@ -35,6 +35,13 @@ def test_files_are_named_by_session_and_rfc4180_with_a_header(exported, scenario
     assert exported["events"].read_bytes().split(b"\r\n")[0].decode() == ",".join(EVENT_COLUMNS)
 
 
+def test_every_row_says_whose_it_is_and_which_session_of_the_course(exported):
+    # A CSV opened alone (a spreadsheet, a study's import) must not need its folder's name.
+    for kind in ("observations", "events"):
+        rows = read(exported[kind])
+        assert rows and {(r["patient_id"], r["session_number"]) for r in rows} == {("MRN-4711", "1")}
+
+
 def test_one_row_per_stored_observation_with_units_sources_and_times(exported, scenario_log):
     sid = scenario_log.facts.ids["surge"]
     rows = read(exported["observations"])
