@@ -646,8 +646,15 @@ class DeviceConnection:
     def _emit(self, event: DeviceEvent) -> None:
         try:
             self._on_event(event)
-        except Exception:  # noqa: BLE001 - the owner's bug must not stop the device being read
+        except Exception as exc:  # noqa: BLE001 - the owner's bug must not stop the reading
             log.exception("on_event callback failed for %s", self.url)
+            # Its readings did not reach the owner: the monitor hears AE and resends, and the
+            # bug goes to threading.excepthook, where the console's fault handler makes it the
+            # "Console fault" alarm (a bug becomes a technical alarm, never only a log line).
+            if event.ticket is not None and event.ticket.verdict is None:
+                event.settle(False)
+            threading.excepthook(threading.ExceptHookArgs(
+                (type(exc), exc, exc.__traceback__, threading.current_thread())))
 
 
 def describe(event: DeviceEvent) -> str:

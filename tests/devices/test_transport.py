@@ -297,9 +297,13 @@ def test_unexpected_decoder_error_becomes_disconnected_with_the_text_then_a_retr
 
 
 def test_an_exception_in_the_owners_callback_does_not_stop_the_reader(
-    stoppers: list[Callable[[], object]]
+    stoppers: list[Callable[[], object]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     got: queue.Queue[DeviceEvent] = queue.Queue()
+    faults: queue.Queue[BaseException | None] = queue.Queue()
+    # The console's fault handler takes threading.excepthook: the owner's bug must reach it (a
+    # Console fault alarm), not only the log, since the event's readings were lost.
+    monkeypatch.setattr(threading, "excepthook", lambda args: faults.put(args.exc_value))
 
     def clumsy_owner(event: DeviceEvent) -> None:
         got.put(event)
@@ -313,6 +317,8 @@ def test_an_exception_in_the_owners_callback_does_not_stop_the_reader(
         readings.extend(got.get(timeout=5).readings)
     assert [r.value for r in readings] == [1.0, 2.0]
     assert conn.is_running
+    fault = faults.get(timeout=5)
+    assert isinstance(fault, ValueError) and str(fault) == "owner bug"
 
 
 def test_stop_during_backoff_is_prompt(stoppers: list[Callable[[], object]]) -> None:
