@@ -622,8 +622,8 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
     d = detail
     if kind == "phase_started":
         return f"Phase started: {d.get('name') or d.get('phase')}"
-    if kind == "phase_ended":
-        return f"Phase ended: {d.get('phase')}"
+    if kind == "phase_ended":   # the phase's name since it is logged with it; its id before
+        return f"Phase ended: {d.get('name') or d.get('phase')}"
     if kind == "checklist_ticked":
         note = f" ({d['note']})" if d.get("note") else ""
         return f"Ticked: {d.get('text') or d.get('item')}{note}"

@@ -1172,7 +1172,7 @@ class SessionEngine:
 
     def _next_phase_records(self, actor: str, now: Moment) -> list[Record]:
         records: list[Record] = [EventRecord(self.session_id, now.wall, "phase_ended", actor,
-                                             {"phase": self.phase.id})]
+                                             {"phase": self.phase.id, "name": self.phase.name})]
         self._state.phase_index += 1
         self._state.phase_started = now
         first_dose = self.phase.kind is PhaseKind.DOSING and self._state.t0 is None

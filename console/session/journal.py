@@ -96,7 +96,7 @@ def _describe_event(event: EventRecord) -> str:
     d = event.detail
     text = {
         "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
-        "phase_ended": f"Phase ended: {d.get('phase')}",
+        "phase_ended": f"Phase ended: {d.get('name') or d.get('phase')}",
         "checklist_ticked": f"Ticked: {d.get('text')}",
         "override": f"Override ({d.get('action')}): {d.get('reason')}",
         "gate_decision": f"Prescriber decision: {d.get('decision')}",

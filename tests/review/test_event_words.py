@@ -16,3 +16,19 @@ def test_the_baseline_at_t0_is_in_words_and_units_in_the_registrys_order():
     assert describe_event("dosing_started", {}) == "Dosing started (T0)"
     # A key the registry does not know (a newer console's) is still shown, as it was logged.
     assert baseline_text({"etco2": 38.0}) == "etco2 38"
+
+
+def test_a_phase_end_is_named_as_the_nurse_saw_the_phase():
+    from console.session.journal import describe
+    from console.records import EventRecord
+    from tests.session.helpers import START, Session
+
+    s = Session()
+    s.to_infusion()   # ends the pre-session phase
+    [ended] = s.recorder.events("phase_ended")
+    assert describe_event("phase_ended", ended.detail) == "Phase ended: Pre-session checks"
+    assert describe(ended).startswith("Phase ended: Pre-session checks")
+    # A log written before the name was logged still reads, by the phase's id.
+    assert describe_event("phase_ended", {"phase": "pre"}) == "Phase ended: pre"
+    assert describe(EventRecord(1, START, "phase_ended", "n", {"phase": "pre"})).startswith(
+        "Phase ended: pre")
