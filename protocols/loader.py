@@ -78,6 +78,12 @@ BAG_VOLUME_ML = (10.0, 1000.0)
 # From a 10 mL syringe to a 1 L bag: ketamine is diluted in a 50 or 100 mL bag or syringe
 # (protocols/iv-ketamine.toml: 100 mL). 0.001 or 1000000 is a unit slip, and the pump rate shown
 # (bag ÷ minutes × 60) would be off by as much.
+MAX_DEVICE_MG = 100.0
+# One nasal spray device: esketamine's holds 28 mg (clinical-defaults.md, Spravato label). 280 or
+# 2800 is a decimal-point slip, and every dose would be counted in devices of it.
+MAX_DEVICES_PER_DOSE = 6
+# The label's largest dose is 3 devices (84 mg); twice that is no dose a clinic plans, and a
+# list entry beyond it is a slip (840 for 84).
 MAX_MINUTES = 720.0
 # Every duration in minutes: a session lasts hours (esketamine ≥ 2 h of observation; the screenshots
 # show 4 h), never 12. A larger figure is seconds or hours typed as minutes, and a check or a
@@ -627,7 +633,9 @@ class _Parser:
         )
 
     def device_dose(self, table: _Table, source: str) -> Dose:
-        per_device = table.number("mg_per_device", positive=True)
+        per_device = table.limited("mg_per_device", MAX_DEVICE_MG, "mg",
+                                   "one nasal device holds 28 mg of esketamine; check the "
+                                   "decimal point")
         allowed: list[float] = []
         for index, value in enumerate(table.list_of("allowed_mg")):
             key = f"{table.sub('allowed_mg')}[{index}]"
@@ -639,6 +647,11 @@ class _Parser:
                     key,
                     f"{_fmt(mg)} mg is not a whole number of {_fmt(per_device)} mg devices",
                 )
+            if round(devices) > MAX_DEVICES_PER_DOSE:
+                raise ProtocolError(
+                    self.path, key,
+                    f"{_fmt(mg)} mg is {round(devices)} devices, above {MAX_DEVICES_PER_DOSE}: the "
+                    "label's largest dose is 3 devices (84 mg); check the decimal point")
             if mg in allowed:
                 raise ProtocolError(self.path, key, f"duplicate dose {_fmt(mg)} mg")
             allowed.append(mg)

@@ -431,6 +431,23 @@ def test_a_clinic_copy_of_the_shipped_iv_protocol_with_an_absurd_value_is_refuse
         ("clinic-x", message.split(":")[0])]
 
 
+@pytest.mark.parametrize(("line", "changed", "message"), [
+    ("mg_per_device = 28", "mg_per_device = 280",
+     "dose.mg_per_device: 280 mg is outside the allowed range, above 0 and at most 100 mg"),
+    ("allowed_mg = [56, 84]", "allowed_mg = [56, 840]",
+     "dose.allowed_mg[1]: 840 mg is 30 devices, above 6"),
+])
+def test_a_clinic_copy_of_the_esketamine_protocol_with_an_absurd_dose_is_refused(
+    tmp_path: Path, line: str, changed: str, message: str
+) -> None:
+    shipped = (builtin_protocols_dir() / "esketamine.toml").read_text(encoding="utf-8")
+    assert f"\n{line}" in shipped
+    copy_path = tmp_path / "clinic-e.toml"
+    copy_path.write_text(shipped.replace('id = "esketamine"', 'id = "clinic-e"')
+                         .replace(f"\n{line}", f"\n{changed}", 1), encoding="utf-8")
+    assert refusal(copy_path).startswith(f"clinic-e.toml: {message}")
+
+
 def test_the_shipped_values_are_inside_every_bound(tmp_path: Path) -> None:
     loaded = load_protocols([builtin_protocols_dir()])
     assert not loaded.errors and len(loaded.protocols) == 3
