@@ -402,6 +402,16 @@ RAW_CASES: list[tuple[str, bytes, str, str]] = [
 ]
 
 
+def clinic_copy(folder: Path, shipped_id: str, new_id: str, line: str, changed: str) -> Path:
+    """A clinic's copy of a shipped protocol under `new_id`, its first `line` made `changed`."""
+    shipped = (builtin_protocols_dir() / f"{shipped_id}.toml").read_text(encoding="utf-8")
+    assert f"\n{line}" in shipped
+    path = folder / f"{new_id}.toml"
+    path.write_text(shipped.replace(f'id = "{shipped_id}"', f'id = "{new_id}"')
+                    .replace(f"\n{line}", f"\n{changed}", 1), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(("line", "changed", "message"), [
     ("confirm_repeat_minutes = 5", "confirm_repeat_minutes = 100000",
      "alarms[0].confirm_repeat_minutes: 100000 min is outside the allowed range, above 0 and at"
@@ -419,11 +429,7 @@ RAW_CASES: list[tuple[str, bytes, str, str]] = [
 def test_a_clinic_copy_of_the_shipped_iv_protocol_with_an_absurd_value_is_refused(
     tmp_path: Path, line: str, changed: str, message: str
 ) -> None:
-    shipped = (builtin_protocols_dir() / "iv-ketamine.toml").read_text(encoding="utf-8")
-    assert f"\n{line}\n" in shipped
-    copy_path = tmp_path / "clinic-x.toml"
-    copy_path.write_text(shipped.replace('id = "iv-ketamine"', 'id = "clinic-x"')
-                         .replace(f"\n{line}\n", f"\n{changed}\n", 1), encoding="utf-8")
+    copy_path = clinic_copy(tmp_path, "iv-ketamine", "clinic-x", line, changed)
     assert refusal(copy_path).startswith(f"clinic-x.toml: {message}: ")
     # The refusal names the protocol the file gives, for a start that chose it by id.
     loaded = load_protocols([tmp_path])
@@ -440,11 +446,7 @@ def test_a_clinic_copy_of_the_shipped_iv_protocol_with_an_absurd_value_is_refuse
 def test_a_clinic_copy_of_the_esketamine_protocol_with_an_absurd_dose_is_refused(
     tmp_path: Path, line: str, changed: str, message: str
 ) -> None:
-    shipped = (builtin_protocols_dir() / "esketamine.toml").read_text(encoding="utf-8")
-    assert f"\n{line}" in shipped
-    copy_path = tmp_path / "clinic-e.toml"
-    copy_path.write_text(shipped.replace('id = "esketamine"', 'id = "clinic-e"')
-                         .replace(f"\n{line}", f"\n{changed}", 1), encoding="utf-8")
+    copy_path = clinic_copy(tmp_path, "esketamine", "clinic-e", line, changed)
     assert refusal(copy_path).startswith(f"clinic-e.toml: {message}")
 
 
