@@ -248,7 +248,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.ignored.setToolTip(f"Last: {self.board.last_ignored}" if count else "")
         if self.new_alarms.update_entries(self.board.sounding(now)):
             self.fronted += 1
-            bring_forward(self, self.grid_host)
+            bring_forward(self, self.grid_host, lambda: self.clock.now().mono)
         if self.sounder is not None:
             priority = self.board.audio(now)
             self.sounder.update(AudioSignal(priority, None), now.mono)

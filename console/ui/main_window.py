@@ -28,7 +28,7 @@ from console.ui.entry_panel import Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
 from console.ui.shown_log import ShownLog
-from console.ui.window_front import bring_forward
+from console.ui.window_front import TypeAheadGuard, bring_forward
 from protocols.loader import LoadResult
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sounder: AlarmSounder | None = None
         self.new_alarms = NewAlarmWatch()
         self.fronted = 0   # times an alarm brought this window to the front (for tests)
+        self.type_ahead: TypeAheadGuard | None = None   # on a question an alarm brought back
         self.shown_log = shown_log
         self.shown: ShownLog | None = None
         self.fault_handler = fault_handler
@@ -392,7 +393,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """An alarm calls (NewAlarmWatch): this window back over any other, the keyboard on the
         live window, never in the vitals form (console/ui/window_front.py)."""
         self.fronted += 1
-        bring_forward(self, self.live)
+        self.type_ahead = bring_forward(self, self.live, lambda: self.clock.now().mono)
 
     def _on_start_requested(self, request: StartRequest) -> None:
         protocol = self.protocols[request.protocol_id]

@@ -4,8 +4,10 @@ not in the vitals form, so keys typed for the other window cannot record a value
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
+from console.clock import ManualClock
+from console.ui.entry_panel import DialogConfirmer
 from tests.ui.test_app_start import options, started  # noqa: F401 - the fixture
 
 SESSION = ("--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight", "80", "--nurse", "ana")
@@ -83,3 +85,41 @@ def test_an_alarm_leaves_a_question_of_the_console_where_it_is(started, tmp_path
     in_front(qtbot, question)
     window.controller.enter_manual("spo2", 88)
     assert window.fronted == 1 and active_window() is question
+
+
+def test_keys_typed_on_for_the_review_do_not_answer_a_question_the_alarm_brought_back(
+        started, tmp_path, qtbot):
+    """The nurse left "Confirm an unusual value" open and went to the review; an alarm brings the
+    console back and the question takes the keyboard. "150/90" and Enter, typed on for the
+    review, must not answer it; after a second of quiet, keys reach it again."""
+    window = started(options(tmp_path, *SESSION))
+    window.clock = clock = ManualClock()   # the window's own clock: the guard reads it
+    in_front(qtbot, window)
+    question, _ = DialogConfirmer(window).build("Systolic 250 mmHg is outside 60-240. Record it?")
+    qtbot.addWidget(question)
+    question.setWindowModality(QtCore.Qt.WindowModality.ApplicationModal)
+    question.show()
+    review = QtWidgets.QWidget()
+    qtbot.addWidget(review)
+    in_front(qtbot, review)
+
+    window.controller.enter_manual("spo2", 88)   # a high alarm
+    assert window.fronted == 1 and window.type_ahead is not None
+    # A window manager hands the keyboard to the modal question (offscreen Qt has none).
+    in_front(qtbot, question)
+    qtbot.keyClicks(question, "150/90")
+    qtbot.keyClick(question, QtCore.Qt.Key.Key_Return)
+    assert question.isVisible() and question.clickedButton() is None
+    assert window.type_ahead.dropped == 7
+
+    clock.advance(1.0)   # the keyboard quiet for a second: the nurse answers
+    qtbot.keyClick(question, QtCore.Qt.Key.Key_Return)
+    assert not question.isVisible()
+
+    # The guard belonged to that question: the next one, at once, hears its first key.
+    second, _ = DialogConfirmer(window).build("Heart rate 190/min is outside 30-180. Record it?")
+    qtbot.addWidget(second)
+    second.show()
+    in_front(qtbot, second)
+    qtbot.keyClick(second, QtCore.Qt.Key.Key_Return)
+    assert not second.isVisible()
