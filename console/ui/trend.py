@@ -10,7 +10,8 @@ Layout (top to bottom), sized for a ~565×420 px share of a 1366×768 screen:
     events:  marker labels, stacked in rows so none prints over another ("+N" when full)
     panels:  BP (systolic-diastolic bars at the measured time, mean as a tick; lines for an
              arterial line), HR and pulse, SpO2, RR; each on its own y scale, sized by what
-             matters (BP most), never smaller than its limit labels need
+             matters (BP most), never smaller than its limit labels need; each titled at the
+             top of its left axis, beside the scale's values ("BP" over "mmHg")
     time axis (minutes since the session opened)
 
 Drawing rules (why, with the measurement behind each; see shared/design/architecture.md):
@@ -38,6 +39,14 @@ Drawing rules (why, with the measurement behind each; see shared/design/architec
   session shows ~1 px a minute) or a bar or marker arrives.
 - y ranges are fixed per panel (widened to fit limits and data, never narrowed), never
   autoscaled per frame: a jumping scale makes a stable trace look as if it moved.
+- A panel's title is written in its left axis column, left of the tick values, never on the
+  plot: at the plot's top-left it covered the first ~2 minutes of values at the top of the scale
+  (a systolic of 195 at session start, on an X walk), and no corner of a plot is free of values
+  for certain (tests/ui/test_trend_titles.py). Stacked a word a line, it takes width and no
+  height: the column went from 44 to 86 px at 1366x768 (the plots 468 -> 426 px wide) and from
+  52 to 102 px at 1920x1080 (682 -> 632). A strip above each panel instead took 9-15 px of each
+  plot's 58-100 px at 1366x768, merged limit labels there ("D ≥107/110") and made the review's
+  360-px trend print SpO2's tick values over each other.
 
 `text_boxes()` returns every piece of text the widget shows with its rectangle, so a test can
 check that none overlaps another or is cut off (tests/ui/test_trend_layout.py).
@@ -80,22 +89,19 @@ COLOURS = VITAL_COLOURS   # the name the benchmarks and older callers use
 
 @dataclass(frozen=True, slots=True)
 class Panel:
-    """One panel: the vitals it draws, its title, default y range, share of the height, and the
-    corner its title sits in (the one the usual values stay away from)."""
+    """One panel: the vitals it draws, its title, default y range and share of the height."""
 
     metrics: tuple[str, ...]
     title: str
     y_range: tuple[float, float]
     stretch: int
-    title_at_bottom: bool = False
 
 
 PANELS: tuple[Panel, ...] = (
     # BP matters most with ketamine (the surge 30-40 min after T0): the most height.
     Panel(("bp_systolic", "bp_diastolic", "bp_mean"), "BP mmHg", (50.0, 215.0), 5),
     Panel(("heart_rate", "pulse_rate"), "HR · Pulse /min", (30.0, 150.0), 3),
-    # SpO2 runs near the top of its range: its title sits at the bottom.
-    Panel(("spo2",), "SpO2 %", (80.0, 101.0), 2, title_at_bottom=True),
+    Panel(("spo2",), "SpO2 %", (80.0, 101.0), 2),
     Panel(("resp_rate",), "RR /min", (0.0, 40.0), 2),
 )
 
@@ -131,7 +137,10 @@ FONT_POINTS = 10          # ticks, marker labels, titles
 MAX_SHIFT = 1.0           # how far (in label heights) a limit label may move off its line
 LIMIT_POINTS = 9          # limit labels: a 70-px panel must hold five of them
 LANE_ROWS = 3
-LEFT_AXIS_PX = 44
+TITLE_X_PX = 2            # a title's left edge in its column
+TITLE_GAP_PX = 6          # between a title and the tick values right of it
+TICK_TEXT = "000"         # the widest tick value a panel shows (BP 200, SpO2 95, RR 30)
+TICK_RIGHT_PX = 5         # from a tick value's right end to the axis line (pyqtgraph's offset)
 LARGE_HEIGHT_PX = 600     # a trend this tall (1920x1080) gets text 2 pt larger
 LARGE_EXTRA_POINTS = 2
 MIN_LIMIT_COLUMN_PX = 52
@@ -428,8 +437,8 @@ class TrendPlot(QtWidgets.QWidget):
                 plot.hideAxis("bottom")   # one time axis: each repaints every frame
             self._y_ranges[index] = panel.y_range
             plot.setYRange(*panel.y_range, padding=0)
-            title = _Label(plot.getViewBox(), _font(FONT_POINTS, bold=True), fill=(0, 0, 0, 170))
-            title.setZValue(21)
+            # In the left axis column, over nothing drawn: no chip behind it.
+            title = _Label(plot.getAxis("left"), _font(FONT_POINTS, bold=True), fill=(0, 0, 0, 0))
             title.set_html(panel.title, _title_html(panel))
             parts = _PanelParts(plot, title)
             self.panels.append(parts)
@@ -464,8 +473,9 @@ class TrendPlot(QtWidgets.QWidget):
             parts.title.set_font(_font(FONT_POINTS + extra, bold=True))
             for label in parts.limit_labels:
                 label.set_font(self._limit_font)
+        column = self._left_column_px(font)
         for plot in [self.lane, *(p.plot for p in self.panels)]:
-            plot.getAxis("left").setWidth(LEFT_AXIS_PX + 4 * extra)
+            plot.getAxis("left").setWidth(column)
             plot.getAxis("left").setTickFont(font)
         self.panels[-1].plot.getAxis("bottom").setTickFont(font)
         for index in range(len(self.panels)):
@@ -473,6 +483,13 @@ class TrendPlot(QtWidgets.QWidget):
             self._place_title(index)
         self._lane_dirty = True
         self._layout_lane()
+
+    def _left_column_px(self, tick_font: QtGui.QFont) -> int:
+        """The width of every left axis column: the widest title, then the tick values. One width
+        for all plots, so the time axes stay lined up."""
+        titles = max(parts.title.width() for parts in self.panels)
+        ticks = QtGui.QFontMetricsF(tick_font).horizontalAdvance(TICK_TEXT) + TICK_RIGHT_PX
+        return math.ceil(TITLE_X_PX + titles + TITLE_GAP_PX + ticks)
 
     @staticmethod
     def _quiet(plot: _Plot) -> None:
@@ -868,10 +885,12 @@ class TrendPlot(QtWidgets.QWidget):
         self._layout_lane()
 
     def _place_title(self, index: int) -> None:
+        """The title at the top of its left axis column, left of the tick values: level with the
+        top of the plot, outside it (nothing drawn can be under it)."""
         parts = self.panels[index]
-        box = parts.plot.getViewBox().boundingRect()
-        y = box.bottom() - parts.title.height() - 1 if PANELS[index].title_at_bottom else 1.0
-        parts.title.setPos(2.0, max(0.0, y))
+        axis = parts.plot.getAxis("left")
+        top = axis.mapFromItem(parts.plot.getViewBox(), QtCore.QPointF(0.0, 0.0)).y()
+        parts.title.setPos(TITLE_X_PX, top + 1.0)
 
     def _layout_limit_labels(self, index: int) -> None:
         """Write each visible limit's label beside its line, in the column right of the plot;
@@ -1061,7 +1080,9 @@ class TrendPlot(QtWidgets.QWidget):
             column = item_rect(axis, view)
             column = QtCore.QRectF(column.left(), panel_rect.top(), column.width(),
                                    panel_rect.height())
-            out.append((f"{PANELS[index].title} title", item_rect(parts.title, view), panel_rect))
+            left = item_rect(parts.plot.getAxis("left"), view)
+            left = QtCore.QRectF(left.left(), panel_rect.top(), left.width(), panel_rect.height())
+            out.append((f"{PANELS[index].title} title", item_rect(parts.title, view), left))
             for label in parts.limit_labels:
                 if label.isVisible():
                     out.append((f"limit {label.plain}", item_rect(label, view), column))
@@ -1194,12 +1215,14 @@ def _limit_text(group: Sequence[_Threshold]) -> tuple[str, str]:
 
 
 def _title_html(panel: Panel) -> str:
+    """A word a line: each vital in its colour, then the unit ("BP" over "mmHg"); the left axis
+    column is as wide as the widest word, not the whole title ("HR · Pulse /min": 111 px)."""
     names = {"bp_systolic": "BP", "heart_rate": "HR", "pulse_rate": "Pulse", "spo2": "SpO2",
              "resp_rate": "RR"}
     unit = panel.title.split()[-1]
     shown = [m for m in panel.metrics if m in names]
-    words = " · ".join(f'<span style="color:{VITAL_COLOURS[m]}">{names[m]}</span>' for m in shown)
-    return f'{words} <span style="color:#bdbdbd">{escape(unit)}</span>'
+    words = [f'<span style="color:{VITAL_COLOURS[m]}">{names[m]}</span>' for m in shown]
+    return "<br>".join([*words, f'<span style="color:#bdbdbd">{escape(unit)}</span>'])
 
 
 def _key_html() -> str:
