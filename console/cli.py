@@ -13,11 +13,15 @@ With --protocol and --patient of a session still open in the log, that session i
     infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
                             --account NAME [--secret-fd N]
                             [--deidentify] [--db PATH] [--page-size A4|Letter]
+                                             (exit 1: the session's rows changed outside the
+                                              console; 2: refused; 3: the file damaged)
     infusion-console review [--db PATH]
     infusion-console central --broker URL [--name NAME] [--db PATH]   (the clinic's central station)
     infusion-console network setup --chairs N ...                    (broker files for a clinic)
     infusion-console staff add|disable|reset|list ...                (staff accounts, issue 13)
-    infusion-console access-log [--session N] [--db PATH]            (who read or exported what)
+    infusion-console access-log [--session N] [--db PATH]            (who read or exported what;
+                                             exit 1: a row changed outside the console;
+                                             2: refused; 3: the file damaged)
 
 Every failure a user can cause ends in one line that says what is wrong and what to do, with a
 non-zero exit; never a traceback.
@@ -49,15 +53,18 @@ def _devices(argv: list[str]) -> int:
 
 # `infusion-console verify`'s exit statuses (README, "Running the console"; its --help).
 VERIFY_OK: Final = 0         # every row matches its chain and SQLite finds the file sound
-VERIFY_EDITED: Final = 1     # a row was edited, deleted or added outside the console
+VERIFY_EDITED: Final = 1     # a row (or a table, or meta's schema_version) removed, edited, added
 VERIFY_UNCHECKED: Final = 2  # nothing checked: a usage error, no log, not a log, unreadable
-VERIFY_DAMAGED: Final = 3    # the file is damaged: SQLite cannot read it whole, or finds it unsound
+VERIFY_DAMAGED: Final = 3    # the file is damaged: SQLite cannot read it whole, finds it unsound,
+                             # or meta.schema_version holds what no console writes
 
 _VERIFY_EXITS: Final = f"""exit status:
   {VERIFY_OK}  the log is sound and no row was changed outside the console
-  {VERIFY_EDITED}  a row was edited, deleted or added outside the console (the first one is named)
+  {VERIFY_EDITED}  a row was edited, deleted or added outside the console (the first one is named),
+     a record table was removed, or meta's schema_version row was deleted
   {VERIFY_UNCHECKED}  nothing was checked: no log at --db, not a session log, or it cannot be read
-  {VERIFY_DAMAGED}  the file is damaged (SQLite cannot read it whole or finds it unsound): keep
+  {VERIFY_DAMAGED}  the file is damaged (SQLite cannot read it whole or finds it unsound, or meta's
+     schema_version row holds another number than the schema changes the log recorded): keep
      the copy for review and restore the log from the last backup"""
 
 # The next step after damage, for the person at the terminal.
@@ -71,6 +78,7 @@ def _verify(argv: list[str]) -> int:
     from console.store import LogError, classify, is_environmental
     from console.store.errors import sqlite_words
     from console.store.log import integrity_problems, verify_log
+    from console.store.schema import version_problem
 
     parser = argparse.ArgumentParser(prog="infusion-console verify",
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -89,6 +97,11 @@ def _verify(argv: list[str]) -> int:
     except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
         return _verify_damaged(args.db, sqlite_words(exc))
     except (LogError, OSError) as exc:
+        if isinstance(exc, LogError) and exc.cause in ("corrupt", "newer-schema"):
+            # Opening reads meta.schema_version: a damaged one can be why it was refused.
+            said = _version_damage(args.db)
+            if said is not None:
+                return _verify_damaged(args.db, said)
         if isinstance(exc, LogError) and exc.cause == "corrupt":
             return _verify_damaged(args.db, sqlite_words(exc))
         print(f"infusion-console verify: {exc}", file=sys.stderr)
@@ -96,6 +109,7 @@ def _verify(argv: list[str]) -> int:
     try:
         report = verify_log(conn)
         problems = integrity_problems(conn, args.db)
+        version = version_problem(conn)
     except UnicodeDecodeError as exc:
         return _verify_damaged(args.db, sqlite_words(exc))
     except (LogError, sqlite3.Error) as exc:
@@ -114,17 +128,50 @@ def _verify(argv: list[str]) -> int:
         chain = (f"all {report.rows_checked} rows read match their hash chains" if report.ok
                  else f"{report.message}, which the damage may explain")
         return _verify_damaged(args.db, f"SQLite's integrity check found: {problems[0]} ({chain})")
-    if report.ok:
-        print(f"{args.db}: ok ({report.rows_checked} rows checked, integrity ok)")
-        return VERIFY_OK
-    print(f"{args.db}: {report.message}")
-    return VERIFY_EDITED
+    if version is not None and version.damaged:
+        chain = (f"all {report.rows_checked} rows match their hash chains" if report.ok
+                 else report.message)
+        return _verify_damaged(args.db, f"{version.message} ({chain})")
+    if not report.ok:
+        print(f"{args.db}: {report.message}")
+        return VERIFY_EDITED
+    if version is not None:   # the row, or the record of the migrations, deleted outside
+        print(f"{args.db}: {version.message}")
+        return VERIFY_EDITED
+    print(f"{args.db}: ok ({report.rows_checked} rows checked, integrity ok)")
+    return VERIFY_OK
 
 
 def _verify_damaged(db: Path, words: str) -> int:
     """Report a damaged log: one line on stdout (the check's finding, as an edited row is)."""
     print(f"{db}: the file is damaged: {words}; {_DAMAGED_NEXT}")
     return VERIFY_DAMAGED
+
+
+def _version_damage(db: Path) -> str | None:
+    """What is wrong with meta.schema_version when opening the log refused it for that row: as
+    a newer console's (a flipped bit turns '4' into '5' or '6', and the migrations recorded are
+    all this console's, so it is damage), or as damaged bytes that are not text. None when the
+    row is sound (the log is a newer console's, or damaged elsewhere) or cannot be read here.
+    """
+    import sqlite3
+    from urllib.parse import quote
+
+    from console.store.schema import version_problem
+
+    try:   # open_readonly refused it, so plainly: read-only, nothing checked but the schema
+        conn = sqlite3.connect(f"file:{quote(str(db.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        problem = version_problem(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    if problem is None or not problem.damaged:
+        return None
+    return problem.message
 
 
 def _export(argv: list[str]) -> int:

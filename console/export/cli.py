@@ -26,13 +26,26 @@ creates, migrates or repairs a log: the write connection of a log with accounts 
 once the read-only one has shown a log of this console's schema (EventLog.open would otherwise
 build or update one).
 
-Exit status: 0 written; 2 for every failure a user can cause (no sign-in, a refused one, no log
-or not a log, unknown session, a file that cannot be written, REMS asked for a non-esketamine
-session, an export the access log cannot record); 3 when the session log is damaged: SQLite
-cannot read what the export needs, or the rows read are not what the console wrote (their hash
-chain, walked only then). No file is written; `infusion-console verify` checks the whole log.
-Each ends in one line on stderr; never a traceback. No Qt here (the PDF writer is imported only
-for --pdf).
+Every export first holds the session's rows to the log's hash chain (console/review/queries.py
+`check_session_chain`, the check the review window makes when it opens a session) and refuses a
+session whose record was changed outside the console, naming the first changed row in `verify`'s
+words. Why refuse rather than write it with a warning: an export is a record leaving the clinic.
+In the review a changed session carries a banner over it; a PDF, a CSV, a FHIR bundle or a REMS
+form sent to a referrer, a registry or an insurer carries nothing of the kind, and whoever reads
+it there cannot run `verify`. A changed value (a blood pressure, a time of acknowledgement)
+would reach them as the clinic's record. The clinician still reads the session in the review,
+with the changed row named, and the backup holds the record as written. The check costs little
+beside the export itself (measured on a 40-minute IV session at 1 Hz and a 2-hour esketamine
+session: README "Reviewing and exporting past sessions").
+
+Exit status: 0 written; 1 not written: the session's rows were changed outside the console (or
+changed bytes that SQLite still reads), the first one named; 2 for every failure a user can cause
+(no sign-in, a refused one, no log or not a log, unknown session, a file that cannot be written,
+REMS asked for a non-esketamine session, an export the access log cannot record); 3 when the
+session log is damaged: SQLite cannot read what the export needs, or the rows read are values the
+console never writes (their hash chain, walked only then). No file is written; `infusion-console
+verify` checks the whole log. Each ends in one line on stderr; never a traceback. No Qt here
+(the PDF writer is imported only for --pdf).
 """
 
 from __future__ import annotations
@@ -56,11 +69,14 @@ if TYPE_CHECKING:   # only for the annotations: the review model is loaded when 
 PROG = "infusion-console export"
 STATION = "command line"
 
+EXIT_CHANGED: Final = 1   # the session's rows were changed outside the console (as verify's 1)
 EXIT_REFUSED: Final = 2   # every failure a user can cause: one line says what and what to do
 EXIT_DAMAGED: Final = 3   # the session log is damaged: unreadable, or not what the console wrote
 
 _EXITS: Final = f"""exit status:
   0  the file was written
+  {EXIT_CHANGED}  no file was written: the session's record was changed outside the console (the
+     first changed row is named; the review shows the session with it marked)
   {EXIT_REFUSED}  no file was written: a usage error, no sign-in or a refused one, no session log
      or not one, an unknown session, a file that cannot be written, or (on a log with staff
      accounts) the access log cannot record the export
@@ -151,9 +167,9 @@ def _damaged(db: Path, words: str, reading: str | None = None) -> _Failure:
 def _unusable(what: str, db: Path) -> _Failure:
     """`what` is wrong with the log at `db` (damage, or rows not as written): the line, with the
     next steps, and exit status 3."""
-    return _Failure(f"{what}; no file was written. Check it with `infusion-console verify --db "
-                    f"{db}`, keep a copy of it for review and restore the log from the last "
-                    "backup", EXIT_DAMAGED)
+    from console.store.errors import damage_next_steps
+
+    return _Failure(f"{what}; no file was written. {damage_next_steps(db)}", EXIT_DAMAGED)
 
 
 @contextmanager
@@ -405,8 +421,8 @@ def _load(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> Sessi
     what = f"session {args.session_id}"
     try:
         with _reading(db, what):
-            return load_session(conn, args.session_id,
-                                with_observations=bool(args.csv or args.fhir or args.pdf))
+            detail = load_session(conn, args.session_id,
+                                  with_observations=bool(args.csv or args.fhir or args.pdf))
     except UnknownSessionError as exc:
         raise _Failure(f"session {args.session_id} is not in the session log {db}; "
                        "the review list shows the ids") from exc
@@ -419,6 +435,47 @@ def _load(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> Sessi
         if failure is None:
             raise   # the rows are as written: a bug, not dressed up as damage
         raise failure from exc
+    _refuse_changed(args, conn, db)
+    return detail
+
+
+def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> None:
+    """Refuse the export of a session whose rows do not match the log's hash chain (the module
+    docstring says why: the file leaves the clinic without the review's warning).
+
+    A de-identified export's line names only the row's table and number, as the review's
+    de-identified banner does: `verify`'s sentence and the row may hold a date or free text.
+    """
+    from console.clock import iso
+    from console.review.queries import check_session_chain
+    from console.store import LogError
+    from console.store.errors import one_line
+
+    what = f"session {args.session_id}"
+    try:
+        with _reading(db, what):
+            check = check_session_chain(conn, args.session_id)
+    except LogError as exc:   # the review's reader classifies what it cannot read itself
+        raise _log_failure(exc, db, what) from exc
+    if check.ok or check.first_bad is None:
+        return
+    if args.deidentify:
+        table, row_id = check.first_bad
+        said = f"{table} row {row_id} does not match the log's hash chain"
+    else:
+        said = one_line(check.message, 600)
+        if check.record:
+            when = f", recorded {iso(check.record_at)}" if check.record_at else ""
+            said += f" (the row: {one_line(check.record, 200)}{when})"
+    if check.bad_rows > 1:
+        more = check.bad_rows - 1
+        said += f"; {more} more row{'s' if more != 1 else ''} of the session differ as well"
+    raise _Failure(f"session {args.session_id} was not exported: its record in {db} was changed "
+                   f"outside the console: {said}. An exported file leaves the clinic without the "
+                   "review's warning, so none was written. Check the whole log with "
+                   f"`infusion-console verify --db {db}` and compare the session with the last "
+                   "backup; the review shows the session with the changed row named",
+                   EXIT_CHANGED)
 
 
 def _changed_rows(conn: sqlite3.Connection, db: Path, what: str) -> _Failure | None:

@@ -16,19 +16,34 @@ administrator role. A new PIN or password is typed twice at the prompt, or read 
 
 `access-log` prints who read or exported which session, when, in which format and whether
 de-identified (the `access_log` table); it opens the log read-only and needs no sign-in: it holds
-account names and session numbers, no patient data.
+account names and session numbers, no patient data. It also holds the table to its hash chain
+(its rows alone, in one read transaction with the rows printed): an audit must not take a row
+edited or deleted outside the console for the record. Text is printed with every character that
+does not print shown as "?": a file name chosen by whoever exported holds any byte, and control
+sequences in it could otherwise rewrite the auditor's screen. Its exit statuses, as `verify`'s
+and `export`'s (console/cli.py, console/export/cli.py):
 
-Every failure a user can cause is one line on stderr and exit status 2; never a traceback.
+    0  printed (or nothing is recorded), every row as the console wrote it
+    1  printed, but the access log was changed outside the console: the line after the rows
+       names the first changed row, in `verify`'s words
+    2  nothing printed: a usage error, no session log or not one, a log that cannot be read
+       (permission, a lock), or one from before the access log (schema version 1 or 2)
+    3  nothing printed: the session log is damaged (SQLite cannot read it, its access log is not
+       there though the log recorded it, or holds values the console never writes)
+
+Every failure a user can cause is one line on stderr; never a traceback. `staff` exits 2 on each.
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Final, NoReturn
 
 from console.clock import iso
 from console.identity.errors import IdentityError, UnknownAccountError
@@ -37,7 +52,7 @@ from console.identity.secrets import SecretKind
 from console.identity.staff import Account, Purpose, Staff
 from console.identity.terminal import InputError, preread, read_new_secret, read_secret
 from console.paths import default_db_path
-from console.store import EventLog, LogError
+from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
 from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
@@ -45,6 +60,20 @@ from console.version import VERSION
 STAFF_PROG = "infusion-console staff"
 ACCESS_PROG = "infusion-console access-log"
 STATION = "command line"
+
+EXIT_REFUSED: Final = 2     # every failure a user can act on, `staff` and `access-log` alike
+# `infusion-console access-log`'s other exit statuses (the module docstring; its --help).
+ACCESS_CHANGED: Final = 1   # printed, but a row was edited, deleted or added outside the console
+ACCESS_DAMAGED: Final = 3   # nothing printed: the log is damaged, or not what the console wrote
+
+_ACCESS_EXITS: Final = f"""exit status:
+  0  printed (or nothing is recorded), every row as the console wrote it
+  {ACCESS_CHANGED}  printed, but the access log was changed outside the console: the line after
+     the rows names the first changed row
+  {EXIT_REFUSED}  nothing printed: a usage error, no session log or not one, a log that cannot be
+     read (permission, a lock), or a log from before the access log (schema version 1 or 2)
+  {ACCESS_DAMAGED}  nothing printed: the session log is damaged (check it with `infusion-console
+     verify --db PATH`, keep a copy, restore it from the last backup)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,7 +84,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Failure(Exception):
-    """A user-caused failure, already worded for the user."""
+    """A failure worded for the user, and the exit status it ends in (a refusal unless said)."""
+
+    def __init__(self, message: str, exit_status: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 def _fd(text: str) -> int:
@@ -118,7 +151,7 @@ def staff_main(argv: list[str]) -> int:
         return _staff(args)
     except _Failure as failure:
         print(f"{STAFF_PROG} {args.command}: {failure}", file=sys.stderr)
-        return 2
+        return failure.exit_status
 
 
 def _staff(args: argparse.Namespace) -> int:
@@ -237,7 +270,8 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
 def access_log_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=ACCESS_PROG,
                 description="Print who read or exported which session, when, in which format "
-                            "and whether de-identified.")
+                            "and whether de-identified.",
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_ACCESS_EXITS)
     p.add_argument("--session", type=int, metavar="N", help="only this session")
     p.add_argument("--db", type=Path, default=None,
                    help=f"session log file (default {default_db_path()})")
@@ -251,36 +285,142 @@ def access_log_main(argv: list[str]) -> int:
         return _access_log(args)
     except _Failure as failure:
         print(f"{ACCESS_PROG}: {failure}", file=sys.stderr)
-        return 2
+        return failure.exit_status
 
 
 def _access_log(args: argparse.Namespace) -> int:
-    from console.review.queries import MissingLogError, open_readonly
-
     db: Path = args.db if args.db is not None else default_db_path()
     if args.session is not None and args.session not in SQLITE_INTEGER:
         raise _Failure(f"--session {args.session}: there is no such session (session ids "
                        f"run from 1 to at most {SQLITE_INTEGER.stop - 1}); leave out --session "
                        "to see the rows of every session")
+    conn = _open_readonly(db)
     try:
-        conn = open_readonly(db)
-    except (MissingLogError, LogError) as exc:
-        raise _Failure(str(exc)) from exc
-    try:
-        rows = store.access_rows(conn, args.session) if store.has_access_log(conn) else []
-    except LogError as exc:
-        raise _Failure(str(exc)) from exc
+        rows, report = _read_access_log(conn, db, args.session)
     finally:
         conn.close()
     if not rows:
         which = f"of session {args.session} " if args.session is not None else ""
         print(f"no read or export {which}is recorded in {db}")
+    else:
+        table = [("id", "at", "who", "what", "session", "format", "de-identified", "station",
+                  "detail")]
+        for r in rows:
+            table.append((str(r.id), iso(r.at), f"{r.name} (#{r.account})", r.what,
+                          "-" if r.session_id is None else str(r.session_id), r.format or "-",
+                          "yes" if r.deidentified else "no", r.station or "-", r.detail or "-"))
+        _print_table([[_printable(cell) for cell in row] for row in table])
+    if report.ok:
         return 0
-    table = [("id", "at", "who", "what", "session", "format", "de-identified", "station",
-              "detail")]
-    for r in rows:
-        table.append((str(r.id), iso(r.at), f"{r.name} (#{r.account})", r.what,
-                      "-" if r.session_id is None else str(r.session_id), r.format or "-",
-                      "yes" if r.deidentified else "no", r.station or "-", r.detail or "-"))
-    _print_table(table)
-    return 0
+    sys.stdout.flush()   # the rows first, then the line about them
+    print(f"{ACCESS_PROG}: the access log of {db} was changed outside the console: "
+          f"{report.message}; the rows above are as the file holds them now, not as they were "
+          f"recorded. Check the whole log with `infusion-console verify --db {db}` and compare "
+          "it with the last backup", file=sys.stderr)
+    return ACCESS_CHANGED
+
+
+def _printable(text: str) -> str:
+    """`text` with every character that does not print (line breaks, escape sequences) as "?"."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def _open_readonly(db: Path) -> sqlite3.Connection:
+    """The log at `db`, read-only, or the line saying why not (as `verify` and `export` say it)."""
+    from console.review.queries import MissingLogError, open_readonly
+    from console.store.errors import sqlite_words
+
+    try:
+        return open_readonly(db)
+    except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
+        raise _damaged(db, sqlite_words(exc)) from exc
+    except MissingLogError as exc:
+        raise _Failure(str(exc)) from exc
+    except LogError as exc:
+        if exc.cause == "corrupt":
+            raise _damaged(db, sqlite_words(exc)) from exc
+        raise _Failure(str(exc)) from exc
+
+
+def _damaged(db: Path, words: str, what: str | None = None) -> _Failure:
+    """The line for a log SQLite cannot read (`what`: the part, else the whole log)."""
+    subject = f"the session log {db}" if what is None else f"{what} of {db}"
+    return _unusable(f"cannot read {subject}: the file is damaged: {words}", db)
+
+
+def _unusable(what: str, db: Path) -> _Failure:
+    """`what` is wrong with the log at `db`: the line with the next steps, exit status 3."""
+    from console.store.errors import damage_next_steps
+
+    return _Failure(f"{what}; nothing was printed. {damage_next_steps(db)}", ACCESS_DAMAGED)
+
+
+@contextmanager
+def _reading(db: Path) -> Iterator[None]:
+    """Inside: SQLite failing to read the file (damage, a lock, I/O) ends in the user's line
+    (a traceback before); a bug (bad SQL) propagates as it is."""
+    from console.store import classify, is_environmental
+    from console.store.errors import sqlite_words
+
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise _damaged(db, sqlite_words(exc), "the access log") from exc
+    except sqlite3.Error as exc:
+        if not is_environmental(exc):
+            raise
+        error = classify(exc, db)
+        if error.cause != "corrupt":
+            raise _Failure(str(error)) from exc
+        raise _damaged(db, sqlite_words(exc), "the access log") from exc
+
+
+def _read_access_log(conn: sqlite3.Connection, db: Path,
+                     session: int | None) -> tuple[list[store.AccessRow], VerifyReport]:
+    """The rows to print and what the hash chain says of the access log, in one snapshot.
+
+    A few changed bytes in a row can leave a value SQLite reads but the console never wrote (a
+    time that is no time): reading it fails, and the chain tells damage from a bug (found by
+    overwriting bytes of a real log's access_log pages).
+    """
+    from console.store.log import read_snapshot
+
+    with _reading(db), read_snapshot(conn):
+        if not store.has_access_log(conn):
+            raise _no_access_log(conn, db)
+        try:
+            rows = store.access_rows(conn, session)
+        except sqlite3.Error:
+            raise   # _reading's
+        except Exception as exc:
+            report = store.check_access_log(conn)
+            if report.ok:
+                raise   # the rows are as written: a bug, not dressed up as damage
+            raise _unusable(f"cannot read the access log of {db}: it does not hold what the "
+                            f"console wrote ({report.message})", db) from exc
+        return rows, store.check_access_log(conn)
+
+
+def _no_access_log(conn: sqlite3.Connection, db: Path) -> _Failure:
+    """The line for a log without the access_log table: one from before it (refused: there is
+    nothing to print), or one that recorded it (damaged, or the table removed outside)."""
+    from console.store import schema
+    from console.store.log import read_head, removed_table
+
+    applied = schema.applied_migrations(conn)
+    head = read_head(conn, "access_log")
+    if head is not None or schema.STAFF_MIGRATION in applied:
+        return _unusable(f"cannot read the access log of {db}: "
+                         f"{removed_table('access_log', head)}, or the file is damaged", db)
+    return _Failure(f"the session log {db} is of schema version {len(applied)}, from before the "
+                    f"access log (schema version {_version_made_by(schema.STAFF_MIGRATION)} added "
+                    "it, with staff accounts): no read or export of it was recorded. A console of "
+                    "this version adds the access log when it next opens this log; reads and "
+                    "exports are recorded from then on, once the log has a staff account")
+
+
+def _version_made_by(name: str) -> int:
+    """The schema version a migration brings a log to (its place among the migrations, from 1)."""
+    from console.store import schema
+
+    return [n for n, _ in schema.MIGRATIONS].index(name) + 1

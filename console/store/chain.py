@@ -235,12 +235,8 @@ def verify_chains(conn: sqlite3.Connection, heads: Mapping[str, Head | None]) ->
     """
     total = 0
     for table in (t for t in RECORD_TABLES if t in heads):
-        columns = ", ".join((*CHAINED_COLUMNS[table], "row_hash"))
-        cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY id")
-        checked, last, bad = _walk(iter(cursor), table)
-        cursor.close()
+        checked, bad = _check_table(conn, table, heads.get(table))
         total += checked
-        bad = bad or _check_head(table, last, heads.get(table))
         if bad is not None:
             return VerifyReport(False, (table, bad.row_id), bad.message, total)
     unended = _check_session_ends(conn)
@@ -250,6 +246,36 @@ def verify_chains(conn: sqlite3.Connection, heads: Mapping[str, Head | None]) ->
     if unbound is not None:
         return VerifyReport(False, ("signatures", unbound.row_id), unbound.message, total)
     return VerifyReport(True, None, f"All {total} rows match their hash chains.", total)
+
+
+def verify_table(conn: sqlite3.Connection, table: str, head: Head | None) -> VerifyReport:
+    """Walk one record table in id order as `verify_chains` does, and hold its end to `head`.
+
+    For a command that shows one table and must say whether it is as written (`infusion-console
+    access-log`: the access log alone, not the whole log's seconds of walking).
+
+    Args:
+        conn: an open connection to the log.
+        table: one of `RECORD_TABLES`, present in the file.
+        head: the (last id, last row_hash) the log recorded in meta for it, or None.
+    """
+    checked, bad = _check_table(conn, table, head)
+    if bad is not None:
+        return VerifyReport(False, (table, bad.row_id), bad.message, checked)
+    return VerifyReport(True, None, f"All {checked} rows of {table} match their hash chain.",
+                        checked)
+
+
+def _check_table(conn: sqlite3.Connection, table: str,
+                 head: Head | None) -> tuple[int, _Bad | None]:
+    """Rows checked and the first bad row of one table's chain, its recorded head included."""
+    columns = ", ".join((*CHAINED_COLUMNS[table], "row_hash"))
+    cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY id")
+    try:
+        checked, last, bad = _walk(iter(cursor), table)
+    finally:
+        cursor.close()
+    return checked, bad or _check_head(table, last, head)
 
 
 def _check_session_ends(conn: sqlite3.Connection) -> _Bad | None:

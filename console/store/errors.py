@@ -195,6 +195,13 @@ def classify(exc: BaseException, path: Path) -> LogError:
     return LogError(path, "io", f"{type(exc).__name__}: {exc}")
 
 
+def damage_next_steps(path: Path) -> str:
+    """What to do about a damaged log, for a command other than `verify` (export, access-log):
+    the clause that ends their line, in the same words."""
+    return (f"Check it with `infusion-console verify --db {path}`, keep a copy of it for review "
+            "and restore the log from the last backup")
+
+
 def sqlite_words(error: LogError | sqlite3.Error | UnicodeDecodeError) -> str:
     """SQLite's own words for a failure ("database disk image is malformed"), fit for one line.
 

@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Final
 
 from console.clock import iso, parse_iso
-from console.store.chain import SIGNABLE_TABLES
-from console.store.log import ChainedWriter
+from console.store.chain import SIGNABLE_TABLES, VerifyReport, verify_table
+from console.store.log import ChainedWriter, read_head
 
 _STAFF_COLUMNS: Final = (
     "id, account, name, badge, roles, secret_hash, secret_kind, active, changed_at, changed_by, "
@@ -250,3 +250,13 @@ def access_rows(conn: sqlite3.Connection, session_id: int | None = None) -> list
         f"FROM access_log {where} ORDER BY id", params).fetchall()
     return [AccessRow(int(r[0]), parse_iso(r[1]), int(r[2]), str(r[3]), str(r[4]), r[5],
                       str(r[6]), bool(r[7]), str(r[8]), str(r[9])) for r in rows]
+
+
+def check_access_log(conn: sqlite3.Connection) -> VerifyReport:
+    """The access log held to its hash chain and to the head the log recorded in meta: whether
+    its rows are the ones the console wrote (none edited, deleted or added outside it).
+
+    The table alone, in the words of `verify` (a whole log's walk takes seconds); read it in
+    the same read transaction as the rows shown (`console.store.log.read_snapshot`).
+    """
+    return verify_table(conn, "access_log", read_head(conn, "access_log"))

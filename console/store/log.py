@@ -411,18 +411,51 @@ _NO_FLAGS: Final[frozenset[str]] = frozenset()
 # --- opening ---
 
 
-def verify_log(conn: sqlite3.Connection) -> VerifyReport:
-    """`EventLog.verify` on any connection to a log, a read-only one too (`infusion-console
-    verify` reads the file without writing a byte of it: an auditor's copy stays as it was)."""
-    present = schema.user_tables(conn)
-    # One read transaction: a consistent snapshot even if another program writes meanwhile.
+@contextlib.contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: everything read inside is one consistent state of the log, even
+    while a console writes it (rows and the chain head after them agree). Any connection, a
+    read-only one too; it must not be in a transaction already."""
     conn.execute("BEGIN")
     try:
-        heads: dict[str, Head | None] = {
-            table: read_head(conn, table) for table in RECORD_TABLES if table in present}
-        return verify_chains(conn, heads)
+        yield
     finally:
-        conn.execute("ROLLBACK")
+        _rollback_quietly(conn)
+
+
+def verify_log(conn: sqlite3.Connection) -> VerifyReport:
+    """`EventLog.verify` on any connection to a log, a read-only one too (`infusion-console
+    verify` reads the file without writing a byte of it: an auditor's copy stays as it was).
+
+    A record table that is not in the file although the log recorded it (its chain head in
+    meta, or the migration that made it) was removed outside the console: reported first, as
+    its rows cannot be walked (a dropped access_log passed as "ok" before).
+    """
+    present = schema.user_tables(conn)
+    with read_snapshot(conn):
+        applied = set(schema.applied_migrations(conn))
+        heads: dict[str, Head | None] = {}
+        for table in RECORD_TABLES:
+            head = read_head(conn, table)
+            if table in present:
+                heads[table] = head
+            elif head is not None or schema.made_by(table) in applied:
+                return VerifyReport(False, (table, head[0] if head else 0),
+                                    removed_table(table, head), 0)
+        return verify_chains(conn, heads)
+
+
+def removed_table(table: str, head: Head | None) -> str:
+    """What `verify` says of a record table that the log recorded and the file lacks: `head` is
+    its chain head in meta, or None when only the migration that made it is recorded."""
+    if head is None:
+        recorded = f"the schema change that made it ({schema.made_by(table)})"
+    else:
+        rows = (f"rows 1 to {head[0]}" if head[0] > 1 else "row 1" if head[0] == 1
+                else "no row yet")
+        recorded = f"it ({rows})"
+    return (f"{table}: the table is not in the file, though the log recorded {recorded}: it was "
+            "removed outside the console")
 
 
 def integrity_ok(conn: sqlite3.Connection, path: Path) -> bool:

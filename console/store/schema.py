@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from console.store.chain import GENESIS
@@ -280,7 +281,12 @@ STAFF_SECRET_CHECK: Final = "secret_hash LIKE '$argon2id$%'"
 SIGN_IN_OUTCOMES: Final = ("ok", "wrong", "locked", "disabled", "unknown")
 
 
-@migration("0003_staff")
+# The migration that made the identity tables, the access log among them (a log without it is
+# from before the access log: `infusion-console access-log` says so rather than "nothing read").
+STAFF_MIGRATION: Final = "0003_staff"
+
+
+@migration(STAFF_MIGRATION)
 def _staff(db: Database) -> None:
     """Who did it (issue 13): staff accounts, every sign-in attempt, electronic signatures bound
     to the hash of the record they sign, and every read or export of a session's record.
@@ -400,6 +406,22 @@ def _outbox_control_id_not_indexed(db: Database) -> None:
     _set_schema_version(db, 4)
 
 
+# The hash-chained record tables each migration makes (console/store/chain.py RECORD_TABLES):
+# a log that recorded the migration and lacks one lost it outside the console (`verify`).
+# tests/store/test_schema.py holds it to what the migrations really create.
+RECORD_TABLES_MADE_BY: Final[dict[str, tuple[str, ...]]] = {
+    "0001_initial_schema": ("sessions", "observations", "alarm_events", "events"),
+    "0002_outbox": ("outbox", "deliveries"),
+    STAFF_MIGRATION: ("staff", "sign_ins", "signatures", "access_log"),
+}
+
+
+def made_by(table: str) -> str | None:
+    """The migration that made record table `table`, or None for a table no migration made."""
+    return next((name for name, tables in RECORD_TABLES_MADE_BY.items() if table in tables),
+                None)
+
+
 KNOWN_MIGRATIONS: Final = frozenset(name for name, _ in MIGRATIONS)
 # The newest schema this program writes: one version per registered migration.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -433,6 +455,54 @@ def stored_schema_version(conn: sqlite3.Connection) -> int | None:
         return int(row[0]) if row else None
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionProblem:
+    """What is wrong with `meta.schema_version`, found by `version_problem`.
+
+    Attributes:
+        damaged: True when the row holds something no console writes (another number, or not a
+            number): `verify` reports the file damaged. False when the row, or the record of the
+            schema changes itself, is not there: removed outside the console (a damaged page
+            would fail SQLite's integrity check instead), reported as an edit.
+        message: one sentence naming the row, what was found and what it should be.
+    """
+
+    damaged: bool
+    message: str
+
+
+def version_problem(conn: sqlite3.Connection) -> VersionProblem | None:
+    """`meta.schema_version` held to the migrations the log recorded; None when they agree.
+
+    Every migration sets the version to its own number in the transaction that records it in
+    `_sqlite_migrations`, so a log of this console always reads exactly the number of migrations
+    it lists. A log listing a migration this console does not know is a newer console's, whose
+    numbers are not ours to judge: None (opening it refuses it as newer).
+    """
+    applied = applied_migrations(conn)
+    if any(name not in KNOWN_MIGRATIONS for name in applied):
+        return None
+    if not applied:
+        return VersionProblem(False, f"{MIGRATIONS_TABLE} lists none of the log's schema changes "
+                                     "(a log of this console lists each): it was emptied or "
+                                     "removed outside the console")
+    expected = str(len(applied))
+    recorded = (f"it should read {expected}, the number of schema changes the log recorded, "
+                + (f"{applied[0]} to {applied[-1]}" if len(applied) > 1 else applied[0]))
+    # As bytes: a value that is not UTF-8 must be shown, not end the check (sqlite3 cannot
+    # decode it as text).
+    row = conn.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = ?",
+                       [META_SCHEMA_VERSION]).fetchone()
+    if row is None:
+        return VersionProblem(False, f"meta row {META_SCHEMA_VERSION} is missing: it was deleted "
+                                     f"outside the console; {recorded}")
+    if row[0] is not None and bytes(row[0]).decode("utf-8", "replace") == expected:
+        return None
+    # repr: quoted, with spaces and control characters visible (' 4', '4\n').
+    shown = "NULL" if row[0] is None else repr(bytes(row[0]).decode("utf-8", "replace")[:40])
+    return VersionProblem(True, f"meta row {META_SCHEMA_VERSION} holds {shown}: {recorded}")
 
 
 def migrate(conn: sqlite3.Connection, stop_before: str | None = None) -> list[str]:

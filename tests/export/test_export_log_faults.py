@@ -209,6 +209,115 @@ def test_a_row_whose_bytes_changed_is_damage_not_a_crash(capsys, plain_log, tmp_
     assert not (tmp_path / "out").exists()
 
 
+# --- a session changed outside the console: exit 1, the first changed row named, no file ---
+# Before: written, exit 0 (the chain was walked only when a value could not be read at all).
+
+
+def change_value(db: Path, sid: int, metric: str = "bp_systolic",
+                 nth: int = 0) -> tuple[int, float, str]:
+    """Raise the session's `nth` (from 0) `metric` reading by 40 with sqlite3, triggers dropped
+    first, as someone with the file could (or a few changed bytes: the value still reads).
+    Returns the row id, the new value and its received_at."""
+    with sqlite3.connect(db, isolation_level=None) as conn:
+        conn.execute("DROP TRIGGER IF EXISTS observations_no_update")
+        row, value, at = conn.execute(
+            "SELECT id, value, received_at FROM observations WHERE session_id = ? AND metric = ? "
+            "ORDER BY id LIMIT 1 OFFSET ?", [sid, metric, nth]).fetchone()
+        conn.execute("UPDATE observations SET value = ? WHERE id = ?", [value + 40, row])
+    conn.close()
+    return row, value + 40, at
+
+
+def changed_line(db: Path, sid: int, said: str) -> str:
+    return (f"{PROG}session {sid} was not exported: its record in {db} was changed outside the "
+            f"console: {said}. An exported file leaves the clinic without the review's warning, "
+            f"so none was written. Check the whole log with `infusion-console verify --db {db}` "
+            "and compare the session with the last backup; the review shows the session with "
+            "the changed row named")
+
+
+@pytest.mark.parametrize("option, name", [("--csv", "out"), ("--pdf", "report.pdf"),
+                                          ("--fhir", "bundle.json"), ("--rems", "rems.txt")])
+def test_a_value_changed_outside_the_console_is_not_exported(capsys, plain_log, tmp_path,
+                                                             option, name):
+    db = copy_log(plain_log.path, tmp_path)
+    sid = plain_log.facts.ids["esketamine"]
+    row, value, at = change_value(db, sid)
+    before = snapshot(tmp_path)
+    message = one_line(*export(capsys, sid, option, tmp_path / name, "--db", db), status=1)
+    assert message == changed_line(db, sid, (
+        f"observations row {row}: its content does not match its row_hash: it was edited outside "
+        f"the console, or the row before it was replaced (the row: Systolic BP {value:g} mmHg, "
+        f"recorded {at})"))
+    assert snapshot(tmp_path) == before   # no file, and the log as it was
+
+
+def test_a_deidentified_export_names_only_the_row(capsys, plain_log, tmp_path):
+    # verify's sentence and the row may hold a time or free text: the table and number only,
+    # as the review's de-identified banner says it.
+    db = copy_log(plain_log.path, tmp_path)
+    sid = plain_log.facts.ids["esketamine"]
+    row, _, _ = change_value(db, sid)
+    message = one_line(*export(capsys, sid, "--csv", tmp_path / "out", "--db", db,
+                               "--deidentify"), status=1)
+    assert message == changed_line(db, sid, f"observations row {row} does not match the log's "
+                                            "hash chain")
+
+
+def test_an_end_changed_outside_the_console_is_not_exported(capsys, plain_log, tmp_path):
+    db = copy_log(plain_log.path, tmp_path)
+    sid = plain_log.facts.ids["surge"]
+    with sqlite3.connect(db, isolation_level=None) as conn:
+        conn.execute("DROP TRIGGER sessions_update_only_end")
+        (ended,) = conn.execute("SELECT ended_at FROM sessions WHERE id = ?", [sid]).fetchone()
+        conn.execute("UPDATE sessions SET ended_at = '2026-03-05T11:00:00.000Z' WHERE id = ?",
+                     [sid])
+    conn.close()
+    message = one_line(*export(capsys, sid, "--pdf", tmp_path / "r.pdf", "--db", db), status=1)
+    assert message == changed_line(db, sid, (
+        f"sessions row {sid}: its end (2026-03-05T11:00:00.000Z) was changed outside the "
+        f"console: it was recorded ending at {ended} (the row: the session's start record "
+        "(patient, protocol, weight, dose))"))
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_change_inside_another_session_does_not_stop_this_one(capsys, plain_log, tmp_path):
+    db = copy_log(plain_log.path, tmp_path)
+    change_value(db, plain_log.facts.ids["esketamine"], "heart_rate", nth=10)
+    sid = plain_log.facts.ids["surge"]
+    code, out, err = export(capsys, sid, "--csv", tmp_path / "out", "--db", db)
+    assert (code, err) == (0, "") and out.startswith(f"session {sid}: wrote ")
+
+
+def test_a_change_to_the_row_right_after_this_session_stops_it_too(capsys, plain_log, tmp_path):
+    # The esketamine session's first observation is the row right after the surge session's
+    # last: whether that row was changed or the surge's last row was (its own hash recomputed),
+    # the chain reads the same, so neither session is exported as the record.
+    db = copy_log(plain_log.path, tmp_path)
+    row, _, _ = change_value(db, plain_log.facts.ids["esketamine"])
+    sid = plain_log.facts.ids["surge"]
+    message = one_line(*export(capsys, sid, "--csv", tmp_path / "out", "--db", db), status=1)
+    assert message.startswith(
+        f"{PROG}session {sid} was not exported: its record in {db} was changed outside the "
+        f"console: observations row {row}, the row after this session's row {row - 1}, does not "
+        "chain onto it: one of the two was changed outside the console (the row: ")
+
+
+def test_a_changed_session_on_a_log_with_accounts_records_no_export(capsys, scenario_log,
+                                                                    tmp_path):
+    db = copy_log(scenario_log.path, tmp_path)
+    sid = scenario_log.facts.ids["surge"]
+    exports_before = [row for row in access_rows(db) if row[0] == "export"]
+    row, _, _ = change_value(db, sid)
+    message = one_line(*export(capsys, sid, "--fhir", tmp_path / "b.json", "--db", db,
+                               signed=True), status=1)
+    assert message.startswith(f"{PROG}session {sid} was not exported: its record in {db} was "
+                              f"changed outside the console: observations row {row}: ")
+    assert not (tmp_path / "b.json").exists()
+    # The sign-in is logged as always; no export row claims a file that was never made.
+    assert [row for row in access_rows(db) if row[0] == "export"] == exports_before
+
+
 # --- read-only: a log without accounts is never written ---
 
 
@@ -296,5 +405,6 @@ def test_help_lists_the_exit_statuses(capsys):
     assert done.value.code == 0
     text = capsys.readouterr().out
     assert "0  the file was written" in text
+    assert "1  no file was written: the session's record was changed outside the console" in text
     assert "2  no file was written: a usage error" in text
     assert "3  no file was written: the session log is damaged" in text

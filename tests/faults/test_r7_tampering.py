@@ -118,3 +118,23 @@ def test_the_first_of_two_edits_is_the_one_named(db: Path) -> None:
     tampered = verify(db)
     assert tampered.returncode == 1
     assert "observations row 2:" in tampered.stdout and "row 4" not in tampered.stdout
+
+
+@needs_cli
+def test_a_session_edited_with_the_sqlite3_tool_is_not_exported(db: Path, tmp_path: Path) -> None:
+    # An export leaves the clinic without the review's "changed" banner: it is refused, exit 1
+    # as verify's, naming the row (before: written, exit 0).
+    result = sqlite3_cli(db, f"{drop_triggers('observations')} "
+                             "UPDATE observations SET value = 110 WHERE id = 3;")
+    assert result.returncode == 0, result.stderr
+    done = subprocess.run([str(BIN / "infusion-console"), "export", "1", "--csv",
+                           str(tmp_path / "out"), "--db", str(db)],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        f"infusion-console export: session 1 was not exported: its record in {db} was changed "
+        "outside the console: observations row 3: its content does not match its row_hash: it "
+        "was edited outside the console, or the row before it was replaced (the row: Systolic "
+        "BP 110 mmHg, recorded ")
+    assert not (tmp_path / "out").exists()

@@ -97,3 +97,29 @@ def test_migrations_table_name_is_sqlite_utils_own() -> None:
     from sqlite_utils.migrations import Migrations
 
     assert MIGRATIONS_TABLE == Migrations.migrations_table
+
+
+def test_the_record_tables_of_each_migration_are_the_ones_it_makes(tmp_path: Path) -> None:
+    # verify names a record table the log recorded but lacks by this map (RECORD_TABLES_MADE_BY).
+    from console.store.chain import RECORD_TABLES
+    from console.store.schema import MIGRATIONS, RECORD_TABLES_MADE_BY, made_by, migrate
+
+    names = [name for name, _ in MIGRATIONS]
+    made: set[str] = set()
+    for upto in range(len(names)):
+        conn = sqlite3.connect(tmp_path / f"upto-{upto}.sqlite3", isolation_level=None)
+        stop = names[upto + 1] if upto + 1 < len(names) else None
+        migrate(conn, stop_before=stop)
+        tables = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        conn.close()
+        new = (tables & set(RECORD_TABLES)) - made
+        assert new == set(RECORD_TABLES_MADE_BY.get(names[upto], ())), names[upto]
+        made |= new
+    assert made == set(RECORD_TABLES)
+    assert all(made_by(table) is not None for table in RECORD_TABLES)
+
+
+def test_a_new_log_has_the_schema_version_its_migrations_give(conn: sqlite3.Connection) -> None:
+    from console.store.schema import version_problem
+
+    assert version_problem(conn) is None

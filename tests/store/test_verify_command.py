@@ -104,9 +104,130 @@ def test_help_lists_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> Non
     text = capsys.readouterr().out
     for line in ("0  the log is sound and no row was changed outside the console",
                  "1  a row was edited, deleted or added outside the console",
+                 "a record table was removed, or meta's schema_version row was deleted",
                  "2  nothing was checked: no log at --db, not a session log",
-                 "3  the file is damaged"):
+                 "3  the file is damaged",
+                 "schema_version row holds another number than the schema changes the log"):
         assert line in text
+
+
+# --- meta.schema_version (not chained: meta is the one table whose rows may be updated) ---
+
+RECORDED = ("it should read 4, the number of schema changes the log recorded, "
+            "0001_initial_schema to 0004_outbox_control_id_not_indexed")
+
+
+def set_meta(db: Path, statement: str) -> None:
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute(statement)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("'3'", "'3'"),              # another number: the console never writes it
+    ("'4x'", "'4x'"),            # not a number (it passed: read as "unknown", never refused)
+    ("''", "''"),
+    ("' 4'", "' 4'"),
+    ("NULL", "NULL"),
+])
+def test_a_damaged_schema_version_is_damage_naming_the_row(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path, value: str,
+                                                          shown: str) -> None:
+    db, _ = filled_log(tmp_path)
+    set_meta(db, f"UPDATE meta SET value = {value} WHERE key = 'schema_version'")
+    code, out, err = verify(capsys, db)   # before: exit 0, "ok"
+    assert (code, err) == (3, "")
+    assert out == (f"{db}: the file is damaged: meta row schema_version holds {shown}: "
+                   f"{RECORDED} (all 10 rows match their hash chains); {DAMAGED_NEXT}\n")
+
+
+@pytest.mark.parametrize("value, shown", [
+    # A flipped bit: '4' (0x34) reads '5' (0x35) or '6' (0x36), which every reader refuses as
+    # a newer console's (before: exit 2, "Update this console"); the migrations recorded are
+    # all this console's, so it is damage.
+    ("'5'", "'5'"),
+    ("'6'", "'6'"),
+    # 0xb4 is not UTF-8: opening the log cannot read the row (before: exit 3 without naming it).
+    ("CAST(x'b4' AS TEXT)", "'\ufffd'"),
+])
+def test_a_schema_version_that_stops_the_open_is_named_too(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path, value: str,
+                                                          shown: str) -> None:
+    db, _ = filled_log(tmp_path)
+    set_meta(db, f"UPDATE meta SET value = {value} WHERE key = 'schema_version'")
+    code, out, err = verify(capsys, db)
+    assert (code, err) == (3, "")
+    assert out == (f"{db}: the file is damaged: meta row schema_version holds {shown}: "
+                   f"{RECORDED}; {DAMAGED_NEXT}\n")
+
+
+def test_a_log_of_a_newer_console_is_still_not_checked(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    db, _ = filled_log(tmp_path)
+    set_meta(db, "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
+                 "VALUES ('infusion-console-log', '0005_from_the_future', 'x')")
+    set_meta(db, "UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    code, out, err = verify(capsys, db)
+    assert (code, out) == (2, "")
+    assert "it was written by a newer version of the console" in err
+
+
+def test_a_missing_schema_version_was_deleted_outside(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    # Decided: every migration writes the row, and a damaged page under it fails SQLite's own
+    # check (exit 3 before this one); a sound file without it had the row deleted: an edit.
+    db, _ = filled_log(tmp_path)
+    set_meta(db, "DELETE FROM meta WHERE key = 'schema_version'")
+    code, out, err = verify(capsys, db)   # before: exit 0, "ok"
+    assert (code, err) == (1, "")
+    assert out == (f"{db}: meta row schema_version is missing: it was deleted outside the "
+                   f"console; {RECORDED}\n")
+
+
+@pytest.mark.parametrize("statement", ["DELETE FROM _sqlite_migrations",
+                                       "DROP TABLE _sqlite_migrations"])
+def test_the_record_of_the_schema_changes_removed_is_an_edit(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, statement: str) -> None:
+    db, _ = filled_log(tmp_path)
+    set_meta(db, statement)
+    code, out, err = verify(capsys, db)   # before: exit 0, "ok"
+    assert (code, err) == (1, "")
+    assert out == (f"{db}: _sqlite_migrations lists none of the log's schema changes (a log of "
+                   "this console lists each): it was emptied or removed outside the console\n")
+
+
+def test_an_edited_row_is_named_before_a_missing_schema_version(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db, _ = filled_log(tmp_path)
+    set_meta(db, "DELETE FROM meta WHERE key = 'schema_version'")
+    set_meta(db, "DROP TRIGGER observations_no_update")
+    set_meta(db, "UPDATE observations SET value = 99 WHERE id = 2")
+    code, out, _ = verify(capsys, db)
+    assert code == 1 and out.startswith(f"{db}: observations row 2: its content does not match")
+
+
+# --- a record table removed outside the console (before: not walked, "ok") ---
+
+
+@pytest.mark.parametrize("statements, recorded", [
+    (["DROP TABLE signatures"], "it (no row yet)"),
+    (["DROP TABLE deliveries"], "it (no row yet)"),
+    # Its chain head removed from meta too: the migration that made it is still recorded.
+    (["DROP TABLE access_log", "DELETE FROM meta WHERE key = 'chain_head.access_log'"],
+     "the schema change that made it (0003_staff)"),
+])
+def test_a_record_table_removed_is_named(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                         statements: list[str], recorded: str) -> None:
+    db, _ = filled_log(tmp_path)
+    for statement in statements:
+        set_meta(db, statement)
+    table = statements[0].split()[-1]
+    code, out, err = verify(capsys, db)
+    assert (code, err) == (1, "")
+    assert out == (f"{db}: {table}: the table is not in the file, though the log recorded "
+                   f"{recorded}: it was removed outside the console\n")
 
 
 def test_a_real_process_reports_damage_without_a_traceback(tmp_path: Path) -> None:
