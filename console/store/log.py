@@ -534,6 +534,13 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
     if tables and not applied and not {"meta", "sessions"} <= tables:
         listed = ", ".join(sorted(tables)[:5])
         raise LogError(path, "not-a-log", f"it holds other tables: {listed}")
+    if {"meta", "sessions"} <= tables:
+        # A log whose record of schema changes, or meta.schema_version, is not what a console
+        # writes: migrating it would run the first change again over its tables (a traceback at
+        # the start), and a flipped bit ('4' read as '5') would pass for a newer console's.
+        problem = schema.version_problem(conn)
+        if problem is not None:
+            raise LogError(path, "corrupt", problem.message)
     unknown = [name for name in applied if name not in schema.KNOWN_MIGRATIONS]
     version = schema.stored_schema_version(conn)
     if unknown or (version is not None and version > schema.SCHEMA_VERSION):

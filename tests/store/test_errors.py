@@ -341,17 +341,40 @@ def test_other_database_is_not_a_log(tmp_path: Path) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("how", ["version", "migration"])
-def test_newer_schema_is_refused(tmp_path: Path, how: str) -> None:
+@pytest.mark.parametrize("version", [None, "99"])
+def test_newer_schema_is_refused(tmp_path: Path, version: str | None) -> None:
+    """A newer console records its own schema change (and its version with it)."""
     path, _ = filled_log(tmp_path)
     conn = sqlite3.connect(path)
-    if how == "version":
-        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    else:
-        conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
-                     "VALUES ('infusion-console-log', '0099_from_the_future', 'x')")
+    conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
+                 "VALUES ('infusion-console-log', '0099_from_the_future', 'x')")
+    if version is not None:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [version])
     conn.commit()
     conn.close()
     with pytest.raises(LogError) as caught:
         EventLog.open(path, VERSION)
     assert_names(caught.value, path, "newer-schema", "written by a newer version")
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    # One flipped bit turns '4' into '5': not a newer console's, whose change would be recorded.
+    ("UPDATE meta SET value = '5' WHERE key = 'schema_version'", "holds '5': it should read"),
+    ("DELETE FROM meta WHERE key = 'schema_version'", "schema_version is missing"),
+    # Emptied, the record of changes made the start run the first one again: a traceback.
+    ("DELETE FROM _sqlite_migrations", "lists none of the log's schema changes"),
+    ("DROP TABLE _sqlite_migrations", "lists none of the log's schema changes"),
+])
+def test_a_log_whose_schema_record_was_changed_is_refused_as_damaged(
+        tmp_path: Path, change: str, said: str) -> None:
+    path, _ = filled_log(tmp_path)
+    conn = sqlite3.connect(path)
+    conn.execute(change)
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(LogError) as caught:
+        EventLog.open(path, VERSION)
+    assert_names(caught.value, path, "corrupt", "the file is damaged")
+    assert said in str(caught.value)
+    assert path.read_bytes() == before   # nothing migrated or stamped over it
