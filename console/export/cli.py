@@ -27,19 +27,19 @@ once the read-only one has shown a log of this console's schema (EventLog.open w
 build or update one).
 
 Every export first holds the session's rows to the log's hash chain (console/review/queries.py
-`check_session_chain`, the check the review window makes when it opens a session) and refuses a
-session whose record was changed outside the console, naming the first changed row in `verify`'s
-words. Why refuse rather than write it with a warning: an export is a record leaving the clinic.
-In the review a changed session carries a banner over it; a PDF, a CSV, a FHIR bundle or a REMS
-form sent to a referrer, a registry or an insurer carries nothing of the kind, and whoever reads
-it there cannot run `verify`. A changed value (a blood pressure, a time of acknowledgement)
-would reach them as the clinic's record. The clinician still reads the session in the review,
-with the changed row named, and the backup holds the record as written. The check costs little
-beside the export itself (measured on a 40-minute IV session at 1 Hz and a 2-hour esketamine
-session: README "Reviewing and exporting past sessions").
+`check_session_chain`, the check the review window makes when it opens a session). A session
+whose record was changed outside the console leaves the clinic only as a PDF that says so: the
+report prints the review's warning under its title and on every page's footer. A CSV, a FHIR
+bundle or a REMS form cannot carry it: sent to a referrer, a registry or an insurer, a changed
+value (a blood pressure, a time of acknowledgement) would reach its reader as the clinic's record,
+and that reader cannot run `verify`; those are refused, naming the first changed row in `verify`'s
+words (the review window refuses them the same way). The check costs little beside the export
+itself (measured on a 40-minute IV session at 1 Hz and a 2-hour esketamine session: README
+"Reviewing and exporting past sessions").
 
-Exit status: 0 written; 1 not written: the session's rows were changed outside the console (or
-changed bytes that SQLite still reads), the first one named; 2 for every failure a user can cause
+Exit status: 0 written (a PDF of a changed session with its warning); 1 not written: a CSV, FHIR
+or REMS export of a session whose rows were changed outside the console (or changed bytes that
+SQLite still reads), the first one named; 2 for every failure a user can cause
 (no sign-in, a refused one, no log or not a log, unknown session, a file that cannot be written,
 REMS asked for a non-esketamine session, an export the access log cannot record); 3 when the
 session log is damaged: SQLite cannot read what the export needs, or the rows read are values the
@@ -76,7 +76,7 @@ EXIT_DAMAGED: Final = 3   # the session log is damaged: unreadable, or not what 
 _EXITS: Final = f"""exit status:
   0  the file was written
   {EXIT_CHANGED}  no file was written: the session's record was changed outside the console (the
-     first changed row is named; the review shows the session with it marked)
+     first changed row is named); a CSV, FHIR or REMS file cannot carry the warning a PDF prints
   {EXIT_REFUSED}  no file was written: a usage error, no sign-in or a refused one, no session log
      or not one, an unknown session, a file that cannot be written, or (on a log with staff
      accounts) the access log cannot record the export
@@ -459,6 +459,11 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
         raise _log_failure(exc, db, what) from exc
     if check.ok or check.first_bad is None:
         return
+    if args.pdf is not None:   # the report carries the review's warning on its pages
+        from console.ui.review_content import chain_banner
+
+        args.changed_warning = chain_banner(check, None, str(db), with_record=not args.deidentify)
+        return
     if args.deidentify:
         table, row_id = check.first_bad
         said = f"{table} row {row_id} does not match the log's hash chain"
@@ -471,8 +476,9 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
         more = check.bad_rows - 1
         said += f"; {more} more row{'s' if more != 1 else ''} of the session differ as well"
     raise _Failure(f"session {args.session_id} was not exported: its record in {db} was changed "
-                   f"outside the console: {said}. An exported file leaves the clinic without the "
-                   "review's warning, so none was written. Check the whole log with "
+                   f"outside the console: {said}. This file would leave the clinic without the "
+                   "review's warning, so none was written (a PDF report, --pdf, prints the "
+                   "warning on its pages). Check the whole log with "
                    f"`infusion-console verify --db {db}` and compare the session with the last "
                    "backup; the review shows the session with the changed row named",
                    EXIT_CHANGED)
@@ -528,7 +534,10 @@ def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], s
             from console.export.pdf import write_session_pdf
         except ImportError as exc:
             raise _Failure(f"PDF export is not available in this installation ({exc})") from exc
+        warning: str = getattr(args, "changed_warning", "")
         pages = write_session_pdf(detail, args.pdf, page_size=args.page_size,
-                                  signatures=args.signatures)
-        return f"wrote a {pages}-page PDF report to {args.pdf}"
+                                  signatures=args.signatures, integrity=warning)
+        warned = ("; its record was changed outside the console, and the report says so on "
+                  "every page" if warning else "")
+        return f"wrote a {pages}-page PDF report to {args.pdf}{warned}"
     return args.pdf, pdf_out

@@ -42,6 +42,8 @@ PAGE_SIZES: Final = ("A4", "Letter")
 RESOLUTION: Final = 300            # dpi of the PDF's painter coordinates (text stays vector)
 TREND_PIXELS: Final = (1200, 760)  # the trend widget's size when rendered for the report
 MARGIN_MM: Final = 14.0
+# A table column is widened to its longest word up to this share of the page (_fit_widths).
+WORD_MAX: Final = 0.3
 
 # Print colours: light fills, dark text (alarm rows keep the screen's meaning, not its ink).
 PRINT_PRIORITY: Final = {
@@ -54,13 +56,17 @@ HEADER_FILL: Final = "#37474f"
 STRIPE_FILL: Final = "#f3f5f6"
 GRID: Final = "#b0bec5"
 FONT_FAMILY: Final = "DejaVu Sans"
+# The record does not match the hash chain: the box under the title, in the screen banner's
+# meaning for paper (light fill, dark red ink and frame); every page's footer carries the line.
+WARNING_FILL: Final = ("#ffebee", "#8e0000")
+FOOTER_WARNING: Final = "⚠ RECORD CHANGED OUTSIDE THE CONSOLE: see page 1"
 
 _APP: QtWidgets.QApplication | None = None   # the QApplication made here, kept for the process
 
 
 def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4",
                       protocol: Protocol | None = None, tz: tzinfo | None = None,
-                      signatures: SessionSignatures | None = None) -> int:
+                      signatures: SessionSignatures | None = None, integrity: str = "") -> int:
     """Write the session report to `path`; return its page count.
 
     Args:
@@ -73,6 +79,11 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         tz: the zone times are printed in (default: this computer's).
         signatures: the session's electronic signatures (`queries.load_signatures`); None
             prints the signature lines only (a de-identified report gets None).
+        integrity: the warning that the session's record does not match the log's hash chain,
+            as the review's banner words it (`review_content.chain_banner`: the first row
+            changed outside the console; or `chain_unchecked`), '' when it matches. Printed in
+            a box under the title, and every page's footer points to it: a page read alone
+            must not pass for the record as written.
 
     Raises:
         ValueError: an unknown page size.
@@ -104,8 +115,8 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         raise RuntimeError("the PDF writer cannot start a report")
     try:
         area = writer.pageLayout().paintRectPixels(RESOLUTION)
-        report = _Report(painter, area.width(), area.height())
-        pieces = report.build(detail, protocol, trend, tz, signatures)
+        report = _Report(painter, area.width(), area.height(), warned=bool(integrity))
+        pieces = report.build(detail, protocol, trend, tz, signatures, integrity)
         pages = report.paginate(pieces)
         footer = (f"{s.patient_id} · session {s.session_number} · "
                   f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version} · "
@@ -115,7 +126,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
                 writer.newPage()
             for y, piece in page:
                 piece.draw(painter, y)
-            report.footer(footer, number, len(pages))
+            report.footer(footer, number, len(pages), FOOTER_WARNING if integrity else "")
     finally:
         painter.end()
     write_files({path: bytes(pdf.data().data())})
@@ -191,7 +202,9 @@ class _Piece:
 class _Report:
     """Measures the report into pieces, then paginates them (painter units: 1/300 inch)."""
 
-    def __init__(self, painter: QtGui.QPainter, width: float, height: float) -> None:
+    def __init__(self, painter: QtGui.QPainter, width: float, height: float,
+                 warned: bool = False) -> None:
+        """`warned`: every page's footer carries a line of warning above its own."""
         self.p = painter
         self.width = float(width)
         self.height = float(height)
@@ -202,7 +215,8 @@ class _Report:
         self.small_bold = self._font(8, bold=True)
         self.heading = self._font(12, bold=True)
         self.title = self._font(16, bold=True)
-        self.footer_height = 10 * self.pt + 8 * self.pt * 1.6
+        self.line = 8 * self.pt * 1.6   # one line of the footer
+        self.footer_height = 10 * self.pt + self.line * (2 if warned else 1)
         self.usable = self.height - self.footer_height
 
     def _font(self, points: float, bold: bool = False) -> QtGui.QFont:
@@ -231,7 +245,8 @@ class _Report:
     # ---- pieces -------------------------------------------------------------------------------
 
     def paragraph(self, text: str, font: QtGui.QFont | None = None, colour: str = "#000000",
-                  gap: float = 0.0, keep: bool = False, fill: str | None = None) -> _Piece:
+                  gap: float = 0.0, keep: bool = False, fill: str | None = None,
+                  frame: str | None = None) -> _Piece:
         font = font or self.body
         pad = 6.0 * self.pt if fill else 0.0
         h = self._text_height(font, text, self.width - 2 * pad) + 2 * pad
@@ -239,6 +254,11 @@ class _Report:
         def draw(painter: QtGui.QPainter, y: float) -> None:
             if fill:
                 painter.fillRect(_rect(0, y, self.width, h), QtGui.QColor(fill))
+            if frame:
+                pen = QtGui.QPen(QtGui.QColor(frame))
+                pen.setWidthF(1.5 * self.pt)
+                painter.setPen(pen)
+                painter.drawRect(_rect(0, y, self.width, h))
             self._draw_text(font, text, pad, y + pad, self.width - 2 * pad, h, colour)
 
         return _Piece(h + gap, draw, keep_with_next=keep)
@@ -256,13 +276,14 @@ class _Report:
         return _Piece(gap_above + h + 5 * self.pt, draw, keep_with_next=True)
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> list[_Piece]:
-        """Label: value pairs in two columns."""
+        """Label: value pairs in two columns (a value breaks between words: `_broken`)."""
         col = self.width / 2
         label_w = 92 * self.pt
+        value_w = col - label_w - 8 * self.pt
         pieces = []
         for i in range(0, len(pairs), 2):
-            row = pairs[i:i + 2]
-            heights = [max(self._text_height(self.body, v, col - label_w - 8 * self.pt),
+            row = [(k, self._broken(self.body, v, value_w)) for k, v in pairs[i:i + 2]]
+            heights = [max(self._text_height(self.body, v, value_w),
                            self._text_height(self.bold, k, label_w - 4 * self.pt))
                        for k, v in row]
             h = max(heights) + 3 * self.pt
@@ -272,8 +293,7 @@ class _Report:
                 for k, (label, value) in enumerate(row):
                     x = k * col
                     self._draw_text(self.bold, label, x, y, label_w - 4 * self.pt, h, "#37474f")
-                    self._draw_text(self.body, value, x + label_w, y,
-                                    col - label_w - 8 * self.pt, h)
+                    self._draw_text(self.body, value, x + label_w, y, value_w, h)
 
             pieces.append(_Piece(h, draw))
         return pieces
@@ -295,19 +315,23 @@ class _Report:
               rows: Sequence[Sequence[str]],
               styles: Sequence[tuple[str, str] | None] | None = None,
               bold_rows: Sequence[int] = ()) -> list[_Piece]:
-        """A header row and one piece per row; the header repeats after a page break."""
-        total = sum(widths)
-        xs, ws = [], []
-        x = 0.0
-        for w in widths:
-            xs.append(x)
-            ws.append(self.width * w / total)
-            x += self.width * w / total
+        """A header row and one piece per row; the header repeats after a page break.
+
+        `widths` are shares of the page; a column too narrow for the longest word of its cells
+        is widened (from columns with room to spare: `_fit_widths`), and lines break between
+        words only (`_broken`), so a name ("Margarethe Oppenheimer-Castellanos, RN") is not cut
+        inside a word.
+        """
         pad = 2.5 * self.pt
+        fonts = [self.small_bold if i in bold_rows else self.small for i in range(len(rows))]
+        ws = self._fit_widths(widths, [(self.small_bold, columns),
+                                       *zip(fonts, rows, strict=True)], 2 * pad)
+        xs = [sum(ws[:i]) for i in range(len(ws))]
         grid = QtGui.QColor(GRID)
 
         def row_piece(cells: Sequence[str], font: QtGui.QFont, fill: str | None,
                       colour: str) -> _Piece:
+            cells = [self._broken(font, c, ws[i] - 2 * pad) for i, c in enumerate(cells)]
             h = max(self._text_height(font, c, ws[i] - 2 * pad) for i, c in enumerate(cells))
             h = h + 2 * pad
 
@@ -332,11 +356,60 @@ class _Report:
             style = styles[i] if styles is not None else None
             fill, colour = style if style is not None else (STRIPE_FILL if i % 2 else None,
                                                             "#000000")
-            font = self.small_bold if i in bold_rows else self.small
-            piece = row_piece(cells, font, fill, colour)
+            piece = row_piece(cells, fonts[i], fill, colour)
             piece.repeat = header
             pieces.append(piece)
         return pieces
+
+    def _advance(self, font: QtGui.QFont, text: str) -> float:
+        """The width of `text` on one line in `font`, in the report's units."""
+        return float(QtGui.QFontMetricsF(font, self.p.device()).horizontalAdvance(text))
+
+    def _fit_widths(self, shares: Sequence[float],
+                    lines: Sequence[tuple[QtGui.QFont, Sequence[str]]],
+                    padding: float) -> list[float]:
+        """Column widths from `shares` of the page, each widened to its longest word (plus
+        `padding`) where the others can give up room beyond their own longest word.
+
+        QA: the PDF's "By" column printed "Margarethe Oppenheimer-Castel / lanos, RN". A word
+        wider than `WORD_MAX` of the page (a pasted URL) is not made room for: it wraps
+        anywhere, as before (`_wrap`).
+        """
+        total = sum(shares)
+        widths = [self.width * w / total for w in shares]
+        longest = [0.0] * len(widths)
+        for font, cells in lines:
+            for i, text in enumerate(cells):
+                for word in text.split():
+                    longest[i] = max(longest[i], self._advance(font, word))
+        need = [min(longest[i], self.width * WORD_MAX) + padding for i in range(len(widths))]
+        short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+        spare = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
+        if short <= 0 or sum(spare) <= 0:
+            return widths
+        given = min(short, sum(spare))   # what the columns with room can give
+        taken = given / sum(spare)
+        widened = given / short
+        return [w - s * taken if s > 0 else w + max(0.0, n - w) * widened
+                for w, n, s in zip(widths, need, spare, strict=True)]
+
+    def _broken(self, font: QtGui.QFont, text: str, width: float) -> str:
+        """`text` with its lines broken between words to fit `width` (Qt's own wrapping would
+        break after a hyphen too: "Oppenheimer-" / "Castellanos"). A word wider than the line
+        keeps a line of its own, which `_wrap` breaks wherever it must."""
+        room = width * 0.995   # Qt measures the drawn line alike; a hair less, never over
+        out: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for word in paragraph.split():
+                candidate = f"{line} {word}" if line else word
+                if line and self._advance(font, candidate) > room:
+                    out.append(line)
+                    line = word
+                else:
+                    line = candidate
+            out.append(line)
+        return "\n".join(out)
 
     def signatures(self) -> _Piece:
         line_gap = 36 * self.pt   # room to sign above each line
@@ -358,12 +431,16 @@ class _Report:
 
         return _Piece(h, draw)
 
-    def footer(self, text: str, number: int, total: int) -> None:
-        y = self.height - 8 * self.pt * 1.6
+    def footer(self, text: str, number: int, total: int, warning: str = "") -> None:
+        y = self.height - self.line
+        top = y - (self.line if warning else 0.0)
         pen = QtGui.QPen(QtGui.QColor(GRID))
         pen.setWidthF(0.6 * self.pt)
         self.p.setPen(pen)
-        self.p.drawLine(_line(0, y - 3 * self.pt, self.width, y - 3 * self.pt))
+        self.p.drawLine(_line(0, top - 3 * self.pt, self.width, top - 3 * self.pt))
+        if warning:
+            self._draw_text(self.small_bold, warning, 0, top, self.width, 12 * self.pt,
+                            WARNING_FILL[1])
         self._draw_text(self.small, text, 0, y, self.width * 0.75, 12 * self.pt, "#37474f")
         self._draw_text(self.small_bold, f"Page {number} of {total}", self.width * 0.75, y,
                         self.width * 0.25, 12 * self.pt, "#000000", align_right=True)
@@ -371,11 +448,15 @@ class _Report:
     # ---- the report -----------------------------------------------------------------------------
 
     def build(self, detail: SessionDetail, protocol: Protocol | None, trend: QtGui.QImage,
-              tz: tzinfo | None, signatures: SessionSignatures | None = None) -> list[_Piece]:
+              tz: tzinfo | None, signatures: SessionSignatures | None = None,
+              integrity: str = "") -> list[_Piece]:
         s = detail.summary
         course = protocol.course_sessions if protocol is not None else None
         out: list[_Piece] = [self.paragraph("Infusion session report", self.title,
                                             gap=4 * self.pt)]
+        if integrity:
+            out.append(self.paragraph(integrity, self.bold, WARNING_FILL[1], gap=4 * self.pt,
+                                      fill=WARNING_FILL[0], frame=WARNING_FILL[1]))
         if s.demo:
             out.append(self.paragraph("DEMO SESSION: simulated data, not patient data",
                                       self.bold, "#ffffff", gap=4 * self.pt, fill="#4a148c"))

@@ -1006,7 +1006,7 @@ def _hash_rows(
             f"SELECT id, json_array('{table}', {columns}), row_hash FROM {table} "
             f"WHERE {key} = ? ORDER BY id", [session_id]).fetchall()
     except sqlite3.OperationalError as exc:
-        if is_environmental(exc):
+        if is_environmental(exc) or _interrupted(exc):
             raise
         # A value json_array refuses (a BLOB written outside the console): every row the slow
         # way, by the chain's own rule.
@@ -1040,6 +1040,12 @@ def _hash_rows(
             continue   # SQLite wrote the text unlike Python; the chain's own rule agrees
         wrong.append((row_id, _diagnosis(conn, table, row_id, expected)))
     return ids, stored, wrong
+
+
+def _interrupted(exc: sqlite3.Error) -> bool:
+    """The statement was interrupted (`Connection.interrupt`: the review's background check
+    giving way, console/review/integrity.py), not refused."""
+    return getattr(exc, "sqlite_errorname", "") == "SQLITE_INTERRUPT"
 
 
 def _stored_hash(conn: sqlite3.Connection, table: str, row_id: int) -> str | None:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, tzinfo
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.review.integrity import RecordCheck, RecordState
 from console.review.model import (
     PRIORITY_ORDER,
     AlarmEpisode,
@@ -267,10 +268,11 @@ def chain_unchecked(reason: str) -> str:
     return f"⚠ This session could not be checked against the log's hash chain. {reason}"
 
 
-def list_count(shown: int, hidden_demo: int, limit: int, marked: int = 0) -> str:
+def list_count(shown: int, hidden_demo: int, limit: int, marked: int = 0,
+               unchecked: int = 0) -> str:
     """The line under the session list: how many are shown, how many demo sessions the filter
     hides (QA: a search for a demo patient said only "0 sessions, newest first"), how many are
-    marked."""
+    marked, and how many are not yet checked against the hash chain (`record_cell`)."""
     if shown >= limit:
         text = f"Showing the newest {limit} sessions: narrow the filter to see older ones"
     elif shown == 0:
@@ -282,6 +284,8 @@ def list_count(shown: int, hidden_demo: int, limit: int, marked: int = 0) -> str
                  "tick Include demo")
     if marked:
         text += f" · {marked} marked ⚠ (its tooltip says why)"
+    if unchecked:
+        text += f" · {unchecked} {NOT_YET_CHECKED} against the log's hash chain"
     return text
 
 
@@ -290,6 +294,53 @@ def list_changed_tip(message: str | None) -> str:
     list, which does not repeat `verify`'s sentence: it may hold a date)."""
     return ("changed outside the console" + (f": {message}" if message else "")
             + "; open the session for the row")
+
+
+# The "Record" cell of a session whose rows the sweep has not reached yet
+# (console/review/integrity.py: each listed session is checked in the background, newest first).
+NOT_YET_CHECKED = "not yet checked"
+_SWEEP_WORDS = ("the review checks the listed sessions one after another, newest first; opening "
+                "a session checks it at once")
+RECORD_COLUMN_TIP = ("The session's rows held to the log's hash chain (rows edited, deleted or "
+                     f"added outside the console): {_SWEEP_WORDS}")
+
+
+def record_cell(check: RecordCheck, detailed: bool = True,
+                not_checking: str | None = None) -> tuple[str, str]:
+    """(the "Record" cell, its tooltip) of one session in the list or the course: what the
+    log's hash chain says of its rows.
+
+    Args:
+        check: the session's check (state UNCHECKED: not yet made).
+        detailed: False in a de-identified view: `verify`'s sentence is left out (it may hold
+            a date); the row's table and number stay (the log's ids stay on purpose).
+        not_checking: why the review cannot check in the background (its log could not be
+            opened a second time), or None.
+    """
+    state = check.state
+    if state is RecordState.UNCHANGED:
+        rows = f"{check.rows_checked} row{'s' if check.rows_checked != 1 else ''}"
+        return "unchanged", f"All {rows} of this session match the log's hash chain"
+    if state is RecordState.CHANGED and check.first_bad is not None:
+        table, row_id = check.first_bad
+        return (f"⚠ {table} row {row_id}",
+                list_changed_tip(check.message if detailed else None))
+    if state is RecordState.UNREADABLE:
+        return "⚠ unreadable", check.message
+    if not_checking:
+        return "not checked", ("Not checked against the log's hash chain (opening the session "
+                               f"checks it): {not_checking}")
+    return NOT_YET_CHECKED, f"Not yet checked against the log's hash chain: {_SWEEP_WORDS}"
+
+
+def record_mark(check: RecordCheck, detailed: bool = True) -> tuple[str, str] | None:
+    """(the word after the patient, why) for a session whose check found it changed or
+    unreadable; None otherwise."""
+    if check.state is RecordState.CHANGED:
+        return CHANGED_MARK, list_changed_tip(check.message if detailed else None)
+    if check.state is RecordState.UNREADABLE:
+        return UNREADABLE_MARK, check.message
+    return None
 
 
 # ---- alarms -------------------------------------------------------------------------------------
@@ -625,6 +676,7 @@ def _device_near(points: Sequence[_Point], at: datetime, name: str) -> _Point | 
 # ---- the course ---------------------------------------------------------------------------------
 
 COURSE_FIGURES: tuple[tuple[str, str], ...] = (
+    ("record", "Record (hash chain)"),   # `record_cell`: changed outside the console?
     ("date", "Date"),
     ("protocol", "Protocol"),
     ("dose", "Dose"),
@@ -645,8 +697,12 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
 )
 
 
-def course_header(row: CourseRow) -> str:
-    return f"Session {row.session_number}" + (" (demo)" if row.demo else "")
+def course_header(row: CourseRow, check: RecordCheck | None = None) -> str:
+    """"Session 2", "Session 3 (demo)"; "Session 2  ⚠ CHANGED" when its record was changed
+    outside the console (or "⚠ UNREADABLE"), as the session list marks it."""
+    mark = record_mark(check) if check is not None else None
+    return (f"Session {row.session_number}" + (" (demo)" if row.demo else "")
+            + (f"  {mark[0]}" if mark else ""))
 
 
 def _peak(value: float | None, minute: float | None, t0: float | None, unit: str) -> str:
@@ -660,14 +716,18 @@ def _peak(value: float | None, minute: float | None, t0: float | None, unit: str
     return text
 
 
-def course_cells(row: CourseRow, tz: tzinfo | None) -> dict[str, str]:
-    """figure key -> the text of one session's column."""
+def course_cells(row: CourseRow, tz: tzinfo | None,
+                 check: RecordCheck | None = None) -> dict[str, str]:
+    """figure key -> the text of one session's column (`check`: its record against the hash
+    chain, `record_cell`; None: not yet checked)."""
     to_discharge = NONE
     if row.minutes_to_discharge is not None:
         to_discharge = f"{row.minutes_to_discharge:g}"
         if row.t0_minute is not None:
             to_discharge += f" ({after_t0(row.minutes_to_discharge - row.t0_minute)})"
+    record = record_cell(check if check is not None else RecordCheck(RecordState.UNCHECKED))
     return {
+        "record": record[0],
         "date": f"{day(row.started_at, tz)} {hhmm(row.started_at, tz)}",
         "protocol": row.protocol_id,
         "dose": NONE if row.dose_mg is None else f"{row.dose_mg:g} mg",

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.review.integrity import RecordCheck, RecordState
 from console.review.model import CourseRow, SessionSummary
 from console.ui import review_content as rc
 from console.ui import theme
@@ -68,6 +69,26 @@ class RowsModel(QtCore.QAbstractTableModel):
         self._tips = dict(tips or {})
         self._bold = set(bold_rows)
         self.endResetModel()
+
+    def update_rows(self, rows: Sequence[Sequence[str]],
+                    colours: Sequence[tuple[str, str] | None] | None = None,
+                    cell_colours: Mapping[tuple[int, int], tuple[str, str]] | None = None,
+                    tips: Mapping[tuple[int, int], str] | None = None,
+                    bold_rows: Sequence[int] = ()) -> None:
+        """As `set_rows`, for rows whose number and columns stay: redrawn in place, so the
+        view keeps its selection and scroll position (a reset would lose both; the list's
+        marks change as each session's check ends)."""
+        if len(rows) != len(self._rows):
+            self.set_rows(rows, colours, None, cell_colours, tips, bold_rows)
+            return
+        self._rows = [tuple(r) for r in rows]
+        self._colours = list(colours) if colours is not None else [None] * len(self._rows)
+        self._cell_colours = dict(cell_colours or {})
+        self._tips = dict(tips or {})
+        self._bold = set(bold_rows)
+        if self._rows and self._columns:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(self._columns) - 1))
 
     # ---- reading back (tests and exports read what is shown) --------------------------------
 
@@ -126,30 +147,51 @@ class RowsModel(QtCore.QAbstractTableModel):
 
 
 LIST_COLUMNS = ("Patient", "Protocol", "Date", "Duration", "Nurse", "Highest alarm", "Alarms",
-                "Discharged")
+                "Discharged", "Record")
+
+Marks = Mapping[int, tuple[str, str]]
 
 
 class SessionListModel(RowsModel):
     """The session list: one `SessionSummary` per row, newest first (the query's order).
 
     A session in `marks` (its id -> (the word after the patient, why)) is shown in the banner
-    colours with that word, e.g. "⚠ CHANGED" for a record changed outside the console.
+    colours with that word, e.g. "⚠ CHANGED" for a record changed outside the console. Its
+    "Record" cell is `records`' (its id -> (text, tooltip): `review_content.record_cell`), or
+    "not yet checked".
     """
 
     def __init__(self, tz: tzinfo | None, parent: QtCore.QObject | None = None) -> None:
         super().__init__(LIST_COLUMNS, parent)
         self.tz = tz
         self.sessions: list[SessionSummary] = []
+        self.header_tips = {"Record": rc.RECORD_COLUMN_TIP}
 
-    def set_sessions(self, sessions: Sequence[SessionSummary],
-                     marks: Mapping[int, tuple[str, str]] | None = None) -> None:
+    def set_sessions(self, sessions: Sequence[SessionSummary], marks: Marks | None = None,
+                     records: Marks | None = None) -> None:
         self.sessions = list(sessions)
-        marks = marks or {}
-        rows, colours, cells, tips = [], [], {}, {}
+        rows, colours, cells, tips = self._table(marks or {}, records or {})
+        self.set_rows(rows, colours, cell_colours=cells, tips=tips)
+
+    def set_marks(self, marks: Marks, records: Marks) -> None:
+        """New marks and "Record" cells for the sessions listed: redrawn in place (the
+        selection and the scroll position stay)."""
+        rows, colours, cells, tips = self._table(marks, records)
+        self.update_rows(rows, colours, cells, tips)
+
+    def _table(self, marks: Marks, records: Marks) -> tuple[
+            list[tuple[str, ...]], list[tuple[str, str] | None],
+            dict[tuple[int, int], tuple[str, str]], dict[tuple[int, int], str]]:
+        rows: list[tuple[str, ...]] = []
+        colours: list[tuple[str, str] | None] = []
+        cells: dict[tuple[int, int], tuple[str, str]] = {}
+        tips: dict[tuple[int, int], str] = {}
         alarm_column = LIST_COLUMNS.index("Highest alarm")
+        record_column = LIST_COLUMNS.index("Record")
         for i, s in enumerate(self.sessions):
             highest = rc.highest_alarm(s)
             mark = marks.get(s.id)
+            record = records.get(s.id) or (rc.NOT_YET_CHECKED, "")
             rows.append((
                 s.patient_id + ("  DEMO" if s.demo else "") + (f"  {mark[0]}" if mark else ""),
                 s.protocol_id,
@@ -160,6 +202,7 @@ class SessionListModel(RowsModel):
                 str(rc.alarm_count(s)),
                 rc.hhmm(s.discharged_at, self.tz) if s.discharged_at else (
                     "not discharged" if s.ended_at else "open"),
+                record[0],
             ))
             colours.append(MARK_COLOURS if mark else DEMO_COLOURS if s.demo else None)
             pc = priority_colours(highest)
@@ -169,7 +212,8 @@ class SessionListModel(RowsModel):
             tips[(i, 0)] = (f"log session {s.id} · session {s.session_number} of the course"
                             + (" · demonstration, not patient data" if s.demo else "")
                             + (f" · {mark[1]}" if mark else ""))
-        self.set_rows(rows, colours, cell_colours=cells, tips=tips)
+            tips[(i, record_column)] = record[1]
+        return rows, colours, cells, tips
 
     def session_at(self, row: int) -> SessionSummary:
         return self.sessions[row]
@@ -182,12 +226,42 @@ class CourseModel(RowsModel):
         super().__init__((), parent)
         self.tz = tz
         self.course: list[CourseRow] = []
+        self.records: dict[int, RecordCheck] = {}
+        self.detailed = True
 
-    def set_course(self, rows: Sequence[CourseRow]) -> None:
+    def set_course(self, rows: Sequence[CourseRow],
+                   records: Mapping[int, RecordCheck] | None = None,
+                   detailed: bool = True) -> None:
+        """Show `rows`; `records`: each session's record against the hash chain (a session
+        not in it: not yet checked), its column marked as the list marks it when changed."""
         self.course = list(rows)
+        self.records = dict(records or {})
+        self.detailed = detailed
+        self.set_rows(self._table(), columns=self._headers(), cell_colours=self._course_colours(),
+                      tips=self._record_tips())
+
+    def set_records(self, records: Mapping[int, RecordCheck]) -> None:
+        """New checks of the sessions shown: their cells and headers redrawn in place."""
+        self.records = dict(records)
+        self._columns = tuple(self._headers())
+        self.update_rows(self._table(), cell_colours=self._course_colours(), tips=self._record_tips())
+        if self._columns:
+            self.headerDataChanged.emit(QtCore.Qt.Orientation.Horizontal, 0,
+                                        len(self._columns) - 1)
+
+    def _check(self, row: CourseRow) -> RecordCheck | None:
+        return self.records.get(row.session_id)
+
+    def _headers(self) -> list[str]:
+        return [rc.course_header(r, self._check(r)) for r in self.course]
+
+    def _table(self) -> list[tuple[str, ...]]:
         keys = [k for k, _ in rc.COURSE_FIGURES]
-        cells_by_session = [rc.course_cells(r, self.tz) for r in self.course]
-        table = [tuple(cells[k] for cells in cells_by_session) for k in keys]
+        cells_by_session = [rc.course_cells(r, self.tz, self._check(r)) for r in self.course]
+        return [tuple(cells[k] for cells in cells_by_session) for k in keys]
+
+    def _course_colours(self) -> dict[tuple[int, int], tuple[str, str]]:
+        keys = [k for k, _ in rc.COURSE_FIGURES]
         colours: dict[tuple[int, int], tuple[str, str]] = {}
         for col, r in enumerate(self.course):
             for key, priority, count in (("alarms_high", "high", r.alarms_high),
@@ -196,8 +270,16 @@ class CourseModel(RowsModel):
                 pc = priority_colours(priority)
                 if count and pc is not None:
                     colours[(keys.index(key), col)] = pc
-        self.set_rows(table, columns=[rc.course_header(r) for r in self.course],
-                      cell_colours=colours)
+            check = self._check(r)
+            if check is not None and rc.record_mark(check) is not None:
+                colours[(keys.index("record"), col)] = MARK_COLOURS
+        return colours
+
+    def _record_tips(self) -> dict[tuple[int, int], str]:
+        row = [k for k, _ in rc.COURSE_FIGURES].index("record")
+        empty = RecordCheck(RecordState.UNCHECKED)
+        return {(row, col): rc.record_cell(self._check(r) or empty, self.detailed)[1]
+                for col, r in enumerate(self.course)}
 
     def figure(self, key: str) -> list[str]:
         """The figure's text in every session's column, oldest session first."""
@@ -238,8 +320,14 @@ class KeepColourDelegate(QtWidgets.QStyledItemDelegate):
 
 
 def make_table(model: QtCore.QAbstractItemModel, *, stretch_last: bool = True,
-               wrap: bool = True) -> QtWidgets.QTableView:
-    """A read-only, row-selecting table view in the review's large type."""
+               wrap: bool = True, row_titles: bool = False) -> QtWidgets.QTableView:
+    """A read-only, row-selecting table view in the review's large type.
+
+    Rows are as tall as their text. Without `row_titles` (a vertical header shown, as the
+    course's figure names) the hidden vertical header's padding does not make them taller: a
+    one-line row was 32 px where its text needs 24, and at 1366x768 the tables under the trend
+    showed three rows (QA).
+    """
     view = QtWidgets.QTableView()
     view.setModel(model)
     view.setItemDelegate(KeepColourDelegate(view))
@@ -270,6 +358,7 @@ def make_table(model: QtCore.QAbstractItemModel, *, stretch_last: bool = True,
         f" selection-color: {t.selected_text}; }}"
         f"QHeaderView::section {{ background: {t.dark_bg}; color: {t.dark_text}; padding: 4px 6px;"
         f" border: none; border-right: 1px solid {t.muted_text}; }}"
+        + ("" if row_titles else "QHeaderView::section:vertical { padding: 0px; }")
     )
     return view
 
@@ -283,6 +372,108 @@ def fit_columns(view: QtWidgets.QTableView, maximum: int = 420) -> None:
         if header.sectionSize(i) > maximum and not (i == last and header.stretchLastSection()):
             header.resizeSection(i, maximum)
     view.resizeRowsToContents()
+
+
+# Room beside a cell's text (the delegate's margins and the grid line), px.
+CELL_PADDING = 14
+
+
+class _WidthFit(QtCore.QObject):
+    """Refits a table's columns to its width whenever the table is resized (`fit_to_width`)."""
+
+    STEP = 8   # px taken from a column at a time
+
+    def __init__(self, view: QtWidgets.QTableView, flexible: Sequence[int], maximum: int) -> None:
+        super().__init__(view)
+        self.view, self.flexible, self.maximum = view, tuple(flexible), maximum
+        self._width = -1
+        view.installEventFilter(self)
+        view.model().modelReset.connect(self.fit)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (watched is self.view and event.type() == QtCore.QEvent.Type.Resize
+                and self.view.width() != self._width):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        """Contents' widths (up to `maximum`); when they are too wide for the table, narrow
+        the flexible columns a step at a time, each time the one whose narrowing wraps the
+        fewest cells (a column long in one row gives way before one long in every row), none
+        below its longest word or its title."""
+        view = self.view
+        self._width = view.width()
+        header = view.horizontalHeader()
+        count = header.count()
+        widths = [min(max(view.sizeHintForColumn(i), header.sectionSizeHint(i)), self.maximum)
+                  for i in range(count)]
+        # The vertical scroll bar's width is kept free whether or not it shows: a bar that
+        # appears after the fit must not push the last column out of sight.
+        room = (view.width() - 2 * view.frameWidth()
+                - view.verticalScrollBar().sizeHint().width())
+        over = sum(widths) - room
+        if over > 0:
+            cells = {i: self._cell_widths(i) for i in self.flexible if i < count}
+            floor = {i: min(widths[i], self._floor(i)) for i in cells}
+            while over > 0:
+                open_ = [i for i in cells if widths[i] > floor[i]]
+                if not open_:
+                    break
+
+                def cost(i: int) -> tuple[int, int]:
+                    narrower = widths[i] - self.STEP
+                    return (sum(1 for w in cells[i] if w > narrower), -widths[i])
+
+                best = min(open_, key=cost)
+                step = min(self.STEP, widths[best] - floor[best], over)
+                widths[best] -= step
+                over -= step
+        for i, width in enumerate(widths):
+            header.resizeSection(i, width)
+        view.resizeRowsToContents()
+
+    def _metrics(self, index: QtCore.QModelIndex) -> QtGui.QFontMetrics:
+        font = index.data(Role.FontRole)
+        return QtGui.QFontMetrics(font if isinstance(font, QtGui.QFont) else self.view.font())
+
+    def _cell_widths(self, column: int) -> list[int]:
+        """Each cell's text on one line, px (with the cell's padding)."""
+        model = self.view.model()
+        out = []
+        for row in range(model.rowCount()):
+            index = model.index(row, column)
+            out.append(self._metrics(index).horizontalAdvance(str(index.data() or ""))
+                       + CELL_PADDING)
+        return out
+
+    def _floor(self, column: int) -> int:
+        """The column's longest word in its cells (in each row's font), or its whole title (a
+        header does not wrap, it is cut), px with the padding."""
+        model = self.view.model()
+        bold_font = QtGui.QFont(self.view.font())
+        bold_font.setBold(True)
+        title = model.headerData(column, QtCore.Qt.Orientation.Horizontal)
+        widest = QtGui.QFontMetrics(bold_font).horizontalAdvance(str(title or ""))
+        for row in range(model.rowCount()):
+            index = model.index(row, column)
+            metrics = self._metrics(index)
+            for word in str(index.data() or "").split():
+                widest = max(widest, metrics.horizontalAdvance(word))
+        return widest + CELL_PADDING
+
+
+def fit_to_width(view: QtWidgets.QTableView, flexible: Sequence[int],
+                 maximum: int = 460) -> None:
+    """Size the columns to their contents (none wider than `maximum` px) and, when they add up
+    to more than the table's width, narrow the `flexible` columns, whose text then wraps
+    between words, each no narrower than its longest word: every column stays in sight. Kept
+    up to date as the table is resized or refilled.
+
+    QA at 1366x768: with the reminders shown, the alarm table's "Cleared" column was past the
+    right edge, behind a horizontal scroll bar (which also took a row's height).
+    """
+    fitter = _WidthFit(view, flexible, maximum)
+    fitter.fit()
 
 
 def keep_rows(view: QtWidgets.QTableView, rows: int, lines: int,

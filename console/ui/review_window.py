@@ -22,10 +22,16 @@ the Session page's "Signatures" tab lists each record's signatures (printed name
 meaning) and the records left unsigned. A reviewer-only account sees everything de-identified
 (the list, each session, every export) and no patient's course.
 
-A session is checked against the log's hash chain when it is opened (`queries.check_session_chain`):
-a row changed outside the console puts a banner over the session and marks it in the list. A log
-damaged on disk refuses, with the reason and what to do, only what cannot be read: a session,
-a course, the list (`queries.UnreadableLogError`); the rest of the window goes on.
+Each listed session's rows are held to the log's hash chain in the background, newest first, one
+session at a time on a connection of their own (`console.review.integrity.ChainSweep`): the
+list's "Record" column says "not yet checked" until a session's check ends, then "unchanged" or
+the first row changed outside the console, and such a session is marked "⚠ CHANGED" in the list
+and in the course without being opened. The checks wait while the window itself works (a session
+opening, the list or a course being read, an export). Opening a session checks it at once
+(`queries.check_session_chain`): a row changed outside the console puts a banner over the
+session, and its PDF report carries the same warning. A log damaged on disk refuses, with the
+reason and what to do, only what cannot be read: a session, a course, the list
+(`queries.UnreadableLogError`); the rest of the window goes on.
 
 Everything it shows comes from `review_content` (also used by the PDF report), so screen and paper
 agree. Dialogs and exports are injected (`ReviewDialogs`, `Exports`): tests answer them without a
@@ -47,6 +53,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.review import queries
+from console.review.integrity import (
+    UNCHECKED,
+    ChainSweep,
+    RecordCheck,
+    RecordState,
+    provisional,
+)
 from console.review.access import (
     FIRST_ADMINISTRATOR,
     NO_ACCOUNTS,
@@ -56,6 +69,8 @@ from console.review.access import (
     needs_sign_in,
 )
 from console.review.model import (
+    ChainCheck,
+    CourseRow,
     SessionDetail,
     SessionFilter,
     SessionSignatures,
@@ -67,10 +82,13 @@ from console.store import EventLog, LogError, UnknownSessionError
 from console.ui import review_content as rc
 from console.ui import theme
 from console.ui.review_tables import (
+    CELL_PADDING,
+    LIST_COLUMNS,
     CourseModel,
     RowsModel,
     SessionListModel,
     fit_columns,
+    fit_to_width,
     keep_rows,
     make_table,
     priority_colours,
@@ -79,6 +97,12 @@ from console.ui.trend import TrendPlot
 from protocols.model import Protocol
 
 CONTROL_POINTS = 14
+STATUS_POINTS = 13   # the tables' size: a status line of two lines costs a table row less
+# The Session page's trend: no text of it overlaps from 350 px high (measured with the layout
+# check of tests/ui/test_trend_layout.py on the review's sessions at 1366x768); a margin above.
+TREND_MIN_PX = 360
+# Alarm rows of two lines the tables under the trend keep in sight when the trend can spare it.
+TABLE_ROWS = 4
 TITLE_POINTS = 17
 ALL_PROTOCOLS = "All protocols"
 LIST_LIMIT = queries.DEFAULT_LIMIT
@@ -239,6 +263,56 @@ def _label(text: str = "", role: str | None = None, wrap: bool = False) -> QtWid
     return label
 
 
+class _StatusLine(QtWidgets.QLabel):
+    """A word-wrapped label as tall as its text's lines at its width: a main window sizes its
+    status bar by the bar's size hint alone, which cut a second line off."""
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        if not self.isVisible():   # laid out at its real width once shown
+            return
+        needed = self.heightForWidth(self.width())
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+
+class WrappingStatusBar(QtWidgets.QStatusBar):
+    """A status bar whose message wraps onto more lines instead of being cut at the window's
+    edge: at 1366 px the log's path ran out of the window (QA; a tooltip held the rest). The
+    message is set and read as in any status bar (`showMessage`, `currentMessage`); `line`
+    shows it, with a break allowed after each "/" of a path.
+
+    Signals: QStatusBar's.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self.line = _StatusLine()
+        self.line.setObjectName("statusLine")
+        self.line.setWordWrap(True)
+        # Its width is the bar's, never its longest word's (a window wider than the screen).
+        self.line.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                QtWidgets.QSizePolicy.Policy.Preferred)
+        font = self.line.font()
+        font.setPointSize(STATUS_POINTS)
+        self.line.setFont(font)
+        self.addPermanentWidget(self.line, 1)
+        self.messageChanged.connect(self._on_message_changed)
+
+    def _on_message_changed(self, text: str) -> None:
+        self.line.setText(text.replace("/", "/\u200b"))   # a zero-width space: a break allowed
+        self.line.setToolTip(text)
+        self.line.fit_height()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        # `line` draws the message; QStatusBar would draw it a second time, on one line.
+        pass
+
+
 # ---- the session list ---------------------------------------------------------------------------
 
 
@@ -254,11 +328,15 @@ class SessionListPage(QtWidgets.QWidget):
     course_requested = QtCore.Signal(str)
 
     def __init__(self, conn: sqlite3.Connection, protocol_ids: list[str], today: date,
-                 tz: tzinfo | None, parent: QtWidgets.QWidget | None = None) -> None:
+                 tz: tzinfo | None, records: ChainSweep | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewPage")
         self.conn = conn
         self.tz = tz
+        # Each listed session's rows against the hash chain, checked in the background
+        # (console/review/integrity.py); the window reads its results into the list.
+        self.records = records if records is not None else ChainSweep(queries.log_path(conn))
         # De-identifies each listed session (a reviewer-only account); None shows them as logged.
         self.masking: Callable[[SessionSummary], SessionSummary] | None = None
         self.patient_box = QtWidgets.QLineEdit()
@@ -279,24 +357,32 @@ class SessionListPage(QtWidgets.QWidget):
             self.protocol_box.addItem(pid, pid)
         self.high_only = QtWidgets.QCheckBox("Had a high alarm")
         self.include_demo = QtWidgets.QCheckBox("Include demo")
-        self.count_label = _label(role="subtitle")
+        # Wraps rather than widening the window (it grows with what it has to say).
+        self.count_label = _label(role="subtitle", wrap=True)
+        self.count_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                       QtWidgets.QSizePolicy.Policy.Preferred)
+        self._hidden = 0   # demo sessions the filter hides (the count says so)
         # Why the list could not be read (a damaged log); hidden while it can.
         self.error_label = _label(role="warning", wrap=True)
         self.error_label.setVisible(False)
-        # Sessions the window found changed outside the console or unreadable when it opened
-        # them (id -> (mark, why)), kept while it is open: the list's own check reads only each
-        # session's `sessions` row (queries.changed_sessions).
-        self.found: dict[int, tuple[str, str]] = {}
-        self._changed: dict[int, tuple[str, str]] = {}   # the list's own check, per refresh
+        # The cheap check of each listed session's own row and recorded end
+        # (queries.changed_sessions), per refresh: shown until the whole check of that session
+        # ends.
+        self._changed: dict[int, str] = {}
         # False for an account that may not see a patient's course (de-identified review).
         self.course_allowed = True
         self.model = SessionListModel(tz, self)
         self.table = make_table(self.model, wrap=False)
+        # One line a row, so one height for all: sized to contents, each check's mark arriving
+        # re-measured every row (200 ms a mark at 192 sessions, on P6's log).
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.table.fontMetrics().lineSpacing() + 6)
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.table.installEventFilter(self)
         self.reload_button = QtWidgets.QPushButton("Reload")
         self.reload_button.setToolTip("Read the log again (sessions still running add rows)")
-        self.reload_button.clicked.connect(self.refresh)
+        self.reload_button.clicked.connect(self.reload)
         self.open_button = QtWidgets.QPushButton("Open session")
         self.course_button = QtWidgets.QPushButton("Course of this patient")
         self.open_button.clicked.connect(lambda: self._open_row(self._selected_row()))
@@ -351,6 +437,10 @@ class SessionListPage(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Read the list again for the filter (a damaged log: the reason instead of the list)."""
+        with self.records.held():   # the background checks wait (console/review/integrity.py)
+            self._refresh()
+
+    def _refresh(self) -> None:
         flt = self.current_filter()
         try:
             sessions = queries.list_sessions(self.conn, flt, LIST_LIMIT, tz=self.tz)
@@ -364,31 +454,67 @@ class SessionListPage(QtWidgets.QWidget):
             self._on_selection_changed()
             return
         self.error_label.setVisible(False)
-        detailed = self.masking is None
-        self._changed = {i: (rc.CHANGED_MARK, rc.list_changed_tip(m if detailed else None))
-                         for i, m in changed.items()}
+        self._changed = changed
+        self._hidden = hidden
+        self.records.want([s.id for s in sessions])   # newest first, before any waiting
         mask = self.masking
         self.model.set_sessions([mask(s) for s in sessions] if mask is not None else sessions,
-                                self._marks())
+                                *self._marks([s.id for s in sessions]))
         fit_columns(self.table, maximum=360)
-        ids = {s.id for s in sessions}
-        marked = sum(1 for i in self._marks() if i in ids)
-        self.count_label.setText(rc.list_count(len(sessions), hidden, LIST_LIMIT, marked))
+        self._count()
         if sessions:
             self.table.selectRow(0)
         self._on_selection_changed()
 
-    def mark(self, session_id: int, mark: tuple[str, str]) -> None:
-        """Mark a session the window found changed or unreadable (the selection stays)."""
-        self.found[session_id] = mark
-        row = self._selected_row()
-        self.model.set_sessions(self.model.sessions, self._marks())
-        if row >= 0:
-            self.table.selectRow(row)
-        self._on_selection_changed()
+    def reload(self) -> None:
+        """Read the list again; sessions still running are checked again (they add rows)."""
+        self.records.forget(s.id for s in self.model.sessions if s.ended_at is None)
+        self.refresh()
 
-    def _marks(self) -> dict[int, tuple[str, str]]:
-        return {**self._changed, **self.found}
+    def show_records(self) -> None:
+        """Show the checks made since the list was drawn (marks, "Record" cells, the count),
+        in place: the selection and the scroll position stay."""
+        self.model.set_marks(*self._marks(self._listed()))
+        # Wide enough for the longest "Record" text (measured here: Qt's own measure of the
+        # column asks the model for every role of every row, 108 ms at 192 sessions).
+        record = LIST_COLUMNS.index("Record")
+        metrics = self.table.fontMetrics()
+        wanted = max((metrics.horizontalAdvance(text) for text in self.model.column("Record")),
+                     default=0) + CELL_PADDING
+        if wanted > self.table.columnWidth(record):
+            self.table.setColumnWidth(record, wanted)
+        self._count()
+
+    def _listed(self) -> list[int]:
+        return [s.id for s in self.model.sessions]
+
+    def _checks(self, ids: list[int]) -> dict[int, RecordCheck]:
+        """Each session's check: the whole one when made, else what the cheap check of its own
+        row found, else not yet checked."""
+        done = self.records.results()
+        return {i: done.get(i) or (provisional(i, self._changed[i]) if i in self._changed
+                                   else UNCHECKED)
+                for i in ids}
+
+    def _marks(self, ids: list[int]) -> tuple[dict[int, tuple[str, str]],
+                                              dict[int, tuple[str, str]]]:
+        """(marks after the patient, "Record" cells) by session id."""
+        detailed = self.masking is None
+        stopped = self.records.stopped_because
+        marks, cells = {}, {}
+        for session_id, check in self._checks(ids).items():
+            mark = rc.record_mark(check, detailed)
+            if mark is not None:
+                marks[session_id] = mark
+            cells[session_id] = rc.record_cell(check, detailed, stopped)
+        return marks, cells
+
+    def _count(self) -> None:
+        checks = self._checks(self._listed()).values()
+        marked = sum(1 for c in checks if rc.record_mark(c) is not None)
+        unchecked = sum(1 for c in checks if c.state is RecordState.UNCHECKED)
+        self.count_label.setText(rc.list_count(len(self.model.sessions), self._hidden, LIST_LIMIT,
+                                               marked, unchecked))
 
     def _on_selection_changed(self, *_: object) -> None:
         chosen = 0 <= self._selected_row() < len(self.model.sessions)
@@ -513,6 +639,9 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.note_model = RowsModel(rc.NOTE_COLUMNS, self)
         self.phase_model = RowsModel(rc.PHASE_COLUMNS, self)
         self.alarm_table = make_table(self.alarm_model)
+        # Every column in sight at 1366 px: the long ones wrap (QA: "Cleared" was cut off).
+        fit_to_width(self.alarm_table, [rc.ALARM_COLUMNS.index(c) for c in (
+            "Alarm", "Acknowledged", "To ack", "Audio paused", "Cleared")])
         self.vitals_table = make_table(self.vitals_model)
         self.checklist_table = make_table(self.checklist_model)
         self.override_table = make_table(self.override_model)
@@ -562,15 +691,20 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.split.setStretchFactor(0, 5)
         self.split.setStretchFactor(1, 4)
         self.split.setChildrenCollapsible(False)
-        # The trend keeps at least its four rows readable at 1366x768; the tables scroll.
-        self.trend_holder.setMinimumHeight(280)
+        # The trend keeps its four rows readable (no text of it overlaps from 350 px); the tables
+        # scroll.
+        self.trend_holder.setMinimumHeight(TREND_MIN_PX)
         self.tabs.setMinimumHeight(150)
+        self.tabs.setDocumentMode(True)   # no frame round the tables: their rows get its height
         self._split_placed = False
         head = QtWidgets.QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.demo_label)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        # Tight: at 1366x768 each pixel of height left here is a table row's (QA: three rows
+        # showed under the trend).
+        layout.setContentsMargins(6, 2, 6, 0)
+        layout.setSpacing(3)
         layout.addLayout(head)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.integrity_banner)
@@ -580,12 +714,25 @@ class SessionDetailPage(QtWidgets.QWidget):
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if not self._split_placed:
-            # Most of the height to the trend: the tables scroll, the trend's four rows cannot
-            # (at 1366x768 its axis titles overlapped below ~400 px).
             total = max(self.split.height(), 500)
-            share = 0.7 if total < 700 else 0.6
-            self.split.setSizes([int(total * share), total - int(total * share)])
+            trend = self.trend_height(total)
+            self.split.setSizes([trend, total - trend])
             self._split_placed = True
+
+    def trend_height(self, total: int) -> int:
+        """The trend's share of the `total` height the trend and the tables split.
+
+        Most of it to the trend (60 %), but the tables keep room for their header and
+        `TABLE_ROWS` alarm rows of two lines, as long as the trend keeps `TREND_MIN_PX`: at
+        1366x768 the trend took 70 % and the tables showed two alarm rows and a half, three
+        rows of vitals (QA). At 1920x1080 the 60 % leaves the tables more than that anyway.
+        """
+        table = self.alarm_table
+        row = 2 * table.fontMetrics().lineSpacing() + 6   # a row whose text wraps once
+        tables = (self.tabs.tabBar().sizeHint().height()
+                  + table.horizontalHeader().sizeHint().height()
+                  + 2 * table.frameWidth() + TABLE_ROWS * row)
+        return max(TREND_MIN_PX, min(int(total * 0.6), total - tables))
 
     def _checklist_page(self) -> QtWidgets.QScrollArea:
         """Overrides and prescriber decisions, then the ticks, on one page that scrolls as a whole.
@@ -733,7 +880,7 @@ class SessionDetailPage(QtWidgets.QWidget):
                                   bold_rows=[i for i, r in enumerate(rows) if r.priority == "high"])
         counts = detail.summary.alarms_by_priority
         self.alarm_summary.setText(f"Alarms: {rc.alarm_breakdown(counts)}")
-        fit_columns(self.alarm_table, maximum=460)
+        # The columns were fitted to the table's width as the rows were set (fit_to_width).
 
     def _fill_protocol(self) -> None:
         detail = self.detail
@@ -778,11 +925,16 @@ class CoursePage(QtWidgets.QWidget):
     open_requested = QtCore.Signal(int)
 
     def __init__(self, conn: sqlite3.Connection, tz: tzinfo | None,
+                 records: ChainSweep | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewPage")
         self.conn = conn
         self.tz = tz
+        # Each session's rows against the hash chain (shared with the list); its sessions are
+        # checked first while the course is shown.
+        self.records = records if records is not None else ChainSweep(queries.log_path(conn))
+        self._changed: dict[int, str] = {}   # the cheap check of the sessions shown
         self.include_demo = False
         # Told the sessions about to be shown (an access_log read each); returns why they may
         # not be shown, or None. None: shown without asking.
@@ -794,7 +946,7 @@ class CoursePage(QtWidgets.QWidget):
         self.error_label = _label(role="warning", wrap=True)   # a course that could not be read
         self.error_label.setVisible(False)
         self.model = CourseModel(tz, self)
-        self.table = make_table(self.model, stretch_last=False)
+        self.table = make_table(self.model, stretch_last=False, row_titles=True)
         self.table.verticalHeader().setVisible(True)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectColumns)
         self.table.doubleClicked.connect(self._on_double_clicked)
@@ -860,6 +1012,10 @@ class CoursePage(QtWidgets.QWidget):
 
     def show_patient(self, patient_id: str) -> None:
         """Read and show `patient_id`'s course now."""
+        with self.records.held():   # the background checks wait (console/review/integrity.py)
+            self._show_patient(patient_id)
+
+    def _show_patient(self, patient_id: str) -> None:
         self._put_in_box(patient_id)
         self.shown = patient_id
         demo = self.include_demo or patient_id.upper().startswith("DEMO")
@@ -876,7 +1032,14 @@ class CoursePage(QtWidgets.QWidget):
             self.model.set_course([])
             self.title.setText(refused)
             return
-        self.model.set_course(rows)
+        ids = [r.session_id for r in rows]
+        try:
+            self._changed = queries.changed_sessions(self.conn, ids)
+        except queries.UnreadableLogError as exc:
+            self._changed = {}
+            self._say_unreadable(str(exc))
+        self.records.want(ids)   # this patient's sessions next
+        self.model.set_course(rows, self._checks(rows))
         n = len(rows)
         self.title.setText(f"Course of {patient_id}: {n} session{'s' if n != 1 else ''}")
         header = self.table.horizontalHeader()
@@ -884,6 +1047,27 @@ class CoursePage(QtWidgets.QWidget):
         for i in range(header.count()):
             header.resizeSection(i, max(header.sectionSize(i), 190))
         self.table.resizeRowsToContents()
+
+    def show_records(self) -> None:
+        """Show the checks made since the course was drawn (in place)."""
+        if self.model.course:
+            self.model.set_records(self._checks(self.model.course))
+            header = self.table.horizontalHeader()
+            for i in range(header.count()):   # a title now marked "⚠ CHANGED" is not cut
+                header.resizeSection(i, max(header.sectionSize(i), header.sectionSizeHint(i)))
+
+    def _checks(self, rows: list[CourseRow]) -> dict[int, RecordCheck]:
+        """As the list's: the whole check when made, else the cheap one's finding (a session
+        in neither: not yet checked)."""
+        done = self.records.results()
+        out = {}
+        for row in rows:
+            i = row.session_id
+            check = done.get(i) or (provisional(i, self._changed[i]) if i in self._changed
+                                    else None)
+            if check is not None:
+                out[i] = check
+        return out
 
     def _say_unreadable(self, message: str) -> None:
         self.error_label.setText(message)
@@ -905,8 +1089,12 @@ class CoursePage(QtWidgets.QWidget):
 class ReviewWindow(QtWidgets.QMainWindow):
     """The review: list, session and course pages on tabs, over one read-only connection.
 
-    Signals: none of its own (its pages' signals are connected here).
+    Signals:
+        records_woke(): internal; the background check of the sessions against the hash
+            chain has results (emitted from its thread, queued to this one).
     """
+
+    records_woke = QtCore.Signal()
 
     def __init__(self, conn: sqlite3.Connection, *, protocols: Mapping[str, Protocol],
                  clock: Clock, exports: Exports | None = None,
@@ -914,6 +1102,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
                  tz: tzinfo | None = None, source: str = "",
                  access: ReviewAccess | None = None,
                  signature_service: SignatureService | None = None,
+                 records: ChainSweep | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
         """Build the window over `conn` (from `queries.open_readonly`).
 
@@ -930,6 +1119,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
                 accounts, read as before issue 13). Its first access-log row (the list) is
                 written here.
             signature_service: asks an annotation's author for the PIN (default: the dialog).
+            records: checks the sessions against the log's hash chain. Default: one on the
+                log's file, started here in its own thread. One given is not started here
+                (a test steps it by hand, then emits `records_woke`); either is stopped by
+                `close_log()` and when the window closes.
 
         Raises:
             LogError: the access log cannot be written (the review must not open).
@@ -938,6 +1131,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("Infusion console: review of past sessions")
         _use_review_font(self)
+        self.setStatusBar(WrappingStatusBar(self))
         self.resize(1366, 768)
         self.conn = conn
         self.protocols = dict(protocols)
@@ -956,11 +1150,15 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self._log_file = str(queries.log_path(conn))
         # Where the last export went (the next one starts there); None: the home folder.
         self._export_folder: Path | None = None
+        # The hash-chain check of each session opened (why it could not be made, when not):
+        # its banner, and the box atop its PDF report.
+        self._chains: dict[int, ChainCheck | str] = {}
         if access is not None:
             access.record_read(None, "list", "session list")
         self.exports: Exports = (exports if exports is not None
                                  else default_exports(lambda: self.paper_size(),
-                                                      self._signatures_for_export))
+                                                      self._signatures_for_export,
+                                                      self._warning))
         self.dialogs: ReviewDialogs = dialogs or QtReviewDialogs(self)
         if access is not None and isinstance(self.dialogs, QtReviewDialogs):
             self.dialogs.author = access.account.name
@@ -970,13 +1168,22 @@ class ReviewWindow(QtWidgets.QMainWindow):
                 conn, SessionFilter(include_demo=True), LIST_LIMIT, tz=tz)}
         except queries.UnreadableLogError:
             seen = set()   # the list page says why it is empty (a damaged log)
-        self.list_page = SessionListPage(conn, sorted(seen | set(self.protocols)), today, tz)
+        start_records = records is None
+        self.records = records if records is not None else ChainSweep(Path(self._log_file))
+        self.list_page = SessionListPage(conn, sorted(seen | set(self.protocols)), today, tz,
+                                         self.records)
         self.detail_page = SessionDetailPage(self.exports, tz)
-        self.course_page = CoursePage(conn, tz)
+        self.course_page = CoursePage(conn, tz, self.records)
+        # The checks' thread wakes this one: emitted there, the slot is queued to this thread
+        # (Qt's automatic connection), so the thread never touches a widget.
+        self.records_woke.connect(self._on_records_changed)
+        if start_records:
+            self.records.start(self._wake_from_records)
         if access is not None:   # every course shown is logged, however the page was reached
             self.course_page.before_show = lambda ids: self._logged(
                 lambda: [access.record_read(i, "review", "course of the patient") for i in ids])
         self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)   # no frame: its height is the tables' (1366x768)
         self.tabs.addTab(self.list_page, "Sessions")
         self.tabs.addTab(self.detail_page, "Session")
         self.tabs.addTab(self.course_page, "Course")
@@ -1006,7 +1213,6 @@ class ReviewWindow(QtWidgets.QMainWindow):
             if access.deidentified:
                 self._deidentify_everything()
         self.statusBar().showMessage(where)
-        self.statusBar().setToolTip(where)   # cut at 1366 px wide when the path is long
         # Typing starts in the patient search (the list when there is none): the keys went to
         # the tab bar, and an identifier typed at once was lost.
         box = self.list_page.patient_box
@@ -1045,6 +1251,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
     def open_session(self, session_id: int) -> None:
         """Show a session, with a banner when its record does not match the hash chain; a
         session that cannot be read is refused with the reason (the window goes on)."""
+        with self.records.held():   # the background checks wait (console/review/integrity.py)
+            self._open_session(session_id)
+
+    def _open_session(self, session_id: int) -> None:
         try:
             detail = queries.load_session(self.conn, session_id, with_observations=True)
         except UnknownSessionError as exc:
@@ -1052,7 +1262,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
             return
         except queries.UnreadableLogError as exc:
             # A damaged part of the file: this session is refused, the others still open.
-            self.list_page.mark(session_id, (rc.UNREADABLE_MARK, str(exc)))
+            self.records.record(session_id, RecordCheck.unreadable(str(exc)))
+            self._on_records_changed()
             self.statusBar().showMessage(f"Log session {session_id} not opened: the log could "
                                          "not be read there")
             self.dialogs.error("Session not opened", str(exc))
@@ -1082,17 +1293,45 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.tabs.setCurrentWidget(self.detail_page)
 
     def _integrity(self, session_id: int, deidentified: bool) -> str:
-        """The session's hash-chain warning ('' when its rows match); a changed session is
-        marked in the list too."""
+        """The session's hash-chain warning ('' when its rows match), also what its PDF
+        prints; the check is the list's and the course's for this session too."""
+        found: ChainCheck | str
         try:
-            check = queries.check_session_chain(self.conn, session_id)
+            found = queries.check_session_chain(self.conn, session_id)
         except queries.UnreadableLogError as exc:
-            return rc.chain_unchecked(str(exc))
-        if check.ok:
+            found = str(exc)
+        self.records.record(session_id, RecordCheck.unreadable(found) if isinstance(found, str)
+                            else RecordCheck.of(found))
+        self._on_records_changed()
+        self._chains[session_id] = found
+        return self._warning(session_id, deidentified)
+
+    def _warning(self, session_id: int, deidentified: bool) -> str:
+        """The hash-chain warning of a session opened: on its page and atop its PDF report
+        ('' when its rows match or it was not opened); without `verify`'s sentence and the row
+        when `deidentified` (they may hold a date or free text)."""
+        found = self._chains.get(session_id)
+        if found is None:
             return ""
-        tip = rc.list_changed_tip(None if deidentified else check.message)
-        self.list_page.mark(session_id, (rc.CHANGED_MARK, tip))
-        return rc.chain_banner(check, self.tz, self._log_file, with_record=not deidentified)
+        if isinstance(found, str):
+            return rc.chain_unchecked(found)
+        return rc.chain_banner(found, self.tz, self._log_file, with_record=not deidentified)
+
+    def _wake_from_records(self) -> None:
+        """Called from the checks' thread: tells this one (a window already gone: nothing)."""
+        try:
+            self.records_woke.emit()
+        except RuntimeError:   # the window was deleted while a check ended
+            pass
+
+    def _on_records_changed(self) -> None:
+        """Show the sessions' checks made so far in the list and the course."""
+        self.list_page.show_records()
+        self.course_page.show_records()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.records.stop()   # no thread left checking a log nobody looks at
+        super().closeEvent(event)
 
     def show_course(self, patient_id: str) -> None:
         access = self.access
@@ -1180,6 +1419,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
         stamp = rc.local(s.started_at, self.tz).strftime("%Y%m%d")
         stem = f"{s.patient_id}-session{s.session_number}-{stamp}"
         deidentified = self.detail_page.deidentify.isChecked()
+        if export.key != "pdf" and self._warning(s.id, deidentified):
+            # As the command line (console/export/cli.py): only the PDF can carry the warning.
+            self.dialogs.error(f"{export.label} export not written", changed_refusal(export.label))
+            return
         access = self.access
         if access is not None:
             decision = access.export_decision(deidentified)
@@ -1218,7 +1461,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
             detail = deidentify(loaded if loaded is not None and loaded.summary.id == s.id
                                 else detail)
         try:
-            report = export.write(detail, path, deidentified)
+            with self.records.held():   # the background checks wait while it is written
+                report = export.write(detail, path, deidentified)
         except (OSError, ValueError, LogError) as exc:
             if access is not None and not isinstance(exc, LogError):
                 # The row above names a file that is not there: a second one says so, as the
@@ -1245,17 +1489,29 @@ class ReviewWindow(QtWidgets.QMainWindow):
         return self.detail_page.paper_box.currentText()
 
     def close_log(self) -> None:
+        self.records.stop()
         self.conn.close()
+
+
+def changed_refusal(label: str) -> str:
+    """Why a CSV, FHIR or REMS file of a session changed outside the console is not written."""
+    return (f"This session's record was changed outside the console (the warning above names the "
+            f"first changed row). A {label} file cannot carry that warning to whoever reads it, so "
+            "it was not written. The PDF report prints the warning on its first page and every "
+            "footer: export the PDF, or restore the log from the last backup and export again.")
 
 
 def default_exports(paper: Callable[[], str] | None = None,
                     signatures: Callable[[int], SessionSignatures | None] | None = None,
+                    warning: Callable[[int, bool], str] | None = None,
                     ) -> dict[str, Export]:
     """The export buttons, calling `console.export` (imported when first used).
 
     Args:
         paper: gives the PDF's page size when the button is pressed ("A4" or "Letter").
         signatures: a session's signatures for the PDF (never for a de-identified one).
+        warning: a session's hash-chain warning, as its page shows it ('' for none), given
+            whether the report is de-identified: printed atop the PDF.
     """
 
     def pdf(detail: SessionDetail, path: Path, deidentified: bool) -> str:
@@ -1264,7 +1520,9 @@ def default_exports(paper: Callable[[], str] | None = None,
         size = paper() if paper is not None else "A4"
         signed = (signatures(detail.summary.id)
                   if signatures is not None and not deidentified else None)
-        pages = write_session_pdf(detail, path, page_size=size, signatures=signed)
+        said = warning(detail.summary.id, deidentified) if warning is not None else ""
+        pages = write_session_pdf(detail, path, page_size=size, signatures=signed,
+                                  integrity=said)
         return f"PDF report written: {path} ({pages} page{'s' if pages != 1 else ''}, {size})"
 
     def csv(detail: SessionDetail, folder: Path, _deidentified: bool) -> str:

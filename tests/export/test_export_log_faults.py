@@ -28,6 +28,8 @@ import pytest
 
 from console.cli import main
 from console.store import EventLog, schema
+from tests.export.test_pdf import needs_poppler
+from tests.export.test_pdf import pages_of as pdf_pages
 from tests.identity.accounts import QA_ADMIN, QA_ADMIN_PIN, sign_in_args
 from tests.review.scenarios import ScenarioLog, build
 from tests.store import damage, garble_schema, overwrite_page, pages_of
@@ -230,14 +232,15 @@ def change_value(db: Path, sid: int, metric: str = "bp_systolic",
 
 def changed_line(db: Path, sid: int, said: str) -> str:
     return (f"{PROG}session {sid} was not exported: its record in {db} was changed outside the "
-            f"console: {said}. An exported file leaves the clinic without the review's warning, "
-            f"so none was written. Check the whole log with `infusion-console verify --db {db}` "
+            f"console: {said}. This file would leave the clinic without the review's warning, "
+            "so none was written (a PDF report, --pdf, prints the warning on its pages). Check "
+            f"the whole log with `infusion-console verify --db {db}` "
             "and compare the session with the last backup; the review shows the session with "
             "the changed row named")
 
 
-@pytest.mark.parametrize("option, name", [("--csv", "out"), ("--pdf", "report.pdf"),
-                                          ("--fhir", "bundle.json"), ("--rems", "rems.txt")])
+@pytest.mark.parametrize("option, name", [("--csv", "out"), ("--fhir", "bundle.json"),
+                                          ("--rems", "rems.txt")])
 def test_a_value_changed_outside_the_console_is_not_exported(capsys, plain_log, tmp_path,
                                                              option, name):
     db = copy_log(plain_log.path, tmp_path)
@@ -250,6 +253,26 @@ def test_a_value_changed_outside_the_console_is_not_exported(capsys, plain_log, 
         f"the console, or the row before it was replaced (the row: Systolic BP {value:g} mmHg, "
         f"recorded {at})"))
     assert snapshot(tmp_path) == before   # no file, and the log as it was
+
+
+@needs_poppler
+def test_the_pdf_of_a_changed_session_is_written_with_the_warning_on_its_pages(
+        capsys, plain_log, tmp_path):
+    """The one format that can carry the review's warning to its reader: written, and says so."""
+    db = copy_log(plain_log.path, tmp_path)
+    sid = plain_log.facts.ids["esketamine"]
+    row, value, _ = change_value(db, sid)
+    code, out, err = export(capsys, sid, "--pdf", tmp_path / "r.pdf", "--db", db)
+    assert (code, err) == (0, "")
+    assert (f"wrote a {len(pdf_pages(tmp_path / 'r.pdf'))}-page PDF report to {tmp_path / 'r.pdf'}"
+            "; its record was changed outside the console, and the report says so on every "
+            "page") in out
+    pages = pdf_pages(tmp_path / "r.pdf")
+    first = " ".join(pages[0].split())
+    assert (f"⚠ This session's record was changed outside the console: observations row {row}: "
+            "its content does not match its row_hash") in first
+    assert f"The row: Systolic BP {value:g} mmHg" in first
+    assert all("⚠ RECORD CHANGED OUTSIDE THE CONSOLE: see page 1" in page for page in pages)
 
 
 def test_a_deidentified_export_names_only_the_row(capsys, plain_log, tmp_path):
@@ -273,12 +296,13 @@ def test_an_end_changed_outside_the_console_is_not_exported(capsys, plain_log, t
         conn.execute("UPDATE sessions SET ended_at = '2026-03-05T11:00:00.000Z' WHERE id = ?",
                      [sid])
     conn.close()
-    message = one_line(*export(capsys, sid, "--pdf", tmp_path / "r.pdf", "--db", db), status=1)
+    message = one_line(*export(capsys, sid, "--fhir", tmp_path / "r.json", "--db", db),
+                       status=1)
     assert message == changed_line(db, sid, (
         f"sessions row {sid}: its end (2026-03-05T11:00:00.000Z) was changed outside the "
         f"console: it was recorded ending at {ended} (the row: the session's start record "
         "(patient, protocol, weight, dose))"))
-    assert not (tmp_path / "r.pdf").exists()
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_a_change_inside_another_session_does_not_stop_this_one(capsys, plain_log, tmp_path):

@@ -232,3 +232,131 @@ def test_the_report_says_the_zone_its_times_are_in():
     assert (hhmm(when, new_york), zone(when, new_york)) == ("04:35", "EST, UTC-05:00")
     assert zone(when, UTC) == "UTC"
     assert zone(when, timezone(timedelta(hours=5, minutes=30))) == "UTC+05:30"
+
+
+# ---- a session changed outside the console (the review's banner, on paper) ---------------------
+
+
+class SavingDialogs:
+    """Answers the review's file question with a file in `folder`; records errors."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.name = "report"
+        self.errors: list[tuple[str, str]] = []
+
+    def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
+        return self.folder / (self.name + suggested.suffix)
+
+    def choose_folder(self, title: str, suggested: Path) -> Path | None:
+        return None
+
+    def annotation(self, session_label: str) -> tuple[str, str] | None:
+        return None
+
+    def error(self, title: str, message: str) -> None:
+        self.errors.append((title, message))
+
+
+@needs_poppler
+def test_the_pdf_of_a_session_edited_outside_says_so_on_page_1_and_every_page(
+        review_log, tmp_path, qtbot):
+    """QA: the review put a banner over a session whose 186 mmHg had been changed to 146 with
+    sqlite3; its PDF report printed 146 as recorded, with no word of it."""
+    from console.clock import ManualClock
+    from console.review.integrity import ChainSweep
+    from console.ui.review_window import ReviewWindow, changed_refusal
+    from protocols.loader import default_protocol_dirs, load_protocols
+    from tests.review.test_damaged_and_edited_log import edit_outside, surge_systolic_186
+
+    built, facts = review_log
+    path = tmp_path / "edited.sqlite3"
+    shutil.copy(built, path)
+    surge = facts.ids["surge"]
+    row = surge_systolic_186(path, surge)
+    edit_outside(path, "UPDATE observations SET value = 146 WHERE id = ?", row,
+                 trigger="observations_no_update")
+    dialogs = SavingDialogs(tmp_path)
+    window = ReviewWindow(open_readonly(path), protocols=load_protocols(
+        default_protocol_dirs()).protocols, clock=ManualClock(datetime(2026, 3, 10, 12, 0,
+                                                                       tzinfo=UTC)),
+        dialogs=dialogs, tz=UTC, source=str(path), records=ChainSweep(path))
+    qtbot.addWidget(window)
+    window.open_session(surge)
+    banner = squash(window.detail_page.integrity_banner.text())
+    window.detail_page.export_buttons["pdf"].click()
+    pages = pages_of(tmp_path / "report.pdf")
+    first = squash(pages[0])
+    # The warning the review shows over the session, whole, under the report's title.
+    assert banner.startswith(
+        f"⚠ This session's record was changed outside the console: observations row {row}: its "
+        "content does not match its row_hash: it was edited outside the console, or the row "
+        "before it was replaced. The row: Systolic BP 146 mmHg, recorded 09:40:00.")
+    # (The log's path may break at a "/" on paper: compared without the line breaks.)
+    assert "".join(banner.split()) in "".join(first.split())
+    assert first.index("Infusion session report") < first.index("⚠ This session's record") < (
+        first.index("Patient MRN-4711"))
+    # Every page says it, for a page read alone.
+    assert len(pages) >= 2
+    for page in pages:
+        assert "⚠ RECORD CHANGED OUTSIDE THE CONSOLE: see page 1" in page
+    # A CSV, FHIR or REMS file cannot carry the warning: refused, as the command line does.
+    window.detail_page.export_buttons["csv"].click()
+    window.detail_page.export_buttons["fhir"].click()
+    assert dialogs.errors == [("CSV export not written", changed_refusal("CSV")),
+                              ("FHIR export not written", changed_refusal("FHIR"))]
+    assert not [p for p in tmp_path.iterdir() if p.suffix not in (".sqlite3", ".pdf")
+                and not p.name.startswith("edited.sqlite3")]
+    dialogs.errors.clear()
+    # De-identified: the row and verify's sentence are left out (they may hold a date), the
+    # warning is not.
+    window.detail_page.deidentify.setChecked(True)
+    dialogs.name = "anon"
+    window.detail_page.export_buttons["pdf"].click()
+    anon = squash(" ".join(pages_of(tmp_path / "anon.pdf")))
+    assert (f"⚠ This session's record was changed outside the console: observations row {row} "
+            "does not match the log's hash chain.") in anon
+    assert "146 mmHg, recorded" not in anon and "MRN-4711" not in anon
+    # A session whose rows match: no warning.
+    window.detail_page.deidentify.setChecked(False)
+    window.open_session(facts.ids["quiet-1"])
+    dialogs.name = "quiet"
+    window.detail_page.export_buttons["pdf"].click()
+    quiet = " ".join(pages_of(tmp_path / "quiet.pdf"))
+    assert "changed outside the console" not in quiet and "RECORD CHANGED" not in quiet
+    assert dialogs.errors == []
+    window.close_log()
+
+
+# ---- names ---------------------------------------------------------------------------------------
+
+LONG_NAME = "Margarethe Oppenheimer-Castellanos, RN"
+
+
+@needs_poppler
+def test_a_long_staff_name_wraps_between_words_in_every_by_column(tmp_path):
+    """QA: the "By" column printed "Margarethe Oppenheimer-Castel" / "lanos, RN"."""
+    path = tmp_path / "names.sqlite3"
+    with EventLog.open(path, "test") as log:
+        r = Driver(log, "iv-ketamine", "MRN-9002", 72.0, LONG_NAME,
+                   datetime(2026, 3, 20, 9, 0, tzinfo=UTC), 1)
+        r.manual(bp_systolic=124, bp_diastolic=80, heart_rate=70, spo2=98, resp_rate=14,
+                 moaas=5, nausea=1)                               # observations: By
+        r.tick_required()                                        # checklist: Ticked by
+        r.engine.note("Patient settled, partner waiting outside", r.nurse, r.clock.now())
+        r.at(5)
+        r.advance()                                              # phases: Started by
+        r.at(10)
+        r.advance(override_reason="Prescriber asked to stop the infusion early")   # overrides
+        session_id = r.id
+    pdf = tmp_path / "names.pdf"
+    write_session_pdf(detail_of(path, session_id), pdf, tz=UTC)
+    text = "\n".join(pages_of(pdf))
+    whole = text.count("Oppenheimer-Castellanos,")
+    # Each name is printed with its surname in one piece: never "Oppenheimer-" at a line's end
+    # with "Castellanos," below, nor cut inside a word.
+    assert text.count("Castellanos") == whole
+    assert text.count("Oppenheimer") == whole
+    assert text.count("Margarethe") == whole
+    # Phases, checklist, overrides, observations, notes (and the header's Nurse).
+    assert whole >= 6, text

@@ -122,8 +122,8 @@ def test_the_first_of_two_edits_is_the_one_named(db: Path) -> None:
 
 @needs_cli
 def test_a_session_edited_with_the_sqlite3_tool_is_not_exported(db: Path, tmp_path: Path) -> None:
-    # An export leaves the clinic without the review's "changed" banner: it is refused, exit 1
-    # as verify's, naming the row (before: written, exit 0).
+    # A CSV leaves the clinic without the review's "changed" banner: it is refused, exit 1 as
+    # verify's, naming the row (before: written, exit 0). A PDF is written with the warning.
     result = sqlite3_cli(db, f"{drop_triggers('observations')} "
                              "UPDATE observations SET value = 110 WHERE id = 3;")
     assert result.returncode == 0, result.stderr

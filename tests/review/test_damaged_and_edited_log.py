@@ -22,12 +22,15 @@ import pytest
 
 from console.clock import ManualClock
 from console.review import queries
+from console.review.integrity import ChainSweep
 from console.review.model import SessionFilter
 from console.store import LogError
 from console.store.log import verify_log
+from console.ui import review_content as rc
+from console.ui.review_tables import MARK_COLOURS
 from console.ui.review_window import ReviewWindow
 from protocols.loader import default_protocol_dirs, load_protocols
-from tests.ui.review_sessions import build_review_log
+from tests.ui.review_sessions import build_review_log, check_every_session
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -114,12 +117,18 @@ def edit_outside(path: Path, sql: str, *params: object, trigger: str = "") -> No
         conn.close()
 
 
-def window_over(qtbot, path: Path, protocols) -> tuple[ReviewWindow, Dialogs]:
+def window_over(qtbot, path: Path, protocols, checked: bool = True
+                ) -> tuple[ReviewWindow, Dialogs]:
+    """The review over `path`; its checks of the listed sessions against the hash chain run
+    here, not in a thread: all of them when `checked`, none yet otherwise (test's own steps)."""
     dialogs = Dialogs()
     window = ReviewWindow(queries.open_readonly(path), protocols=protocols,
-                          clock=ManualClock(NOW), dialogs=dialogs, tz=UTC, source=str(path))
+                          clock=ManualClock(NOW), dialogs=dialogs, tz=UTC, source=str(path),
+                          records=ChainSweep(path))
     qtbot.addWidget(window)
     window.show()
+    if checked:
+        check_every_session(window)
     return window, dialogs
 
 
@@ -284,7 +293,14 @@ def test_a_recorded_end_moved_outside_is_marked_in_the_list_before_opening(qtbot
     quiet = facts.ids["quiet-1"]
     edit_outside(path, "UPDATE sessions SET ended_at = '2026-03-02T09:40:00.000Z' WHERE id = ?",
                  quiet, trigger="sessions_update_only_end")   # ended_at is outside the hash
-    window, _ = window_over(qtbot, path, protocols)
+    # Marked at once by the list's cheap check of each session's own row and end, before the
+    # sessions' rows are checked one by one.
+    window, _ = window_over(qtbot, path, protocols, checked=False)
+    assert list_row(window, quiet)["Patient"] == "MRN-4711  ⚠ CHANGED"
+    assert list_row(window, quiet)["Record"] == f"⚠ sessions row {quiet}"
+    assert window.list_page.count_label.text().endswith(
+        " · 1 marked ⚠ (its tooltip says why) · 3 not yet checked against the log's hash chain")
+    check_every_session(window)
     assert list_row(window, quiet)["Patient"] == "MRN-4711  ⚠ CHANGED"
     assert window.list_page.count_label.text().endswith(
         " · 1 marked ⚠ (its tooltip says why)")
@@ -353,3 +369,140 @@ def test_every_session_of_the_scenario_log_matches_its_chain(scenario_log):
         assert queries.changed_sessions(conn, ids) == {}
     finally:
         conn.close()
+
+
+# ---- the list and the course mark a session changed in its rows, before it is opened ----------
+
+
+def record_tip(window: ReviewWindow, session_id: int) -> str:
+    model = window.list_page.model
+    index = model.index([s.id for s in model.sessions].index(session_id),
+                        model.columns().index("Record"))
+    return model.data(index, 3)   # ToolTipRole
+
+
+def test_a_session_edited_only_in_its_observations_is_marked_in_the_list_before_it_is_opened(
+        qtbot, copy, protocols):
+    """QA: a value changed with sqlite3 in a session's observations was marked "⚠ CHANGED" only
+    once someone opened that session: the list checked each session's own row alone."""
+    path, facts = copy
+    surge = facts.ids["surge"]
+    row = surge_systolic_186(path, surge)
+    edit_outside(path, "UPDATE observations SET value = 146 WHERE id = ?", row,
+                 trigger="observations_no_update")
+    window, _ = window_over(qtbot, path, protocols, checked=False)
+    # The list shows at once; nothing of the sessions' rows has been checked yet, and it says so.
+    assert list_row(window, surge)["Patient"] == "MRN-4711"
+    assert list_row(window, surge)["Record"] == "not yet checked"
+    assert window.list_page.count_label.text() == (
+        "4 sessions, newest first · 1 demo session hidden: tick Include demo · 4 not yet checked "
+        "against the log's hash chain")
+    # The checks (newest first) end: the session is marked, and says which row, without being
+    # opened.
+    assert window.records.pending() == [facts.ids["quiet-3"], facts.ids["esketamine"], surge,
+                                        facts.ids["quiet-1"]]
+    check_every_session(window)
+    assert list_row(window, surge)["Patient"] == "MRN-4711  ⚠ CHANGED"
+    assert list_row(window, surge)["Record"] == f"⚠ observations row {row}"
+    assert record_tip(window, surge) == (
+        f"changed outside the console: observations row {row}: its content does not match its "
+        "row_hash: it was edited outside the console, or the row before it was replaced; open "
+        "the session for the row")
+    model = window.list_page.model
+    assert [r for r in model.column("Record") if r != "unchanged"] == [
+        f"⚠ observations row {row}"]
+    assert window.list_page.count_label.text() == (
+        "4 sessions, newest first · 1 demo session hidden: tick Include demo · 1 marked ⚠ (its "
+        "tooltip says why)")
+    assert not window.tabs.isTabEnabled(1)   # no session was opened
+    window.close_log()
+
+
+def test_marks_arriving_keep_the_row_the_clinician_selected(qtbot, copy, protocols):
+    path, facts = copy
+    surge = facts.ids["surge"]
+    edit_outside(path, "UPDATE observations SET value = 146 WHERE id = ?",
+                 surge_systolic_186(path, surge), trigger="observations_no_update")
+    window, _ = window_over(qtbot, path, protocols, checked=False)
+    page = window.list_page
+    page.table.selectRow(3)   # the oldest session, while the checks run
+    page.table.scrollToBottom()
+    check_every_session(window)
+    assert [i.row() for i in page.table.selectionModel().selectedRows()] == [3]
+    assert page.model.session_at(3).id == facts.ids["quiet-1"]
+    assert page.open_button.isEnabled()
+    window.close_log()
+
+
+def test_the_course_marks_a_session_edited_in_its_observations(qtbot, copy, protocols):
+    path, facts = copy
+    surge = facts.ids["surge"]
+    row = surge_systolic_186(path, surge)
+    edit_outside(path, "UPDATE observations SET value = 146 WHERE id = ?", row,
+                 trigger="observations_no_update")
+    window, _ = window_over(qtbot, path, protocols, checked=False)
+    window.show_course("MRN-4711")
+    course = window.course_page.model
+    assert course.columns() == ("Session 1", "Session 2", "Session 3")
+    assert course.figure("record") == ["not yet checked"] * 3
+    # The course on screen is checked first.
+    assert window.records.pending()[:3] == [facts.ids["quiet-1"], surge, facts.ids["quiet-3"]]
+    check_every_session(window)
+    assert course.columns() == ("Session 1", "Session 2  ⚠ CHANGED", "Session 3")
+    header = window.course_page.table.horizontalHeader()
+    assert header.sectionSize(1) >= header.sectionSizeHint(1)   # the mark is not cut off
+    assert course.figure("record") == ["unchanged", f"⚠ observations row {row}", "unchanged"]
+    record_row = [k for k, _ in rc.COURSE_FIGURES].index("record")
+    assert course.colour_of(record_row, 1) == MARK_COLOURS
+    assert course.colour_of(record_row, 0) is None
+    tip = course.data(course.index(record_row, 1), 3)   # ToolTipRole
+    assert tip.startswith(f"changed outside the console: observations row {row}: its content")
+    window.close_log()
+
+
+def test_the_review_checks_the_listed_sessions_in_a_thread_of_its_own(qtbot, copy, protocols):
+    """The window as `infusion-console review` builds it: the checks run in their own thread
+    and wake the window; the list is marked without anyone opening the session."""
+    path, facts = copy
+    surge = facts.ids["surge"]
+    row = surge_systolic_186(path, surge)
+    edit_outside(path, "UPDATE observations SET value = 146 WHERE id = ?", row,
+                 trigger="observations_no_update")
+    window = ReviewWindow(queries.open_readonly(path), protocols=protocols,
+                          clock=ManualClock(NOW), dialogs=Dialogs(), tz=UTC, source=str(path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "not yet checked" not in window.list_page.model.column("Record"),
+                    timeout=20_000)
+    assert list_row(window, surge)["Record"] == f"⚠ observations row {row}"
+    assert list_row(window, surge)["Patient"] == "MRN-4711  ⚠ CHANGED"
+    window.close_log()
+    assert window.records.pending() == []
+    thread = window.records._thread
+    assert thread is not None and not thread.is_alive()   # stopped with the log
+
+
+def test_when_the_checks_cannot_open_the_log_the_list_says_not_checked_and_why(
+        qtbot, copy, protocols):
+    path, facts = copy
+
+    def refused(_path: Path):
+        raise LogError(path, "locked", "database is locked [SQLITE_BUSY]")
+
+    window = ReviewWindow(queries.open_readonly(path), protocols=protocols,
+                          clock=ManualClock(NOW), dialogs=Dialogs(), tz=UTC, source=str(path),
+                          records=ChainSweep(path, opener=refused))
+    qtbot.addWidget(window)
+    window.show()
+    check_every_session(window)
+    surge = facts.ids["surge"]
+    assert list_row(window, surge)["Record"] == "not checked"
+    assert record_tip(window, surge) == (
+        "Not checked against the log's hash chain (opening the session checks it): Cannot write "
+        f"the session log {path}: another program is holding it locked (a second console, a "
+        "backup tool or a database viewer). Close that program and try again, or choose another "
+        "log file with --db. (Details: database is locked [SQLITE_BUSY].)")
+    # Opening it checks it, as before.
+    window.open_session(surge)
+    assert list_row(window, surge)["Record"] == "unchanged"
+    window.close_log()

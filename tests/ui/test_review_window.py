@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from console.clock import ManualClock
 from console.records import AlarmTransition, SessionOpened
+from console.review.integrity import ChainSweep
 from console.review.queries import open_readonly
 from console.store import EventLog
 from console.ui.alarm_bar import COLOURS
@@ -27,7 +28,7 @@ from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Priority
 from tests.review.scenarios import scenario_log  # noqa: F401 - a fixture (QA's session)
 from tests.review.scenarios import Driver
-from tests.ui.review_sessions import build_review_log
+from tests.ui.review_sessions import build_review_log, check_every_session
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 RECORD_TABLES = ("sessions", "observations", "alarm_events", "events")
@@ -94,12 +95,20 @@ def review(qtbot, log_copy, protocols, tmp_path):
     clock = ManualClock(NOW)
     window = ReviewWindow(open_readonly(path), protocols=protocols, clock=clock,
                           annotator=LogAnnotator(path, clock, "test"), dialogs=dialogs, tz=UTC,
-                          source=str(path))
+                          source=str(path), records=ChainSweep(path))
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
+    check_every_session(window)   # the background checks, run here: the list as it settles
     yield window, dialogs, facts, path
     window.close_log()
+
+
+def figure_row(key: str) -> int:
+    """The course table's row of a figure."""
+    from console.ui.review_content import COURSE_FIGURES
+
+    return [k for k, _ in COURSE_FIGURES].index(key)
 
 
 def row_where(model, column, text):
@@ -128,7 +137,8 @@ def test_list_shows_the_clinical_sessions_newest_first_with_their_alarms(review)
     surge = row_where(model, "Date", "Thu 05 Mar")
     assert surge == {"Patient": "MRN-4711", "Protocol": "iv-ketamine",
                      "Date": "Thu 05 Mar 2026 09:00", "Duration": "1:20 h", "Nurse": "nurse.ben",
-                     "Highest alarm": "HIGH", "Alarms": "1", "Discharged": "10:20"}
+                     "Highest alarm": "HIGH", "Alarms": "1", "Discharged": "10:20",
+                     "Record": "unchanged"}   # its rows match the log's hash chain
     esk = row_where(model, "Protocol", "esketamine")
     assert (esk["Highest alarm"], esk["Duration"], esk["Discharged"]) == ("medium", "2:11 h", "12:11")
     # The highest alarm is in the alarm bar's colours: high red, medium amber.
@@ -376,7 +386,8 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
     assert course.figure("min_spo2") == ["98 %", "97 %", "98 %"]
     assert course.figure("min_rr") == ["14 /min"] * 3
     assert course.figure("alarms_high") == ["0", "1", "0"]
-    assert course.colour_of(7, 1) == COLOURS[Priority.HIGH]
+    assert course.colour_of(figure_row("alarms_high"), 1) == COLOURS[Priority.HIGH]
+    assert course.figure("record") == ["unchanged"] * 3   # held to the log's hash chain
     assert course.figure("max_nausea") == ["1", "2", "0"]
     assert course.figure("max_dissociation") == ["1", "3", "1"]
     assert course.figure("max_hallucinations") == ["—", "1", "—"]
@@ -439,6 +450,10 @@ def test_with_no_session_selected_open_and_course_are_off_and_hidden_demos_are_c
     assert page.count_label.text() == "0 sessions · 1 demo session hidden: tick Include demo"
     assert not page.open_button.isEnabled() and not page.course_button.isEnabled()
     page.include_demo.setChecked(True)
+    # The demo session was not listed, so not yet checked against the hash chain: now it is.
+    assert page.count_label.text() == ("1 session, newest first · 1 not yet checked against the "
+                                       "log's hash chain")
+    check_every_session(window)
     assert page.count_label.text() == "1 session, newest first"
     assert page.open_button.isEnabled() and page.course_button.isEnabled()
     page.table.clearSelection()

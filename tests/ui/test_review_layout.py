@@ -1,0 +1,147 @@
+"""The review window read at 1366x768 (a clinic laptop) and 1920x1080, offscreen with the real
+widgets: what a clinician must be able to read without scrolling sideways or hovering.
+
+QA's walk at 1366x768: the status line was cut at the window's edge (the log's path, behind a
+tooltip); with the reminders shown, the alarm table's "Cleared" column was off the right edge;
+the tables under the trend showed about three rows. Geometry, not pixels: column edges against
+the table's viewport, rows wholly inside what the tab shows, the status text's height against
+its label's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from PySide6 import QtCore
+
+from console.clock import ManualClock
+from console.review.integrity import ChainSweep
+from console.review.queries import open_readonly
+from console.ui.review_window import TREND_MIN_PX, ReviewWindow
+from protocols.loader import default_protocol_dirs, load_protocols
+from tests.ui.review_sessions import build_review_log, check_every_session
+from tests.ui.test_review_window import rows_in_sight
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+# Where the console keeps its log for a nurse whose account name is not short.
+CLINIC_LOG = "/home/clinic.nurse/.local/share/infusion-console/sessions.sqlite3"
+SIZES = [(1366, 768), (1920, 1080)]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("layout") / "log.sqlite3"
+    return path, build_review_log(path)
+
+
+@pytest.fixture(scope="module")
+def protocols():
+    return load_protocols(default_protocol_dirs()).protocols
+
+
+def open_window(qtbot, built, protocols, size, source=CLINIC_LOG) -> ReviewWindow:
+    path, _ = built
+    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
+                          tz=UTC, source=source, records=ChainSweep(path))
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    check_every_session(window)
+    QtCore.QCoreApplication.processEvents()   # the layout the first paint would see
+    return window
+
+
+def cut_columns(table) -> list[str]:
+    """The titles of the columns not wholly inside the table's viewport."""
+    model, right = table.model(), table.viewport().width()
+    return [model.headerData(c, QtCore.Qt.Orientation.Horizontal)
+            for c in range(model.columnCount())
+            if table.columnViewportPosition(c) < 0
+            or table.columnViewportPosition(c) + table.columnWidth(c) > right]
+
+
+def select_tab(page, title: str) -> None:
+    page.tabs.setCurrentIndex([page.tabs.tabText(i) for i in range(page.tabs.count())]
+                              .index(title))
+    QtCore.QCoreApplication.processEvents()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_with_reminders_every_alarm_column_is_in_sight_and_four_rows_are_read(
+        qtbot, built, protocols, size):
+    window = open_window(qtbot, built, protocols, size)
+    window.open_session(built[1].ids["surge"])
+    page = window.detail_page
+    page.show_reminders.setChecked(True)
+    QtCore.QCoreApplication.processEvents()
+    table = page.alarm_table
+    assert table.model().rowCount() == 10
+    assert cut_columns(table) == []   # "Cleared" was off the right edge at 1366
+    assert not table.horizontalScrollBar().isVisible()
+    # Alarm rows are two lines at 1366 px: four of them in sight under the trend, not 2.3.
+    assert rows_in_sight(page, table) >= (4 if size[0] == 1366 else 6)
+    select_tab(page, "Vitals")
+    assert rows_in_sight(page, page.vitals_table) >= (6 if size[0] == 1366 else 10)
+    # The trend keeps its share: readable (no text of it overlaps from 350 px), and at
+    # 1920x1080 still 60 % of the height it shares with the tables, as before.
+    assert page.trend.height() >= TREND_MIN_PX
+    if size[0] == 1920:
+        assert page.trend.height() >= 0.6 * page.split.height() - 2
+    assert window.width() == size[0]   # nothing widened the window past the screen
+    window.close_log()
+
+
+def status_problems(window: ReviewWindow) -> list[str]:
+    """What keeps the status line's text from being read whole (empty when it can be)."""
+    bar = window.statusBar()
+    line = getattr(bar, "line", None)
+    if line is None:   # a plain status bar draws its message on one line, cut at its edge
+        wide = bar.fontMetrics().horizontalAdvance(bar.currentMessage())
+        return [f"its text needs {wide} px of width, it has {bar.width()}"] if (
+            wide > bar.width()) else []
+    found = []
+    if line.text().replace("\u200b", "") != bar.currentMessage():
+        found.append(f"shows {line.text()!r}, not {bar.currentMessage()!r}")
+    if not line.isVisible():
+        found.append("not shown")
+    needed = line.heightForWidth(line.width())
+    if needed > line.height():
+        found.append(f"its text needs {needed} px of height, it has {line.height()}")
+    corner = line.mapTo(window, QtCore.QPoint(line.width(), line.height()))
+    if corner.x() > window.width() or corner.y() > window.height():
+        found.append(f"it ends at {corner.toTuple()}, outside the window {window.size()}")
+    return found
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_status_line_is_read_whole(qtbot, built, protocols, size):
+    window = open_window(qtbot, built, protocols, size)
+    message = window.statusBar().currentMessage()
+    assert message == ("No staff accounts in this log: reads and exports are not logged "
+                       "(infusion-console staff add creates the first administrator) · Session "
+                       f"log (read-only): {CLINIC_LOG}")
+    assert status_problems(window) == []
+    window.open_session(built[1].ids["surge"])   # the Session page, the tightest one
+    QtCore.QCoreApplication.processEvents()
+    assert status_problems(window) == []
+    # A longer message later (an export's report naming its file) is read whole too.
+    window.statusBar().showMessage(f"PDF report written: {CLINIC_LOG[:-16]}/exports/MRN-4711-"
+                                   "session2-20260305/MRN-4711-session2-20260305.pdf (3 pages, "
+                                   "A4) · not logged: this log has no staff accounts")
+    QtCore.QCoreApplication.processEvents()
+    assert status_problems(window) == []
+    assert window.width() == size[0]
+    window.close_log()
+
+
+def test_a_very_long_log_path_wraps_and_keeps_the_window_on_the_screen(qtbot, built, protocols):
+    deep = "/srv/clinic-share/infusion/" + "/".join(f"station-{i:02d}-archive" for i in range(8))
+    window = open_window(qtbot, built, protocols, (1366, 768),
+                         source=f"{deep}/sessions.sqlite3")
+    window.open_session(built[1].ids["surge"])
+    QtCore.QCoreApplication.processEvents()
+    assert status_problems(window) == []
+    assert window.width() == 1366
+    window.close_log()
