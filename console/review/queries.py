@@ -209,6 +209,11 @@ def open_readonly(path: Path) -> sqlite3.Connection:
             raise LogError(path, "not-a-log", "it has no session tables")
         version = schema.stored_schema_version(conn)
         if version is not None and version > schema.SCHEMA_VERSION:
+            # A newer console records its schema change; a higher number over this console's own
+            # changes is a damaged row ('4' read as '5'), not a reason to update the console.
+            problem = schema.version_problem(conn)
+            if problem is not None and problem.damaged:
+                raise LogError(path, "corrupt", problem.message)
             raise LogError(path, "newer-schema", f"its schema version is {version}, this console "
                                                  f"knows up to {schema.SCHEMA_VERSION}")
     except BaseException as exc:

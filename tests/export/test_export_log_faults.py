@@ -432,3 +432,17 @@ def test_help_lists_the_exit_statuses(capsys):
     assert "1  no file was written: the session's record was changed outside the console" in text
     assert "2  no file was written: a usage error" in text
     assert "3  no file was written: the session log is damaged" in text
+
+
+def test_a_flipped_digit_in_the_schema_version_is_damage_not_a_newer_console(
+        capsys, plain_log, tmp_path):
+    """'4' read as '5' over this console's own schema changes: the export said "written by a
+    newer version of the console. Update this console", sending the clinic the wrong way."""
+    db = copy_log(plain_log.path, tmp_path)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    conn.close()
+    message = one_line(*export(capsys, plain_log.facts.ids["surge"], "--csv", tmp_path / "out",
+                               "--db", db), status=3)
+    assert "the file is damaged" in message and "meta row schema_version holds '5'" in message
+    assert "newer version" not in message
