@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import sqlite3
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -245,9 +244,7 @@ def test_a_long_log_lists_through_one_model_without_a_widget_per_row(qtbot, tmp_
     page = window.list_page
     assert page.model.rowCount() == 240
     assert all(page.table.indexWidget(page.model.index(r, 0)) is None for r in range(240))
-    started = time.perf_counter()
-    page.high_only.setChecked(True)
-    assert time.perf_counter() - started < 2.0   # a filter answers at once (measured ~10 ms)
+    page.high_only.setChecked(True)   # its speed is the benchmark's (P6), not a test's
     assert page.model.rowCount() == 24
     assert set(page.model.column("Highest alarm")) == {"HIGH"}
     window.close_log()
