@@ -106,6 +106,7 @@ TABLE_ROWS = 4
 TITLE_POINTS = 17
 ALL_PROTOCOLS = "All protocols"
 LIST_LIMIT = queries.DEFAULT_LIMIT
+LIST_COLUMN_MAX_PX = 360   # no list column wider: a long text is elided, its tooltip whole
 
 # Label roles: (point size, bold, colour: a name in console/ui/theme.py). Fonts are set on widgets,
 # not by a style sheet: a style sheet on a parent stops children inheriting its font (measured:
@@ -460,7 +461,7 @@ class SessionListPage(QtWidgets.QWidget):
         mask = self.masking
         self.model.set_sessions([mask(s) for s in sessions] if mask is not None else sessions,
                                 *self._marks([s.id for s in sessions]))
-        fit_columns(self.table, maximum=360)
+        fit_columns(self.table, maximum=LIST_COLUMN_MAX_PX)
         self._count()
         if sessions:
             self.table.selectRow(0)
@@ -475,14 +476,16 @@ class SessionListPage(QtWidgets.QWidget):
         """Show the checks made since the list was drawn (marks, "Record" cells, the count),
         in place: the selection and the scroll position stay."""
         self.model.set_marks(*self._marks(self._listed()))
-        # Wide enough for the longest "Record" text (measured here: Qt's own measure of the
-        # column asks the model for every role of every row, 108 ms at 192 sessions).
-        record = LIST_COLUMNS.index("Record")
+        # Wide enough for the longest "Record" text, and for a patient's "⚠ CHANGED" mark that
+        # arrived after the list was drawn (measured here: Qt's own measure of a column asks the
+        # model for every role of every row, 108 ms at 192 sessions).
         metrics = self.table.fontMetrics()
-        wanted = max((metrics.horizontalAdvance(text) for text in self.model.column("Record")),
-                     default=0) + CELL_PADDING
-        if wanted > self.table.columnWidth(record):
-            self.table.setColumnWidth(record, wanted)
+        for name in ("Patient", "Record"):
+            column = LIST_COLUMNS.index(name)
+            wanted = max((metrics.horizontalAdvance(text) for text in self.model.column(name)),
+                         default=0) + CELL_PADDING
+            if wanted > self.table.columnWidth(column):
+                self.table.setColumnWidth(column, min(wanted, LIST_COLUMN_MAX_PX))
         self._count()
 
     def _listed(self) -> list[int]:

@@ -415,6 +415,10 @@ def test_a_session_edited_only_in_its_observations_is_marked_in_the_list_before_
         "4 sessions, newest first · 1 demo session hidden: tick Include demo · 1 marked ⚠ (its "
         "tooltip says why)")
     assert not window.tabs.isTabEnabled(1)   # no session was opened
+    # The mark arrived after the list was drawn: its column grew to show it whole, not
+    # "MRN-47…" (seen on X at 1920x1080).
+    table = window.list_page.table
+    assert table.columnWidth(0) >= table.fontMetrics().horizontalAdvance("MRN-4711  ⚠ CHANGED")
     window.close_log()
 
 
