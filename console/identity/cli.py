@@ -297,11 +297,18 @@ def _access_log(args: argparse.Namespace) -> int:
     conn = _open_readonly(db)
     try:
         rows, report = _read_access_log(conn, db, args.session)
+        with _reading(db):
+            accounts = bool(rows) or conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone()
     finally:
         conn.close()
     if not rows:
         which = f"of session {args.session} " if args.session is not None else ""
-        print(f"no read or export {which}is recorded in {db}")
+        # The transitional rule (README, "Staff and signatures"): until the first account,
+        # nobody signs in, so nothing is recorded; "none recorded" alone reads as "none made".
+        why = ("" if accounts else ": this log has no staff accounts, and reads and exports are "
+               "recorded from the first one on (infusion-console staff add --db "
+               f"{db} --name NAME --roles administrator)")
+        print(f"no read or export {which}is recorded in {db}{why}")
     else:
         table = [("id", "at", "who", "what", "session", "format", "de-identified", "station",
                   "detail")]

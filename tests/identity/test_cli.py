@@ -298,3 +298,15 @@ def test_staff_through_the_installed_entry_point(tmp_path: Path) -> None:
     close_fds(fds)
     assert done.returncode == 0, done.stderr
     assert QA_ADMIN in done.stdout
+
+
+def test_access_log_of_a_log_without_accounts_says_why_nothing_is_recorded(
+        db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "none recorded" alone read as "nobody read or exported anything"; on a log without
+    # accounts nothing is recorded at all (the transitional rule).
+    EventLog.open(db, "test").close()
+    assert main(["access-log", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == (
+        f"no read or export is recorded in {db}: this log has no staff accounts, and reads and "
+        f"exports are recorded from the first one on (infusion-console staff add --db {db} "
+        "--name NAME --roles administrator)\n")
