@@ -26,6 +26,7 @@ Signals: none (the window is the end of the line).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -51,22 +52,16 @@ BAR_POINTS = 11   # toolbar and status line: read from the desk, not only at arm
 
 
 class Asker(Protocol):
-    """Asks the nurse for a text or a yes (the UI's dialogs; tests give set answers)."""
-
-    def ask(self, title: str, message: str) -> str: ...
+    """Asks the nurse for a yes (the UI's dialog; tests give set answers)."""
 
     def agree(self, title: str, message: str, action: str) -> bool: ...
 
 
 class QtAsker:
-    """Asks with a QInputDialog, or a question whose default is "Not yet"."""
+    """Asks with a question whose default is "Not yet"."""
 
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
-
-    def ask(self, title: str, message: str) -> str:
-        text, ok = QtWidgets.QInputDialog.getText(self.parent, title, message)
-        return text.strip() if ok else ""
 
     def agree(self, title: str, message: str, action: str) -> bool:
         box, yes = question_box(self.parent, title, message, action, "Not yet")
@@ -175,6 +170,8 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.nurse.setPlaceholderText("your name for this shift")
         self.nurse.setFixedWidth(220)
         self.nurse.editingFinished.connect(self._on_nurse_changed)
+        self.nurse.returnPressed.connect(self._on_name_entered)
+        self._waiting_for_name: Callable[[], None] | None = None   # an action asked without one
         toolbar.addWidget(self.nurse)
         toolbar.addSeparator()
         self.ack_action = QtGui.QAction("Acknowledge (F2)", self)
@@ -300,15 +297,27 @@ class CentralWindow(QtWidgets.QMainWindow):
     # ---- actions -----------------------------------------------------------------------------
 
     def nurse_name(self) -> str:
-        """The central nurse's name; asked once when the field is empty."""
-        name = self.nurse.text().strip()
-        if not name:
-            name = self.asker.ask("Central nurse", "Your name, for the acknowledgements of "
-                                  "this shift (kept until you change it in the toolbar):").strip()
-            if name:
-                self.nurse.setText(name)
-                self._on_nurse_changed()
-        return name
+        """The central nurse's name, as the toolbar holds it ('' when none yet)."""
+        return self.nurse.text().strip()
+
+    def _ask_name_then(self, what: str, action: Callable[[], None]) -> None:
+        """No name yet: ask for it in the toolbar's own field, where it is kept for the shift,
+        and do `action` when the nurse presses Enter there.
+
+        Not in a dialog: every chair card is an alarm display, and a dialog over the grid hid one
+        or two of them while the nurse typed (seen on X at 1366x768); IEC 60601-1-8 asks that an
+        active alarm stay perceivable. The field is in the toolbar, over no card."""
+        self._waiting_for_name = action
+        self.message.setText(f"{what}: type your name in the toolbar and press Enter")
+        self.activateWindow()
+        self.nurse.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+
+    @QtCore.Slot()
+    def _on_name_entered(self) -> None:
+        self._on_nurse_changed()
+        action, self._waiting_for_name = self._waiting_for_name, None
+        if action is not None and self.nurse_name():
+            action()
 
     @QtCore.Slot()
     def _on_nurse_changed(self) -> None:
@@ -322,7 +331,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         """Acknowledge the alarm on `chair`'s card (its button, or F2 on it)."""
         nurse = self.nurse_name()
         if not nurse:
-            self.message.setText("Acknowledge: type your name in the toolbar first")
+            self._ask_name_then("Acknowledge", lambda: self.acknowledge(chair))
             return
         self.message.setText(self.board.acknowledge(chair, nurse, self.clock.now()))
         self.refresh()
@@ -349,7 +358,7 @@ class CentralWindow(QtWidgets.QMainWindow):
     def _on_silence(self) -> None:
         nurse = self.nurse_name()
         if not nurse:
-            self.message.setText("Silence: type your name in the toolbar first")
+            self._ask_name_then("Silence", self._on_silence)
             return
         self.message.setText(self.board.silence_station(nurse, self.clock.now()))
         self.refresh()

@@ -73,10 +73,9 @@ def stations():
 def test_a_chair_alarm_travels_to_the_central_and_its_acknowledgement_back(
         qtbot, broker, tmp_path, stations):
     out = RecordingAudioOut()
-    answers = Answers()
-    answers.reply = "B. Central"
     station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
-                    audio_out=out, asker=answers)
+                    audio_out=out, asker=Answers())
+    station.window.nurse.setText("B. Central")
     stations.append(station)
     qtbot.addWidget(station.window)
     # The station connects and says it is here (retained).
