@@ -49,6 +49,7 @@ MAX_CARD = QtCore.QSize(560, 340)
 GRID_SPACING = 6
 BANNER_HEIGHT = 34
 BAR_POINTS = 11   # toolbar and status line: read from the desk, not only at arm's length
+MESSAGE_MIN_PX = 240   # the action's result in the toolbar: always readable
 
 
 class Asker(Protocol):
@@ -182,6 +183,13 @@ class CentralWindow(QtWidgets.QMainWindow):
         toolbar.addSeparator()
         self.message = ElidedLabel()
         self.message.setObjectName("action_message")
+        # The rest of the toolbar's width: an ElidedLabel ignores its text's width (so a long
+        # line never widens the window), and a toolbar gives such a widget nothing. It was 1 px
+        # wide: every result of Acknowledge and Silence was set and never seen (tests read the
+        # text, not the screen).
+        self.message.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
+                                   QtWidgets.QSizePolicy.Policy.Preferred)
+        self.message.setMinimumWidth(MESSAGE_MIN_PX)
         toolbar.addWidget(self.message)
         self._signed = ""
 

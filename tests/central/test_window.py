@@ -259,6 +259,10 @@ def test_acknowledge_asks_the_name_once_silences_at_once_and_shows_ack_sent(qtbo
     assert QtWidgets.QApplication.activeModalWidget() is None and answers.asked == []
     assert window.message.full_text() == ("Acknowledge: type your name in the toolbar and "
                                           "press Enter")
+    # On screen, whole (the toolbar gave the line 1 px: every result was set and never seen).
+    assert window.message.isVisible() and not window.message.is_cut()
+    assert window.message.width() >= window.message.fontMetrics().horizontalAdvance(
+        window.message.full_text())
     assert [s for s in central.bus.on("/command") if s.topic.endswith("chair-2/command")] == []
     type_name(qtbot, window, "B. Central")
 
