@@ -326,6 +326,8 @@ class CentralWindow(QtWidgets.QMainWindow):
         action, self._waiting_for_name = self._waiting_for_name, None
         if action is not None and self.nurse_name():
             action()
+            # Off the field: keys typed next must not change the name the shift signs with.
+            self.grid_host.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     @QtCore.Slot()
     def _on_nurse_changed(self) -> None:

@@ -265,6 +265,7 @@ def test_acknowledge_asks_the_name_once_silences_at_once_and_shows_ack_sent(qtbo
         window.message.full_text())
     assert [s for s in central.bus.on("/command") if s.topic.endswith("chair-2/command")] == []
     type_name(qtbot, window, "B. Central")
+    assert QtWidgets.QApplication.focusWidget() is not window.nurse   # the name stays as typed
 
     (command,) = [s for s in central.bus.on("/command") if s.topic.endswith("chair-2/command")]
     assert command.json["by"] == "B. Central"
