@@ -90,9 +90,6 @@ def central_main(argv: list[str]) -> int:
     theme.apply(qapp, theme.THEMES[theme.DEFAULT])
 
     class Nurse:
-        def ask(self, title: str, message: str) -> str:
-            return CENTRAL_NURSE
-
         def agree(self, title: str, message: str, action: str) -> bool:
             return True   # the benchmark's station is closed by the benchmark itself
 
@@ -101,6 +98,7 @@ def central_main(argv: list[str]) -> int:
                                          "--name", "bench-central"]),
         audio_out=RecordingAudioOut(), asker=Nurse())
     window = station.window
+    window.nurse.setText(CENTRAL_NURSE)   # typed in the toolbar at the start of the shift
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()
