@@ -237,27 +237,6 @@ def test_the_report_says_the_zone_its_times_are_in():
 # ---- a session changed outside the console (the review's banner, on paper) ---------------------
 
 
-class SavingDialogs:
-    """Answers the review's file question with a file in `folder`; records errors."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.name = "report"
-        self.errors: list[tuple[str, str]] = []
-
-    def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
-        return self.folder / (self.name + suggested.suffix)
-
-    def choose_folder(self, title: str, suggested: Path) -> Path | None:
-        return None
-
-    def annotation(self, session_label: str) -> tuple[str, str] | None:
-        return None
-
-    def error(self, title: str, message: str) -> None:
-        self.errors.append((title, message))
-
-
 @needs_poppler
 def test_the_pdf_of_a_session_edited_outside_says_so_on_page_1_and_every_page(
         review_log, tmp_path, qtbot):
@@ -266,6 +245,7 @@ def test_the_pdf_of_a_session_edited_outside_says_so_on_page_1_and_every_page(
     from console.clock import ManualClock
     from console.review.integrity import ChainSweep
     from console.ui.review_window import ReviewWindow, changed_refusal
+    from tests.ui.test_review_window import Dialogs
     from protocols.loader import default_protocol_dirs, load_protocols
     from tests.review.test_damaged_and_edited_log import edit_outside, surge_systolic_186
 
@@ -276,7 +256,8 @@ def test_the_pdf_of_a_session_edited_outside_says_so_on_page_1_and_every_page(
     row = surge_systolic_186(path, surge)
     edit_outside(path, "UPDATE observations SET value = 146 WHERE id = ?", row,
                  trigger="observations_no_update")
-    dialogs = SavingDialogs(tmp_path)
+    dialogs = Dialogs(tmp_path)   # the review tests' user: files land in tmp_path
+    dialogs.file_name = "report"
     window = ReviewWindow(open_readonly(path), protocols=load_protocols(
         default_protocol_dirs()).protocols, clock=ManualClock(datetime(2026, 3, 10, 12, 0,
                                                                        tzinfo=UTC)),
@@ -311,7 +292,7 @@ def test_the_pdf_of_a_session_edited_outside_says_so_on_page_1_and_every_page(
     # De-identified: the row and verify's sentence are left out (they may hold a date), the
     # warning is not.
     window.detail_page.deidentify.setChecked(True)
-    dialogs.name = "anon"
+    dialogs.file_name = "anon"
     window.detail_page.export_buttons["pdf"].click()
     anon = squash(" ".join(pages_of(tmp_path / "anon.pdf")))
     assert (f"⚠ This session's record was changed outside the console: observations row {row} "
@@ -320,7 +301,7 @@ def test_the_pdf_of_a_session_edited_outside_says_so_on_page_1_and_every_page(
     # A session whose rows match: no warning.
     window.detail_page.deidentify.setChecked(False)
     window.open_session(facts.ids["quiet-1"])
-    dialogs.name = "quiet"
+    dialogs.file_name = "quiet"
     window.detail_page.export_buttons["pdf"].click()
     quiet = " ".join(pages_of(tmp_path / "quiet.pdf"))
     assert "changed outside the console" not in quiet and "RECORD CHANGED" not in quiet
