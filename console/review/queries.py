@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,6 +68,7 @@ from console.review.model import (
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
 from console.store.log import read_head
+from console.store.errors import sqlite_words
 from protocols.vitals import METRICS, SCALES
 
 __all__ = [
@@ -233,18 +235,28 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     beside it: on a read-only disk (an archive, a write-protected copy under audit) it cannot,
     and the open fails. With no write-ahead log beside the file (a log closed cleanly leaves
     none) every committed row is in the file itself, so it is opened as `immutable` instead.
-    With one, that would hide its rows: the error stands.
+    With one, that would hide its rows: the open is refused, naming the folder as the cause
+    (SQLite's own words, "unable to open database file", sent people to the file's permissions).
     """
     base = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
         return _configured(sqlite3.connect(base, uri=True, isolation_level=None,
                                            check_same_thread=False))
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
+            if _folder_takes_no_shm(path):
+                raise LogError(path, "read-only-wal", f"SQLite: {sqlite_words(exc)}") from exc
             raise
         return _configured(sqlite3.connect(base + "&immutable=1", uri=True, isolation_level=None,
                                            check_same_thread=False))
+
+
+def _folder_takes_no_shm(path: Path) -> bool:
+    """True when the log's -shm file is missing and its folder cannot take a new file (a
+    read-only mount, or a folder this user may not write)."""
+    return (not path.with_name(path.name + "-shm").exists()
+            and not os.access(path.parent, os.W_OK))
 
 
 def _configured(conn: sqlite3.Connection) -> sqlite3.Connection:

@@ -1,8 +1,8 @@
 """Environment failures of the session log, classified in one place.
 
 A failure of the *environment* (the file is read-only, locked by another program, on a full disk,
-damaged, not a log at all, written by a newer console, not permitted, not a file at all, or an I/O
-error) becomes a
+damaged, not a log at all, written by a newer console, not permitted, not a file at all, an I/O
+error, or rows in a write-ahead file on a read-only disk) becomes a
 `LogError` whose message names the file, says what is wrong in plain words and says what to do next.
 The caller routes it to a visible refusal or a technical alarm (style rule 8). Anything else (a
 constraint violated by a bug, bad SQL) is not classified and propagates unchanged, so a bug ends in
@@ -19,7 +19,7 @@ from typing import Final, Literal
 
 Cause = Literal[
     "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission",
-    "not-a-file", "io",
+    "not-a-file", "io", "read-only-wal",
 ]
 
 # The command-line option that chooses another log file; every message ends with it as a way out.
@@ -66,6 +66,15 @@ _MESSAGES: Final[dict[Cause, str]] = {
     "io": (
         "Cannot use the session log {path}: the disk reported an input/output error. "
         "Check the disk and its connection, or " + _OTHER_FILE + "."
+    ),
+    # Reading a log whose write-ahead file still holds rows needs SQLite's -shm file beside it
+    # (sqlite.org/wal.html, "Read-Only Databases"); on a read-only disk or folder it cannot be
+    # made. Nothing is wrong with the log or its permissions: the folder is the cause.
+    "read-only-wal": (
+        "Cannot read the session log {path}: some of its rows are still in its write-ahead file "
+        "({path}-wal), and SQLite reads them only by creating {path}-shm beside it, which this "
+        "read-only disk or folder does not allow. Copy the log and its -wal file together to a "
+        "writable folder and open the copy, or " + _OTHER_FILE + "."
     ),
 }
 
