@@ -17,12 +17,13 @@ from console.session.engine import Patient, SessionEngine
 from console.store import EventLog
 from devices.profiles import Poll, Profile, format_for
 from devices.simulator.answering import AnsweringHandle, answer_in_thread
-from devices.simulator.scenario import load_scenario
+from devices.simulator.scenario import load_builtin, load_scenario
 from devices.transport import DeviceConnection, DeviceEvent
 from protocols.loader import builtin_protocols_dir, load_protocol
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BED = "192.0.2.21"
+SPEED = 120   # scenario seconds a second
 
 
 def quiet_monitor(tmp_path: Path, silent_at_s: int, silent_for_s: int) -> Path:
@@ -154,7 +155,7 @@ def intellivue_session(tmp_path: Path, lan: bool) -> None:
     """A hypertensive surge played by a simulated IntelliVue that the console associates with
     and polls (LAN: a real loopback UDP port; serial: a real pty), into the log."""
     device = answer_in_thread("hypertensive-surge", "intellivue-lan" if lan else "intellivue",
-                              speed=120, start=START)
+                              speed=SPEED, start=START)
     profile = Profile(name="intellivue", model="Philips IntelliVue", format="intellivue",
                       connection="udp" if lan else "serial", poll=Poll(period_seconds=0.5))
     chair = Chair(tmp_path, device.port_path, profile)
@@ -173,6 +174,14 @@ def intellivue_session(tmp_path: Path, lan: bool) -> None:
             "AND transition = 'raised'")[0][0] > 0, 60, "the high blood pressure alarm")
         sources = {s for (s,) in chair.sql("SELECT DISTINCT source FROM observations")}
         assert sources and all(s.startswith("intellivue") for s in sources), sources
+        # Each cuff measurement is one row, though every poll repeats it (the simulated clock
+        # runs at 120x, so its stamps are not usable and cannot deduplicate): no more rows than
+        # the scenario's cuff cycle made over the time the rows span, plus the ends.
+        cycle_s = load_builtin("hypertensive-surge").nibp_interval_minutes * 60
+        arrivals = [datetime.fromisoformat(t) for (t,) in chair.sql(
+            "SELECT received_at FROM observations WHERE metric = 'bp_systolic' ORDER BY id")]
+        scenario_s = (arrivals[-1] - arrivals[0]).total_seconds() * SPEED
+        assert len(arrivals) <= scenario_s / cycle_s + 2, (len(arrivals), scenario_s)
         assert chair.log.verify().ok
     finally:
         chair.close(device)

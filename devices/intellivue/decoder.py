@@ -72,7 +72,7 @@ from devices.intellivue.messages import (
     read_mds_create,
     read_poll_reply,
 )
-from devices.intellivue.numerics import MonitorClock, decode_observations
+from devices.intellivue.numerics import MonitorClock, UnplacedNbp, decode_observations
 from devices.reading import STATION_ZONE
 from devices.stream import DECODER_ERROR, DecodeResult, Dropped, Reply
 
@@ -133,6 +133,7 @@ class IntelliVueDecoder:
         self._hint = source_hint.strip()
         self._framer = None if lan else SerialFramer()
         self._clock = MonitorClock(monitor_tz)
+        self._unplaced = UnplacedNbp()
         self._system_id = ""
         self.offer = AssociationOffer()
         self._phase = Phase.START
@@ -410,7 +411,8 @@ class IntelliVueDecoder:
         if reply.object_type == (ids.PARTITION_OBJECT, ids.CLASS_NUMERIC):
             where = f"poll {reply.poll_number}"
             numerics = decode_observations(reply.poll_info, received_at, source=self.source,
-                                           where=where, clock=self._clock)
+                                           where=where, clock=self._clock,
+                                           unplaced=self._unplaced)
             result.extend(numerics.result)
             if ours:
                 self._in_flight_values += numerics.values

@@ -25,6 +25,13 @@ Times: the monitor sends local wall-clock time without a zone. `MonitorClock` ma
 the offset between the monitor's clock (in its MDS-create event) and the host's receive time of
 that event, which covers both the zone and the clock's drift; before that event it assumes
 `monitor_tz`. A measured time more than a minute after the receive time is not usable.
+
+An NBP whose time stamp cannot be used (a clock never set sends 0xFF bytes) is still one cuff
+measurement repeated in every poll reply until the next: `UnplacedNbp` reports it once, by its
+stamp and values as sent, and drops each repeat as `nibp-repeat`, as ANSAR-B's (devices.md: "NIBP
+is repeated in every message ...: deduplicate"). Each repeat had become a reading a second, so one
+measurement filled the record, the trend and the alarm's persistence and repeat-confirmation
+timers as if the cuff had been measuring all along.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from devices.intellivue.codec import (
     label_text,
     read_attributes,
 )
-from devices.reading import STATION_ZONE, Reading
+from devices.reading import AGE_UNKNOWN, STATION_ZONE, Reading
 from devices.stream import DecodeResult, Dropped, outside_hard_range
 
 FUTURE_TOLERANCE = timedelta(seconds=60)
@@ -89,6 +96,28 @@ class MonitorClock:
             return None, (f"time stamp {naive.isoformat(sep=' ')} is after the receive time "
                           f"{received_at.isoformat(sep=' ')}; check the monitor's clock")
         return when, ""
+
+
+@dataclass(slots=True)
+class UnplacedNbp:
+    """The NBP measurements of one monitor whose time stamps could not be placed, by handle.
+
+    Attributes:
+        last: per observation handle, the stamp and value bytes of its last measurement as sent.
+        polled: a poll reply with values has been read (the first one's NBP may be from before
+            the console connected: its age is unknown, as ANSAR-B's first frame).
+    """
+
+    last: dict[int, bytes] = field(default_factory=dict)
+    polled: bool = False
+
+    def is_repeat(self, handle: int, stamp: bytes, values: list[tuple[int, bytes]]) -> bool:
+        """True when `handle` sends the same stamp and values as last time; remembers them."""
+        sent = stamp + b"".join(value for _, value in values)
+        if self.last.get(handle) == sent:
+            return True
+        self.last[handle] = sent
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +178,7 @@ def _values(attribute_id: int, value: bytes) -> list[tuple[int, int, int, int]]:
 
 
 def decode_observations(poll_info: bytes, received_at: datetime, *, source: str, where: str,
-                        clock: MonitorClock) -> Numerics:
+                        clock: MonitorClock, unplaced: UnplacedNbp | None = None) -> Numerics:
     """Turn one poll reply's observations into readings.
 
     Args:
@@ -158,6 +187,8 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         source: Reading.source.
         where: names the message in Dropped details (`poll 3`).
         clock: maps the monitor's time stamps to UTC.
+        unplaced: the monitor's NBP measurements without a usable time so far (the decoder's,
+            across replies); None: a reply read on its own (each NBP reported).
 
     Returns:
         Readings in message order, the drops, and how many values there were.
@@ -180,8 +211,17 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         text = label_text(label) if label else ""
         at = f"{where} handle {obs.handle:#06x}" + (f" (label {text!r})" if text else "")
         measured_at: datetime | None = None
+        flags: frozenset[str] = frozenset()
         if stamp:
             measured_at, why = clock.to_utc(stamp, received_at)
+            if why and unplaced is not None and _holds_nbp(found):
+                if unplaced.is_repeat(obs.handle, stamp, found):
+                    out.values += 1   # a reply with values, not the labels-only first one
+                    out.result.dropped.append(Dropped("nibp-repeat", f"{at}: the measurement "
+                                                      "of an earlier poll, sent again"))
+                    continue
+                if not unplaced.polled:
+                    flags = frozenset({AGE_UNKNOWN})
             if why:
                 out.result.dropped.append(Dropped("bad-timestamp", f"{at}: {why}; readings "
                                                   "kept without it"))
@@ -197,18 +237,33 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
                     unused.append(f"{physio_id:#06x}" + (f" ({text})" if text else ""))
                     continue
                 _one(out.result, physio_id, state, unit, raw, at, measured_at, received_at,
-                     source, obs.handle)
+                     source, obs.handle, flags)
     if unused:
         out.result.dropped.append(Dropped("not-monitored", f"{where}: {len(unused)} value(s) of "
                                           f"ids this console does not show: {', '.join(unused)}"))
     if problem:
         out.result.dropped.append(Dropped("malformed-message", f"{where}: {problem}; the rest of "
                                           "the message was not read"))
+    if unplaced is not None and out.values:
+        unplaced.polled = True
     return out
 
 
+def _holds_nbp(found: list[tuple[int, bytes]]) -> bool:
+    """True when an observation's value attributes hold an NBP value (a malformed one: False,
+    reported by `_values` where it is read)."""
+    for attribute_id, value in found:
+        try:
+            if any(physio_id in NBP_IDS for physio_id, *_ in _values(attribute_id, value)):
+                return True
+        except Malformed:
+            continue
+    return False
+
+
 def _one(result: DecodeResult, physio_id: int, state: int, unit: int, raw: int, at: str,
-         measured_at: datetime | None, received_at: datetime, source: str, handle: int) -> None:
+         measured_at: datetime | None, received_at: datetime, source: str, handle: int,
+         known: frozenset[str] = frozenset()) -> None:
     """Check one value of a vital and append its reading or the reason it was dropped."""
     metric, name = ids.VITAL_IDS[physio_id]
     where = f"{at} {ids.describe_id(physio_id)}"
@@ -240,7 +295,7 @@ def _one(result: DecodeResult, physio_id: int, state: int, unit: int, raw: int, 
     if out is not None:
         result.dropped.append(out)
         return
-    flags = frozenset(flag for bit, flag in ids.STATE_FLAGS if state & bit)
+    flags = known | frozenset(flag for bit, flag in ids.STATE_FLAGS if state & bit)
     result.readings.append(Reading(metric, number, canonical, measured_at, received_at, source,
                                    f"{name}:{handle:04X}", flags))
 

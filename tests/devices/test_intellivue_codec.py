@@ -390,3 +390,51 @@ def test_a_time_stamp_at_the_calendars_edge_is_unusable_not_a_decoder_error() ->
     when, why = MonitorClock().to_utc(bytes([0x00, 0x01, 0x01, 0x01, 0, 0, 0, 0]),
                                       datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     assert when is None and "cannot be placed on the station's clock" in why
+
+
+def test_an_nbp_without_a_usable_time_is_one_measurement_however_often_it_is_polled() -> None:
+    # A monitor whose clock was never set stamps its NBP 0xFF..; every poll reply repeats the last
+    # cuff measurement until the next. Each repeat had become a new reading (one a second in the
+    # record, the trend and the alarm timers for a single cuff measurement).
+    decoder = IntelliVueDecoder("t", lan=True)
+    unset = b"\xff" * 8
+
+    def poll(n: int, *observations: bytes) -> DecodeResult:
+        return decoder.feed(reply(*observations, invoke_id=n, poll_number=n),
+                            RX + timedelta(seconds=n))
+
+    hr = value_observation(0x4182, encode_float(72))
+    first = poll(1, hr, nbp_observation(120, 80, 93, stamp=unset))
+    repeats = [poll(n, hr, nbp_observation(120, 80, 93, stamp=unset)) for n in (2, 3, 4)]
+    later = poll(5, hr, nbp_observation(150, 95, 113, stamp=unset))
+    again = poll(6, hr, nbp_observation(150, 95, 113, stamp=unset))
+
+    def nbp(result: DecodeResult) -> list[tuple[str, float, frozenset[str]]]:
+        return [(r.metric, r.value, r.flags) for r in result.readings if r.metric != "heart_rate"]
+
+    # The first poll's measurement may be from before the console connected: age unknown.
+    age_unknown = frozenset({"AGE_UNKNOWN"})
+    assert nbp(first) == [("bp_systolic", 120.0, age_unknown), ("bp_diastolic", 80.0, age_unknown),
+                          ("bp_mean", 93.0, age_unknown)]
+    assert [nbp(r) for r in repeats] == [[], [], []]
+    assert all([d.reason for d in r.dropped] == ["nibp-repeat"] for r in repeats)
+    # A new cuff measurement, seen come: its time is its arrival; its repeat is dropped again.
+    assert nbp(later) == [("bp_systolic", 150, frozenset()), ("bp_diastolic", 95, frozenset()),
+                          ("bp_mean", 113, frozenset())]
+    assert {r.measured_at for r in later.readings} == {None}
+    assert [d.reason for d in later.dropped] == ["bad-timestamp"]
+    assert nbp(again) == [] and [d.reason for d in again.dropped] == ["nibp-repeat"]
+    # The continuous values are never taken for repeats.
+    assert all([r.value for r in result.readings if r.metric == "heart_rate"] == [72]
+               for result in (first, *repeats, later, again))
+
+
+def test_an_nbp_with_a_usable_time_reaches_the_engine_every_poll_to_be_deduplicated_there() -> None:
+    # With a time the engine keeps one reading per measured time (SessionEngine._is_repeat) and
+    # survives a restart; the decoder passes each poll's values on.
+    decoder = IntelliVueDecoder("t", lan=True)
+    stamp = encode_bcd_time(RX.replace(tzinfo=None) - timedelta(minutes=2))
+    results = [decoder.feed(reply(nbp_observation(120, 80, 93, stamp=stamp), invoke_id=n,
+                                  poll_number=n), RX + timedelta(seconds=n)) for n in (1, 2)]
+    assert [len(r.readings) for r in results] == [3, 3]
+    assert not [d for r in results for d in r.dropped]
