@@ -15,7 +15,7 @@ QT_FREE = [
     "devices.simulator.player", "devices.simulator.cli",
     "console.review.model", "console.review.queries", "console.export.csv_export",
     "console.export.fhir", "console.export.rems", "console.export.deidentify",
-    "console.export.cli", "benchmarks.review_log",
+    "console.export.cli", "console.log_command", "benchmarks.review_log",
 ]
 
 

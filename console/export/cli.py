@@ -53,13 +53,13 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, NoReturn
 
 from console.export.files import not_written_cause
+from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogCommand
 from console.paths import default_db_path
 
 if TYPE_CHECKING:   # only for the annotations: the review model is loaded when a command runs
@@ -69,9 +69,11 @@ if TYPE_CHECKING:   # only for the annotations: the review model is loaded when 
 PROG = "infusion-console export"
 STATION = "command line"
 
+# Its other exit statuses, 2 (refused) and 3 (damaged), are console/log_command.py's.
 EXIT_CHANGED: Final = 1   # the session's rows were changed outside the console (as verify's 1)
-EXIT_REFUSED: Final = 2   # every failure a user can cause: one line says what and what to do
-EXIT_DAMAGED: Final = 3   # the session log is damaged: unreadable, or not what the console wrote
+
+# A log the export cannot use: "cannot read session 12 from DB: ...; no file was written. ..."
+_EXPORT: Final = LogCommand(not_done="no file was written", preposition="from")
 
 _EXITS: Final = f"""exit status:
   0  the file was written
@@ -125,68 +127,13 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     try:
         if args.session_id not in SQLITE_INTEGER:   # OverflowError in SQLite, not "not found"
-            raise _Failure(f"session {args.session_id} is not in any session log: session ids "
-                           f"run from 1 to at most {SQLITE_INTEGER.stop - 1}")
+            raise CommandFailure(f"session {args.session_id} is not in any session log: "
+                                 "session ids run from 1 to at most "
+                                 f"{SQLITE_INTEGER.stop - 1}")
         return _run(args)
-    except _Failure as failure:
+    except CommandFailure as failure:
         print(f"{PROG}: {failure}", file=sys.stderr)
         return failure.exit_status
-
-
-class _Failure(Exception):
-    """A failure worded for the user, and the exit status it ends in (a refusal unless said)."""
-
-    def __init__(self, message: str, exit_status: int = EXIT_REFUSED) -> None:
-        super().__init__(message)
-        self.exit_status = exit_status
-
-
-def _log_failure(error: LogError, db: Path, reading: str | None = None,
-                 words: str | None = None) -> _Failure:
-    """The line for a session log that cannot be used; damage gets its own words and status.
-
-    Args:
-        error: what the store classified.
-        db: the log file, as given.
-        reading: what was being read when SQLite found the damage ("session 12"), if known.
-        words: SQLite's words for it, when `error` was not raised from SQLite's error.
-    """
-    from console.store.errors import sqlite_words
-
-    if error.cause != "corrupt":
-        return _Failure(str(error))
-    return _damaged(db, words or sqlite_words(error), reading)
-
-
-def _damaged(db: Path, words: str, reading: str | None = None) -> _Failure:
-    """The line for a damaged session log: what, where, SQLite's words and the next steps."""
-    subject = f"the session log {db}" if reading is None else f"{reading} from {db}"
-    return _unusable(f"cannot read {subject}: the file is damaged: {words}", db)
-
-
-def _unusable(what: str, db: Path) -> _Failure:
-    """`what` is wrong with the log at `db` (damage, or rows not as written): the line, with the
-    next steps, and exit status 3."""
-    from console.store.errors import damage_next_steps
-
-    return _Failure(f"{what}; no file was written. {damage_next_steps(db)}", EXIT_DAMAGED)
-
-
-@contextmanager
-def _reading(db: Path, what: str | None = None) -> Iterator[None]:
-    """Inside: an SQLite failure of the file (damage, a lock, I/O) ends the export in the user's
-    line (a traceback before); a bug (bad SQL) propagates as it is."""
-    from console.store import classify, is_environmental
-    from console.store.errors import sqlite_words
-
-    try:
-        yield
-    except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
-        raise _damaged(db, sqlite_words(exc), what) from exc
-    except sqlite3.Error as exc:
-        if not is_environmental(exc):
-            raise
-        raise _log_failure(classify(exc, db), db, what, sqlite_words(exc)) from exc
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -197,24 +144,24 @@ def _run(args: argparse.Namespace) -> int:
     try:   # before any file is opened (console/identity/terminal.py)
         args.secret = preread(args.secret_fd)
     except InputError as exc:
-        raise _Failure(str(exc)) from exc
+        raise CommandFailure(str(exc)) from exc
     db = args.db if args.db is not None else default_db_path()
-    conn = _open_for_reading(db)
+    conn = _EXPORT.open_readonly(db)
     try:
-        with _reading(db):
+        with _EXPORT.reading(db):
             signed = needs_sign_in(conn)
             if not signed:
                 _refuse_lost_accounts(conn, db)
         if signed:
             if args.account is None:
-                raise _Failure("an export needs a sign-in: --account NAME (a reviewer, "
-                               "prescriber or administrator; the PIN or password is asked for, "
-                               "or read from --secret-fd N)")
+                raise CommandFailure("an export needs a sign-in: --account NAME (a reviewer, "
+                                     "prescriber or administrator; the PIN or password is "
+                                     "asked for, or read from --secret-fd N)")
             detail, note = _signed_in_read(args, conn, db)
         else:
             detail, note = _unlogged_read(args, conn, db)
     except (IdentityError, InputError) as exc:
-        raise _Failure(str(exc)) from exc
+        raise CommandFailure(str(exc)) from exc
     finally:
         conn.close()
     if args.deidentify:
@@ -228,33 +175,13 @@ def _run(args: argparse.Namespace) -> int:
         cause = not_written_cause(exc)
         unrecorded = _record_not_written(args, db, cause) if args.account_ref is not None else ""
         if isinstance(exc, OSError):
-            raise _Failure(f"cannot write {exc.filename or target}: {cause}; choose another "
-                           f"place to write to{unrecorded}") from exc
-        raise _Failure(cause + unrecorded) from exc
+            raise CommandFailure(f"cannot write {exc.filename or target}: {cause}; choose "
+                                 f"another place to write to{unrecorded}") from exc
+        raise CommandFailure(cause + unrecorded) from exc
     print(f"session {args.session_id}: {done}")
     if note:
         print(f"session {args.session_id}: {note}")
     return 0
-
-
-def _open_for_reading(db: Path) -> sqlite3.Connection:
-    """The log at `db`, read-only; refused as `verify` and `review` refuse it.
-
-    No file, a folder, an empty file or another program's database is not a session log: an
-    export never creates one (EventLog.open would, and build the whole schema in an empty file).
-    """
-    from console.review.queries import MissingLogError, open_readonly
-    from console.store import LogError
-    from console.store.errors import sqlite_words
-
-    try:
-        return open_readonly(db)
-    except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
-        raise _damaged(db, sqlite_words(exc)) from exc
-    except MissingLogError as exc:
-        raise _Failure(str(exc)) from exc
-    except LogError as exc:
-        raise _log_failure(exc, db) from exc
 
 
 def _refuse_lost_accounts(conn: sqlite3.Connection, db: Path) -> None:
@@ -270,9 +197,9 @@ def _refuse_lost_accounts(conn: sqlite3.Connection, db: Path) -> None:
     head = read_head(conn, "staff")
     if head is None or head[0] == 0:
         return
-    raise _unusable(f"cannot read the session log {db}: it recorded {head[0]} staff account "
-                    "row(s) and its staff table holds none: the file is damaged or was edited "
-                    "outside the console", db)
+    raise _EXPORT.cannot_read(db, f"it recorded {head[0]} staff account row(s) and its staff "
+                              "table holds none: the file is damaged or was edited outside the "
+                              "console")
 
 
 def _open_for_logging(conn: sqlite3.Connection, db: Path) -> EventLog:
@@ -287,28 +214,29 @@ def _open_for_logging(conn: sqlite3.Connection, db: Path) -> EventLog:
     from console.store import EventLog, LogError, schema
     from console.version import VERSION
 
-    with _reading(db):
+    with _EXPORT.reading(db):
         applied = set(schema.applied_migrations(conn))
         version = schema.stored_schema_version(conn)
     if any(name not in applied for name, _ in schema.MIGRATIONS):
-        raise _Failure(f"the export was not made: the session log {db} is of schema version "
-                       f"{version if version is not None else 'older'}, and recording the export in its access log would update it "
-                       f"to version {schema.SCHEMA_VERSION}, which a console of an older version "
-                       "still writing it could not read. Update the consoles that use this log "
-                       "(the first to open it updates it), then export again")
+        raise CommandFailure(f"the export was not made: the session log {db} is of schema "
+                             f"version {version if version is not None else 'older'}, and "
+                             "recording the export in its access log would update it to version "
+                             f"{schema.SCHEMA_VERSION}, which a console of an older version still "
+                             "writing it could not read. Update the consoles that use this log "
+                             "(the first to open it updates it), then export again")
     try:
         return EventLog.open(db, VERSION)
     except LogError as exc:
         raise _not_recorded(exc, db) from exc
 
 
-def _not_recorded(error: LogError, db: Path) -> _Failure:
+def _not_recorded(error: LogError, db: Path) -> CommandFailure:
     """The line for an export the access log could not record (so it was not made)."""
     if error.cause == "corrupt":
-        return _log_failure(error, db)
-    return _Failure(f"the export was not made: it could not be recorded in the access log of "
-                    f"{db}, as every export from a log with staff accounts is before its file "
-                    f"is written. {error}")
+        return _EXPORT.log_failure(error, db)
+    return CommandFailure("the export was not made: it could not be recorded in the access log "
+                          f"of {db}, as every export from a log with staff accounts is before its "
+                          f"file is written. {error}")
 
 
 _FORMATS: Final = ("pdf", "csv", "fhir", "rems")
@@ -368,24 +296,24 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
         # An entry point reads the clock: here, and for the row of an export not written.
         now = datetime.now(UTC)
         secret = read_secret(args.secret, f"PIN or password of {args.account}: ")
-        with _reading(db):   # the identity layer reads the staff tables as they are
+        with _EXPORT.reading(db):   # the identity layer reads the staff tables as they are
             result = Staff(log).sign_in(args.account, secret, now, where=STATION,
                                         purpose=Purpose.EXPORT)
         if not result.ok or result.account is None:
-            raise _Failure(f"sign-in refused: {result.message}")
+            raise CommandFailure(f"sign-in refused: {result.message}")
         decision = access_decision(result.account, Action.EXPORT, bool(args.deidentify))
         if not decision.allowed:
-            raise _Failure(decision.message)
+            raise CommandFailure(decision.message)
         args.deidentify = decision.deidentified
         detail = _load(args, conn, db)
         fmt = _format(args)
         # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
         # report names no staff (console/review: signatures are kept apart from the record).
-        with _reading(db, f"the signatures of session {args.session_id}"):
+        with _EXPORT.reading(db, f"the signatures of session {args.session_id}"):
             args.signatures = (load_signatures(conn, args.session_id)
                                if args.pdf is not None and not decision.deidentified else None)
         args.account_ref = result.account   # for the row of an export not written
-        with _reading(db):
+        with _EXPORT.reading(db):
             AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id,
                                          fmt, decision.deidentified, now,
                                          detail=f"to {_target(args)}", where=STATION)
@@ -420,15 +348,15 @@ def _load(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> Sessi
 
     what = f"session {args.session_id}"
     try:
-        with _reading(db, what):
+        with _EXPORT.reading(db, what):
             detail = load_session(conn, args.session_id,
                                   with_observations=bool(args.csv or args.fhir or args.pdf))
     except UnknownSessionError as exc:
-        raise _Failure(f"session {args.session_id} is not in the session log {db}; "
-                       "the review list shows the ids") from exc
+        raise CommandFailure(f"session {args.session_id} is not in the session log {db}; "
+                             "the review list shows the ids") from exc
     except LogError as exc:   # the review's reader classifies what it cannot read itself
-        raise _log_failure(exc, db, what) from exc
-    except _Failure:
+        raise _EXPORT.log_failure(exc, db, what) from exc
+    except CommandFailure:
         raise
     except Exception as exc:
         failure = _changed_rows(conn, db, what)
@@ -453,10 +381,10 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
 
     what = f"session {args.session_id}"
     try:
-        with _reading(db, what):
+        with _EXPORT.reading(db, what):
             check = check_session_chain(conn, args.session_id)
     except LogError as exc:   # the review's reader classifies what it cannot read itself
-        raise _log_failure(exc, db, what) from exc
+        raise _EXPORT.log_failure(exc, db, what) from exc
     if check.ok or check.first_bad is None:
         return
     if args.pdf is not None:   # the report carries the review's warning on its pages
@@ -475,16 +403,16 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
     if check.bad_rows > 1:
         more = check.bad_rows - 1
         said += f"; {more} more row{'s' if more != 1 else ''} of the session differ as well"
-    raise _Failure(f"session {args.session_id} was not exported: its record in {db} was changed "
-                   f"outside the console: {said}. This file would leave the clinic without the "
-                   "review's warning, so none was written (a PDF report, --pdf, prints the "
-                   "warning on its pages). Check the whole log with "
-                   f"`infusion-console verify --db {db}` and compare the session with the last "
-                   "backup; the review shows the session with the changed row named",
-                   EXIT_CHANGED)
+    raise CommandFailure(f"session {args.session_id} was not exported: its record in {db} was "
+                         f"changed outside the console: {said}. This file would leave the clinic "
+                         "without the review's warning, so none was written (a PDF report, "
+                         "--pdf, prints the warning on its pages). Check the whole log with "
+                         f"`infusion-console verify --db {db}` and compare the session with the "
+                         "last backup; the review shows the session with the changed row named",
+                         EXIT_CHANGED)
 
 
-def _changed_rows(conn: sqlite3.Connection, db: Path, what: str) -> _Failure | None:
+def _changed_rows(conn: sqlite3.Connection, db: Path, what: str) -> CommandFailure | None:
     """The line for a session that could not be read because the log's rows are not as the
     console wrote them, or None when they are (the failure is then a bug, and stays one).
 
@@ -495,12 +423,12 @@ def _changed_rows(conn: sqlite3.Connection, db: Path, what: str) -> _Failure | N
     """
     from console.store.log import verify_log
 
-    with _reading(db, what):
+    with _EXPORT.reading(db, what):
         report = verify_log(conn)
     if report.ok:
         return None
-    return _unusable(f"cannot read {what} from {db}: the log does not hold what the console "
-                     f"wrote ({report.message})", db)
+    return _EXPORT.cannot_read(db, "the log does not hold what the console wrote "
+                               f"({report.message})", what)
 
 
 def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], str]]:
@@ -533,7 +461,8 @@ def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], s
         try:
             from console.export.pdf import write_session_pdf
         except ImportError as exc:
-            raise _Failure(f"PDF export is not available in this installation ({exc})") from exc
+            raise CommandFailure("PDF export is not available in this installation "
+                                 f"({exc})") from exc
         warning: str = getattr(args, "changed_warning", "")
         pages = write_session_pdf(detail, args.pdf, page_size=args.page_size,
                                   signatures=args.signatures, integrity=warning)

@@ -39,8 +39,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, NoReturn
@@ -51,6 +50,7 @@ from console.identity.roles import Action, refusal
 from console.identity.secrets import SecretKind
 from console.identity.staff import Account, Purpose, Staff
 from console.identity.terminal import InputError, preread, read_new_secret, read_secret
+from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogCommand
 from console.paths import default_db_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
@@ -61,10 +61,12 @@ STAFF_PROG = "infusion-console staff"
 ACCESS_PROG = "infusion-console access-log"
 STATION = "command line"
 
-EXIT_REFUSED: Final = 2     # every failure a user can act on, `staff` and `access-log` alike
-# `infusion-console access-log`'s other exit statuses (the module docstring; its --help).
+# `staff` and `access-log` exit EXIT_REFUSED (2) on every failure a user can act on, and
+# `access-log` EXIT_DAMAGED (3) on a damaged log (console/log_command.py); its other one:
 ACCESS_CHANGED: Final = 1   # printed, but a row was edited, deleted or added outside the console
-ACCESS_DAMAGED: Final = 3   # nothing printed: the log is damaged, or not what the console wrote
+
+# A log `access-log` cannot use: "cannot read the access log of DB: ...; nothing was printed. ..."
+_ACCESS: Final = LogCommand(not_done="nothing was printed", preposition="of")
 
 _ACCESS_EXITS: Final = f"""exit status:
   0  printed (or nothing is recorded), every row as the console wrote it
@@ -72,7 +74,7 @@ _ACCESS_EXITS: Final = f"""exit status:
      the rows names the first changed row
   {EXIT_REFUSED}  nothing printed: a usage error, no session log or not one, a log that cannot be
      read (permission, a lock), or a log from before the access log (schema version 1 or 2)
-  {ACCESS_DAMAGED}  nothing printed: the session log is damaged (check it with `infusion-console
+  {EXIT_DAMAGED}  nothing printed: the session log is damaged (check it with `infusion-console
      verify --db PATH`, keep a copy, restore it from the last backup)"""
 
 
@@ -81,14 +83,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
-
-
-class _Failure(Exception):
-    """A failure worded for the user, and the exit status it ends in (a refusal unless said)."""
-
-    def __init__(self, message: str, exit_status: int = EXIT_REFUSED) -> None:
-        super().__init__(message)
-        self.exit_status = exit_status
 
 
 def _fd(text: str) -> int:
@@ -149,7 +143,7 @@ def staff_main(argv: list[str]) -> int:
     args = staff_parser().parse_args(argv)
     try:
         return _staff(args)
-    except _Failure as failure:
+    except CommandFailure as failure:
         print(f"{STAFF_PROG} {args.command}: {failure}", file=sys.stderr)
         return failure.exit_status
 
@@ -159,20 +153,21 @@ def _staff(args: argparse.Namespace) -> int:
         args.admin_secret = preread(args.admin_secret_fd, "--admin-secret-fd")
         args.new_secret = preread(getattr(args, "secret_fd", None))
     except InputError as exc:
-        raise _Failure(str(exc)) from exc
+        raise CommandFailure(str(exc)) from exc
     db: Path = args.db if args.db is not None else default_db_path()
     if args.command != "add" and not db.is_file():
-        raise _Failure(f"no session log at {db}: check the path, or choose the log with --db")
+        raise CommandFailure(f"no session log at {db}: check the path, or choose the log with "
+                             "--db")
 
     existed = db.is_file()
     try:
         log = EventLog.open(db, VERSION)
     except LogError as exc:
-        raise _Failure(str(exc)) from exc
+        raise CommandFailure(str(exc)) from exc
     try:
         return _staff_command(args, log, created=not existed)
     except (IdentityError, InputError, LogError) as exc:
-        raise _Failure(str(exc)) from exc
+        raise CommandFailure(str(exc)) from exc
     finally:
         log.close()
 
@@ -212,24 +207,25 @@ def _administrator(args: argparse.Namespace, staff: Staff) -> Account | None:
     """The signed-in administrator, or None when `staff add` creates the first one."""
     if not staff.has_any_administrator():
         if args.command != "add":
-            raise _Failure("there is no administrator in this log yet: add the first with "
-                           "'infusion-console staff add --name NAME --roles administrator'")
+            raise CommandFailure("there is no administrator in this log yet: add the first with "
+                                 "'infusion-console staff add --name NAME --roles administrator'")
         if args.admin is not None:
-            raise _Failure("there is no administrator in this log yet, so nobody to sign in as: "
-                           "leave out --admin (the first account must be an administrator)")
+            raise CommandFailure("there is no administrator in this log yet, so nobody to sign "
+                                 "in as: leave out --admin (the first account must be an "
+                                 "administrator)")
         return None
     if args.admin is None:
-        raise _Failure("this needs an administrator's sign-in: --admin NAME (the PIN or "
-                       "password is asked for, or read from --admin-secret-fd N)")
+        raise CommandFailure("this needs an administrator's sign-in: --admin NAME (the PIN or "
+                             "password is asked for, or read from --admin-secret-fd N)")
     secret = read_secret(args.admin_secret, f"PIN or password of {args.admin}: ",
                          option="--admin-secret-fd")
     result = staff.sign_in(args.admin, secret, datetime.now(UTC), where=STATION,
                            purpose=Purpose.ADMINISTRATION)
     if not result.ok or result.account is None:
-        raise _Failure(f"sign-in refused: {result.message}")
+        raise CommandFailure(f"sign-in refused: {result.message}")
     why = refusal(result.account, Action.MANAGE_STAFF)
     if why is not None:
-        raise _Failure(why)
+        raise CommandFailure(why)
     return result.account
 
 
@@ -243,8 +239,8 @@ def _resolve(staff: Staff, text: str) -> Account:
             return staff.get(int(number))
         except UnknownAccountError:
             pass
-    raise _Failure(f"no account has the badge, name or id {text!r}: "
-                   "'infusion-console staff list' shows them")
+    raise CommandFailure(f"no account has the badge, name or id {text!r}: "
+                         "'infusion-console staff list' shows them")
 
 
 def _print_accounts(accounts: list[Account]) -> None:
@@ -283,7 +279,7 @@ def access_log_main(argv: list[str]) -> int:
     args = access_log_parser().parse_args(argv)
     try:
         return _access_log(args)
-    except _Failure as failure:
+    except CommandFailure as failure:
         print(f"{ACCESS_PROG}: {failure}", file=sys.stderr)
         return failure.exit_status
 
@@ -291,13 +287,13 @@ def access_log_main(argv: list[str]) -> int:
 def _access_log(args: argparse.Namespace) -> int:
     db: Path = args.db if args.db is not None else default_db_path()
     if args.session is not None and args.session not in SQLITE_INTEGER:
-        raise _Failure(f"--session {args.session}: there is no such session (session ids "
-                       f"run from 1 to at most {SQLITE_INTEGER.stop - 1}); leave out --session "
-                       "to see the rows of every session")
-    conn = _open_readonly(db)
+        raise CommandFailure(f"--session {args.session}: there is no such session (session "
+                             f"ids run from 1 to at most {SQLITE_INTEGER.stop - 1}); leave out "
+                             "--session to see the rows of every session")
+    conn = _ACCESS.open_readonly(db)
     try:
         rows, report = _read_access_log(conn, db, args.session)
-        with _reading(db):
+        with _ACCESS.reading(db, "the access log"):
             accounts = bool(rows) or conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone()
     finally:
         conn.close()
@@ -332,56 +328,6 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def _open_readonly(db: Path) -> sqlite3.Connection:
-    """The log at `db`, read-only, or the line saying why not (as `verify` and `export` say it)."""
-    from console.review.queries import MissingLogError, open_readonly
-    from console.store.errors import sqlite_words
-
-    try:
-        return open_readonly(db)
-    except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
-        raise _damaged(db, sqlite_words(exc)) from exc
-    except MissingLogError as exc:
-        raise _Failure(str(exc)) from exc
-    except LogError as exc:
-        if exc.cause == "corrupt":
-            raise _damaged(db, sqlite_words(exc)) from exc
-        raise _Failure(str(exc)) from exc
-
-
-def _damaged(db: Path, words: str, what: str | None = None) -> _Failure:
-    """The line for a log SQLite cannot read (`what`: the part, else the whole log)."""
-    subject = f"the session log {db}" if what is None else f"{what} of {db}"
-    return _unusable(f"cannot read {subject}: the file is damaged: {words}", db)
-
-
-def _unusable(what: str, db: Path) -> _Failure:
-    """`what` is wrong with the log at `db`: the line with the next steps, exit status 3."""
-    from console.store.errors import damage_next_steps
-
-    return _Failure(f"{what}; nothing was printed. {damage_next_steps(db)}", ACCESS_DAMAGED)
-
-
-@contextmanager
-def _reading(db: Path) -> Iterator[None]:
-    """Inside: SQLite failing to read the file (damage, a lock, I/O) ends in the user's line
-    (a traceback before); a bug (bad SQL) propagates as it is."""
-    from console.store import classify, is_environmental
-    from console.store.errors import sqlite_words
-
-    try:
-        yield
-    except UnicodeDecodeError as exc:
-        raise _damaged(db, sqlite_words(exc), "the access log") from exc
-    except sqlite3.Error as exc:
-        if not is_environmental(exc):
-            raise
-        error = classify(exc, db)
-        if error.cause != "corrupt":
-            raise _Failure(str(error)) from exc
-        raise _damaged(db, sqlite_words(exc), "the access log") from exc
-
-
 def _read_access_log(conn: sqlite3.Connection, db: Path,
                      session: int | None) -> tuple[list[store.AccessRow], VerifyReport]:
     """The rows to print and what the hash chain says of the access log, in one snapshot.
@@ -392,23 +338,23 @@ def _read_access_log(conn: sqlite3.Connection, db: Path,
     """
     from console.store.log import read_snapshot
 
-    with _reading(db), read_snapshot(conn):
+    with _ACCESS.reading(db, "the access log"), read_snapshot(conn):
         if not store.has_access_log(conn):
             raise _no_access_log(conn, db)
         try:
             rows = store.access_rows(conn, session)
         except sqlite3.Error:
-            raise   # _reading's
+            raise   # _ACCESS.reading's
         except Exception as exc:
             report = store.check_access_log(conn)
             if report.ok:
                 raise   # the rows are as written: a bug, not dressed up as damage
-            raise _unusable(f"cannot read the access log of {db}: it does not hold what the "
-                            f"console wrote ({report.message})", db) from exc
+            raise _ACCESS.cannot_read(db, "it does not hold what the console wrote "
+                                      f"({report.message})", "the access log") from exc
         return rows, store.check_access_log(conn)
 
 
-def _no_access_log(conn: sqlite3.Connection, db: Path) -> _Failure:
+def _no_access_log(conn: sqlite3.Connection, db: Path) -> CommandFailure:
     """The line for a log without the access_log table: one from before it (refused: there is
     nothing to print), or one that recorded it (damaged, or the table removed outside)."""
     from console.store import schema
@@ -417,13 +363,14 @@ def _no_access_log(conn: sqlite3.Connection, db: Path) -> _Failure:
     applied = schema.applied_migrations(conn)
     head = read_head(conn, "access_log")
     if head is not None or schema.STAFF_MIGRATION in applied:
-        return _unusable(f"cannot read the access log of {db}: "
-                         f"{removed_table('access_log', head)}, or the file is damaged", db)
-    return _Failure(f"the session log {db} is of schema version {len(applied)}, from before the "
-                    f"access log (schema version {_version_made_by(schema.STAFF_MIGRATION)} added "
-                    "it, with staff accounts): no read or export of it was recorded. A console of "
-                    "this version adds the access log when it next opens this log; reads and "
-                    "exports are recorded from then on, once the log has a staff account")
+        return _ACCESS.cannot_read(db, f"{removed_table('access_log', head)}, or the file is "
+                                   "damaged", "the access log")
+    return CommandFailure(f"the session log {db} is of schema version {len(applied)}, from "
+                          "before the access log (schema version "
+                          f"{_version_made_by(schema.STAFF_MIGRATION)} added it, with staff "
+                          "accounts): no read or export of it was recorded. A console of this "
+                          "version adds the access log when it next opens this log; reads and "
+                          "exports are recorded from then on, once the log has a staff account")
 
 
 def _version_made_by(name: str) -> int:
