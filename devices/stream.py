@@ -50,6 +50,36 @@ NIBP in every frame): counted by `decode`, but nothing new reached the console, 
 logs no drop for it, as it logs none for an HL7 NIBP repeated with its own time."""
 
 
+@dataclass(slots=True)
+class UnplacedNibp:
+    """The last NIBP measurement each device channel sent without a usable time of its own.
+
+    A monitor repeats its last cuff measurement in every message until the next (devices.md:
+    "deduplicate on value + time"). Without a usable time (HL7 OBX-14 all zeros for "never",
+    an IntelliVue clock never set) the stamp as sent and the values still name the measurement:
+    a decoder reports it once and drops each repeat as `nibp-repeat`. Each repeat had become a
+    reading, one a message: one measurement filled the record, the trend and the alarms'
+    persistence and repeat-confirmation timers. Two measurements with the same stamp and the
+    same values in a row read as one (the cost of a device that sends no time).
+
+    Attributes:
+        last: per channel (the decoder's key), what its last such measurement sent.
+        values_seen: the stream has delivered values: a measurement first seen before that may be
+            from before the console connected, so its age is unknown (`AGE_UNKNOWN`), as the
+            NIBP of ANSAR-B's first frame.
+    """
+
+    last: dict[object, object] = field(default_factory=dict)
+    values_seen: bool = False
+
+    def is_repeat(self, channel: object, sent: object) -> bool:
+        """True when `channel` sends what it sent last time; remembers it."""
+        if self.last.get(channel) == sent:
+            return True
+        self.last[channel] = sent
+        return False
+
+
 def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dropped | None:
     """Why `value` cannot be a reading of `metric` (outside its hard range), or None if it can.
 

@@ -19,6 +19,11 @@ numeric (`=^119` is 119; `<^5` is a limit, dropped). A row identified through a 
 (`8867-4&1`) without an OBX-4 path keeps that component as its channel, so sites stay apart.
 `parse_message` and `read_observations` are the same steps for the polled decoder (polled.py).
 
+An NIBP row whose own time says nothing usable (OBX-14 all zeros for "never", or garbled) and
+that no enclosing row times is one cuff measurement repeated in every message until the next: with
+the stream's `UnplacedNibp` it is reported once, by its source, stamp and values as sent, and each
+repeat dropped as `nibp-repeat` (its time was OBR-7, the message's, so no two repeats agreed).
+
 Reading.source is `hl7:<MSH-3>`: the sending application with each component trimmed and the
 components joined by `^` (`hl7:AcmeInc^ACDE48234567ABCD^EUI-64`), because gateways put the device's
 EUI-64 there and the namespace alone (`HL7`, `AcmeInc`) does not tell two monitors apart. An empty
@@ -29,18 +34,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import partial
 
 import hl7
 
+from protocols.vitals import BP_METRICS
 from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
 from devices.hl7.dialects import Dialect, DialectSet
-from devices.reading import STATION_ZONE, Reading
-from devices.stream import DECODER_ERROR, DecodeResult, Dropped, Reply, outside_hard_range
+from devices.reading import AGE_UNKNOWN, STATION_ZONE, Reading
+from devices.stream import (
+    DECODER_ERROR,
+    DecodeResult,
+    Dropped,
+    Reply,
+    UnplacedNibp,
+    outside_hard_range,
+)
 
 UTC = timezone.utc
 
@@ -300,27 +313,30 @@ def parse_message(payload: bytes, *, source_hint: str = "",
     return HL7Message(context, segments[1:], fs), notices
 
 
-def read_observations(message: HL7Message, segments: Sequence[str],
-                      received_at: datetime) -> DecodeResult:
+def read_observations(message: HL7Message, segments: Sequence[str], received_at: datetime,
+                      unplaced: UnplacedNibp | None = None) -> DecodeResult:
     """Read the OBR/OBX rows among `segments` of `message` (other segments are skipped).
 
     Args:
         message: the parsed message (its MSH gives separators, source, zone and dialect).
         segments: the segments to read, e.g. one patient group of a query reply.
         received_at: host time the message arrived.
+        unplaced: the stream's NIBP measurements without a usable time (None: each reported).
 
     Returns:
         Readings and drops (frames 0, no replies: the caller counts and answers).
     """
     result = DecodeResult()
-    _Observations(message.context, received_at, result).run(list(segments), message.fs)
+    _Observations(message.context, received_at, result, unplaced).run(list(segments),
+                                                                      message.fs)
     return result
 
 
 def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
                    source_hint: str = "", default_tz: tzinfo | None = STATION_ZONE,
                    dialect: Dialect | None = None,
-                   dialects: DialectSet | None = None) -> DecodeResult:
+                   dialects: DialectSet | None = None,
+                   unplaced: UnplacedNibp | None = None) -> DecodeResult:
     """Decode one HL7 message (without its MLLP envelope).
 
     Never raises: a message that breaks the decoder is reported as `decoder-error`.
@@ -333,13 +349,15 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
         default_tz: zone for timestamps without an offset when MSH-7 has none either.
         dialect: the vendor dialect chosen for this device (wins over recognition).
         dialects: dialects to recognise from MSH-3/MSH-4 when none is chosen.
+        unplaced: the stream's NIBP measurements without a usable time (None: each reported).
 
     Returns:
         Readings, drops and the ACK to send (none for an ACK, or for a frame without MSH).
     """
     result = DecodeResult(frames=1)
     try:
-        _decode(payload, received_at, mllp, source_hint, default_tz, result, dialect, dialects)
+        _decode(payload, received_at, mllp, source_hint, default_tz, result, dialect, dialects,
+                unplaced)
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stream
         result.dropped.append(Dropped(DECODER_ERROR, f"{type(exc).__name__}: {exc}"))
     return result
@@ -348,7 +366,7 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
 def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
             default_tz: tzinfo | None,
             result: DecodeResult, dialect: Dialect | None = None,
-            dialects: DialectSet | None = None) -> None:
+            dialects: DialectSet | None = None, unplaced: UnplacedNibp | None = None) -> None:
     message, notices = parse_message(payload, source_hint=hint, default_tz=default_tz,
                                      dialect=dialect, dialects=dialects)
     result.dropped.extend(notices)
@@ -376,7 +394,7 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
                                       "only ORU^R01 carries observations"))
         return
     try:
-        _Observations(msg, received_at, result).run(message.segments, message.fs)
+        _Observations(msg, received_at, result, unplaced).run(message.segments, message.fs)
     except Exception:
         # Read only in part: never AA; AE asks the monitor to send it again.
         result.replies.append(Reply(now=build_ack(request, ERROR, received_at, mllp)))
@@ -523,10 +541,15 @@ def _is_no_value(text: str, dialect: Dialect | None) -> bool:
 class _Observations:
     """Walks the OBR/OBX rows of one ORU message."""
 
-    def __init__(self, msg: _Message, received_at: datetime, result: DecodeResult) -> None:
+    def __init__(self, msg: _Message, received_at: datetime, result: DecodeResult,
+                 unplaced: UnplacedNibp | None = None) -> None:
         self.msg = msg
         self.received_at = received_at
         self.result = result
+        self.unplaced = unplaced
+        # This message's NIBP readings without a usable time, with the stamp they were sent with
+        # and the notice that said so; reported, or dropped as a repeat, once all rows are read.
+        self.untimed_nibp: list[tuple[Reading, str, Dropped | None]] = []
         self.obr_time: datetime | None = None
         # OBX-14 of rows by OBX-4 path: a metric row without its own time takes its channel's
         # (the Continua BP profile puts the time on the `1.0.1` NIBP row, not on 1.0.1.1).
@@ -543,6 +566,7 @@ class _Observations:
                 self.obr_time = self._time(fields[7] if len(fields) > 7 else "", "OBR-7")
             elif kind == "OBX":
                 self._obx(fields)
+        self._untimed_nibp()
         if self.waveform_rows:
             self.result.dropped.append(Dropped(
                 "waveform-skipped", f"{self.waveform_rows} NA waveform row(s), "
@@ -553,6 +577,29 @@ class _Observations:
         if problem:
             self.result.dropped.append(Dropped("bad-timestamp", f"{where}: {problem}; ignored"))
         return value
+
+    def _untimed_nibp(self) -> None:
+        """Report this message's NIBP without a usable time, unless its source sent the same
+        stamp and values last time (a repeat: one drop for the group, and no time notice)."""
+        if not self.untimed_nibp:
+            if self.unplaced is not None and self.result.readings:
+                self.unplaced.values_seen = True
+            return
+        assert self.unplaced is not None
+        readings = [reading for reading, _, _ in self.untimed_nibp]
+        sent = tuple((r.channel, r.metric, r.value, stamp) for r, stamp, _ in self.untimed_nibp)
+        if self.unplaced.is_repeat(self.msg.source, sent):
+            notices = [notice for _, _, notice in self.untimed_nibp if notice is not None]
+            self.result.dropped = [d for d in self.result.dropped
+                                   if not any(d is notice for notice in notices)]
+            self.result.dropped.append(Dropped("nibp-repeat", f"{len(readings)} NIBP row(s) "
+                                               "without a usable OBX-14: the measurement of an "
+                                               "earlier message, sent again"))
+            return
+        if not self.unplaced.values_seen:   # perhaps measured before the console connected
+            readings = [replace(r, flags=r.flags | {AGE_UNKNOWN}) for r in readings]
+        self.result.readings.extend(readings)
+        self.unplaced.values_seen = True
 
     def _drop(self, reason: str, where: str, detail: str) -> None:
         self.result.dropped.append(Dropped(reason, f"{where}: {detail}"))
@@ -565,7 +612,10 @@ class _Observations:
         path = self.msg.text(f(4)).strip()
         value = f(5).split(self.msg.rep)[0].strip()
         where = f"OBX {f(1).strip() or '?'} {f(3).strip()[:60]} at {path or '(no OBX-4)'}"
+        notices = len(self.result.dropped)
         own_time = self._time(f(14), f"{where} OBX-14")
+        stamp = f(14).strip() if own_time is None else ""   # sent, but says no usable time
+        notice = self.result.dropped[-1] if len(self.result.dropped) > notices else None
         if own_time is not None and path:
             self.path_times[path] = own_time
         if vtype in ("NA", "MA"):
@@ -605,10 +655,11 @@ class _Observations:
         if found.qualifier:
             channel = f"{path} {found.carrier}".strip()
         self._metric(found.metric, found, fields, where, path, channel, vtype, value,
-                     own_time)
+                     own_time, (stamp, notice))
 
     def _metric(self, metric: str, found: Identified, fields: list[str], where: str, path: str,
-                channel: str, vtype: str, value: str, own_time: datetime | None) -> None:
+                channel: str, vtype: str, value: str, own_time: datetime | None,
+                unusable: tuple[str, Dropped | None] = ("", None)) -> None:
         def get(i: int) -> str:
             return _field(fields, i)
 
@@ -671,9 +722,10 @@ class _Observations:
         if out is not None:
             self.result.dropped.append(out)
             return
-        measured_at = own_time if own_time is not None else self._inherited_time(path)
+        enclosing = self._enclosing_time(path)
+        measured_at = own_time or enclosing or self.obr_time
         flags = frozenset(x.strip().upper() for x in get(8).split(self.msg.rep) if x.strip())
-        self.result.readings.append(Reading(
+        reading = Reading(
             metric=metric,
             value=number,
             unit=codes.CANONICAL_UNIT[metric],
@@ -682,16 +734,22 @@ class _Observations:
             source=self.msg.source,
             channel=channel,
             flags=flags | self.msg.flags,
-        ))
+        )
+        stamp, notice = unusable
+        if stamp and enclosing is None and metric in BP_METRICS and self.unplaced is not None:
+            self.untimed_nibp.append((reading, stamp, notice))
+        else:
+            self.result.readings.append(reading)
 
-    def _inherited_time(self, path: str) -> datetime | None:
-        """Return the nearest enclosing row's OBX-14, else OBR-7 (never MSH-7: that is 'now')."""
+    def _enclosing_time(self, path: str) -> datetime | None:
+        """The nearest enclosing row's OBX-14 (else the row takes OBR-7; never MSH-7: that is
+        'now')."""
         parts = path.split(".")
         for n in range(len(parts) - 1, 0, -1):
             hit = self.path_times.get(".".join(parts[:n]))
             if hit is not None:
                 return hit
-        return self.obr_time
+        return None
 
 
 class HL7Decoder(FramedDecoder):
@@ -709,6 +767,7 @@ class HL7Decoder(FramedDecoder):
     def __init__(self, source_hint: str = "", *, default_tz: tzinfo | None = STATION_ZONE,
                  max_frame: int = MAX_HL7_FRAME, dialect: Dialect | None = None,
                  dialects: DialectSet | None = None) -> None:
+        unplaced = UnplacedNibp()   # this stream's NIBP without a usable time, across messages
         super().__init__(MllpFramer(max_frame), lambda frame, received_at: decode_message(
             frame.data, received_at, mllp=frame.mllp, source_hint=source_hint,
-            default_tz=default_tz, dialect=dialect, dialects=dialects))
+            default_tz=default_tz, dialect=dialect, dialects=dialects, unplaced=unplaced))

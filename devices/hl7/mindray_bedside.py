@@ -294,7 +294,8 @@ class MindrayBedsideDecoder(AskingHL7Stream):
                                           "ORU^R01 on this link"))
             return
         if kind in (KIND_VALUES, KIND_NIBP):
-            result.extend(read_observations(message, message.segments, received_at))
+            result.extend(read_observations(message, message.segments, received_at,
+                                                  self._unplaced))
             result.frames += 1
             if kind == KIND_VALUES:
                 self._values_heard = True

@@ -45,7 +45,7 @@ from devices.hl7.decoder import HL7Message, parse_message, read_observations
 from devices.hl7.dialects import Dialect
 from devices.hl7.query import MAX_QUERY_ID, QuerySpec, build_query, closing_message
 from devices.reading import STATION_ZONE
-from devices.stream import DECODER_ERROR, DecodeResult, Dropped
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped, UnplacedNibp
 
 UTC = timezone.utc
 MIN_REPLY_TIMEOUT = 3.0
@@ -98,6 +98,7 @@ class AskingHL7Stream:
     def __init__(self, max_frame: int) -> None:
         self._stream = FramedDecoder(MllpFramer(max_frame), self._decode_frame)
         self._notices: list[Dropped] = []
+        self._unplaced = UnplacedNibp()   # NIBP without a usable time, across replies
 
     def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
         """Consume `data` (any size, any split) and return what its messages yielded."""
@@ -275,14 +276,16 @@ class PolledHL7Decoder(AskingHL7Stream):
                          message.component(group.pv1_location, 1))
             if bed:
                 if self._is_bound(bed, unit):
-                    result.extend(read_observations(message, group.segments, received_at))
+                    result.extend(read_observations(message, group.segments, received_at,
+                                                  self._unplaced))
                 else:
                     result.dropped.append(Dropped("other-bed", f"reply to {answered}: "
                                                   f"{group.rows} OBX row(s) of bed "
                                                   f"{group.pv1_location.strip()!r} (PV1-3) not "
                                                   f"read; this device is bed {self._bound()}"))
             elif len(with_rows) == 1 and echo_ok:
-                result.extend(read_observations(message, group.segments, received_at))
+                result.extend(read_observations(message, group.segments, received_at,
+                                                  self._unplaced))
             else:
                 why = (f"the QRF echo {_at(echo, 5).strip()!r} is not our "
                        f"{self.query.where!r}" if not echo_ok

@@ -72,9 +72,9 @@ from devices.intellivue.messages import (
     read_mds_create,
     read_poll_reply,
 )
-from devices.intellivue.numerics import MonitorClock, UnplacedNbp, decode_observations
+from devices.intellivue.numerics import MonitorClock, decode_observations
 from devices.reading import STATION_ZONE
-from devices.stream import DECODER_ERROR, DecodeResult, Dropped, Reply
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped, Reply, UnplacedNibp
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class IntelliVueDecoder:
         self._hint = source_hint.strip()
         self._framer = None if lan else SerialFramer()
         self._clock = MonitorClock(monitor_tz)
-        self._unplaced = UnplacedNbp()
+        self._unplaced = UnplacedNibp()
         self._system_id = ""
         self.offer = AssociationOffer()
         self._phase = Phase.START

@@ -27,11 +27,8 @@ that event, which covers both the zone and the clock's drift; before that event 
 `monitor_tz`. A measured time more than a minute after the receive time is not usable.
 
 An NBP whose time stamp cannot be used (a clock never set sends 0xFF bytes) is still one cuff
-measurement repeated in every poll reply until the next: `UnplacedNbp` reports it once, by its
-stamp and values as sent, and drops each repeat as `nibp-repeat`, as ANSAR-B's (devices.md: "NIBP
-is repeated in every message ...: deduplicate"). Each repeat had become a reading a second, so one
-measurement filled the record, the trend and the alarm's persistence and repeat-confirmation
-timers as if the cuff had been measuring all along.
+measurement repeated in every poll reply until the next: it is reported once, by its handle, stamp
+and values as sent, and each repeat dropped as `nibp-repeat` (`devices.stream.UnplacedNibp`).
 """
 
 from __future__ import annotations
@@ -51,7 +48,7 @@ from devices.intellivue.codec import (
     read_attributes,
 )
 from devices.reading import AGE_UNKNOWN, STATION_ZONE, Reading
-from devices.stream import DecodeResult, Dropped, outside_hard_range
+from devices.stream import DecodeResult, Dropped, UnplacedNibp, outside_hard_range
 
 FUTURE_TOLERANCE = timedelta(seconds=60)
 """A measured time this far after the receive time is a wrong clock, not a measurement."""
@@ -96,28 +93,6 @@ class MonitorClock:
             return None, (f"time stamp {naive.isoformat(sep=' ')} is after the receive time "
                           f"{received_at.isoformat(sep=' ')}; check the monitor's clock")
         return when, ""
-
-
-@dataclass(slots=True)
-class UnplacedNbp:
-    """The NBP measurements of one monitor whose time stamps could not be placed, by handle.
-
-    Attributes:
-        last: per observation handle, the stamp and value bytes of its last measurement as sent.
-        polled: a poll reply with values has been read (the first one's NBP may be from before
-            the console connected: its age is unknown, as ANSAR-B's first frame).
-    """
-
-    last: dict[int, bytes] = field(default_factory=dict)
-    polled: bool = False
-
-    def is_repeat(self, handle: int, stamp: bytes, values: list[tuple[int, bytes]]) -> bool:
-        """True when `handle` sends the same stamp and values as last time; remembers them."""
-        sent = stamp + b"".join(value for _, value in values)
-        if self.last.get(handle) == sent:
-            return True
-        self.last[handle] = sent
-        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +153,7 @@ def _values(attribute_id: int, value: bytes) -> list[tuple[int, int, int, int]]:
 
 
 def decode_observations(poll_info: bytes, received_at: datetime, *, source: str, where: str,
-                        clock: MonitorClock, unplaced: UnplacedNbp | None = None) -> Numerics:
+                        clock: MonitorClock, unplaced: UnplacedNibp | None = None) -> Numerics:
     """Turn one poll reply's observations into readings.
 
     Args:
@@ -215,12 +190,12 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         if stamp:
             measured_at, why = clock.to_utc(stamp, received_at)
             if why and unplaced is not None and _holds_nbp(found):
-                if unplaced.is_repeat(obs.handle, stamp, found):
+                if unplaced.is_repeat(obs.handle, (stamp, found)):
                     out.values += 1   # a reply with values, not the labels-only first one
                     out.result.dropped.append(Dropped("nibp-repeat", f"{at}: the measurement "
                                                       "of an earlier poll, sent again"))
                     continue
-                if not unplaced.polled:
+                if not unplaced.values_seen:
                     flags = frozenset({AGE_UNKNOWN})
             if why:
                 out.result.dropped.append(Dropped("bad-timestamp", f"{at}: {why}; readings "
@@ -245,7 +220,7 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         out.result.dropped.append(Dropped("malformed-message", f"{where}: {problem}; the rest of "
                                           "the message was not read"))
     if unplaced is not None and out.values:
-        unplaced.polled = True
+        unplaced.values_seen = True
     return out
 
 

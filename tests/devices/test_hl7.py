@@ -532,3 +532,49 @@ def test_a_message_read_only_in_part_is_never_answered_aa(monkeypatch: pytest.Mo
     result = decode(message("NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.1|97"))
     assert reasons(result) == ["decoder-error"]
     assert [b"MSA|AE|" in a for a in answers(result, stored=True)] == [True]
+
+
+def test_an_nibp_whose_obx14_says_never_is_one_measurement_however_often_it_is_sent() -> None:
+    # devices.md: "all zeros for 'never'"; NIBP "repeated in every message". Each message's
+    # OBR-7 differs, so each repeat had been a new measurement at its message's time.
+    decoder = HL7Decoder()
+
+    def sent(n: int, sys_: int, dia: int, stamp: str = "00000000000000") -> DecodeResult:
+        rows = [f"NM|{code}^{name}^MDC|1.1.9.{code}|{v}|266016^MDC_DIM_MMHG^MDC|||||F|||{stamp}"
+                for code, name, v in [(150021, "MDC_PRESS_BLD_NONINV_SYS", sys_),
+                                      (150022, "MDC_PRESS_BLD_NONINV_DIA", dia)]]
+        data = message(SPO2.format(v=97), *rows).replace(
+            b"20240101115900", f"202401011{n:03d}00".encode()).replace(b"|C1|", f"|C{n}|".encode())
+        return feed_all(decoder, b"\x0b" + data + b"\x1c\r")
+
+    def nibp(result: DecodeResult) -> list[tuple[str, float, bool]]:
+        return [(r.metric, r.value, "AGE_UNKNOWN" in r.flags) for r in result.readings
+                if r.metric.startswith("bp_")]
+
+    first, *repeats = [sent(n, 120, 80) for n in (1, 2, 3)]
+    new, again = sent(4, 150, 95), sent(5, 150, 95)
+    # The first message's may be from before the console connected: its age is unknown.
+    assert nibp(first) == [("bp_systolic", 120, True), ("bp_diastolic", 80, True)]
+    assert [nibp(r) for r in repeats] == [[], []]
+    assert all(reasons(r) == ["nibp-repeat"] for r in repeats)
+    assert nibp(new) == [("bp_systolic", 150, False), ("bp_diastolic", 95, False)]
+    assert nibp(again) == [] and reasons(again) == ["nibp-repeat"]
+    # The SpO2 of every message is a new value, never a repeat.
+    assert [[r.value for r in m.readings if r.metric == "spo2"]
+            for m in (first, *repeats, new, again)] == [[97]] * 5
+    # A garbled stamp: its notice comes with the measurement once, not with every repeat.
+    garbled = [sent(n, 130, 85, stamp="20240101123") for n in (6, 7)]
+    assert nibp(garbled[0]) == [("bp_systolic", 130, False), ("bp_diastolic", 85, False)]
+    assert reasons(garbled[0]).count("bad-timestamp") == 2
+    assert nibp(garbled[1]) == [] and reasons(garbled[1]) == ["nibp-repeat"]
+
+
+def test_an_nibp_with_its_own_time_passes_every_message_to_the_engine_to_deduplicate() -> None:
+    # Timed, a repeat is the engine's to drop (SessionEngine._is_repeat: value and measured time,
+    # which survives a restart); the decoder passes it on each time.
+    decoder = HL7Decoder()
+    row = ("NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.150021|118|266016^MDC_DIM_MMHG^MDC"
+           "|||||F|||20240101113000+0000")
+    results = [feed_all(decoder, b"\x0b" + message(row) + b"\x1c\r") for _ in (1, 2)]
+    assert [[(r.value, r.measured_at) for r in m.readings] for m in results] == [
+        [(118, utc(2024, 1, 1, 11, 30))]] * 2
