@@ -4,9 +4,13 @@
 and what each session did, so tests compare the review and the exports with the sessions:
 
     label        patient    protocol     start (UTC)       what happened
-    surge        MRN-4711   iv-ketamine  2026-03-02 09:00  monitor HR/SpO2 each minute; baseline
-                                                           BP 146/88 passes the gate with a
-                                                           prescriber decision; T0 09:05; 182/104
+    surge        MRN-4711   iv-ketamine  2026-03-02 09:00  monitor HR/SpO2 each minute to 09:34;
+                                                           baseline BP 146/88 passes the gate with
+                                                           a prescriber decision; T0 09:05; BP
+                                                           150/88 at 09:15, 160/90 at 09:25 with
+                                                           MOAA/S 4 but no RR (the RR check,
+                                                           due 09:20, is overdue 09:25-09:35,
+                                                           never acknowledged); 182/104
                                                            at 09:35 (medium, acknowledged after
                                                            30 s, audio paused), 186/100 at 09:40
                                                            (high, acknowledged after 20 s); a
@@ -109,10 +113,14 @@ def _surge(log: EventLog, facts: Facts) -> int:
              dissociation=0)
     r.tick_required(gate_decision="Dr Lee: proceed, BP 146/88 acceptable today")
     r.at(5); r.advance()                                    # T0 09:05
+    # The monitor's HR/SpO2 each minute and the nurse's entries in the minute she makes them: the
+    # clock only moves forward, as the console writes its log (test_scenario_order.py).
     for minute in range(6, 35):
         r.at(minute); r.device(heart_rate=74, spo2=98)
-    r.at(15); r.manual(bp_systolic=150, bp_diastolic=88)
-    r.at(25); r.manual(bp_systolic=160, bp_diastolic=90, moaas=4, nausea=1, dissociation=8)
+        if minute == 15:
+            r.manual(bp_systolic=150, bp_diastolic=88)
+        if minute == 25:                                    # no RR: its check is overdue
+            r.manual(bp_systolic=160, bp_diastolic=90, moaas=4, nausea=1, dissociation=8)
     r.at(35); r.manual(bp_systolic=182, bp_diastolic=104, heart_rate=88, resp_rate=16)
     r.at(35.5); r.ack_all()                                 # 30 s to acknowledge
     r.engine.pause_audio(r.nurse, r.clock.now())

@@ -4,9 +4,10 @@ latched alarm, reset (QA: a reset read as "not acknowledged"), and how long it t
 
 The surge session of tests/review/scenarios.py: a mistyped systolic 250 at 09:50 raised a high
 alarm; the correction cleared it before anyone acknowledged it, so it latched, and the nurse's
-acknowledge at 09:50 reset it. The "BP, HR and SpO2" check due at 09:25 escalated to medium at
-09:35 and was acknowledged at 09:35:30. Systolic 182 at 09:35 raised a medium alarm, acknowledged
-at 09:35:30; the repeat 186 at 09:40 escalated it to HIGH, acknowledged at 09:40:20.
+acknowledge at 09:50 reset it. The "RR and sedation" check due at 09:20 escalated to medium at
+09:25 (the nurse scored sedation then but took no RR) and cleared with the RR at 09:35, before the
+nurse's acknowledge at 09:35:30: never acknowledged. Systolic 182 at 09:35 raised a medium alarm,
+acknowledged at 09:35:30; the repeat 186 at 09:40 escalated it to HIGH, acknowledged at 09:40:20.
 
 The time to acknowledge runs from when the alarm reached its highest priority to the first
 acknowledgement after that (QA: the high alarm read "To ack 30 s", its medium phase's answer).
@@ -61,10 +62,27 @@ def test_a_high_alarm_is_timed_from_its_escalation_to_the_acknowledgement_after_
     assert episode.seconds_to_acknowledge == 30.0
 
 
+def test_an_escalated_prompt_cleared_before_any_acknowledgement_says_not_acknowledged(surge):
+    row = row_of(surge, "Vitals due: RR and sedation")
+    assert (row["Priority"], row["Alarm"].split(" → ")[1], row["Raised"], row["Acknowledged"],
+            row["To ack"], row["Cleared"]) == (
+        "medium", "MEDIUM at 09:25:00", "09:20:00", "—", "not acknowledged", "09:35:00")
+
+
 def test_an_escalated_prompt_is_timed_from_its_escalation(surge):
-    row = row_of(surge, "Vitals due: BP, HR and SpO2 (Systolic BP, Diastolic BP, Heart rate")
+    # The scenario's overdue RR prompt as if the nurse had acknowledged it at 09:25:30: 30 s after
+    # it became an alarm (09:25), not 5:30 min after the info prompt at 09:20.
+    [episode] = [r.episode for r in alarm_rows(surge, UTC) if "RR and sedation" in r.cells[1]]
+    assert [(s.at, s.transition) for s in episode.steps] == [
+        (at(9, 20), "raised"), (at(9, 25), "escalated"), (at(9, 35), "cleared")]
+    acknowledged = dataclasses.replace(
+        episode, acknowledged_at=at(9, 25, 30), seconds_to_acknowledge=330.0,
+        steps=(*episode.steps[:2], AlarmStep(at(9, 25, 30), "acknowledged", "medium", "nurse.ana"),
+               *episode.steps[2:]))
+    row = row_of(dataclasses.replace(surge, alarms=(acknowledged,), audio_pauses=()),
+                 "RR and sedation")
     assert (row["Raised"], row["Acknowledged"], row["To ack"]) == (
-        "09:25:00", "09:35:30 nurse.ana", "30 s")
+        "09:20:00", "09:25:30 nurse.ana", "30 s")
 
 
 def test_a_time_to_acknowledge_of_minutes_carries_its_unit(surge):
@@ -139,5 +157,5 @@ def test_the_pdf_prints_the_reset(pdf_text):
 
 def test_the_pdf_prints_the_time_to_acknowledge_at_the_highest_priority(pdf_text):
     # The PDF draws the same rows (review_content.alarm_rows): one rule on screen and paper.
-    assert "09:25:00 09:35:30 nurse.ana 30 s" in pdf_text
+    assert "→ MEDIUM at 09:25:00 09:20:00 — not acknowledged — 09:35:00" in pdf_text
     assert "09:35:00 09:40:20 nurse.ana · at medium 09:35:30 nurse.ana 20 s" in pdf_text
