@@ -52,6 +52,11 @@ class ConditionTracker:
         twin._from_value, twin._from_absence = self._from_value, self._from_absence
         return twin
 
+    @property
+    def confirm_pending(self) -> bool:
+        """A confirm-repeat rule is waiting for its repeat (the value that asked still stands)."""
+        return any(state.confirm_from is not None for state in self._value_rules)
+
     def forget_values(self) -> None:
         """The metric has no valid value any more (its only one was entered in error)."""
         for state in self._value_rules:

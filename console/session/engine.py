@@ -352,6 +352,8 @@ class SessionEngine:
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
             engine._remember(reading, at)
             engine._replay_trackers(reading, at)
+            if obs.corrects is not None:
+                engine._withdraw_unasked_repeat(obs.metric)
             engine.schedule.on_reading(obs.metric, at,
                                        one_offs_only=obs.received_at < state.phase_started.wall)
         # The network alarm is about messages that wait in the log, not about this process: it
@@ -648,6 +650,8 @@ class SessionEngine:
         with self._step(now) as step:
             self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
             records.extend(self._evaluate(metric_name, value, now))
+            self._withdraw_unasked_repeat(metric_name)
+            records.extend(self._prompts(now))
             step.records.extend(records)
         return Accepted(metric_name, value)
 
@@ -679,7 +683,17 @@ class SessionEngine:
                 step.records.extend(_ended_because(
                     self._fall_back(metric_name, rows, now), metric_name,
                     f"its value was entered in error, by {actor}"))
+            self._withdraw_unasked_repeat(metric_name)
+            step.records.extend(self._prompts(now))
         return Outcome(True)
+
+    def _withdraw_unasked_repeat(self, metric_name: str) -> None:
+        """After a correction or a value entered in error: the repeat a wrong value asked for
+        (a typed 250 asks to confirm it in 5 min) is withdrawn unless a value that still stands
+        asks for it, so no "Repeat Systolic BP" prompt, and no medium alarm when it is overdue,
+        follows a typing error that was already put right. A resume does the same (`resume`)."""
+        if not any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
+            self.schedule.drop_one_off(f"Repeat {metric(metric_name).label}")
 
     def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], now: Moment) -> list[Record]:
         if rows:

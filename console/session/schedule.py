@@ -82,6 +82,12 @@ class Schedule:
         if name not in self._checks:
             self._checks[name] = _Check(name, metrics, due, 0.0, escalate_after_s, None)
 
+    def drop_one_off(self, name: str) -> None:
+        """Withdraw a one-off check nobody needs any more (its prompt ends at the next `prompts`)."""
+        check = self._checks.get(name)
+        if check is not None and check.every_s is None:
+            del self._checks[name]
+
     def on_reading(self, metric_name: str, now: Moment, one_offs_only: bool = False) -> None:
         """A reading received at `now` counts for every check whose window is open. A resume
         replays a reading from an earlier phase with `one_offs_only`: only the one-off checks
