@@ -102,12 +102,17 @@ def duration(span: timedelta | None) -> str:
 def seconds_to_ack(seconds: float | None) -> str:
     """"45 s", "10:30 min" from a minute on; "not acknowledged" when nobody did.
 
+    A negative time (the station's clock stepped back between the alarm and its acknowledgement,
+    a time-sync correction) is no response time at all: it says so instead of "-30 s".
+
     With its unit (`format_duration`, the README's rule): a bare "10:30" beside the clock
     columns was read as a time of day.
     """
     if seconds is None:
         return "not acknowledged"
     whole = int(round(seconds))
+    if whole < 0:   # the acknowledgement is stamped before the alarm: the clock was set back
+        return "unknown: the station's clock was set back"
     return f"{whole} s" if whole < 60 else format_duration(whole)
 
 

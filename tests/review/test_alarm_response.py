@@ -85,6 +85,19 @@ def test_an_escalated_prompt_is_timed_from_its_escalation(surge):
         "09:20:00", "09:25:30 nurse.ana", "30 s")
 
 
+def test_an_acknowledgement_stamped_before_its_alarm_gives_no_negative_time(surge):
+    # The station's clock stepped back (a time-sync correction) between the escalation at 09:25
+    # and the acknowledgement, stamped 09:24:30: "-30 s" read as a response; it says why none.
+    [episode] = [r.episode for r in alarm_rows(surge, UTC) if "RR and sedation" in r.cells[1]]
+    stepped_back = dataclasses.replace(
+        episode, acknowledged_at=at(9, 24, 30), seconds_to_acknowledge=270.0,
+        steps=(*episode.steps[:2], AlarmStep(at(9, 24, 30), "acknowledged", "medium", "nurse.ana"),
+               *episode.steps[2:]))
+    row = row_of(dataclasses.replace(surge, alarms=(stepped_back,), audio_pauses=()),
+                 "RR and sedation")
+    assert row["To ack"] == "unknown: the station's clock was set back"
+
+
 def test_a_time_to_acknowledge_of_minutes_carries_its_unit(surge):
     # Raised medium at 09:00, acknowledged at 09:01, HIGH at 09:02, acknowledged 10:30 min later.
     episode = AlarmEpisode(
