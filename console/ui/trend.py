@@ -9,9 +9,11 @@ Layout (top to bottom), sized for a ~565×420 px share of a 1366×768 screen:
     notice:  a device clock that differs from the console's (hidden otherwise)
     events:  marker labels, stacked in rows so none prints over another ("+N" when full)
     panels:  BP (systolic-diastolic bars at the measured time, mean as a tick; lines for an
-             arterial line), HR and pulse, SpO2, RR; each on its own y scale, sized by what
-             matters (BP most), never smaller than its limit labels need; each titled at the
-             top of its left axis, beside the scale's values ("BP" over "mmHg")
+             arterial line), HR and pulse, SpO2, RR; each on its own y scale, sharing the height
+             by what matters, 5:3:2:2 (`Panel.stretch`, set as preferred heights: Qt's row
+             stretch factors did not hold), never shorter than its title; each titled at the
+             top of its left axis, beside the scale's values ("BP" over "mmHg"), its values no
+             closer than their height
     time axis (minutes since the session opened)
 
 Drawing rules (why, with the measurement behind each; see shared/design/architecture.md):
@@ -30,15 +32,19 @@ Drawing rules (why, with the measurement behind each; see shared/design/architec
   anaesthesia chart. One colour per vital (`trend_feed.VITAL_COLOURS`, shared with the tiles).
 - Limits are dashed horizontal lines (`InfiniteLine(angle=0)`) coloured by priority; their labels
   sit in a column right of the plot at the line's height, pushed apart where lines are close and
-  merged when a panel is too short (`trend_feed.spread_labels`), so they never print over each
-  other, over the newest data or outside their panel.
+  merged when a panel is too short (`trend_feed.spread_labels`); lines at one value are one label
+  (in the higher priority's colour), so they never print over each other, over the newest data
+  or outside their panel.
 - The view moves in steps, not every second: the follow window jumps 15 s at a time (and is 15 s
   wider than 15 min, so the last 15 minutes are always in it); the whole view ends at the next
   whole minute. Moving the axis every second cost a re-reduction of every curve per frame. The
   whole-session strip is redrawn only when the follow window steps (a 250-px strip of a 4-hour
   session shows ~1 px a minute) or a bar or marker arrives.
 - y ranges are fixed per panel (widened to fit limits and data, never narrowed), never
-  autoscaled per frame: a jumping scale makes a stable trace look as if it moved.
+  autoscaled per frame: a jumping scale makes a stable trace look as if it moved. Beyond 5 % of
+  room, a value keeps `SYMBOL_ROOM_PX` from the panel's top and bottom, so a typed diamond at the
+  scale's edge is drawn whole (it lost up to 4.6 px at 1366x768). That room is in pixels, so a
+  resize works it out again for the new height: the one time a scale may narrow.
 - A panel's title is written in its left axis column, left of the tick values, never on the
   plot: at the plot's top-left it covered the first ~2 minutes of values at the top of the scale
   (a systolic of 195 at session start, on an X walk), and no corner of a plot is free of values
@@ -55,7 +61,7 @@ check that none overlaps another or is cut off (tests/ui/test_trend_layout.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -148,6 +154,12 @@ HEADER_PX = 46
 OVERVIEW_MIN_WIDTH = 160
 SPACING_PX = 4
 INITIAL_CAPACITY = 1024
+TYPED_SYMBOL_PX = 12      # a typed value's diamond, 1-px pen around it
+# How far (px) a drawn value stays from a panel's top and bottom edge: half a typed diamond, the
+# half of its pen outside the path, half a pixel of rounding (the NIBP triangles, 10 px, and the
+# mean's tick, 2 px high, need less).
+SYMBOL_ROOM_PX = TYPED_SYMBOL_PX / 2 + 1
+MAX_ROOM_FRACTION = 0.25  # a panel too short to leave the room at both ends gets none
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -263,6 +275,49 @@ class _LabelColumn(_Axis):
         """Nothing: the axis line is transparent and there are no ticks or values."""
 
 
+class _ValueAxis(_Axis):
+    """A panel's scale (its left axis): values no closer together than their own height.
+
+    pyqtgraph spaces the values by the axis's length alone (at least 2.25 intervals): at 1366x768,
+    with the panels in their 5:3:2:2 shares, SpO2's 49-px scale (80-101) got a value every 5, 11.7
+    px apart, and RR's (0-40) one every 10, 12.3 px apart: their 13-px values printed over each
+    other. The interval grows to the next 1-2-5 step that leaves room, and pyqtgraph's interval
+    stays as the level below (its values are drawn only where there is room: `textFillLimits`).
+    Where that step puts values at the scale's ends, whose text would reach past the panel and
+    is not drawn (`hideOverlappingLabels`), the values are moved half a step if more of them
+    show so: SpO2 85 and 95 instead of 90 alone, RR 10 and 30 instead of 20 alone.
+    """
+
+    def tickSpacing(self, minVal: float, maxVal: float,  # noqa: N802, N803 - pyqtgraph's
+                    size: float) -> list[tuple[float, float]]:
+        levels: list[tuple[float, float]] = super().tickSpacing(minVal, maxVal, size)
+        low, high = min(minVal, maxVal), max(minVal, maxVal)
+        span = high - low
+        if not levels or span <= 0 or size <= 0:
+            return levels
+        # pyqtgraph measures a value as 0.8 of its font's line height (generateDrawSpecs)
+        text = 0.8 * QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont()).height()
+        base = levels[0][0]
+        if base * size / span >= text + 1.0:
+            return levels   # pyqtgraph's own spacing: the usual case
+        step = base
+        while step * size / span < text + 1.0:
+            mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
+            step *= 2.5 if round(mantissa) == 2 else 2.0   # 1 -> 2 -> 5 -> 10
+
+        def shown(offset: float) -> int:
+            """How many values at `offset` + k * step have room for their text in the panel."""
+            edge = text / 2 * span / size
+            first = math.ceil((low + edge - offset) / step)
+            last = math.floor((high - edge - offset) / step)
+            return max(0, last - first + 1)
+
+        half = step / 2
+        on_grid = abs(half / base - round(half / base)) < 1e-9   # still on pyqtgraph's grid
+        offset = half if on_grid and shown(half) > shown(0.0) else 0.0
+        return [(step, offset), levels[0]]
+
+
 class _MinutesAxis(_Axis):
     """The time axis: minutes since the session opened, the unit on every tick."""
 
@@ -307,7 +362,9 @@ class TrendPlot(QtWidgets.QWidget):
         self._x_range = (0.0, FOLLOW_MINUTES)
         self._shown_x = self._x_range   # the x range set on the plots (the whole view is padded)
         self._overview_range: tuple[float, float] | None = None
-        self._y_ranges: dict[int, tuple[float, float]] = {}
+        self._y_ranges: dict[int, tuple[float, float]] = {}   # as set on the panels
+        self._y_cores: dict[int, tuple[float, float]] = {}    # before the symbols' room
+        self._panel_px: dict[int, float] = {}   # each view box's height, as last laid out
         self._data_span: dict[int, tuple[float, float]] = {}
         self._panel_of = {m: i for i, p in enumerate(PANELS) for m in p.metrics}
         self._markers: list[TrendMarker] = []
@@ -405,7 +462,7 @@ class TrendPlot(QtWidgets.QWidget):
         self.notice.hide()
 
     def _build_graphics(self) -> None:
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = _Graphics(self._share_height)
         self.graphics.setBackground("k")
         self.graphics.ci.setSpacing(SPACING_PX)
         self.graphics.ci.setContentsMargins(0, 2, 0, 0)
@@ -421,7 +478,8 @@ class TrendPlot(QtWidgets.QWidget):
         self.panels: list[_PanelParts] = []
         for index, panel in enumerate(PANELS):
             last = index == len(PANELS) - 1
-            axes: dict[str, pg.AxisItem] = {"right": _LabelColumn("right")}
+            axes: dict[str, pg.AxisItem] = {"left": _ValueAxis("left"),
+                                            "right": _LabelColumn("right")}
             if last:
                 axes["bottom"] = _MinutesAxis("bottom")
             plot = _Plot(axes, shown=("left", "bottom") if last else ("left",))
@@ -435,7 +493,7 @@ class TrendPlot(QtWidgets.QWidget):
                 bottom.setPen("#707070")
             else:
                 plot.hideAxis("bottom")   # one time axis: each repaints every frame
-            self._y_ranges[index] = panel.y_range
+            self._y_ranges[index] = self._y_cores[index] = panel.y_range
             plot.setYRange(*panel.y_range, padding=0)
             # In the left axis column, over nothing drawn: no chip behind it.
             title = _Label(plot.getAxis("left"), _font(FONT_POINTS, bold=True), fill=(0, 0, 0, 0))
@@ -444,6 +502,7 @@ class TrendPlot(QtWidgets.QWidget):
             self.panels.append(parts)
             plot.getViewBox().sigResized.connect(
                 lambda *_a, i=index: self._on_panel_resized(i))
+            # Only a fallback: the shares are set as preferred heights (`_share_height`).
             self.graphics.ci.layout.setRowStretchFactor(index + 1, panel.stretch * 10)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
@@ -483,6 +542,44 @@ class TrendPlot(QtWidgets.QWidget):
             self._place_title(index)
         self._lane_dirty = True
         self._layout_lane()
+        self._share_height()   # the lane's and the time axis's heights changed with the font
+
+    def _share_height(self) -> None:
+        """Give each panel's plot its share of the view's height (`Panel.stretch`, 5:3:2:2) as its
+        preferred height, so that the layout, given exactly their sum, sets each to it.
+
+        Row stretch factors alone did not share the height: Qt's grid layout spreads the room
+        above the rows' preferred heights by a formula of those heights, the stretches and the
+        whole column (the marker lane's fixed row counts in it; "multiplied by 1.5 for a smooth
+        transition", qgridlayoutengine.cpp) and by the stretches only far beyond them. BP's plot
+        got 100 of 293 px (34 %, its share 42 %) at 1366x768 and 292 of 596 px (49 %) at
+        1920x1080; in a trend shorter than the rows' preferred heights (a 300-px report) all
+        four were equal. What is shared is the view boxes' height: a plot's margins and the time
+        axis under the last are added to its row. Called before the view's layout runs (its
+        resize), when the lane's height or a panel's changes; a no-op when nothing moved.
+        """
+        if len(getattr(self, "panels", ())) < len(PANELS):
+            return   # still being built
+        grid = self.graphics.ci.layout
+        _left, top, _right, bottom = grid.getContentsMargins()
+        rows = len(self.panels) + 1   # the lane, then the panels
+        minimum = QtCore.Qt.SizeHint.MinimumSize
+        preferred = QtCore.Qt.SizeHint.PreferredSize
+        # Beside its view box a plot has its margins and, the last, its time axis: no left or
+        # right axis has a minimum height (a title is a child item, outside the layout).
+        extras = [float(p.plot.effectiveSizeHint(minimum).height()) for p in self.panels]
+        room = (float(self.graphics.height()) - top - bottom
+                - grid.verticalSpacing() * (rows - 1)
+                - float(self.lane.effectiveSizeHint(preferred).height()) - sum(extras))
+        if room <= 0:
+            return   # not laid out yet, or too small to share: the layout's own way
+        # A title is never cut: in a short trend (a 300-px report) SpO2's 2 of 12 were 26 px,
+        # its title 32.
+        floors = [parts.title.height() + 2.0 for parts in self.panels]
+        heights = _shares(room, [panel.stretch for panel in PANELS], floors)
+        for parts, extra, height in zip(self.panels, extras, heights, strict=True):
+            if abs(float(parts.plot.preferredHeight()) - (extra + height)) > 0.01:
+                parts.plot.setPreferredHeight(extra + height)
 
     def _left_column_px(self, tick_font: QtGui.QFont) -> int:
         """The width of every left axis column: the widest title, then the tick values. One width
@@ -544,8 +641,8 @@ class TrendPlot(QtWidgets.QWidget):
             index = self._panel_of[name]
             colour = VITAL_COLOURS[name]
             item = self.panels[index].plot.plot(
-                pen=None, symbol="d", symbolSize=12, symbolPen=pg.mkPen(colour, width=1),
-                symbolBrush=pg.mkBrush("k"), antialias=False,
+                pen=None, symbol="d", symbolSize=TYPED_SYMBOL_PX,
+                symbolPen=pg.mkPen(colour, width=1), symbolBrush=pg.mkBrush("k"), antialias=False,
             )
             item.setZValue(4 + 0.001 * PANELS[index].metrics.index(name))
             _reduce(item)
@@ -836,12 +933,9 @@ class TrendPlot(QtWidgets.QWidget):
             self._lane_dirty = True
             self._check_bp_room()
         relabel = False
-        for index, parts in enumerate(self.panels):
-            wanted = self._target_y_range(index)
-            if wanted != self._y_ranges[index] or first:
-                self._y_ranges[index] = wanted
-                parts.plot.setYRange(*wanted, padding=0)
-                relabel = True
+        for index in range(len(self.panels)):
+            self._y_cores[index] = self._target_y_range(index)
+            relabel = self._fit_y(index, force=first) or relabel
         if relabel:
             for index in range(len(self.panels)):
                 self._layout_limit_labels(index)
@@ -870,12 +964,38 @@ class TrendPlot(QtWidgets.QWidget):
             span = high - low
             low = min(low, min(values) - 0.05 * span)
             high = max(high, max(values) + 0.05 * span)
-        current = self._y_ranges.get(index, (low, high))
+        current = self._y_cores.get(index, (low, high))
         return (min(low, current[0]), max(high, current[1]))
+
+    def _fit_y(self, index: int, force: bool = False) -> bool:
+        """Set the panel's y range: its core (`_target_y_range`) with room for a symbol at each
+        end (`SYMBOL_ROOM_PX`, in the panel's height now). True if it changed.
+
+        The core's 5 % is less than half a 13-px diamond (a typed value) in most panels, and a
+        diamond at the scale's edge lost its top or bottom to the view box's clip: 5 % is 6.1 px
+        of BP's 122 and 2.4 px of SpO2's 49 at 1366x768, 5.0 of SpO2's 99.5 at 1920x1080 (cut
+        up to 4.6 and 2.7 px, tests/ui/test_trend_geometry.py). The room is in pixels, so it is
+        worked out again when the panel's height changes (the core, in values, only ever
+        widens; the room only widens it further).
+        """
+        height = self._panel_px.get(index, 0.0)
+        room = SYMBOL_ROOM_PX / height if height > 0 else 0.0
+        wanted = _with_room(self._y_cores[index], self._data_span.get(index), room)
+        if wanted == self._y_ranges[index] and not force:
+            return False
+        self._y_ranges[index] = wanted
+        self.panels[index].plot.setYRange(*wanted, padding=0)
+        return True
 
     # ---- labels: limits in the right column, markers in the lane -----------------------------
 
     def _on_panel_resized(self, index: int) -> None:
+        # The time axis grows when its tick text is first measured (at a new font size): the
+        # last panel's view box shrinks by that much, and the shares are set again.
+        self._share_height()
+        self._panel_px[index] = float(self.panels[index].plot.getViewBox().boundingRect().height())
+        if self._ranges_applied:
+            self._fit_y(index)
         self._layout_limit_labels(index)
         self._place_title(index)
         if index == 0:
@@ -905,7 +1025,15 @@ class TrendPlot(QtWidgets.QWidget):
         y_low, y_high = (float(v) for v in vb.viewRange()[1])
         entries = sorted((e for e in self._thresholds if e.panel == index and e.value is not None),
                          key=lambda e: -float(e.value or 0.0))
-        groups: list[list[_Threshold]] = [[e] for e in entries]
+        # Lines at one value share one label ("D ≥110": the fixed limit and baseline + 25): two
+        # labels of one height could only both be pushed off it, which a taller panel (its
+        # share of the height, _share_height) did instead of merging them.
+        groups: list[list[_Threshold]] = []
+        for entry in entries:
+            if groups and groups[-1][0].value == entry.value:
+                groups[-1].append(entry)
+            else:
+                groups.append([entry])
         line = self._limit_line_px
 
         def wish(group: list[_Threshold]) -> float:
@@ -1171,6 +1299,41 @@ def _reduce(item: pg.PlotDataItem) -> None:
     item.setClipToView(True)
 
 
+def _shares(total: float, stretches: Sequence[int], floors: Sequence[float]) -> list[float]:
+    """`total` split in proportion to `stretches`, none below its floor: a part that would be is
+    set to its floor and the rest shared among the others the same way (all at their floors
+    when `total` cannot hold the floors)."""
+    fixed: dict[int, float] = {}
+    while True:
+        left = total - sum(fixed.values())
+        weight = sum(s for k, s in enumerate(stretches) if k not in fixed)
+        parts = [fixed[k] if k in fixed else left * s / weight if weight else 0.0
+                 for k, s in enumerate(stretches)]
+        short = [k for k, part in enumerate(parts) if k not in fixed and part < floors[k]]
+        if not short:
+            return parts
+        fixed.update((k, floors[k]) for k in short)
+
+
+def _with_room(core: tuple[float, float], values: tuple[float, float] | None,
+               room: float) -> tuple[float, float]:
+    """The smallest range holding `core` in which every value of `values` (lowest, highest) is at
+    least `room` (a fraction of the range) from either end; `core` itself where there are no
+    values or the room cannot be left (`MAX_ROOM_FRACTION`).
+
+    With f = room, the range's length R must be at least each of: the core's length, (highest -
+    core's low) / (1 - f), (core's high - lowest) / (1 - f) and (highest - lowest) / (1 - 2f),
+    and the least such R is the largest of them; each end then moves out to its value plus f·R
+    where the core's end is not already there. Exact, and no loop: it runs at each refresh.
+    """
+    if values is None or not 0.0 < room <= MAX_ROOM_FRACTION:
+        return core
+    (low, high), (lowest, highest) = core, values
+    length = max(high - low, (highest - low) / (1 - room), (high - lowest) / (1 - room),
+                 (highest - lowest) / (1 - 2 * room))
+    return min(low, lowest - room * length), max(high, highest + room * length)
+
+
 def _bar_points(bars: BpBars) -> tuple[np.ndarray, np.ndarray]:
     """x and y for a `connect="pairs"` item: (t, systolic), (t, diastolic) per bar."""
     x = np.repeat(bars.minutes, 2)
@@ -1197,17 +1360,24 @@ def _marker_pen(style: str) -> Any:
 
 def _limit_text(group: Sequence[_Threshold]) -> tuple[str, str]:
     """(plain text, coloured HTML) of one limit label, or of neighbours merged into one: the
-    prefix and sign once, values lowest first ("D ≥107/110"), each in its priority's colour."""
+    prefix and sign once, values lowest first ("D ≥107/110"), each in its priority's colour.
+    Limits of one sign at one value (a fixed ≥110 and baseline + 25 = 110) are one line: written
+    once, in the higher priority's colour ("D ≥110/110" read as two lines)."""
     parts: list[tuple[str, str]] = []
     previous = ("", "")
-    for entry in sorted(group, key=lambda e: float(e.value or 0.0)):
+    strongest: dict[tuple[str, str, float], _Threshold] = {}
+    for entry in group:
         prefix = LIMIT_PREFIX.get(entry.metric, "") if len(PANELS[entry.panel].metrics) > 1 else ""
+        key = (prefix, entry.sign, float(entry.value or 0.0))
+        if key not in strongest or entry.rule.priority > strongest[key].rule.priority:
+            strongest[key] = entry
+    for (prefix, sign, _), entry in sorted(strongest.items(), key=lambda item: item[0][2]):
         value = f"{entry.value:g}"
-        if (prefix, entry.sign) == previous:
+        if (prefix, sign) == previous:
             text = f"/{value}"
         else:
-            text = (" " if parts else "") + f"{prefix}{entry.sign}{value}"
-        previous = (prefix, entry.sign)
+            text = (" " if parts else "") + f"{prefix}{sign}{value}"
+        previous = (prefix, sign)
         parts.append((text, PRIORITY_COLOURS[entry.rule.priority]))
     plain = "".join(text for text, _ in parts)
     markup = "".join(f'<span style="color:{c}">{escape(t)}</span>' for t, c in parts)
@@ -1278,6 +1448,22 @@ def _pairs(plot: _Plot, pen: QtGui.QPen) -> pg.PlotCurveItem:
 
 
 _AXIS_CELLS = {"top": (0, 1), "bottom": (2, 1), "left": (1, 0), "right": (1, 2)}
+
+
+class _Graphics(pg.GraphicsLayoutWidget):  # type: ignore[misc]   # pyqtgraph is untyped
+    """The view of the lane and the panels: calls `on_resize` with its new size set, before the
+    view's layout uses it (`TrendPlot._share_height`), so the panels are laid out once at a new
+    size, in their shares."""
+
+    def __init__(self, on_resize: Callable[[], None]) -> None:
+        self._on_resize: Callable[[], None] | None = None   # pyqtgraph's __init__ resizes
+        super().__init__()
+        self._on_resize = on_resize
+
+    def resizeEvent(self, ev: QtGui.QResizeEvent | None) -> None:  # noqa: N802 - Qt's name
+        if self._on_resize is not None:
+            self._on_resize()
+        super().resizeEvent(ev)
 
 
 class _Plot(pg.GraphicsWidget):  # type: ignore[misc]   # pyqtgraph ships no type information

@@ -32,7 +32,7 @@ from console.session.journal import Journal
 from console.store import EventLog
 from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
-from console.ui.trend import PANELS
+from console.ui.trend import PANELS, SYMBOL_ROOM_PX
 from console.ui.trend import _scene_to_widget   # the mapping text_boxes() uses
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
@@ -44,8 +44,9 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MINUTES = 3            # the first minutes of the session, where the titles sat
 TYPED = ("bp_systolic", "bp_diastolic", "heart_rate", "spo2", "resp_rate")
 # How far inside the scale's ends the values are (a fraction of its span). The scale widens to
-# leave 5 % of the panel's own span beyond anything drawn; 6 % of the (wider) shown span stays
-# inside that, so the values sit at the very edge without moving the scale.
+# leave 5 % of the panel's own span beyond anything drawn, and at least `SYMBOL_ROOM_PX` (half a
+# typed diamond) of the panel's height; 6 % of the (wider) shown span, or that room, stays inside
+# both, so the values sit at the very edge without moving the scale.
 INSET = 0.06
 
 
@@ -79,9 +80,11 @@ def edge_values(trend, level: str) -> dict[str, float]:
     the vitals of a panel keep (systolic above mean above diastolic; HR and pulse together)."""
     values: dict[str, float] = {}
     for index, panel in enumerate(PANELS):
-        low, high = trend.panels[index].plot.viewRange()[1]
+        plot = trend.panels[index].plot
+        low, high = plot.viewRange()[1]
         span = high - low
-        edge = math.floor(high - INSET * span) if level == "top" else math.ceil(low + INSET * span)
+        inset = max(INSET, SYMBOL_ROOM_PX / plot.getViewBox().boundingRect().height()) * span
+        edge = math.floor(high - inset) if level == "top" else math.ceil(low + inset)
         step = 1 if span < 60 else 2
         for k, name in enumerate(panel.metrics):
             offset = k * step if level == "top" else (len(panel.metrics) - 1 - k) * step
