@@ -213,44 +213,42 @@ def test_a_clock_a_few_seconds_behind_is_no_alarm():
     assert "clock_behind" not in {o.condition for o in s.engine.alarms()}
 
 
+def typed_185() -> tuple[Session, float, int]:
+    """An infusion where the nurse types systolic 185 a minute in (medium: a repeat is asked for
+    in 5 min): the session, the time it was typed and its row."""
+    s = Session()
+    s.to_infusion()
+    typed_at = s.now().mono - s.origin + 60
+    s.t(typed_at)
+    return s, typed_at, s.engine.enter_manual_row("bp_systolic", 185, "nurse.ana", s.now())[1]
+
+
 def test_a_typing_error_put_right_asks_for_no_repeat_before_or_after_a_restart():
     # A typed 185 asks for a repeat in 5 min to confirm it; corrected to 135 at once, nothing
     # is left to confirm: no "Repeat Systolic BP" prompt at 5 min, no medium alarm at 10 (the
     # review's surge scenario showed "Vitals overdue by 5 min: Repeat Systolic BP" after a
     # corrected 250).
-    s = Session()
-    s.to_infusion()
-    start = s.now().mono - s.origin
-    s.t(start + 60)
-    wrong = s.engine.enter_manual_row("bp_systolic", 185, "nurse.ana", s.now())[1]
+    s, typed_at, wrong = typed_185()
     assert s.shown()[0][:2] == ("bp_systolic_high", "medium")
     assert s.engine.correct(wrong, "bp_systolic", 135, "nurse.ana", s.now(), "typed 185 for 135")
-    s.t(start + 60 + 5 * MIN + 1)
+    s.t(typed_at + 5 * MIN + 1)
     assert repeat_prompt(s.engine) == []
     s.engine = resume(s, 30)
-    s.t(start + 60 + 11 * MIN)
+    s.t(typed_at + 11 * MIN)
     assert repeat_prompt(s.engine) == []
 
 
 def test_a_correction_that_still_violates_keeps_its_repeat():
-    s = Session()
-    s.to_infusion()
-    start = s.now().mono - s.origin
-    s.t(start + 60)
-    wrong = s.engine.enter_manual_row("bp_systolic", 185, "nurse.ana", s.now())[1]
+    s, typed_at, wrong = typed_185()
     s.engine.correct(wrong, "bp_systolic", 188, "nurse.ana", s.now(), "typed 185 for 188")
-    s.t(start + 60 + 5 * MIN + 1)
+    s.t(typed_at + 5 * MIN + 1)
     assert repeat_prompt(s.engine) == [("vitals_due:Repeat Systolic BP", "info", "active")]
     s.engine = resume(s, 30)
     assert repeat_prompt(s.engine) == [("vitals_due:Repeat Systolic BP", "info", "active")]
 
 
 def test_a_value_entered_in_error_asks_for_no_repeat():
-    s = Session()
-    s.to_infusion()
-    start = s.now().mono - s.origin
-    s.t(start + 60)
-    wrong = s.engine.enter_manual_row("bp_systolic", 185, "nurse.ana", s.now())[1]
+    s, typed_at, wrong = typed_185()
     assert s.engine.void(wrong, "bp_systolic", "nurse.ana", s.now(), "mis-click").done
-    s.t(start + 60 + 11 * MIN)
+    s.t(typed_at + 11 * MIN)
     assert repeat_prompt(s.engine) == []
