@@ -13,7 +13,8 @@ QT_FREE = [
     "console.session.entry", "console.store", "protocols.loader",
     "devices.framing", "devices.formats", "devices.transport", "devices.decode_tool",
     "devices.simulator.player", "devices.simulator.cli",
-    "console.review.model", "console.review.queries", "console.export.csv_export",
+    "console.review.model", "console.review.queries", "console.review.content",
+    "console.export.csv_export",
     "console.export.fhir", "console.export.rems", "console.export.deidentify",
     "console.export.cli", "console.log_command", "benchmarks.review_log",
 ]

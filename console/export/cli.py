@@ -388,7 +388,7 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
     if check.ok or check.first_bad is None:
         return
     if args.pdf is not None:   # the report carries the review's warning on its pages
-        from console.ui.review_content import chain_banner
+        from console.review.content import chain_banner
 
         args.changed_warning = chain_banner(check, None, str(db), with_record=not args.deidentify)
         return

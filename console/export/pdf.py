@@ -10,7 +10,7 @@ and each record that needs one but has none as UNSIGNED) when they are given, an
 for the nurse and the prescriber. Every page carries the patient, the session and
 "Page N of M".
 
-The rows come from `console.ui.review_content`, the same text the review window shows. Tables break
+The rows come from `console.review.content`, the same text the review window shows. Tables break
 across pages between rows and repeat their header row on the next page; a heading never ends a
 page without the start of its section. De-identification is the caller's: pass the de-identified
 `SessionDetail` (`console.export.deidentify.deidentify`) and no `signatures` (they name staff).
@@ -34,7 +34,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import SessionDetail, SessionSignatures
-from console.ui import review_content as rc
+from console.review import content as rc
 from protocols.vitals import METRICS
 from protocols.model import Protocol
 
@@ -80,7 +80,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         signatures: the session's electronic signatures (`queries.load_signatures`); None
             prints the signature lines only (a de-identified report gets None).
         integrity: the warning that the session's record does not match the log's hash chain,
-            as the review's banner words it (`review_content.chain_banner`: the first row
+            as the review's banner words it (`content.chain_banner`: the first row
             changed outside the console; or `chain_unchecked`), '' when it matches. Printed in
             a box under the title, and every page's footer points to it: a page read alone
             must not pass for the record as written.

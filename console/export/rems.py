@@ -25,7 +25,7 @@ Values missing from the log are None and named in `missing`, so the nurse comple
 The output is a pre-filled draft: the prescriber or nurse checks it before submitting.
 
 Dates and times are the clinic's local ones, as the PDF report prints them (the same
-`review_content` functions, the computer's zone unless `tz` is given): the nurse copies them onto
+`console.review.content` functions, the computer's zone unless `tz` is given): the nurse copies them onto
 the paper form by hand, and a UTC date is the next day for an evening session in America. The
 text states the zone once; the JSON keeps instants as ISO UTC and names the zone too.
 """
@@ -43,7 +43,7 @@ from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import ScaleObservation, SessionDetail, VitalSeries
-from console.ui import review_content as rc   # Qt-free: the PDF's own date and time formats
+from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from protocols.model import DoseMode, Protocol
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)

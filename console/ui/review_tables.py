@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.review.integrity import RecordCheck, RecordState
 from console.review.model import CourseRow, SessionSummary
-from console.ui import review_content as rc
+from console.review import content as rc
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS
 from protocols.model import Priority
@@ -157,7 +157,7 @@ class SessionListModel(RowsModel):
 
     A session in `marks` (its id -> (the word after the patient, why)) is shown in the banner
     colours with that word, e.g. "⚠ CHANGED" for a record changed outside the console. Its
-    "Record" cell is `records`' (its id -> (text, tooltip): `review_content.record_cell`), or
+    "Record" cell is `records`' (its id -> (text, tooltip): `content.record_cell`), or
     "not yet checked".
     """
 

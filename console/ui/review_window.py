@@ -33,7 +33,7 @@ session, and its PDF report carries the same warning. A log damaged on disk refu
 reason and what to do, only what cannot be read: a session, a course, the list
 (`queries.UnreadableLogError`); the rest of the window goes on.
 
-Everything it shows comes from `review_content` (also used by the PDF report), so screen and paper
+Everything it shows comes from `console.review.content` (also used by the PDF report), so screen and paper
 agree. Dialogs and exports are injected (`ReviewDialogs`, `Exports`): tests answer them without a
 file dialog, and logic never opens one itself.
 """
@@ -79,7 +79,7 @@ from console.review.model import (
 )
 from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
-from console.ui import review_content as rc
+from console.review import content as rc
 from console.ui import theme
 from console.ui.review_tables import (
     CELL_PADDING,

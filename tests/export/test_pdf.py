@@ -81,7 +81,7 @@ def test_a4_report_has_header_alarm_with_time_to_ack_checklist_and_page_numbers(
     whole = squash(" ".join(pages))
     # The alarm line: priority, what, raised, acknowledged by whom, seconds to acknowledge. It
     # rose to high at 09:40:00: its response is the acknowledgement after that, 20 s later (the
-    # one at medium, 09:35:45, is said beside it), as on the screen (review_content).
+    # one at medium, 09:35:45, is said beside it), as on the screen (console.review.content).
     assert "HIGH Systolic BP 182 mmHg" in whole
     assert "09:35:00 09:40:20" in whole and "20 s" in whole
     # The vitals at the check where it was raised.
@@ -225,7 +225,7 @@ def test_a_word_longer_than_the_line_wraps_and_is_printed_whole(tmp_path):
 def test_the_report_says_the_zone_its_times_are_in():
     from datetime import timedelta, timezone
 
-    from console.ui.review_content import hhmm, zone
+    from console.review.content import hhmm, zone
 
     when = datetime(2026, 3, 5, 9, 35, tzinfo=UTC)
     new_york = timezone(-timedelta(hours=5), "EST")   # fixed zones: no tzdata needed

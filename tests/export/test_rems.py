@@ -12,7 +12,7 @@ from console.cli import main
 from console.export.rems import BloodPressure, DeviceDose, rems_form, render_text, write_rems
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
-from console.ui import review_content as rc
+from console.review import content as rc
 from tests.identity.accounts import ensure_account, sign_in_args
 from tests.review.scenarios import Driver
 

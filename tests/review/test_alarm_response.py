@@ -24,7 +24,7 @@ import pytest
 
 from console.review.model import AlarmEpisode, AlarmStep
 from console.review.queries import load_session, open_readonly
-from console.ui.review_content import ALARM_COLUMN_TIPS, ALARM_COLUMNS, _response, alarm_rows
+from console.review.content import ALARM_COLUMN_TIPS, ALARM_COLUMNS, _response, alarm_rows
 
 
 def at(hour: int, minute: int, second: int = 0) -> datetime:
@@ -169,6 +169,6 @@ def test_the_pdf_prints_the_reset(pdf_text):
 
 
 def test_the_pdf_prints_the_time_to_acknowledge_at_the_highest_priority(pdf_text):
-    # The PDF draws the same rows (review_content.alarm_rows): one rule on screen and paper.
+    # The PDF draws the same rows (content.alarm_rows): one rule on screen and paper.
     assert "→ MEDIUM at 09:25:00 09:20:00 — not acknowledged — 09:35:00" in pdf_text
     assert "09:35:00 09:40:20 nurse.ana · at medium 09:35:30 nurse.ana 20 s" in pdf_text

@@ -26,7 +26,7 @@ from console.review.integrity import ChainSweep
 from console.review.model import SessionFilter
 from console.store import LogError
 from console.store.log import verify_log
-from console.ui import review_content as rc
+from console.review import content as rc
 from console.ui.review_tables import MARK_COLOURS
 from console.ui.review_window import ReviewWindow
 from protocols.loader import default_protocol_dirs, load_protocols

@@ -15,7 +15,7 @@ import pytest
 from console.export.protocol_file import find_protocol
 from console.export.rems import devices_needed
 from console.review.queries import load_session, open_readonly
-from console.ui.review_content import dose_text, header_fields
+from console.review.content import dose_text, header_fields
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from console.review.queries import load_session, open_readonly
-from console.ui.review_content import PHASE_COLUMNS, duration, header_fields, phase_rows
+from console.review.content import PHASE_COLUMNS, duration, header_fields, phase_rows
 from tests.ui.review_sessions import build_review_log
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from console.ui.review_content import after_t0, elapsed, hhmm
+from console.review.content import after_t0, elapsed, hhmm
 
 
 def test_the_minute_offset_is_the_clock_minutes_the_time_column_shows():

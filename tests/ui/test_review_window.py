@@ -105,7 +105,7 @@ def review(qtbot, log_copy, protocols, tmp_path):
 
 def figure_row(key: str) -> int:
     """The course table's row of a figure."""
-    from console.ui.review_content import COURSE_FIGURES
+    from console.review.content import COURSE_FIGURES
 
     return [k for k, _ in COURSE_FIGURES].index(key)
 
@@ -769,11 +769,11 @@ def test_date_filter_defaults_to_the_last_30_days(review):
 
 
 def test_what_the_review_shows_is_computed_without_qt():
-    """review_content (shared with the PDF report) must stay importable without Qt."""
+    """console.review.content (shared with the PDF report) must stay importable without Qt."""
     import subprocess
     import sys
 
-    code = ("import sys, console.ui.review_content; "
+    code = ("import sys, console.review.content; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)

@@ -15,7 +15,7 @@ from console.review.queries import load_session
 from console.session.engine import Patient, SessionEngine
 from console.session.journal import Journal
 from console.store import EventLog
-from console.ui import review_content as rc
+from console.review import content as rc
 from console.ui.audio import RecordingAudioOut
 from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
