@@ -385,7 +385,7 @@ class TrendPlot(QtWidgets.QWidget):
         self._bp_crowded = False                  # NIBP symbols drawn small (see _check_bp_room)
         self._ranges_applied = False
         self._thresholds: list[_Threshold] = []
-        self._build_header()
+        self._build_header(limits=protocol is not None)
         self._build_graphics()
         self._items: dict[tuple[str, bool], pg.PlotDataItem] = {}   # typed: made when needed
         self._series_keys = {(name, manual) for panel in PANELS for name in panel.metrics
@@ -417,7 +417,7 @@ class TrendPlot(QtWidgets.QWidget):
 
     # ---- construction ------------------------------------------------------------------------
 
-    def _build_header(self) -> None:
+    def _build_header(self, limits: bool) -> None:
         self.follow_button = QtWidgets.QPushButton(f"Last {FOLLOW_MINUTES:g} min")
         self.whole_button = QtWidgets.QPushButton("Whole session")
         group = QtWidgets.QButtonGroup(self)
@@ -445,7 +445,7 @@ class TrendPlot(QtWidgets.QWidget):
         self.overview_plot.setYRange(30.0, 280.0, padding=0)
         self.overview_caption = _Label(self.overview_plot.getViewBox(), _font(FONT_POINTS - 1),
                                        fill=(0, 0, 0, 150))
-        self.key = QtWidgets.QLabel(_key_html())
+        self.key = QtWidgets.QLabel(_key_html(limits))
         self.key.setStyleSheet("background: black; padding: 1px 4px;")
         self.key.setFixedHeight(HEADER_PX)
         self._header = QtWidgets.QHBoxLayout()
@@ -1395,11 +1395,16 @@ def _title_html(panel: Panel) -> str:
     return "<br>".join([*words, f'<span style="color:#bdbdbd">{escape(unit)}</span>'])
 
 
-def _key_html() -> str:
-    """The key: how NIBP, typed values and limits look (each vital's colour is in its title)."""
+def _key_html(limits: bool = True) -> str:
+    """The key: how NIBP, typed values and limits look (each vital's colour is in its title).
+    Without limit lines (the central station's trend: a chair's limits are not on the bus) the
+    key says so instead of showing lines the plot does not draw."""
     bp = VITAL_COLOURS["bp_systolic"]
-    return (f'<span style="color:{bp}">▼▲ NIBP</span>&nbsp; <span style="color:#e0e0e0">◇ typed</span>'
-            f'<br><span style="color:{PRIORITY_COLOURS[Priority.HIGH]}">╌ high</span>&nbsp; '
+    first = (f'<span style="color:{bp}">▼▲ NIBP</span>&nbsp; '
+             '<span style="color:#e0e0e0">◇ typed</span>')
+    if not limits:
+        return first + '<br><span style="color:#bdbdbd">limits: at the bedside</span>'
+    return (first + f'<br><span style="color:{PRIORITY_COLOURS[Priority.HIGH]}">╌ high</span>&nbsp; '
             f'<span style="color:{PRIORITY_COLOURS[Priority.MEDIUM]}">╌ medium</span>')
 
 

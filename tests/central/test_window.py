@@ -373,6 +373,9 @@ def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
     assert list(values) == [70 + m for m in range(10)] + [90]
     assert list(minutes[:3]) == [0.0, 1.0, 2.0] and minutes[-1] == pytest.approx(10.0)
     assert [(round(m, 2), text) for m, text, _ in dialog.plot.markers()] == [(5.0, "SpO2 92")]
+    # No limit lines here (a chair's limits are not on the bus): the key shows none either.
+    key = dialog.plot.key.text()
+    assert "limits: at the bedside" in key and "high" not in key and "medium" not in key
     # Legible at 1366x768: it fits the screen and no text of the trend overlaps or is cut.
     assert dialog.width() <= 1366 and dialog.height() <= 768
     QtWidgets.QApplication.processEvents()
