@@ -17,7 +17,7 @@ from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
 from protocols.loader import builtin_protocols_dir, load_protocol
 from tests.ui.conftest import Answers
-from tests.ui.tile_geometry import geometry, tile_problems
+from tests.ui.tile_geometry import settled_geometry, tile_problems
 
 
 def _two_high_alarms(controller, clock):
@@ -60,15 +60,13 @@ def test_tiles_keep_their_size_when_alarms_notes_and_an_entry_refusal_appear(qtb
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
-    QtWidgets.QApplication.processEvents()   # let the layouts run
-    quiet = geometry(window.tiles.tiles)
+    quiet = settled_geometry(window.tiles.tiles)
     _two_high_alarms(controller, clock)
     window.entry.fields["bp"].setText("999/80")   # refused: the entry panel shows why
     qtbot.keyClick(window.entry.fields["bp"], QtCore.Qt.Key.Key_Return)
     assert window.entry.message.text()
     window.refresh()
-    QtWidgets.QApplication.processEvents()   # let the layouts run
-    assert geometry(window.tiles.tiles) == quiet
+    assert settled_geometry(window.tiles.tiles) == quiet
     for name, tile in window.tiles.tiles.items():
         assert tile_problems(tile) == [], f"{name} at {size}"
 

@@ -25,7 +25,7 @@ from devices.reading import AGE_UNKNOWN, Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.model import Priority
 from protocols.vitals import metric
-from tests.ui.tile_geometry import geometry, tile_problems
+from tests.ui.tile_geometry import settled_geometry, tile_problems
 
 HIGH, MEDIUM = Priority.HIGH, Priority.MEDIUM
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -349,15 +349,13 @@ def test_title_and_stripe_in_the_vitals_trend_colour(qtbot, bedside, panel):
 
 def test_tiles_keep_their_size_and_fit_whatever_they_show(qtbot, bedside, panel):
     show(panel, bedside)
-    QtWidgets.QApplication.processEvents()   # let the layouts run
-    empty = geometry(panel.tiles)
+    empty = settled_geometry(panel.tiles)
     # Everything at once: two alarms, a note about a mean left out, a long sustained limit.
     bedside.monitor(bp_systolic=205, bp_diastolic=123, bp_mean=150, heart_rate=135, spo2=88, resp_rate=7)
     bedside.after(60)
     bedside.typed(bp_systolic=150, bp_diastolic=95)
     show(panel, bedside)
-    QtWidgets.QApplication.processEvents()   # let the layouts run
-    assert geometry(panel.tiles) == empty
+    assert settled_geometry(panel.tiles) == empty
     for name, tile in panel.tiles.items():
         assert tile_problems(tile) == [], name
     # A text that cannot fit is elided and the whole text is the tooltip.

@@ -31,6 +31,22 @@ def tile_problems(tile: QtWidgets.QWidget) -> list[str]:
     return problems
 
 
+def settled_geometry(tiles: dict[str, QtWidgets.QWidget],
+                     passes: int = 10) -> dict[str, tuple[int, ...]]:
+    """`geometry` once the layouts have stopped moving anything: events are processed until two
+    reads agree. One pass was not always enough on a loaded machine (CI with a screen walk
+    beside it read a BP tile 2 px short before its layout had run again); a tile that really
+    changes size with its text still changes here."""
+    before = geometry(tiles)
+    for _ in range(passes):
+        QtWidgets.QApplication.processEvents()
+        now = geometry(tiles)
+        if now == before:
+            return now
+        before = now
+    return before
+
+
 def geometry(tiles: dict[str, QtWidgets.QWidget]) -> dict[str, tuple[int, ...]]:
     """Each tile's and each of its labels' place and size."""
     out: dict[str, tuple[int, ...]] = {}
