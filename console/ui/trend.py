@@ -39,7 +39,11 @@ Drawing rules (why, with the measurement behind each; see shared/design/architec
   wider than 15 min, so the last 15 minutes are always in it); the whole view ends at the next
   whole minute. Moving the axis every second cost a re-reduction of every curve per frame. The
   whole-session strip is redrawn only when the follow window steps (a 250-px strip of a 4-hour
-  session shows ~1 px a minute) or a bar or marker arrives.
+  session shows ~1 px a minute) or a bar or marker arrives. Beyond either end of the view the
+  panels show `TIME_ROOM_PX` more, so a value at minute 0 or at the newest minute is drawn whole
+  (the NIBP mean's tick lost 8 px at minute 0, a typed diamond up to 4.8 px as the follow
+  window's next step neared); in pixels, worked out again when the view steps or the width
+  changes, so the view still moves only in its steps.
 - y ranges are fixed per panel (widened to fit limits and data, never narrowed), never
   autoscaled per frame: a jumping scale makes a stable trace look as if it moved. Beyond 5 % of
   room, a value keeps `SYMBOL_ROOM_PX` from the panel's top and bottom, so a typed diamond at the
@@ -160,6 +164,11 @@ TYPED_SYMBOL_PX = 12      # a typed value's diamond, 1-px pen around it
 # mean's tick, 2 px high, need less).
 SYMBOL_ROOM_PX = TYPED_SYMBOL_PX / 2 + 1
 MAX_ROOM_FRACTION = 0.25  # a panel too short to leave the room at both ends gets none
+NIBP_MEAN_PEN_PX = 2      # the NIBP mean's tick is drawn with a 2-px pen
+# How far (px) the first and the newest minute stay from a panel's left and right edge: half the
+# widest symbol, the NIBP mean's 14-px tick, the half of its pen outside the path and half a pixel
+# of rounding (a typed diamond is 9.6 px wide, the NIBP triangles 10 px, a bar 3 px).
+TIME_ROOM_PX = NIBP_SYMBOL_SIZES[False]["bp_mean"] / 2 + NIBP_MEAN_PEN_PX / 2 + 0.5
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -360,7 +369,7 @@ class TrendPlot(QtWidgets.QWidget):
         self._view = FOLLOW
         self._now = 0.0
         self._x_range = (0.0, FOLLOW_MINUTES)
-        self._shown_x = self._x_range   # the x range set on the plots (the whole view is padded)
+        self._shown_x = self._x_range   # the x range set on the plots: with room (`_fit_x`)
         self._overview_range: tuple[float, float] | None = None
         self._y_ranges: dict[int, tuple[float, float]] = {}   # as set on the panels
         self._y_cores: dict[int, tuple[float, float]] = {}    # before the symbols' room
@@ -839,7 +848,8 @@ class TrendPlot(QtWidgets.QWidget):
                 item.setPen(None)
                 item.setSymbol(symbol)
                 item.setSymbolSize(sizes[name])
-                item.setSymbolPen(pg.mkPen(colour, width=2 if name == "bp_mean" else 1))
+                item.setSymbolPen(pg.mkPen(colour, width=NIBP_MEAN_PEN_PX if name == "bp_mean"
+                                           else 1))
                 item.setSymbolBrush(pg.mkBrush(colour))
             else:
                 item.setSymbol(None)
@@ -921,17 +931,11 @@ class TrendPlot(QtWidgets.QWidget):
         wanted_x = self._target_x_range()
         first = not self._ranges_applied
         self._ranges_applied = True
-        if wanted_x != self._x_range or first:
-            if self._view == FOLLOW and wanted_x != self._x_range:
+        if wanted_x != self._x_range:
+            if self._view == FOLLOW:
                 self._overview_dirty = True
             self._x_range = wanted_x
-            # The whole view leaves 1 % of room at each end, so a value at minute 0 or at the
-            # end (a typed pre-session BP) shows whole, not half cut by the border.
-            pad = 0.01 * (wanted_x[1] - wanted_x[0]) if self._view == WHOLE else 0.0
-            self._shown_x = (wanted_x[0] - pad, wanted_x[1] + pad)
-            self.lane.setXRange(*self._shown_x, padding=0)   # the panels follow by x-link
-            self._lane_dirty = True
-            self._check_bp_room()
+        self._fit_x(force=first)
         relabel = False
         for index in range(len(self.panels)):
             self._y_cores[index] = self._target_y_range(index)
@@ -966,6 +970,35 @@ class TrendPlot(QtWidgets.QWidget):
             high = max(high, max(values) + 0.05 * span)
         current = self._y_cores.get(index, (low, high))
         return (min(low, current[0]), max(high, current[1]))
+
+    def _fit_x(self, force: bool = False) -> None:
+        """Set the panels' time range: the view's (`_x_range`) with `TIME_ROOM_PX` of room at
+        each end, in minutes for the plots' width now.
+
+        Without it a value at either end of the view lost part of its symbol to the view box's
+        clip. At minute 0 (the first NIBP, a typed value: the first 15 minutes of either view)
+        the NIBP mean's tick lost 8 px, the triangles 5.5 and a diamond 5.3; the whole view's 1 %
+        of room was set only when the range changed, so a whole view opened on a session under
+        15 minutes (the central station's trend dialog) kept the follow view's [0, 15] and had
+        none. At the end of the follow window a diamond typed in the 15 s before its next step
+        lost more the nearer the step, up to 4.8 px; at the end of the whole view 1 % of 40
+        minutes was ~4 px at 1366x768, and the mean's tick lost 3.3 px
+        (tests/ui/test_trend_geometry.py). The room is in pixels: worked out again when the view
+        steps or the plots' width changes, never per second. The values stay at their minutes:
+        the axis only shows a little more time.
+        """
+        width = float(self.lane.getViewBox().rect().width())   # what the range is mapped onto
+        low, high = self._x_range
+        # A plot too narrow to leave the room at both ends (not laid out yet) gets none.
+        usable = width - 2 * TIME_ROOM_PX
+        pad = (high - low) * TIME_ROOM_PX / usable if usable > width / 2 else 0.0
+        shown = (low - pad, high + pad)
+        if shown == self._shown_x and not force:
+            return
+        self._shown_x = shown
+        self.lane.setXRange(*shown, padding=0)   # the panels follow by x-link
+        self._lane_dirty = True
+        self._check_bp_room()
 
     def _fit_y(self, index: int, force: bool = False) -> bool:
         """Set the panel's y range: its core (`_target_y_range`) with room for a symbol at each
@@ -1002,6 +1035,9 @@ class TrendPlot(QtWidgets.QWidget):
             self._check_bp_room()
 
     def _on_lane_resized(self) -> None:
+        # The lane is as wide as every panel (one left and one right column width for all).
+        if self._ranges_applied:
+            self._fit_x()
         self._layout_lane()
 
     def _place_title(self, index: int) -> None:
@@ -1174,7 +1210,8 @@ class TrendPlot(QtWidgets.QWidget):
         return [lab.plain for lab in sorted(shown, key=lambda lab: (lab.pos().x(), lab.pos().y()))]
 
     def x_range(self) -> tuple[float, float]:
-        """The time range (minutes) the panels were last set to.
+        """The time range (minutes) the panels were last set to show, each end `TIME_ROOM_PX`
+        inside the plots' edges (their `viewRange` is that much wider: `_fit_x`).
 
         Follow: `[now - 15 - s, now + d]` with `0 <= d < s`, s = 15 s (never before minute 0);
         whole: `[0, now rounded up to the minute]`, at least 15 minutes.

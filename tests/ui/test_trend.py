@@ -17,7 +17,7 @@ import pytest
 from PySide6 import QtCore
 
 from console.records import AlarmTransition, EventRecord, ObservationRecord
-from console.ui.trend import FOLLOW_MINUTES, FOLLOW_STEP, TrendPlot
+from console.ui.trend import FOLLOW_MINUTES, FOLLOW_STEP, TIME_ROOM_PX, TrendPlot
 from protocols.loader import load_protocol
 
 PROTOCOL_FILE = Path(__file__).resolve().parents[2] / "protocols" / "iv-ketamine.toml"
@@ -210,13 +210,25 @@ def shows_last_fifteen_minutes(x_range, now):
             and high - low == pytest.approx(FOLLOW_MINUTES + FOLLOW_STEP))
 
 
+def room_px(plot) -> tuple[float, float]:
+    """How far (px) `x_range()`'s start and end lie inside the panels' left and right edges."""
+    vb = plot.panels[0].plot.getViewBox()
+    (x0, x1), (low, high) = vb.viewRange()[0], plot.x_range()
+    px_per_minute = float(vb.width()) / (x1 - x0)
+    return (low - x0) * px_per_minute, (x1 - high) * px_per_minute
+
+
 def test_follow_view_shows_the_last_fifteen_minutes(plot):
     for minute in range(60):
         plot.add_reading("heart_rate", 70, float(minute), manual=False)
     plot.refresh()
     assert plot.view == "follow"
     assert shows_last_fifteen_minutes(plot.x_range(), 59)
-    np.testing.assert_allclose(plot.panels[2].plot.viewRange()[0], plot.x_range())   # x-linked
+    np.testing.assert_allclose(plot.panels[2].plot.viewRange()[0],
+                               plot.panels[0].plot.viewRange()[0])   # x-linked
+    # The panels show that range, and a symbol's room beyond each end (a value at either end
+    # is drawn whole: tests/ui/test_trend_geometry.py).
+    assert room_px(plot) == pytest.approx((TIME_ROOM_PX, TIME_ROOM_PX))
     plot.set_now(70.1)   # no value for ten minutes: the view keeps moving
     plot.refresh()
     assert shows_last_fifteen_minutes(plot.x_range(), 70.1)
@@ -243,7 +255,9 @@ def test_whole_view_covers_the_session_and_the_buttons_switch(plot, qtbot):
         qtbot.mouseClick(plot.whole_button, QtCore.Qt.MouseButton.LeftButton)
     assert blocker.args == ["whole"]
     assert plot.x_range() == (0, 120)
-    np.testing.assert_allclose(plot.panels[0].plot.viewRange()[0], (-1.2, 121.2))   # 1 % room
+    # Room for a symbol at each end in pixels, whatever the session's length (1 % of it was
+    # less than half the NIBP mean's 16-px tick at the live window's sizes).
+    assert room_px(plot) == pytest.approx((TIME_ROOM_PX, TIME_ROOM_PX))
     qtbot.mouseClick(plot.follow_button, QtCore.Qt.MouseButton.LeftButton)
     assert plot.view == "follow" and shows_last_fifteen_minutes(plot.x_range(), 120)
 

@@ -1,6 +1,7 @@
 """What a nurse sees of the trend's panels in the live window at 1366x768 and 1920x1080: every
-typed value's diamond whole, even at the very top or bottom of its panel's scale, and the plot
-height shared 5:3:2:2 between BP, HR, SpO2 and RR.
+typed value's diamond whole, even at the very top or bottom of its panel's scale; every symbol
+(typed diamond, NIBP triangles, mean tick and bar) whole at minute 0 and at the newest minute,
+in both views; and the plot height shared 5:3:2:2 between BP, HR, SpO2 and RR.
 
 Found on an X walk: a typed value at the top (bottom) of a panel's scale lost the top (bottom)
 of its diamond, the scale's 5 % of room being less than half a 13-px diamond (cut 1.3-4.3 px at
@@ -20,10 +21,28 @@ alone sharing the height, the three share tests fail (1366x768: BP 99.7 px for a
 SpO2 60.2 and RR 58.4 for 48.8; 1920x1080: BP 291.5 for 248.3, HR 130.2 for 149.0). In their
 shares at 1366x768, SpO2's and RR's scales showed one value each (90, 20) until the values
 moved half a step (`_ValueAxis`): that planted, the 1366x768 share test fails.
+
+The same in time, found on the central station's trend (its first NIBP bar cut at the left
+edge): a value at either end of the view lost part of its symbol. Measured before the room in
+time (`TIME_ROOM_PX`): at minute 0, in both views, the NIBP mean's tick lost 8.0 px, the
+triangles 5.5, a diamond 5.3, the bar 1.5 (the whole view's 1 % of room was set only when its
+range changed, so switched to at [0, 15] it had none); on a 15-s step at 40 minutes the follow
+view cut them by 7.5, 5.0, 4.8 and 1.0 px, and a diamond typed in the 15 s before the window's
+next step lost more the nearer the step (1366x768: from 0.2 px at 5 s to 4.8 px at 15 s); the
+whole view's 1 % cut the mean's tick by 3.3 px at 1366x768 and 1.3 at 1920x1080 (the diamond
+0.6 px at 1366x768). After, at both sizes: the mean's tick 0.5 px inside at minute 0 and 1.0 px
+at the newest, the other symbols 3 px or more. Planted with no room in time, the ten time cases
+fail ("t bp_systolic 128 at 0 min: 5.5 px cut" first); with only the typed diamond's 7 px of
+room, the eight at minute 0 and at 40 minutes fail on the mean's tick (1.0 and 0.5 px cut);
+with the follow window moved every second instead of in 15-s steps, the two typed-each-second
+cases fail (30 ranges in 30 s, not 2).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,13 +51,16 @@ from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from console.clock import ManualClock
+from console.session.engine import Patient, SessionEngine
 from console.session.entry import Accepted
 from console.session.journal import Journal
 from console.store import EventLog
 from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
-from console.ui.trend import PANELS, TrendPlot
+from console.ui.trend import FOLLOW, FOLLOW_MINUTES, PANELS, WHOLE, TrendPlot
 from console.ui.trend import _tick_boxes   # the tick rectangles text_boxes() gives
+from devices.reading import Reading
+from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.vitals import metric
 from tests.ui.conftest import Answers
 from tests.ui.test_trend_titles import show   # the live window at a size, laid out
@@ -154,3 +176,159 @@ def test_the_shares_hold_when_the_window_is_resized(window: LiveWindow, qtbot: Q
         show(window, qtbot, size)
         heights, wanted = shares(window.trend)
         assert heights == pytest.approx(wanted, abs=SHARE_TOLERANCE_PX), size
+
+
+# ---- time: every symbol whole at the plot's left and right ends ------------------------------
+
+NORMAL = {"bp_systolic": 128.0, "bp_diastolic": 82.0, "bp_mean": 97.0, "heart_rate": 74.0,
+          "pulse_rate": 74.0, "spo2": 97.0, "resp_rate": 14.0}
+TYPED = ("bp_systolic", "bp_diastolic", "heart_rate", "spo2", "resp_rate")   # the entry's rows
+NEWEST = 40.0   # minutes: on a 15-s step, so the follow window ends there too
+
+
+@pytest.fixture
+def monitored(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[LiveWindow, SessionEngine,
+                                                              ManualClock]]:
+    """A session just opened, with a monitor connected, in the live window."""
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    journal = Journal(log)
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    engine = SessionEngine.open(protocol, journal, Patient("MRN-7", 72), "ana", clock.now())
+    engine.device_state_changed("connected", clock.now())
+    controller = SessionController(engine, clock)
+    window = LiveWindow(controller, journal, Answers(), Answers())
+    qtbot.addWidget(window)
+    yield window, engine, clock
+    controller.stop()
+    log.close()
+
+
+def measure_now(window: LiveWindow, engine: SessionEngine, clock: ManualClock,
+                names: Iterable[str] = TYPED) -> None:
+    """The monitor sends every vital (an NIBP among them) and the nurse types `names`, all at
+    the clock's time; the window redraws."""
+    now = clock.now()
+    engine.ingest_message([Reading(n, v, metric(n).unit, now.wall, now.wall, "hl7:MONITOR")
+                           for n, v in NORMAL.items()], now)
+    for name in names:
+        engine.enter_manual(name, NORMAL[name], "ana", now, confirmed=True)
+    engine.tick(now)
+    window.refresh()
+    QtCore.QCoreApplication.processEvents()
+
+
+def symbols_at(trend: TrendPlot, minute: float) -> list[tuple[str, QtCore.QRectF, QtCore.QRectF]]:
+    """(what, its rectangle, its view box's rectangle), in scene px, of every symbol drawn at
+    `minute`: typed diamonds, NIBP triangles and mean ticks (each its symbol path's rectangle at
+    the item's size, plus half its pen at each side) and NIBP bars, solid and typed (as wide as
+    their pen)."""
+    out = []
+    for index, panel in enumerate(PANELS):
+        vb = trend.panels[index].plot.getViewBox()
+        view = vb.sceneBoundingRect()
+        for name in panel.metrics:
+            for manual in (False, True):
+                opts: dict[str, Any] = trend.item(name, manual).opts
+                if not opts.get("symbol"):
+                    continue   # a line (an arterial BP, a rate): nothing sticks out of it
+                shape = Symbols[opts["symbol"]].boundingRect()
+                size = float(opts["symbolSize"])
+                pen = opts["symbolPen"].widthF() or 1.0   # a cosmetic 0-width pen is 1 px
+                xs, ys = (a.tolist() for a in trend.curve_data(name, manual))
+                for x, y in zip(xs, ys, strict=True):
+                    if x != minute:
+                        continue
+                    centre = vb.mapViewToScene(QtCore.QPointF(x, y))
+                    rect = QtCore.QRectF(centre.x() + shape.x() * size - pen / 2,
+                                         centre.y() + shape.y() * size - pen / 2,
+                                         shape.width() * size + pen, shape.height() * size + pen)
+                    out.append((f"{opts['symbol']} {name}{' typed' if manual else ''} {y:g} "
+                                f"at {x:g} min", rect, view))
+        if index == 0:
+            for manual, item in ((False, trend.bars), (True, trend.manual_bars)):
+                pen = item.opts["pen"].widthF() or 1.0
+                xs, ys = (a.tolist() for a in trend.bar_data(manual))
+                for k in range(0, len(xs), 2):
+                    if xs[k] != minute:
+                        continue
+                    top = vb.mapViewToScene(QtCore.QPointF(xs[k], ys[k]))
+                    bottom = vb.mapViewToScene(QtCore.QPointF(xs[k], ys[k + 1]))
+                    rect = QtCore.QRectF(top.x() - pen / 2, top.y(), pen, bottom.y() - top.y())
+                    out.append((f"NIBP bar{' typed' if manual else ''} at {xs[k]:g} min",
+                                rect, view))
+    return out
+
+
+def cut_in_time(shown: list[tuple[str, QtCore.QRectF, QtCore.QRectF]]) -> list[str]:
+    """Each symbol that reaches past its view box's left or right edge, by how many px."""
+    return [f"{what}: {max(view.left() - rect.left(), rect.right() - view.right()):.1f} px cut"
+            for what, rect, view in shown
+            if rect.left() < view.left() or rect.right() > view.right()]
+
+
+# Drawn at one minute: a diamond per typed vital, NIBP's three symbols, its bar and the typed bar.
+SYMBOLS_AT_ONE_MINUTE = len(TYPED) + 3 + 2
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view", [FOLLOW, WHOLE])
+def test_a_value_at_minute_zero_is_drawn_whole(
+        monitored: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
+        size: tuple[int, int], view: str) -> None:
+    window, engine, clock = monitored
+    show(window, qtbot, size)
+    trend = window.trend
+    trend.set_view(view)
+    # The monitor's first NIBP and every vital typed in the session's first second.
+    measure_now(window, engine, clock)
+    # The plot shows the first 15 minutes from minute 0, its time axis on the values' minutes
+    # (the values are not moved, the axis shows a little more time) ...
+    assert trend.x_range() == (0.0, FOLLOW_MINUTES)
+    assert trend.curve_data("heart_rate", manual=True)[0].tolist() == [0.0]
+    last = trend.panels[-1].plot
+    assert list(last.getAxis("bottom").range) == pytest.approx(last.viewRange()[0])
+    shown = symbols_at(trend, 0.0)
+    assert len(shown) == SYMBOLS_AT_ONE_MINUTE
+    # ... and nothing of minute 0's symbols is cut by the plot's left edge.
+    assert cut_in_time(shown) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view", [FOLLOW, WHOLE])
+def test_the_newest_values_are_drawn_whole(
+        monitored: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
+        size: tuple[int, int], view: str) -> None:
+    window, engine, clock = monitored
+    show(window, qtbot, size)
+    trend = window.trend
+    trend.set_view(view)
+    # 40 minutes in, on a 15-s step: the newest values are at the very end of either view.
+    clock.advance(NEWEST * 60)
+    measure_now(window, engine, clock)
+    assert trend.x_range()[1] == NEWEST
+    shown = symbols_at(trend, NEWEST)
+    assert len(shown) == SYMBOLS_AT_ONE_MINUTE
+    assert cut_in_time(shown) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_value_typed_each_second_is_drawn_whole_and_the_view_moves_in_steps(
+        monitored: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
+        size: tuple[int, int]) -> None:
+    window, engine, clock = monitored
+    show(window, qtbot, size)
+    trend = window.trend
+    clock.advance(NEWEST * 60)
+    measure_now(window, engine, clock, names=())
+    shown_ranges = set()
+    for second in range(1, 31):
+        # A second later the nurse types a heart rate: it is drawn whole at once ...
+        clock.advance(1)
+        measure_now(window, engine, clock, names=("heart_rate",))
+        minute = NEWEST + second / 60
+        diamond = [s for s in symbols_at(trend, minute) if s[0].startswith("d heart_rate")]
+        assert len(diamond) == 1 and cut_in_time(diamond) == [], second
+        shown_ranges.add(tuple(trend.panels[0].plot.viewRange()[0]))
+    # ... and the panels' time range moved twice in 30 s: at each 15-s step, not each second.
+    assert len(shown_ranges) == 2
