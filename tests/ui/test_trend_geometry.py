@@ -40,9 +40,7 @@ cases fail (30 ranges in 30 s, not 2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -51,7 +49,7 @@ from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from console.clock import ManualClock
-from console.session.engine import Patient, SessionEngine
+from console.session.engine import SessionEngine
 from console.session.entry import Accepted
 from console.session.journal import Journal
 from console.store import EventLog
@@ -60,10 +58,11 @@ from console.ui.live_window import LiveWindow
 from console.ui.trend import FOLLOW, FOLLOW_MINUTES, PANELS, WHOLE, TrendPlot
 from console.ui.trend import _tick_boxes   # the tick rectangles text_boxes() gives
 from devices.reading import Reading
-from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.vitals import metric
 from tests.ui.conftest import Answers
-from tests.ui.test_trend_titles import show   # the live window at a size, laid out
+# `session`: a session just opened with a monitor connected, in the live window; `show`: that
+# window at a size, laid out.
+from tests.ui.test_trend_titles import session, show  # noqa: F401 - `session` is a fixture
 
 SIZES = [(1366, 768), (1920, 1080)]
 SHARE_TOLERANCE_PX = 2.0
@@ -186,24 +185,6 @@ TYPED = ("bp_systolic", "bp_diastolic", "heart_rate", "spo2", "resp_rate")   # t
 NEWEST = 40.0   # minutes: on a 15-s step, so the follow window ends there too
 
 
-@pytest.fixture
-def monitored(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[LiveWindow, SessionEngine,
-                                                              ManualClock]]:
-    """A session just opened, with a monitor connected, in the live window."""
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    journal = Journal(log)
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
-    engine = SessionEngine.open(protocol, journal, Patient("MRN-7", 72), "ana", clock.now())
-    engine.device_state_changed("connected", clock.now())
-    controller = SessionController(engine, clock)
-    window = LiveWindow(controller, journal, Answers(), Answers())
-    qtbot.addWidget(window)
-    yield window, engine, clock
-    controller.stop()
-    log.close()
-
-
 def measure_now(window: LiveWindow, engine: SessionEngine, clock: ManualClock,
                 names: Iterable[str] = TYPED) -> None:
     """The monitor sends every vital (an NIBP among them) and the nurse types `names`, all at
@@ -267,6 +248,18 @@ def cut_in_time(shown: list[tuple[str, QtCore.QRectF, QtCore.QRectF]]) -> list[s
             if rect.left() < view.left() or rect.right() > view.right()]
 
 
+def measured_in_view(session: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
+                     size: tuple[int, int], view: str, minute: float) -> TrendPlot:
+    """The live window at `size` in `view`; at `minute` the monitor sends an NIBP and every vital
+    and the nurse types each one (`measure_now`)."""
+    window, engine, clock = session
+    show(window, qtbot, size)
+    window.trend.set_view(view)
+    clock.advance(minute * 60)
+    measure_now(window, engine, clock)
+    return window.trend
+
+
 # Drawn at one minute: a diamond per typed vital, NIBP's three symbols, its bar and the typed bar.
 SYMBOLS_AT_ONE_MINUTE = len(TYPED) + 3 + 2
 
@@ -274,14 +267,9 @@ SYMBOLS_AT_ONE_MINUTE = len(TYPED) + 3 + 2
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("view", [FOLLOW, WHOLE])
 def test_a_value_at_minute_zero_is_drawn_whole(
-        monitored: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
+        session: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
         size: tuple[int, int], view: str) -> None:
-    window, engine, clock = monitored
-    show(window, qtbot, size)
-    trend = window.trend
-    trend.set_view(view)
-    # The monitor's first NIBP and every vital typed in the session's first second.
-    measure_now(window, engine, clock)
+    trend = measured_in_view(session, qtbot, size, view, minute=0.0)   # the session's first second
     # The plot shows the first 15 minutes from minute 0, its time axis on the values' minutes
     # (the values are not moved, the axis shows a little more time) ...
     assert trend.x_range() == (0.0, FOLLOW_MINUTES)
@@ -297,15 +285,10 @@ def test_a_value_at_minute_zero_is_drawn_whole(
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("view", [FOLLOW, WHOLE])
 def test_the_newest_values_are_drawn_whole(
-        monitored: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
+        session: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
         size: tuple[int, int], view: str) -> None:
-    window, engine, clock = monitored
-    show(window, qtbot, size)
-    trend = window.trend
-    trend.set_view(view)
     # 40 minutes in, on a 15-s step: the newest values are at the very end of either view.
-    clock.advance(NEWEST * 60)
-    measure_now(window, engine, clock)
+    trend = measured_in_view(session, qtbot, size, view, minute=NEWEST)
     assert trend.x_range()[1] == NEWEST
     shown = symbols_at(trend, NEWEST)
     assert len(shown) == SYMBOLS_AT_ONE_MINUTE
@@ -314,9 +297,9 @@ def test_the_newest_values_are_drawn_whole(
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_value_typed_each_second_is_drawn_whole_and_the_view_moves_in_steps(
-        monitored: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
+        session: tuple[LiveWindow, SessionEngine, ManualClock], qtbot: QtBot,
         size: tuple[int, int]) -> None:
-    window, engine, clock = monitored
+    window, engine, clock = session
     show(window, qtbot, size)
     trend = window.trend
     clock.advance(NEWEST * 60)
