@@ -139,6 +139,12 @@ _LOG_CAUSES = {
 }
 
 
+
+def _repeat_check(metric_name: str) -> str:
+    """The one-off check a confirm-repeat rule asks for ("Repeat Systolic BP"): one name where it
+    is added, replayed and withdrawn."""
+    return f"Repeat {metric(metric_name).label}"
+
 @dataclass(frozen=True, slots=True)
 class Patient:
     patient_id: str
@@ -404,7 +410,7 @@ class SessionEngine:
             if tracker.metric == reading.metric:
                 request = tracker.on_value(reading.value, baseline, at)
                 if request is not None:
-                    self.schedule.add_one_off(f"Repeat {metric(reading.metric).label}",
+                    self.schedule.add_one_off(_repeat_check(reading.metric),
                                               (reading.metric,), at.plus(request.due_mono - at.mono))
 
     # ---- properties --------------------------------------------------------------------------
@@ -693,7 +699,7 @@ class SessionEngine:
         asks for it, so no "Repeat Systolic BP" prompt, and no medium alarm when it is overdue,
         follows a typing error that was already put right. A resume does the same (`resume`)."""
         if not any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
-            self.schedule.drop_one_off(f"Repeat {metric(metric_name).label}")
+            self.schedule.drop_one_off(_repeat_check(metric_name))
 
     def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], now: Moment) -> list[Record]:
         if rows:
@@ -743,7 +749,7 @@ class SessionEngine:
             request = tracker.on_value(value, self._baseline_for(name), now)
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
-                self.schedule.add_one_off(f"Repeat {metric(name).label}", (name,), due)
+                self.schedule.add_one_off(_repeat_check(name), (name,), due)
             out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
         return out
 
