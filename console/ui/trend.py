@@ -517,12 +517,18 @@ class TrendPlot(QtWidgets.QWidget):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         """Text 2 pt larger in a tall trend (1920x1080), read from the same distance."""
         super().resizeEvent(event)
-        self._set_text_size(LARGE_EXTRA_POINTS if self.height() >= LARGE_HEIGHT_PX else 0)
+        if self._set_text_size(LARGE_EXTRA_POINTS if self.height() >= LARGE_HEIGHT_PX else 0):
+            # Laid out now, not on the next turn of the loop: a window shown at 1920x1080 had
+            # painted one frame with the buttons and the key at the smaller text's widths (their
+            # words cut, "ast 15 min") and the axis columns too narrow for the larger ticks.
+            self.layout().activate()
+            self.graphics.ci.layout.activate()
 
-    def _set_text_size(self, extra: int) -> None:
-        """Give every text of the trend its size (`FONT_POINTS` + extra) and lay labels out again."""
+    def _set_text_size(self, extra: int) -> bool:
+        """Give every text of the trend its size (`FONT_POINTS` + extra) and lay labels out again;
+        False when it already had that size."""
         if extra == self._extra_points:
-            return
+            return False
         self._extra_points = extra
         font, small = _font(FONT_POINTS + extra), _font(FONT_POINTS - 1 + extra)
         for button in (self.follow_button, self.whole_button):
@@ -552,6 +558,7 @@ class TrendPlot(QtWidgets.QWidget):
         self._lane_dirty = True
         self._layout_lane()
         self._share_height()   # the lane's and the time axis's heights changed with the font
+        return True
 
     def _share_height(self) -> None:
         """Give each panel's plot its share of the view's height (`Panel.stretch`, 5:3:2:2) as its

@@ -492,6 +492,25 @@ def test_the_strip_shows_the_whole_session_beside_the_last_fifteen_minutes(shown
     assert not shown.overview.isVisible()   # the panels show it all: no strip to repeat them
 
 
+def test_the_header_and_the_scales_fit_the_larger_text_in_the_resize_that_grows_it(qtbot, protocol):
+    """A window shown at 1920x1080 paints at once: the trend's text grows in that first resize,
+    and the buttons, the key and the value columns must already be wide enough for it (one
+    frame had shown "ast 15 min" and "Whole sessior"), not only after the next turn of the loop."""
+    widget = TrendPlot(protocol)
+    qtbot.addWidget(widget)
+    widget.resize(700, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    QtCore.QCoreApplication.processEvents()
+    axis = widget.panels[0].plot.getAxis("left")
+    small = (widget.follow_button.width(), axis.width())
+    widget.resize(700, 900)   # no events processed after it: what the next paint would show
+    for part in (widget.follow_button, widget.whole_button, widget.key):
+        assert part.width() >= part.sizeHint().width(), part.text()
+    assert widget.follow_button.width() > small[0]
+    assert axis.width() == axis.maximumWidth() > small[1]
+
+
 def test_a_device_clock_skew_shows_a_technical_notice_once(qtbot, protocol):
     from datetime import UTC, datetime, timedelta
 
