@@ -35,7 +35,7 @@ Limits
     baseline limits do not apply yet, "(168 from T0)" (or "(from T0)" with no baseline yet); a
     sustained one "above 120 for 5 min"; a rule that a repeat reading escalates is
     listed under the priority it escalates to with its repeat time ("medium limits for 5 min").
-    Limits on absence read "no value for 20 s".
+    Limits on absence read "if no value for 20 s".
 
 Detail
     Where the value comes from and how old it is: "device · 3 s ago", "manual 09:26 · 4 min ago",
@@ -315,7 +315,9 @@ def rule_phrases(rule: AlarmRule, baseline: float | None, after_t0: bool,
                  escalating: bool = False) -> list[str]:
     """A rule's limits in words; a rule with a duration is one phrase ("above 120 for 5 min")."""
     if rule.absent_seconds is not None:
-        return [f"no value for {_duration(rule.absent_seconds)}"]
+        # "if": on a line of its own (the tile wraps at a phrase) "no value for 20 s" had read
+        # as the tile's state, beside a value 0 s old.
+        return [f"if no value for {_duration(rule.absent_seconds)}"]
     m = metric(rule.metric)
     limits = []
     for template, limit in (("above {}", rule.above), ("{} or more", rule.at_or_above),

@@ -159,7 +159,7 @@ def test_spo2_limits_in_words(bedside):
 def test_resp_rate_and_pulse_limits_in_words(bedside):
     assert bedside.tile("resp_rate").limits == "alarm 25 or more · 11 or less"
     bedside.monitor(resp_rate=7)
-    assert bedside.tile("resp_rate").limits == "high alarm 8 or less · no value for 20 s"
+    assert bedside.tile("resp_rate").limits == "high alarm 8 or less · if no value for 20 s"
     assert bedside.tile("pulse_rate").limits == "no alarm limits"
 
 
