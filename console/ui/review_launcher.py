@@ -248,6 +248,10 @@ class ReviewLauncher(QtCore.QObject):
             self._errors.close()
         self._process, self._errors = process, errors
         self._poll.start()
+        # Said at once: the review's window takes seconds to come (its own interpreter and Qt,
+        # at a lower priority), and a key that seems to do nothing is pressed again.
+        self.notify("Opening the review of past sessions in its own window; this session goes "
+                    "on here.")
         self.started.emit(process.pid)
         return Launch.STARTED
 

@@ -113,6 +113,11 @@ def test_ctrl_r_starts_the_review_of_this_log_as_its_own_process(qtbot, console)
     launcher = ctrl_r(qtbot, console)
     pid = launcher.pid
     assert pid is not None and pid != os.getpid()
+    # The key is answered at once, before the review's window can come.
+    notice = console.findChild(QtWidgets.QLabel, "review_notice")
+    assert notice.isVisible()
+    assert notice.text() == ("Opening the review of past sessions in its own window; this session "
+                             "goes on here.")
     # (Popen returns while the child is still inside exec: its command line comes a moment later.)
     expected = [sys.executable, "-m", "console.cli", "review", "--db", str(console.log.path),
                 "--theme", "light"]   # the console's look: a dim room's review is dim too
@@ -211,7 +216,9 @@ def test_a_review_that_fails_says_why(qtbot, tmp_path):
     with qtbot.waitSignal(launcher.finished, timeout=CHILD_START_S * 1000) as ended:
         assert launcher.open() is Launch.STARTED
     assert ended.args == [2]
-    assert len(notices) == 1
-    assert notices[0].startswith("The review of past sessions stopped with an error (exit status 2): "
+    assert len(notices) == 2
+    assert notices[0] == ("Opening the review of past sessions in its own window; this session "
+                          "goes on here.")
+    assert notices[1].startswith("The review of past sessions stopped with an error (exit status 2): "
                                  "infusion-console review: ")
-    assert str(tmp_path / "missing.sqlite3") in notices[0]
+    assert str(tmp_path / "missing.sqlite3") in notices[1]
