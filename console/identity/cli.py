@@ -293,7 +293,7 @@ def _access_log(args: argparse.Namespace) -> int:
     conn = _ACCESS.open_readonly(db)
     try:
         rows, report = _read_access_log(conn, db, args.session)
-        with _ACCESS.reading(db, "the access log"):
+        with _ACCESS.reading(db, "the staff accounts"):
             accounts = bool(rows) or conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone()
     finally:
         conn.close()

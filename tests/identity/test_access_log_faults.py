@@ -126,6 +126,12 @@ def test_a_damaged_index_read_for_one_session_is_damage(capsys, db):
     assert line.startswith(f"{PROG}cannot read the access log of {db}: the file is damaged: ")
 
 
+def test_damage_found_reading_the_staff_accounts_names_them(capsys, db):
+    damage(db, "staff_by_account")   # read when a session has no row: is there any account?
+    line = refusal(*access_log(capsys, db, "--session", "2"), status=3)
+    assert line.startswith(f"{PROG}cannot read the staff accounts of {db}: the file is damaged: ")
+
+
 def test_bytes_that_are_not_text_are_damage(capsys, db):
     edit(db, "UPDATE access_log SET detail = CAST(x'746f202f746dff1b5b326a' AS TEXT) "
              "WHERE id = 7")
