@@ -136,7 +136,7 @@ class LiveWindow(QtWidgets.QWidget):
         for widget in (self.entry, self.side):
             widget.setEnabled(not locked)
         if locked:
-            self.lock_bar.name.setFocus()
+            self.lock_bar.show_locked()
         self._show_ended(self.controller.view.ended_at)   # an ended session stays read-only
 
     def _on_theme_changed(self, _theme: theme.Theme) -> None:

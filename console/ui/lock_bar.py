@@ -34,6 +34,10 @@ class ActivityFilter(QtCore.QObject):
         return False
 
 
+HINT = "Alarms can be acknowledged (F2) and audio paused (F3) without signing in."
+"""What the bar says under the form each time the station locks."""
+
+
 class LockBar(QtWidgets.QFrame):
     """The locked station's banner and sign-in form.
 
@@ -59,8 +63,7 @@ class LockBar(QtWidgets.QFrame):
         self.secret.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.button = QtWidgets.QPushButton("Sign in")
         self.button.setObjectName("lock_sign_in")
-        self.message = QtWidgets.QLabel(
-            "Alarms can be acknowledged (F2) and audio paused (F3) without signing in.")
+        self.message = QtWidgets.QLabel(HINT)
         self.message.setObjectName("lock_message")
         self.message.setWordWrap(True)
         form = QtWidgets.QHBoxLayout()
@@ -83,6 +86,14 @@ class LockBar(QtWidgets.QFrame):
                            f"{{color:{now.dark_text};font-size:14pt;}} QLabel#lock_title "
                            "{font-size:17pt;font-weight:bold;} QLineEdit {font-size:15pt;} "
                            "QPushButton {font-size:15pt;padding:4px 16px;}")
+
+    def show_locked(self) -> None:
+        """The station has just locked: the hint again, not what the last sign-in answered (a
+        walk showed "Signed in as Nina Nurse" under "Locked — sign in to continue" at the next
+        idle lock)."""
+        self.message.setText(HINT)
+        self.secret.clear()
+        self.name.setFocus()
 
     def _on_sign_in_clicked(self) -> None:
         answer = self.controller.sign_in(self.name.text(), self.secret.text())

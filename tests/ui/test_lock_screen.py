@@ -195,6 +195,16 @@ def test_another_nurse_signing_in_takes_the_session_over(chair):
     assert BEN in chair.window.header.full_text()
 
 
+def test_the_next_lock_says_how_to_act_not_what_the_last_sign_in_answered(chair):
+    chair.t(LOCK_AFTER_S)
+    assert sign_in(chair, ANA, "00000000").startswith("Name or badge and PIN or password do not")
+    sign_in(chair, BEN_BADGE, BEN_PIN)
+    chair.t(LOCK_AFTER_S)   # Ben leaves the chair: locked again
+    assert chair.window.lock_bar.isVisible()
+    assert chair.window.lock_bar.message.text() == (
+        "Alarms can be acknowledged (F2) and audio paused (F3) without signing in.")
+
+
 def test_an_account_without_the_nurse_role_does_not_unlock(chair):
     chair.t(LOCK_AFTER_S)
     text = sign_in(chair, PAT, PAT_PIN)
