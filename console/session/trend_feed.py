@@ -144,9 +144,11 @@ class ClockSkew:
         size = abs(self.offset_s)
         amount = f"{size / 60:.0f} min" if size >= 90 else f"{size:.0f} s"
         way = "ahead of" if self.offset_s > 0 else "behind"
-        return (f"Monitor clock {amount} {way} this console ({self.source}): its values are "
-                "drawn at the time the console received them. (The offset when first noticed; "
-                "the tile shows it now.)")
+        # What it means first, the device's name after it: the trend shows the notice on one
+        # line, cut at its end on a narrow screen (the whole text on hover).
+        return (f"Monitor clock {amount} {way} this console: its values are drawn at the time "
+                f"the console received them ({self.source}; the offset when first noticed, "
+                "the tile shows it now).")
 
 
 @dataclass(frozen=True, slots=True)

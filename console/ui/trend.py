@@ -86,6 +86,7 @@ from console.session.trend_feed import (
     stack_labels,
 )
 from console.ui import theme
+from console.ui.elided_label import ElidedLabel
 from console.ui.markup import escape
 from protocols.model import AlarmRule, Priority, Protocol
 from protocols.vitals import BP_METRICS, VITALS
@@ -464,9 +465,10 @@ class TrendPlot(QtWidgets.QWidget):
         self._header.addWidget(self.overview, 1)
         self._header.addStretch(0)   # takes the strip's room in the whole view
         self._header.addWidget(self.key)
-        self.notice = QtWidgets.QLabel()
+        # One line for the whole session: a monitor whose clock is a minute off is common, and
+        # wrapped, the notice took three lines of the plots' height at 1366x768 for good.
+        self.notice = ElidedLabel()
         self.notice.setObjectName("trend_notice")
-        self.notice.setWordWrap(True)
         self.notice.setStyleSheet(_notice_style(theme.current()))
         self.notice.hide()
 

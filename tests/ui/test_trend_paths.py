@@ -131,7 +131,7 @@ def test_a_monitor_clock_minutes_off_puts_its_values_at_receive_time_with_a_noti
         window.refresh()
         assert window.trend.curve_data("bp_systolic", False)[0].tolist() == [10.0]
         assert not window.trend.notice.isHidden()
-        assert window.trend.notice.text().startswith("Monitor clock 8 min ahead of this console")
+        assert window.trend.notice.full_text().startswith("Monitor clock 8 min ahead of this console")
     finally:
         controller.stop()
     detail = load_session(log.conn, engine.session_id, with_observations=True)
