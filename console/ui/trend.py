@@ -523,7 +523,9 @@ class TrendPlot(QtWidgets.QWidget):
             # Laid out now, not on the next turn of the loop: a window shown at 1920x1080 had
             # painted one frame with the buttons and the key at the smaller text's widths (their
             # words cut, "ast 15 min") and the axis columns too narrow for the larger ticks.
-            self.layout().activate()
+            column = self.layout()
+            if column is not None:
+                column.activate()
             self.graphics.ci.layout.activate()
 
     def _set_text_size(self, extra: int) -> bool:
