@@ -139,11 +139,11 @@ _LOG_CAUSES = {
 }
 
 
-
 def _repeat_check(metric_name: str) -> str:
     """The one-off check a confirm-repeat rule asks for ("Repeat Systolic BP"): one name where it
     is added, replayed and withdrawn."""
     return f"Repeat {metric(metric_name).label}"
+
 
 @dataclass(frozen=True, slots=True)
 class Patient:
