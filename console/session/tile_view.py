@@ -32,7 +32,10 @@ Limits
     `at_or_above` → "131 or more", `below` → "below 50", `at_or_below` → "40 or less" (values
     may have decimals, so "≥131" is not written "above 130"). A baseline-relative limit reads
     "40 above baseline (168)" with the threshold computed from the baseline; before T0, when
-    baseline limits do not apply yet, "(168 from T0)" (or "(from T0)" with no baseline yet); a
+    baseline limits do not apply yet, "(168 from T0)" (or "(from T0)" with no baseline yet), and
+    only on a line with no alarm: a line that names an alarm holding now lists the limits it
+    holds at, and a limit that does not apply yet is none of them (at 1366x768 the BP tile cut
+    "dia medium alarm 110 or more · 25 above baseline (137 from T0)" to its first phrase); a
     sustained one "above 120 for 5 min"; a rule that a repeat reading escalates is
     listed under the priority it escalates to with its repeat time ("medium limits for 5 min").
     Limits on absence read "if no value for 20 s".
@@ -284,7 +287,8 @@ def limit_lines(view: SessionView, names: Sequence[str]) -> tuple[LimitLine, ...
         phrases = tuple(dict.fromkeys(   # in order, once each
             p for rule in chosen
             for p in rule_phrases(rule, baseline, view.t0 is not None,
-                                  escalating=active is not None and rule.priority != active)))
+                                  escalating=active is not None and rule.priority != active,
+                                  alarm_holding=active is not None)))
         prefix = _LINE_PREFIX.get(name, "") if len(names) > 1 else ""
         header = f"{prefix}{active.label} alarm" if active is not None else f"{prefix}alarm"
         lines.append(LimitLine(header, phrases))
@@ -312,8 +316,10 @@ def chosen_rules(rules: Sequence[AlarmRule], active: Priority | None) -> list[Al
 
 
 def rule_phrases(rule: AlarmRule, baseline: float | None, after_t0: bool,
-                 escalating: bool = False) -> list[str]:
-    """A rule's limits in words; a rule with a duration is one phrase ("above 120 for 5 min")."""
+                 escalating: bool = False, alarm_holding: bool = False) -> list[str]:
+    """A rule's limits in words; a rule with a duration is one phrase ("above 120 for 5 min").
+    Before T0 a baseline limit is named only when no alarm holds (`alarm_holding`): it does not
+    apply yet, so it is not a limit the alarm holds at."""
     if rule.absent_seconds is not None:
         # "if": on a line of its own (the tile wraps at a phrase) "no value for 20 s" had read
         # as the tile's state, beside a value 0 s old.
@@ -324,7 +330,7 @@ def rule_phrases(rule: AlarmRule, baseline: float | None, after_t0: bool,
                             ("below {}", rule.below), ("{} or less", rule.at_or_below)):
         if limit is not None:
             limits.append(template.format(f"{limit:g}"))
-    if rule.rise_above_baseline is not None:
+    if rule.rise_above_baseline is not None and (after_t0 or not alarm_holding):
         rise = rule.rise_above_baseline
         if baseline is None:
             at = "no baseline yet" if after_t0 else "from T0"

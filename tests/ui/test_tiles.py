@@ -112,8 +112,17 @@ def test_diastolic_112_with_systolic_140_marks_only_the_diastolic(qtbot, bedside
     assert tile.value.text().count("background-color") == 1
     assert f"background:{NORMAL[0]}" in tile.styleSheet()
     # The limits say which one: the diastolic line names its priority, the systolic's does not.
+    # Before T0 the alarm's line lists only the limits that hold now (the baseline's applies
+    # from T0): whole in the tile at 1366x768, where the baseline phrase had cut it.
     assert view.limits == ("sys alarm 180 or more · 40 above baseline (180 from T0)\n"
-                           "dia medium alarm 110 or more · 25 above baseline (137 from T0)")
+                           "dia medium alarm 110 or more")
+    assert not tile.limits.cut and tile.limits.text() == view.limits
+    # From T0 the baseline limit holds too, and the alarm's line names it.
+    assert bedside.engine.advance_phase(NURSE, bedside.now(), override_reason="test: straight to dosing").done
+    assert bedside.tile("bp_systolic").limits.splitlines()[1] == \
+        "dia medium alarm 110 or more · 25 above baseline (137)"
+    show(panel, bedside)
+    assert not tile.limits.cut
 
 
 def test_systolic_205_marks_only_the_systolic_in_red(qtbot, bedside, panel):
