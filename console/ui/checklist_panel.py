@@ -18,6 +18,10 @@ item, and a refusal's red text squeezed the list to one row and was itself clipp
   alarms), not 11 characters of text; a ticked row is greyed, so what is left stands out.
 - Messages (refusals) go into a box of fixed height under the list (two lines, elided, the full
   text on hover, and in full in the question that follows a refusal): the list never shrinks.
+- The question that follows a refusal lists the open items once under one heading, at most
+  `LISTED_ITEMS` of them (the rest are the unticked rows), and its text wraps within the session
+  window: at 1366x768 "Required item open: " before each of 17 items made lines of 1,120 px,
+  and the dialog (two thirds of the screen at most) cut them ("pulse oximeter, BP cuff").
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
-from console.ui.controller import SessionController
+from console.ui.controller import REQUIRED_OPEN, SessionController
 from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel, question_box
 from protocols.model import PhaseKind
 
@@ -41,6 +45,20 @@ REQUIRED_COLOUR = "required_mark"
 TICKED_COLOUR = "muted_text"
 MARK_SIZE = 10
 LEGEND = "● required · greyed: ticked · hover a row for its full text"
+LISTED_ITEMS = 8       # open items a refusal's question names; the checklist shows the rest
+DIALOG_MARGIN_PX = 24  # a reason dialog keeps this much of the session window on each side
+
+
+def refusal_text(heading: str, reasons: list[str], question: str) -> str:
+    """A refusal's question: its reasons as bullets, the open items under one heading."""
+    items = [r[len(REQUIRED_OPEN):] for r in reasons if r.startswith(REQUIRED_OPEN)]
+    lines = [heading] + [f"• {r}" for r in reasons if not r.startswith(REQUIRED_OPEN)]
+    if items:
+        lines.append(f"• Required item{'s' if len(items) > 1 else ''} open:")
+        lines += [f"    – {item}" for item in items[:LISTED_ITEMS]]
+        if len(items) > LISTED_ITEMS:
+            lines.append(f"    and {len(items) - LISTED_ITEMS} more, unticked in the checklist")
+    return "\n".join(lines) + "\n\n" + question
 
 
 class Asker(Protocol):
@@ -66,6 +84,14 @@ class DialogAsker:
         dialog.setInputMode(QtWidgets.QInputDialog.InputMode.TextInput)
         dialog.setOkButtonText("Record")
         dialog.setStyleSheet(DIALOG_STYLE)
+        label = dialog.findChild(QtWidgets.QLabel)
+        if label is not None:
+            # As wide as its longest line, within the session window; a longer line wraps.
+            label.setWordWrap(True)
+            label.ensurePolished()
+            widest = max(label.fontMetrics().horizontalAdvance(line) for line in message.splitlines() or [""])
+            room = self.parent.window().width() - 2 * DIALOG_MARGIN_PX - 40   # the dialog's own margins
+            label.setMinimumWidth(max(1, min(widest + 4, room)))
         return dialog
 
     def ask(self, title: str, message: str) -> str:
@@ -268,9 +294,9 @@ class ChecklistPanel(QtWidgets.QGroupBox):
     def _on_next_clicked(self) -> None:
         outcome = self.controller.advance_phase()
         if not outcome.done:
-            reason = self.asker.ask("Override needed",
-                                    "Cannot move on yet:\n• " + "\n• ".join(outcome.reasons)
-                                    + "\n\nTo move on anyway, give the reason (it is logged):")
+            reason = self.asker.ask("Override needed", refusal_text(
+                "Cannot move on yet:", list(outcome.reasons),
+                "To move on anyway, give the reason (it is logged):"))
             if reason:
                 outcome = self.controller.advance_phase(override_reason=reason)
         self._report(outcome.done, "" if outcome.done else "Not moved: " + outcome.message)
@@ -285,9 +311,9 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         outcome = self.controller.discharge()
         if not outcome.done:
             self._report(False, "Discharge refused: " + outcome.message)
-            reason = self.asker.ask("Discharge refused",
-                                    "Discharge refused:\n• " + "\n• ".join(outcome.reasons)
-                                    + "\n\nA prescriber may override: give the reason (it is logged):")
+            reason = self.asker.ask("Discharge refused", refusal_text(
+                "Discharge refused:", list(outcome.reasons),
+                "A prescriber may override: give the reason (it is logged):"))
             if reason:
                 outcome = self.controller.discharge(override_reason=reason)
         if outcome.done:

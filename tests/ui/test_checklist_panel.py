@@ -10,6 +10,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from console.ui.checklist_panel import LEGEND, ChecklistPanel, DialogAsker
+from console.ui.dialog_place import place_below_alarms
 from console.ui.live_window import LiveWindow
 from tests.ui.conftest import Answers
 
@@ -144,3 +145,52 @@ def test_the_discharge_question_is_answered_not_yet_by_a_key_alone(qtbot, key):
     QtCore.QTimer.singleShot(0, lambda: qtbot.keyClick(box.focusWidget() or box, key))
     box.exec()
     assert box.clickedButton() is not None and box.clickedButton() is not discharge
+
+
+def text_is_whole(label: QtWidgets.QLabel) -> bool:
+    """Every line of `label` is drawn whole: wrapped within its width and height, or unwrapped
+    and as wide as its longest line."""
+    if label.wordWrap():
+        return label.heightForWidth(label.width()) <= label.height()
+    widest = max(label.fontMetrics().horizontalAdvance(line) for line in label.text().splitlines())
+    return widest <= label.contentsRect().width()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_override_question_is_whole_and_inside_the_window(qtbot, live, size):
+    # Next phase with all 17 required items open: the question names them once, the first
+    # eight, and sends to the checklist for the rest; every line whole, the dialog (its Record
+    # button) inside the session window. At 1366x768 "Required item open: " before each item
+    # made lines of 1,120 px, cut at two thirds of the screen ("... pulse oximeter" without
+    # "BP cuff").
+    controller, journal, clock, log = live
+    answers = Answers()
+    window = LiveWindow(controller, journal, Answers(), answers)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    window.refresh()
+    qtbot.waitExposed(window)
+    qtbot.mouseClick(window.checklist.next_button, LEFT)
+    message = answers.asked[-1]
+    lines = message.splitlines()
+    assert lines[:3] == ["Cannot move on yet:", "• Required items open:",
+                         "    – Identity confirmed with two identifiers (e.g. full name and date of birth)"]
+    assert message.count("Required item") == 1 and message.count("    – ") == 8
+    assert "    and 9 more, unticked in the checklist" in lines
+    assert lines[-1] == "To move on anyway, give the reason (it is logged):"
+
+    long_item = ("• Required item open: Emergency equipment checked: oxygen, suction, bag-valve "
+                 "mask, pulse oximeter, BP cuff and a line longer than any screen is wide " * 2)
+    for text in (message, f"Cannot move on yet:\n{long_item}\n\nTo move on anyway, give the reason:"):
+        dialog = DialogAsker(window).build("Override needed", text)   # the window owns it
+        place_below_alarms(dialog, window)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        label = dialog.findChild(QtWidgets.QLabel)
+        assert text_is_whole(label), f"a line of the question is cut at {size}"
+        if text == message:   # as wide as its longest line: each item on a line of its own
+            assert label.heightForWidth(label.width()) == label.heightForWidth(10_000)
+        assert window.frameGeometry().contains(dialog.frameGeometry()), \
+            f"the dialog {dialog.frameGeometry()} leaves the window {window.frameGeometry()}"
+        dialog.close()
