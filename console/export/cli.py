@@ -51,6 +51,7 @@ verify` checks the whole log. Each ends in one line on stderr; never a traceback
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -169,6 +170,7 @@ def _run(args: argparse.Namespace) -> int:
 
         detail = deidentify(detail)
     target, write = _writer(args)
+    _refuse_existing(args, detail, db)
     try:
         done = write(detail)
     except (OSError, ValueError) as exc:
@@ -429,6 +431,25 @@ def _changed_rows(conn: sqlite3.Connection, db: Path, what: str) -> CommandFailu
         return None
     return _EXPORT.cannot_read(db, "the log does not hold what the console wrote "
                                f"({report.message})", what)
+
+
+def _refuse_existing(args: argparse.Namespace, detail: SessionDetail, db: Path) -> None:
+    """An export never replaces a file: a second export to the same name (a de-identified copy
+    over the identified one, or the reverse, or last week's report) is refused, naming it."""
+    if args.csv is not None:
+        from console.export.csv_export import csv_paths
+
+        paths = list(csv_paths(detail, args.csv).values())
+    else:
+        paths = [args.pdf or args.fhir or args.rems]
+    # A folder or a device in the way is the writer's to refuse, in its own words.
+    existing = next((p for p in paths if os.path.isfile(p) or os.path.islink(p)), None)
+    if existing is None:
+        return
+    cause = (f"{existing} exists already: an export never replaces a file (remove it first, "
+             f"or give another {'folder' if args.csv is not None else 'file name'})")
+    unrecorded = _record_not_written(args, db, cause) if args.account_ref is not None else ""
+    raise CommandFailure(cause + unrecorded)
 
 
 def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], str]]:

@@ -104,8 +104,17 @@ def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
+def csv_paths(detail: SessionDetail, folder: Path) -> dict[str, Path]:
+    """The two files `write_session_csv` writes into `folder`; a de-identified copy's names say
+    so, so it never takes the place of the identified files in the same folder."""
+    stem = f"session-{detail.summary.id}" + ("-deidentified" if detail.deidentified else "")
+    return {"observations": folder / f"{stem}-observations.csv",
+            "events": folder / f"{stem}-events.csv"}
+
+
 def write_session_csv(detail: SessionDetail, folder: Path) -> dict[str, Path]:
-    """Write `session-<id>-observations.csv` and `session-<id>-events.csv` into `folder`.
+    """Write `session-<id>-observations.csv` and `session-<id>-events.csv` into `folder`
+    (`session-<id>-deidentified-…` for a de-identified copy).
 
     The folder is created when missing. Both files are written whole or neither is
     (`files.write_files`). Returns {"observations": path, "events": path}.
@@ -115,9 +124,7 @@ def write_session_csv(detail: SessionDetail, folder: Path) -> dict[str, Path]:
         ValueError: `detail` was loaded without its observations.
     """
     folder = Path(folder)
-    stem = f"session-{detail.summary.id}"
-    paths = {"observations": folder / f"{stem}-observations.csv",
-             "events": folder / f"{stem}-events.csv"}
+    paths = csv_paths(detail, folder)
     contents = {paths["observations"]: _csv_bytes(OBSERVATION_COLUMNS, observation_rows(detail)),
                 paths["events"]: _csv_bytes(EVENT_COLUMNS, event_rows(detail))}
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,12 @@
   `manual` stays. `sessions.details` keeps only dose figures and the protocol name (device binding
   and course information can carry serial numbers or names).
 
+The copy says what it is (`SessionDetail.deidentified`): the PDF prints `DEIDENTIFIED_NOTE` under
+its title and "de-identified" in every page's footer, the CSV files' names say it, the FHIR
+Bundle carries the PSEUDED security label, and no REMS form is written from it (the form goes to
+the REMS program under the patient's identity and the real date: a pseudonym and a shifted date
+would make it a wrong form).
+
 Kept on purpose: the log's session and row ids (a re-identification code that is not derived from
 the patient's data, as HIPAA Safe Harbor §164.514(c) allows, so whoever holds the log can trace an
 export back), weight, protocol, values and units.
@@ -58,6 +64,9 @@ if TYPE_CHECKING:   # typeshed's protocol for "any dataclass instance"; not impo
     from _typeshed import DataclassInstance
 
 REDACTED: Final = "[free text removed]"
+DEIDENTIFIED_NOTE: Final = ("DE-IDENTIFIED: the patient is a pseudonym; dates are moved by whole weeks "
+                            "(weekday and time of day kept); staff and devices are numbered; "
+                            "free text is removed")
 ENGINE: Final = "engine"
 MANUAL: Final = "manual"
 # sessions.details keys that carry no identifier.
@@ -171,6 +180,7 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
                      for e in detail.events),
         observations=tuple(_observation(o, m) for o in detail.observations),
         discharge=dict(detail.discharge) if detail.discharge is not None else None,
+        deidentified=True,
     )
 
 

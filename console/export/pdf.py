@@ -31,6 +31,7 @@ from typing import Final
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.export.deidentify import DEIDENTIFIED_NOTE
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import SessionDetail, SessionSignatures
@@ -118,7 +119,8 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         report = _Report(painter, area.width(), area.height(), warned=bool(integrity))
         pieces = report.build(detail, protocol, trend, tz, signatures, integrity)
         pages = report.paginate(pieces)
-        footer = (f"{s.patient_id} · session {s.session_number} · "
+        footer = (f"{s.patient_id}{' (de-identified)' if detail.deidentified else ''} · "
+                  f"session {s.session_number} · "
                   f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version} · "
                   f"times {rc.zone(s.started_at, tz)}")
         for number, page in enumerate(pages, start=1):
@@ -457,6 +459,9 @@ class _Report:
         if integrity:
             out.append(self.paragraph(integrity, self.bold, WARNING_FILL[1], gap=4 * self.pt,
                                       fill=WARNING_FILL[0], frame=WARNING_FILL[1]))
+        if detail.deidentified:
+            out.append(self.paragraph(DEIDENTIFIED_NOTE, self.bold, "#ffffff", gap=4 * self.pt,
+                                      fill="#37474f"))
         if s.demo:
             out.append(self.paragraph("DEMO SESSION: simulated data, not patient data",
                                       self.bold, "#ffffff", gap=4 * self.pt, fill="#4a148c"))

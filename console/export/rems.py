@@ -177,6 +177,12 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     if not is_rems_protocol(s.protocol_id):
         raise ValueError(f"session {s.id} used protocol {s.protocol_id}: the REMS Patient "
                          "Monitoring Form is for esketamine sessions only")
+    if detail.deidentified:
+        raise ValueError(f"session {s.id}: the REMS Patient Monitoring Form is submitted under "
+                         "the patient's identity and the session's real date; a de-identified "
+                         "form (a pseudonym, a moved date) would be a wrong form, so none is "
+                         "written (export it without --deidentify, signed in with a clinical "
+                         "role)")
     t0 = detail.t0
     end = s.discharged_at or s.ended_at
     day = rc.local(s.started_at, tz).date()

@@ -263,9 +263,11 @@ def chain_banner(check: ChainCheck, tz: tzinfo | None, log: str,
     if check.bad_rows > 1:
         more = check.bad_rows - 1
         text += f" {more} more row{'s' if more != 1 else ''} of this session differ as well."
-    return (text + " What this page shows may not be what was recorded. Check the whole log "
-            f"with: infusion-console verify --db {log}; the last backup holds the record as "
-            "written.")
+    # De-identified, the log's path is left out too: a folder may be named for the patient.
+    advice = (f"Check the whole log with: infusion-console verify --db {log}" if with_record
+              else "Check the log this session came from with: infusion-console verify")
+    return (text + f" What this page shows may not be what was recorded. {advice}; the last "
+            "backup holds the record as written.")
 
 
 def chain_unchecked(reason: str) -> str:

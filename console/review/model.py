@@ -521,6 +521,8 @@ class SessionDetail:
         observations: every `observations` row (corrected ones included) in commit order when
             loaded with `with_observations=True` (exports); () otherwise.
         discharge: the `discharged` event's detail (minutes_from_t0, minutes_total), or None.
+        deidentified: a copy made by `console.export.deidentify` (pseudonym, shifted times):
+            every file written from it says so.
     """
 
     summary: SessionSummary
@@ -544,6 +546,7 @@ class SessionDetail:
     events: tuple[LoggedEvent, ...]
     observations: tuple[Observation, ...] = ()
     discharge: Mapping[str, Any] | None = None
+    deidentified: bool = False
 
     def timeline(self) -> list[TimelineEntry]:
         """Events and alarm steps merged in time order (events first at equal times)."""

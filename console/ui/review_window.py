@@ -1445,7 +1445,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
             # (Qt's chooser cannot start in one still to be made: QtReviewDialogs.choose_folder).
             chosen = self.dialogs.choose_folder(
                 f"Export {export.label}: choose the folder in which to create {stem}", start)
-            path = chosen / stem if chosen is not None else None
+            path = _new_folder(chosen, stem) if chosen is not None else None
         if path is None or chosen is None:
             return
         if access is not None:   # logged before the data leaves (console/identity/access.py)
@@ -1475,8 +1475,11 @@ class ReviewWindow(QtWidgets.QMainWindow):
                 cause = not_written_cause(exc)
                 self._logged(lambda: access.record_export(
                     s.id, key, deidentified, f"NOT WRITTEN: {path}: {cause}"))
-            self.dialogs.error(f"{export.label} export failed",
-                               f"Could not write {path}: {exc}. Choose another place.")
+            # A file that cannot be written: another place may do. A refusal of the export
+            # itself (a REMS form from a de-identified view) says why in its own words.
+            said = (f"Could not write {path}: {exc}. Choose another place."
+                    if isinstance(exc, OSError) else f"{exc}.")
+            self.dialogs.error(f"{export.label} export failed", said)
             return
         self._export_folder = chosen
         if self._unlogged:
@@ -1494,6 +1497,16 @@ class ReviewWindow(QtWidgets.QMainWindow):
     def close_log(self) -> None:
         self.records.stop()
         self.conn.close()
+
+
+def _new_folder(parent: Path, stem: str) -> Path:
+    """`parent/stem`, or `stem-2`, `stem-3` … when an earlier export made it: an export never
+    writes over the files of another."""
+    path, number = parent / stem, 1
+    while os.path.lexists(path):
+        number += 1
+        path = parent / f"{stem}-{number}"
+    return path
 
 
 def changed_refusal(label: str) -> str:

@@ -227,12 +227,12 @@ def snapshot(folder):
 
 
 @pytest.mark.parametrize("option, name, earlier", [
-    ("--pdf", "report.pdf", ["report.pdf"]),
-    ("--fhir", "bundle.json", ["bundle.json"]),
-    ("--rems", "rems.txt", ["rems.txt"]),
-    ("--csv", "csv", ["csv/session-{sid}-observations.csv", "csv/session-{sid}-events.csv"]),
+    ("--pdf", "report.pdf", ["report-last-week.pdf"]),
+    ("--fhir", "bundle.json", ["bundle-last-week.json"]),
+    ("--rems", "rems.txt", ["rems-last-week.txt"]),
+    ("--csv", "csv", ["csv/session-1-observations.csv", "csv/session-1-events.csv"]),
 ])
-def test_an_export_to_a_full_disk_says_so_and_leaves_the_earlier_file(
+def test_an_export_to_a_full_disk_says_so_and_leaves_the_earlier_files(
         capsys, scenario_log, full_disk, option, name, earlier):
     # QA: the PDF was truncated at 65536 bytes and reported written; FHIR left a partial file.
     sid = scenario_log.facts.ids["esketamine"]
@@ -265,3 +265,46 @@ def test_a_device_as_the_target_is_refused_and_left_alone(capsys, scenario_log, 
     assert message == (f"infusion-console export: cannot write {device}: it is not a regular "
                        "file (a folder or a device); choose another place to write to")
     assert stat.S_ISCHR(device.stat().st_mode) and os.listdir(tmp_path) == ["full"]
+
+
+@pytest.mark.parametrize("option, name, taken", [
+    ("--pdf", "report.pdf", "report.pdf"),
+    ("--csv", "csv", "csv/session-{sid}-events.csv"),
+])
+def test_an_export_never_replaces_a_file(capsys, scenario_log, tmp_path, option, name, taken):
+    # QA: a second export to the same name replaced the first without a word, a de-identified
+    # CSV the identified one (or the reverse: patient data over a file meant for a registry).
+    sid = scenario_log.facts.ids["esketamine"]
+    path = tmp_path / taken.format(sid=sid)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("the export of last week\n")
+    before = snapshot(tmp_path)
+    message = one_line_error(*run(capsys, sid, option, tmp_path / name, "--db", scenario_log.path))
+    thing = "folder" if option == "--csv" else "file name"
+    assert message == (f"infusion-console export: {path} exists already: an export never "
+                       f"replaces a file (remove it first, or give another {thing})")
+    assert snapshot(tmp_path) == before
+    assert access_rows(capsys, scenario_log.path, sid)[-1].endswith(
+        f"NOT WRITTEN: {tmp_path / name}: {path} exists already: an export never replaces a file "
+        f"(remove it first, or give another {thing})")
+
+
+def test_identified_and_deidentified_csv_files_stand_side_by_side(capsys, scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["esketamine"]
+    assert run(capsys, sid, "--csv", tmp_path, "--db", scenario_log.path)[0] == 0
+    code, out, err = run(capsys, sid, "--csv", tmp_path, "--deidentify", "--db", scenario_log.path)
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"session-{sid}-deidentified-events.csv", f"session-{sid}-deidentified-observations.csv",
+        f"session-{sid}-events.csv", f"session-{sid}-observations.csv"]
+    assert "MRN-5820" in (tmp_path / f"session-{sid}-events.csv").read_text(encoding="utf-8")
+    assert "MRN-5820" not in (tmp_path / f"session-{sid}-deidentified-events.csv").read_text(
+        encoding="utf-8")
+
+
+def test_no_rems_form_is_written_from_a_deidentified_session(capsys, scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["esketamine"]
+    message = one_line_error(*run(capsys, sid, "--rems", tmp_path / "rems.txt", "--deidentify",
+                                  "--db", scenario_log.path))
+    assert "a de-identified form (a pseudonym, a moved date) would be a wrong form" in message
+    assert list(tmp_path.iterdir()) == []

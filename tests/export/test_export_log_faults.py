@@ -275,6 +275,25 @@ def test_the_pdf_of_a_changed_session_is_written_with_the_warning_on_its_pages(
     assert all("⚠ RECORD CHANGED OUTSIDE THE CONSOLE: see page 1" in page for page in pages)
 
 
+@needs_poppler
+def test_a_deidentified_pdf_of_a_changed_session_names_neither_row_nor_log_path(
+        capsys, plain_log, tmp_path):
+    # QA: the warning's "verify --db Smith_John_MRN-4711/log.sqlite3" printed a folder named for
+    # the patient on a de-identified report.
+    folder = tmp_path / "Smith_John_MRN-5820"
+    folder.mkdir()
+    db = copy_log(plain_log.path, folder)
+    sid = plain_log.facts.ids["esketamine"]
+    row, value, _ = change_value(db, sid)
+    code, _, err = export(capsys, sid, "--pdf", tmp_path / "r.pdf", "--db", db, "--deidentify")
+    assert (code, err) == (0, "")
+    first = " ".join(pdf_pages(tmp_path / "r.pdf")[0].split())
+    assert (f"observations row {row} does not match the log's hash chain. What this page shows "
+            "may not be what was recorded. Check the log this session came from with: "
+            "infusion-console verify; the last backup holds the record as written.") in first
+    assert "Smith_John" not in first and "MRN-5820" not in first and f"{value:g} mmHg" not in first
+
+
 def test_a_deidentified_export_names_only_the_row(capsys, plain_log, tmp_path):
     # verify's sentence and the row may hold a time or free text: the table and number only,
     # as the review's de-identified banner says it.

@@ -172,6 +172,11 @@ def test_a_deidentified_detail_prints_no_identifier(review_log, tmp_path):
     whole = " ".join(pages_of(pdf))
     assert "MRN-4711" not in whole and "nurse.ben" not in whole and "Dr Lee" not in whole
     assert "anon-" in whole and "staff-1" in whole
+    # It says what it is: under the title, and in every page's footer (a page travels alone).
+    pages = pages_of(pdf)
+    assert "DE-IDENTIFIED: the patient is a pseudonym; dates are moved by whole weeks" in \
+        " ".join(pages[0].split())
+    assert all("(de-identified) · session" in page for page in pages)
 
 
 def test_unknown_page_size_is_refused(review_log, tmp_path):

@@ -210,8 +210,8 @@ def test_a_de_identified_view_of_an_edited_session_names_the_row_but_not_its_con
     assert window.detail_page.integrity_banner.text() == (
         f"⚠ This session's record was changed outside the console: observations row {row} does "
         "not match the log's hash chain. What this page shows may not be what was recorded. "
-        f"Check the whole log with: infusion-console verify --db {db}; the last backup holds the "
-        "record as written.")
+        "Check the log this session came from with: infusion-console verify; the last backup "
+        "holds the record as written.")   # no path: its PDF carries this text, and a folder may be named for the patient
     window.close_log()
 
 

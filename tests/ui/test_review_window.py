@@ -539,9 +539,15 @@ def test_export_buttons_write_pdf_csv_fhir_and_rems(review, tmp_path):
     assert message.endswith("pages, Letter) · not logged: this log has no staff accounts")
     page.export_buttons["csv"].click()
     # Into a new folder named for the session, inside the existing one chosen.
-    assert sorted(p.name for p in (tmp_path / "csv" / "MRN-5820-session1-20260306").iterdir()) == [
-        f"session-{facts.ids['esketamine']}-events.csv",
-        f"session-{facts.ids['esketamine']}-observations.csv"]
+    first = tmp_path / "csv" / "MRN-5820-session1-20260306"
+    names = [f"session-{facts.ids['esketamine']}-events.csv",
+             f"session-{facts.ids['esketamine']}-observations.csv"]
+    assert sorted(p.name for p in first.iterdir()) == names
+    # Again (after an annotation, say): a folder of its own; the first export is not written over.
+    (first / names[0]).write_text("the export of last week\n")
+    page.export_buttons["csv"].click()
+    assert (first / names[0]).read_text() == "the export of last week\n"
+    assert sorted(p.name for p in (tmp_path / "csv" / "MRN-5820-session1-20260306-2").iterdir()) == names
     page.export_buttons["fhir"].click()
     bundle = json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
     assert bundle["resourceType"] == "Bundle"
@@ -598,6 +604,14 @@ def test_deidentified_export_carries_no_patient_id_or_nurse(review, tmp_path):
     text = (tmp_path / "anon.json").read_text(encoding="utf-8")
     assert "MRN-5820" not in text and "nurse.cruz" not in text
     assert "anon-" in text
+    # The REMS form goes under the patient's identity and real date: none from this view, and
+    # the window says why (not "choose another place").
+    dialogs.file_name = "rems"
+    page.export_buttons["rems"].click()
+    assert not (tmp_path / "rems.txt").exists()
+    title, message = dialogs.errors[-1]
+    assert title == "REMS export failed"
+    assert "would be a wrong form" in message and "Choose another place" not in message
 
 
 def test_a_log_without_staff_accounts_says_reads_and_exports_are_not_logged(review, tmp_path):
