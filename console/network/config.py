@@ -203,6 +203,24 @@ def ca_context(ca_file: Path | None, what: str = "ca_file") -> ssl.SSLContext:
             from None
 
 
+# OpenSSL's verify codes for a certificate made for another name than the one dialled.
+NAME_MISMATCH: Final = frozenset({62, 64})   # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH
+
+
+def certificate_refused(exc: ssl.SSLCertVerificationError, host: str,
+                        ca_file: Path | None) -> str:
+    """Why a server's certificate was not accepted, and what to look at: the address's host name
+    when the certificate is made for another (the CA file is then fine), else the CA file."""
+    cause = f"TLS certificate not accepted ({exc.verify_message})"
+    if exc.verify_code in NAME_MISMATCH:
+        return (f"{cause}: its certificate is not made for {host!r}; put the host name it was "
+                f"made for in the address (`network setup --host` names it), or make its "
+                f"certificate for {host!r}")
+    trust = (f"check ca_file (now {ca_file})" if ca_file
+             else "check ca_file (none given: the system's CAs were used)")
+    return f"{cause}: {trust}"
+
+
 def _ca_words(exc: OSError) -> str:
     if isinstance(exc, ssl.SSLError):
         if exc.reason == "NO_CERTIFICATE_OR_CRL_FOUND":

@@ -68,7 +68,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from console.clock import Clock
-from console.network.config import ca_context, split_address, without_password
+from console.network.config import (
+    NAME_MISMATCH,
+    ca_context,
+    certificate_refused,
+    split_address,
+    without_password,
+)
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
 
 log = logging.getLogger(__name__)
@@ -591,7 +597,7 @@ class MllpSender:
                 raise
             except (OSError, ssl.SSLError) as exc:
                 sock.close()
-                problem = f"cannot connect to the MLLP peer {self.peer}: {_describe(exc)}"
+                problem = f"cannot connect to the MLLP peer {self.peer}: {_describe(exc, self._host)}"
                 continue
             self._sock = sock
             self._framer = MllpFramer()
@@ -724,9 +730,11 @@ class MllpSender:
             self._on_status(status)
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, host: str = "") -> str:
     """A short cause for a network error: the OS's words, not a traceback."""
     if isinstance(exc, ssl.SSLCertVerificationError):
+        if host and exc.verify_code in NAME_MISMATCH:
+            return certificate_refused(exc, host, None)
         return f"TLS certificate not accepted ({exc.verify_message})"
     if isinstance(exc, ssl.SSLError):
         return f"TLS error ({exc.reason or exc})"

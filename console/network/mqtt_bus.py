@@ -84,7 +84,13 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from console.clock import Clock
-from console.network.config import ca_context, is_loopback, split_address, without_password
+from console.network.config import (
+    ca_context,
+    certificate_refused,
+    is_loopback,
+    split_address,
+    without_password,
+)
 
 log = logging.getLogger(__name__)
 
@@ -543,10 +549,8 @@ class BusClient:
         # not pass the exception; it is the one being handled.
         exc = sys.exc_info()[1]
         if isinstance(exc, ssl.SSLCertVerificationError):
-            trust = (f"check ca_file (now {self.config.ca_file})" if self.config.ca_file
-                     else "check ca_file (none given: the system's CAs were used)")
-            self._set_status(BusState.REFUSED, f"{self._address}: TLS certificate not accepted "
-                                               f"({exc.verify_message}): {trust}")
+            self._set_status(BusState.REFUSED, f"{self._address}: " + certificate_refused(
+                exc, self._host, self.config.ca_file))
         elif isinstance(exc, ssl.SSLError):
             self._set_status(BusState.DISCONNECTED, (
                 f"{self._address}: TLS handshake failed ({exc.reason or exc}): is this port a "

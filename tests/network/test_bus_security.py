@@ -162,6 +162,10 @@ def test_R13_a_host_name_the_certificate_does_not_name_is_refused(
     state_is(chair, BusState.REFUSED)
     assert chair.status().detail.startswith(
         f"{url}: TLS certificate not accepted (IP address mismatch")
+    # What to fix is the address's host name, not the CA file (QA: it said "check ca_file").
+    assert chair.status().detail.endswith(
+        "): its certificate is not made for '127.0.0.1'; put the host name it was made for in "
+        "the address (`network setup --host` names it), or make its certificate for '127.0.0.1'")
 
 
 def test_R13_the_broker_has_no_plain_listener(clinic: Clinic) -> None:

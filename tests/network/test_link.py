@@ -507,6 +507,18 @@ def test_the_engine_over_tls_takes_the_messages_and_a_wrong_ca_is_named(
         assert wrong.link.mllp is not None
         wait_until(lambda: "certificate" in (wrong.link.mllp.status().last_error or ""),
                    "the TLS failure named")
+        # Dialled by its address while its certificate names "localhost": the name is what to
+        # fix, not the CA file (QA).
+        by_ip = chairs(NetworkConfig(forward=f"mllps://127.0.0.1:{reserved_port}",
+                                     chair="chair-5", ca_file=ca), name="by-ip")
+        by_ip.reading("heart_rate", 71)
+        assert by_ip.link.mllp is not None
+        wait_until(lambda: "certificate" in (by_ip.link.mllp.status().last_error or ""),
+                   "the name mismatch named")
+        assert (by_ip.link.mllp.status().last_error or "").endswith(
+            "its certificate is not made for '127.0.0.1'; put the host name it was made for in "
+            "the address (`network setup --host` names it), or make its certificate for "
+            "'127.0.0.1'")
         assert len(peer.received) == 1
     finally:
         peer.close()
