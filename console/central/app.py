@@ -38,7 +38,7 @@ from console.central.board import Board
 from console.central.central_log import CentralLog, CentralLogError, default_central_db_path
 from console.clock import Clock, Moment, SystemClock, iso
 from console.network import bus_topics
-from console.network.config import IN_CLEAR_NOTE, crosses_in_clear
+from console.network.config import IN_CLEAR_NOTE, crosses_in_clear, read_password
 
 if TYPE_CHECKING:
     from PySide6 import QtCore
@@ -120,6 +120,7 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
         ca_context,
         option_name,
         read_table,
+        setting_path,
         typed,
     )
 
@@ -144,7 +145,7 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
                 if value is not None:
                     labels[key] = f"{path}: {key}"
                     if key in ("password_file", "ca_file"):
-                        value = Path(str(value)).expanduser()
+                        value = setting_path(str(value), path)
                     setattr(args, key, value)
         if not args.broker:
             raise StartError(f"no clinic bus: give --broker URL, or write broker = \"mqtts://"
@@ -235,12 +236,10 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         raise StartError(str(exc)) from None
     password = None
     if args.password_file is not None:
-        try:
-            password = args.password_file.read_text(encoding="utf-8").splitlines()[0].strip()
-        except (OSError, UnicodeDecodeError, IndexError) as exc:
-            why = "it is empty" if isinstance(exc, IndexError) else str(exc)
-            raise StartError(f"cannot read the password file {args.password_file}: {why}") \
-                from None
+        try:   # the chair's rule and words (network.config)
+            password = read_password(args.password_file, "password file")
+        except ValueError as exc:
+            raise StartError(str(exc)) from None
     config = BusConfig(args.broker, username=args.username, password=password,
                        ca_file=args.ca_file, allow_plaintext=args.allow_plaintext)
     in_clear = crosses_in_clear(config.url)

@@ -246,10 +246,10 @@ def _write_all(plan: Plan) -> None:
     _write_private(out / "credentials.txt", credentials_text(plan, passwords))
     for room, chair in enumerate(plan.chairs, start=1):
         kit = _station_kit(plan, chair, passwords[chair])
-        (kit / "network.toml").write_text(network_toml(plan, chair, f"Room {room}", kit),
+        (kit / "network.toml").write_text(network_toml(plan, chair, f"Room {room}"),
                                           encoding="utf-8")
     kit = _station_kit(plan, plan.central, passwords[plan.central])
-    (kit / "central.toml").write_text(central_toml(plan, kit), encoding="utf-8")
+    (kit / "central.toml").write_text(central_toml(plan), encoding="utf-8")
 
 
 def _station_kit(plan: Plan, name: str, password: str) -> Path:
@@ -433,18 +433,18 @@ def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def network_toml(plan: Plan, chair: str, room: str, kit: Path) -> str:
+def network_toml(plan: Plan, chair: str, room: str) -> str:
     return f"""\
 # The clinic bus settings of {chair}, written by `{PROG}` on {_stamp()}.
-# The console reads them from ~/.config/infusion-console/network.toml. The file paths are where
-# the files are now: if you copy this folder to the chair's computer, change them.
+# The console reads them from ~/.config/infusion-console/network.toml. The two file paths are
+# read from this file's folder: copy password and ca.crt with it, and nothing needs changing.
 [network]
 broker = {_toml_string(plan.broker_url)}
 chair = {_toml_string(chair)}
 room = {_toml_string(room)}
 username = {_toml_string(chair)}
-password_file = {_toml_string(str(kit / "password"))}
-ca_file = {_toml_string(str(kit / "ca.crt"))}
+password_file = "password"
+ca_file = "ca.crt"
 allow_plaintext = false
 # forward = "mllps://engine.clinic.lan:6661"   # the clinic's interface engine, if there is one
 quiet_room = false
@@ -452,18 +452,18 @@ topic_prefix = {_toml_string(plan.prefix)}
 """
 
 
-def central_toml(plan: Plan, kit: Path) -> str:
+def central_toml(plan: Plan) -> str:
     return f"""\
 # The clinic bus settings of the central station {plan.central}, written by `{PROG}` on
 # {_stamp()}. `infusion-console central` (and its desktop menu entry) reads them from
-# ~/.config/infusion-console/central.toml. The file paths are where the files are now: if you
-# copy this folder to the station's computer, change them.
+# ~/.config/infusion-console/central.toml. The two file paths are read from this file's
+# folder: copy password and ca.crt with it, and nothing needs changing.
 [central]
 broker = {_toml_string(plan.broker_url)}
 name = {_toml_string(plan.central)}
 username = {_toml_string(plan.central)}
-password_file = {_toml_string(str(kit / "password"))}
-ca_file = {_toml_string(str(kit / "ca.crt"))}
+password_file = "password"
+ca_file = "ca.crt"
 prefix = {_toml_string(plan.prefix)}
 """
 

@@ -278,7 +278,13 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
     return config
 
 
-def _read_password(path: Path, what: str) -> str:
+def read_password(path: Path, what: str) -> str:
+    """The password in `path`: one line of text (a chair's and a central station's, alike).
+
+    Raises:
+        ValueError: no such file, unreadable, not text, empty, or more than one line (naming
+            `what`, the file and what it must hold).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -286,10 +292,24 @@ def _read_password(path: Path, what: str) -> str:
     except UnicodeDecodeError:
         raise ValueError(f"{what} {path} is not a text file: it must hold the password as one "
                          "line of text (UTF-8)") from None
-    password = text.strip()
-    if not password:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
         raise ValueError(f"{what} {path} is empty: it must hold the password as one line")
-    return password
+    if len(lines) > 1:
+        # Sent whole, the broker refused it; the central station took the first line: each
+        # read it its own way (QA).
+        raise ValueError(f"{what} {path} holds {len(lines)} lines: it must hold the password "
+                         "as one line")
+    return lines[0]
+
+
+def setting_path(value: str, settings_file: Path | None) -> Path:
+    """A file named in a settings file: a relative path is read from that file's folder (the
+    README's kit is copied as a folder), one given as an option from the current folder."""
+    path = Path(value).expanduser()
+    if settings_file is not None and not path.is_absolute():
+        return settings_file.parent / path
+    return path
 
 
 _KIND_WORDS: Final[dict[type, str]] = {str: "text in quotes", bool: "true or false (no quotes)"}
@@ -394,10 +414,14 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
                 "this console would run alone, off the clinic network. Give --broker URL "
                 "and/or --forward URL (broker / forward under [network] in network.toml), or "
                 f"leave {'it' if len(unused) == 1 else 'them'} out to run alone")
-    password = None
-    if strings["password_file"]:
-        password = _read_password(Path(strings["password_file"]).expanduser(),
-                                  label("password_file"))
+    def file_setting(key: str) -> Path | None:
+        value = strings[key]
+        if not value:
+            return None
+        return setting_path(value, path if labels.get(key) == f"{path}: {key}" else None)
+
+    password_file = file_setting("password_file")
+    password = read_password(password_file, label("password_file")) if password_file else None
     chair = strings["chair"] or ""
     config = NetworkConfig(
         broker=strings["broker"],
@@ -405,7 +429,7 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         room=strings["room"] or chair,
         username=strings["username"] or (chair or None),
         password=password,
-        ca_file=Path(strings["ca_file"]).expanduser() if strings["ca_file"] else None,
+        ca_file=file_setting("ca_file"),
         allow_plaintext=bool(flags["allow_plaintext"]),
         forward=strings["forward"],
         quiet_room=bool(flags["quiet_room"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 import subprocess
 import sys
@@ -30,7 +31,8 @@ def mode(path: Path) -> int:
 
 
 def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_network_toml(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], bus_client: MakeClient) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bus_client: MakeClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "clinic-broker"
     port = free_port()
     code, printed, err = setup(capsys, "--chairs", "2", "--host", "localhost", "--port",
@@ -53,25 +55,32 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
     assert "credentials.txt" in printed and "not printed" in printed
     assert f"mosquitto -c {out}/mosquitto.conf" in printed
 
-    # The chair's network.toml has the keys the console reads, pointing at its own files.
+    # The chair's network.toml has the keys the console reads, pointing at the files beside it.
     doc = tomllib.loads((out / "stations" / "chair-2" / "network.toml").read_text())
     assert doc == {"network": {
         "broker": f"mqtts://localhost:{port}", "chair": "chair-2", "room": "Room 2",
-        "username": "chair-2", "password_file": str(out / "stations/chair-2/password"),
-        "ca_file": str(out / "stations/chair-2/ca.crt"), "allow_plaintext": False,
-        "quiet_room": False, "topic_prefix": "infusion"}}
+        "username": "chair-2", "password_file": "password", "ca_file": "ca.crt",
+        "allow_plaintext": False, "quiet_room": False, "topic_prefix": "infusion"}}
     assert '# forward = "mllps://' in (out / "stations" / "chair-2" / "network.toml").read_text()
-    # The console's own loader takes it as written.
+    # The console's own loader takes it as written, the kit copied as the README says (its
+    # files into the chair's config folder) and the console started from another folder: QA
+    # found paths read from the current folder, so a copied kit needed editing.
     from console.network.config import load
-    loaded = load(out / "stations" / "chair-2" / "network.toml", {})
+    chair_config = tmp_path / "chair-2-home" / ".config" / "infusion-console"
+    shutil.copytree(out / "stations" / "chair-2", chair_config)
+    monkeypatch.chdir(tmp_path)
+    loaded = load(chair_config / "network.toml", {})
     assert (loaded.broker, loaded.password) == (f"mqtts://localhost:{port}", passwords["chair-2"])
+    assert loaded.ca_file == chair_config / "ca.crt"
     # The central station's central.toml, read by `infusion-console central` with no options.
     from console.central.app import apply_config, parser
-    central_args = apply_config(parser().parse_args(
-        ["--config", str(out / "stations" / "central" / "central.toml")]))
+    central_config = tmp_path / "desk-home" / ".config" / "infusion-console"
+    shutil.copytree(out / "stations" / "central", central_config)
+    central_args = apply_config(parser().parse_args(["--config", str(central_config / "central.toml")]))
     assert (central_args.broker, central_args.name, central_args.username) == (
         f"mqtts://localhost:{port}", "central", "central")
-    assert central_args.password_file == out / "stations/central/password"
+    assert central_args.password_file == central_config / "password"
+    assert central_args.ca_file == central_config / "ca.crt"
 
     # Mosquitto runs the configuration as written, and chair-2 connects with those settings.
     broker = Broker(tmp_path / "run", port=port,
@@ -80,8 +89,7 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
     try:
         net = doc["network"]
         chair = bus_client(BusConfig(net["broker"], username=net["username"],
-                                     password=Path(net["password_file"]).read_text().strip(),
-                                     ca_file=Path(net["ca_file"])), "chair-2")
+                                     password=loaded.password, ca_file=loaded.ca_file), "chair-2")
         inbox = Inbox()
         central = bus_client(BusConfig(net["broker"], username="central",
                                        password=passwords["central"],

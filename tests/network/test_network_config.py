@@ -283,3 +283,31 @@ def test_a_chair_with_only_an_engine_is_a_network(tmp_path: Path) -> None:
     # The chair and room name the bed in the engine's messages (PV1-3): not alone.
     config = load(None, {"forward": "mllp://127.0.0.1:6661", "chair": "c1", "room": "Room 1"})
     assert config.enabled and (config.chair, config.room) == ("c1", "Room 1")
+
+
+def test_relative_file_paths_are_read_from_the_settings_files_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # QA: `password_file = "password"` beside network.toml was looked for in the folder the
+    # console was started from. An option's relative path is still the current folder's.
+    (tmp_path / "password").write_text("s3cret\n", encoding="utf-8")
+    path = _write(tmp_path, '[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\n'
+                            'password_file = "password"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load(path, {}).password == "s3cret"
+    (elsewhere / "other.password").write_text("other\n", encoding="utf-8")
+    assert load(path, {"password_file": "other.password"}).password == "other"
+
+
+def test_a_password_file_of_two_lines_is_refused(tmp_path: Path) -> None:
+    # QA: the chair sent both lines as the password (the broker refused it), the central station
+    # took the first: one rule, said at the start.
+    secret = tmp_path / "chair.password"
+    secret.write_text("s3cret\nold-password\n", encoding="utf-8")
+    path = _write(tmp_path, f'[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\n'
+                            f'password_file = "{secret}"\n')
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value) == (f"{path}: password_file {secret} holds 2 lines: it must hold "
+                                 "the password as one line")
