@@ -30,6 +30,7 @@ non-zero exit; never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -309,10 +310,28 @@ def gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a shell reports for a program stopped by SIGPIPE (128 + 13): no command's own status.
+CLOSED_PIPE_STATUS: Final = 141
+
+
+def _subcommand(command: Callable[[list[str]], int], argv: list[str]) -> int:
+    """Run a subcommand; a reader that went away (`| head`) ends it quietly, never with a
+    traceback (QA: `network setup ... | head -3`)."""
+    try:
+        status = command(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's own advice: point stdout at nothing, so the flush at exit fails no more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return CLOSED_PIPE_STATUS
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        return SUBCOMMANDS[argv[0]](argv[1:])
+        return _subcommand(SUBCOMMANDS[argv[0]], argv[1:])
     args = gui_parser().parse_args(argv)
     collector_hold.hold()   # until the window is built (console/collector_hold.py: P7)
     try:

@@ -193,3 +193,20 @@ def test_the_simulator_refuses_a_bed_its_gateway_cannot_serve(tmp_path):
     assert run_refused(tmp_path, SIM, "--bed", "x y", "--format", "mindray-gateway") == (
         "infusion-sim: error: --bed: mindray-gateway: bed 'x y' is not an IPv4 address; give the "
         "bed monitor's address, e.g. 192.168.10.21")
+
+
+def test_a_reader_that_goes_away_ends_a_command_quietly(tmp_path):
+    # QA: `infusion-console network setup ... | head -3` ended in a BrokenPipeError traceback.
+    # Here the pipe's reading end is closed before the command writes a line.
+    assert CONSOLE, "infusion-console is not installed in this environment"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([CONSOLE, "network", "setup", "--chairs", "1", "--out",
+                               str(tmp_path / "kit")], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == 141
+    assert (tmp_path / "kit" / "mosquitto.conf").exists()   # its work was done all the same
