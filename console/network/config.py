@@ -136,6 +136,10 @@ def split_address(url: str, what: str, schemes: Iterable[str], form: str, ipv6_e
         protocol: the protocol's name, for "a path or query, which MQTT does not use".
     """
     shown = without_password(url)
+    if "://" not in url:
+        # "localhost:1883" reads to urlsplit as the scheme "localhost" (QA: "has the scheme
+        # 'localhost'").
+        raise ValueError(f"{what} {shown!r} has no scheme: {form}")
     try:
         parts = urlsplit(url.strip())
     except ValueError as exc:   # "Invalid IPv6 URL": an unclosed bracket

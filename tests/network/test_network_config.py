@@ -55,6 +55,9 @@ quiet_room = true
     ('[network]\nbroker = "mqtts://b:8883"\n', {},
      '{file}: broker needs a chair name: write chair = "chair-1" under [network] or give '
      "--chair NAME"),
+    ('[network]\nbroker = "localhost:1883"\nchair = "c1"\n', {},
+     "{file}: broker 'localhost:1883' has no scheme: write it as mqtts://host[:8883] (TLS) or "
+     "mqtt://host[:1883] (plain; loopback only unless allow_plaintext = true)"),
     ('[network]\nbroker = "http://b"\nchair = "c1"\n', {},
      "{file}: broker 'http://b' has the scheme 'http': write it as mqtts://host[:8883] (TLS) or "
      "mqtt://host[:1883] (plain; loopback only unless allow_plaintext = true)"),
