@@ -49,6 +49,7 @@ from typing import Final, NoReturn
 
 from console.network import bus_topics
 from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix
+from console.network.config import is_loopback
 
 PROG: Final = "infusion-console network setup"
 MAX_CHAIRS: Final = 500
@@ -61,7 +62,7 @@ SERVER_DAYS: Final = 825
 # monitor, 3600) and a few PCD-04 alarm phases: about 6000.
 MESSAGES_PER_CHAIR_HOUR: Final = 6000
 # How long a central station with a persistent session may be away (a restart, a network outage)
-# before Mosquitto starts dropping what it queued for it (network.md: "Mosquitto drops beyond
+# before Mosquitto starts dropping what it queued for it (the design notes: "Mosquitto drops beyond
 # max_queued_messages: set it for the clinic's size"). One hour of the whole clinic.
 QUEUE_HOURS: Final = 1
 # Mosquitto's own default, kept as the floor for a very small clinic.
@@ -379,7 +380,7 @@ persistence_location {out}/data/
 autosave_interval 60
 
 # QoS 1 messages kept for each absent client with a persistent session (the central station).
-# Mosquitto drops what is beyond (network.md), so it is sized for this clinic: about
+# Mosquitto drops what is beyond (max_queued_messages), so it is sized for this clinic: about
 # {MESSAGES_PER_CHAIR_HOUR} messages per chair per hour x {len(plan.chairs)} chair(s) x {QUEUE_HOURS} h away.
 max_queued_messages {plan.max_queued}
 # A central station that has not come back within two days is forgotten.
@@ -482,5 +483,15 @@ def summary(plan: Plan) -> str:
         f"  stations/<name>/   for each station: password, ca.crt, and a chair's network.toml "
         f"or the central's central.toml (broker {plan.broker_url})\n"
         "  credentials.txt    every account's password, readable by you only (passwords are "
-        "not printed)"
+        "not printed)" + _only_here(plan)
     )
+
+
+def _only_here(plan: Plan) -> str:
+    """A certificate for this machine's own name on a broker that listens on the network: a
+    chair on another computer cannot connect to it (QA: nothing said so)."""
+    if not is_loopback(plan.host) or (plan.bind and is_loopback(plan.bind)):
+        return ""
+    return (f"\nNote: the certificate names only {plan.host}: chairs on other computers cannot "
+            "connect to this broker. For a clinic, run the set-up again with --host and the "
+            "broker's name (or address) on the clinic network.")

@@ -343,6 +343,18 @@ def typed(table: Mapping[str, Any], key: str, kind: type[_T], what: str,
     return value
 
 
+def _toml_line(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """The line TOML could not read, and how values are written (QA: `quiet_room = yes` got
+    "Invalid value (at line 13, column 14)", naming no key)."""
+    found = re.search(r"at line (\d+)", str(exc))
+    lines = text.splitlines()
+    if found is None or not 0 < int(found[1]) <= len(lines):
+        return ""
+    number = int(found[1])
+    return (f": line {number} reads {lines[number - 1].strip()!r}; text goes in quotes "
+            '(room = "Room 3"), yes or no is true or false without quotes')
+
+
 def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     """The `[name]` table of the station settings file at `path` (network.toml, central.toml).
 
@@ -355,9 +367,13 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
             names the file, what is wrong and what is allowed).
     """
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not a readable TOML file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not a readable TOML file ({exc}){_toml_line(text, exc)}") \
+            from None
     outside = sorted(set(doc) - {name})
     if outside:
         found = ", ".join(f"[{k}]" if isinstance(doc[k], dict) else k for k in outside)

@@ -489,8 +489,11 @@ class BusClient:
             self._mqtt.disconnect()
             self._mqtt.loop_stop()
         if left:
+            # Not "lost": a chair's outbox keeps every row without a delivery and sends it
+            # again at its next start (console/network/link.py); QA read "not delivered" as gone.
             log.warning("bus client %s stopped with %d message(s) the broker %s had not "
-                        "confirmed; they were not delivered", self.client_id, left,
+                        "confirmed; this client sends them no more (a chair's session log "
+                        "keeps them and sends them at its next start)", self.client_id, left,
                         self._address)
         self._set_status(BusState.STOPPED, "stopped" + (
             f" ({left} message(s) not confirmed by {self._address})" if left else ""))

@@ -206,6 +206,23 @@ def test_addresses_and_host_names_are_taken(tmp_path: Path, capsys: pytest.Captu
         "network"]["broker"] == broker
 
 
+@pytest.mark.parametrize(("args", "warned"), [
+    ([], True),                                           # localhost, listening on every interface
+    (["--bind", "127.0.0.1"], False),                     # a broker for this machine only
+    (["--host", "broker.clinic.lan"], False),
+])
+def test_a_certificate_for_this_machine_only_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     args: list[str], warned: bool) -> None:
+    # QA: the default certificate names only localhost while the broker listens on the network;
+    # every chair on another computer failed TLS and the summary said nothing.
+    code, printed, _ = setup(capsys, "--chairs", "1", *args, "--out", str(tmp_path / "b"))
+    assert code == 0
+    note = ("Note: the certificate names only localhost: chairs on other computers cannot connect "
+            "to this broker. For a clinic, run the set-up again with --host and the broker's "
+            "name (or address) on the clinic network.")
+    assert (note in printed) is warned
+
+
 def test_an_existing_setup_is_never_overwritten(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "b"

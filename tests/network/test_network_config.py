@@ -99,6 +99,15 @@ def test_unreadable_toml_names_the_file(tmp_path: Path) -> None:
     assert str(caught.value).startswith(f"{path}: not a readable TOML file (")
 
 
+def test_a_value_toml_cannot_read_names_its_line_and_how_values_are_written(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\nquiet_room = yes\n')
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value).endswith(
+        ": line 4 reads 'quiet_room = yes'; text goes in quotes (room = \"Room 3\"), yes or no "
+        "is true or false without quotes")
+
+
 def test_loopback_may_go_unencrypted_and_others_only_when_allowed(tmp_path: Path) -> None:
     assert load(None, {"broker": "mqtt://127.0.0.1:1883", "chair": "c1"}).enabled
     allowed = load(None, {"broker": "mqtt://10.0.0.5:1883", "chair": "c1",
