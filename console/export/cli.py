@@ -474,7 +474,7 @@ def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], s
             from console.export.rems import write_rems
 
             form = write_rems(detail, args.rems)
-            missing = f" (missing: {', '.join(form.missing)})" if form.missing else ""
+            missing = f" (missing: {', '.join(form.missing_words())})" if form.missing else ""
             return f"wrote the REMS form values to {args.rems}{missing}"
         return args.rems, rems_out
 

@@ -73,12 +73,11 @@ def event_rows(detail: SessionDetail) -> list[list[str]]:
             *who, _t(e.at), "event", str(e.id), e.kind, e.actor, describe_event(e.kind, e.detail),
             "", "", "", "", "", "", "", _json(e.detail),
         ]))
-    order = 0
     for a in detail.alarms:
         for step in a.steps:
-            order += 1
-            keyed.append((step.at, 1, order, [
-                *who, _t(step.at), "alarm", "", f"alarm_{step.transition}", step.actor,
+            # Its row id, as `verify` and the review name a row ("alarm_events row 35").
+            keyed.append((step.at, 1, step.id, [
+                *who, _t(step.at), "alarm", str(step.id), f"alarm_{step.transition}", step.actor,
                 step.message, str(a.occurrence), a.condition, a.category, step.priority,
                 step.transition, _num(step.value), a.threshold, "",
             ]))

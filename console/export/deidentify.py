@@ -73,6 +73,9 @@ MANUAL: Final = "manual"
 KEPT_DETAILS: Final = frozenset({"dose_mg", "chosen_mg", "pump_rate_ml_h", "protocol_name"})
 # events.detail keys holding free text written by people (or device/port text).
 FREE_TEXT_KEYS: Final = frozenset({"text", "reason", "decision", "note", "detail", "example"})
+# Keys that hold the protocol's own words in an event of that kind, not a person's: a ticked
+# item's text (QA: the events CSV read "Ticked: [free text removed]" for every item).
+PROTOCOL_TEXT: Final = {"checklist_ticked": frozenset({"text"})}
 
 T = TypeVar("T", bound="DataclassInstance")
 
@@ -120,8 +123,9 @@ class _Mapper:
     def text(self, value: str) -> str:
         return REDACTED if value.strip() else value
 
-    def detail(self, detail: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: (self.text(v) if k in FREE_TEXT_KEYS and isinstance(v, str) else v)
+    def detail(self, detail: Mapping[str, Any], kind: str = "") -> dict[str, Any]:
+        kept = PROTOCOL_TEXT.get(kind, frozenset())
+        return {k: (self.text(v) if k in FREE_TEXT_KEYS - kept and isinstance(v, str) else v)
                 for k, v in detail.items()}
 
 
@@ -176,7 +180,7 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
                                  for x in detail.discharge_refusals),
         device_states=tuple(_r(x, at=m.t(x.at), detail=m.text(x.detail))
                             for x in detail.device_states),
-        events=tuple(_r(e, at=m.t(e.at), actor=m.who(e.actor), detail=m.detail(e.detail))
+        events=tuple(_r(e, at=m.t(e.at), actor=m.who(e.actor), detail=m.detail(e.detail, e.kind))
                      for e in detail.events),
         observations=tuple(_observation(o, m) for o in detail.observations),
         discharge=dict(detail.discharge) if detail.discharge is not None else None,

@@ -155,6 +155,12 @@ class RemsForm:
     discharged: bool
     missing: tuple[str, ...] = field(default=())
 
+    def missing_words(self) -> list[str]:
+        """`missing` as the form's readers say it ("device 3", "device lot numbers"), not the
+        keys of its JSON (QA: "missing: device_lot_numbers, device-3")."""
+        return [_MISSING_WORDS.get(name, name.replace("-", " ").replace("_", " "))
+                for name in self.missing]
+
     def to_json(self) -> dict[str, Any]:
         """The values as JSON-ready data (times as ISO UTC text)."""
         return {key: _jsonable(value) for key, value in asdict(self).items()}
@@ -329,6 +335,20 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_MISSING_WORDS: Final = {
+    "dose_mg": "dose",
+    "device_times": "the devices' times",
+    "observation_start": "start of observation (T0)",
+    "observation_end": "end of observation (discharge)",
+    "bp_before_dose": "blood pressure before dose",
+    "bp_t_plus_40": "blood pressure about 40 minutes after dose",
+    "bp_pre_discharge": "blood pressure before discharge",
+    "total_monitoring_minutes": "total monitoring time",
+    "rems_enrolment_confirmed": "REMS enrolment confirmation",
+    "concomitant_medications": "concomitant medications review",
+    "device_lot_numbers": "device lot numbers",
+}
+
 _LABELS: Final = {
     "sedation": "Sedation (MOAA/S below 5)",
     "dissociation": "Dissociation (CADSS above 4 or hallucinations)",
@@ -407,7 +427,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         lines.append(f"  {_LABELS.get(event.name, event.name)}: {_yes(event.present)}{evidence}")
     lines.append(f"Discharged: {_yes(form.discharged)}")
     lines.append("Missing from the log (complete by hand): "
-                 + (", ".join(form.missing) if form.missing else "none"))
+                 + (", ".join(form.missing_words()) if form.missing else "none"))
     return "\n".join(lines) + "\n"
 
 

@@ -109,6 +109,7 @@ class AlarmStep:
         actor: the nurse for acknowledge/reset; `engine` otherwise.
         value: the value that raised or changed it (in the vital's unit), or None.
         message: the banner text shown at this step.
+        id: its `alarm_events` row id (how `verify` and the review name a changed row).
     """
 
     at: datetime
@@ -117,6 +118,7 @@ class AlarmStep:
     actor: str
     value: float | None = None
     message: str = ""
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -491,7 +491,7 @@ def _episodes(
     steps_by: dict[int, list[tuple[Any, ...]]] = {}
     for r in conn.execute(
         "SELECT occurrence, condition, category, priority, transition, at, value, threshold, "
-        "message, actor FROM alarm_events WHERE session_id = ? ORDER BY id",
+        "message, actor, id FROM alarm_events WHERE session_id = ? ORDER BY id",
         [session_id],
     ):
         steps_by.setdefault(r[0], []).append(r)
@@ -510,7 +510,7 @@ def _episodes(
                                     if acknowledged is not None else None),
             value=raising[6], threshold=raising[7], message=raising[8],
             steps=tuple(AlarmStep(at=times(r[5]), transition=r[4], priority=r[3], actor=r[9],
-                                  value=r[6], message=r[8]) for r in rows),
+                                  value=r[6], message=r[8], id=r[10]) for r in rows),
         ))
     episodes.sort(key=lambda e: (e.raised_at, e.occurrence))
     return tuple(episodes)

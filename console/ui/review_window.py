@@ -1557,7 +1557,7 @@ def default_exports(paper: Callable[[], str] | None = None,
         from console.export.rems import write_rems
 
         form = write_rems(detail, path)
-        missing = f"; complete by hand: {', '.join(form.missing)}" if form.missing else ""
+        missing = f"; complete by hand: {', '.join(form.missing_words())}" if form.missing else ""
         return f"REMS form values written: {path}{missing}"
 
     return {

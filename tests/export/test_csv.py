@@ -88,6 +88,13 @@ def test_events_file_holds_events_and_alarm_steps_in_time_order(exported, scenar
     ]
     raised = next(r for r in rows if r["transition"] == "raised" and r["value"] == "182")
     assert raised["threshold"] == "≥180 or ≥40 above baseline"          # UTF-8 round trip
+    # Every row names its row in the log, alarm steps too: "alarm_events row 35" in verify's
+    # words is found in the file (QA: the alarm rows' row column was empty).
+    logged = {r[0]: (r[1], r[2]) for r in db.execute(
+        "SELECT id, transition, at FROM alarm_events WHERE session_id = ?", [sid])}
+    alarm_rows = [r for r in rows if r["source"] == "alarm"]
+    assert sorted(int(r["row"]) for r in alarm_rows) == sorted(logged)
+    assert all(logged[int(r["row"])][0] == r["transition"] for r in alarm_rows)
     note = next(r for r in rows if r["kind"] == "note")
     # The text has a comma: quoted on disk, whole when read back.
     assert note["text"] == "Note: Prescriber informed of BP 186/100, infusion continued"

@@ -109,6 +109,12 @@ def test_people_devices_and_free_text_are_replaced_consistently(loaded):
     # Console texts that name no one stay readable.
     assert clean.overrides[0].blockers == ("Observation must last 5:00 min more",)
     assert clean.alarms[0].message == loaded["surge"].alarms[0].message
+    # A ticked item's text is the protocol's (the events CSV's "Ticked: ..."); a note's is not.
+    original = {e.id: e for e in loaded["surge"].events}
+    ticked = [e for e in clean.events if e.kind == "checklist_ticked"]
+    assert ticked and all(e.detail["text"] == original[e.id].detail["text"] != REDACTED
+                          for e in ticked)
+    assert all(e.detail["text"] == REDACTED for e in clean.events if e.kind == "note")
 
 
 def test_the_pseudonym_is_keyed(loaded):

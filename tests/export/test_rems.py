@@ -89,7 +89,7 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "Respiratory depression: Yes",
         "  Increased blood pressure (BP high alarm): No",
         "Device 3: NOT RECORDED (84 mg is 3 devices)",
-        "Missing from the log (complete by hand): device-3",
+        "Missing from the log (complete by hand): device 3",
     ):
         assert line in text.splitlines()
 
@@ -113,6 +113,11 @@ def test_a_session_without_a_dose_says_what_is_missing(conn, scenario_log):
             "bp_pre_discharge", "rems_enrolment_confirmed"} <= set(running.missing)
     assert not running.discharged
     assert "Blood pressure about 40 minutes after dose: NOT RECORDED" in render_text(running)
+    # Said in the form's words, not its JSON keys.
+    missing = render_text(running).splitlines()[-1]
+    assert missing.startswith("Missing from the log (complete by hand): ")
+    assert "start of observation (T0)" in missing and "REMS enrolment confirmation" in missing
+    assert "_" not in missing
 
 
 def test_refused_for_a_session_that_is_not_esketamine(conn, scenario_log):
@@ -188,7 +193,7 @@ def test_a_device_the_dose_needs_and_the_log_lacks_is_missing(conn, scenario_log
         "Device 2: given at 10:15; lot/note: lot 4711A",
         "Device 3: NOT RECORDED (84 mg is 3 devices)",
     ]
-    assert lines[-1] == "Missing from the log (complete by hand): device-3"
+    assert lines[-1] == "Missing from the log (complete by hand): device 3"
     # All three logged (a session still open): no device is missing.
     path, sid = evening_log
     evening = open_readonly(path)
