@@ -175,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
         done = write(detail)
     except (OSError, ValueError) as exc:
         cause = not_written_cause(exc)
-        unrecorded = _record_not_written(args, db, cause) if args.account_ref is not None else ""
+        unrecorded = _record_not_written(args, db, cause)
         if isinstance(exc, OSError):
             raise CommandFailure(f"cannot write {exc.filename or target}: {cause}; choose "
                                  f"another place to write to{unrecorded}") from exc
@@ -255,12 +255,15 @@ def _target(args: argparse.Namespace) -> Path:
 
 
 def _record_not_written(args: argparse.Namespace, db: Path, cause: str) -> str:
-    """Add an `access_log` row saying the export's file was not written, and why.
+    """Add an `access_log` row saying the export's file was not written, and why (only when
+    the export was signed in, so recorded).
 
     The export's row is written before the file (the rule of console/identity/access.py) and
     names it; without this second row the log would claim a file that is not there. Returns ''
     or a clause for the error line when the log cannot take the row either.
     """
+    if args.account_ref is None:
+        return ""
     from console.identity.access import AccessKind, AccessLog
     from console.identity.errors import IdentityError
     from console.store import EventLog, LogError
@@ -439,6 +442,11 @@ def _refuse_existing(args: argparse.Namespace, detail: SessionDetail, db: Path) 
     if args.csv is not None:
         from console.export.csv_export import csv_paths
 
+        if os.path.isfile(args.csv):   # QA: "cannot write s2.pdf: File exists"
+            cause = (f"--csv takes a folder, and {args.csv} is a file: give the folder to write "
+                     "the two CSV files into")
+            unrecorded = _record_not_written(args, db, cause)
+            raise CommandFailure(cause + unrecorded)
         paths = list(csv_paths(detail, args.csv).values())
     else:
         paths = [args.pdf or args.fhir or args.rems]
@@ -448,7 +456,7 @@ def _refuse_existing(args: argparse.Namespace, detail: SessionDetail, db: Path) 
         return
     cause = (f"{existing} exists already: an export never replaces a file (remove it first, "
              f"or give another {'folder' if args.csv is not None else 'file name'})")
-    unrecorded = _record_not_written(args, db, cause) if args.account_ref is not None else ""
+    unrecorded = _record_not_written(args, db, cause)
     raise CommandFailure(cause + unrecorded)
 
 

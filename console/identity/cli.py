@@ -295,9 +295,18 @@ def _access_log(args: argparse.Namespace) -> int:
         rows, report = _read_access_log(conn, db, args.session)
         with _ACCESS.reading(db, "the staff accounts"):
             accounts = bool(rows) or conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone()
+        unknown = False
+        if args.session is not None and not rows:
+            # Said apart from "none recorded": a mistyped number is not a session nobody read.
+            with _ACCESS.reading(db, "the sessions"):
+                unknown = conn.execute("SELECT 1 FROM sessions WHERE id = ?",
+                                       [args.session]).fetchone() is None
     finally:
         conn.close()
-    if not rows:
+    if unknown:
+        print(f"session {args.session} is not in {db}: no read or export of it can be "
+              "recorded there (leave out --session to see the rows of every session)")
+    elif not rows:
         which = f"of session {args.session} " if args.session is not None else ""
         # The transitional rule (README, "Staff and signatures"): until the first account,
         # nobody signs in, so nothing is recorded; "none recorded" alone reads as "none made".

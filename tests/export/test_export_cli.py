@@ -308,3 +308,13 @@ def test_no_rems_form_is_written_from_a_deidentified_session(capsys, scenario_lo
                                   "--db", scenario_log.path))
     assert "a de-identified form (a pseudonym, a moved date) would be a wrong form" in message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_given_as_the_csv_folder_is_named_as_such(capsys, scenario_log, tmp_path):
+    sid = scenario_log.facts.ids["esketamine"]
+    report = tmp_path / "s2.pdf"
+    report.write_bytes(b"%PDF last week")
+    message = one_line_error(*run(capsys, sid, "--csv", report, "--db", scenario_log.path))
+    assert message == (f"infusion-console export: --csv takes a folder, and {report} is a file: "
+                       "give the folder to write the two CSV files into")
+    assert report.read_bytes() == b"%PDF last week"

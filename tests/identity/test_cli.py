@@ -239,6 +239,9 @@ def test_access_log_prints_the_table(with_admin: Path, capsys) -> None:
         session = log.start_session(SessionOpened(
             patient_id="MRN-4711", protocol_id="iv-ketamine", protocol_version="2026.1",
             session_number=1, nurse="Ana", weight_kg=72.0, started_at=T0))
+        unread = log.start_session(SessionOpened(
+            patient_id="MRN-4712", protocol_id="iv-ketamine", protocol_version="2026.1",
+            session_number=1, nurse="Ana", weight_kg=70.0, started_at=T0))
         admin = Staff(log).find(QA_ADMIN)
         assert admin is not None
         AccessLog(log).record_access(admin, "export", session, "fhir", True, t(5),
@@ -252,9 +255,14 @@ def test_access_log_prints_the_table(with_admin: Path, capsys) -> None:
     assert row.split() == ["1", "2026-03-02T09:00:05.000Z", "QA", "Administrator", "(#1)",
                            "export", str(session), "fhir", "yes", "command", "line", "to",
                            "/tmp/b.json"]
-    assert main(["access-log", "--db", str(with_admin), "--session", "9"]) == 0
+    assert main(["access-log", "--db", str(with_admin), "--session", str(unread)]) == 0
     out = capsys.readouterr().out
-    assert out == f"no read or export of session 9 is recorded in {with_admin}\n"
+    assert out == f"no read or export of session {unread} is recorded in {with_admin}\n"
+    # A session the log does not hold is said to be so (QA: "none recorded" for a typo).
+    assert main(["access-log", "--db", str(with_admin), "--session", "9"]) == 0
+    assert capsys.readouterr().out == (
+        f"session 9 is not in {with_admin}: no read or export of it can be recorded there "
+        "(leave out --session to see the rows of every session)\n")
 
 
 @pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**23])
@@ -267,10 +275,9 @@ def test_access_log_of_a_session_number_sqlite_cannot_hold_is_no_such_session(
     assert err == (f"infusion-console access-log: --session {number}: there is no such session "
                    "(session ids run from 1 to at most 9223372036854775807); leave out "
                    "--session to see the rows of every session\n")
-    # The largest id SQLite holds is still a question it answers: nothing recorded.
+    # The largest id SQLite holds is still a question it answers: no such session there.
     assert main(["access-log", "--db", str(with_admin), "--session", str(2**63 - 1)]) == 0
-    assert capsys.readouterr().out == (f"no read or export of session {2**63 - 1} is recorded "
-                                       f"in {with_admin}\n")
+    assert capsys.readouterr().out.startswith(f"session {2**63 - 1} is not in {with_admin}: ")
 
 
 def test_access_log_of_a_missing_log_is_one_line(tmp_path: Path, capsys) -> None:
