@@ -46,7 +46,11 @@ class EventList(QtWidgets.QListWidget):
         self.setObjectName("event_list")
         self.journal = journal
         self.setStyleSheet("font-size:12pt;")
-        self.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)   # full text on hover
+        # Each row whole, wrapped to the column's width: at 1366x768 the column is about 280 px
+        # and the rows ran past it under a sideways scroll bar ("Alarm raised (medium): S").
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
         self.show_device = False
         self._seen = max(0, journal.total - self.MAX_ROWS)
         self._summary: QtWidgets.QListWidgetItem | None = None   # the drop summary being counted

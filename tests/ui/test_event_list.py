@@ -6,10 +6,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-from PySide6 import QtCore
+import pytest
+from PySide6 import QtCore, QtWidgets
 
 from console.records import EventRecord
 from console.ui.event_list import EventsTab
+from console.ui.live_window import LiveWindow
 from devices.reading import Reading
 from tests.ui.conftest import Answers
 
@@ -109,3 +111,32 @@ def test_a_correction_without_a_reason_is_refused_and_nothing_written(qtbot, liv
     tab.correct_button.click()
     assert tab.message.text() == "Not corrected: a correction needs a reason."
     assert log.conn.execute("SELECT count(*) FROM observations WHERE corrects IS NOT NULL").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_every_row_is_whole_in_the_live_windows_events_column(qtbot, live, size):
+    # Walked at 1366x768: the column is about 280 px and rows ran past it under a sideways
+    # scroll bar ("20:06:04 Alarm raised (medium): S"). Rows wrap to the column's width now.
+    controller, journal, clock, log = live
+    window = LiveWindow(controller, journal, Answers(), Answers())
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    controller.note("patient anxious, music on, eyeshades in place, partner waiting outside")
+    window.refresh()
+    events = window.events_tab.list
+    window.findChild(QtWidgets.QTabWidget).setCurrentWidget(window.events_tab)
+    qtbot.waitUntil(lambda: events.isVisible())
+    assert not events.horizontalScrollBar().isVisible()
+    metrics = events.fontMetrics()
+    for row in range(events.count()):
+        item = events.item(row)
+        rect = events.visualItemRect(item)
+        assert rect.right() < events.viewport().width(), item.text()
+        # Tall enough for its text wrapped at that width.
+        needed = metrics.boundingRect(QtCore.QRect(0, 0, rect.width(), 10_000),
+                                      QtCore.Qt.TextFlag.TextWordWrap, item.text()).height()
+        assert rect.height() >= needed, item.text()
+    note = next(events.item(r) for r in range(events.count()) if "Note:" in events.item(r).text())
+    assert events.visualItemRect(note).height() >= 2 * metrics.lineSpacing()
