@@ -122,3 +122,26 @@ def metric(name: str) -> Metric:
         return METRICS[name]
     except KeyError:
         raise UnknownMetric(name) from None
+
+
+# What the nurse reads for a scale: its short name and the value as she chose it.
+SCALE_WORDS: dict[str, str] = {
+    "moaas": "MOAA/S", "nausea": "Nausea", "fatigue": "Fatigue", "hallucinations": "Hallucinations",
+    "dissociation": "Dissociation (CADSS)", "aldrete": "Aldrete",
+}
+
+
+def scale_value_words(name: str, value: float) -> str:
+    """The value as the nurse chose it: 'moderate', 'present', '3', '9/10'."""
+    m = metric(name)
+    meaning = dict(m.choices).get(int(value))
+    if meaning is not None and len(meaning.split()) == 1:
+        return meaning
+    if name == "aldrete":
+        return f"{m.format(value)}/10"
+    return m.format(value)
+
+
+def scale_words(name: str, value: float) -> str:
+    """'MOAA/S 3', 'Nausea moderate', 'Aldrete 9/10'."""
+    return f"{SCALE_WORDS.get(name, metric(name).label)} {scale_value_words(name, value)}"

@@ -20,7 +20,7 @@ from console.records import (
     SessionEnded,
     SessionOpened,
 )
-from protocols.vitals import METRICS
+from protocols.vitals import METRICS, Kind, scale_words
 
 
 class Journal:
@@ -83,6 +83,8 @@ def describe(record: Record) -> str:
         extra = " (confirmed unusual)" if record.confirmed else ""
         extra += f" (corrects #{record.corrects})" if record.corrects is not None else ""
         flags = f" [{' '.join(sorted(record.flags))}]" if record.flags else ""
+        if m.kind is Kind.SCALE:   # as chosen at the chair: "Nausea moderate", not "Nausea 2 score"
+            return f"{scale_words(record.metric, record.value)} — {who}{extra}{flags}"
         return f"{m.label} {m.format(record.value)} {m.unit} — {who}{extra}{flags}"
     if isinstance(record, AlarmTransition):
         return f"Alarm {record.transition} ({record.priority}): {record.message}" + (

@@ -72,7 +72,7 @@ from console.records import (
     SessionEnded,
 )
 from devices.reading import AGE_UNKNOWN
-from protocols.vitals import BP_METRICS, METRICS, VITALS
+from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
 
 Floats = npt.NDArray[np.float64]
 
@@ -105,7 +105,7 @@ SHORT_LABELS: Mapping[str, str] = {
     "bp_systolic": "Systolic", "bp_diastolic": "Diastolic", "bp_mean": "Mean",
     "heart_rate": "HR", "pulse_rate": "Pulse", "resp_rate": "RR", "spo2": "SpO2",
 }
-# Short names for observation-scale markers ("MOAA/S 3", "nausea 2").
+# Short names for observation-scale markers ("MOAA/S 3", "nausea moderate").
 SCALE_MARKER_NAMES: Mapping[str, str] = {
     "moaas": "MOAA/S", "nausea": "nausea", "dissociation": "CADSS", "hallucinations": "halluc.",
     "fatigue": "fatigue", "aldrete": "Aldrete",
@@ -381,7 +381,7 @@ class TrendFeed:
             self._append(rec.metric, rec.source == MANUAL, minutes, rec.value, received, device,
                          row)
         elif rec.metric in SCALE_MARKER_NAMES:
-            text = f"{SCALE_MARKER_NAMES[rec.metric]} {METRICS[rec.metric].format(rec.value)}"
+            text = f"{SCALE_MARKER_NAMES[rec.metric]} {scale_value_words(rec.metric, rec.value)}"
             self._put_marker(TrendMarker(minutes, text, "observation"), row, rec.metric)
 
     def _append(self, metric: str, manual: bool, minutes: float, value: float, received: float,

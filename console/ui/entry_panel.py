@@ -40,7 +40,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
 from console.ui import theme
 from console.ui.controller import SessionController
-from protocols.vitals import MOAAS_CHOICES, SEVERITY_CHOICES, metric
+from protocols.vitals import (
+    MOAAS_CHOICES,
+    SCALE_WORDS,
+    SEVERITY_CHOICES,
+    metric,
+    scale_value_words,
+    scale_words,
+)
 
 FIELDS = (("bp", "BP (sys/dia)", "128/84"), ("resp_rate", "RR /min", "16"),
           ("heart_rate", "HR /min", "72"), ("spo2", "SpO2 %", "97"))
@@ -60,10 +67,6 @@ DIALOG_STYLE = ("QWidget {font-size:13pt;} QLabel {min-width:28em;}"
 VITAL_WORDS: dict[str, tuple[str, str]] = {
     "bp_systolic": ("BP", " mmHg"), "bp_mean": ("MAP", " mmHg"), "resp_rate": ("RR", "/min"),
     "heart_rate": ("HR", "/min"), "pulse_rate": ("Pulse", "/min"), "spo2": ("SpO2", "%"),
-}
-SCALE_WORDS: dict[str, str] = {
-    "moaas": "MOAA/S", "nausea": "Nausea", "fatigue": "Fatigue", "hallucinations": "Hallucinations",
-    "dissociation": "Dissociation (CADSS)", "aldrete": "Aldrete",
 }
 
 
@@ -86,22 +89,6 @@ def vitals_words(values: Sequence[tuple[str, float]]) -> str:
         else:
             parts.append(f"{m.label} {m.format(value)} {m.unit}")
     return ", ".join(parts)
-
-
-def scale_value_words(name: str, value: float) -> str:
-    """The value as the nurse chose it: 'moderate', 'present', '3', '9/10'."""
-    m = metric(name)
-    meaning = dict(m.choices).get(int(value))
-    if meaning is not None and len(meaning.split()) == 1:
-        return meaning
-    if name == "aldrete":
-        return f"{m.format(value)}/10"
-    return m.format(value)
-
-
-def scale_words(name: str, value: float) -> str:
-    """'MOAA/S 3', 'Nausea moderate', 'Aldrete 9/10'."""
-    return f"{SCALE_WORDS.get(name, metric(name).label)} {scale_value_words(name, value)}"
 
 
 def scale_meaning(name: str, value: float) -> str:

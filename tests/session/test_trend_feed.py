@@ -212,7 +212,7 @@ def test_phases_t0_notes_scales_and_physiological_alarms_are_markers_and_t0_give
         (0.0, "Pre-session checks", "phase", None),
         (10.0, "T0 dose", "dose", None),
         (14.0, "note: patient anxious, reas…", "observation", None),
-        (15.0, "nausea 2", "observation", None),
+        (15.0, "nausea moderate", "observation", None),
         (30.0, "Systolic 185", "alarm", "medium"),
         (35.0, "Systolic 201", "alarm", "high"),
         (42.0, "console closed", "phase", None),

@@ -53,6 +53,19 @@ def test_device_readings_are_behind_a_filter(qtbot, live):
     assert not any("hl7:MON" in t for t in texts(tab))
 
 
+def test_a_scale_reads_as_the_nurse_chose_it(qtbot, live):
+    # Walked: the panel said "moderate" and "present", the Events tab "Nausea 2 score" and
+    # "Hallucinations 1 score".
+    controller, journal, clock, log = live
+    tab = EventsTab(journal, controller, Replies(), Answers())
+    qtbot.addWidget(tab)
+    for name, value in (("nausea", 2), ("hallucinations", 1), ("moaas", 4), ("aldrete", 9)):
+        controller.enter_manual(name, value)
+    tab.refresh()
+    assert texts(tab)[:4] == ["Aldrete 9/10 — ana", "MOAA/S 4 — ana", "Hallucinations present — ana",
+                              "Nausea moderate — ana"]
+
+
 def test_drops_are_one_summary_line_a_minute(qtbot, live):
     controller, journal, clock, log = live
     tab = EventsTab(journal, controller, Replies(), Answers())
