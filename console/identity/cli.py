@@ -149,13 +149,22 @@ def staff_main(argv: list[str]) -> int:
 
 
 def _staff(args: argparse.Namespace) -> int:
+    new_fd = getattr(args, "secret_fd", None)
+    if new_fd is not None and new_fd == args.admin_secret_fd:
+        # One descriptor gives one line: the second read found it spent (QA: "no file
+        # descriptor 3 is open").
+        raise CommandFailure(f"--admin-secret-fd and --secret-fd both name descriptor {new_fd}: "
+                             "the administrator's secret and the new one need one each")
     try:   # descriptors first, before any file is opened (terminal.preread)
         args.admin_secret = preread(args.admin_secret_fd, "--admin-secret-fd")
-        args.new_secret = preread(getattr(args, "secret_fd", None))
+        args.new_secret = preread(new_fd)
     except InputError as exc:
         raise CommandFailure(str(exc)) from exc
     db: Path = args.db if args.db is not None else default_db_path()
-    if args.command != "add" and not db.is_file():
+    args.db_path = db
+    # Only the first administrator's `add` (no --admin) creates a log: a mistyped --db with an
+    # administrator's sign-in had left a new, empty log behind its refusal (QA).
+    if (args.command != "add" or args.admin is not None) and not db.is_file():
         raise CommandFailure(f"no session log at {db}: check the path, or choose the log with "
                              "--db")
 
@@ -208,7 +217,8 @@ def _administrator(args: argparse.Namespace, staff: Staff) -> Account | None:
     if not staff.has_any_administrator():
         if args.command != "add":
             raise CommandFailure("there is no administrator in this log yet: add the first with "
-                                 "'infusion-console staff add --name NAME --roles administrator'")
+                                 f"'infusion-console staff add --db {args.db_path} --name NAME "
+                                 "--roles administrator'")
         if args.admin is not None:
             raise CommandFailure("there is no administrator in this log yet, so nobody to sign "
                                  "in as: leave out --admin (the first account must be an "
@@ -230,15 +240,30 @@ def _administrator(args: argparse.Namespace, staff: Staff) -> Account | None:
 
 
 def _resolve(staff: Staff, text: str) -> Account:
-    found = staff.find(text)
-    if found is not None:
-        return found
-    number = text.removeprefix("#")
+    """The account `text` names: "#N" is account N; otherwise a badge, a name or an account id,
+    and a text that names two accounts (a badge "24" and account 24) is refused, naming both:
+    QA disabled the account with badge 24 when account 24 was meant."""
+    number = text.strip().removeprefix("#")
+    by_id = None
     if number.isdigit():
         try:
-            return staff.get(int(number))
+            by_id = staff.get(int(number))
         except UnknownAccountError:
             pass
+    if text.strip().startswith("#"):
+        if by_id is None:
+            raise CommandFailure(f"there is no account {text.strip()}: "
+                                 "'infusion-console staff list' shows them")
+        return by_id
+    found = staff.find(text)
+    if found is not None and by_id is not None and found.id != by_id.id:
+        raise CommandFailure(
+            f"{text!r} names two accounts: account {found.id} ({found.name}"
+            f"{', badge ' + found.badge if found.badge else ''}) and account {by_id.id} "
+            f"({by_id.name}); give #{by_id.id} for account {by_id.id}, or the other's name")
+    chosen = found if found is not None else by_id
+    if chosen is not None:
+        return chosen
     raise CommandFailure(f"no account has the badge, name or id {text!r}: "
                          "'infusion-console staff list' shows them")
 

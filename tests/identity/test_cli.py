@@ -226,7 +226,8 @@ def test_other_commands_need_a_log_and_an_administrator(db: Path, capsys) -> Non
     EventLog.open(db, "test").close()
     error = one_line_error(*staff(capsys, "list", "--db", db), "infusion-console staff list: ")
     assert error.endswith("there is no administrator in this log yet: add the first with "
-                          "'infusion-console staff add --name NAME --roles administrator'")
+                          f"'infusion-console staff add --db {db} --name NAME --roles "
+                          "administrator'")   # the log meant, not the default one (QA)
 
 
 def test_access_log_prints_the_table(with_admin: Path, capsys) -> None:
@@ -317,3 +318,39 @@ def test_access_log_of_a_log_without_accounts_says_why_nothing_is_recorded(
         f"no read or export is recorded in {db}: this log has no staff accounts, and reads and "
         f"exports are recorded from the first one on (infusion-console staff add --db {db} "
         "--name NAME --roles administrator)\n")
+
+
+
+def test_a_number_that_names_two_accounts_is_refused_naming_both(with_admin: Path, capsys) -> None:
+    # QA: with an account whose badge is "2", `disable 2` disabled that account, not account 2.
+    for name, badge in (("Ana Nurse", None), ("Rex Reviewer", "2")):
+        extra = ["--badge", badge] if badge else []
+        assert staff(capsys, "add", "--name", name, "--roles", "nurse", *extra, "--secret-fd",
+                     secret_fd(PIN), "--db", with_admin, *as_admin())[0] == 0
+    error = one_line_error(*staff(capsys, "disable", "2", "--reason", "left", "--db", with_admin,
+                                  *as_admin()), "infusion-console staff disable: ")
+    assert error.endswith("'2' names two accounts: account 3 (Rex Reviewer, badge 2) and account "
+                          "2 (Ana Nurse); give #2 for account 2, or the other's name")
+    assert rows(with_admin, "SELECT count(*) FROM staff WHERE active = 0") == [(0,)]
+    code, out, _ = staff(capsys, "disable", "#2", "--reason", "left", "--db", with_admin, *as_admin())
+    assert (code, out) == (0, "disabled account 2: Ana Nurse (disabled: left)\n")
+    code, out, _ = staff(capsys, "disable", "Rex Reviewer", "--reason", "left", "--db", with_admin,
+                         *as_admin())
+    assert (code, out) == (0, "disabled account 3: Rex Reviewer (disabled: left)\n")
+
+
+def test_a_refused_add_on_a_mistyped_path_leaves_no_log(tmp_path: Path, capsys) -> None:
+    typo = tmp_path / "sesions.sqlite3"
+    error = one_line_error(*staff(capsys, "add", "--name", "Ana", "--roles", "nurse", "--db", typo,
+                                  *as_admin()), "infusion-console staff add: ")
+    assert error.endswith(f"no session log at {typo}: check the path, or choose the log with --db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_descriptor_for_both_secrets_is_named(with_admin: Path, capsys) -> None:
+    fd = secret_fd(QA_ADMIN_PIN)
+    error = one_line_error(*staff(capsys, "reset", QA_ADMIN, "--secret-fd", fd, "--db", with_admin,
+                                  "--admin", QA_ADMIN, "--admin-secret-fd", fd),
+                           "infusion-console staff reset: ")
+    assert error.endswith(f"--admin-secret-fd and --secret-fd both name descriptor {fd}: the "
+                          "administrator's secret and the new one need one each")
