@@ -197,7 +197,7 @@ def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> in
               f"{account.kind.label}{badge})")
         return 0
     if args.command == "list":
-        _print_accounts(staff.list())
+        _print_accounts(staff, staff.list(), now)
         return 0
     assert by is not None
     target = _resolve(staff, args.account)
@@ -268,15 +268,23 @@ def _resolve(staff: Staff, text: str) -> Account:
                          "'infusion-console staff list' shows them")
 
 
-def _print_accounts(accounts: list[Account]) -> None:
+def _print_accounts(staff: Staff, accounts: list[Account], now: datetime) -> None:
     rows = [("id", "name", "badge", "roles", "secret", "state", "changed")]
     for a in accounts:
         rows.append((str(a.id), a.name, a.badge or "-", a.roles_text.replace(" ", ","),
-                     a.kind.label, "active" if a.active else "disabled",
-                     f"{iso(a.changed_at)} ({a.reason})"))
+                     a.kind.label, _state(staff, a, now), f"{iso(a.changed_at)} ({a.reason})"))
     _print_table(rows)
     if len(rows) == 1:
         print("(no accounts)")
+
+
+def _state(staff: Staff, account: Account, now: datetime) -> str:
+    """"active", "disabled", or "locked until <time>" after wrong secrets: the administrator
+    sees the lock-out that `reset` ends (QA: a locked account listed as active)."""
+    if not account.active:
+        return "disabled"
+    lock = staff.lock_state(account, now)
+    return f"locked until {iso(lock.until)}" if lock.until is not None else "active"
 
 
 def _print_table(rows: Sequence[Sequence[str]]) -> None:

@@ -26,8 +26,8 @@ Lock-out, one state machine per account version:
 - Signature checks (`verify_secret`) and sign-ins share the count and the lock.
 - A disabled account signs in nowhere and its secret is never checked (`disabled`, logged).
 - An unknown name or badge runs one dummy check so its answer takes as long as a wrong secret's
-  (`unknown`, logged with what was typed; typed digits only are not kept: it may be a PIN typed
-  into the name field).
+  (`unknown`, logged without what was typed: a PIN or a password typed into the name field
+  would be kept in clear; QA found a password so stored, when only digits were held back).
 - Messages: `wrong` and `unknown` read the same ("do not match an account"), so the station does
   not tell which names exist; `locked` and `disabled` say so, as the nurse must know why.
 """
@@ -56,7 +56,7 @@ NAME_MAX: Final = 80
 BADGE_MAX: Final = 64
 STATION_MAX: Final = 100
 TYPED_MAX: Final = 100
-DIGITS_NOT_KEPT: Final = "(digits only: not kept, it may be a PIN)"
+NOT_KEPT: Final = "(not kept: no account has it, and it may be a secret typed in the wrong field)"
 
 NO_MATCH: Final = ("name or badge and PIN or password do not match an account: check both and "
                    "try again")
@@ -229,11 +229,9 @@ def _station(where: str) -> str:
 
 
 def _typed(text: str, known: bool) -> str:
-    """What was typed in the name/badge field, as logged."""
-    typed = text.strip()[:TYPED_MAX]
-    if not known and typed.isdigit():
-        return DIGITS_NOT_KEPT
-    return typed
+    """What was typed in the name/badge field, as logged: an account's name or badge, or for
+    an unknown one `NOT_KEPT`."""
+    return text.strip()[:TYPED_MAX] if known else NOT_KEPT
 
 
 class Staff:

@@ -354,3 +354,19 @@ def test_one_descriptor_for_both_secrets_is_named(with_admin: Path, capsys) -> N
                            "infusion-console staff reset: ")
     assert error.endswith(f"--admin-secret-fd and --secret-fd both name descriptor {fd}: the "
                           "administrator's secret and the new one need one each")
+
+
+
+def test_a_locked_out_account_is_listed_as_locked(with_admin: Path, capsys) -> None:
+    # QA: after five wrong PINs `staff list` still said "active": the administrator could not
+    # see the lock-out that `reset` ends.
+    assert staff(capsys, "add", "--name", "Ana Nurse", "--roles", "nurse", "--secret-fd",
+                 secret_fd(PIN), "--db", with_admin, *as_admin())[0] == 0
+    for _ in range(5):
+        code, _, _ = staff(capsys, "list", "--db", with_admin, "--admin", "Ana Nurse",
+                           "--admin-secret-fd", secret_fd("9999"))
+        assert code == 2
+    code, out, _ = staff(capsys, "list", "--db", with_admin, *as_admin())
+    assert code == 0
+    ana = next(line for line in out.splitlines() if "Ana Nurse" in line)
+    assert "locked until 20" in ana and " active " not in ana
