@@ -153,6 +153,11 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     cleanups.append(log.close)
     log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
     loaded = load_protocols(default_protocol_dirs())
+    for refused in loaded.errors:
+        # The start screen lists them in red; a start from the command line skips that screen,
+        # and QA's typo in a clinic file went unsaid while the session ran on the others.
+        print(f"infusion-console: a protocol file was refused (the others are offered): "
+              f"{refused}", file=sys.stderr)
     clock = SystemClock()
     session_now = bool(args.demo or getattr(args, "resume", None) is not None
                        or any(v is not None for v in (args.protocol, args.patient, args.weight,

@@ -145,6 +145,16 @@ def test_a_refused_clinic_protocol_is_named_with_the_loaders_reason(started, tmp
     assert str(refused.value) == f"--protocol: {reason}"
 
 
+def test_a_refused_clinic_file_is_said_when_another_protocol_starts(started, tmp_path, capsys):
+    # QA: a typo in one clinic file went unsaid while a command-line session ran on another.
+    clinic = clinic_folder("protocols") / "typo.toml"
+    clinic.write_text('id = "typo"\nevry_minutes = 10\n', encoding="utf-8")
+    started(options(tmp_path, "--protocol", "iv-ketamine", *SESSION))
+    err = capsys.readouterr().err
+    assert "infusion-console: a protocol file was refused (the others are offered): " in err
+    assert str(clinic) in err or "typo.toml" in err
+
+
 def test_a_refused_device_profile_is_named_with_its_problem_and_the_option_typed(started,
                                                                                   tmp_path):
     profile = clinic_folder("devices", "profiles") / "p-period.toml"
