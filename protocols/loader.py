@@ -67,6 +67,30 @@ MAX_ID_LENGTH = 64
 # infusion (0.5 mg/kg is the default, clinical-defaults.md); a larger figure is far more likely a
 # typo (5 for 0.5) than a clinic's intent, and it would compute a dose.
 MAX_MG_PER_KG = 2.0
+MAX_IV_MG_PER_KG = 1.0
+# IV racemic ketamine (route "iv", weight mode): clinical-defaults.md gives 0.5 mg/kg over 40 min
+# (Sanacora 2017 consensus [M]; Emory and Yale series [V]) and no upper figure. 1.0 mg/kg, twice
+# the usual dose, is a chosen ceiling: dose-finding studies of IV ketamine for depression went up
+# to about 1 mg/kg [M, primary text not checked here]. A figure above it is far more likely a slip
+# than a plan, and it would compute a dose and a pump rate.
+MIN_INFUSION_MINUTES = 20.0
+# Every source infuses over about 40 min (clinical-defaults.md: 0.5 mg/kg over 40 min; BP peaks
+# 30–40 min after the start, and the vitals cadence is every 10 min during it). Half of that is
+# the floor: a shorter infusion is close to a bolus, and 1 min gave a pump rate of 6000 mL/h.
+ESKETAMINE_DOSES_MG = (56.0, 84.0)
+# The Spravato label: 56 mg (2 devices) or 84 mg (3 devices) per session (clinical-defaults.md,
+# "Esketamine dosing" and "Esketamine course").
+ESKETAMINE_MIN_OBSERVATION_MINUTES = 120.0
+# The boxed warning and REMS: observe for at least 2 h from the first device (clinical-defaults.md,
+# "Esketamine observation"; alarm behaviour 9: discharge refused before T0+120 min).
+_LABEL_DOSE = (
+    "the Spravato label gives 56 mg (2 devices) or 84 mg (3 devices) per session"
+    " (shared/design/clinical-defaults.md, Esketamine dosing [V])"
+)
+_LABEL_OBSERVATION = (
+    "the Spravato label (boxed warning, REMS) requires observation for at least 2 hours from the"
+    " first device (shared/design/clinical-defaults.md, Esketamine observation [V])"
+)
 
 # Upper bounds on the other numbers. Each refuses a figure no clinic means (a unit or decimal-point
 # slip) and that would otherwise load quietly and change what the console does: a check that never
@@ -126,10 +150,14 @@ class ProtocolError(Exception):
             otherwise): what a user who chose the refused protocol typed.
     """
 
-    def __init__(self, path: Path | str, key: str, reason: str) -> None:
+    def __init__(
+        self, path: Path | str, key: str, reason: str, *, full_path: bool = False
+    ) -> None:
         super().__init__(str(path), key, reason)
         self.path = Path(path)
-        self.file = self.path.name or str(path)
+        # The name alone is enough in one folder; `full_path` shows the whole path where two
+        # folders hold a file of the same name (a clinic copy of a shipped file).
+        self.file = str(path) if full_path else (self.path.name or str(path))
         self.key = key
         self.reason = reason
         self.protocol_id: str | None = None
@@ -180,9 +208,16 @@ def default_protocol_dirs() -> list[Path]:
 def load_protocols(directories: Iterable[Path]) -> LoadResult:
     """Load every `*.toml` file in the given folders (not recursive), in folder then name order.
 
-    A refused file adds one `ProtocolError` and is skipped; the others still load. A protocol id
-    already loaded from an earlier file is refused for the later file, so a clinic file cannot
-    silently replace a built-in protocol: it must use its own id.
+    A refused file adds one `ProtocolError` and is skipped; the others still load. Two rules keep
+    an id meaning one file:
+
+    - an id already loaded from an earlier folder (the shipped protocols come first) is refused
+      for the later file, so a clinic file cannot silently replace a built-in protocol; the
+      message gives the later file's full path, since both files may have the same name;
+    - two or more files of one folder giving the same id are all refused, each message naming
+      them all: which one is current is the clinic's decision, and loading the first by name
+      would silently run an old copy left beside the new one. A file refused for another problem
+      still counts when its id could be read (`ProtocolError.protocol_id`).
     """
     result = LoadResult()
     origin: dict[str, Path] = {}
@@ -192,25 +227,58 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
         except OSError as exc:
             result.errors.append(ProtocolError(directory, "(folder)", f"cannot be listed: {exc}"))
             continue
+        loaded: list[tuple[Path, Protocol | ProtocolError]] = []
         for path in files:
             try:
-                protocol = load_protocol(path)
+                loaded.append((path, load_protocol(path)))
             except ProtocolError as exc:
-                result.errors.append(exc)
-                continue
-            if protocol.id in origin:
-                result.errors.append(
-                    ProtocolError(
-                        path,
-                        "id",
-                        f"protocol id {protocol.id!r} is already defined by {origin[protocol.id]};"
-                        " give this protocol its own id",
-                    )
-                )
-                continue
-            origin[protocol.id] = path
-            result.protocols[protocol.id] = protocol
+                loaded.append((path, exc))
+        claims: dict[str, list[Path]] = {}
+        for path, outcome in loaded:
+            claimed = outcome.id if isinstance(outcome, Protocol) else outcome.protocol_id
+            if claimed is not None:
+                claims.setdefault(claimed, []).append(path)
+        for path, outcome in loaded:
+            if isinstance(outcome, ProtocolError):
+                result.errors.append(outcome)
+            elif outcome.id in origin:
+                result.errors.append(_id_taken_error(path, outcome.id, origin[outcome.id]))
+            elif len(claims[outcome.id]) > 1:
+                result.errors.append(_same_id_error(path, outcome.id, claims[outcome.id]))
+            else:
+                origin[outcome.id] = path
+                result.protocols[outcome.id] = outcome
     return result
+
+
+def _id_taken_error(path: Path, protocol_id: str, first: Path) -> ProtocolError:
+    """A later folder's file reusing an id already loaded (a clinic copy of a shipped file)."""
+    shipped = first.parent == builtin_protocols_dir()
+    error = ProtocolError(
+        path,
+        "id",
+        f"protocol id {protocol_id!r} is already defined by"
+        f" {'the shipped protocol file ' if shipped else ''}{first}; give this protocol its own"
+        " id",
+        full_path=True,
+    )
+    error.protocol_id = protocol_id
+    return error
+
+
+def _same_id_error(path: Path, protocol_id: str, paths: list[Path]) -> ProtocolError:
+    """One of several files of one folder giving the same id: each is refused."""
+    names = [p.name for p in paths]
+    named = (f"both {names[0]} and {names[1]}" if len(names) == 2
+             else f"{', '.join(names[:-1])} and {names[-1]}")
+    error = ProtocolError(
+        path,
+        "id",
+        f"protocol id {protocol_id!r} is defined by {named}: remove or rename"
+        f" {'one' if len(names) == 2 else 'all but one'}",
+    )
+    error.protocol_id = protocol_id
+    return error
 
 
 def load_protocol(path: Path) -> Protocol:
@@ -220,8 +288,20 @@ def load_protocol(path: Path) -> Protocol:
         ProtocolError: the file cannot be read, is not UTF-8 TOML, or is not a valid protocol.
     """
     path = Path(path)
-    data = _read_toml(path)
+    raw = _read_bytes(path)
+    try:
+        data = _parse_toml(path, raw)
+    except ProtocolError as exc:
+        # The id is what a user starting this protocol types: recover it from the bytes, so a
+        # file refused as not UTF-8 (or not TOML) is still named as refused, not as unknown.
+        exc.protocol_id = _id_in_bytes(raw)
+        raise
     parser = _Parser(path)
+    # Named from the start: a problem found before the `id` key is read (an unknown key at the
+    # top) still carries it.
+    claimed = data.get("id")
+    if isinstance(claimed, str) and ID_PATTERN.fullmatch(claimed) and len(claimed) <= MAX_ID_LENGTH:
+        parser.protocol_id = claimed
     try:
         return parser.protocol(data)
     except ProtocolError as exc:
@@ -229,8 +309,8 @@ def load_protocol(path: Path) -> Protocol:
         raise
 
 
-def _read_toml(path: Path) -> dict[str, object]:
-    """Return the parsed TOML document, refusing unreadable, oversized, non-UTF-8 or bad TOML."""
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing an unreadable or oversized file."""
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -242,6 +322,30 @@ def _read_toml(path: Path) -> dict[str, object]:
             "(file)",
             f"file is larger than {MAX_FILE_BYTES // 1024} KB; a protocol file is a few KB",
         )
+    return raw
+
+
+# A top-level `id = "..."` line. Ids are ASCII (ID_PATTERN), so the line can be found in a file
+# whose other bytes are not UTF-8 (a name typed in Latin-1) or not TOML.
+_ID_LINE = re.compile(
+    rb"""[ \t]*id[ \t]*=[ \t]*(["'])([a-z0-9-]{1,64})\1"""   # id = "x" or id = 'x'
+    rb"""[ \t]*(?:#[^\n]*)?\r?"""                               # a comment, a CRLF ending
+)
+
+
+def _id_in_bytes(raw: bytes) -> str | None:
+    """The protocol id a file gives on a line of its own before any [table], or None."""
+    for line in raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        if line.lstrip().startswith(b"["):
+            return None   # past the top level: an `id` here is a phase's or an item's
+        match = _ID_LINE.fullmatch(line)
+        if match:
+            return match[2].decode("ascii")
+    return None
+
+
+def _parse_toml(path: Path, raw: bytes) -> dict[str, object]:
+    """Return the parsed TOML document, refusing an empty file, non-UTF-8 text or bad TOML."""
     try:
         # utf-8-sig: Windows editors often write a byte-order mark, which is harmless.
         text = raw.decode("utf-8-sig")
@@ -253,8 +357,10 @@ def _read_toml(path: Path) -> dict[str, object]:
             f"line {line}, column {column}",
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
         ) from None
+    if not text.strip():
+        raise ProtocolError(path, "(file)", f"the file is empty; {_NEEDS}")
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc) from None
     except RecursionError:
@@ -263,6 +369,17 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise ProtocolError(
             path, "(file)", "not valid TOML: lists or tables nested too deeply"
         ) from None
+    if not data:
+        raise ProtocolError(
+            path, "(file)", f"the file is empty (only comments or blank lines); {_NEEDS}"
+        )
+    return data
+
+
+_NEEDS = (
+    "a protocol file needs id, version, name, route, [dose], [[phases]], [[alarms]] and"
+    " [discharge] (copy a shipped file: protocols/README.md)"
+)
 
 
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
@@ -362,6 +479,9 @@ class _Table:
         return value
 
     def choice(self, name: str, choices: Collection[str]) -> str:
+        """Text that must be one of `choices`; a missing key says which are allowed."""
+        if name not in self.data:
+            raise self.error(name, f"missing required key; set it to one of {', '.join(choices)}")
         value = self.text(name)
         if value not in choices:
             raise self.error(name, f"{value!r} is not one of {', '.join(choices)}")
@@ -538,10 +658,12 @@ class _Parser:
         description = top.text("description", default="")
         course = top.whole("course_sessions", 1, 1000) if top.has("course_sessions") else 1
         rems_fields = self.rems_fields(top) if top.has("rems_fields") else ()
-        dose = self.dose(top.table("dose", (*DOSE_COMMON_KEYS, *_all_dose_keys())))
+        dose = self.dose(top.table("dose", (*DOSE_COMMON_KEYS, *_all_dose_keys())), route)
         phases = self.phases(top, dose)
         alarms = self.alarms(top)
-        discharge = self.discharge(top.table("discharge", DISCHARGE_KEYS))
+        discharge = self.discharge(
+            top.table("discharge", DISCHARGE_KEYS), esketamine=_is_esketamine(route, dose.mode)
+        )
         return Protocol(
             id=protocol_id,
             version=version,
@@ -589,7 +711,7 @@ class _Parser:
 
     # -- dose ------------------------------------------------------------------------------
 
-    def dose(self, table: _Table) -> Dose:
+    def dose(self, table: _Table, route: str) -> Dose:
         mode = DoseMode(table.choice("mode", [m.value for m in DoseMode]))
         for name in table.data:
             if name not in (*DOSE_COMMON_KEYS, *DOSE_MODE_KEYS[mode]):
@@ -600,10 +722,10 @@ class _Parser:
                 )
         source = self.required_source(table, "dose")
         if mode is DoseMode.WEIGHT:
-            return self.weight_dose(table, source)
-        return self.device_dose(table, source)
+            return self.weight_dose(table, source, route)
+        return self.device_dose(table, source, esketamine=_is_esketamine(route, mode))
 
-    def weight_dose(self, table: _Table, source: str) -> Dose:
+    def weight_dose(self, table: _Table, source: str, route: str) -> Dose:
         mg_per_kg = table.number("mg_per_kg", positive=True)
         if mg_per_kg > MAX_MG_PER_KG:
             raise table.error(
@@ -611,19 +733,29 @@ class _Parser:
                 f"{_fmt(mg_per_kg)} mg/kg is above {_fmt(MAX_MG_PER_KG)} mg/kg, an anaesthetic"
                 " dose; check the decimal point",
             )
+        if route == "iv" and mg_per_kg > MAX_IV_MG_PER_KG:
+            raise table.error(
+                "mg_per_kg",
+                f"{_fmt(mg_per_kg)} mg/kg is outside the allowed range for IV racemic ketamine,"
+                f" above 0 and at most {_fmt(MAX_IV_MG_PER_KG)} mg/kg: the usual dose is 0.5 mg/kg"
+                " over 40 min (Sanacora 2017 [M]; Emory, Yale series [V];"
+                " shared/design/clinical-defaults.md), and twice that is the most the console"
+                " accepts; check the decimal point",
+            )
         low, high = BAG_VOLUME_ML
+        bag = table.limited(
+            "bag_volume_ml", high, "mL",
+            "the syringes and bags an infusion uses; check the unit and the decimal point",
+            low=low,
+        )
         # No dose of this mg/kg exceeds it: a cap above it is a typo (6000 for 60.00).
         ceiling = mg_per_kg * MAX_WEIGHT_KG
         return Dose(
             mode=DoseMode.WEIGHT,
             source=source,
             mg_per_kg=mg_per_kg,
-            infusion_minutes=table.limited("infusion_minutes", MAX_MINUTES, "min", _TOO_LONG),
-            bag_volume_ml=table.limited(
-                "bag_volume_ml", high, "mL",
-                "the syringes and bags an infusion uses; check the unit and the decimal point",
-                low=low,
-            ),
+            infusion_minutes=self.infusion_minutes(table, bag),
+            bag_volume_ml=bag,
             max_mg=table.optional_limited(
                 "max_mg", ceiling, "mg",
                 f"{_fmt(mg_per_kg)} mg/kg × {_fmt(MAX_WEIGHT_KG)} kg (the heaviest weight the"
@@ -632,7 +764,29 @@ class _Parser:
             ),
         )
 
-    def device_dose(self, table: _Table, source: str) -> Dose:
+    def infusion_minutes(self, table: _Table, bag_ml: float) -> float:
+        """The infusion's length: from MIN_INFUSION_MINUTES (a bolus is no infusion) to 720."""
+        minutes = table.number("infusion_minutes")
+        if MIN_INFUSION_MINUTES <= minutes <= MAX_MINUTES:
+            return minutes
+        if minutes > MAX_MINUTES:
+            why = _TOO_LONG
+        else:
+            # The pump rate it would give, the figure QA saw (100 mL over 1 min = 6000 mL/h).
+            rate = (f", and {_fmt(bag_ml)} mL over {_amount(minutes, 'min')} is a pump rate of"
+                    f" {_fmt(round(bag_ml / minutes * 60))} mL/h" if minutes > 0 else "")
+            why = (
+                "a ketamine infusion runs about 40 min (0.5 mg/kg over 40 min: Sanacora 2017 [M];"
+                f" Emory, Yale series [V]; shared/design/clinical-defaults.md){rate}; a shorter"
+                " infusion is close to a bolus"
+            )
+        raise table.error(
+            "infusion_minutes",
+            f"{_amount(minutes, 'min')} is outside the allowed range,"
+            f" {_fmt(MIN_INFUSION_MINUTES)}–{_amount(MAX_MINUTES, 'min')}: {why}",
+        )
+
+    def device_dose(self, table: _Table, source: str, *, esketamine: bool) -> Dose:
         per_device = table.limited("mg_per_device", MAX_DEVICE_MG, "mg",
                                    "one nasal device holds 28 mg of esketamine; check the "
                                    "decimal point")
@@ -652,6 +806,12 @@ class _Parser:
                     self.path, key,
                     f"{_fmt(mg)} mg is {round(devices)} devices, above {MAX_DEVICES_PER_DOSE}: the "
                     "label's largest dose is 3 devices (84 mg); check the decimal point")
+            if esketamine and mg not in ESKETAMINE_DOSES_MG:
+                raise ProtocolError(
+                    self.path, key,
+                    f"{_fmt(mg)} mg is not a dose of the label: {_LABEL_DOSE}; allowed:"
+                    f" {', '.join(_fmt(d) for d in ESKETAMINE_DOSES_MG)}",
+                )
             if mg in allowed:
                 raise ProtocolError(self.path, key, f"duplicate dose {_fmt(mg)} mg")
             allowed.append(mg)
@@ -945,15 +1105,55 @@ class _Parser:
                     f" {', '.join(own_side)}",
                 )
             if name == "rise_above_baseline":
-                low, high = METRICS[metric].hard
-                limits[name] = table.limited(
-                    name, high - low, METRICS[metric].unit,
-                    f"a rise larger than {metric}'s whole range {METRICS[metric].describe_range()}"
-                    " can never happen, so the rule would never alarm",
-                )
+                limits[name] = self.rise_limit(table, metric)
             else:
                 limits[name] = self.limit_in_range(table.raw(name), table.sub(name), metric)
+                self.check_reachable(table, name, limits[name], metric)
         return limits
+
+    def check_reachable(self, table: _Table, name: str, limit: float, metric: str) -> None:
+        """Refuse a strict limit at the edge of the metric's hard range: nothing crosses it.
+
+        The console rejects a value outside the hard range as impossible (protocols/vitals.py),
+        so `above = 300` for a systolic whose range ends at 300, or `below = 0` for SpO2, could
+        never alarm, and the clinic would believe the vital guarded.
+        """
+        low, high = METRICS[metric].hard
+        unit = METRICS[metric].unit
+        if name == "above" and limit >= high:
+            edge, beyond, fix = "top", "higher", f"at_or_above = {_fmt(high)} or a lower limit"
+        elif name == "below" and limit <= low:
+            edge, beyond, fix = "bottom", "lower", f"at_or_below = {_fmt(low)} or a higher limit"
+        else:
+            return
+        raise table.error(
+            name,
+            f"{_fmt(limit)} can never be crossed: {_amount(limit, unit)} is the {edge} of"
+            f" {metric}'s range {METRICS[metric].describe_range()} and the console rejects any"
+            f" {beyond} value as impossible, so the rule would never alarm; use {fix}",
+        )
+
+    def rise_limit(self, table: _Table, metric: str) -> float:
+        """A rise above baseline that some plausible baseline can still reach.
+
+        The smallest baseline a nurse records without confirming it is the metric's plausible
+        minimum; a rise that takes even that baseline to the hard maximum (or past it) needs a
+        reading the console would reject as impossible, so the rule could never alarm.
+        """
+        info = METRICS[metric]
+        lowest, top = info.plausible[0], info.hard[1]
+        ceiling = top - lowest
+        rise = table.number("rise_above_baseline", positive=True)
+        if rise >= ceiling:
+            raise table.error(
+                "rise_above_baseline",
+                f"{_amount(rise, info.unit)} is outside the allowed range, above 0 and below"
+                f" {_amount(ceiling, info.unit)}: even from the lowest plausible baseline"
+                f" ({_amount(lowest, info.unit)}) a rise of {_amount(ceiling, info.unit)} or"
+                f" more needs a reading at or beyond {_amount(top, info.unit)}, the most the"
+                f" console accepts for {metric}, so the rule could never alarm",
+            )
+        return rise
 
     def sustained(self, table: _Table) -> float:
         seconds = table.optional_number("sustained_seconds", minimum=0.0)
@@ -1044,11 +1244,12 @@ class _Parser:
 
     # -- discharge -------------------------------------------------------------------------
 
-    def discharge(self, table: _Table) -> DischargeGate:
+    def discharge(self, table: _Table, *, esketamine: bool) -> DischargeGate:
+        minimum = table.optional_limited("min_minutes_from_t0", MAX_MINUTES, "min", _TOO_LONG)
+        if esketamine:
+            self.check_esketamine_observation(table, minimum)
         return DischargeGate(
-            min_minutes_from_t0=table.optional_limited(
-                "min_minutes_from_t0", MAX_MINUTES, "min", _TOO_LONG
-            ),
+            min_minutes_from_t0=minimum,
             refuse_while_alarm=table.flag("refuse_while_alarm", default=True),
             refuse_while_bp_rising=table.flag("refuse_while_bp_rising", default=True),
             # The model's default: discharge only a fully alert patient (MOAA/S 5).
@@ -1056,6 +1257,30 @@ class _Parser:
             min_aldrete=table.optional_whole("min_aldrete", *ALDRETE_RANGE),
             source=self.required_source(table, "discharge"),
         )
+
+
+    def check_esketamine_observation(self, table: _Table, minimum: float | None) -> None:
+        """An esketamine nasal spray protocol keeps the label's 2 hours before discharge."""
+        least = _amount(ESKETAMINE_MIN_OBSERVATION_MINUTES, "min")
+        if minimum is None:
+            raise table.error(
+                "min_minutes_from_t0",
+                f"missing required key for esketamine nasal spray (route intranasal, dose mode"
+                f" devices): {_LABEL_OBSERVATION}; set it to at least {least}",
+            )
+        if minimum < ESKETAMINE_MIN_OBSERVATION_MINUTES:
+            raise table.error(
+                "min_minutes_from_t0",
+                f"{_amount(minimum, 'min')} is outside the allowed range for esketamine nasal"
+                f" spray, {_fmt(ESKETAMINE_MIN_OBSERVATION_MINUTES)}–{_amount(MAX_MINUTES, 'min')}:"
+                f" {_LABEL_OBSERVATION}",
+            )
+
+
+def _is_esketamine(route: str, mode: DoseMode) -> bool:
+    """Esketamine nasal spray: the one fixed-dose nasal device the console models (28 mg each),
+    so a protocol of route "intranasal" in devices mode keeps the Spravato label's rules."""
+    return route == "intranasal" and mode is DoseMode.DEVICES
 
 
 _TOO_LONG = "no session lasts that long (seconds or hours typed as minutes?)"

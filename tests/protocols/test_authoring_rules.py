@@ -1,0 +1,314 @@
+"""Rules found by a QA walk of the clinic-protocol authoring path (protocols/README.md).
+
+An old copy beside a new one, a file the console cannot decode, limits that can never fire, an
+esketamine protocol that shortens the label's observation, doses and infusions no source gives,
+and messages that did not say what is allowed. Each refusal is checked by its whole text.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.session.start_checks import check_protocol
+from protocols.loader import builtin_protocols_dir, load_protocol, load_protocols
+from tests.protocols.test_loader import clinic_copy, refusal, removing, setting, valid, write
+
+pytestmark = pytest.mark.faults
+
+SHIPPED_IDS = "esketamine, iv-ketamine, iv-ketamine-titration"
+
+
+def esketamine_document() -> dict[str, Any]:
+    """The small valid protocol made an esketamine nasal spray one (route, devices, 2 h)."""
+    document = copy.deepcopy(valid())
+    document["route"] = "intranasal"
+    document["dose"] = {"mode": "devices", "mg_per_device": 28, "allowed_mg": [56, 84],
+                        "rest_minutes": 5, "source": "Spravato label [V]"}
+    del document["phases"][1]["duration_minutes"]
+    document["discharge"]["min_minutes_from_t0"] = 120
+    return document
+
+
+# --- 1. one id, one file ------------------------------------------------------------------------
+
+
+def test_two_clinic_files_giving_one_id_are_both_refused_each_naming_the_other(
+    tmp_path: Path,
+) -> None:
+    # An old copy left beside the new one: neither runs until the clinic keeps one.
+    old, new = copy.deepcopy(valid()), copy.deepcopy(valid())
+    old["id"] = new["id"] = "clinic-iv"
+    new["dose"]["mg_per_kg"] = 0.4
+    write(tmp_path, old, "clinic-iv-2024.toml")
+    write(tmp_path, new, "clinic-iv.toml")
+
+    loaded = load_protocols([builtin_protocols_dir(), tmp_path])
+
+    assert "clinic-iv" not in loaded.protocols
+    reason = ("protocol id 'clinic-iv' is defined by both clinic-iv-2024.toml and clinic-iv.toml:"
+              " remove or rename one")
+    assert [str(e) for e in loaded.errors] == [
+        f"clinic-iv-2024.toml: id: {reason}", f"clinic-iv.toml: id: {reason}"]
+    # A start that chose the id hears why, not "unknown protocol".
+    problem, protocol = check_protocol("clinic-iv", loaded.protocols, loaded.errors)
+    assert protocol is None and problem is not None
+    assert problem.message == (
+        f"The protocol “clinic-iv” was refused: {tmp_path / 'clinic-iv-2024.toml'}: id: {reason}."
+        f" Fix the file and start again, or choose one of: {SHIPPED_IDS}.")
+    # Removing the old copy lets the new one start.
+    (tmp_path / "clinic-iv-2024.toml").unlink()
+    again = load_protocols([builtin_protocols_dir(), tmp_path])
+    assert again.errors == [] and again.protocols["clinic-iv"].dose.mg_per_kg == 0.4
+
+
+def test_a_refused_new_copy_still_keeps_the_old_copy_of_its_id_from_starting(
+    tmp_path: Path,
+) -> None:
+    old, new = copy.deepcopy(valid()), copy.deepcopy(valid())
+    old["id"] = new["id"] = "clinic-iv"
+    new["alarms"][0]["priority"] = "urgent"   # the new copy has its own problem
+    write(tmp_path, old, "a-old.toml")
+    write(tmp_path, new, "b-new.toml")
+
+    loaded = load_protocols([tmp_path])
+
+    assert loaded.protocols == {}
+    assert [str(e) for e in loaded.errors] == [
+        "a-old.toml: id: protocol id 'clinic-iv' is defined by both a-old.toml and b-new.toml:"
+        " remove or rename one",
+        "b-new.toml: alarms[0].priority: 'urgent' is not one of info, low, medium, high",
+    ]
+
+
+def test_a_clinic_file_reusing_a_shipped_id_is_named_by_its_full_path(tmp_path: Path) -> None:
+    # Both files are called iv-ketamine.toml: the message must say which one is refused.
+    shutil.copy(builtin_protocols_dir() / "iv-ketamine.toml", tmp_path / "iv-ketamine.toml")
+
+    loaded = load_protocols([builtin_protocols_dir(), tmp_path])
+
+    assert loaded.protocols["iv-ketamine"].path == str(builtin_protocols_dir() / "iv-ketamine.toml")
+    assert [str(e) for e in loaded.errors] == [
+        f"{tmp_path / 'iv-ketamine.toml'}: id: protocol id 'iv-ketamine' is already defined by"
+        f" the shipped protocol file {builtin_protocols_dir() / 'iv-ketamine.toml'}; give this"
+        " protocol its own id"]
+
+
+# --- 2. a file that is not UTF-8 is refused under its id ----------------------------------------
+
+
+def latin1_copy(folder: Path, name: str) -> Path:
+    """A clinic's copy of the IV protocol, id `clinic-latin1`, its name saved in Latin-1."""
+    path = clinic_copy(folder, "iv-ketamine", "clinic-latin1", 'name = "', 'name = "Café ')
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    target = folder / name
+    target.write_bytes(text.encode("utf-8").replace("Café".encode("utf-8"), b"Caf\xe9"))
+    return target
+
+
+def test_a_file_that_is_not_utf8_is_refused_under_the_id_it_gives(tmp_path: Path) -> None:
+    # The file is not named after its id, so only the id read from its bytes can match.
+    path = latin1_copy(tmp_path, "our-protocol.toml")
+
+    loaded = load_protocols([builtin_protocols_dir(), tmp_path])
+
+    [error] = loaded.errors
+    assert error.protocol_id == "clinic-latin1"
+    problem, protocol = check_protocol("clinic-latin1", loaded.protocols, loaded.errors)
+    assert protocol is None and problem is not None
+    assert problem.message == (
+        f"The protocol “clinic-latin1” was refused: {path}: line 12, column 12: not UTF-8 text"
+        f" (byte 0xe9); save the file as UTF-8. Fix the file and start again, or choose one"
+        f" of: {SHIPPED_IDS}.")
+
+
+@pytest.mark.parametrize("content", [
+    b'# clinic copy\nid = "clinic-x"   # ours\nversion = \n',   # not TOML
+    b"\xef\xbb\xbfid = 'clinic-x'\r\nname = \"Caf\xe9\"\r\n",   # not UTF-8, BOM, CRLF
+], ids=["not TOML", "BOM and CRLF"])
+def test_the_id_of_an_undecodable_file_is_read_from_its_top_level_line(
+    tmp_path: Path, content: bytes
+) -> None:
+    (tmp_path / "x.toml").write_bytes(content)
+    # Only the top level's id: one inside a table is a phase's or an item's.
+    (tmp_path / "y.toml").write_bytes(b'version = "1"\n[dose]\nid = "not-it"\nname = "\xe9"\n')
+    assert [e.protocol_id for e in load_protocols([tmp_path]).errors] == ["clinic-x", None]
+
+
+def test_a_problem_before_the_id_is_read_still_names_the_id(tmp_path: Path) -> None:
+    # Unknown keys are refused when the top table is opened, before `id` was read.
+    document = copy.deepcopy(valid())
+    document["alarm"] = []
+    write(tmp_path, document, "clinic.toml")
+    [error] = load_protocols([tmp_path]).errors
+    assert (error.key, error.protocol_id) == ("alarm", "test-protocol")
+
+
+# --- 3. limits that can never fire --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ({"metric": "bp_systolic", "priority": "high", "direction": "high", "above": 300},
+     "alarms[4].above: 300 can never be crossed: 300 mmHg is the top of bp_systolic's range"
+     " 20–300 mmHg and the console rejects any higher value as impossible, so the rule would"
+     " never alarm; use at_or_above = 300 or a lower limit"),
+    ({"metric": "spo2", "priority": "high", "direction": "low", "below": 0},
+     "alarms[4].below: 0 can never be crossed: 0 % is the bottom of spo2's range 0–100 % and the"
+     " console rejects any lower value as impossible, so the rule would never alarm; use"
+     " at_or_below = 0 or a higher limit"),
+    ({"metric": "moaas", "priority": "high", "direction": "low", "below": 0},
+     "alarms[4].below: 0 can never be crossed: 0 score is the bottom of moaas's range 0–5 score"
+     " (whole numbers) and the console rejects any lower value as impossible, so the rule would"
+     " never alarm; use at_or_below = 0 or a higher limit"),
+    ({"metric": "bp_systolic", "priority": "medium", "direction": "high",
+      "rise_above_baseline": 240},
+     "alarms[4].rise_above_baseline: 240 mmHg is outside the allowed range, above 0 and below"
+     " 240 mmHg: even from the lowest plausible baseline (60 mmHg) a rise of 240 mmHg or more"
+     " needs a reading at or beyond 300 mmHg, the most the console accepts for bp_systolic, so"
+     " the rule could never alarm"),
+    ({"metric": "moaas", "priority": "info", "direction": "high", "rise_above_baseline": 5},
+     "alarms[4].rise_above_baseline: 5 score is outside the allowed range, above 0 and below"
+     " 5 score: even from the lowest plausible baseline (0 score) a rise of 5 score or more needs"
+     " a reading at or beyond 5 score, the most the console accepts for moaas, so the rule could"
+     " never alarm"),
+], ids=["above the systolic maximum", "below SpO2 0", "below MOAA/S 0", "systolic rise 240",
+        "MOAA/S rise 5"])
+def test_a_limit_that_can_never_fire_is_refused(
+    tmp_path: Path, rule: dict[str, Any], message: str
+) -> None:
+    document = copy.deepcopy(valid())
+    document["alarms"].append({**rule, "source": "clinic [S]"})
+    assert refusal(write(tmp_path, document)) == f"clinic.toml: {message}"
+    # The same limits on the reachable side of the edge load.
+    reachable = {"above": ("at_or_above", 300), "below": ("at_or_below", 0),
+                 "rise_above_baseline": ("rise_above_baseline", 239 if "bp" in rule["metric"]
+                                         else 4)}
+    name = next(k for k in reachable if k in rule)
+    fixed = {k: v for k, v in rule.items() if k != name}
+    fixed[reachable[name][0]] = reachable[name][1]
+    document["alarms"][-1] = {**fixed, "source": "clinic [S]"}
+    assert len(load_protocol(write(tmp_path, document)).alarms) == 5
+
+
+# --- 4. esketamine keeps the label's two hours --------------------------------------------------
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (setting("discharge.min_minutes_from_t0", 90),
+     "90 min is outside the allowed range for esketamine nasal spray, 120–720 min: the Spravato"
+     " label (boxed warning, REMS) requires observation for at least 2 hours from the first"
+     " device (shared/design/clinical-defaults.md, Esketamine observation [V])"),
+    (removing("discharge.min_minutes_from_t0"),
+     "missing required key for esketamine nasal spray (route intranasal, dose mode devices): the"
+     " Spravato label (boxed warning, REMS) requires observation for at least 2 hours from the"
+     " first device (shared/design/clinical-defaults.md, Esketamine observation [V]); set it to"
+     " at least 120 min"),
+], ids=["90 min", "missing"])
+def test_an_esketamine_discharge_before_two_hours_is_refused_citing_the_label(
+    tmp_path: Path, change: Any, reason: str
+) -> None:
+    document = esketamine_document()
+    assert load_protocol(write(tmp_path, document)).discharge.min_minutes_from_t0 == 120
+    change(document)
+    assert refusal(write(tmp_path, document)) == (
+        f"clinic.toml: discharge.min_minutes_from_t0: {reason}")
+
+
+def test_a_clinic_copy_of_esketamine_cannot_shorten_the_discharge_gate(tmp_path: Path) -> None:
+    # The observation phase keeps its 120: the discharge gate is what lets the patient go.
+    path = clinic_copy(tmp_path, "esketamine", "clinic-e", "min_minutes_from_t0 = 120\nrefuse",
+                       "min_minutes_from_t0 = 60\nrefuse")
+    assert refusal(path).startswith(
+        "clinic-e.toml: discharge.min_minutes_from_t0: 60 min is outside the allowed range for"
+        " esketamine nasal spray, 120–720 min: the Spravato label")
+
+
+# --- 5. doses and infusions no source gives -----------------------------------------------------
+
+
+def test_iv_racemic_ketamine_above_1_mg_per_kg_is_refused_citing_the_source(
+    tmp_path: Path,
+) -> None:
+    document = copy.deepcopy(valid())
+    document["dose"]["mg_per_kg"] = 1.0
+    assert load_protocol(write(tmp_path, document)).dose.mg_per_kg == 1.0
+    document["dose"]["mg_per_kg"] = 1.2
+    assert refusal(write(tmp_path, document)) == (
+        "clinic.toml: dose.mg_per_kg: 1.2 mg/kg is outside the allowed range for IV racemic"
+        " ketamine, above 0 and at most 1 mg/kg: the usual dose is 0.5 mg/kg over 40 min"
+        " (Sanacora 2017 [M]; Emory, Yale series [V]; shared/design/clinical-defaults.md), and"
+        " twice that is the most the console accepts; check the decimal point")
+    # Another route keeps the general bound (2 mg/kg).
+    document["route"] = "im"
+    assert load_protocol(write(tmp_path, document)).dose.mg_per_kg == 1.2
+
+
+@pytest.mark.parametrize(("minutes", "rate"), [(1, 6000), (10, 600), (19.5, 308)])
+def test_an_infusion_shorter_than_20_minutes_is_refused_with_its_pump_rate(
+    tmp_path: Path, minutes: float, rate: int
+) -> None:
+    document = copy.deepcopy(valid())
+    del document["phases"][1]["duration_minutes"]
+    document["dose"]["infusion_minutes"] = 20
+    assert load_protocol(write(tmp_path, document)).dose.pump_rate_ml_per_h() == 300
+    document["dose"]["infusion_minutes"] = minutes
+    assert refusal(write(tmp_path, document)) == (
+        f"clinic.toml: dose.infusion_minutes: {minutes:g} min is outside the allowed range,"
+        " 20–720 min: a ketamine infusion runs about 40 min (0.5 mg/kg over 40 min: Sanacora"
+        " 2017 [M]; Emory, Yale series [V]; shared/design/clinical-defaults.md), and 100 mL over"
+        f" {minutes:g} min is a pump rate of {rate} mL/h; a shorter infusion is close to a bolus")
+
+
+@pytest.mark.parametrize(("allowed", "key", "mg"), [
+    ([28], "dose.allowed_mg[0]", "28"), ([56, 112], "dose.allowed_mg[1]", "112"),
+    ([56, 140], "dose.allowed_mg[1]", "140"),
+])
+def test_an_esketamine_dose_the_label_does_not_give_is_refused(
+    tmp_path: Path, allowed: list[int], key: str, mg: str
+) -> None:
+    document = esketamine_document()
+    document["dose"]["allowed_mg"] = [84, 56]   # either order, the first is the default
+    assert load_protocol(write(tmp_path, document)).dose.allowed_mg == (84, 56)
+    document["dose"]["allowed_mg"] = allowed
+    assert refusal(write(tmp_path, document)) == (
+        f"clinic.toml: {key}: {mg} mg is not a dose of the label: the Spravato label gives 56 mg"
+        " (2 devices) or 84 mg (3 devices) per session (shared/design/clinical-defaults.md,"
+        " Esketamine dosing [V]); allowed: 56, 84")
+
+
+# --- 6. messages say what is allowed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("missing", "message"), [
+    ("alarms[0].direction",
+     "alarms[0].direction: missing required key; set it to one of high, low"),
+    ("route", "route: missing required key; set it to one of iv, intranasal, im, oral"),
+    ("phases[1].kind",
+     "phases[1].kind: missing required key; set it to one of pre, dosing, observation, discharge"),
+    ("alarms[2].priority",
+     "alarms[2].priority: missing required key; set it to one of info, low, medium, high"),
+    ("dose.mode", "dose.mode: missing required key; set it to one of weight, devices"),
+])
+def test_a_missing_key_with_a_fixed_set_of_values_says_the_values(
+    tmp_path: Path, missing: str, message: str
+) -> None:
+    document = copy.deepcopy(valid())
+    removing(missing)(document)
+    assert refusal(write(tmp_path, document)) == f"clinic.toml: {message}"
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"", "the file is empty"),
+    (b"\xef\xbb\xbf \n\n\t\n", "the file is empty"),
+    (b"# our protocol, to do\n\n", "the file is empty (only comments or blank lines)"),
+], ids=["no bytes", "BOM and blanks", "comments only"])
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path, content: bytes, reason: str) -> None:
+    (tmp_path / "clinic.toml").write_bytes(content)
+    assert refusal(tmp_path / "clinic.toml") == (
+        f"clinic.toml: (file): {reason}; a protocol file needs id, version, name, route, [dose],"
+        " [[phases]], [[alarms]] and [discharge] (copy a shipped file: protocols/README.md)")
