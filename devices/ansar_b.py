@@ -14,7 +14,8 @@ Field meanings, worked out from the Ivy 450C capture in shared/device-samples an
 f0 is a small status/mode number whose meaning no public source states (1 for most records, 4 for
 NIBP, 3 for the IBP channels); it is not used. An empty field (`;;`) means no value.
 
-The records carry no time: measured_at is None. The NIBP record is repeated in every frame until
+The records carry no time: measured_at is None. An NIBP record without systolic, diastolic and
+mean (`NIBP=4;;;;;;`, sent until the first cuff measurement) is dropped whole as `nibp-empty`. The NIBP record is repeated in every frame until
 the next cuff measurement, with no measurement time or counter (devices.md: "NIBP is repeated in
 every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
 an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
@@ -124,7 +125,15 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
         if label == "NIBP":
             if nibp is None or nibp.first:
                 flags = _ON_MONITOR_AT_CONNECT
-            if nibp is not None and nibp.is_repeat(fields):
+            repeat = nibp is not None and nibp.is_repeat(fields)
+            if all(f.strip() in _NO_VALUE for f in (fields + [""] * 4)[1:4]):
+                # No systolic, diastolic or mean: no cuff measurement yet (the monitor sends the
+                # record empty until the first). Nothing to report or repeat (QA: the sim's
+                # empty records were counted as nibp-repeat).
+                result.dropped.append(Dropped("nibp-empty", f"NIBP={rest[:40]}: no measurement "
+                                              "yet (no systolic, diastolic or mean)"))
+                continue
+            if repeat:
                 result.dropped.append(Dropped("nibp-repeat", f"NIBP={rest[:40]}: the measurement "
                                               "already reported, repeated by the monitor"))
                 continue

@@ -9,7 +9,10 @@ counted, not sent; the IntelliVue conversation itself is not replayed.
 
 Prints one JSON object per reading per line on stdout, then a summary on stderr: frames seen,
 readings, replies the console would send, and dropped counts by reason with a few examples; then
-warnings (`stream.KEPT_NOTICES`: doubts about values that were kept) apart from the drops.
+warnings (`stream.KEPT_NOTICES`: doubts about values that were kept) apart from the drops. A file
+of hex text given for a format read as bytes (`intellivue`, `ansar-b`) is not decoded as hex: the
+summary says it looks like hex text and how to convert it (the capture is what the console reads,
+and a hex sample file also holds comments and host frames).
 Bad usage or an unreadable file gives one line naming the problem and what is allowed, exit 2.
 Exit 0 otherwise, even when nothing decoded (the summary says why).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
@@ -29,6 +33,19 @@ from devices.stream import KEPT_NOTICES, DecodeResult, Dropped
 
 USAGE_EXIT = 2
 EXAMPLES_PER_REASON = 3
+EXAMPLE_CHARS = 300
+"""An example longer than this is cut at a field or word boundary, with " …" (a drop's detail
+is its location, then why: the old cut at 160 characters lost the why)."""
+EXAMPLE_WHERE_CHARS = 100
+"""The location before the first ": " of a long example is shortened to this first, so the
+reason's words after it stay whole."""
+_BOUNDARIES = ("; ", ", ", "|", "^", " ")
+BINARY_FORMATS = frozenset({"intellivue", "ansar-b"})
+"""Formats whose captures are bytes, not text: a file of hex text given for one is said to be."""
+HEX_TEXT_NOTE = ("this file looks like hex text, not the device's bytes: convert it first "
+                 "(xxd -r -p; drop '#' comment lines first: grep -v '^#' FILE | xxd -r -p > "
+                 "FILE.bin)")
+_HEX_LINE = re.compile(r"(?:[0-9A-Fa-f]{4,8}:?\s+)?(?:[0-9A-Fa-f]{2}[ \t:]*)+")
 # Feed in serial-read-sized pieces so the file goes through the same path as a live stream.
 _CHUNK = 4096
 
@@ -75,15 +92,63 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat()
 
 
-def summary(name: str, fmt: str, result: DecodeResult) -> str:
-    """Return the stderr summary: counts, then dropped and warning counts by reason with examples."""
+def summary(name: str, fmt: str, result: DecodeResult, *, hex_text: bool = False) -> str:
+    """Return the stderr summary: counts, then dropped and warning counts by reason with examples.
+
+    Args:
+        name: the file's name as given.
+        fmt: the format it was decoded as.
+        result: what decoding gave.
+        hex_text: the file looks like hex text though `fmt` is read as bytes (`looks_like_hex_text`):
+            said on the line after the counts.
+    """
     dropped = [d for d in result.dropped if d.reason not in KEPT_NOTICES]
     warnings = [d for d in result.dropped if d.reason in KEPT_NOTICES]
     lines = [f"{name} ({fmt}): {result.frames} frames, {len(result.readings)} readings, "
              f"{len(dropped)} dropped, {len(warnings)} warnings, {len(result.replies)} replies"]
+    if hex_text:
+        lines.append(f"note: {HEX_TEXT_NOTE}")
     lines += _by_reason("dropped by reason:", dropped)
     lines += _by_reason("warnings by reason (values kept):", warnings)
     return "\n".join(lines)
+
+
+def looks_like_hex_text(data: bytes) -> bool:
+    """Whether `data` is a hex dump as text (a sample file, a `spy://` log), not device bytes:
+    text whose lines, apart from blank ones and `#` comments, are mostly hex byte pairs
+    (optionally after an offset column)."""
+    try:
+        text = data.decode("utf-8")   # comments may not be ASCII (the LAN sample's Cyrillic)
+    except UnicodeDecodeError:
+        return False   # never UTF-8: IntelliVue frames open with 0xC0, ANSAR-B ones with 0xFF
+    body = [line.strip() for line in text.splitlines()]
+    body = [line for line in body if line and not line.startswith("#")]
+    hex_lines = sum(1 for line in body if _HEX_LINE.fullmatch(line))
+    return bool(body) and hex_lines >= 0.8 * len(body)
+
+
+def example(detail: str, limit: int = EXAMPLE_CHARS) -> str:
+    """One drop's detail as an example: whole when it fits `limit`; else its location (before
+    the first ": ") shortened first, then the rest cut at a field or word boundary, with " …"."""
+    if len(detail) <= limit:
+        return detail
+    where, colon, why = detail.partition(": ")
+    if colon and len(where) > EXAMPLE_WHERE_CHARS:
+        detail = f"{_cut(where, EXAMPLE_WHERE_CHARS)}: {why}"
+        if len(detail) <= limit:
+            return detail
+    return _cut(detail, limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at its last boundary, marked " …"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 2]
+    # The strongest boundary in the second half: between list items or clauses, else fields
+    # or words; else (one long token, a hex preview) the limit itself.
+    at = next((i for i in (head.rfind(b) for b in _BOUNDARIES) if i >= limit // 2), len(head))
+    return head[:at].rstrip(" ,;") + " …"
 
 
 def _by_reason(title: str, items: list[Dropped]) -> list[str]:
@@ -96,7 +161,7 @@ def _by_reason(title: str, items: list[Dropped]) -> list[str]:
     lines = [title] if counts else []
     for reason, count in counts.most_common():
         lines.append(f"  {reason}: {count}")
-        lines.extend(f"    e.g. {detail[:160]}" for detail in examples[reason])
+        lines.extend(f"    e.g. {example(detail)}" for detail in examples[reason])
     return lines
 
 
@@ -161,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         # `... | head`: the reader left; not an error of ours.
         return 0
     name = "<stdin>" if args.file == "-" else args.file
-    print(summary(name, args.format, result), file=sys.stderr)
+    hex_text = args.format in BINARY_FORMATS and looks_like_hex_text(data)
+    print(summary(name, args.format, result, hex_text=hex_text), file=sys.stderr)
     return 0
 
 

@@ -3,7 +3,8 @@
 Three framings, one per device format:
 
 - `MllpFramer`: HL7 v2 in MLLP (`0x0B <message> 0x1C 0x0D`) and bare HL7 without MLLP (a message
-  runs from `MSH|` to the next `MSH|` at a segment start, the next `0x0B`, or `flush`).
+  runs from `MSH|` to the next `MSH|` at a segment start, the next `0x0B`, or `flush`; at `flush`
+  a last segment without its CR or LF was cut by the end of the stream and is dropped).
 - `LineFramer`: one record per line (Masimo ASCII): CR, LF or CR LF; NUL bytes stripped.
 - `AnsarBFramer`: Ivy ANSAR-B: `0xFF "ANSAR-B "` + 400 waveform bytes + ASCII records + `0xFE`.
 
@@ -97,13 +98,19 @@ _BARE_END = re.compile(rb"[\r\n](?=MSH\|)|\x0b|\x1c")
 _FRAME_START = re.compile(rb"\x0b|MSH\|")
 
 
-def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAME) -> Split:
+def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAME, *,
+               whole_at_end: bool = False) -> Split:
     """Split HL7 messages out of `buffer`, with or without MLLP envelopes.
 
     Args:
         buffer: bytes received so far and not yet framed.
         final: the stream ended: a bare message runs to the end, an open MLLP frame is dropped.
+            A bare message's last segment without its terminator (CR or LF) was cut by the end
+            of the stream (a port closed mid-message, a capture file cut short): it is dropped
+            as `truncated-frame` and the message is kept without it, unless `whole_at_end`.
         max_frame: longest message kept; longer ones are dropped as `frame-too-long`.
+        whole_at_end: the end of `buffer` is the end of a message (one UDP datagram), so a
+            last segment without a terminator is whole.
 
     Returns:
         The complete messages (MLLP ones marked `mllp=True`), the leftover and the drops.
@@ -134,7 +141,7 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
         if buffer[pos : pos + 1] == MLLP_START:
             pos, done = _take_mllp(buffer, pos, final, max_frame, out)
         else:
-            pos, done = _take_bare(buffer, pos, final, max_frame, out)
+            pos, done = _take_bare(buffer, pos, final, max_frame, out, whole_at_end)
         if not done:
             break
     out.rest = buffer[pos:]
@@ -179,7 +186,8 @@ def _take_mllp(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split)
     return nxt, True
 
 
-def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split) -> tuple[int, bool]:
+def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split,
+               whole_at_end: bool = False) -> tuple[int, bool]:
     """Take one bare HL7 message starting at `pos` (at "MSH|"); return (new position, continue)."""
     m = _BARE_END.search(buffer, pos + 4)
     if m is None:
@@ -190,7 +198,11 @@ def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split)
             )
             return len(buffer), False
         if final:
-            out.frames.append(Frame(buffer[pos:]))
+            message = buffer[pos:]
+            if not whole_at_end:
+                message = _without_cut_segment(message, out)
+            if message:
+                out.frames.append(Frame(message))
             return len(buffer), False
         # The message ends only where the next one starts: wait (it is one message late).
         return pos, False
@@ -208,17 +220,46 @@ def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split)
     return nxt, True
 
 
+def _without_cut_segment(message: bytes, out: Split) -> bytes:
+    """A bare message the stream ended in, without its last segment when that has no
+    terminator: the stream ended inside it, so its last field may be cut (QA: a capture cut
+    after `|80|266016^MDC_DIM_MMHG` gave a whole-looking diastolic row, and the mean row after
+    it was never mentioned). Reported as `truncated-frame`; b"" when nothing whole is left."""
+    body = message.rstrip(b"\t \x00")
+    if not body or body[-1:] in (b"\r", b"\n"):
+        return message
+    cut = max(body.rfind(b"\r"), body.rfind(b"\n")) + 1
+    segment = body[cut:]
+    kept = f"the {_segment_count(body[:cut])} segment(s) before it kept" if cut else \
+        "nothing of the message kept"
+    # Its start names the row, its end shows where it was cut.
+    shown = _preview(segment, 120) if len(segment) <= 120 else \
+        f"{_preview(segment[:70], 70)}...{_preview(segment[-40:], 40)}"
+    out.dropped.append(Dropped("truncated-frame", f"the stream ends inside a segment (no CR or "
+                               f"LF after it): dropped, as its last field may be cut and what "
+                               f"followed it is lost; {kept}: {shown}"))
+    return body[:cut] if cut else b""
+
+
+def _segment_count(data: bytes) -> int:
+    return sum(1 for s in re.split(rb"[\r\n]", data) if s.strip())
+
+
 class MllpFramer:
     """Stateful HL7 framer: MLLP envelopes and bare messages, in any chunking."""
 
-    def __init__(self, max_frame: int = MAX_HL7_FRAME) -> None:
+    def __init__(self, max_frame: int = MAX_HL7_FRAME, *, whole_at_end: bool = False) -> None:
         """Create an empty framer.
 
         Args:
             max_frame: longest message kept (bytes).
+            whole_at_end: what `flush` has is whole even without a last terminator (one UDP
+                datagram); else a bare message's unterminated last segment is dropped at the
+                end of the stream (`split_mllp`).
         """
         self._buffer = b""
         self._max = max_frame
+        self._whole_at_end = whole_at_end
 
     @property
     def pending(self) -> bytes:
@@ -233,7 +274,8 @@ class MllpFramer:
 
     def flush(self) -> Split:
         """End of stream: return a trailing bare message, drop a partial MLLP frame."""
-        result = split_mllp(self._buffer, final=True, max_frame=self._max)
+        result = split_mllp(self._buffer, final=True, max_frame=self._max,
+                            whole_at_end=self._whole_at_end)
         self._buffer = b""
         return result
 

@@ -13,7 +13,8 @@ AGE_UNKNOWN: Final = "AGE_UNKNOWN"
 its arrival: an ANSAR-B NIBP already on the monitor when the console connected (the format has no
 measurement time; the last cuff result stays on the screen, minutes or hours old, perhaps the
 previous patient's). devices.md: an NIBP is never presented as "now"; the tile shows it stale
-with its time unknown (console/session/tile_view.py)."""
+with its time unknown (console/session/tile_view.py). Every decoder (ANSAR-B, HL7 with an unusable
+OBX-14, IntelliVue with an unusable time stamp) gives such a reading no measured_at: None."""
 
 STATION_ZONE: tzinfo | None = None
 """The zone a device time sent without one is read in: None is the station computer's own zone

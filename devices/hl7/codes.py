@@ -30,13 +30,15 @@ _MDC: dict[int, tuple[str | None, tuple[str, ...]]] = {
     151658: ("resp_rate", ()),
     # ECG heart rate: the same code under two names (IntelliVue uses CARD_BEAT_RATE).
     147842: ("heart_rate", ("MDC_ECG_HEART_RATE", "MDC_ECG_CARD_BEAT_RATE")),
-    # Pulse rate. 149522 is the invasive (arterial line) pulse for GE/IHE; Comen labels it
-    # MDC_PULS_RATE. Either way it is the patient's pulse rate; OBX-4 in Reading.channel keeps it
-    # apart from the oximeter's.
+    # Pulse rate: the console's pulse_rate is the oximeter's (protocols/vitals.py, devices.md).
+    # 149522 is the invasive (arterial line) pulse: not shown, like the arterial pressures it
+    # comes with (QA: the Aware gateway's arterial pulse came out as pulse_rate 60). Comen
+    # sends its monitor's pulse rate as 149522 named MDC_PULS_RATE (149514's name): the decoder
+    # reads that one as pulse_rate (devices.md notes the vendor's labelling).
     149530: ("pulse_rate", ("MDC_PULS_OXIM_PULS_RATE",)),
     149514: ("pulse_rate", ("MDC_PULS_RATE",)),
     149546: ("pulse_rate", ()),
-    149522: ("pulse_rate", ("MDC_BLD_PULS_RATE_INV",)),
+    149522: (None, ("MDC_BLD_PULS_RATE_INV",)),
     150456: ("spo2", ("MDC_PULS_OXIM_SAT_O2",)),
     # Invasive pressures: an arterial line is not NIBP and must never feed the bp_* tiles.
     150032: (None, ("MDC_PRESS_BLD_ART",)),
@@ -98,6 +100,8 @@ _LOINC: dict[str, tuple[str | None, tuple[str, ...]]] = {
 
 # Arterial-line and pulmonary-artery pressures: reported as "not NIBP" when dropped.
 INVASIVE_PRESSURE = frozenset(f"MDC {c}" for c in (*range(150032, 150040), 150045, 150046, 150047))
+# The arterial line's pulse rate: reported as "not the oximeter's pulse" when dropped.
+INVASIVE_PULSE = frozenset({"MDC 149522"})
 
 
 def _by_name(table: dict[int, tuple[str | None, tuple[str, ...]]]) -> dict[str, int]:

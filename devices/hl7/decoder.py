@@ -503,6 +503,9 @@ def _from_match(hit: codes.CodeMatch, name: str, qualifier: str = "",
                       qualifier=qualifier, carrier=carrier)
 
 
+# The console's pulse_rate is the oximeter's (devices.md); like INVASIVE_PRESSURE, never shown.
+_INVASIVE_PULSE = "invasive (arterial line) pulse rate, which is not the oximeter's pulse rate"
+
 # SN comparators that make the number a limit ("below 5"), not a measured value.
 _SN_LIMITS = {"<": "below", ">": "above", "<=": "at or below", ">=": "at or above",
               "<>": "not equal to"}
@@ -597,7 +600,11 @@ class _Observations:
                                                "earlier message, sent again"))
             return
         if not self.unplaced.values_seen:   # perhaps measured before the console connected
-            readings = [replace(r, flags=r.flags | {AGE_UNKNOWN}) for r in readings]
+            # No time of its own: OBR-7 is the message's time, not the measurement's, so it is
+            # not given as one (as ANSAR-B and IntelliVue give none; QA: decode showed the
+            # message time beside AGE_UNKNOWN).
+            readings = [replace(r, flags=r.flags | {AGE_UNKNOWN}, measured_at=None)
+                        for r in readings]
         self.result.readings.extend(readings)
         self.unplaced.values_seen = True
 
@@ -637,6 +644,21 @@ class _Observations:
             self._drop("unknown-code", where, f"code {ident[0].strip()!r} is not in the "
                        f"{tables}{hint}")
             return
+        if found.code in codes.INVASIVE_PULSE and found.conflict == "MDC 149514":
+            # devices.md: one vendor (Comen) sends its monitor's pulse rate as 149522 under
+            # 149514's name, MDC_PULS_RATE; an arterial line's pulse carries its own name
+            # (MDC_BLD_PULS_RATE_INV). Here the name says what the value is.
+            found = replace(found, metric="pulse_rate", conflict="")
+        if found.metric is None:
+            why = found.ignore or ("invasive (arterial line) pressure, which is not NIBP"
+                                   if found.code in codes.INVASIVE_PRESSURE
+                                   else _INVASIVE_PULSE if found.code in codes.INVASIVE_PULSE
+                                   else "not a vital this console shows")
+            if found.conflict:
+                # Said here, not as a name-mismatch notice: those are doubts about kept values.
+                why += f" (its name {found.name!r} belongs to {found.conflict}; the code is trusted)"
+            self._drop("not-monitored", where, f"{found.code}: {why}")
+            return
         if found.conflict:
             self._drop("name-mismatch", where, f"name {found.name!r} belongs to "
                        f"{found.conflict}; trusting the code ({found.code}) and OBX-4")
@@ -645,12 +667,6 @@ class _Observations:
                 and f"MDC {int(last)}" != found.code:
             self._drop("path-mismatch", where, f"OBX-4 ends in {last}, OBX-3 says {found.code}; "
                        "trusting OBX-3")
-        if found.metric is None:
-            why = found.ignore or ("invasive (arterial line) pressure, which is not NIBP"
-                                   if found.code in codes.INVASIVE_PRESSURE
-                                   else "not a vital this console shows")
-            self._drop("not-monitored", where, f"{found.code}: {why}")
-            return
         channel = path
         if found.qualifier:
             channel = f"{path} {found.carrier}".strip()

@@ -354,7 +354,7 @@ def read_announcement(datagram: bytes, sender_ip: str) -> Announcement | None:
     Never raises: a datagram that is not HL7 is simply not an announcement.
     """
     try:
-        framer = MllpFramer()
+        framer = MllpFramer(whole_at_end=True)   # a datagram is one whole message
         frames = framer.push(datagram).frames + framer.flush().frames
         for frame in frames:
             message, _ = parse_message(frame.data)

@@ -29,6 +29,7 @@ that event, which covers both the zone and the clock's drift; before that event 
 An NBP whose time stamp cannot be used (a clock never set sends 0xFF bytes) is still one cuff
 measurement repeated in every poll reply until the next: it is reported once, by its handle, stamp
 and values as sent, and each repeat dropped as `nibp-repeat` (`devices.stream.UnplacedNibp`).
+Such an NBP without any value (NaN or unavailable: no cuff measurement yet) is `nibp-empty`.
 """
 
 from __future__ import annotations
@@ -190,7 +191,15 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         if stamp:
             measured_at, why = clock.to_utc(stamp, received_at)
             if why and unplaced is not None and _holds_nbp(found):
-                if unplaced.is_repeat(obs.handle, (stamp, found)):
+                repeat = unplaced.is_repeat(obs.handle, (stamp, found))
+                if _no_value_in(found):
+                    # No cuff measurement yet (NaN or unavailable members): nothing to report
+                    # or repeat, whatever came before (as ANSAR-B's empty NIBP record).
+                    out.values += 1
+                    out.result.dropped.append(Dropped("nibp-empty", f"{at}: no measurement yet "
+                                                      "(no systolic, diastolic or mean value)"))
+                    continue
+                if repeat:
                     out.values += 1   # a reply with values, not the labels-only first one
                     out.result.dropped.append(Dropped("nibp-repeat", f"{at}: the measurement "
                                                       "of an earlier poll, sent again"))
@@ -234,6 +243,21 @@ def _holds_nbp(found: list[tuple[int, bytes]]) -> bool:
         except Malformed:
             continue
     return False
+
+
+def _no_value_in(found: list[tuple[int, bytes]]) -> bool:
+    """True when no value of an observation's value attributes is a number in a usable state
+    (an NBP compound before the first cuff measurement: NaN or unavailable members)."""
+    unusable = ids.STATE_INVALID | ids.STATE_UNAVAILABLE | ids.STATE_CALIBRATING
+    for attribute_id, value in found:
+        try:
+            values = _values(attribute_id, value)
+        except Malformed:
+            return False   # reported where it is read
+        if any(not state & unusable and decode_float(raw)[0] is not None
+               for _, state, _, raw in values):
+            return False
+    return True
 
 
 def _one(result: DecodeResult, physio_id: int, state: int, unit: int, raw: int, at: str,

@@ -90,6 +90,32 @@ def test_bare_hl7_messages_end_at_the_next_msh_or_flush() -> None:
     assert [f.data for f in framer.flush().frames] == [MSG_B]
 
 
+def test_bare_hl7_cut_inside_its_last_segment_at_end_of_stream_drops_that_segment() -> None:
+    # QA: a plain HL7 file cut after `|80|266016^MDC_DIM_MMHG` passed as whole. The same holds
+    # for a live bare stream that ends (port closed) mid-message: its flush must not take the
+    # cut row as whole.
+    cut = MSG_A + b"OBX|2|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.0.1.2|80|2660"
+    framer = MllpFramer()
+    assert framer.push(cut).frames == []
+    split = framer.flush()
+    assert [f.data for f in split.frames] == [MSG_A]
+    assert [(d.reason, d.detail) for d in split.dropped] == [(
+        "truncated-frame", "the stream ends inside a segment (no CR or LF after it): dropped, as "
+        "its last field may be cut and what followed it is lost; the 2 segment(s) before it kept: "
+        "OBX|2|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.0.1.2|80|2660")]
+    # Only the MSH, cut: nothing is left to frame.
+    only = split_mllp(b"MSH|^~\\&|A|||", final=True)
+    assert only.frames == [] and [d.reason for d in only.dropped] == ["truncated-frame"]
+    # Terminated by CR or LF (trailing blanks aside): whole.
+    for end in (b"", b"\n", b"\r\n  "):
+        whole = split_mllp(MSG_A + end, final=True)
+        assert [f.data for f in whole.frames] == [MSG_A + end] and whole.dropped == []
+    # One UDP datagram (a Mindray announcement) is a whole message, terminator or not.
+    datagram = MllpFramer(whole_at_end=True)
+    datagram.push(MSG_A.rstrip(b"\r"))
+    assert [f.data for f in datagram.flush().frames] == [MSG_A.rstrip(b"\r")]
+
+
 def test_bare_hl7_then_mllp_frame() -> None:
     split = split_mllp(MSG_A + mllp(MSG_B), final=True)
     assert [(f.data, f.mllp) for f in split.frames] == [(MSG_A, False), (MSG_B, True)]

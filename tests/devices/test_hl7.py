@@ -11,7 +11,7 @@ import pytest
 from devices.hl7 import HL7Decoder, decode_message, parse_timestamp
 from devices.hl7.codes import mdc_number, resolve_code
 from devices.reading import Reading
-from devices.stream import DecodeResult
+from devices.stream import DecodeResult, Dropped
 from tests.devices.conftest import RX, feed_all
 
 UTC = timezone.utc
@@ -92,14 +92,26 @@ def test_sample_continua_bp(samples_dir: Path) -> None:
 def test_sample_aware_gateway_ecg_hr_and_invasive_pressures(samples_dir: Path) -> None:
     data = (samples_dir / "ihe-pcd01-ipf-aware-gateway-ibp-ecg.hl7").read_bytes()
     result = feed_all(HL7Decoder(), data)
-    assert summary(result) == [("heart_rate", 60, "1.6.1.1"), ("pulse_rate", 60, "1.2.1.1")]
+    assert summary(result) == [("heart_rate", 60, "1.6.1.1")]
     assert {r.source for r in result.readings} == {"hl7:HL7^080019FFFF4F6AC0^EUI-64"}
     # No OBX-14: OBR-7 20081211144500, no offset anywhere -> the station's zone (UTC here).
     assert {r.measured_at for r in result.readings} == {utc(2008, 12, 11, 14, 45)}
     # Arterial and pulmonary pressures are never NIBP; PVC count is not monitored.
     assert not any(r.metric.startswith("bp_") for r in result.readings)
     invasive = [d for d in result.dropped if "not NIBP" in d.detail]
-    assert len(invasive) == 6 and reasons(result).count("not-monitored") == 7
+    assert len(invasive) == 6 and reasons(result).count("not-monitored") == 8
+
+
+def test_the_arterial_line_pulse_is_never_the_oximeter_pulse_rate(samples_dir: Path) -> None:
+    # QA: OBX 6 149522^MDC_BLD_PULS_RATE_INV of the Aware gateway sample came out as
+    # pulse_rate 60 with no warning. pulse_rate is the oximeter's (devices.md): the arterial
+    # line's pulse is dropped like the arterial pressures beside it, saying why.
+    data = (samples_dir / "ihe-pcd01-ipf-aware-gateway-ibp-ecg.hl7").read_bytes()
+    result = feed_all(HL7Decoder(), data)
+    assert not [r for r in result.readings if r.metric == "pulse_rate"]
+    assert [d for d in result.dropped if "149522" in d.detail] == [Dropped(
+        "not-monitored", "OBX 6 149522^MDC_BLD_PULS_RATE_INV^MDC at 1.2.1.1: MDC 149522: "
+        "invasive (arterial line) pulse rate, which is not the oximeter's pulse rate")]
 
 
 def test_sample_maximum_request_edge_cases(samples_dir: Path) -> None:
@@ -139,8 +151,9 @@ def test_sample_comen_bare_hl7(samples_dir: Path) -> None:
     assert {r.source for r in result.readings} == {"hl7:NC_Monitor"}
     times = sorted({r.measured_at for r in result.readings if r.measured_at})
     assert times == [utc(2025, 6, 9, 17, 51, 27), utc(2025, 6, 9, 18, 24, 37)]
-    # 149522 is labelled MDC_PULS_RATE (149514's name): noticed, code trusted.
-    assert reasons(result).count("name-mismatch") == 2
+    # Comen sends its pulse rate as 149522 under MDC_PULS_RATE (devices.md): read as the pulse
+    # rate its name says, not dropped as an arterial line's (which carries its own name).
+    assert not [d for d in result.dropped if "149522" in d.detail]
     # Bare input: bare ACKs, one per message.
     assert [r[:4] for r in answers(result)] == [b"MSH|", b"MSH|"]
 
@@ -567,6 +580,23 @@ def test_an_nibp_whose_obx14_says_never_is_one_measurement_however_often_it_is_s
     assert nibp(garbled[0]) == [("bp_systolic", 130, False), ("bp_diastolic", 85, False)]
     assert reasons(garbled[0]).count("bad-timestamp") == 2
     assert nibp(garbled[1]) == [] and reasons(garbled[1]) == ["nibp-repeat"]
+
+
+def test_an_nibp_of_unknown_age_has_no_measured_time() -> None:
+    # QA: with OBX-14 00000000000000 the reading was flagged AGE_UNKNOWN but measured_at was the
+    # message's OBR-7; ANSAR-B and IntelliVue give None. OBR-7 is the message's time, not the
+    # cuff measurement's.
+    rows = [f"NM|{code}^{name}^MDC|1.1.9.{code}|{v}|266016^MDC_DIM_MMHG^MDC|||||F|||00000000000000"
+            for code, name, v in [(150021, "MDC_PRESS_BLD_NONINV_SYS", 120),
+                                  (150022, "MDC_PRESS_BLD_NONINV_DIA", 80)]]
+    result = feed_all(HL7Decoder(), b"\x0b" + message(SPO2.format(v=97), *rows) + b"\x1c\r")
+    nibp = [r for r in result.readings if r.metric.startswith("bp_")]
+    assert [(r.metric, r.flags, r.measured_at) for r in nibp] == [
+        ("bp_systolic", frozenset({"AGE_UNKNOWN"}), None),
+        ("bp_diastolic", frozenset({"AGE_UNKNOWN"}), None)]
+    # The SpO2 beside it keeps the message's time.
+    assert [r.measured_at for r in result.readings if r.metric == "spo2"] == [
+        utc(2024, 1, 1, 11, 59)]
 
 
 def test_an_nibp_with_its_own_time_passes_every_message_to_the_engine_to_deduplicate() -> None:

@@ -429,6 +429,23 @@ def test_an_nbp_without_a_usable_time_is_one_measurement_however_often_it_is_pol
                for result in (first, *repeats, later, again))
 
 
+def test_an_nbp_without_a_value_or_a_usable_time_is_empty_not_a_repeat() -> None:
+    # As ANSAR-B's `NIBP=4;;;;;;` (QA: counted as nibp-repeat): before the first cuff
+    # measurement the compound holds NaN; each poll's is "no measurement yet", never a repeat.
+    decoder = IntelliVueDecoder("t", lan=True)
+    unset = b"\xff" * 8
+    results = [decoder.feed(reply(nbp_observation(None, None, None, stamp=unset), invoke_id=n,
+                                  poll_number=n), RX + timedelta(seconds=n)) for n in (1, 2, 3)]
+    assert [[d.reason for d in r.dropped] for r in results] == [["nibp-empty"]] * 3
+    assert results[0].dropped[0].detail == ("poll 1 handle 0x8272 (label 'NBP'): no measurement "
+                                            "yet (no systolic, diastolic or mean value)")
+    # The first measurement after it was seen come: reported, not of unknown age.
+    first = decoder.feed(reply(nbp_observation(120, 80, 93, stamp=unset), invoke_id=4,
+                               poll_number=4), RX + timedelta(seconds=4))
+    assert [(r.metric, r.flags) for r in first.readings] == [
+        ("bp_systolic", frozenset()), ("bp_diastolic", frozenset()), ("bp_mean", frozenset())]
+
+
 def test_an_nbp_with_a_usable_time_reaches_the_engine_every_poll_to_be_deduplicated_there() -> None:
     # With a time the engine keeps one reading per measured time (SessionEngine._is_repeat) and
     # survives a restart; the decoder passes each poll's values on.

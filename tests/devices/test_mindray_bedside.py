@@ -325,6 +325,10 @@ def test_an_adt_a01_announcement_gives_the_monitor_address_to_open() -> None:
     assert found.url == "socket://192.0.2.40:4601"
     bare = ANNOUNCE.strip(b"\x0b").replace(b"\x1c\r", b"")
     assert read_announcement(bare, "192.0.2.41") is not None
+    # One datagram is one whole message: its last segment (the bed) counts without its CR,
+    # where a stream ending without one was cut (devices/framing.py, `whole_at_end`).
+    found = read_announcement(bare.rstrip(b"\r"), "192.0.2.41")
+    assert found is not None and found.bed == "ICU^^Bed 7"
     assert read_announcement(VALUES, "192.0.2.40") is None
     assert read_announcement(b"\xff\x00 not hl7", "192.0.2.40") is None
 
