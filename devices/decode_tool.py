@@ -29,6 +29,7 @@ from typing import IO, NoReturn
 
 from devices.formats import FORMATS
 from devices.reading import Reading
+from devices.transport import resolve_format
 from devices.stream import KEPT_NOTICES, DecodeResult, Dropped
 
 USAGE_EXIT = 2
@@ -65,7 +66,9 @@ def _parser() -> _Parser:
         description="Decode a device capture and print its readings as JSON lines.",
     )
     parser.add_argument("--format", required=True, metavar="FORMAT",
-                        help=f"device format: {', '.join(FORMATS)}")
+                        help=f"device format ({', '.join(FORMATS)}) or device profile "
+                             "(`infusion-console devices` lists them): a profile decodes with "
+                             "its vendor code map, as the console does")
     parser.add_argument("file", metavar="FILE", help="capture file, or - for standard input")
     return parser
 
@@ -166,8 +169,14 @@ def _by_reason(title: str, items: list[Dropped]) -> list[str]:
 
 
 def decode_bytes(fmt: str, data: bytes, received_at: datetime) -> DecodeResult:
-    """Decode a whole capture with a fresh decoder of `fmt` (fed in chunks, then flushed)."""
-    decoder = FORMATS[fmt].new_decoder("")
+    """Decode a whole capture with a fresh decoder of `fmt`, a format or a device profile name
+    (resolved as the console resolves it: a profile's code map applies), fed in chunks, then
+    flushed.
+
+    Raises:
+        ValueError: `fmt` is neither, or its profile cannot be used (the message says why).
+    """
+    decoder = resolve_format(fmt).new_decoder("")
     result = DecodeResult()
     for start in range(0, len(data), _CHUNK):
         result.extend(decoder.feed(data[start : start + _CHUNK], received_at))
@@ -207,12 +216,14 @@ def main(argv: list[str] | None = None) -> int:
             print(_parser().format_help(), end="")
             return 0
         args = _parser().parse_args(args_list)
-        if args.format not in FORMATS:
-            raise _UsageError(f"unknown --format {args.format!r}; allowed: {', '.join(FORMATS)}")
+        try:   # a format, or a profile (QA: a Nihon Kohden capture could not be read with its map)
+            resolve_format(args.format)
+        except ValueError as exc:
+            raise _UsageError(f"--format: {exc}") from None
         data = _read(args.file, sys.stdin.buffer)
     except _UsageError as exc:
         print(f"infusion-console decode: error: {exc} "
-              f"(usage: infusion-console decode --format {{{','.join(FORMATS)}}} FILE)",
+              "(usage: infusion-console decode --format FORMAT-OR-PROFILE FILE)",
               file=sys.stderr)
         return USAGE_EXIT
     # The tool is the I/O edge, so it may read the clock; decoders below it never do.

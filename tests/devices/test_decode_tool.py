@@ -95,7 +95,7 @@ def test_stdin(samples_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("args,needle", [
-    (("--format", "nonin", "x.bin"), "unknown --format 'nonin'; allowed: hl7, masimo, ansar-b"),
+    (("--format", "nonin", "x.bin"), "--format: unknown device profile or format 'nonin'; known: "),
     (("--format", "hl7", "/no/such/file.hl7"), "cannot read FILE '/no/such/file.hl7': no such "
                                                  "file"),
     (("--format", "hl7", "/"), "it is a directory"),
@@ -202,3 +202,21 @@ def test_examples_keep_the_reasons_words_and_stay_bounded(samples_dir: Path) -> 
     shown = example(f"poll 1: 60 value(s) of ids this console does not show: {ids}")
     assert len(shown) <= EXAMPLE_CHARS and shown.endswith(" (ST) …")
     assert example("short: as it is") == "short: as it is"
+
+
+def test_a_device_profile_decodes_with_its_vendor_code_map(tmp_path: Path) -> None:
+    # QA: decode had no way to a profile, so a Nihon Kohden capture gave 0 readings
+    # ("code '007000' is not in the MDC ... tables") though the console reads it with the
+    # profile's code map.
+    capture = tmp_path / "nk.hl7"
+    capture.write_bytes(b"MSH|^~\\&|NIHON KOHDEN|PVM|||20250101120000||ORU^R01|1|P|2.4\r"
+                        b"PID|1\rOBR|1\rOBX|1|NM|007000^VITAL SpO2||97|%|||||F\r")
+    plain = run("--format", "hl7", str(capture))
+    assert plain.stdout == b"" and b"unknown-code: 1" in plain.stderr
+    profiled = run("--format", "nihon-kohden-pvm", str(capture))
+    assert profiled.returncode == 0
+    [reading] = [json.loads(line) for line in profiled.stdout.decode().splitlines()]
+    assert (reading["metric"], reading["value"]) == ("spo2", 97.0)
+    unknown = run("--format", "nope", str(capture))
+    assert unknown.returncode == 2
+    assert b"unknown device profile or format 'nope'; known: " in unknown.stderr
