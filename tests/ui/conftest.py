@@ -56,3 +56,18 @@ def decline_first_administrator(window, qtbot) -> None:
     window.first_admin_dialog.reject()
     window.activateWindow()   # the offscreen platform does not hand activation back by itself
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+
+
+def shown_live_window(qtbot, live, size: tuple[int, int], asker: Answers | None = None):
+    """The live window of the `live` session at `size`, shown and drawn; `asker` answers its
+    dialogs (a new `Answers` when not given)."""
+    from console.ui.live_window import LiveWindow   # noqa: PLC0415 - Qt widgets for UI tests only
+
+    controller, journal, _clock, _log = live
+    window = LiveWindow(controller, journal, Answers(), asker or Answers())
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    window.refresh()
+    qtbot.waitExposed(window)
+    return window

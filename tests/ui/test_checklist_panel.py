@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtWidgets
 from console.ui.checklist_panel import LEGEND, ChecklistPanel, DialogAsker
 from console.ui.dialog_place import place_below_alarms
 from console.ui.live_window import LiveWindow
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, shown_live_window
 
 Key = QtCore.Qt.Key
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -163,14 +163,8 @@ def test_the_override_question_is_whole_and_inside_the_window(qtbot, live, size)
     # button) inside the session window. At 1366x768 "Required item open: " before each item
     # made lines of 1,120 px, cut at two thirds of the screen ("... pulse oximeter" without
     # "BP cuff").
-    controller, journal, clock, log = live
     answers = Answers()
-    window = LiveWindow(controller, journal, Answers(), answers)
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    window.refresh()
-    qtbot.waitExposed(window)
+    window = shown_live_window(qtbot, live, size, answers)
     qtbot.mouseClick(window.checklist.next_button, LEFT)
     message = answers.asked[-1]
     lines = message.splitlines()

@@ -11,9 +11,8 @@ from PySide6 import QtCore, QtWidgets
 
 from console.records import EventRecord
 from console.ui.event_list import EventsTab
-from console.ui.live_window import LiveWindow
 from devices.reading import Reading
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, shown_live_window
 
 
 class Replies(Answers):
@@ -130,12 +129,8 @@ def test_a_correction_without_a_reason_is_refused_and_nothing_written(qtbot, liv
 def test_every_row_is_whole_in_the_live_windows_events_column(qtbot, live, size):
     # Walked at 1366x768: the column is about 280 px and rows ran past it under a sideways
     # scroll bar ("20:06:04 Alarm raised (medium): S"). Rows wrap to the column's width now.
-    controller, journal, clock, log = live
-    window = LiveWindow(controller, journal, Answers(), Answers())
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
+    controller = live[0]
+    window = shown_live_window(qtbot, live, size)
     controller.note("patient anxious, music on, eyeshades in place, partner waiting outside")
     window.refresh()
     events = window.events_tab.list
