@@ -237,8 +237,8 @@ def _not_recorded(error: LogError, db: Path) -> CommandFailure:
     if error.cause == "corrupt":
         return _EXPORT.log_failure(error, db)
     return CommandFailure("the export was not made: it could not be recorded in the access log "
-                          f"of {db}, as every export from a log with staff accounts is before its "
-                          f"file is written. {error}")
+                          f"of {db}, and every export from a log with staff accounts is recorded "
+                          f"there before its file is written. {error}")
 
 
 _FORMATS: Final = ("pdf", "csv", "fhir", "rems")

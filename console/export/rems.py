@@ -187,8 +187,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         raise ValueError(f"session {s.id}: the REMS Patient Monitoring Form is submitted under "
                          "the patient's identity and the session's real date; a de-identified "
                          "form (a pseudonym, a moved date) would be a wrong form, so none is "
-                         "written (export it without --deidentify, signed in with a clinical "
-                         "role)")
+                         "written (export it identified, signed in with a clinical role)")
     t0 = detail.t0
     end = s.discharged_at or s.ended_at
     day = rc.local(s.started_at, tz).date()

@@ -413,8 +413,9 @@ def test_a_write_protected_log_with_accounts_says_the_export_could_not_be_record
         message = one_line(*export(capsys, scenario_log.facts.ids["surge"], "--pdf",
                                    tmp_path / "report.pdf", "--db", db, signed=True), status=2)
     assert message.startswith(
-        f"{PROG}the export was not made: it could not be recorded in the access log of {db}, as "
-        "every export from a log with staff accounts is before its file is written. Cannot "
+        f"{PROG}the export was not made: it could not be recorded in the access log of {db}, and "
+        "every export from a log with staff accounts is recorded there before its file is "
+        "written. Cannot "
         f"write the session log {db}: the file or the disk it is on is read-only. Make the file "
         "writable (or remount the disk read-write), or choose another log file with --db.")
     assert snapshot(tmp_path) == before
