@@ -223,10 +223,12 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
     origin: dict[str, Path] = {}
     for directory in directories:
         try:
-            files = sorted(p for p in Path(directory).iterdir() if p.suffix == ".toml")
+            entries = sorted(Path(directory).iterdir())
         except OSError as exc:
             result.errors.append(ProtocolError(directory, "(folder)", f"cannot be listed: {exc}"))
             continue
+        files = [p for p in entries if p.suffix == ".toml"]
+        result.errors.extend(_misnamed(p) for p in entries if _looks_misnamed(p))
         loaded: list[tuple[Path, Protocol | ProtocolError]] = []
         for path in files:
             try:
@@ -249,6 +251,19 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
                 origin[outcome.id] = path
                 result.protocols[outcome.id] = outcome
     return result
+
+
+def _looks_misnamed(path: Path) -> bool:
+    """A protocol file the loader would pass over in silence: `clinic.TOML`, or `clinic.toml.txt`
+    as an editor on Windows saves it (QA: both were ignored without a word)."""
+    name = path.name.lower()
+    return path.suffix != ".toml" and (path.suffix.lower() == ".toml" or name.endswith(".toml.txt"))
+
+
+def _misnamed(path: Path) -> ProtocolError:
+    stem = path.name[: -len(".toml.txt")] if path.name.lower().endswith(".toml.txt") else path.stem
+    return ProtocolError(path, "(file)", f"not read: a protocol file's name ends in .toml, in "
+                                         f"lower case; rename it {stem}.toml")
 
 
 def _id_taken_error(path: Path, protocol_id: str, first: Path) -> ProtocolError:

@@ -312,3 +312,20 @@ def test_an_empty_file_is_said_to_be_empty(tmp_path: Path, content: bytes, reaso
     assert refusal(tmp_path / "clinic.toml") == (
         f"clinic.toml: (file): {reason}; a protocol file needs id, version, name, route, [dose],"
         " [[phases]], [[alarms]] and [discharge] (copy a shipped file: protocols/README.md)")
+
+
+def test_a_file_the_loader_would_pass_over_is_named(tmp_path: Path) -> None:
+    # QA: `clinic-notepad.toml.txt` (a Notepad save) and `Clinic.TOML` were ignored in silence.
+    shipped = (builtin_protocols_dir() / "iv-ketamine.toml").read_text(encoding="utf-8")
+    for name, protocol_id in (("clinic-notepad.toml.txt", "clinic-a"), ("Clinic.TOML", "clinic-b")):
+        (tmp_path / name).write_text(shipped.replace('id = "iv-ketamine"', f'id = "{protocol_id}"'),
+                                     encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a protocol", encoding="utf-8")
+    result = load_protocols([tmp_path])
+    assert result.protocols == {}
+    assert sorted(str(e) for e in result.errors) == [
+        "Clinic.TOML: (file): not read: a protocol file's name ends in .toml, in lower case; "
+        "rename it Clinic.toml",
+        "clinic-notepad.toml.txt: (file): not read: a protocol file's name ends in .toml, in "
+        "lower case; rename it clinic-notepad.toml",
+    ]
