@@ -161,7 +161,6 @@ def _staff(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise CommandFailure(str(exc)) from exc
     db: Path = args.db if args.db is not None else default_db_path()
-    args.db_path = db
     # Only the first administrator's `add` (no --admin) creates a log: a mistyped --db with an
     # administrator's sign-in had left a new, empty log behind its refusal (QA).
     if (args.command != "add" or args.admin is not None) and not db.is_file():
@@ -183,7 +182,7 @@ def _staff(args: argparse.Namespace) -> int:
 
 def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> int:
     staff = Staff(log)
-    by = _administrator(args, staff)
+    by = _administrator(args, staff, log.path)
     now = datetime.now(UTC)
     if args.command == "add":
         kind = SecretKind.PASSWORD if args.password else SecretKind.PIN
@@ -212,12 +211,12 @@ def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> in
     return 0
 
 
-def _administrator(args: argparse.Namespace, staff: Staff) -> Account | None:
+def _administrator(args: argparse.Namespace, staff: Staff, db: Path) -> Account | None:
     """The signed-in administrator, or None when `staff add` creates the first one."""
     if not staff.has_any_administrator():
         if args.command != "add":
             raise CommandFailure("there is no administrator in this log yet: add the first with "
-                                 f"'infusion-console staff add --db {args.db_path} --name NAME "
+                                 f"'infusion-console staff add --db {db} --name NAME "
                                  "--roles administrator'")
         if args.admin is not None:
             raise CommandFailure("there is no administrator in this log yet, so nobody to sign "
