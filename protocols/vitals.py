@@ -33,6 +33,8 @@ class Metric:
         kind: a vital sign or an observation scale.
         integer: only whole numbers are valid (scales, scores).
         choices: for scales, the meaning of each allowed value.
+        short: the name where room is short (an alarm row on a small screen, a trend's legend);
+            the label when it has none.
     """
 
     name: str
@@ -45,6 +47,16 @@ class Metric:
     kind: Kind = Kind.VITAL
     integer: bool = False
     choices: tuple[tuple[int, str], ...] = ()
+    short: str = ""
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.label
+
+    @property
+    def short_unit(self) -> str:
+        """"/min" for beats and breaths a minute (the value says which); the unit otherwise."""
+        return "/min" if self.unit.endswith("/min") else f" {self.unit}"
 
     def in_hard_range(self, value: float) -> bool:
         return math.isfinite(value) and self.hard[0] <= value <= self.hard[1]
@@ -81,12 +93,12 @@ _METRICS = (
     # Hard ranges: what any monitor can physically report (0 is a real device value for HR, RR
     # and SpO2: asystole, apnoea, no saturation); plausible ranges: what a nurse typing a value
     # is asked to confirm outside of.
-    Metric("bp_systolic", "Systolic BP", MMHG, (20, 300), (60, 250), 0, 10),
-    Metric("bp_diastolic", "Diastolic BP", MMHG, (10, 250), (30, 150), 0, 11),
-    Metric("bp_mean", "Mean BP", MMHG, (15, 270), (40, 180), 0, 12),
-    Metric("heart_rate", "Heart rate", PER_MIN_BEATS, (0, 300), (30, 220), 0, 20),
-    Metric("pulse_rate", "Pulse rate", PER_MIN_BEATS, (0, 300), (30, 220), 0, 21),
-    Metric("resp_rate", "Respiratory rate", PER_MIN_BREATHS, (0, 150), (4, 60), 0, 30),
+    Metric("bp_systolic", "Systolic BP", MMHG, (20, 300), (60, 250), 0, 10, short="Systolic"),
+    Metric("bp_diastolic", "Diastolic BP", MMHG, (10, 250), (30, 150), 0, 11, short="Diastolic"),
+    Metric("bp_mean", "Mean BP", MMHG, (15, 270), (40, 180), 0, 12, short="Mean"),
+    Metric("heart_rate", "Heart rate", PER_MIN_BEATS, (0, 300), (30, 220), 0, 20, short="HR"),
+    Metric("pulse_rate", "Pulse rate", PER_MIN_BEATS, (0, 300), (30, 220), 0, 21, short="Pulse"),
+    Metric("resp_rate", "Respiratory rate", PER_MIN_BREATHS, (0, 150), (4, 60), 0, 30, short="RR"),
     Metric("spo2", "SpO2", PERCENT, (0, 100), (50, 100), 0, 40),
     Metric("moaas", "Sedation (MOAA/S)", SCORE, (0, 5), (0, 5), 0, 50, Kind.SCALE, True, MOAAS_CHOICES),
     Metric("nausea", "Nausea", SCORE, (0, 3), (0, 3), 0, 51, Kind.SCALE, True, SEVERITY_CHOICES),

@@ -26,7 +26,8 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
+from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence, priority_marks
+from console.session.conditions import short_message
 from protocols.model import Priority
 
 PHYSIOLOGICAL_ROWS = 2
@@ -83,6 +84,23 @@ def row_text(occurrence: Occurrence) -> str:
         text += f" · now {occurrence.value:g}"
     if occurrence.state is AlarmState.ACKNOWLEDGED:
         text += " · acknowledged"
+    return text
+
+
+def compact_row_text(occurrence: Occurrence) -> str:
+    """`row_text` for a row too narrow for it: the message's short form (`short_message`:
+    "RR 5/min, limit ≤8"), "(latched)", "· ack."; marks, value, limit and "now" as they are.
+    The whole text stays the row's tooltip."""
+    message = short_message(occurrence.condition, occurrence.message)
+    text = f"{priority_marks(occurrence.priority)} {message}".strip()
+    if occurrence.threshold and occurrence.threshold not in occurrence.message:
+        text += f" · limit {occurrence.threshold}"
+    if occurrence.state is AlarmState.LATCHED:
+        text += " (latched)"
+    if occurrence.current < occurrence.priority and occurrence.value is not None:
+        text += f" · now {occurrence.value:g}"
+    if occurrence.state is AlarmState.ACKNOWLEDGED:
+        text += " · ack."
     return text
 
 

@@ -67,6 +67,11 @@ class AlarmState(enum.Enum):
     LATCHED = "latched"
 
 
+def priority_marks(priority: Priority) -> str:
+    """"***" high, "**" medium, "*" low, "" a prompt: the priority said without colour."""
+    return {Priority.HIGH: "***", Priority.MEDIUM: "**", Priority.LOW: "*"}.get(priority, "")
+
+
 @dataclass(frozen=True, slots=True)
 class Raise:
     """What a condition reports to the board while it holds."""
@@ -107,8 +112,7 @@ class Occurrence:
         return self.state is not AlarmState.ACKNOWLEDGED and self.priority >= Priority.MEDIUM
 
     def banner(self) -> str:
-        marks = {Priority.HIGH: "***", Priority.MEDIUM: "**", Priority.LOW: "*"}.get(self.priority, "")
-        text = f"{marks} {self.message}".strip()
+        text = f"{priority_marks(self.priority)} {self.message}".strip()
         return f"{text} (latched: reset to clear)" if self.state is AlarmState.LATCHED else text
 
 

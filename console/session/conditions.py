@@ -8,11 +8,12 @@ nothing of signals or acknowledgement (that is the board's job).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from console.clock import Moment
 from console.session.alarms import Raise
-from protocols.vitals import metric
+from protocols.vitals import METRICS, metric
 from protocols.model import AlarmRule, Priority
 
 
@@ -126,11 +127,35 @@ def _describe(rule: AlarmRule, value: float, baseline: float | None) -> str:
     return text
 
 
+CONFIRMED = " (confirmed by a repeat reading)"
+_BASELINE_VALUE = re.compile(r" from baseline [-0-9.]+\)")
+
+
 def _message(rule: AlarmRule, value: float, baseline: float | None, priority: Priority) -> str:
     text = f"{_describe(rule, value, baseline)}, limit {rule.describe_limit()}"
     if priority is not rule.priority:
-        text += " (confirmed by a repeat reading)"
+        text += CONFIRMED
     return text
+
+
+def short_message(condition: str, message: str) -> str:
+    """A vital's alarm message in fewer characters, for an alarm row too narrow for it.
+
+    "Respiratory rate 5 breaths/min, limit ≤8" was cut before its limit at 1366x768; this gives
+    "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise without the baseline's
+    value (the tile shows it), "(confirmed)". The value and its limit keep their words. Messages
+    are read as `_message` and the absence rule write them; any other is returned as it is.
+    """
+    m = METRICS.get(condition.rsplit("_", 1)[0])
+    if m is None:
+        return message
+    text = message
+    if text.startswith(f"{m.label} "):
+        text = m.short_label + text[len(m.label):].replace(f" {m.unit}", m.short_unit, 1)
+    elif text.startswith(f"No {m.label.lower()} "):
+        text = f"No {m.short_label}" + text[len(m.label) + 3:]
+    text = _BASELINE_VALUE.sub(" from baseline)", text)
+    return text.replace(CONFIRMED, " (confirmed)")
 
 
 def trackers_for(rules: tuple[AlarmRule, ...]) -> dict[str, ConditionTracker]:

@@ -101,10 +101,7 @@ VITAL_COLOURS: Mapping[str, str] = {
     "spo2": "#82b1ff",
 }
 
-SHORT_LABELS: Mapping[str, str] = {
-    "bp_systolic": "Systolic", "bp_diastolic": "Diastolic", "bp_mean": "Mean",
-    "heart_rate": "HR", "pulse_rate": "Pulse", "resp_rate": "RR", "spo2": "SpO2",
-}
+SHORT_LABELS: Mapping[str, str] = {name: METRICS[name].short_label for name in VITALS}
 # Short names for observation-scale markers ("MOAA/S 3", "nausea moderate").
 SCALE_MARKER_NAMES: Mapping[str, str] = {
     "moaas": "MOAA/S", "nausea": "nausea", "dissociation": "CADSS", "hallucinations": "halluc.",

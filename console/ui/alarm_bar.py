@@ -12,7 +12,9 @@ Look (shared/design/clinical-defaults.md, "Alarm behaviour", after IEC 60601-1-8
   0.5 Hz (0.4-0.8 Hz); low: cyan, steady; info prompts: pale grey-blue, never red, never flashing.
   A flashing row alternates between its full colour and a dark row in its colour, so the text stays
   readable in both phases. An acknowledged row is steady in its full colour.
-- Text 16 pt bold in the rows and on the buttons: read at arm's length from the chair. The area
+- Text 16 pt bold in the rows and on the buttons: read at arm's length from the chair. A row
+  too narrow for its text (1366x768) says it in short words, at 13 pt at least, before it is
+  cut (`fitted_row`): the value and its limit must be read whole. The area
   has a fixed height (two rows per field): it never grows, shrinks or scrolls, so nothing around
   it moves when alarms come and go.
 
@@ -33,6 +35,7 @@ from console.session.alarm_area import (
     PHYSIOLOGICAL_ROWS,
     AlarmField,
     arrange,
+    compact_row_text,
     row_text,
     shown_ids,
 )
@@ -65,7 +68,28 @@ OFF_PHASE_TEXT: dict[Priority, str] = {Priority.HIGH: "#ff5252", Priority.MEDIUM
 FLASH_HALF_PERIOD_MS: dict[Priority, int] = {Priority.HIGH: 250, Priority.MEDIUM: 1000}
 
 OCCURRENCE_ROLE = QtCore.Qt.ItemDataRole.UserRole
+COMPACT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1   # `compact_row_text`: for a narrow row
+# A row too narrow for its text gets smaller, to this size at least, before it is cut: 13 pt
+# bold is still the size of the tiles' captions, legible from the chair.
+MIN_ROW_POINT_SIZE = 13
 ROW_HEIGHT = 36   # one line of 16-pt bold text with its padding; rows never wrap or grow
+
+
+def fitted_row(font: QtGui.QFont, width: int, whole: str, compact: str) -> tuple[QtGui.QFont, str]:
+    """The font and text a row of `width` pixels draws: the whole text at the row's size if it
+    fits; else the compact one ("RR 5/min, limit ≤8"), at the row's size or smaller down to
+    MIN_ROW_POINT_SIZE; else the compact one at that size, cut at its end. The value and its
+    limit lead the text, so they are the last to go (at 1366x768 a respiratory rate alarm lost
+    its limit: "*** Respiratory rate 5 breaths/min, lim…")."""
+    if QtGui.QFontMetrics(font).horizontalAdvance(whole) <= width:
+        return font, whole
+    smaller = QtGui.QFont(font)
+    for points in range(font.pointSize(), MIN_ROW_POINT_SIZE - 1, -1):
+        smaller.setPointSize(points)
+        if QtGui.QFontMetrics(smaller).horizontalAdvance(compact) <= width:
+            return smaller, compact
+    metrics = QtGui.QFontMetrics(smaller)
+    return smaller, metrics.elidedText(compact, QtCore.Qt.TextElideMode.ElideRight, width)
 
 
 class _RowDelegate(QtWidgets.QStyledItemDelegate):
@@ -74,7 +98,8 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
     Qt's own selection highlight would replace the row's colour (a selected red alarm must still
     look red), and a style sheet `::item` rule stops Qt painting the item's background at all
     (seen in the first screenshot), so the row is painted here. A text too long for the row is
-    elided (the field is fixed: a row never grows); the whole text is the row's tooltip.
+    drawn as `fitted_row` says (the field is fixed: a row never grows); the whole text is the
+    row's tooltip.
     """
 
     PAD = 12
@@ -94,11 +119,11 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
                 half = self.OUTLINE // 2 + inset
                 painter.drawRect(rect.adjusted(half, half, -half, -half))
         painter.setPen(index.data(QtCore.Qt.ItemDataRole.ForegroundRole).color())
-        painter.setFont(option.font)
         text_rect = rect.adjusted(self.PAD, 0, -self.PAD, 0)
-        text = QtGui.QFontMetrics(option.font).elidedText(
-            str(index.data(QtCore.Qt.ItemDataRole.DisplayRole)), QtCore.Qt.TextElideMode.ElideRight,
-            text_rect.width())
+        font, text = fitted_row(option.font, text_rect.width(),
+                                str(index.data(QtCore.Qt.ItemDataRole.DisplayRole)),
+                                str(index.data(COMPACT_ROLE)))
+        painter.setFont(font)
         painter.drawText(text_rect, int(QtCore.Qt.AlignmentFlag.AlignVCenter), text)
         painter.restore()
 
@@ -155,12 +180,20 @@ class AlarmFieldView(QtWidgets.QWidget):
             text = row_text(occurrence)
             item = QtWidgets.QListWidgetItem(text)
             item.setData(OCCURRENCE_ROLE, occurrence.id)
+            item.setData(COMPACT_ROLE, compact_row_text(occurrence))
             item.setToolTip(f"{text}\n{occurrence.detail}" if occurrence.detail else text)
             self.list.addItem(item)
             if occurrence.id == selected:
                 item.setSelected(True)
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+
+    def drawn_texts(self) -> list[str]:
+        """The text each row draws at the field's present width (`fitted_row`): what the nurse
+        can read without the tooltip."""
+        width = self.list.viewport().width() - 2 * _RowDelegate.PAD
+        return [fitted_row(self.list.font(), width, item.text(), str(item.data(COMPACT_ROLE)))[1]
+                for item in map(self.list.item, range(self.list.count()))]
 
     def selected_id(self) -> int | None:
         items = self.list.selectedItems()

@@ -28,6 +28,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.central.board import AlarmLine, CardView, VitalView
+from console.session.alarms import priority_marks
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from console.ui.elided_label import ElidedLabel
@@ -384,9 +385,7 @@ class ChairCard(QtWidgets.QFrame):
             colours = (OFF_PHASE_BACKGROUND,
                        OFF_PHASE_TEXT.get(alarm.priority, COLOURS[alarm.priority][0]))
         self.alarm_colours = colours
-        marks = {Priority.HIGH: "***", Priority.MEDIUM: "**", Priority.LOW: "*"}.get(
-            alarm.priority, "")
-        self.alarm.set_text(f"{marks} {alarm.text}".strip())
+        self.alarm.set_text(f"{priority_marks(alarm.priority)} {alarm.text}".strip())
         _restyle(self.alarm, f"QFrame#alarm_box {{background:{colours[0]};border-radius:3px;}}"
                              f"QLabel {{color:{colours[1]};background:transparent;}}")
 

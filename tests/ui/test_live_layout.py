@@ -16,7 +16,7 @@ from console.store import EventLog
 from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
 from protocols.loader import builtin_protocols_dir, load_protocol
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, shown_live_window
 from tests.ui.tile_geometry import settled_geometry, tile_problems
 
 
@@ -49,6 +49,28 @@ def test_tiles_and_alarm_rows_fit_with_two_alarms(qtbot, live, size):
         for row in range(bar.count()):
             rect = bar.visualItemRect(bar.item(row))
             assert rect.bottom() <= bar.viewport().height(), f"alarm row {row} cut off at {size}"
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_every_alarm_row_shows_its_value_and_limit_whole(qtbot, live, size):
+    """At 1366x768 "*** Respiratory rate 5 breaths/min, limit ≤8" lost its limit to the row's
+    end; a row too narrow says it short ("RR 5/min, limit ≤8") rather than cut it."""
+    controller, journal, clock, log = live
+    _two_high_alarms(controller, clock)
+    controller.enter_manual("resp_rate", 5, confirmed=True)
+    controller.enter_manual("heart_rate", 135)
+    controller.tick()
+    window = shown_live_window(qtbot, live, size)
+    patient = window.alarm_bar.patient
+    drawn = patient.drawn_texts()
+    assert len(drawn) == 2 and all(not text.endswith("…") for text in drawn), drawn
+    wanted = {"resp_rate_low": ("5", "limit ≤8"), "spo2_low": ("88", "limit ≤90"),
+              "bp_systolic_high": ("205", "limit ≥200"), "heart_rate_high": ("135", "limit ≥131")}
+    for occurrence, text in zip(patient.field.shown, drawn, strict=True):
+        value, limit = wanted[occurrence.condition]
+        assert f" {value}" in text and limit in text, text
+    if size == (1920, 1080):   # room enough: the whole words
+        assert all(text in window.alarm_bar.rows() for text in drawn)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])

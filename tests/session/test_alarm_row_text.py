@@ -1,0 +1,63 @@
+"""The alarm row's short form (console/session/alarm_area.py, `compact_row_text`), read off real
+engine messages: what a row too narrow for the whole text says. The vital's short name and unit,
+the value and its limit whole; nothing a nurse needs dropped."""
+
+from __future__ import annotations
+
+from console.session.alarm_area import compact_row_text, row_text
+from tests.session.helpers import Session
+
+MIN = 60
+
+
+def infusing() -> Session:
+    s = Session()
+    s.to_infusion(systolic=120)
+    return s
+
+
+def only(s: Session, condition: str):
+    return next(o for o in s.engine.alarms() if o.condition == condition)
+
+
+def test_a_respiratory_rate_alarm_says_rr_per_minute_and_keeps_its_limit():
+    s = infusing()
+    s.t(60); s.device("resp_rate", 5)
+    alarm = only(s, "resp_rate_low")
+    assert row_text(alarm) == "*** Respiratory rate 5 breaths/min, limit ≤8"
+    assert compact_row_text(alarm) == "*** RR 5/min, limit ≤8"
+
+
+def test_a_baseline_rise_keeps_the_rise_and_the_limit_and_drops_the_baseline_value():
+    s = infusing()   # baseline systolic 120
+    s.t(60); s.device("bp_systolic", 165)
+    alarm = only(s, "bp_systolic_high")
+    assert "(+45 from baseline 120)" in row_text(alarm)
+    assert compact_row_text(alarm) == \
+        "** Systolic 165 mmHg (+45 from baseline), limit ≥180 or ≥40 above baseline"
+
+
+def test_a_confirmed_latched_acknowledged_alarm_says_so_in_short_words():
+    s = infusing(); s.engine.baseline["bp_systolic"] = 150
+    s.t(60); s.device("bp_systolic", 185)
+    s.t(60 + 5 * MIN); s.device("bp_systolic", 184)   # the repeat confirms it: high
+    alarm = only(s, "bp_systolic_high")
+    assert compact_row_text(alarm).startswith("*** Systolic 184 mmHg")
+    assert compact_row_text(alarm).endswith("(confirmed)")
+    s.t(60 + 6 * MIN); s.device("bp_systolic", 140)   # back inside: a high alarm latches
+    latched = only(s, "bp_systolic_high")
+    assert row_text(latched).endswith("(latched: reset to clear)")
+    assert compact_row_text(latched).endswith("(confirmed) (latched)")
+    s.t(60 + 7 * MIN); s.device("heart_rate", 135)
+    s.engine.acknowledge(only(s, "heart_rate_high").id, "nurse.ana", s.now())
+    assert compact_row_text(only(s, "heart_rate_high")).endswith("HR 135/min, limit ≥131 · ack.")
+
+
+def test_an_absent_vital_is_named_short():
+    s = infusing()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("resp_rate", 14)
+    s.t(80)
+    alarm = only(s, "resp_rate_low")
+    assert row_text(alarm) == "*** No respiratory rate for 20 s · limit none for 20 s"
+    assert compact_row_text(alarm) == "*** No RR for 20 s · limit none for 20 s"
