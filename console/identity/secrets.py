@@ -69,11 +69,33 @@ class SecretError(IdentityError):
     allowed, never the secret itself."""
 
 
+# Secrets a stranger tries first. NIST SP 800-63B, 5.1.1.2: a new memorized secret is compared
+# against "commonly-used, expected, or compromised" values, "repetitive or sequential characters
+# (e.g. 'aaaaaa', '1234abcd')" among them, and refused. The rules below take the repetitive and
+# sequential ones by their shape; this short list the commonest passwords of 8 characters or
+# more that no shape catches (case ignored).
+COMMON_PASSWORDS: Final = frozenset({
+    "password", "password1", "password123", "passw0rd", "qwertyui", "qwertyuiop", "qwerty123",
+    "iloveyou", "letmein1", "welcome1", "welcome123", "admin123", "abc12345", "1q2w3e4r",
+    "1qaz2wsx", "changeme", "trustno1", "sunshine", "football", "baseball", "princess",
+})
+
+
+def guessable(secret: str) -> bool:
+    """One character repeated ("0000", "aaaaaaaa"), a straight run up or down ("1234",
+    "987654", "abcdefgh"), or a common password: what a stranger at the chair tries first."""
+    lowered = secret.lower()
+    if len(set(lowered)) == 1 or lowered in COMMON_PASSWORDS:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(lowered, lowered[1:])}
+    return steps in ({1}, {-1})
+
+
 def check_secret(secret: str, kind: SecretKind) -> None:
     """Refuse a new secret that breaks the rules for its kind.
 
     PIN: digits 0-9 only, 4 to 12 of them. Password: 8 to 256 characters, any characters, not
-    only spaces.
+    only spaces. Neither may be `guessable`.
 
     Raises:
         SecretError: what is wrong and what is allowed (the secret is not quoted).
@@ -92,6 +114,9 @@ def check_secret(secret: str, kind: SecretKind) -> None:
         if len(secret) > PIN_MAX_DIGITS:
             raise SecretError(f"a PIN has at most {PIN_MAX_DIGITS} digits; this one has "
                               f"{len(secret)}: make it a password instead")
+        if guessable(secret):
+            raise SecretError("a PIN of one digit repeated, or of digits counting up or down "
+                              "one by one, is the first a stranger tries: choose another")
         return
     if len(secret) < PASSWORD_MIN_CHARACTERS:
         raise SecretError(f"a password needs at least {PASSWORD_MIN_CHARACTERS} characters; "
@@ -101,6 +126,10 @@ def check_secret(secret: str, kind: SecretKind) -> None:
                           f"one has {len(secret)}")
     if not secret.strip():
         raise SecretError("a password may not be only spaces")
+    if guessable(secret):
+        raise SecretError("a password of one character repeated, of characters counting up or "
+                          "down one by one, or among the commonest passwords is the first a "
+                          "stranger tries: choose another")
 
 
 class SecretHasher(Protocol):

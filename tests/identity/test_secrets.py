@@ -48,7 +48,7 @@ def test_a_damaged_hash_lets_nobody_in(damaged: str) -> None:
     assert hasher.needs_rehash(damaged)
 
 
-@pytest.mark.parametrize("pin", ["0000", "4711", "123456789012"])
+@pytest.mark.parametrize("pin", ["4711", "1235", "0012", "582039147716"])
 def test_pins_of_4_to_12_digits_are_accepted(pin: str) -> None:
     check_secret(pin, SecretKind.PIN)
 
@@ -61,6 +61,11 @@ def test_pins_of_4_to_12_digits_are_accepted(pin: str) -> None:
     ("4 711", "a PIN may hold only digits 0-9"),
     ("٤٧١١٢", "a PIN may hold only digits 0-9"),          # Arabic-Indic digits are not 0-9
     ("1234567890123", "a PIN has at most 12 digits; this one has 13: make it a password instead"),
+    ("0000", "a PIN of one digit repeated, or of digits counting up or down one by one, is "
+             "the first a stranger tries: choose another"),
+    ("1234", "a PIN of one digit repeated"),
+    ("987654", "a PIN of one digit repeated"),
+    ("123456789", "a PIN of one digit repeated"),
 ])
 def test_a_bad_pin_is_refused_saying_what_is_allowed(pin: str, message: str) -> None:
     with pytest.raises(SecretError) as refused:
@@ -74,6 +79,12 @@ def test_a_bad_pin_is_refused_saying_what_is_allowed(pin: str, message: str) -> 
     ("short1!", "a password needs at least 8 characters; this one has 7"),
     (" " * 9, "a password may not be only spaces"),
     ("x" * 257, "a password has at most 256 characters; this one has 257"),
+    ("aaaaaaaa", "a password of one character repeated, of characters counting"),
+    ("12345678", "a password of one character repeated, of characters counting"),
+    ("HGFEDCBA", "a password of one character repeated, of characters counting"),
+    ("Password1", "a password of one character repeated, of characters counting up or down "
+                  "one by one, or among the commonest passwords is the first a stranger tries: "
+                  "choose another"),
 ])
 def test_a_bad_password_is_refused_saying_what_is_allowed(password: str, message: str) -> None:
     with pytest.raises(SecretError, match="^" + message.replace("(", r"\(")):

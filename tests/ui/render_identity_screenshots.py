@@ -112,7 +112,7 @@ def render(out: Path) -> None:
                                "'Consent for the ketamine course is current'", NURSE,
                                "Reason: consent signed on paper, scanned after the session")
     dialog = SignatureDialog(request, check)
-    dialog.secret.setText("0000")
+    dialog.secret.setText("4711")
     dialog.sign_button.click()
     dialog.secret.setText("4711")   # typed, never shown: dots
     dialog.show()

@@ -76,15 +76,15 @@ def test_a_bad_add_is_refused_with_the_identity_layers_words(dialog, log):
     dialog.add_button.click()
     assert dialog.message.text() == "A PIN needs at least 4 digits; this one has 2."
     assert versions(log, "Short Pin") == []
-    dialog.secret.setText("12345678")
-    dialog.again.setText("12345670")
+    dialog.secret.setText("58203914")
+    dialog.again.setText("58203910")
     dialog.add_button.click()
     assert dialog.message.text() == ("The two PINs differ: type the PIN twice, the same both "
                                      "times.")
     assert versions(log, "Short Pin") == []
     assert theme.current().error_text in dialog.message.styleSheet()   # reads as a refusal
-    dialog.secret.setText("12345678")
-    dialog.again.setText("12345678")
+    dialog.secret.setText("58203914")
+    dialog.again.setText("58203914")
     dialog.add_button.click()   # a success after it is not shown in the refusal's colour
     assert dialog.message.text().startswith("Short Pin (nurse) was added")
     assert theme.current().error_text not in dialog.message.styleSheet()
