@@ -52,6 +52,12 @@ def _devices(argv: list[str]) -> int:
     return devices_main(argv)
 
 
+def _protocols(argv: list[str]) -> int:
+    from protocols.list_tool import main as protocols_main
+
+    return protocols_main(argv)
+
+
 # `infusion-console verify`'s exit statuses (README, "Running the console"; its --help).
 VERIFY_OK: Final = 0         # every row matches its chain and SQLite finds the file sound
 VERIFY_EDITED: Final = 1     # a row (or a table, or meta's schema_version) removed, edited, added
@@ -214,6 +220,7 @@ def _access_log(argv: list[str]) -> int:
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "decode": _decode,
     "devices": _devices,
+    "protocols": _protocols,
     "verify": _verify,
     "export": _export,
     "review": _review,
