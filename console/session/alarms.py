@@ -165,8 +165,17 @@ class AlarmBoard:
         return self._change(occurrence, held, now)
 
     def _raise(self, condition: str, category: str, held: Raise, now: Moment) -> list[Change]:
-        # A condition that returns while its previous occurrence is still latched replaces it.
-        out = self._end_latched(condition, now, reason="returned")
+        latched = next((o for o in self._latched if o.condition == condition), None)
+        if latched is not None:   # latched is high: any return is at or below it
+            # The excursion nobody has seen is not over because the value came back at a lower
+            # priority: the same occurrence stands again, still high and sounding, its row saying
+            # the value now, until the nurse acknowledges it (IEC 60601-1-8 latching: a latched
+            # signal continues until the operator deactivates it). A SpO2 86 that recovered
+            # unseen and drifted to 92 used to be cleared "(returned)" and shown as medium.
+            self._latched.remove(latched)
+            latched.state = AlarmState.ACTIVE
+            self._by_condition[condition] = latched
+            return self._change(latched, held, now)
         occurrence = Occurrence(
             id=self._next_id, condition=condition, category=category, priority=held.priority,
             current=held.priority, state=AlarmState.ACTIVE, raised_at=now, message=held.message,
@@ -174,9 +183,8 @@ class AlarmBoard:
         )
         self._next_id += 1
         self._by_condition[condition] = occurrence
-        out.append(self._transition(occurrence, RAISED, now))
-        out.extend(self._break_through(occurrence.priority, now))
-        return out
+        return [self._transition(occurrence, RAISED, now),
+                *self._break_through(occurrence.priority, now)]
 
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
         occurrence.current = held.priority
@@ -209,13 +217,6 @@ class AlarmBoard:
             self._latched.append(occurrence)
             return []
         return [self._transition(occurrence, CLEARED, now)]
-
-    def _end_latched(self, condition: str, now: Moment, reason: str) -> list[Change]:
-        out: list[Change] = []
-        for occurrence in [o for o in self._latched if o.condition == condition]:
-            self._latched.remove(occurrence)
-            out.append(self._transition(occurrence, CLEARED, now, message=f"{occurrence.message} ({reason})"))
-        return out
 
     def restore(self, occurrences: Iterable[Occurrence],
                 outlive: frozenset[str] = frozenset()) -> tuple[list[Occurrence], list[Occurrence]]:

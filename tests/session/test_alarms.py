@@ -54,6 +54,26 @@ def test_high_alarm_latches_until_reset_after_the_value_recovers():
         ("spo2_low", "reset", "high"), ("spo2_low", "cleared", "high")]
 
 
+def test_an_unseen_latched_high_alarm_stays_high_when_its_condition_returns_lower():
+    """SpO2 86 recovers before anyone looked (latched), then drifts to 92 (a medium value): the
+    desaturation nobody saw is not over. It was cleared "(returned)" and a medium raised."""
+    s = infusing()
+    s.t(60); s.device("spo2", 86)
+    s.t(65); s.device("spo2", 97)
+    first = s.engine.alarms()[0].id
+    assert s.shown() == [("spo2_low", "high", "latched")]
+    s.t(70); s.device("spo2", 92)
+    assert s.shown() == [("spo2_low", "high", "active")]
+    assert s.sounding() == "high"
+    alarm = s.engine.alarms()[0]
+    assert alarm.id == first and alarm.message == "SpO2 86 %, limit ≤90" and alarm.value == 92
+    assert s.recorder.transitions("spo2_low") == [("spo2_low", "raised", "high")]
+    # Seen now: acknowledged, it follows the value down to medium.
+    assert s.engine.acknowledge(first, "nurse.ana", s.now()).done
+    s.t(80); s.device("spo2", 92)
+    assert s.shown() == [("spo2_low", "medium", "acknowledged")]
+
+
 def test_acknowledge_while_active_silences_this_occurrence_only():
     s = infusing()
     s.t(60); s.device("spo2", 92)
