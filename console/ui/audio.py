@@ -382,7 +382,11 @@ class AlarmSounder(QtCore.QObject):
         if pattern == self._failed and moment < self._retry_at:
             return
         if not self.out.play(pattern):
+            # Nothing sounds now: the burst that sounded before stopped with its timer. Forget
+            # it, so a return to it starts it again (a medium alarm went silent for good after a
+            # high one failed to start and was acknowledged).
             self._failed, self._retry_at = pattern, moment + RETRY_SECONDS
+            self._pattern = None
             return
         self._failed = None
         self._pattern = pattern

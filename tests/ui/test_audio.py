@@ -403,6 +403,27 @@ def test_the_sounder_keeps_a_burst_only_once_it_started_and_retries(qtbot):
     assert AUDIO_UNAVAILABLE not in [o.condition for o in s.engine.alarms()]
 
 
+def test_a_higher_burst_that_fails_to_start_leaves_the_lower_one_to_start_again(qtbot):
+    """A medium sounds; a high comes while the speaker fails (its start fails, the medium's
+    timer stopped); the speaker returns and the nurse acknowledges the high: the medium must
+    sound again. The sounder still believed the medium burst was sounding, and stayed silent."""
+    s, controller, out, sounder = sounding_session()
+    s.t(10); s.manual("heart_rate", 115)
+    controller.changed.emit()
+    assert names(out) == ["medium.wav"]
+    out.set_available(False, "sound device gone")
+    s.t(20); s.device("spo2", 86)
+    controller.changed.emit()
+    assert names(out) == ["medium.wav", "high.wav"] and not sounder.timer.isActive()
+    out.set_available(True)
+    s.clock.advance(5)
+    high = next(o for o in s.engine.alarms() if o.condition == "spo2_low")
+    controller.acknowledge(high.id)
+    assert s.sounding() == "medium"
+    assert names(out)[-1] == "medium.wav" and sounder.pattern == tones.MEDIUM
+    assert sounder.timer.isActive()
+
+
 def test_the_probe_never_holds_up_the_start(tmp_path):
     # A player that takes its time (a real device plays the 50 ms of silence first): the
     # construction returns at once, and the verdict comes with the next check.
