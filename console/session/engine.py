@@ -771,15 +771,21 @@ class SessionEngine:
         first: nothing later in the tick can undo the news that they are on disk."""
         if self._state.discharged:
             return
+        retry_failed: Exception | None = None
         if self.writes.held_since is not None:
-            with self._step(now) as step:
-                step.records.extend(self._retry_log(now))
+            try:
+                with self._step(now) as step:
+                    step.records.extend(self._retry_log(now))
+            except Exception as exc:   # a held record the log refuses (a bug): the clock's alarms go on
+                retry_failed = exc
         try:
             with self._step(now) as step:
                 step.records.extend(self._time_records(now))
         except Exception as first:
             self._tick_by_parts(now, first)
             raise
+        if retry_failed is not None:
+            raise retry_failed
 
     def _time_parts(self, now: Moment) -> list[Callable[[], list[Record]]]:
         """The tick's independent parts, in the order one tick runs them. Each looks its objects
@@ -1393,8 +1399,12 @@ class SessionEngine:
         Records lost to SIGKILL or power loss while held cannot be saved: the alarm says they
         exist only in memory.
         """
-        with self._step(now) as step:
-            step.records.extend(self._retry_log(now, force=True))
+        failed: Exception | None = None
+        try:
+            with self._step(now) as step:
+                step.records.extend(self._retry_log(now, force=True))
+        except Exception as exc:   # a held record the log refuses (a bug): the file still comes first
+            failed = exc
         if not self.writes.count:
             return None
         error = self.writes.error
@@ -1402,6 +1412,10 @@ class SessionEngine:
         path = dump_held(self.writes.held, folders, now.wall)
         if path is not None:
             self.writes.held.clear()   # saved elsewhere: a second close must not write them again
+        if failed is not None:
+            failed.add_note(f"the records held were saved to {path}" if path is not None
+                            else "the records held could not be saved to any file")
+            raise failed
         return path
 
     @property

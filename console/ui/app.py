@@ -24,6 +24,7 @@ import argparse
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -83,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"infusion-console: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":   # a dialog nobody can see would block
             QtWidgets.QMessageBox.critical(None, "Infusion console", str(exc))
-        for cleanup in reversed(cleanups):
-            cleanup()
+        run_cleanups(cleanups)
         return 2
     finally:
         collector_hold.release()   # built (or refused): what start-up made lives as long as we do
@@ -92,13 +92,25 @@ def run(args: argparse.Namespace) -> int:
     try:
         code = exec_until_signal(app, window, lambda: window.present(kiosk=args.kiosk))
     finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
+        run_cleanups(cleanups)
     restart = list(window.restart_argv)
     dispose(window)
     if restart:   # "Restart and resume" after a console fault: a fresh process
         os.execv(restart[0], restart)
     return code
+
+
+def run_cleanups(cleanups: list[Callable[[], None]]) -> None:
+    """Run every cleanup, last added first, each whatever the others do: one that fails (a
+    session's last write refused) must not skip the others nor the restart after them. A failure
+    is printed whole on stderr, never passed over."""
+    for cleanup in reversed(cleanups):
+        try:
+            cleanup()
+        except Exception:
+            print("infusion-console: a step of stopping failed; the others went on:",
+                  file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
 
 
 def dispose(window: QtWidgets.QWidget) -> None:

@@ -228,3 +228,64 @@ def test_a_value_entered_in_error_counts_nowhere_even_after_a_restart():
         observation_ids=ids)
     assert engine.latest("spo2").reading.value == 96
     assert first in ids
+
+
+def test_a_device_flag_with_a_space_is_kept_as_words_and_its_reading_alarms(tmp_path):
+    """An HL7 OBX-8 sent as "L L": the log keeps flags as words and refused the whole message,
+    its SpO2 85 with it, so no alarm was raised (found by the alarm-path audit)."""
+    from datetime import UTC, datetime
+
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.store import EventLog
+    from tests.session.helpers import iv_protocol
+
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    engine = SessionEngine.open(iv_protocol(), log, Patient("P-1", 70.0), "ana", clock.now())
+    now = clock.advance(60)
+    reading = Reading("spo2", 85, "%", now.wall, now.wall, "hl7:MON", flags=frozenset({"L L", "Q"}))
+    assert reading.flags == {"L", "Q"}
+    engine.ingest_message([reading], now)
+    assert [(o.condition, o.priority) for o in engine.alarms()] == [("spo2_low", HIGH)]
+    assert [(r.value, r.flags) for _, r in log.observations(engine.session_id)] == \
+        [(85, frozenset({"L", "Q"}))]
+    log.close()
+
+
+class RefusesAfterHolding(Faulty):
+    """The log is locked (records held); once free it refuses a held record: a bug."""
+
+    def write(self, records: Sequence[Record]) -> list[int]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        return self.inner.write(records)
+
+
+def test_a_held_record_the_log_refuses_stops_no_alarm_of_the_clock_and_is_saved_at_close(tmp_path):
+    """Once the log took writes again, a held record it refused made every tick fail before its
+    time-driven part: no apnoea alarm, no end of a pause; and close lost every held record."""
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("resp_rate", 14)
+    assert s.engine.pause_audio("nurse.ana", s.now()).done
+    faulty = RefusesAfterHolding(s)
+    faulty.fail_with = LogError(tmp_path / "sessions.sqlite3", "locked", "locked")
+    s.t(61); s.device("heart_rate", 70)   # held
+    assert s.engine.unsaved >= 1
+    faulty.fail_with = ValueError("a value the log refuses")
+    failures = 0
+    for second in range(62, 62 + 30):
+        s.clock.advance(1)
+        try:
+            s.engine.tick(s.now())
+        except ValueError:
+            failures += 1
+    assert failures > 0   # the bug is reported (the console fault), tick after tick
+    assert ("resp_rate_low", "high", "active") in s.shown()   # no RR for 20 s: apnoea, high
+    with pytest.raises(ValueError) as stopped:
+        s.engine.close(s.now(), [tmp_path])
+    saved = list(tmp_path.glob("unsaved-records-*.jsonl"))
+    assert len(saved) == 1 and "heart_rate" in saved[0].read_text()
+    assert f"saved to {saved[0]}" in "".join(stopped.value.__notes__)

@@ -67,3 +67,20 @@ def test_the_consoles_own_end_and_a_close_without_a_session_are_not_asked(starte
     event = UserClose()
     ended.closeEvent(event)
     assert event.isAccepted() and len(ended.asker.asked) == asked
+
+
+def test_a_cleanup_that_fails_skips_none_of_the_others(capsys):
+    """The session's last write failing at a stop skipped the cleanups after it, and the
+    restart after a console fault (found by the alarm-path audit)."""
+    from console.ui.app import run_cleanups
+
+    ran: list[str] = []
+
+    def failing() -> None:
+        ran.append("session")
+        raise ValueError("a held record the log refuses")
+
+    run_cleanups([lambda: ran.append("fault handler"), lambda: ran.append("device"), failing])
+    assert ran == ["session", "device", "fault handler"]
+    err = capsys.readouterr().err
+    assert "a step of stopping failed; the others went on" in err and "ValueError" in err
