@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from console.clock import Moment, format_duration
 from console.records import (
@@ -149,6 +149,12 @@ def _repeat_check(metric_name: str) -> str:
 class Patient:
     patient_id: str
     weight_kg: float
+
+
+# A monitor's heart rate this recent makes its pulse rate's alarm rules rest (`_evaluate`):
+# monitors send both every second or few; 30 s covers a slow one without leaving a heart
+# unwatched long when its ECG leads come off.
+ECG_HEART_RATE_SECONDS: Final = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -742,6 +748,8 @@ class SessionEngine:
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
 
     def _evaluate(self, name: str, value: float, now: Moment) -> list[Record]:
+        if name == "pulse_rate" and self._ecg_heart_rate_current(now):
+            return self._rest_pulse_rules(now)
         out: list[Record] = []
         for tracker in self._trackers.values():
             if tracker.metric != name:
@@ -751,6 +759,25 @@ class SessionEngine:
                 due = now.plus(request.due_mono - now.mono)
                 self.schedule.add_one_off(_repeat_check(name), (name,), due)
             out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
+        return out
+
+    def _ecg_heart_rate_current(self, now: Moment) -> bool:
+        """A monitor's heart rate came in within ECG_HEART_RATE_SECONDS: the heart rate's rules
+        watch the heart, and the pulse's rules rest. A pulse oximeter alone (a Masimo Rad-8, an
+        SpO2 + NIBP monitor) sends only a pulse rate, and its rules are then the heart's watch;
+        with both, one excursion would raise two alarms and fill the alarm area. Monitors choose
+        their heart-rate alarm source the same way: ECG when there is one, else the pulse."""
+        latest = self._state.latest.get("heart_rate")
+        return (latest is not None and latest.reading.source != MANUAL
+                and now.mono - latest.at.mono <= ECG_HEART_RATE_SECONDS)
+
+    def _rest_pulse_rules(self, now: Moment) -> list[Record]:
+        """The pulse rate's conditions end (an unseen high one latches, as any does)."""
+        out: list[Record] = []
+        for tracker in self._trackers.values():
+            if tracker.metric == "pulse_rate":
+                tracker.forget_values()
+                out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, None, now))
         return out
 
     def _baseline_for(self, name: str) -> float | None:

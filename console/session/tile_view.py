@@ -84,6 +84,7 @@ TITLES = {BP_TILE: "Blood pressure", "resp_rate": "Resp. rate"}
 _PART_WORDS = {"bp_systolic": "systolic", "bp_diastolic": "diastolic", "bp_mean": "mean"}
 _LINE_PREFIX = {"bp_systolic": "sys ", "bp_diastolic": "dia "}
 NO_LIMITS = "no alarm limits"
+PULSE_RULES_WHEN = "when no ECG heart rate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +290,8 @@ def limit_lines(view: SessionView, names: Sequence[str]) -> tuple[LimitLine, ...
             for p in rule_phrases(rule, baseline, view.t0 is not None,
                                   escalating=active is not None and rule.priority != active,
                                   alarm_holding=active is not None)))
+        if name == "pulse_rate":   # the engine rests them while an ECG heart rate comes in
+            phrases += (PULSE_RULES_WHEN,)
         prefix = _LINE_PREFIX.get(name, "") if len(names) > 1 else ""
         header = f"{prefix}{active.label} alarm" if active is not None else f"{prefix}alarm"
         lines.append(LimitLine(header, phrases))

@@ -169,7 +169,8 @@ def test_resp_rate_and_pulse_limits_in_words(bedside):
     assert bedside.tile("resp_rate").limits == "alarm 25 or more · 11 or less"
     bedside.monitor(resp_rate=7)
     assert bedside.tile("resp_rate").limits == "high alarm 8 or less · if no value for 20 s"
-    assert bedside.tile("pulse_rate").limits == "no alarm limits"
+    # A pulse oximeter's pulse watches the heart only when no ECG heart rate comes in.
+    assert bedside.tile("pulse_rate").limits == "alarm above 110 · below 50 · when no ECG heart rate"
 
 
 def test_bp_limits_name_the_baseline_threshold_and_when_it_applies(bedside):
