@@ -113,6 +113,7 @@ CARD_VITALS: Final = (("BP", ("bp_systolic", "bp_diastolic", "bp_mean")), ("HR",
                       ("RR", ("resp_rate",)), ("SpO2", ("spo2",)))
 BUS_LOST_TEXT: Final = "Central station not connected to the clinic bus"
 AUDIO_TEXT: Final = "Audio unavailable: visual only"
+FAULT_TEXT: Final = "Central station fault"
 
 
 class Publisher(Protocol):
@@ -381,6 +382,7 @@ class Board:
         self.bus_text = "Not connected yet"
         self.log_problem = ""
         self.audio_problem = ""
+        self.fault = ""   # the first bug met at this station (`station_fault`); "" while none
         self._memory_ids: OrderedDict[str, None] = OrderedDict()
         self._silenced: set[str] = set()   # station alarm keys silenced here (until they end)
         self._commands = 0
@@ -420,6 +422,13 @@ class Board:
             self._silenced.discard("bus")
         elif self.bus_connected or self.bus_down_since is None:
             self.bus_connected, self.bus_down_since = False, now.mono
+
+    def station_fault(self, summary: str) -> None:
+        """A bug at this station (the fault handler's one line): a high station alarm until a
+        restart, as the bedside's "Console fault" (IEC 60601-1-8: equipment that cannot work as
+        intended is a technical alarm, never silence)."""
+        if not self.fault:
+            self.fault = summary
 
     def set_audio(self, available: bool, detail: str) -> None:
         """Whether the speaker works (the sounder's check)."""
@@ -925,6 +934,9 @@ class Board:
 
     def _station_conditions(self, now: Moment) -> list[StationAlarm]:
         found: list[tuple[str, Priority, str]] = []
+        if self.fault:
+            found.append(("fault", Priority.HIGH,
+                          f"{FAULT_TEXT}: {self.fault}; restart the central station"))
         if not self.bus_connected and self.bus_down_since is not None \
                 and now.mono - self.bus_down_since >= BUS_ALARM_S:
             found.append(("bus", Priority.MEDIUM, f"{BUS_LOST_TEXT} ({self.bus_text})"))

@@ -110,7 +110,7 @@ def decode(payload: bytes) -> dict[str, Any] | None:
     major version): a receiver ignores and counts such a message, it never raises."""
     try:
         obj = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):   # nesting deeper than Python's stack
         return None
     if not isinstance(obj, dict) or obj.get("v") != SCHEMA_VERSION:
         return None

@@ -206,3 +206,37 @@ def test_the_command_line_prints_one_line_and_returns_2(tmp_path, capsys, qapp):
     err = capsys.readouterr().err
     assert err.startswith("infusion-console central: refusing to send patient data")
     assert "Traceback" not in err
+
+
+def test_a_bug_on_one_message_costs_no_other_and_is_a_high_station_alarm(
+        qtbot, broker, tmp_path, stations, monkeypatch):
+    """A message the board failed on ended its batch: the chair's alarm behind it was never
+    shown, and the central station, with no fault handler, said nothing (alarm-path audit)."""
+    station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
+                    audio_out=RecordingAudioOut(), asker=Answers())
+    stations.append(station)
+    qtbot.addWidget(station.window)
+    chair = Chair("chair-1", "Room 1", ManualClock(START))
+    chair.start_infusion()
+    chair.clock.advance(60)
+    chair.device("spo2", 86)
+    (raised,) = chair.new_pcd04s()
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug in the trend's reading")
+
+    monkeypatch.setattr(station.board, "_on_trend", broken)
+    for topic, payload in (chair.status(), (chair.topic("trend"), b'{"v": 1}'), raised):
+        station.bridge.message.emit(topic, payload)
+    qtbot.waitUntil(lambda: "chair-1" in station.board.chairs and station.board.card(
+        "chair-1", station.clock.now()).alarm is not None, timeout=WAIT_MS)
+    (fault, *_rest) = station.board.station_alarms(station.clock.now())
+    assert fault.priority is Priority.HIGH
+    assert fault.text.startswith("Central station fault: RuntimeError: a bug in the trend's "
+                                 "reading in test_app.py:")
+    assert fault.text.endswith("; restart the central station")
+    assert len(list(tmp_path.glob("crash-*.txt"))) == 1
+
+
+def test_a_payload_nested_deeper_than_python_can_read_is_ignored_not_raised():
+    assert bus_topics.decode(b"[" * 100_000 + b"]" * 100_000) is None
