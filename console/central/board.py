@@ -314,6 +314,8 @@ class _Chair:
     will_reason: str = ""
     status: dict[str, Any] = field(default_factory=dict)
     status_sent_at: datetime | None = None
+    status_seq: int | None = None   # the chair's count of its statuses (from 0 at each start)
+    unconfirmed: list[str] = field(default_factory=list)   # PCD-04s come while not connected
     status_mono: float | None = None     # when the last status (online) arrived
     status_wall: datetime | None = None
     offline_since: datetime | None = None   # set while without connection: the last status heard
@@ -666,7 +668,8 @@ class Board:
         sent_at = _time(obj.get("sent_at"))
         if sent_at is None:
             raise _Bad("status without a readable sent_at")
-        if chair.status_sent_at is not None and sent_at < chair.status_sent_at and chair.online:
+        seq = obj.get("seq") if isinstance(obj.get("seq"), int) else None
+        if self._older_status(chair, sent_at, seq) and chair.online:
             return   # an older status than the one shown (a retained copy delivered again)
         session = obj.get("session")
         if session is not None and not isinstance(session, dict):
@@ -683,6 +686,7 @@ class Board:
         chair.heard = True
         chair.will_reason = ""
         chair.status_sent_at = sent_at
+        chair.status_seq = seq
         chair.status_mono = now.mono
         chair.status_wall = now.wall
         chair.offline_since = None
@@ -697,6 +701,9 @@ class Board:
         chair.reports = {k: r for k, r in chair.reports.items() if r.at >= sent_at}
         self._settle_acks(chair)
         self._log_change(chair, now, payload)
+        for control_id in chair.unconfirmed:   # shown from now on: confirmed now
+            self._confirm(name, control_id, now)
+        chair.unconfirmed.clear()
 
     @staticmethod
     def _status_alarms(raw: Any, sent_at: datetime,
@@ -723,6 +730,16 @@ class Board:
                 state=state, raised_at=_time(item.get("raised_at")), as_of=sent_at)
         return out
 
+    @staticmethod
+    def _older_status(chair: _Chair, sent_at: datetime, seq: int | None) -> bool:
+        """Older than the status shown: sent earlier by the chair's clock, and not later by its
+        count. A chair clock stepped back (NTP, an administrator) sends statuses that look old
+        by time but count on; they were dropped, and the chair went "no connection" while it
+        talked. A restarted chair counts from 0 again, but its clock moved on."""
+        if chair.status_sent_at is None or sent_at >= chair.status_sent_at:
+            return False
+        return seq is None or chair.status_seq is None or seq <= chair.status_seq
+
     def _on_pcd04(self, name: str, payload: bytes, now: Moment) -> None:
         text = _text(payload)
         report = read_pcd04(text)
@@ -736,10 +753,18 @@ class Board:
             self._mark(chair, report)
             self._settle_acks(chair)
             self._log_change(chair, now)
-        # Confirm what was shown, and again for a duplicate (the chair may have missed ours).
-        self.publish(bus_topics.chair_topic(name, "confirm", self.prefix), bus_topics.encode({
-            "control_id": report.control_id, "station": self.station, "at": iso(now.wall)}),
-            1, False)
+        # Confirm what was shown, and again for a duplicate (the chair may have missed ours);
+        # never while this station shows the chair as "no connection": its card shows and sounds
+        # none of its alarms, and a quiet room's bedside keeps its soft tones on our word.
+        # It is confirmed once the chair's next status has made its card connected.
+        if not self._connected(chair, now):
+            chair.unconfirmed.append(report.control_id)
+            return
+        self._confirm(name, report.control_id, now)
+
+    def _confirm(self, chair: str, control_id: str, now: Moment) -> None:
+        self.publish(bus_topics.chair_topic(chair, "confirm", self.prefix), bus_topics.encode({
+            "control_id": control_id, "station": self.station, "at": iso(now.wall)}), 1, False)
 
     @staticmethod
     def _mark(chair: _Chair, report: AlertReport) -> None:

@@ -27,6 +27,7 @@ def spo2_alarm(central: Central, name: str = "chair-1", room: str = "Room 1", va
     chair.start_infusion()
     central.deliver(chair.status())
     central.t(60)
+    central.deliver(chair.status())   # its status every 2 s: connected when the alarm comes
     chair.device("spo2", value)
     for message in chair.new_pcd04s():
         central.deliver(message)
@@ -207,6 +208,40 @@ def test_an_older_retained_status_delivered_again_changes_nothing(central):
     central.deliver(chair.status())
     central.deliver(old)
     assert [v.text for v in central.card("chair-1").vitals][1] == "95"
+
+
+def test_a_chair_whose_clock_was_stepped_back_stays_connected_by_its_status_count(central):
+    """Statuses that read older by the chair's clock (NTP stepped it back 5 min) but count on
+    were dropped: the chair went "no connection" while it talked (alarm-path audit)."""
+    from datetime import timedelta
+
+    from console.clock import iso
+
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    for second in (5, 10, 15):
+        central.t(second)
+        central.deliver(chair.status(sent_at=iso(central.now().wall - timedelta(minutes=5))))
+    assert central.card("chair-1").connected
+
+
+def test_an_alarm_of_a_chair_shown_as_no_connection_is_not_confirmed(central):
+    """The card of a chair without connection shows and sounds none of its alarms: confirming
+    its PCD-04 told a quiet room's bedside that the central had the alarm."""
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(bus_topics.STATUS_STALE_S + 1)
+    assert not central.card("chair-1").connected
+    chair.device("spo2", 85)
+    messages = list(chair.new_pcd04s())
+    for message in messages:
+        central.deliver(message)
+    assert central.bus.on("/confirm") == []
+    central.deliver(chair.status())   # heard again: what it now shows, it confirms
+    assert central.card("chair-1").connected and central.card("chair-1").alarm is not None
+    assert len(central.bus.on("/confirm")) == len(messages)
 
 
 # ---- alarms ----------------------------------------------------------------------------------
