@@ -343,6 +343,10 @@ class SessionEngine:
                 fixed = event.detail.get("baseline") or {}
                 state.baseline.update({k: float(v) for k, v in fixed.items()})
                 state.baseline_fixed.update(fixed)
+            elif event.kind == "dosing_started":
+                fixed = event.detail.get("baseline") or {}
+                state.baseline.update({k: float(v) for k, v in fixed.items()})
+                state.baseline_fixed.update(fixed)
             elif event.kind == "discharged":
                 state.discharged = True
                 state.ended_at = event.at
@@ -744,6 +748,8 @@ class SessionEngine:
         before_t0 = state.t0 is None or reading.received_at < state.t0.wall
         if (before_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
+            if state.t0 is not None and not before_t0:
+                state.baseline_fixed.add(name)     # the first after T0 stands, as one at T0
         if name == "bp_systolic":
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
 
@@ -1231,6 +1237,10 @@ class SessionEngine:
         first_dose = self.phase.kind is PhaseKind.DOSING and self._state.t0 is None
         if first_dose:
             self._state.t0 = now
+            # The baseline is fixed at T0 (as logged in dosing_started): a reading that looks
+            # earlier by a wall clock stepped back later (NTP) must not move it, or the limits
+            # relative to it would follow every value and never fire.
+            self._state.baseline_fixed.update(self._state.baseline)
         records.append(self._phase_event(now, actor))
         if first_dose:
             records.append(EventRecord(self.session_id, now.wall, "dosing_started", actor, {

@@ -310,3 +310,25 @@ def test_one_device_message_is_one_commit_with_the_same_records_as_one_by_one():
     assert together.shown() == one_by_one.shown() and ("spo2_low", "high", "active") in together.shown()
     strip = lambda recs: [(type(r).__name__, getattr(r, "metric", getattr(r, "condition", ""))) for r in recs]  # noqa: E731
     assert strip(together.recorder.writes[-1]) == strip(one_by_one.recorder.records[-len(together.recorder.writes[-1]):])
+
+
+def test_a_wall_clock_stepped_back_after_t0_does_not_move_the_baseline():
+    """No baseline gate ticked (an override), then the station's clock stepped back 5 min (NTP):
+    every reading looked "before T0", became the baseline, and the rise above it never
+    alarmed (alarm-path audit)."""
+    from datetime import timedelta
+
+    from console.clock import Moment
+    from devices.reading import Reading
+
+    s = Session()
+    s.bp(120, 80); s.manual("heart_rate", 70)
+    s.engine.tick_item("consent", "nurse.ana", s.now())
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="BP taken on paper").done
+    for systolic in (150, 165):
+        later = s.clock.advance(60)
+        stepped = Moment(later.mono, later.wall - timedelta(minutes=5))
+        s.engine.ingest(Reading("bp_systolic", systolic, "mmHg", stepped.wall, stepped.wall,
+                                "hl7:MON"), stepped)
+    assert s.engine.baseline["bp_systolic"] == 120
+    assert ("bp_systolic_high", "medium", "active") in s.shown()   # +45 from 120
