@@ -166,7 +166,7 @@ class AlarmBoard:
 
     def _raise(self, condition: str, category: str, held: Raise, now: Moment) -> list[Change]:
         latched = next((o for o in self._latched if o.condition == condition), None)
-        if latched is not None:   # latched is high: any return is at or below it
+        if latched is not None and held.priority < latched.priority:
             # The excursion nobody has seen is not over because the value came back at a lower
             # priority: the same occurrence stands again, still high and sounding, its row saying
             # the value now, until the nurse acknowledges it (IEC 60601-1-8 latching: a latched
@@ -176,6 +176,9 @@ class AlarmBoard:
             latched.state = AlarmState.ACTIVE
             self._by_condition[condition] = latched
             return self._change(latched, held, now)
+        # A return at the latched alarm's own priority is a new excursion, raised (and marked on
+        # the trend) as one; the latched occurrence ends, saying why.
+        out = self._end_latched(condition, now, reason="returned")
         occurrence = Occurrence(
             id=self._next_id, condition=condition, category=category, priority=held.priority,
             current=held.priority, state=AlarmState.ACTIVE, raised_at=now, message=held.message,
@@ -183,7 +186,7 @@ class AlarmBoard:
         )
         self._next_id += 1
         self._by_condition[condition] = occurrence
-        return [self._transition(occurrence, RAISED, now),
+        return [*out, self._transition(occurrence, RAISED, now),
                 *self._break_through(occurrence.priority, now)]
 
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
@@ -217,6 +220,13 @@ class AlarmBoard:
             self._latched.append(occurrence)
             return []
         return [self._transition(occurrence, CLEARED, now)]
+
+    def _end_latched(self, condition: str, now: Moment, reason: str) -> list[Change]:
+        out: list[Change] = []
+        for occurrence in [o for o in self._latched if o.condition == condition]:
+            self._latched.remove(occurrence)
+            out.append(self._transition(occurrence, CLEARED, now, message=f"{occurrence.message} ({reason})"))
+        return out
 
     def restore(self, occurrences: Iterable[Occurrence],
                 outlive: frozenset[str] = frozenset()) -> tuple[list[Occurrence], list[Occurrence]]:
