@@ -4,7 +4,8 @@ Three framings, one per device format:
 
 - `MllpFramer`: HL7 v2 in MLLP (`0x0B <message> 0x1C 0x0D`) and bare HL7 without MLLP (a message
   runs from `MSH|` to the next `MSH|` at a segment start, the next `0x0B`, or `flush`; at `flush`
-  a last segment without its CR or LF was cut by the end of the stream and is dropped).
+  a last segment without its CR or LF was cut by the end of the stream and is dropped, and so is
+  a segment the next message's header starts inside: the sender restarted mid-message).
 - `LineFramer`: one record per line (Masimo ASCII): CR, LF or CR LF; NUL bytes stripped.
 - `AnsarBFramer`: Ivy ANSAR-B: `0xFF "ANSAR-B "` + 400 waveform bytes + ASCII records + `0xFE`.
 
@@ -96,6 +97,10 @@ def _garbage(data: bytes, why: str) -> Dropped:
 # byte, or an MLLP end byte (a bare tail of an enveloped frame we joined mid-way).
 _BARE_END = re.compile(rb"[\r\n](?=MSH\|)|\x0b|\x1c")
 _FRAME_START = re.compile(rb"\x0b|MSH\|")
+# A message's MSH-1 and MSH-2 as it opens: "MSH|", the encoding characters ("^~\&"; a fifth,
+# the truncation character "#", from v2.7) and the next field separator.
+_HEADER = re.compile(rb"MSH\|[!-/:-@\[-`{}~]{4,5}\|")
+_STANDARD_HEADER = b"MSH|^~\\&|"
 
 
 def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAME, *,
@@ -190,6 +195,12 @@ def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split,
                whole_at_end: bool = False) -> tuple[int, bool]:
     """Take one bare HL7 message starting at `pos` (at "MSH|"); return (new position, continue)."""
     m = _BARE_END.search(buffer, pos + 4)
+    restart = _header_inside_segment(buffer, pos, m.start() if m is not None else len(buffer))
+    if restart >= 0:
+        message = _without_cut_segment(buffer[pos:restart], out, _CUT_BY_NEXT_MESSAGE)
+        if message:
+            out.frames.append(Frame(message))
+        return restart, True
     if m is None:
         if len(buffer) - pos > max_frame:
             out.dropped.append(
@@ -200,7 +211,7 @@ def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split,
         if final:
             message = buffer[pos:]
             if not whole_at_end:
-                message = _without_cut_segment(message, out)
+                message = _without_cut_segment(message, out, _CUT_BY_END_OF_STREAM)
             if message:
                 out.frames.append(Frame(message))
             return len(buffer), False
@@ -220,11 +231,34 @@ def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split,
     return nxt, True
 
 
-def _without_cut_segment(message: bytes, out: Split) -> bytes:
-    """A bare message the stream ended in, without its last segment when that has no
-    terminator: the stream ended inside it, so its last field may be cut (QA: a capture cut
-    after `|80|266016^MDC_DIM_MMHG` gave a whole-looking diastolic row, and the mean row after
-    it was never mentioned). Reported as `truncated-frame`; b"" when nothing whole is left."""
+def _header_inside_segment(buffer: bytes, pos: int, end: int) -> int:
+    """Where the next message's header starts inside a segment of the bare message at `pos`
+    (before `end`, where that message ends otherwise), or -1.
+
+    A sender that starts again mid-message (a power blip, a port reopened) sends the next "MSH"
+    straight after the cut bytes, without a CR: `...|80|2660MSH|^~\\&|...`. Joined, the cut row
+    and the next message's MSH read as one row and the next message's rows as this one's. The
+    header looked for is this message's own MSH-1 and MSH-2: in field text those characters are
+    delimiters, and the escape character among them only opens an escape (`\\F\\`, `\\S\\`), so
+    they never follow "MSH|" in a field. "MSH|" alone can (an OBX-5 or NTE text ending in "MSH").
+    A message whose own header is itself cut short is looked through for the standard one.
+    """
+    own = _HEADER.match(buffer, pos)
+    header = own.group() if own is not None else _STANDARD_HEADER
+    return buffer.find(header, pos + (len(header) if own is not None else 4), end)
+
+
+_CUT_BY_END_OF_STREAM = "the stream ends inside a segment (no CR or LF after it)"
+_CUT_BY_NEXT_MESSAGE = ("the next message's MSH starts inside a segment (no CR or LF before it; "
+                        "the sender started again mid-message?)")
+
+
+def _without_cut_segment(message: bytes, out: Split, where: str) -> bytes:
+    """A bare message without its last segment when that has no terminator: the end of the
+    stream or the next message's header (`where` says which) came inside it, so its last field
+    may be cut (QA: a capture cut after `|80|266016^MDC_DIM_MMHG` gave a whole-looking diastolic
+    row, and the mean row after it was never mentioned). Reported as `truncated-frame`; b""
+    when nothing whole is left."""
     body = message.rstrip(b"\t \x00")
     if not body or body[-1:] in (b"\r", b"\n"):
         return message
@@ -235,9 +269,8 @@ def _without_cut_segment(message: bytes, out: Split) -> bytes:
     # Its start names the row, its end shows where it was cut.
     shown = _preview(segment, 120) if len(segment) <= 120 else \
         f"{_preview(segment[:70], 70)}...{_preview(segment[-40:], 40)}"
-    out.dropped.append(Dropped("truncated-frame", f"the stream ends inside a segment (no CR or "
-                               f"LF after it): dropped, as its last field may be cut and what "
-                               f"followed it is lost; {kept}: {shown}"))
+    out.dropped.append(Dropped("truncated-frame", f"{where}: dropped, as its last field may be "
+                               f"cut and what followed it is lost; {kept}: {shown}"))
     return body[:cut] if cut else b""
 
 

@@ -32,6 +32,10 @@ A dialect file (`devices/dialects/*.toml`; the file name without `.toml` is the 
     [names."HR"]                             # an identifier without a code (OBX-3.1 or .2 text)
     metric = "heart_rate"
 
+An identifier stands for one vital: a code given twice (spaces aside), a name twice (case aside),
+or a name that is also a code's text or `name` but stands for another vital is refused, as is a
+unit spelling given two units. Several identifiers for one vital are fine.
+
 Choosing a dialect: an explicit choice (the device profile's `dialect`) always wins. Without
 one, a decoder given the loaded set uses the first dialect, in name order, whose `[recognise]`
 text appears in MSH-3 or MSH-4; a dialect without `[recognise]` is only used when chosen.
@@ -313,6 +317,22 @@ def _kind(value: object) -> str:
     return f"a date/time ({value})"
 
 
+def _stands_for(entry: CodeEntry) -> str:
+    """What an entry makes of its code or name, for messages: its metric, or nothing shown."""
+    return entry.metric if entry.metric is not None else "nothing shown (ignore)"
+
+
+def _defined_twice(section: str, first: CodeEntry, again: CodeEntry) -> str:
+    """Why a second entry for one code (or name, case aside) is refused, with both vitals."""
+    what = "code" if section == "codes" else "name"
+    same = f"the same {what}" + (", case aside" if what == "name" else "")
+    if first.metric == again.metric:
+        return (f"{same} as {first.key} (both {_stands_for(first)}): keep one of the two "
+                "entries")
+    return (f"stands for {_stands_for(again)}, but {first.key} ({same}) stands for "
+            f"{_stands_for(first)}; a {what} stands for one vital: keep one of the two entries")
+
+
 class _Parser:
     """Validates one parsed file; every error names the dotted key."""
 
@@ -338,18 +358,10 @@ class _Parser:
         self.keys(recognise, RECOGNISE_KEYS, "recognise.")
         apps = self.texts(recognise, "sending_application", "recognise.sending_application")
         facs = self.texts(recognise, "sending_facility", "recognise.sending_facility")
-        units = self.table(data, "units", "units")
-        for spelling, target in units.items():
-            key = f"units.{_quote(spelling)}"
-            if not isinstance(target, str):
-                raise self.fail(key, f"expected text (a unit we know), got {_kind(target)}")
-            unit = codes.resolve_unit(target, "")
-            if unit is None:
-                raise self.fail(key, f"{target!r} is not a unit we know; allowed: mmHg, kPa, "
-                                "/min, %")
-            self.units[spelling.strip().casefold()] = unit
+        self.unit_spellings(self.table(data, "units", "units"))
         code_map = self.entries(self.table(data, "codes", "codes"), "codes")
         name_map = self.entries(self.table(data, "names", "names"), "names")
+        self.codes_agree_with_names(code_map, name_map)
         return Dialect(
             name=self.path.stem, vendor=vendor, source=self.path, models=models,
             description=description, codes=code_map,
@@ -359,6 +371,47 @@ class _Parser:
             sending_application=tuple(a.upper() for a in apps),
             sending_facility=tuple(f.upper() for f in facs),
         )
+
+    def unit_spellings(self, units: Mapping[str, object]) -> None:
+        """Read `[units]` into `self.units`. A spelling is matched case aside, so two that differ
+        only in case must name the same unit: else the later would silently replace the other."""
+        keys: dict[str, str] = {}
+        for spelling, target in units.items():
+            key = f"units.{_quote(spelling)}"
+            if not isinstance(target, str):
+                raise self.fail(key, f"expected text (a unit we know), got {_kind(target)}")
+            unit = codes.resolve_unit(target, "")
+            if unit is None:
+                raise self.fail(key, f"{target!r} is not a unit we know; allowed: mmHg, kPa, "
+                                "/min, %")
+            folded = spelling.strip().casefold()
+            earlier = self.units.get(folded)
+            if earlier is not None and earlier != unit:
+                raise self.fail(key, f"stands for {unit.label}, but {keys[folded]} (the same "
+                                f"spelling, case aside) stands for {earlier.label}; a spelling "
+                                "stands for one unit: keep one of the two")
+            self.units[folded] = unit
+            keys[folded] = key
+
+    def codes_agree_with_names(self, code_map: Mapping[str, CodeEntry],
+                               name_map: Mapping[str, CodeEntry]) -> None:
+        """Refuse a `names` entry that a code entry contradicts.
+
+        `Dialect.lookup` reads a row by its code when `codes` has it, else by its text in
+        `names`. So a code and a name of the same text (case aside), or a code's `name` and a
+        `names` entry, are one identifier: mapped to two vitals, the vital shown would depend on
+        which OBX-3 component the monitor filled. Two codes or names for one vital are fine (a
+        vendor's private code beside the standard one), and so are codes sharing one `name`
+        (one label over several rows, as `ART` over systolic, diastolic and mean).
+        """
+        for code, entry in code_map.items():
+            for text, which in ((code, f"{entry.key}, the same text (case aside) as a code,"),
+                                (entry.name, f"{entry.key}, whose name it is,")):
+                named = name_map.get(text.upper()) if text else None
+                if named is not None and named.metric != entry.metric:
+                    raise self.fail(named.key, f"stands for {_stands_for(named)}, but {which} "
+                                    f"stands for {_stands_for(entry)}; one identifier stands "
+                                    "for one vital: make the two agree or remove one")
 
     def keys(self, table: Mapping[str, object], allowed: Iterable[str], prefix: str) -> None:
         allowed = tuple(allowed)
@@ -437,7 +490,7 @@ class _Parser:
             entry = self.entry(body, key)
             folded = ident.strip() if section == "codes" else ident.strip().upper()
             if folded in out:
-                raise self.fail(key, f"defined twice (as {out[folded].key})")
+                raise self.fail(key, _defined_twice(section, out[folded], entry))
             out[folded] = entry
         return out
 

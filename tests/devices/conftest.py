@@ -92,3 +92,24 @@ def stoppers() -> Iterator[list[Callable[[], object]]]:
         stop()
     leaked = [t.name for t in _our_threads() if t not in before]
     assert not leaked, f"threads left alive after the test: {leaked}"
+
+
+COMEN_SAMPLE = "comen-nc-monitor-test-sender.hl7"
+COMEN_CUT_AT = b"OBX||NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|80|266016^M"
+"""Where `restarted_mid_message` cuts the Comen sample's first message: inside its diastolic row,
+after the value, in the unit."""
+
+
+def restarted_mid_message(samples: Path) -> tuple[bytes, bytes, bytes]:
+    """The Comen sample's two bare messages as a monitor that starts again mid-message sends
+    them (a power blip, a port reopened): the first cut inside its diastolic row, the second's
+    MSH straight after the cut bytes, without a CR.
+
+    Returns:
+        (the stream, the first message's rows before the cut row, the second message).
+    """
+    data = (samples / COMEN_SAMPLE).read_bytes()
+    second_at = data.rindex(b"MSH|")
+    first, second = data[:second_at], data[second_at:]
+    row_at = first.index(COMEN_CUT_AT)
+    return first[: row_at + len(COMEN_CUT_AT)] + second, first[:row_at], second

@@ -290,8 +290,6 @@ VITAL_LIST = "bp_systolic, bp_diastolic, bp_mean, heart_rate, pulse_rate, resp_r
     ('vendor = "NK"\nmodel = "PVM"\n',
      "model: unknown key; allowed: vendor, models, description, value_types, no_value, "
      "recognise, units, codes, names"),
-    ('vendor = "NK"\n[names.HR]\nmetric = "heart_rate"\n[names.hr]\nmetric = "pulse_rate"\n',
-     "names.hr: defined twice (as names.HR)"),
     ('vendor = "NK"\ncodes = 3\n', "codes: expected a table, got a number (3)"),
 ])
 def test_bad_dialect_files_name_file_key_and_reason(tmp_path: Path, body: str,
@@ -301,6 +299,67 @@ def test_bad_dialect_files_name_file_key_and_reason(tmp_path: Path, body: str,
     with pytest.raises(DialectError) as info:
         load_dialect(path)
     assert str(info.value) == f"nihon-kohden.toml: {message}"
+
+
+@pytest.mark.parametrize("body,message", [
+    # The same code twice, spaces aside (TOML takes the two keys as two).
+    ('[codes."007000"]\nmetric = "spo2"\n[codes." 007000"]\nmetric = "pulse_rate"\n',
+     'codes." 007000": stands for pulse_rate, but codes."007000" (the same code) stands for '
+     'spo2; a code stands for one vital: keep one of the two entries'),
+    ('[codes."007000"]\nmetric = "spo2"\n[codes."007000 "]\nmetric = "spo2"\n',
+     'codes."007000 ": the same code as codes."007000" (both spo2): keep one of the two entries'),
+    # The same name twice, case aside.
+    ('[names.HR]\nmetric = "heart_rate"\n[names.hr]\nmetric = "pulse_rate"\n',
+     "names.hr: stands for pulse_rate, but names.HR (the same name, case aside) stands for "
+     "heart_rate; a name stands for one vital: keep one of the two entries"),
+    # A name that is a code's text: the row reads as one or the other by where HR is sent.
+    ('[codes.HR]\nmetric = "heart_rate"\n[names.hr]\nmetric = "pulse_rate"\n',
+     "names.hr: stands for pulse_rate, but codes.HR, the same text (case aside) as a code, "
+     "stands for heart_rate; one identifier stands for one vital: make the two agree or remove "
+     "one"),
+    # A name that is a code's own name, mapped elsewhere or shown where the code is not.
+    ('[codes."007001"]\nname = "VITAL PR(spo2)"\nmetric = "pulse_rate"\n'
+     '[names."VITAL PR(SPO2)"]\nmetric = "heart_rate"\n',
+     'names."VITAL PR(SPO2)": stands for heart_rate, but codes."007001", whose name it is, '
+     'stands for pulse_rate; one identifier stands for one vital: make the two agree or remove '
+     'one'),
+    ('[codes."072007"]\nname = "VITAL rPR(spo2)"\nignore = "meaning not confirmed"\n'
+     '[names."VITAL rPR(spo2)"]\nmetric = "pulse_rate"\n',
+     'names."VITAL rPR(spo2)": stands for pulse_rate, but codes."072007", whose name it is, '
+     'stands for nothing shown (ignore); one identifier stands for one vital: make the two '
+     'agree or remove one'),
+    # A unit spelling, case aside.
+    ('[units]\n"mmhg." = "mmHg"\n"MMHG." = "kPa"\n',
+     'units."MMHG.": stands for kPa, but units."mmhg." (the same spelling, case aside) stands '
+     'for mmHg; a spelling stands for one unit: keep one of the two'),
+], ids=["code-twice", "code-twice-one-vital", "name-twice", "code-text-as-name",
+        "code-name-as-name", "ignored-code-name-as-name", "unit-spelling-twice"])
+def test_a_code_map_giving_one_identifier_two_vitals_is_refused_naming_both(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    path = tmp_path / "nihon-kohden.toml"
+    path.write_text('vendor = "NK"\n' + body)
+    with pytest.raises(DialectError) as info:
+        load_dialect(path)
+    assert str(info.value) == f"nihon-kohden.toml: {message}"
+    assert [str(e) for e in load_dialects([tmp_path]).errors] == [str(info.value)]
+
+
+def test_several_identifiers_for_one_vital_are_not_a_contradiction(tmp_path: Path) -> None:
+    path = tmp_path / "acme.toml"
+    path.write_text('vendor = "Acme"\n'
+                    # A private code beside the vendor's mnemonic, and the mnemonic as a name.
+                    '[codes."900101"]\nmetric = "heart_rate"\nname = "HR"\n'
+                    '[codes.HR]\nmetric = "heart_rate"\n[names.hr]\nmetric = "heart_rate"\n'
+                    # One label over three rows.
+                    '[codes."900170"]\nmetric = "bp_systolic"\nname = "ART"\n'
+                    '[codes."900171"]\nmetric = "bp_diastolic"\nname = "ART"\n'
+                    '[units]\n"mmhg." = "mmHg"\n"MMHG." = "mmHg"\n')
+    acme = load_dialect(path)
+    for code, name, metric in (("900101", "", "heart_rate"), ("HR", "", "heart_rate"),
+                               ("", "hr", "heart_rate"), ("900171", "ART", "bp_diastolic")):
+        entry = acme.lookup(code, name)
+        assert entry is not None and entry.metric == metric, (code, name)
 
 
 def test_not_toml_and_not_utf8(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from devices.framing import (
     split_lines,
     split_mllp,
 )
-from tests.devices.conftest import random_chunks
+from tests.devices.conftest import random_chunks, restarted_mid_message
 
 MSG_A = b"MSH|^~\\&|A|||||||ORU^R01|1|P|2.6\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1|97\r"
 MSG_B = b"MSH|^~\\&|B|||||||ORU^R01|2|P|2.6\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1|95\r"
@@ -114,6 +114,57 @@ def test_bare_hl7_cut_inside_its_last_segment_at_end_of_stream_drops_that_segmen
     datagram = MllpFramer(whole_at_end=True)
     datagram.push(MSG_A.rstrip(b"\r"))
     assert [f.data for f in datagram.flush().frames] == [MSG_A.rstrip(b"\r")]
+
+
+def test_bare_hl7_cut_inside_a_segment_by_the_next_message_drops_only_the_cut_segment(
+    samples_dir: Path,
+) -> None:
+    # A monitor that started again mid-message: the next MSH follows the cut bytes without a
+    # CR. The cut row and the next MSH had become one row, and the next message's rows the
+    # first one's.
+    stream, kept, second = restarted_mid_message(samples_dir)
+    dropped = [("truncated-frame", "the next message's MSH starts inside a segment (no CR or LF "
+                "before it; the sender started again mid-message?): dropped, as its last field "
+                "may be cut and what followed it is lost; the 12 segment(s) before it kept: "
+                "OBX||NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|80|266016^M")]
+    whole = split_mllp(stream, final=True)
+    assert [f.data for f in whole.frames] == [kept, second]
+    assert [(d.reason, d.detail) for d in whole.dropped] == dropped
+    # Live, the same splitter is fed what each read brings: one byte at a time, or any chunks.
+    for pieces in ([stream[i : i + 1] for i in range(len(stream))], random_chunks(stream, 5)):
+        framer = MllpFramer()
+        splits = [framer.push(piece) for piece in pieces] + [framer.flush()]
+        assert [f.data for s in splits for f in s.frames] == [kept, second]
+        assert [(d.reason, d.detail) for s in splits for d in s.dropped] == dropped
+
+
+def v27(message: bytes) -> bytes:
+    """`message` with v2.7's five encoding characters (the truncation character "#" added)."""
+    return message.replace(b"^~\\&", b"^~\\&#", 1)
+
+
+@pytest.mark.parametrize(("stream", "frames", "kept"), [
+    # Five encoding characters: the header looked for is the message's own.
+    (v27(MSG_A) + b"OBX|2|NM|1500" + v27(MSG_B), [v27(MSG_A), v27(MSG_B)],
+     "the 2 segment(s) before it kept"),
+    # The cut came inside the first MSH itself: the standard header is looked for.
+    (b"MSH|^~\\" + MSG_B, [MSG_B], "nothing of the message kept"),
+])
+def test_bare_hl7_cut_by_the_next_header_whatever_its_encoding_characters(
+    stream: bytes, frames: list[bytes], kept: str
+) -> None:
+    split = split_mllp(stream, final=True)
+    assert [f.data for f in split.frames] == frames
+    assert [d.reason for d in split.dropped] == ["truncated-frame"]
+    assert kept in split.dropped[0].detail
+
+
+def test_msh_in_field_text_does_not_cut_a_bare_message() -> None:
+    # "MSH" can end a text field and "^~" be the next one (empty components); a whole header
+    # cannot stand in a field, where "\" opens an escape: text carries it escaped.
+    text = MSG_A + b"OBX|2|ST|0^NOTE|1|MSH|^~|\rNTE|1||a header: MSH\\F\\\\S\\\\R\\\\E\\\\T\\\\F\\\r"
+    split = split_mllp(text + MSG_B, final=True)
+    assert [f.data for f in split.frames] == [text, MSG_B] and split.dropped == []
 
 
 def test_bare_hl7_then_mllp_frame() -> None:

@@ -12,7 +12,7 @@ from devices.hl7 import HL7Decoder, decode_message, parse_timestamp
 from devices.hl7.codes import mdc_number, resolve_code
 from devices.reading import Reading
 from devices.stream import DecodeResult, Dropped
-from tests.devices.conftest import RX, feed_all
+from tests.devices.conftest import RX, feed_all, restarted_mid_message
 
 UTC = timezone.utc
 MSH = "MSH|^~\\&|MON^0011223344556677^EUI-64|FAC|||20240101120000+0000||ORU^R01^ORU_R01|C1|P|2.6"
@@ -139,15 +139,18 @@ def test_sample_mx500_card_beat_rate(samples_dir: Path) -> None:
     assert b"|D|2.6\rMSA|AA|HP0425230332.872USDANRMMD1NBR488\r" in answers(result)[0]
 
 
+# The Comen sample's two messages, as read by hand: the second's pulse rate is 60.
+COMEN_FIRST = [("spo2", 97, "1.3.1.150456"), ("pulse_rate", 59, "1.0.0.149522"),
+               ("spo2", 97, "1.3.2.150456"), ("resp_rate", 20, "1.14.1.151562"),
+               ("bp_systolic", 120, "1.1.9.150021"), ("bp_diastolic", 80, "1.1.9.150022"),
+               ("bp_mean", 90, "1.1.9.150023")]
+COMEN_SECOND = [(m, 60 if m == "pulse_rate" else v, c) for m, v, c in COMEN_FIRST]
+
+
 def test_sample_comen_bare_hl7(samples_dir: Path) -> None:
     result = feed_all(HL7Decoder(), (samples_dir / "comen-nc-monitor-test-sender.hl7").read_bytes())
     assert result.frames == 2
-    per_message = [("spo2", 97, "1.3.1.150456"), ("pulse_rate", 59, "1.0.0.149522"),
-                   ("spo2", 97, "1.3.2.150456"), ("resp_rate", 20, "1.14.1.151562"),
-                   ("bp_systolic", 120, "1.1.9.150021"), ("bp_diastolic", 80, "1.1.9.150022"),
-                   ("bp_mean", 90, "1.1.9.150023")]
-    second = [(m, 60 if m == "pulse_rate" else v, c) for m, v, c in per_message]
-    assert summary(result) == per_message + second
+    assert summary(result) == COMEN_FIRST + COMEN_SECOND
     assert {r.source for r in result.readings} == {"hl7:NC_Monitor"}
     times = sorted({r.measured_at for r in result.readings if r.measured_at})
     assert times == [utc(2025, 6, 9, 17, 51, 27), utc(2025, 6, 9, 18, 24, 37)]
@@ -156,6 +159,22 @@ def test_sample_comen_bare_hl7(samples_dir: Path) -> None:
     assert not [d for d in result.dropped if "149522" in d.detail]
     # Bare input: bare ACKs, one per message.
     assert [r[:4] for r in answers(result)] == [b"MSH|", b"MSH|"]
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+def test_a_bare_message_cut_by_the_next_ones_msh_loses_only_its_cut_row(
+    samples_dir: Path, seed: int | None
+) -> None:
+    # The Comen monitor started again inside the first message's diastolic row. The cut row
+    # and the second message's MSH had become one row (a diastolic 80 read from it), and the
+    # second message's rows the first one's: the second was never answered.
+    stream, _, _ = restarted_mid_message(samples_dir)
+    result = feed_all(HL7Decoder(), stream, seed)
+    assert result.frames == 2
+    assert summary(result) == COMEN_FIRST[:5] + COMEN_SECOND
+    assert reasons(result).count("truncated-frame") == 1
+    first, second = answers(result)
+    assert b"MSA|AA|202506100151270003\r" in first and b"MSA|AA|202506100224370006\r" in second
 
 
 @pytest.mark.parametrize("name", ["ihe-pcd01-ipf-ack-response.hl7",

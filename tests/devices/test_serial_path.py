@@ -12,15 +12,19 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from devices.hl7 import HL7Decoder
 from devices.simulator import replay, start_in_thread
-from devices.simulator.player import SimulatorHandle
+from devices.simulator.player import PlayerStats, PtySink, SimulatorHandle
 from devices.transport import ConnectionState, DeviceConnection, EventKind
+from tests.devices.conftest import RX, feed_all, restarted_mid_message
 from tests.devices.test_transport import EventLog
 
 S = ConnectionState
@@ -173,6 +177,33 @@ def test_garbage_every_valid_frame_written_is_decoded(stoppers: list[Callable[[]
     reasons = {d.reason for d in events.dropped()}
     assert {"garbage", "truncated-frame"} <= reasons
     assert events.states() == [S.CONNECTING, S.CONNECTED]  # noise is not a lost device
+
+
+def test_a_bare_message_cut_by_the_next_ones_msh_reads_live_as_from_a_file(
+    samples_dir: Path, stoppers: list[Callable[[], object]]
+) -> None:
+    # A Comen monitor (bare HL7) started again inside a message; the next message follows
+    # without a CR. The reader must split what it reads as the decoder splits the whole stream.
+    stream, kept, _ = restarted_mid_message(samples_dir)
+    whole = feed_all(HL7Decoder(), stream)
+    sink = PtySink()
+    stoppers.append(sink.close)
+    stats = PlayerStats()
+    events = EventLog()
+    conn = DeviceConnection(sink.path, "hl7", events, wall=lambda: RX)
+    stoppers.append(conn.stop)
+    conn.start()
+    events.wait_state(S.CONNECTING)
+    # A bare message ends where the next begins: a third one's start completes the second.
+    sink.write(stream + kept, threading.Event(), stats)
+    events.wait_for(lambda e: len(events.readings()) >= len(whole.readings), what="the readings")
+    assert events.readings() == whole.readings
+    assert events.dropped() == whole.dropped
+    # Each message is answered: the cut one with the rows it kept, the next one whole.
+    deadline = time.monotonic() + 5
+    while stats.acks < 2 and time.monotonic() < deadline:
+        sink.wait(0.05, stats)
+    assert stats.acks == 2
 
 
 # -------------------------------------------------------------------------- the other formats
