@@ -17,13 +17,15 @@ No Qt here; the only I/O is reading the files.
 from __future__ import annotations
 
 import math
+import operator
+import os
 import re
 import tomllib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from protocols.vitals import METRICS
+from protocols.vitals import METRICS, RESTING
 from protocols.model import (
     AlarmRule,
     ChecklistItem,
@@ -119,6 +121,12 @@ MAX_CONFIRM_REPEAT_MINUTES = 30.0
 MAX_SECONDS = 3600.0
 # sustained_seconds and absent_seconds (defaults 300 and 20): a condition that must last an hour
 # before it alarms does not alarm during a session.
+UNTIMED_DELAY_CEILING_MINUTES = 30.0
+# The longest alarm delay of a protocol whose phases give no length at all (no duration_minutes,
+# min_minutes, min_minutes_from_t0 or infusion): the shortest watch after a dose the sources
+# plan is the IV protocol's ≥ 30 min after the infusion (clinical-defaults.md, IV vitals
+# cadence), and their longest delay is 5 min (HR > 120 sustained). A protocol with a timeline is
+# held to it instead (`_timeline_minutes`).
 MAX_BASELINE_BAND_MMHG = 100.0
 # exit_bp_within_baseline_mmhg (default ±20): a band of ±100 mmHg around a baseline already holds
 # every blood pressure seen in a chair; a wider one would make the exit condition always true.
@@ -133,6 +141,20 @@ KIND_ORDER = {
 }
 HIGH_SIDE_LIMITS = ("above", "at_or_above", "rise_above_baseline")
 LOW_SIDE_LIMITS = ("below", "at_or_below")
+# Each absolute limit key: how messages write it, and whether a value violates it.
+_EDGES: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "above": (">", operator.gt),
+    "at_or_above": ("≥", operator.ge),
+    "below": ("<", operator.lt),
+    "at_or_below": ("≤", operator.le),
+}
+# What a limit of each key may be to leave the far end of a resting range quiet.
+_QUIET: dict[str, Callable[[float], str]] = {
+    "above": lambda end: f"above = {_fmt(end)} or more",
+    "at_or_above": lambda end: f"at_or_above more than {_fmt(end)}",
+    "below": lambda end: f"below = {_fmt(end)} or less",
+    "at_or_below": lambda end: f"at_or_below less than {_fmt(end)}",
+}
 MOAAS_RANGE = (0, 5)
 ALDRETE_RANGE = (0, 10)
 
@@ -208,7 +230,8 @@ def default_protocol_dirs() -> list[Path]:
 def load_protocols(directories: Iterable[Path]) -> LoadResult:
     """Load every `*.toml` file in the given folders (not recursive), in folder then name order.
 
-    A refused file adds one `ProtocolError` and is skipped; the others still load. Two rules keep
+    A refused file adds one `ProtocolError` and is skipped; the others still load. A protocol file
+    in a subfolder (any depth) is never read, but adds one too, so it is not missed. Two rules keep
     an id meaning one file:
 
     - an id already loaded from an earlier folder (the shipped protocols come first) is refused
@@ -229,6 +252,7 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
             continue
         files = [p for p in entries if p.suffix == ".toml"]
         result.errors.extend(_misnamed(p) for p in entries if _looks_misnamed(p))
+        result.errors.extend(_in_subfolder(p, directory) for p in _nested_protocol_files(directory))
         loaded: list[tuple[Path, Protocol | ProtocolError]] = []
         for path in files:
             try:
@@ -258,6 +282,33 @@ def _looks_misnamed(path: Path) -> bool:
     as an editor on Windows saves it (QA: both were ignored without a word)."""
     name = path.name.lower()
     return path.suffix != ".toml" and (path.suffix.lower() == ".toml" or name.endswith(".toml.txt"))
+
+
+def _nested_protocol_files(directory: Path) -> list[Path]:
+    """Protocol files in subfolders of `directory`, at any depth, in path order.
+
+    They are never read (a clinic folder of dated subfolders would otherwise decide by its
+    layout which copy runs), only named, since QA's `clinic/2026/titration.toml` was ignored
+    without a word. Linked folders are not followed, so a link loop cannot hang the start.
+    """
+    found: list[Path] = []
+    for folder, _subfolders, names in os.walk(directory):
+        if Path(folder) != Path(directory):
+            found.extend(Path(folder) / name for name in names
+                         if _looks_like_protocol(Path(name)))
+    return sorted(found)
+
+
+def _looks_like_protocol(path: Path) -> bool:
+    return path.suffix == ".toml" or _looks_misnamed(path)
+
+
+def _in_subfolder(path: Path, directory: Path) -> ProtocolError:
+    error = ProtocolError(path, "(file)", f"not read: protocol files are read only from"
+                                          f" {directory} itself; move it up")
+    # The name alone would not say where it is: `2026/titration.toml`, from the folder.
+    error.file = str(path.relative_to(directory))
+    return error
 
 
 def _misnamed(path: Path) -> ProtocolError:
@@ -679,6 +730,7 @@ class _Parser:
         discharge = self.discharge(
             top.table("discharge", DISCHARGE_KEYS), esketamine=_is_esketamine(route, dose.mode)
         )
+        self.check_alarm_delays(alarms, _timeline_minutes(phases, dose, discharge))
         return Protocol(
             id=protocol_id,
             version=version,
@@ -1073,6 +1125,10 @@ class _Parser:
             self.check_against_other_priorities(table, rule, rules)
             self.check_against_other_side(table, rule, rules)
             rules.append(rule)
+        # After the comparisons between rules: a swapped pair (RR low ≤25 beside high ≥20) is
+        # better told as the clash it is than as one limit covering the resting range.
+        for table, rule in zip(tables, rules):
+            self.check_quiet_at_rest(table, rule)
         return tuple(rules)
 
     def alarm(self, table: _Table, index: int) -> AlarmRule:
@@ -1147,6 +1203,32 @@ class _Parser:
             f" {metric}'s range {METRICS[metric].describe_range()} and the console rejects any"
             f" {beyond} value as impossible, so the rule would never alarm; use {fix}",
         )
+
+    def check_quiet_at_rest(self, table: _Table, rule: AlarmRule) -> None:
+        """Refuse a limit that every normal resting value violates: it alarms on a calm patient.
+
+        The opposite of a limit that can never fire: SpO2 `direction = "high"` with `above = 50`,
+        or RR `below = 40`, sound on every healthy reading. Only a limit that covers the whole
+        resting range (protocols/vitals.py `RESTING`) is refused, tested at the range's far end:
+        one that covers part of it is a clinic's choice. The band's middle would be no better a
+        test: the shipped systolic ≥180 lies inside NEWS2's wide 111–219, and a clinic may well
+        alarm at ≥160, below that band's middle (165).
+        """
+        resting = RESTING.get(rule.metric)
+        if resting is None:
+            return
+        far_end = resting.low if rule.direction == "high" else resting.high
+        for name, (symbol, violates) in _EDGES.items():
+            limit = getattr(rule, name)
+            if limit is not None and violates(far_end, limit):
+                raise table.error(
+                    name,
+                    f"{symbol}{_fmt(limit)} would fire on every value of {rule.metric}'s normal"
+                    f" resting range, {_fmt(resting.low)}–"
+                    f"{_amount(resting.high, METRICS[rule.metric].unit)} ({resting.source}), so"
+                    f" {rule.condition} ({rule.priority.label}) would alarm on a healthy patient"
+                    f" at rest; leave part of that range quiet: {_QUIET[name](far_end)}",
+                )
 
     def rise_limit(self, table: _Table, metric: str) -> float:
         """A rise above baseline that some plausible baseline can still reach.
@@ -1257,6 +1339,34 @@ class _Parser:
                 " no value would be normal; the low limit must be below the high limit",
             )
 
+    def check_alarm_delays(self, rules: tuple[AlarmRule, ...], timeline_minutes: float) -> None:
+        """Refuse an alarm delay longer than the protocol's whole timeline.
+
+        `sustained_seconds = 3600` on a protocol that runs 40 min waits longer than the session
+        it guards: the alarm could not sound before the patient may leave. The same holds for
+        `absent_seconds` and for the wait before a confirmed NIBP escalates.
+        """
+        if timeline_minutes > 0:
+            ceiling = timeline_minutes * 60
+            length = (f"this protocol's whole timeline, {_amount(timeline_minutes, 'min')} from"
+                      " the start to the earliest discharge (its phases' duration_minutes,"
+                      " min_minutes and min_minutes_from_t0, the infusion and the discharge gate)")
+        else:
+            ceiling = UNTIMED_DELAY_CEILING_MINUTES * 60
+            length = (f"{_amount(UNTIMED_DELAY_CEILING_MINUTES, 'min')}, the most a protocol"
+                      " whose phases give no length may wait (the shortest watch after a dose"
+                      " the sources plan: 30 min after an IV infusion)")
+        for index, rule in enumerate(rules):
+            for delay in _delays(rule):
+                if delay.seconds > ceiling:
+                    raise ProtocolError(
+                        self.path,
+                        f"alarms[{index}].{delay.key}",
+                        f"{delay.text} is longer than {length}, so {rule.condition}"
+                        f" ({rule.priority.label}) could never {delay.outcome} in a session run"
+                        f" to plan; {delay.allowed} at most {_amount(ceiling, 's')}",
+                    )
+
     # -- discharge -------------------------------------------------------------------------
 
     def discharge(self, table: _Table, *, esketamine: bool) -> DischargeGate:
@@ -1300,6 +1410,65 @@ def _is_esketamine(route: str, mode: DoseMode) -> bool:
 
 _TOO_LONG = "no session lasts that long (seconds or hours typed as minutes?)"
 _TOO_LONG_S = "an alarm that waits that long never sounds during a session"
+
+
+def _planned_minutes(phase: Phase) -> float:
+    """The least a phase lasts as planned: its duration, else its minimum, else 0 (it lasts
+    until the nurse ends it, which may be at once)."""
+    if phase.duration_minutes is not None:
+        return phase.duration_minutes
+    return phase.min_minutes or 0.0
+
+
+def _timeline_minutes(phases: Sequence[Phase], dose: Dose, discharge: DischargeGate) -> float:
+    """The protocol's whole timeline: minutes from the session start to the earliest discharge.
+
+    The phases' planned lengths add up; a minimum from T0 (an observation phase's or the
+    discharge gate's: esketamine ≥ 120 min) and the infusion (which runs `infusion_minutes` even
+    when its phase is untimed; 0 in devices mode) can only make it longer. 0 when nothing in the
+    file gives a length.
+    """
+    first_dose = next(i for i, p in enumerate(phases) if p.kind is PhaseKind.DOSING)
+    t0 = sum(_planned_minutes(p) for p in phases[:first_dose])
+    end = t0
+    for phase in phases[first_dose:]:
+        end += _planned_minutes(phase)
+        if phase.min_minutes_from_t0 is not None:
+            end = max(end, t0 + phase.min_minutes_from_t0)
+    return max(end, t0 + dose.infusion_minutes, t0 + (discharge.min_minutes_from_t0 or 0.0))
+
+
+@dataclass(frozen=True, slots=True)
+class _Delay:
+    """One wait of an alarm rule, as the delay check names it."""
+
+    key: str        # the key a refusal points at
+    seconds: float
+    text: str       # the wait as the file gives it
+    outcome: str    # what never happens if it is too long
+    allowed: str    # what the bound applies to
+
+
+def _delays(rule: AlarmRule) -> list[_Delay]:
+    """The waits of a rule: persistence, absence, and the time until a confirmed escalation."""
+    sustained = rule.sustained_seconds
+    delays = [_Delay("sustained_seconds", sustained, _amount(sustained, "s"), "sound",
+                     "sustained_seconds")]
+    if rule.absent_seconds is not None:
+        delays.append(_Delay("absent_seconds", rule.absent_seconds,
+                             _amount(rule.absent_seconds, "s"), "sound", "absent_seconds"))
+    if rule.confirm_repeat_minutes is not None and rule.escalate_to is not None:
+        # The repeat is asked for once the violation has lasted sustained_seconds.
+        wait = sustained + rule.confirm_repeat_minutes * 60
+        delays.append(_Delay(
+            "confirm_repeat_minutes", wait,
+            f"the wait before escalating, sustained_seconds {_amount(sustained, 's')} +"
+            f" confirm_repeat_minutes {_amount(rule.confirm_repeat_minutes, 'min')} ="
+            f" {_amount(wait, 's')},",
+            f"escalate to {rule.escalate_to.label}",
+            "the two together",
+        ))
+    return delays
 
 
 def _all_dose_keys() -> tuple[str, ...]:

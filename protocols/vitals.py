@@ -2,8 +2,9 @@
 
 Every part of the console that names a metric takes its facts from here: units, the hard range that
 rejects a value outright, the plausible range outside which a nurse must confirm, decimals shown,
-display order. Decoders drop values outside the hard range; manual entry refuses them; alarm rules,
-tiles, plots and the simulator use the same names. No Qt here.
+display order, and (for vitals) the normal resting range no alarm limit may cover whole. Decoders
+drop values outside the hard range; manual entry refuses them; alarm rules, tiles, plots and the
+simulator use the same names. No Qt here.
 """
 
 from __future__ import annotations
@@ -117,6 +118,39 @@ METRICS: dict[str, Metric] = {m.name: m for m in sorted(_METRICS, key=lambda m: 
 VITALS: tuple[str, ...] = tuple(n for n, m in METRICS.items() if m.kind is Kind.VITAL)
 SCALES: tuple[str, ...] = tuple(n for n, m in METRICS.items() if m.kind is Kind.SCALE)
 BP_METRICS: tuple[str, ...] = ("bp_systolic", "bp_diastolic", "bp_mean")
+
+
+@dataclass(frozen=True, slots=True)
+class RestingRange:
+    """What a calm, healthy adult reads at rest (inclusive), and where the figures come from.
+
+    An alarm limit that every value in it violates would sound for a patient with nothing wrong:
+    the loader refuses one (protocols/loader.py, `check_quiet_at_rest`).
+    """
+
+    low: float
+    high: float
+    source: str
+
+
+# The NEWS2 "score 0" bands (Royal College of Physicians 2017; shared/design/clinical-defaults.md,
+# NEWS2 table [V]) where NEWS2 has one. NEWS2 scores no diastolic or mean pressure, and names one
+# pulse where the console has two sources of it, so those three figures are chosen, not sourced.
+RESTING: dict[str, RestingRange] = {
+    "bp_systolic": RestingRange(111, 219, "NEWS2 score 0 [V]"),
+    # Chosen: the top is the label's pre-dose gate (above 90 needs a prescriber's review, [V]);
+    # 60 is the commonly cited floor of diastolic hypotension [M].
+    "bp_diastolic": RestingRange(60, 90, "chosen: label pre-dose gate 90 [V], floor 60 [M]"),
+    # Chosen: the textbook normal mean arterial pressure, 70–100 [M], not checked in a source.
+    "bp_mean": RestingRange(70, 100, "chosen: textbook normal mean pressure [M]"),
+    "heart_rate": RestingRange(51, 90, "NEWS2 pulse score 0 [V]"),
+    # Chosen: NEWS2's pulse band applied to the oximeter's pulse rate, the same pulse counted
+    # at the finger (NEWS2 has one pulse row, the console two metrics).
+    "pulse_rate": RestingRange(51, 90, "chosen: NEWS2 pulse score 0 [V] applied to pulse rate"),
+    "resp_rate": RestingRange(12, 20, "NEWS2 score 0 [V]"),
+    "spo2": RestingRange(96, 100, "NEWS2 score 0, SpO2 scale 1 [V]"),
+    # Temperature: NEWS2 scores 36.1–38.0 °C as 0, but the console has no temperature metric.
+}
 
 
 class UnknownMetric(KeyError):

@@ -16,6 +16,7 @@ import pytest
 
 from console.session.start_checks import check_protocol
 from protocols.loader import builtin_protocols_dir, load_protocol, load_protocols
+from protocols.vitals import METRICS, RESTING, VITALS
 from tests.protocols.test_loader import clinic_copy, refusal, removing, setting, valid, write
 
 pytestmark = pytest.mark.faults
@@ -329,3 +330,233 @@ def test_a_file_the_loader_would_pass_over_is_named(tmp_path: Path) -> None:
         "clinic-notepad.toml.txt: (file): not read: a protocol file's name ends in .toml, in "
         "lower case; rename it clinic-notepad.toml",
     ]
+
+
+# --- 7. limits that fire on every resting value -------------------------------------------------
+
+
+def only_alarm(rule: dict[str, Any]) -> dict[str, Any]:
+    """The small valid protocol with this one alarm rule (alarms[0], medium unless it says), so
+    that no rule on the other side of the same vital refuses it first (SpO2 `above = 50` beside
+    `at_or_below = 93` is refused as a clash of the two)."""
+    document = copy.deepcopy(valid())
+    document["alarms"] = [{"priority": "medium", **rule, "source": "clinic [S]"}]
+    return document
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ({"metric": "spo2", "priority": "medium", "direction": "high", "above": 50},
+     "alarms[0].above: >50 would fire on every value of spo2's normal resting range, 96–100 %"
+     " (NEWS2 score 0, SpO2 scale 1 [V]), so spo2_high (medium) would alarm on a healthy patient"
+     " at rest; leave part of that range quiet: above = 96 or more"),
+    ({"metric": "resp_rate", "priority": "medium", "direction": "low", "below": 40},
+     "alarms[0].below: <40 would fire on every value of resp_rate's normal resting range, 12–20"
+     " breaths/min (NEWS2 score 0 [V]), so resp_rate_low (medium) would alarm on a healthy"
+     " patient at rest; leave part of that range quiet: below = 20 or less"),
+    ({"metric": "bp_diastolic", "priority": "high", "direction": "high", "at_or_above": 60},
+     "alarms[0].at_or_above: ≥60 would fire on every value of bp_diastolic's normal resting"
+     " range, 60–90 mmHg (chosen: label pre-dose gate 90 [V], floor 60 [M]), so bp_diastolic_high"
+     " (high) would alarm on a healthy patient at rest; leave part of that range quiet:"
+     " at_or_above more than 60"),
+    ({"metric": "heart_rate", "priority": "low", "direction": "low", "at_or_below": 90},
+     "alarms[0].at_or_below: ≤90 would fire on every value of heart_rate's normal resting range,"
+     " 51–90 beats/min (NEWS2 pulse score 0 [V]), so heart_rate_low (low) would alarm on a"
+     " healthy patient at rest; leave part of that range quiet: at_or_below less than 90"),
+], ids=["SpO2 high above 50", "RR low below 40", "diastolic at or above 60", "HR at or below 90"])
+def test_a_limit_that_fires_on_every_resting_value_is_refused(
+    tmp_path: Path, rule: dict[str, Any], message: str
+) -> None:
+    assert refusal(write(tmp_path, only_alarm(rule))) == f"clinic.toml: {message}"
+
+
+def test_a_clinic_copy_alarming_on_every_resting_heart_rate_is_refused(tmp_path: Path) -> None:
+    # Beside the shipped HR rules (>110, <50, ≥131, ≤40) nothing clashes with it: it loaded.
+    path = clinic_copy(tmp_path, "iv-ketamine", "clinic-x", "below = 50", "below = 95")
+    assert refusal(path) == (
+        "clinic-x.toml: alarms[5].below: <95 would fire on every value of heart_rate's normal"
+        " resting range, 51–90 beats/min (NEWS2 pulse score 0 [V]), so heart_rate_low (medium)"
+        " would alarm on a healthy patient at rest; leave part of that range quiet: below = 90"
+        " or less")
+
+
+# The boundary, for every vital with a resting range: a limit that leaves only the far end of the
+# range quiet loads; the same figure with an inclusive edge covers the whole range and is refused.
+RESTING_EDGES = [
+    (metric, direction, edge)
+    for metric, (low, high) in {
+        "bp_systolic": (111, 219), "bp_diastolic": (60, 90), "bp_mean": (70, 100),
+        "heart_rate": (51, 90), "pulse_rate": (51, 90), "resp_rate": (12, 20), "spo2": (96, 100),
+    }.items()
+    for direction, edge in (("high", low), ("low", high))
+]
+
+
+@pytest.mark.parametrize(("metric", "direction", "edge"), RESTING_EDGES,
+                         ids=[f"{m} {d} {e}" for m, d, e in RESTING_EDGES])
+def test_a_limit_leaving_the_far_end_of_the_resting_range_quiet_loads(
+    tmp_path: Path, metric: str, direction: str, edge: int
+) -> None:
+    strict, inclusive = (("above", "at_or_above") if direction == "high"
+                         else ("below", "at_or_below"))
+    rule = {"metric": metric, "direction": direction}
+    [loaded] = load_protocol(write(tmp_path, only_alarm({**rule, strict: edge}))).alarms
+    assert not loaded.violated_by(edge, None)
+    assert refusal(write(tmp_path, only_alarm({**rule, inclusive: edge}))).startswith(
+        f"clinic.toml: alarms[0].{inclusive}: {'≥' if direction == 'high' else '≤'}{edge} would"
+        f" fire on every value of {metric}'s normal resting range")
+
+
+@pytest.mark.parametrize("rule", [
+    # The shipped limits nearest the resting ranges (SpO2 ≤93 below 96, RR ≥25 and ≤11 around
+    # 12–20, HR >110 and <50 around 51–90) and the systolic ≥180 inside NEWS2's 111–219.
+    {"metric": "spo2", "direction": "low", "at_or_below": 93},
+    {"metric": "resp_rate", "direction": "high", "at_or_above": 25},
+    {"metric": "resp_rate", "direction": "low", "at_or_below": 11},
+    {"metric": "heart_rate", "direction": "high", "above": 110},
+    {"metric": "heart_rate", "direction": "low", "below": 50},
+    {"metric": "bp_systolic", "direction": "high", "at_or_above": 180},
+    # Inside a range but not covering it: a clinic's choice, not a slip.
+    {"metric": "bp_systolic", "direction": "high", "at_or_above": 160},
+    {"metric": "spo2", "direction": "low", "at_or_below": 97},
+], ids=lambda rule: f"{rule['metric']} {rule['direction']}")
+def test_a_limit_near_or_inside_the_resting_range_loads(
+    tmp_path: Path, rule: dict[str, Any]
+) -> None:
+    [loaded] = load_protocol(write(tmp_path, only_alarm(rule))).alarms
+    assert loaded.metric == rule["metric"]
+    # And every shipped protocol still loads with its own table.
+    assert not load_protocols([builtin_protocols_dir()]).errors
+
+
+def test_every_vital_has_a_resting_range_inside_its_plausible_range() -> None:
+    for name in VITALS:
+        resting = RESTING[name]
+        low, high = METRICS[name].plausible
+        assert low <= resting.low < resting.high <= high, name
+        assert resting.source, name
+    assert set(RESTING) == set(VITALS)
+
+
+# --- 8. alarm delays longer than the protocol -----------------------------------------------------
+
+
+def forty_minute_protocol() -> dict[str, Any]:
+    """The small valid protocol without the observation's 30 min: a 40-minute infusion is all the
+    time it plans."""
+    document = copy.deepcopy(valid())
+    del document["phases"][2]["min_minutes"]
+    return document
+
+
+TIMELINE_40 = ("this protocol's whole timeline, 40 min from the start to the earliest discharge"
+               " (its phases' duration_minutes, min_minutes and min_minutes_from_t0, the infusion"
+               " and the discharge gate)")
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("sustained_seconds", 3600,
+     f"3600 s is longer than {TIMELINE_40}, so bp_systolic_high (high) could never sound in a"
+     " session run to plan; sustained_seconds at most 2400 s"),
+    ("sustained_seconds", 2401,
+     f"2401 s is longer than {TIMELINE_40}, so bp_systolic_high (high) could never sound in a"
+     " session run to plan; sustained_seconds at most 2400 s"),
+    ("absent_seconds", 2401,
+     f"2401 s is longer than {TIMELINE_40}, so bp_systolic_high (high) could never sound in a"
+     " session run to plan; absent_seconds at most 2400 s"),
+])
+def test_an_alarm_delay_longer_than_the_protocol_is_refused(
+    tmp_path: Path, key: str, value: int, message: str
+) -> None:
+    document = forty_minute_protocol()
+    document["alarms"][1][key] = 2400   # exactly the 40 minutes: it can still sound at the end
+    assert getattr(load_protocol(write(tmp_path, document)).alarms[1], key) == 2400
+    document["alarms"][1][key] = value
+    assert refusal(write(tmp_path, document)) == f"clinic.toml: alarms[1].{key}: {message}"
+
+
+def test_a_confirmed_nibp_that_escalates_after_the_protocol_is_refused(tmp_path: Path) -> None:
+    document = forty_minute_protocol()
+    document["alarms"][0].update(sustained_seconds=1200, confirm_repeat_minutes=20)   # 40 min
+    assert load_protocol(write(tmp_path, document)).alarms[0].confirm_repeat_minutes == 20
+    document["alarms"][0]["sustained_seconds"] = 1260
+    assert refusal(write(tmp_path, document)) == (
+        "clinic.toml: alarms[0].confirm_repeat_minutes: the wait before escalating,"
+        " sustained_seconds 1260 s + confirm_repeat_minutes 20 min = 2460 s, is longer than"
+        f" {TIMELINE_40}, so bp_systolic_high (medium) could never escalate to high in a session"
+        " run to plan; the two together at most 2400 s")
+
+
+@pytest.mark.parametrize("protocol_id", ["iv-ketamine", "iv-ketamine-titration", "esketamine"])
+def test_an_hour_long_wait_fits_every_shipped_timeline(tmp_path: Path, protocol_id: str) -> None:
+    # IV: the 40-min infusion and ≥ 30 min of observation (70 min); esketamine: ≥ 120 min from
+    # the first device, though none of its phases is timed, so the 30-min ceiling does not apply.
+    path = clinic_copy(tmp_path, protocol_id, "clinic-x", "sustained_seconds = 300",
+                       "sustained_seconds = 3600")
+    assert load_protocol(path).rules_for("heart_rate")[-1].sustained_seconds == 3600
+
+
+def test_the_timeline_adds_the_observation_minimum_to_the_infusion(tmp_path: Path) -> None:
+    # The shipped IV protocol with 10 min of observation: 40 + 10 = 50 min, so an hour is too long.
+    path = clinic_copy(tmp_path, "iv-ketamine", "clinic-x", "sustained_seconds = 300",
+                       "sustained_seconds = 3000")
+    text = path.read_text(encoding="utf-8")
+    assert text.count("min_minutes = 30") == 1
+    path.write_text(text.replace("min_minutes = 30", "min_minutes = 10"), encoding="utf-8")
+    assert load_protocol(path).rules_for("heart_rate")[-1].sustained_seconds == 3000
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "sustained_seconds = 3000", "sustained_seconds = 3600"), encoding="utf-8")
+    assert refusal(path) == (
+        "clinic-x.toml: alarms[8].sustained_seconds: 3600 s is longer than this protocol's whole"
+        " timeline, 50 min from the start to the earliest discharge (its phases' duration_minutes,"
+        " min_minutes and min_minutes_from_t0, the infusion and the discharge gate), so"
+        " heart_rate_high (high) could never sound in a session run to plan; sustained_seconds at"
+        " most 3000 s")
+
+
+def test_a_protocol_whose_phases_give_no_length_allows_30_minutes(tmp_path: Path) -> None:
+    document = copy.deepcopy(valid())
+    document["route"] = "im"   # devices mode with no timed phase and no T0 minimum
+    document["dose"] = {"mode": "devices", "mg_per_device": 28, "allowed_mg": [56],
+                        "rest_minutes": 5, "source": "clinic [S]"}
+    del document["phases"][1]["duration_minutes"]
+    del document["phases"][2]["min_minutes"]
+    document["alarms"][1]["sustained_seconds"] = 1800
+    assert load_protocol(write(tmp_path, document)).alarms[1].sustained_seconds == 1800
+    document["alarms"][1]["sustained_seconds"] = 1801
+    assert refusal(write(tmp_path, document)) == (
+        "clinic.toml: alarms[1].sustained_seconds: 1801 s is longer than 30 min, the most a"
+        " protocol whose phases give no length may wait (the shortest watch after a dose the"
+        " sources plan: 30 min after an IV infusion), so bp_systolic_high (high) could never"
+        " sound in a session run to plan; sustained_seconds at most 1800 s")
+
+
+# --- 9. files in subfolders of the clinic folder ------------------------------------------------
+
+
+def test_a_protocol_file_in_a_subfolder_is_named_as_not_read(tmp_path: Path) -> None:
+    # QA: a lead nurse filed `2026/titration.toml` and saw nothing. Any depth is named.
+    write(tmp_path, valid(), "top.toml")
+    for relative in ("2026/titration.toml", "old/2024/iv.toml", "old/Notepad.toml.txt"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        document = copy.deepcopy(valid())
+        document["id"] = Path(relative).name.split(".")[0].lower()
+        write(tmp_path, document, relative)
+    (tmp_path / "old" / "notes.txt").write_text("not a protocol", encoding="utf-8")
+
+    loaded = load_protocols([builtin_protocols_dir(), tmp_path])
+
+    # Nothing in a subfolder is read; the file directly in the folder loads as before.
+    assert "test-protocol" in loaded.protocols
+    assert not {"titration", "iv", "notepad"} & set(loaded.protocols)
+    reason = f"not read: protocol files are read only from {tmp_path} itself; move it up"
+    assert [str(e) for e in loaded.errors] == [
+        f"{Path('2026/titration.toml')}: (file): {reason}",
+        f"{Path('old/2024/iv.toml')}: (file): {reason}",
+        f"{Path('old/Notepad.toml.txt')}: (file): {reason}",
+    ]
+    # A start that chose it by its file name hears where it is, not "unknown protocol".
+    problem, protocol = check_protocol("titration", loaded.protocols, loaded.errors)
+    assert protocol is None and problem is not None
+    assert problem.message.startswith(
+        f"The protocol “titration” was refused: {tmp_path / '2026' / 'titration.toml'}: (file):"
+        f" {reason}.")
