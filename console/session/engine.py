@@ -413,6 +413,11 @@ class SessionEngine:
         """Feed a logged reading to its trackers as it was fed live (resume only). A repeat it
         asked for comes back even when already due: the readings replayed after it satisfy it,
         or it prompts (and escalates when overdue) as it did before the restart."""
+        if reading.metric == "pulse_rate" and self._ecg_heart_rate_current(at):
+            for tracker in self._trackers.values():   # at rest beside an ECG, as it was live
+                if tracker.metric == "pulse_rate":
+                    tracker.forget_values()
+            return
         t0 = self._state.t0
         baseline = (self._state.baseline.get(reading.metric)
                     if t0 is not None and reading.received_at >= t0.wall else None)
@@ -520,7 +525,9 @@ class SessionEngine:
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
         with self._step(now) as step:
-            for reading in readings:
+            # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
+            # heart rate of the same message too (`_ecg_heart_rate_current`).
+            for reading in sorted(readings, key=lambda r: r.metric == "pulse_rate"):
                 step.records.extend(self._reading_records(reading, now, ENGINE, False))
             if dropped or warnings:
                 detail: dict[str, object] = {"device": device, "counts": dict(dropped or {}),

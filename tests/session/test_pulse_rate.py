@@ -77,3 +77,11 @@ def test_a_typed_heart_rate_does_not_rest_the_pulse_rules(chair):
     engine.enter_manual("heart_rate", 72, "ana", clock.now())
     engine.ingest_message([device(clock, "pulse_rate", 150)], clock.now())
     assert shown(engine) == [("pulse_rate_high", "high")]
+
+
+def test_a_message_carrying_both_raises_the_heart_rates_alarm_alone_whatever_their_order(chair):
+    engine, clock = chair
+    clock.advance(60)
+    engine.ingest_message([device(clock, "pulse_rate", 135), device(clock, "heart_rate", 135)],
+                          clock.now())
+    assert shown(engine) == [("heart_rate_high", "high")]
