@@ -11,7 +11,8 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
   then the newest first (Dräger Infinity manual: "the most recently detected alarm condition of
   highest priority" is reported). So a high alarm is always on screen: it can only be hidden by
   as many other high alarms that are newer or still unacknowledged.
-- What does not fit is counted on the field's header by priority ("+2 more: 1 high, 1 medium").
+- What does not fit is counted on the field's header by priority ("+2 more: 1 high, 1 medium"),
+  and a high alarm among it is named there in short words ("· *** SpO2 86 %, limit ≤90").
 - Acknowledging without a selection (F2) acknowledges the alarms *shown*, never one the nurse
   could not see (issue: F2 once acknowledged a device-lost alarm that was never on screen).
   Acknowledged rows then sort below the unacknowledged of their priority, so the next F2 reaches
@@ -50,6 +51,12 @@ class AlarmField:
     def more(self) -> str:
         """"+2 more: 1 high, 1 medium", or "" when everything is shown."""
         return more_text(o.priority for o in self.hidden)
+
+    def hidden_high(self) -> str:
+        """The high alarms that did not fit, each in its short words ("*** SpO2 86 %, limit
+        ≤90"), for the field's header: a third high alarm at once must still be read, not only
+        counted (the first sign, the oldest, is the one the order leaves out)."""
+        return "; ".join(compact_row_text(o) for o in self.hidden if o.priority is Priority.HIGH)
 
 
 def more_text(priorities: Iterable[Priority]) -> str:

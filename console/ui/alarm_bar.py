@@ -170,8 +170,11 @@ class AlarmFieldView(QtWidgets.QWidget):
     def show_field(self, field: AlarmField, selected: int | None) -> None:
         self.field = field
         more = field.more()
+        if field.hidden_high():
+            more += f" · {field.hidden_high()}"
         idle = "" if field.shown else f" — {self.idle_text}"
         self.header.setText(f"{self.title}{idle}{'     ' + more if more else ''}")
+        self.header.setToolTip(more)
         # What is hidden is said in a warm colour: the nurse should look (and press F2 again).
         self.header.setStyleSheet(("color:#ff8a80;" if more else "color:#e0e0e0;") + HEADER_STYLE)
         self.list.blockSignals(True)   # rebuilding is not the nurse changing the selection
