@@ -149,6 +149,9 @@ RESTING: dict[str, RestingRange] = {
     "pulse_rate": RestingRange(51, 90, "chosen: NEWS2 pulse score 0 [V] applied to pulse rate"),
     "resp_rate": RestingRange(12, 20, "NEWS2 score 0 [V]"),
     "spo2": RestingRange(96, 100, "NEWS2 score 0, SpO2 scale 1 [V]"),
+    # A patient awake and calm: MOAA/S 5, "responds readily to name in normal tone" (the scale's
+    # own definition, the discharge gate's "5 = alert" [V]).
+    "moaas": RestingRange(5, 5, "MOAA/S 5 = alert [V]"),
     # Temperature: NEWS2 scores 36.1–38.0 °C as 0, but the console has no temperature metric.
 }
 

@@ -362,7 +362,12 @@ def only_alarm(rule: dict[str, Any]) -> dict[str, Any]:
      "alarms[0].at_or_below: ≤90 would fire on every value of heart_rate's normal resting range,"
      " 51–90 beats/min (NEWS2 pulse score 0 [V]), so heart_rate_low (low) would alarm on a"
      " healthy patient at rest; leave part of that range quiet: at_or_below less than 90"),
-], ids=["SpO2 high above 50", "RR low below 40", "diastolic at or above 60", "HR at or below 90"])
+    ({"metric": "moaas", "priority": "medium", "direction": "low", "at_or_below": 5},
+     "alarms[0].at_or_below: ≤5 would fire on every value of moaas's normal resting range, 5–5"
+     " score (MOAA/S 5 = alert [V]), so moaas_low (medium) would alarm on a healthy patient at"
+     " rest; leave part of that range quiet: at_or_below less than 5"),
+], ids=["SpO2 high above 50", "RR low below 40", "diastolic at or above 60", "HR at or below 90",
+        "MOAA/S at or below 5"])
 def test_a_limit_that_fires_on_every_resting_value_is_refused(
     tmp_path: Path, rule: dict[str, Any], message: str
 ) -> None:
@@ -434,7 +439,8 @@ def test_every_vital_has_a_resting_range_inside_its_plausible_range() -> None:
         low, high = METRICS[name].plausible
         assert low <= resting.low < resting.high <= high, name
         assert resting.source, name
-    assert set(RESTING) == set(VITALS)
+    # Of the scales, the sedation score alone has a resting value: alert.
+    assert set(RESTING) == {*VITALS, "moaas"} and (RESTING["moaas"].low, RESTING["moaas"].high) == (5, 5)
 
 
 # --- 8. alarm delays longer than the protocol -----------------------------------------------------
