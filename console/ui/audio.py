@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.resources
+import re
 import shutil
 import subprocess
 import sys
@@ -186,6 +187,67 @@ class QtAudioOut:
         return True, ""
 
 
+MIXER_SECONDS = 10.0
+"""How often the system's mixer is asked whether its output is muted or at 0 %."""
+_PERCENT = re.compile(rb"(\d+)%")
+
+
+class MixerWatch:
+    """Whether the system's default output is muted or turned down to 0 % (PulseAudio's or
+    PipeWire's `pactl`): a player then exits 0 and nothing is heard, so the console must say so
+    (IEC 60601-1-8: a visual indication whenever the alarm sound is off).
+
+    Asked every MIXER_SECONDS without waiting: `problem()` starts the two queries and reads them
+    at a later call. A mixer that cannot be asked (no server, no pactl) says nothing: the player's
+    own failure already does.
+    """
+
+    def __init__(self, command: Sequence[str], monotonic: Callable[[], float],
+                 every: float = MIXER_SECONDS) -> None:
+        self._command = list(command)
+        self._mono = monotonic
+        self._every = every
+        self._next_at = 0.0
+        self._asking: list[subprocess.Popen[bytes]] = []
+        self._problem = ""
+
+    def problem(self) -> str:
+        """"" or why nothing is heard: "the system sound is muted", "... volume is at 0 %"."""
+        if self._asking:
+            if any(p.poll() is None for p in self._asking):
+                return self._problem
+            mute, volume = (p.stdout.read() if p.stdout and p.returncode == 0 else b""
+                            for p in self._asking)
+            self._asking = []
+            self._problem = _mixer_problem(mute, volume)
+        elif self._mono() >= self._next_at:
+            self._next_at = self._mono() + self._every
+            try:
+                self._asking = [subprocess.Popen([*self._command, query, "@DEFAULT_SINK@"],
+                                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.DEVNULL)
+                                for query in ("get-sink-mute", "get-sink-volume")]
+            except OSError:
+                self._asking = []
+        return self._problem
+
+
+def _mixer_problem(mute: bytes, volume: bytes) -> str:
+    if b"Mute: yes" in mute:
+        return "the system sound is muted: unmute it"
+    levels = [int(m) for m in _PERCENT.findall(volume)]
+    if levels and not any(levels):
+        return "the system volume is at 0 %: turn it up"
+    return ""
+
+
+def _default_mixer(player: Sequence[str] | None) -> list[str] | None:
+    """pactl beside a PulseAudio or PipeWire player (paplay, pw-play), when installed."""
+    if player and Path(player[0]).name in ("paplay", "pw-play") and shutil.which("pactl"):
+        return ["pactl"]
+    return None
+
+
 class PlayerAudioOut:
     """Plays the tones with the operating system's player (paplay, pw-play, aplay; winsound on
     Windows), so alarms are audible without PySide6-Addons.
@@ -198,13 +260,18 @@ class PlayerAudioOut:
         command: the player and its options (default: the first of PLAYERS found).
         probe: play silence once at construction to check the path.
         monotonic: the clock that tells a hung player (injected by tests).
+        mixer: the command asked whether the output is muted or at 0 % (`MixerWatch`); by
+            default pactl beside paplay or pw-play; None asks nothing.
     """
 
     def __init__(self, command: Sequence[str] | None = None, probe: bool = True,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 mixer: Sequence[str] | None | bool = True) -> None:
         self._files = contextlib.ExitStack()
         self._command: list[str] | None = list(command) if command else _find_player()
         self._mono = monotonic
+        mixer_command = _default_mixer(self._command) if mixer is True else (mixer or None)
+        self._mixer = MixerWatch(mixer_command, monotonic) if mixer_command else None
         self._process: subprocess.Popen[bytes] | None = None
         self._deadline = 0.0   # monotonic time by which the current player should have ended
         self._dying: list[subprocess.Popen[bytes]] = []   # killed, not yet reaped
@@ -259,7 +326,8 @@ class PlayerAudioOut:
     def available(self) -> tuple[bool, str]:
         self._reap()
         self._check_exit()
-        return (not self._problem), self._problem
+        problem = self._problem or (self._mixer.problem() if self._mixer is not None else "")
+        return (not problem), problem
 
     def _check_exit(self) -> None:
         process = self._process

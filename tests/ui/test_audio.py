@@ -271,6 +271,50 @@ def test_player_that_fails_then_works_recovers(tmp_path):
     assert out.available() == (True, "")
 
 
+def fake_mixer(tmp_path, mute: str, volume: str) -> list[str]:
+    """A stand-in for pactl: answers get-sink-mute and get-sink-volume as pactl 16 does."""
+    script = tmp_path / "pactl"
+    script.write_text(f'#!/bin/sh\ncase "$1" in get-sink-mute) echo "Mute: {mute}";; '
+                      f'get-sink-volume) echo "Volume: front-left: {volume}";; esac\n')
+    script.chmod(0o755)
+    return [str(script)]
+
+
+def wait_for_mixer(out: PlayerAudioOut) -> tuple[bool, str]:
+    """The mixer is read without waiting: ask until the answer is in."""
+    for _ in range(200):
+        first = out.available()
+        assert out._mixer is not None
+        if not out._mixer._asking:
+            return first
+        for process in out._mixer._asking:
+            process.wait(5)
+    raise AssertionError("the mixer never answered")
+
+
+def test_a_muted_or_silent_system_output_is_audio_unavailable(tmp_path):
+    """paplay plays into a muted output and exits 0: nothing is heard and nothing said. The
+    mixer is asked every 10 s; a muted output or one at 0 % is the technical alarm's reason."""
+    now = [0.0]
+    working = ["sh", "-c", "exit 0", "paplay"]
+    muted = PlayerAudioOut(working, probe=False, monotonic=lambda: now[0],
+                           mixer=fake_mixer(tmp_path, "yes", "65536 / 100% / 0.00 dB"))
+    muted.available()   # asks
+    assert wait_for_mixer(muted) == (False, "the system sound is muted: unmute it")
+    silent_dir = tmp_path / "silent"
+    silent_dir.mkdir()
+    silent = PlayerAudioOut(working, probe=False, monotonic=lambda: now[0],
+                            mixer=fake_mixer(silent_dir, "no", "0 /   0% / -inf dB,   front-right: 0 /   0% / -inf dB"))
+    silent.available()
+    assert wait_for_mixer(silent) == (False, "the system volume is at 0 %: turn it up")
+    heard_dir = tmp_path / "heard"
+    heard_dir.mkdir()
+    heard = PlayerAudioOut(working, probe=False, monotonic=lambda: now[0],
+                           mixer=fake_mixer(heard_dir, "no", "39322 /  60% / -13.31 dB"))
+    heard.available()
+    assert wait_for_mixer(heard) == (True, "")
+
+
 @pytest.mark.skipif(shutil.which("paplay") is None, reason="needs paplay (pulseaudio-utils)")
 def test_paplay_without_a_sound_server_reports_unavailable():
     out = probed(PlayerAudioOut(["paplay"]))
