@@ -56,9 +56,9 @@ class Reading:
         # A flag is one word: the log keeps them space-separated and refuses one with a space in
         # it. An HL7 OBX-8 sent as "L L" made the log refuse the whole message (its SpO2 85 with
         # it), so no alarm was raised; its words are kept as flags of their own.
-        words = frozenset(word for flag in self.flags for word in flag.split())
-        if words != self.flags:
-            object.__setattr__(self, "flags", words)
+        if any(flag.split() != [flag] for flag in self.flags):   # most readings carry none
+            object.__setattr__(self, "flags",
+                               frozenset(word for flag in self.flags for word in flag.split()))
 
     @property
     def is_demo_or_test(self) -> bool:
