@@ -9,7 +9,7 @@ nothing of signals or acknowledgement (that is the board's job).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from console.clock import Moment
 from console.session.alarms import Raise
@@ -48,7 +48,10 @@ class ConditionTracker:
         """An independent copy (the engine's per-step snapshot); the rules themselves are shared."""
         twin = object.__new__(ConditionTracker)
         twin.condition, twin.metric = self.condition, self.metric
-        twin._value_rules = [replace(state) for state in self._value_rules]
+        # The constructor, not dataclasses.replace: this runs for every rule at every engine
+        # step, and replace() was a fifth of a monitor message's engine time (profiled).
+        twin._value_rules = [_RuleState(s.rule, s.violating_since, s.confirm_from)
+                             for s in self._value_rules]
         twin._absent_rules = self._absent_rules
         twin._from_value, twin._from_absence = self._from_value, self._from_absence
         return twin
