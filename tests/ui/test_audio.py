@@ -292,27 +292,19 @@ def wait_for_mixer(out: PlayerAudioOut) -> tuple[bool, str]:
     raise AssertionError("the mixer never answered")
 
 
-def test_a_muted_or_silent_system_output_is_audio_unavailable(tmp_path):
+@pytest.mark.parametrize(("mute", "volume", "verdict"), [
+    ("yes", "65536 / 100% / 0.00 dB", (False, "the system sound is muted: unmute it")),
+    ("no", "0 /   0% / -inf dB,   front-right: 0 /   0% / -inf dB",
+     (False, "the system volume is at 0 %: turn it up")),
+    ("no", "39322 /  60% / -13.31 dB", (True, "")),
+], ids=["muted", "at 0 %", "heard"])
+def test_a_muted_or_silent_system_output_is_audio_unavailable(tmp_path, mute, volume, verdict):
     """paplay plays into a muted output and exits 0: nothing is heard and nothing said. The
     mixer is asked every 10 s; a muted output or one at 0 % is the technical alarm's reason."""
-    now = [0.0]
-    working = ["sh", "-c", "exit 0", "paplay"]
-    muted = PlayerAudioOut(working, probe=False, monotonic=lambda: now[0],
-                           mixer=fake_mixer(tmp_path, "yes", "65536 / 100% / 0.00 dB"))
-    muted.available()   # asks
-    assert wait_for_mixer(muted) == (False, "the system sound is muted: unmute it")
-    silent_dir = tmp_path / "silent"
-    silent_dir.mkdir()
-    silent = PlayerAudioOut(working, probe=False, monotonic=lambda: now[0],
-                            mixer=fake_mixer(silent_dir, "no", "0 /   0% / -inf dB,   front-right: 0 /   0% / -inf dB"))
-    silent.available()
-    assert wait_for_mixer(silent) == (False, "the system volume is at 0 %: turn it up")
-    heard_dir = tmp_path / "heard"
-    heard_dir.mkdir()
-    heard = PlayerAudioOut(working, probe=False, monotonic=lambda: now[0],
-                           mixer=fake_mixer(heard_dir, "no", "39322 /  60% / -13.31 dB"))
-    heard.available()
-    assert wait_for_mixer(heard) == (True, "")
+    out = PlayerAudioOut(["sh", "-c", "exit 0", "paplay"], probe=False, monotonic=lambda: 0.0,
+                         mixer=fake_mixer(tmp_path, mute, volume))
+    out.available()   # asks
+    assert wait_for_mixer(out) == verdict
 
 
 @pytest.mark.skipif(shutil.which("paplay") is None, reason="needs paplay (pulseaudio-utils)")
