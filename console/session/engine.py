@@ -216,6 +216,11 @@ class _State:
     rows: dict[str, list[tuple[int, Latest]]] = field(default_factory=dict)
     voided: set[int] = field(default_factory=set)   # rows entered in error
 
+    def fix_baseline(self, values: Mapping[str, float]) -> None:
+        """These baselines, as logged (the gate's tick, T0), stand: no later reading moves them."""
+        self.baseline.update({k: float(v) for k, v in values.items()})
+        self.baseline_fixed.update(values)
+
     def clone(self) -> _State:
         """An independent copy (the per-step snapshot); the values inside are immutable."""
         return replace(self, ticks=dict(self.ticks), latest=dict(self.latest),
@@ -340,13 +345,9 @@ class SessionEngine:
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
                 state.ticks[key] = Tick(key[1], event.actor, event.at, event.detail.get("note", ""))
-                fixed = event.detail.get("baseline") or {}
-                state.baseline.update({k: float(v) for k, v in fixed.items()})
-                state.baseline_fixed.update(fixed)
-            elif event.kind == "dosing_started":
-                fixed = event.detail.get("baseline") or {}
-                state.baseline.update({k: float(v) for k, v in fixed.items()})
-                state.baseline_fixed.update(fixed)
+                state.fix_baseline(event.detail.get("baseline") or {})
+            elif event.kind == "dosing_started":   # T0 fixes every baseline it had
+                state.fix_baseline(event.detail.get("baseline") or {})
             elif event.kind == "discharged":
                 state.discharged = True
                 state.ended_at = event.at
