@@ -35,6 +35,7 @@ from typing import Any, Final
 from console.clock import iso
 from console.export.files import write_files
 from console.review.model import Observation, SessionDetail
+from console.review.queries import is_patient_value
 from protocols.vitals import METRICS
 
 PATIENT_SYSTEM: Final = "urn:infusion-console:patient-id"
@@ -143,8 +144,11 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
     if s.nurse:
         encounter["participant"] = [{"individual": {"display": s.nurse}}]
     entries = [(patient_url, patient), (encounter_url, encounter)]
+    # A monitor's TEST or DEMO value and an NIBP of unknown age are not the patient's readings
+    # (the live trend and the report leave them out): an EHR would file them as such.
+    readings = [o for o in detail.observations if is_patient_value(o.flags, s.demo)]
     devices: dict[str, str] = {}
-    for o in detail.observations:
+    for o in readings:
         if o.source != "manual" and o.source not in devices:
             devices[o.source] = _uuid("device", o.source)
             entries.append((devices[o.source], {
@@ -153,7 +157,7 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
                 "deviceName": [{"name": o.source, "type": "other"}],
             }))
     context = {"patient": patient_url, "encounter": encounter_url, "devices": devices}
-    for group in _grouped(detail.observations):
+    for group in _grouped(readings):
         entries.append((_uuid("observation", s.id, *(o.id for o in group)),
                         _observation(group, context)))
     bundle: dict[str, Any] = {

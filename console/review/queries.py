@@ -69,11 +69,13 @@ from console.store import EventLog, LogError, UnknownSessionError, classify, is_
 from console.store import chain, schema
 from console.store.log import read_head
 from console.store.errors import sqlite_words
+from devices.reading import AGE_UNKNOWN
 from protocols.vitals import METRICS, SCALES
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "UnreadableLogError", "annotate", "changed_sessions",
-    "check_session_chain", "count_hidden_demo", "list_sessions", "load_course", "load_session",
+    "check_session_chain", "count_hidden_demo", "is_patient_value", "list_sessions",
+    "load_course", "load_session",
     "load_signatures", "log_path", "open_readonly", "patients",
 ]
 
@@ -86,6 +88,7 @@ _SESSION_COLUMNS: Final = (
     "id, patient_id, protocol_id, protocol_version, session_number, started_at, ended_at, "
     "nurse, weight_kg, demo, details"
 )
+_DEMO_COLUMN: Final = 9
 # Event kinds that carry free text a nurse wrote during the session (`engine.note(kind=...)`).
 _TEXT_KINDS_EXCLUDED: Final = frozenset({
     "phase_started", "phase_ended", "checklist_ticked", "override", "dosing_started",
@@ -476,7 +479,8 @@ def _load_session(
         row, details, (PRIORITY_RANK[a.priority] for a in alarms),
         iso(discharged.at) if discharged else None,
     )
-    vitals, scales, observations = _observations(conn, session_id, started, with_observations)
+    vitals, scales, observations = _observations(conn, session_id, started, with_observations,
+                                                 summary.demo)
     parts = _from_events(events, ended)
     return SessionDetail(
         summary=summary, details=details, protocol_version=row[3], vitals=vitals, scales=scales,
@@ -535,8 +539,28 @@ def _corrected_ids(conn: sqlite3.Connection, session_id: int) -> set[int]:
 _SCALE_LIST: Final = ", ".join(f"'{name}'" for name in SCALES)
 
 
+def _not_patient_flags(demo: bool) -> tuple[str, ...]:
+    return (AGE_UNKNOWN,) if demo else (AGE_UNKNOWN, "DEMO", "TEST")
+
+
+def is_patient_value(flags: Iterable[str], demo: bool) -> bool:
+    """`patient_values_sql` for one row's flags (the FHIR export reads rows one by one)."""
+    return not set(flags) & set(_not_patient_flags(demo))
+
+
+def patient_values_sql(demo: bool) -> str:
+    """A WHERE clause on `observations` keeping what counts as the patient's values, by the live
+    trend's rule (`TrendFeed`): never a reading of unknown age (an NIBP the monitor could not
+    date: perhaps the previous patient's), and a monitor's TEST or DEMO value only in a demo
+    session. The vitals table, the PDF, the course's peaks and lows read only these; the rows
+    list keeps every row with its flags. (The audit of the data path found a TEST 230/130 in a
+    report's vitals table and the course's peak.)"""
+    return " AND ".join(f"(' ' || flags || ' ') NOT LIKE '% {word} %'"
+                        for word in _not_patient_flags(demo))
+
+
 def _observations(
-    conn: sqlite3.Connection, session_id: int, started: datetime, with_rows: bool
+    conn: sqlite3.Connection, session_id: int, started: datetime, with_rows: bool, demo: bool
 ) -> tuple[dict[str, VitalSeries], tuple[ScaleObservation, ...], tuple[Observation, ...]]:
     """Series and scales from the session's valid observations (plus every row on request).
 
@@ -549,7 +573,7 @@ def _observations(
     rows = conn.execute(
         "SELECT metric, id, value, received_at, source = 'manual', "
         f"CASE WHEN metric IN ({_SCALE_LIST}) THEN entered_by END "
-        "FROM observations WHERE session_id = ? ORDER BY id",
+        f"FROM observations WHERE session_id = ? AND {patient_values_sql(demo)} ORDER BY id",
         [session_id],
     ).fetchall()
     if corrected:
@@ -785,7 +809,8 @@ def _load_course(
         best: dict[str, tuple[float, str, str | None, str]] = {}
         for obs_id, name, value, received, measured, source in conn.execute(
             f"SELECT id, metric, value, received_at, measured_at, source FROM observations "
-            f"WHERE session_id = ? AND metric IN ({marks}) ORDER BY id",
+            f"WHERE session_id = ? AND metric IN ({marks}) "
+            f"AND {patient_values_sql(bool(row[_DEMO_COLUMN]))} ORDER BY id",
             [session_id, *wanted],
         ):
             if measured is not None and source != MANUAL:
