@@ -67,7 +67,7 @@ from console.review.model import (
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
-from console.store.log import read_head
+from console.store.log import missing_head, read_head
 from console.store.errors import sqlite_words
 from devices.reading import AGE_UNKNOWN
 from protocols.vitals import METRICS, SCALES
@@ -1028,6 +1028,10 @@ def _check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainChec
     end = _end_mismatch(conn, session_id)
     if end is not None:
         bad.setdefault(("sessions", session_id), end)
+    applied = set(schema.applied_migrations(conn))
+    for table in _SESSION_TABLES:   # this session's last rows could be gone without a trace
+        if read_head(conn, table) is None and schema.made_by(table) in applied:
+            bad.setdefault(("sessions", session_id), missing_head(table))
     if not bad:
         return ChainCheck(checked)
     order = {t: i for i, t in enumerate(_SESSION_TABLES)}

@@ -49,7 +49,6 @@ from console.records import (
 from console.store import schema
 from console.store.chain import (
     CHAINED_COLUMNS,
-    GENESIS,
     RECORD_TABLES,
     Head,
     VerifyReport,
@@ -246,8 +245,9 @@ class _Chains:
     the deleted one, so the deletion stays visible to verify() instead of being papered over.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
+        self._path = path
         self._heads: dict[str, Head] = {}
         self._touched: set[str] = set()
 
@@ -270,10 +270,11 @@ class _Chains:
     def _head(self, table: str, text: object, max_id: Any) -> Head:
         head = parse_head(text)
         if head is None:
-            last = self._conn.execute(
-                f"SELECT id, row_hash FROM {table} ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-            return (int(last[0]), str(last[1])) if last else (0, GENESIS)
+            # Every schema change that makes a record table records its head; one missing was
+            # deleted outside the console. Taking the table's last row instead would record a
+            # new head over rows deleted from the end, and verify would find nothing (the audit
+            # of the data path did so). The log is held as damaged: records wait in memory.
+            raise LogError(self._path, "corrupt", missing_head(table))
         # Rows added past the head outside the console must not collide with our next id.
         return (max(head[0], int(max_id or 0)), head[1])
 
@@ -437,12 +438,21 @@ def verify_log(conn: sqlite3.Connection) -> VerifyReport:
         heads: dict[str, Head | None] = {}
         for table in RECORD_TABLES:
             head = read_head(conn, table)
+            if table in present and head is None and schema.made_by(table) in applied:
+                return VerifyReport(False, (table, 0), missing_head(table), 0)
             if table in present:
                 heads[table] = head
             elif head is not None or schema.made_by(table) in applied:
                 return VerifyReport(False, (table, head[0] if head else 0),
                                     removed_table(table, head), 0)
         return verify_chains(conn, heads)
+
+
+def missing_head(table: str) -> str:
+    """What `verify`, the review and a write say of a record table whose chain head is gone."""
+    return (f"{table}: the log's record of where the table ends (meta row "
+            f"{schema.CHAIN_HEAD_PREFIX}{table}) was deleted outside the console, so rows deleted "
+            "from its end cannot be told")
 
 
 def removed_table(table: str, head: Head | None) -> str:
@@ -735,7 +745,7 @@ class EventLog:
         is read inside cannot change before the commit). Rows appended are chained; all of it
         commits at the end, or none of it. Environment failures raise `LogError`."""
         with self.environment_errors(), self._transaction() as conn:
-            chains = _Chains(conn)
+            chains = _Chains(conn, self.path)
             yield ChainedWriter(conn, chains)
             chains.store()
 
@@ -751,7 +761,7 @@ class EventLog:
         """
         content = _session_values(opened)
         with self._transaction() as conn:
-            chains = _Chains(conn)
+            chains = _Chains(conn, self.path)
             session_id = chains.append("sessions", content)
             chains.store()
         return session_id
@@ -780,7 +790,7 @@ class EventLog:
         queued: list[OutboxRow] = []
         failure: BaseException | None = None
         with self._transaction() as conn:
-            chains = _Chains(conn)
+            chains = _Chains(conn, self.path)
             if hooks is not None:
                 tables = _tables_with_outbox(tuple(map(type, batch)))
                 if len(tables) > 1:   # else loaded when first used
@@ -867,7 +877,7 @@ class EventLog:
         conn.execute("PRAGMA synchronous = NORMAL")
         try:
             with self._transaction():
-                chains = _Chains(conn)
+                chains = _Chains(conn, self.path)
                 ids = chains.append_many("deliveries", [
                     [d.outbox_id, d.destination, d.outcome, _stamp(d.at, "at"), d.detail]
                     for d in batch])

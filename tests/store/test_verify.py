@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from console.store import EventLog, VerifyReport
+from console.store import EventLog, LogError, VerifyReport
 from console.store.chain import GENESIS, canonical, row_hash
 
 from . import ended, event, filled_log, new_log, obs
@@ -142,6 +142,33 @@ def test_deleted_last_rows_are_noticed_and_stay_noticed(tmp_path: Path) -> None:
         report = log.verify()
     assert report.first_bad == ("observations", 6)
     assert "4 to 5 were deleted" in report.message
+
+
+def test_rows_deleted_from_the_end_with_the_chain_head_stay_noticed(tmp_path: Path) -> None:
+    """The tail deleted and its chain head removed from meta too: verify said "ok", and the
+    next write recorded a new head over the gap (the audit of the data path)."""
+    path, sid = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute("DELETE FROM observations WHERE id >= 4")
+        conn.execute("DELETE FROM meta WHERE key = 'chain_head.observations'")
+    report = verify(path)
+    assert report.first_bad == ("observations", 0)
+    assert report.message == (
+        "observations: the log's record of where the table ends (meta row "
+        "chain_head.observations) was deleted outside the console, so rows deleted from its end "
+        "cannot be told")
+    # A write does not record a new head over it: the log is damaged, the records are held.
+    with EventLog.open(path, "later") as log, pytest.raises(LogError) as refused:
+        log.write([obs(sid, 100)])
+    assert refused.value.cause == "corrupt"
+    assert not verify(path).ok
+    # The review's check of the session (and every export's) says so too.
+    from console.review.queries import check_session_chain, open_readonly
+
+    conn = open_readonly(path)
+    check = check_session_chain(conn, sid)
+    conn.close()
+    assert not check.ok and "chain_head.observations) was deleted" in check.message
 
 
 def test_row_added_outside_the_console_is_reported(tmp_path: Path) -> None:
