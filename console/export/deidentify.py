@@ -13,8 +13,10 @@
   review authors) becomes `staff-1`, `staff-2` ... in order of appearance; `engine` stays.
 - free text written by people (notes, review notes, override reasons, prescriber gate decisions,
   correction reasons, checklist notes, device state details, dropped-data examples) is replaced
-  with `[free text removed]`: it can name anyone. Texts the console generates (alarm messages,
-  checklist item texts, refusal reasons) stay.
+  with `[free text removed]`: it can name anyone. In an event's detail only the console's own
+  words are kept (`CONSOLE_TEXT_KEYS`: alarm messages, phase names, checklist item texts,
+  refusal reasons); a person there is numbered (a handover's nurses, a central station's nurse),
+  a device or port is numbered, and any other text is removed (a station's name, a file path).
 - device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
   `manual` stays. `sessions.details` keeps only dose figures and the protocol name (device binding
   and course information can carry serial numbers or names).
@@ -71,8 +73,19 @@ ENGINE: Final = "engine"
 MANUAL: Final = "manual"
 # sessions.details keys that carry no identifier.
 KEPT_DETAILS: Final = frozenset({"dose_mg", "chosen_mg", "pump_rate_ml_h", "protocol_name"})
-# events.detail keys holding free text written by people (or device/port text).
-FREE_TEXT_KEYS: Final = frozenset({"text", "reason", "decision", "note", "detail", "example"})
+# events.detail: text is kept only under keys whose words the console or the protocol wrote
+# (a phase's name, an alarm's message, a refusal's reasons); a person under a person's key is
+# numbered like every actor; a device or port (a /dev/serial/by-id name carries the adapter's
+# serial number) is numbered like the readings' sources; any other text is removed. A list of
+# keys to remove let through a handover's nurses, a central station's nurse and a monitor's port
+# (the data-path audit), so the keys kept are listed instead.
+CONSOLE_TEXT_KEYS: Final = frozenset({
+    "phase", "phase_name", "name", "kind", "item", "metric", "condition", "category", "priority",
+    "state", "action", "message", "protocol_name", "unit", "type", "format", "blockers",
+    "reasons", "prompt",
+})
+PERSON_KEYS: Final = frozenset({"by", "from", "to", "actor", "nurse", "signer", "account"})
+DEVICE_KEYS: Final = frozenset({"device", "source"})
 # Keys that hold the protocol's own words in an event of that kind, not a person's: a ticked
 # item's text (QA: the events CSV read "Ticked: [free text removed]" for every item).
 PROTOCOL_TEXT: Final = {"checklist_ticked": frozenset({"text"})}
@@ -124,9 +137,21 @@ class _Mapper:
         return REDACTED if value.strip() else value
 
     def detail(self, detail: Mapping[str, Any], kind: str = "") -> dict[str, Any]:
-        kept = PROTOCOL_TEXT.get(kind, frozenset())
-        return {k: (self.text(v) if k in FREE_TEXT_KEYS - kept and isinstance(v, str) else v)
-                for k, v in detail.items()}
+        kept = CONSOLE_TEXT_KEYS | PROTOCOL_TEXT.get(kind, frozenset())
+        return {k: self._value(k, v, kept) for k, v in detail.items()}
+
+    def _value(self, key: str, value: Any, kept: frozenset[str]) -> Any:
+        if isinstance(value, Mapping):
+            return {k: self._value(k, v, kept) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._value(key, v, kept) for v in value]
+        if not isinstance(value, str) or key in kept:
+            return value
+        if key in PERSON_KEYS:
+            return self.who(value)
+        if key in DEVICE_KEYS:
+            return self.device(value)
+        return self.text(value)
 
 
 def _r(obj: T, **changes: Any) -> T:

@@ -137,3 +137,47 @@ def test_every_record_type_of_the_read_model_is_handled():
         if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__name__ in " ".join(
                 map(str, used)):
             assert cls.__name__ in names, f"deidentify does not handle {cls.__name__}"
+
+
+def test_a_handover_a_central_nurse_and_a_monitor_port_are_not_in_a_deidentified_export(tmp_path):
+    """The list of keys to remove let through a handover's two nurses, the central station's
+    nurse and station, and a monitor's port (its adapter's serial number) into the events CSV
+    (the data-path audit). Only the console's own words are kept now."""
+    from datetime import UTC, datetime
+
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.store import EventLog
+    from devices.reading import Reading
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    port = "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A9K3QX7T-if00-port0"
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
+                                Patient("MRN-4711", 72.0), "Margarethe Oppenheimer", clock.now())
+
+    def monitor(name: str, value: float) -> Reading:
+        now = clock.now()
+        return Reading(name, value, "beats/min" if name == "heart_rate" else "%", now.wall,
+                       now.wall, "hl7:ACME^0001^EUI-64")
+
+    engine.ingest_message([monitor("heart_rate", 70)], clock.advance(60),
+                          dropped={"unknown-code": 1}, example="OBX|1|NM|999^X", device=port)
+    assert engine.hand_over("Bartholomew Quist", clock.advance(60)).done
+    engine.ingest_message([monitor("spo2", 84)], clock.advance(60))
+    occurrence = next(o for o in engine.alarms() if o.condition == "spo2_low")
+    assert engine.acknowledge_from_central(occurrence.id, "Cordelia Vantongeren", "desk-2",
+                                           "desk-2-abc-1", clock.advance(5)).done
+    session = engine.session_id
+    log.close()
+    conn = open_readonly(tmp_path / "log.sqlite3")
+    clean = deidentify(load_session(conn, session, with_observations=True), KEY)
+    conn.close()
+    paths = list(write_session_csv(clean, tmp_path / "csv").values())
+    write_session_fhir(clean, tmp_path / "session.json", pseudonymised=True)
+    text = " ".join(p.read_text(encoding="utf-8") for p in [*paths, tmp_path / "session.json"])
+    for name in ("Margarethe", "Bartholomew", "Cordelia", "A9K3QX7T", "desk-2", "MRN-4711"):
+        assert name not in text, name
+    events = next(p for p in paths if "events" in p.name).read_text(encoding="utf-8")
+    assert "handed_over" in events and "staff-" in events   # the story stays, the names go
