@@ -919,12 +919,15 @@ def _load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignat
     demo = conn.execute("SELECT demo FROM sessions WHERE id = ?", [session_id]).fetchone()
     entries = []
     signed: set[tuple[str, int]] = set()
-    for at, account, name, meaning, table, row_id, signed_hash in conn.execute(
-            "SELECT at, account, printed_name, meaning, signed_table, signed_id, signed_hash "
+    for sig_id, at, account, name, meaning, table, row_id, signed_hash in conn.execute(
+            "SELECT id, at, account, printed_name, meaning, signed_table, signed_id, signed_hash "
             "FROM signatures WHERE session_id = ? ORDER BY id", [session_id]).fetchall():
         record_at, record, row_hash = _signed_record(conn, str(table), int(row_id))
         signed.add((str(table), int(row_id)))
-        intact = row_hash == signed_hash and _hash_holds(conn, str(table), int(row_id))
+        # The signature's own row too: its signer's name or account edited outside the console
+        # read "valid" while only the record it signs was checked (the data-path audit).
+        intact = (row_hash == signed_hash and _hash_holds(conn, str(table), int(row_id))
+                  and _hash_holds(conn, "signatures", int(sig_id)))
         entries.append(SignatureEntry(parse_iso(at), int(account), str(name), str(meaning),
                                       str(table), int(row_id), record_at, record, intact))
     unsigned = []
@@ -1014,12 +1017,19 @@ def check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainCheck
                 conn.execute("ROLLBACK")
 
 
+def _tables_of_a_session(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """The record tables that hold a session's rows: its signatures too, in a log that has them
+    (a signer's name edited outside the console is an edit of the session's record)."""
+    present = schema.user_tables(conn)
+    return (*_SESSION_TABLES, *(("signatures",) if "signatures" in present else ()))
+
+
 def _check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainCheck:
     if conn.execute("SELECT 1 FROM sessions WHERE id = ?", [session_id]).fetchone() is None:
         raise UnknownSessionError(f"session {session_id} is not in the session log")
     checked = 0
     bad: dict[tuple[str, int], str] = {}   # (table, row id) -> what differs; first found kept
-    for table in _SESSION_TABLES:
+    for table in _tables_of_a_session(conn):
         key = "id" if table == "sessions" else "session_id"
         ids, stored, wrong = _hash_rows(conn, table, key, session_id)
         checked += len(ids)
@@ -1034,7 +1044,7 @@ def _check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainChec
             bad.setdefault(("sessions", session_id), missing_head(table))
     if not bad:
         return ChainCheck(checked)
-    order = {t: i for i, t in enumerate(_SESSION_TABLES)}
+    order = {t: i for i, t in enumerate((*_SESSION_TABLES, "signatures"))}
     table, row_id = min(bad, key=lambda b: (order[b[0]], b[1]))
     record, record_at = _described(conn, table, row_id, session_id)
     return ChainCheck(checked, (table, row_id), bad[(table, row_id)], record, record_at,
@@ -1212,6 +1222,11 @@ def _described(conn: sqlite3.Connection, table: str, row_id: int,
                 detail = {}
             return (describe_event(str(row[1]), detail if isinstance(detail, dict) else {}),
                     _opt_time(row[3]))
+    elif table == "signatures":
+        row = conn.execute("SELECT session_id, printed_name, meaning, at FROM signatures "
+                           "WHERE id = ?", [row_id]).fetchone()
+        if row is not None and row[0] == session_id:
+            return f"the signature of {row[1]} ({row[2]})", _opt_time(row[3])
     elif table == "sessions" and row_id == session_id:
         return "the session's start record (patient, protocol, weight, dose)", None
     return "", None

@@ -24,7 +24,7 @@ from console.identity import (
     UnknownRecordError,
 )
 from console.records import EventRecord, SessionOpened
-from console.review.queries import load_signatures
+from console.review.queries import check_session_chain, load_signatures
 from console.store import EventLog
 from console.store.chain import CHAINED_COLUMNS, GENESIS, row_hash
 
@@ -201,6 +201,25 @@ def test_editing_the_signed_record_is_named_by_verify_and_the_review(
     assert (report.ok, report.first_bad) == (False, ("events", override))
     # The review and the PDF say "RECORD CHANGED", not "valid", beside the signature.
     assert [e.intact for e in load_signatures(log.conn, session).signatures] == [False]
+
+
+def test_a_signers_name_edited_outside_the_console_is_named_by_the_review(
+        db: Path, log: EventLog, signatures: Signatures, nurse: Account, session: int,
+        override: int) -> None:
+    """Verify named the signature row; the review read it "valid" and let exports go out (the
+    data-path audit): its per-session check and the Signatures tab looked only at the record."""
+    signed = signatures.sign(nurse, NURSE_PIN, Meaning.CHECKLIST_OVERRIDE, "events", override,
+                             t(31))
+    conn = sqlite3.connect(db)
+    drop_triggers(conn, "signatures")
+    conn.execute("UPDATE signatures SET printed_name = 'Someone Else' WHERE id = ?", [signed.id])
+    conn.commit()
+    conn.close()
+    assert log.verify().first_bad == ("signatures", signed.id)
+    assert [e.intact for e in load_signatures(log.conn, session).signatures] == [False]
+    check = check_session_chain(log.conn, session)
+    assert (check.ok, check.first_bad) == (False, ("signatures", signed.id))
+    assert check.record == "the signature of Someone Else (override of a required checklist item)"
 
 
 def test_an_edit_hidden_by_a_recomputed_chain_is_named_by_the_signature(
