@@ -502,6 +502,10 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         rows.append((n.at, (day_time(n.at, tz), kind, n.who, n.text)))
     for c in detail.corrections:
         label = METRICS[c.metric].label if c.metric in METRICS else c.metric
+        if c.entered_in_error:
+            rows.append((c.at, (day_time(c.at, tz), "Entered in error", c.who,
+                                f"{label} {c.value:g} taken back: {c.reason}")))
+            continue
         rows.append((c.at, (day_time(c.at, tz), "Correction", c.who,
                             f"{label} corrected to {c.value:g}: {c.reason}")))
     for a in detail.annotations:

@@ -398,8 +398,10 @@ class Correction:
         who: who corrected it.
         metric: the metric corrected.
         corrects: id of the observation replaced.
-        value: the new value.
+        value: the new value; for a value entered in error, the value taken back.
         reason: the reason given.
+        entered_in_error: the value was taken back with no new value (event `entered_in_error`):
+            it counts nowhere, and the review says who took it back and why.
     """
 
     at: datetime
@@ -408,6 +410,7 @@ class Correction:
     corrects: int
     value: float
     reason: str
+    entered_in_error: bool = False
 
 
 @dataclass(frozen=True, slots=True)

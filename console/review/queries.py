@@ -722,6 +722,12 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
                                           corrects=int(d.get("corrects", 0)),
                                           value=float(d.get("value", 0.0)),
                                           reason=str(d.get("reason", ""))))
+        elif kind == "entered_in_error":   # the value counts nowhere; the review says so
+            corrections.append(Correction(at=e.at, who=e.actor, metric=str(d.get("metric", "")),
+                                          corrects=int(d.get("observation", 0)),
+                                          value=float(d.get("value", 0.0)),
+                                          reason=str(d.get("reason", "")),
+                                          entered_in_error=True))
         elif kind == "device_state":
             devices.append(DeviceStateChange(at=e.at, state=str(d.get("state", "")),
                                              detail=str(d.get("detail", ""))))
