@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from console.clock import Moment
 from console.session.lock import DEFAULT_LOCK_AFTER_S, IdleLock
+from console.store.errors import LogError
 
 if TYPE_CHECKING:   # loaded when a sign-in happens: a log without accounts never loads argon2 (P7)
     from console.identity import Account, Staff
@@ -77,8 +78,14 @@ class ChairIdentity:
             return SignInAnswer(False, "Give your PIN or password.")
         from console.identity import Action, Purpose, refusal  # noqa: PLC0415 - see above
 
-        result = self.staff.sign_in(name_or_badge, secret, now.wall, where=self.station,
-                                    purpose=Purpose.SIGN_IN)
+        try:
+            result = self.staff.sign_in(name_or_badge, secret, now.wall, where=self.station,
+                                        purpose=Purpose.SIGN_IN)
+        except LogError as exc:
+            # Every attempt is recorded before it is answered (the lock-out counts them); with
+            # the log unwritable the answer is that, in words, not a console fault and a
+            # locked station with no reason given (the data-path audit).
+            return SignInAnswer(False, SIGN_IN_NOT_RECORDED.format(cause=exc.message))
         if not result.ok or result.account is None:
             return SignInAnswer(False, _sentence(result.message))
         why = refusal(result.account, Action.RUN_SESSION)
@@ -91,6 +98,12 @@ class ChairIdentity:
         text = (f"Signed in as {account.name}: you have taken the session over from {in_charge}."
                 if handed is not None else f"Signed in as {account.name}.")
         return SignInAnswer(True, text, account, handed)
+
+
+SIGN_IN_NOT_RECORDED = (
+    "Sign-in cannot be recorded now, so the station stays locked: {cause} Alarms still show, "
+    "F2 acknowledges and F3 pauses; readings from the monitor are kept in memory and written "
+    "when the log takes writes again.")
 
 
 def _sentence(text: str) -> str:

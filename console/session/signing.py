@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from console.records import EventRecord, Record
+from console.store.errors import LogError
 
 if TYPE_CHECKING:
     from console.identity import Account, Approval, Signature, Signatures, Staff
@@ -182,6 +183,17 @@ class ChairSigner:
     def _approve(self, request: SignatureRequest, name_or_badge: str, secret: str,
                  role_check: Callable[[Account], str | None] | None,
                  ) -> dict[str, Approval] | str:
+        try:
+            return self._approve_recorded(request, name_or_badge, secret, role_check)
+        except LogError as exc:
+            # Each attempt is recorded before it is answered (the lock-out counts them): with
+            # the log unwritable nothing is signed, and the answer says why (it was a console
+            # fault: the data-path audit).
+            return f"Not signed: the attempt cannot be recorded now. {exc.message}"
+
+    def _approve_recorded(self, request: SignatureRequest, name_or_badge: str, secret: str,
+                          role_check: Callable[[Account], str | None] | None,
+                          ) -> dict[str, Approval] | str:
         from console.identity import (  # noqa: PLC0415 - loaded on demand (P7)
             IdentityError,
             Purpose,

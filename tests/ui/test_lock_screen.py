@@ -167,6 +167,30 @@ def test_a_wrong_pin_is_refused_and_logged(chair):
     assert "00000000" not in dump and ANA_PIN not in dump
 
 
+def test_a_sign_in_the_log_cannot_record_is_refused_in_words_not_as_a_console_fault(chair):
+    """A backup tool holding the log's write lock: the sign-in's row could not be written, the
+    error left the button's slot as a console fault and the station stayed locked with no word
+    of why (the data-path audit). It says so now; the alarm area still works."""
+    import sqlite3
+
+    chair.t(LOCK_AFTER_S)
+    chair.log.set_busy_timeout(0)
+    other = sqlite3.connect(chair.log.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        text = sign_in(chair, ANA, ANA_PIN)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert text.startswith("Sign-in cannot be recorded now, so the station stays locked: Cannot "
+                           "write the session log")
+    assert "another program is holding it locked" in text and "F2 acknowledges" in text
+    assert chair.controller.locked
+    assert not chair.controller.fallback_faults and chair.engine.board.occurrence_for(
+        "console_fault") is None
+    assert sign_in(chair, ANA, ANA_PIN) == f"Signed in as {ANA}."   # the log is back
+
+
 def test_a_sign_in_unlocks_and_the_same_nurse_carries_on(chair):
     chair.t(LOCK_AFTER_S)
     assert sign_in(chair, ANA, ANA_PIN) == f"Signed in as {ANA}."

@@ -334,6 +334,28 @@ def test_an_unknown_signer_is_refused_and_logged(chair):
     assert chair.signatures() == []
 
 
+def test_a_signature_the_log_cannot_record_is_refused_in_words(chair):
+    """The signer's attempt could not be written (a backup tool holding the log's lock): the
+    error left the Sign button as a console fault (the data-path audit). Nothing is signed or
+    done, and the dialog says why."""
+    import sqlite3
+
+    _, row = chair.controller.enter_manual_row("heart_rate", 88)
+    chair.signer.answers = [(ANA, ANA_PIN)]
+    chair.log.set_busy_timeout(0)
+    other = sqlite3.connect(chair.log.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert isinstance(chair.controller.correct(row, "heart_rate", 68, "typo"), Rejected)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    (refused,) = chair.signer.refusals
+    assert refused.startswith("Not signed: the attempt cannot be recorded now. Cannot write the "
+                              "session log")
+    assert chair.signatures() == []
+
+
 def test_a_log_without_accounts_asks_no_signature(live):
     controller, _journal, _clock, log = live
     signer = Signer()
