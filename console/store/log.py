@@ -21,6 +21,7 @@ import itertools
 import json
 import math
 import os
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -850,11 +851,16 @@ class EventLog:
         return rows, None
 
     def _control_prefix(self, conn: sqlite3.Connection) -> str:
-        """`<meta.log_uid>-`, read once."""
+        """`<meta.log_uid>-<this opening's 4 hex>-`, made once per opening of the log.
+
+        The log's uid and the row id alone repeat after a restore from a backup: the restored
+        file hands out row ids it had already sent, with other content, and every receiver,
+        which drops a control id it has seen, dropped the new messages, a high alarm among them
+        (the data-path audit). A message resent keeps the id stored with it in its row."""
         if self._prefix is None:
             row = conn.execute("SELECT value FROM meta WHERE key = ?",
                                [schema.META_LOG_UID]).fetchone()
-            self._prefix = f"{row[0] if row else 'log'}-"
+            self._prefix = f"{row[0] if row else 'log'}-{secrets.token_hex(2)}-"
         return self._prefix
 
     @_classified

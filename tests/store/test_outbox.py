@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -77,9 +78,31 @@ def test_messages_are_committed_with_their_records_and_queued_after(log: EventLo
     stored = log.conn.execute("SELECT control_id, message FROM outbox ORDER BY id").fetchall()
     assert [c for c, _ in stored] == [row.control_id for row in queued]
     assert "heart_rate=80" in stored[0][1] and "heart_rate=81" in stored[1][1]
-    # Control ids are unique per log file and carry its random prefix.
+    # Control ids are unique per log file and per opening of it: its random uid, four hex
+    # digits drawn at the opening, and the row id.
     uid = log.conn.execute("SELECT value FROM meta WHERE key = 'log_uid'").fetchone()[0]
-    assert queued[0].control_id == f"{uid}-1" and queued[1].control_id == f"{uid}-2"
+    first, second = (row.control_id for row in queued)
+    assert re.fullmatch(rf"{uid}-[0-9a-f]{{4}}-1", first) and second == first[:-1] + "2"
+
+
+def test_a_log_restored_from_a_backup_never_gives_a_sent_control_id_to_another_message(
+        tmp_path) -> None:
+    """A restored file hands out row ids it had already sent; receivers drop a control id they
+    have seen, so the new messages, a high alarm among them, were dropped (data-path audit)."""
+    path = tmp_path / "log.sqlite3"
+    with EventLog.open(path, "test") as log:
+        session = _session(log)
+        backup = tmp_path / "backup.sqlite3"
+        log.conn.execute(f"VACUUM INTO '{backup}'")
+        queued, _ = _attach(log, OneMessagePerObservation())
+        log.write([_obs(session, 80)])
+        sent = queued[0].control_id
+    shutil.copy(backup, path)   # the log restored from the last backup
+    with EventLog.open(path, "test") as log:
+        queued, _ = _attach(log, OneMessagePerObservation())
+        log.write([_obs(session, 120)])
+        assert log.conn.execute("SELECT max(id) FROM outbox").fetchone() == (1,)
+        assert queued[0].control_id != sent
 
 
 def test_a_failed_write_leaves_no_message(log: EventLog) -> None:
