@@ -7,7 +7,8 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
   equipment's (technical alarms, then prompts such as "vitals due") on the right. A technical
   alarm can never push a patient's alarm out of sight, nor the reverse.
 - Each field shows a fixed number of rows and never scrolls. Order: highest priority first;
-  within a priority, those still needing the nurse (active or latched) before acknowledged ones;
+  within a priority, those holding now, then those latched (ended unseen, waiting for a reset),
+  then acknowledged ones;
   then the newest first (Dräger Infinity manual: "the most recently detected alarm condition of
   highest priority" is reported). So a high alarm is always on screen: it can only be hidden by
   as many other high alarms that are newer or still unacknowledged.
@@ -26,6 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence, priority_marks
 from console.session.conditions import short_message
@@ -35,10 +37,16 @@ PHYSIOLOGICAL_ROWS = 2
 EQUIPMENT_ROWS = 2
 
 
+# Within a priority: a condition that holds now first, then one latched (it ended before anyone
+# saw it: it waits for a reset), then one acknowledged. A nurse walk at 1366x768 saw two latched
+# BP rows, the BP long back to normal, push a live SpO2 86 and RR 6 off the rows.
+_NEED: Final = {AlarmState.ACTIVE: 0, AlarmState.LATCHED: 1, AlarmState.ACKNOWLEDGED: 2}
+
+
 def order_key(occurrence: Occurrence) -> tuple[int, int, float, int]:
-    """Highest priority, then still needing the nurse, then newest."""
-    acknowledged = 1 if occurrence.state is AlarmState.ACKNOWLEDGED else 0
-    return (-int(occurrence.priority), acknowledged, -occurrence.raised_at.mono, -occurrence.id)
+    """Highest priority, then holding now, latched, acknowledged, then newest."""
+    return (-int(occurrence.priority), _NEED[occurrence.state], -occurrence.raised_at.mono,
+            -occurrence.id)
 
 
 @dataclass(frozen=True, slots=True)

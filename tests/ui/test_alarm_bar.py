@@ -291,6 +291,19 @@ def test_more_alarms_than_rows_are_counted_and_f2_acknowledges_only_what_is_show
     assert console.occurrence("spo2_low").state is AlarmState.ACKNOWLEDGED
 
 
+def test_a_high_alarm_holding_now_is_shown_before_latched_ones(console):
+    """Two latched BP alarms (the BP back to normal, nobody saw them) took both rows while a
+    live SpO2 86 went to the header (a nurse walk at 1366x768)."""
+    console.reading("spo2", 86)                 # high, holding now
+    console.s.clock.advance(10)
+    console.bp(215, 125)                        # systolic and diastolic high, newer
+    console.s.clock.advance(10)
+    console.bp(118, 71)                         # back to normal, unseen: both latched
+    states = [(o.condition, o.state) for o in console.s.engine.alarms()]
+    assert ("bp_systolic_high", AlarmState.LATCHED) in states
+    assert console.bar.rows()[0].startswith("*** SpO2 86 %")
+
+
 def test_a_row_reads_the_current_value_not_the_value_at_raise(console):
     console.reading("spo2", 89)
     assert console.bar.rows()[0] == "*** SpO2 89 %, limit ≤90"
