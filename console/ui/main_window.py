@@ -40,22 +40,25 @@ EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
 
 
-class _ThemeKeyFirst(QtCore.QObject):
-    """Ctrl+D reaches the window's theme switch from a text field too.
+class _WindowKeysFirst(QtCore.QObject):
+    """Ctrl+D (the theme switch) and Ctrl+E (to the vitals form) reach the window from a text
+    field too.
 
-    Under Qt's X11 key bindings (an X11 desktop session; offscreen Qt uses others) Ctrl+D is
-    "delete the character right of the cursor" in a line edit, which therefore claims the key
-    before any shortcut: with the keyboard in the vitals form (where Ctrl+E puts it) Ctrl+D
-    would do nothing. Installed on the widget that has the focus, this filter takes that claim
-    away for Ctrl+D alone (the event is swallowed, not accepted, so the shortcut map dispatches
-    it to the window's action).
+    Under Qt's X11 key bindings (an X11 desktop session; offscreen Qt uses others) a line edit
+    takes Ctrl+D as "delete the character right of the cursor" and Ctrl+E as "go to the end of
+    the line", so it claims both keys before any shortcut: with the keyboard in a field, Ctrl+D
+    did nothing, and Ctrl+E left the keyboard where it was, so a BP typed after it went into the
+    free note ("Note: 150/95", no reading, no alarm: a nurse walk on X). Installed on the widget
+    that has the focus, this filter takes that claim away for these keys alone (the event is
+    swallowed, not accepted, so the shortcut map dispatches it to the window's shortcut).
     """
 
-    KEY = QtCore.QKeyCombination(QtCore.Qt.KeyboardModifier.ControlModifier, QtCore.Qt.Key.Key_D)
+    KEYS = frozenset(QtCore.QKeyCombination(QtCore.Qt.KeyboardModifier.ControlModifier, key)
+                     for key in (QtCore.Qt.Key.Key_D, QtCore.Qt.Key.Key_E))
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
         return (event.type() == QtCore.QEvent.Type.ShortcutOverride
-                and isinstance(event, QtGui.QKeyEvent) and event.keyCombination() == self.KEY)
+                and isinstance(event, QtGui.QKeyEvent) and event.keyCombination() in self.KEYS)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -139,7 +142,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addAction(self.theme_action)
         theme.signals().changed.connect(self._on_theme_changed)
         self._on_theme_changed(theme.current())
-        self._theme_key_first = _ThemeKeyFirst(self)
+        self._window_keys_first = _WindowKeysFirst(self)
         app = QtWidgets.QApplication.instance()
         if isinstance(app, QtWidgets.QApplication):
             app.focusChanged.connect(self._on_focus_changed)
@@ -153,7 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_focus_changed(self, _old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
         if new is not None and new.window() is self:
-            new.installEventFilter(self._theme_key_first)   # once per widget: Qt keeps no duplicate
+            new.installEventFilter(self._window_keys_first)   # once per widget: Qt keeps no duplicate
 
     def _on_theme_changed(self, now: theme.Theme) -> None:
         """Restyle what this window styled itself (the palette does the rest)."""

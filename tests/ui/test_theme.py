@@ -103,13 +103,16 @@ def row_colours_are_iec(bar) -> list[str]:
 
 
 class ClaimsCtrlD(QtWidgets.QLineEdit):
-    """A text field as Qt's X11 key bindings make it: Ctrl+D is "delete right", so the field
-    claims the key before any shortcut (offscreen, Qt uses other bindings)."""
+    """A text field as Qt's X11 key bindings make it: Ctrl+D is "delete right" and Ctrl+E "end
+    of line", so the field claims both keys before any shortcut (offscreen, Qt uses other
+    bindings)."""
+
+    CLAIMED = (QtCore.Qt.Key.Key_D, QtCore.Qt.Key.Key_E)
 
     def event(self, event: QtCore.QEvent) -> bool:
         if (event.type() == QtCore.QEvent.Type.ShortcutOverride
-                and event.keyCombination() == QtCore.QKeyCombination(
-                    QtCore.Qt.KeyboardModifier.ControlModifier, QtCore.Qt.Key.Key_D)):
+                and event.keyCombination() in [QtCore.QKeyCombination(
+                    QtCore.Qt.KeyboardModifier.ControlModifier, key) for key in self.CLAIMED]):
             event.accept()
             return True
         return super().event(event)
@@ -233,6 +236,10 @@ def test_ctrl_d_switches_the_live_window_at_once_and_the_alarms_keep_their_colou
         qtbot.waitUntil(claims.hasFocus)
         qtbot.keyClick(claims, QtCore.Qt.Key.Key_D, QtCore.Qt.KeyboardModifier.ControlModifier)
         assert theme.current() is theme.LIGHT
+        # Ctrl+E from such a field takes the keyboard to the vitals form: it stayed in the field
+        # (the note), and a BP typed next became a note with no reading (a nurse walk on X).
+        qtbot.keyClick(claims, QtCore.Qt.Key.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(live.entry.fields["bp"].hasFocus)
         assert live.palette().color(Role.Window).name() == theme.LIGHT.window
         assert f"background:{theme.LIGHT.accent_bg}" in live.dosing.styleSheet()
         assert row_colours_are_iec(bar) == []
