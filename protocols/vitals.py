@@ -56,8 +56,11 @@ class Metric:
 
     @property
     def short_unit(self) -> str:
-        """"/min" for beats and breaths a minute (the value says which); the unit otherwise."""
-        return "/min" if self.unit.endswith("/min") else f" {self.unit}"
+        """"/min" for beats and breaths a minute (the value says which), nothing for mmHg (a
+        blood pressure is read in nothing else at the chair); the unit otherwise."""
+        if self.unit.endswith("/min"):
+            return "/min"
+        return "" if self.unit == MMHG else f" {self.unit}"
 
     def in_hard_range(self, value: float) -> bool:
         return math.isfinite(value) and self.hard[0] <= value <= self.hard[1]

@@ -132,6 +132,7 @@ def _describe(rule: AlarmRule, value: float, baseline: float | None) -> str:
 
 CONFIRMED = " (confirmed by a repeat reading)"
 _BASELINE_VALUE = re.compile(r" from baseline [-0-9.]+\)")
+_RISE_LIMIT = re.compile(r"≥([0-9.]+) above baseline")
 
 
 def _message(rule: AlarmRule, value: float, baseline: float | None, priority: Priority) -> str:
@@ -145,8 +146,9 @@ def short_message(condition: str, message: str) -> str:
     """A vital's alarm message in fewer characters, for an alarm row too narrow for it.
 
     "Respiratory rate 5 breaths/min, limit ≤8" was cut before its limit at 1366x768; this gives
-    "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise without the baseline's
-    value (the tile shows it), "(confirmed)". The value and its limit keep their words. Messages
+    "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise as "(+27)" and its
+    limit as "base +25" (the tile shows the baseline), "(confirmed)". The value and its limit
+    keep their numbers. Messages
     are read as `_message` and the absence rule write them; any other is returned as it is.
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
@@ -157,7 +159,8 @@ def short_message(condition: str, message: str) -> str:
         text = m.short_label + text[len(m.label):].replace(f" {m.unit}", m.short_unit, 1)
     elif text.startswith(f"No {m.label.lower()} "):
         text = f"No {m.short_label}" + text[len(m.label) + 3:]
-    text = _BASELINE_VALUE.sub(" from baseline)", text)
+    text = _BASELINE_VALUE.sub(")", text)                # "(+27 from baseline 82)" -> "(+27)"
+    text = _RISE_LIMIT.sub(r"base +\1", text)           # "≥25 above baseline" -> "base +25"
     return text.replace(CONFIRMED, " (confirmed)")
 
 
