@@ -2,9 +2,9 @@
 
 Moving on with something open, or discharging against the gate, asks for a reason (through the
 injected `Asker`), which the engine logs; a refusal shows the engine's reasons as they are. A
-discharge that nothing blocks and no signature confirms is asked once more ("Discharge MRN and
-end the session?", "Not yet" the default): it closes the record, and a click or a stray key on
-a focused button must not do that alone.
+discharge that no signature confirms is asked once more ("Discharge MRN and end the session?",
+"Not yet" the default; against the gate, after the reason, naming what stays open): it closes
+the record, and a click or a stray key on a focused button must not do that alone.
 
 Built to stay put (issue 11 item 11: 4 of 18 wrapped items were visible at 1366x768, each tick
 rebuilt the list and sent the keyboard back to the top, so six quick Down+Space pairs ticked one
@@ -314,6 +314,17 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             reason = self.asker.ask("Discharge refused", refusal_text(
                 "Discharge refused:", list(outcome.reasons),
                 "A prescriber may override: give the reason (it is logged):"))
+            # Against the gate, the end is asked as a clean discharge's is, naming what stays
+            # open: one Enter after a reason ended a session with two high alarms holding (a
+            # nurse walk on X). With accounts, the prescriber's signature is that question.
+            if reason and self.controller.discharge_override_ends_unasked() and not self.asker.agree(
+                    "Discharge against the gate", refusal_text(
+                        f"Discharge {self.controller.view.patient.patient_id} and end the "
+                        "session although:", list(outcome.reasons),
+                        "Its record is then closed and its alarms end: nothing more is "
+                        "recorded or sounded at the chair."), "Discharge anyway"):
+                self._report(False, "Not discharged: the session goes on.")
+                return
             if reason:
                 outcome = self.controller.discharge(override_reason=reason)
         if outcome.done:

@@ -348,6 +348,11 @@ class SessionController(QtCore.QObject):
         return (self.identity is None and not engine.discharged
                 and not engine.discharge_blockers(self.clock.now()))
 
+    def discharge_override_ends_unasked(self) -> bool:
+        """A discharge against the gate, its reason given, would end the session at once: no
+        prescriber's signature is asked (a log without accounts). The window asks once more."""
+        return self.identity is None and not self._engine.discharged
+
     def discharge(self, override_reason: str = "") -> Outcome:
         if self._refused(ChairAction.DISCHARGE):
             return Outcome(False, (LOCKED_MESSAGE,))

@@ -147,6 +147,28 @@ def test_the_discharge_question_is_answered_not_yet_by_a_key_alone(qtbot, key):
     assert box.clickedButton() is not None and box.clickedButton() is not discharge
 
 
+@pytest.mark.parametrize("yes", [False, True], ids=["Not yet", "Discharge anyway"])
+def test_a_discharge_against_the_gate_asks_once_more_naming_what_stays_open(qtbot, live, yes):
+    """A reason typed and Enter ended a session with two high alarms holding, where a clean
+    discharge asks "Discharge MRN and end the session?" first (a nurse walk on X)."""
+    controller, _journal, clock, _log = live
+    answers = Answers()
+    window = shown_live_window(qtbot, live, (1366, 768), answers)
+    while controller.view.phase.kind.value != "discharge":
+        assert controller.advance_phase(override_reason="walk").done
+    clock.advance(60)
+    controller.enter_manual("spo2", 85, confirmed=True)   # a high alarm, holding
+    answers.reply, answers.yes = "Dr X agrees", yes
+    qtbot.mouseClick(window.checklist.discharge_button, LEFT)
+    question = answers.asked[-1]
+    assert question.startswith("Discharge MRN-7 and end the session although:\n• Alarm not "
+                               "resolved: SpO2 85")
+    assert question.endswith("nothing more is recorded or sounded at the chair.")
+    assert controller.view.discharged is yes
+    if not yes:
+        assert window.checklist.message.text() == "Not discharged: the session goes on."
+
+
 def text_is_whole(label: QtWidgets.QLabel) -> bool:
     """Every line of `label` is drawn whole: wrapped within its width and height, or unwrapped
     and as wide as its longest line."""
