@@ -188,8 +188,26 @@ def tile_view(view: SessionView, name: str, now: Moment) -> TileView:
     when = _when(latest, now)
     stale = _stale(view, latest, when.age, long_limit=when.manual)
     part = _part(view.alarms(), name, latest.reading.value, stale)
-    phrases = (("STALE",) if stale else ()) + when.phrases + when.notes
+    phrases = _state_word(view, stale) + _ages(view, when.phrases) + when.notes
     return TileView(name, title, (part,), phrases, limits, "; ".join(when.notes), colour, stale)
+
+
+ENDED_WORD = "SESSION ENDED"
+ENDED_AGE = "the last value before discharge"
+
+
+def _state_word(view: SessionView, stale: bool) -> tuple[str, ...]:
+    if view.discharged:
+        return (ENDED_WORD,)
+    return ("STALE",) if stale else ()
+
+
+def _ages(view: SessionView, phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """After discharge the values are the record's last, not "now": no age ("0 s ago" stood
+    frozen under an ended session in a nurse walk on X, an SpO2 86 in plain white)."""
+    if not view.discharged:
+        return phrases
+    return (*(p for p in phrases if not p.endswith(" ago")), ENDED_AGE)
 
 
 # ---- blood pressure ----------------------------------------------------------------------------
@@ -227,7 +245,7 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
             other, m = latest[n], metric(n)
             explain.append(f"{m.label} {m.format(other.reading.value)} ({_source_word(other)} "
                            f"{_clock(_shown_time(other))}) is from another reading: not shown with this one")
-    phrases = (("STALE",) if stale else ()) + when.phrases + tuple(notes)
+    phrases = _state_word(view, stale) + _ages(view, when.phrases) + tuple(notes)
     return TileView(BP_TILE, title, tuple(parts), phrases, limits, "; ".join(explain), colour, stale)
 
 
@@ -386,6 +404,8 @@ def _when(latest: Latest, now: Moment) -> _When:
 
 
 def _stale(view: SessionView, latest: Latest, age: float, long_limit: bool) -> bool:
+    if view.discharged:   # the record is closed: nothing on the tiles is current
+        return True
     manual = latest.reading.source == MANUAL
     limit = STALE_MANUAL_SECONDS if long_limit or manual else STALE_SECONDS
     return age > limit or (not manual and view.device_state != "connected")
