@@ -192,8 +192,8 @@ def tile_view(view: SessionView, name: str, now: Moment) -> TileView:
     return TileView(name, title, (part,), phrases, limits, "; ".join(when.notes), colour, stale)
 
 
-ENDED_WORD = "SESSION ENDED"
-ENDED_AGE = "the last value before discharge"
+ENDED_WORD = "ENDED"
+ENDED_AGE = "last value"
 
 
 def _state_word(view: SessionView, stale: bool) -> tuple[str, ...]:
@@ -203,11 +203,10 @@ def _state_word(view: SessionView, stale: bool) -> tuple[str, ...]:
 
 
 def _ages(view: SessionView, phrases: tuple[str, ...]) -> tuple[str, ...]:
-    """After discharge the values are the record's last, not "now": no age ("0 s ago" stood
-    frozen under an ended session in a nurse walk on X, an SpO2 86 in plain white)."""
-    if not view.discharged:
-        return phrases
-    return (*(p for p in phrases if not p.endswith(" ago")), ENDED_AGE)
+    """After discharge the values are the record's last, not "now": no source nor age ("0 s
+    ago" stood frozen under an ended session in a nurse walk on X, an SpO2 86 in plain white;
+    the review has where each came from). Two short lines fit the small tiles at 1366x768."""
+    return (ENDED_AGE,) if view.discharged else phrases
 
 
 # ---- blood pressure ----------------------------------------------------------------------------

@@ -218,3 +218,19 @@ def test_the_header_keeps_the_device_state_in_sight_and_the_protocol_gives_way(
     finally:
         controller.stop()
         log.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_after_discharge_every_tile_says_ended_whole(qtbot, live, size):
+    """"ENDED · last value" fits the small tiles at 1366x768 (a longer "the last value before
+    discharge" was cut to "device …" there)."""
+    controller, journal, clock, log = live
+    for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("heart_rate", 76),
+                        ("resp_rate", 15), ("spo2", 98), ("pulse_rate", 76)):
+        controller.enter_manual(name, value)
+    while controller.view.phase.kind.value != "discharge":
+        assert controller.advance_phase(override_reason="walk").done
+    assert controller.discharge(override_reason="walk").done
+    window = shown_live_window(qtbot, live, size)
+    for name, tile in window.tiles.tiles.items():
+        assert tile_problems(tile) == [], f"{name} at {size}"
