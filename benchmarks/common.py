@@ -181,7 +181,7 @@ def machine_info() -> dict[str, Any]:
 class NoAnswers:
     """The nurse's dialogs in a benchmark: every question declined, every reason left empty."""
 
-    def ask(self, title: str, message: str) -> str:
+    def ask(self, title: str, message: str, action: str = "Record") -> str:
         return ""
 
     def confirm(self, message: str) -> bool:

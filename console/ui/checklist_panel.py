@@ -65,7 +65,7 @@ class Asker(Protocol):
     """Asks the nurse for a line of text (a reason, a prescriber decision); '' means cancelled.
     `agree` asks her to confirm an action that cannot be undone; False means not now."""
 
-    def ask(self, title: str, message: str) -> str: ...
+    def ask(self, title: str, message: str, action: str = "Record") -> str: ...
 
     def agree(self, title: str, message: str, action: str) -> bool: ...
 
@@ -76,13 +76,13 @@ class DialogAsker:
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
 
-    def build(self, title: str, message: str) -> QtWidgets.QInputDialog:
-        """The dialog (not shown: `ask` runs it)."""
+    def build(self, title: str, message: str, action: str = "Record") -> QtWidgets.QInputDialog:
+        """The dialog (not shown: `ask` runs it); `action` names its OK button."""
         dialog = QtWidgets.QInputDialog(self.parent)
         dialog.setWindowTitle(title)
         dialog.setLabelText(message)
         dialog.setInputMode(QtWidgets.QInputDialog.InputMode.TextInput)
-        dialog.setOkButtonText("Record")
+        dialog.setOkButtonText(action)
         dialog.setStyleSheet(DIALOG_STYLE)
         label = dialog.findChild(QtWidgets.QLabel)
         if label is not None:
@@ -94,8 +94,8 @@ class DialogAsker:
             label.setMinimumWidth(max(1, min(widest + 4, room)))
         return dialog
 
-    def ask(self, title: str, message: str) -> str:
-        dialog = self.build(title, message)
+    def ask(self, title: str, message: str, action: str = "Record") -> str:
+        dialog = self.build(title, message, action)
         place_below_alarms(dialog, self.parent)   # the alarm rows stay in sight while typing
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return ""
@@ -294,12 +294,28 @@ class ChecklistPanel(QtWidgets.QGroupBox):
     def _on_next_clicked(self) -> None:
         outcome = self.controller.advance_phase()
         if not outcome.done:
+            move = self._next_move()
             reason = self.asker.ask("Override needed", refusal_text(
                 "Cannot move on yet:", list(outcome.reasons),
-                "To move on anyway, give the reason (it is logged):"))
+                f"To {move[:1].lower()}{move[1:]} anyway, give the reason (it is logged):"),
+                f"{move} anyway")
             if reason:
                 outcome = self.controller.advance_phase(override_reason=reason)
         self._report(outcome.done, "" if outcome.done else "Not moved: " + outcome.message)
+
+    def _next_move(self) -> str:
+        """What Next phase does, in words: "Start Infusion (T0)", "Move to Observation". The
+        override's button said "Record" and its question never named the start of the dose (a
+        nurse walk on X: one word skipped 18 pre-session items into the infusion)."""
+        view = self.controller.view
+        phases = view.protocol.phases
+        index = phases.index(view.phase)
+        if index + 1 >= len(phases):
+            return "Move on"
+        following = phases[index + 1]
+        if following.kind is PhaseKind.DOSING and view.t0 is None:
+            return f"Start {following.name} (T0)"
+        return f"Move to {following.name}"
 
     def _on_discharge_clicked(self) -> None:
         if self.controller.discharge_ends_unasked() and not self.asker.agree(

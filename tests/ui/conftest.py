@@ -19,11 +19,13 @@ class Answers:
 
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.actions: list[str] = []   # what each question's button said
         self.reply = ""
         self.yes = True
 
-    def ask(self, title: str, message: str) -> str:
+    def ask(self, title: str, message: str, action: str = "Record") -> str:
         self.asked.append(message)
+        self.actions.append(action)
         return self.reply
 
     def confirm(self, message: str) -> bool:

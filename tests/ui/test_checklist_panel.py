@@ -194,7 +194,9 @@ def test_the_override_question_is_whole_and_inside_the_window(qtbot, live, size)
                          "    – Identity confirmed with two identifiers (e.g. full name and date of birth)"]
     assert message.count("Required item") == 1 and message.count("    – ") == 8
     assert "    and 9 more, unticked in the checklist" in lines
-    assert lines[-1] == "To move on anyway, give the reason (it is logged):"
+    assert lines[-1] == "To start Infusion (T0) anyway, give the reason (it is logged):"
+    # The button names the move, not "Record" (one word skipped 18 items into the dose).
+    assert answers.actions[-1] == "Start Infusion (T0) anyway"
 
     long_item = ("• Required item open: Emergency equipment checked: oxygen, suction, bag-valve "
                  "mask, pulse oximeter, BP cuff and a line longer than any screen is wide " * 2)
