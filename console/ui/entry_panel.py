@@ -49,8 +49,10 @@ from protocols.vitals import (
     scale_words,
 )
 
-FIELDS = (("bp", "BP (sys/dia)", "128/84"), ("resp_rate", "RR /min", "16"),
-          ("heart_rate", "HR /min", "72"), ("spo2", "SpO2 %", "97"))
+# No hint holds a number: "128/84", "16", "72", "97" in grey looked like values entered (a nurse
+# walk on X saw "SpO2 % 97" under a tile reading 86 on an ended session); the labels say the form.
+FIELDS = (("bp", "BP (sys/dia)", ""), ("resp_rate", "RR /min", ""),
+          ("heart_rate", "HR /min", ""), ("spo2", "SpO2 %", ""))
 
 UNDO_SECONDS = 10.0
 UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"

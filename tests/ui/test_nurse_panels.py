@@ -125,3 +125,11 @@ def test_event_list_shows_the_newest_first(qtbot, live):
     first = clock.now().wall.astimezone().strftime("%H:%M:%S")
     assert events.item(0).text() == f"{first}  Note: patient comfortable — ana"
     assert events.item(1).text().endswith("  Heart rate 70 beats/min — ana")
+
+
+def test_no_vitals_field_shows_a_number_it_was_not_given(qtbot, live):
+    """Grey placeholders "128/84", "16", "72", "97" looked like values entered (a nurse walk on X:
+    "SpO2 % 97" under a tile reading 86)."""
+    panel = entry(qtbot, live[0])
+    assert all(not any(ch.isdigit() for ch in field.placeholderText())
+               for field in panel.fields.values())
