@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Final
@@ -15,6 +16,22 @@ measurement time; the last cuff result stays on the screen, minutes or hours old
 previous patient's). devices.md: an NIBP is never presented as "now"; the tile shows it stale
 with its time unknown (console/session/tile_view.py). Every decoder (ANSAR-B, HL7 with an unusable
 OBX-14, IntelliVue with an unusable time stamp) gives such a reading no measured_at: None."""
+
+DEMO_OR_TEST: Final = frozenset({"DEMO", "TEST"})
+"""The flags of a monitor's demonstration or test values: never the patient's."""
+
+
+def not_patient_flags(demo: bool) -> frozenset[str]:
+    """The flags that keep a reading off the patient's values (the live trend, the review's
+    vitals table and course, the report, FHIR): an unknown age always (no time to place it at,
+    perhaps the previous patient's), DEMO and TEST unless the session is itself a demo."""
+    return frozenset({AGE_UNKNOWN}) if demo else frozenset({AGE_UNKNOWN, *DEMO_OR_TEST})
+
+
+def is_patient_value(flags: Iterable[str], demo: bool) -> bool:
+    """A reading with these flags counts as the patient's value (`not_patient_flags`)."""
+    return not not_patient_flags(demo).intersection(flags)
+
 
 STATION_ZONE: tzinfo | None = None
 """The zone a device time sent without one is read in: None is the station computer's own zone
@@ -62,4 +79,4 @@ class Reading:
 
     @property
     def is_demo_or_test(self) -> bool:
-        return bool(self.flags & {"DEMO", "TEST"})
+        return bool(self.flags & DEMO_OR_TEST)

@@ -35,7 +35,7 @@ from typing import Any, Final
 from console.clock import iso
 from console.export.files import write_files
 from console.review.model import Observation, SessionDetail
-from console.review.queries import is_patient_value
+from devices.reading import is_patient_value
 from protocols.vitals import METRICS
 
 PATIENT_SYSTEM: Final = "urn:infusion-console:patient-id"

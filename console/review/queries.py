@@ -69,13 +69,12 @@ from console.store import EventLog, LogError, UnknownSessionError, classify, is_
 from console.store import chain, schema
 from console.store.log import missing_head, read_head
 from console.store.errors import sqlite_words
-from devices.reading import AGE_UNKNOWN
+from devices.reading import not_patient_flags
 from protocols.vitals import METRICS, SCALES
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "UnreadableLogError", "annotate", "changed_sessions",
-    "check_session_chain", "count_hidden_demo", "is_patient_value", "list_sessions",
-    "load_course", "load_session",
+    "check_session_chain", "count_hidden_demo", "list_sessions", "load_course", "load_session",
     "load_signatures", "log_path", "open_readonly", "patients",
 ]
 
@@ -539,15 +538,6 @@ def _corrected_ids(conn: sqlite3.Connection, session_id: int) -> set[int]:
 _SCALE_LIST: Final = ", ".join(f"'{name}'" for name in SCALES)
 
 
-def _not_patient_flags(demo: bool) -> tuple[str, ...]:
-    return (AGE_UNKNOWN,) if demo else (AGE_UNKNOWN, "DEMO", "TEST")
-
-
-def is_patient_value(flags: Iterable[str], demo: bool) -> bool:
-    """`patient_values_sql` for one row's flags (the FHIR export reads rows one by one)."""
-    return not set(flags) & set(_not_patient_flags(demo))
-
-
 def patient_values_sql(demo: bool) -> str:
     """A WHERE clause on `observations` keeping what counts as the patient's values, by the live
     trend's rule (`TrendFeed`): never a reading of unknown age (an NIBP the monitor could not
@@ -556,7 +546,7 @@ def patient_values_sql(demo: bool) -> str:
     list keeps every row with its flags. (The audit of the data path found a TEST 230/130 in a
     report's vitals table and the course's peak.)"""
     return " AND ".join(f"(' ' || flags || ' ') NOT LIKE '% {word} %'"
-                        for word in _not_patient_flags(demo))
+                        for word in sorted(not_patient_flags(demo)))
 
 
 def _observations(

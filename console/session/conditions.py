@@ -148,8 +148,8 @@ def short_message(condition: str, message: str) -> str:
     "Respiratory rate 5 breaths/min, limit ≤8" was cut before its limit at 1366x768; this gives
     "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise as "(+27)" and its
     limit as "base +25" (the tile shows the baseline), "(confirmed)". The value and its limit
-    keep their numbers. Messages
-    are read as `_message` and the absence rule write them; any other is returned as it is.
+    keep their numbers. Messages are read as `_message` and the absence rule write them; any
+    other is returned as it is.
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:

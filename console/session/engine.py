@@ -415,9 +415,7 @@ class SessionEngine:
         asked for comes back even when already due: the readings replayed after it satisfy it,
         or it prompts (and escalates when overdue) as it did before the restart."""
         if reading.metric == "pulse_rate" and self._ecg_heart_rate_current(at):
-            for tracker in self._trackers.values():   # at rest beside an ECG, as it was live
-                if tracker.metric == "pulse_rate":
-                    tracker.forget_values()
+            self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
         t0 = self._state.t0
         baseline = (self._state.baseline.get(reading.metric)
@@ -1450,13 +1448,13 @@ class SessionEngine:
                 step.records.extend(self._retry_log(now, force=True))
         except Exception as exc:   # a held record the log refuses (a bug): the file still comes first
             failed = exc
-        if not self.writes.count:
-            return None
-        error = self.writes.error
-        folders = [*([error.path.parent] if error is not None else []), *spare_folders]
-        path = dump_held(self.writes.held, folders, now.wall)
-        if path is not None:
-            self.writes.held.clear()   # saved elsewhere: a second close must not write them again
+        path = None
+        if self.writes.count:
+            error = self.writes.error
+            folders = [*([error.path.parent] if error is not None else []), *spare_folders]
+            path = dump_held(self.writes.held, folders, now.wall)
+            if path is not None:
+                self.writes.held.clear()   # saved elsewhere: a second close must not write them again
         if failed is not None:
             failed.add_note(f"the records held were saved to {path}" if path is not None
                             else "the records held could not be saved to any file")

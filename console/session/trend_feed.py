@@ -71,7 +71,7 @@ from console.records import (
     Record,
     SessionEnded,
 )
-from devices.reading import AGE_UNKNOWN
+from devices.reading import is_patient_value
 from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
 
 Floats = npt.NDArray[np.float64]
@@ -359,10 +359,8 @@ class TrendFeed:
             self._ended = self._minutes(record.ended_at)
 
     def _add_observation(self, rec: ObservationRecord, row: int) -> None:
-        if rec.flags & {"DEMO", "TEST"} and not self.demo:
-            return
-        if AGE_UNKNOWN in rec.flags:
-            return   # no time to place it at (see the module's text)
+        if not is_patient_value(rec.flags, self.demo):
+            return   # a monitor's demo or test value, or one of unknown age (the module's text)
         if row >= 0 and row in self._orphan_corrections:
             return   # corrected before it arrived (out-of-order input): never drawn
         device = self._device_of(rec)

@@ -170,8 +170,9 @@ class AlarmFieldView(QtWidgets.QWidget):
     def show_field(self, field: AlarmField, selected: int | None) -> None:
         self.field = field
         more = field.more()
-        if field.hidden_high():
-            more += f" · {field.hidden_high()}"
+        hidden_high = field.hidden_high()
+        if hidden_high:
+            more += f" · {hidden_high}"
         idle = "" if field.shown else f" — {self.idle_text}"
         self.header.setText(f"{self.title}{idle}{'     ' + more if more else ''}")
         self.header.setToolTip(more)
