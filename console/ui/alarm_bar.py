@@ -47,6 +47,7 @@ from console.session.alarms import (
     Occurrence,
 )
 from console.ui.controller import SessionController
+from console.ui.elided_label import ElidedLabel
 from protocols.model import Priority
 
 ROW_POINT_SIZE = 16
@@ -144,7 +145,9 @@ class AlarmFieldView(QtWidgets.QWidget):
         super().__init__(parent)
         self.title = title
         self.idle_text = idle_text
-        self.header = QtWidgets.QLabel()
+        # Elided, never wider than its field: a header naming hidden high alarms in full had
+        # widened the patient field and cut the equipment's "Audio unavailable" (seen on X).
+        self.header = ElidedLabel()
         self.header.setObjectName("alarm_field_header")
         self.header.setFixedHeight(20)
         self.list = QtWidgets.QListWidget()
@@ -171,11 +174,10 @@ class AlarmFieldView(QtWidgets.QWidget):
         self.field = field
         more = field.more()
         hidden_high = field.hidden_high()
-        if hidden_high:
-            more += f" · {hidden_high}"
         idle = "" if field.shown else f" — {self.idle_text}"
-        self.header.setText(f"{self.title}{idle}{'     ' + more if more else ''}")
-        self.header.setToolTip(more)
+        # The count stays in sight; the hidden high alarms' words give way first (whole on hover).
+        self.header.set_giving_way(f"{self.title}{idle}{'     ' + more if more else ''}",
+                                   f" · {hidden_high}" if hidden_high else "", "")
         # What is hidden is said in a warm colour: the nurse should look (and press F2 again).
         self.header.setStyleSheet(("color:#ff8a80;" if more else "color:#e0e0e0;") + HEADER_STYLE)
         self.list.blockSignals(True)   # rebuilding is not the nurse changing the selection

@@ -75,7 +75,7 @@ def console(qtbot):
 
 def test_alarms_show_by_priority_with_value_limit_and_colour(console):
     # Step 1: quiet: "No active alarms", buttons say what they would do.
-    assert console.bar.rows() == [] and console.bar.patient.header.text() == "Patient alarms — none"
+    assert console.bar.rows() == [] and console.bar.patient.header.full_text() == "Patient alarms — none"
     assert console.bar.ack_button.text() == "Acknowledge all (F2)" and not console.bar.ack_button.isEnabled()
     assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
     # Step 2: HR 115 (medium), systolic 205 (high), 5 min later its repeat reading is due (info).
@@ -83,7 +83,7 @@ def test_alarms_show_by_priority_with_value_limit_and_colour(console):
     console.bp(205, 95)
     console.t(5 * 60)
     assert console.bar.rows() == [SYSTOLIC_205, HR_115, VITALS_DUE]
-    assert console.bar.patient.header.text() == "Patient alarms"
+    assert console.bar.patient.header.full_text() == "Patient alarms"
     # Colours per priority; the info prompt is pale grey-blue, not red.
     assert [console.bar.row_colours(i) for i in range(3)] == [
         (RED, RED_TEXT), (AMBER, AMBER_TEXT), (INFO_BG, INFO_TEXT)]
@@ -164,7 +164,7 @@ def test_latched_high_alarm_reads_reset_and_reset_clears_it(console, qtbot):
     qtbot.mouseClick(console.bar.ack_button, QtCore.Qt.MouseButton.LeftButton)
     assert console.s.recorder.transitions("bp_systolic_high")[-2:] == [
         ("bp_systolic_high", "reset", "high"), ("bp_systolic_high", "cleared", "high")]
-    assert console.bar.rows() == [] and console.bar.patient.header.text() == "Patient alarms — none"
+    assert console.bar.rows() == [] and console.bar.patient.header.full_text() == "Patient alarms — none"
 
 
 def test_pause_while_high_sounds_counts_down_and_silences(console, qtbot):
@@ -277,7 +277,7 @@ def test_more_alarms_than_rows_are_counted_and_f2_acknowledges_only_what_is_show
     assert console.bar.patient.list.count() == 2 and len(hidden) == 1
     assert console.bar.more()[0] == "+1 more: 1 high"
     # The hidden high alarm is named, not only counted (the first sign is the oldest).
-    assert console.bar.patient.header.text().endswith("+1 more: 1 high · *** SpO2 85 %, limit ≤90")
+    assert console.bar.patient.header.full_text().endswith("+1 more: 1 high · *** SpO2 85 %, limit ≤90")
     # Newest first: RR 7 and HR 135 are shown, the older SpO2 85 is counted.
     assert console.occurrence("spo2_low").id in hidden
     assert console.bar.ack_button.text() == "Acknowledge shown (F2)"

@@ -74,6 +74,26 @@ def test_every_alarm_row_shows_its_value_and_limit_whole(qtbot, live, size):
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_a_header_naming_hidden_high_alarms_keeps_both_fields_their_width(qtbot, live, size):
+    """Four high patient alarms and a technical one: the header naming the two hidden high alarms
+    in full widened the patient field and cut "Audio unavailable: visual only" in the equipment
+    field (seen on X after a restart at 1366x768). The count stays in sight, the names give way,
+    and the equipment's row is whole."""
+    controller, journal, clock, log = live
+    _two_high_alarms(controller, clock)
+    controller.enter_manual("resp_rate", 5, confirmed=True)
+    controller.enter_manual("heart_rate", 135)
+    controller.audio_status(False, "paplay: connection refused")
+    controller.tick()
+    window = shown_live_window(qtbot, live, size)
+    bar = window.alarm_bar
+    assert "+2 more: 2 high · ***" in bar.patient.header.full_text()
+    assert bar.patient.header.text().startswith("Patient alarms     +2 more: 2 high")
+    assert abs(bar.patient.width() - bar.equipment.width()) <= 2
+    assert bar.equipment.drawn_texts() == ["* Audio unavailable: visual only"]
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_tiles_keep_their_size_when_alarms_notes_and_an_entry_refusal_appear(qtbot, live, size):
     """Issue 11 item 13: nothing that appears elsewhere, and no text in a tile, moves a tile."""
     controller, journal, clock, log = live
