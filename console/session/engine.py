@@ -208,6 +208,9 @@ class _State:
     device_state: str = "manual"
     connected_since: float | None = None   # mono time of the last change to "connected"
     stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
+    # Metrics whose "no value" alarm a restart restored: their silence counts from their last
+    # value, not from the monitor's reconnection, until a value comes or the monitor is lost.
+    absence_restored: set[str] = field(default_factory=set)
     unreadable_at: float | None = None     # mono time of the last message the decoder failed on
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
     discharged: bool = False
@@ -227,6 +230,7 @@ class _State:
                        baseline=dict(self.baseline), baseline_fixed=set(self.baseline_fixed),
                        systolic_history=list(self.systolic_history),
                        nibp_seen=set(self.nibp_seen), continuous=set(self.continuous),
+                       absence_restored=set(self.absence_restored),
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided))
 
 
@@ -379,6 +383,13 @@ class SessionEngine:
         restored, ended = engine.board.restore(_open_occurrences(alarm_events, moment),
                                                outlive=frozenset({NETWORK_UNCONFIRMED}))
         engine.schedule.adopt_reported({o.condition for o in restored})
+        # A restored physiological alarm without a value is a vital's absence (apnoea: no RR for
+        # 20 s). It is the patient's, not the process's: it stands until the vital is counted
+        # again (IEC 60601-1-8: an alarm condition stands until it has ceased), rather than
+        # ending at the restart and being raised anew 20 s after the monitor is back.
+        state.absence_restored.update(
+            engine._trackers[o.condition].metric for o in restored
+            if o.category == PHYSIOLOGICAL and o.value is None and o.condition in engine._trackers)
         with engine._step(now) as step:
             step.records.extend(
                 AlarmTransition(session_id, o.id, o.condition, o.category, o.priority.label,
@@ -397,9 +408,8 @@ class SessionEngine:
                      "priority": o.priority.label} for o in restored],
                 "ended_occurrences": [o.id for o in ended],
             }))
-            for tracker in engine._trackers.values():
-                step.records.extend(engine.board.update(tracker.condition, PHYSIOLOGICAL,
-                                                        tracker.held(), now))
+            for name in engine._trackers:
+                step.records.extend(engine._tracker_time(name, now))
             step.records.extend(engine._prompts(now))
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
                 state.clock_behind_until = newest_logged
@@ -749,6 +759,7 @@ class SessionEngine:
         state = self._state
         name = reading.metric
         state.latest[name] = Latest(reading, now)
+        state.absence_restored.discard(name)
         if reading.source != MANUAL and name not in BP_METRICS:
             state.continuous.add(name)
         before_t0 = state.t0 is None or reading.received_at < state.t0.wall
@@ -853,10 +864,15 @@ class SessionEngine:
 
     def _tracker_time(self, name: str, now: Moment) -> list[Record]:
         tracker = self._trackers[name]
-        latest = self._state.latest.get(tracker.metric)
-        expecting = tracker.metric in self._state.continuous and self._state.device_state == "connected"
-        # Silence before the device (re)connected is the device's absence, not the patient's.
-        last = max(latest.at.mono, self._state.connected_since or 0.0) if latest else None
+        state = self._state
+        latest = state.latest.get(tracker.metric)
+        if tracker.metric in state.absence_restored:   # counted from its last value (resume)
+            expecting = tracker.metric in state.continuous
+            last = latest.at.mono if latest else None
+        else:
+            expecting = tracker.metric in state.continuous and state.device_state == "connected"
+            # Silence before the device (re)connected is the device's absence, not the patient's.
+            last = max(latest.at.mono, state.connected_since or 0.0) if latest else None
         tracker.on_time(last, expecting, now)
         return list(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
 
@@ -890,6 +906,8 @@ class SessionEngine:
 
     def _device_state_records(self, state: str, now: Moment, detail: str) -> list[Record]:
         self._state.device_state = state
+        if state in ("disconnected", "stale"):
+            self._state.absence_restored.clear()   # the silence is the device's from now on
         if state == "connected":
             self._state.connected_since = now.mono
         self._state.stale_since = now.mono if state == "stale" else None

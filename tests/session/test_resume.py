@@ -252,3 +252,48 @@ def test_a_value_entered_in_error_asks_for_no_repeat():
     assert s.engine.void(wrong, "bp_systolic", "nurse.ana", s.now(), "mis-click").done
     s.t(typed_at + 11 * MIN)
     assert repeat_prompt(s.engine) == []
+
+
+def apnoea_acknowledged() -> tuple[Session, float, int]:
+    """A connected monitor's RR 14, then no RR for 20 s: apnoea (high), acknowledged."""
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.device("resp_rate", 14)
+    s.t(start + 80)
+    apnoea = s.engine.alarms()[0]
+    assert (apnoea.condition, apnoea.message) == ("resp_rate_low", "No respiratory rate for 20 s")
+    assert s.engine.acknowledge(apnoea.id, "nurse.ana", s.now()).done
+    return s, start, apnoea.id
+
+
+def test_an_acknowledged_apnoea_alarm_stands_through_a_restart_until_a_breath_is_counted():
+    # No RR is the patient's condition, not the process's: a restart neither ends it nor starts
+    # its 20 s again (it was "ended by the restart" and raised anew 20 s after the monitor was
+    # back, the log saying the apnoea had ended). IEC 60601-1-8: an alarm condition stands
+    # until it has ceased.
+    s, start, apnoea = apnoea_acknowledged()
+    s.engine = resume(s, 15)
+    assert [(o.id, o.state.value) for o in s.engine.alarms()] == [(apnoea, "acknowledged")]
+    assert s.engine.alarms()[0].message == "No respiratory rate for 35 s"
+    s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    s.t(start + 80 + 17)
+    s.engine.device_state_changed("connected", s.now())
+    s.t(start + 80 + 30)       # 10 s after the monitor is back: still the same apnoea
+    assert [(o.id, o.state.value) for o in s.engine.alarms()] == [(apnoea, "acknowledged")]
+    assert occurrence_rows(s, apnoea) == ["raised", "acknowledged"]
+    s.device("resp_rate", 12)  # breathing counted again: it ends by the normal rule
+    assert s.engine.alarms() == []
+    assert occurrence_rows(s, apnoea) == ["raised", "acknowledged", "cleared"]
+
+
+def test_an_apnoea_alarm_carried_through_a_restart_gives_way_to_a_lost_monitor():
+    # As live: once the monitor is lost, the silence is the device's (its own alarm), not the
+    # patient's.
+    s, _, apnoea = apnoea_acknowledged()
+    s.engine = resume(s, 15)
+    s.engine.device_state_changed("disconnected", s.now(), "port lost: EIO")
+    s.engine.tick(s.clock.advance(1))
+    assert [o.condition for o in s.engine.alarms()] == ["device_lost"]
+    assert occurrence_rows(s, apnoea)[-1] == "cleared"
