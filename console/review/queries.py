@@ -92,8 +92,8 @@ _DEMO_COLUMN: Final = 9
 _TEXT_KINDS_EXCLUDED: Final = frozenset({
     "phase_started", "phase_ended", "checklist_ticked", "override", "dosing_started",
     "gate_decision", "discharge_refused", "discharged", "session_ended", "correction",
-    "device_state", "device_dropped", "session_resumed", "audio_paused", "audio_resumed",
-    "threshold_changed", REVIEW_NOTE,
+    "device_state", "device_dropped", "device_resent", "session_resumed", "audio_paused",
+    "audio_resumed", "threshold_changed", REVIEW_NOTE,
 })
 DEFAULT_LIMIT: Final = 500
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"

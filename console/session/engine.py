@@ -115,6 +115,8 @@ LOG_UNAVAILABLE = "log_unavailable"
 CONSOLE_FAULT = "console_fault"
 NETWORK_UNCONFIRMED = "network_unconfirmed"
 DEVICE_UNREADABLE = "device_unreadable"
+DEVICE_RESENT = "device_resent"
+"""The event of a monitor's resend of a message already logged (answered AA, kept once)."""
 UNREADABLE_HOLD_SECONDS = 60.0
 """How long "monitor message not read" stands after the last such message (then it ends)."""
 CLOCK_BEHIND = "clock_behind"
@@ -204,6 +206,9 @@ class _State:
     baseline_fixed: set[str] = field(default_factory=set)   # set by the gate tick: not moved
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
+    # Per device stream (metric, source, channel): the value and measured time of its last
+    # reading logged, to know a monitor's resend of a message already on disk.
+    last_sent: dict[tuple[str, str, str], tuple[float, datetime]] = field(default_factory=dict)
     continuous: set[str] = field(default_factory=set)   # metrics a device sends continuously
     device_state: str = "manual"
     connected_since: float | None = None   # mono time of the last change to "connected"
@@ -230,6 +235,7 @@ class _State:
                        baseline=dict(self.baseline), baseline_fixed=set(self.baseline_fixed),
                        systolic_history=list(self.systolic_history),
                        nibp_seen=set(self.nibp_seen), continuous=set(self.continuous),
+                       last_sent=dict(self.last_sent),
                        absence_restored=set(self.absence_restored),
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided))
 
@@ -365,6 +371,7 @@ class SessionEngine:
         for obs, row_id in zip(observations, ids, strict=True):
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
+            engine._note_sent(reading)   # a resend answered after the restart is kept once
             if reading.is_demo_or_test or (row_id is not None and row_id in state.voided):
                 continue
             at = moment(obs.received_at)
@@ -533,6 +540,16 @@ class SessionEngine:
             return False
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
+        if not held_again and self._resent(readings):
+            # Its readings are on disk: the AA is due again, the rows are not (the answer to the
+            # first send was lost, or the console stopped between its commit and its answer; an
+            # HL7 sender resends the same message until answered). Logged, never silent.
+            with self._step(now) as step:
+                step.records.append(EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, {
+                    "device": device, "values": len(readings),
+                    "message": "The monitor sent a message again whose values are already "
+                               "logged (its answer was lost): kept once"}))
+            return step.saved
         with self._step(now) as step:
             # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
             # heart rate of the same message too (`_ecg_heart_rate_current`).
@@ -548,6 +565,20 @@ class SessionEngine:
             if dropped and dropped.get(DECODER_ERROR):
                 step.records.extend(self._unreadable(now, example))
         return step.saved and not held_again
+
+    def _resent(self, readings: Sequence[Reading]) -> bool:
+        """Every reading of the message is its stream's last logged one, value and measured time
+        alike: the monitor sent the message again. One new value among them makes it a new
+        message (a monitor re-reports an unchanged slow value with its old time; each is kept)."""
+        return bool(readings) and all(
+            r.measured_at is not None and r.source != MANUAL
+            and self._state.last_sent.get((r.metric, r.source, r.channel)) == (r.value, r.measured_at)
+            for r in readings)
+
+    def _note_sent(self, reading: Reading) -> None:
+        if reading.measured_at is not None and reading.source != MANUAL:
+            self._state.last_sent[(reading.metric, reading.source, reading.channel)] = (
+                reading.value, reading.measured_at)
 
     def _held_already(self, reading: Reading) -> bool:
         """While the log cannot take writes, a message is answered AE and the monitor resends it
@@ -592,6 +623,7 @@ class SessionEngine:
             raise ValueError(f"{m.label} {reading.value} outside {m.describe_range()}")  # decoders drop these
         if self._is_repeat(reading) or self._held_already(reading):
             return []
+        self._note_sent(reading)
         records: list[Record] = [ObservationRecord(
             session_id=self.session_id, metric=reading.metric, value=reading.value,
             unit=reading.unit, source=reading.source, measured_at=reading.measured_at,

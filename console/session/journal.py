@@ -126,6 +126,7 @@ def _describe_event(event: EventRecord) -> str:
         "acknowledged_at_central": (f"Acknowledged at central station {d.get('station')} by "
                                     f"{d.get('by')}"),
         "audio_paused": str(d.get("message", "Audio paused")),
+        "device_resent": str(d.get("message", "Monitor message sent again: kept once")),
         "audio_resumed": str(d.get("message", "Audio resumed")),
     }.get(event.kind, f"{event.kind}: {d}")
     return f"{text} — {event.actor}" if event.actor != "engine" else text

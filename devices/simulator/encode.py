@@ -45,9 +45,13 @@ class Encoder(Protocol):
         ...
 
 
-def hl7_time(t: datetime) -> str:
-    """HL7 DTM with seconds and the UTC offset, as PCD-01 senders write it."""
-    return t.strftime("%Y%m%d%H%M%S") + "+0000"
+def hl7_time(t: datetime, fraction: bool = False) -> str:
+    """HL7 DTM with seconds and the UTC offset, as PCD-01 senders write it. With `fraction`, a
+    time with a fraction of a second keeps it to 0.1 ms (YYYYMMDDHHMMSS.ffff), as monitors that
+    send more than once a second do: two messages with equal values are then told from one
+    message sent twice (the console keeps a resend once)."""
+    tenths_of_ms = f".{t.microsecond // 100:04d}" if fraction and t.microsecond else ""
+    return t.strftime("%Y%m%d%H%M%S") + tenths_of_ms + "+0000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,7 @@ class Hl7Encoder:
         for i, row in enumerate(rows, start=2):
             segments.append(
                 f"OBX|{i}|NM|{row.code}|{row.path}|{row.value}|{row.unit}|{row.limits}||||R|||"
-                + hl7_time(row.at)
+                + hl7_time(row.at, fraction=True)
             )
         message = "\r".join(segments) + "\r"
         return MLLP_START + message.encode("utf-8") + MLLP_END

@@ -111,3 +111,42 @@ def test_every_acknowledged_reading_survives_a_kill_at_the_ack(tmp_path: Path, f
     print(f"\nR9: {len(acked)} kills at the ACK, {len(acked)} acknowledged readings all in the log; "
           f"message written -> ACK read: median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
           f"max {latencies[-1] * 1000:.0f} ms")
+
+
+def test_a_message_sent_again_after_its_ack_was_lost_is_kept_once(tmp_path: Path) -> None:
+    # The monitor did not get its AA (a glitch on the line, or the console killed between its
+    # commit and its answer) and sends the same message again: AA again, the readings once.
+    db = tmp_path / "log.sqlite3"
+    sink = PtySink()
+    encoder = Hl7Encoder()
+    stats = PlayerStats()
+    at = BASE + timedelta(minutes=5)
+    frame = encoder.frame(Sample(1.0, 64, 64, 14, 95, None), at, BASE)
+    control_id = re.search(rb"\|(SIM\d+)\|P\|", frame).group(1).decode()   # type: ignore[union-attr]
+    try:
+        for attempt in range(2):   # the first answer is lost with the killed console
+            opened = port_openings(db)
+            console = start_console(db, sink.path)
+            try:
+                wait_until(lambda: port_openings(db) > opened, 30, "the console opens the port")
+                sink.write(frame, threading.Event(), stats)
+                answer = read_until_ack(sink._master, control_id)
+                assert f"MSA|AA|{control_id}".encode() in answer
+                if attempt == 0:
+                    console.send_signal(signal.SIGKILL)
+                else:
+                    sink.write(frame, threading.Event(), stats)   # and once more, to the same console
+                    answer = read_until_ack(sink._master, control_id)
+                    assert f"MSA|AA|{control_id}".encode() in answer
+                    wait_until(lambda: len(sql(db, "SELECT id FROM events "
+                                                   "WHERE kind = 'device_resent'")) == 2,
+                               10, "the second resend logged")
+            finally:
+                if console.poll() is None:
+                    console.kill()
+                console.wait(10)
+    finally:
+        sink.close()
+    stored = sql(db, "SELECT metric, value FROM observations WHERE measured_at = ? "
+                     "ORDER BY metric", (iso(at),))
+    assert stored == [("heart_rate", 64), ("pulse_rate", 64), ("resp_rate", 14), ("spo2", 95)]

@@ -1,0 +1,79 @@
+"""A monitor's resend of a message already logged (its AA lost) is kept once and answered AA.
+
+An HL7 sender resends a message until it is answered (devices.md); when the console's answer
+is lost, or the console stopped between its commit and its answer, the same message comes
+again. Its values are on disk: writing them again would show every value twice in the record,
+the trend and the course's counts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from devices.reading import Reading
+from protocols.vitals import metric
+from tests.session.helpers import Session
+from tests.session.test_resume import resume
+
+
+def message(s: Session, values: dict[str, float], seconds_ago: float = 0.0) -> list[Reading]:
+    now = s.now()
+    measured = now.wall - timedelta(seconds=seconds_ago)
+    return [Reading(n, v, metric(n).unit, measured, now.wall, "hl7:MON") for n, v in values.items()]
+
+
+def stored(s: Session, name: str) -> list[float]:
+    return [o.value for o in s.recorder.observations() if o.metric == name and o.source == "hl7:MON"]
+
+
+def test_a_resent_message_is_kept_once_answered_aa_and_logged():
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    sent = message(s, {"spo2": 88, "heart_rate": 72})
+    assert s.engine.ingest_message(sent, s.now(), device="/dev/ttyUSB0")
+    s.engine.tick(s.clock.advance(3))
+    again = [Reading(r.metric, r.value, r.unit, r.measured_at, s.now().wall, r.source) for r in sent]
+    assert s.engine.ingest_message(again, s.now(), device="/dev/ttyUSB0")   # AA: it is on disk
+    assert stored(s, "spo2") == [88] and stored(s, "heart_rate") == [72]
+    [event] = s.recorder.events("device_resent")
+    assert event.detail["values"] == 2 and event.detail["device"] == "/dev/ttyUSB0"
+    assert [o.condition for o in s.engine.alarms()] == ["spo2_low"]   # one alarm, as before
+
+
+def test_a_message_with_one_new_value_is_a_new_message():
+    # A monitor re-reports an unchanged slow value with its old time beside new ones: kept.
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    assert s.engine.ingest_message(message(s, {"spo2": 97, "heart_rate": 72}), s.now())
+    first_time = s.now()
+    s.t(s.now().mono - s.origin + 1)
+    second = [Reading("spo2", 97, "%", first_time.wall, s.now().wall, "hl7:MON"),
+              *message(s, {"heart_rate": 73})]
+    assert s.engine.ingest_message(second, s.now())
+    assert stored(s, "spo2") == [97, 97] and stored(s, "heart_rate") == [72, 73]
+    assert s.recorder.events("device_resent") == []
+
+
+def test_the_same_value_measured_again_is_a_new_reading():
+    s = Session()
+    s.to_infusion()
+    for second in (60, 61, 62):
+        s.t(s.now().mono - s.origin + 1 if second > 60 else s.now().mono - s.origin + 60)
+        assert s.engine.ingest_message(message(s, {"spo2": 97}), s.now())
+    assert stored(s, "spo2") == [97, 97, 97]
+
+
+def test_a_resend_answered_after_a_restart_is_kept_once():
+    # The console committed the message and was killed before its answer left: the monitor
+    # sends it again to the restarted console.
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    sent = message(s, {"spo2": 96, "resp_rate": 14})
+    assert s.engine.ingest_message(sent, s.now())
+    s.engine = resume(s, 5)
+    assert s.engine.ingest_message(sent, s.now())
+    assert stored(s, "spo2") == [96] and stored(s, "resp_rate") == [14]
+    assert len(s.recorder.events("device_resent")) == 1
