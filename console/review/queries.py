@@ -68,7 +68,7 @@ from console.review.model import (
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
 from console.store.log import missing_head, read_head
-from console.store.errors import sqlite_words
+from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
 from devices.reading import not_patient_flags
 from protocols.vitals import METRICS, SCALES
 
@@ -96,7 +96,6 @@ _TEXT_KINDS_EXCLUDED: Final = frozenset({
     "audio_resumed", "threshold_changed", REVIEW_NOTE,
 })
 DEFAULT_LIMIT: Final = 500
-_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 
 class MissingLogError(FileNotFoundError):
@@ -196,16 +195,12 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     path = Path(path)
     if not path.is_file():
         raise MissingLogError(path)
-    try:
-        with path.open("rb") as f:
-            header = f.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise classify(exc, path) from exc
-    if header and header != _SQLITE_MAGIC:
-        raise LogError(path, "not-a-log", "it is not an SQLite database")
+    check_openable(path)
     try:
         conn = _connect_readonly(path)
     except sqlite3.Error as exc:
+        if not_an_sqlite_file(exc, path):   # the header read only now: see its docstring
+            raise LogError(path, "not-a-log", "it is not an SQLite database") from exc
         raise classify(exc, path) from exc
     try:
         tables = schema.user_tables(conn)

@@ -12,6 +12,7 @@ the crash dialog instead of being dressed up as a disk problem.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -170,6 +171,41 @@ def _sqlite_cause(exc: sqlite3.Error) -> Cause | None:
         if fragment in text:
             return cause
     return None
+
+
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+
+
+def check_openable(path: Path) -> None:
+    """Refuse, in the words of the OS, a log path that is a folder or a file this user may not
+    read, before SQLite says only "unable to open database file". From the file's metadata:
+    the file itself is not opened here (see `not_an_sqlite_file`)."""
+    if path.is_dir():
+        raise classify(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), path)
+    if path.exists() and not os.access(path, os.R_OK):
+        raise classify(PermissionError(errno.EACCES, os.strerror(errno.EACCES)), path)
+
+
+def not_an_sqlite_file(exc: BaseException, path: Path) -> bool:
+    """SQLite refused `path` as no database (NOTADB) and its first bytes are not SQLite's:
+    another program's file, not a damaged log.
+
+    The header is read only after SQLite refused the file, never before opening it: closing any
+    file descriptor of a file drops every POSIX lock this process holds on it, its SQLite
+    connections' included (SQLite, "How To Corrupt An SQLite Database File", 2.2). The review
+    read the header at each session it opened while its other connections held the log: another
+    program closing the log then deleted the write-ahead log under them, and the review's
+    committed rows (its access log, a signed annotation) went with it.
+    """
+    if not isinstance(exc, sqlite3.DatabaseError) or (
+            getattr(exc, "sqlite_errorname", "") != "SQLITE_NOTADB"
+            and "file is not a database" not in str(exc)):
+        return False
+    try:
+        with path.open("rb") as f:
+            return f.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC
+    except OSError:
+        return False
 
 
 def is_environmental(exc: BaseException) -> bool:

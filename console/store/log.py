@@ -58,8 +58,10 @@ from console.store.chain import (
 )
 from console.store.errors import (
     LogError,
+    check_openable,
     classify,
     is_environmental,
+    not_an_sqlite_file,
     one_line,
     sqlite_words,
 )
@@ -73,7 +75,6 @@ from console.store.outbox import (
     OutboxRow,
 )
 
-_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
 
 PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
@@ -530,14 +531,6 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
-def _check_header(path: Path) -> None:
-    """Refuse a non-empty file that does not start like an SQLite database."""
-    with path.open("rb") as f:
-        head = f.read(len(_SQLITE_MAGIC))
-    if head and head != _SQLITE_MAGIC:
-        raise LogError(path, "not-a-log", "the file does not start with the SQLite header")
-
-
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse an SQLite file holding someone else's tables, or one from a newer console."""
     tables = schema.user_tables(conn)
@@ -673,7 +666,7 @@ class EventLog:
         try:
             if not path.exists():
                 _create_private(path)
-            _check_header(path)
+            check_openable(path)
             conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
@@ -684,6 +677,9 @@ class EventLog:
             _stamp_meta(conn, program_version, now or datetime.now(UTC))
         except BaseException as exc:
             conn.close()
+            if not_an_sqlite_file(exc, path):
+                raise LogError(path, "not-a-log",
+                               "the file does not start with the SQLite header") from exc
             if isinstance(exc, LogError) or is_environmental(exc):
                 raise _refine(classify(exc, path), path) from exc
             raise

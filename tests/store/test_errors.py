@@ -12,6 +12,7 @@ import errno
 import shutil
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -378,3 +379,38 @@ def test_a_log_whose_schema_record_was_changed_is_refused_as_damaged(
     assert_names(caught.value, path, "corrupt", "the file is damaged")
     assert said in str(caught.value)
     assert path.read_bytes() == before   # nothing migrated or stamped over it
+
+
+# --- a second opening in a process that holds the log ---
+
+
+def _another_program_reads(path: Path) -> None:
+    """Another program (sqlite3, a backup tool) opens the log, reads and closes it: the last
+    connection to close checkpoints and deletes the write-ahead log, unless a lock says that
+    someone else still uses it."""
+    subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                    "c.execute('SELECT count(*) FROM sessions').fetchall(); c.close()", str(path)],
+                   check=True)
+
+
+@pytest.mark.parametrize("second", ["EventLog.open", "review open_readonly"])
+def test_opening_the_log_again_keeps_the_first_connections_locks(tmp_path: Path, second: str) -> None:
+    # Reading the file's header with open()/close() dropped every POSIX lock the process held
+    # on it, its SQLite connections' too (SQLite, "How To Corrupt", 2.2): the review reads its
+    # access log and each session this way, and another program that closed the log then
+    # deleted the write-ahead log under them; what they committed after was lost.
+    from console.review.queries import open_readonly
+
+    path, sid = filled_log(tmp_path)
+    first = EventLog.open(path, VERSION)
+    first.write([obs(sid, 100, value=80.0)])
+    again = EventLog.open(path, VERSION) if second == "EventLog.open" else open_readonly(path)
+    again.close()
+    _another_program_reads(path)
+    assert path.with_name(path.name + "-wal").exists()   # still in use: not deleted
+    first.write([obs(sid, 101, value=81.0)])   # committed: it must outlive the process
+    first.conn.close()   # no clean close: the row is in the write-ahead log only
+    reader = sqlite3.connect(path)
+    values = [v for (v,) in reader.execute("SELECT value FROM observations ORDER BY id")]
+    reader.close()
+    assert values[-2:] == [80.0, 81.0]
