@@ -346,12 +346,18 @@ class SessionEngine:
         )
         state = engine._state
         paused = False
+        last_unreadable: datetime | None = None
+        # Each phase's checks start at its own time, readings counted against the checks of
+        # their time: a fixed-time check a phase left open (esketamine's BP at T+115 carried
+        # into Discharge) stands through a restart as it did live.
+        phase_starts: list[tuple[Phase, Moment, Moment | None]] = []
         for event in events:
             if event.kind == "phase_started":
                 state.phase_index = protocol.phase_index(event.detail["phase"])
                 state.phase_started = moment(event.at)
                 if state.t0 is None and engine.phase.kind is PhaseKind.DOSING:
                     state.t0 = moment(event.at)
+                phase_starts.append((engine.phase, state.phase_started, state.t0))
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
                 state.ticks[key] = Tick(key[1], event.actor, event.at, event.detail.get("note", ""))
@@ -365,10 +371,16 @@ class SessionEngine:
                 paused = event.kind == AUDIO_PAUSED
             elif event.kind == "entered_in_error":
                 state.voided.add(int(event.detail.get("observation", -1)))
-        engine.schedule.start_phase(engine.phase, state.phase_started, state.t0)
+            elif event.kind == "device_dropped" and (event.detail.get("counts") or {}).get(DECODER_ERROR):
+                last_unreadable = event.at
+        starts = iter(phase_starts)
+        next_start = next(starts, None)
         ids: Sequence[int | None] = (observation_ids if observation_ids is not None
                                      else [None] * len(observations))
         for obs, row_id in zip(observations, ids, strict=True):
+            while next_start is not None and next_start[1].wall <= obs.received_at:
+                engine.schedule.start_phase(*next_start)
+                next_start = next(starts, None)
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
             engine._note_sent(reading)   # a resend answered after the restart is kept once
@@ -380,23 +392,40 @@ class SessionEngine:
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
             engine._remember(reading, at)
             engine._replay_trackers(reading, at)
-            if obs.corrects is not None:
+            if obs.corrects is not None:   # a correction is no new measurement (as live)
                 engine._withdraw_unasked_repeat(obs.metric)
-            engine.schedule.on_reading(obs.metric, at,
-                                       one_offs_only=obs.received_at < state.phase_started.wall)
+            else:
+                engine.schedule.on_reading(obs.metric, at)
+        for start in (next_start, *starts):
+            if start is not None:
+                engine.schedule.start_phase(*start)
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
         # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.
-        restored, ended = engine.board.restore(_open_occurrences(alarm_events, moment),
-                                               outlive=frozenset({NETWORK_UNCONFIRMED}))
+        # So is "Monitor message not read": the values it says may be missing are missing after
+        # the restart too; it ends UNREADABLE_HOLD_SECONDS after the last such message, as live.
+        restored, ended = engine.board.restore(
+            _open_occurrences(alarm_events, moment),
+            outlive=frozenset({NETWORK_UNCONFIRMED, DEVICE_UNREADABLE}))
+        if any(o.condition == DEVICE_UNREADABLE for o in restored):
+            state.unreadable_at = moment(last_unreadable).mono if last_unreadable else now.mono
         engine.schedule.adopt_reported({o.condition for o in restored})
         # A restored physiological alarm without a value is a vital's absence (apnoea: no RR for
         # 20 s). It is the patient's, not the process's: it stands until the vital is counted
         # again (IEC 60601-1-8: an alarm condition stands until it has ceased), rather than
         # ending at the restart and being raised anew 20 s after the monitor is back.
-        state.absence_restored.update(
-            engine._trackers[o.condition].metric for o in restored
-            if o.category == PHYSIOLOGICAL and o.value is None and o.condition in engine._trackers)
+        # Only one still holding at the stop: a reading of the vital logged after the absence
+        # was raised means breathing was counted again (a latched apnoea waiting for its reset),
+        # and the restart's own silence is not the patient's.
+        stated = {t.occurrence: t.at for t in alarm_events
+                  if t.transition in (RAISED, ESCALATED, DEESCALATED)}
+        for o in restored:
+            tracker = engine._trackers.get(o.condition)
+            if o.category != PHYSIOLOGICAL or o.value is not None or tracker is None:
+                continue
+            latest = state.latest.get(tracker.metric)
+            if latest is None or latest.reading.received_at <= stated[o.id]:
+                state.absence_restored.add(tracker.metric)
         with engine._step(now) as step:
             step.records.extend(
                 AlarmTransition(session_id, o.id, o.condition, o.category, o.priority.label,

@@ -88,13 +88,9 @@ class Schedule:
         if check is not None and check.every_s is None:
             del self._checks[name]
 
-    def on_reading(self, metric_name: str, now: Moment, one_offs_only: bool = False) -> None:
-        """A reading received at `now` counts for every check whose window is open. A resume
-        replays a reading from an earlier phase with `one_offs_only`: only the one-off checks
-        (which outlive phases) saw it live."""
+    def on_reading(self, metric_name: str, now: Moment) -> None:
+        """A reading received at `now` counts for every check whose window is open."""
         for name, check in list(self._checks.items()):
-            if one_offs_only and check.every_s is not None:
-                continue
             if metric_name in check.metrics and check.window_open(now):
                 check.seen.add(metric_name)
                 if check.seen >= set(check.metrics):

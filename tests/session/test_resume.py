@@ -7,12 +7,16 @@ from datetime import timedelta
 from console.clock import Moment
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.engine import SessionEngine
+from dataclasses import replace
+
+from protocols.model import Protocol, VitalsCheck
 from tests.session.helpers import HIGH, Session, iv_protocol
 
 MIN = 60
 
 
-def resume(s: Session, after_seconds: float, clock_behind_s: float = 0.0) -> SessionEngine:
+def resume(s: Session, after_seconds: float, clock_behind_s: float = 0.0,
+           protocol: Protocol | None = None) -> SessionEngine:
     """Drop the engine (the crash) and rebuild it from what was committed; `clock_behind_s`: the
     restarted station's wall clock is that much slow (its monotonic clock runs on)."""
     later = s.clock.advance(after_seconds)
@@ -20,7 +24,7 @@ def resume(s: Session, after_seconds: float, clock_behind_s: float = 0.0) -> Ses
     s.clock._now = now   # the clock as the restarted console reads it
     records = s.recorder.records
     return SessionEngine.resume(
-        iv_protocol(), s.recorder, 1, s.recorder.opened[0],
+        protocol or iv_protocol(), s.recorder, 1, s.recorder.opened[0],
         [r for r in records if isinstance(r, ObservationRecord)],
         [r for r in records if isinstance(r, EventRecord)],
         [r for r in records if isinstance(r, AlarmTransition)], now,
@@ -297,3 +301,86 @@ def test_an_apnoea_alarm_carried_through_a_restart_gives_way_to_a_lost_monitor()
     s.engine.tick(s.clock.advance(1))
     assert [o.condition for o in s.engine.alarms()] == ["device_lost"]
     assert occurrence_rows(s, apnoea)[-1] == "cleared"
+
+
+def test_a_latched_apnoea_stays_latched_through_a_restart_not_raised_anew():
+    # No RR for 20 s, unseen; breathing counted again before the kill (latched, waiting for its
+    # reset). The restart's own silence is not the patient's: no new "No respiratory rate".
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.device("resp_rate", 14)
+    s.t(start + 80)
+    apnoea = s.engine.alarms()[0].id
+    s.t(start + 86); s.device("resp_rate", 13)
+    assert s.shown() == [("resp_rate_low", "high", "latched")]
+    s.engine = resume(s, 25)
+    s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    s.t(start + 86 + 25 + 15)
+    assert [(o.id, o.state.value) for o in s.engine.alarms()] == [(apnoea, "latched")]
+    assert occurrence_rows(s, apnoea) == ["raised"]
+
+
+def prompts(engine: SessionEngine) -> list[tuple[str, str]]:
+    return [(o.message, o.priority.label) for o in engine.alarms()
+            if o.condition.startswith("vitals_due:")]
+
+
+def test_a_fixed_time_check_carried_into_the_next_phase_stands_through_a_restart():
+    # A check at T+45 set by Observation, not taken when the nurse moved on to Discharge: live
+    # it stays (medium once 5 min overdue); the restart rebuilt only the current phase's checks
+    # and ended it.
+    base = iv_protocol()
+    observation = replace(base.phases[2], checks=(
+        VitalsCheck("Pre-discharge BP", ("bp_systolic", "bp_diastolic"), at_minutes_after_t0=(45,)),))
+    protocol = replace(base, phases=(*base.phases[:2], observation, base.phases[3]))
+    s = Session(protocol)
+    s.to_infusion()
+    t0 = s.now().mono - s.origin
+    s.t(t0 + 40 * MIN)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    s.t(t0 + 52 * MIN)
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="escort waiting").done
+    live = prompts(s.engine)
+    assert live == [("Vitals overdue by 7 min: Pre-discharge BP at T+45 (Systolic BP, "
+                     "Diastolic BP)", "medium")]
+    s.engine = resume(s, 30, protocol=protocol)
+    assert prompts(s.engine) == live
+    s.bp(128, 80)
+    assert prompts(s.engine) == []
+
+
+def test_a_correction_is_no_new_measurement_for_a_due_check_after_a_restart():
+    s = Session()
+    s.to_infusion()
+    t0 = s.now().mono - s.origin
+    typed_hr = next(i for i, r in enumerate(s.recorder.records, start=1)
+                    if isinstance(r, ObservationRecord) and r.metric == "heart_rate")
+    s.t(t0 + 10 * MIN + 30); s.bp(122, 81)            # the T+10 check: BP taken, HR not yet
+    assert s.engine.correct(typed_hr, "heart_rate", 76, "nurse.ana", s.now(), "typed 70, was 76")
+    live = prompts(s.engine)
+    assert live == [("Vitals due: BP and HR (Heart rate)", "info")]
+    s.engine = resume(s, 10)
+    assert prompts(s.engine) == live
+
+
+def test_monitor_message_not_read_stands_through_a_restart_for_its_minute():
+    # The values it says may be missing are missing after the restart too: it was ended "by the
+    # restart" and never raised again.
+    from devices.stream import DECODER_ERROR
+
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 10)
+    assert s.engine.ingest_message([], s.now(), dropped={DECODER_ERROR: 1},
+                                   example="OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2", device="tty")
+    unread = next(o.id for o in s.engine.alarms() if o.condition == "device_unreadable")
+    s.engine = resume(s, 15)
+    s.engine.device_state_changed("connected", s.now())
+    s.t(start + 10 + 59)
+    assert [o.id for o in s.engine.alarms()] == [unread]
+    s.t(start + 10 + 60)          # a minute after the last such message, as live
+    assert s.engine.alarms() == []
