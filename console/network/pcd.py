@@ -123,9 +123,8 @@ check them against TF-2 before a Connectathon):
   ended a latched alarm); cleared -> inactive, enabled. A transition does not carry the whole
   board state (a de-escalation of an acknowledged alarm is still acknowledged), so the caller may
   pass the board's state and inactivation explicitly; they win.
-- Latching writes no record (console/session/alarms.py, `_clear`): to report it, the caller builds
-  an `AlarmTransition` with `transition=LATCHED` (this module's name) from the occurrence's last
-  one.
+- Latching is a record of its own (`latched`, console/session/alarms.py `_clear`), sent as any
+  other transition.
 
 Escaping: every free text (patient id and name, locations, alert text, nurse, channel, condition)
 goes through `escape()`: `\\E\\ \\F\\ \\S\\ \\T\\ \\R\\` for the five delimiters and `\\Xhh\\` for
@@ -157,6 +156,7 @@ from console.records import (
     AUDIO_RESUMED,
     CLEARED,
     DEESCALATED,
+    LATCHED,
     ESCALATED,
     RAISED,
     REMINDED,
@@ -179,8 +179,6 @@ LOCAL_SYSTEM = "99ICN"
 # OBR-4 of PCD-01 as in the IHE samples and the simulator.
 MONITORING_SERVICE = "182777000^monitoring of patient^SNOMED-CT"
 ALARM_SERVICE = "196616^MDC_EVT_ALARM^MDC"
-# The transition name a caller gives a synthesized record for a latch (latching logs nothing).
-LATCHED = "latched"
 # HL7 v2.6 MSH-10 is ST of at most 199 characters.
 MAX_CONTROL_ID = 199
 
@@ -675,7 +673,7 @@ def alert_facets(transition: AlarmTransition, *, state: AlertState | None = None
     """Work out the ACM facets of one alarm transition (the rules are in the module docstring).
 
     Args:
-        transition: the committed transition (or a synthesized one named `LATCHED`).
+        transition: the committed transition.
         state / inactivation: the board's own view when the caller has it; they replace what the
             transition alone implies.
 
@@ -725,7 +723,7 @@ def pcd04(transition: AlarmTransition, *, control_id: str, sent_at: datetime, st
     """Build the IHE PCD-04 Report Alert (ORU^R40) for one phase of one alarm occurrence.
 
     Args:
-        transition: the committed transition (or one named `LATCHED`, see the module docstring).
+        transition: the committed transition.
         control_id: MSH-10, chosen by the caller.
         sent_at: MSH-7 (passed in).
         station: this console and its chair.

@@ -366,6 +366,8 @@ ALARM_COLUMNS = ("Priority", "Alarm", "Raised", "Acknowledged", "To ack", "Audio
                  "Cleared")
 # What a column's figure means, for its header's tooltip (and a report's legend).
 ALARM_COLUMN_TIPS: dict[str, str] = {
+    "Cleared": "When the alarm's condition ended. A latched alarm (high, ended before anyone "
+               "acknowledged it) stayed on screen until its reset, named under Acknowledged",
     "Acknowledged": "The first acknowledgement after the alarm reached its highest priority, by "
                     "whom (a latched alarm: its reset); an acknowledgement at a lower priority "
                     "before that is named after it",
@@ -404,9 +406,17 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
                 message += f" ({_value_text(episode.condition, step.value)})"
         rows.append(AlarmRow(priority, (
             label, message, hhmm(episode.raised_at, tz, seconds=True), ack, to_ack, paused,
-            hhmm(end, tz, seconds=True) if end else "still active at end of log",
+            _ended(episode, tz),
         ), episode))
     return rows
+
+
+def _ended(episode: AlarmEpisode, tz: tzinfo | None) -> str:
+    ended = episode.condition_ended_at
+    if ended is None:
+        return "still active at end of log"
+    text = hhmm(ended, tz, seconds=True)
+    return text if episode.cleared_at is not None else f"{text}, latched at end of log"
 
 
 def _response(episode: AlarmEpisode, tz: tzinfo | None) -> tuple[str, str]:

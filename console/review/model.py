@@ -191,6 +191,17 @@ class AlarmEpisode:
         return found[0] if found else None
 
     @property
+    def condition_ended_at(self) -> datetime | None:
+        """When its condition ended: `cleared_at`, or for a latched alarm its `latched` step (the
+        excursion was over; the alarm stayed on screen until the nurse reset it). A clinician
+        read a 4-minute desaturation as 21 minutes when the reset's time stood for its end."""
+        last = next((s for s in reversed(self.steps) if s.transition not in ("reset", "cleared")),
+                    None)
+        if last is not None and last.transition == "latched":
+            return last.at
+        return self.cleared_at
+
+    @property
     def response_seconds(self) -> float | None:
         """Seconds from `highest_at` to `response`, or None when it was not acknowledged then."""
         step = self.response

@@ -16,8 +16,10 @@ States of one occurrence (`AlarmState`):
 Rules:
 - When a condition clears: ACKNOWLEDGED or not-latching ACTIVE occurrences end (`cleared`); an
   ACTIVE high-priority physiological occurrence that nobody has acknowledged becomes LATCHED (one
-  re-sounded by a reminder after an acknowledgement does not latch). If the condition returns
-  later it is a new occurrence and alarms again.
+  re-sounded by a reminder after an acknowledgement does not latch), logged as `latched` at the
+  moment its condition ended, so the record tells how long the excursion lasted apart from when
+  the nurse reset it (the review read a 4-minute desaturation as 21 minutes). If the condition
+  returns later it is a new occurrence and alarms again.
 - Priority rises → `escalated` (and the occurrence sounds again). Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
   acknowledged.
@@ -43,6 +45,7 @@ from console.records import (
     CLEARED,
     DEESCALATED,
     ESCALATED,
+    LATCHED,
     RAISED,
     REMINDED,
     RESET,
@@ -218,7 +221,7 @@ class AlarmBoard:
         if occurrence.latching and occurrence.state is AlarmState.ACTIVE:
             occurrence.state = AlarmState.LATCHED
             self._latched.append(occurrence)
-            return []
+            return [self._transition(occurrence, LATCHED, now)]
         return [self._transition(occurrence, CLEARED, now)]
 
     def _end_latched(self, condition: str, now: Moment, reason: str) -> list[Change]:
@@ -232,7 +235,8 @@ class AlarmBoard:
                 outlive: frozenset[str] = frozenset()) -> tuple[list[Occurrence], list[Occurrence]]:
         """Put back the occurrences a restarted console found open in its log (resume).
 
-        Physiological alarms and prompts come back as they were, as the same occurrences.
+        Physiological alarms and prompts come back as they were, as the same occurrences (a
+        latched one latched).
         Technical ones belonged to the process that stopped (its device link, speaker, log file):
         they are returned as ended, for the caller to log, and evaluated afresh; except the
         conditions in `outlive`, which are not the process's (the clinic network's: its
@@ -248,13 +252,16 @@ class AlarmBoard:
             if occurrence.category == TECHNICAL and occurrence.condition not in outlive:
                 ended.append(occurrence)
                 continue
+            restored.append(occurrence)
+            self._next_id = max(self._next_id, occurrence.id + 1)
+            if occurrence.state is AlarmState.LATCHED:
+                self._latched.append(occurrence)
+                continue
             older = self._by_condition.get(occurrence.condition)
             if older is not None:
                 restored.remove(older)
                 ended.append(older)
             self._by_condition[occurrence.condition] = occurrence
-            restored.append(occurrence)
-            self._next_id = max(self._next_id, occurrence.id + 1)
         return restored, ended
 
     def end_all(self, now: Moment, reason: str) -> list[Change]:

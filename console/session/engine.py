@@ -70,6 +70,7 @@ from console.records import (
     CLEARED,
     DEESCALATED,
     ESCALATED,
+    LATCHED,
     RAISED,
     REMINDED,
     RESET,
@@ -1607,9 +1608,9 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
                       moment: Callable[[datetime], Moment]) -> list[Occurrence]:
     """The occurrences the log leaves open, each in the state its last transitions gave it.
 
-    A latched occurrence has no row of its own (latching writes nothing): it is an unacknowledged
-    high physiological one whose condition had cleared; restored as ACTIVE, the re-evaluation on
-    resume latches it again by the board's rule.
+    A latched occurrence comes back latched (its `latched` row). A log written before latching
+    had a row of its own restores it as ACTIVE, and the re-evaluation on resume latches it again
+    by the board's rule.
     """
     found: dict[int, Occurrence] = {}
     for t in alarm_events:
@@ -1628,6 +1629,8 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
         if t.transition == ACKNOWLEDGED:
             occurrence.state, occurrence.silenced_at, occurrence.seen = (
                 AlarmState.ACKNOWLEDGED, at.mono, True)
+        elif t.transition == LATCHED:
+            occurrence.state = AlarmState.LATCHED
         elif t.transition in (ESCALATED, REMINDED):
             occurrence.state, occurrence.silenced_at = AlarmState.ACTIVE, None
             if t.transition == ESCALATED:

@@ -12,6 +12,7 @@ from itertools import islice
 from datetime import datetime
 
 from console.records import (
+    LATCHED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -87,6 +88,9 @@ def describe(record: Record) -> str:
             return f"{scale_words(record.metric, record.value)} — {who}{extra}{flags}"
         return f"{m.label} {m.format(record.value)} {m.unit} — {who}{extra}{flags}"
     if isinstance(record, AlarmTransition):
+        if record.transition == LATCHED:
+            return (f"Alarm condition ended ({record.priority}): {record.message}; "
+                    "latched until reset")
         return f"Alarm {record.transition} ({record.priority}): {record.message}" + (
             f" — {record.actor}" if record.actor != "engine" else "")
     if isinstance(record, SessionEnded):

@@ -36,6 +36,7 @@ from console.records import (
     AUDIO_RESUMED,
     CLEARED,
     DEESCALATED,
+    LATCHED,
     ESCALATED,
     RAISED,
     REMINDED,
@@ -81,7 +82,7 @@ PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
 CATEGORIES: Final = frozenset({"physiological", "technical", "prompt"})
 TRANSITIONS: Final = frozenset(
     {RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, REMINDED, AUDIO_PAUSED, AUDIO_RESUMED, RESET,
-     CLEARED}
+     LATCHED, CLEARED}
 )
 
 

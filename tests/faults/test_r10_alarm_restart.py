@@ -99,17 +99,19 @@ def test_latched_and_active_alarms_survive_a_kill_as_the_same_occurrences(tmp_pa
         assert shown == {spo2_occurrence: "latched", hr_occurrence: "active"}
         assert sounder.pattern is not None and sounder.pattern.priority is Priority.HIGH
         assert audio.last is not None and audio.last.priority is Priority.HIGH
-        # Nothing was ended by the kill or the restart; session_resumed names both.
-        assert transitions(db, "spo2_low") == [(spo2_occurrence, "raised")]
+        # Nothing was ended by the kill or the restart (nor latched twice); session_resumed
+        # names both.
+        assert transitions(db, "spo2_low") == [(spo2_occurrence, "raised"), (spo2_occurrence, "latched")]
         assert transitions(db, "heart_rate_high") == [(hr_occurrence, "raised")]
         [(detail,)] = sql(db, "SELECT detail FROM events WHERE kind = 'session_resumed'")
         restored = {r["occurrence"]: r["state"] for r in json.loads(detail)["restored_occurrences"]}
-        assert restored[spo2_occurrence] == "active"   # as logged; the re-evaluation latches it
+        assert restored[spo2_occurrence] == "latched"   # as logged
         assert hr_occurrence in restored
         # The nurse resets the latched alarm: only now does the log end it.
         controller.acknowledge(spo2_occurrence)
-        assert transitions(db, "spo2_low") == [(spo2_occurrence, "raised"), (spo2_occurrence, "reset"),
-                                               (spo2_occurrence, "cleared")]
+        assert transitions(db, "spo2_low") == [
+            (spo2_occurrence, "raised"), (spo2_occurrence, "latched"), (spo2_occurrence, "reset"),
+            (spo2_occurrence, "cleared")]
         assert len(sql(db, "SELECT id FROM sessions")) == 1
     finally:
         if console.poll() is None:

@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.network.pcd import (
-    LATCHED,
     AlertState,
     Inactivation,
     PatientShown,
@@ -276,17 +275,16 @@ def test_one_occurrence_raised_acknowledged_escalated_latched_reset_cleared():
     # SpO2 89: escalates to high, sounding again.
     s.device("spo2", 89)
     s.t(75)
-    # SpO2 97: the condition ends before anyone acknowledged the high alarm: it latches (no record).
+    # SpO2 97: the condition ends before anyone acknowledged the high alarm: it latches (its own record).
     s.device("spo2", 97)
     assert s.shown() == [("spo2_low", "high", "latched")]
-    raised, acknowledged, escalated = transitions(s)
-    latched = replace(escalated, transition=LATCHED, at=s.now().wall)
+    raised, acknowledged, escalated, latched = transitions(s)
     s.t(80)
     # The nurse resets the latched alarm: reset, then cleared.
     s.engine.acknowledge(occurrence.id, "nurse.ana", s.now())
-    reset, cleared = transitions(s)[3:]
-    assert [t.transition for t in (raised, acknowledged, escalated, reset, cleared)] == \
-        ["raised", "acknowledged", "escalated", "reset", "cleared"]
+    reset, cleared = transitions(s)[4:]
+    assert [t.transition for t in (raised, acknowledged, escalated, latched, reset, cleared)] == \
+        ["raised", "acknowledged", "escalated", "latched", "reset", "cleared"]
 
     steps = [raised, acknowledged, escalated, latched, reset, cleared]
     messages = [pcd04(t, control_id=f"ALM-{i}", sent_at=t.at, station=STATION, patient=PATIENT)

@@ -172,3 +172,41 @@ def test_the_pdf_prints_the_time_to_acknowledge_at_the_highest_priority(pdf_text
     # The PDF draws the same rows (content.alarm_rows): one rule on screen and paper.
     assert "→ MEDIUM at 09:25:00 09:20:00 — not acknowledged — 09:35:00" in pdf_text
     assert "09:35:00 09:40:20 nurse.ana · at medium 09:35:30 nurse.ana 20 s" in pdf_text
+
+
+def test_a_latched_alarm_is_cleared_when_its_condition_ended_not_at_its_reset(tmp_path):
+    # SpO2 87 for 4 minutes, unseen, back to 96; reset 21 minutes after it began. The record
+    # had no row when the desaturation ended, so the review, its PDF and CSV read 21 minutes.
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.store import EventLog
+    from devices.reading import Reading
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    clock = ManualClock(at(9, 20))
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    engine = SessionEngine.open(protocol, log, Patient("MRN-4711", 72.0), "ana", clock.now())
+
+    def spo2(value: float, minutes: float) -> None:
+        clock.advance(minutes * 60)
+        now = clock.now()
+        assert engine.ingest_message([Reading("spo2", value, "%", now.wall, now.wall, "hl7:MON")], now)
+
+    spo2(97, 0); spo2(87, 4); spo2(96, 4)
+    [alarm] = engine.alarms()
+    assert alarm.state.value == "latched"
+    clock.advance(17 * 60)
+    assert engine.acknowledge(alarm.id, "nurse.ana", clock.now()).done
+    session = engine.session_id
+    log.close()
+
+    conn = open_readonly(tmp_path / "log.sqlite3")
+    try:
+        detail = load_session(conn, session)
+    finally:
+        conn.close()
+    row = row_of(detail, "SpO2 87")
+    assert (row["Raised"], row["Acknowledged"], row["To ack"], row["Cleared"]) == (
+        "09:24:00", "reset 09:45:00 nurse.ana", "21:00 min (reset)", "09:28:00")
+    assert "latched" in ALARM_COLUMN_TIPS["Cleared"]

@@ -79,13 +79,13 @@ def test_latched_high_alarm_survives_a_restart_until_the_nurse_resets_it():
     old = s.engine.alarms()[0].id
     assert s.shown() == [("spo2_low", "high", "latched")]
     engine = resume(s, 20)
-    # After the restart: the same occurrence, latched, sounding; no cleared row.
+    # After the restart: the same occurrence, latched, sounding; no cleared row, no second latch.
     assert [(o.id, o.state.value) for o in engine.alarms()] == [(old, "latched")]
     assert engine.audio(s.now()).priority is HIGH
-    assert occurrence_rows(s, old) == ["raised"]
+    assert occurrence_rows(s, old) == ["raised", "latched"]
     # Only the nurse's reset ends it.
     assert engine.acknowledge(old, "nurse.bo", s.now()).done
-    assert occurrence_rows(s, old) == ["raised", "reset", "cleared"]
+    assert occurrence_rows(s, old) == ["raised", "latched", "reset", "cleared"]
     assert engine.alarms() == []
 
 
@@ -319,7 +319,7 @@ def test_a_latched_apnoea_stays_latched_through_a_restart_not_raised_anew():
     s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
     s.t(start + 86 + 25 + 15)
     assert [(o.id, o.state.value) for o in s.engine.alarms()] == [(apnoea, "latched")]
-    assert occurrence_rows(s, apnoea) == ["raised"]
+    assert occurrence_rows(s, apnoea) == ["raised", "latched"]
 
 
 def prompts(engine: SessionEngine) -> list[tuple[str, str]]:
