@@ -404,6 +404,8 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
             message += f" → {step.priority.upper()} at {hhmm(step.at, tz, True)}"
             if step.value is not None and step.value != episode.value:
                 message += f" ({_value_text(episode.condition, step.value)})"
+        if episode.taken_back:
+            message = f"{message} [{episode.taken_back}]"
         rows.append(AlarmRow(priority, (
             label, message, hhmm(episode.raised_at, tz, seconds=True), ack, to_ack, paused,
             _ended(episode, tz),
@@ -705,6 +707,7 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
     ("peak_diastolic", "Peak diastolic BP"),
     ("min_spo2", "Lowest SpO2"),
     ("min_rr", "Lowest RR"),
+    ("peak_heart_rate", "Peak heart rate"),
     ("alarms_high", "High alarms"),
     ("alarms_medium", "Medium alarms"),
     ("alarms_low", "Low alarms"),
@@ -757,7 +760,11 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
                                 "mmHg"),
         "min_spo2": NONE if row.min_spo2 is None else f"{row.min_spo2:.0f} %",
         "min_rr": NONE if row.min_resp_rate is None else f"{row.min_resp_rate:.0f} /min",
-        "alarms_high": str(row.alarms_high),
+        "peak_heart_rate": _peak(row.peak_heart_rate, row.peak_heart_rate_minute, row.t0_minute,
+                                 "/min"),
+        "alarms_high": str(row.alarms_high) + (
+            f" ({row.alarms_high_taken_back} from values taken back)"
+            if row.alarms_high_taken_back else ""),
         "alarms_medium": str(row.alarms_medium),
         "alarms_low": str(row.alarms_low),
         "reminders": str(row.alarms_info),

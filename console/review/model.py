@@ -140,6 +140,9 @@ class AlarmEpisode:
         threshold: the limit as shown (e.g. `≥180`); '' when none.
         message: the banner text when it was raised.
         steps: every step in commit order.
+        taken_back: '' or what became of the typed value that raised it ("value entered in
+            error", "value corrected to 160 mmHg"): such an alarm stands in the record as it
+            sounded, marked, not as the patient's event.
     """
 
     occurrence: int
@@ -154,6 +157,7 @@ class AlarmEpisode:
     threshold: str
     message: str
     steps: tuple[AlarmStep, ...]
+    taken_back: str = ""
 
     # The response at the highest priority (QA: a high alarm read "To ack 45 s", the time its
     # earlier medium phase was acknowledged, when the high one was acknowledged 20 s after it
@@ -605,6 +609,9 @@ class CourseRow:
         min_resp_rate: lowest valid respiratory rate (breaths/min).
         alarms_high / alarms_medium / alarms_low / alarms_info: alarm occurrences by the highest
             priority they reached.
+        alarms_high_taken_back: of the high ones, those a typed value raised that was then
+            entered in error or corrected.
+        peak_heart_rate / peak_heart_rate_minute: highest valid heart rate (beats/min) and when.
         max_nausea, max_dissociation, max_hallucinations, max_fatigue: highest score entered.
         min_moaas: lowest MOAA/S entered (deepest sedation).
         minutes_to_discharge: minutes from start to the `discharged` event, or None.
@@ -634,6 +641,9 @@ class CourseRow:
     max_fatigue: float | None
     minutes_to_discharge: float | None
     demo: bool = False
+    alarms_high_taken_back: int = 0
+    peak_heart_rate: float | None = None
+    peak_heart_rate_minute: float | None = None
 
 
 def describe_event(kind: str, detail: Mapping[str, Any]) -> str:

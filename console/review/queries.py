@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
@@ -467,7 +467,7 @@ def _load_session(
             [session_id],
         )
     )
-    alarms = _episodes(conn, session_id, times)
+    alarms = _episodes(conn, session_id, times, _alarms_taken_back(conn, session_id))
     discharged = next((e for e in events if e.kind == "discharged"), None)
     summary = _summary(
         row, details, (PRIORITY_RANK[a.priority] for a in alarms),
@@ -483,8 +483,38 @@ def _load_session(
     )
 
 
+def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, str]:
+    """Alarm occurrences raised by a typed value that was later entered in error or corrected:
+    occurrence -> what became of it. The value and its alarm were committed together, so the
+    raising row has the observation's metric, value and time (a clinician read a mis-clicked
+    MOAA/S 1 as deep sedation in the review, its PDF and the course's count)."""
+    fates: dict[int, str] = {}
+    for corrects, name, value in conn.execute(
+        "SELECT corrects, metric, value FROM observations INDEXED BY observations_corrects "
+        "WHERE corrects IS NOT NULL AND session_id = ?", [session_id]
+    ):
+        m = METRICS.get(name)
+        shown = f"{m.format(value)} {m.unit}" if m is not None else f"{value:g}"
+        fates[int(corrects)] = f"value corrected to {shown}"
+    for (observation,) in conn.execute(
+        "SELECT json_extract(detail, '$.observation') FROM events "
+        "WHERE session_id = ? AND kind = 'entered_in_error'", [session_id]
+    ):
+        if observation is not None:
+            fates[int(observation)] = "value entered in error"
+    if not fates:
+        return {}
+    return {occurrence: fates[obs_id] for occurrence, obs_id in conn.execute(
+        "SELECT a.occurrence, o.id FROM alarm_events AS a JOIN observations AS o "
+        "ON o.session_id = a.session_id AND o.received_at = a.at AND o.value = a.value "
+        "AND substr(a.condition, 1, length(o.metric) + 1) = o.metric || '_' "
+        f"WHERE a.session_id = ? AND a.transition = 'raised' AND o.id IN ({_in_list(list(fates))})",
+        [session_id])}
+
+
 def _episodes(
-    conn: sqlite3.Connection, session_id: int, times: IsoParser
+    conn: sqlite3.Connection, session_id: int, times: IsoParser,
+    taken_back: Mapping[int, str] | None = None,
 ) -> tuple[AlarmEpisode, ...]:
     steps_by: dict[int, list[tuple[Any, ...]]] = {}
     for r in conn.execute(
@@ -509,6 +539,7 @@ def _episodes(
             value=raising[6], threshold=raising[7], message=raising[8],
             steps=tuple(AlarmStep(at=times(r[5]), transition=r[4], priority=r[3], actor=r[9],
                                   value=r[6], message=r[8], id=r[10]) for r in rows),
+            taken_back=(taken_back or {}).get(occurrence, ""),
         ))
     episodes.sort(key=lambda e: (e.raised_at, e.occurrence))
     return tuple(episodes)
@@ -746,8 +777,8 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
 
 # --- a patient's course --------------------------------------------------------------------------
 
-_COURSE_MAX: Final = ("bp_systolic", "bp_diastolic", "nausea", "dissociation", "hallucinations",
-                      "fatigue")
+_COURSE_MAX: Final = ("bp_systolic", "bp_diastolic", "heart_rate", "nausea", "dissociation",
+                      "hallucinations", "fatigue")
 _COURSE_MIN: Final = ("spo2", "resp_rate", "moaas")
 
 
@@ -831,6 +862,9 @@ def _load_course(
         counts = {name: 0 for name in PRIORITY_RANK}
         for rank in ranks.get(session_id, ()):
             counts[_PRIORITY_BY_RANK[rank]] += 1
+        taken_back = _alarms_taken_back(conn, session_id)
+        high_taken_back = sum(1 for e in _episodes(conn, session_id, times, taken_back)
+                              if e.taken_back and e.priority == "high") if taken_back else 0
         out.append(CourseRow(
             session_id=session_id, session_number=row[4], started_at=started,
             protocol_id=row[2], dose_mg=_dose(json.loads(row[10])),
@@ -838,7 +872,9 @@ def _load_course(
             peak_systolic=value("bp_systolic"), peak_systolic_minute=minute("bp_systolic"),
             peak_diastolic=value("bp_diastolic"), peak_diastolic_minute=minute("bp_diastolic"),
             min_spo2=value("spo2"), min_resp_rate=value("resp_rate"),
-            alarms_high=counts["high"], alarms_medium=counts["medium"],
+            alarms_high=counts["high"], alarms_high_taken_back=high_taken_back,
+            peak_heart_rate=value("heart_rate"), peak_heart_rate_minute=minute("heart_rate"),
+            alarms_medium=counts["medium"],
             alarms_low=counts["low"], alarms_info=counts["info"],
             max_nausea=value("nausea"), max_dissociation=value("dissociation"),
             max_hallucinations=value("hallucinations"), min_moaas=value("moaas"),

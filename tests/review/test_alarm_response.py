@@ -164,8 +164,9 @@ def pdf_text(surge, tmp_path_factory) -> str:
 
 
 def test_the_pdf_prints_the_reset(pdf_text):
-    assert ("HIGH Systolic BP 250 mmHg, limit ≥200 09:50:00 reset 09:50:00 nurse.ana "
-            "0 s (reset)") in pdf_text
+    # The typed 250 was corrected to 150: the alarm it raised says so on paper too.
+    assert ("HIGH Systolic BP 250 mmHg, limit ≥200 [value corrected to 150 mmHg] 09:50:00 "
+            "reset 09:50:00 nurse.ana 0 s (reset)") in pdf_text
 
 
 def test_the_pdf_prints_the_time_to_acknowledge_at_the_highest_priority(pdf_text):

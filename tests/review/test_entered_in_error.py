@@ -28,3 +28,40 @@ def test_a_value_entered_in_error_is_listed_with_who_and_why(tmp_path):
         ("Mon 02 Mar 2026 09:02", "Entered in error", "nurse.bea",
          "Sedation (MOAA/S) 1 taken back: scored the wrong patient")]
     assert detail.scales == ()   # and it counts nowhere
+
+
+def test_an_alarm_a_value_taken_back_raised_is_marked_in_the_review_and_the_course(tmp_path):
+    # A mis-clicked MOAA/S 1 (taken back) and a systolic typed 240 for 160 (corrected) each
+    # raised a high alarm: the review listed both unmarked, and the course counted them as the
+    # patient's, beside a heart rate nobody could compare across the course.
+    from console.review.queries import load_course
+    from devices.reading import Reading
+
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
+                                Patient("MRN-7", 72.0), "nurse.ana", clock.now())
+    moaas = engine.enter_manual_row("moaas", 1, "nurse.bea", clock.advance(60))[1]
+    assert moaas is not None and engine.void(moaas, "moaas", "nurse.bea", clock.advance(5),
+                                             "clicked 1 instead of 4").done
+    systolic = engine.enter_manual_row("bp_systolic", 240, "nurse.bea", clock.advance(60))[1]
+    assert systolic is not None and engine.correct(systolic, "bp_systolic", 160, "nurse.bea",
+                                                   clock.advance(5), "typed 240 for 160")
+    now = clock.advance(60)
+    assert engine.ingest_message([Reading("spo2", 86, "%", now.wall, now.wall, "hl7:MON"),
+                                  Reading("heart_rate", 131, "beats/min", now.wall, now.wall,
+                                          "hl7:MON")], now)
+    session = engine.session_id
+    log.close()
+
+    conn = open_readonly(tmp_path / "log.sqlite3")
+    detail = load_session(conn, session)
+    marked = {row.cells[1] for row in rc.alarm_rows(detail, UTC) if row.priority == "high"}
+    assert "Sedation (MOAA/S) 1 score, limit ≤1 [value entered in error]" in marked
+    assert "Systolic BP 240 mmHg, limit ≥200 [value corrected to 160 mmHg]" in marked
+    assert {m for m in marked if "[" not in m} == {"SpO2 86 %, limit ≤90",
+                                                    "Heart rate 131 beats/min, limit ≥131"}
+    (course,) = load_course(conn, "MRN-7")
+    cells = rc.course_cells(course, UTC)
+    assert cells["alarms_high"] == "4 (2 from values taken back)"
+    assert cells["peak_heart_rate"].startswith("131 /min at 3.2 min")
