@@ -674,9 +674,15 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         return "Session ended"
     if kind == "session_resumed":
         return f"Session resumed in phase {d.get('phase')}"
-    if kind == "correction":
-        return (f"Corrected {d.get('metric')} (row {d.get('corrects')}) to {d.get('value')}: "
-                f"{d.get('reason')}")
+    if kind in ("correction", "entered_in_error"):   # the Notes tab's words, not row ids
+        name = str(d.get("metric", ""))
+        label = METRICS[name].label if name in METRICS else name
+        value = d.get("value")
+        shown = (METRICS[name].format(float(value)) if name in METRICS
+                 and isinstance(value, int | float) else value)
+        if kind == "entered_in_error":
+            return f"{label} {shown} taken back: {d.get('reason')}"
+        return f"{label} corrected to {shown}: {d.get('reason')}"
     if kind == "device_state":
         extra = f": {d['detail']}" if d.get("detail") else ""
         return f"Device {d.get('state')}{extra}"

@@ -32,3 +32,14 @@ def test_a_phase_end_is_named_as_the_nurse_saw_the_phase():
     assert describe_event("phase_ended", {"phase": "pre"}) == "Phase ended: pre"
     assert describe(EventRecord(1, START, "phase_ended", "n", {"phase": "pre"})).startswith(
         "Phase ended: pre")
+
+
+def test_a_correction_and_a_value_taken_back_read_as_the_notes_tab_says_them():
+    # The Signatures tab and the PDF printed "entered in error {'metric': 'moaas', 'observation':
+    # 2098, ...}" and "Corrected bp_systolic (row 2108) to 160" (clinician walk).
+    assert describe_event("entered_in_error", {
+        "metric": "moaas", "observation": 2098, "reason": "clicked 1 instead of 4", "value": 1,
+    }) == "Sedation (MOAA/S) 1 taken back: clicked 1 instead of 4"
+    assert describe_event("correction", {
+        "metric": "bp_systolic", "corrects": 2108, "value": 160.0, "reason": "typed 240",
+    }) == "Systolic BP corrected to 160: typed 240"
