@@ -220,13 +220,14 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
     device count: found by the session's protocol id when not given)."""
     s = detail.summary
     number_text = f"{s.session_number}" + (f" of {course_sessions}" if course_sessions else "")
-    ended = hhmm(s.ended_at, tz) if s.ended_at else "open"
+    when = f"{day(s.started_at, tz)} {hhmm(s.started_at, tz)}"
     fields = [
         ("Patient", s.patient_id + ("  (DEMO: not patient data)" if s.demo else "")),
         ("Protocol", protocol_text(detail)),
         ("Session", f"{number_text} · log session {s.id}"),
-        ("Date", f"{day(s.started_at, tz)} {hhmm(s.started_at, tz)}–{ended}"
-                 f" ({duration(s.duration)})"),
+        # "11:00–open (open)" read oddly for a session still open.
+        ("Date", f"{when}–{hhmm(s.ended_at, tz)} ({duration(s.duration)})" if s.ended_at
+         else f"{when}, still open"),
         ("Nurse", s.nurse),
         ("Weight", f"{s.weight_kg:g} kg"),
         ("Dose", dose_text(detail, protocol)),
@@ -579,6 +580,10 @@ def scale_maxima(detail: SessionDetail) -> list[tuple[str, str]]:
 # ---- vitals at each check -----------------------------------------------------------------------
 
 VITAL_COLUMNS = ("Time", "Min", "BP mmHg", "HR /min", "RR /min", "SpO2 %", "Source")
+# "Min" and the trend's axis count from the session's start; the header's "T0 + 80 min" from the
+# first dose (a clinician read the two as one).
+MIN_COLUMN_TIP = ("Minutes since the session started, as the trend's axis counts them; "
+                  "\"T0 + n min\" counts from the first dose")
 _VITAL_KEYS = ("bp_systolic", "bp_diastolic", "heart_rate", "resp_rate", "spo2")
 
 

@@ -636,6 +636,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.alarm_model = RowsModel(rc.ALARM_COLUMNS, self)
         self.alarm_model.header_tips = dict(rc.ALARM_COLUMN_TIPS)
         self.vitals_model = RowsModel(rc.VITAL_COLUMNS, self)
+        self.vitals_model.header_tips = {"Min": rc.MIN_COLUMN_TIP}
         self.checklist_model = RowsModel(rc.CHECKLIST_COLUMNS, self)
         self.override_model = RowsModel(rc.OVERRIDE_COLUMNS, self)
         self.observation_model = RowsModel(("Time",), self)
@@ -795,7 +796,9 @@ class SessionDetailPage(QtWidgets.QWidget):
             f"{s.protocol_id} v{detail.protocol_version} · nurse {s.nurse} · {fields['Weight']}"
             f" · dose {fields['Dose']} · T0 {fields['T0 (first dose)']}"
             # "discharged 10:20 (…)", or what the session is instead: "session open".
-            f" · {'discharged ' if s.discharged_at is not None else ''}{fields['Discharged']}")
+            f" · {'discharged ' if s.discharged_at is not None else ''}{fields['Discharged']}"
+            # The zone once on screen, as the PDF's footer says it (the tables show clock times).
+            f" · times {rc.zone(s.started_at, self.tz)}")
         self.subtitle.setToolTip(f"{fields['Protocol']} · log session {s.id}")
         self.demo_label.setVisible(s.demo)
         for key, button in self.export_buttons.items():

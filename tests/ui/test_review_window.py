@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from console.clock import ManualClock
 from console.records import AlarmTransition, SessionOpened
+from console.review import content as rc
 from console.review.integrity import ChainSweep
 from console.review.queries import open_readonly
 from console.store import EventLog
@@ -198,7 +199,9 @@ def test_enter_or_double_click_opens_the_session(review, qtbot):
 def test_the_header_says_discharged_when_and_an_open_session_is_open(review):
     window, _, facts, path = review
     window.open_session(facts.ids["quiet-1"])
-    assert window.detail_page.subtitle.text().endswith(" · T0 09:05 · discharged 10:17 (T0 + 72 min)")
+    # The zone once on screen, as the PDF's footer (the tables show clock times).
+    assert window.detail_page.subtitle.text().endswith(
+        " · T0 09:05 · discharged 10:17 (T0 + 72 min) · times UTC")
     # A session still running (a chair beside the review): "session open", not
     # "discharged session open".
     log = EventLog.open(path, "test")
@@ -208,7 +211,13 @@ def test_the_header_says_discharged_when_and_an_open_session_is_open(review):
     finally:
         log.close()
     window.open_session(running.id)
-    assert window.detail_page.subtitle.text().endswith(" · T0 not dosed · session open")
+    assert window.detail_page.subtitle.text().endswith(" · T0 not dosed · session open · times UTC")
+    assert window.detail_page.title.text().endswith(" · Tue 10 Mar 2026 09:00, still open")
+    vitals = window.detail_page.vitals_model
+    column = rc.VITAL_COLUMNS.index("Min")
+    tip = vitals.headerData(column, QtCore.Qt.Orientation.Horizontal,
+                            QtCore.Qt.ItemDataRole.ToolTipRole)
+    assert "since the session started" in tip and "first dose" in tip
 
 
 def test_a_patient_typed_and_enter_opens_the_newest_match(review, qtbot):
