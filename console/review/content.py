@@ -708,11 +708,11 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
     ("date", "Date"),
     ("protocol", "Protocol"),
     ("dose", "Dose"),
-    ("peak_systolic", "Peak systolic BP"),
-    ("peak_diastolic", "Peak diastolic BP"),
+    ("peak_systolic", "Peak systolic BP mmHg"),
+    ("peak_diastolic", "Peak diastolic BP mmHg"),
     ("min_spo2", "Lowest SpO2"),
     ("min_rr", "Lowest RR"),
-    ("peak_heart_rate", "Peak heart rate"),
+    ("peak_heart_rate", "Peak heart rate /min"),
     ("alarms_high", "High alarms"),
     ("alarms_medium", "Medium alarms"),
     ("alarms_low", "Low alarms"),
@@ -734,14 +734,15 @@ def course_header(row: CourseRow, check: RecordCheck | None = None) -> str:
             + (f"  {mark[0]}" if mark else ""))
 
 
-def _peak(value: float | None, minute: float | None, t0: float | None, unit: str) -> str:
+def _peak(value: float | None, minute: float | None, t0: float | None) -> str:
+    """"142 at T0 + 30 min" (the unit is in the row's name): short enough that a course of six
+    sessions fits side by side at 1920x1080 (it needed scrolling with "142 mmHg at 35 min
+    (T0 + 30 min)"); minutes from the start only for a session never dosed."""
     if value is None:
         return NONE
-    text = f"{value:.0f} {unit}"
+    text = f"{value:.0f}"
     if minute is not None:
-        text += f" at {minute:g} min"
-        if t0 is not None:
-            text += f" ({after_t0(minute - t0)})"
+        text += f" at {after_t0(minute - t0)}" if t0 is not None else f" at {minute:g} min"
     return text
 
 
@@ -760,13 +761,11 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         "date": f"{day(row.started_at, tz)} {hhmm(row.started_at, tz)}",
         "protocol": row.protocol_id,
         "dose": NONE if row.dose_mg is None else f"{row.dose_mg:g} mg",
-        "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute, "mmHg"),
-        "peak_diastolic": _peak(row.peak_diastolic, row.peak_diastolic_minute, row.t0_minute,
-                                "mmHg"),
+        "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute),
+        "peak_diastolic": _peak(row.peak_diastolic, row.peak_diastolic_minute, row.t0_minute),
         "min_spo2": NONE if row.min_spo2 is None else f"{row.min_spo2:.0f} %",
         "min_rr": NONE if row.min_resp_rate is None else f"{row.min_resp_rate:.0f} /min",
-        "peak_heart_rate": _peak(row.peak_heart_rate, row.peak_heart_rate_minute, row.t0_minute,
-                                 "/min"),
+        "peak_heart_rate": _peak(row.peak_heart_rate, row.peak_heart_rate_minute, row.t0_minute),
         "alarms_high": str(row.alarms_high) + (
             f" ({row.alarms_high_taken_back} from values taken back)"
             if row.alarms_high_taken_back else ""),
