@@ -758,7 +758,8 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
     record = record_cell(check if check is not None else RecordCheck(RecordState.UNCHECKED))
     return {
         "record": record[0],
-        "date": f"{day(row.started_at, tz)} {hhmm(row.started_at, tz)}",
+        # No weekday, and "(2 values taken back)": six sessions side by side at 1366x768 too.
+        "date": f"{local(row.started_at, tz):%d %b %Y} {hhmm(row.started_at, tz)}",
         "protocol": row.protocol_id,
         "dose": NONE if row.dose_mg is None else f"{row.dose_mg:g} mg",
         "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute),
@@ -767,7 +768,7 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         "min_rr": NONE if row.min_resp_rate is None else f"{row.min_resp_rate:.0f} /min",
         "peak_heart_rate": _peak(row.peak_heart_rate, row.peak_heart_rate_minute, row.t0_minute),
         "alarms_high": str(row.alarms_high) + (
-            f" ({row.alarms_high_taken_back} from values taken back)"
+            f" ({row.alarms_high_taken_back} values taken back)"
             if row.alarms_high_taken_back else ""),
         "alarms_medium": str(row.alarms_medium),
         "alarms_low": str(row.alarms_low),

@@ -63,5 +63,5 @@ def test_an_alarm_a_value_taken_back_raised_is_marked_in_the_review_and_the_cour
                                                     "Heart rate 131 beats/min, limit ≥131"}
     (course,) = load_course(conn, "MRN-7")
     cells = rc.course_cells(course, UTC)
-    assert cells["alarms_high"] == "4 (2 from values taken back)"
+    assert cells["alarms_high"] == "4 (2 values taken back)"
     assert cells["peak_heart_rate"] == "131 at 3.2 min"   # never dosed: from the start
