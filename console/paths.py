@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,19 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path(APP) / "sessions.sqlite3"
 
 
+def append_private_file(path: Path, text: str) -> None:
+    """Append `text` to `path` (created 0600), flushed to disk before this returns.
+
+    Raises:
+        OSError: the file cannot be created or written.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+
+
 def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | None:
     """Write `text` to a new file `name` (0600: it may hold patient data) in the first of
     `folders` that takes it, flushed to disk; return its path, or None when none did."""
@@ -23,11 +37,17 @@ def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | 
         path = Path(folder) / name
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            continue
+        try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
                 out.flush()
                 os.fsync(out.fileno())
         except OSError:
+            # A full disk takes the new file but not its text: no empty copy stays behind.
+            with contextlib.suppress(OSError):
+                path.unlink()
             continue
         return path
     return None

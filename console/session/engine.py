@@ -55,6 +55,7 @@ pause in force ends at restart (what sounds, sounds again).
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from functools import partial
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -94,7 +95,7 @@ from console.session.alarms import (
 )
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
-from console.session.holding import HeldWrites, dump_held, reading_key
+from console.session.holding import HeldFile, HeldWrites, reading_key
 from console.session.schedule import DueInfo, Schedule
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, metric
@@ -264,6 +265,8 @@ class SessionEngine:
         self.protocol = protocol
         self.recorder = recorder
         self.writes = HeldWrites(recorder)   # holds records in memory while the log cannot take them
+        self.held_file = HeldFile()          # ... and copies them to a file as they are held
+        self.spare_folders: list[Path] = [Path(tempfile.gettempdir())]
         self.session_id = session_id
         self.patient = patient
         self.nurse = nurse
@@ -1484,15 +1487,24 @@ class SessionEngine:
         if ids is not None:
             return ids
         self.writes.hold(self._log_alarm(now))
+        self._copy_held(now)
         return None
+
+    def _copy_held(self, now: Moment) -> Path | None:
+        """Copy what is held to a file as it is held (`HeldFile`): the log's folder first, else
+        the spare folders (the system's temporary folder unless the app says otherwise)."""
+        error = self.writes.error
+        folders = [*([error.path.parent] if error is not None else []), *self.spare_folders]
+        return self.held_file.copy(self.writes.held, folders, now.wall)
 
     def _log_alarm(self, now: Moment) -> list[Record]:
         """Raise (or keep) the "session log unavailable" technical alarm while records are held.
 
         Medium priority: nothing is lost yet and the patient's alarms still work, but the record
-        exists only in this process until the log takes it, so the nurse must act (free the
-        disk, close the program holding the file, call support) within minutes; high is kept for
-        what needs an immediate response to the patient.
+        is not in the log (held in memory, with a copy in `HeldFile`'s file) until the log takes
+        it, so the nurse must act (free the disk, close the program holding the file, call
+        support) within minutes; high is kept for what needs an immediate response to the
+        patient.
         """
         error = self.writes.error
         cause = _LOG_CAUSES.get(error.cause, error.cause) if error is not None else "unknown cause"
@@ -1507,6 +1519,7 @@ class SessionEngine:
         written = self.writes.retry(now.mono, force)
         if not written:
             return []
+        self.held_file.written_to_log()
         records: list[Record] = [EventRecord(self.session_id, now.wall, "log_restored", ENGINE, {
             "records_written": written,
             "held_seconds": round(now.mono - held_since, 1) if held_since is not None else None,
@@ -1515,12 +1528,11 @@ class SessionEngine:
         return records
 
     def close(self, now: Moment, spare_folders: Sequence[Path] = ()) -> Path | None:
-        """The console stops: a last attempt to write what is held, else a file beside the log.
+        """The console stops: a last attempt to write what is held, else its file (`HeldFile`).
 
-        Returns the file the held records were written to (JSON lines, 0600: the log's folder,
-        else the first of `spare_folders` that takes it), or None when nothing was left held.
-        Records lost to SIGKILL or power loss while held cannot be saved: the alarm says they
-        exist only in memory.
+        Returns the file the held records are in (JSON lines, 0600: the log's folder, else the
+        first spare folder that takes it), or None when nothing was left held. The file was
+        written as they were held, so a SIGKILL or a power cut loses none of them either.
         """
         failed: Exception | None = None
         try:
@@ -1530,9 +1542,8 @@ class SessionEngine:
             failed = exc
         path = None
         if self.writes.count:
-            error = self.writes.error
-            folders = [*([error.path.parent] if error is not None else []), *spare_folders]
-            path = dump_held(self.writes.held, folders, now.wall)
+            self.spare_folders = [*self.spare_folders, *spare_folders]
+            path = self._copy_held(now)
             if path is not None:
                 self.writes.held.clear()   # saved elsewhere: a second close must not write them again
         if failed is not None:

@@ -22,13 +22,14 @@ are held and not yet saved.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from console.paths import write_private_file
+from console.paths import append_private_file, write_private_file
 from console.records import ObservationRecord, Record, Recorder
 from console.store.errors import LogError
 from devices.reading import MANUAL, Reading
@@ -157,17 +158,50 @@ def _plain(value: object) -> object:
     return value
 
 
-def dump_held(records: Sequence[Record], folders: Sequence[Path], stamp: datetime) -> Path | None:
-    """Write records that never reached the log to a JSON-lines file; return it, or None.
-
-    The last resort when the console stops while the log still cannot take them: one line per
-    record (`type` and its fields), in the first of `folders` that can take the file. Support can
-    read it and re-enter what matters; the log itself is never patched from it automatically.
-    """
-    name = f"unsaved-records-{stamp.strftime('%Y%m%dT%H%M%SZ')}.jsonl"
-    lines = "".join(
+def _lines(records: Sequence[Record]) -> str:
+    return "".join(
         json.dumps({"type": type(r).__name__, **{k: _plain(v) for k, v in asdict(r).items()}},
                    ensure_ascii=False, sort_keys=True) + "\n"
         for r in records
     )
-    return write_private_file(folders, name, lines)
+
+
+class HeldFile:
+    """The records held in memory, copied to a JSON-lines file as they are held.
+
+    Held records lived in memory only: a SIGKILL or a power cut while the log could not take
+    writes lost them, a typed reading and the alarms the nurse saw among them (the restart
+    audit), and a monitor answered AE may have given up resending. Each step that is held
+    appends its records (one line each, `type` and its fields) to `unsaved-records-<time of
+    the first held record>.jsonl`, flushed to disk, in the first of `folders` that takes it
+    (the log's folder first: a locked log leaves it writable). Once the held records reach the
+    log the file is removed; at a clean stop it is what remains. Support reads it and re-enters
+    what matters; the log is never patched from it automatically.
+    """
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self._copied = 0   # how many of the held records the file has
+
+    def copy(self, held: Sequence[Record], folders: Sequence[Path], stamp: datetime) -> Path | None:
+        """Append the held records the file lacks; return the file, or None when no folder
+        takes it (the alarm already says the records are in memory only)."""
+        new = _lines(held[self._copied:])
+        if self.path is None:
+            name = f"unsaved-records-{stamp.strftime('%Y%m%dT%H%M%SZ')}.jsonl"
+            self.path = write_private_file(folders, name, new)
+        else:
+            try:
+                append_private_file(self.path, new)
+            except OSError:
+                return None   # tried again, whole, at the next held step: see `_copied`
+        if self.path is not None:
+            self._copied = len(held)
+        return self.path
+
+    def written_to_log(self) -> None:
+        """The held records are in the log now: the copy goes."""
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        self.path, self._copied = None, 0

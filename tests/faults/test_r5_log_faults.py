@@ -283,6 +283,9 @@ def test_mid_session_fault_holds_readings_in_memory_alarms_and_writes_them_in_or
         s = Session(db)
         stack.callback(s.close)
         engine, clock = s.engine, s.clock
+        spare = tmp_path / "spare"
+        spare.mkdir()
+        engine.spare_folders = [spare]   # not the system's temporary folder
         before_values = [s.device_reading() for _ in range(3)]
         saved = counts(db)
 
@@ -320,6 +323,13 @@ def test_mid_session_fault_holds_readings_in_memory_alarms_and_writes_them_in_or
         more = s.device_reading()
         assert engine.board.occurrence_for(LOG_UNAVAILABLE) is not None
         assert counts(db) == saved
+        # Held is not memory only: a copy on disk as they were held (a full disk: the spare
+        # folder), so a SIGKILL or a power cut now loses none of them.
+        [copy] = [*folder.glob("unsaved-records-*.jsonl"), *spare.glob("unsaved-records-*.jsonl")]
+        copied = [json.loads(line) for line in copy.read_text().splitlines()]
+        assert [r["value"] for r in copied if r["type"] == "ObservationRecord"
+                and r["metric"] == "heart_rate"] == [*held_values, more]
+        assert len(copied) == engine.unsaved
 
         # --- the log can be written again
         fault.close()
@@ -327,6 +337,7 @@ def test_mid_session_fault_holds_readings_in_memory_alarms_and_writes_them_in_or
             filler.unlink()
         engine.tick(clock.advance(RETRY_SECONDS))
         assert engine.unsaved == 0 and engine.log_error is None
+        assert not copy.exists()   # in the log now
         assert engine.board.occurrence_for(LOG_UNAVAILABLE) is None
         values = [v for (v,) in sql(db, "SELECT value FROM observations WHERE session_id = ? "
                                         "AND metric = 'heart_rate' ORDER BY id",

@@ -289,3 +289,30 @@ def test_a_held_record_the_log_refuses_stops_no_alarm_of_the_clock_and_is_saved_
     saved = list(tmp_path.glob("unsaved-records-*.jsonl"))
     assert len(saved) == 1 and "heart_rate" in saved[0].read_text()
     assert f"saved to {saved[0]}" in "".join(stopped.value.__notes__)
+
+
+def test_records_held_while_the_log_is_locked_are_on_disk_before_any_kill(tmp_path):
+    """Held records lived in memory only: a SIGKILL or a power cut while the log was locked
+    lost a typed reading and the alarms the nurse saw (the restart audit). They are copied to a
+    file as they are held; once the log takes them the copy goes."""
+    import json
+
+    s = Session()
+    s.to_infusion()
+    locked = RefusesAfterHolding(s)
+    locked.fail_with = LogError(tmp_path / "sessions.sqlite3", "locked", "database is locked")
+    s.t(60); s.device("spo2", 85)                 # high alarm, held
+    s.t(61); s.manual("bp_systolic", 190)          # a typed value, held
+    [copy] = tmp_path.glob("unsaved-records-*.jsonl")
+    rows = [json.loads(line) for line in copy.read_text().splitlines()]
+    assert [(r["type"], r.get("metric"), r.get("value")) for r in rows
+            if r["type"] == "ObservationRecord"] == [
+        ("ObservationRecord", "spo2", 85), ("ObservationRecord", "bp_systolic", 190)]
+    assert ("spo2_low", "raised") in {(r.get("condition"), r.get("transition")) for r in rows}
+    assert len(rows) == s.engine.unsaved            # each held record once, in order
+    assert copy.stat().st_mode & 0o777 == 0o600     # patient data
+    locked.fail_with = None                        # the other program lets go
+    s.t(63)
+    assert s.engine.unsaved == 0
+    assert not copy.exists()
+    assert [o.value for o in s.recorder.observations() if o.metric == "spo2"] == [85]
