@@ -1202,8 +1202,11 @@ class SessionEngine:
             return Outcome(False, (f"Record {missing} before ticking {item.text!r}.",))
         if over:
             if not gate_decision.strip():
+                # The words ask for an approval, not any decision: "NO-do-not-dose" typed as
+                # "the prescriber's decision" ticked the gate (a nurse walk on X).
                 return Outcome(False, (f"{'; '.join(over)}: a prescriber review is required before "
-                                       "dosing. Record the prescriber's decision to tick this item.",))
+                                       "dosing. To tick this item, name the prescriber who approves "
+                                       "dosing, with their words (Cancel if they do not approve).",))
             records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor,
                                        {"item": item.id, "values": over, "decision": gate_decision.strip()}))
         with self._step(now) as step:

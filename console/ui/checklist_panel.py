@@ -47,6 +47,7 @@ MARK_SIZE = 10
 LEGEND = "● required · greyed: ticked · hover a row for its full text"
 LISTED_ITEMS = 8       # open items a refusal's question names; the checklist shows the rest
 DIALOG_MARGIN_PX = 24  # a reason dialog keeps this much of the session window on each side
+PRESCRIBER_APPROVES = "Prescriber approves dosing"   # the gate's button: an approval, not any words
 
 
 def refusal_text(heading: str, reasons: list[str], question: str) -> str:
@@ -285,7 +286,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         item_id = str(row.data(ITEM_ID_ROLE))
         outcome = self.controller.tick_item(item_id)
         if not outcome.done and "prescriber" in outcome.message:
-            decision = self.asker.ask("Prescriber review", outcome.message)
+            decision = self.asker.ask("Prescriber review", outcome.message,
+                                      action=PRESCRIBER_APPROVES)
             if decision:
                 outcome = self.controller.tick_item(item_id, gate_decision=decision)
         self._report(outcome.done, outcome.message)

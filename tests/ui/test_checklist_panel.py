@@ -212,3 +212,26 @@ def test_the_override_question_is_whole_and_inside_the_window(qtbot, live, size)
         assert window.frameGeometry().contains(dialog.frameGeometry()), \
             f"the dialog {dialog.frameGeometry()} leaves the window {window.frameGeometry()}"
         dialog.close()
+
+
+def test_the_prescriber_gate_asks_for_an_approval_not_any_decision(qtbot, live):
+    # "NO-do-not-dose" typed as "the prescriber's decision" under a "Record" button ticked the
+    # gate and let the dose start (a nurse walk on X). The question and its button ask for the
+    # name of the prescriber who approves; Cancel leaves the gate unticked.
+    controller, journal, clock, log = live
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    controller.enter_manual("bp_systolic", 152)
+    controller.enter_manual("bp_diastolic", 96)
+    controller.enter_manual("heart_rate", 72)
+    controller.enter_manual("spo2", 98)
+    gate = next(r for r, i in enumerate(controller.view.phase.checklist) if i.gate)
+    panel.items.setFocus()
+    panel.items.setCurrentRow(gate)
+    answers.reply = ""   # the prescriber does not approve: Cancel
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert answers.actions[-1] == "Prescriber approves dosing"
+    assert answers.asked[-1].endswith("name the prescriber who approves dosing, with their "
+                                      "words (Cancel if they do not approve).")
+    assert panel.items.item(gate).checkState() == QtCore.Qt.CheckState.Unchecked
+    assert ticked_ids(log) == []
