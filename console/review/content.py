@@ -34,6 +34,7 @@ from console.review.model import (
     SessionSignatures,
     SessionSummary,
 )
+from console.session.dosing import EARLY_STOP_MINUTES
 from protocols.model import DoseMode, Protocol
 from protocols.vitals import METRICS, SCALES
 
@@ -169,6 +170,21 @@ def scale_text(name: str, value: float, short: bool = True) -> str:
     return shown
 
 
+def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> str:
+    """" (planned; infusion ended after 12 of 40 min)" when the dosing phase ended that early
+    (the chair's dose line says the same), else ''."""
+    if protocol is None or protocol.dose.mode is not DoseMode.WEIGHT:
+        return ""
+    dosing = next((p for p in detail.phases if p.kind == "dosing"), None)
+    if dosing is None or dosing.ended_at is None:
+        return ""
+    minutes = (dosing.ended_at - dosing.started_at).total_seconds() / 60
+    planned = protocol.dose.infusion_minutes
+    if minutes >= planned - EARLY_STOP_MINUTES:
+        return ""
+    return f" (planned; infusion ended after {int(minutes)} of {planned:g} min)"
+
+
 def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
     """"36 mg at 150 mL/h", "84 mg (3 devices)".
 
@@ -183,11 +199,11 @@ def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
     if dose is None:
         return NONE
     text = f"{dose:g} mg"
-    rate = d.get("pump_rate_ml_h")
-    if isinstance(rate, int | float):
-        return text + f" at {rate:g} mL/h"
     if protocol is None:
         protocol = find_protocol(detail.summary.protocol_id)
+    rate = d.get("pump_rate_ml_h")
+    if isinstance(rate, int | float):
+        return text + f" at {rate:g} mL/h" + _infusion_ended_early(detail, protocol)
     if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
         text += f" ({protocol.dose.device_count(dose)} devices)"
     return text

@@ -13,15 +13,24 @@ from typing import Any
 from protocols.model import DoseMode, PhaseKind, Protocol
 
 
-def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseKind) -> str:
+EARLY_STOP_MINUTES = 1.0
+"""An infusion phase that ended this much before its planned minutes was stopped early."""
+
+
+def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseKind,
+              dosing_minutes: float | None = None) -> str:
     """"Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min" (or the devices), with
-    "given:" once the dosing phase is over."""
+    "given:" once the dosing phase is over. An infusion whose phase ended early (a side effect,
+    an override) was not all given: "Dose planned: 36 mg … · infusion ended after 12 of 40 min"
+    (it read "Dose given: 36 mg" after a stop at 12 minutes)."""
     dose = protocol.dose
     mg = details.get("dose_mg")
     if not isinstance(mg, int | float):
         return ""
     given = phase_kind in (PhaseKind.OBSERVATION, PhaseKind.DISCHARGE)
-    prefix = "Dose given: " if given else "Dose "
+    stopped = (given and dose.mode is DoseMode.WEIGHT and dosing_minutes is not None
+               and dosing_minutes < dose.infusion_minutes - EARLY_STOP_MINUTES)
+    prefix = "Dose planned: " if stopped else "Dose given: " if given else "Dose "
     if dose.mode is DoseMode.WEIGHT:
         rate = details.get("pump_rate_ml_h") or dose.pump_rate_ml_per_h()
         line = f"{prefix}{mg:g} mg"
@@ -29,6 +38,9 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
             line += f" in {dose.bag_volume_ml:g} mL ({mg / dose.bag_volume_ml:.2f} mg/mL)"
         if rate:
             line += f" · pump {rate:g} mL/h over {dose.infusion_minutes:g} min"
+        if stopped and dosing_minutes is not None:
+            line += (f" · infusion ended after {int(dosing_minutes)} of "
+                     f"{dose.infusion_minutes:g} min")
         return line
     devices = dose.device_count(float(mg))
     line = f"{prefix}{mg:g} mg: {devices} device{'s' if devices != 1 else ''} of {dose.mg_per_device:g} mg"

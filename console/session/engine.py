@@ -202,6 +202,7 @@ class _State:
     phase_index: int
     phase_started: Moment
     t0: Moment | None = None
+    dosing_ended: Moment | None = None   # the start of the phase after the first dosing one
     ticks: dict[tuple[str, str], Tick] = field(default_factory=dict)
     latest: dict[str, Latest] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
@@ -361,6 +362,8 @@ class SessionEngine:
                 state.phase_started = moment(event.at)
                 if state.t0 is None and engine.phase.kind is PhaseKind.DOSING:
                     state.t0 = moment(event.at)
+                elif state.t0 is not None and state.dosing_ended is None:
+                    state.dosing_ended = moment(event.at)
                 phase_starts.append((engine.phase, state.phase_started, state.t0))
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
@@ -482,6 +485,12 @@ class SessionEngine:
     @property
     def phase(self) -> Phase:
         return self.protocol.phases[self._state.phase_index]
+
+    @property
+    def dosing_minutes(self) -> float | None:
+        """How long the dosing phase ran (T0 to the next phase), once it has ended; else None."""
+        t0, ended = self._state.t0, self._state.dosing_ended
+        return (ended.mono - t0.mono) / 60 if t0 is not None and ended is not None else None
 
     @property
     def t0(self) -> Moment | None:
@@ -1324,6 +1333,8 @@ class SessionEngine:
     def _next_phase_records(self, actor: str, now: Moment) -> list[Record]:
         records: list[Record] = [EventRecord(self.session_id, now.wall, "phase_ended", actor,
                                              {"phase": self.phase.id, "name": self.phase.name})]
+        if self.phase.kind is PhaseKind.DOSING and self._state.dosing_ended is None:
+            self._state.dosing_ended = now
         self._state.phase_index += 1
         self._state.phase_started = now
         first_dose = self.phase.kind is PhaseKind.DOSING and self._state.t0 is None

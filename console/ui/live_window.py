@@ -186,7 +186,8 @@ class LiveWindow(QtWidgets.QWidget):
         self.timers.setText(
             f"{engine.phase.name}   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
             f"    Next vitals: {next_due}")
-        line = dose_line(engine.protocol, engine.details, engine.phase.kind)
+        line = dose_line(engine.protocol, engine.details, engine.phase.kind,
+                         engine.dosing_minutes)
         self.dosing.setText(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
         _restyle(self.dosing, "font-size:14pt;padding:0 6px;" + (

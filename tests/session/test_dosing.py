@@ -25,3 +25,33 @@ def test_esketamine_dose_line_counts_the_devices():
 def test_no_dose_recorded_no_line():
     iv = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
     assert dose_line(iv, {}, PhaseKind.DOSING) == ""
+
+
+def test_an_infusion_ended_early_reads_planned_not_given_before_and_after_a_restart():
+    # Stopped at 12 minutes (a side effect): the line read "Dose given: 36 mg".
+    from tests.session.helpers import Session, iv_protocol
+    from tests.session.test_resume import resume
+
+    s = Session()
+    s.to_infusion()
+    t0 = s.now().mono - s.origin
+    s.t(t0 + 12 * 60)
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="nausea, pump stopped").done
+    details = {"dose_mg": 35.0, "pump_rate_ml_h": 150.0}
+    line = dose_line(iv_protocol(), details, s.engine.phase.kind, s.engine.dosing_minutes)
+    assert line == ("Dose planned: 35 mg in 100 mL (0.35 mg/mL) · pump 150 mL/h over 40 min · "
+                    "infusion ended after 12 of 40 min")
+    s.engine = resume(s, 30)
+    assert s.engine.dosing_minutes == 12
+
+
+def test_a_whole_infusion_reads_given():
+    from tests.session.helpers import Session, iv_protocol
+
+    s = Session()
+    s.to_infusion()
+    t0 = s.now().mono - s.origin
+    s.t(t0 + 40 * 60)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    line = dose_line(iv_protocol(), {"dose_mg": 35.0}, s.engine.phase.kind, s.engine.dosing_minutes)
+    assert line.startswith("Dose given: 35 mg") and "ended after" not in line
