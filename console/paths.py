@@ -18,16 +18,27 @@ def default_db_path() -> Path:
 
 
 def append_private_file(path: Path, text: str) -> None:
-    """Append `text` to `path` (created 0600), flushed to disk before this returns.
+    """Append `text` to the existing file `path`, flushed to disk before this returns; a write
+    that fails part way is cut back, so the file never ends in half a line.
 
     Raises:
-        OSError: the file cannot be created or written.
+        FileNotFoundError: the file is gone (it is not made again with only the new text).
+        OSError: it cannot be written.
     """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        size = os.fstat(fd).st_size
+        data = memoryview(text.encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)
 
 
 def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | None:

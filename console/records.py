@@ -62,6 +62,7 @@ AUDIO_PAUSED = "audio_paused"
 AUDIO_RESUMED = "audio_resumed"
 RESET = "reset"                # a latched alarm's visual signal reset by the nurse
 LATCHED = "latched"            # a high alarm's condition ended unseen: it stays until reset
+RETURNED = "returned"          # a latched alarm's condition came back lower: active again
 CLEARED = "cleared"            # the condition no longer holds
 REMINDED = "reminded"          # an acknowledged alarm still present sounds again
 

@@ -119,7 +119,8 @@ check them against TF-2 before a Connectathon):
 - Type: physiological SP, technical ST, prompt SA (advisory).
 - State and inactivation from the transition alone: raised/escalated/de-escalated/reminded/audio
   resumed -> active, enabled; acknowledged -> active, alert-acknowledged; audio paused -> active,
-  audio-paused; latched -> latched, enabled; reset -> inactive, alert-acknowledged (the nurse
+  audio-paused; latched -> latched, enabled; returned (a latched alarm's condition back, lower)
+  -> active, enabled; reset -> inactive, alert-acknowledged (the nurse
   ended a latched alarm); cleared -> inactive, enabled. A transition does not carry the whole
   board state (a de-escalation of an acknowledged alarm is still acknowledged), so the caller may
   pass the board's state and inactivation explicitly; they win.
@@ -161,6 +162,7 @@ from console.records import (
     RAISED,
     REMINDED,
     RESET,
+    RETURNED,
     AlarmTransition,
     ObservationRecord,
 )
@@ -227,6 +229,7 @@ _PHASES: dict[str, tuple[EventPhase, AlertState, Inactivation]] = {
     AUDIO_PAUSED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.AUDIO_PAUSED),
     AUDIO_RESUMED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.ENABLED),
     LATCHED: (EventPhase.UPDATE, AlertState.LATCHED, Inactivation.ENABLED),
+    RETURNED: (EventPhase.UPDATE, AlertState.ACTIVE, Inactivation.ENABLED),
     RESET: (EventPhase.END, AlertState.INACTIVE, Inactivation.ALERT_ACKNOWLEDGED),
     CLEARED: (EventPhase.END, AlertState.INACTIVE, Inactivation.ENABLED),
 }

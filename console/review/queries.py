@@ -483,6 +483,10 @@ def _load_session(
     )
 
 
+_SAME_STEP_SECONDS: Final = 2.0
+"""A value and the alarm step it caused are committed together: this far apart at most."""
+
+
 def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, str]:
     """Alarm occurrences raised by a typed value that was later entered in error or corrected:
     occurrence -> what became of it. The value and its alarm were committed together, so the
@@ -504,12 +508,23 @@ def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, s
             fates[int(observation)] = "value entered in error"
     if not fates:
         return {}
-    return {occurrence: fates[obs_id] for occurrence, obs_id in conn.execute(
-        "SELECT a.occurrence, o.id FROM alarm_events AS a JOIN observations AS o "
-        "ON o.session_id = a.session_id AND o.received_at = a.at AND o.value = a.value "
+    # A monitor's value is stamped when the port read it, its alarm when the engine took it: a
+    # few milliseconds apart (a typed value and its alarm share one time). An escalation the
+    # value caused is named as such.
+    marks: dict[int, str] = {}
+    for occurrence, transition, obs_id in conn.execute(
+        "SELECT a.occurrence, a.transition, o.id FROM alarm_events AS a JOIN observations AS o "
+        "ON o.session_id = a.session_id AND o.value = a.value "
+        "AND abs(julianday(a.at) - julianday(o.received_at)) * 86400 <= ? "
         "AND substr(a.condition, 1, length(o.metric) + 1) = o.metric || '_' "
-        f"WHERE a.session_id = ? AND a.transition = 'raised' AND o.id IN ({_in_list(list(fates))})",
-        [session_id])}
+        "WHERE a.session_id = ? AND a.transition IN ('raised', 'escalated') "
+        f"AND o.id IN ({_in_list(list(fates))}) ORDER BY a.id",
+        [_SAME_STEP_SECONDS, session_id],
+    ):
+        if occurrence not in marks:
+            marks[occurrence] = (fates[obs_id] if transition == "raised"
+                                 else f"escalated by a {fates[obs_id]}")
+    return marks
 
 
 def _episodes(

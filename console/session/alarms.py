@@ -19,7 +19,8 @@ Rules:
   re-sounded by a reminder after an acknowledgement does not latch), logged as `latched` at the
   moment its condition ended, so the record tells how long the excursion lasted apart from when
   the nurse reset it (the review read a 4-minute desaturation as 21 minutes). If the condition
-  returns later it is a new occurrence and alarms again.
+  returns later at its priority it is a new occurrence and alarms again; at a lower one the
+  latched occurrence stands again, active and high (`returned`).
 - Priority rises → `escalated` (and the occurrence sounds again). Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
   acknowledged.
@@ -49,6 +50,7 @@ from console.records import (
     RAISED,
     REMINDED,
     RESET,
+    RETURNED,
     AlarmTransition,
     EventRecord,
 )
@@ -178,7 +180,9 @@ class AlarmBoard:
             self._latched.remove(latched)
             latched.state = AlarmState.ACTIVE
             self._by_condition[condition] = latched
-            return self._change(latched, held, now)
+            # Logged: the record (and the PCD-04 feed) said `latched`, the condition over.
+            return [*self._change(latched, held, now),
+                    self._transition(latched, RETURNED, now, message=held.message)]
         # A return at the latched alarm's own priority is a new excursion, raised (and marked on
         # the trend) as one; the latched occurrence ends, saying why.
         out = self._end_latched(condition, now, reason="returned")

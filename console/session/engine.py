@@ -75,6 +75,7 @@ from console.records import (
     RAISED,
     REMINDED,
     RESET,
+    RETURNED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -431,6 +432,8 @@ class SessionEngine:
             if o.category != PHYSIOLOGICAL or o.value is not None or tracker is None:
                 continue
             latest = state.latest.get(tracker.metric)
+            if o.state is AlarmState.LATCHED:
+                continue   # its condition had ended (breathing counted, or the monitor lost)
             if latest is None or latest.reading.received_at <= stated[o.id]:
                 state.absence_restored.add(tracker.metric)
         with engine._step(now) as step:
@@ -582,7 +585,9 @@ class SessionEngine:
             return False
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
-        if not held_again and self._resent(readings):
+        # A message with drops or doubts is never taken for a resend: they are logged, and a
+        # decoder failure raises its alarm (a resend of it is answered as the first was).
+        if not held_again and not dropped and not warnings and self._resent(readings):
             # Its readings are on disk: the AA is due again, the rows are not (the answer to the
             # first send was lost, or the console stopped between its commit and its answer; an
             # HL7 sender resends the same message until answered). Logged, never silent.
@@ -611,11 +616,18 @@ class SessionEngine:
     def _resent(self, readings: Sequence[Reading]) -> bool:
         """Every reading of the message is its stream's last logged one, value and measured time
         alike: the monitor sent the message again. One new value among them makes it a new
-        message (a monitor re-reports an unchanged slow value with its old time; each is kept)."""
-        return bool(readings) and all(
+        message (a monitor re-reports an unchanged slow value with its old time; each is kept).
+        An NIBP the monitor repeats in every message with its own time tells nothing (it is
+        dropped as a repeat anyway): a message of repeated NIBP alone is no resend."""
+        told = [r for r in readings if not self._known_nibp(r)]
+        return bool(told) and all(
             r.measured_at is not None and r.source != MANUAL
             and self._state.last_sent.get((r.metric, r.source, r.channel)) == (r.value, r.measured_at)
-            for r in readings)
+            for r in told)
+
+    def _known_nibp(self, reading: Reading) -> bool:
+        key = _nibp_key(reading)
+        return key is not None and key in self._state.nibp_seen
 
     def _note_sent(self, reading: Reading) -> None:
         if reading.measured_at is not None and reading.source != MANUAL:
@@ -815,10 +827,9 @@ class SessionEngine:
         return out
 
     def _is_repeat(self, reading: Reading) -> bool:
-        if reading.metric not in BP_METRICS or reading.source == MANUAL or reading.measured_at is None:
+        key = _nibp_key(reading)
+        if key is None:
             return False
-        key = (reading.metric, reading.source, reading.channel, reading.value,
-               reading.measured_at.isoformat())
         if key in self._state.nibp_seen:
             return True
         self._state.nibp_seen.add(key)
@@ -1504,12 +1515,12 @@ class SessionEngine:
         self._copy_held(now)
         return None
 
-    def _copy_held(self, now: Moment) -> Path | None:
+    def _copy_held(self, now: Moment, force: bool = False) -> Path | None:
         """Copy what is held to a file as it is held (`HeldFile`): the log's folder first, else
         the spare folders (the system's temporary folder unless the app says otherwise)."""
         error = self.writes.error
         folders = [*([error.path.parent] if error is not None else []), *self.spare_folders]
-        return self.held_file.copy(self.writes.held, folders, now.wall)
+        return self.held_file.copy(self.writes.held, folders, now.wall, now.mono, force)
 
     def _log_alarm(self, now: Moment) -> list[Record]:
         """Raise (or keep) the "session log unavailable" technical alarm while records are held.
@@ -1557,7 +1568,7 @@ class SessionEngine:
         path = None
         if self.writes.count:
             self.spare_folders = [*self.spare_folders, *spare_folders]
-            path = self._copy_held(now)
+            path = self._copy_held(now, force=True)
             if path is not None:
                 self.writes.held.clear()   # saved elsewhere: a second close must not write them again
         if failed is not None:
@@ -1594,6 +1605,14 @@ _LOST_REASONS = (
     ("unexpected error", "reading it failed"),
     ("reader failed", "reading it failed"),
 )
+
+
+def _nibp_key(reading: Reading) -> tuple[str, str, str, float, str] | None:
+    """A monitor's NIBP measurement, as it repeats it in every message with its own time."""
+    if reading.metric not in BP_METRICS or reading.source == MANUAL or reading.measured_at is None:
+        return None
+    return (reading.metric, reading.source, reading.channel, reading.value,
+            reading.measured_at.isoformat())
 
 
 def _lost_reason(detail: str) -> str:
@@ -1656,7 +1675,7 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
                 AlarmState.ACKNOWLEDGED, at.mono, True)
         elif t.transition == LATCHED:
             occurrence.state = AlarmState.LATCHED
-        elif t.transition in (ESCALATED, REMINDED):
+        elif t.transition in (ESCALATED, REMINDED, RETURNED):
             occurrence.state, occurrence.silenced_at = AlarmState.ACTIVE, None
             if t.transition == ESCALATED:
                 occurrence.seen = False

@@ -41,6 +41,7 @@ from console.records import (
     RAISED,
     REMINDED,
     RESET,
+    RETURNED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -82,7 +83,7 @@ PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
 CATEGORIES: Final = frozenset({"physiological", "technical", "prompt"})
 TRANSITIONS: Final = frozenset(
     {RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, REMINDED, AUDIO_PAUSED, AUDIO_RESUMED, RESET,
-     LATCHED, CLEARED}
+     LATCHED, RETURNED, CLEARED}
 )
 
 

@@ -211,3 +211,35 @@ def test_a_latched_alarm_is_cleared_when_its_condition_ended_not_at_its_reset(tm
     assert (row["Raised"], row["Acknowledged"], row["To ack"], row["Cleared"]) == (
         "09:24:00", "reset 09:45:00 nurse.ana", "21:00 min (reset)", "09:28:00")
     assert "latched" in ALARM_COLUMN_TIPS["Cleared"]
+
+
+def test_a_latched_alarm_whose_condition_came_back_is_not_read_as_ended(tmp_path):
+    # SpO2 86, back to 96 unseen (latched), then 92: the same alarm stands again. The log said
+    # only "latched", so the review read "09:22:00, latched at end of log" and the last PCD-04
+    # sent said latched (code review).
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.store import EventLog
+    from devices.reading import Reading
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    clock = ManualClock(at(9, 20))
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    engine = SessionEngine.open(protocol, log, Patient("MRN-4711", 72.0), "ana", clock.now())
+    for value in (97, 86, 96, 92):
+        now = clock.advance(60)
+        assert engine.ingest_message([Reading("spo2", value, "%", now.wall, now.wall, "hl7:MON")],
+                                     now)
+    [alarm] = engine.alarms()
+    assert (alarm.priority.label, alarm.state.value) == ("high", "active")
+    session = engine.session_id
+    log.close()
+    conn = open_readonly(tmp_path / "log.sqlite3")
+    try:
+        detail = load_session(conn, session)
+    finally:
+        conn.close()
+    row = row_of(detail, "SpO2 86")
+    assert row["Cleared"] == "still active at end of log"
+    assert [s.transition for s in detail.alarms[0].steps] == ["raised", "latched", "returned"]

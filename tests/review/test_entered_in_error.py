@@ -65,3 +65,33 @@ def test_an_alarm_a_value_taken_back_raised_is_marked_in_the_review_and_the_cour
     cells = rc.course_cells(course, UTC)
     assert cells["alarms_high"] == "4 (2 values taken back)"
     assert cells["peak_heart_rate"] == "131 at 3.2 min"   # never dosed: from the start
+
+
+def test_a_monitor_value_taken_back_and_an_escalation_by_a_typed_one_are_marked(tmp_path):
+    # A monitor's value is stamped when the port read it, its alarm when the engine took it:
+    # the exact-time match never marked a device value; an escalation by a typed value was not
+    # marked either (code review).
+    from datetime import timedelta
+
+    from devices.reading import Reading
+
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
+                                Patient("MRN-7", 72.0), "nurse.ana", clock.now())
+    now = clock.advance(60)
+    read = now.wall - timedelta(milliseconds=40)   # read on the port's thread, then queued
+    assert engine.ingest_message([Reading("spo2", 70, "%", read, read, "hl7:MON")], now)
+    probe_off = engine._state.rows["spo2"][-1][0]
+    assert engine.void(probe_off, "spo2", "nurse.ana", clock.advance(5), "probe off").done
+    engine.enter_manual("bp_systolic", 185, "nurse.ana", clock.advance(60))   # medium
+    typo = engine.enter_manual_row("bp_systolic", 250, "nurse.ana", clock.advance(30))[1]
+    assert typo is not None and engine.correct(typo, "bp_systolic", 150, "nurse.ana",
+                                               clock.advance(5), "typed 250 for 150")
+    session = engine.session_id
+    log.close()
+    detail = load_session(open_readonly(tmp_path / "log.sqlite3"), session)
+    cells = [r.cells[1] for r in rc.alarm_rows(detail, UTC)]
+    assert any(c.startswith("SpO2 70 %") and c.endswith("[value entered in error]") for c in cells)
+    assert any(c.startswith("Systolic BP 185") and
+               c.endswith("[escalated by a value corrected to 150 mmHg]") for c in cells), cells

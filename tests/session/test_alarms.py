@@ -67,8 +67,10 @@ def test_an_unseen_latched_high_alarm_stays_high_when_its_condition_returns_lowe
     assert s.sounding() == "high"
     alarm = s.engine.alarms()[0]
     assert alarm.id == first and alarm.message == "SpO2 86 %, limit ≤90" and alarm.value == 92
+    # Logged: it ended (latched) and came back (returned), one occurrence.
     assert s.recorder.transitions("spo2_low") == [("spo2_low", "raised", "high"),
-                                                  ("spo2_low", "latched", "high")]
+                                                  ("spo2_low", "latched", "high"),
+                                                  ("spo2_low", "returned", "high")]
     # Seen now: acknowledged, it follows the value down to medium.
     assert s.engine.acknowledge(first, "nurse.ana", s.now()).done
     s.t(80); s.device("spo2", 92)

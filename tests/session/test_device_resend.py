@@ -77,3 +77,45 @@ def test_a_resend_answered_after_a_restart_is_kept_once():
     assert s.engine.ingest_message(sent, s.now())
     assert stored(s, "spo2") == [96] and stored(s, "resp_rate") == [14]
     assert len(s.recorder.events("device_resent")) == 1
+
+
+def nibp_rows(s: Session, at) -> list[Reading]:
+    now = s.now()
+    return [Reading(n, v, metric(n).unit, at, now.wall, "hl7:MON")
+            for n, v in (("bp_systolic", 128), ("bp_diastolic", 82))]
+
+
+def test_repeated_nibp_beside_a_row_the_decoder_failed_on_is_no_resend():
+    # Every PCD-01 message repeats the last NIBP with its old time: once the other rows could
+    # not be read, each message passed for a resend, answered AA, with no "Monitor message not
+    # read" alarm and no count of the drop (code review).
+    from devices.stream import DECODER_ERROR
+
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(s.now().mono - s.origin + 5)
+    cuff = s.now().wall - timedelta(minutes=2)
+    assert s.engine.ingest_message([*nibp_rows(s, cuff), *message(s, {"spo2": 97})], s.now())
+    s.t(s.now().mono - s.origin + 1)
+    s.engine.ingest_message(nibp_rows(s, cuff), s.now(), dropped={DECODER_ERROR: 1},
+                            example="ValueError: bad OBX-5", device="tty")
+    assert "device_unreadable" in [o.condition for o in s.engine.alarms()]
+    assert len(s.recorder.events("device_dropped")) == 1
+    assert s.recorder.events("device_resent") == []
+
+
+def test_a_message_of_repeated_nibp_alone_is_no_resend():
+    # The SpO2 probe off, no ECG: each message carries only the repeated NIBP. It was logged as
+    # "sent again … kept once", an event and a commit a second.
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 5)
+    cuff = s.now().wall - timedelta(minutes=2)
+    assert s.engine.ingest_message(nibp_rows(s, cuff), s.now())
+    writes = len(s.recorder.writes)
+    for _ in range(10):
+        s.t(s.now().mono - s.origin + 1)
+        assert s.engine.ingest_message(nibp_rows(s, cuff), s.now())
+    assert s.recorder.events("device_resent") == []
+    assert len(s.recorder.writes) - writes <= 1   # at most a prompt, not a row a message

@@ -384,3 +384,24 @@ def test_monitor_message_not_read_stands_through_a_restart_for_its_minute():
     assert [o.id for o in s.engine.alarms()] == [unread]
     s.t(start + 10 + 60)          # a minute after the last such message, as live
     assert s.engine.alarms() == []
+
+
+def test_an_apnoea_latched_when_the_monitor_was_lost_stays_latched_through_a_restart():
+    # Its condition had ended (the silence became the device's): it was ended "(returned)" at
+    # the restart and a new high "No respiratory rate" raised while the monitor was still lost
+    # (code review).
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.device("resp_rate", 14)
+    s.t(start + 80)
+    apnoea = s.engine.alarms()[0].id
+    s.engine.device_state_changed("disconnected", s.now(), "port lost: EIO")
+    s.t(start + 81)
+    s.engine = resume(s, 25)
+    s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    s.engine.tick(s.clock.advance(1))
+    assert [(o.id, o.state.value) for o in s.engine.alarms()
+            if o.condition == "resp_rate_low"] == [(apnoea, "latched")]
+    assert occurrence_rows(s, apnoea) == ["raised", "latched"]
