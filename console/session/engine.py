@@ -1316,6 +1316,11 @@ class SessionEngine:
             reasons.extend(self._gate_reached_again())
         return reasons
 
+    @property
+    def next_starts_first_dose(self) -> bool:
+        """The next phase is the first dosing one: moving on starts T0."""
+        return self._next_is_first_dose()
+
     def _next_is_first_dose(self) -> bool:
         index = self._state.phase_index + 1
         return (self._state.t0 is None and index < len(self.protocol.phases)

@@ -294,6 +294,13 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self.refresh()   # a refused tick is unticked again, in place
 
     def _on_next_clicked(self) -> None:
+        if self.controller.dose_starts_unasked():
+            move = self._next_move()
+            if not self.asker.agree(move, f"{move} now?\n\nT0 is this moment: the dose's timer, "
+                                    "the checks after the dose and the baseline count from it. "
+                                    "Start the pump as you confirm.", move):
+                self._report(False, "Not started: the pre-session checks go on.")
+                return
         outcome = self.controller.advance_phase()
         if not outcome.done:
             move = self._next_move()

@@ -339,6 +339,15 @@ class SessionController(QtCore.QObject):
                              f"Reason: {override_reason.strip()}"),
             act, events_of({"override": CHECKLIST_OVERRIDE})))
 
+    def dose_starts_unasked(self) -> bool:
+        """Next phase would start the first dose (T0) at once: nothing blocks the move. The
+        window then asks the nurse to confirm: T0 is the moment every dose timer, check and
+        baseline counts from, and a click on a focused button started it with no word (a nurse
+        walk on X). A move against the checklist asks its own question ("… anyway")."""
+        engine = self._engine
+        return (not engine.discharged and engine.next_starts_first_dose
+                and not engine.phase_blockers(self.clock.now()))
+
     def discharge_ends_unasked(self) -> bool:
         """Discharge would end the session at once: nothing blocks it and no signature is asked
         (a signature's "This ends the session." is itself the confirmation). The window then

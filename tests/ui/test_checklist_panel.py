@@ -235,3 +235,25 @@ def test_the_prescriber_gate_asks_for_an_approval_not_any_decision(qtbot, live):
                                       "words (Cancel if they do not approve).")
     assert panel.items.item(gate).checkState() == QtCore.Qt.CheckState.Unchecked
     assert ticked_ids(log) == []
+
+
+@pytest.mark.parametrize("yes", [True, False])
+def test_a_clean_move_into_the_infusion_asks_before_it_starts_t0(qtbot, live, yes):
+    # With every check done, one click (or Space on the focused button) started T0 without a
+    # word (a nurse walk on X); T0 is the moment every dose timer and check counts from.
+    controller, _journal, _clock, log = live
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    for name, value in (("bp_systolic", 124), ("bp_diastolic", 78), ("heart_rate", 70),
+                        ("spo2", 98)):
+        controller.enter_manual(name, value)
+    for item in controller.view.phase.checklist:
+        if item.required:
+            assert controller.tick_item(item.id).done, item.id
+    answers.yes = yes
+    qtbot.mouseClick(panel.next_button, LEFT)
+    assert answers.asked[-1].startswith("Start Infusion (T0) now?\n\nT0 is this moment")
+    assert (controller.view.t0 is not None) is yes
+    assert controller.view.phase.kind.value == ("dosing" if yes else "pre")
+    if not yes:
+        assert panel.message.text() == "Not started: the pre-session checks go on."
