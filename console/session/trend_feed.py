@@ -56,7 +56,7 @@ over each other (`spread_labels`, `stack_labels`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -258,7 +258,8 @@ class _Points:
 class _MarkerEntry:
     marker: TrendMarker
     row: int          # the scale observation's row id (-1 unknown, -2 not an observation)
-    metric: str = ""  # the scale, for markers of observations
+    metric: str = ""  # the scale, for markers of observations; the vital, for alarms
+    value: float | None = None   # the scale's value; the value that raised an alarm
 
 
 class TrendFeed:
@@ -302,6 +303,9 @@ class TrendFeed:
         self._spans: dict[str, tuple[float, float]] = {}
         # Corrections whose target the feed has not seen (yet): the target is skipped if it comes.
         self._orphan_corrections: set[int] = set()
+        # Values corrected or entered in error, (metric, receive minutes, value): an alarm they
+        # raised keeps its marker, saying so.
+        self._taken_back: list[tuple[str, float, float]] = []
 
     # ---- input ---------------------------------------------------------------------------------
 
@@ -377,7 +381,8 @@ class TrendFeed:
                          row)
         elif rec.metric in SCALE_MARKER_NAMES:
             text = f"{SCALE_MARKER_NAMES[rec.metric]} {scale_value_words(rec.metric, rec.value)}"
-            self._put_marker(TrendMarker(minutes, text, "observation"), row, rec.metric)
+            self._put_marker(TrendMarker(minutes, text, "observation"), row, rec.metric,
+                             rec.value)
 
     def _append(self, metric: str, manual: bool, minutes: float, value: float, received: float,
                 device: int, row: int) -> None:
@@ -425,13 +430,29 @@ class TrendFeed:
         if (transition.transition not in (RAISED, ESCALATED)
                 or transition.category != "physiological"):
             return
-        self._put_marker(TrendMarker(self._minutes(transition.at), alarm_text(transition),
-                                     "alarm", transition.priority), -2)
+        entry = _MarkerEntry(TrendMarker(self._minutes(transition.at), alarm_text(transition),
+                                         "alarm", transition.priority), -2,
+                             transition.condition.rsplit("_", 1)[0], transition.value)
+        if any(_raised_by(entry, *taken) for taken in self._taken_back):
+            entry = _taken_back(entry)
+        self._put_marker(entry.marker, entry.row, entry.metric, entry.value)
 
-    def _put_marker(self, marker: TrendMarker, row: int, metric: str = "") -> None:
-        self._markers.append(_MarkerEntry(marker, row, metric))
+    def _put_marker(self, marker: TrendMarker, row: int, metric: str = "",
+                    value: float | None = None) -> None:
+        self._markers.append(_MarkerEntry(marker, row, metric, value))
         self._changes.markers = True
         self._end = max(self._end, marker.minutes)
+
+    def _note_taken_back(self, metric: str, minutes: float, value: float) -> None:
+        """A value left the trend (corrected, or entered in error): an alarm marker it raised
+        stays, in the colour that sounded, and says "Taken back: …" (the review's marker band
+        read a mis-clicked MOAA/S 1 as the patient's, as the alarm table had)."""
+        taken = (metric, minutes, value)
+        self._taken_back.append(taken)
+        for k, entry in enumerate(self._markers):
+            if _raised_by(entry, *taken):
+                self._markers[k] = _taken_back(entry)
+                self._changes.markers = True
 
     # ---- the rules -----------------------------------------------------------------------------
 
@@ -491,6 +512,8 @@ class TrendFeed:
             if entry.row == target:
                 del self._markers[k]
                 self._changes.markers = True
+                if entry.value is not None:
+                    self._note_taken_back(entry.metric, entry.marker.minutes, entry.value)
                 return entry.marker.minutes
         old = self.resolve(target) if self.resolve is not None else None
         if old is None:
@@ -523,6 +546,7 @@ class TrendFeed:
     def _take(self, key: tuple[str, bool], i: int) -> float:
         points = self._series[key]
         where = float(points.t[i])
+        self._note_taken_back(key[0], float(points.received[i]), float(points.v[i]))
         points.remove(i)
         self._changes.series.add(key)
         return where
@@ -603,12 +627,30 @@ def _nearest(sorted_times: Floats, wanted: Floats) -> npt.NDArray[np.intp]:
     return np.where(use_left, left, right)
 
 
+_SAME_STEP_MINUTES = 2.0 / 60
+"""A value and the alarm step it caused are committed together: this far apart at most (a
+monitor's value is stamped when the port read it, its alarm when the engine took it)."""
+TAKEN_BACK = "Taken back: "
+
+
+def _raised_by(entry: _MarkerEntry, metric: str, minutes: float, value: float) -> bool:
+    return (entry.marker.kind == "alarm" and entry.metric == metric and entry.value == value
+            and abs(entry.marker.minutes - minutes) <= _SAME_STEP_MINUTES
+            and not entry.marker.text.startswith(TAKEN_BACK))
+
+
+def _taken_back(entry: _MarkerEntry) -> _MarkerEntry:
+    return replace(entry, marker=replace(entry.marker, text=short(TAKEN_BACK + entry.marker.text)))
+
+
 def alarm_text(transition: AlarmTransition) -> str:
-    """"Systolic 185" for a vital's alarm (short, for a label beside its marker); otherwise the
-    banner message, shortened."""
+    """"Systolic 185" for a vital's alarm, "MOAA/S 1" for a scale's (short, for a label beside
+    its marker); otherwise the banner message, shortened."""
     name = transition.condition.rsplit("_", 1)[0]
     if transition.value is not None and name in SHORT_LABELS:
         return f"{SHORT_LABELS[name]} {METRICS[name].format(transition.value)}"
+    if transition.value is not None and name in SCALE_MARKER_NAMES:   # "MOAA/S 1", its value kept
+        return f"{SCALE_MARKER_NAMES[name]} {scale_value_words(name, transition.value)}"
     return short(transition.message)
 
 

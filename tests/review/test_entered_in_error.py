@@ -95,3 +95,28 @@ def test_a_monitor_value_taken_back_and_an_escalation_by_a_typed_one_are_marked(
     assert any(c.startswith("SpO2 70 %") and c.endswith("[value entered in error]") for c in cells)
     assert any(c.startswith("Systolic BP 185") and
                c.endswith("[escalated by a value corrected to 150 mmHg]") for c in cells), cells
+
+
+def test_the_trend_marks_an_alarm_a_value_taken_back_raised(tmp_path):
+    # The alarm table and the course marked it; the trend's marker band still read the wrong
+    # value as the patient's ("Systolic 240", red; "Sedation (MOAA/S) 1 score", red).
+    from console.session.trend_feed import TrendFeed
+
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
+                                Patient("MRN-7", 72.0), "nurse.ana", clock.now())
+    typo = engine.enter_manual_row("bp_systolic", 240, "nurse.bea", clock.advance(60))[1]
+    assert typo is not None and engine.correct(typo, "bp_systolic", 160, "nurse.bea",
+                                               clock.advance(5), "typed 240 for 160")
+    moaas = engine.enter_manual_row("moaas", 1, "nurse.bea", clock.advance(60))[1]
+    assert moaas is not None and engine.void(moaas, "moaas", "nurse.bea", clock.advance(5),
+                                             "clicked 1 instead of 4").done
+    session = engine.session_id
+    log.close()
+    detail = load_session(open_readonly(tmp_path / "log.sqlite3"), session, with_observations=True)
+    feed = TrendFeed(detail.summary.started_at)
+    feed.load(*rc.trend_inputs(detail))
+    texts = [(m.text, m.priority) for m in feed.markers() if m.kind == "alarm"]
+    assert texts == [("Taken back: Systolic 240", "high"),
+                     ("Taken back: MOAA/S 1", "high")]
