@@ -33,6 +33,7 @@ from console.review.model import (
     SessionDetail,
     SessionSignatures,
     SessionSummary,
+    correction_text,
 )
 from console.session.dosing import EARLY_STOP_MINUTES
 from protocols.model import DoseMode, Protocol
@@ -530,13 +531,9 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         kind = "Note" if n.kind == "note" else n.kind.replace("_", " ").capitalize()
         rows.append((n.at, (day_time(n.at, tz), kind, n.who, n.text)))
     for c in detail.corrections:
-        label = METRICS[c.metric].label if c.metric in METRICS else c.metric
-        if c.entered_in_error:
-            rows.append((c.at, (day_time(c.at, tz), "Entered in error", c.who,
-                                f"{label} {c.value:g} taken back: {c.reason}")))
-            continue
-        rows.append((c.at, (day_time(c.at, tz), "Correction", c.who,
-                            f"{label} corrected to {c.value:g}: {c.reason}")))
+        rows.append((c.at, (day_time(c.at, tz),
+                            "Entered in error" if c.entered_in_error else "Correction", c.who,
+                            correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
     for a in detail.annotations:
         rows.append((a.at, (day_time(a.at, tz), "Review annotation", a.who, a.text)))
     return [cells for _, cells in sorted(rows, key=lambda x: x[0])]

@@ -646,6 +646,16 @@ class CourseRow:
     peak_heart_rate_minute: float | None = None
 
 
+def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:
+    """"Sedation (MOAA/S) 1 taken back: clicked 1", "Systolic BP corrected to 160: typed 240"."""
+    m = METRICS.get(metric)
+    label = m.label if m is not None else metric
+    shown = m.format(value) if m is not None and value is not None else f"{value}"
+    if entered_in_error:
+        return f"{label} {shown} taken back: {reason}"
+    return f"{label} corrected to {shown}: {reason}"
+
+
 def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
     """A one-line readable text for an `events` row (used by the timeline and the events CSV)."""
     d = detail
@@ -675,14 +685,10 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
     if kind == "session_resumed":
         return f"Session resumed in phase {d.get('phase')}"
     if kind in ("correction", "entered_in_error"):   # the Notes tab's words, not row ids
-        name = str(d.get("metric", ""))
-        label = METRICS[name].label if name in METRICS else name
         value = d.get("value")
-        shown = (METRICS[name].format(float(value)) if name in METRICS
-                 and isinstance(value, int | float) else value)
-        if kind == "entered_in_error":
-            return f"{label} {shown} taken back: {d.get('reason')}"
-        return f"{label} corrected to {shown}: {d.get('reason')}"
+        return correction_text(str(d.get("metric", "")),
+                               float(value) if isinstance(value, int | float) else None,
+                               str(d.get("reason", "")), kind == "entered_in_error")
     if kind == "device_state":
         extra = f": {d['detail']}" if d.get("detail") else ""
         return f"Device {d.get('state')}{extra}"

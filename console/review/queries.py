@@ -68,6 +68,7 @@ from console.review.model import (
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
 from console.store.log import missing_head, read_head
+from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
 from devices.reading import not_patient_flags
 from protocols.vitals import METRICS, SCALES
@@ -483,10 +484,6 @@ def _load_session(
     )
 
 
-_SAME_STEP_SECONDS: Final = 2.0
-"""A value and the alarm step it caused are committed together: this far apart at most."""
-
-
 def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, str]:
     """Alarm occurrences raised by a typed value that was later entered in error or corrected:
     occurrence -> what became of it. The value and its alarm were committed together, so the
@@ -519,7 +516,7 @@ def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, s
         "AND substr(a.condition, 1, length(o.metric) + 1) = o.metric || '_' "
         "WHERE a.session_id = ? AND a.transition IN ('raised', 'escalated') "
         f"AND o.id IN ({_in_list(list(fates))}) ORDER BY a.id",
-        [_SAME_STEP_SECONDS, session_id],
+        [SAME_STEP_SECONDS, session_id],
     ):
         if occurrence not in marks:
             marks[occurrence] = (fates[obs_id] if transition == "raised"

@@ -429,11 +429,10 @@ class SessionEngine:
                   if t.transition in (RAISED, ESCALATED, DEESCALATED)}
         for o in restored:
             tracker = engine._trackers.get(o.condition)
-            if o.category != PHYSIOLOGICAL or o.value is not None or tracker is None:
+            if (o.category != PHYSIOLOGICAL or o.value is not None or tracker is None
+                    or o.state is AlarmState.LATCHED):   # latched: its condition had ended
                 continue
             latest = state.latest.get(tracker.metric)
-            if o.state is AlarmState.LATCHED:
-                continue   # its condition had ended (breathing counted, or the monitor lost)
             if latest is None or latest.reading.received_at <= stated[o.id]:
                 state.absence_restored.add(tracker.metric)
         with engine._step(now) as step:
@@ -1274,7 +1273,7 @@ class SessionEngine:
         the first dose, a gated vital at or over its gate without a prescriber's decision, or
         one that reached it again since. Overriding them is a prescriber's decision (issue 13:
         only an account with the prescriber role decides at a gate), not a nurse's override."""
-        if not self._next_is_first_dose():
+        if not self.next_starts_first_dose:
             return []
         reasons = self._gate_reached_again()
         for item in self.phase.checklist:
@@ -1312,16 +1311,13 @@ class SessionEngine:
             reasons.extend(self._bp_not_settled(phase.exit_bp_within_baseline_mmhg))
         if phase.exit_min_moaas is not None:
             reasons.extend(self._moaas_below(phase.exit_min_moaas))
-        if self._next_is_first_dose():
+        if self.next_starts_first_dose:
             reasons.extend(self._gate_reached_again())
         return reasons
 
     @property
     def next_starts_first_dose(self) -> bool:
         """The next phase is the first dosing one: moving on starts T0."""
-        return self._next_is_first_dose()
-
-    def _next_is_first_dose(self) -> bool:
         index = self._state.phase_index + 1
         return (self._state.t0 is None and index < len(self.protocol.phases)
                 and self.protocol.phases[index].kind is PhaseKind.DOSING)
@@ -1520,11 +1516,13 @@ class SessionEngine:
         self._copy_held(now)
         return None
 
-    def _copy_held(self, now: Moment, force: bool = False) -> Path | None:
+    def _copy_held(self, now: Moment, force: bool = False,
+                   more_folders: Sequence[Path] = ()) -> Path | None:
         """Copy what is held to a file as it is held (`HeldFile`): the log's folder first, else
         the spare folders (the system's temporary folder unless the app says otherwise)."""
         error = self.writes.error
-        folders = [*([error.path.parent] if error is not None else []), *self.spare_folders]
+        folders = [*([error.path.parent] if error is not None else []), *self.spare_folders,
+                   *more_folders]
         return self.held_file.copy(self.writes.held, folders, now.wall, now.mono, force)
 
     def _log_alarm(self, now: Moment) -> list[Record]:
@@ -1572,8 +1570,7 @@ class SessionEngine:
             failed = exc
         path = None
         if self.writes.count:
-            self.spare_folders = [*self.spare_folders, *spare_folders]
-            path = self._copy_held(now, force=True)
+            path = self._copy_held(now, force=True, more_folders=spare_folders)
             if path is not None:
                 self.writes.held.clear()   # saved elsewhere: a second close must not write them again
         if failed is not None:

@@ -158,12 +158,10 @@ def _plain(value: object) -> object:
     return value
 
 
-def _lines(records: Sequence[Record]) -> str:
-    return "".join(
-        json.dumps({"type": type(r).__name__, **{k: _plain(v) for k, v in asdict(r).items()}},
-                   ensure_ascii=False, sort_keys=True) + "\n"
-        for r in records
-    )
+def _line(record: Record) -> str:
+    return json.dumps({"type": type(record).__name__,
+                       **{k: _plain(v) for k, v in asdict(record).items()}},
+                      ensure_ascii=False, sort_keys=True) + "\n"
 
 
 class HeldFile:
@@ -193,7 +191,7 @@ class HeldFile:
         encoded once; after a failure the next attempt waits `retry_seconds` (unless `force`),
         so a full disk costs a held step no more than its own records (an hour held at 1
         message a second had each step encode every record held: 0.9 s)."""
-        self._lines.extend(_lines([r]) for r in held[len(self._lines):])
+        self._lines.extend(_line(r) for r in held[len(self._lines):])
         if self._copied == len(self._lines) or (mono < self._next_try and not force):
             return self.path
         text = "".join(self._lines[self._copied:])

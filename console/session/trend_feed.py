@@ -627,15 +627,16 @@ def _nearest(sorted_times: Floats, wanted: Floats) -> npt.NDArray[np.intp]:
     return np.where(use_left, left, right)
 
 
-_SAME_STEP_MINUTES = 2.0 / 60
+SAME_STEP_SECONDS = 2.0
 """A value and the alarm step it caused are committed together: this far apart at most (a
-monitor's value is stamped when the port read it, its alarm when the engine took it)."""
+monitor's value is stamped when the port read it, its alarm when the engine took it). The
+review's alarm table matches them by the same rule."""
 TAKEN_BACK = "Taken back: "
 
 
 def _raised_by(entry: _MarkerEntry, metric: str, minutes: float, value: float) -> bool:
     return (entry.marker.kind == "alarm" and entry.metric == metric and entry.value == value
-            and abs(entry.marker.minutes - minutes) <= _SAME_STEP_MINUTES
+            and abs(entry.marker.minutes - minutes) * 60 <= SAME_STEP_SECONDS
             and not entry.marker.text.startswith(TAKEN_BACK))
 
 

@@ -173,7 +173,7 @@ def _sqlite_cause(exc: sqlite3.Error) -> Cause | None:
     return None
 
 
-SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 
 def check_openable(path: Path) -> None:
@@ -203,7 +203,7 @@ def not_an_sqlite_file(exc: BaseException, path: Path) -> bool:
         return False
     try:
         with path.open("rb") as f:
-            return f.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC
+            return f.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC
     except OSError:
         return False
 

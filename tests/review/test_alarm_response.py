@@ -25,6 +25,8 @@ import pytest
 from console.review.model import AlarmEpisode, AlarmStep
 from console.review.queries import load_session, open_readonly
 from console.review.content import ALARM_COLUMN_TIPS, ALARM_COLUMNS, _response, alarm_rows
+from devices.reading import Reading
+from tests.review.logged_session import logged_session
 
 
 def at(hour: int, minute: int, second: int = 0) -> datetime:
@@ -178,16 +180,8 @@ def test_the_pdf_prints_the_time_to_acknowledge_at_the_highest_priority(pdf_text
 def test_a_latched_alarm_is_cleared_when_its_condition_ended_not_at_its_reset(tmp_path):
     # SpO2 87 for 4 minutes, unseen, back to 96; reset 21 minutes after it began. The record
     # had no row when the desaturation ended, so the review, its PDF and CSV read 21 minutes.
-    from console.clock import ManualClock
-    from console.session.engine import Patient, SessionEngine
-    from console.store import EventLog
-    from devices.reading import Reading
-    from protocols.loader import builtin_protocols_dir, load_protocol
-
-    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
-    clock = ManualClock(at(9, 20))
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    engine = SessionEngine.open(protocol, log, Patient("MRN-4711", 72.0), "ana", clock.now())
+    s = logged_session(tmp_path, at(9, 20))
+    engine, clock = s.engine, s.clock
 
     def spo2(value: float, minutes: float) -> None:
         clock.advance(minutes * 60)
@@ -199,15 +193,7 @@ def test_a_latched_alarm_is_cleared_when_its_condition_ended_not_at_its_reset(tm
     assert alarm.state.value == "latched"
     clock.advance(17 * 60)
     assert engine.acknowledge(alarm.id, "nurse.ana", clock.now()).done
-    session = engine.session_id
-    log.close()
-
-    conn = open_readonly(tmp_path / "log.sqlite3")
-    try:
-        detail = load_session(conn, session)
-    finally:
-        conn.close()
-    row = row_of(detail, "SpO2 87")
+    row = row_of(s.detail(), "SpO2 87")
     assert (row["Raised"], row["Acknowledged"], row["To ack"], row["Cleared"]) == (
         "09:24:00", "reset 09:45:00 nurse.ana", "21:00 min (reset)", "09:28:00")
     assert "latched" in ALARM_COLUMN_TIPS["Cleared"]
@@ -217,29 +203,15 @@ def test_a_latched_alarm_whose_condition_came_back_is_not_read_as_ended(tmp_path
     # SpO2 86, back to 96 unseen (latched), then 92: the same alarm stands again. The log said
     # only "latched", so the review read "09:22:00, latched at end of log" and the last PCD-04
     # sent said latched (code review).
-    from console.clock import ManualClock
-    from console.session.engine import Patient, SessionEngine
-    from console.store import EventLog
-    from devices.reading import Reading
-    from protocols.loader import builtin_protocols_dir, load_protocol
-
-    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
-    clock = ManualClock(at(9, 20))
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    engine = SessionEngine.open(protocol, log, Patient("MRN-4711", 72.0), "ana", clock.now())
+    s = logged_session(tmp_path, at(9, 20))
+    engine, clock = s.engine, s.clock
     for value in (97, 86, 96, 92):
         now = clock.advance(60)
         assert engine.ingest_message([Reading("spo2", value, "%", now.wall, now.wall, "hl7:MON")],
                                      now)
     [alarm] = engine.alarms()
     assert (alarm.priority.label, alarm.state.value) == ("high", "active")
-    session = engine.session_id
-    log.close()
-    conn = open_readonly(tmp_path / "log.sqlite3")
-    try:
-        detail = load_session(conn, session)
-    finally:
-        conn.close()
+    detail = s.detail()
     row = row_of(detail, "SpO2 86")
     assert row["Cleared"] == "still active at end of log"
     assert [s.transition for s in detail.alarms[0].steps] == ["raised", "latched", "returned"]

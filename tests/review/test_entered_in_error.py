@@ -1,29 +1,37 @@
 """A value taken back as entered in error counts nowhere, but the review and the PDF say who took
-it back and why (it left no trace there: the data-path audit), as they do for a correction."""
+it back and why (it left no trace there: the data-path audit), as they do for a correction; an
+alarm such a value raised is marked wherever it is shown."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, timedelta
 
-from console.clock import ManualClock
 from console.review import content as rc
-from console.review.queries import load_session, open_readonly
-from console.session.engine import Patient, SessionEngine
-from console.store import EventLog
-from protocols.loader import builtin_protocols_dir, load_protocol
+from console.review.queries import load_course, open_readonly
+from console.session.trend_feed import TrendFeed
+from devices.reading import Reading
+from tests.review.logged_session import LoggedSession, logged_session
+
+
+def typed_then_taken_back(s: LoggedSession) -> None:
+    """A systolic typed 240 for 160 (corrected), then a mis-clicked MOAA/S 1 (entered in
+    error): each raised a high alarm."""
+    engine, clock = s.engine, s.clock
+    typo = engine.enter_manual_row("bp_systolic", 240, "nurse.bea", clock.advance(60))[1]
+    assert typo is not None and engine.correct(typo, "bp_systolic", 160, "nurse.bea",
+                                               clock.advance(5), "typed 240 for 160")
+    moaas = engine.enter_manual_row("moaas", 1, "nurse.bea", clock.advance(60))[1]
+    assert moaas is not None and engine.void(moaas, "moaas", "nurse.bea", clock.advance(5),
+                                             "clicked 1 instead of 4").done
 
 
 def test_a_value_entered_in_error_is_listed_with_who_and_why(tmp_path):
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
-                                Patient("MRN-7", 72.0), "nurse.ana", clock.now())
-    row = engine.enter_manual_row("moaas", 1, "nurse.bea", clock.advance(60))[1]
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    row = s.engine.enter_manual_row("moaas", 1, "nurse.bea", s.clock.advance(60))[1]
     assert row is not None
-    assert engine.void(row, "moaas", "nurse.bea", clock.advance(60), "scored the wrong patient").done
-    session = engine.session_id
-    log.close()
-    detail = load_session(open_readonly(tmp_path / "log.sqlite3"), session)
+    assert s.engine.void(row, "moaas", "nurse.bea", s.clock.advance(60),
+                         "scored the wrong patient").done
+    detail = s.detail()
     assert rc.note_rows(detail, UTC) == [
         ("Mon 02 Mar 2026 09:02", "Entered in error", "nurse.bea",
          "Sedation (MOAA/S) 1 taken back: scored the wrong patient")]
@@ -34,34 +42,23 @@ def test_an_alarm_a_value_taken_back_raised_is_marked_in_the_review_and_the_cour
     # A mis-clicked MOAA/S 1 (taken back) and a systolic typed 240 for 160 (corrected) each
     # raised a high alarm: the review listed both unmarked, and the course counted them as the
     # patient's, beside a heart rate nobody could compare across the course.
-    from console.review.queries import load_course
-    from devices.reading import Reading
-
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
-                                Patient("MRN-7", 72.0), "nurse.ana", clock.now())
-    moaas = engine.enter_manual_row("moaas", 1, "nurse.bea", clock.advance(60))[1]
-    assert moaas is not None and engine.void(moaas, "moaas", "nurse.bea", clock.advance(5),
-                                             "clicked 1 instead of 4").done
-    systolic = engine.enter_manual_row("bp_systolic", 240, "nurse.bea", clock.advance(60))[1]
-    assert systolic is not None and engine.correct(systolic, "bp_systolic", 160, "nurse.bea",
-                                                   clock.advance(5), "typed 240 for 160")
-    now = clock.advance(60)
-    assert engine.ingest_message([Reading("spo2", 86, "%", now.wall, now.wall, "hl7:MON"),
-                                  Reading("heart_rate", 131, "beats/min", now.wall, now.wall,
-                                          "hl7:MON")], now)
-    session = engine.session_id
-    log.close()
-
-    conn = open_readonly(tmp_path / "log.sqlite3")
-    detail = load_session(conn, session)
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    typed_then_taken_back(s)
+    now = s.clock.advance(60)
+    assert s.engine.ingest_message([Reading("spo2", 86, "%", now.wall, now.wall, "hl7:MON"),
+                                    Reading("heart_rate", 131, "beats/min", now.wall, now.wall,
+                                            "hl7:MON")], now)
+    detail = s.detail()
     marked = {row.cells[1] for row in rc.alarm_rows(detail, UTC) if row.priority == "high"}
     assert "Sedation (MOAA/S) 1 score, limit ≤1 [value entered in error]" in marked
     assert "Systolic BP 240 mmHg, limit ≥200 [value corrected to 160 mmHg]" in marked
     assert {m for m in marked if "[" not in m} == {"SpO2 86 %, limit ≤90",
                                                     "Heart rate 131 beats/min, limit ≥131"}
-    (course,) = load_course(conn, "MRN-7")
+    conn = open_readonly(s.log.path)
+    try:
+        (course,) = load_course(conn, "MRN-7")
+    finally:
+        conn.close()
     cells = rc.course_cells(course, UTC)
     assert cells["alarms_high"] == "4 (2 values taken back)"
     assert cells["peak_heart_rate"] == "131 at 3.2 min"   # never dosed: from the start
@@ -71,14 +68,8 @@ def test_a_monitor_value_taken_back_and_an_escalation_by_a_typed_one_are_marked(
     # A monitor's value is stamped when the port read it, its alarm when the engine took it:
     # the exact-time match never marked a device value; an escalation by a typed value was not
     # marked either (code review).
-    from datetime import timedelta
-
-    from devices.reading import Reading
-
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
-                                Patient("MRN-7", 72.0), "nurse.ana", clock.now())
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    engine, clock = s.engine, s.clock
     now = clock.advance(60)
     read = now.wall - timedelta(milliseconds=40)   # read on the port's thread, then queued
     assert engine.ingest_message([Reading("spo2", 70, "%", read, read, "hl7:MON")], now)
@@ -88,10 +79,7 @@ def test_a_monitor_value_taken_back_and_an_escalation_by_a_typed_one_are_marked(
     typo = engine.enter_manual_row("bp_systolic", 250, "nurse.ana", clock.advance(30))[1]
     assert typo is not None and engine.correct(typo, "bp_systolic", 150, "nurse.ana",
                                                clock.advance(5), "typed 250 for 150")
-    session = engine.session_id
-    log.close()
-    detail = load_session(open_readonly(tmp_path / "log.sqlite3"), session)
-    cells = [r.cells[1] for r in rc.alarm_rows(detail, UTC)]
+    cells = [r.cells[1] for r in rc.alarm_rows(s.detail(), UTC)]
     assert any(c.startswith("SpO2 70 %") and c.endswith("[value entered in error]") for c in cells)
     assert any(c.startswith("Systolic BP 185") and
                c.endswith("[escalated by a value corrected to 150 mmHg]") for c in cells), cells
@@ -100,21 +88,9 @@ def test_a_monitor_value_taken_back_and_an_escalation_by_a_typed_one_are_marked(
 def test_the_trend_marks_an_alarm_a_value_taken_back_raised(tmp_path):
     # The alarm table and the course marked it; the trend's marker band still read the wrong
     # value as the patient's ("Systolic 240", red; "Sedation (MOAA/S) 1 score", red).
-    from console.session.trend_feed import TrendFeed
-
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
-                                Patient("MRN-7", 72.0), "nurse.ana", clock.now())
-    typo = engine.enter_manual_row("bp_systolic", 240, "nurse.bea", clock.advance(60))[1]
-    assert typo is not None and engine.correct(typo, "bp_systolic", 160, "nurse.bea",
-                                               clock.advance(5), "typed 240 for 160")
-    moaas = engine.enter_manual_row("moaas", 1, "nurse.bea", clock.advance(60))[1]
-    assert moaas is not None and engine.void(moaas, "moaas", "nurse.bea", clock.advance(5),
-                                             "clicked 1 instead of 4").done
-    session = engine.session_id
-    log.close()
-    detail = load_session(open_readonly(tmp_path / "log.sqlite3"), session, with_observations=True)
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    typed_then_taken_back(s)
+    detail = s.detail(with_observations=True)
     feed = TrendFeed(detail.summary.started_at)
     feed.load(*rc.trend_inputs(detail))
     texts = [(m.text, m.priority) for m in feed.markers() if m.kind == "alarm"]

@@ -57,27 +57,12 @@ def test_a_weight_based_protocol_prints_no_device_count(esketamine):
 def test_an_infusion_ended_early_reads_planned_in_the_review(tmp_path):
     # The chair's dose line says "Dose planned … infusion ended after 12 of 40 min"; the
     # review's header and PDF said "36 mg at 150 mL/h" as if all of it was given.
-    from datetime import datetime
+    from tests.review.logged_session import iv_ketamine, logged_session
 
-    from console.clock import ManualClock
-    from console.session.engine import Patient, SessionEngine
-    from console.store import EventLog
-    from protocols.loader import builtin_protocols_dir, load_protocol
-
-    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    engine = SessionEngine.open(protocol, log, Patient("MRN-7", 72.0), "ana", clock.now(),
-                                details={"dose_mg": 36.0, "pump_rate_ml_h": 150.0})
+    s = logged_session(tmp_path, dose_mg=36.0, pump_rate_ml_h=150.0)
+    engine, clock = s.engine, s.clock
     assert engine.advance_phase("ana", clock.advance(60), override_reason="walk").done
     assert engine.phase.kind.value == "dosing"
     assert engine.advance_phase("ana", clock.advance(12 * 60), override_reason="nausea").done
-    session = engine.session_id
-    log.close()
-    conn = open_readonly(tmp_path / "log.sqlite3")
-    try:
-        detail = load_session(conn, session)
-    finally:
-        conn.close()
-    assert dose_text(detail, protocol) == (
+    assert dose_text(s.detail(), iv_ketamine()) == (
         "36 mg at 150 mL/h (planned; infusion ended after 12 of 40 min)")

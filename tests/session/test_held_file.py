@@ -78,9 +78,8 @@ def test_with_no_folder_that_takes_it_each_record_is_encoded_once(tmp_path, monk
     import console.session.holding as holding
 
     encoded: list[int] = []
-    real = holding._lines
-    monkeypatch.setattr(holding, "_lines", lambda records: (encoded.append(len(records)),
-                                                            real(records))[1])
+    real = holding._line
+    monkeypatch.setattr(holding, "_line", lambda record: (encoded.append(1), real(record))[1])
     missing = tmp_path / "no such folder"
     copy = HeldFile(retry_seconds=2)
     held: list[ObservationRecord] = []

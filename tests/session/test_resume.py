@@ -258,8 +258,9 @@ def test_a_value_entered_in_error_asks_for_no_repeat():
     assert repeat_prompt(s.engine) == []
 
 
-def apnoea_acknowledged() -> tuple[Session, float, int]:
-    """A connected monitor's RR 14, then no RR for 20 s: apnoea (high), acknowledged."""
+def apnoea_unseen() -> tuple[Session, float, int]:
+    """A connected monitor's RR 14, then no RR for 20 s: apnoea (high), not yet acknowledged.
+    Returns the session, the infusion's start (seconds) and the alarm's occurrence."""
     s = Session()
     s.to_infusion()
     s.engine.device_state_changed("connected", s.now())
@@ -268,8 +269,14 @@ def apnoea_acknowledged() -> tuple[Session, float, int]:
     s.t(start + 80)
     apnoea = s.engine.alarms()[0]
     assert (apnoea.condition, apnoea.message) == ("resp_rate_low", "No respiratory rate for 20 s")
-    assert s.engine.acknowledge(apnoea.id, "nurse.ana", s.now()).done
     return s, start, apnoea.id
+
+
+def apnoea_acknowledged() -> tuple[Session, float, int]:
+    """`apnoea_unseen`, acknowledged."""
+    s, start, apnoea = apnoea_unseen()
+    assert s.engine.acknowledge(apnoea, "nurse.ana", s.now()).done
+    return s, start, apnoea
 
 
 def test_an_acknowledged_apnoea_alarm_stands_through_a_restart_until_a_breath_is_counted():
@@ -306,13 +313,7 @@ def test_an_apnoea_alarm_carried_through_a_restart_gives_way_to_a_lost_monitor()
 def test_a_latched_apnoea_stays_latched_through_a_restart_not_raised_anew():
     # No RR for 20 s, unseen; breathing counted again before the kill (latched, waiting for its
     # reset). The restart's own silence is not the patient's: no new "No respiratory rate".
-    s = Session()
-    s.to_infusion()
-    s.engine.device_state_changed("connected", s.now())
-    start = s.now().mono - s.origin
-    s.t(start + 60); s.device("resp_rate", 14)
-    s.t(start + 80)
-    apnoea = s.engine.alarms()[0].id
+    s, start, apnoea = apnoea_unseen()
     s.t(start + 86); s.device("resp_rate", 13)
     assert s.shown() == [("resp_rate_low", "high", "latched")]
     s.engine = resume(s, 25)
@@ -390,13 +391,7 @@ def test_an_apnoea_latched_when_the_monitor_was_lost_stays_latched_through_a_res
     # Its condition had ended (the silence became the device's): it was ended "(returned)" at
     # the restart and a new high "No respiratory rate" raised while the monitor was still lost
     # (code review).
-    s = Session()
-    s.to_infusion()
-    s.engine.device_state_changed("connected", s.now())
-    start = s.now().mono - s.origin
-    s.t(start + 60); s.device("resp_rate", 14)
-    s.t(start + 80)
-    apnoea = s.engine.alarms()[0].id
+    s, start, apnoea = apnoea_unseen()
     s.engine.device_state_changed("disconnected", s.now(), "port lost: EIO")
     s.t(start + 81)
     s.engine = resume(s, 25)
