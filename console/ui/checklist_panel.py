@@ -13,9 +13,10 @@ item, and a refusal's red text squeezed the list to one row and was itself clipp
 - Rows are updated in place from the session (check state, who ticked and when, whether it can
   still be ticked); they are rebuilt only when the phase changes. The current row, the scroll
   position and the keyboard focus survive every refresh, tick and `changed`.
-- A row is one line when its text fits and two at most, the second elided; the full text, whether
-  it is required and who ticked it when are on hover. "Required" is a dot (blue: red is for
-  alarms), not 11 characters of text; a ticked row is greyed, so what is left stands out.
+- A row is one line when its text fits and two at most, the second elided; the chosen row shows
+  whole, and a click on a cut row's box opens it rather than ticking it (read before you tick);
+  the full text, whether it is required and who ticked it when are on hover. "Required" is a
+  dot (blue: red is for alarms), not 11 characters of text; a ticked row is greyed, so what is left stands out.
 - Messages (refusals) go into a box of fixed height under the list (two lines, elided, the full
   text on hover, and in full in the question that follows a refusal): the list never shrinks.
 - The question that follows a refusal lists the open items once under one heading, at most
@@ -44,7 +45,7 @@ REQUIRED_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 REQUIRED_COLOUR = "required_mark"
 TICKED_COLOUR = "muted_text"
 MARK_SIZE = 10
-LEGEND = "● required · greyed: ticked · hover a row for its full text"
+LEGEND = "● required · greyed: ticked · a cut row shows whole when chosen"
 LISTED_ITEMS = 8       # open items a refusal's question names; the checklist shows the rest
 DIALOG_MARGIN_PX = 24  # a reason dialog keeps this much of the session window on each side
 PRESCRIBER_APPROVES = "Prescriber approves dosing"   # the gate's button: an approval, not any words
@@ -130,12 +131,44 @@ def _mark(colour: str | None) -> QtGui.QIcon:
 
 
 class _RowDelegate(QtWidgets.QStyledItemDelegate):
-    """Rows as tall as their wrapped text, up to `ROW_LINES` lines (Qt elides the last one)."""
+    """Rows as tall as their wrapped text, up to `ROW_LINES` lines (Qt elides the last one);
+    the chosen (current) row shows whole, however many lines it takes.
+
+    Read before you tick: a click on the box of a row shown cut opens it whole and does not tick
+    it; the next click does. At 1366x768 "Contraindication screen: no psychosis or ..." could be
+    ticked with its contraindication unread (a nurse walk on X); a tick is a logged statement
+    that the whole item was checked."""
+
+    def __init__(self, view: QtWidgets.QListWidget) -> None:
+        super().__init__(view)
+        self.open_row = -1
+        self._view = view
+
+    def open(self, row: int) -> None:
+        self.open_row = row
 
     def sizeHint(self, option: QtWidgets.QStyleOptionViewItem,
                  index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.QSize:
         full = super().sizeHint(option, index)
+        if index.row() == self.open_row:
+            return full
         return QtCore.QSize(full.width(), min(full.height(), self._tallest(option, index)))
+
+    def editorEvent(self, event: QtCore.QEvent, model: QtCore.QAbstractItemModel,  # noqa: N802
+                    option: QtWidgets.QStyleOptionViewItem,
+                    index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> bool:
+        # A press on a row's box leaves the current row as it was (Qt 6): at the release,
+        # a row not open yet is one the nurse has not seen whole.
+        if (event.type() == QtCore.QEvent.Type.MouseButtonRelease
+                and index.row() != self.open_row and self._cut(option, index)):
+            self._view.setCurrentIndex(index)   # opens it: read first, ticked by the next click
+            return True
+        return super().editorEvent(event, model, option, index)
+
+    def _cut(self, option: QtWidgets.QStyleOptionViewItem,
+             index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> bool:
+        """Whether the row as drawn (`option.rect`) is shorter than its whole text."""
+        return super().sizeHint(option, index).height() > option.rect.height()
 
     def _tallest(self, option: QtWidgets.QStyleOptionViewItem,
                  index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> int:
@@ -169,10 +202,16 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self.items.setUniformItemSizes(False)
         self.items.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
         self.items.setIconSize(QtCore.QSize(MARK_SIZE, MARK_SIZE))
-        self.items.setItemDelegate(_RowDelegate(self.items))
+        self.rows = _RowDelegate(self.items)
+        self.items.setItemDelegate(self.rows)
         self.items.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.items.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.items.itemChanged.connect(self._on_item_changed)
+        self.items.currentRowChanged.connect(self._on_current_row_changed)
+        self._show_open_row = QtCore.QTimer(self)   # the chosen row opened, in sight
+        self._show_open_row.setSingleShot(True)
+        self._show_open_row.setInterval(0)
+        self._show_open_row.timeout.connect(self._lay_out_open_row)
         layout.addWidget(self.items, 1)
         self.message = ElidedLabel(lines=2)
         self.message.setObjectName("checklist_message")
@@ -270,6 +309,26 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             self.items.addItem(row)
         if self.items.count():
             self.items.setCurrentRow(0, QtCore.QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def _on_current_row_changed(self, row: int) -> None:
+        """The chosen row opens whole (and the one left closes), in sight. No row (-1): the
+        list is being emptied, for a new phase or as it is destroyed; nothing to lay out."""
+        if row < 0:
+            return
+        self.rows.open(row)
+        # Laid out on the next turn of the event loop: laying the rows out now, inside the
+        # view's own key or mouse handling, pulls its rows from under it.
+        self._show_open_row.start()
+
+    def opening(self) -> bool:
+        """Whether the chosen row waits for its turn to be laid out whole."""
+        return self._show_open_row.isActive()
+
+    def _lay_out_open_row(self) -> None:
+        row = self.items.currentRow()
+        self.items.doItemsLayout()
+        if row >= 0:
+            self.items.scrollToItem(self.items.item(row))
 
     def fully_visible_rows(self) -> list[int]:
         """The rows whose whole height is inside the list's viewport now."""

@@ -97,18 +97,82 @@ def test_a_refused_tick_is_unticked_in_place_and_says_why_without_taking_the_lis
     assert ticked_ids(log) == []
 
 
+def row_heights(panel) -> dict[str, int]:
+    return {panel.items.item(r).text(): panel.items.visualItemRect(panel.items.item(r)).height()
+            for r in range(panel.items.count())}
+
+
+def row_of(panel, text: str) -> int:
+    return panel.items.row(panel.items.findItems(text, QtCore.Qt.MatchFlag.MatchExactly)[0])
+
+
+IDENTITY = "Identity confirmed with two identifiers (e.g. full name and date of birth)"
+MEDICATIONS = ("Medication changes since last visit reviewed (benzodiazepines, opioids, "
+               "stimulants, MAOIs, lamotrigine)")
+
+
 def test_rows_wrap_only_when_needed_and_never_past_two_lines(qtbot, live):
     controller, journal, clock, log = live
     panel = shown_panel(qtbot, controller)
-    heights = {panel.items.item(r).text(): panel.items.visualItemRect(panel.items.item(r)).height()
-               for r in range(panel.items.count())}
+    panel.items.setCurrentRow(row_of(panel, "Fasting as per clinic policy"))   # a one-line row
+    heights = row_heights(panel)
     one_line = heights["Fasting as per clinic policy"]
-    two_lines = heights["Identity confirmed with two identifiers (e.g. full name and date of birth)"]
+    two_lines = heights[IDENTITY]
     assert one_line < two_lines < 2.3 * one_line
     longest = max(heights, key=len)   # 105 characters: elided into two lines, all on hover
     assert heights[longest] == two_lines
     row = panel.items.findItems(longest, QtCore.Qt.MatchFlag.MatchExactly)[0]
     assert row.toolTip().startswith(longest + "\n")
+
+
+def test_the_chosen_row_shows_whole_and_closes_when_left(qtbot, live):
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    panel.items.setFocus()
+    longest = max(row_heights(panel), key=len)
+    closed = row_heights(panel)[longest]
+    panel.items.setCurrentRow(row_of(panel, longest))
+    qtbot.waitUntil(lambda: not panel.opening())
+    opened = row_heights(panel)[longest]
+    assert opened > 1.4 * closed, "the chosen row is cut at two lines"
+    assert row_of(panel, longest) in panel.fully_visible_rows()
+    qtbot.keyClick(panel.items, Key.Key_Down)
+    qtbot.waitUntil(lambda: not panel.opening())
+    assert row_heights(panel)[longest] == closed
+
+
+def check_box_centre(panel, row: int) -> QtCore.QPoint:
+    """The centre of a row's check box (the style's own rectangle)."""
+    item = panel.items.item(row)
+    panel.items.scrollToItem(item)
+    option = QtWidgets.QStyleOptionViewItem()
+    option.initFrom(panel.items.viewport())
+    option.rect = panel.items.visualItemRect(item)
+    option.features |= QtWidgets.QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+    style = panel.items.style()
+    return style.subElementRect(QtWidgets.QStyle.SubElement.SE_ItemViewItemCheckIndicator,
+                                option, panel.items).center()
+
+
+def test_a_click_on_a_cut_rows_box_opens_it_and_the_next_click_ticks_it(qtbot, live):
+    # Read before you tick: at 1366x768 a contraindication was cut to "no psychosis or ...".
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    panel.items.setCurrentRow(row_of(panel, "Fasting as per clinic policy"))
+    row = row_of(panel, MEDICATIONS)
+    assert row_heights(panel)[MEDICATIONS] < 1.2 * row_heights(panel)[IDENTITY]   # shown cut
+    qtbot.mouseClick(panel.items.viewport(), LEFT, pos=check_box_centre(panel, row))
+    assert panel.items.currentRow() == row and ticked_ids(log) == []
+    assert panel.items.item(row).checkState() == QtCore.Qt.CheckState.Unchecked
+    qtbot.waitUntil(lambda: not panel.opening())   # laid out whole, in sight
+    assert row_heights(panel)[MEDICATIONS] > 1.4 * row_heights(panel)[IDENTITY]
+    assert row in panel.fully_visible_rows()
+    qtbot.mouseClick(panel.items.viewport(), LEFT, pos=check_box_centre(panel, row))
+    assert ticked_ids(log) == [controller.view.phase.checklist[row].id]
+    # A row that fits its two lines ticks at the first click, as any check box.
+    fasting = row_of(panel, "Fasting as per clinic policy")
+    qtbot.mouseClick(panel.items.viewport(), LEFT, pos=check_box_centre(panel, fasting))
+    assert ticked_ids(log)[-1] == controller.view.phase.checklist[fasting].id
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
