@@ -678,6 +678,10 @@ class Board:
         if not isinstance(new_id, int) or isinstance(new_id, bool):
             new_id = None
         alarms = self._status_alarms(obj.get("alarms"), sent_at, -1 if new_id is None else new_id)
+        # The first status after the chair's Last Will is the whole truth of its open alarms:
+        # a restart may stamp with a clock behind what it sent before (a hardware clock before
+        # NTP), and an old "raised" must not outrank it by time and stay on the card, sounding.
+        back = chair.heard and not chair.online
         vitals = obj.get("vitals") or {}
         if not isinstance(vitals, dict):
             raise _Bad("status vitals is not an object")
@@ -698,7 +702,8 @@ class Board:
         chair.session_id = new_id
         chair.status_alarms = alarms
         # PCD-04s older than this status are what it already says.
-        chair.reports = {k: r for k, r in chair.reports.items() if r.at >= sent_at}
+        chair.reports = {} if back else {
+            k: r for k, r in chair.reports.items() if r.at >= sent_at}
         self._settle_acks(chair)
         self._log_change(chair, now, payload)
         for control_id in chair.unconfirmed:   # shown from now on: confirmed now
@@ -936,11 +941,14 @@ class Board:
 
     def _settle_acks(self, chair: _Chair) -> None:
         """Forget a central acknowledgement once the chair says acknowledged, or the alarm ended:
-        from then on the chair's state rules (a reminder there sounds here again)."""
+        from then on the chair's state rules (a reminder there sounds here again). A silence
+        given here to a latched alarm ends when the alarm is no longer latched: its condition
+        came back ("returned"), so it is active, sounding at the chair and acknowledgeable."""
         open_alarms = {(a.session, a.occurrence): a for a in self._alarms(chair)}
-        for key in list(chair.acks):
+        for key, ack in list(chair.acks.items()):
             alarm = open_alarms.get(key)
-            if alarm is None or alarm.state == "acknowledged":
+            if alarm is None or alarm.state == "acknowledged" or (
+                    not ack.command_id and alarm.state != "latched"):
                 del chair.acks[key]
 
     def _central_ack(self, chair: _Chair, alarm: ChairAlarm) -> _CentralAck | None:

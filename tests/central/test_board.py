@@ -685,3 +685,26 @@ def test_a_latched_alarm_is_silenced_here_and_left_to_the_chair_to_reset(central
     assert (card.alarm.note, card.can_acknowledge) == \
         ("latched: silenced here, reset at the chair", False)
     assert central.log.actions[-1][5] == "silence"
+
+
+def test_a_latched_alarm_silenced_here_sounds_again_when_its_condition_returns(central):
+    # SpO2 89 unseen, 97 (latched), silenced at the central; then 92: the chair's alarm is
+    # active again ("returned": high, sounding there, acknowledgeable). The central's silence
+    # was for the latched alarm only: it must sound here and be acknowledgeable again.
+    chair = spo2_alarm(central, value=89)
+    central.t(70)
+    chair.device("spo2", 97)
+    central.deliver(chair.status())
+    central.board.acknowledge("chair-1", "B. Central", central.now())
+    assert central.sounding() is None
+    central.t(72)
+    chair.device("spo2", 92)
+    central.deliver(chair.status())
+    assert chair.s.sounding() == "high"
+    card = central.card("chair-1")
+    assert (card.alarm.priority, card.alarm.note, card.can_acknowledge) == \
+        (Priority.HIGH, "", True)
+    assert central.sounding() == "high"
+    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+    assert said.startswith("Room 1: acknowledgement sent")
+    assert len(central.bus.on("/command")) == 1
