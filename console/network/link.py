@@ -421,7 +421,10 @@ class NetworkLink:
                 parts.append((Priority.MEDIUM, "central station not confirming alarms: bedside "
                                                "alarms at full volume",
                               f"an alarm sent {now - oldest:.0f} s ago is not confirmed"))
-            quiet_allowed = not parts
+            # Soft tones only while the bus is up: a lost connection confirms nothing, and
+            # the central stays "online" to this chair until its will arrives through it
+            # (README, quiet room: "the moment ... the bus is down ... full volume").
+            quiet_allowed = not parts and self._bus_connected()
         problem = None
         if parts:
             top = max(p for p, _, _ in parts)
@@ -473,6 +476,13 @@ class NetworkLink:
         if not starts:
             return None
         return now - max(min(starts), self._last_confirmed[BUS])
+
+    def _bus_connected(self) -> bool:
+        from console.network.mqtt_bus import BusState  # noqa: PLC0415 - loaded with the bus
+
+        if self.bus is None:
+            return False
+        return (self._bus_status or self.bus.status()).state is BusState.CONNECTED
 
     def _engine_wait(self, now: float) -> float | None:
         if self.mllp is None or not self._engine_waiting:

@@ -567,3 +567,22 @@ def test_the_status_line_says_unencrypted_while_patient_data_crosses_the_network
         assert ("UNENCRYPTED (allow_plaintext is on)" in link.state_text()) is says_it
     finally:
         log.close()
+
+
+def test_quiet_room_goes_to_full_volume_the_moment_the_bus_is_lost(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    # The broker dies: nothing has waited 10 s yet and the central was last heard online, but
+    # a lost bus confirms nothing, so an alarm raised now must not play soft.
+    clock = ManualClock(START)
+    chair = chairs(bus_config(broker.url, quiet_room=True), clock)
+    wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
+    central = bus_client(broker.url, "central-test")
+    central.publish(topics.central_status_topic("central-1"), topics.encode({"online": True}),
+                    retain=True)
+    wait_until(lambda: chair.link.pump().quiet_allowed, "quiet allowed with a central online")
+    broker.kill()
+    wait_until(lambda: (chair.link.pump(),
+                        chair.link.bus.status().state.name != "CONNECTED")[1], "loss noticed")
+    report = chair.link.pump()
+    assert not report.quiet_allowed
+    assert report.state.endswith("; quiet room: full volume")
