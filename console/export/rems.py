@@ -42,7 +42,7 @@ from typing import Any, Final
 from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
-from console.review.model import ScaleObservation, SessionDetail, VitalSeries
+from console.review.model import ENTERED_IN_ERROR, ScaleObservation, SessionDetail, VitalSeries
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from protocols.model import DoseMode, Protocol
 
@@ -219,8 +219,11 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     dissociated = [x for x in cadss if x.value > DISSOCIATION_ABOVE]
     hallucinating = [x for x in after_t0 if x.metric == "hallucinations" and x.value >= 1]
     nauseous = [x for x in after_t0 if x.metric == "nausea" and x.value >= 1]
+    # An alarm raised by a value entered in error is no adverse event: that value does not
+    # exist. One raised by a value since corrected still counts (the corrected value may breach
+    # too), marked in the evidence, so the clinician reads what the review shows.
     physiological = [a for a in detail.alarms if a.category == "physiological"
-                     and (t0 is None or a.raised_at >= t0)]
+                     and a.taken_back != ENTERED_IN_ERROR and (t0 is None or a.raised_at >= t0)]
     breathing = [a for a in physiological
                  if a.condition.startswith("resp_rate_low") or a.condition.startswith("spo2_low")]
     pressure = [a for a in physiological if a.condition.startswith("bp_")
@@ -231,7 +234,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
 
     def alarm_evidence(items: list[Any]) -> str:
         return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day)} ({a.priority})"
-                         for a in items)
+                         + (f" [{a.taken_back}]" if a.taken_back else "") for a in items)
 
     adverse = (
         AdverseEvent("sedation", bool(sedated), scale_evidence(sedated, "MOAA/S")),

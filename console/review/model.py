@@ -30,6 +30,9 @@ PRIORITY_RANK: Final = {"high": 3, "medium": 2, "low": 1, "info": 0}
 REVIEW_NOTE: Final = "review_note"
 
 
+# What became of a typed value voided at the chair (AlarmEpisode.taken_back).
+ENTERED_IN_ERROR: Final = "value entered in error"
+
 @dataclass(frozen=True, slots=True)
 class SessionFilter:
     """What the session list shows.

@@ -37,6 +37,7 @@ from urllib.parse import quote
 from console.clock import IsoParser, iso, parse_iso
 from console.records import EventRecord, ObservationRecord
 from console.review.model import (
+    ENTERED_IN_ERROR,
     NEEDS_SIGNATURE,
     PRIORITY_RANK,
     REVIEW_NOTE,
@@ -502,7 +503,7 @@ def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, s
         "WHERE session_id = ? AND kind = 'entered_in_error'", [session_id]
     ):
         if observation is not None:
-            fates[int(observation)] = "value entered in error"
+            fates[int(observation)] = ENTERED_IN_ERROR
     if not fates:
         return {}
     # A monitor's value is stamped when the port read it, its alarm when the engine took it: a

@@ -203,3 +203,43 @@ def test_a_device_the_dose_needs_and_the_log_lacks_is_missing(conn, scenario_log
         evening.close()
     assert complete.devices_needed == 3 and len(complete.devices) == 3
     assert not [name for name in complete.missing if name.startswith("device")]
+
+
+def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_path):
+    # SpO2 80 typed into the wrong field and voided; Systolic 250 typed for a cuff's 150 and
+    # corrected. The void is no event of the patient's; the correction still counts (its
+    # value may breach too) and reads as the review shows it, marked.
+    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
+    r = Driver(log, "esketamine", "MRN-1234", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10)
+    r.advance()
+    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    r.at(15)
+    r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
+    r.at(20)
+    r.advance()
+    r.at(30)
+    r.manual(spo2=80)
+    typed = log.conn.execute("SELECT max(id) FROM observations WHERE metric = 'spo2'").fetchone()[0]
+    assert r.engine.void(typed, "spo2", r.nurse, r.clock.now(), reason="wrong field").done
+    r.ack_all()
+    r.at(35)
+    r.manual(bp_systolic=250)
+    typed = log.conn.execute("SELECT max(id) FROM observations WHERE metric = 'bp_systolic'"
+                             ).fetchone()[0]
+    r.engine.correct(typed, "bp_systolic", 150, r.nurse, r.clock.now(), reason="cuff read 150")
+    r.ack_all()
+    session = r.id
+    log.close()
+    conn = open_readonly(tmp_path / "s.sqlite3")
+    try:
+        form = rems_form(load_session(conn, session), tz=UTC)
+    finally:
+        conn.close()
+    events = {e.name: e for e in form.adverse_events}
+    assert not events["respiratory_depression"].present
+    pressure = events["increased_blood_pressure"]
+    assert pressure.present and "[value corrected to 150 mmHg]" in pressure.evidence
