@@ -449,7 +449,13 @@ def verify_log(conn: sqlite3.Connection) -> VerifyReport:
             elif head is not None or schema.made_by(table) in applied:
                 return VerifyReport(False, (table, head[0] if head else 0),
                                     removed_table(table, head), 0)
-        return verify_chains(conn, heads)
+        report = verify_chains(conn, heads)
+        guards = schema.guard_problems(conn)
+        if report.ok and guards:
+            return VerifyReport(False, None, "changed outside the console: " + "; ".join(guards)
+                                + " (the append-only rules or the alarms view are not as the "
+                                "console made them)", report.rows_checked)
+        return report
 
 
 def missing_head(table: str) -> str:

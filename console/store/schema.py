@@ -14,6 +14,7 @@ by a newer console and is refused rather than misread.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -528,3 +529,48 @@ def migrate(conn: sqlite3.Connection, stop_before: str | None = None) -> list[st
     steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False),
                 stop_before=stop_before)
     return pending
+
+
+# ---- the guards: views and triggers as the migrations made them --------------------------------
+
+_GUARD_TYPES: Final = ("view", "trigger")
+
+
+def _guards(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """(type, name) -> SQL, whitespace collapsed, of every view and trigger in the file."""
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN (?, ?)", _GUARD_TYPES)
+    return {(str(kind), str(name)): " ".join(str(sql).split()) for kind, name, sql in rows}
+
+
+@functools.cache
+def _expected_guards(applied: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """The views and triggers a log holds after exactly these migrations (made in memory)."""
+    names = [name for name, _ in MIGRATIONS]
+    following = names[len(applied)] if len(applied) < len(names) else None
+    scratch = sqlite3.connect(":memory:")
+    try:
+        migrate(scratch, stop_before=following)
+        return _guards(scratch)
+    finally:
+        scratch.close()
+
+
+def guard_problems(conn: sqlite3.Connection) -> list[str]:
+    """What differs from the views and triggers the log's migrations made: a dropped
+    append-only trigger lets rows be changed in place, a redefined `alarms` view lets a plain
+    SQL query tell another story than the rows (the review and exports read it). Empty when
+    all is as made, or when the file's record of its migrations is itself not as made (other
+    checks name that)."""
+    applied = tuple(applied_migrations(conn))
+    if (not applied or list(applied) != [name for name, _ in MIGRATIONS][:len(applied)]
+            or version_problem(conn) is not None):
+        return []
+    expected, found = _expected_guards(applied), _guards(conn)
+    problems = [f"the {kind} {name} was removed" for (kind, name) in sorted(expected)
+                if (kind, name) not in found]
+    problems += [f"the {kind} {name} was redefined" for (kind, name), sql in sorted(found.items())
+                 if (kind, name) in expected and expected[kind, name] != sql]
+    problems += [f"a {kind} {name} was added" for (kind, name) in sorted(found)
+                 if (kind, name) not in expected]
+    return problems

@@ -226,3 +226,24 @@ def test_integrity_problems_are_one_line_each(tmp_path: Path) -> None:
         conn.close()
     assert len(problems) == 1 and problems[0].startswith("Page ")
     assert "\n" not in problems[0] and "***" not in problems[0]
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("DROP TRIGGER observations_no_update", "the trigger observations_no_update was removed"),
+    ("DROP VIEW alarms", "the view alarms was removed"),
+    ("DROP VIEW alarms; CREATE VIEW alarms AS SELECT * FROM alarm_events WHERE 0",
+     "the view alarms was redefined"),
+    ("CREATE TRIGGER quiet AFTER INSERT ON events BEGIN SELECT 1; END",
+     "a trigger quiet was added"),
+], ids=["trigger-dropped", "view-dropped", "view-redefined", "trigger-added"])
+def test_the_append_only_rules_and_the_alarms_view_changed_outside_are_reported(
+        tmp_path: Path, change: str, said: str) -> None:
+    # Every row still matches its chain: what changed is the rule that keeps rows unchanged
+    # (an UPDATE on observations is accepted once its trigger is gone) or the view that plain
+    # SQL queries of the alarms read.
+    path, _ = filled_log(tmp_path)
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.executescript(change)
+    report = verify(path)
+    assert not report.ok and said in report.message
+    assert report.message.startswith("changed outside the console")
