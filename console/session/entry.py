@@ -18,6 +18,7 @@ from protocols.vitals import Metric, metric
 class Accepted:
     metric: str
     value: float
+    note: str = ""   # what the nurse should know of it all the same ("Recorded, but not signed")
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,7 +123,8 @@ class ChairSigner:
     """
 
     def __init__(self, staff: Staff, journal: Journal, now: Callable[[], datetime],
-                 station: str = "chair", service: SignatureService | None = None) -> None:
+                 station: str = "chair", service: SignatureService | None = None,
+                 held: Callable[[], int] = lambda: 0) -> None:
         from console.identity import Signatures  # noqa: PLC0415 - loaded on demand (P7)
 
         self.staff = staff
@@ -132,6 +133,7 @@ class ChairSigner:
         self.now = now
         self.station = station
         self.service = service
+        self.held = held   # records held in memory while the log cannot take them
 
     def signed(self, request: SignatureRequest, action: Callable[[], R],
                pick: Callable[[R, Sequence[tuple[int | None, Record]]],
@@ -160,7 +162,7 @@ class ChairSigner:
 
         if not self.service.sign(request, check) or not approvals:
             return Signed(False, message=NOT_SIGNED)
-        before = self.journal.total
+        before, held_before = self.journal.total, self.held()
         result = action()
         rows = pick(result, self.journal.added_since_with_ids(before))
         answer: Signed[R] = Signed(True, result)
@@ -174,6 +176,10 @@ class ChairSigner:
                 continue
             answer.signatures.append(
                 self.signatures.sign_approved(approval, "events", row_id, self.now()))
+        if approvals and self.held() > held_before:
+            # Held records never reach the journal until the log takes them: what the action
+            # recorded is among them, and nothing was there to sign.
+            unsigned += list(approvals)
         if unsigned:
             answer.message = (f"Recorded, but not signed ({', '.join(unsigned)}): the session "
                               "log cannot be written now, so the record has no place in it yet; "

@@ -45,7 +45,7 @@ from console.records import Record
 from console.session.alarms import Raise
 from console.session.chair_identity import ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
-from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_number
+from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.lock import LOCKED_MESSAGE, ChairAction, locked_actor
 from console.session.journal import Journal
 from console.session.signing import (
@@ -258,6 +258,8 @@ class SessionController(QtCore.QObject):
             act, events_of({"correction": CORRECTION}))
         if not signed.done or signed.result is None:
             return Rejected(metric_name, signed.message)
+        if signed.message and isinstance(signed.result, Accepted):
+            return Accepted(signed.result.metric, signed.result.value, note=signed.message)
         return signed.result
 
     def void(self, observation_id: int, metric_name: str, reason: str) -> Outcome:
@@ -407,7 +409,8 @@ class SessionController(QtCore.QObject):
         signer = self._signer
         if signer is None:
             signer = ChairSigner(identity.staff, journal, lambda: self.clock.now().wall,
-                                 identity.station, self.signature_service)
+                                 identity.station, self.signature_service,
+                                 held=lambda: len(self._engine.writes.held))
             self._signer = signer
         signer.service = self.signature_service
         return signer.signed(request, act, pick)

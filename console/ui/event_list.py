@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from PySide6 import QtCore, QtWidgets
 
 from console.records import EventRecord, ObservationRecord, Record
-from console.session.entry import NeedsConfirmation, Rejected
+from console.session.entry import Accepted, NeedsConfirmation, Rejected
 from console.session.journal import Journal, describe, when
 from console.ui import theme
 from console.ui.checklist_panel import Asker
@@ -196,7 +196,9 @@ class EventsTab(QtWidgets.QWidget):
         if isinstance(verdict, Rejected):
             self._say(verdict.message, error=True)
             return
-        self._say(f"Corrected: {m.label} {m.format(value)} {m.unit}")
+        note = verdict.note if isinstance(verdict, Accepted) else ""
+        self._say(f"Corrected: {m.label} {m.format(value)} {m.unit}" + (f". {note}" if note else ""),
+                  error=bool(note))
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)

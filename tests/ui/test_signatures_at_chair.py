@@ -356,6 +356,30 @@ def test_a_signature_the_log_cannot_record_is_refused_in_words(chair):
     assert chair.signatures() == []
 
 
+def test_a_correction_held_while_the_log_is_locked_says_it_is_not_signed(chair):
+    """The log refused a write a moment ago (another program held its lock) and holds records
+    in memory; the PIN's attempt is recorded once the lock is gone, but the correction queues
+    behind the held records and has no row to sign yet. It is done, and says it is unsigned
+    (it said nothing: the data-path audit)."""
+    import sqlite3
+
+    _, row = chair.controller.enter_manual_row("heart_rate", 88)
+    chair.log.set_busy_timeout(0)
+    other = sqlite3.connect(chair.log.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        chair.controller.enter_manual("spo2", 97)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert chair.engine.writes.held
+    chair.signer.answers = [(ANA, ANA_PIN)]
+    verdict = chair.controller.correct(row, "heart_rate", 68, "typo")
+    assert isinstance(verdict, Accepted)
+    assert verdict.note.startswith("Recorded, but not signed (correction)")
+    assert chair.signatures() == []
+
+
 def test_a_log_without_accounts_asks_no_signature(live):
     controller, _journal, _clock, log = live
     signer = Signer()
