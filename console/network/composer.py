@@ -3,7 +3,14 @@
 One PCD-01 (ORU^R01) per commit that holds observations of a session, one PCD-04 (ORU^R40) per
 alarm transition, all built by console/network/pcd.py with the control id the log gives them. A
 demo or test session's messages go as training (MSH-11 T), so they never reach an EHR as patient
-data unmarked. Events (checklist ticks, notes...) have no PCD message and send nothing.
+data unmarked. Events (checklist ticks, notes...) have no PCD message and send nothing, except
+an audio pause and its end: network.md's "paused -> update", one PCD-04 per open alarm.
+
+A transition alone does not say the whole ACM state (an acknowledged alarm whose priority steps
+down is still acknowledged; an alarm raised during a pause is paused), so the composer keeps each
+open occurrence's acknowledgement and each session's pause, learnt from the log's history of a
+session the first time it sees it (a restart) and then from every transition it composes. The
+bedside's board, the central's card and the interface engine then read the same state.
 
 The patient is shown as the clinic chose (network.toml `patient_shown`): its identifier, or none
 (the chair alone identifies the session; the EHR matches by chair and time).
@@ -13,13 +20,96 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from dataclasses import dataclass, replace
+
 from console.clock import Clock
-from console.network.pcd import PatientShown, Station, pcd01, pcd04
-from console.records import AlarmTransition, ObservationRecord, Record
+from console.network.pcd import AlertState, Inactivation, PatientShown, Station, pcd01, pcd04
+from console.records import (
+    ACKNOWLEDGED,
+    AUDIO_PAUSED,
+    AUDIO_RESUMED,
+    CLEARED,
+    DEESCALATED,
+    LATCHED,
+    RESET,
+    AlarmTransition,
+    EventRecord,
+    ObservationRecord,
+    Record,
+)
 from console.store.outbox import Outgoing
 
 PCD01 = "pcd01"
 PCD04 = "pcd04"
+
+
+# A PCD-04 to build: the step, and the ACM state and inactivation it leaves (None: as implied).
+_Step = tuple[AlarmTransition, AlertState | None, Inactivation | None]
+
+# Steps after which an occurrence is as its last step left it (acknowledged or not, latched or
+# not); every other step re-arms it (raised, escalated, reminded, returned).
+_KEEPS_STATE = frozenset({DEESCALATED})
+
+
+@dataclass(frozen=True, slots=True)
+class _Open:
+    """An open occurrence as the ACM reports it: its last step, acknowledged, latched."""
+
+    last: AlarmTransition
+    acknowledged: bool = False
+    latched: bool = False
+
+
+class _AlarmMemory:
+    """Each session's open occurrences and pause, folded from its transitions and events."""
+
+    def __init__(self, history: Callable[[int], Sequence[AlarmTransition]]) -> None:
+        self._history = history
+        self._open: dict[int, dict[int, _Open]] = {}
+        self._paused: set[int] = set()
+
+    def session(self, session_id: int) -> dict[int, _Open]:
+        found = self._open.get(session_id)
+        if found is None:   # first seen: a restart's open alarms, from the log
+            found = self._open[session_id] = {}
+            for step in self._history(session_id):
+                self._fold(found, step)
+        return found
+
+    def learn(self, step: AlarmTransition) -> _Open | None:
+        """Take one transition; the occurrence as it now stands (None once ended)."""
+        occurrences = self.session(step.session_id)
+        self._fold(occurrences, step)
+        return occurrences.get(step.occurrence)
+
+    @staticmethod
+    def _fold(occurrences: dict[int, _Open], step: AlarmTransition) -> None:
+        if step.transition in (CLEARED, RESET):
+            occurrences.pop(step.occurrence, None)
+            return
+        before = occurrences.get(step.occurrence) or _Open(step)
+        if step.transition == ACKNOWLEDGED:
+            occurrences[step.occurrence] = _Open(step, True, before.latched)
+        elif step.transition == LATCHED:
+            occurrences[step.occurrence] = _Open(step, before.acknowledged, True)
+        elif step.transition in _KEEPS_STATE:
+            occurrences[step.occurrence] = replace(before, last=step)
+        else:
+            occurrences[step.occurrence] = _Open(step)
+
+    def pause(self, session_id: int, paused: bool) -> None:
+        (self._paused.add if paused else self._paused.discard)(session_id)
+
+    def paused(self, session_id: int) -> bool:
+        return session_id in self._paused
+
+
+def _facets(now: _Open, paused: bool) -> tuple[AlertState, Inactivation]:
+    """The ACM state and inactivation of an open occurrence."""
+    state = AlertState.LATCHED if now.latched else AlertState.ACTIVE
+    if now.acknowledged:
+        return state, Inactivation.ALERT_ACKNOWLEDGED
+    return state, Inactivation.AUDIO_PAUSED if paused else Inactivation.ENABLED
 
 
 class PcdComposer:
@@ -27,7 +117,9 @@ class PcdComposer:
 
     def __init__(self, station: Station, patient_for: Callable[[int], PatientShown],
                  destinations: frozenset[str], clock: Clock,
-                 demo_sessions: Callable[[int], bool] = lambda _session: False) -> None:
+                 demo_sessions: Callable[[int], bool] = lambda _session: False,
+                 history: Callable[[int], Sequence[AlarmTransition]] = lambda _session: ()
+                 ) -> None:
         """
         Args:
             station: this console and its chair.
@@ -35,35 +127,60 @@ class PcdComposer:
             destinations: where every message goes (bus, engine).
             clock: MSH-7 and the outbox row's time.
             demo_sessions: whether a session is a demo (its messages go as training, T).
+            history: a session's alarm transitions as the log holds them, oldest first.
         """
         self._station = station
         self._patient_for = patient_for
         self._destinations = destinations
         self._clock = clock
         self._demo = demo_sessions
+        self._alarms = _AlarmMemory(history)
 
     def compose(self, records: Sequence[Record],
                 next_control_id: Callable[[], str]) -> list[Outgoing]:
         now = self._clock.now().wall
         out: list[Outgoing] = []
         observations: dict[int, list[ObservationRecord]] = {}
-        alarms: list[AlarmTransition] = []
+        alarms: list[_Step] = []
         for record in records:
             if isinstance(record, ObservationRecord):
                 observations.setdefault(record.session_id, []).append(record)
             elif isinstance(record, AlarmTransition):
-                alarms.append(record)
+                alarms.append(self._alarm_step(record))
+            elif isinstance(record, EventRecord) and record.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
+                alarms += self._pause_steps(record)
         for session_id, batch in observations.items():
             control_id = next_control_id()
             processing = "T" if self._demo(session_id) else None
             text = pcd01(batch, control_id=control_id, sent_at=now, station=self._station,
                          patient=self._patient_for(session_id), processing_id=processing)
             out.append(Outgoing(session_id, control_id, PCD01, text, self._destinations, now))
-        for alarm in alarms:
+        for alarm, state, inactivation in alarms:
             control_id = next_control_id()
             text = pcd04(alarm, control_id=control_id, sent_at=now, station=self._station,
-                         patient=self._patient_for(alarm.session_id),
+                         patient=self._patient_for(alarm.session_id), state=state,
+                         inactivation=inactivation,
                          processing_id="T" if self._demo(alarm.session_id) else "P")
             out.append(Outgoing(alarm.session_id, control_id, PCD04, text, self._destinations,
                                 now))
         return out
+
+    def _alarm_step(self, step: AlarmTransition) -> _Step:
+        """A transition with the ACM state it leaves (None: ended, as the transition says)."""
+        now = self._alarms.learn(step)
+        if now is None:
+            return step, None, None
+        return (step, *_facets(now, self._alarms.paused(step.session_id)))
+
+    def _pause_steps(self, event: EventRecord) -> list[_Step]:
+        """An audio pause or its end: an update for each open alarm not acknowledged."""
+        paused = event.kind == AUDIO_PAUSED
+        self._alarms.pause(event.session_id, paused)
+        steps: list[_Step] = []
+        for occurrence in self._alarms.session(event.session_id).values():
+            if occurrence.acknowledged:
+                continue
+            # The alert's own text stays: OBX-1 is the alarm, the pause is its inactivation.
+            step = replace(occurrence.last, transition=event.kind, at=event.at, actor=event.actor)
+            steps.append((step, *_facets(occurrence, paused)))
+        return steps

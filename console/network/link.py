@@ -60,6 +60,7 @@ from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clea
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderStatus
 from console.network.pcd import PatientShown, Station
+from console.records import AlarmTransition
 from console.session.alarms import Raise
 from console.store import EventLog, LogError
 from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, OutboxHooks, OutboxRow
@@ -162,7 +163,7 @@ class NetworkLink:
                                  if on)
         self.destinations = destinations
         self.composer = PcdComposer(station, self._patient_for, destinations, clock,
-                                    demo_sessions=self._is_demo)
+                                    demo_sessions=self._is_demo, history=self._alarm_history)
         self.bus: BusProcessClient | None = None
         self.mllp: EngineProcessClient | None = None
         if config.broker:
@@ -250,6 +251,9 @@ class NetworkLink:
             self.session_opened(session_id, row.patient_id, row.demo)
             found = self._patients[session_id]
         return found
+
+    def _alarm_history(self, session_id: int) -> list[AlarmTransition]:
+        return [step for _, step in self._log.alarm_events(session_id)]
 
     def _is_demo(self, session_id: int) -> bool:
         self._patient_for(session_id)

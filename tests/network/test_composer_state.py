@@ -1,0 +1,108 @@
+"""PCD-04 says the bedside's own alarm state (network.md: "paused -> update"): an acknowledged
+alarm whose priority steps down is still acknowledged; an audio pause and its end are updates of
+every open alarm not acknowledged; after a restart the composer knows what the log says. The
+messages are the outbox rows the console's own composer wrote in the log's transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.clock import ManualClock
+from console.network.composer import PcdComposer
+from console.network.pcd import PatientShown, Station
+from console.network.pcd_read import read_pcd04
+from console.records import AlarmTransition
+from console.session.engine import Patient, SessionEngine
+from console.store import EventLog
+from console.store.outbox import OutboxHooks
+from devices.reading import Reading
+from protocols.vitals import metric
+from tests.session.helpers import START, iv_protocol
+
+STATION = Station("console-test", equipment_id_type="UUID", room="R3", bed="chair-3")
+
+
+class Chair:
+    """A session on a real log whose outbox the console's composer fills."""
+
+    def __init__(self, path: Path) -> None:
+        self.clock = ManualClock(START)
+        self.log = EventLog.open(path, "test")
+        composer = PcdComposer(STATION, lambda _s: PatientShown("P-001"), frozenset({"engine"}),
+                               self.clock)
+        self.log.attach_outbox(OutboxHooks(composer, lambda rows: None, self.fail))
+        self.engine = SessionEngine.open(iv_protocol(), self.log, Patient("P-001", 70.0),
+                                         "nurse.ana", self.clock.now())
+        self.seen = 0
+        for name, value in (("bp_systolic", 120), ("bp_diastolic", 80), ("heart_rate", 70)):
+            self.engine.enter_manual(name, value, "nurse.ana", self.clock.now(), False)
+        for item in ("consent", "baseline_bp"):
+            assert self.engine.tick_item(item, "nurse.ana", self.clock.now(),
+                                         gate_decision="Dr Lee: proceed").done
+        assert self.engine.advance_phase("nurse.ana", self.clock.now()).done
+        self.t(60)
+        self.sent()
+
+    @staticmethod
+    def fail(exc: Exception) -> None:
+        raise AssertionError(f"the composer failed: {exc}")
+
+    def t(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self.engine.tick(self.clock.now())
+
+    def device(self, name: str, value: float) -> None:
+        now = self.clock.now()
+        self.engine.ingest(Reading(name, value, metric(name).unit, now.wall, now.wall, "hl7:SIM"),
+                           now)
+
+    def occurrence(self, condition: str) -> int:
+        return next(o.id for o in self.engine.alarms() if o.condition == condition)
+
+    def sent(self) -> list[tuple[int, str, str]]:
+        """(occurrence, phase, inactivation) of the PCD-04s written since the last call."""
+        rows = self.log.conn.execute(
+            "SELECT id, message FROM outbox WHERE id > ? AND kind = 'pcd04' ORDER BY id",
+            [self.seen]).fetchall()
+        if rows:
+            self.seen = rows[-1][0]
+        return [(r.occurrence, r.phase.value, r.inactivation.value)
+                for r in (read_pcd04(message) for _, message in rows)]
+
+
+def test_an_acknowledged_alarm_stepping_down_is_still_acknowledged(tmp_path):
+    chair = Chair(tmp_path / "log.sqlite3")
+    chair.device("heart_rate", 131)   # high
+    hr = chair.occurrence("heart_rate_high")
+    chair.engine.acknowledge(hr, "nurse.ana", chair.clock.now())
+    chair.t(2)
+    chair.device("heart_rate", 115)   # medium: the same occurrence, one priority down
+    assert chair.sent()[-1] == (hr, "update", "alert-acknowledged")
+
+
+def test_an_audio_pause_and_its_end_are_updates_of_each_open_alarm_not_acknowledged(tmp_path):
+    chair = Chair(tmp_path / "log.sqlite3")
+    chair.device("heart_rate", 131)
+    hr = chair.occurrence("heart_rate_high")
+    chair.engine.acknowledge(hr, "nurse.ana", chair.clock.now())
+    chair.t(1)
+    chair.device("resp_rate", 26)     # medium, not acknowledged
+    rr = chair.occurrence("resp_rate_high")
+    chair.sent()
+    chair.t(1)
+    assert chair.engine.pause_audio("nurse.ana", chair.clock.now()).done
+    assert chair.sent() == [(rr, "update", "audio-paused")]
+    chair.t(125)                      # the pause runs out
+    assert chair.sent() == [(rr, "update", "enabled")]
+
+
+def test_after_a_restart_the_composer_knows_the_acknowledgement_from_the_log():
+    def step(transition: str, priority: str) -> AlarmTransition:
+        return AlarmTransition(1, 4, "heart_rate_high", "physiological", priority, transition,
+                               START, "HR 131", 131.0, ">130")
+
+    history = [step("raised", "high"), step("acknowledged", "high")]
+    composer = PcdComposer(STATION, lambda _s: PatientShown("P-001"), frozenset({"engine"}),
+                           ManualClock(START), history=lambda _session: history)
+    (message,) = composer.compose([step("deescalated", "medium")], lambda: "c-1")
+    assert read_pcd04(message.message).inactivation.value == "alert-acknowledged"
