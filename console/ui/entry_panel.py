@@ -264,6 +264,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.setStyleSheet(_panel_style(theme.current()))
         theme.signals().changed.connect(self._on_theme_changed)
         self._undo: UndoOffer | None = None
+        self._refusal_shown = False
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(2)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -275,6 +276,7 @@ class EntryPanel(QtWidgets.QGroupBox):
             edit.setObjectName(f"entry_{key}")
             edit.setPlaceholderText(placeholder)
             edit.returnPressed.connect(self._on_record_clicked)
+            edit.textEdited.connect(self._on_field_edited)
             edit.setMaximumWidth(110)   # "188/110" fits; the rest of the row is the message's
             self.fields[key] = edit
             form.addWidget(edit)
@@ -389,7 +391,15 @@ class EntryPanel(QtWidgets.QGroupBox):
         """Show a message; it replaces the one an undo belonged to, so the offer ends with it."""
         self._undo = None
         self.undo_button.hide()
+        self._refusal_shown = error
         self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR), bold=error)
+
+    def _on_field_edited(self, _text: str) -> None:
+        """A refusal is about what was typed: once the nurse types again it is stale, and a red
+        line left beside the form read as a problem with the new value."""
+        if self._refusal_shown:
+            self._refusal_shown = False
+            self.message.set_message("")
 
     # ---- observations -------------------------------------------------------------------------
 
@@ -457,7 +467,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         caption = QtWidgets.QLabel(label)
         caption.setToolTip(tip)
         grid.addWidget(caption, row, column)
-        score = QtWidgets.QSpinBox()
+        score = _ScoreBox()
         score.setObjectName(object_name)
         score.setToolTip(tip)
         score.setRange(EMPTY_SCORE, int(m.hard[1]))
@@ -594,6 +604,16 @@ class EntryPanel(QtWidgets.QGroupBox):
         scale.current.setToolTip(tip)
         for choice, button in scale.buttons.items():
             _set_property(button, "current", choice == value)
+
+
+class _ScoreBox(QtWidgets.QSpinBox):
+    """A score box whose dash ("no value set") gives way to the first digit typed: a click into
+    the box put the cursor after the dash, and "—12" was refused without a word."""
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if self.value() == self.minimum() and event.text().isdigit():
+            self.lineEdit().setText("")
+        super().keyPressEvent(event)
 
 
 def _panel_style(t: theme.Theme) -> str:

@@ -92,6 +92,41 @@ def test_a_score_typed_with_the_keyboard_is_recorded(qtbot, live):
     assert rows(log, "SELECT metric, value FROM observations") == [("dissociation", 7.0)]
 
 
+def test_a_score_typed_after_a_click_into_the_empty_box_is_recorded(qtbot, live):
+    # The box shows its dash; a nurse clicks into it and types: the digits replace the dash
+    # (they were refused as "—12" until the text was selected first: the nurse walk on X).
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.show()
+    qtbot.waitExposed(panel)
+    edit = panel.dissociation.lineEdit()
+    qtbot.mouseClick(edit, LEFT, pos=QtCore.QPoint(edit.width() - 4, edit.height() // 2))
+    assert edit.cursorPosition() == len(edit.text()) == 1   # after the dash
+    qtbot.keyClicks(panel.dissociation, "12")
+    qtbot.keyClick(panel.dissociation, QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == "Recorded: Dissociation (CADSS) 12"
+    assert rows(log, "SELECT metric, value FROM observations") == [("dissociation", 12.0)]
+
+
+def test_a_refusal_goes_once_the_nurse_types_again_and_a_confirmation_stays(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.show()
+    bp = panel.fields["bp"]
+    qtbot.keyClicks(bp, "120/")
+    qtbot.keyClick(bp, QtCore.Qt.Key.Key_Return)
+    refusal = panel.message.text()
+    assert refusal and not refusal.startswith("Recorded")   # refused, in red
+    qtbot.keyClick(bp, QtCore.Qt.Key.Key_Backspace)
+    assert panel.message.text() == ""
+    bp.clear()
+    qtbot.keyClicks(bp, "120/80")
+    qtbot.keyClick(bp, QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == "Recorded: BP 120/80 mmHg"
+    qtbot.keyClicks(panel.fields["heart_rate"], "7")
+    assert panel.message.text() == "Recorded: BP 120/80 mmHg"   # what was done stays in sight
+
+
 def test_undo_within_ten_seconds_goes_back_to_the_earlier_value_with_a_correction(qtbot, live):
     controller, journal, clock, log = live
     panel = panel_for(qtbot, controller)
