@@ -46,6 +46,7 @@ REQUIRED_COLOUR = "required_mark"
 TICKED_COLOUR = "muted_text"
 MARK_SIZE = 10
 LEGEND = "● required · greyed: ticked · a cut row shows whole when chosen"
+OPENED_UNTICKED = "Not ticked yet: the item is shown whole; read it, then tick its box."
 LISTED_ITEMS = 8       # open items a refusal's question names; the checklist shows the rest
 DIALOG_MARGIN_PX = 24  # a reason dialog keeps this much of the session window on each side
 PRESCRIBER_APPROVES = "Prescriber approves dosing"   # the gate's button: an approval, not any words
@@ -139,6 +140,8 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
     ticked with its contraindication unread (a nurse walk on X); a tick is a logged statement
     that the whole item was checked."""
 
+    opened_by_click = QtCore.Signal()   # a click on a cut row's box opened it, unticked
+
     def __init__(self, view: QtWidgets.QListWidget) -> None:
         super().__init__(view)
         self.open_row = -1
@@ -162,6 +165,7 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
         if (event.type() == QtCore.QEvent.Type.MouseButtonRelease
                 and index.row() != self.open_row and self._cut(option, index)):
             self._view.setCurrentIndex(index)   # opens it: read first, ticked by the next click
+            self.opened_by_click.emit()
             return True
         return super().editorEvent(event, model, option, index)
 
@@ -204,6 +208,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self.items.setIconSize(QtCore.QSize(MARK_SIZE, MARK_SIZE))
         self.rows = _RowDelegate(self.items)
         self.items.setItemDelegate(self.rows)
+        self.rows.opened_by_click.connect(self._on_opened_by_click)
         self.items.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.items.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.items.itemChanged.connect(self._on_item_changed)
@@ -319,6 +324,9 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         # Laid out on the next turn of the event loop: laying the rows out now, inside the
         # view's own key or mouse handling, pulls its rows from under it.
         self._show_open_row.start()
+
+    def _on_opened_by_click(self) -> None:
+        self._report(True, OPENED_UNTICKED)
 
     def opening(self) -> bool:
         """Whether the chosen row waits for its turn to be laid out whole."""

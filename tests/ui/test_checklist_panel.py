@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from console.ui.checklist_panel import LEGEND, ChecklistPanel, DialogAsker
+from console.ui.checklist_panel import LEGEND, OPENED_UNTICKED, ChecklistPanel, DialogAsker
 from console.ui.dialog_place import place_below_alarms
 from console.ui.live_window import LiveWindow
 from tests.ui.conftest import Answers, shown_live_window
@@ -161,12 +161,15 @@ def test_a_click_on_a_cut_rows_box_opens_it_and_the_next_click_ticks_it(qtbot, l
     panel.items.setCurrentRow(row_of(panel, "Fasting as per clinic policy"))
     row = row_of(panel, MEDICATIONS)
     assert row_heights(panel)[MEDICATIONS] < 1.2 * row_heights(panel)[IDENTITY]   # shown cut
-    qtbot.mouseClick(panel.items.viewport(), LEFT, pos=check_box_centre(panel, row))
+    box = check_box_centre(panel, row)
+    qtbot.mouseClick(panel.items.viewport(), LEFT, pos=box)
     assert panel.items.currentRow() == row and ticked_ids(log) == []
     assert panel.items.item(row).checkState() == QtCore.Qt.CheckState.Unchecked
+    assert panel.message.text() == OPENED_UNTICKED
     qtbot.waitUntil(lambda: not panel.opening())   # laid out whole, in sight
     assert row_heights(panel)[MEDICATIONS] > 1.4 * row_heights(panel)[IDENTITY]
     assert row in panel.fully_visible_rows()
+    # The box is where the style draws it in the opened row (the middle of its lines).
     qtbot.mouseClick(panel.items.viewport(), LEFT, pos=check_box_centre(panel, row))
     assert ticked_ids(log) == [controller.view.phase.checklist[row].id]
     # A row that fits its two lines ticks at the first click, as any check box.
