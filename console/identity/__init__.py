@@ -2,12 +2,15 @@
 bound to the records they sign, and the access log. No Qt: the UI builds on this API.
 
     staff = Staff(log)                                    # accounts, sign-in (staff.py)
+    staff.change_roles(account, "nurse", admin, "moved to the chairs", now)   # a new version
+    staff.changes(account)                                # its history, oldest first
     result = staff.sign_in("Ana", pin, now, where="chair 3")
     can(result.account, Action.RUN_SESSION)               # the rule table (roles.py)
     signatures = Signatures(staff)                        # signatures.py
     approval = signatures.approve(account, pin, Meaning.DISCHARGE, now)
     ... the engine commits the record, the caller learns its row id ...
     signatures.sign_approved(approval, "events", row_id, now)
+    signatures.signer(signature).roles                    # the roles it was made under
     AccessLog(log).record_access(account, "export", session, "pdf", True, now)   # access.py
 
 Rules (roles, de-identification, lock-out, when signatures are written) are in the docstrings of
@@ -43,6 +46,7 @@ from console.identity.staff import (
     LOCK_AFTER,
     LOCK_FOR,
     Account,
+    Change,
     Lock,
     LockState,
     Outcome,
@@ -54,7 +58,7 @@ from console.identity.staff import (
 __all__ = [
     "ACTION_WORDS", "APPROVAL_VALID", "LOCK_AFTER", "LOCK_FOR", "RULES", "AccessDecision",
     "AccessKind", "AccessLog", "AccessRow", "Account", "Action", "Approval", "ApprovalError",
-    "Argon2Hasher", "IdentityError", "Lock", "LockState", "Meaning", "NotPermittedError",
+    "Argon2Hasher", "Change", "IdentityError", "Lock", "LockState", "Meaning", "NotPermittedError",
     "Outcome", "Purpose", "Role", "SecretError", "SecretHasher", "SecretKind", "SignInResult",
     "Signature", "SignatureRefused", "Signatures", "Staff", "UnknownAccountError",
     "UnknownRecordError", "access_decision", "can", "must_deidentify", "parse_roles", "refusal",

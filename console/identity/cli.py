@@ -3,8 +3,11 @@ from the command line. No Qt.
 
     infusion-console staff add --name NAME --roles nurse,prescriber [--badge ID] [--password]
     infusion-console staff disable ACCOUNT --reason TEXT
+    infusion-console staff enable ACCOUNT --reason TEXT [--password | --pin]
+    infusion-console staff roles ACCOUNT --roles nurse,reviewer --reason TEXT
     infusion-console staff reset ACCOUNT [--password | --pin]
     infusion-console staff list
+    infusion-console staff history ACCOUNT
         each with [--db PATH] [--admin NAME --admin-secret-fd N] [--secret-fd N]
     infusion-console access-log [--session N] [--db PATH]
 
@@ -13,6 +16,15 @@ password is typed at the terminal prompt, or read from `--admin-secret-fd N`), e
 add` while the log has no active administrator: that one creates the first, and must give it the
 administrator role. A new PIN or password is typed twice at the prompt, or read once from
 `--secret-fd N`; never from an argument. ACCOUNT is a badge id, a name, or an account id.
+
+`enable` and `roles` write a new version of the same account (its id, its records and signatures
+stay), naming the administrator. `enable` always sets a new PIN or password (asked for as by
+`reset`): the console does not know whether the account was disabled for cause, and its old
+secret may have been known to others meanwhile (console/identity/staff.py). `roles` gives the
+whole set of roles, and neither it nor `disable` may leave the log without an active
+administrator. `history` prints every version of one account, oldest first: when, what changed
+(never the secret nor its hash: only that it was reset), by whom, and why; `list` shows who made
+each account's latest change.
 
 `access-log` prints who read or exported which session, when, in which format and whether
 de-identified (the `access_log` table); it opens the log read-only and needs no sign-in: it holds
@@ -105,7 +117,8 @@ def staff_parser() -> argparse.ArgumentParser:
                         help="read the administrator's PIN or password from file descriptor N "
                              "(one line) instead of the terminal")
     p = _Parser(prog=STAFF_PROG, description="Manage the staff accounts of the session log.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="add|disable|reset|list")
+    sub = p.add_subparsers(dest="command", required=True,
+                           metavar="add|disable|enable|roles|reset|list|history")
     add = sub.add_parser("add", parents=[common], help="create an account",
                          description="Create an account. The first account of a log must be an "
                                      "administrator; it needs no sign-in.")
@@ -122,20 +135,46 @@ def staff_parser() -> argparse.ArgumentParser:
                              description="Disable an account: it signs in nowhere from now on.")
     disable.add_argument("account", metavar="ACCOUNT", help="badge id, name or account id")
     disable.add_argument("--reason", required=True, help="why (kept in the account's history)")
+    enable = sub.add_parser("enable", parents=[common],
+                            help="enable a disabled account, with a new secret",
+                            description="Enable a disabled account again (the same account id) "
+                                        "with a new PIN or password: its old one never signs in "
+                                        "again, as it may have been disabled for cause.")
+    enable.add_argument("account", metavar="ACCOUNT", help="badge id, name or account id")
+    enable.add_argument("--reason", required=True, help="why (kept in the account's history)")
+    _secret_options(enable)
+    roles = sub.add_parser("roles", parents=[common], help="change an account's roles",
+                           description="Give an account these roles (the whole set: the ones "
+                                       "not given are taken away). Its signatures keep the role "
+                                       "they were made under.")
+    roles.add_argument("account", metavar="ACCOUNT", help="badge id, name or account id")
+    roles.add_argument("--roles", required=True,
+                       help="comma-separated: nurse, prescriber, reviewer, administrator")
+    roles.add_argument("--reason", required=True, help="why (kept in the account's history)")
     reset = sub.add_parser("reset", parents=[common], help="give an account a new secret",
                            description="Give an account a new PIN or password (this also ends "
                                        "a lock-out).")
     reset.add_argument("account", metavar="ACCOUNT", help="badge id, name or account id")
-    kind = reset.add_mutually_exclusive_group()
+    _secret_options(reset)
+    sub.add_parser("list", parents=[common], help="list the accounts",
+                   description="List every account with its roles and state, and who made its "
+                               "latest change (never a secret).")
+    history = sub.add_parser("history", parents=[common], help="every version of an account",
+                             description="Print every version of an account, oldest first: "
+                                         "when, what changed, by whom, why (never a secret).")
+    history.add_argument("account", metavar="ACCOUNT", help="badge id, name or account id")
+    return p
+
+
+def _secret_options(command: argparse.ArgumentParser) -> None:
+    """--password | --pin and --secret-fd N, for a command that sets a new secret."""
+    kind = command.add_mutually_exclusive_group()
     kind.add_argument("--password", action="store_const", const="password", dest="kind",
                       help="the new secret is a password")
     kind.add_argument("--pin", action="store_const", const="pin", dest="kind",
                       help="the new secret is a PIN")
-    reset.add_argument("--secret-fd", type=_fd, metavar="N",
-                       help="read the new PIN or password from file descriptor N (one line)")
-    sub.add_parser("list", parents=[common], help="list the accounts",
-                   description="List every account with its roles and state (never a secret).")
-    return p
+    command.add_argument("--secret-fd", type=_fd, metavar="N",
+                         help="read the new PIN or password from file descriptor N (one line)")
 
 
 def staff_main(argv: list[str]) -> int:
@@ -204,6 +243,22 @@ def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> in
         account = staff.disable(target, by, args.reason, now)
         print(f"disabled account {account.id}: {account.name} ({account.reason})")
         return 0
+    if args.command == "history":
+        _print_history(staff, target)
+        return 0
+    if args.command == "roles":
+        account = staff.change_roles(target, args.roles, by, args.reason, now)
+        print(f"changed the roles of account {account.id}: {account.name} "
+              f"({_roles(target)} -> {_roles(account)})")
+        return 0
+    if args.command == "enable":
+        staff.check_enable(target, by, args.reason)   # before the new secret is asked for
+        kind = SecretKind(args.kind) if args.kind else target.kind
+        secret = read_new_secret(args.new_secret, kind, target.name)
+        account = staff.enable(target, secret, by, args.reason, now, kind=kind)
+        print(f"enabled account {account.id}: {account.name} ({_roles(account)}; new "
+              f"{account.kind.label})")
+        return 0
     kind = SecretKind(args.kind) if args.kind else target.kind
     secret = read_new_secret(args.new_secret, kind, target.name)
     account = staff.reset(target, secret, by, now, kind=kind)
@@ -268,13 +323,40 @@ def _resolve(staff: Staff, text: str) -> Account:
 
 
 def _print_accounts(staff: Staff, accounts: list[Account], now: datetime) -> None:
+    names = {a.id: a.name for a in accounts}
     rows = [("id", "name", "badge", "roles", "secret", "state", "changed")]
     for a in accounts:
-        rows.append((str(a.id), a.name, a.badge or "-", a.roles_text.replace(" ", ","),
-                     a.kind.label, _state(staff, a, now), f"{iso(a.changed_at)} ({a.reason})"))
+        rows.append((str(a.id), a.name, a.badge or "-", _roles(a), a.kind.label,
+                     _state(staff, a, now),
+                     f"{iso(a.changed_at)} ({a.reason}) by {_by(a.changed_by, names)}"))
     _print_table(rows)
     if len(rows) == 1:
         print("(no accounts)")
+
+
+def _print_history(staff: Staff, account: Account) -> None:
+    """Every version of `account`, oldest first: when, what changed, by whom, why."""
+    names = {a.id: a.name for a in staff.list()}
+    badge = f", badge {account.badge}" if account.badge else ""
+    print(f"history of account {account.id}: {account.name}{badge}, oldest first")
+    rows = [("version", "at", "by", "changed", "reason")]
+    for change in staff.changes(account):
+        rows.append((str(change.version), iso(change.at), _by(change.by, names),
+                     "; ".join(change.what), change.reason))
+    _print_table(rows)
+
+
+def _roles(account: Account) -> str:
+    """"nurse,prescriber", as `list` shows roles."""
+    return account.roles_text.replace(" ", ",")
+
+
+def _by(account: int | None, names: dict[int, str]) -> str:
+    """Who made a change: "Ada Admin (#1)"; the first administrator was added with nobody to
+    sign in (changed_by NULL)."""
+    if account is None:
+        return "nobody signed in (the first administrator)"
+    return f"{names.get(account, 'unknown account')} (#{account})"
 
 
 def _state(staff: Staff, account: Account, now: datetime) -> str:

@@ -25,6 +25,12 @@ while the log cannot be written (R5) and are committed later through the journal
 must name a committed row and its final hash. The cost: a crash between the record's commit and
 the signature's leaves that record unsigned; a record of a kind that needs a signature but has
 none shows as unsigned (`signatures_of` is empty), never as signed.
+
+**A signature keeps the role it was made under.** Its row names the account id and the time, not
+the roles (the printed name and the meaning are its own columns, so what the review and the PDF
+show of it never changes). The roles the signer had are those of the account's version in force
+at the signature's time (`signer`): a prescriber's decision still reads as a prescriber's after
+an administrator takes the role away (`Staff.change_roles` writes a new version, later in time).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from typing import Final
 
 from console.clock import iso
 from console.identity.roles import Action, refusal
-from console.identity.errors import IdentityError, NotPermittedError
+from console.identity.errors import IdentityError, NotPermittedError, UnknownAccountError
 from console.identity.staff import Account, AccountRef, Purpose, SignInResult, Staff
 from console.store import identity_store as store
 from console.store.chain import SIGNABLE_TABLES
@@ -183,6 +189,22 @@ class Signatures:
         log = self._staff.log
         with log.environment_errors():
             return store.signatures_for_row(log.conn, table, row_id)
+
+    def signer(self, signature: Signature) -> Account:
+        """The signer as they were when they signed: the account's version in force at the
+        signature's time, with the roles (and name) it had then, whatever changed since.
+
+        Raises:
+            UnknownAccountError: the log holds no version of the account from before the
+                signature (a row the console did not write).
+        """
+        found = self._staff.version_at(signature.account, signature.at)
+        if found is None:
+            raise UnknownAccountError(
+                f"signature {signature.id} names account {signature.account}, which had no "
+                f"version at {iso(signature.at)} in {self._staff.log.path}: check the log with "
+                "`infusion-console verify`")
+        return found
 
     def _hash_of(self, table: str, row_id: int) -> tuple[str, int]:
         log = self._staff.log

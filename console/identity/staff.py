@@ -1,9 +1,24 @@
-"""Staff accounts in the log: add, disable, reset, find, sign in, check a secret again. No Qt.
+"""Staff accounts in the log: add, disable, enable, change roles, reset, find, sign in, check a
+secret again, read an account's history. No Qt.
 
-Every change to an account is a new `staff` row (a version); the newest version of an account is
-the account. Every sign-in attempt, good or bad, is a `sign_ins` row. Secrets go only through
-the `SecretHasher` (Argon2id, console/identity/secrets.py): never into the log, a message or an
-exception. Time is passed in (`now`): nothing here reads the clock.
+Every change to an account is a new `staff` row (a version) with the same account id; the newest
+version of an account is the account. Every sign-in attempt, good or bad, is a `sign_ins` row.
+Secrets go only through the `SecretHasher` (Argon2id, console/identity/secrets.py): never into the
+log, a message or an exception. Time is passed in (`now`): nothing here reads the clock.
+
+Rules of the administrator's changes (each checked inside the write transaction, on the log as
+it is then):
+
+- The clinic always keeps an active administrator: neither `disable` nor `change_roles` may take
+  the last one away (nobody could manage staff any more).
+- `enable` gives the account a new PIN or password in the same version: the one it had when
+  disabled never signs in again. Why: the console does not know why an account was disabled (it
+  may be for cause: a PIN shared or seen, someone who left), and a disabled account's old secret
+  may have been known to others meanwhile; whoever comes back chooses a new one.
+- `change_roles` works on a disabled account too (its roles are set before it is enabled, so it
+  never signs in with the old ones); the roles are given whole, not added or removed one by one.
+- A signature keeps the role it was made under: it names the account and its time, and the
+  version in force at that time (`version_at`) holds the roles the signer had then.
 
 Lock-out, one state machine per account version:
 
@@ -60,6 +75,8 @@ NOT_KEPT: Final = "(not kept: no account has it, and it may be a secret typed in
 
 NO_MATCH: Final = ("name or badge and PIN or password do not match an account: check both and "
                    "try again")
+REASON_MAX: Final = 200
+REHASHED: Final = "secret re-hashed with the current Argon2id parameters"   # the version's reason
 
 
 class Purpose(StrEnum):
@@ -125,6 +142,78 @@ def _account(row: StaffRow) -> Account:
                    roles=parse_roles(row.roles), kind=SecretKind(row.secret_kind),
                    active=row.active, version=row.id, changed_at=row.changed_at,
                    changed_by=row.changed_by, reason=row.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One version of an account told as what it changed (`Staff.changes`, `staff history`):
+    never the secret nor its hash, only that it was reset.
+
+    Attributes:
+        account: the account as this version left it.
+        what: what changed, each a short phrase: "created: NAME, badge B, roles nurse, PIN",
+            "roles nurse,prescriber -> nurse", "disabled", "enabled", "name A -> B",
+            "badge - -> B-17", "PIN reset", "password reset (was a PIN)", "PIN re-hashed (the
+            same PIN)"; "nothing" for a version equal to the one before.
+        by: the account id that made the change (`changed_by`); None for the first
+            administrator, created with nobody to sign in.
+        reason: the version's reason, as recorded.
+    """
+
+    account: Account
+    what: tuple[str, ...]
+    by: int | None
+    reason: str
+
+    @property
+    def at(self) -> datetime:
+        return self.account.changed_at
+
+    @property
+    def version(self) -> int:
+        return self.account.version
+
+
+def _roles_shown(stored: str) -> str:
+    """"nurse,prescriber" for the stored "nurse prescriber" (as `staff list` shows roles)."""
+    return stored.replace(" ", ",") or "none"
+
+
+def _what_changed(before: StaffRow | None, row: StaffRow) -> tuple[str, ...]:
+    """What `row` changed of the version `before` it (None: `row` created the account)."""
+    kind = SecretKind(row.secret_kind).label
+    if before is None:
+        badge = f", badge {row.badge}" if row.badge is not None else ""
+        created = f"created: {row.name}{badge}, roles {_roles_shown(row.roles)}, {kind}"
+        return (created,) if row.active else (created, "disabled")
+    what: list[str] = []
+    if row.name != before.name:
+        what.append(f"name {before.name} -> {row.name}")
+    if row.badge != before.badge:
+        what.append(f"badge {before.badge or '-'} -> {row.badge or '-'}")
+    if row.roles != before.roles:
+        what.append(f"roles {_roles_shown(before.roles)} -> {_roles_shown(row.roles)}")
+    if row.active != before.active:
+        what.append("enabled" if row.active else "disabled")
+    if row.secret_hash != before.secret_hash or row.secret_kind != before.secret_kind:
+        was = SecretKind(before.secret_kind).label
+        if row.reason == REHASHED and row.secret_kind == before.secret_kind:
+            what.append(f"{kind} re-hashed (the same {kind})")
+        elif row.secret_kind != before.secret_kind:
+            what.append(f"{kind} reset (was a {was})")
+        else:
+            what.append(f"{kind} reset")
+    return tuple(what) or ("nothing",)
+
+
+def _in_force(rows: Iterable[StaffRow], at: datetime) -> StaffRow | None:
+    """Of one account's versions, the one in force at `at`: the newest written at or before it."""
+    earlier = [r for r in rows if r.changed_at <= at]
+    return max(earlier, key=lambda r: r.id) if earlier else None
+
+
+def _is_admin(row: StaffRow) -> bool:
+    return row.active and Role.ADMINISTRATOR.value in row.roles.split()
 
 
 AccountRef = Account | int
@@ -224,6 +313,13 @@ def _new_fields(name: str, roles: str | Iterable[str],
     return _text(name, "name", NAME_MAX), _badge(badge), role_set
 
 
+def _role_set(roles: str | Iterable[str]) -> frozenset[Role]:
+    try:
+        return parse_roles(roles)
+    except ValueError as exc:
+        raise IdentityError(str(exc)) from None
+
+
 def _station(where: str) -> str:
     return where.strip()[:STATION_MAX]
 
@@ -275,6 +371,34 @@ class Staff:
         with self._log.environment_errors():
             rows = store.staff_history(self._log.conn, _id(account))
         return [_account(r) for r in rows]
+
+    def changes(self, account: AccountRef) -> builtins.list[Change]:
+        """Every version of an account, oldest first, each with what it changed (never the
+        secret nor its hash).
+
+        Raises:
+            UnknownAccountError: no account with this id.
+        """
+        with self._log.environment_errors():
+            rows = store.staff_history(self._log.conn, _id(account))
+        if not rows:
+            raise UnknownAccountError(f"there is no account {_id(account)} in {self._log.path}")
+        before: StaffRow | None = None
+        changes = []
+        for row in rows:
+            changes.append(Change(_account(row), _what_changed(before, row), row.changed_by,
+                                  row.reason))
+            before = row
+        return changes
+
+    def version_at(self, account: AccountRef, at: datetime) -> Account | None:
+        """The account as it was at `at` (the version then in force: its roles, its name), e.g.
+        the roles a signature was made under; None when the account did not exist yet."""
+        store.stamp(at, "at")
+        with self._log.environment_errors():
+            rows = store.staff_history(self._log.conn, _id(account))
+        row = _in_force(rows, at)
+        return None if row is None else _account(row)
 
     def find(self, name_or_badge: str) -> Account | None:
         """The account with this badge id, else this name (case and surrounding spaces
@@ -411,6 +535,118 @@ class Staff:
         del version
         return self.get(row.account)
 
+    def change_roles(self, account: AccountRef, roles: str | Iterable[str], by: Account,
+                     reason: str, now: datetime) -> Account:
+        """Give an account these roles (the whole set: the ones not given are taken away), as a
+        new version of the same account; a disabled account stays disabled.
+
+        Args:
+            roles: "nurse,prescriber" or role names.
+            reason: why (kept in the account's history as "roles changed: <reason>").
+
+        Raises:
+            IdentityError: unknown or no roles (the message names the allowed ones), no reason,
+                the account has these roles already, or the change would leave no active
+                administrator.
+            NotPermittedError: `by` is not an active administrator.
+            UnknownAccountError: no such account.
+        """
+        role_set = _role_set(roles)
+        reason = _text(reason, "reason", REASON_MAX)
+        with self._log.appending() as w:
+            rows = store.current_staff(w.conn)
+            changed_by = self._check_admin(rows, by, first_roles=None)
+            row = self._row(rows, _id(account))
+            new_roles = roles_text(role_set)
+            if new_roles == row.roles:
+                raise IdentityError(f"{row.name} (account {row.account}) has the roles "
+                                    f"{_roles_shown(row.roles)} already: nothing was changed")
+            admins = [r.account for r in rows if _is_admin(r)]
+            if Role.ADMINISTRATOR not in role_set and admins == [row.account]:
+                raise IdentityError(f"{row.name} is the only active administrator: keep the "
+                                    "administrator role in the roles given, or make another "
+                                    "account an administrator first")
+            store.append_staff(w, row.account, row.name, row.badge, new_roles, row.secret_hash,
+                               row.secret_kind, row.active, now, changed_by,
+                               f"roles changed: {reason}")
+        return self.get(row.account)
+
+    def check_enable(self, account: AccountRef, by: Account, reason: str) -> Account:
+        """What `enable` checks before the new secret: who enables, the reason, that the account
+        is disabled and that its name and badge are free among the active accounts. A terminal
+        asks for the new secret (typed twice) only for an account that can be enabled.
+
+        Returns:
+            the account as it is now (disabled).
+
+        Raises:
+            IdentityError: as `enable`, for anything but the secret.
+        """
+        _text(reason, "reason", REASON_MAX)
+        with self._log.environment_errors():
+            rows = store.current_staff(self._log.conn)
+        self._check_admin(rows, by, first_roles=None)
+        row = self._row(rows, _id(account))
+        self._check_enable(rows, row)
+        return _account(row)
+
+    def enable(self, account: AccountRef, new_secret: str, by: Account, reason: str,
+               now: datetime, kind: SecretKind | str | None = None) -> Account:
+        """Enable a disabled account again, with a new secret, as a new version of the same
+        account (its id, name, badge and roles as they are; `change_roles` changes those).
+
+        The old secret is not restored (module docstring): the new one is set in the same
+        version, so there is no moment when the account is enabled with the old one.
+
+        Args:
+            new_secret: its new PIN or password (checked against the rules, then only hashed).
+            reason: why (kept in the account's history).
+            kind: PIN or password; None keeps the account's kind.
+
+        Raises:
+            IdentityError: the account is not disabled, its name or badge is now another active
+                account's, no reason, or the secret breaks the rules (SecretError).
+            NotPermittedError: `by` is not an active administrator.
+            UnknownAccountError: no such account.
+        """
+        reason = _text(reason, "reason", REASON_MAX)
+        current = self.check_enable(account, by, reason)   # before the expensive hash
+        try:
+            new_kind = SecretKind(kind) if kind is not None else current.kind
+        except ValueError as exc:
+            raise IdentityError(str(exc)) from None
+        check_secret(new_secret, new_kind)
+        hashed = self.hasher.hash(new_secret)
+        with self._log.appending() as w:
+            rows = store.current_staff(w.conn)
+            changed_by = self._check_admin(rows, by, first_roles=None)
+            row = self._row(rows, current.id)
+            self._check_enable(rows, row)
+            store.append_staff(w, row.account, row.name, row.badge, row.roles, hashed,
+                               new_kind.value, True, now, changed_by,
+                               f"enabled with a new {new_kind.label}: {reason}")
+        return self.get(row.account)
+
+    @staticmethod
+    def _check_enable(rows: Iterable[StaffRow], row: StaffRow) -> None:
+        if row.active:
+            raise IdentityError(f"{row.name} (account {row.account}) is enabled already: only "
+                                "a disabled account can be enabled")
+        for other in rows:
+            if not other.active or other.account == row.account:
+                continue
+            names = {other.name.casefold()} | (
+                {other.badge.casefold()} if other.badge is not None else set())
+            mine = {row.name.casefold()} | (
+                {row.badge.casefold()} if row.badge is not None else set())
+            if names & mine:
+                badge = f", badge {other.badge}" if other.badge is not None else ""
+                raise IdentityError(
+                    f"cannot enable {row.name} (account {row.account}): the active account "
+                    f"{other.name} (account {other.account}{badge}) has the same name or badge, "
+                    "and names and badges are unique among active accounts; disable that "
+                    "account first, or keep using it")
+
     def _row(self, rows: Iterable[StaffRow], account: int) -> StaffRow:
         for row in rows:
             if row.account == account:
@@ -546,8 +782,7 @@ class Staff:
                                      purpose.value, station)
                 if rehashed is not None:
                     store.append_staff(w, row.account, row.name, row.badge, row.roles, rehashed,
-                                       row.secret_kind, True, now, row.account,
-                                       "secret re-hashed with the current Argon2id parameters")
+                                       row.secret_kind, True, now, row.account, REHASHED)
             else:
                 wrong = state.wrong_in_a_row + 1
                 until = now + LOCK_FOR if wrong >= LOCK_AFTER else None
