@@ -99,6 +99,16 @@ def _verify(argv: list[str]) -> int:
     if not args.db.exists():
         print(f"infusion-console verify: no session log at {args.db}", file=sys.stderr)
         return VERIFY_UNCHECKED
+    from console.store.wal_check import wal_damage
+
+    try:   # before SQLite reads it: it passes over a damaged frame and all after in silence
+        wal = wal_damage(args.db)
+    except OSError as exc:
+        print(f"infusion-console verify: cannot read {args.db}-wal: {exc.strerror or exc}",
+              file=sys.stderr)
+        return VERIFY_UNCHECKED
+    if wal is not None:
+        return _verify_damaged(args.db, wal.message)
     try:
         conn = open_readonly(args.db)
     except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)

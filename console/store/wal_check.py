@@ -1,0 +1,96 @@
+"""Damage inside a log's `-wal` file, which SQLite itself passes over in silence.
+
+SQLite reads a write-ahead log frame by frame, each frame's checksum chained on the one before
+(https://www.sqlite.org/fileformat2.html#the_write_ahead_log). At the first frame that fails,
+it stops: that frame and every later one are treated as never written, so the transactions they
+hold vanish from every reader, and the first writer's checkpoint makes the loss permanent. For a
+transaction cut short by a power failure that is right. For one flipped byte in a frame written
+long before, it silently drops committed rows: `verify` then read a shorter log as sound.
+
+The two are told apart by what follows the first frame that fails. Each commit is synced before
+the next transaction writes a byte (`synchronous=FULL`), so when the frames after it still carry
+the log's salts and hold a commit followed by another commit, the frame that fails had been
+synced whole before them: it was damaged afterwards. A failure in the last transaction alone is
+what a power cut leaves, and is not reported.
+
+Reads the file only; no SQLite connection (opening the log may checkpoint the damage away).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+WAL_MAGIC = 0x377F0682            # the low bit says the checksums' byte order (1: big-endian)
+HEADER_BYTES = 32
+FRAME_HEADER_BYTES = 24
+
+
+@dataclass(frozen=True, slots=True)
+class WalDamage:
+    """Committed transactions SQLite will not read from the `-wal`.
+
+    Attributes:
+        frame: the number (from 1) of the first frame that fails its checksum or salt.
+        commits_lost: commit frames with the log's salts from that frame on.
+        message: what is lost, naming the `-wal` file (verify prefixes the log's path).
+    """
+
+    frame: int
+    commits_lost: int
+    message: str
+
+
+def _checksum(data: bytes, s0: int, s1: int, big_endian: bool) -> tuple[int, int]:
+    words = struct.unpack(f"{'>' if big_endian else '<'}{len(data) // 4}I", data)
+    for i in range(0, len(words), 2):
+        s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
+        s1 = (s1 + words[i + 1] + s0) & 0xFFFFFFFF
+    return s0, s1
+
+
+def wal_damage(db: Path) -> WalDamage | None:
+    """The damage in `db`'s `-wal`, or None (no file, empty, sound, or a torn last transaction).
+
+    Raises:
+        OSError: the file exists but cannot be read.
+    """
+    wal = db.with_name(db.name + "-wal")
+    try:
+        data = wal.read_bytes()
+    except FileNotFoundError:
+        return None
+    if len(data) < HEADER_BYTES:
+        return None
+    magic, _version, page_size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", data[:32])
+    if magic & 0xFFFFFFFE != WAL_MAGIC or page_size < 512 or page_size & (page_size - 1):
+        return None   # not a write-ahead log SQLite would read at all
+    big_endian = bool(magic & 1)
+    frame_bytes = FRAME_HEADER_BYTES + page_size
+    frames = [data[at:at + frame_bytes]
+              for at in range(HEADER_BYTES, len(data) - frame_bytes + 1, frame_bytes)]
+    s0, s1 = _checksum(data[:24], 0, 0, big_endian)
+    first_bad = None
+    if (s0, s1) != (c1, c2):
+        first_bad = 0   # the header fails: SQLite reads none of the frames
+        salts = struct.unpack(">2I", frames[0][8:16]) if frames else (salt1, salt2)
+    else:
+        salts = (salt1, salt2)
+        for number, frame in enumerate(frames):
+            fields = struct.unpack(">6I", frame[:FRAME_HEADER_BYTES])
+            s0, s1 = _checksum(frame[:8] + frame[FRAME_HEADER_BYTES:], s0, s1, big_endian)
+            if fields[2:4] != salts or fields[4:6] != (s0, s1):
+                first_bad = number
+                break
+    if first_bad is None:
+        return None
+    commits = sum(1 for frame in frames[first_bad:]
+                  if struct.unpack(">2I", frame[8:16]) == salts
+                  and struct.unpack(">I", frame[4:8])[0] != 0)
+    if commits < 2:
+        return None   # at most the last transaction, cut short: what a power failure leaves
+    return WalDamage(first_bad + 1, commits, (
+        f"its write-ahead log {wal.name} is damaged at frame {first_bad + 1}: SQLite will not "
+        f"read it or the {commits} committed transactions from there on, and the first console "
+        "to open the log would make that loss permanent"))
