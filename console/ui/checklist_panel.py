@@ -46,6 +46,8 @@ REQUIRED_COLOUR = "required_mark"
 TICKED_COLOUR = "muted_text"
 MARK_SIZE = 10
 LEGEND = "● required · greyed: ticked · a cut row shows whole when chosen"
+CONDITIONS_HEADING = "{phase} goes on while:"
+NOTHING_HOLDS = "Nothing holds this phase now: Next phase moves on."
 OPENED_UNTICKED = "Not ticked yet: the item is shown whole; read it, then tick its box."
 LISTED_ITEMS = 8       # open items a refusal's question names; the checklist shows the rest
 DIALOG_MARGIN_PX = 24  # a reason dialog keeps this much of the session window on each side
@@ -269,6 +271,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         try:
             if phase.id != self._phase_id:
                 self._build_rows()
+            if not phase.checklist:
+                self._show_conditions()
             ticks = view.ticks()
             ended = view.discharged
             for row, item in enumerate(phase.checklist):
@@ -298,6 +302,30 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         last = phase.kind is PhaseKind.DISCHARGE
         self.next_button.setEnabled(not last and not view.discharged)
         self.discharge_button.setEnabled(last and not view.discharged)
+
+    def _show_conditions(self) -> None:
+        """A phase with no checklist (Observation) lists what holds it, as it stands now: it
+        was said only when Next phase was refused (a nurse walk on X), and the list stood
+        empty all the while."""
+        view = self.controller.view
+        if view.discharged:
+            texts = []
+        else:
+            holding = [b for b in view.phase_blockers(self.controller.clock.now())
+                       if not b.startswith(REQUIRED_OPEN)]
+            texts = ([CONDITIONS_HEADING.format(phase=view.phase.name)]
+                     + [f"• {b}" for b in holding] if holding else [NOTHING_HOLDS])
+        while self.items.count() > len(texts):
+            self.items.takeItem(self.items.count() - 1)
+        for row, text in enumerate(texts):
+            if row == self.items.count():
+                item = QtWidgets.QListWidgetItem(text)
+                item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)   # read, not ticked
+                item.setToolTip(text)
+                self.items.addItem(item)
+            elif self.items.item(row).text() != text:
+                self.items.item(row).setText(text)
+                self.items.item(row).setToolTip(text)
 
     def _build_rows(self) -> None:
         phase = self.controller.view.phase

@@ -324,3 +324,25 @@ def test_a_clean_move_into_the_infusion_asks_before_it_starts_t0(qtbot, live, ye
     assert controller.view.phase.kind.value == ("dosing" if yes else "pre")
     if not yes:
         assert panel.message.text() == "Not started: the pre-session checks go on."
+
+
+def test_a_phase_without_a_checklist_lists_what_holds_it_as_it_stands(qtbot, live):
+    # Observation has no items: its exit rules were said only when Next phase was refused.
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    for _ in range(2):   # to the infusion, then to Observation, against the checklist
+        assert controller.advance_phase(override_reason="test").done
+    assert controller.view.phase.name == "Observation" and not controller.view.phase.checklist
+    texts = [panel.items.item(r).text() for r in range(panel.items.count())]
+    assert texts[0] == "Observation goes on while:"
+    assert any(t.startswith("• Observation must last 30:00") for t in texts)
+    assert "• No MOAA/S recorded (needs 5)" in texts
+    controller.enter_manual("moaas", 5)
+    texts = [panel.items.item(r).text() for r in range(panel.items.count())]
+    assert "• No MOAA/S recorded (needs 5)" not in texts
+    for name, value in (("bp_systolic", 124), ("bp_diastolic", 80)):
+        controller.enter_manual(name, value)
+    clock.advance(31 * 60)
+    controller.tick()
+    texts = [panel.items.item(r).text() for r in range(panel.items.count())]
+    assert texts == ["Nothing holds this phase now: Next phase moves on."], texts
