@@ -7,8 +7,10 @@ check), alarms with their time to acknowledge, checklist ticks with who and when
 prescriber decisions with their reasons, observation scales, notes and review annotations, the
 electronic signatures of the session's records (issue 13: printed name, account, time, meaning,
 and each record that needs one but has none as UNSIGNED) when they are given, and signature lines
-for the nurse and the prescriber. Every page carries the patient, the session and
-"Page N of M".
+for the nurse and the prescriber. Every page carries the patient, the session, the zone its
+times are in and "Page N of M"; a session across a change of that zone's offset (summer time)
+names both zones on a footer line of its own, and every time carries its zone
+(`content.session_zone`, `content.spans_zone_change`).
 
 The rows come from `console.review.content`, the same text the review window shows. Tables break
 across pages between rows and repeat their header row on the next page; a heading never ends a
@@ -22,6 +24,7 @@ on the offscreen platform when there is no display (`QT_QPA_PLATFORM` is set onl
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,6 +64,11 @@ FONT_FAMILY: Final = "DejaVu Sans"
 # meaning for paper (light fill, dark red ink and frame); every page's footer carries the line.
 WARNING_FILL: Final = ("#ffebee", "#8e0000")
 FOOTER_WARNING: Final = "⚠ RECORD CHANGED OUTSIDE THE CONSOLE: see page 1"
+# In a report whose times carry their zone, a clock time and its zone ("02:45 CET",
+# "02:45:00 UTC-03:00", "02:20 CEST–02:45 CET") are one word to widen a column for and not to
+# break: "02:20" over "CEST" on the next line of a narrow Time column read as two entries.
+ZONED_WORD: Final = re.compile(
+    r"(?:\d\d:\d\d(?::\d\d)? (?:[A-Z]{2,5}|UTC[+-]\d\d:\d\d)(?![A-Za-z])|\S)+")
 
 _APP: QtWidgets.QApplication | None = None   # the QApplication made here, kept for the process
 
@@ -116,19 +124,25 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         raise RuntimeError("the PDF writer cannot start a report")
     try:
         area = writer.pageLayout().paintRectPixels(RESOLUTION)
-        report = _Report(painter, area.width(), area.height(), warned=bool(integrity))
+        times = f"times {rc.session_zone(detail, tz)}"
+        # Both zones of a session across a change of offset do not fit beside the rest in
+        # three quarters of the line (the page number's quarter): a line of their own.
+        zones = times if rc.spans_zone_change(detail, tz) else ""
+        report = _Report(painter, area.width(), area.height(), warned=bool(integrity),
+                         zoned=bool(zones))
         pieces = report.build(detail, protocol, trend, tz, signatures, integrity)
         pages = report.paginate(pieces)
         footer = (f"{s.patient_id}{' (de-identified)' if detail.deidentified else ''} · "
                   f"session {s.session_number} · "
-                  f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version} · "
-                  f"times {rc.zone(s.started_at, tz)}")
+                  f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version}"
+                  + ("" if zones else f" · {times}"))
         for number, page in enumerate(pages, start=1):
             if number > 1:
                 writer.newPage()
             for y, piece in page:
                 piece.draw(painter, y)
-            report.footer(footer, number, len(pages), FOOTER_WARNING if integrity else "")
+            report.footer(footer, number, len(pages), FOOTER_WARNING if integrity else "",
+                          zones)
     finally:
         painter.end()
     write_files({path: bytes(pdf.data().data())})
@@ -205,9 +219,11 @@ class _Report:
     """Measures the report into pieces, then paginates them (painter units: 1/300 inch)."""
 
     def __init__(self, painter: QtGui.QPainter, width: float, height: float,
-                 warned: bool = False) -> None:
-        """`warned`: every page's footer carries a line of warning above its own."""
+                 warned: bool = False, zoned: bool = False) -> None:
+        """`warned`: every page's footer carries a line of warning above its own; `zoned`: a
+        line naming the zones of a session across a change of offset."""
         self.p = painter
+        self.zoned = zoned
         self.width = float(width)
         self.height = float(height)
         self.pt = RESOLUTION / 72.0
@@ -218,7 +234,7 @@ class _Report:
         self.heading = self._font(12, bold=True)
         self.title = self._font(16, bold=True)
         self.line = 8 * self.pt * 1.6   # one line of the footer
-        self.footer_height = 10 * self.pt + self.line * (2 if warned else 1)
+        self.footer_height = 10 * self.pt + self.line * (1 + int(warned) + int(zoned))
         self.usable = self.height - self.footer_height
 
     def _font(self, points: float, bold: bool = False) -> QtGui.QFont:
@@ -382,8 +398,11 @@ class _Report:
         longest = [0.0] * len(widths)
         for font, cells in lines:
             for i, text in enumerate(cells):
-                for word in text.split():
-                    longest[i] = max(longest[i], self._advance(font, word))
+                for word in self._words(text):
+                    # A hair more for a time and its zone: Qt breaks at their space when the
+                    # line is its exact width (a word alone it does not break).
+                    hair = self.pt if " " in word else 0.0
+                    longest[i] = max(longest[i], self._advance(font, word) + hair)
         need = [min(longest[i], self.width * WORD_MAX) + padding for i in range(len(widths))]
         short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
         spare = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
@@ -395,6 +414,10 @@ class _Report:
         return [w - s * taken if s > 0 else w + max(0.0, n - w) * widened
                 for w, n, s in zip(widths, need, spare, strict=True)]
 
+    def _words(self, text: str) -> list[str]:
+        """`text`'s words, a time and its zone one word when the times carry their zone."""
+        return ZONED_WORD.findall(text) if self.zoned else text.split()
+
     def _broken(self, font: QtGui.QFont, text: str, width: float) -> str:
         """`text` with its lines broken between words to fit `width` (Qt's own wrapping would
         break after a hyphen too: "Oppenheimer-" / "Castellanos"). A word wider than the line
@@ -403,7 +426,7 @@ class _Report:
         out: list[str] = []
         for paragraph in text.split("\n"):
             line = ""
-            for word in paragraph.split():
+            for word in self._words(paragraph):
                 candidate = f"{line} {word}" if line else word
                 if line and self._advance(font, candidate) > room:
                     out.append(line)
@@ -433,9 +456,13 @@ class _Report:
 
         return _Piece(h, draw)
 
-    def footer(self, text: str, number: int, total: int, warning: str = "") -> None:
+    def footer(self, text: str, number: int, total: int, warning: str = "",
+               zones: str = "") -> None:
+        """The page's footer: `warning` atop, then `zones` (the zones of a session across a
+        change of offset), then `text` beside "Page N of M"; '' leaves a line out."""
         y = self.height - self.line
-        top = y - (self.line if warning else 0.0)
+        zones_y = y - (self.line if zones else 0.0)
+        top = zones_y - (self.line if warning else 0.0)
         pen = QtGui.QPen(QtGui.QColor(GRID))
         pen.setWidthF(0.6 * self.pt)
         self.p.setPen(pen)
@@ -443,6 +470,8 @@ class _Report:
         if warning:
             self._draw_text(self.small_bold, warning, 0, top, self.width, 12 * self.pt,
                             WARNING_FILL[1])
+        if zones:
+            self._draw_text(self.small, zones, 0, zones_y, self.width, 12 * self.pt, "#37474f")
         self._draw_text(self.small, text, 0, y, self.width * 0.75, 12 * self.pt, "#37474f")
         self._draw_text(self.small_bold, f"Page {number} of {total}", self.width * 0.75, y,
                         self.width * 0.25, 12 * self.pt, "#000000", align_right=True)
@@ -538,7 +567,7 @@ class _Report:
 
         out.append(self.heading_piece("Signatures"))
         if signatures is not None and signatures.enforced_since is not None:
-            rows = rc.signature_rows(signatures, tz)
+            rows = rc.signature_rows(signatures, tz, rc.spans_zone_change(detail, tz))
             out.append(self.paragraph(
                 f"Electronic signatures: {rc.signature_summary(signatures)}. Each binds the "
                 "signer's printed name, account, the time and its meaning to the record's hash.",

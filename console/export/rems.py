@@ -27,7 +27,10 @@ The output is a pre-filled draft: the prescriber or nurse checks it before submi
 Dates and times are the clinic's local ones, as the PDF report prints them (the same
 `console.review.content` functions, the computer's zone unless `tz` is given): the nurse copies them onto
 the paper form by hand, and a UTC date is the next day for an evening session in America. The
-text states the zone once; the JSON keeps instants as ISO UTC and names the zone too.
+text states the zone once; the JSON keeps instants as ISO UTC and names the zone too. A session
+across a change of the zone's offset (summer time ends: 02:45 comes twice) names both zones
+instead, and every time in the text carries its zone ("02:45 CET"), by the rule of
+`console.review.content.spans_zone_change`, as the PDF prints them.
 """
 
 from __future__ import annotations
@@ -107,7 +110,9 @@ class RemsForm:
     Attributes:
         session_id, patient_id, session_number: which session.
         session_date: the local date the session started (ISO, e.g. "2026-03-05").
-        time_zone: the local zone the form's text uses, e.g. "PST (UTC-08:00)".
+        time_zone: the local zone the form's text uses, e.g. "PST (UTC-08:00)"; both zones of
+            a session across a change of offset, "CEST (UTC+02:00), then CET (UTC+01:00) from
+            03:00 CEST" (`content.session_zone`).
         protocol: protocol id and version.
         nurse: who ran the session.
         rems_enrolment_confirmed: the enrolment item was ticked.
@@ -125,6 +130,9 @@ class RemsForm:
         adverse_events: every yes/no answer with its evidence.
         discharged: the session ended with a discharge (not only stopped).
         missing: names of fields the log could not fill.
+        zoned: the session spans a change of the local zone's offset: every time in the text
+            carries its zone (`content.spans_zone_change`). Not in the JSON: its instants are
+            UTC and `time_zone` names both zones.
     """
 
     session_id: int
@@ -154,6 +162,7 @@ class RemsForm:
     adverse_events: tuple[AdverseEvent, ...]
     discharged: bool
     missing: tuple[str, ...] = field(default=())
+    zoned: bool = False
 
     def missing_words(self) -> list[str]:
         """`missing` as the form's readers say it ("device 3", "device lot numbers"), not the
@@ -163,7 +172,7 @@ class RemsForm:
 
     def to_json(self) -> dict[str, Any]:
         """The values as JSON-ready data (times as ISO UTC text)."""
-        return {key: _jsonable(value) for key, value in asdict(self).items()}
+        return {key: _jsonable(value) for key, value in asdict(self).items() if key != "zoned"}
 
 
 def is_rems_protocol(protocol_id: str) -> bool:
@@ -191,6 +200,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     t0 = detail.t0
     end = s.discharged_at or s.ended_at
     day = rc.local(s.started_at, tz).date()
+    zoned = rc.spans_zone_change(detail, tz)
     ticks = {(t.phase, t.item): t for t in detail.ticks}
     by_item = {t.item: t for t in detail.ticks}
     devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note)
@@ -230,10 +240,11 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                 and a.condition.endswith("_high")]
 
     def scale_evidence(items: list[ScaleObservation], label: str) -> str:
-        return "; ".join(f"{label} {x.value:g} at {_when(x.at, tz, day)}" for x in items)
+        return "; ".join(f"{label} {x.value:g} at {_when(x.at, tz, day, zoned)}"
+                         for x in items)
 
     def alarm_evidence(items: list[Any]) -> str:
-        return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day)} ({a.priority})"
+        return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day, zoned)} ({a.priority})"
                          + (f" [{a.taken_back}]" if a.taken_back else "") for a in items)
 
     adverse = (
@@ -261,7 +272,8 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     }
     return RemsForm(
         session_id=s.id, patient_id=s.patient_id, session_number=s.session_number,
-        session_date=day.isoformat(), time_zone=_zone(s.started_at, tz),
+        session_date=day.isoformat(),
+        time_zone=rc.session_zone(detail, tz) if zoned else _zone(s.started_at, tz),
         protocol=f"{s.protocol_id} {s.protocol_version}", nurse=s.nurse,
         rems_enrolment_confirmed=enrol is not None,
         concomitant_medications_reviewed=meds is not None,
@@ -275,6 +287,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         discharged=s.discharged_at is not None,
         missing=(*(name for name, value in values.items() if value is None),
                  *devices_missing),
+        zoned=zoned,
     )
 
 
@@ -313,11 +326,12 @@ def _bp_pairs(sys_series: VitalSeries | None, dia_series: VitalSeries | None,
     return out
 
 
-def _when(at: datetime, tz: tzinfo | None, day: date) -> str:
-    """"16:40" on the session's local date; "Fri 06 Mar 2026 00:10" past local midnight."""
+def _when(at: datetime, tz: tzinfo | None, day: date, zoned: bool = False) -> str:
+    """"16:40" on the session's local date; "Fri 06 Mar 2026 00:10" past local midnight; with
+    the zone ("02:45 CET") when `zoned` (`content.spans_zone_change`)."""
     if rc.local(at, tz).date() == day:
-        return rc.hhmm(at, tz)
-    return rc.day_time(at, tz)
+        return rc.hhmm(at, tz, zoned=zoned)
+    return rc.day_time(at, tz, zoned=zoned)
 
 
 def _zone(at: datetime, tz: tzinfo | None) -> str:
@@ -371,7 +385,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
     day = date.fromisoformat(form.session_date)
 
     def t(at: datetime | None) -> str:
-        return _when(at, tz, day) if at is not None else "NOT RECORDED"
+        return _when(at, tz, day, form.zoned) if at is not None else "NOT RECORDED"
 
     def bp_text(bp: BloodPressure | None) -> str:
         if bp is None:
@@ -387,7 +401,8 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         f"Session: {form.session_id} (patient's session {form.session_number})",
         f"Patient identifier: {form.patient_id}",
         f"Session date: {day.strftime('%a %d %b %Y')}",
-        f"Time zone: {form.time_zone}; every time below is local time",
+        f"Time zone: {form.time_zone}; every time below is local time"
+        + (" and carries its zone" if form.zoned else ""),
         f"Protocol: {form.protocol}",
         f"Nurse: {form.nurse}",
         f"REMS enrolment confirmed: {_yes(form.rems_enrolment_confirmed)}",

@@ -12,6 +12,14 @@ Decisions written down once here:
 - The vitals table has one row per manual entry (values entered within a minute of each other
   are one row) and one per scheduled check of the protocol that no manual entry answered; device
   values are taken from the nearest reading around that time (BP within 5 min, others 2 min).
+- Times are clock times in the display zone, named once (the PDF's footer, the review's
+  subtitle). A session whose record spans a change of that zone's UTC offset (summer time ends
+  at 03:00 CEST: 02:45 comes twice) marks every time with its zone, "02:45 CEST" and
+  "02:45 CET", and names both zones once ("CEST (UTC+02:00), then CET (UTC+01:00) from
+  03:00 CEST"): `spans_zone_change`, `session_zone`. Every time, not only those after the
+  change: an unmarked 02:25 in the hour that came twice is as ambiguous as an unmarked 02:45,
+  and a time copied alone (a REMS form, a note) keeps its meaning. Any other session reads as
+  before.
 """
 
 from __future__ import annotations
@@ -63,10 +71,14 @@ def local(when: datetime, tz: tzinfo | None) -> datetime:
     return when.astimezone(tz) if tz is not None else when.astimezone()
 
 
-def hhmm(when: datetime | None, tz: tzinfo | None, seconds: bool = False) -> str:
+def hhmm(when: datetime | None, tz: tzinfo | None, seconds: bool = False, *,
+         zoned: bool = False) -> str:
+    """"09:35" ("09:35:10" with `seconds`); "02:45 CET" when `zoned` (the session spans a
+    change of the zone's UTC offset: `spans_zone_change`)."""
     if when is None:
         return NONE
-    return local(when, tz).strftime("%H:%M:%S" if seconds else "%H:%M")
+    moment = local(when, tz)
+    return _zoned(moment, moment.strftime("%H:%M:%S" if seconds else "%H:%M"), zoned)
 
 
 def day(when: datetime, tz: tzinfo | None) -> str:
@@ -78,16 +90,119 @@ def zone(when: datetime, tz: tzinfo | None) -> str:
     """The zone the times are shown in, at `when`: "CET, UTC+01:00" (a printed report travels
     to readers in other zones; the CSV writes UTC with its Z)."""
     moment = local(when, tz)
+    name, utc = _abbreviation(moment), _utc_offset(moment)
+    return name if name in ("UTC", utc) else f"{name}, {utc}"
+
+
+def day_time(when: datetime, tz: tzinfo | None, *, zoned: bool = False) -> str:
+    """"Thu 05 Mar 2026 09:35"; with its zone when `zoned` (see `hhmm`)."""
+    moment = local(when, tz)
+    return _zoned(moment, moment.strftime("%a %d %b %Y %H:%M"), zoned)
+
+
+def _utc_offset(moment: datetime) -> str:
+    """"UTC+01:00"."""
+    offset = moment.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+def _abbreviation(moment: datetime) -> str:
+    """The zone of `moment` in a word: "CET", "UTC"; "UTC-03:00" for a zone whose only name is
+    its offset (tzdata calls America/Sao_Paulo "-03")."""
     offset = moment.strftime("%z")
     name = moment.tzname() or ""
     if offset in ("", "+0000") and name in ("", "UTC"):
         return "UTC"
-    utc = f"UTC{offset[:3]}:{offset[3:]}"
-    return f"{name}, {utc}" if name and not name.startswith(("+", "-", "UTC")) else utc
+    return name if name and not name.startswith(("+", "-", "UTC")) else _utc_offset(moment)
 
 
-def day_time(when: datetime, tz: tzinfo | None) -> str:
-    return local(when, tz).strftime("%a %d %b %Y %H:%M")
+def _zoned(moment: datetime, text: str, zoned: bool) -> str:
+    return f"{text} {_abbreviation(moment)}" if zoned else text
+
+
+# ---- a session across a change of the clock (summer time) ---------------------------------------
+
+# Offsets are sampled this far apart between a session's first and last time: a zone changes
+# its offset at most a few times a year, never twice within an hour.
+_OFFSET_STEP = timedelta(hours=1)
+_SECOND = timedelta(seconds=1)
+
+
+def offset_changes(start: datetime, end: datetime, tz: tzinfo | None) -> tuple[datetime, ...]:
+    """The instants after `start`, up to `end`, at which the display zone's UTC offset changes
+    (summer time begins or ends), in time order; () for nearly every session.
+
+    Each is the first second of the new offset, e.g. 2026-10-25 01:00 UTC in Europe/Berlin
+    (03:00 CEST became 02:00 CET).
+    """
+    changes: list[datetime] = []
+    lo, lo_offset = start, local(start, tz).utcoffset()
+    while lo < end:
+        hi = min(lo + _OFFSET_STEP, end)
+        hi_offset = local(hi, tz).utcoffset()
+        if hi_offset != lo_offset:
+            old, new = lo, hi   # the change is in (old, new]: halve it down to a second
+            while new - old > _SECOND:
+                middle = old + (new - old) / 2
+                if local(middle, tz).utcoffset() == lo_offset:
+                    old = middle
+                else:
+                    new = middle
+            # Zones change on a whole second: the one in (old, new].
+            changes.append((old + _SECOND).replace(microsecond=0))
+        lo, lo_offset = hi, hi_offset
+    return tuple(changes)
+
+
+def session_span(session: SessionDetail | SessionSummary) -> tuple[datetime, datetime]:
+    """The first and last instant a session's record shows: its start, and its end or latest
+    row (a session still open, a note or annotation written after its end). A summary knows
+    only its start, end and discharge."""
+    s = session if isinstance(session, SessionSummary) else session.summary
+    times = [s.started_at, *(t for t in (s.ended_at, s.discharged_at) if t is not None)]
+    if isinstance(session, SessionDetail):
+        d = session
+        times.extend(max(series.times) for series in d.vitals.values() if series.times)
+        times.extend(step.at for episode in d.alarms for step in episode.steps)
+        times.extend(e.at for e in d.events)
+        for rows in (d.scales, d.ticks, d.overrides, d.notes, d.annotations, d.corrections,
+                     d.gate_decisions, d.discharge_refusals):
+            times.extend(row.at for row in rows)
+        times.extend(t for p in d.phases for t in (p.started_at, p.ended_at) if t is not None)
+        times.extend(t for p in d.audio_pauses for t in (p.paused_at, p.resumed_at)
+                     if t is not None)
+    return min(times), max(times)
+
+
+def spans_zone_change(session: SessionDetail | SessionSummary, tz: tzinfo | None) -> bool:
+    """The rule of the module docstring: True when the display zone's UTC offset changed
+    between the session's first and last time (`session_span`), so every time it shows
+    carries its zone (`hhmm(..., zoned=True)`)."""
+    return bool(offset_changes(*session_span(session), tz))
+
+
+def session_zone(detail: SessionDetail, tz: tzinfo | None) -> str:
+    """The zone a session's times are shown in, for the PDF's footer and the review's
+    subtitle: `zone` at its start ("CET, UTC+01:00"); across a change of offset both zones and
+    when the clocks changed, "CEST (UTC+02:00), then CET (UTC+01:00) from 03:00 CEST" (the
+    clock time the change happened at, in the zone it ended: 03:00 CEST came once, 02:00 CET
+    twice)."""
+    start, end = session_span(detail)
+    changes = offset_changes(start, end, tz)
+    if not changes:
+        return zone(detail.summary.started_at, tz)
+    parts = [_named(local(start, tz))]
+    for at in changes:
+        before = local(at - _SECOND, tz)
+        clock = (before + _SECOND).strftime("%H:%M")
+        parts.append(f"then {_named(local(at, tz))} from {clock} {_abbreviation(before)}")
+    return ", ".join(parts)
+
+
+def _named(moment: datetime) -> str:
+    """"CEST (UTC+02:00)"; "UTC+05:30" for a zone named by its offset only."""
+    name, utc = _abbreviation(moment), _utc_offset(moment)
+    return name if name in ("UTC", utc) else f"{name} ({utc})"
 
 
 def duration(span: timedelta | None) -> str:
@@ -220,7 +335,7 @@ def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     s = detail.summary
     if s.discharged_at is None:
         return "not discharged" if s.ended_at is not None else "session open"
-    text = hhmm(s.discharged_at, tz)
+    text = hhmm(s.discharged_at, tz, zoned=spans_zone_change(detail, tz))
     minutes = (detail.discharge or {}).get("minutes_from_t0")
     if isinstance(minutes, int | float):
         text += f" ({after_t0(minutes)})"
@@ -236,19 +351,21 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
     """(label, value) pairs of the session header, in reading order (`protocol` for the dose's
     device count: found by the session's protocol id when not given)."""
     s = detail.summary
+    zoned = spans_zone_change(detail, tz)
     number_text = f"{s.session_number}" + (f" of {course_sessions}" if course_sessions else "")
-    when = f"{day(s.started_at, tz)} {hhmm(s.started_at, tz)}"
+    when = f"{day(s.started_at, tz)} {hhmm(s.started_at, tz, zoned=zoned)}"
     fields = [
         ("Patient", s.patient_id + ("  (DEMO: not patient data)" if s.demo else "")),
         ("Protocol", protocol_text(detail)),
         ("Session", f"{number_text} · log session {s.id}"),
         # "11:00–open (open)" read oddly for a session still open.
-        ("Date", f"{when}–{hhmm(s.ended_at, tz)} ({duration(s.duration)})" if s.ended_at
+        ("Date", f"{when}–{hhmm(s.ended_at, tz, zoned=zoned)} ({duration(s.duration)})"
+         if s.ended_at
          else f"{when}, still open"),
         ("Nurse", s.nurse),
         ("Weight", f"{s.weight_kg:g} kg"),
         ("Dose", dose_text(detail, protocol)),
-        ("T0 (first dose)", hhmm(detail.t0, tz) if detail.t0 else "not dosed"),
+        ("T0 (first dose)", hhmm(detail.t0, tz, zoned=zoned) if detail.t0 else "not dosed"),
         ("Discharged", discharge_text(detail, tz)),
     ]
     return fields
@@ -403,15 +520,16 @@ def is_reminder(episode: AlarmEpisode) -> bool:
 def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
                include_reminders: bool = False) -> list[AlarmRow]:
     """The alarm timeline: one row per occurrence, in the order raised."""
+    zoned = spans_zone_change(detail, tz)
     rows = []
     for episode in detail.alarms:
         if is_reminder(episode) and not include_reminders:
             continue
-        ack, to_ack = _response(episode, tz)
+        ack, to_ack = _response(episode, tz, zoned)
         end = episode.cleared_at
         pauses = [p for p in detail.audio_pauses
                   if episode.raised_at <= p.paused_at and (end is None or p.paused_at <= end)]
-        paused = ", ".join(f"{hhmm(p.paused_at, tz, seconds=True)} {p.paused_by}"
+        paused = ", ".join(f"{hhmm(p.paused_at, tz, seconds=True, zoned=zoned)} {p.paused_by}"
                            for p in pauses) or NONE
         priority = episode.priority
         label = priority.upper() if priority == "high" else priority
@@ -419,28 +537,30 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
         escalated = [s for s in episode.steps if s.transition == "escalated"]
         if escalated:
             step = escalated[-1]
-            message += f" → {step.priority.upper()} at {hhmm(step.at, tz, True)}"
+            message += f" → {step.priority.upper()} at {hhmm(step.at, tz, True, zoned=zoned)}"
             if step.value is not None and step.value != episode.value:
                 message += f" ({_value_text(episode.condition, step.value)})"
         if episode.taken_back:
             message = f"{message} [{episode.taken_back}]"
         rows.append(AlarmRow(priority, (
-            label, message, hhmm(episode.raised_at, tz, seconds=True), ack, to_ack, paused,
-            _ended(episode, tz),
+            label, message, hhmm(episode.raised_at, tz, seconds=True, zoned=zoned), ack, to_ack,
+            paused, _ended(episode, tz, zoned),
         ), episode))
     return rows
 
 
-def _ended(episode: AlarmEpisode, tz: tzinfo | None) -> str:
+def _ended(episode: AlarmEpisode, tz: tzinfo | None, zoned: bool = False) -> str:
     ended = episode.condition_ended_at
     if ended is None:
         return "still active at end of log"
-    text = hhmm(ended, tz, seconds=True)
+    text = hhmm(ended, tz, seconds=True, zoned=zoned)
     return text if episode.cleared_at is not None else f"{text}, latched at end of log"
 
 
-def _response(episode: AlarmEpisode, tz: tzinfo | None) -> tuple[str, str]:
-    """The nurse's response to an occurrence: (the "Acknowledged" cell, the "To ack" cell).
+def _response(episode: AlarmEpisode, tz: tzinfo | None,
+              zoned: bool = False) -> tuple[str, str]:
+    """The nurse's response to an occurrence: (the "Acknowledged" cell, the "To ack" cell), its
+    times with their zone when `zoned` (`spans_zone_change`).
 
     Measured at the alarm's highest priority (`AlarmEpisode.response`): from when it reached it
     to the first acknowledgement after that, so a high alarm's figure is the high alarm's (QA: an
@@ -459,15 +579,16 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None) -> tuple[str, str]:
     earlier = episode.earlier_acknowledgements
     parts = []
     if acked:
-        text = f"{hhmm(acked[0].at, tz, seconds=True)} {acked[0].actor}"
+        text = f"{hhmm(acked[0].at, tz, seconds=True, zoned=zoned)} {acked[0].actor}"
         if len(acked) > 1:
             text += f" (+{len(acked) - 1} more)"
         parts.append(text)
     if reset is not None:
-        parts.append(f"reset {hhmm(reset.at, tz, seconds=True)} {reset.actor}")
+        parts.append(f"reset {hhmm(reset.at, tz, seconds=True, zoned=zoned)} {reset.actor}")
     if earlier:
         first = earlier[0]
-        parts.append(f"at {first.priority} {hhmm(first.at, tz, seconds=True)} {first.actor}"
+        parts.append(f"at {first.priority} {hhmm(first.at, tz, seconds=True, zoned=zoned)} "
+                     f"{first.actor}"
                      + (f" (+{len(earlier) - 1} more)" if len(earlier) > 1 else ""))
     seconds = episode.response_seconds
     to_ack = seconds_to_ack(seconds)
@@ -503,48 +624,54 @@ def _phase_names(detail: SessionDetail) -> dict[str, str]:
 
 def checklist_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
     names = _phase_names(detail)
-    return [(hhmm(t.at, tz), names.get(t.phase, t.phase), t.text or t.item, t.who, t.note)
-            for t in detail.ticks]
+    zoned = spans_zone_change(detail, tz)
+    return [(hhmm(t.at, tz, zoned=zoned), names.get(t.phase, t.phase), t.text or t.item, t.who,
+             t.note) for t in detail.ticks]
 
 
 def override_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
     """Overrides, prescriber gate decisions and refused discharges, in time order."""
     names = _phase_names(detail)
+    zoned = spans_zone_change(detail, tz)
     rows: list[tuple[datetime, tuple[str, ...]]] = []
     for o in detail.overrides:
         what = (f"Ended phase {names.get(o.phase, o.phase)} early" if o.what == "end_phase"
                 else "Discharged despite refusal" if o.what == "discharge" else o.what)
-        rows.append((o.at, (hhmm(o.at, tz), what, "; ".join(o.blockers), o.reason, o.who)))
+        rows.append((o.at, (hhmm(o.at, tz, zoned=zoned), what, "; ".join(o.blockers), o.reason,
+                            o.who)))
     for g in detail.gate_decisions:
-        rows.append((g.at, (hhmm(g.at, tz), f"Prescriber gate: {g.item}", "; ".join(g.values),
-                            g.decision, g.who)))
+        rows.append((g.at, (hhmm(g.at, tz, zoned=zoned), f"Prescriber gate: {g.item}",
+                            "; ".join(g.values), g.decision, g.who)))
     for r in detail.discharge_refusals:
-        rows.append((r.at, (hhmm(r.at, tz), "Discharge refused", "; ".join(r.reasons), NONE,
-                            r.who)))
+        rows.append((r.at, (hhmm(r.at, tz, zoned=zoned), "Discharge refused",
+                            "; ".join(r.reasons), NONE, r.who)))
     return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
 
 
 def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
     """Notes, corrections and review annotations (marked), in time order."""
+    zoned = spans_zone_change(detail, tz)
     rows: list[tuple[datetime, tuple[str, ...]]] = []
     for n in detail.notes:
         kind = "Note" if n.kind == "note" else n.kind.replace("_", " ").capitalize()
-        rows.append((n.at, (day_time(n.at, tz), kind, n.who, n.text)))
+        rows.append((n.at, (day_time(n.at, tz, zoned=zoned), kind, n.who, n.text)))
     for c in detail.corrections:
-        rows.append((c.at, (day_time(c.at, tz),
+        rows.append((c.at, (day_time(c.at, tz, zoned=zoned),
                             "Entered in error" if c.entered_in_error else "Correction", c.who,
                             correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
     for a in detail.annotations:
-        rows.append((a.at, (day_time(a.at, tz), "Review annotation", a.who, a.text)))
+        rows.append((a.at, (day_time(a.at, tz, zoned=zoned), "Review annotation", a.who,
+                            a.text)))
     return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
 
 
 def phase_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
+    zoned = spans_zone_change(detail, tz)
     rows: list[tuple[str, ...]] = []
     for p in detail.phases:
         length = duration(p.ended_at - p.started_at) if p.ended_at else "open"
-        rows.append((p.name or p.id, hhmm(p.started_at, tz), hhmm(p.ended_at, tz), length,
-                     p.started_by))
+        rows.append((p.name or p.id, hhmm(p.started_at, tz, zoned=zoned),
+                     hhmm(p.ended_at, tz, zoned=zoned), length, p.started_by))
     return rows
 
 
@@ -567,9 +694,10 @@ def observation_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str
         else:
             groups.append((s.at, {s.metric: s.value}, {s.who}))
     start = detail.summary.started_at
+    zoned = spans_zone_change(detail, tz)
     rows = []
     for at, values, who in groups:
-        cells = [hhmm(at, tz), elapsed(at, start)]
+        cells = [hhmm(at, tz, zoned=zoned), elapsed(at, start)]
         cells.extend(scale_text(n, values[n]) if n in values else "" for n in present)
         cells.append(", ".join(sorted(who)))
         rows.append(tuple(cells))
@@ -660,6 +788,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             rows_at.append((due, False))
     rows_at.sort(key=lambda x: x[0])
     start = detail.summary.started_at
+    zoned = spans_zone_change(detail, tz)
     rows = []
     for at, is_manual in rows_at:
         values: dict[str, _Point] = {}
@@ -687,7 +816,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             bp = f"{sys_.value:.0f}/{NONE}"
         else:
             bp = NONE
-        rows.append((hhmm(at, tz), elapsed(at, start), bp,
+        rows.append((hhmm(at, tz, zoned=zoned), elapsed(at, start), bp,
                      *(number(values[n].value) if n in values else NONE
                        for n in ("heart_rate", "resp_rate", "spo2")),
                      source))
@@ -856,20 +985,23 @@ def priorities_high_first(values: Iterable[str]) -> list[str]:
 # ---- signatures (issue 13) ---------------------------------------------------------------------
 
 
-def signature_rows(signed: SessionSignatures, tz: tzinfo | None) -> list[tuple[str, ...]]:
+def signature_rows(signed: SessionSignatures, tz: tzinfo | None,
+                   zoned: bool = False) -> list[tuple[str, ...]]:
     """Each signature with the record it signs, and each record left unsigned, by record time.
 
     Status: "valid" (the record still has the hash it was signed with), "RECORD CHANGED" (it
-    has not: edited or deleted outside the console), or UNSIGNED.
+    has not: edited or deleted outside the console), or UNSIGNED. `zoned`: the session's
+    times carry their zone (`spans_zone_change` of its detail), so these do too.
     """
     rows: list[tuple[datetime, int, tuple[str, ...]]] = []
     for s in signed.signatures:
         when = s.record_at or s.at
-        rows.append((when, 0, (_stamp(when, tz) if s.record_at else NONE, s.record, s.meaning,
-                               s.printed_name, f"#{s.account}", _stamp(s.at, tz),
+        rows.append((when, 0, (_stamp(when, tz, zoned) if s.record_at else NONE, s.record,
+                               s.meaning, s.printed_name, f"#{s.account}",
+                               _stamp(s.at, tz, zoned),
                                "valid" if s.intact else "RECORD CHANGED")))
     for u in signed.unsigned:
-        rows.append((u.at, 1, (_stamp(u.at, tz), u.record, u.meaning, NONE, NONE, NONE,
+        rows.append((u.at, 1, (_stamp(u.at, tz, zoned), u.record, u.meaning, NONE, NONE, NONE,
                                UNSIGNED)))
     return [cells for _, _, cells in sorted(rows, key=lambda x: (x[0], x[1]))]
 
@@ -886,6 +1018,7 @@ def signature_summary(signed: SessionSignatures) -> str:
     return text + (f" · {u} record{'s' if u != 1 else ''} unsigned" if u else "")
 
 
-def _stamp(when: datetime, tz: tzinfo | None) -> str:
-    """A signature's date and time to the second."""
-    return local(when, tz).strftime("%d %b %Y %H:%M:%S")
+def _stamp(when: datetime, tz: tzinfo | None, zoned: bool = False) -> str:
+    """A signature's date and time to the second (with its zone when `zoned`)."""
+    moment = local(when, tz)
+    return _zoned(moment, moment.strftime("%d %b %Y %H:%M:%S"), zoned)

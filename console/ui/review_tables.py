@@ -192,15 +192,16 @@ class SessionListModel(RowsModel):
             highest = rc.highest_alarm(s)
             mark = marks.get(s.id)
             record = records.get(s.id) or (rc.NOT_YET_CHECKED, "")
+            zoned = rc.spans_zone_change(s, self.tz)   # "02:20 CEST" … "03:50 CET"
             rows.append((
                 s.patient_id + ("  DEMO" if s.demo else "") + (f"  {mark[0]}" if mark else ""),
                 s.protocol_id,
-                rc.day_time(s.started_at, self.tz),
+                rc.day_time(s.started_at, self.tz, zoned=zoned),
                 rc.duration(s.duration),
                 s.nurse,
                 highest.upper() if highest == "high" else (highest or "none"),
                 str(rc.alarm_count(s)),
-                rc.hhmm(s.discharged_at, self.tz) if s.discharged_at else (
+                rc.hhmm(s.discharged_at, self.tz, zoned=zoned) if s.discharged_at else (
                     "not discharged" if s.ended_at else "open"),
                 record[0],
             ))

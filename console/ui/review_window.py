@@ -797,8 +797,9 @@ class SessionDetailPage(QtWidgets.QWidget):
             f" · dose {fields['Dose']} · T0 {fields['T0 (first dose)']}"
             # "discharged 10:20 (…)", or what the session is instead: "session open".
             f" · {'discharged ' if s.discharged_at is not None else ''}{fields['Discharged']}"
-            # The zone once on screen, as the PDF's footer says it (the tables show clock times).
-            f" · times {rc.zone(s.started_at, self.tz)}")
+            # The zone once on screen, as the PDF's footer says it (the tables show clock times;
+            # both zones for a session across a change of offset, each time marked with its own).
+            f" · times {rc.session_zone(detail, self.tz)}")
         self.subtitle.setToolTip(f"{fields['Protocol']} · log session {s.id}")
         self.demo_label.setVisible(s.demo)
         for key, button in self.export_buttons.items():
@@ -868,7 +869,8 @@ class SessionDetailPage(QtWidgets.QWidget):
                                            "(they name staff)." if self.detail is not None
                                            else "")
             return
-        rows = rc.signature_rows(signed, self.tz)
+        zoned = self.detail is not None and rc.spans_zone_change(self.detail, self.tz)
+        rows = rc.signature_rows(signed, self.tz, zoned)
         self.signature_model.set_rows(rows, [None if r[-1] == "valid" else
                                              ("banner_bg", "banner_text") for r in rows],
                                       bold_rows=[i for i, r in enumerate(rows)
@@ -893,9 +895,10 @@ class SessionDetailPage(QtWidgets.QWidget):
         if detail is None:
             return
         base = baseline_text(detail.baseline)
+        t0 = (rc.hhmm(detail.t0, self.tz, zoned=rc.spans_zone_change(detail, self.tz))
+              if detail.t0 else "not dosed")
         self.protocol_label.setText(
-            f"Protocol in force: {rc.protocol_text(detail)} · T0 "
-            f"{rc.hhmm(detail.t0, self.tz) if detail.t0 else 'not dosed'}"
+            f"Protocol in force: {rc.protocol_text(detail)} · T0 {t0}"
             + (f" · baseline {base}" if base else ""))
         logged = detail.protocol_version
         if self.protocol is None:
