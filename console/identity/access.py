@@ -25,7 +25,9 @@ from console.store import identity_store as store
 from console.store.identity_store import AccessRow
 
 FORMATS: Final = frozenset({"pdf", "csv", "fhir", "rems", "review", "list", ""})
-DETAIL_MAX: Final = 500
+# What an export records is "to <the file's absolute path>": kept whole up to Linux's PATH_MAX
+# (4096), so the row names the file written (500 cut a deep path to one that does not exist).
+DETAIL_MAX: Final = 4096 + 16
 
 
 class AccessKind(StrEnum):

@@ -53,6 +53,15 @@ def test_reads_and_exports_are_rows(db: Path, log: EventLog, session: int, revie
     assert log.verify().ok
 
 
+def test_an_export_to_a_deep_path_records_the_path_whole(log: EventLog, session: int,
+                                                          admin: Account) -> None:
+    # 603 characters: cut at 500, the row named a file that does not exist.
+    path = "/" + "/".join("d" * 90 + str(i) for i in range(6)) + "/report-for-referrer.pdf"
+    AccessLog(log).record_access(admin, "export", session, "pdf", False, t(61),
+                                 detail=f"to {path}")
+    assert AccessLog(log).access_log(session)[-1].detail == f"to {path}"
+
+
 @pytest.mark.parametrize(("what", "fmt", "which", "message"), [
     ("print", "pdf", 1, "an access is 'read' or 'export', not 'print'"),
     ("export", "docx", 1, "unknown format 'docx': one of csv, fhir, list, pdf, rems, review or "
