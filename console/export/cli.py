@@ -310,7 +310,20 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
         if not decision.allowed:
             raise CommandFailure(decision.message)
         args.deidentify = decision.deidentified
-        detail = _load(args, conn, db)
+        try:
+            detail = _load(args, conn, db)
+        except CommandFailure as refused:
+            if refused.exit_status != EXIT_CHANGED:
+                raise
+            # The refusal shows the changed row to whoever signed in: that reading is
+            # recorded, as the file it did not write (it went unrecorded: an audit).
+            with _EXPORT.reading(db):
+                AccessLog(log).record_access(
+                    result.account, AccessKind.EXPORT, args.session_id, _format(args),
+                    decision.deidentified, now, where=STATION,
+                    detail=f"NOT WRITTEN: {_target(args)}: the session's record was changed "
+                           "outside the console")
+            raise
         fmt = _format(args)
         # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
         # report names no staff (console/review: signatures are kept apart from the record).

@@ -346,8 +346,8 @@ def test_a_change_to_the_row_right_after_this_session_stops_it_too(capsys, plain
         "chain onto it: one of the two was changed outside the console (the row: ")
 
 
-def test_a_changed_session_on_a_log_with_accounts_records_no_export(capsys, scenario_log,
-                                                                    tmp_path):
+def test_a_changed_session_on_a_log_with_accounts_records_the_refused_export(capsys, scenario_log,
+                                                                            tmp_path):
     db = copy_log(scenario_log.path, tmp_path)
     sid = scenario_log.facts.ids["surge"]
     exports_before = [row for row in access_rows(db) if row[0] == "export"]
@@ -357,8 +357,11 @@ def test_a_changed_session_on_a_log_with_accounts_records_no_export(capsys, scen
     assert message.startswith(f"{PROG}session {sid} was not exported: its record in {db} was "
                               f"changed outside the console: observations row {row}: ")
     assert not (tmp_path / "b.json").exists()
-    # The sign-in is logged as always; no export row claims a file that was never made.
-    assert [row for row in access_rows(db) if row[0] == "export"] == exports_before
+    # The sign-in is logged as always; the refusal showed the changed row to the one signed
+    # in, so that is recorded too, as a file not written (it went unrecorded: an audit).
+    assert [row for row in access_rows(db) if row[0] == "export"] == [*exports_before, (
+        "export", f"NOT WRITTEN: {tmp_path / 'b.json'}: the session's record was changed "
+                  "outside the console")]
 
 
 # --- read-only: a log without accounts is never written ---
