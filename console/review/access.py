@@ -102,6 +102,26 @@ class ReviewAccess:
             return _sentence(decision.message)
         return cls(db_path, result.account, clock, program_version, station, hasher)
 
+    def unlock(self, secret: str) -> str | None:
+        """The review locked when left idle: the signed-in account's own PIN or password opens
+        it again (a sign-in like the first, logged and counted by the lock-out). None when it
+        opened; else the sentence why not. Anyone else closes the review and opens their own.
+
+        Raises:
+            LogError: the log cannot be written (the attempt could not be logged: still locked).
+        """
+        account = self.account
+        answer = ReviewAccess.sign_in(self.db_path, account.badge or account.name, secret,
+                                      self.clock, self.program_version, self.station,
+                                      self.hasher)
+        if isinstance(answer, str):
+            return answer
+        if answer.account.id != account.id:
+            return (f"Only {account.name} can unlock this review; anyone else closes it and "
+                    "opens the review with their own sign-in.")
+        self.account = answer.account
+        return None
+
     @property
     def deidentified(self) -> bool:
         """The account sees de-identified records only (the rule in roles.py)."""

@@ -123,7 +123,7 @@ class LiveWindow(QtWidgets.QWidget):
         if controller.identity is not None:
             app = QtWidgets.QApplication.instance()
             if app is not None:   # keys and clicks anywhere in this window count as activity
-                app.installEventFilter(ActivityFilter(controller, self))
+                app.installEventFilter(ActivityFilter(controller.note_activity, self))
         self._on_lock_changed(controller.locked)
         theme.signals().changed.connect(self._on_theme_changed)
         self.refresh()

@@ -8,6 +8,8 @@ and the PIN field is emptied after every attempt (the secret is never kept or sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6 import QtCore, QtWidgets
 
 from console.session.chair_identity import SignInAnswer
@@ -17,20 +19,21 @@ from console.ui.controller import SessionController
 
 
 class ActivityFilter(QtCore.QObject):
-    """Tells the controller about a key, a click or a touch in `window` (the idle time)."""
+    """Calls `on_activity` for a key, a click or a touch in `window` (the idle time): the
+    chair's controller, the review's idle lock."""
 
     KINDS = frozenset({QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.MouseButtonPress,
                        QtCore.QEvent.Type.Wheel, QtCore.QEvent.Type.TouchBegin})
 
-    def __init__(self, controller: SessionController, window: QtWidgets.QWidget) -> None:
+    def __init__(self, on_activity: Callable[[], None], window: QtWidgets.QWidget) -> None:
         super().__init__(window)
-        self._controller = controller
+        self._on_activity = on_activity
         self._window = window
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
         if event.type() in self.KINDS and isinstance(watched, QtWidgets.QWidget) and (
                 watched.window() is self._window.window()):
-            self._controller.note_activity()
+            self._on_activity()
         return False
 
 

@@ -77,10 +77,12 @@ from console.review.model import (
     SessionSummary,
     baseline_text,
 )
+from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
 from console.review import content as rc
 from console.ui import theme
+from console.ui.review_lock import ReviewLock
 from console.ui.review_tables import (
     CELL_PADDING,
     LIST_COLUMNS,
@@ -1112,6 +1114,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
                  access: ReviewAccess | None = None,
                  signature_service: SignatureService | None = None,
                  records: ChainSweep | None = None,
+                 lock_after_s: float = DEFAULT_LOCK_AFTER_S,
                  parent: QtWidgets.QWidget | None = None) -> None:
         """Build the window over `conn` (from `queries.open_readonly`).
 
@@ -1132,6 +1135,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
                 log's file, started here in its own thread. One given is not started here
                 (a test steps it by hand, then emits `records_woke`); either is stopped by
                 `close_log()` and when the window closes.
+            lock_after_s: with `access`, idle seconds before the records are hidden until the
+                reader signs in again (console/ui/review_lock.py).
 
         Raises:
             LogError: the access log cannot be written (the review must not open).
@@ -1197,7 +1202,17 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(self.detail_page, "Session")
         self.tabs.addTab(self.course_page, "Course")
         self.tabs.setTabEnabled(1, False)
-        self.setCentralWidget(self.tabs)
+        self.lock: ReviewLock | None = None
+        if access is not None:   # a signed-in review locks when left idle
+            self.lock = ReviewLock(access, clock, lock_after_s, self)
+            pages = QtWidgets.QStackedWidget()
+            pages.addWidget(self.tabs)
+            pages.addWidget(self.lock)
+            self.lock.locked_changed.connect(
+                lambda locked: pages.setCurrentWidget(self.lock if locked else self.tabs))
+            self.setCentralWidget(pages)
+        else:
+            self.setCentralWidget(self.tabs)
         self.detail_page.annotate_button.setEnabled(annotator is not None or access is not None)
         if annotator is None and access is None:
             self.detail_page.annotate_button.setToolTip("This review was opened without write "

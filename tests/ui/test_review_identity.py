@@ -427,3 +427,42 @@ def test_the_pdf_prints_the_signatures(db, facts, tmp_path):
     for shown in (NURSE, f"#{nurse}", "10 Mar 2026", "12:00:00", "discharge", "valid",
                   "UNSIGNED", "Account", "Signed at"):
         assert shown in section, shown
+
+
+# ---- the idle lock -------------------------------------------------------------------------------
+
+
+def test_a_review_left_idle_hides_its_records_until_its_reader_signs_in_again(
+        db, facts, protocols, qtbot, tmp_path):
+    # An audit: 48 hours after one sign-in, reads and a PDF export were still logged under it.
+    from console.session.lock import DEFAULT_LOCK_AFTER_S
+
+    window, _ = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                            tmp_path)
+    window.show()
+    qtbot.waitExposed(window)
+    lock = window.lock
+    window.clock.advance(DEFAULT_LOCK_AFTER_S - 1)
+    lock.check()
+    assert not lock.locked and window.tabs.isVisible()
+    qtbot.keyClick(window.list_page.table, QtCore.Qt.Key.Key_Down)   # someone is there
+    window.clock.advance(DEFAULT_LOCK_AFTER_S - 1)
+    lock.check()
+    assert not lock.locked
+    window.clock.advance(1)
+    lock.check()
+    assert lock.locked and not window.tabs.isVisible() and lock.isVisible()
+    assert lock.text.text().startswith("Locked: this review was left for 10 minutes. Its "
+                                       f"records are hidden until {PRESCRIBER} signs in again")
+    qtbot.keyClicks(lock.secret, WRONG)
+    qtbot.keyClick(lock.secret, QtCore.Qt.Key.Key_Return)
+    assert lock.locked and lock.message.text() and lock.secret.text() == ""
+    qtbot.keyClicks(lock.secret, REVIEWER_PIN)   # another account's PIN is not hers
+    qtbot.keyClick(lock.secret, QtCore.Qt.Key.Key_Return)
+    assert lock.locked
+    qtbot.keyClicks(lock.secret, PRESCRIBER_PIN)
+    qtbot.keyClick(lock.secret, QtCore.Qt.Key.Key_Return)
+    assert not lock.locked and window.tabs.isVisible()
+    assert [outcome for (outcome,) in rows(
+        db, "SELECT outcome FROM sign_ins WHERE purpose = 'review' ORDER BY id")][-3:] == [
+        "wrong", "wrong", "ok"]
