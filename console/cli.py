@@ -38,6 +38,7 @@ from typing import Final
 
 from console import collector_hold
 from console.paths import default_db_path
+from console.session.lock import idle_minutes
 
 
 def _decode(argv: list[str]) -> int:
@@ -241,19 +242,6 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
 }
 
 
-def _minutes(text: str) -> float:
-    """--lock-after: minutes above 0, at most a day."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes, e.g. 10") from None
-    if not 0 < value <= 24 * 60:
-        raise argparse.ArgumentTypeError(f"{value:g} min is outside the allowed range, more than "
-                                         "0 and at most 1440 min: give the idle minutes before "
-                                         "the window locks, e.g. 10")
-    return value
-
-
 def gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="infusion-console",
@@ -314,7 +302,7 @@ def gui_parser() -> argparse.ArgumentParser:
     network.add_argument("--network-config", type=Path, metavar="FILE",
                          help="the network settings file (default: network.toml in the user's "
                               "config folder)")
-    parser.add_argument("--lock-after", type=_minutes, default=10.0, metavar="MIN",
+    parser.add_argument("--lock-after", type=idle_minutes, default=10.0, metavar="MIN",
                         help="lock the session window after MIN minutes without a key or click "
                              "(default 10); only on a log with staff accounts. Alarms can be "
                              "acknowledged (F2) and audio paused (F3) while it is locked")

@@ -31,6 +31,7 @@ The machine, one per running session:
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Final
@@ -121,3 +122,16 @@ class IdleLock:
         if self.state is LockState.LOCKED:
             return None
         return max(0.0, self.lock_after_s - (now_mono - self.last_activity))
+
+
+def idle_minutes(text: str) -> float:
+    """--lock-after (the console's and the review's): minutes above 0, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes, e.g. 10") from None
+    if not 0 < value <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"{value:g} min is outside the allowed range, more than "
+                                         "0 and at most 1440 min: give the idle minutes before "
+                                         "the window locks, e.g. 10")
+    return value

@@ -24,6 +24,7 @@ from console.clock import Clock, SystemClock
 from console.paths import default_db_path
 from console.review.access import ReviewAccess, needs_sign_in
 from console.review.queries import MissingLogError, open_readonly
+from console.session.lock import DEFAULT_LOCK_AFTER_S, idle_minutes
 from console.store import LogError, classify, is_environmental
 from console.ui import theme
 from console.ui.app import dispose, exec_until_signal
@@ -42,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
                    help=f"session log file (default {default_db_path()})")
     p.add_argument("--theme", choices=tuple(theme.THEMES), default=theme.DEFAULT,
                    help="light, or dim for a dimmed room (Ctrl+R from the console passes its own)")
+    p.add_argument("--lock-after", type=idle_minutes, default=DEFAULT_LOCK_AFTER_S / 60.0,
+                   metavar="MIN",
+                   help="on a log with staff accounts: hide the records after MIN minutes "
+                        "without a key or click until the reader signs in again (default 10)")
     return p
 
 
@@ -111,7 +116,9 @@ def build(args: argparse.Namespace, dialogs: ReviewDialogs | None = None,
 
     try:
         return build_review_window(db, clock, protocols, VERSION, dialogs=dialogs,
-                                   access=access)
+                                   access=access,
+                                   lock_after_s=60.0 * getattr(args, "lock_after",
+                                                               DEFAULT_LOCK_AFTER_S / 60.0))
     except IdentityError as exc:   # e.g. disabled between the sign-in and the first read
         raise ReviewRefused(f"the review was not opened: {exc}") from exc
 

@@ -1593,7 +1593,8 @@ def default_exports(paper: Callable[[], str] | None = None,
 def build_review_window(db_path: Path, clock: Clock, protocols: Mapping[str, Protocol],
                         program_version: str, dialogs: ReviewDialogs | None = None,
                         tz: tzinfo | None = None, access: ReviewAccess | None = None,
-                        signature_service: SignatureService | None = None) -> ReviewWindow:
+                        signature_service: SignatureService | None = None,
+                        lock_after_s: float = DEFAULT_LOCK_AFTER_S) -> ReviewWindow:
     """The CLI's review: the log opened read-only, annotations through a one-write `EventLog`.
 
     `access`: the signed-in account, required when the log holds staff accounts
@@ -1616,7 +1617,7 @@ def build_review_window(db_path: Path, clock: Clock, protocols: Mapping[str, Pro
         return ReviewWindow(conn, protocols=protocols, clock=clock,
                             annotator=LogAnnotator(db_path, clock, program_version),
                             dialogs=dialogs, tz=tz, source=str(db_path), access=access,
-                            signature_service=signature_service)
+                            signature_service=signature_service, lock_after_s=lock_after_s)
     except BaseException:
         conn.close()
         raise
