@@ -105,6 +105,7 @@ from devices.stream import DECODER_ERROR
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
+OBSERVED = "observation"   # the event kind of an observation noted with a button ("Vomiting")
 
 # Technical conditions and their priorities. A lost device is medium: the nurse must look. No data
 # from a connected device (the transport's STALE, 4 s without a complete frame: quality bar R2) is
@@ -227,6 +228,12 @@ class _State:
     # The newest committed values of each metric with their row ids (what `void` can take back).
     rows: dict[str, list[tuple[int, Latest]]] = field(default_factory=dict)
     voided: set[int] = field(default_factory=set)   # rows entered in error
+    # Observations noted with a button ("Vomiting"): how many times, and the latest time.
+    observed: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+
+    def note_observed(self, text: str, at: datetime) -> None:
+        count, _ = self.observed.get(text, (0, at))
+        self.observed[text] = (count + 1, at)
 
     def fix_baseline(self, values: Mapping[str, float]) -> None:
         """These baselines, as logged (the gate's tick, T0), stand: no later reading moves them."""
@@ -241,7 +248,8 @@ class _State:
                        nibp_seen=set(self.nibp_seen), continuous=set(self.continuous),
                        last_sent=dict(self.last_sent),
                        absence_restored=set(self.absence_restored),
-                       rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided))
+                       rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided),
+                       observed=dict(self.observed))
 
 
 @dataclass(slots=True)
@@ -379,6 +387,8 @@ class SessionEngine:
                 paused = event.kind == AUDIO_PAUSED
             elif event.kind == "entered_in_error":
                 state.voided.add(int(event.detail.get("observation", -1)))
+            elif event.kind == OBSERVED:
+                state.note_observed(str(event.detail.get("text", "")), event.at)
             elif event.kind == "device_dropped" and (event.detail.get("counts") or {}).get(DECODER_ERROR):
                 last_unreadable = event.at
         starts = iter(phase_starts)
@@ -517,6 +527,11 @@ class SessionEngine:
 
     def latest(self, metric_name: str) -> Latest | None:
         return self._state.latest.get(metric_name)
+
+    def observed(self, text: str) -> tuple[int, datetime] | None:
+        """How often an observation noted with a button ("Vomiting") was noted this session,
+        and the latest time; None when never."""
+        return self._state.observed.get(text)
 
     def ticks(self, phase_id: str | None = None) -> dict[str, Tick]:
         phase_id = phase_id or self.phase.id
@@ -1199,6 +1214,8 @@ class SessionEngine:
         with self._step(now) as step:
             step.records.append(EventRecord(self.session_id, now.wall, kind, actor,
                                             {"text": text.strip()}))
+            if kind == OBSERVED:
+                self._state.note_observed(text.strip(), now.wall)
         return Outcome(True)
 
     def tick_item(self, item_id: str, actor: str, now: Moment, note: str = "",

@@ -37,6 +37,7 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.session.engine import OBSERVED
 from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
 from console.ui import theme
 from console.ui.controller import SessionController
@@ -56,6 +57,7 @@ FIELDS = (("bp", "BP (sys/dia)", ""), ("resp_rate", "RR /min", ""),
 
 UNDO_SECONDS = 10.0
 UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
+VOMITING = "Vomiting"
 EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
@@ -318,6 +320,7 @@ class EntryPanel(QtWidgets.QGroupBox):
             widget.ensurePolished()
         undo = self.undo_button
         undo.setFixedWidth(undo.fontMetrics().horizontalAdvance("Undo (10 s)") + 24)
+        self.vomited.setMinimumWidth(self.vomited.fontMetrics().horizontalAdvance("10× · 00:00") + 6)
         for scale in self.scales.values():
             metrics = scale.current.fontMetrics()
             scale.current.setMinimumWidth(metrics.horizontalAdvance("moderate · 00:00") + 6)
@@ -442,11 +445,19 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.aldrete = self._score_box("aldrete", "Aldrete", "obs_aldrete",
                                        "Modified Aldrete score, 0–10 (9 or more to discharge)",
                                        grid, row, 3)
-        vomiting = QtWidgets.QPushButton("Vomiting")
+        vomiting = QtWidgets.QPushButton(VOMITING)
         vomiting.setObjectName("obs_vomiting")
         vomiting.setToolTip("Note that the patient vomited (an observation event)")
-        vomiting.clicked.connect(lambda: self._record_note("Vomiting", kind="observation"))
-        grid.addWidget(vomiting, 0, 6, QtCore.Qt.AlignmentFlag.AlignLeft)   # beside nausea
+        vomiting.clicked.connect(lambda: self._record_note(VOMITING, kind=OBSERVED))
+        # How often and when last, as each scale shows its latest: a second click was
+        # indistinguishable from a first, and nothing said it had been noted at all.
+        self.vomited = self._latest_label("vomiting")
+        beside = QtWidgets.QHBoxLayout()
+        beside.setSpacing(4)
+        beside.addWidget(vomiting)
+        beside.addWidget(self.vomited)
+        beside.addStretch(1)
+        grid.addLayout(beside, 0, 6)   # beside nausea
         self.note = QtWidgets.QLineEdit()
         self.note.setObjectName("obs_note")
         self.note.setPlaceholderText("Free note (Enter to add)")
@@ -582,7 +593,21 @@ class EntryPanel(QtWidgets.QGroupBox):
     def _on_session_changed(self) -> None:
         for scale in self.scales.values():
             self._show_latest(scale)
+        self._show_vomited()
         self._show_undo()
+
+    def _show_vomited(self) -> None:
+        seen = self.controller.view.observed(VOMITING)
+        if seen is None:
+            text, tip = "—", "No vomiting noted this session"
+        else:
+            count, at = seen
+            when = at.astimezone().strftime("%H:%M")
+            text = f"{count}× · {when}"
+            tip = f"Vomiting noted {count} time{'s' if count != 1 else ''}, last at {when}"
+        if self.vomited.text() != text:
+            self.vomited.setText(text)
+            self.vomited.setToolTip(tip)
 
     def _show_latest(self, scale: _Scale) -> None:
         """Each scale's latest value and its time beside it; the button of that value marked."""

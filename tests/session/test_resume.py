@@ -400,3 +400,16 @@ def test_an_apnoea_latched_when_the_monitor_was_lost_stays_latched_through_a_res
     assert [(o.id, o.state.value) for o in s.engine.alarms()
             if o.condition == "resp_rate_low"] == [(apnoea, "latched")]
     assert occurrence_rows(s, apnoea) == ["raised", "latched"]
+
+
+def test_vomiting_noted_before_a_restart_is_counted_after_it():
+    s = Session()
+    s.to_infusion()
+    for minutes in (5, 9):
+        s.t(s.now().mono - s.origin + minutes * MIN)
+        assert s.engine.note("Vomiting", "nurse.ana", s.now(), kind="observation").done
+    count, at = s.engine.observed("Vomiting")
+    assert count == 2 and at == s.now().wall
+    engine = resume(s, 3 * MIN)
+    assert engine.observed("Vomiting") == (2, at)
+    assert engine.observed("Rash") is None

@@ -127,6 +127,21 @@ def test_a_refusal_goes_once_the_nurse_types_again_and_a_confirmation_stays(qtbo
     assert panel.message.text() == "Recorded: BP 120/80 mmHg"   # what was done stays in sight
 
 
+def test_vomiting_shows_how_often_and_when_last(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    assert panel.vomited.text() == "—"
+    qtbot.mouseClick(record_button(panel, "obs_vomiting"), LEFT)
+    first = hhmm(clock)
+    assert panel.vomited.text() == f"1× · {first}"
+    clock.advance(120)
+    qtbot.mouseClick(record_button(panel, "obs_vomiting"), LEFT)
+    assert panel.vomited.text() == f"2× · {hhmm(clock)}"
+    assert panel.vomited.toolTip() == f"Vomiting noted 2 times, last at {hhmm(clock)}"
+    assert rows(log, "SELECT kind, json_extract(detail, '$.text') FROM events "
+                     "WHERE kind = 'observation'") == [("observation", "Vomiting")] * 2
+
+
 def test_undo_within_ten_seconds_goes_back_to_the_earlier_value_with_a_correction(qtbot, live):
     controller, journal, clock, log = live
     panel = panel_for(qtbot, controller)
