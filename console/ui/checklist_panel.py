@@ -271,6 +271,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         try:
             if phase.id != self._phase_id:
                 self._build_rows()
+                self._report(True, "")   # what was said belonged to the phase before
             if not phase.checklist:
                 self._show_conditions()
             ticks = view.ticks()
@@ -451,7 +452,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             self._report(True, "Discharged: the session has ended.")
 
     def _report(self, ok: bool, text: str) -> None:
-        if not text:   # nothing to say: the box explains the marks instead
-            self.message.set_message(LEGEND, TICKED_COLOUR)
+        if not text:   # nothing to say: the box explains the marks (when there are rows)
+            self.message.set_message(LEGEND if self.controller.view.phase.checklist else "",
+                                     TICKED_COLOUR)
             return
         self.message.set_message(text, None if ok else ERROR_COLOUR, bold=not ok)

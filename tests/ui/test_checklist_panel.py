@@ -337,6 +337,7 @@ def test_a_phase_without_a_checklist_lists_what_holds_it_as_it_stands(qtbot, liv
     assert texts[0] == "Observation goes on while:"
     assert any(t.startswith("• Observation must last 30:00") for t in texts)
     assert "• No MOAA/S recorded (needs 5)" in texts
+    assert panel.message.text() == ""   # the legend explains marks this list does not have
     controller.enter_manual("moaas", 5)
     texts = [panel.items.item(r).text() for r in range(panel.items.count())]
     assert "• No MOAA/S recorded (needs 5)" not in texts
