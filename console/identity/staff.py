@@ -503,6 +503,20 @@ class Staff:
         del version
         return self.get(row.account)
 
+    def _new_secret(self, secret: str, kind: SecretKind | str | None,
+                    current: Account) -> tuple[SecretKind, str]:
+        """The kind (None keeps the account's) and the hash of a new secret, checked first.
+
+        Raises:
+            IdentityError: an unknown kind, or the secret breaks the rules.
+        """
+        try:
+            new_kind = SecretKind(kind) if kind is not None else current.kind
+        except ValueError as exc:
+            raise IdentityError(str(exc)) from None
+        check_secret(secret, new_kind)
+        return new_kind, self.hasher.hash(secret)
+
     def reset(self, account: AccountRef, new_secret: str, by: Account, now: datetime,
               kind: SecretKind | str | None = None) -> Account:
         """Give an account a new secret (and end its lock-out: the count starts again).
@@ -516,12 +530,7 @@ class Staff:
             UnknownAccountError: no such account.
         """
         current = self.get(account)
-        try:
-            new_kind = SecretKind(kind) if kind is not None else current.kind
-        except ValueError as exc:
-            raise IdentityError(str(exc)) from None
-        check_secret(new_secret, new_kind)
-        hashed = self.hasher.hash(new_secret)
+        new_kind, hashed = self._new_secret(new_secret, kind, current)
         with self._log.appending() as w:
             rows = store.current_staff(w.conn)
             changed_by = self._check_admin(rows, by, first_roles=None)
@@ -611,12 +620,7 @@ class Staff:
         """
         reason = _text(reason, "reason", REASON_MAX)
         current = self.check_enable(account, by, reason)   # before the expensive hash
-        try:
-            new_kind = SecretKind(kind) if kind is not None else current.kind
-        except ValueError as exc:
-            raise IdentityError(str(exc)) from None
-        check_secret(new_secret, new_kind)
-        hashed = self.hasher.hash(new_secret)
+        new_kind, hashed = self._new_secret(new_secret, kind, current)
         with self._log.appending() as w:
             rows = store.current_staff(w.conn)
             changed_by = self._check_admin(rows, by, first_roles=None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -24,6 +23,7 @@ from tests.review.dst_sessions import (
     BERLIN, CLOCKS_BACK, START, DstLog, detail_of,
     dst_log,  # noqa: F401 - a fixture
 )
+from tests.review.test_damaged_and_edited_log import Dialogs
 
 BOTH = "CEST (UTC+02:00), then CET (UTC+01:00) from 03:00 CEST"
 MIN = timedelta(minutes=1)
@@ -127,25 +127,6 @@ def test_the_computers_own_zone_finds_the_change_too(dst_log: DstLog, in_berlin)
 
 
 # ---- the review window --------------------------------------------------------------------------
-
-
-class Dialogs:
-    """Nothing is chosen or asked here; errors are recorded."""
-
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-
-    def save_path(self, title: str, suggested: Path, file_filter: str) -> Path | None:
-        return None
-
-    def choose_folder(self, title: str, suggested: Path) -> Path | None:
-        return None
-
-    def annotation(self, session_label: str) -> tuple[str, str] | None:
-        return None
-
-    def error(self, title: str, message: str) -> None:
-        self.errors.append((title, message))
 
 
 def test_the_review_names_both_zones_and_marks_each_time(qtbot, dst_log: DstLog):
