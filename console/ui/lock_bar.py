@@ -20,19 +20,22 @@ from console.ui.controller import SessionController
 
 class ActivityFilter(QtCore.QObject):
     """Calls `on_activity` for a key, a click or a touch in `window` (the idle time): the
-    chair's controller, the review's idle lock."""
+    chair's controller, the review's idle lock. `any_window`: in any window of the process (the
+    review is a process of its own: typing an annotation in its dialog is someone there)."""
 
     KINDS = frozenset({QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.MouseButtonPress,
                        QtCore.QEvent.Type.Wheel, QtCore.QEvent.Type.TouchBegin})
 
-    def __init__(self, on_activity: Callable[[], None], window: QtWidgets.QWidget) -> None:
+    def __init__(self, on_activity: Callable[[], None], window: QtWidgets.QWidget,
+                 any_window: bool = False) -> None:
         super().__init__(window)
         self._on_activity = on_activity
         self._window = window
+        self._any_window = any_window
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
         if event.type() in self.KINDS and isinstance(watched, QtWidgets.QWidget) and (
-                watched.window() is self._window.window()):
+                self._any_window or watched.window() is self._window.window()):
             self._on_activity()
         return False
 

@@ -441,7 +441,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         from console.ui.review_launcher import ReviewLauncher   # only when asked for (P7)
 
-        launcher = ReviewLauncher.for_window(self, self.log.path)
+        launcher = ReviewLauncher.for_window(self, self.log.path, self.lock_after_s)
         launcher.open()
         return launcher
 

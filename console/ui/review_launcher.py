@@ -80,13 +80,15 @@ class Launch(enum.Enum):
     FAILED = "failed"
 
 
-def review_command(db_path: Path) -> list[str]:
-    """`infusion-console review --db PATH --theme T`, run by this interpreter (the console's own
-    install), in the console's current look (a dim room stays dim)."""
+def review_command(db_path: Path, lock_after_s: float | None = None) -> list[str]:
+    """`infusion-console review --db PATH --theme T [--lock-after MIN]`, run by this interpreter
+    (the console's own install), in the console's current look (a dim room stays dim) and with
+    the console's idle lock time (a clinic that chose 5 minutes at the chair gets 5 here)."""
     from console.ui import theme   # the look of the moment Ctrl+R is pressed
 
+    lock = [] if lock_after_s is None else ["--lock-after", f"{lock_after_s / 60.0:g}"]
     return [sys.executable, "-m", "console.cli", "review", "--db", str(db_path),
-            "--theme", theme.current().name]
+            "--theme", theme.current().name, *lock]
 
 
 class MessageNotice:
@@ -176,12 +178,14 @@ class ReviewLauncher(QtCore.QObject):
         self._kill.timeout.connect(self._on_kill_timeout)
 
     @classmethod
-    def for_window(cls, window: QtWidgets.QWidget, db_path: Path) -> ReviewLauncher:
-        """The launcher of `window` for `db_path`, made on first use (one per window and log)."""
+    def for_window(cls, window: QtWidgets.QWidget, db_path: Path,
+                   lock_after_s: float | None = None) -> ReviewLauncher:
+        """The launcher of `window` for `db_path`, made on first use (one per window and log);
+        `lock_after_s`: the window's idle lock time, passed on to the review."""
         for child in window.findChildren(cls):
             if child.db_path == Path(db_path):
                 return child
-        return cls(db_path, parent=window)
+        return cls(db_path, command=review_command(Path(db_path), lock_after_s), parent=window)
 
     # ---- state --------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ reads and a PDF export were still logged under it). The chair's rule applies
 click or a touch in the window, the records give way to this page, which asks for the signed-in
 account's own PIN or password (`ReviewAccess.unlock`: a sign-in, logged, counted by the
 lock-out). Anyone else closes the review and opens their own. Nothing is read, exported or
-annotated while it is locked: the page covers every tab.
+annotated while it is locked: the page covers every tab, and a dialog left open is closed as if
+cancelled. A key, a click or a touch in any window of the review (its own process) is someone
+there: typing a long annotation in its dialog does not lock it.
 
 It only draws and forwards; the rule and the secret's check are Qt-free.
 """
@@ -76,7 +78,8 @@ class ReviewLock(QtWidgets.QWidget):
         self._timer.start()
         app = QtWidgets.QApplication.instance()
         if app is not None:
-            app.installEventFilter(ActivityFilter(self._on_activity, window))
+            app.installEventFilter(ActivityFilter(self._on_activity, window, any_window=True))
+        self._window = window
 
     @property
     def locked(self) -> bool:
@@ -88,12 +91,21 @@ class ReviewLock(QtWidgets.QWidget):
     def check(self) -> None:
         """Lock when the review has been idle long enough (the timer calls it)."""
         if self.idle.check(self.clock.now().mono):
+            self._close_dialogs()
             self.text.setText(locked_text(self.access.account.name,
                                           self.idle.lock_after_s / 60.0))
             self.message.clear()
             self.secret.clear()
             self.locked_changed.emit(True)
             self.secret.setFocus()
+
+    def _close_dialogs(self) -> None:
+        """A dialog left open (an annotation half typed, a file being chosen, an error) shows
+        what the lock hides: it is closed as if cancelled (nothing of it was written)."""
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            if isinstance(widget, QtWidgets.QDialog) and widget.isVisible() \
+                    and widget is not self._window:
+                widget.reject()
 
     def _on_unlock(self) -> None:
         secret = self.secret.text()

@@ -466,3 +466,27 @@ def test_a_review_left_idle_hides_its_records_until_its_reader_signs_in_again(
     assert [outcome for (outcome,) in rows(
         db, "SELECT outcome FROM sign_ins WHERE purpose = 'review' ORDER BY id")][-3:] == [
         "wrong", "wrong", "ok"]
+
+
+def test_typing_in_a_review_dialog_is_someone_there_and_a_lock_closes_the_dialog(
+        db, facts, protocols, qtbot, tmp_path):
+    from PySide6 import QtWidgets
+
+    from console.session.lock import DEFAULT_LOCK_AFTER_S
+
+    window, _ = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                            tmp_path)
+    window.show()
+    dialog = QtWidgets.QDialog(window)   # an annotation being typed, in its own window
+    note = QtWidgets.QLineEdit(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    window.clock.advance(DEFAULT_LOCK_AFTER_S - 1)
+    qtbot.keyClicks(note, "BP settled after")
+    window.clock.advance(DEFAULT_LOCK_AFTER_S - 1)
+    window.lock.check()
+    assert not window.lock.locked and dialog.isVisible()
+    window.clock.advance(1)
+    window.lock.check()
+    assert window.lock.locked and not dialog.isVisible()   # what it showed is hidden too
+    assert dialog.result() == QtWidgets.QDialog.DialogCode.Rejected

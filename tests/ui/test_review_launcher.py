@@ -120,7 +120,8 @@ def test_ctrl_r_starts_the_review_of_this_log_as_its_own_process(qtbot, console)
                              "goes on here.")
     # (Popen returns while the child is still inside exec: its command line comes a moment later.)
     expected = [sys.executable, "-m", "console.cli", "review", "--db", str(console.log.path),
-                "--theme", "light"]   # the console's look: a dim room's review is dim too
+                "--theme", "light",   # the console's look: a dim room's review is dim too
+                "--lock-after", "10"]  # and its idle lock time
     qtbot.waitUntil(lambda: cmdline(pid) == expected, timeout=CHILD_START_S * 1000)
     # Below the console on the CPU: the alarm path wins over a busy review; on two or more
     # processors the review keeps to the last one (run_in_background).
