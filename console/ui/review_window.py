@@ -656,6 +656,10 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.phase_table = make_table(self.phase_model)
         self.signature_model = RowsModel(rc.SIGNATURE_COLUMNS, self)
         self.signature_table = make_table(self.signature_model)
+        # Status in sight at 1366 px ("UNSIGNED", "RECORD CHANGED" were off the right edge):
+        # the record's text and the names wrap instead.
+        fit_to_width(self.signature_table, [rc.SIGNATURE_COLUMNS.index(c) for c in (
+            "Record", "Meaning", "Signed by", "Record time", "Signed at")])
         self.signature_summary = _label(role="subtitle", wrap=True)
         self.signed: SessionSignatures | None = None
         self.show_reminders = QtWidgets.QCheckBox("show reminders")

@@ -397,6 +397,15 @@ def test_the_signatures_tab_shows_signed_and_unsigned_records(db, facts, protoco
     assert len(unsigned) == expected and expected > 0
     plural = "s" if expected != 1 else ""
     assert page.signature_summary.text() == f"1 signature · {expected} record{plural} unsigned"
+    # At 1366x768 every column is in sight, Status last among them (it was off the right edge,
+    # behind a sideways scroll: "UNSIGNED" unread): the long record text wraps instead.
+    from tests.ui.test_review_layout import cut_columns, select_tab
+
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    select_tab(page, "Signatures")
+    assert cut_columns(page.signature_table) == []
     window.close_log()
 
 
