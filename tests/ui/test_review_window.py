@@ -777,7 +777,8 @@ def test_the_console_menu_opens_the_review_of_its_log(log_copy, qtbot):
 
         window.review_action.trigger()
         launcher = ReviewLauncher.for_window(window, path)
-        assert launcher.running() and launcher.command[-4:] == ["--db", str(path), "--theme", "light"]
+        assert launcher.running() and launcher.command[-6:] == [
+            "--db", str(path), "--theme", "light", "--lock-after", "10"]
         launcher.close()
     finally:
         for cleanup in reversed(cleanups):
