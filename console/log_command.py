@@ -97,12 +97,20 @@ class LogCommand:
 
         No file, a folder, an empty file or another program's database is not a session log:
         these commands never create one (EventLog.open would, and build the whole schema in an
-        empty file).
+        empty file). A `-wal` holding committed transactions SQLite would pass over is damage
+        (console/store/wal_check.py): an export of the shorter log would leave in silence.
         """
         from console.review.queries import MissingLogError, open_readonly
         from console.store import LogError
         from console.store.errors import sqlite_words
+        from console.store.wal_check import wal_damage
 
+        try:   # before SQLite reads it: it passes over a damaged frame and all after in silence
+            wal = wal_damage(db)
+        except OSError:
+            wal = None   # an unreadable -wal: SQLite's own open says why
+        if wal is not None:
+            raise self.damaged(db, wal.message)
         try:
             return open_readonly(db)
         except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)

@@ -53,9 +53,21 @@ def _checksum(data: bytes, s0: int, s1: int, big_endian: bool) -> tuple[int, int
 def wal_damage(db: Path) -> WalDamage | None:
     """The damage in `db`'s `-wal`, or None (no file, empty, sound, or a torn last transaction).
 
+    Read twice when the first read finds damage, and reported only when both agree: a console
+    writing the log may reset its `-wal` while it is read (a new header over old frames for a
+    moment), which one read could take for damage.
+
     Raises:
         OSError: the file exists but cannot be read.
     """
+    first = _read_damage(db)
+    if first is None:
+        return None
+    second = _read_damage(db)
+    return second if second is not None and second.frame == first.frame else None
+
+
+def _read_damage(db: Path) -> WalDamage | None:
     wal = db.with_name(db.name + "-wal")
     try:
         data = wal.read_bytes()

@@ -76,3 +76,18 @@ def test_a_last_transaction_cut_short_is_what_a_power_failure_leaves(capsys, tmp
     flip(wal, 32 + (frames - 1) * FRAME + 24 + 100)   # the last frame: the last commit's
     assert wal_damage(copy) is None
     assert verify(capsys, copy)[0] == 0
+
+
+@pytest.mark.parametrize("command", [["export", "1", "--csv", "OUT"], ["access-log"]],
+                         ids=["export", "access-log"])
+def test_an_export_or_the_access_log_of_a_damaged_wal_is_refused_as_damage(
+        capsys, tmp_path, command):
+    # Read as a sound, shorter log, the export left with rows missing and said nothing.
+    copy = live_copy(tmp_path)
+    flip(Path(f"{copy}-wal"), 32 + 3 * FRAME + 24 + 100)
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    code = main([*args, "--db", str(copy)])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "the file is damaged: its write-ahead log log.sqlite3-wal is damaged at frame 4" in err
+    assert not (tmp_path / "out").exists()
