@@ -202,7 +202,8 @@ class SignInDialog(QtWidgets.QDialog):
 
 class StaffAdminDialog(QtWidgets.QDialog):
     """The administration of staff accounts, for a signed-in administrator: the accounts, and
-    add, disable, reset a PIN or password.
+    add, disable, enable again (with a new secret), set roles, reset a PIN or password, read an
+    account's history (as `infusion-console staff` does).
 
     Every change goes through `Staff` with this administrator as `by` (the identity layer checks
     again, in the write transaction, that the account is an active administrator) and is a new
@@ -223,6 +224,7 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.staff = staff
         self.clock = clock
         self.admin = admin
+        self.history_text = ""   # the history shown last
         self.setObjectName("staff_admin_dialog")
         self.setWindowTitle("Staff accounts")
         self.heading = QtWidgets.QLabel(f"Staff accounts — signed in as {admin.name} "
@@ -259,17 +261,30 @@ class StaffAdminDialog(QtWidgets.QDialog):
             field.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.reason = QtWidgets.QLineEdit()
         self.reason.setObjectName("staff_reason")
-        self.reason.setPlaceholderText("why the selected account is disabled")
+        self.reason.setPlaceholderText("why: disable, enable or a change of roles")
         self.add_button = QtWidgets.QPushButton("Add account")
         self.add_button.setObjectName("staff_add")
         self.disable_button = QtWidgets.QPushButton("Disable selected")
         self.disable_button.setObjectName("staff_disable")
         self.reset_button = QtWidgets.QPushButton("Reset selected's PIN or password")
         self.reset_button.setObjectName("staff_reset")
+        self.enable_button = QtWidgets.QPushButton("Enable selected")
+        self.enable_button.setObjectName("staff_enable")
+        self.enable_button.setToolTip("Enable the selected disabled account again, with the new "
+                                      "PIN or password typed twice and the reason")
+        self.roles_button = QtWidgets.QPushButton("Set selected's roles")
+        self.roles_button.setObjectName("staff_roles")
+        self.roles_button.setToolTip("Give the selected account the roles ticked above (the "
+                                     "whole set), with the reason")
+        self.history_button = QtWidgets.QPushButton("History")
+        self.history_button.setObjectName("staff_history")
+        self.history_button.setToolTip("Every version of the selected account: when, what "
+                                       "changed, by whom, why (never a secret)")
         close = QtWidgets.QPushButton("Close")
         close.setAutoDefault(False)
-        self.message = QtWidgets.QLabel("Select an account to disable it or reset its PIN or "
-                                        "password; fill the form to add one.")
+        self.message = QtWidgets.QLabel("Select an account to disable or enable it, set its "
+                                        "roles, reset its PIN or password or read its history; "
+                                        "fill the form to add one.")
         self.message.setObjectName("staff_message")
         self.message.setWordWrap(True)
         form = QtWidgets.QFormLayout()
@@ -279,11 +294,11 @@ class StaffAdminDialog(QtWidgets.QDialog):
         form.addRow("Signs in with", self.kind)
         form.addRow("New PIN or password", self.secret)
         form.addRow("Again", self.again)
-        form.addRow("Reason (disable)", self.reason)
+        form.addRow("Reason", self.reason)
         buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.disable_button)
-        buttons.addWidget(self.reset_button)
+        for button in (self.add_button, self.disable_button, self.enable_button,
+                       self.roles_button, self.reset_button, self.history_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)
         column = QtWidgets.QVBoxLayout(self)
@@ -298,6 +313,9 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.add_button.clicked.connect(self._on_add_clicked)
         self.disable_button.clicked.connect(self._on_disable_clicked)
         self.reset_button.clicked.connect(self._on_reset_clicked)
+        self.enable_button.clicked.connect(self._on_enable_clicked)
+        self.roles_button.clicked.connect(self._on_roles_clicked)
+        self.history_button.clicked.connect(self._on_history_clicked)
         close.clicked.connect(self.accept)
         self.refresh()
 
@@ -404,6 +422,70 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self._done(account, f"{account.name}'s {account.kind.label} was reset (a lock-out "
                             "ends with it).")
 
+    def _chosen(self, what: str) -> int | None:
+        """The selected account, or None (said: select one to `what`)."""
+        chosen = self.selected_account()
+        if chosen is None:
+            self._say(f"Select the account to {what} in the list first.", refused=True)
+        return chosen
+
+    def _on_enable_clicked(self) -> None:
+        from console.identity import IdentityError  # noqa: PLC0415
+
+        chosen = self._chosen("enable")
+        if chosen is None:
+            self.secret.clear()
+            self.again.clear()
+            return
+        try:   # who, why, disabled, name and badge free: before the new secret is read
+            self.staff.check_enable(chosen, self.admin, self.reason.text())
+        except IdentityError as exc:
+            self.secret.clear()
+            self.again.clear()
+            self._say(_sentence(str(exc)), refused=True)
+            return
+        secret = self._secret()
+        if secret is None:
+            return
+        try:
+            account = self.staff.enable(chosen, secret, self.admin, self.reason.text(),
+                                        self.clock.now().wall,
+                                        kind=str(self.kind.currentData()))
+        except IdentityError as exc:
+            self._say(_sentence(str(exc)), refused=True)
+            return
+        self.reason.clear()
+        self._done(account, f"{account.name} is enabled again, with a new "
+                            f"{account.kind.label}.")
+
+    def _on_roles_clicked(self) -> None:
+        from console.identity import IdentityError  # noqa: PLC0415
+
+        chosen = self._chosen("give roles to")
+        if chosen is None:
+            return
+        roles = [role for role, box in self.role_boxes.items() if box.isChecked()]
+        try:
+            account = self.staff.change_roles(chosen, roles, self.admin, self.reason.text(),
+                                              self.clock.now().wall)
+        except IdentityError as exc:
+            self._say(_sentence(str(exc)), refused=True)
+            return
+        self.reason.clear()
+        self._done(account, f"{account.name} now has the roles {account.roles_text}; the "
+                            "signatures made before keep the roles they were made under.")
+
+    def _on_history_clicked(self) -> None:
+        chosen = self._chosen("read the history of")
+        if chosen is None:
+            return
+        self.history_text = history_text(self.staff, chosen)
+        box = QtWidgets.QMessageBox(self)
+        box.setObjectName("staff_history_box")
+        box.setWindowTitle("Account history")
+        box.setText(self.history_text)
+        box.exec()
+
     def _done(self, account: Account, text: str) -> None:
         self.refresh()
         self.select(account.id)
@@ -416,6 +498,19 @@ class StaffAdminDialog(QtWidgets.QDialog):
         else:
             self.message.setStyleSheet("")
             self.message.setText(text)
+
+
+def history_text(staff: Staff, account: int) -> str:
+    """Every version of an account, oldest first, one line each: when, what changed, by whom,
+    why (`Staff.changes`: never a secret nor its hash)."""
+    names = {a.id: a.name for a in staff.list()}
+    lines = []
+    for change in staff.changes(account):
+        by = (f"{names.get(change.by, '?')} (#{change.by})" if change.by is not None
+              else "nobody signed in (the first administrator)")
+        lines.append(f"{change.at.astimezone():%d %b %Y %H:%M} · {'; '.join(change.what)} · "
+                     f"by {by} · {change.reason}")
+    return "\n".join(lines)
 
 
 def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,

@@ -149,3 +149,37 @@ def test_a_cancelled_sign_in_opens_nothing(staff, log, monkeypatch):
 
 def test_a_given_account_that_is_not_an_administrator_opens_nothing(staff, log):
     assert open_staff_admin(None, log, staff.find(ANA), ManualClock(NOW), staff) is None
+
+
+def test_roles_are_set_and_a_disabled_account_enabled_again_with_a_new_pin(dialog, staff, log):
+    from console.ui.staff_dialogs import history_text
+
+    ana = staff.find(ANA).id
+    dialog.select(ana)
+    for role, box in dialog.role_boxes.items():
+        box.setChecked(role in ("nurse", "prescriber"))
+    dialog.reason.setText("qualified as a prescriber")
+    dialog.roles_button.click()
+    assert dialog.message.text().startswith(f"{ANA} now has the roles nurse prescriber")
+    assert staff.get(ana).roles_text == "nurse prescriber"
+    dialog.reason.setText("on leave")
+    dialog.disable_button.click()
+    dialog.select(ana)
+    dialog.secret.setText("77441122")
+    dialog.again.setText("77441122")
+    dialog.enable_button.click()   # no reason: refused before the secret is read
+    assert "reason" in dialog.message.text().lower() and not staff.get(ana).active
+    assert dialog.secret.text() == ""
+    dialog.reason.setText("back from leave")
+    dialog.secret.setText("77441122")
+    dialog.again.setText("77441122")
+    dialog.enable_button.click()
+    assert dialog.message.text() == f"{ANA} is enabled again, with a new PIN."
+    assert staff.get(ana).id == ana and staff.get(ana).active   # the same account
+    assert not staff.sign_in(ANA, ANA_PIN, NOW, "test").ok      # the old PIN never again
+    assert staff.sign_in(ANA, "77441122", NOW, "test").ok
+    history = history_text(staff, ana).splitlines()
+    assert [line.split(" · ")[1] for line in history] == [
+        f"created: {ANA}, roles nurse, PIN", "roles nurse -> nurse,prescriber", "disabled",
+        "enabled; PIN reset"]
+    assert all(f"by {ADMIN} (#" in line for line in history[1:])
