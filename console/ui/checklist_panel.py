@@ -40,13 +40,14 @@ from protocols.model import PhaseKind
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
 ITEM_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole
 REQUIRED_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+WHOLE_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2   # a row always shown whole (a condition)
 # Names of theme colours (console/ui/theme.py). The required mark is not red: a red dot is an
 # alarm's colour.
 REQUIRED_COLOUR = "required_mark"
 TICKED_COLOUR = "muted_text"
 MARK_SIZE = 10
 LEGEND = "● required · greyed: ticked · a cut row shows whole when chosen"
-CONDITIONS_HEADING = "{phase} goes on while:"
+CONDITIONS_HEADING = "This phase goes on while:"   # its name is long (esketamine's) and above
 NOTHING_HOLDS = "Nothing holds this phase now: Next phase moves on."
 OPENED_UNTICKED = "Not ticked yet: the item is shown whole; read it, then tick its box."
 LISTED_ITEMS = 8       # open items a refusal's question names; the checklist shows the rest
@@ -133,39 +134,50 @@ def _mark(colour: str | None) -> QtGui.QIcon:
     return QtGui.QIcon(pixmap)
 
 
+class _ChecklistList(QtWidgets.QListWidget):
+    """The checklist's rows, knowing which one is open (shown whole) and which one was open
+    when a mouse button went down: a press may choose a row, and the 0-ms turn that opens it
+    may come before the release (a real mouse on X), so "open" at the release says nothing of
+    what the nurse saw when she clicked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_row = -1
+        self.open_at_press = -1
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self.open_at_press = self.open_row
+        super().mousePressEvent(event)
+
+
 class _RowDelegate(QtWidgets.QStyledItemDelegate):
     """Rows as tall as their wrapped text, up to `ROW_LINES` lines (Qt elides the last one);
-    the chosen (current) row shows whole, however many lines it takes.
+    the open row (the chosen one, once laid out) shows whole, however many lines it takes.
 
-    Read before you tick: a click on the box of a row shown cut opens it whole and does not tick
-    it; the next click does. At 1366x768 "Contraindication screen: no psychosis or ..." could be
-    ticked with its contraindication unread (a nurse walk on X); a tick is a logged statement
-    that the whole item was checked."""
+    Read before you tick: a click on the box of a row cut at `ROW_LINES` lines that was not open
+    when the button went down opens it whole and does not tick it; the next click does. At
+    1366x768 "Contraindication screen: no psychosis or ..." could be ticked with its
+    contraindication unread (a nurse walk on X); a tick is a logged statement that the whole
+    item was checked."""
 
     opened_by_click = QtCore.Signal()   # a click on a cut row's box opened it, unticked
 
-    def __init__(self, view: QtWidgets.QListWidget) -> None:
+    def __init__(self, view: _ChecklistList) -> None:
         super().__init__(view)
-        self.open_row = -1
         self._view = view
-
-    def open(self, row: int) -> None:
-        self.open_row = row
 
     def sizeHint(self, option: QtWidgets.QStyleOptionViewItem,
                  index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.QSize:
         full = super().sizeHint(option, index)
-        if index.row() == self.open_row:
+        if index.row() == self._view.open_row or index.data(WHOLE_ROLE):
             return full
         return QtCore.QSize(full.width(), min(full.height(), self._tallest(option, index)))
 
     def editorEvent(self, event: QtCore.QEvent, model: QtCore.QAbstractItemModel,  # noqa: N802
                     option: QtWidgets.QStyleOptionViewItem,
                     index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> bool:
-        # A press on a row's box leaves the current row as it was (Qt 6): at the release,
-        # a row not open yet is one the nurse has not seen whole.
         if (event.type() == QtCore.QEvent.Type.MouseButtonRelease
-                and index.row() != self.open_row and self._cut(option, index)):
+                and index.row() != self._view.open_at_press and self._cut(option, index)):
             self._view.setCurrentIndex(index)   # opens it: read first, ticked by the next click
             self.opened_by_click.emit()
             return True
@@ -173,8 +185,9 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
 
     def _cut(self, option: QtWidgets.QStyleOptionViewItem,
              index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> bool:
-        """Whether the row as drawn (`option.rect`) is shorter than its whole text."""
-        return super().sizeHint(option, index).height() > option.rect.height()
+        """Whether the row's whole text needs more than `ROW_LINES` lines (whether it is drawn
+        open now or not)."""
+        return super().sizeHint(option, index).height() > self._tallest(option, index)
 
     def _tallest(self, option: QtWidgets.QStyleOptionViewItem,
                  index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> int:
@@ -200,7 +213,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
-        self.items = QtWidgets.QListWidget()
+        self.items = _ChecklistList()
         self.items.setObjectName("checklist_items")
         self.items.setStyleSheet("QListWidget {font-size:12pt;} QListWidget::item {padding:0;}")
         self.items.setWordWrap(True)   # only when the text needs it; two lines at most
@@ -314,14 +327,15 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         else:
             holding = [b for b in view.phase_blockers(self.controller.clock.now())
                        if not b.startswith(REQUIRED_OPEN)]
-            texts = ([CONDITIONS_HEADING.format(phase=view.phase.name)]
-                     + [f"• {b}" for b in holding] if holding else [NOTHING_HOLDS])
+            texts = ([CONDITIONS_HEADING] + [f"• {b}" for b in holding] if holding
+                     else [NOTHING_HOLDS])
         while self.items.count() > len(texts):
             self.items.takeItem(self.items.count() - 1)
         for row, text in enumerate(texts):
             if row == self.items.count():
                 item = QtWidgets.QListWidgetItem(text)
                 item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)   # read, not ticked
+                item.setData(WHOLE_ROLE, True)   # few, and nothing to choose: each whole
                 item.setToolTip(text)
                 self.items.addItem(item)
             elif self.items.item(row).text() != text:
@@ -349,9 +363,9 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         list is being emptied, for a new phase or as it is destroyed; nothing to lay out."""
         if row < 0:
             return
-        self.rows.open(row)
-        # Laid out on the next turn of the event loop: laying the rows out now, inside the
-        # view's own key or mouse handling, pulls its rows from under it.
+        # Opened and laid out on the next turn of the event loop: a row grown now, inside the
+        # view's own key or mouse handling, pulls the rows from under it (the selection went to
+        # the row below the one Space ticks: a nurse walk on X; a crash of the UI suite once).
         self._show_open_row.start()
 
     def _on_opened_by_click(self) -> None:
@@ -363,6 +377,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
 
     def _lay_out_open_row(self) -> None:
         row = self.items.currentRow()
+        self.items.open_row = row
         self.items.doItemsLayout()
         if row >= 0:
             self.items.scrollToItem(self.items.item(row))

@@ -334,7 +334,7 @@ def test_a_phase_without_a_checklist_lists_what_holds_it_as_it_stands(qtbot, liv
         assert controller.advance_phase(override_reason="test").done
     assert controller.view.phase.name == "Observation" and not controller.view.phase.checklist
     texts = [panel.items.item(r).text() for r in range(panel.items.count())]
-    assert texts[0] == "Observation goes on while:"
+    assert texts[0] == "This phase goes on while:"
     assert any(t.startswith("• Observation must last 30:00") for t in texts)
     assert "• No MOAA/S recorded (needs 5)" in texts
     assert panel.message.text() == ""   # the legend explains marks this list does not have
@@ -347,3 +347,32 @@ def test_a_phase_without_a_checklist_lists_what_holds_it_as_it_stands(qtbot, liv
     controller.tick()
     texts = [panel.items.item(r).text() for r in range(panel.items.count())]
     assert texts == ["Nothing holds this phase now: Next phase moves on."], texts
+
+
+def test_the_highlighted_row_is_the_one_space_ticks_after_each_down(qtbot, live):
+    # The chosen row opened inside Qt's own key handling: the highlight went to the row below
+    # it, and Space ticked a row the nurse did not see highlighted (a nurse walk on X).
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    panel.items.setFocus()
+    for _ in range(8):
+        qtbot.keyClick(panel.items, Key.Key_Down)
+        qtbot.waitUntil(lambda: not panel.opening())
+        selected = [i.row() for i in panel.items.selectionModel().selectedIndexes()]
+        assert selected == [panel.items.currentRow()]
+
+
+def test_a_cut_row_chosen_by_the_press_is_still_not_ticked_by_its_release(qtbot, live):
+    # A real mouse: the press chooses the row, the event loop turns (the row opens), then the
+    # release comes on the box. What the nurse saw when she pressed was the row cut.
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    panel.items.setCurrentRow(row_of(panel, "Fasting as per clinic policy"))
+    qtbot.waitUntil(lambda: not panel.opening())
+    row = row_of(panel, MEDICATIONS)
+    box = check_box_centre(panel, row)
+    qtbot.mousePress(panel.items.viewport(), LEFT, pos=box)
+    panel.items.setCurrentRow(row)            # as a press beside the box chooses the row
+    qtbot.waitUntil(lambda: not panel.opening())
+    qtbot.mouseRelease(panel.items.viewport(), LEFT, pos=check_box_centre(panel, row))
+    assert ticked_ids(log) == [] and panel.message.text() == OPENED_UNTICKED
