@@ -335,11 +335,17 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         board.station_fault(summary)
         redraw_soon()
 
+    was_connected = [False]
+
     def on_status(status: BusStatus) -> None:
         connected, text = bus_line(status, in_clear)
         board.set_bus(connected, text, clock.now())
-        if connected:   # every (re)connect: say we are here (retained)
+        if connected and not was_connected[0]:   # each (re)connect: say we are here (retained)
+            # Once per connection, not per status: a refused presence changes the status text
+            # ("refused N messages"), which called this again, which published again: a central
+            # named unlike its account spun at 97 % of a core and logged 600 lines a second.
             bus.publish(status_topic, presence(name, True, iso(clock.now().wall)), retain=True)
+        was_connected[0] = connected
         redraw_soon()
 
     def read_counts() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from console.central.app import StartError, build, bus_line, parser, presence
 from console.cli import main as cli_main
-from console.clock import ManualClock, SystemClock
+from console.clock import ManualClock, SystemClock, iso
 from console.network import bus_topics
 from console.network.mqtt_bus import BusClient, BusConfig, BusState, BusStatus
 from console.ui.audio import RecordingAudioOut
@@ -240,3 +240,34 @@ def test_a_bug_on_one_message_costs_no_other_and_is_a_high_station_alarm(
 
 def test_a_payload_nested_deeper_than_python_can_read_is_ignored_not_raised():
     assert bus_topics.decode(b"[" * 100_000 + b"]" * 100_000) is None
+
+
+def test_the_station_says_it_is_here_once_per_connection_not_per_status(
+        qtbot, broker, tmp_path, stations):
+    # A central named unlike its broker account had its presence refused; each refusal changed
+    # the status text, each status published the presence again: 97 % of a core, 600 log
+    # lines a second (the clinic IT audit). Statuses that change nothing of the connection
+    # publish nothing; a reconnection says it again.
+    clock = ManualClock(START)
+    station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
+                    audio_out=RecordingAudioOut(), asker=Answers(), clock=clock)
+    stations.append(station)
+    qtbot.addWidget(station.window)
+    qtbot.waitUntil(lambda: station.board.bus_connected, timeout=WAIT_MS)
+    console = ChairConsole(broker.url, Chair("chair-1", "Room 1", ManualClock(START)))
+    try:
+        qtbot.waitUntil(lambda: len(console.received("/central/desk/status")) == 1,
+                        timeout=WAIT_MS)   # the retained one, as the chair subscribed
+        connected = station.bus.status()
+        for n in range(5):   # "refused n messages": the status text changes, not the link
+            station.bridge.status.emit(BusStatus(BusState.CONNECTED, f"{connected.detail} ({n})",
+                                                 connected.since_mono, 0, None))
+        clock.advance(60)
+        station.bridge.status.emit(BusStatus(BusState.DISCONNECTED, "lost", 1.0, 0, None))
+        station.bridge.status.emit(connected)
+        again = bus_topics.decode(presence("desk", True, iso(clock.now().wall)))
+        qtbot.waitUntil(lambda: console.received("/central/desk/status")[-1] == again,
+                        timeout=WAIT_MS)
+        assert len(console.received("/central/desk/status")) == 2
+    finally:
+        console.stop()
