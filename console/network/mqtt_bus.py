@@ -406,6 +406,9 @@ class BusClient:
         self._stopping = False
         self._refused_messages = 0  # PUBACKs with a failure reason code since the last connect
         self._refusal: str | None = None  # the last of them, in words
+        # Topics whose refusal was logged since the last connect: one line per topic, not one
+        # per message (a chair named unlike its account logged two lines a second).
+        self._refusals_logged: set[str] = set()
         self._status = BusStatus(BusState.NOT_STARTED, f"not started ({config.describe()})",
                                  clock.now().mono, 0, None)
 
@@ -533,6 +536,7 @@ class BusClient:
                 self._handing = None
                 self._refused_messages = 0
                 self._refusal = None
+                self._refusals_logged.clear()
                 pending = list(self._queue)
                 for entry in pending:
                     entry.mid = None
@@ -611,21 +615,26 @@ class BusClient:
             else:
                 self._queue.remove(entry)
             refused = reason.is_failure
+            first_on_topic = False
             if refused:
                 self._refused_messages += 1
                 self._refusal = (f"the broker refused {self._refused_messages} message(s), "
                                  f"the last to {entry.topic}: {_reason_words(reason.value)}")
+                first_on_topic = entry.topic not in self._refusals_logged
+                self._refusals_logged.add(entry.topic)
             self._lock.notify_all()
-        if refused:
-            log.error("%s refused the message to %s: %s (check the broker's ACL for user %s); "
-                      "not sent again", self._address, entry.topic, _reason_words(reason.value),
+        if refused and first_on_topic:
+            log.error("%s refused the message to %s: %s (check that this station's name in the "
+                      "topic matches its account, user %s, and the broker's ACL); not sent "
+                      "again, nor are later ones to this topic logged (the status counts them)",
+                      self._address, entry.topic, _reason_words(reason.value),
                       self.config.username)
             with self._lock:
                 state = self._status.state
             if state is BusState.CONNECTED:
                 self._set_status(BusState.CONNECTED, (
-                    f"connected to {self.config.describe()}; {self._refusal} (check the "
-                    "broker's ACL for this user)"))
+                    f"connected to {self.config.describe()}; {self._refusal} (check that this "
+                    "station's name matches its account, and the broker's ACL)"))
             if entry.on_refused is not None:
                 call_owner(entry.on_refused, "on_refused")
             return

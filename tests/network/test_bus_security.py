@@ -69,7 +69,8 @@ def test_R13_chair_2_cannot_publish_as_chair_3(clinic: Clinic, bus_client: MakeC
     assert chair2.status().unconfirmed == 0
     assert chair2.status().detail == (
         f"connected to {clinic.url} as chair-2; the broker refused 1 message(s), the last to "
-        f"{forged}: not authorised (check the broker's ACL for this user)")
+        f"{forged}: not authorised (check that this station's name matches its account, and "
+        "the broker's ACL)")
 
 
 def test_R13_a_chair_cannot_confirm_its_own_alarms_or_command_itself(

@@ -28,6 +28,7 @@ from console.network.mqtt_bus import (
 )
 from tests.mosquitto import Broker, free_port, wait_until
 from tests.network.conftest import MakeClient
+from tests.session.helpers import START
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -472,3 +473,26 @@ def test_the_status_keeps_its_since_while_only_its_sentence_changes():
     assert up is not None and up.since_mono == clock.now().mono
     stopped = BusStatus(BusState.STOPPED, "stopped", clock.now().mono, 0, None)
     assert next_status(stopped, BusState.CONNECTING, "connecting", clock) is None
+
+
+def test_refusals_are_logged_once_per_topic_and_counted_in_the_status(caplog) -> None:
+    # A chair named unlike its account had every message refused: one log line per message
+    # was two lines a second (the clinic IT audit). The status counts them all.
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.reasoncodes import ReasonCode
+
+    from console.network.mqtt_bus import Pending
+
+    client = BusClient(BusConfig("mqtt://127.0.0.1:1"), client_id="chair-2",
+                       clock=ManualClock(START))
+    refused = ReasonCode(PacketTypes.PUBACK, "Not authorized")
+    topics = ["infusion/chair/chair-1/pcd01"] * 3 + ["infusion/chair/chair-1/status"]
+    for mid, topic in enumerate(topics, start=1):
+        entry = Pending(topic, b"x", False, None, 0.0, None, mid)
+        client._queue.append(entry)
+        client._by_mid[mid] = entry
+        client._handle_puback(None, None, mid, refused, None)
+    lines = [r.getMessage() for r in caplog.records if "refused the message" in r.getMessage()]
+    assert [line.split(" refused the message to ")[1].split(":")[0] for line in lines] == [
+        "infusion/chair/chair-1/pcd01", "infusion/chair/chair-1/status"]
+    assert "the broker refused 4 message(s)" in client._refusal
