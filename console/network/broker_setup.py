@@ -408,7 +408,10 @@ def acl_text(plan: Plan) -> str:
     ]
     for chair in plan.chairs:
         lines.append(f"user {chair}")
-        lines += [f"topic write {bus_topics.chair_topic(chair, kind, p)}" for kind in _CHAIR_WRITES]
+        # Its own status it reads too: a status there from another console is a second
+        # station running with this chair's settings kit (console/network/link.py).
+        lines += [f"topic {'readwrite' if kind == 'status' else 'write'} "
+                  f"{bus_topics.chair_topic(chair, kind, p)}" for kind in _CHAIR_WRITES]
         lines += [f"topic read {bus_topics.chair_topic(chair, kind, p)}" for kind in _CENTRAL_WRITES]
         lines += [f"topic read {bus_topics.central_filter(p)}", ""]
     lines += [

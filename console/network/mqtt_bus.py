@@ -542,10 +542,13 @@ class BusClient:
                     entry.mid = None
                 subscriptions = list(self._subscriptions.items())
                 self._connected = True
-            for entry in pending:
-                self._hand(entry)
+            # Subscriptions first: the retained message a subscription brings is then what
+            # others left there, not what this client is about to send (a chair reads on its
+            # own status topic whether another console runs with its settings).
             for topic_filter, qos in subscriptions:
                 client.subscribe(topic_filter, qos)
+            for entry in pending:
+                self._hand(entry)
         if pending:
             log.info("connected to %s; sent %d unconfirmed message(s) again in order",
                      self._address, len(pending))

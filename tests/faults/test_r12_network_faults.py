@@ -386,6 +386,9 @@ def test_broker_killed_and_restarted_mid_session(
             bedside.frame()
         bedside.until(lambda: len(central.control_ids(CHAIR)) == len(bedside.outbox()), 10,
                       "the central has everything before the fault")
+        # ... and the bus has confirmed it (the window measures from its last confirmation;
+        # the PUBACK can reach the chair a turn after the message reached the central).
+        bedside.until(lambda: bedside.undelivered() == 0, 10, "the bus confirmed it all")
         broker.save()
         broker.kill()
         bedside.until(lambda: bedside.bus_state() is not BusState.CONNECTED, 5,

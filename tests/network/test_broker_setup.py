@@ -120,7 +120,7 @@ def test_the_acl_gives_each_account_its_own_topics(
              if line and not line.startswith("#")]
     assert rules == [
         "user bed1",
-        "topic write site/ward-4/chair/bed1/status",
+        "topic readwrite site/ward-4/chair/bed1/status",
         "topic write site/ward-4/chair/bed1/pcd01",
         "topic write site/ward-4/chair/bed1/pcd04",
         "topic write site/ward-4/chair/bed1/trend",
@@ -128,7 +128,7 @@ def test_the_acl_gives_each_account_its_own_topics(
         "topic read site/ward-4/chair/bed1/confirm",
         "topic read site/ward-4/central/+/status",
         "user bed2",
-        "topic write site/ward-4/chair/bed2/status",
+        "topic readwrite site/ward-4/chair/bed2/status",
         "topic write site/ward-4/chair/bed2/pcd01",
         "topic write site/ward-4/chair/bed2/pcd04",
         "topic write site/ward-4/chair/bed2/trend",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from console.clock import ManualClock
+from console.clock import ManualClock, iso
 from console.network import bus_topics as topics
 from console.network.config import NetworkConfig
 from console.network.link import HAND_OFF_GAP_S, NetworkLink
@@ -586,3 +586,57 @@ def test_quiet_room_goes_to_full_volume_the_moment_the_bus_is_lost(
     report = chair.link.pump()
     assert not report.quiet_allowed
     assert report.state.endswith("; quiet room: full volume")
+
+
+def test_two_consoles_with_one_chairs_settings_raise_an_alarm_at_both(
+        chairs: Callable[..., Chair], broker: Broker) -> None:
+    # The same settings kit copied to two machines: one client id, each console takes the
+    # connection from the other, and the central showed two patients in turn on one card with
+    # no alarm anywhere (the clinic IT audit). Each now reads the other's status on its own
+    # topic and says so; its own status, and its last run's retained one, are not the other.
+    config = bus_config(broker.url)
+    first = chairs(config, name="first")
+    wait_until(lambda: first.link.bus.status().state.name == "CONNECTED", "connected")
+    first.link.publish_status(status_now(first, "P-001"))
+    first.clock.advance(5)
+    assert first.link.pump().problem is None   # its own status is not another console's
+    second = chairs(config, name="second")
+    second.clock.advance(5)
+
+    def said(chair: Chair) -> str:
+        chair.link.publish_status(status_now(chair, "P-002" if chair is second else "P-001"))
+        problem = chair.link.pump().problem
+        return problem.message if problem is not None else ""
+
+    told: set[str] = set()
+
+    def both_told() -> bool:   # each publishes its status as the app does, then reads its news
+        for name, chair in (("first", first), ("second", second)):
+            if "another console is using the network settings of chair-3" in said(chair).lower():
+                told.add(name)
+        return told == {"first", "second"}
+
+    wait_until(both_told, "both consoles told", timeout=30.0, interval=0.5)
+    problem = first.link.pump().problem
+    assert problem is not None and problem.priority is Priority.MEDIUM
+    assert "another console as chair-3" in problem.detail
+
+
+def test_the_last_runs_will_left_on_the_broker_is_not_another_console(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    # A console killed leaves its Last Will retained; the restarted one reads it once.
+    leftover = bus_client(broker.url, "leftover")
+    leftover.publish(topics.chair_topic("chair-3", "status"), topics.encode(
+        {"chair": "chair-3", "online": False, "reason": "connection lost",
+         "instance": "a-last-run"}), retain=True)
+    chair = chairs(bus_config(broker.url))
+    wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
+    chair.link.publish_status(status_now(chair, "P-001"))
+    wait_until(lambda: chair.link.pump() is not None and chair.link._foreign_wills,
+               "the old will read")
+    assert chair.link.pump().problem is None
+
+
+def status_now(chair: Chair, patient: str) -> dict[str, object]:
+    return {"chair": "chair-3", "online": True, "sent_at": iso(chair.clock.now().wall),
+            "seq": chair.link.status_seq, "session": {"id": 1, "patient": patient}}
