@@ -690,7 +690,7 @@ PHASE_KEYS = (
 )
 # Keys that only make sense once T0 (the first dose) has happened.
 AFTER_DOSE_PHASE_KEYS = ("min_minutes_from_t0", "exit_bp_within_baseline_mmhg", "exit_min_moaas")
-CHECKLIST_KEYS = ("id", "text", "required", "gate", "source")
+CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "source")
 CHECK_KEYS = (
     "name", "metrics", "every_minutes", "at_minutes_after_t0", "early_minutes",
     "escalate_after_minutes", "source",
@@ -995,7 +995,8 @@ class _Parser:
             self.required_source(table, display_key)
         else:
             self.optional_source(table, display_key)
-        return ChecklistItem(id=item_id, text=text, required=required, gate=gate)
+        asks = table.text("asks", default="").strip()
+        return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks)
 
     def gate(self, item: _Table) -> tuple[tuple[str, float], ...]:
         value = item.raw("gate")

@@ -83,6 +83,9 @@ class ChecklistItem:
     # Set on a gate item (e.g. baseline BP): the value limits that, when exceeded, require a
     # logged prescriber decision before dosing. Keys: metric -> at_or_above limit.
     gate: tuple[tuple[str, float], ...] = ()
+    # What the tick asks the nurse to type with it ("Lot number"), kept as the tick's note;
+    # '' asks nothing. A device's lot number is a field of the REMS monitoring form.
+    asks: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,9 @@ class Run:
     def tick_required(self, gate_decision: str = "") -> None:
         for item in self.engine.phase.checklist:
             if item.required:
-                outcome = self.engine.tick_item(item.id, NURSE, self.clock.now(), gate_decision=gate_decision)
+                outcome = self.engine.tick_item(item.id, NURSE, self.clock.now(),
+                                                note="lot T-1" if item.asks else "",
+                                                gate_decision=gate_decision)
                 assert outcome.done, outcome.message
 
     def advance(self) -> None:

@@ -1231,6 +1231,8 @@ class SessionEngine:
         if item is None:
             known = ", ".join(i.id for i in self.phase.checklist)
             return Outcome(False, (f"{self.phase.name} has no checklist item {item_id!r}; items: {known}.",))
+        if item.asks and not note.strip():   # e.g. a device's lot number, for the REMS form
+            return Outcome(False, (f"{item.asks} needed: type it to tick {item.text!r}.",))
         records: list[Record] = []
         over = self._gate_exceeded(item)
         if item.gate and not over and any(self.latest(m) is None for m, _ in item.gate):

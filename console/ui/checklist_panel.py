@@ -395,12 +395,21 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         if self._filling or row.checkState() != QtCore.Qt.CheckState.Checked:
             return
         item_id = str(row.data(ITEM_ID_ROLE))
-        outcome = self.controller.tick_item(item_id)
+        item = next((i for i in self.controller.view.phase.checklist if i.id == item_id), None)
+        note = ""
+        if item is not None and item.asks:   # the lot number of a device, as REMS asks
+            note = self.asker.ask(item.asks, f"{item.text}\n\n{item.asks}:", action="Record")
+            if not note.strip():
+                self._report(False, f"Not ticked: {item.asks.lower()} needed for "
+                                    f"{item.text!r}.")
+                self.refresh()   # unticked again, in place
+                return
+        outcome = self.controller.tick_item(item_id, note=note)
         if not outcome.done and "prescriber" in outcome.message:
             decision = self.asker.ask("Prescriber review", outcome.message,
                                       action=PRESCRIBER_APPROVES)
             if decision:
-                outcome = self.controller.tick_item(item_id, gate_decision=decision)
+                outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note)
         self._report(outcome.done, outcome.message)
         self.refresh()   # a refused tick is unticked again, in place
 

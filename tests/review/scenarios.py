@@ -91,6 +91,7 @@ class Driver:
         for item in self.engine.phase.checklist:
             if item.required:
                 outcome = self.engine.tick_item(item.id, self.nurse, self.clock.now(),
+                                                note="lot T-1" if item.asks else "",
                                                 gate_decision=gate_decision)
                 assert outcome.done, outcome.message
 
