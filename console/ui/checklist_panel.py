@@ -35,7 +35,7 @@ from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import REQUIRED_OPEN, SessionController
 from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel, question_box
-from protocols.model import PhaseKind
+from protocols.model import DoseMode, PhaseKind
 
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
 ITEM_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole
@@ -416,9 +416,12 @@ class ChecklistPanel(QtWidgets.QGroupBox):
     def _on_next_clicked(self) -> None:
         if self.controller.dose_starts_unasked():
             move = self._next_move()
+            devices = self.controller.view.protocol.dose.mode is DoseMode.DEVICES
+            give = ("Give the first device as you confirm." if devices   # a nasal spray
+                    else "Start the pump as you confirm.")
             if not self.asker.agree(move, f"{move} now?\n\nT0 is this moment: the dose's timer, "
                                     "the checks after the dose and the baseline count from it. "
-                                    "Start the pump as you confirm.", move):
+                                    f"{give}", move):
                 self._report(False, "Not started: the pre-session checks go on.")
                 return
         outcome = self.controller.advance_phase()

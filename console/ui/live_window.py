@@ -183,8 +183,13 @@ class LiveWindow(QtWidgets.QWidget):
             phase_left = format_duration(left)
         else:
             phase_left = f"over by {format_duration(-left)}"
-        self.timers.setText(
-            f"{engine.phase.name}   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
+        # The phase's name gives way when the line is too long, never the times after it: at
+        # 1366 px esketamine's "Observation (at least 2 h from the first device)" cut "Next
+        # vitals: Repe…", and an OVERDUE with it (a nurse walk on X). The name is on the
+        # checklist's tooltip and in the trend's phase band too.
+        self.timers.set_giving_way(
+            "", engine.phase.name,
+            f"   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
             f"    Next vitals: {next_due}")
         line = dose_line(engine.protocol, engine.details, engine.phase.kind,
                          engine.dosing_minutes)

@@ -416,3 +416,39 @@ def test_a_device_tick_asks_its_lot_number_and_keeps_it(qtbot, tmp_path):
     finally:
         controller.stop()
         log.close()
+
+
+def test_the_t0_question_of_a_nasal_spray_says_to_give_the_first_device(qtbot, tmp_path):
+    # "Start the pump as you confirm" for esketamine's devices (a nurse walk on X).
+    from datetime import UTC, datetime
+
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.session.journal import Journal
+    from console.store import EventLog
+    from console.ui.controller import SessionController
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "esketamine.toml"),
+                                Journal(log), Patient("MRN-7", 72), "ana", clock.now())
+    controller = SessionController(engine, clock)
+    try:
+        for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("heart_rate", 70),
+                            ("spo2", 98), ("resp_rate", 14), ("moaas", 5),
+                            ("dissociation", 0)):
+            controller.enter_manual(name, value)
+        for item in controller.view.phase.checklist:
+            if item.required:
+                assert controller.tick_item(item.id, note="x" if item.asks else "").done
+        assert controller.dose_starts_unasked()
+        answers = Answers()
+        answers.yes = False
+        panel = shown_panel(qtbot, controller, answers)
+        qtbot.mouseClick(panel.next_button, LEFT)
+        assert answers.asked[-1].endswith("Give the first device as you confirm.")
+        assert "pump" not in answers.asked[-1]
+    finally:
+        controller.stop()
+        log.close()
