@@ -39,6 +39,7 @@ from console.central.central_log import CentralLog, CentralLogError, default_cen
 from console.clock import Clock, Moment, SystemClock, iso
 from console.network import bus_topics
 from console.network.config import IN_CLEAR_NOTE, crosses_in_clear, read_password
+from console.network.twin_watch import TwinWatch, new_instance
 
 if TYPE_CHECKING:
     from PySide6 import QtCore
@@ -163,9 +164,12 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
-def presence(name: str, online: bool, at: str, reason: str = "") -> bytes:
-    """The station's retained status (and, offline, its Last Will)."""
+def presence(name: str, online: bool, at: str, reason: str = "", instance: str = "") -> bytes:
+    """The station's retained status (and, offline, its Last Will); `instance`: this run's
+    token (console/network/twin_watch.py)."""
     body: dict[str, Any] = {"station": name, "online": online}
+    if instance:
+        body["instance"] = instance
     if online:
         body["since"] = at
     else:
@@ -266,10 +270,15 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
 
     bridge = Bridge()
     status_topic = bus_topics.central_status_topic(name, prefix)
+    # Another central running with this name's settings kit: the two take the connection from
+    # each other and each receives about half of the chairs' messages (the clinic IT audit).
+    twins = TwinWatch(new_instance(), name)
+    twins.started = clock.now().wall
     try:
         bus = BusClient(
             config, client_id=f"central-{name}", clock=clock,
-            will=Will(status_topic, presence(name, False, iso(clock.now().wall))),
+            will=Will(status_topic, presence(name, False, iso(clock.now().wall),
+                                             instance=twins.instance)),
             on_message=lambda topic, payload: bridge.message.emit(topic, payload),
             on_status=bridge.status.emit, persistent_session=True)
     except ValueError as exc:
@@ -280,6 +289,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         bus.publish(topic, payload, qos=qos, retain=retain)
 
     board = Board(name, log, publish, prefix)
+    board.twins = twins
     # A bug here is a high station alarm, never silence (the bedside's rule): a crash file beside
     # the central log, and "Central station fault" on the banner until a restart.
     # (`main` installs it over Python's hooks; a test's station keeps pytest-qt's.)
@@ -310,6 +320,11 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
     def receive(topic: str, payload: bytes, at: Moment) -> None:
         # One message's bug must not cost the rest of its batch (a chair's alarm among them):
         # it goes to the fault handler, and the batch goes on.
+        if topic == status_topic:   # our own presence: ours, or another station's
+            said = bus_topics.decode(payload)
+            if said is not None:
+                twins.read(said, at.mono)
+            return
         try:
             board.receive(topic, payload, at)
         except CentralLogError:
@@ -344,7 +359,8 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
             # Once per connection, not per status: a refused presence changes the status text
             # ("refused N messages"), which called this again, which published again: a central
             # named unlike its account spun at 97 % of a core and logged 600 lines a second.
-            bus.publish(status_topic, presence(name, True, iso(clock.now().wall)), retain=True)
+            bus.publish(status_topic, presence(name, True, iso(clock.now().wall),
+                                               instance=twins.instance), retain=True)
         was_connected[0] = connected
         redraw_soon()
 
@@ -372,6 +388,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
     board.set_bus(False, f"Connecting to {config.describe()}"
                   + (f" · {IN_CLEAR_NOTE}" if in_clear else ""), clock.now())
     bus.subscribe(bus_topics.all_chairs_filter(prefix), 1)
+    bus.subscribe(status_topic, 1)   # another central with this name (twin_watch.py)
     bus.start()
     cleanups.append(stop_bus)
     window.start()

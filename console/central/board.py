@@ -83,6 +83,7 @@ from typing import Any, Final, Protocol
 from console.clock import Moment, format_duration, iso, parse_iso
 from console.network import bus_topics
 from console.network.pcd import AlertState, EventPhase, Inactivation
+from console.network.twin_watch import TwinWatch
 from console.network.pcd_read import (
     AlertReport,
     ObservationReport,
@@ -385,6 +386,7 @@ class Board:
         self.log_problem = ""
         self.audio_problem = ""
         self.fault = ""   # the first bug met at this station (`station_fault`); "" while none
+        self.twins: TwinWatch | None = None   # another central with this name (app.py sets it)
         self._memory_ids: OrderedDict[str, None] = OrderedDict()
         self._silenced: set[str] = set()   # station alarm keys silenced here (until they end)
         self._commands = 0
@@ -973,6 +975,11 @@ class Board:
         if not self.bus_connected and self.bus_down_since is not None \
                 and now.mono - self.bus_down_since >= BUS_ALARM_S:
             found.append(("bus", Priority.MEDIUM, f"{BUS_LOST_TEXT} ({self.bus_text})"))
+        twin = self.twins.seen(now.mono) if self.twins is not None else None
+        if twin is not None:
+            found.append(("twin", Priority.MEDIUM, f"Another central station uses the name "
+                          f"{self.station}: the chairs' messages are split between the two; "
+                          f"give each station its own name and settings ({twin})"))
         if self.log_problem:
             found.append(("log", Priority.MEDIUM, f"Central log unavailable: {self.log_problem}"))
         for name, chair in self.chairs.items():

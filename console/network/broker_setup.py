@@ -418,7 +418,7 @@ def acl_text(plan: Plan) -> str:
         f"user {plan.central}",
         f"topic read {p}/chair/#",
         *(f"topic write {p}/chair/+/{kind}" for kind in _CENTRAL_WRITES),
-        f"topic write {p}/central/{plan.central}/#",
+        f"topic readwrite {p}/central/{plan.central}/#",   # its own presence too (twin_watch)
         "",
     ]
     return "\n".join(lines)

@@ -46,14 +46,13 @@ Qt-free; the callbacks of the transports never touch the log or the engine.
 from __future__ import annotations
 
 import math
-import os
 import queue
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.clock import Clock, parse_iso
+from console.clock import Clock
 from console.network import bus_topics as topics
 from console.network.chair_status import offline_status
 from console.network.composer import PCD01, PCD04, PcdComposer
@@ -61,6 +60,7 @@ from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clea
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderStatus
 from console.network.pcd import PatientShown, Station
+from console.network.twin_watch import TwinWatch, new_instance
 from console.records import AlarmTransition
 from console.session.alarms import Raise
 from console.store import EventLog, LogError
@@ -77,9 +77,6 @@ UNCONFIRMED_LOW_S = 10.0
 HAND_OFF_GAP_S = 0.005
 UNCONFIRMED_MEDIUM_S = 60.0
 CENTRAL_CONFIRM_S = 10.0
-# How long a status from another console with this chair's settings holds the alarm: the two
-# take the connection from each other, so their statuses come every few seconds while it lasts.
-TWIN_ALARM_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,17 +159,8 @@ class NetworkLink:
         self._stopped = False   # set by stop(): nothing is published after it
         self._started_mono: float | None = None   # set by start(): the health's grace begins
         self._judged = False
-        # This console's own mark in its status: a status on its own topic with another mark,
-        # sent since it started, is another console using this chair's settings kit (two
-        # consoles with one client id take the connection from each other every second, and
-        # the central showed two patients in turn on one card, with no alarm anywhere).
-        self._instance = os.urandom(6).hex()
-        self._started_wall: datetime | None = None
-        self._twin_seen: tuple[float, str] | None = None   # (mono, what its status said)
-        # Last Wills of other consoles on this chair's topic, by their mark: the one left by
-        # this console's last run comes once; a console running with the same settings loses
-        # its connection to this one at each of its reconnections, and its will comes again.
-        self._foreign_wills: dict[str, int] = {}
+        # Another console running with this chair's settings kit (console/network/twin_watch.py).
+        self._twins = TwinWatch(new_instance(), config.chair)
 
         destinations = frozenset(d for d, on in ((BUS, config.broker), (ENGINE, config.forward))
                                  if on)
@@ -192,7 +180,7 @@ class NetworkLink:
                 client_id=f"chair-{config.chair}", clock=clock,
                 will=Will(self._topic("status"), topics.encode(
                     {**offline_status(config.chair, config.room, "connection lost"),
-                     "instance": self._instance})),
+                     "instance": self._twins.instance})),
                 on_message=self._on_message, on_status=self._on_bus_status)
         if config.forward:
             # The MLLP sender runs in a process of its own, as the bus client does (P12).
@@ -221,7 +209,7 @@ class NetworkLink:
             last = self._log.last_delivered_at(destination)
             self._last_confirmed[destination] = mono_of(last) if last is not None else -math.inf
         self._started_mono = now.mono
-        self._started_wall = now.wall
+        self._twins.started = now.wall
         if self.bus is not None:
             self.bus.subscribe(self._topic("command"))
             self.bus.subscribe(self._topic("confirm"))
@@ -382,7 +370,7 @@ class NetworkLink:
         if self.bus is not None:
             self._status_seq += 1
             self._publish(self._topic("status"), topics.encode({**status,
-                                                                "instance": self._instance}),
+                                                                "instance": self._twins.instance}),
                           retain=True)
 
     def publish_trend(self, trend: dict[str, Any]) -> None:
@@ -399,6 +387,10 @@ class NetworkLink:
     @property
     def log(self) -> EventLog:
         return self._log
+
+    @property
+    def twins(self) -> TwinWatch:
+        return self._twins
 
     @property
     def status_seq(self) -> int:
@@ -429,10 +421,10 @@ class NetworkLink:
                           "interface engine not confirming delivery",
                           f"the interface engine has not confirmed for {engine_wait:.0f} s "
                           f"({len(self._engine_waiting)} messages waiting)"))
-        twin = self._twin_seen
-        if twin is not None and now - twin[0] <= TWIN_ALARM_S:
+        twin = self._twins.seen(now)
+        if twin is not None:
             parts.append((Priority.MEDIUM, f"another console is using the network settings of "
-                          f"{self.config.chair}: each station needs its own settings kit", twin[1]))
+                          f"{self.config.chair}: each station needs its own settings kit", twin))
         if self._refusal:
             parts.append((Priority.LOW, "interface engine refused a message", self._refusal))
         if self._compose_error:
@@ -551,34 +543,6 @@ class NetworkLink:
                 if command is not None:
                     commands.append(command)
 
-    def _check_twin(self, status: dict[str, Any]) -> None:
-        """A status on this chair's own topic: ours, our last run's (retained, older than our
-        start, or its Last Will, once), or another console running with this chair's settings
-        (its statuses since our start, or its will again and again: the two take the
-        connection from each other, and each connection's retained status is the other's
-        will)."""
-        instance, sent = status.get("instance"), status.get("sent_at")
-        if not isinstance(instance, str) or instance == self._instance:
-            return
-        if status.get("online") is False:
-            seen = self._foreign_wills[instance] = self._foreign_wills.get(instance, 0) + 1
-            if seen >= 2:
-                self._twin_seen = (self._clock.now().mono, f"the connection of another console "
-                                   f"as {self.config.chair} was lost {seen} times since this "
-                                   "one started (each takes it from the other)")
-            return
-        if status.get("online") is not True or not isinstance(sent, str):
-            return
-        try:
-            sent_at = parse_iso(sent)
-        except ValueError:
-            return
-        if self._started_wall is not None and sent_at >= self._started_wall:
-            session = status.get("session")
-            patient = session.get("patient") if isinstance(session, dict) else None
-            self._twin_seen = (self._clock.now().mono, f"a status from another console as "
-                               f"{self.config.chair} (patient {patient or 'none'}) at {sent}")
-
     def _read_message(self, topic: str, payload: bytes) -> Command | None:
         obj = topics.decode(payload)
         if obj is None:
@@ -592,7 +556,7 @@ class NetworkLink:
         if parsed is None or parsed.chair != self.config.chair:
             return None
         if parsed.kind == "status":
-            self._check_twin(obj)
+            self._twins.read(obj, self._clock.now().mono)
             return None
         if parsed.kind == "confirm":
             self._central_pending.pop(str(obj.get("control_id", "")), None)

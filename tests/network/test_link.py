@@ -619,7 +619,7 @@ def test_two_consoles_with_one_chairs_settings_raise_an_alarm_at_both(
     wait_until(both_told, "both consoles told", timeout=30.0, interval=0.5)
     problem = first.link.pump().problem
     assert problem is not None and problem.priority is Priority.MEDIUM
-    assert "another console as chair-3" in problem.detail
+    assert "another station as chair-3" in problem.detail
 
 
 def test_the_last_runs_will_left_on_the_broker_is_not_another_console(
@@ -632,7 +632,7 @@ def test_the_last_runs_will_left_on_the_broker_is_not_another_console(
     chair = chairs(bus_config(broker.url))
     wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
     chair.link.publish_status(status_now(chair, "P-001"))
-    wait_until(lambda: chair.link.pump() is not None and chair.link._foreign_wills,
+    wait_until(lambda: chair.link.pump() is not None and chair.link.twins.wills_read() == 1,
                "the old will read")
     assert chair.link.pump().problem is None
 
