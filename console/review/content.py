@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from console.session.dosing import devices_ticked
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
@@ -321,7 +322,11 @@ def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
     if isinstance(rate, int | float):
         return text + f" at {rate:g} mL/h" + _infusion_ended_early(detail, protocol)
     if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
-        text += f" ({protocol.dose.device_count(dose)} devices)"
+        count = protocol.dose.device_count(dose)
+        ticked = devices_ticked(protocol, [t.item for t in detail.ticks])
+        if ticked is not None and ticked < count and detail.t0 is not None:
+            return f"{text} planned ({count} devices; {ticked} recorded given)"
+        text += f" ({count} devices)"
     return text
 
 

@@ -7,7 +7,7 @@ the infusion). Computed from what the session was opened with (its details) and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from protocols.model import DoseMode, PhaseKind, Protocol
@@ -18,11 +18,14 @@ EARLY_STOP_MINUTES = 1.0
 
 
 def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseKind,
-              dosing_minutes: float | None = None) -> str:
+              dosing_minutes: float | None = None, devices_ticked: int | None = None) -> str:
     """"Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min" (or the devices), with
     "given:" once the dosing phase is over. An infusion whose phase ended early (a side effect,
     an override) was not all given: "Dose planned: 36 mg … · infusion ended after 12 of 40 min"
-    (it read "Dose given: 36 mg" after a stop at 12 minutes)."""
+    (it read "Dose given: 36 mg" after a stop at 12 minutes). Nasal devices likewise: fewer
+    device items ticked (`devices_ticked`) than the dose needs reads "Dose planned: 56 mg: 2
+    devices … · 1 of 2 devices recorded given" (a walk moved on after one device and read
+    "Dose given: 56 mg")."""
     dose = protocol.dose
     mg = details.get("dose_mg")
     if not isinstance(mg, int | float):
@@ -43,7 +46,20 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
                      f"{dose.infusion_minutes:g} min")
         return line
     devices = dose.device_count(float(mg))
+    short = given and devices_ticked is not None and devices_ticked < devices
+    if short:
+        prefix = "Dose planned: "
     line = f"{prefix}{mg:g} mg: {devices} device{'s' if devices != 1 else ''} of {dose.mg_per_device:g} mg"
     if dose.rest_minutes and devices > 1:
         line += f", {dose.rest_minutes:g} min apart"
+    if short:
+        line += f" · {devices_ticked} of {devices} devices recorded given"
     return line
+
+
+def devices_ticked(protocol: Protocol, ticked_ids: Iterable[str]) -> int | None:
+    """How many device items (`device-<n>`, as the REMS form reads them) of a devices dose were
+    ticked; None for a dose by infusion."""
+    if protocol.dose.mode is not DoseMode.DEVICES:
+        return None
+    return sum(1 for item in ticked_ids if item.startswith("device-"))

@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from console.clock import format_duration
 from console.records import ObservationRecord
-from console.session.dosing import dose_line
+from console.session.dosing import devices_ticked, dose_line
 from console.session.journal import Journal
 from console.store import EventLog
 from console.ui import theme
@@ -191,8 +191,11 @@ class LiveWindow(QtWidgets.QWidget):
             "", engine.phase.name,
             f"   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
             f"    Next vitals: {next_due}")
+        dosing = [p.id for p in engine.protocol.phases if p.kind is PhaseKind.DOSING]
         line = dose_line(engine.protocol, engine.details, engine.phase.kind,
-                         engine.dosing_minutes)
+                         engine.dosing_minutes, devices_ticked(
+                             engine.protocol,
+                             [item for phase in dosing for item in engine.ticks(phase)]))
         self.dosing.setText(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
         _restyle(self.dosing, "font-size:14pt;padding:0 6px;" + (

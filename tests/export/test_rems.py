@@ -186,7 +186,8 @@ def test_a_device_the_dose_needs_and_the_log_lacks_is_missing(conn, scenario_log
     # says "84 mg (3 devices)" and the protocol's device-3 item "84 mg only".
     detail = load_session(conn, scenario_log.facts.ids["esketamine"])
     form = rems_form(detail, tz=UTC)
-    assert rc.dose_text(detail) == f"84 mg ({form.devices_needed} devices)"   # as the PDF says
+    assert rc.dose_text(detail) == (   # as the PDF says: two of three devices logged
+        f"84 mg planned ({form.devices_needed} devices; 2 recorded given)")
     lines = render_text(form, tz=UTC).splitlines()
     assert lines[lines.index("Dose (mg): 84") + 1:][:3] == [
         "Device 1: given at 10:10; lot/note: lot 4711A",

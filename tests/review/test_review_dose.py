@@ -35,13 +35,14 @@ def test_the_device_count_is_the_protocols_rule(esketamine):
     protocol = find_protocol("esketamine")
     assert protocol is not None
     # The doses the protocol allows read as before, found by the session's protocol id or given.
-    for mg, text in ((56, "56 mg (2 devices)"), (84, "84 mg (3 devices)")):
+    # The scenario logs two devices: all of 56 mg, two of the three of 84 mg (planned).
+    for mg, text in ((56, "56 mg (2 devices)"), (84, "84 mg planned (3 devices; 2 recorded given)")):
         detail = with_dose(esketamine, mg)
         assert dose_text(detail) == dose_text(detail, protocol) == text
         assert dict(header_fields(detail, UTC))["Dose"] == text
     # The review and the REMS form agree on the one rule.
     assert dose_text(esketamine, protocol) == (
-        f"84 mg ({devices_needed(esketamine, protocol)} devices)")
+        f"84 mg planned ({devices_needed(esketamine, protocol)} devices; 2 recorded given)")
     # A protocol with 42 mg devices: 84 mg is two of them, by its file, not by a 28 in the review.
     bigger = replace(protocol, dose=replace(protocol.dose, mg_per_device=42))
     assert dose_text(esketamine, bigger) == "84 mg (2 devices)"

@@ -55,3 +55,19 @@ def test_a_whole_infusion_reads_given():
     assert s.engine.advance_phase("nurse.ana", s.now()).done
     line = dose_line(iv_protocol(), {"dose_mg": 35.0}, s.engine.phase.kind, s.engine.dosing_minutes)
     assert line.startswith("Dose given: 35 mg") and "ended after" not in line
+
+
+def test_fewer_devices_ticked_than_the_dose_needs_reads_planned():
+    # A walk moved on to Observation after one device and read "Dose given: 56 mg".
+    from console.session.dosing import devices_ticked
+
+    esk = load_protocol(builtin_protocols_dir() / "esketamine.toml")
+    one = devices_ticked(esk, ["device-1", "pre-bp"])
+    assert one == 1
+    assert dose_line(esk, {"dose_mg": 56.0}, PhaseKind.OBSERVATION, devices_ticked=one) == (
+        "Dose planned: 56 mg: 2 devices of 28 mg, 5 min apart · 1 of 2 devices recorded given")
+    both = devices_ticked(esk, ["device-1", "device-2"])
+    assert dose_line(esk, {"dose_mg": 56.0}, PhaseKind.OBSERVATION, devices_ticked=both) == (
+        "Dose given: 56 mg: 2 devices of 28 mg, 5 min apart")
+    iv = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    assert devices_ticked(iv, ["device-1"]) is None
