@@ -37,17 +37,28 @@ class Answers:
         return self.yes
 
 
-@pytest.fixture
-def live(tmp_path, qtbot):
+def _live_session(tmp_path, protocol_file: str):
     log = EventLog.open(tmp_path / "log.sqlite3", "test")
     journal = Journal(log)
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    protocol = load_protocol(builtin_protocols_dir() / protocol_file)
     engine = SessionEngine.open(protocol, journal, Patient("MRN-7", 72), "ana", clock.now())
     controller = SessionController(engine, clock)
     yield controller, journal, clock, log
     controller.stop()
     log.close()
+
+
+@pytest.fixture
+def live(tmp_path, qtbot):
+    """An IV ketamine session: (controller, journal, clock, log)."""
+    yield from _live_session(tmp_path, "iv-ketamine.toml")
+
+
+@pytest.fixture
+def live_esketamine(tmp_path, qtbot):
+    """An esketamine (nasal devices) session, as `live`."""
+    yield from _live_session(tmp_path, "esketamine.toml")
 
 
 def decline_first_administrator(window, qtbot) -> None:

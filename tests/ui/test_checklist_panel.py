@@ -378,77 +378,43 @@ def test_a_cut_row_chosen_by_the_press_is_still_not_ticked_by_its_release(qtbot,
     assert ticked_ids(log) == [] and panel.message.text() == OPENED_UNTICKED
 
 
-def test_a_device_tick_asks_its_lot_number_and_keeps_it(qtbot, tmp_path):
+def test_a_device_tick_asks_its_lot_number_and_keeps_it(qtbot, live_esketamine):
     # The REMS monitoring form wants each device's lot number; the tick asked nothing, so every
     # walked esketamine session's form came out missing them (a nurse walk on X).
-    from datetime import UTC, datetime
-
-    from console.clock import ManualClock
-    from console.session.engine import Patient, SessionEngine
-    from console.session.journal import Journal
-    from console.store import EventLog
-    from console.ui.controller import SessionController
-    from protocols.loader import builtin_protocols_dir, load_protocol
-
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "esketamine.toml"),
-                                Journal(log), Patient("MRN-7", 72), "ana", clock.now())
-    controller = SessionController(engine, clock)
-    try:
-        assert controller.advance_phase(override_reason="test").done   # to the devices
-        answers = Answers()
-        panel = shown_panel(qtbot, controller, answers)
-        row = next(r for r in range(panel.items.count())
-                   if panel.items.item(r).data(QtCore.Qt.ItemDataRole.UserRole) == "device-1")
-        panel.items.setCurrentRow(row)
-        panel.items.setFocus()
-        qtbot.keyClick(panel.items, Key.Key_Space)   # Cancel: nothing ticked, and said why
-        assert panel.message.text().startswith("Not ticked: lot number needed")
-        assert panel.items.item(row).checkState() == QtCore.Qt.CheckState.Unchecked
-        answers.reply = "LOT-4711A"
-        qtbot.keyClick(panel.items, Key.Key_Space)
-        assert answers.asked[-1].endswith("Lot number:")
-        with sqlite3.connect(log.path) as conn:
-            assert conn.execute("SELECT json_extract(detail, '$.item'), json_extract(detail, "
-                                "'$.note') FROM events WHERE kind = 'checklist_ticked'"
-                                ).fetchall() == [("device-1", "LOT-4711A")]
-    finally:
-        controller.stop()
-        log.close()
+    controller, journal, clock, log = live_esketamine
+    assert controller.advance_phase(override_reason="test").done   # to the devices
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    row = next(r for r in range(panel.items.count())
+               if panel.items.item(r).data(QtCore.Qt.ItemDataRole.UserRole) == "device-1")
+    panel.items.setCurrentRow(row)
+    panel.items.setFocus()
+    qtbot.keyClick(panel.items, Key.Key_Space)   # Cancel: nothing ticked, and said why
+    assert panel.message.text().startswith("Not ticked: lot number needed")
+    assert panel.items.item(row).checkState() == QtCore.Qt.CheckState.Unchecked
+    answers.reply = "LOT-4711A"
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert answers.asked[-1].endswith("Lot number:")
+    with sqlite3.connect(log.path) as conn:
+        assert conn.execute("SELECT json_extract(detail, '$.item'), json_extract(detail, "
+                            "'$.note') FROM events WHERE kind = 'checklist_ticked'"
+                            ).fetchall() == [("device-1", "LOT-4711A")]
 
 
-def test_the_t0_question_of_a_nasal_spray_says_to_give_the_first_device(qtbot, tmp_path):
+def test_the_t0_question_of_a_nasal_spray_says_to_give_the_first_device(qtbot, live_esketamine):
     # "Start the pump as you confirm" for esketamine's devices (a nurse walk on X).
-    from datetime import UTC, datetime
-
-    from console.clock import ManualClock
-    from console.session.engine import Patient, SessionEngine
-    from console.session.journal import Journal
-    from console.store import EventLog
-    from console.ui.controller import SessionController
-    from protocols.loader import builtin_protocols_dir, load_protocol
-
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "esketamine.toml"),
-                                Journal(log), Patient("MRN-7", 72), "ana", clock.now())
-    controller = SessionController(engine, clock)
-    try:
-        for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("heart_rate", 70),
-                            ("spo2", 98), ("resp_rate", 14), ("moaas", 5),
-                            ("dissociation", 0)):
-            controller.enter_manual(name, value)
-        for item in controller.view.phase.checklist:
-            if item.required:
-                assert controller.tick_item(item.id, note="x" if item.asks else "").done
-        assert controller.dose_starts_unasked()
-        answers = Answers()
-        answers.yes = False
-        panel = shown_panel(qtbot, controller, answers)
-        qtbot.mouseClick(panel.next_button, LEFT)
-        assert answers.asked[-1].endswith("Give the first device as you confirm.")
-        assert "pump" not in answers.asked[-1]
-    finally:
-        controller.stop()
-        log.close()
+    controller, journal, clock, log = live_esketamine
+    for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("heart_rate", 70),
+                        ("spo2", 98), ("resp_rate", 14), ("moaas", 5),
+                        ("dissociation", 0)):
+        controller.enter_manual(name, value)
+    for item in controller.view.phase.checklist:
+        if item.required:
+            assert controller.tick_item(item.id, note="x" if item.asks else "").done
+    assert controller.dose_starts_unasked()
+    answers = Answers()
+    answers.yes = False
+    panel = shown_panel(qtbot, controller, answers)
+    qtbot.mouseClick(panel.next_button, LEFT)
+    assert answers.asked[-1].endswith("Give the first device as you confirm.")
+    assert "pump" not in answers.asked[-1]

@@ -256,31 +256,18 @@ def test_after_discharge_every_tile_says_ended_whole(qtbot, live, size):
         assert tile_problems(tile) == [], f"{name} at {size}"
 
 
-def test_the_timer_line_keeps_next_vitals_whole_and_the_phase_name_gives_way(qtbot, tmp_path):
+def test_the_timer_line_keeps_next_vitals_whole_and_the_phase_name_gives_way(
+        qtbot, live_esketamine):
     # Esketamine's "Observation (at least 2 h from the first device)" at 1366 px cut "Next
     # vitals: Repe…" (and an OVERDUE with it): a nurse walk on X.
-    from console.session.journal import Journal
-    from console.session.engine import Patient, SessionEngine
-    from console.store import EventLog
-    from console.ui.controller import SessionController
-    from protocols.loader import builtin_protocols_dir, load_protocol
     from tests.ui.conftest import shown_live_window
 
-    log = EventLog.open(tmp_path / "log.sqlite3", "test")
-    journal = Journal(log)
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "esketamine.toml"),
-                                journal, Patient("MRN-7", 72), "ana", clock.now())
-    controller = SessionController(engine, clock)
-    try:
-        for _ in range(2):
-            assert controller.advance_phase(override_reason="test").done
-        window = shown_live_window(qtbot, (controller, journal, clock, log), (1366, 768))
-        timers = window.timers
-        whole = timers.full_text()
-        assert whole.startswith("Observation (") and "Next vitals: " in whole
-        tail = whole[whole.index("   Elapsed"):]
-        assert timers.text().endswith(tail), timers.text()
-    finally:
-        controller.stop()
-        log.close()
+    controller = live_esketamine[0]
+    for _ in range(2):
+        assert controller.advance_phase(override_reason="test").done
+    window = shown_live_window(qtbot, live_esketamine, (1366, 768))
+    timers = window.timers
+    whole = timers.full_text()
+    assert whole.startswith("Observation (") and "Next vitals: " in whole
+    tail = whole[whole.index("   Elapsed"):]
+    assert timers.text().endswith(tail), timers.text()
