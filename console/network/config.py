@@ -209,6 +209,8 @@ def ca_context(ca_file: Path | None, what: str = "ca_file") -> ssl.SSLContext:
 
 # OpenSSL's verify codes for a certificate made for another name than the one dialled.
 NAME_MISMATCH: Final = frozenset({62, 64})   # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH
+# ... and for one outside its dates: X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED.
+OUT_OF_DATE: Final = frozenset({9, 10})
 
 
 def certificate_refused(exc: ssl.SSLCertVerificationError, host: str,
@@ -220,6 +222,11 @@ def certificate_refused(exc: ssl.SSLCertVerificationError, host: str,
         return (f"{cause}: its certificate is not made for {host!r}; put the host name it was "
                 f"made for in the address (`network setup --host` names it), or make its "
                 f"certificate for {host!r}")
+    if exc.verify_code in OUT_OF_DATE:
+        # The CA file is fine: "check ca_file" sent IT to the wrong file (the set-up's server
+        # certificate lasts 825 days, so every clinic meets this).
+        return (f"{cause}: the certificate of {host!r} is outside its dates; renew it on the "
+                "broker (`network setup` makes a new one), or set this computer's clock right")
     trust = (f"check ca_file (now {ca_file})" if ca_file
              else "check ca_file (none given: the system's CAs were used)")
     return f"{cause}: {trust}"

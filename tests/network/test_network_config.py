@@ -323,3 +323,20 @@ def test_a_password_file_of_two_lines_is_refused(tmp_path: Path) -> None:
         load(path, {})
     assert str(caught.value) == (f"{path}: password_file {secret} holds 2 lines: it must hold "
                                  "the password as one line")
+
+
+@pytest.mark.parametrize(("code", "words"), [(10, "certificate has expired"),
+                                              (9, "certificate is not yet valid")])
+def test_a_broker_certificate_out_of_its_dates_says_to_renew_it_not_to_check_the_ca(code, words):
+    # The set-up's server certificate lasts 825 days; "check ca_file" sent IT to the wrong file.
+    import ssl
+
+    from console.network.config import certificate_refused
+
+    exc = ssl.SSLCertVerificationError(1, words)
+    exc.verify_code, exc.verify_message = code, words
+    said = certificate_refused(exc, "broker.clinic", Path("/etc/clinic/ca.crt"))
+    assert said == (f"TLS certificate not accepted ({words}): the certificate of "
+                    "'broker.clinic' is outside its dates; renew it on the broker (`network "
+                    "setup` makes a new one), or set this computer's clock right")
+    assert "ca_file" not in said
