@@ -589,8 +589,20 @@ class BusClient:
                 self._connected = False
                 stopping = self._stopping
                 self._lock.notify_all()
-        if stopping or not was_connected:
-            return  # our own DISCONNECT, or the close after a refused CONNACK (status kept)
+        if stopping:
+            return  # our own DISCONNECT
+        if not was_connected:
+            with self._lock:
+                refused = self._status.state is BusState.REFUSED
+            if not refused:
+                # Closed before any CONNACK: "connecting" stood with no reason (the clinic IT
+                # audit: mqtt:// to a TLS port), a TLS listener dropping a plain hello.
+                hint = ("; is it a TLS port? then the address is mqtts://"
+                        if self._address.startswith("mqtt://") else "")
+                self._set_status(BusState.DISCONNECTED, (
+                    f"the broker {self._address} closed the connection before answering"
+                    f"{hint}; retrying"))
+            return  # after a refused CONNACK the refusal stays the status
         why = "the broker closed it" if flags.is_disconnect_packet_from_server else (
             "no answer or the connection broke")
         # 0x80 "unspecified error" is what paho reports for a socket that broke: no news.

@@ -182,3 +182,15 @@ def test_R13_the_broker_has_no_plain_listener(clinic: Clinic) -> None:
          "-P", clinic.password("chair-1"), "-t", f"{clinic.prefix}/chair/chair-1/status",
          "-m", "plain", "-q", "1"], capture_output=True, text=True, timeout=20, check=False)
     assert done.returncode != 0
+
+
+def test_plain_mqtt_to_the_tls_port_says_so_rather_than_connecting_for_ever(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    # The IT audit: "connecting to mqtt://localhost:18883 as chair-3" stood with no reason.
+    url = f"mqtt://localhost:{clinic.broker.port}"
+    chair = bus_client(clinic.config("chair-1", url=url, ca_file=None), "chair-1")
+    wait_until(lambda: "closed the connection before answering" in chair.status().detail,
+               f"a reason ({chair.status().detail})")
+    assert chair.status().detail == (
+        f"the broker {url} closed the connection before answering; is it a TLS port? then the "
+        "address is mqtts://; retrying")
