@@ -46,11 +46,6 @@ PCD04 = "pcd04"
 # A PCD-04 to build: the step, and the ACM state and inactivation it leaves (None: as implied).
 _Step = tuple[AlarmTransition, AlertState | None, Inactivation | None]
 
-# Steps after which an occurrence is as its last step left it (acknowledged or not, latched or
-# not); every other step re-arms it (raised, escalated, reminded, returned).
-_KEEPS_STATE = frozenset({DEESCALATED})
-
-
 @dataclass(frozen=True, slots=True)
 class _Open:
     """An open occurrence as the ACM reports it: its last step, acknowledged, latched."""
@@ -92,13 +87,16 @@ class _AlarmMemory:
             occurrences[step.occurrence] = _Open(step, True, before.latched)
         elif step.transition == LATCHED:
             occurrences[step.occurrence] = _Open(step, before.acknowledged, True)
-        elif step.transition in _KEEPS_STATE:
+        elif step.transition == DEESCALATED:   # as it was, one priority down
             occurrences[step.occurrence] = replace(before, last=step)
-        else:
+        else:   # raised, escalated, reminded, returned: active again, not acknowledged
             occurrences[step.occurrence] = _Open(step)
 
     def pause(self, session_id: int, paused: bool) -> None:
-        (self._paused.add if paused else self._paused.discard)(session_id)
+        if paused:
+            self._paused.add(session_id)
+        else:
+            self._paused.discard(session_id)
 
     def paused(self, session_id: int) -> bool:
         return session_id in self._paused

@@ -16,7 +16,8 @@ item, and a refusal's red text squeezed the list to one row and was itself clipp
 - A row is one line when its text fits and two at most, the second elided; the chosen row shows
   whole, and a click on a cut row's box opens it rather than ticking it (read before you tick);
   the full text, whether it is required and who ticked it when are on hover. "Required" is a
-  dot (blue: red is for alarms), not 11 characters of text; a ticked row is greyed, so what is left stands out.
+  dot (blue: red is for alarms), not 11 characters of text; a ticked row is greyed, so what is
+  left stands out.
 - Messages (refusals) go into a box of fixed height under the list (two lines, elided, the full
   text on hover, and in full in the question that follows a refusal): the list never shrinks.
 - The question that follows a refusal lists the open items once under one heading, at most
