@@ -140,7 +140,11 @@ def test_complete_esketamine_session_waits_120_minutes_from_the_first_device(tmp
     r.tick_required()
     r.at(10); r.advance()                       # T0: first device
     assert r.engine.phase.kind.value == "dosing"
-    r.tick_required()
+    assert r.engine.tick_item("device-1", NURSE, r.clock.now(), note="lot A1").done
+    r.at(12)   # device 2 two minutes on: refused, the 5-minute rest after each device
+    assert not r.engine.tick_item("device-2", NURSE, r.clock.now(), note="lot A1").done
+    r.at(15)
+    assert r.engine.tick_item("device-2", NURSE, r.clock.now(), note="lot A1").done
     r.at(20); r.advance()                       # observation
     # A device feeds SpO2 and HR every minute; one dip to 92 (medium) recovers by itself.
     for minute in range(21, 131):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
+from console.session.device_rest import early_text
 from protocols.vitals import METRICS
 
 # Alarm priorities from highest to lowest, as stored in alarm_events.priority.
@@ -668,7 +669,7 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         return f"Phase ended: {d.get('name') or d.get('phase')}"
     if kind == "checklist_ticked":
         note = f" ({d['note']})" if d.get("note") else ""
-        return f"Ticked: {d.get('text') or d.get('item')}{note}"
+        return f"Ticked: {d.get('text') or d.get('item')}{note}{early_text(d.get('early') or {})}"
     if kind == "override":
         blockers = "; ".join(d.get("blockers", []))
         return f"Override of {d.get('action')}: {d.get('reason')} (refused because: {blockers})"

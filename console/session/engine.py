@@ -94,6 +94,7 @@ from console.session.alarms import (
     Occurrence,
     Raise,
 )
+from console.session import device_rest
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.holding import HeldFile, HeldWrites, reading_key
@@ -129,6 +130,7 @@ CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
 PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
+EARLY_DEVICE = "Device given before the rest ended"   # the question a nasal device ticked early asks
 KEEP_ROWS = 20   # recent values per metric that "entered in error" can take back
 
 # LogError causes in the words of the alarm banner.
@@ -185,6 +187,7 @@ class Outcome:
 
     done: bool
     reasons: tuple[str, ...] = ()
+    asks: str = ""   # a refusal a reason passes: the question to ask ('' when none does)
 
     @property
     def message(self) -> str:
@@ -1219,11 +1222,12 @@ class SessionEngine:
         return Outcome(True)
 
     def tick_item(self, item_id: str, actor: str, now: Moment, note: str = "",
-                  gate_decision: str = "") -> Outcome:
+                  gate_decision: str = "", early_reason: str = "") -> Outcome:
         """Tick a checklist item of the current phase.
 
         A gate item (baseline BP 140/90) whose latest values reach the gate needs a prescriber
-        decision, logged with it.
+        decision, logged with it. A nasal device ticked before the rest after the last one has
+        run needs the reason it was given early (`device_rest`), logged with the tick.
         """
         if self._state.discharged:
             return Outcome(False, (ENDED,))
@@ -1233,6 +1237,12 @@ class SessionEngine:
             return Outcome(False, (f"{self.phase.name} has no checklist item {item_id!r}; items: {known}.",))
         if item.asks and not note.strip():   # e.g. a device's lot number, for the REMS form
             return Outcome(False, (f"{item.asks} needed: type it to tick {item.text!r}.",))
+        rest = device_rest.rest_before(
+            self.protocol, self.details, {i: t.at for i, t in self.ticks().items()}, item.id)
+        early = rest is not None and rest.left_s(now.wall) > 0
+        if rest is not None and early and not early_reason.strip():
+            return Outcome(False, (device_rest.early_question(rest, item.id, now.wall) + ".",),
+                           asks=EARLY_DEVICE)
         records: list[Record] = []
         over = self._gate_exceeded(item)
         if item.gate and not over and any(self.latest(m) is None for m, _ in item.gate):
@@ -1254,6 +1264,8 @@ class SessionEngine:
                                       "note": tick.note}
             if item.gate and self._state.t0 is None:
                 detail["baseline"] = self._fix_baseline(item)
+            if rest is not None and early:
+                detail["early"] = device_rest.early_detail(rest, now.wall, early_reason.strip())
             records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor, detail))
             step.records.extend(records)
         return Outcome(True)

@@ -21,6 +21,7 @@ from console.records import (
     SessionEnded,
     SessionOpened,
 )
+from console.session.device_rest import early_text
 from protocols.vitals import METRICS, Kind, scale_words
 
 
@@ -103,7 +104,7 @@ def _describe_event(event: EventRecord) -> str:
     text = {
         "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
         "phase_ended": f"Phase ended: {d.get('name') or d.get('phase')}",
-        "checklist_ticked": f"Ticked: {d.get('text')}",
+        "checklist_ticked": f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}",
         "override": f"Override ({d.get('action')}): {d.get('reason')}",
         "gate_decision": f"Prescriber decision: {d.get('decision')}",
         "note": f"Note: {d.get('text')}",

@@ -32,6 +32,8 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.session import device_rest
+from console.session.engine import EARLY_DEVICE
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import REQUIRED_OPEN, SessionController
@@ -54,6 +56,7 @@ OPENED_UNTICKED = "Not ticked yet: the item is shown whole; read it, then tick i
 LISTED_ITEMS = 8       # open items a refusal's question names; the checklist shows the rest
 DIALOG_MARGIN_PX = 24  # a reason dialog keeps this much of the session window on each side
 PRESCRIBER_APPROVES = "Prescriber approves dosing"   # the gate's button: an approval, not any words
+GIVEN_EARLY = "Record given now"   # a device ticked before its rest ended: it was given
 
 
 def refusal_text(heading: str, reasons: list[str], question: str) -> str:
@@ -290,9 +293,16 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 self._show_conditions()
             ticks = view.ticks()
             ended = view.discharged
+            now = self.controller.clock.now().wall
+            ticked_at = {i: t.at for i, t in ticks.items()}
             for row, item in enumerate(phase.checklist):
                 widget = self.items.item(row)
                 tick = ticks.get(item.id)
+                rest = None if ended else device_rest.rest_before(view.protocol, view.details,
+                                                                  ticked_at, item.id)
+                text = (device_rest.countdown(rest, now) if rest else "") + item.text
+                if widget.text() != text:   # the next device counts its rest down
+                    widget.setText(text)
                 state = QtCore.Qt.CheckState.Checked if tick else QtCore.Qt.CheckState.Unchecked
                 if widget.checkState() != state:
                     widget.setCheckState(state)
@@ -406,11 +416,18 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 self.refresh()   # unticked again, in place
                 return
         outcome = self.controller.tick_item(item_id, note=note)
+        early_reason = ""
+        if not outcome.done and outcome.asks == EARLY_DEVICE:   # before the rest has run
+            early_reason = self.asker.ask(EARLY_DEVICE, f"{outcome.message}\n\nWhy it was "
+                                          "given now:", action=GIVEN_EARLY)
+            if early_reason.strip():
+                outcome = self.controller.tick_item(item_id, note=note, early_reason=early_reason)
         if not outcome.done and "prescriber" in outcome.message:
             decision = self.asker.ask("Prescriber review", outcome.message,
                                       action=PRESCRIBER_APPROVES)
             if decision:
-                outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note)
+                outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note,
+                                                    early_reason=early_reason)
         self._report(outcome.done, outcome.message)
         self.refresh()   # a refused tick is unticked again, in place
 

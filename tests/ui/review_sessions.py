@@ -101,7 +101,9 @@ def _esketamine(log: EventLog, start: datetime) -> Driver:
              dissociation=0)
     r.tick_required()
     r.at(10); r.advance()                        # T0: first device
-    r.tick_required()
+    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot T-1")
+    r.at(15)                                     # the 5-minute rest after each device
+    r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot T-1")
     r.at(20); r.advance()                        # observation
     for minute in range(21, 131):
         r.at(minute)

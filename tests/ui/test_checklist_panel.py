@@ -401,6 +401,51 @@ def test_a_device_tick_asks_its_lot_number_and_keeps_it(qtbot, live_esketamine):
                             ).fetchall() == [("device-1", "LOT-4711A")]
 
 
+def device_row(panel, item_id: str) -> int:
+    return next(r for r in range(panel.items.count())
+                if panel.items.item(r).data(QtCore.Qt.ItemDataRole.UserRole) == item_id)
+
+
+def test_device_2_counts_its_rest_down_and_asks_why_when_ticked_early(qtbot, live_esketamine):
+    # Device 2 was ticked 3 s after device 1 without a word (a nurse walk on X); the label asks
+    # a 5-minute rest after each device.
+    controller, journal, clock, log = live_esketamine
+    assert controller.advance_phase(override_reason="test").done   # to the devices
+    assert controller.tick_item("device-1", note="LOT-1").done
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    clock.advance(108)
+    panel.refresh()
+    row = device_row(panel, "device-2")
+    assert panel.items.item(row).text().startswith("Rest 3:12 more (until 09:05) · Device 2")
+    panel.items.setCurrentRow(row)
+    panel.items.setFocus()
+    answers.reply = "LOT-2"   # the lot, then no reason: Cancel
+    answers_by_title = []
+    real_ask = answers.ask
+
+    def ask(title, message, action="Record"):
+        answers_by_title.append(title)
+        return "" if title == "Device given before the rest ended" else real_ask(title, message,
+                                                                                   action)
+    answers.ask = ask
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert answers_by_title == ["Lot number", "Device given before the rest ended"]
+    assert ticked_ids(log) == ["device-1"]
+    assert panel.message.text().startswith("Device 2 now would be 1:48 min after device 1")
+    answers.ask = real_ask   # the reason given: recorded, with the lot
+    answers.reply = "LOT-2"
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert answers.actions[-1] == "Record given now"
+    with sqlite3.connect(log.path) as conn:
+        assert conn.execute("SELECT json_extract(detail, '$.note'), json_extract(detail, "
+                            "'$.early.reason') FROM events WHERE kind = 'checklist_ticked' "
+                            "ORDER BY id DESC LIMIT 1").fetchone() == ("LOT-2", "LOT-2")
+    panel.refresh()   # device 2 given; device 3 is beyond 56 mg: no rest counts for it
+    assert panel.items.item(row).text().startswith("Device 2")
+    assert panel.items.item(device_row(panel, "device-3")).text().startswith("Device 3")
+
+
 def test_the_t0_question_of_a_nasal_spray_says_to_give_the_first_device(qtbot, live_esketamine):
     # "Start the pump as you confirm" for esketamine's devices (a nurse walk on X).
     controller, journal, clock, log = live_esketamine

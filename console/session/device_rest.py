@@ -1,0 +1,109 @@
+"""The rest between nasal devices. No Qt.
+
+The Spravato label asks a 5-minute rest after each 28 mg device (clinical-defaults.md,
+"Esketamine dosing"; the protocol's `rest_minutes`). A nurse walk on X ticked device 2 three
+seconds after device 1 without a word. Now the next device's row counts the rest down, and a
+device ticked before the rest after the device ticked last has run is refused unless the nurse
+gives the reason: a device given early was given, and the record says so, with why (a refusal
+alone would leave the record wrong, or push the nurse to tick it later at a false time).
+Device items are `device-<n>`, as the REMS form reads them (`dosing.devices_ticked`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from protocols.model import DoseMode, Protocol
+
+DEVICE_PREFIX = "device-"
+
+
+@dataclass(frozen=True, slots=True)
+class Rest:
+    """The rest a device waits for: `minutes` after the device ticked last (`after`)."""
+
+    after: str            # the item id of the device ticked last, e.g. "device-1"
+    given_at: datetime    # when it was ticked
+    minutes: float
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.given_at + timedelta(minutes=self.minutes)
+
+    def left_s(self, now: datetime) -> float:
+        """Seconds of rest still to run at `now` (0 once it has run)."""
+        return max(0.0, (self.ends_at - now).total_seconds())
+
+
+def device_name(item_id: str) -> str:
+    """"device 2" for `device-2`."""
+    return item_id.replace("-", " ", 1)
+
+
+def rest_before(protocol: Protocol, details: Mapping[str, Any],
+                ticked_at: Mapping[str, datetime], item_id: str) -> Rest | None:
+    """The rest device `item_id` waits for, from the session's details (its dose) and the
+    phase's ticks (item id → time ticked).
+
+    None when the item is no device, is ticked already, is beyond the dose (device 3 of 56 mg),
+    the dose has no rest, or no device was ticked yet. The rest counts from the device ticked
+    last, whichever it is: the label's rest follows each device given.
+    """
+    dose = protocol.dose
+    if (dose.mode is not DoseMode.DEVICES or not dose.rest_minutes
+            or not item_id.startswith(DEVICE_PREFIX) or item_id in ticked_at):
+        return None
+    mg, number = details.get("dose_mg"), item_id.removeprefix(DEVICE_PREFIX)
+    if isinstance(mg, int | float) and number.isdigit() and int(number) > dose.device_count(mg):
+        return None
+    given = [(at, item) for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)]
+    if not given:
+        return None
+    at, item = max(given)
+    return Rest(item, at, dose.rest_minutes)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds + 0.999)   # 0.2 s left still reads 0:01, never 0:00 while it runs
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def countdown(rest: Rest, now: datetime) -> str:
+    """The row's lead while the rest runs: "Rest 3:12 more (until 10:47) · "; '' once over."""
+    left = rest.left_s(now)
+    if left <= 0:
+        return ""
+    return f"Rest {_clock(left)} more (until {rest.ends_at.astimezone():%H:%M}) · "
+
+
+def early_question(rest: Rest, item_id: str, now: datetime) -> str:
+    """What the nurse reads when she ticks a device before its rest has run."""
+    since = max(0.0, (now - rest.given_at).total_seconds())
+    return (f"{device_name(item_id).capitalize()} now would be {_clock(since)} min after "
+            f"{device_name(rest.after)} (ticked {rest.given_at.astimezone():%H:%M}): the label "
+            f"asks a {rest.minutes:g}-minute rest after each device, until "
+            f"{rest.ends_at.astimezone():%H:%M:%S}. Wait for the rest; if the device was given "
+            "now, give the reason to record it")
+
+
+def early_detail(rest: Rest, now: datetime, reason: str) -> dict[str, object]:
+    """What the log keeps with a device ticked before its rest had run."""
+    return {"after": rest.after, "minutes_after": round((now - rest.given_at).total_seconds() / 60, 1),
+            "rest_minutes": rest.minutes, "reason": reason}
+
+
+def early_text(detail: Mapping[str, object]) -> str:
+    """" — given 2.2 min after device 1, before the 5-min rest ended: <reason>" for a tick's
+    `early` detail; '' without one (the review, the journal and the events file say it)."""
+    if not isinstance(detail, Mapping) or not detail:
+        return ""
+    def number(key: str) -> str:
+        value = detail.get(key)
+        return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+    return (f" — given {number('minutes_after')} min after "
+            f"{device_name(str(detail.get('after', '')))}, before the "
+            f"{number('rest_minutes')}-min rest ended: {detail.get('reason')}")

@@ -1,0 +1,94 @@
+"""The 5-minute rest after each nasal device (Spravato label): a device ticked before it has run
+is refused unless the nurse says why it was given now, and the record keeps that reason."""
+
+from __future__ import annotations
+
+from console.session import device_rest
+from console.session.engine import EARLY_DEVICE
+from console.session.journal import describe
+from console.review.model import describe_event
+from protocols.loader import builtin_protocols_dir, load_protocol
+from tests.session.helpers import Session
+from tests.session.test_resume import resume
+
+MIN = 60
+ESKETAMINE = load_protocol(builtin_protocols_dir() / "esketamine.toml")
+
+
+def at_devices(mg: float = 56) -> tuple[Session, float]:
+    """An esketamine session of `mg` in its devices phase, device 1 given; (session, its time)."""
+    s = Session(ESKETAMINE)
+    s.engine.details["dose_mg"] = mg   # as opened with that dose
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done
+    start = s.now().mono - s.origin
+    assert s.engine.tick_item("device-1", "nurse.ana", s.now(), note="LOT-1").done
+    return s, start
+
+
+def test_device_2_three_seconds_after_device_1_is_refused_and_says_until_when():
+    s, start = at_devices()
+    s.t(start + 3)
+    refused = s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2")
+    assert not refused.done and refused.asks == EARLY_DEVICE
+    assert refused.message.startswith("Device 2 now would be 0:03 min after device 1")
+    assert "5-minute rest after each device, until 09:05:00" in refused.message
+    assert "device-2" not in s.engine.ticks()
+
+
+def test_device_2_after_the_rest_is_ticked_without_a_question():
+    s, start = at_devices()
+    s.t(start + 5 * MIN)
+    assert s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2").done
+    ticked = s.recorder.events("checklist_ticked")[-1]
+    assert "early" not in ticked.detail
+
+
+def test_a_device_given_early_is_recorded_with_why_and_the_review_says_it():
+    s, start = at_devices()
+    s.t(start + 2 * MIN + 12)
+    assert s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2",
+                              early_reason="patient had to leave the chair").done
+    ticked = s.recorder.events("checklist_ticked")[-1]
+    assert ticked.detail["early"] == {"after": "device-1", "minutes_after": 2.2,
+                                      "rest_minutes": 5.0,
+                                      "reason": "patient had to leave the chair"}
+    said = (" — given 2.2 min after device 1, before the 5-min rest ended: patient had to "
+            "leave the chair")
+    assert describe_event("checklist_ticked", ticked.detail).endswith(said)
+    assert said in describe(ticked)   # the journal at the chair
+
+
+def test_device_3_rests_after_device_2_not_device_1():
+    s, start = at_devices(84)
+    s.t(start + 5 * MIN)
+    assert s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2").done
+    s.t(start + 6 * MIN)
+    refused = s.engine.tick_item("device-3", "nurse.ana", s.now(), note="LOT-3")
+    assert not refused.done and "after device 2" in refused.message
+
+
+def test_the_rest_survives_a_restart():
+    s, start = at_devices()
+    engine = resume(s, 60, protocol=ESKETAMINE)
+    refused = engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2")
+    assert not refused.done and refused.asks == EARLY_DEVICE
+
+
+def test_the_next_device_counts_its_rest_down():
+    s, start = at_devices()
+    ticked = {i: t.at for i, t in s.engine.ticks().items()}
+    rest = device_rest.rest_before(ESKETAMINE, s.engine.details, ticked, "device-2")
+    assert rest is not None
+    s.t(start + 1 * MIN + 48.5)
+    assert device_rest.countdown(rest, s.now().wall) == "Rest 3:12 more (until 09:05) · "
+    s.t(start + 5 * MIN)
+    assert device_rest.countdown(rest, s.now().wall) == ""
+    assert device_rest.rest_before(ESKETAMINE, s.engine.details, ticked, "device-1") is None   # ticked already
+
+
+def test_a_device_beyond_the_dose_waits_for_no_rest():
+    # 56 mg is two devices: device 3 ("84 mg only") neither counts down nor asks why.
+    s, start = at_devices()
+    ticked = {"device-1": s.now().wall}
+    assert device_rest.rest_before(ESKETAMINE, {"dose_mg": 56}, ticked, "device-3") is None
+    assert device_rest.rest_before(ESKETAMINE, {"dose_mg": 84}, ticked, "device-3") is not None
