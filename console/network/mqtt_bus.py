@@ -111,6 +111,8 @@ INFLIGHT: Final = 10
 SESSION_EXPIRY_S: Final = 24 * 3600
 # How long paho may take to open the TCP connection and the TLS handshake.
 CONNECT_TIMEOUT_S: Final = 5.0
+PLAIN_PORT_HINT: Final = ("is that port a TLS listener? a plain MQTT port (1883 by default) "
+                          "takes mqtt://, not mqtts://")
 
 # MQTT 5 reason codes (and their 3.1.1 CONNACK equivalents, which paho maps to these) in words.
 _REASONS: Final = {
@@ -563,8 +565,8 @@ class BusClient:
                 exc, self._host, self.config.ca_file))
         elif isinstance(exc, ssl.SSLError):
             self._set_status(BusState.DISCONNECTED, (
-                f"{self._address}: TLS handshake failed ({exc.reason or exc}): is this port a "
-                "TLS listener (mqtts://)? retrying"))
+                f"{self._address}: TLS handshake failed ({exc.reason or exc}): {PLAIN_PORT_HINT}; "
+                "retrying"))
         elif isinstance(exc, socket.gaierror):
             self._set_status(BusState.DISCONNECTED, (
                 f"cannot find the broker host {self._host!r} of {self._address}: "
@@ -575,8 +577,12 @@ class BusClient:
                 "broker running and listening on that port?); retrying"))
         else:
             cause = _os_words(exc) if exc is not None else "no cause given"
+            # A plain listener drops a TLS hello unanswered: "connection reset" said nothing
+            # of why (the clinic IT audit: mqtts:// to port 1883).
+            hint = (f" during the TLS handshake: {PLAIN_PORT_HINT}"
+                    if isinstance(exc, ConnectionResetError) and self.config.encrypted else "")
             self._set_status(BusState.DISCONNECTED, (
-                f"cannot connect to the broker {self._address}: {cause}; retrying"))
+                f"cannot connect to the broker {self._address}: {cause}{hint}; retrying"))
 
     def _handle_disconnect(self, client: mqtt.Client, userdata: Any,
                            flags: mqtt.DisconnectFlags, reason: ReasonCode,
@@ -638,18 +644,19 @@ class BusClient:
                 first_on_topic = entry.topic not in self._refusals_logged
                 self._refusals_logged.add(entry.topic)
             self._lock.notify_all()
-        if refused and first_on_topic:
-            log.error("%s refused the message to %s: %s (check that this station's name in the "
-                      "topic matches its account, user %s, and the broker's ACL); not sent "
-                      "again, nor are later ones to this topic logged (the status counts them)",
-                      self._address, entry.topic, _reason_words(reason.value),
-                      self.config.username)
-            with self._lock:
-                state = self._status.state
-            if state is BusState.CONNECTED:
-                self._set_status(BusState.CONNECTED, (
-                    f"connected to {self.config.describe()}; {self._refusal} (check that this "
-                    "station's name matches its account, and the broker's ACL)"))
+        if refused:   # never a delivery, however often this topic was refused before
+            if first_on_topic:
+                log.error("%s refused the message to %s: %s (check that this station's name in "
+                          "the topic matches its account, user %s, and the broker's ACL); not "
+                          "sent again; later refusals on this topic and connection are not "
+                          "logged", self._address, entry.topic,
+                          _reason_words(reason.value), self.config.username)
+                with self._lock:
+                    state = self._status.state
+                if state is BusState.CONNECTED:
+                    self._set_status(BusState.CONNECTED, (
+                        f"connected to {self.config.describe()}; {self._refusal} (check that "
+                        "this station's name matches its account, and the broker's ACL)"))
             if entry.on_refused is not None:
                 call_owner(entry.on_refused, "on_refused")
             return

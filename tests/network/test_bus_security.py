@@ -56,7 +56,10 @@ def test_R13_chair_2_cannot_publish_as_chair_3(clinic: Clinic, bus_client: MakeC
     forged = f"{clinic.prefix}/chair/chair-3/pcd04"
     own = f"{clinic.prefix}/chair/chair-2/pcd04"
 
-    chair2.publish(forged, b"forged alarm", on_delivered=lambda: delivered.append("forged"))
+    refused: list[str] = []
+    for n in (1, 2):   # the second to the same topic was taken for a delivery (a code review)
+        chair2.publish(forged, b"forged alarm", on_delivered=lambda n=n: delivered.append(
+            f"forged {n}"), on_refused=lambda n=n: refused.append(f"forged {n}"))
     chair2.publish(own, b"own alarm", on_delivered=lambda: delivered.append("own"))
 
     # The broker handles one client's messages in order: once the second is at the central,
@@ -65,7 +68,7 @@ def test_R13_chair_2_cannot_publish_as_chair_3(clinic: Clinic, bus_client: MakeC
     assert inbox.payloads(forged) == []
     # chair-2 learns its message was refused (MQTT 5 PUBACK reason code), it is not "delivered"
     # and not kept for resending.
-    assert delivered == ["own"]
+    assert delivered == ["own"] and refused == ["forged 1", "forged 2"]
     assert chair2.status().unconfirmed == 0
     assert chair2.status().detail == (
         f"connected to {clinic.url} as chair-2; the broker refused 1 message(s), the last to "
@@ -194,3 +197,16 @@ def test_plain_mqtt_to_the_tls_port_says_so_rather_than_connecting_for_ever(
     assert chair.status().detail == (
         f"the broker {url} closed the connection before answering; is it a TLS port? then the "
         "address is mqtts://; retrying")
+
+
+def test_mqtts_to_a_plain_port_says_it_may_be_a_plain_port(
+        clinic: Clinic, broker, bus_client: MakeClient) -> None:
+    # The IT audit: mqtts:// to Mosquitto's plain 1883 said only "connection reset by peer".
+    url = f"mqtts://localhost:{broker.port}"
+    chair = bus_client(clinic.config("chair-1", url=url), "chair-1")
+    wait_until(lambda: "TLS handshake" in chair.status().detail,
+               f"a reason ({chair.status().detail})")
+    assert chair.status().detail == (
+        f"cannot connect to the broker {url}: connection reset by peer during the TLS "
+        "handshake: is that port a TLS listener? a plain MQTT port (1883 by default) takes "
+        "mqtt://, not mqtts://; retrying")
