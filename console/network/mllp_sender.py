@@ -92,6 +92,7 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 # Longest single real-time block of the thread (select, back-off wait): bounds how late it sees
 # stop() or a clock moved by hand. 0.1 s is 10 wake-ups a second, only while waiting on the engine.
 DEFAULT_POLL_INTERVAL = 0.1
+PLAIN_PORT_HINT = "is that port a TLS listener? a plain MLLP port takes mllp://, not mllps://"
 
 ACCEPTED = frozenset({"AA", "CA"})
 REJECTED = frozenset({"AR", "CR"})
@@ -575,6 +576,7 @@ class MllpSender:
         problem = f"no address for the MLLP peer {self.peer}"
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)
+            handshaking = False
             try:
                 sock.setblocking(False)
                 code = sock.connect_ex(address)
@@ -591,6 +593,7 @@ class MllpSender:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                 if self._ssl is not None:
+                    handshaking = True
                     sock = self._handshake(sock, deadline)
             except _Stopped:
                 sock.close()
@@ -598,6 +601,11 @@ class MllpSender:
             except (OSError, ssl.SSLError) as exc:
                 sock.close()
                 problem = f"cannot connect to the MLLP peer {self.peer}: {_describe(exc, self._host)}"
+                # A plain MLLP listener leaves a TLS hello unanswered or drops it: the cause
+                # alone ("no TLS handshake within 5 s") did not say which end was wrong (the
+                # clinic IT audit: mllps:// to a plain engine).
+                if handshaking and not isinstance(exc, ssl.SSLCertVerificationError):
+                    problem += f"; {PLAIN_PORT_HINT}"
                 continue
             self._sock = sock
             self._framer = MllpFramer()

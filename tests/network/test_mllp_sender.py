@@ -27,6 +27,7 @@ from tests.network.mllp_peer import HOST, WAIT, Reply, always
 from console.network.mllp_sender import (
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_BACKOFF,
+    DEFAULT_CONNECT_TIMEOUT,
     Ack,
     MllpSender,
     SenderState,
@@ -531,3 +532,21 @@ def test_the_sender_does_not_import_qt():
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_mllps_to_a_plain_engine_says_it_may_be_a_plain_port(reserved_port, senders, recorder,
+                                                              clock):
+    # The IT audit: mllps:// to a plain engine said "no TLS handshake within 10 s" and no more.
+    # A plain listener (as python-hl7's server does) reads the TLS hello and answers nothing.
+    with socket.create_server((HOST, reserved_port)) as listener:
+        sender = senders(ssl_context=client_tls_context("mllps://engine:6661", None))
+        submit_all(sender, range(1, 2))
+        connection, _ = listener.accept()
+        with connection:
+            assert connection.recv(1) == b"\x16"   # a TLS record: the handshake has begun
+            clock.advance(DEFAULT_CONNECT_TIMEOUT)
+            recorder.wait_for(lambda: sender.status().last_error is not None, "the attempt's end")
+    assert sender.status().last_error == (
+        f"cannot connect to the MLLP peer {HOST}:{reserved_port}: no TLS handshake within "
+        f"{DEFAULT_CONNECT_TIMEOUT} s; is that port a TLS listener? a plain MLLP port takes "
+        "mllp://, not mllps://")
