@@ -25,6 +25,8 @@ from pathlib import Path
 WAL_MAGIC = 0x377F0682            # the low bit says the checksums' byte order (1: big-endian)
 HEADER_BYTES = 32
 FRAME_HEADER_BYTES = 24
+MAX_PAGE_SIZE = 65536
+DB_PAGE_SIZE_AT = 16              # the database header's page size (1 means 65536)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,33 @@ def _checksum(data: bytes, s0: int, s1: int, big_endian: bool) -> tuple[int, int
         s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
         s1 = (s1 + words[i + 1] + s0) & 0xFFFFFFFF
     return s0, s1
+
+
+def _readable(magic: int, page_size: int) -> bool:
+    """Whether SQLite reads a -wal with this header at all (its magic, a page size it knows)."""
+    return (magic & 0xFFFFFFFE == WAL_MAGIC and 512 <= page_size <= MAX_PAGE_SIZE
+            and not page_size & (page_size - 1))
+
+
+def _repaired(data: bytes, db: Path) -> tuple[int, int] | None:
+    """The magic and page size that make the header's own checksum hold, or None: the
+    database's page size when its header says it, else any SQLite allows."""
+    try:
+        with db.open("rb") as file:
+            head = file.read(DB_PAGE_SIZE_AT + 2)
+    except OSError:
+        head = b""
+    sizes = [1 << n for n in range(9, 17)]
+    if len(head) == DB_PAGE_SIZE_AT + 2:
+        stored = struct.unpack(">H", head[DB_PAGE_SIZE_AT:])[0]
+        sizes = [MAX_PAGE_SIZE if stored == 1 else stored]
+    version, stored_sum = data[4:8], struct.unpack(">2I", data[24:32])
+    for magic in (WAL_MAGIC, WAL_MAGIC | 1):
+        for size in sizes:
+            header = struct.pack(">I", magic) + version + struct.pack(">I", size) + data[12:24]
+            if _readable(magic, size) and _checksum(header, 0, 0, bool(magic & 1)) == stored_sum:
+                return magic, size
+    return None
 
 
 def wal_damage(db: Path) -> WalDamage | None:
@@ -76,15 +105,25 @@ def _read_damage(db: Path) -> WalDamage | None:
     if len(data) < HEADER_BYTES:
         return None
     magic, _version, page_size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", data[:32])
-    if magic & 0xFFFFFFFE != WAL_MAGIC or page_size < 512 or page_size & (page_size - 1):
-        return None   # not a write-ahead log SQLite would read at all
+    header_damaged = False
+    if not _readable(magic, page_size):
+        # SQLite reads such a -wal as empty, before any checksum. A header whose checksum
+        # holds once its magic or page size is put right was damaged after it was written.
+        repaired = _repaired(data, db)
+        if repaired is None:
+            return None   # not a write-ahead log at all
+        magic, page_size = repaired
+        header_damaged = True
     big_endian = bool(magic & 1)
     frame_bytes = FRAME_HEADER_BYTES + page_size
     frames = [data[at:at + frame_bytes]
               for at in range(HEADER_BYTES, len(data) - frame_bytes + 1, frame_bytes)]
     s0, s1 = _checksum(data[:24], 0, 0, big_endian)
     first_bad = None
-    if (s0, s1) != (c1, c2):
+    if header_damaged:
+        first_bad = 0   # SQLite reads none of the frames
+        salts = (salt1, salt2)
+    elif (s0, s1) != (c1, c2):
         first_bad = 0   # the header fails: SQLite reads none of the frames
         salts = struct.unpack(">2I", frames[0][8:16]) if frames else (salt1, salt2)
     else:

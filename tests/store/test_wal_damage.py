@@ -54,8 +54,9 @@ def test_a_sound_live_copy_verifies(capsys, tmp_path):
     assert verify(capsys, copy)[0] == 0
 
 
-@pytest.mark.parametrize("offset", [20, 32 + 24 + 200, 32 + 3 * FRAME + 24 + 100],
-                         ids=["header-salt", "first-frame", "fourth-frame"])
+@pytest.mark.parametrize("offset", [1, 10, 20, 32 + 24 + 200, 32 + 3 * FRAME + 24 + 100],
+                         ids=["header-magic", "header-page-size", "header-salt", "first-frame",
+                              "fourth-frame"])
 def test_one_flipped_byte_in_the_wal_is_damage_named_before_sqlite_reads_it(
         capsys, tmp_path, offset):
     copy = live_copy(tmp_path)
