@@ -273,7 +273,6 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
     # Another central running with this name's settings kit: the two take the connection from
     # each other and each receives about half of the chairs' messages (the clinic IT audit).
     twins = TwinWatch(new_instance(), name)
-    twins.started = clock.now().wall
     try:
         bus = BusClient(
             config, client_id=f"central-{name}", clock=clock,
@@ -356,6 +355,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         connected, text = bus_line(status, in_clear)
         board.set_bus(connected, text, clock.now())
         if connected and not was_connected[0]:   # each (re)connect: say we are here (retained)
+            twins.connected()
             # Once per connection, not per status: a refused presence changes the status text
             # ("refused N messages"), which called this again, which published again: a central
             # named unlike its account spun at 97 % of a core and logged 600 lines a second.

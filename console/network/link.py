@@ -209,7 +209,6 @@ class NetworkLink:
             last = self._log.last_delivered_at(destination)
             self._last_confirmed[destination] = mono_of(last) if last is not None else -math.inf
         self._started_mono = now.mono
-        self._twins.started = now.wall
         if self.bus is not None:
             self.bus.subscribe(self._topic("command"))
             self.bus.subscribe(self._topic("confirm"))
@@ -535,6 +534,10 @@ class NetworkLink:
                     self._unwritten.append(Delivery(entry[0], ENGINE, outcome, at.wall,
                                                     detail[:300]))
             elif kind == "bus_status":
+                was = self._bus_status
+                if item[1].state.name == "CONNECTED" and (
+                        was is None or was.state.name != "CONNECTED"):
+                    self._twins.connected()   # what this connection relays is read anew
                 self._bus_status = item[1]
             elif kind == "mllp_status":
                 self._mllp_status = item[1]

@@ -4,23 +4,26 @@ Two stations with one settings kit have one MQTT client id: the broker gives the
 each in turn, every second or so, and nothing said why (the clinic IT audit: a central showed two
 patients in turn on one chair's card; two central screens each received half of the alarms).
 Each run marks its status (or presence) and its Last Will with a token of its own (`instance`)
-and reads its own topic, retained messages included. Another run's token there is:
+and reads its own topic, retained messages included. Another run's token there is another
+station running now when it is:
 
-- a status sent online since this run started: another station is running now;
-- a Last Will, the second time for the same token: each station's connection is taken by the
-  other at each reconnection, so the other's will comes again and again. The will of this
-  station's own last run (killed, then restarted) comes once, and is not another station.
+- read in two of this station's connections. The two take the connection from each other at
+  each reconnection, and each finds the other's retained status, or its will, at each. What the
+  last run of this station left (its will after a kill, its status after a clean stop) is read
+  in the first connection only: this station's own status replaces it. Within one connection it
+  may come twice, queued for a persistent session and retained (a code review: every central
+  restarted after a crash raised the alarm), and counts once.
+- a status sent online after this connection relayed this station's own: the broker relays in
+  order, so it was sent while this station runs (two client ids with one name).
 
-A status from before this run's start (the retained one of the last run) is not either.
+No clock is compared: a restart with the clock behind read its last run's status as "sent since
+this run started" (a code review).
 """
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from typing import Any, Final
-
-from console.clock import parse_iso
 
 TWIN_ALARM_S: Final = 30.0   # how long one sign of another station holds the alarm
 
@@ -36,32 +39,41 @@ class TwinWatch:
     def __init__(self, instance: str, name: str) -> None:
         self.instance = instance
         self.name = name
-        self.started: datetime | None = None   # set when the station starts
-        self._wills: dict[str, int] = {}
+        self._connections: dict[str, int] = {}   # token → this station's connections it came in
+        self._read_now: set[str] = set()   # the tokens this connection has relayed
+        self._own_seen = False   # this connection has relayed this station's own message
+        self._wills = 0
         self._seen: tuple[float, str] | None = None   # (mono, what was seen)
+
+    def connected(self) -> None:
+        """This station's connection to the broker is new (its first, or after a loss)."""
+        self._read_now = set()
+        self._own_seen = False
 
     def read(self, message: dict[str, Any], now_mono: float) -> None:
         """A status or presence that came on this station's own topic."""
         instance = message.get("instance")
-        if not isinstance(instance, str) or instance == self.instance:
+        if not isinstance(instance, str):
+            return
+        if instance == self.instance:
+            self._own_seen = True
             return
         online = message.get("online")
-        if online is False:
-            count = self._wills[instance] = self._wills.get(instance, 0) + 1
-            if count >= 2:
-                self._seen = (now_mono, f"the connection of another station as {self.name} "
-                                        f"was lost {count} times since this one started "
-                                        "(each takes it from the other)")
+        if online is True and self._own_seen:
+            sent = message.get("sent_at") or message.get("since")
+            self._seen = (now_mono, f"a status from another station as {self.name}"
+                                    + (f" at {sent}" if isinstance(sent, str) else "")
+                                    + " since this one's own")
+        if instance in self._read_now:
             return
-        sent = message.get("sent_at") or message.get("since")
-        if online is not True or not isinstance(sent, str) or self.started is None:
-            return
-        try:
-            sent_at = parse_iso(sent)
-        except ValueError:
-            return
-        if sent_at >= self.started:
-            self._seen = (now_mono, f"a status from another station as {self.name} at {sent}")
+        self._read_now.add(instance)
+        self._wills += online is False
+        count = self._connections[instance] = self._connections.get(instance, 0) + 1
+        if count >= 2:
+            what = "connection was lost" if online is False else "status was read"
+            self._seen = (now_mono, f"another station as {self.name}: its {what} at {count} "
+                                    "of this one's connections; each takes the connection "
+                                    "from the other")
 
     def seen(self, now_mono: float) -> str | None:
         """What was seen of another station in the last `TWIN_ALARM_S`, or None."""
@@ -69,6 +81,11 @@ class TwinWatch:
             return None
         return self._seen[1]
 
+    def caught_up(self) -> bool:
+        """Whether this connection has relayed this station's own message: what the broker
+        had for it before (retained, queued) has been read (tests wait on it)."""
+        return self._own_seen
+
     def wills_read(self) -> int:
-        """Last Wills of other runs read so far (tests wait on it)."""
-        return sum(self._wills.values())
+        """Last Wills of other runs read so far, once a connection each (tests wait on it)."""
+        return self._wills

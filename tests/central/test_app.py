@@ -4,7 +4,10 @@ Network events are waited for (qtbot.waitUntil), nothing sleeps for time."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from tests.session.helpers import START
 from tests.ui.conftest import Answers
 
 WAIT_MS = 10_000
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def args_for(tmp_path: Path, *extra: str):
@@ -298,18 +302,31 @@ def test_two_central_stations_with_one_name_raise_an_alarm_at_both(
 
 def test_a_central_restarted_after_a_kill_is_not_its_own_twin(qtbot, broker, tmp_path,
                                                                stations):
-    # Its last run's Last Will, retained, is read once at the start: not another station.
-    leftover = BusClient(BusConfig(broker.url), client_id="leftover", clock=ManualClock(START))
-    leftover.start()
-    delivered = threading.Event()
-    leftover.publish(bus_topics.central_status_topic("desk"), presence(
-        "desk", False, "2026-03-02T08:00:00.000Z", instance="a-last-run"), retain=True,
-        on_delivered=delivered.set)
-    assert delivered.wait(10)
-    leftover.stop(timeout=2.0)
+    # A central killed and started again: its persistent session queued its own Last Will,
+    # which the broker hands over on resume, and the subscription brings the same will again,
+    # retained. Read as two wills, it raised "Another central station uses the name desk"
+    # after every crash (a code review). A real station, killed in a process of its own.
+    child = subprocess.Popen([sys.executable, "-m", "tests.central.central_child", broker.url,
+                              str(tmp_path / "first.sqlite3")], cwd=ROOT, stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "READY"
+    finally:
+        child.kill()
+        child.wait()
+    wills: list[dict] = []
+    watcher = BusClient(BusConfig(broker.url), client_id="watcher", clock=ManualClock(START),
+                        on_message=lambda _t, p: wills.append(bus_topics.decode(p) or {}))
+    watcher.subscribe(bus_topics.central_status_topic("desk"))
+    watcher.start()
+    try:   # the broker has seen the socket close: the will is what is retained there
+        qtbot.waitUntil(lambda: any(w.get("online") is False for w in wills), timeout=WAIT_MS)
+    finally:
+        watcher.stop(timeout=2.0)
     station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
                     audio_out=RecordingAudioOut(), asker=Answers())
     stations.append(station)
     qtbot.addWidget(station.window)
-    qtbot.waitUntil(lambda: station.board.twins.wills_read() == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(station.board.twins.caught_up, timeout=WAIT_MS)   # both copies read
+    assert station.board.twins.wills_read() == 1
     assert [a.key for a in station.board.station_alarms(station.clock.now())] == []
