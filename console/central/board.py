@@ -944,13 +944,15 @@ class Board:
     def _settle_acks(self, chair: _Chair) -> None:
         """Forget a central acknowledgement once the chair says acknowledged, or the alarm ended:
         from then on the chair's state rules (a reminder there sounds here again). A silence
-        given here to a latched alarm ends when the alarm is no longer latched: its condition
-        came back ("returned"), so it is active, sounding at the chair and acknowledgeable."""
+        given here to a latched alarm ends when the alarm is active again: its condition came
+        back ("returned"), sounding at the chair and acknowledgeable. An audio pause at the
+        chair does not end it: the alarm stays latched under the pause (a code review: the
+        pause made a latched alarm silenced here sound again at the chair's next status)."""
         open_alarms = {(a.session, a.occurrence): a for a in self._alarms(chair)}
         for key, ack in list(chair.acks.items()):
             alarm = open_alarms.get(key)
             if alarm is None or alarm.state == "acknowledged" or (
-                    not ack.command_id and alarm.state != "latched"):
+                    not ack.command_id and alarm.state == "active"):
                 del chair.acks[key]
 
     def _central_ack(self, chair: _Chair, alarm: ChairAlarm) -> _CentralAck | None:

@@ -11,6 +11,8 @@ import pytest
 
 from console.central.board import ACK_CONFIRM_S, BUS_ALARM_S, Board
 from console.network import bus_topics
+from console.network.composer import PcdComposer
+from console.network.pcd import PatientShown
 from devices.reading import AGE_UNKNOWN
 from protocols.model import Priority
 from tests.central.helpers import Central, MemoryLog, at
@@ -685,6 +687,33 @@ def test_a_latched_alarm_is_silenced_here_and_left_to_the_chair_to_reset(central
     assert (card.alarm.note, card.can_acknowledge) == \
         ("latched: silenced here, reset at the chair", False)
     assert central.log.actions[-1][5] == "silence"
+
+
+def test_an_audio_pause_at_the_chair_keeps_a_latched_alarm_silenced_here(central):
+    # The chair's pause is sent as an update of each open alarm (PCD-04, "audio paused"); the
+    # central read the latched alarm as no longer latched, forgot its silence, and the chair's
+    # next status ("latched") sounded it here again (a code review).
+    chair = spo2_alarm(central, value=89)
+    central.t(70)
+    chair.device("spo2", 97)   # latched at the chair
+    central.deliver(chair.status())
+    assert central.board.acknowledge("chair-1", "B. Central", central.now()).startswith(
+        "Room 1: silenced here")
+    composer = PcdComposer(chair.station, lambda _s: PatientShown(chair.patient),
+                           frozenset({"bus"}), chair.clock, history=lambda _s: chair.transitions())
+    control_ids = iter(f"C{i}" for i in range(1000)).__next__
+    composer.compose(chair.transitions(), control_ids)   # what the chair has sent so far
+    central.t(75)
+    before = len(chair.s.recorder.records)
+    assert chair.s.engine.pause_audio("nurse.ana", chair.clock.now()).done
+    sent = composer.compose(chair.s.recorder.records[before:], control_ids)
+    assert sent   # the pause is an update of the open latched alarm
+    for message in sent:
+        central.deliver((chair.topic("pcd04"), message.message.encode()))
+    central.t(77)
+    central.deliver(chair.status())
+    assert central.sounding() is None
+    assert central.card("chair-1").alarm.note == "latched: silenced here, reset at the chair"
 
 
 def test_a_latched_alarm_silenced_here_sounds_again_when_its_condition_returns(central):
