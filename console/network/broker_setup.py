@@ -486,8 +486,18 @@ def summary(plan: Plan) -> str:
         f"  stations/<name>/   for each station: password, ca.crt, and a chair's network.toml "
         f"or the central's central.toml (broker {plan.broker_url})\n"
         "  credentials.txt    every account's password, readable by you only (passwords are "
-        "not printed)" + _only_here(plan)
+        "not printed)" + _only_here(plan) + _as_root(plan)
     )
+
+
+def _as_root(plan: Plan) -> str:
+    """Set up as root, the broker keeps root's rights (`user root`): said, not done in silence
+    (the clinic IT audit)."""
+    if plan.broker_user != "root":
+        return ""
+    return ("\nNote: set up as root, mosquitto.conf says `user root`: the broker keeps root's "
+            "rights once started. Run the set-up as the account the broker is to run as, or "
+            "change that line and give that account the folder's files.")
 
 
 def _only_here(plan: Plan) -> str:

@@ -293,8 +293,9 @@ def read_password(path: Path, what: str) -> str:
     """The password in `path`: one line of text (a chair's and a central station's, alike).
 
     Raises:
-        ValueError: no such file, unreadable, not text, empty, or more than one line (naming
-            `what`, the file and what it must hold).
+        ValueError: no such file, unreadable, not text, empty, more than one line, or
+            readable by every user of the computer (naming `what`, the file and what it must
+            hold).
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -311,6 +312,12 @@ def read_password(path: Path, what: str) -> str:
         # read it its own way (QA).
         raise ValueError(f"{what} {path} holds {len(lines)} lines: it must hold the password "
                          "as one line")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o004:
+        # As ssh does with a private key: a secret every account here can read is no secret
+        # (the clinic IT audit: a kit copied with mode 0644 started without a word).
+        raise ValueError(f"{what} {path} can be read by every user of this computer (mode "
+                         f"{mode:04o}): make it readable by its owner only (chmod 600 {path})")
     return lines[0]
 
 

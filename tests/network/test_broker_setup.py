@@ -223,6 +223,21 @@ def test_a_certificate_for_this_machine_only_is_said(tmp_path: Path, capsys: pyt
     assert (note in printed) is warned
 
 
+@pytest.mark.parametrize("user", ["root", "clinic-it"])
+def test_a_set_up_as_root_says_the_broker_keeps_roots_rights(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        user: str) -> None:
+    # The clinic IT audit: run as root, the set-up wrote `user root` without a word.
+    monkeypatch.setattr(broker_setup.getpass, "getuser", lambda: user)
+    code, printed, _ = setup(capsys, "--chairs", "1", "--bind", "127.0.0.1", "--out",
+                             str(tmp_path / "b"))
+    assert code == 0
+    assert f"\nuser {user}\n" in (tmp_path / "b" / "mosquitto.conf").read_text()
+    note = ("Note: set up as root, mosquitto.conf says `user root`: the broker keeps root's "
+            "rights once started.")
+    assert (note in printed) is (user == "root")
+
+
 def test_an_existing_setup_is_never_overwritten(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "b"

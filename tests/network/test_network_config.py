@@ -30,6 +30,7 @@ def test_a_file_named_on_purpose_must_be_there(tmp_path: Path) -> None:
 def test_file_and_options_combine_the_option_wins(tmp_path: Path) -> None:
     secret = tmp_path / "chair.password"
     secret.write_text("s3cret\n", encoding="utf-8")
+    secret.chmod(0o600)
     path = _write(tmp_path, f"""
 [network]
 broker = "mqtts://broker.clinic.lan:8883"
@@ -302,6 +303,7 @@ def test_relative_file_paths_are_read_from_the_settings_files_folder(
     # QA: `password_file = "password"` beside network.toml was looked for in the folder the
     # console was started from. An option's relative path is still the current folder's.
     (tmp_path / "password").write_text("s3cret\n", encoding="utf-8")
+    (tmp_path / "password").chmod(0o600)
     path = _write(tmp_path, '[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\n'
                             'password_file = "password"\n')
     elsewhere = tmp_path / "elsewhere"
@@ -309,6 +311,7 @@ def test_relative_file_paths_are_read_from_the_settings_files_folder(
     monkeypatch.chdir(elsewhere)
     assert load(path, {}).password == "s3cret"
     (elsewhere / "other.password").write_text("other\n", encoding="utf-8")
+    (elsewhere / "other.password").chmod(0o640)   # a service group may read it
     assert load(path, {"password_file": "other.password"}).password == "other"
 
 
@@ -323,6 +326,22 @@ def test_a_password_file_of_two_lines_is_refused(tmp_path: Path) -> None:
         load(path, {})
     assert str(caught.value) == (f"{path}: password_file {secret} holds 2 lines: it must hold "
                                  "the password as one line")
+
+
+def test_a_password_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
+    # The clinic IT audit: a settings kit copied with mode 0644 started without a word.
+    secret = tmp_path / "chair.password"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    secret.chmod(0o644)
+    path = _write(tmp_path, f'[network]\nbroker = "mqtts://h:8883"\nchair = "c1"\n'
+                            f'password_file = "{secret}"\n')
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value) == (
+        f"{path}: password_file {secret} can be read by every user of this computer (mode "
+        f"0644): make it readable by its owner only (chmod 600 {secret})")
+    secret.chmod(0o600)
+    assert load(path, {}).password == "s3cret"
 
 
 @pytest.mark.parametrize(("code", "words"), [(10, "certificate has expired"),
