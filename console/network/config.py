@@ -201,10 +201,16 @@ def ca_context(ca_file: Path | None, what: str = "ca_file") -> ssl.SSLContext:
     if ca_file is not None and ca_file.is_dir():
         raise ValueError(f"{what} {ca_file} is a folder, not a file: {_CA_FOR}")
     try:
-        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     except (OSError, ssl.SSLError) as exc:
         raise ValueError(f"{what} {ca_file} cannot be used ({_ca_words(exc)}): {_CA_FOR}") \
             from None
+    if ca_file is not None and not context.cert_store_stats()["x509_ca"]:
+        # The broker's own certificate (server.crt) given for ca.crt loads, then fails every
+        # connection as "certificate not accepted" (the clinic IT audit): said at the start.
+        raise ValueError(f"{what} {ca_file} holds no CA certificate (a server's own certificate, "
+                         f"such as the set-up's server.crt, is not one): {_CA_FOR}")
+    return context
 
 
 # OpenSSL's verify codes for a certificate made for another name than the one dialled.

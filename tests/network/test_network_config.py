@@ -230,6 +230,20 @@ def test_a_good_ca_file_is_taken(tmp_path: Path) -> None:
     assert config.ca_file == ca
 
 
+def test_the_brokers_own_certificate_given_as_the_ca_file_is_refused_at_load(
+        tmp_path: Path) -> None:
+    # The clinic IT audit: server.crt given for ca.crt loaded, then every connection failed as
+    # "certificate not accepted", which a wrong CA says too.
+    from console.network.broker_setup import make_certificates
+
+    _ca, cert, _key = make_certificates(tmp_path, "localhost")
+    with pytest.raises(ValueError) as caught:
+        load(None, {"broker": "mqtts://h:8883", "chair": "c1", "ca_file": str(cert)})
+    assert str(caught.value) == (
+        f"--ca-file {cert} holds no CA certificate (a server's own certificate, such as the "
+        f"set-up's server.crt, is not one): {CA_FOR}")
+
+
 def test_a_password_file_that_is_not_text_names_the_file_and_key(tmp_path: Path) -> None:
     secret = tmp_path / "chair.password"
     secret.write_bytes(b"\xbb\xff\x00binary")
