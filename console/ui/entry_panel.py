@@ -460,7 +460,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         grid.addLayout(beside, 0, 6)   # beside nausea
         self.note = QtWidgets.QLineEdit()
         self.note.setObjectName("obs_note")
-        self.note.setPlaceholderText("Free note (Enter to add)")
+        self.note.setPlaceholderText("Note (Enter to add)")   # whole at 1366x768
         self.note.returnPressed.connect(lambda: self._record_note(self.note.text()))
         grid.addWidget(self.note, 2, 6)
         grid.setColumnStretch(6, 1)

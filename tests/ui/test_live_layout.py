@@ -271,3 +271,13 @@ def test_the_timer_line_keeps_next_vitals_whole_and_the_phase_name_gives_way(
     assert whole.startswith("Observation (") and "Next vitals: " in whole
     tail = whole[whole.index("   Elapsed"):]
     assert timers.text().endswith(tail), timers.text()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_free_note_says_whole_how_to_add_it(qtbot, live, size):
+    # At 1366x768 "Free note (Enter to …" was cut: the Enter that adds the note unsaid.
+    window = shown_live_window(qtbot, live, size)
+    note = window.findChild(QtWidgets.QLineEdit, "obs_note")
+    margins = note.textMargins().left() + note.textMargins().right() + 8   # the frame's padding
+    assert note.placeholderText().endswith("(Enter to add)")
+    assert note.fontMetrics().horizontalAdvance(note.placeholderText()) + margins <= note.width()
