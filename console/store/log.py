@@ -50,6 +50,7 @@ from console.records import (
     SessionOpened,
 )
 from console.store import schema
+from console.store.wal_check import wal_damage
 from console.store.chain import (
     CHAINED_COLUMNS,
     RECORD_TABLES,
@@ -675,6 +676,11 @@ class EventLog:
             if not path.exists():
                 _create_private(path)
             check_openable(path)
+            # Before SQLite reads it: it passes over a damaged -wal frame and every commit
+            # after it, and this console's first checkpoint would make that loss permanent.
+            damage = wal_damage(path)
+            if damage is not None:
+                raise LogError(path, "corrupt", damage.message)
             conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc

@@ -92,3 +92,19 @@ def test_an_export_or_the_access_log_of_a_damaged_wal_is_refused_as_damage(
     assert code == 3
     assert "the file is damaged: its write-ahead log log.sqlite3-wal is damaged at frame 4" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_console_refuses_a_log_whose_wal_is_damaged_and_leaves_it_as_it_is(tmp_path):
+    # Opened, SQLite would have passed over the damaged frame and the commits after it, and the
+    # console's first checkpoint would have made the loss permanent.
+    from console.store import LogError
+
+    copy = live_copy(tmp_path)
+    flip(Path(f"{copy}-wal"), 32 + 3 * FRAME + 24 + 100)
+    before = (copy.read_bytes(), Path(f"{copy}-wal").read_bytes())
+    with pytest.raises(LogError) as caught:
+        EventLog.open(copy, "test")
+    assert caught.value.cause == "corrupt"
+    assert str(caught.value).startswith(f"Cannot use the session log {copy}: the file is damaged.")
+    assert "its write-ahead log log.sqlite3-wal is damaged at frame 4" in str(caught.value)
+    assert (copy.read_bytes(), Path(f"{copy}-wal").read_bytes()) == before
