@@ -71,6 +71,7 @@ from console.store import chain, schema
 from console.store.log import missing_head, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
+from console.store.wal_check import wal_damage
 from devices.reading import not_patient_flags
 from protocols.vitals import METRICS, SCALES
 
@@ -198,6 +199,12 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise MissingLogError(path)
     check_openable(path)
+    try:   # before SQLite reads it: a damaged -wal frame would drop the commits after it unsaid
+        damage = wal_damage(path)
+    except OSError as exc:
+        raise classify(exc, path) from exc
+    if damage is not None:
+        raise LogError(path, "corrupt", damage.message)
     try:
         conn = _connect_readonly(path)
     except sqlite3.Error as exc:

@@ -108,3 +108,16 @@ def test_the_console_refuses_a_log_whose_wal_is_damaged_and_leaves_it_as_it_is(t
     assert str(caught.value).startswith(f"Cannot use the session log {copy}: the file is damaged.")
     assert "its write-ahead log log.sqlite3-wal is damaged at frame 4" in str(caught.value)
     assert (copy.read_bytes(), Path(f"{copy}-wal").read_bytes()) == before
+
+
+def test_the_review_refuses_a_log_whose_wal_is_damaged(tmp_path):
+    # The review read the shorter log as whole, the rows after the damaged frame unshown.
+    from console.review.queries import open_readonly
+    from console.store import LogError
+
+    copy = live_copy(tmp_path)
+    flip(Path(f"{copy}-wal"), 32 + 24 + 200)
+    with pytest.raises(LogError) as caught:
+        open_readonly(copy)
+    assert caught.value.cause == "corrupt"
+    assert "its write-ahead log log.sqlite3-wal is damaged at frame 1" in str(caught.value)
