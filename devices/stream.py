@@ -88,7 +88,8 @@ def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dro
     spec = METRICS[metric]
     if spec.in_hard_range(value):
         return None
-    return Dropped("out-of-hard-range", f"{where}: {metric} {shown} outside {spec.describe_range()}")
+    return Dropped("out-of-hard-range",
+                   f"{where}: {spec.label} {shown} outside {spec.describe_range()}")
 
 
 @dataclass(frozen=True, slots=True)

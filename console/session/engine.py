@@ -120,6 +120,8 @@ LOG_UNAVAILABLE = "log_unavailable"
 CONSOLE_FAULT = "console_fault"
 NETWORK_UNCONFIRMED = "network_unconfirmed"
 DEVICE_UNREADABLE = "device_unreadable"
+DEVICE_IMPLAUSIBLE = "device_implausible"
+OUT_OF_HARD_RANGE = "out-of-hard-range"   # devices.stream's reason for an impossible value
 DEVICE_RESENT = "device_resent"
 """The event of a monitor's resend of a message already logged (answered AA, kept once)."""
 UNREADABLE_HOLD_SECONDS = 60.0
@@ -225,6 +227,7 @@ class _State:
     # value, not from the monitor's reconnection, until a value comes or the monitor is lost.
     absence_restored: set[str] = field(default_factory=set)
     unreadable_at: float | None = None     # mono time of the last message the decoder failed on
+    implausible_at: float | None = None    # mono time of the last impossible value a device sent
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
     discharged: bool = False
     ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
@@ -364,6 +367,7 @@ class SessionEngine:
         state = engine._state
         paused = False
         last_unreadable: datetime | None = None
+        last_implausible: datetime | None = None
         # Each phase's checks start at its own time, readings counted against the checks of
         # their time: a fixed-time check a phase left open (esketamine's BP at T+115 carried
         # into Discharge) stands through a restart as it did live.
@@ -392,8 +396,12 @@ class SessionEngine:
                 state.voided.add(int(event.detail.get("observation", -1)))
             elif event.kind == OBSERVED:
                 state.note_observed(str(event.detail.get("text", "")), event.at)
-            elif event.kind == "device_dropped" and (event.detail.get("counts") or {}).get(DECODER_ERROR):
-                last_unreadable = event.at
+            elif event.kind == "device_dropped":
+                counts = event.detail.get("counts") or {}
+                if counts.get(DECODER_ERROR):
+                    last_unreadable = event.at
+                if counts.get(OUT_OF_HARD_RANGE):
+                    last_implausible = event.at
         starts = iter(phase_starts)
         next_start = next(starts, None)
         ids: Sequence[int | None] = (observation_ids if observation_ids is not None
@@ -423,13 +431,17 @@ class SessionEngine:
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
         # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.
-        # So is "Monitor message not read": the values it says may be missing are missing after
-        # the restart too; it ends UNREADABLE_HOLD_SECONDS after the last such message, as live.
+        # So are "Monitor message not read" and "Impossible value from the monitor": the values
+        # they say are missing are missing after the restart too; each ends
+        # UNREADABLE_HOLD_SECONDS after the last such message or value, as live.
         restored, ended = engine.board.restore(
             _open_occurrences(alarm_events, moment),
-            outlive=frozenset({NETWORK_UNCONFIRMED, DEVICE_UNREADABLE}))
+            outlive=frozenset({NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE}))
         if any(o.condition == DEVICE_UNREADABLE for o in restored):
             state.unreadable_at = moment(last_unreadable).mono if last_unreadable else now.mono
+        if any(o.condition == DEVICE_IMPLAUSIBLE for o in restored):
+            state.implausible_at = (moment(last_implausible).mono if last_implausible
+                                    else now.mono)
         engine.schedule.adopt_reported({o.condition for o in restored})
         # A restored physiological alarm without a value is a vital's absence (apnoea: no RR for
         # 20 s). It is the patient's, not the process's: it stands until the vital is counted
@@ -587,12 +599,14 @@ class SessionEngine:
 
     def ingest_message(self, readings: Sequence[Reading], now: Moment,
                        dropped: Mapping[str, int] | None = None, example: str = "",
-                       device: str = "", *, warnings: Mapping[str, int] | None = None) -> bool:
+                       device: str = "", *, warnings: Mapping[str, int] | None = None,
+                       implausible: str = "") -> bool:
         """Accept what one device message (or one read of the port) carried, in one transaction:
         its readings with the decisions they cause, and a count of the values that could not be
         used (by reason, one example), so a drop is never lost and never costs a second commit
         (quality bar P2: one fsync per message, not one per value). `warnings` counts doubts
-        about values that were kept (devices.stream.KEPT_NOTICES), logged in the same event.
+        about values that were kept (devices.stream.KEPT_NOTICES), logged in the same event;
+        `implausible` says the first value dropped as impossible (its technical alarm's detail).
 
         Returns True when it is committed to the log (the monitor may be told AA), False when
         the log cannot take writes now and it is held in memory, or the session has ended (the
@@ -628,6 +642,8 @@ class SessionEngine:
                                                 ENGINE, detail))
             if dropped and dropped.get(DECODER_ERROR):
                 step.records.extend(self._unreadable(now, example))
+            if dropped and dropped.get(OUT_OF_HARD_RANGE):
+                step.records.extend(self._implausible(now, implausible or example))
         return step.saved and not held_again
 
     def _resent(self, readings: Sequence[Reading]) -> bool:
@@ -670,6 +686,25 @@ class SessionEngine:
             Priority.MEDIUM, "Monitor message not read: values may be missing, check the monitor",
             detail=f"The console's decoder failed on a message from the monitor: {example[:160]}"),
             now))
+
+    def _implausible(self, now: Moment, example: str) -> list[Record]:
+        """A device value outside what the vital can be (SpO2 150 %, HR 400): dropped, so the
+        tile kept its last good value in normal colours for 30 s and nothing alarmed (a nurse
+        walk on X: a probe gone bad looked like a steady patient). A medium technical alarm,
+        as clinical-defaults.md's alarm behaviour 7 lists "implausible value"; it ends
+        UNREADABLE_HOLD_SECONDS after the last such value."""
+        self._state.implausible_at = now.mono
+        return list(self.board.update(DEVICE_IMPLAUSIBLE, TECHNICAL, Raise(
+            Priority.MEDIUM, "Impossible value from the monitor, not used: check the sensor",
+            detail=f"The monitor sent a value the vital cannot have, not used: {example[:160]}"),
+            now))
+
+    def _implausible_time(self, now: Moment) -> list[Record]:
+        since = self._state.implausible_at
+        if since is None or now.mono - since < UNREADABLE_HOLD_SECONDS:
+            return []
+        self._state.implausible_at = None
+        return list(self.board.update(DEVICE_IMPLAUSIBLE, TECHNICAL, None, now))
 
     def _clock_caught_up(self, now: Moment) -> list[Record]:
         until = self._state.clock_behind_until
@@ -945,7 +980,7 @@ class SessionEngine:
         trackers = [partial(self._tracker_time, name, now) for name in self._trackers]
         return [*trackers, partial(self._prompts, now), partial(self._board_tick, now),
                 partial(self._stale_escalation, now), partial(self._unreadable_time, now),
-                partial(self._clock_caught_up, now)]
+                partial(self._implausible_time, now), partial(self._clock_caught_up, now)]
 
     def _board_tick(self, now: Moment) -> list[Record]:
         return list(self.board.tick(now))

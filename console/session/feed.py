@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from console.clock import Moment
-from console.session.engine import SessionEngine
+from console.session.engine import OUT_OF_HARD_RANGE, SessionEngine
 from devices.stream import KEPT_NOTICES, REPEATS
 from devices.transport import ConnectionState, DeviceEvent, EventKind
 
@@ -43,8 +43,9 @@ def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
         warnings = {r: n for r, n in counts.items() if r in KEPT_NOTICES}
         dropped = {r: n for r, n in counts.items() if r not in KEPT_NOTICES}
         example = next((d.detail for d in event.dropped if d.reason not in REPEATS), "")
+        implausible = next((d.detail for d in event.dropped if d.reason == OUT_OF_HARD_RANGE), "")
         stored = engine.ingest_message(event.readings, now, dropped, example, event.url,
-                                       warnings=warnings)
+                                       warnings=warnings, implausible=implausible)
     finally:
         # The device hears only now, after the commit (AA), or that it must resend (AE),
         # whatever happened above: an error in the engine is AE, never silence or AA.

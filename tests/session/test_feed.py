@@ -84,3 +84,37 @@ def test_a_message_the_decoder_fails_on_is_a_technical_alarm_not_only_a_count(mo
     assert [o.condition for o in s.engine.alarms()] == ["device_unreadable"]
     s.t(start + 110)
     assert s.engine.alarms() == []
+
+
+def test_an_impossible_value_from_the_monitor_is_a_technical_alarm_not_a_steady_tile() -> None:
+    # A nurse walk on X: the monitor sent SpO2 150 for a minute; the value was dropped, the tile
+    # kept 98 in normal colours, and nothing alarmed (a probe gone bad looked like a steady
+    # patient). It is a medium technical alarm, standing through a restart, ending a minute
+    # after the last impossible value.
+    import devices.hl7.decoder as hl7
+    from tests.devices.test_hl7 import SPO2, message
+    from tests.session.test_resume import resume
+
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+
+    def monitor_sends(spo2: int) -> None:
+        now = s.now()
+        result = hl7.decode_message(message(SPO2.format(v=spo2)), now.wall)
+        assert feed.apply(s.engine, DeviceEvent(
+            EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono, readings=tuple(result.readings),
+            dropped=tuple(result.dropped), frames=result.frames), now)
+
+    start = s.now().mono - s.origin
+    monitor_sends(98)
+    s.t(start + 5); monitor_sends(150)
+    [row] = [o for o in s.engine.alarms() if o.condition == "device_implausible"]
+    assert (row.priority.label, row.category) == ("medium", "technical")
+    assert row.message == "Impossible value from the monitor, not used: check the sensor"
+    assert "SpO2 150 outside" in row.detail
+    assert s.sounding() == "medium"
+    engine = resume(s, 10)   # a restart keeps it, and its minute runs from the last value
+    assert [o.condition for o in engine.alarms()] == ["device_implausible"]
+    engine.tick(s.clock.advance(50))
+    assert engine.alarms() == []
