@@ -17,7 +17,10 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
 - Acknowledging without a selection (F2) acknowledges the alarms *shown*, never one the nurse
   could not see (issue: F2 once acknowledged a device-lost alarm that was never on screen).
   Acknowledged rows then sort below the unacknowledged of their priority, so the next F2 reaches
-  what was hidden.
+  what was hidden. Across priorities too: when every row shown is acknowledged and an alarm
+  still waits for the nurse out of sight, it takes the last row, and the acknowledged alarm it
+  displaces is counted on the header (named there if high). A nurse walk on X: two
+  acknowledged high alarms kept a MOAA/S 3 alarm hidden for 15 minutes, F2 never reaching it.
 - A row reads the alarm's current message (the engine updates it while the condition holds at
   the same priority: the value shown is the current one, not the one at raise time).
 """
@@ -82,8 +85,19 @@ def arrange(occurrences: Iterable[Occurrence], physiological_rows: int = PHYSIOL
     """Split and order the board's occurrences into the (patient, equipment) fields."""
     patient = sorted((o for o in occurrences if o.category == PHYSIOLOGICAL), key=order_key)
     equipment = sorted((o for o in occurrences if o.category != PHYSIOLOGICAL), key=order_key)
-    return (AlarmField(tuple(patient[:physiological_rows]), tuple(patient[physiological_rows:])),
-            AlarmField(tuple(equipment[:equipment_rows]), tuple(equipment[equipment_rows:])))
+    return _fill(patient, physiological_rows), _fill(equipment, equipment_rows)
+
+
+def _fill(ordered: Sequence[Occurrence], rows: int) -> AlarmField:
+    """The first `rows` shown, unless all of them are acknowledged while one hidden still waits
+    for the nurse: that one takes the last row (module docstring)."""
+    shown, hidden = list(ordered[:rows]), list(ordered[rows:])
+    waiting = [o for o in hidden if o.state is not AlarmState.ACKNOWLEDGED]
+    if shown and waiting and all(o.state is AlarmState.ACKNOWLEDGED for o in shown):
+        hidden.remove(waiting[0])
+        hidden = sorted([shown.pop(), *hidden], key=order_key)
+        shown.append(waiting[0])
+    return AlarmField(tuple(shown), tuple(hidden))
 
 
 def row_text(occurrence: Occurrence) -> str:
