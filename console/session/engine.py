@@ -133,6 +133,10 @@ PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" pr
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
 EARLY_DEVICE = "Device given before the rest ended"   # the question a nasal device ticked early asks
+BP_RISE_MMHG = 5.0
+"""A systolic step up larger than this is "still rising" (discharge gate, clinical-defaults.md
+alarm behaviour 9). ISO 81060-2 validates a cuff to a mean error within ±5 mmHg: a smaller step
+between two readings is within the cuff's own error, not a rise."""
 KEEP_ROWS = 20   # recent values per metric that "entered in error" can take back
 
 # LogError causes in the words of the alarm banner.
@@ -1504,11 +1508,12 @@ class SessionEngine:
     # ---- shared checks -----------------------------------------------------------------------
 
     def _bp_rising(self) -> list[str]:
-        """The reason, when the last systolic reading is above the one before: named with just
-        those two, the pair the rule compares (an earlier, higher reading shown beside them read
-        as a contradiction)."""
+        """The reason, when the last systolic reading is more than `BP_RISE_MMHG` above the one
+        before: named with just those two, the pair the rule compares (an earlier, higher
+        reading shown beside them read as a contradiction). A smaller step is the cuff's own
+        scatter: 123 → 124 refused a stable patient's discharge (a nurse walk on X)."""
         history = self._state.systolic_history
-        if len(history) >= 2 and history[-1] > history[-2]:
+        if len(history) >= 2 and history[-1] - history[-2] > BP_RISE_MMHG:
             return [f"Systolic BP still rising: {history[-2]:.0f} → {history[-1]:.0f} mmHg at "
                     "the last two readings"]
         return []
