@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from console.clock import Moment
 from console.session.alarms import Raise
@@ -142,18 +143,30 @@ def _message(rule: AlarmRule, value: float, baseline: float | None, priority: Pr
     return text
 
 
+# The equipment's messages in fewer words, each keeping what to do (a nurse walk on X at
+# 1366x768: "* No data from the device (no valid frame for 4 s)…" lost "values are not
+# current", and "** Still no data from the device: check the monit…" what to check).
+_TECHNICAL_SHORT: Final = (
+    ("No data from the device", "No device data: values not current"),
+    ("Still no data from the device", "No device data: check monitor, cable"),
+    ("Impossible value from the monitor", "Impossible monitor value: check sensor"),
+    ("Monitor message not read", "Monitor message unread: check monitor"),
+)
+
+
 def short_message(condition: str, message: str) -> str:
     """A vital's alarm message in fewer characters, for an alarm row too narrow for it.
 
     "Respiratory rate 5 breaths/min, limit ≤8" was cut before its limit at 1366x768; this gives
     "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise as "(+27)" and its
     limit as "base +25" (the tile shows the baseline), "(confirmed)". The value and its limit
-    keep their numbers. Messages are read as `_message` and the absence rule write them; any
-    other is returned as it is.
+    keep their numbers. Messages are read as `_message` and the absence rule write them; the
+    device's technical messages have short forms of their own; any other is returned as it is.
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:
-        return message
+        return next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),
+                    message)
     text = message
     if text.startswith(f"{m.label} "):
         text = m.short_label + text[len(m.label):].replace(f" {m.unit}", m.short_unit, 1)

@@ -281,3 +281,20 @@ def test_the_free_note_says_whole_how_to_add_it(qtbot, live, size):
     margins = note.textMargins().left() + note.textMargins().right() + 8   # the frame's padding
     assert note.placeholderText().endswith("(Enter to add)")
     assert note.fontMetrics().horizontalAdvance(note.placeholderText()) + margins <= note.width()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_devices_technical_alarms_keep_what_to_do_in_sight(qtbot, live, size):
+    # A nurse walk on X at 1366x768: "* No data from the device (no valid frame for 4 s)…" lost
+    # "values are not current", "** Still no data from the device: check the monit…" what to
+    # check. A row too narrow says it short, whole.
+    controller, journal, clock, log = live
+    controller.view.device_state_changed("connected", clock.now())
+    controller.view.device_state_changed("stale", clock.now(), "no valid frame for 4 s")
+    clock.advance(11)
+    controller.tick()   # escalated: medium
+    window = shown_live_window(qtbot, live, size)
+    [drawn] = window.alarm_bar.equipment.drawn_texts()
+    assert not drawn.endswith("…"), drawn
+    assert drawn in ("** Still no data from the device: check the monitor, its cable and its "
+                     "settings", "** No device data: check monitor, cable")
