@@ -76,6 +76,21 @@ class IsoParser:
         return stamp
 
 
+def format_span(seconds: float) -> str:
+    """A duration in its largest fitting unit, for ages and clock offsets: "45 s", "12 min",
+    "2 h" (from 90 min, rounded), "9497 days" (from two days): a monitor clock reset to 2000
+    read "13666667 min behind", and "119 min ahead" lost "ahead" to a tile's edge (a nurse walk
+    on X)."""
+    whole = max(0, int(seconds))
+    if whole < 120:
+        return f"{whole} s"
+    if whole < 90 * 60:
+        return f"{whole // 60} min"
+    if whole < 48 * 3600:
+        return f"{round(whole / 3600)} h"
+    return f"{round(whole / 86400)} days"
+
+
 def format_duration(seconds: float, round_up: bool = False) -> str:
     """A non-negative duration with its unit, so it cannot be misread: "m:ss min" under an hour
     ("4:05 min", "0:11 min"), "h:mm h" from one hour on ("2:11 h"; seconds dropped).

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from console.clock import Moment
+from console.clock import Moment, format_span
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
 from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, SKEW_LIMIT_S, VITAL_COLOURS
 from console.session.view import SessionView
@@ -427,8 +427,7 @@ def _clock(when: datetime) -> str:
 
 
 def _age(seconds: float) -> str:
-    whole = max(0, int(seconds))
-    return f"{whole} s" if whole < 120 else f"{whole // 60} min"
+    return format_span(seconds)
 
 
 def _duration(seconds: float) -> str:

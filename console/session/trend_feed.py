@@ -62,6 +62,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from console.clock import format_span
 from console.records import (
     ESCALATED,
     RAISED,
@@ -138,8 +139,7 @@ class ClockSkew:
 
     def message(self) -> str:
         """The technical notice a nurse reads."""
-        size = abs(self.offset_s)
-        amount = f"{size / 60:.0f} min" if size >= 90 else f"{size:.0f} s"
+        amount = format_span(abs(self.offset_s))
         way = "ahead of" if self.offset_s > 0 else "behind"
         # What it means first, the device's name after it: the trend shows the notice on one
         # line, cut at its end on a narrow screen (the whole text on hover).
