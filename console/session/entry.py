@@ -70,6 +70,10 @@ def check_number(m: Metric, value: float, shown: str | None = None) -> Verdict:
     return Accepted(m.name, value)
 
 
+PULSE_PRESSURE_PLAUSIBLE = (20, 100)
+"""Systolic minus diastolic, in mmHg, outside which a typed pair is asked about: about 40 at
+rest, wider with age and stiff arteries; beyond these a typing slip is the likelier cause."""
+
 _BP = re.compile(r"^\s*(?P<sys>[^/\s]+)\s*/\s*(?P<dia>[^/\s]+)\s*$")
 
 
@@ -87,4 +91,12 @@ def check_bp(text: str) -> list[Verdict]:
     if diastolic >= systolic:
         return [Rejected("bp_diastolic", f"Diastolic {diastolic:.0f} must be lower than systolic "
                          f"{systolic:.0f}: check the order, for example 128/84.")]
+    low, high = PULSE_PRESSURE_PLAUSIBLE
+    if not low <= systolic - diastolic <= high and all(isinstance(v, Accepted) for v in verdicts):
+        # Each value plausible alone, the pair not: 250/40 (for 150/40, or 250/140) was recorded
+        # without a question (a nurse walk on X).
+        verdicts[0] = NeedsConfirmation("bp_systolic", systolic, (
+            f"BP {systolic:.0f}/{diastolic:.0f} mmHg: a pulse pressure of "
+            f"{systolic - diastolic:.0f} mmHg is unusual (expected {low}–{high} mmHg); check "
+            "for a slipped digit. Confirm to record it as measured."))
     return verdicts

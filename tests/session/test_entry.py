@@ -33,6 +33,21 @@ def test_bp_in_one_field():
     assert check_bp(" 128 / 84 ") == [Accepted("bp_systolic", 128), Accepted("bp_diastolic", 84)]
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("250/40", "BP 250/40 mmHg: a pulse pressure of 210 mmHg is unusual (expected 20–100 mmHg); "
+               "check for a slipped digit. Confirm to record it as measured."),
+    ("128/118", "BP 128/118 mmHg: a pulse pressure of 10 mmHg is unusual (expected 20–100 "
+                "mmHg); check for a slipped digit. Confirm to record it as measured."),
+    ("180/80", None), ("120/100", None),
+])
+def test_a_bp_whose_values_are_plausible_alone_but_not_as_a_pair_is_asked_about(text, asked):
+    # A nurse walk on X: 250/40 was recorded without a question (each value alone plausible).
+    verdicts = check_bp(text)
+    questions = [v.message for v in verdicts if isinstance(v, NeedsConfirmation)]
+    assert questions == ([asked] if asked else [])
+    assert [v.value for v in verdicts] == [float(x) for x in text.split("/")]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("12884", "Blood pressure '12884' is not in the form systolic/diastolic, for example 128/84."),
     ("80/120", "Diastolic 120 must be lower than systolic 80: check the order, for example 128/84."),
