@@ -115,7 +115,10 @@ class Schedule:
             late = now.mono - check.due.mono
             if late < 0:
                 continue
-            missing = [metric(m).label for m in check.metrics if m not in check.seen]
+            # "Sedation (MOAA/S)" inside the list's own brackets read "(…, Sedation (MOAA/S))"
+            # (a nurse walk on X): "Sedation: MOAA/S" there.
+            missing = [metric(m).label.replace(" (", ": ").removesuffix(")")
+                       for m in check.metrics if m not in check.seen]
             if late >= check.escalate_after_s:
                 raise_ = Raise(
                     Priority.MEDIUM,

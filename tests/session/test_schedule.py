@@ -61,3 +61,14 @@ def test_observation_checks_replace_infusion_checks_every_15_minutes():
     assert s.engine.advance_phase("nurse.ana", s.now()).done
     assert s.engine.phase.id == "observation"
     assert round(s.engine.due(s.now())[0].due_in_s) == 15 * MIN
+
+
+def test_a_vital_named_with_brackets_is_not_bracketed_twice_in_a_prompt():
+    # A nurse walk on X: "Vitals due: RR and sedation (Respiratory rate, Sedation (MOAA/S))".
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    s = Session(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"))
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done
+    s.t(60 * MIN)
+    texts = [o.message for o in s.engine.alarms() if "MOAA/S" in o.message]
+    assert texts and all("(MOAA/S)" not in t and "Sedation: MOAA/S" in t for t in texts), texts
