@@ -395,7 +395,9 @@ def _when(latest: Latest, now: Moment) -> _When:
     offset = (reading.measured_at - reading.received_at).total_seconds()
     if abs(offset) > SKEW_LIMIT_S:
         way = "ahead" if offset > 0 else "behind"
-        note = f"monitor clock {_age(abs(offset))} {way}"
+        # "clock", after "device · received …": "monitor clock 14 min …" lost its way (ahead
+        # or behind) at the tile's edge at 1366x768 (a walk on X); the trend's notice says whose.
+        note = f"clock {_age(abs(offset))} {way}"
         return _When(("device", f"received {_clock(reading.received_at)}", f"{_age(age)} ago"),
                      (note,), age, False)
     age -= offset   # an NIBP is as old as its cuff measurement, not its arrival
