@@ -703,13 +703,6 @@ class SessionEngine:
             detail=f"The monitor sent a value the vital cannot have, not used: {example[:160]}"),
             now))
 
-    def _implausible_time(self, now: Moment) -> list[Record]:
-        since = self._state.implausible_at
-        if since is None or now.mono - since < UNREADABLE_HOLD_SECONDS:
-            return []
-        self._state.implausible_at = None
-        return list(self.board.update(DEVICE_IMPLAUSIBLE, TECHNICAL, None, now))
-
     def _clock_caught_up(self, now: Moment) -> list[Record]:
         until = self._state.clock_behind_until
         if until is None or now.wall < until:
@@ -717,12 +710,21 @@ class SessionEngine:
         self._state.clock_behind_until = None
         return list(self.board.update(CLOCK_BEHIND, TECHNICAL, None, now))
 
-    def _unreadable_time(self, now: Moment) -> list[Record]:
-        since = self._state.unreadable_at
-        if since is None or now.mono - since < UNREADABLE_HOLD_SECONDS:
-            return []
-        self._state.unreadable_at = None
-        return list(self.board.update(DEVICE_UNREADABLE, TECHNICAL, None, now))
+    def _held_device_alarms_time(self, now: Moment) -> list[Record]:
+        """"Monitor message not read" and "Impossible value from the monitor" end
+        UNREADABLE_HOLD_SECONDS after the last such message or value."""
+        def ended(last: float) -> bool:
+            return now.mono - last >= UNREADABLE_HOLD_SECONDS
+
+        records: list[Record] = []
+        state = self._state
+        if state.unreadable_at is not None and ended(state.unreadable_at):
+            state.unreadable_at = None
+            records.extend(self.board.update(DEVICE_UNREADABLE, TECHNICAL, None, now))
+        if state.implausible_at is not None and ended(state.implausible_at):
+            state.implausible_at = None
+            records.extend(self.board.update(DEVICE_IMPLAUSIBLE, TECHNICAL, None, now))
+        return records
 
     def _reading_records(self, reading: Reading, now: Moment, entered_by: str,
                          confirmed: bool) -> list[Record]:
@@ -983,8 +985,8 @@ class SessionEngine:
         up when it runs: a step that fails puts back copies of the board and the trackers."""
         trackers = [partial(self._tracker_time, name, now) for name in self._trackers]
         return [*trackers, partial(self._prompts, now), partial(self._board_tick, now),
-                partial(self._stale_escalation, now), partial(self._unreadable_time, now),
-                partial(self._implausible_time, now), partial(self._clock_caught_up, now)]
+                partial(self._stale_escalation, now), partial(self._held_device_alarms_time, now),
+                partial(self._clock_caught_up, now)]
 
     def _board_tick(self, now: Moment) -> list[Record]:
         return list(self.board.tick(now))

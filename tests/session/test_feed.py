@@ -12,6 +12,18 @@ from devices.transport import DeviceEvent, EventKind
 from .helpers import Session
 
 
+def spo2_message(s: Session, spo2: int) -> bool:
+    """The monitor sends an HL7 message with this SpO2, decoded and fed as the console does."""
+    import devices.hl7.decoder as hl7
+    from tests.devices.test_hl7 import SPO2, message
+
+    now = s.now()
+    result = hl7.decode_message(message(SPO2.format(v=spo2)), now.wall)
+    return feed.apply(s.engine, DeviceEvent(
+        EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono, readings=tuple(result.readings),
+        dropped=tuple(result.dropped), frames=result.frames), now)
+
+
 def test_a_doubt_about_a_kept_value_is_logged_apart_from_what_was_dropped() -> None:
     # An OBX whose code and name disagree: the value is kept (the code is trusted), so the
     # nurse's "not used" count must not include it; the log keeps the doubt all the same.
@@ -65,11 +77,7 @@ def test_a_message_the_decoder_fails_on_is_a_technical_alarm_not_only_a_count(mo
     s.engine.device_state_changed("connected", s.now())
 
     def monitor_sends(spo2: int) -> None:
-        now = s.now()
-        result = hl7.decode_message(message(SPO2.format(v=spo2)), now.wall)
-        feed.apply(s.engine, DeviceEvent(EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono,
-                                         readings=tuple(result.readings),
-                                         dropped=tuple(result.dropped), frames=result.frames), now)
+        spo2_message(s, spo2)
 
     start = s.now().mono - s.origin
     monitor_sends(85)
@@ -91,8 +99,6 @@ def test_an_impossible_value_from_the_monitor_is_a_technical_alarm_not_a_steady_
     # kept 98 in normal colours, and nothing alarmed (a probe gone bad looked like a steady
     # patient). It is a medium technical alarm, standing through a restart, ending a minute
     # after the last impossible value.
-    import devices.hl7.decoder as hl7
-    from tests.devices.test_hl7 import SPO2, message
     from tests.session.test_resume import resume
 
     s = Session()
@@ -100,11 +106,7 @@ def test_an_impossible_value_from_the_monitor_is_a_technical_alarm_not_a_steady_
     s.engine.device_state_changed("connected", s.now())
 
     def monitor_sends(spo2: int) -> None:
-        now = s.now()
-        result = hl7.decode_message(message(SPO2.format(v=spo2)), now.wall)
-        assert feed.apply(s.engine, DeviceEvent(
-            EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono, readings=tuple(result.readings),
-            dropped=tuple(result.dropped), frames=result.frames), now)
+        assert spo2_message(s, spo2)
 
     start = s.now().mono - s.origin
     monitor_sends(98)
