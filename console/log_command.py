@@ -103,15 +103,8 @@ class LogCommand:
         from console.review.queries import MissingLogError, open_readonly
         from console.store import LogError
         from console.store.errors import sqlite_words
-        from console.store.wal_check import wal_damage
 
-        try:   # before SQLite reads it: it passes over a damaged frame and all after in silence
-            wal = wal_damage(db)
-        except OSError:
-            wal = None   # an unreadable -wal: SQLite's own open says why
-        if wal is not None:
-            raise self.damaged(db, wal.message)
-        try:
+        try:   # open_readonly checks the -wal before SQLite reads it
             return open_readonly(db)
         except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
             raise self.damaged(db, sqlite_words(exc)) from exc

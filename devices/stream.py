@@ -34,6 +34,10 @@ DECODER_ERROR = "decoder-error"
 """The `Dropped` reason of a frame the decoder failed on (it raised): a bug, or a message no rule
 foresaw. The console raises a technical alarm for it, not only a count."""
 
+OUT_OF_HARD_RANGE = "out-of-hard-range"
+"""The `Dropped` reason of a value outside what the vital can be (SpO2 150 %): the console raises
+a technical alarm for it, not only a count."""
+
 KEPT_NOTICES = frozenset({
     "name-mismatch", "path-mismatch", "bad-timestamp", "unknown-charset", "charset-mismatch",
 })
@@ -88,7 +92,7 @@ def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dro
     spec = METRICS[metric]
     if spec.in_hard_range(value):
         return None
-    return Dropped("out-of-hard-range",
+    return Dropped(OUT_OF_HARD_RANGE,
                    f"{where}: {spec.label} {shown} outside {spec.describe_range()}")
 
 

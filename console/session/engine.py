@@ -102,7 +102,7 @@ from console.session.schedule import DueInfo, Schedule
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, metric
 from devices.reading import MANUAL, Reading
-from devices.stream import DECODER_ERROR
+from devices.stream import DECODER_ERROR, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
@@ -121,7 +121,6 @@ CONSOLE_FAULT = "console_fault"
 NETWORK_UNCONFIRMED = "network_unconfirmed"
 DEVICE_UNREADABLE = "device_unreadable"
 DEVICE_IMPLAUSIBLE = "device_implausible"
-OUT_OF_HARD_RANGE = "out-of-hard-range"   # devices.stream's reason for an impossible value
 DEVICE_RESENT = "device_resent"
 """The event of a monitor's resend of a message already logged (answered AA, kept once)."""
 UNREADABLE_HOLD_SECONDS = 60.0

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 
 from console.clock import Moment
-from console.session.engine import OUT_OF_HARD_RANGE, SessionEngine
-from devices.stream import KEPT_NOTICES, REPEATS
+from console.session.engine import SessionEngine
+from devices.stream import KEPT_NOTICES, OUT_OF_HARD_RANGE, REPEATS
 from devices.transport import ConnectionState, DeviceEvent, EventKind
 
 # What the engine calls each transport state (STOPPED is the owner's own doing: not a fault).

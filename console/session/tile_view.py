@@ -381,27 +381,27 @@ def _when(latest: Latest, now: Moment) -> _When:
     reading = latest.reading
     age = now.mono - latest.at.mono   # since it was received, by the monotonic clock
     if reading.source == MANUAL:
-        return _When((f"manual {_clock(reading.received_at)}", f"{_age(age)} ago"), (), age, True)
+        return _When((f"manual {_clock(reading.received_at)}", f"{format_span(age)} ago"), (), age, True)
     if AGE_UNKNOWN in reading.flags:
         # Already on the monitor when it connected, with no time (ANSAR-B): never "now", and no
         # age can be given (devices.md). Shown stale, so the nurse takes a new one.
         return _When(("device", f"received {_clock(reading.received_at)}", "time unknown"), (),
                      math.inf, False)
     if not reading.metric.startswith("bp_"):
-        return _When(("device", f"{_age(age)} ago"), (), age, False)
+        return _When(("device", f"{format_span(age)} ago"), (), age, False)
     if reading.measured_at is None:
-        return _When(("device", f"received {_clock(reading.received_at)}", f"{_age(age)} ago"),
+        return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
                      (), age, False)
     offset = (reading.measured_at - reading.received_at).total_seconds()
     if abs(offset) > SKEW_LIMIT_S:
         way = "ahead" if offset > 0 else "behind"
         # "clock", after "device · received …": "monitor clock 14 min …" lost its way (ahead
         # or behind) at the tile's edge at 1366x768 (a walk on X); the trend's notice says whose.
-        note = f"clock {_age(abs(offset))} {way}"
-        return _When(("device", f"received {_clock(reading.received_at)}", f"{_age(age)} ago"),
+        note = f"clock {format_span(abs(offset))} {way}"
+        return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
                      (note,), age, False)
     age -= offset   # an NIBP is as old as its cuff measurement, not its arrival
-    return _When(("device", f"measured {_clock(reading.measured_at)}", f"{_age(age)} ago"), (), age, False)
+    return _When(("device", f"measured {_clock(reading.measured_at)}", f"{format_span(age)} ago"), (), age, False)
 
 
 def _stale(view: SessionView, latest: Latest, age: float, long_limit: bool) -> bool:
@@ -426,10 +426,6 @@ def _shown_time(latest: Latest) -> datetime:
 
 def _clock(when: datetime) -> str:
     return when.astimezone().strftime("%H:%M")
-
-
-def _age(seconds: float) -> str:
-    return format_span(seconds)
 
 
 def _duration(seconds: float) -> str:
