@@ -47,9 +47,14 @@ a restart is not an operator action on an alarm): active, acknowledged (its remi
 running from the acknowledgement) or latched, with its raise time and priority. The conditions are
 then evaluated again on the replayed readings by the normal rules: one that still holds carries on
 as the same occurrence; an unacknowledged high one that no longer holds latches; an acknowledged
-one that no longer holds ends as it would have. Technical conditions (device, audio, log, console
-fault) belong to the process that died: they end at restart and are evaluated afresh. An audio
-pause in force ends at restart (what sounds, sounds again).
+one that no longer holds ends as it would have. A technical condition about the patient's data
+or the station stands through the restart too, as the same occurrence, when the restarted console
+watches it again: the device's (lost, no data) when it reads a monitor, until the monitor's first
+good frame; the speaker's when it reports the speaker; the network's, and "message not read" and
+"impossible value" always (the values they say are missing are missing after the restart too).
+Those about the process that died (log, console fault, and a device or speaker the new process
+does not watch) end at restart, saying why. An audio pause in force ends at restart (what sounds,
+sounds again).
 """
 
 from __future__ import annotations
@@ -150,6 +155,15 @@ _LOG_CAUSES = {
     "not-a-file": "the path is not a file",
     "io": "disk input/output error",
 }
+
+
+def _ended_by_restart(condition: str) -> str:
+    """Why a restart ended an open occurrence (its `cleared` row says it)."""
+    if condition in (DEVICE_LOST, DEVICE_STALE):
+        return "ended by the restart: no monitor is read now"
+    if condition == AUDIO_UNAVAILABLE:
+        return "ended by the restart: the speaker is not watched now"
+    return "ended by the restart; evaluated again"
 
 
 def _repeat_check(metric_name: str) -> str:
@@ -337,12 +351,17 @@ class SessionEngine:
         cls, protocol: Protocol, recorder: Recorder, session_id: int, opened: SessionOpened,
         observations: Sequence[ObservationRecord], events: Sequence[EventRecord],
         alarm_events: Sequence[AlarmTransition], now: Moment, actor: str = ENGINE,
-        observation_ids: Sequence[int] | None = None,
+        observation_ids: Sequence[int] | None = None, reads_device: bool = False,
+        reports_audio: bool = False,
     ) -> SessionEngine:
         """Rebuild an open session from its log after a crash and carry on with its timers.
 
         `observation_ids`: the row id of each observation (aligned); with them, values entered
         in error are skipped and can still be taken back after the restart.
+        `reads_device`, `reports_audio`: the restarted console reads a monitor and tells the
+        engine its state (`device_state_changed`), reports the speaker (`audio_status`): then a
+        device or speaker alarm open at the stop stands as the same occurrence until that report
+        ends it, rather than ending at the restart (R10).
 
         Phases, T0, checklist ticks, latest values, baselines and the condition trackers (every
         reading replayed at its own time) come back as they were; open alarm occurrences are
@@ -437,9 +456,14 @@ class SessionEngine:
         # So are "Monitor message not read" and "Impossible value from the monitor": the values
         # they say are missing are missing after the restart too; each ends
         # UNREADABLE_HOLD_SECONDS after the last such message or value, as live.
+        # The device's and the speaker's stand when this console watches them again (R10: none
+        # ended by the restart): a monitor silent or gone before the crash is so until its first
+        # good frame (`_device_state_records`), and an acknowledgement given stays given.
+        outlive = {NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE}
+        outlive |= {DEVICE_LOST, DEVICE_STALE} if reads_device else set()
+        outlive |= {AUDIO_UNAVAILABLE} if reports_audio else set()
         restored, ended = engine.board.restore(
-            _open_occurrences(alarm_events, moment),
-            outlive=frozenset({NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE}))
+            _open_occurrences(alarm_events, moment), outlive=frozenset(outlive))
         if any(o.condition == DEVICE_UNREADABLE for o in restored):
             state.unreadable_at = moment(last_unreadable).mono if last_unreadable else now.mono
         if any(o.condition == DEVICE_IMPLAUSIBLE for o in restored):
@@ -466,8 +490,9 @@ class SessionEngine:
         with engine._step(now) as step:
             step.records.extend(
                 AlarmTransition(session_id, o.id, o.condition, o.category, o.priority.label,
-                                CLEARED, now.wall, f"{o.message} (ended by the restart; "
-                                "evaluated again)", o.value, o.threshold)
+                                CLEARED, now.wall,
+                                f"{o.message} ({_ended_by_restart(o.condition)})",
+                                o.value, o.threshold)
                 for o in ended
             )
             if paused:
@@ -1055,6 +1080,7 @@ class SessionEngine:
         self._state.stale_since = now.mono if state == "stale" else None
         reason = _lost_reason(detail)
         was_lost = self.board.occurrence_for(DEVICE_LOST)
+        was_stale = self.board.occurrence_for(DEVICE_STALE)
         lost: Raise | None = None
         if state == "disconnected":
             lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + reason if reason else ''}")
@@ -1063,9 +1089,14 @@ class SessionEngine:
             # the monitor yet: the loss holds until its first good frame (R2: an alarm for as long
             # as data is missing), rather than a silent gap and then a low "no data".
             lost = Raise(was_lost.priority, was_lost.message)
-        stale = Raise(Priority.LOW, f"No data from the device{' (' + detail + ')' if detail else ''}: "
-                                    "values are not current") \
-            if state == "stale" and lost is None else None
+        stale: Raise | None = None
+        if lost is None and was_stale is not None and state in ("connecting", "stale"):
+            # Only after a restart (live, "stale" goes on to "connected" or "disconnected"): the
+            # silence restored from the log goes on, as it was, until the first good frame.
+            stale = Raise(was_stale.priority, was_stale.message)
+        elif lost is None and state == "stale":
+            stale = Raise(Priority.LOW, f"No data from the device{' (' + detail + ')' if detail else ''}: "
+                                        "values are not current")
         records: list[Record] = [EventRecord(self.session_id, now.wall, "device_state", ENGINE,
                                              {"state": state, "detail": detail})]
         records.extend(self.board.update(DEVICE_LOST, TECHNICAL, lost, now))

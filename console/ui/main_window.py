@@ -568,6 +568,8 @@ class MainWindow(QtWidgets.QMainWindow):
                               row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
                 observations, events, alarm_events, self.clock.now(), actor,
                 observation_ids=[i for i, _ in logged],
+                # open_session reads `device` and binds the sounder, which reports the speaker
+                reads_device=device is not None, reports_audio=True,
             )
 
         history: list[tuple[int | None, Record]] = sorted(

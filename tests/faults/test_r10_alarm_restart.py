@@ -119,3 +119,60 @@ def test_latched_and_active_alarms_survive_a_kill_as_the_same_occurrences(tmp_pa
         for cleanup in reversed(cleanups):
             cleanup()
         sink.close()
+
+
+def test_a_lost_monitor_is_the_same_alarm_after_a_kill_until_its_first_frame(
+        tmp_path: Path, qtbot) -> None:
+    # R10 for a technical alarm: the monitor's cable is gone before the kill and after it, so
+    # the restart must not end its alarm and raise a new one (an acknowledgement given would
+    # be lost, a second tone would start); the monitor's first frame ends it.
+    db = tmp_path / "log.sqlite3"
+    sink = PtySink()
+    console = subprocess.Popen([str(BIN / "infusion-console"), *options(db, sink.path)],
+                               env=console_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    cleanups: list[Callable[[], None]] = []
+    monitor = PtySink()   # the monitor back, under another name
+    try:
+        wait_until(lambda: port_opened(db), 30, "port opened")
+        sink.close()   # the cable pulled: the port is gone
+        wait_until(lambda: bool(transitions(db, "device_lost")), 10, "the device alarm raised")
+        console.kill()
+        console.wait(10)
+        [(lost, _)] = transitions(db, "device_lost")
+
+        def technical() -> list[tuple[int, str]]:
+            assert window.controller is not None
+            return [(o.id, o.condition) for o in window.controller.view.alarms()
+                    if o.category == "technical"]
+
+        def tried() -> int:
+            return len(sql(db, "SELECT id FROM events WHERE kind = 'device_state'"))
+
+        before = tried()
+        window = build(gui_parser().parse_args(options(db, sink.path)), cleanups,
+                       audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: tried() > before, timeout=10_000)   # the port tried, not there
+        assert technical() == [(lost, "device_lost")]
+        assert transitions(db, "device_lost") == [(lost, "raised")]
+        for cleanup in reversed(cleanups):
+            cleanup()
+        cleanups.clear()
+
+        window = build(gui_parser().parse_args(options(db, monitor.path)), cleanups,
+                       audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        assert technical() == [(lost, "device_lost")]
+        start = datetime.now(UTC).replace(microsecond=0)
+        frame = Hl7Encoder().frame(Sample(0.0, 80, 80, 14, 97, None), start, start)
+        qtbot.waitUntil(lambda: tried() > before + 1, timeout=10_000)   # the port opened
+        monitor.write(frame, threading.Event(), PlayerStats())
+        qtbot.waitUntil(lambda: technical() == [], timeout=10_000)
+        assert transitions(db, "device_lost") == [(lost, "raised"), (lost, "cleared")]
+    finally:
+        if console.poll() is None:
+            console.kill()
+        for cleanup in reversed(cleanups):
+            cleanup()
+        monitor.close()

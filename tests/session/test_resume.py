@@ -16,7 +16,8 @@ MIN = 60
 
 
 def resume(s: Session, after_seconds: float, clock_behind_s: float = 0.0,
-           protocol: Protocol | None = None) -> SessionEngine:
+           protocol: Protocol | None = None, reads_device: bool = False,
+           reports_audio: bool = False) -> SessionEngine:
     """Drop the engine (the crash) and rebuild it from what was committed; `clock_behind_s`: the
     restarted station's wall clock is that much slow (its monotonic clock runs on)."""
     later = s.clock.advance(after_seconds)
@@ -28,6 +29,7 @@ def resume(s: Session, after_seconds: float, clock_behind_s: float = 0.0,
         [r for r in records if isinstance(r, ObservationRecord)],
         [r for r in records if isinstance(r, EventRecord)],
         [r for r in records if isinstance(r, AlarmTransition)], now,
+        reads_device=reads_device, reports_audio=reports_audio,
     )
 
 
@@ -134,10 +136,10 @@ def test_audio_pause_in_force_ends_at_restart_and_technical_alarms_are_evaluated
     assert s.recorder.events("session_resumed")[-1].detail["ended_occurrences"] == [lost]
 
 
-def test_the_network_alarm_stands_through_a_restart_and_the_device_alarm_is_evaluated_again():
+def test_the_network_alarm_stands_through_a_restart_and_a_device_no_longer_read_ends_its_alarm():
     # The network alarm is about messages that wait in the log, not about the process: it comes
     # back as the same occurrence (the link then judges it: tests/network/test_link.py). The
-    # device's belonged to the process and is ended, to be evaluated afresh.
+    # device's ends when the restarted console reads no monitor (nothing would ever end it).
     from console.session.alarms import Raise
     from console.session.engine import NETWORK_UNCONFIRMED
     from protocols.model import Priority
@@ -154,6 +156,66 @@ def test_the_network_alarm_stands_through_a_restart_and_the_device_alarm_is_eval
         (network, NETWORK_UNCONFIRMED, "medium")]
     assert occurrence_rows(s, network) == ["raised"]
     assert occurrence_rows(s, lost)[-1] == "cleared"
+    cleared = [t for t in s.recorder.records
+               if isinstance(t, AlarmTransition) and t.occurrence == lost][-1]
+    assert cleared.message.endswith("(ended by the restart: no monitor is read now)")
+
+
+def device_alarm(engine: SessionEngine) -> list[tuple[int, str, str, str]]:
+    return [(o.id, o.condition, o.priority.label, o.state.value) for o in engine.alarms()
+            if o.condition in ("device_lost", "device_stale")]
+
+
+def test_a_lost_monitor_stays_the_same_acknowledged_alarm_through_a_restart_until_its_first_frame():
+    # R10: none ended by the restart. The monitor was gone before the crash and is gone after
+    # it: the nurse's acknowledgement stands, and nothing new sounds for the same loss.
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("disconnected", s.now(), "port lost: EIO")
+    lost = s.engine.alarms()[0].id
+    assert s.engine.acknowledge(lost, "nurse.ana", s.now()).done
+    engine = resume(s, 20, reads_device=True)
+    assert device_alarm(engine) == [(lost, "device_lost", "medium", "acknowledged")]
+    engine.device_state_changed("disconnected", s.now(), "cannot open /dev/ttyUSB0")
+    engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    s.t(s.now().mono - s.origin + 5); engine.tick(s.now())
+    assert device_alarm(engine) == [(lost, "device_lost", "medium", "acknowledged")]
+    assert occurrence_rows(s, lost) == ["raised", "acknowledged"]
+    engine.device_state_changed("connected", s.now())
+    assert device_alarm(engine) == []
+    assert occurrence_rows(s, lost) == ["raised", "acknowledged", "cleared"]
+
+
+def test_a_silent_monitor_stays_the_same_alarm_at_its_priority_through_a_restart():
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    s.engine.device_state_changed("stale", s.now(), "4 s without a frame")
+    s.t(s.now().mono - s.origin + 11); s.engine.tick(s.now())
+    [(silent, _, priority, _)] = device_alarm(s.engine)
+    assert priority == "medium"
+    engine = resume(s, 20, reads_device=True)
+    engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    assert device_alarm(engine) == [(silent, "device_stale", "medium", "active")]
+    engine.device_state_changed("stale", s.now(), "4 s without a frame")
+    assert device_alarm(engine) == [(silent, "device_stale", "medium", "active")]
+    assert "cleared" not in occurrence_rows(s, silent)
+    engine.device_state_changed("connected", s.now())
+    assert device_alarm(engine) == []
+    assert occurrence_rows(s, silent)[-1] == "cleared"
+
+
+def test_an_unavailable_speaker_stays_the_same_alarm_through_a_restart_until_it_works():
+    s = Session()
+    s.to_infusion()
+    s.engine.audio_status(False, s.now(), "no sound card")
+    [speaker] = [o.id for o in s.engine.alarms()]
+    engine = resume(s, 20, reports_audio=True)
+    assert [o.id for o in engine.alarms()] == [speaker]
+    engine.audio_status(False, s.now(), "no sound card")
+    assert occurrence_rows(s, speaker) == ["raised"]
+    engine.audio_status(True, s.now())
+    assert occurrence_rows(s, speaker) == ["raised", "cleared"]
 
 
 def repeat_prompt(engine: SessionEngine) -> list[tuple[str, str, str]]:
