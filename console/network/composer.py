@@ -30,6 +30,7 @@ from console.records import (
     AUDIO_RESUMED,
     CLEARED,
     DEESCALATED,
+    ESCALATED,
     LATCHED,
     RESET,
     AlarmTransition,
@@ -37,7 +38,9 @@ from console.records import (
     ObservationRecord,
     Record,
 )
+from console.session.alarms import keeps_acknowledgement
 from console.store.outbox import Outgoing
+from protocols.model import Priority
 
 PCD01 = "pcd01"
 PCD04 = "pcd04"
@@ -48,11 +51,13 @@ _Step = tuple[AlarmTransition, AlertState | None, Inactivation | None]
 
 @dataclass(frozen=True, slots=True)
 class _Open:
-    """An open occurrence as the ACM reports it: its last step, acknowledged, latched."""
+    """An open occurrence as the ACM reports it: its last step, acknowledged, latched, and the
+    highest priority it was acknowledged at (console/session/alarms.py `keeps_acknowledgement`)."""
 
     last: AlarmTransition
     acknowledged: bool = False
     latched: bool = False
+    acknowledged_up_to: Priority | None = None
 
 
 class _AlarmMemory:
@@ -83,14 +88,19 @@ class _AlarmMemory:
             occurrences.pop(step.occurrence, None)
             return
         before = occurrences.get(step.occurrence) or _Open(step)
+        priority = Priority[step.priority.upper()]
+        up_to = before.acknowledged_up_to
         if step.transition == ACKNOWLEDGED:
-            occurrences[step.occurrence] = _Open(step, True, before.latched)
+            occurrences[step.occurrence] = _Open(step, True, before.latched,
+                                                 max(priority, up_to or Priority.INFO))
         elif step.transition == LATCHED:
-            occurrences[step.occurrence] = _Open(step, before.acknowledged, True)
-        elif step.transition == DEESCALATED:   # as it was, one priority down
-            occurrences[step.occurrence] = replace(before, last=step)
+            occurrences[step.occurrence] = _Open(step, before.acknowledged, True, up_to)
+        elif step.transition == DEESCALATED or (
+                step.transition == ESCALATED and before.acknowledged
+                and keeps_acknowledgement(up_to, priority)):
+            occurrences[step.occurrence] = replace(before, last=step)   # as it was, re-prioritised
         else:   # raised, escalated, reminded, returned: active again, not acknowledged
-            occurrences[step.occurrence] = _Open(step)
+            occurrences[step.occurrence] = _Open(step, acknowledged_up_to=up_to)
 
     def pause(self, session_id: int, paused: bool) -> None:
         if paused:

@@ -9,7 +9,8 @@ States of one occurrence (`AlarmState`):
 - ACTIVE: the condition holds; visual signal on; audio on unless paused or a higher one sounds.
 - ACKNOWLEDGED: the condition holds; the nurse acknowledged: audio silenced for this occurrence
   only, visual steady. A reminder re-sounds it after `reminder_seconds` while it persists. If it
-  escalates it becomes ACTIVE again.
+  escalates above every priority it was acknowledged at it becomes ACTIVE again (see
+  `keeps_acknowledgement`).
 - LATCHED: a high-priority physiological condition cleared before anyone acknowledged it: the
   visual and audio signals stay until the nurse resets it, so a transient excursion is never lost.
 
@@ -21,7 +22,8 @@ Rules:
   the nurse reset it (the review read a 4-minute desaturation as 21 minutes). If the condition
   returns later at its priority it is a new occurrence and alarms again; at a lower one the
   latched occurrence stands again, active and high (`returned`).
-- Priority rises → `escalated` (and the occurrence sounds again). Priority falls → `deescalated`,
+- Priority rises → `escalated` (and the occurrence sounds again, unless the nurse already
+  acknowledged it at that priority: `keeps_acknowledgement`). Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
   acknowledged.
 - Audio pause (default 120 s, a countdown) silences all audio; a new occurrence, or an escalation,
@@ -77,6 +79,21 @@ def priority_marks(priority: Priority) -> str:
     return {Priority.HIGH: "***", Priority.MEDIUM: "**", Priority.LOW: "*"}.get(priority, "")
 
 
+def keeps_acknowledgement(acknowledged_up_to: Priority | None, escalated_to: Priority) -> bool:
+    """Whether an acknowledged occurrence stays acknowledged when its priority rises again.
+
+    It does when the nurse has already acknowledged it at that priority or higher: a respiratory
+    rate or SpO2 wavering across a tier's limit (RR 8/9, SpO2 90/91) is one alarm condition that
+    has not ceased, and its return to a level already acknowledged is no news to the nurse (IEC
+    60601-1-8: an acknowledgement inactivates the auditory signal until the condition no longer
+    exists; clinical-defaults.md alarm behaviour 5: it alarms again when it clears and returns).
+    Re-sounding it at every crossing taught the nurse to ignore it. A rise above every priority
+    acknowledged is news and sounds. The bedside's board, the network composer and a restart's
+    rebuild apply this one rule to the logged transitions.
+    """
+    return acknowledged_up_to is not None and escalated_to <= acknowledged_up_to
+
+
 @dataclass(frozen=True, slots=True)
 class Raise:
     """What a condition reports to the board while it holds."""
@@ -104,6 +121,7 @@ class Occurrence:
     threshold: str
     silenced_at: float | None = None   # mono time of the acknowledgement (ACKNOWLEDGED only)
     seen: bool = False                 # acknowledged at least once (a reminder does not unsee it)
+    acknowledged_up_to: Priority | None = None   # highest priority it was acknowledged at
     detail: str = ""                   # the full cause, for the row's tooltip
 
     @property
@@ -206,6 +224,9 @@ class AlarmBoard:
         if held.priority > occurrence.priority:
             occurrence.priority = held.priority
             occurrence.message, occurrence.threshold = held.message, held.threshold
+            if (occurrence.state is AlarmState.ACKNOWLEDGED
+                    and keeps_acknowledgement(occurrence.acknowledged_up_to, held.priority)):
+                return [self._transition(occurrence, ESCALATED, now)]   # silent, as acknowledged
             occurrence.state = AlarmState.ACTIVE   # an escalation sounds again, and can latch
             occurrence.silenced_at = None
             occurrence.seen = False
@@ -302,6 +323,8 @@ class AlarmBoard:
                 occurrence.state = AlarmState.ACKNOWLEDGED
                 occurrence.silenced_at = now.mono
                 occurrence.seen = True
+                occurrence.acknowledged_up_to = max(occurrence.priority,
+                                                    occurrence.acknowledged_up_to or Priority.INFO)
                 out: list[Change] = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
                 if occurrence.current < occurrence.priority:   # held high only for acknowledgement
                     occurrence.priority = occurrence.current

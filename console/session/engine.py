@@ -98,6 +98,7 @@ from console.session.alarms import (
     AudioSignal,
     Occurrence,
     Raise,
+    keeps_acknowledgement,
 )
 from console.session import device_rest
 from console.session.conditions import ConditionTracker, trackers_for
@@ -1778,8 +1779,13 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
         if t.transition == ACKNOWLEDGED:
             occurrence.state, occurrence.silenced_at, occurrence.seen = (
                 AlarmState.ACKNOWLEDGED, at.mono, True)
+            occurrence.acknowledged_up_to = max(priority,
+                                                occurrence.acknowledged_up_to or Priority.INFO)
         elif t.transition == LATCHED:
             occurrence.state = AlarmState.LATCHED
+        elif (t.transition == ESCALATED and occurrence.state is AlarmState.ACKNOWLEDGED
+              and keeps_acknowledgement(occurrence.acknowledged_up_to, priority)):
+            pass   # back to a priority already acknowledged: still acknowledged (alarms.py)
         elif t.transition in (ESCALATED, REMINDED, RETURNED):
             occurrence.state, occurrence.silenced_at = AlarmState.ACTIVE, None
             if t.transition == ESCALATED:

@@ -106,3 +106,34 @@ def test_after_a_restart_the_composer_knows_the_acknowledgement_from_the_log():
                            ManualClock(START), history=lambda _session: history)
     (message,) = composer.compose([step("deescalated", "medium")], lambda: "c-1")
     assert read_pcd04(message.message).inactivation.value == "alert-acknowledged"
+
+
+def test_a_return_to_a_priority_already_acknowledged_is_sent_still_acknowledged(tmp_path):
+    # RR wavering across the high tier's limit (8/9): the interface engine and the central
+    # station read the bedside's state, which stays acknowledged (console/session/alarms.py).
+    chair = Chair(tmp_path / "log.sqlite3")
+    chair.device("resp_rate", 8)     # high
+    rr = chair.occurrence("resp_rate_low")
+    chair.engine.acknowledge(rr, "nurse.ana", chair.clock.now())
+    for value in (9, 8, 9, 8):
+        chair.t(1)
+        chair.device("resp_rate", value)
+    assert [i for _, _, i in chair.sent()][-4:] == ["alert-acknowledged"] * 4
+
+
+def test_after_a_restart_the_composer_still_knows_the_priority_acknowledged():
+    def step(transition: str, priority: str) -> AlarmTransition:
+        return AlarmTransition(1, 4, "resp_rate_low", "physiological", priority, transition,
+                               START, "RR 8", 8.0, "≤8")
+
+    history = [step("raised", "high"), step("acknowledged", "high"), step("deescalated", "medium")]
+    composer = PcdComposer(STATION, lambda _s: PatientShown("P-001"), frozenset({"engine"}),
+                           ManualClock(START), history=lambda _session: history)
+    (message,) = composer.compose([step("escalated", "high")], lambda: "c-1")
+    assert read_pcd04(message.message).inactivation.value == "alert-acknowledged"
+    # Acknowledged at medium only: a rise to high is news, sent enabled (it sounds).
+    history = [step("raised", "medium"), step("acknowledged", "medium")]
+    composer = PcdComposer(STATION, lambda _s: PatientShown("P-001"), frozenset({"engine"}),
+                           ManualClock(START), history=lambda _session: history)
+    (message,) = composer.compose([step("escalated", "high")], lambda: "c-2")
+    assert read_pcd04(message.message).inactivation.value == "enabled"

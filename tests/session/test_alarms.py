@@ -77,6 +77,30 @@ def test_an_unseen_latched_high_alarm_stays_high_when_its_condition_returns_lowe
     assert s.shown() == [("spo2_low", "medium", "acknowledged")]
 
 
+def test_a_rate_wavering_across_an_acknowledged_tier_stays_silent_until_it_rises_above_it():
+    # RR 8/9 at the high tier's limit: one alarm condition that has not ceased. Before, every
+    # return to 8 re-sounded high and wanted another acknowledgement (and latched if RR
+    # recovered before it came): the nurse at the bedside heard the same alarm every few seconds.
+    s = infusing()
+    s.t(60); s.device("resp_rate", 9)                 # medium
+    rr = s.engine.alarms()[0].id
+    assert s.engine.acknowledge(rr, "nurse.ana", s.now()).done
+    s.t(62); s.device("resp_rate", 8)                 # above what was acknowledged: news
+    assert s.shown() == [("resp_rate_low", "high", "active")] and s.sounding() == "high"
+    assert s.engine.acknowledge(rr, "nurse.ana", s.now()).done
+    for second, value in ((64, 9), (66, 8), (68, 9), (70, 8)):
+        s.t(second); s.device("resp_rate", value)
+        assert s.sounding() is None, value
+        assert s.shown() == [("resp_rate_low", "high" if value == 8 else "medium",
+                              "acknowledged")]
+    assert s.recorder.transitions("resp_rate_low")[-2:] == [
+        ("resp_rate_low", "deescalated", "medium"), ("resp_rate_low", "escalated", "high")]
+    s.t(72); s.device("resp_rate", 14)                # recovered: ends, nothing latched
+    assert s.shown() == []
+    s.t(80); s.device("resp_rate", 8)                 # a new occurrence sounds again
+    assert s.shown() == [("resp_rate_low", "high", "active")] and s.sounding() == "high"
+
+
 def test_acknowledge_while_active_silences_this_occurrence_only():
     s = infusing()
     s.t(60); s.device("spo2", 92)

@@ -475,3 +475,18 @@ def test_vomiting_noted_before_a_restart_is_counted_after_it():
     engine = resume(s, 3 * MIN)
     assert engine.observed("Vomiting") == (2, at)
     assert engine.observed("Rash") is None
+
+
+def test_a_return_to_an_acknowledged_priority_is_still_acknowledged_after_a_restart():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.device("resp_rate", 8)
+    rr = s.engine.alarms()[0].id
+    assert s.engine.acknowledge(rr, "nurse.ana", s.now()).done
+    s.t(start + 62); s.device("resp_rate", 9)
+    s.t(start + 64); s.device("resp_rate", 8)
+    engine = resume(s, 10)
+    assert [(o.id, o.priority.label, o.state.value) for o in engine.alarms()] == [
+        (rr, "high", "acknowledged")]
+    assert engine.audio(s.now()).priority is None
