@@ -276,6 +276,10 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", type=int, default=None, metavar="SESSION",
                         help="resume this open session from its log (what 'Restart and resume' "
                              "after a console fault runs); --device overrides its monitor")
+    parser.add_argument("--new-session", action="store_true",
+                        help="start a new session even when one of this patient and protocol "
+                             "was left open (it stays open; without this, one left open in the "
+                             "last 12 hours is resumed and an older one is refused)")
     parser.add_argument("--theme", choices=("light", "dim"), default=None,
                         help="the window's look: light or dim, dark greys for a darkened "
                              "treatment room; Ctrl+D switches between them at any time, and the "

@@ -60,6 +60,7 @@ __all__ = [
     "MAX_PATIENT_ID_LENGTH",
     "MAX_SESSION_NUMBER",
     "PLAUSIBLE_WEIGHT_KG",
+    "RESUME_WITHIN_HOURS",
     "WEIGHT_RANGE_KG",
     "Field",
     "Kind",
@@ -83,6 +84,12 @@ real, so it must be confirmed; inside the hard range it is still allowed."""
 MAX_PATIENT_ID_LENGTH = 64
 """Identifiers go into the log and into export file names; an MRN is far shorter."""
 MAX_SESSION_NUMBER = 999
+RESUME_WITHIN_HOURS = 12.0
+"""A start from the command line resumes a session left open (same patient and protocol) only when
+it logged something this recently: a crash's restart comes minutes later, and no session runs this
+long (IV ketamine about 40 min and its recovery, esketamine at least 2 h of observation:
+clinical-defaults.md). An older one is a session nobody ended, and today's readings must not go
+into it (an audit: a session of 1 April resumed in December, "Elapsed 5881:37 h")."""
 
 # The device addresses the transport opens (devices/transport.py): a port path, `udp://` (its own
 # UDP port, devices/udp_port.py) and pyserial's URL handlers. Those with a host take a port; the

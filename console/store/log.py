@@ -1001,6 +1001,21 @@ class EventLog:
         return [_session_row(row) for row in rows]
 
     @_classified
+    def last_entry_at(self, session_id: int) -> datetime:
+        """When the session last logged anything (its start when nothing since): how long ago a
+        session left open stopped, for a start that would resume it."""
+        row = self.conn.execute(
+            "SELECT max(t) FROM ("
+            " SELECT started_at AS t FROM sessions WHERE id = ?1"
+            " UNION ALL SELECT max(at) FROM events WHERE session_id = ?1"
+            " UNION ALL SELECT max(at) FROM alarm_events WHERE session_id = ?1"
+            " UNION ALL SELECT max(received_at) FROM observations WHERE session_id = ?1)",
+            [session_id]).fetchone()
+        if row is None or row[0] is None:
+            raise KeyError(f"no session {session_id}")
+        return parse_iso(row[0])
+
+    @_classified
     def sessions_for_patient(self, patient_id: str) -> list[SessionRow]:
         """Every session of one patient, oldest first."""
         rows = self.conn.execute(

@@ -26,15 +26,17 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
 from console import collector_hold
-from console.clock import Clock, SystemClock
+from console.clock import Clock, SystemClock, format_span
 from console.paths import default_db_path
 from console.records import Recorder
 from console.session.start_checks import (
+    RESUME_WITHIN_HOURS,
     Field,
     StartEntry,
     check_protocol,
@@ -43,7 +45,7 @@ from console.session.start_checks import (
 )
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
-from console.store import EventLog, LogError
+from console.store import EventLog, LogError, SessionRow
 from console.store.schema import SQLITE_INTEGER
 from console.ui import theme
 from console.ui.audio import AudioOut, default_audio_out
@@ -211,8 +213,16 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     device = (args.device, monitor or "hl7") if args.device else None
     left_open = [row for row in log.open_sessions()
                  if row.patient_id == args.patient and row.protocol_id == protocol.id]
-    if left_open:   # newest first: the one this console was running when it stopped
-        window.resume(left_open[0], device, actor=args.nurse)
+    if left_open and not getattr(args, "new_session", False):
+        # Newest first: the one this console was running when it stopped; not one left open
+        # long ago (RESUME_WITHIN_HOURS), whose record today's readings would join.
+        row = left_open[0]
+        _refuse_old_left_open(row, log.last_entry_at(row.id), now.wall)
+        if weight != row.weight_kg:
+            print(f"infusion-console: session {row.id} of {row.patient_id} resumes with its "
+                  f"logged weight {row.weight_kg:g} kg and dose (--weight {weight:g} not used: a "
+                  "session's weight is fixed at its start)", file=sys.stderr)
+        window.resume(row, device, actor=args.nurse)
         return window
     number = len(log.sessions_for_patient(args.patient)) + 1
     nurse, identity = args.nurse, None
@@ -353,8 +363,8 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     except KeyError:
         raise absent from None
     if row.ended_at is not None:
-        raise StartError(f"--resume {args.resume}: that session ended at "
-                         f"{row.ended_at.astimezone():%H:%M}; nothing to resume")
+        raise StartError(f"--resume {args.resume}: that session ended "
+                         f"{row.ended_at.astimezone():%d %b %Y at %H:%M}; nothing to resume")
     if row.protocol_id not in window.protocols:
         raise StartError(f"--resume {args.resume}: its protocol {row.protocol_id!r} is not "
                          "installed on this console")
@@ -369,6 +379,20 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
                       on_connecting=demo.go)
         return
     window.resume(row, device, actor=args.nurse or ENGINE)
+
+
+def _refuse_old_left_open(row: SessionRow, last_entry: datetime, now: datetime) -> None:
+    """Refuse to resume a session left open that logged nothing for RESUME_WITHIN_HOURS."""
+    idle = (now - last_entry).total_seconds()
+    if idle < RESUME_WITHIN_HOURS * 3600:
+        return
+    started, last = row.started_at.astimezone(), last_entry.astimezone()
+    raise StartError(
+        f"{row.patient_id}: session {row.id} ({row.protocol_id}) was left open: started "
+        f"{started:%a %d %b %Y %H:%M}, last entry {last:%d %b %Y %H:%M}, {format_span(idle)} "
+        f"ago. It is not resumed from the command line after {RESUME_WITHIN_HOURS:g} hours. To "
+        f"end it, resume it with --resume {row.id} and discharge it; to start a new session and "
+        "leave it open, add --new-session.")
 
 
 def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> SimulatorHandle:

@@ -8,7 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -189,6 +189,52 @@ def test_resuming_with_a_device_address_that_cannot_be_opened_resumes_under_its_
     assert window.live is not None and window.controller.view.session_id == session
     qtbot.waitUntil(lambda: any(o.condition == "device_lost"
                                 for o in window.controller.view.alarms()), timeout=10_000)
+
+
+def left_open(tmp_path, hours_ago: float, weight: float = 70.0) -> int:
+    with EventLog.open(tmp_path / "log.sqlite3", "test") as log:
+        return log.start_session(SessionOpened(
+            patient_id="MRN-94", protocol_id="iv-ketamine", protocol_version="1.0",
+            session_number=1, nurse="N", weight_kg=weight,
+            started_at=datetime.now(UTC) - timedelta(hours=hours_ago)))
+
+
+def sessions(tmp_path) -> list[tuple[int, str | None]]:
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        return conn.execute("SELECT id, ended_at FROM sessions ORDER BY id").fetchall()
+
+
+def test_a_session_left_open_long_ago_is_not_resumed_by_a_start_from_the_command_line(
+        started, tmp_path, capsys):
+    # An audit: a session of 1 April, left open by a crash, was resumed in December by the
+    # patient's next visit; today's readings went into it ("Elapsed 5881:37 h").
+    old = left_open(tmp_path, hours_ago=13)
+    start = ("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "72",
+             "--nurse", "N")
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, *start))
+    said = str(refused.value)
+    assert said.startswith(f"MRN-94: session {old} (iv-ketamine) was left open: started ")
+    assert "13 h ago. It is not resumed from the command line after 12 hours." in said
+    assert said.endswith(f"To end it, resume it with --resume {old} and discharge it; to start "
+                         "a new session and leave it open, add --new-session.")
+    assert sessions(tmp_path) == [(old, None)]
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM events WHERE kind = 'session_resumed'"
+                            ).fetchone() == (0,)
+    window = started(options(tmp_path, *start, "--new-session"))
+    assert window.controller.view.session_id != old
+    assert [ended for _, ended in sessions(tmp_path)] == [None, None]
+
+
+def test_a_session_left_open_minutes_ago_resumes_with_its_logged_weight_said(
+        started, tmp_path, capsys):
+    recent = left_open(tmp_path, hours_ago=0.5)
+    window = started(options(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-94",
+                             "--weight", "80", "--nurse", "N"))
+    assert window.controller.view.session_id == recent
+    assert (f"session {recent} of MRN-94 resumes with its logged weight 70 kg and dose "
+            "(--weight 80 not used") in capsys.readouterr().err
 
 
 def test_an_unwritable_log_stops_the_console_with_the_file_and_the_cause(tmp_path):
