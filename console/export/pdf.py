@@ -349,7 +349,6 @@ class _Report:
 
         def row_piece(cells: Sequence[str], font: QtGui.QFont, fill: str | None,
                       colour: str) -> _Piece:
-            cells = [self._broken(font, c, ws[i] - 2 * pad) for i, c in enumerate(cells)]
             h = max(self._text_height(font, c, ws[i] - 2 * pad) for i, c in enumerate(cells))
             h = h + 2 * pad
 
@@ -367,17 +366,67 @@ class _Report:
 
             return _Piece(h, draw)
 
-        header = row_piece(columns, self.small_bold, HEADER_FILL, "#ffffff")
+        def broken(cells: Sequence[str], font: QtGui.QFont) -> list[str]:
+            return [self._broken(font, c, ws[i] - 2 * pad) for i, c in enumerate(cells)]
+
+        header = row_piece(broken(columns, self.small_bold), self.small_bold, HEADER_FILL,
+                           "#ffffff")
         header.keep_with_next = True
         pieces = [header]
+        # A row taller than a page (a long note) goes on over the next pages in parts, each
+        # under the header again, the first cell saying "(continued)": drawn whole it ran over
+        # the footer and the rest of the text was lost from the paper record (a records audit).
+        room = self.usable - header.height - 2 * pad
         for i, cells in enumerate(rows):
             style = styles[i] if styles is not None else None
             fill, colour = style if style is not None else (STRIPE_FILL if i % 2 else None,
                                                             "#000000")
-            piece = row_piece(cells, fonts[i], fill, colour)
-            piece.repeat = header
-            pieces.append(piece)
+            lines = broken(cells, fonts[i])
+            whole = row_piece(lines, fonts[i], fill, colour)
+            whole.repeat = header
+            if whole.height - 2 * pad <= room:
+                pieces.append(whole)
+                continue
+            parts = [self._parts(fonts[i], c, ws[k] - 2 * pad, room)
+                     for k, c in enumerate(lines)]
+            for n in range(max(len(p) for p in parts)):
+                part = [p[n] if n < len(p) else "" for p in parts]
+                if n and not part[0]:
+                    part[0] = "(continued)"
+                piece = row_piece(part, fonts[i], fill, colour)
+                piece.repeat = header
+                pieces.append(piece)
         return pieces
+
+    def _parts(self, font: QtGui.QFont, text: str, width: float, room: float) -> list[str]:
+        """`text` (broken into lines) in parts each no taller than `room` (a page's table room),
+        the first no taller than half of it, so that it can follow its heading and the header
+        row on the page where they stand (a whole page's part left the heading alone on a page
+        of its own); one part when it fits. A single line taller than that (a word of thousands
+        of letters, which `_wrap` breaks anywhere) is halved until its parts fit."""
+        if self._text_height(font, text, width) <= room:
+            return [text]
+        out: list[str] = []
+        part: list[str] = []
+        pending = text.split("\n")
+        while pending:
+            line = pending.pop(0)
+            limit = room if out else room / 2
+            if self._text_height(font, "\n".join([*part, line]), width) <= limit:
+                part.append(line)
+                continue
+            if part:
+                out.append("\n".join(part))
+                part = []
+                pending.insert(0, line)
+            elif len(line) > 1:
+                half = len(line) // 2
+                pending[:0] = [line[:half], line[half:]]
+            else:
+                out.append(line)   # one character taller than a page: drawn as it is
+        if part:
+            out.append("\n".join(part))
+        return out
 
     def _advance(self, font: QtGui.QFont, text: str) -> float:
         """The width of `text` on one line in `font`, in the report's units."""

@@ -228,6 +228,38 @@ def test_a_word_longer_than_the_line_wraps_and_is_printed_whole(tmp_path):
     assert "short words stay whole: extraordinarily" in squash(whole)   # no needless break
 
 
+@needs_poppler
+def test_a_note_longer_than_a_page_goes_on_over_the_next_pages_whole(tmp_path):
+    # A records audit: a 12,000-character note printed 135 of its 300 sentences; the row ran
+    # over the footer and the rest was lost without a mark. A word of 20,000 letters too.
+    sentences = [f"sentence {k:04d} of the nurse's long account." for k in range(300)]
+    word = "".join(f"w{k:05d}" for k in range(3000))
+    path = tmp_path / "long-note.sqlite3"
+    with EventLog.open(path, "test") as log:
+        r = Driver(log, "iv-ketamine", "MRN-9002", 72.0, "nurse.dee",
+                   datetime(2026, 3, 20, 9, 0, tzinfo=UTC), 1)
+        r.manual(bp_systolic=124, bp_diastolic=80, heart_rate=70, spo2=98, resp_rate=14, moaas=5)
+        r.engine.note(" ".join(sentences), r.nurse, r.clock.now())
+        r.engine.note(f"start {word} end", r.nurse, r.clock.now())
+        session_id = r.id
+    pdf = tmp_path / "long-note.pdf"
+    count = write_session_pdf(detail_of(path, session_id), pdf, tz=UTC)
+    pages = pages_of(pdf)
+    whole = squash("\n".join(pages))
+    positions = [whole.find(f"sentence {k:04d} ") for k in range(300)]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    assert all(whole.count(f"sentence {k:04d} ") == 1 for k in range(300))
+    # The word's parts, read across its pages without their footers and repeated headers.
+    body = [line.replace("(continued)", "") for page in pages for line in page.splitlines()
+            if "· session 1 ·" not in line and not ("Kind" in line and "Text" in line)]
+    assert f"start{word}end" in "".join("".join(body).split())
+    continued = [p for p in pages if "(continued)" in p]
+    assert len(continued) >= 2 and all("Text" in p for p in continued)   # header repeated
+    for page in pages:   # nothing runs over the footer
+        lines = [line for line in page.splitlines() if line.strip()]
+        assert lines[-1].strip().endswith(f"of {count}")
+
+
 def test_the_report_says_the_zone_its_times_are_in():
     from datetime import timedelta, timezone
 
