@@ -19,7 +19,10 @@ additions"). `rems_form(detail)` fills them from the log:
   any CADSS total above 4 after T0 (clinical-defaults.md) or hallucinations present; respiratory
   depression: any respiratory-rate-low or SpO2-low alarm after T0 (the protocol's limits: RR ≤11,
   SpO2 ≤93, or no RR); increased blood pressure: any BP-high alarm;
-- adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence.
+- adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence; an
+  answer the log cannot give (no MOAA/S, CADSS, hallucinations or nausea score after T0, no RR or
+  SpO2 value, no blood pressure after it) is "NOT ASSESSED" and named in `missing`, never "No":
+  this form goes to the regulator, and "No" for what nobody looked at is a false statement.
 
 Values missing from the log are None and named in `missing`, so the nurse completes them by hand.
 The output is a pre-filled draft: the prescriber or nurse checks it before submitting.
@@ -94,12 +97,12 @@ class AdverseEvent:
     Attributes:
         name: `sedation`, `dissociation`, `respiratory_depression`, `increased_blood_pressure`,
             `nausea`, `hallucinations`.
-        present: the answer.
+        present: the answer; None when the log holds nothing after T0 that could answer it.
         evidence: what in the log made it yes ('' when no).
     """
 
     name: str
-    present: bool
+    present: bool | None
     evidence: str = ""
 
 
@@ -154,9 +157,9 @@ class RemsForm:
     bp_before_dose: BloodPressure | None
     bp_t_plus_40: BloodPressure | None
     bp_pre_discharge: BloodPressure | None
-    sedation: bool
-    dissociation: bool
-    respiratory_depression: bool
+    sedation: bool | None
+    dissociation: bool | None
+    respiratory_depression: bool | None
     lowest_moaas: float | None
     highest_cadss: float | None
     adverse_events: tuple[AdverseEvent, ...]
@@ -239,6 +242,17 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     pressure = [a for a in physiological if a.condition.startswith("bp_")
                 and a.condition.endswith("_high")]
 
+    def scored(*metrics: str) -> bool:
+        return any(x.metric in metrics for x in after_t0)
+
+    def measured(*metrics: str) -> bool:
+        series = [detail.vitals.get(m) for m in metrics]
+        return t0 is not None and any(v is not None and any(at >= t0 for at in v.times)
+                                      for v in series)
+
+    def answer(found: list[Any], assessed: bool) -> bool | None:
+        return True if found else (False if assessed else None)
+
     def scale_evidence(items: list[ScaleObservation], label: str) -> str:
         return "; ".join(f"{label} {x.value:g} at {_when(x.at, tz, day, zoned)}"
                          for x in items)
@@ -248,16 +262,23 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                          + (f" [{a.taken_back}]" if a.taken_back else "") for a in items)
 
     adverse = (
-        AdverseEvent("sedation", bool(sedated), scale_evidence(sedated, "MOAA/S")),
-        AdverseEvent("dissociation", bool(dissociated or hallucinating),
+        AdverseEvent("sedation", answer(sedated, scored("moaas")),
+                     scale_evidence(sedated, "MOAA/S")),
+        AdverseEvent("dissociation", answer(dissociated + hallucinating,
+                                            scored("dissociation", "hallucinations")),
                      "; ".join(filter(None, (scale_evidence(dissociated, "CADSS"),
                                              scale_evidence(hallucinating, "hallucinations"))))),
-        AdverseEvent("respiratory_depression", bool(breathing), alarm_evidence(breathing)),
-        AdverseEvent("increased_blood_pressure", bool(pressure), alarm_evidence(pressure)),
-        AdverseEvent("nausea", bool(nauseous), scale_evidence(nauseous, "nausea")),
-        AdverseEvent("hallucinations", bool(hallucinating),
+        AdverseEvent("respiratory_depression",
+                     answer(breathing, measured("resp_rate", "spo2")), alarm_evidence(breathing)),
+        AdverseEvent("increased_blood_pressure",
+                     answer(pressure, any(t0 is not None and p.at >= t0 for p in pairs)),
+                     alarm_evidence(pressure)),
+        AdverseEvent("nausea", answer(nauseous, scored("nausea")),
+                     scale_evidence(nauseous, "nausea")),
+        AdverseEvent("hallucinations", answer(hallucinating, scored("hallucinations")),
                      scale_evidence(hallucinating, "hallucinations")),
     )
+    answers = {e.name: e.present for e in adverse}
     enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
     meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
     total = round((end - t0).total_seconds() / 60, 1) if t0 is not None and end else None
@@ -281,12 +302,14 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         dose_mg=s.dose_mg, devices_needed=needed, devices=devices, observation_start=t0,
         observation_end=end,
         total_monitoring_minutes=total, bp_before_dose=bp_before, bp_t_plus_40=bp_40,
-        bp_pre_discharge=bp_discharge, sedation=bool(sedated),
-        dissociation=bool(dissociated or hallucinating), respiratory_depression=bool(breathing),
+        bp_pre_discharge=bp_discharge, sedation=answers["sedation"],
+        dissociation=answers["dissociation"],
+        respiratory_depression=answers["respiratory_depression"],
         lowest_moaas=lowest_moaas, highest_cadss=highest_cadss, adverse_events=adverse,
         discharged=s.discharged_at is not None,
         missing=(*(name for name, value in values.items() if value is None),
-                 *devices_missing),
+                 *devices_missing,
+                 *(f"{name}_assessment" for name, present in answers.items() if present is None)),
         zoned=zoned,
     )
 
@@ -363,6 +386,12 @@ _MISSING_WORDS: Final = {
     "rems_enrolment_confirmed": "REMS enrolment confirmation",
     "concomitant_medications": "concomitant medications review",
     "device_lot_numbers": "device lot numbers",
+    "sedation_assessment": "sedation (no MOAA/S after the dose)",
+    "dissociation_assessment": "dissociation (no CADSS or hallucinations score after the dose)",
+    "respiratory_depression_assessment": "respiratory depression (no RR or SpO2 after the dose)",
+    "increased_blood_pressure_assessment": "increased blood pressure (no BP after the dose)",
+    "nausea_assessment": "nausea (no score after the dose)",
+    "hallucinations_assessment": "hallucinations (no score after the dose)",
 }
 
 _LABELS: Final = {
@@ -375,7 +404,10 @@ _LABELS: Final = {
 }
 
 
-def _yes(flag: bool) -> str:
+def _yes(flag: bool | None) -> str:
+    """"Yes", "No", or for an answer the log cannot give "NOT ASSESSED" (never a "No")."""
+    if flag is None:
+        return "NOT ASSESSED"
     return "Yes" if flag else "No"
 
 

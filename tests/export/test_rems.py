@@ -42,7 +42,8 @@ def test_dose_devices_and_observation_times(form):
     assert (form.observation_start, form.observation_end) == (at(10, 10), at(12, 11))
     assert form.total_monitoring_minutes == 121.0
     assert form.rems_enrolment_confirmed and form.concomitant_medications_reviewed
-    assert form.discharged and form.missing == ("device-3",)   # 84 mg is three devices
+    # 84 mg is three devices; nobody scored hallucinations after the dose
+    assert form.discharged and form.missing == ("device-3", "hallucinations_assessment")
 
 
 def test_the_three_blood_pressures(form):
@@ -63,7 +64,8 @@ def test_monitoring_answers_and_adverse_events(form):
         "respiratory_depression"][1]
     assert answers["increased_blood_pressure"] == (False, "")
     assert answers["nausea"] == (True, "nausea 1 at 12:05")
-    assert answers["hallucinations"] == (False, "")
+    # Never scored after the dose: not a "No" on a form for the regulator (a records audit).
+    assert answers["hallucinations"] == (None, "")
 
 
 def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
@@ -89,7 +91,9 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "Respiratory depression: Yes",
         "  Increased blood pressure (BP high alarm): No",
         "Device 3: NOT RECORDED (84 mg is 3 devices)",
-        "Missing from the log (complete by hand): device 3",
+        "  Hallucinations: NOT ASSESSED",
+        "Missing from the log (complete by hand): device 3, hallucinations (no score after the "
+        "dose)",
     ):
         assert line in text.splitlines()
 
@@ -194,7 +198,8 @@ def test_a_device_the_dose_needs_and_the_log_lacks_is_missing(conn, scenario_log
         "Device 2: given at 10:15; lot/note: lot 4711A",
         "Device 3: NOT RECORDED (84 mg is 3 devices)",
     ]
-    assert lines[-1] == "Missing from the log (complete by hand): device 3"
+    assert lines[-1] == ("Missing from the log (complete by hand): device 3, hallucinations (no "
+                         "score after the dose)")
     # All three logged (a session still open): no device is missing.
     path, sid = evening_log
     evening = open_readonly(path)
@@ -227,6 +232,8 @@ def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_pat
     typed = log.conn.execute("SELECT max(id) FROM observations WHERE metric = 'spo2'").fetchone()[0]
     assert r.engine.void(typed, "spo2", r.nurse, r.clock.now(), reason="wrong field").done
     r.ack_all()
+    r.at(32)
+    r.manual(spo2=97)   # measured after the dose: "No" is an answer, not a guess
     r.at(35)
     r.manual(bp_systolic=250)
     typed = log.conn.execute("SELECT max(id) FROM observations WHERE metric = 'bp_systolic'"
@@ -241,6 +248,39 @@ def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_pat
     finally:
         conn.close()
     events = {e.name: e for e in form.adverse_events}
-    assert not events["respiratory_depression"].present
+    assert events["respiratory_depression"].present is False
     pressure = events["increased_blood_pressure"]
     assert pressure.present and "[value corrected to 150 mmHg]" in pressure.evidence
+
+
+def test_what_nobody_assessed_after_the_dose_is_not_assessed_never_no(tmp_path):
+    # A records audit: a session with no nausea or hallucinations score read "Nausea: No",
+    # "Hallucinations: No" and "Missing from the log: none" on a form for the regulator.
+    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
+    r = Driver(log, "esketamine", "MRN-1235", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0, nausea=0, hallucinations=0)   # before the dose only
+    r.tick_required()
+    r.at(10)
+    r.advance()
+    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    session = r.id
+    log.close()
+    conn = open_readonly(tmp_path / "s.sqlite3")
+    try:
+        form = rems_form(load_session(conn, session), tz=UTC)
+    finally:
+        conn.close()
+    assert {e.name: e.present for e in form.adverse_events} == dict.fromkeys(
+        ("sedation", "dissociation", "respiratory_depression", "increased_blood_pressure",
+         "nausea", "hallucinations"))
+    assert (form.sedation, form.dissociation, form.respiratory_depression) == (None, None, None)
+    lines = render_text(form, tz=UTC).splitlines()
+    assert "Sedation: NOT ASSESSED" in lines and "  Nausea: NOT ASSESSED" in lines
+    assert not [line for line in lines if line.endswith(": No")
+                and not line.startswith(("REMS", "Concomitant", "Discharged"))]
+    assert lines[-1].startswith("Missing from the log (complete by hand): ")
+    assert ("sedation (no MOAA/S after the dose), dissociation (no CADSS or hallucinations score "
+            "after the dose), respiratory depression (no RR or SpO2 after the dose), increased "
+            "blood pressure (no BP after the dose), nausea (no score after the dose), "
+            "hallucinations (no score after the dose)") in lines[-1]
