@@ -36,6 +36,7 @@ from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.review.integrity import RecordCheck, RecordState
 from console.review.model import (
     PRIORITY_ORDER,
+    REVIEW_NOTE,
     AlarmEpisode,
     ChainCheck,
     CourseRow,
@@ -156,17 +157,19 @@ def offset_changes(start: datetime, end: datetime, tz: tzinfo | None) -> tuple[d
 
 
 def session_span(session: SessionDetail | SessionSummary) -> tuple[datetime, datetime]:
-    """The first and last instant a session's record shows: its start, and its end or latest
-    row (a session still open, a note or annotation written after its end). A summary knows
-    only its start, end and discharge."""
+    """The first and last instant of a session: its start, and its end or latest row (a session
+    still open). A summary knows only its start, end and discharge. Review annotations are not
+    the session's: one written in December on a March session made every time of that session
+    carry a zone, and the header name two clock changes within its 80 minutes (a records audit);
+    each carries its own zone where it differs (`note_rows`)."""
     s = session if isinstance(session, SessionSummary) else session.summary
     times = [s.started_at, *(t for t in (s.ended_at, s.discharged_at) if t is not None)]
     if isinstance(session, SessionDetail):
         d = session
         times.extend(max(series.times) for series in d.vitals.values() if series.times)
         times.extend(step.at for episode in d.alarms for step in episode.steps)
-        times.extend(e.at for e in d.events)
-        for rows in (d.scales, d.ticks, d.overrides, d.notes, d.annotations, d.corrections,
+        times.extend(e.at for e in d.events if e.kind != REVIEW_NOTE)
+        for rows in (d.scales, d.ticks, d.overrides, d.notes, d.corrections,
                      d.gate_decisions, d.discharge_refusals):
             times.extend(row.at for row in rows)
         times.extend(t for p in d.phases for t in (p.started_at, p.ended_at) if t is not None)
@@ -664,8 +667,11 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         rows.append((c.at, (day_time(c.at, tz, zoned=zoned),
                             "Entered in error" if c.entered_in_error else "Correction", c.who,
                             correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
+    # Written later, perhaps under another offset than the session's named zone: then its own.
+    offset = _utc_offset(local(detail.summary.started_at, tz))
     for a in detail.annotations:
-        rows.append((a.at, (day_time(a.at, tz, zoned=zoned), "Review annotation", a.who,
+        own = zoned or _utc_offset(local(a.at, tz)) != offset
+        rows.append((a.at, (day_time(a.at, tz, zoned=own), "Review annotation", a.who,
                             a.text)))
     return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
 

@@ -162,3 +162,25 @@ def test_the_review_names_both_zones_and_marks_each_time(qtbot, dst_log: DstLog)
         " · T0 02:25 · discharged 03:45 (T0 + 80 min) · times CEST, UTC+02:00")
     assert not dialogs.errors
     window.close_log()
+
+
+def test_an_annotation_written_months_later_leaves_the_sessions_times_as_they_were(tmp_path):
+    # A records audit: an annotation written in December on a session of one night made every
+    # time carry a zone and the header name two clock changes within 85 minutes.
+    from console.review.queries import annotate
+    from console.store import EventLog
+    from tests.review.dst_sessions import build_dst_log
+
+    built = build_dst_log(tmp_path / "log.sqlite3")
+    december = datetime(2026, 12, 7, 9, 15, tzinfo=UTC)        # 10:15 CET
+    with EventLog.open(built.path, "test") as log:
+        annotate(log, built.ids["day-before"], "dr.lee", "reviewed: stable course", december)
+    detail = detail_of(built, "day-before")
+    assert rc.session_zone(detail, BERLIN) == "CEST, UTC+02:00"
+    assert first_cells(rc.vital_rows(detail, BERLIN))[:2] == ["02:20", "02:35"]
+    assert dict(rc.header_fields(detail, BERLIN))["Date"] == (
+        "Sat 24 Oct 2026 02:20–03:45 (1:25 h)")
+    # The annotation alone says its zone, which is not the session's named one.
+    assert rc.note_rows(detail, BERLIN)[-1][:2] == ("Mon 07 Dec 2026 10:15 CET",
+                                                    "Review annotation")
+    assert rc.note_rows(detail, BERLIN)[0][0] == "Sat 24 Oct 2026 03:45"
