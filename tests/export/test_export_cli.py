@@ -66,7 +66,8 @@ def test_rems_export(capsys, scenario_log, tmp_path):
     target = tmp_path / "rems.txt"
     code, out, _ = run(capsys, sid, "--rems", target, "--db", scenario_log.path)
     assert code == 0 and out.strip() == (f"session {sid}: wrote the REMS form values to {target} "
-                                         "(missing: device 3)")   # 84 mg, two devices logged
+                                         "(missing: device 3, hallucinations (no score "
+                                         "after the dose))")   # 84 mg, two devices logged
     lines = target.read_text(encoding="utf-8").splitlines()
     assert "Dose (mg): 84" in lines and "Total monitoring time (minutes): 121" in lines
 
