@@ -512,7 +512,7 @@ class Board:
         for name, chair in self.chairs.items():
             if not self._connected(chair, now):
                 continue
-            shown = self._shown(chair)
+            shown = self._shown(chair, now)
             if shown is None or not self._sounds(chair, shown, now):
                 continue
             key = (*_order_key(shown)[:3], _natural(name))   # a tie: the lower chair first
@@ -545,7 +545,8 @@ class Board:
             if card is None or card.alarm is None:
                 continue   # a chair without connection: its loss is the station's own alarm
             rank = 2 if name == viewing else 0
-            tops.append(((-int(card.alarm.priority), rank, *_order_key(alarms[0])[1:],
+            first = self._shown(chair, now) or alarms[0]
+            tops.append(((-int(card.alarm.priority), rank, *_order_key(first)[1:],
                           _natural(name)),
                          InSight(card.title, card.alarm, (), name, card.can_acknowledge)))
             every += [a.priority for a in alarms]
@@ -590,7 +591,7 @@ class Board:
         c = self.chairs.get(chair)
         if c is None or not self._connected(c, now):
             return f"{chair}: no connection, nothing sent"
-        shown = self._shown(c)
+        shown = self._shown(c, now)
         if shown is None or shown.priority <= Priority.INFO:
             return f"{self._room(c)}: no alarm to acknowledge"
         if shown.state == "acknowledged":
@@ -872,7 +873,7 @@ class Board:
     def _log_change(self, chair: _Chair, now: Moment, payload: bytes | None = None) -> None:
         """Store a status only when the connection or the highest alarm changed."""
         connected = self._connected(chair, now)
-        shown = self._shown(chair) if connected else None
+        shown = self._highest(chair) if connected else None
         summary = (connected, chair.will_reason, None if shown is None else
                    (shown.session, shown.occurrence, int(shown.priority), shown.state))
         if summary == chair.logged:
@@ -937,9 +938,21 @@ class Board:
                 raised_at=before.raised_at if before else report.at, as_of=report.at)
         return sorted(merged.values(), key=_order_key)
 
-    def _shown(self, chair: _Chair) -> ChairAlarm | None:
+    def _highest(self, chair: _Chair) -> ChairAlarm | None:
         alarms = self._alarms(chair)
         return alarms[0] if alarms else None
+
+    def _shown(self, chair: _Chair, now: Moment) -> ChairAlarm | None:
+        """The alarm a chair's card shows, acknowledges and puts in the strip: the first by the
+        bedside's order that sounds here, else the first. An alarm this station sounds is always
+        the one in sight and under the Acknowledge button: two latched highs silenced here kept
+        the card while a third sounded on, and F2 said "No chair alarm sounds" (a charge nurse's
+        walk); an acknowledged high over a medium still sounding did the same. The others are
+        counted on the card by priority."""
+        alarms = self._alarms(chair)
+        if not alarms:
+            return None
+        return next((a for a in alarms if self._sounds(chair, a, now)), alarms[0])
 
     def _settle_acks(self, chair: _Chair) -> None:
         """Forget a central acknowledgement once the chair says acknowledged, or the alarm ended:
@@ -1028,13 +1041,14 @@ class Board:
         alarm: AlarmLine | None = None
         if connected:
             alarms = self._alarms(chair)
-            if alarms:
-                top = alarms[0]
+            top = self._shown(chair, now)
+            if top is not None:
                 alarm = AlarmLine(
                     text=top.text, priority=top.priority,
                     flashing=top.priority >= Priority.MEDIUM and top.state != "acknowledged",
                     note=self._note(chair, top, now),
-                    others=tuple(a.priority for a in alarms[1:]),
+                    others=tuple(a.priority for a in alarms
+                                 if (a.session, a.occurrence) != (top.session, top.occurrence)),
                     session=top.session, occurrence=top.occurrence,
                     sounding=self._sounds(chair, top, now))
         device = chair.status.get("device") if connected else None

@@ -737,3 +737,45 @@ def test_a_latched_alarm_silenced_here_sounds_again_when_its_condition_returns(c
     said = central.board.acknowledge("chair-1", "B. Central", central.now())
     assert said.startswith("Room 1: acknowledgement sent")
     assert len(central.bus.on("/command")) == 1
+
+
+def test_an_alarm_that_sounds_here_is_the_one_on_the_card_and_under_f2(central):
+    # A charge nurse's walk: two latched highs silenced here kept the card while a third alarm
+    # sounded on; the card had no Acknowledge button and F2 said "No chair alarm sounds".
+    chair = spo2_alarm(central, value=89)       # high, unseen
+    central.t(62)
+    chair.device("spo2", 97)                    # latched at the chair
+    central.deliver(chair.status())
+    assert central.board.acknowledge("chair-1", "B. Central", central.now()) == (
+        "Room 1: silenced here; a latched alarm is reset at the chair")
+    central.t(64)
+    chair.device("heart_rate", 125)             # medium, active: sounds here
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    assert central.sounding() == "medium"
+    card = central.card("chair-1")
+    assert card.alarm.text.startswith("Heart rate 125") and card.can_acknowledge
+    assert card.alarm.more() == "+1 more: 1 high"   # the latched one silenced here, counted
+    said = central.board.acknowledge_highest("B. Central", central.now())
+    assert said == "Room 1: acknowledgement sent (Heart rate 125 beats/min, limit >110)"
+    assert central.sounding() is None
+
+
+def test_a_medium_sounding_under_a_high_acknowledged_at_the_chair_can_be_acknowledged_here(
+        central):
+    chair = spo2_alarm(central, value=89)
+    [spo2] = chair.occurrences()
+    chair.acknowledge_at_bedside(spo2.id)
+    central.t(62)
+    chair.device("heart_rate", 125)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    assert central.sounding() == "medium"
+    card = central.card("chair-1")
+    assert card.alarm.priority is Priority.MEDIUM and card.can_acknowledge
+    strip = central.board.in_sight(central.now())
+    assert strip is not None and strip.line.priority is Priority.MEDIUM and strip.can_acknowledge
+    assert central.board.acknowledge_highest("B. Central", central.now()).startswith(
+        "Room 1: acknowledgement sent (Heart rate 125")
