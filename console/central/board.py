@@ -93,8 +93,9 @@ from console.network.pcd_read import (
 )
 from console.records import ESCALATED, RAISED, AlarmTransition
 from console.session.alarm_area import more_text
+from console.session.trend_feed import SKEW_LIMIT_S
 from protocols.model import Priority
-from protocols.vitals import metric
+from protocols.vitals import BP_METRICS, metric
 
 __all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "AlarmLine", "Board", "CardView", "ChairAlarm",
            "Publisher", "ReceivedStore", "StationAlarm", "TrendData", "VitalView"]
@@ -305,6 +306,12 @@ class _Series:
         return kept
 
 
+COMMIT_LAG_S: Final = 0.5
+"""A monitor value's place in a chair's trend snapshot (its receive time) and in its PCD-01 (the
+commit's MSH-7) differ by the commit's milliseconds: a PCD-01 value this close after the
+snapshot's newest point is that point again."""
+
+
 @dataclass(slots=True)
 class _Chair:
     name: str
@@ -331,6 +338,7 @@ class _Chair:
     recent: dict[str, _Series] = field(default_factory=dict)
     marks: list[AlarmTransition] = field(default_factory=list)   # raised / escalated, for the trend
     marked: dict[tuple[int, int], Priority] = field(default_factory=dict)   # priority marked
+    monitor_clock_off: bool = False   # its monitor's times are not trusted (trend_feed's rule)
 
 
 def _priority(value: Any) -> Priority | None:
@@ -568,12 +576,21 @@ class Board:
         use_snapshot = c.trend_session is not None and c.trend_session == c.session_id
         for name in sorted(set(c.recent) | (set(c.snapshot) if use_snapshot else set())):
             points: dict[float, tuple[float, float, bool]] = {}
-            sources = ([c.snapshot[name]] if use_snapshot and name in c.snapshot else []) + \
-                ([c.recent[name]] if name in c.recent else [])
-            for s in sources:   # the PCD-01 value wins a tie: it knows if it was typed
-                for i, t in enumerate(s.times):
+            snapshot = c.snapshot.get(name) if use_snapshot else None
+            # The snapshot holds the session up to its newest point; PCD-01 values add what
+            # came after. A value in both sits at the chair's receive time in one and at its
+            # commit (MSH-7) a few ms later in the other: taken once, by that cut.
+            covered = max(snapshot.times, default=-math.inf) if snapshot is not None else -math.inf
+            if snapshot is not None:
+                for i, t in enumerate(snapshot.times):
                     if t >= start_epoch:
-                        points[round(t, 3)] = (t, s.values[i], bool(s.manual[i]))
+                        points[round(t, 3)] = (t, snapshot.values[i], bool(snapshot.manual[i]))
+            recent = c.recent.get(name)
+            if recent is not None:   # the PCD-01 value wins a tie: it knows if it was typed
+                for i, t in enumerate(recent.times):
+                    key = round(t, 3)
+                    if t >= start_epoch and (key in points or t > covered + COMMIT_LAG_S):
+                        points[key] = (t, recent.values[i], bool(recent.manual[i]))
             if points:
                 series[name] = [points[k] for k in sorted(points)]
         alarms = sorted((m for m in c.marks if m.session_id == c.session_id),
@@ -699,6 +716,7 @@ class Board:
         chair.offline_since = None
         if new_id != chair.session_id:
             chair.recent.clear()
+            chair.monitor_clock_off = False   # judged again, as the bedside's trend does
             chair.acks.clear()
             chair.marks = [m for m in chair.marks if m.session_id == new_id]
         chair.session = session
@@ -825,8 +843,20 @@ class Board:
                 chair.recent[metric_name] = recent.outside(min(have.times), max(have.times))
 
     def _add_points(self, chair: _Chair, report: ObservationReport, now: Moment) -> None:
+        """Place each value where the bedside's trend does (console/session/trend_feed.py): a
+        typed value and a monitor's NIBP at their measured time, any other monitor value when
+        the chair committed it (the message's MSH-7), and every monitor value there once its
+        clock is found more than SKEW_LIMIT_S off. A monitor clock 30 min behind left the
+        chair's trend here empty, and one ahead drew a 13-minute session over 67 minutes, its
+        alarm marks apart from their values (a charge nurse's walk)."""
+        committed = report.header.sent_at or now.wall
         for obs in report.observations:
-            at = (obs.measured_at or now.wall).timestamp()
+            if (not obs.manual and obs.measured_at is not None
+                    and abs((obs.measured_at - committed).total_seconds()) > SKEW_LIMIT_S):
+                chair.monitor_clock_off = True
+        for obs in report.observations:
+            trusted = obs.manual or (obs.metric in BP_METRICS and not chair.monitor_clock_off)
+            at = ((obs.measured_at if trusted and obs.measured_at else committed)).timestamp()
             chair.recent.setdefault(obs.metric, _Series()).append(at, obs.value, obs.manual)
 
     def _keep(self, control_id: str, chair: str, kind: str, now: Moment, payload: str) -> bool:

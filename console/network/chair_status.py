@@ -7,12 +7,13 @@ the bedside shows, read at the same moment. No transport, no Qt, no clock of its
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
 from console.session.tile_view import BP_PARTS, BP_TILE, tile_stale
+from console.session.trend_feed import TrendFeed
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import ObservationRecord
@@ -105,15 +106,20 @@ def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
 
 
 class TrendPoints:
-    """(metric, time, value) of a session's logged observations, for the trend snapshot: each at
-    its measured time (else received), a correction replacing the value it corrects, a value of
-    unknown age left out. Fed with the rows logged since the last call, so a two-hour session is
-    not read again every 30 s on the window's thread."""
+    """(metric, time, value) of a session's logged observations, for the trend snapshot: each
+    where the bedside's trend places it (`TrendFeed.placed_at`: a typed value and a monitor's
+    NIBP at their measured time, other monitor values when received, all of a monitor's at
+    their receive time once its clock is found off), a correction replacing the value it
+    corrects, a value of unknown age left out. The monitor's own times drew a session over the
+    wrong minutes at the central when its clock was off (a charge nurse's walk). Fed with the
+    rows logged since the last call, so a two-hour session is not read again every 30 s on the
+    window's thread."""
 
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id
         self.last_id = 0
-        self._points: dict[int, tuple[str, datetime, float]] = {}
+        self._points: dict[int, tuple[ObservationRecord, float]] = {}
+        self._clocks = TrendFeed(datetime.min.replace(tzinfo=UTC))   # its placing rule only
 
     def add(self, rows: Iterable[tuple[int, ObservationRecord]]) -> list[tuple[str, datetime, float]]:
         """Take the new rows (in id order); return every point of the session so far."""
@@ -121,12 +127,14 @@ class TrendPoints:
             self.last_id = max(self.last_id, row_id)
             if AGE_UNKNOWN in r.flags:
                 continue   # no time to place it at (trend_feed.py: the same rule at the bedside)
+            self._clocks.note_clock(r.source, r.measured_at, r.received_at)
             if r.corrects is not None and r.corrects in self._points:
-                metric_name, at, _old = self._points[r.corrects]
-                self._points[r.corrects] = (metric_name, at, r.value)
+                measured, _old = self._points[r.corrects]
+                self._points[r.corrects] = (measured, r.value)
             elif r.corrects is None:
-                self._points[row_id] = (r.metric, r.measured_at or r.received_at, r.value)
-        return list(self._points.values())
+                self._points[row_id] = (r, r.value)
+        place = self._clocks.placed_at
+        return [(r.metric, place(r), value) for r, value in self._points.values()]
 
 
 def build_trend(chair: str, session_id: int, now: datetime,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -779,3 +780,25 @@ def test_a_medium_sounding_under_a_high_acknowledged_at_the_chair_can_be_acknowl
     assert strip is not None and strip.line.priority is Priority.MEDIUM and strip.can_acknowledge
     assert central.board.acknowledge_highest("B. Central", central.now()).startswith(
         "Room 1: acknowledgement sent (Heart rate 125")
+
+
+def test_a_monitor_clock_off_does_not_move_the_trend_here(central):
+    # A charge nurse's walk: a chair whose monitor's clock was 30 min behind had live values
+    # on its card and "No values received for this session yet" in its trend; one ahead drew
+    # a 13-minute session over 67 minutes. Values are placed as the bedside's trend places them.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    start = chair.s.now().wall
+    for second in (10, 11, 12):
+        central.t(second)
+        chair.device("heart_rate", 70 + second, measured_at=central.now().wall - timedelta(
+            minutes=30))
+        central.deliver(chair.pcd01(chair.observations()[-1:]))
+    central.t(20)
+    chair.device("bp_systolic", 150, measured_at=central.now().wall + timedelta(minutes=25))
+    central.deliver(chair.pcd01(chair.observations()[-1:]))
+    trend = central.board.trend("chair-1")
+    assert [(round(t - start.timestamp()), v) for t, v, _ in trend.series["heart_rate"]] == [
+        (10, 80), (11, 81), (12, 82)]
+    assert [round(t - start.timestamp()) for t, _, _ in trend.series["bp_systolic"]] == [20]

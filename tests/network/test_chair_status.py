@@ -137,3 +137,24 @@ def test_a_value_of_unknown_age_has_no_time_in_the_status_and_no_place_in_the_tr
                                 flags=frozenset({AGE_UNKNOWN}))
     measured = ObservationRecord(1, "bp_systolic", 160, "mmHg", "ansar-b:SIM", at, at, "engine")
     assert TrendPoints(1).add([(1, flagged), (2, measured)]) == [("bp_systolic", at, 160)]
+
+
+def test_the_trend_snapshot_places_values_where_the_bedside_trend_does() -> None:
+    # A charge nurse's walk: a monitor clock 30 min behind left the central's trend empty, one
+    # ahead drew a 13-minute session over 67 minutes. The snapshot now uses the bedside's rule.
+    from datetime import timedelta
+
+    behind = timedelta(minutes=30)
+
+    def device(row_id: int, name: str, value: float, second: int) -> tuple[int, ObservationRecord]:
+        received = START + timedelta(seconds=second)
+        return row_id, ObservationRecord(1, name, value, "x", "hl7:MON", received - behind,
+                                         received, "engine")
+
+    typed_at = START + timedelta(seconds=5)
+    typed = (3, ObservationRecord(1, "resp_rate", 12, "breaths/min", "manual", typed_at,
+                                  typed_at, "nurse.ana"))
+    points = TrendPoints(1)
+    placed = points.add([device(1, "heart_rate", 70, 0), device(2, "bp_systolic", 150, 2), typed])
+    assert placed == [("heart_rate", START, 70), ("bp_systolic", START + timedelta(seconds=2), 150),
+                      ("resp_rate", typed_at, 12)]
