@@ -105,6 +105,10 @@ BUS_ALARM_S: Final = 10.0
 ACK_CONFIRM_S: Final = 10.0
 """An acknowledgement the chair has not confirmed after this long is said to be unconfirmed and
 the central tone returns (the alarm is still open at the bedside)."""
+TWIN_CHAIR_S: Final = 30.0
+"""Two runs of a console under one chair name, their statuses interleaved within this long, are
+two chairs with one name: a station alarm that ends this long after the last interleaving (a
+restart changes the run's token once and never goes back to the old one)."""
 MEMORY_IDS: Final = 50_000
 """Control ids remembered in memory while the log cannot be written (about 40 min at 20 chairs)."""
 
@@ -339,6 +343,9 @@ class _Chair:
     marks: list[AlarmTransition] = field(default_factory=list)   # raised / escalated, for the trend
     marked: dict[tuple[int, int], Priority] = field(default_factory=dict)   # priority marked
     monitor_clock_off: bool = False   # its monitor's times are not trusted (trend_feed's rule)
+    runs: dict[str, tuple[float, str]] = field(default_factory=dict)   # token -> (seen, room)
+    run: str | None = None               # the token of the last status
+    twin_seen: float | None = None       # mono time two runs' statuses last interleaved
 
 
 def _priority(value: Any) -> Priority | None:
@@ -705,6 +712,7 @@ class Board:
         vitals = obj.get("vitals") or {}
         if not isinstance(vitals, dict):
             raise _Bad("status vitals is not an object")
+        self._note_run(chair, obj.get("instance"), now)
         chair.status = obj
         chair.online = True
         chair.heard = True
@@ -730,6 +738,23 @@ class Board:
         for control_id in chair.unconfirmed:   # shown from now on: confirmed now
             self._confirm(name, control_id, now)
         chair.unconfirmed.clear()
+
+    @staticmethod
+    def _note_run(chair: _Chair, token: Any, now: Moment) -> None:
+        """Two consoles publishing under one chair name (a settings kit copied to a second
+        station): their statuses interleave, and the card flipped each second between two rooms
+        and patients whose values and trends mixed, with no alarm here (a charge nurse's walk).
+        A status from an earlier run's token after another's is that (`TWIN_CHAIR_S`)."""
+        if not isinstance(token, str) or not token:
+            return
+        if chair.run is not None and token != chair.run:
+            earlier = chair.runs.get(token)
+            if earlier is not None and now.mono - earlier[0] <= TWIN_CHAIR_S:
+                chair.twin_seen = now.mono
+        chair.runs[token] = (now.mono, chair.room)
+        chair.run = token
+        for old in [t for t, (seen, _) in chair.runs.items() if now.mono - seen > TWIN_CHAIR_S]:
+            del chair.runs[old]
 
     @staticmethod
     def _status_alarms(raw: Any, sent_at: datetime,
@@ -1028,6 +1053,12 @@ class Board:
         if self.log_problem:
             found.append(("log", Priority.MEDIUM, f"Central log unavailable: {self.log_problem}"))
         for name, chair in self.chairs.items():
+            if chair.twin_seen is not None and now.mono - chair.twin_seen <= TWIN_CHAIR_S:
+                rooms = ", ".join(sorted({room for _, room in chair.runs.values() if room}))
+                found.append((f"twin-chair:{name}", Priority.MEDIUM,
+                              f"Two chairs use the name {name}{f' ({rooms})' if rooms else ''}: "
+                              "their alarms and values mix on one card; give each chair its own "
+                              "name and settings"))
             if self._lost(chair, now):
                 found.append((f"chair:{name}", Priority.MEDIUM,
                               f"{self._room(chair)}: no connection to the chair"))

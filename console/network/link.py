@@ -422,8 +422,10 @@ class NetworkLink:
                           f"({len(self._engine_waiting)} messages waiting)"))
         twin = self._twins.seen(now)
         if twin is not None:
-            parts.append((Priority.MEDIUM, f"another console is using the network settings of "
-                          f"{self.config.chair}: each station needs its own settings kit", twin))
+            # The chair's name first: the end of a long alarm row is what 1366x768 cuts (a
+            # charge nurse's walk read "Another console is using the network settings of …").
+            parts.append((Priority.MEDIUM, f"chair name {self.config.chair} used by another "
+                          "console too: each station needs its own settings kit", twin))
         if self._refusal:
             parts.append((Priority.LOW, "interface engine refused a message", self._refusal))
         if self._compose_error:

@@ -802,3 +802,28 @@ def test_a_monitor_clock_off_does_not_move_the_trend_here(central):
     assert [(round(t - start.timestamp()), v) for t, v, _ in trend.series["heart_rate"]] == [
         (10, 80), (11, 81), (12, 82)]
     assert [round(t - start.timestamp()) for t, _, _ in trend.series["bp_systolic"]] == [20]
+
+
+def test_two_chairs_under_one_name_are_a_station_alarm_and_a_restart_is_not(central):
+    # A charge nurse's walk: a second console started with --chair chair-6 made Room 6's card
+    # flip each second between two rooms and patients, their values mixed, and no alarm here.
+    six = central.chair("chair-6", "Room 6")
+    six.start_infusion()
+    central.deliver(six.status(instance="run-a"))
+    central.t(2)
+    central.deliver(six.status(instance="run-b"))   # a restart: a new run's token
+    central.t(4)
+    central.deliver(six.status(instance="run-b"))
+    assert [a.key for a in central.board.station_alarms(central.now())] == []
+    central.t(6)
+    central.deliver(six.status(instance="run-c", room="Room 21"))   # the second console
+    central.t(8)
+    central.deliver(six.status(instance="run-b"))
+    [alarm] = central.board.station_alarms(central.now())
+    assert (alarm.key, alarm.priority) == ("twin-chair:chair-6", Priority.MEDIUM)
+    assert alarm.text.startswith("Two chairs use the name chair-6 (Room 21, Room 6): ")
+    assert central.sounding() == "medium"
+    for second in range(10, 42, 2):   # the second console closed: only run-b from now on
+        central.t(second)
+        central.deliver(six.status(instance="run-b"))
+    assert central.board.station_alarms(central.now()) == []

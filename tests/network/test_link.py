@@ -612,7 +612,7 @@ def test_two_consoles_with_one_chairs_settings_raise_an_alarm_at_both(
 
     def both_told() -> bool:   # each publishes its status as the app does, then reads its news
         for name, chair in (("first", first), ("second", second)):
-            if "another console is using the network settings of chair-3" in said(chair).lower():
+            if "chair name chair-3 used by another console too" in said(chair).lower():
                 told.add(name)
         return told == {"first", "second"}
 
