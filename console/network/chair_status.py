@@ -53,7 +53,12 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
                               "audio": audio, "network": network}
     if view is None:
         return status
-    times = view.times(now)
+    ended_at = view.ended_at if view.discharged else None
+    # Discharged: its clocks stopped at the discharge and the monitor was released (the central
+    # read a running clock and "device connected" for an ended session).
+    clocks_at = now if ended_at is None else Moment(
+        now.mono - (now.wall - ended_at).total_seconds(), ended_at)
+    times = view.times(clocks_at)
     status["session"] = {
         "id": view.session_id,
         "patient": view.patient.patient_id if patient_shown == "id" else "",
@@ -67,7 +72,7 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
         "demo": view.demo,
         "ended": view.discharged,
     }
-    status["device"] = view.device_state or "none"
+    status["device"] = "none" if ended_at is not None else (view.device_state or "none")
     paused = view.audio(now).paused_seconds_left is not None   # an audio pause running now
     alarms = [o for o in view.alarms() if priority_name(o.priority) is not None]
     alarms.sort(key=lambda o: (-int(o.priority), -o.raised_at.mono))

@@ -334,6 +334,7 @@ def _start_network(args: argparse.Namespace, window: MainWindow, log: EventLog, 
     network_label(bridge, window.statusBar())
     window.statusBar().show()
     window.session_opened.connect(bridge.attach)
+    window.session_closed.connect(bridge.detach)
     # Quiet-room tones only while the link allows them (console/ui/tones.py, network/link.py).
     bridge.quiet_changed.connect(
         lambda quiet: window.sounder.set_quiet(quiet) if window.sounder is not None else None)

@@ -70,9 +70,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     Signals:
         session_opened: a session (new or resumed) is live; carries its controller.
+        session_closed: the ended session's window went (back to the start screen).
     """
 
     session_opened = QtCore.Signal(object)
+    session_closed = QtCore.Signal()
 
     def __init__(self, log: EventLog, loaded: LoadResult, clock: Clock, audio_out: AudioOut,
                  cleanups: list[Callable[[], None]], confirmer: Confirmer | None = None,
@@ -305,6 +307,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.controller is not None:
             self.controller.stop()
         self.controller, self.live = None, None
+        self.session_closed.emit()
         self.menuBar().show()
         self.show_start_page()
         self.statusBar().setStyleSheet("")

@@ -71,6 +71,17 @@ class NetworkBridge(QtCore.QObject):
         """From any thread: run `pump` soon on the GUI thread."""
         self.woke.emit()
 
+    def detach(self) -> None:
+        """The ended session's window went (the chair is back at its start screen): the status
+        says no session from now on. The central kept the discharged patient on the card, with
+        its clock running, after the chair had gone on (a charge nurse's walk)."""
+        if self.controller is not None:
+            self.controller.changed.disconnect(self._on_session_changed)
+        self.controller = None
+        self._trend = None
+        self._next_status = self._next_trend = 0.0
+        self.pump()
+
     def attach(self, controller: SessionController) -> None:
         """A session opened (or resumed) in the window: follow it."""
         self.controller = controller

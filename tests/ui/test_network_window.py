@@ -194,3 +194,37 @@ def test_a_network_alarm_restored_at_a_restart_stands_and_the_line_is_red_at_onc
                         and "starting" not in _label(window).text(), timeout=5000)
         assert network_alarms(window) == [standing]
         assert "#c40000" in _label(window).styleSheet()
+
+
+def test_a_discharged_chair_says_so_and_after_new_session_says_no_session(
+        started, tmp_path, broker, qtbot):
+    # A charge nurse's walk: after a discharge the central kept the patient with a running
+    # clock and "device connected", also once the chair had gone back to its start screen.
+    heard: list[dict] = []
+    central = BusClient(BusConfig(broker.url), client_id="central-status", clock=ManualClock(),
+                        on_message=lambda topic, payload: heard.append(topics.decode(payload) or {}))
+    central.subscribe(topics.chair_topic("chair-2", "status"))
+    central.start()
+    try:
+        window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
+                                 "--room", "Room 2"))
+        qtbot.waitUntil(lambda: any(s.get("online") for s in heard), timeout=10000)
+        controller = window.controller
+        for _ in range(3):
+            controller.advance_phase(override_reason="test")
+        assert controller.discharge(override_reason="test: transfer").done
+        qtbot.waitUntil(lambda: any((s.get("session") or {}).get("ended") for s in heard),
+                        timeout=10000)
+        ended = [s for s in heard if (s.get("session") or {}).get("ended")]
+        heard.clear()
+        qtbot.waitUntil(lambda: any((s.get("session") or {}).get("ended") for s in heard),
+                        timeout=10000)   # the next periodic status
+        again = next(s for s in heard if (s.get("session") or {}).get("ended"))
+        assert again["session"]["elapsed_s"] == ended[0]["session"]["elapsed_s"]
+        assert again["device"] == "none"
+        heard.clear()
+        window.live.new_session_button.click()
+        qtbot.waitUntil(lambda: any(s.get("online") and s.get("session") is None for s in heard),
+                        timeout=10000)
+    finally:
+        central.stop(timeout=1.0)
