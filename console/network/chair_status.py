@@ -12,7 +12,7 @@ from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
-from console.session.tile_view import BP_PARTS, BP_TILE, tile_stale
+from console.session.tile_view import BP_PARTS, BP_TILE, bp_measurement, tile_stale
 from console.session.trend_feed import TrendFeed
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
@@ -85,8 +85,9 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
             by_vital[vital] = o.priority
     vitals: dict[str, Any] = {}
     stale_tiles: dict[str, bool] = {}
+    shown_bp = bp_measurement({n: v for n in BP_PARTS if (v := view.latest(n)) is not None})
     for name in VITALS:
-        latest = view.latest(name)
+        latest = shown_bp.get(name) if name in BP_PARTS else view.latest(name)
         if latest is None:
             continue
         reading = latest.reading

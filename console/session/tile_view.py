@@ -219,9 +219,9 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
     if not latest:
         empty = (ValuePart("—", "bp_systolic"), ValuePart("/"), ValuePart("—", "bp_diastolic"))
         return TileView(BP_TILE, title, empty, ("no value yet",), limits, "", colour, True)
+    group = bp_measurement(latest)
     anchor = _bp_anchor(latest)
     assert anchor is not None
-    group = {n: v for n, v in latest.items() if same_measurement(anchor, v)}
     when = _when(anchor, now)
     stale = _stale(view, anchor, when.age, long_limit=True)
     occurrences = view.alarms()
@@ -268,6 +268,15 @@ def _holding(occurrences: Sequence[Occurrence], name: str) -> list[Occurrence]:
     return [o for o in occurrences
             if o.category == PHYSIOLOGICAL and o.condition in conditions
             and o.state is not AlarmState.LATCHED and o.current > Priority.INFO]
+
+
+def bp_measurement(latest: dict[str, Latest]) -> dict[str, Latest]:
+    """Of the latest BP parts, those of the measurement the tile shows (the newest): what the
+    bedside and the chair's status to the central show together, never a part of another
+    reading (a typed 186/100 read "186/100 (113)" at the central, 113 the mean of an earlier
+    cuff: a charge nurse's walk)."""
+    anchor = _bp_anchor(latest)
+    return {n: v for n, v in latest.items() if anchor is not None and same_measurement(anchor, v)}
 
 
 def _bp_anchor(latest: dict[str, Latest]) -> Latest | None:

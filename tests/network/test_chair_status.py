@@ -158,3 +158,18 @@ def test_the_trend_snapshot_places_values_where_the_bedside_trend_does() -> None
     placed = points.add([device(1, "heart_rate", 70, 0), device(2, "bp_systolic", 150, 2), typed])
     assert placed == [("heart_rate", START, 70), ("bp_systolic", START + timedelta(seconds=2), 150),
                       ("resp_rate", typed_at, 12)]
+
+
+def test_the_status_sends_the_blood_pressure_of_one_measurement_as_the_tile_shows_it() -> None:
+    # A charge nurse's walk: a typed 186/100 read "186/100 (113)" at the central, 113 the mean
+    # of the monitor's earlier cuff; the bedside tile said "no mean with this reading".
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60)
+    for name, value in (("bp_systolic", 150), ("bp_diastolic", 90), ("bp_mean", 113)):
+        s.device(name, value)
+    s.t(120)
+    s.bp(186, 100)
+    vitals = _status(s)["vitals"]
+    assert (vitals["bp_systolic"]["value"], vitals["bp_diastolic"]["value"]) == (186, 100)
+    assert "bp_mean" not in vitals
