@@ -82,6 +82,12 @@ PLAYERS: tuple[tuple[str, ...], ...] = (("paplay",), ("pw-play",), ("aplay", "-q
 HANG_GRACE_SECONDS = 3.0
 """A player still running this long after its burst should have ended is hung (killed, reported)."""
 RETRY_SECONDS = 5.0
+AVAILABILITY_CHECK_SECONDS = 2.0
+"""How often a bound sounder reads the speaker's availability when nothing else happens."""
+REPROBE_SECONDS = 10.0
+"""While the player has failed and nothing plays, its silent probe runs again this often: a sound
+server back after an outage cleared "Audio unavailable" only at the next alarm tone, so the
+central's banner stood over a working speaker (a charge nurse's walk)."""
 """While the speaker fails, the sounder tries the burst again this often."""
 
 
@@ -276,6 +282,8 @@ class PlayerAudioOut:
         self._deadline = 0.0   # monotonic time by which the current player should have ended
         self._dying: list[subprocess.Popen[bytes]] = []   # killed, not yet reaped
         self._problem = ""
+        self._silence: Path | None = None
+        self._reprobe_at = 0.0
         if sys.platform != "win32" and self._command is None:
             self._problem = "no sound player found (install pulseaudio-utils or alsa-utils)"
         elif probe and self._command is not None:
@@ -303,11 +311,12 @@ class PlayerAudioOut:
         """Play 50 ms of silence; the player's verdict is read by the next `available()` (the
         sounder's check at the next refresh, within half a second), never waited for: waiting
         cost the start-up 15-60 ms (P7) and a working device plays the whole 50 ms first."""
-        directory = Path(self._files.enter_context(tempfile.TemporaryDirectory()))
-        silence = directory / "probe.wav"
-        write_wav(silence, np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
+        if self._silence is None:
+            directory = Path(self._files.enter_context(tempfile.TemporaryDirectory()))
+            self._silence = directory / "probe.wav"
+            write_wav(self._silence, np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
         if self._command is not None:
-            self._start([*self._command, str(silence)], 0.05)
+            self._start([*self._command, str(self._silence)], 0.05)
 
     def stop(self) -> None:
         """Silence now: kill the player (SIGKILL: a player may ignore SIGTERM) and reap it later."""
@@ -326,6 +335,10 @@ class PlayerAudioOut:
     def available(self) -> tuple[bool, str]:
         self._reap()
         self._check_exit()
+        if (self._problem and self._process is None and self._command is not None
+                and self._mono() >= self._reprobe_at):
+            self._reprobe_at = self._mono() + REPROBE_SECONDS
+            self._probe()   # its verdict is read by a later call, as at construction
         problem = self._problem or (self._mixer.problem() if self._mixer is not None else "")
         return (not problem), problem
 
@@ -472,10 +485,21 @@ class AlarmSounder(QtCore.QObject):
         return ok, detail
 
     def bind(self, controller: SessionController) -> None:
-        """Follow `controller`'s engine: sound its alarms, report audio availability to it."""
+        """Follow `controller`'s engine: sound its alarms, report audio availability to it
+        (also when nothing else changes: a speaker back after an outage ends its alarm)."""
         self._controller = controller
         controller.changed.connect(self._on_session_changed)
+        self.check_timer = QtCore.QTimer(self)
+        self.check_timer.timeout.connect(self._on_check_timeout)
+        self.check_timer.start(int(AVAILABILITY_CHECK_SECONDS * 1000))
         self._on_session_changed()
+
+    @QtCore.Slot()
+    def _on_check_timeout(self) -> None:
+        controller = self._controller
+        change = self.check_available() if controller is not None else None
+        if controller is not None and change is not None:
+            controller.audio_status(change[0], change[1])
 
     @QtCore.Slot()
     def _on_session_changed(self) -> None:

@@ -228,6 +228,16 @@ def test_unavailable_speaker_raises_the_technical_alarm_once_and_clears_on_recov
         (AUDIO_UNAVAILABLE, "raised", "low"), (AUDIO_UNAVAILABLE, "cleared", "low")]
 
 
+def test_a_speaker_back_ends_its_alarm_when_nothing_else_happens(qtbot):
+    # The speaker was read only when the session changed: on a quiet session its alarm stood
+    # over a working speaker (the central's the same: a charge nurse's walk).
+    s, controller, out, sounder = sounding_session(
+        RecordingAudioOut(available=False, detail="no sound output device"))
+    assert [o.condition for o in s.engine.alarms()] == [AUDIO_UNAVAILABLE]
+    out.set_available(True)   # no tick, no reading: only the sounder's own check
+    qtbot.waitUntil(lambda: s.engine.alarms() == [], timeout=5000)
+
+
 @pytest.mark.skipif(has_qt_multimedia(), reason="PySide6-Addons (QtMultimedia) is installed here")
 def test_qt_audio_without_qt_multimedia_reports_unavailable():
     out = QtAudioOut()
@@ -468,3 +478,25 @@ def test_the_probe_never_holds_up_the_start(tmp_path):
     assert out.available() == (True, "")
     out._process.wait(5)
     assert out.available() == (False, "sh failed (exit 1): device busy")
+
+
+def test_a_failed_player_is_probed_again_and_recovers_without_an_alarm_tone(tmp_path):
+    # A charge nurse's walk: "Audio unavailable" stood 45 s over a sound server that was back,
+    # and would have until the next alarm tone played. The silent probe runs again while it
+    # fails (REPROBE_SECONDS), and its verdict ends the problem.
+    from console.ui.audio import REPROBE_SECONDS
+
+    clock = [0.0]
+    flag = tmp_path / "speaker"
+    out = PlayerAudioOut(["sh", "-c", 'test -e "$0.ok" || { echo "device busy" >&2; exit 1; }',
+                          str(flag)], monotonic=lambda: clock[0])
+    probed(out)
+    assert out.available() == (False, "sh failed (exit 1): device busy")
+    probed(out)   # that call probed again at once; still failing
+    assert out.available() == (False, "sh failed (exit 1): device busy")
+    (tmp_path / "speaker.ok").touch()   # the sound server is back
+    assert out.available()[0] is False   # not probed again before its time
+    clock[0] += REPROBE_SECONDS
+    out.available()                      # probes
+    probed(out)
+    assert out.available() == (True, "")
