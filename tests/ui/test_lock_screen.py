@@ -264,7 +264,8 @@ def test_a_session_resumed_on_a_log_with_accounts_opens_locked_with_its_alarms(t
     log = EventLog.open(db, "test")
     add_accounts(log, fast_hasher())
     protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
-    clock = ManualClock(START)
+    # Minutes ago: a start from the command line resumes only a session this recent.
+    clock = ManualClock(datetime.now(UTC))
     engine = SessionEngine.open(protocol, Journal(log), Patient("MRN-7", 72), ANA, clock.now())
     engine.enter_manual("bp_systolic", 212, ANA, clock.now(), confirmed=True)   # a high alarm
     log.close()   # the console stopped without discharge
