@@ -177,6 +177,15 @@ def short_message(condition: str, message: str) -> str:
     return text.replace(CONFIRMED, " (confirmed)")
 
 
+def short_text(message: str) -> str:
+    """`short_message` for a message whose condition is not at hand (the central station reads
+    an alarm's text from a chair's status): its vital found by the label it begins with."""
+    for name, m in sorted(METRICS.items(), key=lambda item: -len(item[1].label)):
+        if message.startswith((f"{m.label} ", f"No {m.label.lower()} ")):
+            return short_message(f"{name}_alarm", message)
+    return short_message("", message)
+
+
 def trackers_for(rules: tuple[AlarmRule, ...]) -> dict[str, ConditionTracker]:
     """Group a protocol's rules into one tracker per condition."""
     grouped: dict[str, list[AlarmRule]] = {}

@@ -29,6 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.central.board import AlarmLine, CardView, VitalView
 from console.session.alarms import priority_marks
+from console.session.conditions import short_text
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from console.ui.elided_label import ElidedLabel
@@ -112,8 +113,10 @@ class AlarmBox(QtWidgets.QFrame):
         self.setFixedHeight(self.text.height() + 2)
         self.text.set_groups(self.text.groups)
 
-    def set_text(self, text: str) -> None:
-        self.text.set_groups([[text]] if text else [])
+    def set_text(self, text: str, short: str = "") -> None:
+        """`text`, or where it does not fit in the lines `short` (the bedside's short form:
+        "limit ≥110 or base +25" for "limit ≥110 or ≥25 above baseline", which 1366x768 cut)."""
+        self.text.set_groups([[text]] if text else [], [[short]] if short else None)
         if not text:
             self.text.setText("")
 
@@ -205,7 +208,10 @@ class ChairCard(QtWidgets.QFrame):
         # The page of a chair without connection.
         self.offline_title = QtWidgets.QLabel("No connection")
         self.offline_title.setObjectName("offline_title")
-        self.offline_detail = ElidedLabel()
+        # Wrapped, not elided: the page has the room, and the reason is what the nurse needs
+        # ("(this station is not co…" at 20 chairs on 1366x768: a charge nurse's walk).
+        self.offline_detail = QtWidgets.QLabel()
+        self.offline_detail.setWordWrap(True)
         self.offline_detail.setObjectName("offline_detail")
         offline = QtWidgets.QWidget()
         offline_layout = QtWidgets.QVBoxLayout(offline)
@@ -317,13 +323,14 @@ class ChairCard(QtWidgets.QFrame):
         self.ack_button.setVisible(view.can_acknowledge)
         notes = []
         if view.alarm is not None:
-            if view.alarm.note:
-                notes.append(view.alarm.note)
             if view.alarm.others:
                 # Only the count: at 20 chairs on 1366x768 this line has ~19 characters, and
                 # the priorities would push a note such as "ack not confirmed" out of sight. The
-                # vitals' colours and the trend's strip carry the priorities.
+                # vitals' colours and the trend's strip carry the priorities. First: a long note
+                # ("latched: silenced here, reset at the chair") cut it off the end.
                 notes.append(f"+{len(view.alarm.others)} more")
+            if view.alarm.note:
+                notes.append(view.alarm.note)
         self.note.setText(" · ".join(notes))
         self._render_alarm()
 
@@ -385,7 +392,9 @@ class ChairCard(QtWidgets.QFrame):
             colours = (OFF_PHASE_BACKGROUND,
                        OFF_PHASE_TEXT.get(alarm.priority, COLOURS[alarm.priority][0]))
         self.alarm_colours = colours
-        self.alarm.set_text(f"{priority_marks(alarm.priority)} {alarm.text}".strip())
+        marks = priority_marks(alarm.priority)
+        self.alarm.set_text(f"{marks} {alarm.text}".strip(),
+                            f"{marks} {short_text(alarm.text)}".strip())
         _restyle(self.alarm, f"QFrame#alarm_box {{background:{colours[0]};border-radius:3px;}}"
                              f"QLabel {{color:{colours[1]};background:transparent;}}")
 

@@ -106,6 +106,7 @@ class PhraseLabel(QtWidgets.QLabel):
         self.setFont(font)
         self.lines = lines
         self.groups: tuple[tuple[str, ...], ...] = ()
+        self.short: tuple[tuple[str, ...], ...] | None = None
         self.full_text = ""
         self.cut = False
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
@@ -121,11 +122,15 @@ class PhraseLabel(QtWidgets.QLabel):
         self.setFixedHeight(QtGui.QFontMetrics(font).lineSpacing() * self.lines + 2)
         self._reflow()
 
-    def set_groups(self, groups: Sequence[Sequence[str]]) -> None:
+    def set_groups(self, groups: Sequence[Sequence[str]],
+                   short: Sequence[Sequence[str]] | None = None) -> None:
+        """Show `groups`; where they do not fit in the lines, `short` (the same said shorter)
+        before anything is cut. The tooltip is always the whole of `groups`."""
         fixed = tuple(tuple(g) for g in groups if g)
-        if fixed == self.groups:
+        shorter = tuple(tuple(g) for g in short if g) if short is not None else None
+        if fixed == self.groups and shorter == self.short:
             return
-        self.groups = fixed
+        self.groups, self.short = fixed, shorter
         self.full_text = "\n".join(SEPARATOR.join(g) for g in groups)
         self.setToolTip(self.full_text)
         self._reflow()
@@ -142,6 +147,8 @@ class PhraseLabel(QtWidgets.QLabel):
             return metrics.horizontalAdvance(text) <= width
 
         lines, cut = flow_phrases(self.groups, fits, self.lines)
+        if self.short is not None and (cut or not all(fits(line) for line in lines)):
+            lines, cut = flow_phrases(self.short, fits, self.lines)
         if cut and lines:
             lines[-1] = lines[-1].rstrip(" ·") + " …"
         elide = QtCore.Qt.TextElideMode.ElideRight

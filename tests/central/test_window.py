@@ -81,7 +81,7 @@ def test_twenty_chairs_all_fit_without_scrolling_and_no_text_is_cut(qtbot, size)
         assert card.height() >= 230 and card.values["BP"].font().pointSizeF() > 13
     # What the busy clinic shows, as a nurse would read it.
     assert window.cards["chair-8"].offline_title.isVisible()
-    assert window.cards["chair-8"].offline_detail.full_text().endswith("(connection lost)")
+    assert window.cards["chair-8"].offline_detail.text().endswith("(connection lost)")
     assert window.cards["chair-11"].info.full_text() == "No session"
     assert window.cards["chair-2"].values["BP"].text() == "130/80 (97)"
     assert window.cards["chair-15"].note.full_text() == "ack sent…"
@@ -593,3 +593,34 @@ def test_a_chairs_new_alarm_brings_the_station_back_over_another_window(qtbot):
     qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
     window.refresh()
     assert window.fronted == 1 and QtWidgets.QApplication.activeWindow() is other
+
+
+def test_a_long_alarm_reads_in_its_short_form_and_the_count_of_others_stays_in_sight(qtbot):
+    # A charge nurse's walk at 1366x768: "limit ≥110 or ≥25 above …" lost its baseline limit,
+    # and "latched: silenced here, reset at the c…" pushed the "+1 more" off its line.
+    central = Central(MemoryLog())
+    chairs = busy_clinic(central)
+    chair = chairs[19]
+    central.t(9 * 60 + 2)
+    chair.device("bp_diastolic", 108)   # +28 over its baseline 80: medium, a long message
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    for n, other in chairs.items():
+        if n not in (13, 19) and other.s is not None:
+            central.deliver(other.status())
+    window = window_for(qtbot, central)
+    card = window.cards["chair-19"]
+    assert "above baseline" in card.alarm.full_text()
+    shown = card.alarm.text.text().replace("\n", " ")
+    assert "…" not in shown and "base +25" in shown and "limit ≥110" in shown, shown
+    # Two alarms on chair-17: its note line begins with the count, whatever the note says.
+    assert window.cards["chair-17"].note.full_text().startswith("+1 more")
+    # This station off the bus: every card's reason whole ("(this station is not co…").
+    central.board.set_bus(False, "broker unreachable", central.now())
+    central.t(9 * 60 + 15)   # no status since: no connection to any chair
+    window.refresh()
+    QtWidgets.QApplication.processEvents()
+    card = window.cards["chair-4"]
+    assert card.offline_detail.text().endswith("(this station is not connected to the clinic bus)")
+    assert tile_problems(card) == []

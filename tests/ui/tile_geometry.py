@@ -22,6 +22,8 @@ def tile_problems(tile: QtWidgets.QWidget) -> list[str]:
         if not tile.rect().contains(rect):
             problems.append(f"{name} at {rect.getRect()} outside the tile {tile.rect().getRect()}")
         hint = label.sizeHint()
+        if label.wordWrap():   # its hint is a shape it likes, not what it needs at its width
+            hint = QtCore.QSize(label.width(), label.heightForWidth(label.width()))
         if hint.width() > label.width() or hint.height() > label.height():
             problems.append(f"{name}: {label.text()!r} needs {hint.width()}x{hint.height()}, "
                             f"has {label.width()}x{label.height()}")
