@@ -7,8 +7,10 @@
   random one is drawn and the pseudonym links to nothing. A plain hash is not used: medical record
   numbers are few enough to be guessed back from it.
 - every time is moved back by the same whole number of weeks (52-155, drawn from the key, or
-  `shift` when given). Intervals, time of day and weekday stay true, which is what a clinical
-  reader needs; calendar dates do not.
+  `shift` when given), and by the change of the local zone's offset between the two dates, so
+  that intervals, local time of day and weekday stay true, which is what a clinical reader needs;
+  calendar dates do not. (A whole number of weeks alone kept the UTC time: a Friday 09:30 CET
+  session read 10:30 on its summer date.)
 - every person (the nurse who started the session, actors, who ticked, who entered a value,
   review authors) becomes `staff-1`, `staff-2` ... in order of appearance; `engine` stays.
 - free text written by people (notes, review notes, override reasons, prescriber gate decisions,
@@ -39,9 +41,10 @@ import hashlib
 import hmac
 import os
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from console.review import content as rc   # the exports' local zone rule
 from console.review.model import (
     AlarmEpisode,
     AlarmStep,
@@ -159,7 +162,7 @@ def _r(obj: T, **changes: Any) -> T:
 
 
 def deidentify(detail: SessionDetail, key: bytes | None = None,
-               shift: timedelta | None = None) -> SessionDetail:
+               shift: timedelta | None = None, tz: tzinfo | None = None) -> SessionDetail:
     """A copy of `detail` without identifiers (rules in the module docstring).
 
     Args:
@@ -167,10 +170,15 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
         key: secret for the pseudonym and the default shift; None draws a random one (the
             export then cannot be linked to another).
         shift: the time shift to apply instead of the one drawn from the key.
+        tz: the zone whose local time of day is kept (the exports' zone; default this
+            computer's).
     """
     key = key if key is not None else os.urandom(32)
-    m = _Mapper(key, shift if shift is not None else shift_for(key))
     s = detail.summary
+    weeks = shift if shift is not None else shift_for(key)
+    offset = rc.local(s.started_at, tz).utcoffset() or timedelta(0)
+    moved = rc.local(s.started_at + weeks, tz).utcoffset() or timedelta(0)
+    m = _Mapper(key, weeks + offset - moved)
     summary = _r(
         s, patient_id=pseudonym(s.patient_id, key), started_at=m.t(s.started_at),
         ended_at=m.ot(s.ended_at), nurse=m.who(s.nurse), discharged_at=m.ot(s.discharged_at),

@@ -181,3 +181,22 @@ def test_a_handover_a_central_nurse_and_a_monitor_port_are_not_in_a_deidentified
         assert name not in text, name
     events = next(p for p in paths if "events" in p.name).read_text(encoding="utf-8")
     assert "handed_over" in events and "staff-" in events   # the story stays, the names go
+
+
+def test_the_local_time_of_day_is_kept_across_a_change_of_summer_time(loaded):
+    # A records audit: a Friday 09:30 CET session exported as "Fri 23 Aug 2024 10:30": whole
+    # weeks keep the UTC time, and its summer date is an hour ahead locally.
+    from zoneinfo import ZoneInfo
+
+    from console.review import content as rc
+
+    berlin = ZoneInfo("Europe/Berlin")
+    original = loaded["surge"]
+    start = original.summary.started_at
+    winter = start.astimezone(berlin).utcoffset()
+    weeks = next(-timedelta(weeks=w) for w in range(52, 160)
+                 if (start - timedelta(weeks=w)).astimezone(berlin).utcoffset() != winter)
+    clean = deidentify(original, KEY, shift=weeks, tz=berlin)
+    was, now = rc.local(start, berlin), rc.local(clean.summary.started_at, berlin)
+    assert (now.weekday(), now.time()) == (was.weekday(), was.time())
+    assert clean.t0 - clean.summary.started_at == original.t0 - start
