@@ -12,6 +12,8 @@ SYSTEM_PACKAGES=(
     libglib2.0-0 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
+    fonts-wqy-microhei # Chinese, Japanese, Korean letters in notes and names (DejaVu has none:
+                       # "漂浮感" was three empty boxes in the review and the PDF)
     poppler-utils
     pulseaudio-utils   # paplay: how alarm tones are played (console/ui/audio.py)
     sqlite3            # the stock CLI the fault suite edits the log with (tests/faults, R7)

@@ -260,6 +260,22 @@ def test_a_note_longer_than_a_page_goes_on_over_the_next_pages_whole(tmp_path):
         assert lines[-1].strip().endswith(f"of {count}")
 
 
+@needs_poppler
+def test_chinese_japanese_and_korean_letters_in_a_note_are_printed(tmp_path):
+    # A records audit: "漂浮感" in a note was three empty boxes in the review and the PDF (the
+    # set-up installed no font with those letters; scripts/bootstrap.sh now does).
+    path = tmp_path / "cjk.sqlite3"
+    with EventLog.open(path, "test") as log:
+        r = Driver(log, "iv-ketamine", "MRN-9003", 72.0, "nurse.dee",
+                   datetime(2026, 3, 20, 9, 0, tzinfo=UTC), 1)
+        r.manual(bp_systolic=124, bp_diastolic=80, heart_rate=70, spo2=98, resp_rate=14, moaas=5)
+        r.engine.note("患者说有漂浮感 · ふわふわ · 어지러움", r.nurse, r.clock.now())
+        session_id = r.id
+    pdf = tmp_path / "cjk.pdf"
+    write_session_pdf(detail_of(path, session_id), pdf, tz=UTC)
+    assert "患者说有漂浮感 · ふわふわ · 어지러움" in " ".join(pages_of(pdf))
+
+
 def test_the_report_says_the_zone_its_times_are_in():
     from datetime import timedelta, timezone
 
