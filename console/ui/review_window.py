@@ -653,6 +653,11 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.override_table = make_table(self.override_model)
         self.observation_table = make_table(self.observation_model)
         self.note_table = make_table(self.note_model)
+        # A note taller than the table: its time, kind and author at its top, and the table
+        # scrolls through it by pixel (centred, they sat out of sight beside the text: a
+        # records audit; by item, its end could not be reached).
+        self.note_model.align_top = True
+        self.note_table.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.phase_table = make_table(self.phase_model)
         self.signature_model = RowsModel(rc.SIGNATURE_COLUMNS, self)
         self.signature_table = make_table(self.signature_model)

@@ -815,3 +815,28 @@ def test_reload_shows_a_session_written_after_the_review_opened(review):
     window.list_page.reload_button.click()
     new = row_where(window.list_page.model, "Patient", "MRN-7777")
     assert (new["Duration"], new["Discharged"], new["Highest alarm"]) == ("open", "open", "none")
+
+
+def test_a_note_longer_than_the_table_keeps_its_time_and_author_in_sight_and_reads_to_its_end(
+        review, qtbot):
+    # A records audit: a long note's time, kind and author were centred in a row taller than
+    # the table: the reader saw its text beside empty cells.
+    window, dialogs, facts, _ = review
+    window.open_session(facts.ids["surge"])
+    dialogs.note = ("Dr Lee", " ".join(f"finding {k:03d} of a long review." for k in range(400)))
+    window.detail_page.annotate_button.click()
+    page = window.detail_page
+    table, model = page.note_table, page.note_model
+    row = next(i for i, r in enumerate(model.rows()) if r[1] == "Review annotation")
+    table.resizeRowsToContents()
+    assert table.rowHeight(row) > table.viewport().height()   # taller than the table
+    table.scrollTo(model.index(row, 0), QtWidgets.QAbstractItemView.ScrollHint.PositionAtTop)
+    cell = table.visualRect(model.index(row, 0))
+    align = model.data(model.index(row, 0), QtCore.Qt.ItemDataRole.TextAlignmentRole) or (
+        QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)   # Qt's own
+    when = table.fontMetrics().boundingRect(cell, int(align), model.rows()[row][0])
+    assert 0 <= when.top() < table.viewport().height()    # the time is drawn where it is seen
+    bar = table.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    end = table.visualRect(model.index(row, 3))
+    assert end.bottom() <= table.viewport().height() + 2   # the note's end can be reached
