@@ -55,6 +55,15 @@ def iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def local_stamp(t: datetime) -> str:
+    """An instant as this computer's local date and time, to the second, with its offset
+    ("2026-03-04T10:11:00+01:00": one word, so a printed table keeps its columns), for what a
+    command prints to a person (an account's changes, the access log, a refusal naming a row):
+    the log's UTC text ("…T09:11:00.000Z") was read as local time beside every other view's
+    local one (a records audit)."""
+    return t.astimezone().isoformat(timespec="seconds")
+
+
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 

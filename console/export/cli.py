@@ -392,7 +392,7 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
     A de-identified export's line names only the row's table and number, as the review's
     de-identified banner does: `verify`'s sentence and the row may hold a date or free text.
     """
-    from console.clock import iso
+    from console.clock import local_stamp
     from console.review.queries import check_session_chain
     from console.store import LogError
     from console.store.errors import one_line
@@ -416,7 +416,7 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
     else:
         said = one_line(check.message, 600)
         if check.record:
-            when = f", recorded {iso(check.record_at)}" if check.record_at else ""
+            when = f", recorded {local_stamp(check.record_at)}" if check.record_at else ""
             said += f" (the row: {one_line(check.record, 200)}{when})"
     if check.bad_rows > 1:
         more = check.bad_rows - 1

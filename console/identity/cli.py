@@ -56,7 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, NoReturn
 
-from console.clock import iso
+from console.clock import local_stamp
 from console.identity.errors import IdentityError, UnknownAccountError
 from console.identity.roles import Action, refusal
 from console.identity.secrets import SecretKind
@@ -328,7 +328,7 @@ def _print_accounts(staff: Staff, accounts: list[Account], now: datetime) -> Non
     for a in accounts:
         rows.append((str(a.id), a.name, a.badge or "-", _roles(a), a.kind.label,
                      _state(staff, a, now),
-                     f"{iso(a.changed_at)} ({a.reason}) by {_by(a.changed_by, names)}"))
+                     f"{local_stamp(a.changed_at)} ({a.reason}) by {_by(a.changed_by, names)}"))
     _print_table(rows)
     if len(rows) == 1:
         print("(no accounts)")
@@ -341,7 +341,7 @@ def _print_history(staff: Staff, account: Account) -> None:
     print(f"history of account {account.id}: {account.name}{badge}, oldest first")
     rows = [("version", "at", "by", "changed", "reason")]
     for change in staff.changes(account):
-        rows.append((str(change.version), iso(change.at), _by(change.by, names),
+        rows.append((str(change.version), local_stamp(change.at), _by(change.by, names),
                      "; ".join(change.what), change.reason))
     _print_table(rows)
 
@@ -365,7 +365,7 @@ def _state(staff: Staff, account: Account, now: datetime) -> str:
     if not account.active:
         return "disabled"
     lock = staff.lock_state(account, now)
-    return f"locked until {iso(lock.until)}" if lock.until is not None else "active"
+    return f"locked until {local_stamp(lock.until)}" if lock.until is not None else "active"
 
 
 def _print_table(rows: Sequence[Sequence[str]]) -> None:
@@ -432,7 +432,7 @@ def _access_log(args: argparse.Namespace) -> int:
         table = [("id", "at", "who", "what", "session", "format", "de-identified", "station",
                   "detail")]
         for r in rows:
-            table.append((str(r.id), iso(r.at), f"{r.name} (#{r.account})", r.what,
+            table.append((str(r.id), local_stamp(r.at), f"{r.name} (#{r.account})", r.what,
                           "-" if r.session_id is None else str(r.session_id), r.format or "-",
                           "yes" if r.deidentified else "no", r.station or "-", r.detail or "-"))
         _print_table([[_printable(cell) for cell in row] for row in table])

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from console.clock import local_stamp, parse_iso
 from console.store import EventLog, schema
 from tests.export.test_pdf import needs_poppler
 from tests.export.test_pdf import pages_of as pdf_pages
@@ -251,7 +252,7 @@ def test_a_value_changed_outside_the_console_is_not_exported(capsys, plain_log, 
     assert message == changed_line(db, sid, (
         f"observations row {row}: its content does not match its row_hash: it was edited outside "
         f"the console, or the row before it was replaced (the row: Systolic BP {value:g} mmHg, "
-        f"recorded {at})"))
+        f"recorded {local_stamp(parse_iso(at))})"))   # local, as every other view says it
     assert snapshot(tmp_path) == before   # no file, and the log as it was
 
 

@@ -9,10 +9,12 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 
 from console.cli import main
+from console.clock import local_stamp
 from console.store import EventLog
 
 from .accounts import QA_ADMIN, QA_ADMIN_PIN, child_sign_in, close_fds, secret_fd
@@ -253,7 +255,8 @@ def test_access_log_prints_the_table(with_admin: Path, capsys) -> None:
     header, row = out.splitlines()
     assert header.split() == ["id", "at", "who", "what", "session", "format", "de-identified",
                               "station", "detail"]
-    assert row.split() == ["1", "2026-03-02T09:00:05.000Z", "QA", "Administrator", "(#1)",
+    at = local_stamp(datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC))   # this computer's local time
+    assert row.split() == ["1", at, "QA", "Administrator", "(#1)",
                            "export", str(session), "fhir", "yes", "command", "line", "to",
                            "/tmp/b.json"]
     assert main(["access-log", "--db", str(with_admin), "--session", str(unread)]) == 0
