@@ -56,5 +56,10 @@ def test_console_process_logs_a_hypertensive_surge_from_the_simulator_and_stops_
     assert count(db, "SELECT count(*) FROM alarm_events WHERE condition = 'bp_systolic_high' AND transition = 'raised'") >= 1
     # Stopped without discharge: the session is still open, to be offered for resumption.
     assert count(db, "SELECT count(*) FROM sessions WHERE ended_at IS NULL") == 1
+    # The stop is in the record, by the system: the gap it leaves is explained (a records
+    # audit found a SIGTERM left nothing).
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT actor, json_extract(detail, '$.signal') FROM events "
+                            "WHERE kind = 'console_closed'").fetchall() == [("system", "SIGTERM")]
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1270,15 +1270,19 @@ class SessionEngine:
         self.nurse = to   # after the step: a step that raised leaves the actor as it was
         return Outcome(True)
 
-    def console_closed(self, actor: str, now: Moment) -> Outcome:
-        """The nurse closed the console while the session runs: its alarms and readings stop
-        until it is started again (the session then resumes from its log). Logged so the record
-        says why it has a gap, and who chose it, rather than a silence nobody explains."""
+    def console_closed(self, actor: str, now: Moment, signal: str = "") -> Outcome:
+        """The nurse closed the console while the session runs (or, with `signal`, the system
+        stopped it: SIGTERM at a shutdown): its alarms and readings stop until it is started
+        again (the session then resumes from its log). Logged so the record says why it has a
+        gap, and who or what chose it, rather than a silence nobody explains."""
         if self._state.discharged:
             return Outcome(False, (ENDED,))
+        detail: dict[str, Any] = {"phase": self.phase.id}
+        if signal:
+            detail["signal"] = signal
         with self._step(now) as step:
             step.records.append(EventRecord(self.session_id, now.wall, "console_closed", actor,
-                                            {"phase": self.phase.id}))
+                                            detail))
         return Outcome(True)
 
     def note(self, text: str, actor: str, now: Moment, kind: str = "note") -> Outcome:

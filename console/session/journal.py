@@ -116,8 +116,9 @@ def _describe_event(event: EventRecord) -> str:
         "discharged": "Discharged",
         "session_ended": "Session ended",
         "session_resumed": "Session resumed after a restart",
-        "console_closed": "Console closed by the nurse during the session: no monitoring until "
-                          "it was started again",
+        "console_closed": (f"Console stopped by the system ({d['signal']}) during the session"
+                           if d.get("signal") else "Console closed by the nurse during the session")
+                          + ": no monitoring until it was started again",
         "log_restored": f"Session log writable again: {d.get('records_written')} held records saved",
         "device_state": f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
         "device_dropped": f"Device data dropped: {d.get('counts')}",

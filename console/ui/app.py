@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         collector_hold.release()   # built (or refused): what start-up made lives as long as we do
     # Everything shown is already committed; the open session is offered at the next start.
     try:
-        code = exec_until_signal(app, window, lambda: window.present(kiosk=args.kiosk))
+        code = exec_until_signal(app, window, lambda: window.present(kiosk=args.kiosk),
+                                 on_signal=window.stopped_by_signal)
     finally:
         run_cleanups(cleanups)
     restart = list(window.restart_argv)
@@ -139,7 +140,8 @@ def apply_theme(app: QtWidgets.QApplication, args: argparse.Namespace) -> theme.
 
 
 def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
-                      show: Callable[[], None] | None = None) -> int:
+                      show: Callable[[], None] | None = None,
+                      on_signal: Callable[[str], None] | None = None) -> int:
     """Show `window` (with `show`, default `window.show`) and run Qt's loop until it quits or
     SIGTERM/SIGINT arrives (a clean end).
 
@@ -148,8 +150,15 @@ def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
     """
     # Through the event loop: a SIGTERM that arrives before `exec()` starts would otherwise be
     # lost (Qt ignores quit() while no loop runs) and the console would keep running.
+    def stop(signum: int) -> None:
+        try:   # what the signal ends is logged first; a failure there must not keep us running
+            if on_signal is not None:
+                on_signal(signal.Signals(signum).name)
+        finally:
+            app.quit()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: QtCore.QTimer.singleShot(0, app.quit))
+        signal.signal(signum, lambda got, _frame: QtCore.QTimer.singleShot(0, lambda: stop(got)))
     wake = QtCore.QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)

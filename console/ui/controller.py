@@ -465,6 +465,11 @@ class SessionController(QtCore.QObject):
         """The nurse chose to close the console during the session (engine's rule)."""
         return self._engine.console_closed(self._actor(), self.clock.now())
 
+    def console_stopped(self, signal_name: str) -> Outcome:
+        """The system stopped the console (SIGTERM at a shutdown): logged as the nurse's close
+        is, by the system, so the gap in the record is explained (a records audit found none)."""
+        return self._engine.console_closed("system", self.clock.now(), signal=signal_name)
+
     def console_fault(self, summary: str, crash_file: str = "") -> None:
         """Raise the "Console fault" alarm; without the engine if the engine cannot take it."""
         try:

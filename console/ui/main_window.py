@@ -506,6 +506,14 @@ class MainWindow(QtWidgets.QMainWindow):
         controller.console_closed()
         return True
 
+    def stopped_by_signal(self, signal_name: str) -> None:
+        """SIGTERM (a shutdown) or SIGINT ends the console unasked: a session running is logged
+        as stopped by the system, so the record's gap says why (it said nothing: a records
+        audit). A refusal (the log unwritable) is no reason to stay."""
+        controller = self.controller
+        if controller is not None and not controller.view.discharged:
+            controller.console_stopped(signal_name)
+
     def restart_and_resume(self) -> None:
         """Quit and start again in a new process on the same log, resuming this session."""
         argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path),
