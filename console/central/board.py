@@ -105,6 +105,11 @@ BUS_ALARM_S: Final = 10.0
 ACK_CONFIRM_S: Final = 10.0
 """An acknowledgement the chair has not confirmed after this long is said to be unconfirmed and
 the central tone returns (the alarm is still open at the bedside)."""
+CLOSED_CARD_S: Final = 300.0
+"""A chair whose console closed cleanly with no session open leaves the board this long after:
+its card said "No connection (console closed)" for good, and a 21st card shrank every number on
+the board to a third of its size (a charge nurse's walk). A chair lost, or closed during a
+session, stays."""
 TWIN_CHAIR_S: Final = 30.0
 """Two runs of a console under one chair name, their statuses interleaved within this long, are
 two chairs with one name: a station alarm that ends this long after the last interleaving (a
@@ -346,6 +351,7 @@ class _Chair:
     runs: dict[str, tuple[float, str]] = field(default_factory=dict)   # token -> (seen, room)
     run: str | None = None               # the token of the last status
     twin_seen: float | None = None       # mono time two runs' statuses last interleaved
+    closed_mono: float | None = None     # when its console said it closed (cleanly)
 
 
 def _priority(value: Any) -> Priority | None:
@@ -460,6 +466,13 @@ class Board:
             if not self._connected(chair, now) and chair.offline_since is None:
                 chair.offline_since = chair.status_wall
             self._log_change(chair, now)
+        for name, chair in list(self.chairs.items()):
+            if (chair.closed_mono is not None and not chair.online
+                    and now.mono - chair.closed_mono >= CLOSED_CARD_S
+                    and (chair.session is None or chair.session.get("ended"))):
+                del self.chairs[name]
+                self._record_action(now, "", name, None, None, "card_removed", {
+                    "reason": f"console closed with no session open, {CLOSED_CARD_S:g} s ago"})
         # A station alarm that ended forgets its silence: the next one sounds again.
         live = {a.key for a in self._station_conditions(now)}
         self._silenced &= live
@@ -688,6 +701,7 @@ class Board:
             chair.online = False
             chair.heard = True
             chair.will_reason = str(obj.get("reason") or "connection lost")
+            chair.closed_mono = now.mono if chair.will_reason == bus_topics.CLOSED_REASON else None
             if chair.offline_since is None:
                 chair.offline_since = chair.status_wall or now.wall
             self._log_change(chair, now, payload)

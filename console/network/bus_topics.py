@@ -99,6 +99,10 @@ def parse_chair_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> ChairTopic | 
     return ChairTopic(rest[0], rest[1])   # narrowed to Kind by the CHAIR_KINDS test above
 
 
+CLOSED_REASON: Final = "console closed"
+"""The reason of a chair's offline status at a clean stop (its Last Will says "connection lost")."""
+
+
 def encode(obj: dict[str, Any]) -> bytes:
     """Compact JSON with the schema version, UTF-8."""
     return json.dumps({"v": SCHEMA_VERSION, **obj}, separators=(",", ":"),
@@ -137,6 +141,7 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 #
 # The Last Will: {"v": 1, "chair": "chair-3", "room": "Room 3", "online": false,
 #                 "reason": "connection lost"}  (retained, so a late central sees it too).
+# A clean stop says the same with "reason": CLOSED_REASON.
 #
 # --- The trend snapshot (retained) -----------------------------------------------------------
 #

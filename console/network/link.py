@@ -228,7 +228,7 @@ class NetworkLink:
         self.hand_off()   # what was committed goes before the goodbye
         if self.bus is not None:
             self._publish(self._topic("status"), topics.encode(
-                offline_status(self.config.chair, self.config.room, "console closed")),
+                offline_status(self.config.chair, self.config.room, topics.CLOSED_REASON)),
                 retain=True)
             self._stopped = True
             self.bus.stop(timeout)

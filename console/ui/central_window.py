@@ -243,6 +243,10 @@ class CentralWindow(QtWidgets.QMainWindow):
                 card.clicked.connect(self.open_trend)
                 card.acknowledge_clicked.connect(self.acknowledge)
             card.show_view(view)
+        for gone in set(self.cards) - {v.chair for v in views}:   # left the board
+            self.grid.removeWidget(self.cards[gone])
+            self.cards.pop(gone).deleteLater()
+            self._shape = (0, 0, 0)
         self._layout_cards([v.chair for v in views])
         for card in self.cards.values():
             card.set_flash_tick(self.tick)

@@ -827,3 +827,28 @@ def test_two_chairs_under_one_name_are_a_station_alarm_and_a_restart_is_not(cent
         central.t(second)
         central.deliver(six.status(instance="run-b"))
     assert central.board.station_alarms(central.now()) == []
+
+
+def test_a_chair_closed_with_no_session_leaves_the_board_and_one_closed_in_session_stays(central):
+    # A charge nurse's walk: a chair closed cleanly kept its "No connection (console closed)"
+    # card for good, and a 21st card shrank every number on the board.
+    from console.central.board import CLOSED_CARD_S
+
+    idle = central.chair("chair-4", "Room 4", session=False)
+    busy = central.chair("chair-5", "Room 5")
+    busy.start_infusion()
+    central.deliver(idle.status())
+    central.deliver(busy.status())
+    central.t(10)
+    for chair in (idle, busy):
+        central.deliver((chair.topic("status"), bus_topics.encode(
+            {"chair": chair.name, "room": chair.room, "online": False,
+             "reason": bus_topics.CLOSED_REASON})))
+    central.t(10 + CLOSED_CARD_S - 1)
+    assert set(central.board.chairs) == {"chair-4", "chair-5"}
+    central.t(10 + CLOSED_CARD_S)
+    assert set(central.board.chairs) == {"chair-5"}   # closed mid-session: still lost, alarmed
+    assert [a.key for a in central.board.station_alarms(central.now())] == ["chair:chair-5"]
+    assert central.log.actions[-1][5] == "card_removed"
+    central.deliver(idle.status())                     # back again: a card again
+    assert set(central.board.chairs) == {"chair-4", "chair-5"}

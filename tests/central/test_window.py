@@ -624,3 +624,28 @@ def test_a_long_alarm_reads_in_its_short_form_and_the_count_of_others_stays_in_s
     card = window.cards["chair-4"]
     assert card.offline_detail.text().endswith("(this station is not connected to the clinic bus)")
     assert tile_problems(card) == []
+
+
+def test_a_chair_that_left_the_board_leaves_the_grid(qtbot):
+    from console.central.board import CLOSED_CARD_S
+    from console.network import bus_topics
+
+    central = Central(MemoryLog())
+    busy_clinic(central, count=4)
+    window = window_for(qtbot, central)
+    assert len(window.cards) == 4
+    central.deliver((bus_topics.chair_topic("chair-4", "status"), bus_topics.encode(
+        {"chair": "chair-4", "room": "Room 4", "online": False,
+         "reason": bus_topics.CLOSED_REASON})))   # chair-4 had a session: it stays
+    central.deliver((bus_topics.chair_topic("chair-3", "status"), bus_topics.encode(
+        {"chair": "chair-3", "room": "Room 3", "online": False, "reason": "x"})))
+    window.refresh()
+    assert len(window.cards) == 4
+    central.board.chairs["chair-4"].session = None   # as if it had ended its session first
+    central.t(9 * 60 + CLOSED_CARD_S + 1)
+    window.refresh()
+    QtWidgets.QApplication.processEvents()
+    assert sorted(window.cards) == ["chair-1", "chair-2", "chair-3"]
+    shown = [window.grid.itemAt(i).widget() for i in range(window.grid.count())]
+    assert sorted(w.chair for w in shown if hasattr(w, "chair")) == ["chair-1", "chair-2",
+                                                                      "chair-3"]
