@@ -880,10 +880,13 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
 
 
 def course_header(row: CourseRow, check: RecordCheck | None = None) -> str:
-    """"Session 2", "Session 3 (demo)"; "Session 2  ⚠ CHANGED" when its record was changed
-    outside the console (or "⚠ UNREADABLE"), as the session list marks it."""
+    """"Session 2", "Session 3 (demo)", "Session 6 (still open)" (never ended: a column of no
+    discharge, not a short session: a records audit read it as any other); "Session 2  ⚠
+    CHANGED" when its record was changed outside the console (or "⚠ UNREADABLE"), as the
+    session list marks it."""
     mark = record_mark(check) if check is not None else None
     return (f"Session {row.session_number}" + (" (demo)" if row.demo else "")
+            + (" (still open)" if row.still_open else "")
             + (f"  {mark[0]}" if mark else ""))
 
 

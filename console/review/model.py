@@ -620,6 +620,7 @@ class CourseRow:
         min_moaas: lowest MOAA/S entered (deepest sedation).
         minutes_to_discharge: minutes from start to the `discharged` event, or None.
         demo: demonstration session.
+        still_open: the session never ended (left open by a crash, or running now).
     """
 
     session_id: int
@@ -648,6 +649,7 @@ class CourseRow:
     alarms_high_taken_back: int = 0
     peak_heart_rate: float | None = None
     peak_heart_rate_minute: float | None = None
+    still_open: bool = False
 
 
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:

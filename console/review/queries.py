@@ -900,6 +900,7 @@ def _load_course(
             max_hallucinations=value("hallucinations"), min_moaas=value("moaas"),
             max_fatigue=value("fatigue"),
             minutes_to_discharge=minutes_to(discharged.get(session_id)), demo=bool(row[9]),
+            still_open=row[6] is None,
         ))
     return out
 

@@ -378,7 +378,7 @@ def test_esketamine_session_shows_device_vitals_an_unacknowledged_dip_and_offers
 
 
 def test_course_shows_each_session_side_by_side_with_the_values_it_produced(review):
-    window, _, facts, _ = review
+    window, _, facts, path = review
     window.list_page.table.selectRow(0)
     window.list_page.course_button.click()
     assert window.tabs.currentWidget() is window.course_page
@@ -410,6 +410,15 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
     assert course.figure("dose") == ["84 mg"]
     assert course.figure("min_spo2") == ["92 %"]
     assert course.figure("alarms_medium") == ["1"]
+    # A session never ended says so above its column (a records audit read it as any other).
+    log = EventLog.open(path, "test")
+    try:
+        Driver(log, "iv-ketamine", "MRN-9002", 70.0, "nurse.ana",
+               datetime(2026, 3, 10, 9, 0, tzinfo=UTC), 1)
+    finally:
+        log.close()
+    window.show_course("MRN-9002")
+    assert window.course_page.model.columns() == ("Session 1 (still open)",)
 
 
 def test_the_course_tab_reached_by_ctrl_tab_shows_the_patient_in_its_box(review, qtbot):
