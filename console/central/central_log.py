@@ -18,9 +18,12 @@ tables are in console/store/schema.py):
     meta(key, value)
         `uid`: six random hex digits made with the file (in the station's command ids).
     actions(id, at, nurse, chair, session, occurrence, kind, detail)
-        What the central nurse did: `acknowledge` (a command sent to a chair, detail: the
-        command id, priority, text), `silence` (a station's own technical alarm silenced),
-        `nurse` (the name typed for the shift).
+        What the central nurse did: `acknowledge` (a command sent to a chair, detail: its
+        priority, text and room; its command id is `<station>-<uid>-<this row's id>`, known
+        only once the row is written), `silence` (a station's own technical alarm silenced,
+        or a latched chair alarm silenced here), `nurse` (the name typed for the shift),
+        `closed` (the station closed while watching chairs), and the board's own
+        `card_removed` (a chair closed cleanly with no session left the board; nurse empty).
 
 Hash chaining (console/store/chain.py) is not done here: the central log is a secondary record;
 the bedside's log is the record of the session.
