@@ -74,6 +74,7 @@ from console.records import (
 )
 from devices.reading import is_patient_value
 from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
+from protocols.model import Priority
 
 Floats = npt.NDArray[np.float64]
 
@@ -293,6 +294,7 @@ class TrendFeed:
             (name, manual): _Points(capacity) for name in VITALS for manual in (False, True)
         }
         self._markers: list[_MarkerEntry] = []
+        self._marked: dict[int, Priority] = {}   # occurrence -> highest priority marked
         self._baselines: dict[str, float] = {}
         self._devices: dict[str, int] = {}
         self._skewed: set[int] = set()
@@ -430,6 +432,14 @@ class TrendFeed:
         if (transition.transition not in (RAISED, ESCALATED)
                 or transition.category != "physiological"):
             return
+        # One marker per priority an occurrence reached: a rate wavering across a tier's limit
+        # (RR 8/9) escalates the same occurrence again and again, and marked it each time.
+        priority = Priority[transition.priority.upper()]
+        if priority <= self._marked.get(transition.occurrence, Priority.INFO) \
+                and transition.transition == ESCALATED:
+            return
+        self._marked[transition.occurrence] = max(priority, self._marked.get(
+            transition.occurrence, Priority.INFO))
         entry = _MarkerEntry(TrendMarker(self._minutes(transition.at), alarm_text(transition),
                                          "alarm", transition.priority), -2,
                              transition.condition.rsplit("_", 1)[0], transition.value)

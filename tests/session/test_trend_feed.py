@@ -342,3 +342,22 @@ def test_the_journals_row_ids_let_a_correction_find_its_value_without_the_log():
     feed.add_rows([(7, typed("resp_rate", 40, 2.0)), (None, EventRecord(1, t(2), "note", "ana", {}))])
     feed.add_rows([(9, typed("resp_rate", 14, 3.0, corrects=7))])
     assert points(feed, "resp_rate", manual=True) == [(2.0, 14)]
+
+
+def test_a_rate_wavering_across_a_tier_is_marked_once_per_priority_it_reached():
+    # RR 8/9 at the high limit escalates the same occurrence again and again: one marker per
+    # priority reached, not one per crossing (the trend was strewn with "RR 8").
+    feed = TrendFeed(START)
+    steps = [AlarmTransition(1, 1, "resp_rate_low", "physiological", "medium", "raised", t(10),
+                             "Respiratory rate 9 breaths/min, limit ≤11", value=9)]
+    for k in range(5):
+        steps += [
+            AlarmTransition(1, 1, "resp_rate_low", "physiological", "high", "escalated",
+                            t(11 + 2 * k), "Respiratory rate 8 breaths/min, limit ≤8", value=8),
+            AlarmTransition(1, 1, "resp_rate_low", "physiological", "medium", "deescalated",
+                            t(12 + 2 * k), "Respiratory rate 9 breaths/min, limit ≤11", value=9)]
+    steps.append(AlarmTransition(1, 2, "resp_rate_low", "physiological", "high", "raised", t(30),
+                                 "Respiratory rate 7 breaths/min, limit ≤8", value=7))
+    feed.add(steps)
+    assert [(m.minutes, m.priority) for m in feed.markers()] == [
+        (10.0, "medium"), (11.0, "high"), (30.0, "high")]
