@@ -650,7 +650,8 @@ class Board:
         c.acks[key] = _CentralAck(shown.priority, now.mono, command_id)
         payload = bus_topics.encode({
             "id": command_id, "kind": "acknowledge", "session": shown.session,
-            "occurrence": shown.occurrence, "by": nurse, "station": self.station,
+            "occurrence": shown.occurrence, "priority": shown.priority.label, "by": nurse,
+            "station": self.station,
             "at": iso(now.wall)})
         self.publish(bus_topics.chair_topic(chair, "command", self.prefix), payload, 1, False)
         return f"{self._room(c)}: acknowledgement sent ({shown.text})"

@@ -151,11 +151,13 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 # --- Commands (central -> chair) -------------------------------------------------------------
 #
 # {"v": 1, "id": "<central>-<n>", "kind": "acknowledge", "session": 12, "occurrence": 7,
-#  "by": "nurse's name", "station": "<central name>", "at": ISO}
+#  "priority": "medium", "by": "nurse's name", "station": "<central name>", "at": ISO}
 #
 # The chair logs it as an acknowledgement "at central by <by>" and answers with the PCD-04
 # update of that alarm (its new inactivation state). It ignores a command id it has already
-# applied, and one for another session or an occurrence that is no longer open.
+# applied, and one for another session or an occurrence that is no longer open, or that has
+# risen above the `priority` the central nurse saw (an acknowledgement covers the priority it
+# was given at: a medium acknowledged there must not silence the high it became on the way).
 #
 # --- Confirmations (central -> chair) --------------------------------------------------------
 #

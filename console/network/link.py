@@ -88,6 +88,7 @@ class Command:
     occurrence: int
     by: str
     station: str
+    priority: str = ""   # what the central nurse saw; "" from a central before this field
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,7 +572,8 @@ class NetworkLink:
         try:
             command = Command(str(obj["id"]), int(obj["session"]), int(obj["occurrence"]),
                               str(obj.get("by", ""))[:80] or "central nurse",
-                              str(obj.get("station", ""))[:40] or "central")
+                              str(obj.get("station", ""))[:40] or "central",
+                              str(obj.get("priority", ""))[:10])
         except (KeyError, TypeError, ValueError):
             return None
         if command.id in self._seen_commands:

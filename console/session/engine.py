@@ -1188,7 +1188,7 @@ class SessionEngine:
                                                      "quiet_room": quiet_room}))
 
     def acknowledge_from_central(self, occurrence_id: int, by: str, station: str,
-                                 command_id: str, now: Moment) -> Outcome:
+                                 command_id: str, now: Moment, priority: str = "") -> Outcome:
         """A central station's nurse acknowledged this occurrence (issue 12).
 
         The bedside stays the alarm authority (IEC 60601-1-8 6.11.2, distributed alarm systems:
@@ -1196,6 +1196,9 @@ class SessionEngine:
         active alarm, as the bedside's F2 does (the audio stops, the reminder runs); it cannot
         reset a latched one: a latched alarm is an excursion nobody at the bedside has seen, and
         it stays until a nurse there resets it. The actor of the log row says who and where.
+        `priority`: the priority the central nurse saw; an occurrence that has risen above it
+        since is not acknowledged (it would stay silent at that priority for the rest of the
+        occurrence: `keeps_acknowledgement`), and the central sounds it again.
         """
         if self._state.discharged:
             return Outcome(False, (ENDED,))
@@ -1206,6 +1209,10 @@ class SessionEngine:
             return Outcome(False, ("a latched alarm is reset at the bedside only",))
         if occurrence.state is AlarmState.ACKNOWLEDGED:
             return Outcome(False, ("already acknowledged",))
+        seen = Priority.__members__.get(priority.upper()) if priority else None
+        if seen is not None and occurrence.priority > seen:
+            return Outcome(False, (f"the alarm rose to {occurrence.priority.label} after the "
+                                   f"central nurse acknowledged it at {seen.label}",))
         with self._step(now) as step:
             step.records.append(EventRecord(self.session_id, now.wall, "acknowledged_at_central",
                                             ENGINE, {"occurrence": occurrence_id, "by": by,

@@ -456,10 +456,10 @@ class SessionController(QtCore.QObject):
         self._engine.network_configured(description, quiet_room, self.clock.now())
 
     def acknowledge_from_central(self, occurrence_id: int, by: str, station: str,
-                                 command_id: str) -> Outcome:
+                                 command_id: str, priority: str = "") -> Outcome:
         """A central station's nurse acknowledged an alarm of this chair (engine's rule)."""
         return self._engine.acknowledge_from_central(occurrence_id, by, station, command_id,
-                                                     self.clock.now())
+                                                     self.clock.now(), priority)
 
     def console_closed(self) -> Outcome:
         """The nurse chose to close the console during the session (engine's rule)."""

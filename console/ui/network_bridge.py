@@ -125,7 +125,8 @@ class NetworkBridge(QtCore.QObject):
             for command in report.commands:
                 if command.session == controller.view.session_id:
                     controller.acknowledge_from_central(command.occurrence, command.by,
-                                                        command.station, command.id)
+                                                        command.station, command.id,
+                                                        command.priority)
             if report.judged:   # else a network alarm restored at a restart stands as it was
                 controller.network_status(report.problem, report.state)
         if report.quiet_allowed != self.quiet_allowed:

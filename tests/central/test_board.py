@@ -377,9 +377,10 @@ def test_acknowledge_at_central_sends_the_command_silences_at_once_and_waits_for
     (command,) = central.bus.on("/command")
     assert command.topic == "infusion/chair/chair-1/command"
     body = command.json
-    assert {k: body[k] for k in ("kind", "session", "occurrence", "by", "station")} == \
+    assert {k: body[k] for k in ("kind", "session", "occurrence", "by", "station",
+                                 "priority")} == \
         {"kind": "acknowledge", "session": 1, "occurrence": occurrence.id, "by": "B. Central",
-         "station": "desk"}
+         "station": "desk", "priority": "medium"}
     assert body["id"] == "desk-mem-1"
     # The central tone stops at once; the card still flashes: the chair has not said so yet.
     assert central.sounding() is None
@@ -852,3 +853,37 @@ def test_a_chair_closed_with_no_session_leaves_the_board_and_one_closed_in_sessi
     assert central.log.actions[-1][5] == "card_removed"
     central.deliver(idle.status())                     # back again: a card again
     assert set(central.board.chairs) == {"chair-4", "chair-5"}
+
+
+def test_a_central_acknowledgement_of_a_medium_does_not_silence_the_high_it_became(central):
+    # A code review: the command named no priority; applied after RR 9 had become RR 8, it
+    # acknowledged the high nobody at the central had seen, and with an acknowledgement covering
+    # its priority every later return to high stayed silent.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(60)
+    central.deliver(chair.status())
+    chair.device("resp_rate", 9)                        # medium
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.board.acknowledge("chair-1", "B. Central", central.now())
+    (command,) = central.bus.on("/command")
+    body = command.json
+    central.t(61)
+    chair.device("resp_rate", 8)                        # high, before the command arrives
+    [rr] = chair.occurrences()
+    outcome = chair.s.engine.acknowledge_from_central(rr.id, body["by"], body["station"],
+                                                      body["id"], central.now(),
+                                                      body["priority"])
+    assert not outcome.done
+    assert outcome.reasons == ("the alarm rose to high after the central nurse acknowledged "
+                                "it at medium",)
+    assert [(o.priority.label, o.state.value) for o in chair.occurrences()] == [
+        ("high", "active")]
+    assert chair.s.sounding() == "high"
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    assert central.sounding() == "high"                 # the central sounds it again at once
