@@ -93,6 +93,8 @@ from console.network.pcd_read import (
 )
 from console.records import ESCALATED, RAISED, AlarmTransition
 from console.session.alarm_area import more_text
+from console.session.alarms import priority_marks
+from console.session.conditions import short_text
 from console.session.trend_feed import SKEW_LIMIT_S
 from protocols.model import Priority
 from protocols.vitals import BP_METRICS, metric
@@ -216,6 +218,9 @@ class CardView:
     vitals: tuple[VitalView, ...]
     alarm: AlarmLine | None
     can_acknowledge: bool
+    # The alarm the Acknowledge button and F2 act on when it is not the one shown: an alarm
+    # sounding here under a higher one that does not (`Board._target`), in its short form.
+    sounding_other: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +357,11 @@ class _Chair:
     run: str | None = None               # the token of the last status
     twin_seen: float | None = None       # mono time two runs' statuses last interleaved
     closed_mono: float | None = None     # when its console said it closed (cleanly)
+
+
+ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", "latched",
+                                          "audio paused at the chair"})
+"""An alarm whose card note is one of these can be acknowledged (or, latched, silenced) here."""
 
 
 def _priority(value: Any) -> Priority | None:
@@ -535,12 +545,13 @@ class Board:
         return found
 
     def highest_chair(self, now: Moment) -> str | None:
-        """The chair whose shown alarm sounds and comes first by the bedside's order."""
+        """The chair whose alarm to acknowledge (`_target`) sounds and comes first by the
+        bedside's order."""
         best: tuple[tuple[Any, ...], str] | None = None
         for name, chair in self.chairs.items():
             if not self._connected(chair, now):
                 continue
-            shown = self._shown(chair, now)
+            shown = self._target(chair, now)
             if shown is None or not self._sounds(chair, shown, now):
                 continue
             key = (*_order_key(shown)[:3], _natural(name))   # a tie: the lower chair first
@@ -573,8 +584,7 @@ class Board:
             if card is None or card.alarm is None:
                 continue   # a chair without connection: its loss is the station's own alarm
             rank = 2 if name == viewing else 0
-            first = self._shown(chair, now) or alarms[0]
-            tops.append(((-int(card.alarm.priority), rank, *_order_key(first)[1:],
+            tops.append(((-int(card.alarm.priority), rank, *_order_key(alarms[0])[1:],
                           _natural(name)),
                          InSight(card.title, card.alarm, (), name, card.can_acknowledge)))
             every += [a.priority for a in alarms]
@@ -620,7 +630,8 @@ class Board:
     # ---- the nurse's actions -----------------------------------------------------------------
 
     def acknowledge(self, chair: str, nurse: str, now: Moment) -> str:
-        """Acknowledge the alarm shown on `chair`'s card; returns what was done, in words.
+        """Acknowledge `chair`'s alarm that its card's Acknowledge acts on (`_target`); returns
+        what was done, in words.
 
         Logs the action, silences the central tone for it at once and sends the command. The
         card shows it acknowledged only once the chair says so.
@@ -628,11 +639,14 @@ class Board:
         c = self.chairs.get(chair)
         if c is None or not self._connected(c, now):
             return f"{chair}: no connection, nothing sent"
-        shown = self._shown(c, now)
-        if shown is None or shown.priority <= Priority.INFO:
-            return f"{self._room(c)}: no alarm to acknowledge"
-        if shown.state == "acknowledged":
-            return f"{self._room(c)}: already acknowledged at the chair"
+        shown = self._target(c, now)
+        if shown is None:
+            highest = self._highest(c)
+            if highest is None or highest.priority <= Priority.INFO:
+                return f"{self._room(c)}: no alarm to acknowledge"
+            if highest.state == "acknowledged":
+                return f"{self._room(c)}: already acknowledged at the chair"
+            return f"{self._room(c)}: nothing more to acknowledge ({self._note(c, highest, now)})"
         key = (shown.session, shown.occurrence)
         detail = {"priority": shown.priority.label, "text": shown.text,
                   "room": self._room(c), "station": self.station}
@@ -1009,20 +1023,31 @@ class Board:
         return sorted(merged.values(), key=_order_key)
 
     def _highest(self, chair: _Chair) -> ChairAlarm | None:
+        """The alarm a chair's card shows: the first by the bedside's order (the highest; the
+        alarm area never hides a high alarm)."""
         alarms = self._alarms(chair)
         return alarms[0] if alarms else None
 
-    def _shown(self, chair: _Chair, now: Moment) -> ChairAlarm | None:
-        """The alarm a chair's card shows, acknowledges and puts in the strip: the first by the
-        bedside's order that sounds here, else the first. An alarm this station sounds is always
-        the one in sight and under the Acknowledge button: two latched highs silenced here kept
-        the card while a third sounded on, and F2 said "No chair alarm sounds" (a charge nurse's
-        walk); an acknowledged high over a medium still sounding did the same. The others are
-        counted on the card by priority."""
+    def _target(self, chair: _Chair, now: Moment) -> ChairAlarm | None:
+        """The alarm the card's Acknowledge and F2 act on: the first by the bedside's order that
+        sounds here and can be acknowledged, else the card's own if it can, else none. Two
+        latched highs silenced here kept the card while a third alarm sounded on, and F2 said
+        "No chair alarm sounds" (a charge nurse's walk): an alarm this station sounds can always
+        be acknowledged here, and the card names it when it is not the one shown. One that the
+        central has just acknowledged (ack sent) is no target, so a second press acknowledges
+        nothing the nurse did not see."""
         alarms = self._alarms(chair)
         if not alarms:
             return None
-        return next((a for a in alarms if self._sounds(chair, a, now)), alarms[0])
+
+        def able(alarm: ChairAlarm) -> bool:
+            return (alarm.priority > Priority.INFO
+                    and self._note(chair, alarm, now) in ACKNOWLEDGEABLE_NOTES)
+
+        sounding = next((a for a in alarms if able(a) and self._sounds(chair, a, now)), None)
+        if sounding is not None:
+            return sounding
+        return alarms[0] if able(alarms[0]) else None
 
     def _settle_acks(self, chair: _Chair) -> None:
         """Forget a central acknowledgement once the chair says acknowledged, or the alarm ended:
@@ -1115,9 +1140,15 @@ class Board:
             when = f" since{before} {since.astimezone().strftime('%H:%M:%S')}" if since else ""
             connection_text = f"No connection{when} ({reason})"
         alarm: AlarmLine | None = None
+        target: ChairAlarm | None = None
+        other = ""
         if connected:
             alarms = self._alarms(chair)
-            top = self._shown(chair, now)
+            top = alarms[0] if alarms else None
+            target = self._target(chair, now)
+            if top is not None and target is not None and (
+                    (target.session, target.occurrence) != (top.session, top.occurrence)):
+                other = f"{priority_marks(target.priority)} {short_text(target.text)}"
             if top is not None:
                 alarm = AlarmLine(
                     text=top.text, priority=top.priority,
@@ -1144,8 +1175,8 @@ class Board:
             audio_note=audio_note,
             vitals=self._vitals(chair) if connected and has_session else (),
             alarm=alarm,
-            can_acknowledge=alarm is not None and alarm.priority > Priority.INFO
-            and alarm.note in ("", "ack not confirmed", "latched", "audio paused at the chair"),
+            can_acknowledge=target is not None,
+            sounding_other=other,
         )
 
     def _note(self, chair: _Chair, alarm: ChairAlarm, now: Moment) -> str:

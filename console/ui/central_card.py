@@ -321,6 +321,8 @@ class ChairCard(QtWidgets.QFrame):
         for caption in self.captions.values():
             caption.setVisible(view.has_session)
         self.ack_button.setVisible(view.can_acknowledge)
+        self.ack_button.setToolTip(f"Acknowledge {view.sounding_other}" if view.sounding_other
+                                   else "Acknowledge this alarm")
         notes = []
         if view.alarm is not None:
             if view.alarm.others:
@@ -329,6 +331,8 @@ class ChairCard(QtWidgets.QFrame):
                 # vitals' colours and the trend's strip carry the priorities. First: a long note
                 # ("latched: silenced here, reset at the chair") cut it off the end.
                 notes.append(f"+{len(view.alarm.others)} more")
+            if view.sounding_other:   # what Acknowledge acts on, under the alarm shown
+                notes.append(f"sounding: {view.sounding_other}")
             if view.alarm.note:
                 notes.append(view.alarm.note)
         self.note.setText(" · ".join(notes))
