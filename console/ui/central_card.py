@@ -321,8 +321,11 @@ class ChairCard(QtWidgets.QFrame):
         for caption in self.captions.values():
             caption.setVisible(view.has_session)
         self.ack_button.setVisible(view.can_acknowledge)
-        self.ack_button.setToolTip(f"Acknowledge {view.sounding_other}" if view.sounding_other
-                                   else "Acknowledge this alarm")
+        # An alarm sounding under the one shown: the button names it ("Ack ** HR 125/min"), the
+        # note line being too short at 20 chairs to say it (a walk found "+1 more · soundin…").
+        other = view.sounding_other
+        self.ack_button.setText(f"Ack {other.split(',')[0]}" if other else "Acknowledge")
+        self.ack_button.setToolTip(f"Acknowledge {other}" if other else "Acknowledge this alarm")
         notes = []
         if view.alarm is not None:
             if view.alarm.others:
@@ -331,8 +334,6 @@ class ChairCard(QtWidgets.QFrame):
                 # vitals' colours and the trend's strip carry the priorities. First: a long note
                 # ("latched: silenced here, reset at the chair") cut it off the end.
                 notes.append(f"+{len(view.alarm.others)} more")
-            if view.sounding_other:   # what Acknowledge acts on, under the alarm shown
-                notes.append(f"sounding: {view.sounding_other}")
             if view.alarm.note:
                 notes.append(view.alarm.note)
         self.note.setText(" · ".join(notes))

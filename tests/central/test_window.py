@@ -649,3 +649,26 @@ def test_a_chair_that_left_the_board_leaves_the_grid(qtbot):
     shown = [window.grid.itemAt(i).widget() for i in range(window.grid.count())]
     assert sorted(w.chair for w in shown if hasattr(w, "chair")) == ["chair-1", "chair-2",
                                                                       "chair-3"]
+
+
+def test_the_card_button_names_the_alarm_it_acknowledges_when_another_is_shown(qtbot):
+    # The card keeps its highest alarm in sight; a lower one sounding under it is named on the
+    # button that acknowledges it (the note line, "+1 more · soundin…", could not say it).
+    central = Central(MemoryLog())
+    chairs = busy_clinic(central)
+    chair = chairs[2]
+    [spo2] = [o for o in chair.occurrences() if o.condition == "spo2_low"]
+    chair.acknowledge_at_bedside(spo2.id)
+    chair.device("heart_rate", 125)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    window = window_for(qtbot, central)
+    card = window.cards["chair-2"]
+    assert card.alarm.full_text() == "*** SpO2 88 %, limit ≤90"
+    assert card.ack_button.isVisible() and card.ack_button.text() == "Ack ** HR 125/min"
+    assert tile_problems(card) == []
+    qtbot.mouseClick(card.ack_button, QtCore.Qt.MouseButton.LeftButton)
+    type_name(qtbot, window, "B. Central")
+    (command,) = [s for s in central.bus.on("/command") if s.topic.endswith("chair-2/command")]
+    assert command.json["occurrence"] != spo2.id and command.json["priority"] == "medium"
