@@ -357,6 +357,7 @@ class _Chair:
     run: str | None = None               # the token of the last status
     twin_seen: float | None = None       # mono time two runs' statuses last interleaved
     closed_mono: float | None = None     # when its console said it closed (cleanly)
+    heard_idle: bool = False             # its last online status had no session open
 
 
 ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", "latched",
@@ -477,7 +478,9 @@ class Board:
                 chair.offline_since = chair.status_wall
             self._log_change(chair, now)
         for name, chair in list(self.chairs.items()):
-            if (chair.closed_mono is not None and not chair.online
+            # Only a chair this station heard online with no session open: one whose clean stop
+            # is all a station started later knows may have closed mid-session (a code review).
+            if (chair.closed_mono is not None and not chair.online and chair.heard_idle
                     and now.mono - chair.closed_mono >= CLOSED_CARD_S
                     and (chair.session is None or chair.session.get("ended"))):
                 del self.chairs[name]
@@ -745,6 +748,7 @@ class Board:
         chair.status = obj
         chair.online = True
         chair.heard = True
+        chair.heard_idle = not session or bool(session.get("ended"))
         chair.will_reason = ""
         chair.status_sent_at = sent_at
         chair.status_seq = seq

@@ -904,3 +904,16 @@ def test_a_central_acknowledgement_of_a_medium_does_not_silence_the_high_it_beca
         central.deliver(message)
     central.deliver(chair.status())
     assert central.sounding() == "high"                 # the central sounds it again at once
+
+
+def test_a_station_started_after_a_chair_closed_keeps_its_card(central):
+    # A code review: a chair closed mid-session, then the central restarted: the retained
+    # clean-stop status carries no session, and the card left after 5 minutes with no alarm.
+    from console.central.board import CLOSED_CARD_S
+
+    central.deliver((bus_topics.chair_topic("chair-5", "status"), bus_topics.encode(
+        {"chair": "chair-5", "room": "Room 5", "online": False,
+         "reason": bus_topics.CLOSED_REASON})))
+    central.t(CLOSED_CARD_S + 60)
+    assert "chair-5" in central.board.chairs
+    assert central.card("chair-5").connection_text.endswith("(console closed)")

@@ -641,7 +641,13 @@ def test_a_chair_that_left_the_board_leaves_the_grid(qtbot):
         {"chair": "chair-3", "room": "Room 3", "online": False, "reason": "x"})))
     window.refresh()
     assert len(window.cards) == 4
-    central.board.chairs["chair-4"].session = None   # as if it had ended its session first
+    # Chair 4 again, its session ended and the chair at its start screen, then closed.
+    central.deliver((bus_topics.chair_topic("chair-4", "status"), bus_topics.encode(
+        {"chair": "chair-4", "room": "Room 4", "online": True, "session": None,
+         "sent_at": central.now().wall.isoformat(), "seq": 99, "alarms": [], "vitals": {}})))
+    central.deliver((bus_topics.chair_topic("chair-4", "status"), bus_topics.encode(
+        {"chair": "chair-4", "room": "Room 4", "online": False,
+         "reason": bus_topics.CLOSED_REASON})))
     central.t(9 * 60 + CLOSED_CARD_S + 1)
     window.refresh()
     QtWidgets.QApplication.processEvents()
