@@ -893,6 +893,9 @@ class Board:
         chair = self._chair(name, now)
         chair.trend_session = session
         chair.snapshot = snapshot
+        # The bedside judges its monitor's clock on receive times, which this station does not
+        # have (a PCD-01 committed late, after a log outage, would look skewed here).
+        chair.monitor_clock_off = obj.get("monitor_clock_off") is True
         # Keep only the PCD-01 values the snapshot does not cover (it holds the newest points of
         # each vital, so a long session's start may be only here), which bounds what is kept.
         for metric_name, recent in list(chair.recent.items()):
@@ -906,14 +909,15 @@ class Board:
         the chair committed it (the message's MSH-7), and every monitor value there once its
         clock is found more than SKEW_LIMIT_S off. A monitor clock 30 min behind left the
         chair's trend here empty, and one ahead drew a 13-minute session over 67 minutes, its
-        alarm marks apart from their values (a charge nurse's walk)."""
+        alarm marks apart from their values (a charge nurse's walk). Whether the monitor's clock
+        is off is the bedside's word, in its trend snapshot (judged on receive times); a value
+        far from its commit before the first snapshot says so is placed at its commit."""
         committed = report.header.sent_at or now.wall
         for obs in report.observations:
-            if (not obs.manual and obs.measured_at is not None
-                    and abs((obs.measured_at - committed).total_seconds()) > SKEW_LIMIT_S):
-                chair.monitor_clock_off = True
-        for obs in report.observations:
-            trusted = obs.manual or (obs.metric in BP_METRICS and not chair.monitor_clock_off)
+            trusted = obs.manual or (
+                obs.metric in BP_METRICS and not chair.monitor_clock_off
+                and (chair.trend_session == chair.session_id or obs.measured_at is None or abs(
+                    (obs.measured_at - committed).total_seconds()) <= SKEW_LIMIT_S))
             at = ((obs.measured_at if trusted and obs.measured_at else committed)).timestamp()
             chair.recent.setdefault(obs.metric, _Series()).append(at, obs.value, obs.manual)
 

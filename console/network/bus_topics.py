@@ -146,7 +146,12 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 # --- The trend snapshot (retained) -----------------------------------------------------------
 #
 # {"v": 1, "chair": "chair-3", "session": 12, "sent_at": ISO,
-#  "series": {"heart_rate": [[epoch seconds, value], ...], ...}}
+#  "series": {"heart_rate": [[epoch seconds, value], ...], ...},
+#  "monitor_clock_off": false}
+#
+# Each value where the bedside's trend places it (console/session/trend_feed.py `placed_at`);
+# `monitor_clock_off`: the bedside found a monitor's clock off (judged on receive times), so its
+# values sit at their receive time and a central places the PCD-01 values that follow so too.
 #
 # --- Commands (central -> chair) -------------------------------------------------------------
 #

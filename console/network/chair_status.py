@@ -142,10 +142,17 @@ class TrendPoints:
         place = self._clocks.placed_at
         return [(r.metric, place(r), value) for r, value in self._points.values()]
 
+    @property
+    def monitor_clock_off(self) -> bool:
+        """A monitor's clock was found off (the bedside's rule, judged on receive times): its
+        values are placed at their receive time, and the central must place them so too."""
+        return bool(self._clocks.skews)
+
 
 def build_trend(chair: str, session_id: int, now: datetime,
                 observations: Sequence[tuple[str, datetime, float]],
-                keep: Mapping[str, int] | None = None) -> dict[str, Any]:
+                keep: Mapping[str, int] | None = None,
+                monitor_clock_off: bool = False) -> dict[str, Any]:
     """The trend snapshot: per vital, [epoch seconds, value] in time order, from the session's
     start. A vital with more than `keep[name]` points (1,500 by default) is thinned evenly, its
     first and newest points kept: the central's trend must show the whole session (a 2-hour
@@ -161,4 +168,5 @@ def build_trend(chair: str, session_id: int, now: datetime,
         if len(points) > limit:
             step = (len(points) - 1) / (limit - 1)
             series[name] = [points[round(i * step)] for i in range(limit)]
-    return {"chair": chair, "session": session_id, "sent_at": iso(now), "series": series}
+    return {"chair": chair, "session": session_id, "sent_at": iso(now), "series": series,
+            "monitor_clock_off": monitor_clock_off}

@@ -917,3 +917,51 @@ def test_a_station_started_after_a_chair_closed_keeps_its_card(central):
     central.t(CLOSED_CARD_S + 60)
     assert "chair-5" in central.board.chairs
     assert central.card("chair-5").connection_text.endswith("(console closed)")
+
+
+def test_the_monitor_clock_is_judged_by_the_bedside_not_by_a_late_commit(central):
+    # A code review: a PCD-01 committed late (the log unwritable for minutes) looked like a
+    # monitor clock 5 min off, and every later NIBP was drawn at its commit, and twice.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    start = chair.s.now().wall
+    snapshot = {"chair": "chair-1", "session": 1, "sent_at": start.isoformat(),
+                "series": {"heart_rate": [[start.timestamp(), 70]]}, "monitor_clock_off": False}
+    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    central.t(300)
+    measured = central.now().wall - timedelta(seconds=260)   # held in memory, committed now
+    chair.device("bp_systolic", 150, measured_at=measured)
+    central.deliver(chair.pcd01(chair.observations()[-1:]))
+    trend = central.board.trend("chair-1")
+    assert [round(t - measured.timestamp()) for t, _, _ in trend.series["bp_systolic"]] == [0]
+    # The bedside found the monitor's clock off: its NIBP goes where the bedside draws it.
+    central.deliver((chair.topic("trend"), bus_topics.encode(
+        snapshot | {"monitor_clock_off": True})))
+    central.t(310)
+    chair.device("bp_systolic", 152, measured_at=central.now().wall - timedelta(minutes=30))
+    central.deliver(chair.pcd01(chair.observations()[-1:]))
+    assert round(central.board.trend("chair-1").series["bp_systolic"][-1][0]
+                 - central.now().wall.timestamp()) == 0
+
+
+def test_a_value_in_the_snapshot_and_in_a_pcd01_is_drawn_once(central):
+    # The snapshot places a monitor value at its receive time, the PCD-01 at its commit, a few
+    # ms later: the same value, drawn once; the next second's value is new.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    start = chair.s.now().wall.timestamp()
+    central.t(10)
+    received = central.now().wall.timestamp()
+    snapshot = {"chair": "chair-1", "session": 1, "sent_at": central.now().wall.isoformat(),
+                "series": {"heart_rate": [[start, 70], [received, 72]]}}
+    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    central.clock.advance(0.02)                  # the commit, 20 ms after the receive
+    chair.device("heart_rate", 72)
+    central.deliver(chair.pcd01(chair.observations()[-1:]))
+    central.t(11)
+    chair.device("heart_rate", 74)
+    central.deliver(chair.pcd01(chair.observations()[-1:]))
+    assert [(round(t - start, 2), v) for t, v, _ in central.board.trend("chair-1").series[
+        "heart_rate"]] == [(0.0, 70), (10.0, 72), (11.0, 74)]

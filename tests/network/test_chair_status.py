@@ -173,3 +173,19 @@ def test_the_status_sends_the_blood_pressure_of_one_measurement_as_the_tile_show
     vitals = _status(s)["vitals"]
     assert (vitals["bp_systolic"]["value"], vitals["bp_diastolic"]["value"]) == (186, 100)
     assert "bp_mean" not in vitals
+
+
+def test_the_snapshot_says_when_the_bedside_found_a_monitor_clock_off() -> None:
+    from datetime import timedelta
+
+    points = TrendPoints(1)
+    on_time = ObservationRecord(1, "heart_rate", 70, "beats/min", "hl7:MON", START, START,
+                                "engine")
+    points.add([(1, on_time)])
+    assert not points.monitor_clock_off
+    later = START + timedelta(seconds=5)
+    behind = ObservationRecord(1, "heart_rate", 71, "beats/min", "hl7:MON",
+                               later - timedelta(minutes=30), later, "engine")
+    points.add([(2, behind)])
+    assert points.monitor_clock_off
+    assert build_trend("chair-3", 1, later, [], monitor_clock_off=True)["monitor_clock_off"]
