@@ -264,8 +264,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     adverse = (
         AdverseEvent("sedation", answer(sedated, scored("moaas")),
                      scale_evidence(sedated, "MOAA/S")),
-        AdverseEvent("dissociation", answer(dissociated + hallucinating,
-                                            scored("dissociation", "hallucinations")),
+        # Assessed by a CADSS score (the measure of dissociation); hallucinations present say
+        # yes on their own, absent ones do not say no (a code review).
+        AdverseEvent("dissociation", answer(dissociated + hallucinating, scored("dissociation")),
                      "; ".join(filter(None, (scale_evidence(dissociated, "CADSS"),
                                              scale_evidence(hallucinating, "hallucinations"))))),
         AdverseEvent("respiratory_depression",

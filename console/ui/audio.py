@@ -82,13 +82,13 @@ PLAYERS: tuple[tuple[str, ...], ...] = (("paplay",), ("pw-play",), ("aplay", "-q
 HANG_GRACE_SECONDS = 3.0
 """A player still running this long after its burst should have ended is hung (killed, reported)."""
 RETRY_SECONDS = 5.0
+"""While the speaker fails, the sounder tries the burst again this often."""
 AVAILABILITY_CHECK_SECONDS = 2.0
 """How often a bound sounder reads the speaker's availability when nothing else happens."""
 REPROBE_SECONDS = 10.0
 """While the player has failed and nothing plays, its silent probe runs again this often: a sound
 server back after an outage cleared "Audio unavailable" only at the next alarm tone, so the
 central's banner stood over a working speaker (a charge nurse's walk)."""
-"""While the speaker fails, the sounder tries the burst again this often."""
 
 
 class AudioOut(Protocol):
@@ -419,6 +419,8 @@ class AlarmSounder(QtCore.QObject):
         self.out = out
         self.timer = QtCore.QTimer(self)
         self.timer.timeout.connect(self._on_repeat_timeout)
+        self.check_timer = QtCore.QTimer(self)   # the speaker read while bound (`bind`)
+        self.check_timer.timeout.connect(self._on_check_timeout)
         self._pattern: TonePattern | None = None   # the burst the speaker has started
         self._failed: TonePattern | None = None    # a burst the speaker could not start
         self._retry_at = 0.0                        # monotonic: when to try `_failed` again
@@ -489,10 +491,16 @@ class AlarmSounder(QtCore.QObject):
         (also when nothing else changes: a speaker back after an outage ends its alarm)."""
         self._controller = controller
         controller.changed.connect(self._on_session_changed)
-        self.check_timer = QtCore.QTimer(self)
-        self.check_timer.timeout.connect(self._on_check_timeout)
         self.check_timer.start(int(AVAILABILITY_CHECK_SECONDS * 1000))
         self._on_session_changed()
+
+    def unbind(self) -> None:
+        """Stop following the session (its window went): no more checks, no more tones."""
+        if self._controller is not None:
+            self._controller.changed.disconnect(self._on_session_changed)
+        self._controller = None
+        self.check_timer.stop()
+        self.update(AudioSignal(None, None))
 
     @QtCore.Slot()
     def _on_check_timeout(self) -> None:

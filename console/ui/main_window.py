@@ -306,6 +306,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """After a discharge: back to the start screen; the ended session's window goes."""
         if self.controller is not None:
             self.controller.stop()
+        if self.sounder is not None:
+            self.sounder.unbind()   # its timer would go on reading the speaker for nobody
         self.controller, self.live = None, None
         self.session_closed.emit()
         self.menuBar().show()

@@ -284,3 +284,26 @@ def test_what_nobody_assessed_after_the_dose_is_not_assessed_never_no(tmp_path):
             "after the dose), respiratory depression (no RR or SpO2 after the dose), increased "
             "blood pressure (no BP after the dose), nausea (no score after the dose), "
             "hallucinations (no score after the dose)") in lines[-1]
+
+
+def test_dissociation_is_assessed_by_a_cadss_score_not_by_hallucinations_absent(tmp_path):
+    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
+    r = Driver(log, "esketamine", "MRN-1236", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10)
+    r.advance()
+    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    r.at(40)
+    r.manual(hallucinations=0)   # no CADSS after the dose
+    session = r.id
+    log.close()
+    conn = open_readonly(tmp_path / "s.sqlite3")
+    try:
+        form = rems_form(load_session(conn, session), tz=UTC)
+    finally:
+        conn.close()
+    answers = {e.name: e.present for e in form.adverse_events}
+    assert (answers["dissociation"], answers["hallucinations"]) == (None, False)
+    assert "dissociation_assessment" in form.missing

@@ -235,7 +235,12 @@ def test_a_speaker_back_ends_its_alarm_when_nothing_else_happens(qtbot):
         RecordingAudioOut(available=False, detail="no sound output device"))
     assert [o.condition for o in s.engine.alarms()] == [AUDIO_UNAVAILABLE]
     out.set_available(True)   # no tick, no reading: only the sounder's own check
-    qtbot.waitUntil(lambda: s.engine.alarms() == [], timeout=5000)
+    assert sounder.check_timer.isActive()
+    assert sounder.check_timer.interval() == 2000
+    sounder.check_timer.timeout.emit()   # its time come (no waiting for real seconds)
+    assert s.engine.alarms() == []
+    sounder.unbind()          # the session's window went: the checks stop
+    assert not sounder.check_timer.isActive()
 
 
 @pytest.mark.skipif(has_qt_multimedia(), reason="PySide6-Addons (QtMultimedia) is installed here")
