@@ -189,3 +189,19 @@ def test_the_snapshot_says_when_the_bedside_found_a_monitor_clock_off() -> None:
     points.add([(2, behind)])
     assert points.monitor_clock_off
     assert build_trend("chair-3", 1, later, [], monitor_clock_off=True)["monitor_clock_off"]
+
+
+def test_a_discharged_session_says_its_time_at_discharge_and_no_monitor() -> None:
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    s.to_infusion()
+    for _ in range(3):
+        s.engine.advance_phase("nurse.ana", s.now(), override_reason="test")
+    s.t(600)
+    assert s.engine.discharge("nurse.ana", s.now(), override_reason="test: transfer").done
+    at_discharge = _status(s)
+    s.t(1800)   # twenty minutes on: the chair still shows the ended session
+    later = _status(s)
+    assert later["session"]["ended"] is True
+    assert later["session"]["elapsed_s"] == at_discharge["session"]["elapsed_s"] == 600
+    assert later["device"] == "none"
