@@ -388,7 +388,7 @@ _MISSING_WORDS: Final = {
     "concomitant_medications": "concomitant medications review",
     "device_lot_numbers": "device lot numbers",
     "sedation_assessment": "sedation (no MOAA/S after the dose)",
-    "dissociation_assessment": "dissociation (no CADSS or hallucinations score after the dose)",
+    "dissociation_assessment": "dissociation (no CADSS after the dose)",
     "respiratory_depression_assessment": "respiratory depression (no RR or SpO2 after the dose)",
     "increased_blood_pressure_assessment": "increased blood pressure (no BP after the dose)",
     "nausea_assessment": "nausea (no score after the dose)",

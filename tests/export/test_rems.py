@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from console.cli import main
-from console.export.rems import BloodPressure, DeviceDose, rems_form, render_text, write_rems
+from console.export.rems import (
+    BloodPressure, DeviceDose, RemsForm, rems_form, render_text, write_rems,
+)
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
 from console.review import content as rc
@@ -211,18 +213,32 @@ def test_a_device_the_dose_needs_and_the_log_lacks_is_missing(conn, scenario_log
     assert not [name for name in complete.missing if name.startswith("device")]
 
 
-def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_path):
-    # SpO2 80 typed into the wrong field and voided; Systolic 250 typed for a cuff's 150 and
-    # corrected. The void is no event of the patient's; the correction still counts (its
-    # value may breach too) and reads as the review shows it, marked.
+def dosed(tmp_path, patient: str, **before: float) -> tuple[EventLog, Driver]:
+    """An esketamine session with its pre-dose values, checks and device 1 given at 10:10."""
     log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
-    r = Driver(log, "esketamine", "MRN-1234", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r = Driver(log, "esketamine", patient, 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
     r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
-             dissociation=0)
+             dissociation=0, **before)
     r.tick_required()
     r.at(10)
     r.advance()
     r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    return log, r
+
+
+def form_of(tmp_path, session: int) -> RemsForm:
+    conn = open_readonly(tmp_path / "s.sqlite3")
+    try:
+        return rems_form(load_session(conn, session), tz=UTC)
+    finally:
+        conn.close()
+
+
+def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_path):
+    # SpO2 80 typed into the wrong field and voided; Systolic 250 typed for a cuff's 150 and
+    # corrected. The void is no event of the patient's; the correction still counts (its
+    # value may breach too) and reads as the review shows it, marked.
+    log, r = dosed(tmp_path, "MRN-1234")
     r.at(15)
     r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
     r.at(20)
@@ -256,21 +272,9 @@ def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_pat
 def test_what_nobody_assessed_after_the_dose_is_not_assessed_never_no(tmp_path):
     # A records audit: a session with no nausea or hallucinations score read "Nausea: No",
     # "Hallucinations: No" and "Missing from the log: none" on a form for the regulator.
-    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
-    r = Driver(log, "esketamine", "MRN-1235", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
-    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
-             dissociation=0, nausea=0, hallucinations=0)   # before the dose only
-    r.tick_required()
-    r.at(10)
-    r.advance()
-    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
-    session = r.id
+    log, r = dosed(tmp_path, "MRN-1235", nausea=0, hallucinations=0)   # before the dose only
     log.close()
-    conn = open_readonly(tmp_path / "s.sqlite3")
-    try:
-        form = rems_form(load_session(conn, session), tz=UTC)
-    finally:
-        conn.close()
+    form = form_of(tmp_path, r.id)
     assert {e.name: e.present for e in form.adverse_events} == dict.fromkeys(
         ("sedation", "dissociation", "respiratory_depression", "increased_blood_pressure",
          "nausea", "hallucinations"))
@@ -280,30 +284,18 @@ def test_what_nobody_assessed_after_the_dose_is_not_assessed_never_no(tmp_path):
     assert not [line for line in lines if line.endswith(": No")
                 and not line.startswith(("REMS", "Concomitant", "Discharged"))]
     assert lines[-1].startswith("Missing from the log (complete by hand): ")
-    assert ("sedation (no MOAA/S after the dose), dissociation (no CADSS or hallucinations score "
-            "after the dose), respiratory depression (no RR or SpO2 after the dose), increased "
+    assert ("sedation (no MOAA/S after the dose), dissociation (no CADSS after the dose), "
+            "respiratory depression (no RR or SpO2 after the dose), increased "
             "blood pressure (no BP after the dose), nausea (no score after the dose), "
             "hallucinations (no score after the dose)") in lines[-1]
 
 
 def test_dissociation_is_assessed_by_a_cadss_score_not_by_hallucinations_absent(tmp_path):
-    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
-    r = Driver(log, "esketamine", "MRN-1236", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
-    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
-             dissociation=0)
-    r.tick_required()
-    r.at(10)
-    r.advance()
-    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    log, r = dosed(tmp_path, "MRN-1236")
     r.at(40)
     r.manual(hallucinations=0)   # no CADSS after the dose
-    session = r.id
     log.close()
-    conn = open_readonly(tmp_path / "s.sqlite3")
-    try:
-        form = rems_form(load_session(conn, session), tz=UTC)
-    finally:
-        conn.close()
+    form = form_of(tmp_path, r.id)
     answers = {e.name: e.present for e in form.adverse_events}
     assert (answers["dissociation"], answers["hallucinations"]) == (None, False)
     assert "dissociation_assessment" in form.missing

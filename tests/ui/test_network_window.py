@@ -4,6 +4,8 @@ acknowledgement reaching the bedside (a real Mosquitto; the window offscreen).""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,13 +78,22 @@ def test_a_bad_network_setting_stops_the_start_with_what_is_wrong(started, tmp_p
         started(options(tmp_path, *SESSION, "--broker", "mqtt://10.1.2.3:1883", "--chair", "c2"))
 
 
-def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broker, qtbot):
+@contextmanager
+def statuses_of(broker: Broker, chair: str) -> Iterator[list[dict]]:
+    """Every status `chair` publishes, as a central station reads them, while inside."""
     heard: list[dict] = []
     central = BusClient(BusConfig(broker.url), client_id="central-status", clock=ManualClock(),
                         on_message=lambda topic, payload: heard.append(topics.decode(payload) or {}))
-    central.subscribe(topics.chair_topic("chair-2", "status"))
+    central.subscribe(topics.chair_topic(chair, "status"))
     central.start()
     try:
+        yield heard
+    finally:
+        central.stop(timeout=1.0)
+
+
+def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broker, qtbot):
+    with statuses_of(broker, "chair-2") as heard:
         window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
                                  "--room", "Room 2"))
         qtbot.waitUntil(lambda: any(s.get("online") for s in heard), timeout=10000)
@@ -93,8 +104,6 @@ def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broke
         assert status["vitals"]["bp_systolic"] == {
             "value": 210.0, "unit": "mmHg", "at": status["vitals"]["bp_systolic"]["at"],
             "stale": False, "alarm": "high"}
-    finally:
-        central.stop(timeout=1.0)
 
 
 def test_the_bedside_shows_its_alarm_before_the_network_is_told(started, tmp_path, broker, qtbot):
@@ -200,12 +209,7 @@ def test_a_discharged_chair_says_so_and_after_new_session_says_no_session(
         started, tmp_path, broker, qtbot):
     # A charge nurse's walk: after a discharge the central kept the patient with a running
     # clock and "device connected", also once the chair had gone back to its start screen.
-    heard: list[dict] = []
-    central = BusClient(BusConfig(broker.url), client_id="central-status", clock=ManualClock(),
-                        on_message=lambda topic, payload: heard.append(topics.decode(payload) or {}))
-    central.subscribe(topics.chair_topic("chair-2", "status"))
-    central.start()
-    try:
+    with statuses_of(broker, "chair-2") as heard:
         window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
                                  "--room", "Room 2"))
         qtbot.waitUntil(lambda: any(s.get("online") for s in heard), timeout=10000)
@@ -226,5 +230,3 @@ def test_a_discharged_chair_says_so_and_after_new_session_says_no_session(
         window.live.new_session_button.click()
         qtbot.waitUntil(lambda: any(s.get("online") and s.get("session") is None for s in heard),
                         timeout=10000)
-    finally:
-        central.stop(timeout=1.0)
