@@ -103,6 +103,9 @@ class AudioOut(Protocol):
     def available(self) -> tuple[bool, str]:
         """Whether tones can be heard, and if not a short reason a nurse or technician can act on."""
 
+    def verdict_pending(self) -> bool:
+        """The speaker is being tried and has not answered yet: `available` does not know."""
+
 
 @contextlib.contextmanager
 def tones_directory() -> Iterator[Path]:
@@ -132,6 +135,9 @@ class RecordingAudioOut:
 
     def available(self) -> tuple[bool, str]:
         return self._available
+
+    def verdict_pending(self) -> bool:
+        return False
 
     def set_available(self, available: bool, detail: str = "") -> None:
         self._available = (available, detail)
@@ -180,6 +186,9 @@ class QtAudioOut:
     def stop(self) -> None:
         for effect in self._effects.values():
             effect.stop()
+
+    def verdict_pending(self) -> bool:
+        return False   # QMediaDevices and the effects' status are read at once
 
     def available(self) -> tuple[bool, str]:
         if self._problem:
@@ -284,6 +293,7 @@ class PlayerAudioOut:
         self._problem = ""
         self._silence: Path | None = None
         self._reprobe_at = 0.0
+        self._probing = False   # the process running is the silent probe
         if sys.platform != "win32" and self._command is None:
             self._problem = "no sound player found (install pulseaudio-utils or alsa-utils)"
         elif probe and self._command is not None:
@@ -291,6 +301,7 @@ class PlayerAudioOut:
 
     def play(self, pattern: TonePattern) -> bool:
         self.stop()
+        self._probing = False   # a burst's own end is the verdict from now on
         path = _tone_path(pattern, self._files)
         if self._command is None:   # Windows: winsound (see __init__)
             self._problem = _winsound_play(path)
@@ -316,7 +327,7 @@ class PlayerAudioOut:
             self._silence = directory / "probe.wav"
             write_wav(self._silence, np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
         if self._command is not None:
-            self._start([*self._command, str(self._silence)], 0.05)
+            self._probing = self._start([*self._command, str(self._silence)], 0.05)
 
     def stop(self) -> None:
         """Silence now: kill the player (SIGKILL: a player may ignore SIGTERM) and reap it later."""
@@ -331,6 +342,11 @@ class PlayerAudioOut:
 
     def _reap(self) -> None:
         self._dying = [p for p in self._dying if p.poll() is None]
+
+    def verdict_pending(self) -> bool:
+        """The silent probe still runs: its answer (the speaker works or not) is not in yet."""
+        self._check_exit()
+        return self._probing and self._process is not None
 
     def available(self) -> tuple[bool, str]:
         self._reap()
@@ -478,7 +494,14 @@ class AlarmSounder(QtCore.QObject):
         self.pattern_changed.emit(pattern.file_name)
 
     def check_available(self) -> tuple[bool, str] | None:
-        """Read the speaker's availability; return it when it changed since the last check."""
+        """Read the speaker's availability; return it when it changed since the last check.
+
+        Nothing is said before the speaker's first answer is in (its probe at start): a
+        restart's first "available" while the probe still ran ended the restored "Audio
+        unavailable", and 64 ms later the probe's failure raised it again as a new alarm (a
+        walk on X)."""
+        if self._reported is None and self.out.verdict_pending():
+            return None
         ok, detail = self.out.available()
         if ok == self._reported:
             return None

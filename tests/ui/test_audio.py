@@ -505,3 +505,29 @@ def test_a_failed_player_is_probed_again_and_recovers_without_an_alarm_tone(tmp_
     out.available()                      # probes
     probed(out)
     assert out.available() == (True, "")
+
+
+def test_the_speaker_is_not_said_to_work_before_its_probe_has_answered(qtbot, tmp_path):
+    # A walk on X: at a restart the first check said "available" while the start's probe still
+    # ran, ending the restored "Audio unavailable"; 64 ms later the probe failed and raised it
+    # again as a new alarm (R10: the same occurrence stands until the speaker works).
+    import os
+
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)   # the stand-in player answers only when the test opens the gate
+    out = PlayerAudioOut(["sh", "-c", 'cat "$0" >/dev/null; echo "device busy" >&2; exit 1',
+                          str(gate)])
+    sounder = AlarmSounder(out)
+    assert out.verdict_pending()
+    try:
+        assert sounder.check_available() is None        # nothing said yet
+    finally:
+        gate.write_text("go\n")
+    probed(out)
+    assert not out.verdict_pending()
+    try:
+        assert sounder.check_available() == (False, "sh failed (exit 1): device busy")
+    finally:   # that check tried the speaker again (REPROBE_SECONDS): let its probe end too
+        if out.verdict_pending():
+            gate.write_text("go\n")
+            probed(out)
