@@ -509,16 +509,19 @@ class Board:
         return sorted(self._station_conditions(now), key=lambda a: (-int(a.priority), a.key))
 
     def banner(self, now: Moment) -> AlarmLine | None:
-        """The highest station alarm as a line for the banner, or None."""
+        """The station alarm the banner shows, or None: the highest that sounds, else the
+        highest. Silence acts on it alone (`silence_station`), as the bedside's F2 on what it
+        shows: one click silenced three station alarms of which the banner showed one, and
+        "Two chairs use the name …" was never on screen (a walk on X)."""
         alarms = self.station_alarms(now)
         if not alarms:
             return None
-        top = alarms[0]
+        top = next((a for a in alarms if not a.silenced), alarms[0])
         return AlarmLine(
             text=top.text, priority=top.priority,
             flashing=not top.silenced and top.priority >= Priority.MEDIUM,
             note="silenced here" if top.silenced else "",
-            others=tuple(a.priority for a in alarms[1:]),
+            others=tuple(a.priority for a in alarms if a.key != top.key),
             session=None, occurrence=None,
             sounding=not top.silenced and top.priority > Priority.INFO)
 
@@ -681,15 +684,17 @@ class Board:
         return self.acknowledge(chair, nurse, now)
 
     def silence_station(self, nurse: str, now: Moment) -> str:
-        """Silence the station's own technical alarms here (they stay shown while they last)."""
-        loud = [a for a in self._station_conditions(now) if not a.silenced]
+        """Silence the station alarm the banner shows (it stays shown while it lasts); the next
+        one that sounds then takes the banner."""
+        loud = [a for a in self.station_alarms(now) if not a.silenced]
         if not loud:
             return "No station alarm sounds"
-        for alarm in loud:
-            self._silenced.add(alarm.key)
-            self._record_action(now, nurse, "", None, None, "silence",
-                                {"alarm": alarm.key, "text": alarm.text})
-        return f"Silenced: {'; '.join(a.text for a in loud)}"
+        alarm = loud[0]
+        self._silenced.add(alarm.key)
+        self._record_action(now, nurse, "", None, None, "silence",
+                            {"alarm": alarm.key, "text": alarm.text})
+        more = f" ({len(loud) - 1} more still sounding)" if len(loud) > 1 else ""
+        return f"Silenced: {alarm.text}{more}"
 
     def nurse_signed(self, nurse: str, now: Moment) -> None:
         """The name typed for the shift (logged, once per change)."""

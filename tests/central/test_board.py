@@ -965,3 +965,28 @@ def test_a_value_in_the_snapshot_and_in_a_pcd01_is_drawn_once(central):
     central.deliver(chair.pcd01(chair.observations()[-1:]))
     assert [(round(t - start, 2), v) for t, v, _ in central.board.trend("chair-1").series[
         "heart_rate"]] == [(0.0, 70), (10.0, 72), (11.0, 74)]
+
+
+def test_silence_acts_on_the_station_alarm_shown_and_the_next_then_shows(central):
+    # A walk on X: the banner showed "Room 9: no connection to the chair (+2 more)"; one
+    # Silence silenced all three, "Two chairs use the name …" among them, never on screen.
+    lost = central.chair("chair-9", "Room 9")
+    lost.start_infusion()
+    central.deliver(lost.status())
+    six = central.chair("chair-6", "Room 6")
+    central.deliver(six.status(instance="run-a"))
+    central.t(2)
+    central.deliver(six.status(instance="run-b", room="Room 6b"))
+    central.t(4)
+    central.deliver(six.status(instance="run-a"))
+    central.deliver(lost.will())
+    central.board.set_audio(False, "no sound card")
+    shown = central.board.banner(central.now())
+    assert shown is not None and shown.text == "Room 9: no connection to the chair"
+    assert central.board.silence_station("B. Central", central.now()) == (
+        "Silenced: Room 9: no connection to the chair (2 more still sounding)")
+    shown = central.board.banner(central.now())
+    assert shown is not None and shown.text.startswith("Two chairs use the name chair-6")
+    assert not shown.note and central.sounding() == "medium"
+    assert [a.silenced for a in central.board.station_alarms(central.now())] == [
+        True, False, False]
