@@ -12,7 +12,13 @@ from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
-from console.session.tile_view import BP_PARTS, BP_TILE, bp_measurement, tile_stale
+from console.session.tile_view import (
+    BP_PARTS,
+    BP_TILE,
+    bp_measurement,
+    tile_stale,
+    value_alarm,
+)
 from console.session.trend_feed import TrendFeed
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
@@ -28,11 +34,6 @@ _STATES = {AlarmState.ACTIVE: "active", AlarmState.ACKNOWLEDGED: "acknowledged",
 def priority_name(priority: Priority) -> str | None:
     """high / medium / low, or None for prompts and info."""
     return _PRIORITY_NAMES.get(priority)
-
-
-def _vital_of(condition: str) -> str | None:
-    base, _, suffix = condition.rpartition("_")
-    return base if suffix in ("high", "low") and base in VITALS else None
 
 
 def _alarm(o: Occurrence, paused: bool) -> dict[str, Any]:
@@ -78,11 +79,7 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
     alarms.sort(key=lambda o: (-int(o.priority), -o.raised_at.mono))
     status["alarms"] = [_alarm(o, paused) for o in alarms]
     status["highest"] = priority_name(alarms[0].priority) if alarms else None
-    by_vital: dict[str, Priority] = {}
-    for o in alarms:
-        vital = _vital_of(o.condition)
-        if vital is not None and o.priority > by_vital.get(vital, Priority.INFO):
-            by_vital[vital] = o.priority
+    occurrences = view.alarms()
     vitals: dict[str, Any] = {}
     stale_tiles: dict[str, bool] = {}
     shown_bp = bp_measurement({n: v for n in BP_PARTS if (v := view.latest(n)) is not None})
@@ -99,9 +96,12 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
         tile = BP_TILE if name in BP_PARTS else name
         if tile not in stale_tiles:
             stale_tiles[tile] = tile_stale(view, tile, now)
+        # Marked as the bedside's tile marks it: by the alarm this very value raised, holding
+        # now at its current priority; never a value within limits under a latched alarm.
+        mark = value_alarm(occurrences, name, reading.value)
         vitals[name] = {"value": reading.value, "unit": reading.unit, "at": at,
                         "stale": stale_tiles[tile],
-                        "alarm": priority_name(by_vital[name]) if name in by_vital else None}
+                        "alarm": priority_name(mark.current) if mark is not None else None}
     status["vitals"] = vitals
     return status
 

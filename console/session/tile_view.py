@@ -262,6 +262,15 @@ def same_measurement(a: Latest, b: Latest) -> bool:
 
 # ---- marks -------------------------------------------------------------------------------------
 
+def value_alarm(occurrences: Sequence[Occurrence], name: str, value: float) -> Occurrence | None:
+    """The alarm that marks `value` of `name` (see the module's marks): the highest holding now
+    (not latched) that this very value raised; None when the number is not to be marked. The
+    chair's status marks the central's chips by it too (they were red for a value within
+    limits while a latched alarm stood: a walk on X)."""
+    raised_by_it = [o for o in _holding(occurrences, name) if o.value is not None and o.value == value]
+    return max(raised_by_it, key=lambda o: o.current) if raised_by_it else None
+
+
 def _holding(occurrences: Sequence[Occurrence], name: str) -> list[Occurrence]:
     """The physiological occurrences of `name` whose condition holds now (not latched)."""
     conditions = (f"{name}_high", f"{name}_low")
@@ -289,10 +298,9 @@ def _part(occurrences: Sequence[Occurrence], name: str, value: float, stale: boo
     text = metric(name).format(value)
     if stale:
         return ValuePart(text, name, small=small)
-    raised_by_it = [o for o in _holding(occurrences, name) if o.value is not None and o.value == value]
-    if not raised_by_it:
+    top = value_alarm(occurrences, name, value)
+    if top is None:
         return ValuePart(text, name, small=small)
-    top = max(raised_by_it, key=lambda o: o.current)
     flashing = top.state is AlarmState.ACTIVE and top.current >= Priority.MEDIUM
     return ValuePart(text, name, top.current, flashing, small)
 

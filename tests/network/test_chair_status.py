@@ -205,3 +205,19 @@ def test_a_discharged_session_says_its_time_at_discharge_and_no_monitor() -> Non
     assert later["session"]["ended"] is True
     assert later["session"]["elapsed_s"] == at_discharge["session"]["elapsed_s"] == 600
     assert later["device"] == "none"
+
+
+def test_a_value_within_limits_is_not_marked_under_a_latched_alarm() -> None:
+    # A walk on X: the central drew BP 119/76 red while the bedside tile drew it white: the
+    # status marked every value of a vital with a latched alarm. It marks as the tile does.
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    s.to_infusion()
+    s.t(60)
+    s.device("spo2", 88)                # high, unseen
+    assert _status(s)["vitals"]["spo2"]["alarm"] == "high"
+    s.t(62)
+    s.device("spo2", 97)                # recovered: latched
+    status = _status(s)
+    assert [a["state"] for a in status["alarms"]] == ["latched"]
+    assert status["vitals"]["spo2"]["alarm"] is None
