@@ -293,7 +293,7 @@ class PlayerAudioOut:
         self._problem = ""
         self._silence: Path | None = None
         self._reprobe_at = 0.0
-        self._probing = False   # the process running is the silent probe
+        self._judged = self._command is None   # a player has answered (ended, or hung) once
         if sys.platform != "win32" and self._command is None:
             self._problem = "no sound player found (install pulseaudio-utils or alsa-utils)"
         elif probe and self._command is not None:
@@ -301,7 +301,6 @@ class PlayerAudioOut:
 
     def play(self, pattern: TonePattern) -> bool:
         self.stop()
-        self._probing = False   # a burst's own end is the verdict from now on
         path = _tone_path(pattern, self._files)
         if self._command is None:   # Windows: winsound (see __init__)
             self._problem = _winsound_play(path)
@@ -327,12 +326,13 @@ class PlayerAudioOut:
             self._silence = directory / "probe.wav"
             write_wav(self._silence, np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
         if self._command is not None:
-            self._probing = self._start([*self._command, str(self._silence)], 0.05)
+            self._start([*self._command, str(self._silence)], 0.05)
 
     def stop(self) -> None:
         """Silence now: kill the player (SIGKILL: a player may ignore SIGTERM) and reap it later."""
         if self._command is None:
             _winsound_stop()
+        self._check_exit()   # one that already ended gives its answer before it is dropped
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             with contextlib.suppress(OSError):
@@ -344,15 +344,18 @@ class PlayerAudioOut:
         self._dying = [p for p in self._dying if p.poll() is None]
 
     def verdict_pending(self) -> bool:
-        """The silent probe still runs: its answer (the speaker works or not) is not in yet."""
+        """No player has answered yet (ended with its exit status, or hung): whether the speaker
+        works is not known. A start's probe killed by the first burst, and that burst killed
+        when the alarm stopped, answered nothing: a restart then said the speaker worked while
+        it failed throughout (a walk on X)."""
         self._check_exit()
-        return self._probing and self._process is not None
+        return not self._judged
 
     def available(self) -> tuple[bool, str]:
         self._reap()
         self._check_exit()
-        if (self._problem and self._process is None and self._command is not None
-                and self._mono() >= self._reprobe_at):
+        if ((self._problem or not self._judged) and self._process is None
+                and self._command is not None and self._mono() >= self._reprobe_at):
             self._reprobe_at = self._mono() + REPROBE_SECONDS
             self._probe()   # its verdict is read by a later call, as at construction
         problem = self._problem or (self._mixer.problem() if self._mixer is not None else "")
@@ -370,7 +373,9 @@ class PlayerAudioOut:
                 self._dying.append(process)
                 self._process = None
                 self._problem = f"{name} stopped responding (killed)"
+                self._judged = True
             return
+        self._judged = True
         if process.returncode != 0:
             err = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
             first = next((line for line in err.splitlines() if line.strip()), "")

@@ -528,6 +528,30 @@ def test_the_speaker_is_not_said_to_work_before_its_probe_has_answered(qtbot, tm
     try:
         assert sounder.check_available() == (False, "sh failed (exit 1): device busy")
     finally:   # that check tried the speaker again (REPROBE_SECONDS): let its probe end too
-        if out.verdict_pending():
+        if out._process is not None:
             gate.write_text("go\n")
             probed(out)
+
+
+def test_a_probe_and_a_burst_killed_before_they_answered_leave_the_speaker_unknown(tmp_path):
+    # A walk on X: at a restart the restored alarm's burst killed the start's probe, the burst
+    # was killed in turn when the alarm ended, and the speaker (failing throughout) was said to
+    # work: "Audio unavailable" ended and nothing raised it again for 44 s.
+    import os
+
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    out = PlayerAudioOut(["sh", "-c", 'cat "$0" >/dev/null; echo "device busy" >&2; exit 1',
+                          str(gate)], monotonic=lambda: 0.0)
+    sounder = AlarmSounder(out)
+    try:
+        assert out.play(tones.LOW)      # kills the probe before it answered
+        out.stop()                      # and the burst, before it answered
+        assert out.verdict_pending()
+        assert sounder.check_available() is None   # unknown: nothing said
+        out.available()                 # tries again: a new probe
+        assert out._process is not None
+    finally:
+        gate.write_text("go\n")
+        probed(out)
+    assert sounder.check_available() == (False, "sh failed (exit 1): device busy")
