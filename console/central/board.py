@@ -191,6 +191,7 @@ class AlarmLine:
     session: int | None
     occurrence: int | None
     sounding: bool
+    key: str = ""   # a station alarm's key (the banner): what its Silence acts on
 
     def more(self) -> str:
         """"+2 more: 1 high, 1 medium" (the bedside's words), or ""."""
@@ -523,7 +524,7 @@ class Board:
             note="silenced here" if top.silenced else "",
             others=tuple(a.priority for a in alarms if a.key != top.key),
             session=None, occurrence=None,
-            sounding=not top.silenced and top.priority > Priority.INFO)
+            sounding=not top.silenced and top.priority > Priority.INFO, key=top.key)
 
     def audio(self, now: Moment) -> Priority | None:
         """The priority the central sounds now, or None."""
@@ -683,10 +684,16 @@ class Board:
             return "No chair alarm sounds"
         return self.acknowledge(chair, nurse, now)
 
-    def silence_station(self, nurse: str, now: Moment) -> str:
-        """Silence the station alarm the banner shows (it stays shown while it lasts); the next
-        one that sounds then takes the banner."""
+    def silence_station(self, nurse: str, now: Moment, key: str = "") -> str:
+        """Silence the station alarm the banner shows (`key`, as drawn when the nurse clicked;
+        default the one it shows now); it stays shown while it lasts, and the next one that
+        sounds then takes the banner. Worked out again at the click, a chair flipping on and
+        off between draw and click made Silence act on alarms never shown (a walk on X)."""
         loud = [a for a in self.station_alarms(now) if not a.silenced]
+        if key:
+            loud.sort(key=lambda a: a.key != key)
+            if not loud or loud[0].key != key:
+                return "That station alarm has ended or is silenced already: nothing silenced"
         if not loud:
             return "No station alarm sounds"
         alarm = loud[0]

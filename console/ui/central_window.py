@@ -374,7 +374,9 @@ class CentralWindow(QtWidgets.QMainWindow):
         if not nurse:
             self._ask_name_then("Silence", self._on_silence)
             return
-        self.message.setText(self.board.silence_station(nurse, self.clock.now()))
+        shown = self.banner.line   # what the nurse saw when she clicked
+        self.message.setText(self.board.silence_station(nurse, self.clock.now(),
+                                                        shown.key if shown is not None else ""))
         self.refresh()
 
     @QtCore.Slot(str)

@@ -990,3 +990,21 @@ def test_silence_acts_on_the_station_alarm_shown_and_the_next_then_shows(central
     assert not shown.note and central.sounding() == "medium"
     assert [a.silenced for a in central.board.station_alarms(central.now())] == [
         True, False, False]
+
+
+def test_silence_acts_on_the_alarm_the_banner_showed_when_clicked(central):
+    # A second walk on X: a chair flipping on and off between the banner's draw and the click
+    # made Silence act on station alarms never shown.
+    lost = central.chair("chair-9", "Room 9")
+    lost.start_infusion()
+    central.deliver(lost.status())
+    central.board.set_audio(False, "no sound card")
+    shown = central.board.banner(central.now())
+    assert shown is not None and shown.key == "audio"
+    central.deliver(lost.will())              # a medium comes first after the draw
+    assert central.board.silence_station("B. Central", central.now(), shown.key) == (
+        "Silenced: Audio unavailable: visual only (no sound card) (1 more still sounding)")
+    assert [(a.key, a.silenced) for a in central.board.station_alarms(central.now())] == [
+        ("chair:chair-9", False), ("audio", True)]
+    assert central.board.silence_station("B. Central", central.now(), "audio") == (
+        "That station alarm has ended or is silenced already: nothing silenced")
