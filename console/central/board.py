@@ -558,10 +558,10 @@ class Board:
         for name, chair in self.chairs.items():
             if not self._connected(chair, now):
                 continue
-            shown = self._target(chair, now)
-            if shown is None or not self._sounds(chair, shown, now):
+            target = self._target(chair, now)
+            if target is None or not self._sounds(chair, target, now):
                 continue
-            key = (*_order_key(shown)[:3], _natural(name))   # a tie: the lower chair first
+            key = (*_order_key(target)[:3], _natural(name))   # a tie: the lower chair first
             if best is None or key < best[0]:
                 best = (key, name)
         return best[1] if best else None
@@ -690,13 +690,10 @@ class Board:
         sounds then takes the banner. Worked out again at the click, a chair flipping on and
         off between draw and click made Silence act on alarms never shown (a walk on X)."""
         loud = [a for a in self.station_alarms(now) if not a.silenced]
-        if key:
-            loud.sort(key=lambda a: a.key != key)
-            if not loud or loud[0].key != key:
-                return "That station alarm has ended or is silenced already: nothing silenced"
-        if not loud:
-            return "No station alarm sounds"
-        alarm = loud[0]
+        alarm = next((a for a in loud if a.key == key), None) if key else next(iter(loud), None)
+        if alarm is None:
+            return ("That station alarm has ended or is silenced already: nothing silenced"
+                    if key else "No station alarm sounds")
         self._silenced.add(alarm.key)
         self._record_action(now, nurse, "", None, None, "silence",
                             {"alarm": alarm.key, "text": alarm.text})
@@ -1048,15 +1045,16 @@ class Board:
         alarms = self._alarms(chair)
         return alarms[0] if alarms else None
 
-    def _target(self, chair: _Chair, now: Moment) -> ChairAlarm | None:
+    def _target(self, chair: _Chair, now: Moment,
+                alarms: list[ChairAlarm] | None = None) -> ChairAlarm | None:
         """The alarm the card's Acknowledge and F2 act on: the first by the bedside's order that
         sounds here and can be acknowledged, else the card's own if it can, else none. Two
         latched highs silenced here kept the card while a third alarm sounded on, and F2 said
         "No chair alarm sounds" (a charge nurse's walk): an alarm this station sounds can always
         be acknowledged here, and the card names it when it is not the one shown. One that the
         central has just acknowledged (ack sent) is no target, so a second press acknowledges
-        nothing the nurse did not see."""
-        alarms = self._alarms(chair)
+        nothing the nurse did not see. `alarms`: the chair's, when the caller has them."""
+        alarms = self._alarms(chair) if alarms is None else alarms
         if not alarms:
             return None
 
@@ -1165,7 +1163,7 @@ class Board:
         if connected:
             alarms = self._alarms(chair)
             top = alarms[0] if alarms else None
-            target = self._target(chair, now)
+            target = self._target(chair, now, alarms)
             if top is not None and target is not None and (
                     (target.session, target.occurrence) != (top.session, top.occurrence)):
                 other = f"{priority_marks(target.priority)} {short_text(target.text)}"

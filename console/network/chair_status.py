@@ -125,7 +125,7 @@ class TrendPoints:
         self.session_id = session_id
         self.last_id = 0
         self._points: dict[int, tuple[ObservationRecord, float]] = {}
-        self._clocks = TrendFeed(datetime.min.replace(tzinfo=UTC))   # its placing rule only
+        self._clocks = TrendFeed(datetime.min.replace(tzinfo=UTC), capacity=1)   # placing only
 
     def add(self, rows: Iterable[tuple[int, ObservationRecord]]) -> list[tuple[str, datetime, float]]:
         """Take the new rows (in id order); return every point of the session so far."""

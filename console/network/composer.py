@@ -38,7 +38,7 @@ from console.records import (
     ObservationRecord,
     Record,
 )
-from console.session.alarms import keeps_acknowledgement
+from console.session.alarms import acknowledged_at, keeps_acknowledgement
 from console.store.outbox import Outgoing
 from protocols.model import Priority
 
@@ -92,7 +92,7 @@ class _AlarmMemory:
         up_to = before.acknowledged_up_to
         if step.transition == ACKNOWLEDGED:
             occurrences[step.occurrence] = _Open(step, True, before.latched,
-                                                 max(priority, up_to or Priority.INFO))
+                                                 acknowledged_at(up_to, priority))
         elif step.transition == LATCHED:
             occurrences[step.occurrence] = _Open(step, before.acknowledged, True, up_to)
         elif step.transition == DEESCALATED or (

@@ -94,6 +94,12 @@ def keeps_acknowledgement(acknowledged_up_to: Priority | None, escalated_to: Pri
     return acknowledged_up_to is not None and escalated_to <= acknowledged_up_to
 
 
+def acknowledged_at(acknowledged_up_to: Priority | None, priority: Priority) -> Priority:
+    """The highest priority an occurrence was acknowledged at, once acknowledged at `priority`
+    too (`keeps_acknowledgement` reads it)."""
+    return max(priority, acknowledged_up_to or Priority.INFO)
+
+
 @dataclass(frozen=True, slots=True)
 class Raise:
     """What a condition reports to the board while it holds."""
@@ -323,8 +329,8 @@ class AlarmBoard:
                 occurrence.state = AlarmState.ACKNOWLEDGED
                 occurrence.silenced_at = now.mono
                 occurrence.seen = True
-                occurrence.acknowledged_up_to = max(occurrence.priority,
-                                                    occurrence.acknowledged_up_to or Priority.INFO)
+                occurrence.acknowledged_up_to = acknowledged_at(occurrence.acknowledged_up_to,
+                                                                occurrence.priority)
                 out: list[Change] = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
                 if occurrence.current < occurrence.priority:   # held high only for acknowledgement
                     occurrence.priority = occurrence.current

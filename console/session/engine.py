@@ -98,6 +98,7 @@ from console.session.alarms import (
     AudioSignal,
     Occurrence,
     Raise,
+    acknowledged_at,
     keeps_acknowledgement,
 )
 from console.session import device_rest
@@ -1790,8 +1791,7 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
         if t.transition == ACKNOWLEDGED:
             occurrence.state, occurrence.silenced_at, occurrence.seen = (
                 AlarmState.ACKNOWLEDGED, at.mono, True)
-            occurrence.acknowledged_up_to = max(priority,
-                                                occurrence.acknowledged_up_to or Priority.INFO)
+            occurrence.acknowledged_up_to = acknowledged_at(occurrence.acknowledged_up_to, priority)
         elif t.transition == LATCHED:
             occurrence.state = AlarmState.LATCHED
         elif (t.transition == ESCALATED and occurrence.state is AlarmState.ACKNOWLEDGED

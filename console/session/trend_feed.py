@@ -435,11 +435,10 @@ class TrendFeed:
         # One marker per priority an occurrence reached: a rate wavering across a tier's limit
         # (RR 8/9) escalates the same occurrence again and again, and marked it each time.
         priority = Priority[transition.priority.upper()]
-        if priority <= self._marked.get(transition.occurrence, Priority.INFO) \
-                and transition.transition == ESCALATED:
+        marked = self._marked.get(transition.occurrence, Priority.INFO)
+        if transition.transition == ESCALATED and priority <= marked:
             return
-        self._marked[transition.occurrence] = max(priority, self._marked.get(
-            transition.occurrence, Priority.INFO))
+        self._marked[transition.occurrence] = max(priority, marked)
         entry = _MarkerEntry(TrendMarker(self._minutes(transition.at), alarm_text(transition),
                                          "alarm", transition.priority), -2,
                              transition.condition.rsplit("_", 1)[0], transition.value)

@@ -532,9 +532,14 @@ class AlarmSounder(QtCore.QObject):
 
     @QtCore.Slot()
     def _on_check_timeout(self) -> None:
+        self._report_availability()
+
+    def _report_availability(self) -> None:
+        """Tell the engine when the speaker's availability changed."""
         controller = self._controller
         change = self.check_available() if controller is not None else None
         if controller is not None and change is not None:
+            # Committed, so the controller tells every view (this one too, re-entrantly).
             controller.audio_status(change[0], change[1])
 
     @QtCore.Slot()
@@ -547,10 +552,7 @@ class AlarmSounder(QtCore.QObject):
         if controller.fallback_faults:   # a console fault the engine could not take: high
             signal = AudioSignal(Priority.HIGH, None)
         self.update(signal, now.mono)
-        change = self.check_available()
-        if change is not None:
-            # Committed, so the controller tells every view (this one too, re-entrantly).
-            controller.audio_status(change[0], change[1])
+        self._report_availability()
 
     @QtCore.Slot()
     def _on_repeat_timeout(self) -> None:
