@@ -29,7 +29,7 @@ from typing import Any
 from benchmarks.common import ROOT, Row, median
 from console.store import EventLog
 
-DEFAULTS = {"runs": 5}
+DEFAULTS = {"runs": 11}   # five were not enough: the median ratio moved 1.44–1.71× in one hour (2026-12-02)
 QUICK = {"runs": 1}
 BAR = 1.5
 TIMEOUT_S = 60.0
