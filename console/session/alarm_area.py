@@ -13,7 +13,9 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
   highest priority" is reported). So a high alarm is always on screen: it can only be hidden by
   as many other high alarms that are newer or still unacknowledged.
 - What does not fit is counted on the field's header by priority ("+2 more: 1 high, 1 medium"),
-  and a high alarm among it is named there in short words ("· *** SpO2 86 %, limit ≤90").
+  and a high alarm among it is named there in short words ("· *** SpO2 86 %, limit ≤90"), or
+  where those do not fit, in the fewest ("· *** SpO2 86, RR 5"): each hidden high
+  alarm's vital and value are read, never only counted.
 - Acknowledging without a selection (F2) acknowledges the alarms *shown*, never one the nurse
   could not see (issue: F2 once acknowledged a device-lost alarm that was never on screen).
   Acknowledged rows then sort below the unacknowledged of their priority, so the next F2 reaches
@@ -27,6 +29,7 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +71,13 @@ class AlarmField:
         ≤90"), for the field's header: a third high alarm at once must still be read, not only
         counted (the first sign, the oldest, is the one the order leaves out)."""
         return "; ".join(compact_row_text(o) for o in self.hidden if o.priority is Priority.HIGH)
+
+    def hidden_high_brief(self) -> str:
+        """`hidden_high` in the fewest words, each alarm's vital and value ("*** SpO2 88, RR 5"),
+        for a header too narrow for their limits: at 1366x768 three hidden highs were cut after
+        the first ("*** RR 5/min, limit ≤8; *** Sp…"), the others counted but never named."""
+        briefs = [brief_row_text(o) for o in self.hidden if o.priority is Priority.HIGH]
+        return f"{priority_marks(Priority.HIGH)} {', '.join(briefs)}" if briefs else ""
 
 
 def more_text(priorities: Iterable[Priority]) -> str:
@@ -131,6 +141,17 @@ def compact_row_text(occurrence: Occurrence) -> str:
     if occurrence.state is AlarmState.ACKNOWLEDGED:
         text += " · ack."
     return text
+
+
+_UNIT_AFTER_VALUE: Final = re.compile(r"(?<=[0-9])(/min| %)")
+
+
+def brief_row_text(occurrence: Occurrence) -> str:
+    """`compact_row_text` without the marks, the limit, the unit and the operator's state: the
+    vital and its value ("RR 5", "SpO2 88"), and "latched" for an excursion that ended unseen."""
+    message = short_message(occurrence.condition, occurrence.message).split(", limit ")[0]
+    message = _UNIT_AFTER_VALUE.sub("", message)
+    return message + " (latched)" if occurrence.state is AlarmState.LATCHED else message
 
 
 def shown_ids(fields: Sequence[AlarmField]) -> list[int]:

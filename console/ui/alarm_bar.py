@@ -177,7 +177,8 @@ class AlarmFieldView(QtWidgets.QWidget):
         idle = "" if field.shown else f" — {self.idle_text}"
         # The count stays in sight; the hidden high alarms' words give way first (whole on hover).
         self.header.set_giving_way(f"{self.title}{idle}{'     ' + more if more else ''}",
-                                   f" · {hidden_high}" if hidden_high else "", "")
+                                   f" · {hidden_high}" if hidden_high else "", "",
+                                   f" · {field.hidden_high_brief()}" if hidden_high else "")
         # What is hidden is said in a warm colour: the nurse should look (and press F2 again).
         self.header.setStyleSheet(("color:#ff8a80;" if more else "color:#e0e0e0;") + HEADER_STYLE)
         self.list.blockSignals(True)   # rebuilding is not the nurse changing the selection

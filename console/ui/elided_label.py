@@ -14,6 +14,7 @@ class ElidedLabel(QtWidgets.QLabel):
         super().__init__(parent)
         self._full = ""
         self._parts: tuple[str, str, str] | None = None
+        self._shorter = ""
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                            QtWidgets.QSizePolicy.Policy.Preferred)
 
@@ -24,13 +25,14 @@ class ElidedLabel(QtWidgets.QLabel):
         self.setToolTip(text)
         self._elide()
 
-    def set_giving_way(self, before: str, middle: str, after: str) -> None:
-        """Show `before + middle + after`; when it does not fit, `middle` is cut first, so what
-        comes after it (a device's state at the end of the header) stays in sight."""
+    def set_giving_way(self, before: str, middle: str, after: str, shorter: str = "") -> None:
+        """Show `before + middle + after`; when it does not fit, `middle` gives way first, so
+        what comes after it (a device's state at the end of the header) stays in sight: said
+        `shorter` when that is given (the same said in fewer words), and only then cut."""
         parts = (before, middle, after)
-        if parts == self._parts:
+        if parts == self._parts and shorter == self._shorter:
             return
-        self._full, self._parts = before + middle + after, parts
+        self._full, self._parts, self._shorter = before + middle + after, parts, shorter
         self.setToolTip(self._full)
         self._elide()
 
@@ -57,6 +59,8 @@ class ElidedLabel(QtWidgets.QLabel):
         if self._parts is not None and metrics.horizontalAdvance(self._full) > width:
             before, middle, after = self._parts
             room = width - metrics.horizontalAdvance(before + after)
+            if self._shorter and metrics.horizontalAdvance(middle) > room:
+                middle = self._shorter
             cut = metrics.elidedText(middle, right, room) if room > 0 else ""
             if cut:   # the middle gave way enough; else the end is cut after all
                 super().setText(before + cut + after)

@@ -94,6 +94,28 @@ def test_a_header_naming_hidden_high_alarms_keeps_both_fields_their_width(qtbot,
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_every_hidden_high_alarm_is_named_on_the_header_with_its_value(qtbot, live, size):
+    """Five high patient alarms, two rows: at 1366x768 the header read "+3 more: 3 high · ***
+    RR 5/min, limit ≤8; *** Sp…", two hidden highs counted but never named. Where their limits
+    do not fit, each is said by its vital and value."""
+    controller, journal, clock, log = live
+    _two_high_alarms(controller, clock)
+    controller.enter_manual("resp_rate", 5, confirmed=True)
+    controller.enter_manual("heart_rate", 135)
+    controller.enter_manual("bp_diastolic", 125)
+    controller.tick()
+    window = shown_live_window(qtbot, live, size)
+    header = window.alarm_bar.patient.header
+    drawn = header.text()
+    hidden = window.alarm_bar.patient.field.hidden
+    assert len(hidden) == 3 and drawn.startswith("Patient alarms     +3 more: 3 high · ***")
+    assert not drawn.endswith("…"), drawn
+    for name in ("RR 5", "SpO2 88", "205"):
+        assert name in drawn, drawn
+    assert "limit ≤8" in header.toolTip() and "limit ≥200" in header.toolTip()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_tiles_keep_their_size_when_alarms_notes_and_an_entry_refusal_appear(qtbot, live, size):
     """Issue 11 item 13: nothing that appears elsewhere, and no text in a tile, moves a tile."""
     controller, journal, clock, log = live
