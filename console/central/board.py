@@ -41,7 +41,13 @@ What sounds (`audio`): the highest priority among
   status, or whose PCD-04 says audio-paused) and that the central has not acknowledged;
 - the station's own technical alarms (`StationAlarm`) not silenced here.
 A chair without connection sounds nothing of its alarms (they are unknown): its loss, if it had
-an open session, is the station's own medium-priority technical alarm instead.
+an open session, is the station's own technical alarm instead, medium, or high when a high alarm
+was open at the chair when it was last heard, and that alarm is named in it ("Room 3: no
+connection to the chair; last heard with *** SpO2 85 %"); the card's offline page names it too.
+A console killed while its SpO2 85 sounded had left the station with a medium "no connection"
+and no trace of the high (the bedside that sounded it is gone: nobody hears it now). Rule: IEC
+60601-1-8 6.11, a failure of the distributed alarm system is itself an alarm condition, and the
+risk it carries decides its priority; a lost high alarm is a high risk.
 
 A latched alarm (a high excursion that ended before anyone at the chair saw it) is reset only at
 the chair, which refuses a central's acknowledgement of it: Acknowledge at the central silences
@@ -57,7 +63,8 @@ nurse could not see (the bedside's F2 rule).
 
 Station technical alarms (medium, flashing until silenced here, then steady while they last):
 - the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus";
-- a chair with an open session without connection: "<room>: no connection to the chair";
+- a chair with an open session without connection: "<room>: no connection to the chair" (high,
+  naming it, when a high alarm was open there);
 - the central log cannot be written (duplicates are then told apart in memory);
 - low, steady: the speaker does not work ("Audio unavailable: visual only").
 
@@ -1118,8 +1125,13 @@ class Board:
                               "their alarms and values mix on one card; give each chair its own "
                               "name and settings"))
             if self._lost(chair, now):
-                found.append((f"chair:{name}", Priority.MEDIUM,
-                              f"{self._room(chair)}: no connection to the chair"))
+                last = self._highest(chair)
+                lost_text = f"{self._room(chair)}: no connection to the chair"
+                if last is None or last.priority <= Priority.INFO:
+                    found.append((f"chair:{name}", Priority.MEDIUM, lost_text))
+                else:
+                    found.append((f"chair:{name}", max(Priority.MEDIUM, last.priority),
+                                  f"{lost_text}; {_last_heard(last)}"))
         if self.audio_problem:
             found.append(("audio", Priority.LOW, f"{AUDIO_TEXT} ({self.audio_problem})"))
         return [StationAlarm(k, p, t, k in self._silenced) for k, p, t in found]
@@ -1157,6 +1169,9 @@ class Board:
             before = " before" if chair.status_wall is None else ""
             when = f" since{before} {since.astimezone().strftime('%H:%M:%S')}" if since else ""
             connection_text = f"No connection{when} ({reason})"
+            last = self._highest(chair) if has_session and not session.get("ended") else None
+            if last is not None and last.priority > Priority.INFO:
+                connection_text += f"; {_last_heard(last)}"
         alarm: AlarmLine | None = None
         target: ChairAlarm | None = None
         other = ""
@@ -1261,6 +1276,13 @@ def _text(payload: bytes) -> str:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
         raise _Bad("not UTF-8 text") from None
+
+
+
+def _last_heard(alarm: ChairAlarm) -> str:
+    """The alarm a chair had open when it was last heard, for its loss ("last heard with ***
+    SpO2 85 %, limit ≤90")."""
+    return f"last heard with {priority_marks(alarm.priority)} {short_text(alarm.text)}"
 
 
 def _state_of(report: AlertReport) -> str:

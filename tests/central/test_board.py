@@ -155,6 +155,48 @@ def test_last_will_shows_no_connection_since_the_last_status(central):
     assert central.sounding() == "medium"
 
 
+def test_a_chair_lost_while_a_high_alarm_was_open_is_a_high_station_alarm_naming_it(central):
+    """A console killed while its SpO2 89 sounded: nobody hears that alarm any more (its bedside
+    is gone). The station's loss alarm had been medium, "no connection to the chair", with no
+    trace of the high; it is high and names the alarm, on the banner and on the card."""
+    chair = spo2_alarm(central, "chair-1", "Room 1", value=89)   # high, sounding
+    spo2_alarm(central, "chair-2", "Room 2", value=92)           # medium at another chair
+    assert central.sounding() == "high"
+    central.t(62)
+    central.deliver(chair.will())
+    now = central.now()
+    (lost,) = [a for a in central.board.station_alarms(now) if a.key == "chair:chair-1"]
+    assert lost.priority is Priority.HIGH
+    assert lost.text == "Room 1: no connection to the chair; last heard with *** SpO2 89 %, " \
+                        "limit ≤90"
+    assert central.sounding() == "high"
+    assert central.board.banner(now).text == lost.text
+    card = central.card("chair-1")
+    assert not card.connected and card.connection_text.endswith(
+        "(connection lost); last heard with *** SpO2 89 %, limit ≤90")
+    # Silenced here, it stays on the banner, steady: the medium of chair 2 is what sounds.
+    central.board.silence_station("nurse.bo", now, "chair:chair-1")
+    assert central.sounding() == "medium"
+    # Back with its alarm over: the loss ends.
+    chair.device("spo2", 97)
+    central.deliver(chair.status())
+    assert not [a for a in central.board.station_alarms(central.now()) if a.key.startswith("chair")]
+
+
+def test_a_chair_lost_with_only_a_low_alarm_open_is_the_medium_loss_it_was(central):
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    chair.s.engine.audio_status(False, central.now(), "paplay: connection refused")
+    central.deliver(chair.status())
+    central.t(4)
+    central.deliver(chair.will())
+    (lost,) = central.board.station_alarms(central.now())
+    assert (lost.priority, lost.text) == (
+        Priority.MEDIUM, "Room 1: no connection to the chair; last heard with * Audio "
+                         "unavailable: visual only")
+
+
 def test_while_the_stations_own_bus_is_down_a_card_does_not_blame_the_chair(central):
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()
