@@ -62,6 +62,12 @@ PHYSIOLOGICAL = "physiological"
 TECHNICAL = "technical"
 PROMPT = "prompt"
 
+DEVICE_CHANGED = "device_changed"
+"""Another monitor's values came into the session (engine `_monitor_identity`)."""
+LATCHING_EVENTS = frozenset({DEVICE_CHANGED})
+"""Technical conditions that are events, not states: each is over the moment it is noticed, and
+latches until a nurse at the bedside resets it, as an unseen high excursion does."""
+
 Change = AlarmTransition | EventRecord
 
 DEFAULT_PAUSE_SECONDS = 120.0
@@ -132,8 +138,11 @@ class Occurrence:
 
     @property
     def latching(self) -> bool:
-        """Latching protects an excursion nobody has seen: high, physiological, never acknowledged."""
-        return self.category == PHYSIOLOGICAL and self.priority is Priority.HIGH and not self.seen
+        """Latching protects an excursion nobody has seen (high, physiological) and an event
+        nobody has seen (`LATCHING_EVENTS`): never acknowledged."""
+        return not self.seen and (
+            (self.category == PHYSIOLOGICAL and self.priority is Priority.HIGH)
+            or self.condition in LATCHING_EVENTS)
 
     @property
     def flashing(self) -> bool:

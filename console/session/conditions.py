@@ -151,6 +151,7 @@ _TECHNICAL_SHORT: Final = (
     ("Still no data from the device", "No device data: check monitor, cable"),
     ("Impossible value from the monitor", "Impossible monitor value: check sensor"),
     ("Monitor message not read", "Monitor message unread: check monitor"),
+    ("Another monitor is sending", "Another monitor: check patient, reset"),
 )
 
 

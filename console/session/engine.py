@@ -90,6 +90,7 @@ from console.records import (
     SessionOpened,
 )
 from console.session.alarms import (
+    DEVICE_CHANGED,
     PHYSIOLOGICAL,
     PROMPT,
     TECHNICAL,
@@ -248,6 +249,7 @@ class _State:
     unreadable_at: float | None = None     # mono time of the last message the decoder failed on
     implausible_at: float | None = None    # mono time of the last impossible value a device sent
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
+    monitor_source: str | None = None   # the device whose readings the session takes now
     discharged: bool = False
     ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
     # The newest committed values of each metric with their row ids (what `void` can take back).
@@ -437,6 +439,8 @@ class SessionEngine:
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
             engine._note_sent(reading)   # a resend answered after the restart is kept once
+            if obs.source != MANUAL:
+                state.monitor_source = obs.source
             if reading.is_demo_or_test or (row_id is not None and row_id in state.voided):
                 continue
             at = moment(obs.received_at)
@@ -461,7 +465,8 @@ class SessionEngine:
         # The device's and the speaker's stand when this console watches them again (R10: none
         # ended by the restart): a monitor silent or gone before the crash is so until its first
         # good frame (`_device_state_records`), and an acknowledgement given stays given.
-        outlive = {NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE}
+        # Another monitor's arrival stays latched until a nurse resets it, as it was.
+        outlive = {NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE, DEVICE_CHANGED}
         outlive |= {DEVICE_LOST, DEVICE_STALE} if reads_device else set()
         outlive |= {AUDIO_UNAVAILABLE} if reports_audio else set()
         restored, ended = engine.board.restore(
@@ -768,9 +773,36 @@ class SessionEngine:
             received_at=reading.received_at, entered_by=entered_by, channel=reading.channel,
             flags=reading.flags, confirmed=confirmed,
         )]
+        if reading.source != MANUAL:
+            records.extend(self._monitor_identity(reading, now))
         if not reading.is_demo_or_test:
             records.extend(self._accept(reading, now))
         return records
+
+    def _monitor_identity(self, reading: Reading, now: Moment) -> list[Record]:
+        """A reading from another device than the session's monitor: another monitor now sends
+        on this console's port (a replacement, or a network monitor's address given to another
+        bed; a walk: a leftover link of another simulator fed 1,449 foreign values into a
+        session as "monitor back"). Its values are kept and alarm as any (nothing handed to the
+        console is lost, and if it is this patient's they matter), and the change is a medium
+        technical alarm that latches until a nurse at the bedside resets it, having checked the
+        monitor is on this patient (`LATCHING_EVENTS`; the central cannot reset it). Rule: IEC
+        60601-1-8 6.1.2, a technical alarm condition for what makes the data untrustworthy.
+        A device that sends no identity is known by its port (`Reading.source`), so only a
+        change of what the devices say they are is seen."""
+        before, self._state.monitor_source = self._state.monitor_source, reading.source
+        if before is None or before == reading.source:
+            return []
+        return [
+            EventRecord(self.session_id, now.wall, "monitor_changed", ENGINE,
+                        {"from": before, "to": reading.source}),
+            *self.board.update(DEVICE_CHANGED, TECHNICAL, Raise(
+                Priority.MEDIUM, "Another monitor is sending: check that it is on this patient, "
+                                 "then reset",
+                detail=f"Values now come from {reading.source}; until now from {before}."),
+                now),
+            *self.board.update(DEVICE_CHANGED, TECHNICAL, None, now),
+        ]
 
     def enter_manual(self, metric_name: str, value: float, actor: str, now: Moment,
                      confirmed: bool = False) -> Verdict:

@@ -116,6 +116,26 @@ def test_every_hidden_high_alarm_is_named_on_the_header_with_its_value(qtbot, li
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_another_monitors_alarm_is_read_whole_in_the_equipment_field(qtbot, live, size):
+    """Another monitor's values came in: its latched alarm's row is read to its end beside
+    "Audio unavailable", in fewer words where the whole does not fit."""
+    from devices.reading import Reading
+
+    controller, journal, clock, log = live
+    for source in ("hl7:MON-A", "hl7:MON-B"):
+        now = clock.now()
+        controller._engine.ingest(Reading("heart_rate", 72, "/min", now.wall, now.wall, source),
+                                  now)
+        clock.advance(2)
+    controller.audio_status(False, "paplay: connection refused")
+    controller.tick()
+    window = shown_live_window(qtbot, live, size)
+    drawn = window.alarm_bar.equipment.drawn_texts()
+    assert len(drawn) == 2 and not any(text.endswith("…") for text in drawn), drawn
+    assert drawn[0].startswith("** Another monitor") and "reset" in drawn[0], drawn
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_tiles_keep_their_size_when_alarms_notes_and_an_entry_refusal_appear(qtbot, live, size):
     """Issue 11 item 13: nothing that appears elsewhere, and no text in a tile, moves a tile."""
     controller, journal, clock, log = live
