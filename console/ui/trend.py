@@ -383,6 +383,7 @@ class TrendPlot(QtWidgets.QWidget):
         self._markers_dirty = False
         self._view_dirty = True
         self._limits_dirty = True
+        self._relabel = False   # limit lines changed within the y ranges: lay their labels out
         self._lane_dirty = True
         self._overview_dirty = True
         self._limit_column = MIN_LIMIT_COLUMN_PX
@@ -941,6 +942,9 @@ class TrendPlot(QtWidgets.QWidget):
                 entry.line.setVisible(True)
         self._limits_dirty = False
         self._view_dirty = True   # a new limit may widen a y range; labels follow the ranges
+        # ... and a new line within the range needs its label too: a baseline's limits set at
+        # T0 were drawn unlabelled all session ("S ≥164" came only with a range change).
+        self._relabel = True
 
     def _draw_ranges(self) -> None:
         wanted_x = self._target_x_range()
@@ -955,9 +959,10 @@ class TrendPlot(QtWidgets.QWidget):
         for index in range(len(self.panels)):
             self._y_cores[index] = self._target_y_range(index)
             relabel = self._fit_y(index, force=first) or relabel
-        if relabel:
+        if relabel or self._relabel:
             for index in range(len(self.panels)):
                 self._layout_limit_labels(index)
+        self._relabel = False
         self._view_dirty = False
 
     def _target_x_range(self) -> tuple[float, float]:

@@ -136,6 +136,28 @@ def test_another_monitors_alarm_is_read_whole_in_the_equipment_field(qtbot, live
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_baselines_limit_lines_drawn_at_t0_are_labelled(qtbot, live, size):
+    """The window is open when T0 fixes the baseline: its limits (systolic 124 + 40, diastolic
+    78 + 25) were drawn as lines without labels for the whole session (a walk at 1920x1080;
+    labelled only when a y range changed, or in a window opened later)."""
+    controller, journal, clock, log = live
+    window = shown_live_window(qtbot, live, size)
+    for name, value in (("bp_systolic", 124), ("bp_diastolic", 78), ("heart_rate", 70),
+                        ("spo2", 98)):
+        controller.enter_manual(name, value)
+    for item in controller.view.phase.checklist:
+        if item.required:
+            assert controller.tick_item(item.id).done, item.id
+    assert controller.advance_phase().done and controller.view.t0 is not None
+    clock.advance(60)
+    controller.tick()
+    window.refresh()
+    window.trend.refresh()
+    assert window.trend.limit_labels(0) == ["S ≥200", "S ≥180", "S ≥164", "D ≥120", "D ≥110",
+                                            "D ≥103"]
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_tiles_keep_their_size_when_alarms_notes_and_an_entry_refusal_appear(qtbot, live, size):
     """Issue 11 item 13: nothing that appears elsewhere, and no text in a tile, moves a tile."""
     controller, journal, clock, log = live
