@@ -180,12 +180,12 @@ def _take_mllp(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split)
             )
             return len(buffer), False
         return pos, False
-    if end + 1 >= len(buffer) and not final:
-        # Wait for the 0x0D trailer so that it is not taken as garbage before the next frame.
-        return pos, False
+    # The frame is whole at its 0x1C: taken now, not when the next bytes come. Senders that
+    # omit the trailing 0x0D exist (a QA run: each message waited for the next one, its ACK and
+    # its SpO2 85 alarm 15 s late); a trailer that comes in the next read is a lone CR before
+    # the next frame's start, which the splitter passes over as it does any CR or LF there.
     out.frames.append(Frame(buffer[body:end], mllp=True))
     nxt = end + 1
-    # Senders that omit the trailing 0x0D exist; accept the frame either way.
     if buffer[nxt : nxt + 1] == MLLP_TRAILER:
         nxt += 1
     return nxt, True

@@ -42,7 +42,10 @@ def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
         # from what was dropped: the nurse's "not used" line must not count values in use.
         warnings = {r: n for r, n in counts.items() if r in KEPT_NOTICES}
         dropped = {r: n for r, n in counts.items() if r not in KEPT_NOTICES}
-        example = next((d.detail for d in event.dropped if d.reason not in REPEATS), "")
+        # The example says what was not used, when anything was: a message refused for its
+        # missing segment terminators had been logged with its unknown character set's warning.
+        example = next((d.detail for d in event.dropped if d.reason in dropped),
+                       next((d.detail for d in event.dropped if d.reason in warnings), ""))
         implausible = next((d.detail for d in event.dropped if d.reason == OUT_OF_HARD_RANGE), "")
         stored = engine.ingest_message(event.readings, now, dropped, example, event.url,
                                        warnings=warnings, implausible=implausible)

@@ -81,6 +81,20 @@ def test_mllp_frame_without_trailing_cr_is_accepted() -> None:
     assert [f.data for f in split.frames] == [MSG_A, MSG_B]
 
 
+def test_mllp_frame_is_taken_at_its_end_byte_not_when_the_next_bytes_come() -> None:
+    """A sender without the trailing 0x0D that waits for its ACK: each message had waited for
+    the next one (its ACK and its alarm a message late). The trailer may still come in the next
+    read: it is no garbage."""
+    framer = MllpFramer()
+    first = framer.push(b"\x0b" + MSG_A + b"\x1c")
+    assert [f.data for f in first.frames] == [MSG_A] and first.dropped == []
+    second = framer.push(b"\r" + mllp(MSG_B)[:-1])
+    assert [f.data for f in second.frames] == [MSG_B] and second.dropped == []
+    third = framer.push(b"\r")
+    assert third.frames == [] and third.dropped == []
+    assert framer.flush().dropped == []
+
+
 def test_bare_hl7_messages_end_at_the_next_msh_or_flush() -> None:
     framer = MllpFramer()
     first = framer.push(MSG_A + b"\n" + MSG_B)

@@ -38,6 +38,8 @@ def test_a_doubt_about_a_kept_value_is_logged_apart_from_what_was_dropped() -> N
                 if isinstance(r, EventRecord) and r.kind == "device_dropped"]
     assert logged.detail["counts"] == {"unknown-code": 1}
     assert logged.detail["kept_with_warnings"] == {"name-mismatch": 1}
+    # The example is of what was not used, though a warning came first.
+    assert logged.detail["example"] == "OBX 2: code 999999"
     assert [r.value for r in s.recorder.observations() if r.metric == "spo2"] == [97]
     assert describe_event("device_dropped", logged.detail) == (
         "Device /dev/ttyUSB0 values dropped (unknown-code 1); values kept with a warning "
