@@ -58,6 +58,9 @@ class Reading:
         flags: device flags carried as sent (`DEMO`, `TEST`, `QUES`, ...), and `AGE_UNKNOWN`
             where the decoder knows the value may be old. DEMO and TEST readings are never charted
             as patient data.
+        message: the id of the device message that carried it (HL7 MSH-10), "" when the format
+            has none: what tells a monitor's resend from a new message with the same values
+            (not logged, not compared).
     """
 
     metric: str
@@ -68,6 +71,7 @@ class Reading:
     source: str
     channel: str = ""
     flags: frozenset[str] = field(default_factory=frozenset)
+    message: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         # A flag is one word: the log keeps them space-separated and refuses one with a space in

@@ -62,6 +62,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from functools import partial
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -131,6 +132,9 @@ DEVICE_UNREADABLE = "device_unreadable"
 DEVICE_IMPLAUSIBLE = "device_implausible"
 DEVICE_RESENT = "device_resent"
 """The event of a monitor's resend of a message already logged (answered AA, kept once)."""
+LOGGED_MESSAGES = 1000
+"""Device message ids remembered to know a resend (~15 min of a monitor sending every second;
+HL7 senders resend at once, at most 3 times)."""
 UNREADABLE_HOLD_SECONDS = 60.0
 """How long "monitor message not read" stands after the last such message (then it ends)."""
 CLOCK_BEHIND = "clock_behind"
@@ -250,6 +254,10 @@ class _State:
     implausible_at: float | None = None    # mono time of the last impossible value a device sent
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
     monitor_source: str | None = None   # the device whose readings the session takes now
+    # The ids (HL7 MSH-10) of the device messages this run logged, by (source, id), the newest
+    # LOGGED_MESSAGES: a resend is known by its id (`SessionEngine._resent`).
+    logged_messages: OrderedDict[tuple[str, str], None] = field(default_factory=OrderedDict)
+    id_sources: set[str] = field(default_factory=set)   # devices this run logged an id of
     discharged: bool = False
     ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
     # The newest committed values of each metric with their row ids (what `void` can take back).
@@ -651,6 +659,10 @@ class SessionEngine:
             return False
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
+        # Of several messages in one read, those logged already are kept once.
+        resent = [r for r in readings if self._message_logged(r)]
+        if resent and len(resent) < len(readings):
+            readings = [r for r in readings if not self._message_logged(r)]
         # A message with drops or doubts is never taken for a resend: they are logged, and a
         # decoder failure raises its alarm (a resend of it is answered as the first was).
         if not held_again and not dropped and not warnings and self._resent(readings):
@@ -664,6 +676,11 @@ class SessionEngine:
                                "logged (its answer was lost): kept once"}))
             return step.saved
         with self._step(now) as step:
+            if resent:
+                step.records.append(EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, {
+                    "device": device, "values": len(resent),
+                    "message": "The monitor sent a message again whose values are already "
+                               "logged (its answer was lost): kept once"}))
             # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
             # heart rate of the same message too (`_ecg_heart_rate_current`).
             for reading in sorted(readings, key=lambda r: r.metric == "pulse_rate"):
@@ -679,19 +696,46 @@ class SessionEngine:
                 step.records.extend(self._unreadable(now, example))
             if dropped and dropped.get(OUT_OF_HARD_RANGE):
                 step.records.extend(self._implausible(now, implausible or example))
+        if step.saved:
+            self._note_messages(readings)
         return step.saved and not held_again
 
     def _resent(self, readings: Sequence[Reading]) -> bool:
-        """Every reading of the message is its stream's last logged one, value and measured time
-        alike: the monitor sent the message again. One new value among them makes it a new
-        message (a monitor re-reports an unchanged slow value with its old time; each is kept).
-        An NIBP the monitor repeats in every message with its own time tells nothing (it is
-        dropped as a repeat anyway): a message of repeated NIBP alone is no resend."""
+        """The monitor sent the message again (its answer was lost).
+
+        Known by its id (HL7 MSH-10: a resend keeps it) once this run has logged a message of
+        that device with one: a resend of any message of the last LOGGED_MESSAGES, not only the
+        last (a resend after eight newer messages had been logged again, its SpO2 97 ending a
+        high SpO2 86 alarm); and a new message is new whatever its values (a monitor stamping to
+        the minute sent 40 messages of steady values: 39 were taken for resends and not logged,
+        and no RR for 20 s raised a false high alarm). Otherwise (a format without ids, or the
+        first message after a restart, whose ids this run never saw): every reading of the
+        message is its stream's last logged one, value and measured time alike. One new value
+        among them makes it a new message (a monitor re-reports an unchanged slow value with its
+        old time; each is kept). An NIBP the monitor repeats in every message with its own time
+        tells nothing (it is dropped as a repeat anyway): a message of repeated NIBP alone is no
+        resend."""
+        if readings and all(r.message and r.source in self._state.id_sources for r in readings):
+            return all(self._message_logged(r) for r in readings)
         told = [r for r in readings if not self._known_nibp(r)]
         return bool(told) and all(
             r.measured_at is not None and r.source != MANUAL
             and self._state.last_sent.get((r.metric, r.source, r.channel)) == (r.value, r.measured_at)
             for r in told)
+
+    def _message_logged(self, reading: Reading) -> bool:
+        return bool(reading.message) and (reading.source, reading.message) in \
+            self._state.logged_messages
+
+    def _note_messages(self, readings: Sequence[Reading]) -> None:
+        logged = self._state.logged_messages
+        for reading in readings:
+            if reading.message and reading.source != MANUAL:
+                logged[(reading.source, reading.message)] = None
+                logged.move_to_end((reading.source, reading.message))
+                self._state.id_sources.add(reading.source)
+        while len(logged) > LOGGED_MESSAGES:
+            logged.popitem(last=False)
 
     def _known_nibp(self, reading: Reading) -> bool:
         key = _nibp_key(reading)

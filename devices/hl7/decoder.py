@@ -750,6 +750,7 @@ class _Observations:
             source=self.msg.source,
             channel=channel,
             flags=flags | self.msg.flags,
+            message=self.msg.msh(10).strip(),
         )
         stamp, notice = unusable
         if stamp and enclosing is None and metric in BP_METRICS and self.unplaced is not None:

@@ -627,3 +627,10 @@ def test_an_nibp_with_its_own_time_passes_every_message_to_the_engine_to_dedupli
     results = [feed_all(decoder, b"\x0b" + message(row) + b"\x1c\r") for _ in (1, 2)]
     assert [[(r.value, r.measured_at) for r in m.readings] for m in results] == [
         [(118, utc(2024, 1, 1, 11, 30))]] * 2
+
+
+def test_each_reading_carries_its_messages_control_id() -> None:
+    """MSH-10 is what tells a monitor's resend from a new message with the same values (the
+    engine's `_resent`): a message stamped to the minute was otherwise taken for a resend."""
+    result = decode(message(SPO2.format(v=97), msh=MSH.replace("|C1|", "|QR017|")))
+    assert [r.message for r in result.readings] == ["QR017"]

@@ -119,3 +119,67 @@ def test_a_message_of_repeated_nibp_alone_is_no_resend():
         assert s.engine.ingest_message(nibp_rows(s, cuff), s.now())
     assert s.recorder.events("device_resent") == []
     assert len(s.recorder.writes) - writes <= 1   # at most a prompt, not a row a message
+
+
+def with_id(readings: list[Reading], control_id: str) -> list[Reading]:
+    """The readings of one HL7 message whose MSH-10 is `control_id`."""
+    return [Reading(r.metric, r.value, r.unit, r.measured_at, r.received_at, r.source,
+                    message=control_id) for r in readings]
+
+
+def test_messages_stamped_to_the_minute_are_each_logged_and_rr_never_goes_missing():
+    """A QA run: a steady patient, one message a second, each with its own MSH-10, stamped to
+    the minute (HL7 DTM allows it): 39 of 40 were taken for resends of the first and not logged,
+    and "No respiratory rate for 20 s" raised a high alarm while RR 14 came every second."""
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    minute = s.now().wall.replace(second=0, microsecond=0)
+    for n in range(40):
+        now = s.now()
+        sent = [Reading(name, value, metric(name).unit, minute, now.wall, "hl7:MON",
+                        message=f"QR{n:03d}")
+                for name, value in (("heart_rate", 72), ("spo2", 97), ("resp_rate", 14))]
+        assert s.engine.ingest_message(sent, now)
+        s.engine.tick(s.clock.advance(1))
+    assert len(stored(s, "resp_rate")) == 40 and len(stored(s, "spo2")) == 40
+    assert s.recorder.events("device_resent") == []
+    assert [o.condition for o in s.engine.alarms()] == []
+
+
+def test_a_resend_of_an_older_message_is_kept_once_and_ends_no_alarm():
+    """A monitor resends a message whose answer it lost after eight newer ones were logged: it
+    had been logged again, its SpO2 97 taken as the value now, ending a high SpO2 86 alarm."""
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    first = with_id(message(s, {"spo2": 97, "heart_rate": 80}), "A")
+    assert s.engine.ingest_message(first, s.now())
+    for n in range(8):
+        s.engine.tick(s.clock.advance(1))
+        assert s.engine.ingest_message(with_id(message(s, {"spo2": 86, "heart_rate": 80}),
+                                               f"B{n}"), s.now())
+    assert [o.condition for o in s.engine.alarms()] == ["spo2_low"]
+    s.engine.tick(s.clock.advance(1))
+    again = [Reading(r.metric, r.value, r.unit, r.measured_at, s.now().wall, r.source,
+                     message="A") for r in first]
+    assert s.engine.ingest_message(again, s.now())   # AA: it is on disk
+    assert stored(s, "spo2") == [97] + [86] * 8
+    assert s.engine.latest("spo2").reading.value == 86
+    (alarm,) = s.engine.alarms()
+    assert alarm.condition == "spo2_low" and alarm.state.value == "active"
+    assert len(s.recorder.events("device_resent")) == 1
+
+
+def test_a_resend_read_together_with_the_next_message_is_kept_once_and_the_next_logged():
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    first = with_id(message(s, {"spo2": 97}), "A")
+    assert s.engine.ingest_message(first, s.now())
+    s.engine.tick(s.clock.advance(1))
+    nxt = with_id(message(s, {"spo2": 95}), "B")
+    assert s.engine.ingest_message([*first, *nxt], s.now())
+    assert stored(s, "spo2") == [97, 95]
+    (event,) = s.recorder.events("device_resent")
+    assert event.detail["values"] == 1
