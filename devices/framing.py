@@ -312,6 +312,19 @@ class MllpFramer:
         self._buffer = b""
         return result
 
+    def quiet(self) -> Split:
+        """The line has gone quiet: a bare message whose last segment has ended is whole.
+
+        Bare HL7 marks no end: a message was taken only when the next one began, so a sender
+        that waits for its ACK got none, and a monitor sending every few minutes (NIBP alone)
+        alarmed that late (a QA run: SpO2 85 raised 15 s late, with a false "no data" alarm
+        meanwhile). An MLLP frame, or a bare message cut inside a segment, still waits.
+        """
+        held = self._buffer
+        if not held.lstrip(b"\r\n\t \x00").startswith(b"MSH|") or not held.endswith((b"\r", b"\n")):
+            return Split(rest=held)
+        return self.flush()
+
 
 # ---------------------------------------------------------------------------------------------
 # Lines
@@ -490,6 +503,12 @@ class Framer(Protocol):
     def flush(self) -> Split: ...
 
 
+class QuietEnds(Protocol):
+    """A framer whose frames may end by the line going quiet (bare HL7)."""
+
+    def quiet(self) -> Split: ...
+
+
 FrameDecode = Callable[[Frame, datetime], DecodeResult]
 
 
@@ -511,6 +530,13 @@ class FramedDecoder:
     def flush(self, received_at: datetime) -> DecodeResult:
         """End of stream: decode what the framer can complete without a terminator."""
         return self._run(self._framer.flush, received_at)
+
+    def quiet(self, received_at: datetime) -> DecodeResult:
+        """The line went quiet (`QUIET_END_SECONDS`): decode a frame that ends by silence."""
+        framer = self._framer
+        if not isinstance(framer, MllpFramer):
+            return DecodeResult()
+        return self._run(framer.quiet, received_at)
 
     def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
         result = DecodeResult()

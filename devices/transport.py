@@ -97,6 +97,10 @@ FRAME_REJECTIONS = frozenset({
 such a frame does not prove the device is there, so it neither connects nor feeds the watchdog."""
 
 READ_TIMEOUT_SECONDS = 0.1
+QUIET_END_SECONDS = 0.5
+"""A line quiet this long after bytes came ends a frame that only silence ends (bare HL7,
+`MllpFramer.quiet`): long beside a pause between a message's segments on a serial line, short
+beside a monitor's one message a second."""
 """How long one read waits: bounds how late the watchdog and stop() react."""
 WRITE_TIMEOUT_SECONDS = 1.0
 """A reply write that cannot complete in this time means the peer is gone (or not draining)."""
@@ -366,6 +370,7 @@ class DeviceConnection:
         self._conversation: Conversation | None = None   # the decoder, when it must be spoken to
         self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
         self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
+        self._bytes_at: float | None = None   # when bytes last came, until the quiet end is tried
         self._capture: BinaryIO | None = None
         # Answers owed to the device, in message order: (reply, its event's ticket or None for an
         # answer that does not wait, monotonic time it was owed). Worker thread only.
@@ -479,6 +484,13 @@ class DeviceConnection:
                 return
             result = decoder.feed(data, self._wall())
             self._report(result, now, self._owe(result.replies, now))
+            self._bytes_at = now
+        elif self._bytes_at is not None and now - self._bytes_at >= QUIET_END_SECONDS:
+            self._bytes_at = None
+            quiet = getattr(self._decoder, "quiet", None)
+            if quiet is not None:
+                result = quiet(self._wall())
+                self._report(result, now, self._owe(result.replies, now))
         self._send_owed(port, now)
         self._send_outgoing(port, now)
         if (

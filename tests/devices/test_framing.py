@@ -95,6 +95,19 @@ def test_mllp_frame_is_taken_at_its_end_byte_not_when_the_next_bytes_come() -> N
     assert framer.flush().dropped == []
 
 
+def test_a_bare_message_is_whole_when_the_line_goes_quiet_after_its_last_segment() -> None:
+    framer = MllpFramer()
+    assert framer.push(MSG_A).frames == []          # bare: no end mark, it waits
+    assert [f.data for f in framer.quiet().frames] == [MSG_A]
+    assert framer.pending == b""
+    # Cut inside a segment, or an MLLP frame not yet ended: silence completes neither.
+    assert framer.push(MSG_B[:-5]).frames == [] and framer.quiet().frames == []
+    assert framer.pending == MSG_B[:-5]
+    framer = MllpFramer()
+    assert framer.push(b"\x0b" + MSG_A).frames == [] and framer.quiet().frames == []
+    assert framer.pending == b"\x0b" + MSG_A
+
+
 def test_bare_hl7_messages_end_at_the_next_msh_or_flush() -> None:
     framer = MllpFramer()
     first = framer.push(MSG_A + b"\n" + MSG_B)

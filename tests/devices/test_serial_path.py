@@ -185,7 +185,7 @@ def test_a_bare_message_cut_by_the_next_ones_msh_reads_live_as_from_a_file(
     # A Comen monitor (bare HL7) started again inside a message; the next message follows
     # without a CR. The reader must split what it reads as the decoder splits the whole stream.
     stream, kept, _ = restarted_mid_message(samples_dir)
-    whole = feed_all(HL7Decoder(), stream)
+    whole = feed_all(HL7Decoder(), stream + kept)
     sink = PtySink()
     stoppers.append(sink.close)
     stats = PlayerStats()
@@ -194,16 +194,42 @@ def test_a_bare_message_cut_by_the_next_ones_msh_reads_live_as_from_a_file(
     stoppers.append(conn.stop)
     conn.start()
     events.wait_state(S.CONNECTING)
-    # A bare message ends where the next begins: a third one's start completes the second.
+    # A bare message ends where the next begins: a third one's start completes the second, and
+    # the third ends when the line goes quiet after it.
     sink.write(stream + kept, threading.Event(), stats)
     events.wait_for(lambda e: len(events.readings()) >= len(whole.readings), what="the readings")
     assert events.readings() == whole.readings
     assert events.dropped() == whole.dropped
-    # Each message is answered: the cut one with the rows it kept, the next one whole.
+    # Each message is answered: the cut one with the rows it kept, the next ones whole.
     deadline = time.monotonic() + 5
-    while stats.acks < 2 and time.monotonic() < deadline:
+    while stats.acks < 3 and time.monotonic() < deadline:
         sink.wait(0.05, stats)
-    assert stats.acks == 2
+    assert stats.acks == 3
+
+
+def test_a_lone_bare_message_is_read_and_answered_when_the_line_goes_quiet(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    """Bare HL7 marks no end: a message waited for the next one to begin, so a sender waiting
+    for its ACK got none, and its SpO2 85 alarmed 15 s late (a QA run)."""
+    message = (b"MSH|^~\\&|MON||||||ORU^R01|Q1|P|2.6\rOBR|1|||182777000^monitoring^SNOMED-CT"
+               b"\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|85|262688^MDC_DIM_PERCENT"
+               b"^MDC|||||R\r")
+    sink = PtySink()
+    stoppers.append(sink.close)
+    stats = PlayerStats()
+    events = EventLog()
+    conn = DeviceConnection(sink.path, "hl7", events, wall=lambda: RX)
+    stoppers.append(conn.stop)
+    conn.start()
+    events.wait_state(S.CONNECTING)
+    sink.write(message, threading.Event(), stats)
+    got = events.wait_for(lambda e: bool(e.readings), timeout=3, what="the SpO2 reading")
+    assert [(r.metric, r.value) for r in got.readings] == [("spo2", 85.0)]
+    deadline = time.monotonic() + 3
+    while stats.acks < 1 and time.monotonic() < deadline:
+        sink.wait(0.05, stats)
+    assert stats.acks == 1
 
 
 # -------------------------------------------------------------------------- the other formats
