@@ -147,11 +147,11 @@ _UNIT_AFTER_VALUE: Final = re.compile(r"(?<=[0-9])(/min| %)")
 
 
 def brief_row_text(occurrence: Occurrence) -> str:
-    """`compact_row_text` without the marks, the limit, the unit and the operator's state: the
-    vital and its value ("RR 5", "SpO2 88"), and "latched" for an excursion that ended unseen."""
+    """`compact_row_text` without the marks, the limit, the unit and the state: the vital and
+    its value ("RR 5", "SpO2 88"). At 1366x768 "*** Systolic 215 (latched)" was cut in its
+    word "latched"; the header's tooltip has the whole."""
     message = short_message(occurrence.condition, occurrence.message).split(", limit ")[0]
-    message = _UNIT_AFTER_VALUE.sub("", message)
-    return message + " (latched)" if occurrence.state is AlarmState.LATCHED else message
+    return _UNIT_AFTER_VALUE.sub("", message)
 
 
 def shown_ids(fields: Sequence[AlarmField]) -> list[int]:

@@ -115,6 +115,21 @@ def test_every_hidden_high_alarm_is_named_on_the_header_with_its_value(qtbot, li
     assert "limit ≤8" in header.toolTip() and "limit ≥200" in header.toolTip()
 
 
+def test_a_hidden_latched_high_is_named_whole_beside_a_count_of_two_priorities(qtbot, live):
+    """A walk on X at 1366x768: "+2 more: 1 high, 1 medium · *** Systolic 215 (la…": the state
+    of a hidden high is left to the tooltip, its vital and value are read."""
+    controller, journal, clock, log = live
+    _two_high_alarms(controller, clock)          # systolic 205 and SpO2 88, high
+    controller.enter_manual("bp_systolic", 128)   # the systolic ends unseen: latched
+    controller.enter_manual("resp_rate", 5, confirmed=True)
+    controller.enter_manual("heart_rate", 135)
+    controller.enter_manual("spo2", 92)           # SpO2 down to medium, held high unseen
+    controller.tick()
+    window = shown_live_window(qtbot, live, (1366, 768))
+    drawn = window.alarm_bar.patient.header.text()
+    assert "Systolic 205" in drawn and not drawn.endswith("…"), drawn
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_another_monitors_alarm_is_read_whole_in_the_equipment_field(qtbot, live, size):
     """Another monitor's values came in: its latched alarm's row is read to its end beside
