@@ -659,19 +659,20 @@ class SessionEngine:
             return False
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
-        # Of several messages in one read, those logged already are kept once.
+        # The messages of a read that are logged already (known by their ids) are kept once.
         resent = [r for r in readings if self._message_logged(r)]
-        if resent and len(resent) < len(readings):
+        if resent:
             readings = [r for r in readings if not self._message_logged(r)]
         # A message with drops or doubts is never taken for a resend: they are logged, and a
         # decoder failure raises its alarm (a resend of it is answered as the first was).
-        if not held_again and not dropped and not warnings and self._resent(readings):
+        if not held_again and not dropped and not warnings and (
+                (resent and not readings) or self._resent(readings)):
             # Its readings are on disk: the AA is due again, the rows are not (the answer to the
             # first send was lost, or the console stopped between its commit and its answer; an
             # HL7 sender resends the same message until answered). Logged, never silent.
             with self._step(now) as step:
                 step.records.append(EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, {
-                    "device": device, "values": len(readings),
+                    "device": device, "values": len(resent) + len(readings),
                     "message": "The monitor sent a message again whose values are already "
                                "logged (its answer was lost): kept once"}))
             return step.saved

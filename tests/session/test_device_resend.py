@@ -165,6 +165,7 @@ def test_a_resend_of_an_older_message_is_kept_once_and_ends_no_alarm():
                      message="A") for r in first]
     assert s.engine.ingest_message(again, s.now())   # AA: it is on disk
     assert stored(s, "spo2") == [97] + [86] * 8
+    assert s.recorder.events("device_resent")[0].detail["values"] == 2
     assert s.engine.latest("spo2").reading.value == 86
     (alarm,) = s.engine.alarms()
     assert alarm.condition == "spo2_low" and alarm.state.value == "active"
@@ -183,3 +184,15 @@ def test_a_resend_read_together_with_the_next_message_is_kept_once_and_the_next_
     assert stored(s, "spo2") == [97, 95]
     (event,) = s.recorder.events("device_resent")
     assert event.detail["values"] == 1
+
+
+def test_a_resend_with_a_value_the_decoder_dropped_is_kept_once_and_its_drop_logged():
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    first = with_id(message(s, {"spo2": 97}), "A")
+    assert s.engine.ingest_message(first, s.now(), dropped={"unknown-code": 1}, example="x")
+    s.engine.tick(s.clock.advance(1))
+    assert s.engine.ingest_message(first, s.now(), dropped={"unknown-code": 1}, example="x")
+    assert stored(s, "spo2") == [97]
+    assert len(s.recorder.events("device_dropped")) == 2
