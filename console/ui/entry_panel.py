@@ -39,6 +39,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session.engine import OBSERVED
 from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
+from console.ui.wheel_guard import guard_wheel
 from console.ui import theme
 from console.ui.controller import SessionController
 from protocols.vitals import (
@@ -485,6 +486,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         score.setSpecialValueText("—")   # EMPTY_SCORE: nothing set yet
         score.setValue(EMPTY_SCORE)
         score.setMinimumWidth(score.fontMetrics().horizontalAdvance("92") + 48)
+        guard_wheel(score)   # a score changes by the nurse's keys, not a scroll in passing
         score.lineEdit().returnPressed.connect(lambda: self._record_score(name, score))
         record = QtWidgets.QPushButton("Record")
         record.setObjectName(f"{object_name}_record")

@@ -33,6 +33,7 @@ from console.session.start_checks import (
 )
 from console.store import LogError
 from console.ui import theme
+from console.ui.wheel_guard import guard_wheel
 from protocols.vitals import METRICS
 from devices.formats import FORMATS
 from devices.profiles import Catalogue, default_catalogue
@@ -391,6 +392,9 @@ class StartScreen(QtWidgets.QWidget):
         self.format_message = self._message()
         self.format_message.setProperty("role", "hint")
         self._add_row(right, "&Monitor", self.format_combo, self.format_message)
+
+        guard_wheel(self.protocol_combo, self.dose_combo, self.session_spin, self.port_combo,
+                    self.format_combo)
 
         self.test_button = QtWidgets.QPushButton("&Test connection")
         self.test_button.setObjectName("test")

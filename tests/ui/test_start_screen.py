@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.ui.start_screen import MANUAL_ENTRY, StartRequest, StartScreen
 from devices.simulator import start_in_thread
@@ -456,3 +456,37 @@ def test_a_monitor_that_must_be_asked_is_tested_through_its_profile_and_the_answ
     finally:
         screen.stop_test()
         device.stop()
+
+
+def wheel_over(widget: QtWidgets.QWidget, steps: int = -1) -> None:
+    """One notch of the mouse wheel with the pointer over `widget` (down for a negative step)."""
+    centre = QtCore.QPointF(widget.rect().center())
+    event = QtGui.QWheelEvent(centre, QtCore.QPointF(widget.mapToGlobal(centre.toPoint())),
+                              QtCore.QPoint(), QtCore.QPoint(0, 120 * steps),
+                              QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                              QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    QtWidgets.QApplication.sendEvent(widget, event)
+
+
+def test_scrolling_over_the_choosers_changes_none_of_them(qtbot, make_screen):
+    """A walk on X: scrolling the page with the pointer over "Monitor" switched it from hl7 to
+    intellivue without a word. A chooser takes the wheel only once the nurse has focused it."""
+    screen = make_screen()
+    choose_protocol(screen, "esketamine")
+    choosers = (screen.protocol_combo, screen.dose_combo, screen.session_spin,
+                screen.format_combo)
+    before = [c.currentIndex() if isinstance(c, QtWidgets.QComboBox) else c.value()
+              for c in choosers]
+    screen.activateWindow()   # offscreen, the window must be active for focus to be given
+    qtbot.waitUntil(screen.isActiveWindow, timeout=2000)
+    screen.nurse_edit.setFocus()
+    for chooser in choosers:
+        wheel_over(chooser)
+    after = [c.currentIndex() if isinstance(c, QtWidgets.QComboBox) else c.value()
+             for c in choosers]
+    assert after == before
+    # Focused, the wheel works as the nurse expects.
+    screen.session_spin.setFocus()
+    qtbot.waitUntil(screen.session_spin.hasFocus, timeout=2000)
+    wheel_over(screen.session_spin, steps=1)
+    assert screen.session_spin.value() == before[2] + 1
