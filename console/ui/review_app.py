@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from console.clock import Clock, SystemClock
 from console.paths import default_db_path
@@ -111,16 +111,26 @@ def build(args: argparse.Namespace, dialogs: ReviewDialogs | None = None,
                                 "prescriber or administrator")
     protocols = load_protocols(default_protocol_dirs()).protocols
     if access is None:
-        return build_review_window(db, clock, protocols, VERSION, dialogs=dialogs)
+        return with_close_keys(build_review_window(db, clock, protocols, VERSION,
+                                                   dialogs=dialogs))
     from console.identity import IdentityError  # noqa: PLC0415 - a log with accounts only
 
     try:
-        return build_review_window(db, clock, protocols, VERSION, dialogs=dialogs,
-                                   access=access,
-                                   lock_after_s=60.0 * getattr(args, "lock_after",
-                                                               DEFAULT_LOCK_AFTER_S / 60.0))
+        return with_close_keys(build_review_window(
+            db, clock, protocols, VERSION, dialogs=dialogs, access=access,
+            lock_after_s=60.0 * getattr(args, "lock_after", DEFAULT_LOCK_AFTER_S / 60.0)))
     except IdentityError as exc:   # e.g. disabled between the sign-in and the first read
         raise ReviewRefused(f"the review was not opened: {exc}") from exc
+
+
+def with_close_keys(window: ReviewWindow) -> ReviewWindow:
+    """Ctrl+W and Ctrl+Q close the review: it opens maximized over the live console, and where
+    the window manager draws no title bar (a kiosk station, a walk on X) nothing closed it; the
+    console's alarms were behind it until its process was ended."""
+    # Written out: the platform's standard Close is Ctrl+F4 on some desktops.
+    for keys in ("Ctrl+W", "Ctrl+Q"):
+        QtGui.QShortcut(QtGui.QKeySequence(keys), window, window.close)
+    return window
 
 
 def main(argv: list[str]) -> int:

@@ -768,6 +768,23 @@ def test_review_command_opens_the_window_on_the_log(built_log, qtbot):
     window.close_log()
 
 
+def test_ctrl_w_and_ctrl_q_close_the_review(built_log, qtbot):
+    """It opens maximized over the live console; with no title bar (a kiosk station, a walk on
+    X) nothing closed it but ending its process."""
+    from console.ui.review_app import build, parser
+
+    path, _ = built_log
+    for key in (QtCore.Qt.Key.Key_W, QtCore.Qt.Key.Key_Q):
+        window = build(parser().parse_args(["--db", str(path)]))
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        qtbot.keyClick(window, key, QtCore.Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
+        window.close_log()
+
+
 def test_the_console_menu_opens_the_review_of_its_log(log_copy, qtbot):
     from console.cli import gui_parser
     from console.ui.app import build
