@@ -72,11 +72,13 @@ def _clock(seconds: float) -> str:
 
 
 def countdown(rest: Rest, now: datetime) -> str:
-    """The row's lead while the rest runs: "Rest 3:12 more (until 10:47) · "; '' once over."""
+    """The row's lead while the rest runs: "Rest 3:12 more (until 10:47:05) · "; '' once over.
+    The end to the second: "until 13:49" read as over at 13:49:07, and the device was refused
+    until 13:49:49 (a walk on X)."""
     left = rest.left_s(now)
     if left <= 0:
         return ""
-    return f"Rest {_clock(left)} more (until {rest.ends_at.astimezone():%H:%M}) · "
+    return f"Rest {_clock(left)} more (until {rest.ends_at.astimezone():%H:%M:%S}) · "
 
 
 def early_question(rest: Rest, item_id: str, now: datetime) -> str:

@@ -80,7 +80,7 @@ def test_the_next_device_counts_its_rest_down():
     rest = device_rest.rest_before(ESKETAMINE, s.engine.details, ticked, "device-2")
     assert rest is not None
     s.t(start + 1 * MIN + 48.5)
-    assert device_rest.countdown(rest, s.now().wall) == "Rest 3:12 more (until 09:05) · "
+    assert device_rest.countdown(rest, s.now().wall) == "Rest 3:12 more (until 09:05:00) · "
     s.t(start + 5 * MIN)
     assert device_rest.countdown(rest, s.now().wall) == ""
     assert device_rest.rest_before(ESKETAMINE, s.engine.details, ticked, "device-1") is None   # ticked already

@@ -417,7 +417,7 @@ def test_device_2_counts_its_rest_down_and_asks_why_when_ticked_early(qtbot, liv
     clock.advance(108)
     panel.refresh()
     row = device_row(panel, "device-2")
-    assert panel.items.item(row).text().startswith("Rest 3:12 more (until 09:05) · Device 2")
+    assert panel.items.item(row).text().startswith("Rest 3:12 more (until 09:05:00) · Device 2")
     panel.items.setCurrentRow(row)
     panel.items.setFocus()
     answers.reply = "LOT-2"   # the lot, then no reason: Cancel
