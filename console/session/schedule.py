@@ -75,7 +75,10 @@ class Schedule:
             )
         anchor = t0 or phase_start
         for minutes in check.at_minutes_after_t0:
-            name = f"{check.name} at T+{minutes:g}"
+            # A check named for its time already ("BP at T+40") is not named twice: the header
+            # read "Next vitals: BP at T+40 at T+40 34:33 min" (a walk on X).
+            when = f" at T+{minutes:g}"
+            name = check.name if check.name.endswith(when) else f"{check.name}{when}"
             self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
 
     def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:

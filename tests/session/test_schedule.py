@@ -72,3 +72,18 @@ def test_a_vital_named_with_brackets_is_not_bracketed_twice_in_a_prompt():
     s.t(60 * MIN)
     texts = [o.message for o in s.engine.alarms() if "MOAA/S" in o.message]
     assert texts and all("(MOAA/S)" not in t and "Sedation: MOAA/S" in t for t in texts), texts
+
+
+def test_a_check_named_for_its_time_is_not_named_twice():
+    """Esketamine's "BP at T+40": the header read "Next vitals: BP at T+40 at T+40 34:33 min"."""
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    s = Session(load_protocol(builtin_protocols_dir() / "esketamine.toml"))
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done   # T0
+    start = s.now().mono - s.origin
+    while s.engine.phase.name.split()[0] != "Observation":
+        assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done
+    s.t(start + 40 * MIN)
+    assert ("vitals_due:BP at T+40", "info", "active") in s.shown()
+    names = [d.name for d in s.engine.due(s.now())]
+    assert "BP at T+40" in names and not any("T+40 at T+40" in n for n in names), names
