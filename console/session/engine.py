@@ -1563,6 +1563,14 @@ class SessionEngine:
 
     # ---- discharge ---------------------------------------------------------------------------
 
+    def discharge_wait_s(self, now: Moment) -> float | None:
+        """Seconds until the discharge gate's time from T0 has run (esketamine: 2 h from the
+        first device); None when it has run, or the gate has none, or no dose was given."""
+        minutes, since = self.protocol.discharge.min_minutes_from_t0, self.times(now).since_t0_s
+        if minutes is None or since is None or since >= minutes * 60:
+            return None
+        return minutes * 60 - since
+
     def discharge_blockers(self, now: Moment) -> list[str]:
         gate, state = self.protocol.discharge, self._state
         reasons = []
@@ -1577,11 +1585,10 @@ class SessionEngine:
             reasons.extend(f"Alarm not resolved: {o.message}" for o in self.board.occurrences()
                            if o.category == PHYSIOLOGICAL)
         if gate.min_minutes_from_t0 is not None:
-            since = self.times(now).since_t0_s
-            left = gate.min_minutes_from_t0 * 60 - (since if since is not None else 0.0)
+            left = self.discharge_wait_s(now)
             if state.t0 is None:
                 reasons.append("No dose was given: T0 is not set")
-            elif left > 0:
+            elif left is not None:
                 reasons.append(f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
                                f"first dose: {format_duration(left)} left")
         if gate.refuse_while_bp_rising:

@@ -177,6 +177,10 @@ class LiveWindow(QtWidgets.QWidget):
         else:
             next_due = "none scheduled"
         left = times.phase_remaining_s
+        # In the Discharge phase before the gate's time (the observation moved on early), the
+        # header said "Phase left —" with 1:53 h of it to run (a walk on X): it says when.
+        wait = engine.discharge_wait_s(now) if engine.phase.kind is PhaseKind.DISCHARGE else None
+        discharge = f"    Discharge in {format_duration(wait)}" if wait is not None else ""
         if left is None:
             phase_left = "—"
         elif left >= 0:
@@ -189,7 +193,7 @@ class LiveWindow(QtWidgets.QWidget):
         # checklist's tooltip and in the trend's phase band too.
         self.timers.set_giving_way(
             "", engine.phase.name,
-            f"   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}"
+            f"   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}{discharge}"
             f"    Next vitals: {next_due}")
         dosing = [p.id for p in engine.protocol.phases if p.kind is PhaseKind.DOSING]
         line = dose_line(engine.protocol, engine.details, engine.phase.kind,

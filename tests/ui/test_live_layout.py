@@ -377,3 +377,23 @@ def test_the_devices_technical_alarms_keep_what_to_do_in_sight(qtbot, live, size
     assert not drawn.endswith("…"), drawn
     assert drawn in ("** Still no data from the device: check the monitor, its cable and its "
                      "settings", "** No device data: check monitor, cable")
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_discharge_phase_before_the_gates_time_says_when_discharge_may_be(
+        qtbot, live_esketamine, size):
+    """Observation moved on early: the header read "Phase left —" while the gate still held the
+    discharge for 1:53 h (a walk on X)."""
+    controller, journal, clock, log = live_esketamine
+    assert controller.advance_phase(override_reason="test").done            # the devices: T0
+    clock.advance(7 * 60)
+    while controller.view.phase.kind.value != "discharge":
+        assert controller.advance_phase(override_reason="test").done
+    controller.tick()
+    window = shown_live_window(qtbot, live_esketamine, size)
+    assert "Phase left —    Discharge in 1:53 h" in window.timers.full_text()
+    assert "Discharge in 1:53 h" in window.timers.text()   # in sight, not given way
+    clock.advance(113 * 60)
+    controller.tick()
+    window.refresh()
+    assert "Discharge in" not in window.timers.full_text()
