@@ -155,6 +155,29 @@ _TECHNICAL_SHORT: Final = (
 )
 
 
+# A vitals prompt's list of what is missing, said first and with the vitals' short names: at
+# 1366x768 "Vitals due: Sedation and breathing (Sedation: M…" lost what was due (a walk on X).
+_PROMPT = re.compile(r"Vitals (due|overdue by \d+ min): (.*) \(([^()]*)\)")
+
+
+def _listed_short(listed: str) -> str:
+    """A vital as a prompt lists it ("Sedation: MOAA/S", "Systolic BP") in its short name."""
+    for m in METRICS.values():
+        if listed == m.label.replace(" (", ": ").removesuffix(")"):
+            return m.short or m.label.rsplit("(", 1)[-1].rstrip(")")
+    return listed
+
+
+def _short_prompt(message: str) -> str | None:
+    found = _PROMPT.fullmatch(message)
+    if found is None:
+        return None
+    when, check, listed = found.groups()
+    lead = "Due" if when == "due" else when.replace("overdue by", "Overdue")
+    # The vitals first: where even this is cut, the check's name gives way, not what is due.
+    return f"{lead}: {', '.join(_listed_short(x) for x in listed.split(', '))} · {check}"
+
+
 def short_message(condition: str, message: str) -> str:
     """A vital's alarm message in fewer characters, for an alarm row too narrow for it.
 
@@ -166,6 +189,9 @@ def short_message(condition: str, message: str) -> str:
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:
+        prompt = _short_prompt(message)
+        if prompt is not None:
+            return prompt
         return next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),
                     message)
     text = message

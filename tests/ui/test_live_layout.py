@@ -397,3 +397,21 @@ def test_the_discharge_phase_before_the_gates_time_says_when_discharge_may_be(
     controller.tick()
     window.refresh()
     assert "Discharge in" not in window.timers.full_text()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_a_vitals_prompt_names_every_missing_vital_in_sight(qtbot, live_esketamine, size):
+    """At 1366x768 "Vitals due: Sedation and breathing (Sedation: M…" lost what was due (a walk
+    on X); a row too narrow lists the vitals by their short names."""
+    controller, journal, clock, log = live_esketamine
+    assert controller.advance_phase(override_reason="test").done            # the devices: T0
+    while not controller.view.phase.name.startswith("Observation"):
+        assert controller.advance_phase(override_reason="test").done
+    clock.advance(60 * 60)
+    controller.audio_status(False, "paplay: connection refused")
+    controller.tick()
+    window = shown_live_window(qtbot, live_esketamine, size)
+    drawn = window.alarm_bar.equipment.drawn_texts()
+    # Whole, or cut only in the check's name after the vitals.
+    assert all(not text.endswith("…") or " · " in text for text in drawn), drawn
+    assert "CADSS" in drawn[0] and all(v in drawn[1] for v in ("MOAA/S", "RR", "SpO2")), drawn
