@@ -57,6 +57,8 @@ FIELDS = (("bp", "BP (sys/dia)", ""), ("resp_rate", "RR /min", ""),
           ("heart_rate", "HR /min", ""), ("spo2", "SpO2 %", ""))
 
 UNDO_SECONDS = 10.0
+MESSAGE_KEEP_S = 60.0
+"""A panel's message (recorded, refused) stands this long, then the panel is quiet again."""
 UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
 VOMITING = "Vomiting"
 EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
@@ -268,6 +270,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         theme.signals().changed.connect(self._on_theme_changed)
         self._undo: UndoOffer | None = None
         self._refusal_shown = False
+        self._said_at: float | None = None   # when the message shown was said (monotonic)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(2)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -392,11 +395,24 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.recorded.emit(words)
 
     def _say(self, text: str, error: bool = False, colour: str | None = None) -> None:
-        """Show a message; it replaces the one an undo belonged to, so the offer ends with it."""
+        """Show a message; it replaces the one an undo belonged to, so the offer ends with it.
+        It goes after MESSAGE_KEEP_S (`_fade_message`)."""
         self._undo = None
         self.undo_button.hide()
         self._refusal_shown = error
+        self._said_at = self.controller.clock.now().mono
         self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR), bold=error)
+
+    def _fade_message(self) -> None:
+        """A message is about a moment: "Recorded: BP 128/80" still stood 7 minutes later,
+        read as news (a walk on X). It goes after MESSAGE_KEEP_S, not while its Undo runs."""
+        said = self._said_at
+        if said is None or self._undo is not None:
+            return
+        if self.controller.clock.now().mono - said >= MESSAGE_KEEP_S:
+            self._said_at = None
+            self._refusal_shown = False
+            self.message.set_message("")
 
     def _on_field_edited(self, _text: str) -> None:
         """A refusal is about what was typed: once the nurse types again it is stale, and a red
@@ -597,6 +613,7 @@ class EntryPanel(QtWidgets.QGroupBox):
             self._show_latest(scale)
         self._show_vomited()
         self._show_undo()
+        self._fade_message()
 
     def _show_vomited(self) -> None:
         seen = self.controller.view.observed(VOMITING)

@@ -537,12 +537,11 @@ def test_a_probe_and_a_burst_killed_before_they_answered_leave_the_speaker_unkno
     # A walk on X: at a restart the restored alarm's burst killed the start's probe, the burst
     # was killed in turn when the alarm ended, and the speaker (failing throughout) was said to
     # work: "Audio unavailable" ended and nothing raised it again for 44 s.
-    import os
-
+    # Each player waits for the gate file (not a FIFO: a killed shell's `cat` lived on and took
+    # the one write, and the new probe waited for ever, under load).
     gate = tmp_path / "gate"
-    os.mkfifo(gate)
-    out = PlayerAudioOut(["sh", "-c", 'cat "$0" >/dev/null; echo "device busy" >&2; exit 1',
-                          str(gate)], monotonic=lambda: 0.0)
+    out = PlayerAudioOut(["sh", "-c", 'while [ ! -e "$0" ]; do sleep 0.01; done; '
+                          'echo "device busy" >&2; exit 1', str(gate)], monotonic=lambda: 0.0)
     sounder = AlarmSounder(out)
     try:
         assert out.play(tones.LOW)      # kills the probe before it answered

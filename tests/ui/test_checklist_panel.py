@@ -97,6 +97,24 @@ def test_a_refused_tick_is_unticked_in_place_and_says_why_without_taking_the_lis
     assert ticked_ids(log) == []
 
 
+def test_a_refusal_goes_after_a_minute_and_the_legend_is_back(qtbot, live):
+    """A refused early device's "0:16 min after device 1" still stood after its rest, and "Not
+    moved: …" half an hour later (a walk on X)."""
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    gate = next(r for r, i in enumerate(controller.view.phase.checklist) if i.gate)
+    panel.items.setFocus()
+    panel.items.setCurrentRow(gate)
+    qtbot.keyClick(panel.items, Key.Key_Space)   # refused
+    assert panel.message.text().startswith("Record Systolic BP")
+    clock.advance(59)
+    controller.tick()
+    assert panel.message.text().startswith("Record Systolic BP")
+    clock.advance(1)
+    controller.tick()
+    assert panel.message.text() == LEGEND
+
+
 def row_heights(panel) -> dict[str, int]:
     return {panel.items.item(r).text(): panel.items.visualItemRect(panel.items.item(r)).height()
             for r in range(panel.items.count())}

@@ -127,6 +127,22 @@ def test_a_refusal_goes_once_the_nurse_types_again_and_a_confirmation_stays(qtbo
     assert panel.message.text() == "Recorded: BP 120/80 mmHg"   # what was done stays in sight
 
 
+def test_a_message_goes_after_a_minute_as_the_clock_moves(qtbot, live):
+    """"Recorded: BP 128/80 mmHg, RR 16/min" still stood seven minutes later (a walk on X)."""
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.show()
+    qtbot.keyClicks(panel.fields["bp"], "120/80")
+    qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == "Recorded: BP 120/80 mmHg"
+    clock.advance(59)
+    controller.tick()
+    assert panel.message.text() == "Recorded: BP 120/80 mmHg"
+    clock.advance(1)
+    controller.tick()
+    assert panel.message.text() == ""
+
+
 def test_vomiting_shows_how_often_and_when_last(qtbot, live):
     controller, journal, clock, log = live
     panel = panel_for(qtbot, controller)
