@@ -1,16 +1,17 @@
 """The PDF session report: one session on A4 or Letter paper, drawn with QPdfWriter + QPainter.
 
 Contents, in order: header (patient, protocol and version, session number, date and times, nurse,
-weight, dose, T0, discharge), the live window's `TrendPlot` over the whole session (rendered
-offscreen at a fixed size), phases, vitals at each check (one row per manual entry or scheduled
-check), alarms with their time to acknowledge, checklist ticks with who and when, overrides and
-prescriber decisions with their reasons, observation scales, notes and review annotations, the
-electronic signatures of the session's records (issue 13: printed name, account, time, meaning,
-and each record that needs one but has none as UNSIGNED) when they are given, and signature lines
-for the nurse and the prescriber. Every page carries the patient, the session, the zone its
-times are in and "Page N of M"; a session across a change of that zone's offset (summer time)
-names both zones on a footer line of its own, and every time carries its zone
-(`content.session_zone`, `content.spans_zone_change`).
+weight, dose, T0, discharge; a discharge against the discharge gate in a box of its own, with who
+overrode it, why and what the gate named), the live window's `TrendPlot` over the whole session
+(rendered offscreen at a fixed size), phases, vitals at each check (one row per manual entry or
+scheduled check), alarms with their time to acknowledge, checklist ticks with who and when,
+overrides and prescriber decisions with their reasons, observation scales, notes and review
+annotations, the electronic signatures of the session's records (issue 13: printed name,
+account, time, meaning, and each record that needs one but has none as UNSIGNED) when they are
+given, and signature lines for the nurse and the prescriber. Every page carries the patient,
+the session, the zone its times are in and "Page N of M"; a session across a change of that
+zone's offset (summer time) names both zones on a footer line of its own, and every time carries
+its zone (`content.session_zone`, `content.spans_zone_change`).
 
 The rows come from `console.review.content`, the same text the review window shows. Tables break
 across pages between rows and repeat their header row on the next page; a heading never ends a
@@ -64,6 +65,8 @@ FONT_FAMILY: Final = "DejaVu Sans"
 # meaning for paper (light fill, dark red ink and frame); every page's footer carries the line.
 WARNING_FILL: Final = ("#ffebee", "#8e0000")
 FOOTER_WARNING: Final = "⚠ RECORD CHANGED OUTSIDE THE CONSOLE: see page 1"
+# A discharge against the discharge gate: the override table's light orange, dark brown ink.
+OVERRIDE_FILL: Final = ("#fff3e0", "#4e2600")
 # In a report whose times carry their zone, a clock time and its zone ("02:45 CET",
 # "02:45:00 UTC-03:00", "02:20 CEST–02:45 CET") are one word to widen a column for and not to
 # break: "02:20" over "CEST" on the next line of a narrow Time column read as two entries.
@@ -543,6 +546,12 @@ class _Report:
         if s.demo:
             out.append(self.paragraph("DEMO SESSION: simulated data, not patient data",
                                       self.bold, "#ffffff", gap=4 * self.pt, fill="#4a148c"))
+        against = rc.discharge_override_text(detail, tz)
+        if against:
+            # Under the title, where the discharge is read: the override alone was on pages
+            # 2-3 and page 1 looked like a normal discharge (nurse walk, 2 Dec 2026).
+            out.append(self.paragraph(against, self.bold, OVERRIDE_FILL[1], gap=4 * self.pt,
+                                      fill=OVERRIDE_FILL[0], frame=OVERRIDE_FILL[1]))
         out.extend(self.fields(rc.header_fields(detail, tz, course, protocol)))
 
         out.append(self.heading_piece("Trend over the whole session"))

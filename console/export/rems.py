@@ -13,8 +13,11 @@ additions"). `rems_form(detail)` fills them from the log:
 - observation start = T0 (the first device), end = discharge (or the session's end), total minutes
   between them;
 - BP before the dose: the last systolic/diastolic pair before T0; BP about 40 minutes after: the
-  pair closest to T0+40 min between T0+25 and T0+60; BP before discharge: the last pair after that
-  one, before discharge;
+  pair closest to T0+40 min between T0+25 and T0+60; BP before discharge: the last pair measured
+  after T0 and not after the discharge (typed or from the monitor), with how long before the
+  discharge it was; it may be the T+40 one;
+- a discharge against the discharge gate (an `override` of the discharge): said under the total
+  monitoring time and on "Discharged", with who overrode, the reason and what the gate named;
 - sedation: any MOAA/S below 5 after T0 (the label: any drop below 5 is sedation); dissociation:
   any CADSS total above 4 after T0 (clinical-defaults.md) or hallucinations present; respiratory
   depression: any respiratory-rate-low or SpO2-low alarm after T0 (the protocol's limits: RR ≤11,
@@ -48,7 +51,9 @@ from typing import Any, Final
 from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
-from console.review.model import ENTERED_IN_ERROR, ScaleObservation, SessionDetail, VitalSeries
+from console.review.model import (
+    ENTERED_IN_ERROR, Override, ScaleObservation, SessionDetail, VitalSeries,
+)
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from protocols.model import DoseMode, Protocol
 
@@ -132,6 +137,8 @@ class RemsForm:
         lowest_moaas: the lowest MOAA/S after T0; highest_cadss: the highest CADSS after T0.
         adverse_events: every yes/no answer with its evidence.
         discharged: the session ended with a discharge (not only stopped).
+        discharge_override: the override that discharged the session against the discharge
+            gate (who, the reason, what the gate named), or None when the gate allowed it.
         missing: names of fields the log could not fill.
         zoned: the session spans a change of the local zone's offset: every time in the text
             carries its zone (`content.spans_zone_change`). Not in the JSON: its instants are
@@ -165,6 +172,7 @@ class RemsForm:
     adverse_events: tuple[AdverseEvent, ...]
     discharged: bool
     missing: tuple[str, ...] = field(default=())
+    discharge_override: Override | None = None
     zoned: bool = False
 
     def missing_words(self) -> list[str]:
@@ -219,8 +227,11 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     if t0 is not None:
         window = [p for p in pairs if T40_WINDOW[0] <= p.at - t0 <= T40_WINDOW[1]]
         bp_40 = min(window, key=lambda p: abs(p.at - t0 - T40), default=None)
-    after = [p for p in pairs if t0 is not None and p.at >= t0
-             and (bp_40 is None or p.at > bp_40.at) and (end is None or p.at <= end)]
+    # The last BP before the discharge, typed or from the monitor, whichever was measured
+    # last: the patient's pressure as they left. Not "after the T+40 one": a BP typed at T+40 a
+    # minute before an early discharge was both, and the form said NOT RECORDED (nurse walk,
+    # 2 Dec 2026). After T0 only: a pre-dose BP says nothing of the patient after the drug.
+    after = [p for p in pairs if t0 is not None and t0 <= p.at and (end is None or p.at <= end)]
     bp_discharge = after[-1] if after else None
 
     after_t0 = [x for x in detail.scales if t0 is not None and x.at >= t0]
@@ -308,6 +319,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         respiratory_depression=answers["respiratory_depression"],
         lowest_moaas=lowest_moaas, highest_cadss=highest_cadss, adverse_events=adverse,
         discharged=s.discharged_at is not None,
+        discharge_override=detail.discharge_override(),
         missing=(*(name for name, value in values.items() if value is None),
                  *devices_missing,
                  *(f"{name}_assessment" for name, present in answers.items() if present is None)),
@@ -426,6 +438,19 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         when = f", T{bp.minutes_after_dose:+g} min" if bp.minutes_after_dose is not None else ""
         return f"{bp.systolic:.0f}/{bp.diastolic:.0f} mmHg at {t(bp.at)}{when}"
 
+    def before_discharge(bp: BloodPressure | None) -> str:
+        # How old the reading was when the patient left: 3.6 min, or two hours (a reader took
+        # T+2.7 for a reading "long before discharge").
+        end = form.observation_end
+        if bp is None or end is None or not form.discharged:
+            return bp_text(bp)
+        minutes = round((end - bp.at).total_seconds() / 60, 1)
+        return f"{bp_text(bp)}, {minutes:g} min before discharge"
+
+    override = form.discharge_override
+    against = (rc.against_gate(override, t(form.observation_end), form.total_monitoring_minutes)
+               if override is not None else "")
+
     lines = [
         "SPRAVATO (esketamine) REMS - Patient Monitoring Form: values from the session log",
         "Draft pre-filled by the infusion console: check every field before submitting "
@@ -462,9 +487,10 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         f"End of observation (discharge): {t(form.observation_end)}",
         f"Total monitoring time (minutes): {total:g}" if total is not None
         else "Total monitoring time (minutes): NOT RECORDED",
+        *([against] if against else []),
         f"Blood pressure before dose: {bp_text(form.bp_before_dose)}",
         f"Blood pressure about 40 minutes after dose: {bp_text(form.bp_t_plus_40)}",
-        f"Blood pressure before discharge: {bp_text(form.bp_pre_discharge)}",
+        f"Blood pressure before discharge: {before_discharge(form.bp_pre_discharge)}",
         f"Sedation: {_yes(form.sedation)}"
         + (f" (lowest MOAA/S {form.lowest_moaas:g})" if form.lowest_moaas is not None else ""),
         f"Dissociation: {_yes(form.dissociation)}"
@@ -475,7 +501,9 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
     for event in form.adverse_events:
         evidence = f" - {event.evidence}" if event.evidence else ""
         lines.append(f"  {_LABELS.get(event.name, event.name)}: {_yes(event.present)}{evidence}")
-    lines.append(f"Discharged: {_yes(form.discharged)}")
+    lines.append(f"Discharged: {_yes(form.discharged)}"
+                 + (", against the discharge gate (see under the total monitoring time)"
+                    if against else ""))
     lines.append("Missing from the log (complete by hand): "
                  + (", ".join(form.missing_words()) if form.missing else "none"))
     return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ from console.review.model import (
     AlarmEpisode,
     ChainCheck,
     CourseRow,
+    Override,
     SessionDetail,
     SessionSignatures,
     SessionSummary,
@@ -340,6 +341,8 @@ def protocol_text(detail: SessionDetail) -> str:
 
 
 def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
+    """"10:20 (T0 + 80 min)"; "13:52 (T0 + 6 min), against the discharge gate" when a nurse
+    discharged over the gate's refusal (`discharge_override_text` says by whom and why)."""
     s = detail.summary
     if s.discharged_at is None:
         return "not discharged" if s.ended_at is not None else "session open"
@@ -347,7 +350,42 @@ def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     minutes = (detail.discharge or {}).get("minutes_from_t0")
     if isinstance(minutes, int | float):
         text += f" ({after_t0(minutes)})"
+    if detail.discharge_override() is not None:
+        text += ", against the discharge gate"
     return text
+
+
+AGAINST_THE_GATE = "DISCHARGED AGAINST THE DISCHARGE GATE"
+
+
+def discharge_override_text(detail: SessionDetail, tz: tzinfo | None) -> str:
+    """The statement of a discharge against the discharge gate, '' for any other session:
+    "⚠ DISCHARGED AGAINST THE DISCHARGE GATE at 13:52, T0 + 6 min (override by J. Alvarez:
+    Dr M. Chen: …; open: Observation must reach 120 min after the first dose: 1:53 h left)".
+
+    The override was logged only among the overrides (pages 2-3 of the PDF, a tab of the
+    review), so a report read from its first page looked like a normal discharge at T0 + 6 min
+    (nurse walk, 2 Dec 2026).
+    """
+    override = detail.discharge_override()
+    discharged = detail.summary.discharged_at
+    if override is None or discharged is None:
+        return ""
+    minutes = (detail.discharge or {}).get("minutes_from_t0")
+    return against_gate(override, hhmm(discharged, tz, zoned=spans_zone_change(detail, tz)),
+                        minutes if isinstance(minutes, int | float) else None)
+
+
+def against_gate(override: Override, at: str, minutes_from_t0: float | None) -> str:
+    """`discharge_override_text`'s words for a discharge at `at` (a time as its reader's text
+    writes it: the REMS form has its own), `minutes_from_t0` after the first dose (None: not
+    dosed). The gate's reasons are as the console gave them when it was overridden."""
+    if minutes_from_t0 is not None:
+        at += f", {after_t0(minutes_from_t0)}"
+    why = f"override by {override.who}" + (f": {override.reason}" if override.reason else "")
+    if override.blockers:
+        why += f"; open: {'; '.join(override.blockers)}"
+    return f"⚠ {AGAINST_THE_GATE} at {at} ({why})"
 
 
 # ---- the session header -------------------------------------------------------------------------

@@ -81,6 +81,8 @@ class SessionSummary:
         discharged_at: time of the `discharged` event, or None when not discharged.
         alarms_by_priority: occurrences counted by highest priority reached, e.g.
             {'high': 1, 'medium': 0, 'low': 2, 'info': 5}; every priority is a key.
+        against_gate: discharged over the discharge gate's refusal (an `override` of the
+            discharge: `SessionDetail.discharge_override` says by whom and why).
     """
 
     id: int
@@ -99,6 +101,7 @@ class SessionSummary:
     alarm_count: int
     discharged_at: datetime | None
     alarms_by_priority: Mapping[str, int] = field(default_factory=dict)
+    against_gate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,6 +574,20 @@ class SessionDetail:
     observations: tuple[Observation, ...] = ()
     discharge: Mapping[str, Any] | None = None
     deidentified: bool = False
+
+    def discharge_override(self) -> Override | None:
+        """The override that discharged this session against the discharge gate, or None when
+        the gate allowed the discharge (or there was none).
+
+        The engine logs it as an `override` with action `discharge` in the same step as, and
+        just before, the `discharged` event; an override that only ended a phase early is not
+        one (the gate may have passed by the discharge).
+        """
+        discharged = self.summary.discharged_at
+        if discharged is None:
+            return None
+        return next((o for o in reversed(self.overrides)
+                     if o.what == "discharge" and o.at <= discharged), None)
 
     def timeline(self) -> list[TimelineEntry]:
         """Events and alarm steps merged in time order (events first at equal times)."""

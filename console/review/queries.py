@@ -296,7 +296,8 @@ def _dose(details: dict[str, Any]) -> float | None:
 
 
 def _summary(
-    row: Sequence[Any], details: dict[str, Any], ranks: Iterable[int], discharged_at: str | None
+    row: Sequence[Any], details: dict[str, Any], ranks: Iterable[int], discharged_at: str | None,
+    against_gate: bool = False,
 ) -> SessionSummary:
     started = parse_iso(row[5])
     ended = _opt_time(row[6])
@@ -312,6 +313,7 @@ def _summary(
         duration=(ended - started) if ended is not None else None,
         highest_priority=_PRIORITY_BY_RANK.get(highest), alarm_count=sum(counts.values()),
         discharged_at=_opt_time(discharged_at), alarms_by_priority=counts,
+        against_gate=against_gate and discharged_at is not None,
     )
 
 
@@ -405,8 +407,10 @@ def _list_sessions(conn: sqlite3.Connection, flt: SessionFilter, limit: int,
     ids = [row[0] for row in rows]
     ranks = _occurrence_ranks(conn, ids)
     discharged = _discharge_times(conn, ids)
+    against = _discharged_against_gate(conn, ids)
     return [
-        _summary(row, json.loads(row[10]), ranks.get(row[0], ()), discharged.get(row[0]))
+        _summary(row, json.loads(row[10]), ranks.get(row[0], ()), discharged.get(row[0]),
+                 row[0] in against)
         for row in rows
     ]
 
@@ -424,6 +428,14 @@ def _occurrence_ranks(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int,
     ):
         out[session_id].append(rank)
     return out
+
+
+def _discharged_against_gate(conn: sqlite3.Connection, ids: Sequence[int]) -> set[int]:
+    """The sessions whose discharge overrode the discharge gate (the list says so: a discharge
+    at T0 + 6 min read as any other, a nurse walk)."""
+    return {row[0] for row in conn.execute(
+        f"SELECT DISTINCT session_id FROM events WHERE session_id IN ({_in_list(ids)}) "
+        "AND kind = 'override' AND json_extract(detail, '$.action') = 'discharge'")}
 
 
 def _discharge_times(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
@@ -481,6 +493,7 @@ def _load_session(
     summary = _summary(
         row, details, (PRIORITY_RANK[a.priority] for a in alarms),
         iso(discharged.at) if discharged else None,
+        any(e.kind == "override" and e.detail.get("action") == "discharge" for e in events),
     )
     vitals, scales, observations = _observations(conn, session_id, started, with_observations,
                                                  summary.demo)

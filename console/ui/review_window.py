@@ -602,6 +602,13 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.integrity_banner.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)   # the verify command
         self.integrity_banner.setVisible(False)
+        # A discharge against the discharge gate, said where the discharge time is read: the
+        # override alone sat in the Checklist tab (nurse walk, 2 Dec 2026: "discharged 13:52
+        # (T0 + 6 min)" and nothing else on screen).
+        self.discharge_banner = _label(role="warning", wrap=True)
+        self.discharge_banner.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.discharge_banner.setVisible(False)
         for label in (self.title, self.subtitle):
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                 QtWidgets.QSizePolicy.Policy.Preferred)
@@ -723,6 +730,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         layout.addLayout(head)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.integrity_banner)
+        layout.addWidget(self.discharge_banner)
         layout.addLayout(bar)
         layout.addWidget(self.split, 1)
 
@@ -795,6 +803,9 @@ class SessionDetailPage(QtWidgets.QWidget):
         not match the log's hash chain ('' when it does: no banner)."""
         self.integrity_banner.setText(integrity)
         self.integrity_banner.setVisible(bool(integrity))
+        against = rc.discharge_override_text(detail, self.tz)
+        self.discharge_banner.setText(against)
+        self.discharge_banner.setVisible(bool(against))
         self.detail = detail
         self.protocol = protocol
         self.signed = signed

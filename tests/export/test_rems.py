@@ -87,7 +87,8 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "Total monitoring time (minutes): 121",
         "Blood pressure before dose: 132/84 mmHg at 10:00, T-10 min",
         "Blood pressure about 40 minutes after dose: 148/90 mmHg at 10:50, T+40 min",
-        "Blood pressure before discharge: 134/82 mmHg at 12:05, T+115 min",
+        "Blood pressure before discharge: 134/82 mmHg at 12:05, T+115 min, 6 min before "
+        "discharge",
         "Sedation: Yes (lowest MOAA/S 4)",
         "Dissociation: Yes (highest CADSS 6)",
         "Respiratory depression: Yes",
