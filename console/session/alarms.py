@@ -192,12 +192,16 @@ class AlarmBoard:
     # ---- condition updates -------------------------------------------------------------------
 
     def update(
-        self, condition: str, category: str, held: Raise | None, now: Moment
+        self, condition: str, category: str, held: Raise | None, now: Moment,
+        latch: bool = True,
     ) -> list[Change]:
-        """Tell the board what `condition` holds now; return the transitions this causes."""
+        """Tell the board what `condition` holds now; return the transitions this causes.
+        `latch` False: a clear ends the occurrence even if it would latch (the value that
+        raised it was entered in error: no excursion happened, and the nurse who took it back
+        knows)."""
         occurrence = self._by_condition.get(condition)
         if held is None:
-            return self._clear(occurrence, now) if occurrence else []
+            return self._clear(occurrence, now, latch) if occurrence else []
         if occurrence is None:
             return self._raise(condition, category, held, now)
         return self._change(occurrence, held, now)
@@ -256,9 +260,9 @@ class AlarmBoard:
         """An unacknowledged high physiological alarm keeps showing high (latching rule)."""
         return occurrence.latching and occurrence.state is AlarmState.ACTIVE
 
-    def _clear(self, occurrence: Occurrence, now: Moment) -> list[Change]:
+    def _clear(self, occurrence: Occurrence, now: Moment, latch: bool = True) -> list[Change]:
         del self._by_condition[occurrence.condition]
-        if occurrence.latching and occurrence.state is AlarmState.ACTIVE:
+        if latch and occurrence.latching and occurrence.state is AlarmState.ACTIVE:
             occurrence.state = AlarmState.LATCHED
             self._latched.append(occurrence)
             return [self._transition(occurrence, LATCHED, now)]

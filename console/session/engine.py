@@ -975,16 +975,20 @@ class SessionEngine:
             self.schedule.drop_one_off(_repeat_check(metric_name))
 
     def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], now: Moment) -> list[Record]:
+        """The vital as if its latest value had never come. An alarm that value raised ends
+        rather than latching: a mis-clicked MOAA/S 1, taken back at once, left a latched high
+        alarm to reset (a walk on X); no excursion happened, and the nurse knows."""
         if rows:
             previous = rows[-1][1]
             self._state.latest[metric_name] = previous
-            return self._evaluate(metric_name, previous.reading.value, now)
+            return self._evaluate(metric_name, previous.reading.value, now, latch=False)
         self._state.latest.pop(metric_name, None)
         out: list[Record] = []
         for tracker in self._trackers.values():
             if tracker.metric == metric_name:
                 tracker.forget_values()
-                out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
+                out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
+                                             latch=False))
         return out
 
     def _is_repeat(self, reading: Reading) -> bool:
@@ -1016,7 +1020,7 @@ class SessionEngine:
         if name == "bp_systolic":
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
 
-    def _evaluate(self, name: str, value: float, now: Moment) -> list[Record]:
+    def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True) -> list[Record]:
         if name == "pulse_rate" and self._ecg_heart_rate_current(now):
             return self._rest_pulse_rules(now)
         out: list[Record] = []
@@ -1027,7 +1031,8 @@ class SessionEngine:
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
                 self.schedule.add_one_off(_repeat_check(name), (name,), due)
-            out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
+            out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
+                                         latch))
         return out
 
     def _ecg_heart_rate_current(self, now: Moment) -> bool:

@@ -208,7 +208,14 @@ def test_a_value_entered_in_error_counts_nowhere_even_after_a_restart():
     assert s.shown()[0][:2] == ("spo2_low", "high")
     assert s.engine.void(wrong, "spo2", "nurse.ana", s.now(), "typed 85 for 95").done
     assert s.engine.latest("spo2").reading.value == 96   # the one before stands again
-    assert s.shown() == [("spo2_low", "high", "latched")]   # unseen high: only a reset ends it
+    # The alarm the wrong value raised ends: no excursion happened, and the nurse who took the
+    # value back has seen it (it latched, and a mis-click taken back at once left a high alarm
+    # to reset: a walk on X). Its end says why.
+    assert s.shown() == []
+    assert [t[1] for t in s.recorder.transitions("spo2_low")] == ["raised", "cleared"]
+    (ended,) = [r for r in s.recorder.records
+                if isinstance(r, AlarmTransition) and r.transition == "cleared"]
+    assert ended.message.endswith("(its value was entered in error, by nurse.ana)")
     event = s.recorder.events("entered_in_error")[-1]
     assert event.detail == {"observation": wrong, "metric": "spo2", "value": 85,
                             "reason": "typed 85 for 95"}
