@@ -179,6 +179,19 @@ def test_garbage_every_valid_frame_written_is_decoded(stoppers: list[Callable[[]
     assert events.states() == [S.CONNECTING, S.CONNECTED]  # noise is not a lost device
 
 
+def hl7_reader_on_pty(stoppers: list[Callable[[], object]]) -> tuple[PtySink, PlayerStats, EventLog]:
+    """A console's HL7 reader opened on a new pty: (the monitor's end, its counters, what the
+    reader reports)."""
+    sink = PtySink()
+    stoppers.append(sink.close)
+    events = EventLog()
+    conn = DeviceConnection(sink.path, "hl7", events, wall=lambda: RX)
+    stoppers.append(conn.stop)
+    conn.start()
+    events.wait_state(S.CONNECTING)
+    return sink, PlayerStats(), events
+
+
 def test_a_bare_message_cut_by_the_next_ones_msh_reads_live_as_from_a_file(
     samples_dir: Path, stoppers: list[Callable[[], object]]
 ) -> None:
@@ -186,14 +199,7 @@ def test_a_bare_message_cut_by_the_next_ones_msh_reads_live_as_from_a_file(
     # without a CR. The reader must split what it reads as the decoder splits the whole stream.
     stream, kept, _ = restarted_mid_message(samples_dir)
     whole = feed_all(HL7Decoder(), stream + kept)
-    sink = PtySink()
-    stoppers.append(sink.close)
-    stats = PlayerStats()
-    events = EventLog()
-    conn = DeviceConnection(sink.path, "hl7", events, wall=lambda: RX)
-    stoppers.append(conn.stop)
-    conn.start()
-    events.wait_state(S.CONNECTING)
+    sink, stats, events = hl7_reader_on_pty(stoppers)
     # A bare message ends where the next begins: a third one's start completes the second, and
     # the third ends when the line goes quiet after it.
     sink.write(stream + kept, threading.Event(), stats)
@@ -215,14 +221,7 @@ def test_a_lone_bare_message_is_read_and_answered_when_the_line_goes_quiet(
     message = (b"MSH|^~\\&|MON||||||ORU^R01|Q1|P|2.6\rOBR|1|||182777000^monitoring^SNOMED-CT"
                b"\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|85|262688^MDC_DIM_PERCENT"
                b"^MDC|||||R\r")
-    sink = PtySink()
-    stoppers.append(sink.close)
-    stats = PlayerStats()
-    events = EventLog()
-    conn = DeviceConnection(sink.path, "hl7", events, wall=lambda: RX)
-    stoppers.append(conn.stop)
-    conn.start()
-    events.wait_state(S.CONNECTING)
+    sink, stats, events = hl7_reader_on_pty(stoppers)
     sink.write(message, threading.Event(), stats)
     got = events.wait_for(lambda e: bool(e.readings), timeout=3, what="the SpO2 reading")
     assert [(r.metric, r.value) for r in got.readings] == [("spo2", 85.0)]

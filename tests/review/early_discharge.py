@@ -69,6 +69,14 @@ def late_typed_bp(log: EventLog, start: datetime = datetime(2026, 12, 2, 13, 42,
     return r.id
 
 
+STATEMENT = (
+    "⚠ DISCHARGED AGAINST THE DISCHARGE GATE at 13:52, T0 + 6 min (override by J. Alvarez: "
+    "Dr M. Chen: transfer to ED escorted, observation continues there; open: Observation must "
+    "reach 120 min after the first dose: 1:53 h left; No modified Aldrete score recorded "
+    "(needs ≥9))")
+"""What the record says of `early_discharge`'s discharge (review, PDF, REMS form)."""
+
+
 def build_early_discharges(path: Path) -> dict[str, int]:
     """Both sessions into a new log at `path` (closed afterwards): label -> session id."""
     with EventLog.open(path, "test", now=datetime(2026, 12, 1, tzinfo=UTC)) as log:

@@ -13,15 +13,10 @@ from console.review.integrity import ChainSweep
 from console.review.queries import open_readonly
 from console.ui.review_window import ReviewWindow
 from protocols.loader import default_protocol_dirs, load_protocols
-from tests.review.early_discharge import build_early_discharges, detail_of
+from tests.review.early_discharge import STATEMENT, build_early_discharges, detail_of
 from tests.review.scenarios import ScenarioLog
 from tests.review.test_damaged_and_edited_log import Dialogs
 
-STATEMENT = (
-    "⚠ DISCHARGED AGAINST THE DISCHARGE GATE at 13:52, T0 + 6 min (override by J. Alvarez: "
-    "Dr M. Chen: transfer to ED escorted, observation continues there; open: Observation must "
-    "reach 120 min after the first dose: 1:53 h left; No modified Aldrete score recorded "
-    "(needs ≥9))")
 
 
 @pytest.fixture(scope="module")

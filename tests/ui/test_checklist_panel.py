@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtWidgets
 from console.ui.checklist_panel import LEGEND, OPENED_UNTICKED, ChecklistPanel, DialogAsker
 from console.ui.dialog_place import place_below_alarms
 from console.ui.live_window import LiveWindow
-from tests.ui.conftest import Answers, shown_live_window
+from tests.ui.conftest import Answers, ready_for_t0, shown_live_window
 
 Key = QtCore.Qt.Key
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -329,12 +329,7 @@ def test_a_clean_move_into_the_infusion_asks_before_it_starts_t0(qtbot, live, ye
     controller, _journal, _clock, log = live
     answers = Answers()
     panel = shown_panel(qtbot, controller, answers)
-    for name, value in (("bp_systolic", 124), ("bp_diastolic", 78), ("heart_rate", 70),
-                        ("spo2", 98)):
-        controller.enter_manual(name, value)
-    for item in controller.view.phase.checklist:
-        if item.required:
-            assert controller.tick_item(item.id).done, item.id
+    ready_for_t0(controller)
     answers.yes = yes
     qtbot.mouseClick(panel.next_button, LEFT)
     assert answers.asked[-1].startswith("Start Infusion (T0) now?\n\nT0 is this moment")

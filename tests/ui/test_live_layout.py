@@ -16,7 +16,7 @@ from console.store import EventLog
 from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
 from protocols.loader import builtin_protocols_dir, load_protocol
-from tests.ui.conftest import Answers, shown_live_window
+from tests.ui.conftest import Answers, ready_for_t0, shown_live_window
 from tests.ui.tile_geometry import settled_geometry, tile_problems
 
 
@@ -157,12 +157,7 @@ def test_the_baselines_limit_lines_drawn_at_t0_are_labelled(qtbot, live, size):
     labelled only when a y range changed, or in a window opened later)."""
     controller, journal, clock, log = live
     window = shown_live_window(qtbot, live, size)
-    for name, value in (("bp_systolic", 124), ("bp_diastolic", 78), ("heart_rate", 70),
-                        ("spo2", 98)):
-        controller.enter_manual(name, value)
-    for item in controller.view.phase.checklist:
-        if item.required:
-            assert controller.tick_item(item.id).done, item.id
+    ready_for_t0(controller)
     assert controller.advance_phase().done and controller.view.t0 is not None
     clock.advance(60)
     controller.tick()
