@@ -690,7 +690,7 @@ PHASE_KEYS = (
 )
 # Keys that only make sense once T0 (the first dose) has happened.
 AFTER_DOSE_PHASE_KEYS = ("min_minutes_from_t0", "exit_bp_within_baseline_mmhg", "exit_min_moaas")
-CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "source")
+CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "needs", "source")
 CHECK_KEYS = (
     "name", "metrics", "every_minutes", "at_minutes_after_t0", "early_minutes",
     "escalate_after_minutes", "source",
@@ -996,7 +996,9 @@ class _Parser:
         else:
             self.optional_source(table, display_key)
         asks = table.text("asks", default="").strip()
-        return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks)
+        needs = self.metric_list(table, "needs") if table.has("needs") else ()
+        return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks,
+                             needs=needs)
 
     def gate(self, item: _Table) -> tuple[tuple[str, float], ...]:
         value = item.raw("gate")
@@ -1079,13 +1081,13 @@ class _Parser:
             source=self.required_source(table, f"phases.{phase_id}.checks.{name}"),
         )
 
-    def metric_list(self, table: _Table) -> tuple[str, ...]:
-        values = table.list_of("metrics")
+    def metric_list(self, table: _Table, name: str = "metrics") -> tuple[str, ...]:
+        values = table.list_of(name)
         if not values:
-            raise table.error("metrics", "must list at least one metric")
+            raise table.error(name, "must list at least one metric")
         metrics: list[str] = []
         for index, value in enumerate(values):
-            key = f"{table.sub('metrics')}[{index}]"
+            key = f"{table.sub(name)}[{index}]"
             if not isinstance(value, str):
                 raise ProtocolError(self.path, key, f"expected text, got {_type_name(value)}")
             if value not in METRICS:

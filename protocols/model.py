@@ -86,6 +86,9 @@ class ChecklistItem:
     # What the tick asks the nurse to type with it ("Lot number"), kept as the tick's note;
     # '' asks nothing. A device's lot number is a field of the REMS monitoring form.
     asks: str = ""
+    # Values the item attests were recorded ("Baseline MOAA/S and CADSS scored": moaas,
+    # dissociation): the tick is refused until each has a value in the session.
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,10 @@ MIN = 60
 NURSE = "nurse.ana"
 
 
+BASELINE_SCORES = {"moaas": 5.0, "dissociation": 0.0}
+"""Scores a pre-dose item attests (`ChecklistItem.needs`), typed when a story did not."""
+
+
 class Run:
     def __init__(self, tmp_path, protocol_id: str, chosen_mg: float | None = None):
         self.db = tmp_path / "sessions.sqlite3"
@@ -49,6 +53,10 @@ class Run:
 
     def tick_required(self, gate_decision: str = "") -> None:
         for item in self.engine.phase.checklist:
+            for name in item.needs if item.required else ():
+                if self.engine.latest(name) is None:   # the baseline scores the item attests
+                    self.engine.enter_manual(name, BASELINE_SCORES[name], NURSE,
+                                             self.clock.now())
             if item.required:
                 outcome = self.engine.tick_item(item.id, NURSE, self.clock.now(),
                                                 note="lot T-1" if item.asks else "",

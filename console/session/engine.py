@@ -1409,6 +1409,9 @@ class SessionEngine:
         if rest is not None and early and not early_reason.strip():
             return Outcome(False, (device_rest.early_question(rest, item.id, now.wall) + ".",),
                            asks=EARLY_DEVICE)
+        unrecorded = [metric(m).label for m in item.needs if self.latest(m) is None]
+        if unrecorded:
+            return Outcome(False, (f"Record {', '.join(unrecorded)} before ticking {item.text!r}.",))
         records: list[Record] = []
         over = self._gate_exceeded(item)
         if item.gate and not over and any(self.latest(m) is None for m, _ in item.gate):

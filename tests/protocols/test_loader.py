@@ -207,6 +207,8 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("alarm as number", setting("alarms", [1]), "alarms[0]", "expected a table, got a number"),
     ("required as text", setting("phases[0].checklist[0].required", "yes"),
      "phases[0].checklist[0].required", "expected true or false, got text ('yes')"),
+    ("an item needing an unknown vital", setting("phases[0].checklist[0].needs", ["cadss"]),
+     "phases[0].checklist[0].needs[0]", "unknown metric 'cadss'"),
     ("flag as text", setting("discharge.refuse_while_alarm", "yes"),
      "discharge.refuse_while_alarm", "expected true or false"),
     ("sessions as float", setting("course_sessions", 6.0), "course_sessions",

@@ -46,6 +46,10 @@ CHANNELS = {"heart_rate": "147842", "spo2": "150456", "resp_rate": "151562",
             "bp_systolic": "150021", "bp_diastolic": "150022", "pulse_rate": "149530"}
 
 
+BASELINE_SCORES = {"moaas": 5.0, "dissociation": 0.0}
+"""Scores a pre-dose item attests (`ChecklistItem.needs`), typed when a story did not."""
+
+
 @dataclass
 class Facts:
     """What the builder did, to compare the review and the exports with."""
@@ -89,6 +93,10 @@ class Driver:
 
     def tick_required(self, gate_decision: str = "") -> None:
         for item in self.engine.phase.checklist:
+            for name in item.needs if item.required else ():
+                if self.engine.latest(name) is None:   # the baseline scores the item attests
+                    self.engine.enter_manual(name, BASELINE_SCORES[name], self.nurse,
+                                             self.clock.now())
             if item.required:
                 outcome = self.engine.tick_item(item.id, self.nurse, self.clock.now(),
                                                 note="lot T-1" if item.asks else "",

@@ -148,3 +148,20 @@ def test_the_planned_time_prompt_ends_with_its_phase():
     assert s.engine.advance_phase("nurse.ana", s.now()).done
     s.t(start + 45 * 60)
     assert [c for c, _, _ in s.shown() if c.startswith("phase_complete:")] == []
+
+
+def test_an_item_attesting_scores_is_ticked_only_once_they_are_recorded():
+    """"Baseline MOAA/S and dissociation (CADSS) scored" was ticked with no score, and the
+    session dosed with no baseline for "dissociation back near the baseline score" (a walk on
+    X). The shipped protocols name what the item attests (`needs`)."""
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    for name in ("esketamine.toml", "iv-ketamine.toml", "iv-ketamine-titration.toml"):
+        s = Session(load_protocol(builtin_protocols_dir() / name))
+        refused = s.engine.tick_item("baseline-sedation-dissociation", "nurse.ana", s.now())
+        assert not refused.done and refused.message == (
+            "Record Sedation (MOAA/S), Dissociation (CADSS) before ticking 'Baseline MOAA/S and "
+            "dissociation (CADSS) scored'."), name
+        s.manual("moaas", 5)
+        s.manual("dissociation", 0)
+        assert s.engine.tick_item("baseline-sedation-dissociation", "nurse.ana", s.now()).done

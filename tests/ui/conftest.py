@@ -87,9 +87,10 @@ def shown_live_window(qtbot, live, size: tuple[int, int], asker: Answers | None 
 
 
 def ready_for_t0(controller) -> None:
-    """Baseline vitals typed and every required pre-dose item ticked: the next phase is T0."""
+    """Baseline vitals and scores typed, every required pre-dose item ticked: the next phase
+    is T0."""
     for name, value in (("bp_systolic", 124), ("bp_diastolic", 78), ("heart_rate", 70),
-                        ("spo2", 98)):
+                        ("spo2", 98), ("moaas", 5), ("dissociation", 0)):
         controller.enter_manual(name, value)
     for item in controller.view.phase.checklist:
         if item.required:

@@ -137,7 +137,8 @@ def test_an_override_with_a_wrong_pin_is_refused_and_nothing_is_written(chair):
 
 def tick_all_but(chair: SignedChair, left_open: str) -> None:
     """Tick every required item of the pre-session phase except `left_open`."""
-    for name, value in (("bp_systolic", 122), ("bp_diastolic", 78)):
+    for name, value in (("bp_systolic", 122), ("bp_diastolic", 78), ("moaas", 5),
+                        ("dissociation", 0)):
         chair.controller.enter_manual(name, value)
     for item in chair.engine.phase.checklist:
         if item.required and item.id != left_open:

@@ -55,7 +55,8 @@ def busy_window(tmp_path, qtbot):
     protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
     engine = SessionEngine.open(protocol, journal, Patient("MRN-2040", 72), "ana", clock.now())
     engine.device_state_changed("connected", clock.now())
-    for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("moaas", 5)):
+    for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("moaas", 5),
+                        ("dissociation", 0)):
         engine.enter_manual(name, value, "ana", clock.now())
     for item in engine.phase.checklist:
         engine.tick_item(item.id, "ana", clock.now())

@@ -42,10 +42,14 @@ def device(name, value, now, measured_ago_s=0.0, source=MONITOR):
 
 
 def to_t0(engine, clock):
-    """Tick the pre-session checklist and start dosing (T0) five minutes in."""
+    """Score the baseline, tick the pre-session checklist and start dosing (T0) five minutes
+    in."""
+    clock.advance(10)   # after the phase's start: markers of one instant may stack either way
+    for name, value in (("moaas", 5), ("dissociation", 0)):
+        engine.enter_manual(name, value, "ana", clock.now())
     for item in engine.phase.checklist:
         engine.tick_item(item.id, "ana", clock.now())
-    clock.advance(300)
+    clock.advance(290)   # T0 five minutes in, as before
     engine.advance_phase("ana", clock.now())
 
 
