@@ -690,7 +690,8 @@ PHASE_KEYS = (
 )
 # Keys that only make sense once T0 (the first dose) has happened.
 AFTER_DOSE_PHASE_KEYS = ("min_minutes_from_t0", "exit_bp_within_baseline_mmhg", "exit_min_moaas")
-CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "needs", "source")
+CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "needs", "after_discharge_time",
+                  "source")
 CHECK_KEYS = (
     "name", "metrics", "every_minutes", "at_minutes_after_t0", "early_minutes",
     "escalate_after_minutes", "source",
@@ -998,7 +999,9 @@ class _Parser:
         asks = table.text("asks", default="").strip()
         needs = self.metric_list(table, "needs") if table.has("needs") else ()
         return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks,
-                             needs=needs)
+                             needs=needs,
+                             after_discharge_time=table.flag("after_discharge_time",
+                                                             default=False))
 
     def gate(self, item: _Table) -> tuple[tuple[str, float], ...]:
         value = item.raw("gate")

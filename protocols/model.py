@@ -89,6 +89,9 @@ class ChecklistItem:
     # Values the item attests were recorded ("Baseline MOAA/S and CADSS scored": moaas,
     # dissociation): the tick is refused until each has a value in the session.
     needs: tuple[str, ...] = ()
+    # The item says the discharge's time has come ("Discharge time logged (not before T0 + 120
+    # min)"): the tick is refused while the discharge gate's time from T0 runs.
+    after_discharge_time: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1412,6 +1412,10 @@ class SessionEngine:
         unrecorded = [metric(m).label for m in item.needs if self.latest(m) is None]
         if unrecorded:
             return Outcome(False, (f"Record {', '.join(unrecorded)} before ticking {item.text!r}.",))
+        wait = self.discharge_wait_s(now) if item.after_discharge_time else None
+        if wait is not None:
+            return Outcome(False, (f"{item.text!r} waits for the discharge time: "
+                                   f"{format_duration(wait)} left.",))
         records: list[Record] = []
         over = self._gate_exceeded(item)
         if item.gate and not over and any(self.latest(m) is None for m, _ in item.gate):

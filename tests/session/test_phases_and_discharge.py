@@ -165,3 +165,22 @@ def test_an_item_attesting_scores_is_ticked_only_once_they_are_recorded():
         s.manual("moaas", 5)
         s.manual("dissociation", 0)
         assert s.engine.tick_item("baseline-sedation-dissociation", "nurse.ana", s.now()).done
+
+
+def test_discharge_time_logged_is_refused_before_the_discharge_time():
+    """Esketamine's "Discharge time logged (not before T0 + 120 min)" was ticked at T+6 (a walk
+    on X); it waits for the gate's time, and an early discharge leaves it open."""
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    s = Session(load_protocol(builtin_protocols_dir() / "esketamine.toml"))
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done   # T0
+    start = s.now().mono - s.origin
+    while s.engine.phase.kind.value != "discharge":
+        assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done
+    s.t(start + 6 * 60)
+    refused = s.engine.tick_item("discharge-time", "nurse.ana", s.now())
+    assert not refused.done and refused.message == (
+        "'Discharge time logged (not before T0 + 120 min)' waits for the discharge time: "
+        "1:54 h left.")
+    s.t(start + 120 * 60)
+    assert s.engine.tick_item("discharge-time", "nurse.ana", s.now()).done
