@@ -503,12 +503,6 @@ class Framer(Protocol):
     def flush(self) -> Split: ...
 
 
-class QuietEnds(Protocol):
-    """A framer whose frames may end by the line going quiet (bare HL7)."""
-
-    def quiet(self) -> Split: ...
-
-
 FrameDecode = Callable[[Frame, datetime], DecodeResult]
 
 

@@ -97,11 +97,11 @@ FRAME_REJECTIONS = frozenset({
 such a frame does not prove the device is there, so it neither connects nor feeds the watchdog."""
 
 READ_TIMEOUT_SECONDS = 0.1
+"""How long one read waits: bounds how late the watchdog and stop() react."""
 QUIET_END_SECONDS = 0.5
 """A line quiet this long after bytes came ends a frame that only silence ends (bare HL7,
 `MllpFramer.quiet`): long beside a pause between a message's segments on a serial line, short
 beside a monitor's one message a second."""
-"""How long one read waits: bounds how late the watchdog and stop() react."""
 WRITE_TIMEOUT_SECONDS = 1.0
 """A reply write that cannot complete in this time means the peer is gone (or not draining)."""
 REPLY_WAIT_SECONDS = 10.0

@@ -1052,6 +1052,12 @@ class Board:
         alarms = self._alarms(chair)
         return alarms[0] if alarms else None
 
+    def _last_heard(self, chair: _Chair) -> ChairAlarm | None:
+        """The alarm (above a prompt) a chair had open when it was last heard: its loss is at
+        least that urgent, and says it (module docstring)."""
+        last = self._highest(chair)
+        return last if last is not None and last.priority > Priority.INFO else None
+
     def _target(self, chair: _Chair, now: Moment,
                 alarms: list[ChairAlarm] | None = None) -> ChairAlarm | None:
         """The alarm the card's Acknowledge and F2 act on: the first by the bedside's order that
@@ -1125,13 +1131,11 @@ class Board:
                               "their alarms and values mix on one card; give each chair its own "
                               "name and settings"))
             if self._lost(chair, now):
-                last = self._highest(chair)
-                lost_text = f"{self._room(chair)}: no connection to the chair"
-                if last is None or last.priority <= Priority.INFO:
-                    found.append((f"chair:{name}", Priority.MEDIUM, lost_text))
-                else:
-                    found.append((f"chair:{name}", max(Priority.MEDIUM, last.priority),
-                                  f"{lost_text}; {_last_heard(last)}"))
+                last = self._last_heard(chair)
+                found.append((f"chair:{name}",
+                              max(Priority.MEDIUM, last.priority) if last else Priority.MEDIUM,
+                              f"{self._room(chair)}: no connection to the chair"
+                              + (f"; {_last_heard_text(last)}" if last else "")))
         if self.audio_problem:
             found.append(("audio", Priority.LOW, f"{AUDIO_TEXT} ({self.audio_problem})"))
         return [StationAlarm(k, p, t, k in self._silenced) for k, p, t in found]
@@ -1169,9 +1173,9 @@ class Board:
             before = " before" if chair.status_wall is None else ""
             when = f" since{before} {since.astimezone().strftime('%H:%M:%S')}" if since else ""
             connection_text = f"No connection{when} ({reason})"
-            last = self._highest(chair) if has_session and not session.get("ended") else None
-            if last is not None and last.priority > Priority.INFO:
-                connection_text += f"; {_last_heard(last)}"
+            last = self._last_heard(chair) if has_session and not session.get("ended") else None
+            if last is not None:
+                connection_text += f"; {_last_heard_text(last)}"
         alarm: AlarmLine | None = None
         target: ChairAlarm | None = None
         other = ""
@@ -1278,8 +1282,7 @@ def _text(payload: bytes) -> str:
         raise _Bad("not UTF-8 text") from None
 
 
-
-def _last_heard(alarm: ChairAlarm) -> str:
+def _last_heard_text(alarm: ChairAlarm) -> str:
     """The alarm a chair had open when it was last heard, for its loss ("last heard with ***
     SpO2 85 %, limit ≤90")."""
     return f"last heard with {priority_marks(alarm.priority)} {short_text(alarm.text)}"

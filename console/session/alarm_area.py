@@ -70,14 +70,17 @@ class AlarmField:
         """The high alarms that did not fit, each in its short words ("*** SpO2 86 %, limit
         ≤90"), for the field's header: a third high alarm at once must still be read, not only
         counted (the first sign, the oldest, is the one the order leaves out)."""
-        return "; ".join(compact_row_text(o) for o in self.hidden if o.priority is Priority.HIGH)
+        return "; ".join(compact_row_text(o) for o in self._hidden_highs())
 
     def hidden_high_brief(self) -> str:
         """`hidden_high` in the fewest words, each alarm's vital and value ("*** SpO2 88, RR 5"),
         for a header too narrow for their limits: at 1366x768 three hidden highs were cut after
         the first ("*** RR 5/min, limit ≤8; *** Sp…"), the others counted but never named."""
-        briefs = [brief_row_text(o) for o in self.hidden if o.priority is Priority.HIGH]
+        briefs = [brief_row_text(o) for o in self._hidden_highs()]
         return f"{priority_marks(Priority.HIGH)} {', '.join(briefs)}" if briefs else ""
+
+    def _hidden_highs(self) -> list[Occurrence]:
+        return [o for o in self.hidden if o.priority is Priority.HIGH]
 
 
 def more_text(priorities: Iterable[Priority]) -> str:

@@ -660,9 +660,11 @@ class SessionEngine:
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
         # The messages of a read that are logged already (known by their ids) are kept once.
-        resent = [r for r in readings if self._message_logged(r)]
-        if resent:
-            readings = [r for r in readings if not self._message_logged(r)]
+        fresh: list[Reading] = []
+        resent: list[Reading] = []
+        for reading in readings:
+            (resent if self._message_logged(reading) else fresh).append(reading)
+        readings = fresh
         # A message with drops or doubts is never taken for a resend: they are logged, and a
         # decoder failure raises its alarm (a resend of it is answered as the first was).
         if not held_again and not dropped and not warnings and (
@@ -671,17 +673,11 @@ class SessionEngine:
             # first send was lost, or the console stopped between its commit and its answer; an
             # HL7 sender resends the same message until answered). Logged, never silent.
             with self._step(now) as step:
-                step.records.append(EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, {
-                    "device": device, "values": len(resent) + len(readings),
-                    "message": "The monitor sent a message again whose values are already "
-                               "logged (its answer was lost): kept once"}))
+                step.records.append(self._resent_record(now, device, len(resent) + len(readings)))
             return step.saved
         with self._step(now) as step:
             if resent:
-                step.records.append(EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, {
-                    "device": device, "values": len(resent),
-                    "message": "The monitor sent a message again whose values are already "
-                               "logged (its answer was lost): kept once"}))
+                step.records.append(self._resent_record(now, device, len(resent)))
             # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
             # heart rate of the same message too (`_ecg_heart_rate_current`).
             for reading in sorted(readings, key=lambda r: r.metric == "pulse_rate"):
@@ -724,17 +720,22 @@ class SessionEngine:
             and self._state.last_sent.get((r.metric, r.source, r.channel)) == (r.value, r.measured_at)
             for r in told)
 
+    def _resent_record(self, now: Moment, device: str, values: int) -> EventRecord:
+        return EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, {
+            "device": device, "values": values,
+            "message": "The monitor sent a message again whose values are already logged (its "
+                       "answer was lost): kept once"})
+
     def _message_logged(self, reading: Reading) -> bool:
         return bool(reading.message) and (reading.source, reading.message) in \
             self._state.logged_messages
 
     def _note_messages(self, readings: Sequence[Reading]) -> None:
         logged = self._state.logged_messages
-        for reading in readings:
-            if reading.message and reading.source != MANUAL:
-                logged[(reading.source, reading.message)] = None
-                logged.move_to_end((reading.source, reading.message))
-                self._state.id_sources.add(reading.source)
+        for key in {(r.source, r.message) for r in readings if r.message and r.source != MANUAL}:
+            logged[key] = None
+            logged.move_to_end(key)
+            self._state.id_sources.add(key[0])
         while len(logged) > LOGGED_MESSAGES:
             logged.popitem(last=False)
 

@@ -37,13 +37,7 @@ from console.session.engine import EARLY_DEVICE
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import REQUIRED_OPEN, SessionController
-from console.ui.entry_panel import (
-    DIALOG_STYLE,
-    ERROR_COLOUR,
-    MESSAGE_KEEP_S,
-    ElidedLabel,
-    question_box,
-)
+from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel, question_box
 from protocols.model import DoseMode, PhaseKind
 
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
@@ -243,7 +237,6 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self._show_open_row.setInterval(0)
         self._show_open_row.timeout.connect(self._lay_out_open_row)
         layout.addWidget(self.items, 1)
-        self._said_at: float | None = None   # when the message shown was said (monotonic)
         self.message = ElidedLabel(lines=2)
         self.message.setObjectName("checklist_message")
         self.message.setStyleSheet("font-size:12pt;")
@@ -296,8 +289,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             if phase.id != self._phase_id:
                 self._build_rows()
                 self._report(True, "")   # what was said belonged to the phase before
-            elif self._said_at is not None and (
-                    self.controller.clock.now().mono - self._said_at >= MESSAGE_KEEP_S):
+            elif self.message.outlived(self.controller.clock.now().mono):
                 self._report(True, "")
             if not phase.checklist:
                 self._show_conditions()
@@ -508,11 +500,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
 
     def _report(self, ok: bool, text: str) -> None:
         if not text:   # nothing to say: the box explains the marks (when there are rows)
-            self._said_at = None
             self.message.set_message(LEGEND if self.controller.view.phase.checklist else "",
                                      TICKED_COLOUR)
             return
-        # Said for MESSAGE_KEEP_S: a refused early device's "0:16 min after device 1" still
-        # stood after its rest had ended, and "Not moved: …" half an hour on (a walk on X).
-        self._said_at = self.controller.clock.now().mono
-        self.message.set_message(text, None if ok else ERROR_COLOUR, bold=not ok)
+        self.message.set_message(text, None if ok else ERROR_COLOUR, bold=not ok,
+                                 said_at=self.controller.clock.now().mono)

@@ -176,18 +176,29 @@ class ElidedLabel(QtWidgets.QLabel):
 
     def __init__(self, lines: int = 2, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("", parent)
+        self._said_at: float | None = None
         self.lines = lines
         self._colour: str | None = None
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
 
-    def set_message(self, text: str, colour: str | None = None, bold: bool = False) -> None:
-        """`colour`: a theme colour's name ("error_text") or "#rrggbb"; None: the text colour."""
+    def set_message(self, text: str, colour: str | None = None, bold: bool = False,
+                    said_at: float | None = None) -> None:
+        """`colour`: a theme colour's name ("error_text") or "#rrggbb"; None: the text colour.
+        `said_at`: the monotonic time of a message about a moment (`outlived`); None for one
+        that stands (a legend)."""
         self._colour = colour
+        self._said_at = said_at if text else None
         font = self.font()
         font.setBold(bold)
         self.setFont(font)
         self.setText(text)
         self.setToolTip(text)
+
+    def outlived(self, now_mono: float) -> bool:
+        """A message about a moment has stood MESSAGE_KEEP_S: "Recorded: BP 128/80" still stood
+        7 minutes later, read as news, and a refused device's "0:16 min after device 1" after
+        its rest had ended (a walk on X). The panel then says what it says when quiet."""
+        return self._said_at is not None and now_mono - self._said_at >= MESSAGE_KEEP_S
 
     def sizeHint(self) -> QtCore.QSize:
         margins = self.contentsMargins()
@@ -270,7 +281,6 @@ class EntryPanel(QtWidgets.QGroupBox):
         theme.signals().changed.connect(self._on_theme_changed)
         self._undo: UndoOffer | None = None
         self._refusal_shown = False
-        self._said_at: float | None = None   # when the message shown was said (monotonic)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(2)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -400,17 +410,12 @@ class EntryPanel(QtWidgets.QGroupBox):
         self._undo = None
         self.undo_button.hide()
         self._refusal_shown = error
-        self._said_at = self.controller.clock.now().mono
-        self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR), bold=error)
+        self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR),
+                                 bold=error, said_at=self.controller.clock.now().mono)
 
     def _fade_message(self) -> None:
-        """A message is about a moment: "Recorded: BP 128/80" still stood 7 minutes later,
-        read as news (a walk on X). It goes after MESSAGE_KEEP_S, not while its Undo runs."""
-        said = self._said_at
-        if said is None or self._undo is not None:
-            return
-        if self.controller.clock.now().mono - said >= MESSAGE_KEEP_S:
-            self._said_at = None
+        """The message goes once it has outlived its moment, not while its Undo runs."""
+        if self._undo is None and self.message.outlived(self.controller.clock.now().mono):
             self._refusal_shown = False
             self.message.set_message("")
 
