@@ -690,8 +690,8 @@ PHASE_KEYS = (
 )
 # Keys that only make sense once T0 (the first dose) has happened.
 AFTER_DOSE_PHASE_KEYS = ("min_minutes_from_t0", "exit_bp_within_baseline_mmhg", "exit_min_moaas")
-CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "needs", "after_discharge_time",
-                  "source")
+CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "needs", "needs_checks",
+                  "after_discharge_time", "source")
 CHECK_KEYS = (
     "name", "metrics", "every_minutes", "at_minutes_after_t0", "early_minutes",
     "escalate_after_minutes", "source",
@@ -714,6 +714,8 @@ class _Parser:
         self.path = path
         self.sources: dict[str, str] = {}
         self.checklist_ids: dict[str, str] = {}
+        # (key, check name) of every item's `needs_checks`, checked once all phases are read.
+        self.check_references: list[tuple[str, str]] = []
         self.protocol_id: str | None = None   # once read: refusals name it (ProtocolError)
 
     def protocol(self, data: Mapping[str, object]) -> Protocol:
@@ -911,6 +913,7 @@ class _Parser:
                 )
             phases.append(phase)
         self.check_phase_shape(top, phases, dose)
+        self.check_check_references(phases)
         return tuple(phases)
 
     def check_phase_shape(self, top: _Table, phases: list[Phase], dose: Dose) -> None:
@@ -930,6 +933,16 @@ class _Parser:
                     f"{_fmt(planned)} min differs from dose.infusion_minutes"
                     f" {_fmt(dose.infusion_minutes)} min, which sets the pump rate",
                 )
+
+    def check_check_references(self, phases: list[Phase]) -> None:
+        """Each `needs_checks` name is a check at fixed times after T0: a cadence (every 15
+        min) has no "done", and a name that matches nothing would refuse the tick for ever."""
+        timed = [c.name for p in phases for c in p.checks if c.at_minutes_after_t0]
+        for key, name in self.check_references:
+            if name not in timed:
+                allowed = ", ".join(repr(n) for n in timed) or "none in this protocol"
+                raise ProtocolError(self.path, key, f"{name!r} is no check with "
+                                    f"at_minutes_after_t0; those are: {allowed}")
 
     def phase(self, table: _Table) -> Phase:
         phase_id = table.identifier("id")
@@ -998,10 +1011,27 @@ class _Parser:
             self.optional_source(table, display_key)
         asks = table.text("asks", default="").strip()
         needs = self.metric_list(table, "needs") if table.has("needs") else ()
+        needs_checks = self.check_names(table) if table.has("needs_checks") else ()
         return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks,
-                             needs=needs,
+                             needs=needs, needs_checks=needs_checks,
                              after_discharge_time=table.flag("after_discharge_time",
                                                              default=False))
+
+    def check_names(self, table: _Table) -> tuple[str, ...]:
+        """An item's `needs_checks`: names of checks, verified by `check_check_references`."""
+        values = table.list_of("needs_checks")
+        if not values:
+            raise table.error("needs_checks", "must list at least one check name")
+        names: list[str] = []
+        for index, value in enumerate(values):
+            key = f"{table.sub('needs_checks')}[{index}]"
+            if not isinstance(value, str):
+                raise ProtocolError(self.path, key, f"expected text, got {_type_name(value)}")
+            if value in names:
+                raise ProtocolError(self.path, key, f"duplicate check name {value!r}")
+            names.append(value)
+            self.check_references.append((key, value))
+        return tuple(names)
 
     def gate(self, item: _Table) -> tuple[tuple[str, float], ...]:
         value = item.raw("gate")

@@ -92,6 +92,10 @@ class ChecklistItem:
     # The item says the discharge's time has come ("Discharge time logged (not before T0 + 120
     # min)"): the tick is refused while the discharge gate's time from T0 runs.
     after_discharge_time: bool = False
+    # Scheduled checks at fixed times after T0 the item attests were done ("REMS form fields
+    # complete … BP at T+40": "BP at T+40"), by their [[phases.checks]] name: the tick is refused
+    # until each of their times has had its reading.
+    needs_checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,7 @@ from console.session import device_rest
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.holding import HeldFile, HeldWrites, reading_key
-from console.session.schedule import DueInfo, Schedule
+from console.session.schedule import DueInfo, Schedule, timed_names
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, metric
 from devices.reading import MANUAL, Reading
@@ -1413,6 +1413,10 @@ class SessionEngine:
         unrecorded = [metric(m).label for m in item.needs if self.latest(m) is None]
         if unrecorded:
             return Outcome(False, (f"Record {', '.join(unrecorded)} before ticking {item.text!r}.",))
+        undone = self._undone_checks(item)
+        if undone:
+            return Outcome(False, (f"Record the scheduled {' and '.join(undone)} before ticking "
+                                   f"{item.text!r}.",))
         wait = self.discharge_wait_s(now) if item.after_discharge_time else None
         if wait is not None:
             return Outcome(False, (f"{item.text!r} waits for the discharge time: "
@@ -1443,6 +1447,11 @@ class SessionEngine:
             records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor, detail))
             step.records.extend(records)
         return Outcome(True)
+
+    def _undone_checks(self, item: ChecklistItem) -> list[str]:
+        """The times of the item's `needs_checks` without their reading yet ("BP at T+40")."""
+        checks = [c for p in self.protocol.phases for c in p.checks if c.name in item.needs_checks]
+        return [name for c in checks for name in timed_names(c) if not self.schedule.done(name)]
 
     def _fix_baseline(self, item: ChecklistItem) -> dict[str, float]:
         """The gate item is ticked: its vitals' latest values become the baseline, fixed."""

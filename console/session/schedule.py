@@ -48,17 +48,34 @@ class DueInfo:
     missing: tuple[str, ...]
 
 
+def timed_names(check: VitalsCheck) -> tuple[str, ...]:
+    """The names of a check's times after T0 as the nurse sees them ("Pre-discharge BP at
+    T+115"). A check named for its time already ("BP at T+40") is not named twice: the header
+    read "Next vitals: BP at T+40 at T+40 34:33 min" (a walk on X)."""
+    names = []
+    for minutes in check.at_minutes_after_t0:
+        when = f" at T+{minutes:g}"
+        names.append(check.name if check.name.endswith(when) else f"{check.name}{when}")
+    return tuple(names)
+
+
 class Schedule:
     def __init__(self) -> None:
         self._checks: dict[str, _Check] = {}
         self._reported: set[str] = set()   # prompt conditions last reported as held
+        self._done: set[str] = set()       # one-off checks satisfied ("BP at T+40")
 
     def clone(self) -> Schedule:
         """An independent copy (the engine's per-step snapshot)."""
         twin = Schedule()
         twin._checks = {k: replace(c, seen=set(c.seen)) for k, c in self._checks.items()}
         twin._reported = set(self._reported)
+        twin._done = set(self._done)
         return twin
+
+    def done(self, name: str) -> bool:
+        """True once the one-off check `name` has had a reading of each of its metrics."""
+        return name in self._done
 
     def start_phase(self, phase: Phase, phase_start: Moment, t0: Moment | None) -> None:
         """Replace the recurring checks with those of `phase`; one-off checks stay."""
@@ -74,11 +91,7 @@ class Schedule:
                 check.name, check.metrics, phase_start.plus(every), early, escalate, every
             )
         anchor = t0 or phase_start
-        for minutes in check.at_minutes_after_t0:
-            # A check named for its time already ("BP at T+40") is not named twice: the header
-            # read "Next vitals: BP at T+40 at T+40 34:33 min" (a walk on X).
-            when = f" at T+{minutes:g}"
-            name = check.name if check.name.endswith(when) else f"{check.name}{when}"
+        for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
             self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
 
     def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:
@@ -102,6 +115,7 @@ class Schedule:
     def _satisfied(self, name: str, check: _Check, now: Moment) -> None:
         if check.every_s is None:
             del self._checks[name]
+            self._done.add(name)
             return
         while check.due.mono - check.early_s <= now.mono:
             check.due = check.due.plus(check.every_s)

@@ -37,8 +37,10 @@ def _dosed(log: EventLog, patient: str, start: datetime) -> Driver:
 def _discharge_anyway(r: Driver, reason: str = PRESCRIBER_REASON) -> None:
     """End the observation early and discharge over the gate, both with a reason."""
     r.advance(override_reason="Test: patient asks to leave")
-    for item in r.engine.phase.checklist:   # all but "Discharge time logged": its time has not come
-        if item.required and not item.after_discharge_time:
+    # All but "Discharge time logged" (its time has not come) and "REMS form fields complete"
+    # (its BP at T+40 and pre-discharge BP are not taken).
+    for item in r.engine.phase.checklist:
+        if item.required and not item.after_discharge_time and not item.needs_checks:
             assert r.engine.tick_item(item.id, r.nurse, r.clock.now()).done, item.id
     outcome = r.engine.discharge(r.nurse, r.clock.now(), override_reason=reason)
     assert outcome.done, outcome.message
@@ -74,6 +76,8 @@ def late_typed_bp(log: EventLog, start: datetime = datetime(2026, 12, 2, 13, 42,
 STATEMENT = (
     "⚠ DISCHARGED AGAINST THE DISCHARGE GATE at 13:52, T0 + 6 min (override by J. Alvarez: "
     "Dr M. Chen: transfer to ED escorted, observation continues there; open: Required item "
+    "open: REMS Patient Monitoring Form fields complete (submit within 7 days): device times and "
+    "lots, BP at T+40, pre-discharge BP, total minutes, adverse events; Required item "
     "open: Discharge time logged (not before T0 + 120 min); Observation must reach 120 min after "
     "the first dose: 1:53 h left; No modified Aldrete score recorded (needs ≥9))")
 """What the record says of `early_discharge`'s discharge (review, PDF, REMS form)."""

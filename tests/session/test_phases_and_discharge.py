@@ -184,3 +184,33 @@ def test_discharge_time_logged_is_refused_before_the_discharge_time():
         "1:54 h left.")
     s.t(start + 120 * 60)
     assert s.engine.tick_item("discharge-time", "nurse.ana", s.now()).done
+
+
+def test_the_rems_form_item_waits_for_the_bp_at_t40_and_the_pre_discharge_bp():
+    """"REMS Patient Monitoring Form fields complete … BP at T+40, pre-discharge BP" was ticked
+    with neither BP taken, and the form it attests complete said NOT RECORDED for both (a walk
+    on X). It names the scheduled checks not done and ticks once their readings have come."""
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    s = Session(load_protocol(builtin_protocols_dir() / "esketamine.toml"))
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done   # T0
+    start = s.now().mono - s.origin
+    while s.engine.phase.kind.value != "discharge":
+        assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done
+    s.t(start + 6 * MIN)
+    s.bp(130, 85)   # before T+40's window: not the BP at T+40
+    refused = s.engine.tick_item("rems-form", "nurse.ana", s.now())
+    assert not refused.done and refused.message.startswith(
+        "Record the scheduled BP at T+40 and Pre-discharge BP at T+115 before ticking "
+        "'REMS Patient Monitoring Form fields complete")
+    s.t(start + 41 * MIN)
+    s.bp(128, 84)
+    s.manual("heart_rate", 70)
+    refused = s.engine.tick_item("rems-form", "nurse.ana", s.now())
+    assert not refused.done and refused.message.startswith(
+        "Record the scheduled Pre-discharge BP at T+115 before ticking")
+    s.t(start + 116 * MIN)
+    s.bp(124, 80)
+    s.manual("heart_rate", 68)
+    assert s.engine.tick_item("rems-form", "nurse.ana", s.now()).done
+

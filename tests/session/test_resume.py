@@ -490,3 +490,22 @@ def test_a_return_to_an_acknowledged_priority_is_still_acknowledged_after_a_rest
     assert [(o.id, o.priority.label, o.state.value) for o in engine.alarms()] == [
         (rr, "high", "acknowledged")]
     assert engine.audio(s.now()).priority is None
+
+
+def test_a_scheduled_check_done_before_a_restart_is_done_after_it():
+    """"REMS form fields complete … BP at T+40, pre-discharge BP" needs those checks done
+    (`needs_checks`): their readings, replayed at a restart, still count."""
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    esketamine = load_protocol(builtin_protocols_dir() / "esketamine.toml")
+    s = Session(esketamine)
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done   # T0
+    start = s.now().mono - s.origin
+    while s.engine.phase.kind.value != "discharge":
+        assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done
+    for minutes in (40, 115):
+        s.t(start + minutes * MIN)
+        s.bp(126, 82)
+        s.manual("heart_rate", 70)
+    resumed = resume(s, 60, protocol=esketamine)
+    assert resumed.tick_item("rems-form", "nurse.ana", s.now()).done
