@@ -693,8 +693,9 @@ class SessionEngine:
                 step.records.extend(self._unreadable(now, example))
             if dropped and dropped.get(OUT_OF_HARD_RANGE):
                 step.records.extend(self._implausible(now, implausible or example))
-        if step.saved:
-            self._note_messages(readings)
+        # Held messages too: a resend while they are held is known by its id (AE again, kept
+        # once), and so is one after they are written (AA).
+        self._note_messages(readings)
         return step.saved and not held_again
 
     def _resent(self, readings: Sequence[Reading]) -> bool:
@@ -750,8 +751,10 @@ class SessionEngine:
 
     def _held_already(self, reading: Reading) -> bool:
         """While the log cannot take writes, a message is answered AE and the monitor resends it
-        (at most 3 times): its readings are already held, and would be written twice."""
-        if not self.writes.held:
+        (at most 3 times): its readings are already held, and would be written twice. A device
+        whose messages carry ids is judged by them (`_resent`): a new message with the values
+        and the minute of a held one had been taken for its resend and lost."""
+        if not self.writes.held or (reading.message and reading.source in self._state.id_sources):
             return False
         key = reading_key(reading)
         return key is not None and self.writes.holds_reading(key)
@@ -1613,6 +1616,13 @@ class SessionEngine:
             elif left is not None:
                 reasons.append(f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
                                f"first dose: {format_duration(left)} left")
+        # The observation's own exit rule, BP back near baseline ("vitals until stable",
+        # clinical-defaults.md post-session), holds at discharge too: Observation left against it
+        # (a nurse's reason) then took the patient home with it unchecked.
+        bands = {p.exit_bp_within_baseline_mmhg for p in self.protocol.phases
+                 if p.kind is PhaseKind.OBSERVATION}
+        for band in sorted(b for b in bands if b is not None):
+            reasons.extend(self._bp_off_baseline(band))
         if gate.refuse_while_bp_rising:
             reasons.extend(self._bp_rising())
         if gate.min_moaas is not None:
@@ -1670,15 +1680,16 @@ class SessionEngine:
         return []
 
     def _bp_not_settled(self, within: float) -> list[str]:
+        return self._bp_off_baseline(within) + self._bp_rising()
+
+    def _bp_off_baseline(self, within: float) -> list[str]:
         latest, base = self.latest("bp_systolic"), self._state.baseline.get("bp_systolic")
         if latest is None or base is None:
             return ["No systolic BP to compare with baseline"]
-        reasons = []
         if abs(latest.reading.value - base) > within:
-            reasons.append(f"Systolic BP {latest.reading.value:.0f} is more than {within:g} mmHg from "
-                           f"baseline {base:.0f}")
-        reasons.extend(self._bp_rising())
-        return reasons
+            return [f"Systolic BP {latest.reading.value:.0f} is more than {within:g} mmHg from "
+                    f"baseline {base:.0f}"]
+        return []
 
     def _moaas_below(self, minimum: int) -> list[str]:
         latest = self.latest("moaas")

@@ -196,3 +196,50 @@ def test_a_resend_with_a_value_the_decoder_dropped_is_kept_once_and_its_drop_log
     assert s.engine.ingest_message(first, s.now(), dropped={"unknown-code": 1}, example="x")
     assert stored(s, "spo2") == [97]
     assert len(s.recorder.events("device_dropped")) == 2
+
+
+class RefusingLog:
+    """The log refuses every write while `refusing` (a full disk), then takes them again."""
+
+    def __init__(self, s: Session) -> None:
+        from console.store.errors import LogError
+        from pathlib import Path
+
+        self.inner, self.refusing = s.recorder, True
+        self.error = LogError(Path("/x/sessions.sqlite3"), "disk-full", "full")
+        s.engine.recorder = s.engine.writes.recorder = self   # type: ignore[assignment]
+
+    def write(self, records: object) -> list[int]:
+        if self.refusing:
+            raise self.error
+        return self.inner.write(records)   # type: ignore[arg-type]
+
+
+def test_while_the_log_refuses_writes_messages_are_told_apart_by_their_ids():
+    """Held in memory (the log refused writes), a new message with the values and the minute of
+    a held one was taken for its resend: answered AE and not kept, so after three resends the
+    monitor gave it up and it was lost. And a held message resent once the log took writes again
+    was logged a second time. By MSH-10: each new message is held, each resend kept once."""
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    s.engine.ingest_message(with_id(message(s, {"resp_rate": 14}), "M0"), s.now())   # ids in use
+    log = RefusingLog(s)
+    minute = s.now().wall.replace(second=0, microsecond=0)
+
+    def sent(control_id: str) -> list[Reading]:
+        return [Reading("resp_rate", 14, "/min", minute, s.now().wall, "hl7:MON",
+                        message=control_id)]
+
+    assert s.engine.ingest_message(sent("M1"), s.now()) is False          # AE: held
+    s.engine.tick(s.clock.advance(1))
+    assert s.engine.ingest_message(sent("M2"), s.now()) is False          # new: held too
+    s.engine.tick(s.clock.advance(1))
+    assert s.engine.ingest_message(sent("M1"), s.now()) is False          # a resend: AE again
+    held = [r for r in s.engine.writes.held if getattr(r, "metric", "") == "resp_rate"]
+    assert len(held) == 2
+    log.refusing = False
+    s.engine.tick(s.clock.advance(3))                                     # the held rows go in
+    assert s.engine.ingest_message(sent("M2"), s.now()) is True           # on disk now: AA
+    assert stored(s, "resp_rate") == [14, 14, 14]
+    assert len(s.recorder.events("device_resent")) == 2

@@ -127,6 +127,27 @@ def test_discharge_waits_while_the_last_systolic_reading_is_above_the_one_before
     assert s.engine.discharge("nurse.ana", s.now()).done
 
 
+def test_bp_far_from_baseline_still_refuses_discharge_after_observation_was_left_over_it():
+    """Observation's exit rule "BP back within 20 mmHg of baseline" was checked only when leaving
+    Observation: moved on with a nurse's reason, the patient could be discharged at 150 over a
+    baseline of 120 with no prescriber's word. The discharge gate holds it too."""
+    s = Session(iv_protocol())
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 41 * MIN)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done   # observation
+    s.t(start + 75 * MIN); s.bp(152, 85); s.bp(150, 85); s.manual("moaas", 5)
+    s.manual("aldrete", 10)
+    refused = s.engine.advance_phase("nurse.ana", s.now())
+    assert "Systolic BP 150 is more than 20 mmHg from baseline 120" in refused.reasons
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="looks fine").done
+    assert s.engine.tick_item("escort", "nurse.ana", s.now()).done
+    assert s.engine.discharge("nurse.ana", s.now()).reasons == (
+        "Systolic BP 150 is more than 20 mmHg from baseline 120",)
+    s.bp(136, 82)
+    assert s.engine.discharge("nurse.ana", s.now()).done
+
+
 def test_prescriber_override_discharges_and_logs_the_reason():
     s = Session()
     s.to_infusion()
