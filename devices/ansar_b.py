@@ -19,7 +19,7 @@ mean (`NIBP=4;;;;;;`, sent until the first cuff measurement) is dropped whole as
 the next cuff measurement, with no measurement time or counter (devices.md: "NIBP is repeated in
 every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
 an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
-and drops each repeat as `nibp-repeat` (counted by `decode`; stream.REPEATS): the console shows it
+and drops each repeat as `nibp-repeat` (counted by `decode`; stream.NOTHING_NEW): the console shows it
 from when it first came. The NIBP record of the stream's first frame is a measurement taken before
 the console connected, at a time nothing tells (minutes or hours before, perhaps the previous
 patient's): its readings carry the `AGE_UNKNOWN` flag, and the tile shows them stale with the time

@@ -48,10 +48,14 @@ what was dropped must leave them out (QA: the Comen sample's two kept PR rows co
 dropped)."""
 
 
-REPEATS = frozenset({"nibp-repeat"})
-"""`Dropped` reasons for a value the decoder already reported once (a monitor repeating its last
-NIBP in every frame): counted by `decode`, but nothing new reached the console, so the bedside
-logs no drop for it, as it logs none for an HL7 NIBP repeated with its own time."""
+NOTHING_NEW = frozenset({"nibp-repeat", "nibp-empty"})
+"""`Dropped` reasons for what carries no new value: an NIBP the decoder already reported once (a
+monitor repeating its last cuff measurement in every frame), and an NIBP record with no value at
+all (no cuff measurement yet, sent in every frame or poll until the first). They are counted by
+`decode`, but nothing reached the console that it could use or lose, so the bedside logs no drop
+for them, as it logs none for an HL7 NIBP repeated with its own time. An IntelliVue without a
+cuff measurement had logged a `device_dropped` row a poll, and the nurse's event list "Device
+data not used: nibp-empty ×60" a minute, for a cuff that had simply not run yet."""
 
 
 @dataclass(slots=True)

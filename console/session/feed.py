@@ -8,7 +8,7 @@ from collections import Counter
 
 from console.clock import Moment
 from console.session.engine import SessionEngine
-from devices.stream import KEPT_NOTICES, OUT_OF_HARD_RANGE, REPEATS
+from devices.stream import KEPT_NOTICES, NOTHING_NEW, OUT_OF_HARD_RANGE
 from devices.transport import ConnectionState, DeviceEvent, EventKind
 
 # What the engine calls each transport state (STOPPED is the owner's own doing: not a fault).
@@ -37,7 +37,7 @@ def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
         return True
     stored = False
     try:
-        counts = Counter(d.reason for d in event.dropped if d.reason not in REPEATS)
+        counts = Counter(d.reason for d in event.dropped if d.reason not in NOTHING_NEW)
         # A doubt about a value the decoder kept (a code and name that disagree) is logged apart
         # from what was dropped: the nurse's "not used" line must not count values in use.
         warnings = {r: n for r, n in counts.items() if r in KEPT_NOTICES}

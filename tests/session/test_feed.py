@@ -59,6 +59,24 @@ def test_a_repeated_nibp_leaves_no_drop_in_the_log() -> None:
                 if isinstance(r, EventRecord) and r.kind == "device_dropped"]
 
 
+def test_an_nibp_with_no_measurement_yet_leaves_no_drop_in_the_log() -> None:
+    # A monitor sends an empty NIBP record in every frame (IntelliVue: every poll) until the
+    # cuff's first measurement: a `device_dropped` row a frame and "Device data not used:
+    # nibp-empty ×60" a minute in the nurse's list, for a cuff that had not run yet.
+    from devices.ansar_b import decode_records
+
+    s = Session()
+    now = s.now()
+    result = decode_records(b"NIBP=4;;;;;;\rSPO2=1;97;PR=72;\r", now.wall)
+    assert [d.reason for d in result.dropped] == ["nibp-empty"]
+    event = DeviceEvent(EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono,
+                        readings=tuple(result.readings), dropped=tuple(result.dropped))
+    assert feed.apply(s.engine, event, now)
+    assert not [r for r in s.recorder.records
+                if isinstance(r, EventRecord) and r.kind == "device_dropped"]
+    assert [r.value for r in s.recorder.observations() if r.metric == "spo2"] == [97]
+
+
 def test_a_message_the_decoder_fails_on_is_a_technical_alarm_not_only_a_count(monkeypatch) -> None:
     # A bug that breaks the decoder on one kind of message (here: a low SpO2 row) loses the very
     # value that alarms. Before, the monitor got AE, gave up after its resends, and the nurse saw
