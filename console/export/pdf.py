@@ -76,6 +76,15 @@ ZONED_WORD: Final = re.compile(
 _APP: QtWidgets.QApplication | None = None   # the QApplication made here, kept for the process
 
 
+def report_title(protocol: Protocol | None) -> str:
+    """The report's title by the protocol's route: an esketamine nasal-spray session's report had
+    been titled "Infusion session report"."""
+    if protocol is None:
+        return "Session report"
+    return "Nasal spray session report" if protocol.route == "intranasal" else \
+        "Infusion session report"
+
+
 def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4",
                       protocol: Protocol | None = None, tz: tzinfo | None = None,
                       signatures: SessionSignatures | None = None, integrity: str = "") -> int:
@@ -535,7 +544,7 @@ class _Report:
               integrity: str = "") -> list[_Piece]:
         s = detail.summary
         course = protocol.course_sessions if protocol is not None else None
-        out: list[_Piece] = [self.paragraph("Infusion session report", self.title,
+        out: list[_Piece] = [self.paragraph(report_title(protocol), self.title,
                                             gap=4 * self.pt)]
         if integrity:
             out.append(self.paragraph(integrity, self.bold, WARNING_FILL[1], gap=4 * self.pt,

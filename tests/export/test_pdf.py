@@ -119,6 +119,7 @@ def test_letter_report_is_letter_sized_and_esketamine_shows_the_monitor_values(r
     assert len(pages) == count
     assert f"Page {count} of {count}" in pages[-1]
     whole = squash(" ".join(pages))
+    assert squash(pages[0]).startswith("Nasal spray session report")   # was "Infusion …"
     assert "MRN-5820" in whole
     # Two of the three devices logged (the header's cell wraps beside T0's).
     assert "Dose 84 mg planned (3 devices; 2" in whole and "recorded given)" in whole
