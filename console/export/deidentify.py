@@ -19,6 +19,8 @@
   words are kept (`CONSOLE_TEXT_KEYS`: alarm messages, phase names, checklist item texts,
   refusal reasons); a person there is numbered (a handover's nurses, a central station's nurse),
   a device or port is numbered, and any other text is removed (a station's name, a file path).
+  A person's name inside the console's own words ("its value was entered in error, by …") is
+  numbered as the person is (`_named_as_numbered`).
 - device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
   `manual` stays. `sessions.details` keeps only dose figures and the protocol name (device binding
   and course information can carry serial numbers or names).
@@ -40,6 +42,7 @@ import dataclasses
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -187,7 +190,7 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
                       started_by=m.who(p.started_by)) for p in detail.phases)
     vitals = {name: _r(v, times=tuple(m.t(t) for t in v.times))
               for name, v in detail.vitals.items()}
-    return SessionDetail(
+    return _named_as_numbered(SessionDetail(
         summary=summary,
         details={k: v for k, v in detail.details.items() if k in KEPT_DETAILS},
         protocol_version=detail.protocol_version,
@@ -218,7 +221,34 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
         observations=tuple(_observation(o, m) for o in detail.observations),
         discharge=dict(detail.discharge) if detail.discharge is not None else None,
         deidentified=True,
-    )
+    ), m)
+
+
+def _named_as_numbered(detail: T, m: _Mapper) -> T:
+    """`detail` with every person's name inside the console's own words numbered too: an
+    alarm's end read "(its value was entered in error, by Ben Okafor, RN)" in a de-identified
+    CSV (a clinician's audit). Names are those numbered anywhere in this export, longest first,
+    matched as whole words."""
+    names = sorted((n for n in m.people if n.strip()), key=len, reverse=True)
+    if not names:
+        return detail
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in names))
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(lambda found: m.people[found.group(0)], value)
+        if isinstance(value, tuple):
+            return tuple(scrub(v) for v in value)
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.replace(value, **{f.name: scrub(getattr(value, f.name))
+                                                 for f in dataclasses.fields(value) if f.init})
+        return value
+
+    return scrub(detail)  # type: ignore[no-any-return]
 
 
 def _note(note: Note, m: _Mapper) -> Note:

@@ -183,6 +183,38 @@ def test_a_handover_a_central_nurse_and_a_monitor_port_are_not_in_a_deidentified
     assert "handed_over" in events and "staff-" in events   # the story stays, the names go
 
 
+def test_a_name_inside_an_alarm_message_is_numbered_in_a_deidentified_export(tmp_path):
+    """An alarm ended by taking its value back says who did: "(its value was entered in error,
+    by Ben Okafor, RN)" stood in a de-identified events CSV (a clinician's audit)."""
+    from datetime import UTC, datetime
+
+    from console.clock import ManualClock
+    from console.session.engine import Patient, SessionEngine
+    from console.store import EventLog
+    from protocols.loader import builtin_protocols_dir, load_protocol
+
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    engine = SessionEngine.open(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"), log,
+                                Patient("MRN-4711", 72.0), "Ben Okafor, RN", clock.now())
+    engine.enter_manual("heart_rate", 72, "Ben Okafor, RN", clock.advance(60))
+    _, row = engine.enter_manual_row("heart_rate", 190, "Ben Okafor, RN", clock.advance(60),
+                                     confirmed=True)
+    assert row is not None and engine.alarms()
+    assert engine.void(row, "heart_rate", "Ben Okafor, RN", clock.advance(30), "wrong box").done
+    session = engine.session_id
+    log.close()
+    conn = open_readonly(tmp_path / "log.sqlite3")
+    loaded_detail = load_session(conn, session, with_observations=True)
+    conn.close()
+    assert any("by Ben Okafor, RN" in s.message for a in loaded_detail.alarms for s in a.steps)
+    clean = deidentify(loaded_detail, KEY)
+    paths = list(write_session_csv(clean, tmp_path / "csv").values())
+    text = " ".join(p.read_text(encoding="utf-8") for p in paths)
+    assert "Okafor" not in text
+    assert "its value was entered in error, by staff-1" in text
+
+
 def test_the_local_time_of_day_is_kept_across_a_change_of_summer_time(loaded):
     # A records audit: a Friday 09:30 CET session exported as "Fri 23 Aug 2024 10:30": whole
     # weeks keep the UTC time, and its summer date is an hour ahead locally.
