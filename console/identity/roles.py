@@ -12,8 +12,8 @@
     manage-staff      administrator                                 -
 
 - *run-session*: sign in at the chair to start, resume or take over a session, enter values, and
-  sign what a nurse signs there (override of a required checklist item, alarm limit change,
-  discharge, correction). Acknowledging or pausing an alarm needs no account, ever (IEC
+  sign what a nurse signs there (a phase ended or a discharge against what refused it, alarm
+  limit change, discharge, correction). Acknowledging or pausing an alarm needs no account, ever (IEC
   60601-1-8): it is not an action here.
 - *gate-decision*: a prescriber's decision at a gate; a prescriber who is also a nurse may do
   both, one who is not only signs the decision.

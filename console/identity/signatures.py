@@ -55,7 +55,13 @@ APPROVAL_VALID: Final = timedelta(minutes=2)
 class Meaning(StrEnum):
     """What a signature means (`signatures.meaning`), as printed in the review and the PDF."""
 
-    CHECKLIST_OVERRIDE = "override of a required checklist item"
+    # A phase ended, or the patient discharged, against what refused it: what the signer
+    # overrides is named (every override had been signed as "override of a required checklist
+    # item", a discharge against the gate too: a clinician's audit).
+    PHASE_OVERRIDE = "phase ended against its checklist or rules"
+    DISCHARGE_OVERRIDE = "discharge against the discharge gate"
+    # (Logs written before 2 Dec 2026 hold "override of a required checklist item" for every
+    # override: shown as they say, no longer signed with.)
     GATE_DECISION = "prescriber decision at gate"
     ALARM_LIMIT_CHANGE = "alarm limit change"
     DISCHARGE = "discharge"
@@ -65,7 +71,8 @@ class Meaning(StrEnum):
 
 # The action (roles.py) an account must be allowed to sign with each meaning.
 REQUIRED_ACTION: Final[dict[Meaning, Action]] = {
-    Meaning.CHECKLIST_OVERRIDE: Action.RUN_SESSION,
+    Meaning.PHASE_OVERRIDE: Action.RUN_SESSION,
+    Meaning.DISCHARGE_OVERRIDE: Action.RUN_SESSION,
     Meaning.GATE_DECISION: Action.GATE_DECISION,
     Meaning.ALARM_LIMIT_CHANGE: Action.RUN_SESSION,
     Meaning.DISCHARGE: Action.RUN_SESSION,

@@ -691,7 +691,12 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         return f"Ticked: {d.get('text') or d.get('item')}{note}{early_text(d.get('early') or {})}"
     if kind == "override":
         blockers = "; ".join(d.get("blockers", []))
-        return f"Override of {d.get('action')}: {d.get('reason')} (refused because: {blockers})"
+        # The overridden act in words: "Override of end_phase" printed a program's name on
+        # signed records (a clinician's audit).
+        act = {"end_phase": f"Phase {d.get('phase')} ended against its checklist or rules",
+               "discharge": "Discharge against the discharge gate"}.get(
+                   str(d.get("action")), f"Override of {d.get('action')}")
+        return f"{act}: {d.get('reason')} (refused because: {blockers})"
     if kind == "dosing_started":
         base = baseline_text(d.get("baseline", {}))
         return f"Dosing started (T0); baseline {base}" if base else "Dosing started (T0)"
@@ -701,8 +706,10 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
     if kind == "discharge_refused":
         return f"Discharge refused: {'; '.join(d.get('reasons', []))}"
     if kind == "discharged":
-        return (f"Discharged ({d.get('minutes_from_t0')} min from T0, "
-                f"{d.get('minutes_total')} min in total)")
+        # A session never dosed has no T0: it read "Discharged (None min from T0, …)".
+        from_t0 = d.get("minutes_from_t0")
+        dosed = f"{from_t0} min from T0" if from_t0 is not None else "no dose given"
+        return f"Discharged ({dosed}, {d.get('minutes_total')} min in total)"
     if kind == "session_ended":
         return "Session ended"
     if kind == "session_resumed":
@@ -741,7 +748,7 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
 # the review sign them). `threshold_changed` has no writer yet: listed so that one added later
 # shows as unsigned until it is signed.
 NEEDS_SIGNATURE: Final[Mapping[str, str]] = {
-    "override": "override of a required checklist item",
+    "override": "phase ended against its checklist or rules",   # or a discharge's: below
     "gate_decision": "prescriber decision at gate",
     "threshold_changed": "alarm limit change",
     "discharged": "discharge",
@@ -749,6 +756,14 @@ NEEDS_SIGNATURE: Final[Mapping[str, str]] = {
     "entered_in_error": "correction",
     REVIEW_NOTE: "review annotation",
 }
+
+
+def signature_meaning(kind: str, detail: Mapping[str, Any]) -> str:
+    """The meaning a record of `kind` is signed with (`NEEDS_SIGNATURE`): an override's depends
+    on what it overrode (a phase's rules, or the discharge gate)."""
+    if kind == "override" and detail.get("action") == "discharge":
+        return "discharge against the discharge gate"
+    return NEEDS_SIGNATURE[kind]
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ from console.review.model import (
     SessionSummary,
     VitalSeries,
     describe_event,
+    signature_meaning,
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
@@ -999,9 +1000,10 @@ def _load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignat
                 f"kind IN ({', '.join('?' * len(kinds))}) ORDER BY id",
                 [session_id, iso(since), *kinds]).fetchall():
             if ("events", int(row_id)) not in signed:
+                fields = json.loads(detail)
                 unsigned.append(UnsignedRecord("events", int(row_id), parse_iso(at),
-                                               NEEDS_SIGNATURE[kind],
-                                               describe_event(kind, json.loads(detail))))
+                                               signature_meaning(kind, fields),
+                                               describe_event(kind, fields)))
     return SessionSignatures(tuple(entries), tuple(unsigned), since)
 
 

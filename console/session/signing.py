@@ -45,7 +45,8 @@ R = TypeVar("R")
 
 # The meanings (console.identity.signatures.Meaning values), here as text so that this module
 # loads without the identity layer.
-CHECKLIST_OVERRIDE = "override of a required checklist item"
+PHASE_OVERRIDE = "phase ended against its checklist or rules"
+DISCHARGE_OVERRIDE = "discharge against the discharge gate"
 GATE_DECISION = "prescriber decision at gate"
 DISCHARGE = "discharge"
 CORRECTION = "correction"
@@ -75,7 +76,7 @@ class SignatureRequest:
 
     @property
     def title(self) -> str:
-        """'Sign: override of a required checklist item — 'Consent confirmed''."""
+        """'Sign: phase ended against its checklist or rules — 'Consent confirmed''."""
         what = " and ".join(self.meanings)
         return f"Sign: {what}" + (f" — {self.subject}" if self.subject else "")
 

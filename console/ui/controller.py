@@ -49,11 +49,12 @@ from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.lock import LOCKED_MESSAGE, ChairAction, locked_actor
 from console.session.journal import Journal
 from console.session.signing import (
-    CHECKLIST_OVERRIDE,
     CORRECTION,
     DISCHARGE,
+    DISCHARGE_OVERRIDE,
     GATE_DECISION,
     NO_SERVICE,
+    PHASE_OVERRIDE,
     ChairSigner,
     SignatureRequest,
     SignatureService,
@@ -338,9 +339,9 @@ class SessionController(QtCore.QObject):
                                  "role signs it."),
                 act, events_of({"override": GATE_DECISION})))
         return self._outcome(self._signed(
-            SignatureRequest((CHECKLIST_OVERRIDE,), _blocked(blockers), self._signer_name(),
+            SignatureRequest((PHASE_OVERRIDE,), _blocked(blockers), self._signer_name(),
                              f"Reason: {override_reason.strip()}"),
-            act, events_of({"override": CHECKLIST_OVERRIDE})))
+            act, events_of({"override": PHASE_OVERRIDE})))
 
     def dose_starts_unasked(self) -> bool:
         """Next phase would start the first dose (T0) at once: nothing blocks the move. The
@@ -378,13 +379,13 @@ class SessionController(QtCore.QObject):
                 or (blockers and not override_reason.strip())):
             outcome = act()   # refused (and logged as refused): nothing to sign
         else:
-            meanings = (DISCHARGE, CHECKLIST_OVERRIDE) if blockers else (DISCHARGE,)
+            meanings = (DISCHARGE, DISCHARGE_OVERRIDE) if blockers else (DISCHARGE,)
             outcome = self._outcome(self._signed(
                 SignatureRequest(meanings, _blocked(blockers) if blockers else "",
                                  self._signer_name(),
                                  f"Reason: {override_reason.strip()}" if blockers
                                  else "This ends the session."),
-                act, events_of({"discharged": DISCHARGE, "override": CHECKLIST_OVERRIDE})))
+                act, events_of({"discharged": DISCHARGE, "override": DISCHARGE_OVERRIDE})))
         if outcome.done:
             self._stop_device()   # an ended session reads nothing more
             self.timer.stop()

@@ -78,11 +78,11 @@ def hash_of(db: Path, table: str, row_id: int) -> str:
 
 def test_a_signature_records_name_account_time_meaning_and_the_row_hash(
         db: Path, signatures: Signatures, nurse: Account, session: int, override: int) -> None:
-    signed = signatures.sign(nurse, NURSE_PIN, Meaning.CHECKLIST_OVERRIDE, "events", override,
+    signed = signatures.sign(nurse, NURSE_PIN, Meaning.PHASE_OVERRIDE, "events", override,
                              t(31), where="chair 3")
     assert signature_rows(db) == [(
         "2026-03-02T09:00:31.000Z", nurse.id, "Ana Nurse",
-        "override of a required checklist item", session, "events", override,
+        "phase ended against its checklist or rules", session, "events", override,
         hash_of(db, "events", override))]
     assert signatures.signatures_for(session) == [signed]
     assert signatures.signatures_of("events", override) == [signed]
@@ -124,7 +124,7 @@ def test_only_session_records_are_signed(signatures: Signatures, nurse: Account,
 def test_a_wrong_pin_signs_nothing_and_counts_toward_the_lock(
         db: Path, signatures: Signatures, staff: Staff, nurse: Account, override: int) -> None:
     with pytest.raises(SignatureRefused) as refused:
-        signatures.sign(nurse, "00000000", Meaning.CHECKLIST_OVERRIDE, "events", override, t(31))
+        signatures.sign(nurse, "00000000", Meaning.PHASE_OVERRIDE, "events", override, t(31))
     assert refused.value.result is not None and refused.value.result.outcome is Outcome.WRONG
     assert str(refused.value).startswith("not signed: ")
     assert signature_rows(db) == []
@@ -173,9 +173,9 @@ def test_approvals_expire_and_cannot_be_forged(signatures: Signatures, nurse: Ac
 
 def test_an_unknown_meaning_is_refused(signatures: Signatures, nurse: Account,
                                        override: int) -> None:
-    with pytest.raises(IdentityError, match="a signature's meaning is one of: override of a "
-                                            "required checklist item; prescriber decision at "
-                                            "gate;"):
+    with pytest.raises(IdentityError, match="a signature's meaning is one of: phase ended "
+                                            "against its checklist or rules; discharge against "
+                                            "the discharge gate; prescriber decision at gate;"):
         signatures.sign(nurse, NURSE_PIN, "approval", "events", override, t(31))
 
 
@@ -187,7 +187,7 @@ def drop_triggers(conn: sqlite3.Connection, table: str) -> None:
 def test_editing_the_signed_record_is_named_by_verify_and_the_review(
         db: Path, log: EventLog, signatures: Signatures, nurse: Account, session: int,
         override: int) -> None:
-    signatures.sign(nurse, NURSE_PIN, Meaning.CHECKLIST_OVERRIDE, "events", override, t(31))
+    signatures.sign(nurse, NURSE_PIN, Meaning.PHASE_OVERRIDE, "events", override, t(31))
     assert log.verify().ok
     assert [e.intact for e in load_signatures(log.conn, session).signatures] == [True]
     conn = sqlite3.connect(db)
@@ -208,7 +208,7 @@ def test_a_signers_name_edited_outside_the_console_is_named_by_the_review(
         override: int) -> None:
     """Verify named the signature row; the review read it "valid" and let exports go out (the
     data-path audit): its per-session check and the Signatures tab looked only at the record."""
-    signed = signatures.sign(nurse, NURSE_PIN, Meaning.CHECKLIST_OVERRIDE, "events", override,
+    signed = signatures.sign(nurse, NURSE_PIN, Meaning.PHASE_OVERRIDE, "events", override,
                              t(31))
     conn = sqlite3.connect(db)
     drop_triggers(conn, "signatures")
@@ -219,12 +219,12 @@ def test_a_signers_name_edited_outside_the_console_is_named_by_the_review(
     assert [e.intact for e in load_signatures(log.conn, session).signatures] == [False]
     check = check_session_chain(log.conn, session)
     assert (check.ok, check.first_bad) == (False, ("signatures", signed.id))
-    assert check.record == "the signature of Someone Else (override of a required checklist item)"
+    assert check.record == "the signature of Someone Else (phase ended against its checklist or rules)"
 
 
 def test_an_edit_hidden_by_a_recomputed_chain_is_named_by_the_signature(
         db: Path, log: EventLog, signatures: Signatures, nurse: Account, override: int) -> None:
-    signed = signatures.sign(nurse, NURSE_PIN, Meaning.CHECKLIST_OVERRIDE, "events", override,
+    signed = signatures.sign(nurse, NURSE_PIN, Meaning.PHASE_OVERRIDE, "events", override,
                              t(31))
     conn = sqlite3.connect(db)
     drop_triggers(conn, "events")
@@ -249,7 +249,7 @@ def test_an_edit_hidden_by_a_recomputed_chain_is_named_by_the_signature(
 
 def test_signatures_are_append_only(db: Path, signatures: Signatures, nurse: Account,
                                     override: int) -> None:
-    signatures.sign(nurse, NURSE_PIN, Meaning.CHECKLIST_OVERRIDE, "events", override, t(31))
+    signatures.sign(nurse, NURSE_PIN, Meaning.PHASE_OVERRIDE, "events", override, t(31))
     conn = sqlite3.connect(db)
     try:
         for statement in ("UPDATE signatures SET printed_name = 'X'", "DELETE FROM signatures"):

@@ -43,3 +43,27 @@ def test_a_correction_and_a_value_taken_back_read_as_the_notes_tab_says_them():
     assert describe_event("correction", {
         "metric": "bp_systolic", "corrects": 2108, "value": 160.0, "reason": "typed 240",
     }) == "Systolic BP corrected to 160: typed 240"
+
+
+def test_an_override_and_a_discharge_say_what_they_were_in_words():
+    """A clinician's audit: signed records read "Override of end_phase: …" (a program's word),
+    every override was signed "override of a required checklist item" (a discharge against the
+    gate too), and a session never dosed read "Discharged (None min from T0, …)"."""
+    from console.review.model import signature_meaning
+
+    phase = {"action": "end_phase", "phase": "observation", "reason": "Dr Lee agreed",
+             "blockers": ["Observation must last 5:00 min more"]}
+    gate = {"action": "discharge", "reason": "transfer to ED",
+            "blockers": ["Observation must reach 120 min after the first dose: 1:53 h left"]}
+    assert describe_event("override", phase) == (
+        "Phase observation ended against its checklist or rules: Dr Lee agreed (refused "
+        "because: Observation must last 5:00 min more)")
+    assert describe_event("override", gate) == (
+        "Discharge against the discharge gate: transfer to ED (refused because: Observation "
+        "must reach 120 min after the first dose: 1:53 h left)")
+    assert signature_meaning("override", phase) == "phase ended against its checklist or rules"
+    assert signature_meaning("override", gate) == "discharge against the discharge gate"
+    assert describe_event("discharged", {"minutes_from_t0": None, "minutes_total": 3.0}) == (
+        "Discharged (no dose given, 3.0 min in total)")
+    assert describe_event("discharged", {"minutes_from_t0": 122.5, "minutes_total": 131.0}) == (
+        "Discharged (122.5 min from T0, 131.0 min in total)")

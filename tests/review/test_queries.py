@@ -235,7 +235,8 @@ def test_the_everything_view_holds_every_event_and_alarm_step_in_time_order(conn
     assert len(timeline) == count == len(detail.events) + sum(len(a.steps) for a in detail.alarms)
     assert [e.at for e in timeline] == sorted(e.at for e in timeline)
     texts = [e.text for e in timeline]
-    assert "Override of end_phase: Dr Lee reviewed: BP settled, patient alert " \
+    assert "Phase observation ended against its checklist or rules: Dr Lee reviewed: BP " \
+           "settled, patient alert " \
            "(refused because: Observation must last 5:00 min more)" in texts
     assert any(e.kind == "alarm_escalated" and "bp_systolic_high" in e.text for e in timeline)
 

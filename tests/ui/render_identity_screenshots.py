@@ -108,7 +108,7 @@ def render(out: Path) -> None:
         return "Not signed: name or badge and PIN or password do not match an account: check " \
                "both and try again."
 
-    request = SignatureRequest(("override of a required checklist item",),
+    request = SignatureRequest(("phase ended against its checklist or rules",),
                                "'Consent for the ketamine course is current'", NURSE,
                                "Reason: consent signed on paper, scanned after the session")
     dialog = SignatureDialog(request, check)

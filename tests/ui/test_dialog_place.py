@@ -26,7 +26,7 @@ def test_a_signature_and_a_reason_dialog_open_below_the_alarm_area(qtbot, live, 
     alarms_bottom = bar.mapToGlobal(QtCore.QPoint(0, bar.height())).y()
 
     signature = DialogSignatureService(window).build(
-        SignatureRequest(meanings=("override of a required checklist item",),
+        SignatureRequest(meanings=("phase ended against its checklist or rules",),
                          subject="'Identity confirmed with two identifiers (e.g. full name "
                                  "and date of birth)'; 'Consent for the ketamine course is "
                                  "current'; 'Weight measured today; dose and pump rate "

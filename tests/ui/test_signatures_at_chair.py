@@ -115,7 +115,7 @@ def count(chair: SignedChair, kind: str) -> int:
     return chair.rows("SELECT count(*) FROM events WHERE kind = ?", kind)[0][0]
 
 
-# ---- override of a required checklist item ---------------------------------------------------
+# ---- a phase ended against its checklist or rules ---------------------------------------------
 
 
 def test_an_override_with_a_wrong_pin_is_refused_and_nothing_is_written(chair):
@@ -152,12 +152,12 @@ def test_an_override_with_the_right_pin_is_signed_after_its_commit(chair):
     assert outcome.done and chair.engine.phase.id == "infusion"
     # The dialog showed the meaning in plain words and named the open item.
     request = chair.signer.requests[0]
-    assert request.title == ("Sign: override of a required checklist item — "
+    assert request.title == ("Sign: phase ended against its checklist or rules — "
                              "'Consent for the ketamine course is current'")
     assert request.signer == ANA and "consent on paper" in request.note
     override_id, override_hash = chair.event("override")
-    assert chair.signatures() == [(chair.account(ANA), ANA, "override of a required checklist "
-                                   "item", "events", override_id, override_hash,
+    assert chair.signatures() == [(chair.account(ANA), ANA, "phase ended against its checklist "
+                                   "or rules", "events", override_id, override_hash,
                                    chair.engine.session_id)]
 
 
@@ -266,7 +266,9 @@ def test_a_discharge_overriding_its_gate_is_signed_twice_with_one_pin(chair):
     outcome = chair.controller.discharge(override_reason="prescriber agreed by phone")
     assert outcome.done and chair.engine.discharged
     request = chair.signer.requests[-1]
-    assert request.meanings == ("discharge", "override of a required checklist item")
+    # What is signed is named: a discharge against the gate, not "override of a required
+    # checklist item" (a clinician's audit).
+    assert request.meanings == ("discharge", "discharge against the discharge gate")
     discharged_id, discharged_hash = chair.event("discharged")
     overrides = chair.rows("SELECT id, row_hash FROM events WHERE kind = 'override' "
                            "ORDER BY id DESC LIMIT 1")
@@ -274,7 +276,7 @@ def test_a_discharge_overriding_its_gate_is_signed_twice_with_one_pin(chair):
     assert sorted(signed) == sorted([
         (chair.account(ANA), ANA, "discharge", "events", discharged_id, discharged_hash,
          chair.engine.session_id),
-        (chair.account(ANA), ANA, "override of a required checklist item", "events",
+        (chair.account(ANA), ANA, "discharge against the discharge gate", "events",
          overrides[0][0], overrides[0][1], chair.engine.session_id)])
 
 
@@ -430,7 +432,7 @@ def test_the_checklist_panel_asks_the_reason_then_the_signature(tmp_path, qtbot)
                                    "an account: check both and try again."]
         assert chair.engine.phase.id == "infusion"
         assert [m for _, _, m, *_ in chair.signatures()] == [
-            "override of a required checklist item"]
+            "phase ended against its checklist or rules"]
     finally:
         chair.close()
 
@@ -442,10 +444,10 @@ def test_the_dialog_shows_the_meaning_and_never_echoes_the_pin(qtbot):
         asked.append((name, secret))
         return None if secret == "2468" else "Not signed: wrong."
 
-    dialog = SignatureDialog(SignatureRequest(("override of a required checklist item",),
+    dialog = SignatureDialog(SignatureRequest(("phase ended against its checklist or rules",),
                                               "'Consent confirmed'", ANA, "Reason: paper"), check)
     qtbot.addWidget(dialog)
-    assert dialog.title.text() == ("Sign: override of a required checklist item — "
+    assert dialog.title.text() == ("Sign: phase ended against its checklist or rules — "
                                    "'Consent confirmed'")
     assert dialog.signer.text() == ANA and dialog.signer.isEnabled()
     assert dialog.secret.echoMode() == dialog.secret.EchoMode.Password
