@@ -62,6 +62,7 @@ from console.review.model import (
     Observation,
     Override,
     PhaseSpan,
+    Restart,
     ScaleObservation,
     SessionDetail,
     SessionSummary,
@@ -221,6 +222,8 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
         observations=tuple(_observation(o, m) for o in detail.observations),
         discharge=dict(detail.discharge) if detail.discharge is not None else None,
         deidentified=True,
+        restarts=tuple(_r(x, last_record=m.t(x.last_record), resumed=m.t(x.resumed),
+                          by=m.who(x.by)) for x in detail.restarts),
     ), m)
 
 
@@ -272,4 +275,4 @@ def _observation(o: Observation, m: _Mapper) -> Observation:
 # these holds an identifier afterwards, so a field added to the model without a rule here fails.
 HANDLED: Final = (SessionSummary, PhaseSpan, VitalSeries, ScaleObservation, AlarmEpisode,
                   AlarmStep, AudioPause, ChecklistTick, Override, Note, Correction, GateDecision,
-                  DischargeRefusal, DeviceStateChange, LoggedEvent, Observation)
+                  DischargeRefusal, DeviceStateChange, LoggedEvent, Observation, Restart)

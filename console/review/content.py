@@ -41,6 +41,7 @@ from console.review.model import (
     ChainCheck,
     CourseRow,
     Override,
+    Restart,
     SessionDetail,
     SessionSignatures,
     SessionSummary,
@@ -294,16 +295,20 @@ def scale_text(name: str, value: float, short: bool = True) -> str:
 def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> str:
     """" (planned; infusion ended after 12 of 40 min)" when the dosing phase ended that early
     (the chair's dose line says the same), else ''."""
-    if protocol is None or protocol.dose.mode is not DoseMode.WEIGHT:
-        return ""
     dosing = next((p for p in detail.phases if p.kind == "dosing"), None)
     if dosing is None or dosing.ended_at is None:
         return ""
-    minutes = (dosing.ended_at - dosing.started_at).total_seconds() / 60
+    early = _stopped_early(protocol, (dosing.ended_at - dosing.started_at).total_seconds() / 60)
+    return f" (planned; infusion ended after {early[0]} of {early[1]:g} min)" if early else ""
+
+
+def _stopped_early(protocol: Protocol | None, minutes: float | None) -> tuple[int, float] | None:
+    """(minutes run, minutes planned) of an infusion stopped before its planned end (more than
+    `EARLY_STOP_MINUTES` early): less than the dose was given; None otherwise."""
+    if minutes is None or protocol is None or protocol.dose.mode is not DoseMode.WEIGHT:
+        return None
     planned = protocol.dose.infusion_minutes
-    if minutes >= planned - EARLY_STOP_MINUTES:
-        return ""
-    return f" (planned; infusion ended after {int(minutes)} of {planned:g} min)"
+    return (int(minutes), planned) if minutes < planned - EARLY_STOP_MINUTES else None
 
 
 def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
@@ -320,6 +325,12 @@ def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
     if dose is None:
         return NONE
     text = f"{dose:g} mg"
+    if detail.t0 is None:
+        # No dose started: "40 mg at 150 mL/h" beside "T0 not dosed" read as given (a
+        # clinician's audit).
+        s = detail.summary
+        return f"{text} planned; " + ("never given" if s.ended_at or s.discharged_at
+                                      else "not given yet")
     if protocol is None:
         protocol = find_protocol(detail.summary.protocol_id)
     rate = d.get("pump_rate_ml_h")
@@ -572,6 +583,7 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
         if is_reminder(episode) and not include_reminders:
             continue
         ack, to_ack = _response(episode, tz, zoned)
+        to_ack += _while_stopped(episode, detail.restarts)
         end = episode.cleared_at
         pauses = [p for p in detail.audio_pauses
                   if episode.raised_at <= p.paused_at and (end is None or p.paused_at <= end)]
@@ -593,6 +605,19 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
             paused, _ended(episode, tz, zoned),
         ), episode))
     return rows
+
+
+def _while_stopped(episode: AlarmEpisode, restarts: Sequence[Restart]) -> str:
+    """" (7:30 min of it with the console stopped)" when a restart falls between the alarm
+    reaching its highest priority and its answer: the console was down, not the nurse slow (a
+    clinician's audit read 8:30 min as the nurse's response)."""
+    answer = episode.response or episode.response_reset
+    if answer is None:
+        return ""
+    start, end = episode.highest_at, answer.at
+    seconds = sum(max(0.0, (min(r.resumed, end) - max(r.last_record, start)).total_seconds())
+                  for r in restarts if start < r.resumed <= end)
+    return f" ({format_duration(seconds)} of it with the console stopped)" if seconds else ""
 
 
 def _ended(episode: AlarmEpisode, tz: tzinfo | None, zoned: bool = False) -> str:
@@ -705,6 +730,9 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         rows.append((c.at, (day_time(c.at, tz, zoned=zoned),
                             "Entered in error" if c.entered_in_error else "Correction", c.who,
                             correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
+    for r in detail.restarts:
+        rows.append((r.resumed, (day_time(r.resumed, tz, zoned=zoned), "Console restarted",
+                                 r.by, restart_text(r, tz, zoned))))
     # Written later, perhaps under another offset than the session's named zone: then its own.
     offset = _utc_offset(local(detail.summary.started_at, tz))
     for a in detail.annotations:
@@ -712,6 +740,18 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         rows.append((a.at, (day_time(a.at, tz, zoned=own), "Review annotation", a.who,
                             a.text)))
     return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
+
+
+def restart_text(restart: Restart, tz: tzinfo | None, zoned: bool = False) -> str:
+    """"Not running from 09:26:10 (its last record) to 09:33:40: 7:30 min with nothing monitored
+    or recorded; 2 alarms restored as they were" (a restart, `Restart`)."""
+    alarms = restart.alarms_restored
+    restored = (f"{alarms} alarms restored as they were" if alarms > 1
+                else "1 alarm restored as it was" if alarms else "no alarm was open")
+    return (f"Not running from {hhmm(restart.last_record, tz, seconds=True, zoned=zoned)} (its "
+            f"last record) to {hhmm(restart.resumed, tz, seconds=True, zoned=zoned)}: "
+            f"{format_duration(restart.unrecorded_seconds)} with nothing monitored or recorded; "
+            f"{restored}")
 
 
 def phase_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
@@ -914,6 +954,7 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
     ("max_hallucinations", "Hallucinations (max)"),
     ("max_fatigue", "Fatigue (max)"),
     ("discharge", "Minutes to discharge"),
+    ("restarts", "Console restarts"),
 )
 
 
@@ -955,7 +996,7 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         # No weekday, and "(2 values taken back)": six sessions side by side at 1366x768 too.
         "date": f"{local(row.started_at, tz):%d %b %Y} {hhmm(row.started_at, tz)}",
         "protocol": row.protocol_id,
-        "dose": NONE if row.dose_mg is None else f"{row.dose_mg:g} mg",
+        "dose": _course_dose(row),
         "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute),
         "peak_diastolic": _peak(row.peak_diastolic, row.peak_diastolic_minute, row.t0_minute),
         "min_spo2": NONE if row.min_spo2 is None else f"{row.min_spo2:.0f} %",
@@ -972,8 +1013,30 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         "max_dissociation": number(row.max_dissociation),
         "max_hallucinations": number(row.max_hallucinations),
         "max_fatigue": number(row.max_fatigue),
-        "discharge": to_discharge,
+        # The course compares sessions: one discharged against the gate, or with the console
+        # down, is not a quick recovery or a quiet session (a clinician's audit).
+        "discharge": to_discharge + (" ⚠ against the gate" if row.against_gate else ""),
+        "restarts": _course_restarts(row.restarts),
     }
+
+
+def _course_dose(row: CourseRow) -> str:
+    """"36 mg", "36 mg planned; ended at 11 of 40 min", "40 mg planned; never given"."""
+    if row.dose_mg is None:
+        return NONE
+    text = f"{row.dose_mg:g} mg"
+    if row.t0_minute is None:
+        return f"{text} planned; " + ("not given yet" if row.still_open else "never given")
+    early = _stopped_early(find_protocol(row.protocol_id), row.dosing_minutes)
+    return f"{text} planned; ended at {early[0]} of {early[1]:g} min" if early else text
+
+
+def _course_restarts(restarts: Sequence[Restart]) -> str:
+    """"none", "1 (7:30 min unrecorded)"."""
+    if not restarts:
+        return "none"
+    unrecorded = sum(r.unrecorded_seconds for r in restarts)
+    return f"⚠ {len(restarts)} ({format_duration(unrecorded)} unrecorded)"
 
 
 # ---- the trend plot's input ---------------------------------------------------------------------

@@ -521,6 +521,31 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Restart:
+    """The console restarted in the middle of the session (a `session_resumed` event): between
+    the last record before it and the restart nothing was monitored or recorded. Shown in the
+    notes, beside an alarm's time to acknowledge that spans it, and in the course (a clinician's
+    audit: a 7-minute outage read as an 8:30 min response by the nurse).
+
+    Attributes:
+        last_record: the time of the session's last record (event, alarm step or reading
+            received) before the restart: the console ran at least until then.
+        resumed: when the restarted console took the session up again.
+        by: who resumed it.
+        alarms_restored: the alarms it restored as they were.
+    """
+
+    last_record: datetime
+    resumed: datetime
+    by: str
+    alarms_restored: int
+
+    @property
+    def unrecorded_seconds(self) -> float:
+        return max(0.0, (self.resumed - self.last_record).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
 class SessionDetail:
     """Everything the log holds about one session, ready to show, print or export.
 
@@ -550,6 +575,7 @@ class SessionDetail:
         discharge: the `discharged` event's detail (minutes_from_t0, minutes_total), or None.
         deidentified: a copy made by `console.export.deidentify` (pseudonym, shifted times):
             every file written from it says so.
+        restarts: each restart of the console in the session (`Restart`), time order.
     """
 
     summary: SessionSummary
@@ -574,6 +600,7 @@ class SessionDetail:
     observations: tuple[Observation, ...] = ()
     discharge: Mapping[str, Any] | None = None
     deidentified: bool = False
+    restarts: tuple[Restart, ...] = ()
 
     def discharge_override(self) -> Override | None:
         """The override that discharged this session against the discharge gate, or None when
@@ -638,6 +665,10 @@ class CourseRow:
         minutes_to_discharge: minutes from start to the `discharged` event, or None.
         demo: demonstration session.
         still_open: the session never ended (left open by a crash, or running now).
+        against_gate: discharged over the discharge gate's refusal.
+        dosing_minutes: how long the dosing phase ran (T0 to the next phase), or None while it
+            runs or when never dosed: an infusion stopped at 11 of 40 min gave less than its dose.
+        restarts: the console's restarts in the session (`Restart`).
     """
 
     session_id: int
@@ -667,6 +698,9 @@ class CourseRow:
     peak_heart_rate: float | None = None
     peak_heart_rate_minute: float | None = None
     still_open: bool = False
+    against_gate: bool = False
+    dosing_minutes: float | None = None
+    restarts: tuple[Restart, ...] = ()
 
 
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:

@@ -58,6 +58,7 @@ from console.review.model import (
     SessionSignatures,
     SignatureEntry,
     UnsignedRecord,
+    Restart,
     PhaseSpan,
     ScaleObservation,
     SessionDetail,
@@ -502,8 +503,29 @@ def _load_session(
     return SessionDetail(
         summary=summary, details=details, protocol_version=row[3], vitals=vitals, scales=scales,
         alarms=alarms, events=events, observations=observations,
-        discharge=dict(discharged.detail) if discharged else None, **parts,
+        discharge=dict(discharged.detail) if discharged else None,
+        restarts=_restarts(conn, session_id, started), **parts,
     )
+
+
+def _restarts(conn: sqlite3.Connection, session_id: int, started: datetime) -> tuple[Restart, ...]:
+    """The console's restarts in a session, each with the last record before it (`Restart`)."""
+    out = []
+    for at, actor, detail in conn.execute(
+            "SELECT at, actor, detail FROM events WHERE session_id = ? "
+            "AND kind = 'session_resumed' ORDER BY id", [session_id]).fetchall():
+        # Times are stored in one ISO form (console.clock.iso), so text order is time order.
+        last = conn.execute(
+            "SELECT MAX(t) FROM ("
+            "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND at < ?2 "
+            "UNION ALL SELECT MAX(at) FROM alarm_events WHERE session_id = ?1 AND at < ?2 "
+            "UNION ALL SELECT MAX(received_at) FROM observations "
+            "WHERE session_id = ?1 AND received_at < ?2)", [session_id, at]).fetchone()[0]
+        restored = [o for o in json.loads(detail).get("restored_occurrences") or []
+                    if o.get("priority") != "info"]   # alarms, not the vitals-due prompts
+        out.append(Restart(parse_iso(last) if last else started, parse_iso(at), str(actor),
+                           len(restored)))
+    return tuple(out)
 
 
 def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, str]:
@@ -853,6 +875,8 @@ def _load_course(
         f"SELECT session_id, MIN(at) FROM events WHERE session_id IN ({_in_list(ids)}) "
         "AND kind = 'dosing_started' GROUP BY session_id"
     ).fetchall())
+    against = _discharged_against_gate(conn, ids)
+    dosing_ended = _dosing_ended(conn, ids, t0s)
     wanted = _COURSE_MAX + _COURSE_MIN
     marks = ", ".join("?" * len(wanted))
     out = []
@@ -914,9 +938,31 @@ def _load_course(
             max_hallucinations=value("hallucinations"), min_moaas=value("moaas"),
             max_fatigue=value("fatigue"),
             minutes_to_discharge=minutes_to(discharged.get(session_id)), demo=bool(row[9]),
-            still_open=row[6] is None,
+            still_open=row[6] is None, against_gate=session_id in against,
+            dosing_minutes=_minutes_between(t0s.get(session_id), dosing_ended.get(session_id)),
+            restarts=_restarts(conn, session_id, started),
         ))
     return out
+
+
+def _dosing_ended(conn: sqlite3.Connection, ids: Sequence[int],
+                  t0s: Mapping[int, str]) -> dict[int, str]:
+    """When each session's dosing ended: the first phase after T0 that is not a dosing one."""
+    out: dict[int, str] = {}
+    for session_id, at in conn.execute(
+            f"SELECT session_id, at FROM events WHERE session_id IN ({_in_list(ids)}) "
+            "AND kind = 'phase_started' AND json_extract(detail, '$.kind') != 'dosing' "
+            "ORDER BY id").fetchall():
+        t0 = t0s.get(session_id)
+        if t0 is not None and at > t0 and session_id not in out:
+            out[session_id] = at
+    return out
+
+
+def _minutes_between(start: str | None, end: str | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((parse_iso(end) - parse_iso(start)).total_seconds() / 60, 1)
 
 
 def patients(conn: sqlite3.Connection, include_demo: bool = False) -> list[str]:

@@ -67,3 +67,16 @@ def test_an_infusion_ended_early_reads_planned_in_the_review(tmp_path):
     assert engine.advance_phase("ana", clock.advance(12 * 60), override_reason="nausea").done
     assert dose_text(s.detail(), iv_ketamine()) == (
         "36 mg at 150 mL/h (planned; infusion ended after 12 of 40 min)")
+
+
+def test_a_session_never_dosed_reads_planned_never_given(tmp_path):
+    """A clinician's audit: a session discharged before any dose read "40 mg at 150 mL/h" beside
+    "T0 not dosed", as if the dose had been given."""
+    from tests.review.logged_session import iv_ketamine, logged_session
+
+    running = logged_session(tmp_path / "a", dose_mg=40.0, pump_rate_ml_h=150.0)
+    assert dose_text(running.detail(), iv_ketamine()) == "40 mg planned; not given yet"
+    sent_home = logged_session(tmp_path / "b", dose_mg=40.0, pump_rate_ml_h=150.0)
+    assert sent_home.engine.discharge("ana", sent_home.clock.advance(180),
+                                      override_reason="unwell: sent home").done
+    assert dose_text(sent_home.detail(), iv_ketamine()) == "40 mg planned; never given"
