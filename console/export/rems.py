@@ -268,6 +268,16 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return "; ".join(f"{label} {x.value:g} at {_when(x.at, tz, day, zoned)}"
                          for x in items)
 
+    def highest_bp() -> str:
+        # "No" comes from the protocol's alarm limits: the highest pressure after the dose is
+        # named beside it, so the nurse judges 168/102 with it (a clinician's audit read "No"
+        # beside that value on the same form).
+        top = max(after, key=lambda p: (p.systolic, p.diastolic), default=None)
+        if top is None:
+            return ""
+        return (f"no BP alarm; highest after the dose {top.systolic:.0f}/{top.diastolic:.0f} "
+                f"mmHg at {_when(top.at, tz, day, zoned)}")
+
     def alarm_evidence(items: list[Any]) -> str:
         return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day, zoned)} ({a.priority})"
                          + (f" [{a.taken_back}]" if a.taken_back else "") for a in items)
@@ -284,7 +294,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                      answer(breathing, measured("resp_rate", "spo2")), alarm_evidence(breathing)),
         AdverseEvent("increased_blood_pressure",
                      answer(pressure, any(t0 is not None and p.at >= t0 for p in pairs)),
-                     alarm_evidence(pressure)),
+                     alarm_evidence(pressure) or highest_bp()),
         AdverseEvent("nausea", answer(nauseous, scored("nausea")),
                      scale_evidence(nauseous, "nausea")),
         AdverseEvent("hallucinations", answer(hallucinating, scored("hallucinations")),
@@ -451,7 +461,10 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
     against = (rc.against_gate(override, t(form.observation_end), form.total_monitoring_minutes)
                if override is not None else "")
 
+    running = ["SESSION STILL RUNNING: not discharged yet; a draft of a session in progress, "
+               "not for submission", ""] if form.observation_end is None else []
     lines = [
+        *running,
         "SPRAVATO (esketamine) REMS - Patient Monitoring Form: values from the session log",
         "Draft pre-filled by the infusion console: check every field before submitting "
         "(within 7 days of the session).",

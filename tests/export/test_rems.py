@@ -64,7 +64,10 @@ def test_monitoring_answers_and_adverse_events(form):
     assert answers["respiratory_depression"][0]
     assert "SpO2 92" in answers["respiratory_depression"][1] and "11:00" in answers[
         "respiratory_depression"][1]
-    assert answers["increased_blood_pressure"] == (False, "")
+    # "No" is the protocol's alarm limits' answer: the highest pressure after the dose stands
+    # beside it for the nurse to judge (a clinician's audit: "No" beside 168/102 on one form).
+    assert answers["increased_blood_pressure"] == (
+        False, "no BP alarm; highest after the dose 148/90 mmHg at 10:50")
     assert answers["nausea"] == (True, "nausea 1 at 12:05")
     # Never scored after the dose: not a "No" on a form for the regulator (a records audit).
     assert answers["hallucinations"] == (None, "")
@@ -92,7 +95,8 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "Sedation: Yes (lowest MOAA/S 4)",
         "Dissociation: Yes (highest CADSS 6)",
         "Respiratory depression: Yes",
-        "  Increased blood pressure (BP high alarm): No",
+        "  Increased blood pressure (BP high alarm): No - no BP alarm; highest after the dose "
+        "148/90 mmHg at 10:50",
         "Device 3: NOT RECORDED (84 mg is 3 devices)",
         "  Hallucinations: NOT ASSESSED",
         "Missing from the log (complete by hand): device 3, hallucinations (no score after the "
@@ -125,6 +129,15 @@ def test_a_session_without_a_dose_says_what_is_missing(conn, scenario_log):
     assert missing.startswith("Missing from the log (complete by hand): ")
     assert "start of observation (T0)" in missing and "REMS enrolment confirmation" in missing
     assert "_" not in missing
+    # A running session's draft says so first (a clinician's audit: only "Discharged: No" and
+    # NOT RECORDED fields told it from a finished one).
+    assert render_text(running).startswith(
+        "SESSION STILL RUNNING: not discharged yet; a draft of a session in progress, not for "
+        "submission\n")
+
+
+def test_a_discharged_sessions_draft_has_no_running_heading(form):
+    assert render_text(form).startswith("SPRAVATO (esketamine) REMS - Patient Monitoring Form")
 
 
 def test_refused_for_a_session_that_is_not_esketamine(conn, scenario_log):
