@@ -5,8 +5,9 @@ fields quoted when they hold a comma, quote or line break (quotes doubled). Time
 with milliseconds and `Z`, as in the log; empty fields mean "none / not known".
 
 `observations.csv` has one row per stored observation, corrected ones included (flagged), so the
-file is the complete record; `corrected` = 1 marks a value replaced by a later row whose
-`corrects` names it. `events.csv` has one row per `events` row and per `alarm_events` row, in time
+file is the complete record; `corrected` = 1 marks a value that no longer counts: replaced by a
+later row whose `corrects` names it, or taken back (`entered_in_error` = 1, no row replaces it;
+a clinician's audit found `corrected` = 1 on a taken-back value and no row naming it). `events.csv` has one row per `events` row and per `alarm_events` row, in time
 order (events before alarm steps at the same time, each in commit order).
 """
 
@@ -30,6 +31,7 @@ from protocols.vitals import METRICS
 OBSERVATION_COLUMNS: Final = (
     "session_id", "patient_id", "session_number", "observation_id", "metric", "label", "value", "unit", "source", "channel",
     "flags", "measured_at", "received_at", "entered_by", "confirmed", "corrects", "corrected",
+    "entered_in_error",
 )
 EVENT_COLUMNS: Final = (
     "session_id", "patient_id", "session_number", "at", "source", "row", "kind", "actor", "text", "occurrence", "condition",
@@ -52,6 +54,7 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
     if not detail.observations and (detail.vitals or detail.scales):
         raise ValueError("load the session with with_observations=True to export observations")
     who = _whose(detail)
+    taken_back = {c.corrects for c in detail.corrections if c.entered_in_error}
     rows = []
     for o in detail.observations:
         known = METRICS.get(o.metric)
@@ -60,6 +63,7 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
             o.source, o.channel, " ".join(o.flags), _t(o.measured_at), _t(o.received_at),
             o.entered_by, str(int(o.confirmed)),
             str(o.corrects) if o.corrects is not None else "", str(int(o.corrected)),
+            str(int(o.id in taken_back)),
         ])
     return rows
 

@@ -64,6 +64,24 @@ def test_a_corrected_value_and_its_correction_are_both_there_and_flagged(exporte
     [fix] = [r for r in rows.values() if r["corrects"] == str(scenario_log.facts.corrected_id)]
     assert (fix["value"], fix["corrected"], fix["entered_by"]) == ("150", "0", "nurse.ana")
     assert sum(r["corrected"] == "1" for r in rows.values()) == 1
+    assert {r["entered_in_error"] for r in rows.values()} == {"0"}   # replaced, not taken back
+
+
+def test_a_value_taken_back_is_marked_entered_in_error(tmp_path):
+    """A clinician's audit: HR 190 taken back as entered in error read `corrected` = 1 with no
+    row correcting it, against the file's own definition."""
+    from tests.review.logged_session import logged_session
+
+    s = logged_session(tmp_path)
+    _, row = s.engine.enter_manual_row("heart_rate", 190, "ana", s.clock.advance(60),
+                                       confirmed=True)
+    assert row is not None
+    assert s.engine.void(row, "heart_rate", "ana", s.clock.advance(10), "wrong box").done
+    rows = read(write_session_csv(s.detail(with_observations=True), tmp_path / "csv")[
+        "observations"])
+    (taken_back,) = [r for r in rows if r["observation_id"] == str(row)]
+    assert (taken_back["corrected"], taken_back["entered_in_error"]) == ("1", "1")
+    assert not [r for r in rows if r["corrects"] == str(row)]
 
 
 def test_events_file_holds_events_and_alarm_steps_in_time_order(exported, scenario_log):
