@@ -255,8 +255,10 @@ def elapsed(when: datetime, start: datetime) -> str:
 
 
 def after_t0(minutes: float) -> str:
-    """"T0 + 9 min": whole minutes after the first dose, the one way every view says it."""
-    return f"T0 + {round(minutes):d} min"
+    """"T0 + 9 min": whole minutes after the first dose, the one way every view says it;
+    "T0 − 5 min" before it (a course's peak measured before the dose read "T0 + -5 min")."""
+    whole = round(minutes)
+    return f"T0 + {whole:d} min" if whole >= 0 else f"T0 − {-whole:d} min"
 
 
 def alarm_count(summary: SessionSummary) -> int:

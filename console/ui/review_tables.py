@@ -380,7 +380,7 @@ def fit_columns(view: QtWidgets.QTableView, maximum: int = 420) -> None:
 CELL_PADDING = 14
 
 
-class _WidthFit(QtCore.QObject):
+class WidthFit(QtCore.QObject):
     """Refits a table's columns to its width whenever the table is resized (`fit_to_width`)."""
 
     STEP = 8   # px taken from a column at a time
@@ -412,7 +412,9 @@ class _WidthFit(QtCore.QObject):
         # The vertical scroll bar's width is kept free whether or not it shows: a bar that
         # appears after the fit must not push the last column out of sight.
         room = (view.width() - 2 * view.frameWidth()
-                - view.verticalScrollBar().sizeHint().width())
+                - view.verticalScrollBar().sizeHint().width()
+                - (view.verticalHeader().sizeHint().width()
+                   if not view.verticalHeader().isHidden() else 0))
         over = sum(widths) - room
         if over > 0:
             cells = {i: self._cell_widths(i) for i in self.flexible if i < count}
@@ -465,7 +467,7 @@ class _WidthFit(QtCore.QObject):
 
 
 def fit_to_width(view: QtWidgets.QTableView, flexible: Sequence[int],
-                 maximum: int = 460) -> None:
+                 maximum: int = 460) -> WidthFit:
     """Size the columns to their contents (none wider than `maximum` px) and, when they add up
     to more than the table's width, narrow the `flexible` columns, whose text then wraps
     between words, each no narrower than its longest word: every column stays in sight. Kept
@@ -474,8 +476,9 @@ def fit_to_width(view: QtWidgets.QTableView, flexible: Sequence[int],
     QA at 1366x768: with the reminders shown, the alarm table's "Cleared" column was past the
     right edge, behind a horizontal scroll bar (which also took a row's height).
     """
-    fitter = _WidthFit(view, flexible, maximum)
+    fitter = WidthFit(view, flexible, maximum)
     fitter.fit()
+    return fitter   # `fit()` again after a change the table does not announce (new titles)
 
 
 def keep_rows(view: QtWidgets.QTableView, rows: int, lines: int,

@@ -109,6 +109,9 @@ TITLE_POINTS = 17
 ALL_PROTOCOLS = "All protocols"
 LIST_LIMIT = queries.DEFAULT_LIMIT
 LIST_COLUMN_MAX_PX = 360   # no list column wider: a long text is elided, its tooltip whole
+LIST_ELIDED_MIN_PX = 110   # a nurse's name or a protocol elided no narrower (its start read)
+ELIDED_FIRST = ("Nurse", "Protocol")   # the list's columns narrowed first when it is too wide
+COURSE_COLUMNS_FITTED = 100   # a course's sessions whose columns narrow (wrap) to fit
 
 # Label roles: (point size, bold, colour: a name in console/ui/theme.py). Fonts are set on widgets,
 # not by a style sheet: a style sheet on a parent stops children inheriting its font (measured:
@@ -376,6 +379,7 @@ class SessionListPage(QtWidgets.QWidget):
         self.course_allowed = True
         self.model = SessionListModel(tz, self)
         self.table = make_table(self.model, wrap=False)
+        self._natural: dict[str, int] = {}   # ELIDED_FIRST columns' widths fitted to their text
         # One line a row, so one height for all: sized to contents, each check's mark arriving
         # re-measured every row (200 ms a mark at 192 sessions, on P6's log).
         rows = self.table.verticalHeader()
@@ -464,6 +468,9 @@ class SessionListPage(QtWidgets.QWidget):
         self.model.set_sessions([mask(s) for s in sessions] if mask is not None else sessions,
                                 *self._marks([s.id for s in sessions]))
         fit_columns(self.table, maximum=LIST_COLUMN_MAX_PX)
+        self._natural = {name: self.table.columnWidth(LIST_COLUMNS.index(name))
+                         for name in ELIDED_FIRST}
+        self._keep_record_in_sight()
         self._count()
         if sessions:
             self.table.selectRow(0)
@@ -488,7 +495,30 @@ class SessionListPage(QtWidgets.QWidget):
                          default=0) + CELL_PADDING
             if wanted > self.table.columnWidth(column):
                 self.table.setColumnWidth(column, min(wanted, LIST_COLUMN_MAX_PX))
+        self._keep_record_in_sight()
         self._count()
+
+    def _keep_record_in_sight(self) -> None:
+        """Narrow the columns that elide well (the nurse's name, the protocol; each keeps its
+        whole text in its tooltip) until the last column, "Record", fits the table's width: at
+        1366x768 long nurse names and "⚠ against the gate" pushed it off the right edge, read
+        "unchar" (a clinician's audit)."""
+        table = self.table
+        for name, width in self._natural.items():   # as wide as their text, then narrowed
+            table.setColumnWidth(LIST_COLUMNS.index(name), width)
+        # The vertical scroll bar's width is kept free whether or not it shows (`fit_to_width`).
+        room = (table.width() - 2 * table.frameWidth()
+                - table.verticalScrollBar().sizeHint().width())
+        header = table.horizontalHeader()
+        over = sum(header.sectionSize(i) for i in range(header.count())) - room
+        for name in ELIDED_FIRST:
+            if over <= 0:
+                break
+            column = LIST_COLUMNS.index(name)
+            width = table.columnWidth(column)
+            narrower = max(min(width, LIST_ELIDED_MIN_PX), width - over)
+            table.setColumnWidth(column, narrower)
+            over -= width - narrower
 
     def _listed(self) -> list[int]:
         return [s.id for s in self.model.sessions]
@@ -548,6 +578,8 @@ class SessionListPage(QtWidgets.QWidget):
             self.course_requested.emit(self.model.session_at(row).patient_id)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self.table and event.type() == QtCore.QEvent.Type.Resize:
+            self._keep_record_in_sight()
         # Enter opens the selected session (QTableView has no "activate on Enter" of its own on
         # every platform).
         if (watched is self.table and event.type() == QtCore.QEvent.Type.KeyPress
@@ -897,8 +929,10 @@ class SessionDetailPage(QtWidgets.QWidget):
                                              ("banner_bg", "banner_text") for r in rows],
                                       bold_rows=[i for i, r in enumerate(rows)
                                                  if r[-1] != "valid"])
+        # The rows are fitted to the table's width on their refill (`fit_to_width`): fitting
+        # them to their contents after that put Status off the right edge at 1366x768 whenever
+        # a session was opened with this tab in front (a clinician's audit).
         self.signature_summary.setText(rc.signature_summary(signed))
-        fit_columns(self.signature_table, maximum=460)
 
     def _fill_alarms(self) -> None:
         detail = self.detail
@@ -981,6 +1015,10 @@ class CoursePage(QtWidgets.QWidget):
         self.table.verticalHeader().setVisible(True)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectColumns)
         self.table.doubleClicked.connect(self._on_double_clicked)
+        # Every session in sight, its longer cells wrapping ("36 mg planned; ended at 11 of 40
+        # min"): at 1366x768 a course of six had its last column off the right edge, behind a
+        # sideways scroll (a clinician's audit); many more sessions still scroll.
+        self.width_fit = fit_to_width(self.table, range(COURSE_COLUMNS_FITTED), maximum=300)
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(_label("Patient"))
         bar.addWidget(self.patient_box)
@@ -1073,19 +1111,12 @@ class CoursePage(QtWidgets.QWidget):
         self.model.set_course(rows, self._checks(rows))
         n = len(rows)
         self.title.setText(f"Course of {patient_id}: {n} session{'s' if n != 1 else ''}")
-        header = self.table.horizontalHeader()
-        self.table.resizeColumnsToContents()
-        for i in range(header.count()):
-            header.resizeSection(i, max(header.sectionSize(i), 190))
-        self.table.resizeRowsToContents()
 
     def show_records(self) -> None:
         """Show the checks made since the course was drawn (in place)."""
         if self.model.course:
             self.model.set_records(self._checks(self.model.course))
-            header = self.table.horizontalHeader()
-            for i in range(header.count()):   # a title now marked "⚠ CHANGED" is not cut
-                header.resizeSection(i, max(header.sectionSize(i), header.sectionSizeHint(i)))
+            self.width_fit.fit()   # a title now marked "⚠ CHANGED" is not cut
 
     def _checks(self, rows: list[CourseRow]) -> dict[int, RecordCheck]:
         """As the list's: the whole check when made, else the cheap one's finding (a session

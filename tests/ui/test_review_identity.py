@@ -382,6 +382,12 @@ def test_the_signatures_tab_shows_signed_and_unsigned_records(db, facts, protoco
             Signatures(staff).sign(staff.find(NURSE), WRONG, "discharge", "events", discharged,
                                    NOW)
     window, _ = open_window(qtbot, db, protocols, signed_in(db, ADMIN, ADMIN_PIN), tmp_path)
+    # The window at its size before the session is opened, as a reviewer has it: the session's
+    # signatures were then fitted to their contents after the fit to the width (a clinician's
+    # audit: Status off the right edge at 1366x768; a resize after opening hid it).
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
     window.open_session(session)
     page = window.detail_page
     table = page.signature_model.rows()
@@ -401,11 +407,13 @@ def test_the_signatures_tab_shows_signed_and_unsigned_records(db, facts, protoco
     # behind a sideways scroll: "UNSIGNED" unread): the long record text wraps instead.
     from tests.ui.test_review_layout import cut_columns, select_tab
 
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
     select_tab(page, "Signatures")
     assert cut_columns(page.signature_table) == []
+    # Opened (again, or the next session) with the tab in front: the table is refilled at its
+    # size, with no resize to refit it.
+    window.open_session(session)
+    QtCore.QCoreApplication.processEvents()
+    assert cut_columns(window.detail_page.signature_table) == []
     window.close_log()
 
 

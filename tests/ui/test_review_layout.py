@@ -20,6 +20,7 @@ from console.review.integrity import ChainSweep
 from console.review.queries import open_readonly
 from console.ui.review_window import TREND_MIN_PX, ReviewWindow
 from protocols.loader import default_protocol_dirs, load_protocols
+from tests.review.scenarios import Driver
 from tests.ui.review_sessions import build_review_log, check_every_session
 from tests.ui.test_review_window import rows_in_sight
 
@@ -144,4 +145,70 @@ def test_a_very_long_log_path_wraps_and_keeps_the_window_on_the_screen(qtbot, bu
     QtCore.QCoreApplication.processEvents()
     assert status_problems(window) == []
     assert window.width() == 1366
+    window.close_log()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_session_list_keeps_its_record_column_in_sight_with_long_names(
+        qtbot, protocols, tmp_path, size):
+    """A clinician's audit at 1366x768: long nurse names and "⚠ against the gate" pushed the
+    list's last column, "Record", off the right edge ("unchar"). The nurse's name gives way
+    (elided, whole in its tooltip)."""
+    from tests.review.logged_session import logged_session
+
+    for number, patient in enumerate(("MRN-Ñúñez-5820", "MRN-0000-EMPTY-PATIENT")):
+        s = logged_session(tmp_path, patient=patient,
+                           nurse=f"Zoë Müller-Łukasiewicz-Oppenheimer {number}, RN")
+        assert s.engine.discharge(s.engine.nurse, s.clock.advance(180),
+                                  override_reason="unwell: sent home").done
+        s.log.close()
+    path = tmp_path / "log.sqlite3"
+    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
+                          tz=UTC, source=CLINIC_LOG, records=ChainSweep(path))
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    check_every_session(window)
+    QtCore.QCoreApplication.processEvents()
+    table = window.list_page.table
+    assert table.model().rowCount() == 2
+    assert cut_columns(table) == []
+    assert window.width() == size[0]
+    window.close_log()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_course_of_six_sessions_is_in_sight_whole(qtbot, protocols, tmp_path, size):
+    """A clinician's audit at 1366x768: a course of six sessions had its last column ("Session 6
+    (still open)") off the right edge, behind a sideways scroll. The longer cells wrap instead."""
+    from console.store import EventLog
+    from tests.ui.review_sessions import _quiet_iv
+
+    path = tmp_path / "log.sqlite3"
+    log = EventLog.open(path, "test", now=datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    try:
+        for number in range(1, 6):
+            _quiet_iv(log, datetime(2026, 3, 2 * number, 9, 0, tzinfo=UTC), number,
+                      nurse="Zoë Müller-Łukasiewicz, RN")
+        open_one = Driver(log, "iv-ketamine", "MRN-4711", 72.0, "nurse.ana",
+                          datetime(2026, 3, 16, 9, 0, tzinfo=UTC), 6)
+        open_one.manual(bp_systolic=124, bp_diastolic=80)
+    finally:
+        log.close()
+    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
+                          tz=UTC, source=CLINIC_LOG, records=ChainSweep(path))
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    check_every_session(window)
+    window.list_page.table.selectRow(0)
+    window.list_page.course_button.click()
+    QtCore.QCoreApplication.processEvents()
+    table = window.course_page.table
+    assert window.course_page.model.columns()[-1] == "Session 6 (still open)"
+    assert cut_columns(table) == []
+    assert not table.horizontalScrollBar().isVisible()
+    assert window.width() == size[0]
     window.close_log()

@@ -20,3 +20,4 @@ def test_the_minute_offset_is_the_clock_minutes_the_time_column_shows():
 def test_after_t0_is_said_one_way_in_whole_minutes():
     assert after_t0(9.4) == "T0 + 9 min" == after_t0(9.3)
     assert after_t0(72.0) == "T0 + 72 min"
+    assert after_t0(-5.2) == "T0 − 5 min" and after_t0(-0.2) == "T0 + 0 min"
