@@ -576,6 +576,10 @@ class _Report:
         out.append(self.heading_piece("Vitals at each check"))
         vitals = rc.vital_rows(detail, tz, protocol)
         if vitals:
+            # What "Min" counts from: the screen says it in the column's tooltip, paper here (a
+            # clinician's audit read "+50" against the REMS form's "T+40" for one reading).
+            out.append(self.paragraph(f"Min: {rc.MIN_COLUMN_TIP}.", self.small, "#37474f",
+                                      gap=2 * self.pt, keep=True))
             out.extend(self.table(rc.VITAL_COLUMNS, (1.1, 0.9, 1.5, 1.1, 1.1, 1.1, 3.2), vitals))
         else:
             out.append(self.paragraph("No vital sign was recorded."))
