@@ -28,6 +28,7 @@ item, and a refusal's red text squeezed the list to one row and was itself clipp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -57,6 +58,8 @@ LISTED_ITEMS = 8       # open items a refusal's question names; the checklist sh
 DIALOG_MARGIN_PX = 24  # a reason dialog keeps this much of the session window on each side
 PRESCRIBER_APPROVES = "Prescriber approves dosing"   # the gate's button: an approval, not any words
 GIVEN_EARLY = "Record given now"   # a device ticked before its rest ended: it was given
+NEXT_LABEL = "Next phase"
+REFRESH_MS = 1000      # a refusal's question is said again this often while it is open
 
 
 def refusal_text(heading: str, reasons: list[str], question: str) -> str:
@@ -73,9 +76,11 @@ def refusal_text(heading: str, reasons: list[str], question: str) -> str:
 
 class Asker(Protocol):
     """Asks the nurse for a line of text (a reason, a prescriber decision); '' means cancelled.
-    `agree` asks her to confirm an action that cannot be undone; False means not now."""
+    `agree` asks her to confirm an action that cannot be undone; False means not now.
+    `refresh`, when given, says the question again as it stands now (a countdown in it)."""
 
-    def ask(self, title: str, message: str, action: str = "Record") -> str: ...
+    def ask(self, title: str, message: str, action: str = "Record",
+            refresh: Callable[[], str] | None = None) -> str: ...
 
     def agree(self, title: str, message: str, action: str) -> bool: ...
 
@@ -86,8 +91,10 @@ class DialogAsker:
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
 
-    def build(self, title: str, message: str, action: str = "Record") -> QtWidgets.QInputDialog:
-        """The dialog (not shown: `ask` runs it); `action` names its OK button."""
+    def build(self, title: str, message: str, action: str = "Record",
+              refresh: Callable[[], str] | None = None) -> QtWidgets.QInputDialog:
+        """The dialog (not shown: `ask` runs it); `action` names its OK button; `refresh` is
+        asked for its text again every second while it is open."""
         dialog = QtWidgets.QInputDialog(self.parent)
         dialog.setWindowTitle(title)
         dialog.setLabelText(message)
@@ -102,10 +109,17 @@ class DialogAsker:
             widest = max(label.fontMetrics().horizontalAdvance(line) for line in message.splitlines() or [""])
             room = self.parent.window().width() - 2 * DIALOG_MARGIN_PX - 40   # the dialog's own margins
             label.setMinimumWidth(max(1, min(widest + 4, room)))
+        if refresh is not None:
+            # A countdown in the question stays true while the nurse types: "Observation must
+            # last 28:42" stood in a dialog while the panel behind it said 25:16 (a walk on X).
+            timer = QtCore.QTimer(dialog)
+            timer.timeout.connect(lambda: dialog.setLabelText(refresh()))
+            timer.start(REFRESH_MS)
         return dialog
 
-    def ask(self, title: str, message: str, action: str = "Record") -> str:
-        dialog = self.build(title, message, action)
+    def ask(self, title: str, message: str, action: str = "Record",
+            refresh: Callable[[], str] | None = None) -> str:
+        dialog = self.build(title, message, action, refresh)
         place_below_alarms(dialog, self.parent)   # the alarm rows stay in sight while typing
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return ""
@@ -242,7 +256,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self.message.setStyleSheet("font-size:12pt;")
         layout.addWidget(self.message)
         buttons = QtWidgets.QHBoxLayout()
-        self.next_button = QtWidgets.QPushButton("Next phase")
+        self.next_button = QtWidgets.QPushButton(NEXT_LABEL)
         self.next_button.setObjectName("next_phase")
         self.next_button.clicked.connect(self._on_next_clicked)
         self.discharge_button = QtWidgets.QPushButton("Discharge")
@@ -447,10 +461,18 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         outcome = self.controller.advance_phase()
         if not outcome.done:
             move = self._next_move()
-            reason = self.asker.ask("Override needed", refusal_text(
-                "Cannot move on yet:", list(outcome.reasons),
-                f"To {move[:1].lower()}{move[1:]} anyway, give the reason (it is logged):"),
-                f"{move} anyway")
+
+            def question(reasons: list[str]) -> str:
+                if not reasons:
+                    return (f"Nothing blocks the move any more: Cancel and press {NEXT_LABEL} "
+                            "again.")
+                return refusal_text("Cannot move on yet:", reasons,
+                                    f"To {move[:1].lower()}{move[1:]} anyway, give the reason "
+                                    "(it is logged):")
+
+            reason = self.asker.ask("Override needed", question(list(outcome.reasons)),
+                                    f"{move} anyway",
+                                    refresh=lambda: question(self.controller.phase_blockers()))
             if reason:
                 outcome = self.controller.advance_phase(override_reason=reason)
         self._report(outcome.done, "" if outcome.done else "Not moved: " + outcome.message)
@@ -479,9 +501,15 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         outcome = self.controller.discharge()
         if not outcome.done:
             self._report(False, "Discharge refused: " + outcome.message)
-            reason = self.asker.ask("Discharge refused", refusal_text(
-                "Discharge refused:", list(outcome.reasons),
-                "A prescriber may override: give the reason (it is logged):"))
+
+            def refused(reasons: list[str]) -> str:
+                if not reasons:
+                    return "Nothing refuses the discharge any more: Cancel and press Discharge again."
+                return refusal_text("Discharge refused:", reasons,
+                                    "A prescriber may override: give the reason (it is logged):")
+
+            reason = self.asker.ask("Discharge refused", refused(list(outcome.reasons)),
+                                    refresh=lambda: refused(self.controller.discharge_blockers()))
             # Against the gate, the end is asked as a clean discharge's is, naming what stays
             # open: one Enter after a reason ended a session with two high alarms holding (a
             # nurse walk on X). With accounts, the prescriber's signature is that question.

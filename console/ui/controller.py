@@ -343,6 +343,15 @@ class SessionController(QtCore.QObject):
                              f"Reason: {override_reason.strip()}"),
             act, events_of({"override": PHASE_OVERRIDE})))
 
+    def phase_blockers(self) -> list[str]:
+        """Why Next phase is refused now (empty: it is not)."""
+        return self._engine.phase_blockers(self.clock.now())
+
+    def discharge_blockers(self) -> list[str]:
+        """Why the discharge is refused now (empty: it is not, or the session has ended)."""
+        engine = self._engine
+        return [] if engine.discharged else engine.discharge_blockers(self.clock.now())
+
     def dose_starts_unasked(self) -> bool:
         """Next phase would start the first dose (T0) at once: nothing blocks the move. The
         window then asks the nurse to confirm: T0 is the moment every dose timer, check and

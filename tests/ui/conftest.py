@@ -23,9 +23,10 @@ class Answers:
         self.reply = ""
         self.yes = True
 
-    def ask(self, title: str, message: str, action: str = "Record") -> str:
+    def ask(self, title: str, message: str, action: str = "Record", refresh=None) -> str:
         self.asked.append(message)
         self.actions.append(action)
+        self.refresh = refresh   # the question as it stands later (None: it does not change)
         return self.reply
 
     def confirm(self, message: str) -> bool:

@@ -47,7 +47,7 @@ class _Answers:
     def confirm(self, message: str) -> bool:
         return True
 
-    def ask(self, title: str, message: str, action: str = "Record") -> str:
+    def ask(self, title: str, message: str, action: str = "Record", refresh=None) -> str:
         return "consent signed on paper, scanned after the session"
 
     def agree(self, title: str, message: str, action: str) -> bool:

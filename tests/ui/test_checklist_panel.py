@@ -476,3 +476,32 @@ def test_the_t0_question_of_a_nasal_spray_says_to_give_the_first_device(qtbot, l
     qtbot.mouseClick(panel.next_button, LEFT)
     assert answers.asked[-1].endswith("Give the first device as you confirm.")
     assert "pump" not in answers.asked[-1]
+
+
+def test_a_refusals_countdown_is_said_again_while_its_dialog_is_open(qtbot, live):
+    """A walk on X: "Observation must last 28:42" stood in the override dialog while the panel
+    behind it said 25:16. The question is asked for again every second; once nothing refuses,
+    it says so."""
+    controller, journal, clock, log = live
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    for _ in range(2):   # to the infusion, then to Observation, against the checklist
+        assert controller.advance_phase(override_reason="test").done
+    controller.enter_manual("moaas", 5)
+    for name, value in (("bp_systolic", 124), ("bp_diastolic", 80)):
+        controller.enter_manual(name, value)
+    qtbot.mouseClick(panel.next_button, LEFT)
+    assert "• Observation must last 30:00 min more" in answers.asked[-1].splitlines()
+    clock.advance(3 * 60 + 30)
+    assert "• Observation must last 26:30 min more" in answers.refresh().splitlines()
+    clock.advance(27 * 60)
+    assert answers.refresh() == "Nothing blocks the move any more: Cancel and press Next phase again."
+    # The dialog asks for it every second while it is open.
+    asked = []
+    dialog = DialogAsker(panel).build("Override needed", "first",
+                                      refresh=lambda: asked.append(1) or f"asked {len(asked)}")
+    (timer,) = [t for t in dialog.findChildren(QtCore.QTimer) if t.interval() == 1000]
+    assert timer.isActive()
+    timer.setInterval(0)   # its next turn at once, not in a second
+    qtbot.waitUntil(lambda: dialog.labelText().startswith("asked"), timeout=2000)
+    dialog.close()

@@ -22,7 +22,7 @@ class Replies(Answers):
         super().__init__()
         self.replies = list(replies)
 
-    def ask(self, title: str, message: str, action: str = "Record") -> str:
+    def ask(self, title: str, message: str, action: str = "Record", refresh=None) -> str:
         self.asked.append(message)
         return self.replies.pop(0) if self.replies else ""
 
