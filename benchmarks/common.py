@@ -9,6 +9,7 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -181,7 +182,8 @@ def machine_info() -> dict[str, Any]:
 class NoAnswers:
     """The nurse's dialogs in a benchmark: every question declined, every reason left empty."""
 
-    def ask(self, title: str, message: str, action: str = "Record") -> str:
+    def ask(self, title: str, message: str, action: str = "Record",
+            refresh: Callable[[], str] | None = None) -> str:
         return ""
 
     def confirm(self, message: str) -> bool:
