@@ -120,6 +120,7 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
     """
     from console.network.config import (  # noqa: PLC0415 - only with a file
         ca_context,
+        check_account,
         option_name,
         read_table,
         setting_path,
@@ -156,6 +157,11 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
 
         parse_bus_url(args.broker, labels["broker"])
         bus_topics.check_name(args.name, labels["name"])
+        if args.username:
+            # A chair's account (or another desk's) sees one chair or none: the broker's rules
+            # (the clinic IT audit: `--name desk9 --username chair-1` showed Room 1 alone).
+            check_account(args.username, args.name, labels["username"], labels["name"],
+                          "central station")
         bus_topics.check_prefix(args.prefix, labels["prefix"])
         if args.ca_file is not None:
             ca_context(args.ca_file, labels["ca_file"])

@@ -45,6 +45,11 @@ Kind = Literal["status", "pcd01", "pcd04", "trend", "command", "confirm"]
 CHAIR_KINDS: Final[tuple[Kind, ...]] = ("status", "pcd01", "pcd04", "trend", "command", "confirm")
 
 
+def is_station_name(name: str) -> bool:
+    """True when `name` could be a station's name (and so its broker account, `network setup`)."""
+    return _NAME.fullmatch(name) is not None
+
+
 def check_name(name: str, what: str = "chair name") -> str:
     """`name` if it can be a topic level and a broker user name; else ValueError saying why."""
     if not _NAME.fullmatch(name):

@@ -5,7 +5,7 @@ command-line options (an option given wins over the file).
     broker = "mqtts://broker.clinic.lan:8883"   # the clinic bus; absent: the console runs alone
     chair = "chair-3"                          # topic level and broker user name
     room = "Room 3"                            # what people read
-    username = "chair-3"                       # default: the chair name
+    username = "chair-3"                       # default the chair name; another station's is refused
     password_file = "/etc/infusion-console/chair-3.password"   # 0600, one line
     ca_file = "/etc/infusion-console/clinic-ca.pem"
     allow_plaintext = false     # mqtt:// or mllp:// to a host that is not loopback
@@ -18,7 +18,10 @@ command-line options (an option given wins over the file).
 Without a broker and a forward the console runs alone, as before: `NetworkConfig.enabled` is False
 and nothing of the network starts. Every mistake is a `ValueError` naming the file and the key (or
 the option), what is wrong and what is allowed. A setting that would leave the chair quietly alone
-is a mistake too: an empty value, or a chair, room or quiet room without a broker or a forward.
+is a mistake too: an empty value, a chair, room or quiet room without a broker or a forward, or
+no network.toml in the config folder but one in a folder under it (a kit copied as a folder). So
+is a broker account other than the chair's name: the broker's rules let it publish only as that
+chair.
 The addresses are checked by the transports' own parsers (mqtt_bus.parse_bus_url,
 mllp_sender.parse_mllp_url) and the CA file by loading it, here, before anything starts.
 
@@ -38,7 +41,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
-from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix
+from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix, is_station_name
 
 CONFIG_NAME: Final = "network.toml"
 PATIENT_SHOWN: Final = ("id", "none")
@@ -273,6 +276,9 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
                 f"{config.broker}: use mqtts:// or set allow_plaintext = true (--allow-plaintext)")
     if config.chair:
         check_name(config.chair, name("chair"))
+    if config.broker is not None:
+        check_account(config.username or config.chair, config.chair, name("username"),
+                      name("chair"))
     if config.forward is not None:
         from console.network.mllp_sender import parse_mllp_url  # noqa: PLC0415
 
@@ -293,6 +299,37 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
     if config.ca_file is not None:
         ca_context(config.ca_file, name("ca_file"))
     return config
+
+
+def check_account(username: str, station: str, said: str, station_said: str,
+                  kit: str = "chair") -> None:
+    """The broker account must be the station's own name: `network setup`'s ACL lets account X
+    write only under station X (a chair's account also reads only its own chair), and the bus
+    client's id is made from the station's name. The rule of a chair (network.toml) and of a
+    central station (central.toml's `name` and `username`) alike.
+
+    Args:
+        said, station_said: how the message names the two settings (`FILE: username`, `--name`).
+        kit: what the station is, in the message (`chair`, `central station`).
+
+    An account that cannot be a station's name (a cloud IoT hub's "hub/device/?api-version=…")
+    is another broker's scheme, not another station's kit: it is taken as given, so a clinic
+    still moves to such a broker by its settings alone.
+
+    Raises:
+        ValueError: they differ and the account is a station's name (a half-edited kit:
+            chair-2's files with only `chair` changed knocked the real chair-3 off the broker
+            every second, and the broker refused all its messages; the clinic IT audit).
+    """
+    if username == station or not is_station_name(username):
+        return
+    key = station_said.rsplit(": ", 1)[-1]
+    if said.endswith(": username") and station_said == said.removesuffix("username") + key:
+        station_said = key   # both in one file: it is named once
+    raise ValueError(
+        f"{said} = {username!r} and {station_said} = {station!r} differ: the broker's rules let "
+        f"account {username} publish only as {kit} {username}; use {station}'s own settings kit "
+        f"(the files of stations/{station}/ that `network setup` wrote)")
 
 
 def read_password(path: Path, what: str) -> str:
@@ -410,13 +447,21 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     return dict(table)
 
 
+def misplaced_kit(config_folder: Path) -> Path | None:
+    """A station's network.toml one folder down in `config_folder` (a set-up kit copied as a
+    folder instead of its files), or None."""
+    found = sorted(config_folder.glob(f"*/{CONFIG_NAME}"))
+    return found[0] if found else None
+
+
 def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> NetworkConfig:
     """The file's settings with `overrides` (options given on the command line, None for those
     not given) on top. `path` None: network.toml in the user's config folder, if there is one;
-    a `path` given must exist.
+    a `path` given must exist, and a kit one folder down in the config folder is a mistake.
 
     Raises:
-        ValueError: a named file that is not there, unreadable TOML, anything outside [network],
+        ValueError: a named file that is not there, no network.toml in the config folder but
+            one in a folder under it (misplaced_kit), unreadable TOML, anything outside [network],
             an unknown key, a wrong type or value, an empty value, settings without a broker or
             a forward (the message names the file and key, or the option).
     """
@@ -433,6 +478,13 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         # A file named on purpose and not there (a typo): running alone would leave the chair
         # off the central station without a word.
         raise ValueError(f"--network-config {path}: no such file")
+    elif (kit := misplaced_kit(path.parent)) is not None:
+        # The kit's folder copied whole (`cp -rp clinic-broker/stations/chair-3 ~/.config/
+        # infusion-console/`): the chair ran alone with nothing said (the clinic IT audit).
+        raise ValueError(
+            f"{kit}: a settings kit copied one folder too deep: this console reads {path}, "
+            f"and without it would run alone, off the clinic network. Move the kit's files up "
+            f"into {path.parent} (mv {kit.parent}/* {path.parent}/)")
     for key, value in (overrides or {}).items():
         if value is not None:
             table[key] = value

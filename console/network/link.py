@@ -58,7 +58,7 @@ from console.network.chair_status import offline_status
 from console.network.composer import PCD01, PCD04, PcdComposer
 from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clear
 from console.network.engine_process import EngineProcessClient
-from console.network.mllp_sender import SenderStatus
+from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay
 from console.network.pcd import PatientShown, Station
 from console.network.twin_watch import TwinWatch, new_instance
 from console.records import AlarmTransition
@@ -77,6 +77,16 @@ UNCONFIRMED_LOW_S = 10.0
 HAND_OFF_GAP_S = 0.005
 UNCONFIRMED_MEDIUM_S = 60.0
 CENTRAL_CONFIRM_S = 10.0
+
+# The engine sender's states as the status line says them (BACKING_OFF is said with its wait).
+_SENDER_WORDS = {
+    SenderState.NOT_STARTED: "starting",
+    SenderState.IDLE: "all sent",
+    SenderState.CONNECTING: "connecting",
+    SenderState.AWAITING_ACK: "sent, waiting for its answer",
+    SenderState.STOPPED: "stopped",
+    SenderState.CRASHED: "stopped by a fault (see the console's log)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +160,8 @@ class NetworkLink:
         self._unwritten: list[Delivery] = []
         self._delivery_woke = False   # set by a transport's thread, cleared by the pump
         self._refusal: str | None = None
+        self._engine_failed = 0   # messages the engine refused or that were given up, this run
+        self._engine_failure: str | None = None   # the last one's short words (SenderStatus)
         self._compose_error: str | None = None
         self._central_pending: dict[str, float] = {}  # PCD-04 control id -> mono sent
         self._centrals: dict[str, bool] = {}          # central station name -> online
@@ -531,6 +543,7 @@ class NetworkLink:
                 self._last_confirmed[ENGINE] = at.mono
                 if outcome == FAILED:
                     self._refusal = f"interface engine refused message {control_id}: {detail}"[:240]
+                    self._engine_failed += 1
                 else:
                     self._refusal = None
                 if entry is not None:
@@ -544,6 +557,8 @@ class NetworkLink:
                 self._bus_status = item[1]
             elif kind == "mllp_status":
                 self._mllp_status = item[1]
+                # Kept past a restarted worker, whose new sender knows of no failure.
+                self._engine_failure = item[1].last_failure or self._engine_failure
             elif kind == "message":
                 command = self._read_message(item[1], item[2])
                 if command is not None:
@@ -596,6 +611,22 @@ class NetworkLink:
     def plaintext(self) -> bool:
         return any(crosses_in_clear(url) for url in (self.config.broker, self.config.forward))
 
+    def _engine_words(self, status: SenderStatus) -> str:
+        """What the engine's sender is doing, in words a nurse or IT reads (not its state's
+        name), and how many messages it did not take since the start: "idle" was all the line
+        said while the engine refused every message (the clinic IT audit)."""
+        words = _SENDER_WORDS.get(status.state, status.state.value)
+        if status.state is SenderState.BACKING_OFF:
+            words = f"no connection, retrying in {backoff_delay(status.failures):g} s"
+        if status.last_error:
+            words += f" ({status.last_error})"
+        if self._engine_failed:
+            count = self._engine_failed
+            failed = (f"{count} message{'s' if count > 1 else ''} not taken since the start"
+                      + (f" (last: {self._engine_failure})" if self._engine_failure else ""))
+            words = failed if status.state is SenderState.IDLE else f"{words}; {failed}"
+        return words
+
     def state_text(self) -> str:
         parts = []
         if self.bus is not None:
@@ -603,10 +634,7 @@ class NetworkLink:
             parts.append(status.detail or status.state.name.lower())
         if self.mllp is not None:
             status_m = self._mllp_status or self.mllp.status()
-            text = f"engine {self.mllp.peer}: {status_m.state.value}"
-            if status_m.last_error:
-                text += f" ({status_m.last_error})"
-            parts.append(text)
+            parts.append(f"engine {self.mllp.peer}: {self._engine_words(status_m)}")
         waiting = len(self._bus_waiting) + len(self._engine_waiting)
         if waiting:
             parts.append(f"{waiting} to send")

@@ -14,6 +14,11 @@ The rules (shared/design/network.md, "Acknowledgement rules engines and monitors
   now. The same bytes (same control id) are sent again at once on the same connection, at most
   `max_tries` (3) sends in all, as the GE B40 does; the third negative answer makes it failed:
   it leaves the queue and `on_failed(control_id, reason)` is called.
+- **The peer closes (or resets) the connection while a message is in flight**: a try of that
+  message, as an AE is (a peer that cannot read a message closes on it every time, and every
+  later message, alarms included, waited behind it: the clinic IT audit). It is sent again as
+  after any broken connection (below); after `max_tries` tries in all it fails and the next
+  message goes. A close with nothing in flight (an idle connection) is no try.
 - **AR / CR**: the engine refuses this message; sending it again cannot help. Failed at once, not
   resent. (The B40 also disconnects on AR; nothing is gained by that, so the connection stays.)
 - **An ACK whose MSA-2 is another control id** (or a frame that is no ACK) is not an answer to
@@ -124,6 +129,9 @@ class SenderStatus:
         failures: consecutive connection failures since the last ACK (any code).
         last_error: why the last connection failed (names the engine and the cause); None once an
             ACK arrives.
+        last_failure: the last message refused or given up by this sender, in a few words for
+            a status line ("AR (unknown patient)", "AE 3 times", "closed the connection 3
+            times"); the whole reason went to `on_failed`. None before any.
     """
 
     state: SenderState
@@ -131,6 +139,7 @@ class SenderStatus:
     retry_at: float | None = None
     failures: int = 0
     last_error: str | None = None
+    last_failure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +162,12 @@ class _Entry:
     control_id: str
     frame: bytes  # the whole MLLP frame, sent as is on every try
     negatives: int = 0  # AE/CE (or unknown-code) answers so far
+    closes: int = 0  # connections the peer closed (or reset) while this message was in flight
+
+    @property
+    def tries(self) -> int:
+        """Sends that counted against `max_tries`: the negative answers and the closes."""
+        return self.negatives + self.closes
 
 
 class _Stopped(Exception):
@@ -312,11 +327,12 @@ class MllpSender:
             clock: where deadlines are read (`now().mono`); the console passes its clock.
             on_delivered: called with the control id when the engine answered AA or CA.
             on_failed: called with the control id and a reason naming the engine, its answer and
-                the next step, after AR/CR or `max_tries` AE/CE answers.
+                the next step, after AR/CR or `max_tries` AE/CE answers or closes.
             on_status: called with every change of `status()` (state, failures, retry time).
             ssl_context: a client TLS context to speak TLS; None for plain TCP.
             ack_timeout: seconds to wait for the ACK of a send before reconnecting and resending.
-            max_tries: sends in all of a message answered AE/CE before it is reported failed.
+            max_tries: sends in all of a message answered AE/CE, or on which the peer closed the
+                connection, before it is reported failed.
             backoff: waits after 1, 2, ... consecutive connection failures; the last repeats.
             connect_timeout: seconds a TCP (and TLS) connection may take to open.
             poll_interval: longest real-time block of the thread (see the module docstring).
@@ -359,6 +375,7 @@ class MllpSender:
         self._framer = MllpFramer()
         self._failures = 0
         self._last_error: str | None = None
+        self._last_failure: str | None = None
 
     @property
     def peer(self) -> str:
@@ -497,6 +514,8 @@ class MllpSender:
         except (OSError, _ConnectionLost) as exc:
             problem = (f"the connection to the MLLP peer {self.peer} broke while "
                        f"{entry.control_id!r} was in flight: {_describe(exc)}")
+            if isinstance(exc, (_ConnectionLost, ConnectionError)) and self._closed_on(entry):
+                return
             if fresh:
                 self._connection_failed(problem)
             else:
@@ -521,24 +540,60 @@ class MllpSender:
             self._on_delivered(entry.control_id)
             return
         said = f" ({ack.text})" if ack.text else ""
+        short = f" ({_shortened(ack.text)})" if ack.text else ""
         if ack.code in REJECTED:
-            self._finish(entry)
-            self._on_failed(entry.control_id, (
+            self._give_up(entry, (
                 f"the MLLP peer {self.peer} rejected message {entry.control_id!r} with "
                 f"{ack.code}{said}; not sent again: check the engine's channel for this message "
-                "type (it stays in the session log as not delivered)"))
+                "type (it stays in the session log as not delivered)"), f"{ack.code}{short}")
             return
         entry.negatives += 1
         kind = ack.code if ack.code in ERRORED else f"the unknown acknowledgment code {ack.code!r}"
-        if entry.negatives < self._max_tries:
+        if entry.tries < self._max_tries:
             log.warning("%s answered %s to %r%s; sending it again (try %d of %d)", self.peer, kind,
-                        entry.control_id, said, entry.negatives + 1, self._max_tries)
+                        entry.control_id, said, entry.tries + 1, self._max_tries)
             return
-        self._finish(entry)
-        self._on_failed(entry.control_id, (
+        closed = f" and closed the connection {_times(entry.closes)}" if entry.closes else ""
+        self._give_up(entry, (
             f"the MLLP peer {self.peer} answered {kind} to message {entry.control_id!r} "
-            f"{entry.negatives} times, the limit of {self._max_tries} tries{said}; given up: "
-            "check the engine (it stays in the session log as not delivered)"))
+            f"{_times(entry.negatives)}{closed}, the limit of {self._max_tries} tries{said}; given "
+            "up: check the engine (it stays in the session log as not delivered)"),
+            f"{ack.code if ack.code in ERRORED else 'unknown answer'} "
+            f"{_times(entry.negatives)}{short}")
+
+    def _closed_on(self, entry: _Entry) -> bool:
+        """Count a connection the peer closed (or reset) with `entry` in flight as a try of it: a
+        peer that cannot read a message closes on it every time, and the queue waited behind it
+        for good (the clinic IT audit: 20+ sends in 3 minutes, alarms included). True when that
+        was its last try (it is given up, as after AE); the caller then goes on to the next."""
+        entry.closes += 1
+        if entry.tries < self._max_tries:
+            log.warning("%s closed the connection while %r was in flight (try %d of %d)",
+                        self.peer, entry.control_id, entry.tries, self._max_tries)
+            return False
+        self._close()
+        if entry.negatives:
+            what = (f"closed the connection {_times(entry.closes)} and answered AE "
+                    f"{_times(entry.negatives)} to message {entry.control_id!r}")
+        else:
+            what = (f"closed the connection each time message {entry.control_id!r} was sent "
+                    f"({entry.closes} times)")
+        self._give_up(entry, (
+            f"the MLLP peer {self.peer} {what}, the limit of {self._max_tries} tries; given up: "
+            "the engine may not be able to read this message, check its log (it stays in the "
+            "session log as not delivered)"), f"closed the connection {_times(entry.closes)}")
+        return True
+
+    def _give_up(self, entry: _Entry, reason: str, short: str) -> None:
+        """The message failed for good: off the queue, reported once, the next one goes.
+
+        Args:
+            reason: the whole reason, for `on_failed` (the failed delivery row).
+            short: a few words of it, for a status line (`SenderStatus.last_failure`).
+        """
+        self._last_failure = short
+        self._finish(entry)
+        self._on_failed(entry.control_id, reason)
 
     def _finish(self, entry: _Entry) -> None:
         """Take the head of the queue off (delivered or failed), before telling the caller."""
@@ -729,13 +784,23 @@ class MllpSender:
 
     def _set_status(self, state: SenderState, *, control_id: str | None = None,
                     retry_at: float | None = None) -> None:
-        status = SenderStatus(state, control_id, retry_at, self._failures, self._last_error)
+        status = SenderStatus(state, control_id, retry_at, self._failures, self._last_error,
+                              self._last_failure)
         with self._lock:
             self._status = status
             self._lock.notify_all()   # flush() also ends when the sender starts backing off
         # Outside the lock: the callback may call back into the sender.
         if self._on_status is not None:
             self._on_status(status)
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    """An engine's own words, cut for a status line."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def _describe(exc: BaseException, host: str = "") -> str:

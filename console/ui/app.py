@@ -307,7 +307,10 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
     if given is None and all(v is None for v in overrides.values()):
         import platformdirs  # noqa: PLC0415
 
-        if not (platformdirs.user_config_path("infusion-console") / "network.toml").exists():
+        folder = platformdirs.user_config_path("infusion-console")
+        # No kit here, nor one folder down (a kit's folder copied whole is refused by `load`:
+        # it had run the chair alone without a word).
+        if not (folder / "network.toml").exists() and not any(folder.glob("*/network.toml")):
             return None   # no network set up: the settings module is not even loaded (P7)
     from console.network.config import load  # noqa: PLC0415 - only the network needs it
 

@@ -23,10 +23,10 @@ def _args(tmp_path: Path, *extra: str):
 def test_the_file_fills_what_the_options_do_not_give(tmp_path: Path) -> None:
     (tmp_path / "central.toml").write_text(
         '[central]\nbroker = "mqtts://broker.clinic.lan:8883"\nname = "desk-1"\n'
-        'username = "central"\npassword_file = "~/central.password"\n', encoding="utf-8")
+        'username = "desk-2"\npassword_file = "~/central.password"\n', encoding="utf-8")
     args = apply_config(_args(tmp_path, "--name", "desk-2"))
     assert (args.broker, args.name, args.username) == ("mqtts://broker.clinic.lan:8883",
-                                                       "desk-2", "central")
+                                                       "desk-2", "desk-2")
     assert args.password_file == Path("~/central.password").expanduser()
 
 
@@ -42,6 +42,25 @@ def test_each_problem_is_named(tmp_path: Path, body: str, words: str) -> None:
     (tmp_path / "central.toml").write_text(body, encoding="utf-8")
     with pytest.raises(StartError, match=re.escape(words)):
         apply_config(_args(tmp_path))
+
+
+def test_a_chairs_account_at_the_central_station_is_refused(tmp_path: Path) -> None:
+    """The clinic IT audit: `central --name desk9 --username chair-1` read chair-1's topics
+    alone, blind to every other chair, with no alarm; a desk's account under another desk's
+    name had its presence refused. The account is the station's own name (network setup's
+    rules); one of another broker's scheme is taken as given."""
+    (tmp_path / "central.toml").write_text(
+        '[central]\nbroker = "mqtts://broker.clinic.lan:8883"\nname = "desk"\n'
+        'username = "desk"\n', encoding="utf-8")
+    with pytest.raises(StartError) as caught:
+        apply_config(_args(tmp_path, "--name", "desk9", "--username", "chair-1"))
+    assert str(caught.value) == (
+        "--username = 'chair-1' and --name = 'desk9' differ: the broker's rules let account "
+        "chair-1 publish only as central station chair-1; use desk9's own settings kit (the "
+        "files of stations/desk9/ that `network setup` wrote)")
+    assert apply_config(_args(tmp_path)).username == "desk"
+    hub = "clinic-hub.azure-devices.net/desk9/?api-version=2021-04-12"
+    assert apply_config(_args(tmp_path, "--name", "desk9", "--username", hub)).username == hub
 
 
 def test_the_menu_entries_start_the_console_and_the_central_station() -> None:

@@ -17,7 +17,7 @@ from console.clock import ManualClock, iso
 from console.network import bus_topics as topics
 from console.network.config import NetworkConfig
 from console.network.link import HAND_OFF_GAP_S, NetworkLink
-from console.network.mllp_sender import control_id_of
+from console.network.mllp_sender import SenderState, SenderStatus, control_id_of
 from console.network.pcd import Station
 from console.network.pcd_read import read_pcd04
 from console.records import SessionOpened
@@ -192,6 +192,57 @@ def test_an_engine_refusal_is_logged_as_failed_and_raises_the_network_alarm(
         peer.close()
 
 
+
+def test_an_engine_that_refuses_everything_is_said_on_the_status_line_not_idle(
+        chairs: Callable[..., Chair], reserved_port: int) -> None:
+    # The clinic IT audit: every message refused, and the line read "engine …: idle".
+    peer = MllpPeer(reserved_port, always("AR", "unknown patient"))
+    try:
+        peer.listen()
+        chair = chairs(engine_config(reserved_port))
+        chair.reading("heart_rate", 72)
+
+        def line() -> str:
+            count = len(chair.outbox_ids())   # the network alarm's own PCD-04 is refused too
+            return (f"engine {HOST}:{reserved_port}: {count} message{'s' if count > 1 else ''} "
+                    "not taken since the start (last: AR (unknown patient))")
+
+        wait_until(lambda: (chair.pump(), chair.link.state_text() == line())[1],
+                   "the refusals on the status line")
+    finally:
+        peer.close()
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    (SenderStatus(SenderState.IDLE), "all sent"),
+    (SenderStatus(SenderState.AWAITING_ACK, control_id="c-1"), "sent, waiting for its answer"),
+    (SenderStatus(SenderState.BACKING_OFF, retry_at=1010.0, failures=7,
+                  last_error="cannot connect to the MLLP peer e:6661: connection refused"),
+     "no connection, retrying in 10 s (cannot connect to the MLLP peer e:6661: connection "
+     "refused)"),
+    (SenderStatus(SenderState.BACKING_OFF, failures=2), "no connection, retrying in 2 s"),
+])
+def test_the_status_line_says_what_the_engine_sender_does_in_words(
+        tmp_path: Path, status: SenderStatus, words: str) -> None:
+    # "awaiting-ack" and "backing-off" were the sender's internal names.
+    log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    try:
+        link = NetworkLink(NetworkConfig(forward=f"mllp://{HOST}:6661", chair="chair-3"), log,
+                           ManualClock(START), station=STATION)
+        link._on_mllp_status(status)   # as the engine's worker reports it
+        link.pump()
+        assert link.state_text() == f"engine {HOST}:6661: {words}"
+        # Once a message was given up, the line keeps saying so, whatever the sender does next.
+        link._on_engine_failed("c-0", f"the MLLP peer {HOST}:6661 answered AE to message 'c-0' "
+                                      "3 times, the limit of 3 tries; given up: check the engine")
+        link._on_mllp_status(SenderStatus(status.state, status.control_id, status.retry_at,
+                                          status.failures, status.last_error, "AE 3 times"))
+        link.pump()
+        given_up = "1 message not taken since the start (last: AE 3 times)"
+        said = given_up if status.state is SenderState.IDLE else f"{words}; {given_up}"
+        assert link.state_text() == f"engine {HOST}:6661: {said}"
+    finally:
+        log.close()
 
 @pytest.mark.parametrize("deferred", [False, True], ids=["at-once", "after-the-window-turn"])
 def test_a_network_bug_at_the_hand_off_is_a_technical_alarm_and_the_bedside_alarm_stands(

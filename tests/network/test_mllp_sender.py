@@ -311,6 +311,50 @@ def test_peer_drops_mid_stream_and_comes_back_everything_delivered_in_order(
     assert peer.connections == 2
 
 
+def test_a_peer_that_closes_on_one_message_each_time_fails_it_after_three_tries_and_goes_on(
+        peers, senders, recorder, clock, reserved_port):
+    # The clinic IT audit: a peer that could not read one message closed the connection on it,
+    # every time; it was sent 20+ times in 3 minutes and every later message, alarms included,
+    # waited behind it.
+    first, second, third = (message(n)[0] for n in range(1, 4))
+    peer = peers(lambda cid, seen: Reply(None, close=True) if cid == second else Reply("AA"))
+    peer.listen()
+    sender = senders()
+    submit_all(sender, range(1, 4))
+    # The second is sent on the first's connection, which the peer closes: try 1, resent at
+    # once on a new connection; closed again: try 2, after the first back-off step.
+    recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off after try 2")
+    assert peer.received == [first, second, second]
+    clock.advance(backoff_delay(1))
+    # Closed a third time: given up as an AE given up is, and the third goes at once.
+    recorder.wait_for(lambda: recorder.delivered == [first, third], "the third delivered")
+    assert peer.received == [first, second, second, second, third]
+    assert recorder.failed == [(second, (
+        f"the MLLP peer {HOST}:{reserved_port} closed the connection each time message "
+        f"{second!r} was sent (3 times), the limit of 3 tries; given up: the engine may not be "
+        "able to read this message, check its log (it stays in the session log as not "
+        "delivered)"))]
+    assert sender.pending() == []
+    assert recorder.backing_off(2) is None   # no wait before the next message
+
+
+def test_a_close_and_an_ae_count_together_against_the_tries(peers, senders, recorder,
+                                                            reserved_port):
+    first = message(1)[0]
+    peer = peers(lambda cid, seen: Reply("AE") if seen == 2 else Reply(None, close=True))
+    peer.listen()
+    sender = senders()
+    submit_all(sender, range(1, 2))
+    recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off after a close")
+    recorder.clock.advance(backoff_delay(1))
+    recorder.wait_for(lambda: bool(recorder.failed), "given up")
+    assert peer.received == [first, first, first]
+    assert recorder.failed == [(first, (
+        f"the MLLP peer {HOST}:{reserved_port} closed the connection 2 times and answered AE "
+        f"once to message {first!r}, the limit of 3 tries; given up: the engine may not be able "
+        "to read this message, check its log (it stays in the session log as not delivered)"))]
+
+
 def test_idle_connection_closed_by_the_engine_is_reopened_without_back_off(peers, senders,
                                                                           recorder):
     first, second = message(1)[0], message(2)[0]

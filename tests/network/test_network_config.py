@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from console.network.config import load
+from console.network.config import default_config_path, load
 
 
 def _write(tmp_path: Path, body: str) -> Path:
@@ -373,3 +373,92 @@ def test_a_broker_certificate_out_of_its_dates_says_to_renew_it_not_to_check_the
                     "'broker.clinic' is outside its dates; renew it on the broker (`network "
                     "setup` makes a new one), or set this computer's clock right")
     assert "ca_file" not in said
+
+
+# --- the set-up's kits: copied whole, half-edited -------------------------------------------------
+
+
+def _kit(folder: Path, chair: str, *, room: str = "Room 1") -> Path:
+    """The files `network setup` writes for `chair` (stations/<chair>/: network.toml, password,
+    ca.crt), written into `folder`; the path of its network.toml."""
+    from console.network.broker_setup import Plan, make_certificates, network_toml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    make_certificates(folder, "localhost")
+    password = folder / "password"
+    password.write_text(f"{chair}-secret\n", encoding="utf-8")
+    password.chmod(0o600)
+    plan = Plan((chair,), "central", "localhost", 8883, None, folder, "infusion", "clinic")
+    path = folder / "network.toml"
+    path.write_text(network_toml(plan, chair, room), encoding="utf-8")
+    return path
+
+
+def test_a_kit_copied_one_folder_too_deep_is_refused_not_run_alone(tmp_path: Path) -> None:
+    # The clinic IT audit: `cp -rp clinic-broker/stations/chair-3 ~/.config/infusion-console/`
+    # left the chair running alone with nothing said.
+    config_folder = default_config_path().parent
+    deep = _kit(config_folder / "chair-3", "chair-3")
+    with pytest.raises(ValueError) as caught:
+        load(None, {})
+    assert str(caught.value) == (
+        f"{deep}: a settings kit copied one folder too deep: this console reads "
+        f"{config_folder / 'network.toml'}, and without it would run alone, off the clinic "
+        f"network. Move the kit's files up into {config_folder} "
+        f"(mv {config_folder / 'chair-3'}/* {config_folder}/)")
+    # Its files moved up as the message says: the chair is on the bus.
+    for file in (config_folder / "chair-3").iterdir():
+        file.rename(config_folder / file.name)
+    config = load(None, {})
+    assert (config.broker, config.chair, config.password) == (
+        "mqtts://localhost:8883", "chair-3", "chair-3-secret")
+
+
+def test_a_config_folder_without_a_kit_anywhere_still_runs_alone(tmp_path: Path) -> None:
+    # The README's demo on a fresh machine: other folders there are not a kit.
+    config_folder = default_config_path().parent
+    (config_folder / "themes").mkdir(parents=True)
+    (config_folder / "themes" / "dark.toml").write_text("", encoding="utf-8")
+    assert not load(None, {}).enabled
+
+
+def test_a_kit_edited_to_another_chairs_name_is_refused(tmp_path: Path) -> None:
+    # The clinic IT audit: chair-2's kit with only `chair = "chair-3"` changed knocked the real
+    # chair-3 off the broker every second, and the broker refused every message it sent.
+    path = _kit(tmp_path, "chair-2")
+    path.write_text(path.read_text(encoding="utf-8").replace('chair = "chair-2"',
+                                                             'chair = "chair-3"'),
+                    encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value) == (
+        f"{path}: username = 'chair-2' and chair = 'chair-3' differ: the broker's rules let "
+        "account chair-2 publish only as chair chair-2; use chair-3's own settings kit (the "
+        "files of stations/chair-3/ that `network setup` wrote)")
+    # The same slip on the command line names the option.
+    with pytest.raises(ValueError, match=r"^--username = 'chair-2' and --chair = 'chair-3' "
+                                         r"differ: "):
+        load(None, {"broker": "mqtts://h:8883", "chair": "chair-3", "username": "chair-2"})
+    # The kit as written, and the chair's name with no username, are the chair's own account.
+    assert load(_kit(tmp_path / "own", "chair-3"), {}).username == "chair-3"
+    assert load(None, {"broker": "mqtts://h:8883", "chair": "chair-3"}).username == "chair-3"
+    # An account of another broker's scheme (a cloud hub's) is no other station's: taken.
+    hub = "clinic-hub.azure-devices.net/chair-3/?api-version=2021-04-12"
+    assert load(None, {"broker": "mqtts://h:8883", "chair": "chair-3",
+                       "username": hub}).username == hub
+
+
+def test_a_central_station_with_another_stations_account_is_refused_by_the_same_rule() -> None:
+    # The clinic IT audit: `central --name desk9 --username chair-1` read only chair-1's topics,
+    # blind to every other chair. (console/central/app.py reads its own options.)
+    from console.network.config import check_account
+
+    with pytest.raises(ValueError) as caught:
+        check_account("chair-1", "desk9", "--username", "--name", "station")
+    assert str(caught.value) == (
+        "--username = 'chair-1' and --name = 'desk9' differ: the broker's rules let account "
+        "chair-1 publish only as station chair-1; use desk9's own settings kit (the files of "
+        "stations/desk9/ that `network setup` wrote)")
+    with pytest.raises(ValueError, match=r"^/k/central.toml: username = 'desk' and name = "):
+        check_account("desk", "desk9", "/k/central.toml: username", "/k/central.toml: name")
+    check_account("desk", "desk", "--username", "--name")

@@ -16,12 +16,14 @@ CONSOLE = Path(sys.executable).parent / "infusion-console"
 CA_FOR = "give the PEM file of the CA that signed the broker's (and the engine's) certificate"
 
 
-def console(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def console(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The chair console with `args`, its config folder (XDG_CONFIG_HOME, tests/conftest.py) and
-    log under this test's own folders."""
+    log under this test's own folders; `timeout`: real seconds before a console that runs (did
+    not refuse) is ended (subprocess.TimeoutExpired)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     return subprocess.run([str(CONSOLE), "--db", str(tmp_path / "log.sqlite3"), "--demo", *args],
-                          capture_output=True, text=True, timeout=60, env=env, check=False)
+                          capture_output=True, text=True, timeout=timeout, env=env,
+                          check=False)
 
 
 def network_toml(body: str) -> Path:
@@ -79,3 +81,29 @@ def test_an_address_with_a_password_in_network_toml_is_refused_unprinted(tmp_pat
         2, f"infusion-console: {path}: broker 'mqtt://user:***@127.0.0.1:1883' holds a user name "
            "or password: give them as username and password_file in network.toml (central.toml "
            "at a central station), never in the address\n")
+
+
+def test_a_kit_copied_one_folder_too_deep_stops_the_start(tmp_path: Path) -> None:
+    # The clinic IT audit: `cp -rp clinic-broker/stations/chair-3 ~/.config/infusion-console/`
+    # ran the chair alone, with nothing on stderr.
+    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "infusion-console"
+    (folder / "chair-3").mkdir(parents=True)
+    deep = folder / "chair-3" / "network.toml"
+    deep.write_text('[network]\nbroker = "mqtts://h:8883"\nchair = "chair-3"\n', encoding="utf-8")
+    done = console(tmp_path, timeout=10)   # a refusal takes under a second; alone it runs on
+    assert (done.returncode, done.stderr) == (
+        2, f"infusion-console: {deep}: a settings kit copied one folder too deep: this console "
+           f"reads {folder / 'network.toml'}, and without it would run alone, off the clinic "
+           f"network. Move the kit's files up into {folder} (mv {folder / 'chair-3'}/* "
+           f"{folder}/)\n")
+
+
+def test_a_kit_with_another_chairs_account_stops_the_start(tmp_path: Path) -> None:
+    # The clinic IT audit: chair-2's kit with only the chair's name changed knocked the real
+    # chair-3 off the broker every second.
+    path = network_toml('broker = "mqtts://h:8883"\nchair = "chair-3"\nusername = "chair-2"')
+    done = console(tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2, f"infusion-console: {path}: username = 'chair-2' and chair = 'chair-3' differ: the "
+           "broker's rules let account chair-2 publish only as chair chair-2; use chair-3's own "
+           "settings kit (the files of stations/chair-3/ that `network setup` wrote)\n")
