@@ -162,15 +162,7 @@ def test_the_session_list_keeps_its_record_column_in_sight_with_long_names(
         assert s.engine.discharge(s.engine.nurse, s.clock.advance(180),
                                   override_reason="unwell: sent home").done
         s.log.close()
-    path = tmp_path / "log.sqlite3"
-    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
-                          tz=UTC, source=CLINIC_LOG, records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    check_every_session(window)
-    QtCore.QCoreApplication.processEvents()
+    window = open_window(qtbot, (tmp_path / "log.sqlite3", None), protocols, size)
     table = window.list_page.table
     assert table.model().rowCount() == 2
     assert cut_columns(table) == []
@@ -196,13 +188,7 @@ def test_a_course_of_six_sessions_is_in_sight_whole(qtbot, protocols, tmp_path, 
         open_one.manual(bp_systolic=124, bp_diastolic=80)
     finally:
         log.close()
-    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
-                          tz=UTC, source=CLINIC_LOG, records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    check_every_session(window)
+    window = open_window(qtbot, (path, None), protocols, size)
     window.list_page.table.selectRow(0)
     window.list_page.course_button.click()
     QtCore.QCoreApplication.processEvents()
