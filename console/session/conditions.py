@@ -62,6 +62,11 @@ class ConditionTracker:
         """A confirm-repeat rule is waiting for its repeat (the value that asked still stands)."""
         return any(state.confirm_from is not None for state in self._value_rules)
 
+    @property
+    def absent(self) -> bool:
+        """An absence rule holds: the vital went missing while its source sent the others."""
+        return self._from_absence is not None
+
     def forget_values(self) -> None:
         """The metric has no valid value any more (its only one was entered in error)."""
         for state in self._value_rules:

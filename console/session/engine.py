@@ -1121,7 +1121,13 @@ class SessionEngine:
         tracker = self._trackers[name]
         state = self._state
         latest = state.latest.get(tracker.metric)
-        if tracker.metric in state.absence_restored:   # counted from its last value (resume)
+        if tracker.metric in state.absence_restored or tracker.absent:
+            # Counted from its last value: an absence the restart restored, or one raised while
+            # the monitor sent the other vitals. It is the patient's until the vital is counted
+            # again; a monitor lost or stale after it says nothing of the breathing, and ended
+            # an acknowledged "No respiratory rate" alarm as if breathing had come back (the
+            # alarm audit; clinical-defaults.md alarm behaviour 7: a technical alarm never
+            # clears a physiological one).
             expecting = tracker.metric in state.continuous
             last = latest.at.mono if latest else None
         else:
@@ -1162,7 +1168,9 @@ class SessionEngine:
     def _device_state_records(self, state: str, now: Moment, detail: str) -> list[Record]:
         self._state.device_state = state
         if state in ("disconnected", "stale"):
-            self._state.absence_restored.clear()   # the silence is the device's from now on
+            # From now on a silence is the device's; an absence already standing stays
+            # (`_tracker_time`: the tracker holds it until the vital is counted again).
+            self._state.absence_restored.clear()
         if state == "connected":
             self._state.connected_since = now.mono
         self._state.stale_since = now.mono if state == "stale" else None

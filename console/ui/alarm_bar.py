@@ -46,6 +46,7 @@ from console.session.alarms import (
     AudioSignal,
     Occurrence,
 )
+from console.session.engine import AUDIO_UNAVAILABLE
 from console.ui.controller import SessionController
 from console.ui.elided_label import ElidedLabel
 from protocols.model import Priority
@@ -74,6 +75,9 @@ COMPACT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1   # `compact_row_text`: for a
 # bold is still the size of the tiles' captions, legible from the chair.
 MIN_ROW_POINT_SIZE = 13
 ROW_HEIGHT = 36   # one line of 16-pt bold text with its padding; rows never wrap or grow
+# The pause button while the speaker cannot sound: no alarm is heard, whatever the rows show.
+NO_SOUND = "NO SOUND: speaker lost"
+NO_SOUND_STYLE = "background: #ffc400; color: #000000; border: 3px solid #000000;"
 
 
 def fitted_row(font: QtGui.QFont, width: int, whole: str, compact: str) -> tuple[QtGui.QFont, str]:
@@ -373,7 +377,14 @@ class AlarmBar(QtWidgets.QWidget):
         self.ack_button.setText(f"{label} (F2)")
         self.ack_button.setEnabled(bool(shown))
         left = self._audio.paused_seconds_left
-        if left:   # None or 0.0: no pause running
+        if any(o.condition == AUDIO_UNAVAILABLE for o in self._occurrences):
+            # The alarm signal's state is said where the pause is, whatever the rows show: the
+            # speaker's LOW row fell under two medium equipment rows, out of sight, while a high
+            # alarm was "sounding" that no one could hear (the alarm audit; IEC 60601-1-8: the
+            # state of the audio signal is shown whenever it is off).
+            self.pause_button.setText(NO_SOUND)
+            self.pause_button.setStyleSheet(NO_SOUND_STYLE)
+        elif left:   # None or 0.0: no pause running
             self.pause_button.setText(f"Audio paused {format_duration(left, round_up=True)}")
             self.pause_button.setStyleSheet("background: #4a148c; color: #ffffff;")
         else:

@@ -362,3 +362,26 @@ def test_a_stray_space_or_return_never_acknowledges_or_pauses(console, qtbot):
     assert console.occurrence("bp_systolic_high").state is AlarmState.ACTIVE
     assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
     console.bar.setParent(None)   # back to the fixture, which closes it
+
+
+def test_a_lost_speaker_is_said_on_the_pause_button_whatever_the_rows_show(console):
+    """The alarm audit: "Audio unavailable" (low) fell under two medium equipment rows, out of
+    sight, while the engine asked for the high tone of SpO2 88 that nobody could hear. The
+    audio signal's state is said where the pause is (IEC 60601-1-8: shown whenever it is
+    off)."""
+    from console.ui.alarm_bar import NO_SOUND
+
+    now = console.s.now()
+    console.s.engine.audio_status(False, now, "no sound card")
+    console.s.engine.device_state_changed("connected", now)
+    console.s.engine.device_state_changed("disconnected", console.s.clock.advance(1))
+    console.t(console.s.now().mono - console.s.origin + 16 * 60)   # a check overdue: medium
+    console.reading("spo2", 88)
+    equipment = [o.message for o in console.bar._fields[1].shown]
+    assert "Audio unavailable: visual only" not in equipment   # the rows are full
+    assert console.bar.pause_button.text() == NO_SOUND
+    assert console.s.engine.audio(console.s.now()).priority is HIGH
+    # The speaker back: the button is the pause again.
+    console.s.engine.audio_status(True, console.s.now())
+    console.controller.changed.emit()
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
