@@ -57,10 +57,11 @@ class Metric:
     @property
     def short_unit(self) -> str:
         """"/min" for beats and breaths a minute (the value says which), nothing for mmHg (a
-        blood pressure is read in nothing else at the chair); the unit otherwise."""
+        blood pressure is read in nothing else at the chair) nor for a score (its scale's name
+        says it); the unit otherwise."""
         if self.unit.endswith("/min"):
             return "/min"
-        return "" if self.unit == MMHG else f" {self.unit}"
+        return "" if self.unit in (MMHG, SCORE) else f" {self.unit}"
 
     def in_hard_range(self, value: float) -> bool:
         return math.isfinite(value) and self.hard[0] <= value <= self.hard[1]
@@ -104,7 +105,8 @@ _METRICS = (
     Metric("pulse_rate", "Pulse rate", PER_MIN_BEATS, (0, 300), (30, 220), 0, 21, short="Pulse"),
     Metric("resp_rate", "Respiratory rate", PER_MIN_BREATHS, (0, 150), (4, 60), 0, 30, short="RR"),
     Metric("spo2", "SpO2", PERCENT, (0, 100), (50, 100), 0, 40),
-    Metric("moaas", "Sedation (MOAA/S)", SCORE, (0, 5), (0, 5), 0, 50, Kind.SCALE, True, MOAAS_CHOICES),
+    Metric("moaas", "Sedation (MOAA/S)", SCORE, (0, 5), (0, 5), 0, 50, Kind.SCALE, True, MOAAS_CHOICES,
+           short="MOAA/S"),
     Metric("nausea", "Nausea", SCORE, (0, 3), (0, 3), 0, 51, Kind.SCALE, True, SEVERITY_CHOICES),
     # CADSS total: 23 items scored 0-4 (0-92); the 6-item short form fits inside the same range.
     Metric("dissociation", "Dissociation (CADSS)", SCORE, (0, 92), (0, 92), 0, 52, Kind.SCALE, True),

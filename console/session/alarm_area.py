@@ -80,7 +80,10 @@ class AlarmField:
         return f"{priority_marks(Priority.HIGH)} {', '.join(briefs)}" if briefs else ""
 
     def _hidden_highs(self) -> list[Occurrence]:
-        return [o for o in self.hidden if o.priority is Priority.HIGH]
+        """Oldest first: the first sign is the one a narrow header must not cut (the alarm
+        audit at 1366x768: "*** Systolic 212, HR 138, RR 5…" with SpO2 86, the oldest, cut)."""
+        return sorted((o for o in self.hidden if o.priority is Priority.HIGH),
+                      key=lambda o: (o.raised_at.mono, o.id))
 
 
 def more_text(priorities: Iterable[Priority]) -> str:

@@ -61,3 +61,15 @@ def test_an_absent_vital_is_named_short():
     alarm = only(s, "resp_rate_low")
     assert row_text(alarm) == "*** No respiratory rate for 20 s · limit none for 20 s"
     assert compact_row_text(alarm) == "*** No RR for 20 s · limit none for 20 s"
+
+
+def test_a_sedation_alarm_is_named_by_its_scale_in_short_words():
+    """The alarm audit: "Sedation (MOAA/S) 1 score" took most of a narrow header's room."""
+    from console.session.alarm_area import brief_row_text
+
+    s = infusing()
+    s.t(60); s.manual("moaas", 1)
+    alarm = only(s, "moaas_low")
+    assert row_text(alarm).startswith("*** Sedation (MOAA/S) 1")
+    assert compact_row_text(alarm).startswith("*** MOAA/S 1")
+    assert brief_row_text(alarm) == "MOAA/S 1"

@@ -115,6 +115,21 @@ def test_every_hidden_high_alarm_is_named_on_the_header_with_its_value(qtbot, li
     assert "limit ≤8" in header.toolTip() and "limit ≥200" in header.toolTip()
 
 
+def test_the_oldest_hidden_high_alarm_the_first_sign_is_named_first(qtbot, live):
+    """The alarm audit at 1366x768: SpO2 86, RR 5, HR 138, BP 212/124, MOAA/S 1, all high: the
+    header read "+4 more: 4 high · *** Systolic 212, HR 138, RR 5…", SpO2 86, the oldest and
+    first sign, cut. Hidden highs are named oldest first."""
+    controller, journal, clock, log = live
+    for name, value in (("spo2", 86), ("resp_rate", 5), ("heart_rate", 138),
+                        ("bp_systolic", 212), ("bp_diastolic", 124), ("moaas", 1)):
+        clock.advance(2)
+        controller.enter_manual(name, value, confirmed=True)
+    controller.tick()
+    window = shown_live_window(qtbot, live, (1366, 768))
+    drawn = window.alarm_bar.patient.header.text()
+    assert "SpO2 86" in drawn and drawn.index("SpO2 86") < drawn.index("RR 5"), drawn
+
+
 def test_a_hidden_latched_high_is_named_whole_beside_a_count_of_two_priorities(qtbot, live):
     """A walk on X at 1366x768: "+2 more: 1 high, 1 medium · *** Systolic 215 (la…": the state
     of a hidden high is left to the tooltip, its vital and value are read."""
