@@ -82,6 +82,7 @@ def measure(params: dict[str, Any], load: Load | None = None,
     from devices.simulator.encode import Hl7Encoder
     from devices.simulator.physiology import Sample
     from devices.simulator.player import PlayerStats, PtySink
+    from console.session.alarms import AlarmState
     from protocols.model import Priority
 
     trials = int(params["trials"])
@@ -135,14 +136,18 @@ def measure(params: dict[str, Any], load: Load | None = None,
             bar.repaint()
             state["painted"] = time.perf_counter()
             state["audio"] = audio.high_at if audio.high_at is not None else float("nan")
-            state["want"] = "ack"
-            controller.acknowledge_all()   # re-enters probe: nothing to do in "ack"
             state["want"] = "clear"
             shown.set()
-        elif state["want"] == "clear" and not any(o.condition == "spo2_low"
-                                                   for o in controller.view.alarms()):
-            state["want"] = "none"
-            cleared.set()
+        elif state["want"] == "clear":
+            # Unacknowledged, the high alarm latches when SpO2 is back; its reset ends it at
+            # once (acknowledged, it would end only after ACKNOWLEDGED_END_SECONDS inside:
+            # 200 trials 33 minutes longer).
+            spo2 = [o for o in controller.view.alarms() if o.condition == "spo2_low"]
+            if not spo2:
+                state["want"] = "none"
+                cleared.set()
+            elif all(o.state is AlarmState.LATCHED for o in spo2):
+                controller.acknowledge_all()   # the reset; re-enters probe, which sees it gone
 
     controller.changed.connect(probe)
 

@@ -72,6 +72,13 @@ Change = AlarmTransition | EventRecord
 
 DEFAULT_PAUSE_SECONDS = 120.0
 DEFAULT_REMINDER_SECONDS = 150.0   # "re-sounds after 2-3 min while it persists"
+# An acknowledged alarm of the patient whose values are back inside its limits ends after this
+# long inside; back out before, it is the same alarm, still acknowledged. A value wavering on
+# a limit (SpO2 93/94 each second) raised 30 new medium alarms a minute, each sounding and
+# bringing the window to the front, and acknowledging them did nothing (the alarm audit). The
+# console's choice, not a standard's: it delays no alarm's start, and an unacknowledged alarm
+# ends (or latches) as before.
+ACKNOWLEDGED_END_SECONDS = 10.0
 
 
 class AlarmState(enum.Enum):
@@ -180,6 +187,7 @@ class AlarmBoard:
         self._latched: list[Occurrence] = []     # cleared conditions still latched on screen
         self._pause_until: float | None = None   # mono time; set only while a pause runs
         self._pause_ceiling: Priority | None = None  # highest priority sounding when paused
+        self._ending: dict[str, Moment] = {}     # acknowledged, back inside since (condition)
 
     def clone(self) -> AlarmBoard:
         """An independent copy (the engine's per-step snapshot)."""
@@ -187,6 +195,7 @@ class AlarmBoard:
         twin._by_condition = {k: replace(o) for k, o in self._by_condition.items()}
         twin._latched = [replace(o) for o in self._latched]
         twin._pause_until, twin._pause_ceiling = self._pause_until, self._pause_ceiling
+        twin._ending = dict(self._ending)
         return twin
 
     # ---- condition updates -------------------------------------------------------------------
@@ -201,10 +210,20 @@ class AlarmBoard:
         knows)."""
         occurrence = self._by_condition.get(condition)
         if held is None:
-            return self._clear(occurrence, now, latch) if occurrence else []
+            if occurrence is None:
+                return []
+            if latch and self._ends_later(occurrence):
+                self._ending.setdefault(condition, now)   # `tick` ends it (ACKNOWLEDGED_END_SECONDS)
+                return []
+            return self._clear(occurrence, now, latch)
         if occurrence is None:
             return self._raise(condition, category, held, now)
+        self._ending.pop(condition, None)   # back out before its end: the same alarm
         return self._change(occurrence, held, now)
+
+    def _ends_later(self, occurrence: Occurrence) -> bool:
+        return (occurrence.category == PHYSIOLOGICAL and occurrence.state is AlarmState.ACKNOWLEDGED
+                and ACKNOWLEDGED_END_SECONDS > 0)
 
     def _raise(self, condition: str, category: str, held: Raise, now: Moment) -> list[Change]:
         latched = next((o for o in self._latched if o.condition == condition), None)
@@ -260,13 +279,15 @@ class AlarmBoard:
         """An unacknowledged high physiological alarm keeps showing high (latching rule)."""
         return occurrence.latching and occurrence.state is AlarmState.ACTIVE
 
-    def _clear(self, occurrence: Occurrence, now: Moment, latch: bool = True) -> list[Change]:
+    def _clear(self, occurrence: Occurrence, now: Moment, latch: bool = True,
+               message: str | None = None) -> list[Change]:
         del self._by_condition[occurrence.condition]
+        self._ending.pop(occurrence.condition, None)
         if latch and occurrence.latching and occurrence.state is AlarmState.ACTIVE:
             occurrence.state = AlarmState.LATCHED
             self._latched.append(occurrence)
             return [self._transition(occurrence, LATCHED, now)]
-        return [self._transition(occurrence, CLEARED, now)]
+        return [self._transition(occurrence, CLEARED, now, message=message)]
 
     def _end_latched(self, condition: str, now: Moment, reason: str) -> list[Change]:
         out: list[Change] = []
@@ -316,6 +337,7 @@ class AlarmBoard:
                                         message=f"{occurrence.message} ({reason})"))
         self._by_condition.clear()
         self._latched.clear()
+        self._ending.clear()
         self._pause_until = None
         self._pause_ceiling = None
         return out
@@ -358,14 +380,22 @@ class AlarmBoard:
         return [self._board_transition(AUDIO_PAUSED, now, actor, f"Audio paused for {self.pause_seconds:g} s")]
 
     def tick(self, now: Moment) -> list[Change]:
-        """Time-driven changes: the end of an audio pause, reminders of acknowledged alarms."""
+        """Time-driven changes: the end of an audio pause, reminders of acknowledged alarms, the
+        end of an acknowledged alarm whose values have been back inside long enough."""
         out: list[Change] = []
         if self._pause_until is not None and now.mono >= self._pause_until:
             out.append(self._end_pause(now, "Audio pause ended"))
+        for condition, since in list(self._ending.items()):
+            if now.mono - since.mono >= ACKNOWLEDGED_END_SECONDS:
+                occurrence = self._by_condition[condition]
+                out.extend(self._clear(occurrence, now, message=(
+                    f"{occurrence.message} (back inside its limits since "
+                    f"{since.wall.astimezone():%H:%M:%S})")))
         if self.reminder_seconds is not None:
             for occurrence in self._by_condition.values():
                 if (
-                    occurrence.state is AlarmState.ACKNOWLEDGED
+                    occurrence.condition not in self._ending   # its values are back inside
+                    and occurrence.state is AlarmState.ACKNOWLEDGED
                     and occurrence.silenced_at is not None
                     and occurrence.category != PROMPT
                     and now.mono - occurrence.silenced_at >= self.reminder_seconds

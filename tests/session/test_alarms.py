@@ -95,9 +95,11 @@ def test_a_rate_wavering_across_an_acknowledged_tier_stays_silent_until_it_rises
                               "acknowledged")]
     assert s.recorder.transitions("resp_rate_low")[-2:] == [
         ("resp_rate_low", "deescalated", "medium"), ("resp_rate_low", "escalated", "high")]
-    s.t(72); s.device("resp_rate", 14)                # recovered: ends, nothing latched
+    s.t(72); s.device("resp_rate", 14)                # recovered: ends 10 s on, nothing latched
+    assert s.shown() == [("resp_rate_low", "high", "acknowledged")]
+    s.t(82)
     assert s.shown() == []
-    s.t(80); s.device("resp_rate", 8)                 # a new occurrence sounds again
+    s.t(90); s.device("resp_rate", 8)                 # a new occurrence sounds again
     assert s.shown() == [("resp_rate_low", "high", "active")] and s.sounding() == "high"
 
 
@@ -110,10 +112,18 @@ def test_acknowledge_while_active_silences_this_occurrence_only():
     assert s.shown() == [("spo2_low", "medium", "acknowledged")]
     assert not s.engine.alarms()[0].flashing
     assert s.sounding() is None
-    # It clears, then returns: a new occurrence that sounds again.
+    # Back inside: it ends once it has been inside 10 s (ACKNOWLEDGED_END_SECONDS); back out
+    # before that, it is the same alarm, still acknowledged and silent.
     s.t(70); s.device("spo2", 97)
+    assert s.shown() == [("spo2_low", "medium", "acknowledged")]
+    s.t(75); s.device("spo2", 93)
+    assert [o.id for o in s.engine.alarms()] == [occurrence] and s.sounding() is None
+    s.t(76); s.device("spo2", 97)
+    s.t(86)
     assert s.shown() == []
-    s.t(80); s.device("spo2", 92)
+    assert s.recorder.transitions("spo2_low")[-1][1] == "cleared"
+    # Returning after that: a new occurrence that sounds again.
+    s.t(90); s.device("spo2", 92)
     assert s.shown() == [("spo2_low", "medium", "active")]
     assert s.engine.alarms()[0].id != occurrence
     assert s.sounding() == "medium"
@@ -359,3 +369,32 @@ def test_a_wall_clock_stepped_back_after_t0_does_not_move_the_baseline():
                                 "hl7:MON"), stepped)
     assert s.engine.baseline["bp_systolic"] == 120
     assert ("bp_systolic_high", "medium", "active") in s.shown()   # +45 from 120
+
+
+def test_an_acknowledged_alarm_wavering_on_its_limit_stays_one_silent_alarm():
+    """The alarm audit: SpO2 93/94 each second raised 30 new medium alarms a minute, each
+    sounding and bringing the window to the front; acknowledging them did nothing. Once
+    acknowledged, the wavering is one alarm, silent, until its values stay inside 10 s."""
+    s = infusing()
+    s.t(60); s.device("spo2", 93)
+    first = s.engine.alarms()[0].id
+    assert s.sounding() == "medium"
+    assert s.engine.acknowledge(first, "nurse.ana", s.now()).done
+    for second in range(61, 121):
+        s.t(second); s.device("spo2", 94 if second % 2 else 93)
+        assert [o.id for o in s.engine.alarms()] == [first] and s.sounding() is None, second
+    assert [t[1] for t in s.recorder.transitions("spo2_low")] == ["raised", "acknowledged"]
+    for second in range(121, 132):   # steady at 95: it ends, saying since when
+        s.t(second); s.device("spo2", 95)
+    assert s.engine.alarms() == []
+    cleared = [r for r in s.recorder.records if getattr(r, "transition", "") == "cleared"]
+    assert "(back inside its limits since" in cleared[-1].message
+
+
+def test_an_unacknowledged_alarm_wavering_on_its_limit_sounds_each_time_as_before():
+    # Nobody has acknowledged it: each return is sounded (no alarm's start is delayed).
+    s = infusing()
+    for second, value in ((60, 93), (61, 94), (62, 93)):
+        s.t(second); s.device("spo2", value)
+    raised = [t for t in s.recorder.transitions("spo2_low") if t[1] == "raised"]
+    assert len(raised) == 2 and s.sounding() == "medium"

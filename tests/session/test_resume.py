@@ -115,8 +115,10 @@ def test_acknowledged_alarm_whose_condition_ended_ends_by_the_normal_rule():
     s.t(s.now().mono - s.origin + 60); s.device("spo2", 92)   # medium
     old = s.engine.alarms()[0].id
     s.engine.acknowledge(old, "nurse.ana", s.now())
-    s.device("spo2", 97)   # clears at once (acknowledged)
-    engine = resume(s, 10)
+    s.device("spo2", 97)   # back inside: it ends once inside 10 s (ACKNOWLEDGED_END_SECONDS)
+    engine = resume(s, 5)   # killed before that: it comes back acknowledged, and then ends
+    assert [(o.id, o.state.value) for o in engine.alarms()] == [(old, "acknowledged")]
+    engine.tick(s.clock.advance(10))
     assert engine.alarms() == []
     assert occurrence_rows(s, old) == ["raised", "acknowledged", "cleared"]
 
@@ -359,6 +361,7 @@ def test_an_acknowledged_apnoea_alarm_stands_through_a_restart_until_a_breath_is
     assert [(o.id, o.state.value) for o in s.engine.alarms()] == [(apnoea, "acknowledged")]
     assert occurrence_rows(s, apnoea) == ["raised", "acknowledged"]
     s.device("resp_rate", 12)  # breathing counted again: it ends by the normal rule
+    s.t(start + 80 + 41)
     assert s.engine.alarms() == []
     assert occurrence_rows(s, apnoea) == ["raised", "acknowledged", "cleared"]
 
@@ -394,8 +397,8 @@ def test_an_apnoea_alarm_carried_through_a_restart_stands_beside_a_lost_monitor(
         ("resp_rate_low", "acknowledged"), ("device_lost", "active")]
     assert "cleared" not in occurrence_rows(s, apnoea)
     s.engine.device_state_changed("connected", s.now())
-    s.device("resp_rate", 13)   # a breath counted: the apnoea ends
-    s.engine.tick(s.clock.advance(1))
+    s.device("resp_rate", 13)   # a breath counted: the apnoea ends (acknowledged: 10 s on)
+    s.engine.tick(s.clock.advance(11))
     assert occurrence_rows(s, apnoea)[-1] == "cleared"
 
 

@@ -235,8 +235,11 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
                    "ORDER BY id") == [("audio_paused", NURSE), ("audio_resumed", "engine")]
 
     # ---- recovery: the next cuff and saturation are back in range; every alarm clears ----
+    # (acknowledged, each ends once its values have been back inside 10 s)
     qtbot.keyClick(live, Key.Key_F2)
     device(hr=78, spo2=97, bp=(138, 84, 102))
+    assert all(row.endswith("acknowledged") for row in alarm_rows())
+    advance(11 / 60)
     assert alarm_rows() == []
     assert sql(db, "SELECT condition, priority, seconds_to_acknowledge IS NOT NULL, cleared_at IS NOT NULL "
                    "FROM alarms WHERE category = 'physiological' ORDER BY occurrence") == [
