@@ -189,7 +189,8 @@ class NoAnswers:
     def confirm(self, message: str) -> bool:
         return False
 
-    def agree(self, title: str, message: str, action: str) -> bool:
+    def agree(self, title: str, message: str, action: str,
+              refresh: Callable[[], str] | None = None) -> bool:
         return False
 
 

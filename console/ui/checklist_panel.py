@@ -82,7 +82,8 @@ class Asker(Protocol):
     def ask(self, title: str, message: str, action: str = "Record",
             refresh: Callable[[], str] | None = None) -> str: ...
 
-    def agree(self, title: str, message: str, action: str) -> bool: ...
+    def agree(self, title: str, message: str, action: str,
+              refresh: Callable[[], str] | None = None) -> bool: ...
 
 
 class DialogAsker:
@@ -112,9 +113,7 @@ class DialogAsker:
         if refresh is not None:
             # A countdown in the question stays true while the nurse types: "Observation must
             # last 28:42" stood in a dialog while the panel behind it said 25:16 (a walk on X).
-            timer = QtCore.QTimer(dialog)
-            timer.timeout.connect(lambda: dialog.setLabelText(refresh()))
-            timer.start(REFRESH_MS)
+            _say_again(dialog, dialog.setLabelText, refresh)
         return dialog
 
     def ask(self, title: str, message: str, action: str = "Record",
@@ -125,17 +124,31 @@ class DialogAsker:
             return ""
         return dialog.textValue().strip()
 
-    def build_agree(self, title: str, message: str,
-                    action: str) -> tuple[QtWidgets.QMessageBox, QtWidgets.QPushButton]:
+    def build_agree(self, title: str, message: str, action: str,
+                    refresh: Callable[[], str] | None = None,
+                    ) -> tuple[QtWidgets.QMessageBox, QtWidgets.QPushButton]:
         """The question and its `action` button (not shown: `agree` runs it); "Not yet" is the
-        default answer."""
-        return question_box(self.parent, title, message, action, "Not yet")
+        default answer; `refresh` as `build`'s."""
+        box, yes = question_box(self.parent, title, message, action, "Not yet")
+        if refresh is not None:
+            # "Discharge anyway … although: SpO2 91 %" stood while the row said 89 (a walk on X).
+            _say_again(box, box.setText, refresh)
+        return box, yes
 
-    def agree(self, title: str, message: str, action: str) -> bool:
-        box, yes = self.build_agree(title, message, action)
+    def agree(self, title: str, message: str, action: str,
+              refresh: Callable[[], str] | None = None) -> bool:
+        box, yes = self.build_agree(title, message, action, refresh)
         place_below_alarms(box, self.parent)
         box.exec()
         return box.clickedButton() is yes
+
+
+def _say_again(dialog: QtWidgets.QDialog, set_text: Callable[[str], None],
+               refresh: Callable[[], str]) -> None:
+    """Ask `refresh` for the dialog's text every REFRESH_MS while it is open."""
+    timer = QtCore.QTimer(dialog)
+    timer.timeout.connect(lambda: set_text(refresh()))
+    timer.start(REFRESH_MS)
 
 
 def _mark(colour: str | None) -> QtGui.QIcon:
@@ -513,12 +526,20 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             # Against the gate, the end is asked as a clean discharge's is, naming what stays
             # open: one Enter after a reason ended a session with two high alarms holding (a
             # nurse walk on X). With accounts, the prescriber's signature is that question.
+            def although(reasons: list[str]) -> str:
+                if not reasons:
+                    return (f"Nothing refuses the discharge any more: Discharge anyway ends "
+                            f"{self.controller.view.patient.patient_id}'s session as any "
+                            "discharge.")
+                return refusal_text(
+                    f"Discharge {self.controller.view.patient.patient_id} and end the session "
+                    "although:", reasons, "Its record is then closed and its alarms end: "
+                    "nothing more is recorded or sounded at the chair.")
+
             if reason and self.controller.discharge_override_ends_unasked() and not self.asker.agree(
-                    "Discharge against the gate", refusal_text(
-                        f"Discharge {self.controller.view.patient.patient_id} and end the "
-                        "session although:", list(outcome.reasons),
-                        "Its record is then closed and its alarms end: nothing more is "
-                        "recorded or sounded at the chair."), "Discharge anyway"):
+                    "Discharge against the gate", although(list(outcome.reasons)),
+                    "Discharge anyway",
+                    refresh=lambda: although(self.controller.discharge_blockers())):
                 self._report(False, "Not discharged: the session goes on.")
                 return
             if reason:

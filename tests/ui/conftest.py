@@ -33,8 +33,9 @@ class Answers:
         self.asked.append(message)
         return self.yes
 
-    def agree(self, title: str, message: str, action: str) -> bool:
+    def agree(self, title: str, message: str, action: str, refresh=None) -> bool:
         self.asked.append(message)
+        self.agree_refresh = refresh
         return self.yes
 
 

@@ -50,7 +50,7 @@ class _Answers:
     def ask(self, title: str, message: str, action: str = "Record", refresh=None) -> str:
         return "consent signed on paper, scanned after the session"
 
-    def agree(self, title: str, message: str, action: str) -> bool:
+    def agree(self, title: str, message: str, action: str, refresh=None) -> bool:
         return True
 
 

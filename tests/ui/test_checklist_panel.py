@@ -252,6 +252,10 @@ def test_a_discharge_against_the_gate_asks_once_more_naming_what_stays_open(qtbo
     assert controller.view.discharged is yes
     if not yes:
         assert window.checklist.message.text() == "Not discharged: the session goes on."
+        # The question is said again as it stands (a walk on X: "SpO2 91 %" stood while the
+        # row said 89): SpO2 now 82.
+        controller.enter_manual("spo2", 82, confirmed=True)
+        assert "• Alarm not resolved: SpO2 82" in answers.agree_refresh()
 
 
 def text_is_whole(label: QtWidgets.QLabel) -> bool:
