@@ -20,8 +20,8 @@ and nothing of the network starts. Every mistake is a `ValueError` naming the fi
 the option), what is wrong and what is allowed. A setting that would leave the chair quietly alone
 is a mistake too: an empty value, a chair, room or quiet room without a broker or a forward, or
 no network.toml in the config folder but one in a folder under it (a kit copied as a folder). So
-is a broker account other than the chair's name: the broker's rules let it publish only as that
-chair.
+is a broker account that is another station's name: the broker's rules let it publish only as
+that station (`check_account`).
 The addresses are checked by the transports' own parsers (mqtt_bus.parse_bus_url,
 mllp_sender.parse_mllp_url) and the CA file by loading it, here, before anything starts.
 

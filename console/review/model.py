@@ -21,6 +21,14 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from console.session.device_rest import early_text
+from console.session.signing import (
+    CORRECTION,
+    DISCHARGE,
+    DISCHARGE_OVERRIDE,
+    GATE_DECISION,
+    PHASE_OVERRIDE,
+    REVIEW_ANNOTATION,
+)
 from protocols.vitals import METRICS
 
 # Alarm priorities from highest to lowest, as stored in alarm_events.priority.
@@ -782,13 +790,13 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
 # the review sign them). `threshold_changed` has no writer yet: listed so that one added later
 # shows as unsigned until it is signed.
 NEEDS_SIGNATURE: Final[Mapping[str, str]] = {
-    "override": "phase ended against its checklist or rules",   # or a discharge's: below
-    "gate_decision": "prescriber decision at gate",
+    "override": PHASE_OVERRIDE,   # or a discharge's: `signature_meaning`
+    "gate_decision": GATE_DECISION,
     "threshold_changed": "alarm limit change",
-    "discharged": "discharge",
-    "correction": "correction",
-    "entered_in_error": "correction",
-    REVIEW_NOTE: "review annotation",
+    "discharged": DISCHARGE,
+    "correction": CORRECTION,
+    "entered_in_error": CORRECTION,
+    REVIEW_NOTE: REVIEW_ANNOTATION,
 }
 
 
@@ -796,7 +804,7 @@ def signature_meaning(kind: str, detail: Mapping[str, Any]) -> str:
     """The meaning a record of `kind` is signed with (`NEEDS_SIGNATURE`): an override's depends
     on what it overrode (a phase's rules, or the discharge gate)."""
     if kind == "override" and detail.get("action") == "discharge":
-        return "discharge against the discharge gate"
+        return DISCHARGE_OVERRIDE
     return NEEDS_SIGNATURE[kind]
 
 

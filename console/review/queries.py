@@ -917,6 +917,8 @@ def _load_course(
         def minutes_to(text: str | None) -> float | None:
             return round((parse_iso(text) - started).total_seconds() / 60, 1) if text else None
 
+        t0_minute = minutes_to(t0s.get(session_id))
+        dosing_end = minutes_to(dosing_ended.get(session_id))
         counts = {name: 0 for name in PRIORITY_RANK}
         for rank in ranks.get(session_id, ()):
             counts[_PRIORITY_BY_RANK[rank]] += 1
@@ -926,7 +928,7 @@ def _load_course(
         out.append(CourseRow(
             session_id=session_id, session_number=row[4], started_at=started,
             protocol_id=row[2], dose_mg=_dose(json.loads(row[10])),
-            t0_minute=minutes_to(t0s.get(session_id)),
+            t0_minute=t0_minute,
             peak_systolic=value("bp_systolic"), peak_systolic_minute=minute("bp_systolic"),
             peak_diastolic=value("bp_diastolic"), peak_diastolic_minute=minute("bp_diastolic"),
             min_spo2=value("spo2"), min_resp_rate=value("resp_rate"),
@@ -939,7 +941,8 @@ def _load_course(
             max_fatigue=value("fatigue"),
             minutes_to_discharge=minutes_to(discharged.get(session_id)), demo=bool(row[9]),
             still_open=row[6] is None, against_gate=session_id in against,
-            dosing_minutes=_minutes_between(t0s.get(session_id), dosing_ended.get(session_id)),
+            dosing_minutes=(round(dosing_end - t0_minute, 1)
+                            if t0_minute is not None and dosing_end is not None else None),
             restarts=_restarts(conn, session_id, started),
         ))
     return out
@@ -958,11 +961,6 @@ def _dosing_ended(conn: sqlite3.Connection, ids: Sequence[int],
             out[session_id] = at
     return out
 
-
-def _minutes_between(start: str | None, end: str | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return round((parse_iso(end) - parse_iso(start)).total_seconds() / 60, 1)
 
 
 def patients(conn: sqlite3.Connection, include_demo: bool = False) -> list[str]:

@@ -380,14 +380,25 @@ def fit_columns(view: QtWidgets.QTableView, maximum: int = 420) -> None:
 CELL_PADDING = 14
 
 
+def column_room(view: QtWidgets.QTableView) -> int:
+    """The width a table's columns may take, px: inside its frame and its row titles, with the
+    vertical scroll bar's width kept free whether or not it shows (a bar that appears after a
+    fit must not push the last column out of sight)."""
+    titles = view.verticalHeader()
+    return (view.width() - 2 * view.frameWidth() - view.verticalScrollBar().sizeHint().width()
+            - (titles.sizeHint().width() if not titles.isHidden() else 0))
+
+
 class WidthFit(QtCore.QObject):
     """Refits a table's columns to its width whenever the table is resized (`fit_to_width`)."""
 
     STEP = 8   # px taken from a column at a time
 
-    def __init__(self, view: QtWidgets.QTableView, flexible: Sequence[int], maximum: int) -> None:
+    def __init__(self, view: QtWidgets.QTableView, flexible: Sequence[int] | None,
+                 maximum: int) -> None:
         super().__init__(view)
-        self.view, self.flexible, self.maximum = view, tuple(flexible), maximum
+        self.view, self.maximum = view, maximum
+        self.flexible = tuple(flexible) if flexible is not None else None   # None: every column
         self._width = -1
         view.installEventFilter(self)
         view.model().modelReset.connect(self.fit)
@@ -409,15 +420,10 @@ class WidthFit(QtCore.QObject):
         count = header.count()
         widths = [min(max(view.sizeHintForColumn(i), header.sectionSizeHint(i)), self.maximum)
                   for i in range(count)]
-        # The vertical scroll bar's width is kept free whether or not it shows: a bar that
-        # appears after the fit must not push the last column out of sight.
-        room = (view.width() - 2 * view.frameWidth()
-                - view.verticalScrollBar().sizeHint().width()
-                - (view.verticalHeader().sizeHint().width()
-                   if not view.verticalHeader().isHidden() else 0))
-        over = sum(widths) - room
+        over = sum(widths) - column_room(view)
         if over > 0:
-            cells = {i: self._cell_widths(i) for i in self.flexible if i < count}
+            flexible = range(count) if self.flexible is None else self.flexible
+            cells = {i: self._cell_widths(i) for i in flexible if i < count}
             floor = {i: min(widths[i], self._floor(i)) for i in cells}
             while over > 0:
                 open_ = [i for i in cells if widths[i] > floor[i]]
@@ -466,11 +472,11 @@ class WidthFit(QtCore.QObject):
         return widest + CELL_PADDING
 
 
-def fit_to_width(view: QtWidgets.QTableView, flexible: Sequence[int],
+def fit_to_width(view: QtWidgets.QTableView, flexible: Sequence[int] | None,
                  maximum: int = 460) -> WidthFit:
     """Size the columns to their contents (none wider than `maximum` px) and, when they add up
-    to more than the table's width, narrow the `flexible` columns, whose text then wraps
-    between words, each no narrower than its longest word: every column stays in sight. Kept
+    to more than the table's width, narrow the `flexible` columns (None: every column), whose
+    text then wraps between words, each no narrower than its longest word: every column stays in sight. Kept
     up to date as the table is resized or refilled.
 
     QA at 1366x768: with the reminders shown, the alarm table's "Cleared" column was past the

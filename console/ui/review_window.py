@@ -89,6 +89,7 @@ from console.ui.review_tables import (
     CourseModel,
     RowsModel,
     SessionListModel,
+    column_room,
     fit_columns,
     fit_to_width,
     keep_rows,
@@ -111,7 +112,6 @@ LIST_LIMIT = queries.DEFAULT_LIMIT
 LIST_COLUMN_MAX_PX = 360   # no list column wider: a long text is elided, its tooltip whole
 LIST_ELIDED_MIN_PX = 110   # a nurse's name or a protocol elided no narrower (its start read)
 ELIDED_FIRST = ("Nurse", "Protocol")   # the list's columns narrowed first when it is too wide
-COURSE_COLUMNS_FITTED = 100   # a course's sessions whose columns narrow (wrap) to fit
 
 # Label roles: (point size, bold, colour: a name in console/ui/theme.py). Fonts are set on widgets,
 # not by a style sheet: a style sheet on a parent stops children inheriting its font (measured:
@@ -506,11 +506,8 @@ class SessionListPage(QtWidgets.QWidget):
         table = self.table
         for name, width in self._natural.items():   # as wide as their text, then narrowed
             table.setColumnWidth(LIST_COLUMNS.index(name), width)
-        # The vertical scroll bar's width is kept free whether or not it shows (`fit_to_width`).
-        room = (table.width() - 2 * table.frameWidth()
-                - table.verticalScrollBar().sizeHint().width())
         header = table.horizontalHeader()
-        over = sum(header.sectionSize(i) for i in range(header.count())) - room
+        over = sum(header.sectionSize(i) for i in range(header.count())) - column_room(table)
         for name in ELIDED_FIRST:
             if over <= 0:
                 break
@@ -1018,7 +1015,7 @@ class CoursePage(QtWidgets.QWidget):
         # Every session in sight, its longer cells wrapping ("36 mg planned; ended at 11 of 40
         # min"): at 1366x768 a course of six had its last column off the right edge, behind a
         # sideways scroll (a clinician's audit); many more sessions still scroll.
-        self.width_fit = fit_to_width(self.table, range(COURSE_COLUMNS_FITTED), maximum=300)
+        self.width_fit = fit_to_width(self.table, None, maximum=300)
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(_label("Patient"))
         bar.addWidget(self.patient_box)
