@@ -23,6 +23,10 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
   still waits for the nurse out of sight, it takes the last row, and the acknowledged alarm it
   displaces is counted on the header (named there if high). A nurse walk on X: two
   acknowledged high alarms kept a MOAA/S 3 alarm hidden for 15 minutes, F2 never reaching it.
+  Likewise a condition holding now, unacknowledged, is not kept out of sight by rows that all
+  ended (latched) or were seen: it takes the last row, and a latched high it displaces is named
+  on the header (the alarm audit: two latched BP highs, the pressure long back to normal, kept a live
+  medium alarm as "+1 more: 1 medium" until F2 reset them).
 - A row reads the alarm's current message (the engine updates it while the condition holds at
   the same priority: the value shown is the current one, not the one at raise time).
 """
@@ -104,15 +108,22 @@ def arrange(occurrences: Iterable[Occurrence], physiological_rows: int = PHYSIOL
     return _fill(patient, physiological_rows), _fill(equipment, equipment_rows)
 
 
+# How much a row still asks of the nurse, for `_fill`: a condition holding now and unseen most,
+# one latched (ended unseen: a reset), one acknowledged nothing.
+_ASKS: Final = {AlarmState.ACTIVE: 2, AlarmState.LATCHED: 1, AlarmState.ACKNOWLEDGED: 0}
+
+
 def _fill(ordered: Sequence[Occurrence], rows: int) -> AlarmField:
-    """The first `rows` shown, unless all of them are acknowledged while one hidden still waits
-    for the nurse: that one takes the last row (module docstring)."""
+    """The first `rows` shown, unless a hidden alarm asks more of the nurse than every row
+    shown: then the one that asks most takes the last row (module docstring)."""
     shown, hidden = list(ordered[:rows]), list(ordered[rows:])
-    waiting = [o for o in hidden if o.state is not AlarmState.ACKNOWLEDGED]
-    if shown and waiting and all(o.state is AlarmState.ACKNOWLEDGED for o in shown):
-        hidden.remove(waiting[0])
+    if not shown or not hidden:
+        return AlarmField(tuple(shown), tuple(hidden))
+    waiting = min(hidden, key=lambda o: (-_ASKS[o.state], order_key(o)))
+    if _ASKS[waiting.state] > max(_ASKS[o.state] for o in shown):
+        hidden.remove(waiting)
         hidden = sorted([shown.pop(), *hidden], key=order_key)
-        shown.append(waiting[0])
+        shown.append(waiting)
     return AlarmField(tuple(shown), tuple(hidden))
 
 
