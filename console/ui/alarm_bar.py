@@ -370,10 +370,17 @@ class AlarmBar(QtWidgets.QWidget):
         hidden = any(f.hidden for f in self._fields)
         if selected is not None:
             label = "Reset" if selected.state is AlarmState.LATCHED else "Acknowledge"
-        elif shown and all(o.state is AlarmState.LATCHED for o in shown):
-            label = "Reset shown" if hidden else "Reset all"
         else:
-            label = "Acknowledge shown" if hidden else "Acknowledge all"
+            # Says each action F2 takes on the rows shown: acknowledging and resetting are two
+            # operator actions in IEC 60601-1-8, and "Acknowledge all" also reset latched rows
+            # (the alarm audit). "Ack" when both: the longer label would take the alarm rows'
+            # width at 1366x768.
+            states = {o.state for o in shown}
+            if AlarmState.LATCHED not in states:
+                label = "Acknowledge"
+            else:
+                label = "Ack + reset" if AlarmState.ACTIVE in states else "Reset"
+            label += " shown" if hidden else " all"
         self.ack_button.setText(f"{label} (F2)")
         self.ack_button.setEnabled(bool(shown))
         left = self._audio.paused_seconds_left

@@ -167,6 +167,20 @@ def test_latched_high_alarm_reads_reset_and_reset_clears_it(console, qtbot):
     assert console.bar.rows() == [] and console.bar.patient.header.full_text() == "Patient alarms — none"
 
 
+def test_f2_says_it_resets_a_latched_row_it_would_reset_beside_a_live_one(console, qtbot):
+    # The alarm audit: with a latched systolic row beside a live HR alarm the button read
+    # "Acknowledge all", and F2 also reset the latched row (IEC 60601-1-8: two actions).
+    console.bp(205, 95)
+    console.t(60)
+    console.bp(150, 90)        # back before anyone looked: latched
+    console.reading("heart_rate", 115)
+    assert console.bar.ack_button.text() == "Ack + reset all (F2)"
+    console.bar.ack_shortcut.activated.emit()
+    assert [(o.condition, o.state) for o in console.s.engine.alarms()] == [
+        ("heart_rate_high", AlarmState.ACKNOWLEDGED)]
+    assert console.bar.ack_button.text() == "Acknowledge all (F2)"
+
+
 def test_pause_while_high_sounds_counts_down_and_silences(console, qtbot):
     console.bp(205, 95)
     assert console.audio.last.file_name == "high.wav"
