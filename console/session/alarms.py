@@ -37,7 +37,7 @@ Rules:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 
 from console.clock import Moment
@@ -163,10 +163,16 @@ class Occurrence:
 
 @dataclass(frozen=True, slots=True)
 class AudioSignal:
-    """What the speaker should play now: the pattern of `priority`, or nothing."""
+    """What the speaker should play now: the pattern of `priority`, or nothing.
+
+    `alarms`: the alarms sounding at that priority (any keys). The low burst plays once (IEC
+    60601-1-8 allows a low alarm a single burst), so the sounder plays it again for an alarm
+    that joins: the alarm audit heard a second low alarm make no sound at all.
+    """
 
     priority: Priority | None
     paused_seconds_left: float | None   # None when no pause is running
+    alarms: frozenset[Hashable] = frozenset()
 
 
 class AlarmBoard:
@@ -423,7 +429,9 @@ class AlarmBoard:
         if self._pause_until is not None:
             paused_left = max(0.0, self._pause_until - now.mono)
         priority = None if paused_left else self._sounding_priority(now)
-        return AudioSignal(priority, paused_left)
+        alarms = frozenset(o.id for o in self.occurrences()
+                           if o.priority == priority and o.state is not AlarmState.ACKNOWLEDGED)
+        return AudioSignal(priority, paused_left, alarms)
 
     def has_unresolved(self) -> bool:
         """Any physiological or technical alarm active, unacknowledged or latched (prompts aside)."""

@@ -56,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -448,6 +448,7 @@ class AlarmSounder(QtCore.QObject):
         self._reported: bool | None = None   # last availability told to the engine
         self._controller: SessionController | None = None
         self._quiet = False   # quiet-room tones (console/ui/tones.py): only while allowed
+        self._heard: frozenset[Hashable] = frozenset()   # the alarms of the last signal
 
     @property
     def quiet(self) -> bool:
@@ -474,8 +475,13 @@ class AlarmSounder(QtCore.QObject):
         """
         pattern = (pattern_for(signal.priority, self._quiet) if signal.priority is not None
                    else None)
-        if pattern == self._pattern:
-            return   # the same burst keeps its own rhythm; restarting it would garble it
+        joined = signal.alarms - self._heard
+        self._heard = signal.alarms
+        if pattern == self._pattern and not (joined and pattern is not None
+                                             and pattern.repeat_s is None):
+            # The same burst keeps its own rhythm (restarting it would garble it); a burst
+            # played once (low) plays again for an alarm that joins it.
+            return
         self.timer.stop()
         if pattern is None:
             self._pattern = None

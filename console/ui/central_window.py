@@ -255,12 +255,14 @@ class CentralWindow(QtWidgets.QMainWindow):
         count = self.board.ignored
         self.ignored.setText(f"Ignored messages: {count}" if count else "")
         self.ignored.setToolTip(f"Last: {self.board.last_ignored}" if count else "")
-        if self.new_alarms.update_entries(self.board.sounding(now)):
+        sounding = self.board.sounding(now)
+        if self.new_alarms.update_entries(sounding):
             self.fronted += 1
             bring_forward(self, self.grid_host, lambda: self.clock.now().mono)
         if self.sounder is not None:
             priority = self.board.audio(now)
-            self.sounder.update(AudioSignal(priority, None), now.mono)
+            alarms = frozenset(key for key, p, _ in sounding if p == priority)
+            self.sounder.update(AudioSignal(priority, None, alarms), now.mono)
             change = self.sounder.check_available()
             if change is not None:
                 self.board.set_audio(*change)

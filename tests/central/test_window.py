@@ -15,7 +15,7 @@ from console.ui import theme
 from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND
 from console.ui.audio import AlarmSounder, RecordingAudioOut
 from console.ui.central_window import CentralWindow, grid_shape
-from console.ui.tones import HIGH, MEDIUM
+from console.ui.tones import HIGH, LOW, MEDIUM
 from protocols.model import Priority
 from tests.central.clinic import busy_clinic
 from tests.central.helpers import Central, MemoryLog
@@ -220,6 +220,28 @@ def test_a_pcd04_redelivered_after_a_restart_is_not_shown_or_sounded_again(qtbot
         assert second.board.duplicates == 1
     finally:
         log.close()
+
+
+def test_a_low_alarm_at_a_second_chair_sounds_its_burst_again(qtbot):
+    # The low burst plays once; a second chair's low alarm joining it made no sound.
+    central = Central(MemoryLog())
+    out = RecordingAudioOut()
+    window = window_for(qtbot, central, sounder=AlarmSounder(out))
+    chairs = [central.chair(name, room) for name, room in (("chair-1", "Room 1"),
+                                                           ("chair-2", "Room 2"))]
+    for chair in chairs:
+        chair.start_infusion()
+        central.deliver(chair.status())
+    for seconds, chair in zip((5, 10), chairs):
+        central.t(seconds)
+        assert chair.s is not None
+        chair.s.engine.device_state_changed("stale", central.now())
+        for message in chair.new_pcd04s():
+            central.deliver(message)
+        for each in chairs:   # both heard from (a chair silent for 10 s is "no connection")
+            central.deliver(each.status())
+        window.refresh()
+    assert [p.file_name for p in out.played] == ["low.wav", "low.wav"]
 
 
 def test_the_highest_alarm_across_chairs_is_what_sounds(qtbot):

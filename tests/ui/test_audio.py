@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from console.session.engine import AUDIO_UNAVAILABLE
+from console.session.alarms import Raise
+from console.session.engine import AUDIO_UNAVAILABLE, NETWORK_UNCONFIRMED
 from console.ui import tones
 from console.ui.audio import AlarmSounder, PlayerAudioOut, QtAudioOut, RecordingAudioOut, default_audio_out
 from console.ui.controller import SessionController
@@ -158,6 +159,26 @@ def test_low_alarm_sounds_once():
     assert names(out) == ["low.wav"]
     assert not sounder.timer.isActive()
     assert s.sounding() == LOW.label
+
+
+def test_a_second_low_alarm_sounds_its_burst_again():
+    # The alarm audit: the low burst plays once, and a second low alarm joining the first made
+    # no sound at all (the pattern was "already playing").
+    s, controller, out, sounder = sounding_session()
+    s.engine.device_state_changed("stale", s.now())
+    controller.changed.emit()
+    assert names(out) == ["low.wav"]
+    s.t(5)
+    s.engine.network_status(Raise(LOW, "Clinic bus has not confirmed delivery for 10 s"), s.now())
+    controller.changed.emit()
+    assert names(out) == ["low.wav", "low.wav"]
+    # Nothing new: no burst; the first one acknowledged: none either (nothing joined).
+    s.t(6)
+    controller.changed.emit()
+    stale = next(o for o in s.engine.alarms() if o.condition != NETWORK_UNCONFIRMED)
+    assert s.engine.acknowledge(stale.id, "nurse.ana", s.now()).done
+    controller.changed.emit()
+    assert names(out) == ["low.wav", "low.wav"]
 
 
 def test_acknowledge_while_sounding_stops_the_audio():
