@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from protocols.vitals import METRICS, RESTING
@@ -354,7 +354,18 @@ def load_protocol(path: Path) -> Protocol:
         ProtocolError: the file cannot be read, is not UTF-8 TOML, or is not a valid protocol.
     """
     path = Path(path)
-    raw = _read_bytes(path)
+    return _protocol_from_bytes(path, _read_bytes(path))
+
+
+def protocol_from_text(text: str, origin: str) -> Protocol:
+    """Parse and validate a protocol's text kept elsewhere (a session log's copy); `origin`
+    names it in messages. Raises ProtocolError as `load_protocol` does."""
+    return _protocol_from_bytes(Path(origin), text.encode("utf-8"))
+
+
+def _protocol_from_bytes(path: Path, raw: bytes) -> Protocol:
+    """Parse and validate a protocol file's bytes (`load_protocol`); the protocol keeps its
+    text."""
     try:
         data = _parse_toml(path, raw)
     except ProtocolError as exc:
@@ -369,10 +380,11 @@ def load_protocol(path: Path) -> Protocol:
     if isinstance(claimed, str) and ID_PATTERN.fullmatch(claimed) and len(claimed) <= MAX_ID_LENGTH:
         parser.protocol_id = claimed
     try:
-        return parser.protocol(data)
+        protocol = parser.protocol(data)
     except ProtocolError as exc:
         exc.protocol_id = parser.protocol_id
         raise
+    return replace(protocol, text=raw.decode("utf-8-sig"))
 
 
 def _read_bytes(path: Path) -> bytes:

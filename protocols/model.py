@@ -237,6 +237,8 @@ class Protocol:
         course_sessions: sessions in a usual course (for "session N of M").
         rems_fields: extra fields a nurse records for the REMS Patient Monitoring Form.
         path: the file it came from (for messages).
+        text: the file's text as loaded (logged at a session's start: the session keeps the
+            protocol it started with, whatever the file says later).
     """
 
     id: str
@@ -252,6 +254,7 @@ class Protocol:
     rems_fields: tuple[str, ...] = ()
     path: str = ""
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    text: str = field(default="", compare=False, hash=False, repr=False)
 
     def phase(self, phase_id: str) -> Phase:
         for p in self.phases:

@@ -68,6 +68,7 @@ from console.review.model import (
     SessionSummary,
     VitalSeries,
 )
+from console.session.protocol_record import PROTOCOL_IN_FORCE
 
 if TYPE_CHECKING:   # typeshed's protocol for "any dataclass instance"; not importable at run time
     from _typeshed import DataclassInstance
@@ -95,7 +96,8 @@ PERSON_KEYS: Final = frozenset({"by", "from", "to", "actor", "nurse", "signer", 
 DEVICE_KEYS: Final = frozenset({"device", "source"})
 # Keys that hold the protocol's own words in an event of that kind, not a person's: a ticked
 # item's text (QA: the events CSV read "Ticked: [free text removed]" for every item).
-PROTOCOL_TEXT: Final = {"checklist_ticked": frozenset({"text"})}
+PROTOCOL_TEXT: Final = {"checklist_ticked": frozenset({"text"}),
+                        PROTOCOL_IN_FORCE: frozenset({"text", "protocol_id", "version", "sha256"})}
 
 T = TypeVar("T", bound="DataclassInstance")
 

@@ -115,7 +115,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
     _ensure_app()
     path = Path(path)
     if protocol is None:
-        protocol = find_protocol(detail.summary.protocol_id)
+        protocol = find_protocol(detail.summary.protocol_id, detail.events, detail.summary.id)
     trend = render_trend(detail, protocol)
     # Into memory first: QPdfWriter says nothing when its file cannot be written (a full disk
     # gave a truncated PDF reported as written); Python's write does.

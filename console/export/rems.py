@@ -342,7 +342,7 @@ def devices_needed(detail: SessionDetail, protocol: Protocol | None = None) -> i
     chair's count too); None without a dose or the protocol file."""
     dose = detail.summary.dose_mg
     if protocol is None:
-        protocol = find_protocol(detail.summary.protocol_id)
+        protocol = find_protocol(detail.summary.protocol_id, detail.events, detail.summary.id)
     if dose is None or protocol is None or protocol.dose.mode is not DoseMode.DEVICES:
         return None
     return protocol.dose.device_count(dose)

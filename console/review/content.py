@@ -334,7 +334,7 @@ def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
         return f"{text} planned; " + ("never given" if s.ended_at or s.discharged_at
                                       else "not given yet")
     if protocol is None:
-        protocol = find_protocol(detail.summary.protocol_id)
+        protocol = find_protocol(detail.summary.protocol_id, detail.events, detail.summary.id)
     rate = d.get("pump_rate_ml_h")
     if isinstance(rate, int | float):
         return text + f" at {rate:g} mL/h" + _infusion_ended_early(detail, protocol)

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from console.session.device_rest import early_text
+from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.session.signing import (
     CORRECTION,
     DISCHARGE,
@@ -739,6 +740,9 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
                "discharge": "Discharge against the discharge gate"}.get(
                    str(d.get("action")), f"Override of {d.get('action')}")
         return f"{act}: {d.get('reason')} (refused because: {blockers})"
+    if kind == PROTOCOL_IN_FORCE:   # its text in the row's detail: the limits the session ran under
+        return (f"Protocol in force: {d.get('protocol_id')} version {d.get('version')}, as its "
+                f"file read at the start (SHA-256 {str(d.get('sha256'))[:12]}…)")
     if kind == "dosing_started":
         base = baseline_text(d.get("baseline", {}))
         return f"Dosing started (T0); baseline {base}" if base else "Dosing started (T0)"

@@ -72,6 +72,7 @@ from console.store import EventLog, LogError, UnknownSessionError, classify, is_
 from console.store import chain, schema
 from console.store.log import missing_head, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
+from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import wal_damage
 from devices.reading import not_patient_flags
@@ -98,7 +99,7 @@ _TEXT_KINDS_EXCLUDED: Final = frozenset({
     "phase_started", "phase_ended", "checklist_ticked", "override", "dosing_started",
     "gate_decision", "discharge_refused", "discharged", "session_ended", "correction",
     "device_state", "device_dropped", "device_resent", "session_resumed", "audio_paused",
-    "audio_resumed", "threshold_changed", REVIEW_NOTE,
+    "audio_resumed", "threshold_changed", REVIEW_NOTE, PROTOCOL_IN_FORCE,
 })
 DEFAULT_LIMIT: Final = 500
 

@@ -107,6 +107,7 @@ from console.session import device_rest
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.holding import HeldFile, HeldWrites, reading_key
+from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import DueInfo, Schedule, timed_names
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, metric
@@ -355,6 +356,10 @@ class SessionEngine:
         engine = cls(protocol, recorder, session_id, patient, nurse, now, session_number, demo,
                      details=info)
         with engine._step(now) as step:
+            recorded = protocol_detail(protocol)   # the session's order, kept whole
+            if recorded is not None:
+                step.records.append(EventRecord(session_id, now.wall, PROTOCOL_IN_FORCE, nurse,
+                                                recorded))
             step.records.append(engine._phase_event(now, nurse))
         return engine
 
@@ -385,6 +390,9 @@ class SessionEngine:
         # every timer (reminders, due checks, T0) into the future by as much: then the newest
         # logged time stands for "now" (as if the restart came at once), and a technical alarm
         # says the clock is wrong until it has caught up (CLOCK_BEHIND).
+        # The session runs under the protocol it started with (console/session/protocol_record.py).
+        installed_version = protocol.version
+        protocol, protocol_taken = protocol_in_force(protocol, events, session_id)
         newest_logged = max((opened.started_at, *(o.received_at for o in observations),
                              *(e.at for e in events), *(t.at for t in alarm_events)))
         reference = max(now.wall, newest_logged)
@@ -514,8 +522,8 @@ class SessionEngine:
                 step.records.append(EventRecord(session_id, now.wall, AUDIO_RESUMED, ENGINE, {
                     "message": "Audio pause ended: the console restarted"}))
             step.records.append(EventRecord(session_id, now.wall, "session_resumed", actor, {
-                "phase": engine.phase.id, "protocol_version_now": protocol.version,
-                "protocol_version_logged": opened.protocol_version,
+                "phase": engine.phase.id, "protocol_version_now": installed_version,
+                "protocol_version_logged": opened.protocol_version, "protocol": protocol_taken,
                 "restored_occurrences": [
                     {"occurrence": o.id, "condition": o.condition, "state": o.state.value,
                      "priority": o.priority.label} for o in restored],

@@ -22,6 +22,7 @@ from console.records import (
     SessionOpened,
 )
 from console.session.device_rest import early_text
+from console.session.protocol_record import PROTOCOL_IN_FORCE
 from protocols.vitals import METRICS, Kind, scale_words
 
 
@@ -115,7 +116,10 @@ def _describe_event(event: EventRecord) -> str:
         "discharge_refused": "Discharge refused: " + "; ".join(d.get("reasons", [])),
         "discharged": "Discharged",
         "session_ended": "Session ended",
-        "session_resumed": "Session resumed after a restart",
+        "session_resumed": "Session resumed after a restart" + (
+            ": protocol kept as started (its file changed since)"
+            if str(d.get("protocol", "")).startswith("as started, version") else ""),
+        PROTOCOL_IN_FORCE: f"Protocol in force: {d.get('protocol_id')} version {d.get('version')}",
         "console_closed": (f"Console stopped by the system ({d['signal']}) during the session"
                            if d.get("signal") else "Console closed by the nurse during the session")
                           + ": no monitoring until it was started again",

@@ -78,6 +78,7 @@ from console.review.model import (
     baseline_text,
 )
 from console.session.lock import DEFAULT_LOCK_AFTER_S
+from console.session.protocol_record import logged_protocol
 from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
 from console.review import content as rc
@@ -1428,7 +1429,9 @@ class ReviewWindow(QtWidgets.QMainWindow):
         return queries.load_signatures(self.conn, session_id)
 
     def _protocol_for(self, detail: SessionDetail) -> Protocol | None:
-        return self.protocols.get(detail.summary.protocol_id)
+        """The protocol the session logged at its start, else the installed file."""
+        return (logged_protocol(detail.events, detail.summary.id)
+                or self.protocols.get(detail.summary.protocol_id))
 
     # ---- the one write ----------------------------------------------------------------------
 
