@@ -365,7 +365,7 @@ class SessionEngine:
 
     @classmethod
     def resume(
-        cls, protocol: Protocol, recorder: Recorder, session_id: int, opened: SessionOpened,
+        cls, protocol: Protocol | None, recorder: Recorder, session_id: int, opened: SessionOpened,
         observations: Sequence[ObservationRecord], events: Sequence[EventRecord],
         alarm_events: Sequence[AlarmTransition], now: Moment, actor: str = ENGINE,
         observation_ids: Sequence[int] | None = None, reads_device: bool = False,
@@ -373,6 +373,9 @@ class SessionEngine:
     ) -> SessionEngine:
         """Rebuild an open session from its log after a crash and carry on with its timers.
 
+        `protocol`: the installed file of the session's protocol, or None; the session runs
+        under the copy its log holds when that differs (`protocol_record.protocol_in_force`,
+        which raises ProtocolMissing when there is neither).
         `observation_ids`: the row id of each observation (aligned); with them, values entered
         in error are skipped and can still be taken back after the restart.
         `reads_device`, `reports_audio`: the restarted console reads a monitor and tells the
@@ -391,8 +394,9 @@ class SessionEngine:
         # logged time stands for "now" (as if the restart came at once), and a technical alarm
         # says the clock is wrong until it has caught up (CLOCK_BEHIND).
         # The session runs under the protocol it started with (console/session/protocol_record.py).
-        installed_version = protocol.version
-        protocol, protocol_taken = protocol_in_force(protocol, events, session_id)
+        installed_version = protocol.version if protocol is not None else None
+        taken = protocol_in_force(protocol, events, session_id, opened.protocol_id)
+        protocol = taken.protocol
         newest_logged = max((opened.started_at, *(o.received_at for o in observations),
                              *(e.at for e in events), *(t.at for t in alarm_events)))
         reference = max(now.wall, newest_logged)
@@ -523,7 +527,8 @@ class SessionEngine:
                     "message": "Audio pause ended: the console restarted"}))
             step.records.append(EventRecord(session_id, now.wall, "session_resumed", actor, {
                 "phase": engine.phase.id, "protocol_version_now": installed_version,
-                "protocol_version_logged": opened.protocol_version, "protocol": protocol_taken,
+                "protocol_version_logged": opened.protocol_version, "protocol": taken.said,
+                "protocol_kept_because": taken.kept_because,
                 "restored_occurrences": [
                     {"occurrence": o.id, "condition": o.condition, "state": o.state.value,
                      "priority": o.priority.label} for o in restored],

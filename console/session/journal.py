@@ -117,8 +117,8 @@ def _describe_event(event: EventRecord) -> str:
         "discharged": "Discharged",
         "session_ended": "Session ended",
         "session_resumed": "Session resumed after a restart" + (
-            ": protocol kept as started (its file changed since)"
-            if str(d.get("protocol", "")).startswith("as started, version") else ""),
+            f": protocol kept as started ({d['protocol_kept_because']})"
+            if d.get("protocol_kept_because") else ""),
         PROTOCOL_IN_FORCE: f"Protocol in force: {d.get('protocol_id')} version {d.get('version')}",
         "console_closed": (f"Console stopped by the system ({d['signal']}) during the session"
                            if d.get("signal") else "Console closed by the nurse during the session")

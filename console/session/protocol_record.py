@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, Protocol as Shape
 
 from protocols.loader import ProtocolError, protocol_from_text
@@ -55,17 +56,51 @@ def logged_protocol(events: Iterable[Logged], session_id: int) -> Protocol | Non
     return found
 
 
-def protocol_in_force(installed: Protocol, events: Iterable[Logged],
-                      session_id: int) -> tuple[Protocol, str]:
-    """The protocol a restarted session runs under, and what the restart logs of it."""
+class ProtocolMissing(ValueError):
+    """A session cannot run again here: its protocol is neither installed nor in its log."""
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """The protocol a restarted session runs under.
+
+    Attributes:
+        said: what the restart logs of it (`session_resumed`'s "protocol").
+        kept_because: why the log's copy is used instead of the installed file, in a nurse's
+            words ("its file changed since"), or "" when the installed file is used.
+    """
+
+    protocol: Protocol
+    said: str
+    kept_because: str = ""
+
+
+def protocol_in_force(installed: Protocol | None, events: Iterable[Logged], session_id: int,
+                      protocol_id: str = "") -> Taken:
+    """The protocol a restarted session runs under, and what the restart logs of it.
+
+    Raises:
+        ProtocolMissing: no protocol file `protocol_id` is installed and the log has no copy.
+    """
     logged, problem = _logged(events, session_id)
     if logged is None:
-        return installed, problem or "the installed file (no protocol text in this session's log)"
+        if installed is None:
+            raise ProtocolMissing(
+                f"session {session_id} cannot be resumed on this console: its protocol "
+                f"{protocol_id!r} is not installed here, and its log holds no copy of it"
+                + (f" ({problem})" if problem else " (it started before the console kept one)")
+                + "; install that protocol file and start the console again")
+        return Taken(installed,
+                     problem or "the installed file (no protocol text in this session's log)")
+    if installed is None:
+        return Taken(logged, f"as started, version {logged.version}, from this session's log: "
+                     "its protocol file is not installed on this console",
+                     "its file is not installed here")
     if logged.text == installed.text:
-        return installed, "as started (the installed file is unchanged)"
-    return logged, (f"as started, version {logged.version}, from this session's log: the "
-                    f"installed file changed since (version {installed.version} now); the "
-                    "change applies to sessions started after it")
+        return Taken(installed, "as started (the installed file is unchanged)")
+    return Taken(logged, f"as started, version {logged.version}, from this session's log: the "
+                 f"installed file changed since (version {installed.version} now); the change "
+                 "applies to sessions started after it", "its file changed since")
 
 
 def _logged(events: Iterable[Logged], session_id: int) -> tuple[Protocol | None, str]:

@@ -45,6 +45,7 @@ from console.session.start_checks import (
 )
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
+from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
 from console.store.schema import SQLITE_INTEGER
 from console.ui import theme
@@ -231,7 +232,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
             print(f"infusion-console: session {row.id} of {row.patient_id} resumes with its "
                   f"logged weight {row.weight_kg:g} kg and dose (--weight {weight:g} not used: a "
                   "session's weight is fixed at its start)", file=sys.stderr)
-        window.resume(row, device, actor=args.nurse)
+        _resume(window, row, device, f"{args.patient}: ", actor=args.nurse)
         return window
     number = len(log.sessions_for_patient(args.patient)) + 1
     nurse, identity = args.nurse, None
@@ -378,9 +379,6 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     if row.ended_at is not None:
         raise StartError(f"--resume {args.resume}: that session ended "
                          f"{row.ended_at.astimezone():%d %b %Y at %H:%M}; nothing to resume")
-    if row.protocol_id not in window.protocols:
-        raise StartError(f"--resume {args.resume}: its protocol {row.protocol_id!r} is not "
-                         "installed on this console")
     # No device check here: a resume is refused only when there is nothing to resume. A session
     # that was running must come back on screen, its alarms with it; a monitor that cannot be
     # opened is then the "Device disconnected" technical alarm, and the nurse can type vitals.
@@ -388,10 +386,19 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     device: tuple[str, str] | None = (args.device, monitor or "hl7") if args.device else None
     if device is None and row.demo:   # the demo's simulated monitor lived in the old process
         demo = _start_demo_device(args.scenario, cleanups)
-        window.resume(row, (demo.port_path, "hl7"), actor=args.nurse or ENGINE,
-                      on_connecting=demo.go)
+        _resume(window, row, (demo.port_path, "hl7"), f"--resume {args.resume}: ",
+                actor=args.nurse or ENGINE, on_connecting=demo.go)
         return
-    window.resume(row, device, actor=args.nurse or ENGINE)
+    _resume(window, row, device, f"--resume {args.resume}: ", actor=args.nurse or ENGINE)
+
+
+def _resume(window: MainWindow, row: SessionRow, device: tuple[str, str] | None, said: str,
+            actor: str, on_connecting: Callable[[], None] | None = None) -> None:
+    """`window.resume`, its refusal (no protocol to run it under) said after `said`."""
+    try:
+        window.resume(row, device, actor=actor, on_connecting=on_connecting)
+    except ProtocolMissing as exc:
+        raise StartError(f"{said}{exc}") from None
 
 
 def _refuse_old_left_open(row: SessionRow, last_entry: datetime, now: datetime) -> None:

@@ -18,6 +18,7 @@ from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.signing import SignatureService
 from console.session.journal import Journal, when
+from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
 from console.store.identity_store import current_staff
 from console.ui import theme
@@ -435,6 +436,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.start_error.setText(f"The session was not started. {exc}")
             self.start_error.show()
             return None
+        except ProtocolMissing as exc:
+            self.start_error.setText(f"The session was not resumed: {exc}.")
+            self.start_error.show()
+            return None
 
     def open_review(self) -> ReviewLauncher:
         """Start the review of this log as its own process (`infusion-console review --db LOG`).
@@ -564,7 +569,7 @@ class MainWindow(QtWidgets.QMainWindow):
         `device`: the port to read now (a monitor can come back under another name); default the
         one the session was started with. `actor`: who resumed it, logged with `session_resumed`.
         """
-        protocol = self.protocols[row.protocol_id]
+        protocol = self.protocols.get(row.protocol_id)   # None: the log's copy (or refused)
         if device is None:
             device_url = row.details.get("device")
             device = (device_url, row.details.get("format") or "hl7") if device_url else None

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.review.model import describe_event
 from console.session.engine import SessionEngine
 from console.session.journal import describe
-from console.session.protocol_record import PROTOCOL_IN_FORCE
+from console.session.protocol_record import PROTOCOL_IN_FORCE, ProtocolMissing
 from protocols.loader import load_protocol, protocol_from_text
 from protocols.model import Protocol
 from tests.session.helpers import HIGH, Session
@@ -28,7 +30,7 @@ def edited(protocol: Protocol, old: str, new: str) -> Protocol:
     return protocol_from_text(text, "edited iv-ketamine.toml")
 
 
-def restart(s: Session, installed: Protocol, after_seconds: float = 30) -> SessionEngine:
+def restart(s: Session, installed: Protocol | None, after_seconds: float = 30) -> SessionEngine:
     now = s.clock.advance(after_seconds)
     records = s.recorder.records
     s.engine = SessionEngine.resume(
@@ -100,12 +102,36 @@ def test_an_unchanged_file_is_said_as_such_and_a_session_without_a_logged_text_t
 
 
 def test_the_review_and_exports_draw_the_limits_the_session_ran_under():
-    # The installed file today says version 1.3 with SpO2 high at 85; the session's own
-    # protocol (1.2, ≤90) is what its review, PDF and REMS form read.
-    s, started = spo2_89_alarm()
+    # A session ran under a clinic's edit (1.3, SpO2 high at ≤85); the file installed today is
+    # the shipped 1.2 (≤90). Its review, PDF and REMS form read the session's own.
+    s = Session(edited(load_protocol(IV_FILE), SPO2_HIGH, SPO2_HIGH.replace("90", "85")))
     logged = s.recorder.events(PROTOCOL_IN_FORCE)
     found = find_protocol("iv-ketamine", logged, 1)
-    assert found is not None and found.version == "1.2"
-    assert [r.at_or_below for r in found.alarms if r.metric == "spo2"] == [93, 90]
+    assert found is not None and found.version == "1.3"
+    assert [r.at_or_below for r in found.alarms if r.metric == "spo2"] == [93, 85]
     assert describe_event(PROTOCOL_IN_FORCE, logged[0].detail).startswith(
-        "Protocol in force: iv-ketamine version 1.2, as its file read at the start (SHA-256 ")
+        "Protocol in force: iv-ketamine version 1.3, as its file read at the start (SHA-256 ")
+
+
+def test_a_session_whose_protocol_file_is_gone_resumes_under_its_logged_copy():
+    # The clinic removed the protocol file while a session was open: the session comes back,
+    # its alarm with it, under the copy in its log (a restart restores every alarm as it was).
+    s, started = spo2_89_alarm()
+    engine = restart(s, None)
+    assert engine.protocol.version == "1.2"
+    assert [(o.condition, o.priority) for o in engine.alarms()] == [("spo2_low", HIGH)]
+    assert s.recorder.events("session_resumed")[-1].detail["protocol"] == (
+        "as started, version 1.2, from this session's log: its protocol file is not installed "
+        "on this console")
+
+
+def test_a_session_with_neither_its_file_nor_a_logged_copy_is_refused_by_name():
+    s, started = spo2_89_alarm()
+    s.recorder.records = [r for r in s.recorder.records
+                          if not (isinstance(r, EventRecord) and r.kind == PROTOCOL_IN_FORCE)]
+    with pytest.raises(ProtocolMissing) as refused:
+        restart(s, None)
+    assert str(refused.value) == (
+        "session 1 cannot be resumed on this console: its protocol 'iv-ketamine' is not "
+        "installed here, and its log holds no copy of it (it started before the console kept "
+        "one); install that protocol file and start the console again")

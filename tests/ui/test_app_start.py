@@ -266,6 +266,56 @@ def test_start_screen_opens_a_session_and_a_session_left_open_is_offered_for_res
     assert "Session resumed after a restart" in again.live.events.item(0).text()
 
 
+def clinic_protocol(protocol_id: str) -> Path:
+    """A clinic's own copy of the shipped IV protocol, under another id, in its config folder."""
+    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "infusion-console" / "protocols"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (builtin_protocols_dir() / "iv-ketamine.toml").read_text("utf-8")
+    path = folder / f"{protocol_id}.toml"
+    path.write_text(text.replace('id = "iv-ketamine"', f'id = "{protocol_id}"'), "utf-8")
+    return path
+
+
+def test_a_session_whose_protocol_file_was_removed_resumes_under_its_logged_copy(
+        started, tmp_path, qtbot):
+    # The clinic retired its protocol file while a session ran on it and the console stopped:
+    # the session must come back, alarms and all (it had ended in a KeyError at Resume).
+    path = clinic_protocol("clinic-iv")
+    first = started(options(tmp_path))
+    first.start_screen.start_requested.emit(
+        StartRequest("MRN-7", 70.0, "clinic-iv", None, 1, "bo", None, None))
+    first.controller.stop()
+    path.unlink()
+    again = started(options(tmp_path))
+    assert "clinic-iv" not in again.protocols
+    qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
+    assert again.live is not None and again.controller.view.protocol.id == "clinic-iv"
+    assert again.live.events.item(0).text().endswith(
+        "Session resumed after a restart: protocol kept as started (its file is not installed "
+        "here)")
+
+
+def test_a_session_with_no_protocol_to_run_under_is_refused_by_name(started, tmp_path, qtbot):
+    # Logged before the console kept a copy, its file gone: said on the start page and at the
+    # command line, never a traceback.
+    with EventLog.open(tmp_path / "log.sqlite3", "test") as log:
+        session = log.start_session(SessionOpened(
+            patient_id="MRN-94", protocol_id="retired-iv", protocol_version="1.0",
+            session_number=1, nurse="N", weight_kg=70.0, started_at=datetime.now(UTC)))
+    window = started(options(tmp_path))
+    qtbot.mouseClick(window.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
+    assert window.live is None
+    assert window.start_error.text() == (
+        f"The session was not resumed: session {session} cannot be resumed on this console: its "
+        "protocol 'retired-iv' is not installed here, and its log holds no copy of it (it "
+        "started before the console kept one); install that protocol file and start the "
+        "console again.")
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, "--resume", str(session)))
+    assert str(refused.value).startswith(f"--resume {session}: session {session} cannot be "
+                                         "resumed on this console: its protocol 'retired-iv'")
+
+
 def test_demo_session_is_marked_and_fed_by_the_simulated_device(started, tmp_path, qtbot):
     window = started(options(tmp_path, "--demo"))
     assert "DEMO — not patient data" in window.live.header.full_text()
