@@ -12,7 +12,9 @@ station running now when it is:
   last run of this station left (its will after a kill, its status after a clean stop) is read
   in the first connection only: this station's own status replaces it. Within one connection it
   may come twice, queued for a persistent session and retained (a code review: every central
-  restarted after a crash raised the alarm), and counts once.
+  restarted after a crash raised the alarm), and counts once; a connection lost before this
+  station's own message came back counts for nothing (the broker may still hold, and hand
+  again, what the last run left).
 - a status sent online after this connection relayed this station's own: the broker relays in
   order, so it was sent while this station runs (two client ids with one name).
 
@@ -47,6 +49,12 @@ class TwinWatch:
 
     def connected(self) -> None:
         """This station's connection to the broker is new (its first, or after a loss)."""
+        if not self._own_seen:
+            # The last connection was lost before this station's own message came back: the
+            # broker may still hold what the last run left, and hands it again now. Read twice
+            # for that, it would be another station (a flaky first connection after a kill).
+            for instance in self._read_now:
+                self._connections[instance] -= 1
         self._read_now = set()
         self._own_seen = False
 

@@ -41,3 +41,21 @@ def test_a_status_relayed_after_this_stations_own_was_sent_while_it_runs():
     watch.read(LAST_RUN, 10.5)
     assert watch.seen(11.0) == ("a status from another station as chair-1 at "
                                 "2026-03-02T08:05:00.000Z since this one's own")
+
+
+def test_the_last_runs_will_read_again_after_a_first_connection_lost_early_is_not_a_twin():
+    # A restart after a kill whose first connection is lost before its own status came back:
+    # the broker still holds the last run's will and hands it again at the next connection.
+    watch = TwinWatch("this-run", "chair-1")
+    will = {**LAST_RUN, "online": False}
+    watch.connected()
+    watch.read(will, 10.0)        # lost here, before its own status came back
+    watch.connected()
+    watch.read(will, 12.0)
+    watch.read(OWN, 12.1)
+    assert watch.seen(12.2) is None
+    # Another station indeed: read again at a later connection, after this one's own was seen.
+    watch.connected()
+    watch.read(LAST_RUN, 14.0)
+    watch.read(OWN, 14.1)
+    assert watch.seen(14.2) is not None
