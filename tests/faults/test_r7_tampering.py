@@ -91,8 +91,8 @@ def drop_triggers(table: str) -> str:
      "alarm_events row 1: its content does not match"),
     ("events", "DELETE FROM events WHERE id = 1", 2,
      "events row 2 no longer follows the row before it: row(s) 1 were deleted"),
-    ("events", "DELETE FROM events WHERE kind = 'note'", 2,
-     "events: rows 2 to 2 were deleted from the end outside the console"),
+    ("events", "DELETE FROM events WHERE kind = 'note'", 3,
+     "events: rows 3 to 3 were deleted from the end outside the console"),
     ("sessions", "UPDATE sessions SET weight_kg = 90", 1,
      "sessions row 1: its content does not match"),
 ])
