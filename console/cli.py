@@ -18,6 +18,8 @@ With --protocol and --patient of a session still open in the log, that session i
     infusion-console review [--db PATH]
     infusion-console central --broker URL [--name NAME] [--db PATH]   (the clinic's central station)
     infusion-console network setup --chairs N ...                    (broker files for a clinic)
+    infusion-console network undelivered|resend ...   (messages refused or given up: listed,
+                                             and sent again with the same control ids)
     infusion-console staff add|disable|reset|list ...                (staff accounts, issue 13)
     infusion-console access-log [--session N] [--db PATH]            (who read or exported what;
                                              exit 1: a row changed outside the console;

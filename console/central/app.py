@@ -183,27 +183,55 @@ def presence(name: str, online: bool, at: str, reason: str = "", instance: str =
     return bus_topics.encode(body)
 
 
+# How a bus status's sentence ends when the client tries again by itself: the line's
+# "Reconnecting" says so already.
+_RETRYING = ("; retrying", "; reconnecting")
+
+
 def bus_line(status: BusStatus, in_clear: bool = False) -> tuple[bool, str]:
     """(connected, the status line's words) for a bus status; `in_clear`: plain MQTT to another
-    machine (allowed by the operator), which the line says as the chair's does."""
+    machine (allowed by the operator), which the line says as the chair's does.
+
+    The state and the counts come first, the cause and its advice last: a window too narrow
+    for the whole line elides its end (the label's tooltip has all of it). Said the other way
+    round, the broker's long sentences pushed the messages waiting, UNENCRYPTED and the
+    refusals out of sight at 1366x768 and even at 1920x1080 (the clinic IT audit).
+    """
     from console.network.mqtt_bus import BusState  # noqa: PLC0415 - paho only with a bus
 
-    detail = status.detail[:1].upper() + status.detail[1:]
-    words = {
-        BusState.CONNECTED: detail,
-        BusState.CONNECTING: detail,
-        BusState.DISCONNECTED: f"Reconnecting: {status.detail}",
-        BusState.REFUSED: f"Refused: {status.detail}",
-        BusState.STOPPED: "Stopped",
-        BusState.NOT_STARTED: detail,
-    }
-    text = words.get(status.state, detail)
+    state, cause = _state_and_cause(status)
+    parts = [state]
     if status.unconfirmed:
-        text += f" · {status.unconfirmed} message{'s' if status.unconfirmed > 1 else ''} " \
-                "waiting for the broker"
+        count = status.unconfirmed
+        parts.append(f"{count} message{'s' if count > 1 else ''} waiting for the broker")
+    if status.refused:   # since the start: a reconnect had set the count back to 0
+        parts.append(f"{status.refused} refused since the start")
     if in_clear:
-        text += f" · {IN_CLEAR_NOTE}"
-    return status.state is BusState.CONNECTED, text
+        parts.append(IN_CLEAR_NOTE)
+    if cause:
+        parts.append(cause)
+    return status.state is BusState.CONNECTED, " · ".join(parts)
+
+
+def _state_and_cause(status: BusStatus) -> tuple[str, str]:
+    """The bus's state in a few words (its broker when connected), and the cause: why it is
+    not connected, or, connected, the last message refused (the sentence mqtt_bus writes after
+    "; ", in the order of this line)."""
+    from console.network.mqtt_bus import REFUSAL_ADVICE, BusState  # noqa: PLC0415
+
+    detail = status.detail
+    if status.state is BusState.DISCONNECTED:
+        for said in _RETRYING:
+            detail = detail.removesuffix(said)
+        return "Reconnecting", detail
+    if status.state is BusState.REFUSED:
+        return "Refused", detail
+    if status.state is BusState.STOPPED:
+        return "Stopped", ""
+    state = detail.partition("; ")[0]
+    last = (f"the last {status.last_refusal} ({status.refused_here} on this connection; "
+            f"{REFUSAL_ADVICE})") if status.refused and status.state is BusState.CONNECTED else ""
+    return state[:1].upper() + state[1:], last
 
 
 @dataclass
@@ -449,5 +477,12 @@ def _exec_until_signal(app: Any, window: Any) -> int:
     wake = QtCore.QTimer()   # Python looks at signals only between bytecodes
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    window.show()
+    present(window)
     return int(app.exec())
+
+
+def present(window: Any) -> None:
+    """Show the window filling its screen (as the bedside's does): a central station is a
+    display of its own, and shown at its size hint it opened 533x117 px, its status line and
+    every card cut (the clinic IT audit, offscreen at the default size)."""
+    window.showMaximized()

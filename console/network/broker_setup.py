@@ -108,15 +108,28 @@ class Plan:
         return max(MIN_QUEUED, len(self.chairs) * MESSAGES_PER_CHAIR_HOUR * QUEUE_HOURS)
 
 
+_USAGE: Final = """usage: infusion-console network setup --chairs N [options]
+                                      (broker files for a clinic)
+       infusion-console network undelivered [--db PATH]
+                                      (messages refused or given up, with their reasons)
+       infusion-console network resend (--all | CONTROL_ID ...) [--db PATH]
+                                      (send them again, same control ids, once fixed)
+each with --help for its options"""
+
+
 def main(argv: list[str]) -> int:
-    """`infusion-console network ...` (argv[0] is the network command: `setup`)."""
+    """`infusion-console network ...` (argv[0] is the network command: `setup`, or
+    `undelivered` / `resend`, console/network/resend.py)."""
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: infusion-console network setup --chairs N [options]   (broker files for "
-              "a clinic; setup --help for the options)")
+        print(_USAGE)
         return 0 if argv else 2
+    if argv[0] in ("undelivered", "resend"):
+        from console.network import resend  # noqa: PLC0415 - not needed by the set-up
+
+        return resend.main(argv)
     if argv[0] != "setup":
-        print(f"infusion-console network: unknown command {argv[0]!r}; the one there is: setup "
-              f"(infusion-console network setup --help)", file=sys.stderr)
+        print(f"infusion-console network: unknown command {argv[0]!r}; the ones there are: "
+              "setup, undelivered, resend (infusion-console network --help)", file=sys.stderr)
         return 2
     try:
         args = _parser().parse_args(argv[1:])

@@ -12,7 +12,8 @@ worker).
 The rules (the same as BusClient's, so the link cannot tell them apart):
 
 - **Nothing lost.** Every message given to `publish` is kept here, by a token, until the worker
-  reports its PUBACK (`on_delivered`) or the broker's refusal (`on_refused`). If the worker ends
+  reports its PUBACK (`on_delivered`) or the broker's refusal (`on_refused` with the broker's
+  reason, the message's own and the client's: the link records it as failed, issue 12). If the worker ends
   without being asked (a crash, a kill), it is started again at once and given the subscriptions
   and every kept message again, in order: the broker may get a message twice, which receivers
   drop by MSH-10, never none. Until it is connected again the status says why (DISCONNECTED,
@@ -56,9 +57,13 @@ class BusProcessClient:
     def __init__(self, config: BusConfig, *, client_id: str, clock: Clock,
                  will: Will | None = None,
                  on_message: Callable[[str, bytes], None] | None = None,
-                 on_status: Callable[[BusStatus], None] | None = None) -> None:
+                 on_status: Callable[[BusStatus], None] | None = None,
+                 on_refused: Callable[[str, bytes, str], None] | None = None) -> None:
         """Check the settings here, in the console (the same errors as BusClient's); nothing
         starts before start().
+
+        `on_refused(topic, payload, reason)` hears every message the broker refused, also
+        those given to `publish_many`, which take no callback of their own for it.
 
         Raises:
             ValueError: what BusClient refuses, with the same words.
@@ -72,6 +77,7 @@ class BusProcessClient:
         self._will = will
         self._on_message = on_message
         self._on_status = on_status
+        self._on_refused = on_refused
         self._lock = threading.Lock()
         self._kept: dict[int, Pending] = {}   # token -> message, in the order given
         self._next_token = 0
@@ -104,7 +110,7 @@ class BusProcessClient:
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
                 on_delivered: Callable[[], None] | None = None,
-                on_refused: Callable[[], None] | None = None) -> None:
+                on_refused: Callable[[str], None] | None = None) -> None:
         """As BusClient.publish: kept until the broker's PUBACK; never blocks, never raises for
         a network state.
 
@@ -128,7 +134,7 @@ class BusProcessClient:
 
     def _keep(self, topic: str, payload: bytes, retain: bool,
               on_delivered: Callable[[], None] | None,
-              on_refused: Callable[[], None] | None) -> Message:
+              on_refused: Callable[[str], None] | None) -> Message:
         """Keep one message until its PUBACK (under the lock); the worker's order for it."""
         if self._stopping:
             raise RuntimeError(f"publish to {topic} after the bus client "
@@ -186,22 +192,32 @@ class BusProcessClient:
 
     def _handle(self, message: Message) -> None:
         kind = message[0]
-        if kind == "delivered" or kind == "refused":
+        if kind == "delivered":
             with self._lock:
                 pop = self._kept.pop
                 entries = [pop(token, None) for token in message[1]]
-            delivered = kind == "delivered"
             for entry in entries:
-                if entry is None:
-                    continue
-                callback = entry.on_delivered if delivered else entry.on_refused
-                if callback is not None:
-                    call_owner(callback, f"on_{kind}")
+                if entry is not None and entry.on_delivered is not None:
+                    call_owner(entry.on_delivered, "on_delivered")
+        elif kind == "refused":
+            self._refused(message[1])
         elif kind == "status":
             self._set_status(BusState(message[1]), str(message[2]))
         elif kind == "message":
             if self._on_message is not None:
                 call_owner(self._on_message, "on_message", message[1], message[2])
+
+    def _refused(self, refusals: list[tuple[int, str]]) -> None:
+        """Messages the broker refused, by token, with its reason: no longer kept."""
+        with self._lock:
+            entries = [(self._kept.pop(token, None), reason) for token, reason in refusals]
+        for entry, reason in entries:
+            if entry is None:
+                continue
+            if entry.on_refused is not None:
+                call_owner(entry.on_refused, "on_refused", reason)
+            if self._on_refused is not None:
+                call_owner(self._on_refused, "on_refused", entry.topic, entry.payload, reason)
 
     def _snapshot(self) -> BusStatus:
         oldest = next(iter(self._kept.values())).handed_mono if self._kept else None

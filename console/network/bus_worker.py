@@ -3,7 +3,7 @@ socket by the console that started it (`python -m console.network.bus_worker FD`
 
 It reads the console's orders in the order given (init, subscribe, publish, start, stop) and
 sends back the client's news: status changes, messages heard, and the tokens of the messages the
-broker confirmed or refused, gathered (worker_process.Reporter) so that the console's reader wakes
+broker confirmed or refused (with the broker's reason), gathered (worker_process.Reporter) so that the console's reader wakes
 once for a burst of PUBACKs rather than once each.
 
 When the console's end closes without a stop (the console was killed, or crashed), the worker
@@ -52,7 +52,7 @@ def serve(sock: socket.socket) -> int:
             _, token, topic, payload, retain = order
             client.publish(topic, payload, retain=retain,
                            on_delivered=partial(reporter.confirmed, "delivered", token),
-                           on_refused=partial(reporter.confirmed, "refused", token))
+                           on_refused=partial(_refused, reporter, token))
         elif kind == "start":
             client.start()
         elif kind == "stop":
@@ -62,6 +62,11 @@ def serve(sock: socket.socket) -> int:
             return 0
     # The console's end closed without a stop: leave now, the broker publishes the will.
     os._exit(0)
+
+
+def _refused(reporter: Reporter, token: int, reason: str) -> None:
+    """A message the broker refused: its token and the reason, for the console's log."""
+    reporter.confirmed("refused", (token, reason))
 
 
 if __name__ == "__main__":

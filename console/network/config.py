@@ -412,6 +412,39 @@ def _toml_line(text: str, exc: tomllib.TOMLDecodeError) -> str:
             '(room = "Room 3"), yes or no is true or false without quotes')
 
 
+@dataclass(frozen=True, slots=True)
+class _StationFile:
+    """A station's settings file, by its table, as a message names it."""
+
+    file: str    # its name in a settings kit
+    whose: str   # what it is
+    reader: str  # the station that reads it
+    start: str   # how that station is started with it ({path}: the file)
+
+
+# The two settings files of a kit: one given to the other station is named for what it is
+# (QA: `central --config network.toml` said only "found outside [central]: [network]").
+_STATION_FILES: Final = {
+    "network": _StationFile(CONFIG_NAME, "a chair's network settings", "a chair",
+                            "infusion-console --network-config {path}"),
+    "central": _StationFile("central.toml", "the central station's settings",
+                            "the central station", "infusion-console central --config {path}"),
+}
+
+
+def _other_station_file(path: Path, name: str, tables: set[str]) -> str | None:
+    """Why the file at `path`, whose only table is the other station's, is not `name`'s, and
+    what to run instead; None for any other file."""
+    found = next(iter(tables)) if len(tables) == 1 else name
+    if found == name or found not in _STATION_FILES or name not in _STATION_FILES:
+        return None
+    it, wanted = _STATION_FILES[found], _STATION_FILES[name]
+    return (f"{path} is {it.whose} ([{found}] table); {wanted.reader} reads a [{name}] table: "
+            f"use the {wanted.file} of its own settings kit (clinic-broker/stations/<its name>/"
+            f"{wanted.file}, written by `infusion-console network setup`), and start "
+            f"{it.reader} with this file: {it.start.format(path=path)}")
+
+
 def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     """The `[name]` table of the station settings file at `path` (network.toml, central.toml).
 
@@ -420,8 +453,9 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     (a chair alone, off the central station) with nothing said.
 
     Raises:
-        ValueError: unreadable TOML, anything outside `[name]`, a key not in `keys` (the message
-            names the file, what is wrong and what is allowed).
+        ValueError: unreadable TOML, the other station's file (a chair's network.toml given to
+            the central station, or the reverse), anything outside `[name]`, a key not in
+            `keys` (the message names the file, what is wrong and what is allowed).
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -431,6 +465,9 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not a readable TOML file ({exc}){_toml_line(text, exc)}") \
             from None
+    other = _other_station_file(path, name, set(doc))
+    if other is not None:
+        raise ValueError(other)
     outside = sorted(set(doc) - {name})
     if outside:
         found = ", ".join(f"[{k}]" if isinstance(doc[k], dict) else k for k in outside)

@@ -16,8 +16,12 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
   building and logging the messages (P12).
   Each transport runs in a process of its own (bus_process.py, engine_process.py), so their
   work for every acknowledgement is not done under this process's GIL, beside the alarm path.
-- A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times) a
-  failure. The senders report on their own threads into a queue; `pump()`, on the GUI thread,
+- A PUBACK (bus) or an AA/CA (engine) is a delivery; an engine's AR/CR (or AE three times), or
+  a PUBACK that refuses the message (the broker's ACL), a failure, with the reason. The engine's
+  failures are sent again only on request (`infusion-console network resend`, resend.py: an AR
+  means "do not send this again" to an engine); the broker's go again at the console's next
+  start as well, and refused again they are the bus's technical alarm again (the central
+  station still lacks them: a network failure is an alarm). The senders report on their own threads into a queue; `pump()`, on the GUI thread,
   writes them as `deliveries` rows (never an update), all that came since the last pump in one
   transaction. Only the first delivery since the last pump wakes the app (a pump, with its
   synced commit, for every PUBACK cost the bedside more than the messages themselves, P12); a
@@ -52,13 +56,13 @@ from datetime import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.clock import Clock
+from console.clock import Clock, Moment
 from console.network import bus_topics as topics
 from console.network.chair_status import offline_status
 from console.network.composer import PCD01, PCD04, PcdComposer
 from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clear
 from console.network.engine_process import EngineProcessClient
-from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay
+from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay, control_id_of
 from console.network.pcd import PatientShown, Station
 from console.network.twin_watch import TwinWatch, new_instance
 from console.records import AlarmTransition
@@ -155,6 +159,10 @@ class NetworkLink:
         self._demo: dict[int, bool] = {}
         # GUI-thread state:
         self._bus_waiting: dict[int, float] = {}      # outbox id -> mono handed to the bus
+        # When the first message the broker refused was handed over: the bus's wait still
+        # counts from it, as it did while a refused message stayed among the waiting (a chair
+        # whose every message is refused has its alarm at 10 s and medium at 60 s).
+        self._bus_refused_since: float | None = None
         self._engine_waiting: dict[str, tuple[int, float]] = {}   # control id -> (outbox id, mono)
         self._last_confirmed = {BUS: clock.now().mono, ENGINE: clock.now().mono}
         self._unwritten: list[Delivery] = []
@@ -194,7 +202,8 @@ class NetworkLink:
                 will=Will(self._topic("status"), topics.encode(
                     {**offline_status(config.chair, config.room, "connection lost"),
                      "instance": self._twins.instance})),
-                on_message=self._on_message, on_status=self._on_bus_status)
+                on_message=self._on_message, on_status=self._on_bus_status,
+                on_refused=self._on_bus_refused)
         if config.forward:
             # The MLLP sender runs in a process of its own, as the bus client does (P12).
             self.mllp = EngineProcessClient(
@@ -228,7 +237,10 @@ class NetworkLink:
             self.bus.subscribe(self._topic("status"))   # another console with these settings
             self.bus.subscribe(topics.central_filter(self.config.topic_prefix))
             self.bus.start()
-            self._queue_bus(self._log.undelivered(BUS), since=lambda r: mono_of(r.created_at))
+            # What the broker refused goes again at each start (its ACL is the clinic's to fix,
+            # and a refusal again is the bus's alarm again: the central lacks these messages).
+            self._queue_bus(self._log.undelivered(BUS, failed_too=True),
+                            since=lambda r: mono_of(r.created_at))
         if self.mllp is not None:
             self.mllp.start()
             self._queue_engine(self._log.undelivered(ENGINE),
@@ -365,6 +377,10 @@ class NetworkLink:
 
     def _on_bus_status(self, status: BusStatus) -> None:   # the client's thread
         self._inbox.put(("bus_status", status))
+        self.wake()
+
+    def _on_bus_refused(self, topic: str, payload: bytes, reason: str) -> None:   # reader
+        self._inbox.put(("bus_refused", payload, reason, self._clock.now()))
         self.wake()
 
     def _on_mllp_status(self, status: SenderStatus) -> None:   # the engine client's reader
@@ -504,7 +520,8 @@ class NetworkLink:
             return None
         status = self._bus_status or self.bus.status()
         starts = [t for t in (status.oldest_unconfirmed_mono,
-                              min(self._bus_waiting.values(), default=None)) if t is not None]
+                              min(self._bus_waiting.values(), default=None),
+                              self._bus_refused_since) if t is not None]
         if status.state is not BusState.CONNECTED:
             starts.append(status.since_mono)
         if not starts:
@@ -549,6 +566,8 @@ class NetworkLink:
                 if entry is not None:
                     self._unwritten.append(Delivery(entry[0], ENGINE, outcome, at.wall,
                                                     detail[:300]))
+            elif kind == "bus_refused":
+                self._bus_refused(item[1], item[2], item[3])
             elif kind == "bus_status":
                 was = self._bus_status
                 if item[1].state.name == "CONNECTED" and (
@@ -563,6 +582,23 @@ class NetworkLink:
                 command = self._read_message(item[1], item[2])
                 if command is not None:
                     commands.append(command)
+
+    def _bus_refused(self, payload: bytes, reason: str, at: Moment) -> None:
+        """An outbox row the broker refused: recorded as failed with the reason, so that
+        `network undelivered` lists it and `network resend` sends it once the ACL is fixed. (A
+        status or trend refused is no row: the bus's status line counts it.)"""
+        try:
+            control_id = control_id_of(payload.decode("utf-8"))
+            outbox_id = int(control_id.rsplit("-", 1)[1])   # the row id ends it (SCHEMA.md)
+        except (UnicodeDecodeError, ValueError, IndexError):
+            return
+        handed = self._bus_waiting.pop(outbox_id, None)
+        if handed is None:
+            return
+        if self._bus_refused_since is None or handed < self._bus_refused_since:
+            self._bus_refused_since = handed
+        self._unwritten.append(Delivery(outbox_id, BUS, FAILED, at.wall,
+                                        f"refused by the broker: {reason}"[:300]))
 
     def _read_message(self, topic: str, payload: bytes) -> Command | None:
         obj = topics.decode(payload)

@@ -37,7 +37,9 @@ The rules:
       dict in order and goes out as PUBACKs come. paho does not read the broker's MQTT 5
       Receive Maximum, so INFLIGHT is kept under the usual broker defaults.
   A message the broker refuses (PUBACK reason code 0x80 or more) leaves the queue without
-  `on_delivered`: sending it again cannot help. It is logged and named in `status().detail`.
+  `on_delivered` (`on_refused` hears the reason instead): sending it again cannot help. The
+  first refusal is logged in full, then one summary line at most every REFUSAL_LOG_PERIOD_S
+  (`RefusalLines`); `status().detail` counts them since the start and on this connection.
   Only QoS 1 is offered: the contract (bus_topics) uses nothing else.
 - **Connection.** `start()` connects in the background and paho reconnects by itself, waiting
   1, 2, then 4 s between attempts. Every connect subscribes again to every filter given
@@ -134,8 +136,12 @@ _REASONS: Final = {
     0x99: "payload format invalid",
 }
 _CREDENTIAL_CODES: Final = frozenset({0x86, 0x87, 0x8C})
-
-
+# What to look at when the broker refuses a station's messages.
+REFUSAL_ADVICE: Final = "check that this station's name matches its account, and the broker's ACL"
+# At most one log line per this many seconds about refused messages after the first (logged in
+# full): a chair named unlike its account wrote 43 ERROR lines in 40 s, its one-per-topic rule
+# starting again at each reconnect (the clinic IT audit).
+REFUSAL_LOG_PERIOD_S: Final = 60.0
 
 
 class _NotConnectedNoise(logging.Filter):
@@ -285,6 +291,11 @@ class BusStatus:
         since_mono: the clock's `mono` when `state` began.
         unconfirmed: QoS 1 messages published and not yet answered by a PUBACK.
         oldest_unconfirmed_mono: when the oldest of them was given to publish(); None if none.
+        refused: messages the broker refused since the client started (BusClient's count; a
+            connected `detail` also says them, after "; ", which is all a chair's
+            BusProcessClient passes on).
+        refused_here: how many of them on the current connection.
+        last_refusal: the last of them, "to <topic>: <reason>"; "" before any.
     """
 
     state: BusState
@@ -292,6 +303,9 @@ class BusStatus:
     since_mono: float
     unconfirmed: int
     oldest_unconfirmed_mono: float | None
+    refused: int = 0
+    refused_here: int = 0
+    last_refusal: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -304,7 +318,7 @@ class Pending:
     retain: bool
     on_delivered: Callable[[], None] | None
     handed_mono: float  # clock mono at publish()
-    on_refused: Callable[[], None] | None = None
+    on_refused: Callable[[str], None] | None = None   # called with the broker's reason, in words
     mid: int | None = None  # paho's packet id on the current connection; None: not handed
 
 
@@ -329,6 +343,38 @@ def check_settings(config: BusConfig, client_id: str,
         if will.qos not in (0, 1):
             raise ValueError(f"will qos {will.qos} is not allowed: 0 or 1")
     return scheme, host, port
+
+
+class RefusalLines:
+    """When a refused message is worth a log line. Time is passed in (`mono` seconds).
+
+    Rules: the first refusal since the start is logged in full. After it, refusals are only
+    counted, and the first one at least `period_s` after the last line logs a summary of all
+    counted since (itself included). A reconnect changes nothing: the count and the period go
+    on across connections. `unsaid` is what no line has said yet (the owner says it at stop).
+    """
+
+    def __init__(self, period_s: float = REFUSAL_LOG_PERIOD_S) -> None:
+        self._period_s = period_s
+        self._last_line: float | None = None   # mono of the last line; None: none logged yet
+        self.unsaid = 0   # refusals since the last line, not said in any line
+
+    def refused(self, mono: float) -> tuple[str, int] | None:
+        """Count one refusal at `mono`: ("full", 1) for the first, ("summary", n) when a line
+        summing up the n refusals since the last one is due now, else None."""
+        if self._last_line is None:
+            self._last_line = mono
+            return ("full", 1)
+        self.unsaid += 1
+        if mono - self._last_line < self._period_s:
+            return None
+        count, self.unsaid, self._last_line = self.unsaid, 0, mono
+        return ("summary", count)
+
+    def take_unsaid(self) -> int:
+        """The refusals no line has said yet, now said (the owner logs them at its stop)."""
+        count, self.unsaid = self.unsaid, 0
+        return count
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,11 +452,12 @@ class BusClient:
         self._subscriptions: dict[str, int] = {}
         self._started = False
         self._stopping = False
-        self._refused_messages = 0  # PUBACKs with a failure reason code since the last connect
-        self._refusal: str | None = None  # the last of them, in words
-        # Topics whose refusal was logged since the last connect: one line per topic, not one
-        # per message (a chair named unlike its account logged two lines a second).
-        self._refusals_logged: set[str] = set()
+        # PUBACKs with a failure reason code: on this connection, and since the start (what the
+        # status says: the per-connection count alone read "1" after 43 refusals, QA).
+        self._refused_messages = 0
+        self._refused_since_start = 0
+        self._last_refusal: str | None = None  # the last of them: "to <topic>: <reason>"
+        self._refusal_lines = RefusalLines()
         self._status = BusStatus(BusState.NOT_STARTED, f"not started ({config.describe()})",
                                  clock.now().mono, 0, None)
 
@@ -444,12 +491,13 @@ class BusClient:
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
                 on_delivered: Callable[[], None] | None = None,
-                on_refused: Callable[[], None] | None = None) -> None:
+                on_refused: Callable[[str], None] | None = None) -> None:
         """Queue a QoS 1 message; it is sent now if connected, else after the next connect.
 
         Thread-safe; never blocks on the network; never raises for a network state.
         `on_delivered` runs once, on paho's thread, at the broker's PUBACK; `on_refused`
-        instead, when that PUBACK refuses the message (it leaves the queue, not sent again).
+        instead, with the broker's reason in words, when that PUBACK refuses the message (it
+        leaves the queue, not sent again).
 
         Raises:
             ValueError: qos other than 1, a topic with a wildcard or empty, a payload not bytes.
@@ -493,6 +541,7 @@ class BusClient:
         if self._started:
             self._mqtt.disconnect()
             self._mqtt.loop_stop()
+        self._log_unsaid_refusals()
         if left:
             # Not "lost": a chair's outbox keeps every row without a delivery and sends it
             # again at its next start (console/network/link.py); QA read "not delivered" as gone.
@@ -536,9 +585,7 @@ class BusClient:
             with self._lock:
                 self._by_mid.clear()
                 self._handing = None
-                self._refused_messages = 0
-                self._refusal = None
-                self._refusals_logged.clear()
+                self._refused_messages = 0   # the count since the start goes on
                 pending = list(self._queue)
                 for entry in pending:
                     entry.mid = None
@@ -554,7 +601,7 @@ class BusClient:
         if pending:
             log.info("connected to %s; sent %d unconfirmed message(s) again in order",
                      self._address, len(pending))
-        self._set_status(BusState.CONNECTED, f"connected to {self.config.describe()}")
+        self._set_status(BusState.CONNECTED, self._connected_text())
 
     def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         # paho calls this inside its `except OSError:` around the connection attempt and does
@@ -635,30 +682,16 @@ class BusClient:
                 self._queue.popleft()
             else:
                 self._queue.remove(entry)
-            refused = reason.is_failure
-            first_on_topic = False
-            if refused:
-                self._refused_messages += 1
-                self._refusal = (f"the broker refused {self._refused_messages} message(s), "
-                                 f"the last to {entry.topic}: {_reason_words(reason.value)}")
-                first_on_topic = entry.topic not in self._refusals_logged
-                self._refusals_logged.add(entry.topic)
+            refusal = self._count_refusal(entry.topic, reason.value) if reason.is_failure \
+                else None
             self._lock.notify_all()
-        if refused:   # never a delivery, however often this topic was refused before
-            if first_on_topic:
-                log.error("%s refused the message to %s: %s (check that this station's name in "
-                          "the topic matches its account, user %s, and the broker's ACL); not "
-                          "sent again; later refusals on this topic and connection are not "
-                          "logged", self._address, entry.topic,
-                          _reason_words(reason.value), self.config.username)
-                with self._lock:
-                    state = self._status.state
-                if state is BusState.CONNECTED:
-                    self._set_status(BusState.CONNECTED, (
-                        f"connected to {self.config.describe()}; {self._refusal} (check that "
-                        "this station's name matches its account, and the broker's ACL)"))
+        if refusal is not None:   # never a delivery, however often this topic was refused
+            words, line, state = refusal
+            self._log_refusal(line, entry.topic, words)
+            if state is BusState.CONNECTED:   # the count on the status line stays current
+                self._set_status(BusState.CONNECTED, self._connected_text())
             if entry.on_refused is not None:
-                call_owner(entry.on_refused, "on_refused")
+                call_owner(entry.on_refused, "on_refused", words)
             return
         if entry.on_delivered is not None:
             call_owner(entry.on_delivered, "on_delivered")
@@ -675,6 +708,53 @@ class BusClient:
             log.error("%s refused a subscription: %s (check the broker's ACL for user %s)",
                       self._address, _reason_words(refused[0].value), self.config.username)
 
+    # -- refusals ---------------------------------------------------------------------------
+
+    def _count_refusal(self, topic: str, code: int
+                       ) -> tuple[str, tuple[str, int] | None, BusState]:
+        """Count a refused message (caller holds _lock): its reason in words, the log line due
+        (RefusalLines), and the state to keep the status line's count current in."""
+        words = _reason_words(code)
+        self._refused_messages += 1
+        self._refused_since_start += 1
+        self._last_refusal = f"to {topic}: {words}"
+        return words, self._refusal_lines.refused(self._clock.now().mono), self._status.state
+
+    def _log_refusal(self, line: tuple[str, int] | None, topic: str, words: str) -> None:
+        """The log line `RefusalLines` said is due for a refusal of a message to `topic`."""
+        if line is None:
+            return
+        kind, count = line
+        if kind == "full":
+            log.error("%s refused the message to %s: %s (check that this station's name in the "
+                      "topic matches its account, user %s, and the broker's ACL); not sent "
+                      "again; further refusals are summed up here at most every %.0f s",
+                      self._address, topic, words, self.config.username, REFUSAL_LOG_PERIOD_S)
+        else:
+            log.error("%s refused %d more message(s) (%d since the start), the last to %s: %s",
+                      self._address, count, self._refused_since_start, topic, words)
+
+    def _log_unsaid_refusals(self) -> None:
+        """At stop: the refusals counted since the last line, which no summary has said."""
+        with self._lock:
+            count = self._refusal_lines.take_unsaid()
+            total, last = self._refused_since_start, self._last_refusal
+        if count:
+            log.error("%s refused %d more message(s) (%d since the start), the last %s",
+                      self._address, count, total, last)
+
+    def _connected_text(self) -> str:
+        """The connected status in words, with the refusals since the start when there were
+        any (they are not forgotten at a reconnect: the status line must still say them)."""
+        text = f"connected to {self.config.describe()}"
+        with self._lock:
+            total, here, last = (self._refused_since_start, self._refused_messages,
+                                 self._last_refusal)
+        if not total:
+            return text
+        return (f"{text}; {total} message{'s' if total > 1 else ''} refused by the broker since "
+                f"the start ({here} on this connection), the last {last} ({REFUSAL_ADVICE})")
+
     # -- status -----------------------------------------------------------------------------
 
     def _refused_text(self, code: int) -> str:
@@ -689,7 +769,8 @@ class BusClient:
     def _snapshot(self) -> BusStatus:
         oldest = self._queue[0].handed_mono if self._queue else None
         return BusStatus(self._status.state, self._status.detail, self._status.since_mono,
-                         len(self._queue), oldest)
+                         len(self._queue), oldest, self._refused_since_start,
+                         self._refused_messages, self._last_refusal or "")
 
     def _set_status(self, state: BusState, detail: str) -> None:
         with self._lock:

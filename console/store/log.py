@@ -71,6 +71,7 @@ from console.store.errors import (
 from console.store.outbox import (
     DELIVERED,
     DESTINATIONS,
+    FAILED,
     OUTCOMES,
     Delivery,
     Outgoing,
@@ -911,14 +912,16 @@ class EventLog:
         return parse_iso(row[0]) if row and row[0] else None
 
     @_classified
-    def undelivered(self, destination: str) -> list[OutboxRow]:
-        """Outbox rows for `destination` with no delivery row there yet, in outbox order."""
+    def undelivered(self, destination: str, failed_too: bool = False) -> list[OutboxRow]:
+        """Outbox rows for `destination` with no delivery row there yet, in outbox order;
+        `failed_too`: and those whose rows there are all failures (never delivered)."""
+        final = (DELIVERED,) if failed_too else (DELIVERED, FAILED)
         rows = self.conn.execute(
             "SELECT id, session_id, control_id, kind, destinations, created_at, message "
             "FROM outbox AS o WHERE (' ' || destinations || ' ') LIKE ? AND NOT EXISTS ("
-            "SELECT 1 FROM deliveries AS d WHERE d.outbox_id = o.id AND d.destination = ?) "
-            "ORDER BY id",
-            [f"% {destination} %", destination],
+            "SELECT 1 FROM deliveries AS d WHERE d.outbox_id = o.id AND d.destination = ? "
+            f"AND d.outcome IN ({', '.join('?' * len(final))})) ORDER BY id",
+            [f"% {destination} %", destination, *final],
         ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], r[3], frozenset(r[4].split()), parse_iso(r[5]), r[6])
                 for r in rows]

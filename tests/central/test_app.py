@@ -174,8 +174,26 @@ def test_the_bus_line_says_what_the_bus_is_doing():
     assert line(BusState.CONNECTED, "connected to mqtts://b:8883 as central") == \
         (True, "Connected to mqtts://b:8883 as central")
     assert line(BusState.DISCONNECTED, "broker mqtts://b:8883 unreachable") == \
-        (False, "Reconnecting: broker mqtts://b:8883 unreachable")
-    assert line(BusState.REFUSED, "not authorised")[1] == "Refused: not authorised"
+        (False, "Reconnecting · broker mqtts://b:8883 unreachable")
+    # "Reconnecting" says it already: not "...; retrying" again at the end.
+    assert line(BusState.DISCONNECTED, "cannot connect to the broker mqtts://b:8883: connection "
+                "refused (is the broker running and listening on that port?); retrying")[1] == (
+        "Reconnecting · cannot connect to the broker mqtts://b:8883: connection refused (is the "
+        "broker running and listening on that port?)")
+    assert line(BusState.REFUSED, "not authorised")[1] == "Refused · not authorised"
+    # The state and the counts first (the refusals since the start: a reconnect set the count
+    # back to 0), the last refusal's sentence last: the end is what a narrow window elides.
+    assert bus_line(BusStatus(
+        BusState.CONNECTED, "connected to mqtt://10.0.0.5:1883 as desk; 12 messages refused by "
+        "the broker since the start (3 on this connection), the last to infusion/central/desk/"
+        "status: not authorised (check ...)", 0.0, 3, None, 12, 3,
+        "to infusion/central/desk/status: not authorised"), in_clear=True)[1] == (
+        "Connected to mqtt://10.0.0.5:1883 as desk · 3 messages waiting for the broker · 12 "
+        "refused since the start · UNENCRYPTED (allow_plaintext is on) · the last to "
+        "infusion/central/desk/status: not authorised (3 on this connection; check that this "
+        "station's name matches its account, and the broker's ACL)")
+    assert line(BusState.DISCONNECTED, "lost the connection; reconnecting")[1] == \
+        "Reconnecting · lost the connection"
     assert line(BusState.CONNECTED, "connected", 3)[1] == \
         "Connected · 3 messages waiting for the broker"
     # Plain MQTT to another machine (the operator allowed it): the line says so, as a chair's.

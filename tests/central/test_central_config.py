@@ -145,3 +145,23 @@ def test_the_installed_command_says_it_in_one_line_with_exit_status_2(tmp_path: 
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert (done.returncode, done.stderr) == (
         2, f"infusion-console central: {path}: name must be text in quotes, not 5\n")
+
+
+def test_a_chairs_settings_given_to_the_central_station_are_named_as_such(
+        tmp_path: Path) -> None:
+    # QA: `central --config network.toml` said only "found outside [central]: [network]",
+    # nothing of the file being a chair's, nor of what to run instead.
+    path = tmp_path / "network.toml"
+    path.write_text('[network]\nbroker = "mqtts://broker.clinic.lan:8883"\nchair = "chair-3"\n',
+                    encoding="utf-8")
+    command = Path(sys.executable).parent / "infusion-console"
+    done = subprocess.run(
+        [str(command), "central", "--config", str(path), "--db", str(tmp_path / "c.sqlite3")],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert (done.returncode, done.stderr) == (2, (
+        f"infusion-console central: {path} is a chair's network settings ([network] table); the "
+        "central station reads a [central] table: use the central.toml of its own settings kit "
+        "(clinic-broker/stations/<its name>/central.toml, written by `infusion-console network "
+        f"setup`), and start a chair with this file: infusion-console --network-config {path}\n"))
+    assert not (tmp_path / "c.sqlite3").exists()

@@ -10,7 +10,9 @@ import itertools
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.central.app import bus_line, present
 from console.central.central_log import CentralLog
+from console.network.mqtt_bus import BusState, BusStatus
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND
 from console.ui.audio import AlarmSounder, RecordingAudioOut
@@ -119,6 +121,69 @@ def test_the_banner_toolbar_and_status_line_fit(qtbot, size):
     assert window.ignored.text() == "Ignored messages: 1"
     assert "not a status" in window.ignored.toolTip()
     assert window.bus_label.full_text() == "Connected to mqtt://broker"
+
+
+# The longest lines a clinic's bus gives the status line (mqtt_bus's own words), and what of
+# each must stay in sight whatever the width: the state and the counts.
+LONG_BUS_LINES = [
+    (BusStatus(BusState.CONNECTED, "connected to mqtt://10.20.30.40:1883 as desk; 12 messages "
+               "refused by the broker since the start (3 on this connection), the last to "
+               "infusion/central/desk/status: not authorised (check that this station's name "
+               "matches its account, and the broker's ACL)", 0.0, 3, None, 12, 3,
+               "to infusion/central/desk/status: not authorised"), True,
+     ["Connected to mqtt://10.20.30.40:1883 as desk", "3 messages waiting for the broker",
+      "12 refused since the start", "UNENCRYPTED (allow_plaintext is on)"]),
+    (BusStatus(BusState.DISCONNECTED, "cannot connect to the broker mqtts://broker.clinic.lan:"
+               "8883: connection refused (is the broker running and listening on that port?); "
+               "retrying", 0.0, 12, None), False,
+     ["Reconnecting", "12 messages waiting for the broker",
+      "cannot connect to the broker mqtts://broker.clinic.lan:8883: connection refused"]),
+    (BusStatus(BusState.REFUSED, "mqtts://broker.clinic.lan:8883: TLS certificate not accepted "
+               "(certificate verify failed: unable to get local issuer certificate): check "
+               "ca_file (now /home/desk/.config/infusion-console/ca.crt)", 0.0, 1, None), False,
+     ["Refused", "1 message waiting for the broker", "TLS certificate not accepted"]),
+]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_status_line_keeps_the_state_and_counts_in_sight_and_all_in_its_tooltip(qtbot, size):
+    # The clinic IT audit: the broker's long sentence came first, and the line was cut before
+    # the messages waiting and UNENCRYPTED, at 1366x768 and at 1920x1080.
+    central = Central(MemoryLog())
+    busy_clinic(central)
+    central.board.receive("infusion/chair/chair-1/status", b"garbage", central.now())
+    window = window_for(qtbot, central, size)
+    label = window.bus_label
+    for status, in_clear, in_sight in LONG_BUS_LINES:
+        connected, text = bus_line(status, in_clear)
+        central.board.set_bus(connected, text, central.now())
+        window.refresh()
+        QtWidgets.QApplication.processEvents()
+        shown = QtWidgets.QLabel.text(label)   # what is drawn, elided or not
+        assert [words for words in in_sight if words not in shown] == [], (size, shown)
+        assert label.toolTip() == text and label.full_text() == text
+        assert shown == text or shown.endswith("…")
+    # The line of a bus at work is never cut, nor the cause of one the station cannot reach.
+    unreachable = LONG_BUS_LINES[1][0]
+    for status in (BusStatus(BusState.CONNECTED, "connected to mqtts://broker.clinic.lan:8883 "
+                             "as desk", 0.0, 2, None),
+                   BusStatus(unreachable.state, unreachable.detail, 0.0, 0, None)):
+        central.board.set_bus(*bus_line(status), central.now())
+        window.refresh()
+        QtWidgets.QApplication.processEvents()
+        assert not label.is_cut(), QtWidgets.QLabel.text(label)
+
+
+def test_the_station_opens_filling_its_screen(qtbot):
+    # Shown at its size hint it opened 533x117 px: every card and the status line cut.
+    window = CentralWindow(Central(MemoryLog()).board, Central(MemoryLog()).clock,
+                           asker=Answers())
+    qtbot.addWidget(window)
+    present(window)
+    qtbot.waitExposed(window)
+    assert window.isMaximized()
+    screen = window.screen().availableGeometry()
+    qtbot.waitUntil(lambda: window.width() >= screen.width() - 10)   # the resize is an event
 
 
 # ---- flashing --------------------------------------------------------------------------------

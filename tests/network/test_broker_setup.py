@@ -265,5 +265,5 @@ def test_the_command_line_runs_it_and_an_unknown_network_command_is_refused(
     done = subprocess.run([str(script), "network", "bridge"], capture_output=True, text=True,
                           timeout=60, cwd=ROOT, check=False)
     assert done.returncode == 2
-    assert done.stderr == ("infusion-console network: unknown command 'bridge'; the one there "
-                           "is: setup (infusion-console network setup --help)\n")
+    assert done.stderr == ("infusion-console network: unknown command 'bridge'; the ones there "
+                           "are: setup, undelivered, resend (infusion-console network --help)\n")

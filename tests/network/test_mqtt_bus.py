@@ -475,24 +475,66 @@ def test_the_status_keeps_its_since_while_only_its_sentence_changes():
     assert next_status(stopped, BusState.CONNECTING, "connecting", clock) is None
 
 
-def test_refusals_are_logged_once_per_topic_and_counted_in_the_status(caplog) -> None:
-    # A chair named unlike its account had every message refused: one log line per message
-    # was two lines a second (the clinic IT audit). The status counts them all.
+class _Reconnected:
+    """paho's client as `_handle_connect` uses it, for a reconnect driven by hand."""
+
+    def drop_out_messages(self) -> None:
+        pass
+
+    def subscribe(self, *_: object) -> None:
+        pass
+
+
+def test_refusals_are_logged_once_in_full_then_summed_up_once_a_minute_across_reconnects(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # A chair named unlike its account, reconnecting every second (another console took its
+    # connection each time): 43 ERROR lines in 40 s, one per topic per connection, and the
+    # status counted "1" after each reconnect (the clinic IT audit).
     from paho.mqtt.packettypes import PacketTypes
     from paho.mqtt.reasoncodes import ReasonCode
 
-    from console.network.mqtt_bus import Pending
+    from console.network.mqtt_bus import REFUSAL_LOG_PERIOD_S, Pending
 
-    client = BusClient(BusConfig("mqtt://127.0.0.1:1"), client_id="chair-2",
-                       clock=ManualClock(START))
+    clock = ManualClock(START)
+    client = BusClient(BusConfig("mqtt://127.0.0.1:1"), client_id="chair-2", clock=clock)
+    accepted = ReasonCode(PacketTypes.CONNACK, "Success")
     refused = ReasonCode(PacketTypes.PUBACK, "Not authorized")
-    topics = ["infusion/chair/chair-1/pcd01"] * 3 + ["infusion/chair/chair-1/status"]
-    for mid, topic in enumerate(topics, start=1):
-        entry = Pending(topic, b"x", False, None, 0.0, None, mid)
+    mids = iter(range(1, 1000))
+
+    def reconnect_and_refuse(topic: str = "infusion/chair/chair-1/pcd01") -> None:
+        client._handle_connect(_Reconnected(), None, None, accepted, None)  # type: ignore[arg-type]
+        mid = next(mids)
+        entry = Pending(topic, b"x", False, None, clock.now().mono, None, mid)
         client._queue.append(entry)
         client._by_mid[mid] = entry
-        client._handle_puback(None, None, mid, refused, None)
-    lines = [r.getMessage() for r in caplog.records if "refused the message" in r.getMessage()]
-    assert [line.split(" refused the message to ")[1].split(":")[0] for line in lines] == [
-        "infusion/chair/chair-1/pcd01", "infusion/chair/chair-1/status"]
-    assert "the broker refused 4 message(s)" in client._refusal
+        client._handle_puback(None, None, mid, refused, None)  # type: ignore[arg-type]
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if " refused " in r.getMessage()]
+
+    # Forty seconds, a reconnect and a refusal each, on two topics: one line, the first.
+    for second in range(40):
+        reconnect_and_refuse("infusion/chair/chair-1/status" if second % 2 else
+                             "infusion/chair/chair-1/pcd01")
+        clock.advance(1)
+    assert len(lines()) == 1
+    assert lines()[0].startswith("mqtt://127.0.0.1:1 refused the message to "
+                                 "infusion/chair/chair-1/pcd01: not authorised (check")
+    assert lines()[0].endswith("further refusals are summed up here at most every 60 s")
+    # The status line counts them since the start, and on this connection.
+    assert client.status().detail == (
+        "connected to mqtt://127.0.0.1:1; 40 messages refused by the broker since the start "
+        "(1 on this connection), the last to infusion/chair/chair-1/status: not authorised "
+        "(check that this station's name matches its account, and the broker's ACL)")
+
+    # A minute after the first line, the next refusal sums up all since it.
+    clock.advance(REFUSAL_LOG_PERIOD_S - 40)
+    reconnect_and_refuse()
+    assert lines()[1:] == ["mqtt://127.0.0.1:1 refused 40 more message(s) (41 since the start), "
+                           "the last to infusion/chair/chair-1/pcd01: not authorised"]
+    # What no line said yet is said at the stop, never lost.
+    clock.advance(1)
+    reconnect_and_refuse()
+    client.stop(timeout=0.1)
+    assert lines()[2:] == ["mqtt://127.0.0.1:1 refused 1 more message(s) (42 since the start), "
+                           "the last to infusion/chair/chair-1/pcd01: not authorised"]

@@ -72,6 +72,12 @@ quiet_room = true
     ('broker = "mqtts://b:8883"\nchair = "c1"\n', {},
      "{file}: found outside [network]: broker, chair. This file takes only settings written "
      "under a line [network]"),
+    # The central station's file given to a chair: named as such, and what to run instead.
+    ('[central]\nbroker = "mqtts://b:8883"\nname = "desk"\n', {},
+     "{file} is the central station's settings ([central] table); a chair reads a [network] "
+     "table: use the network.toml of its own settings kit (clinic-broker/stations/<its name>/"
+     "network.toml, written by `infusion-console network setup`), and start the central "
+     "station with this file: infusion-console central --config {file}"),
     ('[netwrok]\nbroker = "mqtts://b:8883"\n', {},
      "{file}: found outside [network]: [netwrok]. This file takes only settings written under "
      "a line [network]"),

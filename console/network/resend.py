@@ -1,0 +1,428 @@
+"""`infusion-console network undelivered` and `network resend`: the messages a destination refused
+or that were given up, listed for the clinic's IT person, and sent again on request.
+
+    infusion-console network undelivered [--db PATH]
+    infusion-console network resend (--all | CONTROL_ID ...) [--db PATH]
+                                    [--network-config FILE] [--wait SECONDS]
+
+A message *failed* at a destination when its last `deliveries` row there says so: the engine
+answered AR/CR, or AE (or closed the connection on it) three times, or the broker refused it
+(its ACL). The console never sends an engine's failure again by itself: an AR says "do not
+send this again", and sending at every start would put three more tries on the engine's one
+ordered connection ahead of every newer message, alarms included. A message the broker refused
+goes again at the console's next start too (link.py: its ACL is the clinic's to fix, and while
+it refuses the central station lacks the message, which is the bus's alarm). Only the person who
+fixed the channel knows when it is fixed, so `resend` sends then, without a restart:
+
+- with the SAME control id (MSH-10) and text as the outbox row holds them: a receiver that did
+  take it after all drops the copy by its control id;
+- through the chair's own settings (network.toml, as the console reads them): the engine over
+  a connection of its own, the bus under the chair's account with a client id of its own
+  (`chair-<name>-resend`), so a console running beside it keeps its connections;
+- each answer is a new `deliveries` row (`delivered`, or `failed` with the reason), never an
+  update: the log is append-only and hash-chained (console/store/SCHEMA.md).
+
+A message with no delivery row at all is still the console's to send (in flight, or sent again
+at its next start): it is counted, not listed, and `resend` does not take it.
+
+Exit status: 0 every message named was delivered (or, for `undelivered`, the list was read);
+1 some were refused again or not answered within --wait (they stay listed); 2 nothing was done
+(a usage mistake, no log, a setting wrong, a control id not listed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, NoReturn
+
+from console.clock import Clock, SystemClock
+from console.network import bus_topics as topics
+from console.paths import default_db_path
+from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery
+
+if TYPE_CHECKING:
+    from console.network.config import NetworkConfig
+    from console.store import EventLog
+
+COMMANDS: Final = ("undelivered", "resend")
+DELIVERED_ALL: Final = 0
+NOT_ALL_DELIVERED: Final = 1
+NOTHING_DONE: Final = 2
+# How long `resend` waits for every answer: the engine's own ACK time-out (10 s) and a
+# reconnect fit in it, as do the broker's connection and PUBACKs.
+DEFAULT_WAIT_S: Final = 30.0
+_RESEND_HINT: Final = ("once the channel is fixed, send them again with the same control ids "
+                       "(receivers drop duplicates):\n  infusion-console network resend --all"
+                       "      (or: network resend CONTROL_ID ...)")
+
+
+class CommandError(Exception):
+    """A mistake the user can fix: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise CommandError(f"{message} (see {self.prog} --help)")
+
+
+@dataclass(frozen=True, slots=True)
+class GivenUp:
+    """An outbox row whose last answer from one destination was a failure.
+
+    Attributes:
+        outbox_id, control_id, session_id, kind, message: the outbox row (control_id: MSH-10).
+        destination: `bus` or `engine`.
+        at: when that last failure was heard (ISO UTC, as the log stores it).
+        reason: its reason, as the sender said it.
+        tries: failed rows it has there (1 + each resend refused again).
+    """
+
+    outbox_id: int
+    control_id: str
+    session_id: int
+    kind: str
+    message: str
+    destination: str
+    at: str
+    reason: str
+    tries: int
+
+
+# The last delivery row per (message, destination) is its state there: a failure since which
+# nothing was delivered. (deliveries(outbox_id, destination) is indexed.)
+_GIVEN_UP_SQL: Final = """
+SELECT o.id, o.control_id, o.session_id, o.kind, o.message, d.destination, d.at, d.detail,
+       (SELECT count(*) FROM deliveries AS f WHERE f.outbox_id = o.id
+          AND f.destination = d.destination AND f.outcome = :failed)
+FROM deliveries AS d JOIN outbox AS o ON o.id = d.outbox_id
+WHERE d.outcome = :failed AND d.id = (
+    SELECT max(l.id) FROM deliveries AS l
+    WHERE l.outbox_id = d.outbox_id AND l.destination = d.destination)
+ORDER BY o.id, d.destination
+"""
+
+_NO_ANSWER_YET_SQL: Final = """
+SELECT count(*) FROM outbox AS o, (SELECT :bus AS name UNION ALL SELECT :engine) AS t
+WHERE (' ' || o.destinations || ' ') LIKE '% ' || t.name || ' %'
+  AND NOT EXISTS (SELECT 1 FROM deliveries AS d
+                  WHERE d.outbox_id = o.id AND d.destination = t.name)
+"""
+
+
+def given_up(conn: sqlite3.Connection) -> list[GivenUp]:
+    """Every message refused or given up at a destination and not delivered there since, in
+    outbox order."""
+    rows = conn.execute(_GIVEN_UP_SQL, {"failed": FAILED}).fetchall()
+    return [GivenUp(*row) for row in rows]
+
+
+def no_answer_yet(conn: sqlite3.Connection) -> int:
+    """Messages (per destination) with no delivery row yet: still the console's to send."""
+    return int(conn.execute(_NO_ANSWER_YET_SQL, {"bus": BUS, "engine": ENGINE}).fetchone()[0])
+
+
+# --- undelivered ---------------------------------------------------------------------------------
+
+
+def undelivered_main(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="infusion-console network undelivered",
+                     description="List the messages the interface engine or the broker refused, "
+                                 "or that were given up, with their control id (MSH-10), "
+                                 "session, kind, destination and reason. Only reads the log.")
+    parser.add_argument("--db", type=Path, default=None,
+                        help=f"the chair's session log (default {default_db_path()})")
+    args = parser.parse_args(argv)
+    db: Path = args.db or default_db_path()
+    conn = _open_readonly(db)
+    try:
+        listed, waiting = given_up(conn), no_answer_yet(conn)
+    finally:
+        conn.close()
+    print(listing(listed, waiting, db))
+    return 0
+
+
+def listing(listed: Sequence[GivenUp], waiting: int, db: Path) -> str:
+    """What `undelivered` prints: one line per message and destination, then what to run."""
+    lines = []
+    if not listed:
+        lines.append(f"No message was refused or given up in {db}: nothing to resend.")
+    else:
+        count = len(listed)
+        lines.append(f"{count} message{'s' if count > 1 else ''} refused or given up in {db}, "
+                     "oldest first:")
+        table = [("control id", "session", "kind", "to", "tries", "last tried (UTC)", "reason")]
+        table += [(g.control_id, str(g.session_id), g.kind, g.destination, str(g.tries), g.at,
+                   g.reason) for g in listed]
+        widths = [max(len(row[i]) for row in table) for i in range(6)]
+        lines += ["  ".join([*(cell.ljust(width) for cell, width in zip(row, widths)), row[6]])
+                  for row in table]
+        lines.append(_RESEND_HINT[:1].upper() + _RESEND_HINT[1:])
+    if waiting:
+        lines.append(f"{waiting} more have no answer yet from a destination: the console sends "
+                     "them itself (again at its next start); they are not listed.")
+    return "\n".join(lines)
+
+
+def _open_readonly(db: Path) -> sqlite3.Connection:
+    from console.review.queries import MissingLogError, open_readonly  # noqa: PLC0415
+    from console.store import LogError  # noqa: PLC0415
+
+    try:
+        return open_readonly(db)
+    except MissingLogError:
+        raise CommandError(f"no session log at {db}: give the chair's log with --db") from None
+    except (LogError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+# --- resend --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a destination said of a message sent again (`delivered`, or `failed` and why),
+    and when it was heard."""
+
+    outcome: str
+    detail: str
+    at: datetime
+
+
+def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
+    parser = _Parser(prog="infusion-console network resend",
+                     description="Send the messages refused or given up (network undelivered "
+                                 "lists them) again, with the same control ids, through this "
+                                 "chair's network settings, and record each answer in the log "
+                                 "as a new delivery row.")
+    parser.add_argument("control_ids", nargs="*", metavar="CONTROL_ID",
+                        help="the messages to send again (their MSH-10, as listed)")
+    parser.add_argument("--all", action="store_true", help="every message listed")
+    parser.add_argument("--db", type=Path, default=None,
+                        help=f"the chair's session log (default {default_db_path()})")
+    parser.add_argument("--network-config", type=Path, default=None, metavar="FILE",
+                        help="the chair's network settings (default: network.toml in the "
+                             "user's config folder, as the console reads it)")
+    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT_S, metavar="SECONDS",
+                        help=f"how long to wait for the answers (default {DEFAULT_WAIT_S:g})")
+    args = parser.parse_args(argv)
+    if args.all == bool(args.control_ids):
+        raise CommandError("name the messages to send again (their control ids, as `infusion-"
+                           "console network undelivered` lists them), or give --all; not both")
+    if not args.wait > 0:
+        raise CommandError(f"--wait {args.wait:g}: give a number of seconds above 0")
+    db: Path = args.db or default_db_path()
+    log = _open_log(db)
+    try:
+        chosen = _chosen(given_up(log.conn), args.control_ids, db)
+        if not chosen:
+            print(f"No message was refused or given up in {db}: nothing to resend.")
+            return DELIVERED_ALL
+        config = _settings(args.network_config, chosen)
+        answers = resend(chosen, config, clock or SystemClock(), args.wait)
+        _record(log, chosen, answers)
+    finally:
+        log.close()
+    print(report(chosen, answers, args.wait))
+    delivered = all(a.outcome == DELIVERED for a in answers.values()) \
+        and len(answers) == len(chosen)
+    return DELIVERED_ALL if delivered else NOT_ALL_DELIVERED
+
+
+def _open_log(db: Path) -> EventLog:
+    from console.store import EventLog, LogError  # noqa: PLC0415
+    from console.version import VERSION  # noqa: PLC0415
+
+    if not db.is_file():   # EventLog.open would make a new, empty log
+        raise CommandError(f"no session log at {db}: give the chair's log with --db")
+    try:
+        return EventLog.open(db, VERSION)
+    except LogError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _chosen(listed: list[GivenUp], control_ids: Sequence[str], db: Path) -> list[GivenUp]:
+    """The listed messages named (every destination each failed at), or all when none is."""
+    if not control_ids:
+        return listed
+    known = {g.control_id for g in listed}
+    unknown = [c for c in dict.fromkeys(control_ids) if c not in known]
+    if unknown:
+        raise CommandError(f"{', '.join(unknown)}: not a message refused or given up in {db} "
+                           "(`infusion-console network undelivered` lists them; one delivered "
+                           "since is not listed)")
+    wanted = set(control_ids)
+    return [g for g in listed if g.control_id in wanted]
+
+
+def _settings(path: Path | None, chosen: Sequence[GivenUp]) -> NetworkConfig:
+    """The chair's settings, checked to have each destination the messages go to."""
+    from console.network.config import default_config_path, load  # noqa: PLC0415
+
+    try:
+        config = load(path)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not config.enabled:
+        raise CommandError(f"no network settings at {path or default_config_path()}: give the "
+                           "chair's network.toml with --network-config FILE")
+    needed = {g.destination for g in chosen}
+    for destination, address, key, who in ((ENGINE, config.forward, "forward", "engine"),
+                                           (BUS, config.broker, "broker", "bus")):
+        if destination in needed and not address:
+            raise CommandError(f"a message failed on the {who} is to be sent again, but "
+                               f"{config.source} has no {key}: give the chair's network.toml "
+                               "with --network-config FILE, or name only the other messages")
+    return config
+
+
+def resend(chosen: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
+           wait_s: float) -> dict[tuple[int, str], Answer]:
+    """Send `chosen` again (the engine's in outbox order over one connection, the bus's with
+    QoS 1), and return the answers heard within `wait_s` real seconds, by (outbox id,
+    destination); one not answered is not in it."""
+    answers: dict[tuple[int, str], Answer] = {}
+    heard = threading.Condition()
+
+    def answer(outbox_id: int, destination: str, outcome: str, detail: str = "") -> None:
+        said = Answer(outcome, detail, clock.now().wall)   # on a sender's thread
+        with heard:
+            answers[(outbox_id, destination)] = said
+            heard.notify_all()
+
+    stops: list[Callable[[], None]] = []
+    try:
+        engine_rows = [g for g in chosen if g.destination == ENGINE]
+        if engine_rows:
+            stops.append(_to_engine(engine_rows, config, clock, answer))
+        bus_rows = [g for g in chosen if g.destination == BUS]
+        if bus_rows:
+            stops.append(_to_bus(bus_rows, config, clock, answer))
+        with heard:
+            heard.wait_for(lambda: len(answers) == len(chosen), wait_s)
+    finally:
+        for stop in stops:
+            stop()
+    with heard:
+        return dict(answers)
+
+
+# Hears one answer: (outbox id, destination, outcome, detail).
+_Answered = Callable[[int, str, str, str], None]
+
+
+def _to_engine(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
+               answer: _Answered) -> Callable[[], None]:
+    """Start an MLLP sender of this command's own with `rows`; return its stop."""
+    from console.network.mllp_sender import MllpSender, client_tls_context  # noqa: PLC0415
+
+    assert config.forward is not None
+    by_control = {g.control_id: g.outbox_id for g in rows}
+    sender = MllpSender(
+        config.forward, clock=clock,
+        on_delivered=lambda cid: answer(by_control[cid], ENGINE, DELIVERED, ""),
+        on_failed=lambda cid, why: answer(by_control[cid], ENGINE, FAILED, why),
+        ssl_context=client_tls_context(config.forward, config.ca_file))
+    sender.start()
+    for row in rows:
+        sender.submit(row.control_id, row.message)
+    return lambda: sender.stop(timeout=5.0)
+
+
+def _to_bus(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
+            answer: _Answered) -> Callable[[], None]:
+    """Publish `rows` on the chair's topics with a client of this command's own; return its
+    stop. Its client id is not the console's, so a console running beside it stays connected."""
+    from console.network.mqtt_bus import BusClient, BusConfig  # noqa: PLC0415 - paho here only
+
+    assert config.broker is not None
+    client = BusClient(BusConfig(config.broker, username=config.username,
+                                 password=config.password, ca_file=config.ca_file,
+                                 allow_plaintext=config.allow_plaintext),
+                       client_id=f"chair-{config.chair}-resend", clock=clock)
+    for row in rows:
+        kind = _bus_kind(row.kind)
+        if kind is None:
+            answer(row.outbox_id, BUS, FAILED, f"a {row.kind} message has no bus topic")
+            continue
+        delivered, refused = _bus_answers(answer, row.outbox_id)
+        client.publish(topics.chair_topic(config.chair, kind, config.topic_prefix),
+                       row.message.encode("utf-8"), on_delivered=delivered, on_refused=refused)
+    client.start()
+    return lambda: client.stop(timeout=1.0)
+
+
+def _bus_answers(answer: _Answered, outbox_id: int
+                 ) -> tuple[Callable[[], None], Callable[[str], None]]:
+    """The bus's two callbacks for one message (its PUBACK, or the broker's refusal)."""
+    def delivered() -> None:
+        answer(outbox_id, BUS, DELIVERED, "")
+
+    def refused(reason: str) -> None:
+        answer(outbox_id, BUS, FAILED, f"refused by the broker: {reason}")
+
+    return delivered, refused
+
+
+def _bus_kind(kind: str) -> topics.Kind | None:
+    if kind == "pcd01":
+        return "pcd01"
+    if kind == "pcd04":
+        return "pcd04"
+    return None
+
+
+def _record(log: EventLog, chosen: Sequence[GivenUp],
+            answers: dict[tuple[int, str], Answer]) -> None:
+    """Each answer heard as a new deliveries row (append-only: a failure stays in the log)."""
+    from console.store import LogError  # noqa: PLC0415
+
+    rows = [Delivery(g.outbox_id, g.destination, said.outcome, said.at, said.detail[:300])
+            for g in chosen if (said := answers.get((g.outbox_id, g.destination))) is not None]
+    try:
+        log.record_deliveries(rows)
+    except LogError as exc:
+        raise CommandError(f"the answers could not be recorded: {exc}; the messages stay "
+                           "listed (receivers drop a copy sent again)") from None
+
+
+def report(chosen: Sequence[GivenUp], answers: dict[tuple[int, str], Answer],
+           wait_s: float) -> str:
+    """What `resend` prints: one line per message and destination, then a count."""
+    lines = []
+    for g in chosen:
+        said = answers.get((g.outbox_id, g.destination))
+        if said is None:
+            words = (f"no answer within {wait_s:g} s; nothing recorded, it stays listed: run "
+                     "this again (check the connection)")
+        elif said.outcome == DELIVERED:
+            words = "delivered"
+        else:
+            words = f"refused again: {said.detail}"
+        lines.append(f"{g.control_id} ({g.kind}, session {g.session_id}) to {g.destination}: "
+                     f"{words}")
+    done = sum(1 for said in answers.values() if said.outcome == DELIVERED)
+    lines.append(f"{done} of {len(chosen)} delivered")
+    return "\n".join(lines)
+
+
+# --- the commands --------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str]) -> int:
+    """`infusion-console network undelivered|resend ...` (argv[0] is the command)."""
+    command = undelivered_main if argv[0] == "undelivered" else resend_main
+    try:
+        return command(argv[1:])
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except CommandError as exc:
+        print(f"infusion-console network {argv[0]}: {exc}", file=sys.stderr)
+        return NOTHING_DONE

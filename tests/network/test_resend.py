@@ -1,0 +1,195 @@
+"""`infusion-console network undelivered` and `network resend` (console/network/resend.py): a
+message the engine refused, or the broker refused, is listed with its control id, session, kind
+and reason, and once the channel is fixed is sent again with the same control id, its answer a
+new deliveries row (the log stays append-only and its chains verify).
+
+Against real peers: python-hl7's MLLP server and the broker `network setup` configures (TLS,
+accounts, ACL). Every wait for a peer is on a condition with a deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from console import cli
+from console.network.config import NetworkConfig
+from tests.mosquitto import wait_until
+from tests.network.conftest import Clinic, MakeClient
+from tests.network.mllp_peer import HOST, MllpPeer, Reply
+from tests.network.test_link import Chair, Heard, engine_config
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    """`infusion-console network ...` as the IT person types it: (exit status, stdout, stderr)."""
+    code = cli.main(["network", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def deliveries(db: Path, destination: str) -> dict[str, list[tuple[str, str]]]:
+    """Each message's (outcome, detail) rows at `destination`, in the order they were written."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute(
+            "SELECT o.control_id, d.outcome, d.detail FROM deliveries d JOIN outbox o "
+            "ON o.id = d.outbox_id WHERE d.destination = ? ORDER BY d.id", [destination]
+        ).fetchall()
+    for control_id, outcome, detail in rows:
+        found.setdefault(control_id, []).append((outcome, detail))
+    return found
+
+
+def test_a_message_the_engine_refused_is_listed_and_resent_with_its_control_id_once_fixed(
+        tmp_path: Path, reserved_port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    refusing = [True]   # the engine's channel, before and after IT fixes it
+    peer = MllpPeer(reserved_port, lambda cid, seen: Reply("AR", text="unknown patient")
+                    if refusing[0] else Reply("AA"))
+    db = tmp_path / "log.sqlite3"
+    try:
+        peer.listen()
+        chair = Chair(db, engine_config(reserved_port))
+        chair.reading("heart_rate", 72)
+        wait_until(lambda: (chair.pump(), len(deliveries(db, "engine"))
+                            == len(chair.outbox_ids()))[1], "every message refused")
+        refused = chair.outbox_ids()
+        chair.close()
+
+        # Listed with what IT needs to find it at the engine, and what to run.
+        code, out, _ = run(capsys, "undelivered", "--db", db)
+        assert code == 0
+        lines = out.splitlines()
+        assert lines[0] == f"{len(refused)} message{'s' if len(refused) > 1 else ''} refused " \
+                           f"or given up in {db}, oldest first:"
+        assert lines[1].split()[:6] == ["control", "id", "session", "kind", "to", "tries"]
+        rows = [line.split() for line in lines[2:2 + len(refused)]]
+        assert [row[:5] for row in rows][0] == [refused[0], "1", "pcd01", "engine", "1"]
+        assert [row[0] for row in rows] == refused
+        assert all("with AR (unknown patient)" in line for line in lines[2:2 + len(refused)])
+        assert "infusion-console network resend --all" in out
+
+        # The channel is fixed: sent again, the same control ids, each answer a new row.
+        refusing[0] = False
+        settings = tmp_path / "network.toml"
+        settings.write_text(f'[network]\nforward = "mllp://{HOST}:{reserved_port}"\n'
+                            'chair = "chair-3"\n')
+        sent_before = len(peer.received)
+        code, out, err = run(capsys, "resend", "--all", "--db", db, "--network-config", settings)
+        assert (code, err) == (0, "")
+        assert out.splitlines()[-1] == f"{len(refused)} of {len(refused)} delivered"
+        assert out.splitlines()[0] == f"{refused[0]} (pcd01, session 1) to engine: delivered"
+        assert peer.received[sent_before:] == refused
+
+        rows_by_id = deliveries(db, "engine")
+        assert [[outcome for outcome, _ in rows_by_id[cid]] for cid in refused] == \
+            [["failed", "delivered"]] * len(refused)
+        code, out, _ = run(capsys, "undelivered", "--db", db)
+        assert out.startswith("No message was refused or given up")
+        assert cli.main(["verify", "--db", str(db)]) == cli.VERIFY_OK
+    finally:
+        peer.close()
+
+
+def refused_by_the_broker(db: Path, clinic: Clinic) -> tuple[Chair, str]:
+    """chair-3 run with chair-2's kit: the broker's ACL refuses everything it writes. The chair
+    still runs; (the chair, the refused message's control id)."""
+    wrong = chair_with(db, clinic, "chair-2")
+    wrong.reading("heart_rate", 72)
+    wait_until(lambda: (wrong.pump(), bool(deliveries(db, "bus")))[1], "the refusal logged")
+    [(refused, rows)] = deliveries(db, "bus").items()
+    assert rows == [("failed", "refused by the broker: not authorised")]
+    assert "to send" not in wrong.link.state_text()   # it is not waiting to be sent
+    return wrong, refused
+
+
+def chair_with(db: Path, clinic: Clinic, account: str) -> Chair:
+    return Chair(db, NetworkConfig(broker=clinic.url, chair="chair-3", room="Room 3",
+                                   username=account, password=clinic.password(account),
+                                   ca_file=clinic.ca_file))
+
+
+def test_a_message_the_broker_refused_is_resent_on_request_beside_the_running_console(
+        tmp_path: Path, clinic: Clinic, bus_client: MakeClient,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "log.sqlite3"
+    running, refused = refused_by_the_broker(db, clinic)
+    heard = Heard()
+    bus_client(clinic.config(clinic.central), "central-resend-test",
+               subscribe=["infusion/chair/chair-3/pcd01"], on_message=heard)
+    bus = running.link.bus
+    assert bus is not None
+    states: list[str] = []
+    shown = bus._on_status
+    bus._on_status = lambda status: (states.append(status.state.name), shown and shown(status))
+    try:
+        code, out, _ = run(capsys, "undelivered", "--db", db)
+        assert code == 0
+        [row] = [line for line in out.splitlines() if line.startswith(refused)]
+        assert row.split()[:5] == [refused, "1", "pcd01", "bus", "1"]
+        assert row.endswith("refused by the broker: not authorised")
+
+        # IT runs it with the chair's own kit, the console still running: no restart needed.
+        kit = clinic.files / "stations" / "chair-3" / "network.toml"
+        code, out, err = run(capsys, "resend", refused, "--db", db, "--network-config", kit)
+        assert (code, err) == (0, ""), out
+        assert out.splitlines() == [f"{refused} (pcd01, session 1) to bus: delivered",
+                                    "1 of 1 delivered"]
+        heard.wait_for(lambda: refused in heard.control_ids("pcd01"), "the message resent")
+        # Its own client id: the console kept its connection all along.
+        assert "DISCONNECTED" not in states and bus.status().state.name == "CONNECTED"
+        assert [o for o, _ in deliveries(db, "bus")[refused]] == ["failed", "delivered"]
+    finally:
+        running.close()
+    assert cli.main(["verify", "--db", str(db)]) == cli.VERIFY_OK
+
+
+def test_a_message_the_broker_refused_goes_again_at_the_next_start(
+        tmp_path: Path, clinic: Clinic, bus_client: MakeClient) -> None:
+    # The ACL is the clinic's to fix: restarted with its own kit, the chair sends what the broker
+    # refused, with its control id, and the central station has it at last.
+    db = tmp_path / "log.sqlite3"
+    wrong, refused = refused_by_the_broker(db, clinic)
+    wrong.close()
+    heard = Heard()
+    bus_client(clinic.config(clinic.central), "central-restart-test",
+               subscribe=["infusion/chair/chair-3/pcd01"], on_message=heard)
+    right = chair_with(db, clinic, "chair-3")
+    try:
+        heard.wait_for(lambda: refused in heard.control_ids("pcd01"), "sent again at the start")
+        wait_until(lambda: (right.pump(), [o for o, _ in deliveries(db, "bus")[refused]]
+                            == ["failed", "delivered"])[1], "its delivery logged")
+    finally:
+        right.close()
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["resend"], "name the messages to send again (their control ids, as `infusion-console "
+                 "network undelivered` lists them), or give --all; not both"),
+    (["resend", "--all", "abc-1"], "or give --all; not both"),
+    (["resend", "abc-1234-7"], "abc-1234-7: not a message refused or given up in {db} "
+                               "(`infusion-console network undelivered` lists them; one "
+                               "delivered since is not listed)"),
+    (["resend", "--all", "--wait", "0"], "--wait 0: give a number of seconds above 0"),
+])
+def test_a_resend_that_cannot_be_done_says_why_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str) -> None:
+    db = tmp_path / "log.sqlite3"
+    Chair(db, NetworkConfig()).close()   # a log with a session, nothing sent
+    code, out, err = run(capsys, *argv, "--db", db)
+    assert code == 2 and out == ""
+    assert err.startswith("infusion-console network resend: ") and err.count("\n") == 1
+    assert said.format(db=db) in err
+
+
+def test_without_a_log_the_commands_name_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("undelivered", "resend"):
+        code, out, err = run(capsys, command, *(["--all"] if command == "resend" else []),
+                             "--db", tmp_path / "none.sqlite3")
+        assert (code, out) == (2, "")
+        assert err == (f"infusion-console network {command}: no session log at "
+                       f"{tmp_path / 'none.sqlite3'}: give the chair's log with --db\n")
+        assert not (tmp_path / "none.sqlite3").exists()
