@@ -107,12 +107,17 @@ def test_an_unplugged_monitor_and_soft_tones_are_read_on_the_card_and_its_values
     assert not any(stale_bg in value.styleSheet() for value in quiet.values.values())
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_banner_toolbar_and_status_line_fit(qtbot, size):
+def busy_window(qtbot, size):
+    """A busy clinic's window at `size`, one garbled status among its messages."""
     central = Central(MemoryLog())
     busy_clinic(central)
     central.board.receive("infusion/chair/chair-1/status", b"garbage", central.now())
-    window = window_for(qtbot, central, size)
+    return central, window_for(qtbot, central, size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_banner_toolbar_and_status_line_fit(qtbot, size):
+    central, window = busy_window(qtbot, size)
 
     for label in (window.bus_label, window.ignored, window.banner.text):
         hint = label.sizeHint()
@@ -149,10 +154,7 @@ LONG_BUS_LINES = [
 def test_the_status_line_keeps_the_state_and_counts_in_sight_and_all_in_its_tooltip(qtbot, size):
     # The clinic IT audit: the broker's long sentence came first, and the line was cut before
     # the messages waiting and UNENCRYPTED, at 1366x768 and at 1920x1080.
-    central = Central(MemoryLog())
-    busy_clinic(central)
-    central.board.receive("infusion/chair/chair-1/status", b"garbage", central.now())
-    window = window_for(qtbot, central, size)
+    central, window = busy_window(qtbot, size)
     label = window.bus_label
     for status, in_clear, in_sight in LONG_BUS_LINES:
         connected, text = bus_line(status, in_clear)
