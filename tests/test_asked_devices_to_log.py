@@ -213,6 +213,11 @@ def test_a_mindray_bedside_monitor_on_its_tcp_port_is_subscribed_and_streams_int
             "SELECT DISTINCT metric FROM observations")} >= {"heart_rate", "pulse_rate", "spo2",
                                                                "resp_rate", "bp_systolic"},
             30, "HR, PR, SpO2, RR and an NIBP from the bedside monitor")
+        # Every periodic message is logged: its MSH-10 is "204" each time, and every one after
+        # the first had been taken for a resend and not logged (the QA audit).
+        chair.pump_until(lambda: chair.sql("SELECT count(*) FROM observations WHERE metric = "
+                                           "'heart_rate'")[0][0] >= 5, 30, "five heart rates")
+        assert chair.sql("SELECT count(*) FROM events WHERE kind = 'device_resent'") == [(0,)]
         assert chair.states()[:2] == ["connecting", "connected"]
         # The first write (two queries and an echo), the re-sent queries, then echoes.
         assert chair.conn.stats.requests_written >= 3

@@ -256,8 +256,9 @@ class _State:
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
     monitor_source: str | None = None   # the device whose readings the session takes now
     # The ids (HL7 MSH-10) of the device messages this run logged, by (source, id), the newest
-    # LOGGED_MESSAGES: a resend is known by its id (`SessionEngine._resent`).
-    logged_messages: OrderedDict[tuple[str, str], None] = field(default_factory=OrderedDict)
+    # LOGGED_MESSAGES, each with what it carried: a resend is known by its id and its content
+    # (`SessionEngine._split_resent`).
+    logged_messages: OrderedDict[tuple[str, str], Carried] = field(default_factory=OrderedDict)
     id_sources: set[str] = field(default_factory=set)   # devices this run logged an id of
     discharged: bool = False
     ended_at: datetime | None = None   # wall time of the discharge (ended sessions only)
@@ -673,11 +674,7 @@ class SessionEngine:
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
         # The messages of a read that are logged already (known by their ids) are kept once.
-        fresh: list[Reading] = []
-        resent: list[Reading] = []
-        for reading in readings:
-            (resent if self._message_logged(reading) else fresh).append(reading)
-        readings = fresh
+        readings, resent = self._split_resent(readings)
         # A message with drops or doubts is never taken for a resend: they are logged, and a
         # decoder failure raises its alarm (a resend of it is answered as the first was).
         if not held_again and not dropped and not warnings and (
@@ -711,23 +708,41 @@ class SessionEngine:
         self._note_messages(readings)
         return step.saved and not held_again
 
-    def _resent(self, readings: Sequence[Reading]) -> bool:
-        """The monitor sent the message again (its answer was lost).
+    def _split_resent(self, readings: Sequence[Reading]) -> tuple[list[Reading], list[Reading]]:
+        """(new readings, readings of messages already logged): the monitor sent a message
+        again (its answer was lost).
 
-        Known by its id (HL7 MSH-10: a resend keeps it) once this run has logged a message of
-        that device with one: a resend of any message of the last LOGGED_MESSAGES, not only the
-        last (a resend after eight newer messages had been logged again, its SpO2 97 ending a
-        high SpO2 86 alarm); and a new message is new whatever its values (a monitor stamping to
-        the minute sent 40 messages of steady values: 39 were taken for resends and not logged,
-        and no RR for 20 s raised a false high alarm). Otherwise (a format without ids, or the
-        first message after a restart, whose ids this run never saw): every reading of the
-        message is its stream's last logged one, value and measured time alike. One new value
-        among them makes it a new message (a monitor re-reports an unchanged slow value with its
-        old time; each is kept). An NIBP the monitor repeats in every message with its own time
-        tells nothing (it is dropped as a repeat anyway): a message of repeated NIBP alone is no
-        resend."""
+        Known by its id (HL7 MSH-10: a resend keeps it) and what it carries, once this run has
+        logged a message of that device with one: a resend of any message of the last
+        LOGGED_MESSAGES, not only the last (a resend after eight newer messages had been logged
+        again, its SpO2 97 ending a high SpO2 86 alarm). A message with a logged id that carries
+        other values or times is new: a monitor restarted numbers its messages from 1 again, and
+        one whose MSH-10 names the kind of message (a Mindray bedside's "204" every second) has
+        one id for all (the QA audit: every message after the first was answered AA and not
+        logged, SpO2 87 and RR 6 never alarmed)."""
+        carried = _carried(readings)
+        fresh: list[Reading] = []
+        resent: list[Reading] = []
+        for reading in readings:
+            key = (reading.source, reading.message)
+            logged = self._state.logged_messages.get(key) if reading.message else None
+            (resent if logged is not None and logged == carried.get(key) else fresh).append(
+                reading)
+        return fresh, resent
+
+    def _resent(self, readings: Sequence[Reading]) -> bool:
+        """The monitor sent the message again (its answer was lost): by its id and content
+        (`_split_resent`: `readings` are those not resent by it), and a new message is new
+        whatever its values (a monitor stamping to the minute sent 40 messages of steady values:
+        39 were taken for resends and not logged, and no RR for 20 s raised a false high alarm).
+        Otherwise (a format without ids, or the first message after a restart, whose ids this
+        run never saw): every reading of the message is its stream's last logged one, value and
+        measured time alike. One new value among them makes it a new message (a monitor
+        re-reports an unchanged slow value with its old time; each is kept). An NIBP the monitor
+        repeats in every message with its own time tells nothing (it is dropped as a repeat
+        anyway): a message of repeated NIBP alone is no resend."""
         if readings and all(r.message and r.source in self._state.id_sources for r in readings):
-            return all(self._message_logged(r) for r in readings)
+            return False
         told = [r for r in readings if not self._known_nibp(r)]
         return bool(told) and all(
             r.measured_at is not None and r.source != MANUAL
@@ -740,14 +755,10 @@ class SessionEngine:
             "message": "The monitor sent a message again whose values are already logged (its "
                        "answer was lost): kept once"})
 
-    def _message_logged(self, reading: Reading) -> bool:
-        return bool(reading.message) and (reading.source, reading.message) in \
-            self._state.logged_messages
-
     def _note_messages(self, readings: Sequence[Reading]) -> None:
         logged = self._state.logged_messages
-        for key in {(r.source, r.message) for r in readings if r.message and r.source != MANUAL}:
-            logged[key] = None
+        for key, carried in _carried(readings).items():
+            logged[key] = carried
             logged.move_to_end(key)
             self._state.id_sources.add(key[0])
         while len(logged) > LOGGED_MESSAGES:
@@ -1861,6 +1872,20 @@ _LOST_REASONS = (
     ("unexpected error", "reading it failed"),
     ("reader failed", "reading it failed"),
 )
+
+
+# What one device message carried: each reading's vital, channel, value and measured time.
+Carried = frozenset[tuple[str, str, float, datetime | None]]
+
+
+def _carried(readings: Sequence[Reading]) -> dict[tuple[str, str], Carried]:
+    """What each device message among `readings` carried, by (source, message id)."""
+    found: dict[tuple[str, str], set[tuple[str, str, float, datetime | None]]] = {}
+    for r in readings:
+        if r.message and r.source != MANUAL:
+            found.setdefault((r.source, r.message), set()).add(
+                (r.metric, r.channel, r.value, r.measured_at))
+    return {key: frozenset(items) for key, items in found.items()}
 
 
 def _nibp_key(reading: Reading) -> tuple[str, str, str, float, str] | None:

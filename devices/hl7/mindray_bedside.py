@@ -74,7 +74,7 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone, tzinfo
 
 from devices.framing import (
@@ -294,8 +294,12 @@ class MindrayBedsideDecoder(AskingHL7Stream):
                                           "ORU^R01 on this link"))
             return
         if kind in (KIND_VALUES, KIND_NIBP):
-            result.extend(read_observations(message, message.segments, received_at,
-                                                  self._unplaced))
+            read = read_observations(message, message.segments, received_at, self._unplaced)
+            # MSH-10 names the kind here ("204" every second), not the message, and nothing on
+            # this link is acknowledged, so nothing is resent: the readings carry no message id
+            # (the QA audit: every 204 after the first was taken for a resend and not logged).
+            read.readings = [replace(r, message="") for r in read.readings]
+            result.extend(read)
             result.frames += 1
             if kind == KIND_VALUES:
                 self._values_heard = True

@@ -243,3 +243,28 @@ def test_while_the_log_refuses_writes_messages_are_told_apart_by_their_ids():
     assert s.engine.ingest_message(sent("M2"), s.now()) is True           # on disk now: AA
     assert stored(s, "resp_rate") == [14, 14, 14]
     assert len(s.recorder.events("device_resent")) == 2
+
+
+def test_a_logged_id_carrying_new_values_is_a_new_message_and_alarms():
+    """The QA audit: a monitor restarted numbers its messages from 1 again, and one whose MSH-10
+    names the kind of message (a Mindray bedside's "204") has one id for all. A message with a
+    logged id and new values was answered AA and not logged: SpO2 84 never alarmed."""
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    assert s.engine.ingest_message(with_id(message(s, {"spo2": 97, "resp_rate": 14}), "QA1"),
+                                   s.now())
+    for value in (96, 84):
+        s.engine.tick(s.clock.advance(1))
+        assert s.engine.ingest_message(with_id(message(s, {"spo2": value, "resp_rate": 14}),
+                                               "QA1"), s.now())
+    assert stored(s, "spo2") == [97, 96, 84] and len(stored(s, "resp_rate")) == 3
+    assert s.recorder.events("device_resent") == []
+    assert [(o.condition, o.priority.label) for o in s.engine.alarms()] == [("spo2_low", "high")]
+    # The same message again, every value and time as logged: a resend, kept once.
+    last = [Reading(r.metric, r.value, r.unit, r.measured_at, s.now().wall, r.source,
+                    message="QA1") for r in message(s, {"spo2": 84, "resp_rate": 14})]
+    s.engine.tick(s.clock.advance(1))
+    assert s.engine.ingest_message(last, s.now())
+    assert stored(s, "spo2") == [97, 96, 84]
+    assert len(s.recorder.events("device_resent")) == 1
