@@ -230,6 +230,23 @@ class _Label(QtWidgets.QGraphicsRectItem):
         return float(self.rect().height())
 
 
+class LimitLine(pg.InfiniteLine):  # type: ignore[misc]  # pyqtgraph is untyped (Any)
+    """An alarm limit's line that never raises into Qt while its plot is torn down.
+
+    Qt may ask a line for its bounds after its ViewBox was deleted (a closed window's items
+    destroyed in Qt's order, or Python's collector freeing a plot): pyqtgraph's boundingRect then
+    raises RuntimeError inside Qt's call, and the process died of a segmentation fault (CI, Python
+    3.13, PySide6 6.12; a known pyqtgraph hazard, pyqtgraph issue 1628). A process that draws the
+    alarm area must not die of it: the line has no bounds then.
+    """
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 - Qt's name
+        try:
+            return QtCore.QRectF(super().boundingRect())
+        except RuntimeError:   # "Internal C++ object (ViewBox) already deleted"
+            return QtCore.QRectF()
+
+
 @dataclass
 class _Threshold:
     """One dashed limit line; a baseline-relative one waits hidden for its baseline."""
@@ -720,8 +737,8 @@ class TrendPlot(QtWidgets.QWidget):
         index = self._panel_of[rule.metric]
         pen = pg.mkPen(PRIORITY_COLOURS[rule.priority], width=1,
                        style=QtCore.Qt.PenStyle.DashLine)
-        line = pg.InfiniteLine(pos=value if value is not None else 0.0, angle=0, pen=pen,
-                               movable=False)
+        line = LimitLine(pos=value if value is not None else 0.0, angle=0, pen=pen,
+                         movable=False)
         line.setVisible(value is not None)
         self.panels[index].plot.addItem(line, ignoreBounds=True)
         return _Threshold(rule.metric, index, rule, sign, line, value)
