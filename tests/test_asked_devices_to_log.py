@@ -151,6 +151,30 @@ def test_a_polled_monitor_that_stops_answering_raises_no_data_and_clears_when_it
         chair.close(device)
 
 
+def test_a_polled_monitor_reports_one_cuff_measurement_once_however_often_it_is_polled(
+        tmp_path: Path) -> None:
+    # The QA audit: the simulated monitor stamped a cuff measurement anew at every poll (its
+    # clock worked out again from each poll's time), so one BP was logged at each poll.
+    scenario = load_scenario(quiet_monitor(tmp_path, silent_at_s=500, silent_for_s=10))
+    device = answer_in_thread(scenario, "philips-efficia", speed=10)   # start: now, as infusion-sim
+    profile = Profile(name="efficia", model="Philips Efficia CM", format="hl7-polled",
+                      poll=Poll(period_seconds=0.5, query="philips-efficia"))
+    chair = Chair(tmp_path, device.port_path, profile)
+
+    def measured() -> list[str]:
+        return [t for (t,) in chair.sql("SELECT measured_at FROM observations WHERE metric = "
+                                        "'bp_systolic' ORDER BY id")]
+    try:
+        chair.start()
+        chair.pump_until(lambda: len(set(t[:16] for t in measured())) >= 2, 20,
+                         "two cuff measurements a scenario-minute apart")
+        assert chair.engine is not None and device.questions >= 10   # polled many times each
+        times = measured()
+        assert len(times) == len(set(times)) == len({t[:16] for t in times}), times
+    finally:
+        chair.close(device)
+
+
 def intellivue_session(tmp_path: Path, lan: bool) -> None:
     """A hypertensive surge played by a simulated IntelliVue that the console associates with
     and polls (LAN: a real loopback UDP port; serial: a real pty), into the log."""

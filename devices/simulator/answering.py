@@ -45,7 +45,7 @@ class Responder(Protocol):
     def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]: ...
 
 
-def new_responder(fmt: str, bed: str = "") -> Responder:
+def new_responder(fmt: str, bed: str = "", start: datetime | None = None) -> Responder:
     """The responder for one of `ANSWERING_FORMATS`.
 
     Raises:
@@ -54,7 +54,7 @@ def new_responder(fmt: str, bed: str = "") -> Responder:
     if fmt in ("intellivue", "intellivue-lan"):
         return _IntelliVue(lan=fmt == "intellivue-lan")
     if fmt in ("philips-efficia", "draeger-gateway", "mindray-gateway"):
-        return _Polled(fmt, bed)
+        return _Polled(fmt, bed, start)
     if fmt == "mindray-bedside":
         from devices.simulator.mindray_bedside_monitor import MindrayBedsideMonitor
 
@@ -79,15 +79,23 @@ class _IntelliVue:
 
 
 class _Polled:
-    """A polled HL7 monitor or gateway; its NIBP times count from the scenario's start."""
+    """A polled HL7 monitor or gateway; its NIBP times count from the scenario's start.
 
-    def __init__(self, flavour: str, bed: str) -> None:
+    `start`: the device clock at the scenario's start. Without it, it is taken from the first
+    poll and kept: worked out at each poll (the poll's time less its sample's whole second) it
+    moved by the fraction of a second, and one cuff measurement was reported with a new time at
+    every poll, logged up to 60 times (the QA audit)."""
+
+    def __init__(self, flavour: str, bed: str, start: datetime | None = None) -> None:
         from devices.simulator.polled_monitor import PolledMonitor
 
         self._monitor = PolledMonitor(flavour, bed=bed)
+        self._start = start
 
     def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]:
-        out = self._monitor.on_bytes(data, sample, at, at - timedelta(seconds=sample.t))
+        if self._start is None:
+            self._start = at - timedelta(seconds=sample.t)
+        out = self._monitor.on_bytes(data, sample, at, self._start)
         return [out] if out else []
 
 
@@ -257,14 +265,14 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
     if speed <= 0:
         raise ValueError(f"speed must be > 0, got {speed:g}")
     chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
-    responder = new_responder(fmt, bed)
+    t0_wall = start or datetime.now(UTC).replace(microsecond=0)
+    responder = new_responder(fmt, bed, t0_wall)
     port: _Port = (_UdpPort() if fmt == "intellivue-lan" else
                    _TcpPort() if fmt == "mindray-bedside" else _PtyPort())
     body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
     duration_s = chosen.duration_minutes * 60
     samples = list(body.samples(duration_s))
     silences = [(s.at_s, s.at_s + s.seconds) for s in chosen.steps if s.action == "disconnect"]
-    t0_wall = start or datetime.now(UTC).replace(microsecond=0)
     handle = AnsweringHandle(port.path)
 
     def run() -> None:

@@ -31,6 +31,7 @@ the same bytes for the same scenario, format, seed and start time.
 
 from __future__ import annotations
 
+import math
 import random
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -216,6 +217,8 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"{where}{key}", f"must be a number, got {value!r}")
         v = float(value)
+        if not math.isfinite(v):   # nan passed every bound: a traceback, a hang, a silent step
+            raise self.fail(f"{where}{key}", f"must be a finite number, got {value!r}")
         if low is not None and (v <= low if strict_low else v < low):
             sign = ">" if strict_low else ">="
             raise self.fail(f"{where}{key}", f"must be {sign} {low:g}, got {v:g}")

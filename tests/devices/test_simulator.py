@@ -245,6 +245,12 @@ alarms = ["heart_rate_high"]
         ('action = "ramp"', 'action = "explode"', "steps[0].action", "unknown action 'explode'; allowed: ramp"),
         ("to = 120", "to = 900", "steps[0].to", "must be <= 300, got 900"),
         ("to = 120", 'to = "fast"', "steps[0].to", "must be a number, got 'fast'"),
+        # nan passed every bound (the QA audit): a traceback, a hang, a step that never came.
+        ("to = 120", "to = nan", "steps[0].to", "must be a finite number, got nan"),
+        ("duration_minutes = 40", "duration_minutes = nan", "duration_minutes",
+         "must be a finite number, got nan"),
+        ("at_minute = 1", "at_minute = nan", "steps[0].at_minute",
+         "must be a finite number, got nan"),
         ('description = "d"', 'descripton = "d"', "descripton", "unknown key; allowed: name, description"),
         ("duration_minutes = 40", "duration_minutes = 0", "duration_minutes", "must be > 0, got 0"),
         ('alarms = ["heart_rate_high"]', 'alarms = ["hr_high"]', "expect.alarms[0]",
