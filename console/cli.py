@@ -272,7 +272,7 @@ def gui_parser() -> argparse.ArgumentParser:
                         help="confirm on purpose a placeholder-looking --patient or an unusual "
                              "--weight (outside 30-250 kg), as the start screen's tick boxes do "
                              "(repeatable)")
-    parser.add_argument("--scenario", default="normal", help="simulator scenario for --demo")
+    parser.add_argument("--scenario", help="simulator scenario for --demo (default: normal)")
     parser.add_argument("--kiosk", action="store_true",
                         help="a dedicated station: the window takes the whole screen, no frame")
     parser.add_argument("--resume", type=int, default=None, metavar="SESSION",

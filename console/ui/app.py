@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from devices.simulator import SimulatorHandle
 
 DEMO_PROTOCOL = "iv-ketamine"
+DEMO_SCENARIO = "normal"   # the demo's simulated patient unless --scenario names another
 SESSION_BUSY_TIMEOUT_MS = 250
 """A running session's writes wait this long for another program's lock, then the engine holds
 them in memory (R5) and retries: a locked log must not freeze the screen."""
@@ -173,6 +174,10 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     """Open the log and the session the options ask for; return the window (not yet shown)."""
     secret = _command_line_secret(args)   # before any file is opened (terminal.preread says why)
     db_path = args.db or default_db_path()
+    if args.scenario is not None and not args.demo and getattr(args, "resume", None) is None:
+        # It was ignored: the session started with no monitor and nothing said (the QA audit).
+        raise StartError(f"--scenario {args.scenario}: a scenario plays the demo's simulated "
+                         "monitor; add --demo (a session with a real monitor gives --device)")
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
     log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
@@ -197,7 +202,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         _resume_by_id(window, log, args, cleanups)
         return window
     if args.demo:
-        demo = _start_demo_device(args.scenario, cleanups)
+        demo = _start_demo_device(args.scenario or DEMO_SCENARIO, cleanups)
         protocol = _protocol(loaded, args.protocol or DEMO_PROTOCOL)
 
         def make_demo(recorder: Recorder) -> SessionEngine:
@@ -385,7 +390,7 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     monitor, _ = _monitor(args)
     device: tuple[str, str] | None = (args.device, monitor or "hl7") if args.device else None
     if device is None and row.demo:   # the demo's simulated monitor lived in the old process
-        demo = _start_demo_device(args.scenario, cleanups)
+        demo = _start_demo_device(args.scenario or DEMO_SCENARIO, cleanups)
         _resume(window, row, (demo.port_path, "hl7"), f"--resume {args.resume}: ",
                 actor=args.nurse or ENGINE, on_connecting=demo.go)
         return

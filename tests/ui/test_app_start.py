@@ -329,6 +329,17 @@ def test_demo_session_is_marked_and_fed_by_the_simulated_device(started, tmp_pat
         assert conn.execute("SELECT demo, patient_id FROM sessions").fetchall() == [(1, "DEMO-0001")]
 
 
+def test_a_scenario_without_the_demo_is_refused_not_ignored(started, tmp_path):
+    # The QA audit: `--scenario tachypnea` alone started a session with no monitor, unsaid.
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, "--scenario", "tachypnea", "--protocol", "iv-ketamine",
+                        "--patient", "MRN-1", "--weight", "70", "--nurse", "N"))
+    assert str(refused.value) == ("--scenario tachypnea: a scenario plays the demo's simulated "
+                                  "monitor; add --demo (a session with a real monitor gives "
+                                  "--device)")
+    assert not (tmp_path / "log.sqlite3").exists()   # refused before anything was written
+
+
 def test_unknown_demo_scenario_lists_the_built_in_ones(started, tmp_path):
     with pytest.raises(StartError) as refused:
         started(options(tmp_path, "--demo", "--scenario", "nope"))
