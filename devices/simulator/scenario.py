@@ -179,6 +179,9 @@ def parse_scenario(text: str, source: str) -> Scenario:
     return _Validator(source).scenario(data)
 
 
+BASELINE_SPO2_LOW = 50   # a scenario starts from a patient fit for sedation; steps may go lower
+
+
 class _Validator:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -253,6 +256,15 @@ class _Validator:
             self.metric_name(key, f"baseline.{key}")
             low, high = METRICS[key].hard
             out[key] = self.number(table, key, "baseline.", low=low, high=high)
+        # Values no patient has were played without a word (the QA audit): 80/120 came out as
+        # about 79/70, and SpO2 0.97 (a fraction) as 0-2 %.
+        systolic, diastolic = out.get("bp_systolic"), out.get("bp_diastolic")
+        if systolic is not None and diastolic is not None and diastolic >= systolic:
+            raise self.fail("baseline.bp_diastolic", f"must be below bp_systolic "
+                            f"({systolic:g}), got {diastolic:g}")
+        if out.get("spo2", BASELINE_SPO2_LOW) < BASELINE_SPO2_LOW:
+            raise self.fail("baseline.spo2", f"a percentage of at least {BASELINE_SPO2_LOW} "
+                            f"at the start (97, not 0.97), got {out['spo2']:g}")
         return out
 
     def metric_name(self, name: Any, key: str) -> str:

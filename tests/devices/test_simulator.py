@@ -272,6 +272,23 @@ def test_scenario_errors_name_the_file_the_key_and_the_reason(
     assert str(err.value).startswith(f"{path}: {key}: ")
 
 
+@pytest.mark.parametrize(("baseline", "key", "reason"), [
+    ("bp_systolic = 80\nbp_diastolic = 120", "baseline.bp_diastolic",
+     "must be below bp_systolic (80), got 120"),
+    ("spo2 = 0.97", "baseline.spo2", "a percentage of at least 50 at the start (97, not 0.97), "
+                                     "got 0.97"),
+])
+def test_a_baseline_no_patient_has_is_refused(tmp_path: Path, baseline: str, key: str,
+                                              reason: str) -> None:
+    # The QA audit: 80/120 played as about 79/70, SpO2 0.97 as 0-2 %, without a word.
+    path = tmp_path / "bad.toml"
+    path.write_text(GOOD.replace("[expect]", f"[baseline]\n{baseline}\n\n[expect]"),
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert (err.value.key, err.value.reason) == (key, reason)
+
+
 def test_a_good_scenario_file_loads_with_defaults(tmp_path: Path) -> None:
     path = tmp_path / "good.toml"
     path.write_text(GOOD, encoding="utf-8")
