@@ -21,7 +21,8 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
   failures are sent again only on request (`infusion-console network resend`, resend.py: an AR
   means "do not send this again" to an engine); the broker's go again at the console's next
   start as well, and refused again they are the bus's technical alarm again (the central
-  station still lacks them: a network failure is an alarm). The senders report on their own threads into a queue; `pump()`, on the GUI thread,
+  station still lacks them: a network failure is an alarm); one delivered by `network resend`
+  beside the running console ends its part of that alarm within REFUSALS_CHECK_S. The senders report on their own threads into a queue; `pump()`, on the GUI thread,
   writes them as `deliveries` rows (never an update), all that came since the last pump in one
   transaction. Only the first delivery since the last pump wakes the app (a pump, with its
   synced commit, for every PUBACK cost the bedside more than the messages themselves, P12); a
@@ -81,6 +82,9 @@ UNCONFIRMED_LOW_S = 10.0
 HAND_OFF_GAP_S = 0.005
 UNCONFIRMED_MEDIUM_S = 60.0
 CENTRAL_CONFIRM_S = 10.0
+# How often a running console looks in its log for refused messages delivered by `network
+# resend`: one small query, only while the broker has refused something.
+REFUSALS_CHECK_S = 5.0
 
 # The engine sender's states as the status line says them (BACKING_OFF is said with its wait).
 _SENDER_WORDS = {
@@ -159,10 +163,13 @@ class NetworkLink:
         self._demo: dict[int, bool] = {}
         # GUI-thread state:
         self._bus_waiting: dict[int, float] = {}      # outbox id -> mono handed to the bus
-        # When the first message the broker refused was handed over: the bus's wait still
-        # counts from it, as it did while a refused message stayed among the waiting (a chair
-        # whose every message is refused has its alarm at 10 s and medium at 60 s).
-        self._bus_refused_since: float | None = None
+        # Messages the broker refused, outbox id -> mono handed over: the bus's wait still
+        # counts from the oldest, as it did while a refused message stayed among the waiting (a
+        # chair whose every message is refused has its alarm at 10 s and medium at 60 s), until
+        # each is delivered: by `network resend` beside this console (`_resent_elsewhere`), or
+        # at the next start.
+        self._refused_by_broker: dict[int, float] = {}
+        self._refusals_checked = float("-inf")   # mono of the last look for their deliveries
         self._engine_waiting: dict[str, tuple[int, float]] = {}   # control id -> (outbox id, mono)
         self._last_confirmed = {BUS: clock.now().mono, ENGINE: clock.now().mono}
         self._unwritten: list[Delivery] = []
@@ -433,6 +440,7 @@ class NetworkLink:
         commands = self._drain()
         self._write_deliveries()
         now = self._clock.now().mono
+        self._resent_elsewhere(now)
         # (priority, the banner's words, the detail with figures): the banner stays the same
         # while a problem lasts, so the log has one row per change, not one per second.
         parts: list[tuple[Priority, str, str]] = []
@@ -521,7 +529,7 @@ class NetworkLink:
         status = self._bus_status or self.bus.status()
         starts = [t for t in (status.oldest_unconfirmed_mono,
                               min(self._bus_waiting.values(), default=None),
-                              self._bus_refused_since) if t is not None]
+                              min(self._refused_by_broker.values(), default=None)) if t is not None]
         if status.state is not BusState.CONNECTED:
             starts.append(status.since_mono)
         if not starts:
@@ -595,10 +603,23 @@ class NetworkLink:
         handed = self._bus_waiting.pop(outbox_id, None)
         if handed is None:
             return
-        if self._bus_refused_since is None or handed < self._bus_refused_since:
-            self._bus_refused_since = handed
+        self._refused_by_broker[outbox_id] = handed
         self._unwritten.append(Delivery(outbox_id, BUS, FAILED, at.wall,
                                         f"refused by the broker: {reason}"[:300]))
+
+    def _resent_elsewhere(self, now: float) -> None:
+        """Forget the broker's refusals that were delivered since (IT fixed the ACL and ran
+        `network resend`, another process writing to this log): the bus's alarm for them ends
+        within REFUSALS_CHECK_S instead of standing until the next start."""
+        if not self._refused_by_broker or now - self._refusals_checked < REFUSALS_CHECK_S:
+            return
+        self._refusals_checked = now
+        try:
+            delivered = self._log.delivered_among(BUS, self._refused_by_broker)
+        except LogError:
+            return   # looked for again at the next check; the log's own alarm tells the nurse
+        for outbox_id in delivered:
+            del self._refused_by_broker[outbox_id]
 
     def _read_message(self, topic: str, payload: bytes) -> Command | None:
         obj = topics.decode(payload)

@@ -23,7 +23,7 @@ import math
 import os
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -910,6 +910,21 @@ class EventLog:
             "SELECT max(at) FROM deliveries WHERE destination = ? AND outcome = ?",
             [destination, DELIVERED]).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
+
+    @_classified
+    def delivered_among(self, destination: str, outbox_ids: Iterable[int]) -> set[int]:
+        """Those of `outbox_ids` that `destination` has confirmed (a delivery row written by
+        this process or another: `network resend` beside a running console)."""
+        wanted = sorted(set(outbox_ids))
+        found: set[int] = set()
+        for start in range(0, len(wanted), 500):   # under SQLite's bound on parameters
+            chunk = wanted[start:start + 500]
+            rows = self.conn.execute(
+                "SELECT DISTINCT outbox_id FROM deliveries WHERE destination = ? AND outcome = ? "
+                f"AND outbox_id IN ({', '.join('?' * len(chunk))})",
+                [destination, DELIVERED, *chunk]).fetchall()
+            found.update(int(r[0]) for r in rows)
+        return found
 
     @_classified
     def undelivered(self, destination: str, failed_too: bool = False) -> list[OutboxRow]:

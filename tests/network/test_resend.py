@@ -125,6 +125,9 @@ def test_a_message_the_broker_refused_is_resent_on_request_beside_the_running_co
     shown = bus._on_status
     bus._on_status = lambda status: (states.append(status.state.name), shown and shown(status))
     try:
+        running.clock.advance(11)
+        running.pump()
+        assert running.network_alarm() == ("low", "Clinic bus not confirming delivery")
         code, out, _ = run(capsys, "undelivered", "--db", db)
         assert code == 0
         [row] = [line for line in out.splitlines() if line.startswith(refused)]
@@ -141,6 +144,11 @@ def test_a_message_the_broker_refused_is_resent_on_request_beside_the_running_co
         # Its own client id: the console kept its connection all along.
         assert "DISCONNECTED" not in states and bus.status().state.name == "CONNECTED"
         assert [o for o, _ in deliveries(db, "bus")[refused]] == ["failed", "delivered"]
+        # The running console sees the delivery in its log: the central station has the
+        # message, and the bus's alarm for it ends without a restart.
+        running.clock.advance(5)
+        running.pump()
+        assert running.network_alarm() is None
     finally:
         running.close()
     assert cli.main(["verify", "--db", str(db)]) == cli.VERIFY_OK

@@ -182,6 +182,21 @@ def test_undelivered_rows_come_back_in_order_until_each_destination_confirms(log
     assert log.verify().ok
 
 
+def test_deliveries_are_found_among_a_long_list_of_refused_messages(log: EventLog) -> None:
+    # A chair whose every message the broker refused for hours: 1,200 refused rows, two of them
+    # delivered since by `network resend` (past SQLite's bound on one query's parameters).
+    session = _session(log)
+    queued, _ = _attach(log, OneMessagePerObservation())
+    log.write([_obs(session, 60 + v % 100) for v in range(1200)])
+    ids = [row.id for row in queued]
+    log.record_deliveries([Delivery(i, BUS, FAILED, T0, "refused") for i in ids])
+    log.record_deliveries([Delivery(ids[3], BUS, DELIVERED, T0),
+                           Delivery(ids[1100], BUS, DELIVERED, T0),
+                           Delivery(ids[7], ENGINE, DELIVERED, T0)])
+    assert log.delivered_among(BUS, ids) == {ids[3], ids[1100]}
+    assert log.delivered_among(BUS, []) == set()
+
+
 
 _SYNCS = """
 import os, sys
