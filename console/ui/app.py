@@ -424,11 +424,14 @@ def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> Sim
     # Imported here: only a demo needs the simulator (P7: a clinical start does not load it).
     from devices.simulator import ScenarioError, builtin_names, start_in_thread
 
+    if scenario not in builtin_names():
+        raise StartError(f"--scenario {scenario}: not a built-in scenario; built-in scenarios: "
+                         f"{', '.join(builtin_names())}")
     try:
         handle = start_in_thread(scenario, "hl7", 1.0, seed=1, autostart=False)
     except (ScenarioError, KeyError, ValueError) as exc:
-        raise StartError(f"cannot start the demo device with scenario {scenario!r}: {exc}; "
-                         f"built-in scenarios: {', '.join(builtin_names())}") from None
+        raise StartError(f"cannot start the demo device with scenario {scenario!r}: "
+                         f"{exc}") from None
     cleanups.append(lambda: None if handle.stop() else None)   # stop() says whether it ended
     return handle
 
