@@ -37,7 +37,7 @@ from datetime import datetime
 from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
 from devices.reading import AGE_UNKNOWN, Reading
-from devices.stream import DecodeResult, Dropped, outside_hard_range
+from devices.stream import NOT_MONITORED, DecodeResult, Dropped, outside_hard_range
 
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
 # Label -> ((field index, metric, unit), ...). SPO2's pulse is parsed from its `PR=` field.
@@ -112,7 +112,7 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
             result.dropped.append(Dropped("bad-frame", f"record {record[:40]!r} is not LABEL=..."))
             continue
         if label in _NOT_SHOWN:
-            result.dropped.append(Dropped("not-monitored", f"{label}: {_NOT_SHOWN[label]} is not "
+            result.dropped.append(Dropped(NOT_MONITORED, f"{label}: {_NOT_SHOWN[label]} is not "
                                           "a vital this console shows"))
             continue
         layout = _LAYOUT.get(label)

@@ -38,6 +38,10 @@ OUT_OF_HARD_RANGE = "out-of-hard-range"
 """The `Dropped` reason of a value outside what the vital can be (SpO2 150 %): the console raises
 a technical alarm for it, not only a count."""
 
+NOT_MONITORED = "not-monitored"
+"""The `Dropped` reason of a value of a vital this console does not show (an Ivy's temperature,
+EtCO2): known, understood, and not a reading of the session."""
+
 KEPT_NOTICES = frozenset({
     "name-mismatch", "path-mismatch", "bad-timestamp", "unknown-charset", "charset-mismatch",
 })

@@ -112,7 +112,7 @@ from console.session.schedule import DueInfo, Schedule, timed_names
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, metric
 from devices.reading import MANUAL, Reading
-from devices.stream import DECODER_ERROR, OUT_OF_HARD_RANGE
+from devices.stream import DECODER_ERROR, NOT_MONITORED, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
@@ -314,6 +314,8 @@ class SessionEngine:
         self.writes = HeldWrites(recorder)   # holds records in memory while the log cannot take them
         self.held_file = HeldFile()          # ... and copies them to a file as they are held
         self.spare_folders: list[Path] = [Path(tempfile.gettempdir())]
+        # What a monitor sends that this console does not show, already logged (`_said_before`).
+        self._not_monitored_said: set[tuple[str, tuple[tuple[str, int], ...], str]] = set()
         self.session_id = session_id
         self.patient = patient
         self.nurse = nurse
@@ -692,7 +694,7 @@ class SessionEngine:
             # heart rate of the same message too (`_ecg_heart_rate_current`).
             for reading in sorted(readings, key=lambda r: r.metric == "pulse_rate"):
                 step.records.extend(self._reading_records(reading, now, ENGINE, False))
-            if dropped or warnings:
+            if (dropped or warnings) and not self._said_before(device, dropped, warnings, example):
                 detail: dict[str, object] = {"device": device, "counts": dict(dropped or {}),
                                              "example": example[:200]}
                 if warnings:
@@ -707,6 +709,20 @@ class SessionEngine:
         # once), and so is one after they are written (AA).
         self._note_messages(readings)
         return step.saved and not held_again
+
+    def _said_before(self, device: str, dropped: Mapping[str, int] | None,
+                     warnings: Mapping[str, int] | None, example: str) -> bool:
+        """A monitor that sends a vital this console does not show (an Ivy's temperature, EtCO2)
+        sends it in every message: the first such message's count and words are logged, the
+        same again is not, this run (a row a second for hours said nothing new, and buried the
+        drops that matter in the record: the QA audit). Any other drop is logged every time."""
+        if warnings or not dropped or set(dropped) != {NOT_MONITORED}:
+            return False
+        said = (device, tuple(sorted(dropped.items())), example)
+        if said in self._not_monitored_said:
+            return True
+        self._not_monitored_said.add(said)
+        return False
 
     def _split_resent(self, readings: Sequence[Reading]) -> tuple[list[Reading], list[Reading]]:
         """(new readings, readings of messages already logged): the monitor sent a message

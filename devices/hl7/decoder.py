@@ -48,6 +48,7 @@ from devices.hl7.dialects import Dialect, DialectSet
 from devices.reading import AGE_UNKNOWN, STATION_ZONE, Reading
 from devices.stream import (
     DECODER_ERROR,
+    NOT_MONITORED,
     DecodeResult,
     Dropped,
     Reply,
@@ -657,7 +658,7 @@ class _Observations:
             if found.conflict:
                 # Said here, not as a name-mismatch notice: those are doubts about kept values.
                 why += f" (its name {found.name!r} belongs to {found.conflict}; the code is trusted)"
-            self._drop("not-monitored", where, f"{found.code}: {why}")
+            self._drop(NOT_MONITORED, where, f"{found.code}: {why}")
             return
         if found.conflict:
             self._drop("name-mismatch", where, f"name {found.name!r} belongs to "

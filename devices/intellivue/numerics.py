@@ -49,7 +49,7 @@ from devices.intellivue.codec import (
     read_attributes,
 )
 from devices.reading import AGE_UNKNOWN, STATION_ZONE, Reading
-from devices.stream import DecodeResult, Dropped, UnplacedNibp, outside_hard_range
+from devices.stream import NOT_MONITORED, DecodeResult, Dropped, UnplacedNibp, outside_hard_range
 
 FUTURE_TOLERANCE = timedelta(seconds=60)
 """A measured time this far after the receive time is a wrong clock, not a measurement."""
@@ -223,7 +223,7 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
                 _one(out.result, physio_id, state, unit, raw, at, measured_at, received_at,
                      source, obs.handle, flags)
     if unused:
-        out.result.dropped.append(Dropped("not-monitored", f"{where}: {len(unused)} value(s) of "
+        out.result.dropped.append(Dropped(NOT_MONITORED, f"{where}: {len(unused)} value(s) of "
                                           f"ids this console does not show: {', '.join(unused)}"))
     if problem:
         out.result.dropped.append(Dropped("malformed-message", f"{where}: {problem}; the rest of "

@@ -77,6 +77,35 @@ def test_an_nibp_with_no_measurement_yet_leaves_no_drop_in_the_log() -> None:
     assert [r.value for r in s.recorder.observations() if r.metric == "spo2"] == [97]
 
 
+def test_a_vital_the_console_does_not_show_is_logged_once_not_with_every_frame() -> None:
+    # An Ivy sends its temperature in every frame: the first frame's drop is logged with its
+    # words, the same again is not (a row a second buried the drops that matter); a new kind
+    # of drop, and any other reason, is logged each time.
+    from devices.ansar_b import decode_records
+
+    s = Session()
+
+    def frame(text: bytes) -> None:
+        now = s.clock.advance(1)
+        result = decode_records(text, now.wall)
+        event = DeviceEvent(EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono,
+                            readings=tuple(result.readings), dropped=tuple(result.dropped))
+        assert feed.apply(s.engine, event, now)
+
+    for _ in range(3):
+        frame(b"T1=1;368;\rSPO2=1;97;PR=72;\r")
+    frame(b"T1=1;368;\rT2=1;370;\rSPO2=1;96;PR=72;\r")
+    frame(b"T1=1;368;\rZZZ=1;\rSPO2=1;95;PR=72;\r")
+    frame(b"T1=1;368;\rZZZ=1;\rSPO2=1;95;PR=71;\r")
+    logged = [r.detail["counts"] for r in s.recorder.records
+              if isinstance(r, EventRecord) and r.kind == "device_dropped"]
+    assert logged == [{"not-monitored": 1}, {"not-monitored": 2},
+                      {"not-monitored": 1, "unknown-code": 1},
+                      {"not-monitored": 1, "unknown-code": 1}]
+    assert [r.value for r in s.recorder.observations() if r.metric == "spo2"] == [
+        97, 97, 97, 96, 95, 95]
+
+
 def test_a_message_the_decoder_fails_on_is_a_technical_alarm_not_only_a_count(monkeypatch) -> None:
     # A bug that breaks the decoder on one kind of message (here: a low SpO2 row) loses the very
     # value that alarms. Before, the monitor got AE, gave up after its resends, and the nurse saw
