@@ -17,7 +17,6 @@ cycle and duration) holds.
 from __future__ import annotations
 
 import logging
-import os
 import select
 import socket
 import threading
@@ -28,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from devices.simulator.physiology import Physiology, Sample
-from devices.simulator.player import POLL_SECONDS, PtySink
 from devices.simulator.scenario import Scenario, load_builtin
+from devices.simulator.sinks import POLL_SECONDS, PtySink
 
 log = logging.getLogger(__name__)
 
@@ -117,28 +116,10 @@ class _PtyPort:
         self.path = self._sink.path
 
     def receive(self, timeout: float) -> bytes:
-        master = self._sink._master
-        if master < 0:
-            time.sleep(timeout)
-            return b""
-        readable, _, _ = select.select([master], [], [], timeout)
-        if not readable:
-            return b""
-        try:
-            return os.read(master, 65536)
-        except (BlockingIOError, OSError):
-            return b""   # EIO: nobody has the port open yet
+        return self._sink.receive(timeout)
 
     def send(self, data: bytes) -> None:
-        master = self._sink._master
-        view = memoryview(data)
-        while view and master >= 0:
-            _, writable, _ = select.select([], [master], [], POLL_SECONDS)
-            if writable:
-                try:
-                    view = view[os.write(master, view[:4096]):]
-                except BlockingIOError:
-                    continue
+        self._sink.send(data)
 
     def close(self) -> None:
         self._sink.close()
@@ -249,7 +230,8 @@ class AnsweringHandle:
 def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue",
                      speed: float = 1.0, seed: int = 1, *, bed: str = "",
                      start: datetime | None = None,
-                     monotonic: Callable[[], float] = time.monotonic) -> AnsweringHandle:
+                     monotonic: Callable[[], float] = time.monotonic,
+                     duration_minutes: float | None = None) -> AnsweringHandle:
     """Run a device that answers queries or polls, with a scenario's values, in a thread.
 
     Args:
@@ -261,18 +243,22 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
         bed: the bed a gateway reports (Mindray: an IPv4 address); a second bed is added.
         start: the device clock at t = 0; default now (UTC, whole seconds).
         monotonic: the clock scenario time is read from.
+        duration_minutes: overrides the scenario's duration (steps after the end are skipped).
     """
     if speed <= 0:
         raise ValueError(f"speed must be > 0, got {speed:g}")
     chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
+    duration_s = (duration_minutes if duration_minutes is not None else chosen.duration_minutes) * 60
+    if duration_s <= 0:
+        raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
     t0_wall = start or datetime.now(UTC).replace(microsecond=0)
     responder = new_responder(fmt, bed, t0_wall)
     port: _Port = (_UdpPort() if fmt == "intellivue-lan" else
                    _TcpPort() if fmt == "mindray-bedside" else _PtyPort())
     body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
-    duration_s = chosen.duration_minutes * 60
     samples = list(body.samples(duration_s))
-    silences = [(s.at_s, s.at_s + s.seconds) for s in chosen.steps if s.action == "disconnect"]
+    silences = [(s.at_s, s.at_s + s.seconds) for s in chosen.steps
+                if s.action == "disconnect" and s.at_s < duration_s]
     handle = AnsweringHandle(port.path)
 
     def run() -> None:

@@ -6,13 +6,19 @@
     infusion-sim --replay capture.bin
     infusion-sim --scenario hypertensive-surge --format intellivue-lan    (a device that is asked)
 
-With a pty, the FIRST line of stdout is the port path to open (flushed at once); then it plays
-and exits 0 at the end. SIGTERM and SIGINT stop it cleanly (exit 0, port closed, temp dir
-removed). A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway`
-with `--bed`, `intellivue` on a pty, `intellivue-lan` on a loopback UDP port, `mindray-bedside`
-on a loopback TCP port) prints its port the
-same way, answers the console's queries or polls with the scenario's values until the scenario's
-end, then keeps answering with the last values until stopped. Bad arguments: one line on stderr naming what is allowed, exit 2.
+With a pty, the FIRST line of stdout is the port path to open (flushed at once); then it waits
+for a reader to open the port (pyserial empties the port's input as it opens it: frames sent
+before were lost), and after each `disconnect` step for it to reopen, unless --no-wait; then it
+plays and exits 0 at the end. Like a monitor it keeps its pace: what nobody can take is lost and
+counted, never sent later. HL7 messages are resent on AE or without an ACK (`acks.py`). The last
+stderr line counts frames written and not delivered, ACKs (AA/CA apart from AE/AR/CE/CR) and
+resends. SIGTERM and SIGINT stop it cleanly (exit 0, port closed, temp dir removed).
+
+A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway` with
+`--bed`, `intellivue` on a pty, `intellivue-lan` on a loopback UDP port, `mindray-bedside` on a
+loopback TCP port) prints its port the same way, answers the console's queries or polls with the
+scenario's values until the scenario's end, then keeps answering with the last values until
+stopped. Bad arguments: one line on stderr naming what is allowed, exit 2.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from typing import NoReturn
 from devices.hl7.query import query_spec
 from devices.simulator.answering import ANSWERING_FORMATS, answer_in_thread
 from devices.simulator.encode import FORMAT_NAMES
-from devices.simulator.player import open_sink, play
+from devices.simulator.player import play
 from devices.simulator.scenario import (
+    MAX_DURATION_MINUTES,
     Scenario,
     ScenarioError,
     Timeline,
@@ -41,7 +48,9 @@ from devices.simulator.scenario import (
     load_scenario,
     replay_timeline,
 )
+from devices.simulator.sinks import PlayerStats, open_sink
 
+DEFAULT_FORMAT = "hl7"
 BED_FORMATS = ("mindray-gateway", "draeger-gateway")
 """The simulated gateways that serve one bed of several, named by `--bed`."""
 EXIT_USAGE = 2
@@ -82,17 +91,29 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--scenario", metavar="NAME", help="a built-in scenario (default: normal)")
     what.add_argument("--scenario-file", metavar="PATH", help="a scenario TOML file")
     what.add_argument("--replay", metavar="FILE", help="play a raw byte capture instead of a scenario")
-    p.add_argument("--format", choices=(*FORMAT_NAMES, *ANSWERING_FORMATS), default="hl7",
-                   help="device format (default: hl7); all but the first three answer queries "
-                        "or polls")
+    # No default here: --replay must tell a --format given from none (`_check_replay`).
+    p.add_argument("--format", choices=(*FORMAT_NAMES, *ANSWERING_FORMATS),
+                   help=f"device format (default: {DEFAULT_FORMAT}); all but the first three "
+                        "answer queries or polls")
     p.add_argument("--bed", default="", help="mindray-gateway, draeger-gateway: the bed the "
                                              "gateway reports (a second bed is added)")
     p.add_argument("--speed", type=_positive_float, default=1.0, help="times real time (default: 1)")
     p.add_argument("--seed", type=_int, default=1, help="random seed (default: 1)")
     p.add_argument("--port", metavar="PATH", help="write to this existing port instead of a new pty")
-    p.add_argument("--duration-minutes", type=_positive_float, metavar="M",
+    p.add_argument("--duration-minutes", type=_duration, metavar="M",
                    help="override the scenario's duration")
+    p.add_argument("--no-wait", action="store_true",
+                   help="on a pty of its own, play at once instead of waiting for a reader to "
+                        "open the port (and to reopen it after a disconnect step)")
     return p
+
+
+def _duration(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_DURATION_MINUTES:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DURATION_MINUTES} (24 h), "
+                                         f"got {text!r}")
+    return value
 
 
 def _list() -> str:
@@ -102,6 +123,16 @@ def _list() -> str:
         alarms = ", ".join(s.expect.alarms) or "none"
         lines.append(f"{name:<24} {s.description}  [expected alarms: {alarms}]")
     return "\n".join(lines)
+
+
+def _check_replay(args: argparse.Namespace) -> None:
+    """Refuse what a capture cannot honour: it is played as it is, bytes unchanged, whole."""
+    if args.format is not None and args.format != DEFAULT_FORMAT:
+        raise _UsageError(f"--replay plays a capture as it is: --format {args.format} cannot "
+                          f"re-encode it; leave --format out (or give {DEFAULT_FORMAT})")
+    if args.duration_minutes is not None:
+        raise _UsageError("--replay plays the whole capture: --duration-minutes is for "
+                          "--scenario or --scenario-file; leave it out")
 
 
 def _timeline(args: argparse.Namespace) -> Timeline:
@@ -138,10 +169,15 @@ def _answer(args: argparse.Namespace) -> int:
     if args.replay or args.port:
         raise _UsageError(f"--format {args.format} answers on its own pty or UDP port: "
                           "--replay and --port are for devices that send unasked")
+    if args.no_wait:
+        raise _UsageError(f"--format {args.format} answers queries and never waits: --no-wait "
+                          "is for --format " + ", ".join(FORMAT_NAMES))
     scenario: Scenario = (
         load_scenario(args.scenario_file) if args.scenario_file else load_builtin(args.scenario or "normal")
     )
-    handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed)
+    minutes = args.duration_minutes or scenario.duration_minutes
+    handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed,
+                              duration_minutes=minutes)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -150,8 +186,8 @@ def _answer(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         print(handle.port_path, flush=True)
-        print(f"# {scenario.name}: {args.format} answering, {scenario.duration_minutes:g} min "
-              f"at x{args.speed:g}", file=sys.stderr, flush=True)
+        print(f"# {scenario.name}: {args.format} answering, {minutes:g} min at x{args.speed:g}",
+              file=sys.stderr, flush=True)
         while not stop.wait(0.2) and handle.error is None:
             pass
         print(f"# stopped: {handle.questions} questions, {handle.answers} answers",
@@ -170,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.list:
             print(_list(), flush=True)
             return 0
+        if args.replay:
+            _check_replay(args)
+        args.format = args.format or DEFAULT_FORMAT
         _check_bed(args.format, args.bed)
         if args.format in ANSWERING_FORMATS:
             return _answer(args)
@@ -187,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"infusion-sim: error: cannot open {args.port or 'a pseudo-terminal'}: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
 
+    # Only a pty of ours tells when a reader opens it; an existing port never does.
+    waits = args.port is None and not args.no_wait
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -197,12 +238,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(sink.path, flush=True)
         print(f"# {timeline.name}: {timeline.fmt}, {timeline.duration_s / 60:g} min at x{args.speed:g}",
               file=sys.stderr, flush=True)
-        stats = play(timeline, sink, speed=args.speed, stop=stop)
-        print(
-            f"# {'stopped' if stop.is_set() else 'finished'}: {stats.frames_written} frames, "
-            f"{stats.bytes_written} bytes, {stats.acks} ACKs received",
-            file=sys.stderr, flush=True,
-        )
+        stats = PlayerStats()
+        if waits:
+            print(f"# waiting for a reader on {sink.path}", file=sys.stderr, flush=True)
+            if sink.wait_for_reader(stop, stats) and not args.replay:
+                timeline = _timeline(args)   # the device's clock starts now, as its scenario does
+        if not stop.is_set():
+            play(timeline, sink, speed=args.speed, stop=stop, stats=stats, hold_for_reader=waits,
+                 resend=True)
+        print(_summary(stats, stopped=stop.is_set()), file=sys.stderr, flush=True)
         return 0
     except OSError as exc:
         print(f"infusion-sim: error: {sink.path}: {exc}", file=sys.stderr)
@@ -211,6 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sink.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _summary(stats: PlayerStats, stopped: bool) -> str:
+    """The last stderr line: what a QA run compares with the console's log."""
+    return (f"# {'stopped' if stopped else 'finished'}: {stats.frames_written} frames written, "
+            f"{stats.frames_undelivered} not delivered (no reader, or it took nothing), "
+            f"{stats.bytes_written} bytes; ACKs: {stats.acks} AA/CA, {stats.naks} AE/AR/CE/CR; "
+            f"{stats.resends} resends, {stats.given_up} messages given up")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ import pytest
 from devices.formats import FORMATS
 from devices.masimo import decode_line
 from devices.simulator import cli
+from devices.simulator.acks import Ack, AckReader
+from devices.simulator.answering import answer_in_thread
 from devices.simulator.encode import FORMAT_NAMES, Hl7Encoder
 from devices.simulator.physiology import JITTER_BOUND, JITTER_SIGMA, Physiology, Ramp
 from devices.simulator.scenario import (
@@ -27,6 +29,7 @@ from devices.simulator.scenario import (
     parse_scenario,
     replay_timeline,
 )
+from tests.devices.conftest import random_chunks
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BUILTINS = ("disconnect", "garbage", "hypertensive-surge", "normal", "respiratory-depression",
@@ -342,6 +345,20 @@ def test_cli_list_shows_every_scenario_with_description_and_expected_alarms(
         (["--scenario", "nope"], "--scenario: nope: unknown scenario; known: disconnect, garbage,"),
         (["--scenario", "normal", "--replay", "f"], "not allowed with argument"),
         (["--replay", "/nonexistent/capture.bin"], "--replay: cannot read /nonexistent/capture.bin"),
+        # A capture is played as it is (the QA audit: --format masimo played its bytes unchanged).
+        (["--replay", "capture.bin", "--format", "masimo"],
+         "--replay plays a capture as it is: --format masimo cannot re-encode it; leave --format "
+         "out (or give hl7)"),
+        (["--replay", "/nonexistent/capture.bin", "--format", "hl7"],
+         "--replay: cannot read /nonexistent/capture.bin"),
+        (["--replay", "capture.bin", "--duration-minutes", "5"],
+         "--replay plays the whole capture: --duration-minutes is for --scenario or "
+         "--scenario-file; leave it out"),
+        (["--duration-minutes", "5000"],
+         "argument --duration-minutes: must be at most 1440 (24 h), got '5000'"),
+        (["--format", "intellivue", "--no-wait"],
+         "--format intellivue answers queries and never waits: --no-wait is for --format hl7, "
+         "masimo, ansar-b"),
         (["--scenario-file", "/nonexistent/s.toml"], "/nonexistent/s.toml: (file): cannot read"),
         (["--wat"], "unrecognized arguments: --wat"),
         # A bed the gateway's query cannot carry: a ValueError traceback from devices/hl7/query.py
@@ -365,3 +382,38 @@ def test_cli_bad_arguments_give_one_line_and_exit_2(
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("infusion-sim: error: ") and message in lines[0]
+
+
+def test_duration_minutes_ends_the_scenario_of_a_device_that_is_asked_too() -> None:
+    # The QA audit: --duration-minutes was ignored for the asked formats (45 min played on).
+    clock = [0.0]
+    handle = answer_in_thread("normal", "philips-efficia", 1.0, monotonic=lambda: clock[0],
+                              duration_minutes=2)
+    try:
+        clock[0] = 119.0
+        assert not handle.finished.wait(0.3)   # a few turns of its loop: still in the scenario
+        clock[0] = 120.0
+        assert handle.finished.wait(5)   # the end: it answers with the last values from now on
+        assert handle.error is None
+    finally:
+        assert handle.stop()
+
+
+ACKS = (b"\x0bMSH|^~\\&|CONSOLE||||20260105090000+0000||ACK^R01^ACK|ASIM1|P|2.6\rMSA|AA|SIM1\r"
+        b"\x1c\r"
+        b"\x0bMSH|^~\\&|CONSOLE||||20260105090001+0000||ACK^R01^ACK|ASIM2|P|2.6\rMSA|AE|SIM2|"
+        b"log unavailable\r\x1c\r"
+        b"noise\x1c\r"   # the end of a frame whose start was lost: no ACK
+        b"MSH|^~\\&|CONSOLE||||20260105090002+0000||ACK^R01^ACK|ASIM3|P|2.6\rMSA|CA|SIM3\r"
+        b"\x0bMSA|XX|SIM4\r\x1c\r"   # not an acknowledgement code
+        b"\x0bMSH|^~\\&|CONSOLE||||20260105090003+0000||ACK^R01^ACK|ASIM5|P|2.6\rMSA|AR|SIM5\x1c\r")
+
+
+@pytest.mark.parametrize("largest", [1, 7, 97, len(ACKS)])
+def test_acks_are_read_whole_however_the_reads_split_them(largest: int) -> None:
+    # The QA audit: over socket:// one byte was read per drain and 13 of 955 AA were counted,
+    # and AE was counted as an acknowledgement.
+    reader, got = AckReader(), []
+    for piece in random_chunks(ACKS, seed=largest, largest=largest):
+        got += reader.feed(piece)
+    assert got == [Ack("AA", "SIM1"), Ack("AE", "SIM2"), Ack("CA", "SIM3"), Ack("AR", "SIM5")]

@@ -1,0 +1,476 @@
+"""Where the simulated monitor writes: a pseudo-terminal it makes, or an existing port.
+
+Pseudo-terminal rules, each learned the hard way (Linux; checked with a real pty and pyserial):
+
+- The console opens a stable SYMLINK (`<tempdir>/port`) that points at the slave. A `disconnect`
+  step closes the pair and removes the link (a USB adapter's device node disappears the same way);
+  when the port "comes back" a NEW pair is made and the link is re-pointed atomically, so the
+  console reopens the same path.
+- The pair is put in raw mode first (`tty.setraw`; master and slave share the slave's termios,
+  which stay when the slave is closed): with echo on, bytes the console has not read yet are
+  echoed back to the master.
+- The simulator keeps NO slave fd of its own, so the master tells whether anyone has the port
+  open: it reports POLLHUP while no slave fd is open anywhere, and stops as soon as one is
+  (pty_open clears TTY_OTHER_CLOSED). With nobody reading, a monitor's bytes are lost on the
+  wire; here they are not written at all, and counted (`PlayerStats.frames_undelivered`). Written
+  into the pty they would sit there until the console's pyserial opened the port and emptied
+  its input (tcflush): lost all the same, and counted as sent (the QA audit: 180 frames sent,
+  166 logged).
+- pyserial empties the input just after opening, so a reader is ready only after that flush. In
+  packet mode (TIOCPKT) the master is told of it (a TIOCPKT_FLUSHREAD status byte). The master is
+  in packet mode from when the port is seen without a reader until the next reader's flush (or
+  READER_SETTLE_SECONDS after it opened, for a reader that empties nothing: `cat PORT`); every
+  write and `wait_for_reader` ask `_ready`, so a console (re)started mid-play loses nothing to
+  its own flush.
+- Closing the MASTER ends the stream for the reader: the slave is hung up and the reader's next
+  read fails (pyserial raises SerialException for EIO and for the hang-up's empty read).
+- Replies from the console (HL7 ACKs) arrive on the master: they are drained on every wait and
+  every write, or the reply direction fills and the console's reader blocks on its ACK write.
+  The master is non-blocking and every wait is a poll on it, so neither side can deadlock. While
+  nobody has the slave open, poll returns at once (POLLHUP) and a read fails with EIO: the
+  waits sleep instead.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import pty
+import select
+import struct
+import tempfile
+import termios
+import threading
+import time
+import tty
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import serial
+
+from devices.simulator.acks import ACCEPTED, Ack, AckReader
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.05
+"""Longest single wait: bounds how late a stop request, an ACK drain or a reader is noticed."""
+STALL_LIMIT_SECONDS = 2.0
+"""A reader that has the port open but has taken nothing for this long (its buffer full) is
+treated as gone: the rest of the write is discarded, and later writes do not wait for it until
+it takes bytes again. A reader that keeps taking bytes sets the pace instead (tests at x20000)."""
+READER_SETTLE_SECONDS = 0.5
+"""After a reader opens the port, how long to wait for it to empty its input (pyserial does at
+once) before writing anyway."""
+HELD_ACKS = 10_000
+"""ACKs kept for `take_acks`: a caller that never takes them (a test driving PtySink by hand)
+must not grow the list without end."""
+
+# Baud rate for an existing serial port when `devices.formats` cannot say (9600 8N1 for all three
+# per devices.md). A 1 Hz HL7 message of ~1.2 KB does not fit a 9600-baud line in real time: pass
+# a port configured faster, or a socket:// URL, for HL7 at speed 1.
+DEFAULT_SERIAL_BAUD = 9600
+
+
+@dataclass(slots=True)
+class PlayerStats:
+    """Counters of one play; written by the player thread, read by anyone."""
+
+    bytes_written: int = 0
+    frames_written: int = 0  # valid frames the port took whole
+    # Valid frames the port could not take: nobody had it open, or its reader took nothing for
+    # STALL_LIMIT_SECONDS. Lost, as on a wire nobody listens to; never sent later.
+    frames_undelivered: int = 0
+    bytes_discarded: int = 0  # bytes of writes the port did not take
+    bytes_read: int = 0  # replies from the console
+    acks: int = 0  # ACK messages accepting a message: MSA-1 AA or CA
+    naks: int = 0  # ACK messages refusing one: AE, AR, CE or CR
+    resends: int = 0  # HL7 messages sent again (AE/CE, or no ACK in time) that the port took
+    given_up: int = 0  # HL7 messages never accepted: refused (AR/CR), or after their last send
+    disconnects: int = 0
+
+
+class Sink(Protocol):
+    """Where the player writes: a pty pair behind a symlink, or an existing port.
+
+    `write` puts bytes on the line now (True when the port took them all), `wait` drains the
+    console's replies for up to `seconds`, `wait_for_reader` holds until someone reads (False
+    on `stop`; an existing port cannot tell and returns at once), `take_acks` hands over the
+    ACKs read since the last call.
+    """
+
+    path: str
+
+    def write(self, data: bytes, stop: threading.Event, stats: PlayerStats) -> bool: ...
+
+    def wait(self, seconds: float, stats: PlayerStats) -> None: ...
+
+    def wait_for_reader(self, stop: threading.Event, stats: PlayerStats) -> bool: ...
+
+    def take_acks(self) -> list[Ack]: ...
+
+    def unplug(self) -> None: ...
+
+    def replug(self) -> None: ...
+
+    def unread(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class _Replies:
+    """The console's replies: counted into the stats, ACKs kept for the player."""
+
+    def __init__(self) -> None:
+        self.reader = AckReader()
+        self.acks: deque[Ack] = deque(maxlen=HELD_ACKS)
+
+    def take(self, data: bytes, stats: PlayerStats) -> None:
+        stats.bytes_read += len(data)
+        for ack in self.reader.feed(data):
+            if ack.code in ACCEPTED:
+                stats.acks += 1
+            else:
+                stats.naks += 1
+            self.acks.append(ack)
+
+    def taken(self) -> list[Ack]:
+        acks = list(self.acks)
+        self.acks.clear()
+        return acks
+
+
+class PtySink:
+    """A pty pair behind `<directory>/port`; see the module docstring for why each step.
+
+    Read the master only through this class: while it watches for a reader's flush it is in
+    packet mode, where every read carries a status byte.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._own_dir = directory is None
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="infusion-sim-"))
+        self.path = str(self.directory / "port")
+        self._master = -1  # only while plugged
+        self._slave_name = ""  # only while plugged: the device the link points at
+        self._packet = False  # packet mode: since the port was last seen without a reader,
+        # until that reader's flush (or READER_SETTLE_SECONDS after it opened)
+        self._opened_at: float | None = None  # in packet mode: when a reader was first seen
+        self._took_at = 0.0  # time.monotonic() the port last took bytes (STALL_LIMIT_SECONDS)
+        self._stalled = False  # the last write gave up on a reader that took nothing
+        self._replies = _Replies()
+        self.replug()
+
+    @property
+    def slave_name(self) -> str:
+        return self._slave_name
+
+    def replug(self) -> None:
+        master, slave = pty.openpty()
+        tty.setraw(master)
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        name = os.ttyname(slave)
+        os.close(slave)   # nobody has the slave open now: the master reports POLLHUP
+        self._master, self._slave_name, self._packet = master, name, False
+        self._replies.reader = AckReader()   # a new line: nothing half-read carries over
+        self._watch_for_reader()
+        tmp = self.directory / f".port.{os.getpid()}.{threading.get_ident()}"
+        if tmp.is_symlink():
+            tmp.unlink()
+        os.symlink(name, tmp)
+        os.replace(tmp, self.path)  # atomic: a reader never sees a half-made link
+
+    def unplug(self) -> None:
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        if self._master >= 0:
+            os.close(self._master)   # hangs up the slave for the reader
+        self._master, self._slave_name, self._packet = -1, "", False
+
+    def close(self) -> None:
+        self.unplug()
+        if self._own_dir:
+            try:
+                self.directory.rmdir()
+            except OSError as exc:
+                log.warning("could not remove %s: %s", self.directory, exc)
+
+    # ---- is anyone reading?
+
+    def _poll(self, seconds: float, writing: bool = False) -> int:
+        """The master's poll events after waiting up to `seconds` (0 on a time-out)."""
+        poller = select.poll()
+        poller.register(self._master, select.POLLIN | (select.POLLOUT if writing else 0))
+        ready = poller.poll(max(0.0, seconds) * 1000)
+        events = ready[0][1] if ready else 0
+        if events & select.POLLHUP and not events & select.POLLIN:
+            self._watch_for_reader()
+        return events
+
+    def _watch_for_reader(self) -> None:
+        """Nobody has the port open: be told when the next reader empties its input."""
+        if not self._packet:
+            fcntl.ioctl(self._master, termios.TIOCPKT, struct.pack("i", 1))
+            self._packet = True
+        self._opened_at = None
+
+    def _reader_ready(self) -> None:
+        fcntl.ioctl(self._master, termios.TIOCPKT, struct.pack("i", 0))
+        self._packet, self._opened_at = False, None
+
+    def has_reader(self) -> bool:
+        """Someone has the port open (the master reports POLLHUP while nobody has)."""
+        return self._master >= 0 and not self._poll(0) & select.POLLHUP
+
+    def _ready(self, stats: PlayerStats) -> bool:
+        """A reader has the port open and has emptied its input, or had READER_SETTLE_SECONDS
+        to (a reader that does not: `cat PORT`)."""
+        if self._master < 0:
+            return False
+        events = self._poll(0)
+        if events & select.POLLHUP and not events & select.POLLIN:
+            return False
+        if events & select.POLLIN:
+            self._drain(stats)   # a flush notice ends packet mode
+        if self._packet:
+            now = time.monotonic()
+            self._opened_at = self._opened_at if self._opened_at is not None else now
+            if now - self._opened_at >= READER_SETTLE_SECONDS:
+                self._reader_ready()
+        return not self._packet
+
+    def _opening(self) -> bool:
+        """A reader has opened the port but not yet emptied its input."""
+        return self._packet and self._opened_at is not None
+
+    def wait_for_reader(self, stop: threading.Event, stats: PlayerStats) -> bool:
+        """Hold until a reader has opened the port and emptied its input; False if `stop` came
+        first."""
+        while not stop.is_set():
+            if self._ready(stats):
+                return True
+            self.wait(POLL_SECONDS, stats)
+        return False
+
+    def unread(self) -> int:
+        """Bytes written that the reader has not taken yet (0 with nobody to take them)."""
+        if not self.has_reader():
+            return 0
+        try:
+            # A second opener of the slave, just to ask; the reader's own fd keeps it open.
+            fd = os.open(self._slave_name, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            return 0   # gone meanwhile, or opened exclusively (TIOCEXCL): cannot tell
+        try:
+            raw = fcntl.ioctl(fd, termios.FIONREAD, struct.pack("i", 0))
+        finally:
+            os.close(fd)
+        return int(struct.unpack("i", raw)[0])
+
+    # ---- the console's replies
+
+    def _read(self) -> bytes | None:
+        """What the console wrote (b"" for a packet-mode status); None when nothing is there
+        or nobody has the slave open (EIO)."""
+        try:
+            raw = os.read(self._master, 65536)
+        except BlockingIOError:
+            return None
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                return None
+            raise
+        if not raw:
+            return None
+        if not self._packet:
+            return raw
+        if raw[0] == termios.TIOCPKT_DATA:
+            return raw[1:]
+        if raw[0] & termios.TIOCPKT_FLUSHREAD:
+            self._reader_ready()   # the reader emptied its input: from now on it gets it all
+        return b""
+
+    def _drain(self, stats: PlayerStats) -> None:
+        while self._master >= 0:
+            data = self._read()
+            if data is None:
+                return
+            self._replies.take(data, stats)
+
+    def take_acks(self) -> list[Ack]:
+        """The ACKs read since the last call, in order."""
+        return self._replies.taken()
+
+    def wait(self, seconds: float, stats: PlayerStats) -> None:
+        if self._master < 0:
+            time.sleep(max(0.0, seconds))  # unplugged: nothing to drain
+            return
+        events = self._poll(seconds)
+        if events & select.POLLIN:
+            self._drain(stats)
+        elif events & select.POLLHUP:
+            time.sleep(max(0.0, seconds))  # nobody has the port open: poll would return at once
+
+    # ---- writing
+
+    def write(self, data: bytes, stop: threading.Event, stats: PlayerStats) -> bool:
+        """Put `data` on the line now; True when the port took all of it.
+
+        With nobody reading, nothing is written (see the module docstring); a reader opening
+        the port right now is waited for until it has emptied its input. A full buffer holds
+        the writer back while the reader takes bytes; a reader that took nothing for
+        STALL_LIMIT_SECONDS is treated as gone: the rest is discarded, and later writes do not
+        wait for it until it takes bytes again. Replies are drained meanwhile, counted in
+        `stats`. A stop leaves the rest unwritten and uncounted.
+        """
+        view = memoryview(data)
+        while view and not stop.is_set() and self._master >= 0:
+            if not self._ready(stats):
+                if not self._opening():
+                    break   # nobody reading: a wire nobody listens to
+                self.wait(POLL_SECONDS / 5, stats)
+                continue
+            patience = 0.0 if self._stalled else STALL_LIMIT_SECONDS - (time.monotonic() - self._took_at)
+            events = self._poll(min(POLL_SECONDS, max(0.0, patience)), writing=True)
+            if events & select.POLLIN:
+                self._drain(stats)
+            if events & select.POLLOUT:
+                try:
+                    n = os.write(self._master, view[:4096])
+                except BlockingIOError:
+                    n = 0
+                if n:
+                    view = view[n:]
+                    stats.bytes_written += n
+                    self._took_at, self._stalled = time.monotonic(), False
+                    continue
+            if patience <= 0:
+                if not self._stalled:
+                    log.warning("the reader of %s takes nothing: writes are discarded until it "
+                                "does", self.path)
+                self._stalled = True
+                break
+        if view and not stop.is_set():
+            stats.bytes_discarded += len(view)
+        return not view
+
+    # ---- for a device that answers (devices.simulator.answering)
+
+    def receive(self, timeout: float) -> bytes:
+        """What the console wrote, waiting up to `timeout` (b"" when nothing came)."""
+        if self._master < 0:
+            time.sleep(timeout)
+            return b""
+        events = self._poll(timeout)
+        if events & select.POLLIN:
+            return self._read() or b""
+        if events & select.POLLHUP:
+            time.sleep(timeout)   # nobody has the port open yet
+        return b""
+
+    def send(self, data: bytes) -> None:
+        """Write an answer without reading the console's next question; dropped when nobody
+        has the port open or its reader takes nothing for STALL_LIMIT_SECONDS."""
+        view = memoryview(data)
+        took_at = time.monotonic()
+        while view and self._master >= 0:
+            events = self._poll(POLL_SECONDS, writing=True)
+            if events & select.POLLHUP:
+                return
+            if events & select.POLLOUT:
+                try:
+                    n = os.write(self._master, view[:4096])
+                except BlockingIOError:
+                    n = 0
+                if n:
+                    view, took_at = view[n:], time.monotonic()
+                    continue
+            if time.monotonic() - took_at > STALL_LIMIT_SECONDS:
+                return
+
+
+class SerialSink:
+    """An existing port (`/dev/ttyUSB1`, `socket://...`) opened with pyserial."""
+
+    def __init__(self, url: str, baudrate: int) -> None:
+        self.path = url
+        self._url = url
+        self._baudrate = baudrate
+        self._port: serial.Serial | None = None   # the type serial_for_url returns
+        self._replies = _Replies()
+        self.replug()
+
+    def replug(self) -> None:
+        port = serial.serial_for_url(self._url, do_not_open=True)
+        port.baudrate = self._baudrate
+        port.timeout = 0
+        port.write_timeout = STALL_LIMIT_SECONDS
+        port.open()
+        self._port = port
+        self._replies.reader = AckReader()
+
+    def unplug(self) -> None:
+        port, self._port = self._port, None
+        if port is not None:
+            port.close()
+
+    def close(self) -> None:
+        self.unplug()
+
+    def unread(self) -> int:
+        return 0  # a real line: what left the UART is gone
+
+    def wait_for_reader(self, stop: threading.Event, stats: PlayerStats) -> bool:
+        return not stop.is_set()   # an existing port cannot tell who listens
+
+    def take_acks(self) -> list[Ack]:
+        return self._replies.taken()
+
+    def _drain(self, stats: PlayerStats) -> None:
+        if self._port is None:
+            return
+        # Everything there, not `in_waiting` bytes: over socket:// that is 1 while anything is
+        # waiting, and one byte a drain counted 13 of 955 ACKs (the QA audit).
+        while self._port.in_waiting:
+            data = self._port.read(65536)
+            if not data:
+                return
+            self._replies.take(data, stats)
+
+    def wait(self, seconds: float, stats: PlayerStats) -> None:
+        self._drain(stats)
+        time.sleep(max(0.0, seconds))
+
+    def write(self, data: bytes, stop: threading.Event, stats: PlayerStats) -> bool:
+        if self._port is None:
+            stats.bytes_discarded += len(data)
+            return False
+        try:
+            stats.bytes_written += self._port.write(data) or 0
+            taken = True
+        except serial.SerialTimeoutException:
+            log.warning("write to %s timed out: %d bytes discarded", self.path, len(data))
+            stats.bytes_discarded += len(data)
+            taken = False
+        self._drain(stats)
+        return taken
+
+
+def _serial_baud(fmt: str) -> int:
+    try:
+        from devices.formats import FORMATS
+
+        return int(FORMATS[fmt].serial.baudrate)
+    except (ImportError, KeyError, AttributeError):
+        return DEFAULT_SERIAL_BAUD
+
+
+def open_sink(port: str | None, fmt: str) -> Sink:
+    """A new pty pair behind a symlink, or the existing `port`."""
+    return PtySink() if port is None else SerialSink(port, _serial_baud(fmt))
