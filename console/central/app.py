@@ -427,7 +427,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
     cleanups.append(stop_bus)
     window.start()
     counts.start()
-    on_status(bus.status())
+    bridge.status.emit(bus.status())   # queued behind the statuses bus.start() queued
     return Station(board, log, bus, window, bridge, clock, name, prefix, faults, cleanups)
 
 

@@ -424,6 +424,10 @@ def test_a_central_acknowledgement_is_applied_once_and_says_who_and_where(
     chair = chairs(bus_config(broker.url))
     # Commands are not retained: the chair hears those sent once it is connected (subscribed).
     wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
+    # CONNECTED is said before paho writes the SUBSCRIBEs: the chair's own status coming back on
+    # its status topic (subscribed after its command topic) shows the subscriptions hold.
+    chair.link.publish_status(status_now(chair, "P-001"))
+    wait_until(lambda: (chair.link.pump(), chair.link.twins.caught_up())[1], "subscribed")
     chair.reading("bp_systolic", 205)
     occurrence = next(o for o in chair.engine.alarms() if o.condition == "bp_systolic_high")
     central = bus_client(broker.url, "central-test")

@@ -55,6 +55,10 @@ def test_a_central_acknowledgement_silences_the_bedside_alarm_and_is_logged(
     controller = window.controller
     # Commands are not retained: the chair hears those sent once it is connected (subscribed).
     qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
+    from console.ui.network_bridge import NetworkBridge  # noqa: PLC0415
+    bridge = window.findChild(NetworkBridge)
+    assert bridge is not None
+    qtbot.waitUntil(bridge.link.twins.caught_up, timeout=10000)   # subscribed, not only connected
     controller.enter_manual_row("bp_systolic", 210, confirmed=True)
     alarm = next(o for o in controller.view.alarms() if o.condition == "bp_systolic_high")
     central = BusClient(BusConfig(broker.url), client_id="central-ui", clock=ManualClock())
