@@ -30,6 +30,7 @@ from console.session.signing import (
     PHASE_OVERRIDE,
     REVIEW_ANNOTATION,
 )
+from console.store.log import REVIEW_NOTE_KIND
 from protocols.vitals import METRICS
 
 # Alarm priorities from highest to lowest, as stored in alarm_events.priority.
@@ -37,7 +38,7 @@ PRIORITY_ORDER: Final = ("high", "medium", "low", "info")
 PRIORITY_RANK: Final = {"high": 3, "medium": 2, "low": 1, "info": 0}
 
 # Event kinds written by review, not by a running session (see queries.annotate).
-REVIEW_NOTE: Final = "review_note"
+REVIEW_NOTE: Final = REVIEW_NOTE_KIND
 
 
 # What became of a typed value voided at the chair (AlarmEpisode.taken_back).

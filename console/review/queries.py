@@ -518,10 +518,13 @@ def _restarts(conn: sqlite3.Connection, session_id: int, started: datetime) -> t
         # Times are stored in one ISO form (console.clock.iso), so text order is time order.
         last = conn.execute(
             "SELECT MAX(t) FROM ("
-            "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND at < ?2 "
+            # A review note is written after the session, not at the bedside (the review
+            # audit: a note read as the last record made a 262-day gap "0:01 min").
+            "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND at < ?2 AND kind <> ?3 "
             "UNION ALL SELECT MAX(at) FROM alarm_events WHERE session_id = ?1 AND at < ?2 "
             "UNION ALL SELECT MAX(received_at) FROM observations "
-            "WHERE session_id = ?1 AND received_at < ?2)", [session_id, at]).fetchone()[0]
+            "WHERE session_id = ?1 AND received_at < ?2)", [session_id, at, REVIEW_NOTE]
+        ).fetchone()[0]
         restored = [o for o in json.loads(detail).get("restored_occurrences") or []
                     if o.get("priority") != "info"]   # alarms, not the vitals-due prompts
         out.append(Restart(parse_iso(last) if last else started, parse_iso(at), str(actor),

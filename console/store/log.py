@@ -81,6 +81,9 @@ from console.store.outbox import (
 
 DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
 
+# The event kind of a clinician's note written in the review, after the session (review/model.py
+# names it REVIEW_NOTE): kept apart from the bedside's activity.
+REVIEW_NOTE_KIND: Final = "review_note"
 PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
 CATEGORIES: Final = frozenset({"physiological", "technical", "prompt"})
 TRANSITIONS: Final = frozenset(
@@ -1020,15 +1023,18 @@ class EventLog:
 
     @_classified
     def last_entry_at(self, session_id: int) -> datetime:
-        """When the session last logged anything (its start when nothing since): how long ago a
-        session left open stopped, for a start that would resume it."""
+        """When the session last logged anything at the bedside (its start when nothing since):
+        how long ago a session left open stopped, for a start that would resume it. A
+        clinician's review note written later is no bedside activity: it made a session
+        abandoned months before look fresh, and the next start resumed it for that day's
+        treatment (the review audit)."""
         row = self.conn.execute(
             "SELECT max(t) FROM ("
             " SELECT started_at AS t FROM sessions WHERE id = ?1"
-            " UNION ALL SELECT max(at) FROM events WHERE session_id = ?1"
+            " UNION ALL SELECT max(at) FROM events WHERE session_id = ?1 AND kind <> ?2"
             " UNION ALL SELECT max(at) FROM alarm_events WHERE session_id = ?1"
             " UNION ALL SELECT max(received_at) FROM observations WHERE session_id = ?1)",
-            [session_id]).fetchone()
+            [session_id, REVIEW_NOTE_KIND]).fetchone()
         if row is None or row[0] is None:
             raise KeyError(f"no session {session_id}")
         return parse_iso(row[0])

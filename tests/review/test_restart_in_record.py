@@ -6,11 +6,11 @@ by the nurse, and nowhere else).
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from console.records import SessionOpened
 from console.review import content as rc
-from console.review.queries import load_course, load_session, open_readonly
+from console.review.queries import annotate, load_course, load_session, open_readonly
 from console.session.engine import SessionEngine
 from console.store import EventLog
 from devices.reading import Reading
@@ -31,6 +31,8 @@ def test_a_restart_is_in_the_notes_the_time_to_ack_and_the_course(tmp_path):
 
     clock.advance(7 * 60)                                             # restarted 7 min later
     log = EventLog.open(tmp_path / "log.sqlite3", "test")
+    # A clinician's review note written while the console was down is not its last record.
+    annotate(log, session, "dr.kim", "Seen in the review", clock.now().wall - timedelta(minutes=1))
     (row,) = [r for r in log.open_sessions() if r.id == session]
     engine = SessionEngine.resume(
         iv_ketamine(), log, session,

@@ -209,6 +209,11 @@ def test_a_session_left_open_long_ago_is_not_resumed_by_a_start_from_the_command
     # An audit: a session of 1 April, left open by a crash, was resumed in December by the
     # patient's next visit; today's readings went into it ("Elapsed 5881:37 h").
     old = left_open(tmp_path, hours_ago=13)
+    # A clinician's review note on it today is no bedside activity: it does not make the
+    # session look fresh (the review audit: the next start resumed it).
+    from console.review.queries import annotate
+    with EventLog.open(tmp_path / "log.sqlite3", "test") as log:
+        annotate(log, old, "dr.kim", "Reviewed: left open by a crash", datetime.now(UTC))
     start = ("--protocol", "iv-ketamine", "--patient", "MRN-94", "--weight", "72",
              "--nurse", "N")
     with pytest.raises(StartError) as refused:
