@@ -341,10 +341,7 @@ class PtySink:
             if events & select.POLLIN:
                 self._drain(stats)
             if events & select.POLLOUT:
-                try:
-                    n = os.write(self._master, view[:4096])
-                except BlockingIOError:
-                    n = 0
+                n = self._put(view)
                 if n:
                     view = view[n:]
                     stats.bytes_written += n
@@ -359,6 +356,13 @@ class PtySink:
         if view and not stop.is_set():
             stats.bytes_discarded += len(view)
         return not view
+
+    def _put(self, view: memoryview) -> int:
+        """Write what the pty takes now of `view` (at most 4 KiB); 0 when it takes nothing."""
+        try:
+            return os.write(self._master, view[:4096])
+        except BlockingIOError:
+            return 0
 
     # ---- for a device that answers (devices.simulator.answering)
 
@@ -384,10 +388,7 @@ class PtySink:
             if events & select.POLLHUP:
                 return
             if events & select.POLLOUT:
-                try:
-                    n = os.write(self._master, view[:4096])
-                except BlockingIOError:
-                    n = 0
+                n = self._put(view)
                 if n:
                     view, took_at = view[n:], time.monotonic()
                     continue

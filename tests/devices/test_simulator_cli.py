@@ -218,8 +218,9 @@ def test_a_reader_that_takes_nothing_costs_one_stall_then_frames_are_counted_los
     clock.now = 199.5   # 200 messages due, far more than the pty holds
     began = time.monotonic()
     until(lambda: stats.frames_written + stats.frames_undelivered == 200, "200 frames played")
-    # One wait of STALL_LIMIT_SECONDS (2 s) for the reader, not one per frame (before: 2 s each).
-    assert time.monotonic() - began < 4 and stats.frames_undelivered > 100
+    # One wait of STALL_LIMIT_SECONDS (2 s) for the reader, not one per frame (before: 2 s
+    # each, 400 s); the bound is loose so that a loaded machine cannot fail it.
+    assert time.monotonic() - began < 60 and stats.frames_undelivered > 100
     # The reader wakes: it gets what the pty held (the frames written, and perhaps the start of
     # the one cut off when the player gave up), then the next frame when it is due.
     held = b""
