@@ -113,6 +113,15 @@ def read_messages(port: serial.Serial, count: int, timeout: float = 5.0) -> list
     return got
 
 
+def pty_with_console(stoppers: list[Callable[[], object]]) -> tuple[PtySink, Clock, serial.Serial]:
+    """A simulator's pty, its held clock, and the console's end opened on it (closed after)."""
+    sink = PtySink()
+    stoppers.append(sink.close)
+    console = serial.Serial(sink.path, timeout=0.05)
+    stoppers.append(console.close)
+    return sink, Clock(), console
+
+
 def start_play(timeline_minutes: float, sink: PtySink, clock: Clock, *, resend: bool = False
                ) -> tuple[threading.Thread, PlayerStats, threading.Event]:
     timeline = compile_timeline(load_builtin("normal"), "hl7", 1, T0, timeline_minutes)
@@ -182,11 +191,7 @@ def test_with_no_wait_it_plays_at_once_and_counts_what_nobody_could_read(
 def test_frames_due_while_nobody_reads_are_lost_and_counted_never_sent_later(
     stoppers: list[Callable[[], object]],
 ) -> None:
-    sink = PtySink()
-    stoppers.append(sink.close)
-    clock = Clock()
-    console = serial.Serial(sink.path, timeout=0.05)
-    stoppers.append(lambda: console.close())
+    sink, clock, console = pty_with_console(stoppers)
     thread, stats, stop = start_play(123 / 60, sink, clock)   # frames at 0 .. 122 s
     stoppers.append(lambda: (stop.set(), thread.join(5)))
     assert [control_id(m) for m in read_messages(console, 1)] == ["SIM00000001"]
@@ -197,6 +202,7 @@ def test_frames_due_while_nobody_reads_are_lost_and_counted_never_sent_later(
     until(lambda: stats.frames_undelivered == 120, "120 frames counted as not delivered")
     # The console is back: it gets what is due from now on, not the backlog.
     console = serial.Serial(sink.path, timeout=0.05)
+    stoppers.append(console.close)
     clock.now = 122.5
     assert [control_id(m) for m in read_messages(console, 2)] == ["SIM00000122", "SIM00000123"]
     clock.now = 123.0
@@ -208,11 +214,7 @@ def test_frames_due_while_nobody_reads_are_lost_and_counted_never_sent_later(
 def test_a_reader_that_takes_nothing_costs_one_stall_then_frames_are_counted_lost(
     stoppers: list[Callable[[], object]],
 ) -> None:
-    sink = PtySink()
-    stoppers.append(sink.close)
-    clock = Clock()
-    console = serial.Serial(sink.path, timeout=0.05)   # open, but frozen: it reads nothing
-    stoppers.append(lambda: console.close())
+    sink, clock, console = pty_with_console(stoppers)   # open, but frozen: it reads nothing
     thread, stats, stop = start_play(201 / 60, sink, clock)
     stoppers.append(lambda: (stop.set(), thread.join(5)))
     clock.now = 199.5   # 200 messages due, far more than the pty holds
@@ -248,11 +250,7 @@ alarms = ["device_lost"]
 def test_a_port_back_after_a_disconnect_is_waited_for_then_played_on_without_a_burst(
     stoppers: list[Callable[[], object]],
 ) -> None:
-    sink = PtySink()
-    stoppers.append(sink.close)
-    clock = Clock()
-    console = serial.Serial(sink.path, timeout=0.05)
-    stoppers.append(lambda: console.close())
+    sink, clock, console = pty_with_console(stoppers)
     timeline = compile_timeline(parse_scenario(GONE_FOR_2_S, "gap.toml"), "hl7", 1, T0)
     stats, stop = PlayerStats(), threading.Event()
     thread = threading.Thread(target=play, args=(timeline, sink), name="device-simulator",
@@ -267,6 +265,7 @@ def test_a_port_back_after_a_disconnect_is_waited_for_then_played_on_without_a_b
     console.close()
     clock.now = 9.0   # the console takes 4 s to open it again: the scenario waits
     console = serial.Serial(sink.path, timeout=0.05)
+    stoppers.append(console.close)
     # It goes on with the 5 s frame, not with everything due by 9 s at once.
     assert [control_id(m) for m in read_messages(console, 1)] == ["SIM00000004"]
     assert console.read(65536) == b""
@@ -380,11 +379,7 @@ def test_ae_sends_the_message_again_at_once_and_the_console_reads_it_as_the_same
 def test_a_message_without_an_ack_is_sent_again_every_5_s_three_sends_in_all(
     stoppers: list[Callable[[], object]],
 ) -> None:
-    sink = PtySink()
-    stoppers.append(sink.close)
-    clock = Clock()
-    console = serial.Serial(sink.path, timeout=0.05)   # reads, never answers
-    stoppers.append(console.close)
+    sink, clock, console = pty_with_console(stoppers)   # reads, never answers
     thread, stats, stop = start_play(1 / 60, sink, clock, resend=True)   # one message at 0 s
     stoppers.append(lambda: (stop.set(), thread.join(5)))
     (first,) = read_messages(console, 1)
