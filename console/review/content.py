@@ -596,7 +596,9 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
         message = episode.message
         escalated = [s for s in episode.steps if s.transition == "escalated"]
         if escalated:
-            step = escalated[-1]
+            # When it first reached its highest priority, the moment "To ack" counts from (a
+            # later return to HIGH after a step down had hidden it: the review audit).
+            step = next((s for s in escalated if s.priority == episode.priority), escalated[-1])
             message += f" → {step.priority.upper()} at {hhmm(step.at, tz, True, zoned=zoned)}"
             if step.value is not None and step.value != episode.value:
                 message += f" ({_value_text(episode.condition, step.value)})"

@@ -119,6 +119,23 @@ def test_a_time_to_acknowledge_of_minutes_carries_its_unit(surge):
         "09:12:30 nurse.ben (+1 more) · at medium 09:01:00 nurse.ana", "10:30 min")
 
 
+def test_high_at_names_when_it_first_became_high_the_time_to_ack_counts_from(surge):
+    # HIGH at 09:02, down to medium at 09:04, HIGH again at 09:06, acknowledged at 09:07.
+    episode = AlarmEpisode(
+        occurrence=98, condition="rr_low", category="physiological", priority="high",
+        raised_at=at(9, 0), acknowledged_at=at(9, 7), cleared_at=at(9, 20),
+        seconds_to_acknowledge=300.0, value=9.0, threshold="≤8", message="RR 9 /min",
+        steps=(AlarmStep(at(9, 0), "raised", "medium", "engine"),
+               AlarmStep(at(9, 2), "escalated", "high", "engine"),
+               AlarmStep(at(9, 4), "deescalated", "medium", "engine"),
+               AlarmStep(at(9, 6), "escalated", "high", "engine"),
+               AlarmStep(at(9, 7), "acknowledged", "high", "nurse.ana"),
+               AlarmStep(at(9, 20), "cleared", "high", "engine")))
+    detail = dataclasses.replace(surge, alarms=(episode,), audio_pauses=())
+    [row] = [dict(zip(ALARM_COLUMNS, r.cells, strict=True)) for r in alarm_rows(detail, UTC)]
+    assert "→ HIGH at 09:02:00" in row["Alarm"] and row["To ack"] == "5:00 min"
+
+
 def test_an_alarm_answered_only_before_it_escalated_says_so():
     episode = AlarmEpisode(
         occurrence=7, condition="spo2_low", category="physiological", priority="high",
