@@ -46,6 +46,9 @@ class DueInfo:
     due_at: Moment
     due_in_s: float
     missing: tuple[str, ...]
+    # Late past its grace (`escalate_after`): the prompt is a medium alarm. Before that a check
+    # past its time is due, not overdue (clinical-defaults.md alarm behaviour 8).
+    overdue: bool = False
 
 
 def timed_names(check: VitalsCheck) -> tuple[str, ...]:
@@ -154,7 +157,8 @@ class Schedule:
         return sorted(
             (
                 DueInfo(c.name, c.metrics, c.due, c.due.mono - now.mono,
-                        tuple(m for m in c.metrics if m not in c.seen))
+                        tuple(m for m in c.metrics if m not in c.seen),
+                        now.mono - c.due.mono >= c.escalate_after_s)
                 for c in self._checks.values()
             ),
             key=lambda d: d.due_in_s,

@@ -172,8 +172,10 @@ class LiveWindow(QtWidgets.QWidget):
         due = engine.due(now)
         if due:
             first = due[0]
-            late = "OVERDUE " if first.due_in_s < 0 else ""
-            next_due = f"{late}{first.name} {format_duration(abs(first.due_in_s))}"
+            # Past its time it is due ("DUE … 2:00 min ago"); OVERDUE once its prompt is an alarm.
+            late = "OVERDUE " if first.overdue else "DUE " if first.due_in_s < 0 else ""
+            ago = " ago" if first.due_in_s < 0 else ""
+            next_due = f"{late}{first.name} {format_duration(abs(first.due_in_s))}{ago}"
         else:
             next_due = "none scheduled"
         left = times.phase_remaining_s

@@ -425,3 +425,22 @@ def test_a_vitals_prompt_names_every_missing_vital_in_sight(qtbot, live_esketami
     # Whole, or cut only in the check's name after the vitals.
     assert all(not text.endswith("…") or " · " in text for text in drawn), drawn
     assert "CADSS" in drawn[0] and all(v in drawn[1] for v in ("MOAA/S", "RR", "SpO2")), drawn
+
+
+def test_a_check_past_its_time_is_due_and_overdue_only_once_its_prompt_is_an_alarm(
+        qtbot, live_esketamine):
+    # The timers line read "OVERDUE" from the first second past a check's time, while the alarm
+    # area said only "Vitals due" (info) for its 5 minutes of grace (the esketamine walk).
+    from tests.ui.conftest import shown_live_window
+
+    controller, _, clock, _ = live_esketamine
+    for _ in range(2):
+        assert controller.advance_phase(override_reason="test").done
+    window = shown_live_window(qtbot, live_esketamine, (1920, 1080))
+    first = controller.view.due(clock.now())[0]
+    clock.advance(first.due_in_s + 120)
+    window.refresh()
+    assert f"Next vitals: DUE {first.name} 2:00 min ago" in window.timers.full_text()
+    clock.advance(4 * 60)
+    window.refresh()
+    assert f"Next vitals: OVERDUE {first.name} 6:00 min ago" in window.timers.full_text()
