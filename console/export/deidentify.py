@@ -167,6 +167,14 @@ def _r(obj: T, **changes: Any) -> T:
     return dataclasses.replace(obj, **changes)
 
 
+def local_shift(started_at: datetime, weeks: timedelta, tz: tzinfo | None = None) -> timedelta:
+    """The shift that moves a session by `weeks` and keeps its local time of day in `tz` (a
+    session moved across a summer-time change would read an hour off)."""
+    offset = rc.local(started_at, tz).utcoffset() or timedelta(0)
+    moved = rc.local(started_at + weeks, tz).utcoffset() or timedelta(0)
+    return weeks + offset - moved
+
+
 def deidentify(detail: SessionDetail, key: bytes | None = None,
                shift: timedelta | None = None, tz: tzinfo | None = None) -> SessionDetail:
     """A copy of `detail` without identifiers (rules in the module docstring).
@@ -182,9 +190,7 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
     key = key if key is not None else os.urandom(32)
     s = detail.summary
     weeks = shift if shift is not None else shift_for(key)
-    offset = rc.local(s.started_at, tz).utcoffset() or timedelta(0)
-    moved = rc.local(s.started_at + weeks, tz).utcoffset() or timedelta(0)
-    m = _Mapper(key, weeks + offset - moved)
+    m = _Mapper(key, local_shift(s.started_at, weeks, tz))
     summary = _r(
         s, patient_id=pseudonym(s.patient_id, key), started_at=m.t(s.started_at),
         ended_at=m.ot(s.ended_at), nurse=m.who(s.nurse), discharged_at=m.ot(s.discharged_at),

@@ -1293,11 +1293,15 @@ class ReviewWindow(QtWidgets.QMainWindow):
 
     def _deidentify_everything(self) -> None:
         """A reviewer-only account: de-identified list and sessions, no course, forced exports."""
-        from console.export.deidentify import pseudonym, shift_for  # noqa: PLC0415
+        from console.export.deidentify import local_shift, pseudonym, shift_for  # noqa: PLC0415
 
-        key, shift = self._key, shift_for(self._key)
+        key, weeks = self._key, shift_for(self._key)
 
         def mask(s: SessionSummary) -> SessionSummary:
+            # The session page's shift (deidentify): its local time of day kept, so the list
+            # and the page say one time (the list read 10:00 for a page's 09:00).
+            shift = local_shift(s.started_at, weeks)
+
             def moved(t: datetime | None) -> datetime | None:
                 return t + shift if t is not None else None
 

@@ -507,3 +507,44 @@ def test_typing_in_a_review_dialog_is_someone_there_and_a_lock_closes_the_dialog
     window.lock.check()
     assert window.lock.locked and not dialog.isVisible()   # what it showed is hidden too
     assert dialog.result() == QtWidgets.QDialog.DialogCode.Rejected
+
+
+def test_a_reviewers_list_says_the_time_the_session_page_says_across_a_clock_change(
+        db, facts, protocols, qtbot, tmp_path, monkeypatch):
+    # The review audit: with the de-identifying shift across a summer-time change, the list read
+    # 10:00 for a page's 09:00 (the page keeps the local time of day, the list did not).
+    import time
+    from datetime import timedelta
+
+    from console.export import deidentify as di
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        window, _ = open_window(qtbot, db, protocols, signed_in(db, REVIEWER, REVIEWER_PIN),
+                                tmp_path)
+        session = facts.ids["surge"]
+        conn = open_readonly(db)
+        try:
+            raw = load_session(conn, session).summary
+        finally:
+            conn.close()
+        started = raw.started_at
+        # Whole weeks to the other side of the next change of clock in New York.
+        weeks = next(timedelta(weeks=w) for w in range(1, 60)
+                     if (started + timedelta(weeks=w)).astimezone().utcoffset()
+                     != started.astimezone().utcoffset())
+        monkeypatch.setattr(di, "shift_for", lambda key: weeks)
+        window._deidentify_everything()
+        assert window.list_page.masking is not None
+        listed = window.list_page.masking(raw)
+        window.open_session(session)
+        page = window.detail_page.detail
+        assert page is not None
+        assert listed.started_at == page.summary.started_at
+        assert listed.started_at.astimezone().strftime("%H:%M") == \
+            started.astimezone().strftime("%H:%M")
+        window.close_log()
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
