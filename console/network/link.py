@@ -526,10 +526,11 @@ class NetworkLink:
 
         if self.bus is None:
             return None
-        status = self._bus_status or self.bus.status()
+        live = self.bus.status()
+        status = self._bus_status or live
         # The oldest unconfirmed now, not as of the last status change: a refusal or a delivery
         # changes no status, and the snapshot kept a message resent by `network resend`.
-        starts = [t for t in (self.bus.status().oldest_unconfirmed_mono,
+        starts = [t for t in (live.oldest_unconfirmed_mono,
                               min(self._bus_waiting.values(), default=None),
                               min(self._refused_by_broker.values(), default=None)) if t is not None]
         if status.state is not BusState.CONNECTED:
