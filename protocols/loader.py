@@ -715,7 +715,7 @@ ALARM_KEYS = (
 )
 DISCHARGE_KEYS = (
     "min_minutes_from_t0", "refuse_while_alarm", "refuse_while_bp_rising", "min_moaas",
-    "min_aldrete", "source",
+    "min_aldrete", "refuse_while_dissociated", "source",
 )
 
 
@@ -1428,6 +1428,7 @@ class _Parser:
             # The model's default: discharge only a fully alert patient (MOAA/S 5).
             min_moaas=table.whole("min_moaas", *MOAAS_RANGE) if table.has("min_moaas") else 5,
             min_aldrete=table.optional_whole("min_aldrete", *ALDRETE_RANGE),
+            refuse_while_dissociated=table.flag("refuse_while_dissociated", default=True),
             source=self.required_source(table, "discharge"),
         )
 

@@ -217,6 +217,8 @@ class DischargeGate:
         refuse_while_bp_rising: refuse while the last two systolic values rise.
         min_moaas: the last MOAA/S must be at least this (5 = alert).
         min_aldrete: the modified Aldrete score recorded must be at least this.
+        refuse_while_dissociated: refuse while the last dissociation score (CADSS) is not back
+            near its baseline, or the last hallucinations entry says present.
     """
 
     min_minutes_from_t0: float | None = None
@@ -224,6 +226,7 @@ class DischargeGate:
     refuse_while_bp_rising: bool = True
     min_moaas: int | None = 5
     min_aldrete: int | None = None
+    refuse_while_dissociated: bool = True
     source: str = ""
 
 

@@ -93,6 +93,8 @@ MOAAS_CHOICES = (
     (0, "no response after painful trapezius squeeze"),
 )
 SEVERITY_CHOICES = ((0, "none"), (1, "mild"), (2, "moderate"), (3, "severe"))
+# A CADSS total above this is taken as dissociation present (clinical-defaults.md, scales).
+DISSOCIATION_PRESENT_ABOVE = 4
 
 _METRICS = (
     # Hard ranges: what any monitor can physically report (0 is a real device value for HR, RR

@@ -56,9 +56,9 @@ from console.review.model import (
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from protocols.model import DoseMode, Protocol
+from protocols.vitals import DISSOCIATION_PRESENT_ABOVE
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
-DISSOCIATION_ABOVE: Final = 4      # CADSS total > 4: dissociation present (clinical-defaults.md)
 T40: Final = timedelta(minutes=40)
 T40_WINDOW: Final = (timedelta(minutes=25), timedelta(minutes=60))
 PAIR_WITHIN: Final = timedelta(seconds=90)   # systolic and diastolic of one measurement
@@ -240,7 +240,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     lowest_moaas = min((x.value for x in moaas), default=None)
     highest_cadss = max((x.value for x in cadss), default=None)
     sedated = [x for x in moaas if x.value < SEDATION_BELOW]
-    dissociated = [x for x in cadss if x.value > DISSOCIATION_ABOVE]
+    dissociated = [x for x in cadss if x.value > DISSOCIATION_PRESENT_ABOVE]
     hallucinating = [x for x in after_t0 if x.metric == "hallucinations" and x.value >= 1]
     nauseous = [x for x in after_t0 if x.metric == "nausea" and x.value >= 1]
     # An alarm raised by a value entered in error is no adverse event: that value does not

@@ -110,7 +110,7 @@ from console.session.holding import HeldFile, HeldWrites, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import DueInfo, Schedule, timed_names
 from console.store.errors import LogError
-from protocols.vitals import BP_METRICS, metric
+from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import MANUAL, Reading
 from devices.stream import DECODER_ERROR, NOT_MONITORED, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
@@ -1675,6 +1675,8 @@ class SessionEngine:
             reasons.extend(self._bp_rising())
         if gate.min_moaas is not None:
             reasons.extend(self._moaas_below(gate.min_moaas))
+        if gate.refuse_while_dissociated:
+            reasons.extend(self._dissociation_unresolved())
         if gate.min_aldrete is not None:
             latest = self.latest("aldrete")
             if latest is None:
@@ -1738,6 +1740,25 @@ class SessionEngine:
             return [f"Systolic BP {latest.reading.value:.0f} is more than {within:g} mmHg from "
                     f"baseline {base:.0f}"]
         return []
+
+    def _dissociation_unresolved(self) -> list[str]:
+        """Dissociation back near its baseline and no hallucinations: the post-session rule
+        (clinical-defaults.md; the esketamine boxed warning: observe until dissociation has
+        resolved). The checklist's own tick said "resolved" over a CADSS of 24 against a
+        baseline of 0 with hallucinations present, and the patient went home (an esketamine
+        walk): the recorded scores decide. Near baseline: not above the baseline score, nor
+        above the score taken as dissociation present."""
+        reasons = []
+        latest, base = self.latest("dissociation"), self._state.baseline.get("dissociation")
+        allowed = max(DISSOCIATION_PRESENT_ABOVE, base or 0)
+        if latest is not None and latest.reading.value > allowed:
+            baseline = f"baseline {base:.0f}" if base is not None else "no baseline"
+            reasons.append(f"Dissociation (CADSS) {latest.reading.value:.0f}, {baseline}: not "
+                           f"resolved (needs {allowed:.0f} or less)")
+        hallucinations = self.latest("hallucinations")
+        if hallucinations is not None and hallucinations.reading.value >= 1:
+            reasons.append("Hallucinations recorded present: record them absent once resolved")
+        return reasons
 
     def _moaas_below(self, minimum: int) -> list[str]:
         latest = self.latest("moaas")

@@ -152,7 +152,7 @@ def _surge(log: EventLog, facts: Facts) -> int:
     r.advance(override_reason="Dr Lee reviewed: BP settled, patient alert")
     refused = r.engine.discharge(r.nurse, r.clock.now())   # no Aldrete yet: refused, logged
     assert not refused.done
-    r.at(80); r.manual(aldrete=10, nausea=0, fatigue=0)
+    r.at(80); r.manual(aldrete=10, nausea=0, fatigue=0, dissociation=0, hallucinations=0)
     r.tick_required()
     r.ack_all()
     r.discharge()

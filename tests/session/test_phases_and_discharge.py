@@ -148,6 +148,44 @@ def test_bp_far_from_baseline_still_refuses_discharge_after_observation_was_left
     assert s.engine.discharge("nurse.ana", s.now()).done
 
 
+def test_dissociation_not_back_near_baseline_or_hallucinations_present_refuse_discharge():
+    """A ticked "Dissociation resolved" let a patient home with a CADSS of 24 against a
+    baseline of 0 and hallucinations present (an esketamine walk): the recorded scores decide.
+    Near baseline is at most the baseline score, or 4 (the score taken as dissociation present),
+    whichever is higher."""
+    s = Session(iv_protocol())
+    s.manual("dissociation", 6)   # baseline before T0: a patient who starts above 4
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 20 * MIN); s.manual("dissociation", 24); s.manual("hallucinations", 1)
+    to_discharge_phase(s, start)
+    s.t(start + 100 * MIN); s.manual("aldrete", 10)
+    s.engine.tick_item("escort", "nurse.ana", s.now())
+    assert s.engine.discharge("nurse.ana", s.now()).reasons == (
+        "Dissociation (CADSS) 24, baseline 6: not resolved (needs 6 or less)",
+        "Hallucinations recorded present: record them absent once resolved",
+    )
+    s.manual("dissociation", 7); s.manual("hallucinations", 0)
+    assert s.engine.discharge("nurse.ana", s.now()).reasons == (
+        "Dissociation (CADSS) 7, baseline 6: not resolved (needs 6 or less)",)
+    s.manual("dissociation", 6)
+    assert s.engine.discharge("nurse.ana", s.now()).done
+
+
+def test_a_dissociation_score_of_4_is_near_a_baseline_of_0():
+    s = Session(iv_protocol())
+    s.manual("dissociation", 0)
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    to_discharge_phase(s, start)
+    s.t(start + 100 * MIN); s.manual("aldrete", 10); s.manual("dissociation", 5)
+    s.engine.tick_item("escort", "nurse.ana", s.now())
+    assert s.engine.discharge("nurse.ana", s.now()).reasons == (
+        "Dissociation (CADSS) 5, baseline 0: not resolved (needs 4 or less)",)
+    s.manual("dissociation", 4)
+    assert s.engine.discharge("nurse.ana", s.now()).done
+
+
 def test_prescriber_override_discharges_and_logs_the_reason():
     s = Session()
     s.to_infusion()

@@ -89,7 +89,7 @@ def _surge_iv(log: EventLog, start: datetime) -> Driver:
     r.at(65); r.manual(bp_systolic=144, bp_diastolic=84, heart_rate=72, moaas=5)
     r.advance(override_reason="Dr Lee reviewed: BP settling, patient alert")
     r.at(80); r.manual(bp_systolic=138, bp_diastolic=82, heart_rate=72, spo2=98, resp_rate=14,
-                       aldrete=10, nausea=1)
+                       aldrete=10, nausea=1, hallucinations=0)
     r.tick_required()
     r.discharge()
     return r
