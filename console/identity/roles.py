@@ -12,11 +12,12 @@
     manage-staff      administrator                                 -
 
 - *run-session*: sign in at the chair to start, resume or take over a session, enter values, and
-  sign what a nurse signs there (a phase ended or a discharge against what refused it, alarm
-  limit change, discharge, correction). Acknowledging or pausing an alarm needs no account, ever (IEC
+  sign what a nurse signs there (a phase ended against what refused it, alarm limit change,
+  discharge, correction). Acknowledging or pausing an alarm needs no account, ever (IEC
   60601-1-8): it is not an action here.
-- *gate-decision*: a prescriber's decision at a gate; a prescriber who is also a nurse may do
-  both, one who is not only signs the decision.
+- *gate-decision*: a prescriber's decision at a gate, and the override of the discharge gate
+  (clinical-defaults.md alarm behaviour 9: "a prescriber override"); a prescriber who is also a
+  nurse may do both, one who is not only signs the decision.
 - *review* is opening the review and reading a session's record; *annotate* adds a signed review
   note; *export* is PDF, CSV, FHIR or the REMS form.
 - **De-identification rule.** *see-identified* (the patient's identity in the review and in

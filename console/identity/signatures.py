@@ -72,7 +72,9 @@ class Meaning(StrEnum):
 # The action (roles.py) an account must be allowed to sign with each meaning.
 REQUIRED_ACTION: Final[dict[Meaning, Action]] = {
     Meaning.PHASE_OVERRIDE: Action.RUN_SESSION,
-    Meaning.DISCHARGE_OVERRIDE: Action.RUN_SESSION,
+    # "A prescriber override is logged with a reason" (clinical-defaults.md, alarm behaviour 9):
+    # a nurse alone signed the patient home past the gate (an esketamine walk).
+    Meaning.DISCHARGE_OVERRIDE: Action.GATE_DECISION,
     Meaning.GATE_DECISION: Action.GATE_DECISION,
     Meaning.ALARM_LIMIT_CHANGE: Action.RUN_SESSION,
     Meaning.DISCHARGE: Action.RUN_SESSION,

@@ -19,9 +19,11 @@ the action, the record is committed through the engine as usual, and the signatu
    signed and the answer says so; it shows as "unsigned" in the review. A crash between the
    commit and the signature leaves it unsigned too, never signed.
 
-One secret entry may approve several meanings at once (a discharge that overrides its gate is a
-discharge *and* an override): each meaning is one `approve`, so each signature is one checked
-secret and one `sign_ins` row.
+One secret entry may approve several meanings at once (a discharge that overrides its gate,
+signed by a nurse who is also a prescriber, is a discharge *and* an override): each meaning is one
+`approve`, so each signature is one checked secret and one `sign_ins` row. Meanings that need two
+people are two requests, asked in turn before the action (`then`): a discharge against its gate is
+the prescriber's override, then the nurse's discharge.
 
 Built only on a log with staff accounts (the transitional rule, console/session/lock.py); the
 identity layer is imported when a signature is asked for, never before (P7).
@@ -139,30 +141,28 @@ class ChairSigner:
     def signed(self, request: SignatureRequest, action: Callable[[], R],
                pick: Callable[[R, Sequence[tuple[int | None, Record]]],
                               Sequence[tuple[str, int | None]]],
-               role_check: Callable[[Account], str | None] | None = None) -> Signed[R]:
+               role_check: Callable[[Account], str | None] | None = None,
+               then: Sequence[SignatureRequest] = ()) -> Signed[R]:
         """Ask for the signature, then take `action`, then sign the rows `pick` names.
 
         Args:
             request: what to show.
-            action: the engine action; runs only after an approval.
+            action: the engine action; runs only after every approval.
             pick: given the action's result and the journal's new (row id, record) pairs, the
                 (meaning, events row id) pairs to sign (row id None: held, not signed).
             role_check: an extra refusal before any secret is checked (None: none).
+            then: more signatures, each asked after the one before and given by its own signer
+                (a discharge against its gate: the prescriber's override, then the nurse's
+                discharge); one cancelled leaves the action not taken.
         """
         if self.service is None:
             return Signed(False, message=NO_SERVICE)
         approvals: dict[str, Approval] = {}
-
-        def check(name_or_badge: str, secret: str) -> str | None:
-            approvals.clear()
-            found = self._approve(request, name_or_badge, secret, role_check)
-            if isinstance(found, str):
-                return found
-            approvals.update(found)
-            return None
-
-        if not self.service.sign(request, check) or not approvals:
-            return Signed(False, message=NOT_SIGNED)
+        for asked in (request, *then):
+            given = self._ask(asked, role_check)
+            if given is None:
+                return Signed(False, message=NOT_SIGNED)
+            approvals.update(given)
         before, held_before = self.journal.total, self.held()
         result = action()
         rows = pick(result, self.journal.added_since_with_ids(before))
@@ -186,6 +186,24 @@ class ChairSigner:
                               "log cannot be written now, so the record has no place in it yet; "
                               "it will show as unsigned.")
         return answer
+
+    def _ask(self, request: SignatureRequest,
+             role_check: Callable[[Account], str | None] | None) -> dict[str, Approval] | None:
+        """The approvals of one request's meanings; None when it was cancelled."""
+        assert self.service is not None
+        approvals: dict[str, Approval] = {}
+
+        def check(name_or_badge: str, secret: str) -> str | None:
+            approvals.clear()
+            found = self._approve(request, name_or_badge, secret, role_check)
+            if isinstance(found, str):
+                return found
+            approvals.update(found)
+            return None
+
+        if not self.service.sign(request, check) or not approvals:
+            return None
+        return approvals
 
     def _approve(self, request: SignatureRequest, name_or_badge: str, secret: str,
                  role_check: Callable[[Account], str | None] | None,

@@ -14,8 +14,8 @@ locks the station after the idle time; while locked every action but acknowledge
 is refused with "Locked — sign in to continue", and `sign_in` unlocks it (a hand-over when another
 nurse signs in). Without one (a log without accounts) nothing is locked or refused.
 
-Signatures (issue 13), only with a `ChairIdentity`: an override of a refusal (next phase,
-discharge), a prescriber's decision at a gate, every discharge, a correction of a recorded value
+Signatures (issue 13), only with a `ChairIdentity`: an override of a refusal (next phase; the
+discharge gate, a prescriber's), a prescriber's decision at a gate, every discharge, a correction of a recorded value
 and a value taken back as entered in error ask the `signature_service` (the UI's signature
 dialog) for a PIN first, through `console.session.signing.ChairSigner`: the secret is checked
 before the engine acts, a wrong one or a cancel leaves nothing written, and the signature is
@@ -384,22 +384,44 @@ class SessionController(QtCore.QObject):
             return engine.discharge(engine.nurse, self.clock.now(), override_reason)
 
         blockers = [] if engine.discharged else engine.discharge_blockers(self.clock.now())
+        pick = events_of({"discharged": DISCHARGE, "override": DISCHARGE_OVERRIDE})
         if (self.identity is None or engine.discharged
                 or (blockers and not override_reason.strip())):
             outcome = act()   # refused (and logged as refused): nothing to sign
-        else:
-            meanings = (DISCHARGE, DISCHARGE_OVERRIDE) if blockers else (DISCHARGE,)
+        elif not blockers:
             outcome = self._outcome(self._signed(
-                SignatureRequest(meanings, _blocked(blockers) if blockers else "",
-                                 self._signer_name(),
-                                 f"Reason: {override_reason.strip()}" if blockers
-                                 else "This ends the session."),
-                act, events_of({"discharged": DISCHARGE, "override": DISCHARGE_OVERRIDE})))
+                SignatureRequest((DISCHARGE,), "", self._signer_name(), "This ends the session."),
+                act, pick))
+        else:
+            outcome = self._outcome(self._signed_override(blockers, override_reason, act, pick))
         if outcome.done:
             self._stop_device()   # an ended session reads nothing more
             self.timer.stop()
             self.changed.emit()
         return outcome
+
+    def _signed_override(self, blockers: list[str], reason: str, act: Callable[[], Outcome],
+                         pick: Callable[[Outcome, Sequence[tuple[int | None, Record]]],
+                                        Sequence[tuple[str, int | None]]]) -> Signed[Outcome]:
+        """A discharge against its gate: a prescriber signs the override ("a prescriber
+        override is logged with a reason", clinical-defaults.md alarm behaviour 9), the nurse
+        the discharge. A signed-in nurse who is also a prescriber signs both with one PIN; else
+        the prescriber first, then the nurse, both before the session ends."""
+        account = self.identity.account if self.identity is not None else None
+        roles = account.roles if account is not None else ()
+        reason_line = f"Reason: {reason.strip()}. "
+        if "prescriber" in roles and "nurse" in roles:
+            return self._signed(
+                SignatureRequest((DISCHARGE, DISCHARGE_OVERRIDE), _blocked(blockers),
+                                 self._signer_name(), reason_line + "This ends the session."),
+                act, pick)
+        prescriber = SignatureRequest(
+            (DISCHARGE_OVERRIDE,), _blocked(blockers),
+            account.name if account is not None and "prescriber" in roles else "",
+            reason_line + "Only an account with the prescriber role signs an override of the "
+                          "discharge gate; the nurse signs the discharge next.")
+        nurse = SignatureRequest((DISCHARGE,), "", self._signer_name(), "This ends the session.")
+        return self._signed(prescriber, act, pick, then=(nurse,))
 
     # ---- signatures (issue 13) ----------------------------------------------------------------
 
@@ -411,8 +433,9 @@ class SessionController(QtCore.QObject):
 
     def _signed(self, request: SignatureRequest, act: Callable[[], R],
                 pick: Callable[[R, Sequence[tuple[int | None, Record]]],
-                               Sequence[tuple[str, int | None]]]) -> Signed[R]:
-        """Ask for the signature, then act, then sign (console/session/signing.py)."""
+                               Sequence[tuple[str, int | None]]],
+                then: Sequence[SignatureRequest] = ()) -> Signed[R]:
+        """Ask for the signature(s), then act, then sign (console/session/signing.py)."""
         identity = self.identity
         journal = self._engine.recorder
         if identity is None or not isinstance(journal, Journal):
@@ -424,7 +447,7 @@ class SessionController(QtCore.QObject):
                                  held=lambda: len(self._engine.writes.held))
             self._signer = signer
         signer.service = self.signature_service
-        return signer.signed(request, act, pick)
+        return signer.signed(request, act, pick, then=then)
 
     @staticmethod
     def _outcome(signed: Signed[Outcome]) -> Outcome:

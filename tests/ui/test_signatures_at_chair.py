@@ -26,6 +26,7 @@ from console.ui.signature_dialog import DialogSignatureService, SignatureDialog
 from protocols.loader import builtin_protocols_dir, load_protocol
 from tests.ui.conftest import Answers
 from tests.ui.test_lock_screen import (
+    ADMIN,
     ANA,
     ANA_PIN,
     BEN,
@@ -259,25 +260,74 @@ def test_a_discharge_with_a_wrong_pin_leaves_the_session_open(chair):
     assert chair.rows("SELECT ended_at FROM sessions") == [(None,)]
 
 
-def test_a_discharge_overriding_its_gate_is_signed_twice_with_one_pin(chair):
+def last_override(chair: SignedChair) -> tuple[int, str]:
+    found = chair.rows("SELECT id, row_hash FROM events WHERE kind = 'override' "
+                       "ORDER BY id DESC LIMIT 1")
+    return found[0]
+
+
+def test_a_nurse_alone_cannot_sign_a_discharge_against_the_gate(chair):
+    """"A prescriber override is logged with a reason" (clinical-defaults.md, alarm behaviour
+    9): the nurse at the chair signed the patient home past the gate alone (an esketamine
+    walk). Her PIN is refused for the override before it is checked, and nothing is written."""
     to_discharge_phase(chair)
     before = len(chair.signatures())
     chair.signer.answers = [(ANA, ANA_PIN)]
     outcome = chair.controller.discharge(override_reason="prescriber agreed by phone")
-    assert outcome.done and chair.engine.discharged
+    assert not outcome.done and not chair.engine.discharged
+    assert chair.signer.refusals == [
+        "Cannot sign the discharge against the discharge gate: Ana Nurse (nurse) may not record "
+        "a prescriber's decision at a gate: it needs the prescriber role."]
     request = chair.signer.requests[-1]
+    assert request.meanings == ("discharge against the discharge gate",)
+    assert request.signer == ""   # the nurse is not offered as the override's signer
+    assert count(chair, "discharged") == 0 and len(chair.signatures()) == before
+
+
+def test_a_discharge_against_the_gate_is_signed_by_the_prescriber_then_the_nurse(chair):
+    to_discharge_phase(chair)
+    before = len(chair.signatures())
+    chair.signer.answers = [(PAT, PAT_PIN), (ANA, ANA_PIN)]
+    outcome = chair.controller.discharge(override_reason="prescriber reviewed at the chair")
+    assert outcome.done and chair.engine.discharged
     # What is signed is named: a discharge against the gate, not "override of a required
-    # checklist item" (a clinician's audit).
-    assert request.meanings == ("discharge", "discharge against the discharge gate")
+    # checklist item" (a clinician's audit); the prescriber first, then the nurse.
+    assert [r.meanings for r in chair.signer.requests[-2:]] == [
+        ("discharge against the discharge gate",), ("discharge",)]
+    assert chair.signer.requests[-1].signer == ANA
     discharged_id, discharged_hash = chair.event("discharged")
-    overrides = chair.rows("SELECT id, row_hash FROM events WHERE kind = 'override' "
-                           "ORDER BY id DESC LIMIT 1")
-    signed = chair.signatures()[before:]
-    assert sorted(signed) == sorted([
+    override_id, override_hash = last_override(chair)
+    assert sorted(chair.signatures()[before:]) == sorted([
         (chair.account(ANA), ANA, "discharge", "events", discharged_id, discharged_hash,
          chair.engine.session_id),
-        (chair.account(ANA), ANA, "discharge against the discharge gate", "events",
-         overrides[0][0], overrides[0][1], chair.engine.session_id)])
+        (chair.account(PAT), PAT, "discharge against the discharge gate", "events",
+         override_id, override_hash, chair.engine.session_id)])
+
+
+def test_the_nurse_cancelling_after_the_prescriber_signed_leaves_the_session_open(chair):
+    to_discharge_phase(chair)
+    before = len(chair.signatures())
+    chair.signer.answers = [(PAT, PAT_PIN)]   # then Ana's dialog is cancelled
+    outcome = chair.controller.discharge(override_reason="prescriber reviewed at the chair")
+    assert not outcome.done and outcome.message == NOT_SIGNED
+    assert not chair.engine.discharged and count(chair, "discharged") == 0
+    assert len(chair.signatures()) == before
+
+
+def test_a_nurse_who_is_also_a_prescriber_signs_both_with_one_pin(chair):
+    to_discharge_phase(chair)
+    admin = chair.staff.find(ADMIN)
+    both = chair.staff.add("Nia Both", "nurse,prescriber", "73920418", "pin", admin, START)
+    chair.signer.answers = [("Nia Both", "73920418")]
+    assert chair.controller.sign_in("Nia Both", "73920418").ok   # she takes over the chair
+    before = len(chair.signatures())
+    outcome = chair.controller.discharge(override_reason="reviewed at the chair")
+    assert outcome.done, (outcome, chair.signer.refusals)
+    request = chair.signer.requests[-1]
+    assert request.meanings == ("discharge", "discharge against the discharge gate")
+    assert request.signer == "Nia Both"
+    assert {(row[0], row[2]) for row in chair.signatures()[before:]} == {
+        (both.id, "discharge"), (both.id, "discharge against the discharge gate")}
 
 
 def test_a_refused_discharge_asks_no_pin_and_is_logged_as_refused(chair):
