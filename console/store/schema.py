@@ -143,6 +143,10 @@ _PRIORITY_RANK: Final = (
 
 # One row per alarm occurrence. The "raising row" is the occurrence's first `raised` transition
 # (or its first row, should a log ever hold an occurrence without one).
+# Its seconds_to_acknowledge (raised to the first acknowledgement at any priority; a reset is not
+# one) is not the review's "To ack": SCHEMA.md's high-alarm response query computes that from
+# alarm_events. Leave this text as it is: migration 0001 made the view in every log, and
+# guard_problems() reports a view that differs from what the migrations make as redefined.
 _ALARMS_VIEW: Final = f"""CREATE VIEW alarms AS
 WITH grouped AS (
     SELECT session_id,
