@@ -10,8 +10,10 @@ additions"). `rems_form(detail)` fills them from the log:
   (time ticked; the lot number is what the nurse typed in the tick's note); a device the dose
   needs (the protocol's `Dose.device_count`: 84 mg is 3 devices of 28 mg) without a tick is
   missing;
-- observation start = T0 (the first device), end = discharge (or the session's end), total minutes
-  between them;
+- observation start = the first device as recorded given (its tick; T0, the dosing phase's start,
+  when no device was ticked or the tick is not later), end = discharge (or the session's end),
+  total minutes between them (device 1 ticked 10 minutes after T0 read "120 min" on a form whose
+  device time said 110: an esketamine walk);
 - BP before the dose: the last systolic/diastolic pair before T0; BP about 40 minutes after: the
   pair closest to T0+40 min between T0+25 and T0+60; BP before discharge: the last pair measured
   after T0 and not after the discharge (typed or from the monitor), with how long before the
@@ -303,10 +305,11 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     answers = {e.name: e.present for e in adverse}
     enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
     meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
-    total = round((end - t0).total_seconds() / 60, 1) if t0 is not None and end else None
+    start = devices[0].at if devices and t0 is not None and devices[0].at > t0 else t0
+    total = round((end - start).total_seconds() / 60, 1) if start is not None and end else None
     values = {
         "dose_mg": s.dose_mg, "device_times": devices or None,
-        "observation_start": t0, "observation_end": end, "bp_before_dose": bp_before,
+        "observation_start": start, "observation_end": end, "bp_before_dose": bp_before,
         "bp_t_plus_40": bp_40, "bp_pre_discharge": bp_discharge,
         "total_monitoring_minutes": total, "rems_enrolment_confirmed": enrol,
         "concomitant_medications": meds,
@@ -321,7 +324,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         rems_enrolment_confirmed=enrol is not None,
         concomitant_medications_reviewed=meds is not None,
         concomitant_medications_note=meds.note if meds is not None else "",
-        dose_mg=s.dose_mg, devices_needed=needed, devices=devices, observation_start=t0,
+        dose_mg=s.dose_mg, devices_needed=needed, devices=devices, observation_start=start,
         observation_end=end,
         total_monitoring_minutes=total, bp_before_dose=bp_before, bp_t_plus_40=bp_40,
         bp_pre_discharge=bp_discharge, sedation=answers["sedation"],
@@ -481,6 +484,11 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         + (f" ({form.concomitant_medications_note})" if form.concomitant_medications_note else ""),
         f"Dose (mg): {form.dose_mg:g}" if form.dose_mg is not None else "Dose (mg): NOT RECORDED",
     ]
+    if form.devices_needed is not None and len(form.devices) > form.devices_needed:
+        # A device beyond the dose was recorded given (its reason is in the log): the planned
+        # dose is not what the patient had, and the form goes to the regulator.
+        lines[-1] += (f" planned; {len(form.devices)} devices recorded given: CHECK the dose "
+                      "given before submitting")
     given = {d.item: d for d in form.devices}
     needed = _device_items(form.devices_needed)
     for item in [*needed, *(name for name in given if name not in needed)]:

@@ -11,7 +11,7 @@ Device items are `device-<n>`, as the REMS form reads them (`dosing.devices_tick
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,14 +56,75 @@ def rest_before(protocol: Protocol, details: Mapping[str, Any],
     if (dose.mode is not DoseMode.DEVICES or not dose.rest_minutes
             or not item_id.startswith(DEVICE_PREFIX) or item_id in ticked_at):
         return None
-    mg, number = details.get("dose_mg"), item_id.removeprefix(DEVICE_PREFIX)
-    if isinstance(mg, int | float) and number.isdigit() and int(number) > dose.device_count(mg):
-        return None
+    if beyond_dose(protocol, details, item_id) is not None:
+        return None   # it asks its own question
     given = [(at, item) for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)]
     if not given:
         return None
     at, item = max(given)
     return Rest(item, at, dose.rest_minutes)
+
+
+def dose_devices(protocol: Protocol, details: Mapping[str, Any]) -> int | None:
+    """How many devices the session's dose is (56 mg: 2, 84 mg: 3); None for a dose by infusion
+    or a session opened without a dose."""
+    mg = details.get("dose_mg")
+    if protocol.dose.mode is not DoseMode.DEVICES or not isinstance(mg, int | float):
+        return None
+    return protocol.dose.device_count(float(mg))
+
+
+def device_number(item_id: str) -> int | None:
+    """2 for `device-2`; None for an item that is no device."""
+    number = item_id.removeprefix(DEVICE_PREFIX)
+    return int(number) if item_id.startswith(DEVICE_PREFIX) and number.isdigit() else None
+
+
+def beyond_dose(protocol: Protocol, details: Mapping[str, Any], item_id: str) -> int | None:
+    """The dose's device count when `item_id` is a device beyond it (device 3 of 56 mg), else
+    None. Such a device, ticked, was given: the tick asks why, and the dose reads as given
+    (a third device ticked on a 56 mg session was taken without a word, and the dose line,
+    the PDF and the REMS form said 56 mg: an esketamine walk)."""
+    devices, number = dose_devices(protocol, details), device_number(item_id)
+    return devices if devices is not None and number is not None and number > devices else None
+
+
+def devices_open(protocol: Protocol, details: Mapping[str, Any],
+                 ticked: Iterable[str]) -> list[str]:
+    """The device items the dose needs and nobody ticked, in order: an 84 mg session moved on
+    after two devices with no question (device 3 is optional in the protocol file, as 56 mg
+    does not need it; the dose decides)."""
+    done = set(ticked)
+    return [f"{DEVICE_PREFIX}{k}" for k in range(1, (dose_devices(protocol, details) or 0) + 1)
+            if f"{DEVICE_PREFIX}{k}" not in done]
+
+
+def beyond_question(devices: int, item_id: str, mg: float) -> str:
+    """What the nurse reads when she ticks a device beyond the session's dose."""
+    return (f"{device_name(item_id).capitalize()} is beyond this session's dose: {mg:g} mg is "
+            f"{devices} device{'s' if devices != 1 else ''}. If it was given, give the reason "
+            "to record it (the dose then reads as given, with the planned dose beside it)")
+
+
+def beyond_text(detail: Mapping[str, object]) -> str:
+    """" — beyond the 56 mg dose of 2 devices: <reason>" for a tick's `beyond_dose` detail; ''
+    without one."""
+    if not isinstance(detail, Mapping) or not detail:
+        return ""
+    mg, devices = detail.get("dose_mg"), detail.get("devices")
+    return (f" — beyond the {mg:g} mg dose of {devices} devices: {detail.get('reason')}"
+            if isinstance(mg, int | float) else f" — beyond the dose: {detail.get('reason')}")
+
+
+def first_device_at(protocol: Protocol, ticked_at: Mapping[str, datetime]) -> datetime | None:
+    """When the first device was recorded given (the earliest device tick); None for a dose by
+    infusion or before any device. The label's 2 hours of observation count from it, which
+    may be later than T0 (the dosing phase's start: device 1 ticked 10 minutes after it let the
+    patient leave 1 h 50 min after the first device; an esketamine walk)."""
+    if protocol.dose.mode is not DoseMode.DEVICES:
+        return None
+    return min((at for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)),
+               default=None)
 
 
 def _clock(seconds: float) -> str:

@@ -25,7 +25,7 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
     (it read "Dose given: 36 mg" after a stop at 12 minutes). Nasal devices likewise: fewer
     device items ticked (`devices_ticked`) than the dose needs reads "Dose planned: 56 mg: 2
     devices … · 1 of 2 devices recorded given" (a walk moved on after one device and read
-    "Dose given: 56 mg")."""
+    "Dose given: 56 mg"); more reads what was given, the plan beside it."""
     dose = protocol.dose
     mg = details.get("dose_mg")
     if not isinstance(mg, int | float):
@@ -46,6 +46,12 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
                      f"{dose.infusion_minutes:g} min")
         return line
     devices = dose.device_count(float(mg))
+    if devices_ticked is not None and devices_ticked > devices:
+        # A device beyond the dose was recorded given (with its reason): the dose given is
+        # what was recorded, the plan beside it (it read "Dose given: 56 mg" over 3 devices).
+        return (f"Dose given: {devices_ticked * dose.mg_per_device:g} mg: {devices_ticked} "
+                f"devices of {dose.mg_per_device:g} mg · planned {mg:g} mg ({devices} "
+                f"device{'s' if devices != 1 else ''})")
     short = given and devices_ticked is not None and devices_ticked < devices
     if short:
         prefix = "Dose planned: "

@@ -145,6 +145,7 @@ PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" pr
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
 EARLY_DEVICE = "Device given before the rest ended"   # the question a nasal device ticked early asks
+EXTRA_DEVICE = "Device beyond the dose"   # the question a nasal device beyond the dose asks
 BP_RISE_MMHG = 5.0
 """A systolic step up larger than this is "still rising" (discharge gate, clinical-defaults.md
 alarm behaviour 9). ISO 81060-2 validates a cuff to a mean error within ±5 mmHg: a smaller step
@@ -629,7 +630,7 @@ class SessionEngine:
             for planned, done in (
                 (_minutes(phase.duration_minutes), phase_elapsed),
                 (_minutes(phase.min_minutes), phase_elapsed),
-                (_minutes(phase.min_minutes_from_t0), since_t0),
+                (_minutes(phase.min_minutes_from_t0), self._since_first_dose_s(since_t0)),
             )
             if planned is not None and done is not None
         ]
@@ -639,6 +640,16 @@ class SessionEngine:
             phase_remaining_s=max(remaining) if remaining else None,
             since_t0_s=since_t0,
         )
+
+    def _since_first_dose_s(self, since_t0: float | None) -> float | None:
+        """Seconds since the first dose: since T0, less the time until the first device was
+        recorded given when that was later (nasal devices; `device_rest.first_device_at`)."""
+        t0 = self._state.t0
+        if since_t0 is None or t0 is None:
+            return since_t0
+        ticked = {item: tick.at for (_, item), tick in self._state.ticks.items()}
+        first = device_rest.first_device_at(self.protocol, ticked)
+        return since_t0 - max(0.0, (first - t0.wall).total_seconds()) if first else since_t0
 
     # ---- readings ----------------------------------------------------------------------------
 
@@ -1440,12 +1451,14 @@ class SessionEngine:
         return Outcome(True)
 
     def tick_item(self, item_id: str, actor: str, now: Moment, note: str = "",
-                  gate_decision: str = "", early_reason: str = "") -> Outcome:
+                  gate_decision: str = "", early_reason: str = "",
+                  extra_reason: str = "") -> Outcome:
         """Tick a checklist item of the current phase.
 
         A gate item (baseline BP 140/90) whose latest values reach the gate needs a prescriber
         decision, logged with it. A nasal device ticked before the rest after the last one has
-        run needs the reason it was given early (`device_rest`), logged with the tick.
+        run needs the reason it was given early (`device_rest`), and one beyond the session's
+        dose (device 3 of 56 mg) the reason it was given at all, logged with the tick.
         """
         if self._state.discharged:
             return Outcome(False, (ENDED,))
@@ -1455,6 +1468,10 @@ class SessionEngine:
             return Outcome(False, (f"{self.phase.name} has no checklist item {item_id!r}; items: {known}.",))
         if item.asks and not note.strip():   # e.g. a device's lot number, for the REMS form
             return Outcome(False, (f"{item.asks} needed: type it to tick {item.text!r}.",))
+        dose_devices = device_rest.beyond_dose(self.protocol, self.details, item.id)
+        if dose_devices is not None and not extra_reason.strip():
+            return Outcome(False, (device_rest.beyond_question(
+                dose_devices, item.id, float(self.details["dose_mg"])) + ".",), asks=EXTRA_DEVICE)
         rest = device_rest.rest_before(
             self.protocol, self.details, {i: t.at for i, t in self.ticks().items()}, item.id)
         early = rest is not None and rest.left_s(now.wall) > 0
@@ -1495,6 +1512,9 @@ class SessionEngine:
                 detail["baseline"] = self._fix_baseline(item)
             if rest is not None and early:
                 detail["early"] = device_rest.early_detail(rest, now.wall, early_reason.strip())
+            if dose_devices is not None:
+                detail["beyond_dose"] = {"dose_mg": self.details["dose_mg"],
+                                         "devices": dose_devices, "reason": extra_reason.strip()}
             records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor, detail))
             step.records.extend(records)
         return Outcome(True)
@@ -1564,8 +1584,10 @@ class SessionEngine:
     def phase_blockers(self, now: Moment) -> list[str]:
         """Why the current phase cannot end now (empty when it can)."""
         phase, state = self.phase, self._state
+        ticked = {item for (p, item) in state.ticks if p == phase.id}
+        needed = device_rest.devices_open(self.protocol, self.details, ticked)
         reasons = [f"Required item open: {i.text}" for i in phase.checklist
-                   if i.required and (phase.id, i.id) not in state.ticks]
+                   if (i.required or i.id in needed) and i.id not in ticked]
         times = self.times(now)
         if phase.kind is PhaseKind.DOSING and phase.duration_minutes and times.phase_remaining_s and times.phase_remaining_s > 0:
             reasons.append(f"{phase.name} has {format_duration(times.phase_remaining_s)} of its "
@@ -1638,8 +1660,10 @@ class SessionEngine:
 
     def discharge_wait_s(self, now: Moment) -> float | None:
         """Seconds until the discharge gate's time from T0 has run (esketamine: 2 h from the
-        first device); None when it has run, or the gate has none, or no dose was given."""
-        minutes, since = self.protocol.discharge.min_minutes_from_t0, self.times(now).since_t0_s
+        first device, as recorded given); None when it has run, or the gate has none, or no dose
+        was given."""
+        minutes = self.protocol.discharge.min_minutes_from_t0
+        since = self._since_first_dose_s(self.times(now).since_t0_s)
         if minutes is None or since is None or since >= minutes * 60:
             return None
         return minutes * 60 - since

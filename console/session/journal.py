@@ -21,7 +21,7 @@ from console.records import (
     SessionEnded,
     SessionOpened,
 )
-from console.session.device_rest import early_text
+from console.session.device_rest import beyond_text, early_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from protocols.vitals import METRICS, Kind, scale_words
 
@@ -105,7 +105,8 @@ def _describe_event(event: EventRecord) -> str:
     text = {
         "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
         "phase_ended": f"Phase ended: {d.get('name') or d.get('phase')}",
-        "checklist_ticked": f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}",
+        "checklist_ticked": (f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}"
+                             f"{beyond_text(d.get('beyond_dose') or {})}"),
         "override": f"Override ({d.get('action')}): {d.get('reason')}",
         "gate_decision": f"Prescriber decision: {d.get('decision')}",
         "note": f"Note: {d.get('text')}",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from console.clock import Moment
 from console.session.alarms import Raise
 from protocols.vitals import metric
-from protocols.model import Phase, Priority, VitalsCheck
+from protocols.model import Phase, PhaseKind, Priority, VitalsCheck
 
 PROMPT_PREFIX = "vitals_due:"
 
@@ -81,8 +81,13 @@ class Schedule:
         return name in self._done
 
     def start_phase(self, phase: Phase, phase_start: Moment, t0: Moment | None) -> None:
-        """Replace the recurring checks with those of `phase`; one-off checks stay."""
-        self._checks = {k: c for k, c in self._checks.items() if c.every_s is None}
+        """Replace the recurring checks with those of `phase`; one-off checks stay.
+
+        The discharge phase adds its own and keeps the ones running: the patient is observed
+        at the observation's cadence until they leave. Moved to Discharge early (a reason
+        given), a session ran 75 minutes without a prompt (an esketamine walk)."""
+        if phase.kind is not PhaseKind.DISCHARGE:
+            self._checks = {k: c for k, c in self._checks.items() if c.every_s is None}
         for check in phase.checks:
             self._add_phase_check(check, phase_start, t0)
 

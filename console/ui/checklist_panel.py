@@ -34,7 +34,7 @@ from typing import Protocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session import device_rest
-from console.session.engine import EARLY_DEVICE
+from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import REQUIRED_OPEN, SessionController
@@ -445,6 +445,12 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 self.refresh()   # unticked again, in place
                 return
         outcome = self.controller.tick_item(item_id, note=note)
+        extra_reason = ""
+        if not outcome.done and outcome.asks == EXTRA_DEVICE:   # beyond the session's dose
+            extra_reason = self.asker.ask(EXTRA_DEVICE, f"{outcome.message}\n\nWhy it was "
+                                          "given:", action="Record it given")
+            if extra_reason.strip():
+                outcome = self.controller.tick_item(item_id, note=note, extra_reason=extra_reason)
         early_reason = ""
         if not outcome.done and outcome.asks == EARLY_DEVICE:   # before the rest has run
             early_reason = self.asker.ask(EARLY_DEVICE, f"{outcome.message}\n\nWhy it was "

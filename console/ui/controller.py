@@ -288,14 +288,15 @@ class SessionController(QtCore.QObject):
         return engine.note(text, engine.nurse, self.clock.now(), kind=kind)
 
     def tick_item(self, item_id: str, gate_decision: str = "", note: str = "",
-                  early_reason: str = "") -> Outcome:
+                  early_reason: str = "", extra_reason: str = "") -> Outcome:
         if self._refused(ChairAction.TICK):
             return Outcome(False, (LOCKED_MESSAGE,))
         engine = self._engine
 
         def act() -> Outcome:
             return engine.tick_item(item_id, engine.nurse, self.clock.now(), note=note,
-                                    gate_decision=gate_decision, early_reason=early_reason)
+                                    gate_decision=gate_decision, early_reason=early_reason,
+                                    extra_reason=extra_reason)
 
         item = next((i for i in engine.phase.checklist if i.id == item_id), None)
         if self.identity is None or not gate_decision.strip() or item is None:

@@ -313,3 +313,39 @@ def test_dissociation_is_assessed_by_a_cadss_score_not_by_hallucinations_absent(
     answers = {e.name: e.present for e in form.adverse_events}
     assert (answers["dissociation"], answers["hallucinations"]) == (None, False)
     assert "dissociation_assessment" in form.missing
+
+
+def test_the_observation_counts_from_the_first_device_recorded_after_t0(tmp_path):
+    # Device 1 ticked ten minutes after the devices phase started (T0): the form's observation
+    # starts with it, and its total is counted from it (it read "120 min" over a device time
+    # that made it 110; an esketamine walk).
+    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
+    r = Driver(log, "esketamine", "MRN-1240", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10); r.advance()                                    # T0 10:10
+    r.at(20); r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    r.at(25); r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
+    r.advance()
+    r.at(140)
+    assert r.engine.discharge(r.nurse, r.clock.now(), override_reason="ended for the test").done
+    session = r.id
+    log.close()
+    form = form_of(tmp_path, session)
+    assert form.observation_start == at(10, 20)
+    assert form.total_monitoring_minutes == 120.0
+
+
+def test_a_device_beyond_the_dose_is_said_beside_the_dose(tmp_path):
+    log, r = dosed(tmp_path, "MRN-1241")
+    r.at(15); r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
+    r.at(20)
+    assert r.engine.tick_item("device-3", r.nurse, r.clock.now(), note="lot A",
+                              extra_reason="prescriber changed the dose").done
+    session = r.id
+    log.close()
+    lines = render_text(form_of(tmp_path, session), tz=UTC).splitlines()
+    assert ("Dose (mg): 56 planned; 3 devices recorded given: CHECK the dose given before "
+            "submitting") in lines
+    assert any(line.startswith("Device 3: given at") for line in lines)

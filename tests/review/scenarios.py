@@ -168,7 +168,7 @@ def _esketamine(log: EventLog) -> int:
     r.at(10); r.advance()                                   # T0 10:10: first device
     r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot 4711A")
     r.at(15); r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot 4711A")
-    r.at(20); r.advance()                                   # observation
+    r.at(20); r.advance(override_reason="Device 3 not given: patient declined")   # observation
     for minute in range(21, 131):
         r.at(minute)
         r.device(heart_rate=72, spo2=92 if minute == 60 else 97, resp_rate=14)

@@ -104,7 +104,7 @@ def _esketamine(log: EventLog, start: datetime) -> Driver:
     r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot T-1")
     r.at(15)                                     # the 5-minute rest after each device
     r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot T-1")
-    r.at(20); r.advance()                        # observation
+    r.at(20); r.advance(override_reason="Device 3 not given: patient declined")   # observation
     for minute in range(21, 131):
         r.at(minute)
         r.device(heart_rate=72 + (minute % 5), spo2=92 if minute == 60 else 97, resp_rate=14)

@@ -463,6 +463,38 @@ def test_device_2_counts_its_rest_down_and_asks_why_when_ticked_early(qtbot, liv
     assert panel.items.item(device_row(panel, "device-3")).text().startswith("Device 3")
 
 
+def test_a_device_beyond_the_dose_asks_why_before_it_is_ticked(qtbot, live_esketamine):
+    # A third device on a 56 mg session was taken without a word (an esketamine walk).
+    controller, journal, clock, log = live_esketamine
+    assert controller.advance_phase(override_reason="test").done   # to the devices
+    assert controller.tick_item("device-1", note="LOT-1").done
+    clock.advance(300)
+    assert controller.tick_item("device-2", note="LOT-1").done
+    clock.advance(300)
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    panel.items.setCurrentRow(device_row(panel, "device-3"))
+    panel.items.setFocus()
+    titles = []
+    real_ask = answers.ask
+
+    def ask(title, message, action="Record"):
+        titles.append(title)
+        return "" if title == "Device beyond the dose" else real_ask(title, message, action)
+    answers.ask = ask
+    answers.reply = "LOT-1"
+    qtbot.keyClick(panel.items, Key.Key_Space)   # the lot, then no reason: not ticked
+    assert titles == ["Lot number", "Device beyond the dose"]
+    assert ticked_ids(log) == ["device-1", "device-2"]
+    assert panel.message.text().startswith("Device 3 is beyond this session's dose: 56 mg is 2 "
+                                           "devices")
+    answers.ask = real_ask   # a reason given: recorded with it
+    answers.reply = "dose changed by the prescriber"
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert answers.actions[-1] == "Record it given"
+    assert ticked_ids(log) == ["device-1", "device-2", "device-3"]
+
+
 def test_the_t0_question_of_a_nasal_spray_says_to_give_the_first_device(qtbot, live_esketamine):
     # "Start the pump as you confirm" for esketamine's devices (a nurse walk on X).
     controller, journal, clock, log = live_esketamine
