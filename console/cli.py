@@ -3,7 +3,7 @@
     infusion-console [--db PATH] [--shown-log FILE] [--theme light|dim]
                      [--demo | --device URL (--format FMT | --device-profile NAME)
                      --protocol ID --patient ID --weight KG --nurse NAME
-                     [--confirm patient|weight]]
+                     [--dose-mg MG] [--confirm patient|weight]]
 
 With --protocol and --patient of a session still open in the log, that session is resumed
 (console/ui/app.py).
@@ -268,6 +268,10 @@ def gui_parser() -> argparse.ArgumentParser:
     # Text, not float: console/session/start_checks.py reads it exactly as the start screen does.
     parser.add_argument("--weight", help="patient weight in kg, 1-400")
     parser.add_argument("--nurse", help="nurse name")
+    parser.add_argument("--dose-mg", dest="dose_mg", metavar="MG",
+                        help="a nasal-device protocol's dose, one of its doses (esketamine: 56 "
+                             "or 84): required for it, as the start screen asks; refused for a "
+                             "dose by weight")
     parser.add_argument("--confirm", action="append", default=[], choices=("patient", "weight"),
                         help="confirm on purpose a placeholder-looking --patient or an unusual "
                              "--weight (outside 30-250 kg), as the start screen's tick boxes do "

@@ -21,6 +21,7 @@ option) end in a dialog and a one-line message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -56,7 +57,7 @@ from console.ui.fault_handler import FaultHandler
 from console.ui.main_window import MainWindow
 from console.version import VERSION
 from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
-from protocols.model import Protocol
+from protocols.model import DoseMode, Protocol
 
 if TYPE_CHECKING:
     from console.network.config import NetworkConfig
@@ -239,6 +240,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                   "session's weight is fixed at its start)", file=sys.stderr)
         _resume(window, row, device, f"{args.patient}: ", actor=args.nurse)
         return window
+    # A resumed session keeps the dose it was opened with, as its weight.
+    chosen_mg = _chosen_dose(protocol, getattr(args, "dose_mg", None))
     number = len(log.sessions_for_patient(args.patient)) + 1
     nurse, identity = args.nurse, None
     if window.has_accounts():   # the session's nurse is an account signed in (issue 13)
@@ -246,11 +249,36 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
     def make(recorder: Recorder) -> SessionEngine:
         return SessionEngine.open(protocol, recorder, Patient(args.patient, weight), nurse,
-                                  now, session_number=number,
+                                  now, session_number=number, chosen_mg=chosen_mg,
                                   details={"device": args.device, "format": monitor})
 
     window.open_session(make, device, identity=identity)
     return window
+
+
+def _chosen_dose(protocol: Protocol, typed: str | None) -> float | None:
+    """The nasal-device dose `--dose-mg` chose, checked against the protocol's doses.
+
+    Required for such a protocol, as the start screen asks it: without it a command-line
+    session of esketamine was logged as 56 mg without a word, and 84 mg could not be started
+    (an esketamine walk). Refused for a dose by weight, which the weight decides."""
+    dose = protocol.dose
+    doses = ", ".join(f"{mg:g}" for mg in dose.allowed_mg)
+    if dose.mode is not DoseMode.DEVICES:
+        if typed is not None:
+            raise StartError(f"--dose-mg {typed}: {protocol.id} doses by weight "
+                             "(--weight decides its dose); leave --dose-mg out")
+        return None
+    if typed is None:
+        raise StartError(f"--dose-mg is needed for {protocol.id}: one of {doses} mg (the "
+                         f"label's first session is {dose.allowed_mg[0]:g} mg)")
+    try:
+        mg = float(typed)
+    except ValueError:
+        mg = math.nan
+    if mg not in dose.allowed_mg:
+        raise StartError(f"--dose-mg {typed}: {protocol.id}'s doses are {doses} mg")
+    return mg
 
 
 def _monitor(args: argparse.Namespace) -> tuple[str | None, str]:

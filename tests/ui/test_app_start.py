@@ -352,3 +352,36 @@ def test_unknown_demo_scenario_lists_the_built_in_ones(started, tmp_path):
     assert str(refused.value) == (
         "--scenario nope: not a built-in scenario; built-in scenarios: disconnect, garbage, "
         "hypertensive-surge, normal, respiratory-depression, tachycardia, tachypnea")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ((), "--dose-mg is needed for esketamine: one of 56, 84 mg (the label's first session is "
+         "56 mg)"),
+    (("--dose-mg", "70"), "--dose-mg 70: esketamine's doses are 56, 84 mg"),
+    (("--dose-mg", "lots"), "--dose-mg lots: esketamine's doses are 56, 84 mg"),
+])
+def test_a_nasal_spray_session_from_the_command_line_needs_its_dose(started, tmp_path, extra,
+                                                                     message):
+    # It was logged as 56 mg without a word, and 84 mg could not be started (an esketamine walk).
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, "--protocol", "esketamine", *SESSION, *extra))
+    assert str(refused.value) == message
+    if (tmp_path / "log.sqlite3").exists():   # nothing was started
+        with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+            assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
+def test_an_84_mg_session_starts_from_the_command_line(started, tmp_path):
+    window = started(options(tmp_path, "--protocol", "esketamine", *SESSION, "--dose-mg", "84"))
+    window.controller.tick()
+    assert "84 mg: 3 devices" in window.live.dosing.text()
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        assert conn.execute("SELECT json_extract(details, '$.dose_mg') FROM sessions"
+                            ).fetchone() == (84,)
+
+
+def test_a_dose_by_weight_refuses_a_dose_mg(started, tmp_path):
+    with pytest.raises(StartError) as refused:
+        started(options(tmp_path, "--protocol", "iv-ketamine", *SESSION, "--dose-mg", "56"))
+    assert str(refused.value) == ("--dose-mg 56: iv-ketamine doses by weight (--weight decides "
+                                  "its dose); leave --dose-mg out")
