@@ -12,6 +12,7 @@ from console.clock import ManualClock
 from console.session.engine import Patient, SessionEngine
 from console.session.entry import Rejected
 from console.store import EventLog
+from tests.review.scenarios import typed_answer
 from protocols.vitals import metric
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
@@ -59,7 +60,7 @@ class Run:
                                              self.clock.now())
             if item.required:
                 outcome = self.engine.tick_item(item.id, NURSE, self.clock.now(),
-                                                note="lot T-1" if item.asks else "",
+                                                note=typed_answer(item.asks),
                                                 gate_decision=gate_decision)
                 assert outcome.done, outcome.message
 
@@ -153,7 +154,9 @@ def test_complete_esketamine_session_waits_120_minutes_from_the_first_device(tmp
     assert not r.engine.tick_item("device-2", NURSE, r.clock.now(), note="lot A1").done
     r.at(15)
     assert r.engine.tick_item("device-2", NURSE, r.clock.now(), note="lot A1").done
-    r.at(20); r.advance()                       # observation
+    r.at(20)   # 84 mg is three devices: device 3 after its rest, then the observation
+    assert r.engine.tick_item("device-3", NURSE, r.clock.now(), note="lot A1").done
+    r.advance()                                 # observation
     # A device feeds SpO2 and HR every minute; one dip to 92 (medium) recovers by itself.
     for minute in range(21, 131):
         r.at(minute)

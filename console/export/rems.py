@@ -141,6 +141,12 @@ class RemsForm:
         discharged: the session ended with a discharge (not only stopped).
         discharge_override: the override that discharged the session against the discharge
             gate (who, the reason, what the gate named), or None when the gate allowed it.
+        vitals_acceptable_before, vitals_acceptable_after: the nurse's answer (yes or no, as
+            typed with the items `vitals-acceptable-before` / `-after`) to "vital signs in
+            acceptable range prior to administration / treatment session completion", or None.
+        rems_evaluation_minutes: the answer to the form's REMS evaluation question (when the
+            patient would have been ready to leave without the 2-hour rule, minutes from the
+            first device; item `rems-evaluation`), or None.
         missing: names of fields the log could not fill.
         zoned: the session spans a change of the local zone's offset: every time in the text
             carries its zone (`content.spans_zone_change`). Not in the JSON: its instants are
@@ -175,6 +181,9 @@ class RemsForm:
     discharged: bool
     missing: tuple[str, ...] = field(default=())
     discharge_override: Override | None = None
+    vitals_acceptable_before: str | None = None
+    vitals_acceptable_after: str | None = None
+    rems_evaluation_minutes: str | None = None
     zoned: bool = False
 
     def missing_words(self) -> list[str]:
@@ -307,6 +316,8 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
     start = devices[0].at if devices and t0 is not None and devices[0].at > t0 else t0
     total = round((end - start).total_seconds() / 60, 1) if start is not None and end else None
+    answers_typed = {name: (by_item[item].note.strip() or None) if item in by_item else None
+                     for name, item in _TYPED_ANSWERS.items()}
     values = {
         "dose_mg": s.dose_mg, "device_times": devices or None,
         "observation_start": start, "observation_end": end, "bp_before_dose": bp_before,
@@ -315,6 +326,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         "concomitant_medications": meds,
         "device_lot_numbers": (None if not devices or any(not d.note.strip() for d in devices)
                                else devices),
+        **answers_typed,
     }
     return RemsForm(
         session_id=s.id, patient_id=s.patient_id, session_number=s.session_number,
@@ -333,6 +345,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         lowest_moaas=lowest_moaas, highest_cadss=highest_cadss, adverse_events=adverse,
         discharged=s.discharged_at is not None,
         discharge_override=detail.discharge_override(),
+        **answers_typed,
         missing=(*(name for name, value in values.items() if value is None),
                  *devices_missing,
                  *(f"{name}_assessment" for name, present in answers.items() if present is None)),
@@ -400,6 +413,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# The form's answers typed with a checklist tick (protocols/esketamine.toml from version 1.5):
+# field → item. A session of an older protocol has none of them: named missing.
+_TYPED_ANSWERS: Final = {
+    "vitals_acceptable_before": "vitals-acceptable-before",
+    "vitals_acceptable_after": "vitals-acceptable-after",
+    "rems_evaluation_minutes": "rems-evaluation",
+}
+
 _MISSING_WORDS: Final = {
     "dose_mg": "dose",
     "device_times": "the devices' times",
@@ -412,6 +433,9 @@ _MISSING_WORDS: Final = {
     "rems_enrolment_confirmed": "REMS enrolment confirmation",
     "concomitant_medications": "concomitant medications review",
     "device_lot_numbers": "device lot numbers",
+    "vitals_acceptable_before": "vital signs acceptable before administration (yes or no)",
+    "vitals_acceptable_after": "vital signs acceptable before session completion (yes or no)",
+    "rems_evaluation_minutes": "REMS evaluation question (minutes)",
     "sedation_assessment": "sedation (no MOAA/S after the dose)",
     "dissociation_assessment": "dissociation (no CADSS after the dose)",
     "respiratory_depression_assessment": "respiratory depression (no RR or SpO2 after the dose)",
@@ -435,6 +459,15 @@ def _yes(flag: bool | None) -> str:
     if flag is None:
         return "NOT ASSESSED"
     return "Yes" if flag else "No"
+
+
+def _typed(answer: str | None) -> str:
+    """A yes-or-no typed with a tick as the form's word ("y", "YES" → "Yes"); anything else
+    as typed; "NOT RECORDED" for none."""
+    if answer is None:
+        return "NOT RECORDED"
+    word = {"y": "Yes", "yes": "Yes", "n": "No", "no": "No"}.get(answer.strip().lower())
+    return word or answer
 
 
 def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
@@ -512,6 +545,12 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         f"Blood pressure before dose: {bp_text(form.bp_before_dose)}",
         f"Blood pressure about 40 minutes after dose: {bp_text(form.bp_t_plus_40)}",
         f"Blood pressure before discharge: {before_discharge(form.bp_pre_discharge)}",
+        "Vital signs in acceptable range before administration: "
+        + _typed(form.vitals_acceptable_before),
+        "Vital signs in acceptable range before treatment session completion: "
+        + _typed(form.vitals_acceptable_after),
+        "REMS evaluation question (ready to leave without the 2-hour minimum, minutes from the "
+        f"first device): {_typed(form.rems_evaluation_minutes)}",
         f"Sedation: {_yes(form.sedation)}"
         + (f" (lowest MOAA/S {form.lowest_moaas:g})" if form.lowest_moaas is not None else ""),
         f"Dissociation: {_yes(form.dissociation)}"

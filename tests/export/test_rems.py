@@ -99,10 +99,32 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "148/90 mmHg at 10:50",
         "Device 3: NOT RECORDED (84 mg is 3 devices)",
         "  Hallucinations: NOT ASSESSED",
+        # The form's own questions, answered with the ticks (protocol version 1.5).
+        "Vital signs in acceptable range before administration: Yes",
+        "Vital signs in acceptable range before treatment session completion: Yes",
+        "REMS evaluation question (ready to leave without the 2-hour minimum, minutes from the "
+        "first device): 90",
         "Missing from the log (complete by hand): device 3, hallucinations (no score after the "
         "dose)",
     ):
         assert line in text.splitlines()
+
+
+def test_a_session_without_the_forms_own_answers_names_them_missing(tmp_path):
+    # The draft said "Missing: none" with no line for the form's vital-signs questions or its
+    # REMS evaluation question (an esketamine walk): a session whose items were not ticked
+    # (or of a protocol before version 1.5) names them to complete by hand.
+    log, r = dosed(tmp_path, "MRN-1242")
+    session = r.id
+    log.close()
+    form = form_of(tmp_path, session)
+    lines = render_text(form, tz=UTC).splitlines()
+    assert "Vital signs in acceptable range before administration: Yes" in lines
+    assert ("Vital signs in acceptable range before treatment session completion: NOT RECORDED"
+            in lines)
+    assert {"vitals_acceptable_after", "rems_evaluation_minutes"} <= set(form.missing)
+    assert ("vital signs acceptable before session completion (yes or no), REMS evaluation "
+            "question (minutes)") in lines[-1]
 
 
 def test_json_output_holds_the_same_values(conn, scenario_log, tmp_path, form):

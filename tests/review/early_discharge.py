@@ -17,7 +17,7 @@ from pathlib import Path
 from console.review.model import SessionDetail
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
-from tests.review.scenarios import Driver
+from tests.review.scenarios import Driver, typed_answer
 
 PRESCRIBER_REASON = "Dr M. Chen: transfer to ED escorted, observation continues there"
 NURSE = "J. Alvarez"
@@ -41,7 +41,8 @@ def _discharge_anyway(r: Driver, reason: str = PRESCRIBER_REASON) -> None:
     # (its BP at T+40 and pre-discharge BP are not taken).
     for item in r.engine.phase.checklist:
         if item.required and not item.after_discharge_time and not item.needs_checks:
-            assert r.engine.tick_item(item.id, r.nurse, r.clock.now()).done, item.id
+            assert r.engine.tick_item(item.id, r.nurse, r.clock.now(),
+                                      note=typed_answer(item.asks)).done, item.id
     outcome = r.engine.discharge(r.nurse, r.clock.now(), override_reason=reason)
     assert outcome.done, outcome.message
 

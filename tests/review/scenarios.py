@@ -99,7 +99,7 @@ class Driver:
                                              self.clock.now())
             if item.required:
                 outcome = self.engine.tick_item(item.id, self.nurse, self.clock.now(),
-                                                note="lot T-1" if item.asks else "",
+                                                note=typed_answer(item.asks),
                                                 gate_decision=gate_decision)
                 assert outcome.done, outcome.message
 
@@ -113,6 +113,19 @@ class Driver:
     def discharge(self) -> None:
         outcome = self.engine.discharge(self.nurse, self.clock.now())
         assert outcome.done, outcome.message
+
+
+def typed_answer(asks: str) -> str:
+    """What a nurse types with a tick that asks something (protocols' `asks`)."""
+    if not asks:
+        return ""
+    if asks == "Yes or no":
+        return "yes"
+    if asks.startswith("Minutes"):
+        return "90"
+    if asks.startswith("Yes or no for each"):
+        return "no to each"
+    return "lot T-1"
 
 
 def _surge(log: EventLog, facts: Facts) -> int:

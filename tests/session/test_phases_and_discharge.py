@@ -277,13 +277,17 @@ def test_the_rems_form_item_waits_for_the_bp_at_t40_and_the_pre_discharge_bp():
 
 def test_the_concomitant_medications_item_asks_for_the_answers_the_rems_form_prints():
     """Ticked with nothing typed, the REMS form had one "reviewed: yes" where it asks yes or no
-    for each category: the item asks for them (`asks`), kept as its note."""
+    for each category: the item asks for them (`asks`), kept as its note. The categories are the
+    form's (it asked opioids and lacked non-benzodiazepine sedative hypnotics: an esketamine
+    walk)."""
     from protocols.loader import builtin_protocols_dir, load_protocol
 
     s = Session(load_protocol(builtin_protocols_dir() / "esketamine.toml"))
     refused = s.engine.tick_item("concomitant-medications", "nurse.ana", s.now())
     assert not refused.done and refused.message.startswith(
-        "Yes or no for each: benzodiazepines, opioids, stimulants, MAOIs needed")
-    answers = "benzodiazepines no, opioids no, stimulants yes (methylphenidate), MAOIs no"
+        "Yes or no for each: benzodiazepines, non-benzodiazepine sedative hypnotics, "
+        "psychostimulants, MAOIs needed")
+    answers = ("benzodiazepines no, non-benzodiazepine sedative hypnotics no, psychostimulants "
+               "yes (methylphenidate), MAOIs no")
     assert s.engine.tick_item("concomitant-medications", "nurse.ana", s.now(), note=answers).done
     assert s.engine.ticks()["concomitant-medications"].note == answers
