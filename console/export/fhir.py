@@ -20,7 +20,13 @@ the same ids):
   local code (`METRIC_SYSTEM`): there is no LOINC code for most of them.
 
 A value later corrected is exported with status `entered-in-error`, its correction with status
-`corrected`; other values are `final`.
+`corrected`; other values are `final`. The correction stands for the measurement it corrects:
+its `effectiveDateTime` is that measurement's (through a correction of a correction, the
+first's), `issued` the time it was corrected, and a note says what it replaced, "Systolic BP
+corrected from 250 to 150: typed 250, cuff read 150" (the corrected value's note: "Systolic BP
+corrected to 150: …", the review's words; a de-identified export leaves the reason out). The
+correction had been dated when it was typed, so a reader charted 150 at the correction's time,
+as a new reading (an audit).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -156,7 +163,8 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
                 "identifier": [{"system": DEVICE_SYSTEM, "value": o.source}],
                 "deviceName": [{"name": o.source, "type": "other"}],
             }))
-    context = {"patient": patient_url, "encounter": encounter_url, "devices": devices}
+    context = {"patient": patient_url, "encounter": encounter_url, "devices": devices,
+               "corrections": _corrections(detail)}
     for group in _grouped(readings):
         entries.append((_uuid("observation", s.id, *(o.id for o in group)),
                         _observation(group, context)))
@@ -169,6 +177,50 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
     if security:
         bundle["meta"] = {"security": security}
     return bundle
+
+
+@dataclass(frozen=True, slots=True)
+class _Corrected:
+    """What a correction says of one row: the row it replaced and when the measurement it
+    stands for was taken (for the correcting row), or the value that replaced it (for the row
+    corrected); `reason` '' when de-identified."""
+
+    metric: str
+    old: float
+    new: float
+    reason: str
+    measured: datetime | None = None   # the correcting row's only
+
+
+def _corrections(detail: SessionDetail) -> dict[int, _Corrected]:
+    """Row id -> `_Corrected`, for each row that corrects another and each row corrected."""
+    rows = {o.id: o for o in detail.observations}
+    reasons = {c.corrects: c.reason for c in detail.corrections if not c.entered_in_error}
+    out: dict[int, _Corrected] = {}
+    for o in detail.observations:
+        old = rows.get(o.corrects) if o.corrects is not None else None
+        if old is None:
+            continue
+        first, seen = old, {o.id}
+        while first.corrects is not None and first.corrects in rows and first.id not in seen:
+            seen.add(first.id)
+            first = rows[first.corrects]
+        reason = "" if detail.deidentified else reasons.get(old.id, "")
+        out[o.id] = _Corrected(o.metric, old.value, o.value, reason,
+                               first.measured_at or first.received_at)
+        out[old.id] = _Corrected(o.metric, old.value, o.value, reason)
+    return out
+
+
+def _correction_note(c: _Corrected, correcting: bool) -> str:
+    """"Systolic BP corrected from 250 to 150: typed 250, cuff read 150" (the correcting row);
+    "Systolic BP corrected to 150: …" (the row corrected), as the review's `correction_text`."""
+    known = METRICS.get(c.metric)
+    label = known.label if known else c.metric
+    shown = known.format if known else (lambda v: f"{v:g}")
+    text = (f"{label} corrected from {shown(c.old)} to {shown(c.new)}" if correcting
+            else f"{label} corrected to {shown(c.new)}")
+    return text + (f": {c.reason}" if c.reason else "")
 
 
 def _grouped(observations: Iterable[Observation]) -> list[list[Observation]]:
@@ -197,6 +249,10 @@ def _observation(group: list[Observation], ctx: dict[str, Any]) -> dict[str, Any
     first = group[0]
     device = first.source != "manual"
     effective = first.measured_at or first.received_at
+    corrections = [(o, ctx["corrections"][o.id]) for o in group if o.id in ctx["corrections"]]
+    measured = next((c.measured for _, c in corrections if c.measured is not None), None)
+    if measured is not None:   # a correction: at the measurement it corrects
+        effective = measured
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "status": _status(first),
@@ -214,6 +270,7 @@ def _observation(group: list[Observation], ctx: dict[str, Any]) -> dict[str, Any
         notes.append(f"flags: {' '.join(first.flags)}")
     if first.confirmed:
         notes.append("implausible value confirmed by the nurse")
+    notes.extend(_correction_note(c, o.corrects is not None) for o, c in corrections)
     if notes:
         resource["note"] = [{"text": "; ".join(notes)}]
     if first.metric in BP_ORDER:

@@ -12,6 +12,9 @@ Decisions written down once here:
 - The vitals table has one row per manual entry (values entered within a minute of each other
   are one row) and one per scheduled check of the protocol that no manual entry answered; device
   values are taken from the nearest reading around that time (BP within 5 min, others 2 min).
+  A corrected value stands at the time of the measurement it corrects, marked with the value it
+  replaced ("150 (corrected from 250)"); a session never ended (running, or left open) counts
+  its checks up to its last record and ends with its last monitor reading.
 - Times are clock times in the display zone, named once (the PDF's footer, the review's
   subtitle). A session whose record spans a change of that zone's UTC offset (summer time ends
   at 03:00 CEST: 02:45 comes twice) marks every time with its zone, "02:45 CEST" and
@@ -296,12 +299,25 @@ def scale_text(name: str, value: float, short: bool = True) -> str:
 
 def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> str:
     """" (planned; infusion ended after 12 of 40 min)" when the dosing phase ended that early
-    (the chair's dose line says the same), else ''."""
+    (the chair's dose line says the same); " (planned; session not ended, infusion at 25 of 40
+    min)" when the record of a session never ended (running, or left open) stops inside its
+    infusion before the planned end: nothing says the rest was given (it read as the whole
+    dose, an audit); else ''."""
     dosing = next((p for p in detail.phases if p.kind == "dosing"), None)
-    if dosing is None or dosing.ended_at is None:
+    if dosing is None or detail.t0 is None:
         return ""
-    early = _stopped_early(protocol, (dosing.ended_at - dosing.started_at).total_seconds() / 60)
-    return f" (planned; infusion ended after {early[0]} of {early[1]:g} min)" if early else ""
+    if dosing.ended_at is not None:
+        early = _stopped_early(protocol,
+                               (dosing.ended_at - dosing.started_at).total_seconds() / 60)
+        return f" (planned; infusion ended after {early[0]} of {early[1]:g} min)" if early else ""
+    running = _stopped_early(protocol,
+                             (_record_end(detail) - dosing.started_at).total_seconds() / 60)
+    return (f" (planned; {NOT_ENDED}, infusion at {running[0]} of {running[1]:g} min)"
+            if running else "")
+
+
+# The words for a session whose record stops without its end (running now, or left open).
+NOT_ENDED = "session not ended"
 
 
 def _stopped_early(protocol: Protocol | None, minutes: float | None) -> tuple[int, float] | None:
@@ -826,30 +842,62 @@ class _Point:
     at: datetime
     value: float
     manual: bool
+    replaced: float | None = None   # a corrected value: the value it replaced
 
 
 def _series(detail: SessionDetail) -> dict[str, list[_Point]]:
+    """The valid values of each vital, a corrected value at the time of the measurement it
+    corrects with the value it replaced (`Correction.replaced_seconds`): shown at the
+    correction's time and unmarked, a typed 250 corrected to 150 later read as a new reading of
+    150 then, and nothing said 150 stood for the 250 (an audit; the trend already drew it at its
+    measurement)."""
+    start = detail.summary.started_at
+    corrected = {(c.metric, c.at, c.value): c for c in detail.corrections
+                 if not c.entered_in_error and c.replaced_seconds is not None}
     out: dict[str, list[_Point]] = {}
     for name in _VITAL_KEYS:
         series = detail.vitals.get(name)
         if series is None:
             continue
-        out[name] = [_Point(t, v, m) for t, v, m in zip(series.times, series.values, series.manual,
-                                                         strict=True)]
+        points = []
+        for t, v, m in zip(series.times, series.values, series.manual, strict=True):
+            # The correcting row is typed, stamped with the correction's event.
+            c = corrected.pop((name, t, v), None) if m else None
+            if c is None or c.replaced_seconds is None:
+                points.append(_Point(t, v, m))
+            else:
+                points.append(_Point(start + timedelta(seconds=c.replaced_seconds), v, m,
+                                     c.replaced_value))
+        points.sort(key=lambda p: p.at)   # stable: a re-entry after its correction stays last
+        out[name] = points
     return out
 
 
+def _record_end(detail: SessionDetail) -> datetime:
+    """Where a session's record ends: its end, or for a session never ended (still running, or
+    left open) its last record."""
+    return detail.summary.ended_at or session_span(detail)[1]
+
+
 def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[datetime]:
-    """When the protocol's vitals checks fell due in this session (from its phases as run)."""
+    """When the protocol's vitals checks fell due in this session (from its phases as run).
+
+    A phase still running when the record ends (a session open, or never ended) counts up to
+    the record's last row: its checks were cut at the phase's start, so an open session's table
+    stopped there and the readings after it were missing (an audit)."""
     if protocol is None:
         return []
     times: list[datetime] = []
+    record_end: datetime | None = None
     for span in detail.phases:
         try:
             phase = protocol.phase(span.id)
         except (KeyError, ValueError):
             continue
-        end = span.ended_at or detail.summary.ended_at or span.started_at
+        end = span.ended_at
+        if end is None:
+            record_end = record_end or _record_end(detail)
+            end = record_end
         for check in phase.checks:
             if check.every_minutes:
                 step = timedelta(minutes=check.every_minutes)
@@ -865,28 +913,40 @@ def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[d
     return sorted(set(times))
 
 
+# Why a row of the vitals table is there (`vital_rows`).
+_ENTRY, _CHECK, _LAST = "entry", "check", "last"
+
+
 def vital_rows(detail: SessionDetail, tz: tzinfo | None,
                protocol: Protocol | None = None) -> list[tuple[str, ...]]:
-    """Vitals at each manual entry and at each scheduled check (see the module docstring)."""
+    """Vitals at each manual entry and at each scheduled check (see the module docstring); for
+    a session never ended, also its last reading from the monitor when no row reaches it (the
+    clinician reads where the record stops). A corrected value is at its measurement's time,
+    "150 (corrected from 250)" (the BP cell: "150/88 (systolic corrected from 250)")."""
     series = _series(detail)
     manual_times = sorted({p.at for points in series.values() for p in points if p.manual})
     groups: list[datetime] = []
     for at in manual_times:
         if not groups or (at - groups[-1]).total_seconds() > MANUAL_GROUP_SECONDS:
             groups.append(at)
-    rows_at: list[tuple[datetime, bool]] = [(at, True) for at in groups]
+    rows_at: list[tuple[datetime, str]] = [(at, _ENTRY) for at in groups]
     for due in scheduled_checks(detail, protocol):
         answered = any(-120 <= (g - due).total_seconds() <= 600 for g in groups)
         if not answered:
-            rows_at.append((due, False))
+            rows_at.append((due, _CHECK))
     rows_at.sort(key=lambda x: x[0])
+    if detail.summary.ended_at is None:
+        last = max((p.at for points in series.values() for p in points if not p.manual),
+                   default=None)
+        if last is not None and (not rows_at or last > rows_at[-1][0]):
+            rows_at.append((last, _LAST))
     start = detail.summary.started_at
     zoned = spans_zone_change(detail, tz)
     rows = []
-    for at, is_manual in rows_at:
+    for at, why in rows_at:
         values: dict[str, _Point] = {}
         for name, points in series.items():
-            point = _manual_at(points, at) if is_manual else None
+            point = _manual_at(points, at) if why == _ENTRY else None
             if point is None:
                 point = _device_near(points, at, name)
             if point is not None:
@@ -900,8 +960,10 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             source = "manual + device"
         else:
             source = "device"
-        if not is_manual:
+        if why == _CHECK:
             source += " (scheduled check)"
+        elif why == _LAST:
+            source += " (last reading: session not ended)"
         sys_, dia = values.get("bp_systolic"), values.get("bp_diastolic")
         if sys_ and dia:
             bp = f"{sys_.value:.0f}/{dia.value:.0f}"
@@ -909,11 +971,24 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             bp = f"{sys_.value:.0f}/{NONE}"
         else:
             bp = NONE
+        parts = (("systolic", sys_), ("diastolic", dia)) if sys_ else ()
+        marks = [f"{part} corrected from {number(p.replaced)}" for part, p in parts
+                 if p is not None and p.replaced is not None]
+        if marks:
+            bp += f" ({', '.join(marks)})"
         rows.append((hhmm(at, tz, zoned=zoned), elapsed(at, start), bp,
-                     *(number(values[n].value) if n in values else NONE
-                       for n in ("heart_rate", "resp_rate", "spo2")),
+                     *(_vital_cell(values.get(n)) for n in ("heart_rate", "resp_rate", "spo2")),
                      source))
     return rows
+
+
+def _vital_cell(point: _Point | None) -> str:
+    """"74"; "69 (corrected from 96)" for a corrected value (the Notes tab says by whom and
+    why, as "Heart rate corrected to 69: typed 96")."""
+    if point is None:
+        return NONE
+    text = number(point.value)
+    return text if point.replaced is None else f"{text} (corrected from {number(point.replaced)})"
 
 
 def _manual_at(points: Sequence[_Point], at: datetime) -> _Point | None:
@@ -1025,14 +1100,43 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
 
 
 def _course_dose(row: CourseRow) -> str:
-    """"36 mg", "36 mg planned; ended at 11 of 40 min", "40 mg planned; never given"."""
+    """The dose the record shows given: "36 mg" (all of it), "36 mg planned; ended at 11 of 40
+    min", "36 mg planned; session not ended (infusion at 25 of 40 min)" (the record of a
+    session never ended stops inside its infusion), "56 mg given (2 of 3 devices); 84 mg
+    planned" (nasal devices: those ticked given, `devices_ticked`), "40 mg planned; never
+    given". The planned dose had read as given for an infusion still running and for devices
+    not all given (an audit: "84 mg" for two of three devices)."""
     if row.dose_mg is None:
         return NONE
     text = f"{row.dose_mg:g} mg"
     if row.t0_minute is None:
         return f"{text} planned; " + ("not given yet" if row.still_open else "never given")
-    early = _stopped_early(find_protocol(row.protocol_id), row.dosing_minutes)
-    return f"{text} planned; ended at {early[0]} of {early[1]:g} min" if early else text
+    protocol = find_protocol(row.protocol_id)
+    if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
+        return _course_devices(row.dose_mg, protocol, row.ticked, row.still_open)
+    early = _stopped_early(protocol, row.dosing_minutes)
+    if early:
+        return f"{text} planned; ended at {early[0]} of {early[1]:g} min"
+    if row.dosing_minutes is None and row.last_record_minute is not None:
+        running = _stopped_early(protocol, row.last_record_minute - row.t0_minute)
+        if running:
+            return f"{text} planned; {NOT_ENDED} (infusion at {running[0]} of {running[1]:g} min)"
+    return text
+
+
+def _course_devices(planned: float, protocol: Protocol, ticked_items: Sequence[str],
+                    still_open: bool) -> str:
+    """"84 mg" when the devices ticked given are the plan's; else what they give, "56 mg given
+    (2 of 3 devices); 84 mg planned" ("…; session not ended" while it may go on), "112 mg given
+    (4 devices); 84 mg planned"."""
+    count = protocol.dose.device_count(planned)
+    ticked = devices_ticked(protocol, ticked_items) or 0
+    if ticked == count:
+        return f"{planned:g} mg"
+    given = ticked * protocol.dose.mg_per_device
+    devices = f"{ticked} of {count} devices" if ticked < count else f"{ticked} devices"
+    text = f"{given:g} mg given ({devices}); {planned:g} mg planned"
+    return text + (f"; {NOT_ENDED}" if still_open and ticked < count else "")
 
 
 def _course_restarts(restarts: Sequence[Restart]) -> str:

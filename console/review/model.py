@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from console.session.device_rest import early_text
+from console.session.device_rest import beyond_text, early_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.session.signing import (
     CORRECTION,
@@ -434,6 +434,14 @@ class Correction:
         reason: the reason given.
         entered_in_error: the value was taken back with no new value (event `entered_in_error`):
             it counts nowhere, and the review says who took it back and why.
+        replaced_value: the value the corrected row held (the typed 250 of "150 (corrected
+            from 250)"); None for a value entered in error, or when the row is not in the log.
+        replaced_seconds: when the measurement it corrects was recorded (that row's
+            `received_at`; for a correction of a correction, the first row's), as seconds since
+            the session started; None as for `replaced_value`. The vitals table shows the new
+            value at this time, not the correction's (an audit found it at the correction's
+            time, unmarked). Seconds, not a time: a de-identified copy shifts every time and
+            this stays true.
     """
 
     at: datetime
@@ -443,6 +451,8 @@ class Correction:
     value: float
     reason: str
     entered_in_error: bool = False
+    replaced_value: float | None = None
+    replaced_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -676,9 +686,16 @@ class CourseRow:
         demo: demonstration session.
         still_open: the session never ended (left open by a crash, or running now).
         against_gate: discharged over the discharge gate's refusal.
-        dosing_minutes: how long the dosing phase ran (T0 to the next phase), or None while it
-            runs or when never dosed: an infusion stopped at 11 of 40 min gave less than its dose.
+        dosing_minutes: how long the dosing phase ran (T0 to the next phase, or to the
+            session's end when it ended in it), or None while it runs or when never dosed: an
+            infusion stopped at 11 of 40 min gave less than its dose.
         restarts: the console's restarts in the session (`Restart`).
+        last_record_minute: for a session never ended (`still_open`), minutes from the start
+            to its last record (event, alarm step or reading; review notes left out): where its
+            record stops (an infusion still running then was not seen to its end); None for a
+            session that ended.
+        ticked: the checklist items ticked, by id, in the order ticked: the nasal devices
+            recorded given (`console.session.dosing.devices_ticked`), for a dose by devices.
     """
 
     session_id: int
@@ -711,6 +728,8 @@ class CourseRow:
     against_gate: bool = False
     dosing_minutes: float | None = None
     restarts: tuple[Restart, ...] = ()
+    last_record_minute: float | None = None
+    ticked: tuple[str, ...] = ()
 
 
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:
@@ -732,7 +751,8 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         return f"Phase ended: {d.get('name') or d.get('phase')}"
     if kind == "checklist_ticked":
         note = f" ({d['note']})" if d.get("note") else ""
-        return f"Ticked: {d.get('text') or d.get('item')}{note}{early_text(d.get('early') or {})}"
+        return (f"Ticked: {d.get('text') or d.get('item')}{note}{early_text(d.get('early') or {})}"
+                f"{beyond_text(d.get('beyond_dose') or {})}")
     if kind == "override":
         blockers = "; ".join(d.get("blockers", []))
         # The overridden act in words: "Override of end_phase" printed a program's name on

@@ -27,6 +27,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import groupby
 from operator import itemgetter
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -501,6 +502,7 @@ def _load_session(
     vitals, scales, observations = _observations(conn, session_id, started, with_observations,
                                                  summary.demo)
     parts = _from_events(events, ended)
+    parts["corrections"] = _replaced(conn, session_id, started, parts["corrections"])
     return SessionDetail(
         summary=summary, details=details, protocol_version=row[3], vitals=vitals, scales=scales,
         alarms=alarms, events=events, observations=observations,
@@ -529,6 +531,43 @@ def _restarts(conn: sqlite3.Connection, session_id: int, started: datetime) -> t
                     if o.get("priority") != "info"]   # alarms, not the vitals-due prompts
         out.append(Restart(parse_iso(last) if last else started, parse_iso(at), str(actor),
                            len(restored)))
+    return tuple(out)
+
+
+def _replaced(conn: sqlite3.Connection, session_id: int, started: datetime,
+              corrections: tuple[Correction, ...]) -> tuple[Correction, ...]:
+    """`corrections` with what each correction replaced (`Correction.replaced_value`,
+    `replaced_seconds`): the corrected row's value, and the time of the measurement it stands
+    for, following a correction of a correction back to the first row. A value entered in error
+    replaces nothing. Corrections are few: their rows are read by id."""
+    if all(c.entered_in_error for c in corrections):
+        return corrections
+    rows: dict[int, tuple[float, str, int | None]] = {}
+    wanted = {c.corrects for c in corrections if not c.entered_in_error}
+    while wanted:
+        found = conn.execute(
+            "SELECT id, value, received_at, corrects FROM observations "
+            f"WHERE session_id = ? AND id IN ({_in_list(sorted(wanted))})", [session_id]
+        ).fetchall()
+        rows.update((r[0], (r[1], r[2], r[3])) for r in found)
+        wanted = {r[3] for r in found if r[3] is not None} - rows.keys()
+
+    def first_time(obs_id: int) -> str:
+        seen = {obs_id}
+        _, received, earlier = rows[obs_id]
+        while earlier is not None and earlier in rows and earlier not in seen:
+            seen.add(earlier)
+            _, received, earlier = rows[earlier]
+        return received
+
+    out = []
+    for c in corrections:
+        if c.entered_in_error or c.corrects not in rows:
+            out.append(c)
+            continue
+        at = parse_iso(first_time(c.corrects))
+        out.append(replace(c, replaced_value=rows[c.corrects][0],
+                           replaced_seconds=(at - started).total_seconds()))
     return tuple(out)
 
 
@@ -880,7 +919,12 @@ def _load_course(
         "AND kind = 'dosing_started' GROUP BY session_id"
     ).fetchall())
     against = _discharged_against_gate(conn, ids)
-    dosing_ended = _dosing_ended(conn, ids, t0s)
+    dosing_ended = _dosing_ended(conn, ids, t0s, {r[0]: r[6] for r in rows if r[6]})
+    ticked: dict[int, list[str]] = defaultdict(list)
+    for session_id, item in conn.execute(
+            f"SELECT session_id, json_extract(detail, '$.item') FROM events WHERE session_id "
+            f"IN ({_in_list(ids)}) AND kind = 'checklist_ticked' ORDER BY id").fetchall():
+        ticked[session_id].append(str(item))
     wanted = _COURSE_MAX + _COURSE_MIN
     marks = ", ".join("?" * len(wanted))
     out = []
@@ -890,9 +934,10 @@ def _load_course(
         corrected = _corrected_ids(conn, session_id)
         clocks = TrendFeed(started)
         times = IsoParser()
-        best: dict[str, tuple[float, str, str | None, str]] = {}
-        for obs_id, name, value, received, measured, source in conn.execute(
-            f"SELECT id, metric, value, received_at, measured_at, source FROM observations "
+        best: dict[str, tuple[float, str, str | None, str, int | None]] = {}
+        for obs_id, name, value, received, measured, source, corrects in conn.execute(
+            f"SELECT id, metric, value, received_at, measured_at, source, corrects "
+            f"FROM observations "
             f"WHERE session_id = ? AND metric IN ({marks}) "
             f"AND {patient_values_sql(bool(row[_DEMO_COLUMN]))} ORDER BY id",
             [session_id, *wanted],
@@ -905,7 +950,7 @@ def _load_course(
             higher = name in _COURSE_MAX
             if (current is None or (higher and value > current[0])
                     or (not higher and value < current[0])):
-                best[name] = (value, received, measured, source)
+                best[name] = (value, received, measured, source, corrects)
 
         def value(name: str) -> float | None:
             return best[name][0] if name in best else None
@@ -913,7 +958,10 @@ def _load_course(
         def minute(name: str) -> float | None:
             if name not in best:
                 return None
-            peak, received, measured, source = best[name]
+            peak, received, measured, source, corrects = best[name]
+            if corrects is not None:   # a corrected value: when its measurement was taken
+                received, measured, source = _measurement(conn, corrects, received, measured,
+                                                          source)
             record = ObservationRecord(session_id, name, peak, "", source,
                                        times(measured) if measured else None, times(received), "")
             return round(clocks.placed_minutes(record), 1)
@@ -948,13 +996,48 @@ def _load_course(
             dosing_minutes=(round(dosing_end - t0_minute, 1)
                             if t0_minute is not None and dosing_end is not None else None),
             restarts=_restarts(conn, session_id, started),
+            last_record_minute=minutes_to(_last_record(conn, session_id)) if row[6] is None
+            else None,
+            ticked=tuple(ticked.get(session_id, ())),
         ))
     return out
 
 
-def _dosing_ended(conn: sqlite3.Connection, ids: Sequence[int],
-                  t0s: Mapping[int, str]) -> dict[int, str]:
-    """When each session's dosing ended: the first phase after T0 that is not a dosing one."""
+def _measurement(conn: sqlite3.Connection, corrects: int, received: str, measured: str | None,
+                 source: str) -> tuple[str, str | None, str]:
+    """(received_at, measured_at, source) of the measurement a correction stands for: the row
+    it corrects, through a correction of a correction the first; the correction's own when the
+    row is not there. A peak read at the correction's time, not the measurement's (an audit
+    of the vitals table found the same)."""
+    seen: set[int] = set()
+    at: int | None = corrects
+    while at is not None and at not in seen:
+        seen.add(at)
+        row = conn.execute("SELECT received_at, measured_at, source, corrects FROM observations "
+                           "WHERE id = ?", [at]).fetchone()
+        if row is None:
+            break
+        received, measured, source, at = row
+    return received, measured, source
+
+
+def _last_record(conn: sqlite3.Connection, session_id: int) -> str | None:
+    """The time of a session's last record (event, alarm step or reading received), as
+    stored; review notes are written afterwards, not at the chair, and are left out."""
+    last = conn.execute(
+        "SELECT MAX(t) FROM ("
+        "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND kind <> ?2 "
+        "UNION ALL SELECT MAX(at) FROM alarm_events WHERE session_id = ?1 "
+        "UNION ALL SELECT MAX(received_at) FROM observations WHERE session_id = ?1)",
+        [session_id, REVIEW_NOTE]).fetchone()[0]
+    return str(last) if last is not None else None
+
+
+def _dosing_ended(conn: sqlite3.Connection, ids: Sequence[int], t0s: Mapping[int, str],
+                  ended: Mapping[int, str]) -> dict[int, str]:
+    """When each session's dosing ended: the first phase after T0 that is not a dosing one,
+    else the session's end (`ended`) when it ended in dosing (discharged against the gate at 25
+    of 40 min: the course read the whole dose)."""
     out: dict[int, str] = {}
     for session_id, at in conn.execute(
             f"SELECT session_id, at FROM events WHERE session_id IN ({_in_list(ids)}) "
@@ -963,6 +1046,10 @@ def _dosing_ended(conn: sqlite3.Connection, ids: Sequence[int],
         t0 = t0s.get(session_id)
         if t0 is not None and at > t0 and session_id not in out:
             out[session_id] = at
+    for session_id, t0 in t0s.items():
+        end = ended.get(session_id)
+        if session_id not in out and end is not None and end >= t0:
+            out[session_id] = end
     return out
 
 

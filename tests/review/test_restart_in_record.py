@@ -60,7 +60,8 @@ def test_a_restart_is_in_the_notes_the_time_to_ack_and_the_course(tmp_path):
     assert row.cells[4] == "7:30 min (7:00 min of it with the console stopped)"
     cells = rc.course_cells(course[0], UTC)
     assert cells["restarts"] == "⚠ 1 (7:00 min unrecorded)"
-    assert cells["dose"] == "36 mg"   # still infusing: no early stop to say
+    # Still infusing where the record stops: not the whole dose (an audit read it as given).
+    assert cells["dose"] == "36 mg planned; session not ended (infusion at 8 of 40 min)"
 
 
 def test_the_course_marks_a_partial_infusion_a_dose_never_given_and_a_discharge_over_the_gate(
