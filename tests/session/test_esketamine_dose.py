@@ -101,3 +101,16 @@ def test_moving_to_discharge_early_keeps_the_observations_checks():
     s.t(t0 + 75 * MIN)
     assert {"vitals_due:Sedation and breathing", "vitals_due:Dissociation"} <= {
         condition for condition, _, _ in s.shown()}
+
+
+def test_the_review_says_a_device_beyond_the_dose_with_its_reason():
+    from console.review.model import describe_event
+
+    s, t0 = in_devices(56)
+    give(s, t0, 1, 2)
+    s.t(t0 + 10 * MIN)
+    assert s.engine.tick_item("device-3", "nurse.ana", s.now(), note="LOT-1",
+                              extra_reason="dose changed").done
+    ticked = s.recorder.events("checklist_ticked")[-1]
+    assert describe_event("checklist_ticked", ticked.detail).endswith(
+        "(LOT-1) — beyond the 56 mg dose of 2 devices: dose changed")

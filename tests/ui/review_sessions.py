@@ -88,6 +88,9 @@ def _surge_iv(log: EventLog, start: datetime) -> Driver:
     # 20 min into a 30-min observation: ended early with a prescriber's reason.
     r.at(65); r.manual(bp_systolic=144, bp_diastolic=84, heart_rate=72, moaas=5)
     r.advance(override_reason="Dr Lee reviewed: BP settling, patient alert")
+    # The observation's 15-minute checks go on in Discharge: taken at 09:15 past the hour.
+    r.at(75); r.manual(bp_systolic=140, bp_diastolic=82, heart_rate=72, spo2=98, resp_rate=14,
+                       moaas=5)
     r.at(80); r.manual(bp_systolic=138, bp_diastolic=82, heart_rate=72, spo2=98, resp_rate=14,
                        aldrete=10, nausea=1, hallucinations=0)
     r.tick_required()

@@ -280,9 +280,9 @@ def test_detail_shows_the_high_alarm_with_its_time_to_acknowledge(review):
                            QtCore.Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith("Time to acknowledge: from when the alarm reached its highest priority")
     assert page.alarm_summary.text() == (
-        "Alarms: high 1 · medium 0 · low 0 · reminders 9")
+        "Alarms: high 1 · medium 0 · low 0 · reminders 10")
     page.show_reminders.setChecked(True)
-    assert len(model.rows()) == 10
+    assert len(model.rows()) == 11
     assert "Vitals due: BP, HR and SpO2 (Systolic BP, Diastolic BP, Heart rate, SpO2)" in \
         model.column("Alarm")
     assert model.colour_of(0) is None   # a reminder is not coloured as an alarm
@@ -296,7 +296,7 @@ def test_detail_trend_is_the_live_widget_with_limits_and_markers(review):
     assert trend.view == "whole"
     assert trend.x_range() == (0.0, 80.0)   # the whole session, start to discharge
     x, y = trend.curve_data("bp_systolic", manual=True)
-    assert list(y) == [128, 145, 155, 182, 186, 158, 150, 144, 138]
+    assert list(y) == [128, 145, 155, 182, 186, 158, 150, 144, 140, 138]
     assert list(x)[4] == pytest.approx(40.0)
     assert {180.0, 200.0, 168.0} <= set(trend.threshold_values("bp_systolic"))   # 168 = 128 + 40
     markers = trend.markers()
@@ -407,7 +407,8 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
 
     window.show_course("MRN-5820")
     course = window.course_page.model
-    assert course.figure("dose") == ["84 mg"]
+    # Two of its three devices ticked given: what they gave, the plan beside it.
+    assert course.figure("dose") == ["56 mg given (2 of 3 devices); 84 mg planned"]
     assert course.figure("min_spo2") == ["92 %"]
     assert course.figure("alarms_medium") == ["1"]
     # A session never ended says so above its column (a records audit read it as any other).
@@ -440,7 +441,7 @@ def test_the_course_tab_reached_by_ctrl_tab_shows_the_patient_in_its_box(review,
     assert window.tabs.currentWidget() is page
     assert page.patient_box.currentText() == "MRN-5820"
     assert page.title.text() == "Course of MRN-5820: 1 session"
-    assert page.model.figure("dose") == ["84 mg"]
+    assert page.model.figure("dose") == ["56 mg given (2 of 3 devices); 84 mg planned"]
     # Another patient chosen with the keys, then the same one again: read each time.
     page.patient_box.setFocus()
     qtbot.keyClick(page.patient_box, QtCore.Qt.Key.Key_Up)
