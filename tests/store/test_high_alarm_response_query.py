@@ -105,7 +105,7 @@ def build(path: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    path = tmp_path_factory.mktemp("s31") / "log.sqlite3"
+    path = tmp_path_factory.mktemp("high-alarm-response") / "log.sqlite3"
     return path, build(path)
 
 
