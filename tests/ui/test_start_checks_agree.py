@@ -61,11 +61,16 @@ def screen(qtbot, protocols):
 def command_line(qtbot, tmp_path):
     """Runs `build` with the options a user would type; returns the window or raises StartError."""
     cleanups: list = []
+    # qtbot holds its widgets weakly: a window the test body dropped was collected with its
+    # session's timers and device thread still running, and the next test's event processing
+    # crashed on it (a segmentation fault on Python 3.13 in CI). Held until the cleanups ran.
+    alive: list = []
 
     def run(*options: str):
         args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), *options])
         window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
         qtbot.addWidget(window)
+        alive.append(window)
         return window
 
     yield run
