@@ -235,6 +235,14 @@ def _num(value: float) -> str:
     return text or "0"
 
 
+def patient_key(typed: str) -> str:
+    """The identifier as the log keeps it: surrounding spaces dropped, Unicode composed (NFC).
+    A patient's course is found by an exact match: "Zoë" typed with a combining diaeresis
+    (NFD, as some keyboards and pasted forms give it) read as another patient (the review
+    audit)."""
+    return unicodedata.normalize("NFC", typed.strip())
+
+
 def _check_patient(text: str, confirmed: bool) -> Problem | None:
     if not text:
         return Problem(Field.PATIENT, Kind.MISSING,
@@ -495,7 +503,7 @@ def check_start(entry: StartEntry, protocols: Mapping[str, Protocol],
                 refused: Sequence[ProtocolError] = ()) -> StartCheck:
     """Every problem with `entry`, given the protocols that are loaded (by id) and the protocol
     files the loader refused (`check_protocol` says why it wants them)."""
-    patient = _check_patient(entry.patient_id.strip(), Field.PATIENT in entry.confirmed)
+    patient = _check_patient(patient_key(entry.patient_id), Field.PATIENT in entry.confirmed)
     weight_problem, weight = _check_weight(entry.weight.strip(), Field.WEIGHT in entry.confirmed)
     protocol_problem, protocol = check_protocol(entry.protocol_id, protocols, refused)
     nurse = (Problem(Field.NURSE, Kind.MISSING,

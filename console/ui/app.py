@@ -43,6 +43,7 @@ from console.session.start_checks import (
     check_protocol,
     check_start,
     command_line_text,
+    patient_key,
 )
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
@@ -226,9 +227,10 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     if check.protocol is None or check.weight_kg is None or not check.ok:
         raise StartError(command_line_text(check.problems, {Field.FORMAT: monitor_option}))
     protocol, weight = check.protocol, check.weight_kg
+    patient = patient_key(args.patient)
     device = (args.device, monitor or "hl7") if args.device else None
     left_open = [row for row in log.open_sessions()
-                 if row.patient_id == args.patient and row.protocol_id == protocol.id]
+                 if row.patient_id == patient and row.protocol_id == protocol.id]
     if left_open and not getattr(args, "new_session", False):
         # Newest first: the one this console was running when it stopped; not one left open
         # long ago (RESUME_WITHIN_HOURS), whose record today's readings would join.
@@ -238,17 +240,17 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
             print(f"infusion-console: session {row.id} of {row.patient_id} resumes with its "
                   f"logged weight {row.weight_kg:g} kg and dose (--weight {weight:g} not used: a "
                   "session's weight is fixed at its start)", file=sys.stderr)
-        _resume(window, row, device, f"{args.patient}: ", actor=args.nurse)
+        _resume(window, row, device, f"{patient}: ", actor=args.nurse)
         return window
     # A resumed session keeps the dose it was opened with, as its weight.
     chosen_mg = _chosen_dose(protocol, getattr(args, "dose_mg", None))
-    number = len(log.sessions_for_patient(args.patient)) + 1
+    number = len(log.sessions_for_patient(patient)) + 1
     nurse, identity = args.nurse, None
     if window.has_accounts():   # the session's nurse is an account signed in (issue 13)
         nurse, identity = _sign_in(window, args.nurse, secret)
 
     def make(recorder: Recorder) -> SessionEngine:
-        return SessionEngine.open(protocol, recorder, Patient(args.patient, weight), nurse,
+        return SessionEngine.open(protocol, recorder, Patient(patient, weight), nurse,
                                   now, session_number=number, chosen_mg=chosen_mg,
                                   details={"device": args.device, "format": monitor})
 

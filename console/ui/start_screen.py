@@ -30,6 +30,7 @@ from console.session.start_checks import (
     StartEntry,
     check_start,
     parse_weight,
+    patient_key,
 )
 from console.store import LogError
 from console.ui import theme
@@ -559,7 +560,7 @@ class StartScreen(QtWidgets.QWidget):
 
     def _suggest_session_number(self) -> None:
         """Suggest previous sessions + 1 for the typed patient; the nurse may change it."""
-        patient = self.patient_edit.text().strip()
+        patient = patient_key(self.patient_edit.text())
         protocol = self.current_protocol()
         course = f" of {protocol.course_sessions} in the usual course" if protocol else ""
         self.session_of_label.setText(course)
@@ -740,7 +741,7 @@ class StartScreen(QtWidgets.QWidget):
         url = self._device_url()
         devices = protocol.dose.mode is DoseMode.DEVICES
         return StartRequest(
-            patient_id=self.patient_edit.text().strip(),
+            patient_id=patient_key(self.patient_edit.text()),
             weight_kg=weight,
             protocol_id=protocol.id,
             chosen_mg=protocol.dose.dose_mg(weight, self._chosen_mg()) if devices else None,

@@ -385,3 +385,16 @@ def test_a_dose_by_weight_refuses_a_dose_mg(started, tmp_path):
         started(options(tmp_path, "--protocol", "iv-ketamine", *SESSION, "--dose-mg", "56"))
     assert str(refused.value) == ("--dose-mg 56: iv-ketamine doses by weight (--weight decides "
                                   "its dose); leave --dose-mg out")
+
+
+def test_a_patient_typed_with_a_combining_accent_is_the_same_patient(started, tmp_path):
+    # "Zoë" typed decomposed (NFD: e + U+0308, as some keyboards and pasted forms give it) read
+    # as another patient: a second course, session 1 again (the review audit).
+    composed, decomposed = "Zo\u00eb-7", "Zoe\u0308-7"
+    started(options(tmp_path, "--protocol", "iv-ketamine", "--patient", composed,
+                    "--weight", "70", "--nurse", "N", "--new-session"))
+    started(options(tmp_path, "--protocol", "iv-ketamine", "--patient", decomposed,
+                    "--weight", "70", "--nurse", "N", "--new-session"))
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        assert conn.execute("SELECT patient_id, session_number FROM sessions ORDER BY id"
+                            ).fetchall() == [(composed, 1), (composed, 2)]

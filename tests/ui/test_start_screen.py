@@ -236,6 +236,20 @@ def test_start_emits_the_esketamine_request(qtbot, make_screen):
     )]
 
 
+def test_a_patient_typed_with_a_combining_accent_is_asked_as_the_same_patient(qtbot, make_screen):
+    # A decomposed "Zoë" (e + U+0308) read as another patient: no earlier sessions found, and
+    # a second course begun (the review audit). The log keeps the composed form (NFC).
+    asked = []
+    screen = make_screen(lambda pid: asked.append(pid) or 3)
+    fill(qtbot, screen, patient="Z")
+    screen.patient_edit.setText("Zoe\u0308-7")   # as pasted: a test key press cannot make U+0308
+    assert asked[-1] == "Zo\u00eb-7"
+    with qtbot.waitSignal(screen.start_requested, timeout=1000) as blocker:
+        qtbot.mouseClick(screen.start_button, QtCore.Qt.MouseButton.LeftButton)
+    assert blocker.args[0].patient_id == "Zo\u00eb-7"
+    assert blocker.args[0].session_number == 4
+
+
 # ------------------------------------------------------------------ keyboard
 
 
