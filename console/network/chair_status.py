@@ -133,7 +133,7 @@ class TrendPoints:
             self.last_id = max(self.last_id, row_id)
             if AGE_UNKNOWN in r.flags:
                 continue   # no time to place it at (trend_feed.py: the same rule at the bedside)
-            self._clocks.note_clock(r.source, r.measured_at, r.received_at)
+            self._clocks.note_clock(r.source, r.measured_at, r.received_at, r.metric)
             if r.corrects is not None and r.corrects in self._points:
                 measured, _old = self._points[r.corrects]
                 self._points[r.corrects] = (measured, r.value)

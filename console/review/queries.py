@@ -943,7 +943,7 @@ def _load_course(
             [session_id, *wanted],
         ):
             if measured is not None and source != MANUAL:
-                clocks.note_clock(source, times(measured), times(received))
+                clocks.note_clock(source, times(measured), times(received), name)
             if obs_id in corrected:
                 continue
             current = best.get(name)

@@ -26,6 +26,12 @@ Rules:
   acknowledged it at that priority: `keeps_acknowledgement`). Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
   acknowledged.
+- A value taken back (entered in error, or corrected: the engine's `_fall_back`) is told with
+  `latch` False: an occurrence it alone held ends (`cleared`, never `latched`: no excursion
+  happened), and an escalation it made is undone (`deescalated` back to the priority, text and
+  acknowledgement the occurrence had before it), so a systolic 185 (medium) escalated by a
+  typed 250 is the medium alarm of the 185 again, not a high one to latch. An escalation made
+  by an earlier value, or acknowledged, is not undone (`Occurrence.before_escalation`).
 - Audio pause (default 120 s, a countdown) silences all audio; a new occurrence, or an escalation,
   of a priority higher than the highest sounding when the pause began breaks through at once and
   ends the pause. There is no alarm-off: every silencing action is logged with who did it.
@@ -142,6 +148,10 @@ class Occurrence:
     seen: bool = False                 # acknowledged at least once (a reminder does not unsee it)
     acknowledged_up_to: Priority | None = None   # highest priority it was acknowledged at
     detail: str = ""                   # the full cause, for the row's tooltip
+    # (priority, message, threshold, state, silenced_at, seen) before the value that stands now
+    # escalated it; only until another value or priority comes, or the nurse acknowledges it
+    # (a value taken back then undoes the escalation: `AlarmBoard.update` with latch False).
+    before_escalation: tuple[Priority, str, str, AlarmState, float | None, bool] | None = None
 
     @property
     def latching(self) -> bool:
@@ -211,9 +221,9 @@ class AlarmBoard:
         latch: bool = True,
     ) -> list[Change]:
         """Tell the board what `condition` holds now; return the transitions this causes.
-        `latch` False: a clear ends the occurrence even if it would latch (the value that
-        raised it was entered in error: no excursion happened, and the nurse who took it back
-        knows)."""
+        `latch` False: the value that stood was taken back (entered in error, or corrected): a
+        clear ends the occurrence even if it would latch (no excursion happened, and the nurse
+        who took it back knows), and an escalation that value made is undone first."""
         occurrence = self._by_condition.get(condition)
         if held is None:
             if occurrence is None:
@@ -225,7 +235,22 @@ class AlarmBoard:
         if occurrence is None:
             return self._raise(condition, category, held, now)
         self._ending.pop(condition, None)   # back out before its end: the same alarm
-        return self._change(occurrence, held, now)
+        undone = [] if latch else self._undo_escalation(occurrence, held)
+        return [*(self._transition(o, DEESCALATED, now) for o in undone),
+                *self._change(occurrence, held, now)]
+
+    def _undo_escalation(self, occurrence: Occurrence, held: Raise) -> list[Occurrence]:
+        """Put back what the occurrence was before the value now taken back escalated it (its
+        priority, text and acknowledgement); returns it to log `deescalated`, or [] when that
+        value escalated nothing."""
+        before = occurrence.before_escalation
+        if before is None:
+            return []
+        (occurrence.priority, occurrence.message, occurrence.threshold, occurrence.state,
+         occurrence.silenced_at, occurrence.seen) = before
+        occurrence.before_escalation = None
+        occurrence.value = held.value   # the value that stands, in its `deescalated` row
+        return [occurrence]
 
     def _ends_later(self, occurrence: Occurrence) -> bool:
         return (occurrence.category == PHYSIOLOGICAL and occurrence.state is AlarmState.ACKNOWLEDGED
@@ -259,6 +284,10 @@ class AlarmBoard:
                 *self._break_through(occurrence.priority, now)]
 
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
+        if (held.priority, held.value) != (occurrence.current, occurrence.value):
+            occurrence.before_escalation = None   # another value stands now: its escalation stays
+        before = (occurrence.priority, occurrence.message, occurrence.threshold, occurrence.state,
+                  occurrence.silenced_at, occurrence.seen)
         occurrence.current = held.priority
         occurrence.value = held.value
         occurrence.detail = held.detail
@@ -266,6 +295,7 @@ class AlarmBoard:
             # Same priority: no transition, but the row reads the current value, not the first.
             occurrence.message, occurrence.threshold = held.message, held.threshold
         if held.priority > occurrence.priority:
+            occurrence.before_escalation = before
             occurrence.priority = held.priority
             occurrence.message, occurrence.threshold = held.message, held.threshold
             if (occurrence.state is AlarmState.ACKNOWLEDGED
@@ -289,6 +319,7 @@ class AlarmBoard:
                message: str | None = None) -> list[Change]:
         del self._by_condition[occurrence.condition]
         self._ending.pop(occurrence.condition, None)
+        occurrence.before_escalation = None
         if latch and occurrence.latching and occurrence.state is AlarmState.ACTIVE:
             occurrence.state = AlarmState.LATCHED
             self._latched.append(occurrence)
@@ -301,6 +332,18 @@ class AlarmBoard:
             self._latched.remove(occurrence)
             out.append(self._transition(occurrence, CLEARED, now, message=f"{occurrence.message} ({reason})"))
         return out
+
+    def take_back_latched(self, occurrence_id: int, now: Moment, reason: str) -> list[Change]:
+        """End a latched occurrence whose value was taken back (entered in error, or corrected)
+        after a later value had ended its condition: no excursion happened, so no reset is owed
+        (the exception to latching: a value the nurse says was never measured). Logged
+        `cleared`, saying `reason`; [] when no such occurrence is latched."""
+        for occurrence in self._latched:
+            if occurrence.id == occurrence_id:
+                self._latched.remove(occurrence)
+                return [self._transition(occurrence, CLEARED, now,
+                                         message=f"{occurrence.message} ({reason})")]
+        return []
 
     def restore(self, occurrences: Iterable[Occurrence],
                 outlive: frozenset[str] = frozenset()) -> tuple[list[Occurrence], list[Occurrence]]:
@@ -370,6 +413,7 @@ class AlarmBoard:
                 occurrence.state = AlarmState.ACKNOWLEDGED
                 occurrence.silenced_at = now.mono
                 occurrence.seen = True
+                occurrence.before_escalation = None   # seen at this priority: it stands
                 occurrence.acknowledged_up_to = acknowledged_at(occurrence.acknowledged_up_to,
                                                                 occurrence.priority)
                 out: list[Change] = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]

@@ -109,6 +109,7 @@ from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.holding import HeldFile, HeldWrites, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import DueInfo, Schedule, timed_names
+from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import MANUAL, Reading
@@ -117,6 +118,10 @@ from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
 OBSERVED = "observation"   # the event kind of an observation noted with a button ("Vomiting")
+VOMITING = "Vomiting"
+# The texts of the observation buttons at the chair: the console's own words, which a
+# de-identified export keeps (console/export/deidentify.py); the entry panel draws them.
+OBSERVATION_BUTTONS: Final = frozenset({VOMITING})
 
 # Technical conditions and their priorities. A lost device is medium: the nurse must look. No data
 # from a connected device (the transport's STALE, 4 s without a complete frame: quality bar R2) is
@@ -468,6 +473,9 @@ class SessionEngine:
             if reading.is_demo_or_test or (row_id is not None and row_id in state.voided):
                 continue
             at = moment(obs.received_at)
+            if obs.corrects is not None and row_id is not None:
+                engine._replay_correction(obs, reading, row_id, at)   # as `correct` took it
+                continue
             if row_id is not None:
                 engine._remember_row(row_id, obs, at)
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
@@ -964,6 +972,19 @@ class SessionEngine:
 
         The original row stays as it was (the log is append-only); the correction is validated like
         any entry and needs a reason, logged with it.
+
+        When the corrected row is the vital's latest value, the replaced value is taken back as
+        `void` takes it back (`_fall_back`): an alarm only it held ends, saying "its value was
+        corrected to 150 mmHg, by …", rather than latching, and an escalation it made is undone
+        (`AlarmBoard.update` with latch False). A systolic 250 typed for the cuff's 150 had left a
+        latched high alarm for a value that never existed, while the same typo entered in error
+        ended it (the alarm audit; IEC 60601-1-8 latching protects an excursion, and none
+        happened). The corrected value is then evaluated as a new reading would be: 150 raises
+        nothing, a corrected 210 alarms, and a real unseen high excursion before the typo still
+        latches. A correction of an older row (a later value of the vital stands) changes not
+        the latest value, nor an alarm a later reading holds or held; only a latched alarm that
+        row raised and no later value held ends (`_take_back_latched`). Either way the
+        correction takes the corrected row's place among the values `void` can take back.
         """
         m = metric(metric_name)
         if self._state.discharged:
@@ -981,13 +1002,41 @@ class SessionEngine:
                         {"corrects": observation_id, "metric": metric_name, "value": value,
                          "reason": reason.strip()}),
         ]
+        rows = self._state.rows.get(metric_name, [])
+        index = next((i for i, (row, _) in enumerate(rows) if row == observation_id), None)
+        latest = index is not None and index == len(rows) - 1
+        why = f"its value was corrected to {m.format(value)} {m.unit}, by {actor}"
         with self._step(now) as step:
-            self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL), now)
-            records.extend(self._evaluate(metric_name, value, now))
+            if index is not None:
+                _, gone = rows.pop(index)   # it counts nowhere now: the correction stands for it
+                if latest:
+                    taken = self._fall_back(metric_name, rows, gone, now)
+                    self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
+                                   now)
+                    taken.extend(self._evaluate(metric_name, value, now))
+                    records.extend(_ended_because(taken, metric_name, why))
+                else:
+                    records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
+                                                           now))
             self._withdraw_unasked_repeat(metric_name)
             records.extend(self._prompts(now))
             step.records.extend(records)
+        if not latest:
+            self._keep_in_place(metric_name, step.ids[:1], index)
         return Accepted(metric_name, value)
+
+    def _keep_in_place(self, metric_name: str, ids: Sequence[int], index: int | None) -> None:
+        """The correction of an older row takes that row's place among the values `void` can take
+        back (`_keep_rows` added it as the newest), or none when the row was not among them: a
+        later value stands, and taking that back must go back to the corrected value, never to
+        the value it replaced nor to the correction as if it were newer."""
+        rows = self._state.rows.get(metric_name, [])
+        found = next((i for i, (row, _) in enumerate(rows) if ids and row == ids[0]), None)
+        if found is None:
+            return
+        entry = rows.pop(found)
+        if index is not None:
+            rows.insert(index, entry)
 
     def void(self, observation_id: int, metric_name: str, actor: str, now: Moment,
              reason: str) -> Outcome:
@@ -1015,8 +1064,12 @@ class SessionEngine:
                 "value": gone.reading.value, "reason": reason.strip()}))
             if index == len(rows):   # it was the latest: the one before stands again
                 step.records.extend(_ended_because(
-                    self._fall_back(metric_name, rows, now), metric_name,
+                    self._fall_back(metric_name, rows, gone, now), metric_name,
                     f"its value was entered in error, by {actor}"))
+            else:   # a later value stands: only a latched alarm this one raised ends
+                step.records.extend(self._take_back_latched(
+                    metric_name, gone, rows[index:], f"its value was entered in error, by {actor}",
+                    now))
             self._withdraw_unasked_repeat(metric_name)
             step.records.extend(self._prompts(now))
         return Outcome(True)
@@ -1029,15 +1082,16 @@ class SessionEngine:
         if not any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
             self.schedule.drop_one_off(_repeat_check(metric_name))
 
-    def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], now: Moment) -> list[Record]:
-        """The vital as if its latest value had never come. An alarm that value raised ends
-        rather than latching: a mis-clicked MOAA/S 1, taken back at once, left a latched high
-        alarm to reset (a walk on X); no excursion happened, and the nurse knows."""
-        if rows:
-            previous = rows[-1][1]
-            self._state.latest[metric_name] = previous
+    def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
+                   now: Moment) -> list[Record]:
+        """The vital as if its latest value (`gone`, taken back: entered in error or corrected)
+        had never come. An alarm that value raised ends rather than latching, and an escalation
+        it made is undone (latch False): a mis-clicked MOAA/S 1, taken back at once, left a
+        latched high alarm to reset (a walk on X); no excursion happened, and the nurse knows.
+        `rows`: the vital's values without `gone`."""
+        previous = self._forget_latest(metric_name, rows, gone)
+        if previous is not None:
             return self._evaluate(metric_name, previous.reading.value, now, latch=False)
-        self._state.latest.pop(metric_name, None)
         out: list[Record] = []
         for tracker in self._trackers.values():
             if tracker.metric == metric_name:
@@ -1045,6 +1099,66 @@ class SessionEngine:
                 out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
                                              latch=False))
         return out
+
+    def _take_back_latched(self, metric_name: str, gone: Latest,
+                           later: Sequence[tuple[int, Latest]], why: str,
+                           now: Moment) -> list[Record]:
+        """An older value taken back while a later one stands: a latched alarm it raised (in its
+        own step, at its value) ends, saying `why`, when no later value held it (none has its
+        value): a typed 85 for 95 whose alarm a later 96 had latched left an alarm to reset
+        for a value never measured. An alarm a later value holds, or held before it ended (its
+        value is that one's), stays: that excursion happened."""
+        value = gone.reading.value
+        if any(kept.reading.value == value for _, kept in later):
+            return []
+        conditions = {t.condition for t in self._trackers.values() if t.metric == metric_name}
+        out: list[Record] = []
+        for o in self.board.occurrences():
+            if (o.state is AlarmState.LATCHED and o.condition in conditions and o.value == value
+                    and abs(o.raised_at.mono - gone.at.mono) <= SAME_STEP_SECONDS):
+                out.extend(self.board.take_back_latched(o.id, now, why))
+        return out
+
+    def _forget_latest(self, metric_name: str, rows: list[tuple[int, Latest]],
+                       gone: Latest) -> Latest | None:
+        """The latest value goes back to the one before `gone` (returned), or to none; `gone`
+        leaves the systolic history the "still rising" check reads, as a restart leaves it out
+        (a typed 100 corrected to 150 after a 145 had read "still rising: 100 → 150")."""
+        history = self._state.systolic_history
+        if metric_name == "bp_systolic" and history and history[-1] == gone.reading.value:
+            history.pop()
+        if rows:
+            self._state.latest[metric_name] = rows[-1][1]
+            return rows[-1][1]
+        self._state.latest.pop(metric_name, None)
+        return None
+
+    def _replay_correction(self, obs: ObservationRecord, reading: Reading, row_id: int,
+                           at: Moment) -> None:
+        """A logged correction, replayed at a restart as `correct` took it live: of the vital's
+        latest value, the replaced value is taken back (its trackers fed the value before it)
+        and the corrected one taken; of an older row, it only takes that row's place. Never a
+        new measurement for the due checks."""
+        rows = self._state.rows.setdefault(obs.metric, [])
+        index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
+        latest = index is not None and index == len(rows) - 1
+        entry = (row_id, Latest(reading, at))
+        if index is not None:
+            _, gone = rows.pop(index)
+            if not latest:
+                rows.insert(index, entry)
+            else:
+                previous = self._forget_latest(obs.metric, rows, gone)
+                if previous is not None:
+                    self._replay_trackers(previous.reading, at)
+                else:
+                    for tracker in self._trackers.values():
+                        if tracker.metric == obs.metric:
+                            tracker.forget_values()
+                self._remember_row(row_id, obs, at)
+                self._remember(reading, at)
+                self._replay_trackers(reading, at)
+        self._withdraw_unasked_repeat(obs.metric)
 
     def _is_repeat(self, reading: Reading) -> bool:
         key = _nibp_key(reading)
@@ -1469,6 +1583,16 @@ class SessionEngine:
         if item.asks and not note.strip():   # e.g. a device's lot number, for the REMS form
             return Outcome(False, (f"{item.asks} needed: type it to tick {item.text!r}.",))
         dose_devices = device_rest.beyond_dose(self.protocol, self.details, item.id)
+        open_devices = device_rest.devices_open(self.protocol, self.details, self.ticks())
+        if dose_devices is not None and open_devices:
+            # Device 3 ticked while device 2 of a 56 mg dose is open is the second device
+            # under the wrong row (an X walk): the dose's own row records it.
+            return Outcome(False, (f"{device_rest.device_name(item.id).capitalize()} is beyond "
+                                   f"this session's dose ({float(self.details['dose_mg']):g} mg "
+                                   f"is {dose_devices} devices) while "
+                                   f"{device_rest.device_name(open_devices[0])} is open: tick "
+                                   f"{device_rest.device_name(open_devices[0])} for the device "
+                                   "given now.",))
         if dose_devices is not None and not extra_reason.strip():
             return Outcome(False, (device_rest.beyond_question(
                 dose_devices, item.id, float(self.details["dose_mg"])) + ".",), asks=EXTRA_DEVICE)

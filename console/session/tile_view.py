@@ -44,9 +44,13 @@ Detail
     Where the value comes from and how old it is: "device · 3 s ago", "manual 09:26 · 4 min ago",
     NIBP "device · measured 09:26 · 4 min ago" (its age counts from its measured time); an NIBP
     found on the monitor at connect, with no time (reading.AGE_UNKNOWN), "STALE · device ·
-    received 09:26 · time unknown". A device
-    whose measured time is more than `SKEW_LIMIT_S` from the console's receive time has a wrong
-    clock (the trend feed's rule): its receive time is shown instead, and the tile says so.
+    received 09:26 · time unknown". A device whose clock is off by more than `SKEW_LIMIT_S`
+    (the trend feed's rule, `trend_feed.clock_offset`: an NIBP's own time ahead of its arrival,
+    or before the session opened, or the device's continuous values) has its receive time shown
+    instead, and the tile says "clock 8 min ahead". An NIBP measured in the session and delivered
+    minutes later (taken during a restart or a link outage) is no clock offset: it reads
+    "measured 09:22 · 4 min ago", never "received 09:26 · 0 s ago · clock 4 min behind" (the
+    audit: a cuff taken during the outage read as just measured).
     Stale (older than `STALE_SECONDS` for a continuous value, `STALE_MANUAL_SECONDS` for a typed
     value or an NIBP, or from a device that is not connected): "STALE · ..." and greyed.
 """
@@ -61,11 +65,11 @@ from typing import TYPE_CHECKING
 
 from console.clock import Moment, format_span
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
-from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, SKEW_LIMIT_S, VITAL_COLOURS
+from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, VITAL_COLOURS, clock_offset
 from console.session.view import SessionView
-from devices.reading import AGE_UNKNOWN, MANUAL
+from devices.reading import AGE_UNKNOWN, MANUAL, Reading
 from protocols.model import AlarmRule, Priority
-from protocols.vitals import metric
+from protocols.vitals import BP_METRICS, VITALS, metric
 
 if TYPE_CHECKING:
     from console.session.engine import Latest
@@ -170,7 +174,7 @@ def tile_stale(view: SessionView, name: str, now: Moment) -> bool:
         latest = view.latest(name)
     if latest is None:
         return True
-    when = _when(latest, now)
+    when = _when(view, latest, now)
     return _stale(view, latest, when.age, long_limit=name == BP_TILE or when.manual)
 
 
@@ -185,7 +189,7 @@ def tile_view(view: SessionView, name: str, now: Moment) -> TileView:
     latest = view.latest(name)
     if latest is None:
         return TileView(name, title, (ValuePart("—", name),), ("no value yet",), limits, "", colour, True)
-    when = _when(latest, now)
+    when = _when(view, latest, now)
     stale = _stale(view, latest, when.age, long_limit=when.manual)
     part = _part(view.alarms(), name, latest.reading.value, stale)
     phrases = _state_word(view, stale) + _ages(view, when.phrases) + when.notes
@@ -222,7 +226,7 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
     group = bp_measurement(latest)
     anchor = _bp_anchor(latest)
     assert anchor is not None
-    when = _when(anchor, now)
+    when = _when(view, anchor, now)
     stale = _stale(view, anchor, when.age, long_limit=True)
     occurrences = view.alarms()
 
@@ -243,7 +247,7 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
         for n in left_out:
             other, m = latest[n], metric(n)
             explain.append(f"{m.label} {m.format(other.reading.value)} ({_source_word(other)} "
-                           f"{_clock(_shown_time(other))}) is from another reading: not shown with this one")
+                           f"{_clock(_shown_time(view, other))}) is from another reading: not shown with this one")
     phrases = _state_word(view, stale) + _ages(view, when.phrases) + tuple(notes)
     return TileView(BP_TILE, title, tuple(parts), phrases, limits, "; ".join(explain), colour, stale)
 
@@ -393,7 +397,7 @@ class _When:
     manual: bool
 
 
-def _when(latest: Latest, now: Moment) -> _When:
+def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
     """Where a value comes from and how old it is (the Detail rule)."""
     reading = latest.reading
     age = now.mono - latest.at.mono   # since it was received, by the monotonic clock
@@ -410,11 +414,12 @@ def _when(latest: Latest, now: Moment) -> _When:
         return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
                      (), age, False)
     offset = (reading.measured_at - reading.received_at).total_seconds()
-    if abs(offset) > SKEW_LIMIT_S:
-        way = "ahead" if offset > 0 else "behind"
+    skew = _device_clock(view, reading)
+    if skew is not None:
+        way = "ahead" if skew > 0 else "behind"
         # "clock", after "device · received …": "monitor clock 14 min …" lost its way (ahead
         # or behind) at the tile's edge at 1366x768 (a walk on X); the trend's notice says whose.
-        note = f"clock {format_span(abs(offset))} {way}"
+        note = f"clock {format_span(abs(skew))} {way}"
         return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
                      (note,), age, False)
     age -= offset   # an NIBP is as old as its cuff measurement, not its arrival
@@ -433,12 +438,29 @@ def _source_word(latest: Latest) -> str:
     return "manual" if latest.reading.source == MANUAL else "device"
 
 
-def _shown_time(latest: Latest) -> datetime:
+def _shown_time(view: SessionView, latest: Latest) -> datetime:
     reading = latest.reading
-    if reading.measured_at is not None and abs(
-            (reading.measured_at - reading.received_at).total_seconds()) <= SKEW_LIMIT_S:
+    if reading.measured_at is not None and _device_clock(view, reading) is None:
         return reading.measured_at
     return reading.received_at
+
+
+def _device_clock(view: SessionView, reading: Reading) -> float | None:
+    """The offset of the clock of the device that sent `reading` (seconds, positive: ahead), or
+    None when its clock is right as far as the tile can tell (`trend_feed.clock_offset`). An
+    NIBP's clock is read first from the latest continuous values the same device sent (measured
+    the second they are sent: a cuff delivered 2 min late by a clock 10 min ahead is a clock
+    10 min ahead, and one only delivered late shows none), then from its own times."""
+    started = view.started.wall
+    if reading.metric in BP_METRICS and reading.measured_at is not None:
+        for name in VITALS:
+            latest = view.latest(name) if name not in BP_METRICS else None
+            other = latest.reading if latest is not None else None
+            if other is not None and other.source == reading.source:
+                found = clock_offset(name, other.measured_at, other.received_at, started)
+                if found is not None:
+                    return found
+    return clock_offset(reading.metric, reading.measured_at, reading.received_at, started)
 
 
 def _clock(when: datetime) -> str:

@@ -18,14 +18,20 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   arrival is later than the measurement, sometimes by minutes.
 - Any other device value: when the console received it. Continuous values are measured the
   second they are sent; the console's clock is the one every other record uses.
-- Device clock skew: when any value of a device carries a measured time more than
-  `SKEW_LIMIT_S` (60 s) away from the console's receive time, that device's clock is not to be
-  trusted: all its values, earlier ones included, are placed at their receive time, and the skew
-  is reported once (`ClockSkew`, for a technical notice). Placing at receive time is never wrong
-  by more than the delivery delay; trusting a wrong clock is wrong by the whole skew (issue 11
-  item 16: a monitor 8 minutes ahead spread an 11-minute session's BP over 48 minutes). A monitor
-  that resends an NIBP taken over a minute before the console connected is counted as skewed too:
-  its values then sit at receive time, a few seconds from their measurement.
+- Device clock skew: when a value of a device carries a measured time more than `SKEW_LIMIT_S`
+  (60 s) away from the console's receive time and that gap is the clock's (`clock_offset`),
+  that device's clock is not to be trusted: all its values, earlier ones included, are placed at
+  their receive time, and the skew is reported once (`ClockSkew`, for a technical notice).
+  Placing at receive time is never wrong by more than the delivery delay; trusting a wrong clock
+  is wrong by the whole skew (issue 11 item 16: a monitor 8 minutes ahead spread an 11-minute
+  session's BP over 48 minutes). The gap says the clock is off when the value is continuous
+  (measured the second it is sent) or its time is ahead of its arrival (nothing arrives before
+  it was measured), and for an NIBP measured behind its arrival only when measured before the
+  session opened (a clock reset to 2000). An NIBP is a spot measurement the monitor delivers
+  after it was taken: one taken during a console restart or a link outage arrives minutes
+  later, and the audit found the first cuff after a restart reported as "Monitor clock 4 min
+  behind", drawn and shown as just measured. A clock that is really behind shows on the
+  device's continuous values.
 - A value whose age is unknown (`AGE_UNKNOWN`: an ANSAR-B NIBP found on the monitor when the
   console connected, perhaps hours old, perhaps the previous patient's) has no place on a time
   axis and is not drawn: its receive time would show it as measured then, and after a restart it
@@ -178,6 +184,27 @@ class FeedChanges:
 
     def __bool__(self) -> bool:
         return bool(self.series or self.markers or self.baselines or self.skews)
+
+
+def clock_offset(metric: str, measured_at: datetime | None, received_at: datetime,
+                 started_at: datetime) -> float | None:
+    """The offset of the device's clock (measured minus received, seconds; positive: ahead)
+    that one value shows, or None when it shows none (the module's rule).
+
+    Args:
+        metric: the value's vital ("" when unknown: judged as a continuous value).
+        measured_at, received_at: the device's time of the value and the console's.
+        started_at: the session's start: an NIBP measured since then and delivered late is a
+            delivery, not a clock (after a restart or an outage of the link).
+    """
+    if measured_at is None:
+        return None
+    offset = (measured_at - received_at).total_seconds()
+    if abs(offset) <= SKEW_LIMIT_S:
+        return None
+    if metric in BP_METRICS and offset < 0 and measured_at >= started_at:
+        return None   # a cuff measurement delivered after it was taken
+    return offset
 
 
 class _Points:
@@ -478,12 +505,16 @@ class TrendFeed:
             return rec.measured_at
         return rec.received_at
 
-    def note_clock(self, source: str, measured_at: datetime | None, received_at: datetime) -> None:
+    def note_clock(self, source: str, measured_at: datetime | None, received_at: datetime,
+                   metric: str) -> None:
         """Let one value's times count towards its device's clock check without charting it (a
-        reader that needs only `placed_at`, such as the course view's peak minutes)."""
+        reader that needs only `placed_at`, such as the course view's peak minutes). Its
+        `metric` says how its times are judged (`clock_offset`: an NIBP delivered late is no
+        clock offset)."""
         if source != MANUAL and measured_at is not None:
             self._check_clock(self._device_of_source(source),
-                              ObservationRecord(0, "", 0.0, "", source, measured_at, received_at, ""))
+                              ObservationRecord(0, metric, 0.0, "", source, measured_at,
+                                                received_at, ""))
 
     def _device_of(self, rec: ObservationRecord) -> int:
         return -1 if rec.source == MANUAL else self._device_of_source(rec.source)
@@ -495,10 +526,10 @@ class TrendFeed:
         return index
 
     def _check_clock(self, device: int, rec: ObservationRecord) -> None:
-        if device in self._skewed or rec.measured_at is None:
+        if device in self._skewed:
             return
-        offset = (rec.measured_at - rec.received_at).total_seconds()
-        if abs(offset) <= SKEW_LIMIT_S:
+        offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at)
+        if offset is None:
             return
         self._skewed.add(device)
         skew = ClockSkew(rec.source, offset, self._minutes(rec.received_at))

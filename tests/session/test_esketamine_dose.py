@@ -88,6 +88,19 @@ def test_a_device_beyond_the_dose_asks_why_and_the_dose_then_reads_as_given():
         "Dose given: 84 mg: 3 devices of 28 mg · planned 56 mg (2 devices)")
 
 
+def test_device_3_ticked_while_device_2_is_open_points_to_device_2():
+    # Device 3 ticked for the second device of 56 mg (an X walk): it is device 2's row.
+    s, t0 = in_devices(56)
+    give(s, t0, 1)
+    s.t(t0 + 6 * MIN)
+    refused = s.engine.tick_item("device-3", "nurse.ana", s.now(), note="LOT-1",
+                                 extra_reason="given")
+    assert not refused.done and not refused.asks
+    assert refused.message == ("Device 3 is beyond this session's dose (56 mg is 2 devices) "
+                               "while device 2 is open: tick device 2 for the device given now.")
+    assert "device-3" not in s.engine.ticks()
+
+
 def test_moving_to_discharge_early_keeps_the_observations_checks():
     s, t0 = in_devices(56)
     give(s, t0, 1, 2)

@@ -1,0 +1,137 @@
+"""A cuff measurement delivered late is not a monitor clock offset (the alarm audit).
+
+After a console restart the monitor delivered the NIBP it took during the outage, its measured
+time minutes before its arrival: the BP tile read "received 09:16 · 0 s ago · clock 4 min
+behind" (an old reading shown as just measured) and the trend "Monitor clock 4 min behind this
+console", although the monitor's clock was right. An NIBP is a spot measurement delivered after
+it was taken; the clock is judged by the device's continuous values, by a time ahead of the
+arrival, or by an NIBP from before the session opened. A real offset is still reported.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.session.engine import SessionEngine
+from console.session.tile_view import tile_view
+from console.session.trend_feed import TrendFeed
+from devices.reading import Reading
+from tests.session.helpers import Session, iv_protocol
+
+MONITOR = "hl7:MON"
+MIN = 60.0
+
+
+def local(when: datetime) -> str:
+    return when.astimezone().strftime("%H:%M")
+
+
+def restart(s: Session, after_seconds: float) -> SessionEngine:
+    """The console killed and started again on its log; it reads the monitor again."""
+    now = s.clock.advance(after_seconds)
+    records = s.recorder.records
+    s.engine = SessionEngine.resume(
+        iv_protocol(), s.recorder, 1, s.recorder.opened[0],
+        [r for r in records if isinstance(r, ObservationRecord)],
+        [r for r in records if isinstance(r, EventRecord)],
+        [r for r in records if isinstance(r, AlarmTransition)], now, reads_device=True)
+    s.engine.device_state_changed("connected", s.now())
+    return s.engine
+
+
+def message(s: Session, hr: float, nibp: tuple[float, float] | None = None,
+            nibp_measured: datetime | None = None, clock: timedelta = timedelta(0)) -> None:
+    """One monitor message: HR measured now, and an NIBP measured at `nibp_measured` (now when
+    None), every time stamped by a monitor clock `clock` off."""
+    now = s.now()
+    readings = [Reading("heart_rate", hr, "beats/min", now.wall + clock, now.wall, MONITOR)]
+    if nibp is not None:
+        at = (nibp_measured or now.wall) + clock
+        readings += [Reading("bp_systolic", nibp[0], "mmHg", at, now.wall, MONITOR),
+                     Reading("bp_diastolic", nibp[1], "mmHg", at, now.wall, MONITOR)]
+    assert s.engine.ingest_message(readings, now)
+
+
+def the_trend(s: Session) -> TrendFeed:
+    """The trend as the restarted window loads it from the log."""
+    feed = TrendFeed(s.recorder.opened[0].started_at)
+    records = list(enumerate(s.recorder.records, start=1))
+    feed.load([(i, r) for i, r in records if isinstance(r, ObservationRecord)],
+              [r for _, r in records if isinstance(r, EventRecord)],
+              [r for _, r in records if isinstance(r, AlarmTransition)])
+    return feed
+
+
+def monitored(clock: timedelta = timedelta(0)) -> Session:
+    """A monitored infusion, ten minutes in: HR each second, a cuff at minute 10."""
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 10 * MIN)
+    message(s, 72, (130, 80), clock=clock)
+    s.t(start + 10 * MIN + 1)
+    message(s, 73, clock=clock)
+    return s
+
+
+def test_an_nibp_taken_during_the_outage_is_no_clock_offset_after_a_restart():
+    s = monitored()
+    # The console is down for 6 minutes; the cuff measures 4 minutes into the outage.
+    restart(s, 6 * MIN)
+    during = s.now().wall - timedelta(minutes=2)
+    # Back: the monitor's next message carries HR now and the cuff it took during the outage.
+    message(s, 74, (142, 88), nibp_measured=during)
+    tile = tile_view(s.engine, "bp_systolic", s.now())
+    assert tile.value == "142/88"
+    assert tile.detail == f"device · measured {local(during)} · 2 min ago"
+    assert "clock" not in tile.detail and not tile.stale
+    # The trend draws it when it was measured, and says nothing of the monitor's clock.
+    feed = the_trend(s)
+    assert feed.skews == ()
+    minutes = (during - s.recorder.opened[0].started_at).total_seconds() / 60
+    assert list(feed.series("bp_systolic", False)[0]) == [10.0, minutes]
+    # Fed live in commit order, the same.
+    live = TrendFeed(s.recorder.opened[0].started_at)
+    live.add(s.recorder.records)
+    assert live.skews == ()
+
+
+def test_a_monitor_clock_ten_minutes_ahead_is_still_reported_after_a_restart():
+    ahead = timedelta(minutes=10)
+    s = monitored(clock=ahead)
+    restart(s, 6 * MIN)
+    message(s, 74, (142, 88), nibp_measured=s.now().wall - timedelta(minutes=2), clock=ahead)
+    tile = tile_view(s.engine, "bp_systolic", s.now())
+    assert tile.detail == f"device · received {local(s.now().wall)} · 0 s ago · clock 10 min ahead"
+    skews = the_trend(s).skews
+    assert [x.source for x in skews] == [MONITOR]
+    assert skews[0].message().startswith("Monitor clock 10 min ahead of this console")
+
+
+def test_a_monitor_clock_ten_minutes_behind_is_still_reported_by_its_continuous_values():
+    behind = timedelta(minutes=-10)
+    s = monitored(clock=behind)
+    restart(s, 6 * MIN)
+    message(s, 74, (142, 88), clock=behind)
+    # The HR of the same monitor shows its clock: the BP tile says so, at receive time.
+    tile = tile_view(s.engine, "bp_systolic", s.now())
+    assert tile.detail == f"device · received {local(s.now().wall)} · 0 s ago · clock 10 min behind"
+    skews = the_trend(s).skews
+    assert [x.source for x in skews] == [MONITOR]
+    assert skews[0].message().startswith("Monitor clock 10 min behind this console")
+
+
+def test_an_nibp_stamped_before_the_session_opened_is_still_a_clock_offset():
+    # A monitor clock reset to 2000 (a nurse walk on X): no delivery is that late.
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    now = s.now()
+    reset = datetime(2000, 1, 1, tzinfo=UTC)
+    assert s.engine.ingest_message([Reading("bp_systolic", 131, "mmHg", reset, now.wall, MONITOR),
+                                    Reading("bp_diastolic", 80, "mmHg", reset, now.wall, MONITOR)],
+                                   now)
+    assert tile_view(s.engine, "bp_systolic", s.now()).detail.endswith(" days behind")
+    assert [x.source for x in the_trend(s).skews] == [MONITOR]
