@@ -15,10 +15,13 @@
   review authors) becomes `staff-1`, `staff-2` ... in order of appearance; `engine` stays.
 - free text written by people (notes, review notes, override reasons, prescriber gate decisions,
   correction reasons, checklist notes, device state details, dropped-data examples) is replaced
-  with `[free text removed]`: it can name anyone. In an event's detail only the console's own
-  words are kept (`CONSOLE_TEXT_KEYS`: alarm messages, phase names, checklist item texts,
-  refusal reasons); a person there is numbered (a handover's nurses, a central station's nurse),
-  a device or port is numbered, and any other text is removed (a station's name, a file path).
+  with `[free text removed]`: it can name anyone. An observation noted with a button at the
+  chair ("Vomiting": an `observation` event whose text is one of the console's own,
+  `OBSERVATION_BUTTONS`) is kept: it names nobody, and it is the patient's record. In an
+  event's detail only the console's own words are kept (`CONSOLE_TEXT_KEYS`: alarm messages,
+  phase names, checklist item texts, refusal reasons); a person there is numbered (a
+  handover's nurses, a central station's nurse), a device or port is numbered, and any other
+  text is removed (a station's name, a file path).
   A person's name inside the console's own words ("its value was entered in error, by …") is
   numbered as the person is (`_named_as_numbered`).
 - device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
@@ -68,6 +71,7 @@ from console.review.model import (
     SessionSummary,
     VitalSeries,
 )
+from console.session.engine import OBSERVATION_BUTTONS, OBSERVED
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 
 if TYPE_CHECKING:   # typeshed's protocol for "any dataclass instance"; not importable at run time
@@ -225,7 +229,7 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
                                  for x in detail.discharge_refusals),
         device_states=tuple(_r(x, at=m.t(x.at), detail=m.text(x.detail))
                             for x in detail.device_states),
-        events=tuple(_r(e, at=m.t(e.at), actor=m.who(e.actor), detail=m.detail(e.detail, e.kind))
+        events=tuple(_r(e, at=m.t(e.at), actor=m.who(e.actor), detail=_event_detail(e, m))
                      for e in detail.events),
         observations=tuple(_observation(o, m) for o in detail.observations),
         discharge=dict(detail.discharge) if detail.discharge is not None else None,
@@ -262,8 +266,22 @@ def _named_as_numbered(detail: T, m: _Mapper) -> T:
     return scrub(detail)  # type: ignore[no-any-return]
 
 
+def _button_text(kind: str, text: Any) -> bool:
+    """True for the text of an observation button (`OBSERVATION_BUTTONS`), not a person's."""
+    return kind == OBSERVED and isinstance(text, str) and text.strip() in OBSERVATION_BUTTONS
+
+
 def _note(note: Note, m: _Mapper) -> Note:
-    return _r(note, at=m.t(note.at), who=m.who(note.who), text=m.text(note.text))
+    text = note.text if _button_text(note.kind, note.text) else m.text(note.text)
+    return _r(note, at=m.t(note.at), who=m.who(note.who), text=text)
+
+
+def _event_detail(event: LoggedEvent, m: _Mapper) -> dict[str, Any]:
+    """`event.detail` de-identified (`_Mapper.detail`), an observation button's text kept."""
+    out = m.detail(event.detail, event.kind)
+    if _button_text(event.kind, event.detail.get("text")):
+        out["text"] = event.detail["text"]
+    return out
 
 
 def _alarm(a: AlarmEpisode, m: _Mapper) -> AlarmEpisode:

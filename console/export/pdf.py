@@ -2,7 +2,8 @@
 
 Contents, in order: header (patient, protocol and version, session number, date and times, nurse,
 weight, dose, T0, discharge; a discharge against the discharge gate in a box of its own, with who
-overrode it, why and what the gate named), the live window's `TrendPlot` over the whole session
+overrode it, why and what the gate named; a session never ended, "SESSION NOT ENDED", in a box
+of its own: `content.not_ended_text`), the live window's `TrendPlot` over the whole session
 (rendered offscreen at a fixed size), phases, vitals at each check (one row per manual entry or
 scheduled check), alarms with their time to acknowledge, checklist ticks with who and when,
 overrides and prescriber decisions with their reasons, observation scales, notes and review
@@ -11,7 +12,8 @@ account, time, meaning, and each record that needs one but has none as UNSIGNED)
 given, and signature lines for the nurse and the prescriber. Every page carries the patient,
 the session, the zone its times are in and "Page N of M"; a session across a change of that
 zone's offset (summer time) names both zones on a footer line of its own, and every time carries
-its zone (`content.session_zone`, `content.spans_zone_change`).
+its zone (`content.session_zone`, `content.spans_zone_change`). A footer line that wraps (a long
+patient id) has the room of its lines: the body ends above it (`_Report.footer_blocks`).
 
 The rows come from `console.review.content`, the same text the review window shows. Tables break
 across pages between rows and repeat their header row on the next page; a heading never ends a
@@ -140,21 +142,20 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
         # Both zones of a session across a change of offset do not fit beside the rest in
         # three quarters of the line (the page number's quarter): a line of their own.
         zones = times if rc.spans_zone_change(detail, tz) else ""
-        report = _Report(painter, area.width(), area.height(), warned=bool(integrity),
-                         zoned=bool(zones))
-        pieces = report.build(detail, protocol, trend, tz, signatures, integrity)
-        pages = report.paginate(pieces)
         footer = (f"{s.patient_id}{' (de-identified)' if detail.deidentified else ''} · "
                   f"session {s.session_number} · "
                   f"{rc.day(s.started_at, tz)} · {s.protocol_id} v{detail.protocol_version}"
                   + ("" if zones else f" · {times}"))
+        report = _Report(painter, area.width(), area.height(), zoned=bool(zones),
+                         footer=_Footer(footer, FOOTER_WARNING if integrity else "", zones))
+        pieces = report.build(detail, protocol, trend, tz, signatures, integrity)
+        pages = report.paginate(pieces)
         for number, page in enumerate(pages, start=1):
             if number > 1:
                 writer.newPage()
             for y, piece in page:
                 piece.draw(painter, y)
-            report.footer(footer, number, len(pages), FOOTER_WARNING if integrity else "",
-                          zones)
+            report.footer(number, len(pages))
     finally:
         painter.end()
     write_files({path: bytes(pdf.data().data())})
@@ -227,13 +228,25 @@ class _Piece:
     repeat: _Piece | None = None   # a table's header row, drawn again atop a new page
 
 
+@dataclass(frozen=True)
+class _Footer:
+    """What every page's footer says: `text` beside "Page N of M", `warning` above it (the
+    record changed outside the console), `zones` between them (the zones of a session across
+    a change of offset); '' leaves a line out."""
+
+    text: str
+    warning: str = ""
+    zones: str = ""
+
+
 class _Report:
     """Measures the report into pieces, then paginates them (painter units: 1/300 inch)."""
 
     def __init__(self, painter: QtGui.QPainter, width: float, height: float,
-                 warned: bool = False, zoned: bool = False) -> None:
-        """`warned`: every page's footer carries a line of warning above its own; `zoned`: a
-        line naming the zones of a session across a change of offset."""
+                 zoned: bool = False, footer: _Footer | None = None) -> None:
+        """`zoned`: the session spans a change of its zone's offset (its times carry their
+        zone); `footer`: what every page's footer says, measured here so that the body ends
+        above it however many lines it wraps to."""
         self.p = painter
         self.zoned = zoned
         self.width = float(width)
@@ -246,8 +259,30 @@ class _Report:
         self.heading = self._font(12, bold=True)
         self.title = self._font(16, bold=True)
         self.line = 8 * self.pt * 1.6   # one line of the footer
-        self.footer_height = 10 * self.pt + self.line * (1 + int(warned) + int(zoned))
+        self.footer_text = footer or _Footer("")
+        f = self.footer_text
+        # Each footer block as tall as its text wraps to: a long patient id or protocol name
+        # wrapped onto a second line that was drawn below the page's end, clipped, and lost
+        # (a records audit). One line keeps the height it always had.
+        self.footer_blocks = (
+            self._footer_block(self.small_bold, self._broken(self.small_bold, f.warning,
+                                                             self.width), self.width),
+            self._footer_block(self.small, self._broken(self.small, f.zones, self.width),
+                               self.width),
+            self._footer_block(self.small, self._broken(self.small, f.text, self.width * 0.75),
+                               self.width * 0.75, always=True),
+        )
+        self.footer_height = 10 * self.pt + sum(h for h, _ in self.footer_blocks)
         self.usable = self.height - self.footer_height
+
+    def _footer_block(self, font: QtGui.QFont, text: str, width: float,
+                      always: bool = False) -> tuple[float, str]:
+        """(height, text broken into lines) of a footer block: `self.line` for one line and
+        each further line's height on top; (0, '') for no text unless `always`."""
+        if not text and not always:
+            return 0.0, ""
+        one = self._text_height(font, "Page", width)
+        return self.line + max(0.0, self._text_height(font, text or "Page", width) - one), text
 
     def _font(self, points: float, bold: bool = False) -> QtGui.QFont:
         font = QtGui.QFont(FONT_FAMILY)
@@ -517,25 +552,26 @@ class _Report:
 
         return _Piece(h, draw)
 
-    def footer(self, text: str, number: int, total: int, warning: str = "",
-               zones: str = "") -> None:
-        """The page's footer: `warning` atop, then `zones` (the zones of a session across a
-        change of offset), then `text` beside "Page N of M"; '' leaves a line out."""
-        y = self.height - self.line
-        zones_y = y - (self.line if zones else 0.0)
-        top = zones_y - (self.line if warning else 0.0)
+    def footer(self, number: int, total: int) -> None:
+        """The page's footer (`_Footer`): its warning atop, then the zones, then its text beside
+        "Page N of M", each block as tall as its text wraps to (`footer_blocks`), the last
+        ending with the page's printable area."""
+        (warn_h, warning), (zones_h, zones), (text_h, text) = self.footer_blocks
+        y = self.height - text_h
+        zones_y = y - zones_h
+        top = zones_y - warn_h
         pen = QtGui.QPen(QtGui.QColor(GRID))
         pen.setWidthF(0.6 * self.pt)
         self.p.setPen(pen)
         self.p.drawLine(_line(0, top - 3 * self.pt, self.width, top - 3 * self.pt))
         if warning:
-            self._draw_text(self.small_bold, warning, 0, top, self.width, 12 * self.pt,
+            self._draw_text(self.small_bold, warning, 0, top, self.width, warn_h,
                             WARNING_FILL[1])
         if zones:
-            self._draw_text(self.small, zones, 0, zones_y, self.width, 12 * self.pt, "#37474f")
-        self._draw_text(self.small, text, 0, y, self.width * 0.75, 12 * self.pt, "#37474f")
+            self._draw_text(self.small, zones, 0, zones_y, self.width, zones_h, "#37474f")
+        self._draw_text(self.small, text, 0, y, self.width * 0.75, text_h, "#37474f")
         self._draw_text(self.small_bold, f"Page {number} of {total}", self.width * 0.75, y,
-                        self.width * 0.25, 12 * self.pt, "#000000", align_right=True)
+                        self.width * 0.25, self.line, "#000000", align_right=True)
 
     # ---- the report -----------------------------------------------------------------------------
 
@@ -561,6 +597,13 @@ class _Report:
             # 2-3 and page 1 looked like a normal discharge (nurse walk, 2 Dec 2026).
             out.append(self.paragraph(against, self.bold, OVERRIDE_FILL[1], gap=4 * self.pt,
                                       fill=OVERRIDE_FILL[0], frame=OVERRIDE_FILL[1]))
+        open_session = rc.not_ended_text(detail, tz)
+        if open_session:
+            # Under the title: a session left open (no discharge, no end) printed a report that
+            # read as a finished record, "still open" only in the header's date (an audit).
+            out.append(self.paragraph(open_session, self.bold, OVERRIDE_FILL[1],
+                                      gap=4 * self.pt, fill=OVERRIDE_FILL[0],
+                                      frame=OVERRIDE_FILL[1]))
         out.extend(self.fields(rc.header_fields(detail, tz, course, protocol)))
 
         out.append(self.heading_piece("Trend over the whole session"))

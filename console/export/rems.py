@@ -289,8 +289,19 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return (f"no BP alarm; highest after the dose {top.systolic:.0f}/{top.diastolic:.0f} "
                 f"mmHg at {_when(top.at, tz, day, zoned)}")
 
+    def priorities(a: Any) -> str:   # an AlarmEpisode
+        # The priority it was raised at, and when it rose: an alarm raised medium at 10:05 and
+        # escalated at 10:10 read "at 10:05 (high)", a high alarm at 10:05 that never was (an
+        # audit). `a.priority` is the highest it reached.
+        raised = next((s.priority for s in a.steps if s.transition == "raised"),
+                      a.steps[0].priority if a.steps else a.priority)
+        if raised == a.priority:
+            return str(a.priority)
+        return (f"{raised} at {_when(a.raised_at, tz, day, zoned)}, {a.priority} from "
+                f"{_when(a.highest_at, tz, day, zoned)}")
+
     def alarm_evidence(items: list[Any]) -> str:
-        return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day, zoned)} ({a.priority})"
+        return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day, zoned)} ({priorities(a)})"
                          + (f" [{a.taken_back}]" if a.taken_back else "") for a in items)
 
     adverse = (

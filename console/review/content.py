@@ -11,7 +11,9 @@ Decisions written down once here:
   session does not read as nine alarms. An overdue prompt that escalated to medium is an alarm.
 - The vitals table has one row per manual entry (values entered within a minute of each other
   are one row) and one per scheduled check of the protocol that no manual entry answered; device
-  values are taken from the nearest reading around that time (BP within 5 min, others 2 min).
+  values are taken from the nearest reading around that time (BP within 5 min, others 2 min),
+  each reading in one row only, the nearest (a cuff reading between two checks 5 min apart
+  had stood under both, read as two measurements).
   A corrected value stands at the time of the measurement it corrects, marked with the value it
   replaced ("150 (corrected from 250)"); a session never ended (running, or left open) counts
   its checks up to its last record and ends with its last monitor reading.
@@ -417,6 +419,32 @@ def against_gate(override: Override, at: str, minutes_from_t0: float | None) -> 
     return f"⚠ {AGAINST_THE_GATE} at {at} ({why})"
 
 
+def not_ended_text(detail: SessionDetail, tz: tzinfo | None) -> str:
+    """The statement of a session never ended (running at a chair, or left open: no discharge,
+    no session end), '' for a session that ended: "⚠ SESSION NOT ENDED: still open in the log
+    (not discharged, no session end recorded). Its last record is at 09:30 (T0 + 25 min): this
+    report is incomplete, not the record of a finished session." (A day before the time when
+    the last record is not on the session's first day.)
+
+    The header's "still open" and "session open" were all that said so; the PDF of a session
+    left open read as a finished record (an audit). The words are the review's: "session not
+    ended" (`NOT_ENDED`, the vitals' last row, the course's dose) and "still open" (the
+    header's date, the course's column).
+    """
+    s = detail.summary
+    if s.ended_at is not None or s.discharged_at is not None:
+        return ""
+    last = _record_end(detail)
+    zoned = spans_zone_change(detail, tz)
+    at = (hhmm(last, tz, zoned=zoned) if day(last, tz) == day(s.started_at, tz)
+          else day_time(last, tz, zoned=zoned))
+    if detail.t0 is not None:
+        at += f" ({after_t0(minutes_since(last, detail.t0))})"
+    return (f"⚠ {NOT_ENDED.upper()}: still open in the log (not discharged, no session end "
+            f"recorded). Its last record is at {at}: this report is incomplete, not the record "
+            "of a finished session.")
+
+
 # ---- the session header -------------------------------------------------------------------------
 
 
@@ -685,10 +713,17 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None,
     to_ack = seconds_to_ack(seconds)
     if seconds is None and reset is not None:
         to_ack = seconds_to_ack((reset.at - episode.highest_at).total_seconds()) + " (reset)"
+    elif seconds is None and episode.taken_back:
+        # Its value was taken back (entered in error, corrected) and the alarm ended with it:
+        # the nurse's correction answered it; "not acknowledged" read as an alarm missed.
+        to_ack = TAKEN_BACK_TO_ACK
     elif seconds is None and earlier:
         word = episode.priority.upper() if episode.priority == "high" else episode.priority
         to_ack = f"not acknowledged at {word}"
     return " · ".join(parts) or NONE, to_ack
+
+
+TAKEN_BACK_TO_ACK = "none: its value was taken back"
 
 
 def _value_text(condition: str, value: float) -> str:
@@ -942,13 +977,15 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             rows_at.append((last, _LAST))
     start = detail.summary.started_at
     zoned = spans_zone_change(detail, tz)
+    typed = {(name, k): point for name, points in series.items()
+             for k, (at, why) in enumerate(rows_at) if why == _ENTRY
+             for point in (_manual_at(points, at),) if point is not None}
+    device = _device_rows(series, [at for at, _ in rows_at], typed)
     rows = []
-    for at, why in rows_at:
+    for k, (at, why) in enumerate(rows_at):
         values: dict[str, _Point] = {}
-        for name, points in series.items():
-            point = _manual_at(points, at) if why == _ENTRY else None
-            if point is None:
-                point = _device_near(points, at, name)
+        for name in series:
+            point = typed.get((name, k)) or device.get((name, k))
             if point is not None:
                 values[name] = point
         shown = [values[n] for n in _VITAL_KEYS if n in values]
@@ -999,16 +1036,36 @@ def _manual_at(points: Sequence[_Point], at: datetime) -> _Point | None:
     return found
 
 
-def _device_near(points: Sequence[_Point], at: datetime, name: str) -> _Point | None:
-    window = DEVICE_WINDOW_SECONDS["bp" if name.startswith("bp_") else "other"]
-    device = [p for p in points if not p.manual]
-    if not device:
-        return None
-    times = [p.at for p in device]
-    i = bisect.bisect_right(times, at)
-    candidates = [device[j] for j in (i - 1, i) if 0 <= j < len(device)]
-    best = min(candidates, key=lambda p: abs((p.at - at).total_seconds()))
-    return best if abs((best.at - at).total_seconds()) <= window else None
+def _device_rows(series: Mapping[str, Sequence[_Point]], rows_at: Sequence[datetime],
+                 typed: Mapping[tuple[str, int], _Point]) -> dict[tuple[str, int], _Point]:
+    """The device reading each row of the vitals table shows, by (metric, row index): the
+    nearest one within the metric's window (`DEVICE_WINDOW_SECONDS`) of a row without a typed
+    value of that metric (`typed`), each reading in one row only, the row nearest to it (at a
+    tie the earlier row); a row whose nearest readings went to nearer rows shows the nearest one
+    left within its window, or none.
+
+    Each row took its nearest reading on its own: a cuff reading at 09:22 stood under the
+    checks due at 09:20 and 09:25 (both within 5 min), one measurement read as two (an audit).
+    """
+    out: dict[tuple[str, int], _Point] = {}
+    for name, points in series.items():
+        window = timedelta(seconds=DEVICE_WINDOW_SECONDS["bp" if name.startswith("bp_")
+                                                          else "other"])
+        device = [p for p in points if not p.manual]
+        times = [p.at for p in device]
+        pairs: list[tuple[float, int, int]] = []   # (seconds apart, row, reading)
+        for k, at in enumerate(rows_at):
+            if (name, k) in typed:
+                continue
+            for j in range(bisect.bisect_left(times, at - window),
+                           bisect.bisect_right(times, at + window)):
+                pairs.append((abs((times[j] - at).total_seconds()), k, j))
+        shown: set[int] = set()
+        for _apart, k, j in sorted(pairs):   # nearest first; rows and readings in time order
+            if (name, k) not in out and j not in shown:
+                out[(name, k)] = device[j]
+                shown.add(j)
+    return out
 
 
 # ---- the course ---------------------------------------------------------------------------------

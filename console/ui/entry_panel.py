@@ -37,7 +37,7 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.session.engine import OBSERVED
+from console.session.engine import OBSERVED, VOMITING
 from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
 from console.ui.wheel_guard import guard_wheel
 from console.ui import theme
@@ -60,7 +60,6 @@ UNDO_SECONDS = 10.0
 MESSAGE_KEEP_S = 60.0
 """A panel's message (recorded, refused) stands this long, then the panel is quiet again."""
 UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
-VOMITING = "Vomiting"
 EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.

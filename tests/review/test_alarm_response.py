@@ -48,10 +48,15 @@ def row_of(detail, text: str) -> dict[str, str]:
     return dict(zip(ALARM_COLUMNS, row, strict=True))
 
 
-def test_a_latched_alarm_reset_by_the_nurse_says_reset_when_and_by_whom(surge):
+def test_the_alarm_of_a_typed_value_corrected_ends_with_the_correction(surge):
+    # A typed 250 for the cuff's 150, corrected at once: its alarm ends with the correction as
+    # a value entered in error does (it had latched, and the nurse reset an alarm for a value
+    # that never existed); the nurse's correction is the answer, not a missed alarm.
     row = row_of(surge, "Systolic BP 250")
-    assert (row["Priority"], row["Raised"], row["Acknowledged"], row["To ack"]) == (
-        "HIGH", "09:50:00", "reset 09:50:00 nurse.ana", "0 s (reset)")
+    assert (row["Priority"], row["Raised"], row["Acknowledged"], row["To ack"],
+            row["Cleared"]) == ("HIGH", "09:50:00", "—", "none: its value was taken back",
+                                "09:50:00")
+    assert "[value corrected to 150 mmHg]" in row["Alarm"]
 
 
 def test_a_high_alarm_is_timed_from_its_escalation_to_the_acknowledgement_after_it(surge):
@@ -183,10 +188,10 @@ def pdf_text(surge, tmp_path_factory) -> str:
     return " ".join(text.split())
 
 
-def test_the_pdf_prints_the_reset(pdf_text):
+def test_the_pdf_prints_the_corrected_values_alarm_as_taken_back(pdf_text):
     # The typed 250 was corrected to 150: the alarm it raised says so on paper too.
-    assert ("HIGH Systolic BP 250 mmHg, limit ≥200 [value corrected to 150 mmHg] 09:50:00 "
-            "reset 09:50:00 nurse.ana 0 s (reset)") in pdf_text
+    assert ("HIGH Systolic BP 250 mmHg, limit ≥200 [value corrected to 150 mmHg] 09:50:00 — "
+            "none: its value was taken back") in pdf_text
 
 
 def test_the_pdf_prints_the_time_to_acknowledge_at_the_highest_priority(pdf_text):
