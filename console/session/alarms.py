@@ -286,8 +286,6 @@ class AlarmBoard:
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
         if (held.priority, held.value) != (occurrence.current, occurrence.value):
             occurrence.before_escalation = None   # another value stands now: its escalation stays
-        before = (occurrence.priority, occurrence.message, occurrence.threshold, occurrence.state,
-                  occurrence.silenced_at, occurrence.seen)
         occurrence.current = held.priority
         occurrence.value = held.value
         occurrence.detail = held.detail
@@ -295,7 +293,9 @@ class AlarmBoard:
             # Same priority: no transition, but the row reads the current value, not the first.
             occurrence.message, occurrence.threshold = held.message, held.threshold
         if held.priority > occurrence.priority:
-            occurrence.before_escalation = before
+            occurrence.before_escalation = (occurrence.priority, occurrence.message,
+                                            occurrence.threshold, occurrence.state,
+                                            occurrence.silenced_at, occurrence.seen)
             occurrence.priority = held.priority
             occurrence.message, occurrence.threshold = held.message, held.threshold
             if (occurrence.state is AlarmState.ACKNOWLEDGED
