@@ -361,6 +361,12 @@ def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
         ticked = devices_ticked(protocol, [t.item for t in detail.ticks])
         if ticked is not None and ticked < count and detail.t0 is not None:
             return f"{text} planned ({count} devices; {ticked} recorded given)"
+        if ticked is not None and ticked > count:
+            # A device beyond the dose recorded given with its reason (the chair's dose line
+            # says the same): "56 mg (2 devices)" had read as the dose given over 3 (an X walk).
+            given = ticked * protocol.dose.mg_per_device
+            return (f"{given:g} mg given ({ticked} devices); {text} planned ({count} "
+                    f"device{'s' if count != 1 else ''})")
         text += f" ({count} devices)"
     return text
 

@@ -634,7 +634,8 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.integrity_banner.setVisible(False)
         # A discharge against the discharge gate, said where the discharge time is read: the
         # override alone sat in the Checklist tab (nurse walk, 2 Dec 2026: "discharged 13:52
-        # (T0 + 6 min)" and nothing else on screen).
+        # (T0 + 6 min)" and nothing else on screen). A session never ended says so here in the
+        # PDF's words ("SESSION NOT ENDED … incomplete"): the title's "still open" alone.
         self.discharge_banner = _label(role="warning", wrap=True)
         self.discharge_banner.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -833,9 +834,10 @@ class SessionDetailPage(QtWidgets.QWidget):
         not match the log's hash chain ('' when it does: no banner)."""
         self.integrity_banner.setText(integrity)
         self.integrity_banner.setVisible(bool(integrity))
-        against = rc.discharge_override_text(detail, self.tz)
-        self.discharge_banner.setText(against)
-        self.discharge_banner.setVisible(bool(against))
+        ending = (rc.discharge_override_text(detail, self.tz)
+                  or rc.not_ended_text(detail, self.tz))
+        self.discharge_banner.setText(ending)
+        self.discharge_banner.setVisible(bool(ending))
         self.detail = detail
         self.protocol = protocol
         self.signed = signed

@@ -86,6 +86,9 @@ def test_the_vitals_tab_of_an_open_session_shows_every_reading_to_the_last(qtbot
     try:
         window.open_session(session)
         assert window.detail_page.title.text().endswith(", still open")
+        # The PDF's banner, on screen too: the title's "still open" alone said it.
+        banner = window.detail_page.discharge_banner
+        assert banner.isVisible() and banner.text().startswith("⚠ SESSION NOT ENDED: still open")
         assert window.detail_page.vitals_model.rows() == OPEN_ROWS
     finally:
         window.close_log()

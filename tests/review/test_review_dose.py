@@ -43,6 +43,10 @@ def test_the_device_count_is_the_protocols_rule(esketamine):
     # The review and the REMS form agree on the one rule.
     assert dose_text(esketamine, protocol) == (
         f"84 mg planned ({devices_needed(esketamine, protocol)} devices; 2 recorded given)")
+    # More devices recorded given than the dose (one beyond it, with its reason): what was given
+    # first, the plan beside it ("28 mg (1 devices)" had read as the dose given over two).
+    assert dose_text(with_dose(esketamine, 28), protocol) == (
+        "56 mg given (2 devices); 28 mg planned (1 device)")
     # A protocol with 42 mg devices: 84 mg is two of them, by its file, not by a 28 in the review.
     bigger = replace(protocol, dose=replace(protocol.dose, mg_per_device=42))
     assert dose_text(esketamine, bigger) == "84 mg (2 devices)"
