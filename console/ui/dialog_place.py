@@ -4,7 +4,8 @@ IEC 60601-1-8 asks that an active alarm stay perceivable: a dialog that asks for
 signature (it waits for the nurse's typing) must not sit over the alarm rows. Qt centres a
 dialog on its parent, which at 1366x768 put the top of a signature dialog over the alarm area's
 second row. `place_below_alarms` moves it just under the alarm area of the window it belongs to
-(when that window has one), centred across.
+(when that window has one), centred across. `grow_to_wrapped_text` keeps a dialog's wrapped
+lines whole: what a nurse signs must be read in full.
 """
 
 from __future__ import annotations
@@ -46,3 +47,17 @@ def place_below_alarms(dialog: QtWidgets.QWidget, parent: QtWidgets.QWidget | No
 
     # Bound to the dialog: never runs after it is gone. Runs once exec() or show() showed it.
     QtCore.QTimer.singleShot(0, dialog, below_once_framed)
+
+
+def grow_to_wrapped_text(dialog: QtWidgets.QWidget) -> None:
+    """Grow `dialog` to the height its wrapped lines need at its width. A window does not follow
+    its labels' height for width: at 1366x768 a wrong PIN's two lines were taken out of a
+    signature dialog's title, whose first and last lines were cut (a walk on X), and the nurse
+    could no longer read what she was signing. Call it when shown and when a line appears."""
+    layout = dialog.layout()
+    if layout is None or not layout.hasHeightForWidth():
+        return
+    need = layout.totalHeightForWidth(dialog.width())
+    if need > dialog.height():
+        dialog.setMinimumHeight(need)
+        dialog.resize(dialog.width(), need)

@@ -12,9 +12,9 @@ never opens a dialog, it calls the service the UI gives it).
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.ui.dialog_place import place_below_alarms
+from console.ui.dialog_place import grow_to_wrapped_text, place_below_alarms
 from console.session.signing import Check, SignatureRequest
 from console.ui import theme
 
@@ -107,7 +107,12 @@ class SignatureDialog(QtWidgets.QDialog):
             return
         self.message.setText(refused)
         self.message.show()
+        grow_to_wrapped_text(self)
         self.secret.setFocus()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        grow_to_wrapped_text(self)
 
 
 class DialogSignatureService:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.ui import theme
+from console.ui.dialog_place import grow_to_wrapped_text
 
 if TYPE_CHECKING:
     from console.identity import Account, Staff
@@ -197,7 +198,12 @@ class SignInDialog(QtWidgets.QDialog):
             return
         self.message.setText(refused)
         self.message.show()
+        grow_to_wrapped_text(self)
         self.secret.setFocus()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        grow_to_wrapped_text(self)
 
 
 class StaffAdminDialog(QtWidgets.QDialog):
