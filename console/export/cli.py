@@ -325,11 +325,14 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
                            "outside the console")
             raise
         fmt = _format(args)
-        # The PDF prints who signed what (21 CFR Part 11), as the review's does; a de-identified
-        # report names no staff (console/review: signatures are kept apart from the record).
+        # The PDF prints who signed what (21 CFR Part 11), as the review's does, and the REMS
+        # draft who signed a prescriber's decision on the pressure before the dose; a
+        # de-identified report names no staff (console/review: signatures are kept apart from
+        # the record).
         with _EXPORT.reading(db, f"the signatures of session {args.session_id}"):
             args.signatures = (load_signatures(conn, args.session_id)
-                               if args.pdf is not None and not decision.deidentified else None)
+                               if (args.pdf is not None or args.rems is not None)
+                               and not decision.deidentified else None)
         args.account_ref = result.account   # for the row of an export not written
         with _EXPORT.reading(db):
             AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id,
@@ -493,8 +496,13 @@ def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], s
     if args.rems is not None:
         def rems_out(detail: SessionDetail) -> str:
             from console.export.rems import write_rems
+            from console.review.model import SessionSignatures
 
-            form = write_rems(detail, args.rems)
+            # None only from a log without staff accounts (`_unlogged_read`): nothing in it is
+            # signed, which the empty answer says (not "not checked"). A de-identified REMS
+            # draft is refused before this (`export` writes none).
+            signed = args.signatures if args.signatures is not None else SessionSignatures()
+            form = write_rems(detail, args.rems, signatures=signed)
             missing = f" (missing: {', '.join(form.missing_words())})" if form.missing else ""
             return f"wrote the REMS form values to {args.rems}{missing}"
         return args.rems, rems_out

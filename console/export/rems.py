@@ -18,6 +18,16 @@ additions"). `rems_form(detail)` fills them from the log:
   pair closest to T0+40 min between T0+25 and T0+60; BP before discharge: the last pair measured
   after T0 and not after the discharge (typed or from the monitor), with how long before the
   discharge it was; it may be the T+40 one;
+- the blood pressure before the dose against the prescriber's review (`PreDoseBp`): every pair
+  before T0 with its time, whether it reached the protocol's pre-dose threshold (the `gate` of
+  the checklist item that carries one, protocols/esketamine.toml `bp-before-dose`: the label's
+  ">140/90" as whole mmHg), and the prescribers' decisions logged before the dose (a
+  `gate_decision` with the gate item's tick, or an `override` that started dosing against the
+  engine's "a prescriber review is required before dosing") with who entered it, when, the
+  words, and who signed it in what role. The dose went ahead on the last pair before T0: when it
+  reached the threshold, a decision logged at or after it is needed (the engine's own rule: a
+  reading at the gate after a decision needs another); without one the decision is named in
+  `missing`, never "none";
 - a discharge against the discharge gate (an `override` of the discharge): said under the total
   monitoring time and on "Discharged", with who overrode, the reason and what the gate named;
 - sedation: any MOAA/S below 5 after T0 (the label: any drop below 5 is sedation); dissociation:
@@ -45,8 +55,10 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
@@ -54,10 +66,13 @@ from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import (
-    ENTERED_IN_ERROR, Override, ScaleObservation, SessionDetail, VitalSeries,
+    ENTERED_IN_ERROR, LoggedEvent, Override, ScaleObservation, SessionDetail, SessionSignatures,
+    SignatureEntry, VitalSeries,
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
-from protocols.model import DoseMode, Protocol
+from console.session.engine import PRESCRIBER_REVIEW
+from console.session.signing import GATE_DECISION
+from protocols.model import DoseMode, PhaseKind, Protocol
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
@@ -113,6 +128,140 @@ class AdverseEvent:
     evidence: str = ""
 
 
+# The blood pressure before the dose and the prescriber's decision on it. What this relies on:
+# - the form: the SPRAVATO REMS Patient Monitoring Form (Outpatient Use) asks, under "Monitoring
+#   of Blood Pressure", the pressure "Prior to administration" (mmHg; then 40 minutes after and
+#   before the session's completion) and, under "Monitoring of Vital Signs", whether vital signs
+#   were "in acceptable range prior to: administration? Yes OR No" (the form as reproduced at
+#   https://manualspro.net/445029-spravato-patient-monitoring-form-instructions). It has no
+#   field for the prescriber's decision: the draft states it beside the pressure, for whoever
+#   answers "acceptable prior to administration".
+# - the label, 5.6 Increase in Blood Pressure: assess BP prior to administration; where it is
+#   elevated ("as a general guide: >140/90 mmHg") a decision to delay weighs benefit and risk
+#   for the patient (SPRAVATO prescribing information, 2019 text as reproduced at
+#   http://www.120ty.net/bencandy.php?aid=58243&fid=134&page=7; spravatohcp.com "Dosing":
+#   "Blood pressure should be monitored prior to and 40 minutes after administration").
+# - the threshold itself is the protocol file's, never a number here: the gate of its pre-dose
+#   checklist item (protocols/esketamine.toml `bp-before-dose`: systolic >= 141 or diastolic
+#   >= 91, the label's >140/90 in whole mmHg), as the session logged it at its start.
+
+# The words the session engine refuses the start of dosing with when a gated vital is at or
+# over its gate (`engine.PRESCRIBER_REVIEW`). An override of that refusal is the prescriber's
+# decision (the chair has it signed as one), and the override's record keeps its refusals only
+# as sentences ending so; a log written before today's words would not match: a test drives the
+# real engine (tests/export/test_rems_pre_dose_bp.py).
+GATE_REFUSAL: Final = PRESCRIBER_REVIEW
+
+
+class SignatureState(StrEnum):
+    """Whether a prescriber's decision is signed (electronic signatures, issue 13)."""
+
+    SIGNED = "signed"                       # a signature of the record that still matches it
+    CHANGED = "changed after signing"       # signed, but the record or signature changed since
+    UNSIGNED = "unsigned"                   # the log had staff accounts and nobody signed it
+    NO_ACCOUNTS = "no staff accounts"       # logged while the log had no accounts: none signed
+    NOT_CHECKED = "not checked"             # the draft was made without the signatures
+
+
+@dataclass(frozen=True, slots=True)
+class BpThreshold:
+    """The protocol's pre-dose blood pressure threshold (a checklist item's `gate`): at or above
+    it, a prescriber reviews the pressure before dosing.
+
+    Attributes:
+        item: the checklist item that carries it (`bp-before-dose`).
+        systolic, diastolic: the limits, at or above (mmHg); None when the gate has none.
+    """
+
+    item: str
+    systolic: float | None
+    diastolic: float | None
+
+    def reached(self, systolic: float, diastolic: float) -> bool:
+        """Either value at or above its limit (the engine's rule: any gated vital)."""
+        return ((self.systolic is not None and systolic >= self.systolic)
+                or (self.diastolic is not None and diastolic >= self.diastolic))
+
+
+@dataclass(frozen=True, slots=True)
+class PreDoseReading:
+    """One blood pressure before the dose, against the threshold.
+
+    Attributes:
+        at, systolic, diastolic, minutes_after_dose: as `BloodPressure`.
+        reaches_threshold: at or above the threshold; None when the protocol sets none.
+    """
+
+    at: datetime
+    systolic: float
+    diastolic: float
+    minutes_after_dose: float | None
+    reaches_threshold: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrescriberDecision:
+    """A prescriber's decision, logged before the dose, to dose past the pre-dose threshold.
+
+    Attributes:
+        at: when it was logged.
+        how: `gate_decision` (given with the tick of the threshold's checklist item) or
+            `override` (dosing started against the pre-dose checks, the threshold among them).
+        item: the checklist item ticked with a `gate_decision`; '' for an override.
+        entered_by: the account at the chair that logged it (the nurse).
+        words: the words logged: the prescriber named, with their words (what the chair asks
+            for), or the override's reason.
+        shown: what the console showed at the threshold (its values, or its refusals).
+        signature: whether it is signed.
+        signed_by: the signer's printed name; None when unsigned.
+        signer_role: "prescriber" when signed as a prescriber's decision at a gate (only that
+            role may sign it: console/identity/signatures.py `REQUIRED_ACTION`); None when
+            unsigned or signed with another meaning.
+        signed_as: the signature's meaning; '' when unsigned.
+        signed_at: when the signer entered their secret; None when unsigned.
+    """
+
+    at: datetime
+    how: str
+    item: str
+    entered_by: str
+    words: str
+    shown: tuple[str, ...]
+    signature: SignatureState
+    signed_by: str | None = None
+    signer_role: str | None = None
+    signed_as: str = ""
+    signed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreDoseBp:
+    """The blood pressures before the dose, the threshold, and the prescribers' decisions.
+
+    Attributes:
+        threshold: the protocol's pre-dose threshold; None when the protocol in force sets none
+            (or its file is not found).
+        readings: every pair before T0, in time order (none when no dose was given).
+        decisions: the prescribers' decisions logged before the dose, in time order.
+        decision_needed: the dose went ahead on a pressure at or above the threshold (the last
+            reading reaches it); None when that cannot be said (no threshold, no reading).
+        decided: a decision was logged at or after that last reading (the engine asks for a
+            new decision when the gate is reached after one).
+    """
+
+    threshold: BpThreshold | None
+    readings: tuple[PreDoseReading, ...]
+    decisions: tuple[PrescriberDecision, ...]
+    decision_needed: bool | None
+    decided: bool
+
+    def missing(self) -> list[str]:
+        """The `RemsForm.missing` names this part cannot fill."""
+        if self.readings and self.threshold is None:
+            return ["bp_threshold"]
+        return ["bp_decision"] if self.decision_needed and not self.decided else []
+
+
 @dataclass(frozen=True, slots=True)
 class RemsForm:
     """The REMS Patient Monitoring Form values for one session (see the module docstring).
@@ -147,6 +296,8 @@ class RemsForm:
         rems_evaluation_minutes: the answer to the form's REMS evaluation question (when the
             patient would have been ready to leave without the 2-hour rule, minutes from the
             first device; item `rems-evaluation`), or None.
+        pre_dose_bp: the blood pressures before the dose against the protocol's pre-dose
+            threshold, with the prescribers' decisions to dose past it (`PreDoseBp`).
         missing: names of fields the log could not fill.
         zoned: the session spans a change of the local zone's offset: every time in the text
             carries its zone (`content.spans_zone_change`). Not in the JSON: its instants are
@@ -184,6 +335,7 @@ class RemsForm:
     vitals_acceptable_before: str | None = None
     vitals_acceptable_after: str | None = None
     rems_evaluation_minutes: str | None = None
+    pre_dose_bp: PreDoseBp | None = None
     zoned: bool = False
 
     def missing_words(self) -> list[str]:
@@ -203,9 +355,12 @@ def is_rems_protocol(protocol_id: str) -> bool:
 
 
 def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
-              protocol: Protocol | None = None) -> RemsForm:
+              protocol: Protocol | None = None,
+              signatures: SessionSignatures | None = None) -> RemsForm:
     """Fill the form from a session; `tz` is the local zone (default: this computer's),
-    `protocol` the session's (default: the installed file with its id).
+    `protocol` the session's (default: the one it logged at its start, else the installed file
+    with its id), `signatures` the session's (`queries.load_signatures`; None: the draft says
+    the prescribers' decisions were not checked for a signature).
 
     Raises:
         ValueError: the session did not use an esketamine protocol.
@@ -228,12 +383,15 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note)
                     for t in sorted(detail.ticks, key=lambda t: t.at)
                     if t.item.startswith("device-"))
+    if protocol is None:
+        protocol = find_protocol(s.protocol_id, detail.events, s.id)
     needed = devices_needed(detail, protocol)
     ticked = {d.item for d in devices}
     devices_missing = tuple(name for name in _device_items(needed) if name not in ticked)
     pairs = _bp_pairs(detail.vitals.get("bp_systolic"), detail.vitals.get("bp_diastolic"), t0)
     before = [p for p in pairs if t0 is None or p.at < t0]
     bp_before = before[-1] if before and t0 is not None else None
+    pre_dose = pre_dose_bp(detail, before if t0 is not None else [], protocol, signatures)
     bp_40 = None
     if t0 is not None:
         window = [p for p in pairs if T40_WINDOW[0] <= p.at - t0 <= T40_WINDOW[1]]
@@ -357,11 +515,101 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         discharged=s.discharged_at is not None,
         discharge_override=detail.discharge_override(),
         **answers_typed,
+        pre_dose_bp=pre_dose,
         missing=(*(name for name, value in values.items() if value is None),
+                 *pre_dose.missing(),
                  *devices_missing,
                  *(f"{name}_assessment" for name, present in answers.items() if present is None)),
         zoned=zoned,
     )
+
+
+def pre_dose_bp(detail: SessionDetail, readings: Sequence[BloodPressure],
+                protocol: Protocol | None,
+                signatures: SessionSignatures | None = None) -> PreDoseBp:
+    """The blood pressures before the dose (`readings`, the pairs before T0 in time order)
+    against the protocol's pre-dose threshold, with the prescribers' decisions logged before the
+    dose (the module docstring gives the rule)."""
+    threshold = bp_threshold(protocol)
+    gated = tuple(PreDoseReading(
+        bp.at, bp.systolic, bp.diastolic, bp.minutes_after_dose,
+        threshold.reached(bp.systolic, bp.diastolic) if threshold is not None else None)
+        for bp in readings)
+    decisions = _prescriber_decisions(detail.events, detail.t0, threshold, signatures)
+    last = gated[-1] if gated else None
+    needed = last.reaches_threshold if last is not None else None
+    decided = last is not None and any(d.at >= last.at for d in decisions)
+    return PreDoseBp(threshold, gated, decisions, needed, decided)
+
+
+def bp_threshold(protocol: Protocol | None) -> BpThreshold | None:
+    """The pre-dose blood pressure threshold: the gate of the first checklist item before the
+    first dosing phase that gates a blood pressure; None without one (or without the file)."""
+    if protocol is None:
+        return None
+    for phase in protocol.phases:
+        if phase.kind is PhaseKind.DOSING:
+            break
+        for item in phase.checklist:
+            limits = dict(item.gate)
+            if "bp_systolic" in limits or "bp_diastolic" in limits:
+                return BpThreshold(item.id, limits.get("bp_systolic"), limits.get("bp_diastolic"))
+    return None
+
+
+def _prescriber_decisions(events: Iterable[LoggedEvent], t0: datetime | None,
+                          threshold: BpThreshold | None,
+                          signatures: SessionSignatures | None) -> tuple[PrescriberDecision, ...]:
+    """The decisions to dose past the pre-dose gate logged up to T0 (the override that started
+    dosing is logged at T0): the gate item's `gate_decision`s, and the overrides of the move to
+    dosing refused at the gate (its words, or signed as a prescriber's decision at a gate)."""
+    if t0 is None:
+        return ()
+    out = []
+    for e in events:
+        if e.at > t0:
+            continue
+        d = e.detail
+        signed = _signatures_of(e.id, signatures)
+        if e.kind == "gate_decision" and (threshold is None or d.get("item") == threshold.item):
+            words, shown = str(d.get("decision", "")), tuple(map(str, d.get("values", ())))
+        elif e.kind == "override" and d.get("action") == "end_phase":
+            refusals = tuple(str(b) for b in d.get("blockers", ()) if GATE_REFUSAL in str(b))
+            if not refusals and not any(x.meaning == GATE_DECISION for x in signed):
+                continue
+            words, shown = str(d.get("reason", "")), refusals
+        else:
+            continue
+        out.append(_decision(e, words, shown, signed, signatures))
+    return tuple(out)
+
+
+def _signatures_of(event_id: int, signatures: SessionSignatures | None) -> list[SignatureEntry]:
+    if signatures is None:
+        return []
+    return [x for x in signatures.signatures if x.table == "events" and x.row_id == event_id]
+
+
+def _decision(e: LoggedEvent, words: str, shown: tuple[str, ...], signed: list[SignatureEntry],
+              signatures: SessionSignatures | None) -> PrescriberDecision:
+    """One decision with its signature: the prescriber's (meaning "prescriber decision at
+    gate") when there is one, else whichever signed it."""
+    first = next((x for x in signed if x.meaning == GATE_DECISION), signed[0] if signed else None)
+    if first is not None:
+        return PrescriberDecision(
+            e.at, e.kind, str(e.detail.get("item", "")), e.actor, words, shown,
+            SignatureState.SIGNED if first.intact else SignatureState.CHANGED,
+            signed_by=first.printed_name,
+            signer_role="prescriber" if first.meaning == GATE_DECISION else None,
+            signed_as=first.meaning, signed_at=first.at)
+    if signatures is None:
+        state = SignatureState.NOT_CHECKED
+    elif signatures.enforced_since is None or e.at < signatures.enforced_since:
+        state = SignatureState.NO_ACCOUNTS
+    else:
+        state = SignatureState.UNSIGNED
+    return PrescriberDecision(e.at, e.kind, str(e.detail.get("item", "")), e.actor, words,
+                              shown, state)
 
 
 def devices_needed(detail: SessionDetail, protocol: Protocol | None = None) -> int | None:
@@ -447,6 +695,10 @@ _MISSING_WORDS: Final = {
     "vitals_acceptable_before": "vital signs acceptable before administration (yes or no)",
     "vitals_acceptable_after": "vital signs acceptable before session completion (yes or no)",
     "rems_evaluation_minutes": "REMS evaluation question (minutes)",
+    "bp_threshold": ("whether the blood pressure before dose needed a prescriber's review (the "
+                     "protocol in force sets no pre-dose threshold)"),
+    "bp_decision": ("prescriber's decision on the blood pressure before dose (it reached the "
+                    "pre-dose threshold and no decision is logged after it)"),
     "sedation_assessment": "sedation (no MOAA/S after the dose)",
     "dissociation_assessment": "dissociation (no CADSS after the dose)",
     "respiratory_depression_assessment": "respiratory depression (no RR or SpO2 after the dose)",
@@ -470,6 +722,13 @@ def _yes(flag: bool | None) -> str:
     if flag is None:
         return "NOT ASSESSED"
     return "Yes" if flag else "No"
+
+
+def _threshold_text(th: BpThreshold) -> str:
+    """"systolic at or above 141 or diastolic at or above 91 mmHg", from the protocol's gate."""
+    parts = [f"{name} at or above {limit:g}" for name, limit in
+             (("systolic", th.systolic), ("diastolic", th.diastolic)) if limit is not None]
+    return " or ".join(parts) + " mmHg"
 
 
 def _typed(answer: str | None) -> str:
@@ -503,6 +762,60 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
             return bp_text(bp)
         minutes = round((end - bp.at).total_seconds() / 60, 1)
         return f"{bp_text(bp)}, {minutes:g} min before discharge"
+
+    def pre_dose_lines(p: PreDoseBp) -> list[str]:
+        # The pressures the dose went ahead on, against the threshold, then the decision (the
+        # answer to "acceptable prior to administration" leans on it).
+        th = p.threshold
+        threshold = ("Pre-dose threshold for a prescriber's review before dosing: "
+                     + (f"{_threshold_text(th)} (protocol item {th.item})" if th is not None
+                        else "NONE in the protocol in force"))
+        flags = {True: "REACHES THE THRESHOLD", False: "below", None: "not judged"}
+        readings = "; ".join(f"{r.systolic:.0f}/{r.diastolic:.0f} mmHg at {t(r.at)} "
+                             f"({flags[r.reaches_threshold]})" for r in p.readings)
+        decision = "Prescriber's decision on the blood pressure before dose: "
+        last = p.readings[-1] if p.readings else None
+        if form.observation_start is None:
+            decision += "NOT KNOWN (no dose given)"
+        elif last is None:
+            decision += "NOT KNOWN (no blood pressure recorded before the dose)"
+        elif th is None:
+            decision += ("NOT KNOWN (the protocol in force sets no pre-dose threshold: judge the "
+                         "pressure against the label by hand)")
+        else:
+            shown = f"{last.systolic:.0f}/{last.diastolic:.0f} mmHg at {t(last.at)}"
+            if not p.decision_needed:
+                decision += (f"not needed (the last before the dose, {shown}, was below the "
+                             "threshold)")
+            elif p.decided:
+                decision += f"logged (the last before the dose, {shown}, reached the threshold)"
+            else:
+                decision += (f"NOT RECORDED ({shown} reached the threshold and no prescriber's "
+                             "decision is logged after it)")
+        return [threshold, f"Blood pressures before dose, each against the threshold: "
+                f"{readings or 'NOT RECORDED'}",
+                decision, *(decision_line(d) for d in p.decisions)]
+
+    def decision_line(d: PrescriberDecision) -> str:
+        how = (f"with the tick of {d.item}" if d.how == "gate_decision"
+               else "dosing started against the pre-dose checks")
+        signer = f"{d.signed_by} ({d.signer_role})" if d.signer_role else f"{d.signed_by}"
+        when = t(d.signed_at) if d.signed_at is not None else "NOT RECORDED"
+        signature = {
+            SignatureState.SIGNED: f"signed by {signer} at {when}",
+            SignatureState.CHANGED: (f"signed by {signer} at {when}, but the record or its "
+                                     "signature was changed after signing: CHECK"),
+            SignatureState.UNSIGNED: ("NOT SIGNED by a prescriber: only the words name who "
+                                      "decided; no role recorded"),
+            SignatureState.NO_ACCOUNTS: ("not signed (the log had no staff accounts): only the "
+                                         "words name who decided; no role recorded"),
+            SignatureState.NOT_CHECKED: ("signature not checked for this draft (the review's "
+                                         "Signatures tab shows whether it is signed)"),
+        }[d.signature]
+        if d.signature is SignatureState.SIGNED and d.signer_role is None:
+            signature += f" as {d.signed_as!r}, not as a prescriber's decision: CHECK"
+        return (f"  Decision at {t(d.at)} ({how}), entered by {d.entered_by}: {d.words}; "
+                f"{signature}")
 
     override = form.discharge_override
     against = (rc.against_gate(override, t(form.observation_end), form.total_monitoring_minutes)
@@ -554,6 +867,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         else "Total monitoring time (minutes): NOT RECORDED",
         *([against] if against else []),
         f"Blood pressure before dose: {bp_text(form.bp_before_dose)}",
+        *(pre_dose_lines(form.pre_dose_bp) if form.pre_dose_bp is not None else []),
         f"Blood pressure about 40 minutes after dose: {bp_text(form.bp_t_plus_40)}",
         f"Blood pressure before discharge: {before_discharge(form.bp_pre_discharge)}",
         "Vital signs in acceptable range before administration: "
@@ -580,15 +894,17 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_rems(detail: SessionDetail, path: Path, tz: tzinfo | None = None) -> RemsForm:
+def write_rems(detail: SessionDetail, path: Path, tz: tzinfo | None = None,
+               signatures: SessionSignatures | None = None) -> RemsForm:
     """Write the form to `path` (whole or not at all): JSON when the name ends in `.json`,
-    labelled text otherwise; times in the local zone `tz` (default: this computer's).
+    labelled text otherwise; times in the local zone `tz` (default: this computer's);
+    `signatures` the session's, for who signed the prescribers' decisions (`rems_form`).
 
     Raises:
         ValueError: not an esketamine session.
         OSError: the file cannot be written.
     """
-    form = rems_form(detail, tz)
+    form = rems_form(detail, tz, signatures=signatures)
     path = Path(path)
     if path.suffix.lower() == ".json":
         text = json.dumps(form.to_json(), ensure_ascii=False, indent=2) + "\n"

@@ -171,6 +171,11 @@ _LOG_CAUSES = {
 }
 
 
+# How a refusal at a pre-dose gate ends: an override's record keeps its refusals as these
+# sentences, and the REMS draft finds the prescriber's decision by them (console/export/rems.py).
+PRESCRIBER_REVIEW: Final = "a prescriber review is required before dosing"
+
+
 def _ended_by_restart(condition: str) -> str:
     """Why a restart ended an open occurrence (its `cleared` row says it)."""
     if condition in (DEVICE_LOST, DEVICE_STALE):
@@ -1622,9 +1627,9 @@ class SessionEngine:
             if not gate_decision.strip():
                 # The words ask for an approval, not any decision: "NO-do-not-dose" typed as
                 # "the prescriber's decision" ticked the gate (a nurse walk on X).
-                return Outcome(False, (f"{'; '.join(over)}: a prescriber review is required before "
-                                       "dosing. To tick this item, name the prescriber who approves "
-                                       "dosing, with their words (Cancel if they do not approve).",))
+                return Outcome(False, (f"{'; '.join(over)}: {PRESCRIBER_REVIEW}. To tick this "
+                                       "item, name the prescriber who approves dosing, with their "
+                                       "words (Cancel if they do not approve).",))
             records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor,
                                        {"item": item.id, "values": over, "decision": gate_decision.strip()}))
         with self._step(now) as step:
@@ -1689,8 +1694,7 @@ class SessionEngine:
             if item.gate and (self.phase.id, item.id) not in self._state.ticks:
                 over = self._gate_exceeded(item)
                 if over:
-                    reasons.append(f"{', '.join(over)}: a prescriber review is required before "
-                                   "dosing")
+                    reasons.append(f"{', '.join(over)}: {PRESCRIBER_REVIEW}")
         return reasons
 
     def _item(self, item_id: str) -> ChecklistItem | None:
