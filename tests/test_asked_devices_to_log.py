@@ -1,6 +1,7 @@
 """Monitors that must be asked, from bytes to the log: `infusion-sim`'s answering device on a real
-pseudo-terminal (polled HL7) or a real loopback UDP port (Philips IntelliVue over the LAN), the
-transport asking through the device profile, the engine deciding, the SQLite log keeping it."""
+pseudo-terminal (polled HL7), a real loopback TCP port (the gateways, a Mindray bedside) or a
+real loopback UDP port (Philips IntelliVue over the LAN), the transport asking through the device
+profile, the engine deciding, the SQLite log keeping it."""
 
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def test_a_mindray_gateway_is_asked_for_its_bed_and_only_that_patient_reaches_th
         tmp_path: Path) -> None:
     device = answer_in_thread("normal", "mindray-gateway", speed=30, bed=BED, start=START)
     profile = Profile(name="chair-3-mindray", model="Mindray gateway, chair 3",
-                      format="hl7-polled", connection="serial",
+                      format="hl7-polled", connection="tcp",
                       poll=Poll(period_seconds=0.5, query="mindray-gateway", bed=BED))
     chair = Chair(tmp_path, device.port_path, profile)
     try:

@@ -4,9 +4,12 @@ Polled HL7 monitors (Philips Efficia CM, Dräger and Mindray gateways) and Phili
 nothing unasked. Here a scenario's physiology runs in scenario time (real time × speed, one sample
 a second as for the pushing formats) and a responder (`devices.simulator.polled_monitor`,
 `devices.simulator.intellivue_monitor`) answers whatever the console writes with the values of the
-current second. The port is a pseudo-terminal behind a stable symlink (exactly as `PtySink`, for
-a serial profile) or a loopback UDP socket (for IntelliVue over the LAN: each datagram is one
-message, answered to the address it came from).
+current second. The port is what the device's shipped profile (devices/profiles/*.toml) names as
+its `connection`, so the console opens it as it opens the real device: `serial`, a pseudo-terminal
+behind a stable symlink (exactly as `PtySink`); `tcp`, a loopback TCP server the console opens as
+`socket://127.0.0.1:PORT` (the gateways, a Mindray bedside); `udp`, a loopback UDP socket
+(IntelliVue over the LAN: each datagram is one message, answered to the address it came from).
+A gateway is still served on a pty when asked (`connection="serial"`), for a reader of a port path.
 
 Scenario faults that are about bytes on a line (garbage, truncated frames) are not played here;
 `disconnect` steps are: the device stops answering for their duration, which the console must
@@ -35,6 +38,33 @@ log = logging.getLogger(__name__)
 ANSWERING_FORMATS = ("philips-efficia", "draeger-gateway", "mindray-gateway", "intellivue",
                      "intellivue-lan", "mindray-bedside")
 """What `infusion-sim --format` accepts for a device that must be asked."""
+CONNECTIONS: dict[str, tuple[str, ...]] = {
+    "philips-efficia": ("serial",),
+    "draeger-gateway": ("tcp", "serial"),
+    "mindray-gateway": ("tcp", "serial"),
+    "intellivue": ("serial",),
+    "intellivue-lan": ("udp",),
+    "mindray-bedside": ("tcp",),
+}
+"""The connections (a device profile's `connection` values) each asked device is served on; the
+first, the default, is its shipped profile's. `serial` is a pseudo-terminal."""
+
+
+def connection_for(fmt: str, connection: str | None = None) -> str:
+    """The connection to serve `fmt` on: `connection`, or the one its shipped profile names.
+
+    Raises:
+        ValueError: `fmt` is not served on `connection` (the message names what it is served on).
+    """
+    served = CONNECTIONS.get(fmt)
+    if served is None:
+        raise ValueError(f"unknown answering device {fmt!r}; known: {', '.join(ANSWERING_FORMATS)}")
+    if connection is None:
+        return served[0]
+    if connection not in served:
+        names = [f"{c} (a pty)" if c == "serial" else c for c in served]
+        raise ValueError(f"{fmt} is served over {' or '.join(names)}, not {connection}")
+    return connection
 
 
 class Responder(Protocol):
@@ -151,8 +181,9 @@ class _UdpPort:
 
 
 class _TcpPort:
-    """A loopback TCP server, one client at a time (a Mindray bedside monitor's HL7 port): the
-    console opens it as `socket://127.0.0.1:PORT`, exactly as it opens a real monitor."""
+    """A loopback TCP server, one client at a time (a gateway's or a Mindray bedside monitor's
+    HL7 port): the console opens it as `socket://127.0.0.1:PORT`, exactly as it opens a real
+    one."""
 
     def __init__(self) -> None:
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -197,12 +228,22 @@ class _TcpPort:
         self._server.close()
 
 
+def _open_port(connection: str) -> _Port:
+    """The port for one of `CONNECTIONS`' values."""
+    if connection == "tcp":
+        return _TcpPort()
+    if connection == "udp":
+        return _UdpPort()
+    return _PtyPort()
+
+
 @dataclass
 class AnsweringHandle:
     """A simulated asked device running in a background thread.
 
     Attributes:
-        port_path: what the console opens (the pty symlink, or `udp://127.0.0.1:PORT`).
+        port_path: what the console opens (the pty symlink, `socket://127.0.0.1:PORT` or
+            `udp://127.0.0.1:PORT`).
         finished: set when the scenario's duration has passed (the device keeps answering
             with the last second's values until stopped) or the thread failed.
         questions: how many times the console wrote to the device.
@@ -231,20 +272,27 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
                      speed: float = 1.0, seed: int = 1, *, bed: str = "",
                      start: datetime | None = None,
                      monotonic: Callable[[], float] = time.monotonic,
-                     duration_minutes: float | None = None) -> AnsweringHandle:
+                     duration_minutes: float | None = None,
+                     connection: str | None = None) -> AnsweringHandle:
     """Run a device that answers queries or polls, with a scenario's values, in a thread.
 
     Args:
         scenario: a loaded scenario or the name of a built-in one.
-        fmt: one of `ANSWERING_FORMATS` (`intellivue-lan` listens on loopback UDP,
-            `mindray-bedside` on loopback TCP).
+        fmt: one of `ANSWERING_FORMATS`.
         speed: scenario seconds per real second.
         seed: physiology seed (same seed, same values).
         bed: the bed a gateway reports (Mindray: an IPv4 address); a second bed is added.
         start: the device clock at t = 0; default now (UTC, whole seconds).
         monotonic: the clock scenario time is read from.
         duration_minutes: overrides the scenario's duration (steps after the end are skipped).
+        connection: `serial` (a pty), `tcp` or `udp` (loopback), one of `CONNECTIONS[fmt]`;
+            default: its shipped profile's.
+
+    Raises:
+        ValueError: a speed or duration not > 0, an unknown format, or a connection the device
+            is not served on.
     """
+    served_on = connection_for(fmt, connection)
     if speed <= 0:
         raise ValueError(f"speed must be > 0, got {speed:g}")
     chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
@@ -253,8 +301,7 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
         raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
     t0_wall = start or datetime.now(UTC).replace(microsecond=0)
     responder = new_responder(fmt, bed, t0_wall)
-    port: _Port = (_UdpPort() if fmt == "intellivue-lan" else
-                   _TcpPort() if fmt == "mindray-bedside" else _PtyPort())
+    port = _open_port(served_on)
     body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
     samples = list(body.samples(duration_s))
     silences = [(s.at_s, s.at_s + s.seconds) for s in chosen.steps

@@ -5,6 +5,7 @@
     infusion-sim --scenario-file my.toml --port /dev/ttyUSB1
     infusion-sim --replay capture.bin
     infusion-sim --scenario hypertensive-surge --format intellivue-lan    (a device that is asked)
+    infusion-sim --format mindray-gateway --bed 192.0.2.21    (a gateway: socket://127.0.0.1:PORT)
 
 With a pty, the FIRST line of stdout is the port path to open (flushed at once); then it waits
 for a reader to open the port (pyserial empties the port's input as it opens it: frames sent
@@ -15,10 +16,14 @@ stderr line counts frames written and not delivered, ACKs (AA/CA apart from AE/A
 resends. SIGTERM and SIGINT stop it cleanly (exit 0, port closed, temp dir removed).
 
 A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway` with
-`--bed`, `intellivue` on a pty, `intellivue-lan` on a loopback UDP port, `mindray-bedside` on a
-loopback TCP port) prints its port the same way, answers the console's queries or polls with the
-scenario's values until the scenario's end, then keeps answering with the last values until
-stopped. Bad arguments: one line on stderr naming what is allowed, exit 2.
+`--bed`, `intellivue`, `intellivue-lan`, `mindray-bedside`) is served on the connection its
+shipped device profile names, so the console opens it as that profile says: a pty (`serial`:
+philips-efficia, intellivue), a loopback TCP port (`tcp`: the two gateways, mindray-bedside) or a
+loopback UDP port (`udp`: intellivue-lan); `--connection serial` still serves a gateway on a pty.
+It prints its port (a path, `socket://127.0.0.1:PORT` or `udp://127.0.0.1:PORT`) the same way,
+answers the console's queries or polls with the scenario's values until the scenario's end, then
+keeps answering with the last values until stopped. Bad arguments: one line on stderr naming what
+is allowed, exit 2.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from types import FrameType
 from typing import NoReturn
 
 from devices.hl7.query import query_spec
-from devices.simulator.answering import ANSWERING_FORMATS, answer_in_thread
+from devices.profiles import CONNECTIONS
+from devices.simulator.answering import ANSWERING_FORMATS, answer_in_thread, connection_for
 from devices.simulator.encode import FORMAT_NAMES
 from devices.simulator.player import play
 from devices.simulator.scenario import (
@@ -97,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "answer queries or polls")
     p.add_argument("--bed", default="", help="mindray-gateway, draeger-gateway: the bed the "
                                              "gateway reports (a second bed is added)")
+    p.add_argument("--connection", choices=CONNECTIONS,
+                   help="a device that is asked: serve it on a pty (serial), a loopback TCP port "
+                        "(tcp) or a loopback UDP port (udp), as a device profile's connection "
+                        "says (default: its shipped profile's)")
     p.add_argument("--speed", type=_positive_float, default=1.0, help="times real time (default: 1)")
     p.add_argument("--seed", type=_int, default=1, help="random seed (default: 1)")
     p.add_argument("--port", metavar="PATH", help="write to this existing port instead of a new pty")
@@ -164,10 +174,24 @@ def _check_bed(fmt: str, bed: str) -> None:
         raise _UsageError(f"--bed: {exc}") from None
 
 
+def _check_connection(fmt: str, connection: str | None) -> None:
+    """Refuse a `--connection` the device is not served on, before any port is opened."""
+    if connection is None:
+        return   # its shipped profile's (answering.CONNECTIONS)
+    if fmt not in ANSWERING_FORMATS:
+        raise _UsageError(f"--connection is for the devices that are asked "
+                          f"({', '.join(ANSWERING_FORMATS)}); --format {fmt} plays on a pty of "
+                          "its own or on --port: leave --connection out")
+    try:
+        connection_for(fmt, connection)
+    except ValueError as exc:
+        raise _UsageError(f"--connection: {exc}") from None
+
+
 def _answer(args: argparse.Namespace) -> int:
     """Run a device that must be asked until a signal or the scenario's end."""
     if args.replay or args.port:
-        raise _UsageError(f"--format {args.format} answers on its own pty or UDP port: "
+        raise _UsageError(f"--format {args.format} answers on its own pty, TCP or UDP port: "
                           "--replay and --port are for devices that send unasked")
     if args.no_wait:
         raise _UsageError(f"--format {args.format} answers queries and never waits: --no-wait "
@@ -177,7 +201,7 @@ def _answer(args: argparse.Namespace) -> int:
     )
     minutes = args.duration_minutes or scenario.duration_minutes
     handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed,
-                              duration_minutes=minutes)
+                              duration_minutes=minutes, connection=args.connection)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -210,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_replay(args)
         args.format = args.format or DEFAULT_FORMAT
         _check_bed(args.format, args.bed)
+        _check_connection(args.format, args.connection)
         if args.format in ANSWERING_FORMATS:
             return _answer(args)
         timeline = _timeline(args)

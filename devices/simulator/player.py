@@ -34,12 +34,14 @@ from devices.simulator.sinks import (
     PtySink,
     SerialSink,
     Sink,
+    SocketSink,
     open_sink,
 )
 
 __all__ = [
     "DRAIN_TIMEOUT_SECONDS", "NO_READER_SECONDS", "POLL_SECONDS", "PlayerStats", "PtySink",
-    "SerialSink", "SimulatorHandle", "Sink", "open_sink", "play", "replay", "start_in_thread",
+    "SerialSink", "SimulatorHandle", "Sink", "SocketSink", "open_sink", "play", "replay",
+    "start_in_thread",
 ]
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,10 @@ Pseudo-terminal rules, each learned the hard way (Linux; checked with a real pty
   The master is non-blocking and every wait is a poll on it, so neither side can deadlock. While
   nobody has the slave open, poll returns at once (POLLHUP) and a read fails with EIO: the
   waits sleep instead.
+
+An existing `socket://HOST:PORT` (a serial-over-LAN server, a test's listener) is written to
+through the socket itself, not pyserial (`SocketSink`), so that a reader that stops reading is
+under the same STALL_LIMIT_SECONDS rule as a pty's.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import logging
 import os
 import pty
 import select
+import socket
 import struct
 import tempfile
 import termios
@@ -46,9 +51,11 @@ import threading
 import time
 import tty
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import serial
 
@@ -65,6 +72,8 @@ it takes bytes again. A reader that keeps taking bytes sets the pace instead (te
 READER_SETTLE_SECONDS = 0.5
 """After a reader opens the port, how long to wait for it to empty its input (pyserial does at
 once) before writing anyway."""
+CONNECT_SECONDS = 5.0
+"""How long connecting to an existing `socket://` port may take (pyserial's own limit)."""
 HELD_ACKS = 10_000
 """ACKs kept for `take_acks`: a caller that never takes them (a test driving PtySink by hand)
 must not grow the list without end."""
@@ -397,7 +406,8 @@ class PtySink:
 
 
 class SerialSink:
-    """An existing port (`/dev/ttyUSB1`, `socket://...`) opened with pyserial."""
+    """An existing port (`/dev/ttyUSB1`, `rfc2217://...`) opened with pyserial; `socket://` is
+    `SocketSink`'s."""
 
     def __init__(self, url: str, baudrate: int) -> None:
         self.path = url
@@ -463,6 +473,157 @@ class SerialSink:
         return taken
 
 
+class SocketSink:
+    """An existing TCP port (`socket://HOST:PORT`), written through a non-blocking socket.
+
+    Not pyserial's `socket://`: its write gives up only when its whole write_timeout has passed,
+    however recently the reader took bytes, retries a full socket without waiting meanwhile (a
+    busy loop), and on giving up its count of the bytes already sent is lost (all of the write
+    was counted discarded). Here a full socket holds the writer back while the reader takes
+    bytes; a reader that takes nothing for STALL_LIMIT_SECONDS is treated as gone, as on a pty:
+    the rest of the write is discarded and counted, and later writes do not wait for it until it
+    takes bytes again. Replies are drained meanwhile, so a reader blocked writing its ACKs is
+    never the one waited for.
+
+    Args:
+        url: `socket://HOST:PORT`.
+        monotonic: the clock the stall limit runs on.
+
+    Raises:
+        ValueError: the URL names no host or port.
+        OSError: nothing accepts the connection within CONNECT_SECONDS.
+    """
+
+    def __init__(self, url: str, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.path = url
+        self._address = _tcp_address(url)
+        self._monotonic = monotonic
+        self._sock: socket.socket | None = None   # only while plugged
+        self._waiting_since = 0.0  # when the reader last took bytes, or this write began
+        self._stalled = False  # the last write gave up on a reader that took nothing
+        self._replies = _Replies()
+        self.replug()
+
+    def replug(self) -> None:
+        sock = socket.create_connection(self._address, timeout=CONNECT_SECONDS)
+        sock.setblocking(False)
+        self._sock, self._stalled = sock, False
+        self._replies.reader = AckReader()   # a new connection: nothing half-read carries over
+
+    def unplug(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        try:
+            while sock.recv(65536):
+                pass   # replies left unread would make the close a reset, losing what is in flight
+        except OSError:
+            pass
+        try:
+            sock.shutdown(socket.SHUT_WR)   # the reader still gets what the socket holds
+        except OSError:
+            pass
+        sock.close()
+
+    def close(self) -> None:
+        self.unplug()
+
+    def unread(self) -> int:
+        return 0   # the kernel delivers what the socket holds after it is closed
+
+    def wait_for_reader(self, stop: threading.Event, stats: PlayerStats) -> bool:
+        return not stop.is_set()   # an existing port cannot tell who listens
+
+    def take_acks(self) -> list[Ack]:
+        return self._replies.taken()
+
+    def _poll(self, seconds: float, writing: bool) -> int:
+        """The socket's poll events after waiting up to `seconds` (0 on a time-out)."""
+        assert self._sock is not None
+        poller = select.poll()
+        poller.register(self._sock, select.POLLIN | (select.POLLOUT if writing else 0))
+        ready = poller.poll(max(0.0, seconds) * 1000)
+        return ready[0][1] if ready else 0
+
+    def _drain(self, stats: PlayerStats) -> None:
+        """Take every reply waiting.
+
+        Raises:
+            ConnectionError: the other end closed the connection (as pyserial's port raised).
+        """
+        while self._sock is not None:
+            try:
+                data = self._sock.recv(65536)
+            except BlockingIOError:
+                return
+            if not data:
+                raise ConnectionError(f"{self.path}: the other end closed the connection")
+            self._replies.take(data, stats)
+
+    def wait(self, seconds: float, stats: PlayerStats) -> None:
+        if self._sock is None:
+            time.sleep(max(0.0, seconds))  # unplugged: nothing to drain
+            return
+        if self._poll(seconds, writing=False):
+            self._drain(stats)
+
+    def write(self, data: bytes, stop: threading.Event, stats: PlayerStats) -> bool:
+        """Put `data` on the connection now; True when the socket took all of it (the stall
+        rule: see the class docstring). A stop leaves the rest unwritten and uncounted."""
+        if self._sock is None:
+            stats.bytes_discarded += len(data)
+            return False
+        view = memoryview(data)
+        if not self._stalled:
+            self._waiting_since = self._monotonic()
+        while view and not stop.is_set():
+            patience = 0.0 if self._stalled else (
+                STALL_LIMIT_SECONDS - (self._monotonic() - self._waiting_since))
+            events = self._poll(min(POLL_SECONDS, max(0.0, patience)), writing=True)
+            if events & (select.POLLIN | select.POLLERR | select.POLLHUP):
+                self._drain(stats)   # raises for a connection that ended
+            if events & select.POLLOUT:
+                n = self._put(view)
+                if n:
+                    view = view[n:]
+                    stats.bytes_written += n
+                    self._waiting_since, self._stalled = self._monotonic(), False
+                    continue
+            if patience <= 0:
+                if not self._stalled:
+                    log.warning("the reader of %s takes nothing: writes are discarded until it "
+                                "does", self.path)
+                self._stalled = True
+                break
+        if view and not stop.is_set():
+            stats.bytes_discarded += len(view)
+        return not view
+
+    def _put(self, view: memoryview) -> int:
+        """Send what the socket takes now of `view`; 0 when it takes nothing."""
+        assert self._sock is not None
+        try:
+            return self._sock.send(view[:65536])
+        except BlockingIOError:
+            return 0
+
+
+def _tcp_address(url: str) -> tuple[str, int]:
+    """(host, port) of `socket://HOST:PORT`.
+
+    Raises:
+        ValueError: no host or no port 1-65535, saying what to give.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "socket" or not parts.hostname or not port:
+        raise ValueError(f"{url!r} is not socket://HOST:PORT (e.g. socket://127.0.0.1:4001)")
+    return parts.hostname, port
+
+
 def _serial_baud(fmt: str) -> int:
     try:
         from devices.formats import FORMATS
@@ -473,5 +634,10 @@ def _serial_baud(fmt: str) -> int:
 
 
 def open_sink(port: str | None, fmt: str) -> Sink:
-    """A new pty pair behind a symlink, or the existing `port`."""
-    return PtySink() if port is None else SerialSink(port, _serial_baud(fmt))
+    """A new pty pair behind a symlink, or the existing `port` (a `socket://` URL, or a serial
+    port or another pyserial URL)."""
+    if port is None:
+        return PtySink()
+    if port.startswith("socket://"):
+        return SocketSink(port)
+    return SerialSink(port, _serial_baud(fmt))

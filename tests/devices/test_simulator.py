@@ -372,6 +372,15 @@ def test_cli_list_shows_every_scenario_with_description_and_expected_alarms(
         (["--bed", "192.0.2.21", "--format", "hl7", "--duration-minutes", "0.01", "--speed", "60"],
          "--bed is for --format mindray-gateway or draeger-gateway (a gateway serving several "
          "beds); --format hl7 has no bed: leave --bed out"),
+        # A connection the device is not served on: refused before a port is opened.
+        (["--format", "mindray-gateway", "--connection", "udp"],
+         "--connection: mindray-gateway is served over tcp or serial (a pty), not udp"),
+        (["--format", "intellivue-lan", "--connection", "serial"],
+         "--connection: intellivue-lan is served over udp, not serial"),
+        (["--connection", "tcp", "--duration-minutes", "0.01", "--speed", "60", "--no-wait"],
+         "--connection is for the devices that are asked (philips-efficia, draeger-gateway, "
+         "mindray-gateway, intellivue, intellivue-lan, mindray-bedside); --format hl7 plays on a "
+         "pty of its own or on --port: leave --connection out"),
     ],
 )
 def test_cli_bad_arguments_give_one_line_and_exit_2(
