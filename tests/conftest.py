@@ -1,5 +1,8 @@
 """Every test runs with a config and data folder of its own session: nothing a test does (a theme
-remembered, a network.toml looked up, a default log) touches or reads the user's real folders."""
+remembered, a network.toml looked up, a default log) touches or reads the user's real folders.
+
+And no TCP relay of a test (tests/tcp_relay.py: the cuttable proxy, the holding relay) outlives
+it: one left open is closed here and fails the test, as does a relay thread still running."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.tcp_relay import close_left_open, relay_threads
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +21,15 @@ def _own_user_folders(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_relay_left_running() -> Iterator[None]:
+    # Autouse and in the outermost conftest: torn down after the test's own fixtures, which
+    # close the relays they made. Only this test's threads: an earlier test failed for its own.
+    before = set(relay_threads())
+    yield
+    left = close_left_open()
+    running = [t.name for t in relay_threads() if t not in before]
+    assert not left, f"the test left TCP relays open (closed now): {left}"
+    assert not running, f"TCP relay threads still running after the test: {running}"

@@ -18,6 +18,14 @@ it had saved. Mosquitto saves persistence on a clean stop (`stop()`), on SIGUSR1
 every `autosave_interval` seconds (30 min here, so effectively never within a test): a `kill()`
 loses what changed since the last save, exactly as a crashed clinic broker would.
 
+Ports: Mosquitto's configuration needs a number, so a port is picked free (`free_port`) and
+written there; another process may take it before Mosquitto binds it. `start()` on a port it
+picked itself then starts again on a fresh one (`on_a_free_port`, at most PORT_TRIES ports), and
+so can a fixture whose configuration is written elsewhere (the set-up command's). A broker is up
+when its own log says it runs, not when something accepts on its port: that may be the other
+process. `restart()` keeps its port (the clients know it): taken meanwhile, the test fails
+saying so.
+
 Nothing here skips: a machine without `mosquitto` fails the test with a message saying what to
 install (scripts/bootstrap.sh installs it; CI runs that).
 """
@@ -25,6 +33,7 @@ install (scripts/bootstrap.sh installs it; CI runs that).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,8 +42,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 WAIT = 10.0  # real seconds a broker may take to come up or go down before the test fails
+PORT_TRIES = 5  # ports tried in a row before a broker start fails for want of a free one
+# What Mosquitto logs once every listener is open (src/mosquitto.c, log type "information"),
+# and when a listener's port is taken.
+RUNNING = re.compile(r"mosquitto version \S+ running")
+ADDRESS_IN_USE = "Address already in use"
+
+T = TypeVar("T")
 
 
 def mosquitto_binary() -> str:
@@ -54,6 +71,26 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class PortTaken(AssertionError):
+    """Mosquitto could not listen: another process holds its port."""
+
+
+def on_a_free_port(start: Callable[[int], T], first: int | None = None) -> T:
+    """`start(port)` on a port free now (`first` if given); again on a fresh one while it raises
+    PortTaken, at most PORT_TRIES ports in all."""
+    port = first if first is not None else free_port()
+    for tries in range(1, PORT_TRIES + 1):
+        try:
+            return start(port)
+        except PortTaken as taken:
+            if tries == PORT_TRIES:
+                raise AssertionError(f"{PORT_TRIES} ports in a row were taken by another process "
+                                     f"before mosquitto could listen on them; the last:\n"
+                                     f"{taken}") from taken
+            port = free_port()
+    raise AssertionError("unreachable")
 
 
 def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT,
@@ -86,6 +123,7 @@ class Broker:
                  acl: Path | None = None, tls: TlsFiles | None = None,
                  tls_host: str = "localhost") -> None:
         self.folder = folder
+        self._port_chosen = port is None   # ours to change when another process takes it
         self.port = port or free_port()
         self.passwd = passwd
         self.acl = acl
@@ -150,24 +188,35 @@ class Broker:
         return "\n".join(lines) + "\n"
 
     def start(self) -> Broker:
-        """Write the configuration, start the broker and wait until its port accepts."""
+        """Write the configuration, start the broker and wait until it listens; on a port it
+        picked itself, again on a fresh port while another process takes the port first."""
         assert not self.running, "the broker is already running"
         binary = mosquitto_binary()
         self.data.mkdir(parents=True, exist_ok=True)
-        self.conf.write_text(self.config_text())
-        self._spawn(binary, self.conf)
-        return self
+
+        def start_on(port: int) -> Broker:
+            self.port = port
+            self.conf.write_text(self.config_text())
+            self._spawn(binary, self.conf)
+            return self
+
+        if self._port_chosen:
+            return on_a_free_port(start_on, self.port)
+        return start_on(self.port)
 
     def start_with(self, conf: Path) -> Broker:
         """Start the broker on a configuration written elsewhere (e.g. by the set-up command);
-        `port` must be the port that file's listener uses."""
+        `port` must be the port that file's listener uses. PortTaken when another process has
+        it: write the configuration again for another port (`on_a_free_port`)."""
         assert not self.running, "the broker is already running"
         self.conf = conf
         self._spawn(mosquitto_binary(), conf)
         return self
 
     def _spawn(self, binary: str, conf: Path) -> None:
+        """Start mosquitto and wait until it listens; PortTaken when its port was taken."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        logged = self._log_sizes()
         out = open(self.folder / "mosquitto.out", "ab")  # noqa: SIM115 - the child keeps it
         try:
             self._proc = subprocess.Popen([binary, "-c", str(conf)], stdout=out, stderr=out,
@@ -175,14 +224,20 @@ class Broker:
         finally:
             out.close()
         deadline = time.monotonic() + WAIT
-        while not self._accepts():
+        # Up when this run's log says it runs (then its listener is open) and the port accepts;
+        # the port alone may be another process's that took it first.
+        while not (RUNNING.search(self._logged_since(logged)) and self._accepts()):
             if self._proc.poll() is not None:
-                raise AssertionError(f"mosquitto -c {conf} exited with {self._proc.returncode} "
-                                     f"before listening on {self.port}:\n{self.logs()}")
+                said = self._logged_since(logged)
+                error = PortTaken if ADDRESS_IN_USE in said else AssertionError
+                raise error(f"mosquitto -c {conf} exited with {self._proc.returncode} before "
+                            f"listening on {self.port}:\n{said[-4000:]}")
             if time.monotonic() > deadline:
                 self.kill()
-                raise AssertionError(f"mosquitto -c {conf} did not listen on {self.port} within "
-                                     f"{WAIT} s:\n{self.logs()}")
+                raise AssertionError(
+                    f"mosquitto -c {conf} did not listen on {self.port} within {WAIT} s (its log "
+                    f"must say 'mosquitto version ... running': log_type information):\n"
+                    f"{self.logs()}")
             time.sleep(0.005)
 
     def _accepts(self) -> bool:
@@ -191,6 +246,24 @@ class Broker:
                 return True
         except OSError:
             return False
+
+    def _log_files(self) -> tuple[Path, Path]:
+        # Its own log file, and its stdout/stderr (where a configuration logging to stderr,
+        # as the set-up command's does, writes).
+        return self.log, self.folder / "mosquitto.out"
+
+    def _log_sizes(self) -> list[int]:
+        return [path.stat().st_size if path.exists() else 0 for path in self._log_files()]
+
+    def _logged_since(self, sizes: list[int]) -> str:
+        """What the broker logged after `sizes` (`_log_sizes()` before this run)."""
+        parts = []
+        for path, size in zip(self._log_files(), sizes, strict=True):
+            if path.exists():
+                with path.open("rb") as f:
+                    f.seek(size)
+                    parts.append(f.read().decode(errors="replace"))
+        return "".join(parts)
 
     def logs(self) -> str:
         """What the broker wrote (its log file and its stdout/stderr), for failure messages."""
@@ -218,7 +291,11 @@ class Broker:
         self._end(signal.SIGKILL)
 
     def restart(self) -> None:
-        """Start again on the same port and configuration, with what persistence holds."""
+        """Start again on the same port and configuration, with what persistence holds.
+
+        The port cannot change (the clients know it): PortTaken when another process took it
+        while the broker was down.
+        """
         if self.running:
             self.stop()
         conf = self.conf

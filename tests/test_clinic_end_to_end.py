@@ -10,13 +10,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.mosquitto import Broker
+from console.clock import ManualClock
+from console.network import bus_topics
+from console.network.mqtt_bus import BusClient, BusConfig
+from tests.mosquitto import Broker, wait_until
 from tests.network.mllp_peer import HOST, MllpPeer, always, reserve_port
 
 BIN = Path(sys.executable).parent
@@ -59,6 +64,32 @@ def rows(db: Path, query: str) -> list[tuple[object, ...]]:
         return []
 
 
+def central_online(url: str, name: str, timeout: float = 60.0) -> None:
+    """Wait until the central station `name` says on the bus that it is online (its retained
+    presence), failing after `timeout` real seconds (a real process starting: Qt, its log)."""
+    said: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def on_message(topic: str, payload: bytes) -> None:
+        with lock:
+            said.append(bus_topics.decode(payload) or {})
+
+    def online() -> bool:
+        with lock:
+            return any(obj.get("online") is True for obj in said)
+
+    watcher = BusClient(BusConfig(url), client_id="e2e-watcher", clock=ManualClock(),
+                        on_message=on_message)
+    watcher.subscribe(bus_topics.central_status_topic(name))
+    watcher.start()
+    try:
+        wait_until(online, f"the central station {name} to say on the bus it is online", timeout)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; its status topic held: {said}") from None
+    finally:
+        watcher.stop(timeout=2.0)
+
+
 @pytest.fixture
 def engine_port() -> Iterator[int]:
     with reserve_port() as port:
@@ -83,6 +114,12 @@ def test_two_chairs_a_central_station_and_an_interface_engine(tmp_path: Path,
         central_db = tmp_path / "central.sqlite3"
         start(BIN / "infusion-console", "central", "--broker", broker.url,
                         "--name", "desk", "--db", central_db)
+        # The chairs start once the central listens: their first alarms come within a second
+        # and are not retained, so a central subscribing later would never see them. It
+        # subscribes on connecting and only then publishes its retained presence (on that
+        # connection, which the broker reads in order: mqtt_bus.py `_handle_connect`), so its
+        # presence seen on the bus means its subscription is in place.
+        central_online(broker.url, "desk")
         chairs = {"chair-1": SURGE, "chair-2": DESATURATION}
         for number, (chair, scenario) in enumerate(chairs.items(), start=1):
             (tmp_path / f"{chair}.toml").write_text(scenario, encoding="utf-8")

@@ -48,7 +48,9 @@ from console.network.config import NetworkConfig
 from console.network.mqtt_bus import BusClient, BusConfig, BusState
 from console.session.engine import NETWORK_UNCONFIRMED
 from protocols.model import Priority
-from tests.mosquitto import Broker, free_port
+from tests.mosquitto import Broker
+from tests.network.conftest import wait_subscribed
+from tests.tcp_relay import TcpRelay, close_socket
 
 pytestmark = pytest.mark.faults
 
@@ -104,55 +106,48 @@ class Central:
 # ---- a network that can be cut ------------------------------------------------------------
 
 
-class CuttableProxy:
+class CuttableProxy(TcpRelay):
     """A TCP proxy to the broker that can stop forwarding, like a pulled cable or a dead switch.
 
     Forwarding: bytes go both ways and a close on one side closes the other. `cut()`: from then
     on nothing crosses, in either direction, and a close does not cross either (the other side
     never hears of it); connections made while cut are accepted and hear nothing. `restore()`:
     the connections of the cut are closed (their streams lost bytes), new ones forward again.
+    The `proxy` fixture makes one and closes it (listener, connections, threads) after the test.
     """
 
     def __init__(self, upstream_port: int) -> None:
+        super().__init__("proxy")
         self.upstream = ("127.0.0.1", upstream_port)
-        self.port = free_port()
-        self.listener = socket.create_server(("127.0.0.1", self.port))
         self.cut_now = False
-        self._lock = threading.Lock()
+        self._generation_lock = threading.Lock()
         self._generation = 0
-        self._sockets: list[tuple[int, socket.socket]] = []
-        self._stop = False
-        threading.Thread(target=self._accept, name="proxy-accept", daemon=True).start()
+        self._sockets_by_generation: list[tuple[int, socket.socket]] = []
 
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
-    def _accept(self) -> None:
-        while not self._stop:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            with self._lock:
-                generation = self._generation
-                self._sockets.append((generation, client))
-                cut = self.cut_now
-            if cut:
-                threading.Thread(target=self._pipe, args=(client, None, generation),
-                                 daemon=True).start()
-                continue
-            try:
-                upstream = socket.create_connection(self.upstream, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets.append((generation, upstream))
-            threading.Thread(target=self._pipe, args=(client, upstream, generation),
-                             daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, generation),
-                             daemon=True).start()
+    def accepted(self, client: socket.socket) -> None:
+        with self._generation_lock:
+            generation = self._generation
+            self._sockets_by_generation.append((generation, client))
+            cut = self.cut_now
+        if cut:
+            self.spawn(self._pipe, client, None, generation)
+            return
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=5)
+        except OSError:
+            close_socket(client)
+            return
+        upstream.settimeout(None)
+        if not self.track(upstream):
+            return
+        with self._generation_lock:
+            self._sockets_by_generation.append((generation, upstream))
+        self.spawn(self._pipe, client, upstream, generation)
+        self.spawn(self._pipe, upstream, client, generation)
 
     def _pipe(self, src: socket.socket, dst: socket.socket | None, generation: int) -> None:
         while True:
@@ -160,12 +155,12 @@ class CuttableProxy:
                 data = src.recv(65536)
             except OSError:
                 data = b""
-            with self._lock:
+            with self._generation_lock:
                 dead = self.cut_now or generation != self._generation or dst is None
             if not data:
                 if not dead and dst is not None:
-                    _close(dst)
-                _close(src)
+                    close_socket(dst)
+                close_socket(src)
                 return
             if dead:
                 continue   # the bytes are lost on the way
@@ -173,46 +168,33 @@ class CuttableProxy:
                 assert dst is not None
                 dst.sendall(data)
             except OSError:
-                _close(src)
+                close_socket(src)
                 return
 
     def cut(self) -> None:
-        with self._lock:
+        with self._generation_lock:
             self.cut_now = True
             self._generation += 1
 
     def restore(self) -> None:
-        with self._lock:
-            old = [s for g, s in self._sockets if g != self._generation or self.cut_now]
-            self._sockets = [(g, s) for g, s in self._sockets if s not in old]
+        with self._generation_lock:
+            old = [s for g, s in self._sockets_by_generation
+                   if g != self._generation or self.cut_now]
+            self._sockets_by_generation = [(g, s) for g, s in self._sockets_by_generation
+                                           if s not in old]
             self._generation += 1
             self.cut_now = False
         for s in old:
-            _close(s)
+            close_socket(s)
 
     def drop_clients(self) -> None:
         """Close the chairs' side of every connection of the cut (as the chair's own TCP stack
         does when its retransmissions time out): the client hears of the loss at once."""
-        with self._lock:
-            cut = [s for g, s in self._sockets if g != self._generation]
+        with self._generation_lock:
+            cut = [s for g, s in self._sockets_by_generation if g != self._generation]
         for s in cut:
-            _close(s)
+            close_socket(s)
 
-    def close(self) -> None:
-        self._stop = True
-        self.listener.close()
-        with self._lock:
-            old = [s for _, s in self._sockets]
-        for s in old:
-            _close(s)
-
-
-def _close(s: socket.socket) -> None:
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    s.close()
 
 
 # ---- fixtures and helpers -----------------------------------------------------------------
@@ -228,8 +210,21 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 @pytest.fixture
 def central(broker: Broker, tmp_path: Path) -> Iterator[Central]:
     made = Central(broker.url, tmp_path / "central.sqlite3")
-    yield made
-    made.close()
+    try:
+        # Subscribed before a chair publishes: the chairs' messages are not retained, and its
+        # persistent session begins with this first connection.
+        wait_subscribed(made.bus)
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture
+def proxy(broker: Broker) -> Iterator[CuttableProxy]:
+    """A cuttable proxy to the broker, listening; closed with its connections and threads
+    after the test (before the broker goes)."""
+    with CuttableProxy(broker.port) as made:
+        yield made
 
 
 @pytest.fixture
@@ -414,8 +409,8 @@ def test_broker_killed_and_restarted_mid_session(
 
 
 def test_network_cut_by_a_proxy_that_stops_forwarding(
-        tmp_path: Path, broker: Broker, central: Central, monitor: Monitor) -> None:
-    proxy = CuttableProxy(broker.port)
+        tmp_path: Path, broker: Broker, central: Central, monitor: Monitor,
+        proxy: CuttableProxy) -> None:
     bedside = Bedside(tmp_path / "chair.sqlite3", proxy.url, monitor, central)
     try:
         bedside.until(lambda: bedside.bus_state() is BusState.CONNECTED, 10, "chair connected")
@@ -447,12 +442,11 @@ def test_network_cut_by_a_proxy_that_stops_forwarding(
               f"dropped by the board: {central.board.duplicates}")
     finally:
         bedside.close()
-        proxy.close()
 
 
 def test_the_network_alarm_holds_when_the_loss_is_noticed_after_messages_waited(
-        tmp_path: Path, broker: Broker, central: Central, monitor: Monitor) -> None:
-    proxy = CuttableProxy(broker.port)
+        tmp_path: Path, broker: Broker, central: Central, monitor: Monitor,
+        proxy: CuttableProxy) -> None:
     bedside = Bedside(tmp_path / "chair.sqlite3", proxy.url, monitor, central)
     try:
         bedside.until(lambda: bedside.bus_state() is BusState.CONNECTED, 10, "chair connected")
@@ -471,15 +465,14 @@ def test_the_network_alarm_holds_when_the_loss_is_noticed_after_messages_waited(
             "the network alarm ended when the client noticed the loss (nothing confirmed 12 s)"
     finally:
         bedside.close()
-        proxy.close()
 
 
 # ---- (c) a chair's console SIGKILLed ------------------------------------------------------
 
 
 def test_chair_killed_shows_no_connection_and_sends_its_pending_messages_after_restart(
-        tmp_path: Path, broker: Broker, central: Central, monitor: Monitor) -> None:
-    proxy = CuttableProxy(broker.port)
+        tmp_path: Path, broker: Broker, central: Central, monitor: Monitor,
+        proxy: CuttableProxy) -> None:
     db = tmp_path / "chair.sqlite3"
     chair = ChairProcess(CHAIR, db, chair_args(proxy.url, monitor.path, room="Room 1")).start()
     try:
@@ -565,7 +558,6 @@ def test_chair_killed_shows_no_connection_and_sends_its_pending_messages_after_r
               f"messages sent after the restart with their control ids")
     finally:
         chair.stop()
-        proxy.close()
 
 
 def _drain(monitor: Monitor) -> bool:

@@ -10,9 +10,12 @@
 `broker`: function scope, anonymous plain MQTT on 127.0.0.1 (tests/mosquitto.py); a test may
 kill and restart it. `clinic`: module scope (the CA, keys and passwords take a moment), made by
 `infusion-console network setup --chairs 3` and run with the very mosquitto.conf it wrote; do not
-stop it, and use topics of your own (its retained messages stay for the module). `bus_client`:
-makes, subscribes and starts BusClients (a ManualClock unless `clock=` is given) and stops every
-one at the end, failing the test if a paho thread is left running.
+stop it, and use topics of your own (its retained messages stay for the module); when another
+process took the port first, it is set up again on another. `bus_client`: makes, subscribes and
+starts BusClients (a ManualClock unless `clock=` is given) and stops every one at the end,
+failing the test if a paho thread is left running. A client started with `subscribe=` on a
+broker without accounts is returned once the broker has its subscriptions (`wait_subscribed`):
+what another client publishes after that reaches it.
 
 For the interface engine: `reserved_port` is a loopback port held for this test (connections
 refused until a peer listens on it); `peers(script)` makes real MLLP peers on it
@@ -32,7 +35,7 @@ import pytest
 from console.clock import Clock, ManualClock
 from console.network import broker_setup
 from console.network.mqtt_bus import BusClient, BusConfig
-from tests.mosquitto import Broker, TlsFiles, free_port
+from tests.mosquitto import Broker, TlsFiles, free_port, on_a_free_port, wait_until
 from tests.network.mllp_peer import MllpPeer, Script, reserve_port
 
 CLINIC_CHAIRS = ("chair-1", "chair-2", "chair-3")
@@ -82,23 +85,50 @@ class Clinic:
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     root = tmp_path_factory.mktemp("clinic")
-    files = root / "clinic-broker"
-    port = free_port()
-    code = broker_setup.main(["setup", "--chairs", str(len(CLINIC_CHAIRS)), "--central",
-                              CLINIC_CENTRAL, "--host", "localhost", "--port", str(port),
-                              "--bind", "127.0.0.1", "--out", str(files)])
-    assert code == 0, "infusion-console network setup failed (see its stderr above)"
-    broker = Broker(root / "broker", port=port,
-                    tls=TlsFiles(files / "ca.crt", files / "server.crt", files / "server.key"))
-    broker.start_with(files / "mosquitto.conf")
-    yield Clinic(files, broker, CLINIC_CHAIRS, CLINIC_CENTRAL, "infusion")
-    broker.stop()
+
+    def set_up_and_start(port: int) -> Clinic:
+        # The port is in the files the set-up writes (mosquitto.conf, every station's kit):
+        # taken by another process before Mosquitto bound it, they are written again for another.
+        files = root / "clinic-broker" if port == first else root / f"clinic-broker-{port}"
+        code = broker_setup.main(["setup", "--chairs", str(len(CLINIC_CHAIRS)), "--central",
+                                  CLINIC_CENTRAL, "--host", "localhost", "--port", str(port),
+                                  "--bind", "127.0.0.1", "--out", str(files)])
+        assert code == 0, "infusion-console network setup failed (see its stderr above)"
+        broker = Broker(root / "broker", port=port,
+                        tls=TlsFiles(files / "ca.crt", files / "server.crt", files / "server.key"))
+        broker.start_with(files / "mosquitto.conf")
+        return Clinic(files, broker, CLINIC_CHAIRS, CLINIC_CENTRAL, "infusion")
+
+    first = free_port()
+    made = on_a_free_port(set_up_and_start, first)
+    yield made
+    made.broker.stop()
 
 
 class MakeClient(Protocol):
     def __call__(self, config: BusConfig | str, client_id: str, *,
                  subscribe: Sequence[str] = (), start: bool = True, clock: Clock | None = None,
                  **kwargs: Any) -> BusClient: ...
+
+
+PROBE_TOPIC = "test/subscribed"   # + /<client id>: no test subscribes under it
+
+
+def wait_subscribed(client: BusClient) -> None:
+    """Wait until the broker has `client`'s subscriptions, its connection up.
+
+    The bus sends its SUBSCRIBEs on connecting, before anything it holds to publish, and the
+    broker reads one connection in order: a probe published now is confirmed (PUBACK) only
+    after the subscriptions were made. Without this, another client's message could reach the
+    broker first and be lost to this one (not retained). For a broker without accounts: an ACL
+    would refuse the probe and the status would count the refusal.
+    """
+    confirmed = threading.Event()
+    client.publish(f"{PROBE_TOPIC}/{client.client_id}", b"probe", on_delivered=confirmed.set)
+    try:
+        wait_until(confirmed.is_set, f"the broker to have {client.client_id}'s subscriptions")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc} (its status: {client.status().detail})") from None
 
 
 def _paho_threads(client_ids: set[str]) -> list[threading.Thread]:
@@ -120,6 +150,8 @@ def bus_client() -> Iterator[MakeClient]:
             client.subscribe(topic_filter)
         if start:
             client.start()
+            if subscribe and config.username is None:
+                wait_subscribed(client)
         return client
 
     yield make

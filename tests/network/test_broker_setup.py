@@ -13,7 +13,7 @@ import pytest
 
 from console.network import broker_setup
 from console.network.mqtt_bus import BusConfig, BusState
-from tests.mosquitto import Broker, TlsFiles, free_port, wait_until
+from tests.mosquitto import Broker, TlsFiles, free_port, on_a_free_port, wait_until
 from tests.network.conftest import MakeClient
 from tests.network.test_mqtt_bus import Inbox, connected
 
@@ -32,12 +32,24 @@ def mode(path: Path) -> int:
 
 def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_network_toml(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], bus_client: MakeClient,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "clinic-broker"
-    port = free_port()
-    code, printed, err = setup(capsys, "--chairs", "2", "--host", "localhost", "--port",
-                               str(port), "--bind", "127.0.0.1", "--out", str(out))
-    assert (code, err) == (0, "")
+        monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    def set_up_and_start(port: int) -> tuple[Path, str, Broker]:
+        # Mosquitto runs the configuration as written. Its port is in the files the set-up
+        # writes: taken by another process before Mosquitto bound it, they are written again
+        # for another port (tests/mosquitto.py `on_a_free_port`).
+        out = tmp_path / ("clinic-broker" if port == first else f"clinic-broker-{port}")
+        code, printed, err = setup(capsys, "--chairs", "2", "--host", "localhost", "--port",
+                                   str(port), "--bind", "127.0.0.1", "--out", str(out))
+        assert (code, err) == (0, "")
+        broker = Broker(tmp_path / "run", port=port,
+                        tls=TlsFiles(out / "ca.crt", out / "server.crt", out / "server.key"))
+        broker.start_with(out / "mosquitto.conf")
+        return out, printed, broker
+
+    first = free_port()
+    out, printed, broker = on_a_free_port(set_up_and_start, first)
+    request.addfinalizer(broker.stop)   # when an assertion below fails too
+    port = broker.port
 
     # Secrets are the operator's only: keys, hashed passwords, the credentials list, the folder.
     for private in ("ca.key", "server.key", "passwd", "credentials.txt",
@@ -82,30 +94,25 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
     assert central_args.password_file == central_config / "password"
     assert central_args.ca_file == central_config / "ca.crt"
 
-    # Mosquitto runs the configuration as written, and chair-2 connects with those settings.
-    broker = Broker(tmp_path / "run", port=port,
-                    tls=TlsFiles(out / "ca.crt", out / "server.crt", out / "server.key"))
-    broker.start_with(out / "mosquitto.conf")
-    try:
-        net = doc["network"]
-        chair = bus_client(BusConfig(net["broker"], username=net["username"],
-                                     password=loaded.password, ca_file=loaded.ca_file), "chair-2")
-        inbox = Inbox()
-        central = bus_client(BusConfig(net["broker"], username="central",
-                                       password=passwords["central"],
-                                       ca_file=out / "stations/central/ca.crt"),
-                             "central", on_message=inbox, subscribe=["infusion/chair/#"])
-        connected(chair, central)
-        def sent_and_heard() -> bool:   # again until heard: the central may subscribe later
-            chair.publish("infusion/chair/chair-2/status", b"up")
-            return b"up" in inbox.payloads()
+    # The broker runs the configuration as written, and chair-2 connects with those settings.
+    net = doc["network"]
+    chair = bus_client(BusConfig(net["broker"], username=net["username"],
+                                 password=loaded.password, ca_file=loaded.ca_file), "chair-2")
+    inbox = Inbox()
+    central = bus_client(BusConfig(net["broker"], username="central",
+                                   password=passwords["central"],
+                                   ca_file=out / "stations/central/ca.crt"),
+                         "central", on_message=inbox, subscribe=["infusion/chair/#"])
+    connected(chair, central)
+    def sent_and_heard() -> bool:   # again until heard: the central may subscribe later
+        chair.publish("infusion/chair/chair-2/status", b"up")
+        return b"up" in inbox.payloads()
 
-        wait_until(sent_and_heard, "chair-2's status", interval=0.05)
-        assert chair.status().state is BusState.CONNECTED
-        chair.stop()
-        central.stop()
-    finally:
-        broker.stop()
+    wait_until(sent_and_heard, "chair-2's status", interval=0.05)
+    assert chair.status().state is BusState.CONNECTED
+    chair.stop()
+    central.stop()
+    broker.stop()
     # Its persistence went where the configuration says.
     assert (out / "data" / "mosquitto.db").exists()
 

@@ -26,9 +26,11 @@ from console.network.mqtt_bus import (
     next_status,
     parse_bus_url,
 )
-from tests.mosquitto import Broker, free_port, wait_until
+from tests.mosquitto import Broker, wait_until
 from tests.network.conftest import MakeClient
+from tests.network.mllp_peer import reserve_port
 from tests.session.helpers import START
+from tests.tcp_relay import TcpRelay, close_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -191,32 +193,31 @@ def test_500_messages_published_during_a_broker_crash_arrive_complete_and_in_ord
     assert delivered == list(range(540))   # each confirmed once, in order
 
 
-class HoldingRelay:
+class HoldingRelay(TcpRelay):
     """A TCP relay between clients and the broker that can cut every connection at once and hold
     the broker's answers (the CONNACK of a reconnect) until `release()`: it opens the window in
-    which a client has sent CONNECT and is not yet told it is connected."""
+    which a client has sent CONNECT and is not yet told it is connected. Used as a context
+    manager: its listener, connections and threads end with the `with` block."""
 
     def __init__(self, broker_port: int) -> None:
+        super().__init__("holding")
         self.broker_port = broker_port
-        self.accepted = 0
         self._open = threading.Event()
         self._open.set()
-        self._socks: list[socket.socket] = []
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, name="holding-relay", daemon=True).start()
+        self._pairs: list[socket.socket] = []
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.broker_port))
-            self._socks += [client, upstream]
-            self.accepted += 1
-            for src, dst, gated in ((client, upstream, False), (upstream, client, True)):
-                threading.Thread(target=self._pump, args=(src, dst, gated), daemon=True).start()
+    def accepted(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.broker_port), timeout=5)
+        except OSError:
+            close_socket(client)   # the broker is down: the client sees its connection close
+            return
+        upstream.settimeout(None)
+        if not self.track(upstream):
+            return
+        self._pairs += [client, upstream]
+        for src, dst, gated in ((client, upstream, False), (upstream, client, True)):
+            self.spawn(self._pump, src, dst, gated)
 
     def _pump(self, src: socket.socket, dst: socket.socket, gated: bool) -> None:
         try:
@@ -232,7 +233,7 @@ class HoldingRelay:
     def cut_and_hold(self) -> None:
         """Drop every connection (as a network fault) and hold the broker's replies from now."""
         self._open.clear()
-        for sock in self._socks:
+        for sock in list(self._pairs):
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -242,10 +243,8 @@ class HoldingRelay:
         self._open.set()
 
     def close(self) -> None:
-        self._open.set()
-        self._server.close()
-        self.cut_and_hold()
-        self._open.set()
+        self._open.set()   # a pump held at the gate goes on to find its socket closed
+        super().close()
 
 
 def test_a_message_published_while_a_reconnect_waits_for_its_connack_does_not_overtake_older_ones(
@@ -253,8 +252,7 @@ def test_a_message_published_while_a_reconnect_waits_for_its_connack_does_not_ov
     # paho writes a publish at once when its socket is open, even before the CONNACK, and only
     # then resends what it held: the bus must keep such a message behind the older ones.
     topic = "infusion/chair/chair-1/pcd04"
-    relay = HoldingRelay(broker.port)
-    try:
+    with HoldingRelay(broker.port) as relay:
         inbox = Inbox()
         central = bus_client(broker.url, "central", on_message=inbox,
                              subscribe=["infusion/chair/chair-1/#"])
@@ -269,7 +267,7 @@ def test_a_message_published_while_a_reconnect_waits_for_its_connack_does_not_ov
         state_is(chair, BusState.DISCONNECTED)
         for n in range(10, 210):                   # published during the outage
             chair.publish(topic, b"%03d" % n)
-        wait_until(lambda: relay.accepted == 2, "the chair's reconnect (CONNACK held)")
+        wait_until(lambda: relay.accepted_count == 2, "the chair's reconnect (CONNACK held)")
         for n in range(210, 220):                  # published after CONNECT, before CONNACK
             chair.publish(topic, b"%03d" % n)
         relay.release()
@@ -278,8 +276,6 @@ def test_a_message_published_while_a_reconnect_waits_for_its_connack_does_not_ov
         first_seen = list(dict.fromkeys(int(p) for p in inbox.payloads(topic)))
         assert first_seen == list(range(220))
         chair.stop()   # before the relay goes: a connected client stops at once
-    finally:
-        relay.close()
 
 
 def test_subscriptions_are_made_again_after_the_broker_restarts(
@@ -432,18 +428,20 @@ def test_the_password_is_never_shown() -> None:
 
 
 def test_no_broker_on_the_port_is_reported_as_connection_refused(bus_client: MakeClient) -> None:
-    url = f"mqtt://127.0.0.1:{free_port()}"
-    statuses: list[BusStatus] = []
-    clock = ManualClock()
-    chair = bus_client(url, "chair-1", clock=clock, on_status=statuses.append)
+    with reserve_port() as port:   # held, never listening: refused, and no one else's meanwhile
+        url = f"mqtt://127.0.0.1:{port}"
+        statuses: list[BusStatus] = []
+        clock = ManualClock()
+        chair = bus_client(url, "chair-1", clock=clock, on_status=statuses.append)
 
-    state_is(chair, BusState.DISCONNECTED)
-    status = chair.status()
-    assert status.detail == (
-        f"cannot connect to the broker {url}: connection refused (is the broker running and "
-        "listening on that port?); retrying")
-    assert status.since_mono == clock.now().mono
-    assert [s.state for s in statuses] == [BusState.CONNECTING, BusState.DISCONNECTED]
+        state_is(chair, BusState.DISCONNECTED)
+        status = chair.status()
+        assert status.detail == (
+            f"cannot connect to the broker {url}: connection refused (is the broker running and "
+            "listening on that port?); retrying")
+        assert status.since_mono == clock.now().mono
+        assert [s.state for s in statuses] == [BusState.CONNECTING, BusState.DISCONNECTED]
+        chair.stop(timeout=1.0)   # while the port is still held
 
 
 def test_qos_other_than_1_and_wildcard_topics_are_refused(bus_client: MakeClient) -> None:
