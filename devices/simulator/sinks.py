@@ -152,7 +152,53 @@ class _Replies:
         return acks
 
 
-class PtySink:
+class _StallRule:
+    """The write turn of a port whose reader may stop reading, shared by the pty and the socket:
+    a full port holds the writer back while the reader takes bytes; a reader that takes nothing
+    for STALL_LIMIT_SECONDS is treated as gone (the rest of the write is discarded), and later
+    writes do not wait for it until it takes bytes again. Replies are drained while waiting.
+    A subclass gives `_poll`, `_drain`, `_put`, and which poll events mean a reply waits."""
+
+    path: str
+    _REPLY_EVENTS = select.POLLIN
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._now = monotonic
+        self._took_at = 0.0  # when the port last took bytes (or, on a socket, this write began)
+        self._stalled = False  # the last write gave up on a reader that took nothing
+
+    def _poll(self, seconds: float, writing: bool = False) -> int:
+        raise NotImplementedError
+
+    def _drain(self, stats: PlayerStats) -> None:
+        raise NotImplementedError
+
+    def _put(self, view: memoryview) -> int:
+        raise NotImplementedError
+
+    def _write_turn(self, view: memoryview, stats: PlayerStats) -> tuple[memoryview, bool]:
+        """Wait for room (up to the reader's patience left), put what fits: (what is left,
+        whether to go on); False when the reader took nothing for STALL_LIMIT_SECONDS."""
+        patience = 0.0 if self._stalled else STALL_LIMIT_SECONDS - (self._now() - self._took_at)
+        events = self._poll(min(POLL_SECONDS, max(0.0, patience)), writing=True)
+        if events & self._REPLY_EVENTS:
+            self._drain(stats)
+        if events & select.POLLOUT:
+            n = self._put(view)
+            if n:
+                stats.bytes_written += n
+                self._took_at, self._stalled = self._now(), False
+                return view[n:], True
+        if patience > 0:
+            return view, True
+        if not self._stalled:
+            log.warning("the reader of %s takes nothing: writes are discarded until it does",
+                        self.path)
+        self._stalled = True
+        return view, False
+
+
+class PtySink(_StallRule):
     """A pty pair behind `<directory>/port`; see the module docstring for why each step.
 
     Read the master only through this class: while it watches for a reader's flush it is in
@@ -160,6 +206,7 @@ class PtySink:
     """
 
     def __init__(self, directory: Path | None = None) -> None:
+        super().__init__()
         self._own_dir = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="infusion-sim-"))
         self.path = str(self.directory / "port")
@@ -168,8 +215,6 @@ class PtySink:
         self._packet = False  # packet mode: since the port was last seen without a reader,
         # until that reader's flush (or READER_SETTLE_SECONDS after it opened)
         self._opened_at: float | None = None  # in packet mode: when a reader was first seen
-        self._took_at = 0.0  # time.monotonic() the port last took bytes (STALL_LIMIT_SECONDS)
-        self._stalled = False  # the last write gave up on a reader that took nothing
         self._replies = _Replies()
         self.replug()
 
@@ -345,22 +390,8 @@ class PtySink:
                     break   # nobody reading: a wire nobody listens to
                 self.wait(POLL_SECONDS / 5, stats)
                 continue
-            patience = 0.0 if self._stalled else STALL_LIMIT_SECONDS - (time.monotonic() - self._took_at)
-            events = self._poll(min(POLL_SECONDS, max(0.0, patience)), writing=True)
-            if events & select.POLLIN:
-                self._drain(stats)
-            if events & select.POLLOUT:
-                n = self._put(view)
-                if n:
-                    view = view[n:]
-                    stats.bytes_written += n
-                    self._took_at, self._stalled = time.monotonic(), False
-                    continue
-            if patience <= 0:
-                if not self._stalled:
-                    log.warning("the reader of %s takes nothing: writes are discarded until it "
-                                "does", self.path)
-                self._stalled = True
+            view, going = self._write_turn(view, stats)
+            if not going:
                 break
         if view and not stop.is_set():
             stats.bytes_discarded += len(view)
@@ -473,7 +504,7 @@ class SerialSink:
         return taken
 
 
-class SocketSink:
+class SocketSink(_StallRule):
     """An existing TCP port (`socket://HOST:PORT`), written through a non-blocking socket.
 
     Not pyserial's `socket://`: its write gives up only when its whole write_timeout has passed,
@@ -494,13 +525,13 @@ class SocketSink:
         OSError: nothing accepts the connection within CONNECT_SECONDS.
     """
 
+    _REPLY_EVENTS = select.POLLIN | select.POLLERR | select.POLLHUP   # a closed peer too
+
     def __init__(self, url: str, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(monotonic)
         self.path = url
         self._address = _tcp_address(url)
-        self._monotonic = monotonic
         self._sock: socket.socket | None = None   # only while plugged
-        self._waiting_since = 0.0  # when the reader last took bytes, or this write began
-        self._stalled = False  # the last write gave up on a reader that took nothing
         self._replies = _Replies()
         self.replug()
 
@@ -537,7 +568,7 @@ class SocketSink:
     def take_acks(self) -> list[Ack]:
         return self._replies.taken()
 
-    def _poll(self, seconds: float, writing: bool) -> int:
+    def _poll(self, seconds: float, writing: bool = False) -> int:
         """The socket's poll events after waiting up to `seconds` (0 on a time-out)."""
         assert self._sock is not None
         poller = select.poll()
@@ -575,25 +606,10 @@ class SocketSink:
             return False
         view = memoryview(data)
         if not self._stalled:
-            self._waiting_since = self._monotonic()
+            self._took_at = self._now()   # the reader's patience runs from this write
         while view and not stop.is_set():
-            patience = 0.0 if self._stalled else (
-                STALL_LIMIT_SECONDS - (self._monotonic() - self._waiting_since))
-            events = self._poll(min(POLL_SECONDS, max(0.0, patience)), writing=True)
-            if events & (select.POLLIN | select.POLLERR | select.POLLHUP):
-                self._drain(stats)   # raises for a connection that ended
-            if events & select.POLLOUT:
-                n = self._put(view)
-                if n:
-                    view = view[n:]
-                    stats.bytes_written += n
-                    self._waiting_since, self._stalled = self._monotonic(), False
-                    continue
-            if patience <= 0:
-                if not self._stalled:
-                    log.warning("the reader of %s takes nothing: writes are discarded until it "
-                                "does", self.path)
-                self._stalled = True
+            view, going = self._write_turn(view, stats)   # `_drain` raises for a closed peer
+            if not going:
                 break
         if view and not stop.is_set():
             stats.bytes_discarded += len(view)
