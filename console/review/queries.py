@@ -77,12 +77,12 @@ from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import wal_damage
 from devices.reading import not_patient_flags
-from protocols.vitals import METRICS, SCALES
+from protocols.vitals import METRICS, SCALES, VITALS
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "UnreadableLogError", "annotate", "changed_sessions",
     "check_session_chain", "count_hidden_demo", "list_sessions", "load_course", "load_session",
-    "load_signatures", "log_path", "open_readonly", "patients",
+    "load_signatures", "log_path", "open_readonly", "patients", "trend_records",
 ]
 
 MANUAL: Final = "manual"
@@ -740,6 +740,43 @@ def observation_by_id(conn: sqlite3.Connection, observation_id: int) -> Observat
         flags=frozenset(row[9].split()) if row[9] else frozenset(), confirmed=bool(row[10]),
         corrects=row[11],
     )
+
+
+# The events a trend of vitals needs besides the rows: T0, the values voided at the chair, and
+# the protocol the session logged at its start (its alarm limits).
+_TREND_EVENT_KINDS: Final = ("dosing_started", "entered_in_error", PROTOCOL_IN_FORCE)
+_VITAL_LIST: Final = ", ".join(f"'{name}'" for name in VITALS)
+
+
+def trend_records(conn: sqlite3.Connection, session_id: int) -> tuple[
+        list[tuple[int, ObservationRecord]], list[EventRecord]]:
+    """A session's vital rows, every one with its id, flags and the row it corrects, in id
+    order, and the events that place or void them (`_TREND_EVENT_KINDS`): what `TrendFeed.load`
+    takes to plot the session as its own trend does (the course trend reads each session so,
+    without the scales and the rest of `load_session`).
+
+    Raises:
+        UnreadableLogError: its rows could not be read.
+    """
+    with _reading(conn, f"The vitals of log session {session_id}"):
+        times = IsoParser()
+        rows = [
+            (obs_id, ObservationRecord(
+                session_id, name, value, unit, source, times(measured) if measured else None,
+                times(received), who or "", channel or "",
+                frozenset(flags.split()) if flags else frozenset(), bool(confirmed), corrects))
+            for (obs_id, name, value, unit, source, measured, received, who, channel, flags,
+                 confirmed, corrects) in conn.execute(
+                "SELECT id, metric, value, unit, source, measured_at, received_at, entered_by, "
+                "channel, flags, confirmed, corrects FROM observations "
+                f"WHERE session_id = ? AND metric IN ({_VITAL_LIST}) ORDER BY id", [session_id])
+        ]
+        kinds = ", ".join("?" * len(_TREND_EVENT_KINDS))
+        events = [EventRecord(session_id, times(at), kind, actor, json.loads(detail))
+                  for at, kind, actor, detail in conn.execute(
+                      f"SELECT at, kind, actor, detail FROM events WHERE session_id = ? "
+                      f"AND kind IN ({kinds}) ORDER BY id", [session_id, *_TREND_EVENT_KINDS])]
+    return rows, events
 
 
 def _unit(conn: sqlite3.Connection, session_id: int, name: str) -> str:

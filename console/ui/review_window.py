@@ -12,7 +12,9 @@ Three pages (tabs):
                alarms (time to acknowledge), vitals at each check, checklist and overrides,
                observations, notes and annotations, phases and the protocol in force; buttons to
                annotate and to export (PDF, CSV, FHIR, and the REMS form for esketamine).
-    Course:    one patient's sessions side by side, one column per session.
+    Course:    one patient's sessions side by side, one column per session ("Figures"), and
+               their vitals drawn over each other in minutes from each session's T0 ("Trend
+               from T0": console/ui/review_course_trend.py).
 
 On a log with staff accounts (issue 13) it is opened with a `ReviewAccess` (the signed-in
 reviewer, prescriber or administrator: console/review/access.py): the session list, every
@@ -53,6 +55,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
 from console.review import queries
+from console.review.course_trend import (
+    CourseTrend,
+    KnownTraces,
+    legend_text,
+    load_course_trend,
+)
 from console.review.integrity import (
     UNCHECKED,
     ChainSweep,
@@ -83,6 +91,7 @@ from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
 from console.review import content as rc
 from console.ui import theme
+from console.ui.review_course_trend import CourseTrendView
 from console.ui.review_lock import ReviewLock
 from console.ui.review_tables import (
     CELL_PADDING,
@@ -107,6 +116,9 @@ STATUS_POINTS = 13   # the tables' size: a status line of two lines costs a tabl
 TREND_MIN_PX = 360
 # Alarm rows of two lines the tables under the trend keep in sight when the trend can spare it.
 TABLE_ROWS = 4
+# One-line rows the tables keep in sight however tall the banners above them (the Vitals tab's
+# checks of a 40-minute infusion); beyond that the page scrolls.
+TABLE_MIN_ROWS = 5
 TITLE_POINTS = 17
 ALL_PROTOCOLS = "All protocols"
 LIST_LIMIT = queries.DEFAULT_LIMIT
@@ -591,6 +603,43 @@ class SessionListPage(QtWidgets.QWidget):
 # ---- one session --------------------------------------------------------------------------------
 
 
+class _SharedSplit(QtWidgets.QSplitter):
+    """The trend over the tables, shared by `share(total) -> the trend's height` whenever the
+    height they share changes (a banner shown or gone, the window resized); a drag of the
+    handle holds until then.
+
+    Shared once, at the first show, the split kept a banner's session's shares: the next
+    session without one gave the room the banner left 5:4 to the trend, and the alarm table
+    showed three rows at 1366x768 instead of four.
+    """
+
+    def __init__(self, share: Callable[[int], int]) -> None:
+        super().__init__(QtCore.Qt.Orientation.Vertical)
+        self._share = share
+        self._shared_at = -1   # the height last shared
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.height() != self._shared_at and self.count() == 2:
+            self._shared_at = total = self.height()
+            trend = self._share(total)
+            self.setSizes([trend, total - trend])
+
+
+class _LeastHeightColumn(QtWidgets.QWidget):
+    """A page's column in a resizable scroll area: as tall as the area when it fits, else its
+    least height at its width (each wrapped label's lines, each widget's minimum), scrolled.
+
+    A scroll area gives a widget whose layout wraps text its preferred height for its width
+    (`heightForWidth`): the trend's and the tables' preferred heights, more than a laptop's
+    window, which would scroll every page.
+    """
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        layout = self.layout()
+        return layout.totalMinimumHeightForWidth(width) if layout is not None else -1
+
+
 class SessionDetailPage(QtWidgets.QWidget):
     """One session in full: header, trend, tables, annotate and export.
 
@@ -735,7 +784,7 @@ class SessionDetailPage(QtWidgets.QWidget):
                          "Protocol")
         self.tabs.addTab(self._page(self.signature_summary, self.signature_table), "Signatures")
 
-        self.split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.split = _SharedSplit(self.trend_height)
         self.trend_holder = QtWidgets.QWidget()
         self._trend_layout = QtWidgets.QVBoxLayout(self.trend_holder)
         self._trend_layout.setContentsMargins(0, 0, 0, 0)
@@ -747,13 +796,12 @@ class SessionDetailPage(QtWidgets.QWidget):
         # The trend keeps its four rows readable (no text of it overlaps from 350 px); the tables
         # scroll.
         self.trend_holder.setMinimumHeight(TREND_MIN_PX)
-        self.tabs.setMinimumHeight(150)
         self.tabs.setDocumentMode(True)   # no frame round the tables: their rows get its height
-        self._split_placed = False
         head = QtWidgets.QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.demo_label)
-        layout = QtWidgets.QVBoxLayout(self)
+        column = _LeastHeightColumn()
+        layout = QtWidgets.QVBoxLayout(column)
         # Tight: at 1366x768 each pixel of height left here is a table row's (QA: three rows
         # showed under the trend).
         layout.setContentsMargins(6, 2, 6, 0)
@@ -764,14 +812,23 @@ class SessionDetailPage(QtWidgets.QWidget):
         layout.addWidget(self.discharge_banner)
         layout.addLayout(bar)
         layout.addWidget(self.split, 1)
+        # The page scrolls as a whole when its banners, the trend and the tables at their least
+        # do not fit: at 1366x768 a changed record's banner (four lines) and "SESSION NOT
+        # ENDED" (two) left the tables 150 px, under the trend and out of the window, their tab
+        # bar and header cut off. When all of it fits, it is as tall as the window, as before;
+        # in a window narrower than its buttons it scrolls sideways, none out of reach.
+        self.page_scroll = QtWidgets.QScrollArea()
+        self.page_scroll.setWidget(column)
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        page = QtWidgets.QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(self.page_scroll)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        if not self._split_placed:
-            total = max(self.split.height(), 500)
-            trend = self.trend_height(total)
-            self.split.setSizes([trend, total - trend])
-            self._split_placed = True
+        # Here, not when built: the tab bar has the window's font once the page is in it.
+        self.tabs.setMinimumHeight(self.tables_least_height())
 
     def trend_height(self, total: int) -> int:
         """The trend's share of the `total` height the trend and the tables split.
@@ -787,6 +844,14 @@ class SessionDetailPage(QtWidgets.QWidget):
                   + table.horizontalHeader().sizeHint().height()
                   + 2 * table.frameWidth() + TABLE_ROWS * row)
         return max(TREND_MIN_PX, min(int(total * 0.6), total - tables))
+
+    def tables_least_height(self) -> int:
+        """The least height of the tabs under the trend: their tab bar, a table's header and
+        `TABLE_MIN_ROWS` one-line rows (a row is its text and 4 px: `make_table`)."""
+        table = self.vitals_table
+        return (self.tabs.tabBar().sizeHint().height()
+                + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                + TABLE_MIN_ROWS * (table.fontMetrics().lineSpacing() + 4))
 
     def _checklist_page(self) -> QtWidgets.QScrollArea:
         """Overrides and prescriber decisions, then the ticks, on one page that scrolls as a whole.
@@ -832,6 +897,8 @@ class SessionDetailPage(QtWidgets.QWidget):
         """Render `detail` (its protocol draws the limits; None draws none), its signatures
         (None: not shown, e.g. de-identified) and `integrity`, the warning that its record does
         not match the log's hash chain ('' when it does: no banner)."""
+        # At its top: its title and banners first, wherever the last session was scrolled to.
+        self.page_scroll.verticalScrollBar().setValue(0)
         self.integrity_banner.setText(integrity)
         self.integrity_banner.setVisible(bool(integrity))
         ending = (rc.discharge_override_text(detail, self.tz)
@@ -981,7 +1048,8 @@ class SessionDetailPage(QtWidgets.QWidget):
 
 
 class CoursePage(QtWidgets.QWidget):
-    """One patient's sessions side by side (columns = sessions, oldest first).
+    """One patient's sessions side by side (columns = sessions, oldest first), and their vitals
+    drawn over each other from each session's T0 (the "Trend from T0" tab, read when shown).
 
     Signals:
         open_requested(int): a session's column was double-clicked (its id).
@@ -991,11 +1059,14 @@ class CoursePage(QtWidgets.QWidget):
 
     def __init__(self, conn: sqlite3.Connection, tz: tzinfo | None,
                  records: ChainSweep | None = None,
+                 protocols: Mapping[str, Protocol] | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewPage")
         self.conn = conn
         self.tz = tz
+        # The installed protocol files: the trend's limits for a session that logged none.
+        self.protocols = dict(protocols or {})
         # Each session's rows against the hash chain (shared with the list); its sessions are
         # checked first while the course is shown.
         self.records = records if records is not None else ChainSweep(queries.log_path(conn))
@@ -1019,6 +1090,16 @@ class CoursePage(QtWidgets.QWidget):
         # min"): at 1366x768 a course of six had its last column off the right edge, behind a
         # sideways scroll (a clinician's audit); many more sessions still scroll.
         self.width_fit = fit_to_width(self.table, None, maximum=300)
+        # The course's vitals on one scale, read only when its tab is shown: six sessions of a
+        # monitor at 1 Hz are ~200,000 rows, and most visits to the course read the figures.
+        self.trend = CourseTrendView()
+        self._trend_stale = True   # the trend does not draw the course shown: read it
+        self._traces: KnownTraces = {}   # ended sessions', read once (load_course_trend)
+        self.views = QtWidgets.QTabWidget()
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.table, "Figures")
+        self.views.addTab(self.trend, "Trend from T0")
+        self.views.currentChanged.connect(self._on_view_changed)
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(_label("Patient"))
         bar.addWidget(self.patient_box)
@@ -1027,7 +1108,7 @@ class CoursePage(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.views, 1)
         # The patient whose course the table holds (None: none yet). The box and the table
         # agree whenever the page is on screen (QA: the box said MRN-4711 over an empty table,
         # filled before its signal was connected, and choosing the same patient did nothing).
@@ -1083,6 +1164,8 @@ class CoursePage(QtWidgets.QWidget):
         """Read and show `patient_id`'s course now."""
         with self.records.held():   # the background checks wait (console/review/integrity.py)
             self._show_patient(patient_id)
+            self._trend_stale = True   # read again, as the table is (an open session grows)
+            self._follow_views()   # every way out of it: a course refused draws no trend
 
     def _show_patient(self, patient_id: str) -> None:
         self._put_in_box(patient_id)
@@ -1117,6 +1200,43 @@ class CoursePage(QtWidgets.QWidget):
         if self.model.course:
             self.model.set_records(self._checks(self.model.course))
             self.width_fit.fit()   # a title now marked "⚠ CHANGED" is not cut
+            if not self._trend_stale:
+                self.trend.set_legend(self._legend())
+
+    def _on_view_changed(self, _index: int) -> None:
+        self._follow_views()
+
+    def _follow_views(self) -> None:
+        """The hint that fits the tab in front; the trend read when its tab is in front and the
+        course was read since it was drawn."""
+        on_trend = self.views.currentWidget() is self.trend
+        self.hint.setVisible(not on_trend)
+        if on_trend and self._trend_stale:
+            with self.records.held():   # the background checks wait
+                self._show_trend()
+
+    def _show_trend(self) -> None:
+        # Seconds for a course of monitored sessions read the first time: the pointer says so.
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            trend = load_course_trend(self.conn, self.model.course, self.protocols, self._traces)
+        except queries.UnreadableLogError as exc:
+            self._say_unreadable(str(exc))
+            trend = CourseTrend(())
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+        self._trend_stale = False
+        self.trend.show_trend(trend, self._legend(trend))
+
+    def _legend(self, trend: CourseTrend | None = None) -> list[str]:
+        """Each session's legend: its column's title in the table ("⚠ CHANGED" too), its date,
+        and for a session never dosed that it is drawn from its start."""
+        shown = trend if trend is not None else self.trend.trend
+        if shown is None:
+            return []
+        checks = self._checks([s.row for s in shown.sessions])
+        return [legend_text(s, rc.course_header(s.row, checks.get(s.row.session_id)), self.tz)
+                for s in shown.sessions]
 
     def _checks(self, rows: list[CourseRow]) -> dict[int, RecordCheck]:
         """As the list's: the whole check when made, else the cheap one's finding (a session
@@ -1238,7 +1358,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.list_page = SessionListPage(conn, sorted(seen | set(self.protocols)), today, tz,
                                          self.records)
         self.detail_page = SessionDetailPage(self.exports, tz)
-        self.course_page = CoursePage(conn, tz, self.records)
+        self.course_page = CoursePage(conn, tz, self.records, self.protocols)
         # The checks' thread wakes this one: emitted there, the slot is queued to this thread
         # (Qt's automatic connection), so the thread never touches a widget.
         self.records_woke.connect(self._on_records_changed)
@@ -1603,7 +1723,8 @@ def default_exports(paper: Callable[[], str] | None = None,
 
     Args:
         paper: gives the PDF's page size when the button is pressed ("A4" or "Letter").
-        signatures: a session's signatures for the PDF (never for a de-identified one).
+        signatures: a session's signatures for the PDF and the REMS draft (never for a
+            de-identified one).
         warning: a session's hash-chain warning, as its page shows it ('' for none), given
             whether the report is de-identified: printed atop the PDF.
     """
@@ -1631,10 +1752,14 @@ def default_exports(paper: Callable[[], str] | None = None,
         count = write_session_fhir(detail, path, pseudonymised=deidentified)
         return f"FHIR R4 Bundle of {count} resources written: {path}"
 
-    def rems(detail: SessionDetail, path: Path, _deidentified: bool) -> str:
+    def rems(detail: SessionDetail, path: Path, deidentified: bool) -> str:
         from console.export.rems import write_rems
 
-        form = write_rems(detail, path)
+        # Who signed the prescriber's decision on the pressure before the dose, as the command
+        # line's draft says it (without them the draft could only say "not checked").
+        signed = (signatures(detail.summary.id)
+                  if signatures is not None and not deidentified else None)
+        form = write_rems(detail, path, signatures=signed)
         missing = f"; complete by hand: {', '.join(form.missing_words())}" if form.missing else ""
         return f"REMS form values written: {path}{missing}"
 

@@ -418,3 +418,17 @@ def test_a_decision_logged_before_the_log_had_accounts_needed_no_signature(signe
     later = replace(signatures, signatures=(), enforced_since=at(11, 0))
     [decision] = rems_form(detail, tz=UTC, signatures=later).pre_dose_bp.decisions
     assert decision.signature is SignatureState.NO_ACCOUNTS
+
+
+def test_the_review_windows_draft_names_who_signed_the_decision(signed_log, in_utc, tmp_path):
+    # The review's REMS button writes what the command line writes (it said "not checked").
+    from console.ui.review_window import default_exports
+
+    path, session = signed_log
+    detail, signatures = read(path, session)
+    target = tmp_path / "rems.txt"
+    export = default_exports(signatures=lambda _session: signatures)["rems"]
+    export.write(detail, target, False)
+    assert (f"  Decision at 10:05 (with the tick of bp-before-dose), entered by nurse.ben: "
+            f"{DECISION}; signed by Pat Prescriber (prescriber) at 10:06"
+            ) in target.read_text(encoding="utf-8").splitlines()

@@ -680,19 +680,25 @@ def test_the_session_page_fits_the_screen(review, qtbot, size):
     assert page.trend.height() >= 300
 
 
-def rows_in_sight(page, table) -> int:
-    """Rows of `table` wholly on screen in the current tab, after scrolling the tab to it."""
+def rows_in_sight(page, table, scroll_page: bool = False) -> int:
+    """Rows of `table` wholly on screen in the current tab, after scrolling the tab to it; in
+    the page's view as it stands (it scrolls when it cannot show everything whole), or, with
+    `scroll_page`, after scrolling the page to the tables."""
     tab = page.tabs.currentWidget()
     clip = tab
     if isinstance(tab, QtWidgets.QScrollArea):
         tab.ensureWidgetVisible(table, 0, 0)
         clip = tab.viewport()
+    if scroll_page:
+        page.page_scroll.ensureWidgetVisible(page.tabs, 0, 0)
 
     def on_screen(widget, rect):
         return QtCore.QRect(widget.mapToGlobal(rect.topLeft()), rect.size())
 
+    view = page.page_scroll.viewport()
     seen = on_screen(clip, clip.rect()).intersected(on_screen(table.viewport(),
                                                                table.viewport().rect()))
+    seen = seen.intersected(on_screen(view, view.rect()))
     return sum(1 for row in range(table.model().rowCount()) if seen.contains(on_screen(
         table.viewport(), QtCore.QRect(0, table.rowViewportPosition(row),
                                        table.viewport().width(), table.rowHeight(row)))))

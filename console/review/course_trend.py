@@ -1,0 +1,254 @@
+"""A patient's course on one time scale: each session's vitals in minutes from its T0. No Qt.
+
+The course table compares figures (peaks, lows); this compares the curves: every session of the
+course drawn over the others, per vital, on one axis of minutes from the start of dosing, so the
+surge 30-40 min after T0 lines up from one session to the next whatever the time spent on the
+pre-dose checks. A session never dosed has no T0: it is drawn from its start, and its legend says
+so (`legend_text`).
+
+Each session goes through the one rule every trend applies (`console.session.trend_feed`), from
+the rows `queries.trend_records` reads: a corrected value stands at its corrected value where the
+measurement it corrects was drawn, a value entered in error is not drawn, an NIBP sits at its
+measured time (its arrival when its monitor's clock is off), a reading of unknown age is not
+drawn. DEMO and TEST readings are never drawn here, in a demo session either: a course compares
+a patient's values, and a monitor's demonstration values are none (a demo session's other values
+still draw, its legend says "demo").
+
+Alarm limits are the single-session trend's: the fixed limits of the protocol each session logged
+at its start (the installed file for a session that logged none). A limit relative to the
+baseline differs from one session to the next: it is not drawn, and `relative_limits_text` says so.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from console.records import EventRecord, ObservationRecord
+from console.review import content as rc
+from console.review import queries
+from console.review.model import CourseRow
+from console.session.protocol_record import logged_protocol
+from console.session.trend_feed import TrendFeed
+from protocols.model import Priority, Protocol
+from protocols.vitals import BP_METRICS, METRICS
+
+Floats = npt.NDArray[np.float64]
+
+# In the single-session trend's order (BP, HR and pulse, SpO2, RR), one panel each.
+DRAWN_VITALS: Final = ("bp_systolic", "bp_diastolic", "bp_mean", "heart_rate", "pulse_rate",
+                       "spo2", "resp_rate")
+# Drawn even when no session has them (an empty panel says none was recorded); the others, a
+# monitor's mean BP and pulse rate, only when a session of the course has them.
+ALWAYS_DRAWN: Final = frozenset({"bp_systolic", "bp_diastolic", "heart_rate", "spo2",
+                                 "resp_rate"})
+NO_T0 = "no T0 (never dosed): from its start"
+_SIGNS: Final = (("≥", "at_or_above"), (">", "above"), ("≤", "at_or_below"), ("<", "below"))
+
+
+@dataclass(frozen=True, slots=True)
+class VitalTrace:
+    """One vital of one session on the course's time scale.
+
+    Attributes:
+        minutes, values: every value drawn, in time order, in minutes from the session's T0
+            (from its start when it was never dosed); a NaN value where a device's line breaks
+            (no value for longer than the trend's gap: no line across a disconnection).
+        measured_minutes, measured_values: the values measured one at a time, typed by the nurse
+            or taken by an NIBP cuff: drawn as symbols too, since a line alone between two
+            readings 15 minutes apart does not say where the readings are.
+    """
+
+    minutes: Floats
+    values: Floats
+    measured_minutes: Floats
+    measured_values: Floats
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTrace:
+    """One session of the course, its vitals on the course's time scale.
+
+    Attributes:
+        row: the session's figures in the course (number, start, protocol, demo, still open).
+        from_t0: True when the minutes count from its T0; False for a session never dosed,
+            counted from its start.
+        vitals: metric -> its trace, for the vitals it has values of (`DRAWN_VITALS` only).
+    """
+
+    row: CourseRow
+    from_t0: bool
+    vitals: Mapping[str, VitalTrace]
+
+
+@dataclass(frozen=True, slots=True)
+class CourseLimit:
+    """A fixed alarm limit of a protocol the course ran under: "≥180" in the priority's colour."""
+
+    metric: str
+    sign: str
+    value: float
+    priority: Priority
+
+    @property
+    def text(self) -> str:
+        return f"{self.sign}{self.value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class CourseTrend:
+    """Every session of a course on one time scale, and the limits drawn over them.
+
+    Attributes:
+        sessions: oldest first, as the course table's columns.
+        limits: fixed limits, one per metric, sign and value (the higher priority kept).
+        relative_limits: (metric, rise) of the limits relative to the baseline, not drawn.
+    """
+
+    sessions: tuple[SessionTrace, ...]
+    limits: tuple[CourseLimit, ...] = ()
+    relative_limits: tuple[tuple[str, float], ...] = ()
+
+    def metrics(self) -> tuple[str, ...]:
+        """The vitals drawn, in `DRAWN_VITALS`' order."""
+        return tuple(m for m in DRAWN_VITALS
+                     if m in ALWAYS_DRAWN or any(m in s.vitals for s in self.sessions))
+
+    def value_span(self, metrics: Sequence[str]) -> tuple[float, float] | None:
+        """The lowest and highest value drawn of `metrics` over every session, or None."""
+        found = [t.values[np.isfinite(t.values)] for s in self.sessions
+                 for m in metrics if (t := s.vitals.get(m)) is not None]
+        values = np.concatenate(found) if found else np.empty(0)
+        return (float(values.min()), float(values.max())) if values.size else None
+
+    def minute_span(self) -> tuple[float, float] | None:
+        """The first and last minute drawn over every session and vital, or None."""
+        found = [t.minutes for s in self.sessions for t in s.vitals.values()]
+        minutes = np.concatenate(found) if found else np.empty(0)
+        return (float(minutes.min()), float(minutes.max())) if minutes.size else None
+
+    def limits_of(self, metric: str) -> list[CourseLimit]:
+        """The metric's limits drawn, highest value first."""
+        return sorted((x for x in self.limits if x.metric == metric), key=lambda x: -x.value)
+
+
+# A session's trace and the protocol it ran under, as read (`load_course_trend`'s `known`).
+KnownTraces = MutableMapping[int, tuple[SessionTrace, Protocol | None]]
+
+
+def load_course_trend(conn: sqlite3.Connection, course: Sequence[CourseRow],
+                      installed: Mapping[str, Protocol], known: KnownTraces | None = None
+                      ) -> CourseTrend:
+    """The sessions of `course` (`queries.load_course`'s rows) on one time scale.
+
+    Args:
+        conn: a connection from `queries.open_readonly`.
+        course: the sessions, oldest first.
+        installed: protocol files by id, for a session that logged no protocol at its start.
+        known: the sessions already read, by id: an ended session found there is not read
+            again (its rows do not change: a monitor at 1 Hz gives 32,400 of them in 90 min,
+            ~0.7 s to place); each ended session read is added. A session still open is read
+            every time.
+
+    Raises:
+        UnreadableLogError: a session's rows could not be read.
+    """
+    traces = []
+    protocols: dict[str, Protocol] = {}
+    for row in course:
+        kept = known if known is not None and not row.still_open else None
+        found = kept.get(row.session_id) if kept is not None else None
+        if found is None:
+            observations, events = queries.trend_records(conn, row.session_id)
+            protocol = logged_protocol(events, row.session_id) or installed.get(row.protocol_id)
+            found = (_trace(row, observations, events), protocol)
+            if kept is not None:
+                kept[row.session_id] = found
+        trace, protocol = found
+        if protocol is not None:
+            protocols.setdefault(f"{protocol.id} {protocol.version}", protocol)
+        traces.append(replace(trace, row=row))   # the course's figures as read now
+    limits, relative = course_limits(protocols.values())
+    return CourseTrend(tuple(traces), limits, relative)
+
+
+def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]],
+           events: Sequence[EventRecord]) -> SessionTrace:
+    # demo=False: DEMO and TEST readings are never drawn on a course (the module's text).
+    feed = TrendFeed(row.started_at, demo=False)
+    feed.load(observations, events)
+    t0 = next((e.at for e in events if e.kind == "dosing_started"), None)
+    origin = rc.minutes_since(t0, row.started_at) if t0 is not None else 0.0
+    measured_bp = not feed.bp_continuous()   # NIBP, not an arterial line
+    vitals = {}
+    for metric in DRAWN_VITALS:
+        device_t, device_v = feed.series(metric, False)
+        typed_t, typed_v = feed.series(metric, True)
+        if not (np.isfinite(device_v).any() or typed_v.size):
+            continue
+        # One line through the session's values in time order, device and typed alike; a
+        # stable sort keeps a device line's break (NaN, stamped as the value before it) after
+        # that value.
+        minutes = np.concatenate([device_t, typed_t])
+        order = np.argsort(minutes, kind="stable")
+        values = np.concatenate([device_v, typed_v])[order]
+        if metric in BP_METRICS and measured_bp:
+            keep = np.isfinite(device_v)
+            spot_t = np.concatenate([device_t[keep], typed_t])
+            spot_v = np.concatenate([device_v[keep], typed_v])
+        else:
+            spot_t, spot_v = typed_t.copy(), typed_v.copy()
+        vitals[metric] = VitalTrace(minutes[order] - origin, values, spot_t - origin, spot_v)
+    return SessionTrace(row, t0 is not None, vitals)
+
+
+def course_limits(protocols: Iterable[Protocol]) -> tuple[tuple[CourseLimit, ...],
+                                                          tuple[tuple[str, float], ...]]:
+    """The fixed limits of the course's protocols on the vitals drawn, and (metric, rise) of
+    the limits relative to the baseline. A limit at one metric, sign and value is one line in
+    the higher priority's colour (a protocol version that raised a limit's priority mid-course:
+    as the single trend labels lines at one value)."""
+    fixed: dict[tuple[str, str, float], CourseLimit] = {}
+    relative: set[tuple[str, float]] = set()
+    for protocol in protocols:
+        for rule in protocol.alarms:
+            if rule.metric not in DRAWN_VITALS:
+                continue
+            for sign, name in _SIGNS:
+                value = getattr(rule, name)
+                if value is None:
+                    continue
+                key = (rule.metric, sign, float(value))
+                known = fixed.get(key)
+                if known is None or rule.priority > known.priority:
+                    fixed[key] = CourseLimit(rule.metric, sign, float(value), rule.priority)
+            if rule.rise_above_baseline is not None:
+                relative.add((rule.metric, float(rule.rise_above_baseline)))
+    order = {name: i for i, name in enumerate(DRAWN_VITALS)}
+    return (tuple(sorted(fixed.values(), key=lambda x: (order[x.metric], -x.value))),
+            tuple(sorted(relative, key=lambda r: (order[r[0]], r[1]))))
+
+
+def legend_text(trace: SessionTrace, header: str, tz: tzinfo | None) -> str:
+    """"Session 2 · 05 Mar 2026"; `header` is the course table's title of its column
+    (`content.course_header`: "(still open)", "⚠ CHANGED"), and a session never dosed says
+    it is drawn from its start. No weekday, as the course table's date: six sessions in a
+    panel-sized legend at 1366x768."""
+    text = f"{header} · {rc.local(trace.row.started_at, tz):%d %b %Y}"
+    return text if trace.from_t0 else f"{text} · {NO_T0}"
+
+
+def relative_limits_text(trend: CourseTrend) -> str:
+    """Why a limit the session's own trend draws is not drawn here ('' when none is left out)."""
+    if not trend.relative_limits:
+        return ""
+    named = ", ".join(f"{METRICS[m].label} ≥ baseline + {rise:g}"
+                      for m, rise in trend.relative_limits)
+    return (f"Not drawn: limits relative to each session's baseline ({named}); each session's "
+            "own trend draws them.")
