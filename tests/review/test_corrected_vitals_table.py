@@ -14,15 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from console.clock import ManualClock
 from console.review import content as rc
-from console.review.integrity import ChainSweep
 from console.review.queries import load_course, load_session, open_readonly
 from console.store import EventLog
-from console.ui.review_window import ReviewWindow
-from protocols.loader import default_protocol_dirs, load_protocols
 from tests.review.scenarios import Driver
-from tests.review.test_damaged_and_edited_log import Dialogs
+from tests.review.review_windows import open_review
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # The two rows the corrections belong to, as a clinician reads them in the tab and the PDF.
@@ -100,13 +96,7 @@ def test_the_course_places_a_corrected_peak_at_its_measurement(corrected_log):
 
 def test_the_vitals_tab_marks_a_corrected_value_at_its_measurement(qtbot, corrected_log):
     path, session = corrected_log
-    window = ReviewWindow(open_readonly(path),
-                          protocols=load_protocols(default_protocol_dirs()).protocols,
-                          clock=ManualClock(datetime(2026, 3, 3, 9, 0, tzinfo=UTC)),
-                          dialogs=Dialogs(), tz=UTC, source=str(path),
-                          records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_review(qtbot, path, datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
     try:
         window.open_session(session)
         shown = window.detail_page.vitals_model.rows()

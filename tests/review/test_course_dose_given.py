@@ -13,15 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from console.clock import ManualClock
 from console.review import content as rc
-from console.review.integrity import ChainSweep
 from console.review.queries import load_course, load_session, open_readonly
 from console.store import EventLog
-from console.ui.review_window import ReviewWindow
-from protocols.loader import default_protocol_dirs, load_protocols
 from tests.review.scenarios import Driver
-from tests.review.test_damaged_and_edited_log import Dialogs
+from tests.review.review_windows import open_review
 
 PATIENT = "MRN-DOSE"
 # The course's Dose row, one session a column, as the clinician reads it.
@@ -116,13 +112,7 @@ def test_the_course_dose_says_what_the_record_shows_was_given(dose_log):
 
 def test_the_course_page_shows_the_dose_given(qtbot, dose_log):
     path, ids = dose_log
-    window = ReviewWindow(open_readonly(path),
-                          protocols=load_protocols(default_protocol_dirs()).protocols,
-                          clock=ManualClock(datetime(2026, 3, 12, 9, 0, tzinfo=UTC)),
-                          dialogs=Dialogs(), tz=UTC, source=str(path),
-                          records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_review(qtbot, path, datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
     try:
         window.show_course(PATIENT)
         assert window.course_page.model.figure("dose") == DOSES

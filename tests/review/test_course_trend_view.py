@@ -14,16 +14,14 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from console.clock import ManualClock
 from console.review import course_trend, queries
-from console.review.integrity import ChainSweep
-from console.review.queries import open_readonly
 from console.store import EventLog, LogError
 from console.ui.review_window import ReviewWindow
 from protocols.loader import default_protocol_dirs, load_protocols
 from tests.review.course_sessions import PATIENT, build_course
 from tests.review.scenarios import Driver
-from tests.review.test_damaged_and_edited_log import Dialogs, edit_outside
+from tests.review.test_damaged_and_edited_log import edit_outside
+from tests.review.review_windows import open_review
 from tests.ui.review_sessions import _quiet_iv, _surge_iv, check_every_session
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -44,13 +42,7 @@ def protocols():
 
 
 def open_window(qtbot, path: Path, protocols, size=(1366, 768)) -> ReviewWindow:
-    window = ReviewWindow(open_readonly(path), protocols=protocols, clock=ManualClock(NOW),
-                          dialogs=Dialogs(), tz=UTC, source=str(path), records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    return open_review(qtbot, path, NOW, size=size, protocols=protocols)
 
 
 def show_trend(window: ReviewWindow, patient: str = PATIENT):

@@ -7,15 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console.clock import ManualClock
 from console.review import content as rc
-from console.review.integrity import ChainSweep
 from console.review.queries import open_readonly
 from console.ui.review_window import ReviewWindow
-from protocols.loader import default_protocol_dirs, load_protocols
 from tests.review.early_discharge import STATEMENT, build_early_discharges, detail_of
 from tests.review.scenarios import ScenarioLog
-from tests.review.test_damaged_and_edited_log import Dialogs
+from tests.review.review_windows import open_review
 
 
 
@@ -50,15 +47,7 @@ def test_an_override_that_only_ended_a_phase_early_is_no_discharge_against_the_g
 
 
 def window_on(qtbot, path) -> ReviewWindow:
-    window = ReviewWindow(open_readonly(path),
-                          protocols=load_protocols(default_protocol_dirs()).protocols,
-                          clock=ManualClock(datetime(2026, 12, 3, 9, 0, tzinfo=UTC)),
-                          dialogs=Dialogs(), tz=UTC, source=str(path),
-                          records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    return window
+    return open_review(qtbot, path, datetime(2026, 12, 3, 9, 0, tzinfo=UTC), size=(1366, 768))
 
 
 def test_the_session_header_shows_the_discharge_against_the_gate(qtbot, walk):

@@ -16,16 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from console.clock import ManualClock
 from console.export.pdf import write_session_pdf
 from console.review import content as rc
-from console.review.integrity import ChainSweep
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
-from console.ui.review_window import ReviewWindow
 from protocols.loader import default_protocol_dirs, load_protocols
 from tests.review.scenarios import Driver
-from tests.review.test_damaged_and_edited_log import Dialogs
+from tests.review.review_windows import open_review
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # The rows a clinician reads, in the tab and on paper alike.
@@ -76,13 +73,7 @@ def test_an_open_sessions_vitals_run_to_its_last_reading(open_log):
 
 def test_the_vitals_tab_of_an_open_session_shows_every_reading_to_the_last(qtbot, open_log):
     path, session = open_log
-    window = ReviewWindow(open_readonly(path),
-                          protocols=load_protocols(default_protocol_dirs()).protocols,
-                          clock=ManualClock(datetime(2026, 3, 2, 9, 31, tzinfo=UTC)),
-                          dialogs=Dialogs(), tz=UTC, source=str(path),
-                          records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_review(qtbot, path, datetime(2026, 3, 2, 9, 31, tzinfo=UTC))
     try:
         window.open_session(session)
         assert window.detail_page.title.text().endswith(", still open")

@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore
 
-from console.clock import ManualClock
-from console.review.integrity import ChainSweep
-from console.review.queries import open_readonly
 from console.ui.review_window import TREND_MIN_PX, ReviewWindow
 from protocols.loader import default_protocol_dirs, load_protocols
-from tests.review.test_damaged_and_edited_log import Dialogs, edit_outside
+from tests.review.test_damaged_and_edited_log import edit_outside
+from tests.review.review_windows import open_review
 from tests.review.test_open_session_vitals import OPEN_ROWS, open_iv_session
 from tests.ui.review_sessions import build_review_log
 from tests.ui.test_review_window import rows_in_sight
@@ -53,14 +51,8 @@ def changed_open_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, in
 
 
 def open_window(qtbot, path: Path, protocols, size) -> ReviewWindow:
-    window = ReviewWindow(open_readonly(path), protocols=protocols,
-                          clock=ManualClock(datetime(2026, 3, 2, 9, 31, tzinfo=UTC)),
-                          dialogs=Dialogs(), tz=UTC, source=str(path), records=ChainSweep(path))
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    return open_review(qtbot, path, datetime(2026, 3, 2, 9, 31, tzinfo=UTC), size=size,
+                       protocols=protocols)
 
 
 def shown(window: ReviewWindow, session: int, tab: str):

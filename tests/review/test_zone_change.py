@@ -13,17 +13,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from console.clock import ManualClock
 from console.review import content as rc
-from console.review.integrity import ChainSweep
-from console.review.queries import open_readonly
-from console.ui.review_window import ReviewWindow
-from protocols.loader import default_protocol_dirs, load_protocols
 from tests.review.dst_sessions import (
     BERLIN, CLOCKS_BACK, START, DstLog, detail_of,
     dst_log,  # noqa: F401 - a fixture
 )
 from tests.review.test_damaged_and_edited_log import Dialogs
+from tests.review.review_windows import open_review
 
 BOTH = "CEST (UTC+02:00), then CET (UTC+01:00) from 03:00 CEST"
 MIN = timedelta(minutes=1)
@@ -131,13 +127,8 @@ def test_the_computers_own_zone_finds_the_change_too(dst_log: DstLog, in_berlin)
 
 def test_the_review_names_both_zones_and_marks_each_time(qtbot, dst_log: DstLog):
     dialogs = Dialogs()
-    window = ReviewWindow(open_readonly(dst_log.path),
-                          protocols=load_protocols(default_protocol_dirs()).protocols,
-                          clock=ManualClock(datetime(2026, 10, 26, 12, 0, tzinfo=UTC)),
-                          dialogs=dialogs, tz=BERLIN, source=str(dst_log.path),
-                          records=ChainSweep(dst_log.path))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_review(qtbot, dst_log.path, datetime(2026, 10, 26, 12, 0, tzinfo=UTC),
+                         tz=BERLIN, dialogs=dialogs)
     # The list: the session across the change with its zones, the one a night earlier as before.
     model = window.list_page.model
     rows = {s.id: dict(zip(model.columns(), model.rows()[i], strict=True))
