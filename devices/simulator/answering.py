@@ -31,7 +31,7 @@ from typing import Protocol
 
 from devices.simulator.physiology import Physiology, Sample
 from devices.simulator.scenario import Scenario, load_builtin
-from devices.simulator.sinks import POLL_SECONDS, PtySink
+from devices.simulator.sinks import POLL_SECONDS, PlayerStats, PtySink, StallRule
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +129,14 @@ class _Polled:
 
 
 class _Port(Protocol):
+    """The device's port: `send` writes one answer now, leaving its rest unsent once `stop` is
+    set (a port whose send cannot be held up ignores it)."""
+
     path: str
 
     def receive(self, timeout: float) -> bytes: ...
 
-    def send(self, data: bytes) -> None: ...
+    def send(self, data: bytes, stop: threading.Event) -> None: ...
 
     def close(self) -> None: ...
 
@@ -148,8 +151,8 @@ class _PtyPort:
     def receive(self, timeout: float) -> bytes:
         return self._sink.receive(timeout)
 
-    def send(self, data: bytes) -> None:
-        self._sink.send(data)
+    def send(self, data: bytes, stop: threading.Event) -> None:
+        self._sink.send(data)   # bounded by PtySink's own stall limit
 
     def close(self) -> None:
         self._sink.close()
@@ -172,7 +175,7 @@ class _UdpPort:
         data, self._peer = self._sock.recvfrom(65535)
         return data
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes, stop: threading.Event) -> None:
         if self._peer is not None and data:
             self._sock.sendto(data, self._peer)
 
@@ -180,12 +183,23 @@ class _UdpPort:
         self._sock.close()
 
 
-class _TcpPort:
+class _TcpPort(StallRule):
     """A loopback TCP server, one client at a time (a gateway's or a Mindray bedside monitor's
     HL7 port): the console opens it as `socket://127.0.0.1:PORT`, exactly as it opens a real
-    one."""
+    one.
 
-    def __init__(self) -> None:
+    Answers are sent under the sinks' stall rule (`SocketSink`), never with a blocking
+    `sendall`: a console that kept the connection open but stopped reading held the device's
+    thread in it for good, and `AnsweringHandle.stop` with it.
+
+    Args:
+        monotonic: the clock the stall limit runs on.
+    """
+
+    _REPLY_EVENTS = 0   # the console's next question waits for `receive`: none is drained here
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(monotonic)
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(("127.0.0.1", 0))
@@ -193,12 +207,15 @@ class _TcpPort:
         host, port = self._server.getsockname()
         self.path = f"socket://{host}:{port}"
         self._client: socket.socket | None = None
+        self._stats = PlayerStats()   # what `_write_turn` counts; nobody reads it here
 
     def receive(self, timeout: float) -> bytes:
         if self._client is None:
             readable, _, _ = select.select([self._server], [], [], timeout)
             if readable:
                 self._client, _ = self._server.accept()
+                self._client.setblocking(False)
+                self._stalled = False   # a new console: it has not stopped reading yet
             return b""
         readable, _, _ = select.select([self._client], [], [], timeout)
         if not readable:
@@ -211,12 +228,39 @@ class _TcpPort:
             self._drop_client()
         return data
 
-    def send(self, data: bytes) -> None:
-        if self._client is not None and data:
-            try:
-                self._client.sendall(data)
-            except OSError:
-                self._drop_client()
+    def send(self, data: bytes, stop: threading.Event) -> None:
+        """Send an answer while the console takes bytes; the rest is dropped once it has taken
+        nothing for STALL_LIMIT_SECONDS (a warning, once), and later answers do not wait for it
+        until it takes bytes again. A stop or a console gone leaves the rest unsent."""
+        if self._client is None or not data:
+            return
+        view = memoryview(data)
+        if not self._stalled:
+            self._took_at = self._now()   # the console's patience runs from this answer
+        try:
+            while view and not stop.is_set():
+                view, going = self._write_turn(view, self._stats)
+                if not going:
+                    return
+        except OSError:
+            self._drop_client()
+
+    def _poll(self, seconds: float, writing: bool = False) -> int:
+        """The client's poll events after waiting up to `seconds` for room to write (0 on a
+        time-out). Not for a question: one waiting would end every wait at once."""
+        assert self._client is not None
+        poller = select.poll()
+        poller.register(self._client, select.POLLOUT)
+        ready = poller.poll(max(0.0, seconds) * 1000)
+        return ready[0][1] if ready else 0
+
+    def _put(self, view: memoryview) -> int:
+        """Send what the socket takes now of `view`; 0 when it takes nothing."""
+        assert self._client is not None
+        try:
+            return self._client.send(view[:65536])
+        except BlockingIOError:
+            return 0
 
     def _drop_client(self) -> None:
         client, self._client = self._client, None
@@ -228,10 +272,10 @@ class _TcpPort:
         self._server.close()
 
 
-def _open_port(connection: str) -> _Port:
-    """The port for one of `CONNECTIONS`' values."""
+def _open_port(connection: str, monotonic: Callable[[], float]) -> _Port:
+    """The port for one of `CONNECTIONS`' values; a TCP port's stall limit runs on `monotonic`."""
     if connection == "tcp":
-        return _TcpPort()
+        return _TcpPort(monotonic)
     if connection == "udp":
         return _UdpPort()
     return _PtyPort()
@@ -247,7 +291,8 @@ class AnsweringHandle:
         finished: set when the scenario's duration has passed (the device keeps answering
             with the last second's values until stopped) or the thread failed.
         questions: how many times the console wrote to the device.
-        answers: how many answers the device wrote back.
+        answers: how many answers the device wrote back (over TCP: or dropped, the console
+            having taken nothing for STALL_LIMIT_SECONDS).
         error: the exception that ended the thread, if one did.
     """
 
@@ -283,7 +328,7 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
         seed: physiology seed (same seed, same values).
         bed: the bed a gateway reports (Mindray: an IPv4 address); a second bed is added.
         start: the device clock at t = 0; default now (UTC, whole seconds).
-        monotonic: the clock scenario time is read from.
+        monotonic: the clock scenario time is read from, and a TCP port's stall limit runs on.
         duration_minutes: overrides the scenario's duration (steps after the end are skipped).
         connection: `serial` (a pty), `tcp` or `udp` (loopback), one of `CONNECTIONS[fmt]`;
             default: its shipped profile's.
@@ -301,7 +346,7 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
         raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
     t0_wall = start or datetime.now(UTC).replace(microsecond=0)
     responder = new_responder(fmt, bed, t0_wall)
-    port = _open_port(served_on)
+    port = _open_port(served_on, monotonic)
     body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
     samples = list(body.samples(duration_s))
     silences = [(s.at_s, s.at_s + s.seconds) for s in chosen.steps
@@ -323,7 +368,7 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
                     continue   # the device is away: it hears nothing and says nothing
                 sample = samples[min(int(t), len(samples) - 1)]
                 for answer in responder.answer(data, sample, t0_wall + timedelta(seconds=t)):
-                    port.send(answer)
+                    port.send(answer, handle._stop)
                     handle.answers += 1
         except Exception as exc:  # noqa: BLE001 - reported through the handle, never lost
             log.exception("answering simulator failed")

@@ -152,7 +152,7 @@ class _Replies:
         return acks
 
 
-class _StallRule:
+class StallRule:
     """The write turn of a port whose reader may stop reading, shared by the pty and the socket:
     a full port holds the writer back while the reader takes bytes; a reader that takes nothing
     for STALL_LIMIT_SECONDS is treated as gone (the rest of the write is discarded), and later
@@ -198,7 +198,7 @@ class _StallRule:
         return view, False
 
 
-class PtySink(_StallRule):
+class PtySink(StallRule):
     """A pty pair behind `<directory>/port`; see the module docstring for why each step.
 
     Read the master only through this class: while it watches for a reader's flush it is in
@@ -504,7 +504,7 @@ class SerialSink:
         return taken
 
 
-class SocketSink(_StallRule):
+class SocketSink(StallRule):
     """An existing TCP port (`socket://HOST:PORT`), written through a non-blocking socket.
 
     Not pyserial's `socket://`: its write gives up only when its whole write_timeout has passed,
