@@ -192,6 +192,13 @@ class AlarmRule:
             return value - baseline >= self.rise_above_baseline
         return False
 
+    def fixed_limits(self) -> list[tuple[str, float]]:
+        """The rule's fixed edges as (sign, value) ("≥", ">", "≤", "<"), the baseline's rise
+        apart: what a trend draws as lines."""
+        edges = (("≥", self.at_or_above), (">", self.above), ("≤", self.at_or_below),
+                 ("<", self.below))
+        return [(sign, value) for sign, value in edges if value is not None]
+
     def describe_limit(self) -> str:
         parts = []
         for word, limit in (

@@ -49,7 +49,6 @@ DRAWN_VITALS: Final = ("bp_systolic", "bp_diastolic", "bp_mean", "heart_rate", "
 ALWAYS_DRAWN: Final = frozenset({"bp_systolic", "bp_diastolic", "heart_rate", "spo2",
                                  "resp_rate"})
 NO_T0 = "no T0 (never dosed): from its start"
-_SIGNS: Final = (("≥", "at_or_above"), (">", "above"), ("≤", "at_or_below"), ("<", "below"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +219,7 @@ def course_limits(protocols: Iterable[Protocol]) -> tuple[tuple[CourseLimit, ...
         for rule in protocol.alarms:
             if rule.metric not in DRAWN_VITALS:
                 continue
-            for sign, name in _SIGNS:
-                value = getattr(rule, name)
-                if value is None:
-                    continue
+            for sign, value in rule.fixed_limits():
                 key = (rule.metric, sign, float(value))
                 known = fixed.get(key)
                 if known is None or rule.priority > known.priority:

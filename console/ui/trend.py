@@ -719,14 +719,12 @@ class TrendPlot(QtWidgets.QWidget):
     def _add_thresholds(self, rule: AlarmRule) -> None:
         if rule.metric not in self._panel_of:
             return   # limits of scales (MOAA/S) have no curve to sit on
-        limits = [("≥", rule.at_or_above), (">", rule.above), ("≤", rule.at_or_below),
-                  ("<", rule.below)]
         panel = self._panel_of[rule.metric]
-        for sign, value in limits:
+        for sign, value in rule.fixed_limits():
             # The pulse's limits are the heart rate's, in the same panel: one line, one label.
             drawn = any(e.panel == panel and (e.sign, e.value, e.rule.priority)
                         == (sign, value, rule.priority) for e in self._thresholds)
-            if value is not None and not drawn:
+            if not drawn:
                 self._thresholds.append(self._threshold_line(rule, sign, value))
         if rule.rise_above_baseline is not None:
             entry = self._threshold_line(rule, "≥", None)

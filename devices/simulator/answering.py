@@ -234,14 +234,8 @@ class _TcpPort(StallRule):
         until it takes bytes again. A stop or a console gone leaves the rest unsent."""
         if self._client is None or not data:
             return
-        view = memoryview(data)
-        if not self._stalled:
-            self._took_at = self._now()   # the console's patience runs from this answer
-        try:
-            while view and not stop.is_set():
-                view, going = self._write_turn(view, self._stats)
-                if not going:
-                    return
+        try:   # the console's patience runs from this answer
+            self._write_from_now(memoryview(data), stop, self._stats)
         except OSError:
             self._drop_client()
 

@@ -197,6 +197,19 @@ class StallRule:
         self._stalled = True
         return view, False
 
+    def _write_from_now(self, view: memoryview, stop: threading.Event,
+                        stats: PlayerStats) -> memoryview:
+        """Write turns until `view` is taken, the reader is given up or `stop` is set, the
+        reader's patience counted from now (a socket: each write waits its own 2 s); returns
+        what was not taken."""
+        if not self._stalled:
+            self._took_at = self._now()
+        while view and not stop.is_set():
+            view, going = self._write_turn(view, stats)
+            if not going:
+                break
+        return view
+
 
 class PtySink(StallRule):
     """A pty pair behind `<directory>/port`; see the module docstring for why each step.
@@ -604,13 +617,7 @@ class SocketSink(StallRule):
         if self._sock is None:
             stats.bytes_discarded += len(data)
             return False
-        view = memoryview(data)
-        if not self._stalled:
-            self._took_at = self._now()   # the reader's patience runs from this write
-        while view and not stop.is_set():
-            view, going = self._write_turn(view, stats)   # `_drain` raises for a closed peer
-            if not going:
-                break
+        view = self._write_from_now(memoryview(data), stop, stats)   # raises for a closed peer
         if view and not stop.is_set():
             stats.bytes_discarded += len(view)
         return not view
