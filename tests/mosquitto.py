@@ -9,7 +9,10 @@
 
 Options: `passwd` and `acl` (files in Mosquitto's formats; `allow_anonymous false` then) and
 `tls` (CA, certificate and key files, e.g. those `infusion-console network setup` makes): the
-listener speaks TLS and `url` is `mqtts://<tls_host>:<port>`.
+listener speaks TLS and `url` is `mqtts://<tls_host>:<port>`. `subscribe_only_under`: anonymous
+clients may subscribe only under these patterns (Mosquitto's dynamic security plugin, which
+answers any other SUBSCRIBE with SUBACK 0x87 "not authorised" as EMQX and HiveMQ do; the
+set-up command's acl_file grants every subscription and filters what it delivers).
 
 Every broker is started with its configuration written into its folder (`mosquitto.conf`), logs
 into `mosquitto.log` there (shown in the error when it does not come up) and keeps its
@@ -38,8 +41,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -116,12 +120,37 @@ class TlsFiles:
     keyfile: Path
 
 
+def _dynamic_security_plugin() -> Path:
+    """Mosquitto's dynamic security plugin (Debian's mosquitto package ships it)."""
+    found = sorted(Path("/usr/lib").glob("**/mosquitto_dynamic_security.so"))
+    if not found:
+        raise AssertionError("mosquitto_dynamic_security.so not found under /usr/lib: install "
+                             "the Debian package mosquitto (scripts/bootstrap.sh does)")
+    return found[0]
+
+
+def _subscribe_only_under(patterns: Sequence[str]) -> dict[str, object]:
+    """The plugin's rules: anonymous clients publish and receive anything, and subscribe only
+    under `patterns`."""
+    return {
+        "defaultACLAccess": {"publishClientSend": True, "publishClientReceive": True,
+                             "subscribe": False, "unsubscribe": True},
+        "clients": [],
+        "groups": [{"groupname": "anonymous", "roles": [{"rolename": "readers"}]}],
+        "roles": [{"rolename": "readers", "acls": [
+            {"acltype": "subscribePattern", "topic": p, "priority": 0, "allow": True}
+            for p in patterns]}],
+        "anonymousGroup": "anonymous",
+    }
+
+
 class Broker:
     """One `mosquitto` process on 127.0.0.1 with its own folder (see the module docstring)."""
 
     def __init__(self, folder: Path, *, port: int | None = None, passwd: Path | None = None,
                  acl: Path | None = None, tls: TlsFiles | None = None,
-                 tls_host: str = "localhost") -> None:
+                 tls_host: str = "localhost",
+                 subscribe_only_under: Sequence[str] | None = None) -> None:
         self.folder = folder
         self._port_chosen = port is None   # ours to change when another process takes it
         self.port = port or free_port()
@@ -129,6 +158,7 @@ class Broker:
         self.acl = acl
         self.tls = tls
         self.tls_host = tls_host
+        self.subscribe_only_under = subscribe_only_under
         self.conf = folder / "mosquitto.conf"
         self.log = folder / "mosquitto.log"
         self.data = folder / "data"
@@ -185,6 +215,10 @@ class Broker:
         if self.tls is not None:
             lines += [f"cafile {self.tls.cafile}", f"certfile {self.tls.certfile}",
                       f"keyfile {self.tls.keyfile}"]
+        if self.subscribe_only_under is not None:
+            rules = self.folder / "dynamic-security.json"
+            rules.write_text(json.dumps(_subscribe_only_under(self.subscribe_only_under)))
+            lines += [f"plugin {_dynamic_security_plugin()}", f"plugin_opt_config_file {rules}"]
         return "\n".join(lines) + "\n"
 
     def start(self) -> Broker:

@@ -188,9 +188,19 @@ def presence(name: str, online: bool, at: str, reason: str = "", instance: str =
 _RETRYING = ("; retrying", "; reconnecting")
 
 
-def bus_line(status: BusStatus, in_clear: bool = False) -> tuple[bool, str]:
-    """(connected, the status line's words) for a bus status; `in_clear`: plain MQTT to another
-    machine (allowed by the operator), which the line says as the chair's does.
+def bus_line(status: BusStatus, in_clear: bool = False, username: str | None = None,
+             chairs: str | None = None) -> tuple[bool, str]:
+    """(receiving, the status line's words) for a bus status; `in_clear`: plain MQTT to another
+    machine (allowed by the operator), which the line says as the chair's does; `username`:
+    the station's account, named in the advice when the broker refuses a subscription;
+    `chairs`: the station's subscription to the chairs.
+
+    Receiving is connected with the subscription to the chairs granted: a broker that refuses
+    it (an ACL that does not let the station's account read them) leaves the station
+    connected and blind, an empty board in silence; the board takes that as the bus not
+    connected, and its technical alarm follows after BUS_ALARM_S with the line's words. Another
+    subscription refused (its own presence topic, under an ACL written by an earlier set-up)
+    is said on the line and nothing else changes.
 
     The state and the counts come first, the cause and its advice last: a window too narrow
     for the whole line elides its end (the label's tooltip has all of it). Said the other way
@@ -199,7 +209,8 @@ def bus_line(status: BusStatus, in_clear: bool = False) -> tuple[bool, str]:
     """
     from console.network.mqtt_bus import BusState  # noqa: PLC0415 - paho only with a bus
 
-    state, cause = _state_and_cause(status)
+    blind = any(f == chairs for f, _ in status.refused_subscriptions)
+    state, cause = _state_and_cause(status, username, blind)
     parts = [state]
     if status.unconfirmed:
         count = status.unconfirmed
@@ -210,14 +221,18 @@ def bus_line(status: BusStatus, in_clear: bool = False) -> tuple[bool, str]:
         parts.append(IN_CLEAR_NOTE)
     if cause:
         parts.append(cause)
-    return status.state is BusState.CONNECTED, " · ".join(parts)
+    return status.state is BusState.CONNECTED and not blind, " · ".join(parts)
 
 
-def _state_and_cause(status: BusStatus) -> tuple[str, str]:
+def _state_and_cause(status: BusStatus, username: str | None, blind: bool) -> tuple[str, str]:
     """The bus's state in a few words (its broker when connected), and the cause: why it is
-    not connected, or, connected, the last message refused (the sentence mqtt_bus writes after
-    "; ", in the order of this line)."""
-    from console.network.mqtt_bus import REFUSAL_ADVICE, BusState  # noqa: PLC0415
+    not connected, or, connected, a subscription refused and the last message refused (the
+    sentences mqtt_bus writes after "; ", in the order of this line)."""
+    from console.network.mqtt_bus import (  # noqa: PLC0415
+        REFUSAL_ADVICE,
+        BusState,
+        subscription_refusal,
+    )
 
     detail = status.detail
     if status.state is BusState.DISCONNECTED:
@@ -229,9 +244,15 @@ def _state_and_cause(status: BusStatus) -> tuple[str, str]:
     if status.state is BusState.STOPPED:
         return "Stopped", ""
     state = detail.partition("; ")[0]
-    last = (f"the last {status.last_refusal} ({status.refused_here} on this connection; "
-            f"{REFUSAL_ADVICE})") if status.refused and status.state is BusState.CONNECTED else ""
-    return state[:1].upper() + state[1:], last
+    causes = []
+    if blind:
+        state += ", not receiving the chairs"
+    if status.refused_subscriptions:
+        causes.append(subscription_refusal(status.refused_subscriptions, username))
+    if status.refused and status.state is BusState.CONNECTED:
+        causes.append(f"the last {status.last_refusal} ({status.refused_here} on this "
+                      f"connection; {REFUSAL_ADVICE})")
+    return state[:1].upper() + state[1:], " · ".join(causes)
 
 
 @dataclass
@@ -265,7 +286,13 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
     """
     from PySide6 import QtCore  # noqa: PLC0415 - Qt only for the window
 
-    from console.network.mqtt_bus import BusClient, BusConfig, BusStatus, Will  # noqa: PLC0415
+    from console.network.mqtt_bus import (  # noqa: PLC0415
+        BusClient,
+        BusConfig,
+        BusState,
+        BusStatus,
+        Will,
+    )
     from console.ui.audio import AlarmSounder, default_audio_out  # noqa: PLC0415
     from console.ui.central_window import CentralWindow  # noqa: PLC0415
     from console.ui.fault_handler import FaultHandler  # noqa: PLC0415
@@ -384,10 +411,12 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         redraw_soon()
 
     was_connected = [False]
+    chairs = bus_topics.all_chairs_filter(prefix)
 
     def on_status(status: BusStatus) -> None:
-        connected, text = bus_line(status, in_clear)
-        board.set_bus(connected, text, clock.now())
+        receiving, text = bus_line(status, in_clear, config.username, chairs)
+        board.set_bus(receiving, text, clock.now())
+        connected = status.state is BusState.CONNECTED
         if connected and not was_connected[0]:   # each (re)connect: say we are here (retained)
             twins.connected()
             # Once per connection, not per status: a refused presence changes the status text
@@ -399,7 +428,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         redraw_soon()
 
     def read_counts() -> None:
-        connected, text = bus_line(bus.status(), in_clear)
+        _, text = bus_line(bus.status(), in_clear, config.username, chairs)
         board.bus_text = text
 
     faults.fault.connect(on_fault)
@@ -421,7 +450,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
 
     board.set_bus(False, f"Connecting to {config.describe()}"
                   + (f" · {IN_CLEAR_NOTE}" if in_clear else ""), clock.now())
-    bus.subscribe(bus_topics.all_chairs_filter(prefix), 1)
+    bus.subscribe(chairs, 1)
     bus.subscribe(status_topic, 1)   # another central with this name (twin_watch.py)
     bus.start()
     cleanups.append(stop_bus)

@@ -41,6 +41,13 @@ The rules:
   first refusal is logged in full, then one summary line at most every REFUSAL_LOG_PERIOD_S
   (`RefusalLines`); `status().detail` counts them since the start and on this connection.
   Only QoS 1 is offered: the contract (bus_topics) uses nothing else.
+- **Subscriptions.** A SUBACK that refuses a filter (an ACL that does not let this account read
+  there: EMQX, HiveMQ and Mosquitto's dynamic security plugin answer 0x87; Mosquitto's acl_file
+  grants every subscription and filters what it delivers) means nothing published there ever
+  reaches this station: a central station that cannot read the chairs would show an empty
+  board in silence. The refusal stays in `status()` (`refused_subscriptions`, and the connected
+  sentence says it with its advice) until a later SUBACK grants the filter; `subscribed(f)`
+  says whether the broker granted `f` on the current connection.
 - **Connection.** `start()` connects in the background and paho reconnects by itself, waiting
   1, 2, then 4 s between attempts. Every connect subscribes again to every filter given
   to `subscribe`. A clean `stop()` sends DISCONNECT, which does *not* fire the Last Will: the
@@ -296,6 +303,9 @@ class BusStatus:
             BusProcessClient passes on).
         refused_here: how many of them on the current connection.
         last_refusal: the last of them, "to <topic>: <reason>"; "" before any.
+        refused_subscriptions: (filter, the broker's reason in words) of the filters whose
+            last SUBACK refused them (BusClient only; the connected `detail` says them too, in
+            `subscription_refusal`'s words).
     """
 
     state: BusState
@@ -306,6 +316,7 @@ class BusStatus:
     refused: int = 0
     refused_here: int = 0
     last_refusal: str = ""
+    refused_subscriptions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True, eq=False)
@@ -450,6 +461,13 @@ class BusClient:
         # yet): a PUBACK for an id not in _by_mid is its own (see _handle_puback).
         self._handing: Pending | None = None
         self._subscriptions: dict[str, int] = {}
+        # SUBACKs (guarded by _lock): the SUBSCRIBEs sent on this connection by packet id, a
+        # SUBACK that came before subscribe() learnt its id, the filters granted on this
+        # connection, and those refused by their last SUBACK (kept across reconnects).
+        self._subscribing: dict[int, str] = {}
+        self._early_subacks: dict[int, list[ReasonCode]] = {}
+        self._granted: set[str] = set()
+        self._refused_filters: dict[str, str] = {}
         self._started = False
         self._stopping = False
         # PUBACKs with a failure reason code: on this connection, and since the start (what the
@@ -487,7 +505,19 @@ class BusClient:
                 self._subscriptions[topic_filter] = qos
                 connected = self._connected
             if connected:
-                self._mqtt.subscribe(topic_filter, qos)
+                _, mid = self._mqtt.subscribe(topic_filter, qos)
+                if mid is None:
+                    return   # the connection broke just now: on_connect subscribes again
+                with self._lock:
+                    early = self._early_subacks.pop(mid, None)
+                    self._subscribing[mid] = topic_filter
+                if early is not None:   # its SUBACK beat subscribe()'s return
+                    self._take_suback(mid, early)
+
+    def subscribed(self, topic_filter: str) -> bool:
+        """Whether the broker granted `topic_filter` on the current connection (its SUBACK)."""
+        with self._lock:
+            return self._connected and topic_filter in self._granted
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
                 on_delivered: Callable[[], None] | None = None,
@@ -590,12 +620,19 @@ class BusClient:
                 for entry in pending:
                     entry.mid = None
                 subscriptions = list(self._subscriptions.items())
+                self._subscribing.clear()
+                self._early_subacks.clear()
+                self._granted.clear()
                 self._connected = True
             # Subscriptions first: the retained message a subscription brings is then what
             # others left there, not what this client is about to send (a chair reads on its
-            # own status topic whether another console runs with its settings).
+            # own status topic whether another console runs with its settings). On paho's
+            # thread: no SUBACK is read before each id is recorded.
             for topic_filter, qos in subscriptions:
-                client.subscribe(topic_filter, qos)
+                _, mid = client.subscribe(topic_filter, qos)
+                if mid is not None:   # None: the connection broke; the next connect's turn
+                    with self._lock:
+                        self._subscribing[mid] = topic_filter
             for entry in pending:
                 self._hand(entry)
         if pending:
@@ -703,10 +740,31 @@ class BusClient:
 
     def _handle_suback(self, client: mqtt.Client, userdata: Any, mid: int,
                        reasons: list[ReasonCode], properties: Properties) -> None:
-        refused = [r for r in reasons if r.is_failure]
-        if refused:
-            log.error("%s refused a subscription: %s (check the broker's ACL for user %s)",
-                      self._address, _reason_words(refused[0].value), self.config.username)
+        self._take_suback(mid, reasons)
+
+    def _take_suback(self, mid: int, reasons: list[ReasonCode]) -> None:
+        """The broker's answer to one SUBSCRIBE (one filter each): granted, or refused (logged,
+        kept in the status until a later SUBACK grants it)."""
+        with self._lock:
+            topic_filter = self._subscribing.pop(mid, None)
+            if topic_filter is None:
+                self._early_subacks[mid] = reasons   # subscribe() records its id next
+                return
+            refused = next((r for r in reasons if r.is_failure), None)
+            before = dict(self._refused_filters)
+            if refused is None:
+                self._granted.add(topic_filter)
+                self._refused_filters.pop(topic_filter, None)
+            else:
+                self._granted.discard(topic_filter)
+                self._refused_filters[topic_filter] = _reason_words(refused.value)
+            changed = before != self._refused_filters
+            state = self._status.state
+        if refused is not None and changed:
+            log.error("%s: %s", self._address, subscription_refusal(
+                ((topic_filter, _reason_words(refused.value)),), self.config.username))
+        if changed and state is BusState.CONNECTED:
+            self._set_status(BusState.CONNECTED, self._connected_text())
 
     # -- refusals ---------------------------------------------------------------------------
 
@@ -750,6 +808,9 @@ class BusClient:
         with self._lock:
             total, here, last = (self._refused_since_start, self._refused_messages,
                                  self._last_refusal)
+            filters = tuple(self._refused_filters.items())
+        if filters:
+            text += "; " + subscription_refusal(filters, self.config.username)
         if not total:
             return text
         return (f"{text}; {total} message{'s' if total > 1 else ''} refused by the broker since "
@@ -770,7 +831,8 @@ class BusClient:
         oldest = self._queue[0].handed_mono if self._queue else None
         return BusStatus(self._status.state, self._status.detail, self._status.since_mono,
                          len(self._queue), oldest, self._refused_since_start,
-                         self._refused_messages, self._last_refusal or "")
+                         self._refused_messages, self._last_refusal or "",
+                         tuple(self._refused_filters.items()))
 
     def _set_status(self, state: BusState, detail: str) -> None:
         with self._lock:
@@ -784,6 +846,16 @@ class BusClient:
             log.info("bus %s: %s", state.value, detail)
         if self._on_status is not None:
             call_owner(self._on_status, "on_status", snapshot)
+
+
+def subscription_refusal(refused: tuple[tuple[str, str], ...], username: str | None) -> str:
+    """Refused subscriptions ((filter, reason)) in words, with what to check: "the broker
+    refused the subscription to infusion/chair/# (not authorised): nothing published there
+    reaches this station (check what the broker's ACL lets user central read)"."""
+    named = ", ".join(f"{f} ({why})" for f, why in refused)
+    who = f"user {username}" if username else "anonymous clients"
+    return (f"the broker refused the subscription to {named}: nothing published there reaches "
+            f"this station (check what the broker's ACL lets {who} read)")
 
 
 def next_status(old: BusStatus, state: BusState, detail: str, clock: Clock) -> BusStatus | None:

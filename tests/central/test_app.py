@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from console.central.app import StartError, build, bus_line, parser, presence
+from console.central.board import BUS_ALARM_S, BUS_LOST_TEXT
 from console.cli import main as cli_main
 from console.clock import ManualClock, SystemClock, iso
 from console.network import bus_topics
@@ -23,6 +24,7 @@ from console.ui.audio import RecordingAudioOut
 from console.ui.tones import MEDIUM
 from protocols.model import Priority
 from tests.central.helpers import Chair
+from tests.mosquitto import Broker
 from tests.session.helpers import START
 from tests.ui.conftest import Answers
 
@@ -200,6 +202,53 @@ def test_the_bus_line_says_what_the_bus_is_doing():
     assert bus_line(BusStatus(BusState.CONNECTED, "connected to mqtt://10.0.0.5:1883 as desk",
                               0.0, 0, None), in_clear=True)[1] == \
         "Connected to mqtt://10.0.0.5:1883 as desk · UNENCRYPTED (allow_plaintext is on)"
+    # Connected and refused the chairs' subscription: not receiving, the account named.
+    assert bus_line(BusStatus(BusState.CONNECTED, "connected to mqtts://b:8883 as desk; the ...",
+                              0.0, 0, None, refused_subscriptions=(("infusion/chair/+/+",
+                                                                    "not authorised"),)),
+                    username="desk", chairs="infusion/chair/+/+") == (False, (
+        "Connected to mqtts://b:8883 as desk, not receiving the chairs · the broker refused the "
+        "subscription to infusion/chair/+/+ (not authorised): nothing published there reaches "
+        "this station (check what the broker's ACL lets user desk read)"))
+    # Another subscription refused (its own presence topic, an ACL of an earlier set-up): said,
+    # and the station still receives the chairs.
+    assert bus_line(BusStatus(BusState.CONNECTED, "connected to mqtts://b:8883 as desk; the ...",
+                              0.0, 0, None, refused_subscriptions=(("infusion/central/desk/status",
+                                                                    "not authorised"),)),
+                    username="desk", chairs="infusion/chair/+/+") == (True, (
+        "Connected to mqtts://b:8883 as desk · the broker refused the subscription to "
+        "infusion/central/desk/status (not authorised): nothing published there reaches this "
+        "station (check what the broker's ACL lets user desk read)"))
+
+
+def test_a_station_the_broker_will_not_let_read_the_chairs_says_so_and_alarms(
+        qtbot, tmp_path, stations):
+    # Connected and blind: an ACL that refuses the station's subscription to the chairs
+    # (SUBACK 0x87) left an empty board under "Connected to ..." and only a log line said why.
+    # It is the bus not working: the line says the cause and the station alarm follows.
+    broker = Broker(tmp_path / "broker", subscribe_only_under=["infusion/central/#"]).start()
+    try:
+        clock = ManualClock(START)
+        station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
+                        audio_out=RecordingAudioOut(), asker=Answers(), clock=clock)
+        stations.append(station)
+        qtbot.addWidget(station.window)
+        said = (f"Connected to {broker.url}, not receiving the chairs · the broker refused the "
+                f"subscription to {bus_topics.all_chairs_filter()} (not authorised): nothing "
+                "published there reaches this station (check what the broker's ACL lets "
+                "anonymous clients read)")
+        # (Its presence's PUBACK may still be waited for a moment: "1 message waiting".)
+        qtbot.waitUntil(lambda: station.board.bus_text == said, timeout=WAIT_MS)
+        assert not station.board.bus_connected
+        clock.advance(BUS_ALARM_S)
+        (alarm,) = station.board.station_alarms(clock.now())
+        assert (alarm.priority, alarm.text) == (
+            Priority.MEDIUM, f"{BUS_LOST_TEXT} ({station.board.bus_text})")
+    finally:
+        for station in stations:
+            station.close()
+        stations.clear()
+        broker.stop()
 
 
 def test_presence_and_will_follow_the_contract():

@@ -213,7 +213,7 @@ def central(broker: Broker, tmp_path: Path) -> Iterator[Central]:
     try:
         # Subscribed before a chair publishes: the chairs' messages are not retained, and its
         # persistent session begins with this first connection.
-        wait_subscribed(made.bus)
+        wait_subscribed(made.bus, [topics.all_chairs_filter()])
         yield made
     finally:
         made.close()

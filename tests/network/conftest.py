@@ -13,9 +13,9 @@ kill and restart it. `clinic`: module scope (the CA, keys and passwords take a m
 stop it, and use topics of your own (its retained messages stay for the module); when another
 process took the port first, it is set up again on another. `bus_client`: makes, subscribes and
 starts BusClients (a ManualClock unless `clock=` is given) and stops every one at the end,
-failing the test if a paho thread is left running. A client started with `subscribe=` on a
-broker without accounts is returned once the broker has its subscriptions (`wait_subscribed`):
-what another client publishes after that reaches it.
+failing the test if a paho thread is left running. A client started with `subscribe=` is
+returned once the broker granted every one of them (`wait_subscribed`): what another client
+publishes after that reaches it.
 
 For the interface engine: `reserved_port` is a loopback port held for this test (connections
 refused until a peer listens on it); `peers(script)` makes real MLLP peers on it
@@ -111,22 +111,13 @@ class MakeClient(Protocol):
                  **kwargs: Any) -> BusClient: ...
 
 
-PROBE_TOPIC = "test/subscribed"   # + /<client id>: no test subscribes under it
-
-
-def wait_subscribed(client: BusClient) -> None:
-    """Wait until the broker has `client`'s subscriptions, its connection up.
-
-    The bus sends its SUBSCRIBEs on connecting, before anything it holds to publish, and the
-    broker reads one connection in order: a probe published now is confirmed (PUBACK) only
-    after the subscriptions were made. Without this, another client's message could reach the
-    broker first and be lost to this one (not retained). For a broker without accounts: an ACL
-    would refuse the probe and the status would count the refusal.
-    """
-    confirmed = threading.Event()
-    client.publish(f"{PROBE_TOPIC}/{client.client_id}", b"probe", on_delivered=confirmed.set)
+def wait_subscribed(client: BusClient, filters: Sequence[str]) -> None:
+    """Wait until the broker granted each of `filters` to `client` (its SUBACKs), its
+    connection up. Without this, another client's message could reach the broker first and be
+    lost to this one (not retained)."""
     try:
-        wait_until(confirmed.is_set, f"the broker to have {client.client_id}'s subscriptions")
+        wait_until(lambda: all(client.subscribed(f) for f in filters),
+                   f"the broker to grant {client.client_id}'s subscriptions {list(filters)}")
     except AssertionError as exc:
         raise AssertionError(f"{exc} (its status: {client.status().detail})") from None
 
@@ -150,8 +141,8 @@ def bus_client() -> Iterator[MakeClient]:
             client.subscribe(topic_filter)
         if start:
             client.start()
-            if subscribe and config.username is None:
-                wait_subscribed(client)
+            if subscribe:
+                wait_subscribed(client, subscribe)
         return client
 
     yield make

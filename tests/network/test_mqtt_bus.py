@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -536,3 +536,63 @@ def test_refusals_are_logged_once_in_full_then_summed_up_once_a_minute_across_re
     client.stop(timeout=0.1)
     assert lines()[2:] == ["mqtt://127.0.0.1:1 refused 1 more message(s) (42 since the start), "
                            "the last to infusion/chair/chair-1/pcd01: not authorised"]
+
+
+# --- subscriptions -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reading_only_allowed(tmp_path: Path) -> Iterator[Broker]:
+    """A broker whose ACL lets anonymous clients subscribe under allowed/# only."""
+    made = Broker(tmp_path / "broker", subscribe_only_under=["allowed/#"]).start()
+    yield made
+    made.stop()
+
+
+def test_a_subscription_the_broker_refuses_is_said_in_the_status_not_silent(
+        reading_only_allowed: Broker, bus_client: MakeClient) -> None:
+    # An ACL that does not let this account read the chairs (EMQX, HiveMQ, Mosquitto's dynamic
+    # security: SUBACK 0x87): the station was connected and blind, only a log line said why.
+    url = reading_only_allowed.url
+    client = bus_client(url, "central", start=False)
+    client.subscribe("allowed/#")
+    client.subscribe("infusion/chair/#")
+    client.start()
+    wait_until(lambda: client.subscribed("allowed/#"), "the granted subscription")
+    wait_until(lambda: bool(client.status().refused_subscriptions), "the refusal")
+    status = client.status()
+    assert status.state is BusState.CONNECTED
+    assert status.refused_subscriptions == (("infusion/chair/#", "not authorised"),)
+    assert status.detail == (
+        f"connected to {url}; the broker refused the subscription to infusion/chair/# (not "
+        "authorised): nothing published there reaches this station (check what the broker's "
+        "ACL lets anonymous clients read)")
+    assert not client.subscribed("infusion/chair/#")
+    # One made while connected (the owner's thread, not on_connect) is answered the same.
+    client.subscribe("infusion/central/#")
+    wait_until(lambda: len(client.status().refused_subscriptions) == 2, "the second refusal")
+    client.subscribe("allowed/more")
+    wait_until(lambda: client.subscribed("allowed/more"), "a later granted subscription")
+    assert [f for f, _ in client.status().refused_subscriptions] == [
+        "infusion/chair/#", "infusion/central/#"]
+
+
+def test_a_suback_that_comes_before_subscribe_returns_is_not_lost(
+        reading_only_allowed: Broker, bus_client: MakeClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # paho's thread may read the SUBACK before subscribe() on the owner's thread learns the
+    # packet id: held here until that happened, as a busy machine can order them.
+    client = bus_client(reading_only_allowed.url, "central")
+    connected(client)
+    paho_subscribe = client._mqtt.subscribe
+
+    def answered_first(topic_filter: str, qos: int) -> tuple[object, int | None]:
+        rc, mid = paho_subscribe(topic_filter, qos)
+        wait_until(lambda: mid in client._early_subacks, "the SUBACK read first")
+        return rc, mid
+
+    monkeypatch.setattr(client._mqtt, "subscribe", answered_first)
+    client.subscribe("allowed/#")
+    client.subscribe("denied/#")
+    assert client.subscribed("allowed/#")
+    assert client.status().refused_subscriptions == (("denied/#", "not authorised"),)
