@@ -209,7 +209,7 @@ def bus_line(status: BusStatus, in_clear: bool = False, username: str | None = N
     """
     from console.network.mqtt_bus import BusState  # noqa: PLC0415 - paho only with a bus
 
-    blind = any(f == chairs for f, _ in status.refused_subscriptions)
+    blind = bool(blind_because(status, username, chairs))
     state, cause = _state_and_cause(status, username, blind)
     parts = [state]
     if status.unconfirmed:
@@ -222,6 +222,15 @@ def bus_line(status: BusStatus, in_clear: bool = False, username: str | None = N
     if cause:
         parts.append(cause)
     return status.state is BusState.CONNECTED and not blind, " · ".join(parts)
+
+
+def blind_because(status: BusStatus, username: str | None, chairs: str | None) -> str:
+    """The broker's refusal of the station's subscription to the chairs, in words ("" when it
+    was not refused): connected and blind (`bus_line`)."""
+    from console.network.mqtt_bus import subscription_refusal  # noqa: PLC0415
+
+    refused = tuple((f, why) for f, why in status.refused_subscriptions if f == chairs)
+    return subscription_refusal(refused, username) if refused else ""
 
 
 def _state_and_cause(status: BusStatus, username: str | None, blind: bool) -> tuple[str, str]:
@@ -415,7 +424,8 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
 
     def on_status(status: BusStatus) -> None:
         receiving, text = bus_line(status, in_clear, config.username, chairs)
-        board.set_bus(receiving, text, clock.now())
+        board.set_bus(receiving, text, clock.now(),
+                      blind_because(status, config.username, chairs))
         connected = status.state is BusState.CONNECTED
         if connected and not was_connected[0]:   # each (re)connect: say we are here (retained)
             twins.connected()

@@ -63,6 +63,8 @@ nurse could not see (the bedside's F2 rule).
 
 Station technical alarms (medium, flashing until silenced here, then steady while they last):
 - the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus";
+  connected but refused its subscription to the chairs (the broker's ACL), as long: "Central
+  station not receiving the chairs: <the broker's refusal>";
 - a chair with an open session without connection: "<room>: no connection to the chair" (high,
   naming it, when a high alarm was open there);
 - the central log cannot be written (duplicates are then told apart in memory);
@@ -132,6 +134,7 @@ STATES: Final = frozenset({"active", "acknowledged", "latched", "paused"})
 CARD_VITALS: Final = (("BP", ("bp_systolic", "bp_diastolic", "bp_mean")), ("HR", ("heart_rate",)),
                       ("RR", ("resp_rate",)), ("SpO2", ("spo2",)))
 BUS_LOST_TEXT: Final = "Central station not connected to the clinic bus"
+BLIND_TEXT: Final = "Central station not receiving the chairs"
 AUDIO_TEXT: Final = "Audio unavailable: visual only"
 FAULT_TEXT: Final = "Central station fault"
 
@@ -423,6 +426,7 @@ class Board:
         self.bus_down_since: float | None = None
         self.bus_up_since = -math.inf
         self.bus_text = "Not connected yet"
+        self.bus_blind = ""   # connected, the chairs' subscription refused: the broker's words
         self.log_problem = ""
         self.audio_problem = ""
         self.fault = ""   # the first bug met at this station (`station_fault`); "" while none
@@ -456,9 +460,12 @@ class Board:
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             self._ignore(f"{topic}: {type(exc).__name__}: {exc}")
 
-    def set_bus(self, connected: bool, text: str, now: Moment) -> None:
-        """The bus client's state: connected or not, and the status line's words for it."""
+    def set_bus(self, connected: bool, text: str, now: Moment, blind: str = "") -> None:
+        """The bus client's state: receiving the chairs or not, and the status line's words for
+        it; `blind`: connected, but the broker refused the subscription to the chairs (its
+        words): as good as not connected, said for what it is."""
         self.bus_text = text
+        self.bus_blind = "" if connected else blind
         if connected:
             if not self.bus_connected:
                 self.bus_up_since = now.mono
@@ -466,6 +473,18 @@ class Board:
             self._silenced.discard("bus")
         elif self.bus_connected or self.bus_down_since is None:
             self.bus_connected, self.bus_down_since = False, now.mono
+
+    def _unheard_because(self) -> str:
+        """Why this station hears no chair while its own bus does not work."""
+        if self.bus_blind:
+            return "the broker refuses this station the chairs' messages"
+        return "this station is not connected to the clinic bus"
+
+    def empty_text(self) -> str:
+        """What the board says while no chair is on it: none heard yet, or none can be."""
+        if self.bus_connected:
+            return "No chair heard on the clinic bus yet."
+        return f"No chair can be heard: {self._unheard_because()} (the line below says why)."
 
     def station_fault(self, summary: str) -> None:
         """A bug at this station (the fault handler's one line): a high station alarm until a
@@ -1115,7 +1134,8 @@ class Board:
                           f"{FAULT_TEXT}: {self.fault}; restart the central station"))
         if not self.bus_connected and self.bus_down_since is not None \
                 and now.mono - self.bus_down_since >= BUS_ALARM_S:
-            found.append(("bus", Priority.MEDIUM, f"{BUS_LOST_TEXT} ({self.bus_text})"))
+            found.append(("bus", Priority.MEDIUM, f"{BLIND_TEXT}: {self.bus_blind}"
+                          if self.bus_blind else f"{BUS_LOST_TEXT} ({self.bus_text})"))
         twin = self.twins.seen(now.mono) if self.twins is not None else None
         if twin is not None:
             found.append(("twin", Priority.MEDIUM, f"Another central station uses the name "
@@ -1161,7 +1181,7 @@ class Board:
             since = chair.offline_since or chair.status_wall
             if not self.bus_connected:
                 # Not the chair's fault as far as this station knows: its own link is down.
-                reason = "this station is not connected to the clinic bus"
+                reason = self._unheard_because()
             elif chair.will_reason:
                 reason = chair.will_reason
             elif chair.heard:

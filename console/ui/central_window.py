@@ -252,6 +252,7 @@ class CentralWindow(QtWidgets.QMainWindow):
             card.set_flash_tick(self.tick)
         self.banner.show_line(self.board.banner(now), self.tick)
         self.bus_label.setText(self.board.bus_text)
+        self.empty.setText(self.board.empty_text())
         count = self.board.ignored
         self.ignored.setText(f"Ignored messages: {count}" if count else "")
         self.ignored.setToolTip(f"Last: {self.board.last_ignored}" if count else "")

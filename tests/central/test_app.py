@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from console.central.app import StartError, build, bus_line, parser, presence
-from console.central.board import BUS_ALARM_S, BUS_LOST_TEXT
+from console.central.board import BLIND_TEXT, BUS_ALARM_S
 from console.cli import main as cli_main
 from console.clock import ManualClock, SystemClock, iso
 from console.network import bus_topics
@@ -240,10 +240,16 @@ def test_a_station_the_broker_will_not_let_read_the_chairs_says_so_and_alarms(
         # (Its presence's PUBACK may still be waited for a moment: "1 message waiting".)
         qtbot.waitUntil(lambda: station.board.bus_text == said, timeout=WAIT_MS)
         assert not station.board.bus_connected
+        station.window.refresh()
+        assert station.window.empty.text() == (
+            "No chair can be heard: the broker refuses this station the chairs' messages (the "
+            "line below says why).")
         clock.advance(BUS_ALARM_S)
         (alarm,) = station.board.station_alarms(clock.now())
-        assert (alarm.priority, alarm.text) == (
-            Priority.MEDIUM, f"{BUS_LOST_TEXT} ({station.board.bus_text})")
+        assert (alarm.priority, alarm.text) == (Priority.MEDIUM, (
+            f"{BLIND_TEXT}: the broker refused the subscription to "
+            f"{bus_topics.all_chairs_filter()} (not authorised): nothing published there "
+            "reaches this station (check what the broker's ACL lets anonymous clients read)"))
     finally:
         for station in stations:
             station.close()

@@ -504,6 +504,17 @@ def test_nothing_to_acknowledge_sends_nothing(central):
 # ---- the station's own alarms ----------------------------------------------------------------
 
 
+def test_an_empty_board_says_whether_chairs_can_be_heard(central):
+    central.t(0)
+    central.board.set_bus(True, "Connected to mqtt://broker", central.now())
+    assert central.board.empty_text() == "No chair heard on the clinic bus yet."
+    # Not connected: "no chair heard yet" read as a quiet clinic.
+    central.board.set_bus(False, "Reconnecting", central.now())
+    assert central.board.empty_text() == (
+        "No chair can be heard: this station is not connected to the clinic bus (the line "
+        "below says why).")
+
+
 def test_bus_not_connected_for_10_s_raises_the_stations_own_alarm(central):
     central.t(0)
     central.board.set_bus(False, "Reconnecting to mqtt://broker: connection refused",
