@@ -104,7 +104,7 @@ from console.records import ESCALATED, RAISED, AlarmTransition
 from console.session.alarm_area import more_text
 from console.session.alarms import priority_marks
 from console.session.conditions import short_text
-from console.session.trend_feed import SKEW_LIMIT_S
+from console.session.trend_feed import clock_offset
 from protocols.model import Priority
 from protocols.vitals import BP_METRICS, metric
 
@@ -945,14 +945,21 @@ class Board:
         clock is found more than SKEW_LIMIT_S off. A monitor clock 30 min behind left the
         chair's trend here empty, and one ahead drew a 13-minute session over 67 minutes, its
         alarm marks apart from their values (a charge nurse's walk). Whether the monitor's clock
-        is off is the bedside's word, in its trend snapshot (judged on receive times); a value
-        far from its commit before the first snapshot says so is placed at its commit."""
+        is off is the bedside's word, in its trend snapshot (judged on receive times); before
+        the snapshot says so, an NIBP is judged here by the bedside's own rule on its commit
+        (`clock_offset`): measured more than SKEW_LIMIT_S ahead of it (nothing is sent before it
+        was measured) or before the session started, it is placed at its commit. Kept at its
+        measured time, a cuff of a monitor 5 min ahead sent in the seconds before the bedside's
+        snapshot said so stayed drawn 5 min in the future for good (a walk on X), later
+        snapshots covering only what they hold; one measured behind its commit since the
+        session started is a late delivery (a log outage), drawn where it was measured."""
         committed = report.header.sent_at or now.wall
+        started = _time((chair.session or {}).get("started_at")) or committed
         for obs in report.observations:
             trusted = obs.manual or (
                 obs.metric in BP_METRICS and not chair.monitor_clock_off
-                and (chair.trend_session == chair.session_id or obs.measured_at is None or abs(
-                    (obs.measured_at - committed).total_seconds()) <= SKEW_LIMIT_S))
+                and obs.measured_at is not None
+                and clock_offset(obs.metric, obs.measured_at, committed, started) is None)
             at = ((obs.measured_at if trusted and obs.measured_at else committed)).timestamp()
             chair.recent.setdefault(obs.metric, _Series()).append(at, obs.value, obs.manual)
 

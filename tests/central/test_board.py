@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -1061,3 +1061,30 @@ def test_silence_acts_on_the_alarm_the_banner_showed_when_clicked(central):
         ("chair:chair-9", False), ("audio", True)]
     assert central.board.silence_station("B. Central", central.now(), "audio") == (
         "That station alarm has ended or is silenced already: nothing silenced")
+
+
+def test_a_cuff_ahead_of_its_commit_is_drawn_at_its_commit_before_the_bedside_says_so(central):
+    # A walk on X: a monitor 5 min ahead; the NIBP sent in the seconds before the bedside's
+    # snapshot said its clock was off was drawn 5 min in the future, and stayed there (later
+    # snapshots cover only the times they hold). The bedside's own rule applies here meanwhile.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    start = chair.s.now().wall
+    snapshot = {"chair": "chair-1", "session": 1, "sent_at": start.isoformat(),
+                "series": {"heart_rate": [[start.timestamp(), 70]]}, "monitor_clock_off": False}
+    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+
+    def nibp_placed(value: float, measured: datetime) -> int:
+        chair.device("bp_systolic", value, measured_at=measured)
+        central.deliver(chair.pcd01(chair.observations()[-1:]))
+        (placed,) = [t for t, v, _ in central.board.trend("chair-1").series["bp_systolic"]
+                     if v == value]
+        return round(placed - central.now().wall.timestamp())
+
+    central.t(60)
+    assert nibp_placed(150, central.now().wall + timedelta(minutes=5)) == 0    # ahead: commit
+    central.t(120)
+    assert nibp_placed(151, start - timedelta(minutes=30)) == 0                # before the start
+    central.t(180)
+    assert nibp_placed(152, central.now().wall - timedelta(seconds=90)) == -90  # a late cuff
