@@ -152,7 +152,7 @@ class _PtyPort:
         return self._sink.receive(timeout)
 
     def send(self, data: bytes, stop: threading.Event) -> None:
-        self._sink.send(data)   # bounded by PtySink's own stall limit
+        self._sink.send(data, stop)   # bounded by PtySink's own stall limit, and the stop
 
     def close(self) -> None:
         self._sink.close()

@@ -218,8 +218,9 @@ class PtySink(StallRule):
     packet mode, where every read carries a status byte.
     """
 
-    def __init__(self, directory: Path | None = None) -> None:
-        super().__init__()
+    def __init__(self, directory: Path | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(monotonic)
         self._own_dir = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="infusion-sim-"))
         self.path = str(self.directory / "port")
@@ -431,21 +432,23 @@ class PtySink(StallRule):
             time.sleep(timeout)   # nobody has the port open yet
         return b""
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes, stop: threading.Event | None = None) -> None:
         """Write an answer without reading the console's next question; dropped when nobody
-        has the port open or its reader takes nothing for STALL_LIMIT_SECONDS."""
+        has the port open or its reader takes nothing for STALL_LIMIT_SECONDS. A stop leaves
+        the rest unwritten: a reader that takes a byte now and then kept an answer, and the
+        device's stop, going for as long as it liked."""
         view = memoryview(data)
-        took_at = time.monotonic()
-        while view and self._master >= 0:
+        took_at = self._now()
+        while view and self._master >= 0 and not (stop is not None and stop.is_set()):
             events = self._poll(POLL_SECONDS, writing=True)
             if events & select.POLLHUP:
                 return
             if events & select.POLLOUT:
                 n = self._put(view)
                 if n:
-                    view, took_at = view[n:], time.monotonic()
+                    view, took_at = view[n:], self._now()
                     continue
-            if time.monotonic() - took_at > STALL_LIMIT_SECONDS:
+            if self._now() - took_at > STALL_LIMIT_SECONDS:
                 return
 
 

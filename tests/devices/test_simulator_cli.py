@@ -233,6 +233,27 @@ def test_a_reader_that_takes_nothing_costs_one_stall_then_frames_are_counted_los
     assert [control_id(m) for m in read_messages(console, 1)] == ["SIM00000201"]
 
 
+def test_a_stop_ends_an_answer_on_the_pty_the_reader_is_not_taking(
+    stoppers: list[Callable[[], object]],
+) -> None:
+    # An asked device's answer on its pty (`_PtyPort.send`) did not look at the stop: a reader
+    # that takes a byte now and then kept the answer, and the device's stop, going.
+    clock = Clock()   # standing still: only the stop can end the answer
+    sink = PtySink(monotonic=clock)
+    stoppers.append(sink.close)
+    console = serial.Serial(sink.path, timeout=0.05)   # open, reads nothing
+    stoppers.append(console.close)
+    stop = threading.Event()
+    answer = threading.Thread(target=sink.send, args=(b"x" * 1_000_000, stop),
+                              name="device-answer")
+    answer.start()
+    stoppers.append(lambda: (stop.set(), answer.join(5)))
+    until(lambda: console.in_waiting > 0, "the answer to fill the pty")
+    stop.set()
+    answer.join(5)
+    assert not answer.is_alive()
+
+
 GONE_FOR_2_S = """
 name = "gap"
 description = "the port goes at 3 s for 2 s"
