@@ -14,7 +14,7 @@ QT_FREE = [
     "devices.framing", "devices.formats", "devices.transport", "devices.decode_tool",
     "devices.simulator.player", "devices.simulator.cli",
     "console.review.model", "console.review.queries", "console.review.content",
-    "console.review.course_trend",
+    "console.review.course_trend", "console.review.course_trend_reader",
     "console.export.csv_export",
     "console.export.fhir", "console.export.rems", "console.export.deidentify",
     "console.export.cli", "console.log_command", "benchmarks.review_log",

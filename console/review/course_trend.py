@@ -240,6 +240,21 @@ def legend_text(trace: SessionTrace, header: str, tz: tzinfo | None) -> str:
     return text if trace.from_t0 else f"{text} · {NO_T0}"
 
 
+def reading_text(sessions: int) -> str:
+    """What the trend's place says while the course is read in the background
+    (console/review/course_trend_reader.py): seconds for a course of monitored sessions."""
+    return (f"Reading the course's vitals: {sessions} session{'s' if sessions != 1 else ''}… "
+            "The figures and the other tabs can be used meanwhile.")
+
+
+def not_read_text(error: BaseException) -> str:
+    """What the trend's place says when a bug stopped the read (the error goes on to the
+    console's fault handling); choosing the patient again reads it again."""
+    said = f": {error}" if str(error) else ""
+    return (f"The course's vitals were not drawn: the console met an error "
+            f"({type(error).__name__}{said}). Choose the patient again to retry.")
+
+
 def relative_limits_text(trend: CourseTrend) -> str:
     """Why a limit the session's own trend draws is not drawn here ('' when none is left out)."""
     if not trend.relative_limits:

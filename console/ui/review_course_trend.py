@@ -16,6 +16,9 @@ black plots the trends use in both themes, and none is an alarm colour (red, amb
 the limits' dashed lines keep. The limits' values are written in each panel's title in their
 priority's colour, where no curve can run over them.
 
+While the course is read (in the background: console/review/course_trend_reader.py) the panels
+give their place to a sentence that says so (`show_reading`); `show_trend` brings them back.
+
 Sized for the Course tab at 1366x768 (panels ~440x270 px); text 2 pt larger from 600 px high
 (1920x1080), as the single trend's.
 """
@@ -44,6 +47,7 @@ from protocols.vitals import BP_METRICS, METRICS
 
 COLUMNS = 3
 LEGEND_POINTS = 11
+READING_POINTS = 14   # the sentence in the panels' place while the course is read
 KEY_POINTS = 10
 LINE_PX = 2
 SYMBOL_PX = 8
@@ -119,8 +123,9 @@ class CourseTrendView(QtWidgets.QWidget):
     """A course on one time scale: one panel per vital, one line per session, a legend.
 
     Fed with `show_trend` (a `CourseTrend` and each session's legend text); `set_legend` renames
-    the sessions (their records checked since). Tests read back what was drawn: `curve`,
-    `measured`, `limit_values`, `y_range`, `x_range`, `legend_texts`, `shown_metrics`.
+    the sessions (their records checked since); `show_reading` puts a sentence in the panels'
+    place until the next `show_trend`. Tests read back what was drawn: `curve`, `measured`,
+    `limit_values`, `y_range`, `x_range`, `legend_texts`, `shown_metrics`, `reading_text`.
     """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -164,9 +169,20 @@ class CourseTrendView(QtWidgets.QWidget):
         self._legend_end.addWidget(self.key)
         self._legend_end.addWidget(self.note)
         self._legend_layout.addLayout(self._legend_end, 1)
-        self.grid = QtWidgets.QGridLayout(self)
+        self.plots = QtWidgets.QWidget()   # the panels and the legend
+        self.grid = QtWidgets.QGridLayout(self.plots)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(4)
+        self.reading = QtWidgets.QLabel()   # in the panels' place while the course is read
+        self.reading.setObjectName("courseReading")
+        self.reading.setStyleSheet(f"#courseReading {{ background: black; color: {TEXT_COLOUR}; }}")
+        self.reading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.reading.setWordWrap(True)
+        self.reading.setMargin(24)
+        self._pages = QtWidgets.QStackedLayout(self)
+        self._pages.setContentsMargins(0, 0, 0, 0)
+        self._pages.addWidget(self.plots)
+        self._pages.addWidget(self.reading)
         self._place(())
         self._set_text_size(0)
 
@@ -232,9 +248,17 @@ class CourseTrendView(QtWidgets.QWidget):
 
     # ---- drawing -----------------------------------------------------------------------------
 
+    def show_reading(self, text: str) -> None:
+        """Say `text` (`course_trend.reading_text`: the course is being read) in the panels'
+        place; nothing is drawn until the next `show_trend`."""
+        self.trend = None
+        self.reading.setText(text)
+        self._pages.setCurrentWidget(self.reading)
+
     def show_trend(self, trend: CourseTrend, legend: Sequence[str]) -> None:
         """Draw `trend`; `legend` names its sessions, in its order (`course_trend.legend_text`)."""
         self.trend = trend
+        self._pages.setCurrentWidget(self.plots)
         metrics = trend.metrics()
         self._place(metrics)
         any_t0 = any(s.from_t0 for s in trend.sessions)
@@ -354,6 +378,9 @@ class CourseTrendView(QtWidgets.QWidget):
         legend.setPointSize(LEGEND_POINTS + extra)
         for label in (*self.legend_rows, self.empty):
             label.setFont(legend)
+        reading = QtGui.QFont(legend)
+        reading.setPointSize(READING_POINTS + extra)
+        self.reading.setFont(reading)
         small = QtGui.QFont(legend)
         small.setPointSize(KEY_POINTS + extra)
         self.key.setFont(small)
@@ -396,6 +423,10 @@ class CourseTrendView(QtWidgets.QWidget):
 
     def legend_texts(self) -> list[str]:
         return [str(row.property("plain")) for row in self.legend_rows if not row.isHidden()]
+
+    def reading_text(self) -> str:
+        """The sentence in the panels' place ('' when the panels are shown)."""
+        return self.reading.text() if self._pages.currentWidget() is self.reading else ""
 
 
 def _title_html(metric: str, limits: Sequence[CourseLimit]) -> str:

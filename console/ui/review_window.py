@@ -14,7 +14,8 @@ Three pages (tabs):
                annotate and to export (PDF, CSV, FHIR, and the REMS form for esketamine).
     Course:    one patient's sessions side by side, one column per session ("Figures"), and
                their vitals drawn over each other in minutes from each session's T0 ("Trend
-               from T0": console/ui/review_course_trend.py).
+               from T0": console/ui/review_course_trend.py, read in the background by
+               console/review/course_trend_reader.py while the tab says so).
 
 On a log with staff accounts (issue 13) it is opened with a `ReviewAccess` (the signed-in
 reviewer, prescriber or administrator: console/review/access.py): the session list, every
@@ -57,10 +58,11 @@ from console.clock import Clock
 from console.review import queries
 from console.review.course_trend import (
     CourseTrend,
-    KnownTraces,
     legend_text,
-    load_course_trend,
+    not_read_text,
+    reading_text,
 )
+from console.review.course_trend_reader import CourseTrendReader
 from console.review.integrity import (
     UNCHECKED,
     ChainSweep,
@@ -1049,13 +1051,17 @@ class SessionDetailPage(QtWidgets.QWidget):
 
 class CoursePage(QtWidgets.QWidget):
     """One patient's sessions side by side (columns = sessions, oldest first), and their vitals
-    drawn over each other from each session's T0 (the "Trend from T0" tab, read when shown).
+    drawn over each other from each session's T0 (the "Trend from T0" tab, read when shown, in
+    the background: `CourseTrendReader`; the tab says so meanwhile and the window stays usable).
 
     Signals:
         open_requested(int): a session's column was double-clicked (its id).
+        trend_woke(): internal; the course's trend has been read (emitted from the reader's
+            thread, queued to this one).
     """
 
     open_requested = QtCore.Signal(int)
+    trend_woke = QtCore.Signal()
 
     def __init__(self, conn: sqlite3.Connection, tz: tzinfo | None,
                  records: ChainSweep | None = None,
@@ -1092,9 +1098,16 @@ class CoursePage(QtWidgets.QWidget):
         self.width_fit = fit_to_width(self.table, None, maximum=300)
         # The course's vitals on one scale, read only when its tab is shown: six sessions of a
         # monitor at 1 Hz are ~200,000 rows, and most visits to the course read the figures.
+        # Read in the background (seconds: README), holding the checks of the records meanwhile;
+        # the reader keeps the ended sessions it has read.
         self.trend = CourseTrendView()
         self._trend_stale = True   # the trend does not draw the course shown: read it
-        self._traces: KnownTraces = {}   # ended sessions', read once (load_course_trend)
+        self.trend_reading = False   # the course shown is being read for the trend
+        self.course_trend = CourseTrendReader(queries.log_path(conn), self.protocols,
+                                              self._wake_from_trend, hold=self.records.held)
+        # Emitted from the reader's thread: the slot is queued to this one (Qt's automatic
+        # connection), so the reader never touches a widget.
+        self.trend_woke.connect(self._on_trend_read)
         self.views = QtWidgets.QTabWidget()
         self.views.setDocumentMode(True)
         self.views.addTab(self.table, "Figures")
@@ -1164,7 +1177,11 @@ class CoursePage(QtWidgets.QWidget):
         """Read and show `patient_id`'s course now."""
         with self.records.held():   # the background checks wait (console/review/integrity.py)
             self._show_patient(patient_id)
-            self._trend_stale = True   # read again, as the table is (an open session grows)
+            # Read again, as the table is (an open session grows); a read under way was for the
+            # course shown before: its trend is never drawn.
+            self._trend_stale = True
+            self.trend_reading = False
+            self.course_trend.cancel()
             self._follow_views()   # every way out of it: a course refused draws no trend
 
     def _show_patient(self, patient_id: str) -> None:
@@ -1208,25 +1225,52 @@ class CoursePage(QtWidgets.QWidget):
 
     def _follow_views(self) -> None:
         """The hint that fits the tab in front; the trend read when its tab is in front and the
-        course was read since it was drawn."""
+        course was read since it was drawn (and is not being read already)."""
         on_trend = self.views.currentWidget() is self.trend
         self.hint.setVisible(not on_trend)
-        if on_trend and self._trend_stale:
-            with self.records.held():   # the background checks wait
-                self._show_trend()
+        if on_trend and self._trend_stale and not self.trend_reading:
+            self._read_trend()
 
-    def _show_trend(self) -> None:
-        # Seconds for a course of monitored sessions read the first time: the pointer says so.
-        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+    def _read_trend(self) -> None:
+        """Ask the reader for the course's trend; the view says it is being read meanwhile."""
+        course = self.model.course
+        if not course:   # no course, or one refused: nothing to read
+            self._draw_trend(CourseTrend(()))
+            return
+        self.trend_reading = True
+        self.trend.show_reading(reading_text(len(course)))
+        self.course_trend.request(course)
+
+    def _wake_from_trend(self) -> None:
+        """Called from the reader's thread: tells this one (a page already gone: nothing)."""
         try:
-            trend = load_course_trend(self.conn, self.model.course, self.protocols, self._traces)
-        except queries.UnreadableLogError as exc:
-            self._say_unreadable(str(exc))
-            trend = CourseTrend(())
-        finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
+            self.trend_woke.emit()
+        except RuntimeError:   # the page was deleted while the read ended
+            pass
+
+    def _on_trend_read(self) -> None:
+        """Draw the trend read (only ever the latest request's: the reader drops the others)."""
+        try:
+            read = self.course_trend.take()
+        except Exception as exc:   # a bug in the read: said here, then on to the fault handling
+            self.trend_reading = False
+            self.trend.show_reading(not_read_text(exc))
+            raise
+        if read is None:
+            return
+        self.trend_reading = False
+        if read.unreadable:
+            self._say_unreadable(read.unreadable)
+        self._draw_trend(read.trend)
+
+    def _draw_trend(self, trend: CourseTrend) -> None:
         self._trend_stale = False
         self.trend.show_trend(trend, self._legend(trend))
+
+    def stop_reading(self) -> None:
+        """End the reader's thread (the window closes or lets go of the log)."""
+        self.trend_reading = False
+        self.course_trend.stop()
 
     def _legend(self, trend: CourseTrend | None = None) -> list[str]:
         """Each session's legend: its column's title in the table ("⚠ CHANGED" too), its date,
@@ -1529,7 +1573,9 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.course_page.show_records()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        self.records.stop()   # no thread left checking a log nobody looks at
+        # No thread left reading a log nobody looks at; the trend's first: it holds the checks.
+        self.course_page.stop_reading()
+        self.records.stop()
         super().closeEvent(event)
 
     def show_course(self, patient_id: str) -> None:
@@ -1693,6 +1739,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         return self.detail_page.paper_box.currentText()
 
     def close_log(self) -> None:
+        self.course_page.stop_reading()
         self.records.stop()
         self.conn.close()
 

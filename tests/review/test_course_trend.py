@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
-import pytest
 
 from console.review import content as rc
 from console.review import course_trend, queries
@@ -23,20 +22,8 @@ from console.review.course_trend import (
     relative_limits_text,
 )
 from console.review.queries import load_course, open_readonly
-from protocols.loader import default_protocol_dirs, load_protocols
 from protocols.model import Priority
-from tests.review.course_sessions import PATIENT, build_course
-
-
-@pytest.fixture(scope="module")
-def course_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    path = tmp_path_factory.mktemp("course") / "log.sqlite3"
-    return path, build_course(path)
-
-
-@pytest.fixture(scope="module")
-def installed():
-    return load_protocols(default_protocol_dirs()).protocols
+from tests.review.course_sessions import PATIENT
 
 
 def read_trend(path: Path, installed, include_demo: bool = True) -> CourseTrend:

@@ -17,8 +17,7 @@ from PySide6 import QtCore
 from console.review import course_trend, queries
 from console.store import EventLog, LogError
 from console.ui.review_window import ReviewWindow
-from protocols.loader import default_protocol_dirs, load_protocols
-from tests.review.course_sessions import PATIENT, build_course
+from tests.review.course_sessions import PATIENT
 from tests.review.scenarios import Driver
 from tests.review.test_damaged_and_edited_log import edit_outside
 from tests.review.review_windows import open_review
@@ -31,25 +30,26 @@ LEGEND = ["Session 1 · 02 Mar 2026", "Session 2 · 05 Mar 2026",
 
 
 @pytest.fixture(scope="module")
-def course_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    path = tmp_path_factory.mktemp("course") / "log.sqlite3"
-    return path, build_course(path)
-
-
-@pytest.fixture(scope="module")
-def protocols():
-    return load_protocols(default_protocol_dirs()).protocols
+def protocols(installed):
+    return installed
 
 
 def open_window(qtbot, path: Path, protocols, size=(1366, 768)) -> ReviewWindow:
     return open_review(qtbot, path, NOW, size=size, protocols=protocols)
 
 
-def show_trend(window: ReviewWindow, patient: str = PATIENT):
+def wait_for_trend(qtbot, window: ReviewWindow) -> None:
+    """Until the course's trend, read in the background, is drawn (or said unreadable)."""
+    page = window.course_page
+    qtbot.waitUntil(lambda: not page.trend_reading, timeout=30_000)
+    QtCore.QCoreApplication.processEvents()   # the layout the first paint would see
+
+
+def show_trend(qtbot, window: ReviewWindow, patient: str = PATIENT):
     window.show_course(patient)
     page = window.course_page
     page.views.setCurrentWidget(page.trend)
-    QtCore.QCoreApplication.processEvents()   # the layout the first paint would see
+    wait_for_trend(qtbot, window)
     return page.trend
 
 
@@ -57,7 +57,7 @@ def test_every_session_is_drawn_from_its_t0_on_one_scale_and_named(qtbot, course
                                                                    protocols):
     path, _ = course_log
     window = open_window(qtbot, path, protocols)
-    trend = show_trend(window)
+    trend = show_trend(qtbot, window)
     # The course's sessions (the demo one left out, as in the table), oldest first.
     assert trend.legend_texts() == LEGEND
     assert trend.shown_metrics() == ["bp_systolic", "bp_diastolic", "heart_rate",
@@ -87,7 +87,7 @@ def test_the_limits_are_those_the_single_session_trend_draws(qtbot, course_log, 
     window = open_window(qtbot, path, protocols)
     window.open_session(ids["first"])
     single = window.detail_page.trend
-    trend = show_trend(window)
+    trend = show_trend(qtbot, window)
     for metric in ("bp_systolic", "spo2", "resp_rate"):
         # Every limit of the single trend, but one over that session's baseline (124 + 40).
         assert set(trend.limit_values(metric)) == set(single.threshold_values(metric)) - {164.0}
@@ -107,6 +107,7 @@ def test_the_trend_is_read_when_its_tab_is_shown(qtbot, course_log, protocols):
     assert page.views.currentWidget() is page.table
     assert page.trend.trend is None and page.hint.isVisible()
     page.views.setCurrentWidget(page.trend)
+    wait_for_trend(qtbot, window)
     assert page.trend.legend_texts() == LEGEND
     assert not page.hint.isVisible()   # "double-click a column" is the table's
     window.close_log()
@@ -124,7 +125,7 @@ def test_the_legend_marks_a_session_changed_outside_the_console(qtbot, course_lo
     edit_outside(copy, "UPDATE observations SET value = 130 WHERE id = ?", row,
                  trigger="observations_no_update")
     window = open_window(qtbot, copy, protocols)
-    trend = show_trend(window)
+    trend = show_trend(qtbot, window)
     assert trend.legend_texts()[1] == "Session 2 · 05 Mar 2026"   # not checked yet
     check_every_session(window)
     assert trend.legend_texts()[1] == "Session 2  ⚠ CHANGED · 05 Mar 2026"
@@ -141,7 +142,7 @@ def test_a_trend_that_cannot_be_read_says_why(qtbot, course_log, protocols, monk
 
     monkeypatch.setattr(course_trend.queries, "trend_records", damaged)
     window = open_window(qtbot, path, protocols)
-    trend = show_trend(window)
+    trend = show_trend(qtbot, window)
     page = window.course_page
     assert page.error_label.isVisible() and page.error_label.text().startswith(
         f"The vitals of log session {ids['first']} could not be read: the session log {path} "
@@ -195,7 +196,7 @@ def title_overflow(trend, metric: str) -> float:
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_course_of_six_is_legible_whole(qtbot, six_sessions, protocols, size):
     window = open_window(qtbot, six_sessions, protocols, size)
-    trend = show_trend(window, "MRN-4711")
+    trend = show_trend(qtbot, window, "MRN-4711")
     assert len(trend.legend_texts()) == 6
     # Its typed baseline and every second of the monitor.
     assert trend.curve("heart_rate", 5)[0].size == 1 + 40 * 60
@@ -234,13 +235,13 @@ def long_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_long_course_scrolls_its_legend_and_keeps_its_panels(qtbot, long_course, protocols):
     window = open_window(qtbot, long_course, protocols)
-    trend = show_trend(window, "MRN-LONG")
+    trend = show_trend(qtbot, window, "MRN-LONG")
     assert len(trend.legend_texts()) == 10
     for metric in trend.shown_metrics():
         assert trend.panels[metric].widget.height() >= 0.3 * 768, metric
     assert trend.legend_box.verticalScrollBar().maximum() > 0   # the legend scrolls instead
     # The next course, of one session, draws one line a panel: none of the ten is left.
-    trend = show_trend(window, "MRN-ONE")
+    trend = show_trend(qtbot, window, "MRN-ONE")
     assert trend.legend_texts() == ["Session 1 (still open) · 20 Mar 2026 · no T0 (never "
                                     "dosed): from its start"]
     assert trend.curve("bp_systolic", 0)[1].tolist() == [130.0]
