@@ -2,10 +2,16 @@
 remembered, a network.toml looked up, a default log) touches or reads the user's real folders.
 
 And no TCP relay of a test (tests/tcp_relay.py: the cuttable proxy, the holding relay) outlives
-it: one left open is closed here and fails the test, as does a relay thread still running."""
+it: one left open is closed here and fails the test, as does a relay thread still running.
+
+In a test with Qt (qtbot, qapp), cycles are collected on the main thread only, at its end, as
+the console collects them on its GUI thread (console/ui/gui_collector.py): a collection started
+by a thread of the code under test (a course trend's reader) had freed the windows of an earlier
+test on that thread and frozen the test run."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,3 +39,18 @@ def _no_relay_left_running() -> Iterator[None]:
     running = [t.name for t in relay_threads() if t not in before]
     assert not left, f"the test left TCP relays open (closed now): {left}"
     assert not running, f"TCP relay threads still running after the test: {running}"
+
+
+@pytest.fixture(autouse=True)
+def _cycles_freed_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        yield
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()   # torn down after the test's own fixtures: its windows are closed
+        if enabled:
+            gc.enable()

@@ -55,6 +55,7 @@ from console.ui.audio import AudioOut, default_audio_out
 from console.ui.checklist_panel import Asker
 from console.ui.entry_panel import Confirmer
 from console.ui.fault_handler import FaultHandler
+from console.ui.gui_collector import GuiCollector
 from console.ui.main_window import MainWindow
 from console.version import VERSION
 from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
@@ -166,8 +167,13 @@ def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
     wake = QtCore.QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    (show or window.show)()
-    return app.exec()
+    collector = GuiCollector()   # cycles freed on this thread only (console/ui/gui_collector.py)
+    collector.start()
+    try:
+        (show or window.show)()
+        return app.exec()
+    finally:
+        collector.stop()
 
 
 def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],

@@ -1,6 +1,7 @@
 """Python's cyclic collector is held while the console starts (console/collector_hold.py, P7) and
-runs again once the window is up: a console left on for a whole clinic day must not keep every
-cycle it makes. A refused start turns it back on too.
+runs again once the window is up, on the GUI thread only (console/ui/gui_collector.py): a console
+left on for a whole clinic day must not keep every cycle it makes, and a collection on another
+thread could freeze the window. A refused start turns it back on too.
 
 Each case is a fresh console process (as the `infusion-console` script runs it): the hold is a
 process-wide state, and the window's loop installs signal handlers of its own.
@@ -15,15 +16,33 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs console.cli.main; once Qt's loop runs, prints the collector's state and quits.
+# Runs console.cli.main; once Qt's loop runs, prints the collector's state, makes cycles, says
+# whether they were collected on the GUI thread (within 5 s) and quits.
 CHILD = """
-import gc, sys
+import gc, sys, threading
 from PySide6 import QtCore, QtWidgets
+on_gui_thread = []
+gc.callbacks.append(lambda phase, _info: phase == "start" and on_gui_thread.append(
+    threading.current_thread() is threading.main_thread()))
 exec_ = QtWidgets.QApplication.exec
 def looking_exec(self=None):
     def look():
         print("LOOP", gc.isenabled(), gc.get_freeze_count() > 0, flush=True)
-        QtWidgets.QApplication.instance().quit()
+        before = len(on_gui_thread)
+        for _ in range(5000):
+            a = []
+            a.append(a)
+        ticks = QtCore.QTimer(QtWidgets.QApplication.instance())
+        waited = [0]
+        def check():
+            waited[0] += 1
+            if len(on_gui_thread) > before or waited[0] > 100:
+                print("COLLECTED", len(on_gui_thread) > before and all(on_gui_thread[before:]),
+                      flush=True)
+                ticks.stop()
+                QtWidgets.QApplication.instance().quit()
+        ticks.timeout.connect(check)
+        ticks.start(50)
     QtCore.QTimer.singleShot(0, look)
     return exec_()
 QtWidgets.QApplication.exec = looking_exec
@@ -38,14 +57,16 @@ def console(tmp_path: Path, *args: str) -> list[str]:
     result = subprocess.run([sys.executable, "-c", CHILD, "--db", str(tmp_path / "log.sqlite3"),
                              *args], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
-    return [line for line in result.stdout.splitlines() if line.startswith(("LOOP", "AFTER"))]
+    return [line for line in result.stdout.splitlines()
+            if line.startswith(("LOOP", "COLLECTED", "AFTER"))]
 
 
 def test_the_collector_runs_again_once_the_session_window_is_up(tmp_path):
     lines = console(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight",
                     "70", "--nurse", "ana")
-    # In the loop: collecting again, with start-up's objects frozen out of the way.
-    assert lines == ["LOOP True True", "AFTER 0 True"]
+    # In the loop: collecting again, on the GUI thread's timer (automatic collection off), with
+    # start-up's objects frozen out of the way; after the loop, automatic again.
+    assert lines == ["LOOP False True", "COLLECTED True", "AFTER 0 True"]
 
 
 def test_a_refused_start_turns_the_collector_back_on(tmp_path):
