@@ -513,18 +513,11 @@ def _exec_until_signal(app: Any, window: Any) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: QtCore.QTimer.singleShot(0, app.quit))
-    from console.ui.gui_collector import GuiCollector  # noqa: PLC0415
-
     wake = QtCore.QTimer()   # Python looks at signals only between bytecodes
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    collector = GuiCollector()   # cycles freed on this thread only (console/ui/gui_collector.py)
-    collector.start()
-    try:
-        present(window)
-        return int(app.exec())
-    finally:
-        collector.stop()
+    present(window)
+    return int(app.exec())
 
 
 def present(window: Any) -> None:

@@ -146,9 +146,12 @@ def apply_theme(app: QtWidgets.QApplication, args: argparse.Namespace) -> theme.
 
 def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
                       show: Callable[[], None] | None = None,
-                      on_signal: Callable[[str], None] | None = None) -> int:
+                      on_signal: Callable[[str], None] | None = None,
+                      collect_on_gui_thread: bool = False) -> int:
     """Show `window` (with `show`, default `window.show`) and run Qt's loop until it quits or
-    SIGTERM/SIGINT arrives (a clean end).
+    SIGTERM/SIGINT arrives (a clean end). `collect_on_gui_thread`: cycles are collected on this
+    thread only meanwhile (console/ui/gui_collector.py: the review, whose readers allocate
+    hundreds of thousands of objects in threads of their own).
 
     Python handles signals only between bytecodes, so a slow timer lets it look while Qt's loop
     runs.
@@ -167,8 +170,9 @@ def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
     wake = QtCore.QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    collector = GuiCollector()   # cycles freed on this thread only (console/ui/gui_collector.py)
-    collector.start()
+    collector = GuiCollector()
+    if collect_on_gui_thread:
+        collector.start()
     try:
         (show or window.show)()
         return app.exec()

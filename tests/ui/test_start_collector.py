@@ -1,7 +1,7 @@
 """Python's cyclic collector is held while the console starts (console/collector_hold.py, P7) and
-runs again once the window is up, on the GUI thread only (console/ui/gui_collector.py): a console
-left on for a whole clinic day must not keep every cycle it makes, and a collection on another
-thread could freeze the window. A refused start turns it back on too.
+runs again once the window is up: a console left on for a whole clinic day must not keep every
+cycle it makes. A refused start turns it back on too. The review collects on its GUI thread only
+(console/ui/gui_collector.py): a collection on one of its reader threads could freeze it.
 
 Each case is a fresh console process (as the `infusion-console` script runs it): the hold is a
 process-wide state, and the window's loop installs signal handlers of its own.
@@ -64,9 +64,24 @@ def console(tmp_path: Path, *args: str) -> list[str]:
 def test_the_collector_runs_again_once_the_session_window_is_up(tmp_path):
     lines = console(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight",
                     "70", "--nurse", "ana")
-    # In the loop: collecting again, on the GUI thread's timer (automatic collection off), with
-    # start-up's objects frozen out of the way; after the loop, automatic again.
-    assert lines == ["LOOP False True", "COLLECTED True", "AFTER 0 True"]
+    # In the loop: collecting again, with start-up's objects frozen out of the way.
+    assert lines == ["LOOP True True", "COLLECTED True", "AFTER 0 True"]
+
+
+def test_the_review_collects_on_its_gui_thread_only(tmp_path):
+    from console.store import EventLog
+
+    EventLog.open(tmp_path / "log.sqlite3", "test").close()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    result = subprocess.run([sys.executable, "-c", CHILD, "review", "--db",
+                             str(tmp_path / "log.sqlite3")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stdout.splitlines()
+             if line.startswith(("LOOP", "COLLECTED", "AFTER"))]
+    # Automatic collection off in its loop, cycles collected on the GUI thread's timer; given
+    # back after the loop.
+    assert lines[:2] == ["LOOP False False", "COLLECTED True"], result.stderr[-2000:]
+    assert lines[2].endswith("True")
 
 
 def test_a_refused_start_turns_the_collector_back_on(tmp_path):
