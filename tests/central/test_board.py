@@ -972,9 +972,9 @@ def test_a_station_started_after_a_chair_closed_keeps_its_card(central):
     assert central.card("chair-5").connection_text.endswith("(console closed)")
 
 
-def test_the_monitor_clock_is_judged_by_the_bedside_not_by_a_late_commit(central):
-    # A code review: a PCD-01 committed late (the log unwritable for minutes) looked like a
-    # monitor clock 5 min off, and every later NIBP was drawn at its commit, and twice.
+def infusing_with_snapshot(central):
+    """chair-1 infusing, its trend snapshot sent (the bedside has not found its monitor's clock
+    off): the chair, its session's start, the snapshot."""
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()
     central.deliver(chair.status())
@@ -982,6 +982,13 @@ def test_the_monitor_clock_is_judged_by_the_bedside_not_by_a_late_commit(central
     snapshot = {"chair": "chair-1", "session": 1, "sent_at": start.isoformat(),
                 "series": {"heart_rate": [[start.timestamp(), 70]]}, "monitor_clock_off": False}
     central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    return chair, start, snapshot
+
+
+def test_the_monitor_clock_is_judged_by_the_bedside_not_by_a_late_commit(central):
+    # A code review: a PCD-01 committed late (the log unwritable for minutes) looked like a
+    # monitor clock 5 min off, and every later NIBP was drawn at its commit, and twice.
+    chair, _, snapshot = infusing_with_snapshot(central)
     central.t(300)
     measured = central.now().wall - timedelta(seconds=260)   # held in memory, committed now
     chair.device("bp_systolic", 150, measured_at=measured)
@@ -1067,13 +1074,7 @@ def test_a_cuff_ahead_of_its_commit_is_drawn_at_its_commit_before_the_bedside_sa
     # A walk on X: a monitor 5 min ahead; the NIBP sent in the seconds before the bedside's
     # snapshot said its clock was off was drawn 5 min in the future, and stayed there (later
     # snapshots cover only the times they hold). The bedside's own rule applies here meanwhile.
-    chair = central.chair("chair-1", "Room 1")
-    chair.start_infusion()
-    central.deliver(chair.status())
-    start = chair.s.now().wall
-    snapshot = {"chair": "chair-1", "session": 1, "sent_at": start.isoformat(),
-                "series": {"heart_rate": [[start.timestamp(), 70]]}, "monitor_clock_off": False}
-    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
+    chair, start, _ = infusing_with_snapshot(central)
 
     def nibp_placed(value: float, measured: datetime) -> int:
         chair.device("bp_systolic", value, measured_at=measured)
