@@ -1664,7 +1664,13 @@ class SessionEngine:
         return fixed
 
     def _gate_reached_again(self) -> list[str]:
-        """Gated vitals that reached the gate after their baseline was ticked (before T0)."""
+        """Gated vitals that reached the gate after their baseline was ticked (before T0).
+
+        After the tick: received after it, or, when the tick saw the vital below the gate (its
+        fixed baseline), any value at the gate now, which the nurse had not seen: a monitor's
+        166/103 decoded a few milliseconds before a tick of 130/80 and taken after it (it
+        waited in the window's queue) counted as before the tick, and dosing started without
+        the prescriber. Resumed alike: the tick's baseline is logged with it."""
         if self._state.t0 is not None:
             return []
         reasons = []
@@ -1674,7 +1680,9 @@ class SessionEngine:
                 continue
             for name, limit in item.gate:
                 latest = self.latest(name)
-                if latest is not None and latest.reading.received_at > tick.at and latest.reading.value >= limit:
+                ticked_below = self._state.baseline.get(name, limit) < limit
+                if latest is not None and latest.reading.value >= limit and (
+                        ticked_below or latest.reading.received_at > tick.at):
                     m = metric(name)
                     reasons.append(
                         f"{m.label} is now {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g}) "

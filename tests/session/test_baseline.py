@@ -54,3 +54,29 @@ def test_the_fixed_baseline_survives_a_restart():
     s.bp(138, 88)
     engine = resume(s, 30)
     assert engine.baseline["bp_systolic"] == 140 and engine.baseline["bp_diastolic"] == 92
+
+
+def test_a_gate_level_reading_decoded_before_the_tick_but_taken_after_it_asks_the_prescriber():
+    # A monitor's 166/103, decoded a few milliseconds before the nurse's tick of 130/80 but taken
+    # by the engine after it (it waited in the window's queue): judged by its receive time, it
+    # was "before the tick" and dosing started without the prescriber. The tick saw 130/80, so
+    # a value at the gate now is one the nurse had not seen.
+    from datetime import timedelta
+
+    from devices.reading import Reading
+    from protocols.vitals import metric
+
+    s = Session()
+    s.bp(130, 80)
+    s.manual("heart_rate", 70)
+    s.t(60)
+    decoded = s.now().wall - timedelta(milliseconds=5)
+    assert s.engine.tick_item("consent", "nurse.ana", s.now()).done
+    assert s.engine.tick_item("baseline_bp", "nurse.ana", s.now()).done
+    for name, value in (("bp_systolic", 166), ("bp_diastolic", 103)):
+        s.engine.ingest(Reading(name, value, metric(name).unit, decoded, decoded, "hl7:SIM"),
+                        s.now())
+    refused = s.engine.advance_phase("nurse.ana", s.now())
+    assert not refused.done
+    assert any(r.startswith("Systolic BP is now 166 mmHg (gate ≥141) since the baseline was ticked")
+               for r in refused.reasons)
