@@ -80,6 +80,7 @@ from console.network.config import (
     split_address,
     without_password,
 )
+from console.thread_end import join_or_raise
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
 
 log = logging.getLogger(__name__)
@@ -455,11 +456,7 @@ class MllpSender:
         if thread is None:
             self._set_status(SenderState.STOPPED)
             return
-        if thread is not threading.current_thread():
-            thread.join(timeout)
-            if thread.is_alive():
-                raise RuntimeError(f"the MLLP sender thread for {self.peer} did not end within "
-                                   f"{timeout} s")
+        join_or_raise(thread, timeout, f"the MLLP sender thread for {self.peer}")
 
     # -- the sender thread ------------------------------------------------------------------
 

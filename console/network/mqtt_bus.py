@@ -751,18 +751,18 @@ class BusClient:
                 self._early_subacks[mid] = reasons   # subscribe() records its id next
                 return
             refused = next((r for r in reasons if r.is_failure), None)
-            before = dict(self._refused_filters)
-            if refused is None:
+            words = _reason_words(refused.value) if refused is not None else None
+            changed = self._refused_filters.get(topic_filter) != words
+            if words is None:
                 self._granted.add(topic_filter)
                 self._refused_filters.pop(topic_filter, None)
             else:
                 self._granted.discard(topic_filter)
-                self._refused_filters[topic_filter] = _reason_words(refused.value)
-            changed = before != self._refused_filters
+                self._refused_filters[topic_filter] = words
             state = self._status.state
-        if refused is not None and changed:
+        if words is not None and changed:
             log.error("%s: %s", self._address, subscription_refusal(
-                ((topic_filter, _reason_words(refused.value)),), self.config.username))
+                ((topic_filter, words),), self.config.username))
         if changed and state is BusState.CONNECTED:
             self._set_status(BusState.CONNECTED, self._connected_text())
 

@@ -44,6 +44,7 @@ from console.review import queries
 from console.review.course_trend import CourseTrend, KnownTraces, load_course_trend
 from console.review.model import CourseRow
 from console.store import LogError
+from console.thread_end import join_or_raise
 from protocols.model import Protocol
 
 __all__ = ["CourseTrendReader", "TrendRead"]
@@ -163,11 +164,7 @@ class CourseTrendReader:
             self._done = None
             self._lock.notify_all()
             thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-            if thread.is_alive():
-                raise RuntimeError(f"the review's read of a course's trend from {self.path} did "
-                                   f"not end within {timeout} s")
+        join_or_raise(thread, timeout, f"the review's read of a course's trend from {self.path}")
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()

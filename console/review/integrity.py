@@ -53,6 +53,7 @@ from typing import Final
 from console.review import queries
 from console.review.model import ChainCheck
 from console.store import LogError, UnknownSessionError
+from console.thread_end import join_or_raise
 
 __all__ = ["UNCHECKED", "ChainSweep", "RecordCheck", "RecordState", "provisional"]
 
@@ -299,11 +300,7 @@ class ChainSweep:
             conn, thread = self._conn, self._thread
             if conn is not None:
                 conn.interrupt()   # safe from another thread (SQLite's sqlite3_interrupt)
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-            if thread.is_alive():
-                raise RuntimeError(f"the review's hash-chain check of {self.path} did not end "
-                                   f"within {timeout} s")
+        join_or_raise(thread, timeout, f"the review's hash-chain check of {self.path}")
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
