@@ -23,7 +23,9 @@ Rules of the reader:
   The hold ends once the read's outcome is handed over or dropped, however the read ended (a
   result, a damaged log, a bug, overtaken, stop).
 - A damaged log is a result: an empty trend and `UnreadableLogError`'s sentence. A bug (any other
-  exception) is handed over and raised by `take`, on the window's thread.
+  exception) is handed over and raised by `take`, on the window's thread: the latest request's,
+  and an overtaken read's too (the same code reads every course: a bug is said even when the
+  course it hit is no longer shown). Only the interruption the reader itself caused is dropped.
 - `stop` ends a read under way at its next statement, then the thread, and closes the
   connection.
 
@@ -106,6 +108,8 @@ class CourseTrendReader:
         self._waiting: tuple[CourseRow, ...] | None = None
         # guarded by _lock: the latest request's outcome, until `take`; never an older one's.
         self._done: TrendRead | Exception | None = None
+        # guarded by _lock: a bug in an overtaken read, until `take` (a newer request keeps it).
+        self._bug: Exception | None = None
         self._reading = 0   # guarded by _lock: the number of the request being read
         self._stopping = False   # guarded by _lock
         self._thread: threading.Thread | None = None   # guarded by _lock
@@ -142,7 +146,12 @@ class CourseTrendReader:
             Whatever a bug raised in the reader's thread while reading it.
         """
         with self._lock:
-            done, self._done = self._done, None
+            bug, self._bug = self._bug, None
+            done = None if bug is not None else self._done
+            if bug is None:
+                self._done = None
+        if bug is not None:   # the latest request's outcome stays for the next `take`
+            raise bug
         if isinstance(done, Exception):
             raise done
         return done
@@ -189,11 +198,16 @@ class CourseTrendReader:
             with self._hold():
                 outcome = self._outcome(course)
                 with self._lock:
-                    # Overtaken or stopped: dropped, unseen (a bug in it too).
-                    kept = outcome is not None and self._wanted(number)
-                    if kept:
+                    # Overtaken or stopped: dropped, unseen; but a bug in an overtaken read is
+                    # handed over all the same (a stopping reader's window is gone).
+                    wake = outcome is not None and self._wanted(number)
+                    if wake:
                         self._done = outcome
-                if kept:
+                    elif (isinstance(outcome, Exception) and not self._stopping
+                          and not _interrupted(outcome)):
+                        self._bug = outcome
+                        wake = True
+                if wake:
                     self._wake()
 
     def _outcome(self, course: Sequence[CourseRow]) -> TrendRead | Exception | None:
@@ -225,3 +239,8 @@ class CourseTrendReader:
         """SQLite's progress handler: non-zero stops the statement under way ("interrupted")."""
         with self._lock:
             return int(not self._wanted(self._reading))
+
+
+def _interrupted(exc: Exception) -> bool:
+    """`exc` is SQLite stopping a statement at the reader's own progress handler's word."""
+    return isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted"

@@ -149,6 +149,39 @@ def test_a_read_overtaken_by_a_newer_request_is_never_handed_over(course_log, in
     assert woken.count == 1   # the overtaken read woke nobody
 
 
+class BugInRead(Exception):
+    """A bug in the code that reads a course (not a damaged log)."""
+
+
+def test_a_bug_in_a_read_already_overtaken_is_still_raised_on_the_window_s_thread(
+        course_log, installed, rows, stopped_after):
+    path, _ = course_log
+    first_two, undosed = rows[:2], rows[2:3]
+
+    bugs = [BugInRead("the first course's values could not be placed")]
+
+    def bug_in_the_first_read() -> None:   # the reads run one after the other: the first's
+        if bugs:
+            raise bugs.pop()
+
+    held = HeldBack([first_two[0].session_id, undosed[0].session_id], then=bug_in_the_first_read)
+    woken = Woken()
+    reader = CourseTrendReader(path, installed, woken, read=held)
+    stopped_after.append(reader)
+    reader.request(first_two)
+    assert held.next_started() == first_two[0].session_id
+    reader.request(undosed)   # the clinician moved on before the first read hit the bug
+    held.go[first_two[0].session_id].set()
+    woken.wait()
+    with pytest.raises(BugInRead, match="could not be placed"):
+        reader.take()
+    # The newer request is read and drawn all the same.
+    assert held.next_started() == undosed[0].session_id
+    held.go[undosed[0].session_id].set()
+    woken.wait()
+    assert ids_of(reader.take()) == [undosed[0].session_id]
+
+
 def test_a_result_not_yet_taken_is_dropped_by_a_newer_request_or_a_cancel(
         course_log, installed, rows, stopped_after):
     path, _ = course_log
