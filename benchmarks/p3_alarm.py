@@ -78,6 +78,7 @@ def measure(params: dict[str, Any], load: Load | None = None,
 
     from console.cli import gui_parser
     from console.ui.app import build
+    from console.ui.gui_collector import collecting_on_this_thread
     from console.ui.audio import RecordingAudioOut
     from devices.simulator.encode import Hl7Encoder
     from devices.simulator.physiology import Sample
@@ -209,7 +210,8 @@ def measure(params: dict[str, Any], load: Load | None = None,
     if load is not None:
         load.start(window)
     driver.start()
-    loop.exec()
+    with collecting_on_this_thread():   # as the console's loop runs (console/ui/app.py)
+        loop.exec()
     driver.join(10)
     load_details = load.stop() if load is not None else {}
     controller.changed.disconnect(probe)

@@ -45,6 +45,7 @@ def run(params: dict[str, Any]) -> list[Row]:
     from console.session.engine import Patient, SessionEngine
     from console.store import EventLog
     from console.ui.audio import RecordingAudioOut
+    from console.ui.gui_collector import collecting_on_this_thread
     from console.ui.main_window import MainWindow
     from devices.simulator.encode import Hl7Encoder
     from devices.simulator.physiology import Physiology
@@ -131,7 +132,8 @@ def run(params: dict[str, Any]) -> list[Row]:
 
     writer = threading.Thread(target=write, name="p8-writer", daemon=True)
     writer.start()
-    loop.exec()
+    with collecting_on_this_thread():   # as the console's loop runs (console/ui/app.py)
+        loop.exec()
     writer.join(10)
     elapsed = time.perf_counter() - began
     samples.append((applied[0] / 3600, rss_mib(), elapsed))

@@ -80,11 +80,15 @@ def central_main(argv: list[str]) -> int:
     p.add_argument("--ack", action="store_true", help="acknowledge each new SpO2 alarm")
     args = p.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from console import collector_hold  # noqa: PLC0415
+
+    collector_hold.hold()   # as console/central/app.py main starts the station
     from PySide6 import QtCore, QtWidgets  # noqa: PLC0415
 
     from console.central import app as central_app  # noqa: PLC0415
     from console.ui import theme  # noqa: PLC0415
     from console.ui.audio import RecordingAudioOut  # noqa: PLC0415
+    from console.ui.gui_collector import collecting_on_this_thread  # noqa: PLC0415
 
     qapp = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     assert isinstance(qapp, QtWidgets.QApplication)
@@ -94,10 +98,13 @@ def central_main(argv: list[str]) -> int:
         def agree(self, title: str, message: str, action: str) -> bool:
             return True   # the benchmark's station is closed by the benchmark itself
 
-    station = central_app.build(
-        central_app.parser().parse_args(["--broker", args.broker, "--db", str(args.db),
-                                         "--name", "bench-central"]),
-        audio_out=RecordingAudioOut(), asker=Nurse())
+    try:
+        station = central_app.build(
+            central_app.parser().parse_args(["--broker", args.broker, "--db", str(args.db),
+                                             "--name", "bench-central"]),
+            audio_out=RecordingAudioOut(), asker=Nurse())
+    finally:
+        collector_hold.release()
     window = station.window
     window.nurse.setText(CENTRAL_NURSE)   # typed in the toolbar at the start of the shift
     width, height = (int(v) for v in args.size.split("x"))
@@ -180,7 +187,8 @@ def central_main(argv: list[str]) -> int:
     threading.Thread(target=read_stdin, name="commands", daemon=True).start()
     say({"ev": "ready"})
     try:
-        qapp.exec()
+        with collecting_on_this_thread():   # as the station's loop runs (console/central/app.py)
+            qapp.exec()
     finally:
         station.close()
         # As console/central/app.py main: the window destroyed while Python is whole.

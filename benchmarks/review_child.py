@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from console.review.model import SessionFilter
     from console.review.queries import list_sessions
+    from console.ui.gui_collector import collecting_on_this_thread
     from console.ui.review_app import build
 
     app = QtWidgets.QApplication(sys.argv[:1])
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
     QtCore.QTimer.singleShot(0, step)
     try:
-        return app.exec()
+        with collecting_on_this_thread():   # as the review's loop runs (console/ui/app.py)
+            return app.exec()
     finally:
         window.close_log()
         progress.close()

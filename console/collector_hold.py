@@ -8,6 +8,11 @@ machine (measured with `gc.callbacks`). Held, it makes none; once the window is 
 collections of a running session walk only what the session makes (shorter pauses on the thread
 that paints alarms), and turns the collector back on.
 
+The central station starts the same way (console/central/app.py `main`): without the freeze,
+each full collection of a running station walked start-up's objects again, 50 ms on the window's
+thread where the cards' alarms are painted; with it, 2 ms (P10's clinic, 2026-12-03, measured
+with `gc.callbacks`).
+
 Nothing is lost by it: reference counting still frees every object that is not in a cycle at
 once, and the few cycles made while starting stay until the console exits, a one-time cost of a
 few kilobytes.

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from console import collector_hold
 from console.central.board import Board
 from console.central.central_log import CentralLog, CentralLogError, default_central_db_path
 from console.clock import Clock, Moment, SystemClock, iso
@@ -473,21 +474,27 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
 def main(argv: list[str]) -> int:
     """Run the central station until its window closes or SIGTERM/SIGINT."""
     args = parser().parse_args(argv)
-    from PySide6 import QtWidgets  # noqa: PLC0415 - Qt only for the window
-
-    from console.ui import theme  # noqa: PLC0415
-
-    existing = QtWidgets.QApplication.instance()
-    app = existing if isinstance(existing, QtWidgets.QApplication) \
-        else QtWidgets.QApplication(sys.argv[:1])
-    theme.apply(app, theme.THEMES[args.theme or theme.DEFAULT])
+    # Held while the window is built, then start-up's objects frozen out of later collections
+    # (console/collector_hold.py): a full collection of a running station walked them all, 50 ms
+    # on the window's thread, where the cards' alarms are painted.
+    collector_hold.hold()
     try:
+        from PySide6 import QtWidgets  # noqa: PLC0415 - Qt only for the window
+
+        from console.ui import theme  # noqa: PLC0415
+
+        existing = QtWidgets.QApplication.instance()
+        app = existing if isinstance(existing, QtWidgets.QApplication) \
+            else QtWidgets.QApplication(sys.argv[:1])
+        theme.apply(app, theme.THEMES[args.theme or theme.DEFAULT])
         station = build(apply_config(args))
     except StartError as exc:
         print(f"infusion-console central: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":
             QtWidgets.QMessageBox.critical(None, "Central station", str(exc))
         return 2
+    finally:
+        collector_hold.release()
     station.faults.install()
     try:
         return _exec_until_signal(app, station.window)
@@ -511,13 +518,18 @@ def _exec_until_signal(app: Any, window: Any) -> int:
 
     from PySide6 import QtCore  # noqa: PLC0415
 
+    from console.ui.gui_collector import collecting_on_this_thread  # noqa: PLC0415
+
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: QtCore.QTimer.singleShot(0, app.quit))
     wake = QtCore.QTimer()   # Python looks at signals only between bytecodes
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    present(window)
-    return int(app.exec())
+    # Cycles collected on this thread only: the bus's reader thread allocates with every chair's
+    # message, and a collection there could free a closed trend window (console/ui/gui_collector.py).
+    with collecting_on_this_thread():
+        present(window)
+        return int(app.exec())
 
 
 def present(window: Any) -> None:

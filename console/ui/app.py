@@ -55,7 +55,7 @@ from console.ui.audio import AudioOut, default_audio_out
 from console.ui.checklist_panel import Asker
 from console.ui.entry_panel import Confirmer
 from console.ui.fault_handler import FaultHandler
-from console.ui.gui_collector import GuiCollector
+from console.ui.gui_collector import collecting_on_this_thread
 from console.ui.main_window import MainWindow
 from console.version import VERSION
 from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
@@ -146,12 +146,10 @@ def apply_theme(app: QtWidgets.QApplication, args: argparse.Namespace) -> theme.
 
 def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
                       show: Callable[[], None] | None = None,
-                      on_signal: Callable[[str], None] | None = None,
-                      collect_on_gui_thread: bool = False) -> int:
+                      on_signal: Callable[[str], None] | None = None) -> int:
     """Show `window` (with `show`, default `window.show`) and run Qt's loop until it quits or
-    SIGTERM/SIGINT arrives (a clean end). `collect_on_gui_thread`: cycles are collected on this
-    thread only meanwhile (console/ui/gui_collector.py: the review, whose readers allocate
-    hundreds of thousands of objects in threads of their own).
+    SIGTERM/SIGINT arrives (a clean end). Cycles are collected on this thread only meanwhile
+    (console/ui/gui_collector.py: a collection in a reader's thread could freeze the window).
 
     Python handles signals only between bytecodes, so a slow timer lets it look while Qt's loop
     runs.
@@ -170,14 +168,9 @@ def exec_until_signal(app: QtWidgets.QApplication, window: QtWidgets.QWidget,
     wake = QtCore.QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    collector = GuiCollector()
-    if collect_on_gui_thread:
-        collector.start()
-    try:
+    with collecting_on_this_thread():
         (show or window.show)()
         return app.exec()
-    finally:
-        collector.stop()
 
 
 def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],

@@ -17,20 +17,23 @@ its threshold, as the automatic collector would have (`gc.get_count`, `gc.get_th
 Reference counting still frees every object not in a cycle at once, in any thread, as before;
 only cycles wait for the GUI thread, a quarter of a second at most while its loop runs.
 
-Where it runs: the review (`exec_until_signal(collect_on_gui_thread=True)`), whose course trend
-reader and record checks allocate hundreds of thousands of objects in threads of their own. The
-bedside and the central station keep the automatic collector for now: with this collector the
-alarm latency benchmark (P3, 200 trials a run, six runs each way interleaved on 2026-12-03) gave
-p99 16.6-25.5 ms against 18.3-20.2 ms without it, and two of eleven runs with it a p99 over the
-50 ms bar (126 and 251 ms; with it off, none in nine), while each collection it made took 0.2-2.7
-ms: the outliers are not its collections, and a cause not found is no cause to change the alarm
-path. Their risk of the freeze is lower (their threads allocate little: a monitor's decoder) and
-stays open in the README until P3 is measured on a quiet machine.
+Where it runs: the bedside, the review and the central station, for as long as their loops run
+(`collecting_on_this_thread`, from `exec_until_signal` and the central's own); the benchmarks
+that run those windows' loops themselves (P3, P6, P7, P8, P9, P10) run it alike. The alarm
+latency benchmark P3 was measured with it and without, 25 runs of 200 trials each way
+interleaved (2026-12-03): p99 14.7-52.5 ms with it against 15.0-46.9 ms without, each of its
+collections 2.4 ms at most, and none of the 30 trials over 30 ms overlapping a collection; the
+14 of them in the last 20 runs, timed inside, each waited in the session log's COMMIT (the
+disk's sync, up to 600 ms on that machine), with it and without it alike. A first measurement
+the same day (eleven runs with it, nine without) had put two of its runs over P3's bar and kept
+the bedside on the automatic collector; the COMMIT timings showed those were the disk's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 from typing import Final
 
 from PySide6 import QtCore
@@ -76,3 +79,14 @@ class GuiCollector(QtCore.QObject):
         generation = due_generation()
         if generation is not None:
             gc.collect(generation)
+
+
+@contextlib.contextmanager
+def collecting_on_this_thread() -> Iterator[GuiCollector]:
+    """Inside (a Qt loop run on the GUI thread): cycles are collected on this thread only."""
+    collector = GuiCollector()
+    collector.start()
+    try:
+        yield collector
+    finally:
+        collector.stop()

@@ -146,7 +146,7 @@ def main(argv: list[str]) -> int:
             QtWidgets.QMessageBox.critical(None, "Infusion console review", str(exc))
         return 2
     try:
-        return exec_until_signal(app, window, collect_on_gui_thread=True)
+        return exec_until_signal(app, window)
     finally:
         window.close_log()
         dispose(window)   # before the interpreter's exit (console/ui/app.py says why)
