@@ -300,7 +300,9 @@ class CentralWindow(QtWidgets.QMainWindow):
 
     def _relayout(self) -> None:
         self.body_layout.activate()
-        self._layout_cards([v.chair for v in self.board.cards(self.clock.now())])
+        # Through `refresh`: a chair heard since the last one has no card yet (laying out the
+        # board's chairs alone asked for it: a KeyError at the window's first fit to its screen).
+        self.refresh()
 
     @QtCore.Slot()
     def _on_timer(self) -> None:

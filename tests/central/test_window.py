@@ -767,3 +767,18 @@ def test_the_card_button_names_the_alarm_it_acknowledges_when_another_is_shown(q
     type_name(qtbot, window, "B. Central")
     (command,) = [s for s in central.bus.on("/command") if s.topic.endswith("chair-2/command")]
     assert command.json["occurrence"] != spo2.id and command.json["priority"] == "medium"
+
+
+def test_a_chair_heard_between_two_refreshes_while_the_window_is_resized_gets_its_card(qtbot):
+    # Walked at 1920x1080: the first chairs' messages reached the board while the window was
+    # being fitted to the screen, and its relayout asked for cards the next refresh would make:
+    # a KeyError, raised to the nurse as "Central station fault".
+    central = Central(MemoryLog())
+    window = window_for(qtbot, central)
+    assert window.cards == {}
+    busy_clinic(central, count=2)   # on the board, no refresh since
+    window.resize(1920, 1080)
+    QtWidgets.QApplication.processEvents()   # the queued relayout runs
+    assert sorted(window.cards) == ["chair-1", "chair-2"]
+    assert all(card.isVisible() for card in window.cards.values())
+    assert not window.empty.isVisible()
