@@ -31,7 +31,7 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.central.board import AlarmLine, Board
+from console.central.board import AlarmLine, Board, CardView
 from console.clock import Clock, Moment
 from console.session.alarm_area import NewAlarmWatch
 from console.session.alarms import AudioSignal
@@ -234,20 +234,7 @@ class CentralWindow(QtWidgets.QMainWindow):
     def refresh(self, now: Moment | None = None) -> None:
         """Draw the board as it is at `now` and keep the sounder on what should sound."""
         now = now or self.clock.now()
-        views = self.board.cards(now)
-        for view in views:
-            card = self.cards.get(view.chair)
-            if card is None:
-                card = self.cards[view.chair] = ChairCard(view.chair, self.grid_host)
-                card.setMaximumSize(MAX_CARD)
-                card.clicked.connect(self.open_trend)
-                card.acknowledge_clicked.connect(self.acknowledge)
-            card.show_view(view)
-        for gone in set(self.cards) - {v.chair for v in views}:   # left the board
-            self.grid.removeWidget(self.cards[gone])
-            self.cards.pop(gone).deleteLater()
-            self._shape = (0, 0, 0)
-        self._layout_cards([v.chair for v in views])
+        self._draw_cards(self.board.cards(now))
         for card in self.cards.values():
             card.set_flash_tick(self.tick)
         self.banner.show_line(self.board.banner(now), self.tick)
@@ -267,6 +254,23 @@ class CentralWindow(QtWidgets.QMainWindow):
             change = self.sounder.check_available()
             if change is not None:
                 self.board.set_audio(*change)
+
+    def _draw_cards(self, views: list[CardView]) -> None:
+        """A card for every chair on the board (made for a chair heard first), none for one
+        that left it, laid out in the board's order."""
+        for view in views:
+            card = self.cards.get(view.chair)
+            if card is None:
+                card = self.cards[view.chair] = ChairCard(view.chair, self.grid_host)
+                card.setMaximumSize(MAX_CARD)
+                card.clicked.connect(self.open_trend)
+                card.acknowledge_clicked.connect(self.acknowledge)
+            card.show_view(view)
+        for gone in set(self.cards) - {v.chair for v in views}:   # left the board
+            self.grid.removeWidget(self.cards[gone])
+            self.cards.pop(gone).deleteLater()
+            self._shape = (0, 0, 0)
+        self._layout_cards([v.chair for v in views])
 
     def _layout_cards(self, order: list[str]) -> None:
         area = self.grid_host.size()
@@ -300,9 +304,9 @@ class CentralWindow(QtWidgets.QMainWindow):
 
     def _relayout(self) -> None:
         self.body_layout.activate()
-        # Through `refresh`: a chair heard since the last one has no card yet (laying out the
-        # board's chairs alone asked for it: a KeyError at the window's first fit to its screen).
-        self.refresh()
+        # The cards drawn, not only laid out: a chair heard since the last refresh has no card
+        # yet (asked for, it was a KeyError at the window's first fit to its screen).
+        self._draw_cards(self.board.cards(self.clock.now()))
 
     @QtCore.Slot()
     def _on_timer(self) -> None:
