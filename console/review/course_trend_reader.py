@@ -146,12 +146,10 @@ class CourseTrendReader:
             Whatever a bug raised in the reader's thread while reading it.
         """
         with self._lock:
-            bug, self._bug = self._bug, None
-            done = None if bug is not None else self._done
-            if bug is None:
-                self._done = None
-        if bug is not None:   # the latest request's outcome stays for the next `take`
-            raise bug
+            if self._bug is not None:   # the latest request's outcome stays for the next take
+                bug, self._bug = self._bug, None
+                raise bug
+            done, self._done = self._done, None
         if isinstance(done, Exception):
             raise done
         return done

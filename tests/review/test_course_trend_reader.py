@@ -84,10 +84,18 @@ class HeldBack:
 
 
 @pytest.fixture
-def stopped_after() -> Iterator[list[CourseTrendReader]]:
-    """The readers a test makes, stopped after it, even when it fails."""
+def new_reader(course_log, installed) -> Iterator[Callable[..., tuple[CourseTrendReader, Woken]]]:
+    """Makes a reader of the course log with the test's own parts (`hold`, `opener`, `read`) and
+    the window's side it wakes; every reader made is stopped after the test, even when it
+    fails."""
     readers: list[CourseTrendReader] = []
-    yield readers
+
+    def make(**parts: object) -> tuple[CourseTrendReader, Woken]:
+        woken = Woken()
+        readers.append(CourseTrendReader(course_log[0], installed, woken, **parts))
+        return readers[-1], woken
+
+    yield make
     for reader in readers:
         reader.stop()
 
@@ -110,11 +118,9 @@ def same_trend(a: CourseTrend, b: CourseTrend) -> bool:
 
 
 def test_the_trend_read_in_the_background_is_the_one_read_in_the_window_s_thread(
-        course_log, installed, rows, stopped_after):
+        course_log, installed, rows, new_reader):
     path, _ = course_log
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken)
-    stopped_after.append(reader)
+    reader, woken = new_reader()
     reader.request(rows)
     woken.wait()
     read = reader.take()
@@ -127,14 +133,10 @@ def test_the_trend_read_in_the_background_is_the_one_read_in_the_window_s_thread
     assert reader.take() is None   # handed over once
 
 
-def test_a_read_overtaken_by_a_newer_request_is_never_handed_over(course_log, installed, rows,
-                                                                  stopped_after):
-    path, _ = course_log
+def test_a_read_overtaken_by_a_newer_request_is_never_handed_over(rows, new_reader):
     first_two, undosed = rows[:2], rows[2:3]
     held = HeldBack([first_two[0].session_id, undosed[0].session_id])
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken, read=held)
-    stopped_after.append(reader)
+    reader, woken = new_reader(read=held)
     # The first course is being read when the clinician asks for another.
     reader.request(first_two)
     assert held.next_started() == first_two[0].session_id
@@ -154,8 +156,7 @@ class BugInRead(Exception):
 
 
 def test_a_bug_in_a_read_already_overtaken_is_still_raised_on_the_window_s_thread(
-        course_log, installed, rows, stopped_after):
-    path, _ = course_log
+        rows, new_reader):
     first_two, undosed = rows[:2], rows[2:3]
 
     bugs = [BugInRead("the first course's values could not be placed")]
@@ -165,9 +166,7 @@ def test_a_bug_in_a_read_already_overtaken_is_still_raised_on_the_window_s_threa
             raise bugs.pop()
 
     held = HeldBack([first_two[0].session_id, undosed[0].session_id], then=bug_in_the_first_read)
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken, read=held)
-    stopped_after.append(reader)
+    reader, woken = new_reader(read=held)
     reader.request(first_two)
     assert held.next_started() == first_two[0].session_id
     reader.request(undosed)   # the clinician moved on before the first read hit the bug
@@ -183,13 +182,10 @@ def test_a_bug_in_a_read_already_overtaken_is_still_raised_on_the_window_s_threa
 
 
 def test_a_result_not_yet_taken_is_dropped_by_a_newer_request_or_a_cancel(
-        course_log, installed, rows, stopped_after):
-    path, _ = course_log
+        rows, new_reader):
     first, undosed = rows[:1], rows[2:3]
     held = HeldBack([first[0].session_id, undosed[0].session_id])
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken, read=held)
-    stopped_after.append(reader)
+    reader, woken = new_reader(read=held)
     # Read, and its wake on its way to the window, when the patient is chosen again.
     held.go[first[0].session_id].set()
     reader.request(first)
@@ -218,14 +214,10 @@ class Hold:
             self.let_go.set()
 
 
-def test_a_read_cancelled_while_under_way_wakes_nobody(course_log, installed, rows,
-                                                       stopped_after):
-    path, _ = course_log
+def test_a_read_cancelled_while_under_way_wakes_nobody(rows, new_reader):
     held = HeldBack([rows[0].session_id])
     hold = Hold()
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken, hold=hold, read=held)
-    stopped_after.append(reader)
+    reader, woken = new_reader(hold=hold, read=held)
     reader.request(rows[:1])
     assert held.next_started() == rows[0].session_id
     reader.cancel()   # the course it was for left
@@ -234,9 +226,7 @@ def test_a_read_cancelled_while_under_way_wakes_nobody(course_log, installed, ro
     assert woken.count == 0 and reader.take() is None
 
 
-def test_a_read_overtaken_in_the_middle_of_a_statement_is_stopped_there(course_log, installed,
-                                                                       rows, stopped_after):
-    path, _ = course_log
+def test_a_read_overtaken_in_the_middle_of_a_statement_is_stopped_there(rows, new_reader):
     started = threading.Event()
 
     def read(conn, course, known_installed, known) -> CourseTrend:
@@ -245,9 +235,7 @@ def test_a_read_overtaken_in_the_middle_of_a_statement_is_stopped_there(course_l
             conn.execute(ENDLESS).fetchall()
         return load_course_trend(conn, course, known_installed, known)
 
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken, read=read)
-    stopped_after.append(reader)
+    reader, woken = new_reader(read=read)
     reader.request(rows[:1])
     assert started.wait(WAIT_S)
     reader.request(rows[2:3])
@@ -256,8 +244,8 @@ def test_a_read_overtaken_in_the_middle_of_a_statement_is_stopped_there(course_l
 
 
 def test_an_ended_session_is_read_once_and_one_still_open_at_every_request(
-        course_log, installed, rows, monkeypatch, stopped_after):
-    path, ids = course_log
+        course_log, rows, monkeypatch, new_reader):
+    _, ids = course_log
     read: list[tuple[int, str]] = []
     real = queries.trend_records
 
@@ -266,9 +254,7 @@ def test_an_ended_session_is_read_once_and_one_still_open_at_every_request(
         return real(conn, session_id)
 
     monkeypatch.setattr(course_trend.queries, "trend_records", counted)
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken)
-    stopped_after.append(reader)
+    reader, woken = new_reader()
     for _ in range(2):   # the tab shown, the patient chosen again
         reader.request(rows)
         woken.wait()
@@ -279,17 +265,15 @@ def test_an_ended_session_is_read_once_and_one_still_open_at_every_request(
     assert {name for _, name in read} == {"review-course-trend"}
 
 
-def test_a_log_the_reader_cannot_open_is_said_and_draws_no_session(course_log, installed, rows,
-                                                                    stopped_after):
+def test_a_log_the_reader_cannot_open_is_said_and_draws_no_session(course_log, rows,
+                                                                   new_reader):
     path, _ = course_log
     refusal = LogError(path, "permission", "permission denied")
 
     def refused(_path: Path):
         raise refusal
 
-    woken = Woken()
-    reader = CourseTrendReader(path, installed, woken, opener=refused)
-    stopped_after.append(reader)
+    reader, woken = new_reader(opener=refused)
     reader.request(rows)
     woken.wait()
     read = reader.take()
@@ -310,17 +294,15 @@ def _ends(how: str, reader: CourseTrendReader) -> Callable[[], object]:
 
 
 @pytest.mark.parametrize("how", ["read", "damaged", "bug", "overtaken", "stopped"])
-def test_the_checks_of_the_records_wait_while_it_reads_and_not_after(course_log, installed, rows,
-                                                                      stopped_after, how):
+def test_the_checks_of_the_records_wait_while_it_reads_and_not_after(course_log, rows,
+                                                                     new_reader, how):
     """The sweep (console/review/integrity.py) is held for as long as the read runs, and let go
     however the read ends."""
     path, ids = course_log
     sweep = ChainSweep(path)
     sweep.want([ids["first"]])
-    woken = Woken()
     held = HeldBack([rows[0].session_id, rows[2].session_id])
-    reader = CourseTrendReader(path, installed, woken, hold=sweep.held, read=held)
-    stopped_after.append(reader)
+    reader, woken = new_reader(hold=sweep.held, read=held)
     if how in ("read", "damaged", "bug"):
         held.then = _ends(how, reader)
     reader.request(rows[:1])
