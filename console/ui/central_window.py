@@ -157,6 +157,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.dialogs: dict[str, CentralTrendDialog] = {}   # one per chair, kept (central_trend)
         self.new_alarms = NewAlarmWatch()
         self.fronted = 0   # times an alarm brought this window to the front (for tests)
+        self.been_active = False   # the nurse has had this window in front since it opened
 
         toolbar = self.toolbar = QtWidgets.QToolBar("Central nurse")
         toolbar.setMovable(False)
@@ -223,6 +224,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(FLASH_TICK_MS)
         self.timer.timeout.connect(self._on_timer)
+        self.nurse.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)   # a shift starts with a name
         self.refresh()
 
     # ---- drawing -----------------------------------------------------------------------------
@@ -246,7 +248,13 @@ class CentralWindow(QtWidgets.QMainWindow):
         sounding = self.board.sounding(now)
         if self.new_alarms.update_entries(sounding):
             self.fronted += 1
-            bring_forward(self, self.grid_host, lambda: self.clock.now().mono)
+            # The keyboard is rested on the grid only once the station has been the nurse's
+            # window: then another program in front means she went elsewhere to type. Before
+            # that (start-up, the board filling with alarms before the window manager made the
+            # window active) the keyboard stays in the name field where the shift starts; a
+            # 20-chair walk lost the nurse's typed name to the grid that way.
+            rest_on = self.grid_host if self.been_active else None
+            bring_forward(self, rest_on, lambda: self.clock.now().mono)
         if self.sounder is not None:
             priority = self.board.audio(now)
             alarms = frozenset(key for key, p, _ in sounding if p == priority)
@@ -296,6 +304,11 @@ class CentralWindow(QtWidgets.QMainWindow):
         super().resizeEvent(event)
         self._shape = (0, 0, 0)
         QtCore.QTimer.singleShot(0, self, self._relayout)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.been_active = True
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

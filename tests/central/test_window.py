@@ -684,6 +684,37 @@ def test_a_chairs_new_alarm_brings_the_station_back_over_another_window(qtbot):
     assert window.fronted == 1 and QtWidgets.QApplication.activeWindow() is other
 
 
+def test_a_station_not_yet_in_front_keeps_the_keyboard_in_the_name_field_when_alarms_call(qtbot):
+    # A 20-chair walk: the board filled with alarms before the window manager made the new
+    # station active, the alarms rested the keyboard on the grid, and the charge nurse's name,
+    # typed at the start of the shift, went nowhere. Resting on the grid is for a nurse who left
+    # the station for another program, not for a station that has not been in front yet.
+    central = Central(MemoryLog())
+    other = QtWidgets.QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
+    window = CentralWindow(central.board, central.clock, asker=Answers())
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    window.show()
+    qtbot.waitExposed(window)
+    assert QtWidgets.QApplication.activeWindow() is other and not window.been_active
+    chair = central.chair("chair-2", "Room 2")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    chair.device("spo2", 88)   # high at chair 2
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    window.refresh()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    assert window.fronted == 1
+    type_name(qtbot, window, "Night")
+    assert window.nurse_name() == "Night"
+
+
 def test_a_long_alarm_reads_in_its_short_form_and_the_count_of_others_stays_in_sight(qtbot):
     # A charge nurse's walk at 1366x768: "limit ≥110 or ≥25 above …" lost its baseline limit,
     # and "latched: silenced here, reset at the c…" pushed the "+1 more" off its line.
