@@ -37,6 +37,11 @@ Rules:
   away, 1.75 s after 6 s away: tests/faults/README.md).
 - On end of stream the decoder is flushed (its results are still reported) and discarded; every
   (re)open gets a fresh decoder, so half a frame from before an unplug never joins the next one.
+- A serial port is opened for this reader alone (pyserial's `exclusive`: an advisory lock on
+  POSIX, the only mode on Windows). Two readers of one port share its bytes: each takes frames
+  the other never sees, and halves of frames that neither can read, so the nurse's console loses
+  readings without a gap it could name. A second console (or any program that locks) on a port
+  already read gets DISCONNECTED, "in use by another program", and keeps retrying.
 - Nothing escapes the worker thread: unexpected errors become DISCONNECTED with the error text
   (and a logged traceback), then a retry. An exception raised by the owner's callback is logged
   and ignored.
@@ -71,6 +76,7 @@ clocks.
 from __future__ import annotations
 
 import enum
+import errno
 import logging
 import threading
 import time
@@ -251,7 +257,16 @@ def _default_serial_factory(url: str) -> serial.Serial:
         return UdpPort(url)  # type: ignore[return-value]
     if url.startswith("socket://"):
         return _socket_port(url)
-    return serial.serial_for_url(url, do_not_open=True)
+    port = serial.serial_for_url(url, do_not_open=True)
+    port.exclusive = True   # one reader per port (module docstring)
+    return port
+
+
+def _why(exc: Exception) -> str:
+    """An open's failure as the nurse reads it: a port another reader holds is named so."""
+    if isinstance(exc, OSError) and exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+        return "in use by another program (another console on this port?); close it"
+    return str(exc)
 
 
 def _socket_port(url: str) -> serial.Serial:
@@ -454,7 +469,7 @@ class DeviceConnection:
             port.write_timeout = WRITE_TIMEOUT_SECONDS
             port.open()
         except (serial.SerialException, OSError, ValueError) as exc:
-            self._set_state(ConnectionState.DISCONNECTED, f"cannot open {self.url}: {exc}")
+            self._set_state(ConnectionState.DISCONNECTED, f"cannot open {self.url}: {_why(exc)}")
             return False
         self._port = port
         self._decoder = self.format.new_decoder(self.url)

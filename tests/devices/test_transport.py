@@ -283,6 +283,35 @@ def test_missing_port_retries_with_backoff_until_it_appears(
     assert conn.stats.opens == 1
 
 
+def test_a_second_reader_of_a_port_is_refused_by_name_and_takes_it_once_the_first_lets_go(
+    tmp_path: Path, stoppers: list[Callable[[], object]]
+) -> None:
+    # Two consoles on one port (seen walking a clinic: a console left running reopened a port
+    # the next clinic's monitor used) share its bytes: each took frames the other never saw and
+    # both logged halves of frames. The second is refused, with the reason, and retries.
+    sink = PtySink(tmp_path)
+    stoppers.append(sink.close)
+    first_events, second_events = EventLog(), EventLog()
+    first = start(DeviceConnection(sink.path, LineFormat(), first_events), stoppers)
+    first_events.wait_state(S.CONNECTING)
+    second = start(DeviceConnection(sink.path, LineFormat(), second_events, backoff_first=0.05,
+                                    backoff_cap=0.1), stoppers)
+    refused = second_events.wait_state(S.DISCONNECTED)
+    assert f"cannot open {sink.path}: in use by another program" in refused.detail
+    for n in range(60, 70):
+        sink.write(f"MSG {n}\n".encode(), threading.Event(), PlayerStats())
+    first_events.wait_for(lambda e: any(r.value == 69.0 for r in e.readings), what="MSG 69")
+    assert [r.value for r in first_events.readings("heart_rate")] == [float(n) for n in range(60, 70)]
+    second_events.drain()
+    assert second_events.readings("heart_rate") == []
+
+    assert first.stop()
+    second_events.wait_state(S.CONNECTING, timeout=5)   # the port is free: the second reads it
+    sink.write(b"MSG 70\n", threading.Event(), PlayerStats())
+    second_events.wait_state(S.CONNECTED)
+    assert [r.value for r in second_events.readings("heart_rate")] == [70.0]
+
+
 def test_unexpected_decoder_error_becomes_disconnected_with_the_text_then_a_retry(
     stoppers: list[Callable[[], object]]
 ) -> None:
