@@ -105,7 +105,10 @@ class _Channel:
         with self._lock:
             if self.closed:
                 return
-            if not self._backlog:
+            # Straight to the socket only while no flusher writes: it holds the order before
+            # this one (taken from the backlog, being written), which must reach the worker
+            # first and whole.
+            if not self._backlog and self._flusher is None:
                 try:
                     sent = self._sock.send(data, socket.MSG_DONTWAIT)
                 except BlockingIOError:
