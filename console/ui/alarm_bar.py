@@ -420,6 +420,10 @@ class AlarmBar(QtWidgets.QWidget):
             return
         selected = self.selected_id()
         self.acknowledge_requested.emit(self.ALL if selected is None else selected)
+        if selected is not None:
+            # The selection was for this one action: kept, the next F2 went to the row just
+            # acknowledged again (nothing to do) and never reached a new alarm sounding beside it.
+            self.select(None)
 
     def _on_pause_clicked(self) -> None:
         self.pause_requested.emit()
@@ -441,7 +445,9 @@ class AlarmBar(QtWidgets.QWidget):
         session = controller.view
         now = controller.clock.now()
         # A console fault the engine could not take is shown first, whatever the engine says.
-        faults = [Occurrence(id=-1 - i, condition="console_fault", category=TECHNICAL,
+        # Their ids are -2, -3, ...: never ALL (-1), so F2 on the one row selected is not
+        # "acknowledge every alarm shown" (it was for the first fault row).
+        faults = [Occurrence(id=-2 - i, condition="console_fault", category=TECHNICAL,
                              priority=Priority.HIGH, current=Priority.HIGH,
                              state=AlarmState.ACTIVE, raised_at=now, message=text, value=None,
                              threshold="")

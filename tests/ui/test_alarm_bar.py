@@ -138,6 +138,32 @@ def test_acknowledge_selected_row_while_flashing(console, qtbot):
     assert console.audio.last.file_name == "medium.wav"
 
 
+def test_after_a_selected_row_is_acknowledged_f2_reaches_a_new_alarm(console):
+    # The selection stayed on the row just acknowledged: the next F2 went to it again (nothing
+    # to do) while a new high alarm flashed and sounded beside it.
+    console.bp(205, 95)
+    console.bar.select(console.occurrence("bp_systolic_high").id)
+    console.bar.ack_shortcut.activated.emit()
+    assert console.occurrence("bp_systolic_high").state is AlarmState.ACKNOWLEDGED
+    assert console.bar.selected_id() is None
+    console.reading("heart_rate", 145)   # a new high alarm, sounding
+    console.bar.ack_shortcut.activated.emit()
+    assert console.occurrence("heart_rate_high").state is AlarmState.ACKNOWLEDGED
+    assert console.s.engine.audio(console.s.now()).priority is None
+
+
+def test_f2_on_a_selected_console_fault_row_acknowledges_nothing_else(console):
+    # A console fault the engine could not take is drawn by the window; its first row had id -1,
+    # the bar's "every alarm shown": selected alone, F2 acknowledged the SpO2 alarm beside it.
+    console.reading("spo2", 85)
+    console.controller.fallback_faults.append("Console fault: engine failed (not in the log)")
+    console.controller.changed.emit()
+    (fault,) = [i for i in console.bar.shown_ids() if i < 0]
+    console.bar.select(fault)
+    console.bar.ack_shortcut.activated.emit()
+    assert console.occurrence("spo2_low").state is AlarmState.ACTIVE
+
+
 def test_acknowledge_with_no_selection_acknowledges_all_by_f2(console, qtbot):
     console.reading("heart_rate", 115)
     console.bp(205, 95)
