@@ -56,6 +56,11 @@ def check_number(m: Metric, value: float, shown: str | None = None) -> Verdict:
         return Rejected(m.name, f"{m.label} {shown!r} is not a number: enter {m.describe_range()}.")
     if m.integer and value != int(value):
         return Rejected(m.name, f"{m.label} {shown} must be a whole number: {m.describe_range()}.")
+    if value != round(value, m.decimals):
+        # Finer than the value is shown: SpO2 "90,5" was recorded as 90.5 and shown as 90, and
+        # alarmed as 90.5 (medium, not the high at ≤90 the screen's 90 reads as).
+        finest = "a whole number" if m.decimals == 0 else f"at most {m.decimals} decimal(s)"
+        return Rejected(m.name, f"{m.label} {shown}: enter {finest}, {m.describe_range()}.")
     if not m.in_hard_range(value):
         return Rejected(
             m.name, f"{m.label} {shown} {m.unit} is outside the allowed range {m.describe_range()}."

@@ -16,9 +16,19 @@ from tests.session.helpers import Session
     ("spo2", "101", "SpO2 101 % is outside the allowed range 0–100 %."),
     ("moaas", "3.5", "Sedation (MOAA/S) 3.5 must be a whole number: 0–5 score (whole numbers)."),
     ("heart_rate", "nan", "Heart rate 'nan' is not a number: enter 0–300 beats/min."),
+    # Finer than shown: recorded as typed and shown rounded, the screen's 90 read as the high
+    # alarm's ≤90 while the rules saw 90.5 (medium); 130.6 shown as 131, the high's ≥131 unraised.
+    ("spo2", "90,5", "SpO2 90,5: enter a whole number, 0–100 %."),
+    ("heart_rate", "130.6", "Heart rate 130.6: enter a whole number, 0–300 beats/min."),
+    ("bp_systolic", "185.5", "Systolic BP 185.5: enter a whole number, 20–300 mmHg."),
 ])
 def test_bad_values_are_rejected_with_the_allowed_range(metric, text, message):
     assert check_value(metric, text) == Rejected(metric, message)
+
+
+def test_a_whole_number_typed_with_a_point_is_the_number():
+    assert check_value("spo2", "90.0") == Accepted("spo2", 90.0)
+    assert check_value("spo2", "90,0") == Accepted("spo2", 90.0)
 
 
 def test_implausible_value_asks_for_confirmation():
