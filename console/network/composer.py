@@ -10,7 +10,9 @@ A transition alone does not say the whole ACM state (an acknowledged alarm whose
 down is still acknowledged; an alarm raised during a pause is paused), so the composer keeps each
 open occurrence's acknowledgement and each session's pause, learnt from the log's history of a
 session the first time it sees it (a restart) and then from every transition it composes. The
-bedside's board, the central's card and the interface engine then read the same state.
+bedside's board, the central's card and the interface engine then read the same state. Within a
+commit, a step says the state the bedside holds once the commit is done: an alarm that breaks
+through a pause starts `enabled`, and the pause's end updates only the other open alarms.
 
 The patient is shown as the clinic chose (network.toml `patient_shown`): its identifier, or none
 (the chair alone identifies the session; the EHR matches by chair and time).
@@ -120,6 +122,29 @@ def _facets(now: _Open, paused: bool) -> tuple[AlertState, Inactivation]:
     return state, Inactivation.AUDIO_PAUSED if paused else Inactivation.ENABLED
 
 
+def _resumed_ahead(records: Sequence[Record]) -> set[int]:
+    """The indices of a commit's alarm steps that an audio pause's end later in it applies to.
+
+    The engine logs a break-through (IEC 60601-1-8: a new alarm of higher priority sounds at
+    once, ending the pause) as the alarm's raise or escalation, then the pause's end. Composed in
+    that order, the start said `audio-paused` (an alarm manager paging on the start phase saw a
+    silenced alarm), then an update said `enabled`. Each step says the state the bedside holds
+    once the commit is done: a step before the session's pause's end, with no new pause between.
+    """
+    ending: set[int] = set()   # sessions whose pause ends further on in the commit
+    ahead: set[int] = set()
+    for index in range(len(records) - 1, -1, -1):
+        record = records[index]
+        if isinstance(record, AlarmTransition):
+            if record.session_id in ending:
+                ahead.add(index)
+        elif isinstance(record, EventRecord) and record.kind == AUDIO_RESUMED:
+            ending.add(record.session_id)
+        elif isinstance(record, EventRecord) and record.kind == AUDIO_PAUSED:
+            ending.discard(record.session_id)
+    return ahead
+
+
 class PcdComposer:
     """Builds the messages of a commit; the log calls it inside the write transaction."""
 
@@ -150,13 +175,19 @@ class PcdComposer:
         out: list[Outgoing] = []
         observations: dict[int, list[ObservationRecord]] = {}
         alarms: list[_Step] = []
-        for record in records:
+        resumed = _resumed_ahead(records)
+        # Per session, the occurrences whose own step already said the pause's end.
+        said: dict[int, set[int]] = {}
+        for index, record in enumerate(records):
             if isinstance(record, ObservationRecord):
                 observations.setdefault(record.session_id, []).append(record)
             elif isinstance(record, AlarmTransition):
+                if index in resumed:
+                    self._alarms.pause(record.session_id, False)
+                    said.setdefault(record.session_id, set()).add(record.occurrence)
                 alarms.append(self._alarm_step(record))
             elif isinstance(record, EventRecord) and record.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
-                alarms += self._pause_steps(record)
+                alarms += self._pause_steps(record, said.pop(record.session_id, set()))
         for session_id, batch in observations.items():
             control_id = next_control_id()
             processing = "T" if self._demo(session_id) else None
@@ -180,13 +211,18 @@ class PcdComposer:
             return step, None, None
         return (step, *_facets(now, self._alarms.paused(step.session_id)))
 
-    def _pause_steps(self, event: EventRecord) -> list[_Step]:
-        """An audio pause or its end: an update for each open alarm not acknowledged."""
+    def _pause_steps(self, event: EventRecord, said: set[int]) -> list[_Step]:
+        """An audio pause or its end: an update for each open alarm not acknowledged.
+
+        Args:
+            event: the pause or its end.
+            said: occurrences left out: their own step in this commit said the pause's end.
+        """
         paused = event.kind == AUDIO_PAUSED
         self._alarms.pause(event.session_id, paused)
         steps: list[_Step] = []
-        for occurrence in self._alarms.session(event.session_id).values():
-            if occurrence.acknowledged:
+        for key, occurrence in self._alarms.session(event.session_id).items():
+            if occurrence.acknowledged or key in said:
                 continue
             # The alert's own text stays: OBX-1 is the alarm, the pause is its inactivation.
             step = replace(occurrence.last, transition=event.kind, at=event.at, actor=event.actor)

@@ -137,3 +137,39 @@ def test_after_a_restart_the_composer_still_knows_the_priority_acknowledged():
                            ManualClock(START), history=lambda _session: history)
     (message,) = composer.compose([step("escalated", "high")], lambda: "c-2")
     assert read_pcd04(message.message).inactivation.value == "enabled"
+
+
+def test_an_alarm_breaking_through_an_audio_pause_is_sent_sounding_not_paused(tmp_path):
+    # IEC 60601-1-8: a new alarm of higher priority sounds at once and ends the pause. The log
+    # holds its raise before the pause's end; composed in that order its PCD-04 start said
+    # `audio-paused` (an alarm manager paging on the start saw a silenced alarm), then an update.
+    chair = Chair(tmp_path / "log.sqlite3")
+    chair.device("resp_rate", 26)          # medium, sounding
+    rr = chair.occurrence("resp_rate_high")
+    chair.sent()
+    chair.t(1)
+    assert chair.engine.pause_audio("nurse.ana", chair.clock.now()).done
+    assert chair.sent() == [(rr, "update", "audio-paused")]
+    chair.t(1)
+    chair.device("heart_rate", 131)        # high: breaks through the pause
+    hr = chair.occurrence("heart_rate_high")
+    assert chair.engine.audio(chair.clock.now()).paused_seconds_left is None   # bedside sounds
+    # The start says it sounds; the pause's end still reaches the alarm already open, once.
+    assert chair.sent() == [(hr, "start", "enabled"), (rr, "update", "enabled")]
+
+
+def test_an_alarm_escalating_through_an_audio_pause_is_sent_sounding_once(tmp_path):
+    # The same break-through by an escalation: its own update says it sounds, no second one.
+    chair = Chair(tmp_path / "log.sqlite3")
+    chair.device("resp_rate", 26)          # medium, sounding
+    rr = chair.occurrence("resp_rate_high")
+    chair.t(1)
+    assert chair.engine.pause_audio("nurse.ana", chair.clock.now()).done
+    chair.t(1)
+    chair.device("heart_rate", 115)        # medium: raised paused, no break-through
+    hr = chair.occurrence("heart_rate_high")
+    assert chair.sent()[-1] == (hr, "start", "audio-paused")
+    chair.t(1)
+    chair.device("heart_rate", 131)        # high: the same occurrence escalates through the pause
+    assert chair.engine.audio(chair.clock.now()).paused_seconds_left is None
+    assert chair.sent() == [(hr, "update", "enabled"), (rr, "update", "enabled")]
