@@ -116,8 +116,10 @@ class ConditionTracker:
         for rule in self._absent_rules:
             if rule.absent_seconds is not None and quiet >= rule.absent_seconds:
                 label = metric(self.metric).label
+                if label[1:].islower():   # "respiratory rate", but "SpO2" as it is written
+                    label = label.lower()
                 candidate = Raise(
-                    rule.priority, f"No {label.lower()} for {quiet:.0f} s",
+                    rule.priority, f"No {label} for {quiet:.0f} s",
                     None, f"none for {rule.absent_seconds:g} s",
                 )
                 if self._from_absence is None or candidate.priority > self._from_absence.priority:

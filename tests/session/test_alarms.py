@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from protocols.loader import load_protocol
 from tests.session.helpers import Session
+
+PROTOCOLS = Path(__file__).parents[2] / "protocols"
 
 MIN = 60
 
@@ -249,6 +256,25 @@ def test_no_respiratory_rate_for_20_seconds_from_a_connected_device_is_high():
     s.t(80)
     assert s.shown() == [("resp_rate_low", "high", "active")]
     assert s.engine.alarms()[0].message == "No respiratory rate for 20 s"
+
+
+@pytest.mark.parametrize("protocol_file", ["iv-ketamine.toml", "iv-ketamine-titration.toml",
+                                           "esketamine.toml"])
+def test_no_spo2_for_30_seconds_while_the_monitor_sends_the_rest_is_medium(protocol_file):
+    # An oximeter probe off: the monitor keeps sending its frames (HR, RR, "---" for SpO2), so
+    # the device never goes quiet; without this rule in the shipped protocols nothing at all
+    # alarmed, however long SpO2 stayed away.
+    s = Session(load_protocol(PROTOCOLS / protocol_file))
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("spo2", 97)
+    for t in range(61, 90):
+        s.t(t); s.device("resp_rate", 14)
+    assert s.shown() == []
+    s.t(90); s.device("resp_rate", 14)
+    assert s.shown() == [("spo2_low", "medium", "active")]
+    assert s.engine.alarms()[0].message == "No SpO2 for 30 s"
+    s.t(95); s.device("spo2", 96)   # the probe back on
+    assert s.shown() == []
 
 
 def test_device_lost_is_technical_and_does_not_clear_a_physiological_alarm():

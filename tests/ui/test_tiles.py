@@ -160,7 +160,8 @@ def test_sustained_heart_rate_is_high_only_after_five_minutes(bedside):
 
 
 def test_spo2_limits_in_words(bedside):
-    assert bedside.tile("spo2").limits == "alarm 93 or less"
+    # SpO2's first alarm: 93 or less, or none for 30 s while the monitor sends the rest.
+    assert bedside.tile("spo2").limits == "alarm 93 or less · if no value for 30 s"
     bedside.monitor(spo2=89)
     assert bedside.tile("spo2").limits == "high alarm 90 or less"
 
@@ -288,7 +289,7 @@ def test_latched_spo2_alarm_with_spo2_back_at_97_leaves_the_tile_unmarked(qtbot,
     assert bedside.occurrence("spo2_low").state is AlarmState.LATCHED
     # ... the tile shows 97 as it is: no mark, the quiet limits.
     view = bedside.tile("spo2")
-    assert (view.value, view.marked(), view.limits) == ("97", {}, "alarm 93 or less")
+    assert (view.value, view.marked(), view.limits) == ("97", {}, "alarm 93 or less · if no value for 30 s")
     show(panel, bedside)
     tile = panel.tiles["spo2"]
     assert tile.marks == {} and tile.value.text() == "97"
@@ -302,7 +303,7 @@ def test_an_unacknowledged_high_alarm_whose_value_fell_to_a_medium_limit_marks_i
     occurrence = bedside.occurrence("spo2_low")
     assert (occurrence.priority, occurrence.current) == (HIGH, MEDIUM)   # the alarm area: still high
     assert bedside.tile("spo2").marked() == {"spo2": MEDIUM}
-    assert bedside.tile("spo2").limits == "medium alarm 93 or less"
+    assert bedside.tile("spo2").limits == "medium alarm 93 or less · if no value for 30 s"
 
 
 # ---- flashing ----------------------------------------------------------------------------------
