@@ -25,7 +25,9 @@ the console connected, at a time nothing tells (minutes or hours before, perhaps
 patient's): its readings carry the `AGE_UNKNOWN` flag, and the tile shows them stale with the time
 unknown; no trend draws them. A later change of the record is a measurement the console saw come, so its receive time
 is its time within a frame. Reading.channel is the record label (`SPO2`, `NIBP`), which keeps the
-oximeter's pulse apart from the cuff's. Reading.source is `ansar-b:<hint>`, or `ansar-b` without
+oximeter's pulse apart from the cuff's; the cuff's pulse also carries the `NIBP` flag
+(reading.NIBP_PULSE), which tells the console it is part of the cuff measurement and not a
+continuous pulse source. Reading.source is `ansar-b:<hint>`, or `ansar-b` without
 a hint.
 """
 
@@ -36,7 +38,7 @@ from datetime import datetime
 
 from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
-from devices.reading import AGE_UNKNOWN, Reading
+from devices.reading import AGE_UNKNOWN, NIBP_PULSE, Reading
 from devices.stream import NOT_MONITORED, DecodeResult, Dropped, outside_hard_range
 
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
@@ -157,8 +159,10 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
             if out is not None:
                 result.dropped.append(out)
                 continue
+            # f4, the cuff's pulse, is part of the cuff measurement (reported once with it).
+            cuff = label == "NIBP" and metric == "pulse_rate"
             result.readings.append(Reading(metric, value, unit, None, received_at, source, label,
-                                           flags))
+                                           flags | {NIBP_PULSE} if cuff else flags))
     return result
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Final
+
+from protocols.vitals import BP_METRICS
 
 MANUAL = "manual"
 
@@ -16,6 +19,15 @@ measurement time; the last cuff result stays on the screen, minutes or hours old
 previous patient's). devices.md: an NIBP is never presented as "now"; the tile shows it stale
 with its time unknown (console/session/tile_view.py). Every decoder (ANSAR-B, HL7 with an unusable
 OBX-14, IntelliVue with an unusable time stamp) gives such a reading no measured_at: None."""
+
+NIBP_PULSE: Final = "NIBP"
+"""The flag a decoder sets on the pulse rate an NIBP cuff measured with its pressures (HL7 149546
+MDC_PULS_RATE_NON_INV, IntelliVue 0xF0E5, the ANSAR-B NIBP record's f4). It is part of that cuff
+measurement: sent again in every message with the cuff's time, like the pressures, and kept once
+per measurement by the same rule (devices.stream.UnplacedNibp, console/session/engine.py
+`_nibp_key`). It names the pulse's source in the record too ("Pulse rate 78 ... [NIBP]").
+Before, each message's repeat was a new pulse reading, every second, alternating with the
+oximeter's pulse."""
 
 DEMO_OR_TEST: Final = frozenset({"DEMO", "TEST"})
 """The flags of a monitor's demonstration or test values: never the patient's."""
@@ -55,9 +67,9 @@ class Reading:
         source: `manual`, or the device that sent it (e.g. `hl7:<MSH-3 or EUI-64>`, `masimo:<SN>`).
         channel: what tells two values of one metric from one source apart (HL7 OBX-4 path, a
             module name); empty when there is only one.
-        flags: device flags carried as sent (`DEMO`, `TEST`, `QUES`, ...), and `AGE_UNKNOWN`
-            where the decoder knows the value may be old. DEMO and TEST readings are never charted
-            as patient data.
+        flags: device flags carried as sent (`DEMO`, `TEST`, `QUES`, ...), `AGE_UNKNOWN`
+            where the decoder knows the value may be old, and `NIBP` on an NIBP cuff's pulse
+            rate (`NIBP_PULSE`). DEMO and TEST readings are never charted as patient data.
         message: the id of the device message that carried it (HL7 MSH-10), "" when the format
             has none: what tells a monitor's resend from a new message with the same values
             (not logged, not compared).
@@ -84,3 +96,25 @@ class Reading:
     @property
     def is_demo_or_test(self) -> bool:
         return bool(self.flags & DEMO_OR_TEST)
+
+
+def is_nibp_value(reading: Reading) -> bool:
+    """A value of an NIBP cuff measurement: its systolic, diastolic and mean pressure, and the
+    pulse rate the cuff measured with them (`NIBP_PULSE`). A monitor repeats all of them in
+    every message until the next measurement; each is one reading per measurement."""
+    return is_nibp_metric(reading.metric, reading.flags)
+
+
+def is_nibp_metric(metric: str, flags: AbstractSet[str]) -> bool:
+    """`is_nibp_value` for a value known by its vital and flags (a logged or received row)."""
+    return metric in BP_METRICS or is_cuff_pulse_metric(metric, flags)
+
+
+def is_cuff_pulse(reading: Reading) -> bool:
+    """The pulse rate an NIBP cuff measured (`NIBP_PULSE`), not a continuous pulse source's."""
+    return is_cuff_pulse_metric(reading.metric, reading.flags)
+
+
+def is_cuff_pulse_metric(metric: str, flags: AbstractSet[str]) -> bool:
+    """`is_cuff_pulse` for a value known by its vital and flags (a logged or received row)."""
+    return metric == "pulse_rate" and NIBP_PULSE in flags

@@ -28,7 +28,9 @@ PCD-01, `pcd01()`: ORU^R01^ORU_R01, one message per committed batch of observati
   module is imported (`resolve_code` must give the metric back, `resolve_unit` the metric's
   dimension at factor 1), so the decoder's table stays the one authority; codes.py exposes code ->
   metric only, so the choice among a metric's several codes (NIBP vs cuff family, three RR codes)
-  is made here: the IHE PCD-01 sample codes, which the simulator sends too. OBX-6 adds UCUM as the
+  is made here: the IHE PCD-01 sample codes, which the simulator sends too; a cuff's pulse (the
+  NIBP flag, devices.reading.NIBP_PULSE) goes as MDC_PULS_RATE_NON_INV, not as the oximeter's
+  pulse. OBX-6 adds UCUM as the
   alternate unit (the Rosetta pairing). Scales (MOAA/S, CADSS, Aldrete...) have no MDC term: they
   go with a local code (`moaas^Sedation (MOAA/S)^99ICN`, unit `{score}`); the console's decoder
   drops them as unknown codes, an EHR maps them by its own table.
@@ -168,7 +170,7 @@ from console.records import (
 )
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER
 from devices.hl7 import codes
-from devices.reading import MANUAL
+from devices.reading import MANUAL, is_cuff_pulse_metric
 from protocols.vitals import METRICS, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT, Kind, metric
 
 ENCODING = "^~\\&"
@@ -617,7 +619,8 @@ def _observation(set_id: int, record: ObservationRecord, equipment: str,
     if record.unit != m.unit:
         raise ValueError(f"{m.label} recorded in {record.unit!r}; the log keeps {m.unit!r}, the "
                          "only unit this message can name")
-    term = TERMS[record.metric]
+    cuff = is_cuff_pulse_metric(record.metric, record.flags)
+    term = CUFF_PULSE_TERM if cuff else TERMS[record.metric]
     path = record.channel.strip()
     if not _PATH.match(path) or path in used:
         n = set_id
@@ -800,3 +803,6 @@ def segments(message: str) -> list[list[str]]:
 
 
 TERMS: dict[str, Term] = _terms()
+# The pulse an NIBP cuff measured with its pressures (devices.reading.NIBP_PULSE): named as the
+# cuff's, not as the oximeter's pulse that TERMS gives pulse_rate.
+CUFF_PULSE_TERM: Term = _vital_term("pulse_rate", "MDC_PULS_RATE_NON_INV")

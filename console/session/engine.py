@@ -111,8 +111,8 @@ from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, 
 from console.session.schedule import DueInfo, Schedule, timed_names
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
-from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, metric
-from devices.reading import MANUAL, Reading
+from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
+from devices.reading import MANUAL, Reading, is_cuff_pulse, is_nibp_value
 from devices.stream import DECODER_ERROR, NOT_MONITORED, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
@@ -464,6 +464,33 @@ class SessionEngine:
                     last_implausible = event.at
         starts = iter(phase_starts)
         next_start = next(starts, None)
+        # A vital's absence ("No respiratory rate for 20 s") is replayed as the tick raised it
+        # live, through the monitor's link as the log has it (`device_state`; a restart starts
+        # with none): at each logged time, and before each change of the link. Taken from the
+        # `raised` row it was missed when it came at the priority of a value alarm already
+        # standing (RR 7, then RR 10, then no RR: no row is logged), and the restart put back
+        # the last RR's medium alarm in place of the apnoea.
+        absence = frozenset(r.condition for r in protocol.alarms if r.absent_seconds is not None)
+        marks = iter([(e, moment(e.at)) for e in events
+                      if e.kind in ("device_state", "session_resumed")])
+        next_mark = next(marks, None)
+        unlinked: tuple[str, float | None] = (state.device_state, None)   # as a console starts
+        link = unlinked
+
+        def replay_time(until: Moment) -> None:
+            """The absence rules up to `until`, through the link's changes logged by then."""
+            nonlocal next_mark, link
+            while next_mark is not None and next_mark[1].wall <= until.wall:
+                event, at = next_mark
+                if event.kind == "session_resumed":   # when the stopped console died is unknown
+                    link = unlinked
+                else:
+                    engine._replay_absence(absence, *link, at)
+                    linked = str(event.detail.get("state", ""))
+                    link = (linked, at.mono if linked == "connected" else link[1])
+                next_mark = next(marks, None)
+            engine._replay_absence(absence, *link, until)
+
         ids: Sequence[int | None] = (observation_ids if observation_ids is not None
                                      else [None] * len(observations))
         for obs, row_id in zip(observations, ids, strict=True):
@@ -475,24 +502,35 @@ class SessionEngine:
             engine._note_sent(reading)   # a resend answered after the restart is kept once
             if obs.source != MANUAL:
                 state.monitor_source = obs.source
-            if reading.is_demo_or_test or (row_id is not None and row_id in state.voided):
-                continue
             at = moment(obs.received_at)
+            replay_time(at)
+            voided = row_id is not None and row_id in state.voided
+            if reading.is_demo_or_test or (voided and obs.corrects is None):
+                continue
             if obs.corrects is not None and row_id is not None:
                 engine._replay_correction(obs, reading, row_id, at)   # as `correct` took it
+                if voided:
+                    # Entered in error after it: taken back as `void` took it, so the value
+                    # before the corrected row stands again. Skipped, it left the corrected
+                    # row standing: the very value the nurse had corrected away.
+                    engine._replay_void(obs.metric, row_id, at)
                 continue
             if row_id is not None:
                 engine._remember_row(row_id, obs, at)
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
             engine._remember(reading, at)
+            if obs.corrects is None:
+                # The due checks before the trackers, as `_accept`: the reading first satisfies
+                # a repeat already asked, then its own repeat is asked anew. The other way round
+                # a BP >= 180 taken as the repeat left no "Repeat Systolic BP" after a restart.
+                engine.schedule.on_reading(obs.metric, at)
             engine._replay_trackers(reading, at)
             if obs.corrects is not None:   # a correction is no new measurement (as live)
                 engine._withdraw_unasked_repeat(obs.metric)
-            else:
-                engine.schedule.on_reading(obs.metric, at)
         for start in (next_start, *starts):
             if start is not None:
                 engine.schedule.start_phase(*start)
+        replay_time(moment(newest_logged))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
         # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.
@@ -567,6 +605,8 @@ class SessionEngine:
         """Feed a logged reading to its trackers as it was fed live (resume only). A repeat it
         asked for comes back even when already due: the readings replayed after it satisfy it,
         or it prompts (and escalates when overdue) as it did before the restart."""
+        if is_cuff_pulse(reading):
+            return   # as live (`_accept`): a cuff's pulse feeds no pulse alarm
         if reading.metric == "pulse_rate" and self._ecg_heart_rate_current(at):
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
@@ -1153,17 +1193,54 @@ class SessionEngine:
             if not latest:
                 rows.insert(index, entry)
             else:
-                previous = self._forget_latest(obs.metric, rows, gone)
-                if previous is not None:
-                    self._replay_trackers(previous.reading, at)
-                else:
-                    for tracker in self._trackers.values():
-                        if tracker.metric == obs.metric:
-                            tracker.forget_values()
+                self._replay_fall_back(obs.metric, rows, gone, at)
                 self._remember_row(row_id, obs, at)
                 self._remember(reading, at)
                 self._replay_trackers(reading, at)
         self._withdraw_unasked_repeat(obs.metric)
+
+    def _replay_void(self, metric_name: str, row_id: int, at: Moment) -> None:
+        """A replayed row entered in error later, taken back at a restart as `void` took it
+        live: the value before it stands again (its trackers fed that value). Only a correction
+        needs it: a plain value entered in error is skipped, while a correction had taken the
+        corrected row's place, and skipped it left that row standing."""
+        rows = self._state.rows.get(metric_name, [])
+        index = next((i for i, (row, _) in enumerate(rows) if row == row_id), None)
+        if index is None:
+            return
+        _, gone = rows.pop(index)
+        if index == len(rows):   # it was the latest: the one before stands again
+            self._replay_fall_back(metric_name, rows, gone, at)
+        self._withdraw_unasked_repeat(metric_name)
+
+    def _replay_fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
+                          at: Moment) -> None:
+        """`_fall_back` at a restart: the vital as if `gone` had never come, its trackers fed
+        the value before it (or none); the board is restored after the replay."""
+        previous = self._forget_latest(metric_name, rows, gone)
+        if previous is not None:
+            self._replay_trackers(previous.reading, at)
+        else:
+            for tracker in self._trackers.values():
+                if tracker.metric == metric_name:
+                    tracker.forget_values()
+
+    def _replay_absence(self, conditions: frozenset[str], device_state: str,
+                        connected_since: float | None, at: Moment) -> None:
+        """The tick's absence rules (`conditions`) at `at` as `_tracker_time` ran them live, the
+        monitor's link then being `device_state` (connected at mono `connected_since`): a vital
+        missing while the monitor sent the others stays missing until a value of it is
+        replayed. Resume only: the board is restored after the replay."""
+        state = self._state
+        for condition in conditions:
+            tracker = self._trackers[condition]
+            latest = state.latest.get(tracker.metric)
+            continuous = tracker.metric in state.continuous
+            if tracker.absent:   # raised: it stands whatever the link does
+                tracker.on_time(latest.at.mono if latest else None, continuous, at)
+            else:
+                tracker.on_time(max(latest.at.mono, connected_since or 0.0) if latest else None,
+                                continuous and device_state == "connected", at)
 
     def _is_repeat(self, reading: Reading) -> bool:
         key = _nibp_key(reading)
@@ -1177,6 +1254,12 @@ class SessionEngine:
     def _accept(self, reading: Reading, now: Moment) -> list[Record]:
         self._remember(reading, now)
         self.schedule.on_reading(reading.metric, now)
+        if is_cuff_pulse(reading):
+            # A cuff's pulse feeds no pulse alarm: those watch the heart from a continuous
+            # source (ECG, else the oximeter's pulse), as monitors choose their alarm source. It
+            # is one spot value with the cuff's older time; fed in, each new cuff measurement
+            # ended the oximeter's "above 120 sustained 5 min" run. It is logged with its BP.
+            return self._prompts(now)
         return [*self._evaluate(reading.metric, reading.value, now), *self._prompts(now)]
 
     def _remember(self, reading: Reading, now: Moment) -> None:
@@ -1184,7 +1267,7 @@ class SessionEngine:
         name = reading.metric
         state.latest[name] = Latest(reading, now)
         state.absence_restored.discard(name)
-        if reading.source != MANUAL and name not in BP_METRICS:
+        if reading.source != MANUAL and not is_nibp_value(reading):   # a cuff is a spot value
             state.continuous.add(name)
         before_t0 = state.t0 is None or reading.received_at < state.t0.wall
         if (before_t0 and name not in state.baseline_fixed) or name not in state.baseline:
@@ -2086,8 +2169,9 @@ def _carried(readings: Sequence[Reading]) -> dict[tuple[str, str], Carried]:
 
 
 def _nibp_key(reading: Reading) -> tuple[str, str, str, float, str] | None:
-    """A monitor's NIBP measurement, as it repeats it in every message with its own time."""
-    if reading.metric not in BP_METRICS or reading.source == MANUAL or reading.measured_at is None:
+    """A monitor's NIBP measurement, as it repeats it in every message with its own time: its
+    pressures and the cuff's pulse (`is_nibp_value`; the pulse had been logged every second)."""
+    if not is_nibp_value(reading) or reading.source == MANUAL or reading.measured_at is None:
         return None
     return (reading.metric, reading.source, reading.channel, reading.value,
             reading.measured_at.isoformat())

@@ -67,7 +67,7 @@ from console.clock import Moment, format_span
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
 from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, VITAL_COLOURS, clock_offset
 from console.session.view import SessionView
-from devices.reading import AGE_UNKNOWN, MANUAL, Reading
+from devices.reading import AGE_UNKNOWN, MANUAL, Reading, is_nibp_value
 from protocols.model import AlarmRule, Priority
 from protocols.vitals import BP_METRICS, VITALS, metric
 
@@ -452,15 +452,16 @@ def _device_clock(view: SessionView, reading: Reading) -> float | None:
     the second they are sent: a cuff delivered 2 min late by a clock 10 min ahead is a clock
     10 min ahead, and one only delivered late shows none), then from its own times."""
     started = view.started.wall
-    if reading.metric in BP_METRICS and reading.measured_at is not None:
+    if is_nibp_value(reading) and reading.measured_at is not None:
         for name in VITALS:
             latest = view.latest(name) if name not in BP_METRICS else None
             other = latest.reading if latest is not None else None
-            if other is not None and other.source == reading.source:
+            if other is not None and other.source == reading.source and not is_nibp_value(other):
                 found = clock_offset(name, other.measured_at, other.received_at, started)
                 if found is not None:
                     return found
-    return clock_offset(reading.metric, reading.measured_at, reading.received_at, started)
+    return clock_offset(reading.metric, reading.measured_at, reading.received_at, started,
+                        reading.flags)
 
 
 def _clock(when: datetime) -> str:

@@ -62,6 +62,7 @@ over each other (`spread_labels`, `stack_labels`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -78,7 +79,7 @@ from console.records import (
     Record,
     SessionEnded,
 )
-from devices.reading import is_patient_value
+from devices.reading import is_nibp_metric, is_patient_value
 from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
 from protocols.model import Priority
 
@@ -187,7 +188,7 @@ class FeedChanges:
 
 
 def clock_offset(metric: str, measured_at: datetime | None, received_at: datetime,
-                 started_at: datetime) -> float | None:
+                 started_at: datetime, flags: AbstractSet[str] = frozenset()) -> float | None:
     """The offset of the device's clock (measured minus received, seconds; positive: ahead)
     that one value shows, or None when it shows none (the module's rule).
 
@@ -196,13 +197,14 @@ def clock_offset(metric: str, measured_at: datetime | None, received_at: datetim
         measured_at, received_at: the device's time of the value and the console's.
         started_at: the session's start: an NIBP measured since then and delivered late is a
             delivery, not a clock (after a restart or an outage of the link).
+        flags: the value's flags: the cuff's pulse (`NIBP`) is an NIBP value too.
     """
     if measured_at is None:
         return None
     offset = (measured_at - received_at).total_seconds()
     if abs(offset) <= SKEW_LIMIT_S:
         return None
-    if metric in BP_METRICS and offset < 0 and measured_at >= started_at:
+    if is_nibp_metric(metric, flags) and offset < 0 and measured_at >= started_at:
         return None   # a cuff measurement delivered after it was taken
     return offset
 
@@ -528,7 +530,8 @@ class TrendFeed:
     def _check_clock(self, device: int, rec: ObservationRecord) -> None:
         if device in self._skewed:
             return
-        offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at)
+        offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
+                              rec.flags)
         if offset is None:
             return
         self._skewed.add(device)

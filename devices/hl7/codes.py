@@ -37,7 +37,9 @@ _MDC: dict[int, tuple[str | None, tuple[str, ...]]] = {
     # reads that one as pulse_rate (devices.md notes the vendor's labelling).
     149530: ("pulse_rate", ("MDC_PULS_OXIM_PULS_RATE",)),
     149514: ("pulse_rate", ("MDC_PULS_RATE",)),
-    149546: ("pulse_rate", ()),
+    # The NIBP cuff's pulse rate: part of the cuff measurement, repeated with its time like the
+    # pressures (the decoder flags it NIBP: devices.reading.NIBP_PULSE).
+    149546: ("pulse_rate", ("MDC_PULS_RATE_NON_INV",)),
     149522: (None, ("MDC_BLD_PULS_RATE_INV",)),
     150456: ("spo2", ("MDC_PULS_OXIM_SAT_O2",)),
     # Invasive pressures: an arterial line is not NIBP and must never feed the bp_* tiles.
@@ -102,6 +104,8 @@ _LOINC: dict[str, tuple[str | None, tuple[str, ...]]] = {
 INVASIVE_PRESSURE = frozenset(f"MDC {c}" for c in (*range(150032, 150040), 150045, 150046, 150047))
 # The arterial line's pulse rate: reported as "not the oximeter's pulse" when dropped.
 INVASIVE_PULSE = frozenset({"MDC 149522"})
+# The pulse rate the NIBP cuff measured with its pressures (devices.reading.NIBP_PULSE).
+NIBP_PULSE = frozenset({"MDC 149546"})
 
 
 def _by_name(table: dict[int, tuple[str | None, tuple[str, ...]]]) -> dict[str, int]:

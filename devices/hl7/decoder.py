@@ -23,6 +23,8 @@ An NIBP row whose own time says nothing usable (OBX-14 all zeros for "never", or
 that no enclosing row times is one cuff measurement repeated in every message until the next: with
 the stream's `UnplacedNibp` it is reported once, by its source, stamp and values as sent, and each
 repeat dropped as `nibp-repeat` (its time was OBR-7, the message's, so no two repeats agreed).
+The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
+and kept by the same rule (it had been a new pulse reading in every message).
 
 Reading.source is `hl7:<MSH-3>`: the sending application with each component trimmed and the
 components joined by `^` (`hl7:AcmeInc^ACDE48234567ABCD^EUI-64`), because gateways put the device's
@@ -40,12 +42,11 @@ from functools import partial
 
 import hl7
 
-from protocols.vitals import BP_METRICS
 from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
 from devices.hl7.dialects import Dialect, DialectSet
-from devices.reading import AGE_UNKNOWN, STATION_ZONE, Reading
+from devices.reading import AGE_UNKNOWN, NIBP_PULSE, STATION_ZONE, Reading, is_nibp_value
 from devices.stream import (
     DECODER_ERROR,
     NOT_MONITORED,
@@ -742,6 +743,8 @@ class _Observations:
         enclosing = self._enclosing_time(path)
         measured_at = own_time or enclosing or self.obr_time
         flags = frozenset(x.strip().upper() for x in get(8).split(self.msg.rep) if x.strip())
+        if found.code in codes.NIBP_PULSE:
+            flags |= {NIBP_PULSE}   # the cuff's pulse: one measurement with the pressures
         reading = Reading(
             metric=metric,
             value=number,
@@ -754,7 +757,7 @@ class _Observations:
             message=self.msg.msh(10).strip(),
         )
         stamp, notice = unusable
-        if stamp and enclosing is None and metric in BP_METRICS and self.unplaced is not None:
+        if stamp and enclosing is None and is_nibp_value(reading) and self.unplaced is not None:
             self.untimed_nibp.append((reading, stamp, notice))
         else:
             self.result.readings.append(reading)

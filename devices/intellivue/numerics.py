@@ -30,6 +30,8 @@ An NBP whose time stamp cannot be used (a clock never set sends 0xFF bytes) is s
 measurement repeated in every poll reply until the next: it is reported once, by its handle, stamp
 and values as sent, and each repeat dropped as `nibp-repeat` (`devices.stream.UnplacedNibp`).
 Such an NBP without any value (NaN or unavailable: no cuff measurement yet) is `nibp-empty`.
+The cuff's pulse rate (0xF0E5, in `NBP_IDS`) is part of the measurement and follows the same
+rule; its reading carries the `NIBP` flag (reading.NIBP_PULSE).
 """
 
 from __future__ import annotations
@@ -48,12 +50,17 @@ from devices.intellivue.codec import (
     label_text,
     read_attributes,
 )
-from devices.reading import AGE_UNKNOWN, STATION_ZONE, Reading
+from devices.reading import AGE_UNKNOWN, NIBP_PULSE, STATION_ZONE, Reading
 from devices.stream import NOT_MONITORED, DecodeResult, Dropped, UnplacedNibp, outside_hard_range
 
 FUTURE_TOLERANCE = timedelta(seconds=60)
 """A measured time this far after the receive time is a wrong clock, not a measurement."""
-NBP_IDS = frozenset({0x4A05, 0x4A06, 0x4A07})
+NBP_PULSE_ID = 0xF0E5
+"""The NBP cuff's pulse rate (ids.VITAL_IDS): its own handle, sent with the cuff's time stamp
+beside the NBP compound (the LAN sample's 0x8275 "Пульс": 2025-05-23 11:45, as the NBP's)."""
+NBP_IDS = frozenset({0x4A05, 0x4A06, 0x4A07, NBP_PULSE_ID})
+"""The ids of one cuff measurement: systolic, diastolic, mean and the cuff's pulse rate. Each is
+kept once per measurement, by the same rule (an unusable time: `UnplacedNibp`)."""
 
 
 @dataclass(slots=True)
@@ -196,8 +203,10 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
                     # No cuff measurement yet (NaN or unavailable members): nothing to report
                     # or repeat, whatever came before (as ANSAR-B's empty NIBP record).
                     out.values += 1
+                    what = ("no cuff pulse value" if _holds_nbp(found, frozenset({NBP_PULSE_ID}))
+                            else "no systolic, diastolic or mean value")
                     out.result.dropped.append(Dropped("nibp-empty", f"{at}: no measurement yet "
-                                                      "(no systolic, diastolic or mean value)"))
+                                                      f"({what})"))
                     continue
                 if repeat:
                     out.values += 1   # a reply with values, not the labels-only first one
@@ -233,12 +242,13 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
     return out
 
 
-def _holds_nbp(found: list[tuple[int, bytes]]) -> bool:
-    """True when an observation's value attributes hold an NBP value (a malformed one: False,
-    reported by `_values` where it is read)."""
+def _holds_nbp(found: list[tuple[int, bytes]], wanted: frozenset[int] = NBP_IDS) -> bool:
+    """True when an observation's value attributes hold an NBP value, its pressures or the cuff's
+    pulse (`wanted`: those ids only; a malformed one: False, reported by `_values` where it is
+    read)."""
     for attribute_id, value in found:
         try:
-            if any(physio_id in NBP_IDS for physio_id, *_ in _values(attribute_id, value)):
+            if any(physio_id in wanted for physio_id, *_ in _values(attribute_id, value)):
                 return True
         except Malformed:
             continue
@@ -295,6 +305,8 @@ def _one(result: DecodeResult, physio_id: int, state: int, unit: int, raw: int, 
         result.dropped.append(out)
         return
     flags = known | frozenset(flag for bit, flag in ids.STATE_FLAGS if state & bit)
+    if physio_id == NBP_PULSE_ID:
+        flags |= {NIBP_PULSE}   # the cuff's pulse: one measurement with the pressures
     result.readings.append(Reading(metric, number, canonical, measured_at, received_at, source,
                                    f"{name}:{handle:04X}", flags))
 

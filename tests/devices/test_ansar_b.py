@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devices.ansar_b import AnsarBDecoder, decode_records
-from devices.reading import AGE_UNKNOWN
+from devices.reading import AGE_UNKNOWN, NIBP_PULSE
 from tests.devices.conftest import RX, feed_all
 
 PER_FRAME = [("heart_rate", 80, "HR"), ("resp_rate", 35, "RR"), ("spo2", 100, "SPO2"),
@@ -30,8 +30,10 @@ def test_capture_27_frames_with_their_values(samples_dir: Path) -> None:
     assert all(r.measured_at is None and r.received_at == RX and r.source == "ansar-b"
                for r in result.readings)
     # The capture starts with that NIBP on the monitor: measured before, at a time nothing tells.
+    # Its cuff pulse (f4) is flagged NIBP: part of that measurement, not the oximeter's pulse.
+    unknown = frozenset({AGE_UNKNOWN})
     assert [r.flags for r in result.readings[:len(PER_FRAME)]] == \
-        [frozenset({AGE_UNKNOWN}) if channel == "NIBP" else frozenset() for _, _, channel in PER_FRAME]
+        [frozenset()] * len(CONTINUOUS) + [unknown] * 3 + [unknown | {NIBP_PULSE}]
     assert not any(r.flags for r in result.readings[len(PER_FRAME):])
     reasons = [d.reason for d in result.dropped]
     assert reasons.count("partial-frame") == 1
@@ -106,8 +108,11 @@ def test_each_cuff_measurement_is_reported_once() -> None:
     assert reasons.count("nibp-repeat") == 3
     # QA: the empty records were counted as repeats of a measurement that never was.
     assert reasons.count("nibp-empty") == 2 and "no-value" not in reasons
-    # Each came while the console listened: its receive time is its time, not flagged.
-    assert not any(r.flags for r in result.readings)
+    # Each came while the console listened: its receive time is its time, not AGE_UNKNOWN; the
+    # cuff's pulse of each measurement is one reading with it, flagged NIBP.
+    cuff = frozenset({NIBP_PULSE})
+    assert [(r.value, r.flags) for r in result.readings if r.flags] == \
+        [(80, cuff), (79, cuff), (80, cuff)]
 
 
 def test_the_nibp_on_the_monitor_at_connect_has_an_unknown_age() -> None:
@@ -116,14 +121,14 @@ def test_the_nibp_on_the_monitor_at_connect_has_an_unknown_age() -> None:
     frames = ["NIBP=4;162;98;119;77;;", "NIBP=4;162;98;119;77;;", "NIBP=4;128;80;96;75;;"]
     result = feed_all(AnsarBDecoder(), b"".join(_frame(f) for f in frames))
     nibp = [(r.metric, r.value, r.flags) for r in result.readings if r.channel == "NIBP"]
-    unknown, now = frozenset({AGE_UNKNOWN}), frozenset()
+    unknown, now = frozenset({AGE_UNKNOWN}), frozenset[str]()
     assert nibp == [("bp_systolic", 162, unknown), ("bp_diastolic", 98, unknown),
-                    ("bp_mean", 119, unknown), ("pulse_rate", 77, unknown),
+                    ("bp_mean", 119, unknown), ("pulse_rate", 77, unknown | {NIBP_PULSE}),
                     ("bp_systolic", 128, now), ("bp_diastolic", 80, now), ("bp_mean", 96, now),
-                    ("pulse_rate", 75, now)]
+                    ("pulse_rate", 75, frozenset({NIBP_PULSE}))]
     # A new connection (the transport makes a new decoder at each open) starts over.
     again = feed_all(AnsarBDecoder(), _frame(frames[-1]))
-    assert {r.flags for r in again.readings if r.channel == "NIBP"} == {unknown}
+    assert {r.flags - {NIBP_PULSE} for r in again.readings if r.channel == "NIBP"} == {unknown}
 
 
 def test_two_equal_consecutive_measurements_cannot_be_told_apart() -> None:

@@ -33,6 +33,7 @@ from console.network.composer import PcdComposer
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from devices.framing import split_mllp
 from devices.hl7 import HL7Decoder, decode_message
+from devices.reading import NIBP_PULSE
 from protocols.vitals import VITALS
 from tests.session.helpers import START, Session
 
@@ -91,6 +92,22 @@ def monitored_session() -> Session:
 
 # ---------------------------------------------------------------------------------------------
 # PCD-01
+
+
+def test_the_cuffs_pulse_goes_to_the_engine_as_the_cuffs_not_the_oximeters():
+    # A cuff's pulse (logged with the NIBP flag) was sent as MDC_PULS_OXIM_PULS_RATE: the EHR
+    # filed a spot value taken with a BP as the oximeter's continuous pulse.
+    records = [r for r in observations(monitored_session()) if r.metric == "pulse_rate"]
+    cuff = replace(records[0], flags=frozenset({NIBP_PULSE}), value=78)
+    message = pcd01([records[0], cuff], control_id="OBS-1", sent_at=SENT, station=STATION,
+                    patient=PATIENT)
+    obx = [fields for fields in segments(message) if fields[0] == "OBX"]
+    assert [(o[3].split("^")[1], o[5]) for o in obx] == [
+        ("MDC_PULS_OXIM_PULS_RATE", "73"), ("MDC_PULS_RATE_NON_INV", "78")]
+    # The console's own decoder reads it back as the cuff's pulse.
+    result = decode_message(message.encode("utf-8"), SENT)
+    assert [(r.value, NIBP_PULSE in r.flags) for r in result.readings] == [(73, False),
+                                                                           (78, True)]
 
 
 def test_pcd01_is_read_back_by_the_console_decoder_with_the_same_metrics_and_values():

@@ -16,7 +16,7 @@ from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.engine import SessionEngine
 from console.session.tile_view import tile_view
 from console.session.trend_feed import TrendFeed
-from devices.reading import Reading
+from devices.reading import NIBP_PULSE, Reading
 from tests.session.helpers import Session, iv_protocol
 
 MONITOR = "hl7:MON"
@@ -93,6 +93,27 @@ def test_an_nibp_taken_during_the_outage_is_no_clock_offset_after_a_restart():
     minutes = (during - s.recorder.opened[0].started_at).total_seconds() / 60
     assert list(feed.series("bp_systolic", False)[0]) == [10.0, minutes]
     # Fed live in commit order, the same.
+    live = TrendFeed(s.recorder.opened[0].started_at)
+    live.add(s.recorder.records)
+    assert live.skews == ()
+
+
+def test_the_cuffs_pulse_delivered_late_with_its_pressures_is_no_clock_offset_either():
+    # The cuff measures its pulse with the pressures (HL7 149546, IntelliVue 0xF0E5): delivered
+    # with them after the outage, it too is a late delivery, not "Monitor clock 2 min behind".
+    s = monitored()
+    restart(s, 6 * MIN)
+    now = s.now()
+    during = now.wall - timedelta(minutes=2)
+    assert s.engine.ingest_message([
+        Reading("heart_rate", 74, "beats/min", now.wall, now.wall, MONITOR),
+        Reading("pulse_rate", 77, "beats/min", during, now.wall, MONITOR,
+                flags=frozenset({NIBP_PULSE})),
+        Reading("bp_systolic", 142, "mmHg", during, now.wall, MONITOR),
+        Reading("bp_diastolic", 88, "mmHg", during, now.wall, MONITOR)], now)
+    assert "clock" not in tile_view(s.engine, "bp_systolic", s.now()).detail
+    assert "clock" not in tile_view(s.engine, "pulse_rate", s.now()).detail
+    assert the_trend(s).skews == ()
     live = TrendFeed(s.recorder.opened[0].started_at)
     live.add(s.recorder.records)
     assert live.skews == ()

@@ -1,0 +1,155 @@
+"""A restart replays the session's log as it ran live: each alarm, prompt and value the nurse
+had before the kill is there after it (R10).
+
+Each test runs the session on a real session log (SQLite under tmp_path), kills the engine and
+resumes it from what the log holds, as "Restart and resume" does (`MainWindow.resume`: the
+observations with their row ids, the events, the alarm rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from console.clock import ManualClock
+from console.records import SessionOpened
+from console.session.alarms import Occurrence
+from console.session.engine import Patient, SessionEngine
+from console.store import EventLog
+from tests.session.helpers import START, Session, iv_protocol
+
+NURSE = "nurse.ana"
+MIN = 60
+REPEAT = "vitals_due:Repeat Systolic BP"
+
+
+class LoggedSession(Session):
+    """A `Session` whose engine commits to a session log on disk."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.clock = ManualClock(START)
+        self.recorder = log   # type: ignore[assignment]
+        self.engine = SessionEngine.open(iv_protocol(), log, Patient("P-001", 70.0), NURSE,
+                                         self.clock.now())
+        self.origin = self.clock.now().mono
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[EventLog]:
+    opened = EventLog.open(tmp_path / "sessions.sqlite3", "test")
+    yield opened
+    opened.close()
+
+
+def restart(s: LoggedSession, after_seconds: float, reads_device: bool = False) -> SessionEngine:
+    """The console killed and started again `after_seconds` later, reading the session back
+    from its log."""
+    log: EventLog = s.recorder   # type: ignore[assignment]
+    now = s.clock.advance(after_seconds)
+    row = log.session(s.engine.session_id)
+    logged = log.observations(row.id)
+    s.engine = SessionEngine.resume(
+        iv_protocol(), log, row.id,
+        SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
+                      row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
+        [r for _, r in logged], [r for _, r in log.events(row.id)],
+        [r for _, r in log.alarm_events(row.id)], now,
+        observation_ids=[i for i, _ in logged], reads_device=reads_device)
+    return s.engine
+
+
+def alarms(engine: SessionEngine, condition: str) -> list[Occurrence]:
+    return [o for o in engine.alarms() if o.condition == condition]
+
+
+@pytest.mark.parametrize("reads_device", [True, False], ids=["monitor-read", "no-monitor"])
+def test_an_apnoea_that_followed_a_low_rr_stays_high_and_acknowledged_after_a_restart(
+        log: EventLog, reads_device: bool) -> None:
+    # The apnoea took over the RR 7 alarm at the same (high) priority, so no row was logged
+    # for it; the restart read the alarm as the RR 7 it was raised for, re-evaluated it with
+    # the last RR counted and put back a medium "RR 10" while the patient was not breathing
+    # (code review; README: a vital that went missing stays missing until it is counted).
+    s = LoggedSession(log)
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 1); s.device("resp_rate", 7); s.device("spo2", 96)     # RR 7: high
+    s.t(start + 2); s.device("resp_rate", 10); s.device("spo2", 96)    # RR 10: held high, unseen
+    for second in range(3, 30):                                        # no RR; SpO2 goes on
+        s.t(start + second); s.device("spo2", 96)
+    (apnoea,) = alarms(s.engine, "resp_rate_low")
+    assert (apnoea.priority.label, apnoea.message) == ("high", "No respiratory rate for 27 s")
+    assert s.engine.acknowledge(apnoea.id, NURSE, s.now()).done       # seen: silent
+    s.t(start + 35); s.device("spo2", 96)
+    # Killed, and started again 5 s later: the same apnoea, high, acknowledged, silent.
+    restart(s, 5, reads_device)
+    assert [(o.id, o.priority.label, o.state.value, o.banner())
+            for o in alarms(s.engine, "resp_rate_low")] == [
+        (apnoea.id, "high", "acknowledged", "*** No respiratory rate for 38 s")]
+    assert s.engine.audio(s.now()).priority is None
+    # A breath counted ends it by the normal rule (acknowledged: once inside for 10 s).
+    s.engine.device_state_changed("connected", s.now())
+    s.device("resp_rate", 14)
+    s.t(start + 40 + 11)
+    assert alarms(s.engine, "resp_rate_low") == []
+
+
+def test_a_repeat_bp_asked_again_is_still_asked_after_a_restart(log: EventLog) -> None:
+    # A systolic >= 180 taken as the repeat of an earlier one asks for its own repeat. The
+    # replay fed the alarm rules before the due checks (live does the checks first), so the
+    # old repeat swallowed the new one and the restart dropped the "Repeat Systolic BP"
+    # prompt, and its medium alarm 5 min overdue (code review).
+    s = LoggedSession(log)
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.bp(185, 85)          # medium; repeat asked for in 5 min (start + 6 min)
+    s.t(start + 120); s.bp(150, 85)         # taken early: not the repeat; the alarm ends
+    s.t(start + 370)                        # the repeat prompt is up
+    s.t(start + 380); s.bp(190, 85)         # the repeat, >= 180 again: a new repeat asked for
+    s.t(start + 700)                        # ... and due: the prompt is up
+    live = [(o.priority.label, o.state.value, o.message) for o in alarms(s.engine, REPEAT)]
+    assert [p[:2] for p in live] == [("info", "active")]
+    # Killed, and started again at once: the prompt stands, as it was.
+    restart(s, 0)
+    assert [(o.priority.label, o.state.value, o.message)
+            for o in alarms(s.engine, REPEAT)] == live
+    # 5 min overdue it becomes a medium alarm, as it does without a restart.
+    s.t(start + 700 + 5 * MIN + 1)
+    assert [(o.priority.label, o.state.value) for o in alarms(s.engine, REPEAT)] == [
+        ("medium", "active")]
+
+
+def test_a_correction_entered_in_error_leaves_the_value_before_it_after_a_restart(
+        log: EventLog) -> None:
+    # A correction later marked "entered in error": live the vital goes back to the value before
+    # the corrected row. The replay skipped the voided correction whole, so the row it had
+    # corrected stood again after a restart: the very value the nurse had corrected away, in
+    # the tile and deciding the alarm (code review).
+    s = LoggedSession(log)
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 60); s.device("spo2", 92)           # medium SpO2 alarm
+    s.t(start + 65); s.device("spo2", 88)           # escalates: high
+    (low,) = alarms(s.engine, "spo2_low")
+    assert s.engine.acknowledge(low.id, NURSE, s.now()).done          # seen at high
+    s.t(start + 70)
+    _, typed = s.engine.enter_manual_row("spo2", 92, NURSE, s.now(), confirmed=True)
+    assert typed is not None                        # typed 92 replaces the monitor's 88
+    s.t(start + 75)
+    assert s.engine.correct(typed, "spo2", 91, NURSE, s.now(), "typed 92, probe read 91")
+    correction = log.observations(s.engine.session_id)[-1][0]
+    s.t(start + 80)
+    assert s.engine.void(correction, "spo2", NURSE, s.now(), "correction on the wrong row").done
+    s.t(start + 81)
+    assert s.engine.latest("spo2").reading.value == 88   # the monitor's reading stands again
+    seen_high = [(low.id, "high", "acknowledged", "*** SpO2 88 %, limit ≤90")]
+    assert [(o.id, o.priority.label, o.state.value, o.banner())
+            for o in alarms(s.engine, "spo2_low")] == seen_high
+    # Killed, and started again 10 s later: the monitor's 88, not the corrected typed 92, and
+    # the same alarm on it.
+    restart(s, 10)
+    assert s.engine.latest("spo2").reading.value == 88
+    assert [(o.id, o.priority.label, o.state.value, o.banner())
+            for o in alarms(s.engine, "spo2_low")] == seen_high
