@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from devices.stream import DECODER_ERROR, DecodeResult, Dropped
+from devices.stream import CUT_MESSAGE, DECODER_ERROR, DecodeResult, Dropped
 
 # MLLP envelope bytes (HL7 v2 Transport Specification, MLLP release 2).
 MLLP_START = b"\x0b"
@@ -89,6 +89,12 @@ def _garbage(data: bytes, why: str) -> Dropped:
     return Dropped("garbage", f"{len(data)} bytes {why}: {_preview(data)}")
 
 
+def _cut(data: bytes) -> Dropped:
+    """Report the rest of a bare message taken whole at a pause (`split_mllp` rest_of_message)."""
+    return Dropped(CUT_MESSAGE, f"{_segment_count(data)} segment(s) after a 0.5 s pause inside a "
+                   f"message, not read (the part before it was): {_preview(data, 120)}")
+
+
 # ---------------------------------------------------------------------------------------------
 # HL7: MLLP and bare
 
@@ -100,11 +106,13 @@ _FRAME_START = re.compile(rb"\x0b|MSH\|")
 # A message's MSH-1 and MSH-2 as it opens: "MSH|", the encoding characters ("^~\&"; a fifth,
 # the truncation character "#", from v2.7) and the next field separator.
 _HEADER = re.compile(rb"MSH\|[!-/:-@\[-`{}~]{4,5}\|")
+# A segment row: a segment id (a letter, then two letters or digits) and a field separator.
+_SEGMENT_ROW = re.compile(rb"[\r\n\t \x00]*[A-Z][A-Z0-9]{2}\|")
 _STANDARD_HEADER = b"MSH|^~\\&|"
 
 
 def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAME, *,
-               whole_at_end: bool = False) -> Split:
+               whole_at_end: bool = False, rest_of_message: bool = False) -> Split:
     """Split HL7 messages out of `buffer`, with or without MLLP envelopes.
 
     Args:
@@ -116,6 +124,9 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
         max_frame: longest message kept; longer ones are dropped as `frame-too-long`.
         whole_at_end: the end of `buffer` is the end of a message (one UDP datagram), so a
             last segment without a terminator is whole.
+        rest_of_message: the message before `buffer` was taken whole at a pause (bare HL7):
+            segment rows at its start, before any message start, are that message's rest,
+            dropped as CUT_MESSAGE (an alarm), not as garbage.
 
     Returns:
         The complete messages (MLLP ones marked `mllp=True`), the leftover and the drops.
@@ -129,7 +140,8 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
             tail = buffer[pos:]
             if final:
                 if tail.strip(b"\r\n\t \x00"):
-                    out.dropped.append(_garbage(tail, "without a frame start at end of stream"))
+                    out.dropped.append(_cut(tail) if rest_of_message and pos == 0 else
+                                       _garbage(tail, "without a frame start at end of stream"))
                 pos = n
                 break
             # Keep only what could be the beginning of "MSH|"; the rest can never start a frame.
@@ -139,7 +151,9 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
                 pos = n - keep
             break
         junk = buffer[pos : start.start()]
-        if junk.strip(b"\r\n\t \x00"):
+        if junk.strip(b"\r\n\t \x00") and rest_of_message and pos == 0 and _SEGMENT_ROW.match(junk):
+            out.dropped.append(_cut(junk))
+        elif junk.strip(b"\r\n\t \x00"):
             # Typically the tail of a frame the capture or connection started in the middle of.
             out.dropped.append(_garbage(junk, "before a frame start (stream began mid-frame?)"))
         pos = start.start()
@@ -293,6 +307,7 @@ class MllpFramer:
         self._buffer = b""
         self._max = max_frame
         self._whole_at_end = whole_at_end
+        self._taken_at_quiet = False   # the last message was taken whole at a pause (`quiet`)
 
     @property
     def pending(self) -> bytes:
@@ -301,15 +316,18 @@ class MllpFramer:
 
     def push(self, data: bytes) -> Split:
         """Add `data` and return the frames it completed."""
-        result = split_mllp(self._buffer + data, final=False, max_frame=self._max)
+        result = split_mllp(self._buffer + data, final=False, max_frame=self._max,
+                            rest_of_message=self._taken_at_quiet)
         self._buffer = result.rest
+        self._taken_at_quiet = self._taken_at_quiet and not (result.frames or result.dropped)
         return result
 
     def flush(self) -> Split:
         """End of stream: return a trailing bare message, drop a partial MLLP frame."""
         result = split_mllp(self._buffer, final=True, max_frame=self._max,
-                            whole_at_end=self._whole_at_end)
+                            whole_at_end=self._whole_at_end, rest_of_message=self._taken_at_quiet)
         self._buffer = b""
+        self._taken_at_quiet = False
         return result
 
     def quiet(self) -> Split:
@@ -323,7 +341,9 @@ class MllpFramer:
         held = self._buffer
         if not held.lstrip(b"\r\n\t \x00").startswith(b"MSH|") or not held.endswith((b"\r", b"\n")):
             return Split(rest=held)
-        return self.flush()
+        whole = self.flush()
+        self._taken_at_quiet = bool(whole.frames)
+        return whole
 
 
 # ---------------------------------------------------------------------------------------------

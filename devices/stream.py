@@ -34,6 +34,17 @@ DECODER_ERROR = "decoder-error"
 """The `Dropped` reason of a frame the decoder failed on (it raised): a bug, or a message no rule
 foresaw. The console raises a technical alarm for it, not only a count."""
 
+CUT_MESSAGE = "cut-message"
+"""The `Dropped` reason of segments that came after their message was taken as whole: a bare HL7
+message (no MLLP envelope marks its end) is taken when the line has been quiet for 0.5 s after a
+segment, as a sender waiting for its answer needs; a sender that paused that long inside a
+message had its part before the pause read (and answered) and the rest arrive with no message
+start. Those rows' values are not read: the console raises the same technical alarm as for
+DECODER_ERROR, never only a count."""
+
+NOT_READ = frozenset({DECODER_ERROR, CUT_MESSAGE})
+"""Drops whose message may have carried a value nobody read: each is a technical alarm."""
+
 OUT_OF_HARD_RANGE = "out-of-hard-range"
 """The `Dropped` reason of a value outside what the vital can be (SpO2 150 %): the console raises
 a technical alarm for it, not only a count."""

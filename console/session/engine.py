@@ -113,7 +113,7 @@ from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import MANUAL, Reading, is_cuff_pulse, is_nibp_value
-from devices.stream import DECODER_ERROR, NOT_MONITORED, OUT_OF_HARD_RANGE
+from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
@@ -458,7 +458,7 @@ class SessionEngine:
                 state.note_observed(str(event.detail.get("text", "")), event.at)
             elif event.kind == "device_dropped":
                 counts = event.detail.get("counts") or {}
-                if counts.get(DECODER_ERROR):
+                if any(counts.get(reason) for reason in NOT_READ):
                     last_unreadable = event.at
                 if counts.get(OUT_OF_HARD_RANGE):
                     last_implausible = event.at
@@ -765,7 +765,7 @@ class SessionEngine:
                     detail["kept_with_warnings"] = dict(warnings)
                 step.records.append(EventRecord(self.session_id, now.wall, "device_dropped",
                                                 ENGINE, detail))
-            if dropped and dropped.get(DECODER_ERROR):
+            if dropped and any(dropped.get(reason) for reason in NOT_READ):
                 step.records.extend(self._unreadable(now, example))
             if dropped and dropped.get(OUT_OF_HARD_RANGE):
                 step.records.extend(self._implausible(now, implausible or example))
@@ -864,15 +864,16 @@ class SessionEngine:
         return key is not None and self.writes.holds_reading(key)
 
     def _unreadable(self, now: Moment, example: str) -> list[Record]:
-        """A monitor message the decoder failed on (a bug, or a message no rule foresaw) may
-        have carried the very value that alarms: a medium technical alarm, never only a count
-        in the events (a bug becomes a technical alarm, never silence; IEC 60601-1-8 6.1.2).
-        The monitor was answered AE, so it resends; the alarm ends UNREADABLE_HOLD_SECONDS after
-        the last such message."""
+        """A monitor message the decoder failed on (a bug, or a message no rule foresaw), or
+        the rest of one its sender paused inside (`devices.stream.NOT_READ`), may have carried
+        the very value that alarms: a medium technical alarm, never only a count in the events
+        (a bug becomes a technical alarm, never silence; IEC 60601-1-8 6.1.2). A failed message
+        was answered AE, so the monitor resends; the rest of a paused one cannot be asked for
+        again. The alarm ends UNREADABLE_HOLD_SECONDS after the last such message."""
         self._state.unreadable_at = now.mono
         return list(self.board.update(DEVICE_UNREADABLE, TECHNICAL, Raise(
             Priority.MEDIUM, "Monitor message not read: values may be missing, check the monitor",
-            detail=f"The console's decoder failed on a message from the monitor: {example[:160]}"),
+            detail=f"A message from the monitor was not read: {example[:160]}"),
             now))
 
     def _implausible(self, now: Moment, example: str) -> list[Record]:

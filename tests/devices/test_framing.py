@@ -16,6 +16,7 @@ from devices.framing import (
     split_lines,
     split_mllp,
 )
+from devices.stream import CUT_MESSAGE
 from tests.devices.conftest import random_chunks, restarted_mid_message
 
 MSG_A = b"MSH|^~\\&|A|||||||ORU^R01|1|P|2.6\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1|97\r"
@@ -106,6 +107,31 @@ def test_a_bare_message_is_whole_when_the_line_goes_quiet_after_its_last_segment
     framer = MllpFramer()
     assert framer.push(b"\x0b" + MSG_A).frames == [] and framer.quiet().frames == []
     assert framer.pending == b"\x0b" + MSG_A
+
+
+def test_rows_after_a_message_taken_at_a_pause_are_its_cut_rest_not_a_mid_frame_start() -> None:
+    # A sender that pauses 0.5 s inside a bare message: its head is taken whole at the pause
+    # (a sender waiting for its answer needs that), and its rows then came with no message start
+    # and were dropped as "garbage (stream began mid-frame?)": an SpO2 84 gone with no alarm.
+    head, rows = MSG_A.split(b"OBX", 1)
+    framer = MllpFramer()
+    assert framer.push(head).frames == []
+    assert [f.data for f in framer.quiet().frames] == [head]
+    assert framer.push(b"OBX" + rows).frames == []            # held: no message start yet
+    after = framer.push(MSG_B)
+    assert [d.reason for d in after.dropped] == [CUT_MESSAGE]
+    assert after.dropped[0].detail.startswith("1 segment(s) after a 0.5 s pause inside a message")
+    assert [f.data for f in framer.flush().frames] == [MSG_B]
+    # A stream joined mid-message, with no pause-taken message before, is what it was.
+    framer = MllpFramer()
+    assert [d.reason for d in framer.push(b"OBX" + rows + MSG_B).dropped] == ["garbage"]
+    # Nor is a message's rest once the next message has been framed.
+    framer = MllpFramer()
+    framer.push(MSG_A)
+    framer.quiet()
+    framer.push(MSG_B)
+    framer.quiet()
+    assert [d.reason for d in framer.push(MSG_A + MSG_B).dropped] == []
 
 
 def test_bare_hl7_messages_end_at_the_next_msh_or_flush() -> None:

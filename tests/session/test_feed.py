@@ -143,6 +143,35 @@ def test_a_message_the_decoder_fails_on_is_a_technical_alarm_not_only_a_count(mo
     assert s.engine.alarms() == []
 
 
+def test_rows_of_a_message_its_sender_paused_inside_are_a_technical_alarm() -> None:
+    # Bare HL7: a sender paused 0.5 s after its OBR; the head was taken whole (and answered),
+    # and its SpO2 84 row then came with no message start: dropped as garbage, no alarm, and
+    # the monitor, told the message was stored, never sent it again.
+    from devices.hl7.decoder import HL7Decoder
+    from tests.devices.test_hl7 import SPO2, message
+
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    whole = message(SPO2.format(v=84))
+    head, rows = whole.split(b"OBX", 1)
+    decoder = HL7Decoder("/dev/ttyUSB0")
+
+    def fed(result) -> None:
+        now = s.now()
+        feed.apply(s.engine, DeviceEvent(
+            EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono, readings=tuple(result.readings),
+            dropped=tuple(result.dropped), frames=result.frames), now)
+
+    fed(decoder.feed(head, s.now().wall))
+    fed(decoder.quiet(s.now().wall))                  # 0.5 s quiet: the head is a message
+    fed(decoder.feed(b"OBX" + rows + message(SPO2.format(v=97)), s.now().wall))
+    [row] = [o for o in s.engine.alarms() if o.condition == "device_unreadable"]
+    assert (row.priority.label, row.category) == ("medium", "technical")
+    assert row.message == "Monitor message not read: values may be missing, check the monitor"
+    assert "after a 0.5 s pause inside a message" in row.detail and "|84|" in row.detail
+
+
 def test_an_impossible_value_from_the_monitor_is_a_technical_alarm_not_a_steady_tile() -> None:
     # A nurse walk on X: the monitor sent SpO2 150 for a minute; the value was dropped, the tile
     # kept 98 in normal colours, and nothing alarmed (a probe gone bad looked like a steady
