@@ -14,7 +14,8 @@ A gateway is still served on a pty when asked (`connection="serial"`), for a rea
 Scenario faults that are about bytes on a line (garbage, truncated frames) are not played here;
 `disconnect` steps are: the device stops answering for their duration, which the console must
 show as "no data" after its profile's watchdog. Everything else a scenario says (its ramps, NIBP
-cycle and duration) holds.
+cycle and duration) holds, but a `probe_off` step: these devices cannot send one yet, so a
+scenario with it is refused before a port opens (`scenario.check_playable`), never played without.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from devices.simulator.physiology import Physiology, Sample
-from devices.simulator.scenario import Scenario, load_builtin
+from devices.simulator.scenario import Scenario, check_playable, load_builtin
 from devices.simulator.sinks import POLL_SECONDS, PlayerStats, PtySink, StallRule
 
 log = logging.getLogger(__name__)
@@ -330,11 +331,13 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
     Raises:
         ValueError: a speed or duration not > 0, an unknown format, or a connection the device
             is not served on.
+        ScenarioError: a step these devices cannot play (`probe_off`).
     """
     served_on = connection_for(fmt, connection)
     if speed <= 0:
         raise ValueError(f"speed must be > 0, got {speed:g}")
     chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
+    check_playable(chosen, fmt)
     duration_s = (duration_minutes if duration_minutes is not None else chosen.duration_minutes) * 60
     if duration_s <= 0:
         raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")

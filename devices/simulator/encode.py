@@ -5,6 +5,21 @@
   with MDC units, OBX-4 containment paths (MDS.VMD.CHAN.METRIC), OBX-11 `R` and OBX-14 times.
   NIBP is repeated in every message with its own older measured time, as bedside monitors do.
 - `masimo`: Masimo Rad-8 "ASCII 1" trend lines, one a second, CR LF terminated.
+
+With the oximeter's probe off (`Sample.probe_on` False, a scenario's `probe_off` step) the
+formats in `PROBE_OFF_FORMATS` send every frame as usual with the oximeter's values as their own
+"no value" (devices.md):
+- `hl7`: the SpO2 (150456) and oximeter pulse (149530) rows stay in the message, OBX-2 `NM` with
+  OBX-5 empty and OBX-11 `X` ("results cannot be obtained for this observation"), as a PCD-01
+  sender reports a parameter it has configured but cannot measure; the ECG heart rate, RR and
+  the repeated NIBP rows are sent as usual. (Leaving the rows out would look like a monitor with
+  no oximeter at all; the console's decoder drops both forms as no value.)
+- `masimo`: `SPO2=---% BPM=--- PI=--.--` with EXC bit 0x000020, "Sensor Off" (Masimo's serial
+  exception bits: 0x000001 No Sensor, as on the Rad-8 line with dashes in
+  shared/device-samples/masimo-rad-serial-ascii-lines.txt, is the cable unplugged; 0x000020 the
+  sensor off the patient).
+- `ansar-b` cannot send it (no capture or document shows what an Ivy 450C sends then):
+  `scenario.check_playable` refuses such a scenario for it.
 - `ansar-b`: Ivy 450C ANSAR-B frames: 0xFF `ANSAR-B ` + 400 waveform bytes + CR-terminated
   records + 0xFE.
 
@@ -22,6 +37,8 @@ from typing import Protocol
 from devices.simulator.physiology import Nibp, Sample
 
 FORMAT_NAMES: tuple[str, ...] = ("hl7", "masimo", "ansar-b")
+PROBE_OFF_FORMATS: tuple[str, ...] = ("hl7", "masimo")
+"""The formats whose encoder can send an oximeter probe off (`Sample.probe_on` False)."""
 
 MLLP_START = b"\x0b"
 MLLP_END = b"\x1c\x0d"
@@ -31,6 +48,8 @@ DEVICE_EUI64 = "0200000000ABCDEF"
 SENDING_APP = f"INFUSION-SIM^{DEVICE_EUI64}^EUI-64"
 PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
 MASIMO_SERIAL = "0000012345"
+MASIMO_EXC_SENSOR_OFF = 0x000020
+"""The Masimo exception bit "Sensor Off": the probe is off the patient."""
 
 
 class Encoder(Protocol):
@@ -62,6 +81,7 @@ class _Obx:
     unit: str  # OBX-6
     limits: str  # OBX-7
     at: datetime  # OBX-14
+    status: str = "R"  # OBX-11: R a valid result, X cannot be obtained (OBX-5 then empty)
 
 
 _BPM = "264864^MDC_DIM_BEAT_PER_MIN^MDC"
@@ -82,10 +102,14 @@ class Hl7Encoder:
     def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
         self._count += 1
         control_id = f"SIM{self._count:08d}"
+        if sample.probe_on:
+            status, pulse, spo2 = "R", str(sample.pulse_rate), str(sample.spo2)
+        else:   # the oximeter's rows say "cannot be obtained": OBX-11 X, OBX-5 empty
+            status, pulse, spo2 = "X", "", ""
         rows = [
             _Obx("147842^MDC_ECG_HEART_RATE^MDC", "1.1.1.1", str(sample.heart_rate), _BPM, "50^110", at),
-            _Obx("149530^MDC_PULS_OXIM_PULS_RATE^MDC", "1.2.1.2", str(sample.pulse_rate), _BPM, "50^110", at),
-            _Obx("150456^MDC_PULS_OXIM_SAT_O2^MDC", "1.2.1.1", str(sample.spo2), _PCT, "94^100", at),
+            _Obx("149530^MDC_PULS_OXIM_PULS_RATE^MDC", "1.2.1.2", pulse, _BPM, "50^110", at, status),
+            _Obx("150456^MDC_PULS_OXIM_SAT_O2^MDC", "1.2.1.1", spo2, _PCT, "94^100", at, status),
             _Obx("151562^MDC_RESP_RATE^MDC", "1.1.2.1", str(sample.resp_rate), _RPM, "12^24", at),
         ]
         if sample.nibp is not None:
@@ -101,7 +125,8 @@ class Hl7Encoder:
         ]
         for i, row in enumerate(rows, start=2):
             segments.append(
-                f"OBX|{i}|NM|{row.code}|{row.path}|{row.value}|{row.unit}|{row.limits}||||R|||"
+                f"OBX|{i}|NM|{row.code}|{row.path}|{row.value}|{row.unit}|{row.limits}||||"
+                f"{row.status}|||"
                 + hl7_time(row.at, fraction=True)
             )
         message = "\r".join(segments) + "\r"
@@ -126,12 +151,17 @@ class MasimoEncoder:
     def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
         # Perfusion index drifts slowly between ~1 and ~3 %: deterministic from the time.
         pi = 2.0 + 0.8 * math.sin(sample.t / 97.0)
+        if sample.probe_on:
+            spo2, bpm, pi_text = f"{sample.spo2:03d}", f"{sample.pulse_rate:03d}", f"{pi:05.2f}"
+            exc = 0
+        else:   # the probe off: dashes, as the oximeter shows them, and its exception bit
+            spo2, bpm, pi_text, exc = "---", "---", "--.--", MASIMO_EXC_SENSOR_OFF
         # The oximeter's clock is the ward's local time, sent without a zone (as the decoder
         # reads it: devices.reading.STATION_ZONE).
         line = (
-            f"{at.astimezone():%m/%d/%y %H:%M:%S} SN={MASIMO_SERIAL} SPO2={sample.spo2:03d}% "
-            f"BPM={sample.pulse_rate:03d} PI={pi:05.2f} SPCO=--.-% SPMET=--.-% DESAT=-- "
-            "PIDELTA=+-- ALARM=0000 EXC=000000"
+            f"{at.astimezone():%m/%d/%y %H:%M:%S} SN={MASIMO_SERIAL} SPO2={spo2}% "
+            f"BPM={bpm} PI={pi_text} SPCO=--.-% SPMET=--.-% DESAT=-- "
+            f"PIDELTA=+-- ALARM=0000 EXC={exc:06X}"
         )
         return line.encode("ascii") + b"\r\n"
 
@@ -143,6 +173,10 @@ class AnsarBEncoder:
     line_based = False
 
     def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
+        if not sample.probe_on:
+            # Never the oximeter's values as if the probe were on (`PROBE_OFF_FORMATS`).
+            raise ValueError(f"the {self.name} simulator cannot send a probe off; formats that "
+                             f"can: {', '.join(PROBE_OFF_FORMATS)}")
         waveform = _waveform(sample)
         if sample.nibp is not None:
             n = sample.nibp

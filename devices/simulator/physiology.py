@@ -73,7 +73,12 @@ class Nibp:
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """The continuous vitals at second `t`, and the latest NIBP measurement (None before the first)."""
+    """The continuous vitals at second `t`, and the latest NIBP measurement (None before the first).
+
+    `probe_on` False: the pulse oximeter's probe is off the patient (a scenario's `probe_off`
+    step), so the monitor has no SpO2 and no oximeter pulse rate to send; `spo2` and
+    `pulse_rate` are still the patient's, for after the probe is back.
+    """
 
     t: float
     heart_rate: int
@@ -81,6 +86,7 @@ class Sample:
     resp_rate: int
     spo2: int
     nibp: Nibp | None
+    probe_on: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ A scenario file (see `scenarios/*.toml` for complete ones):
 
     [[steps]]                          # any number, any order
     at_minute = 10
-    action = "ramp"                    # ramp | disconnect | garbage | nul_bytes |
+    action = "ramp"                    # ramp | disconnect | probe_off | garbage | nul_bytes |
     metric = "resp_rate"               # truncated_frame | mid_frame
     to = 29
     over_minutes = 8
@@ -21,9 +21,17 @@ A scenario file (see `scenarios/*.toml` for complete ones):
     text = "RR >= 25: resp_rate_high (medium) from about minute 16"
     alarms = ["resp_rate_high"]
 
-Step keys by action: ramp (metric, to, over_minutes), disconnect (seconds), garbage (bytes),
-nul_bytes (bytes), truncated_frame and mid_frame (none). Every step has `at_minute` and may have
-a `note`. Unknown keys are refused, so a typo never silently does nothing.
+Step keys by action: ramp (metric, to, over_minutes), disconnect (seconds), probe_off
+(seconds), garbage (bytes), nul_bytes (bytes), truncated_frame and mid_frame (none). Every step
+has `at_minute` and may have a `note`. Unknown keys are refused, so a typo never silently does
+nothing.
+
+`probe_off`: the pulse oximeter's probe comes off the patient for `seconds`. The monitor keeps
+sending every frame on time; the oximeter's values (SpO2 and its pulse rate) go out as the
+format's own "no value" and the rest (ECG heart rate, RR, NIBP) as usual. Only the formats in
+`devices.simulator.encode.PROBE_OFF_FORMATS` can play it (hl7: the two OBX rows with an empty
+OBX-5 and OBX-11 `X`; masimo: `SPO2=---% BPM=---` with the Sensor Off exception bit); a scenario
+with the step is refused for any other format (`check_playable`), never played without it.
 
 The timeline is what the player plays: `(t_seconds, Write | Disconnect)` entries in time order,
 the same bytes for the same scenario, format, seed and start time.
@@ -35,20 +43,21 @@ import math
 import random
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from protocols.vitals import METRICS
-from devices.simulator.encode import new_encoder
+from devices.simulator.encode import PROBE_OFF_FORMATS, new_encoder
 from devices.simulator.physiology import DERIVED, RAMPABLE, Physiology, Ramp, Sample
 
 ACTIONS: dict[str, tuple[str, ...]] = {
     # action -> keys it needs besides at_minute (and the optional note)
     "ramp": ("metric", "to", "over_minutes"),
     "disconnect": ("seconds",),
+    "probe_off": ("seconds",),
     "garbage": ("bytes",),
     "nul_bytes": ("bytes",),
     "truncated_frame": (),
@@ -73,6 +82,7 @@ TOP_LEVEL_KEYS = ("name", "description", "duration_minutes", "nibp_interval_minu
 DEFAULT_NIBP_INTERVAL_MINUTES = 5.0
 MAX_DURATION_MINUTES = 24 * 60
 MAX_FAULT_BYTES = 65536
+MAX_DISCONNECT_SECONDS = 3600
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -96,7 +106,8 @@ class Step:
         metric: ramp only: which rampable metric.
         to: ramp only: the target value.
         over_s: ramp only: how long the ramp takes (0 = a step change).
-        seconds: disconnect only: how long the port is gone.
+        seconds: disconnect: how long the port is gone; probe_off: how long the oximeter's
+            probe is off (its values sent as "no value").
         count: garbage and nul_bytes only: how many bytes.
         note: free text for people.
     """
@@ -295,7 +306,13 @@ class _Validator:
             over = self.number(table, "over_minutes", where, low=0, high=MAX_DURATION_MINUTES)
             return Step(at_s, action, metric=metric, to=to, over_s=over * 60, note=note)
         if action == "disconnect":
-            seconds = self.number(table, "seconds", where, low=0, strict_low=True, high=3600)
+            seconds = self.number(table, "seconds", where, low=0, strict_low=True,
+                                  high=MAX_DISCONNECT_SECONDS)
+            return Step(at_s, action, seconds=seconds, note=note)
+        if action == "probe_off":
+            # It may last to the end and beyond (a probe never put back): the frames stop there.
+            seconds = self.number(table, "seconds", where, low=0, strict_low=True,
+                                  high=MAX_DURATION_MINUTES * 60)
             return Step(at_s, action, seconds=seconds, note=note)
         if action in ("garbage", "nul_bytes"):
             count = self.number(table, "bytes", where, low=1, high=MAX_FAULT_BYTES)
@@ -319,6 +336,24 @@ class _Validator:
                 raise self.fail(f"expect.alarms[{i}]",
                                 f"unknown condition {name!r}; allowed: {', '.join(ALARM_CONDITIONS)}")
         return Expect(text, tuple(alarms))
+
+
+def check_playable(scenario: Scenario, fmt: str) -> None:
+    """Refuse a scenario whose steps the simulated device of format `fmt` cannot play.
+
+    A `probe_off` step needs a format that can say "no SpO2" while it sends the rest
+    (`PROBE_OFF_FORMATS`); played without it, a QA run would wait for an alarm that never comes.
+
+    Raises:
+        ScenarioError: names the step, the format and the formats that can play it.
+    """
+    for step in scenario.steps:
+        if step.action == "probe_off" and fmt not in PROBE_OFF_FORMATS:
+            raise ScenarioError(
+                scenario.source or scenario.name, f"steps: probe_off at minute {step.at_s / 60:g}",
+                f"the {fmt} simulator cannot send a probe off; formats that can: "
+                f"{', '.join(PROBE_OFF_FORMATS)} (give one of them with --format, or leave the "
+                "step out)")
 
 
 # ------------------------------------------------------------------------------------ timeline
@@ -390,8 +425,10 @@ def compile_timeline(
 
     Raises:
         ValueError: unknown format or a duration <= 0.
+        ScenarioError: a step the format cannot play (`check_playable`).
     """
     encoder = new_encoder(fmt)
+    check_playable(scenario, fmt)
     duration_s = (duration_minutes if duration_minutes is not None else scenario.duration_minutes) * 60
     if duration_s <= 0:
         raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
@@ -402,11 +439,16 @@ def compile_timeline(
     entries: list[TimelineEntry] = []
     truths: list[tuple[float, dict[str, float]]] = []
     gone_until = -1.0  # while the port is disconnected nothing reaches it
+    probe_off_until = -1.0  # while the oximeter's probe is off its values are sent as "no value"
     pending_cut: str | None = None  # truncated_frame / mid_frame waiting for the next frame
     for sample in body.samples(duration_s):
         t = sample.t
         while steps and steps[0].at_s <= t:
             step = steps.pop(0)
+            if step.action == "probe_off":
+                # The probe comes off the patient whether or not the cable is in.
+                probe_off_until = max(probe_off_until, step.at_s + step.seconds)
+                continue
             if step.at_s < gone_until:
                 continue
             if step.action == "disconnect":
@@ -418,6 +460,9 @@ def compile_timeline(
                 entries.append(TimelineEntry(step.at_s, _noise(step, faults, encoder.line_based)))
         if t < gone_until:
             continue
+        if t < probe_off_until:
+            # Only what is sent changes: the patient (and the seeded values after) goes on.
+            sample = replace(sample, probe_on=False)
         frame = encoder.frame(sample, start + timedelta(seconds=t), start)
         if pending_cut is not None:
             entries.append(TimelineEntry(t, _cut(frame, pending_cut, faults, encoder.line_based)))
@@ -450,7 +495,8 @@ def _cut(frame: bytes, how: str, rng: random.Random, line_based: bool) -> Write:
 
 def _truth(sample: Sample, fmt: str) -> dict[str, float]:
     """The values a decoder of `fmt` should read from the frame of `sample`."""
-    truth: dict[str, float] = {"pulse_rate": sample.pulse_rate, "spo2": sample.spo2}
+    truth: dict[str, float] = (
+        {"pulse_rate": sample.pulse_rate, "spo2": sample.spo2} if sample.probe_on else {})
     if fmt in ("hl7", "ansar-b"):
         truth["heart_rate"] = sample.heart_rate
         truth["resp_rate"] = sample.resp_rate

@@ -32,8 +32,8 @@ from devices.simulator.scenario import (
 from tests.devices.conftest import random_chunks
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-BUILTINS = ("disconnect", "garbage", "hypertensive-surge", "normal", "respiratory-depression",
-            "tachycardia", "tachypnea")
+BUILTINS = ("disconnect", "garbage", "hypertensive-surge", "normal", "probe-off",
+            "respiratory-depression", "tachycardia", "tachypnea")
 
 
 def decode_all(data: bytes, fmt: str) -> list:  # type: ignore[type-arg]

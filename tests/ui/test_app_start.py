@@ -351,7 +351,7 @@ def test_unknown_demo_scenario_lists_the_built_in_ones(started, tmp_path):
     # Named once, each scenario once (the list was said twice, the simulator's and the app's).
     assert str(refused.value) == (
         "--scenario nope: not a built-in scenario; built-in scenarios: disconnect, garbage, "
-        "hypertensive-surge, normal, respiratory-depression, tachycardia, tachypnea")
+        "hypertensive-surge, normal, probe-off, respiratory-depression, tachycardia, tachypnea")
 
 
 @pytest.mark.parametrize("extra, message", [
