@@ -50,6 +50,7 @@ from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
 from console.store.schema import SQLITE_INTEGER
+from console.store.session_claim import SessionInUse
 from console.ui import theme
 from console.ui.audio import AudioOut, default_audio_out
 from console.ui.checklist_panel import Asker
@@ -435,7 +436,7 @@ def _resume(window: MainWindow, row: SessionRow, device: tuple[str, str] | None,
     """`window.resume`, its refusal (no protocol to run it under) said after `said`."""
     try:
         window.resume(row, device, actor=actor, on_connecting=on_connecting)
-    except ProtocolMissing as exc:
+    except (ProtocolMissing, SessionInUse) as exc:
         raise StartError(f"{said}{exc}") from None
 
 

@@ -19,6 +19,7 @@ from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.signing import SignatureService
 from console.session.journal import Journal, when
 from console.session.protocol_record import ProtocolMissing
+from console.store.session_claim import SessionClaims, SessionInUse
 from console.store import EventLog, LogError, SessionRow
 from console.store.identity_store import current_staff
 from console.ui import theme
@@ -99,6 +100,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.clock = clock
         self.audio_out = audio_out
         self.cleanups = cleanups
+        self.claims = SessionClaims(log.path)   # one console per running session
+        cleanups.append(self.claims.close)
         self.confirmer = confirmer or DialogConfirmer(self)
         self.asker = asker or DialogAsker(self)
         self.controller: SessionController | None = None
@@ -336,6 +339,7 @@ class MainWindow(QtWidgets.QMainWindow):
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
+        self.claims.claim(engine.session_id)   # a new session's: no other console has it
         # A demo session needs no account (issue 13): it never locks and signs nothing.
         chair = None if engine.demo else identity or self._chair_identity()
         controller = SessionController(engine, self.clock, self, identity=chair,
@@ -436,7 +440,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.start_error.setText(f"The session was not started. {exc}")
             self.start_error.show()
             return None
-        except ProtocolMissing as exc:
+        except (ProtocolMissing, SessionInUse) as exc:
             self.start_error.setText(f"The session was not resumed: {exc}.")
             self.start_error.show()
             return None
@@ -569,6 +573,8 @@ class MainWindow(QtWidgets.QMainWindow):
         `device`: the port to read now (a monitor can come back under another name); default the
         one the session was started with. `actor`: who resumed it, logged with `session_resumed`.
         """
+        # Before anything is read or logged: another console running it keeps it.
+        self.claims.claim(row.id)
         protocol = self.protocols.get(row.protocol_id)   # None: the log's copy (or refused)
         if device is None:
             device_url = row.details.get("device")

@@ -191,6 +191,34 @@ def test_resuming_with_a_device_address_that_cannot_be_opened_resumes_under_its_
                                 for o in window.controller.view.alarms()), timeout=10_000)
 
 
+def test_a_session_another_console_runs_is_not_resumed_here(started, tmp_path):
+    # A second console asked to resume the session a first one runs had two engines, two alarm
+    # states and two sounders writing one record: it is refused, and nothing is logged.
+    from tests.store.test_session_claim import HOLDER
+
+    with EventLog.open(tmp_path / "log.sqlite3", "test") as log:
+        session = log.start_session(SessionOpened(
+            patient_id="MRN-94", protocol_id="iv-ketamine", protocol_version="1.0",
+            session_number=1, nurse="N", weight_kg=70.0, started_at=datetime.now(UTC)))
+    first = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "log.sqlite3"),
+                              str(session)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert first.stdout is not None and first.stdout.readline() == "claimed\n"
+        with pytest.raises(StartError) as refused:
+            started(options(tmp_path, "--resume", str(session)))
+        assert str(refused.value).startswith(
+            f"--resume {session}: session {session} is running in another console on ")
+        with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+            assert conn.execute("SELECT count(*) FROM events WHERE kind = 'session_resumed'"
+                                ).fetchone() == (0,)
+    finally:
+        first.kill()
+        first.wait()
+    window = started(options(tmp_path, "--resume", str(session)))   # the first one is gone
+    assert window.controller is not None and window.controller.view.session_id == session
+
+
 def left_open(tmp_path, hours_ago: float, weight: float = 70.0) -> int:
     with EventLog.open(tmp_path / "log.sqlite3", "test") as log:
         return log.start_session(SessionOpened(

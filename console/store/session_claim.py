@@ -1,0 +1,69 @@
+"""One console per running session: a console claims the session it runs, and a second console
+asked to resume that session (the start screen's offer, `--resume N`, the same patient and
+protocol from the command line) is refused with the reason instead of running it too.
+
+Two consoles on one session had two engines, two alarm states and two sounders writing one
+record (a review: the second resumed the session the first was running). Several consoles may
+share a log, each with a session of its own (two chairs on one computer), and the review, the
+exports and the staff commands read it beside them: only a session is claimed, never the log.
+
+A claim is an advisory lock (POSIX `lockf`) on one byte of `<log>.sessions-lock`, at the
+session's id: the kernel ends it with the process, SIGKILL included, so a console killed leaves
+no stale claim and "Restart and resume" (which ends the process before it starts the new one)
+finds its session free. Claims in one process never conflict (a window that opens a second
+session keeps the first's claim; a resume by the same process is allowed). Where `fcntl` does
+not exist (Windows) nothing is claimed: one console per computer is then the clinic's rule.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:   # Windows: no POSIX locks (module docstring)
+    fcntl = None  # type: ignore[assignment]
+
+
+class SessionInUse(Exception):
+    """Another console is running the session."""
+
+    def __init__(self, session_id: int, log_path: Path) -> None:
+        self.session_id = session_id
+        super().__init__(
+            f"session {session_id} is running in another console on {log_path} (on this "
+            "computer); its alarms are that console's. Use that console, or close it and "
+            "resume the session here")
+
+
+class SessionClaims:
+    """The sessions this process runs, claimed in the lock file beside `log_path`."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.lock_path = log_path.with_name(log_path.name + ".sessions-lock")
+        self._file: IO[bytes] | None = None
+
+    def claim(self, session_id: int) -> None:
+        """Claim `session_id` for this process.
+
+        Raises:
+            SessionInUse: another process holds it.
+        """
+        if fcntl is None:
+            return
+        if self._file is None:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._file = os.fdopen(fd, "r+b", buffering=0)
+        try:
+            fcntl.lockf(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, session_id)
+        except OSError:
+            raise SessionInUse(session_id, self.log_path) from None
+
+    def close(self) -> None:
+        """Let every claim go (the process ends, or restarts in a new one)."""
+        if self._file is not None:
+            self._file.close()   # closing the file ends this process's locks on it
+            self._file = None
