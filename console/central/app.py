@@ -31,11 +31,12 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console import collector_hold
-from console.central.board import Board
+from console.central.board import RESTORE_S, Board
 from console.central.central_log import CentralLog, CentralLogError, default_central_db_path
 from console.clock import Clock, Moment, SystemClock, iso
 from console.network import bus_topics
@@ -459,6 +460,16 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
             pass   # already stopped
         bus.stop(timeout=2.0)
 
+    # Before connecting: what the log last heard of each chair, so a retained Last Will lands on
+    # a chair known to have had an open session with its alarm (a restart had lost it).
+    try:
+        since = clock.now().wall - timedelta(seconds=RESTORE_S)
+        board.restore({chair: [(r.kind, r.received_at, r.payload) for r in rows]
+                       for chair, rows in log.last_words(since).items()}, clock.now())
+    except CentralLogError as exc:
+        for cleanup in reversed(cleanups):
+            cleanup()
+        raise StartError(str(exc)) from None
     board.set_bus(False, f"Connecting to {config.describe()}"
                   + (f" · {IN_CLEAR_NOTE}" if in_clear else ""), clock.now())
     bus.subscribe(chairs, 1)

@@ -28,7 +28,12 @@ it; a PCD-04 later than the last status adds or updates its alarm; an alarm that
 no longer lists is over. A PCD-04 of the same instant as a status wins: the status cannot
 have known of it unless it says the same (in a conflict the transition came after the status
 was read), and of two PCD-04s of one occurrence the later `at` stands, whatever the order they
-arrive in.
+arrive in. The chair stays the authority when its clock steps back (NTP, an administrator, a
+restart before NTP): a PCD-04 end is final for its occurrence whatever its time, and no start or
+update replaces it; a status taken although stamped before the one shown (its count went on) is
+the whole truth of the open alarms, as the first status after a Last Will is; a start or update
+stamped ahead of the chair's own clock now (`AHEAD_S`) was stamped before such a step and is
+left to the statuses. At a restart the board starts from its log (`restore`).
 
 Duplicates: QoS 1 is at least once. Every PCD-01 and PCD-04 is kept once by its MSH-10 in the
 central log (UNIQUE): a duplicate changes nothing on screen and sounds nothing. Each PCD-04 is
@@ -74,7 +79,8 @@ Logged (central_log.py): every new PCD-01 and PCD-04; status only when a chair g
 offline or its highest alarm changes; the nurse's acknowledgements and silences.
 
 Bad input: a payload that is not what its topic promises is counted (`ignored`, with the last
-reason) and changes nothing.
+reason) and changes nothing; so is a status with a number or time no card can draw (a NaN
+elapsed time, a vital's time out of range), which had stopped every card from drawing.
 """
 
 from __future__ import annotations
@@ -125,6 +131,16 @@ TWIN_CHAIR_S: Final = 30.0
 """Two runs of a console under one chair name, their statuses interleaved within this long, are
 two chairs with one name: a station alarm that ends this long after the last interleaving (a
 restart changes the run's token once and never goes back to the old one)."""
+AHEAD_S: Final = bus_topics.STATUS_STALE_S
+"""A PCD-04 start or update stamped this far ahead of the chair's own clock now (its last
+status's `sent_at` plus the time since that status arrived) was stamped before a step back of
+that clock: a raise still in the outbox of a console killed and restarted with its clock behind
+(before NTP). Shown, it outranked by time every status of the new run and sounded for an alarm
+over at the chair (a code review). The chair's statuses say whether it is open. (A status's
+own delay over the network is under a second; one late by this much is stale anyway.)"""
+RESTORE_S: Final = 12 * 3600.0
+"""A chair last heard longer ago than this is not brought back from the log at a restart
+(`Board.restore`): no session runs that long (README: a crash's restart comes minutes later)."""
 MEMORY_IDS: Final = 50_000
 """Control ids remembered in memory while the log cannot be written (about 40 min at 20 chairs)."""
 
@@ -356,6 +372,9 @@ class _Chair:
     session_id: int | None = None
     status_alarms: dict[tuple[int, int], ChairAlarm] = field(default_factory=dict)
     reports: dict[tuple[int, int], AlertReport] = field(default_factory=dict)
+    # Occurrences of this session whose PCD-04 end came: final, whatever its time (the chair's
+    # clock may have stepped back since the start), never reopened by a start or an update.
+    ended: set[tuple[int, int]] = field(default_factory=set)
     acks: dict[tuple[int, int], _CentralAck] = field(default_factory=dict)
     logged: tuple[Any, ...] | None = None   # what the log last heard of connection + highest
     trend_session: int | None = None
@@ -381,12 +400,18 @@ def _priority(value: Any) -> Priority | None:
 
 
 def _time(value: Any) -> datetime | None:
+    """A chair's ISO time, or None when it is none or cannot be read. One that parses but cannot
+    be placed (year 1 at +05:00 is before datetime's range in UTC or the local zone) is not
+    readable either: read, it raised OverflowError at every card drawn (a code review)."""
     if not isinstance(value, str):
         return None
     try:
-        return parse_iso(value)
-    except ValueError:
+        parsed = parse_iso(value)
+        parsed.astimezone()   # what a card shows; the same overflow, found here
+        parsed.timestamp()
+    except (ValueError, OverflowError, OSError):
         return None
+    return parsed
 
 
 def _natural(name: str) -> tuple[Any, ...]:
@@ -434,6 +459,7 @@ class Board:
         self._memory_ids: OrderedDict[str, None] = OrderedDict()
         self._silenced: set[str] = set()   # station alarm keys silenced here (until they end)
         self._commands = 0
+        self._restoring = False   # `restore` replays the log: nothing of it is logged again
         self.on_change: Callable[[], None] | None = None
 
     # ---- input -------------------------------------------------------------------------------
@@ -459,6 +485,57 @@ class Board:
             self._ignore(f"{topic}: {exc}")
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             self._ignore(f"{topic}: {type(exc).__name__}: {exc}")
+
+    def restore(self, words: Mapping[str, list[tuple[str, datetime, str]]],
+                now: Moment) -> None:
+        """Start from what this station's log last heard of each chair (before connecting).
+
+        `words`: per chair, its last logged status (online) and the status, will, stale and
+        PCD-04 rows after it, as (kind, received_at, payload) in order (CentralLog.last_words).
+        A chair whose status had an open session comes back heard earlier, not connected: a
+        retained Last Will then lands on a chair known to have had an open session, with its
+        alarms, so its loss is the station's alarm again (high after a high alarm). A restart of
+        the central had started empty: a chair lost during a session, its high alarm sounding,
+        was a grey card and nothing sounded (a code review). One still silent 10 s after the
+        bus connects is lost as any chair that stops talking (`_lost`).
+        """
+        self._restoring = True
+        try:
+            for name, rows in words.items():
+                self._restore_chair(name, rows, now)
+        finally:
+            self._restoring = False
+
+    def _restore_chair(self, name: str, rows: list[tuple[str, datetime, str]],
+                       now: Moment) -> None:
+        if not rows or rows[0][0] != "status":
+            return
+        obj = bus_topics.decode(rows[0][2].encode("utf-8"))
+        session = obj.get("session") if obj is not None else None
+        if not isinstance(session, dict) or session.get("ended"):
+            return   # no session open: nothing at risk (and no card left from long ago)
+        last_heard = rows[0][1]
+        try:
+            for kind, at, payload in rows:
+                if kind == "status":
+                    self._on_status(name, payload.encode("utf-8"), now)
+                    last_heard = at
+                elif kind == "will":
+                    self._on_status(name, payload.encode("utf-8"), now)
+                elif kind == "pcd04":
+                    report = read_pcd04(payload)
+                    self._apply_pcd04(self._chair(name, now), report, now)
+        except (_Bad, PcdError, KeyError, TypeError, ValueError, AttributeError,
+                OverflowError) as exc:
+            self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
+        chair = self.chairs.get(name)
+        if chair is None:
+            return
+        chair.status_mono = None   # heard earlier, not now: not connected
+        chair.status_wall = last_heard
+        chair.offline_since = None if chair.online else last_heard
+        chair.unconfirmed.clear()   # confirmed, or not, by the station that showed them
+        chair.logged = (False, chair.will_reason, None)   # what the log already says
 
     def set_bus(self, connected: bool, text: str, now: Moment, blind: str = "") -> None:
         """The bus client's state: receiving the chairs or not, and the status line's words for
@@ -776,9 +853,15 @@ class Board:
         # a restart may stamp with a clock behind what it sent before (a hardware clock before
         # NTP), and an old "raised" must not outrank it by time and stay on the card, sounding.
         back = chair.heard and not chair.online
+        # So is a status taken although stamped before the one shown (its count went on: the
+        # chair's clock stepped back, NTP or an administrator): compared by time with it, a
+        # PCD-04 start stamped before the step stayed "newer" than everything the chair said
+        # after it, and an alarm over at the chair stayed on the card, sounding (a code review).
+        stepped = chair.status_sent_at is not None and sent_at < chair.status_sent_at
         vitals = obj.get("vitals") or {}
         if not isinstance(vitals, dict):
             raise _Bad("status vitals is not an object")
+        _check_drawable(session, vitals)
         self._note_run(chair, obj.get("instance"), now)
         chair.status = obj
         chair.online = True
@@ -795,11 +878,12 @@ class Board:
             chair.monitor_clock_off = False   # judged again, as the bedside's trend does
             chair.acks.clear()
             chair.marks = [m for m in chair.marks if m.session_id == new_id]
+            chair.ended = {k for k in chair.ended if k[0] == new_id}
         chair.session = session
         chair.session_id = new_id
         chair.status_alarms = alarms
         # PCD-04s older than this status are what it already says.
-        chair.reports = {} if back else {
+        chair.reports = {} if back or stepped else {
             k: r for k, r in chair.reports.items() if r.at >= sent_at}
         self._settle_acks(chair)
         self._log_change(chair, now, payload)
@@ -864,14 +948,8 @@ class Board:
         report = read_pcd04(text)
         chair = self._chair(name, now)
         new = self._keep(report.control_id, name, "pcd04", now, text)
-        key = (report.session, report.occurrence)
-        before = chair.reports.get(key)
-        if new and (before is None or report.at >= before.at):
-            chair.reports[key] = report
         if new:
-            self._mark(chair, report)
-            self._settle_acks(chair)
-            self._log_change(chair, now)
+            self._apply_pcd04(chair, report, now)
         # Confirm what was shown, and again for a duplicate (the chair may have missed ours);
         # never while this station shows the chair as "no connection": its card shows and sounds
         # none of its alarms, and a quiet room's bedside keeps its soft tones on our word.
@@ -880,6 +958,32 @@ class Board:
             chair.unconfirmed.append(report.control_id)
             return
         self._confirm(name, report.control_id, now)
+
+    def _apply_pcd04(self, chair: _Chair, report: AlertReport, now: Moment) -> None:
+        """A new PCD-04 (not a duplicate) changes what the board knows of its alarm."""
+        key = (report.session, report.occurrence)
+        before = chair.reports.get(key)
+        # An end is final for its occurrence, kept whatever its time (stamped after a step back
+        # of the chair's clock it is "older" than the start it ends); a start or an update
+        # never replaces it. Otherwise, of two phases of one occurrence the later stands.
+        if report.ended:
+            chair.ended.add(key)
+            chair.reports[key] = report
+        elif key not in chair.ended and (before is None or report.at >= before.at) \
+                and not self._ahead_of_chair(chair, report, now):
+            chair.reports[key] = report
+        self._mark(chair, report)
+        self._settle_acks(chair)
+        self._log_change(chair, now)
+
+    def _ahead_of_chair(self, chair: _Chair, report: AlertReport, now: Moment) -> bool:
+        """`report` is stamped ahead of the connected chair's clock now (`AHEAD_S`). Not while
+        the log is replayed (`restore`): its statuses were kept only when something changed."""
+        if self._restoring or not self._connected(chair, now) or chair.status_sent_at is None \
+                or chair.status_mono is None:
+            return False
+        chair_now = chair.status_sent_at.timestamp() + (now.mono - chair.status_mono)
+        return report.at.timestamp() > chair_now + AHEAD_S
 
     def _confirm(self, chair: str, control_id: str, now: Moment) -> None:
         self.publish(bus_topics.chair_topic(chair, "confirm", self.prefix), bus_topics.encode({
@@ -921,6 +1025,11 @@ class Board:
                 raise _Bad(f"trend series {metric_name!r} is not a list")
             s = _Series()
             for point in points:
+                # An empty point raised IndexError out of receive: a station fault, for good,
+                # for one chair's bad retained snapshot (a code review).
+                if not isinstance(point, list) or len(point) < 2:
+                    raise _Bad(f"trend series {metric_name!r} has a point that is not "
+                               f"[time, value]: {point!r}"[:200])
                 t, v = float(point[0]), float(point[1])
                 if math.isfinite(t) and math.isfinite(v):
                     s.append(t, v, False)
@@ -1006,6 +1115,8 @@ class Board:
 
     def _log_change(self, chair: _Chair, now: Moment, payload: bytes | None = None) -> None:
         """Store a status only when the connection or the highest alarm changed."""
+        if self._restoring:
+            return   # read from the log: it is there already
         connected = self._connected(chair, now)
         shown = self._highest(chair) if connected else None
         summary = (connected, chair.will_reason, None if shown is None else
@@ -1056,13 +1167,13 @@ class Board:
 
     def _alarms(self, chair: _Chair) -> list[ChairAlarm]:
         """The chair's open alarms, newest knowledge per occurrence (module docstring)."""
-        merged = dict(chair.status_alarms)
+        merged = {k: a for k, a in chair.status_alarms.items() if k not in chair.ended}
         sent_at = chair.status_sent_at
         for key, report in sorted(chair.reports.items(), key=lambda kv: kv[1].at):
-            if sent_at is not None and report.at < sent_at:
+            if report.ended or key in chair.ended:
+                merged.pop(key, None)   # an end is final, whatever its time
                 continue
-            if report.ended:
-                merged.pop(key, None)
+            if sent_at is not None and report.at < sent_at:
                 continue
             before = merged.get(key)
             merged[key] = ChairAlarm(
@@ -1300,6 +1411,30 @@ class Board:
 
 class _Bad(ValueError):
     """A message that is not what its topic promises."""
+
+
+def _check_drawable(session: dict[str, Any] | None, vitals: dict[str, Any]) -> None:
+    """Refuse a status whose numbers or times no card can draw. Taken, one chair's NaN
+    `elapsed_s` or a vital's time out of datetime's range made every `cards()` raise: the
+    window stopped drawing every chair, its banner and its sounder on every tick (a code
+    review). Refused here, it is counted as ignored, with its reason, as any bad message.
+
+    Raises:
+        _Bad: what cannot be drawn, named.
+    """
+    elapsed = (session or {}).get("elapsed_s")
+    if isinstance(elapsed, int | float) and not isinstance(elapsed, bool) \
+            and not math.isfinite(elapsed):
+        raise _Bad(f"status session elapsed_s is not a finite number ({elapsed!r})")
+    for name, item in vitals.items():
+        if not isinstance(item, dict):
+            continue   # drawn as no value (`_vitals`)
+        value = item.get("value")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Bad(f"status vital {name!r} value is not a finite number ({value!r})")
+        at = item.get("at")
+        if at is not None and _time(at) is None:
+            raise _Bad(f"status vital {name!r} time {at!r} is not a readable time"[:200])
 
 
 def _text(payload: bytes) -> str:

@@ -275,6 +275,32 @@ class CentralLog:
         for row in self.conn.execute(sql + " ORDER BY id", args):
             yield Received(row[0], row[1], row[2], row[3], parse_iso(row[4]), row[5])
 
+    def last_words(self, since: datetime) -> dict[str, list[Received]]:
+        """What the station last heard of each chair heard since `since`: its last logged
+        status of a chair online (`kind` status, the chair's own payload) and every status,
+        will, stale and PCD-04 row after it, in order. For the board to start from
+        (`Board.restore`): a restart had forgotten a chair lost during a session.
+
+        Raises:
+            CentralLogError: the file cannot be read.
+        """
+        found: dict[str, list[Received]] = {}
+        try:
+            chairs = [c for (c,) in self.conn.execute("SELECT DISTINCT chair FROM received")]
+            for chair in chairs:
+                rows = [Received(r[0], r[1], r[2], r[3], parse_iso(r[4]), r[5])
+                        for r in self.conn.execute(
+                            "SELECT id, control_id, chair, kind, received_at, payload "
+                            "FROM received WHERE chair = ? AND received_at >= ? "
+                            "AND kind IN ('status', 'will', 'stale', 'pcd04') ORDER BY id",
+                            [chair, iso(since)])]
+                starts = [i for i, r in enumerate(rows) if r.kind == "status" and _online(r)]
+                if starts:
+                    found[chair] = rows[starts[-1]:]
+        except sqlite3.Error as exc:
+            raise _error(exc, self.path) from exc
+        return found
+
     def actions(self) -> Iterator[Action]:
         for row in self.conn.execute(
                 "SELECT id, at, nurse, chair, session, occurrence, kind, detail FROM actions "
@@ -309,6 +335,15 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _online(row: Received) -> bool:
+    """A logged chair status as the chair sent it, online (not the board's own summary)."""
+    try:
+        obj = json.loads(row.payload)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and obj.get("online") is True
 
 
 def _error(exc: BaseException, path: Path) -> CentralLogError:

@@ -236,7 +236,16 @@ class CentralWindow(QtWidgets.QMainWindow):
     def refresh(self, now: Moment | None = None) -> None:
         """Draw the board as it is at `now` and keep the sounder on what should sound."""
         now = now or self.clock.now()
-        self._draw_cards(self.board.cards(now))
+        # A bug in the cards (one chair's status no card could draw made every `cards()` raise)
+        # must not take the banner and the sounder with it: they stopped at this first line on
+        # every tick, for every chair, and the "Central station fault" the failure raised was
+        # never shown nor sounded (a code review). The rest is drawn, then the failure goes on
+        # to the station's fault path (its alarm, its crash file), never silence.
+        failure: Exception | None = None
+        try:
+            self._draw_cards(self.board.cards(now))
+        except Exception as exc:   # noqa: BLE001 - re-raised below, after the banner and tone
+            failure = exc
         for card in self.cards.values():
             card.set_flash_tick(self.tick)
         self.banner.show_line(self.board.banner(now), self.tick)
@@ -262,6 +271,8 @@ class CentralWindow(QtWidgets.QMainWindow):
             change = self.sounder.check_available()
             if change is not None:
                 self.board.set_audio(*change)
+        if failure is not None:
+            raise failure
 
     def _draw_cards(self, views: list[CardView]) -> None:
         """A card for every chair on the board (made for a chair heard first), none for one

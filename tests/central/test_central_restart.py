@@ -1,0 +1,103 @@
+"""A restart of the central station keeps what it showed of a chair lost during a session.
+
+A chair's console dies while its high SpO2 alarm sounds: the central shows the high station
+alarm "Room 1: no connection to the chair; last heard with *** SpO2 89 %". The central is then
+restarted (an update, a crash). The broker's retained status of the chair is its Last Will,
+with no session, and the persistent session queues only what comes after: the new board had
+started empty, read nothing back from its own log, showed a grey card and sounded nothing (a
+code review). It now starts from the log (`CentralLog.last_words`, `Board.restore`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from console.central.board import RESTORE_S, Board
+from console.central.central_log import CentralLog
+from protocols.model import Priority
+from tests.central.helpers import Bus, Central
+
+
+def _restarted(log: CentralLog, central: Central) -> Board:
+    """A new board on the same log, restored before connecting (as app.build does)."""
+    now = central.now()
+    board = Board("desk", log, Bus())
+    since = now.wall - timedelta(seconds=RESTORE_S)
+    board.restore({chair: [(r.kind, r.received_at, r.payload) for r in rows]
+                   for chair, rows in log.last_words(since).items()}, now)
+    board.set_bus(True, "Connected", now)
+    return board
+
+
+def _lost_with_a_high_alarm(tmp_path):
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(60)
+    central.deliver(chair.status())
+    chair.device("spo2", 89)   # high SpO2 alarm at the chair
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.t(62)
+    will = chair.will()
+    central.deliver(will)   # the console dies: its Last Will
+    return log, central, chair, will
+
+
+def test_a_restart_of_the_central_keeps_the_high_alarm_of_a_chair_lost_in_session(tmp_path):
+    log, central, _, will = _lost_with_a_high_alarm(tmp_path)
+    before = [(a.key, a.priority) for a in central.board.station_alarms(central.now())]
+    assert before == [("chair:chair-1", Priority.HIGH)]
+    assert central.sounding() == "high"
+
+    # The central restarts on the same log; the broker hands it the retained Last Will.
+    central.t(120)
+    board = _restarted(log, central)
+    board.receive(will[0], will[1], central.now())
+    now = central.clock.advance(1)
+    board.tick(now)
+    # The same high station alarm, naming the alarm the chair had open, and it sounds.
+    assert [(a.key, a.priority) for a in board.station_alarms(now)] == before
+    assert "SpO2" in board.station_alarms(now)[0].text
+    assert board.audio(now) is Priority.HIGH
+    card = board.card("chair-1", now)
+    assert not card.connected and "SpO2" in card.connection_text
+    log.close()
+
+
+def test_a_chair_back_after_the_centrals_restart_shows_what_its_own_status_says(tmp_path):
+    log, central, chair, will = _lost_with_a_high_alarm(tmp_path)
+    central.t(120)
+    board = _restarted(log, central)
+    board.receive(will[0], will[1], central.now())
+    # The chair comes back, its SpO2 fine: its status is the whole truth after its Will.
+    chair.device("spo2", 98)
+    central.t(121)
+    topic, payload = chair.status()
+    board.receive(topic, payload, central.now())
+    board.tick(central.now())
+    # Its loss ends; its card is connected and shows the chair's word: the high alarm that
+    # ended unseen is latched at the chair until a nurse there resets it.
+    assert board.station_alarms(central.now()) == []
+    card = board.card("chair-1", central.now())
+    assert card.connected
+    assert card.alarm is not None and card.alarm.note == "latched"
+    log.close()
+
+
+def test_a_restart_brings_back_no_alarm_for_a_chair_that_had_no_session(tmp_path):
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    idle = central.chair("chair-1", "Room 1", session=False)
+    central.deliver(idle.status())
+    central.t(5)
+    central.deliver(idle.will())
+    central.t(120)
+    board = _restarted(log, central)
+    now = central.clock.advance(30)
+    board.tick(now)
+    assert board.station_alarms(now) == []   # nothing was at risk there
+    assert "chair-1" not in board.chairs
+    log.close()
