@@ -299,7 +299,10 @@ def _resolve(staff: Staff, text: str) -> Account:
     QA disabled the account with badge 24 when account 24 was meant."""
     number = text.strip().removeprefix("#")
     by_id = None
-    if number.isdigit():
+    # ASCII digits only, within SQLite's integers: "²" passes isdigit() and int() refuses it,
+    # and an id past 2**63 - 1 is an OverflowError in SQLite; neither can name a row, so they
+    # fall through to the one-line "no account has ..." (each had ended in a traceback).
+    if number.isascii() and number.isdigit() and int(number) in SQLITE_INTEGER:
         try:
             by_id = staff.get(int(number))
         except UnknownAccountError:

@@ -77,6 +77,8 @@ NO_MATCH: Final = ("name or badge and PIN or password do not match an account: c
                    "try again")
 REASON_MAX: Final = 200
 REHASHED: Final = "secret re-hashed with the current Argon2id parameters"   # the version's reason
+# Checks of one attempt when its account keeps changing during them (Staff._check).
+CHECK_PASSES: Final = 3
 
 
 class Purpose(StrEnum):
@@ -755,6 +757,35 @@ class Staff:
 
     def _check(self, row: StaffRow, secret: str, now: datetime, where: str, purpose: Purpose,
                typed: str) -> SignInResult:
+        """Decide one attempt against the account's version as the log holds it at the commit.
+
+        The Argon2id check (~130 ms) runs outside the write transaction, so an administrator's
+        disable or reset may commit meanwhile (another process: `infusion-console staff`).
+        A pass that finds, under the write lock, a newer version than the one it checked
+        writes nothing (no sign-in, no re-hash over the change) and the attempt is checked
+        again against the new version: a disable is then refused as `disabled`, a new PIN
+        decides the secret, and the log holds one true row for the attempt. Why again rather
+        than refuse: no outcome the log knows says "changed meanwhile", and an `ok` or `wrong`
+        row against a version that was no longer the account would not be true. Why not the
+        check under the write lock: a running console waits 250 ms for a lock, less than two
+        checks on a busy machine, and its records would be held (R5).
+        """
+        for _ in range(CHECK_PASSES):
+            decided = self._check_version(row, secret, now, where, purpose, typed)
+            if isinstance(decided, SignInResult):
+                return decided
+            row = decided
+        # Changed during every check: only an administrator changing this very account again
+        # and again does this. Nothing is signed in and no row is written (no outcome is true).
+        return SignInResult(Outcome.WRONG, _account(row), None, None,
+                            f"{row.name}'s account was changed by an administrator while the "
+                            "PIN or password was being checked: nothing was signed in; try "
+                            "again")
+
+    def _check_version(self, row: StaffRow, secret: str, now: datetime, where: str,
+                       purpose: Purpose, typed: str) -> SignInResult | StaffRow:
+        """One pass of `_check` against `row`: its result, or the account's newer version when
+        one was committed during the check (nothing written then)."""
         account = _account(row)
         if not row.active:
             self.hasher.dummy_verify(secret)
@@ -774,6 +805,12 @@ class Staff:
         station = _station(where)
         wrong, until = 0, None
         with self._log.appending() as w:
+            # The version checked must still be the account: a disable or reset committed by
+            # another process during the check would otherwise be signed in past, and the
+            # re-hash would write an active version with the old secret over it (review 35).
+            current = store.current_version(w.conn, row.account)
+            if current is not None and current.id != row.id:
+                return current      # nothing appended: the transaction commits empty
             # Counted again under the write lock: another process may have counted meanwhile.
             state = lock_state(store.counted_attempts(w.conn, row.account, row.id, LOCK_AFTER),
                                now)

@@ -16,6 +16,7 @@ be written before any session starts on it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import itertools
 import json
@@ -23,6 +24,7 @@ import math
 import os
 import secrets
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,6 +62,7 @@ from console.store.chain import (
     verify_chains,
 )
 from console.store.errors import (
+    Cause,
     LogError,
     check_openable,
     classify,
@@ -284,8 +287,14 @@ class _Chains:
             # new head over rows deleted from the end, and verify would find nothing (the audit
             # of the data path did so). The log is held as damaged: records wait in memory.
             raise LogError(self._path, "corrupt", missing_head(table))
-        # Rows added past the head outside the console must not collide with our next id.
-        return (max(head[0], int(max_id or 0)), head[1])
+        if int(max_id or 0) > head[0]:
+            # Rows past the recorded head were added outside the console (only a write of ours
+            # moves the head). Chaining after them would take the old head's hash, so a forged
+            # row with a correct hash (the rule is public) passed verify after our next write,
+            # which verify then named as the edited row (review 35). Held as damaged, like a
+            # missing head: records wait in memory and verify keeps naming the forgery.
+            raise LogError(self._path, "corrupt", added_outside(table, head[0]))
+        return head
 
     def next_id(self, table: str) -> int:
         """The id the next row appended to `table` in this transaction will get."""
@@ -470,6 +479,13 @@ def missing_head(table: str) -> str:
             "from its end cannot be told")
 
 
+def added_outside(table: str, head_id: int) -> str:
+    """What a write says of a record table with rows after its recorded chain head (verify's
+    words, chain.py)."""
+    return (f"{table}: rows after {head_id} were added outside the console; the console "
+            "writes nothing after them, so they stay named by verify")
+
+
 def removed_table(table: str, head: Head | None) -> str:
     """What `verify` says of a record table that the log recorded and the file lacks: `head` is
     its chain head in meta, or None when only the migration that made it is recorded."""
@@ -542,6 +558,36 @@ def _create_private(path: Path) -> None:
         os.fchmod(fd, 0o600)  # whatever the umask
     finally:
         os.close(fd)
+
+
+def _make_private(path: Path) -> None:
+    """Take other users' access away from an existing log and its -wal and -shm (R8).
+
+    A log restored from a backup with `cp` under umask 022 is 0644, and SQLite gives the -wal
+    and -shm it makes the log's mode: patient data readable by every user of the computer, and
+    the console said nothing. Only the group's and others' bits (and execute) go: a 0644 log is
+    0600 after, and a log its owner made read-only stays so (and is refused as read-only).
+    Changed by path, never by opening the file: closing a descriptor of the log would drop the
+    POSIX locks of this process's connections (errors.py, `not_an_sqlite_file`).
+
+    Raises:
+        LogError: a file others may read this user cannot change (another user's, or on a
+            read-only disk): named with its mode.
+    """
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if not mode & 0o077:
+            continue
+        try:
+            os.chmod(file, mode & 0o600)
+        except OSError as exc:
+            cause: Cause = "read-only" if exc.errno == errno.EROFS else "permission"
+            raise LogError(path, cause, f"{file.name} is mode {mode:04o}: other users of this "
+                           "computer may read it, and this user cannot make it 0600 "
+                           f"({exc.strerror}); its owner can, with chmod 600") from exc
 
 
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
@@ -680,6 +726,7 @@ class EventLog:
             if not path.exists():
                 _create_private(path)
             check_openable(path)
+            _make_private(path)
             # Before SQLite reads it: it passes over a damaged -wal frame and every commit
             # after it, and this console's first checkpoint would make that loss permanent.
             damage = wal_damage(path)

@@ -62,6 +62,17 @@ def test_roles_writes_a_new_version_of_the_same_account(with_nurse: Path, capsys
     (["enable", "Ana Nurse", "--reason", "back"],
      "Ana Nurse (account 2) is enabled already: only a disabled account can be enabled"),
     (["history", "#9"], "there is no account #9: 'infusion-console staff list' shows them"),
+    # Digits that can name no row were a traceback (review 35): past SQLite's 64-bit ids
+    # (OverflowError), and a Unicode digit isdigit() accepts and int() refuses (ValueError).
+    pytest.param(["history", "#99999999999999999999"],
+                 "there is no account #99999999999999999999: 'infusion-console staff list' "
+                 "shows them", id="#id-past-64-bits"),
+    pytest.param(["disable", "99999999999999999999", "--reason", "x"],
+                 "no account has the badge, name or id '99999999999999999999': "
+                 "'infusion-console staff list' shows them", id="id-past-64-bits"),
+    pytest.param(["history", "\u00b2"],
+                 "no account has the badge, name or id '\u00b2': 'infusion-console staff list' "
+                 "shows them", id="superscript-two"),
 ])
 def test_refusals_are_one_line_and_change_nothing(with_nurse: Path, capsys, argv: list[str],
                                                   message: str) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import shutil
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -11,9 +15,15 @@ from pathlib import Path
 import pytest
 
 from console.records import SessionEnded
-from console.store import SCHEMA_VERSION, EventLog, SessionAlreadyEndedError, UnknownSessionError
+from console.store import (
+    SCHEMA_VERSION,
+    EventLog,
+    LogError,
+    SessionAlreadyEndedError,
+    UnknownSessionError,
+)
 
-from . import VERSION, alarm, ended, event, new_log, obs, opened, t
+from . import VERSION, alarm, ended, event, filled_log, new_log, obs, opened, t
 
 
 @pytest.fixture
@@ -171,6 +181,68 @@ def test_file_is_private_and_pragmas_in_effect(tmp_path: Path) -> None:
         assert log.conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
         assert log.conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
         assert log.conn.execute("PRAGMA busy_timeout").fetchone() == (2000,)
+
+
+def modes(folder: Path, name: str) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.glob(name + "*")}
+
+
+def test_a_log_restored_readable_by_others_is_made_private_with_its_wal(tmp_path: Path) -> None:
+    # R8. A backup restored with cp under umask 022 is 0644, and SQLite gives the -wal and -shm
+    # it makes the log's mode: patient data readable by every user of the computer, and the
+    # console opened and wrote it so without a word (review 35).
+    original = tmp_path / "backup" / "log.sqlite3"
+    live = EventLog.open(original, VERSION)
+    sid = live.start_session(opened())
+    live.write([obs(sid, 1.0)])
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    old = os.umask(0o022)
+    try:   # a copy taken while the console ran: the log, its -wal (rows) and -shm
+        for p in original.parent.iterdir():
+            shutil.copyfile(p, restored / p.name)
+    finally:
+        os.umask(old)
+        live.close()
+    assert set(modes(restored, "log.sqlite3").values()) == {0o644}
+    with EventLog.open(restored / "log.sqlite3", VERSION) as log:
+        assert set(modes(restored, "log.sqlite3")) == {"log.sqlite3", "log.sqlite3-wal",
+                                                       "log.sqlite3-shm"}
+        assert set(modes(restored, "log.sqlite3").values()) == {0o600}
+        log.write([obs(sid, 2.0)])
+        assert len(log.observations(sid)) == 2      # the -wal's row was read, not lost
+        assert set(modes(restored, "log.sqlite3").values()) == {0o600}
+
+
+def test_a_log_readable_by_others_that_cannot_be_changed_is_refused_naming_its_mode(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another user's log: chmod is refused (EPERM). Faked at the OS edge: the tests run as root,
+    # whom no chmod refuses. The console must not write patient data into it as it is.
+    path, _ = filled_log(tmp_path)
+    path.chmod(0o644)
+
+    def refused(file: object, mode: int) -> None:
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "chmod", refused)
+    with pytest.raises(LogError) as caught:
+        EventLog.open(path, VERSION)
+    assert caught.value.cause == "permission"
+    assert caught.value.detail == (
+        "log.sqlite3 is mode 0644: other users of this computer may read it, and this user "
+        "cannot make it 0600 (Operation not permitted); its owner can, with chmod 600")
+    assert str(path) in caught.value.message
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_a_log_its_owner_made_read_only_is_not_made_writable(tmp_path: Path) -> None:
+    # Only other users' bits go: 0444 becomes 0400, never 0600 (an archived copy stays
+    # read-only, and is refused as read-only where file modes bind, i.e. not as root).
+    path, _ = filled_log(tmp_path)
+    path.chmod(0o444)
+    with contextlib.suppress(LogError):
+        EventLog.open(path, VERSION).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400
 
 
 def test_program_versions_in_meta(tmp_path: Path) -> None:

@@ -171,7 +171,7 @@ def test_rows_deleted_from_the_end_with_the_chain_head_stay_noticed(tmp_path: Pa
     assert not check.ok and "chain_head.observations) was deleted" in check.message
 
 
-def test_row_added_outside_the_console_is_reported(tmp_path: Path) -> None:
+def test_row_added_outside_the_console_is_reported_and_writes_held(tmp_path: Path) -> None:
     path, sid = filled_log(tmp_path)
     with tamper(path) as conn:
         conn.execute(
@@ -179,10 +179,39 @@ def test_row_added_outside_the_console_is_reported(tmp_path: Path) -> None:
             "VALUES (3, ?, '2026-01-05T09:00:05.000Z', 'note', 'x', '{}', 'forged')", [sid])
     report = verify(path)
     assert report.first_bad == ("events", 3)
-    # the console keeps writing after it, with the next free id, and the forgery stays visible
-    with EventLog.open(path, "later") as log:
-        assert log.write([event(sid, 100)]) == [4]
-        assert log.verify().first_bad == ("events", 3)
+    # The log is held as damaged, as with its chain head deleted: records wait in memory (R5).
+    with EventLog.open(path, "later") as log, pytest.raises(LogError) as refused:
+        log.write([event(sid, 100)])
+    assert refused.value.cause == "corrupt"
+    assert refused.value.detail == ("events: rows after 2 were added outside the console; the "
+                                    "console writes nothing after them, so they stay named by "
+                                    "verify")
+    assert verify(path).first_bad == ("events", 3)
+
+
+def test_a_forged_row_with_a_correct_hash_stays_named_after_the_next_write(
+        tmp_path: Path) -> None:
+    # The hash rule is public (chain.py): a row appended with sqlite3 and its hash computed was
+    # named by verify only until the console's next write, which chained onto the old head;
+    # from then on verify blamed the console's own genuine row and the forgery passed
+    # (review 35). The write is now refused, so the forgery stays the row named.
+    path, sid = filled_log(tmp_path)
+    with tamper(path) as conn:
+        last_id, last_hash = conn.execute(
+            "SELECT id, row_hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        values = [last_id + 1, sid, "2026-01-05T09:00:05.000Z", "note", "RN Ada",
+                  '{"text":"patient fine, discharged early"}']
+        conn.execute("INSERT INTO events(id, session_id, at, kind, actor, detail, row_hash) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [*values, row_hash(last_hash, "events", values)])
+    forged = last_id + 1
+    with EventLog.open(path, "console") as log:
+        assert log.verify().first_bad == ("events", forged)
+        with pytest.raises(LogError, match="rows after 2 were added outside the console"):
+            log.write([event(sid, 100)])
+        after = log.verify()
+    assert after.first_bad == ("events", forged)
+    assert after.message == "events: rows after 2 were added outside the console"
 
 
 def test_integrity_ok_on_a_sound_file(tmp_path: Path) -> None:
