@@ -570,20 +570,27 @@ def _make_private(path: Path) -> None:
     Changed by path, never by opening the file: closing a descriptor of the log would drop the
     POSIX locks of this process's connections (errors.py, `not_an_sqlite_file`).
 
+    A file of this user's that cannot be changed (write-protected with chattr +i, on a
+    read-only disk) is left as it is: opening it for writing is then refused as read-only, which
+    says what to do (an export of an audit copy said "make it 0600", which its owner could not).
+
     Raises:
-        LogError: a file others may read this user cannot change (another user's, or on a
-            read-only disk): named with its mode.
+        LogError: another user's file that others may read and this user cannot change: named
+            with its mode (the console does not write patient data into it as it is).
     """
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
-            mode = stat.S_IMODE(file.stat().st_mode)
+            status = file.stat()
         except FileNotFoundError:
             continue
+        mode = stat.S_IMODE(status.st_mode)
         if not mode & 0o077:
             continue
         try:
             os.chmod(file, mode & 0o600)
         except OSError as exc:
+            if status.st_uid == os.geteuid():
+                continue   # ours, but write-protected: refused as read-only when written
             cause: Cause = "read-only" if exc.errno == errno.EROFS else "permission"
             raise LogError(path, cause, f"{file.name} is mode {mode:04o}: other users of this "
                            "computer may read it, and this user cannot make it 0600 "

@@ -225,6 +225,7 @@ def test_a_log_readable_by_others_that_cannot_be_changed_is_refused_naming_its_m
         raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
 
     monkeypatch.setattr(os, "chmod", refused)
+    monkeypatch.setattr(os, "geteuid", lambda: os.stat(path).st_uid + 1)   # not its owner
     with pytest.raises(LogError) as caught:
         EventLog.open(path, VERSION)
     assert caught.value.cause == "permission"
