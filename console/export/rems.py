@@ -17,7 +17,8 @@ additions"). `rems_form(detail)` fills them from the log:
 - BP before the dose: the last systolic/diastolic pair before T0; BP about 40 minutes after: the
   pair closest to T0+40 min between T0+25 and T0+60; BP before discharge: the last pair measured
   after T0 and not after the discharge (typed or from the monitor), with how long before the
-  discharge it was; it may be the T+40 one;
+  discharge it was; it may be the T+40 one. Each value stands where the review's vitals table
+  places it (`content.placed_series`): a corrected value at its measurement's time;
 - the blood pressure before the dose against the prescriber's review (`PreDoseBp`): every pair
   before T0 with its time, whether it reached the protocol's pre-dose threshold (the `gate` of
   the checklist item that carries one, protocols/esketamine.toml `bp-before-dose`: the label's
@@ -33,7 +34,9 @@ additions"). `rems_form(detail)` fills them from the log:
 - sedation: any MOAA/S below 5 after T0 (the label: any drop below 5 is sedation); dissociation:
   any CADSS total above 4 after T0 (clinical-defaults.md) or hallucinations present; respiratory
   depression: any respiratory-rate-low or SpO2-low alarm after T0 (the protocol's limits: RR ≤11,
-  SpO2 ≤93, or no RR); increased blood pressure: any BP-high alarm;
+  SpO2 ≤93, or no RR); increased blood pressure: any BP-high alarm. An alarm raised by a
+  value taken back (entered in error, or corrected: a corrected value that breaches raises its
+  own alarm) answers neither, and is named in the evidence, marked, as the review lists it;
 - adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence; an
   answer the log cannot give (no MOAA/S, CADSS, hallucinations or nausea score after T0, no RR or
   SpO2 value, no blood pressure after it) is "NOT ASSESSED" and named in `missing`, never "No":
@@ -66,8 +69,8 @@ from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import (
-    ENTERED_IN_ERROR, LoggedEvent, Override, ScaleObservation, SessionDetail, SessionSignatures,
-    SignatureEntry, VitalSeries,
+    AlarmEpisode, LoggedEvent, Override, ScaleObservation, SessionDetail, SessionSignatures,
+    SignatureEntry,
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from console.session.engine import PRESCRIBER_REVIEW
@@ -388,7 +391,13 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     needed = devices_needed(detail, protocol)
     ticked = {d.item for d in devices}
     devices_missing = tuple(name for name in _device_items(needed) if name not in ticked)
-    pairs = _bp_pairs(detail.vitals.get("bp_systolic"), detail.vitals.get("bp_diastolic"), t0)
+    # The pressures where the review's vitals table shows them (`content.placed_series`): a
+    # corrected value at its measurement's time. By the time each row was received, a 250/90
+    # at T+40 corrected to 150 ten minutes later paired with no diastolic, and the form said
+    # the T+40 pressure was NOT RECORDED beside a review showing 150/90 (an exports review,
+    # 3 Dec 2026).
+    placed = rc.placed_series(detail)
+    pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"), t0)
     before = [p for p in pairs if t0 is None or p.at < t0]
     bp_before = before[-1] if before and t0 is not None else None
     pre_dose = pre_dose_bp(detail, before if t0 is not None else [], protocol, signatures)
@@ -412,15 +421,21 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     dissociated = [x for x in cadss if x.value > DISSOCIATION_PRESENT_ABOVE]
     hallucinating = [x for x in after_t0 if x.metric == "hallucinations" and x.value >= 1]
     nauseous = [x for x in after_t0 if x.metric == "nausea" and x.value >= 1]
-    # An alarm raised by a value entered in error is no adverse event: that value does not
-    # exist. One raised by a value since corrected still counts (the corrected value may breach
-    # too), marked in the evidence, so the clinician reads what the review shows.
+    # An alarm raised by a value taken back (entered in error, or corrected) answers no
+    # question: that value was never the patient's. A corrected value that breaches raised its
+    # own alarm (README, "a correction to 210 alarms"), which counts; the typed 250 of a cuff's
+    # 150 answered "Increased blood pressure: Yes" (an exports review, 3 Dec 2026). The
+    # taken-back alarms are still named in the evidence, marked, as the review lists them. An
+    # alarm a typo only escalated ("escalated by a value corrected to …") was raised by a value
+    # that stands, and counts.
     physiological = [a for a in detail.alarms if a.category == "physiological"
-                     and a.taken_back != ENTERED_IN_ERROR and (t0 is None or a.raised_at >= t0)]
-    breathing = [a for a in physiological
-                 if a.condition.startswith("resp_rate_low") or a.condition.startswith("spo2_low")]
-    pressure = [a for a in physiological if a.condition.startswith("bp_")
-                and a.condition.endswith("_high")]
+                     and (t0 is None or a.raised_at >= t0)]
+    breathing_all = [a for a in physiological if a.condition.startswith("resp_rate_low")
+                     or a.condition.startswith("spo2_low")]
+    pressure_all = [a for a in physiological if a.condition.startswith("bp_")
+                    and a.condition.endswith("_high")]
+    breathing = [a for a in breathing_all if not _raised_by_value_taken_back(a)]
+    pressure = [a for a in pressure_all if not _raised_by_value_taken_back(a)]
 
     def scored(*metrics: str) -> bool:
         return any(x.metric in metrics for x in after_t0)
@@ -437,14 +452,14 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return "; ".join(f"{label} {x.value:g} at {_when(x.at, tz, day, zoned)}"
                          for x in items)
 
-    def highest_bp() -> str:
+    def highest_bp(none_standing: str) -> str:
         # "No" comes from the protocol's alarm limits: the highest pressure after the dose is
         # named beside it, so the nurse judges 168/102 with it (a clinician's audit read "No"
         # beside that value on the same form).
         top = max(after, key=lambda p: (p.systolic, p.diastolic), default=None)
         if top is None:
             return ""
-        return (f"no BP alarm; highest after the dose {top.systolic:.0f}/{top.diastolic:.0f} "
+        return (f"{none_standing}; highest after the dose {top.systolic:.0f}/{top.diastolic:.0f} "
                 f"mmHg at {_when(top.at, tz, day, zoned)}")
 
     def priorities(a: Any) -> str:   # an AlarmEpisode
@@ -462,6 +477,16 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return "; ".join(f"{a.message} at {_when(a.raised_at, tz, day, zoned)} ({priorities(a)})"
                          + (f" [{a.taken_back}]" if a.taken_back else "") for a in items)
 
+    def taken_back_evidence(standing: list[Any], every: list[Any], otherwise: str) -> str:
+        # Every alarm as the review lists it when one stands; else what the answer rests on
+        # (`otherwise`), then the alarms whose values were taken back, so the nurse sees why
+        # the answer is not yes.
+        if standing:
+            return alarm_evidence(every)
+        voided = (f"not counted, raised by a value taken back: {alarm_evidence(every)}"
+                  if every else "")
+        return "; ".join(filter(None, (otherwise, voided)))
+
     adverse = (
         AdverseEvent("sedation", answer(sedated, scored("moaas")),
                      scale_evidence(sedated, "MOAA/S")),
@@ -471,10 +496,15 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                      "; ".join(filter(None, (scale_evidence(dissociated, "CADSS"),
                                              scale_evidence(hallucinating, "hallucinations"))))),
         AdverseEvent("respiratory_depression",
-                     answer(breathing, measured("resp_rate", "spo2")), alarm_evidence(breathing)),
+                     answer(breathing, measured("resp_rate", "spo2")),
+                     taken_back_evidence(breathing, breathing_all,
+                                         "no RR or SpO2 alarm on a value that stands"
+                                         if breathing_all else "")),
         AdverseEvent("increased_blood_pressure",
                      answer(pressure, any(t0 is not None and p.at >= t0 for p in pairs)),
-                     alarm_evidence(pressure) or highest_bp()),
+                     taken_back_evidence(pressure, pressure_all, highest_bp(
+                         "no BP alarm on a value that stands" if pressure_all
+                         else "no BP alarm"))),
         AdverseEvent("nausea", answer(nauseous, scored("nausea")),
                      scale_evidence(nauseous, "nausea")),
         AdverseEvent("hallucinations", answer(hallucinating, scored("hallucinations")),
@@ -628,15 +658,17 @@ def _device_items(count: int | None) -> list[str]:
     return [f"device-{k}" for k in range(1, (count or 0) + 1)]
 
 
-def _bp_pairs(sys_series: VitalSeries | None, dia_series: VitalSeries | None,
+def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
+              dia_series: Sequence[rc.PlacedValue] | None,
               t0: datetime | None) -> list[BloodPressure]:
-    """Systolic values paired with the diastolic value nearest in time (within 90 s)."""
-    if sys_series is None or dia_series is None or not len(dia_series):
+    """Systolic values paired with the diastolic value nearest in time (within 90 s), each at
+    the time the review places it (`content.placed_series`)."""
+    if not sys_series or not dia_series:
         return []
-    diastolic = sorted(zip(dia_series.times, dia_series.values, strict=True))
+    diastolic = sorted((p.at, p.value) for p in dia_series)
     times = [at for at, _ in diastolic]
     out = []
-    for at, systolic in sorted(zip(sys_series.times, sys_series.values, strict=True)):
+    for at, systolic in sorted((p.at, p.value) for p in sys_series):
         i = bisect_left(times, at)
         nearest = min((j for j in (i - 1, i) if 0 <= j < len(times)),
                       key=lambda j: abs(times[j] - at))
@@ -645,6 +677,12 @@ def _bp_pairs(sys_series: VitalSeries | None, dia_series: VitalSeries | None,
         minutes = round((at - t0).total_seconds() / 60, 1) if t0 is not None else None
         out.append(BloodPressure(at, systolic, diastolic[nearest][1], minutes))
     return out
+
+
+def _raised_by_value_taken_back(alarm: AlarmEpisode) -> bool:
+    """The alarm was raised by a typed value later entered in error or corrected (not one such
+    a value only escalated: its raising value stands)."""
+    return bool(alarm.taken_back) and not alarm.taken_back.startswith("escalated by")
 
 
 def _when(at: datetime, tz: tzinfo | None, day: date, zoned: bool = False) -> str:

@@ -879,23 +879,34 @@ _VITAL_KEYS = ("bp_systolic", "bp_diastolic", "heart_rate", "resp_rate", "spo2")
 
 
 @dataclass(frozen=True, slots=True)
-class _Point:
+class PlacedValue:
+    """One valid value of a vital where the review shows it (`placed_series`).
+
+    Attributes:
+        at: when it was measured (a corrected value: when the measurement it corrects was).
+        value: the value (a corrected value: the new one).
+        manual: typed at the chair, not from a device.
+        replaced: for a corrected value, the value it replaced; else None.
+    """
+
     at: datetime
     value: float
     manual: bool
-    replaced: float | None = None   # a corrected value: the value it replaced
+    replaced: float | None = None
 
 
-def _series(detail: SessionDetail) -> dict[str, list[_Point]]:
-    """The valid values of each vital, a corrected value at the time of the measurement it
-    corrects with the value it replaced (`Correction.replaced_seconds`): shown at the
-    correction's time and unmarked, a typed 250 corrected to 150 later read as a new reading of
-    150 then, and nothing said 150 stood for the 250 (an audit; the trend already drew it at its
-    measurement)."""
+def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
+    """The valid values of each vital, in time order, a corrected value at the time of the
+    measurement it corrects with the value it replaced (`Correction.replaced_seconds`): shown at
+    the correction's time and unmarked, a typed 250 corrected to 150 later read as a new reading
+    of 150 then, and nothing said 150 stood for the 250 (an audit; the trend already drew it at
+    its measurement). The vitals table and the REMS form read these, so both place a value
+    alike (the REMS form read the series by the time each row was received, and lost a BP the
+    review showed)."""
     start = detail.summary.started_at
     corrected = {(c.metric, c.at, c.value): c for c in detail.corrections
                  if not c.entered_in_error and c.replaced_seconds is not None}
-    out: dict[str, list[_Point]] = {}
+    out: dict[str, list[PlacedValue]] = {}
     for name in _VITAL_KEYS:
         series = detail.vitals.get(name)
         if series is None:
@@ -905,9 +916,9 @@ def _series(detail: SessionDetail) -> dict[str, list[_Point]]:
             # The correcting row is typed, stamped with the correction's event.
             c = corrected.pop((name, t, v), None) if m else None
             if c is None or c.replaced_seconds is None:
-                points.append(_Point(t, v, m))
+                points.append(PlacedValue(t, v, m))
             else:
-                points.append(_Point(start + timedelta(seconds=c.replaced_seconds), v, m,
+                points.append(PlacedValue(start + timedelta(seconds=c.replaced_seconds), v, m,
                                      c.replaced_value))
         points.sort(key=lambda p: p.at)   # stable: a re-entry after its correction stays last
         out[name] = points
@@ -964,7 +975,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     a session never ended, also its last reading from the monitor when no row reaches it (the
     clinician reads where the record stops). A corrected value is at its measurement's time,
     "150 (corrected from 250)" (the BP cell: "150/88 (systolic corrected from 250)")."""
-    series = _series(detail)
+    series = placed_series(detail)
     manual_times = sorted({p.at for points in series.values() for p in points if p.manual})
     groups: list[datetime] = []
     for at in manual_times:
@@ -989,7 +1000,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     device = _device_rows(series, [at for at, _ in rows_at], typed)
     rows = []
     for k, (at, why) in enumerate(rows_at):
-        values: dict[str, _Point] = {}
+        values: dict[str, PlacedValue] = {}
         for name in series:
             point = typed.get((name, k)) or device.get((name, k))
             if point is not None:
@@ -1025,7 +1036,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     return rows
 
 
-def _vital_cell(point: _Point | None) -> str:
+def _vital_cell(point: PlacedValue | None) -> str:
     """"74"; "69 (corrected from 96)" for a corrected value (the Notes tab says by whom and
     why, as "Heart rate corrected to 69: typed 96")."""
     if point is None:
@@ -1034,7 +1045,7 @@ def _vital_cell(point: _Point | None) -> str:
     return text if point.replaced is None else f"{text} (corrected from {number(point.replaced)})"
 
 
-def _manual_at(points: Sequence[_Point], at: datetime) -> _Point | None:
+def _manual_at(points: Sequence[PlacedValue], at: datetime) -> PlacedValue | None:
     found = None
     for p in points:
         if p.manual and 0 <= (p.at - at).total_seconds() <= MANUAL_GROUP_SECONDS:
@@ -1042,8 +1053,10 @@ def _manual_at(points: Sequence[_Point], at: datetime) -> _Point | None:
     return found
 
 
-def _device_rows(series: Mapping[str, Sequence[_Point]], rows_at: Sequence[datetime],
-                 typed: Mapping[tuple[str, int], _Point]) -> dict[tuple[str, int], _Point]:
+def _device_rows(
+    series: Mapping[str, Sequence[PlacedValue]], rows_at: Sequence[datetime],
+    typed: Mapping[tuple[str, int], PlacedValue],
+) -> dict[tuple[str, int], PlacedValue]:
     """The device reading each row of the vitals table shows, by (metric, row index): the
     nearest one within the metric's window (`DEVICE_WINDOW_SECONDS`) of a row without a typed
     value of that metric (`typed`), each reading in one row only, the row nearest to it (at a
@@ -1053,7 +1066,7 @@ def _device_rows(series: Mapping[str, Sequence[_Point]], rows_at: Sequence[datet
     Each row took its nearest reading on its own: a cuff reading at 09:22 stood under the
     checks due at 09:20 and 09:25 (both within 5 min), one measurement read as two (an audit).
     """
-    out: dict[tuple[str, int], _Point] = {}
+    out: dict[tuple[str, int], PlacedValue] = {}
     for name, points in series.items():
         window = timedelta(seconds=DEVICE_WINDOW_SECONDS["bp" if name.startswith("bp_")
                                                           else "other"])

@@ -270,10 +270,11 @@ def form_of(tmp_path, session: int) -> RemsForm:
         conn.close()
 
 
-def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_path):
+def test_an_alarm_raised_by_a_value_taken_back_is_no_adverse_event(tmp_path):
     # SpO2 80 typed into the wrong field and voided; Systolic 250 typed for a cuff's 150 and
-    # corrected. The void is no event of the patient's; the correction still counts (its
-    # value may breach too) and reads as the review shows it, marked.
+    # corrected. Neither value was the patient's, so neither alarm answers a question (a
+    # corrected value that breaches raises its own alarm: tests/export/test_rems_corrected_bp.py);
+    # both are named in the evidence, marked as the review marks them.
     log, r = dosed(tmp_path, "MRN-1234")
     r.at(15)
     r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
@@ -300,9 +301,18 @@ def test_an_alarm_raised_by_a_value_entered_in_error_is_no_adverse_event(tmp_pat
     finally:
         conn.close()
     events = {e.name: e for e in form.adverse_events}
-    assert events["respiratory_depression"].present is False
+    breathing = events["respiratory_depression"]
+    assert breathing.present is False
+    assert breathing.evidence == (
+        "no RR or SpO2 alarm on a value that stands; not counted, raised by a value taken back: "
+        "SpO2 80 %, limit ≤90 at 10:30 (high) [value entered in error]")
+    # The 150 was typed alone (no diastolic): no pressure after the dose to judge, so not
+    # assessed, never "Yes" on the typo.
     pressure = events["increased_blood_pressure"]
-    assert pressure.present and "[value corrected to 150 mmHg]" in pressure.evidence
+    assert pressure.present is None
+    assert pressure.evidence == (
+        "not counted, raised by a value taken back: Systolic BP 250 mmHg, limit ≥200 at 10:35 "
+        "(high) [value corrected to 150 mmHg]")
 
 
 def test_what_nobody_assessed_after_the_dose_is_not_assessed_never_no(tmp_path):
