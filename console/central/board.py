@@ -514,26 +514,32 @@ class Board:
         session = obj.get("session") if obj is not None else None
         if not isinstance(session, dict) or session.get("ended"):
             return   # no session open: nothing at risk (and no card left from long ago)
-        last_heard = rows[0][1]
-        try:
-            for kind, at, payload in rows:
-                if kind == "status":
+        last_heard = lost_at = rows[0][1]
+        for kind, at, payload in rows:
+            # One row the board cannot take is named and the rest still replayed: stopping at
+            # it left the alarms logged after it out (walked on X: the lost chair came back
+            # with an older medium alarm in place of its high one).
+            try:
+                if kind == "status" and _board_summary(payload):
+                    last_heard = at   # the board's own record of a change: heard then
+                elif kind == "status":
                     self._on_status(name, payload.encode("utf-8"), now)
                     last_heard = at
                 elif kind == "will":
                     self._on_status(name, payload.encode("utf-8"), now)
+                    lost_at = at
                 elif kind == "pcd04":
                     report = read_pcd04(payload)
                     self._apply_pcd04(self._chair(name, now), report, now)
-        except (_Bad, PcdError, KeyError, TypeError, ValueError, AttributeError,
-                OverflowError) as exc:
-            self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
+            except (_Bad, PcdError, KeyError, TypeError, ValueError, AttributeError,
+                    OverflowError) as exc:
+                self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
         chair = self.chairs.get(name)
         if chair is None:
             return
         chair.status_mono = None   # heard earlier, not now: not connected
         chair.status_wall = last_heard
-        chair.offline_since = None if chair.online else last_heard
+        chair.offline_since = None if chair.online else max(lost_at, last_heard)
         chair.unconfirmed.clear()   # confirmed, or not, by the station that showed them
         chair.logged = (False, chair.will_reason, None)   # what the log already says
 
@@ -1411,6 +1417,16 @@ class Board:
 
 class _Bad(ValueError):
     """A message that is not what its topic promises."""
+
+
+def _board_summary(payload: str) -> bool:
+    """A logged status row that is the board's own summary of a change (`_log_change`:
+    connected and highest alarm), not a status as the chair sent it."""
+    try:
+        obj = json.loads(payload)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and "connected" in obj and "v" not in obj
 
 
 def _check_drawable(session: dict[str, Any] | None, vitals: dict[str, Any]) -> None:

@@ -101,3 +101,43 @@ def test_a_restart_brings_back_no_alarm_for_a_chair_that_had_no_session(tmp_path
     assert board.station_alarms(now) == []   # nothing was at risk there
     assert "chair-1" not in board.chairs
     log.close()
+
+
+def test_a_restart_replays_every_alarm_logged_after_the_board_noted_a_change(tmp_path):
+    # Walked on X: a chair with a medium RR alarm, then a high SpO2 alarm, was SIGKILLed and the
+    # central restarted; the lost chair came back "last heard with ** RR 11/min" (medium). The
+    # board's own notes of a change ("connected, highest ...") are logged as status rows too;
+    # replayed as a chair's status each was refused, and the replay stopped at the first one.
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(60)
+    central.deliver(chair.status())
+    chair.device("resp_rate", 11)   # medium at the chair: the board notes the change
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.t(65)
+    central.deliver(chair.status())
+    chair.device("spo2", 89)        # then high
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.t(67)
+    will = chair.will()
+    central.deliver(will)
+    before = [(a.key, a.priority, a.text) for a in central.board.station_alarms(central.now())]
+    assert before[0][1] is Priority.HIGH and "SpO2" in before[0][2]
+
+    central.t(120)
+    board = _restarted(log, central)
+    board.receive(will[0], will[1], central.now())
+    now = central.clock.advance(1)
+    board.tick(now)
+    assert [(a.key, a.priority) for a in board.station_alarms(now)] == [
+        ("chair:chair-1", Priority.HIGH)]
+    assert "SpO2" in board.station_alarms(now)[0].text
+    assert board.ignored == 0
+    log.close()
