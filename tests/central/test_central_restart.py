@@ -28,7 +28,9 @@ def _restarted(log: CentralLog, central: Central) -> Board:
     return board
 
 
-def _lost_with_a_high_alarm(tmp_path):
+def _lost_with_a_high_alarm(tmp_path, first_medium: bool = False):
+    """A chair whose console dies while its high SpO2 alarm is open (after a medium RR alarm:
+    `first_medium`), its statuses and alarm messages heard by a central on a real log."""
     log = CentralLog.open(tmp_path / "central.sqlite3")
     central = Central(log)
     chair = central.chair("chair-1", "Room 1")
@@ -36,11 +38,14 @@ def _lost_with_a_high_alarm(tmp_path):
     central.deliver(chair.status())
     central.t(60)
     central.deliver(chair.status())
-    chair.device("spo2", 89)   # high SpO2 alarm at the chair
-    for message in chair.new_pcd04s():
-        central.deliver(message)
-    central.deliver(chair.status())
-    central.t(62)
+    steps = [("resp_rate", 11), ("spo2", 89)] if first_medium else [("spo2", 89)]
+    for vital, value in steps:   # each step: an alarm at the chair, then its status
+        central.deliver(chair.status())
+        chair.device(vital, value)
+        for message in chair.new_pcd04s():
+            central.deliver(message)
+        central.deliver(chair.status())
+        central.clock.advance(5)
     will = chair.will()
     central.deliver(will)   # the console dies: its Last Will
     return log, central, chair, will
@@ -108,26 +113,7 @@ def test_a_restart_replays_every_alarm_logged_after_the_board_noted_a_change(tmp
     # central restarted; the lost chair came back "last heard with ** RR 11/min" (medium). The
     # board's own notes of a change ("connected, highest ...") are logged as status rows too;
     # replayed as a chair's status each was refused, and the replay stopped at the first one.
-    log = CentralLog.open(tmp_path / "central.sqlite3")
-    central = Central(log)
-    chair = central.chair("chair-1", "Room 1")
-    chair.start_infusion()
-    central.deliver(chair.status())
-    central.t(60)
-    central.deliver(chair.status())
-    chair.device("resp_rate", 11)   # medium at the chair: the board notes the change
-    for message in chair.new_pcd04s():
-        central.deliver(message)
-    central.deliver(chair.status())
-    central.t(65)
-    central.deliver(chair.status())
-    chair.device("spo2", 89)        # then high
-    for message in chair.new_pcd04s():
-        central.deliver(message)
-    central.deliver(chair.status())
-    central.t(67)
-    will = chair.will()
-    central.deliver(will)
+    log, central, _, will = _lost_with_a_high_alarm(tmp_path, first_medium=True)
     before = [(a.key, a.priority, a.text) for a in central.board.station_alarms(central.now())]
     assert before[0][1] is Priority.HIGH and "SpO2" in before[0][2]
 

@@ -44,6 +44,26 @@ def window_for(qtbot, central: Central, size=(1366, 768), sounder=None, asker=No
     return window
 
 
+def another_window_in_front(qtbot) -> QtWidgets.QWidget:
+    """Another program's window, shown and active (a browser over the station)."""
+    other = QtWidgets.QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
+    return other
+
+
+def high_alarm_brings_the_station_forward(qtbot, central: Central, chair, window) -> None:
+    """SpO2 88 at `chair` (a high alarm): the station comes in front of the other window."""
+    chair.device("spo2", 88)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    window.refresh()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    assert window.fronted == 1
+
+
 def rect_in(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> QtCore.QRect:
     return QtCore.QRect(widget.mapTo(window, QtCore.QPoint(0, 0)), widget.size())
 
@@ -663,18 +683,9 @@ def test_a_chairs_new_alarm_brings_the_station_back_over_another_window(qtbot):
     chair.start_infusion()
     central.deliver(chair.status())
     window.refresh()
-    other = QtWidgets.QWidget()
-    qtbot.addWidget(other)
-    other.show()
-    other.activateWindow()
-    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
+    other = another_window_in_front(qtbot)
 
-    chair.device("spo2", 88)   # high at chair 2
-    for message in chair.new_pcd04s():
-        central.deliver(message)
-    window.refresh()
-    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
-    assert window.fronted == 1
+    high_alarm_brings_the_station_forward(qtbot, central, chair, window)
     assert QtWidgets.QApplication.focusWidget() is not window.nurse   # keys land on no field
 
     qtbot.mouseClick(window.cards["chair-2"].ack_button, QtCore.Qt.MouseButton.LeftButton)
@@ -690,11 +701,7 @@ def test_a_station_not_yet_in_front_keeps_the_keyboard_in_the_name_field_when_al
     # typed at the start of the shift, went nowhere. Resting on the grid is for a nurse who left
     # the station for another program, not for a station that has not been in front yet.
     central = Central(MemoryLog())
-    other = QtWidgets.QWidget()
-    qtbot.addWidget(other)
-    other.show()
-    other.activateWindow()
-    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
+    other = another_window_in_front(qtbot)
     window = CentralWindow(central.board, central.clock, asker=Answers())
     qtbot.addWidget(window)
     window.resize(1366, 768)
@@ -705,12 +712,7 @@ def test_a_station_not_yet_in_front_keeps_the_keyboard_in_the_name_field_when_al
     chair = central.chair("chair-2", "Room 2")
     chair.start_infusion()
     central.deliver(chair.status())
-    chair.device("spo2", 88)   # high at chair 2
-    for message in chair.new_pcd04s():
-        central.deliver(message)
-    window.refresh()
-    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
-    assert window.fronted == 1
+    high_alarm_brings_the_station_forward(qtbot, central, chair, window)
     type_name(qtbot, window, "Night")
     assert window.nurse_name() == "Night"
 
@@ -810,11 +812,7 @@ def test_a_chair_heard_between_two_refreshes_while_the_window_is_resized_gets_it
     window = window_for(qtbot, central)
     assert window.cards == {}
     window.nurse.setFocus()
-    other = QtWidgets.QWidget()   # the window manager has not made the station active yet
-    qtbot.addWidget(other)
-    other.show()
-    other.activateWindow()
-    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is other)
+    another_window_in_front(qtbot)   # the window manager has not made the station active yet
     busy_clinic(central, count=2)   # on the board, no refresh since
     window.resize(1920, 1080)
     QtWidgets.QApplication.processEvents()   # the queued relayout runs
