@@ -348,8 +348,17 @@ class RemsForm:
                 for name in self.missing]
 
     def to_json(self) -> dict[str, Any]:
-        """The values as JSON-ready data (times as ISO UTC text)."""
-        return {key: _jsonable(value) for key, value in asdict(self).items() if key != "zoned"}
+        """The values as JSON-ready data (times as ISO UTC text). A running session's draft says
+        so first, as its text does (its JSON had only `"discharged": false` to tell it from a
+        finished one's)."""
+        values = {key: _jsonable(value) for key, value in asdict(self).items() if key != "zoned"}
+        if self.observation_end is None:
+            return {"draft": RUNNING_DRAFT, **values}
+        return values
+
+
+RUNNING_DRAFT = ("SESSION STILL RUNNING: not discharged yet; a draft of a session in progress, "
+                 "not for submission")
 
 
 def is_rems_protocol(protocol_id: str) -> bool:
@@ -859,8 +868,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
     against = (rc.against_gate(override, t(form.observation_end), form.total_monitoring_minutes)
                if override is not None else "")
 
-    running = ["SESSION STILL RUNNING: not discharged yet; a draft of a session in progress, "
-               "not for submission", ""] if form.observation_end is None else []
+    running = [RUNNING_DRAFT, ""] if form.observation_end is None else []
     lines = [
         *running,
         "SPRAVATO (esketamine) REMS - Patient Monitoring Form: values from the session log",

@@ -136,6 +136,7 @@ def test_json_output_holds_the_same_values(conn, scenario_log, tmp_path, form):
     assert data["bp_t_plus_40"] == {"at": "2026-03-06T10:50:00.000Z", "systolic": 148.0,
                                     "diastolic": 90.0, "minutes_after_dose": 40.0}
     assert data["total_monitoring_minutes"] == 121.0
+    assert "draft" not in data   # discharged: no running heading
 
 
 def test_a_session_without_a_dose_says_what_is_missing(conn, scenario_log):
@@ -156,6 +157,10 @@ def test_a_session_without_a_dose_says_what_is_missing(conn, scenario_log):
     assert render_text(running).startswith(
         "SESSION STILL RUNNING: not discharged yet; a draft of a session in progress, not for "
         "submission\n")
+    # Its JSON too, first (it had only "discharged": false to tell it from a finished one).
+    assert next(iter(running.to_json().items())) == (
+        "draft", "SESSION STILL RUNNING: not discharged yet; a draft of a session in progress, "
+        "not for submission")
 
 
 def test_a_discharged_sessions_draft_has_no_running_heading(form):
