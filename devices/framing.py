@@ -151,11 +151,12 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
                 pos = n - keep
             break
         junk = buffer[pos : start.start()]
-        if junk.strip(b"\r\n\t \x00") and rest_of_message and pos == 0 and _SEGMENT_ROW.match(junk):
-            out.dropped.append(_cut(junk))
-        elif junk.strip(b"\r\n\t \x00"):
-            # Typically the tail of a frame the capture or connection started in the middle of.
-            out.dropped.append(_garbage(junk, "before a frame start (stream began mid-frame?)"))
+        if junk.strip(b"\r\n\t \x00"):
+            # Typically the tail of a frame the capture or connection started in the middle of;
+            # right after a message taken at a pause, segment rows are that message's rest.
+            cut = rest_of_message and pos == 0 and _SEGMENT_ROW.match(junk)
+            out.dropped.append(_cut(junk) if cut else
+                               _garbage(junk, "before a frame start (stream began mid-frame?)"))
         pos = start.start()
         if buffer[pos : pos + 1] == MLLP_START:
             pos, done = _take_mllp(buffer, pos, final, max_frame, out)

@@ -1232,16 +1232,8 @@ class SessionEngine:
         monitor's link then being `device_state` (connected at mono `connected_since`): a vital
         missing while the monitor sent the others stays missing until a value of it is
         replayed. Resume only: the board is restored after the replay."""
-        state = self._state
         for condition in conditions:
-            tracker = self._trackers[condition]
-            latest = state.latest.get(tracker.metric)
-            continuous = tracker.metric in state.continuous
-            if tracker.absent:   # raised: it stands whatever the link does
-                tracker.on_time(latest.at.mono if latest else None, continuous, at)
-            else:
-                tracker.on_time(max(latest.at.mono, connected_since or 0.0) if latest else None,
-                                continuous and device_state == "connected", at)
+            self._absence_time(self._trackers[condition], device_state, connected_since, at)
 
     def _is_repeat(self, reading: Reading) -> bool:
         key = _nibp_key(reading)
@@ -1373,6 +1365,14 @@ class SessionEngine:
 
     def _tracker_time(self, name: str, now: Moment) -> list[Record]:
         tracker = self._trackers[name]
+        self._absence_time(tracker, self._state.device_state, self._state.connected_since, now)
+        return list(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
+
+    def _absence_time(self, tracker: ConditionTracker, device_state: str,
+                      connected_since: float | None, now: Moment) -> None:
+        """`tracker`'s absence rules at `now`, the monitor's link being `device_state`
+        (connected at mono `connected_since`): live from the tick, and at a restart through the
+        link's logged changes (`_replay_absence`)."""
         state = self._state
         latest = state.latest.get(tracker.metric)
         if tracker.metric in state.absence_restored or tracker.absent:
@@ -1385,11 +1385,10 @@ class SessionEngine:
             expecting = tracker.metric in state.continuous
             last = latest.at.mono if latest else None
         else:
-            expecting = tracker.metric in state.continuous and state.device_state == "connected"
+            expecting = tracker.metric in state.continuous and device_state == "connected"
             # Silence before the device (re)connected is the device's absence, not the patient's.
-            last = max(latest.at.mono, state.connected_since or 0.0) if latest else None
+            last = max(latest.at.mono, connected_since or 0.0) if latest else None
         tracker.on_time(last, expecting, now)
-        return list(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
 
     def _prompts(self, now: Moment) -> list[Record]:
         out: list[Record] = []
