@@ -110,9 +110,10 @@ from console.records import ESCALATED, RAISED, AlarmTransition
 from console.session.alarm_area import more_text
 from console.session.alarms import priority_marks
 from console.session.conditions import short_text
-from console.session.trend_feed import clock_offset
+from console.session.trend_feed import CUFF_PULSE, clock_offset
+from devices.reading import is_cuff_pulse_metric, is_nibp_metric
 from protocols.model import Priority
-from protocols.vitals import BP_METRICS, metric
+from protocols.vitals import metric
 
 __all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "AlarmLine", "Board", "CardView", "ChairAlarm",
            "Publisher", "ReceivedStore", "StationAlarm", "TrendData", "VitalView"]
@@ -1072,11 +1073,15 @@ class Board:
         started = _time((chair.session or {}).get("started_at")) or committed
         for obs in report.observations:
             trusted = obs.manual or (
-                obs.metric in BP_METRICS and not chair.monitor_clock_off
+                is_nibp_metric(obs.metric, obs.flags) and not chair.monitor_clock_off
                 and obs.measured_at is not None
-                and clock_offset(obs.metric, obs.measured_at, committed, started) is None)
+                and clock_offset(obs.metric, obs.measured_at, committed, started,
+                                 obs.flags) is None)
             at = ((obs.measured_at if trusted and obs.measured_at else committed)).timestamp()
-            chair.recent.setdefault(obs.metric, _Series()).append(at, obs.value, obs.manual)
+            # The cuff's pulse apart from the pulse line, as at the bedside (trend_feed.py).
+            series = (CUFF_PULSE if not obs.manual and is_cuff_pulse_metric(obs.metric, obs.flags)
+                      else obs.metric)
+            chair.recent.setdefault(series, _Series()).append(at, obs.value, obs.manual)
 
     def _keep(self, control_id: str, chair: str, kind: str, now: Moment, payload: str) -> bool:
         """Log a message once; False for a duplicate (counted)."""

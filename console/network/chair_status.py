@@ -19,7 +19,7 @@ from console.session.tile_view import (
     tile_stale,
     value_alarm,
 )
-from console.session.trend_feed import TrendFeed
+from console.session.trend_feed import TrendFeed, series_name
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import ObservationRecord
@@ -133,14 +133,15 @@ class TrendPoints:
             self.last_id = max(self.last_id, row_id)
             if AGE_UNKNOWN in r.flags:
                 continue   # no time to place it at (trend_feed.py: the same rule at the bedside)
-            self._clocks.note_clock(r.source, r.measured_at, r.received_at, r.metric)
+            self._clocks.note_clock(r.source, r.measured_at, r.received_at, r.metric, r.flags)
             if r.corrects is not None and r.corrects in self._points:
                 measured, _old = self._points[r.corrects]
                 self._points[r.corrects] = (measured, r.value)
             elif r.corrects is None:
                 self._points[row_id] = (r, r.value)
         place = self._clocks.placed_at
-        return [(r.metric, place(r), value) for r, value in self._points.values()]
+        # The cuff's pulse under its own series name: the central draws it as the bedside does.
+        return [(series_name(r), place(r), value) for r, value in self._points.values()]
 
     @property
     def monitor_clock_off(self) -> bool:

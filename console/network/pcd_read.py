@@ -141,6 +141,7 @@ class Observation:
         measured_at: OBX-14, or OBR-7 when a row has none (the decoder's rule); None if neither.
         manual: OBX-17 is MMEAS: typed by a nurse.
         channel: OBX-4.
+        flags: the decoder's flags (`NIBP`: the pulse rate an NIBP cuff measured).
     """
 
     metric: str
@@ -149,6 +150,7 @@ class Observation:
     measured_at: datetime | None
     manual: bool
     channel: str
+    flags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +384,7 @@ def read_pcd01(text: str, received_at: datetime) -> ObservationReport:
         raise PcdError(f"the decoder could not read it: {fatal[0].detail}")
     observations = tuple(
         Observation(r.metric, r.value, r.unit, r.measured_at,
-                    methods.get(r.channel.strip(), "") == MANUAL_METHOD, r.channel)
+                    methods.get(r.channel.strip(), "") == MANUAL_METHOD, r.channel, r.flags)
         for r in result.readings)
     rows = sum(1 for s in segments if s[0] == "OBX")
     return ObservationReport(header, observations, max(0, rows - len(observations)))

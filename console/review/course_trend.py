@@ -35,7 +35,7 @@ from console.review import content as rc
 from console.review import queries
 from console.review.model import CourseRow
 from console.session.protocol_record import logged_protocol
-from console.session.trend_feed import TrendFeed
+from console.session.trend_feed import CUFF_PULSE, TrendFeed
 from protocols.model import Priority, Protocol
 from protocols.vitals import BP_METRICS, METRICS
 
@@ -189,8 +189,14 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
     for metric in DRAWN_VITALS:
         device_t, device_v = feed.series(metric, False)
         typed_t, typed_v = feed.series(metric, True)
-        if not (np.isfinite(device_v).any() or typed_v.size):
+        cuff_t, cuff_v = feed.series(CUFF_PULSE, False) if metric == "pulse_rate" else (
+            typed_t[:0], typed_v[:0])
+        if not (np.isfinite(device_v).any() or typed_v.size or cuff_v.size):
             continue
+        if cuff_v.size and not np.isfinite(device_v).any():
+            # The cuff's pulse joins the line only when no continuous source drew one
+            # (trend_feed.py: joined to an oximeter's it drew dips); it is a measured point.
+            device_t, device_v = cuff_t, cuff_v
         # One line through the session's values in time order, device and typed alike; a
         # stable sort keeps a device line's break (NaN, stamped as the value before it) after
         # that value.
@@ -202,7 +208,7 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
             spot_t = np.concatenate([device_t[keep], typed_t])
             spot_v = np.concatenate([device_v[keep], typed_v])
         else:
-            spot_t, spot_v = typed_t.copy(), typed_v.copy()
+            spot_t, spot_v = np.concatenate([typed_t, cuff_t]), np.concatenate([typed_v, cuff_v])
         vitals[metric] = VitalTrace(minutes[order] - origin, values, spot_t - origin, spot_v)
     return SessionTrace(row, t0 is not None, vitals)
 

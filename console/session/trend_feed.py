@@ -15,7 +15,10 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   `received_at`).
 - A device's NIBP (`bp_*` from a device with a measured time): at its measured time. A cuff
   determination takes 30-60 s and monitors resend their last result in every message, so its
-  arrival is later than the measurement, sometimes by minutes.
+  arrival is later than the measurement, sometimes by minutes. The pulse rate the cuff measured
+  with them (flag `NIBP`) is part of that measurement: at the same time, in a series of its own
+  (`CUFF_PULSE`, drawn as points), not in the pulse line: joined to an oximeter's pulse of 125
+  a cuff's 80 drew a dip to 80 nobody measured.
 - Any other device value: when the console received it. Continuous values are measured the
   second they are sent; the console's clock is the one every other record uses.
 - Device clock skew: when a value of a device carries a measured time more than `SKEW_LIMIT_S`
@@ -79,7 +82,7 @@ from console.records import (
     Record,
     SessionEnded,
 )
-from devices.reading import is_nibp_metric, is_patient_value
+from devices.reading import is_cuff_pulse_metric, is_nibp_metric, is_patient_value
 from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
 from protocols.model import Priority
 
@@ -94,6 +97,9 @@ CONTINUOUS_BP_POINTS = 500
 # Systolic and diastolic of one measurement share its time; a typed pair is entered together.
 PAIR_TOLERANCE_MINUTES = 5.0 / 60.0
 MARKER_KINDS = ("phase", "dose", "observation", "alarm")
+# The series of the pulse rate an NIBP cuff measured with its pressures: drawn as points at the
+# cuff's time, apart from the continuous pulse line (the module's text).
+CUFF_PULSE = "cuff_pulse"
 
 # One colour per vital on the trend's black background, shared with the tiles (BP is one tile and
 # one panel: its systolic, diastolic and mean share a colour). Picked away from the IEC alarm
@@ -185,6 +191,20 @@ class FeedChanges:
 
     def __bool__(self) -> bool:
         return bool(self.series or self.markers or self.baselines or self.skews)
+
+
+# Series of values measured one at a time: no line break for a gap between them, and moved with
+# their device's other NIBP values when its clock is found off.
+SPOT_SERIES: frozenset[str] = frozenset({*BP_METRICS, CUFF_PULSE})
+
+
+def series_name(rec: ObservationRecord) -> str:
+    """The series a vital's value is drawn in: its vital's, or `CUFF_PULSE` for the pulse rate
+    an NIBP cuff measured (drawn with its measurement: a line joining it to an oximeter's pulse
+    drew a dip or a spike nobody measured)."""
+    if rec.source != MANUAL and is_cuff_pulse_metric(rec.metric, rec.flags):
+        return CUFF_PULSE
+    return rec.metric
 
 
 def clock_offset(metric: str, measured_at: datetime | None, received_at: datetime,
@@ -322,6 +342,7 @@ class TrendFeed:
         self._series: dict[tuple[str, bool], _Points] = {
             (name, manual): _Points(capacity) for name in VITALS for manual in (False, True)
         }
+        self._series[(CUFF_PULSE, False)] = _Points(capacity)
         self._markers: list[_MarkerEntry] = []
         self._marked: dict[int, Priority] = {}   # occurrence -> highest priority marked
         self._baselines: dict[str, float] = {}
@@ -408,8 +429,8 @@ class TrendFeed:
             if replaced is not None:
                 minutes = replaced
         if rec.metric in VITALS:
-            self._append(rec.metric, rec.source == MANUAL, minutes, rec.value, received, device,
-                         row)
+            self._append(series_name(rec), rec.source == MANUAL, minutes, rec.value, received,
+                         device, row)
         elif rec.metric in SCALE_MARKER_NAMES:
             text = f"{SCALE_MARKER_NAMES[rec.metric]} {scale_value_words(rec.metric, rec.value)}"
             self._put_marker(TrendMarker(minutes, text, "observation"), row, rec.metric,
@@ -421,7 +442,7 @@ class TrendFeed:
             return
         points = self._series[(metric, manual)]
         last = points.last_time()
-        if (not manual and metric not in BP_METRICS and last is not None
+        if (not manual and metric not in SPOT_SERIES and last is not None
                 and minutes - last > self.gap_minutes):
             points.append(last, np.nan, last, device, _Points.BREAK)   # connect="finite" breaks
         points.append(minutes, value, received, device, row)
@@ -502,21 +523,21 @@ class TrendFeed:
     def placed_at(self, rec: ObservationRecord) -> datetime:
         if rec.source == MANUAL:
             return rec.measured_at or rec.received_at
-        if (rec.metric in BP_METRICS and rec.measured_at is not None
+        if (is_nibp_metric(rec.metric, rec.flags) and rec.measured_at is not None
                 and self._devices.get(rec.source, -1) not in self._skewed):
             return rec.measured_at
         return rec.received_at
 
     def note_clock(self, source: str, measured_at: datetime | None, received_at: datetime,
-                   metric: str) -> None:
+                   metric: str, flags: AbstractSet[str] = frozenset()) -> None:
         """Let one value's times count towards its device's clock check without charting it (a
         reader that needs only `placed_at`, such as the course view's peak minutes). Its
-        `metric` says how its times are judged (`clock_offset`: an NIBP delivered late is no
-        clock offset)."""
+        `metric` and `flags` say how its times are judged (`clock_offset`: an NIBP delivered
+        late, the cuff's pulse with it, is no clock offset)."""
         if source != MANUAL and measured_at is not None:
             self._check_clock(self._device_of_source(source),
                               ObservationRecord(0, metric, 0.0, "", source, measured_at,
-                                                received_at, ""))
+                                                received_at, "", flags=frozenset(flags)))
 
     def _device_of(self, rec: ObservationRecord) -> int:
         return -1 if rec.source == MANUAL else self._device_of_source(rec.source)
@@ -539,7 +560,7 @@ class TrendFeed:
         self._skews.append(skew)
         self._changes.skews.append(skew)
         for key, points in self._series.items():   # earlier NIBP of this device moves too
-            if not key[1] and key[0] in BP_METRICS and points.move_device_to_received(device):
+            if not key[1] and key[0] in SPOT_SERIES and points.move_device_to_received(device):
                 self._changes.series.add(key)
 
     def _remove_corrected(self, target: int, metric: str) -> float | None:
@@ -566,7 +587,7 @@ class TrendFeed:
         # first value was) and its value.
         where = self._drawn_minutes(old)
         if old.metric in VITALS:
-            key = (old.metric, old.source == MANUAL)
+            key = (series_name(old), old.source == MANUAL)
             i = self._series[key].find_value(where, old.value)
             if i is not None:
                 return self._take(key, i)

@@ -76,6 +76,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.trend_feed import (
+    CUFF_PULSE,
     MARKER_KINDS,
     SHORT_LABELS,
     VITAL_COLOURS,
@@ -160,6 +161,7 @@ OVERVIEW_MIN_WIDTH = 160
 SPACING_PX = 4
 INITIAL_CAPACITY = 1024
 TYPED_SYMBOL_PX = 12      # a typed value's diamond, 1-px pen around it
+CUFF_PULSE_SYMBOL_PX = 7  # the cuff's pulse: a filled dot, smaller than a typed diamond
 # How far (px) a drawn value stays from a panel's top and bottom edge: half a typed diamond, the
 # half of its pen outside the path, half a pixel of rounding (the NIBP triangles, 10 px, and the
 # mean's tick, 2 px high, need less).
@@ -394,6 +396,7 @@ class TrendPlot(QtWidgets.QWidget):
         self._panel_px: dict[int, float] = {}   # each view box's height, as last laid out
         self._data_span: dict[int, tuple[float, float]] = {}
         self._panel_of = {m: i for i, p in enumerate(PANELS) for m in p.metrics}
+        self._panel_of[CUFF_PULSE] = self._panel_of["pulse_rate"]
         self._markers: list[TrendMarker] = []
         self._dirty: set[tuple[str, bool]] = set()
         self._bars_dirty = False
@@ -417,10 +420,11 @@ class TrendPlot(QtWidgets.QWidget):
         self._build_graphics()
         self._items: dict[tuple[str, bool], pg.PlotDataItem] = {}   # typed: made when needed
         self._series_keys = {(name, manual) for panel in PANELS for name in panel.metrics
-                             for manual in (False, True)}
+                             for manual in (False, True)} | {(CUFF_PULSE, False)}
         for index, panel in enumerate(PANELS):
             for name in panel.metrics:
                 self._add_series(index, name)
+        self._add_cuff_pulse()
         self._build_bp_bars()
         self._build_overview_items()
         if protocol is not None:
@@ -664,6 +668,18 @@ class TrendPlot(QtWidgets.QWidget):
         device.setZValue(2 if name == "heart_rate" else 1)
         _reduce(device)
         self._items[(name, False)] = device
+
+    def _add_cuff_pulse(self) -> None:
+        """The pulse rate an NIBP cuff measured: filled dots in the pulse colour at the cuff's
+        time, no line (trend_feed.py: a line joining them to the oximeter's pulse drew dips
+        nobody measured), above the lines, below typed values."""
+        colour = VITAL_COLOURS["pulse_rate"]
+        item = self.panels[self._panel_of[CUFF_PULSE]].plot.plot(
+            pen=None, symbol="o", symbolSize=CUFF_PULSE_SYMBOL_PX,
+            symbolPen=pg.mkPen(colour, width=1), symbolBrush=pg.mkBrush(colour), antialias=False)
+        item.setZValue(3.5)
+        _reduce(item)
+        self._items[(CUFF_PULSE, False)] = item
 
     def _manual_item(self, name: str) -> pg.PlotDataItem:
         """The typed values of a vital: hollow diamonds, no line.

@@ -1005,6 +1005,23 @@ def test_the_monitor_clock_is_judged_by_the_bedside_not_by_a_late_commit(central
                  - central.now().wall.timestamp()) == 0
 
 
+def test_the_cuffs_pulse_is_drawn_apart_from_the_pulse_line_at_the_cuffs_time(central):
+    # As at the bedside (trend_feed.py): the cuff's 80 among the oximeter's 125s drew a dip.
+    from console.session.trend_feed import CUFF_PULSE
+    from devices.reading import NIBP_PULSE
+
+    chair, _, _ = infusing_with_snapshot(central)
+    central.t(300)
+    chair.device("pulse_rate", 125)
+    measured = central.now().wall - timedelta(seconds=40)   # the cuff measured 40 s before
+    chair.device("pulse_rate", 80, measured_at=measured, flags=frozenset({NIBP_PULSE}))
+    central.deliver(chair.pcd01(chair.observations()[-2:]))
+    trend = central.board.trend("chair-1")
+    assert [v for _, v, _ in trend.series["pulse_rate"]] == [125]
+    assert [(round(t - measured.timestamp()), v) for t, v, _ in trend.series[CUFF_PULSE]] == [
+        (0, 80)]
+
+
 def test_a_value_in_the_snapshot_and_in_a_pcd01_is_drawn_once(central):
     # The snapshot places a monitor value at its receive time, the PCD-01 at its commit, a few
     # ms later: the same value, drawn once; the next second's value is new.

@@ -160,6 +160,24 @@ def test_the_trend_snapshot_places_values_where_the_bedside_trend_does() -> None
                       ("resp_rate", typed_at, 12)]
 
 
+def test_the_cuffs_pulse_goes_to_the_central_as_its_own_series_at_the_cuffs_time() -> None:
+    # As at the bedside (trend_feed.py): joined to the oximeter's pulse line it drew a dip; and
+    # delivered 3 minutes late (a link outage) it is a delivery, not a monitor clock off.
+    from datetime import timedelta
+
+    from console.session.trend_feed import CUFF_PULSE
+    from devices.reading import NIBP_PULSE
+
+    cuff_at, received = START, START + timedelta(minutes=3)
+    rows = [(1, ObservationRecord(1, "pulse_rate", 80, "/min", "hl7:MON", cuff_at, received,
+                                  "engine", flags=frozenset({NIBP_PULSE}))),
+            (2, ObservationRecord(1, "pulse_rate", 125, "/min", "hl7:MON", received, received,
+                                  "engine"))]
+    points = TrendPoints(1)
+    assert points.add(rows) == [(CUFF_PULSE, cuff_at, 80), ("pulse_rate", received, 125)]
+    assert not points.monitor_clock_off
+
+
 def test_the_status_sends_the_blood_pressure_of_one_measurement_as_the_tile_shows_it() -> None:
     # A charge nurse's walk: a typed 186/100 read "186/100 (113)" at the central, 113 the mean
     # of the monitor's earlier cuff; the bedside tile said "no mean with this reading".

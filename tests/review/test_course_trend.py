@@ -165,3 +165,31 @@ def test_the_course_trend_is_read_without_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_cuffs_pulse_is_a_measured_point_and_joins_the_line_only_without_an_oximeter():
+    # As on the session's trend (trend_feed.py): joined to the oximeter's pulse it drew a dip.
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from console.records import ObservationRecord
+    from devices.reading import NIBP_PULSE
+
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def pulse(row, value, minute, flags=frozenset()):
+        at = start + timedelta(minutes=minute)
+        return row, ObservationRecord(1, "pulse_rate", value, "/min", "hl7:MON", at, at,
+                                      "engine", flags=flags)
+
+    cuff = frozenset({NIBP_PULSE})
+    row = SimpleNamespace(started_at=start)
+    with_oximeter = course_trend._trace(
+        row, [pulse(1, 124, 1), pulse(2, 80, 1.5, cuff), pulse(3, 126, 2)], []).vitals[
+        "pulse_rate"]
+    assert list(with_oximeter.values) == [124, 126]
+    assert list(zip(with_oximeter.measured_minutes, with_oximeter.measured_values)) == [(1.5, 80)]
+    cuff_only = course_trend._trace(row, [pulse(1, 80, 5, cuff), pulse(2, 84, 10, cuff)],
+                                    []).vitals["pulse_rate"]
+    assert list(cuff_only.values) == [80, 84]
+    assert list(cuff_only.measured_values) == [80, 84]

@@ -14,13 +14,14 @@ import pytest
 
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.trend_feed import (
+    CUFF_PULSE,
     SKEW_LIMIT_S,
     VITAL_COLOURS,
     TrendFeed,
     spread_labels,
     stack_labels,
 )
-from devices.reading import AGE_UNKNOWN
+from devices.reading import AGE_UNKNOWN, NIBP_PULSE
 from protocols.vitals import VITALS
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -361,3 +362,24 @@ def test_a_rate_wavering_across_a_tier_is_marked_once_per_priority_it_reached():
     feed.add(steps)
     assert [(m.minutes, m.priority) for m in feed.markers()] == [
         (10.0, "medium"), (11.0, "high"), (30.0, "high")]
+
+
+def test_the_cuffs_pulse_is_drawn_with_its_measurement_not_in_the_pulse_line():
+    # An oximeter's pulse at 125 every second; the cuff measured 80 at 10:00.5 and the monitor
+    # sent it 40 s later. A line through both drew a dip to 80 nobody measured.
+    cuff = {NIBP_PULSE}
+    feed = TrendFeed(START)
+    feed.add([reading("pulse_rate", 124, 10.0), reading("pulse_rate", 125, 10 + 1 / 60),
+              reading("bp_systolic", 150, 10 + 40 / 60, measured=10 + 0.5 / 60),
+              reading("pulse_rate", 80, 10 + 40 / 60, measured=10 + 0.5 / 60, flags=cuff),
+              reading("pulse_rate", 126, 10 + 41 / 60)])
+    assert [v for _, v in points(feed, "pulse_rate")] == [124, 125, 126]
+    assert points(feed, CUFF_PULSE) == [(round(10 + 0.5 / 60, 6), 80)]   # the cuff's time
+    assert points(feed, "bp_systolic") == [(round(10 + 0.5 / 60, 6), 150)]
+    # A cuff every 5 minutes, nothing between: points, no line breaks between them.
+    feed.add([reading("pulse_rate", 82, 15 + 40 / 60, measured=15.0, flags=cuff)])
+    assert feed.count(CUFF_PULSE, False) == 2
+    # A cuff's pulse delivered 3 minutes late (a link outage) is a delivery, not a wrong clock.
+    feed.add([reading("pulse_rate", 84, 23.0, measured=20.0, flags=cuff)])
+    assert feed.skews == ()
+    assert points(feed, CUFF_PULSE)[-1] == (20.0, 84)

@@ -76,6 +76,32 @@ def test_manual_values_are_symbols_without_a_line_and_device_values_a_line(plot)
     assert device.opts["pen"] is not None and device.opts["symbol"] is None
 
 
+def test_the_cuffs_pulse_is_a_dot_at_its_measurement_and_the_pulse_line_has_no_dip(qtbot,
+                                                                                     protocol):
+    from console.session.trend_feed import CUFF_PULSE, TrendFeed
+    from devices.reading import NIBP_PULSE
+
+    feed = TrendFeed(START)
+    plot = TrendPlot(protocol, feed)
+    qtbot.addWidget(plot)
+
+    def pulse(value, received, measured=None, flags=frozenset()):
+        return ObservationRecord(1, "pulse_rate", value, "/min", "hl7:MON",
+                                 at(measured if measured is not None else received),
+                                 at(received), "engine", flags=flags)
+
+    feed.add([pulse(124, 10.0), pulse(125, 10.5),
+              pulse(28, 10.75, measured=10.25, flags=frozenset({NIBP_PULSE})), pulse(126, 11.0)])
+    plot.refresh()
+    assert plot.curve_data("pulse_rate", manual=False)[1].tolist() == [124, 125, 126]
+    x, y = plot.curve_data(CUFF_PULSE, manual=False)
+    assert x.tolist() == [10.25] and y.tolist() == [28]
+    dots = plot.item(CUFF_PULSE, False)
+    assert dots.opts["pen"] is None and dots.opts["symbol"] == "o" and dots.isVisible()
+    low, high = plot.panels[1].plot.viewRange()[1]
+    assert low < 28 < high   # the pulse panel's scale (30-150) widens to hold the cuff's value
+
+
 def test_device_bp_is_drawn_as_points_while_sparse_and_as_a_line_when_continuous(qtbot, protocol):
     plot = TrendPlot(protocol)
     qtbot.addWidget(plot)
