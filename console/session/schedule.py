@@ -28,6 +28,7 @@ class _Check:
     escalate_after_s: float
     every_s: float | None            # None for one-off checks
     seen: set[str] = field(default_factory=set)   # metrics received inside the window
+    grid: Moment | None = None       # the phase's first slot, once an owed check is met
 
     @property
     def condition(self) -> str:
@@ -87,7 +88,13 @@ class Schedule:
         at the observation's cadence until they leave. Moved to Discharge early (a reason
         given), a session ran 75 minutes without a prompt (an esketamine walk)."""
         if phase.kind is not PhaseKind.DISCHARGE:
-            self._checks = {k: c for k, c in self._checks.items() if c.every_s is None}
+            # A check already due when its phase ends is still owed: it stays, at its own time,
+            # until its vitals come (a prompt, medium once overdue, ends when what it asks for
+            # is measured, not at a phase change: an infusion stopped at T+16 for nausea ended
+            # the overdue T+10 BP alarm with nothing measured, the next prompt at T+32).
+            self._checks = {k: c if c.every_s is None else replace(c, every_s=None)
+                            for k, c in self._checks.items()
+                            if c.every_s is None or c.due.mono <= phase_start.mono}
         for check in phase.checks:
             self._add_phase_check(check, phase_start, t0)
 
@@ -95,9 +102,14 @@ class Schedule:
         early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
         if check.every_minutes:
             every = check.every_minutes * 60
-            self._checks[check.name] = _Check(
-                check.name, check.metrics, phase_start.plus(every), early, escalate, every
-            )
+            owed = self._checks.get(check.name)   # the same check, still owed (start_phase)
+            if owed is not None and (owed.every_s is not None or owed.due.mono > phase_start.mono):
+                owed = None
+            first = phase_start.plus(every)
+            self._checks[check.name] = (
+                _Check(check.name, check.metrics, first, early, escalate, every) if owed is None
+                else _Check(check.name, check.metrics, owed.due, early, escalate, every,
+                            set(owed.seen), grid=first))
         anchor = t0 or phase_start
         for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
             self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
@@ -125,6 +137,8 @@ class Schedule:
             del self._checks[name]
             self._done.add(name)
             return
+        if check.grid is not None:   # an owed check met: on to the phase's own slots
+            check.due, check.grid = check.grid, None
         while check.due.mono - check.early_s <= now.mono:
             check.due = check.due.plus(check.every_s)
         check.seen = set()

@@ -432,6 +432,7 @@ def test_a_fixed_time_check_carried_into_the_next_phase_stands_through_a_restart
     s.to_infusion()
     t0 = s.now().mono - s.origin
     s.t(t0 + 40 * MIN)
+    s.bp(125, 82); s.manual("heart_rate", 75)   # the infusion's checks met: none owed
     assert s.engine.advance_phase("nurse.ana", s.now()).done
     s.t(t0 + 52 * MIN)
     assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="escort waiting").done

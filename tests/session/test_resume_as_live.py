@@ -121,6 +121,25 @@ def test_a_repeat_bp_asked_again_is_still_asked_after_a_restart(log: EventLog) -
         ("medium", "active")]
 
 
+def test_a_check_owed_across_a_phase_change_is_still_owed_after_a_restart(log: EventLog) -> None:
+    # The T+10 BP missed (medium at T+15), the infusion stopped at T+17: the check stays owed
+    # in the observation phase (schedule.start_phase); the replay starts the phases at their
+    # logged times, so the restart keeps it too, at the same priority and due time.
+    s = LoggedSession(log)
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 17 * MIN)
+    assert s.engine.advance_phase(NURSE, s.now(), override_reason="nausea, stopped").done
+    s.t(start + 18 * MIN)
+    due = "vitals_due:BP and HR"
+    live = [(o.priority.label, o.state.value, o.message) for o in alarms(s.engine, due)]
+    assert [p[:2] for p in live] == [("medium", "active")]
+    restart(s, 0)
+    assert [(o.priority.label, o.state.value, o.message) for o in alarms(s.engine, due)] == live
+    s.bp(130, 85); s.manual("heart_rate", 80)
+    assert alarms(s.engine, due) == []
+
+
 def test_a_correction_entered_in_error_leaves_the_value_before_it_after_a_restart(
         log: EventLog) -> None:
     # A correction later marked "entered in error": live the vital goes back to the value before

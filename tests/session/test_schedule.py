@@ -52,6 +52,39 @@ def test_a_partial_check_keeps_prompting_for_what_is_missing():
     assert s.engine.due(s.now())[0].missing == ("heart_rate",)
 
 
+def test_a_check_owed_when_its_phase_ends_stays_until_its_vitals_come():
+    # The T+10 BP missed, medium at T+16; the infusion is stopped at T+17 for nausea. The BP is
+    # still owed: the alarm stays, not "cleared" with nothing measured and the next prompt at
+    # T+32 (the observation phase's first check, 15 min after it opened).
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 16 * MIN)
+    assert s.shown() == [("vitals_due:BP and HR", "medium", "active")]
+    s.t(start + 17 * MIN)
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="nausea, stopped").done
+    s.t(start + 18 * MIN)
+    assert s.shown() == [("vitals_due:BP and HR", "medium", "active")]
+    assert s.engine.alarms()[0].message.startswith("Vitals overdue by 8 min: BP and HR")
+    # Taken: it ends, and the observation's own check is due 15 min after the phase opened.
+    s.bp(130, 85); s.manual("heart_rate", 80)
+    assert s.shown() == []
+    assert [round(d.due_in_s) for d in s.engine.due(s.now())
+            if "bp_systolic" in d.metrics] == [14 * MIN]
+
+
+def test_a_check_not_yet_due_when_its_phase_ends_gives_way_to_the_next_phases():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 5 * MIN)
+    s.bp(125, 82); s.manual("heart_rate", 75)
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="nausea, stopped").done
+    assert s.shown() == []
+    assert [round(d.due_in_s) for d in s.engine.due(s.now())
+            if "bp_systolic" in d.metrics] == [15 * MIN]
+
+
 def test_observation_checks_replace_infusion_checks_every_15_minutes():
     s = Session()
     s.to_infusion()
