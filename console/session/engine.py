@@ -62,7 +62,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from functools import partial
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -108,7 +108,7 @@ from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
 from console.session.holding import HeldFile, HeldWrites, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
-from console.session.schedule import DueInfo, Schedule, timed_names
+from console.session.schedule import Counted, DueInfo, Schedule, timed_names
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
@@ -250,6 +250,7 @@ class _State:
     latest: dict[str, Latest] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
     baseline_fixed: set[str] = field(default_factory=set)   # set by the gate tick: not moved
+    baseline_logged: set[str] = field(default_factory=set)  # fixed by a logged gate tick or T0
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     # Per device stream (metric, source, channel): the value and measured time of its last
@@ -287,11 +288,13 @@ class _State:
         """These baselines, as logged (the gate's tick, T0), stand: no later reading moves them."""
         self.baseline.update({k: float(v) for k, v in values.items()})
         self.baseline_fixed.update(values)
+        self.baseline_logged.update(values)
 
     def clone(self) -> _State:
         """An independent copy (the per-step snapshot); the values inside are immutable."""
         return replace(self, ticks=dict(self.ticks), latest=dict(self.latest),
                        baseline=dict(self.baseline), baseline_fixed=set(self.baseline_fixed),
+                       baseline_logged=set(self.baseline_logged),
                        systolic_history=list(self.systolic_history),
                        nibp_seen=set(self.nibp_seen), continuous=set(self.continuous),
                        last_sent=dict(self.last_sent),
@@ -337,6 +340,15 @@ class SessionEngine:
         self.board = AlarmBoard(session_id, first_occurrence=first_occurrence)
         self.schedule = Schedule()
         self._trackers: dict[str, ConditionTracker] = trackers_for(protocol.alarms)
+        # Per vital, the trackers as they were before each of its recent values (mono time,
+        # value, copies): what `void` puts back so a value entered in error counts nowhere, as
+        # a restart's replay skips it. Outside `_State`: not part of the per-step copy, and an
+        # entry of a step that was undone is never looked up (no row of it can be voided).
+        self._trackers_before: dict[str, deque[tuple[float, float,
+                                                     tuple[ConditionTracker, ...]]]] = {}
+        # Per vital, the due checks each of its recent values counted for, as they were before
+        # it (mono time, value, checks): what `void` gives back (`Schedule.take_back`).
+        self._counted_for: dict[str, deque[tuple[float, float, tuple[Counted, ...]]]] = {}
         self._state = _State(phase_index=0, phase_started=started)
         self.schedule.start_phase(self.phase, started, None)
         self._listeners: list[Callable[[], None]] = []
@@ -523,7 +535,7 @@ class SessionEngine:
                 # The due checks before the trackers, as `_accept`: the reading first satisfies
                 # a repeat already asked, then its own repeat is asked anew. The other way round
                 # a BP >= 180 taken as the repeat left no "Repeat Systolic BP" after a restart.
-                engine.schedule.on_reading(obs.metric, at)
+                engine._note_counted(reading, at, engine.schedule.on_reading(obs.metric, at))
             engine._replay_trackers(reading, at)
             if obs.corrects is not None:   # a correction is no new measurement (as live)
                 engine._withdraw_unasked_repeat(obs.metric)
@@ -607,6 +619,7 @@ class SessionEngine:
         or it prompts (and escalates when overdue) as it did before the restart."""
         if is_cuff_pulse(reading):
             return   # as live (`_accept`): a cuff's pulse feeds no pulse alarm
+        self._note_trackers_before(reading.metric, reading.value, at)
         if reading.metric == "pulse_rate" and self._ecg_heart_rate_current(at):
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
@@ -1053,6 +1066,7 @@ class SessionEngine:
         latest = index is not None and index == len(rows) - 1
         why = f"its value was corrected to {m.format(value)} {m.unit}, by {actor}"
         with self._step(now) as step:
+            self._trackers_before.pop(metric_name, None)   # its history is rewritten (below)
             if index is not None:
                 _, gone = rows.pop(index)   # it counts nowhere now: the correction stands for it
                 if latest:
@@ -1108,14 +1122,20 @@ class SessionEngine:
             step.records.append(EventRecord(self.session_id, now.wall, "entered_in_error", actor, {
                 "observation": observation_id, "metric": metric_name,
                 "value": gone.reading.value, "reason": reason.strip()}))
-            if index == len(rows):   # it was the latest: the one before stands again
-                step.records.extend(_ended_because(
-                    self._fall_back(metric_name, rows, gone, now), metric_name,
-                    f"its value was entered in error, by {actor}"))
-            else:   # a later value stands: only a latched alarm this one raised ends
-                step.records.extend(self._take_back_latched(
-                    metric_name, gone, rows[index:], f"its value was entered in error, by {actor}",
-                    now))
+            why = f"its value was entered in error, by {actor}"
+            latest = index == len(rows)
+            previous = self._forget_latest(metric_name, rows, gone) if latest else None
+            self._baseline_without(metric_name, gone, rows, index)
+            self._uncount(metric_name, gone)
+            if metric_name == "bp_systolic":   # "still rising" reads the values that stand
+                self._state.systolic_history = [kept.reading.value for _, kept in rows][-3:]
+            if not latest:   # a later value stands: a latched alarm this one raised ends
+                step.records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
+                                                            now))
+            rebuilt = self._as_if_never(metric_name, gone, rows[index:], now)
+            if rebuilt is None and latest:   # too old to put back: the one before, fed now
+                rebuilt = self._feed_previous(metric_name, previous, now)
+            step.records.extend(_ended_because(rebuilt or [], metric_name, why))
             self._withdraw_unasked_repeat(metric_name)
             step.records.extend(self._prompts(now))
         return Outcome(True)
@@ -1135,7 +1155,12 @@ class SessionEngine:
         it made is undone (latch False): a mis-clicked MOAA/S 1, taken back at once, left a
         latched high alarm to reset (a walk on X); no excursion happened, and the nurse knows.
         `rows`: the vital's values without `gone`."""
-        previous = self._forget_latest(metric_name, rows, gone)
+        return self._feed_previous(metric_name, self._forget_latest(metric_name, rows, gone), now)
+
+    def _feed_previous(self, metric_name: str, previous: Latest | None,
+                       now: Moment) -> list[Record]:
+        """The vital's trackers fed `previous` (the value that stands again) now, or emptied
+        when none stands; an alarm the taken-back value raised ends rather than latching."""
         if previous is not None:
             return self._evaluate(metric_name, previous.reading.value, now, latch=False)
         out: list[Record] = []
@@ -1145,6 +1170,104 @@ class SessionEngine:
                 out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
                                              latch=False))
         return out
+
+    def _as_if_never(self, metric_name: str, gone: Latest, later: Sequence[tuple[int, Latest]],
+                     now: Moment) -> list[Record] | None:
+        """The vital's trackers as if `gone` (entered in error) had never come, as a restart's
+        replay has them (it skips such a value): as they were before it, then fed the values
+        that came after it and stand (`later`), each at its own time; then the board at `now`
+        (an alarm `gone` raised ends rather than latching). Fed the value before it at the
+        void's time instead, a typed 100 voided in a run of HR 125 restarted the "above 120
+        for 5 min" count, and a wrong BP voided between a systolic 185 and its repeat restarted
+        the repeat's 5 minutes: medium live, high after a restart (R10). None when the
+        trackers before `gone` are no longer kept, or a correction of the vital came since (a
+        restart's replay then takes the correction as the latest value's: `correct` forgets
+        them)."""
+        kept = self._trackers_before.get(metric_name, ())
+        before = next((trackers for mono, value, trackers in reversed(kept)
+                       if mono == gone.at.mono and value == gone.reading.value), None)
+        if before is None:
+            return None
+        for tracker in before:
+            self._trackers[tracker.condition] = tracker.clone()
+        for _, value in later:
+            if not value.reading.is_demo_or_test:
+                self._replay_trackers(value.reading, value.at)
+        out: list[Record] = []
+        for tracker in before:
+            current = self._trackers[tracker.condition]
+            self._absence_time(current, self._state.device_state, self._state.connected_since,
+                               now)
+            out.extend(self.board.update(current.condition, PHYSIOLOGICAL, current.held(), now,
+                                         latch=False))
+        return out
+
+    def _baseline_without(self, name: str, gone: Latest, rows: Sequence[tuple[int, Latest]],
+                          index: int) -> None:
+        """The vital's baseline as if `gone` (entered in error; `rows` the values that stand,
+        `index` where it was among them) had never come, by `_remember`'s rule as a restart
+        replays it: the last value before T0, else the first after it. A baseline logged (the
+        gate's tick, T0) stands, as it does at a restart; only one `gone` set can move. A
+        mis-typed CADSS 40 voided before the dose stayed the baseline, logged at T0, and a
+        patient still dissociated at 40 passed "back near baseline" at discharge."""
+        state = self._state
+        if name in state.baseline_logged or state.baseline.get(name) != gone.reading.value:
+            return
+        t0 = state.t0
+
+        def before_t0(value: Latest) -> bool:
+            return t0 is None or value.reading.received_at < t0.wall
+
+        earlier, later = [v for _, v in rows[:index]], [v for _, v in rows[index:]]
+        if before_t0(gone):
+            if any(before_t0(v) for v in later):
+                return   # a later value before T0 is the baseline
+            if len(rows) + 1 >= KEEP_ROWS and not any(before_t0(v) for v in earlier):
+                return   # the value before it is no longer kept: left as it is
+            standing = [v for v in earlier if before_t0(v)]
+        elif any(not before_t0(v) for v in earlier) or name not in state.baseline_fixed:
+            return   # not the first value after T0: not the one that set the baseline
+        else:
+            standing = []
+        if standing:
+            state.baseline[name] = standing[-1].reading.value
+            return
+        first_after = next((v for v in later if not before_t0(v)), None)
+        if first_after is not None:
+            state.baseline[name] = first_after.reading.value
+            state.baseline_fixed.add(name)
+        else:
+            state.baseline.pop(name, None)
+            state.baseline_fixed.discard(name)
+
+    def _note_counted(self, reading: Reading, at: Moment, counted: tuple[Counted, ...]) -> None:
+        if counted:
+            self._counted_for.setdefault(reading.metric, deque(maxlen=KEEP_ROWS)).append(
+                (at.mono, reading.value, counted))
+
+    def _uncount(self, metric_name: str, gone: Latest) -> None:
+        """The due checks `gone` (entered in error) counted for are owed again, as a restart
+        has them (its replay skips the value): a voided T+10 heart rate left no prompt and the
+        next check at T+20 live, and "Vitals due" at once after a restart. Only within the
+        phase it came in (a phase change since replaced the recurring checks)."""
+        if gone.at.mono < self._state.phase_started.mono:
+            return
+        counted = next((c for mono, value, c in reversed(self._counted_for.get(metric_name, ()))
+                        if mono == gone.at.mono and value == gone.reading.value), None)
+        if counted is None:
+            return
+        metrics = {m for c in counted for m in c.check.metrics}
+        since = sorted(((m, kept.at) for m in metrics for _, kept in self._state.rows.get(m, ())
+                        if kept.at.mono >= gone.at.mono and not kept.reading.is_demo_or_test),
+                       key=lambda item: item[1].mono)
+        self.schedule.take_back(counted, since)
+
+    def _note_trackers_before(self, name: str, value: float, at: Moment) -> None:
+        """Keep the vital's trackers as they are before `value` is fed to them (`_as_if_never`)."""
+        trackers = tuple(t.clone() for t in self._trackers.values() if t.metric == name)
+        if trackers:
+            self._trackers_before.setdefault(name, deque(maxlen=KEEP_ROWS)).append(
+                (at.mono, value, trackers))
 
     def _take_back_latched(self, metric_name: str, gone: Latest,
                            later: Sequence[tuple[int, Latest]], why: str,
@@ -1189,6 +1312,7 @@ class SessionEngine:
         index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
         latest = index is not None and index == len(rows) - 1
         entry = (row_id, Latest(reading, at))
+        self._trackers_before.pop(obs.metric, None)   # as `correct`
         if index is not None:
             _, gone = rows.pop(index)
             if not latest:
@@ -1246,7 +1370,7 @@ class SessionEngine:
 
     def _accept(self, reading: Reading, now: Moment) -> list[Record]:
         self._remember(reading, now)
-        self.schedule.on_reading(reading.metric, now)
+        self._note_counted(reading, now, self.schedule.on_reading(reading.metric, now))
         if is_cuff_pulse(reading):
             # A cuff's pulse feeds no pulse alarm: those watch the heart from a continuous
             # source (ECG, else the oximeter's pulse), as monitors choose their alarm source. It
@@ -1271,6 +1395,7 @@ class SessionEngine:
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
 
     def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True) -> list[Record]:
+        self._note_trackers_before(name, value, now)
         if name == "pulse_rate" and self._ecg_heart_rate_current(now):
             return self._rest_pulse_rules(now)
         out: list[Record] = []
@@ -1744,6 +1869,7 @@ class SessionEngine:
             if latest is not None:
                 fixed[name] = self._state.baseline[name] = latest.reading.value
                 self._state.baseline_fixed.add(name)
+                self._state.baseline_logged.add(name)
         return fixed
 
     def _gate_reached_again(self) -> list[str]:
@@ -1862,6 +1988,7 @@ class SessionEngine:
             # earlier by a wall clock stepped back later (NTP) must not move it, or the limits
             # relative to it would follow every value and never fire.
             self._state.baseline_fixed.update(self._state.baseline)
+            self._state.baseline_logged.update(self._state.baseline)
         records.append(self._phase_event(now, actor))
         if first_dose:
             records.append(EventRecord(self.session_id, now.wall, "dosing_started", actor, {

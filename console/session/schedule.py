@@ -9,6 +9,7 @@ the phase's grid. No Qt, no clock reads: every method takes `now`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from console.clock import Moment
@@ -36,6 +37,13 @@ class _Check:
 
     def window_open(self, now: Moment) -> bool:
         return now.mono >= self.due.mono - self.early_s
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A check as it was before a reading counted for it (`Schedule.on_reading`)."""
+
+    check: _Check
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +132,37 @@ class Schedule:
         if check is not None and check.every_s is None:
             del self._checks[name]
 
-    def on_reading(self, metric_name: str, now: Moment) -> None:
-        """A reading received at `now` counts for every check whose window is open."""
+    def on_reading(self, metric_name: str, now: Moment) -> tuple[Counted, ...]:
+        """A reading received at `now` counts for every check whose window is open. Returns
+        those checks as they were before it (for `take_back`)."""
+        counted = []
         for name, check in list(self._checks.items()):
             if metric_name in check.metrics and check.window_open(now):
-                check.seen.add(metric_name)
-                if check.seen >= set(check.metrics):
-                    self._satisfied(name, check, now)
+                counted.append(Counted(replace(check, seen=set(check.seen))))
+                self._count(name, check, metric_name, now)
+        return tuple(counted)
+
+    def _count(self, name: str, check: _Check, metric_name: str, now: Moment) -> None:
+        check.seen.add(metric_name)
+        if check.seen >= set(check.metrics):
+            self._satisfied(name, check, now)
+
+    def take_back(self, counted: tuple[Counted, ...],
+                  since: Sequence[tuple[str, Moment]]) -> None:
+        """A reading entered in error counts for no check, as a restart's replay never counted
+        it: each check it counted for (`counted`, as `on_reading` returned them) is put back as
+        it was before it, then given the readings that came after it and stand (`since`:
+        (metric, received), in time order). The caller gives only a reading of the current
+        phase (a phase change replaces the recurring checks)."""
+        for before in counted:
+            old = before.check
+            self._done.discard(old.name)
+            check = self._checks[old.name] = replace(old, seen=set(old.seen))
+            for metric_name, at in since:
+                if self._checks.get(old.name) is not check:
+                    break   # met again (a one-off is then done)
+                if metric_name in check.metrics and check.window_open(at):
+                    self._count(old.name, check, metric_name, at)
 
     def _satisfied(self, name: str, check: _Check, now: Moment) -> None:
         if check.every_s is None:
