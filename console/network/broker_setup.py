@@ -39,6 +39,7 @@ import ipaddress
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -48,11 +49,14 @@ from pathlib import Path
 from typing import Final, NoReturn
 
 from console.network import bus_topics
-from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix
+from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix, is_station_name
 from console.network.config import is_loopback
 
 PROG: Final = "infusion-console network setup"
 MAX_CHAIRS: Final = 500
+# The longest station name the bus takes (bus_topics: a topic level and a broker user name);
+# said in --chair-prefix's refusal.
+MAX_NAME: Final = 32
 # The test CA lives long enough for a pilot; the broker's certificate stays within the 825 days
 # that Apple platforms and most browsers still accept for a TLS server certificate.
 CA_DAYS: Final = 3650
@@ -171,11 +175,22 @@ def _parser() -> _Parser:
 
 def _host(value: str, option: str) -> str:
     """An IP address, or a host name as RFC 1123 writes one: labels of letters, digits and '-',
-    the last one not all digits (so 999.1.1.1, a mistyped address, is not taken as a name)."""
+    the last one not all digits (so 999.1.1.1, a mistyped address, is not taken as a name).
+    An IPv6 address with a scope (fe80::1%eth0) is refused: it names an interface of the
+    machine that dials it, no certificate can hold it (openssl failed on its subjectAltName,
+    the review), and a chair's kit could not use it."""
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         pass
+    else:
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+            raise SetupError(
+                f"{option} {value!r} is an IPv6 address with a scope (%{address.scope_id}), "
+                "which a certificate cannot name and other computers cannot dial: give the "
+                "broker's host name (e.g. broker.clinic.lan) or an address without a scope "
+                "(e.g. 192.168.1.10 or fd00::5)")
+        return str(address)
     if not _HOSTNAME.fullmatch(value) or value.rsplit(".", 1)[-1].isdigit():
         raise SetupError(f"{option} {value!r} is not a host name or IP address: a host name is "
                          "letters, digits, '-' and '.', its last part not all digits (e.g. "
@@ -198,11 +213,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
     """Check every option; SetupError naming the option, the value and what is allowed."""
     if not 1 <= args.chairs <= MAX_CHAIRS:
         raise SetupError(f"--chairs {args.chairs} is not allowed: 1-{MAX_CHAIRS}")
+    chairs = _chair_names(args.chair_prefix, args.chairs)
     try:
-        chairs = tuple(check_name(f"{args.chair_prefix}{i}", "chair name")
-                       for i in range(1, args.chairs + 1))
         central = check_name(args.central, "central station name (--central)")
-        prefix = check_prefix(args.topic_prefix)
+        prefix = check_prefix(args.topic_prefix, "--topic-prefix")
     except ValueError as exc:
         raise SetupError(str(exc)) from None
     if central in chairs:
@@ -220,6 +234,28 @@ def make_plan(args: argparse.Namespace) -> Plan:
         if shutil.which(tool) is None:
             raise SetupError(f"{tool} not found: install {package} (apt-get install {package})")
     return Plan(chairs, central, host, args.port, bind, out, prefix, getpass.getuser())
+
+
+def _chair_names(prefix: str, count: int) -> tuple[str, ...]:
+    """`prefix`1 ... `prefix``count`, each a station name; else SetupError naming --chair-prefix
+    (the operator typed a prefix: "chair name 'bed/1' is not allowed" named no option, and hid
+    that the last name was too long, the review)."""
+    names = tuple(f"{prefix}{number}" for number in range(1, count + 1))
+    longest = names[-1]   # the longest: the most digits
+    if len(longest) > MAX_NAME and is_station_name(longest[:MAX_NAME]):
+        room = MAX_NAME - len(str(count))
+        raise SetupError(
+            f"--chair-prefix {prefix!r} is too long for {count} chairs: the chair names are the "
+            f"prefix and a number, at most {MAX_NAME} characters ({longest!r} has "
+            f"{len(longest)}); use a prefix of at most {room} characters (e.g. --chair-prefix "
+            "chair-)")
+    if not all(is_station_name(name) for name in names):
+        shown = names[0] if count == 1 else f"{names[0]} ... {names[-1]}"
+        raise SetupError(
+            f"--chair-prefix {prefix!r} is not allowed: the chair names are the prefix and a "
+            f"number ({shown}), and a name is 1-{MAX_NAME} letters, digits, '_' or '-' (it "
+            "becomes a topic level and the broker user name); e.g. --chair-prefix chair-")
+    return names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,7 +401,7 @@ def mosquitto_conf(plan: Plan) -> str:
     return f"""\
 # The clinic bus broker, written by `{PROG}` on {_stamp()}
 # for {len(plan.chairs)} chair(s) ({chairs}) and the central station {plan.central!r}.
-# Start it with:   mosquitto -c {out}/mosquitto.conf
+# Start it with:   {_start_command(plan)}
 # The paths are absolute: if you move this folder, change them here.
 
 # Started as root, Mosquitto drops to this user, which must read the key and write data/ (the
@@ -490,8 +526,7 @@ def summary(plan: Plan) -> str:
     return (
         f"Wrote the clinic bus broker set-up for {len(plan.chairs)} chair(s) and the central "
         f"station {plan.central!r} into {out}:\n"
-        f"  mosquitto.conf     TLS on port {plan.port}; start it with: mosquitto -c "
-        f"{out}/mosquitto.conf\n"
+        f"  mosquitto.conf     TLS on port {plan.port}; start it with: {_start_command(plan)}\n"
         f"  passwd, acl        accounts {', '.join(plan.chairs[:3])}"
         f"{', ...' if len(plan.chairs) > 3 else ''}, {plan.central}; each uses only its own "
         "topics\n"
@@ -499,8 +534,14 @@ def summary(plan: Plan) -> str:
         f"  stations/<name>/   for each station: password, ca.crt, and a chair's network.toml "
         f"or the central's central.toml (broker {plan.broker_url})\n"
         "  credentials.txt    every account's password, readable by you only (passwords are "
-        "not printed)" + _only_here(plan) + _as_root(plan)
+        "not printed)" + _only_here(plan) + _listens_here(plan) + _as_root(plan)
     )
+
+
+def _start_command(plan: Plan) -> str:
+    """The command that starts the broker, as a shell runs it (the review: a folder "Clinic IT"
+    made it three arguments)."""
+    return f"mosquitto -c {shlex.quote(str(plan.out / 'mosquitto.conf'))}"
 
 
 def _as_root(plan: Plan) -> str:
@@ -521,3 +562,15 @@ def _only_here(plan: Plan) -> str:
     return (f"\nNote: the certificate names only {plan.host}: chairs on other computers cannot "
             "connect to this broker. For a clinic, run the set-up again with --host and the "
             "broker's name (or address) on the clinic network.")
+
+
+def _listens_here(plan: Plan) -> str:
+    """The mirror of `_only_here`: kits naming a host on the network for a broker that listens
+    on loopback only; a chair on another computer cannot connect to it (the review: nothing
+    said)."""
+    if is_loopback(plan.host) or not plan.bind or not is_loopback(plan.bind):
+        return ""
+    return (f"\nNote: the broker listens on {plan.bind} only (--bind), which other computers "
+            f"cannot reach: the chairs' kits name {plan.host}, and only a chair on this machine "
+            "can connect. For a clinic, run the set-up again with --bind and this machine's "
+            "address on the clinic network, or without --bind (every interface).")

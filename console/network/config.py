@@ -121,9 +121,16 @@ def is_loopback(host: str) -> bool:
 
 
 def without_password(url: str) -> str:
-    """`url` as a message may show it: a password written into it is replaced by `***` (it is
-    refused, and must not be printed on the way)."""
-    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
+    """`url` as a message may show it: what is written before its host's '@' is shown as
+    `user:***` (`***` without a ':'). It is refused, and must not be printed on the way; a
+    clinic's password may hold any character, '/', '#', '?' and '@' too, so everything up to
+    the last '@' is taken for it (the review: the password "Sec/ret9" was printed whole)."""
+    start = url.find("//") + 2 if "//" in url else 0
+    at = url.rfind("@")
+    if at < start:
+        return url
+    user, colon, _password = url[start:at].partition(":")
+    return f"{url[:start]}{user + ':***' if colon else '***'}{url[at:]}"
 
 
 def split_address(url: str, what: str, schemes: Iterable[str], form: str, ipv6_example: str,
@@ -143,21 +150,30 @@ def split_address(url: str, what: str, schemes: Iterable[str], form: str, ipv6_e
         # "localhost:1883" reads to urlsplit as the scheme "localhost" (QA: "has the scheme
         # 'localhost'").
         raise ValueError(f"{what} {shown!r} has no scheme: {form}")
+    if "@" in url.partition("://")[2]:
+        # Refused before urllib reads it: a password holding '/', '#' or '?' ends its host
+        # there, and part of it was read as the port and quoted as "a bad port" (the review).
+        raise ValueError(f"{what} {shown!r} holds a user name or password{no_credentials}")
+    # urllib's own words are never passed on: they quote the address as it read it.
     try:
         parts = urlsplit(url.strip())
-    except ValueError as exc:   # "Invalid IPv6 URL": an unclosed bracket
-        raise ValueError(f"{what} {shown!r} is not a URL ({exc}): {form}; an IPv6 address is "
-                         f"written in brackets, e.g. {ipv6_example}") from None
+    except ValueError:
+        if "[" in url or "]" in url:   # an unclosed bracket, or no IPv6 address in them
+            raise ValueError(f"{what} {shown!r} is not a URL (Invalid IPv6 URL): {form}; an "
+                             f"IPv6 address is written in brackets, e.g. {ipv6_example}") \
+                from None
+        # A character that Unicode normalization makes ':', '/', '?', '#' or '@' (a full-width
+        # '＃'): urllib refuses the host.
+        raise ValueError(f"{what} {shown!r} is not a URL (a character in it cannot be used in "
+                         f"a host name): {form}") from None
     try:
         port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{what} {shown!r} has a bad port ({exc}): the port is a number "
-                         f"1-65535; {form}") from None
+    except ValueError:
+        raise ValueError(f"{what} {shown!r} has a bad port: the port is a number 1-65535; "
+                         f"{form}") from None
     if parts.scheme not in schemes:
         scheme = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
         raise ValueError(f"{what} {shown!r} has {scheme}: {form}")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{what} {shown!r} holds a user name or password{no_credentials}")
     if not parts.hostname:
         raise ValueError(f"{what} {shown!r} has no host: {form}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import stat
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from console.network import broker_setup
+from console.network.bus_topics import is_station_name
 from console.network.mqtt_bus import BusConfig, BusState
 from tests.mosquitto import Broker, TlsFiles, free_port, on_a_free_port, wait_until
 from tests.network.conftest import MakeClient
@@ -65,7 +67,7 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
         assert password not in printed                  # never printed
         assert password not in (out / "passwd").read_text()   # hashed
     assert "credentials.txt" in printed and "not printed" in printed
-    assert f"mosquitto -c {out}/mosquitto.conf" in printed
+    assert f"mosquitto -c {out}/mosquitto.conf" in printed   # no character to quote in it
 
     # The chair's network.toml has the keys the console reads, pointing at the files beside it.
     doc = tomllib.loads((out / "stations" / "chair-2" / "network.toml").read_text())
@@ -170,7 +172,17 @@ def test_the_broker_queue_is_sized_for_the_clinic(
     (["--chairs", "2", "--central", "front desk"],
      "central station name (--central) 'front desk' is not allowed: use 1-32 letters, digits"),
     (["--chairs", "2", "--central", "chair-2"], "--central 'chair-2' is also a chair's name"),
-    (["--chairs", "2", "--chair-prefix", "chair/"], "chair name 'chair/1' is not allowed"),
+    # The operator typed a prefix, not a chair name (it said "chair name 'chair/1'").
+    (["--chairs", "2", "--chair-prefix", "chair/"],
+     "--chair-prefix 'chair/' is not allowed: the chair names are the prefix and a number "
+     "(chair/1 ... chair/2), and a name is 1-32 letters, digits, '_' or '-' (it becomes a topic "
+     "level and the broker user name); e.g. --chair-prefix chair-"),
+    # Chair 12 is 33 characters: it said only "chair name '...-12' is not allowed".
+    (["--chairs", "12", "--chair-prefix", "ward-4-treatment-room-ketamine-"],
+     "--chair-prefix 'ward-4-treatment-room-ketamine-' is too long for 12 chairs: the chair "
+     "names are the prefix and a number, at most 32 characters "
+     "('ward-4-treatment-room-ketamine-12' has 33); use a prefix of at most 30 characters "
+     "(e.g. --chair-prefix chair-)"),
     (["--chairs", "2", "--host", "broker clinic"],
      "--host 'broker clinic' is not a host name or IP address"),
     # Mosquitto would be given `listener 8883 notanip`; the chairs a certificate for no host.
@@ -184,7 +196,15 @@ def test_the_broker_queue_is_sized_for_the_clinic(
      "and '.', its last part not all digits (e.g. broker.clinic.lan); an IP address is four "
      "numbers 0-255 (e.g. 192.168.1.10) or IPv6 (e.g. fd00::5)"),
     (["--chairs", "2", "--port", "70000"], "--port 70000 is not allowed: 1-65535"),
-    (["--chairs", "2", "--topic-prefix", "infusion/#"], "topic prefix 'infusion/#' is not allowed"),
+    (["--chairs", "2", "--topic-prefix", "infusion/#"],
+     "--topic-prefix 'infusion/#' is not allowed: levels of letters, digits, '_' or '-' joined "
+     "by '/'"),
+    # ipaddress reads the %scope, and openssl then failed on the certificate's subjectAltName:
+    # "openssl failed with exit code 1: ...X509V3_EXT_nconf_int...".
+    (["--chairs", "2", "--host", "fe80::1%eth0"],
+     "--host 'fe80::1%eth0' is an IPv6 address with a scope (%eth0), which a certificate cannot "
+     "name and other computers cannot dial: give the broker's host name (e.g. "
+     "broker.clinic.lan) or an address without a scope (e.g. 192.168.1.10 or fd00::5)"),
 ])
 def test_a_mistake_is_one_line_on_stderr_and_exit_code_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
@@ -274,3 +294,48 @@ def test_the_command_line_runs_it_and_an_unknown_network_command_is_refused(
     assert done.returncode == 2
     assert done.stderr == ("infusion-console network: unknown command 'bridge'; the ones there "
                            "are: setup, undelivered, resend (infusion-console network --help)\n")
+
+
+def test_the_longest_chair_name_is_the_buses_limit() -> None:
+    # The set-up's message says the limit (broker_setup.MAX_NAME); the bus decides it.
+    limit = broker_setup.MAX_NAME
+    assert is_station_name("c" * limit) and not is_station_name("c" * (limit + 1))
+
+
+@pytest.mark.parametrize(("args", "warned"), [
+    (["--host", "broker.clinic.lan", "--bind", "127.0.0.1"], True),
+    (["--host", "broker.clinic.lan", "--bind", "::1"], True),
+    (["--host", "10.0.0.5", "--bind", "10.0.0.5"], False),
+    (["--host", "broker.clinic.lan"], False),               # every interface
+    (["--bind", "127.0.0.1"], False),                       # a broker for this machine only
+])
+def test_a_clinic_host_on_a_loopback_listener_is_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        args: list[str], warned: bool) -> None:
+    # The review: the kits said mqtts://broker.clinic.lan:8883 and the broker listened on
+    # 127.0.0.1 only; every chair on another computer was refused its connection, nothing said.
+    monkeypatch.setattr(broker_setup.getpass, "getuser", lambda: "clinic-it")   # no root note
+    code, printed, _ = setup(capsys, "--chairs", "1", *args, "--out", str(tmp_path / "b"))
+    assert code == 0
+    bind = args[-1]
+    note = (f"Note: the broker listens on {bind} only (--bind), which other computers cannot "
+            "reach: the chairs' kits name broker.clinic.lan, and only a chair on this machine "
+            "can connect. For a clinic, run the set-up again with --bind and this machine's "
+            "address on the clinic network, or without --bind (every interface).")
+    assert (note in printed) is warned, printed
+    assert ("\nNote:" in printed) is warned, printed
+
+
+def test_the_printed_start_command_runs_as_written_from_a_folder_with_a_space(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The review: "start it with: mosquitto -c /.../Clinic IT/clinic-broker/mosquitto.conf"
+    # gave mosquitto three arguments.
+    out = tmp_path / "Clinic IT" / "clinic-broker"
+    code, printed, _ = setup(capsys, "--chairs", "1", "--bind", "127.0.0.1", "--out", str(out))
+    assert code == 0
+    expected = ["mosquitto", "-c", str(out / "mosquitto.conf")]
+    line = next(li for li in printed.splitlines() if "start it with:" in li)
+    assert shlex.split(line.split("start it with:", 1)[1]) == expected, line
+    conf = (out / "mosquitto.conf").read_text()
+    line = next(li for li in conf.splitlines() if li.startswith("# Start it with:"))
+    assert shlex.split(line.removeprefix("# Start it with:")) == expected, line
