@@ -8,10 +8,15 @@ the same ids):
 - one `Device` per monitor that sent values (identifier = the `source` the console logged);
 - one `Encounter` for the session: ambulatory, `finished` when it ended else `in-progress`,
   period = start/end, type = the protocol;
-- one `Observation` per reading (category `vital-signs`): systolic, diastolic and mean BP taken
+- one `Observation` per reading (category `vital-signs`): a systolic and a diastolic BP taken
   together (same source and time) form one blood pressure panel, LOINC 85354-9, with components
-  8480-6 / 8462-4 / 8478-0; heart rate 8867-4, pulse rate (oximeter) 8889-8, respiratory rate
-  9279-1, SpO2 59408-5 plus 2708-6 (as the R4 vital-signs profile asks). Values carry UCUM units.
+  8480-6 / 8462-4 (and 8478-0 when the mean came with them); a systolic, diastolic or mean taken
+  without the other half of the pair is its own Observation, 8480-6, 8462-4 or 8478-0 with a
+  valueQuantity. R4's blood pressure profile (http://hl7.org/fhir/StructureDefinition/bp, which
+  a validator applies to every 85354-9) wants exactly one systolic and one diastolic component:
+  a one-component "panel" is rejected. Heart rate 8867-4, pulse rate (oximeter) 8889-8,
+  respiratory rate 9279-1, SpO2 59408-5 plus 2708-6 (as the R4 vital-signs profile asks). Values
+  carry UCUM units.
   A value from a device also carries its ISO/IEEE 11073-10101 (MDC) code (system
   `urn:iso:std:iso:11073:10101`, codes as in devices/hl7/codes.py) and a reference to its Device;
   a manual value names the nurse as performer. `effectiveDateTime` is the device's measurement
@@ -20,7 +25,10 @@ the same ids):
   local code (`METRIC_SYSTEM`): there is no LOINC code for most of them.
 
 A value later corrected is exported with status `entered-in-error`, its correction with status
-`corrected`; other values are `final`. The correction stands for the measurement it corrects:
+`corrected`; other values are `final`. A blood pressure stays one measurement through its
+corrections: 250/88 whose systolic is corrected to 150 is the panel 250/88 `entered-in-error`
+and the panel 150/88 `corrected` (the 88 in both), never a lone 88 and a lone 150; a half taken
+back leaves the other half on its own. The correction stands for the measurement it corrects:
 its `effectiveDateTime` is that measurement's (through a correction of a correction, the
 first's), `issued` the time it was corrected, and a note says what it replaced, "Systolic BP
 corrected from 250 to 150: typed 250, cuff read 150" (the corrected value's note: "Systolic BP
@@ -56,7 +64,7 @@ ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 OBSERVATION_VALUE: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 _NAMESPACE: Final = uuid.UUID("5b0b8a7e-9f6e-4a55-9a52-6b1e3c1f0d11")
 
-# metric -> (LOINC code, LOINC display); BP metrics are panel components.
+# metric -> (LOINC code, LOINC display); a BP metric codes a panel component or a lone value.
 LOINC_CODES: Final = {
     "heart_rate": ("8867-4", "Heart rate"),
     "pulse_rate": ("8889-8", "Heart rate by Pulse oximetry"),
@@ -165,9 +173,10 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
             }))
     context = {"patient": patient_url, "encounter": encounter_url, "devices": devices,
                "corrections": _corrections(detail)}
-    for group in _grouped(readings):
+    taken_back = {c.corrects: c.at for c in detail.corrections if c.entered_in_error}
+    for group, status in _grouped(readings, taken_back):
         entries.append((_uuid("observation", s.id, *(o.id for o in group)),
-                        _observation(group, context)))
+                        _observation(group, status, context)))
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "collection",
@@ -223,31 +232,101 @@ def _correction_note(c: _Corrected, correcting: bool) -> str:
     return text + (f": {c.reason}" if c.reason else "")
 
 
-def _grouped(observations: Iterable[Observation]) -> list[list[Observation]]:
-    """Readings, with systolic/diastolic/mean of one measurement put together.
+@dataclass(slots=True)
+class _Measurement:
+    """One blood pressure measurement while it is grouped: its parts as taken (log order, each
+    metric once) and what was done to them later (a correction, or a part taken back)."""
 
-    BP parts belong together when they share source, measurement time, time received and
-    correction status, and each part appears once; anything else is its own reading.
+    parts: list[Observation]
+    # (when, row changed, the row replacing it or None when taken back), unsorted
+    changes: list[tuple[datetime, int, Observation | None]]
+
+    def steps(self) -> list[list[Observation]]:
+        """The parts as taken, then as they stood after each change, in the order made."""
+        out = [list(self.parts)]
+        for _, changed, by in sorted(self.changes, key=lambda c: (c[0], c[1])):
+            now = list(out[-1])
+            at = next((i for i, o in enumerate(now) if o.id == changed), None)
+            if at is None:   # already replaced or taken back
+                continue
+            if by is None:
+                del now[at]
+            else:
+                now[at] = by
+            out.append(now)
+        return out
+
+
+def _is_pair(parts: list[Observation]) -> bool:
+    metrics = {o.metric for o in parts}
+    return "bp_systolic" in metrics and "bp_diastolic" in metrics
+
+
+def _grouped(observations: Iterable[Observation], taken_back: dict[int, datetime]
+             ) -> list[tuple[list[Observation], str]]:
+    """The Observations to export, each as (rows, status), in the order of the readings.
+
+    BP parts belong to one measurement when they share source, measurement time and time
+    received, and each part appears once; a row correcting a part belongs to that part's
+    measurement. Each state of a measurement holding a systolic and a diastolic is one panel:
+    the last `corrected` when it holds a correction (else `final`), earlier ones (the 250/88
+    that became 150/88) `entered-in-error`. A part no panel holds, and each part of a last state
+    that is no longer a pair, is its own reading with its own status; so is anything else.
+
+    Args:
+        observations: the rows, in log order (a correction after the row it corrects).
+        taken_back: row id -> when it was entered in error with nothing in its place.
     """
-    out: list[list[Observation]] = []
-    open_bp: dict[tuple[Any, ...], list[Observation]] = {}
+    slots: list[Observation | _Measurement] = []
+    owner: dict[int, _Measurement] = {}     # BP row id -> its measurement
+    open_bp: dict[tuple[Any, ...], _Measurement] = {}
     for o in observations:
         if o.metric not in BP_ORDER:
-            out.append([o])
+            slots.append(o)
             continue
-        key = (o.source, o.measured_at, o.received_at, o.corrected, o.corrects is not None)
-        group = open_bp.get(key)
-        if group is None or any(g.metric == o.metric for g in group):
-            group = open_bp[key] = [o]
-            out.append(group)
+        if o.corrects is not None and o.corrects in owner:
+            owner[o.id] = owner[o.corrects]
+            owner[o.id].changes.append((o.received_at, o.corrects, o))
+            continue
+        key = (o.source, o.measured_at, o.received_at)
+        m = open_bp.get(key)
+        if m is None or any(p.metric == o.metric for p in m.parts):
+            m = open_bp[key] = _Measurement([o], [])
+            slots.append(m)
         else:
-            group.append(o)
+            m.parts.append(o)
+        owner[o.id] = m
+    for row, at in taken_back.items():
+        if row in owner:
+            owner[row].changes.append((at, row, None))
+    out: list[tuple[list[Observation], str]] = []
+    for slot in slots:
+        if isinstance(slot, Observation):
+            out.append(([slot], _status(slot)))
+            continue
+        steps = slot.steps()
+        in_panel: set[int] = set()
+        for n, parts in enumerate(steps):
+            if not _is_pair(parts):
+                continue
+            if n < len(steps) - 1:
+                status = "entered-in-error"
+            else:
+                status = "corrected" if any(o.corrects is not None for o in parts) else "final"
+            out.append((parts, status))
+            in_panel.update(o.id for o in parts)
+        last = set() if _is_pair(steps[-1]) else {o.id for o in steps[-1]}
+        seen: set[int] = set()
+        for o in (o for parts in steps for o in parts):
+            if o.id not in seen and (o.id in last or o.id not in in_panel):
+                out.append(([o], _status(o)))
+            seen.add(o.id)
     return out
 
 
-def _observation(group: list[Observation], ctx: dict[str, Any]) -> dict[str, Any]:
+def _observation(group: list[Observation], status: str, ctx: dict[str, Any]) -> dict[str, Any]:
     first = group[0]
-    device = first.source != "manual"
+    device_sources = [o.source for o in group if o.source != "manual"]
     effective = first.measured_at or first.received_at
     corrections = [(o, ctx["corrections"][o.id]) for o in group if o.id in ctx["corrections"]]
     measured = next((c.measured for _, c in corrections if c.measured is not None), None)
@@ -255,41 +334,47 @@ def _observation(group: list[Observation], ctx: dict[str, Any]) -> dict[str, Any
         effective = measured
     resource: dict[str, Any] = {
         "resourceType": "Observation",
-        "status": _status(first),
+        "status": status,
         "subject": {"reference": ctx["patient"]},
         "encounter": {"reference": ctx["encounter"]},
         "effectiveDateTime": _instant(effective),
-        "issued": _instant(first.received_at),
+        # a panel holding a correction was issued when the correction was made
+        "issued": _instant(max(o.received_at for o in group)),
     }
-    if device:
-        resource["device"] = {"reference": ctx["devices"][first.source]}
-    elif first.entered_by:
-        resource["performer"] = [{"display": first.entered_by}]
+    if device_sources:
+        resource["device"] = {"reference": ctx["devices"][device_sources[0]]}
+    # a nurse's correction of a monitor's systolic: the monitor and the nurse both performed it
+    nurses = list(dict.fromkeys(o.entered_by for o in group
+                                if o.source == "manual" and o.entered_by))
+    if nurses:
+        resource["performer"] = [{"display": n} for n in nurses]
     notes = []
-    if first.flags:
-        notes.append(f"flags: {' '.join(first.flags)}")
-    if first.confirmed:
+    flags = list(dict.fromkeys(f for o in group for f in o.flags))
+    if flags:
+        notes.append(f"flags: {' '.join(flags)}")
+    if any(o.confirmed for o in group):
         notes.append("implausible value confirmed by the nurse")
     notes.extend(_correction_note(c, o.corrects is not None) for o, c in corrections)
     if notes:
         resource["note"] = [{"text": "; ".join(notes)}]
-    if first.metric in BP_ORDER:
+    if len(group) > 1:   # a blood pressure panel (`_grouped` puts only a pair together)
         codings = [_coding(LOINC, *BP_PANEL)]
-        if device:
+        if device_sources:
             codings.append(_coding(MDC, *MDC_BP_PANEL))
         resource["category"] = [_vital_signs()]
         resource["code"] = {"coding": codings, "text": "Blood pressure"}
         resource["component"] = [
-            {"code": {"coding": _codes(o.metric, device), "text": METRICS[o.metric].label},
+            {"code": {"coding": _codes(o.metric, o.source != "manual"),
+                      "text": METRICS[o.metric].label},
              "valueQuantity": _quantity(o.value, o.unit)}
             for o in sorted(group, key=lambda o: BP_ORDER.index(o.metric))
         ]
         return resource
     known = METRICS.get(first.metric)
     label = known.label if known else first.metric
-    if first.metric in LOINC_CODES:
+    if first.metric in LOINC_CODES:   # a lone systolic, diastolic or mean too: 8480-6 ...
         resource["category"] = [_vital_signs()]
-        resource["code"] = {"coding": _codes(first.metric, device), "text": label}
+        resource["code"] = {"coding": _codes(first.metric, bool(device_sources)), "text": label}
     else:
         resource["category"] = [{"coding": [_coding(CATEGORY_SYSTEM, "survey", "Survey")]}]
         resource["code"] = {"coding": [_coding(METRIC_SYSTEM, first.metric, label)],

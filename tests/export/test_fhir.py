@@ -12,10 +12,17 @@ from fhir.resources.bundle import Bundle  # noqa: E402
 
 from console.export.fhir import build_bundle, write_session_fhir  # noqa: E402
 from console.review.queries import load_session, open_readonly  # noqa: E402
+from tests.review.logged_session import logged_session  # noqa: E402
 
 LOINC = "http://loinc.org"
 MDC = "urn:iso:std:iso:11073:10101"
 UCUM = "http://unitsofmeasure.org"
+# FHIR R4's blood pressure profile (http://hl7.org/fhir/StructureDefinition/bp), which the HL7
+# validator applies to every 85354-9: component 2..*, SystolicBP 1..1, DiastolicBP 1..1 (open
+# slicing, so a mean may come along). A one-component "panel" fails it: "Observation.component:
+# minimum required = 2, but only found 1 (from http://hl7.org/fhir/StructureDefinition/bp|4.0.1)".
+SYSTOLIC, DIASTOLIC, MEAN, PANEL = "8480-6", "8462-4", "8478-0", "85354-9"
+MMHG = {"unit": "mmHg", "system": UCUM, "code": "mm[Hg]"}
 
 
 def test_validator_is_fhir_r4():
@@ -75,15 +82,22 @@ def test_one_observation_per_reading_with_bp_as_a_panel(detail, scenario_log):
         "SELECT metric, count(*) FROM observations WHERE session_id = ? GROUP BY metric",
         [surge.summary.id]).fetchall()
     counts = dict(stored)
-    panels = [o for o in observations if codes(o["code"], LOINC) == ["85354-9"]]
-    # Every diastolic joined its systolic; the mistyped 250 and its correction stand alone.
-    assert len(panels) == counts["bp_systolic"] == counts["bp_diastolic"] + 2
+    panels = [o for o in observations if codes(o["code"], LOINC) == [PANEL]]
+    # Every diastolic joined its systolic; the 250 typed alone and its correction stand alone,
+    # each a systolic blood pressure (8480-6) of its own, not a one-component panel.
+    assert len(panels) == counts["bp_diastolic"] == counts["bp_systolic"] - 2
     assert len(observations) == sum(counts.values()) - counts["bp_diastolic"]
-    assert sorted(len(p["component"]) for p in panels) == [1, 1] + [2] * 8
+    assert [sorted(codes(c["code"], LOINC)[0] for c in p["component"]) for p in panels] == (
+        [[DIASTOLIC, SYSTOLIC]] * 8)
+    lone = [o for o in observations if codes(o["code"], LOINC) == [SYSTOLIC]]
+    assert [(o["status"], o["valueQuantity"]) for o in lone] == [
+        ("entered-in-error", {"value": 250.0, **MMHG}), ("corrected", {"value": 150.0, **MMHG})]
+    assert all("component" not in o and o["category"][0]["coding"][0]["code"] == "vital-signs"
+               for o in lone)
     surge_panel = next(p for p in panels if p["effectiveDateTime"].startswith("2026-03-02T09:35"))
     assert [(codes(c["code"], LOINC), c["valueQuantity"]["value"], c["valueQuantity"]["code"])
-            for c in surge_panel["component"]] == [(["8480-6"], 182.0, "mm[Hg]"),
-                                                    (["8462-4"], 104.0, "mm[Hg]")]
+            for c in surge_panel["component"]] == [([SYSTOLIC], 182.0, "mm[Hg]"),
+                                                    ([DIASTOLIC], 104.0, "mm[Hg]")]
     assert surge_panel["category"][0]["coding"][0]["code"] == "vital-signs"
     assert surge_panel["performer"] == [{"display": "nurse.ana"}]
     assert "device" not in surge_panel and not codes(surge_panel["code"], MDC)
@@ -125,8 +139,125 @@ def test_a_corrected_value_is_entered_in_error_and_its_correction_corrected(deta
     bundle = build_bundle(detail("surge"))
     statuses = {}
     for o in resources(bundle, "Observation"):
-        if "component" in o:
-            statuses.setdefault(o["status"], []).append(o["component"][0]["valueQuantity"]["value"])
-    assert statuses["entered-in-error"] == [250.0]
-    assert statuses["corrected"] == [150.0]
+        if codes(o["code"], LOINC) == [SYSTOLIC]:
+            statuses.setdefault(o["status"], []).append(o["valueQuantity"]["value"])
+    assert statuses == {"entered-in-error": [250.0], "corrected": [150.0]}
     Bundle.parse_obj(bundle)
+
+
+# Blood pressures as the engine logs them (tests/review/logged_session.py): 09:00 onwards.
+
+def blood_pressures(bundle):
+    """Each BP Observation as (status, {LOINC code: value}): a panel's components, or the one
+    value of a lone systolic, diastolic or mean."""
+    out = []
+    for o in resources(bundle, "Observation"):
+        [code] = codes(o["code"], LOINC)
+        if code == PANEL:
+            out.append((o["status"], {codes(c["code"], LOINC)[0]: c["valueQuantity"]["value"]
+                                      for c in o["component"]}))
+        elif code in (SYSTOLIC, DIASTOLIC, MEAN):
+            out.append((o["status"], {code: o["valueQuantity"]["value"]}))
+    return out
+
+
+def assert_bp_profile(bundle):
+    """Every 85354-9 has one systolic and one diastolic component (R4 bp profile); the Bundle
+    is valid R4."""
+    for o in resources(bundle, "Observation"):
+        if PANEL in codes(o["code"], LOINC):
+            parts = [codes(c["code"], LOINC)[0] for c in o["component"]]
+            assert parts.count(SYSTOLIC) == parts.count(DIASTOLIC) == 1, (o["status"], parts)
+            assert "valueQuantity" not in o
+    Bundle.parse_obj(bundle)
+
+
+def typo_corrected(tmp_path):
+    """250/88 typed at 09:00, the systolic corrected to 150 at 09:05."""
+    s = logged_session(tmp_path)
+    now = s.clock.now()
+    _, typo = s.engine.enter_manual_row("bp_systolic", 250, "ana", now, confirmed=True)
+    assert typo is not None
+    s.engine.enter_manual("bp_diastolic", 88, "ana", now)
+    later = s.clock.advance(300)
+    assert s.engine.correct(typo, "bp_systolic", 150, "ana", later, reason="cuff read 150")
+    return s
+
+
+def test_every_bp_panel_has_its_systolic_and_diastolic_components(detail, tmp_path):
+    for bundle in (build_bundle(typo_corrected(tmp_path).detail(with_observations=True)),
+                   *(build_bundle(detail(label)) for label in ("surge", "esketamine", "open"))):
+        assert_bp_profile(bundle)
+
+
+def test_the_corrected_measurement_reaches_the_ehr_as_one_blood_pressure(tmp_path):
+    bundle = build_bundle(typo_corrected(tmp_path).detail(with_observations=True))
+    # The 250/88 taken back whole, the 150/88 in its place; no lone 88 or 150.
+    assert blood_pressures(bundle) == [
+        ("entered-in-error", {SYSTOLIC: 250.0, DIASTOLIC: 88.0}),
+        ("corrected", {SYSTOLIC: 150.0, DIASTOLIC: 88.0})]
+    wrong, right = (o for o in resources(bundle, "Observation")
+                    if codes(o["code"], LOINC) == [PANEL])
+    # Both at the measurement's time; the correction issued when it was made.
+    assert wrong["effectiveDateTime"] == right["effectiveDateTime"] == (
+        "2026-03-02T09:00:00.000+00:00")
+    assert (wrong["issued"], right["issued"]) == ("2026-03-02T09:00:00.000+00:00",
+                                                  "2026-03-02T09:05:00.000+00:00")
+    assert wrong["note"] == [{"text": "Systolic BP corrected to 150: cuff read 150"}]
+    assert right["note"] == [{"text": "Systolic BP corrected from 250 to 150: cuff read 150"}]
+    assert right["performer"] == [{"display": "ana"}]
+
+
+def test_both_halves_corrected_one_after_the_other(tmp_path):
+    s = typo_corrected(tmp_path)
+    diastolic = s.log.conn.execute(
+        "SELECT id FROM observations WHERE metric = 'bp_diastolic'").fetchone()[0]
+    assert s.engine.correct(diastolic, "bp_diastolic", 80, "ana", s.clock.advance(60),
+                            reason="cuff read 80")
+    bundle = build_bundle(s.detail(with_observations=True))
+    # As the measurement stood after each correction; only the last one stands.
+    assert blood_pressures(bundle) == [
+        ("entered-in-error", {SYSTOLIC: 250.0, DIASTOLIC: 88.0}),
+        ("entered-in-error", {SYSTOLIC: 150.0, DIASTOLIC: 88.0}),
+        ("corrected", {SYSTOLIC: 150.0, DIASTOLIC: 80.0})]
+    assert_bp_profile(bundle)
+
+
+def test_a_half_taken_back_leaves_the_other_half_on_its_own(tmp_path):
+    s = logged_session(tmp_path)
+    now = s.clock.now()
+    _, typo = s.engine.enter_manual_row("bp_systolic", 250, "ana", now, confirmed=True)
+    assert typo is not None
+    s.engine.enter_manual("bp_diastolic", 88, "ana", now)
+    assert s.engine.void(typo, "bp_systolic", "ana", s.clock.advance(60), "wrong patient").done
+    bundle = build_bundle(s.detail(with_observations=True))
+    assert blood_pressures(bundle) == [
+        ("entered-in-error", {SYSTOLIC: 250.0, DIASTOLIC: 88.0}), ("final", {DIASTOLIC: 88.0})]
+    assert_bp_profile(bundle)
+
+
+def test_a_lone_systolic_or_mean_is_its_own_vital_sign(tmp_path):
+    s = logged_session(tmp_path)
+    s.engine.enter_manual("bp_systolic", 130, "ana", s.clock.now())
+    s.engine.enter_manual("bp_mean", 95, "ana", s.clock.advance(60))
+    now = s.clock.advance(60)
+    for metric, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("bp_mean", 97)):
+        s.engine.enter_manual(metric, value, "ana", now)
+    bundle = build_bundle(s.detail(with_observations=True))
+    # A mean taken with the pair stays in the panel (the profile's slicing is open).
+    assert blood_pressures(bundle) == [
+        ("final", {SYSTOLIC: 130.0}), ("final", {MEAN: 95.0}),
+        ("final", {SYSTOLIC: 128.0, DIASTOLIC: 82.0, MEAN: 97.0})]
+    lone = [o for o in resources(bundle, "Observation")
+            if codes(o["code"], LOINC) in ([SYSTOLIC], [MEAN])]
+    # What the R4 vital-signs profile asks of a single value: category, LOINC code, subject,
+    # effective time and a UCUM quantity.
+    for o, value in zip(lone, (130.0, 95.0), strict=True):
+        assert o["category"] == [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs", "display": "Vital Signs"}], "text": "Vital Signs"}]
+        assert o["valueQuantity"] == {"value": value, **MMHG}
+        assert "component" not in o and o["subject"]["reference"].startswith("urn:uuid:")
+        assert o["effectiveDateTime"] and o["performer"] == [{"display": "ana"}]
+    assert [o["code"]["text"] for o in lone] == ["Systolic BP", "Mean BP"]
+    assert_bp_profile(bundle)
