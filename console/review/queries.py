@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -71,7 +72,7 @@ from console.review.model import (
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
-from console.store.log import missing_head, read_head
+from console.store.log import REVIEW_NOTE_KIND, missing_head, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
@@ -1268,7 +1269,10 @@ def _check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainChec
         key = "id" if table == "sessions" else "session_id"
         ids, stored, wrong = _hash_rows(conn, table, key, session_id)
         checked += len(ids)
-        for row_id, message in (*wrong, *_rows_after(conn, table, ids, stored)):
+        found = (*wrong, *_rows_after(conn, table, ids, stored))
+        if not found and table in _BEDSIDE_WORDS:
+            found = _deleted_in_place(conn, table, session_id, ids)
+        for row_id, message in found:
             bad.setdefault((table, row_id), message)
     end = _end_mismatch(conn, session_id)
     if end is not None:
@@ -1331,6 +1335,108 @@ def _hash_rows(
             continue   # SQLite wrote the text unlike Python; the chain's own rule agrees
         wrong.append((row_id, _diagnosis(conn, table, row_id, expected)))
     return ids, stored, wrong
+
+
+# The tables a session writes while it runs, and what their rows are to a clinician.
+_BEDSIDE_WORDS: Final = {"observations": "vital signs and scores", "alarm_events": "alarms",
+                         "events": "events (phases, checklist, doses, notes)"}
+
+
+def _deleted_in_place(conn: sqlite3.Connection, table: str, session_id: int,
+                      ids: Sequence[int]) -> tuple[tuple[int, str], ...]:
+    """Rows of `table` deleted where this session's rows were written (one finding, or none).
+
+    Every session's rows are chained in one sequence per table, so a session whose rows of a
+    table were all deleted (its alarms, say), or a run of them lying between other sessions'
+    rows, has no row of its own left to fail the chain: the break showed only at its neighbours
+    and the session read as a whole record (review 36). The rule: ids are commit order and
+    consecutive, and sessions start in id order, so this session's rows were written after the
+    last row of the nearest earlier session with rows in the table and before the first row of
+    the nearest later one (for the newest, the table's end its chain head records). An id
+    missing there was deleted and may have been this session's, so the session is changed; its
+    neighbours are marked as well, by the break itself. A review note, written after the session,
+    does not move that place; when an earlier session wrote there after the later one began (a
+    session resumed), only the ids just before the later one's first row are held.
+
+    Cost: four index lookups, and counts of rows only where the session's own rows do not fill
+    its place; an unchanged log of sessions one after another counts nothing.
+    """
+    lo, hi = _place_in_table(conn, table, session_id, ids)
+    present = _present_between(conn, table, lo, hi, ids)
+    if present >= hi - lo - 1:
+        return ()
+    first = lo + 1
+    if _stored_hash(conn, table, first) is not None:
+        first = int(conn.execute(
+            f"SELECT min(t.id) + 1 FROM {table} AS t WHERE t.id > ? AND t.id < ? AND NOT EXISTS "
+            f"(SELECT 1 FROM {table} AS u WHERE u.id = t.id + 1)", [lo, hi - 1]).fetchone()[0])
+    after = conn.execute(f"SELECT min(id) FROM {table} WHERE id > ?", [first]).fetchone()[0]
+    last = min(int(after), hi) - 1 if after is not None else hi - 1
+    missing = f"{first}" + (f" to {last}" if last > first else "")
+    more = hi - lo - 1 - present - (last - first + 1)
+    also = f" (and {more} more row{'s' if more != 1 else ''} near them)" if more > 0 else ""
+    owners: list[str | None] = []   # whose rows the run lies between
+    for row_id in (first - 1, last + 1):
+        row = conn.execute(f"SELECT session_id FROM {table} WHERE id = ?", [row_id]).fetchone()
+        owners.append(None if row is None else "this session's" if row[0] == session_id
+                      else f"session {row[0]}'s")
+    if owners[0] is not None and owners[0] == owners[1]:
+        where = f"between {owners[0]} rows"
+    else:
+        where = " and ".join([*([f"after {owners[0]} rows"] if owners[0] else []),
+                              *([f"before {owners[1]}"] if owners[1] else [])])
+    where = where or "where this session's would be"
+    return ((first, f"{table} row(s) {missing}{also}, written {where}, were deleted outside the "
+                    f"console: this session's {_BEDSIDE_WORDS[table]} may be among them and are "
+                    "not shown"),)
+
+
+def _place_in_table(conn: sqlite3.Connection, table: str, session_id: int,
+                    ids: Sequence[int]) -> tuple[int, int]:
+    """(lo, hi): the ids between which this session's rows of `table` were written, both
+    excluded (`_deleted_in_place`); lo 0 before the first row, hi one past the table's end."""
+    # The nearest session with rows on each side is one index lookup; its last row (but for a
+    # review note) or first row, one more.
+    note = f" AND kind <> '{REVIEW_NOTE_KIND}'" if table == "events" else ""
+    row = conn.execute(
+        f"SELECT max(id) FROM {table} WHERE session_id = "
+        f"(SELECT max(session_id) FROM {table} WHERE session_id < ?){note}",
+        [session_id]).fetchone()
+    lo = int(row[0]) if row[0] is not None else 0
+    row = conn.execute(
+        f"SELECT min(id) FROM {table} WHERE session_id = "
+        f"(SELECT min(session_id) FROM {table} WHERE session_id > ?)", [session_id]).fetchone()
+    if row[0] is not None:
+        hi = int(row[0])
+    else:   # the newest session with rows here: up to the end the log recorded
+        top = conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+        head = read_head(conn, table)
+        hi = max(int(top or 0), head[0] if head is not None else 0) + 1
+    if ids:   # its first row is written at its start: its place holds it
+        return min(lo, ids[0] - 1), max(hi, ids[0] + 1)
+    if lo >= hi:
+        before = conn.execute(f"SELECT max(id) FROM {table} WHERE id < ?", [hi]).fetchone()[0]
+        lo = int(before) if before is not None else 0
+    return lo, hi
+
+
+def _present_between(conn: sqlite3.Connection, table: str, lo: int, hi: int,
+                     ids: Sequence[int]) -> int:
+    """How many rows of `table` have an id between lo and hi (both excluded): the session's own
+    run of rows there (`ids`, in order) is counted without reading it again."""
+    start = bisect_right(ids, lo)
+    end = bisect_left(ids, hi)
+    if start < end and ids[end - 1] - ids[start] == end - 1 - start:   # one run, no gap
+        return (_count_between(conn, table, lo, ids[start]) + (end - start)
+                + _count_between(conn, table, ids[end - 1], hi))
+    return _count_between(conn, table, lo, hi)
+
+
+def _count_between(conn: sqlite3.Connection, table: str, lo: int, hi: int) -> int:
+    if hi - lo <= 1:
+        return 0
+    return int(conn.execute(f"SELECT count(*) FROM {table} WHERE id > ? AND id < ?",
+                            [lo, hi]).fetchone()[0])
 
 
 def _interrupted(exc: sqlite3.Error) -> bool:
