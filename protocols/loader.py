@@ -1195,6 +1195,12 @@ class _Parser:
                 " or below, at_or_below (low), or absent_seconds",
             )
         confirm, escalate_to = self.confirmation(table, priority)
+        sustained = self.sustained(table)
+        if absent is not None:
+            self.check_absence_only(
+                table, f"{metric}_{direction} ({priority.label})", absent, limits,
+                sustained=sustained, confirm=confirm,
+            )
         return AlarmRule(
             metric=metric,
             priority=priority,
@@ -1204,12 +1210,50 @@ class _Parser:
             below=limits.get("below"),
             at_or_below=limits.get("at_or_below"),
             rise_above_baseline=limits.get("rise_above_baseline"),
-            sustained_seconds=self.sustained(table),
+            sustained_seconds=sustained,
             confirm_repeat_minutes=confirm,
             escalate_to=escalate_to,
             absent_seconds=absent,
             source=self.required_source(table, f"alarms[{index}]"),
         )
+
+    def check_absence_only(
+        self, table: _Table, rule: str, absent: float, limits: Mapping[str, float], *,
+        sustained: float, confirm: float | None,
+    ) -> None:
+        """Refuse a limit, a persistence delay or a repeat-confirmation on an absence rule.
+
+        An absence rule (`absent_seconds`) fires when no value comes; the console never checks a
+        value against it (console/session/conditions.py keeps absence rules apart from the
+        value rules of a condition). "RR ≤8, or no RR for 20 s" written as one rule loaded and
+        its limit was dropped: RR 6 raised no high alarm. Each key below would be ignored in the
+        same way, so it is refused rather than loaded.
+        """
+        waits = f"absent_seconds = {_fmt(absent)}"
+        if limits:
+            written = " and ".join(f"{name} = {_fmt(value)}" for name, value in limits.items())
+            raise table.error(
+                "absent_seconds",
+                f"{rule} sets both a limit ({written}) and {waits}: an absence rule only"
+                " watches for a missing value, so the limit would never be checked; put"
+                " absent_seconds in a rule of its own: an absence rule has no limit (one rule"
+                f" with {written}, another with {waits}, both of this metric, direction and"
+                " priority)",
+            )
+        if sustained:
+            raise table.error(
+                "sustained_seconds",
+                f"{rule} sets sustained_seconds = {_fmt(sustained)} on an absence rule ({waits}),"
+                " which would never use it: absent_seconds is itself the wait; set absent_seconds"
+                " to the whole wait and remove sustained_seconds",
+            )
+        if confirm is not None:
+            raise table.error(
+                "confirm_repeat_minutes",
+                f"{rule} sets confirm_repeat_minutes on an absence rule ({waits}), which would"
+                " never use it: an absence rule is raised when no value comes, so there is no"
+                " reading to repeat; put the confirmation on a rule with a limit",
+            )
 
     def rule_limits(self, table: _Table, metric: str, direction: str) -> dict[str, float]:
         own_side = HIGH_SIDE_LIMITS if direction == "high" else LOW_SIDE_LIMITS

@@ -146,10 +146,10 @@ class Phase:
 class AlarmRule:
     """One alarm condition for one metric at one priority.
 
-    At least one limit is set. A value meeting any set limit violates the rule. `direction` says
-    whether the rule guards the high or the low side, which names the alarm condition
-    (`<metric>_high` / `<metric>_low`); a rule of each priority can share a condition, which then
-    escalates and de-escalates between them.
+    At least one limit is set, or `absent_seconds` alone. A value meeting any set limit violates
+    the rule. `direction` says whether the rule guards the high or the low side, which names the
+    alarm condition (`<metric>_high` / `<metric>_low`); a rule of each priority can share a
+    condition, which then escalates and de-escalates between them.
 
     Attributes:
         sustained_seconds: the violation must last this long before the alarm is raised (0 = at
@@ -158,7 +158,9 @@ class AlarmRule:
             prompted after this many minutes; if it still violates, the condition escalates to
             `escalate_to`.
         absent_seconds: the rule fires when no value of the metric has arrived for this long while
-            a continuous source is connected (e.g. no RR for 20 s).
+            a continuous source is connected (e.g. no RR for 20 s). An absence rule has no limit,
+            no `sustained_seconds` and no confirmation: it is never checked against a value
+            (console/session/conditions.py), so the loader refuses them beside it.
     """
 
     metric: str

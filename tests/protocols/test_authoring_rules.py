@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from console.session.start_checks import check_protocol
 from protocols.loader import builtin_protocols_dir, load_protocol, load_protocols
 from protocols.vitals import METRICS, RESTING, VITALS
 from tests.protocols.test_loader import clinic_copy, refusal, removing, setting, valid, write
+from tests.session.helpers import Session
 
 pytestmark = pytest.mark.faults
 
@@ -474,6 +476,8 @@ def test_an_alarm_delay_longer_than_the_protocol_is_refused(
     tmp_path: Path, key: str, value: int, message: str
 ) -> None:
     document = forty_minute_protocol()
+    if key == "absent_seconds":
+        del document["alarms"][1]["at_or_above"]   # an absence rule has no limit
     document["alarms"][1][key] = 2400   # exactly the 40 minutes: it can still sound at the end
     assert getattr(load_protocol(write(tmp_path, document)).alarms[1], key) == 2400
     document["alarms"][1][key] = value
@@ -502,12 +506,14 @@ def test_an_hour_long_wait_fits_every_shipped_timeline(tmp_path: Path, protocol_
 
 
 def test_the_timeline_adds_the_observation_minimum_to_the_infusion(tmp_path: Path) -> None:
-    # The shipped IV protocol with 10 min of observation: 40 + 10 = 50 min, so an hour is too long.
+    # The shipped IV protocol with 10 min of observation and no discharge gate of its own
+    # (the shipped 70 min from T0): 40 + 10 = 50 min, so an hour is too long.
     path = clinic_copy(tmp_path, "iv-ketamine", "clinic-x", "sustained_seconds = 300",
                        "sustained_seconds = 3000")
     text = path.read_text(encoding="utf-8")
-    assert text.count("min_minutes = 30") == 1
-    path.write_text(text.replace("min_minutes = 30", "min_minutes = 10"), encoding="utf-8")
+    assert text.count("min_minutes = 30") == 1 and text.count("\nmin_minutes_from_t0 = 70\n") == 1
+    path.write_text(text.replace("min_minutes = 30", "min_minutes = 10")
+                    .replace("\nmin_minutes_from_t0 = 70\n", "\n"), encoding="utf-8")
     assert load_protocol(path).rules_for("heart_rate")[-1].sustained_seconds == 3000
     path.write_text(path.read_text(encoding="utf-8").replace(
         "sustained_seconds = 3000", "sustained_seconds = 3600"), encoding="utf-8")
@@ -566,3 +572,93 @@ def test_a_protocol_file_in_a_subfolder_is_named_as_not_read(tmp_path: Path) -> 
     assert problem.message.startswith(
         f"The protocol “titration” was refused: {tmp_path / '2026' / 'titration.toml'}: (file):"
         f" {reason}.")
+
+
+# --- 10. an absence rule has no limit -------------------------------------------------------------
+
+# The shipped IV file writes the defaults table's "RR ≤8, or no RR for 20 s" (high) as two rules.
+RR_HIGH = '''[[alarms]]
+metric = "resp_rate"
+priority = "high"
+direction = "low"
+at_or_below = 8
+source = "NEWS2 respiration ≤8 scores 3 [V]"
+'''
+RR_ABSENT = '''[[alarms]]
+metric = "resp_rate"
+priority = "high"
+direction = "low"
+absent_seconds = 20
+'''
+SPLIT_ADVICE = ("put absent_seconds in a rule of its own: an absence rule has no limit (one rule"
+                " with {limit}, another with absent_seconds = {absent}, both of this metric,"
+                " direction and priority)")
+
+
+def test_a_limit_and_absent_seconds_in_one_rule_is_refused_naming_the_rule(
+    tmp_path: Path,
+) -> None:
+    # Review 36: the row written as one rule loaded, and its limit was never checked (the engine
+    # keeps absence rules apart from value rules, console/session/conditions.py): RR 6 raised
+    # the medium "≤11" alarm only, never the high one.
+    shipped = (builtin_protocols_dir() / "iv-ketamine.toml").read_text(encoding="utf-8")
+    assert RR_HIGH in shipped and RR_ABSENT in shipped
+    combined = RR_ABSENT.replace("absent_seconds", "at_or_below = 8\nabsent_seconds")
+    path = tmp_path / "clinic-iv.toml"
+    path.write_text(shipped.replace('id = "iv-ketamine"', 'id = "clinic-iv"', 1)
+                    .replace(RR_HIGH, "").replace(RR_ABSENT, combined), encoding="utf-8")
+
+    assert refusal(path) == (
+        "clinic-iv.toml: alarms[16].absent_seconds: resp_rate_low (high) sets both a limit"
+        " (at_or_below = 8) and absent_seconds = 20: an absence rule only watches for a missing"
+        " value, so the limit would never be checked; "
+        + SPLIT_ADVICE.format(limit="at_or_below = 8", absent=20))
+
+
+def test_the_two_rules_the_refusal_asks_for_alarm_high_on_the_limit() -> None:
+    # The shipped split: RR 6 is at or below 8, a high alarm (with the medium ≤11 beneath it).
+    s = Session(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"))
+    s.t(60)
+    s.manual("resp_rate", 6)
+    assert ("resp_rate_low", "high", "active") in s.shown()
+
+
+@pytest.mark.parametrize(("change", "key", "message"), [
+    (lambda d: d["alarms"][3].update(absent_seconds=30), "alarms[3].absent_seconds",
+     "spo2_low (high) sets both a limit (at_or_below = 90) and absent_seconds = 30: an absence"
+     " rule only watches for a missing value, so the limit would never be checked; "
+     + SPLIT_ADVICE.format(limit="at_or_below = 90", absent=30)),
+    (lambda d: d["alarms"][1].update(rise_above_baseline=50, absent_seconds=60),
+     "alarms[1].absent_seconds",
+     "bp_systolic_high (high) sets both a limit (at_or_above = 200 and rise_above_baseline = 50)"
+     " and absent_seconds = 60: an absence rule only watches for a missing value, so the limit"
+     " would never be checked; "
+     + SPLIT_ADVICE.format(limit="at_or_above = 200 and rise_above_baseline = 50", absent=60)),
+    (lambda d: d["alarms"].append({
+        "metric": "resp_rate", "priority": "high", "direction": "low", "absent_seconds": 20,
+        "sustained_seconds": 10, "source": "s [V]"}), "alarms[4].sustained_seconds",
+     "resp_rate_low (high) sets sustained_seconds = 10 on an absence rule (absent_seconds = 20),"
+     " which would never use it: absent_seconds is itself the wait; set absent_seconds to the"
+     " whole wait and remove sustained_seconds"),
+    (lambda d: d["alarms"].append({
+        "metric": "spo2", "priority": "medium", "direction": "low", "absent_seconds": 30,
+        "confirm_repeat_minutes": 5, "escalate_to": "high", "source": "s [V]"}),
+     "alarms[4].confirm_repeat_minutes",
+     "spo2_low (medium) sets confirm_repeat_minutes on an absence rule (absent_seconds = 30),"
+     " which would never use it: an absence rule is raised when no value comes, so there is no"
+     " reading to repeat; put the confirmation on a rule with a limit"),
+], ids=["limit", "two limits", "sustained", "confirm repeat"])
+def test_an_absence_rule_with_a_key_it_would_ignore_is_refused(
+    tmp_path: Path, change: Callable[[dict[str, Any]], object], key: str, message: str
+) -> None:
+    document = copy.deepcopy(valid())
+    change(document)
+    assert refusal(write(tmp_path, document)) == f"clinic.toml: {key}: {message}"
+
+
+def test_an_absence_rule_with_sustained_seconds_0_loads(tmp_path: Path) -> None:
+    # 0 is the default, "at once": nothing is ignored.
+    document = copy.deepcopy(valid())
+    document["alarms"].append({"metric": "resp_rate", "priority": "high", "direction": "low",
+                               "absent_seconds": 20, "sustained_seconds": 0, "source": "s [V]"})
+    assert load_protocol(write(tmp_path, document)).alarms[4].absent_seconds == 20

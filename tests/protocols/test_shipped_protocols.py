@@ -138,7 +138,19 @@ def test_iv_discharge_checklist_and_gate(iv: Protocol) -> None:
     } <= items
     gate = iv.discharge
     assert gate.refuse_while_alarm and gate.refuse_while_bp_rising
-    assert (gate.min_moaas, gate.min_aldrete, gate.min_minutes_from_t0) == (5, 9, None)
+    assert (gate.min_moaas, gate.min_aldrete, gate.min_minutes_from_t0) == (5, 9, 70)
+
+
+def test_iv_discharge_waits_30_min_after_the_infusion_from_t0(
+    iv: Protocol, titration: Protocol
+) -> None:
+    # "until ≥30 min post-infusion" (clinical-defaults.md, IV vitals cadence): the gate holds it
+    # even when Observation, whose own minimum is those 30 min, was left early with a reason.
+    for protocol in (iv, titration):
+        infusion = kind(protocol, PhaseKind.DOSING)
+        assert protocol.dose.infusion_minutes == infusion.duration_minutes == 40
+        assert kind(protocol, PhaseKind.OBSERVATION).min_minutes == 30
+        assert protocol.discharge.min_minutes_from_t0 == 40 + 30, protocol.id
 
 
 # --- esketamine ---------------------------------------------------------------------------------
