@@ -91,7 +91,7 @@ class BloodPressure:
     Attributes:
         at: when the systolic value was taken.
         systolic, diastolic: mmHg.
-        minutes_after_dose: minutes from T0 (negative before the dose).
+        minutes_after_dose: minutes from the dose (the first device; negative before it).
     """
 
     at: datetime
@@ -405,15 +405,19 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # at T+40 corrected to 150 ten minutes later paired with no diastolic, and the form said
     # the T+40 pressure was NOT RECORDED beside a review showing 150/90 (an exports review,
     # 3 Dec 2026).
+    # The label's times count from the first device given (its T+40 BP, its 2 hours), which
+    # may be later than T0, the dosing phase's start: from T0, device 1 given 10 minutes into
+    # the phase made a BP 30 minutes after the dose the form's "about 40 minutes after" one.
+    dosed = devices[0].at if devices and t0 is not None and devices[0].at > t0 else t0
     placed = rc.placed_series(detail)
-    pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"), t0)
+    pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"), dosed)
     before = [p for p in pairs if t0 is None or p.at < t0]
     bp_before = before[-1] if before and t0 is not None else None
     pre_dose = pre_dose_bp(detail, before if t0 is not None else [], protocol, signatures)
     bp_40 = None
-    if t0 is not None:
-        window = [p for p in pairs if T40_WINDOW[0] <= p.at - t0 <= T40_WINDOW[1]]
-        bp_40 = min(window, key=lambda p: abs(p.at - t0 - T40), default=None)
+    if dosed is not None:
+        window = [p for p in pairs if T40_WINDOW[0] <= p.at - dosed <= T40_WINDOW[1]]
+        bp_40 = min(window, key=lambda p: abs(p.at - dosed - T40), default=None)
     # The last BP before the discharge, typed or from the monitor, whichever was measured
     # last: the patient's pressure as they left. Not "after the T+40 one": a BP typed at T+40 a
     # minute before an early discharge was both, and the form said NOT RECORDED (nurse walk,
@@ -522,13 +526,12 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     answers = {e.name: e.present for e in adverse}
     enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
     meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
-    start = devices[0].at if devices and t0 is not None and devices[0].at > t0 else t0
-    total = round((end - start).total_seconds() / 60, 1) if start is not None and end else None
+    total = round((end - dosed).total_seconds() / 60, 1) if dosed is not None and end else None
     answers_typed = {name: (by_item[item].note.strip() or None) if item in by_item else None
                      for name, item in _TYPED_ANSWERS.items()}
     values = {
         "dose_mg": s.dose_mg, "device_times": devices or None,
-        "observation_start": start, "observation_end": end, "bp_before_dose": bp_before,
+        "observation_start": dosed, "observation_end": end, "bp_before_dose": bp_before,
         "bp_t_plus_40": bp_40, "bp_pre_discharge": bp_discharge,
         "total_monitoring_minutes": total, "rems_enrolment_confirmed": enrol,
         "concomitant_medications": meds,
@@ -544,7 +547,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         rems_enrolment_confirmed=enrol is not None,
         concomitant_medications_reviewed=meds is not None,
         concomitant_medications_note=meds.note if meds is not None else "",
-        dose_mg=s.dose_mg, devices_needed=needed, devices=devices, observation_start=start,
+        dose_mg=s.dose_mg, devices_needed=needed, devices=devices, observation_start=dosed,
         observation_end=end,
         total_monitoring_minutes=total, bp_before_dose=bp_before, bp_t_plus_40=bp_40,
         bp_pre_discharge=bp_discharge, sedation=answers["sedation"],

@@ -452,7 +452,7 @@ class SessionEngine:
                     state.t0 = moment(event.at)
                 elif state.t0 is not None and state.dosing_ended is None:
                     state.dosing_ended = moment(event.at)
-                phase_starts.append((engine.phase, state.phase_started, state.t0))
+                phase_starts.append((engine.phase, state.phase_started, engine._first_dose()))
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
                 state.ticks[key] = Tick(key[1], event.actor, event.at, event.detail.get("note", ""))
@@ -706,6 +706,18 @@ class SessionEngine:
             phase_remaining_s=max(remaining) if remaining else None,
             since_t0_s=since_t0,
         )
+
+    def _first_dose(self) -> Moment | None:
+        """When the first dose was given: T0, or the first device recorded given when that was
+        later (`_since_first_dose_s`). The checks timed after T0 count from it ("BP at T+40",
+        the REMS form's BP about 40 min after the dose): from the dosing phase's start, device 1
+        given 10 minutes into it made the T+40 BP due 30 minutes after the dose."""
+        t0 = self._state.t0
+        if t0 is None:
+            return None
+        ticked = {item: tick.at for (_, item), tick in self._state.ticks.items()}
+        first = device_rest.first_device_at(self.protocol, ticked)
+        return t0.plus((first - t0.wall).total_seconds()) if first and first > t0.wall else t0
 
     def _since_first_dose_s(self, since_t0: float | None) -> float | None:
         """Seconds since the first dose: since T0, less the time until the first device was
@@ -1994,7 +2006,7 @@ class SessionEngine:
             records.append(EventRecord(self.session_id, now.wall, "dosing_started", actor, {
                 "t0": True, "baseline": dict(self._state.baseline),
             }))
-        self.schedule.start_phase(self.phase, now, self._state.t0)
+        self.schedule.start_phase(self.phase, now, self._first_dose())
         records.extend(self._prompts(now))
         return records
 

@@ -374,6 +374,27 @@ def test_the_observation_counts_from_the_first_device_recorded_after_t0(tmp_path
     assert form.total_monitoring_minutes == 120.0
 
 
+def test_the_bp_about_40_minutes_after_the_dose_counts_from_the_first_device(tmp_path):
+    # Device 1 ten minutes after T0: a BP 30 minutes after it (T0 + 40) is not the label's
+    # "about 40 minutes after the dose"; the one 40 minutes after it is, and says T+40.
+    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
+    r = Driver(log, "esketamine", "MRN-1242", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10); r.advance()                                    # T0 10:10
+    r.at(20); r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    r.at(25); r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
+    r.advance()
+    r.at(50); r.manual(bp_systolic=150, bp_diastolic=92)     # T0 + 40, 30 min after the dose
+    r.at(60); r.manual(bp_systolic=138, bp_diastolic=88)     # 40 min after the dose
+    session = r.id
+    log.close()
+    form = form_of(tmp_path, session)
+    bp = form.bp_t_plus_40
+    assert (bp.systolic, bp.at, bp.minutes_after_dose) == (138, at(11, 0), 40.0)
+
+
 def test_a_device_beyond_the_dose_is_said_beside_the_dose(tmp_path):
     log, r = dosed(tmp_path, "MRN-1241")
     r.at(15); r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")

@@ -127,3 +127,21 @@ def test_the_review_says_a_device_beyond_the_dose_with_its_reason():
     ticked = s.recorder.events("checklist_ticked")[-1]
     assert describe_event("checklist_ticked", ticked.detail).endswith(
         "(LOT-1) — beyond the 56 mg dose of 2 devices: dose changed")
+
+
+def test_the_checks_timed_after_the_dose_count_from_the_first_device_and_after_a_restart():
+    # "BP at T+40" is the label's BP about 40 min after the dose (the REMS form's): with device 1
+    # ten minutes into the phase it was due 30 min after the dose, and a BP then met it.
+    s, t0 = in_devices(56)
+    give(s, t0 + 10 * MIN, 1, 2)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    first_device = t0 + 10 * MIN
+    due = {d.name: d.due_at.mono - s.origin for d in s.engine.due(s.now())}
+    assert due["BP at T+40"] == first_device + 40 * MIN
+    assert due["Pre-discharge BP at T+115"] == first_device + 115 * MIN
+    s.t(t0 + 40 * MIN)
+    s.bp(150, 92); s.manual("heart_rate", 80)   # 30 min after the dose: not that BP
+    assert not s.engine.schedule.done("BP at T+40")
+    s.engine = resume(s, 0, protocol=ESKETAMINE)
+    due = {d.name: d.due_at.mono - s.origin for d in s.engine.due(s.now())}
+    assert due["BP at T+40"] == first_device + 40 * MIN
