@@ -429,6 +429,14 @@ class AlarmBoard:
         self._pause_ceiling = self._sounding_priority(now)
         return [self._board_transition(AUDIO_PAUSED, now, actor, f"Audio paused for {self.pause_seconds:g} s")]
 
+    def back_inside_since(self, condition: str, since: Moment) -> None:
+        """A restored acknowledged alarm whose values came back inside at `since` (a restart's
+        replay knows when): it ends ACKNOWLEDGED_END_SECONDS after that, as it would have
+        without the restart, not that long after the restart."""
+        occurrence = self._by_condition.get(condition)
+        if occurrence is not None and self._ends_later(occurrence):
+            self._ending[condition] = since
+
     def tick(self, now: Moment) -> list[Change]:
         """Time-driven changes: the end of an audio pause, reminders of acknowledged alarms, the
         end of an acknowledged alarm whose values have been back inside long enough."""

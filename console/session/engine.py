@@ -349,6 +349,7 @@ class SessionEngine:
         # Per vital, the due checks each of its recent values counted for, as they were before
         # it (mono time, value, checks): what `void` gives back (`Schedule.take_back`).
         self._counted_for: dict[str, deque[tuple[float, float, tuple[Counted, ...]]]] = {}
+        self._inside_since: dict[str, Moment] = {}   # replay: condition -> its values back inside
         self._state = _State(phase_index=0, phase_started=started)
         self.schedule.start_phase(self.phase, started, None)
         self._listeners: list[Callable[[], None]] = []
@@ -558,6 +559,9 @@ class SessionEngine:
         outlive |= {AUDIO_UNAVAILABLE} if reports_audio else set()
         restored, ended = engine.board.restore(
             _open_occurrences(alarm_events, moment), outlive=frozenset(outlive))
+        for o in restored:   # an acknowledged alarm back inside ends when it would have live
+            if o.condition in engine._inside_since:
+                engine.board.back_inside_since(o.condition, engine._inside_since[o.condition])
         if any(o.condition == DEVICE_UNREADABLE for o in restored):
             state.unreadable_at = moment(last_unreadable).mono if last_unreadable else now.mono
         if any(o.condition == DEVICE_IMPLAUSIBLE for o in restored):
@@ -632,6 +636,10 @@ class SessionEngine:
                 if request is not None:
                     self.schedule.add_one_off(_repeat_check(reading.metric),
                                               (reading.metric,), at.plus(request.due_mono - at.mono))
+                if tracker.held() is None:   # back inside since (resume: `back_inside_since`)
+                    self._inside_since.setdefault(tracker.condition, at)
+                else:
+                    self._inside_since.pop(tracker.condition, None)
 
     # ---- properties --------------------------------------------------------------------------
 

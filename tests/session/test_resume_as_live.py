@@ -172,3 +172,23 @@ def test_a_correction_entered_in_error_leaves_the_value_before_it_after_a_restar
     assert s.engine.latest("spo2").reading.value == 88
     assert [(o.id, o.priority.label, o.state.value, o.banner())
             for o in alarms(s.engine, "spo2_low")] == seen_high
+
+
+def test_an_acknowledged_alarm_back_inside_ends_after_a_restart_when_it_would_have(
+        log: EventLog) -> None:
+    # Acknowledged SpO2 92, back to 97 at +70 s: it ends 10 s later, at +80. Killed at +77 and
+    # restarted at once, the count started again at the restart: still shown as present at +81.
+    s = LoggedSession(log)
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.engine.device_state_changed("connected", s.now())
+    s.t(start + 60); s.device("spo2", 92)
+    (spo2,) = alarms(s.engine, "spo2_low")
+    assert s.engine.acknowledge(spo2.id, NURSE, s.now()).done
+    s.t(start + 70); s.device("spo2", 97)
+    s.t(start + 77)
+    assert [o.state.value for o in alarms(s.engine, "spo2_low")] == ["acknowledged"]
+    restart(s, 0, reads_device=True)
+    assert [o.state.value for o in alarms(s.engine, "spo2_low")] == ["acknowledged"]
+    s.t(start + 80)
+    assert alarms(s.engine, "spo2_low") == []
