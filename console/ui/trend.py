@@ -1484,11 +1484,14 @@ def _title_html(panel: Panel) -> str:
 
 
 def _key_html(limits: bool = True) -> str:
-    """The key: how NIBP, typed values and limits look (each vital's colour is in its title).
-    Without limit lines (the central station's trend: a chair's limits are not on the bus) the
-    key says so instead of showing lines the plot does not draw."""
+    """The key: how NIBP (its pressures, and the cuff's pulse as a dot in the pulse colour),
+    typed values and limits look (each vital's colour is in its title). Without limit lines
+    (the central station's trend: a chair's limits are not on the bus) the key says so instead
+    of showing lines the plot does not draw."""
     bp = VITAL_COLOURS["bp_systolic"]
-    first = (f'<span style="color:{bp}">▼▲ NIBP</span>&nbsp; '
+    first = (f'<span style="color:{bp}">▼▲</span>'
+             f'<span style="color:{VITAL_COLOURS["pulse_rate"]}">●</span>'
+             f'<span style="color:{bp}"> NIBP</span>&nbsp; '
              '<span style="color:#e0e0e0">◇ typed</span>')
     if not limits:
         return first + '<br><span style="color:#bdbdbd">limits: at the bedside</span>'
