@@ -119,6 +119,7 @@ class LinkReport:
         commands: new commands from a central station, in arrival order.
         quiet_allowed: quiet-room mode may keep the softer bedside tone now.
         plaintext: patient data goes unencrypted to a non-loopback host (the operator allowed it).
+        line: the status line's words: what `state` says, with the causes last (`line_text`).
         judged: False in the start's grace (the first UNCONFIRMED_LOW_S, until a destination
             confirms) while nothing else is wrong: "no problem" is not yet known, and a network
             alarm restored from the log stands as it was (the app leaves it alone), rather
@@ -132,6 +133,7 @@ class LinkReport:
     quiet_allowed: bool = False
     plaintext: bool = False
     judged: bool = True
+    line: str = ""
 
 
 class NetworkLink:
@@ -494,11 +496,13 @@ class NetworkLink:
             # reported at once, and from then on its end too.
             self._judged = True
         state = self.state_text()
-        if quiet:
-            # The nurse reads why the tones are soft, or why they are not (the alarm says more).
-            state += f"; quiet room: {'soft bedside tones' if quiet_allowed else 'full volume'}"
+        # The nurse reads why the tones are soft, or why they are not (the alarm says more).
+        tones = (f"quiet room: {'soft bedside tones' if quiet_allowed else 'full volume'}"
+                 if quiet else "")
+        if tones:
+            state += f"; {tones}"
         return LinkReport(problem, state, commands, quiet_allowed, plaintext=self.plaintext,
-                          judged=not grace or problem is not None)
+                          judged=not grace or problem is not None, line=self.line_text(tones))
 
     def _in_grace(self, now: float) -> bool:
         """The start's grace: until a destination confirms, or UNCONFIRMED_LOW_S, the waits are
@@ -675,17 +679,41 @@ class NetworkLink:
         """What the engine's sender is doing, in words a nurse or IT reads (not its state's
         name), and how many messages it did not take since the start: "idle" was all the line
         said while the engine refused every message (the clinic IT audit)."""
-        words = _SENDER_WORDS.get(status.state, status.state.value)
-        if status.state is SenderState.BACKING_OFF:
-            words = f"no connection, retrying in {backoff_delay(status.failures):g} s"
-        if status.last_error:
-            words += f" ({status.last_error})"
-        if self._engine_failed:
-            count = self._engine_failed
-            failed = (f"{count} message{'s' if count > 1 else ''} not taken since the start"
-                      + (f" (last: {self._engine_failure})" if self._engine_failure else ""))
+        doing, error, failed, last = self._engine_parts(status)
+        words = doing + (f" ({error})" if error else "")
+        if failed:
+            failed += f" (last: {last})" if last else ""
             words = failed if status.state is SenderState.IDLE else f"{words}; {failed}"
         return words
+
+    def _engine_parts(self, status: SenderStatus) -> tuple[str, str, str, str]:
+        """(what the sender is doing, its last error, the messages not taken since the start,
+        the cause of the last one): each "" when there is none."""
+        doing = _SENDER_WORDS.get(status.state, status.state.value)
+        if status.state is SenderState.BACKING_OFF:
+            doing = f"no connection, retrying in {backoff_delay(status.failures):g} s"
+        count = self._engine_failed
+        failed = f"{count} message{'s' if count > 1 else ''} not taken since the start"
+        last = (self._engine_failure or "") if count else ""
+        return doing, status.last_error or "", failed if count else "", last
+
+    @staticmethod
+    def _bus_parts(status: BusStatus) -> tuple[str, str]:
+        """(the bus's state in a few words, its cause or "") from the sentence the bus client
+        writes: connected to where, the refusals after "; "; not connected, why, and that it
+        tries again."""
+        from console.network.mqtt_bus import BusState  # noqa: PLC0415 - loaded with the bus
+
+        detail = status.detail or status.state.name.lower()
+        if status.state is BusState.DISCONNECTED:
+            for again in ("retrying", "reconnecting"):
+                if detail.endswith(f"; {again}"):
+                    return f"not connected, {again}", detail.removesuffix(f"; {again}")
+            return "not connected", detail
+        if status.state is BusState.REFUSED:
+            return "not connected", detail
+        state, _, cause = detail.partition("; ")
+        return state, cause
 
     def state_text(self) -> str:
         parts = []
@@ -701,3 +729,33 @@ class NetworkLink:
         if self.plaintext:
             parts.append(IN_CLEAR_NOTE)
         return "; ".join(parts)
+
+    def line_text(self, tones: str = "") -> str:
+        """What `state_text` says (and `tones`, the quiet-room state), for the status line: each
+        transport's state, the messages to send, UNENCRYPTED and the quiet-room state first, the
+        causes last. A window too narrow for all of it cuts the end (console/ui/network_bridge.py):
+        said in `state_text`'s order, the broker's long sentences pushed UNENCRYPTED and the
+        quiet-room state out of sight at 1366x768, as on the central station (central/app.py
+        `bus_line`; the README promises the line always says the quiet-room state)."""
+        shown: list[str] = []
+        causes: list[str] = []
+        if self.bus is not None:
+            state, cause = self._bus_parts(self._bus_status or self.bus.status())
+            shown.append(state)
+            causes.append(cause)
+        if self.mllp is not None:
+            status = self._mllp_status or self.mllp.status()
+            doing, error, failed, last = self._engine_parts(status)
+            if failed and status.state is SenderState.IDLE:
+                doing = failed
+            elif failed:
+                doing = f"{doing}; {failed}"
+            shown.append(f"engine {self.mllp.peer}: {doing}")
+            causes += [f"engine: {error}" if error else "",
+                       f"last not taken: {last}" if last else ""]
+        waiting = len(self._bus_waiting) + len(self._engine_waiting)
+        if waiting:
+            shown.append(f"{waiting} to send")
+        if self.plaintext:
+            shown.append(IN_CLEAR_NOTE)
+        return "; ".join(part for part in (*shown, tones, *causes) if part)

@@ -19,6 +19,7 @@ from console.network.chair_status import TrendPoints, build_status, build_trend
 from console.network.link import LinkReport, NetworkLink
 from console.session.engine import NETWORK_UNCONFIRMED
 from console.ui.controller import SessionController
+from console.ui.elided_label import ElidedLabel
 
 PUMP_MS = 500
 
@@ -162,18 +163,22 @@ class NetworkBridge(QtCore.QObject):
                                                 monitor_clock_off=self._trend.monitor_clock_off))
 
     def status_text(self, report: LinkReport) -> str:
-        # The problem itself is in the alarm area; the line says what the link is doing.
-        return f"Clinic network: {report.state or 'starting'}"
+        # The problem itself is in the alarm area; the line says what the link is doing, the
+        # causes last (`LinkReport.line`).
+        return f"Clinic network: {report.line or report.state or 'starting'}"
 
 
-def network_label(bridge: NetworkBridge, bar: QtWidgets.QStatusBar) -> QtWidgets.QLabel:
-    """A permanent label in the status line that follows the bridge's state."""
-    label = QtWidgets.QLabel("Clinic network: starting")
+def network_label(bridge: NetworkBridge, bar: QtWidgets.QStatusBar) -> ElidedLabel:
+    """A permanent label in the status line that follows the bridge's state: cut at its end
+    with "…" when the window is too narrow (the causes come last), the whole line in its tooltip.
+    A plain QLabel neither elided nor wrapped: a broker's long sentence pushed UNENCRYPTED and the
+    quiet-room state off the edge at 1366x768 (a review's proof, as on the central station)."""
+    label = ElidedLabel()
+    label.setText("Clinic network: starting")
     label.setObjectName("network_state")
 
     def show(text: str, problem: bool) -> None:
-        label.setText(text)
-        label.setToolTip(text)
+        label.setText(text)   # and its tooltip
         label.setStyleSheet("background:#c40000;color:white;font-weight:bold;padding:0 6px;"
                             if problem else "padding:0 6px;")
 

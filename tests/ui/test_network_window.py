@@ -13,15 +13,18 @@ from PySide6 import QtWidgets
 
 from console.clock import ManualClock, SystemClock
 from console.network import bus_topics as topics
-from console.network.mqtt_bus import BusClient, BusConfig
+from console.network.mqtt_bus import BusClient, BusConfig, BusState, BusStatus
 from console.session.alarms import Raise
 from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
 from console.store import EventLog
-from console.ui.app import StartError
+from console.ui.app import StartError, build, dispose, run_cleanups
+from console.ui.audio import RecordingAudioOut
+from console.ui.network_bridge import NetworkBridge
 from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.model import Priority
 from tests.mosquitto import Broker
 from tests.network.conftest import reserve_port
+from tests.ui.conftest import Answers
 from tests.ui.test_app_start import options, started  # noqa: F401 - the fixture
 
 SESSION = ("--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight", "80", "--nurse", "ana")
@@ -40,12 +43,17 @@ def _label(window: QtWidgets.QMainWindow) -> QtWidgets.QLabel:
     return label
 
 
+def _line(window: QtWidgets.QMainWindow) -> str:
+    """What the status line says, all of it (its tooltip): a narrow window cuts its end."""
+    return _label(window).toolTip()
+
+
 def test_the_status_line_says_where_the_chair_is_connected(started, tmp_path, broker, qtbot):
     window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2"))
-    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
+    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _line(window), timeout=10000)
     assert not window.statusBar().isHidden()   # shown during the session for the network
     broker.kill()
-    qtbot.waitUntil(lambda: "lost the connection to the broker" in _label(window).text(),
+    qtbot.waitUntil(lambda: "lost the connection to the broker" in _line(window),
                     timeout=10000)
 
 
@@ -54,7 +62,7 @@ def test_a_central_acknowledgement_silences_the_bedside_alarm_and_is_logged(
     window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2"))
     controller = window.controller
     # Commands are not retained: the chair hears those sent once it is connected (subscribed).
-    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
+    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _line(window), timeout=10000)
     from console.ui.network_bridge import NetworkBridge  # noqa: PLC0415
     bridge = window.findChild(NetworkBridge)
     assert bridge is not None
@@ -119,7 +127,7 @@ def test_the_bedside_shows_its_alarm_before_the_network_is_told(started, tmp_pat
     controller = window.controller
     bridge = window.findChild(NetworkBridge)
     assert bridge is not None and bridge.link.bus is not None
-    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _label(window).text(), timeout=10000)
+    qtbot.waitUntil(lambda: "connected to mqtt://127.0.0.1" in _line(window), timeout=10000)
     order: list[str] = []
     bus = bridge.link.bus
     publish_many = bus.publish_many
@@ -144,20 +152,20 @@ def test_the_nurse_reads_whether_the_quiet_room_tones_are_soft_and_the_sounder_f
     sounder = window.sounder
     assert sounder is not None
     # No central station online: full volume, and the line says so (the alarm says why).
-    qtbot.waitUntil(lambda: "quiet room: full volume" in _label(window).text(), timeout=10000)
+    qtbot.waitUntil(lambda: "quiet room: full volume" in _line(window), timeout=10000)
     assert not sounder.quiet
     central = BusClient(BusConfig(broker.url), client_id="central-quiet", clock=ManualClock())
     central.start()
     try:
         central.publish(topics.central_status_topic("desk"), topics.encode({"online": True}),
                         retain=True)
-        qtbot.waitUntil(lambda: "quiet room: soft bedside tones" in _label(window).text(),
+        qtbot.waitUntil(lambda: "quiet room: soft bedside tones" in _line(window),
                         timeout=10000)
         assert sounder.quiet
         # The central station goes away: full volume again, said on the line.
         central.publish(topics.central_status_topic("desk"), topics.encode({"online": False}),
                         retain=True)
-        qtbot.waitUntil(lambda: "quiet room: full volume" in _label(window).text(),
+        qtbot.waitUntil(lambda: "quiet room: full volume" in _line(window),
                         timeout=10000)
         assert not sounder.quiet
     finally:
@@ -203,8 +211,8 @@ def test_a_network_alarm_restored_at_a_restart_stands_and_the_line_is_red_at_onc
     with reserve_port() as port:   # nothing listens there
         window = started(options(tmp_path, "--resume", str(session_id), "--broker",
                                  f"mqtt://127.0.0.1:{port}", "--chair", "chair-2"))
-        qtbot.waitUntil(lambda: "Clinic network" in _label(window).text()
-                        and "starting" not in _label(window).text(), timeout=5000)
+        qtbot.waitUntil(lambda: "Clinic network" in _line(window)
+                        and "starting" not in _line(window), timeout=5000)
         assert network_alarms(window) == [standing]
         assert "#c40000" in _label(window).styleSheet()
 
@@ -234,3 +242,117 @@ def test_a_discharged_chair_says_so_and_after_new_session_says_no_session(
         window.live.new_session_button.click()
         qtbot.waitUntil(lambda: any(s.get("online") and s.get("session") is None for s in heard),
                         timeout=10000)
+
+
+@pytest.fixture
+def stopped_as_run_does(qtbot):
+    """Builds the window as the app does and stops it as `run()` does: the cleanups (the session,
+    the bridge, the log), then the window disposed of, with no turn of the loop in between.
+
+    (`started` lets pytest-qt turn the loop once more after the cleanups, which the app never
+    does: the bus client's last status, posted to the bridge while it stopped, then ran a pump
+    into the closed log, a teardown error about one run in seven.)
+    """
+    cleanups: list = []
+    windows: list[QtWidgets.QMainWindow] = []
+
+    def start(args):
+        window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
+                       asker=Answers())
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+
+    yield start
+    run_cleanups(cleanups)
+    for window in windows:
+        dispose(window)
+
+
+def _drawn_up_to(label: QtWidgets.QLabel, words: str) -> bool:
+    """Whether the label draws `words` whole inside its width (left aligned, not cut)."""
+    text = label.text()
+    end = text.find(words)
+    return end >= 0 and (label.fontMetrics().horizontalAdvance(text[:end + len(words)])
+                         <= label.contentsRect().width())
+
+
+# The bus client's own words (console/network/mqtt_bus.py) for a broker that is down, and for one
+# that refuses some messages (as tests/network/test_bus_security.py has it do).
+BROKER_DOWN = BusStatus(
+    BusState.DISCONNECTED, "cannot connect to the broker mqtt://10.20.30.40:1883: connection "
+    "refused (is the broker running and listening on that port?); retrying", 0.0, 3, 0.0)
+BROKER_REFUSING = BusStatus(
+    BusState.CONNECTED, "connected to mqtt://10.20.30.40:1883 as chair-3; 2 messages refused by "
+    "the broker since the start (2 on this connection), the last to infusion/chair/chair-3/pcd04: "
+    "not authorised (check that this station's name matches its account, and the broker's ACL)",
+    0.0, 0, None, 2, 2, "to infusion/chair/chair-3/pcd04: not authorised")
+
+
+@pytest.mark.parametrize(("status", "cause"), [
+    (BROKER_DOWN, "cannot connect to the broker mqtt://10.20.30.40:1883: connection refused (is "
+                  "the broker running and listening on that port?)"),
+    (BROKER_REFUSING, BROKER_REFUSING.detail.partition("; ")[2]),
+], ids=["broker down", "broker refusing"])
+def test_unencrypted_and_the_quiet_room_state_stay_in_sight_while_the_bus_has_a_long_cause(
+        stopped_as_run_does, tmp_path, qtbot, status, cause):
+    # A quiet-room chair on plain MQTT to another machine, at 1366x768 (no broker there: the
+    # status is the bus client's, given to the link as its reader gives it; given again should
+    # the real client's own word about 10.20.30.40 come between, until the pump reads it last).
+    window = stopped_as_run_does(options(
+        tmp_path, *SESSION, "--broker", "mqtt://10.20.30.40:1883", "--chair", "chair-3",
+        "--allow-plaintext", "--quiet-room"))
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    bridge = window.findChild(NetworkBridge)
+    assert bridge is not None
+    link = bridge.link
+    qtbot.waitUntil(lambda: (link._on_bus_status(status), bridge.pump(),
+                             link._bus_status is status)[-1], timeout=5000)
+    label = _label(window)
+    # The line draws UNENCRYPTED and the quiet-room state whole, and cuts the cause with "…";
+    # the tooltip has all of it, the cause last.
+    assert _drawn_up_to(label, "UNENCRYPTED (allow_plaintext is on)"), label.text()
+    assert _drawn_up_to(label, "quiet room: full volume"), label.text()
+    assert label.text() != _line(window) and label.text().endswith("…")
+    assert _line(window).startswith("Clinic network: ") and _line(window).endswith(f"; {cause}")
+
+
+def test_a_stopped_console_runs_no_pump_into_its_closed_log(tmp_path, qtbot):
+    # Stopping the bus posts its last status to the bridge (a pump for the next turn of the
+    # loop). The app stops as `run()` does: the cleanups close the session's log, then the
+    # window goes with its bridge and what was posted to it, before any turn of the loop.
+    # (Not given to qtbot: disposed of here, pytest-qt would close a deleted window.)
+    cleanups: list = []
+    window = build(options(tmp_path, *SESSION, "--broker", "mqtt://10.20.30.40:1883",
+                           "--chair", "chair-3", "--allow-plaintext"), cleanups,
+                   audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+    stopped = False
+    try:
+        bridge = window.findChild(NetworkBridge)
+        assert bridge is not None
+        link = bridge.link
+        calls: list[str] = []
+        link_pump, link_wake = link.pump, link.wake
+
+        def pump():
+            calls.append("pump")
+            return link_pump()
+
+        def wake():
+            calls.append("wake")
+            link_wake()
+
+        link.pump, link.wake = pump, wake   # type: ignore[method-assign]
+        QtWidgets.QApplication.processEvents()
+        calls.clear()
+        run_cleanups(cleanups)
+        stopped = True
+        assert "wake" in calls and "pump" not in calls   # posted while the bus stopped
+    finally:
+        if not stopped:
+            run_cleanups(cleanups)
+        dispose(window)
+    QtWidgets.QApplication.processEvents()   # a pump raising here would fail this test
+    assert "pump" not in calls
