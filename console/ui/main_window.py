@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
 
+QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
+
 
 class _WindowKeysFirst(QtCore.QObject):
     """Ctrl+D (the theme switch) and Ctrl+E (to the vitals form) reach the window from a text
@@ -396,6 +398,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if bar.currentMessage() != text:
             bar.showMessage(text)
             bar.setStyleSheet(style)
+        network = bar.findChild(QtWidgets.QWidget, "network_state")
+        if network is not None:
+            # The clinic network's state (a permanent widget, stretched) left the message no
+            # room: "NOT SAVED" went unseen beside it. While records are held it keeps a third.
+            network.setMaximumWidth(bar.width() // 3 if style else QWIDGETSIZE_MAX)
         # During a session the line appears only when it has something to say (records not
         # saved): the live window needs its 22 px at 1366x768. The header's tooltip names the log.
         # The clinic network's state has its place in the line whenever a network is set up.

@@ -418,6 +418,32 @@ def window_on_tmpfs(tmp_path: Path, qtbot) -> Iterator[tuple[MainWindow, ManualC
         log.close()
 
 
+def test_not_saved_has_room_beside_the_clinic_networks_state(window_on_tmpfs, qtbot) -> None:
+    # A chair on a clinic network: its state is a permanent widget of the status line, stretched
+    # to the whole line (network_bridge.network_label), and "NOT SAVED" had no room beside it.
+    from console.ui.elided_label import ElidedLabel
+
+    window, _clock, db = window_on_tmpfs
+    live = window.live
+    assert live is not None
+    bar = window.statusBar()
+    network = ElidedLabel()
+    network.setObjectName("network_state")
+    network.setText("Clinic network: connected to mqtts://broker.clinic.lan:8883 as chair-3; "
+                    "quiet room: soft tones while the central confirms")
+    bar.addPermanentWidget(network, 1)
+    window.network_shown = True
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    fill(db.parent)
+    live.entry.fields["heart_rate"].setText("77")
+    qtbot.keyClick(live.entry.fields["heart_rate"], QtCore.Qt.Key.Key_Return)
+    assert bar.currentMessage().startswith("NOT SAVED: ")
+    qtbot.waitUntil(lambda: network.x() >= bar.width() * 2 // 3 - 10)
+    assert network.width() <= bar.width() // 3
+
+
 def test_the_window_says_readings_are_held_and_not_saved_then_saved(window_on_tmpfs, qtbot) -> None:
     window, clock, db = window_on_tmpfs
     live, controller = window.live, window.controller
