@@ -26,7 +26,8 @@ With --protocol and --patient of a session still open in the log, that session i
                                              2: refused; 3: the file damaged)
 
 Every failure a user can cause ends in one line that says what is wrong and what to do, with a
-non-zero exit; never a traceback.
+non-zero exit; never a traceback (a wrong option: exit 2, `devices.usage.OneLineParser`; Ctrl+C
+on a subcommand: exit 130).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import Final
 from console import collector_hold
 from console.paths import default_db_path
 from console.session.lock import idle_minutes
+from devices.usage import OneLineParser
 
 
 def _decode(argv: list[str]) -> int:
@@ -90,7 +92,7 @@ def _verify(argv: list[str]) -> int:
     from console.store.log import integrity_problems, verify_log
     from console.store.schema import version_problem
 
-    parser = argparse.ArgumentParser(prog="infusion-console verify",
+    parser = OneLineParser(prog="infusion-console verify",
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="Check the session log for edits made outside "
                                                  "the console, and the file for damage. The file "
@@ -245,7 +247,8 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
 
 
 def gui_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The window's options; a wrong one is refused in one line, exit 2 (`OneLineParser`)."""
+    parser = OneLineParser(
         prog="infusion-console",
         description="Nurse monitoring console for ketamine infusion sessions. "
                     f"Subcommands: {', '.join(SUBCOMMANDS)} (each with --help).",
@@ -327,14 +330,22 @@ def gui_parser() -> argparse.ArgumentParser:
 
 # What a shell reports for a program stopped by SIGPIPE (128 + 13): no command's own status.
 CLOSED_PIPE_STATUS: Final = 141
+# What a shell reports for a program stopped by SIGINT (128 + 2), Ctrl+C.
+INTERRUPTED_STATUS: Final = 130
 
 
-def _subcommand(command: Callable[[list[str]], int], argv: list[str]) -> int:
-    """Run a subcommand; a reader that went away (`| head`) ends it quietly, never with a
-    traceback (QA: `network setup ... | head -3`)."""
+def _subcommand(name: str, command: Callable[[list[str]], int], argv: list[str]) -> int:
+    """Run a subcommand; a reader that went away (`| head`) ends it quietly, and Ctrl+C in one
+    line, never with a traceback (QA: `network setup ... | head -3`; review 36: `decode --format
+    hl7 -` waiting on a terminal, then Ctrl+C)."""
     try:
         status = command(argv)
         sys.stdout.flush()
+    except KeyboardInterrupt:
+        # What was written before stays written (a file already saved, a line printed): only
+        # the rest is not done. Wording as the staff command's "cancelled: nothing was done".
+        print(f"infusion-console {name}: interrupted: nothing more was done", file=sys.stderr)
+        return INTERRUPTED_STATUS
     except BrokenPipeError:
         # Python's own advice: point stdout at nothing, so the flush at exit fails no more.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -346,7 +357,7 @@ def _subcommand(command: Callable[[list[str]], int], argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        return _subcommand(SUBCOMMANDS[argv[0]], argv[1:])
+        return _subcommand(argv[0], SUBCOMMANDS[argv[0]], argv[1:])
     args = gui_parser().parse_args(argv)
     collector_hold.hold()   # until the window is built (console/collector_hold.py: P7)
     try:

@@ -15,12 +15,13 @@ from typing import TextIO
 
 from devices.formats import FORMATS
 from devices.profiles import clinic_profiles_dir, default_catalogue, default_dialect_dirs
+from devices.usage import OneLineParser
 
 USAGE_EXIT = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    return OneLineParser(
         prog="infusion-console devices",
         description="List the bedside monitors the console can read: formats, device profiles "
                     "(--device-profile NAME) and vendor HL7 code maps.")

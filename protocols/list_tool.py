@@ -13,11 +13,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Final, NoReturn, TextIO
 
 from protocols.loader import (
     LoadResult,
     ProtocolError,
+    _misnamed,
     clinic_protocols_dir,
     default_protocol_dirs,
     load_protocol,
@@ -25,9 +26,19 @@ from protocols.loader import (
 )
 from protocols.model import Protocol
 
+USAGE_EXIT: Final = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line with exit status 2, as `devices.usage.OneLineParser`
+    (protocols imports neither devices nor console, so it keeps this copy of its error())."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_EXIT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="infusion-console protocols",
         description="List the protocols a session can run (--protocol ID), and the refused "
                     "files with their reasons; or check protocol files before copying them into "
@@ -57,6 +68,11 @@ def _listing(found: LoadResult) -> list[str]:
 
 def _check(path: Path, taken: LoadResult) -> tuple[str, bool]:
     """One file's verdict, and whether it loads."""
+    if path.suffix != ".toml" and not path.is_dir():   # a folder: load_protocol says so
+        # The clinic folder reads `*.toml` only: `clinic.TOML` and `clinic.toml.txt` are refused
+        # there, other names passed over; either way never loaded (review 36: said `ok`).
+        error = _misnamed(path)
+        return f"{path}: refused: {error.key}: {error.reason}", False
     try:
         protocol = load_protocol(path)
     except ProtocolError as error:

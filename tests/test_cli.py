@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -210,3 +212,82 @@ def test_a_reader_that_goes_away_ends_a_command_quietly(tmp_path):
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
     assert done.returncode == 141
     assert (tmp_path / "kit" / "mosquitto.conf").exists()   # its work was done all the same
+
+
+def test_a_shown_log_that_cannot_be_written_is_refused_before_a_session_starts(tmp_path):
+    # Review 36: `--shown-log` naming a folder was opened only once the session had started: a
+    # traceback, a crash file, a console_fault in the patient's record and a session left open
+    # that the next start resumed without a word.
+    db = tmp_path / "log.sqlite3"
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert run_refused(tmp_path, CONSOLE, *SESSION, "--db", str(db), "--shown-log",
+                       str(folder)) == (f"infusion-console: --shown-log {folder}: cannot write "
+                                        "it: Is a directory; give a file path")
+    assert not db.exists()   # refused before the log was opened: nothing recorded, nothing open
+
+
+def blocked_reading_stdin(pid: int, timeout: float) -> bool:
+    """Whether the process comes to sit in read(0, ...) within `timeout` s (Linux
+    /proc/PID/syscall: system call number 0, first argument 0x0)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            fields = Path(f"/proc/{pid}/syscall").read_text().split()
+        except OSError:
+            return False   # it ended
+        if fields[:2] == ["0", "0x0"]:
+            return True
+        time.sleep(0.02)   # polling for a state, not waiting for time to pass
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/syscall").exists(), reason="needs Linux /proc")
+def test_ctrl_c_on_a_subcommand_ends_it_in_one_line_not_a_traceback():
+    # Review 36: `infusion-console decode --format hl7 -` left waiting on the terminal (the pipe
+    # forgotten), then Ctrl+C: a KeyboardInterrupt traceback.
+    assert CONSOLE, "infusion-console is not installed in this environment"
+    proc = subprocess.Popen([CONSOLE, "decode", "--format", "hl7", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert blocked_reading_stdin(proc.pid, 60), "it never read its standard input"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert (proc.returncode, out) == (130, "")   # 128 + SIGINT, as a shell reports it
+    assert err == "infusion-console decode: interrupted: nothing more was done\n"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["--theme", "pink"],
+     "infusion-console: error: argument --theme: invalid choice: 'pink' (choose from 'light', "
+     "'dim') (see infusion-console --help)"),
+    (["--lock-after", "soon"], "infusion-console: error: argument --lock-after: "),
+    (["--resume", "last"],
+     "infusion-console: error: argument --resume: invalid int value: 'last' (see "
+     "infusion-console --help)"),
+    (["--format", "masimo", "--device-profile", "x"],
+     "infusion-console: error: argument --device-profile: not allowed with argument --format "
+     "(see infusion-console --help)"),
+    (["verify", "--dbb", "x"],
+     "infusion-console verify: error: unrecognized arguments: --dbb x (see infusion-console "
+     "verify --help)"),
+    (["devices", "--all"],
+     "infusion-console devices: error: unrecognized arguments: --all (see infusion-console "
+     "devices --help)"),
+    (["protocols", "--check"], "infusion-console protocols: error: unrecognized arguments: "),
+])
+def test_a_wrong_option_is_one_line_not_argparses_usage_block(capsys, argv, line):
+    # Review 36: the window's options, verify, devices and protocols printed argparse's whole
+    # usage block first (14 lines for --theme pink), against this module's promise.
+    from console.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith(line), captured.err

@@ -86,7 +86,9 @@ def test_unplugged_monitor_raises_device_lost_and_clears_it_when_it_returns(tmp_
 
 @pytest.mark.parametrize("fmt", ["masimo", "ansar-b"])
 def test_other_formats_reach_the_log(tmp_path, fmt):
-    log, engine, delivered = run_scenario(tmp_path, "respiratory-depression", fmt)
+    # An oximeter alone sends no RR: its respiratory depression is the desaturation.
+    scenario = "desaturation" if fmt == "masimo" else "respiratory-depression"
+    log, engine, delivered = run_scenario(tmp_path, scenario, fmt)
     assert sql(log, "SELECT count(*) FROM observations")[0][0] > 0
     assert sql(log, "SELECT min(value) FROM observations WHERE metric = 'spo2'")[0][0] <= 90
     assert ("spo2_low", "high") in sql(log, "SELECT condition, priority FROM alarm_events WHERE transition IN ('raised','escalated')")

@@ -58,6 +58,7 @@ from console.ui.entry_panel import Confirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.gui_collector import collecting_on_this_thread
 from console.ui.main_window import MainWindow
+from console.ui.shown_log import check_writable
 from console.version import VERSION
 from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
 from protocols.model import DoseMode, Protocol
@@ -184,6 +185,16 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         # It was ignored: the session started with no monitor and nothing said (the QA audit).
         raise StartError(f"--scenario {args.scenario}: a scenario plays the demo's simulated "
                          "monitor; add --demo (a session with a real monitor gives --device)")
+    shown_log = getattr(args, "shown_log", None)
+    if shown_log is not None:
+        # Before the log and a session are opened: a FILE opened only once the session ran
+        # (a folder: a traceback, a console fault in the patient's record, a session left
+        # open that the next start resumed) is refused here in one line, nothing logged.
+        try:
+            check_writable(shown_log)
+        except OSError as exc:
+            raise StartError(f"--shown-log {shown_log}: cannot write it: "
+                             f"{exc.strerror or exc}; give a file path") from None
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
     log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)

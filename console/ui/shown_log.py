@@ -54,6 +54,26 @@ def line_for(record: Record) -> dict[str, Any]:
             "at": iso(record.at)}
 
 
+def open_for_append(path: Path) -> int:
+    """Open (or create, owner-only) `path` for appending; the descriptor.
+
+    Raises:
+        OSError: it cannot be: a folder, a missing folder, no permission, a read-only disk.
+    """
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+
+def check_writable(path: Path) -> None:
+    """Open `path` as `ShownLog` will, and close it: at start-up, before the session log is
+    opened, so a FILE that cannot be written is refused before a session starts (review 36: a
+    folder ended in a traceback after the session opened, and was resumed at the next start).
+
+    Raises:
+        OSError: as `open_for_append`.
+    """
+    os.close(open_for_append(path))
+
+
 class ShownLog(QtCore.QObject):
     """Appends what the live window was just given to show; see the module docstring."""
 
@@ -65,7 +85,7 @@ class ShownLog(QtCore.QObject):
         self.controller = controller
         self._seen = journal.total   # a resumed session's history was shown by an earlier run
         self._last_timers: tuple[str, int] | None = None
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = open_for_append(self.path)
         controller.changed.connect(self._on_changed)
 
     @QtCore.Slot()

@@ -49,6 +49,7 @@ from devices.simulator.scenario import (
     ScenarioError,
     Timeline,
     builtin_names,
+    check_playable,
     compile_timeline,
     load_builtin,
     load_scenario,
@@ -131,8 +132,27 @@ def _list() -> str:
     for name in builtin_names():
         s = load_builtin(name)
         alarms = ", ".join(s.expect.alarms) or "none"
-        lines.append(f"{name:<24} {s.description}  [expected alarms: {alarms}]")
+        lines.append(f"{name:<24} {s.description}  [expected alarms: {alarms}]{_formats_note(s)}")
     return "\n".join(lines)
+
+
+def _formats_note(scenario: Scenario) -> str:
+    """Which `--format`s refuse the scenario (`check_playable`): "" when none does, so the
+    listing never promises an alarm a format cannot carry."""
+    offered = (*FORMAT_NAMES, *ANSWERING_FORMATS)
+    plays = []
+    for fmt in offered:
+        try:
+            check_playable(scenario, fmt)
+        except ScenarioError:
+            continue
+        plays.append(fmt)
+    refused = [fmt for fmt in offered if fmt not in plays]
+    if not refused:
+        return ""
+    if len(refused) <= len(plays):
+        return f"  [not with --format {', '.join(refused)}]"
+    return f"  [only with --format {', '.join(plays)}]"
 
 
 def _check_replay(args: argparse.Namespace) -> None:

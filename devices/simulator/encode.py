@@ -39,6 +39,23 @@ from devices.simulator.physiology import Nibp, Sample
 FORMAT_NAMES: tuple[str, ...] = ("hl7", "masimo", "ansar-b")
 PROBE_OFF_FORMATS: tuple[str, ...] = ("hl7", "masimo")
 """The formats whose encoder can send an oximeter probe off (`Sample.probe_on` False)."""
+_EVERY_METRIC: tuple[str, ...] = ("heart_rate", "pulse_rate", "spo2", "resp_rate", "bp_systolic",
+                                   "bp_diastolic", "bp_mean")
+SENT_METRICS: dict[str, tuple[str, ...]] = {
+    "hl7": _EVERY_METRIC,
+    "masimo": ("spo2", "pulse_rate"),   # a pulse oximeter: no ECG, no respiration, no cuff
+    "ansar-b": _EVERY_METRIC,
+    # The devices that are asked (`answering.ANSWERING_FORMATS`): polled_monitor.py,
+    # intellivue_monitor.py and mindray_bedside_monitor.py answer with every one.
+    "philips-efficia": _EVERY_METRIC,
+    "draeger-gateway": _EVERY_METRIC,
+    "mindray-gateway": _EVERY_METRIC,
+    "intellivue": _EVERY_METRIC,
+    "intellivue-lan": _EVERY_METRIC,
+    "mindray-bedside": _EVERY_METRIC,
+}
+"""The metrics each simulated device (`infusion-sim --format`) sends, as the console reads them:
+a scenario expecting an alarm on another is refused for it (`scenario.check_playable`)."""
 
 MLLP_START = b"\x0b"
 MLLP_END = b"\x1c\x0d"

@@ -33,6 +33,11 @@ format's own "no value" and the rest (ECG heart rate, RR, NIBP) as usual. Only t
 OBX-5 and OBX-11 `X`; masimo: `SPO2=---% BPM=---` with the Sensor Off exception bit); a scenario
 with the step is refused for any other format (`check_playable`), never played without it.
 
+An expected alarm needs a format that sends its metric (`ALARM_METRICS`,
+`devices.simulator.encode.SENT_METRICS`): `masimo` sends SpO2 and pulse only, so a scenario
+expecting an RR, heart rate or blood pressure alarm is refused for it (`check_playable`), as a
+probe off is for `ansar-b`.
+
 The timeline is what the player plays: `(t_seconds, Write | Disconnect)` entries in time order,
 the same bytes for the same scenario, format, seed and start time.
 """
@@ -50,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.vitals import METRICS
-from devices.simulator.encode import PROBE_OFF_FORMATS, new_encoder
+from devices.simulator.encode import PROBE_OFF_FORMATS, SENT_METRICS, new_encoder
 from devices.simulator.physiology import DERIVED, RAMPABLE, Physiology, Ramp, Sample
 
 ACTIONS: dict[str, tuple[str, ...]] = {
@@ -64,18 +69,20 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "mid_frame": (),
 }
 
-ALARM_CONDITIONS: tuple[str, ...] = (
-    # Condition names of the console's alarm rules that a scenario may promise to cause.
-    "bp_systolic_high",
-    "bp_diastolic_high",
-    "heart_rate_high",
-    "heart_rate_low",
-    "resp_rate_high",
-    "resp_rate_low",
-    "spo2_low",
-    "device_lost",
-    "device_stale",
-)
+ALARM_METRICS: dict[str, str | None] = {
+    # Condition names of the console's alarm rules that a scenario may promise to cause, each
+    # with the metric the device must send for it to come (None: about the device itself).
+    "bp_systolic_high": "bp_systolic",
+    "bp_diastolic_high": "bp_diastolic",
+    "heart_rate_high": "heart_rate",
+    "heart_rate_low": "heart_rate",
+    "resp_rate_high": "resp_rate",
+    "resp_rate_low": "resp_rate",
+    "spo2_low": "spo2",
+    "device_lost": None,
+    "device_stale": None,
+}
+ALARM_CONDITIONS: tuple[str, ...] = tuple(ALARM_METRICS)
 
 TOP_LEVEL_KEYS = ("name", "description", "duration_minutes", "nibp_interval_minutes", "baseline",
                   "steps", "expect")
@@ -342,10 +349,12 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
     """Refuse a scenario whose steps the simulated device of format `fmt` cannot play.
 
     A `probe_off` step needs a format that can say "no SpO2" while it sends the rest
-    (`PROBE_OFF_FORMATS`); played without it, a QA run would wait for an alarm that never comes.
+    (`PROBE_OFF_FORMATS`), and an expected alarm needs a format that sends its metric
+    (`ALARM_METRICS`, `SENT_METRICS`: a Masimo oximeter sends no RR, so `tachypnea` in it would
+    never raise resp_rate_high); played without, a QA run would wait for an alarm that never comes.
 
     Raises:
-        ScenarioError: names the step, the format and the formats that can play it.
+        ScenarioError: names the step or the alarm, the format and the formats that can play it.
     """
     for step in scenario.steps:
         if step.action == "probe_off" and fmt not in PROBE_OFF_FORMATS:
@@ -354,6 +363,16 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
                 f"the {fmt} simulator cannot send a probe off; formats that can: "
                 f"{', '.join(PROBE_OFF_FORMATS)} (give one of them with --format, or leave the "
                 "step out)")
+    sent = SENT_METRICS[fmt]
+    for condition in scenario.expect.alarms:
+        metric = ALARM_METRICS[condition]
+        if metric is None or metric in sent:
+            continue
+        carriers = [name for name, metrics in SENT_METRICS.items() if metric in metrics]
+        raise ScenarioError(
+            scenario.source or scenario.name, f"expect.alarms: {condition}",
+            f"needs {metric}, which the {fmt} simulator does not send (only {', '.join(sent)}); "
+            f"formats that send {metric}: {', '.join(carriers)} (give one of them with --format)")
 
 
 # ------------------------------------------------------------------------------------ timeline
@@ -495,16 +514,14 @@ def _cut(frame: bytes, how: str, rng: random.Random, line_based: bool) -> Write:
 
 def _truth(sample: Sample, fmt: str) -> dict[str, float]:
     """The values a decoder of `fmt` should read from the frame of `sample`."""
-    truth: dict[str, float] = (
-        {"pulse_rate": sample.pulse_rate, "spo2": sample.spo2} if sample.probe_on else {})
-    if fmt in ("hl7", "ansar-b"):
-        truth["heart_rate"] = sample.heart_rate
-        truth["resp_rate"] = sample.resp_rate
-        if sample.nibp is not None:
-            truth["bp_systolic"] = sample.nibp.systolic
-            truth["bp_diastolic"] = sample.nibp.diastolic
-            truth["bp_mean"] = sample.nibp.mean
-    return truth
+    values: dict[str, float] = {"heart_rate": sample.heart_rate, "resp_rate": sample.resp_rate}
+    if sample.probe_on:
+        values |= {"pulse_rate": sample.pulse_rate, "spo2": sample.spo2}
+    if sample.nibp is not None:
+        values |= {"bp_systolic": sample.nibp.systolic, "bp_diastolic": sample.nibp.diastolic,
+                   "bp_mean": sample.nibp.mean}
+    # The table check_playable trusts: tests decode every frame and compare with this.
+    return {metric: value for metric, value in values.items() if metric in SENT_METRICS[fmt]}
 
 
 def replay_timeline(

@@ -32,7 +32,7 @@ from devices.simulator.scenario import (
 from tests.devices.conftest import random_chunks
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-BUILTINS = ("disconnect", "garbage", "hypertensive-surge", "normal", "probe-off",
+BUILTINS = ("desaturation", "disconnect", "garbage", "hypertensive-surge", "normal", "probe-off",
             "respiratory-depression", "tachycardia", "tachypnea")
 
 
@@ -128,7 +128,8 @@ def test_ansar_b_frame_has_the_ivy_shape() -> None:
 
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
 def test_every_valid_frame_decodes_to_the_values_the_simulator_meant(fmt: str) -> None:
-    tl = compile_timeline(load_builtin("hypertensive-surge"), fmt, 5, T0, duration_minutes=8)
+    # normal: it plays in every format (hypertensive-surge is refused for masimo: no cuff).
+    tl = compile_timeline(load_builtin("normal"), fmt, 5, T0, duration_minutes=8)
     readings = decode_all(tl.data(), fmt)
     by_metric: dict[str, list[float]] = defaultdict(list)
     for r in readings:
@@ -302,7 +303,7 @@ def test_a_good_scenario_file_loads_with_defaults(tmp_path: Path) -> None:
 
 
 def test_unknown_builtin_names_the_known_ones() -> None:
-    with pytest.raises(ScenarioError, match="unknown scenario; known: disconnect, garbage"):
+    with pytest.raises(ScenarioError, match="unknown scenario; known: desaturation, disconnect, garbage"):
         load_builtin("nope")
 
 
@@ -342,7 +343,7 @@ def test_cli_list_shows_every_scenario_with_description_and_expected_alarms(
         (["--speed", "0"], "argument --speed: must be a number > 0, got '0'"),
         (["--speed", "fast"], "argument --speed: must be a number > 0, got 'fast'"),
         (["--seed", "x"], "argument --seed: must be a whole number, got 'x'"),
-        (["--scenario", "nope"], "--scenario: nope: unknown scenario; known: disconnect, garbage,"),
+        (["--scenario", "nope"], "--scenario: nope: unknown scenario; known: desaturation, disconnect, garbage,"),
         (["--scenario", "normal", "--replay", "f"], "not allowed with argument"),
         (["--replay", "/nonexistent/capture.bin"], "--replay: cannot read /nonexistent/capture.bin"),
         # A capture is played as it is (the QA audit: --format masimo played its bytes unchanged).

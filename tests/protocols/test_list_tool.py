@@ -74,3 +74,21 @@ def test_bad_usage_exits_2(capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["protocols", "--nonsense"])
     assert stopped.value.code == 2
+    # One line, as every failure a user can cause (review 36: argparse's usage block first).
+    assert capsys.readouterr().err == ("infusion-console protocols: error: unrecognized "
+                                       "arguments: --nonsense (see infusion-console protocols "
+                                       "--help)\n")
+
+
+@pytest.mark.parametrize(("name", "rename"), [
+    ("clinic-iv.TOML", "clinic-iv.toml"),       # refused by the clinic folder
+    ("clinic-iv.toml.txt", "clinic-iv.toml"),   # refused there (an editor on Windows)
+    ("clinic-iv.txt", "clinic-iv.toml"),        # passed over there without a word
+])
+def test_a_file_the_clinic_folder_would_not_load_by_its_name_is_refused_with_the_rename(
+        capsys, tmp_path, name, rename):
+    # Review 36: the check said `ok` for a file the folder would never load.
+    path = own_copy(tmp_path, name, "clinic-iv")
+    assert main(["protocols", str(path)]) == 1
+    assert capsys.readouterr().out == (f"{path}: refused: (file): not read: a protocol file's "
+                                       f"name ends in .toml, in lower case; rename it {rename}\n")

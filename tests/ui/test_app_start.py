@@ -426,3 +426,21 @@ def test_a_patient_typed_with_a_combining_accent_is_the_same_patient(started, tm
     with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
         assert conn.execute("SELECT patient_id, session_number FROM sessions ORDER BY id"
                             ).fetchall() == [(composed, 1), (composed, 2)]
+
+
+@pytest.mark.parametrize("kind", ["folder", "missing folder"])
+def test_a_shown_log_that_cannot_be_written_stops_the_start_before_the_log_is_opened(
+        tmp_path, kind):
+    # Review 36: it was opened after the session had started (main_window.py), so a folder
+    # ended in a traceback with the session left open in the log.
+    shown = tmp_path / "a-folder" if kind == "folder" else tmp_path / "gone" / "shown.jsonl"
+    if kind == "folder":
+        shown.mkdir()
+    reason = "Is a directory" if kind == "folder" else "No such file or directory"
+    cleanups: list = []
+    with pytest.raises(StartError) as refused:
+        build(options(tmp_path, "--protocol", "iv-ketamine", "--patient", "MRN-1", "--weight",
+                      "80", "--nurse", "ana", "--shown-log", str(shown)), cleanups,
+              audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+    assert str(refused.value) == f"--shown-log {shown}: cannot write it: {reason}; give a file path"
+    assert not (tmp_path / "log.sqlite3").exists() and cleanups == []
