@@ -352,12 +352,10 @@ def test_dissociation_is_assessed_by_a_cadss_score_not_by_hallucinations_absent(
     assert "dissociation_assessment" in form.missing
 
 
-def test_the_observation_counts_from_the_first_device_recorded_after_t0(tmp_path):
-    # Device 1 ticked ten minutes after the devices phase started (T0): the form's observation
-    # starts with it, and its total is counted from it (it read "120 min" over a device time
-    # that made it 110; an esketamine walk).
+def first_device_ten_minutes_after_t0(tmp_path, patient: str) -> tuple[EventLog, Driver]:
+    """An esketamine session in observation: T0 10:10, device 1 at 10:20, device 2 at 10:25."""
     log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
-    r = Driver(log, "esketamine", "MRN-1240", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r = Driver(log, "esketamine", patient, 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
     r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
              dissociation=0)
     r.tick_required()
@@ -365,6 +363,14 @@ def test_the_observation_counts_from_the_first_device_recorded_after_t0(tmp_path
     r.at(20); r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
     r.at(25); r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
     r.advance()
+    return log, r
+
+
+def test_the_observation_counts_from_the_first_device_recorded_after_t0(tmp_path):
+    # Device 1 ticked ten minutes after the devices phase started (T0): the form's observation
+    # starts with it, and its total is counted from it (it read "120 min" over a device time
+    # that made it 110; an esketamine walk).
+    log, r = first_device_ten_minutes_after_t0(tmp_path, "MRN-1240")
     r.at(140)
     assert r.engine.discharge(r.nurse, r.clock.now(), override_reason="ended for the test").done
     session = r.id
@@ -377,15 +383,7 @@ def test_the_observation_counts_from_the_first_device_recorded_after_t0(tmp_path
 def test_the_bp_about_40_minutes_after_the_dose_counts_from_the_first_device(tmp_path):
     # Device 1 ten minutes after T0: a BP 30 minutes after it (T0 + 40) is not the label's
     # "about 40 minutes after the dose"; the one 40 minutes after it is, and says T+40.
-    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
-    r = Driver(log, "esketamine", "MRN-1242", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
-    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
-             dissociation=0)
-    r.tick_required()
-    r.at(10); r.advance()                                    # T0 10:10
-    r.at(20); r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
-    r.at(25); r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
-    r.advance()
+    log, r = first_device_ten_minutes_after_t0(tmp_path, "MRN-1242")
     r.at(50); r.manual(bp_systolic=150, bp_diastolic=92)     # T0 + 40, 30 min after the dose
     r.at(60); r.manual(bp_systolic=138, bp_diastolic=88)     # 40 min after the dose
     session = r.id
