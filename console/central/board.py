@@ -110,8 +110,8 @@ from console.records import ESCALATED, RAISED, AlarmTransition
 from console.session.alarm_area import more_text
 from console.session.alarms import priority_marks
 from console.session.conditions import short_text
-from console.session.trend_feed import CUFF_PULSE, clock_offset
-from devices.reading import is_cuff_pulse_metric, is_nibp_metric
+from console.session.trend_feed import clock_offset, series_of
+from devices.reading import is_nibp_metric
 from protocols.model import Priority
 from protocols.vitals import metric
 
@@ -1078,9 +1078,8 @@ class Board:
                 and clock_offset(obs.metric, obs.measured_at, committed, started,
                                  obs.flags) is None)
             at = ((obs.measured_at if trusted and obs.measured_at else committed)).timestamp()
-            # The cuff's pulse apart from the pulse line, as at the bedside (trend_feed.py).
-            series = (CUFF_PULSE if not obs.manual and is_cuff_pulse_metric(obs.metric, obs.flags)
-                      else obs.metric)
+            # The cuff's pulse apart from the pulse line, as at the bedside.
+            series = series_of(obs.metric, obs.flags, obs.manual)
             chair.recent.setdefault(series, _Series()).append(at, obs.value, obs.manual)
 
     def _keep(self, control_id: str, chair: str, kind: str, now: Moment, payload: str) -> bool:

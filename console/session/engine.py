@@ -62,12 +62,12 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from functools import partial
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from console.clock import Moment, format_duration
 from console.records import (
@@ -506,7 +506,13 @@ class SessionEngine:
 
         ids: Sequence[int | None] = (observation_ids if observation_ids is not None
                                      else [None] * len(observations))
+        # What `void` puts back is kept for each vital's last values only, those it can take
+        # back (KEEP_ROWS rows; twice as many values, for the skipped ones among them): kept for
+        # every replayed value, a 2-hour session's restart took 0.12 s longer.
+        left = Counter(o.metric for o in observations)
         for obs, row_id in zip(observations, ids, strict=True):
+            left[obs.metric] -= 1
+            keep = left[obs.metric] < 2 * KEEP_ROWS
             while next_start is not None and next_start[1].wall <= obs.received_at:
                 engine.schedule.start_phase(*next_start)
                 next_start = next(starts, None)
@@ -536,8 +542,10 @@ class SessionEngine:
                 # The due checks before the trackers, as `_accept`: the reading first satisfies
                 # a repeat already asked, then its own repeat is asked anew. The other way round
                 # a BP >= 180 taken as the repeat left no "Repeat Systolic BP" after a restart.
-                engine._note_counted(reading, at, engine.schedule.on_reading(obs.metric, at))
-            engine._replay_trackers(reading, at)
+                counted = engine.schedule.on_reading(obs.metric, at)
+                if keep:
+                    engine._note_counted(reading, at, counted)
+            engine._replay_trackers(reading, at, keep)
             if obs.corrects is not None:   # a correction is no new measurement (as live)
                 engine._withdraw_unasked_repeat(obs.metric)
         for start in (next_start, *starts):
@@ -617,13 +625,15 @@ class SessionEngine:
                     "the clock; new entries are timed by the clock as it is."), now))
         return engine
 
-    def _replay_trackers(self, reading: Reading, at: Moment) -> None:
-        """Feed a logged reading to its trackers as it was fed live (resume only). A repeat it
-        asked for comes back even when already due: the readings replayed after it satisfy it,
-        or it prompts (and escalates when overdue) as it did before the restart."""
+    def _replay_trackers(self, reading: Reading, at: Moment, keep: bool = True) -> None:
+        """Feed a logged reading to its trackers as it was fed live (resume, and `void`'s
+        `_as_if_never`). A repeat it asked for comes back even when already due: the readings
+        replayed after it satisfy it, or it prompts (and escalates when overdue) as it did
+        before the restart. `keep`: keep the trackers before it, for `void`."""
         if is_cuff_pulse(reading):
             return   # as live (`_accept`): a cuff's pulse feeds no pulse alarm
-        self._note_trackers_before(reading.metric, reading.value, at)
+        if keep:   # what `void` puts back (`_as_if_never`)
+            self._note_trackers_before(reading.metric, reading.value, at)
         if reading.metric == "pulse_rate" and self._ecg_heart_rate_current(at):
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
@@ -730,12 +740,10 @@ class SessionEngine:
     def _since_first_dose_s(self, since_t0: float | None) -> float | None:
         """Seconds since the first dose: since T0, less the time until the first device was
         recorded given when that was later (nasal devices; `device_rest.first_device_at`)."""
-        t0 = self._state.t0
-        if since_t0 is None or t0 is None:
+        t0, dosed = self._state.t0, self._first_dose()
+        if since_t0 is None or t0 is None or dosed is None:
             return since_t0
-        ticked = {item: tick.at for (_, item), tick in self._state.ticks.items()}
-        first = device_rest.first_device_at(self.protocol, ticked)
-        return since_t0 - max(0.0, (first - t0.wall).total_seconds()) if first else since_t0
+        return since_t0 - (dosed.mono - t0.mono)
 
     # ---- readings ----------------------------------------------------------------------------
 
@@ -1203,9 +1211,7 @@ class SessionEngine:
         trackers before `gone` are no longer kept, or a correction of the vital came since (a
         restart's replay then takes the correction as the latest value's: `correct` forgets
         them)."""
-        kept = self._trackers_before.get(metric_name, ())
-        before = next((trackers for mono, value, trackers in reversed(kept)
-                       if mono == gone.at.mono and value == gone.reading.value), None)
+        before = _kept_for(self._trackers_before.get(metric_name, ()), gone)
         if before is None:
             return None
         for tracker in before:
@@ -1272,8 +1278,7 @@ class SessionEngine:
         phase it came in (a phase change since replaced the recurring checks)."""
         if gone.at.mono < self._state.phase_started.mono:
             return
-        counted = next((c for mono, value, c in reversed(self._counted_for.get(metric_name, ()))
-                        if mono == gone.at.mono and value == gone.reading.value), None)
+        counted = _kept_for(self._counted_for.get(metric_name, ()), gone)
         if counted is None:
             return
         metrics = {m for c in counted for m in c.check.metrics}
@@ -2344,6 +2349,16 @@ def _minutes(value: float | None) -> float | None:
 
 REPLACES_DEVICE = frozenset({"REPLACES_DEVICE"})
 """The flag of a typed value the nurse said replaces the monitor's reading of an alarming vital."""
+
+
+_Kept = TypeVar("_Kept")
+
+
+def _kept_for(kept: Sequence[tuple[float, float, _Kept]], gone: Latest) -> _Kept | None:
+    """What was kept before the value `gone` came (by its time and value; the newest first), or
+    None when it is no longer kept (`void`)."""
+    return next((item for mono, value, item in reversed(kept)
+                 if mono == gone.at.mono and value == gone.reading.value), None)
 
 
 def _ended_because(records: Sequence[Record], metric_name: str, why: str) -> list[Record]:

@@ -199,12 +199,15 @@ SPOT_SERIES: frozenset[str] = frozenset({*BP_METRICS, CUFF_PULSE})
 
 
 def series_name(rec: ObservationRecord) -> str:
+    """The series a vital's value is drawn in (`series_of`)."""
+    return series_of(rec.metric, rec.flags, rec.source == MANUAL)
+
+
+def series_of(metric: str, flags: AbstractSet[str], typed: bool) -> str:
     """The series a vital's value is drawn in: its vital's, or `CUFF_PULSE` for the pulse rate
     an NIBP cuff measured (drawn with its measurement: a line joining it to an oximeter's pulse
     drew a dip or a spike nobody measured)."""
-    if rec.source != MANUAL and is_cuff_pulse_metric(rec.metric, rec.flags):
-        return CUFF_PULSE
-    return rec.metric
+    return CUFF_PULSE if not typed and is_cuff_pulse_metric(metric, flags) else metric
 
 
 def clock_offset(metric: str, measured_at: datetime | None, received_at: datetime,
