@@ -259,8 +259,11 @@ def gui_parser() -> argparse.ArgumentParser:
                         help="open a demo session fed by the built-in simulated device")
     parser.add_argument("--device", help="port or pyserial URL of the bedside monitor")
     device_kind = parser.add_mutually_exclusive_group()
-    device_kind.add_argument("--format", default="hl7",
-                             help="device format: hl7, masimo, ansar-b or intellivue")
+    # No default here: argparse lets a value equal to the default pass its exclusive group
+    # (`--format hl7 --device-profile X`); the default is applied in console/ui/app.py.
+    device_kind.add_argument("--format", default=None,
+                             help="device format: hl7 (the default), masimo, ansar-b or "
+                                  "intellivue")
     # Its own destination: a refusal names the option the nurse typed (console/ui/app.py).
     device_kind.add_argument("--device-profile", dest="device_profile", metavar="NAME",
                              default=None,

@@ -272,6 +272,10 @@ def test_ctrl_c_on_a_subcommand_ends_it_in_one_line_not_a_traceback():
     (["--format", "masimo", "--device-profile", "x"],
      "infusion-console: error: argument --device-profile: not allowed with argument --format "
      "(see infusion-console --help)"),
+    # The default format named as well: argparse let a value equal to the default through.
+    (["--device-profile", "x", "--format", "hl7"],
+     "infusion-console: error: argument --format: not allowed with argument --device-profile "
+     "(see infusion-console --help)"),
     (["verify", "--dbb", "x"],
      "infusion-console verify: error: unrecognized arguments: --dbb x (see infusion-console "
      "verify --help)"),

@@ -243,7 +243,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         raise StartError(command_line_text(check.problems, {Field.FORMAT: monitor_option}))
     protocol, weight = check.protocol, check.weight_kg
     patient = patient_key(args.patient)
-    device = (args.device, monitor or "hl7") if args.device else None
+    device = (args.device, monitor) if args.device else None
     left_open = [row for row in log.open_sessions()
                  if row.patient_id == patient and row.protocol_id == protocol.id]
     if left_open and not getattr(args, "new_session", False):
@@ -298,8 +298,9 @@ def _chosen_dose(protocol: Protocol, typed: str | None) -> float | None:
     return mg
 
 
-def _monitor(args: argparse.Namespace) -> tuple[str | None, str]:
-    """The monitor the command line names, and the option that named it (for its messages).
+def _monitor(args: argparse.Namespace) -> tuple[str, str]:
+    """The monitor the command line names (hl7 when neither option is given), and the option
+    that named it (for its messages).
 
     `--device-profile` and `--format` name the same thing (a profile or a bare format); when
     the parser keeps `--device-profile` apart (`args.device_profile`), a refusal names it as
@@ -309,7 +310,7 @@ def _monitor(args: argparse.Namespace) -> tuple[str | None, str]:
     if profile is not None:
         return str(profile), "--device-profile"
     fmt = getattr(args, "format", None)
-    return (None if fmt is None else str(fmt)), "--format"
+    return ("hl7" if fmt is None else str(fmt)), "--format"
 
 
 def _command_line_secret(args: argparse.Namespace) -> str | None:
@@ -433,7 +434,7 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     # that was running must come back on screen, its alarms with it; a monitor that cannot be
     # opened is then the "Device disconnected" technical alarm, and the nurse can type vitals.
     monitor, _ = _monitor(args)
-    device: tuple[str, str] | None = (args.device, monitor or "hl7") if args.device else None
+    device: tuple[str, str] | None = (args.device, monitor) if args.device else None
     if device is None and row.demo:   # the demo's simulated monitor lived in the old process
         demo = _start_demo_device(args.scenario or DEMO_SCENARIO, cleanups)
         _resume(window, row, (demo.port_path, "hl7"), f"--resume {args.resume}: ",
