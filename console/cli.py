@@ -73,7 +73,9 @@ VERIFY_DAMAGED: Final = 3    # the file is damaged: SQLite cannot read it whole,
 _VERIFY_EXITS: Final = f"""exit status:
   {VERIFY_OK}  the log is sound and no row was changed outside the console
   {VERIFY_EDITED}  a row was edited, deleted or added outside the console (the first one is named),
-     a record table was removed, or meta's schema_version row was deleted
+     a record table was removed, an append-only trigger or the alarms view is not as the log's
+     schema changes made it (dropped, redefined or added), or meta's schema_version row was
+     deleted
   {VERIFY_UNCHECKED}  nothing was checked: no log at --db, not a session log, or it cannot be read
   {VERIFY_DAMAGED}  the file is damaged (SQLite cannot read it whole or finds it unsound, or meta's
      schema_version row holds another number than the schema changes the log recorded): keep
