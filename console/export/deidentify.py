@@ -10,7 +10,10 @@
   `shift` when given), and by the change of the local zone's offset between the two dates, so
   that intervals, local time of day and weekday stay true, which is what a clinical reader needs;
   calendar dates do not. (A whole number of weeks alone kept the UTC time: a Friday 09:30 CET
-  session read 10:30 on its summer date.)
+  session read 10:30 on its summer date.) One shift for the whole session, taken at its start:
+  a session that itself spans a change of the offset (one running through the night of the
+  change) keeps its intervals, and its local times after the change read an hour off; intervals
+  (the 40 minutes, the 2 hours, the T+ times) are what the reader must be able to trust.
 - every person (the nurse who started the session, actors, who ticked, who entered a value,
   review authors) becomes `staff-1`, `staff-2` ... in order of appearance; `engine` stays.
 - free text written by people (notes, review notes, override reasons, prescriber gate decisions,
