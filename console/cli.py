@@ -311,7 +311,11 @@ def gui_parser() -> argparse.ArgumentParser:
     network.add_argument("--password-file", metavar="FILE",
                          help="a file holding the broker password (never the password itself)")
     network.add_argument("--ca-file", metavar="FILE",
-                         help="the CA certificate that signed the broker's (and engine's)")
+                         help="the CA certificate that signed the broker's (and the engine's, "
+                              "unless --forward-ca-file)")
+    network.add_argument("--forward-ca-file", metavar="FILE",
+                         help="the CA certificate that signed the interface engine's, when it "
+                              "is not --ca-file's")
     network.add_argument("--allow-plaintext", action="store_true",
                          help="allow mqtt:// or mllp:// to a host that is not loopback "
                               "(patient data unencrypted; the status line says so)")

@@ -500,6 +500,7 @@ password_file = "password"
 ca_file = "ca.crt"
 allow_plaintext = false
 # forward = "mllps://engine.clinic.lan:6661"   # the clinic's interface engine, if there is one
+# forward_ca_file = "engine-ca.pem"   # the CA of the engine's certificate, if not ca.crt's
 quiet_room = false
 topic_prefix = {_toml_string(plan.prefix)}
 """

@@ -10,6 +10,7 @@ command-line options (an option given wins over the file).
     ca_file = "/etc/infusion-console/clinic-ca.pem"
     allow_plaintext = false     # mqtt:// or mllp:// to a host that is not loopback
     forward = "mllp://engine.clinic.lan:6661"  # the interface engine; absent: no forwarding
+    forward_ca_file = "/etc/infusion-console/engine-ca.pem"   # default: ca_file
     quiet_room = false          # softer bedside tone while a central station confirms alarms
     patient_shown = "id"        # what the bus and the engine get of the patient: "id" or "none"
     facility = "Clinic"         # MSH-4 / PV1-3.4
@@ -48,7 +49,7 @@ PATIENT_SHOWN: Final = ("id", "none")
 
 _KEYS: Final = (
     "broker", "chair", "room", "username", "password_file", "ca_file", "allow_plaintext",
-    "forward", "quiet_room", "patient_shown", "facility", "topic_prefix",
+    "forward", "forward_ca_file", "quiet_room", "patient_shown", "facility", "topic_prefix",
 )
 _FLAGS: Final = ("allow_plaintext", "quiet_room")
 # What each text key takes, said when it is given empty (facility may be: it is then left out).
@@ -60,6 +61,7 @@ _FORMS: Final = {
     "password_file": "the path of the file holding the password",
     "ca_file": "the path of the CA certificate (a PEM file)",
     "forward": "mllps://host:port (mllp:// to this machine only, unless allow_plaintext)",
+    "forward_ca_file": "the path of the CA certificate of the engine's (a PEM file)",
     "patient_shown": "id or none",
     "topic_prefix": "levels of letters, digits, '_' or '-' joined by '/' (default infusion)",
 }
@@ -85,11 +87,19 @@ class NetworkConfig:
     ca_file: Path | None = None
     allow_plaintext: bool = False
     forward: str | None = None
+    # The engine's certificate often comes from another CA than the broker's (a hospital's own
+    # CA for its interface engine, the clinic's for its broker): None uses ca_file for both.
+    forward_ca_file: Path | None = None
     quiet_room: bool = False
     patient_shown: str = "id"
     facility: str = ""
     topic_prefix: str = DEFAULT_PREFIX
     source: str = "defaults"
+
+    @property
+    def engine_ca_file(self) -> Path | None:
+        """The CA the engine's certificate is checked against (None: the system's CAs)."""
+        return self.forward_ca_file or self.ca_file
 
     @property
     def enabled(self) -> bool:
@@ -312,6 +322,12 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
         raise ValueError(f"{name('patient_shown')} = {config.patient_shown!r}; allowed: "
                          f"{', '.join(PATIENT_SHOWN)}")
     check_prefix(config.topic_prefix, name("topic_prefix"))
+    if config.forward_ca_file is not None:
+        if config.forward is None:
+            raise ValueError(f"{name('forward_ca_file')} needs a forward: it is the CA of the "
+                             "interface engine's certificate; give --forward URL (forward under "
+                             "[network]), or leave it out")
+        ca_context(config.forward_ca_file, name("forward_ca_file"))
     if config.ca_file is not None:
         ca_context(config.ca_file, name("ca_file"))
     return config
@@ -577,6 +593,7 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         ca_file=file_setting("ca_file"),
         allow_plaintext=bool(flags["allow_plaintext"]),
         forward=strings["forward"],
+        forward_ca_file=file_setting("forward_ca_file"),
         quiet_room=bool(flags["quiet_room"]),
         patient_shown=strings["patient_shown"] or "id",
         facility=strings["facility"] or "",

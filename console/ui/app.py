@@ -352,6 +352,7 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
         "username": getattr(args, "username", None),
         "password_file": getattr(args, "password_file", None),
         "ca_file": getattr(args, "ca_file", None),
+        "forward_ca_file": getattr(args, "forward_ca_file", None),
         "allow_plaintext": True if getattr(args, "allow_plaintext", False) else None,
         "quiet_room": True if getattr(args, "quiet_room", False) else None,
     }

@@ -564,6 +564,14 @@ def test_the_engine_over_tls_takes_the_messages_and_a_wrong_ca_is_named(
             "the address (`network setup --host` names it), or make its certificate for "
             "'127.0.0.1'")
         assert len(peer.received) == 1
+        # The engine's CA given apart (forward_ca_file): the bus's CA, here another, is not
+        # what the engine's certificate is checked against.
+        apart = chairs(NetworkConfig(forward=f"mllps://localhost:{reserved_port}",
+                                     chair="chair-6", ca_file=other_ca, forward_ca_file=ca),
+                       name="apart")
+        apart.reading("heart_rate", 69)
+        peer.wait_for(lambda: len(peer.received) == 2, "the message over TLS, its own CA")
+        assert peer.received[1:] == apart.outbox_ids()
     finally:
         peer.close()
 

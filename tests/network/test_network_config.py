@@ -68,7 +68,8 @@ quiet_room = true
      "a topic level and the broker user name)"),
     ('[network]\nbrokr = "x"\n', {},
      "{file}: unknown key(s) brokr in [network]; known: allow_plaintext, broker, ca_file, chair, "
-     "facility, forward, password_file, patient_shown, quiet_room, room, topic_prefix, username"),
+     "facility, forward, forward_ca_file, password_file, patient_shown, quiet_room, room, "
+     "topic_prefix, username"),
     # Settings the console would otherwise never read: the chair would run alone, unsaid.
     ('broker = "mqtts://b:8883"\nchair = "c1"\n', {},
      "{file}: found outside [network]: broker, chair. This file takes only settings written "
@@ -235,6 +236,33 @@ def test_a_good_ca_file_is_taken(tmp_path: Path) -> None:
     ca, _cert, _key = make_certificates(tmp_path, "localhost")
     config = load(None, {"broker": "mqtts://h:8883", "chair": "c1", "ca_file": str(ca)})
     assert config.ca_file == ca
+
+
+def test_the_engine_may_have_a_ca_of_its_own(tmp_path: Path) -> None:
+    # One ca_file for the bus and the engine: an engine whose certificate comes from a
+    # hospital's CA could not be reached with the clinic set-up's CA, and the reverse.
+    from console.network.broker_setup import make_certificates
+
+    for folder in ("clinic", "hospital"):
+        (tmp_path / folder).mkdir()
+    clinic_ca, _cert, _key = make_certificates(tmp_path / "clinic", "broker.lan")
+    hospital_ca, _cert, _key = make_certificates(tmp_path / "hospital", "engine.lan")
+    both = {"broker": "mqtts://broker.lan:8883", "chair": "c1", "ca_file": str(clinic_ca),
+            "forward": "mllps://engine.lan:6661"}
+    assert load(None, both).engine_ca_file == clinic_ca
+    config = load(None, {**both, "forward_ca_file": str(hospital_ca)})
+    assert (config.ca_file, config.engine_ca_file) == (clinic_ca, hospital_ca)
+
+
+def test_an_engine_ca_without_an_engine_is_refused(tmp_path: Path) -> None:
+    from console.network.broker_setup import make_certificates
+
+    ca, _cert, _key = make_certificates(tmp_path, "engine.lan")
+    with pytest.raises(ValueError) as caught:
+        load(None, {"broker": "mqtts://h:8883", "chair": "c1", "forward_ca_file": str(ca)})
+    assert str(caught.value) == (
+        "--forward-ca-file needs a forward: it is the CA of the interface engine's certificate; "
+        "give --forward URL (forward under [network]), or leave it out")
 
 
 def test_the_brokers_own_certificate_given_as_the_ca_file_is_refused_at_load(
