@@ -153,6 +153,13 @@ class Signatures:
         self._issued[approval.token] = approval
         return approval
 
+    def is_valid(self, approval: Approval, now: datetime) -> bool:
+        """Whether `sign_approved` would still take this approval at `now` (issued here, not
+        used, not older than APPROVAL_VALID): asked before an action whose approvals were given
+        in turn, so that the first one cannot lapse after the record is committed."""
+        return (self._issued.get(approval.token) == approval
+                and now - approval.at <= APPROVAL_VALID)
+
     def sign_approved(self, approval: Approval, table: str, row_id: int,
                       now: datetime) -> Signature:
         """Bind an approval to the committed record `table` row `row_id`.

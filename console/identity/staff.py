@@ -56,7 +56,7 @@ from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Final
 
-from console.clock import format_duration, iso
+from console.clock import format_duration, local_stamp
 from console.identity.errors import IdentityError, NotPermittedError, UnknownAccountError
 from console.identity.roles import Action, Role, can, parse_roles, refusal, roles_text
 from console.identity.secrets import Argon2Hasher, SecretHasher, SecretKind, check_secret
@@ -280,8 +280,10 @@ class SignInResult:
 
 def _locked_message(name: str, until: datetime, now: datetime) -> str:
     wait = format_duration((until - now).total_seconds(), round_up=True)
+    # The station's local time, as `staff list` says it: the log's UTC text ("…T09:15:00.000Z")
+    # read five hours off to a nurse in New York.
     return (f"{name} is locked after {LOCK_AFTER} wrong PINs or passwords in a row: try again "
-            f"in {wait} (at {iso(until)}), or ask an administrator to reset it")
+            f"in {wait} (at {local_stamp(until)}), or ask an administrator to reset it")
 
 
 def _text(value: str, what: str, limit: int) -> str:

@@ -11,7 +11,8 @@ session list itself is an `access_log` row (`read`, format `review` or `list`); 
 one (`export`, its format, de-identified or not, the file), written *before* the data is shown
 or the file written: when the row cannot be written (`LogError`), nothing is shown or written.
 The account is read again from the log for each access, so an account disabled while its review
-is open reads nothing more.
+is open reads nothing more, and one whose clinical role was taken away reads de-identified from
+then on (its next identified export is refused, saying so; the one after is de-identified).
 
 A review annotation is signed (meaning `review annotation`) by its author, the signed-in
 account: the secret is checked first (`Signatures.approve`), then the note is written
@@ -124,7 +125,8 @@ class ReviewAccess:
 
     @property
     def deidentified(self) -> bool:
-        """The account sees de-identified records only (the rule in roles.py)."""
+        """The account sees de-identified records only (the rule in roles.py; its roles as
+        the log held them at its last access)."""
         from console.identity import must_deidentify  # noqa: PLC0415
 
         return must_deidentify(self.account)
@@ -142,7 +144,7 @@ class ReviewAccess:
             LogError: the log cannot be written (show nothing).
             NotPermittedError: the account may no longer review (disabled since).
         """
-        return self._record("read", session_id, fmt, self.deidentified, detail)
+        return self._record("read", session_id, fmt, None, detail)
 
     def record_export(self, session_id: int, fmt: str, deidentified: bool, detail: str) -> int:
         """An `access_log` export row (before the file is written); returns its id.
@@ -153,15 +155,32 @@ class ReviewAccess:
         """
         return self._record("export", session_id, fmt, deidentified, detail)
 
-    def _record(self, what: str, session_id: int | None, fmt: str, deidentified: bool,
+    def _record(self, what: str, session_id: int | None, fmt: str, deidentified: bool | None,
                 detail: str) -> int:
-        from console.identity import AccessLog, Action, NotPermittedError, Staff, refusal  # noqa: PLC0415
+        """`deidentified` None: a read, de-identified as the account's roles are now."""
+        from console.identity import (  # noqa: PLC0415
+            AccessLog,
+            Action,
+            NotPermittedError,
+            Staff,
+            must_deidentify,
+            refusal,
+        )
 
         with EventLog.open(self.db_path, self.program_version) as log:
             current = Staff(log, self.hasher).get(self.account)
             why = refusal(current, Action.REVIEW if what == "read" else Action.EXPORT)
             if why is not None:
                 raise NotPermittedError(_sentence(why))
+            # The roles as the log holds them now, not as at the sign-in: a clinical role taken
+            # away while the review is open de-identifies what it reads from then on.
+            self.account = current
+            if deidentified is None:
+                deidentified = must_deidentify(current)
+            elif not deidentified and must_deidentify(current):
+                raise NotPermittedError(
+                    f"Not exported: {current.name} sees de-identified records only now (its "
+                    "roles changed): export again, and it is de-identified.")
             return AccessLog(log).record_access(current, what, session_id, fmt, deidentified,
                                                 self.clock.now().wall, detail=detail,
                                                 where=self.station)

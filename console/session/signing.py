@@ -11,13 +11,15 @@ the action, the record is committed through the engine as usual, and the signatu
    a sign-in, purpose `signature`). A refusal comes back as the identity layer's sentence, which
    the service shows; the secret is never kept. The service returns when an approval was given
    or the person cancelled.
-2. Cancelled or refused: the action is *not* taken and nothing is written.
+2. Cancelled or refused, or an approval asked earlier lapsed (`APPROVAL_VALID`) while the next
+   signer came: the action is *not* taken and nothing is written.
 3. Approved: `action()` runs (the engine commits its records through the journal); `pick`
    names, among the records the journal got since, the rows to sign and with what meaning; each
    is bound with `Signatures.sign_approved`.
 4. A record held in memory because the log cannot be written (R5) has no row id yet: it is not
    signed and the answer says so; it shows as "unsigned" in the review. A crash between the
-   commit and the signature leaves it unsigned too, never signed.
+   commit and the signature, or a signature the log refuses then, leaves it unsigned too, never
+   signed (the answer says so).
 
 One secret entry may approve several meanings at once (a discharge that overrides its gate,
 signed by a nurse who is also a prescriber, is a discharge *and* an override): each meaning is one
@@ -155,6 +157,8 @@ class ChairSigner:
                 (a discharge against its gate: the prescriber's override, then the nurse's
                 discharge); one cancelled leaves the action not taken.
         """
+        from console.identity import IdentityError  # noqa: PLC0415 - loaded on demand (P7)
+
         if self.service is None:
             return Signed(False, message=NO_SERVICE)
         approvals: dict[str, Approval] = {}
@@ -163,11 +167,17 @@ class ChairSigner:
             if given is None:
                 return Signed(False, message=NOT_SIGNED)
             approvals.update(given)
+        # Asked in turn, an earlier approval may have lapsed (APPROVAL_VALID) while the next
+        # signer came: refused now, before anything is committed, never a record left unsigned.
+        now = self.now()
+        for earlier in approvals.values():
+            if not self.signatures.is_valid(earlier, now):
+                return Signed(False, message=_lapsed(earlier))
         before, held_before = self.journal.total, self.held()
         result = action()
         rows = pick(result, self.journal.added_since_with_ids(before))
         answer: Signed[R] = Signed(True, result)
-        unsigned = []
+        unsigned, not_bound = [], []
         for meaning, row_id in rows:
             approval = approvals.pop(meaning, None)
             if approval is None:
@@ -175,16 +185,27 @@ class ChairSigner:
             if row_id is None:
                 unsigned.append(meaning)
                 continue
-            answer.signatures.append(
-                self.signatures.sign_approved(approval, "events", row_id, self.now()))
+            try:
+                answer.signatures.append(
+                    self.signatures.sign_approved(approval, "events", row_id, self.now()))
+            except (IdentityError, LogError) as exc:
+                # The record is committed: the action stands and the answer says it is
+                # unsigned (the review shows it so), never a fault that ends the session's
+                # clean-up half done.
+                not_bound.append(f"{meaning}: {exc}")
         if approvals and self.held() > held_before:
             # Held records never reach the journal until the log takes them: what the action
             # recorded is among them, and nothing was there to sign.
             unsigned += list(approvals)
+        messages = []
         if unsigned:
-            answer.message = (f"Recorded, but not signed ({', '.join(unsigned)}): the session "
-                              "log cannot be written now, so the record has no place in it yet; "
-                              "it will show as unsigned.")
+            messages.append(f"Recorded, but not signed ({', '.join(unsigned)}): the session "
+                            "log cannot be written now, so the record has no place in it yet; "
+                            "it will show as unsigned.")
+        if not_bound:
+            messages.append(f"Recorded, but not signed ({'; '.join(not_bound)}); it will show "
+                            "as unsigned.")
+        answer.message = " ".join(messages)
         return answer
 
     def _ask(self, request: SignatureRequest,
@@ -263,6 +284,14 @@ def events_of(kinds: dict[str, str]) -> Callable[[object, Sequence[tuple[int | N
                 if isinstance(record, EventRecord) and record.kind in kinds]
 
     return pick
+
+
+def _lapsed(approval: Approval) -> str:
+    from console.identity import APPROVAL_VALID  # noqa: PLC0415 - loaded on demand (P7)
+
+    minutes = int(APPROVAL_VALID.total_seconds() // 60)
+    return (f"Not done: {approval.account.name}'s signature was given more than {minutes} "
+            "minutes ago: sign again (nothing was recorded).")
 
 
 def _sentence(text: str) -> str:

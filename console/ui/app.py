@@ -255,7 +255,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
             print(f"infusion-console: session {row.id} of {row.patient_id} resumes with its "
                   f"logged weight {row.weight_kg:g} kg and dose (--weight {weight:g} not used: a "
                   "session's weight is fixed at its start)", file=sys.stderr)
-        _resume(window, row, device, f"{patient}: ", actor=args.nurse)
+        _resume(window, row, device, f"{patient}: ", actor=_resumed_by(window, args.nurse))
         return window
     # A resumed session keeps the dose it was opened with, as its weight.
     chosen_mg = _chosen_dose(protocol, getattr(args, "dose_mg", None))
@@ -439,9 +439,25 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     if device is None and row.demo:   # the demo's simulated monitor lived in the old process
         demo = _start_demo_device(args.scenario or DEMO_SCENARIO, cleanups)
         _resume(window, row, (demo.port_path, "hl7"), f"--resume {args.resume}: ",
-                actor=args.nurse or ENGINE, on_connecting=demo.go)
+                actor=_resumed_by(window, args.nurse), on_connecting=demo.go)
         return
-    _resume(window, row, device, f"--resume {args.resume}: ", actor=args.nurse or ENGINE)
+    _resume(window, row, device, f"--resume {args.resume}: ",
+            actor=_resumed_by(window, args.nurse))
+
+
+def _resumed_by(window: MainWindow, nurse: str | None) -> str:
+    """Who `session_resumed` names: the typed `--nurse` on a log without staff accounts, as
+    before. On a log with accounts nobody signs in here: the session opens locked (its alarms
+    at once, never refused for want of a secret) and the nurse signs in on its lock bar, so a
+    name nobody checked is not recorded (the console restarted it, as the start screen's
+    resume records)."""
+    if not nurse:
+        return ENGINE
+    if not window.has_accounts():
+        return nurse
+    print(f"infusion-console: --nurse {nurse} is not recorded: a session resumed on a log with "
+          "staff accounts opens locked, and the nurse signs in on its lock bar", file=sys.stderr)
+    return ENGINE
 
 
 def _resume(window: MainWindow, row: SessionRow, device: tuple[str, str] | None, said: str,

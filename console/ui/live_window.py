@@ -122,7 +122,7 @@ class LiveWindow(QtWidgets.QWidget):
         controller.lock_changed.connect(self._on_lock_changed)
         if controller.identity is not None:
             app = QtWidgets.QApplication.instance()
-            if app is not None:   # keys and clicks anywhere in this window count as activity
+            if app is not None:   # keys and clicks in this window or its dialogs: activity
                 app.installEventFilter(ActivityFilter(controller.note_activity, self))
         self._on_lock_changed(controller.locked)
         theme.signals().changed.connect(self._on_theme_changed)

@@ -16,11 +16,14 @@ from console.session.chair_identity import SignInAnswer
 from console.session.lock import LOCKED_MESSAGE
 from console.ui import theme
 from console.ui.controller import SessionController
+from console.ui.window_front import belongs_to
 
 
 class ActivityFilter(QtCore.QObject):
-    """Calls `on_activity` for a key, a click or a touch in `window` (the idle time): the
-    chair's controller, the review's idle lock. `any_window`: in any window of the process (the
+    """Calls `on_activity` for a key, a click or a touch in `window` or one of its own windows
+    (the idle time): the chair's controller, the review's idle lock. A dialog of the window
+    counts: the station locked under a nurse typing a correction's reason in the console's
+    question, and what she typed was refused. `any_window`: in any window of the process (the
     review is a process of its own: typing an annotation in its dialog is someone there)."""
 
     KINDS = frozenset({QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.MouseButtonPress,
@@ -35,7 +38,7 @@ class ActivityFilter(QtCore.QObject):
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
         if event.type() in self.KINDS and isinstance(watched, QtWidgets.QWidget) and (
-                self._any_window or watched.window() is self._window.window()):
+                self._any_window or belongs_to(watched, self._window.window())):
             self._on_activity()
         return False
 

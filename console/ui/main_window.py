@@ -335,9 +335,12 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         if self.start_screen is not None:
             self.start_screen.stop_test()   # frees the port before the session opens it
-        first_admin = getattr(self, "first_admin_dialog", None)
-        if first_admin is not None and first_admin.isVisible():
-            first_admin.reject()   # never left over a live session (Staff ▸ opens it again)
+        # Never left over a live session (its alarm area), nor an administrator left signed in
+        # at the chair: Staff ▸ opens them again, with a new sign-in, once it has ended.
+        for name in ("first_admin_dialog", "staff_admin_dialog"):
+            dialog = getattr(self, name, None)
+            if dialog is not None and dialog.isVisible():
+                dialog.reject()
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)

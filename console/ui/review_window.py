@@ -1409,8 +1409,9 @@ class ReviewWindow(QtWidgets.QMainWindow):
         if start_records:
             self.records.start(self._wake_from_records)
         if access is not None:   # every course shown is logged, however the page was reached
-            self.course_page.before_show = lambda ids: self._logged(
-                lambda: [access.record_read(i, "review", "course of the patient") for i in ids])
+            self.course_page.before_show = lambda ids: self._logged_read(
+                lambda: [access.record_read(i, "review", "course of the patient") for i in ids],
+                course=True)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setDocumentMode(True)   # no frame: its height is the tables' (1366x768)
         self.tabs.addTab(self.list_page, "Sessions")
@@ -1514,7 +1515,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         access = self.access
         signed: SessionSignatures | None = None
         if access is not None:
-            refused = self._logged(lambda: access.record_read(session_id, "review"))
+            refused = self._logged_read(lambda: access.record_read(session_id, "review"))
             if refused is not None:
                 self.dialogs.error("Session not opened", refused)
                 return
@@ -1596,6 +1597,19 @@ class ReviewWindow(QtWidgets.QMainWindow):
         except IdentityError as exc:
             return str(exc)
         return None
+
+    def _logged_read(self, read: Callable[[], object], course: bool = False) -> str | None:
+        """`_logged` for reads. An account that sees de-identified records only since its last
+        access (a clinical role taken away while the review is open) de-identifies the whole
+        window from then on; a patient's course, which it may not see, is refused."""
+        refused = self._logged(read)
+        access = self.access
+        if refused is not None or access is None or not access.deidentified:
+            return refused
+        if self.list_page.masking is None:   # it was an identified view until now
+            self._deidentify_everything()
+        return (f"{access.account.name} sees de-identified records only: no patient's course"
+                if course else None)
 
     def _signatures_for_export(self, session_id: int) -> SessionSignatures | None:
         return queries.load_signatures(self.conn, session_id)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
+from console.store import LogError
 from console.ui import theme
 from console.ui.dialog_place import grow_to_wrapped_text
 
@@ -27,6 +28,14 @@ FIRST_ADMIN_NOTICE = "No staff accounts yet: create the first administrator"
 def _sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _refusal(exc: Exception) -> str:
+    """A refused change in words: the identity layer's sentence, or that the log cannot be
+    written now (a backup tool or a second console holds it), never a console fault."""
+    if isinstance(exc, LogError):
+        return f"Not saved: {exc.message}"
+    return _sentence(str(exc))
 
 
 class FirstAdministratorDialog(QtWidgets.QDialog):
@@ -112,8 +121,8 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
         try:
             account = self.staff.add(self.name.text(), self.roles(), secret, kind, None,
                                      self.clock.now().wall, badge=self.badge.text().strip() or None)
-        except (IdentityError, ValueError) as exc:
-            _refuse(self.message, _sentence(str(exc)))
+        except (IdentityError, ValueError, LogError) as exc:
+            _refuse(self.message, _refusal(exc))
             return
         self.account = account
         self.message.setText(f"{account.name} ({account.roles_text}) was created.")
@@ -380,8 +389,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
                                      str(self.kind.currentData()), self.admin,
                                      self.clock.now().wall,
                                      badge=self.badge.text().strip() or None)
-        except (IdentityError, ValueError) as exc:
-            self._say(_sentence(str(exc)), refused=True)
+        except (IdentityError, ValueError, LogError) as exc:
+            self._say(_refusal(exc), refused=True)
             return
         self.name.clear()
         self.badge.clear()
@@ -400,8 +409,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
         try:
             account = self.staff.disable(chosen, self.admin, self.reason.text(),
                                          self.clock.now().wall)
-        except IdentityError as exc:
-            self._say(_sentence(str(exc)), refused=True)
+        except (IdentityError, LogError) as exc:
+            self._say(_refusal(exc), refused=True)
             return
         self.reason.clear()
         self._done(account, f"{account.name} is disabled: it signs in nowhere from now on.")
@@ -422,8 +431,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
         try:
             account = self.staff.reset(chosen, secret, self.admin, self.clock.now().wall,
                                        kind=str(self.kind.currentData()))
-        except IdentityError as exc:
-            self._say(_sentence(str(exc)), refused=True)
+        except (IdentityError, LogError) as exc:
+            self._say(_refusal(exc), refused=True)
             return
         self._done(account, f"{account.name}'s {account.kind.label} was reset (a lock-out "
                             "ends with it).")
@@ -445,10 +454,10 @@ class StaffAdminDialog(QtWidgets.QDialog):
             return
         try:   # who, why, disabled, name and badge free: before the new secret is read
             self.staff.check_enable(chosen, self.admin, self.reason.text())
-        except IdentityError as exc:
+        except (IdentityError, LogError) as exc:
             self.secret.clear()
             self.again.clear()
-            self._say(_sentence(str(exc)), refused=True)
+            self._say(_refusal(exc), refused=True)
             return
         secret = self._secret()
         if secret is None:
@@ -457,8 +466,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
             account = self.staff.enable(chosen, secret, self.admin, self.reason.text(),
                                         self.clock.now().wall,
                                         kind=str(self.kind.currentData()))
-        except IdentityError as exc:
-            self._say(_sentence(str(exc)), refused=True)
+        except (IdentityError, LogError) as exc:
+            self._say(_refusal(exc), refused=True)
             return
         self.reason.clear()
         self._done(account, f"{account.name} is enabled again, with a new "
@@ -474,8 +483,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
         try:
             account = self.staff.change_roles(chosen, roles, self.admin, self.reason.text(),
                                               self.clock.now().wall)
-        except IdentityError as exc:
-            self._say(_sentence(str(exc)), refused=True)
+        except (IdentityError, LogError) as exc:
+            self._say(_refusal(exc), refused=True)
             return
         self.reason.clear()
         self._done(account, f"{account.name} now has the roles {account.roles_text}; the "
@@ -530,8 +539,11 @@ def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
     def check(name_or_badge: str, secret: str) -> str | None:
         if not name_or_badge.strip() or not secret:
             return "Give your name or badge, then your PIN or password."
-        result = staff.sign_in(name_or_badge, secret, clock.now().wall, station,
-                               Purpose.ADMINISTRATION)
+        try:
+            result = staff.sign_in(name_or_badge, secret, clock.now().wall, station,
+                                   Purpose.ADMINISTRATION)
+        except LogError as exc:   # every attempt is recorded before it is answered
+            return f"Not signed in: the sign-in cannot be recorded now. {exc.message}"
         if not result.ok or result.account is None:
             return _sentence(result.message)
         why = refusal(result.account, Action.MANAGE_STAFF)

@@ -36,7 +36,7 @@ def bring_forward(window: QtWidgets.QWidget, rest_on: QtWidgets.QWidget | None,
     window.raise_()
     window.activateWindow()
     question = QtWidgets.QApplication.activeModalWidget()
-    if question is not None and _belongs_to(question, window):
+    if question is not None and belongs_to(question, window):
         return TypeAheadGuard(question, seconds)
     return None
 
@@ -91,10 +91,10 @@ _KEY_EVENTS = frozenset({QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.KeyRele
 def _active_here(window: QtWidgets.QWidget) -> bool:
     """`window` or one of its own (a question, a sign-in) has the keyboard."""
     active = QtWidgets.QApplication.activeWindow()
-    return active is not None and _belongs_to(active, window)
+    return active is not None and belongs_to(active, window)
 
 
-def _belongs_to(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> bool:
+def belongs_to(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> bool:
     """`widget` is `window` or one of its own windows (its parent chain reaches `window`)."""
     here: QtWidgets.QWidget | None = widget
     while here is not None:

@@ -5,6 +5,7 @@ attempt is a `sign_ins` row."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,16 +98,27 @@ def lock_out(staff: Staff, start: float = 10) -> None:
         assert result.tries_left == LOCK_AFTER - 1 - i
 
 
+@pytest.fixture
+def in_new_york(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 def test_the_fifth_wrong_secret_in_a_row_locks_the_account_for_five_minutes(
-        db: Path, staff: Staff, nurse: Account) -> None:
+        db: Path, staff: Staff, nurse: Account, in_new_york: None) -> None:
     lock_out(staff)
     # The fifth attempt (at 14 s) started the lock: its row says until when.
     assert attempts(db)[-1][4:6] == ("wrong", "2026-03-02T09:05:14.000Z")
     assert staff.lock_state(nurse, t(15)).state is Lock.LOCKED
     result = staff.sign_in(NURSE, NURSE_PIN, t(15))          # the right PIN, while locked
     assert (result.outcome, result.locked_until) == (Outcome.LOCKED, t(14) + LOCK_FOR)
+    # When to try again in the station's local time (review 37, staff 7: it said the log's
+    # UTC text, "09:05:14.000Z", five hours off to a nurse in New York).
     assert result.message == ("Ana Nurse is locked after 5 wrong PINs or passwords in a row: "
-                              "try again in 4:59 min (at 2026-03-02T09:05:14.000Z), or ask an "
+                              "try again in 4:59 min (at 2026-03-02T04:05:14-05:00), or ask an "
                               "administrator to reset it")
     assert attempts(db)[-1][4:6] == ("locked", "2026-03-02T09:05:14.000Z")
 

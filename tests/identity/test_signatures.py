@@ -171,6 +171,16 @@ def test_approvals_expire_and_cannot_be_forged(signatures: Signatures, nurse: Ac
         signatures.sign_approved(forged, "events", override, t(51))
 
 
+def test_an_approval_is_valid_until_it_lapses_or_is_used(signatures: Signatures, nurse: Account,
+                                                         override: int) -> None:
+    """What the chair asks before acting on approvals given in turn (review 37, staff 1)."""
+    approval = signatures.approve(nurse, NURSE_PIN, Meaning.DISCHARGE, t(40))
+    assert signatures.is_valid(approval, t(40) + APPROVAL_VALID)
+    assert not signatures.is_valid(approval, t(40) + APPROVAL_VALID + timedelta(seconds=1))
+    signatures.sign_approved(approval, "events", override, t(41))
+    assert not signatures.is_valid(approval, t(41))
+
+
 def test_an_unknown_meaning_is_refused(signatures: Signatures, nurse: Account,
                                        override: int) -> None:
     with pytest.raises(IdentityError, match="a signature's meaning is one of: phase ended "

@@ -124,6 +124,30 @@ def test_activity_keeps_the_station_open(chair):
     assert chair.controller.locked
 
 
+def test_typing_in_a_dialog_of_the_chair_keeps_the_station_open(chair, qtbot):
+    """Review 37 (staff 8): keys in the console's own question ("Reason for the correction", a
+    window of the live window) were not activity; the station locked under the nurse typing and
+    what she then confirmed was refused. A window that is not the chair's does not count."""
+    from PySide6 import QtCore, QtWidgets
+
+    from console.ui.checklist_panel import DialogAsker
+
+    dialog = DialogAsker(chair.window).build("Reason for the correction", "Why is it corrected?")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    field = dialog.findChild(QtWidgets.QLineEdit)
+    for _ in range(4):   # 4 x 4 min of typing in the dialog
+        chair.t(LOCK_AFTER_S * 0.4)
+        qtbot.keyClick(field, QtCore.Qt.Key.Key_A)
+    assert field.text() == "aaaa" and not chair.controller.locked
+    elsewhere = QtWidgets.QLineEdit()   # another program's window, as far as the chair knows
+    qtbot.addWidget(elsewhere)
+    for _ in range(3):
+        chair.t(LOCK_AFTER_S * 0.4)
+        qtbot.keyClick(elsewhere, QtCore.Qt.Key.Key_A)
+    assert chair.controller.locked
+
+
 def test_an_alarm_acknowledged_on_the_lock_screen_is_logged_without_a_sign_in(chair, qtbot):
     chair.controller.enter_manual("heart_rate", 140)
     chair.t(LOCK_AFTER_S)
@@ -165,6 +189,28 @@ def test_a_wrong_pin_is_refused_and_logged(chair):
     # The secret is nowhere in the log.
     dump = "\n".join(chair.log.conn.iterdump())
     assert "00000000" not in dump and ANA_PIN not in dump
+
+
+def test_the_lock_out_says_when_to_try_again_in_the_stations_local_time(tmp_path, qtbot,
+                                                                         monkeypatch):
+    """Review 37 (staff 7): in New York the bar said "(at 2026-03-02T09:15:00.000Z)", the log's
+    UTC text, while the station's clock said 04:10."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    chair = Chair(tmp_path, qtbot)
+    try:
+        chair.t(LOCK_AFTER_S)   # 09:10 UTC, 04:10 in New York
+        for _ in range(5):
+            text = sign_in(chair, ANA, "00000000")
+        assert text == (f"{ANA} is locked after 5 wrong PINs or passwords in a row: try again in "
+                        "5:00 min (at 2026-03-02T04:15:00-05:00), or ask an administrator to "
+                        "reset it.")
+    finally:
+        chair.close()
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_a_sign_in_the_log_cannot_record_is_refused_in_words_not_as_a_console_fault(chair):
@@ -281,6 +327,84 @@ def test_a_session_resumed_on_a_log_with_accounts_opens_locked_with_its_alarms(t
         assert any(o.condition == "bp_systolic_high" for o in controller.view.alarms())
         assert controller.view.audio(controller.clock.now()).priority is not None   # it sounds
         assert controller.sign_in(ANA, ANA_PIN).ok and not controller.locked
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def test_a_command_line_resume_does_not_record_an_unchecked_nurse(tmp_path, qtbot, capsys):
+    """Review 37 (staff 6): `--nurse NAME` without a secret resumed the session and its
+    `session_resumed` row named whatever was typed, an account or not. A resume is never
+    refused (its alarms come back at once) and opens locked, so the name is not recorded: the
+    console resumed it (as the start screen's resume records), and stderr says so."""
+    import sqlite3
+
+    from console.cli import gui_parser
+    from console.session.engine import ENGINE
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+
+    db = tmp_path / "log.sqlite3"
+    log = EventLog.open(db, "test")
+    add_accounts(log, fast_hasher())
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    engine = SessionEngine.open(protocol, Journal(log), Patient("MRN-7", 72), ANA,
+                                ManualClock(datetime.now(UTC)).now())
+    log.close()   # the console stopped without discharge
+    for start in (["--protocol", "iv-ketamine", "--patient", "MRN-7", "--weight", "72"],
+                  ["--resume", str(engine.session_id)]):
+        cleanups: list = []
+        try:
+            window = build(gui_parser().parse_args(
+                ["--db", str(db), *start, "--nurse", "Mallory Nobody"]), cleanups,
+                audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+            qtbot.addWidget(window)
+            assert window.controller.locked
+        finally:
+            for cleanup in reversed(cleanups):
+                cleanup()
+        assert "--nurse Mallory Nobody is not recorded: a session resumed on a log with staff " \
+               "accounts opens locked, and the nurse signs in on its lock bar" \
+               in capsys.readouterr().err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT actor FROM events WHERE kind = 'session_resumed'"
+                            ).fetchall() == [(ENGINE,), (ENGINE,)]
+
+
+def test_a_hand_over_survives_a_restart(tmp_path, qtbot):
+    """Review 37 (staff 2): Ana handed the session to Ben, then the console restarted. The
+    resumed session went back to Ana: an F2 on the locked station named her, and Ben's sign-in
+    wrote a second, false hand-over "from Ana". It stays Ben's."""
+    from console.cli import gui_parser
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+
+    db = tmp_path / "log.sqlite3"
+    log = EventLog.open(db, "test")
+    add_accounts(log, fast_hasher())
+    protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
+    clock = ManualClock(datetime.now(UTC))
+    engine = SessionEngine.open(protocol, Journal(log), Patient("MRN-7", 72), ANA, clock.now())
+    assert engine.hand_over(BEN, clock.advance(60)).done   # as the lock bar's sign-in does
+    engine.enter_manual("bp_systolic", 212, BEN, clock.advance(60), confirmed=True)
+    log.close()   # the console stopped without discharge
+    cleanups: list = []
+    try:
+        window = build(gui_parser().parse_args(["--db", str(db), "--resume",
+                                                str(engine.session_id)]), cleanups,
+                       audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        controller = window.controller
+        assert controller.locked and controller.acknowledge_all().done
+        answer = controller.sign_in(BEN, BEN_PIN)
+        assert answer.ok and answer.hand_over_from is None, answer.message
+        with EventLog.open(db, "test") as check:
+            acks = check.conn.execute("SELECT actor FROM alarm_events WHERE transition = "
+                                      "'acknowledged'").fetchall()
+            hand_overs = check.conn.execute("SELECT detail FROM events WHERE kind = "
+                                            "'handed_over'").fetchall()
+        assert acks and all(a == locked_actor(BEN) for (a,) in acks), acks
+        assert [json.loads(d) for (d,) in hand_overs] == [{"from": ANA, "to": BEN}]
     finally:
         for cleanup in reversed(cleanups):
             cleanup()

@@ -278,6 +278,39 @@ def test_a_reviewer_sees_and_exports_de_identified_records_only(db, facts, proto
     window.close_log()
 
 
+def test_a_clinical_role_taken_away_while_the_review_is_open_de_identifies_from_then_on(
+        db, facts, protocols, qtbot, tmp_path):
+    """Review 37 (staff 5): Pat (prescriber) reviews; an administrator then leaves Pat only the
+    reviewer role. The open review went on reading and exporting identified records (the roles
+    of the sign-in). The access rows follow the roles as the log holds them now: the export
+    chosen before Pat read again is refused, the next read and every view after it are
+    de-identified, and so is the next export."""
+    window, dialogs = open_window(qtbot, db, protocols,
+                                  signed_in(db, PRESCRIBER, PRESCRIBER_PIN), tmp_path)
+    session = facts.ids["surge"]
+    window.open_session(session)
+    assert window.detail_page.detail.summary.patient_id == "MRN-4711"   # identified
+    with EventLog.open(db, "test") as log:
+        staff = Staff(log, fast())
+        staff.change_roles(staff.find(PRESCRIBER), "reviewer", staff.find(ADMIN),
+                           "left the prescribers", NOW)
+    window.export("pdf")   # decided identified from the roles of the last access
+    assert dialogs.errors == [("PDF export not written", (
+        f"Not exported: {PRESCRIBER} sees de-identified records only now (its roles changed): "
+        "export again, and it is de-identified."))]
+    assert not (tmp_path / "export.pdf").exists()
+    window.open_session(session)
+    assert window.detail_page.detail.summary.patient_id.startswith("anon-")
+    assert all(p.startswith("anon-") for p in window.list_page.model.column("Patient"))
+    assert window.detail_page.deidentify.isChecked() and not window.tabs.isTabEnabled(2)
+    window.export("fhir")
+    assert "MRN-4711" not in (tmp_path / "export.json").read_text()
+    assert [r[1:5] for r in access_rows(db)[1:]] == [
+        ("read", session, "review", 0), ("read", session, "review", 1),
+        ("export", session, "fhir", 1)]
+    window.close_log()
+
+
 def test_a_reviewer_sees_every_column_title_whole(db, facts, protocols, qtbot, tmp_path):
     """QA's reviewer screenshots: the Vitals tab's "BP mmHg" title was clipped (the tables of a
     de-identified view were never fitted to their contents)."""

@@ -314,6 +314,65 @@ def test_the_nurse_cancelling_after_the_prescriber_signed_leaves_the_session_ope
     assert len(chair.signatures()) == before
 
 
+class SlowSigner(Signer):
+    """The prescriber signs at once; the nurse `after` seconds later (she was fetched)."""
+
+    def __init__(self, clock: ManualClock, after: float) -> None:
+        super().__init__()
+        self.clock, self.after = clock, after
+
+    def sign(self, request, check) -> bool:
+        if len(self.requests) == 1:   # the second dialog: the nurse's
+            self.clock.advance(self.after)
+        return super().sign(request, check)
+
+
+def test_a_discharge_whose_nurse_signs_after_the_prescribers_approval_lapsed_stays_open(chair):
+    """Review 37 (staff 1): the prescriber's approval lives APPROVAL_VALID (2 min). The nurse
+    signing 3 minutes later ended the session, then binding the lapsed approval raised
+    (a console fault): both records unsigned, the device left running. Now nothing is
+    recorded and the answer says whose signature to give again; signed in time, both sign."""
+    to_discharge_phase(chair)
+    before = len(chair.signatures())
+    chair.controller.signature_service = slow = SlowSigner(chair.clock, 180)
+    slow.answers = [(PAT, PAT_PIN), (ANA, ANA_PIN)]
+    outcome = chair.controller.discharge(override_reason="prescriber reviewed at the chair")
+    assert not outcome.done and not chair.engine.discharged
+    assert outcome.message == ("Not done: Pat Prescriber's signature was given more than 2 "
+                               "minutes ago: sign again (nothing was recorded).")
+    assert count(chair, "discharged") == 0 and len(chair.signatures()) == before
+    # Asked again, both in time: the session ends with both records signed.
+    chair.controller.signature_service = chair.signer
+    chair.signer.answers = [(PAT, PAT_PIN), (ANA, ANA_PIN)]
+    assert chair.controller.discharge(override_reason="prescriber reviewed at the chair").done
+    assert sorted(row[2] for row in chair.signatures()[before:]) == [
+        "discharge", "discharge against the discharge gate"]
+
+
+def test_a_signature_refused_after_its_record_is_committed_says_unsigned_not_a_fault(chair):
+    """After the commit the action stands: a signature the identity layer then refuses leaves
+    the record unsigned and the answer says so, never an exception out of the controller."""
+    from console.identity import ApprovalError
+
+    to_discharge_phase(chair)
+    before = len(chair.signatures())
+    signer = chair.controller._signer
+    assert signer is not None
+
+    def refuse(*_args):
+        raise ApprovalError("this approval was not issued for a signature here")
+
+    signer.signatures.sign_approved = refuse
+    chair.signer.answers = [(PAT, PAT_PIN), (ANA, ANA_PIN)]
+    outcome = chair.controller.discharge(override_reason="prescriber reviewed at the chair")
+    assert outcome.done and chair.engine.discharged
+    assert outcome.reasons[-1] == (
+        "Recorded, but not signed (discharge against the discharge gate: this approval was not "
+        "issued for a signature here; discharge: this approval was not issued for a signature "
+        "here); it will show as unsigned.")
+    assert len(chair.signatures()) == before
+
+
 def test_a_nurse_who_is_also_a_prescriber_signs_both_with_one_pin(chair):
     to_discharge_phase(chair)
     admin = chair.staff.find(ADMIN)

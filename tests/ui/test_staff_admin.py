@@ -5,6 +5,8 @@ SQLite."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -183,3 +185,112 @@ def test_roles_are_set_and_a_disabled_account_enabled_again_with_a_new_pin(dialo
         f"created: {ANA}, roles nurse, PIN", "roles nurse -> nurse,prescriber", "disabled",
         "enabled; PIN reset"]
     assert all(f"by {ADMIN} (#" in line for line in history[1:])
+
+
+def test_the_administration_is_closed_when_a_session_opens(tmp_path, qtbot, monkeypatch):
+    """Review 37 (staff 3): Staff ▸ Staff accounts… on the start page, an administrator signed
+    in, then a nurse starts a session at that chair. The (non-modal) dialog stayed open over the
+    live window's alarm area, signed in as the administrator; it is closed, like the first
+    administrator's, and Staff ▸ asks for a sign-in again once the session has ended."""
+    from console.cli import gui_parser
+    from console.ui import staff_dialogs
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+    from console.ui.start_screen import StartRequest
+    from tests.ui.conftest import Answers
+    from tests.ui.test_lock_screen import BEN, BEN_PIN
+
+    db = tmp_path / "log.sqlite3"
+    with EventLog.open(db, "test") as log:
+        add_accounts(log, fast_hasher())
+    cleanups: list = []
+    try:
+        window = build(gui_parser().parse_args(["--db", str(db)]), cleanups,
+                       audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        window.show()
+        admin = window.staff.find(ADMIN)
+        monkeypatch.setattr(staff_dialogs, "admin_sign_in", lambda *_a, **_k: admin)
+        dialog = window.open_staff_admin()
+        assert isinstance(dialog, StaffAdminDialog) and dialog.isVisible()
+        window.start_screen.start_requested.emit(StartRequest(
+            "MRN-9", 60.0, "iv-ketamine", None, 1, BEN, None, None, secret=BEN_PIN))
+        assert window.live is not None
+        assert not dialog.isVisible()
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+@contextlib.contextmanager
+def held(log: EventLog):
+    """Another program (a backup tool, a second console) holds the log's write lock."""
+    log.set_busy_timeout(0)
+    other = sqlite3.connect(log.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+BUSY = "another program is holding it locked"
+
+
+def test_an_add_the_log_cannot_take_now_is_said_in_words_not_a_console_fault(qtbot, dialog,
+                                                                             log):
+    """Review 37 (staff 4): a busy log's LogError left the Add button's slot (a traceback, a
+    console fault) and the administrator read nothing; it is said like the chair's sign-in."""
+    dialog.name.setText("Rui Reviewer")
+    dialog.role_boxes["reviewer"].setChecked(True)
+    dialog.secret.setText("31415926")
+    dialog.again.setText("31415926")
+    with held(log), qtbot.captureExceptions() as raised:
+        dialog.add_button.click()
+    assert not raised, raised
+    assert dialog.message.text().startswith("Not saved: Cannot write the session log")
+    assert BUSY in dialog.message.text()
+    assert theme.current().error_text in dialog.message.styleSheet()
+    assert versions(log, "Rui Reviewer") == []
+    dialog.select(dialog.staff.find(ANA).id)   # the other changes the same
+    dialog.reason.setText("on leave")
+    with held(log), qtbot.captureExceptions() as raised:
+        dialog.disable_button.click()
+    assert not raised and dialog.message.text().startswith("Not saved: ")
+
+
+def test_the_first_administrator_the_log_cannot_take_now_is_said_in_words(qtbot, log):
+    from console.ui.staff_dialogs import FirstAdministratorDialog
+
+    dialog = FirstAdministratorDialog(Staff(log, fast_hasher()), ManualClock(NOW))
+    qtbot.addWidget(dialog)
+    dialog.name.setText(ADMIN)
+    dialog.secret.setText(ADMIN_PIN)
+    dialog.again.setText(ADMIN_PIN)
+    with held(log), qtbot.captureExceptions() as raised:
+        dialog.create_button.click()
+    assert not raised, raised
+    assert dialog.message.text().startswith("Not saved: Cannot write the session log")
+    assert dialog.account is None and log.conn.execute("SELECT count(*) FROM staff"
+                                                       ).fetchone() == (0,)
+
+
+def test_an_administrators_sign_in_the_log_cannot_record_is_said_in_words(qtbot, staff, log,
+                                                                          monkeypatch):
+    messages: list[str] = []
+
+    def answer(dialog: SignInDialog) -> int:
+        dialog.name.setText(ADMIN)
+        dialog.secret.setText(ADMIN_PIN)
+        with held(log), qtbot.captureExceptions() as raised:
+            dialog.sign_in_button.click()
+        assert not raised, raised
+        messages.append(dialog.message.text())
+        return 0
+
+    monkeypatch.setattr(SignInDialog, "exec", answer)
+    assert open_staff_admin(None, log, None, ManualClock(NOW), staff) is None
+    [text] = messages
+    assert text.startswith("Not signed in: the sign-in cannot be recorded now. Cannot write the "
+                           "session log") and BUSY in text
