@@ -33,8 +33,12 @@ Rules:
   typed 250 is the medium alarm of the 185 again, not a high one to latch. An escalation made
   by an earlier value, or acknowledged, is not undone (`Occurrence.before_escalation`).
 - Audio pause (default 120 s, a countdown) silences all audio; a new occurrence, or an escalation,
-  of a priority higher than the highest sounding when the pause began breaks through at once and
-  ends the pause. There is no alarm-off: every silencing action is logged with who did it.
+  of a priority higher than every other occurrence the pause silences at that moment
+  (unacknowledged, above INFO) breaks through at once and ends the pause (IEC 60601-1-8;
+  clinical-defaults.md alarm behaviour 4: "a new alarm of higher priority sounds at once").
+  Higher than what the pause holds silent now, not than what sounded when it was pressed: a high
+  pressed for, acknowledged and ended kept a new high RR 6 silent for the rest of the pause
+  (review 37). There is no alarm-off: every silencing action is logged with who did it.
 - Only the highest-priority sounding occurrence sets the audio pattern.
 - Prompts (category `prompt`) are INFO signals: never red, never flashing, never latching, and
   they sound only once they escalate above INFO.
@@ -202,7 +206,6 @@ class AlarmBoard:
         self._by_condition: dict[str, Occurrence] = {}
         self._latched: list[Occurrence] = []     # cleared conditions still latched on screen
         self._pause_until: float | None = None   # mono time; set only while a pause runs
-        self._pause_ceiling: Priority | None = None  # highest priority sounding when paused
         self._ending: dict[str, Moment] = {}     # acknowledged, back inside since (condition)
 
     def clone(self) -> AlarmBoard:
@@ -210,7 +213,7 @@ class AlarmBoard:
         twin = AlarmBoard(self.session_id, self.pause_seconds, self.reminder_seconds, self._next_id)
         twin._by_condition = {k: replace(o) for k, o in self._by_condition.items()}
         twin._latched = [replace(o) for o in self._latched]
-        twin._pause_until, twin._pause_ceiling = self._pause_until, self._pause_ceiling
+        twin._pause_until = self._pause_until
         twin._ending = dict(self._ending)
         return twin
 
@@ -281,7 +284,7 @@ class AlarmBoard:
         self._next_id += 1
         self._by_condition[condition] = occurrence
         return [*out, self._transition(occurrence, RAISED, now),
-                *self._break_through(occurrence.priority, now)]
+                *self._break_through(occurrence, now)]
 
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
         if (held.priority, held.value) != (occurrence.current, occurrence.value):
@@ -304,7 +307,7 @@ class AlarmBoard:
             occurrence.state = AlarmState.ACTIVE   # an escalation sounds again, and can latch
             occurrence.silenced_at = None
             occurrence.seen = False
-            return [self._transition(occurrence, ESCALATED, now), *self._break_through(held.priority, now)]
+            return [self._transition(occurrence, ESCALATED, now), *self._break_through(occurrence, now)]
         if held.priority < occurrence.priority and not self._holds_high(occurrence):
             occurrence.priority = held.priority
             occurrence.message, occurrence.threshold = held.message, held.threshold
@@ -388,7 +391,6 @@ class AlarmBoard:
         self._latched.clear()
         self._ending.clear()
         self._pause_until = None
-        self._pause_ceiling = None
         return out
 
     # ---- operator actions --------------------------------------------------------------------
@@ -426,7 +428,6 @@ class AlarmBoard:
     def pause_audio(self, actor: str, now: Moment) -> list[Change]:
         """Silence all audio for `pause_seconds`; a higher-priority new alarm breaks through."""
         self._pause_until = now.mono + self.pause_seconds
-        self._pause_ceiling = self._sounding_priority(now)
         return [self._board_transition(AUDIO_PAUSED, now, actor, f"Audio paused for {self.pause_seconds:g} s")]
 
     def back_inside_since(self, condition: str, since: Moment) -> None:
@@ -489,23 +490,29 @@ class AlarmBoard:
         """Any physiological or technical alarm active, unacknowledged or latched (prompts aside)."""
         return any(o.category != PROMPT for o in self.occurrences())
 
-    def _sounding_priority(self, now: Moment) -> Priority | None:
+    def _sounding_priority(self, now: Moment,
+                           excluding: Occurrence | None = None) -> Priority | None:
+        """The highest priority that sounds (or that a running pause holds silent)."""
         sounding = [
             o.priority for o in self.occurrences()
             if o.state is not AlarmState.ACKNOWLEDGED and o.priority > Priority.INFO
+            and o is not excluding
         ]
         return max(sounding) if sounding else None
 
-    def _break_through(self, priority: Priority, now: Moment) -> list[Change]:
+    def _break_through(self, occurrence: Occurrence, now: Moment) -> list[Change]:
+        """End a running pause for `occurrence` (just raised or escalated) when it is higher than
+        every other occurrence the pause holds silent now (module docstring)."""
+        priority = occurrence.priority
         if self._pause_until is None or priority <= Priority.INFO:
             return []
-        if self._pause_ceiling is None or priority > self._pause_ceiling:
+        silenced = self._sounding_priority(now, excluding=occurrence)
+        if silenced is None or priority > silenced:
             return [self._end_pause(now, f"Audio pause ended: new {priority.label}-priority alarm")]
         return []
 
     def _end_pause(self, now: Moment, message: str) -> EventRecord:
         self._pause_until = None
-        self._pause_ceiling = None
         return self._board_transition(AUDIO_RESUMED, now, "engine", message)
 
     # ---- records -----------------------------------------------------------------------------

@@ -105,10 +105,18 @@ from console.session.alarms import (
 )
 from console.session import device_rest
 from console.session.conditions import ConditionTracker, trackers_for
-from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
+from console.session.entry import (
+    Accepted,
+    NeedsConfirmation,
+    Rejected,
+    Verdict,
+    check_bp,
+    check_number,
+)
 from console.session.holding import HeldFile, HeldWrites, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import Counted, DueInfo, Schedule, timed_names
+from console.session.tile_view import same_measurement
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
@@ -277,6 +285,8 @@ class _State:
     # The newest committed values of each metric with their row ids (what `void` can take back).
     rows: dict[str, list[tuple[int, Latest]]] = field(default_factory=dict)
     voided: set[int] = field(default_factory=set)   # rows entered in error
+    # Rows already corrected: the correction's value and wall time, by the corrected row's id.
+    corrected: dict[int, tuple[float, datetime]] = field(default_factory=dict)
     # Observations noted with a button ("Vomiting"): how many times, and the latest time.
     observed: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
@@ -300,7 +310,7 @@ class _State:
                        last_sent=dict(self.last_sent),
                        absence_restored=set(self.absence_restored),
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided),
-                       observed=dict(self.observed))
+                       corrected=dict(self.corrected), observed=dict(self.observed))
 
 
 @dataclass(slots=True)
@@ -463,6 +473,8 @@ class SessionEngine:
             elif event.kind == "discharged":
                 state.discharged = True
                 state.ended_at = event.at
+            elif event.kind == "handed_over":   # the nurse who took it over runs it still
+                engine.nurse = str(event.detail.get("to") or engine.nurse)
             elif event.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
                 paused = event.kind == AUDIO_PAUSED
             elif event.kind == "entered_in_error":
@@ -1023,14 +1035,7 @@ class SessionEngine:
         replaces = self._device_alarm(metric_name)
         if not confirmed and (isinstance(verdict, NeedsConfirmation) or replaces is not None):
             question = verdict.message + " " if isinstance(verdict, NeedsConfirmation) else ""
-            if replaces is not None:
-                monitor = self.latest(metric_name)
-                shown = m.format(monitor.reading.value) if monitor is not None else "reading"
-                question += (f"The monitor's {m.label} {shown} {m.unit} has raised an alarm. "
-                             f"Does your typed {m.format(value)} {m.unit} replace the monitor's "
-                             "reading? Yes: it is recorded and the alarm follows it (its end, if "
-                             "it ends, says it was ended by your typed value). No: nothing is "
-                             "recorded.")
+            question += self.manual_question(metric_name, value) or ""
             return NeedsConfirmation(metric_name, value, question.strip()), None
         reading = Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL,
                           flags=REPLACES_DEVICE if replaces is not None else frozenset())
@@ -1042,6 +1047,22 @@ class SessionEngine:
                                                      "replacing the monitor's reading")
                 if replaces is not None else records)
         return Accepted(metric_name, value), (step.ids[0] if step.ids else None)
+
+    def manual_question(self, metric_name: str, value: float) -> str | None:
+        """The engine's own question about typing `value` now (it would replace the monitor's
+        reading that holds an alarm), or None. Read-only: a form asks every question of its
+        values before it records any (review 37: a No to a BP's diastolic came after its
+        systolic was written)."""
+        if self._device_alarm(metric_name) is None:
+            return None
+        m = metric(metric_name)
+        monitor = self.latest(metric_name)
+        shown = m.format(monitor.reading.value) if monitor is not None else "reading"
+        return (f"The monitor's {m.label} {shown} {m.unit} has raised an alarm. "
+                f"Does your typed {m.format(value)} {m.unit} replace the monitor's "
+                "reading? Yes: it is recorded and the alarm follows it (its end, if "
+                "it ends, says it was ended by your typed value). No: nothing is "
+                "recorded.")
 
     def _device_alarm(self, metric_name: str) -> Occurrence | None:
         """The alarm a monitor's reading of `metric_name` holds now (a typed value would decide
@@ -1058,7 +1079,8 @@ class SessionEngine:
         """Record a corrected value for a logged observation: a new row pointing at the old one.
 
         The original row stays as it was (the log is append-only); the correction is validated like
-        any entry and needs a reason, logged with it.
+        any entry (a BP half with its other half: `check_correction`) and needs a reason, logged
+        with it. A value already corrected or entered in error is refused (`uncorrectable`).
 
         When the corrected row is the vital's latest value, the replaced value is taken back as
         `void` takes it back (`_fall_back`): an alarm only it held ends, saying "its value was
@@ -1078,7 +1100,7 @@ class SessionEngine:
             return Rejected(metric_name, ENDED)
         if not reason.strip():
             return Rejected(metric_name, f"Say why {m.label} is corrected (e.g. 'typed 188, cuff read 138').")
-        verdict = check_number(m, value)
+        verdict = self.check_correction(observation_id, metric_name, value)
         if isinstance(verdict, Rejected) or (isinstance(verdict, NeedsConfirmation) and not confirmed):
             return verdict
         records: list[Record] = [
@@ -1094,6 +1116,7 @@ class SessionEngine:
         latest = index is not None and index == len(rows) - 1
         why = f"its value was corrected to {m.format(value)} {m.unit}, by {actor}"
         with self._step(now) as step:
+            self._state.corrected[observation_id] = (value, now.wall)
             self._trackers_before.pop(metric_name, None)   # its history is rewritten (below)
             if index is not None:
                 _, gone = rows.pop(index)   # it counts nowhere now: the correction stands for it
@@ -1112,6 +1135,55 @@ class SessionEngine:
         if not latest:
             self._keep_in_place(metric_name, step.ids[:1], index)
         return Accepted(metric_name, value)
+
+    def uncorrectable(self, observation_id: int, metric_name: str) -> str | None:
+        """Why the logged value `observation_id` cannot be corrected, or None when it can.
+
+        A value already corrected, or entered in error, counts nowhere: a correction of it was
+        logged and counted nowhere either ("Corrected: SpO2 96 %" said, the first correction's
+        95 kept). Refused rather than passed on to the newest correction: the log then holds at
+        most one correction of a row, naming the row the nurse chose, and a restart replays it as
+        it was taken live; a value entered in error has no correction to pass it on to."""
+        m = metric(metric_name)
+        if observation_id in self._state.voided:
+            return (f"This {m.label} value was entered in error: it counts nowhere. Record the "
+                    "right value as a new one.")
+        if observation_id in self._state.corrected:
+            value, at = self._state.corrected[observation_id]
+            return (f"This {m.label} value was corrected to {m.format(value)} {m.unit} at "
+                    f"{at.astimezone():%H:%M:%S}: select that correction to correct it again.")
+        return None
+
+    def check_correction(self, observation_id: int, metric_name: str, value: float) -> Verdict:
+        """What `correct` would answer for `value`, without writing: refused for a value that
+        cannot be corrected (`uncorrectable`), checked as a typed value is, and a blood pressure
+        half with the other half of its measurement by the form's pair rules (`check_bp`): a
+        systolic 128 of 128/84 corrected to 70 was recorded as BP 70/84."""
+        refused = self.uncorrectable(observation_id, metric_name)
+        if refused is not None:
+            return Rejected(metric_name, refused)
+        verdict = check_number(metric(metric_name), value)
+        other = {"bp_systolic": "bp_diastolic", "bp_diastolic": "bp_systolic"}.get(metric_name)
+        if other is None or isinstance(verdict, Rejected):
+            return verdict
+        rows = self._state.rows
+        this = next((kept for row, kept in rows.get(metric_name, []) if row == observation_id), None)
+        pair = next((kept for _, kept in reversed(rows.get(other, []))
+                     if this is not None and same_measurement(this, kept)), None)
+        if pair is None:   # no other half typed with it (or too old to look up): the value alone
+            return verdict
+        systolic, diastolic = ((value, pair.reading.value) if other == "bp_diastolic"
+                               else (pair.reading.value, value))
+        paired = check_bp(f"{systolic:.0f}/{diastolic:.0f}")
+        wrong = next((v for v in paired if isinstance(v, Rejected)), None)
+        if wrong is not None:
+            return Rejected(metric_name, wrong.message)
+        question = next((v for v in paired if isinstance(v, NeedsConfirmation)), None)
+        # The pulse pressure is asked, as in the form, of two values each plausible alone.
+        if (isinstance(verdict, Accepted) and question is not None
+                and isinstance(check_number(metric(other), pair.reading.value), Accepted)):
+            return NeedsConfirmation(metric_name, value, question.message)
+        return verdict
 
     def _keep_in_place(self, metric_name: str, ids: Sequence[int], index: int | None) -> None:
         """The correction of an older row takes that row's place among the values `void` can take
@@ -1338,6 +1410,8 @@ class SessionEngine:
         latest = index is not None and index == len(rows) - 1
         entry = (row_id, Latest(reading, at))
         self._trackers_before.pop(obs.metric, None)   # as `correct`
+        if obs.corrects is not None:   # `correct` refuses it again, as live
+            self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
         if index is not None:
             _, gone = rows.pop(index)
             if not latest:

@@ -36,6 +36,10 @@ class Rejected:
 
 Verdict = Accepted | NeedsConfirmation | Rejected
 
+# A number as a nurse writes it: digits, at most one decimal point or comma. Python's `float`
+# also took "9_8" (98), "1e2" (100), "inf" and "nan" (review 37).
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,](?P<decimals>\d+))?")
+
 
 def check_value(name: str, text: str) -> Verdict:
     """Validate one typed value of metric `name`."""
@@ -43,11 +47,15 @@ def check_value(name: str, text: str) -> Verdict:
     raw = text.strip()
     if not raw:
         return Rejected(name, f"{m.label} is empty: enter a value, {m.describe_range()}.")
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
+    number = _NUMBER.fullmatch(raw)
+    if number is None:
         return Rejected(name, f"{m.label} {raw!r} is not a number: enter {m.describe_range()}.")
-    return check_number(m, value, raw)
+    if number["decimals"] is not None and len(number["decimals"]) == 3 and m.decimals < 3:
+        # "1,000" or "1.000" is a thousand written with a separator, not 1.000 (review 37: HR
+        # "1,000" was asked about as "1,000" and recorded as HR 1, a high bradycardia alarm).
+        return Rejected(name, f"{m.label} {raw}: enter it without a thousands separator, "
+                              f"{m.describe_range()}.")
+    return check_number(m, float(raw.replace(",", ".")), raw)
 
 
 def check_number(m: Metric, value: float, shown: str | None = None) -> Verdict:
@@ -68,8 +76,8 @@ def check_number(m: Metric, value: float, shown: str | None = None) -> Verdict:
     if not m.is_plausible(value):
         low, high = (m.format(v) for v in m.plausible)
         return NeedsConfirmation(
-            m.name, value,
-            f"{m.label} {shown} {m.unit} is unusual (expected {low}–{high} {m.unit}). "
+            m.name, value,   # the question names the value it records, not the text as typed
+            f"{m.label} {m.format(value)} {m.unit} is unusual (expected {low}–{high} {m.unit}). "
             "Confirm to record it as measured.",
         )
     return Accepted(m.name, value)

@@ -7,9 +7,10 @@ once the write has returned, so the list never shows something the log does not 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
 from datetime import datetime
+from typing import Any
 
 from console.records import (
     LATCHED,
@@ -23,6 +24,7 @@ from console.records import (
 )
 from console.session.device_rest import beyond_text, early_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
+from devices.reading import AGE_UNKNOWN, MANUAL, NIBP_PULSE
 from protocols.vitals import METRICS, Kind, scale_words
 
 
@@ -34,6 +36,10 @@ class Journal:
         self.entries: deque[Record] = deque(maxlen=keep)
         self.row_ids: deque[int | None] = deque(maxlen=keep)   # aligned with `entries`
         self.total = 0     # records ever added (the deque forgets the oldest); views compare it
+        # The values typed by hand, by row id, kept for the session: what a correction names
+        # ("corrects SpO2 85 % of 09:00:00"), however long ago the deque forgot the row.
+        self.typed: dict[int, ObservationRecord] = {}
+        self.phase_names: dict[str, str] = {}   # an override names the phase it ended
 
     def start_session(self, opened: SessionOpened) -> int:
         return self.inner.start_session(opened)
@@ -52,6 +58,12 @@ class Journal:
         self.entries.extend(records)
         self.row_ids.extend(ids)
         self.total += len(records)
+        self.typed.update((row_id, record) for record, row_id in zip(records, ids, strict=False)
+                          if isinstance(record, ObservationRecord) and record.source == MANUAL
+                          and row_id is not None)
+        self.phase_names.update((str(r.detail.get("phase")), str(r.detail.get("name")))
+                                for r in records if isinstance(r, EventRecord)
+                                and r.kind == "phase_started" and r.detail.get("name"))
 
     def added_since(self, total: int) -> list[Record]:
         """Records added after the journal held `total` (as many as it still keeps)."""
@@ -78,17 +90,33 @@ def when(record: Record) -> datetime:
     return record.at
 
 
-def describe(record: Record) -> str:
-    """One line a nurse reads in the event list."""
+# A reading's flags in a nurse's words ("[REPLACES_DEVICE]" was the log's name); the NIBP
+# cuff's pulse keeps "[NIBP]" (README, Bedside monitors), and a device's own flag is shown as sent.
+FLAG_WORDS: dict[str, str] = {
+    "REPLACES_DEVICE": "typed in place of the monitor's reading",   # engine.REPLACES_DEVICE
+    AGE_UNKNOWN: "measured at an unknown time",
+    NIBP_PULSE: NIBP_PULSE,
+    "DEMO": "demo", "TEST": "test",
+}
+
+
+def value_words(name: str, value: float) -> str:
+    """"SpO2 95 %", and a scale as chosen at the chair: "Nausea moderate", not "Nausea 2 score"."""
+    m = METRICS[name]
+    return scale_words(name, value) if m.kind is Kind.SCALE else f"{m.label} {m.format(value)} {m.unit}"
+
+
+def describe(record: Record, journal: Journal | None = None) -> str:
+    """One line a nurse reads in the event list; `journal` names what a correction corrected."""
+    typed = journal.typed if journal is not None else {}
     if isinstance(record, ObservationRecord):
-        m = METRICS[record.metric]
         who = record.entered_by if record.source == "manual" else record.source
         extra = " (confirmed unusual)" if record.confirmed else ""
-        extra += f" (corrects #{record.corrects})" if record.corrects is not None else ""
-        flags = f" [{' '.join(sorted(record.flags))}]" if record.flags else ""
-        if m.kind is Kind.SCALE:   # as chosen at the chair: "Nausea moderate", not "Nausea 2 score"
-            return f"{scale_words(record.metric, record.value)} — {who}{extra}{flags}"
-        return f"{m.label} {m.format(record.value)} {m.unit} — {who}{extra}{flags}"
+        if record.corrects is not None:
+            extra += f" (corrects {_corrected(record.corrects, record.metric, typed)})"
+        words = [FLAG_WORDS.get(flag, flag) for flag in sorted(record.flags)]
+        flags = f" [{', '.join(words)}]" if words else ""
+        return f"{value_words(record.metric, record.value)} — {who}{extra}{flags}"
     if isinstance(record, AlarmTransition):
         if record.transition == LATCHED:
             return (f"Alarm condition ended ({record.priority}): {record.message}; "
@@ -97,21 +125,31 @@ def describe(record: Record) -> str:
             f" — {record.actor}" if record.actor != "engine" else "")
     if isinstance(record, SessionEnded):
         return "Session ended"
-    return _describe_event(record)
+    return _describe_event(record, journal)
 
 
-def _describe_event(event: EventRecord) -> str:
+def _corrected(row_id: object, name: str, typed: Mapping[int, ObservationRecord]) -> str:
+    """"SpO2 85 % of 09:00:00": the value a correction replaced, as the list showed it (the
+    list shows no row numbers: "corrects #1" named none the nurse could find)."""
+    old = typed.get(row_id) if isinstance(row_id, int) else None
+    if old is None or old.metric != name:
+        return f"an earlier {METRICS[name].label if name in METRICS else name} value"
+    return f"{value_words(old.metric, old.value)} of {when(old).astimezone():%H:%M:%S}"
+
+
+def _describe_event(event: EventRecord, journal: Journal | None = None) -> str:
     d = event.detail
+    typed = journal.typed if journal is not None else {}
     text = {
         "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
         "phase_ended": f"Phase ended: {d.get('name') or d.get('phase')}",
         "checklist_ticked": (f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}"
                              f"{beyond_text(d.get('beyond_dose') or {})}"),
-        "override": f"Override ({d.get('action')}): {d.get('reason')}",
+        "override": _override(d, journal.phase_names if journal is not None else {}),
         "gate_decision": f"Prescriber decision: {d.get('decision')}",
         "note": f"Note: {d.get('text')}",
         "observation": f"Observed: {d.get('text')}",
-        "correction": f"Correction of #{d.get('corrects')}: {d.get('reason')}",
+        "correction": _correction(d, typed),
         "entered_in_error": _entered_in_error(d),
         "dosing_started": "Dosing started (T0)",
         "discharge_refused": "Discharge refused: " + "; ".join(d.get("reasons", [])),
@@ -141,6 +179,26 @@ def _describe_event(event: EventRecord) -> str:
         "audio_resumed": str(d.get("message", "Audio resumed")),
     }.get(event.kind, f"{event.kind}: {d}")
     return f"{text} — {event.actor}" if event.actor != "engine" else text
+
+
+def _override(d: dict[str, Any], phase_names: Mapping[str, str]) -> str:
+    """"Override: Pre-session checks ended with 3 checks not met. Reason: …": which phase was
+    left, or the discharge, against how many checks ("Override (end_phase): …" was the log's
+    name). Counted, not listed: the pre-session's 17 filled the column."""
+    count = len(d.get("blockers") or [])
+    what = f"{count} check{'' if count == 1 else 's'} not met"
+    if d.get("action") == "end_phase":
+        done = f"{phase_names.get(str(d.get('phase')), d.get('phase'))} ended"
+    else:
+        done = "Discharged" if d.get("action") == "discharge" else str(d.get("action"))
+    return f"Override: {done} with {what}. Reason: {d.get('reason')}"
+
+
+def _correction(d: dict[str, Any], typed: Mapping[int, ObservationRecord]) -> str:
+    """"Correction of SpO2 85 % of 09:00:00 to SpO2 95 %: typo"."""
+    name, value = str(d.get("metric", "")), d.get("value")
+    new = value_words(name, float(value)) if name in METRICS and isinstance(value, int | float) else value
+    return f"Correction of {_corrected(d.get('corrects'), name, typed)} to {new}: {d.get('reason')}"
 
 
 def _entered_in_error(d: dict[str, object]) -> str:

@@ -45,7 +45,7 @@ from console.records import Record
 from console.session.alarms import Raise
 from console.session.chair_identity import ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
-from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict, check_number
+from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.lock import LOCKED_MESSAGE, ChairAction, locked_actor
 from console.session.journal import Journal
 from console.session.signing import (
@@ -247,7 +247,7 @@ class SessionController(QtCore.QObject):
                                   self.clock.now(), reason, confirmed)
 
         m = metric(metric_name)
-        verdict = check_number(m, value)
+        verdict = engine.check_correction(observation_id, metric_name, value)
         if (self.identity is None or engine.discharged or not reason.strip()
                 or isinstance(verdict, Rejected)
                 or (isinstance(verdict, NeedsConfirmation) and not confirmed)):
@@ -262,6 +262,14 @@ class SessionController(QtCore.QObject):
         if signed.message and isinstance(signed.result, Accepted):
             return Accepted(signed.result.metric, signed.result.value, note=signed.message)
         return signed.result
+
+    def uncorrectable(self, observation_id: int, metric_name: str) -> str | None:
+        """Why that value cannot be corrected (corrected already, entered in error), or None."""
+        return self._engine.uncorrectable(observation_id, metric_name)
+
+    def check_correction(self, observation_id: int, metric_name: str, value: float) -> Verdict:
+        """What `correct` would answer for `value`, asked before the reason (nothing written)."""
+        return self._engine.check_correction(observation_id, metric_name, value)
 
     def void(self, observation_id: int, metric_name: str, reason: str) -> Outcome:
         if self._refused(ChairAction.VOID):

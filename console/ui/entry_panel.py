@@ -2,8 +2,10 @@
 
 Vitals: BP as "128/84", RR, HR, SpO2 in one keyboard-driven form (Enter records every filled field).
 Bad values are refused with the engine's message (what is wrong, what is allowed) and nothing of
-that form is recorded; an implausible value asks the `Confirmer` first. What was recorded is said
-in a nurse's words ("Recorded: BP 150/95 mmHg, RR 16/min"), never in the log's names.
+that form is recorded; an implausible value, or one that would replace the monitor's alarming
+reading, asks the `Confirmer` first (every question before anything is recorded). What was
+recorded is said in a nurse's words ("Recorded: BP 150/95 mmHg, RR 16/min"), never in the log's
+names.
 
 Observations (issue 11 item 10: a mis-click logged "hallucinations present"; Aldrete came
 pre-filled with 10 and one click logged it while BP was 185/118):
@@ -61,6 +63,11 @@ MESSAGE_KEEP_S = 60.0
 """A panel's message (recorded, refused) stands this long, then the panel is quiet again."""
 UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
 EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
+# The score boxes take up to three digits, past any score's maximum: the engine refuses a score
+# beyond its range, naming the range. Held to the score's own maximum, Qt's validator dropped the
+# keystroke that went past it without a word (review 37: Aldrete "11" recorded as 1, "100" as 10,
+# CADSS "93" as 9); a fourth digit is still dropped, but three already make any score refused.
+SCORE_TYPED_MAX = 999
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
 ERROR_COLOUR, DONE_COLOUR = "error_text", "ok_text"
@@ -69,9 +76,10 @@ ERROR_COLOUR, DONE_COLOUR = "error_text", "ok_text"
 DIALOG_STYLE = ("QWidget {font-size:13pt;} QLabel {min-width:28em;}"
                 " QLabel#qt_msgboxex_icon_label {min-width:0px;}")
 
-# What a nurse writes on the chart, with the unit the way it is written there.
+# What a nurse writes on the chart, with the unit the way it is written there. A systolic alone
+# is not "BP": it is said by its label ("Systolic BP 150 mmHg"), as a diastolic alone is.
 VITAL_WORDS: dict[str, tuple[str, str]] = {
-    "bp_systolic": ("BP", " mmHg"), "bp_mean": ("MAP", " mmHg"), "resp_rate": ("RR", "/min"),
+    "bp_mean": ("MAP", " mmHg"), "resp_rate": ("RR", "/min"),
     "heart_rate": ("HR", "/min"), "pulse_rate": ("Pulse", "/min"), "spo2": ("SpO2", "%"),
 }
 
@@ -359,11 +367,20 @@ class EntryPanel(QtWidgets.QGroupBox):
         if rejected:
             self._say(" ".join(v.message for v in rejected), error=True)
             return
+        # Every question before anything is written: the form's (an unusual value) and the
+        # engine's (the value would replace the monitor's alarming reading). A No records
+        # nothing of the form (review 37: the diastolic's No came after its systolic was logged).
         confirmed = set()
         for verdict in verdicts:
-            if isinstance(verdict, NeedsConfirmation):
-                if not self.confirmer.confirm(verdict.message):
-                    self._say(f"Not recorded: {verdict.message}", error=True)
+            value = verdict.value  # type: ignore[union-attr]  # Rejected were returned above
+            asked = [verdict.message] if isinstance(verdict, NeedsConfirmation) else []
+            engine_question = self.controller.view.manual_question(verdict.metric, value)
+            if engine_question is not None:
+                asked.append(engine_question)
+            if asked:
+                question = " ".join(asked)
+                if not self.confirmer.confirm(question):
+                    self._say(f"Not recorded: {question}", error=True)
                     return
                 confirmed.add(verdict.metric)
         done: list[tuple[str, float]] = []
@@ -372,8 +389,8 @@ class EntryPanel(QtWidgets.QGroupBox):
             value = verdict.value  # type: ignore[union-attr]  # Rejected were returned above
             answer = self.controller.enter_manual(name, value, confirmed=name in confirmed)
             if isinstance(answer, NeedsConfirmation):
-                # The engine's own question (e.g. the value would replace the monitor's reading
-                # that holds an alarm): nothing was recorded until the nurse says yes.
+                # A question that arose after the ones above (a value just written changed the
+                # engine's answer): nothing of this value is recorded until the nurse says yes.
                 if self.confirmer.confirm(answer.message):
                     answer = self.controller.enter_manual(name, value, confirmed=True)
                 else:
@@ -499,10 +516,10 @@ class EntryPanel(QtWidgets.QGroupBox):
         caption = QtWidgets.QLabel(label)
         caption.setToolTip(tip)
         grid.addWidget(caption, row, column)
-        score = _ScoreBox()
+        score = _ScoreBox(int(m.hard[1]))
         score.setObjectName(object_name)
         score.setToolTip(tip)
-        score.setRange(EMPTY_SCORE, int(m.hard[1]))
+        score.setRange(EMPTY_SCORE, SCORE_TYPED_MAX)
         score.setSpecialValueText("—")   # EMPTY_SCORE: nothing set yet
         score.setValue(EMPTY_SCORE)
         score.setMinimumWidth(score.fontMetrics().horizontalAdvance("92") + 48)
@@ -656,7 +673,21 @@ class EntryPanel(QtWidgets.QGroupBox):
 
 class _ScoreBox(QtWidgets.QSpinBox):
     """A score box whose dash ("no value set") gives way to the first digit typed: a click into
-    the box put the cursor after the dash, and "—12" was refused without a word."""
+    the box put the cursor after the dash, and "—12" was refused without a word. Typing may go
+    past the score's maximum (`SCORE_TYPED_MAX`, refused on Record); the arrow keys stop at it."""
+
+    def __init__(self, top: int) -> None:
+        super().__init__()
+        self.top = top   # the score's maximum
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        self.setValue(max(self.minimum(), min(self.top, self.value() + steps)))
+
+    def stepEnabled(self) -> QtWidgets.QAbstractSpinBox.StepEnabledFlag:  # noqa: N802 - Qt's name
+        enabled = super().stepEnabled()
+        if self.value() >= self.top:
+            enabled &= ~QtWidgets.QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        return enabled
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt's name
         if self.value() == self.minimum() and event.text().isdigit():

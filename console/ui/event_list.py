@@ -7,7 +7,8 @@ minute ("Device data not used (last minute): unknown-code ×12"), not one line p
 
 A value typed by hand can be corrected from here ("Correct…"): the new value and the reason go
 through the controller as a correction row that points at the old one; the trend and the alarms
-follow the corrected value.
+follow the corrected value. A value already corrected, or entered in error, is not offered (the
+engine says why: `SessionEngine.uncorrectable`); its correction is.
 """
 
 from __future__ import annotations
@@ -18,18 +19,20 @@ from datetime import datetime, timedelta
 from PySide6 import QtCore, QtWidgets
 
 from console.records import EventRecord, ObservationRecord, Record
-from console.session.entry import Accepted, NeedsConfirmation, Rejected
-from console.session.journal import Journal, describe, when
+from console.session.entry import Accepted, NeedsConfirmation, Rejected, check_value
+from console.session.journal import Journal, describe, value_words, when
 from console.ui import theme
 from console.ui.checklist_panel import Asker
 from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer
 from devices.reading import MANUAL
-from protocols.vitals import metric
+from protocols.vitals import Metric, metric
 
 ROW_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole          # the observation's row id (manual values)
 METRIC_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 SUMMARY_SECONDS = 60.0
+CORRECT_TIP = ("Correct the selected value typed by hand (the old one stays in the record, marked "
+               "as corrected)")
 
 
 def is_device_reading(record: Record) -> bool:
@@ -87,7 +90,7 @@ class EventList(QtWidgets.QListWidget):
 
     def _add(self, record: Record, row_id: int | None) -> None:
         stamp = when(record).astimezone().strftime("%H:%M:%S")
-        text = f"{stamp}  {describe(record)}"
+        text = f"{stamp}  {describe(record, self.journal)}"
         item = QtWidgets.QListWidgetItem(text)
         item.setToolTip(text)
         if isinstance(record, ObservationRecord) and record.source == MANUAL and row_id is not None:
@@ -139,8 +142,7 @@ class EventsTab(QtWidgets.QWidget):
         self.device_filter.toggled.connect(self.list.set_show_device)
         self.correct_button = QtWidgets.QPushButton("Correct…")
         self.correct_button.setObjectName("correct_value")
-        self.correct_button.setToolTip("Correct the selected value typed by hand (the old one "
-                                       "stays in the record, marked as corrected)")
+        self.correct_button.setToolTip(CORRECT_TIP)
         self.correct_button.setEnabled(False)
         self.correct_button.clicked.connect(self._on_correct_clicked)
         self.message = QtWidgets.QLabel("")
@@ -149,6 +151,8 @@ class EventsTab(QtWidgets.QWidget):
         self._error = False
         theme.signals().changed.connect(self._on_theme_changed)
         self.list.itemSelectionChanged.connect(self._on_selection_changed)
+        # A row corrected or entered in error since it was selected is no longer correctable.
+        controller.changed.connect(self._enable_correct)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.device_filter, 1)
         top.addWidget(self.correct_button)
@@ -162,8 +166,19 @@ class EventsTab(QtWidgets.QWidget):
         self.list.refresh()
 
     def _on_selection_changed(self) -> None:
-        self.correct_button.setEnabled(self.list.selected_manual_value() is not None
+        why = self._enable_correct()
+        if why:
+            self._say(why)
+
+    def _enable_correct(self) -> str:
+        """Correct… for a selected value typed by hand that still counts; returns why not for
+        one corrected already or entered in error ("" otherwise), also on the button's tip."""
+        chosen = self.list.selected_manual_value()
+        why = self.controller.uncorrectable(*chosen) if chosen is not None else None
+        self.correct_button.setEnabled(chosen is not None and why is None
                                        and not self.controller.view.discharged)
+        self.correct_button.setToolTip(why or CORRECT_TIP)
+        return why or ""
 
     def _on_correct_clicked(self) -> None:
         chosen = self.list.selected_manual_value()
@@ -172,22 +187,30 @@ class EventsTab(QtWidgets.QWidget):
         row_id, name = chosen
         m = metric(name)
         text = self.asker.ask("Correct a value", f"New value of {m.label} ({m.unit}), "
-                                                 f"{m.describe_range()}:")
+                                                 f"{_allowed(m)}:")
         if not text:
             return
-        try:
-            value = float(text.replace(",", "."))
-        except ValueError:
-            self._say(f"{text!r} is not a number: {m.label} takes a number, {m.describe_range()}.",
-                      error=True)
+        # The value is checked before the reason is asked for, and the question quotes it as it
+        # will be recorded: "90.5" had been asked about as 90, then refused after the reason.
+        verdict = check_value(name, _as_number(m, text))
+        if isinstance(verdict, Rejected) and m.choices:   # the words it takes, too
+            verdict = Rejected(name, f"{verdict.message} {m.label} takes {_allowed(m)}.")
+        if not isinstance(verdict, Rejected):
+            verdict = self.controller.check_correction(row_id, name, verdict.value)
+        if isinstance(verdict, Rejected):
+            self._say(verdict.message, error=True)
+            return
+        value, confirmed = verdict.value, isinstance(verdict, NeedsConfirmation)
+        if isinstance(verdict, NeedsConfirmation) and not self.confirmer.confirm(verdict.message):
+            self._say(f"Not corrected: {verdict.message}", error=True)
             return
         reason = self.asker.ask("Reason for the correction",
-                                f"Why is {m.label} corrected to {m.format(value)} {m.unit}? "
+                                f"Why is it corrected to {value_words(name, value)}? "
                                 "(logged with the correction)")
         if not reason:
             self._say("Not corrected: a correction needs a reason.", error=True)
             return
-        verdict = self.controller.correct(row_id, name, value, reason)
+        verdict = self.controller.correct(row_id, name, value, reason, confirmed)
         if isinstance(verdict, NeedsConfirmation):
             if not self.confirmer.confirm(verdict.message):
                 self._say(f"Not corrected: {verdict.message}", error=True)
@@ -197,7 +220,7 @@ class EventsTab(QtWidgets.QWidget):
             self._say(verdict.message, error=True)
             return
         note = verdict.note if isinstance(verdict, Accepted) else ""
-        self._say(f"Corrected: {m.label} {m.format(value)} {m.unit}" + (f". {note}" if note else ""),
+        self._say(f"Corrected: {value_words(name, value)}" + (f". {note}" if note else ""),
                   error=bool(note))
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -213,3 +236,17 @@ class EventsTab(QtWidgets.QWidget):
         t = theme.current()
         self.message.setStyleSheet(f"color:{t.error_text};font-weight:bold;" if self._error
                                    else f"color:{t.ok_text};")
+
+
+def _allowed(m: Metric) -> str:
+    """What a correction of `m` takes: a worded scale's numbers with their words ("0 absent,
+    1 present"), else its range."""
+    if not m.choices:
+        return m.describe_range()
+    return ", ".join(f"{value} {words}" for value, words in sorted(m.choices)) + " (number or words)"
+
+
+def _as_number(m: Metric, text: str) -> str:
+    """A worded scale's words typed ("absent", "Moderate") as their number; else the text."""
+    words = {" ".join(meaning.split()).casefold(): str(value) for value, meaning in m.choices}
+    return words.get(" ".join(text.split()).casefold(), text)

@@ -223,6 +223,43 @@ def test_audio_pause_counts_down_and_a_higher_alarm_breaks_through():
         "audio_paused", "audio_resumed"]
 
 
+def test_new_high_alarm_while_paused_for_an_alarm_since_acknowledged_and_ended():
+    s = infusing()
+    # F3 for a sounding high (SpO2 88); the nurse acknowledges it, and the SpO2 comes back.
+    s.t(60); s.device("spo2", 88)
+    assert s.sounding() == "high"
+    s.engine.pause_audio("nurse.ana", s.now())
+    s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
+    s.t(70); s.device("spo2", 97)
+    # 40 s into the pause RR falls to 6: a new high alarm, nothing else silenced by the pause.
+    # It sounds at once (review 37: the pause remembered the high it was pressed for, and the
+    # RR alarm stayed silent for the 80 s left).
+    s.t(100); s.device("resp_rate", 6)
+    assert ("resp_rate_low", "high", "active") in s.shown()
+    assert s.sounding() == "high"
+    assert s.engine.audio(s.now()).paused_seconds_left is None
+    assert s.recorder.events("audio_resumed")[0].detail["message"] == (
+        "Audio pause ended: new high-priority alarm")
+
+
+def test_new_medium_alarm_while_paused_stays_silent_under_a_medium_still_silenced():
+    s = infusing()
+    # F3 for a high (SpO2 88); a medium (RR 26) comes during the pause, silent under the high.
+    s.t(60); s.device("spo2", 88)
+    s.engine.pause_audio("nurse.ana", s.now())
+    s.t(70); s.device("resp_rate", 26)
+    assert s.sounding() is None
+    # The nurse acknowledges the high; the RR medium is still silenced by the pause.
+    s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
+    assert [row[:2] for row in s.shown()] == [("spo2_low", "high"), ("resp_rate_high", "medium")]
+    # A second medium (HR 115): no higher than the RR medium the pause still silences, so it
+    # stays silent too, and the pause runs on.
+    s.t(80); s.device("heart_rate", 115)
+    assert ("heart_rate_high", "medium", "active") in s.shown()
+    assert s.sounding() is None
+    assert s.engine.audio(s.now()).paused_seconds_left == 100
+
+
 def test_audio_pause_ends_after_120_seconds():
     s = infusing()
     s.t(60); s.device("resp_rate", 26)

@@ -21,6 +21,17 @@ from tests.session.helpers import Session
     ("spo2", "90,5", "SpO2 90,5: enter a whole number, 0–100 %."),
     ("heart_rate", "130.6", "Heart rate 130.6: enter a whole number, 0–300 beats/min."),
     ("bp_systolic", "185.5", "Systolic BP 185.5: enter a whole number, 20–300 mmHg."),
+    # A thousands separator is not a decimal point (review 37: HR "1,000" was read as 1.000,
+    # asked about as "1,000" and recorded as HR 1, a high bradycardia alarm).
+    ("heart_rate", "1,000", "Heart rate 1,000: enter it without a thousands separator, "
+                            "0–300 beats/min."),
+    ("heart_rate", "1.000", "Heart rate 1.000: enter it without a thousands separator, "
+                            "0–300 beats/min."),
+    # Python's spellings of a number are not a value a nurse writes (SpO2 "9_8" was 98, "1e2" 100).
+    ("spo2", "9_8", "SpO2 '9_8' is not a number: enter 0–100 %."),
+    ("spo2", "1e2", "SpO2 '1e2' is not a number: enter 0–100 %."),
+    ("heart_rate", "inf", "Heart rate 'inf' is not a number: enter 0–300 beats/min."),
+    ("spo2", "9,8,0", "SpO2 '9,8,0' is not a number: enter 0–100 %."),
 ])
 def test_bad_values_are_rejected_with_the_allowed_range(metric, text, message):
     assert check_value(metric, text) == Rejected(metric, message)
@@ -36,6 +47,14 @@ def test_implausible_value_asks_for_confirmation():
     assert isinstance(verdict, NeedsConfirmation)
     assert verdict.message == ("Heart rate 25 beats/min is unusual (expected 30–220 beats/min). "
                                "Confirm to record it as measured.")
+
+
+@pytest.mark.parametrize("text", ["25,0", "025", "+25", " 25.0 "])
+def test_a_question_quotes_the_value_it_will_record(text):
+    # Not the text as typed (review 37: "1,000" was asked about and 1 recorded).
+    assert check_value("heart_rate", text) == NeedsConfirmation("heart_rate", 25.0, (
+        "Heart rate 25 beats/min is unusual (expected 30–220 beats/min). "
+        "Confirm to record it as measured."))
 
 
 def test_bp_in_one_field():

@@ -11,8 +11,9 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from console.ui.checklist_panel import DialogAsker
-from console.ui.entry_panel import EMPTY_SCORE, DialogConfirmer, EntryPanel
+from console.ui.entry_panel import EMPTY_SCORE, DialogConfirmer, EntryPanel, vitals_words
 from devices.reading import Reading
+from protocols.vitals import metric
 from tests.ui.conftest import Answers
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -105,6 +106,38 @@ def test_a_score_typed_after_a_click_into_the_empty_box_is_recorded(qtbot, live)
     qtbot.keyClick(panel.dissociation, QtCore.Qt.Key.Key_Return)
     assert panel.message.text() == "Recorded: Dissociation (CADSS) 12"
     assert rows(log, "SELECT metric, value FROM observations") == [("dissociation", 12.0)]
+
+
+@pytest.mark.parametrize(("box", "typed", "message"), [
+    ("aldrete", "11", "Modified Aldrete 11 score is outside the allowed range 0–10 score (whole numbers)."),
+    ("aldrete", "100", "Modified Aldrete 100 score is outside the allowed range 0–10 score (whole numbers)."),
+    ("dissociation", "93", "Dissociation (CADSS) 93 score is outside the allowed range 0–92 score "
+                           "(whole numbers)."),
+])
+def test_a_score_typed_beyond_its_range_is_refused_not_cut(qtbot, live, box, typed, message):
+    # Review 37: the spin box's validator dropped the keystroke that took the number past its
+    # maximum, without a word: Aldrete "11" was recorded as 1, "100" as 10, CADSS "93" as 9.
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.show()
+    qtbot.waitExposed(panel)
+    score = getattr(panel, box)
+    score.setFocus()
+    qtbot.keyClicks(score, typed)
+    qtbot.keyClick(score, QtCore.Qt.Key.Key_Return)
+    assert panel.message.text() == message
+    assert score.text() == typed   # kept for the nurse to see and retype
+    assert rows(log, "SELECT count(*) FROM observations") == [(0,)]
+    # The Record button says the same.
+    qtbot.mouseClick(record_button(panel, f"obs_{box}_record"), LEFT)
+    assert panel.message.text() == message
+    assert rows(log, "SELECT count(*) FROM observations") == [(0,)]
+    # Only typing goes past the maximum: the arrow keys stop at it.
+    top = int(metric(box).hard[1])
+    score.setValue(top - 1)
+    qtbot.keyClick(score, QtCore.Qt.Key.Key_Up)
+    qtbot.keyClick(score, QtCore.Qt.Key.Key_Up)
+    assert score.value() == top
 
 
 def test_a_refusal_goes_once_the_nurse_types_again_and_a_confirmation_stays(qtbot, live):
@@ -364,7 +397,9 @@ def test_the_events_tab_says_what_was_entered_in_error(qtbot, live):
                             "was entered in error, by ana)") for t in shown)
 
 
-def test_a_form_stopped_part_way_says_what_was_recorded_and_keeps_the_rest(qtbot, live):
+def test_a_no_to_the_engines_question_records_nothing_of_the_form(qtbot, live):
+    # Every question is asked before anything is written (review 37): this test once pinned
+    # "Recorded: BP 150/95 mmHg. Not recorded: …", the BP written before the HR's question came.
     controller, journal, clock, log = live
     answers = Answers()
     panel = panel_for(qtbot, controller, answers)
@@ -374,7 +409,43 @@ def test_a_form_stopped_part_way_says_what_was_recorded_and_keeps_the_rest(qtbot
     panel.fields["bp"].setText("150/95")
     panel.fields["heart_rate"].setText("80")
     qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
-    assert panel.message.text().startswith("Recorded: BP 150/95 mmHg. Not recorded: ")
-    assert (panel.fields["bp"].text(), panel.fields["heart_rate"].text()) == ("", "80")
-    assert rows(log, "SELECT metric, value FROM observations WHERE source = 'manual' ORDER BY id") == [
-        ("bp_systolic", 150.0), ("bp_diastolic", 95.0)]
+    assert panel.message.text().startswith("Not recorded: The monitor's Heart rate 135 beats/min")
+    assert (panel.fields["bp"].text(), panel.fields["heart_rate"].text()) == ("150/95", "80")
+    assert rows(log, "SELECT count(*) FROM observations WHERE source = 'manual'") == [(0,)]
+
+
+class NoToTheMonitorQuestion(Answers):
+    """Records unusual values, answers No to "Does your typed … replace the monitor's reading?"."""
+
+    def confirm(self, message: str) -> bool:
+        self.asked.append(message)
+        return "replace the monitor" not in message
+
+
+def test_declining_the_monitor_question_records_nothing_of_the_typed_bp(qtbot, live):
+    from console.session.tile_view import BP_TILE, tile_view
+
+    controller, journal, clock, log = live
+    now = clock.now()
+    # The monitor's BP 160/125: a high diastolic alarm.
+    controller._engine.ingest_message(
+        [Reading("bp_systolic", 160, "mmHg", now.wall, now.wall, "hl7:MON"),
+         Reading("bp_diastolic", 125, "mmHg", now.wall, now.wall, "hl7:MON")], now)
+    assert any(o.condition.startswith("bp_diastolic") for o in controller.view.alarms())
+    answers = NoToTheMonitorQuestion()
+    panel = panel_for(qtbot, controller, answers)
+    # The nurse's cuff reads 150/85; to "Does your typed 85 mmHg replace the monitor's reading?
+    # … No: nothing is recorded" she answers No. The systolic had been written before that
+    # question came (review 37), and the tile then read 150/— without the alarming diastolic.
+    panel.fields["bp"].setText("150/85")
+    qtbot.keyClick(panel.fields["bp"], QtCore.Qt.Key.Key_Return)
+    assert any("nothing is recorded" in q for q in answers.asked), answers.asked
+    assert panel.message.text().startswith("Not recorded: The monitor's Diastolic BP 125 mmHg")
+    assert rows(log, "SELECT count(*) FROM observations WHERE source = 'manual'") == [(0,)]
+    assert panel.fields["bp"].text() == "150/85"
+    assert tile_view(controller.view, BP_TILE, clock.now()).value == "160/125"
+
+
+def test_a_systolic_alone_is_worded_as_the_systolic():
+    assert vitals_words([("bp_systolic", 150.0)]) == "Systolic BP 150 mmHg"
+    assert vitals_words([("bp_systolic", 150.0), ("bp_diastolic", 85.0)]) == "BP 150/85 mmHg"

@@ -150,3 +150,156 @@ def test_every_row_is_whole_in_the_live_windows_events_column(qtbot, live, size)
         assert rect.height() >= needed, item.text()
     note = next(events.item(r) for r in range(events.count()) if "Note:" in events.item(r).text())
     assert events.visualItemRect(note).height() >= 2 * metrics.lineSpacing()
+
+
+# ---- review 37: Correct… and the list's words -----------------------------------------------
+
+
+def select(tab: EventsTab, text: str) -> None:
+    tab.refresh()
+    tab.list.setCurrentRow(next(i for i in range(tab.list.count())
+                                if text in tab.list.item(i).text()))
+
+
+def test_a_row_corrected_already_is_not_offered_its_correction_is(qtbot, live):
+    # SpO2 85 typed for 95, corrected to 95; 96 was right. The 85 row stayed correctable, and a
+    # second correction of it said "Corrected: SpO2 96 %" while 95 stayed the value.
+    controller, journal, clock, log = live
+    tab = EventsTab(journal, controller, Replies("95", "typo", "96", "second look: 96"), Answers())
+    qtbot.addWidget(tab)
+    controller.enter_manual("spo2", 85)
+    select(tab, "SpO2 85 % — ana")
+    tab.correct_button.click()
+    assert tab.message.text() == "Corrected: SpO2 95 %"
+    select(tab, "SpO2 85 % — ana")
+    assert not tab.correct_button.isEnabled()
+    why = "This SpO2 value was corrected to 95 % at 09:00:00: select that correction to correct it again."
+    assert tab.correct_button.toolTip() == why
+    select(tab, "Phase started")
+    select(tab, "SpO2 85 % — ana")   # chosen again: the reason is said
+    assert tab.message.text() == why
+    select(tab, "SpO2 95 % — ana (corrects SpO2 85 % of 09:00:00)")
+    assert tab.correct_button.isEnabled()
+    tab.correct_button.click()
+    assert tab.message.text() == "Corrected: SpO2 96 %"
+    assert controller.view.latest("spo2").reading.value == 96
+
+
+def test_a_value_entered_in_error_is_not_offered_for_correction(qtbot, live):
+    # MOAA/S 2 undone; its row corrected to 4 later said "Corrected: … 4", MOAA/S still none.
+    controller, journal, clock, log = live
+    tab = EventsTab(journal, controller, Replies("4", "patient rousable to voice"), Answers())
+    qtbot.addWidget(tab)
+    answer, row_id = controller.enter_manual_row("moaas", 2.0)
+    select(tab, "MOAA/S 2 — ana")
+    assert tab.correct_button.isEnabled()
+    assert controller.void(row_id, "moaas", reason="undone by the nurse within 10 s").done
+    assert not tab.correct_button.isEnabled()   # selected before: off as the void commits
+    select(tab, "MOAA/S 2 — ana")
+    assert tab.message.text() == ("This Sedation (MOAA/S) value was entered in error: it counts "
+                                  "nowhere. Record the right value as a new one.")
+    tab.correct_button.click()   # a click that gets through anyway writes nothing
+    assert log.conn.execute("SELECT count(*) FROM observations WHERE corrects IS NOT NULL").fetchone() == (0,)
+
+
+def test_correcting_a_systolic_below_its_diastolic_is_refused(qtbot, live):
+    # The form refuses "70/84"; Correct… of the systolic of 128/84 to 70 recorded BP 70/84.
+    controller, journal, clock, log = live
+    answers = Replies("70", "typed 128, cuff read 70")
+    tab = EventsTab(journal, controller, answers, Answers())
+    qtbot.addWidget(tab)
+    controller.enter_manual("bp_systolic", 128)
+    controller.enter_manual("bp_diastolic", 84)
+    select(tab, "Systolic BP 128")
+    tab.correct_button.click()
+    assert tab.message.text() == ("Diastolic 84 must be lower than systolic 70: check the order, "
+                                  "for example 128/84.")
+    assert len(answers.asked) == 1   # refused before a reason is asked for
+    assert log.conn.execute("SELECT count(*) FROM observations WHERE corrects IS NOT NULL").fetchone() == (0,)
+
+
+def test_correction_checks_the_value_before_asking_for_a_reason(qtbot, live):
+    # 90.5 was asked about as "Why is SpO2 corrected to 90 %?", then refused after the reason.
+    controller, journal, clock, log = live
+    answers = Replies("90.5", "probe read 90.5")
+    tab = EventsTab(journal, controller, answers, Answers())
+    qtbot.addWidget(tab)
+    controller.enter_manual("spo2", 85)
+    select(tab, "SpO2 85 % — ana")
+    tab.correct_button.click()
+    assert answers.asked == ["New value of SpO2 (%), 0–100 %:"]
+    assert "whole number" in tab.message.text()
+    # An unusual value is asked about first, and the reason question quotes it as recorded.
+    confirmer = Answers()
+    answers = Replies("45", "probe read 45")
+    tab = EventsTab(journal, controller, answers, confirmer)
+    qtbot.addWidget(tab)
+    select(tab, "SpO2 85 % — ana")
+    tab.correct_button.click()
+    assert "SpO2 45 % is unusual" in confirmer.asked[0]
+    assert answers.asked[1] == "Why is it corrected to SpO2 45 %? (logged with the correction)"
+    assert tab.message.text() == "Corrected: SpO2 45 %"
+
+
+def test_correcting_a_worded_scale_asks_and_takes_its_words(qtbot, live):
+    # "Hallucinations present" mis-clicked: Correct… asked for "0–1 score" and refused "absent".
+    controller, journal, clock, log = live
+    answers = Replies("Absent", "mis-click")
+    tab = EventsTab(journal, controller, answers, Answers())
+    qtbot.addWidget(tab)
+    controller.enter_manual_row("hallucinations", 1.0)
+    select(tab, "Hallucinations present")
+    tab.correct_button.click()
+    assert answers.asked == [
+        "New value of Hallucinations (score), 0 absent, 1 present (number or words):",
+        "Why is it corrected to Hallucinations absent? (logged with the correction)"]
+    assert tab.message.text() == "Corrected: Hallucinations absent"
+    assert controller.view.latest("hallucinations").reading.value == 0
+    answers = Replies("sever")
+    tab = EventsTab(journal, controller, answers, Answers())
+    qtbot.addWidget(tab)
+    controller.enter_manual_row("nausea", 1.0)
+    select(tab, "Nausea mild")
+    tab.correct_button.click()
+    assert tab.message.text() == ("Nausea 'sever' is not a number: enter 0–3 score (whole numbers). "
+                                  "Nausea takes 0 none, 1 mild, 2 moderate, 3 severe (number or "
+                                  "words).")
+
+
+def test_a_correction_names_what_it_corrected(qtbot, live):
+    # "SpO2 95 % — ana (corrects #1)", "Correction of #1: typo": the list shows no row numbers,
+    # and with an 85 and an 88 the nurse could not tell which one was corrected.
+    controller, journal, clock, log = live
+    tab = EventsTab(journal, controller, Replies("95", "typo"), Answers())
+    qtbot.addWidget(tab)
+    controller.enter_manual("spo2", 85)
+    clock.advance(60)
+    controller.enter_manual("spo2", 88)
+    select(tab, "SpO2 85 % — ana")
+    tab.correct_button.click()
+    tab.refresh()
+    assert texts(tab)[:2] == ["Correction of SpO2 85 % of 09:00:00 to SpO2 95 %: typo — ana",
+                              "SpO2 95 % — ana (corrects SpO2 85 % of 09:00:00)"]
+
+
+def test_an_override_and_a_flag_read_in_a_nurses_words(qtbot, live):
+    # "Override (end_phase): prescriber: proceed" and "SpO2 95 % — ana [REPLACES_DEVICE]": the
+    # log's names, not which phase was left, nor what was overridden.
+    controller, journal, clock, log = live
+    tab = EventsTab(journal, controller, Replies(), Answers())
+    qtbot.addWidget(tab)
+    device(controller, "spo2", 86)   # a high alarm the typed value replaces
+    assert controller.enter_manual("spo2", 95, confirmed=True).__class__.__name__ == "Accepted"
+    blockers = controller.phase_blockers()
+    assert not controller.advance_phase().done
+    assert controller.advance_phase(override_reason="prescriber: proceed").done
+    tab.refresh()
+    override = next(t for t in texts(tab) if t.startswith("Override"))
+    assert override == (f"Override: Pre-session checks ended with {len(blockers)} checks not met. "
+                        "Reason: prescriber: proceed — ana")
+    assert "SpO2 95 % — ana [typed in place of the monitor's reading]" in texts(tab)
+    blockers = controller.discharge_blockers()
+    assert controller.discharge(override_reason="transfer to ward").done
+    tab.refresh()
+    assert (f"Override: Discharged with {len(blockers)} checks not met. Reason: transfer to ward "
+            "— ana") in texts(tab)

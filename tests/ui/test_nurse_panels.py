@@ -69,6 +69,20 @@ def test_an_unusual_value_is_recorded_only_when_confirmed(qtbot, live):
     assert rows(log, "SELECT metric, value, confirmed FROM observations") == [("resp_rate", 3.0, 1)]
 
 
+def test_a_thousands_separator_is_refused_not_recorded_as_a_decimal_point(qtbot, live):
+    # Review 37: HR "1,000" asked "Heart rate 1,000 beats/min is unusual", and "Record it"
+    # logged HR 1 (the comma read as a decimal point) and raised a high HR ≤40 alarm.
+    controller, journal, clock, log = live
+    answers = Answers()
+    panel = entry(qtbot, controller, answers)
+    type_and_enter(qtbot, panel, heart_rate="1,000")
+    assert answers.asked == []
+    assert panel.message.text() == ("Heart rate 1,000: enter it without a thousands separator, "
+                                    "0–300 beats/min.")
+    assert rows(log, "SELECT count(*) FROM observations") == [(0,)]
+    assert controller.view.alarms() == []
+
+
 def test_observations_are_one_click_and_sedation_alarms(qtbot, live):
     controller, journal, clock, log = live
     panel = entry(qtbot, controller)
