@@ -407,7 +407,8 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         batch = inbox[:]
         inbox.clear()
         try:
-            with log.batch():
+            # Commit first, then confirm: the PCD-04s' confirmations go out after the COMMIT.
+            with board.confirming_after(), log.batch():
                 for topic, payload, at in batch:
                     receive(topic, payload, at)
         except CentralLogError:

@@ -37,8 +37,9 @@ left to the statuses. At a restart the board starts from its log (`restore`).
 
 Duplicates: QoS 1 is at least once. Every PCD-01 and PCD-04 is kept once by its MSH-10 in the
 central log (UNIQUE): a duplicate changes nothing on screen and sounds nothing. Each PCD-04 is
-confirmed (`confirm` JSON to `<prefix>/chair/<chair>/confirm`), duplicates again: the bedside's
-quiet-room mode waits for that confirmation, and confirming twice is harmless.
+confirmed (`confirm` JSON to `<prefix>/chair/<chair>/confirm`; a batch's once the log committed
+it: `confirming_after`), duplicates again: the bedside's quiet-room mode waits for that
+confirmation, and confirming twice is harmless.
 
 What sounds (`audio`): the highest priority among
 - chair alarms above INFO that the chair has not acknowledged or audio-paused (a bedside silence
@@ -69,14 +70,16 @@ nurse could not see (the bedside's F2 rule).
 Station technical alarms (medium, flashing until silenced here, then steady while they last):
 - the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus";
   connected but refused its subscription to the chairs (the broker's ACL), as long: "Central
-  station not receiving the chairs: <the broker's refusal>";
+  station not receiving the chairs: <the broker's refusal>"; at once when a chair heard here goes
+  unheard for it, and high, naming it, when such a chair had a high alarm open (`_bus_alarm`);
 - a chair with an open session without connection: "<room>: no connection to the chair" (high,
-  naming it, when a high alarm was open there);
+  naming it, when a high alarm was open there); one lost before the bus dropped stays lost;
 - the central log cannot be written (duplicates are then told apart in memory);
 - low, steady: the speaker does not work ("Audio unavailable: visual only").
 
 Logged (central_log.py): every new PCD-01 and PCD-04; status only when a chair goes online or
-offline or its highest alarm changes; the nurse's acknowledgements and silences.
+offline, its session starts or ends, or its highest alarm changes; the nurse's acknowledgements
+and silences.
 
 Bad input: a payload that is not what its topic promises is counted (`ignored`, with the last
 reason) and changes nothing; so is a status with a number or time no card can draw (a NaN
@@ -85,12 +88,13 @@ elapsed time, a vital's time out of range), which had stopped every card from dr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -262,6 +266,8 @@ class InSight:
             1 medium").
         chair: the chair whose alarm it is, or None for the station's own.
         can_acknowledge: its card's Acknowledge would act on it (`CardView.can_acknowledge`).
+        sounding_other: the alarm that Acknowledge acts on when it is not `line`, as the card
+            names it (`CardView.sounding_other`); "" when it is `line`.
     """
 
     where: str
@@ -269,6 +275,7 @@ class InSight:
     others: tuple[Priority, ...]
     chair: str | None = None
     can_acknowledge: bool = False
+    sounding_other: str = ""
 
     def headline(self) -> str:
         """"Room 3: SpO2 88 %, limit ≤90"."""
@@ -377,7 +384,7 @@ class _Chair:
     # clock may have stepped back since the start), never reopened by a start or an update.
     ended: set[tuple[int, int]] = field(default_factory=set)
     acks: dict[tuple[int, int], _CentralAck] = field(default_factory=dict)
-    logged: tuple[Any, ...] | None = None   # what the log last heard of connection + highest
+    logged: tuple[Any, ...] | None = None   # what the log last heard (`Board._summary`)
     trend_session: int | None = None
     snapshot: dict[str, _Series] = field(default_factory=dict)
     recent: dict[str, _Series] = field(default_factory=dict)
@@ -461,6 +468,9 @@ class Board:
         self._silenced: set[str] = set()   # station alarm keys silenced here (until they end)
         self._commands = 0
         self._restoring = False   # `restore` replays the log: nothing of it is logged again
+        # Confirmations held until the log's batch is committed (`confirming_after`), as
+        # (topic, payload); None while they go out at once.
+        self._held: list[tuple[str, bytes]] | None = None
         self.on_change: Callable[[], None] | None = None
 
     # ---- input -------------------------------------------------------------------------------
@@ -469,7 +479,7 @@ class Board:
         """One message from the bus. Never raises for what a message holds: a bad one is counted."""
         where = bus_topics.parse_chair_topic(topic, self.prefix)
         if where is None:
-            self._ignore(f"{topic}: not a chair topic under {self.prefix}/")
+            self._ignore(f"{topic}: {bus_topics.chair_topic_problem(topic, self.prefix)}")
             return
         if where.kind in ("command", "confirm"):
             return   # what central stations send (our own come back to us): nothing to show
@@ -542,7 +552,7 @@ class Board:
         chair.status_wall = last_heard
         chair.offline_since = None if chair.online else max(lost_at, last_heard)
         chair.unconfirmed.clear()   # confirmed, or not, by the station that showed them
-        chair.logged = (False, chair.will_reason, None)   # what the log already says
+        chair.logged = self._summary(chair, now)   # what the log already says
 
     def set_bus(self, connected: bool, text: str, now: Moment, blind: str = "") -> None:
         """The bus client's state: receiving the chairs or not, and the status line's words for
@@ -703,7 +713,8 @@ class Board:
             rank = 2 if name == viewing else 0
             tops.append(((-int(card.alarm.priority), rank, *_order_key(alarms[0])[1:],
                           _natural(name)),
-                         InSight(card.title, card.alarm, (), name, card.can_acknowledge)))
+                         InSight(card.title, card.alarm, (), name, card.can_acknowledge,
+                                 card.sounding_other)))
             every += [a.priority for a in alarms]
         if not tops:
             return None
@@ -748,7 +759,8 @@ class Board:
 
     def acknowledge(self, chair: str, nurse: str, now: Moment) -> str:
         """Acknowledge `chair`'s alarm that its card's Acknowledge acts on (`_target`); returns
-        what was done, in words.
+        what was done, in words, naming the chair as its card's title does (two chairs in one
+        room: "Room 1 · chair-2").
 
         Logs the action, silences the central tone for it at once and sends the command. The
         card shows it acknowledged only once the chair says so.
@@ -760,10 +772,10 @@ class Board:
         if shown is None:
             highest = self._highest(c)
             if highest is None or highest.priority <= Priority.INFO:
-                return f"{self._room(c)}: no alarm to acknowledge"
+                return f"{self._title(c)}: no alarm to acknowledge"
             if highest.state == "acknowledged":
-                return f"{self._room(c)}: already acknowledged at the chair"
-            return f"{self._room(c)}: nothing more to acknowledge ({self._note(c, highest, now)})"
+                return f"{self._title(c)}: already acknowledged at the chair"
+            return f"{self._title(c)}: nothing more to acknowledge ({self._note(c, highest, now)})"
         key = (shown.session, shown.occurrence)
         detail = {"priority": shown.priority.label, "text": shown.text,
                   "room": self._room(c), "station": self.station}
@@ -774,7 +786,7 @@ class Board:
             self._record_action(now, nurse, chair, shown.session, shown.occurrence,
                                 "silence", {**detail, "state": "latched"})
             c.acks[key] = _CentralAck(shown.priority, now.mono, "")
-            return f"{self._room(c)}: silenced here; a latched alarm is reset at the chair"
+            return f"{self._title(c)}: silenced here; a latched alarm is reset at the chair"
         number = self._record_action(now, nurse, chair, shown.session, shown.occurrence,
                                      "acknowledge", detail)
         command_id = f"{self.station}-{self.log.uid}-{number}"
@@ -785,14 +797,24 @@ class Board:
             "station": self.station,
             "at": iso(now.wall)})
         self.publish(bus_topics.chair_topic(chair, "command", self.prefix), payload, 1, False)
-        return f"{self._room(c)}: acknowledgement sent ({shown.text})"
+        return f"{self._title(c)}: acknowledgement sent ({shown.text})"
 
     def acknowledge_highest(self, nurse: str, now: Moment) -> str:
         """Acknowledge the first sounding chair alarm (F2 with no chair chosen)."""
         chair = self.highest_chair(now)
         if chair is None:
-            return "No chair alarm sounds"
+            return self.no_chair_sounds(now)
         return self.acknowledge(chair, nurse, now)
+
+    def no_chair_sounds(self, now: Moment) -> str:
+        """What F2 says when no chair alarm sounds: a station alarm that sounds, about a chair
+        or not, is silenced on the banner. "No chair alarm sounds" under a lost chair's high
+        tone pointed nowhere (a code review)."""
+        banner = self.banner(now)
+        if banner is None or not banner.sounding:
+            return "No chair alarm sounds"
+        return (f"Nothing to acknowledge on a chair: the alarm sounding is the station's own "
+                f"({banner.text}): press Silence on the banner")
 
     def silence_station(self, nurse: str, now: Moment, key: str = "") -> str:
         """Silence the station alarm the banner shows (`key`, as drawn when the nurse clicked;
@@ -847,8 +869,12 @@ class Board:
         if sent_at is None:
             raise _Bad("status without a readable sent_at")
         seq = obj.get("seq") if isinstance(obj.get("seq"), int) else None
-        if self._older_status(chair, sent_at, seq) and chair.online:
-            return   # an older status than the one shown (a retained copy delivered again)
+        copy = sent_at == chair.status_sent_at and seq == chair.status_seq
+        if (self._older_status(chair, sent_at, seq) or copy) and chair.online:
+            # An older status than the one shown, or the same one again: the broker hands its
+            # retained copy at each resubscription. A copy is no sign of life: taken, it made a
+            # hung chair connected again, its minutes-old values current (a code review).
+            return
         session = obj.get("session")
         if session is not None and not isinstance(session, dict):
             raise _Bad("status session is neither null nor an object")
@@ -993,8 +1019,30 @@ class Board:
         return report.at.timestamp() > chair_now + AHEAD_S
 
     def _confirm(self, chair: str, control_id: str, now: Moment) -> None:
-        self.publish(bus_topics.chair_topic(chair, "confirm", self.prefix), bus_topics.encode({
-            "control_id": control_id, "station": self.station, "at": iso(now.wall)}), 1, False)
+        topic = bus_topics.chair_topic(chair, "confirm", self.prefix)
+        payload = bus_topics.encode({
+            "control_id": control_id, "station": self.station, "at": iso(now.wall)})
+        if self._held is not None:
+            self._held.append((topic, payload))
+        else:
+            self.publish(topic, payload, 1, False)
+
+    @contextlib.contextmanager
+    def confirming_after(self) -> Iterator[None]:
+        """Hold the PCD-04 confirmations of what is received inside, and send them once it
+        ends without an error: around the log's batch (`CentralLog.batch`), after its commit.
+        Sent from inside, a confirmation reached the chair before the COMMIT and its sync: a
+        station killed, or whose commit failed, in between had told the bedside "shown" (its
+        quiet room keeps its soft tones on that word) of a message not in its log (a code
+        review). An error drops them: the caller receives the batch again, confirmed then."""
+        held: list[tuple[str, bytes]] = []
+        self._held = held
+        try:
+            yield
+        finally:
+            self._held = None
+        for topic, payload in held:
+            self.publish(topic, payload, 1, False)
 
     @staticmethod
     def _mark(chair: _Chair, report: AlertReport) -> None:
@@ -1100,8 +1148,21 @@ class Board:
         return new
 
     def watched(self, now: Moment) -> list[str]:
-        """The card titles of the chairs this station watches now: connected, session open."""
-        return [c.title for c in self.cards(now) if c.connected and c.has_session and not c.ended]
+        """The card titles of the chairs this station watches now: session open, connected or
+        not. Counting only the connected ones, a station whose one alarm was a chair lost in
+        session, heard nowhere else, closed unasked (a code review)."""
+        return [c.title for c in self.cards(now) if c.has_session and not c.ended]
+
+    def heard_only_here(self, now: Moment) -> list[str]:
+        """The chairs lost in session, whose loss only this station sounds, each with the alarm
+        it had open when last heard: "Room 1, last heard with *** SpO2 89 %, limit ≤90"."""
+        found: list[str] = []
+        for name in sorted(self.chairs, key=_natural):
+            chair = self.chairs[name]
+            if self._lost(chair, now):
+                last = self._last_heard(chair)
+                found.append(self._title(chair) + (f", {_last_heard_text(last)}" if last else ""))
+        return found
 
     def closed_by(self, nurse: str, now: Moment) -> None:
         """The station's nurse closed it while it watched chairs: logged, with which."""
@@ -1123,14 +1184,25 @@ class Board:
             number = f"t{int(now.wall.timestamp() * 1000)}-{self._commands}"
         return number
 
+    def _summary(self, chair: _Chair, now: Moment) -> tuple[Any, ...]:
+        """What the log must hear of when it changes: the connection, the session open or
+        ended, and the highest alarm. Without the session, a session starting or ending at a
+        chair first heard idle was never logged (it changed neither connection nor alarm): a
+        restart replayed the idle status and forgot the chair lost in session, or the status in
+        session and raised a loss for one that had ended (a code review)."""
+        connected = self._connected(chair, now)
+        shown = self._highest(chair) if connected else None
+        return (connected, chair.will_reason, chair.session_id,
+                bool((chair.session or {}).get("ended")), None if shown is None else
+                (shown.session, shown.occurrence, int(shown.priority), shown.state))
+
     def _log_change(self, chair: _Chair, now: Moment, payload: bytes | None = None) -> None:
-        """Store a status only when the connection or the highest alarm changed."""
+        """Store a status only when the connection, the session or the highest alarm changed."""
         if self._restoring:
             return   # read from the log: it is there already
         connected = self._connected(chair, now)
         shown = self._highest(chair) if connected else None
-        summary = (connected, chair.will_reason, None if shown is None else
-                   (shown.session, shown.occurrence, int(shown.priority), shown.state))
+        summary = self._summary(chair, now)
         if summary == chair.logged:
             return
         chair.logged = summary
@@ -1163,17 +1235,23 @@ class Board:
             now.mono - chair.status_mono <= bus_topics.STATUS_STALE_S
 
     def _lost(self, chair: _Chair, now: Moment) -> bool:
-        """A chair with an open session lost while the bus works: its Last Will came, or no
-        status for STATUS_STALE_S of a working bus (not right after the bus itself returns)."""
-        if chair.session is None or chair.session.get("ended") or not self.bus_connected:
-            return False
-        if not chair.heard:
+        """A chair with an open session lost: its Last Will came, or no status for
+        STATUS_STALE_S of a working bus (not right after the bus itself returns). While this
+        station's own bus is down the clock of this rule stops at the drop: a chair silent since
+        is not lost (the one bus alarm says why, not 20), and one lost before stays lost. The
+        bus dropping had ended every chair's loss: a lost chair's high alarm went silent for
+        10 s, then only the medium bus alarm sounded (a code review)."""
+        if chair.session is None or chair.session.get("ended") or not chair.heard:
             return False
         if not chair.online:
-            return True
+            return True   # its Last Will (heard while the bus worked, or restored)
         heard = max(chair.status_mono if chair.status_mono is not None else -math.inf,
                     self.bus_up_since)
-        return now.mono - heard > bus_topics.STATUS_STALE_S
+        if heard == -math.inf:
+            return False   # heard only before a restart, the bus not up since: unknown
+        until = now.mono if self.bus_connected or self.bus_down_since is None \
+            else min(now.mono, self.bus_down_since)
+        return until - heard > bus_topics.STATUS_STALE_S
 
     def _alarms(self, chair: _Chair) -> list[ChairAlarm]:
         """The chair's open alarms, newest knowledge per occurrence (module docstring)."""
@@ -1260,10 +1338,10 @@ class Board:
         if self.fault:
             found.append(("fault", Priority.HIGH,
                           f"{FAULT_TEXT}: {self.fault}; restart the central station"))
-        if not self.bus_connected and self.bus_down_since is not None \
-                and now.mono - self.bus_down_since >= BUS_ALARM_S:
-            found.append(("bus", Priority.MEDIUM, f"{BLIND_TEXT}: {self.bus_blind}"
-                          if self.bus_blind else f"{BUS_LOST_TEXT} ({self.bus_text})"))
+        if not self.bus_connected and self.bus_down_since is not None:
+            bus = self._bus_alarm(self.bus_down_since, now)
+            if bus is not None:
+                found.append(bus)
         twin = self.twins.seen(now.mono) if self.twins is not None else None
         if twin is not None:
             found.append(("twin", Priority.MEDIUM, f"Another central station uses the name "
@@ -1282,11 +1360,34 @@ class Board:
                 last = self._last_heard(chair)
                 found.append((f"chair:{name}",
                               max(Priority.MEDIUM, last.priority) if last else Priority.MEDIUM,
-                              f"{self._room(chair)}: no connection to the chair"
+                              f"{self._title(chair)}: no connection to the chair"
                               + (f"; {_last_heard_text(last)}" if last else "")))
         if self.audio_problem:
             found.append(("audio", Priority.LOW, f"{AUDIO_TEXT} ({self.audio_problem})"))
         return [StationAlarm(k, p, t, k in self._silenced) for k, p, t in found]
+
+    def _bus_alarm(self, down_since: float, now: Moment) -> tuple[str, Priority, str] | None:
+        """The bus not connected: one alarm for every chair this station cannot hear for it
+        (not lost before: those are their own), as urgent as the highest alarm they had open
+        when last heard, and naming it, as a chair's loss does. A chair connected with its high
+        alarm sounding went quiet 10 s into an outage, and only a medium bus alarm sounded (a
+        code review). Raised after BUS_ALARM_S, or at once when a chair heard here goes unheard
+        (its alarms were sounding here up to then)."""
+        unheard = [c for c in self.chairs.values()
+                   if c.heard and c.session and not c.session.get("ended")
+                   and not self._connected(c, now) and not self._lost(c, now)]
+        if now.mono - down_since < BUS_ALARM_S and \
+                not any(c.status_mono is not None for c in unheard):
+            return None
+        text = f"{BLIND_TEXT}: {self.bus_blind}" if self.bus_blind \
+            else f"{BUS_LOST_TEXT} ({self.bus_text})"
+        lasts = [(_order_key(last), _natural(c.name), last, c) for c in unheard
+                 if (last := self._last_heard(c)) is not None]
+        if not lasts:
+            return ("bus", Priority.MEDIUM, text)
+        _, _, last, chair = min(lasts, key=lambda found: found[:2])
+        return ("bus", max(Priority.MEDIUM, last.priority),
+                f"{text}; {self._title(chair)}: {_last_heard_text(last)}")
 
     # ---- the card ----------------------------------------------------------------------------
 

@@ -104,6 +104,23 @@ def parse_chair_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> ChairTopic | 
     return ChairTopic(rest[0], rest[1])   # narrowed to Kind by the CHAIR_KINDS test above
 
 
+def chair_topic_problem(topic: str, prefix: str = DEFAULT_PREFIX) -> str:
+    """Why `parse_chair_topic` does not take `topic`, in words ("" when it does). "Not a chair
+    topic" for an unknown kind under a chair sent the reader checking the prefix (a code
+    review): the part that is wrong is named, with what is allowed."""
+    head = f"{prefix}/chair/"
+    if not topic.startswith(head):
+        return f"not under {head}"
+    rest = topic[len(head):].split("/")
+    if len(rest) != 2:
+        return f"not {head}<chair>/<kind>"
+    if not _NAME.fullmatch(rest[0]):
+        return f"chair name {rest[0][:40]!r} is not 1-32 letters, digits, '_' or '-'"
+    if rest[1] not in CHAIR_KINDS:
+        return f"unknown kind {rest[1][:40]!r} (known: {', '.join(CHAIR_KINDS)})"
+    return ""
+
+
 CLOSED_REASON: Final = "console closed"
 """The reason of a chair's offline status at a clean stop (its Last Will says "connection lost")."""
 

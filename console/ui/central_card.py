@@ -48,6 +48,15 @@ ALARM_LINES = 2       # the alarm's text has two lines ("*** Respiratory rate 7 
 VALUE_STYLE = "padding:0 3px;border-radius:3px;"
 
 
+def ack_label(other: str) -> tuple[str, str]:
+    """An Acknowledge button's text and tooltip: "Ack ** HR 125/min" and "Acknowledge ** HR
+    125/min, limit >120" when it acts on `other`, an alarm sounding under the one shown
+    (`CardView.sounding_other`), else "Acknowledge" (the card's and the trend strip's)."""
+    if other:
+        return f"Ack {other.split(',')[0]}", f"Acknowledge {other}"
+    return "Acknowledge", "Acknowledge this alarm"
+
+
 def _font(points: float, bold: bool = False) -> QtGui.QFont:
     font = QtGui.QFont(QtWidgets.QApplication.font())
     font.setPointSizeF(points)
@@ -323,9 +332,9 @@ class ChairCard(QtWidgets.QFrame):
         self.ack_button.setVisible(view.can_acknowledge)
         # An alarm sounding under the one shown: the button names it ("Ack ** HR 125/min"), the
         # note line being too short at 20 chairs to say it (a walk found "+1 more · soundin…").
-        other = view.sounding_other
-        self.ack_button.setText(f"Ack {other.split(',')[0]}" if other else "Acknowledge")
-        self.ack_button.setToolTip(f"Acknowledge {other}" if other else "Acknowledge this alarm")
+        text, tip = ack_label(view.sounding_other)
+        self.ack_button.setText(text)
+        self.ack_button.setToolTip(tip)
         notes = []
         if view.alarm is not None:
             if view.alarm.others:

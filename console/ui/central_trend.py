@@ -26,6 +26,7 @@ from console.central.board import Board, InSight
 from console.clock import Clock
 from console.session.trend_feed import TrendFeed
 from console.ui.alarm_bar import COLOURS
+from console.ui.central_card import ack_label
 from console.ui.elided_label import ElidedLabel
 from console.ui.trend import WHOLE, TrendPlot
 
@@ -172,6 +173,11 @@ class CentralTrendDialog(QtWidgets.QDialog):
             return
         back, fore = COLOURS[found.line.priority]
         self.elsewhere.setText(found.headline())
+        # Acknowledge names the alarm it acts on when it is not the one shown, as the card's
+        # button does: the strip showed SpO2 88 and its Acknowledge acted on HR 125 (a review).
+        text, tip = ack_label(found.sounding_other)
+        self.ack.setText(f"{text} (F2)")
+        self.ack.setToolTip(tip)
         self.elsewhere_more.setText(more)
         style = f"background:{back};color:{fore};font-weight:bold;font-size:14pt;padding:4px 8px;"
         self.elsewhere.setStyleSheet(style)

@@ -392,7 +392,7 @@ class CentralWindow(QtWidgets.QMainWindow):
             return
         chair = self.board.highest_chair(self.clock.now())
         if chair is None:
-            self.message.setText("No chair alarm sounds")
+            self.message.setText(self.board.no_chair_sounds(self.clock.now()))
             return
         self.acknowledge(chair)
 
@@ -437,12 +437,16 @@ class CentralWindow(QtWidgets.QMainWindow):
             return True
         rooms = ", ".join(watched[:4]) + (f" and {len(watched) - 4} more" if len(watched) > 4
                                           else "")
+        # A chair lost in session has no bedside sounding for it: said apart, by name.
+        lost = self.board.heard_only_here(now)
+        only_here = (f"\n\nNo connection to the chair, its loss heard only here: "
+                     f"{'; '.join(lost)}." if lost else "")
         if not self.asker.agree(
                 "Close the central station",
                 f"This station watches {len(watched)} chair{'s' if len(watched) > 1 else ''} in "
-                f"session ({rooms}). Closing it stops their alarms here: each bedside goes on "
-                "sounding its own, and a quiet room returns to full volume.\n\n"
-                "Close the central station anyway?", "Close the central station"):
+                f"session ({rooms}). Closing it stops their alarms here: each connected bedside "
+                f"goes on sounding its own, and a quiet room returns to full volume.{only_here}"
+                "\n\nClose the central station anyway?", "Close the central station"):
             return False
         self.board.closed_by(self.nurse.text().strip(), now)
         return True

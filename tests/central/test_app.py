@@ -316,6 +316,33 @@ def test_a_bug_on_one_message_costs_no_other_and_is_a_high_station_alarm(
     assert len(list(tmp_path.glob("crash-*.txt"))) == 1
 
 
+def test_a_pcd04_is_confirmed_to_the_chair_only_after_the_central_log_committed_it(
+        qtbot, broker, tmp_path, stations, monkeypatch):
+    """A batch of messages is kept in one transaction; the board published each PCD-04's
+    confirmation inside it, before the COMMIT and its sync: a quiet room's bedside kept its soft
+    tones on the word of a station that might not have it on disk (commit first, then notify)."""
+    station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
+                    audio_out=RecordingAudioOut(), asker=Answers())
+    stations.append(station)
+    qtbot.addWidget(station.window)
+    published: list[tuple[str, bool]] = []
+
+    def publish(topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        published.append((topic.rsplit("/", 1)[-1], station.log.conn.in_transaction))
+
+    monkeypatch.setattr(station.board, "publish", publish)
+    chair = Chair("chair-1", "Room 1", ManualClock(START))
+    chair.start_infusion()
+    messages = [chair.status()]
+    chair.device("spo2", 89)
+    messages += [*chair.new_pcd04s(), chair.status()]
+    for topic, payload in messages:   # one batch: they arrive before the loop turns
+        station.bridge.message.emit(topic, payload)
+    qtbot.waitUntil(lambda: bool(published), timeout=WAIT_MS)
+    assert published == [("confirm", False)]
+    assert [r.kind for r in station.log.received()].count("pcd04") == 1
+
+
 def test_a_payload_nested_deeper_than_python_can_read_is_ignored_not_raised():
     assert bus_topics.decode(b"[" * 100_000 + b"]" * 100_000) is None
 

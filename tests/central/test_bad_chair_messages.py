@@ -101,3 +101,20 @@ def test_a_bug_drawing_the_cards_still_shows_and_sounds_the_station_fault(qtbot,
     assert window.banner.line is not None
     assert "Central station fault" in window.banner.line.text
     assert out.last == HIGH
+
+
+@pytest.mark.parametrize(("topic", "reason"), [
+    ("infusion/chair/chair-1/alarm",
+     "unknown kind 'alarm' (known: status, pcd01, pcd04, trend, command, confirm)"),
+    (f"infusion/chair/{'c' * 33}/status",
+     f"chair name '{'c' * 33}' is not 1-32 letters, digits, '_' or '-'"),
+    ("infusion/chair/chair-1/status/extra", "not infusion/chair/<chair>/<kind>"),
+    ("infusion/elsewhere", "not under infusion/chair/"),
+])
+def test_a_topic_the_station_cannot_take_is_named_for_what_is_wrong(topic, reason):
+    # A newer console or a foreign tool writes infusion/chair/chair-1/alarm: the status line's
+    # tooltip said "not a chair topic under infusion/", sending the clinic's IT to the prefix.
+    central = Central(MemoryLog())
+    central.board.receive(topic, b"{}", central.now())
+    assert central.board.ignored == 1
+    assert central.board.last_ignored == f"{topic}: {reason}"

@@ -183,6 +183,21 @@ def test_a_chair_lost_while_a_high_alarm_was_open_is_a_high_station_alarm_naming
     assert not [a for a in central.board.station_alarms(central.now()) if a.key.startswith("chair")]
 
 
+def test_the_loss_and_an_acknowledgement_name_the_chair_when_two_share_a_room(central):
+    # Two chairs in Room 1, their cards "Room 1 · chair-1" and "Room 1 · chair-2": the banner
+    # said only "Room 1: no connection to the chair" and the toolbar "Room 1: acknowledgement
+    # sent": which patient?
+    spo2_alarm(central, "chair-1", "Room 1", value=92)
+    lost = spo2_alarm(central, "chair-2", "Room 1", value=89)
+    assert central.card("chair-2").title == "Room 1 · chair-2"
+    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+    assert said == "Room 1 · chair-1: acknowledgement sent (SpO2 92 %, limit ≤93)"
+    central.t(62)
+    central.deliver(lost.will())
+    assert central.board.banner(central.now()).text == (
+        "Room 1 · chair-2: no connection to the chair; last heard with *** SpO2 89 %, limit ≤90")
+
+
 def test_a_chair_lost_with_only_a_low_alarm_open_is_the_medium_loss_it_was(central):
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()
@@ -253,6 +268,30 @@ def test_an_older_retained_status_delivered_again_changes_nothing(central):
     central.deliver(chair.status())
     central.deliver(old)
     assert [v.text for v in central.card("chair-1").vitals][1] == "95"
+
+
+def test_a_retained_status_delivered_again_does_not_make_a_silent_chair_connected(central):
+    # A hung console whose bus worker keeps the connection (no Last Will) sends no status. At
+    # each reconnect of the station's client the broker hands it the chair's retained status
+    # again, the very one it had: the card turned connected, its elapsed time jumping back and
+    # its old values as current, and the chair's loss ended for another 10 s.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.t(60)
+    chair.monitor({"heart_rate": 80, "spo2": 97})
+    retained = chair.status()
+    central.deliver(retained)
+    central.t(60 + 120)   # two minutes without a status
+    assert not central.card("chair-1").connected
+    assert [a.key for a in central.board.station_alarms(central.now())] == ["chair:chair-1"]
+    # The station resubscribes: the same retained status again.
+    central.deliver(retained)
+    card = central.card("chair-1")
+    assert not card.connected and card.vitals == ()
+    assert [a.key for a in central.board.station_alarms(central.now())] == ["chair:chair-1"]
+    # The chair's next status (its count on) is heard as ever.
+    central.deliver(chair.status())
+    assert central.card("chair-1").connected
 
 
 def test_a_chair_whose_clock_was_stepped_back_stays_connected_by_its_status_count(central):
@@ -550,6 +589,47 @@ def test_chairs_stale_during_a_bus_outage_are_not_each_an_alarm(central):
     # The bus is back: the chair has 10 s to be heard before it counts as lost.
     central.board.set_bus(True, "Connected", central.now())
     central.t(35)
+    assert central.board.station_alarms(central.now()) == []
+
+
+def test_a_lost_chairs_high_alarm_still_sounds_while_the_stations_bus_is_down(central):
+    # A chair killed while its SpO2 89 sounded: the high "Room 1: no connection to the chair".
+    # The station's own bus then drops (a broker restart): the loss had ended at once, nothing
+    # sounding for 10 s, then only the medium bus alarm (a code review).
+    chair = spo2_alarm(central, "chair-1", "Room 1", value=89)
+    central.t(62)
+    central.deliver(chair.will())
+    assert central.sounding() == "high"
+    central.board.set_bus(False, "Reconnecting to mqtt://broker: connection lost", central.now())
+    for s in (62.5, 65, 71.9, 72.5, 80):
+        central.t(s)
+        banner = central.board.banner(central.now())
+        assert central.sounding() == "high", s
+        assert banner.text.startswith("Room 1: no connection to the chair; last heard with ***")
+    # One bus alarm besides it, for the outage itself.
+    assert [a.key for a in central.board.station_alarms(central.now())] == ["chair:chair-1", "bus"]
+
+
+def test_a_chair_unheard_for_the_stations_own_outage_keeps_its_high_alarm_in_the_bus_alarm(central):
+    # A chair connected with its SpO2 89 sounding; the station's bus drops. Once its last status
+    # is 10 s old its alarms are unknown here: the bus alarm is as urgent as what it last heard,
+    # names it, and comes at once (it was medium, 10 s after the drop).
+    spo2_alarm(central, "chair-1", "Room 1", value=89)
+    central.t(61)
+    central.board.set_bus(False, "Reconnecting to mqtt://broker: connection lost", central.now())
+    central.t(65)
+    assert central.sounding() == "high"   # still connected: its own alarm
+    central.t(70.5)   # its last status (60 s) is 10.5 s old; the bus down 9.5 s
+    assert not central.card("chair-1").connected
+    (bus,) = central.board.station_alarms(central.now())
+    assert (bus.key, bus.priority) == ("bus", Priority.HIGH)
+    assert bus.text == ("Central station not connected to the clinic bus (Reconnecting to "
+                        "mqtt://broker: connection lost); Room 1: last heard with *** SpO2 89 %, "
+                        "limit ≤90")
+    central.t(120)
+    assert central.sounding() == "high"
+    # Back: the chair has 10 s to be heard; the bus alarm is over.
+    central.board.set_bus(True, "Connected", central.now())
     assert central.board.station_alarms(central.now()) == []
 
 

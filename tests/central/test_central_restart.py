@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from console.central.board import RESTORE_S, Board
 from console.central.central_log import CentralLog
+from console.network import bus_topics
 from protocols.model import Priority
 from tests.central.helpers import Bus, Central
 
@@ -126,4 +127,125 @@ def test_a_restart_replays_every_alarm_logged_after_the_board_noted_a_change(tmp
         ("chair:chair-1", Priority.HIGH)]
     assert "SpO2" in board.station_alarms(now)[0].text
     assert board.ignored == 0
+    log.close()
+
+
+def _idle(chair, central: Central) -> tuple[str, bytes]:
+    """The chair's status with no session (its console on before its patient comes, or back on
+    its start screen after the session), sent now."""
+    topic, payload = chair.status()
+    idle = bus_topics.decode(payload)
+    idle.update(session=None, alarms=[], vitals={}, sent_at=central.now().wall.isoformat())
+    idle.pop("v")
+    return topic, bus_topics.encode(idle)
+
+
+def test_a_restart_keeps_the_high_alarm_of_a_chair_first_heard_idle(tmp_path):
+    # The clinic's ordinary day: the station hears the chair "No session" before its patient
+    # comes. The log kept a status only when the connection or the highest alarm changed, so
+    # the status opening the session was never logged: the restart replayed the idle one and
+    # forgot the chair (a code review).
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    central.deliver(_idle(chair, central))   # the console is on: no session yet
+    central.t(2)
+    chair.start_infusion()
+    central.deliver(chair.status())   # the session starts (statuses every 2 s: never stale)
+    central.t(4)
+    central.deliver(chair.status())
+    chair.device("spo2", 89)
+    for message in chair.new_pcd04s():   # the alarm message, then the chair's status
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.t(6)
+    will = chair.will()
+    central.deliver(will)
+    assert central.sounding() == "high"
+
+    # The central restarts on its log; the broker hands it the retained Last Will.
+    central.t(420)
+    board = _restarted(log, central)
+    board.receive(will[0], will[1], central.now())
+    now = central.clock.advance(1)
+    board.tick(now)
+    assert [(a.key, a.priority) for a in board.station_alarms(now)] == [
+        ("chair:chair-1", Priority.HIGH)]
+    assert board.audio(now) is Priority.HIGH
+    log.close()
+
+
+def test_a_restart_keeps_a_chair_lost_in_a_quiet_session_first_heard_idle(tmp_path):
+    # The same with no alarm open: the medium loss comes back, not a grey card and silence.
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    central.deliver(_idle(chair, central))
+    for s in range(2, 40, 2):   # the session starts; statuses every 2 s
+        central.t(s)
+        if s == 2:
+            chair.start_infusion()
+        central.deliver(chair.status())
+    will = chair.will()
+    central.deliver(will)
+    assert central.sounding() == "medium"
+
+    central.t(100)
+    board = _restarted(log, central)
+    board.receive(will[0], will[1], central.now())
+    now = central.clock.advance(1)
+    board.tick(now)
+    assert [(a.key, a.priority) for a in board.station_alarms(now)] == [
+        ("chair:chair-1", Priority.MEDIUM)]
+    log.close()
+
+
+def test_a_restart_raises_no_loss_for_a_chair_whose_session_ended_before_it_closed(tmp_path):
+    # The other face: the status ending the session was never logged either, so the restart
+    # replayed the one in session, then the clean farewell: "Room 1: no connection to the
+    # chair" for a session that had ended normally.
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    for s in range(0, 20, 2):
+        central.t(s)
+        central.deliver(chair.status())
+    for s in range(20, 40, 2):   # the session over: the start screen
+        central.t(s)
+        central.deliver(_idle(chair, central))
+    closed = chair.topic("status"), bus_topics.encode(
+        {"chair": "chair-1", "room": "Room 1", "online": False,
+         "reason": bus_topics.CLOSED_REASON})
+    central.deliver(closed)
+    central.t(45)
+    assert central.board.station_alarms(central.now()) == []
+
+    central.t(100)
+    board = _restarted(log, central)
+    board.receive(closed[0], closed[1], central.now())   # the retained farewell
+    now = central.clock.advance(1)
+    board.tick(now)
+    assert board.station_alarms(now) == []
+    log.close()
+
+
+def test_a_restart_with_the_broker_unreachable_still_sounds_the_lost_chairs_high_alarm(tmp_path):
+    # The central restarts while a chair lost with *** SpO2 89 is its high alarm, and its
+    # broker does not answer: the restored loss had waited for the bus (10 s of silence, then
+    # only the medium bus alarm).
+    log, central, _, _ = _lost_with_a_high_alarm(tmp_path)
+    central.t(120)
+    now = central.now()
+    board = Board("desk", log, Bus())
+    board.restore({chair: [(r.kind, r.received_at, r.payload) for r in rows]
+                   for chair, rows in log.last_words(now.wall - timedelta(seconds=RESTORE_S))
+                   .items()}, now)
+    # As app.build: "Connecting to …", and the broker refuses the connection.
+    board.set_bus(False, "Reconnecting · cannot connect to the broker: connection refused", now)
+    for s in (1, 5, 11, 30):
+        at = central.clock.advance(now.mono + s - central.now().mono)
+        board.tick(at)
+        assert board.audio(at) is Priority.HIGH, s
+        assert board.station_alarms(at)[0].key == "chair:chair-1"
     log.close()
