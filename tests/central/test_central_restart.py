@@ -29,6 +29,16 @@ def _restarted(log: CentralLog, central: Central) -> Board:
     return board
 
 
+def _restarted_hearing(log: CentralLog, central: Central, retained: tuple[str, bytes]):
+    """`_restarted`, then the broker's retained message of the chair (its Will, a farewell)
+    and one second of the board's clock: (board, now)."""
+    board = _restarted(log, central)
+    board.receive(retained[0], retained[1], central.now())
+    now = central.clock.advance(1)
+    board.tick(now)
+    return board, now
+
+
 def _lost_with_a_high_alarm(tmp_path, first_medium: bool = False):
     """A chair whose console dies while its high SpO2 alarm is open (after a medium RR alarm:
     `first_medium`), its statuses and alarm messages heard by a central on a real log."""
@@ -60,10 +70,7 @@ def test_a_restart_of_the_central_keeps_the_high_alarm_of_a_chair_lost_in_sessio
 
     # The central restarts on the same log; the broker hands it the retained Last Will.
     central.t(120)
-    board = _restarted(log, central)
-    board.receive(will[0], will[1], central.now())
-    now = central.clock.advance(1)
-    board.tick(now)
+    board, now = _restarted_hearing(log, central, will)
     # The same high station alarm, naming the alarm the chair had open, and it sounds.
     assert [(a.key, a.priority) for a in board.station_alarms(now)] == before
     assert "SpO2" in board.station_alarms(now)[0].text
@@ -119,10 +126,7 @@ def test_a_restart_replays_every_alarm_logged_after_the_board_noted_a_change(tmp
     assert before[0][1] is Priority.HIGH and "SpO2" in before[0][2]
 
     central.t(120)
-    board = _restarted(log, central)
-    board.receive(will[0], will[1], central.now())
-    now = central.clock.advance(1)
-    board.tick(now)
+    board, now = _restarted_hearing(log, central, will)
     assert [(a.key, a.priority) for a in board.station_alarms(now)] == [
         ("chair:chair-1", Priority.HIGH)]
     assert "SpO2" in board.station_alarms(now)[0].text
@@ -165,10 +169,7 @@ def test_a_restart_keeps_the_high_alarm_of_a_chair_first_heard_idle(tmp_path):
 
     # The central restarts on its log; the broker hands it the retained Last Will.
     central.t(420)
-    board = _restarted(log, central)
-    board.receive(will[0], will[1], central.now())
-    now = central.clock.advance(1)
-    board.tick(now)
+    board, now = _restarted_hearing(log, central, will)
     assert [(a.key, a.priority) for a in board.station_alarms(now)] == [
         ("chair:chair-1", Priority.HIGH)]
     assert board.audio(now) is Priority.HIGH
@@ -191,10 +192,7 @@ def test_a_restart_keeps_a_chair_lost_in_a_quiet_session_first_heard_idle(tmp_pa
     assert central.sounding() == "medium"
 
     central.t(100)
-    board = _restarted(log, central)
-    board.receive(will[0], will[1], central.now())
-    now = central.clock.advance(1)
-    board.tick(now)
+    board, now = _restarted_hearing(log, central, will)
     assert [(a.key, a.priority) for a in board.station_alarms(now)] == [
         ("chair:chair-1", Priority.MEDIUM)]
     log.close()
@@ -222,10 +220,7 @@ def test_a_restart_raises_no_loss_for_a_chair_whose_session_ended_before_it_clos
     assert central.board.station_alarms(central.now()) == []
 
     central.t(100)
-    board = _restarted(log, central)
-    board.receive(closed[0], closed[1], central.now())   # the retained farewell
-    now = central.clock.advance(1)
-    board.tick(now)
+    board, now = _restarted_hearing(log, central, closed)   # the retained farewell
     assert board.station_alarms(now) == []
     log.close()
 
