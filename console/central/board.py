@@ -78,8 +78,8 @@ Station technical alarms (medium, flashing until silenced here, then steady whil
 - low, steady: the speaker does not work ("Audio unavailable: visual only").
 
 Logged (central_log.py): every new PCD-01 and PCD-04; status only when a chair goes online or
-offline, its session starts or ends, or its highest alarm changes; the nurse's acknowledgements
-and silences.
+offline, its session starts or ends, or its highest alarm or that alarm's value changes; the
+nurse's acknowledgements and silences.
 
 Bad input: a payload that is not what its topic promises is counted (`ignored`, with the last
 reason) and changes nothing; so is a status with a number or time no card can draw (a NaN
@@ -1189,12 +1189,15 @@ class Board:
         ended, and the highest alarm. Without the session, a session starting or ending at a
         chair first heard idle was never logged (it changed neither connection nor alarm): a
         restart replayed the idle status and forgot the chair lost in session, or the status in
-        session and raised a loss for one that had ended (a code review)."""
+        session and raised a loss for one that had ended (a code review). The alarm's text too
+        (its value): a restart named a lost chair's alarm by the value it began with, SpO2 89,
+        where the station had last heard 86. A status is logged then at most once a status
+        (2 s) while an alarm's value moves."""
         connected = self._connected(chair, now)
         shown = self._highest(chair) if connected else None
         return (connected, chair.will_reason, chair.session_id,
                 bool((chair.session or {}).get("ended")), None if shown is None else
-                (shown.session, shown.occurrence, int(shown.priority), shown.state))
+                (shown.session, shown.occurrence, int(shown.priority), shown.state, shown.text))
 
     def _log_change(self, chair: _Chair, now: Moment, payload: bytes | None = None) -> None:
         """Store a status only when the connection, the session or the highest alarm changed."""

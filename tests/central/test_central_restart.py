@@ -244,3 +244,35 @@ def test_a_restart_with_the_broker_unreachable_still_sounds_the_lost_chairs_high
         assert board.audio(at) is Priority.HIGH, s
         assert board.station_alarms(at)[0].key == "chair:chair-1"
     log.close()
+
+
+def test_a_restart_names_the_lost_chairs_alarm_with_the_value_last_heard(tmp_path):
+    # SpO2 89 raised the alarm, then fell to 86 while it stayed open: the station said "last
+    # heard with *** SpO2 86 %"; after a restart it said 89, the value of the status logged
+    # when the alarm began (a chair's status was logged only when its alarm changed, not its
+    # value: walked on X, session 37).
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(60)
+    chair.device("spo2", 89)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.t(62)
+    chair.device("spo2", 86)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    will = chair.will()
+    central.deliver(will)
+    central.t(63)
+    heard = [a.text for a in central.board.station_alarms(central.now())]
+    assert len(heard) == 1 and "SpO2 86 %" in heard[0], heard
+
+    central.t(120)
+    board, now = _restarted_hearing(log, central, will)
+    assert [a.text for a in board.station_alarms(now)] == heard
+    log.close()
