@@ -41,6 +41,11 @@ class Journal:
         self.typed: dict[int, ObservationRecord] = {}
         self.phase_names: dict[str, str] = {}   # an override names the phase it ended
 
+    def named(self, row_id: int, metric_name: str) -> str:
+        """A typed value as the list shows it ("SpO2 85 % of 09:00:00"), for a question or a
+        signature about it: a row number names nothing the nurse can see."""
+        return _corrected(row_id, metric_name, self.typed)
+
     def start_session(self, opened: SessionOpened) -> int:
         return self.inner.start_session(opened)
 
@@ -150,7 +155,7 @@ def _describe_event(event: EventRecord, journal: Journal | None = None) -> str:
         "note": f"Note: {d.get('text')}",
         "observation": f"Observed: {d.get('text')}",
         "correction": _correction(d, typed),
-        "entered_in_error": _entered_in_error(d),
+        "entered_in_error": _entered_in_error(d, typed),
         "dosing_started": "Dosing started (T0)",
         "discharge_refused": "Discharge refused: " + "; ".join(d.get("reasons", [])),
         "discharged": "Discharged",
@@ -201,10 +206,15 @@ def _correction(d: dict[str, Any], typed: Mapping[int, ObservationRecord]) -> st
     return f"Correction of {_corrected(d.get('corrects'), name, typed)} to {new}: {d.get('reason')}"
 
 
-def _entered_in_error(d: dict[str, object]) -> str:
-    """"MOAA/S 2 (observation #12) entered in error: undone by the nurse within 10 s"."""
+def _entered_in_error(d: dict[str, object], typed: Mapping[int, ObservationRecord]) -> str:
+    """"MOAA/S 2 of 09:00:00 entered in error: undone by the nurse within 10 s": the value as
+    the list showed it, never its row number (which the list does not show)."""
     name = str(d.get("metric", ""))
     value = d.get("value")
-    label = METRICS[name].label if name in METRICS else name
-    shown = METRICS[name].format(float(value)) if name in METRICS and isinstance(value, int | float) else value
-    return f"{label} {shown} (observation #{d.get('observation')}) entered in error: {d.get('reason')}"
+    row_id = d.get("observation")
+    if isinstance(row_id, int) and row_id in typed and typed[row_id].metric == name:
+        what = _corrected(row_id, name, typed)
+    else:
+        label = METRICS[name].label if name in METRICS else name
+        what = f"{label} {METRICS[name].format(float(value)) if name in METRICS and isinstance(value, int | float) else value}"
+    return f"{what} entered in error: {d.get('reason')}"

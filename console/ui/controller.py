@@ -253,8 +253,9 @@ class SessionController(QtCore.QObject):
                 or (isinstance(verdict, NeedsConfirmation) and not confirmed)):
             return act()   # the engine refuses or asks first: no signature is asked for nothing
         signed = self._signed(
-            SignatureRequest((CORRECTION,), f"{m.label} (value #{observation_id}) corrected to "
-                                            f"{m.format(value)} {m.unit}", self._signer_name(),
+            SignatureRequest((CORRECTION,), f"{self._named(observation_id, metric_name)} "
+                                            f"corrected to {m.format(value)} {m.unit}",
+                             self._signer_name(),
                              f"Reason: {reason.strip()}"),
             act, events_of({"correction": CORRECTION}))
         if not signed.done or signed.result is None:
@@ -262,6 +263,13 @@ class SessionController(QtCore.QObject):
         if signed.message and isinstance(signed.result, Accepted):
             return Accepted(signed.result.metric, signed.result.value, note=signed.message)
         return signed.result
+
+    def _named(self, observation_id: int, metric_name: str) -> str:
+        """The value a signature is about, as the event list shows it (`Journal.named`)."""
+        journal = self._engine.recorder
+        if isinstance(journal, Journal):
+            return journal.named(observation_id, metric_name)
+        return f"a {metric(metric_name).label} value"
 
     def uncorrectable(self, observation_id: int, metric_name: str) -> str | None:
         """Why that value cannot be corrected (corrected already, entered in error), or None."""
@@ -282,10 +290,9 @@ class SessionController(QtCore.QObject):
 
         if self.identity is None or engine.discharged or not reason.strip():
             return act()
-        m = metric(metric_name)
         return self._outcome(self._signed(
-            SignatureRequest((CORRECTION,), f"{m.label} (value #{observation_id}) entered in "
-                                            "error", self._signer_name(),
+            SignatureRequest((CORRECTION,), f"{self._named(observation_id, metric_name)} "
+                                            "entered in error", self._signer_name(),
                              f"Reason: {reason.strip()}"),
             act, events_of({"entered_in_error": CORRECTION})))
 

@@ -388,10 +388,12 @@ def test_the_events_tab_says_what_was_entered_in_error(qtbot, live):
     click(qtbot, panel, "moaas", 2)
     qtbot.mouseClick(panel.undo_button, LEFT)
     events.refresh()
-    (row,) = rows(log, "SELECT id FROM observations")
     shown = [events.item(i).text().split("  ", 1)[1] for i in range(3)]
-    assert (f"Sedation (MOAA/S) 2 (observation #{row[0]}) entered in error: undone by the "
-            "nurse within 10 s — ana") in shown
+    # Named by its value and time, as the list shows it: "(observation #12)" named a row
+    # number the list never shows (review 37).
+    (at,) = [t.split(" of ", 1)[1][:8] for t in shown if " entered in error: " in t]
+    assert (f"MOAA/S 2 of {at} entered in error: undone by the nurse within 10 s — ana"
+            in shown), shown
     # The alarm the mis-click raised ends, and says why.
     assert any(t.startswith("Alarm cleared (medium): Sedation (MOAA/S) 2 score, limit ≤3 (its value "
                             "was entered in error, by ana)") for t in shown)

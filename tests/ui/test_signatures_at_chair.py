@@ -9,6 +9,7 @@ in the log."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -414,8 +415,11 @@ def test_a_correction_with_the_right_pin_is_signed(chair):
     chair.signer.answers = [(ANA, ANA_PIN)]
     verdict = chair.controller.correct(row, "heart_rate", 68, "typed 88, monitor read 68")
     assert isinstance(verdict, Accepted)
-    assert chair.signer.requests[0].title == ("Sign: correction — Heart rate (value "
-                                              f"#{row}) corrected to 68 beats/min")
+    # The value as the event list shows it: "(value #12)" named a row nobody can see.
+    at = chair.rows("SELECT measured_at FROM observations WHERE id = ?", row)[0][0]
+    local = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone()
+    assert chair.signer.requests[0].title == (f"Sign: correction — Heart rate 88 beats/min of "
+                                              f"{local:%H:%M:%S} corrected to 68 beats/min")
     correction_id, correction_hash = chair.event("correction")
     detail = json.loads(chair.rows("SELECT detail FROM events WHERE id = ?", correction_id)[0][0])
     assert detail["corrects"] == row and detail["value"] == 68
