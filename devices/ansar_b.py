@@ -39,7 +39,7 @@ from datetime import datetime
 from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
 from devices.reading import AGE_UNKNOWN, NIBP_PULSE, Reading
-from devices.stream import NOT_MONITORED, DecodeResult, Dropped, outside_hard_range
+from devices.stream import NOT_MONITORED, DecodeResult, Dropped, UnplacedNibp, outside_hard_range
 
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
 # Label -> ((field index, metric, unit), ...). SPO2's pulse is parsed from its `PR=` field.
@@ -58,7 +58,7 @@ _NO_FLAGS: frozenset[str] = frozenset()
 _ON_MONITOR_AT_CONNECT = frozenset({AGE_UNKNOWN})
 
 
-class NibpRepeats:
+class NibpRepeats(UnplacedNibp):
     """The last NIBP record of one stream, so that each cuff measurement is reported once.
 
     Rule: a record whose f0 status, systolic, diastolic and mean equal the previous frame's is
@@ -68,26 +68,16 @@ class NibpRepeats:
     not to the one just before it is reported again. The cuff pulse (f4) and message (f5) are
     not in the rule: they belong to the measurement the triple names (the simulator even sends
     the current pulse there), so a change in them alone is no new measurement.
+
+    It is the shared `UnplacedNibp` with one channel, `NIBP`: kept by the connection across
+    reopens, forgotten when a frame's readings are not taken; `values_seen` is set once this
+    connection's first NIBP record was seen (that one was on the monitor before it connected).
+    Any `UnplacedNibp` serves.
     """
-
-    def __init__(self) -> None:
-        self.last: tuple[str, ...] | None = None  # f0..f3 of the last NIBP record seen
-
-    @property
-    def first(self) -> bool:
-        """True until the stream's first NIBP record was seen: that one was on the monitor before
-        the console connected."""
-        return self.last is None
-
-    def is_repeat(self, fields: list[str]) -> bool:
-        """Remember this record's key; True when it equals the previous record's."""
-        key = tuple(f.strip() for f in (fields + [""] * 4)[:4])
-        repeat, self.last = key == self.last, key
-        return repeat
 
 
 def decode_records(block: bytes, received_at: datetime, *, source_hint: str = "",
-                   nibp: NibpRepeats | None = None) -> DecodeResult:
+                   nibp: UnplacedNibp | None = None) -> DecodeResult:
     """Decode one frame's ASCII record block.
 
     Args:
@@ -125,9 +115,12 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
         fields = rest.split(";")
         flags = _NO_FLAGS
         if label == "NIBP":
-            if nibp is None or nibp.first:
+            if nibp is None or not nibp.values_seen:
                 flags = _ON_MONITOR_AT_CONNECT
-            repeat = nibp is not None and nibp.is_repeat(fields)
+            sent = tuple(f.strip() for f in (fields + [""] * 4)[:4])   # f0..f3 (NibpRepeats)
+            repeat = nibp is not None and nibp.is_repeat(label, sent, result)
+            if nibp is not None:
+                nibp.values_seen = True
             if all(f.strip() in _NO_VALUE for f in (fields + [""] * 4)[1:4]):
                 # No systolic, diastolic or mean: no cuff measurement yet (the monitor sends the
                 # record empty until the first). Nothing to report or repeat (QA: the sim's
@@ -167,9 +160,11 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
 
 
 class AnsarBDecoder(FramedDecoder):
-    """StreamDecoder for Ivy ANSAR-B; `source_hint` names the device (ANSAR-B sends no identity)."""
+    """StreamDecoder for Ivy ANSAR-B; `source_hint` names the device (ANSAR-B sends no identity);
+    `nibp` is the connection's NIBP memory, across reopens (None: this decoder's own)."""
 
-    def __init__(self, source_hint: str = "") -> None:
-        nibp = NibpRepeats()
+    def __init__(self, source_hint: str = "", nibp: UnplacedNibp | None = None) -> None:
+        if nibp is None:
+            nibp = NibpRepeats()
         super().__init__(AnsarBFramer(), lambda frame, received_at: decode_records(
             frame.data, received_at, source_hint=source_hint, nibp=nibp))

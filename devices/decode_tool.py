@@ -5,7 +5,9 @@ A capture is the raw bytes as received (a connection's `capture_path`): for `int
 monitor's MIB/RS232 frames as they came off the line (binary, not hex text; a `spy://` log is a
 hex dump and must be converted first).
 Replies the console would have sent (the IntelliVue MDS-create confirmation, HL7 ACKs) are
-counted, not sent; the IntelliVue conversation itself is not replayed.
+counted, not sent; the IntelliVue conversation itself is not replayed. A polled HL7 profile's
+capture holds the monitor's answers to queries this tool never sent: each is read as answering
+one (the profile's bed rules still apply).
 
 Prints one JSON object per reading per line on stdout, then a summary on stderr: frames seen,
 readings, replies the console would send, and dropped counts by reason with a few examples; then
@@ -177,6 +179,10 @@ def decode_bytes(fmt: str, data: bytes, received_at: datetime) -> DecodeResult:
         ValueError: `fmt` is neither, or its profile cannot be used (the message says why).
     """
     decoder = resolve_format(fmt).new_decoder("")
+    # A polled monitor's capture answers queries this tool never sent (devices/hl7/polled.py).
+    read_capture = getattr(decoder, "read_capture", None)
+    if read_capture is not None:
+        read_capture()
     result = DecodeResult()
     for start in range(0, len(data), _CHUNK):
         result.extend(decoder.feed(data[start : start + _CHUNK], received_at))

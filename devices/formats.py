@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from devices.stream import StreamDecoder
+from devices.stream import StreamDecoder, UnplacedNibp
 
 NO_DATA_SECONDS = 4.0
 """No valid frame for this long: the line is STALE (see the module docstring for why 4 s)."""
@@ -54,18 +54,20 @@ class FormatSpec:
 
     name: str
     description: str
-    factory: Callable[[str], StreamDecoder]
+    factory: Callable[[str, UnplacedNibp | None], StreamDecoder]
     serial: SerialSettings = field(default_factory=SerialSettings)
     stale_after_seconds: float = NO_DATA_SECONDS
 
-    def new_decoder(self, source_hint: str = "") -> StreamDecoder:
+    def new_decoder(self, source_hint: str = "", nibp: UnplacedNibp | None = None) -> StreamDecoder:
         """Return a fresh decoder for one stream.
 
         Args:
             source_hint: the transport's name for the device (port or configured name), used
                 as the source when the data names none.
+            nibp: the connection's memory of the NIBP it reported without a time, kept across
+                reopens (None: the decoder's own).
         """
-        return self.factory(source_hint)
+        return self.factory(source_hint, nibp)
 
 
 # Each decoder is imported when a stream of its format is opened, not with this table: the
@@ -73,28 +75,32 @@ class FormatSpec:
 # device (or one format) need not import the others (HL7 brings in python-hl7): P7, start-up.
 
 
-def _hl7(hint: str) -> StreamDecoder:
+def _hl7(hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:
     from devices.hl7.decoder import HL7Decoder
+    from devices.hl7.dialects import load_dialects
+    from devices.profiles import default_dialect_dirs
 
-    return HL7Decoder(hint)
+    # The code maps' [recognise] chooses one from MSH-3/MSH-4 (a Nihon Kohden read as plain hl7
+    # had every value dropped as unknown-code). Read when a stream opens, never at start (P7).
+    return HL7Decoder(hint, dialects=load_dialects(default_dialect_dirs()), unplaced=nibp)
 
 
-def _masimo(hint: str) -> StreamDecoder:
+def _masimo(hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:
     from devices.masimo import MasimoDecoder
 
-    return MasimoDecoder(hint)
+    return MasimoDecoder(hint)   # an oximeter: no NIBP
 
 
-def _ansar_b(hint: str) -> StreamDecoder:
+def _ansar_b(hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:
     from devices.ansar_b import AnsarBDecoder
 
-    return AnsarBDecoder(hint)
+    return AnsarBDecoder(hint, nibp)
 
 
-def _intellivue(hint: str) -> StreamDecoder:
+def _intellivue(hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:
     from devices.intellivue.decoder import IntelliVueDecoder
 
-    return IntelliVueDecoder(hint)
+    return IntelliVueDecoder(hint, unplaced=nibp)
 
 
 FORMATS: dict[str, FormatSpec] = {

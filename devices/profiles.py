@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.formats import FORMATS, NO_DATA_SECONDS, SerialSettings
-from devices.stream import StreamDecoder
+from devices.stream import StreamDecoder, UnplacedNibp
 
 APP_NAME = "infusion-console"
 MAX_FILE_BYTES = 64 * 1024
@@ -143,7 +143,7 @@ class ProfileFormat:
     """A profile as the transport sees a format (`devices.transport.FormatLike`)."""
 
     profile: Profile
-    build: Callable[[Profile, str], StreamDecoder]
+    build: Callable[[Profile, str, UnplacedNibp | None], StreamDecoder]
 
     @property
     def name(self) -> str:
@@ -161,8 +161,8 @@ class ProfileFormat:
     def stale_after_seconds(self) -> float:
         return self.profile.stale_after_seconds
 
-    def new_decoder(self, source_hint: str = "") -> StreamDecoder:
-        return self.build(self.profile, source_hint)
+    def new_decoder(self, source_hint: str = "", nibp: UnplacedNibp | None = None) -> StreamDecoder:
+        return self.build(self.profile, source_hint, nibp)
 
 
 # ------------------------------------------------------------------------------ decoders
@@ -178,11 +178,11 @@ def _dialect(profile: Profile) -> Any:
     return load_dialects(default_dialect_dirs()).get(profile.dialect)
 
 
-def _build_decoder(profile: Profile, hint: str) -> StreamDecoder:
+def _build_decoder(profile: Profile, hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:
     if profile.format == "hl7":
         from devices.hl7.decoder import HL7Decoder
 
-        return HL7Decoder(hint, dialect=_dialect(profile))
+        return HL7Decoder(hint, dialect=_dialect(profile), unplaced=nibp)
     if profile.format == "hl7-polled":
         from devices.hl7.polled import PolledHL7Decoder
         from devices.hl7.query import query_spec
@@ -190,13 +190,13 @@ def _build_decoder(profile: Profile, hint: str) -> StreamDecoder:
         assert profile.poll is not None   # checked at load
         return PolledHL7Decoder(hint, query=query_spec(profile.poll.query, bed=profile.poll.bed),
                                 poll_seconds=profile.poll.period_seconds,
-                                dialect=_dialect(profile))
+                                dialect=_dialect(profile), unplaced=nibp)
     if profile.format == "intellivue":
         from devices.intellivue.decoder import IntelliVueDecoder
 
         assert profile.poll is not None
         return IntelliVueDecoder(hint, lan=profile.connection == "udp",
-                                 poll_seconds=profile.poll.period_seconds)
+                                 poll_seconds=profile.poll.period_seconds, unplaced=nibp)
     if profile.format == "mindray-bedside":
         from devices.hl7.mindray_bedside import MindrayBedsideDecoder
 
@@ -204,8 +204,9 @@ def _build_decoder(profile: Profile, hint: str) -> StreamDecoder:
         # poll.period_seconds is the echo period (the monitor sends its values unasked once
         # subscribed); the decoder echoes at least every 5 s whatever it says.
         return MindrayBedsideDecoder(hint, dialect=_dialect(profile),
-                                     echo_seconds=profile.poll.period_seconds)
-    return FORMATS[profile.format].new_decoder(hint)
+                                     echo_seconds=profile.poll.period_seconds,
+                                     unplaced=nibp)
+    return FORMATS[profile.format].new_decoder(hint, nibp)
 
 
 def format_for(profile: Profile) -> ProfileFormat:

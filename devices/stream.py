@@ -7,6 +7,7 @@ and QA can see every discarded value and why.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,22 +86,55 @@ class UnplacedNibp:
     persistence and repeat-confirmation timers. Two measurements with the same stamp and the
     same values in a row read as one (the cost of a device that sends no time).
 
+    It belongs to the connection, not to one decoder (`devices.transport` makes a fresh decoder
+    at every (re)open and hands it the same one): a monitor still repeating its measurement
+    after a USB adapter came back had it logged twice, the second time as "age unknown". And it
+    follows the commit: what the owner could not take (`DecodeResult.undo`) is forgotten, so the
+    resend, or the next frame, reports it again (a failed commit had lost it for good).
+
     Attributes:
         last: per channel (the decoder's key), what its last such measurement sent.
-        values_seen: the stream has delivered values: a measurement first seen before that may be
-            from before the console connected, so its age is unknown (`AGE_UNKNOWN`), as the
-            NIBP of ANSAR-B's first frame.
+        values_seen: this connection has delivered values: a measurement first seen before that
+            may be from before the console connected (or while the line was down), so its age is
+            unknown (`AGE_UNKNOWN`), as the NIBP of ANSAR-B's first frame.
     """
 
     last: dict[object, object] = field(default_factory=dict)
     values_seen: bool = False
+    # The owner's thread forgets (`undo`) while the reader's decodes.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def is_repeat(self, channel: object, sent: object) -> bool:
-        """True when `channel` sends what it sent last time; remembers it."""
-        if self.last.get(channel) == sent:
-            return True
-        self.last[channel] = sent
+    def is_repeat(self, channel: object, sent: object, result: DecodeResult | None = None) -> bool:
+        """True when `channel` sends what it sent last time; remembers it, and gives `result`
+        the undo for when its readings are not taken."""
+        with self._lock:
+            previous = self.last.get(channel, _NOTHING)
+            if previous == sent:
+                return True
+            self.last[channel] = sent
+            seen = self.values_seen
+        if result is not None:
+            result.undo.append(lambda: self._forget(channel, sent, previous, seen))
         return False
+
+    def new_connection(self) -> None:
+        """The port was (re)opened: what was reported stays reported, but a measurement first
+        seen now may have been taken while the line was down."""
+        self.values_seen = False
+
+    def _forget(self, channel: object, sent: object, previous: object, seen: bool) -> None:
+        with self._lock:
+            if self.last.get(channel, _NOTHING) != sent:
+                return   # a newer measurement came meanwhile: that one stands
+            if previous is _NOTHING:
+                del self.last[channel]
+            else:
+                self.last[channel] = previous
+            if not seen:
+                self.values_seen = False   # it was on the monitor before values came: still so
+
+
+_NOTHING = object()   # UnplacedNibp: a channel that sent no such measurement yet
 
 
 def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dropped | None:
@@ -151,18 +185,22 @@ class DecodeResult:
         dropped: everything discarded, with the reason.
         replies: what to write back to the device (HL7 ACKs), in message order.
         frames: complete frames seen (for counters and capture replay checks).
+        undo: what the decoder must forget when the owner could not take these readings (its
+            commit failed and was put back): an NIBP it counted as reported (`UnplacedNibp`).
     """
 
     readings: list[Reading] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     frames: int = 0
+    undo: list[Callable[[], None]] = field(default_factory=list)
 
     def extend(self, other: DecodeResult) -> None:
         self.readings.extend(other.readings)
         self.dropped.extend(other.dropped)
         self.replies.extend(other.replies)
         self.frames += other.frames
+        self.undo.extend(other.undo)
 
 
 class StreamDecoder(Protocol):

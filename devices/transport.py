@@ -37,6 +37,9 @@ Rules:
   away, 1.75 s after 6 s away: tests/faults/README.md).
 - On end of stream the decoder is flushed (its results are still reported) and discarded; every
   (re)open gets a fresh decoder, so half a frame from before an unplug never joins the next one.
+  What the connection reported of an NIBP without a time (`devices.stream.UnplacedNibp`) is
+  the connection's, handed to each new decoder: the monitor still repeating it after a replug is
+  not a new measurement (it had been logged again, "age unknown").
 - A serial port is opened for this reader alone (pyserial's `exclusive`: an advisory lock on
   POSIX, the only mode on Windows). Two readers of one port share its bytes: each takes frames
   the other never sees, and halves of frames that neither can read, so the nurse's console loses
@@ -88,7 +91,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from devices.reading import Reading
-from devices.stream import DECODER_ERROR, Conversation, DecodeResult, Dropped, Reply, StreamDecoder
+from devices.stream import (
+    DECODER_ERROR,
+    Conversation,
+    DecodeResult,
+    Dropped,
+    Reply,
+    StreamDecoder,
+    UnplacedNibp,
+)
 
 if TYPE_CHECKING:
     import serial
@@ -175,6 +186,8 @@ class DeviceEvent:
         frames: DATA only: complete frames seen in this read.
         ticket: DATA only, when answers to the device wait for the owner's verdict: settle it
             with `settle(stored)` once the readings are committed (or could not be).
+        undo: DATA only: what the decoder forgets when the owner could not take the readings
+            (`rolled_back`).
     """
 
     kind: EventKind
@@ -188,11 +201,28 @@ class DeviceEvent:
     dropped: tuple[Dropped, ...] = ()
     frames: int = 0
     ticket: ReplyTicket | None = None
+    undo: tuple[Callable[[], None], ...] = ()
+
+    @classmethod
+    def data(cls, url: str, at: datetime, mono: float, result: DecodeResult,
+             ticket: ReplyTicket | None = None) -> DeviceEvent:
+        """The DATA event of what one read decoded."""
+        return cls(EventKind.DATA, url, at, mono, readings=tuple(result.readings),
+                   dropped=tuple(result.dropped), frames=result.frames, ticket=ticket,
+                   undo=tuple(result.undo))
 
     def settle(self, stored: bool) -> None:
         """Say whether this event's readings are committed; their acknowledgements follow."""
         if self.ticket is not None:
             self.ticket.settle(stored)
+
+    def rolled_back(self) -> None:
+        """Say the owner did not take this event's readings (its commit failed and was put
+        back): the decoder forgets the NIBP it counted as reported, so the resend (or an Ivy's
+        next frame) brings it again. Not for readings held while the log cannot take writes:
+        those are kept, and a resend would log them twice."""
+        for undo in self.undo:
+            undo()
 
 
 class SerialSettingsLike(Protocol):
@@ -220,7 +250,7 @@ class FormatLike(Protocol):
     @property
     def stale_after_seconds(self) -> float: ...
 
-    def new_decoder(self, source_hint: str = "") -> StreamDecoder: ...
+    def new_decoder(self, source_hint: str = "", nibp: UnplacedNibp | None = None) -> StreamDecoder: ...
 
 
 @dataclass(slots=True)
@@ -383,6 +413,7 @@ class DeviceConnection:
         self._port: serial.Serial | None = None
         self._decoder: StreamDecoder | None = None
         self._conversation: Conversation | None = None   # the decoder, when it must be spoken to
+        self._nibp = UnplacedNibp()   # across decoders: what was reported stays reported
         self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
         self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
         self._bytes_at: float | None = None   # when bytes last came, until the quiet end is tried
@@ -472,7 +503,8 @@ class DeviceConnection:
             self._set_state(ConnectionState.DISCONNECTED, f"cannot open {self.url}: {_why(exc)}")
             return False
         self._port = port
-        self._decoder = self.format.new_decoder(self.url)
+        self._nibp.new_connection()
+        self._decoder = self.format.new_decoder(self.url, self._nibp)
         self._conversation = self._decoder if isinstance(self._decoder, Conversation) else None
         self._last_frame_mono = self._mono()
         self._bytes_since_frame = 0
@@ -569,18 +601,7 @@ class DeviceConnection:
         self.stats.readings += len(result.readings)
         self.stats.dropped += len(result.dropped)
         if result.readings or result.dropped or result.frames:
-            self._emit(
-                DeviceEvent(
-                    EventKind.DATA,
-                    self.url,
-                    self._wall(),
-                    now,
-                    readings=tuple(result.readings),
-                    dropped=tuple(result.dropped),
-                    frames=result.frames,
-                    ticket=ticket,
-                )
-            )
+            self._emit(DeviceEvent.data(self.url, self._wall(), now, result, ticket))
         rejected = sum(d.reason in FRAME_REJECTIONS for d in result.dropped)
         if result.readings or result.frames > rejected:
             self._last_frame_mono = now
@@ -680,6 +701,7 @@ class DeviceConnection:
             # "Console fault" alarm (a bug becomes a technical alarm, never only a log line).
             if event.ticket is not None and event.ticket.verdict is None:
                 event.settle(False)
+                event.rolled_back()
             threading.excepthook(threading.ExceptHookArgs(
                 (type(exc), exc, exc.__traceback__, threading.current_thread())))
 

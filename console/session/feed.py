@@ -49,6 +49,11 @@ def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
         implausible = next((d.detail for d in event.dropped if d.reason == OUT_OF_HARD_RANGE), "")
         stored = engine.ingest_message(event.readings, now, dropped, example, event.url,
                                        warnings=warnings, implausible=implausible)
+    except BaseException:
+        # The engine put itself back as it was: the decoder must forget the NIBP it counted as
+        # reported too, or the resend (an Ivy's next frame) drops it as a repeat and it is lost.
+        event.rolled_back()
+        raise
     finally:
         # The device hears only now, after the commit (AA), or that it must resend (AE),
         # whatever happened above: an error in the engine is AE, never silence or AA.

@@ -593,7 +593,7 @@ class _Observations:
         assert self.unplaced is not None
         readings = [reading for reading, _, _ in self.untimed_nibp]
         sent = tuple((r.channel, r.metric, r.value, stamp) for r, stamp, _ in self.untimed_nibp)
-        if self.unplaced.is_repeat(self.msg.source, sent):
+        if self.unplaced.is_repeat(self.msg.source, sent, self.result):
             notices = [notice for _, _, notice in self.untimed_nibp if notice is not None]
             self.result.dropped = [d for d in self.result.dropped
                                    if not any(d is notice for notice in notices)]
@@ -783,12 +783,15 @@ class HL7Decoder(FramedDecoder):
         dialect: the vendor dialect chosen for this device; it always wins.
         dialects: without `dialect`, the set to recognise a dialect from (MSH-3/MSH-4) per
             message; None reads standard codes only.
+        unplaced: the connection's NIBP without a usable time, across messages and reopens
+            (None: this decoder's own).
     """
 
     def __init__(self, source_hint: str = "", *, default_tz: tzinfo | None = STATION_ZONE,
                  max_frame: int = MAX_HL7_FRAME, dialect: Dialect | None = None,
-                 dialects: DialectSet | None = None) -> None:
-        unplaced = UnplacedNibp()   # this stream's NIBP without a usable time, across messages
+                 dialects: DialectSet | None = None, unplaced: UnplacedNibp | None = None) -> None:
+        if unplaced is None:
+            unplaced = UnplacedNibp()
         super().__init__(MllpFramer(max_frame), lambda frame, received_at: decode_message(
             frame.data, received_at, mllp=frame.mllp, source_hint=source_hint,
             default_tz=default_tz, dialect=dialect, dialects=dialects, unplaced=unplaced))

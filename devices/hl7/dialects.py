@@ -192,6 +192,9 @@ class DialectSet:
 
     dialects: dict[str, Dialect] = field(default_factory=dict)
     errors: list[DialectError] = field(default_factory=list)
+    # MSH-3/MSH-4 -> what they recognise: once per sending application, not per message (P1).
+    _recognised: dict[tuple[str, str], Dialect | None] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def get(self, name: str) -> Dialect:
         """Return the dialect called `name`.
@@ -209,10 +212,12 @@ class DialectSet:
 
     def recognise(self, sending_application: str, sending_facility: str) -> Dialect | None:
         """Return the first dialect (name order) whose `[recognise]` matches MSH-3/MSH-4."""
-        for dialect in self.dialects.values():
-            if dialect.recognises(sending_application, sending_facility):
-                return dialect
-        return None
+        key = (sending_application, sending_facility)
+        if key not in self._recognised:
+            self._recognised[key] = next(
+                (d for d in self.dialects.values()
+                 if d.recognises(sending_application, sending_facility)), None)
+        return self._recognised[key]
 
     def describe(self) -> list[str]:
         """Text lines for a listing: name, vendor and models, source file, number of codes."""

@@ -89,7 +89,7 @@ from devices.hl7.dialects import Dialect
 from devices.hl7.polled import AskingHL7Stream, parse_whole
 from devices.hl7.query import APPLICATION, hl7_time
 from devices.reading import STATION_ZONE
-from devices.stream import DECODER_ERROR, DecodeResult, Dropped
+from devices.stream import DECODER_ERROR, DecodeResult, Dropped, UnplacedNibp
 from devices.udp_port import listening_socket, wait_for_datagram
 
 UTC = timezone.utc
@@ -177,6 +177,7 @@ class MindrayBedsideDecoder(AskingHL7Stream):
         ids: the parameter ids asked for.
         default_tz: zone for timestamps without an offset (None: the station's own zone).
         max_frame: longest message kept (bytes).
+        unplaced: the connection's NIBP without a usable time (None: this decoder's own).
 
     Attributes:
         queries_sent: subscription writes (each holds one query per group of ids).
@@ -186,7 +187,7 @@ class MindrayBedsideDecoder(AskingHL7Stream):
     def __init__(self, source_hint: str = "", *, dialect: Dialect | None = None,
                  echo_seconds: float = 1.0, ids: Sequence[int] = PARAMETER_IDS,
                  default_tz: tzinfo | None = STATION_ZONE,
-                 max_frame: int = MAX_HL7_FRAME) -> None:
+                 max_frame: int = MAX_HL7_FRAME, unplaced: UnplacedNibp | None = None) -> None:
         if not echo_seconds > 0:
             raise ValueError(f"echo_seconds must be > 0, got {echo_seconds}")
         build_queries(datetime(2000, 1, 1, tzinfo=UTC), ids)   # refuse bad ids now
@@ -195,7 +196,7 @@ class MindrayBedsideDecoder(AskingHL7Stream):
         self._hint = source_hint
         self._dialect = dialect
         self._tz = default_tz
-        super().__init__(max_frame)
+        super().__init__(max_frame, unplaced)
         self._phase = Phase.START
         self._next_echo: float | None = None
         self._last_query = 0.0        # QUERIED, STREAMING: when the query last went out

@@ -95,10 +95,11 @@ class AskingHL7Stream:
     stream), each whole message read by `_message`, and what the conversation noticed since the
     last call (a query unanswered, a bug in asking) reported first."""
 
-    def __init__(self, max_frame: int) -> None:
+    def __init__(self, max_frame: int, unplaced: UnplacedNibp | None = None) -> None:
         self._stream = FramedDecoder(MllpFramer(max_frame), self._decode_frame)
         self._notices: list[Dropped] = []
-        self._unplaced = UnplacedNibp()   # NIBP without a usable time, across replies
+        # NIBP without a usable time, across replies (and reopens, when the connection's)
+        self._unplaced = unplaced if unplaced is not None else UnplacedNibp()
 
     def feed(self, data: bytes, received_at: datetime) -> DecodeResult:
         """Consume `data` (any size, any split) and return what its messages yielded."""
@@ -133,12 +134,13 @@ class PolledHL7Decoder(AskingHL7Stream):
         dialect: the vendor code map for the replies' OBX rows, or None.
         default_tz: zone for timestamps without an offset (None: the station's own zone).
         max_frame: longest message kept (bytes).
+        unplaced: the connection's NIBP without a usable time (None: this decoder's own).
     """
 
     def __init__(self, source_hint: str = "", *, query: QuerySpec, poll_seconds: float,
                  dialect: Dialect | None = None,
                  default_tz: tzinfo | None = STATION_ZONE,
-                 max_frame: int = MAX_HL7_FRAME) -> None:
+                 max_frame: int = MAX_HL7_FRAME, unplaced: UnplacedNibp | None = None) -> None:
         if not poll_seconds > 0:
             raise ValueError(f"poll_seconds must be > 0, got {poll_seconds}")
         self.query = query
@@ -147,12 +149,19 @@ class PolledHL7Decoder(AskingHL7Stream):
         self._hint = source_hint
         self._dialect = dialect
         self._tz = default_tz
-        super().__init__(max_frame)
+        super().__init__(max_frame, unplaced)
         self._outstanding: dict[str, _Query] = {}
         self._next_poll: float | None = None
         self._count = 0
         self._prefix = ""
         self._last_wall: datetime | None = None
+        self._capture = False   # reading a capture (`read_capture`), not a live conversation
+
+    def read_capture(self) -> None:
+        """Read a capture (`infusion-console decode`): answers to queries the console sent,
+        whose MSA-2 this decoder cannot match (they had all been dropped as `unmatched-reply`,
+        0 readings, exit 0, as if the monitor had answered wrongly)."""
+        self._capture = True
 
     # --- What we send -------------------------------------------------------------------
 
@@ -232,6 +241,10 @@ class PolledHL7Decoder(AskingHL7Stream):
         code = message.component(_at(msa, 1), 1).upper()
         answered = message.component(_at(msa, 2), 1)
         query = self._outstanding.get(answered)
+        if query is None and self._capture:
+            # A capture holds the answers to the console's queries, which this decoder never
+            # sent: each is taken as outstanding (the bed rules below still apply).
+            query = self._outstanding[answered] = _Query(0.0)
         if query is None:
             result.dropped.append(Dropped("unmatched-reply", f"{kind} {message.control_id} "
                                           f"answers {answered or '(no MSA-2)'}, which is not an "

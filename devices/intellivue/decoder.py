@@ -122,10 +122,13 @@ class IntelliVueDecoder:
         poll_seconds: the wanted poll period; the monitor's minimum and the keep-alive bound it.
         monitor_tz: the zone of the monitor's clock, used only until its MDS-create event gives
             the offset between its clock and the host's (see `numerics.MonitorClock`).
+        unplaced: the connection's NBP without a usable time, across replies and reopens
+            (None: this decoder's own).
     """
 
     def __init__(self, source_hint: str = "", *, lan: bool = False, poll_seconds: float = 1.0,
-                 monitor_tz: tzinfo | None = STATION_ZONE) -> None:
+                 monitor_tz: tzinfo | None = STATION_ZONE,
+                 unplaced: UnplacedNibp | None = None) -> None:
         if not poll_seconds > 0:
             raise ValueError(f"poll_seconds must be > 0, got {poll_seconds}")
         self.lan = lan
@@ -133,7 +136,7 @@ class IntelliVueDecoder:
         self._hint = source_hint.strip()
         self._framer = None if lan else SerialFramer()
         self._clock = MonitorClock(monitor_tz)
-        self._unplaced = UnplacedNibp()
+        self._unplaced = unplaced if unplaced is not None else UnplacedNibp()
         self._system_id = ""
         self.offer = AssociationOffer()
         self._phase = Phase.START

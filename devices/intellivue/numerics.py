@@ -198,7 +198,7 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         if stamp:
             measured_at, why = clock.to_utc(stamp, received_at)
             if why and unplaced is not None and _holds_nbp(found):
-                repeat = unplaced.is_repeat(obs.handle, (stamp, found))
+                repeat = unplaced.is_repeat(obs.handle, (stamp, found), out.result)
                 if _no_value_in(found):
                     # No cuff measurement yet (NaN or unavailable members): nothing to report
                     # or repeat, whatever came before (as ANSAR-B's empty NIBP record).

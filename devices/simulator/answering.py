@@ -11,11 +11,13 @@ behind a stable symlink (exactly as `PtySink`); `tcp`, a loopback TCP server the
 (IntelliVue over the LAN: each datagram is one message, answered to the address it came from).
 A gateway is still served on a pty when asked (`connection="serial"`), for a reader of a port path.
 
-Scenario faults that are about bytes on a line (garbage, truncated frames) are not played here;
-`disconnect` steps are: the device stops answering for their duration, which the console must
-show as "no data" after its profile's watchdog. Everything else a scenario says (its ramps, NIBP
-cycle and duration) holds, but a `probe_off` step: these devices cannot send one yet, so a
-scenario with it is refused before a port opens (`scenario.check_playable`), never played without.
+Scenario faults that are about bytes on a line (garbage, truncated frames) cannot be played here,
+and a scenario with them is refused (`scenario.check_playable`); `disconnect` steps are played:
+the device stops answering for their duration, which the console must show as "no data"
+(device_stale) after its profile's watchdog, so a scenario expecting device_lost is refused too.
+Everything else a scenario says (its ramps, NIBP cycle and duration) holds, but a `probe_off`
+step: these devices cannot send one yet, so a scenario with it is refused before a port opens
+(`scenario.check_playable`), never played without.
 """
 
 from __future__ import annotations
@@ -331,7 +333,8 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
     Raises:
         ValueError: a speed or duration not > 0, an unknown format, or a connection the device
             is not served on.
-        ScenarioError: a step these devices cannot play (`probe_off`).
+        ScenarioError: a step these devices cannot play (`probe_off`, a byte fault), or a
+            device_lost they cannot cause.
     """
     served_on = connection_for(fmt, connection)
     if speed <= 0:

@@ -39,6 +39,11 @@ from devices.simulator.physiology import Nibp, Sample
 FORMAT_NAMES: tuple[str, ...] = ("hl7", "masimo", "ansar-b")
 PROBE_OFF_FORMATS: tuple[str, ...] = ("hl7", "masimo")
 """The formats whose encoder can send an oximeter probe off (`Sample.probe_on` False)."""
+LINE_FAULT_FORMATS: tuple[str, ...] = FORMAT_NAMES
+"""The devices that play a line's faults: a port that disappears (`disconnect`, device_lost)
+and bytes that are no frame (`garbage`, `nul_bytes`, `truncated_frame`, `mid_frame`). The devices
+that are asked (`answering.ANSWERING_FORMATS`) keep their port open and answer whole messages:
+they can only fall silent, which the console shows as device_stale ("no data")."""
 _EVERY_METRIC: tuple[str, ...] = ("heart_rate", "pulse_rate", "spo2", "resp_rate", "bp_systolic",
                                    "bp_diastolic", "bp_mean")
 SENT_METRICS: dict[str, tuple[str, ...]] = {

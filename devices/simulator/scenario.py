@@ -36,7 +36,9 @@ with the step is refused for any other format (`check_playable`), never played w
 An expected alarm needs a format that sends its metric (`ALARM_METRICS`,
 `devices.simulator.encode.SENT_METRICS`): `masimo` sends SpO2 and pulse only, so a scenario
 expecting an RR, heart rate or blood pressure alarm is refused for it (`check_playable`), as a
-probe off is for `ansar-b`.
+probe off is for `ansar-b`. A device that is asked (`answering.ANSWERING_FORMATS`) can only fall
+silent: a scenario expecting `device_lost`, or with bytes that are no frame, is refused for it
+(`encode.LINE_FAULT_FORMATS`).
 
 The timeline is what the player plays: `(t_seconds, Write | Disconnect)` entries in time order,
 the same bytes for the same scenario, format, seed and start time.
@@ -55,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.vitals import METRICS
-from devices.simulator.encode import PROBE_OFF_FORMATS, SENT_METRICS, new_encoder
+from devices.simulator.encode import LINE_FAULT_FORMATS, PROBE_OFF_FORMATS, SENT_METRICS, new_encoder
 from devices.simulator.physiology import DERIVED, RAMPABLE, Physiology, Ramp, Sample
 
 ACTIONS: dict[str, tuple[str, ...]] = {
@@ -83,6 +85,7 @@ ALARM_METRICS: dict[str, str | None] = {
     "device_stale": None,
 }
 ALARM_CONDITIONS: tuple[str, ...] = tuple(ALARM_METRICS)
+BYTE_FAULTS = frozenset({"garbage", "nul_bytes", "truncated_frame", "mid_frame"})
 
 TOP_LEVEL_KEYS = ("name", "description", "duration_minutes", "nibp_interval_minutes", "baseline",
                   "steps", "expect")
@@ -352,6 +355,8 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
     (`PROBE_OFF_FORMATS`), and an expected alarm needs a format that sends its metric
     (`ALARM_METRICS`, `SENT_METRICS`: a Masimo oximeter sends no RR, so `tachypnea` in it would
     never raise resp_rate_high); played without, a QA run would wait for an alarm that never comes.
+    A device that is asked keeps its port open and answers whole messages (`LINE_FAULT_FORMATS`):
+    it plays no byte fault, and its `disconnect` is silence, device_stale, never device_lost.
 
     Raises:
         ScenarioError: names the step or the alarm, the format and the formats that can play it.
@@ -363,6 +368,19 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
                 f"the {fmt} simulator cannot send a probe off; formats that can: "
                 f"{', '.join(PROBE_OFF_FORMATS)} (give one of them with --format, or leave the "
                 "step out)")
+        if step.action in BYTE_FAULTS and fmt not in LINE_FAULT_FORMATS:
+            raise ScenarioError(
+                scenario.source or scenario.name,
+                f"steps: {step.action} at minute {step.at_s / 60:g}",
+                f"the {fmt} simulator answers whole messages and cannot send bytes that are no "
+                f"frame; formats that can: {', '.join(LINE_FAULT_FORMATS)} (give one of them with "
+                "--format)")
+    if "device_lost" in scenario.expect.alarms and fmt not in LINE_FAULT_FORMATS:
+        raise ScenarioError(
+            scenario.source or scenario.name, "expect.alarms: device_lost",
+            f"the {fmt} simulator keeps its port open and can only fall silent, which the console "
+            f"shows as device_stale (no data); formats that drop the port: "
+            f"{', '.join(LINE_FAULT_FORMATS)} (give one of them with --format)")
     sent = SENT_METRICS[fmt]
     for condition in scenario.expect.alarms:
         metric = ALARM_METRICS[condition]

@@ -208,8 +208,10 @@ def test_a_device_profile_decodes_with_its_vendor_code_map(tmp_path: Path) -> No
     # QA: decode had no way to a profile, so a Nihon Kohden capture gave 0 readings
     # ("code '007000' is not in the MDC ... tables") though the console reads it with the
     # profile's code map.
+    # MSH-3/MSH-4 that no code map's [recognise] names (review 37: plain hl7 now recognises
+    # `NIHON KOHDEN`): only the profile tells which code map applies.
     capture = tmp_path / "nk.hl7"
-    capture.write_bytes(b"MSH|^~\\&|NIHON KOHDEN|PVM|||20250101120000||ORU^R01|1|P|2.4\r"
+    capture.write_bytes(b"MSH|^~\\&|BEDSIDE|WARD|||20250101120000||ORU^R01|1|P|2.4\r"
                         b"PID|1\rOBR|1\rOBX|1|NM|007000^VITAL SpO2||97|%|||||F\r")
     plain = run("--format", "hl7", str(capture))
     assert plain.stdout == b"" and b"unknown-code: 1" in plain.stderr
@@ -220,3 +222,36 @@ def test_a_device_profile_decodes_with_its_vendor_code_map(tmp_path: Path) -> No
     unknown = run("--format", "nope", str(capture))
     assert unknown.returncode == 2
     assert b"unknown device profile or format 'nope'; known: " in unknown.stderr
+
+
+def test_a_capture_of_a_polled_monitor_decodes_with_its_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review 37: a capture (`capture_path`) of an Efficia CM holds its ORF^R04 answers to the
+    console's queries; decoded with the profile, each was dropped as `unmatched-reply` (answers a
+    query "which is not an outstanding query"): 0 readings, exit 0, the capture blamed."""
+    from datetime import UTC, datetime, timedelta
+
+    from devices import decode_tool
+    from devices.simulator.answering import new_responder
+    from devices.simulator.physiology import Sample
+    from devices.transport import resolve_format
+
+    console = resolve_format("philips-efficia-cm").new_decoder("/dev/ttyUSB0")
+    monitor = new_responder("philips-efficia")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    capture, live = b"", 0
+    for n in range(3):   # the console asks every 5 s; the simulated Efficia answers
+        at = start + timedelta(seconds=5 * n)
+        query = console.outgoing(float(5 * n), at)
+        assert query
+        for answer in monitor.answer(query, Sample(5.0 * n, 72, 72, 14, 97, None), at):
+            capture += answer
+            live += len(console.feed(answer, at).readings)
+    assert live >= 3
+    path = tmp_path / "efficia-capture.bin"
+    path.write_bytes(capture)
+    assert decode_tool.main(["--format", "philips-efficia-cm", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == live, err
+    assert "unmatched-reply" not in err

@@ -108,6 +108,28 @@ def test_nihon_kohden_dialect_recognised_from_msh3(shipped: DialectSet) -> None:
     assert len(result.readings) == 5
 
 
+def test_plain_hl7_format_recognises_the_nihon_kohden_code_map_from_msh3() -> None:
+    # Review 37: the plain `hl7` format (start screen, `decode --format hl7`) was given no code
+    # maps, so [recognise] did nothing and SpO2 88, PR 72 were dropped as unknown-code.
+    from devices.formats import FORMATS
+
+    message = ("MSH|^~\\&|NIHON KOHDEN|WARD|||20260302090000||ORU^R01|M1|P|2.4\r"
+               "OBR|1||||VITAL|||20260302090000\r"
+               "OBX|1|NM|007000^VITAL SpO2||88|%|||||F\r"
+               "OBX|2|NM|007001^VITAL PR(spo2)||72|/min|||||F\r").encode()
+    result = feed_all(FORMATS["hl7"].new_decoder("/dev/ttyUSB0"), b"\x0b" + message + b"\x1c\r")
+    assert [(r.metric, r.value) for r in result.readings] == [("spo2", 88), ("pulse_rate", 72)]
+
+
+def test_a_code_map_is_recognised_once_per_sending_application() -> None:
+    # P1: not a walk over every code map for every message of the same monitor
+    dialects = load_dialects([shipped_dialects_dir()])
+    nihon_kohden = dialects.get("nihon-kohden")
+    assert dialects.recognise("NIHON KOHDEN", "WARD") is nihon_kohden
+    dialects.dialects.clear()
+    assert dialects.recognise("NIHON KOHDEN", "WARD") is nihon_kohden   # remembered
+
+
 def test_explicit_dialect_wins_over_recognition(shipped: DialectSet) -> None:
     decoder = HL7Decoder("port", dialect=shipped.get("draeger-infinity"), dialects=shipped)
     result = feed_all(decoder, NK_MESSAGE.encode("latin-1"))

@@ -98,6 +98,18 @@ def test_a_scenario_plays_in_a_format_only_when_the_format_can_bring_what_it_pro
             f"{CARRIERS} (give one of them with --format)")
     elif scenario == "probe-off" and fmt not in PROBE_OFF_FORMATS:
         assert said is not None and "cannot send a probe off" in said
+    elif scenario == "disconnect" and fmt in ANSWERING_FORMATS:
+        # Review 37: these had played, as silence (device_stale), never the device_lost promised.
+        assert said == (
+            f"disconnect.toml: expect.alarms: device_lost: the {fmt} simulator keeps its port "
+            "open and can only fall silent, which the console shows as device_stale (no data); "
+            "formats that drop the port: hl7, masimo, ansar-b (give one of them with --format)")
+    elif scenario == "garbage" and fmt in ANSWERING_FORMATS:
+        # Review 37: played as a clean normal run, silently.
+        assert said == (
+            f"garbage.toml: steps: mid_frame at minute 0: the {fmt} simulator answers whole "
+            "messages and cannot send bytes that are no frame; formats that can: hl7, masimo, "
+            "ansar-b (give one of them with --format)")
     else:
         assert said is None
 
@@ -106,6 +118,31 @@ def test_a_scenario_plays_in_a_format_only_when_the_format_can_bring_what_it_pro
 def test_the_player_refuses_it_before_a_port_opens(scenario: str, fmt: str) -> None:
     with pytest.raises(ScenarioError, match="simulator does not send"):
         start_in_thread(scenario, fmt, 1000.0, autostart=False)
+
+
+def test_the_disconnect_scenario_is_not_offered_to_a_device_that_can_only_fall_silent() -> None:
+    # Review 37: an asked device plays `disconnect` as silence (answering.py): the console
+    # raises device_stale ("No data from the device"), never the device_lost it promises.
+    scenario = load_builtin("disconnect")
+    assert scenario.expect.alarms == ("device_lost",)
+    accepted = [fmt for fmt in ANSWERING_FORMATS if refusal("disconnect", fmt) is None]
+    assert accepted == []
+    with pytest.raises(ScenarioError, match="can only fall silent"):
+        answer_in_thread("disconnect", "philips-efficia", 1000.0, duration_minutes=0.1)
+
+
+@pytest.mark.parametrize("scenario", ["disconnect", "garbage"])
+def test_the_program_refuses_a_line_fault_for_an_asked_device_in_one_line(
+    capsys: pytest.CaptureFixture[str], scenario: str
+) -> None:
+    argv = ["--scenario", scenario, "--format", "intellivue", "--speed", "1000000",
+            "--duration-minutes", "0.1"]
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"infusion-sim: error: {scenario}.toml: ")
+    assert line.endswith("hl7, masimo, ansar-b (give one of them with --format)")
 
 
 def test_a_device_that_is_asked_sends_every_metric_and_plays_every_promise() -> None:
@@ -162,8 +199,9 @@ def test_the_list_says_which_formats_cannot_bring_a_scenarios_alarms(
         notes[name] = rest.rpartition("]  [")[2] if "]  [" in rest else ""
     assert dict(notes) == {
         "desaturation": "",
-        "disconnect": "",
-        "garbage": "",
+        # Review 37: an asked device cannot drop its port or send bytes that are no frame.
+        "disconnect": "only with --format hl7, masimo, ansar-b]",
+        "garbage": "only with --format hl7, masimo, ansar-b]",
         "hypertensive-surge": "not with --format masimo]",
         "normal": "",
         "probe-off": "only with --format hl7, masimo]",

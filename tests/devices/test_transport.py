@@ -26,7 +26,7 @@ import serial
 from devices.formats import SerialSettings
 from devices.reading import Reading
 from devices.simulator.player import PlayerStats, PtySink
-from devices.stream import DecodeResult, Dropped, Reply, StreamDecoder
+from devices.stream import DecodeResult, Dropped, Reply, StreamDecoder, UnplacedNibp
 from devices.transport import REPLY_WAIT_SECONDS, ConnectionState, DeviceConnection, DeviceEvent, EventKind
 
 S = ConnectionState
@@ -135,11 +135,13 @@ class LineFormat:
     serial: SerialSettings = field(default_factory=SerialSettings)
     decoders: list[LineDecoder] = field(default_factory=list)
     fail_first_on: bytes = b""
+    nibp: list[UnplacedNibp | None] = field(default_factory=list)   # each decoder's, as given
 
-    def new_decoder(self, source_hint: str = "") -> StreamDecoder:
+    def new_decoder(self, source_hint: str = "", nibp: UnplacedNibp | None = None) -> StreamDecoder:
         # Only the first decoder fails (if asked): the retry must recover with a fresh one.
         decoder = LineDecoder(self.fail_first_on if not self.decoders else b"")
         self.decoders.append(decoder)
+        self.nibp.append(nibp)
         return decoder
 
 
@@ -323,6 +325,8 @@ def test_unexpected_decoder_error_becomes_disconnected_with_the_text_then_a_retr
     assert "unexpected error: RuntimeError: decoder bug on purpose" in lost.detail
     events.wait_state(S.CONNECTING)  # retried with a fresh decoder
     assert conn.is_running and len(fmt.decoders) == 2
+    # ... given the connection's NIBP memory: what was reported stays reported (review 37)
+    assert fmt.nibp[0] is not None and fmt.nibp[1] is fmt.nibp[0]
 
 
 def test_an_exception_in_the_owners_callback_does_not_stop_the_reader(
@@ -467,7 +471,7 @@ class AskingDecoder(LineDecoder):
 
 @dataclass
 class AskingFormat(LineFormat):
-    def new_decoder(self, source_hint: str = "") -> StreamDecoder:
+    def new_decoder(self, source_hint: str = "", nibp: UnplacedNibp | None = None) -> StreamDecoder:
         decoder = AskingDecoder(period=5.0)
         self.decoders.append(decoder)
         return decoder

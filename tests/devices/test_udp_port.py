@@ -206,7 +206,7 @@ def test_transport_converses_with_a_simulated_monitor_over_udp(
 
     stoppers.append(stop_monitor)
     fmt = FormatSpec("intellivue-lan", "IntelliVue over UDP",
-                     lambda hint: IntelliVueDecoder(hint, lan=True))
+                     lambda hint, nibp: IntelliVueDecoder(hint, lan=True, unplaced=nibp))
     events: queue.Queue[DeviceEvent] = queue.Queue()
     conn = DeviceConnection(f"udp://{LOOPBACK}:{sock.getsockname()[1]}", fmt, events.put,
                             serial_factory=UdpPort)
