@@ -552,7 +552,7 @@ class Board:
         chair.status_wall = last_heard
         chair.offline_since = None if chair.online else max(lost_at, last_heard)
         chair.unconfirmed.clear()   # confirmed, or not, by the station that showed them
-        chair.logged = self._summary(chair, now)   # what the log already says
+        chair.logged = self._summary(chair, *self._seen(chair, now))   # what the log says
 
     def set_bus(self, connected: bool, text: str, now: Moment, blind: str = "") -> None:
         """The bus client's state: receiving the chairs or not, and the status line's words for
@@ -1184,7 +1184,13 @@ class Board:
             number = f"t{int(now.wall.timestamp() * 1000)}-{self._commands}"
         return number
 
-    def _summary(self, chair: _Chair, now: Moment) -> tuple[Any, ...]:
+    def _seen(self, chair: _Chair, now: Moment) -> tuple[bool, ChairAlarm | None]:
+        """The chair connected, and its highest alarm while it is."""
+        connected = self._connected(chair, now)
+        return connected, self._highest(chair) if connected else None
+
+    @staticmethod
+    def _summary(chair: _Chair, connected: bool, shown: ChairAlarm | None) -> tuple[Any, ...]:
         """What the log must hear of when it changes: the connection, the session open or
         ended, and the highest alarm. Without the session, a session starting or ending at a
         chair first heard idle was never logged (it changed neither connection nor alarm): a
@@ -1192,9 +1198,7 @@ class Board:
         session and raised a loss for one that had ended (a code review). The alarm's text too
         (its value): a restart named a lost chair's alarm by the value it began with, SpO2 89,
         where the station had last heard 86. A status is logged then at most once a status
-        (2 s) while an alarm's value moves."""
-        connected = self._connected(chair, now)
-        shown = self._highest(chair) if connected else None
+        (2 s) while an alarm's value moves. `connected`, `shown`: `_seen`."""
         return (connected, chair.will_reason, chair.session_id,
                 bool((chair.session or {}).get("ended")), None if shown is None else
                 (shown.session, shown.occurrence, int(shown.priority), shown.state, shown.text))
@@ -1203,9 +1207,8 @@ class Board:
         """Store a status only when the connection, the session or the highest alarm changed."""
         if self._restoring:
             return   # read from the log: it is there already
-        connected = self._connected(chair, now)
-        shown = self._highest(chair) if connected else None
-        summary = self._summary(chair, now)
+        connected, shown = self._seen(chair, now)   # once a status: 20 chairs at 1 Hz
+        summary = self._summary(chair, connected, shown)
         if summary == chair.logged:
             return
         chair.logged = summary
