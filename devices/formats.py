@@ -77,12 +77,11 @@ class FormatSpec:
 
 def _hl7(hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:
     from devices.hl7.decoder import HL7Decoder
-    from devices.hl7.dialects import load_dialects
-    from devices.profiles import default_dialect_dirs
+    from devices.profiles import code_maps
 
     # The code maps' [recognise] chooses one from MSH-3/MSH-4 (a Nihon Kohden read as plain hl7
     # had every value dropped as unknown-code). Read when a stream opens, never at start (P7).
-    return HL7Decoder(hint, dialects=load_dialects(default_dialect_dirs()), unplaced=nibp)
+    return HL7Decoder(hint, dialects=code_maps(), unplaced=nibp)
 
 
 def _masimo(hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:

@@ -36,6 +36,7 @@ No Qt here; the only I/O is reading the files.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,8 @@ from typing import Any
 
 from devices.formats import FORMATS, NO_DATA_SECONDS, SerialSettings
 from devices.stream import StreamDecoder, UnplacedNibp
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "infusion-console"
 MAX_FILE_BYTES = 64 * 1024
@@ -170,19 +173,32 @@ class ProfileFormat:
 # with one format, loads no other decoder).
 
 
-def _dialect(profile: Profile) -> Any:
-    if not profile.dialect:
-        return None
+def code_maps() -> Any:
+    """The vendor HL7 code maps (`devices.hl7.dialects.DialectSet`), read as a stream opens.
+
+    A refused file is logged each time, naming the file, the key and the reason: the values of
+    the monitor it maps are then dropped as unknown-code, and the clinic's IT must be able to
+    read why (it was dropped unsaid)."""
     from devices.hl7.dialects import load_dialects
 
-    return load_dialects(default_dialect_dirs()).get(profile.dialect)
+    maps = load_dialects(default_dialect_dirs())
+    for error in maps.errors:
+        log.warning("HL7 code map refused (its monitor's values are not used): %s", error)
+    return maps
+
+
+def _dialect(profile: Profile) -> Any:
+    return code_maps().get(profile.dialect) if profile.dialect else None
 
 
 def _build_decoder(profile: Profile, hint: str, nibp: UnplacedNibp | None) -> StreamDecoder:
     if profile.format == "hl7":
         from devices.hl7.decoder import HL7Decoder
 
-        return HL7Decoder(hint, dialect=_dialect(profile), unplaced=nibp)
+        if profile.dialect:
+            return HL7Decoder(hint, dialect=_dialect(profile), unplaced=nibp)
+        # No code map named: recognise one from MSH-3/MSH-4, as the plain hl7 format does.
+        return HL7Decoder(hint, dialects=code_maps(), unplaced=nibp)
     if profile.format == "hl7-polled":
         from devices.hl7.polled import PolledHL7Decoder
         from devices.hl7.query import query_spec

@@ -92,15 +92,22 @@ class UnplacedNibp:
     follows the commit: what the owner could not take (`DecodeResult.undo`) is forgotten, so the
     resend, or the next frame, reports it again (a failed commit had lost it for good).
 
+    Several measurements may wait for their commit at once (the reader decodes the next message
+    while the owner commits the last), and commits may fail in any order: each channel keeps its
+    recent measurements in order, a failed one is taken out wherever it stands, and the channel's
+    last measurement is the newest still in. (Keeping only "the one before" left the memory at a
+    measurement whose own commit had failed when two failed in a row, and its resend was dropped.)
+
     Attributes:
-        last: per channel (the decoder's key), what its last such measurement sent.
         values_seen: this connection has delivered values: a measurement first seen before that
             may be from before the console connected (or while the line was down), so its age is
             unknown (`AGE_UNKNOWN`), as the NIBP of ANSAR-B's first frame.
     """
 
-    last: dict[object, object] = field(default_factory=dict)
     values_seen: bool = False
+    # Per channel (the decoder's key), its recent measurements, oldest first: each `_Sent` is one
+    # measurement's place, so an undo takes out its own and never a later equal one.
+    _recent: dict[object, list[_Sent]] = field(default_factory=dict, repr=False)
     # The owner's thread forgets (`undo`) while the reader's decodes.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -108,13 +115,15 @@ class UnplacedNibp:
         """True when `channel` sends what it sent last time; remembers it, and gives `result`
         the undo for when its readings are not taken."""
         with self._lock:
-            previous = self.last.get(channel, _NOTHING)
-            if previous == sent:
+            recent = self._recent.setdefault(channel, [])
+            if recent and recent[-1].sent == sent:
                 return True
-            self.last[channel] = sent
+            place = _Sent(sent)
+            recent.append(place)
+            del recent[:-_RECENT_KEPT]
             seen = self.values_seen
         if result is not None:
-            result.undo.append(lambda: self._forget(channel, sent, previous, seen))
+            result.undo.append(lambda: self._forget(channel, place, seen))
         return False
 
     def new_connection(self) -> None:
@@ -122,19 +131,28 @@ class UnplacedNibp:
         seen now may have been taken while the line was down."""
         self.values_seen = False
 
-    def _forget(self, channel: object, sent: object, previous: object, seen: bool) -> None:
+    def _forget(self, channel: object, place: _Sent, seen: bool) -> None:
         with self._lock:
-            if self.last.get(channel, _NOTHING) != sent:
-                return   # a newer measurement came meanwhile: that one stands
-            if previous is _NOTHING:
-                del self.last[channel]
-            else:
-                self.last[channel] = previous
+            recent = self._recent.get(channel, [])
+            if not any(kept is place for kept in recent):
+                return   # forgotten already (an undo run twice), or long since reported
+            recent[:] = [kept for kept in recent if kept is not place]
             if not seen:
                 self.values_seen = False   # it was on the monitor before values came: still so
 
 
-_NOTHING = object()   # UnplacedNibp: a channel that sent no such measurement yet
+@dataclass(eq=False, slots=True)
+class _Sent:
+    """One measurement's place in `UnplacedNibp`: compared by identity, so two measurements
+    that sent the same are two places."""
+
+    sent: object
+
+
+_RECENT_KEPT = 16
+"""Measurements kept per channel: far more than can wait for a commit at once (one a read). A
+commit that fails after sixteen newer ones came finds its measurement already out: nothing is
+forgotten, and that measurement is not sent again (a monitor repeats only its newest)."""
 
 
 def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dropped | None:

@@ -184,8 +184,9 @@ class DeviceEvent:
         readings: DATA only: valid readings, in order.
         dropped: DATA only: what the decoder discarded and why.
         frames: DATA only: complete frames seen in this read.
-        ticket: DATA only, when answers to the device wait for the owner's verdict: settle it
-            with `settle(stored)` once the readings are committed (or could not be).
+        ticket: DATA only, when answers to the device wait for the owner's verdict, or the
+            decoder must learn it (`undo`): settle it with `settle(stored)` once the readings
+            are committed (or could not be).
         undo: DATA only: what the decoder forgets when the owner could not take the readings
             (`rolled_back`).
     """
@@ -601,6 +602,11 @@ class DeviceConnection:
         self.stats.readings += len(result.readings)
         self.stats.dropped += len(result.dropped)
         if result.readings or result.dropped or result.frames:
+            if ticket is None and result.undo:
+                # No answer waits (an Ivy, an IntelliVue), but the decoder's memory must learn a
+                # hand-over that failed (`_emit`): the ticket tells a failure before the owner
+                # settled from one after (undone then, a committed NIBP would be logged twice).
+                ticket = ReplyTicket()
             self._emit(DeviceEvent.data(self.url, self._wall(), now, result, ticket))
         rejected = sum(d.reason in FRAME_REJECTIONS for d in result.dropped)
         if result.readings or result.frames > rejected:

@@ -121,6 +121,41 @@ def test_plain_hl7_format_recognises_the_nihon_kohden_code_map_from_msh3() -> No
     assert [(r.metric, r.value) for r in result.readings] == [("spo2", 88), ("pulse_rate", 72)]
 
 
+NK_PLAIN = b"\x0b" + ("MSH|^~\\&|NIHON KOHDEN|WARD|||20260302090000||ORU^R01|M1|P|2.4\r"
+                       "OBR|1||||VITAL|||20260302090000\r"
+                       "OBX|1|NM|007000^VITAL SpO2||88|%|||||F\r"
+                       "OBX|2|NM|007001^VITAL PR(spo2)||72|/min|||||F\r").encode() + b"\x1c\r"
+
+
+def test_a_clinic_profile_reading_hl7_without_a_code_map_recognises_one(tmp_path: Path) -> None:
+    # A clinic's own profile (`format = "hl7"`, its port and period) naming no code map was given
+    # none: the Nihon Kohden behind it had SpO2 88 and PR 72 dropped as unknown-code.
+    from devices.profiles import format_for, load_profile
+
+    path = tmp_path / "ward-2-monitor.toml"
+    path.write_text('model = "Ward 2 monitor"\nformat = "hl7"\nconnection = "serial"\n')
+    decoder = format_for(load_profile(path)).new_decoder("/dev/ttyUSB0")
+    assert readings(feed_all(decoder, NK_PLAIN)) == [("spo2", 88), ("pulse_rate", 72)]
+
+
+def test_a_refused_clinic_code_map_is_logged_naming_the_file_and_the_reason_when_a_port_opens(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # Its monitor's values are dropped as unknown-code; IT read nothing that said why.
+    from devices.formats import FORMATS
+    from devices.profiles import default_dialect_dirs
+
+    clinic = default_dialect_dirs()[-1]
+    clinic.mkdir(parents=True, exist_ok=True)
+    (clinic / "ward-monitor.toml").write_text('vendor = "Ward"\n[codes."1"]\nmetric = "spo3"\n')
+    with caplog.at_level("WARNING", logger="devices.profiles"):
+        decoder = FORMATS["hl7"].new_decoder("/dev/ttyUSB0")
+    refusals = [r.getMessage() for r in caplog.records if "ward-monitor.toml" in r.getMessage()]
+    assert len(refusals) == 1 and "code map refused" in refusals[0]
+    assert "spo3" in refusals[0] or "metric" in refusals[0]
+    # the shipped maps still serve
+    assert readings(feed_all(decoder, NK_PLAIN)) == [("spo2", 88), ("pulse_rate", 72)]
+
+
 def test_a_code_map_is_recognised_once_per_sending_application() -> None:
     # P1: not a walk over every code map for every message of the same monitor
     dialects = load_dialects([shipped_dialects_dir()])

@@ -24,17 +24,19 @@ def ivy_frame(nibp: str) -> bytes:
             + f"HR=1;80;ECG-II-DIAG;\rSPO2=1;97;PR=80 ;\r{nibp}\r".encode() + b"\xfe")
 
 
-def hl7_untimed_nibp(control_id: str, spo2: int, at: datetime) -> bytes:
+def hl7_untimed_nibp(control_id: str, spo2: int, at: datetime, nibp: tuple[int, int] = (185, 112)
+                     ) -> bytes:
     """A PCD-01 message: SpO2 now, and the monitor's last NIBP with OBX-14 all zeros ("never")."""
+    systolic, diastolic = nibp
     now = at.strftime("%Y%m%d%H%M%S+0000")
     rows = [
         f"MSH|^~\\&|MON||||{now}||ORU^R01^ORU_R01|{control_id}|P|2.6",
         f"OBR|1||||||{now}",
         f"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|{spo2}|262688^MDC_DIM_PERCENT^MDC"
         f"|||||R|||{now}",
-        "OBX|2|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.150021|185|266016^MDC_DIM_MMHG^MDC"
+        f"OBX|2|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.150021|{systolic}|266016^MDC_DIM_MMHG^MDC"
         "|||||R|||00000000000000",
-        "OBX|3|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|112|266016^MDC_DIM_MMHG^MDC"
+        f"OBX|3|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|{diastolic}|266016^MDC_DIM_MMHG^MDC"
         "|||||R|||00000000000000",
     ]
     return b"\x0b" + "\r".join(rows).encode() + b"\r\x1c\r"
@@ -138,3 +140,45 @@ def test_ivy_cuff_measurement_seen_live_is_not_logged_again_after_a_replug() -> 
     s.t(70)
     deliver(s, decoder, IVY, ivy_frame("NIBP=4;140;90;107;78;;"))
     assert logged(s, "bp_systolic") == [(150, False), (140, True)]
+
+
+def test_two_untimed_nibps_whose_commits_both_fail_are_both_reported_again_on_resend() -> None:
+    """The reader decodes the next message while the owner commits the last: B and C decoded,
+    then both commits fail (B's first). Each resend must bring its own NIBP back."""
+    s = Session()
+    decoder = HL7Decoder(MONITOR)
+    s.t(1)
+    deliver(s, decoder, MONITOR, hl7_untimed_nibp("M1", 97, s.now().wall, (120, 80)))
+    s.t(2)
+    message_b = hl7_untimed_nibp("M2", 97, s.now().wall, (185, 112))
+    decoded_b = decoder.feed(message_b, s.now().wall)
+    s.t(3)
+    message_c = hl7_untimed_nibp("M3", 96, s.now().wall, (190, 115))
+    decoded_c = decoder.feed(message_c, s.now().wall)
+    for decoded in (decoded_b, decoded_c):   # the owner could not take either: AE, AE
+        DeviceEvent.data(MONITOR, s.now().wall, s.now().mono, decoded).rolled_back()
+    s.t(4)
+    stored, ack = deliver(s, decoder, MONITOR, message_b)
+    assert stored and b"MSA|AA|M2" in ack
+    s.t(5)
+    stored, ack = deliver(s, decoder, MONITOR, message_c)
+    assert stored and b"MSA|AA|M3" in ack
+    assert [value for value, _ in logged(s, "bp_systolic")] == [120, 185, 190]
+
+
+def test_an_undo_run_twice_forgets_one_measurement_not_the_one_before() -> None:
+    """A failed hand-over is undone by the owner and again by the transport: the second undo must
+    not take out the measurement before, which was committed (the monitor would log it twice)."""
+    s = Session()
+    decoder = HL7Decoder(MONITOR)
+    s.t(1)
+    deliver(s, decoder, MONITOR, hl7_untimed_nibp("M1", 97, s.now().wall, (120, 80)))
+    s.t(2)
+    message_b = hl7_untimed_nibp("M2", 97, s.now().wall, (185, 112))
+    event = DeviceEvent.data(MONITOR, s.now().wall, s.now().mono,
+                             decoder.feed(message_b, s.now().wall))
+    event.rolled_back()
+    event.rolled_back()
+    s.t(3)   # the monitor had not yet moved on: it still repeats 120/80 (M1's)
+    deliver(s, decoder, MONITOR, hl7_untimed_nibp("M3", 97, s.now().wall, (120, 80)))
+    assert [value for value, _ in logged(s, "bp_systolic")] == [120]

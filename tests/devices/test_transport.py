@@ -354,6 +354,36 @@ def test_an_exception_in_the_owners_callback_does_not_stop_the_reader(
     assert isinstance(fault, ValueError) and str(fault) == "owner bug"
 
 
+def test_an_untimed_nibp_whose_hand_over_failed_comes_again_with_the_next_frame(
+    stoppers: list[Callable[[], object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Ivy's frame carries no answer to wait for: its NIBP must still be forgotten when the
+    owner's callback failed, or the repeat in the next frame is dropped and the cuff measurement
+    never reaches the log."""
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)   # the console's fault alarm
+    ports: list[serial.SerialBase] = []
+    frame = (b"\xffANSAR-B " + bytes(400)
+             + b"HR=1;80;ECG-II-DIAG;\rSPO2=1;97;PR=80 ;\rNIBP=4;150;95;113;80;;\r\xfe")
+    events = EventLog()
+    failed: list[DeviceEvent] = []
+
+    def owner(event: DeviceEvent) -> None:
+        if event.readings and not failed:
+            failed.append(event)
+            ports[0].write(frame)   # the monitor's next frame, read after this one failed
+            raise RuntimeError("owner bug")
+        events(event)
+
+    def factory(url: str) -> serial.SerialBase:
+        port = seeded_loop(frame)(url)
+        ports.append(port)
+        return port
+
+    start(DeviceConnection("loop://", "ansar-b", owner, serial_factory=factory), stoppers)
+    events.wait_for(lambda e: bool(e.readings), what="the next frame's readings")
+    assert [r.value for r in events.readings("bp_systolic")] == [150.0]
+
+
 def test_stop_during_backoff_is_prompt(stoppers: list[Callable[[], object]]) -> None:
     events = EventLog()
     conn = start(DeviceConnection("/nonexistent/port", LineFormat(), events, backoff_first=1.5),
