@@ -67,7 +67,8 @@ ACK_CONFIRM_S without that it says "ack not confirmed" and the tone returns, bec
 still unacknowledged at the chair. Only the alarm shown on the card is acknowledged, never one the
 nurse could not see (the bedside's F2 rule).
 
-Station technical alarms (medium, flashing until silenced here, then steady while they last):
+Station technical alarms (medium, flashing until silenced here, then steady while they last; one
+that rises above the priority it was silenced at sounds again):
 - the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus";
   connected but refused its subscription to the chairs (the broker's ACL), as long: "Central
   station not receiving the chairs: <the broker's refusal>"; at once when a chair heard here goes
@@ -465,7 +466,10 @@ class Board:
         self.fault = ""   # the first bug met at this station (`station_fault`); "" while none
         self.twins: TwinWatch | None = None   # another central with this name (app.py sets it)
         self._memory_ids: OrderedDict[str, None] = OrderedDict()
-        self._silenced: set[str] = set()   # station alarm keys silenced here (until they end)
+        # Station alarms silenced here (until they end), each with the priority it had then: one
+        # that rises above it sounds again (IEC 60601-1-8: a higher priority is a new condition;
+        # the bus alarm silenced at medium stayed silent when an unheard chair's high made it high).
+        self._silenced: dict[str, Priority] = {}
         self._commands = 0
         self._restoring = False   # `restore` replays the log: nothing of it is logged again
         # Confirmations held until the log's batch is committed (`confirming_after`), as
@@ -564,7 +568,7 @@ class Board:
             if not self.bus_connected:
                 self.bus_up_since = now.mono
             self.bus_connected, self.bus_down_since = True, None
-            self._silenced.discard("bus")
+            self._silenced.pop("bus", None)
         elif self.bus_connected or self.bus_down_since is None:
             self.bus_connected, self.bus_down_since = False, now.mono
 
@@ -599,8 +603,9 @@ class Board:
                 chair.offline_since = chair.status_wall
             self._log_change(chair, now)
         for name, chair in list(self.chairs.items()):
-            # Only a chair this station heard online with no session open: one whose clean stop
-            # is all a station started later knows may have closed mid-session (a code review).
+            # Only a chair this station heard online with no session open, or whose farewell
+            # says none was: one whose clean stop is all a station started later knows, and
+            # says nothing of its session (an older console), may have closed mid-session.
             if (chair.closed_mono is not None and not chair.online and chair.heard_idle
                     and now.mono - chair.closed_mono >= CLOSED_CARD_S
                     and (chair.session is None or chair.session.get("ended"))):
@@ -609,7 +614,7 @@ class Board:
                     "reason": f"console closed with no session open, {CLOSED_CARD_S:g} s ago"})
         # A station alarm that ended forgets its silence: the next one sounds again.
         live = {a.key for a in self._station_conditions(now)}
-        self._silenced &= live
+        self._silenced = {k: p for k, p in self._silenced.items() if k in live}
 
     # ---- what the window and the sounder read ------------------------------------------------
 
@@ -826,7 +831,7 @@ class Board:
         if alarm is None:
             return ("That station alarm has ended or is silenced already: nothing silenced"
                     if key else "No station alarm sounds")
-        self._silenced.add(alarm.key)
+        self._silenced[alarm.key] = alarm.priority
         self._record_action(now, nurse, "", None, None, "silence",
                             {"alarm": alarm.key, "text": alarm.text})
         more = f" ({len(loud) - 1} more still sounding)" if len(loud) > 1 else ""
@@ -861,6 +866,10 @@ class Board:
             chair.heard = True
             chair.will_reason = str(obj.get("reason") or "connection lost")
             chair.closed_mono = now.mono if chair.will_reason == bus_topics.CLOSED_REASON else None
+            if chair.closed_mono is not None and isinstance(obj.get("session_open"), bool):
+                # The chair says whether it closed mid-session: a station started after it
+                # closed between sessions kept its grey card for good.
+                chair.heard_idle = not obj["session_open"]
             if chair.offline_since is None:
                 chair.offline_since = chair.status_wall or now.wall
             self._log_change(chair, now, payload)
@@ -1370,7 +1379,8 @@ class Board:
                               + (f"; {_last_heard_text(last)}" if last else "")))
         if self.audio_problem:
             found.append(("audio", Priority.LOW, f"{AUDIO_TEXT} ({self.audio_problem})"))
-        return [StationAlarm(k, p, t, k in self._silenced) for k, p, t in found]
+        return [StationAlarm(k, p, t, k in self._silenced and p <= self._silenced[k])
+                for k, p, t in found]
 
     def _bus_alarm(self, down_since: float, now: Moment) -> tuple[str, Priority, str] | None:
         """The bus not connected: one alarm for every chair this station cannot hear for it

@@ -163,7 +163,8 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 #
 # The Last Will: {"v": 1, "chair": "chair-3", "room": "Room 3", "online": false,
 #                 "reason": "connection lost"}  (retained, so a late central sees it too).
-# A clean stop says the same with "reason": CLOSED_REASON.
+# A clean stop says the same with "reason": CLOSED_REASON, and "session_open": true | false (was
+# a session open at the chair; absent from a Last Will, which is set before anything happens).
 #
 # --- The trend snapshot (retained) -----------------------------------------------------------
 #

@@ -106,9 +106,13 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
     return status
 
 
-def offline_status(chair: str, room: str, reason: str) -> dict[str, Any]:
-    """The Last Will (and the farewell of a clean stop)."""
-    return {"chair": chair, "room": room, "online": False, "reason": reason}
+def offline_status(chair: str, room: str, reason: str,
+                   session_open: bool | None = None) -> dict[str, Any]:
+    """The Last Will (and the farewell of a clean stop, which says whether a session was open:
+    a station started later can tell a chair switched off between sessions, whose card leaves,
+    from one closed mid-session, which stays lost)."""
+    farewell = {} if session_open is None else {"session_open": session_open}
+    return {"chair": chair, "room": room, "online": False, "reason": reason, **farewell}
 
 
 class TrendPoints:

@@ -186,6 +186,7 @@ class NetworkLink:
         self._bus_status: BusStatus | None = None
         self._mllp_status: SenderStatus | None = None
         self._status_seq = 0
+        self._session_open = False   # as the last status published said (for the farewell)
         self._stopped = False   # set by stop(): nothing is published after it
         self._started_mono: float | None = None   # set by start(): the health's grace begins
         self._judged = False
@@ -262,7 +263,8 @@ class NetworkLink:
         self.hand_off()   # what was committed goes before the goodbye
         if self.bus is not None:
             self._publish(self._topic("status"), topics.encode(
-                offline_status(self.config.chair, self.config.room, topics.CLOSED_REASON)),
+                offline_status(self.config.chair, self.config.room, topics.CLOSED_REASON,
+                               session_open=self._session_open)),
                 retain=True)
             self._stopped = True
             self.bus.stop(timeout)
@@ -405,6 +407,8 @@ class NetworkLink:
     def publish_status(self, status: dict[str, Any]) -> None:
         """The chair's retained status (bus_topics): every STATUS_PERIOD_S and on change."""
         if self.bus is not None:
+            session = status.get("session")
+            self._session_open = isinstance(session, dict) and not session.get("ended")
             self._status_seq += 1
             self._publish(self._topic("status"), topics.encode({**status,
                                                                 "instance": self._twins.instance}),

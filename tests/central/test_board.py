@@ -633,6 +633,35 @@ def test_a_chair_unheard_for_the_stations_own_outage_keeps_its_high_alarm_in_the
     assert central.board.station_alarms(central.now()) == []
 
 
+def test_a_bus_alarm_silenced_at_medium_sounds_again_when_it_rises_to_high(central):
+    # The bus drops; the quiet chair goes unheard first (the bus alarm, medium, silenced here),
+    # then the chair with SpO2 89 sounding: the bus alarm is high now and names it. Silenced by
+    # its key, it had stayed silent: a high alarm nobody heard (IEC 60601-1-8: a new condition).
+    quiet = central.chair("chair-1", "Room 1")
+    quiet.start_infusion()
+    central.deliver(quiet.status())
+    central.t(52)
+    central.deliver(quiet.status())
+    spo2_alarm(central, "chair-2", "Room 2", value=89)   # its last status at 60 s
+    central.t(61)
+    central.board.set_bus(False, "Reconnecting to mqtt://broker: connection lost", central.now())
+    central.t(62.5)   # Room 1 unheard: the bus alarm at once, medium
+    (bus,) = central.board.station_alarms(central.now())
+    assert (bus.key, bus.priority) == ("bus", Priority.MEDIUM)
+    assert central.board.silence_station("B. Central", central.now(), "bus").startswith("Silenced")
+    central.t(70.5)   # Room 2 unheard too, its high last heard
+    (bus,) = central.board.station_alarms(central.now())
+    assert (bus.priority, bus.silenced) == (Priority.HIGH, False)
+    assert "Room 2: last heard with *** SpO2 89 %" in bus.text
+    banner = central.board.banner(central.now())
+    assert (banner.key, banner.priority, banner.flashing) == ("bus", Priority.HIGH, True)
+    assert central.sounding() == "high"
+    # Silenced again, at high: quiet until it ends
+    central.board.silence_station("B. Central", central.now(), "bus")
+    central.t(90)
+    assert central.sounding() is None
+
+
 def test_a_log_that_cannot_be_written_is_an_alarm_and_duplicates_are_still_caught(central):
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from console.central.board import RESTORE_S, Board
 from console.central.central_log import CentralLog
 from console.network import bus_topics
@@ -222,6 +224,30 @@ def test_a_restart_raises_no_loss_for_a_chair_whose_session_ended_before_it_clos
     central.t(100)
     board, now = _restarted_hearing(log, central, closed)   # the retained farewell
     assert board.station_alarms(now) == []
+    log.close()
+
+
+@pytest.mark.parametrize("session_open", [False, True])
+def test_a_station_restarted_after_a_chair_switched_off_between_sessions_lets_its_card_go(
+        tmp_path, session_open):
+    # A chair closed with no session open leaves the board after CLOSED_CARD_S; a station
+    # restarted after it closed had only the retained farewell, which said nothing of a session:
+    # the grey "console closed" card stayed for good. One closed mid-session stays.
+    from console.central.board import CLOSED_CARD_S
+
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    central.deliver(_idle(chair, central))
+    farewell = chair.topic("status"), bus_topics.encode(
+        {"chair": "chair-1", "room": "Room 1", "online": False,
+         "reason": bus_topics.CLOSED_REASON, "session_open": session_open})
+    central.deliver(farewell)
+    central.t(100)
+    board, now = _restarted_hearing(log, central, farewell)
+    assert "chair-1" in board.chairs
+    board.tick(central.clock.advance(CLOSED_CARD_S))
+    assert ("chair-1" in board.chairs) is session_open
     log.close()
 
 

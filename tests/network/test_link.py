@@ -419,6 +419,32 @@ def test_messages_and_status_reach_the_bus_and_each_puback_is_logged(
     assert {d[1:] for d in chair.deliveries()} == {("bus", "delivered")}
 
 
+@pytest.mark.parametrize("session, open_", [({"id": 1, "ended": False}, True),
+                                             ({"id": 1, "ended": True}, False), (None, False)])
+def test_a_clean_stops_farewell_says_whether_a_session_was_open(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient,
+        session: dict[str, object] | None, open_: bool) -> None:
+    # A central started after the chair closed reads only this: it keeps the card of a chair
+    # closed mid-session and lets go of one switched off between sessions (it kept it for good).
+    heard = Heard()
+    bus_client(broker.url, "central-test", subscribe=[topics.all_chairs_filter()],
+               on_message=heard)
+    chair = chairs(bus_config(broker.url))
+    chair.link.publish_status({"online": True, "session": session})
+
+    def statuses() -> list[dict[str, object]]:   # from this chair's status on (none retained)
+        found = [obj for t, p in list(heard.messages)
+                 if t.endswith("/status") and (obj := topics.decode(p)) is not None]
+        return found[next((n for n, obj in enumerate(found) if obj["online"]), len(found)):]
+
+    heard.wait_for(lambda: len(statuses()) == 1, "the chair's status")
+    chair.close()
+    heard.wait_for(lambda: len(statuses()) == 2, "the farewell")
+    farewell = statuses()[1]
+    assert (farewell["online"], farewell["reason"]) == (False, topics.CLOSED_REASON)
+    assert farewell["session_open"] is open_
+
+
 def test_a_central_acknowledgement_is_applied_once_and_says_who_and_where(
         chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
     chair = chairs(bus_config(broker.url))
