@@ -317,7 +317,7 @@ class SessionController(QtCore.QObject):
         if self.identity is None or not gate_decision.strip() or item is None:
             return act()
         # The prescriber signs: the signed-in account is offered only when it is one.
-        account = self.identity.account
+        account = self.identity.current_account()
         signer = (account.name if account is not None and "prescriber" in account.roles
                   else "")
         return self._outcome(self._signed(
@@ -345,7 +345,7 @@ class SessionController(QtCore.QObject):
             # Passing a prescriber's gate by an override is a prescriber's decision (issue 13):
             # the prescriber signs the override record as a decision at the gate (the nurse's
             # reason is in the record); a nurse is refused before any PIN is checked.
-            account = self.identity.account
+            account = self.identity.current_account()
             signer = (account.name if account is not None and "prescriber" in account.roles
                       else "")
             return self._outcome(self._signed(
@@ -423,7 +423,7 @@ class SessionController(QtCore.QObject):
         override is logged with a reason", clinical-defaults.md alarm behaviour 9), the nurse
         the discharge. A signed-in nurse who is also a prescriber signs both with one PIN; else
         the prescriber first, then the nurse, both before the session ends."""
-        account = self.identity.account if self.identity is not None else None
+        account = self.identity.current_account() if self.identity is not None else None
         roles = account.roles if account is not None else ()
         reason_line = f"Reason: {reason.strip()}. "
         if "prescriber" in roles and "nurse" in roles:

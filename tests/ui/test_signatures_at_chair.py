@@ -390,6 +390,22 @@ def test_a_nurse_who_is_also_a_prescriber_signs_both_with_one_pin(chair):
         (both.id, "discharge"), (both.id, "discharge against the discharge gate")}
 
 
+def test_a_nurse_whose_prescriber_role_was_taken_away_is_asked_for_a_prescriber(chair):
+    # An administrator takes the prescriber role from a nurse at work: the console still
+    # offered her the one-dialog discharge, and the override's signature, checked against the
+    # staff list, was refused with no way to fetch a prescriber.
+    to_discharge_phase(chair)
+    admin = chair.staff.find(ADMIN)
+    both = chair.staff.add("Nia Both", "nurse,prescriber", "73920418", "pin", admin, START)
+    assert chair.controller.sign_in("Nia Both", "73920418").ok
+    chair.staff.change_roles(both, "nurse", admin, "prescribing rights lapsed", START)
+    chair.signer.answers = [(PAT, PAT_PIN), ("Nia Both", "73920418")]
+    outcome = chair.controller.discharge(override_reason="prescriber reviewed at the chair")
+    assert outcome.done, (outcome, chair.signer.refusals)
+    assert [(r.meanings, r.signer) for r in chair.signer.requests[-2:]] == [
+        (("discharge against the discharge gate",), ""), (("discharge",), "Nia Both")]
+
+
 def test_a_refused_discharge_asks_no_pin_and_is_logged_as_refused(chair):
     outcome = chair.controller.discharge()
     assert not outcome.done and chair.signer.requests == []
