@@ -13,32 +13,33 @@ additions"). `rems_form(detail)` fills them from the log:
 - observation start = the first device as recorded given (its tick; T0, the dosing phase's start,
   when no device was ticked or the tick is not later), end = discharge (or the session's end),
   total minutes between them (device 1 ticked 10 minutes after T0 read "120 min" on a form whose
-  device time said 110: an esketamine walk);
-- BP before the dose: the last systolic/diastolic pair before T0; BP about 40 minutes after: the
-  pair closest to T0+40 min between T0+25 and T0+60; BP before discharge: the last pair measured
-  after T0 and not after the discharge (typed or from the monitor), with how long before the
+  device time said 110: an esketamine walk). That is "the dose" below: what came before it, even
+  after T0 (a BP typed while the first device was readied), is before the administration;
+- BP before the dose: the last systolic/diastolic pair before the dose; BP about 40 minutes
+  after: the pair closest to dose+40 min between dose+25 and dose+60; BP before discharge: the
+  last pair measured after the dose and not after the discharge (typed or monitor), with how long before the
   discharge it was; it may be the T+40 one. Each value stands where the review's vitals table
   places it (`content.placed_series`): a corrected value at its measurement's time;
 - the blood pressure before the dose against the prescriber's review (`PreDoseBp`): every pair
-  before T0 with its time, whether it reached the protocol's pre-dose threshold (the `gate` of
+  before the dose with its time, whether it reached the protocol's pre-dose threshold (the `gate` of
   the checklist item that carries one, protocols/esketamine.toml `bp-before-dose`: the label's
   ">140/90" as whole mmHg), and the prescribers' decisions logged before the dose (a
   `gate_decision` with the gate item's tick, or an `override` that started dosing against the
   engine's "a prescriber review is required before dosing") with who entered it, when, the
-  words, and who signed it in what role. The dose went ahead on the last pair before T0: when it
+  words, and who signed it in what role. The dose went ahead on the last pair before it: when it
   reached the threshold, a decision logged at or after it is needed (the engine's own rule: a
   reading at the gate after a decision needs another); without one the decision is named in
   `missing`, never "none";
 - a discharge against the discharge gate (an `override` of the discharge): said under the total
   monitoring time and on "Discharged", with who overrode, the reason and what the gate named;
-- sedation: any MOAA/S below 5 after T0 (the label: any drop below 5 is sedation); dissociation:
-  any CADSS total above 4 after T0 (clinical-defaults.md) or hallucinations present; respiratory
-  depression: any respiratory-rate-low or SpO2-low alarm after T0 (the protocol's limits: RR ≤11,
+- sedation: any MOAA/S below 5 after the dose (the label: any drop below 5 is sedation);
+  dissociation: any CADSS total above 4 after it (clinical-defaults.md) or hallucinations present;
+  respiratory depression: any respiratory-rate-low or SpO2-low alarm after it (the protocol's limits: RR ≤11,
   SpO2 ≤93, or no RR); increased blood pressure: any BP-high alarm. An alarm raised by a
   value taken back (entered in error, or corrected: a corrected value that breaches raises its
   own alarm) answers neither, and is named in the evidence, marked, as the review lists it;
 - adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence; an
-  answer the log cannot give (no MOAA/S, CADSS, hallucinations or nausea score after T0, no RR or
+  answer the log cannot give (no MOAA/S, CADSS, hallucinations or nausea score after the dose, no RR or
   SpO2 value, no blood pressure after it) is "NOT ASSESSED" and named in `missing`, never "No":
   this form goes to the regulator, and "No" for what nobody looked at is a false statement.
 
@@ -411,9 +412,13 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     dosed = devices[0].at if devices and t0 is not None and devices[0].at > t0 else t0
     placed = rc.placed_series(detail)
     pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"), dosed)
-    before = [p for p in pairs if t0 is None or p.at < t0]
-    bp_before = before[-1] if before and t0 is not None else None
-    pre_dose = pre_dose_bp(detail, before if t0 is not None else [], protocol, signatures)
+    # "Before the dose" is before the first device given, not before T0: a BP typed at T0+5,
+    # the device given at T0+10, is the pressure prior to administration, and was named "the
+    # highest after the dose" beside the increased-pressure answer (an exports review, 4 Dec).
+    before = [p for p in pairs if dosed is None or p.at < dosed]
+    bp_before = before[-1] if before and dosed is not None else None
+    pre_dose = pre_dose_bp(detail, before if dosed is not None else [], protocol, signatures,
+                           dosed)
     bp_40 = None
     if dosed is not None:
         window = [p for p in pairs if T40_WINDOW[0] <= p.at - dosed <= T40_WINDOW[1]]
@@ -421,19 +426,20 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # The last BP before the discharge, typed or from the monitor, whichever was measured
     # last: the patient's pressure as they left. Not "after the T+40 one": a BP typed at T+40 a
     # minute before an early discharge was both, and the form said NOT RECORDED (nurse walk,
-    # 2 Dec 2026). After T0 only: a pre-dose BP says nothing of the patient after the drug.
-    after = [p for p in pairs if t0 is not None and t0 <= p.at and (end is None or p.at <= end)]
+    # 2 Dec 2026). After the dose only: a pre-dose BP says nothing of the patient after the drug.
+    after = [p for p in pairs
+             if dosed is not None and dosed <= p.at and (end is None or p.at <= end)]
     bp_discharge = after[-1] if after else None
 
-    after_t0 = [x for x in detail.scales if t0 is not None and x.at >= t0]
-    moaas = [x for x in after_t0 if x.metric == "moaas"]
-    cadss = [x for x in after_t0 if x.metric == "dissociation"]
+    after_dose = [x for x in detail.scales if dosed is not None and x.at >= dosed]
+    moaas = [x for x in after_dose if x.metric == "moaas"]
+    cadss = [x for x in after_dose if x.metric == "dissociation"]
     lowest_moaas = min((x.value for x in moaas), default=None)
     highest_cadss = max((x.value for x in cadss), default=None)
     sedated = [x for x in moaas if x.value < SEDATION_BELOW]
     dissociated = [x for x in cadss if x.value > DISSOCIATION_PRESENT_ABOVE]
-    hallucinating = [x for x in after_t0 if x.metric == "hallucinations" and x.value >= 1]
-    nauseous = [x for x in after_t0 if x.metric == "nausea" and x.value >= 1]
+    hallucinating = [x for x in after_dose if x.metric == "hallucinations" and x.value >= 1]
+    nauseous = [x for x in after_dose if x.metric == "nausea" and x.value >= 1]
     # An alarm raised by a value taken back (entered in error, or corrected) answers no
     # question: that value was never the patient's. A corrected value that breaches raised its
     # own alarm (README, "a correction to 210 alarms"), which counts; the typed 250 of a cuff's
@@ -442,7 +448,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # alarm a typo only escalated ("escalated by a value corrected to …") was raised by a value
     # that stands, and counts.
     physiological = [a for a in detail.alarms if a.category == "physiological"
-                     and (t0 is None or a.raised_at >= t0)]
+                     and (dosed is None or a.raised_at >= dosed)]
     breathing_all = [a for a in physiological if a.condition.startswith("resp_rate_low")
                      or a.condition.startswith("spo2_low")]
     pressure_all = [a for a in physiological if a.condition.startswith("bp_")
@@ -451,12 +457,12 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     pressure = [a for a in pressure_all if not _raised_by_value_taken_back(a)]
 
     def scored(*metrics: str) -> bool:
-        return any(x.metric in metrics for x in after_t0)
+        return any(x.metric in metrics for x in after_dose)
 
     def measured(*metrics: str) -> bool:
         series = [detail.vitals.get(m) for m in metrics]
-        return t0 is not None and any(v is not None and any(at >= t0 for at in v.times)
-                                      for v in series)
+        return dosed is not None and any(v is not None and any(at >= dosed for at in v.times)
+                                         for v in series)
 
     def answer(found: list[Any], assessed: bool) -> bool | None:
         return True if found else (False if assessed else None)
@@ -514,7 +520,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                                          "no RR or SpO2 alarm on a value that stands"
                                          if breathing_all else "")),
         AdverseEvent("increased_blood_pressure",
-                     answer(pressure, any(t0 is not None and p.at >= t0 for p in pairs)),
+                     answer(pressure, any(dosed is not None and p.at >= dosed for p in pairs)),
                      taken_back_evidence(pressure, pressure_all, highest_bp(
                          "no BP alarm on a value that stands" if pressure_all
                          else "no BP alarm"))),
@@ -568,16 +574,17 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
 
 def pre_dose_bp(detail: SessionDetail, readings: Sequence[BloodPressure],
                 protocol: Protocol | None,
-                signatures: SessionSignatures | None = None) -> PreDoseBp:
-    """The blood pressures before the dose (`readings`, the pairs before T0 in time order)
-    against the protocol's pre-dose threshold, with the prescribers' decisions logged before the
-    dose (the module docstring gives the rule)."""
+                signatures: SessionSignatures | None = None,
+                dosed: datetime | None = None) -> PreDoseBp:
+    """The blood pressures before the dose (`readings`, the pairs before `dosed`, the first
+    device given, else T0, in time order) against the protocol's pre-dose threshold, with the
+    prescribers' decisions logged before the dose (the module docstring gives the rule)."""
     threshold = bp_threshold(protocol)
     gated = tuple(PreDoseReading(
         bp.at, bp.systolic, bp.diastolic, bp.minutes_after_dose,
         threshold.reached(bp.systolic, bp.diastolic) if threshold is not None else None)
         for bp in readings)
-    decisions = _prescriber_decisions(detail.events, detail.t0, threshold, signatures)
+    decisions = _prescriber_decisions(detail.events, dosed or detail.t0, threshold, signatures)
     last = gated[-1] if gated else None
     needed = last.reaches_threshold if last is not None else None
     decided = last is not None and any(d.at >= last.at for d in decisions)
@@ -599,17 +606,18 @@ def bp_threshold(protocol: Protocol | None) -> BpThreshold | None:
     return None
 
 
-def _prescriber_decisions(events: Iterable[LoggedEvent], t0: datetime | None,
+def _prescriber_decisions(events: Iterable[LoggedEvent], dosed: datetime | None,
                           threshold: BpThreshold | None,
                           signatures: SessionSignatures | None) -> tuple[PrescriberDecision, ...]:
-    """The decisions to dose past the pre-dose gate logged up to T0 (the override that started
-    dosing is logged at T0): the gate item's `gate_decision`s, and the overrides of the move to
-    dosing refused at the gate (its words, or signed as a prescriber's decision at a gate)."""
-    if t0 is None:
+    """The decisions to dose past the pre-dose gate logged up to the dose (the first device
+    given, else T0; the override that started dosing is logged at T0): the gate item's
+    `gate_decision`s, and the overrides of the move to dosing refused at the gate (its words,
+    or signed as a prescriber's decision at a gate)."""
+    if dosed is None:
         return ()
     out = []
     for e in events:
-        if e.at > t0:
+        if e.at > dosed:
             continue
         d = e.detail
         signed = _signatures_of(e.id, signatures)

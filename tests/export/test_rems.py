@@ -405,3 +405,42 @@ def test_a_device_beyond_the_dose_is_said_beside_the_dose(tmp_path):
     assert ("Dose (mg): 56 planned; 3 devices recorded given: CHECK the dose given before "
             "submitting") in lines
     assert any(line.startswith("Device 3: given at") for line in lines)
+
+
+def _bp_typed_between_t0_and_the_first_device(tmp_path):
+    """T0 10:10; BP 158/96 typed at 10:15, in the devices phase but before any device; device 1
+    at 10:20, device 2 at 10:25; 138/86 forty minutes after device 1 (an exports review, 4 Dec)."""
+    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
+    r = Driver(log, "esketamine", "MRN-3801", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10)
+    r.advance()                                              # T0 10:10
+    r.at(15)
+    r.manual(bp_systolic=158, bp_diastolic=96)               # before the first device
+    r.at(20)
+    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    r.at(25)
+    r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
+    r.advance()
+    r.at(60)
+    r.manual(bp_systolic=138, bp_diastolic=86)
+    session = r.id
+    log.close()
+    return form_of(tmp_path, session)
+
+
+def test_the_bp_before_the_dose_is_the_last_one_before_the_first_device(tmp_path):
+    form = _bp_typed_between_t0_and_the_first_device(tmp_path)
+    assert form.observation_start == at(10, 20)
+    bp = form.bp_before_dose
+    assert (bp.systolic, bp.diastolic, bp.at) == (158, 96, at(10, 15))
+    assert [(r.systolic, r.at) for r in form.pre_dose_bp.readings][-1] == (158, at(10, 15))
+
+
+def test_a_pressure_before_the_first_device_is_not_the_highest_after_the_dose(tmp_path):
+    form = _bp_typed_between_t0_and_the_first_device(tmp_path)
+    evidence = {e.name: e for e in form.adverse_events}["increased_blood_pressure"].evidence
+    assert "highest after the dose 138/86 mmHg" in evidence
+    assert "158/96" not in evidence
