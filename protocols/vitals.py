@@ -72,6 +72,12 @@ class Metric:
     def format(self, value: float) -> str:
         return f"{value:.{self.decimals}f}"
 
+    def as_shown(self, value: float) -> float:
+        """`value` as `format` shows it (rounded to `decimals`, the same correctly rounded
+        half-to-even): what the alarm limits judge, so the alarm agrees with the number the
+        nurse reads (an SpO2 of 90.4 shown "90" had raised the medium alarm, not ≤90's high)."""
+        return round(value, self.decimals)
+
     def describe_range(self) -> str:
         low, high = (self.format(v) for v in self.hard)
         whole = " (whole numbers)" if self.integer else ""

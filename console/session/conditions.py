@@ -40,6 +40,7 @@ class ConditionTracker:
     def __init__(self, condition: str, rules: list[AlarmRule]) -> None:
         self.condition = condition
         self.metric = rules[0].metric
+        self._as_shown = metric(self.metric).as_shown
         self._value_rules = [_RuleState(r) for r in rules if r.absent_seconds is None]
         self._absent_rules = [r for r in rules if r.absent_seconds is not None]
         self._from_value: Raise | None = None
@@ -48,7 +49,7 @@ class ConditionTracker:
     def clone(self) -> ConditionTracker:
         """An independent copy (the engine's per-step snapshot); the rules themselves are shared."""
         twin = object.__new__(ConditionTracker)
-        twin.condition, twin.metric = self.condition, self.metric
+        twin.condition, twin.metric, twin._as_shown = self.condition, self.metric, self._as_shown
         # The constructor, not dataclasses.replace: this runs for every rule at every engine
         # step, and replace() was a fifth of a monitor message's engine time (profiled).
         twin._value_rules = [_RuleState(s.rule, s.violating_since, s.confirm_from)
@@ -75,7 +76,9 @@ class ConditionTracker:
         self._from_value = None
 
     def on_value(self, value: float, baseline: float | None, now: Moment) -> RepeatRequest | None:
-        """Evaluate a new reading. Returns a repeat request when a confirm-repeat rule starts."""
+        """Evaluate a new reading, as its tile shows it. Returns a repeat request when a
+        confirm-repeat rule starts."""
+        value = self._as_shown(value)
         self._from_absence = None
         best: Raise | None = None
         request = None

@@ -116,7 +116,7 @@ from console.session.entry import (
 from console.session.holding import HeldFile, HeldWrites, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import Counted, DueInfo, Schedule, timed_names
-from console.session.tile_view import same_measurement
+from console.session.tile_view import STALE_MANUAL_SECONDS, same_measurement
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
@@ -350,6 +350,9 @@ class SessionEngine:
         self.board = AlarmBoard(session_id, first_occurrence=first_occurrence)
         self.schedule = Schedule()
         self._trackers: dict[str, ConditionTracker] = trackers_for(protocol.alarms)
+        # The vitals with a limit relative to the baseline, judged from T0 on (`_standing_at_t0`).
+        self._baseline_metrics = sorted({r.metric for r in protocol.alarms
+                                         if r.rise_above_baseline is not None})
         # Per vital, the trackers as they were before each of its recent values (mono time,
         # value, copies): what `void` puts back so a value entered in error counts nowhere, as
         # a restart's replay skips it. Outside `_State`: not part of the per-step copy, and an
@@ -526,7 +529,7 @@ class SessionEngine:
             left[obs.metric] -= 1
             keep = left[obs.metric] < 2 * KEEP_ROWS
             while next_start is not None and next_start[1].wall <= obs.received_at:
-                engine.schedule.start_phase(*next_start)
+                engine._replay_phase_start(next_start)
                 next_start = next(starts, None)
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
@@ -562,7 +565,7 @@ class SessionEngine:
                 engine._withdraw_unasked_repeat(obs.metric)
         for start in (next_start, *starts):
             if start is not None:
-                engine.schedule.start_phase(*start)
+                engine._replay_phase_start(start)
         replay_time(moment(newest_logged))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
@@ -637,7 +640,18 @@ class SessionEngine:
                     "the clock; new entries are timed by the clock as it is."), now))
         return engine
 
-    def _replay_trackers(self, reading: Reading, at: Moment, keep: bool = True) -> None:
+    def _replay_phase_start(self, start: tuple[Phase, Moment, Moment | None]) -> None:
+        """A phase's start at a restart: its checks, and at T0 the standing values judged
+        against the baseline (`_standing_at_t0`), as it was live."""
+        phase, started, _ = start
+        self.schedule.start_phase(*start)
+        t0 = self._state.t0
+        if phase.kind is PhaseKind.DOSING and t0 is not None and started.wall == t0.wall:
+            for reading in self._standing_at_t0(started):
+                self._replay_trackers(reading, started, at_t0=True)
+
+    def _replay_trackers(self, reading: Reading, at: Moment, keep: bool = True,
+                         at_t0: bool = False) -> None:
         """Feed a logged reading to its trackers as it was fed live (resume, and `void`'s
         `_as_if_never`). A repeat it asked for comes back even when already due: the readings
         replayed after it satisfy it, or it prompts (and escalates when overdue) as it did
@@ -651,7 +665,7 @@ class SessionEngine:
             return
         t0 = self._state.t0
         baseline = (self._state.baseline.get(reading.metric)
-                    if t0 is not None and reading.received_at >= t0.wall else None)
+                    if t0 is not None and (at_t0 or reading.received_at >= t0.wall) else None)
         for tracker in self._trackers.values():
             if tracker.metric == reading.metric:
                 request = tracker.on_value(reading.value, baseline, at)
@@ -2094,8 +2108,26 @@ class SessionEngine:
                 "t0": True, "baseline": dict(self._state.baseline),
             }))
         self.schedule.start_phase(self.phase, now, self._first_dose())
+        if first_dose:
+            for reading in self._standing_at_t0(now):
+                records.extend(self._evaluate(reading.metric, reading.value, now))
         records.extend(self._prompts(now))
         return records
+
+    def _standing_at_t0(self, t0: Moment) -> list[Reading]:
+        """The values the limits relative to the baseline judge at T0, when they start to apply:
+        each such vital's last value, if it is no older than its tile keeps it current (a cuff
+        or typed BP: 20 minutes). A BP already 40 above its ticked baseline (140/88 after
+        100/60, under the dosing gate) raised nothing at T0: the alarm waited for the next cuff
+        measurement, 10 minutes into the infusion (an alarm review, 4 Dec 2026). Read from
+        logged times only, so a restart replays it as it was (`resume`)."""
+        out = []
+        for name in self._baseline_metrics:
+            latest = self._state.latest.get(name)
+            if latest is not None and (
+                    (t0.wall - latest.reading.received_at).total_seconds() <= STALE_MANUAL_SECONDS):
+                out.append(latest.reading)
+        return out
 
     def _phase_event(self, now: Moment, actor: str) -> EventRecord:
         return EventRecord(self.session_id, now.wall, "phase_started", actor,
