@@ -72,7 +72,7 @@ from console.review.model import (
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store import chain, schema
-from console.store.log import REVIEW_NOTE_KIND, missing_head, read_head
+from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
@@ -1279,8 +1279,9 @@ def _check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainChec
         bad.setdefault(("sessions", session_id), end)
     applied = set(schema.applied_migrations(conn))
     for table in _SESSION_TABLES:   # this session's last rows could be gone without a trace
-        if read_head(conn, table) is None and schema.made_by(table) in applied:
-            bad.setdefault(("sessions", session_id), missing_head(table))
+        problem = head_unreadable(conn, table)
+        if problem is not None and schema.made_by(table) in applied:
+            bad.setdefault(("sessions", session_id), problem)
     if not bad:
         return ChainCheck(checked)
     order = {t: i for i, t in enumerate((*_SESSION_TABLES, "signatures"))}

@@ -1,12 +1,13 @@
 """The event log: the single writer of the session record to SQLite.
 
 Every call commits before it returns (WAL, synchronous=FULL), so whatever the console showed after
-a write survives a crash or power loss (quality bar R1). The one exception is `record_deliveries`:
-a network delivery is committed without a sync (see there; its loss only sends a message again,
-which receivers drop by its control id). Rows are only ever inserted; a correction
-is a new row that points at the old one, and triggers refuse UPDATE and DELETE (R7). Each row
-carries a hash chained to the row before it in its table (see chain.py), so `verify` can show an
-edit made outside the console.
+a write survives a crash or power loss (quality bar R1). Network deliveries too, though their loss
+would only send a message again: wal_check.py takes a damaged frame with commits after it for
+damage because each commit is synced before the next transaction writes, and an unsynced delivery
+torn by a power cut under a later synced commit had the log refused as damaged (the session and
+its alarms not resumed). Rows are only ever inserted; a correction is a new row that points at
+the old one, and triggers refuse UPDATE and DELETE (R7). Each row carries a hash chained to the
+row before it in its table (see chain.py), so `verify` can show an edit made outside the console.
 
 Failures of the environment (read-only, locked, full, corrupt, not a log, newer schema, permission,
 I/O) are raised as `LogError` with a message that names the file (R5); `open` proves the file can
@@ -283,10 +284,13 @@ class _Chains:
         head = parse_head(text)
         if head is None:
             # Every schema change that makes a record table records its head; one missing was
-            # deleted outside the console. Taking the table's last row instead would record a
-            # new head over rows deleted from the end, and verify would find nothing (the audit
-            # of the data path did so). The log is held as damaged: records wait in memory.
-            raise LogError(self._path, "corrupt", missing_head(table))
+            # deleted outside the console, one unreadable edited or damaged. Taking the table's
+            # last row instead would record a new head over rows deleted from the end, and
+            # verify would find nothing (the audit of the data path did so). The log is held as
+            # damaged: records wait in memory. (Read again: the query gives NULL for an absent
+            # row too, and this is not the path of every write.)
+            stored = _stored_head(self._conn, table)
+            raise LogError(self._path, "corrupt", head_problem(table, stored))
         if int(max_id or 0) > head[0]:
             # Rows past the recorded head were added outside the console (only a write of ours
             # moves the head). Chaining after them would take the old head's hash, so a forged
@@ -395,11 +399,20 @@ def parse_head(text: object) -> Head | None:
 
 
 def read_head(conn: sqlite3.Connection, table: str) -> Head | None:
-    """The (last id, last row_hash) recorded in meta for `table`, or None when absent."""
+    """The (last id, last row_hash) recorded in meta for `table`, or None when absent or
+    unreadable (`head_problem` tells which)."""
+    return parse_head(_stored_head(conn, table))
+
+
+_ABSENT: Final = object()   # no meta row at all, told apart from a row holding NULL
+
+
+def _stored_head(conn: sqlite3.Connection, table: str) -> object:
+    """The meta value of `table`'s chain head as stored; _ABSENT when there is no such row."""
     row = conn.execute(
         "SELECT value FROM meta WHERE key = ?", [schema.CHAIN_HEAD_PREFIX + table]
     ).fetchone()
-    return parse_head(row[0] if row else None)
+    return row[0] if row else _ABSENT
 
 
 P = ParamSpec("P")
@@ -455,9 +468,10 @@ def verify_log(conn: sqlite3.Connection) -> VerifyReport:
         applied = set(schema.applied_migrations(conn))
         heads: dict[str, Head | None] = {}
         for table in RECORD_TABLES:
-            head = read_head(conn, table)
+            stored = _stored_head(conn, table)
+            head = parse_head(stored)
             if table in present and head is None and schema.made_by(table) in applied:
-                return VerifyReport(False, (table, 0), missing_head(table), 0)
+                return VerifyReport(False, (table, 0), head_problem(table, stored), 0)
             if table in present:
                 heads[table] = head
             elif head is not None or schema.made_by(table) in applied:
@@ -477,6 +491,28 @@ def missing_head(table: str) -> str:
     return (f"{table}: the log's record of where the table ends (meta row "
             f"{schema.CHAIN_HEAD_PREFIX}{table}) was deleted outside the console, so rows deleted "
             "from its end cannot be told")
+
+
+def head_unreadable(conn: sqlite3.Connection, table: str) -> str | None:
+    """Why `table`'s chain head in meta cannot be read (`head_problem`), or None when it can."""
+    stored = _stored_head(conn, table)
+    return head_problem(table, stored) if parse_head(stored) is None else None
+
+
+HEAD_SHOWN_CHARS: Final = 40   # of an unreadable chain head's value: verify's one line
+
+
+def head_problem(table: str, stored: object) -> str:
+    """What `verify` and a write say of a record table whose chain head in meta, `stored`, cannot
+    be read: `missing_head` when the row is absent, else the value it holds. A row still there
+    was called deleted, which sent an auditor looking for a deletion that never happened."""
+    if stored is _ABSENT:
+        return missing_head(table)
+    # repr, as for meta's schema_version: quoted, with spaces and control characters visible.
+    shown = "NULL" if stored is None else repr(str(stored)[:HEAD_SHOWN_CHARS])
+    return (f"{table}: the log's record of where the table ends (meta row "
+            f"{schema.CHAIN_HEAD_PREFIX}{table}) holds {shown}, not \"<id> <hash>\": it was "
+            "edited outside the console or is damaged, so rows missing from its end cannot be told")
 
 
 def added_outside(table: str, head_id: int) -> str:
@@ -941,23 +977,17 @@ class EventLog:
                                  f"{sorted(DESTINATIONS)}, outcome one of {sorted(OUTCOMES)}")
         if not batch:
             return []
-        # Not synced (WAL, synchronous=NORMAL for this transaction only): a delivery lost to a
-        # power cut makes its message go again at the next start, which receivers drop by MSH-10,
-        # the same as for a message delivered just before a kill. A killed process loses nothing
-        # (the commit is in the file), the next synced commit carries it to the disk, and the
-        # pump that writes it does not stall the window's thread for a sync (milliseconds on a
-        # slow disk). Records and their messages stay synced (FULL): an ACK means on disk.
-        conn = self.conn
-        conn.execute("PRAGMA synchronous = NORMAL")
-        try:
-            with self._transaction():
-                chains = _Chains(conn, self.path)
-                ids = chains.append_many("deliveries", [
-                    [d.outbox_id, d.destination, d.outcome, _stamp(d.at, "at"), d.detail]
-                    for d in batch])
-                chains.store()
-        finally:
-            conn.execute("PRAGMA synchronous = FULL")
+        # Synced like every other commit (FULL), though a lost delivery would only send its
+        # message again: wal_check.py takes a damaged frame with two commits after it for damage,
+        # which holds only if each commit reached the disk before the next wrote. Unsynced, a
+        # power cut could tear this commit under the next synced one, and the console then
+        # refused the log as damaged: the nurse could not resume the session or its alarms.
+        with self._transaction():
+            chains = _Chains(self.conn, self.path)
+            ids = chains.append_many("deliveries", [
+                [d.outbox_id, d.destination, d.outcome, _stamp(d.at, "at"), d.detail]
+                for d in batch])
+            chains.store()
         return ids
 
     @_classified

@@ -7,12 +7,13 @@ record (a review: the second resumed the session the first was running). Several
 share a log, each with a session of its own (two chairs on one computer), and the review, the
 exports and the staff commands read it beside them: only a session is claimed, never the log.
 
-A claim is an advisory lock (POSIX `lockf`) on one byte of `<log>.sessions-lock`, at the
-session's id: the kernel ends it with the process, SIGKILL included, so a console killed leaves
-no stale claim and "Restart and resume" (which ends the process before it starts the new one)
-finds its session free. Claims in one process never conflict (a window that opens a second
-session keeps the first's claim; a resume by the same process is allowed). Where `fcntl` does
-not exist (Windows) nothing is claimed: one console per computer is then the clinic's rule.
+A claim is an advisory lock (POSIX `lockf`) on one byte of `<log>.sessions-lock` beside the log's
+real path (symlinks resolved), at the session's id: the kernel ends it with the process, SIGKILL
+included, so a console killed leaves no stale claim and "Restart and resume" (which ends the
+process before it starts the new one) finds its session free. Claims in one process never
+conflict (a window that opens a second session keeps the first's claim; a resume by the same
+process is allowed). Where `fcntl` does not exist (Windows) nothing is claimed: one console per
+computer is then the clinic's rule.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ class SessionClaims:
     """The sessions this process runs, claimed in the lock file beside `log_path`."""
 
     def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self.lock_path = log_path.with_name(log_path.name + ".sessions-lock")
+        self.log_path = log_path   # as the nurse named it, for the refusal's words
+        # Beside the file itself: a log reached through a symlink and by its real path had two
+        # lock files, and two consoles ran one session.
+        real = log_path.resolve()
+        self.lock_path = real.with_name(real.name + ".sessions-lock")
         self._file: IO[bytes] | None = None
 
     def claim(self, session_id: int) -> None:

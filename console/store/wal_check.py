@@ -8,10 +8,11 @@ transaction cut short by a power failure that is right. For one flipped byte in 
 long before, it silently drops committed rows: `verify` then read a shorter log as sound.
 
 The two are told apart by what follows the first frame that fails. Each commit is synced before
-the next transaction writes a byte (`synchronous=FULL`), so when the frames after it still carry
-the log's salts and hold a commit followed by another commit, the frame that fails had been
-synced whole before them: it was damaged afterwards. A failure in the last transaction alone is
-what a power cut leaves, and is not reported.
+the next transaction writes a byte (`synchronous=FULL` for every write of log.py, deliveries
+included: an unsynced commit torn under a later one would be read here as damage), so when the
+frames after it still carry the log's salts and hold a commit followed by another commit, the
+frame that fails had been synced whole before them: it was damaged afterwards. A failure in the
+last transaction alone is what a power cut leaves, and is not reported.
 
 Reads the file only; no SQLite connection (opening the log may checkpoint the damage away).
 """

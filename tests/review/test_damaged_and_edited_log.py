@@ -359,6 +359,21 @@ def test_a_deleted_row_is_named(copy):
         "deleted outside the console")
 
 
+def test_a_chain_head_edited_to_garbage_is_named_as_edited_not_deleted(copy):
+    # Review 38: the row is still there; "was deleted" sent the auditor after a deletion.
+    path, facts = copy
+    surge = facts.ids["surge"]
+    edit_outside(path, "UPDATE meta SET value = 'x' WHERE key = 'chain_head.observations'")
+    conn = queries.open_readonly(path)
+    try:
+        check = queries.check_session_chain(conn, surge)
+    finally:
+        conn.close()
+    assert not check.ok
+    assert "holds 'x', not \"<id> <hash>\": it was edited outside the console" in check.message
+    assert "deleted" not in check.message
+
+
 def test_every_session_of_the_scenario_log_matches_its_chain(scenario_log):
     conn = queries.open_readonly(scenario_log.path)
     try:

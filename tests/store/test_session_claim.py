@@ -5,6 +5,7 @@ The claim is a lock the kernel holds for a process, so the other console here is
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -57,3 +58,23 @@ def test_a_console_killed_leaves_its_session_free(tmp_path, other_console):
     claims = SessionClaims(tmp_path / "log.sqlite3")
     claims.claim(1)   # "Restart and resume", or a nurse resuming it at another start
     claims.close()
+
+
+def test_a_session_claimed_through_a_symlink_is_refused_under_the_real_path(tmp_path):
+    """IT pointed the default log at a share through a symlink; a second console started with
+    --db on the real path had a lock file of its own and ran the same session."""
+    real = tmp_path / "share" / "log.sqlite3"
+    real.parent.mkdir()
+    link = tmp_path / "console.sqlite3"
+    link.symlink_to(real)
+    other = subprocess.Popen([sys.executable, "-c", HOLDER, str(link), "1"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline() == "claimed\n"
+        claims = SessionClaims(real)
+        with pytest.raises(SessionInUse, match=re.escape(f"on {real} ")):
+            claims.claim(1)
+        claims.close()
+    finally:
+        other.kill()
+        other.wait()

@@ -171,6 +171,34 @@ def test_rows_deleted_from_the_end_with_the_chain_head_stay_noticed(tmp_path: Pa
     assert not check.ok and "chain_head.observations) was deleted" in check.message
 
 
+LONG_HEAD = "head edited by hand, " * 3
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("'x'", "'x'"),
+    (f"'{LONG_HEAD}'", repr(LONG_HEAD[:40])),   # 40 characters of it: verify's one line
+    ("NULL", "NULL"),
+])
+def test_an_unreadable_chain_head_is_named_as_edited_not_deleted(
+        tmp_path: Path, value: str, shown: str) -> None:
+    """A chain head edited to a value that is not "<id> <hash>" was reported as deleted, though
+    its row is still in meta: an auditor went looking for a deletion that never happened."""
+    path, sid = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute(f"UPDATE meta SET value = {value} WHERE key = 'chain_head.observations'")
+    said = ("observations: the log's record of where the table ends (meta row "
+            f"chain_head.observations) holds {shown}, not \"<id> <hash>\": it was edited outside "
+            "the console or is damaged, so rows missing from its end cannot be told")
+    report = verify(path)
+    assert report.first_bad == ("observations", 0)
+    assert report.message == said
+    # A write says the same and holds its records, as for a head deleted.
+    with EventLog.open(path, "later") as log, pytest.raises(LogError) as refused:
+        log.write([obs(sid, 100)])
+    assert refused.value.cause == "corrupt"
+    assert said in str(refused.value)
+
+
 def test_row_added_outside_the_console_is_reported_and_writes_held(tmp_path: Path) -> None:
     path, sid = filled_log(tmp_path)
     with tamper(path) as conn:
