@@ -1135,7 +1135,7 @@ class SessionEngine:
             if index is not None:
                 _, gone = rows.pop(index)   # it counts nowhere now: the correction stands for it
                 if latest:
-                    taken = self._fall_back(metric_name, rows, gone, now)
+                    taken = _undone_by(self._fall_back(metric_name, rows, gone, now), actor)
                     self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
                                    now)
                     taken.extend(self._evaluate(metric_name, value, now))
@@ -1249,7 +1249,7 @@ class SessionEngine:
             rebuilt = self._as_if_never(metric_name, gone, rows[index:], now)
             if rebuilt is None and latest:   # too old to put back: the one before, fed now
                 rebuilt = self._feed_previous(metric_name, previous, now)
-            step.records.extend(_ended_because(rebuilt or [], metric_name, why))
+            step.records.extend(_ended_because(_undone_by(rebuilt or [], actor), metric_name, why))
             self._withdraw_unasked_repeat(metric_name)
             step.records.extend(self._prompts(now))
         return Outcome(True)
@@ -2478,6 +2478,16 @@ def _ended_because(records: Sequence[Record], metric_name: str, why: str) -> lis
     return out
 
 
+def _undone_by(records: Sequence[Record], actor: str) -> list[Record]:
+    """Name `actor` (the nurse who took a value back) on the `deescalated` rows of a take-back:
+    an escalation that value made, undone. A restart reads that name to put back the state from
+    before the escalation (`_open_occurrences`): an acknowledged medium escalated by a typo and
+    put back came back unacknowledged, sounding (an alarm review, 4 Dec 2026)."""
+    return [replace(r, actor=actor)
+            if isinstance(r, AlarmTransition) and r.transition == DEESCALATED else r
+            for r in records]
+
+
 def _open_occurrences(alarm_events: Sequence[AlarmTransition],
                       moment: Callable[[datetime], Moment]) -> list[Occurrence]:
     """The occurrences the log leaves open, each in the state its last transitions gave it.
@@ -2487,9 +2497,14 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
     by the board's rule.
     """
     found: dict[int, Occurrence] = {}
+    # Each occurrence's state before its last escalation, as the board keeps it live
+    # (`before_escalation`): a `deescalated` row a nurse's take-back wrote (`_undone_by`) puts
+    # it back; an acknowledgement makes it stand.
+    before: dict[int, tuple[AlarmState, float | None, bool]] = {}
     for t in alarm_events:
         if t.transition in (CLEARED, RESET):
             found.pop(t.occurrence, None)
+            before.pop(t.occurrence, None)
             continue
         priority = Priority[t.priority.upper()]
         at = moment(t.at)
@@ -2500,6 +2515,12 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
                 current=priority, state=AlarmState.ACTIVE, raised_at=at, message=t.message,
                 value=t.value, threshold=t.threshold)
         occurrence.priority = occurrence.current = priority
+        if t.transition == ESCALATED:
+            before[t.occurrence] = (occurrence.state, occurrence.silenced_at, occurrence.seen)
+        elif t.transition == ACKNOWLEDGED:
+            before.pop(t.occurrence, None)
+        elif t.transition == DEESCALATED and t.actor != ENGINE and t.occurrence in before:
+            occurrence.state, occurrence.silenced_at, occurrence.seen = before.pop(t.occurrence)
         if t.transition == ACKNOWLEDGED:
             occurrence.state, occurrence.silenced_at, occurrence.seen = (
                 AlarmState.ACKNOWLEDGED, at.mono, True)

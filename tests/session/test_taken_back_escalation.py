@@ -1,0 +1,67 @@
+"""An escalation made by a value taken back (entered in error, or corrected) is undone: the
+alarm is what it was before, acknowledged if it was, live and after a restart (an alarm review,
+4 Dec 2026: after a restart it sounded again as unacknowledged)."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.session.engine import SessionEngine
+from tests.session.helpers import Session, iv_protocol
+
+NURSE = "nurse.ana"
+
+
+def restart(s: Session, after_seconds: float) -> SessionEngine:
+    now = s.clock.advance(after_seconds)
+    records = s.recorder.records
+    ids = [i for i, r in enumerate(records, start=1) if isinstance(r, ObservationRecord)]
+    s.engine = SessionEngine.resume(
+        iv_protocol(), s.recorder, 1, s.recorder.opened[0],
+        [r for r in records if isinstance(r, ObservationRecord)],
+        [r for r in records if isinstance(r, EventRecord)],
+        [r for r in records if isinstance(r, AlarmTransition)], now, observation_ids=ids)
+    return s.engine
+
+
+@pytest.mark.parametrize("take_back", ["entered in error", "corrected"])
+def test_an_acknowledged_alarm_escalated_by_a_typo_stays_acknowledged_after_a_restart(
+        take_back: str) -> None:
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 60)
+    s.manual("bp_systolic", 185)                        # medium, acknowledged
+    alarm = s.engine.alarms()[0].id
+    assert s.engine.acknowledge(alarm, NURSE, s.now()).done
+    s.t(start + 90)
+    _, typo = s.engine.enter_manual_row("bp_systolic", 250, NURSE, s.now())   # high
+    assert s.shown() == [("bp_systolic_high", "high", "active")]
+    s.t(start + 95)
+    if take_back == "entered in error":
+        assert s.engine.void(typo, "bp_systolic", NURSE, s.now(), "typed 250 for 185").done
+    else:
+        s.engine.correct(typo, "bp_systolic", 186, NURSE, s.now(), "typed 250 for 186")
+    assert s.shown() == [("bp_systolic_high", "medium", "acknowledged")]
+    assert s.sounding() is None
+    engine = restart(s, 20)   # well inside the acknowledgement's reminder
+    assert [(o.id, o.priority.label, o.state.value) for o in engine.alarms()
+            if o.condition == "bp_systolic_high"] == [(alarm, "medium", "acknowledged")]
+    assert engine.audio(s.now()).priority is None
+
+
+def test_an_escalation_that_stands_still_sounds_after_a_restart() -> None:
+    # The other face: a real escalation (a cuff's 205), not taken back, is active after a restart.
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.t(start + 60)
+    s.manual("bp_systolic", 185)
+    alarm = s.engine.alarms()[0].id
+    assert s.engine.acknowledge(alarm, NURSE, s.now()).done
+    s.t(start + 90)
+    s.manual("bp_systolic", 205)
+    engine = restart(s, 20)
+    assert [(o.priority.label, o.state.value) for o in engine.alarms()
+            if o.condition == "bp_systolic_high"] == [("high", "active")]
