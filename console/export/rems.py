@@ -34,7 +34,8 @@ additions"). `rems_form(detail)` fills them from the log:
   monitoring time and on "Discharged", with who overrode, the reason and what the gate named;
 - sedation: any MOAA/S below 5 after the dose (the label: any drop below 5 is sedation);
   dissociation: any CADSS total above 4 after it (clinical-defaults.md) or hallucinations present;
-  respiratory depression: any respiratory-rate-low or SpO2-low alarm after it (the protocol's limits: RR ≤11,
+  respiratory depression: any respiratory-rate-low or SpO2-low alarm after it, or open when it
+  was given (the protocol's limits: RR ≤11,
   SpO2 ≤93, or no RR); increased blood pressure: any BP-high alarm. An alarm raised by a
   value taken back (entered in error, or corrected: a corrected value that breaches raises its
   own alarm) answers neither, and is named in the evidence, marked, as the review lists it;
@@ -123,7 +124,7 @@ class AdverseEvent:
     Attributes:
         name: `sedation`, `dissociation`, `respiratory_depression`, `increased_blood_pressure`,
             `nausea`, `hallucinations`.
-        present: the answer; None when the log holds nothing after T0 that could answer it.
+        present: the answer; None when the log holds nothing after the dose that could answer it.
         evidence: what in the log made it yes ('' when no).
     """
 
@@ -245,7 +246,7 @@ class PreDoseBp:
     Attributes:
         threshold: the protocol's pre-dose threshold; None when the protocol in force sets none
             (or its file is not found).
-        readings: every pair before T0, in time order (none when no dose was given).
+        readings: every pair before the dose, in time order (none when no dose was given).
         decisions: the prescribers' decisions logged before the dose, in time order.
         decision_needed: the dose went ahead on a pressure at or above the threshold (the last
             reading reaches it); None when that cannot be said (no threshold, no reading).
@@ -289,7 +290,7 @@ class RemsForm:
         total_monitoring_minutes: minutes from observation_start to observation_end.
         bp_before_dose, bp_t_plus_40, bp_pre_discharge: the three blood pressures.
         sedation, dissociation, respiratory_depression: the form's monitoring questions.
-        lowest_moaas: the lowest MOAA/S after T0; highest_cadss: the highest CADSS after T0.
+        lowest_moaas: the lowest MOAA/S after the dose; highest_cadss: the highest CADSS after it.
         adverse_events: every yes/no answer with its evidence.
         discharged: the session ended with a discharge (not only stopped).
         discharge_override: the override that discharged the session against the discharge
@@ -447,8 +448,11 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # taken-back alarms are still named in the evidence, marked, as the review lists them. An
     # alarm a typo only escalated ("escalated by a value corrected to …") was raised by a value
     # that stands, and counts.
+    # Raised after the dose, or raised before it and still open then (a BP alarm raised at T0,
+    # device 1 given ten minutes later: the form had answered "No" beside it).
     physiological = [a for a in detail.alarms if a.category == "physiological"
-                     and (dosed is None or a.raised_at >= dosed)]
+                     and (dosed is None or a.raised_at >= dosed
+                          or a.cleared_at is None or a.cleared_at > dosed)]
     breathing_all = [a for a in physiological if a.condition.startswith("resp_rate_low")
                      or a.condition.startswith("spo2_low")]
     pressure_all = [a for a in physiological if a.condition.startswith("bp_")

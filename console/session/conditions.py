@@ -78,13 +78,16 @@ class ConditionTracker:
     def on_value(self, value: float, baseline: float | None, now: Moment) -> RepeatRequest | None:
         """Evaluate a new reading, as its tile shows it. Returns a repeat request when a
         confirm-repeat rule starts."""
-        value = self._as_shown(value)
+        # The limits judge the value as shown; the raise keeps the value as received, which the
+        # take-backs and the review match to its reading (`_take_back_latched`, the review's
+        # "its value was taken back").
+        shown = self._as_shown(value)
         self._from_absence = None
         best: Raise | None = None
         request = None
         for state in self._value_rules:
             rule = state.rule
-            if not rule.violated_by(value, baseline):
+            if not rule.violated_by(shown, baseline):
                 state.violating_since = None
                 state.confirm_from = None
                 continue

@@ -640,6 +640,18 @@ class SessionEngine:
                     "the clock; new entries are timed by the clock as it is."), now))
         return engine
 
+    def _judge_at_t0(self, metric_name: str, standing: Latest | None, t0: Moment) -> None:
+        """`_as_if_never`'s T0: the value of `metric_name` standing then (the last one replayed
+        before it, else the one before the value taken back) judged against the baseline."""
+        if metric_name not in self._baseline_metrics:
+            return
+        if standing is None:
+            standing = next((v for _, v in reversed(self._state.rows.get(metric_name, []))
+                             if v.reading.received_at < t0.wall), None)
+        if standing is not None and (
+                (t0.wall - standing.reading.received_at).total_seconds() <= STALE_MANUAL_SECONDS):
+            self._replay_trackers(standing.reading, t0, at_t0=True)
+
     def _replay_phase_start(self, start: tuple[Phase, Moment, Moment | None]) -> None:
         """A phase's start at a restart: its checks, and at T0 the standing values judged
         against the baseline (`_standing_at_t0`), as it was live."""
@@ -1302,9 +1314,20 @@ class SessionEngine:
             return None
         for tracker in before:
             self._trackers[tracker.condition] = tracker.clone()
+        t0 = self._state.t0
+        # T0 came after `gone`: the replay judges the value standing then at T0, in its place
+        # among the later values, as live and a restart's replay do (`_standing_at_t0`).
+        judged_at_t0 = t0 is None or gone.reading.received_at >= t0.wall
+        standing: Latest | None = None
         for _, value in later:
+            if not judged_at_t0 and t0 is not None and value.reading.received_at >= t0.wall:
+                self._judge_at_t0(metric_name, standing, t0)
+                judged_at_t0 = True
             if not value.reading.is_demo_or_test:
                 self._replay_trackers(value.reading, value.at)
+                standing = value
+        if not judged_at_t0 and t0 is not None:
+            self._judge_at_t0(metric_name, standing, t0)
         out: list[Record] = []
         for tracker in before:
             current = self._trackers[tracker.condition]

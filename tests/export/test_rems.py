@@ -444,3 +444,30 @@ def test_a_pressure_before_the_first_device_is_not_the_highest_after_the_dose(tm
     evidence = {e.name: e for e in form.adverse_events}["increased_blood_pressure"].evidence
     assert "highest after the dose 138/86 mmHg" in evidence
     assert "158/96" not in evidence
+
+
+def test_a_bp_alarm_open_across_the_first_device_answers_increased_bp(tmp_path):
+    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
+    r = Driver(log, "esketamine", "MRN-3802", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10)
+    r.advance()                                              # T0 10:10
+    r.at(15)
+    r.manual(bp_systolic=176, bp_diastolic=112)              # 44/28 above baseline: alarm
+    r.at(20)
+    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")   # the dose
+    r.at(25)
+    r.manual(bp_systolic=178, bp_diastolic=113)              # still high after the dose
+    r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
+    r.advance()
+    r.at(60)
+    r.manual(bp_systolic=177, bp_diastolic=112)
+    alarms_open = [o.condition for o in r.engine.alarms() if o.condition.startswith("bp_")]
+    session = r.id
+    log.close()
+    assert alarms_open, "precondition: a BP alarm stands after the dose"
+    form = form_of(tmp_path, session)
+    answer = {e.name: e for e in form.adverse_events}["increased_blood_pressure"]
+    assert answer.present is True, (answer.present, answer.evidence)

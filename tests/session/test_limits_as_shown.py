@@ -28,3 +28,27 @@ def test_a_value_with_decimals_alarms_as_the_number_on_its_tile(
     s.device(name, value)
     assert tile_view(s.engine, name, s.now()).value == shown
     assert s.shown() == alarm
+
+
+NURSE = "nurse.ana"
+
+
+# A review of the change: the alarm keeps the value as received, which a take-back matches.
+def spo2_alarms(s):
+    return [(p, st) for c, p, st in s.shown() if c.startswith("spo2")]
+
+
+def test_latched_alarm_of_a_fractional_device_value_taken_back_ends():
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    s.engine.device_state_changed("connected", s.now())
+    s.t(start + 60)
+    s.device("spo2", 89.6)
+    assert spo2_alarms(s) == [("high", "active")]
+    s.t(start + 62)
+    s.device("spo2", 97)
+    assert spo2_alarms(s) == [("high", "latched")]
+    row = max(r for r, latest in s.engine._state.rows["spo2"] if latest.reading.value == 89.6)
+    assert s.engine.void(row, "spo2", NURSE, s.now(), "another patient's probe").done
+    assert spo2_alarms(s) == [], spo2_alarms(s)
