@@ -6,23 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from console.records import AlarmTransition, EventRecord, ObservationRecord
-from console.session.engine import SessionEngine
-from tests.session.helpers import Session, iv_protocol
+from tests.session.helpers import Session
+from tests.session.test_correction_alarms import restart
 
 NURSE = "nurse.ana"
-
-
-def restart(s: Session, after_seconds: float) -> SessionEngine:
-    now = s.clock.advance(after_seconds)
-    records = s.recorder.records
-    ids = [i for i, r in enumerate(records, start=1) if isinstance(r, ObservationRecord)]
-    s.engine = SessionEngine.resume(
-        iv_protocol(), s.recorder, 1, s.recorder.opened[0],
-        [r for r in records if isinstance(r, ObservationRecord)],
-        [r for r in records if isinstance(r, EventRecord)],
-        [r for r in records if isinstance(r, AlarmTransition)], now, observation_ids=ids)
-    return s.engine
 
 
 @pytest.mark.parametrize("take_back", ["entered in error", "corrected"])
