@@ -648,8 +648,7 @@ class SessionEngine:
         if standing is None:
             standing = next((v for _, v in reversed(self._state.rows.get(metric_name, []))
                              if v.reading.received_at < t0.wall), None)
-        if standing is not None and (
-                (t0.wall - standing.reading.received_at).total_seconds() <= STALE_MANUAL_SECONDS):
+        if standing is not None and _stands_at_t0(standing.reading, t0):
             self._replay_trackers(standing.reading, t0, at_t0=True)
 
     def _replay_phase_start(self, start: tuple[Phase, Moment, Moment | None]) -> None:
@@ -2144,13 +2143,8 @@ class SessionEngine:
         100/60, under the dosing gate) raised nothing at T0: the alarm waited for the next cuff
         measurement, 10 minutes into the infusion (an alarm review, 4 Dec 2026). Read from
         logged times only, so a restart replays it as it was (`resume`)."""
-        out = []
-        for name in self._baseline_metrics:
-            latest = self._state.latest.get(name)
-            if latest is not None and (
-                    (t0.wall - latest.reading.received_at).total_seconds() <= STALE_MANUAL_SECONDS):
-                out.append(latest.reading)
-        return out
+        standing = (self._state.latest.get(name) for name in self._baseline_metrics)
+        return [s.reading for s in standing if s is not None and _stands_at_t0(s.reading, t0)]
 
     def _phase_event(self, now: Moment, actor: str) -> EventRecord:
         return EventRecord(self.session_id, now.wall, "phase_started", actor,
@@ -2499,6 +2493,12 @@ def _ended_because(records: Sequence[Record], metric_name: str, why: str) -> lis
             record = replace(record, message=f"{record.message} ({why})")
         out.append(record)
     return out
+
+
+def _stands_at_t0(reading: Reading, t0: Moment) -> bool:
+    """`reading` is still current at T0 by its tile's rule for a cuff or typed value (20 min),
+    read from its logged time (`_standing_at_t0`)."""
+    return (t0.wall - reading.received_at).total_seconds() <= STALE_MANUAL_SECONDS
 
 
 def _undone_by(records: Sequence[Record], actor: str) -> list[Record]:
