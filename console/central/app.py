@@ -7,6 +7,7 @@
 Wiring (each piece is tested on its own; this only connects them):
 
     BusClient (paho's thread) --queued Qt signal--> Board.receive (GUI thread) --> CentralWindow
+        (with each message's retain flag: a retained status is no sign of life, board.py)
     Board.publish --> BusClient.publish (commands, confirmations; QoS 1)
     BusClient status --queued Qt signal--> Board.set_bus (status line, "not connected" alarm)
     CentralWindow timer (250 ms) --> Board.tick, redraw, AlarmSounder (the bedside's tones)
@@ -333,11 +334,11 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         """Carries the bus client's callbacks (paho's thread) to the GUI thread.
 
         Signals:
-            message(str, bytes): a message arrived.
+            message(str, bytes, bool): a message arrived (topic, payload, its retain flag).
             status(object): the bus status changed (a BusStatus).
         """
 
-        message = QtCore.Signal(str, bytes)
+        message = QtCore.Signal(str, bytes, bool)
         status = QtCore.Signal(object)
 
     bridge = Bridge()
@@ -350,7 +351,8 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
             config, client_id=f"central-{name}", clock=clock,
             will=Will(status_topic, presence(name, False, iso(clock.now().wall),
                                              instance=twins.instance)),
-            on_message=lambda topic, payload: bridge.message.emit(topic, payload),
+            on_message_retain=lambda topic, payload, retained: bridge.message.emit(
+                topic, payload, retained),
             on_status=bridge.status.emit, persistent_session=True)
     except ValueError as exc:
         log.close()
@@ -380,15 +382,15 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         pending[0] = False
         window.refresh()
 
-    inbox: list[tuple[str, bytes, Moment]] = []
+    inbox: list[tuple[str, bytes, Moment, bool]] = []
 
-    def on_message(topic: str, payload: bytes) -> None:
+    def on_message(topic: str, payload: bytes, retained: bool) -> None:
         # Taken in batches: what arrives before the loop turns is kept in one commit, then shown.
-        inbox.append((topic, payload, clock.now()))
+        inbox.append((topic, payload, clock.now(), retained))
         if len(inbox) == 1:
             QtCore.QTimer.singleShot(0, take_messages)
 
-    def receive(topic: str, payload: bytes, at: Moment) -> None:
+    def receive(topic: str, payload: bytes, at: Moment, retained: bool) -> None:
         # One message's bug must not cost the rest of its batch (a chair's alarm among them):
         # it goes to the fault handler, and the batch goes on.
         if topic == status_topic:   # our own presence: ours, or another station's
@@ -397,7 +399,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
                 twins.read(said, at.mono)
             return
         try:
-            board.receive(topic, payload, at)
+            board.receive(topic, payload, at, retained)
         except CentralLogError:
             raise
         except Exception as exc:
@@ -409,13 +411,13 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         try:
             # Commit first, then confirm: the PCD-04s' confirmations go out after the COMMIT.
             with board.confirming_after(), log.batch():
-                for topic, payload, at in batch:
-                    receive(topic, payload, at)
+                for topic, payload, at, retained in batch:
+                    receive(topic, payload, at, retained)
         except CentralLogError:
             # The log cannot take a transaction now: message by message, as the board does when
             # its log fails (the station's own alarm says so; duplicates caught in memory).
-            for topic, payload, at in batch:
-                receive(topic, payload, at)
+            for topic, payload, at, retained in batch:
+                receive(topic, payload, at, retained)
         redraw_soon()
 
     def on_fault(summary: str, _crash_file: str) -> None:

@@ -14,8 +14,9 @@ What a card says (issue 12):
 - Latest BP "185/118 (140)", HR, RR, SpO2, each marked in its alarm colour (the status's
   `alarm` of that vital; BP takes the highest of its three parts).
 - The chair's highest alarm: its text, priority and state. Order as the bedside's alarm area
-  (console/session/alarm_area.py): highest priority, then those still needing a nurse, then the
-  newest; "+N" counts the others. It flashes (high 2 Hz, medium 0.5 Hz: the window's job) until
+  (console/session/alarm_area.py, its own table): highest priority, then those holding now
+  (audio-paused ones too), then latched, then acknowledged, then the newest; "+N" counts the
+  others. It flashes (high 2 Hz, medium 0.5 Hz: the window's job) until
   the chair says it is acknowledged; acknowledged is steady.
 - "No connection" when the chair's Last Will arrives (status with online=false) or its status
   has not come for STATUS_STALE_S (10 s), with since when (the last status heard). A chair
@@ -65,7 +66,9 @@ that occurrence at once, up to the priority acknowledged (an escalation sounds a
 says "ack sent…" until the chair's PCD-04 update or status says acknowledged; after
 ACK_CONFIRM_S without that it says "ack not confirmed" and the tone returns, because the alarm is
 still unacknowledged at the chair. Only the alarm shown on the card is acknowledged, never one the
-nurse could not see (the bedside's F2 rule).
+nurse could not see (the bedside's F2 rule): the click names the alarm as drawn (`AckTarget`), and
+one that is no longer what Acknowledge acts on (a new alarm, an escalation, since the last draw)
+is not acknowledged; the nurse is told, and the card redrawn.
 
 Station technical alarms (medium, flashing until silenced here, then steady while they last; one
 that rises above the priority it was silenced at sounds again):
@@ -84,7 +87,8 @@ nurse's acknowledgements and silences.
 
 Bad input: a payload that is not what its topic promises is counted (`ignored`, with the last
 reason) and changes nothing; so is a status with a number or time no card can draw (a NaN
-elapsed time, a vital's time out of range), which had stopped every card from drawing.
+elapsed time, an integer too large for a float, a vital's time out of range), which had stopped
+every card from drawing.
 """
 
 from __future__ import annotations
@@ -112,15 +116,16 @@ from console.network.pcd_read import (
     read_pcd04,
 )
 from console.records import ESCALATED, RAISED, AlarmTransition
+from console.session.alarm_area import _NEED as NEED
 from console.session.alarm_area import more_text
-from console.session.alarms import priority_marks
+from console.session.alarms import AlarmState, priority_marks
 from console.session.conditions import short_text
 from console.session.trend_feed import clock_offset, series_of
 from devices.reading import is_nibp_metric
 from protocols.model import Priority
 from protocols.vitals import metric
 
-__all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "AlarmLine", "Board", "CardView", "ChairAlarm",
+__all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "AckTarget", "AlarmLine", "Board", "CardView", "ChairAlarm",
            "Publisher", "ReceivedStore", "StationAlarm", "TrendData", "VitalView"]
 
 BUS_ALARM_S: Final = 10.0
@@ -152,7 +157,13 @@ MEMORY_IDS: Final = 50_000
 
 PRIORITIES: Final[Mapping[str, Priority]] = {
     "info": Priority.INFO, "low": Priority.LOW, "medium": Priority.MEDIUM, "high": Priority.HIGH}
-STATES: Final = frozenset({"active", "acknowledged", "latched", "paused"})
+BEDSIDE_STATES: Final[Mapping[str, AlarmState]] = {
+    "active": AlarmState.ACTIVE, "paused": AlarmState.ACTIVE,
+    "latched": AlarmState.LATCHED, "acknowledged": AlarmState.ACKNOWLEDGED}
+"""A chair alarm's state as the bedside's engine holds it: an audio pause at the chair is a
+condition holding now, only quiet for a while (console/network/chair_status.py sends "paused"
+for an active alarm under a pause)."""
+STATES: Final = frozenset(BEDSIDE_STATES)
 CARD_VITALS: Final = (("BP", ("bp_systolic", "bp_diastolic", "bp_mean")), ("HR", ("heart_rate",)),
                       ("RR", ("resp_rate",)), ("SpO2", ("spo2",)))
 BUS_LOST_TEXT: Final = "Central station not connected to the clinic bus"
@@ -197,6 +208,18 @@ class VitalView:
     priority: Priority | None
     tooltip: str = ""
     stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AckTarget:
+    """The alarm an Acknowledge acts on, as drawn (`CardView.target`): the window passes it back
+    with the click (`Board.acknowledge`), as Silence passes the banner's key. Worked out again
+    at the click, a high alarm taken after the last draw (the grid redraws every 250 ms) was
+    acknowledged unseen (a code review). The priority too: an escalation is a new condition."""
+
+    session: int
+    occurrence: int
+    priority: Priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +277,9 @@ class CardView:
     # The alarm the Acknowledge button and F2 act on when it is not the one shown: an alarm
     # sounding here under a higher one that does not (`Board._target`), in its short form.
     sounding_other: str = ""
+    # The alarm the Acknowledge button and F2 act on (None when `can_acknowledge` is False):
+    # what the window passes back with the click.
+    target: AckTarget | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +295,7 @@ class InSight:
         can_acknowledge: its card's Acknowledge would act on it (`CardView.can_acknowledge`).
         sounding_other: the alarm that Acknowledge acts on when it is not `line`, as the card
             names it (`CardView.sounding_other`); "" when it is `line`.
+        target: the alarm Acknowledge acts on (`CardView.target`), passed back with the click.
     """
 
     where: str
@@ -277,6 +304,7 @@ class InSight:
     chair: str | None = None
     can_acknowledge: bool = False
     sounding_other: str = ""
+    target: AckTarget | None = None
 
     def headline(self) -> str:
         """"Room 3: SpO2 88 %, limit ≤90"."""
@@ -429,10 +457,13 @@ def _natural(name: str) -> tuple[Any, ...]:
 
 
 def _order_key(alarm: ChairAlarm) -> tuple[int, int, float, int]:
-    """The bedside's order (alarm_area.order_key): priority, needing a nurse, newest."""
-    settled = 1 if alarm.state == "acknowledged" else 0
+    """The bedside's order (alarm_area.order_key): priority, then holding now (or paused),
+    latched, acknowledged, then newest. The rank is the bedside's own table (`NEED`), not a
+    copy: ranking a latched alarm like an active one put a high that had ended unseen on the
+    card before an RR 5 holding now, "+1 more", and Acknowledge acted on the latched one (a
+    code review)."""
     raised = (alarm.raised_at or alarm.as_of).timestamp()
-    return (-int(alarm.priority), settled, -raised, -alarm.occurrence)
+    return (-int(alarm.priority), NEED[BEDSIDE_STATES[alarm.state]], -raised, -alarm.occurrence)
 
 
 class Board:
@@ -479,8 +510,12 @@ class Board:
 
     # ---- input -------------------------------------------------------------------------------
 
-    def receive(self, topic: str, payload: bytes, now: Moment) -> None:
-        """One message from the bus. Never raises for what a message holds: a bad one is counted."""
+    def receive(self, topic: str, payload: bytes, now: Moment, retained: bool = False) -> None:
+        """One message from the bus. Never raises for what a message holds: a bad one is counted.
+
+        `retained`: the MQTT retain flag, True for the broker's stored copy that a subscription
+        brings (at each connect), False for a message published now. A retained status is
+        information, not a sign of life (`_on_status`)."""
         where = bus_topics.parse_chair_topic(topic, self.prefix)
         if where is None:
             self._ignore(f"{topic}: {bus_topics.chair_topic_problem(topic, self.prefix)}")
@@ -489,7 +524,7 @@ class Board:
             return   # what central stations send (our own come back to us): nothing to show
         try:
             if where.kind == "status":
-                self._on_status(where.chair, payload, now)
+                self._on_status(where.chair, payload, now, retained)
             elif where.kind == "pcd04":
                 self._on_pcd04(where.chair, payload, now)
             elif where.kind == "pcd01":
@@ -719,7 +754,7 @@ class Board:
             tops.append(((-int(card.alarm.priority), rank, *_order_key(alarms[0])[1:],
                           _natural(name)),
                          InSight(card.title, card.alarm, (), name, card.can_acknowledge,
-                                 card.sounding_other)))
+                                 card.sounding_other, card.target)))
             every += [a.priority for a in alarms]
         if not tops:
             return None
@@ -762,18 +797,26 @@ class Board:
 
     # ---- the nurse's actions -----------------------------------------------------------------
 
-    def acknowledge(self, chair: str, nurse: str, now: Moment) -> str:
-        """Acknowledge `chair`'s alarm that its card's Acknowledge acts on (`_target`); returns
-        what was done, in words, naming the chair as its card's title does (two chairs in one
-        room: "Room 1 · chair-2").
+    def acknowledge(self, chair: str, nurse: str, now: Moment, seen: AckTarget | None) -> str:
+        """Acknowledge `chair`'s alarm that its card's Acknowledge acts on (`_target`), if it is
+        still `seen`, the one the nurse clicked under (`CardView.target` as drawn; None: the
+        card offered none); returns what was done, in words, naming the chair as its card's
+        title does (two chairs in one room: "Room 1 · chair-2").
 
         Logs the action, silences the central tone for it at once and sends the command. The
-        card shows it acknowledged only once the chair says so.
+        card shows it acknowledged only once the chair says so. When the alarm to acknowledge
+        is no longer the one seen (another came, or it escalated, since the card was drawn),
+        nothing is acknowledged and the words say what the card shows now: the bedside's F2
+        rule, never an alarm the nurse could not see.
         """
         c = self.chairs.get(chair)
         if c is None or not self._connected(c, now):
             return f"{chair}: no connection, nothing sent"
         shown = self._target(c, now)
+        if shown is not None and _ack_target(shown) != seen:
+            return (f"{self._title(c)}: nothing acknowledged; the alarm changed since it was "
+                    f"shown, now {priority_marks(shown.priority)} {short_text(shown.text)}: "
+                    "read the card and acknowledge again")
         if shown is None:
             highest = self._highest(c)
             if highest is None or highest.priority <= Priority.INFO:
@@ -803,13 +846,6 @@ class Board:
             "at": iso(now.wall)})
         self.publish(bus_topics.chair_topic(chair, "command", self.prefix), payload, 1, False)
         return f"{self._title(c)}: acknowledgement sent ({shown.text})"
-
-    def acknowledge_highest(self, nurse: str, now: Moment) -> str:
-        """Acknowledge the first sounding chair alarm (F2 with no chair chosen)."""
-        chair = self.highest_chair(now)
-        if chair is None:
-            return self.no_chair_sounds(now)
-        return self.acknowledge(chair, nurse, now)
 
     def no_chair_sounds(self, now: Moment) -> str:
         """What F2 says when no chair alarm sounds: a station alarm that sounds, about a chair
@@ -849,7 +885,17 @@ class Board:
             chair = self.chairs[name] = _Chair(name, now.mono)
         return chair
 
-    def _on_status(self, name: str, payload: bytes, now: Moment) -> None:
+    def _on_status(self, name: str, payload: bytes, now: Moment, retained: bool = False) -> None:
+        """Take a chair's status. A Last Will (online false) is taken as it comes, retained or
+        not: it says the chair is gone. A retained online status (`retained`: the broker's copy
+        of the chair's last status, handed at each subscription) is shown for what it is, the
+        chair's last word, never a sign of life: its values, session and alarms are what the
+        card's "No connection" page names, and the chair stays without connection until a
+        status published now comes (within its heartbeat, when it is alive). After a restart
+        the board had only the last status its log kept (statuses are logged on change), did
+        not know the retained copy for the same, and showed a hung chair connected, its
+        5-minute-old values current and its old alarm sounding (a code review). Taken while
+        the chair is connected it would say nothing new: dropped."""
         obj = bus_topics.decode(payload)
         if obj is None:
             raise _Bad("not a status of this schema (JSON object with v=1)")
@@ -877,8 +923,11 @@ class Board:
         sent_at = _time(obj.get("sent_at"))
         if sent_at is None:
             raise _Bad("status without a readable sent_at")
-        seq = obj.get("seq") if isinstance(obj.get("seq"), int) else None
+        seq = obj.get("seq") if isinstance(obj.get("seq"), int) \
+            and not isinstance(obj.get("seq"), bool) else None
         copy = sent_at == chair.status_sent_at and seq == chair.status_seq
+        if retained and self._connected(chair, now):
+            return   # the broker's copy at our resubscription: the live statuses say more
         if (self._older_status(chair, sent_at, seq) or copy) and chair.online:
             # An older status than the one shown, or the same one again: the broker hands its
             # retained copy at each resubscription. A copy is no sign of life: taken, it made a
@@ -904,17 +953,24 @@ class Board:
         if not isinstance(vitals, dict):
             raise _Bad("status vitals is not an object")
         _check_drawable(session, vitals)
-        self._note_run(chair, obj.get("instance"), now)
+        if retained:
+            # What the chair last said, not that it is alive: the connection stays as it was
+            # (a Last Will heard stays, a chair heard only before stays unheard since) and a
+            # chair first known by it is online but unheard, lost 10 s after the bus came up
+            # unless a live status comes (`_lost`), as a restored chair is.
+            chair.online = chair.online or not chair.heard
+        else:
+            self._note_run(chair, obj.get("instance"), now)
+            chair.online = True
+            chair.heard_idle = not session or bool(session.get("ended"))
+            chair.will_reason = ""
+            chair.status_mono = now.mono
+            chair.status_wall = now.wall
+            chair.offline_since = None
         chair.status = obj
-        chair.online = True
         chair.heard = True
-        chair.heard_idle = not session or bool(session.get("ended"))
-        chair.will_reason = ""
         chair.status_sent_at = sent_at
         chair.status_seq = seq
-        chair.status_mono = now.mono
-        chair.status_wall = now.wall
-        chair.offline_since = None
         if new_id != chair.session_id:
             chair.recent.clear()
             chair.monitor_clock_off = False   # judged again, as the bedside's trend does
@@ -928,6 +984,11 @@ class Board:
         chair.reports = {} if back or stepped else {
             k: r for k, r in chair.reports.items() if r.at >= sent_at}
         self._settle_acks(chair)
+        if retained:
+            # Logged as what the board makes of it (not connected), never as a status heard:
+            # the next restart would take its arrival for the chair's last sign of life.
+            self._log_change(chair, now)
+            return
         self._log_change(chair, now, payload)
         for control_id in chair.unconfirmed:   # shown from now on: confirmed now
             self._confirm(name, control_id, now)
@@ -1136,6 +1197,8 @@ class Board:
                                  obs.flags) is None)
             at = ((obs.measured_at if trusted and obs.measured_at else committed)).timestamp()
             # The cuff's pulse apart from the pulse line, as at the bedside.
+            if not math.isfinite(obs.value):
+                continue   # no point to draw (as a trend snapshot's: `_on_trend`)
             series = series_of(obs.metric, obs.flags, obs.manual)
             chair.recent.setdefault(series, _Series()).append(at, obs.value, obs.manual)
 
@@ -1429,6 +1492,9 @@ class Board:
                 reason = self._unheard_because()
             elif chair.will_reason:
                 reason = chair.will_reason
+            elif chair.heard and chair.status_mono is None:
+                # Known from the log or the broker's retained copy: silent since this start.
+                reason = "no status since this station started"
             elif chair.heard:
                 reason = f"no status for {bus_topics.STATUS_STALE_S:g} s"
             else:
@@ -1479,6 +1545,7 @@ class Board:
             alarm=alarm,
             can_acknowledge=target is not None,
             sounding_other=other,
+            target=_ack_target(target),
         )
 
     def _note(self, chair: _Chair, alarm: ChairAlarm, now: Moment) -> str:
@@ -1540,6 +1607,10 @@ class _Bad(ValueError):
     """A message that is not what its topic promises."""
 
 
+def _ack_target(alarm: ChairAlarm | None) -> AckTarget | None:
+    return None if alarm is None else AckTarget(alarm.session, alarm.occurrence, alarm.priority)
+
+
 def _board_summary(payload: str) -> bool:
     """A logged status row that is the board's own summary of a change (`_log_change`:
     connected and highest alarm), not a status as the chair sent it."""
@@ -1559,19 +1630,38 @@ def _check_drawable(session: dict[str, Any] | None, vitals: dict[str, Any]) -> N
     Raises:
         _Bad: what cannot be drawn, named.
     """
-    elapsed = (session or {}).get("elapsed_s")
-    if isinstance(elapsed, int | float) and not isinstance(elapsed, bool) \
-            and not math.isfinite(elapsed):
-        raise _Bad(f"status session elapsed_s is not a finite number ({elapsed!r})")
+    problem = _undrawable((session or {}).get("elapsed_s"))
+    if problem:
+        raise _Bad(f"status session elapsed_s {problem}")
     for name, item in vitals.items():
         if not isinstance(item, dict):
             continue   # drawn as no value (`_vitals`)
-        value = item.get("value")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise _Bad(f"status vital {name!r} value is not a finite number ({value!r})")
+        problem = _undrawable(item.get("value"))
+        if problem:
+            raise _Bad(f"status vital {name!r} value {problem}")
         at = item.get("at")
         if at is not None and _time(at) is None:
             raise _Bad(f"status vital {name!r} time {at!r} is not a readable time"[:200])
+
+
+def _undrawable(value: Any) -> str:
+    """Why a number a card draws as a float cannot be drawn ("" when it can, or is no number:
+    that is drawn as no value). JSON has integers of any size: HR 10**400 passed the float
+    check, and `float()` of it raised OverflowError at every `cards()`, every chair's card
+    frozen under "Central station fault" (a code review)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    number = value
+    if isinstance(value, int):
+        try:
+            number = float(value)
+        except OverflowError:
+            # Named by its size: str() of a big enough integer raises ValueError (Python's cap).
+            return (f"is too large for any number a card can draw (a {value.bit_length()}-bit "
+                    "integer)")
+    if not math.isfinite(number):
+        return f"is not a finite number ({value!r})"
+    return ""
 
 
 def _text(payload: bytes) -> str:

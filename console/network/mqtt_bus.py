@@ -399,7 +399,8 @@ class BusClient:
                  will: Will | None = None,
                  on_message: Callable[[str, bytes], None] | None = None,
                  on_status: Callable[[BusStatus], None] | None = None,
-                 persistent_session: bool = False) -> None:
+                 persistent_session: bool = False,
+                 on_message_retain: Callable[[str, bytes, bool], None] | None = None) -> None:
         """Check the configuration and prepare the connection; nothing connects before start().
 
         Args:
@@ -416,6 +417,10 @@ class BusClient:
             persistent_session: keep the session (subscriptions and QoS 1 messages queued by
                 the broker) across disconnects for SESSION_EXPIRY_S: for a central station that
                 must not miss an alarm while it restarts.
+            on_message_retain: called instead of `on_message` with (topic, payload, retain):
+                `retain` True for the broker's stored copy a subscription brings (not news of
+                now), for the central station, which must not take a hung chair's last status
+                for a sign of life.
 
         Raises:
             ValueError: a bad broker address, refused plaintext, a bad client id or keepalive, an
@@ -428,6 +433,7 @@ class BusClient:
         self._address = _address(scheme, host, port)
         self._clock = clock
         self._on_message = on_message
+        self._on_message_retain = on_message_retain
         self._on_status = on_status
         self._persistent = persistent_session
 
@@ -735,7 +741,10 @@ class BusClient:
 
     def _handle_message(self, client: mqtt.Client, userdata: Any,
                         message: mqtt.MQTTMessage) -> None:
-        if self._on_message is not None:
+        if self._on_message_retain is not None:
+            call_owner(self._on_message_retain, "on_message", message.topic,
+                       bytes(message.payload), bool(message.retain))
+        elif self._on_message is not None:
             call_owner(self._on_message, "on_message", message.topic, bytes(message.payload))
 
     def _handle_suback(self, client: mqtt.Client, userdata: Any, mid: int,

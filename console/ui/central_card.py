@@ -20,14 +20,15 @@ Look (the bedside's, console/ui/tiles.py and alarm_bar.py):
 
 Signals:
     clicked(str): the card was clicked or Enter pressed on it (the chair's name): show its trend.
-    acknowledge_clicked(str): its Acknowledge button was pressed (the chair's name).
+    acknowledge_clicked(str, object): its Acknowledge button was pressed: the chair's name and
+        the alarm the button acted on as drawn (`CardView.target`, an AckTarget or None).
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.central.board import AlarmLine, CardView, VitalView
+from console.central.board import AckTarget, AlarmLine, CardView, VitalView
 from console.session.alarms import priority_marks
 from console.session.conditions import short_text
 from console.ui import theme
@@ -137,7 +138,7 @@ class ChairCard(QtWidgets.QFrame):
     """One chair (see the module docstring). `show_view` draws a `CardView`."""
 
     clicked = QtCore.Signal(str)
-    acknowledge_clicked = QtCore.Signal(str)
+    acknowledge_clicked = QtCore.Signal(str, object)
 
     def __init__(self, chair: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -189,7 +190,7 @@ class ChairCard(QtWidgets.QFrame):
         self.ack_button.setObjectName("card_ack")
         self.ack_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)   # F2 works on the card
         self.ack_button.setCursor(QtCore.Qt.CursorShape.ArrowCursor)
-        self.ack_button.clicked.connect(lambda: self.acknowledge_clicked.emit(self.chair))
+        self.ack_button.clicked.connect(self._on_ack_clicked)
         self.note = ElidedLabel()
         self.note.setObjectName("card_note")
         # The row keeps its height whether the button shows or not (nothing above it moves); the
@@ -413,6 +414,14 @@ class ChairCard(QtWidgets.QFrame):
                              f"QLabel {{color:{colours[1]};background:transparent;}}")
 
     # ---- input -------------------------------------------------------------------------------
+
+    def shown_target(self) -> AckTarget | None:
+        """The alarm this card's Acknowledge acts on as drawn (what the nurse sees), or None."""
+        return self.view.target if self.view is not None and self.view.connected else None
+
+    @QtCore.Slot()
+    def _on_ack_clicked(self) -> None:
+        self.acknowledge_clicked.emit(self.chair, self.shown_target())
 
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 - Qt override
         if event.button() is QtCore.Qt.MouseButton.LeftButton \

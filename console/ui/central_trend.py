@@ -14,8 +14,9 @@ Limit lines are not drawn: the chair's alarm limits are not on the bus (its prot
 been changed at the bedside), and a limit drawn from a default could be wrong.
 
 Signals:
-    acknowledge_requested(str): Acknowledge (F2) on the strip: the chair whose alarm the strip
-        shows (the window acknowledges it as its card's button would, and tells `show_result`).
+    acknowledge_requested(str, object): Acknowledge (F2) on the strip: the chair whose alarm the
+        strip shows and the alarm Acknowledge acts on as the strip drew it (`InSight.target`);
+        the window acknowledges it as its card's button would, and tells `show_result`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ STRIP_MS = 250   # the other chairs' alarm strip follows the board as the grid d
 class CentralTrendDialog(QtWidgets.QDialog):
     """The trend of one chair's current session (see the module docstring)."""
 
-    acknowledge_requested = QtCore.Signal(str)
+    acknowledge_requested = QtCore.Signal(str, object)
 
     def __init__(self, board: Board, chair: str, clock: Clock,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -187,7 +188,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
     def _on_acknowledge(self) -> None:
         shown = self.shown
         if shown is not None and shown.chair is not None and shown.can_acknowledge:
-            self.acknowledge_requested.emit(shown.chair)
+            self.acknowledge_requested.emit(shown.chair, shown.target)
         elif shown is not None and shown.chair is None:
             self.show_result("The station's own alarm: Silence is in the main window")
         elif shown is not None:

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.central.board import AlarmLine, Board, CardView
+from console.central.board import AckTarget, AlarmLine, Board, CardView
 from console.clock import Clock, Moment
 from console.session.alarm_area import NewAlarmWatch
 from console.session.alarms import AudioSignal
@@ -283,7 +283,7 @@ class CentralWindow(QtWidgets.QMainWindow):
                 card = self.cards[view.chair] = ChairCard(view.chair, self.grid_host)
                 card.setMaximumSize(MAX_CARD)
                 card.clicked.connect(self.open_trend)
-                card.acknowledge_clicked.connect(self.acknowledge)
+                card.acknowledge_clicked.connect(self.acknowledge_seen)
             card.show_view(view)
         for gone in set(self.cards) - {v.chair for v in views}:   # left the board
             self.grid.removeWidget(self.cards[gone])
@@ -373,14 +373,21 @@ class CentralWindow(QtWidgets.QMainWindow):
             self._signed = name
             self.board.nurse_signed(name, self.clock.now())
 
-    @QtCore.Slot(str)
     def acknowledge(self, chair: str) -> None:
-        """Acknowledge the alarm on `chair`'s card (its button, or F2 on it)."""
+        """Acknowledge the alarm `chair`'s card shows as drawn now (what the nurse sees)."""
+        card = self.cards.get(chair)
+        self.acknowledge_seen(chair, card.shown_target() if card is not None else None)
+
+    @QtCore.Slot(str, object)
+    def acknowledge_seen(self, chair: str, seen: AckTarget | None) -> None:
+        """Acknowledge `chair`'s alarm `seen`, as the card (or the trend's strip) drew it when
+        the nurse clicked or pressed F2: the board acts only if it is still the alarm to
+        acknowledge, else says what changed (and the card is redrawn at once)."""
         nurse = self.nurse_name()
         if not nurse:
-            self._ask_name_then("Acknowledge", lambda: self.acknowledge(chair))
+            self._ask_name_then("Acknowledge", lambda: self.acknowledge_seen(chair, seen))
             return
-        self.message.setText(self.board.acknowledge(chair, nurse, self.clock.now()))
+        self.message.setText(self.board.acknowledge(chair, nurse, self.clock.now(), seen))
         self.refresh()
 
     @QtCore.Slot()
@@ -394,11 +401,15 @@ class CentralWindow(QtWidgets.QMainWindow):
         if chair is None:
             self.message.setText(self.board.no_chair_sounds(self.clock.now()))
             return
+        # The alarm its card shows as drawn: a chair whose alarm came after the last draw is
+        # told apart by the board, never acknowledged unseen.
         self.acknowledge(chair)
 
-    def _acknowledge_from_trend(self, dialog: CentralTrendDialog, chair: str) -> None:
-        """Acknowledge (F2) on a trend's strip: as the card's button, the result shown there."""
-        self.acknowledge(chair)
+    def _acknowledge_from_trend(self, dialog: CentralTrendDialog, chair: str,
+                                seen: AckTarget | None) -> None:
+        """Acknowledge (F2) on a trend's strip: as the card's button, the alarm as the strip
+        drew it, the result shown there."""
+        self.acknowledge_seen(chair, seen)
         dialog.show_result(self.message.full_text())
 
     @QtCore.Slot()
@@ -419,7 +430,8 @@ class CentralWindow(QtWidgets.QMainWindow):
         if dialog is None:
             dialog = self.dialogs[chair] = CentralTrendDialog(self.board, chair, self.clock, self)
             dialog.acknowledge_requested.connect(
-                lambda shown_chair, d=dialog: self._acknowledge_from_trend(d, shown_chair))
+                lambda shown_chair, seen, d=dialog: self._acknowledge_from_trend(
+                    d, shown_chair, seen))
             screen = self.screen().availableGeometry()
             dialog.resize(min(1200, int(screen.width() * 0.92)),
                           min(720, int(screen.height() * 0.9)))

@@ -73,5 +73,5 @@ def busy_clinic(central: Central, count: int = 20) -> dict[int, Chair]:
     if 8 in chairs:
         central.deliver(chairs[8].will())
     if 15 in chairs:
-        central.board.acknowledge("chair-15", "B. Central", central.now())
+        central.acknowledge("chair-15", "B. Central")
     return chairs

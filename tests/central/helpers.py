@@ -189,6 +189,21 @@ class Central:
     def card(self, chair: str) -> Any:
         return self.board.card(chair, self.clock.now())
 
+    def acknowledge(self, chair: str, nurse: str = "B. Central") -> str:
+        """The nurse presses Acknowledge on `chair`'s card as it is drawn now (the window passes
+        the alarm its card shows: `CardView.target`)."""
+        now = self.clock.now()
+        seen = self.board.card(chair, now).target if chair in self.board.chairs else None
+        return self.board.acknowledge(chair, nurse, now, seen)
+
+    def acknowledge_highest(self, nurse: str = "B. Central") -> str:
+        """F2 with no card chosen, as the window does it: the chair whose alarm comes first,
+        its card as drawn now."""
+        chair = self.board.highest_chair(self.clock.now())
+        if chair is None:
+            return self.board.no_chair_sounds(self.clock.now())
+        return self.acknowledge(chair, nurse)
+
     def sounding(self) -> str | None:
         p = self.board.audio(self.clock.now())
         return p.label if p is not None else None

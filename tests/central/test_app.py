@@ -169,6 +169,35 @@ def test_what_came_while_the_station_was_away_is_delivered_on_return(
         console.stop()
 
 
+def test_a_chairs_status_kept_by_the_broker_is_no_sign_of_life_until_the_chair_speaks(
+        qtbot, broker, tmp_path, stations):
+    """The broker hands a starting station each chair's retained status, flagged as such (MQTT's
+    retain flag): a hung chair's last word is shown as its last word, the card "No connection",
+    and a live chair is connected with its next status (its heartbeat, 2 s)."""
+    chair = Chair("chair-3", "Room 3", ManualClock(START))
+    console = ChairConsole(broker.url, chair)
+    try:
+        qtbot.waitUntil(console.connected, timeout=WAIT_MS)
+        chair.start_infusion()
+        console.send(chair.status(), retain=True)   # its last status, then silence
+        qtbot.waitUntil(lambda: console.client.status().unconfirmed == 0, timeout=WAIT_MS)
+        station = build(args_for(tmp_path, "--broker", broker.url, "--name", "desk"),
+                        audio_out=RecordingAudioOut(), asker=Answers())
+        stations.append(station)
+        qtbot.addWidget(station.window)
+        qtbot.waitUntil(lambda: "chair-3" in station.board.chairs, timeout=WAIT_MS)
+        card = station.board.card("chair-3", station.clock.now())
+        assert not card.connected
+        assert "(no status since this station started)" in card.connection_text
+        # The chair is alive: its next status, published now.
+        chair.clock.advance(2)
+        console.send(chair.status(), retain=True)
+        qtbot.waitUntil(lambda: station.board.card("chair-3", station.clock.now()).connected,
+                        timeout=WAIT_MS)
+    finally:
+        console.stop()
+
+
 def test_the_bus_line_says_what_the_bus_is_doing():
     def line(state, detail, unconfirmed=0):
         return bus_line(BusStatus(state, detail, 0.0, unconfirmed, None))
@@ -305,7 +334,7 @@ def test_a_bug_on_one_message_costs_no_other_and_is_a_high_station_alarm(
 
     monkeypatch.setattr(station.board, "_on_trend", broken)
     for topic, payload in (chair.status(), (chair.topic("trend"), b'{"v": 1}'), raised):
-        station.bridge.message.emit(topic, payload)
+        station.bridge.message.emit(topic, payload, False)   # published now
     qtbot.waitUntil(lambda: "chair-1" in station.board.chairs and station.board.card(
         "chair-1", station.clock.now()).alarm is not None, timeout=WAIT_MS)
     (fault, *_rest) = station.board.station_alarms(station.clock.now())
@@ -337,7 +366,7 @@ def test_a_pcd04_is_confirmed_to_the_chair_only_after_the_central_log_committed_
     chair.device("spo2", 89)
     messages += [*chair.new_pcd04s(), chair.status()]
     for topic, payload in messages:   # one batch: they arrive before the loop turns
-        station.bridge.message.emit(topic, payload)
+        station.bridge.message.emit(topic, payload, False)   # published now
     qtbot.waitUntil(lambda: bool(published), timeout=WAIT_MS)
     assert published == [("confirm", False)]
     assert [r.kind for r in station.log.received()].count("pcd04") == 1

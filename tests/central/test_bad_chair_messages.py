@@ -40,7 +40,14 @@ def _room2_sounding_spo2(central: Central) -> None:
      "'heart_rate' time '0001-01-01T00:00:00+05:00' is not a readable time"),
     ({"vitals": {"spo2": {"value": float("nan"), "at": None}}},
      "'spo2' value is not a finite number"),
-], ids=["nan-elapsed", "infinite-elapsed", "vital-time-out-of-range", "nan-vital"])
+    # Valid JSON, an integer no float can hold: it passed the float check, and every cards()
+    # raised OverflowError from then on (a code review).
+    ({"vitals": {"heart_rate": {"value": 10 ** 400, "at": None}}},
+     "'heart_rate' value is too large for any number a card can draw (a 1329-bit integer)"),
+    ({"session": {"elapsed_s": 10 ** 400}},
+     "elapsed_s is too large for any number a card can draw (a 1329-bit integer)"),
+], ids=["nan-elapsed", "infinite-elapsed", "vital-time-out-of-range", "nan-vital",
+        "huge-integer-vital", "huge-integer-elapsed"])
 def test_a_chairs_status_no_card_can_draw_is_ignored_and_the_other_chairs_still_show(
         override, reason):
     central = Central(MemoryLog())
@@ -60,6 +67,38 @@ def test_a_chairs_status_no_card_can_draw_is_ignored_and_the_other_chairs_still_
     assert [c.chair for c in cards] == ["chair-1", "chair-2"]
     assert cards[1].alarm is not None and "SpO2" in cards[1].alarm.text
     assert central.sounding() == "high"
+
+
+def test_after_a_status_with_a_huge_integer_vital_the_other_chairs_card_shows_its_alarm(qtbot):
+    """At the window: Room 2 sends HR 10**400 (a bug, a damaged message); then Room 1's SpO2
+    drops to 84. Taken, the bad status made every refresh raise: every card frozen with what it
+    last showed, Room 1's high alarm never on its card, "Central station fault" until a
+    restart."""
+    central = Central(MemoryLog())
+    window = CentralWindow(central.board, central.clock, asker=Answers())
+    qtbot.addWidget(window)
+    first, second = (central.chair(f"chair-{n}", f"Room {n}") for n in (1, 2))
+    for chair in (first, second):
+        chair.start_infusion()
+        central.deliver(chair.status())
+    window.refresh(central.now())
+    # Room 2's status with a heart rate no float can hold.
+    topic, payload = second.status()
+    obj = json.loads(payload)
+    obj["vitals"]["heart_rate"] = {"value": 10 ** 400, "at": None}
+    central.deliver((topic, json.dumps(obj).encode()))
+    # Room 1: SpO2 84, high.
+    central.t(2)
+    first.device("spo2", 84)
+    for message in first.new_pcd04s():
+        central.deliver(message)
+    central.deliver(first.status())
+    window.refresh(central.now())   # raised OverflowError at every tick
+    assert window.cards["chair-1"].alarm.full_text().startswith("*** SpO2 84")
+    assert window.cards["chair-2"].view.connected   # its last good status still shown
+    assert window.ignored.text() == "Ignored messages: 1"
+    assert "too large for any number a card can draw" in window.ignored.toolTip()
+    assert window.banner.line is None   # no station fault
 
 
 def test_a_trend_with_an_empty_point_is_counted_not_raised():

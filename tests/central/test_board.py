@@ -190,7 +190,7 @@ def test_the_loss_and_an_acknowledgement_name_the_chair_when_two_share_a_room(ce
     spo2_alarm(central, "chair-1", "Room 1", value=92)
     lost = spo2_alarm(central, "chair-2", "Room 1", value=89)
     assert central.card("chair-2").title == "Room 1 · chair-2"
-    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+    said = central.acknowledge("chair-1", "B. Central")
     assert said == "Room 1 · chair-1: acknowledgement sent (SpO2 92 %, limit ≤93)"
     central.t(62)
     central.deliver(lost.will())
@@ -452,7 +452,7 @@ def test_acknowledge_at_central_sends_the_command_silences_at_once_and_waits_for
     (occurrence,) = chair.occurrences()
     assert central.sounding() == "medium"
     # The central nurse acknowledges on chair 1's card.
-    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+    said = central.acknowledge("chair-1", "B. Central")
 
     assert said.startswith("Room 1: acknowledgement sent")
     (command,) = central.bus.on("/command")
@@ -485,7 +485,7 @@ def test_acknowledge_at_central_sends_the_command_silences_at_once_and_waits_for
 
 def test_an_acknowledgement_the_chair_never_confirms_sounds_again_after_10_s(central):
     chair = spo2_alarm(central)
-    central.board.acknowledge("chair-1", "B. Central", central.now())
+    central.acknowledge("chair-1", "B. Central")
     # The command is lost: within ACK_CONFIRM_S the central stays silent and says it is waiting.
     central.t(60 + ACK_CONFIRM_S)
     central.deliver(chair.status())
@@ -500,7 +500,7 @@ def test_an_acknowledgement_the_chair_never_confirms_sounds_again_after_10_s(cen
 
 def test_an_escalation_after_a_central_acknowledgement_sounds_again(central):
     chair = spo2_alarm(central)
-    central.board.acknowledge("chair-1", "B. Central", central.now())
+    central.acknowledge("chair-1", "B. Central")
     assert central.sounding() is None
     central.t(63)
     # SpO2 89 at the chair: the alarm escalates to high before the chair applied the command.
@@ -523,20 +523,103 @@ def test_only_the_alarm_on_the_card_is_acknowledged(central):
     card = central.card("chair-1")
     assert card.alarm.priority is Priority.HIGH and card.alarm.more() == "+1 more: 1 medium"
 
-    central.board.acknowledge("chair-1", "B. Central", central.now())
+    central.acknowledge("chair-1", "B. Central")
     (command,) = central.bus.on("/command")
     assert command.json["occurrence"] == card.alarm.occurrence
     # The medium one still sounds here.
     assert central.sounding() == "medium"
 
 
+def test_an_active_high_alarm_shows_before_a_newer_latched_one_as_at_the_bedside(central):
+    # A code review: the board ranked a latched alarm like one holding now, so an SpO2 84 over
+    # before anyone saw it took the card and the RR 5 still holding was "+1 more"; Acknowledge
+    # acted on the latched one. The bedside's order: holding now, then latched, then seen.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    chair.monitor({"bp_systolic": 120, "bp_diastolic": 80, "bp_mean": 90, "heart_rate": 70,
+                   "resp_rate": 14, "spo2": 97})
+    central.deliver(chair.status())
+    central.t(5)
+    chair.device("resp_rate", 5)                  # high, holds
+    central.t(20)
+    chair.device("spo2", 84)                      # high, newer
+    central.t(40)
+    chair.monitor({"resp_rate": 5, "spo2": 97})   # SpO2 back before anyone saw it: latched
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    rr, spo2 = sorted(chair.occurrences(), key=lambda o: o.id)
+    assert (rr.state.value, spo2.state.value) == ("active", "latched")
+    # The card: the RR 5 holding now, the latched SpO2 counted; both sound here.
+    card = central.card("chair-1")
+    assert card.alarm.text.startswith("Respiratory rate 5")
+    assert (card.alarm.occurrence, card.alarm.note, card.alarm.flashing) == (rr.id, "", True)
+    assert card.alarm.more() == "+1 more: 1 high"
+    assert central.sounding() == "high"
+    # Acknowledge acts on the RR 5 shown: the command goes to the chair.
+    assert central.acknowledge("chair-1").startswith(
+        "Room 1: acknowledgement sent (Respiratory rate 5")
+    (command,) = central.bus.on("/command")
+    assert (command.json["occurrence"], command.json["priority"]) == (rr.id, "high")
+
+
+def test_acknowledge_acts_only_on_the_alarm_the_card_showed_when_clicked(central):
+    # A code review: Acknowledge worked out its alarm again at the click, so a high alarm taken
+    # after the card's last draw (it redraws every 250 ms) was acknowledged, unseen.
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(5)
+    chair.device("heart_rate", 118)              # medium, shown on the card
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    card = central.card("chair-1")
+    assert card.alarm.text.startswith("Heart rate 118") and card.can_acknowledge
+    seen = card.target
+    assert seen is not None and (seen.occurrence, seen.priority) == \
+        (card.alarm.occurrence, Priority.MEDIUM)
+    # SpO2 84 (high) arrives before the next draw; the nurse clicks under the HR alarm.
+    chair.device("spo2", 84)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    said = central.board.acknowledge("chair-1", "B. Central", central.now(), seen)
+    # Nothing acknowledged, nothing sent; she is told what the card shows now; both sound.
+    assert said == ("Room 1: nothing acknowledged; the alarm changed since it was shown, now "
+                    "*** SpO2 84 %, limit ≤90: read the card and acknowledge again")
+    assert central.bus.on("/command") == []
+    assert central.sounding() == "high"
+    assert central.log.actions == []
+    # Redrawn, the card shows the SpO2 84; Acknowledge under it acts on it.
+    card = central.card("chair-1")
+    assert card.alarm.text.startswith("SpO2 84") and card.target is not None
+    assert central.board.acknowledge("chair-1", "B. Central", central.now(), card.target) \
+        .startswith("Room 1: acknowledgement sent (SpO2 84")
+    (command,) = central.bus.on("/command")
+    assert (command.json["occurrence"], command.json["priority"]) == \
+        (card.alarm.occurrence, "high")
+
+
+def test_an_alarm_that_escalated_since_it_was_shown_is_not_acknowledged(central):
+    chair = spo2_alarm(central, value=92)        # SpO2 92: shown, and its Acknowledge drawn
+    seen = central.card("chair-1").target
+    assert seen is not None and seen.priority < Priority.HIGH
+    central.t(62)
+    chair.device("spo2", 89)                     # the same alarm, now high
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    assert central.board.acknowledge("chair-1", "B. Central", central.now(), seen).startswith(
+        "Room 1: nothing acknowledged; the alarm changed since it was shown, now *** SpO2 89")
+    assert central.bus.on("/command") == []
+
+
 def test_nothing_to_acknowledge_sends_nothing(central):
     chair = central.chair("chair-1", "Room 1")
     chair.start_infusion()
     central.deliver(chair.status())
-    assert central.board.acknowledge("chair-1", "B", central.now()) == \
+    assert central.acknowledge("chair-1", "B") == \
         "Room 1: no alarm to acknowledge"
-    assert central.board.acknowledge("chair-7", "B", central.now()).startswith("chair-7: no conn")
+    assert central.acknowledge("chair-7", "B").startswith("chair-7: no conn")
     assert central.bus.on("/command") == []
 
 
@@ -840,7 +923,7 @@ def test_a_latched_alarm_is_silenced_here_and_left_to_the_chair_to_reset(central
         (Priority.HIGH, "latched", True)
     assert central.sounding() == "high"
     # Acknowledge at the central: silenced here, no command (the chair would refuse it).
-    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+    said = central.acknowledge("chair-1", "B. Central")
     assert said == "Room 1: silenced here; a latched alarm is reset at the chair"
     assert central.bus.on("/command") == []
     assert central.sounding() is None
@@ -861,7 +944,7 @@ def test_an_audio_pause_at_the_chair_keeps_a_latched_alarm_silenced_here(central
     central.t(70)
     chair.device("spo2", 97)   # latched at the chair
     central.deliver(chair.status())
-    assert central.board.acknowledge("chair-1", "B. Central", central.now()).startswith(
+    assert central.acknowledge("chair-1", "B. Central").startswith(
         "Room 1: silenced here")
     composer = PcdComposer(chair.station, lambda _s: PatientShown(chair.patient),
                            frozenset({"bus"}), chair.clock, history=lambda _s: chair.transitions())
@@ -888,7 +971,7 @@ def test_a_latched_alarm_silenced_here_sounds_again_when_its_condition_returns(c
     central.t(70)
     chair.device("spo2", 97)
     central.deliver(chair.status())
-    central.board.acknowledge("chair-1", "B. Central", central.now())
+    central.acknowledge("chair-1", "B. Central")
     assert central.sounding() is None
     central.t(72)
     chair.device("spo2", 92)
@@ -898,7 +981,7 @@ def test_a_latched_alarm_silenced_here_sounds_again_when_its_condition_returns(c
     assert (card.alarm.priority, card.alarm.note, card.can_acknowledge) == \
         (Priority.HIGH, "", True)
     assert central.sounding() == "high"
-    said = central.board.acknowledge("chair-1", "B. Central", central.now())
+    said = central.acknowledge("chair-1", "B. Central")
     assert said.startswith("Room 1: acknowledgement sent")
     assert len(central.bus.on("/command")) == 1
 
@@ -913,7 +996,7 @@ def test_an_alarm_that_sounds_here_can_be_acknowledged_under_the_higher_one_show
     central.t(62)
     chair.device("spo2", 97)                    # latched at the chair
     central.deliver(chair.status())
-    assert central.board.acknowledge("chair-1", "B. Central", central.now()) == (
+    assert central.acknowledge("chair-1", "B. Central") == (
         "Room 1: silenced here; a latched alarm is reset at the chair")
     central.t(64)
     chair.device("heart_rate", 125)             # medium, active: sounds here
@@ -925,12 +1008,12 @@ def test_an_alarm_that_sounds_here_can_be_acknowledged_under_the_higher_one_show
     assert card.alarm.text.startswith("SpO2 89") and card.alarm.priority is Priority.HIGH
     assert card.sounding_other == "** HR 125/min, limit >110" and card.can_acknowledge
     assert card.alarm.more() == "+1 more: 1 medium"
-    said = central.board.acknowledge_highest("B. Central", central.now())
+    said = central.acknowledge_highest("B. Central")
     assert said == "Room 1: acknowledgement sent (Heart rate 125 beats/min, limit >110)"
     assert central.sounding() is None
     # A second press acknowledges nothing it has not seen (a code review: the next alarm had
     # taken the card at once, and a double click acknowledged it).
-    assert central.board.acknowledge_highest("B. Central", central.now()) == (
+    assert central.acknowledge_highest("B. Central") == (
         "No chair alarm sounds")
     assert len(central.bus.on("/command")) == 1
     assert not central.card("chair-1").can_acknowledge
@@ -958,7 +1041,7 @@ def test_a_high_acknowledged_at_the_chair_stays_in_sight_over_a_lower_alarm_that
     assert strip is not None and strip.line.priority is Priority.HIGH   # the highest, in sight
     assert strip.chair == "chair-1"
     assert central.sounding() == "medium"
-    assert central.board.acknowledge_highest("B. Central", central.now()).startswith(
+    assert central.acknowledge_highest("B. Central").startswith(
         "Room 2: acknowledgement sent (Heart rate 125")
 
 
@@ -1047,7 +1130,7 @@ def test_a_central_acknowledgement_of_a_medium_does_not_silence_the_high_it_beca
     for message in chair.new_pcd04s():
         central.deliver(message)
     central.deliver(chair.status())
-    central.board.acknowledge("chair-1", "B. Central", central.now())
+    central.acknowledge("chair-1", "B. Central")
     (command,) = central.bus.on("/command")
     body = command.json
     central.t(61)

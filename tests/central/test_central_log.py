@@ -133,7 +133,7 @@ def test_the_board_keeps_a_pcd04_once_in_the_real_log(log):
         [("status", True), ("pcd04", False), ("status", True)]
     assert central.board.duplicates == 1
     # The acknowledgement is an action, numbered by the log; the command carries the number.
-    central.board.acknowledge("chair-1", "B. Central", central.now())
+    central.acknowledge("chair-1", "B. Central")
     (action,) = log.actions()
     assert (action.nurse, action.chair, action.session, action.kind) == \
         ("B. Central", "chair-1", 1, "acknowledge")

@@ -17,7 +17,7 @@ from console.central.board import RESTORE_S, Board
 from console.central.central_log import CentralLog
 from console.network import bus_topics
 from protocols.model import Priority
-from tests.central.helpers import Bus, Central
+from tests.central.helpers import Bus, Central, at
 
 
 def _restarted(log: CentralLog, central: Central) -> Board:
@@ -35,7 +35,7 @@ def _restarted_hearing(log: CentralLog, central: Central, retained: tuple[str, b
     """`_restarted`, then the broker's retained message of the chair (its Will, a farewell)
     and one second of the board's clock: (board, now)."""
     board = _restarted(log, central)
-    board.receive(retained[0], retained[1], central.now())
+    board.receive(retained[0], retained[1], central.now(), retained=True)
     now = central.clock.advance(1)
     board.tick(now)
     return board, now
@@ -86,7 +86,7 @@ def test_a_chair_back_after_the_centrals_restart_shows_what_its_own_status_says(
     log, central, chair, will = _lost_with_a_high_alarm(tmp_path)
     central.t(120)
     board = _restarted(log, central)
-    board.receive(will[0], will[1], central.now())
+    board.receive(will[0], will[1], central.now(), retained=True)
     # The chair comes back, its SpO2 fine: its status is the whole truth after its Will.
     chair.device("spo2", 98)
     central.t(121)
@@ -99,6 +99,68 @@ def test_a_chair_back_after_the_centrals_restart_shows_what_its_own_status_says(
     card = board.card("chair-1", central.now())
     assert card.connected
     assert card.alarm is not None and card.alarm.note == "latched"
+    log.close()
+
+
+def test_a_hung_chairs_retained_status_is_no_sign_of_life_after_a_restart(tmp_path):
+    # A code review: Room 1's console hung at 100 s with SpO2 89 open; its network process kept
+    # the broker connection (no Last Will), so its last status stayed retained. A central
+    # restarted at 400 s took that copy for a sign of life (its log kept only an earlier status:
+    # statuses are logged on change): connected, 5-minute-old values shown as current, the old
+    # alarm sounding, the "no connection" station alarm gone.
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(10)
+    chair.device("spo2", 89)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    for second in range(10, 101, 2):   # a status every 2 s; only changes are logged
+        central.t(second)
+        last = chair.status()
+        central.deliver(last)
+    # The chair hangs at 100 s. The station running all along: no connection, high alarm.
+    central.t(400)
+    assert not central.card("chair-1").connected
+    lost = [(a.key, a.priority) for a in central.board.station_alarms(central.now())]
+    assert lost == [("chair:chair-1", Priority.HIGH)]
+
+    # The central restarts on the same log; the broker hands it the retained status.
+    board, now = _restarted_hearing(log, central, last)
+    card = board.card("chair-1", now)
+    assert not card.connected and card.vitals == () and card.alarm is None
+    assert card.connection_text.endswith(
+        "(no status since this station started); last heard with *** SpO2 89 %, limit ≤90")
+    assert board.audio(now) is None   # its old alarm does not sound as if current
+    # Silent 10 s after the bus came up: lost, as at the station that ran all along.
+    now = central.clock.advance(10)
+    board.tick(now)
+    assert [(a.key, a.priority) for a in board.station_alarms(now)] == lost
+    assert board.audio(now) is Priority.HIGH
+    # Nothing logged it as heard: a second restart still knows it silent since 100 s.
+    heard = [r.received_at for r in log.received("chair-1") if r.kind == "status"]
+    assert max(heard) <= at(100)
+    log.close()
+
+
+def test_a_live_chair_is_connected_after_a_restart_once_its_next_status_comes(tmp_path):
+    log, central, chair, _ = _lost_with_a_high_alarm(tmp_path)
+    chair.device("spo2", 98)
+    central.t(110)
+    back = chair.status()
+    central.deliver(back)   # the chair came back; the central then restarts
+    central.t(120)
+    board, now = _restarted_hearing(log, central, back)
+    assert not board.card("chair-1", now).connected   # the broker's copy: not news
+    # Its heartbeat: a status published now, within 2 s.
+    now = central.clock.advance(1)
+    board.receive(*chair.status(), now)
+    board.tick(now)
+    card = board.card("chair-1", now)
+    assert card.connected and card.connection_text == ""
+    assert board.station_alarms(now) == []
     log.close()
 
 

@@ -424,6 +424,84 @@ def test_f2_acknowledges_the_focused_card_or_else_the_first_alarm(qtbot):
     assert [s.topic for s in central.bus.on("/command")][-1] == "infusion/chair/chair-2/command"
 
 
+@pytest.mark.parametrize("press", ["click", "f2"])
+def test_acknowledge_pressed_under_an_alarm_acts_on_it_not_on_one_that_came_since(qtbot, press):
+    # A code review: Room 1's card shows "** Heart rate 118" and its Acknowledge; a PCD-04
+    # raising SpO2 84 (high) is taken before the next redraw (messages in one queued call, the
+    # redraw in another, every 250 ms). The nurse's click acknowledged the SpO2 84 she never
+    # saw, and its tone stopped here.
+    central = Central(MemoryLog())
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(5)
+    chair.device("heart_rate", 118)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    window = window_for(qtbot, central)
+    window.nurse.setText("B. Central")
+    window.refresh(central.now())
+    card = window.cards["chair-1"]
+    assert card.alarm.full_text().startswith("** Heart rate 118") and card.ack_button.isVisible()
+    # SpO2 84 arrives before the next redraw; the nurse acknowledges under the HR alarm.
+    chair.device("spo2", 84)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    if press == "click":
+        qtbot.mouseClick(card.ack_button, QtCore.Qt.MouseButton.LeftButton)
+    else:
+        window.activateWindow()
+        card.setFocus()
+        qtbot.keyClick(card, QtCore.Qt.Key.Key_F2)
+    # Nothing is sent; she is told; the card shows the SpO2 84 now, sounding, its Acknowledge on it.
+    assert central.bus.on("/command") == []
+    assert window.message.full_text() == (
+        "Room 1: nothing acknowledged; the alarm changed since it was shown, now *** SpO2 84 %, "
+        "limit ≤90: read the card and acknowledge again")
+    assert card.alarm.full_text().startswith("*** SpO2 84") and card.ack_button.isVisible()
+    assert central.sounding() == "high"
+    # Pressed again, under what it shows: the SpO2 84 is acknowledged.
+    qtbot.mouseClick(card.ack_button, QtCore.Qt.MouseButton.LeftButton)
+    (command,) = central.bus.on("/command")
+    assert (command.json["occurrence"], command.json["priority"]) == \
+        (card.view.alarm.occurrence, "high")
+
+
+def test_acknowledge_on_a_trend_strip_acts_only_on_the_alarm_the_strip_showed(qtbot):
+    central = Central(MemoryLog())
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    other = central.chair("chair-2", "Room 2")
+    other.start_infusion()
+    central.deliver(other.status())
+    central.t(5)
+    chair.device("heart_rate", 118)              # Room 1: medium
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    central.deliver(chair.status())
+    central.deliver(other.status())
+    window = window_for(qtbot, central)
+    window.nurse.setText("B. Central")
+    window.refresh(central.now())
+    # Room 2's trend covers the grid; its strip shows Room 1's HR 118 with Acknowledge.
+    dialog = window.open_trend("chair-2")
+    qtbot.waitExposed(dialog)
+    dialog.show_elsewhere()
+    assert dialog.elsewhere.full_text().startswith("Room 1: Heart rate 118")
+    # SpO2 84 at Room 1 before the strip's next draw; Acknowledge on the strip.
+    chair.device("spo2", 84)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    qtbot.mouseClick(dialog.ack, QtCore.Qt.MouseButton.LeftButton)
+    assert central.bus.on("/command") == []
+    assert dialog.ack_result.full_text().startswith(
+        "Room 1: nothing acknowledged; the alarm changed since it was shown, now *** SpO2 84")
+    assert dialog.elsewhere.full_text().startswith("Room 1: SpO2 84")
+    dialog.close()
+
+
 def test_f2_while_only_a_station_alarm_sounds_points_to_silence(qtbot):
     # Room 1's console was killed with SpO2 89 open: the banner is red and the high tone sounds.
     # F2 said "No chair alarm sounds", pointing nowhere.
