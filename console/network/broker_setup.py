@@ -34,9 +34,9 @@ The ACL (bus_topics: each chair publishes under its own branch):
 from __future__ import annotations
 
 import argparse
-import getpass
 import ipaddress
 import os
+import pwd
 import re
 import secrets
 import shlex
@@ -50,7 +50,7 @@ from typing import Final, NoReturn
 
 from console.network import bus_topics
 from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix, is_station_name
-from console.network.config import is_loopback
+from console.network.config import is_loopback, undialable
 
 PROG: Final = "infusion-console network setup"
 MAX_CHAIRS: Final = 500
@@ -61,6 +61,9 @@ MAX_NAME: Final = 32
 # that Apple platforms and most browsers still accept for a TLS server certificate.
 CA_DAYS: Final = 3650
 SERVER_DAYS: Final = 825
+# The broker certificate's CN, which no client checks (they check its subjectAltName, which names
+# --host); not the host itself, which may be longer than the CN's 64 characters.
+SERVER_CN: Final = "Clinic bus broker"
 # What one chair publishes in an hour at most (bus_topics): a status every 2 s (1800), a trend
 # every 30 s (120), a PCD-01 per committed observation (at most one a second from a bedside
 # monitor, 3600) and a few PCD-04 alarm phases: about 6000.
@@ -100,7 +103,7 @@ class Plan:
     bind: str | None
     out: Path  # absolute
     prefix: str
-    broker_user: str
+    broker_user: str | None   # the files' owner (file_owner); None: its uid has no name
 
     @property
     def broker_url(self) -> str:
@@ -190,6 +193,12 @@ def _host(value: str, option: str) -> str:
                 "which a certificate cannot name and other computers cannot dial: give the "
                 "broker's host name (e.g. broker.clinic.lan) or an address without a scope "
                 "(e.g. 192.168.1.10 or fd00::5)")
+        why = undialable(value)
+        if why is not None:
+            raise SetupError(
+                f"{option} {value!r} is {why}: {option} is the broker's host name or address "
+                "as the chairs connect to it (e.g. broker.clinic.lan or 192.168.1.10); --bind "
+                "decides where the broker listens (leave it out: every interface)")
         return str(address)
     if not _HOSTNAME.fullmatch(value) or value.rsplit(".", 1)[-1].isdigit():
         raise SetupError(f"{option} {value!r} is not a host name or IP address: a host name is "
@@ -233,7 +242,19 @@ def make_plan(args: argparse.Namespace) -> Plan:
     for tool, package in (("openssl", "openssl"), ("mosquitto_passwd", "mosquitto-clients")):
         if shutil.which(tool) is None:
             raise SetupError(f"{tool} not found: install {package} (apt-get install {package})")
-    return Plan(chairs, central, host, args.port, bind, out, prefix, getpass.getuser())
+    return Plan(chairs, central, host, args.port, bind, out, prefix, file_owner())
+
+
+def file_owner() -> str | None:
+    """The account the set-up's files belong to (the effective uid's), which Mosquitto started
+    as root must drop to: its passwd, keys and folder are 0600/0700. Not LOGNAME or USER
+    (getpass.getuser): `su` and `sudo -E` keep the caller's there, and the broker named that
+    account, could not open its own passwd and stopped at once (the review). None when the uid
+    has no account name (a container's arbitrary uid, never root): no `user` line then."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return None
 
 
 def _chair_names(prefix: str, count: int) -> tuple[str, ...]:
@@ -344,7 +365,10 @@ def make_certificates(folder: Path, host: str) -> tuple[Path, Path, Path]:
     Writes ca.crt, ca.key, server.crt, server.key (keys 0600) into `folder`. The extensions are
     those a strict verifier asks for (Python 3.13's default context sets VERIFY_X509_STRICT):
     a critical CA basic constraint and key usage, key identifiers, and the host as a
-    subjectAltName (DNS or IP), which is what TLS clients check, not the CN.
+    subjectAltName (DNS or IP), which is what TLS clients check, not the CN. The CN is a fixed
+    text (SERVER_CN): X.509 limits it to 64 characters and a host name may have 253 (the review:
+    a 70-character name stopped the set-up with openssl's "Error adding subject name
+    attribute").
 
     Returns:
         (CA certificate, server certificate, server key).
@@ -369,7 +393,7 @@ def make_certificates(folder: Path, host: str) -> tuple[Path, Path, Path]:
           "-keyout", str(ca_key), "-out", str(ca_crt), "-days", str(CA_DAYS),
           "-subj", "/O=Infusion console/CN=Clinic bus test CA"], "making the test CA")
     _run(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(key),
-          "-out", str(csr), "-subj", f"/O=Infusion console/CN={host}"],
+          "-out", str(csr), "-subj", f"/O=Infusion console/CN={SERVER_CN}"],
          "making the broker's key")
     _run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key),
           "-set_serial", f"0x{secrets.token_hex(16)}", "-days", str(SERVER_DAYS),
@@ -404,9 +428,7 @@ def mosquitto_conf(plan: Plan) -> str:
 # Start it with:   {_start_command(plan)}
 # The paths are absolute: if you move this folder, change them here.
 
-# Started as root, Mosquitto drops to this user, which must read the key and write data/ (the
-# files belong to the user who ran the set-up). Started as that user, this line does nothing.
-user {plan.broker_user}
+{_user_lines(plan)}
 
 # TLS only: patient data never crosses the network in clear, and there is no plain listener.
 # The chairs check this certificate against ca.crt and the host name {plan.host}.
@@ -444,6 +466,16 @@ log_type notice
 log_type information
 connection_messages true
 """
+
+
+def _user_lines(plan: Plan) -> str:
+    if plan.broker_user is None:
+        return (f"# The set-up ran as uid {os.geteuid()}, which has no account name: start the "
+                "broker as that uid\n# (started as root, Mosquitto would drop to `mosquitto`, "
+                "which cannot read these files).")
+    return ("# Started as root, Mosquitto drops to this user, which must read the key and write "
+            "data/ (the\n# files belong to the account that ran the set-up). Started as that "
+            f"user, this line does nothing.\nuser {plan.broker_user}")
 
 
 def acl_text(plan: Plan) -> str:

@@ -130,6 +130,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def undialable(host: str) -> str | None:
+    """Why `host` is no address to connect to, in words that follow "is", or None when it may be
+    one: the unspecified address (0.0.0.0, ::) means "every interface" to a listener and, dialled,
+    the machine that dials it, so every chair given it reaches only itself (the review: `network
+    setup --host 0.0.0.0` wrote mqtts://0.0.0.0:8883 into every chair's kit); a multicast
+    address is a group, which TCP cannot connect to. Host names are not looked up here."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_unspecified:
+        return ("the unspecified address (to a listener: every interface; dialled: the machine "
+                "that dials it), not an address to connect to")
+    if address.is_multicast:
+        return "a multicast address (a group, not a host), not an address to connect to"
+    return None
+
+
 def without_password(url: str) -> str:
     """`url` as a message may show it: what is written before its host's '@' is shown as
     `user:***` (`***` without a ':'). It is refused, and must not be printed on the way; a
@@ -293,6 +313,8 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
         from console.network.mqtt_bus import parse_bus_url  # noqa: PLC0415 - paho with a bus
 
         scheme, host, _port = parse_bus_url(config.broker, name("broker"))
+        _dialable(config.broker, host, name("broker"), "the broker's",
+                  "mqtts://broker.clinic.lan:8883")
         if not config.chair:
             raise ValueError(f"{name('broker')} needs a chair name: write chair = \"chair-1\" "
                              "under [network] or give --chair NAME")
@@ -309,6 +331,8 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
         from console.network.mllp_sender import parse_mllp_url  # noqa: PLC0415
 
         host, _port = parse_mllp_url(config.forward, name("forward"))
+        _dialable(config.forward, host, name("forward"), "the interface engine's",
+                  "mllps://engine.clinic.lan:6661")
         if (urlsplit(config.forward.strip()).scheme == "mllp" and not config.allow_plaintext
                 and not is_loopback(host)):
             raise ValueError(
@@ -331,6 +355,14 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
     if config.ca_file is not None:
         ca_context(config.ca_file, name("ca_file"))
     return config
+
+
+def _dialable(url: str, host: str, what: str, whose: str, example: str) -> None:
+    """ValueError when `url`'s host is no address to connect to (`undialable`)."""
+    why = undialable(host)
+    if why is not None:
+        raise ValueError(f"{what} {without_password(url)!r}: {host} is {why}; give {whose} "
+                         f"host name or address on the clinic network (e.g. {example})")
 
 
 def check_account(username: str, station: str, said: str, station_said: str,

@@ -36,7 +36,7 @@ import argparse
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,9 @@ NOTHING_DONE: Final = 2
 # How long `resend` waits for every answer: the engine's own ACK time-out (10 s) and a
 # reconnect fit in it, as do the broker's connection and PUBACKs.
 DEFAULT_WAIT_S: Final = 30.0
+# The longest --wait taken: a day is more than any fix takes to show, and a wait beyond the
+# platform's time_t ended in an OverflowError traceback (threading's wait; the review: --wait inf).
+MAX_WAIT_S: Final = 24 * 3600.0
 _RESEND_HINT: Final = ("once the channel is fixed, send them again with the same control ids "
                        "(receivers drop duplicates):\n  infusion-console network resend --all"
                        "      (or: network resend CONTROL_ID ...)")
@@ -216,8 +219,9 @@ def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
     if args.all == bool(args.control_ids):
         raise CommandError("name the messages to send again (their control ids, as `infusion-"
                            "console network undelivered` lists them), or give --all; not both")
-    if not args.wait > 0:
-        raise CommandError(f"--wait {args.wait:g}: give a number of seconds above 0")
+    if not 0 < args.wait <= MAX_WAIT_S:   # NaN fails both
+        raise CommandError(f"--wait {args.wait:g}: give a number of seconds above 0 and at "
+                           f"most {MAX_WAIT_S:g} (24 h)")
     db: Path = args.db or default_db_path()
     log = _open_log(db)
     try:
@@ -226,11 +230,11 @@ def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
             print(f"No message was refused or given up in {db}: nothing to resend.")
             return DELIVERED_ALL
         config = _settings(args.network_config, chosen)
-        answers = resend(chosen, config, clock or SystemClock(), args.wait)
+        answers, unreached = resend(chosen, config, clock or SystemClock(), args.wait)
         _record(log, chosen, answers)
     finally:
         log.close()
-    print(report(chosen, answers, args.wait))
+    print(report(chosen, answers, args.wait, unreached))
     delivered = all(a.outcome == DELIVERED for a in answers.values()) \
         and len(answers) == len(chosen)
     return DELIVERED_ALL if delivered else NOT_ALL_DELIVERED
@@ -283,11 +287,17 @@ def _settings(path: Path | None, chosen: Sequence[GivenUp]) -> NetworkConfig:
     return config
 
 
-def resend(chosen: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
-           wait_s: float) -> dict[tuple[int, str], Answer]:
+def resend(chosen: Sequence[GivenUp], config: NetworkConfig, clock: Clock, wait_s: float
+           ) -> tuple[dict[tuple[int, str], Answer], dict[str, str]]:
     """Send `chosen` again (the engine's in outbox order over one connection, the bus's with
-    QoS 1), and return the answers heard within `wait_s` real seconds, by (outbox id,
-    destination); one not answered is not in it."""
+    QoS 1).
+
+    Returns:
+        The answers heard within `wait_s` real seconds, by (outbox id, destination) (one not
+        answered is not in it); and, by destination, why its last connection failed when it was
+        not connected at the end (names the peer and the cause, e.g. a certificate not
+        accepted), so an unanswered message is not put down to a slow peer.
+    """
     answers: dict[tuple[int, str], Answer] = {}
     heard = threading.Condition()
 
@@ -297,31 +307,52 @@ def resend(chosen: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
             answers[(outbox_id, destination)] = said
             heard.notify_all()
 
-    stops: list[Callable[[], None]] = []
+    channels: dict[str, _Channel] = {}
+    unreached: dict[str, str] = {}
     try:
         engine_rows = [g for g in chosen if g.destination == ENGINE]
         if engine_rows:
-            stops.append(_to_engine(engine_rows, config, clock, answer))
+            channels[ENGINE] = _to_engine(engine_rows, config, clock, answer)
         bus_rows = [g for g in chosen if g.destination == BUS]
         if bus_rows:
-            stops.append(_to_bus(bus_rows, config, clock, answer))
+            channels[BUS] = _to_bus(bus_rows, config, clock, answer)
         with heard:
             heard.wait_for(lambda: len(answers) == len(chosen), wait_s)
+        for destination, channel in channels.items():
+            if (why := channel.unreached()) is not None:
+                unreached[destination] = why
     finally:
-        for stop in stops:
-            stop()
+        for channel in channels.values():
+            channel.stop()
     with heard:
-        return dict(answers)
+        return dict(answers), unreached
 
 
 # Hears one answer: (outbox id, destination, outcome, detail).
 _Answered = Callable[[int, str, str, str], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _Channel:
+    """A destination's sender, started: its stop, and why it is not connected now (the
+    sender's own words for its last connection failure, as the console's status line shows
+    them), None when it is."""
+
+    stop: Callable[[], None]
+    unreached: Callable[[], str | None]
+
+
 def _to_engine(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
-               answer: _Answered) -> Callable[[], None]:
-    """Start an MLLP sender of this command's own with `rows`; return its stop."""
-    from console.network.mllp_sender import MllpSender, client_tls_context  # noqa: PLC0415
+               answer: _Answered) -> _Channel:
+    """Start an MLLP sender of this command's own with `rows`. Its TLS is the console's
+    (link.py): the engine's certificate is checked against `engine_ca_file` (forward_ca_file,
+    else ca_file); resend used ca_file, and every message to an engine with a CA of its own
+    stayed "no answer" (the review)."""
+    from console.network.mllp_sender import (  # noqa: PLC0415
+        MllpSender,
+        SenderState,
+        client_tls_context,
+    )
 
     assert config.forward is not None
     by_control = {g.control_id: g.outbox_id for g in rows}
@@ -329,18 +360,29 @@ def _to_engine(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
         config.forward, clock=clock,
         on_delivered=lambda cid: answer(by_control[cid], ENGINE, DELIVERED, ""),
         on_failed=lambda cid, why: answer(by_control[cid], ENGINE, FAILED, why),
-        ssl_context=client_tls_context(config.forward, config.ca_file))
+        ssl_context=client_tls_context(config.forward, config.engine_ca_file))
     sender.start()
     for row in rows:
         sender.submit(row.control_id, row.message)
-    return lambda: sender.stop(timeout=5.0)
+
+    def unreached() -> str | None:
+        status = sender.status()
+        if status.state in (SenderState.CONNECTING, SenderState.BACKING_OFF):
+            return status.last_error
+        return None
+
+    return _Channel(lambda: sender.stop(timeout=5.0), unreached)
 
 
 def _to_bus(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
-            answer: _Answered) -> Callable[[], None]:
-    """Publish `rows` on the chair's topics with a client of this command's own; return its
-    stop. Its client id is not the console's, so a console running beside it stays connected."""
-    from console.network.mqtt_bus import BusClient, BusConfig  # noqa: PLC0415 - paho here only
+            answer: _Answered) -> _Channel:
+    """Publish `rows` on the chair's topics with a client of this command's own. Its client id
+    is not the console's, so a console running beside it stays connected."""
+    from console.network.mqtt_bus import (  # noqa: PLC0415 - paho here only
+        BusClient,
+        BusConfig,
+        BusState,
+    )
 
     assert config.broker is not None
     client = BusClient(BusConfig(config.broker, username=config.username,
@@ -356,7 +398,14 @@ def _to_bus(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
         client.publish(topics.chair_topic(config.chair, kind, config.topic_prefix),
                        row.message.encode("utf-8"), on_delivered=delivered, on_refused=refused)
     client.start()
-    return lambda: client.stop(timeout=1.0)
+
+    def unreached() -> str | None:
+        status = client.status()
+        if status.state in (BusState.DISCONNECTED, BusState.REFUSED):
+            return status.detail
+        return None
+
+    return _Channel(lambda: client.stop(timeout=1.0), unreached)
 
 
 def _bus_answers(answer: _Answered, outbox_id: int
@@ -394,12 +443,21 @@ def _record(log: EventLog, chosen: Sequence[GivenUp],
 
 
 def report(chosen: Sequence[GivenUp], answers: dict[tuple[int, str], Answer],
-           wait_s: float) -> str:
-    """What `resend` prints: one line per message and destination, then a count."""
+           wait_s: float, unreached: Mapping[str, str] | None = None) -> str:
+    """What `resend` prints: one line per message and destination, then a count.
+
+    Args:
+        unreached: by destination, why it could not be reached (`resend`): said after "no
+            answer" for its unanswered messages, instead of "check the connection".
+    """
     lines = []
     for g in chosen:
         said = answers.get((g.outbox_id, g.destination))
-        if said is None:
+        why = (unreached or {}).get(g.destination)
+        if said is None and why is not None:
+            words = (f"no answer within {wait_s:g} s: {why}; nothing recorded, it stays "
+                     "listed: run this again once that is fixed")
+        elif said is None:
             words = (f"no answer within {wait_s:g} s; nothing recorded, it stays listed: run "
                      "this again (check the connection)")
         elif said.outcome == DELIVERED:

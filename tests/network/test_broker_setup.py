@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import shlex
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -14,6 +17,7 @@ import pytest
 
 from console.network import broker_setup
 from console.network.bus_topics import is_station_name
+from console.network.config import ca_context
 from console.network.mqtt_bus import BusConfig, BusState
 from tests.mosquitto import Broker, TlsFiles, free_port, on_a_free_port, wait_until
 from tests.network.conftest import MakeClient
@@ -195,6 +199,18 @@ def test_the_broker_queue_is_sized_for_the_clinic(
      "--host '999.1.1.1' is not a host name or IP address: a host name is letters, digits, '-' "
      "and '.', its last part not all digits (e.g. broker.clinic.lan); an IP address is four "
      "numbers 0-255 (e.g. 192.168.1.10) or IPv6 (e.g. fd00::5)"),
+    # "Listen everywhere" typed as --host: every chair's kit said mqtts://0.0.0.0:8883, which
+    # on the chair's computer is the chair itself (the review); no chair connects to a group.
+    (["--chairs", "2", "--host", "0.0.0.0"],
+     "--host '0.0.0.0' is the unspecified address (to a listener: every interface; dialled: the "
+     "machine that dials it), not an address to connect to: --host is the broker's host name or "
+     "address as the chairs connect to it (e.g. broker.clinic.lan or 192.168.1.10); --bind "
+     "decides where the broker listens (leave it out: every interface)"),
+    (["--chairs", "2", "--host", "::"], "--host '::' is the unspecified address"),
+    (["--chairs", "2", "--host", "224.0.0.1"],
+     "--host '224.0.0.1' is a multicast address (a group, not a host), not an address to "
+     "connect to: --host is the broker's host name or address as the chairs connect to it"),
+    (["--chairs", "2", "--host", "ff02::1"], "--host 'ff02::1' is a multicast address"),
     (["--chairs", "2", "--port", "70000"], "--port 70000 is not allowed: 1-65535"),
     (["--chairs", "2", "--topic-prefix", "infusion/#"],
      "--topic-prefix 'infusion/#' is not allowed: levels of letters, digits, '_' or '-' joined "
@@ -233,6 +249,40 @@ def test_addresses_and_host_names_are_taken(tmp_path: Path, capsys: pytest.Captu
         "network"]["broker"] == broker
 
 
+def test_a_host_name_longer_than_a_certificates_cn_gets_a_certificate_chairs_accept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        request: pytest.FixtureRequest) -> None:
+    # The review: a 70-character name (RFC 1123 allows 253) stopped the set-up with openssl's
+    # "Error adding subject name attribute": the host was the certificate's CN, which X.509
+    # limits to 64. Clients check the subjectAltName, which names the host whole.
+    host = "infusion-broker.ward-4.psychiatry.st-marys-hospital.health.example.org"
+    assert len(host) == 70
+
+    def set_up_and_start(port: int) -> tuple[Path, Broker]:
+        out = tmp_path / f"clinic-broker-{port}"
+        code, _, err = setup(capsys, "--chairs", "2", "--host", host, "--port", str(port),
+                             "--bind", "127.0.0.1", "--out", str(out))
+        assert (code, err) == (0, "")
+        broker = Broker(tmp_path / f"run-{port}", port=port,
+                        tls=TlsFiles(out / "ca.crt", out / "server.crt", out / "server.key"))
+        request.addfinalizer(broker.stop)
+        broker.start_with(out / "mosquitto.conf")
+        return out, broker
+
+    out, broker = on_a_free_port(set_up_and_start)
+    kit = tomllib.loads((out / "stations" / "chair-1" / "network.toml").read_text())
+    assert kit["network"]["broker"] == f"mqtts://{host}:{broker.port}"
+    # The running broker's certificate, checked as a chair checks it (config.ca_context, which
+    # the bus's TLS is made with) against that name: the name does not resolve here, so the
+    # connection goes to 127.0.0.1 and the TLS layer is told the name.
+    context = ca_context(out / "stations" / "chair-1" / "ca.crt")
+    with socket.create_connection(("127.0.0.1", broker.port), timeout=10) as raw, \
+            context.wrap_socket(raw, server_hostname=host) as tls:
+        cert = tls.getpeercert()
+    assert cert["subjectAltName"] == (("DNS", host),)
+    assert (("commonName", broker_setup.SERVER_CN),) in cert["subject"]
+
+
 @pytest.mark.parametrize(("args", "warned"), [
     ([], True),                                           # localhost, listening on every interface
     (["--bind", "127.0.0.1"], False),                     # a broker for this machine only
@@ -250,19 +300,54 @@ def test_a_certificate_for_this_machine_only_is_said(tmp_path: Path, capsys: pyt
     assert (note in printed) is warned
 
 
-@pytest.mark.parametrize("user", ["root", "clinic-it"])
+@pytest.mark.parametrize("user", ["root", "clinic-it", None])
 def test_a_set_up_as_root_says_the_broker_keeps_roots_rights(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        user: str) -> None:
+        user: str | None) -> None:
     # The clinic IT audit: run as root, the set-up wrote `user root` without a word.
-    monkeypatch.setattr(broker_setup.getpass, "getuser", lambda: user)
+    # (None: a uid with no account name, as in a container; no `user` line, said in a comment.)
+    monkeypatch.setattr(broker_setup, "file_owner", lambda: user)
     code, printed, _ = setup(capsys, "--chairs", "1", "--bind", "127.0.0.1", "--out",
                              str(tmp_path / "b"))
     assert code == 0
-    assert f"\nuser {user}\n" in (tmp_path / "b" / "mosquitto.conf").read_text()
+    conf = (tmp_path / "b" / "mosquitto.conf").read_text()
+    users = [line for line in conf.splitlines() if line.startswith("user ")]
+    assert users == ([f"user {user}"] if user else [])
+    assert ("has no account name: start the broker as that uid" in conf) is (user is None)
     note = ("Note: set up as root, mosquitto.conf says `user root`: the broker keeps root's "
             "rights once started.")
     assert (note in printed) is (user == "root")
+
+
+def test_a_set_up_after_su_names_the_account_that_owns_the_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    # The review: after `su` (without '-') or `sudo -E`, LOGNAME and USER are still the
+    # caller's; the set-up wrote `user itadmin` while every secret it wrote belonged to root
+    # (0600, folder 0700), and mosquitto started as root dropped to itadmin and stopped at once:
+    # "Error: Unable to open pwfile". The `user` line names the files' owner.
+    monkeypatch.setenv("LOGNAME", "nobody")
+    monkeypatch.setenv("USER", "nobody")
+
+    def set_up(port: int) -> Path:
+        out = tmp_path / f"clinic-broker-{port}"
+        code, _, err = setup(capsys, "--chairs", "2", "--host", "localhost", "--port",
+                             str(port), "--bind", "127.0.0.1", "--out", str(out))
+        assert (code, err) == (0, "")
+        owner = pwd.getpwuid((out / "passwd").stat().st_uid).pw_name
+        assert owner == pwd.getpwuid(os.geteuid()).pw_name
+        assert [line for line in (out / "mosquitto.conf").read_text().splitlines()
+                if line.startswith("user ")] == [f"user {owner}"]
+        if os.geteuid() == 0:
+            # Started as root, the broker drops to that account and runs the files as written
+            # (the port taken meanwhile: set up again on another, tests/mosquitto.py).
+            broker = Broker(tmp_path / f"run-{port}", port=port,
+                            tls=TlsFiles(out / "ca.crt", out / "server.crt", out / "server.key"))
+            request.addfinalizer(broker.stop)
+            broker.start_with(out / "mosquitto.conf")
+        return out
+
+    on_a_free_port(set_up)
 
 
 def test_an_existing_setup_is_never_overwritten(
@@ -314,7 +399,7 @@ def test_a_clinic_host_on_a_loopback_listener_is_said(
         args: list[str], warned: bool) -> None:
     # The review: the kits said mqtts://broker.clinic.lan:8883 and the broker listened on
     # 127.0.0.1 only; every chair on another computer was refused its connection, nothing said.
-    monkeypatch.setattr(broker_setup.getpass, "getuser", lambda: "clinic-it")   # no root note
+    monkeypatch.setattr(broker_setup, "file_owner", lambda: "clinic-it")   # no root note
     code, printed, _ = setup(capsys, "--chairs", "1", *args, "--out", str(tmp_path / "b"))
     assert code == 0
     bind = args[-1]

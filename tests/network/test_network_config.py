@@ -153,6 +153,25 @@ def test_loopback_may_go_unencrypted_and_others_only_when_allowed(tmp_path: Path
      "use: no user:password in the address; write it as mllps://host:port (TLS) or "
      "mllp://host:port (plain; loopback only unless allow_plaintext = true), e.g. "
      "mllps://engine.clinic.lan:6661"),
+    # The review: a kit naming 0.0.0.0 (`network setup --host 0.0.0.0`) dialled the chair itself
+    # and looked like a broker that was down; a multicast address no TCP peer listens on.
+    ({"broker": "mqtts://0.0.0.0:8883", "chair": "c1"},
+     "--broker 'mqtts://0.0.0.0:8883': 0.0.0.0 is the unspecified address (to a listener: every "
+     "interface; dialled: the machine that dials it), not an address to connect to; give the "
+     "broker's host name or address on the clinic network (e.g. mqtts://broker.clinic.lan:8883)"),
+    ({"broker": "mqtts://[::]:8883", "chair": "c1"},
+     "--broker 'mqtts://[::]:8883': :: is the unspecified address (to a listener: every "
+     "interface; dialled: the machine that dials it), not an address to connect to; give the "
+     "broker's host name or address on the clinic network (e.g. mqtts://broker.clinic.lan:8883)"),
+    ({"forward": "mllps://239.1.2.3:6661"},
+     "--forward 'mllps://239.1.2.3:6661': 239.1.2.3 is a multicast address (a group, not a "
+     "host), not an address to connect to; give the interface engine's host name or address on "
+     "the clinic network (e.g. mllps://engine.clinic.lan:6661)"),
+    ({"forward": "mllp://[::ffff:0.0.0.0]:6661"},
+     "--forward 'mllp://[::ffff:0.0.0.0]:6661': ::ffff:0.0.0.0 is the unspecified address (to a "
+     "listener: every interface; dialled: the machine that dials it), not an address to "
+     "connect to; give the interface engine's host name or address on the clinic network (e.g. "
+     "mllps://engine.clinic.lan:6661)"),
 ])
 def test_an_address_the_transport_would_refuse_is_refused_at_load(
         overrides: dict[str, str], words: str) -> None:

@@ -10,12 +10,15 @@ accounts, ACL). Every wait for a peer is on a condition with a deadline.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sqlite3
+import ssl
 from pathlib import Path
 
 import pytest
 
 from console import cli
+from console.network.broker_setup import make_certificates
 from console.network.config import NetworkConfig
 from tests.mosquitto import wait_until
 from tests.network.conftest import Clinic, MakeClient
@@ -93,6 +96,66 @@ def test_a_message_the_engine_refused_is_listed_and_resent_with_its_control_id_o
         peer.close()
 
 
+def test_resend_checks_the_engines_certificate_against_forward_ca_file_and_names_a_tls_failure(
+        tmp_path: Path, reserved_port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    # The review: the chair's kit has the clinic's broker CA as ca_file and the hospital's engine
+    # CA as forward_ca_file. The console sends to the engine over mllps:// with the latter;
+    # resend checked the engine's certificate against ca_file, so every message it sent again
+    # stayed "no answer within 10 s ... (check the connection)", however often it was run.
+    engine_pki, broker_pki = tmp_path / "engine-pki", tmp_path / "broker-pki"
+    engine_pki.mkdir()
+    broker_pki.mkdir()
+    engine_ca, cert, key = make_certificates(engine_pki, "localhost")
+    broker_ca, _, _ = make_certificates(broker_pki, "localhost")
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    refusing = [True]
+    peer = MllpPeer(reserved_port, lambda cid, seen: Reply("AR", text="unknown patient")
+                    if refusing[0] else Reply("AA"), tls=server)
+    db = tmp_path / "log.sqlite3"
+    url = f"mllps://localhost:{reserved_port}"
+    try:
+        peer.listen()
+        # The console itself checks the engine's certificate against forward_ca_file.
+        chair = Chair(db, NetworkConfig(forward=url, chair="chair-3", room="Room 3",
+                                        ca_file=broker_ca, forward_ca_file=engine_ca))
+        chair.reading("heart_rate", 72)
+        wait_until(lambda: (chair.pump(), len(deliveries(db, "engine"))
+                            == len(chair.outbox_ids()))[1], "the engine's AR over TLS logged")
+        refused = chair.outbox_ids()
+        assert all(outcome == "failed" and "AR" in detail
+                   for rows in deliveries(db, "engine").values() for outcome, detail in rows)
+        chair.close()
+        refusing[0] = False   # the channel is fixed
+
+        # Without forward_ca_file the engine's certificate is checked against ca_file (the
+        # broker's CA): the handshake fails, and resend says so, not "no answer".
+        settings = tmp_path / "network.toml"
+        settings.write_text(f'[network]\nforward = "{url}"\nchair = "chair-3"\n'
+                            f'ca_file = "{broker_ca}"\n')
+        code, out, err = run(capsys, "resend", "--all", "--db", db, "--network-config", settings,
+                             "--wait", "2")
+        assert (code, err) == (1, "")
+        first = out.splitlines()[0]
+        assert first.startswith(f"{refused[0]} (pcd01, session 1) to engine: no answer within "
+                                f"2 s: cannot connect to the MLLP peer localhost:{reserved_port}: "
+                                "TLS certificate not accepted ("), first
+        assert first.endswith("); nothing recorded, it stays listed: run this again once that "
+                              "is fixed"), first
+        assert [o for rows in deliveries(db, "engine").values() for o, _ in rows] == \
+            ["failed"] * len(refused)   # nothing recorded
+
+        # With it, as the console reads it: delivered.
+        settings.write_text(settings.read_text() + f'forward_ca_file = "{engine_ca}"\n')
+        code, out, err = run(capsys, "resend", "--all", "--db", db, "--network-config", settings,
+                             "--wait", "10")
+        assert (code, err, out.splitlines()[-1]) == (
+            0, "", f"{len(refused)} of {len(refused)} delivered"), out
+        assert peer.received[-len(refused):] == refused
+    finally:
+        peer.close()
+
+
 def refused_by_the_broker(db: Path, clinic: Clinic) -> tuple[Chair, str]:
     """chair-3 run with chair-2's kit: the broker's ACL refuses everything it writes. The chair
     still runs; (the chair, the refused message's control id)."""
@@ -154,6 +217,31 @@ def test_a_message_the_broker_refused_is_resent_on_request_beside_the_running_co
     assert cli.main(["verify", "--db", str(db)]) == cli.VERIFY_OK
 
 
+def test_a_resend_to_a_broker_whose_certificate_is_not_accepted_says_so(
+        tmp_path: Path, clinic: Clinic, capsys: pytest.CaptureFixture[str]) -> None:
+    # A kit whose ca.crt is another CA's: resend names the broker and the TLS cause, not "no
+    # answer (check the connection)", and records nothing.
+    db = tmp_path / "log.sqlite3"
+    running, refused = refused_by_the_broker(db, clinic)
+    running.close()
+    kit = tmp_path / "kit"
+    shutil.copytree(clinic.files / "stations" / "chair-3", kit)
+    other = tmp_path / "other-pki"
+    other.mkdir()
+    other_ca, _, _ = make_certificates(other, "localhost")
+    shutil.copyfile(other_ca, kit / "ca.crt")
+    code, out, err = run(capsys, "resend", refused, "--db", db, "--network-config",
+                         kit / "network.toml", "--wait", "2")
+    assert (code, err) == (1, "")
+    first = out.splitlines()[0]
+    assert first.startswith(f"{refused} (pcd01, session 1) to bus: no answer within 2 s: "
+                            f"{clinic.url}: TLS certificate not accepted ("), first
+    assert f"check ca_file (now {kit / 'ca.crt'})" in first
+    assert first.endswith("; nothing recorded, it stays listed: run this again once that is "
+                          "fixed"), first
+    assert deliveries(db, "bus")[refused] == [("failed", "refused by the broker: not authorised")]
+
+
 def test_a_message_the_broker_refused_goes_again_at_the_next_start(
         tmp_path: Path, clinic: Clinic, bus_client: MakeClient) -> None:
     # The ACL is the clinic's to fix: restarted with its own kit, the chair sends what the broker
@@ -181,6 +269,10 @@ def test_a_message_the_broker_refused_goes_again_at_the_next_start(
                                "(`infusion-console network undelivered` lists them; one "
                                "delivered since is not listed)"),
     (["resend", "--all", "--wait", "0"], "--wait 0: give a number of seconds above 0"),
+    # A wait beyond the platform's time_t ended in an OverflowError traceback (the review).
+    *((["resend", "--all", "--wait", wait], f"--wait {said}: give a number of seconds above 0 "
+                                             "and at most 86400 (24 h)")
+      for wait, said in (("inf", "inf"), ("1e10", "1e+10"), ("nan", "nan"), ("86401", "86401"))),
 ])
 def test_a_resend_that_cannot_be_done_says_why_in_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str) -> None:
