@@ -345,11 +345,15 @@ def load_profile(path: Path, *, deep: bool = True) -> Profile:
         raise ProfileError(path, "(file)", f"is {len(raw)} bytes; a profile is at most "
                                            f"{MAX_FILE_BYTES} bytes")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: a Windows editor's byte-order mark is harmless, as in a code map beside it
+        # (devices/hl7/dialects.py); it was refused as "not valid TOML ... line 1, column 1".
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ProfileError(path, "(file)", "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, "(file)", f"is not valid TOML: {exc}") from None
+    except RecursionError:   # tomllib recurses per level of nested arrays or inline tables
+        raise ProfileError(path, "(file)", "is not valid TOML: nested too deeply") from None
     _check(data, ("model", "format", "dialect", "connection", "address_example",
                   "send_period_seconds", "serial", "poll"), path, "")
     fmt = _text(data, "format", path, required=True, choices=FORMAT_NAMES)

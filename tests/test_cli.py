@@ -160,7 +160,12 @@ def run_refused(tmp_path: Path, program: str | None, *args: str) -> str:
      "infusion-console: --format: Unknown device “nope”; known: draeger-infinity-gateway, "
      "draeger-infinity, mindray-bedside, mindray-gateway, nihon-kohden-pvm, philips-efficia-cm, "
      "philips-intellivue-lan, philips-intellivue-mib, hl7, masimo, ansar-b, intellivue."),
-], ids=["staff-secret-fd", "console-secret-fd", "resume", "device-port", "format-no-device"])
+    # The demo plays its own simulated monitor: the real one given was dropped unsaid (review 39).
+    (("--demo", "--device", "/dev/ttyUSB0", "--format", "masimo"),
+     "infusion-console: --device /dev/ttyUSB0: --demo plays its own simulated monitor; leave "
+     "--device out, or leave --demo out (a session of a real patient on a real monitor)"),
+], ids=["staff-secret-fd", "console-secret-fd", "resume", "device-port", "format-no-device",
+        "demo-device"])
 def test_the_console_refuses_bad_input_in_one_line(tmp_path, args, message):
     db = tmp_path / "log.sqlite3"
     assert run_refused(tmp_path, CONSOLE, *args, "--db", str(db)) == message.format(db=db)

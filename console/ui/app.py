@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 
 DEMO_PROTOCOL = "iv-ketamine"
 DEMO_SCENARIO = "normal"   # the demo's simulated patient unless --scenario names another
+DEMO_PATIENT = Patient("DEMO-0001", 70.0)
 SESSION_BUSY_TIMEOUT_MS = 250
 """A running session's writes wait this long for another program's lock, then the engine holds
 them in memory (R5) and retries: a locked log must not freeze the screen."""
@@ -185,6 +186,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         # It was ignored: the session started with no monitor and nothing said (the QA audit).
         raise StartError(f"--scenario {args.scenario}: a scenario plays the demo's simulated "
                          "monitor; add --demo (a session with a real monitor gives --device)")
+    if args.demo and getattr(args, "resume", None) is None:
+        _refuse_demo_with_session_options(args)
     shown_log = getattr(args, "shown_log", None)
     if shown_log is not None:
         # Before the log and a session are opened: a FILE opened only once the session ran
@@ -223,7 +226,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         protocol = _protocol(loaded, args.protocol or DEMO_PROTOCOL)
 
         def make_demo(recorder: Recorder) -> SessionEngine:
-            return SessionEngine.open(protocol, recorder, Patient("DEMO-0001", 70.0),
+            return SessionEngine.open(protocol, recorder, DEMO_PATIENT,
                                       args.nurse or "demo nurse", now, demo=True,
                                       details={"device": demo.port_path, "format": "hl7"})
 
@@ -271,6 +274,39 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
     window.open_session(make, device, identity=identity)
     return window
+
+
+# (option, attribute, what the demo uses instead): options --demo has its own answer to.
+_DEMO_OWN = (
+    ("--device", "device", "plays its own simulated monitor"),
+    ("--format", "format", "plays its own simulated monitor (hl7)"),
+    ("--device-profile", "device_profile", "plays its own simulated monitor (hl7)"),
+    ("--patient", "patient", f"opens a session of its own demo patient "
+                             f"({DEMO_PATIENT.patient_id}, {DEMO_PATIENT.weight_kg:g} kg)"),
+    ("--weight", "weight", f"opens a session of its own demo patient "
+                           f"({DEMO_PATIENT.patient_id}, {DEMO_PATIENT.weight_kg:g} kg)"),
+    ("--dose-mg", "dose_mg", "gives its protocol's dose for the demo patient"),
+    ("--confirm", "confirm", "has no --patient or --weight to confirm"),
+)
+
+
+def _refuse_demo_with_session_options(args: argparse.Namespace) -> None:
+    """Refuse `--demo` given with an option the demo has its own answer to (the first named).
+
+    They were dropped without a word: `--demo --device /dev/ttyUSB0 --format masimo` showed the
+    simulator's vitals with the chair's real monitor plugged in (review 39), as `--scenario`
+    without `--demo` had been ignored (the QA audit).
+
+    Raises:
+        StartError: naming the option, what the demo does instead, and the two ways on.
+    """
+    for option, attribute, instead in _DEMO_OWN:
+        value = getattr(args, attribute, None)
+        if value is None or value == []:
+            continue
+        shown = " ".join(value) if isinstance(value, list) else str(value)
+        raise StartError(f"{option} {shown}: --demo {instead}; leave {option} out, or leave "
+                         "--demo out (a session of a real patient on a real monitor)")
 
 
 def _chosen_dose(protocol: Protocol, typed: str | None) -> float | None:

@@ -24,7 +24,9 @@ A scenario file (see `scenarios/*.toml` for complete ones):
 Step keys by action: ramp (metric, to, over_minutes), disconnect (seconds), probe_off
 (seconds), garbage (bytes), nul_bytes (bytes), truncated_frame and mid_frame (none). Every step
 has `at_minute` and may have a `note`. Unknown keys are refused, so a typo never silently does
-nothing.
+nothing. Every step accepted is played, one in the last second too; a `disconnect` or a byte
+fault while the port is unplugged by an earlier `disconnect` is refused (nothing reaches an
+unplugged port). A file may start with a UTF-8 byte-order mark.
 
 `probe_off`: the pulse oximeter's probe comes off the patient for `seconds`. The monitor keeps
 sending every frame on time; the oximeter's values (SpO2 and its pulse rate) go out as the
@@ -185,7 +187,10 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        # utf-8-sig: a Windows editor's byte-order mark is harmless, as in protocol files and
+        # code maps (protocols/loader.py, devices/hl7/dialects.py); it was refused as "not
+        # valid TOML ... (at line 1, column 1)", naming nothing the QA could see in the file.
+        text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(p), "(file)", f"cannot read: {exc}") from None
     return parse_scenario(text, str(p))
@@ -197,6 +202,8 @@ def parse_scenario(text: str, source: str) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "(file)", f"not valid TOML: {exc}") from None
+    except RecursionError:   # tomllib recurses per level of nested arrays or inline tables
+        raise ScenarioError(source, "(file)", "not valid TOML: nested too deeply") from None
     return _Validator(source).scenario(data)
 
 
@@ -265,9 +272,37 @@ class _Validator:
         if not isinstance(raw_steps, list):
             raise self.fail("steps", "must be an array of tables ([[steps]])")
         steps = tuple(self.step(s, i, duration) for i, s in enumerate(raw_steps))
+        self.nothing_while_unplugged(steps, duration)
         expect = self.expect(data.get("expect"))
         return Scenario(name, description, duration, nibp, baseline,
                         tuple(sorted(steps, key=lambda s: s.at_s)), expect, self.source)
+
+    def nothing_while_unplugged(self, steps: tuple[Step, ...], duration_min: float) -> None:
+        """Refuse a step that would write to the port (or pull it again) while it is unplugged.
+
+        Nothing reaches an unplugged port, so the timeline could only drop it, and it was
+        dropped without a word (review 39: NUL bytes 0.24 s into a 30 s disconnect). A probe
+        off and a ramp happen to the patient and may come at any time.
+        """
+        unplugged: tuple[int, Step] | None = None   # the disconnect in force, with its index
+        for index, step in sorted(enumerate(steps), key=lambda pair: pair[1].at_s):
+            if step.action not in BYTE_FAULTS and step.action != "disconnect":
+                continue
+            if unplugged is not None:
+                at, gone = unplugged
+                back = gone.at_s + gone.seconds
+                if step.at_s < back:
+                    move = (f"move it to minute {back / 60:g} or later"
+                            if back < duration_min * 60 else
+                            f"move it before minute {gone.at_s / 60:g} (the port is gone to the end)")
+                    raise self.fail(
+                        f"steps[{index}].at_minute",
+                        f"{step.action} at minute {step.at_s / 60:g} comes while the port is "
+                        f"unplugged (steps[{at}]: disconnect at minute {gone.at_s / 60:g} for "
+                        f"{gone.seconds:g} s) and nothing reaches an unplugged port; {move}, or "
+                        "leave it out")
+            if step.action == "disconnect":
+                unplugged = (index, step)
 
     def baseline(self, table: Any) -> dict[str, float]:
         if not isinstance(table, dict):
@@ -289,6 +324,11 @@ class _Validator:
         return out
 
     def metric_name(self, name: Any, key: str) -> str:
+        allowed = f"allowed: {', '.join(RAMPABLE)}"
+        if name is None:
+            raise self.fail(key, f"required, a metric name; {allowed}")
+        if not isinstance(name, str):   # `name in DERIVED` of a list or table: a TypeError
+            raise self.fail(key, f"must be text, got {name!r}; {allowed}")
         if name in DERIVED:
             raise self.fail(key, f"{name!r} cannot be set: {DERIVED[name]}; allowed: {', '.join(RAMPABLE)}")
         if name not in RAMPABLE:
@@ -299,9 +339,14 @@ class _Validator:
         where = f"steps[{index}]."
         if not isinstance(table, dict):
             raise self.fail(f"steps[{index}]", "must be a table")
-        action = self.string(table, "action", where)
+        actions = f"allowed: {', '.join(ACTIONS)}"
+        action = table.get("action")
+        if action is None:
+            raise self.fail(f"{where}action", f"required, the step's action; {actions}")
+        if not isinstance(action, str):
+            raise self.fail(f"{where}action", f"must be text, got {action!r}; {actions}")
         if action not in ACTIONS:
-            raise self.fail(f"{where}action", f"unknown action {action!r}; allowed: {', '.join(ACTIONS)}")
+            raise self.fail(f"{where}action", f"unknown action {action!r}; {actions}")
         self.unknown_keys(table, ("at_minute", "action", "note", *ACTIONS[action]), where)
         at_min = self.number(table, "at_minute", where, low=0)
         if at_min >= duration_min:
@@ -477,9 +522,12 @@ def compile_timeline(
     truths: list[tuple[float, dict[str, float]]] = []
     gone_until = -1.0  # while the port is disconnected nothing reaches it
     probe_off_until = -1.0  # while the oximeter's probe is off its values are sent as "no value"
-    pending_cut: str | None = None  # truncated_frame / mid_frame waiting for the next frame
-    for sample in body.samples(duration_s):
-        t = sample.t
+    pending_cuts: list[Step] = []  # truncated_frame / mid_frame steps waiting for a frame
+
+    def play_steps_due(t: float, end: Sample | None = None) -> None:
+        """Play every step due by `t` at its own time; `end`: past the last frame, the sample of
+        the frame that would come next (a cut then cuts that one at once)."""
+        nonlocal gone_until, probe_off_until
         while steps and steps[0].at_s <= t:
             step = steps.pop(0)
             if step.action == "probe_off":
@@ -492,18 +540,40 @@ def compile_timeline(
                 entries.append(TimelineEntry(step.at_s, Disconnect(step.seconds)))
                 gone_until = step.at_s + step.seconds
             elif step.action in ("truncated_frame", "mid_frame"):
-                pending_cut = step.action
+                if end is None:
+                    pending_cuts.append(step)
+                else:
+                    entries.append(TimelineEntry(step.at_s, cut_of(step, end)))
             else:
                 entries.append(TimelineEntry(step.at_s, _noise(step, faults, encoder.line_based)))
+
+    def cut_of(step: Step, sample: Sample) -> Write:
+        frame = encoder.frame(sample, start + timedelta(seconds=sample.t), start)
+        return _cut(frame, step.action, faults, encoder.line_based)
+
+    # One sample past the end: a step after the last frame (at_minute 1.995 of 2) was accepted
+    # by the file check and never played, without a word (review 39). Such steps are played at
+    # their own times, a cut on the frame that would have come next.
+    for sample in body.samples(duration_s + 1):
+        t = sample.t
+        if t >= duration_s:
+            tail = len(entries)
+            for waiting in pending_cuts:   # its frame never came: the port was gone to the end
+                entries.append(TimelineEntry(max(waiting.at_s, gone_until), cut_of(waiting, sample)))
+            play_steps_due(duration_s, end=sample)
+            entries[tail:] = sorted(entries[tail:], key=lambda e: e.t)
+            break
+        play_steps_due(t)
         if t < gone_until:
             continue
         if t < probe_off_until:
             # Only what is sent changes: the patient (and the seeded values after) goes on.
             sample = replace(sample, probe_on=False)
         frame = encoder.frame(sample, start + timedelta(seconds=t), start)
-        if pending_cut is not None:
-            entries.append(TimelineEntry(t, _cut(frame, pending_cut, faults, encoder.line_based)))
-            pending_cut = None
+        if pending_cuts:
+            # Each cut its own frame: two in one second had the first dropped without a word.
+            cut = pending_cuts.pop(0)
+            entries.append(TimelineEntry(t, _cut(frame, cut.action, faults, encoder.line_based)))
             continue
         entries.append(TimelineEntry(t, Write(frame, frames=1)))
         truths.append((t, _truth(sample, fmt)))

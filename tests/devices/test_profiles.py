@@ -5,6 +5,7 @@ reason, the silence watchdog follows the device, gateways need their bed, and th
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,9 @@ def test_the_silence_watchdog_is_two_periods_and_never_under_4_s(
     ('model = "M"\nformat = "hl7"\nconnection = "bluetooth"\n', "connection",
      "'bluetooth' is not one of serial, tcp, udp"),
     ("model = \n", "(file)", "is not valid TOML"),
+    # Nested past Python's recursion limit: a RecursionError traceback (review 39).
+    ('model = "M"\nformat = "hl7"\nx = ' + "[" * 3000, "(file)",
+     "is not valid TOML: nested too deeply"),
 ])
 def test_a_bad_profile_file_is_refused_naming_the_file_the_key_and_the_reason(
         tmp_path: Path, text: str, key: str, reason: str) -> None:
@@ -87,6 +91,16 @@ def test_a_bad_profile_file_is_refused_naming_the_file_the_key_and_the_reason(
     assert refused.value.key == key
     assert reason in refused.value.reason
     assert str(refused.value).startswith(f"{path}: {key}: ")
+
+
+def test_a_clinic_profile_saved_with_a_byte_order_mark_loads_as_the_code_map_beside_it_does(
+        tmp_path: Path) -> None:
+    # Review 39: a copy of a shipped profile saved by a Windows editor was listed as refused,
+    # "is not valid TOML: Invalid statement (at line 1, column 1)", and could not be used.
+    shipped = builtin_profiles_dir() / "nihon-kohden-pvm.toml"
+    path = tmp_path / "ward-3-pvm.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + shipped.read_bytes())
+    assert load_profile(path) == replace(load_profile(shipped), name="ward-3-pvm", source=str(path))
 
 
 def test_a_clinic_file_never_silently_replaces_a_shipped_profile_and_the_rest_still_load(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -211,6 +212,86 @@ def test_garbage_timeline_mixes_faults_with_valid_frames() -> None:
     assert tl.valid_frames() == notes.count("frame") == len(tl.truths)
 
 
+LAST_SECOND = """
+name = "late"
+description = "faults after the last whole second"
+duration_minutes = 2
+[[steps]]
+at_minute = 1.99
+action = "nul_bytes"
+bytes = 10
+[[steps]]
+at_minute = 1.992
+action = "truncated_frame"
+[[steps]]
+at_minute = 1.994
+action = "garbage"
+bytes = 4
+[[steps]]
+at_minute = 1.995
+action = "disconnect"
+seconds = 30
+[expect]
+text = "device_lost at about minute 2"
+alarms = ["device_lost"]
+"""
+
+
+def test_steps_after_the_last_frame_are_played_at_their_own_times() -> None:
+    # Review 39: a step between the last frame (119 s) and the end (120 s) was accepted by the
+    # file check and never played: no disconnect, no device_lost, no NUL bytes, nothing said.
+    tl = compile_timeline(parse_scenario(LAST_SECOND, "late.toml"), "hl7", 1, T0)
+    *frames, nul, cut, garbage, gone = tl.entries
+    assert frames[-1].t == 119 and tl.valid_frames() == 120 == len(frames)
+    assert (nul.t, nul.action) == (pytest.approx(119.4), Write(b"\x00" * 10, note="nul bytes"))
+    assert (cut.t, cut.action.note) == (pytest.approx(119.52), "truncated frame")  # type: ignore[union-attr]
+    assert b"MSH|" in cut.action.data  # type: ignore[union-attr]
+    assert (garbage.t, garbage.action.note) == (pytest.approx(119.64), "garbage")  # type: ignore[union-attr]
+    assert (gone.t, gone.action) == (pytest.approx(119.7), Disconnect(30))
+
+
+def test_two_cuts_between_two_frames_cut_two_frames() -> None:
+    # The second replaced the first: one truncated frame played, the mid-frame one dropped.
+    text = LAST_SECOND.replace("at_minute = 1.99\n", "at_minute = 1.5\n").replace(
+        "at_minute = 1.992", "at_minute = 1.501").replace("at_minute = 1.994", "at_minute = 1.502")
+    text = text.replace('action = "garbage"\nbytes = 4', 'action = "mid_frame"')
+    tl = compile_timeline(parse_scenario(text, "two.toml"), "hl7", 1, T0)
+    notes = [(e.t, e.action.note) for e in tl.entries if isinstance(e.action, Write)]
+    assert [note for note in notes if 90 <= note[0] <= 93] == [
+        (90, "nul bytes"), (90, "frame"), (91, "truncated frame"),
+        (92, "frame tail (stream starts mid-frame)"), (93, "frame")]
+
+
+@pytest.mark.parametrize(("late", "reason"), [
+    # 0.24 s into a 30 s disconnect that lasts past the end: dropped without a word.
+    ('at_minute = 1.999\naction = "nul_bytes"\nbytes = 10',
+     "nul_bytes at minute 1.999 comes while the port is unplugged (steps[0]: disconnect at "
+     "minute 1.995 for 30 s) and nothing reaches an unplugged port; move it before minute 1.995 "
+     "(the port is gone to the end), or leave it out"),
+    ('at_minute = 1.996\naction = "disconnect"\nseconds = 1',
+     "disconnect at minute 1.996 comes while the port is unplugged"),
+])
+def test_a_write_to_a_port_unplugged_by_an_earlier_step_is_refused_naming_both(
+        late: str, reason: str) -> None:
+    text = LAST_SECOND.split("[[steps]]")[0] + (
+        '[[steps]]\nat_minute = 1.995\naction = "disconnect"\nseconds = 30\n'
+        f"[[steps]]\n{late}\n"
+        '[expect]\ntext = "t"\nalarms = ["device_lost"]\n')
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, "late.toml")
+    assert err.value.key == "steps[1].at_minute" and reason in err.value.reason
+
+
+def test_a_write_after_the_port_is_back_is_played() -> None:
+    text = GOOD.replace("[expect]", '[[steps]]\nat_minute = 2\naction = "disconnect"\n'
+                        'seconds = 30\n[[steps]]\nat_minute = 2.5\naction = "garbage"\n'
+                        "bytes = 3\n[expect]")
+    scenario = parse_scenario(text, "back.toml")
+    tl = compile_timeline(scenario, "hl7", 1, T0)
+    assert [(e.t, e.action.note) for e in tl.entries  # type: ignore[union-attr]
+            if isinstance(e.action, Write) and e.action.note != "frame"] == [(150, "garbage")]
+
+
 def test_replay_timeline_reassembles_the_capture() -> None:
     data = bytes(range(256)) * 10
     tl = replay_timeline(data, bytes_per_second=960, max_chunk=50, seed=3)
@@ -261,6 +342,27 @@ alarms = ["heart_rate_high"]
          "unknown condition 'hr_high'; allowed: bp_systolic_high"),
         ('alarms = ["heart_rate_high"]', "", "expect.alarms", "required, a list of condition names"),
         ('name = "x"', 'name = "x', "(file)", "not valid TOML"),
+        # A value of another TOML type: a TypeError traceback, not this line (review 39).
+        ('metric = "heart_rate"', 'metric = ["spo2"]', "steps[0].metric",
+         "must be text, got ['spo2']; allowed: bp_systolic, bp_diastolic, heart_rate, resp_rate, spo2"),
+        ('metric = "heart_rate"', "metric = {}", "steps[0].metric",
+         "must be text, got {}; allowed: bp_systolic"),
+        ('metric = "heart_rate"', "metric = true", "steps[0].metric",
+         "must be text, got True; allowed: bp_systolic"),
+        ('metric = "heart_rate"', "", "steps[0].metric",
+         "required, a metric name; allowed: bp_systolic"),
+        ('action = "ramp"', 'action = ["ramp"]', "steps[0].action",
+         "must be text, got ['ramp']; allowed: ramp, disconnect, probe_off"),
+        ('name = "x"', "name = 1979-05-27", "name", "must be text, got datetime.date(1979, 5, 27)"),
+        ("to = 120", "to = [120]", "steps[0].to", "must be a number, got [120]"),
+        ("at_minute = 1", "at_minute = {m = 1}", "steps[0].at_minute",
+         "must be a number, got {'m': 1}"),
+        ('alarms = ["heart_rate_high"]', 'alarms = [["heart_rate_high"]]', "expect.alarms[0]",
+         "unknown condition ['heart_rate_high']; allowed: bp_systolic_high"),
+        ("[[steps]]", "[steps]", "steps", "must be an array of tables ([[steps]])"),
+        ('name = "x"', 'name = "x"\nbaseline = [1]', "baseline", "must be a table ([baseline])"),
+        # Nested past Python's recursion limit: a RecursionError traceback.
+        ('name = "x"', 'name = "x"\nx = ' + "[" * 3000, "(file)", "not valid TOML: nested too deeply"),
     ],
 )
 def test_scenario_errors_name_the_file_the_key_and_the_reason(
@@ -274,6 +376,30 @@ def test_scenario_errors_name_the_file_the_key_and_the_reason(
     assert err.value.source == str(path) and err.value.key == key
     assert reason in err.value.reason
     assert str(err.value).startswith(f"{path}: {key}: ")
+
+
+STEP_KEYS = {   # a valid step of each action (at_minute and note come with every one)
+    "ramp": {"metric": "spo2", "to": 90, "over_minutes": 1},
+    "disconnect": {"seconds": 10}, "probe_off": {"seconds": 10}, "garbage": {"bytes": 5},
+    "nul_bytes": {"bytes": 5}, "truncated_frame": {}, "mid_frame": {},
+}
+OTHER_TYPES = ('["spo2"]', "{}", "{a = 1}", "true", "1979-05-27T07:32:00Z", "07:32:00", "[[1]]")
+
+
+@pytest.mark.parametrize("action", sorted(STEP_KEYS))
+def test_every_step_key_of_another_toml_type_is_refused_in_one_line_naming_it(action: str) -> None:
+    # `metric = ["spo2"]` was a TypeError traceback (review 39): every key, every TOML type.
+    for key in ("at_minute", "action", "note", *STEP_KEYS[action]):
+        for wrong in OTHER_TYPES:
+            step = {"at_minute": "1", "action": f'"{action}"', "note": '"n"'} | {
+                k: repr(v).replace("'", '"') for k, v in STEP_KEYS[action].items()}
+            step[key] = wrong
+            text = GOOD.split("[[steps]]")[0] + "[[steps]]\n" + "".join(
+                f"{k} = {v}\n" for k, v in step.items()) + "[expect]\ntext = \"t\"\nalarms = []\n"
+            with pytest.raises(ScenarioError) as err:
+                parse_scenario(text, "x.toml")
+            assert err.value.key == f"steps[0].{key}", (key, wrong, str(err.value))
+            assert "\n" not in str(err.value)
 
 
 @pytest.mark.parametrize(("baseline", "key", "reason"), [
@@ -300,6 +426,14 @@ def test_a_good_scenario_file_loads_with_defaults(tmp_path: Path) -> None:
     assert s.nibp_interval_minutes == 5 and s.baseline == {} and s.source == str(path)
     (step,) = s.steps
     assert (step.at_s, step.metric, step.to, step.over_s) == (60, "heart_rate", 120, 300)
+
+
+def test_a_scenario_file_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    # Review 39: a Windows editor's mark was refused as "not valid TOML ... line 1, column 1",
+    # while protocol files and code maps accept it.
+    path = tmp_path / "good-bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    assert load_scenario(path) == replace(parse_scenario(GOOD, str(path)), source=str(path))
 
 
 def test_unknown_builtin_names_the_known_ones() -> None:
@@ -392,6 +526,19 @@ def test_cli_bad_arguments_give_one_line_and_exit_2(
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("infusion-sim: error: ") and message in lines[0]
+
+
+def test_cli_refuses_a_ramp_metric_written_as_a_list_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # `metric = ["spo2"]`: "TypeError: unhashable type: 'list'" and exit 1 (review 39).
+    path = tmp_path / "bad-metric.toml"
+    path.write_text(GOOD.replace('metric = "heart_rate"', 'metric = ["spo2"]'), encoding="utf-8")
+    assert cli.main(["--scenario-file", str(path), "--no-wait"]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", (
+        f"infusion-sim: error: {path}: steps[0].metric: must be text, got ['spo2']; allowed: "
+        "bp_systolic, bp_diastolic, heart_rate, resp_rate, spo2\n"))
 
 
 def test_duration_minutes_ends_the_scenario_of_a_device_that_is_asked_too() -> None:
