@@ -43,14 +43,18 @@ from console.review.model import (
     PRIORITY_ORDER,
     REVIEW_NOTE,
     AlarmEpisode,
+    AudioPause,
     ChainCheck,
     CourseRow,
+    LoggedEvent,
     Override,
     Restart,
+    ScaleObservation,
     SessionDetail,
     SessionSignatures,
     SessionSummary,
     correction_text,
+    describe_event,
 )
 from console.session.dosing import EARLY_STOP_MINUTES
 from protocols.model import DoseMode, Protocol
@@ -471,13 +475,22 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
         ("Date", f"{when}–{hhmm(s.ended_at, tz, zoned=zoned)} ({duration(s.duration)})"
          if s.ended_at
          else f"{when}, still open"),
-        ("Nurse", s.nurse),
+        ("Nurse", nurses_text(detail, tz)),
         ("Weight", f"{s.weight_kg:g} kg"),
         ("Dose", dose_text(detail, protocol)),
         ("T0 (first dose)", hhmm(detail.t0, tz, zoned=zoned) if detail.t0 else "not dosed"),
         ("Discharged", discharge_text(detail, tz)),
     ]
     return fields
+
+
+def nurses_text(detail: SessionDetail, tz: tzinfo | None) -> str:
+    """Every nurse who ran the session, in order: "nurse.ana", or after a hand-over
+    "nurse.ana, then nurse.bea from 09:20" (the header named only the nurse who started it, and
+    nothing said who was responsible for the patient when: a review audit)."""
+    zoned = spans_zone_change(detail, tz)
+    return ", then ".join(name if since is None else f"{name} from {hhmm(since, tz, zoned=zoned)}"
+                          for name, since in detail.nurses())
 
 
 # ---- the record as logged (hash chain) and a damaged log ----------------------------------------
@@ -615,6 +628,8 @@ ALARM_COLUMN_TIPS: dict[str, str] = {
     "Acknowledged": "The first acknowledgement after the alarm reached its highest priority, by "
                     "whom (a latched alarm: its reset); an acknowledgement at a lower priority "
                     "before that is named after it",
+    "Audio paused": "Alarm audio pauses pressed while the alarm was on, by whom; \"silent under "
+                    "pause of …\": raised while a pause ran that held it silent, and until when",
     "To ack": "Time to acknowledge: from when the alarm reached its highest priority (an "
               "escalation to HIGH, not when it was first raised at a lower one) to the first "
               "acknowledgement after that",
@@ -636,11 +651,7 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
             continue
         ack, to_ack = _response(episode, tz, zoned)
         to_ack += _while_stopped(episode, detail.restarts)
-        end = episode.cleared_at
-        pauses = [p for p in detail.audio_pauses
-                  if episode.raised_at <= p.paused_at and (end is None or p.paused_at <= end)]
-        paused = ", ".join(f"{hhmm(p.paused_at, tz, seconds=True, zoned=zoned)} {p.paused_by}"
-                           for p in pauses) or NONE
+        paused = _paused(episode, detail.audio_pauses, tz, zoned)
         priority = episode.priority
         label = priority.upper() if priority == "high" else priority
         message = episode.message
@@ -659,6 +670,28 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
             paused, _ended(episode, tz, zoned),
         ), episode))
     return rows
+
+
+def _paused(episode: AlarmEpisode, pauses: Sequence[AudioPause], tz: tzinfo | None,
+            zoned: bool) -> str:
+    """The "Audio paused" cell: first a pause already running when the alarm was raised, which
+    held it silent ("silent under pause of 09:35:10 nurse.ana until 09:37:10"; the cell was
+    empty, read as an alarm that sounded from its raise: a review audit), then the pauses
+    pressed while it was on ("09:36:30 nurse.ana"). An alarm that breaks through a pause ends
+    it at its raise (`audio_resumed`), so one that sounded is not said to be silent."""
+    raised, end = episode.raised_at, episode.cleared_at
+    parts = []
+    if not is_reminder(episode):   # a reminder makes no sound to hold
+        for p in pauses:
+            if p.paused_at < raised and (p.resumed_at is None or p.resumed_at > raised):
+                until = (f" until {hhmm(p.resumed_at, tz, seconds=True, zoned=zoned)}"
+                         if p.resumed_at is not None else "")
+                parts.append(f"silent under pause of "
+                             f"{hhmm(p.paused_at, tz, seconds=True, zoned=zoned)} "
+                             f"{p.paused_by}{until}")
+    parts.extend(f"{hhmm(p.paused_at, tz, seconds=True, zoned=zoned)} {p.paused_by}"
+                 for p in pauses if raised <= p.paused_at and (end is None or p.paused_at <= end))
+    return ", ".join(parts) or NONE
 
 
 def _while_stopped(episode: AlarmEpisode, restarts: Sequence[Restart]) -> str:
@@ -791,9 +824,12 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         rows.append((c.at, (day_time(c.at, tz, zoned=zoned),
                             "Entered in error" if c.entered_in_error else "Correction", c.who,
                             correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
+    for h in detail.hand_overs():
+        rows.append((h.at, (day_time(h.at, tz, zoned=zoned), "Hand-over", h.actor,
+                            describe_event(h.kind, h.detail))))
     for r in detail.restarts:
         rows.append((r.resumed, (day_time(r.resumed, tz, zoned=zoned), "Console restarted",
-                                 r.by, restart_text(r, tz, zoned))))
+                                 r.by, restart_text(r, tz, zoned, detail.closed_before(r)))))
     # Written later, perhaps under another offset than the session's named zone: then its own.
     offset = _utc_offset(local(detail.summary.started_at, tz))
     for a in detail.annotations:
@@ -803,14 +839,23 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
     return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
 
 
-def restart_text(restart: Restart, tz: tzinfo | None, zoned: bool = False) -> str:
+def restart_text(restart: Restart, tz: tzinfo | None, zoned: bool = False,
+                 closed: LoggedEvent | None = None) -> str:
     """"Not running from 09:26:10 (its last record) to 09:33:40: 7:30 min with nothing monitored
-    or recorded; 2 alarms restored as they were" (a restart, `Restart`)."""
+    or recorded; 2 alarms restored as they were" (a restart, `Restart`), after who closed the
+    console when it was closed (`closed`, `SessionDetail.closed_before`): "Console closed by
+    nurse.ana at 09:26:10. Not running …" (or "Console stopped by the system (SIGTERM) at …"),
+    so a gap a nurse chose does not read as a crash or a power cut."""
     alarms = restart.alarms_restored
     restored = (f"{alarms} alarms restored as they were" if alarms > 1
                 else "1 alarm restored as it was" if alarms else "no alarm was open")
-    return (f"Not running from {hhmm(restart.last_record, tz, seconds=True, zoned=zoned)} (its "
-            f"last record) to {hhmm(restart.resumed, tz, seconds=True, zoned=zoned)}: "
+    why = ""
+    if closed is not None:
+        signal = closed.detail.get("signal")
+        who = f"stopped by the system ({signal})" if signal else f"closed by {closed.actor}"
+        why = f"Console {who} at {hhmm(closed.at, tz, seconds=True, zoned=zoned)}. "
+    return (f"{why}Not running from {hhmm(restart.last_record, tz, seconds=True, zoned=zoned)} "
+            f"(its last record) to {hhmm(restart.resumed, tz, seconds=True, zoned=zoned)}: "
             f"{format_duration(restart.unrecorded_seconds)} with nothing monitored or recorded; "
             f"{restored}")
 
@@ -834,24 +879,39 @@ def observation_columns(detail: SessionDetail) -> tuple[str, ...]:
 
 
 def observation_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
-    """One row per entry time: the scales entered then, each in its column."""
+    """One row per entry time: the scales entered then, each in its column; a corrected score
+    at the assessment it corrects, "4 (corrected from 2)" (`ScaleObservation.at`).
+
+    Scores entered within a minute of the row's first are one row, but never two of one scale:
+    a second score starts a row of its own (a later score had overwritten an earlier one of the
+    same minute, and a correction a fresh assessment: a review audit)."""
     present = [name for name in SCALES if detail.scale_values(name)]
-    groups: list[tuple[datetime, dict[str, float], set[str]]] = []
+    groups: list[tuple[datetime, dict[str, ScaleObservation], set[str]]] = []
     for s in detail.scales:
-        if groups and (s.at - groups[-1][0]).total_seconds() <= MANUAL_GROUP_SECONDS:
-            groups[-1][1][s.metric] = s.value
+        if (groups and s.metric not in groups[-1][1]
+                and (s.at - groups[-1][0]).total_seconds() <= MANUAL_GROUP_SECONDS):
+            groups[-1][1][s.metric] = s
             groups[-1][2].add(s.who)
         else:
-            groups.append((s.at, {s.metric: s.value}, {s.who}))
+            groups.append((s.at, {s.metric: s}, {s.who}))
     start = detail.summary.started_at
     zoned = spans_zone_change(detail, tz)
     rows = []
-    for at, values, who in groups:
+    for at, scores, who in groups:
         cells = [hhmm(at, tz, zoned=zoned), elapsed(at, start)]
-        cells.extend(scale_text(n, values[n]) if n in values else "" for n in present)
+        cells.extend(_scale_cell(scores[n]) if n in scores else "" for n in present)
         cells.append(", ".join(sorted(who)))
         rows.append(tuple(cells))
     return rows
+
+
+def _scale_cell(score: ScaleObservation) -> str:
+    """"2 moderate"; "4 (corrected from 2)" for a corrected score (the Notes tab says by whom
+    and why), as a corrected vital reads (`_vital_cell`)."""
+    text = scale_text(score.metric, score.value)
+    if score.replaced is None:
+        return text
+    return f"{text} (corrected from {scale_text(score.metric, score.replaced)})"
 
 
 def scale_maxima(detail: SessionDetail) -> list[tuple[str, str]]:

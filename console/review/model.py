@@ -39,6 +39,11 @@ PRIORITY_RANK: Final = {"high": 3, "medium": 2, "low": 1, "info": 0}
 
 # Event kinds written by review, not by a running session (see queries.annotate).
 REVIEW_NOTE: Final = REVIEW_NOTE_KIND
+# Events the session engine logs (console/session/engine.py): another nurse took the session
+# over ({from, to}, by the nurse taking over); the console was closed by a nurse, or stopped by
+# the system ({signal}), while the session ran.
+HANDED_OVER: Final = "handed_over"
+CONSOLE_CLOSED: Final = "console_closed"
 
 
 # What became of a typed value voided at the chair (AlarmEpisode.taken_back).
@@ -346,12 +351,15 @@ class ScaleObservation:
     """A scale or score entered by the nurse (MOAA/S, nausea, CADSS, hallucinations, Aldrete ...).
 
     Attributes:
-        at: when it was received/entered.
+        at: when it was entered; a corrected score: when the score it corrects was (for a
+            correction of a correction, the first one's), as `Correction.replaced_seconds`.
         metric: the metric name (`moaas`, `nausea`, `dissociation`, `hallucinations`, `fatigue`,
             `aldrete`).
         value: the score.
-        who: who entered it (`entered_by`).
+        who: who entered it (`entered_by`; a corrected score: who corrected it).
         observation_id: `observations.id` of the row.
+        replaced: for a corrected score, the score it replaced (the 2 of "4 (corrected from
+            2)"); else None.
     """
 
     at: datetime
@@ -359,6 +367,7 @@ class ScaleObservation:
     value: float
     who: str
     observation_id: int
+    replaced: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -651,6 +660,28 @@ class SessionDetail:
         order = {"event": 0, "alarm": 1}
         return sorted(entries, key=lambda x: (x.at, order[x.source]))
 
+    def hand_overs(self) -> list[LoggedEvent]:
+        """The session's hand-overs (events `handed_over` {from, to}, by the nurse taking
+        over), in order: who ran the session when."""
+        return [e for e in self.events if e.kind == HANDED_OVER]
+
+    def nurses(self) -> list[tuple[str, datetime | None]]:
+        """Every nurse who ran the session, in order, with when each took it over (None: the
+        nurse who started it)."""
+        out: list[tuple[str, datetime | None]] = [(self.summary.nurse, None)]
+        out.extend((str(e.detail.get("to") or e.actor), e.at) for e in self.hand_overs())
+        return out
+
+    def closed_before(self, restart: Restart) -> LoggedEvent | None:
+        """The `console_closed` event (a nurse closed the console, or the system stopped it)
+        that the console's `restart` followed, or None: it crashed, or lost its power. Logged
+        since the previous restart, at or before this one."""
+        since = max((r.resumed for r in self.restarts if r.resumed < restart.resumed),
+                    default=None)
+        return next((e for e in reversed(self.events)
+                     if e.kind == CONSOLE_CLOSED and e.at <= restart.resumed
+                     and (since is None or e.at > since)), None)
+
     def scale_values(self, metric: str) -> list[ScaleObservation]:
         """The valid entries of one scale, in time order."""
         return [s for s in self.scales if s.metric == metric]
@@ -781,6 +812,12 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         return "Session ended"
     if kind == "session_resumed":
         return f"Session resumed in phase {d.get('phase')}"
+    if kind == HANDED_OVER:
+        return f"Handed over: {d.get('from')} → {d.get('to')}"
+    if kind == CONSOLE_CLOSED:   # the gap that follows was chosen, not a fault
+        return ((f"Console stopped by the system ({d['signal']})" if d.get("signal")
+                 else "Console closed by the nurse")
+                + ": no monitoring until it was started again")
     if kind in ("correction", "entered_in_error"):   # the Notes tab's words, not row ids
         value = d.get("value")
         return correction_text(str(d.get("metric", "")),

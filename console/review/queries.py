@@ -539,12 +539,29 @@ def _replaced(conn: sqlite3.Connection, session_id: int, started: datetime,
               corrections: tuple[Correction, ...]) -> tuple[Correction, ...]:
     """`corrections` with what each correction replaced (`Correction.replaced_value`,
     `replaced_seconds`): the corrected row's value, and the time of the measurement it stands
-    for, following a correction of a correction back to the first row. A value entered in error
-    replaces nothing. Corrections are few: their rows are read by id."""
+    for (`_corrected_rows`). A value entered in error replaces nothing."""
     if all(c.entered_in_error for c in corrections):
         return corrections
+    rows = _corrected_rows(conn, session_id,
+                           {c.corrects for c in corrections if not c.entered_in_error})
+    out = []
+    for c in corrections:
+        if c.entered_in_error or c.corrects not in rows:
+            out.append(c)
+            continue
+        value, at = rows[c.corrects]
+        out.append(replace(c, replaced_value=value,
+                           replaced_seconds=(at - started).total_seconds()))
+    return tuple(out)
+
+
+def _corrected_rows(conn: sqlite3.Connection, session_id: int,
+                    ids: set[int]) -> dict[int, tuple[float, datetime]]:
+    """Corrected row id -> (the value it held, when the measurement it stands for was
+    received), following a correction of a correction back to the first row; a row not in the
+    log is left out. Corrections are few: their rows are read by id."""
     rows: dict[int, tuple[float, str, int | None]] = {}
-    wanted = {c.corrects for c in corrections if not c.entered_in_error}
+    wanted = set(ids)
     while wanted:
         found = conn.execute(
             "SELECT id, value, received_at, corrects FROM observations "
@@ -561,22 +578,20 @@ def _replaced(conn: sqlite3.Connection, session_id: int, started: datetime,
             _, received, earlier = rows[earlier]
         return received
 
-    out = []
-    for c in corrections:
-        if c.entered_in_error or c.corrects not in rows:
-            out.append(c)
-            continue
-        at = parse_iso(first_time(c.corrects))
-        out.append(replace(c, replaced_value=rows[c.corrects][0],
-                           replaced_seconds=(at - started).total_seconds()))
-    return tuple(out)
+    return {i: (rows[i][0], parse_iso(first_time(i))) for i in ids if i in rows}
 
 
 def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, str]:
-    """Alarm occurrences raised by a typed value that was later entered in error or corrected:
-    occurrence -> what became of it. The value and its alarm were committed together, so the
-    raising row has the observation's metric, value and time (a clinician read a mis-clicked
-    MOAA/S 1 as deep sedation in the review, its PDF and the course's count)."""
+    """Alarm occurrences raised by a value that was later entered in error or corrected:
+    occurrence -> what became of it (a clinician read a mis-clicked MOAA/S 1 as deep sedation
+    in the review, its PDF and the course's count).
+
+    An alarm step is linked to the one observation that raised it: the console commits a value
+    before it notifies of it, so that is the latest row of the metric with the step's value
+    received at or before the step (kept or taken back). Only when that row was taken back is
+    the alarm marked: a nurse's typed copy of the monitor's HR 135, voided as a duplicate 1.5 s
+    after the monitor's 135 raised its alarm, had marked the monitor's real alarm "value entered
+    in error" when any same value within 2 s counted (a review audit)."""
     fates: dict[int, str] = {}
     for corrects, name, value in conn.execute(
         "SELECT corrects, metric, value FROM observations INDEXED BY observations_corrects "
@@ -594,16 +609,25 @@ def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, s
     if not fates:
         return {}
     # A monitor's value is stamped when the port read it, its alarm when the engine took it: a
-    # few milliseconds apart (a typed value and its alarm share one time). An escalation the
-    # value caused is named as such.
+    # few milliseconds apart (a typed value and its alarm share one time). Times are stored in
+    # one ISO form (console.clock.iso), so text order is time order. A row taken back is the
+    # raising one only when no later row of its metric and value came by the step. An
+    # escalation the value caused is named as such.
     marks: dict[int, str] = {}
     for occurrence, transition, obs_id in conn.execute(
         "SELECT a.occurrence, a.transition, o.id FROM alarm_events AS a JOIN observations AS o "
         "ON o.session_id = a.session_id AND o.value = a.value "
-        "AND abs(julianday(a.at) - julianday(o.received_at)) * 86400 <= ? "
+        "AND o.received_at <= a.at "
+        "AND (julianday(a.at) - julianday(o.received_at)) * 86400 <= ? "
         "AND substr(a.condition, 1, length(o.metric) + 1) = o.metric || '_' "
         "WHERE a.session_id = ? AND a.transition IN ('raised', 'escalated') "
-        f"AND o.id IN ({_in_list(list(fates))}) ORDER BY a.id",
+        f"AND o.id IN ({_in_list(list(fates))}) "
+        "AND NOT EXISTS (SELECT 1 FROM observations AS later "
+        "WHERE later.session_id = o.session_id AND later.metric = o.metric "
+        "AND later.value = o.value AND later.received_at <= a.at "
+        "AND (later.received_at > o.received_at "
+        "OR (later.received_at = o.received_at AND later.id > o.id))) "
+        "ORDER BY a.id",
         [SAME_STEP_SECONDS, session_id],
     ):
         if occurrence not in marks:
@@ -681,14 +705,16 @@ def _observations(
     """Series and scales from the session's valid observations (plus every row on request).
 
     P6: 32,400 rows per 90-minute session. The query returns only what the series need, with
-    `entered_by` for scale rows alone (NULL elsewhere: no string built per vital row); rows are
+    `entered_by` and `corrects` for scale rows alone (NULL elsewhere: no string built per vital
+    row; a corrected score is placed at the score it corrects, `ScaleObservation.at`); rows are
     grouped per metric with a stable sort and transposed with zip, so the per-row Python work is
     in C. Each distinct time string is parsed once (a device stamps six vitals alike).
     """
     corrected = _corrected_ids(conn, session_id)
     rows = conn.execute(
         "SELECT metric, id, value, received_at, source = 'manual', "
-        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN entered_by END "
+        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN entered_by END, "
+        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN corrects END "
         f"FROM observations WHERE session_id = ? AND {patient_values_sql(demo)} ORDER BY id",
         [session_id],
     ).fetchall()
@@ -700,16 +726,15 @@ def _observations(
     vitals: dict[str, VitalSeries] = {}
     scales: list[ScaleObservation] = []
     scale_names = frozenset(SCALES)
+    scale_rows: list[tuple[str, int, float, str, str, int | None]] = []   # id order
     for name, group in groupby(rows, itemgetter(0)):
-        _, ids, values, received, manual, who = zip(*group, strict=True)
+        _, ids, values, received, manual, who, corrects = zip(*group, strict=True)
         for text in set(received).difference(times):
             at = times[text] = parse_iso(text)
             offsets[text] = (at - started).total_seconds()
         if name in scale_names:
-            scales.extend(
-                ScaleObservation(at=times[t], metric=name, value=v, who=w, observation_id=i)
-                for i, v, t, w in zip(ids, values, received, who, strict=True)
-            )
+            scale_rows.extend((name, i, v, t, w, c) for i, v, t, w, c
+                              in zip(ids, values, received, who, corrects, strict=True))
             continue
         vitals[name] = VitalSeries(
             metric=name, unit=_unit(conn, session_id, name),
@@ -717,6 +742,15 @@ def _observations(
             seconds=tuple(map(offsets.__getitem__, received)), values=values,
             manual=tuple(map(bool, manual)),
         )
+    # A corrected score stands at the assessment it corrects, as a corrected vital does
+    # (`Correction.replaced_seconds`): at the correction's time, a MOAA/S 2 corrected to 4 forty
+    # minutes on stood over that minute's fresh 5 (a review audit).
+    replaced = _corrected_rows(conn, session_id, {r[5] for r in scale_rows if r[5] is not None})
+    for metric, obs_id, value, entered, by, fixes in scale_rows:
+        shown: tuple[float | None, datetime] = (replaced[fixes] if fixes in replaced
+                                                else (None, times[entered]))
+        scales.append(ScaleObservation(at=shown[1], metric=metric, value=value, who=by,
+                                       observation_id=obs_id, replaced=shown[0]))
     scales.sort(key=lambda s: (s.at, s.observation_id))
     vitals = {name: vitals[name] for name in sorted(vitals, key=_metric_order)}
     return vitals, tuple(scales), _all_rows(conn, session_id, corrected) if with_rows else ()

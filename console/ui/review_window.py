@@ -916,7 +916,9 @@ class SessionDetailPage(QtWidgets.QWidget):
         number = f"{s.session_number}" + (f" of {course}" if course else "")
         self.title.setText(f"{s.patient_id} · session {number} · {fields['Date']}")
         self.subtitle.setText(
-            f"{s.protocol_id} v{detail.protocol_version} · nurse {s.nurse} · {fields['Weight']}"
+            # Every nurse who ran it, in order ("nurse.ana, then nurse.bea from 09:20").
+            f"{s.protocol_id} v{detail.protocol_version} · nurse {fields['Nurse']} · "
+            f"{fields['Weight']}"
             f" · dose {fields['Dose']} · T0 {fields['T0 (first dose)']}"
             # "discharged 10:20 (…)", or what the session is instead: "session open".
             f" · {'discharged ' if s.discharged_at is not None else ''}{fields['Discharged']}"

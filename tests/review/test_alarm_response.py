@@ -242,3 +242,32 @@ def test_a_latched_alarm_whose_condition_came_back_is_not_read_as_ended(tmp_path
     row = row_of(detail, "SpO2 86")
     assert row["Cleared"] == "still active at end of log"
     assert [s.transition for s in detail.alarms[0].steps] == ["raised", "latched", "returned"]
+
+
+def test_an_alarm_raised_while_audio_paused_reads_silent_under_that_pause(tmp_path):
+    """A medium alarm raised under a running audio pause that holds a medium one does not break
+    through it: it is silent until the pause ends. Its "Audio paused" cell was empty (it listed
+    only pauses pressed after the raise), read as an alarm that sounded from its raise. A high
+    alarm breaks through (the pause ends at its raise): it sounded, and reads so."""
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    engine, clock = s.engine, s.clock
+    # 09:01:00 systolic 185 typed: a medium BP alarm sounds.
+    engine.enter_manual("bp_systolic", 185, "nurse.ana", clock.advance(60))
+    assert engine.audio(clock.now()).priority is not None
+    # 09:01:10 the nurse pauses alarm audio (120 s, to 09:03:10).
+    assert engine.pause_audio("nurse.ana", clock.advance(10)).done
+    # 09:02:00 HR 115 typed: a medium HR alarm, held silent by the pause.
+    engine.enter_manual("heart_rate", 115, "nurse.ana", clock.advance(50))
+    assert engine.audio(clock.now()).priority is None
+    # 09:02:30 the monitor's SpO2 86: a high alarm breaks through the pause and sounds.
+    now = clock.advance(30)
+    assert engine.ingest_message([Reading("spo2", 86, "%", now.wall, now.wall, "hl7:MON")], now)
+    assert engine.audio(clock.now()).priority is not None
+    detail = s.detail()
+    paused = {row.cells[1].split(",")[0]: row.cells[5] for row in alarm_rows(detail, UTC)}
+    assert paused == {
+        "Systolic BP 185 mmHg": "09:01:10 nurse.ana",   # pressed while it sounded
+        "Heart rate 115 beats/min": "silent under pause of 09:01:10 nurse.ana until 09:02:30",
+        "SpO2 86 %": "—",                               # it broke through: it sounded
+    }
+    assert "silent under pause" in ALARM_COLUMN_TIPS["Audio paused"]

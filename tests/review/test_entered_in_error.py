@@ -96,3 +96,49 @@ def test_the_trend_marks_an_alarm_a_value_taken_back_raised(tmp_path):
     texts = [(m.text, m.priority) for m in feed.markers() if m.kind == "alarm"]
     assert texts == [("Taken back: Systolic 240", "high"),
                      ("Taken back: MOAA/S 1", "high")]
+
+
+def test_a_monitor_alarm_stands_when_a_typed_copy_of_its_value_is_voided(tmp_path):
+    # The monitor's HR 135 raised a high alarm; the nurse typed the same 135 from its screen
+    # 1.5 s later and voided her copy as a duplicate. The alarm read "[value entered in error]",
+    # To ack "none: its value was taken back", and the course counted it among the values taken
+    # back: any same value within 2 s was taken for the one that raised it (a review audit).
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    engine, clock = s.engine, s.clock
+    now = clock.advance(60)                                                # 09:01:00 monitor
+    assert engine.ingest_message([Reading("heart_rate", 135, "beats/min", now.wall, now.wall,
+                                          "hl7:MON")], now)
+    verdict, typed = engine.enter_manual_row("heart_rate", 135, "nurse.ana", clock.advance(1.5),
+                                             confirmed=True)               # typed from the screen
+    assert type(verdict).__name__ == "Accepted" and typed is not None, verdict
+    assert engine.void(typed, "heart_rate", "nurse.ana", clock.advance(30),
+                       "duplicate of the monitor's reading").done
+    detail = s.detail()
+    (row,) = [r.cells for r in rc.alarm_rows(detail, UTC) if r.cells[1].startswith("Heart rate")]
+    assert (row[0], row[1], row[2]) == ("HIGH", "Heart rate 135 beats/min, limit ≥131",
+                                        "09:01:00")
+    assert row[4] == "not acknowledged", row   # not "none: its value was taken back"
+    conn = open_readonly(s.log.path)
+    try:
+        (course,) = load_course(conn, "MRN-7")
+    finally:
+        conn.close()
+    assert rc.course_cells(course, UTC)["alarms_high"] == "1"
+
+
+def test_a_monitor_alarm_just_after_a_typed_value_taken_back_is_the_monitors(tmp_path):
+    # The alarm is the latest row's of its value by the raise: a typed 135 taken back at once
+    # raised its own alarm (marked), the monitor's 135 a second later a new one (real).
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    engine, clock = s.engine, s.clock
+    verdict, typed = engine.enter_manual_row("heart_rate", 135, "nurse.ana", clock.advance(60),
+                                             confirmed=True)               # 09:01:00 typed
+    assert type(verdict).__name__ == "Accepted" and typed is not None, verdict
+    assert engine.void(typed, "heart_rate", "nurse.ana", clock.advance(0.5),
+                       "wrong patient's chart").done                      # 09:01:00.5
+    now = clock.advance(0.5)                                               # 09:01:01 monitor
+    assert engine.ingest_message([Reading("heart_rate", 135, "beats/min", now.wall, now.wall,
+                                          "hl7:MON")], now)
+    rows = [(r.cells[1], r.cells[2]) for r in rc.alarm_rows(s.detail(), UTC)]
+    assert rows == [("Heart rate 135 beats/min, limit ≥131 [value entered in error]", "09:01:00"),
+                    ("Heart rate 135 beats/min, limit ≥131", "09:01:01")]

@@ -67,3 +67,13 @@ def test_an_override_and_a_discharge_say_what_they_were_in_words():
         "Discharged (no dose given, 3.0 min in total)")
     assert describe_event("discharged", {"minutes_from_t0": 122.5, "minutes_total": 131.0}) == (
         "Discharged (122.5 min from T0, 131.0 min in total)")
+
+
+def test_a_hand_over_and_a_console_closed_read_in_words():
+    # The timeline and the events CSV printed "handed over {'from': 'nurse.ana', 'to': …}".
+    assert describe_event("handed_over", {"from": "nurse.ana", "to": "nurse.bea"}) == (
+        "Handed over: nurse.ana → nurse.bea")
+    assert describe_event("console_closed", {"phase": "infusion"}) == (
+        "Console closed by the nurse: no monitoring until it was started again")
+    assert describe_event("console_closed", {"phase": "infusion", "signal": "SIGTERM"}) == (
+        "Console stopped by the system (SIGTERM): no monitoring until it was started again")
