@@ -702,8 +702,12 @@ TAKEN_BACK = "Taken back: "
 
 
 def _raised_by(entry: _MarkerEntry, metric: str, minutes: float, value: float) -> bool:
+    """The alarm marker is the step of the value taken back at `minutes`: same vital and value,
+    within a step's seconds, and not before the value (commit first, then the alarm: a value
+    that came after the alarm did not raise it; a monitor's HR 135 alarm read "Taken back" when
+    the nurse voided her typed copy of it 1.5 s later, as the review's table had)."""
     return (entry.marker.kind == "alarm" and entry.metric == metric and entry.value == value
-            and abs(entry.marker.minutes - minutes) * 60 <= SAME_STEP_SECONDS
+            and 0 <= (entry.marker.minutes - minutes) * 60 + 1e-6 <= SAME_STEP_SECONDS + 1e-6
             and not entry.marker.text.startswith(TAKEN_BACK))
 
 

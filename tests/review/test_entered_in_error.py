@@ -142,3 +142,22 @@ def test_a_monitor_alarm_just_after_a_typed_value_taken_back_is_the_monitors(tmp
     rows = [(r.cells[1], r.cells[2]) for r in rc.alarm_rows(s.detail(), UTC)]
     assert rows == [("Heart rate 135 beats/min, limit ≥131 [value entered in error]", "09:01:00"),
                     ("Heart rate 135 beats/min, limit ≥131", "09:01:01")]
+
+
+def test_the_trend_leaves_a_monitor_alarm_unmarked_when_a_typed_copy_is_voided(tmp_path):
+    # The review's table left it unmarked; the trend's band still read "Taken back: HR 135"
+    # beside the monitor's real alarm (any same value within 2 s was taken for its raiser).
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    engine, clock = s.engine, s.clock
+    now = clock.advance(60)
+    assert engine.ingest_message([Reading("heart_rate", 135, "beats/min", now.wall, now.wall,
+                                          "hl7:MON")], now)
+    typed = engine.enter_manual_row("heart_rate", 135, "nurse.ana", clock.advance(1.5),
+                                    confirmed=True)[1]
+    assert typed is not None and engine.void(typed, "heart_rate", "nurse.ana", clock.advance(30),
+                                             "duplicate of the monitor's reading").done
+    detail = s.detail(with_observations=True)
+    feed = TrendFeed(detail.summary.started_at)
+    feed.load(*rc.trend_inputs(detail))
+    assert [(m.text, m.priority) for m in feed.markers() if m.kind == "alarm"] == [
+        ("HR 135", "high")]
