@@ -29,6 +29,23 @@ pre-filled with 10 and one click logged it while BP was 185/118):
 
 The message area beside the form keeps its height (two lines, elided, the full text on hover), so
 nothing around it moves when a message appears.
+
+Review 39 (tests: tests/ui/test_lock_screen.py for the lock and the hand-over,
+tests/ui/test_entry_observations.py for the double click and the double Return):
+
+- What is typed and not recorded belongs to the nurse who typed it. When the station locks, or
+  another nurse takes the session over, the vitals fields, the note and the score boxes are
+  emptied (Ana's HR 72, typed without Return, was recorded as Ben's with his BP after the
+  lock), and the nurse who signs in next reads `UNSAVED_CLEARED`. The Undo offer goes too: it
+  belongs to the nurse who recorded the value.
+- A double click on an observation button is one observation: a second press of the same value
+  within the platform's double-click interval (`double_press_s`, measured on the controller's
+  clock) is ignored (a double click on Vomiting noted two episodes; one on "present" wrote two
+  rows, and Undo then went back to the first mistaken one).
+- A second Return (or Record) on the form emptied by the record before it, while that record's
+  "Recorded: …" and its Undo still stand, does nothing: a red "Type at least one value" in its
+  place read as nothing recorded and invited the same entry twice, and withdrew the Undo. An
+  empty form with no record standing is refused as before.
 """
 
 from __future__ import annotations
@@ -68,9 +85,11 @@ EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 # keystroke that went past it without a word (review 37: Aldrete "11" recorded as 1, "100" as 10,
 # CADSS "93" as 9); a fourth digit is still dropped, but three already make any score refused.
 SCORE_TYPED_MAX = 999
+UNSAVED_CLEARED = ("Unsaved entries were cleared when the station locked: nothing of them was "
+                   "recorded.")
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
-ERROR_COLOUR, DONE_COLOUR = "error_text", "ok_text"
+ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "error_text", "ok_text", "warn_text"
 # A message box's icon is a QLabel too: without its own rule it would be 28em wide, and the text
 # far from it (or cut, where the screen is narrow).
 DIALOG_STYLE = ("QWidget {font-size:13pt;} QLabel {min-width:28em;}"
@@ -103,6 +122,12 @@ def vitals_words(values: Sequence[tuple[str, float]]) -> str:
         else:
             parts.append(f"{m.label} {m.format(value)} {m.unit}")
     return ", ".join(parts)
+
+
+def double_press_s() -> float:
+    """How soon a second press of the same observation button is the same double click: the
+    platform's double-click interval (Qt's default 400 ms)."""
+    return QtGui.QGuiApplication.styleHints().mouseDoubleClickInterval() / 1000
 
 
 def scale_meaning(name: str, value: float) -> str:
@@ -288,6 +313,14 @@ class EntryPanel(QtWidgets.QGroupBox):
         theme.signals().changed.connect(self._on_theme_changed)
         self._undo: UndoOffer | None = None
         self._refusal_shown = False
+        # The message is a record's "Recorded: …" (with its Undo, if any), still standing.
+        self._record_shown = False
+        # The last observation button pressed and when (the clock's monotonic seconds).
+        self._last_press: tuple[tuple[str, int], float] | None = None
+        # Whose typing the form holds (a hand-over empties it), and whether typing was cleared
+        # at a lock (said to whoever signs in).
+        self._nurse = controller.view.nurse
+        self._cleared_at_lock = False
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(2)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -328,6 +361,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         shortcut.activated.connect(self.focus_entry)
         self._fit_widths()
         controller.changed.connect(self._on_session_changed)
+        controller.lock_changed.connect(self._on_lock_changed)
         self._on_session_changed()
 
     def _on_theme_changed(self, now: theme.Theme) -> None:
@@ -361,7 +395,8 @@ class EntryPanel(QtWidgets.QGroupBox):
             if text:
                 verdicts.extend(check_bp(text) if key == "bp" else [check_value(key, text)])
         if not verdicts:
-            self._say("Type at least one value, for example BP 128/84.", error=True)
+            if not self._record_stands():   # else a second Return: the record's line stays
+                self._say("Type at least one value, for example BP 128/84.", error=True)
             return
         rejected = [v for v in verdicts if isinstance(v, Rejected)]
         if rejected:
@@ -402,7 +437,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         for edit in self.fields.values():
             edit.clear()
         words = vitals_words(done)
-        self._say(f"Recorded: {words}")
+        self._say(f"Recorded: {words}", recorded=True)
         self.recorded.emit(words)
         self.fields["bp"].setFocus()
 
@@ -420,19 +455,30 @@ class EntryPanel(QtWidgets.QGroupBox):
         self._say(f"Recorded: {words}. {message}", error=True)
         self.recorded.emit(words)
 
-    def _say(self, text: str, error: bool = False, colour: str | None = None) -> None:
+    def _say(self, text: str, error: bool = False, colour: str | None = None,
+             recorded: bool = False) -> None:
         """Show a message; it replaces the one an undo belonged to, so the offer ends with it.
-        It goes after MESSAGE_KEEP_S (`_fade_message`)."""
+        It goes after MESSAGE_KEEP_S (`_fade_message`). `recorded`: it says what a record just
+        wrote (an empty form submitted while it stands leaves it: `_record_stands`)."""
         self._undo = None
         self.undo_button.hide()
         self._refusal_shown = error
+        self._record_shown = recorded
         self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR),
                                  bold=error, said_at=self.controller.clock.now().mono)
+
+    def _record_stands(self) -> bool:
+        """The last record's "Recorded: …" (and its Undo) is still shown: an empty form submitted
+        now is the Return after it (a habit, a bouncing key), not a new entry. A red refusal in
+        its place read as nothing recorded, took the Undo away and invited the same entry twice
+        (review 39)."""
+        return self._record_shown and not self.message.outlived(self.controller.clock.now().mono)
 
     def _fade_message(self) -> None:
         """The message goes once it has outlived its moment, not while its Undo runs."""
         if self._undo is None and self.message.outlived(self.controller.clock.now().mono):
             self._refusal_shown = False
+            self._record_shown = False
             self.message.set_message("")
 
     def _on_field_edited(self, _text: str) -> None:
@@ -467,7 +513,7 @@ class EntryPanel(QtWidgets.QGroupBox):
                 button.setToolTip(tip)
                 button.setObjectName(f"obs_{name}_{value}")
                 button.setProperty("current", False)
-                button.clicked.connect(lambda _=False, n=name, v=value: self._record_scale(n, v))
+                button.clicked.connect(lambda _=False, n=name, v=value: self._on_scale_pressed(n, v))
                 self.observation_buttons[(name, value)] = button
                 buttons[value] = button
                 box.addWidget(button)
@@ -486,7 +532,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         vomiting = QtWidgets.QPushButton(VOMITING)
         vomiting.setObjectName("obs_vomiting")
         vomiting.setToolTip("Note that the patient vomited (an observation event)")
-        vomiting.clicked.connect(lambda: self._record_note(VOMITING, kind=OBSERVED))
+        vomiting.clicked.connect(self._on_vomiting_pressed)
         # How often and when last, as each scale shows its latest: a second click was
         # indistinguishable from a first, and nothing said it had been noted at all.
         self.vomited = self._latest_label("vomiting")
@@ -538,9 +584,28 @@ class EntryPanel(QtWidgets.QGroupBox):
         grid.addWidget(self.scales[name].current, row, column + 2)
         return score
 
+    def _pressed_again(self, name: str, value: int) -> bool:
+        """The same observation button pressed again within a double click: one observation. A
+        double click comes as press, release, press, release, and the button says `clicked`
+        twice: Vomiting was noted twice in one second, and "present" written twice, so Undo
+        took back only the second, to the first mistaken one (review 39)."""
+        now = self.controller.clock.now().mono
+        last, self._last_press = self._last_press, ((name, value), now)
+        return last is not None and last[0] == (name, value) and now - last[1] < double_press_s()
+
+    def _on_scale_pressed(self, name: str, value: int) -> None:
+        if not self._pressed_again(name, value):
+            self._record_scale(name, value)
+
+    def _on_vomiting_pressed(self) -> None:
+        if not self._pressed_again(VOMITING, 1):
+            self._record_note(VOMITING, kind=OBSERVED)
+
     def _record_score(self, name: str, score: QtWidgets.QSpinBox) -> None:
         score.interpretText()   # a number typed but not yet committed by the box
         if score.value() == EMPTY_SCORE:
+            if self._record_stands():   # the Return after a record: its line and Undo stay
+                return
             m = metric(name)
             self._say(f"Set the {m.label} score first ({m.describe_range()}), then Record.", error=True)
             score.setFocus()
@@ -562,7 +627,8 @@ class EntryPanel(QtWidgets.QGroupBox):
             return False
         words = scale_words(name, value)
         meaning = scale_meaning(name, value)
-        self._say(f"Recorded: {words}" + (f" ({meaning})" if meaning and meaning not in words else ""))
+        self._say(f"Recorded: {words}" + (f" ({meaning})" if meaning and meaning not in words else ""),
+                  recorded=True)
         if row_id is not None:   # None while the log holds it in memory: nothing to point at yet
             self._undo = UndoOffer(row_id, name, float(value), previous, self.controller.clock.now().mono)
             self.undo_button.setToolTip(f"Take back {words}: " + (
@@ -574,12 +640,14 @@ class EntryPanel(QtWidgets.QGroupBox):
         return True
 
     def _record_note(self, text: str, kind: str = "note") -> None:
+        if not text.strip() and self._record_stands():   # the Return after a record
+            return
         outcome = self.controller.note(text, kind=kind)
         if not outcome.done:
             self._say(outcome.message, error=True)
             return
         self.note.clear()
-        self._say(f"Recorded: {text.strip()}")
+        self._say(f"Recorded: {text.strip()}", recorded=True)
         self.recorded.emit(text.strip())
 
     # ---- undo ---------------------------------------------------------------------------------
@@ -626,10 +694,54 @@ class EntryPanel(QtWidgets.QGroupBox):
             return
         self.undo_button.setText(f"Undo ({left:.0f} s)")
 
+    # ---- who is at the chair -------------------------------------------------------------------
+
+    def _clear_unsaved(self) -> bool:
+        """Empty the vitals fields, the note and the score boxes; True if anything was in them."""
+        held = False
+        for edit in (*self.fields.values(), self.note):
+            held = held or bool(edit.text().strip())
+            edit.clear()
+        for box in (self.dissociation, self.aldrete):
+            box.interpretText()
+            held = held or box.value() != EMPTY_SCORE
+            box.setValue(EMPTY_SCORE)
+            box.lineEdit().setText(box.specialValueText())   # whatever half-typed text it held
+        return held
+
+    def _withdraw_undo(self) -> None:
+        """The Undo belongs to the nurse who recorded the value, not to whoever signs in next."""
+        self._undo = None
+        self.undo_button.hide()
+
+    @QtCore.Slot(bool)
+    def _on_lock_changed(self, locked: bool) -> None:
+        """Locked: what was typed and not recorded goes (it was recorded under the next nurse's
+        name with her own entry: review 39). Unlocked: the nurse signing in is told, if it did."""
+        if locked:
+            self._cleared_at_lock = self._clear_unsaved() or self._cleared_at_lock
+            self._withdraw_undo()
+            self._last_press = None
+        elif self._cleared_at_lock:
+            self._cleared_at_lock = False
+            self._say(UNSAVED_CLEARED, colour=WARN_COLOUR)
+
+    def _on_nurse_changed(self, before: str, now: str) -> None:
+        """A hand-over without a lock first: the form is the earlier nurse's, as at a lock."""
+        self._withdraw_undo()
+        self._last_press = None
+        if self._clear_unsaved():
+            self._say(f"Unsaved entries were cleared when {now} took the session over from "
+                      f"{before}: nothing of them was recorded.", colour=WARN_COLOUR)
+
     # ---- what the session says ----------------------------------------------------------------
 
     @QtCore.Slot()
     def _on_session_changed(self) -> None:
+        nurse = self.controller.view.nurse
+        if nurse != self._nurse:
+            before, self._nurse = self._nurse, nurse
+            self._on_nurse_changed(before, nurse)
         for scale in self.scales.values():
             self._show_latest(scale)
         self._show_vomited()

@@ -1,6 +1,7 @@
 """Observations that show where they stand and can be taken back (issue 11 item 10), messages in a
-nurse's words that keep their space, titled dialogs (item 15). Time moves only on the test's
-clock; the undo countdown is redrawn by the controller's tick, fired by hand."""
+nurse's words that keep their space, titled dialogs (item 15); a double click is one observation
+and a double Return leaves the record's line (review 39). Time moves only on the test's clock; the
+undo countdown is redrawn by the controller's tick, fired by hand."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ import sqlite3
 import pytest
 
 from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
 
 from console.ui.checklist_panel import DialogAsker
-from console.ui.entry_panel import EMPTY_SCORE, DialogConfirmer, EntryPanel, vitals_words
+from console.ui.entry_panel import (
+    DONE_COLOUR,
+    EMPTY_SCORE,
+    DialogConfirmer,
+    EntryPanel,
+    double_press_s,
+    vitals_words,
+)
 from devices.reading import Reading
 from protocols.vitals import metric
 from tests.ui.conftest import Answers
@@ -45,6 +54,24 @@ def marked(panel, name):
 
 def hhmm(clock):
     return clock.now().wall.astimezone().strftime("%H:%M")
+
+
+def shown_panel(qtbot, controller) -> EntryPanel:
+    """A panel on screen: a double click goes through its window, as a mouse's does."""
+    panel = panel_for(qtbot, controller)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def double_click(panel, button) -> None:
+    """A double click as the platform delivers it: press, release, press + double-click, release."""
+    QTest.mouseDClick(panel.windowHandle(), LEFT, QtCore.Qt.KeyboardModifier.NoModifier,
+                      button.mapTo(panel.window(), button.rect().center()))
+
+
+def enter(qtbot, widget) -> None:
+    qtbot.keyClick(widget, QtCore.Qt.Key.Key_Return)
 
 
 def test_scales_start_empty_and_show_their_latest_value(qtbot, live):
@@ -451,3 +478,109 @@ def test_declining_the_monitor_question_records_nothing_of_the_typed_bp(qtbot, l
 def test_a_systolic_alone_is_worded_as_the_systolic():
     assert vitals_words([("bp_systolic", 150.0)]) == "Systolic BP 150 mmHg"
     assert vitals_words([("bp_systolic", 150.0), ("bp_diastolic", 85.0)]) == "BP 150/85 mmHg"
+
+
+# ---- review 39: a double click, a double Return ------------------------------------------------
+
+
+def test_a_double_click_on_vomiting_notes_one_episode(qtbot, live):
+    """The patient vomited once; the nurse double-clicks "Vomiting". Two episodes in the same
+    second were noted ("2× · 09:00") and nothing offered to take the second back."""
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    vomiting = record_button(panel, "obs_vomiting")
+    # Step 1: the double click: one episode.
+    double_click(panel, vomiting)
+    assert rows(log, "SELECT count(*) FROM events WHERE kind = 'observation'") == [(1,)]
+    assert panel.vomited.text() == f"1× · {hhmm(clock)}"
+    assert panel.message.text() == "Recorded: Vomiting"
+    # Step 2: a press once the double-click time (under a second) has passed is a new episode.
+    assert double_press_s() < 1
+    clock.advance(1)
+    qtbot.mouseClick(vomiting, LEFT)
+    assert rows(log, "SELECT count(*) FROM events WHERE kind = 'observation'") == [(2,)]
+    assert panel.vomited.text() == f"2× · {hhmm(clock)}"
+
+
+def test_undo_after_a_double_click_leaves_the_scale_as_before_it(qtbot, live):
+    """A double click on Hallucinations "present" by mistake (none recorded before), then Undo:
+    two rows were written, the Undo took back the second to the first ("hallucinations is
+    present again") and the mistaken value stood."""
+    controller, journal, clock, log = live
+    panel = shown_panel(qtbot, controller)
+    double_click(panel, panel.observation_buttons[("hallucinations", 1)])
+    assert rows(log, "SELECT metric, value FROM observations") == [("hallucinations", 1.0)]
+    assert panel.message.text() == "Recorded: Hallucinations present"
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    assert controller.view.latest("hallucinations") is None
+    assert panel.scales["hallucinations"].current.text() == "—"
+    assert marked(panel, "hallucinations") == []
+    assert panel.message.text().startswith("Undone: Hallucinations present taken back (logged as "
+                                           "entered in error)")
+
+
+def test_a_second_press_of_another_value_is_recorded_at_once(qtbot, live):
+    """Only the same value's second press is the double click: a nurse who hit "present" and
+    at once "absent" has corrected herself, and both are recorded."""
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    click(qtbot, panel, "hallucinations", 1)
+    click(qtbot, panel, "hallucinations", 0)
+    assert rows(log, "SELECT metric, value FROM observations ORDER BY id") == [
+        ("hallucinations", 1.0), ("hallucinations", 0.0)]
+    assert marked(panel, "hallucinations") == [0]
+
+
+def test_a_second_return_on_the_emptied_form_keeps_the_recorded_line(qtbot, live):
+    """BP 150/95, Return, Return (a habit, a bouncing key): the second Return replaced "Recorded:
+    BP 150/95 mmHg" by a red "Type at least one value…" in the same second; the nurse read a
+    refusal, typed the BP again and had it twice in the log."""
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    bp = panel.fields["bp"]
+    qtbot.keyClicks(bp, "150/95")
+    enter(qtbot, bp)
+    enter(qtbot, bp)   # the same second
+    assert panel.message.text() == "Recorded: BP 150/95 mmHg"
+    assert panel.message._colour == DONE_COLOUR
+    assert rows(log, "SELECT metric, value FROM observations ORDER BY id") == [
+        ("bp_systolic", 150.0), ("bp_diastolic", 95.0)]
+    # Once the confirmation has gone (a minute), an empty form is refused again, in words.
+    clock.advance(60)
+    controller.tick()
+    assert panel.message.text() == ""
+    enter(qtbot, bp)
+    assert panel.message.text() == "Type at least one value, for example BP 128/84."
+
+
+def test_a_second_return_on_the_emptied_note_keeps_the_recorded_line(qtbot, live):
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    qtbot.keyClicks(panel.note, "patient anxious")
+    enter(qtbot, panel.note)
+    enter(qtbot, panel.note)
+    assert panel.message.text() == "Recorded: patient anxious"
+    assert panel.message._colour == DONE_COLOUR
+    assert rows(log, "SELECT json_extract(detail, '$.text') FROM events WHERE kind = 'note'") == [
+        ("patient anxious",)]
+
+
+def test_a_second_return_on_the_emptied_score_keeps_the_recorded_line_and_its_undo(qtbot, live):
+    """Aldrete 9, Return, Return: the second replaced the confirmation by "Set the Modified
+    Aldrete score first…" and took the Undo away: the nurse read that nothing was recorded and
+    could no longer take it back."""
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    panel.show()
+    panel.aldrete.setFocus()
+    qtbot.keyClicks(panel.aldrete, "9")
+    enter(qtbot, panel.aldrete)
+    offer = panel.undo_offered()
+    assert offer is not None and panel.message.text() == "Recorded: Aldrete 9/10"
+    enter(qtbot, panel.aldrete)
+    assert panel.message.text() == "Recorded: Aldrete 9/10"
+    assert panel.undo_offered() == offer and panel.undo_button.isVisibleTo(panel)
+    assert rows(log, "SELECT metric, value FROM observations") == [("aldrete", 9.0)]
+    # The Undo still works: the score is taken back.
+    qtbot.mouseClick(panel.undo_button, LEFT)
+    assert controller.view.latest("aldrete") is None

@@ -1,7 +1,8 @@
 """The idle lock (issue 13): after the idle time the live window locks; the alarm area, tiles and
 trend stay, F2 and F3 still work with nobody signed in, everything else waits for a sign-in, and
-a sign-in by another nurse is a hand-over. Real engine, real SQLite log, real Argon2id (at its
-smallest cost), a clock moved by hand: nothing sleeps. Every case is checked in the log."""
+a sign-in by another nurse is a hand-over; what was typed and not recorded does not outlive the
+lock or a hand-over. Real engine, real SQLite log, real Argon2id (at its smallest cost), a clock
+moved by hand: nothing sleeps. Every case is checked in the log."""
 
 from __future__ import annotations
 
@@ -263,6 +264,68 @@ def test_another_nurse_signing_in_takes_the_session_over(chair):
     chair.controller.enter_manual("heart_rate", 80)
     assert chair.rows("SELECT entered_by FROM observations WHERE metric = 'heart_rate'") == [(BEN,)]
     assert BEN in chair.window.header.full_text()
+
+
+def test_what_was_typed_before_the_lock_is_not_recorded_as_the_next_nurses(chair, qtbot):
+    """Review 39: Ana typed HR 72 (and a note, and an Aldrete 9) without Return and was called
+    away; the station locked, Ben signed in and recorded his BP 130/85: the form still held
+    Ana's 72 and the log an HR 72 entered by Ben, a value he never measured nor typed."""
+    from PySide6 import QtCore
+
+    from console.ui.entry_panel import EMPTY_SCORE, UNSAVED_CLEARED
+
+    entry = chair.window.entry
+    # Step 1: Ana types, records nothing.
+    qtbot.keyClicks(entry.fields["heart_rate"], "72")
+    qtbot.keyClicks(entry.note, "patient asleep")
+    entry.aldrete.setFocus()
+    qtbot.keyClicks(entry.aldrete, "9")
+    assert (entry.fields["heart_rate"].text(), entry.aldrete.value()) == ("72", 9)
+    # Step 2: idle time: locked; what was typed is gone from the form.
+    chair.t(LOCK_AFTER_S)
+    assert chair.controller.locked
+    assert [f.text() for f in entry.fields.values()] == ["", "", "", ""]
+    assert entry.note.text() == "" and entry.aldrete.value() == EMPTY_SCORE
+    assert entry.aldrete.text() == "—"
+    # Step 3: Ben signs in (a hand-over) and reads that typing was cleared.
+    answer = sign_in(chair, BEN, BEN_PIN)
+    assert not chair.controller.locked and chair.engine.nurse == BEN, answer
+    assert entry.message.text() == UNSAVED_CLEARED == (
+        "Unsaved entries were cleared when the station locked: nothing of them was recorded.")
+    # Step 4: Ben records his BP: only his BP is in the log, under his name.
+    entry.fields["bp"].setFocus()
+    qtbot.keyClicks(entry.fields["bp"], "130/85")
+    qtbot.keyClick(entry.fields["bp"], QtCore.Qt.Key.Key_Return)
+    assert entry.message.text() == "Recorded: BP 130/85 mmHg"
+    assert chair.rows("SELECT metric, value, entered_by FROM observations ORDER BY id") == [
+        ("bp_systolic", 130.0, BEN), ("bp_diastolic", 85.0, BEN)]
+    assert chair.rows("SELECT count(*) FROM events WHERE kind = 'note'") == [(0,)]
+
+
+def test_a_lock_with_nothing_typed_says_nothing_and_takes_the_undo_away(chair, qtbot):
+    """Nothing typed: nothing to say at the sign-in. An Undo still running when Ana locks the
+    station belongs to her: Ben signing in must not find it (it would be his, in the log)."""
+    from console.ui.entry_panel import UNSAVED_CLEARED
+
+    entry = chair.window.entry
+    entry.observation_buttons[("nausea", 1)].click()
+    assert entry.undo_offered() is not None
+    chair.controller.lock_now()   # Ana leaves the chair
+    assert entry.undo_offered() is None
+    sign_in(chair, BEN, BEN_PIN)
+    assert entry.undo_offered() is None and not entry.undo_button.isVisibleTo(entry)
+    assert entry.message.text() != UNSAVED_CLEARED
+
+
+def test_a_hand_over_without_a_lock_clears_the_earlier_nurses_typing(chair, qtbot):
+    """The hand-over itself, the station open: what Ana typed is not Ben's either."""
+    entry = chair.window.entry
+    qtbot.keyClicks(entry.fields["spo2"], "97")
+    answer = chair.controller.sign_in(BEN, BEN_PIN)
+    assert answer.hand_over_from == ANA and chair.engine.nurse == BEN
+    assert entry.fields["spo2"].text() == ""
+    assert entry.message.text() == (f"Unsaved entries were cleared when {BEN} took the session "
+                                    f"over from {ANA}: nothing of them was recorded.")
 
 
 def test_the_next_lock_says_how_to_act_not_what_the_last_sign_in_answered(chair):
