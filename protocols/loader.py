@@ -1022,12 +1022,47 @@ class _Parser:
         else:
             self.optional_source(table, display_key)
         asks = table.text("asks", default="").strip()
-        needs = self.metric_list(table, "needs") if table.has("needs") else ()
+        needs = self.needs(table) if table.has("needs") else ()
         needs_checks = self.check_names(table) if table.has("needs_checks") else ()
         return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks,
                              needs=needs, needs_checks=needs_checks,
                              after_discharge_time=table.flag("after_discharge_time",
                                                              default=False))
+
+    def needs(self, table: _Table) -> tuple[tuple[str, ...], ...]:
+        """An item's `needs`: each entry a metric name, or a list of alternative metric names
+        any one of which counts (`["heart_rate", "pulse_rate"]`: a baseline HR from an ECG or
+        from the pulse oximeter). A metric may appear once in the whole list."""
+        values = table.list_of("needs")
+        if not values:
+            raise table.error("needs", "must list at least one metric")
+        seen: list[str] = []
+        needs: list[tuple[str, ...]] = []
+        for index, value in enumerate(values):
+            key = f"{table.sub('needs')}[{index}]"
+            if isinstance(value, list):
+                if len(value) < 2:
+                    raise ProtocolError(
+                        self.path, key, f"{len(value)} alternative(s): a list of alternatives"
+                        " names two metrics or more, any one of which counts (e.g."
+                        ' ["heart_rate", "pulse_rate"]); write one metric as its name')
+                keyed = [(f"{key}[{i}]", v) for i, v in enumerate(value)]
+            else:
+                keyed = [(key, value)]
+            names: list[str] = []
+            for name_key, name in keyed:
+                if not isinstance(name, str):
+                    raise ProtocolError(
+                        self.path, name_key, "expected a metric name or a list of alternative"
+                        f' metric names (e.g. ["heart_rate", "pulse_rate"]), got {_type_name(name)}')
+                if name not in METRICS:
+                    raise ProtocolError(self.path, name_key, _unknown_metric_reason(name))
+                if name in seen:
+                    raise ProtocolError(self.path, name_key, f"duplicate metric {name!r}")
+                seen.append(name)
+                names.append(name)
+            needs.append(tuple(names))
+        return tuple(needs)
 
     def check_names(self, table: _Table) -> tuple[str, ...]:
         """An item's `needs_checks`: names of checks, verified by `check_check_references`."""

@@ -87,8 +87,11 @@ class ChecklistItem:
     # '' asks nothing. A device's lot number is a field of the REMS monitoring form.
     asks: str = ""
     # Values the item attests were recorded ("Baseline MOAA/S and CADSS scored": moaas,
-    # dissociation): the tick is refused until each has a value in the session.
-    needs: tuple[str, ...] = ()
+    # dissociation): the tick is refused until each has a value in the session. All of them:
+    # each entry is one value needed, given as its alternatives, any one of which counts (most
+    # are one metric, ("moaas",); a baseline HR is ("heart_rate", "pulse_rate"): a pulse
+    # oximeter's pulse rate is an acceptable baseline HR where no ECG sends a heart rate).
+    needs: tuple[tuple[str, ...], ...] = ()
     # The item says the discharge's time has come ("Discharge time logged (not before T0 + 120
     # min)"): the tick is refused while the discharge gate's time from T0 runs.
     after_discharge_time: bool = False

@@ -13,16 +13,13 @@ from console.session.engine import Patient, SessionEngine
 from console.session.entry import Rejected
 from console.store import EventLog
 from tests.review.scenarios import typed_answer
+from tests.session.helpers import type_attested
 from protocols.vitals import metric
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
 
 MIN = 60
 NURSE = "nurse.ana"
-
-
-BASELINE_SCORES = {"moaas": 5.0, "dissociation": 0.0}
-"""Scores a pre-dose item attests (`ChecklistItem.needs`), typed when a story did not."""
 
 
 class Run:
@@ -54,10 +51,8 @@ class Run:
 
     def tick_required(self, gate_decision: str = "") -> None:
         for item in self.engine.phase.checklist:
-            for name in item.needs if item.required else ():
-                if self.engine.latest(name) is None:   # the baseline scores the item attests
-                    self.engine.enter_manual(name, BASELINE_SCORES[name], NURSE,
-                                             self.clock.now())
+            if item.required:   # the baseline vitals and scores it attests, if a story did not
+                type_attested(self.engine, item, NURSE, self.clock.now())
             if item.required:
                 outcome = self.engine.tick_item(item.id, NURSE, self.clock.now(),
                                                 note=typed_answer(item.asks),

@@ -159,6 +159,8 @@ STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
 EARLY_DEVICE = "Device given before the rest ended"   # the question a nasal device ticked early asks
 EXTRA_DEVICE = "Device beyond the dose"   # the question a nasal device beyond the dose asks
+GATE_APPROVAL = "Prescriber review"   # the question a pre-dose gate item over its gate asks
+# (not `signing.GATE_DECISION`, the meaning the prescriber's signature of the answer carries)
 BP_RISE_MMHG = 5.0
 """A systolic step up larger than this is "still rising" (discharge gate, clinical-defaults.md
 alarm behaviour 9). ISO 81060-2 validates a cuff to a mean error within ±5 mmHg: a smaller step
@@ -1040,6 +1042,14 @@ class SessionEngine:
                      confirmed: bool = False) -> Verdict:
         """A value the nurse typed (already parsed). Implausible values need `confirmed`.
 
+        `confirmed` says the nurse confirmed a question about the value: the row is logged
+        with confirmed = 1 (the review, the CSV and the FHIR note show it was doubted and
+        checked) when the value is implausible alone, or when the question was another than
+        the engine's own about replacing the monitor's alarming reading (that one is the row's
+        REPLACES_DEVICE flag, not a doubt): the form's pulse pressure question of a BP pair is
+        about both values, and the form confirms both (review 39: 150/40 confirmed as measured
+        was logged with confirmed = 0, as a BP nobody had looked at twice).
+
         Returns the verdict; only `Accepted` (or a confirmed implausible value) is recorded.
         """
         return self.enter_manual_row(metric_name, value, actor, now, confirmed)[0]
@@ -1064,9 +1074,9 @@ class SessionEngine:
             return NeedsConfirmation(metric_name, value, question.strip()), None
         reading = Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL,
                           flags=REPLACES_DEVICE if replaces is not None else frozenset())
+        doubted = isinstance(verdict, NeedsConfirmation) or (confirmed and replaces is None)
         with self._step(now) as step:
-            records = self._reading_records(reading, now, actor,
-                                            isinstance(verdict, NeedsConfirmation))
+            records = self._reading_records(reading, now, actor, doubted)
             step.records.extend(
                 _ended_because(records, metric_name, f"ended by a value typed by {actor}, "
                                                      "replacing the monitor's reading")
@@ -1918,9 +1928,12 @@ class SessionEngine:
         """Tick a checklist item of the current phase.
 
         A gate item (baseline BP 140/90) whose latest values reach the gate needs a prescriber
-        decision, logged with it. A nasal device ticked before the rest after the last one has
-        run needs the reason it was given early (`device_rest`), and one beyond the session's
-        dose (device 3 of 56 mg) the reason it was given at all, logged with the tick.
+        decision, logged with it: refused without one with `asks=GATE_APPROVAL`, the one refusal
+        a prescriber's approval passes. An item is refused, naming them, while a value it attests
+        (its gate's vitals, its `needs`) has none. A nasal device ticked before the rest after
+        the last one has run needs the reason it was given early (`device_rest`), and one beyond
+        the session's dose (device 3 of 56 mg) the reason it was given at all, logged with the
+        tick.
         """
         if self._state.discharged:
             return Outcome(False, (ENDED,))
@@ -1950,7 +1963,8 @@ class SessionEngine:
         if rest is not None and early and not early_reason.strip():
             return Outcome(False, (device_rest.early_question(rest, item.id, now.wall) + ".",),
                            asks=EARLY_DEVICE)
-        unrecorded = [metric(m).label for m in item.needs if self.latest(m) is None]
+        over = self._gate_exceeded(item)
+        unrecorded = self._unrecorded(item, over)
         if unrecorded:
             return Outcome(False, (f"Record {', '.join(unrecorded)} before ticking {item.text!r}.",))
         undone = self._undone_checks(item)
@@ -1962,17 +1976,16 @@ class SessionEngine:
             return Outcome(False, (f"{item.text!r} waits for the discharge time: "
                                    f"{format_duration(wait)} left.",))
         records: list[Record] = []
-        over = self._gate_exceeded(item)
-        if item.gate and not over and any(self.latest(m) is None for m, _ in item.gate):
-            missing = ", ".join(metric(m).label for m, _ in item.gate if self.latest(m) is None)
-            return Outcome(False, (f"Record {missing} before ticking {item.text!r}.",))
         if over:
             if not gate_decision.strip():
                 # The words ask for an approval, not any decision: "NO-do-not-dose" typed as
-                # "the prescriber's decision" ticked the gate (a nurse walk on X).
+                # "the prescriber's decision" ticked the gate (a nurse walk on X). Marked by
+                # `asks`, not by its words: the panel took any refusal whose text said
+                # "prescriber" (the gate item's own text does) for this one (review 39).
                 return Outcome(False, (f"{'; '.join(over)}: {PRESCRIBER_REVIEW}. To tick this "
                                        "item, name the prescriber who approves dosing, with their "
-                                       "words (Cancel if they do not approve).",))
+                                       "words (Cancel if they do not approve).",),
+                               asks=GATE_APPROVAL)
             records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor,
                                        {"item": item.id, "values": over, "decision": gate_decision.strip()}))
         with self._step(now) as step:
@@ -1990,6 +2003,18 @@ class SessionEngine:
             records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor, detail))
             step.records.extend(records)
         return Outcome(True)
+
+    def _unrecorded(self, item: ChecklistItem, over: Sequence[str]) -> list[str]:
+        """What the item attests was recorded and has no value yet, in the words of the refusal:
+        its gate's vitals (unless one is already over the gate: that asks the prescriber) and
+        its `needs`, an entry of alternatives named as "Heart rate (or Pulse rate)". Said all
+        at once: "Baseline BP, HR, SpO2 and RR recorded" was ticked with only a BP (review 39).
+        """
+        gate = [] if over else [(name,) for name, _ in item.gate]
+        missing = [[metric(m).label for m in names] for names in (*gate, *item.needs)
+                   if all(self.latest(m) is None for m in names)]
+        return [labels[0] + (f" (or {' or '.join(labels[1:])})" if labels[1:] else "")
+                for labels in missing]
 
     def _undone_checks(self, item: ChecklistItem) -> list[str]:
         """The times of the item's `needs_checks` without their reading yet ("BP at T+40")."""

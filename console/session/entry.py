@@ -104,12 +104,21 @@ def check_bp(text: str) -> list[Verdict]:
     if diastolic >= systolic:
         return [Rejected("bp_diastolic", f"Diastolic {diastolic:.0f} must be lower than systolic "
                          f"{systolic:.0f}: check the order, for example 128/84.")]
-    low, high = PULSE_PRESSURE_PLAUSIBLE
-    if not low <= systolic - diastolic <= high and all(isinstance(v, Accepted) for v in verdicts):
+    question = pulse_pressure_question(systolic, diastolic)
+    if question is not None and all(isinstance(v, Accepted) for v in verdicts):
         # Each value plausible alone, the pair not: 250/40 (for 150/40, or 250/140) was recorded
-        # without a question (a nurse walk on X).
-        verdicts[0] = NeedsConfirmation("bp_systolic", systolic, (
-            f"BP {systolic:.0f}/{diastolic:.0f} mmHg: a pulse pressure of "
-            f"{systolic - diastolic:.0f} mmHg is unusual (expected {low}–{high} mmHg); check "
-            "for a slipped digit. Confirm to record it as measured."))
+        # without a question (a nurse walk on X). Asked once, of the pair, on its systolic.
+        verdicts[0] = NeedsConfirmation("bp_systolic", systolic, question)
     return verdicts
+
+
+def pulse_pressure_question(systolic: float, diastolic: float) -> str | None:
+    """The question a BP pair whose pulse pressure is unusual asks (`PULSE_PRESSURE_PLAUSIBLE`),
+    or None when it is usual. Asked of two values each plausible alone (`check_bp`); a
+    confirmed answer is passed with both values, logged confirmed (`EntryPanel`, `SessionEngine.enter_manual`)."""
+    low, high = PULSE_PRESSURE_PLAUSIBLE
+    if low <= systolic - diastolic <= high:
+        return None
+    return (f"BP {systolic:.0f}/{diastolic:.0f} mmHg: a pulse pressure of "
+            f"{systolic - diastolic:.0f} mmHg is unusual (expected {low}–{high} mmHg); check "
+            "for a slipped digit. Confirm to record it as measured.")

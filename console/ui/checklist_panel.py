@@ -34,7 +34,7 @@ from typing import Protocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session import device_rest
-from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE
+from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import REQUIRED_OPEN, SessionController
@@ -457,9 +457,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                                           "given now:", action=GIVEN_EARLY)
             if early_reason.strip():
                 outcome = self.controller.tick_item(item_id, note=note, early_reason=early_reason)
-        if not outcome.done and "prescriber" in outcome.message:
-            decision = self.asker.ask("Prescriber review", outcome.message,
-                                      action=PRESCRIBER_APPROVES)
+        if not outcome.done and outcome.asks == GATE_APPROVAL:   # a value over the dosing gate
+            decision = self.asker.ask(GATE_APPROVAL, outcome.message, action=PRESCRIBER_APPROVES)
             if decision:
                 outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note,
                                                     early_reason=early_reason)

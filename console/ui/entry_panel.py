@@ -57,7 +57,14 @@ from typing import Protocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session.engine import OBSERVED, VOMITING
-from console.session.entry import NeedsConfirmation, Rejected, Verdict, check_bp, check_value
+from console.session.entry import (
+    NeedsConfirmation,
+    Rejected,
+    Verdict,
+    check_bp,
+    check_value,
+    pulse_pressure_question,
+)
 from console.ui.wheel_guard import guard_wheel
 from console.ui import theme
 from console.ui.controller import SessionController
@@ -406,6 +413,9 @@ class EntryPanel(QtWidgets.QGroupBox):
         # engine's (the value would replace the monitor's alarming reading). A No records
         # nothing of the form (review 37: the diastolic's No came after its systolic was logged).
         confirmed = set()
+        typed = {v.metric: v.value for v in verdicts}  # type: ignore[union-attr]  # no Rejected
+        pair_question = (pulse_pressure_question(typed["bp_systolic"], typed["bp_diastolic"])
+                         if {"bp_systolic", "bp_diastolic"} <= typed.keys() else None)
         for verdict in verdicts:
             value = verdict.value  # type: ignore[union-attr]  # Rejected were returned above
             asked = [verdict.message] if isinstance(verdict, NeedsConfirmation) else []
@@ -418,6 +428,8 @@ class EntryPanel(QtWidgets.QGroupBox):
                     self._say(f"Not recorded: {question}", error=True)
                     return
                 confirmed.add(verdict.metric)
+                if isinstance(verdict, NeedsConfirmation) and verdict.message == pair_question:
+                    confirmed |= {"bp_systolic", "bp_diastolic"}   # the pair's question
         done: list[tuple[str, float]] = []
         for verdict in verdicts:
             name = verdict.metric

@@ -173,7 +173,8 @@ def assert_bp_profile(bundle):
 
 
 def typo_corrected(tmp_path):
-    """250/88 typed at 09:00, the systolic corrected to 150 at 09:05."""
+    """250/88 typed at 09:00 (its unusual pulse pressure confirmed, as the form asks), the
+    systolic corrected to 150 at 09:05."""
     s = logged_session(tmp_path)
     now = s.clock.now()
     _, typo = s.engine.enter_manual_row("bp_systolic", 250, "ana", now, confirmed=True)
@@ -203,7 +204,10 @@ def test_the_corrected_measurement_reaches_the_ehr_as_one_blood_pressure(tmp_pat
         "2026-03-02T09:00:00.000+00:00")
     assert (wrong["issued"], right["issued"]) == ("2026-03-02T09:00:00.000+00:00",
                                                   "2026-03-02T09:05:00.000+00:00")
-    assert wrong["note"] == [{"text": "Systolic BP corrected to 150: cuff read 150"}]
+    # The nurse confirmed the 250/88 as measured (review 39: logged unconfirmed, the EHR never
+    # saw it was doubted and checked).
+    assert wrong["note"] == [{"text": "implausible value confirmed by the nurse; Systolic BP "
+                                      "corrected to 150: cuff read 150"}]
     assert right["note"] == [{"text": "Systolic BP corrected from 250 to 150: cuff read 150"}]
     assert right["performer"] == [{"display": "ana"}]
 

@@ -209,6 +209,22 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
      "phases[0].checklist[0].required", "expected true or false, got text ('yes')"),
     ("an item needing an unknown vital", setting("phases[0].checklist[0].needs", ["cadss"]),
      "phases[0].checklist[0].needs[0]", "unknown metric 'cadss'"),
+    ("an item needing an unknown alternative",
+     setting("phases[0].checklist[0].needs", [["heart_rate", "pulse"]]),
+     "phases[0].checklist[0].needs[0][1]", "unknown metric 'pulse'"),
+    ("an item needing one value twice, once as an alternative",
+     setting("phases[0].checklist[0].needs", ["heart_rate", ["pulse_rate", "heart_rate"]]),
+     "phases[0].checklist[0].needs[1][1]", "duplicate metric 'heart_rate'"),
+    ("an item needing a list of one alternative",
+     setting("phases[0].checklist[0].needs", [["heart_rate"]]),
+     "phases[0].checklist[0].needs[0]", "1 alternative(s): a list of alternatives names two "
+     'metrics or more, any one of which counts (e.g. ["heart_rate", "pulse_rate"]); write one '
+     "metric as its name"),
+    ("an item needing a number", setting("phases[0].checklist[0].needs", ["spo2", 94]),
+     "phases[0].checklist[0].needs[1]", "expected a metric name or a list of alternative metric "
+     'names (e.g. ["heart_rate", "pulse_rate"]), got a number (94)'),
+    ("an item needing nothing", setting("phases[0].checklist[0].needs", []),
+     "phases[0].checklist[0].needs", "must list at least one metric"),
     ("after_discharge_time as text", setting("phases[0].checklist[0].after_discharge_time",
                                              "yes"),
      "phases[0].checklist[0].after_discharge_time", "expected true or false, got text ('yes')"),

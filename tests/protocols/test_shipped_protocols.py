@@ -235,6 +235,16 @@ def test_every_default_names_its_source(shipped: dict[str, Protocol]) -> None:
                 assert SOURCE_TAG.search(check.source), (protocol.id, check.name)
 
 
+@pytest.mark.parametrize("name", ["iv-ketamine", "iv-ketamine-titration", "esketamine"])
+def test_the_baseline_vitals_item_attests_hr_spo2_and_rr_beside_its_bp_gate(
+        shipped: dict[str, Protocol], name: str) -> None:
+    # "Baseline BP, HR, SpO2 and RR recorded" ticked with only a BP (review 39): the gate holds
+    # the BP, `needs` the rest, the oximeter's pulse rate standing for an HR where no ECG sends one.
+    item = next(i for i in kind(shipped[name], PhaseKind.PRE).checklist if i.gate)
+    assert "HR, SpO2 and RR" in item.text
+    assert item.needs == (("heart_rate", "pulse_rate"), ("spo2",), ("resp_rate",))
+
+
 def test_sources_are_collected_by_dotted_key(iv: Protocol) -> None:
     assert iv.sources["dose"] == iv.dose.source
     assert iv.sources["alarms[0]"] == iv.alarms[0].source

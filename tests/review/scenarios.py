@@ -39,15 +39,12 @@ from console.store import EventLog
 from protocols.vitals import metric
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
+from tests.session.helpers import type_attested
 
 MIN = 60
 MONITOR = "hl7:AcmeInc^ACDE48234567ABCD^EUI-64"
 CHANNELS = {"heart_rate": "147842", "spo2": "150456", "resp_rate": "151562",
             "bp_systolic": "150021", "bp_diastolic": "150022", "pulse_rate": "149530"}
-
-
-BASELINE_SCORES = {"moaas": 5.0, "dissociation": 0.0}
-"""Scores a pre-dose item attests (`ChecklistItem.needs`), typed when a story did not."""
 
 
 @dataclass
@@ -93,10 +90,8 @@ class Driver:
 
     def tick_required(self, gate_decision: str = "") -> None:
         for item in self.engine.phase.checklist:
-            for name in item.needs if item.required else ():
-                if self.engine.latest(name) is None:   # the baseline scores the item attests
-                    self.engine.enter_manual(name, BASELINE_SCORES[name], self.nurse,
-                                             self.clock.now())
+            if item.required:   # the baseline vitals and scores it attests, if a story did not
+                type_attested(self.engine, item, self.nurse, self.clock.now())
             if item.required:
                 outcome = self.engine.tick_item(item.id, self.nurse, self.clock.now(),
                                                 note=typed_answer(item.asks),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from console.clock import ManualClock, Moment
@@ -25,6 +25,26 @@ from protocols.model import (
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HIGH, MEDIUM, LOW, INFO = Priority.HIGH, Priority.MEDIUM, Priority.LOW, Priority.INFO
+
+BASELINE = {"bp_systolic": 124.0, "bp_diastolic": 78.0, "heart_rate": 70.0, "spo2": 98.0,
+            "resp_rate": 14.0, "moaas": 5.0, "dissociation": 0.0}
+"""A usual pre-dose value of each vital and score a checklist item attests (`attested`)."""
+
+
+def attested(item: ChecklistItem, latest: Callable[[str], object | None]) -> list[tuple[str, float]]:
+    """The values a checklist item attests were recorded (its gate's vitals, its `needs`) that
+    have none yet (`latest(name)` is None), each with its usual `BASELINE` value: what a nurse
+    types before ticking it ("Baseline BP, HR, SpO2 and RR recorded"). Of a need's
+    alternatives (heart rate or pulse rate) the first is typed."""
+    entries = [(name,) for name, _ in item.gate] + list(item.needs)
+    return [(names[0], BASELINE[names[0]]) for names in entries
+            if all(latest(name) is None for name in names)]
+
+
+def type_attested(engine: SessionEngine, item: ChecklistItem, actor: str, now: Moment) -> None:
+    """Type into `engine` the values `item` attests that have none yet (`attested`)."""
+    for name, value in attested(item, engine.latest):
+        engine.enter_manual(name, value, actor, now)
 
 
 class MemoryRecorder:

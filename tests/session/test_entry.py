@@ -96,3 +96,49 @@ def test_engine_records_nothing_for_rejected_or_unconfirmed_values():
     # Confirmed: recorded, marked as confirmed.
     assert s.manual("resp_rate", 3, confirmed=True) == Accepted("resp_rate", 3)
     assert s.recorder.observations()[-1].confirmed
+
+
+def logged(s: Session) -> list[tuple[str, float, bool]]:
+    return [(o.metric, o.value, o.confirmed) for o in s.recorder.observations()]
+
+
+def test_a_bp_confirmed_for_its_pulse_pressure_is_logged_confirmed_both_halves():
+    # BP 150/40: the form asks once, of the pair ("a pulse pressure of 110 mmHg is unusual ...
+    # Confirm to record it as measured"), and passes the engine the nurse's yes with both
+    # halves. Both were logged confirmed = 0, as a BP nobody looked at twice (review 39): the
+    # review, the CSV and the FHIR note never showed it was checked.
+    s = Session()
+    systolic, diastolic = check_bp("150/40")
+    assert isinstance(systolic, NeedsConfirmation) and isinstance(diastolic, Accepted)
+    assert s.manual("bp_systolic", 150, confirmed=True) == Accepted("bp_systolic", 150)
+    assert s.manual("bp_diastolic", 40, confirmed=True) == Accepted("bp_diastolic", 40)
+    assert logged(s) == [("bp_systolic", 150, True), ("bp_diastolic", 40, True)]
+
+
+def test_a_bp_asked_nothing_is_logged_unconfirmed():
+    s = Session()
+    s.bp(128, 84)                     # usual
+    s.t(60); s.bp(150, 40)            # an unusual pair nobody was asked about (no form)
+    assert logged(s) == [("bp_systolic", 128, False), ("bp_diastolic", 84, False),
+                         ("bp_systolic", 150, False), ("bp_diastolic", 40, False)]
+
+
+def test_a_systolic_confirmed_alone_confirms_nothing_of_its_diastolic():
+    # 255 is asked about alone ("Systolic BP 255 mmHg is unusual"); the form asks nothing of
+    # the pair then, so its diastolic was not doubted.
+    s = Session()
+    assert isinstance(check_bp("255/40")[0], NeedsConfirmation)
+    s.manual("bp_systolic", 255, confirmed=True)
+    s.manual("bp_diastolic", 40)
+    assert logged(s) == [("bp_systolic", 255, True), ("bp_diastolic", 40, False)]
+
+
+def test_a_value_confirmed_only_as_replacing_the_monitors_alarm_is_not_logged_as_doubted():
+    # The engine's own question (the typed value replaces the monitor's alarming reading) is
+    # the row's REPLACES_DEVICE flag, not a doubt about the value.
+    s = Session()
+    s.device("spo2", 88)
+    assert isinstance(s.manual("spo2", 92), NeedsConfirmation)
+    s.manual("spo2", 92, confirmed=True)
+    typed = s.recorder.observations()[-1]
+    assert (typed.value, typed.confirmed, "REPLACES_DEVICE" in typed.flags) == (92, False, True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from console.session.engine import GATE_APPROVAL
+from protocols.loader import builtin_protocols_dir, load_protocol
 from tests.session.helpers import Session, iv_protocol
 
 MIN = 60
@@ -37,6 +41,7 @@ def test_baseline_bp_over_140_90_needs_a_prescriber_decision_to_tick_the_gate():
     assert not refused.done
     assert "Systolic BP 150 mmHg (gate ≥141)" in refused.message
     assert "prescriber review" in refused.message
+    assert refused.asks == GATE_APPROVAL   # the one refusal a prescriber's approval passes
     assert s.engine.tick_item("baseline_bp", "nurse.ana", s.now(),
                               gate_decision="Dr Lee: proceed, recheck at 15 min").done
     decision = s.recorder.events("gate_decision")[0]
@@ -47,6 +52,65 @@ def test_gate_item_needs_a_bp_first():
     s = Session()
     refused = s.engine.tick_item("baseline_bp", "nurse.ana", s.now())
     assert refused.message == "Record Systolic BP, Diastolic BP before ticking 'Baseline BP below 140/90'."
+    # Not the gate's refusal: nothing to ask a prescriber (the panel asked for an approval
+    # because the item's text said "prescriber": review 39).
+    assert refused.asks == ""
+
+
+SHIPPED = ["iv-ketamine.toml", "iv-ketamine-titration.toml", "esketamine.toml"]
+
+
+def shipped_session(name: str) -> tuple[Session, str, str]:
+    """A session of a shipped protocol, its baseline vitals item's id and text."""
+    s = Session(load_protocol(builtin_protocols_dir() / name))
+    item = next(i for i in s.engine.phase.checklist if i.gate)
+    return s, item.id, item.text
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_baseline_vitals_item_is_ticked_only_once_hr_spo2_and_rr_are_recorded(name):
+    # "Baseline BP, HR, SpO2 and RR recorded" ticked with only a BP: the log attested a
+    # baseline HR, SpO2 and RR it did not hold (review 39). Refused, naming what is missing.
+    s, item, text = shipped_session(name)
+    refused = s.engine.tick_item(item, "nurse.ana", s.now())
+    assert (refused.done, refused.asks) == (False, "")
+    assert refused.message == ("Record Systolic BP, Diastolic BP, Heart rate (or Pulse rate), SpO2, "
+                               f"Respiratory rate before ticking {text!r}.")
+    s.bp(124, 78)
+    refused = s.engine.tick_item(item, "nurse.ana", s.now())
+    assert refused.message == ("Record Heart rate (or Pulse rate), SpO2, Respiratory rate before "
+                               f"ticking {text!r}.")
+    s.manual("heart_rate", 70); s.manual("spo2", 98)
+    refused = s.engine.tick_item(item, "nurse.ana", s.now())
+    assert refused.message == f"Record Respiratory rate before ticking {text!r}."
+    assert s.recorder.events("checklist_ticked") == []
+    s.manual("resp_rate", 14)
+    assert s.engine.tick_item(item, "nurse.ana", s.now()).done
+    assert [e.detail["item"] for e in s.recorder.events("checklist_ticked")] == [item]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_pulse_oximeters_pulse_rate_counts_as_the_baseline_hr(name):
+    # A pulse oximeter with no ECG sends pulse_rate, no heart_rate: its pulse rate is an
+    # acceptable baseline HR (the item's needs: heart_rate or pulse_rate).
+    s, item, _ = shipped_session(name)
+    s.bp(124, 78)
+    s.device("pulse_rate", 72); s.device("spo2", 97); s.device("resp_rate", 15)
+    assert s.engine.latest("heart_rate") is None
+    assert s.engine.tick_item(item, "nurse.ana", s.now()).done
+
+
+def test_a_bp_over_the_gate_asks_the_prescriber_once_the_baseline_is_complete():
+    # The vitals first, then the prescriber's question: the prescriber decides on them all.
+    s, item, text = shipped_session("iv-ketamine.toml")
+    s.bp(150, 95)
+    refused = s.engine.tick_item(item, "nurse.ana", s.now())
+    assert (refused.asks, refused.message) == ("", "Record Heart rate (or Pulse rate), SpO2, "
+                                               f"Respiratory rate before ticking {text!r}.")
+    s.manual("heart_rate", 70); s.manual("spo2", 98); s.manual("resp_rate", 14)
+    refused = s.engine.tick_item(item, "nurse.ana", s.now())
+    assert refused.asks == GATE_APPROVAL and "prescriber review" in refused.message
+    assert s.engine.tick_item(item, "nurse.ana", s.now(), gate_decision="Dr Lee: proceed").done
 
 
 def test_stopping_the_infusion_early_needs_a_reason_and_timers_count_down():
@@ -213,8 +277,6 @@ def test_an_item_attesting_scores_is_ticked_only_once_they_are_recorded():
     """"Baseline MOAA/S and dissociation (CADSS) scored" was ticked with no score, and the
     session dosed with no baseline for "dissociation back near the baseline score" (a walk on
     X). The shipped protocols name what the item attests (`needs`)."""
-    from protocols.loader import builtin_protocols_dir, load_protocol
-
     for name in ("esketamine.toml", "iv-ketamine.toml", "iv-ketamine-titration.toml"):
         s = Session(load_protocol(builtin_protocols_dir() / name))
         refused = s.engine.tick_item("baseline-sedation-dissociation", "nurse.ana", s.now())
@@ -229,8 +291,6 @@ def test_an_item_attesting_scores_is_ticked_only_once_they_are_recorded():
 def test_discharge_time_logged_is_refused_before_the_discharge_time():
     """Esketamine's "Discharge time logged (not before T0 + 120 min)" was ticked at T+6 (a walk
     on X); it waits for the gate's time, and an early discharge leaves it open."""
-    from protocols.loader import builtin_protocols_dir, load_protocol
-
     s = Session(load_protocol(builtin_protocols_dir() / "esketamine.toml"))
     assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="test").done   # T0
     start = s.now().mono - s.origin

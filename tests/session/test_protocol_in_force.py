@@ -21,12 +21,14 @@ from tests.session.helpers import HIGH, Session
 
 IV_FILE = Path(__file__).parents[2] / "protocols" / "iv-ketamine.toml"
 SPO2_HIGH = 'priority = "high"\ndirection = "low"\nat_or_below = 90\n'
+SHIPPED = load_protocol(IV_FILE).version   # the version installed today
+EDITED = f"{SHIPPED}-clinic"                # the version a clinic's edit gives it
 
 
 def edited(protocol: Protocol, old: str, new: str) -> Protocol:
     """The installed file as a clinic edited it while the console was stopped."""
     assert old in protocol.text
-    text = protocol.text.replace(old, new).replace('version = "1.4"', 'version = "1.5"')
+    text = protocol.text.replace(old, new).replace(f'version = "{SHIPPED}"', f'version = "{EDITED}"')
     return protocol_from_text(text, "edited iv-ketamine.toml")
 
 
@@ -53,7 +55,7 @@ def test_the_session_logs_its_protocol_whole_at_its_start():
     s, started = spo2_89_alarm()
     (logged,) = s.recorder.events(PROTOCOL_IN_FORCE)
     assert logged.detail["text"] == IV_FILE.read_text("utf-8")
-    assert (logged.detail["protocol_id"], logged.detail["version"]) == ("iv-ketamine", "1.4")
+    assert (logged.detail["protocol_id"], logged.detail["version"]) == ("iv-ketamine", SHIPPED)
 
 
 def test_a_limit_edited_while_the_console_was_stopped_waits_for_the_next_session():
@@ -61,13 +63,13 @@ def test_a_limit_edited_while_the_console_was_stopped_waits_for_the_next_session
     # The clinic moves the high SpO2 limit to 85 while the console is down: under it 89 is a
     # medium alarm. The session keeps the limit it started with: still high, still sounding.
     engine = restart(s, edited(started, SPO2_HIGH, SPO2_HIGH.replace("90", "85")))
-    assert engine.protocol.version == "1.4"
+    assert engine.protocol.version == SHIPPED
     assert s.shown() == [("spo2_low", "high", "active")]
     assert engine.audio(s.now()).priority is HIGH
     said = s.recorder.events("session_resumed")[-1].detail
-    assert said["protocol"].startswith("as started, version 1.4, from this session's log: the "
-                                       "installed file changed since (version 1.5 now)")
-    assert said["protocol_version_now"] == "1.5"
+    assert said["protocol"].startswith(f"as started, version {SHIPPED}, from this session's log: "
+                                       f"the installed file changed since (version {EDITED} now)")
+    assert said["protocol_version_now"] == EDITED
     assert describe(s.recorder.events("session_resumed")[-1]) == (
         "Session resumed after a restart: protocol kept as started (its file changed since)")
 
@@ -96,22 +98,23 @@ def test_an_unchanged_file_is_said_as_such_and_a_session_without_a_logged_text_t
     s.recorder.records = [r for r in s.recorder.records
                           if not (isinstance(r, EventRecord) and r.kind == PROTOCOL_IN_FORCE)]
     engine = restart(s, edited(started, SPO2_HIGH, SPO2_HIGH.replace("90", "85")))
-    assert engine.protocol.version == "1.5"
+    assert engine.protocol.version == EDITED
     assert s.recorder.events("session_resumed")[-1].detail["protocol"] == (
         "the installed file (no protocol text in this session's log)")
 
 
 def test_the_review_and_exports_draw_the_limits_the_session_ran_under():
-    # A session ran under a clinic's edit (1.5, SpO2 high at ≤85); the file installed today is
-    # the shipped 1.4 (≤90). Its review, PDF and REMS form read the session's own.
+    # A session ran under a clinic's edit (EDITED, SpO2 high at ≤85); the file installed today
+    # is the shipped one (≤90). Its review, PDF and REMS form read the session's own.
     s = Session(edited(load_protocol(IV_FILE), SPO2_HIGH, SPO2_HIGH.replace("90", "85")))
     logged = s.recorder.events(PROTOCOL_IN_FORCE)
     found = find_protocol("iv-ketamine", logged, 1)
-    assert found is not None and found.version == "1.5"
+    assert found is not None and found.version == EDITED
     assert [r.at_or_below for r in found.alarms if r.metric == "spo2" and r.absent_seconds is None
             ] == [93, 85]
     assert describe_event(PROTOCOL_IN_FORCE, logged[0].detail).startswith(
-        "Protocol in force: iv-ketamine version 1.5, as its file read at the start (SHA-256 ")
+        f"Protocol in force: iv-ketamine version {EDITED}, as its file read at the start "
+        "(SHA-256 ")
 
 
 def test_a_session_whose_protocol_file_is_gone_resumes_under_its_logged_copy():
@@ -119,11 +122,11 @@ def test_a_session_whose_protocol_file_is_gone_resumes_under_its_logged_copy():
     # its alarm with it, under the copy in its log (a restart restores every alarm as it was).
     s, started = spo2_89_alarm()
     engine = restart(s, None)
-    assert engine.protocol.version == "1.4"
+    assert engine.protocol.version == SHIPPED
     assert [(o.condition, o.priority) for o in engine.alarms()] == [("spo2_low", HIGH)]
     assert s.recorder.events("session_resumed")[-1].detail["protocol"] == (
-        "as started, version 1.4, from this session's log: its protocol file is not installed "
-        "on this console")
+        f"as started, version {SHIPPED}, from this session's log: its protocol file is not "
+        "installed on this console")
 
 
 def test_a_session_with_neither_its_file_nor_a_logged_copy_is_refused_by_name():

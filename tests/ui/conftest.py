@@ -12,6 +12,7 @@ from console.session.journal import Journal
 from console.store import EventLog
 from console.ui.controller import SessionController
 from protocols.loader import builtin_protocols_dir, load_protocol
+from tests.session.helpers import attested
 
 
 class Answers:
@@ -88,12 +89,17 @@ def shown_live_window(qtbot, live, size: tuple[int, int], asker: Answers | None 
     return window
 
 
+def record_attested(controller, item) -> None:
+    """Type the values `item` attests that have none yet (`tests.session.helpers.attested`):
+    the baseline BP, HR, SpO2 and RR of "Baseline BP, HR, SpO2 and RR recorded"."""
+    for name, value in attested(item, controller.view.latest):
+        controller.enter_manual(name, value)
+
+
 def ready_for_t0(controller) -> None:
     """Baseline vitals and scores typed, every required pre-dose item ticked: the next phase
     is T0."""
-    for name, value in (("bp_systolic", 124), ("bp_diastolic", 78), ("heart_rate", 70),
-                        ("spo2", 98), ("moaas", 5), ("dissociation", 0)):
-        controller.enter_manual(name, value)
     for item in controller.view.phase.checklist:
         if item.required:
+            record_attested(controller, item)
             assert controller.tick_item(item.id).done, item.id

@@ -9,10 +9,23 @@ import sqlite3
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from console.ui.checklist_panel import LEGEND, OPENED_UNTICKED, ChecklistPanel, DialogAsker
+from console.ui.checklist_panel import (
+    LEGEND,
+    OPENED_UNTICKED,
+    PRESCRIBER_APPROVES,
+    ChecklistPanel,
+    DialogAsker,
+)
 from console.ui.dialog_place import place_below_alarms
 from console.ui.live_window import LiveWindow
-from tests.ui.conftest import Answers, ready_for_t0, shown_live_window
+from console.ui.entry_panel import EntryPanel
+from tests.ui.conftest import (
+    Answers,
+    _live_session,
+    ready_for_t0,
+    record_attested,
+    shown_live_window,
+)
 
 Key = QtCore.Qt.Key
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -87,9 +100,10 @@ def test_a_refused_tick_is_unticked_in_place_and_says_why_without_taking_the_lis
     gate = next(r for r, i in enumerate(controller.view.phase.checklist) if i.gate)
     panel.items.setFocus()
     panel.items.setCurrentRow(gate)
-    qtbot.keyClick(panel.items, Key.Key_Space)   # baseline BP not recorded yet: refused
+    qtbot.keyClick(panel.items, Key.Key_Space)   # no baseline vitals recorded yet: refused
     message = panel.message.text()
-    assert message.startswith("Record Systolic BP, Diastolic BP before ticking 'Baseline BP, HR, SpO2")
+    assert message.startswith("Record Systolic BP, Diastolic BP, Heart rate (or Pulse rate), SpO2, "
+                              "Respiratory rate before ticking 'Baseline BP, HR, SpO2")
     assert panel.items.item(gate).checkState() == QtCore.Qt.CheckState.Unchecked
     assert panel.items.currentRow() == gate and panel.focusWidget() is panel.items
     assert (panel.items.height(), panel.message.height()) == (list_height, box_height)
@@ -312,9 +326,8 @@ def test_the_prescriber_gate_asks_for_an_approval_not_any_decision(qtbot, live):
     panel = shown_panel(qtbot, controller, answers)
     controller.enter_manual("bp_systolic", 152)
     controller.enter_manual("bp_diastolic", 96)
-    controller.enter_manual("heart_rate", 72)
-    controller.enter_manual("spo2", 98)
     gate = next(r for r, i in enumerate(controller.view.phase.checklist) if i.gate)
+    record_attested(controller, controller.view.phase.checklist[gate])   # HR, SpO2, RR
     panel.items.setFocus()
     panel.items.setCurrentRow(gate)
     answers.reply = ""   # the prescriber does not approve: Cancel
@@ -541,3 +554,62 @@ def test_a_refusals_countdown_is_said_again_while_its_dialog_is_open(qtbot, live
     timer.setInterval(0)   # its next turn at once, not in a second
     qtbot.waitUntil(lambda: dialog.labelText().startswith("asked"), timeout=2000)
     dialog.close()
+
+
+@pytest.fixture(params=["iv-ketamine.toml", "esketamine.toml", "iv-ketamine-titration.toml"])
+def shipped(request, tmp_path, qtbot):
+    """A session of each shipped protocol: (controller, journal, clock, log)."""
+    yield from _live_session(tmp_path, request.param)
+
+
+def space_on_the_gate_item(qtbot, panel, controller) -> int:
+    """The nurse chooses the baseline vitals item (the gate's) and presses Space; its row."""
+    row = next(r for r, i in enumerate(controller.view.phase.checklist) if i.gate)
+    panel.items.setFocus()
+    panel.items.setCurrentRow(row)
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    return row
+
+
+def test_the_baseline_vitals_item_ticks_only_once_hr_spo2_and_rr_are_recorded(qtbot, shipped):
+    # Review 39: with the baseline BP 124/78 typed and nothing else (no monitor), "Baseline BP,
+    # HR, SpO2 and RR recorded" ticked and was logged; the session went on to T0 with no
+    # baseline RR or SpO2 for the discharge's "near baseline". Refused, naming what is missing.
+    controller, journal, clock, log = shipped
+    entry = EntryPanel(controller, Answers())
+    qtbot.addWidget(entry)
+    qtbot.keyClicks(entry.fields["bp"], "124/78")
+    qtbot.keyClick(entry.fields["bp"], Key.Key_Return)
+    assert entry.message.text() == "Recorded: BP 124/78 mmHg"
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    row = space_on_the_gate_item(qtbot, panel, controller)
+    item = controller.view.phase.checklist[row]
+    assert "HR, SpO2 and RR" in item.text
+    assert panel.message.text() == (f"Record Heart rate (or Pulse rate), SpO2, Respiratory rate "
+                                    f"before ticking {item.text!r}.")
+    assert panel.items.item(row).checkState() == QtCore.Qt.CheckState.Unchecked
+    assert ticked_ids(log) == [] and answers.asked == []
+    # The HR, SpO2 and RR typed: the same Space ticks it.
+    record_attested(controller, item)
+    panel.items.setFocus()
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert ticked_ids(log) == [item.id]
+    assert panel.items.item(row).checkState() == QtCore.Qt.CheckState.Checked
+
+
+def test_no_prescriber_question_when_the_baseline_bp_is_simply_missing(qtbot, shipped):
+    # Review 39: refused only for a missing BP, the tick opened "Prescriber review" with
+    # "Prescriber approves dosing" as its button, because the item's own text says
+    # "prescriber review" (the panel read the refusal's words). Nothing is over the gate: the
+    # refusal is said in the panel, and no prescriber's approval is asked for.
+    controller, journal, clock, log = shipped
+    for name, value in (("heart_rate", 70), ("spo2", 98), ("resp_rate", 14)):
+        controller.enter_manual(name, value)
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    row = space_on_the_gate_item(qtbot, panel, controller)
+    text = controller.view.phase.checklist[row].text
+    assert panel.message.text() == f"Record Systolic BP, Diastolic BP before ticking {text!r}."
+    assert PRESCRIBER_APPROVES not in answers.actions and answers.asked == []
+    assert ticked_ids(log) == []

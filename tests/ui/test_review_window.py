@@ -349,7 +349,7 @@ def test_detail_shows_observations_notes_vitals_and_phases(review):
         ("Observation", "09:45", "10:05", "20:00 min", "nurse.ben"),
         ("Discharge", "10:05", "10:20", "15:00 min", "nurse.ben")]
     assert page.protocol_label.text().startswith(
-        "Protocol in force: IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.4) · "
+        "Protocol in force: IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.5) · "
         "T0 09:05")
     assert not page.protocol_warning.isVisibleTo(page)
 

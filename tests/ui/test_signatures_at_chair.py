@@ -16,7 +16,7 @@ import pytest
 from console.clock import ManualClock
 from console.identity.staff import NOT_KEPT
 from console.session.chair_identity import ChairIdentity
-from console.session.engine import Patient, SessionEngine
+from console.session.engine import GATE_APPROVAL, Patient, SessionEngine
 from console.session.entry import Accepted, Rejected
 from console.session.journal import Journal
 from console.session.signing import NOT_SIGNED, SignatureRequest
@@ -25,7 +25,7 @@ from console.ui.controller import SessionController
 from console.ui.live_window import LiveWindow
 from console.ui.signature_dialog import DialogSignatureService, SignatureDialog
 from protocols.loader import builtin_protocols_dir, load_protocol
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, record_attested
 from tests.ui.test_lock_screen import (
     ADMIN,
     ANA,
@@ -139,11 +139,9 @@ def test_an_override_with_a_wrong_pin_is_refused_and_nothing_is_written(chair):
 
 def tick_all_but(chair: SignedChair, left_open: str) -> None:
     """Tick every required item of the pre-session phase except `left_open`."""
-    for name, value in (("bp_systolic", 122), ("bp_diastolic", 78), ("moaas", 5),
-                        ("dissociation", 0)):
-        chair.controller.enter_manual(name, value)
     for item in chair.engine.phase.checklist:
         if item.required and item.id != left_open:
+            record_attested(chair.controller, item)   # the baseline vitals and scores
             assert chair.controller.tick_item(item.id).done, item.id
 
 
@@ -184,8 +182,9 @@ def test_no_signature_is_asked_when_nothing_is_overridden(chair):
 def raise_bp_over_the_gate(chair: SignedChair) -> None:
     for name, value in (("bp_systolic", 150), ("bp_diastolic", 95)):
         assert isinstance(chair.controller.enter_manual(name, value), Accepted)
+    record_attested(chair.controller, next(i for i in chair.engine.phase.checklist if i.gate))
     refused = chair.controller.tick_item("baseline-vitals")
-    assert not refused.done and "prescriber" in refused.message
+    assert not refused.done and refused.asks == GATE_APPROVAL and "prescriber" in refused.message
 
 
 def test_a_nurse_is_refused_a_prescriber_decision_and_nothing_is_recorded(chair):

@@ -26,6 +26,7 @@ from console.ui.live_window import LiveWindow
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.vitals import metric
+from tests.session.helpers import type_attested
 from tests.ui.conftest import Answers
 
 SIZES = [(1366, 768), (1920, 1080)]
@@ -55,10 +56,10 @@ def busy_window(tmp_path, qtbot):
     protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
     engine = SessionEngine.open(protocol, journal, Patient("MRN-2040", 72), "ana", clock.now())
     engine.device_state_changed("connected", clock.now())
-    for name, value in (("bp_systolic", 128), ("bp_diastolic", 82), ("moaas", 5),
-                        ("dissociation", 0)):
+    for name, value in (("bp_systolic", 128), ("bp_diastolic", 82)):
         engine.enter_manual(name, value, "ana", clock.now())
     for item in engine.phase.checklist:
+        type_attested(engine, item, "ana", clock.now())   # baseline HR, SpO2, RR and scores
         engine.tick_item(item.id, "ana", clock.now())
     clock.advance(300)
     engine.advance_phase("ana", clock.now())

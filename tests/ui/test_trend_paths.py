@@ -24,6 +24,7 @@ from console.ui.trend import TrendPlot
 from devices.reading import Reading
 from protocols.loader import builtin_protocols_dir, default_protocol_dirs, load_protocol, load_protocols
 from protocols.vitals import VITALS, metric
+from tests.session.helpers import type_attested
 from tests.ui.conftest import Answers
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -45,9 +46,8 @@ def to_t0(engine, clock):
     """Score the baseline, tick the pre-session checklist and start dosing (T0) five minutes
     in."""
     clock.advance(10)   # after the phase's start: markers of one instant may stack either way
-    for name, value in (("moaas", 5), ("dissociation", 0)):
-        engine.enter_manual(name, value, "ana", clock.now())
     for item in engine.phase.checklist:
+        type_attested(engine, item, "ana", clock.now())   # baseline vitals and scores
         engine.tick_item(item.id, "ana", clock.now())
     clock.advance(290)   # T0 five minutes in, as before
     engine.advance_phase("ana", clock.now())
