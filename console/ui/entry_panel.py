@@ -86,6 +86,11 @@ UNDO_SECONDS = 10.0
 MESSAGE_KEEP_S = 60.0
 """A panel's message (recorded, refused) stands this long, then the panel is quiet again."""
 UNDO_REASON = f"undone by the nurse within {UNDO_SECONDS:g} s"
+SECOND_PRESS_S = 3.0
+"""An empty form submitted this soon after its own record is the Return after it (a habit, a
+bouncing key), not a new entry: the record's line and Undo stay. Later, or on another part of
+the form, it is refused in words (an empty score box pressed 20 s after a BP was recorded
+said nothing, and the score the nurse meant to record was not: review 39)."""
 EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 # The score boxes take up to three digits, past any score's maximum: the engine refuses a score
 # beyond its range, naming the range. Held to the score's own maximum, Qt's validator dropped the
@@ -320,8 +325,10 @@ class EntryPanel(QtWidgets.QGroupBox):
         theme.signals().changed.connect(self._on_theme_changed)
         self._undo: UndoOffer | None = None
         self._refusal_shown = False
-        # The message is a record's "Recorded: …" (with its Undo, if any), still standing.
-        self._record_shown = False
+        # Which part of the form ("vitals", "note", a scale's name) the standing message says a
+        # record of, and when (the clock's monotonic seconds); "" when it says none.
+        self._record_shown = ""
+        self._recorded_at = 0.0
         # The last observation button pressed and when (the clock's monotonic seconds).
         self._last_press: tuple[tuple[str, int], float] | None = None
         # Whose typing the form holds (a hand-over empties it), and whether typing was cleared
@@ -402,7 +409,7 @@ class EntryPanel(QtWidgets.QGroupBox):
             if text:
                 verdicts.extend(check_bp(text) if key == "bp" else [check_value(key, text)])
         if not verdicts:
-            if not self._record_stands():   # else a second Return: the record's line stays
+            if not self._record_stands("vitals"):   # else the Return after the record
                 self._say("Type at least one value, for example BP 128/84.", error=True)
             return
         rejected = [v for v in verdicts if isinstance(v, Rejected)]
@@ -449,7 +456,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         for edit in self.fields.values():
             edit.clear()
         words = vitals_words(done)
-        self._say(f"Recorded: {words}", recorded=True)
+        self._say(f"Recorded: {words}", recorded="vitals")
         self.recorded.emit(words)
         self.fields["bp"].setFocus()
 
@@ -468,29 +475,31 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.recorded.emit(words)
 
     def _say(self, text: str, error: bool = False, colour: str | None = None,
-             recorded: bool = False) -> None:
+             recorded: str = "") -> None:
         """Show a message; it replaces the one an undo belonged to, so the offer ends with it.
-        It goes after MESSAGE_KEEP_S (`_fade_message`). `recorded`: it says what a record just
-        wrote (an empty form submitted while it stands leaves it: `_record_stands`)."""
+        It goes after MESSAGE_KEEP_S (`_fade_message`). `recorded`: the part of the form whose
+        record it reports ("vitals", "note", a scale's name; `_record_stands`)."""
         self._undo = None
         self.undo_button.hide()
         self._refusal_shown = error
         self._record_shown = recorded
+        self._recorded_at = self.controller.clock.now().mono
         self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR),
                                  bold=error, said_at=self.controller.clock.now().mono)
 
-    def _record_stands(self) -> bool:
-        """The last record's "Recorded: …" (and its Undo) is still shown: an empty form submitted
-        now is the Return after it (a habit, a bouncing key), not a new entry. A red refusal in
-        its place read as nothing recorded, took the Undo away and invited the same entry twice
-        (review 39)."""
-        return self._record_shown and not self.message.outlived(self.controller.clock.now().mono)
+    def _record_stands(self, part: str) -> bool:
+        """`part` of the form has just recorded and its "Recorded: …" (and its Undo) is shown:
+        an empty `part` submitted now is the Return after it (`SECOND_PRESS_S`). A red refusal
+        in its place read as nothing recorded, took the Undo away and invited the same entry
+        twice (review 39)."""
+        return (self._record_shown == part
+                and self.controller.clock.now().mono - self._recorded_at <= SECOND_PRESS_S)
 
     def _fade_message(self) -> None:
         """The message goes once it has outlived its moment, not while its Undo runs."""
         if self._undo is None and self.message.outlived(self.controller.clock.now().mono):
             self._refusal_shown = False
-            self._record_shown = False
+            self._record_shown = ""
             self.message.set_message("")
 
     def _on_field_edited(self, _text: str) -> None:
@@ -616,7 +625,7 @@ class EntryPanel(QtWidgets.QGroupBox):
     def _record_score(self, name: str, score: QtWidgets.QSpinBox) -> None:
         score.interpretText()   # a number typed but not yet committed by the box
         if score.value() == EMPTY_SCORE:
-            if self._record_stands():   # the Return after a record: its line and Undo stay
+            if self._record_stands(name):   # the Return after its record: line and Undo stay
                 return
             m = metric(name)
             self._say(f"Set the {m.label} score first ({m.describe_range()}), then Record.", error=True)
@@ -640,7 +649,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         words = scale_words(name, value)
         meaning = scale_meaning(name, value)
         self._say(f"Recorded: {words}" + (f" ({meaning})" if meaning and meaning not in words else ""),
-                  recorded=True)
+                  recorded=name)
         if row_id is not None:   # None while the log holds it in memory: nothing to point at yet
             self._undo = UndoOffer(row_id, name, float(value), previous, self.controller.clock.now().mono)
             self.undo_button.setToolTip(f"Take back {words}: " + (
@@ -652,14 +661,14 @@ class EntryPanel(QtWidgets.QGroupBox):
         return True
 
     def _record_note(self, text: str, kind: str = "note") -> None:
-        if not text.strip() and self._record_stands():   # the Return after a record
+        if not text.strip() and self._record_stands(kind):   # the Return after its record
             return
         outcome = self.controller.note(text, kind=kind)
         if not outcome.done:
             self._say(outcome.message, error=True)
             return
         self.note.clear()
-        self._say(f"Recorded: {text.strip()}", recorded=True)
+        self._say(f"Recorded: {text.strip()}", recorded=kind)
         self.recorded.emit(text.strip())
 
     # ---- undo ---------------------------------------------------------------------------------

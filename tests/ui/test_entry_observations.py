@@ -16,6 +16,7 @@ from console.ui.checklist_panel import DialogAsker
 from console.ui.entry_panel import (
     DONE_COLOUR,
     EMPTY_SCORE,
+    SECOND_PRESS_S,
     DialogConfirmer,
     EntryPanel,
     double_press_s,
@@ -545,12 +546,25 @@ def test_a_second_return_on_the_emptied_form_keeps_the_recorded_line(qtbot, live
     assert panel.message._colour == DONE_COLOUR
     assert rows(log, "SELECT metric, value FROM observations ORDER BY id") == [
         ("bp_systolic", 150.0), ("bp_diastolic", 95.0)]
-    # Once the confirmation has gone (a minute), an empty form is refused again, in words.
-    clock.advance(60)
-    controller.tick()
-    assert panel.message.text() == ""
+    # A deliberate press later (past the second press's few seconds) is refused in words.
+    clock.advance(SECOND_PRESS_S + 1)
     enter(qtbot, bp)
     assert panel.message.text() == "Type at least one value, for example BP 128/84."
+
+
+def test_an_empty_score_recorded_after_another_record_is_refused_in_words(qtbot, live):
+    """BP 120/80 recorded; 20 s later Record on the CADSS box with no score set said nothing
+    (the BP's "Recorded" stood for a minute and hid every refusal): the score the nurse meant
+    to record was not, and nothing told her (review of review 39). Only the part of the form
+    that just recorded takes an empty press as the Return after its record."""
+    controller, journal, clock, log = live
+    panel = panel_for(qtbot, controller)
+    qtbot.keyClicks(panel.fields["bp"], "120/80")
+    enter(qtbot, panel.fields["bp"])
+    assert panel.message.text() == "Recorded: BP 120/80 mmHg"
+    clock.advance(1)   # even at once: another part of the form
+    panel.findChild(QtWidgets.QPushButton, "obs_dissociation_record").click()
+    assert panel.message.text().startswith("Set the Dissociation (CADSS) score first")
 
 
 def test_a_second_return_on_the_emptied_note_keeps_the_recorded_line(qtbot, live):
