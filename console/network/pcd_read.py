@@ -24,6 +24,7 @@ HL7 escapes (`\\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\Xhh\\`) are undone with the messag
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -326,6 +327,8 @@ def read_pcd04(text: str) -> AlertReport:
                 value = float(_get(row, 5).strip())
             except ValueError:
                 raise PcdError(f"facet 2 value {_get(row, 5)!r} is not a number") from None
+            if not math.isfinite(value):
+                value = None   # the alarm stands; a value no card or trend can draw does not
     if first is None:
         raise PcdError("no facet 1 (an OBX whose OBX-3 is MDC_EVT_HI, _LO or _ALARM)")
     flags = [f.strip() for f in _get(first, 8).split(d.repetition)]

@@ -160,3 +160,16 @@ def test_message_type_sniffs_without_raising():
     assert message_type("garbage") == ""
     with pytest.raises(PcdError, match="not ORU\\^R01"):
         read_pcd01(message, START)
+
+
+@pytest.mark.parametrize("written", ["1e999", "-1e999", "NaN", "inf"])
+def test_an_alarm_whose_value_is_no_finite_number_stands_without_its_value(written):
+    # A value no card or trend can draw (a float's overflow, NaN) must not cost the alarm, nor
+    # reach the trend strip's marker: the alarm reads back, its value dropped.
+    raised = AlarmTransition(1, 2, "spo2_low", "physiological", "medium", "raised", START,
+                             "SpO2 92 %, limit ≤93", value=92.0)
+    message = pcd04(raised, control_id="X", sent_at=START, station=STATION, patient=PATIENT)
+    assert "|92|" in message
+    report = read_pcd04(message.replace("|92|", f"|{written}|"))
+    assert (report.condition, report.priority, report.metric, report.value) == (
+        "spo2_low", "medium", "spo2", None)
