@@ -207,6 +207,12 @@ def _staff(args: argparse.Namespace) -> int:
                              "--db")
 
     existed = db.is_file()
+    if existed and not (args.command == "add" and args.admin is None
+                        and db.stat().st_size == 0):
+        # Refused as `verify` refuses it before anything is written: EventLog.open builds its
+        # schema in an empty file and turns another program's database to WAL and 0600, and a
+        # mistyped --db had both changed behind the refusal (review 39).
+        _ACCESS.open_readonly(db).close()
     try:
         log = EventLog.open(db, VERSION)
     except LogError as exc:

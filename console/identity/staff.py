@@ -50,6 +50,7 @@ Lock-out, one state machine per account version:
 from __future__ import annotations
 
 import builtins
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -286,8 +287,16 @@ def _locked_message(name: str, until: datetime, now: datetime) -> str:
             f"in {wait} (at {local_stamp(until)}), or ask an administrator to reset it")
 
 
+def _same(text: str) -> str:
+    """What a name or badge is compared by: case folded and composed (Unicode NFC), so a
+    "Zoë" typed with a combining diaeresis is the "Zoë" already on the list (it was a second
+    active account of the same name: signatures read alike for two people, and the owner of
+    one typing her name reached the other's PIN count)."""
+    return unicodedata.normalize("NFC", text.casefold())
+
+
 def _text(value: str, what: str, limit: int) -> str:
-    value = value.strip()
+    value = unicodedata.normalize("NFC", value.strip())   # kept composed, as patient ids are
     if not value:
         raise IdentityError(f"the {what} is empty: give one")
     if len(value) > limit:
@@ -416,13 +425,13 @@ class Staff:
         wanted = name_or_badge.strip()
         if not wanted:
             return None
-        folded = wanted.casefold()
+        folded = _same(wanted)
         candidates = sorted(rows, key=lambda r: (not r.active, r.account))
         for row in candidates:
-            if row.badge is not None and row.badge.casefold() == folded:
+            if row.badge is not None and _same(row.badge) == folded:
                 return row
         for row in candidates:
-            if row.name.casefold() == folded:
+            if _same(row.name) == folded:
                 return row
         return None
 
@@ -643,10 +652,10 @@ class Staff:
         for other in rows:
             if not other.active or other.account == row.account:
                 continue
-            names = {other.name.casefold()} | (
-                {other.badge.casefold()} if other.badge is not None else set())
-            mine = {row.name.casefold()} | (
-                {row.badge.casefold()} if row.badge is not None else set())
+            names = {_same(other.name)} | (
+                {_same(other.badge)} if other.badge is not None else set())
+            mine = {_same(row.name)} | (
+                {_same(row.badge)} if row.badge is not None else set())
             if names & mine:
                 badge = f", badge {other.badge}" if other.badge is not None else ""
                 raise IdentityError(
@@ -690,17 +699,17 @@ class Staff:
         for row in rows:
             if not row.active or row.account == account:
                 continue
-            if row.name.casefold() == name.casefold():
+            if _same(row.name) == _same(name):
                 raise IdentityError(f"an active account is already named {row.name!r} (account "
                                     f"{row.account}): choose another name, e.g. with an initial")
             if badge is not None and row.badge is not None and (
-                    row.badge.casefold() == badge.casefold()):
+                    _same(row.badge) == _same(badge)):
                 raise IdentityError(f"badge {badge} already belongs to {row.name} (account "
                                     f"{row.account}): each active account has its own badge")
-            if row.badge is not None and row.badge.casefold() == name.casefold():
+            if row.badge is not None and _same(row.badge) == _same(name):
                 raise IdentityError(f"{name!r} is the badge id of {row.name}: a name may not "
                                     "equal another account's badge")
-            if badge is not None and row.name.casefold() == badge.casefold():
+            if badge is not None and _same(row.name) == _same(badge):
                 raise IdentityError(f"badge {badge} is {row.name}'s name: a badge may not equal "
                                     "another account's name")
 

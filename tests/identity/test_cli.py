@@ -373,3 +373,23 @@ def test_a_locked_out_account_is_listed_as_locked(with_admin: Path, capsys) -> N
     assert code == 0
     ana = next(line for line in out.splitlines() if "Ana Nurse" in line)
     assert "locked until 20" in ana and " active " not in ana
+
+
+@pytest.mark.parametrize("kind", ["empty file", "another program's database"])
+def test_a_file_that_is_no_session_log_is_refused_untouched(tmp_path: Path, capsys,
+                                                             kind: str) -> None:
+    # An empty file became a 128 KB session log, another program's database turned WAL and
+    # 0600, behind the refusal (review 39): refused as `verify` refuses it, before any write.
+    db = tmp_path / "other.sqlite3"
+    db.write_bytes(b"")
+    if kind != "empty file":
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+        conn.close()
+    os.chmod(db, 0o644)
+    before = (db.read_bytes(), os.stat(db).st_mode & 0o777)
+    error = one_line_error(*staff(capsys, "disable", "someone", "--reason", "left", "--db", db,
+                                  *as_admin()), "infusion-console staff disable: ")
+    assert "not a session log" in error or "empty" in error, error
+    assert (db.read_bytes(), os.stat(db).st_mode & 0o777) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite3"]

@@ -106,6 +106,17 @@ def test_names_and_badges_are_unique_among_active_accounts(staff: Staff, admin: 
     assert len(staff.list()) == 2
 
 
+def test_a_name_typed_decomposed_is_the_same_name(staff: Staff, admin: Account) -> None:
+    # "Zoë" with a combining diaeresis made a second active "Zoë Nurse": two people signed
+    # alike, and the one who typed her name (composed) reached the other's PIN count.
+    zoe = staff.add("Zo\u00eb Nurse", "nurse", "55551234", "pin", admin, t(2))
+    with pytest.raises(IdentityError, match="already named 'Zoë Nurse'"):
+        staff.add("Zoe\u0308 Nurse", "nurse", "55554321", "pin", admin, t(3))
+    assert staff.find("ZOE\u0308 NURSE") == zoe
+    later = staff.add("Zoe\u0308 Other", "nurse", "55556789", "pin", admin, t(4))
+    assert later.name == "Zo\u00eb Other"   # kept composed, as patient identifiers are
+
+
 def test_a_weak_secret_is_refused_before_anything_is_written(db: Path, staff: Staff,
                                                              admin: Account) -> None:
     with pytest.raises(SecretError, match="a PIN needs at least 4 digits; this one has 3"):
