@@ -188,6 +188,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                          "monitor; add --demo (a session with a real monitor gives --device)")
     if args.demo and getattr(args, "resume", None) is None:
         _refuse_demo_with_session_options(args)
+    if getattr(args, "resume", None) is not None:
+        _refuse_resume_with_session_options(args)
     shown_log = getattr(args, "shown_log", None)
     if shown_log is not None:
         # Before the log and a session are opened: a FILE opened only once the session ran
@@ -307,6 +309,33 @@ def _refuse_demo_with_session_options(args: argparse.Namespace) -> None:
         shown = " ".join(value) if isinstance(value, list) else str(value)
         raise StartError(f"{option} {shown}: --demo {instead}; leave {option} out, or leave "
                          "--demo out (a session of a real patient on a real monitor)")
+
+
+# What `--resume N` takes from the session's log, not from the command line.
+_LOGGED = (("--patient", "patient"), ("--protocol", "protocol"), ("--weight", "weight"),
+           ("--dose-mg", "dose_mg"), ("--confirm", "confirm"), ("--new-session", "new_session"))
+
+
+def _refuse_resume_with_session_options(args: argparse.Namespace) -> None:
+    """Refuse `--resume N` given with an option its logged session has its own answer to.
+
+    They were dropped without a word: `--resume 1 --patient MRN-2 --protocol esketamine`
+    resumed session 1 of MRN-94 under iv-ketamine, the nurse believing she charted MRN-2
+    (review 39).
+
+    Raises:
+        StartError: naming the option and the two ways on.
+    """
+    for option, attribute in _LOGGED:
+        value = getattr(args, attribute, None)
+        if value is None or value is False or value == []:
+            continue
+        shown = (" " + " ".join(value) if isinstance(value, list)
+                 else "" if value is True else f" {value}")
+        raise StartError(f"{option}{shown}: --resume {args.resume} carries on session "
+                         f"{args.resume} with the patient, protocol, weight and dose its log "
+                         f"holds; leave {option} out (the start screen shows the session), or "
+                         "leave --resume out to start a session")
 
 
 def _chosen_dose(protocol: Protocol, typed: str | None) -> float | None:
