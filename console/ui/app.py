@@ -27,13 +27,12 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
 from console import collector_hold
-from console.clock import Clock, SystemClock, format_span
+from console.clock import Clock, SystemClock
 from console.paths import default_db_path
 from console.records import Recorder
 from console.session.start_checks import (
@@ -46,6 +45,7 @@ from console.session.start_checks import (
     patient_key,
 )
 from console.session.chair_identity import ChairIdentity
+from console.session.left_open import LeftOpen, left_open_for
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
@@ -249,13 +249,13 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     protocol, weight = check.protocol, check.weight_kg
     patient = patient_key(args.patient)
     device = (args.device, monitor) if args.device else None
-    left_open = [row for row in log.open_sessions()
-                 if row.patient_id == patient and row.protocol_id == protocol.id]
-    if left_open and not getattr(args, "new_session", False):
-        # Newest first: the one this console was running when it stopped; not one left open
-        # long ago (RESUME_WITHIN_HOURS), whose record today's readings would join.
-        row = left_open[0]
-        _refuse_old_left_open(row, log.last_entry_at(row.id), now.wall)
+    # The rule the start screen follows too (console/session/left_open.py): the newest session
+    # of this patient and protocol left open is resumed; not one left open long ago
+    # (RESUME_WITHIN_HOURS), whose record today's readings would join.
+    met = left_open_for(log, patient, protocol.id, now.wall)
+    if met is not None and not getattr(args, "new_session", False):
+        _refuse_old_left_open(met)
+        row = met.row
         if weight != row.weight_kg:
             print(f"infusion-console: session {row.id} of {row.patient_id} resumes with its "
                   f"logged weight {row.weight_kg:g} kg and dose (--weight {weight:g} not used: a "
@@ -534,18 +534,16 @@ def _resume(window: MainWindow, row: SessionRow, device: tuple[str, str] | None,
         raise StartError(f"{said}{exc}") from None
 
 
-def _refuse_old_left_open(row: SessionRow, last_entry: datetime, now: datetime) -> None:
+def _refuse_old_left_open(met: LeftOpen) -> None:
     """Refuse to resume a session left open that logged nothing for RESUME_WITHIN_HOURS."""
-    idle = (now - last_entry).total_seconds()
-    if idle < RESUME_WITHIN_HOURS * 3600:
+    if met.recent:
         return
-    started, last = row.started_at.astimezone(), last_entry.astimezone()
+    row = met.row
     raise StartError(
-        f"{row.patient_id}: session {row.id} ({row.protocol_id}) was left open: started "
-        f"{started:%a %d %b %Y %H:%M}, last entry {last:%d %b %Y %H:%M}, {format_span(idle)} "
-        f"ago. It is not resumed from the command line after {RESUME_WITHIN_HOURS:g} hours. To "
-        f"end it, resume it with --resume {row.id} and discharge it; to start a new session and "
-        "leave it open, add --new-session.")
+        f"{row.patient_id}: session {row.id} ({row.protocol_id}) was left open: "
+        f"{met.when_text()}. It is not resumed from the command line after "
+        f"{RESUME_WITHIN_HOURS:g} hours. To end it, resume it with --resume {row.id} and "
+        "discharge it; to start a new session and leave it open, add --new-session.")
 
 
 def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> SimulatorHandle:

@@ -15,8 +15,10 @@ from console.records import Record, Recorder, SessionOpened
 from console.session.alarm_area import NewAlarmWatch
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
+from console.session.left_open import LeftOpen, left_open, left_open_for
 from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.signing import SignatureService
+from console.session.start_checks import RESUME_WITHIN_HOURS
 from console.session.journal import Journal, when
 from console.session.protocol_record import ProtocolMissing
 from console.store.session_claim import SessionClaims, SessionInUse
@@ -42,6 +44,9 @@ EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
 
 QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
+RESUME_TO_DISCHARGE = "Resume to discharge it"
+"""The button of a session left open too long ago for a start to resume (the command line's
+words: "To end it, resume it with --resume N and discharge it")."""
 
 
 class _WindowKeysFirst(QtCore.QObject):
@@ -203,6 +208,7 @@ class MainWindow(QtWidgets.QMainWindow):
         label.setObjectName("first_admin_text")
         button = QtWidgets.QPushButton("Create the first administrator…")
         button.setObjectName("first_admin_button")
+        button.setAutoDefault(True)   # Enter on it presses it, as on the form below
         button.setStyleSheet("font-size:15pt;padding:6px 14px;")
         button.clicked.connect(self.open_first_admin_dialog)
         self.first_admin_button = button
@@ -419,8 +425,29 @@ class MainWindow(QtWidgets.QMainWindow):
         self.type_ahead = bring_forward(self, self.live, lambda: self.clock.now().mono)
 
     def _on_start_requested(self, request: StartRequest) -> None:
-        protocol = self.protocols[request.protocol_id]
+        """Start: the session of this patient and protocol left open is resumed, as from the
+        command line (console/session/left_open.py); else a new session opens, beside one left
+        open long ago only once the nurse says so. Without this, the patient of a session a
+        crash had left open 30 minutes before got session 2, its alarms not restored (review
+        39)."""
         device = (request.device_url, request.device_format or "hl7") if request.device_url else None
+        try:
+            met = left_open_for(self.log, request.patient_id, request.protocol_id,
+                                self.clock.now().wall)
+        except LogError as exc:
+            self.start_error.setText(f"The session was not started. {exc}")
+            self.start_error.show()
+            return
+        if met is not None and met.recent:
+            # As the command line (app._resumed_by): the typed nurse is recorded on a log
+            # without accounts; on a log with accounts the session opens locked and she signs
+            # in on its lock bar. Its logged weight and dose stand (fixed at its start).
+            actor = ENGINE if self.has_accounts() else request.nurse
+            self._refusing(lambda: self.resume(met.row, device, actor=actor))
+            return
+        if met is not None and not self._new_beside(met):
+            return
+        protocol = self.protocols[request.protocol_id]
         nurse, identity = request.nurse, None
         if self.has_accounts():
             # The session's nurse is the account signed in, never free text (issue 13).
@@ -441,6 +468,18 @@ class MainWindow(QtWidgets.QMainWindow):
             )
 
         self._refusing(lambda: self.open_session(make, device, identity=identity))
+
+    def _new_beside(self, met: LeftOpen) -> bool:
+        """Whether the nurse starts a new session beside `met`, left open too long ago to be
+        resumed by a start (the command line's `--new-session`)."""
+        row = met.row
+        return self.asker.agree(
+            "Start a new session",
+            f"{row.patient_id}: session {row.id} ({row.protocol_id}) was left open: "
+            f"{met.when_text()}. It is not resumed by a start after {RESUME_WITHIN_HOURS:g} "
+            f"hours. To end it, press “{RESUME_TO_DISCHARGE}” beside it and discharge it."
+            f"\n\nStart a new session and leave session {row.id} open?",
+            "Start a new session")
 
     def _refusing(self, start: Callable[[], LiveWindow]) -> LiveWindow | None:
         """Open a session, or say on the start page why the log refused it (no session starts)."""
@@ -484,6 +523,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fault_label.setWordWrap(True)
         self.restart_button = QtWidgets.QPushButton("Restart and resume")
         self.restart_button.setObjectName("restart")
+        self.restart_button.setAutoDefault(True)   # Enter on it presses it (no dialog does)
         self.restart_button.clicked.connect(self.restart_and_resume)
         row.addWidget(self.fault_label, 1)
         row.addWidget(self.restart_button)
@@ -550,18 +590,37 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---- resuming -----------------------------------------------------------------------------
 
     def _resume_offer(self, row: SessionRow) -> QtWidgets.QWidget:
+        """The offer of a session left open: who, what, when (with the year and how long ago
+        its last entry was), and its button. One idle RESUME_WITHIN_HOURS or more is shown as a
+        warning, its button saying it is resumed only to discharge it: offered like a fresh
+        one, "started 24 Jan 10:00", a session left open 400 days before read like today's
+        (review 39)."""
+        met = left_open(self.log, row, self.clock.now().wall)
         box = QtWidgets.QFrame()
         box.setObjectName("resume_offer")
         box.setStyleSheet(self._resume_style())
         layout = QtWidgets.QHBoxLayout(box)
-        started = row.started_at.astimezone().strftime("%d %b %H:%M")
+        texts = QtWidgets.QVBoxLayout()
         label = QtWidgets.QLabel(f"A session was left open: {row.patient_id} · {row.protocol_id} · "
-                                 f"started {started} by {row.nurse}")
+                                 f"nurse {row.nurse} · {met.when_text()}")
+        label.setWordWrap(True)
+        texts.addWidget(label)
         button = QtWidgets.QPushButton("Resume this session")
+        if not met.recent:
+            warning = QtWidgets.QLabel(
+                f"Nothing logged for more than {RESUME_WITHIN_HOURS:g} hours: not today's "
+                "session. Resume it only to discharge it; a start does not resume it.")
+            warning.setObjectName("resume_stale")
+            warning.setWordWrap(True)
+            texts.addWidget(warning)
+            button.setText(RESUME_TO_DISCHARGE)
         button.setStyleSheet("font-size:15pt;padding:6px 14px;")
+        # Enter on the focused button resumes: outside a dialog a QPushButton ignores Return
+        # unless it is an auto-default one (only Space worked, which nothing said: review 39).
+        button.setAutoDefault(True)
         button.clicked.connect(lambda _=False, r=row: self._refusing(lambda: self.resume(r)))
         self.resume_buttons.append(button)
-        layout.addWidget(label, 1)
+        layout.addLayout(texts, 1)
         layout.addWidget(button)
         return box
 
@@ -574,7 +633,8 @@ class MainWindow(QtWidgets.QMainWindow):
         t = theme.current()
         return (f"QFrame {{background:{t.banner_bg};border:2px solid {t.banner_border};"
                 "border-radius:6px;}"
-                f"QLabel {{font-size:15pt;border:none;color:{t.banner_text};}}")
+                f"QLabel {{font-size:15pt;border:none;color:{t.banner_text};}}"
+                f"QLabel#resume_stale {{color:{t.error_text};font-weight:bold;}}")
 
     def resume(self, row: SessionRow, device: Device | None = None, actor: str = ENGINE,
                on_connecting: Callable[[], None] | None = None) -> LiveWindow:

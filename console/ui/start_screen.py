@@ -426,11 +426,14 @@ class StartScreen(QtWidgets.QWidget):
         bottom.addWidget(self.start_button)
         outer.addLayout(bottom)
 
-        # Keyboard order follows the reading order: down the left column, then the right.
+        # Keyboard order follows the reading order: down the left column, then the right. The
+        # PIN comes right after the nurse's name (hidden, Tab skips it): left out, a PIN typed
+        # after Tab went into the Device field, in clear (review 39).
         chain: list[QtWidgets.QWidget] = [
             self.patient_edit, self.patient_confirm, self.weight_edit, self.weight_confirm,
             self.protocol_combo, self.dose_combo, self.session_spin, self.nurse_edit,
-            self.port_combo, self.format_combo, self.test_button, self.start_button,
+            self.secret_edit, self.port_combo, self.format_combo, self.test_button,
+            self.start_button,
         ]
         for first, second in zip(chain, chain[1:]):
             QtWidgets.QWidget.setTabOrder(first, second)

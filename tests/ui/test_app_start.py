@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from console.cli import gui_parser
 from console.records import SessionOpened
@@ -297,6 +297,96 @@ def test_start_screen_opens_a_session_and_a_session_left_open_is_offered_for_res
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert again.live.header.full_text().startswith("MRN-9 · ")
     assert "Session resumed after a restart" in again.live.events.item(0).text()
+
+
+def test_start_on_the_screen_resumes_the_session_a_crash_left_open(started, tmp_path, qtbot):
+    # Review 39: killed 30 min into MRN-94's session, the console restarted; the nurse typed
+    # MRN-94 / 70 / iv-ketamine / her name and Enter, and session 2 opened beside the crashed
+    # one, its T0 and alarms not restored. The command line resumes it; so does Start now.
+    old = left_open(tmp_path, hours_ago=0.5)
+    window = started(options(tmp_path))
+    window.show()
+    screen = window.start_screen
+    qtbot.keyClicks(screen.patient_edit, "MRN-94")
+    qtbot.keyClicks(screen.weight_edit, "70")
+    screen.protocol_combo.setCurrentIndex(screen.protocol_combo.findData("iv-ketamine"))
+    qtbot.keyClicks(screen.nurse_edit, "Ana")
+    qtbot.keyClick(screen.nurse_edit, QtCore.Qt.Key.Key_Return)
+    assert window.live is not None and window.controller.view.session_id == old
+    assert sessions(tmp_path) == [(old, None)]   # no second session
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        assert conn.execute("SELECT actor FROM events WHERE kind = 'session_resumed'"
+                            ).fetchall() == [("Ana",)]   # as `--nurse Ana` records it
+
+
+def test_start_on_the_screen_beside_a_session_left_open_long_ago_asks_first(started, tmp_path):
+    # Not resumed by a start after RESUME_WITHIN_HOURS (as from the command line); a new
+    # session opens beside it only once the nurse says so (the command line's --new-session).
+    old = left_open(tmp_path, hours_ago=13)
+    window = started(options(tmp_path))
+    window.asker.yes = False
+    request = StartRequest("MRN-94", 70.0, "iv-ketamine", None, 2, "Ana", None, None)
+    window.start_screen.start_requested.emit(request)
+    assert window.live is None and sessions(tmp_path) == [(old, None)]
+    assert window.asker.asked[-1].startswith(
+        f"MRN-94: session {old} (iv-ketamine) was left open: started ")
+    assert ("13 h ago. It is not resumed by a start after 12 hours. To end it, press “Resume "
+            "to discharge it” beside it and discharge it.\n\nStart a new session and leave "
+            f"session {old} open?") in window.asker.asked[-1]
+    window.asker.yes = True
+    window.start_screen.start_requested.emit(request)
+    assert window.controller.view.session_id != old
+    assert [ended for _, ended in sessions(tmp_path)] == [None, None]
+
+
+def test_enter_on_the_focused_resume_button_resumes(started, tmp_path, qtbot):
+    # Review 39: keyboard only, Tab to "Resume this session" and Enter did nothing (a push
+    # button outside a dialog ignores Return); only Space worked, which nothing said.
+    old = left_open(tmp_path, hours_ago=0.2)
+    window = started(options(tmp_path))
+    window.show()
+    window.activateWindow()   # offscreen, the window must be active for focus to be given
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    for button in (window.first_admin_button, window.restart_button):   # the page's others
+        assert button.autoDefault(), button.objectName()
+    button = window.resume_buttons[0]
+    button.setFocus()
+    assert QtWidgets.QApplication.focusWidget() is button
+    qtbot.keyClick(button, QtCore.Qt.Key.Key_Return)
+    assert window.live is not None and window.controller.view.session_id == old
+
+
+def offer_text(window) -> str:
+    [offer] = window.findChildren(QtWidgets.QFrame, "resume_offer")
+    return " ".join(label.text() for label in offer.findChildren(QtWidgets.QLabel))
+
+
+def test_a_session_left_open_long_ago_is_offered_with_its_year_age_and_a_warning(
+        started, tmp_path):
+    # Review 39: a session left open 400 days before was offered as "started 24 Jan 10:00 by
+    # N", like one a crash left minutes ago, and one click put today's readings into it.
+    old = left_open(tmp_path, hours_ago=400 * 24)
+    window = started(options(tmp_path))
+    started_at = (datetime.now(UTC) - timedelta(days=400)).astimezone()
+    text = offer_text(window)
+    assert text.startswith("A session was left open: MRN-94 · iv-ketamine · nurse N · started "
+                           f"{started_at:%a %d %b %Y}")
+    assert "400 days ago" in text
+    assert text.endswith("Nothing logged for more than 12 hours: not today's session. Resume "
+                         "it only to discharge it; a start does not resume it.")
+    assert [b.text() for b in window.resume_buttons] == ["Resume to discharge it"]
+    warning = window.findChild(QtWidgets.QLabel, "resume_stale")
+    assert warning is not None and warning.isVisibleTo(window)
+    assert old == window.log.open_sessions()[0].id
+
+
+def test_a_session_a_crash_left_open_minutes_ago_is_offered_without_a_warning(started,
+                                                                              tmp_path):
+    left_open(tmp_path, hours_ago=0.5)
+    window = started(options(tmp_path))
+    assert "last entry" in offer_text(window) and "30 min ago" in offer_text(window)
+    assert window.findChild(QtWidgets.QLabel, "resume_stale") is None
+    assert [b.text() for b in window.resume_buttons] == ["Resume this session"]
 
 
 def clinic_protocol(protocol_id: str) -> Path:

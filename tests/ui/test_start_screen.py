@@ -292,6 +292,25 @@ def test_tab_goes_down_the_form_in_reading_order(qtbot, make_screen):
     assert screen.focusWidget() is screen.dose_combo   # shown for a device protocol
 
 
+def test_tab_from_the_nurse_goes_to_the_pin_on_a_log_with_accounts(qtbot, make_screen):
+    # Review 39: the PIN field was not in the chain; a PIN typed after Tab from Nurse went into
+    # the editable Device field, in clear ("De&vice: 61829305"), taken as a port path.
+    screen = make_screen()
+    screen.activateWindow()   # offscreen, the window must be active for focus to be given
+    qtbot.waitUntil(screen.isActiveWindow, timeout=2000)
+    screen.require_sign_in(True)   # what MainWindow does on a log with staff accounts
+    screen.nurse_edit.setFocus()
+    qtbot.keyClicks(screen.nurse_edit, "B-0042")
+    qtbot.keyClick(screen.nurse_edit, QtCore.Qt.Key.Key_Tab)
+    assert screen.focusWidget() is screen.secret_edit
+    qtbot.keyClicks(screen.secret_edit, "61829305")
+    assert screen.secret_edit.text() == "61829305"
+    assert screen.secret_edit.echoMode() is QtWidgets.QLineEdit.EchoMode.Password
+    assert screen.port_combo.currentText() == MANUAL_ENTRY
+    qtbot.keyClick(screen.secret_edit, QtCore.Qt.Key.Key_Tab)
+    assert screen.focusWidget() is screen.port_combo   # then on down the form
+
+
 def test_fields_use_large_fonts(make_screen):
     screen = make_screen()
     for widget in (screen.patient_edit, screen.weight_message, screen.summary, screen.start_button,

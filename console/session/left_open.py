@@ -1,0 +1,78 @@
+"""Sessions left open (the console stopped before their discharge): which one a start resumes,
+and how one is described, in one place for the start screen and the command line.
+
+The rule: a start for a patient and protocol that have a session still open meets the newest
+such session (the one the console was running when it stopped). When that session logged
+something at the bedside less than RESUME_WITHIN_HOURS ago (a crash's restart comes minutes
+later), the start resumes it: its phase, T0, timers and alarms come back, and no second session
+of the patient is opened beside it. An older one is a session nobody ended: today's readings must
+not go into it, so a start does not resume it; it is resumed only on purpose, to discharge it, and
+a new session is started beside it only when asked for (`--new-session`, the start screen's
+question).
+
+Before this module the command line held the rule (console/ui/app.py) and the start screen had
+none: typing the patient of a session a crash had left open 30 minutes before opened session 2
+beside it, its alarms not restored (review 39).
+
+No Qt here (style rule 1); the time is passed in (style rule 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from console.clock import format_span
+from console.session.start_checks import RESUME_WITHIN_HOURS
+from console.store import EventLog, SessionRow
+
+__all__ = ["LeftOpen", "left_open", "left_open_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOpen:
+    """A session left open, with how long it has logged nothing.
+
+    Attributes:
+        row: the session.
+        last_entry: when it last logged anything at the bedside (`EventLog.last_entry_at`).
+        idle_s: seconds from `last_entry` to the time asked about.
+    """
+
+    row: SessionRow
+    last_entry: datetime
+    idle_s: float
+
+    @property
+    def recent(self) -> bool:
+        """Whether a start for its patient and protocol resumes it (idle < RESUME_WITHIN_HOURS)."""
+        return self.idle_s < RESUME_WITHIN_HOURS * 3600
+
+    def when_text(self) -> str:
+        """When it started and last logged, with the year and how long ago: "started Fri 24 Jan
+        2025 10:00, last entry 24 Jan 2025 10:40, 400 days ago" (local time). Without the year
+        and the age a session left open last year read like today's (review 39)."""
+        started, last = self.row.started_at.astimezone(), self.last_entry.astimezone()
+        return (f"started {started:%a %d %b %Y %H:%M}, last entry {last:%d %b %Y %H:%M}, "
+                f"{format_span(self.idle_s)} ago")
+
+
+def left_open(log: EventLog, row: SessionRow, now: datetime) -> LeftOpen:
+    """`row` (a session not ended) with its last bedside entry and its idle time at `now`."""
+    last = log.last_entry_at(row.id)
+    return LeftOpen(row, last, (now - last).total_seconds())
+
+
+def left_open_for(log: EventLog, patient_id: str, protocol_id: str,
+                  now: datetime) -> LeftOpen | None:
+    """The session a start for this patient and protocol meets: the newest of theirs still open,
+    or None (a new session starts). Whether the start resumes it is `LeftOpen.recent`.
+
+    Args:
+        patient_id: as the log keeps it (`start_checks.patient_key`).
+        now: wall time (UTC-aware), to measure how long it has logged nothing.
+    """
+    for row in log.open_sessions():   # newest first
+        if row.patient_id == patient_id and row.protocol_id == protocol_id:
+            return left_open(log, row, now)
+    return None
