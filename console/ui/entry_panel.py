@@ -42,10 +42,10 @@ tests/ui/test_entry_observations.py for the double click and the double Return):
   within the platform's double-click interval (`double_press_s`, measured on the controller's
   clock) is ignored (a double click on Vomiting noted two episodes; one on "present" wrote two
   rows, and Undo then went back to the first mistaken one).
-- A second Return (or Record) on the form emptied by the record before it, while that record's
-  "Recorded: …" and its Undo still stand, does nothing: a red "Type at least one value" in its
-  place read as nothing recorded and invited the same entry twice, and withdrew the Undo. An
-  empty form with no record standing is refused as before.
+- A second Return (or Record) on the part of the form its record has just emptied, within
+  `SECOND_PRESS_S`, does nothing: a red "Type at least one value" in place of "Recorded: …" read
+  as nothing recorded, invited the same entry twice and withdrew the Undo. Later, or on another
+  part of the form, an empty press is refused in words as before.
 """
 
 from __future__ import annotations
@@ -479,8 +479,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         """Show a message; it replaces the one an undo belonged to, so the offer ends with it.
         It goes after MESSAGE_KEEP_S (`_fade_message`). `recorded`: the part of the form whose
         record it reports ("vitals", "note", a scale's name; `_record_stands`)."""
-        self._undo = None
-        self.undo_button.hide()
+        self._withdraw_undo()
         self._refusal_shown = error
         self._record_shown = recorded
         self._recorded_at = self.controller.clock.now().mono
@@ -710,8 +709,7 @@ class EntryPanel(QtWidgets.QGroupBox):
             return
         left = offer.seconds_left(self.controller.clock.now().mono)
         if left <= 0 or self.controller.view.discharged:
-            self._undo = None
-            self.undo_button.hide()
+            self._withdraw_undo()
             return
         self.undo_button.setText(f"Undo ({left:.0f} s)")
 
