@@ -407,16 +407,22 @@ def test_a_device_beyond_the_dose_is_said_beside_the_dose(tmp_path):
     assert any(line.startswith("Device 3: given at") for line in lines)
 
 
-def _bp_typed_between_t0_and_the_first_device(tmp_path):
-    """T0 10:10; BP 158/96 typed at 10:15, in the devices phase but before any device; device 1
-    at 10:20, device 2 at 10:25; 138/86 forty minutes after device 1 (an exports review, 4 Dec)."""
+def _esketamine_at_t0(tmp_path, patient):
+    """An esketamine 56 mg session of `patient` with its baseline at 10:00 and T0 at 10:10."""
     log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
-    r = Driver(log, "esketamine", "MRN-3801", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
+    r = Driver(log, "esketamine", patient, 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
     r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
              dissociation=0)
     r.tick_required()
     r.at(10)
-    r.advance()                                              # T0 10:10
+    r.advance()
+    return log, r
+
+
+def _bp_typed_between_t0_and_the_first_device(tmp_path):
+    """T0 10:10; BP 158/96 typed at 10:15, in the devices phase but before any device; device 1
+    at 10:20, device 2 at 10:25; 138/86 forty minutes after device 1 (an exports review, 4 Dec)."""
+    log, r = _esketamine_at_t0(tmp_path, "MRN-3801")   # T0 10:10
     r.at(15)
     r.manual(bp_systolic=158, bp_diastolic=96)               # before the first device
     r.at(20)
@@ -447,13 +453,7 @@ def test_a_pressure_before_the_first_device_is_not_the_highest_after_the_dose(tm
 
 
 def test_a_bp_alarm_open_across_the_first_device_answers_increased_bp(tmp_path):
-    log = EventLog.open(tmp_path / "s.sqlite3", "t", now=datetime(2026, 3, 1, tzinfo=UTC))
-    r = Driver(log, "esketamine", "MRN-3802", 64.0, "nurse.ben", at(10, 0), 1, chosen_mg=56)
-    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
-             dissociation=0)
-    r.tick_required()
-    r.at(10)
-    r.advance()                                              # T0 10:10
+    log, r = _esketamine_at_t0(tmp_path, "MRN-3802")   # T0 10:10
     r.at(15)
     r.manual(bp_systolic=176, bp_diastolic=112)              # 44/28 above baseline: alarm
     r.at(20)
