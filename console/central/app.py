@@ -7,7 +7,8 @@
 Wiring (each piece is tested on its own; this only connects them):
 
     BusClient (paho's thread) --queued Qt signal--> Board.receive (GUI thread) --> CentralWindow
-        (with each message's retain flag: a retained status is no sign of life, board.py)
+        (with each message's retain flag and how long the broker held it: a retained status,
+        or one queued for this station while it was away, is no sign of life, board.py)
     Board.publish --> BusClient.publish (commands, confirmations; QoS 1)
     BusClient status --queued Qt signal--> Board.set_bus (status line, "not connected" alarm)
     CentralWindow timer (250 ms) --> Board.tick, redraw, AlarmSounder (the bedside's tones)
@@ -334,11 +335,12 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         """Carries the bus client's callbacks (paho's thread) to the GUI thread.
 
         Signals:
-            message(str, bytes, bool): a message arrived (topic, payload, its retain flag).
+            message(str, bytes, bool, object): a message arrived (topic, payload, its retain
+                flag, the seconds the broker held it or None: mqtt_bus.held_s).
             status(object): the bus status changed (a BusStatus).
         """
 
-        message = QtCore.Signal(str, bytes, bool)
+        message = QtCore.Signal(str, bytes, bool, object)
         status = QtCore.Signal(object)
 
     bridge = Bridge()
@@ -351,8 +353,8 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
             config, client_id=f"central-{name}", clock=clock,
             will=Will(status_topic, presence(name, False, iso(clock.now().wall),
                                              instance=twins.instance)),
-            on_message_retain=lambda topic, payload, retained: bridge.message.emit(
-                topic, payload, retained),
+            on_message_aged=lambda topic, payload, retained, held: bridge.message.emit(
+                topic, payload, retained, held),
             on_status=bridge.status.emit, persistent_session=True)
     except ValueError as exc:
         log.close()
@@ -382,15 +384,16 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         pending[0] = False
         window.refresh()
 
-    inbox: list[tuple[str, bytes, Moment, bool]] = []
+    inbox: list[tuple[str, bytes, Moment, bool, int | None]] = []
 
-    def on_message(topic: str, payload: bytes, retained: bool) -> None:
+    def on_message(topic: str, payload: bytes, retained: bool, held: int | None) -> None:
         # Taken in batches: what arrives before the loop turns is kept in one commit, then shown.
-        inbox.append((topic, payload, clock.now(), retained))
+        inbox.append((topic, payload, clock.now(), retained, held))
         if len(inbox) == 1:
             QtCore.QTimer.singleShot(0, take_messages)
 
-    def receive(topic: str, payload: bytes, at: Moment, retained: bool) -> None:
+    def receive(topic: str, payload: bytes, at: Moment, retained: bool,
+                held: int | None) -> None:
         # One message's bug must not cost the rest of its batch (a chair's alarm among them):
         # it goes to the fault handler, and the batch goes on.
         if topic == status_topic:   # our own presence: ours, or another station's
@@ -399,7 +402,7 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
                 twins.read(said, at.mono)
             return
         try:
-            board.receive(topic, payload, at, retained)
+            board.receive(topic, payload, at, retained, held)
         except CentralLogError:
             raise
         except Exception as exc:
@@ -411,13 +414,13 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
         try:
             # Commit first, then confirm: the PCD-04s' confirmations go out after the COMMIT.
             with board.confirming_after(), log.batch():
-                for topic, payload, at, retained in batch:
-                    receive(topic, payload, at, retained)
+                for topic, payload, at, retained, held in batch:
+                    receive(topic, payload, at, retained, held)
         except CentralLogError:
             # The log cannot take a transaction now: message by message, as the board does when
             # its log fails (the station's own alarm says so; duplicates caught in memory).
-            for topic, payload, at, retained in batch:
-                receive(topic, payload, at, retained)
+            for topic, payload, at, retained, held in batch:
+                receive(topic, payload, at, retained, held)
         redraw_soon()
 
     def on_fault(summary: str, _crash_file: str) -> None:

@@ -101,7 +101,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
 from console.clock import Moment, format_duration, iso, parse_iso
@@ -510,12 +510,17 @@ class Board:
 
     # ---- input -------------------------------------------------------------------------------
 
-    def receive(self, topic: str, payload: bytes, now: Moment, retained: bool = False) -> None:
+    def receive(self, topic: str, payload: bytes, now: Moment, retained: bool = False,
+                held_s: int | None = None) -> None:
         """One message from the bus. Never raises for what a message holds: a bad one is counted.
 
         `retained`: the MQTT retain flag, True for the broker's stored copy that a subscription
         brings (at each connect), False for a message published now. A retained status is
-        information, not a sign of life (`_on_status`)."""
+        information, not a sign of life (`_on_status`). `held_s`: how long the broker held the
+        message (mqtt_bus.held_s; None: not known). A status is a sign of life as of when the
+        chair sent it: one queued for this station's persistent session while it was away
+        arrives without the retain flag, and a hung chair's showed it connected after a
+        restart, its old alarm sounding as now, for another 10 s (a code review)."""
         where = bus_topics.parse_chair_topic(topic, self.prefix)
         if where is None:
             self._ignore(f"{topic}: {bus_topics.chair_topic_problem(topic, self.prefix)}")
@@ -524,7 +529,7 @@ class Board:
             return   # what central stations send (our own come back to us): nothing to show
         try:
             if where.kind == "status":
-                self._on_status(where.chair, payload, now, retained)
+                self._on_status(where.chair, payload, now, retained, held_s or 0)
             elif where.kind == "pcd04":
                 self._on_pcd04(where.chair, payload, now)
             elif where.kind == "pcd01":
@@ -885,7 +890,8 @@ class Board:
             chair = self.chairs[name] = _Chair(name, now.mono)
         return chair
 
-    def _on_status(self, name: str, payload: bytes, now: Moment, retained: bool = False) -> None:
+    def _on_status(self, name: str, payload: bytes, now: Moment, retained: bool = False,
+                   held_s: int = 0) -> None:
         """Take a chair's status. A Last Will (online false) is taken as it comes, retained or
         not: it says the chair is gone. A retained online status (`retained`: the broker's copy
         of the chair's last status, handed at each subscription) is shown for what it is, the
@@ -964,8 +970,9 @@ class Board:
             chair.online = True
             chair.heard_idle = not session or bool(session.get("ended"))
             chair.will_reason = ""
-            chair.status_mono = now.mono
-            chair.status_wall = now.wall
+            # Heard when the chair sent it: the broker may have held it a few seconds.
+            chair.status_mono = now.mono - held_s
+            chair.status_wall = now.wall - timedelta(seconds=held_s)
             chair.offline_since = None
         chair.status = obj
         chair.heard = True

@@ -118,6 +118,14 @@ INFLIGHT: Final = 10
 # A persistent session (the central station's) outlives a disconnect by this much: a restart or
 # an outage of up to a day loses nothing the broker could queue (its max_queued_messages).
 SESSION_EXPIRY_S: Final = 24 * 3600
+# Every retained message is published with this MQTT 5 Message Expiry Interval. A broker hands a
+# stored message on with what is left of it (MQTT 5.0 section 3.3.2.3.3), so a receiver learns
+# how long the broker held it, measured by the broker's one clock (`held_s`): a chair's status
+# queued for the central station's persistent session while the central was away arrives
+# without the retain flag, and was taken for a sign of life (a hung chair shown connected). Seven
+# days: the longest expiry some hosted brokers allow; a retained status older than that says
+# nothing a central can use.
+RETAINED_LIFETIME_S: Final = 7 * 24 * 3600
 # How long paho may take to open the TCP connection and the TLS handshake.
 CONNECT_TIMEOUT_S: Final = 5.0
 PLAIN_PORT_HINT: Final = ("is that port a TLS listener? a plain MQTT port (1883 by default) "
@@ -400,7 +408,8 @@ class BusClient:
                  on_message: Callable[[str, bytes], None] | None = None,
                  on_status: Callable[[BusStatus], None] | None = None,
                  persistent_session: bool = False,
-                 on_message_retain: Callable[[str, bytes, bool], None] | None = None) -> None:
+                 on_message_aged: Callable[[str, bytes, bool, int | None], None] | None = None
+                 ) -> None:
         """Check the configuration and prepare the connection; nothing connects before start().
 
         Args:
@@ -417,10 +426,12 @@ class BusClient:
             persistent_session: keep the session (subscriptions and QoS 1 messages queued by
                 the broker) across disconnects for SESSION_EXPIRY_S: for a central station that
                 must not miss an alarm while it restarts.
-            on_message_retain: called instead of `on_message` with (topic, payload, retain):
-                `retain` True for the broker's stored copy a subscription brings (not news of
-                now), for the central station, which must not take a hung chair's last status
-                for a sign of life.
+            on_message_aged: called instead of `on_message` with (topic, payload, retain,
+                held_s): `retain` True for the broker's stored copy a subscription brings (not
+                news of now); `held_s` the whole seconds the broker held a message published
+                retained by this module (RETAINED_LIFETIME_S), None for any other. For the
+                central station, which must not take a hung chair's last status for a sign of
+                life.
 
         Raises:
             ValueError: a bad broker address, refused plaintext, a bad client id or keepalive, an
@@ -433,7 +444,7 @@ class BusClient:
         self._address = _address(scheme, host, port)
         self._clock = clock
         self._on_message = on_message
-        self._on_message_retain = on_message_retain
+        self._on_message_aged = on_message_aged
         self._on_status = on_status
         self._persistent = persistent_session
 
@@ -593,7 +604,8 @@ class BusClient:
     def _hand(self, entry: Pending) -> None:
         """Give one queued message to paho and remember its packet id. Caller holds _send_lock
         and not _lock (paho takes its own lock, under which it calls _handle_puback)."""
-        info = self._mqtt.publish(entry.topic, entry.payload, qos=1, retain=entry.retain)
+        info = self._mqtt.publish(entry.topic, entry.payload, qos=1, retain=entry.retain,
+                                  properties=_LIFETIME if entry.retain else None)
         with self._lock:
             if self._handing is entry:
                 self._handing = None
@@ -741,9 +753,9 @@ class BusClient:
 
     def _handle_message(self, client: mqtt.Client, userdata: Any,
                         message: mqtt.MQTTMessage) -> None:
-        if self._on_message_retain is not None:
-            call_owner(self._on_message_retain, "on_message", message.topic,
-                       bytes(message.payload), bool(message.retain))
+        if self._on_message_aged is not None:
+            call_owner(self._on_message_aged, "on_message", message.topic,
+                       bytes(message.payload), bool(message.retain), held_s(message))
         elif self._on_message is not None:
             call_owner(self._on_message, "on_message", message.topic, bytes(message.payload))
 
@@ -875,6 +887,24 @@ def next_status(old: BusStatus, state: BusState, detail: str, clock: Clock) -> B
         return None
     since = old.since_mono if old.state is state else clock.now().mono
     return BusStatus(state, detail, since, 0, None)
+
+
+def _lifetime() -> Properties:
+    properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    properties.MessageExpiryInterval = RETAINED_LIFETIME_S
+    return properties
+
+
+_LIFETIME: Final = _lifetime()   # only read by paho when it packs a PUBLISH
+
+
+def held_s(message: mqtt.MQTTMessage) -> int | None:
+    """How many whole seconds the broker held `message` before handing it on, from what is left
+    of its RETAINED_LIFETIME_S; None without an expiry or with another one (not ours)."""
+    left = getattr(message.properties, "MessageExpiryInterval", None)
+    if not isinstance(left, int) or not 0 <= left <= RETAINED_LIFETIME_S:
+        return None
+    return RETAINED_LIFETIME_S - left
 
 
 def check_subscription(topic_filter: str, qos: int) -> None:

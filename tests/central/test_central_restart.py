@@ -145,6 +145,69 @@ def test_a_hung_chairs_retained_status_is_no_sign_of_life_after_a_restart(tmp_pa
     log.close()
 
 
+def test_a_hung_chairs_statuses_queued_for_the_central_are_no_sign_of_life(tmp_path):
+    # Room 1's SpO2 89 alarm is open; the central stops at 100 s (an update) and the chair's
+    # console hangs at 150 s (its network process alive: no Last Will). The broker queued the
+    # statuses of 100-150 s for the central's persistent session; they come at its restart at
+    # 400 s without the retain flag, and were taken as live: connected, 4-minute-old values
+    # current, the old alarm sounding as now, the loss 10 s late. The broker's expiry says how
+    # long it held each one (mqtt_bus.held_s).
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    central.t(10)
+    chair.device("spo2", 89)
+    for message in chair.new_pcd04s():
+        central.deliver(message)
+    for second in range(10, 101, 2):
+        central.t(second)
+        central.deliver(chair.status())
+    queued = []
+    for second in range(102, 151, 2):   # the central is away
+        central.t(second)
+        if second == 120:
+            chair.device("resp_rate", 7)   # a second alarm, in the queued statuses only
+        queued.append((chair.status(), 400 - second))
+    central.t(400)
+    board = _restarted(log, central)
+    now = central.now()
+    for (topic, payload), held in queued:
+        board.receive(topic, payload, now, held_s=held)
+    board.tick(now)
+    card = board.card("chair-1", now)
+    assert not card.connected and card.vitals == ()
+    assert board.audio(now) is None   # its old alarm does not sound as if current
+    # Silent more than 10 s after the bus came up: lost, naming the newest alarm it had open
+    # (what the queued statuses said: the chair's last word).
+    now = central.clock.advance(11)
+    board.tick(now)
+    assert [(a.key, a.priority) for a in board.station_alarms(now)] == [
+        ("chair:chair-1", Priority.HIGH)]
+    assert "RR 7/min" in board.station_alarms(now)[0].text
+    # Nothing logged them as heard: a second restart still knows it silent since 100 s.
+    heard = [r.received_at for r in log.received("chair-1") if r.kind == "status"]
+    assert max(heard) <= at(100)
+    log.close()
+
+
+def test_a_status_the_broker_held_a_few_seconds_counts_from_when_it_was_sent(tmp_path):
+    log, central, chair, _ = _lost_with_a_high_alarm(tmp_path)
+    chair.device("spo2", 98)
+    central.t(120)
+    board = _restarted(log, central)
+    now = central.now()
+    board.receive(*chair.status(), now, held_s=4)   # sent 4 s before the central took it
+    board.tick(now)
+    assert board.card("chair-1", now).connected
+    # Nothing after it: lost 10 s after it was sent, not 10 s after it arrived.
+    now = central.clock.advance(7)
+    board.tick(now)
+    assert not board.card("chair-1", now).connected
+    log.close()
+
+
 def test_a_live_chair_is_connected_after_a_restart_once_its_next_status_comes(tmp_path):
     log, central, chair, _ = _lost_with_a_high_alarm(tmp_path)
     chair.device("spo2", 98)

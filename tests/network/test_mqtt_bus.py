@@ -343,6 +343,31 @@ def test_the_will_is_published_and_retained_when_the_chair_process_is_killed(
                "the retained will")
 
 
+def test_a_retained_message_queued_for_a_persistent_session_says_how_long_the_broker_held_it(
+        broker: Broker, bus_client: MakeClient) -> None:
+    # A chair's status queued for the central while it was away comes without the retain flag;
+    # the broker's remaining expiry (RETAINED_LIFETIME_S) is how the central tells it from news.
+    topic = "infusion/chair/chair-1/status"
+    arrived: list[tuple[str, bytes, bool, int | None]] = []
+    central = bus_client(broker.url, "central", subscribe=["infusion/chair/chair-1/#"],
+                         persistent_session=True, on_message_aged=lambda *m: arrived.append(m))
+    connected(central)
+    central.stop(timeout=1.0)
+    chair = bus_client(broker.url, "chair-1")
+    sent: list[str] = []
+    chair.publish(topic, b"status", retain=True, on_delivered=lambda: sent.append("status"))
+    chair.publish(topic + "-x", b"news", on_delivered=lambda: sent.append("news"))
+    wait_until(lambda: len(sent) == 2, "both at the broker")
+    again = bus_client(broker.url, "central", persistent_session=True,
+                       on_message_aged=lambda *m: arrived.append(m))
+    again.subscribe("infusion/chair/chair-1/#")
+    wait_until(lambda: any(m[1] == b"news" for m in arrived), "the queued messages")
+    queued = [m for m in arrived if m[1] == b"status" and not m[2]]
+    assert queued, arrived
+    assert all(isinstance(m[3], int) and 0 <= m[3] <= 60 for m in queued), queued
+    assert [m[3] for m in arrived if m[1] == b"news"] == [None]   # not published retained
+
+
 def test_a_clean_stop_does_not_fire_the_will(broker: Broker, bus_client: MakeClient) -> None:
     from console.network.mqtt_bus import Will
 
