@@ -56,10 +56,11 @@ EtCO2): known, understood, and not a reading of the session."""
 
 KEPT_NOTICES = frozenset({
     "name-mismatch", "path-mismatch", "bad-timestamp", "unknown-charset", "charset-mismatch",
+    "duplicate-row",
 })
 """`Dropped` reasons that report a doubt about a value the decoder still kept: a code and name
 that disagree (the code is trusted, devices.md), an unusable time (the value is kept without it),
-a charset read another way. They travel with the drops so the log keeps them, but a count of
+a charset read another way, an OBX segment repeated in one message (the measurement kept once). They travel with the drops so the log keeps them, but a count of
 what was dropped must leave them out (QA: the Comen sample's two kept PR rows counted as
 dropped)."""
 

@@ -543,6 +543,13 @@ def _is_no_value(text: str, dialect: Dialect | None) -> bool:
     return dialect is not None and dialect.is_no_value(text)
 
 
+def _when(measured_at: datetime | None, stamp: str) -> str:
+    """A row's measured time for a notice: the time, else the unusable OBX-14 as sent."""
+    if stamp:
+        return f"OBX-14 {stamp[:30]!r}"
+    return measured_at.isoformat() if measured_at is not None else "no time"
+
+
 class _Observations:
     """Walks the OBR/OBX rows of one ORU message."""
 
@@ -561,6 +568,10 @@ class _Observations:
         self.path_times: dict[str, datetime] = {}
         self.waveform_rows = 0
         self.waveform_bytes = 0
+        # Each measurement kept from this message, by what makes it one (metric, source, channel,
+        # value, unit, measured time and the OBX-14 as sent): a gateway or monitor that repeats an
+        # OBX segment sends one measurement twice. Value: the first row's OBX-1 ("OBX 3").
+        self.kept: dict[tuple[object, ...], str] = {}
 
     def run(self, segments: list[str], fs: str) -> None:
         for segment in segments:
@@ -757,6 +768,15 @@ class _Observations:
             message=self.msg.msh(10).strip(),
         )
         stamp, notice = unusable
+        key = (reading.metric, reading.source, reading.channel, reading.value, reading.unit,
+               reading.measured_at, stamp)
+        first = self.kept.get(key)
+        if first is not None:
+            # Same measurement as a row already kept: one reading, and the repeat said.
+            self._drop("duplicate-row", where, f"{metric} {reading.value:g} {reading.unit} at "
+                       f"{_when(measured_at, stamp)} repeats {first}'s row; kept once")
+            return
+        self.kept[key] = " ".join(where.split(" ")[:2])   # "OBX 3"
         if stamp and enclosing is None and is_nibp_value(reading) and self.unplaced is not None:
             self.untimed_nibp.append((reading, stamp, notice))
         else:

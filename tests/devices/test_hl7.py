@@ -497,6 +497,27 @@ def test_two_spo2_channels_are_kept_apart() -> None:
                                                                (93, "1.3.2.150456")]
 
 
+def test_a_repeated_obx_segment_is_one_reading_and_said() -> None:
+    # A gateway or monitor that repeats an OBX segment (same code, OBX-4 path, value, unit and
+    # OBX-14) sends one measurement twice: it had become two readings, logged twice (review, CSV,
+    # FHIR and counts). One reading; the repeat is dropped as `duplicate-row`, so it stays seen.
+    row = SPO2.format(v=97) + "|||20240101115930+0000"
+    result = decode(message(row, row))
+    assert (only(result).value, only(result).measured_at) == (97, utc(2024, 1, 1, 11, 59, 30))
+    assert reasons(result) == ["duplicate-row"]
+    assert result.dropped[0].detail.startswith("OBX 2 ")
+    assert "repeats OBX 1's row" in result.dropped[0].detail
+
+
+def test_rows_differing_only_in_time_are_two_readings() -> None:
+    # Not a repeated segment: two measurements of the same channel, each with its own OBX-14.
+    rows = [SPO2.format(v=97) + f"|||2024010111{m}00+0000" for m in (58, 59)]
+    result = decode(message(*rows))
+    assert [(r.value, r.measured_at) for r in result.readings] == [
+        (97, utc(2024, 1, 1, 11, 58)), (97, utc(2024, 1, 1, 11, 59))]
+    assert reasons(result) == []
+
+
 def test_invasive_arterial_pressure_is_not_nibp() -> None:
     row = "NM|150033^MDC_PRESS_BLD_ART_SYS^MDC|1.3.1.2|120|266016|||||R"
     result = decode(message(row))
