@@ -164,7 +164,7 @@ def _run(args: argparse.Namespace) -> int:
     except (IdentityError, InputError) as exc:
         raise CommandFailure(str(exc)) from exc
     finally:
-        conn.close()
+        conn.close()   # a signed-in read closed it already, before its write log: a no-op then
     if args.deidentify:
         from console.export.deidentify import deidentify
 
@@ -285,9 +285,9 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
     """Sign in, decide (de-identified or not), read the session, record the access.
 
     The session is read through `conn` (read-only); the sign-in and the access row are written
-    through a write connection opened for them and closed before the file is written. Sets
-    `args.deidentify` to what the account gets. Returns the session and the note to print when
-    de-identification was imposed.
+    through a write connection opened for them and closed before the file is written, `conn`
+    with it and first (`_close_writer_last`). Sets `args.deidentify` to what the account gets.
+    Returns the session and the note to print when de-identification was imposed.
     """
     from console.identity.access import AccessKind, AccessLog
     from console.identity.roles import Action, access_decision
@@ -341,6 +341,20 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
         return detail, decision.message if decision.forced else ""
     except LogError as exc:   # the sign-in or the access row could not be written
         raise _not_recorded(exc, db) from exc
+    finally:
+        _close_writer_last(conn, log)
+
+
+def _close_writer_last(conn: sqlite3.Connection, log: EventLog) -> None:
+    """Close the read-only `conn`, then `log`.
+
+    SQLite moves the -wal into the log file and removes the -wal and -shm only when the last
+    connection to the file closes, and a read-only one cannot: closed after the writer, it left
+    both behind, the sign-in and the access row only in the -wal (a copy of the log file alone,
+    a backup, lacked them).
+    """
+    try:
+        conn.close()
     finally:
         log.close()
 

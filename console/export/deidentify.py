@@ -23,8 +23,9 @@
   `OBSERVATION_BUTTONS`) is kept: it names nobody, and it is the patient's record. In an
   event's detail only the console's own words are kept (`CONSOLE_TEXT_KEYS`: alarm messages,
   phase names, checklist item texts, refusal reasons); a person there is numbered (a
-  handover's nurses, a central station's nurse), a device or port is numbered, and any other
-  text is removed (a station's name, a file path).
+  handover's nurses, a central station's nurse), a device or port is numbered (a monitor
+  change's two monitors), and any other text is removed (a station's name, a file path). An alarm
+  acknowledged at a central station names its nurse as the event does, the station removed.
   A person's name inside the console's own words ("its value was entered in error, by …") is
   numbered as the person is (`_named_as_numbered`).
 - device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
@@ -55,6 +56,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from console.review import content as rc   # the exports' local zone rule
 from console.review.model import (
+    HANDED_OVER,
     AlarmEpisode,
     AlarmStep,
     AudioPause,
@@ -99,12 +101,21 @@ CONSOLE_TEXT_KEYS: Final = frozenset({
     "state", "action", "message", "protocol_name", "unit", "type", "format", "blockers",
     "reasons", "prompt",
 })
-PERSON_KEYS: Final = frozenset({"by", "from", "to", "actor", "nurse", "signer", "account"})
+PERSON_KEYS: Final = frozenset({"by", "actor", "nurse", "signer", "account"})
 DEVICE_KEYS: Final = frozenset({"device", "source"})
+# `from` and `to` are what an event of that kind changed from and to: a hand-over's two nurses, a
+# monitor change's two monitors (their sources, numbered as the readings' are). As person keys of
+# every kind they numbered the monitors as staff, and shifted the numbers of the staff after them.
+MONITOR_CHANGED: Final = "monitor_changed"   # console/session/engine.py `_monitor_identity`
+PERSON_KEYS_OF: Final = {HANDED_OVER: frozenset({"from", "to"})}
+DEVICE_KEYS_OF: Final = {MONITOR_CHANGED: frozenset({"from", "to"})}
 # Keys that hold the protocol's own words in an event of that kind, not a person's: a ticked
 # item's text (QA: the events CSV read "Ticked: [free text removed]" for every item).
 PROTOCOL_TEXT: Final = {"checklist_ticked": frozenset({"text"}),
                         PROTOCOL_IN_FORCE: frozenset({"text", "protocol_id", "version", "sha256"})}
+# An alarm step's actor when a central station's nurse acknowledged it
+# (console/session/engine.py `acknowledge_from_central`): the nurse is the event's `by`.
+AT_CENTRAL: Final = re.compile(r"(?P<name>.+?) \(at central (?P<station>.*)\)", re.DOTALL)
 
 T = TypeVar("T", bound="DataclassInstance")
 
@@ -138,9 +149,17 @@ class _Mapper:
     def who(self, name: str) -> str:
         if name == ENGINE or not name:
             return name
+        central = AT_CENTRAL.fullmatch(name)
+        if central is not None:   # one nurse, one number: not one for the step, one for the event
+            return self._at_central(central["name"], central["station"])
         if name not in self.people:
             self.people[name] = f"staff-{len(self.people) + 1}"
         return self.people[name]
+
+    def _at_central(self, name: str, station: str) -> str:
+        """The step's actor with the nurse numbered as the event's `by` is, and the station's
+        name removed as the event's `station` is."""
+        return f"{self.who(name)} (at central {self.text(station)})"
 
     def device(self, source: str) -> str:
         if source == MANUAL:
@@ -153,21 +172,38 @@ class _Mapper:
         return REDACTED if value.strip() else value
 
     def detail(self, detail: Mapping[str, Any], kind: str = "") -> dict[str, Any]:
-        kept = CONSOLE_TEXT_KEYS | PROTOCOL_TEXT.get(kind, frozenset())
-        return {k: self._value(k, v, kept) for k, v in detail.items()}
+        keys = _keys_of(kind)
+        return {k: self._value(k, v, keys) for k, v in detail.items()}
 
-    def _value(self, key: str, value: Any, kept: frozenset[str]) -> Any:
+    def _value(self, key: str, value: Any, keys: _Keys) -> Any:
         if isinstance(value, Mapping):
-            return {k: self._value(k, v, kept) for k, v in value.items()}
+            return {k: self._value(k, v, keys) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._value(key, v, kept) for v in value]
-        if not isinstance(value, str) or key in kept:
+            return [self._value(key, v, keys) for v in value]
+        if not isinstance(value, str) or key in keys.kept:
             return value
-        if key in PERSON_KEYS:
+        if key in keys.people:
             return self.who(value)
-        if key in DEVICE_KEYS:
+        if key in keys.devices:
             return self.device(value)
         return self.text(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Keys:
+    """The keys of one event kind's detail whose text is kept, numbered as a person, or
+    numbered as a device (any other text is removed)."""
+
+    kept: frozenset[str]
+    people: frozenset[str]
+    devices: frozenset[str]
+
+
+def _keys_of(kind: str) -> _Keys:
+    none: frozenset[str] = frozenset()
+    return _Keys(kept=CONSOLE_TEXT_KEYS | PROTOCOL_TEXT.get(kind, none),
+                 people=PERSON_KEYS | PERSON_KEYS_OF.get(kind, none),
+                 devices=DEVICE_KEYS | DEVICE_KEYS_OF.get(kind, none))
 
 
 def _r(obj: T, **changes: Any) -> T:

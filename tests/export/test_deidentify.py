@@ -8,7 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from console.export.csv_export import write_session_csv
+from console.export.csv_export import (
+    EVENT_COLUMNS,
+    OBSERVATION_COLUMNS,
+    event_rows,
+    observation_rows,
+    write_session_csv,
+)
 from console.export.deidentify import (
     HANDLED,
     REDACTED,
@@ -20,6 +26,9 @@ from console.export.fhir import write_session_fhir
 from console.export.rems import write_rems
 from console.review.model import SessionDetail
 from console.review.queries import load_session, open_readonly
+from devices.reading import Reading
+from protocols.vitals import metric
+from tests.review.logged_session import logged_session
 
 KEY = b"clinic secret for tests"
 # Everything that identifies a person, a device or a date in the scenario sessions.
@@ -181,6 +190,57 @@ def test_a_handover_a_central_nurse_and_a_monitor_port_are_not_in_a_deidentified
         assert name not in text, name
     events = next(p for p in paths if "events" in p.name).read_text(encoding="utf-8")
     assert "handed_over" in events and "staff-" in events   # the story stays, the names go
+
+
+def events_csv(detail: SessionDetail) -> list[dict[str, str]]:
+    """The events CSV's rows, by column name."""
+    return [dict(zip(EVENT_COLUMNS, row)) for row in event_rows(detail)]
+
+
+def observations_csv(detail: SessionDetail) -> list[dict[str, str]]:
+    """The observations CSV's rows, by column name."""
+    return [dict(zip(OBSERVATION_COLUMNS, row)) for row in observation_rows(detail)]
+
+
+def monitor_reading(clock, name: str, value: float, source: str) -> Reading:
+    now = clock.now()
+    return Reading(name, value, metric(name).unit, now.wall, now.wall, source)
+
+
+def test_a_monitor_change_names_its_monitors_as_the_observations_do(tmp_path):
+    # Before: `from` and `to` were person keys in every event, so the events CSV read the change
+    # from staff-2 to staff-3 while the observations named the monitors device-1 and device-2,
+    # and the nurse taking over afterwards was staff-4.
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    s.engine.ingest(monitor_reading(s.clock, "heart_rate", 72, "hl7:AcmeInc^ACDE48234567ABCD"),
+                    s.clock.advance(60))
+    s.engine.ingest(monitor_reading(s.clock, "heart_rate", 118, "hl7:OtherCo^0011223344556677"),
+                    s.clock.advance(2))
+    assert s.engine.hand_over("nurse.ben", s.clock.advance(60)).done
+    clean = deidentify(s.detail(with_observations=True), KEY)
+    sources = {row["source"] for row in observations_csv(clean)}
+    details = {row["kind"]: json.loads(row["detail"]) for row in events_csv(clean)
+               if row["kind"] in ("monitor_changed", "handed_over")}
+    assert sources == {"device-1", "device-2"}
+    assert details == {"monitor_changed": {"from": "device-1", "to": "device-2"},
+                       "handed_over": {"from": "staff-1", "to": "staff-2"}}
+
+
+def test_a_nurse_acknowledging_at_a_central_station_is_one_staff_member(tmp_path):
+    # Before: the alarm's step named "Bo Central (at central Station 3)" staff-2 and the event's
+    # `by` "Bo Central" staff-3: the CSV's alarm row and event row disagreed on who acknowledged.
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    s.engine.ingest(monitor_reading(s.clock, "spo2", 80, "hl7:MON"), s.clock.advance(60))
+    alarm = next(a for a in s.engine.alarms() if a.condition == "spo2_low")
+    assert s.engine.acknowledge_from_central(alarm.id, "Bo Central", "Station 3", "C-1",
+                                             s.clock.advance(5)).done
+    rows = events_csv(deidentify(s.detail(), KEY))
+    (event,) = [r for r in rows if r["kind"] == "acknowledged_at_central"]
+    (step,) = [r for r in rows if r["kind"] == "alarm_acknowledged"]
+    # The station's name is removed from both, as from every event's detail.
+    assert json.loads(event["detail"])["by"] == "staff-2"
+    assert step["actor"] == f"staff-2 (at central {REDACTED})"
+    assert "Bo Central" not in str(rows) and "Station 3" not in str(rows)
 
 
 def test_a_name_inside_an_alarm_message_is_numbered_in_a_deidentified_export(tmp_path):

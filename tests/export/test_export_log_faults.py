@@ -425,6 +425,50 @@ def test_a_write_protected_log_with_accounts_says_the_export_could_not_be_record
     assert snapshot(tmp_path) == before
 
 
+def the_log_file_alone(db: Path, folder: Path) -> Path:
+    """A copy of the log file without its -wal and -shm, as a backup copying files takes it."""
+    folder.mkdir()
+    return Path(shutil.copy(db, folder))
+
+
+@pytest.mark.parametrize("label, option, name, extra", [
+    ("surge", "--pdf", "report.pdf", []),
+    ("surge", "--csv", "out", []),
+    ("surge", "--fhir", "bundle.json", ["--deidentify"]),
+    ("esketamine", "--rems", "rems.txt", []),
+])
+def test_an_export_leaves_only_the_log_file_and_it_holds_the_access_row(
+        capsys, scenario_log, tmp_path, label, option, name, extra):
+    # Before: the write connection closed before the read-only one, which cannot move the -wal
+    # into the log, so a -wal and a -shm stayed beside it and the export's access row was only
+    # in the -wal: a copy of the log file alone did not record the export.
+    folder = tmp_path / "log"
+    folder.mkdir()
+    db = copy_log(scenario_log.path, folder)
+    target = tmp_path / name
+    code, _, err = export(capsys, scenario_log.facts.ids[label], option, target, *extra,
+                          "--db", db, signed=True)
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in folder.iterdir()) == ["sessions.sqlite3"]
+    assert access_rows(the_log_file_alone(db, tmp_path / "backup"))[-1] == ("export",
+                                                                           f"to {target}")
+
+
+def test_a_refused_export_leaves_only_the_log_file_and_it_holds_the_refusal(capsys, scenario_log,
+                                                                            tmp_path):
+    # Before: as for an export written, the row saying it was not was only in the -wal.
+    folder = tmp_path / "log"
+    folder.mkdir()
+    db = copy_log(scenario_log.path, folder)
+    sid = scenario_log.facts.ids["surge"]
+    change_value(db, sid)
+    one_line(*export(capsys, sid, "--csv", tmp_path / "out", "--db", db, signed=True), status=1)
+    assert sorted(p.name for p in folder.iterdir()) == ["sessions.sqlite3"]
+    assert access_rows(the_log_file_alone(db, tmp_path / "backup"))[-1] == (
+        "export", f"NOT WRITTEN: {tmp_path / 'out'}: the session's record was changed outside "
+                  "the console")
+
+
 def test_a_log_with_accounts_of_an_older_schema_is_not_migrated(capsys, tmp_path):
     from console.identity import SecretKind, Staff
 
