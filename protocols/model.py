@@ -248,7 +248,8 @@ class Protocol:
 
     Attributes:
         id / version: recorded with every session (protocol_id, protocol_version).
-        route: "iv" or "intranasal" (display only).
+        route: "iv" or "intranasal": shown, and what makes a course (a patient's sessions of
+            protocols of one route are numbered together: console/session/course.py).
         course_sessions: sessions in a usual course (for "session N of M").
         rems_fields: extra fields a nurse records for the REMS Patient Monitoring Form.
         path: the file it came from (for messages).

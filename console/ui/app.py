@@ -45,6 +45,7 @@ from console.session.start_checks import (
     patient_key,
 )
 from console.session.chair_identity import ChairIdentity
+from console.session.course import earlier_in_course
 from console.session.left_open import LeftOpen, left_open_for
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
@@ -264,7 +265,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         return window
     # A resumed session keeps the dose it was opened with, as its weight.
     chosen_mg = _chosen_dose(protocol, getattr(args, "dose_mg", None))
-    number = len(log.sessions_for_patient(patient)) + 1
+    number = earlier_in_course([row.protocol_id for row in log.sessions_for_patient(patient)],
+                               protocol, loaded.protocols).same + 1
     nurse, identity = args.nurse, None
     if window.has_accounts():   # the session's nurse is an account signed in (issue 13)
         nurse, identity = _sign_in(window, args.nurse, secret)

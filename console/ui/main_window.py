@@ -284,7 +284,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.start_screen = StartScreen(
             self.protocols, self.load_errors,
-            lambda patient_id: len(self.log.sessions_for_patient(patient_id)))
+            lambda patient_id: [row.protocol_id
+                                for row in self.log.sessions_for_patient(patient_id)])
         self.start_screen.start_requested.connect(self._on_start_requested)
         self.start_screen.require_sign_in(self.has_accounts())
         page = QtWidgets.QWidget()

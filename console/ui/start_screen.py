@@ -21,6 +21,7 @@ from typing import Protocol as TypingProtocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.session.course import earlier_in_course, route_words
 from console.session.start_checks import (
     MAX_PATIENT_ID_LENGTH,
     MAX_SESSION_NUMBER,
@@ -194,7 +195,8 @@ class StartScreen(QtWidgets.QWidget):
     Args:
         protocols: loaded protocols by id (from `load_protocols(...).protocols`).
         protocol_errors: one line per refused protocol file, shown under the protocol choice.
-        previous_sessions: how many sessions the given patient already has in the log.
+        previous_sessions: the protocol ids of the given patient's sessions in the log (only
+            those of the chosen protocol's course count: console/session/course.py).
         parent: the Qt parent.
         connection_factory: builds the connection "Test connection" opens, called as
             `factory(url, profile_or_format_name, on_event)`; tests inject a fake.
@@ -218,7 +220,7 @@ class StartScreen(QtWidgets.QWidget):
         self,
         protocols: dict[str, Protocol],
         protocol_errors: list[str],
-        previous_sessions: Callable[[str], int],
+        previous_sessions: Callable[[str], list[str]],
         parent: QtWidgets.QWidget | None = None,
         connection_factory: ConnectionFactory = DeviceConnection,
         *,
@@ -562,28 +564,31 @@ class StartScreen(QtWidgets.QWidget):
         self._revalidate()   # shows the format's description
 
     def _suggest_session_number(self) -> None:
-        """Suggest previous sessions + 1 for the typed patient; the nurse may change it."""
+        """Suggest the earlier sessions of the chosen protocol's course + 1 for the typed patient
+        (console/session/course.py); the nurse may change it."""
         patient = patient_key(self.patient_edit.text())
         protocol = self.current_protocol()
         course = f" of {protocol.course_sessions} in the usual course" if protocol else ""
         self.session_of_label.setText(course)
-        if not patient:
+        if not patient or protocol is None:
             self._suggestion = ""
             return
         try:
-            previous = self._previous_sessions(patient)
+            count = earlier_in_course(self._previous_sessions(patient), protocol, self._protocols)
         except LogError as exc:
             # The log is an edge: the nurse can still type the number, but must know why the
             # usual suggestion is missing.
             self._suggestion = f"Could not read earlier sessions from the log ({exc}): enter the number."
             return
+        previous, route = count.same, route_words(protocol)
         self.session_spin.blockSignals(True)
         self.session_spin.setValue(min(previous + 1, MAX_SESSION_NUMBER))
         self.session_spin.blockSignals(False)
-        earlier = {0: "no earlier session", 1: "1 earlier session"}.get(
-            previous, f"{previous} earlier sessions"
+        earlier = {0: f"no earlier {route} session", 1: f"1 earlier {route} session"}.get(
+            previous, f"{previous} earlier {route} sessions"
         )
-        self._suggestion = f"Suggested {previous + 1}: {earlier} of {patient} in the log."
+        others = f" ({count.other} of another course not counted)" if count.other else ""
+        self._suggestion = f"Suggested {previous + 1}: {earlier} of {patient} in the log{others}."
 
     # ------------------------------------------------------------------ validation
 

@@ -519,6 +519,19 @@ def test_a_patient_typed_with_a_combining_accent_is_the_same_patient(started, tm
                             ).fetchall() == [(composed, 1), (composed, 2)]
 
 
+def test_the_command_line_numbers_a_session_in_the_course_of_its_route(started, tmp_path):
+    # A first esketamine session after two IV sessions was numbered 3: every earlier session
+    # counted, whatever its route (console/session/course.py).
+    for protocol in ("iv-ketamine-titration", "iv-ketamine", "esketamine", "iv-ketamine"):
+        dose = ("--dose-mg", "56") if protocol == "esketamine" else ()
+        started(options(tmp_path, "--protocol", protocol, "--patient", "MRN-5",
+                        "--weight", "70", "--nurse", "N", "--new-session", *dose))
+    with sqlite3.connect(tmp_path / "log.sqlite3") as conn:
+        assert conn.execute("SELECT protocol_id, session_number FROM sessions ORDER BY id"
+                            ).fetchall() == [("iv-ketamine-titration", 1), ("iv-ketamine", 2),
+                                             ("esketamine", 1), ("iv-ketamine", 3)]
+
+
 @pytest.mark.parametrize("kind", ["folder", "missing folder"])
 def test_a_shown_log_that_cannot_be_written_stops_the_start_before_the_log_is_opened(
         tmp_path, kind):

@@ -50,7 +50,7 @@ def protocols():
 
 @pytest.fixture
 def screen(qtbot, protocols):
-    made = StartScreen(protocols, [], lambda pid: 0, port_lister=lambda: [])
+    made = StartScreen(protocols, [], lambda pid: [], port_lister=lambda: [])
     qtbot.addWidget(made)
     made.show()
     yield made

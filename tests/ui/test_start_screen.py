@@ -31,7 +31,7 @@ def protocols():
 def make_screen(qtbot, protocols):
     screens: list[StartScreen] = []
 
-    def make(previous=lambda pid: 0, errors=(), **kwargs) -> StartScreen:
+    def make(previous=lambda pid: [], errors=(), **kwargs) -> StartScreen:
         screen = StartScreen(protocols, list(errors), previous, port_lister=lambda: [], **kwargs)
         qtbot.addWidget(screen)
         screen.resize(1366, 768)
@@ -94,9 +94,9 @@ def test_protocol_cap_is_shown_with_the_uncapped_figure(qtbot, make_screen):
 def test_session_number_is_suggested_from_the_log(qtbot, make_screen):
     asked: list[str] = []
 
-    def previous(patient_id: str) -> int:
+    def previous(patient_id: str) -> list[str]:
         asked.append(patient_id)
-        return 2 if patient_id == "MRN-1042" else 0
+        return ["iv-ketamine"] * 2 if patient_id == "MRN-1042" else []
 
     screen = make_screen(previous)
     fill(qtbot, screen, patient="MRN-1042")
@@ -104,11 +104,28 @@ def test_session_number_is_suggested_from_the_log(qtbot, make_screen):
     assert screen.session_spin.value() == 3
     assert screen.session_spin.text() == "session 3"
     assert screen.session_of_label.text() == " of 6 in the usual course"
-    assert screen.session_message.text() == "Suggested 3: 2 earlier sessions of MRN-1042 in the log."
+    assert screen.session_message.text() == "Suggested 3: 2 earlier IV sessions of MRN-1042 in the log."
+
+
+def test_the_session_number_counts_only_the_course_of_the_chosen_route(qtbot, make_screen):
+    # A patient's first esketamine session after an IV course was suggested as "session 7 of 8
+    # in the usual course": every earlier session counted, whatever its route.
+    earlier = ["iv-ketamine-titration"] + ["iv-ketamine"] * 5
+    screen = make_screen(lambda pid: earlier)
+    fill(qtbot, screen, protocol="esketamine")
+    assert screen.session_spin.value() == 1
+    assert screen.session_message.text() == (
+        "Suggested 1: no earlier intranasal session of MRN-1042 in the log "
+        "(6 of another course not counted).")
+    # The two IV protocols are one course: the titration session is its session 1.
+    choose_protocol(screen, "iv-ketamine")
+    assert screen.session_spin.value() == 7
+    assert screen.session_message.text().startswith(
+        "Suggested 7: 6 earlier IV sessions of MRN-1042 in the log.")
 
 
 def test_session_number_can_be_changed_and_beyond_the_course_is_flagged(qtbot, make_screen):
-    screen = make_screen(lambda pid: 6)
+    screen = make_screen(lambda pid: ["iv-ketamine"] * 6)
     fill(qtbot, screen)
     assert screen.session_spin.value() == 7
     assert "Session 7 is beyond the usual course of 6 for this protocol: check the number." in (
@@ -195,7 +212,7 @@ def test_required_fields_say_what_they_need(qtbot, make_screen):
 
 
 def test_no_protocol_loaded_shows_the_refused_files(qtbot):
-    screen = StartScreen({}, ["bad.toml: dose.mg_per_kg: 5 is above 2"], lambda pid: 0)
+    screen = StartScreen({}, ["bad.toml: dose.mg_per_kg: 5 is above 2"], lambda pid: [])
     qtbot.addWidget(screen)
     assert screen.protocol_errors_label.text() == (
         "Protocol file refused: bad.toml: dose.mg_per_kg: 5 is above 2")
@@ -225,7 +242,7 @@ def test_esketamine_offers_56_or_84_mg_as_devices(qtbot, make_screen):
 
 
 def test_start_emits_the_esketamine_request(qtbot, make_screen):
-    screen = make_screen(lambda pid: 1)
+    screen = make_screen(lambda pid: ["esketamine"])
     fill(qtbot, screen, patient="  MRN-77 ", weight="64.5", nurse=" Bo Chen ", protocol="esketamine")
     screen.dose_combo.setCurrentIndex(1)
     with qtbot.waitSignal(screen.start_requested, timeout=1000) as blocker:
@@ -240,7 +257,7 @@ def test_a_patient_typed_with_a_combining_accent_is_asked_as_the_same_patient(qt
     # A decomposed "Zoë" (e + U+0308) read as another patient: no earlier sessions found, and
     # a second course begun (the review audit). The log keeps the composed form (NFC).
     asked = []
-    screen = make_screen(lambda pid: asked.append(pid) or 3)
+    screen = make_screen(lambda pid: asked.append(pid) or ["iv-ketamine"] * 3)
     fill(qtbot, screen, patient="Z")
     screen.patient_edit.setText("Zoe\u0308-7")   # as pasted: a test key press cannot make U+0308
     assert asked[-1] == "Zo\u00eb-7"
@@ -254,7 +271,7 @@ def test_a_patient_typed_with_a_combining_accent_is_asked_as_the_same_patient(qt
 
 
 def test_enter_starts_a_valid_form_with_the_device_binding(qtbot, make_screen, tmp_path):
-    screen = make_screen(lambda pid: 2)
+    screen = make_screen(lambda pid: ["iv-ketamine"] * 2)
     fill(qtbot, screen)
     screen.port_combo.setCurrentText("socket://monitor-3:4001")
     screen.format_combo.setCurrentIndex(screen.format_combo.findData("masimo"))
@@ -319,7 +336,8 @@ def test_fields_use_large_fonts(make_screen):
 
 
 def test_the_filled_screen_fits_1366_by_768(qtbot, make_screen):
-    screen = make_screen(lambda pid: 2, errors=["clinic.toml: dose.mg_per_kg: 5 is above 2"])
+    screen = make_screen(lambda pid: ["iv-ketamine"] * 2,
+                         errors=["clinic.toml: dose.mg_per_kg: 5 is above 2"])
     fill(qtbot, screen, weight="25", patient="test", protocol="esketamine")
     screen.port_combo.setCurrentText("/dev/ttyUSB9")   # adds the "does not exist" note
     qtbot.wait(10)   # let the layout settle after the messages appeared
@@ -348,7 +366,7 @@ def test_manual_entry_disables_format_and_test(qtbot, make_screen):
 
 
 def test_port_list_offers_present_ports(qtbot, protocols):
-    screen = StartScreen(protocols, [], lambda pid: 0,
+    screen = StartScreen(protocols, [], lambda pid: [],
                          port_lister=lambda: ["/dev/serial/by-id/usb-FTDI-if00", "/dev/ttyUSB0"])
     qtbot.addWidget(screen)
     items = [screen.port_combo.itemText(i) for i in range(screen.port_combo.count())]
