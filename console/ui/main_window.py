@@ -443,6 +443,8 @@ class MainWindow(QtWidgets.QMainWindow):
             # As the command line (app._resumed_by): the typed nurse is recorded on a log
             # without accounts; on a log with accounts the session opens locked and she signs
             # in on its lock bar. Its logged weight and dose stand (fixed at its start).
+            if not self._resume_unlike_typed(met, request):
+                return
             actor = ENGINE if self.has_accounts() else request.nurse
             self._refusing(lambda: self.resume(met.row, device, actor=actor))
             return
@@ -469,6 +471,28 @@ class MainWindow(QtWidgets.QMainWindow):
             )
 
         self._refusing(lambda: self.open_session(make, device, identity=identity))
+
+    def _resume_unlike_typed(self, met: LeftOpen, request: StartRequest) -> bool:
+        """Whether Start resumes `met` although its logged weight or dose differs from what was
+        typed: the nurse is asked, as the command line says it on stderr. A typed 75 kg was
+        dropped without a word, the session resuming at its 70 kg and dose."""
+        row = met.row
+        unlike = []
+        if request.weight_kg != row.weight_kg:
+            unlike.append(f"weight {row.weight_kg:g} kg ({request.weight_kg:g} kg typed)")
+        logged_mg = row.details.get("dose_mg")
+        if request.chosen_mg is not None and request.chosen_mg != logged_mg:
+            unlike.append(f"dose {logged_mg:g} mg ({request.chosen_mg:g} mg chosen)"
+                          if isinstance(logged_mg, (int, float)) else
+                          f"dose ({request.chosen_mg:g} mg chosen)")
+        if not unlike:
+            return True
+        return self.asker.agree(
+            "Resume the session",
+            f"{row.patient_id}: session {row.id} ({row.protocol_id}) was left open: "
+            f"{met.when_text()}. Start resumes it with its logged {' and '.join(unlike)}: a "
+            f"session's weight and dose are fixed at its start.\n\nResume session {row.id}?",
+            "Resume the session")
 
     def _new_beside(self, met: LeftOpen) -> bool:
         """Whether the nurse starts a new session beside `met`, left open too long ago to be

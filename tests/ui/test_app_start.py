@@ -319,6 +319,26 @@ def test_start_on_the_screen_resumes_the_session_a_crash_left_open(started, tmp_
                             ).fetchall() == [("Ana",)]   # as `--nurse Ana` records it
 
 
+def test_start_resuming_a_session_of_another_weight_asks_first(started, tmp_path):
+    # The typed 75 kg was dropped without a word: the session resumed at its logged 70 kg and
+    # dose (the command line says so on stderr).
+    old = left_open(tmp_path, hours_ago=0.5, weight=70.0)
+    window = started(options(tmp_path))
+    window.asker.yes = False
+    request = StartRequest("MRN-94", 75.0, "iv-ketamine", None, 2, "Ana", None, None)
+    window.start_screen.start_requested.emit(request)
+    assert window.live is None and sessions(tmp_path) == [(old, None)]
+    assert window.asker.asked[-1].startswith(
+        f"MRN-94: session {old} (iv-ketamine) was left open: started ")
+    assert ("Start resumes it with its logged weight 70 kg (75 kg typed): a session's weight "
+            f"and dose are fixed at its start.\n\nResume session {old}?"
+            ) in window.asker.asked[-1]
+    window.asker.yes = True
+    window.start_screen.start_requested.emit(request)
+    assert window.controller.view.session_id == old
+    assert sessions(tmp_path) == [(old, None)]
+
+
 def test_start_on_the_screen_beside_a_session_left_open_long_ago_asks_first(started, tmp_path):
     # Not resumed by a start after RESUME_WITHIN_HOURS (as from the command line); a new
     # session opens beside it only once the nurse says so (the command line's --new-session).
