@@ -152,7 +152,7 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
                 if value is not None:
                     labels[key] = f"{path}: {key}"
                     if key in ("password_file", "ca_file"):
-                        value = setting_path(str(value), path)
+                        value = setting_path(str(value), path, labels[key])
                     setattr(args, key, value)
         if not args.broker:
             raise StartError(f"no clinic bus: give --broker URL, or write broker = \"mqtts://"

@@ -428,13 +428,33 @@ def read_password(path: Path, what: str) -> str:
     return lines[0]
 
 
-def setting_path(value: str, settings_file: Path | None) -> Path:
+def setting_path(value: str, settings_file: Path | None, what: str = "") -> Path:
     """A file named in a settings file: a relative path is read from that file's folder (the
-    README's kit is copied as a folder), one given as an option from the current folder."""
-    path = Path(value).expanduser()
+    README's kit is copied as a folder), one given as an option from the current folder.
+
+    Args:
+        what: how a refusal names the setting (`FILE: key`, or `--option`).
+
+    Raises:
+        ValueError: `~user/...` for a user this computer does not have (a kit written on the
+            IT person's computer): pathlib's RuntimeError ended the start in a traceback.
+    """
+    path = _home_expanded(value, what)
     if settings_file is not None and not path.is_absolute():
         return settings_file.parent / path
     return path
+
+
+def _home_expanded(value: str, what: str) -> Path:
+    """`value` with a leading `~` or `~user` made that user's home folder."""
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:   # pathlib: "Could not determine home directory."
+        user = Path(value).parts[0][1:]
+        who = f"the user {user}" if user else "the user running the console"
+        named = f"{what} {value}" if what else value
+        raise ValueError(f"{named}: {who} has no home folder on this computer (a path written "
+                         "on another one?); give an absolute path") from None
 
 
 _KIND_WORDS: Final[dict[type, str]] = {str: "text in quotes", bool: "true or false (no quotes)"}
@@ -611,7 +631,8 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         value = strings[key]
         if not value:
             return None
-        return setting_path(value, path if labels.get(key) == f"{path}: {key}" else None)
+        return setting_path(value, path if labels.get(key) == f"{path}: {key}" else None,
+                            label(key))
 
     password_file = file_setting("password_file")
     password = read_password(password_file, label("password_file")) if password_file else None

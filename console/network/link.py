@@ -22,11 +22,13 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
   means "do not send this again" to an engine); the broker's go again at the console's next
   start as well, and refused again they are the bus's technical alarm again (the central
   station still lacks them: a network failure is an alarm); one delivered by `network resend`
-  beside the running console ends its part of that alarm within REFUSALS_CHECK_S. The senders report on their own threads into a queue; `pump()`, on the GUI thread,
-  writes them as `deliveries` rows (never an update), all that came since the last pump in one
-  transaction. Only the first delivery since the last pump wakes the app (a pump, with its
-  synced commit, for every PUBACK cost the bedside more than the messages themselves, P12); a
-  failure, a status change and a message from the bus always do.
+  beside the running console ends its part of that alarm within REFUSALS_CHECK_S. An engine's
+  failure is its technical alarm by the same rule, through a restart too (below). The senders
+  report on their own threads into a queue; `pump()`, on the GUI thread, writes them as
+  `deliveries` rows (never an update), all that came since the last pump in one transaction.
+  Only the first delivery since the last pump wakes the app (a pump, with its synced commit,
+  for every PUBACK cost the bedside more than the messages themselves, P12); a failure, a
+  status change and a message from the bus always do.
 - At start every row without a delivery for a destination is sent again, in order, with its
   control id: a console killed with messages pending sends them after its restart, and a message
   delivered just before the kill goes twice, which receivers drop by MSH-10.
@@ -42,8 +44,12 @@ without the central's confirmation, shared/design/network.md):
 - in quiet-room mode (a softer bedside tone while a central confirms alarms): a bus problem, no
   central station online, or an alarm phase the central has not confirmed within 10 s is MEDIUM
   at once, and the bedside returns to full volume (`quiet_allowed` False) until it is confirmed;
-- an engine's refusal (AR) of a message, or a message the console could not build: LOW, until the
-  next delivery / message built.
+- an engine's refusal (AR) of a message, or a message it gave up: LOW, until each such message
+  is delivered (by `network resend`, seen in the log within REFUSALS_CHECK_S), through a restart
+  (read back from the log at start: a restart restores every alarm as it was). Another message
+  delivered does not end it: the EHR still lacks the refused one, as the central station lacks
+  a message the broker refused (the same rule, IEC 60601-1-8 6.11.2.2 above);
+- a message the console could not build: LOW, until the next message built.
 
 Qt-free; the callbacks of the transports never touch the log or the engine.
 """
@@ -65,6 +71,7 @@ from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clea
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay, control_id_of
 from console.network.pcd import PatientShown, Station
+from console.network.resend import given_up
 from console.network.twin_watch import TwinWatch, new_instance
 from console.records import AlarmTransition
 from console.session.alarms import Raise
@@ -83,7 +90,8 @@ HAND_OFF_GAP_S = 0.005
 UNCONFIRMED_MEDIUM_S = 60.0
 CENTRAL_CONFIRM_S = 10.0
 # How often a running console looks in its log for refused messages delivered by `network
-# resend`: one small query, only while the broker has refused something.
+# resend`: one small query per destination, only while the broker or the engine has refused
+# something.
 REFUSALS_CHECK_S = 5.0
 
 # The engine sender's states as the status line says them (BACKING_OFF is said with its wait).
@@ -172,11 +180,15 @@ class NetworkLink:
         # at the next start.
         self._refused_by_broker: dict[int, float] = {}
         self._refusals_checked = float("-inf")   # mono of the last look for their deliveries
+        # Messages the engine refused or gave up, outbox id -> the alarm's words for it: the
+        # engine's technical alarm stands until each is delivered (module docstring), so one
+        # value reset by the next delivery ended it unseen (two answers in one pump: never
+        # raised). Read back from the log at start.
+        self._refused_by_engine: dict[int, str] = {}
         self._engine_waiting: dict[str, tuple[int, float]] = {}   # control id -> (outbox id, mono)
         self._last_confirmed = {BUS: clock.now().mono, ENGINE: clock.now().mono}
         self._unwritten: list[Delivery] = []
         self._delivery_woke = False   # set by a transport's thread, cleared by the pump
-        self._refusal: str | None = None
         self._engine_failed = 0   # messages the engine refused or that were given up, this run
         self._engine_failure: str | None = None   # the last one's short words (SenderStatus)
         self._compose_error: str | None = None
@@ -252,9 +264,18 @@ class NetworkLink:
             self._queue_bus(self._log.undelivered(BUS, failed_too=True),
                             since=lambda r: mono_of(r.created_at))
         if self.mllp is not None:
+            self._recall_engine_refusals()
             self.mllp.start()
             self._queue_engine(self._log.undelivered(ENGINE),
                                since=lambda r: mono_of(r.created_at))
+
+    def _recall_engine_refusals(self) -> None:
+        """The engine's failures not delivered since (what `network undelivered` lists): their
+        alarm stood at the stop and stands again, nothing having been delivered since."""
+        for failed in given_up(self._log.conn):
+            if failed.destination == ENGINE:
+                self._refused_by_engine[failed.outbox_id] = _refusal_words(failed.control_id,
+                                                                           failed.reason)
 
     def stop(self, timeout: float = 3.0) -> None:
         """Say goodbye on the bus (retained offline status), let pending sends finish within
@@ -469,8 +490,9 @@ class NetworkLink:
             # charge nurse's walk read "Another console is using the network settings of …").
             parts.append((Priority.MEDIUM, f"chair name {self.config.chair} used by another "
                           "console too: each station needs its own settings kit", twin))
-        if self._refusal:
-            parts.append((Priority.LOW, "interface engine refused a message", self._refusal))
+        if self._refused_by_engine:
+            parts.append((Priority.LOW, "interface engine refused a message",
+                          self._engine_refusal_detail()))
         if self._compose_error:
             parts.append((Priority.LOW, "a network message could not be built or handed on",
                           self._compose_error))
@@ -578,11 +600,9 @@ class NetworkLink:
                 entry = self._engine_waiting.pop(control_id, None)
                 self._last_confirmed[ENGINE] = at.mono
                 if outcome == FAILED:
-                    self._refusal = f"interface engine refused message {control_id}: {detail}"[:240]
                     self._engine_failed += 1
-                else:
-                    self._refusal = None
                 if entry is not None:
+                    self._engine_answered(entry[0], control_id, outcome, detail)
                     self._unwritten.append(Delivery(entry[0], ENGINE, outcome, at.wall,
                                                     detail[:300]))
             elif kind == "bus_refused":
@@ -618,19 +638,41 @@ class NetworkLink:
         self._unwritten.append(Delivery(outbox_id, BUS, FAILED, at.wall,
                                         f"refused by the broker: {reason}"[:300]))
 
+    def _engine_answered(self, outbox_id: int, control_id: str, outcome: str,
+                         detail: str) -> None:
+        """A message's failure at the engine stands as its alarm until that message is
+        delivered; the delivery of another one does not end it (module docstring)."""
+        if outcome == FAILED:
+            self._refused_by_engine[outbox_id] = _refusal_words(control_id, detail)
+        else:
+            self._refused_by_engine.pop(outbox_id, None)
+
+    def _engine_refusal_detail(self) -> str:
+        """The alarm's detail: the last refusal's words, and how many wait to be resent."""
+        *_, last = self._refused_by_engine.values()
+        count = len(self._refused_by_engine)
+        more = f" ({count} messages refused or given up, not delivered since)" if count > 1 else ""
+        return last + more
+
     def _resent_elsewhere(self, now: float) -> None:
-        """Forget the broker's refusals that were delivered since (IT fixed the ACL and ran
-        `network resend`, another process writing to this log): the bus's alarm for them ends
-        within REFUSALS_CHECK_S instead of standing until the next start."""
-        if not self._refused_by_broker or now - self._refusals_checked < REFUSALS_CHECK_S:
+        """Forget the refusals (the broker's, the engine's) that were delivered since (IT fixed
+        the channel and ran `network resend`, another process writing to this log): the alarm
+        for them ends within REFUSALS_CHECK_S instead of standing until the next start (the
+        broker's) or for ever (the engine's)."""
+        refusals = ((BUS, self._refused_by_broker), (ENGINE, self._refused_by_engine))
+        if not any(refused for _, refused in refusals) \
+                or now - self._refusals_checked < REFUSALS_CHECK_S:
             return
         self._refusals_checked = now
-        try:
-            delivered = self._log.delivered_among(BUS, self._refused_by_broker)
-        except LogError:
-            return   # looked for again at the next check; the log's own alarm tells the nurse
-        for outbox_id in delivered:
-            del self._refused_by_broker[outbox_id]
+        for destination, refused in refusals:
+            if not refused:
+                continue
+            try:
+                delivered = self._log.delivered_among(destination, refused)
+            except LogError:
+                return   # looked for again at the next check; the log's own alarm tells the nurse
+            for outbox_id in delivered:
+                del refused[outbox_id]
 
     def _read_message(self, topic: str, payload: bytes) -> Command | None:
         obj = topics.decode(payload)
@@ -763,3 +805,8 @@ class NetworkLink:
         if self.plaintext:
             shown.append(IN_CLEAR_NOTE)
         return "; ".join(part for part in (*shown, tones, *causes) if part)
+
+
+def _refusal_words(control_id: str, reason: str) -> str:
+    """The engine alarm's detail for one message it refused or gave up."""
+    return f"interface engine refused message {control_id}: {reason}"[:240]

@@ -135,6 +135,19 @@ def test_a_bad_ca_file_is_named_by_file_and_key(tmp_path: Path) -> None:
         "the engine's) certificate")
 
 
+def test_a_home_folder_of_a_user_this_computer_lacks_is_named_by_file_and_key(
+        tmp_path: Path) -> None:
+    # A kit written on the IT person's computer: pathlib's RuntimeError was a traceback.
+    path = tmp_path / "central.toml"
+    path.write_text('[central]\nbroker = "mqtts://b:8883"\nca_file = "~nosuchuser9/ca.pem"\n',
+                    encoding="utf-8")
+    with pytest.raises(StartError) as caught:
+        apply_config(_args(tmp_path))
+    assert str(caught.value) == (
+        f"{path}: ca_file ~nosuchuser9/ca.pem: the user nosuchuser9 has no home folder on this "
+        "computer (a path written on another one?); give an absolute path")
+
+
 def test_the_installed_command_says_it_in_one_line_with_exit_status_2(tmp_path: Path) -> None:
     path = tmp_path / "central.toml"
     path.write_text('[central]\nbroker = "mqtt://127.0.0.1:1883"\nname = 5\n', encoding="utf-8")

@@ -8,6 +8,7 @@ wait for a real peer is on a condition with a deadline.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from protocols.model import Priority
 from protocols.vitals import metric
 from tests.mosquitto import Broker, wait_until
 from tests.network.conftest import MakeClient
-from tests.network.mllp_peer import HOST, MllpPeer, always
+from tests.network.mllp_peer import HOST, MllpPeer, Reply, always
 from tests.session.helpers import START, iv_protocol
 
 STATION = Station(equipment_id="console-test", equipment_id_type="UUID", room="Room 3",
@@ -103,6 +104,28 @@ def chairs(tmp_path: Path) -> Iterator[Callable[..., Chair]]:
 
 def engine_config(port: int) -> NetworkConfig:
     return NetworkConfig(forward=f"mllp://{HOST}:{port}", chair="chair-3", room="Room 3")
+
+
+def resumed(log: EventLog, session_id: int, clock: ManualClock) -> SessionEngine:
+    """The session as a restarted console resumes it from `log`, its alarms restored."""
+    (row,) = [r for r in log.open_sessions() if r.id == session_id]
+    return SessionEngine.resume(
+        iv_protocol(), log, session_id,
+        SessionOpened(row.patient_id, row.protocol_id, row.protocol_version,
+                      row.session_number, row.nurse, row.weight_kg, row.started_at,
+                      row.demo, row.details),
+        [r for _, r in log.observations(session_id)], [r for _, r in log.events(session_id)],
+        [r for _, r in log.alarm_events(session_id)], clock.now())
+
+
+def pump_resumed(link: NetworkLink, engine: SessionEngine,
+                 clock: ManualClock) -> tuple[str, str] | None:
+    """The app's pump for a resumed session; the network alarm it leaves (priority, message)."""
+    report = link.pump()
+    if report.judged:
+        engine.network_status(report.problem, clock.now(), report.state)
+    return next(((o.priority.label, o.message) for o in engine.alarms()
+                 if o.condition == NETWORK_UNCONFIRMED), None)
 
 
 # --- the interface engine over MLLP -------------------------------------------------------------
@@ -198,6 +221,47 @@ def test_an_engine_refusal_is_logged_as_failed_and_raises_the_network_alarm(
 
         wait_until(lambda: (chair.pump(), chair.link.state_text() == line())[1],
                    "the refusals on the status line")
+    finally:
+        peer.close()
+
+
+def test_an_engine_refusal_stands_though_the_next_message_is_delivered_before_the_pump(
+        chairs: Callable[..., Chair], reserved_port: int) -> None:
+    """An AR is a standing condition: the EHR lacks that message until `network resend` delivers
+    it, and another message's AA does not end it. Before, one value that the next delivery reset:
+    with both answers in one pump (a backlog, a GUI thread busy for a moment) the AR raised no
+    alarm at all, and in separate pumps the next delivery ended it."""
+    refused: list[str] = []
+
+    def script(cid: str, seen: int) -> Reply:
+        if not refused:
+            refused.append(cid)   # the first message: its patient is unknown to the EHR
+        if cid == refused[0]:
+            return Reply("AR", text="unknown patient")
+        time.sleep(0.1)   # answered a moment later: the link hears the AR first, then the AA
+        return Reply("AA")
+
+    peer = MllpPeer(reserved_port, script)
+    try:
+        peer.listen()
+        chair = chairs(engine_config(reserved_port))
+        woken: list[None] = []
+        chair.link.wake = lambda: woken.append(None)   # a failure wakes, and the first delivery
+        chair.reading("heart_rate", 72)   # refused (AR)
+        chair.reading("heart_rate", 73)   # taken (AA)
+        wait_until(lambda: len(woken) == 2, "both answers handed to the link before its pump")
+        chair.pump()
+        assert [outcome for _, _, outcome in chair.deliveries()] == ["failed", "delivered"]
+        assert chair.network_alarm() == ("low", "Interface engine refused a message")
+        assert chair.log.conn.execute(
+            "SELECT count(*) FROM alarm_events WHERE condition = ? AND transition = 'raised'",
+            [NETWORK_UNCONFIRMED]).fetchone()[0] == 1   # in the log
+        # Later messages (the alarm's own PCD-04, a reading) are delivered: it stands.
+        chair.reading("heart_rate", 74)
+        wait_until(lambda: (chair.pump(), len(chair.deliveries()) == len(chair.outbox_ids()))[1],
+                   "every later message delivered")
+        assert [outcome for _, _, outcome in chair.deliveries()][2:] == ["delivered"] * 2
+        assert chair.network_alarm() == ("low", "Interface engine refused a message")
     finally:
         peer.close()
 
@@ -315,22 +379,11 @@ def test_a_network_alarm_standing_at_a_restart_stands_again_at_once(
     log = EventLog.open(tmp_path / "log.sqlite3", "test")
     link = NetworkLink(engine_config(reserved_port), log, clock, station=STATION)
     try:
-        (row,) = [r for r in log.open_sessions() if r.id == session_id]
-        engine = SessionEngine.resume(
-            iv_protocol(), log, session_id,
-            SessionOpened(row.patient_id, row.protocol_id, row.protocol_version,
-                          row.session_number, row.nurse, row.weight_kg, row.started_at,
-                          row.demo, row.details),
-            [r for _, r in log.observations(session_id)], [r for _, r in log.events(session_id)],
-            [r for _, r in log.alarm_events(session_id)], clock.now())
+        engine = resumed(log, session_id, clock)
         link.start()
 
         def pump() -> tuple[str, str] | None:
-            report = link.pump()
-            if report.judged:
-                engine.network_status(report.problem, clock.now(), report.state)
-            return next(((o.priority.label, o.message) for o in engine.alarms()
-                         if o.condition == NETWORK_UNCONFIRMED), None)
+            return pump_resumed(link, engine, clock)
 
         assert pump() == ("medium", "Interface engine not confirming delivery")
         clock.advance(11)   # the start's grace is over: still medium, the message waits 77 s
@@ -343,6 +396,43 @@ def test_a_network_alarm_standing_at_a_restart_stands_again_at_once(
     finally:
         link.stop(timeout=1.0)
         log.close()
+
+
+def test_an_engine_refusal_alarm_stands_through_a_restart_with_nothing_delivered(
+        chairs: Callable[..., Chair], reserved_port: int, tmp_path: Path) -> None:
+    """A restart restores every alarm as it was: the refused message is still undelivered in the
+    log, so the engine's alarm for it stands. Before, the refusal lived in memory only: once the
+    start's grace was over (10 s) the link said "no problem" and the restored alarm ended."""
+    peer = MllpPeer(reserved_port, always("AR", "unknown patient"))
+    try:
+        peer.listen()
+        clock = ManualClock(START)
+        chair = chairs(engine_config(reserved_port), clock)
+        chair.reading("heart_rate", 72)
+        wait_until(lambda: (chair.pump(), chair.network_alarm() is not None)[1], "the AR alarm")
+        (standing,) = [o.id for o in chair.engine.alarms() if o.condition == NETWORK_UNCONFIRMED]
+        session_id = chair.engine.session_id
+        assert chair.link.mllp is not None
+        wait_until(lambda: (chair.pump(), not chair.link.mllp.pending())[1], "all answered")
+        chair.close()
+
+        clock.advance(5)
+        log = EventLog.open(tmp_path / "log.sqlite3", "test")
+        link = NetworkLink(engine_config(reserved_port), log, clock, station=STATION)
+        try:
+            engine = resumed(log, session_id, clock)
+            link.start()
+            refused = ("low", "Interface engine refused a message")
+            assert pump_resumed(link, engine, clock) == refused
+            clock.advance(11)   # the start's grace is over; nothing was delivered since
+            assert pump_resumed(link, engine, clock) == refused
+            assert [t.transition for _, t in log.alarm_events(session_id)
+                    if t.occurrence == standing] == ["raised"]   # never ended by the restart
+        finally:
+            link.stop(timeout=1.0)
+            log.close()
+    finally:
+        peer.close()
 
 
 def test_a_backlog_found_at_start_is_no_alarm_while_the_engine_takes_it(

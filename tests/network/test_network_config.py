@@ -383,6 +383,32 @@ def test_relative_file_paths_are_read_from_the_settings_files_folder(
     assert load(path, {"password_file": "other.password"}).password == "other"
 
 
+NO_SUCH_USER: Final = "nosuchuser-review40"
+
+
+@pytest.mark.parametrize("key", ["ca_file", "password_file", "forward_ca_file"])
+def test_a_home_folder_of_a_user_this_computer_lacks_is_named_not_a_traceback(
+        tmp_path: Path, key: str) -> None:
+    # A kit written on the IT person's computer (`~it-admin/...`) and copied to the chair: the
+    # start ended in a traceback (pathlib's RuntimeError "Could not determine home directory.").
+    path = _write(tmp_path, f'[network]\nforward = "mllps://127.0.0.1:6661"\n'
+                            f'{key} = "~{NO_SUCH_USER}/{key}.pem"\n')
+    with pytest.raises(ValueError) as caught:
+        load(path)
+    assert str(caught.value) == (
+        f"{path}: {key} ~{NO_SUCH_USER}/{key}.pem: the user {NO_SUCH_USER} has no home folder "
+        "on this computer (a path written on another one?); give an absolute path")
+
+
+def test_a_home_folder_of_a_user_this_computer_lacks_is_named_as_the_option(
+        tmp_path: Path) -> None:
+    path = _write(tmp_path, '[network]\nforward = "mllps://127.0.0.1:6661"\n')
+    with pytest.raises(ValueError) as caught:   # infusion-console --ca-file '~nosuchuser/ca.pem'
+        load(path, {"ca_file": f"~{NO_SUCH_USER}/ca.pem"})
+    assert str(caught.value).startswith(f"--ca-file ~{NO_SUCH_USER}/ca.pem: the user "
+                                        f"{NO_SUCH_USER} has no home folder on this computer")
+
+
 def test_a_password_file_of_two_lines_is_refused(tmp_path: Path) -> None:
     # QA: the chair sent both lines as the password (the broker refused it), the central station
     # took the first: one rule, said at the start.

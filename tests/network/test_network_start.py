@@ -74,6 +74,17 @@ def test_a_ca_file_that_is_not_a_certificate_is_named_in_network_toml(tmp_path: 
            f"file is PEM text, -----BEGIN CERTIFICATE-----): {CA_FOR}\n")
 
 
+def test_a_file_in_the_home_folder_of_a_user_this_computer_lacks_is_one_line(
+        tmp_path: Path) -> None:
+    # `--ca-file '~it-admin/ca.pem'` (a path from the IT person's computer) ended the start in
+    # pathlib's RuntimeError traceback ("Could not determine home directory.").
+    done = console(tmp_path, "--forward", "mllps://h:6661", "--ca-file", "~nosuchuser-r40/ca.pem")
+    assert (done.returncode, done.stderr) == (
+        2, "infusion-console: --ca-file ~nosuchuser-r40/ca.pem: the user nosuchuser-r40 has no "
+           "home folder on this computer (a path written on another one?); give an absolute "
+           "path\n")
+
+
 def test_an_address_with_a_password_in_network_toml_is_refused_unprinted(tmp_path: Path) -> None:
     path = network_toml('broker = "mqtt://user:pw@127.0.0.1:1883"\nchair = "c1"')
     done = console(tmp_path)

@@ -96,6 +96,42 @@ def test_a_message_the_engine_refused_is_listed_and_resent_with_its_control_id_o
         peer.close()
 
 
+def test_the_engines_refusal_alarm_ends_once_resend_delivers_beside_the_running_console(
+        tmp_path: Path, reserved_port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    # The alarm stands while the EHR lacks the refused messages, through later deliveries, and
+    # ends when `network resend` delivers them, without a restart: as for the broker's refusals.
+    # (Before, the next delivery of any message ended it, resent or not.)
+    refusing = [True]
+    peer = MllpPeer(reserved_port, lambda cid, seen: Reply("AR", text="unknown patient")
+                    if refusing[0] else Reply("AA"))
+    db = tmp_path / "log.sqlite3"
+    peer.listen()
+    running = Chair(db, engine_config(reserved_port))
+    try:
+        running.reading("heart_rate", 72)
+        wait_until(lambda: (running.pump(), running.network_alarm() is not None)[1], "the alarm")
+        refusing[0] = False   # IT has the patient added at the EHR
+        running.reading("heart_rate", 73)
+        wait_until(lambda: (running.pump(), "delivered" in [o for rows in deliveries(
+            db, "engine").values() for o, _ in rows])[1], "a later message delivered")
+        running.clock.advance(5)
+        running.pump()
+        assert running.network_alarm() == ("low", "Interface engine refused a message")
+
+        settings = tmp_path / "network.toml"
+        settings.write_text(f'[network]\nforward = "mllp://{HOST}:{reserved_port}"\n'
+                            'chair = "chair-3"\n')
+        code, out, err = run(capsys, "resend", "--all", "--db", db, "--network-config", settings)
+        assert (code, err) == (0, ""), out
+        running.clock.advance(5)   # REFUSALS_CHECK_S: the console looks in its log
+        running.pump()
+        assert running.network_alarm() is None
+    finally:
+        running.close()
+        peer.close()
+    assert cli.main(["verify", "--db", str(db)]) == cli.VERIFY_OK
+
+
 def test_resend_checks_the_engines_certificate_against_forward_ca_file_and_names_a_tls_failure(
         tmp_path: Path, reserved_port: int, capsys: pytest.CaptureFixture[str]) -> None:
     # The review: the chair's kit has the clinic's broker CA as ca_file and the hospital's engine
