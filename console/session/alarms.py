@@ -23,7 +23,10 @@ Rules:
   returns later at its priority it is a new occurrence and alarms again; at a lower one the
   latched occurrence stands again, active and high (`returned`).
 - Priority rises → `escalated` (and the occurrence sounds again, unless the nurse already
-  acknowledged it at that priority: `keeps_acknowledgement`). Priority falls → `deescalated`,
+  acknowledged it at that priority: `keeps_acknowledgement`, for a value wavering across a
+  limit only). A vital's absence ("No respiratory rate for 20 s") taking over an acknowledged
+  alarm of its values is a new alarm (`_absence_takes_over`): the acknowledged one ends, the
+  absence is raised, sounding, and breaks through a pause as any new alarm. Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
   acknowledged.
 - A value taken back (entered in error, or corrected: the engine's `_fall_back`) is told with
@@ -103,7 +106,10 @@ def priority_marks(priority: Priority) -> str:
 
 
 def keeps_acknowledgement(acknowledged_up_to: Priority | None, escalated_to: Priority) -> bool:
-    """Whether an acknowledged occurrence stays acknowledged when its priority rises again.
+    """Whether an acknowledged occurrence stays acknowledged when its priority rises again,
+    its values wavering across a limit (never a vital's absence taking over: the board makes
+    that a new occurrence, `AlarmBoard._absence_takes_over`, so the composer and a restart
+    read it from the `cleared` and `raised` rows).
 
     It does when the nurse has already acknowledged it at that priority or higher: a respiratory
     rate or SpO2 wavering across a tier's limit (RR 8/9, SpO2 90/91) is one alarm condition that
@@ -152,6 +158,10 @@ class Occurrence:
     seen: bool = False                 # acknowledged at least once (a reminder does not unsee it)
     acknowledged_up_to: Priority | None = None   # highest priority it was acknowledged at
     detail: str = ""                   # the full cause, for the row's tooltip
+    # What the condition holds now (`current`) in words: the row says it once the priority
+    # shown comes down to it (an acknowledgement of a held-high alarm, `acknowledge`).
+    current_message: str = ""
+    current_threshold: str = ""
     # (priority, message, threshold, state, silenced_at, seen) before the value that stands now
     # escalated it; only until another value or priority comes, or the nurse acknowledges it
     # (a value taken back then undoes the escalation: `AlarmBoard.update` with latch False).
@@ -238,9 +248,38 @@ class AlarmBoard:
         if occurrence is None:
             return self._raise(condition, category, held, now)
         self._ending.pop(condition, None)   # back out before its end: the same alarm
+        if self._absence_takes_over(occurrence, held):
+            # A new alarm, not the acknowledged one going on (`_absence_takes_over`): the
+            # acknowledged occurrence ends saying what followed it, the absence is raised.
+            return [*self._clear(occurrence, now, latch=False,
+                                 message=f"{occurrence.message} (a new alarm: {held.message})"),
+                    *self._raise(condition, category, held, now)]
         undone = [] if latch else self._undo_escalation(occurrence, held)
         return [*(self._transition(o, DEESCALATED, now) for o in undone),
                 *self._change(occurrence, held, now)]
+
+    @staticmethod
+    def _absence_takes_over(occurrence: Occurrence, held: Raise) -> bool:
+        """A vital's absence (no value for its `absent_seconds`; a physiological `Raise`
+        without a value, conditions.py) now holds where an acknowledged alarm of its values
+        stood: RR 7 acknowledged, RR 10, then no RR for 20 s while SpO2 keeps coming.
+
+        Rule: it is news, a new occurrence, ACTIVE and sounding. "No RR for >= 20 s" is a high
+        alarm condition of its own (clinical-defaults.md, default alarm thresholds), and an
+        acknowledgement silences the occurrence the nurse saw only (clinical-defaults.md alarm
+        behaviour 5; IEC 60601-1-8: acknowledgement inactivates the auditory signal of the
+        alarm condition acknowledged); no counted rate is wavering across a limit here
+        (`keeps_acknowledgement`). Taken for RR 7's wavering, the apnoea stood silent and steady
+        as "*** No respiratory rate for 27 s · acknowledged" (review 40).
+        The other way, a counted value taking over from an acknowledged absence, stays the
+        same occurrence under `keeps_acknowledgement`: the vital counted again is the
+        condition easing from the worst form the nurse has acknowledged (a rise above every
+        priority acknowledged still sounds), and re-sounding every return of a breath teaches
+        the nurse to ignore the alarm (same rule, clinical-defaults.md alarm behaviour 5).
+        An unacknowledged occurrence already sounds: its escalation, if any, sounds as before.
+        """
+        return (occurrence.category == PHYSIOLOGICAL and occurrence.state is AlarmState.ACKNOWLEDGED
+                and occurrence.value is not None and held.value is None)
 
     def _undo_escalation(self, occurrence: Occurrence, held: Raise) -> list[Occurrence]:
         """Put back what the occurrence was before the value now taken back escalated it (its
@@ -280,6 +319,7 @@ class AlarmBoard:
             id=self._next_id, condition=condition, category=category, priority=held.priority,
             current=held.priority, state=AlarmState.ACTIVE, raised_at=now, message=held.message,
             value=held.value, threshold=held.threshold, detail=held.detail,
+            current_message=held.message, current_threshold=held.threshold,
         )
         self._next_id += 1
         self._by_condition[condition] = occurrence
@@ -292,6 +332,7 @@ class AlarmBoard:
         occurrence.current = held.priority
         occurrence.value = held.value
         occurrence.detail = held.detail
+        occurrence.current_message, occurrence.current_threshold = held.message, held.threshold
         if held.priority == occurrence.priority:
             # Same priority: no transition, but the row reads the current value, not the first.
             occurrence.message, occurrence.threshold = held.message, held.threshold
@@ -420,7 +461,11 @@ class AlarmBoard:
                                                                 occurrence.priority)
                 out: list[Change] = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
                 if occurrence.current < occurrence.priority:   # held high only for acknowledgement
+                    # In the words of the condition that holds now ("SpO2 92 %, limit ≤93"),
+                    # as any `deescalated` row: it read "SpO2 88 %, limit ≤90" at value 92.
                     occurrence.priority = occurrence.current
+                    occurrence.message = occurrence.current_message or occurrence.message
+                    occurrence.threshold = occurrence.current_threshold or occurrence.threshold
                     out.append(self._transition(occurrence, DEESCALATED, now))
                 return out
         raise KeyError(f"alarm {occurrence_id} is no longer active")

@@ -132,7 +132,12 @@ class ConditionTracker:
                     self._from_absence = candidate
 
     def held(self) -> Raise | None:
-        options = [r for r in (self._from_value, self._from_absence) if r is not None]
+        # At an equal priority the absence is what holds: the last value is `absent_seconds`
+        # old and no longer counted (a value that comes ends the absence, `on_value`). Taken
+        # the other way, RR 7 (high) acknowledged and then no RR for 20 s showed "RR 7 ·
+        # acknowledged", the apnoea never said nor sounded (review 40; clinical-defaults.md:
+        # no RR for >= 20 s is a high alarm of its own).
+        options = [r for r in (self._from_absence, self._from_value) if r is not None]
         return max(options, key=lambda r: r.priority) if options else None
 
 

@@ -601,7 +601,7 @@ class SessionEngine:
         # was raised means breathing was counted again (a latched apnoea waiting for its reset),
         # and the restart's own silence is not the patient's.
         stated = {t.occurrence: t.at for t in alarm_events
-                  if t.transition in (RAISED, ESCALATED, DEESCALATED)}
+                  if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED)}
         for o in restored:
             tracker = engine._trackers.get(o.condition)
             if (o.category != PHYSIOLOGICAL or o.value is not None or tracker is None
@@ -2545,14 +2545,17 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
     by the board's rule.
     """
     found: dict[int, Occurrence] = {}
-    # Each occurrence's state before its last escalation, as the board keeps it live
-    # (`before_escalation`): a `deescalated` row a nurse's take-back wrote (`_undone_by`) puts
-    # it back; an acknowledgement makes it stand.
-    before: dict[int, tuple[AlarmState, float | None, bool]] = {}
+    # `Occurrence.before_escalation` as the board keeps it live: what the occurrence was before
+    # its last `escalated` row (priority, words, acknowledgement), until another row of it says
+    # the value that escalated it no longer stands alone (an acknowledgement makes it stand; a
+    # `deescalated`, `latched` or `returned` row means another value or priority came). A
+    # value taken back after a restart then undoes the escalation as it does live
+    # (`AlarmBoard._undo_escalation`): rebuilt only in part, a systolic 185 escalated by a
+    # typed 250 stayed a high "Systolic BP 250" alarm after the 250 was taken back (review 40).
+    # A take-back's own `deescalated` row (`_undone_by`: a nurse's name) puts it back.
     for t in alarm_events:
         if t.transition in (CLEARED, RESET):
             found.pop(t.occurrence, None)
-            before.pop(t.occurrence, None)
             continue
         priority = Priority[t.priority.upper()]
         at = moment(t.at)
@@ -2562,13 +2565,16 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
                 id=t.occurrence, condition=t.condition, category=t.category, priority=priority,
                 current=priority, state=AlarmState.ACTIVE, raised_at=at, message=t.message,
                 value=t.value, threshold=t.threshold)
-        occurrence.priority = occurrence.current = priority
+        before = occurrence.before_escalation
         if t.transition == ESCALATED:
-            before[t.occurrence] = (occurrence.state, occurrence.silenced_at, occurrence.seen)
-        elif t.transition == ACKNOWLEDGED:
-            before.pop(t.occurrence, None)
-        elif t.transition == DEESCALATED and t.actor != ENGINE and t.occurrence in before:
-            occurrence.state, occurrence.silenced_at, occurrence.seen = before.pop(t.occurrence)
+            occurrence.before_escalation = (occurrence.priority, occurrence.message,
+                                            occurrence.threshold, occurrence.state,
+                                            occurrence.silenced_at, occurrence.seen)
+        elif t.transition != REMINDED:   # a reminder leaves it (`AlarmBoard.tick`)
+            occurrence.before_escalation = None
+        occurrence.priority = occurrence.current = priority
+        if t.transition == DEESCALATED and t.actor != ENGINE and before is not None:
+            occurrence.state, occurrence.silenced_at, occurrence.seen = before[3:]
         if t.transition == ACKNOWLEDGED:
             occurrence.state, occurrence.silenced_at, occurrence.seen = (
                 AlarmState.ACKNOWLEDGED, at.mono, True)
@@ -2582,7 +2588,12 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
             occurrence.state, occurrence.silenced_at = AlarmState.ACTIVE, None
             if t.transition == ESCALATED:
                 occurrence.seen = False
-        if t.transition in (RAISED, ESCALATED, DEESCALATED):
+        if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED):
+            # An `acknowledged` row says what the nurse acknowledged too: an apnoea that took
+            # over an unseen RR 7 at its priority (no row of its own) and was acknowledged came
+            # back as RR 7's value alarm, and the absence then took it over as a new alarm
+            # (`AlarmBoard._absence_takes_over`), sounding though acknowledged live.
             occurrence.message, occurrence.value, occurrence.threshold = (
                 t.message, t.value, t.threshold)
+            occurrence.current_message, occurrence.current_threshold = t.message, t.threshold
     return sorted(found.values(), key=lambda o: o.id)

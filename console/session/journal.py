@@ -182,8 +182,15 @@ def _describe_event(event: EventRecord, journal: Journal | None = None) -> str:
         "audio_paused": str(d.get("message", "Audio paused")),
         "device_resent": str(d.get("message", "Monitor message sent again: kept once")),
         "audio_resumed": str(d.get("message", "Audio resumed")),
+        # The review window's words for the same row (console/review/model.py
+        # `describe_event`); the list read "handed_over: {'from': …}", a Python dict.
+        "handed_over": f"Handed over: {d.get('from')} → {d.get('to')}",
+        # The alarm's words (engine `_monitor_identity`), with the monitors it names.
+        "monitor_changed": f"Another monitor is sending: {d.get('to')} (was {d.get('from')})",
     }.get(event.kind, f"{event.kind}: {d}")
-    return f"{text} — {event.actor}" if event.actor != "engine" else text
+    # A hand-over is written by the nurse taking over, whom its words name already.
+    named = event.kind == "handed_over" and event.actor == d.get("to")
+    return f"{text} — {event.actor}" if event.actor != "engine" and not named else text
 
 
 def _override(d: dict[str, Any], phase_names: Mapping[str, str]) -> str:

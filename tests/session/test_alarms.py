@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from console.records import AlarmTransition
+from console.session.journal import describe
 from protocols.loader import load_protocol
 from tests.session.helpers import Session
+from tests.session.test_correction_alarms import restart
 
 PROTOCOLS = Path(__file__).parents[2] / "protocols"
 
@@ -83,6 +86,27 @@ def test_an_unseen_latched_high_alarm_stays_high_when_its_condition_returns_lowe
     s.t(80); s.device("spo2", 92)
     assert s.shown() == [("spo2_low", "medium", "acknowledged")]
 
+
+
+@pytest.mark.parametrize("restarted", [False, True], ids=["live", "restarted"])
+def test_acknowledging_a_held_high_alarm_says_the_condition_that_holds_now(restarted):
+    # Review 40: SpO2 88 (high) unseen, then 92: held high until acknowledged. The
+    # acknowledgement brought it down to medium but kept the high excursion's words: the row
+    # logged "Alarm deescalated (medium): SpO2 88 %, limit ≤90" at value 92, and the bar said
+    # the same until the next value. Every other deescalated row says what holds now.
+    s = infusing()
+    s.t(60); s.device("spo2", 88)
+    s.t(61); s.device("spo2", 92)
+    (alarm,) = s.engine.alarms()
+    assert (alarm.priority.label, alarm.message) == ("high", "SpO2 88 %, limit ≤90")
+    if restarted:
+        restart(s, 5)
+    assert s.engine.acknowledge(alarm.id, "nurse.ana", s.now()).done
+    (row,) = [r for r in s.recorder.records
+              if isinstance(r, AlarmTransition) and r.transition == "deescalated"]
+    assert (row.priority, row.value, row.threshold) == ("medium", 92, "≤93")
+    assert describe(row) == "Alarm deescalated (medium): SpO2 92 %, limit ≤93"
+    assert [o.banner() for o in s.engine.alarms()] == ["** SpO2 92 %, limit ≤93"]
 
 def test_a_rate_wavering_across_an_acknowledged_tier_stays_silent_until_it_rises_above_it():
     # RR 8/9 at the high tier's limit: one alarm condition that has not ceased. Before, every

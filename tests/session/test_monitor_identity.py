@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from console.clock import Moment
 from console.session.alarms import DEVICE_CHANGED, AlarmState
+from console.session.journal import describe
 from devices.reading import Reading
 from protocols.vitals import metric
 from tests.session.helpers import Session
@@ -76,3 +77,16 @@ def test_a_restart_keeps_the_change_latched_and_knows_the_monitor_it_was_reading
     engine.ingest(Reading("spo2", 96, "%", now.wall, now.wall, "hl7:MON-B"),
                   Moment(now.mono, now.wall))
     assert [o.id for o in changed(engine)] == [before.id]
+
+
+def test_the_event_list_says_a_change_of_monitor_in_words():
+    # Review 40: the bedside's event list showed the log's kind and a Python dict,
+    # "monitor_changed: {'from': 'hl7:MON-A', 'to': 'hl7:MON-B'}", beside the alarm it latched.
+    s = Session()
+    s.to_infusion()
+    s.t(60)
+    s.engine.ingest(reading(s, "heart_rate", 72, "hl7:MON-A"), s.now())
+    s.t(62)
+    s.engine.ingest(reading(s, "heart_rate", 118, "hl7:MON-B"), s.now())
+    (event,) = s.recorder.events("monitor_changed")
+    assert describe(event) == "Another monitor is sending: hl7:MON-B (was hl7:MON-A)"

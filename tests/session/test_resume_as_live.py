@@ -18,6 +18,7 @@ from console.records import SessionOpened
 from console.session.alarms import Occurrence
 from console.session.engine import Patient, SessionEngine
 from console.store import EventLog
+from protocols.model import Priority
 from tests.session.helpers import START, Session, iv_protocol
 
 NURSE = "nurse.ana"
@@ -95,6 +96,87 @@ def test_an_apnoea_that_followed_a_low_rr_stays_high_and_acknowledged_after_a_re
     s.t(start + 40 + 11)
     assert alarms(s.engine, "resp_rate_low") == []
 
+
+
+def rows_of(log: EventLog, engine: SessionEngine, occurrence: int) -> list[tuple[str, str]]:
+    """An occurrence's logged (transition, message)."""
+    return [(t.transition, t.message) for _, t in log.alarm_events(engine.session_id)
+            if t.occurrence == occurrence]
+
+
+@pytest.mark.parametrize("restart_at", ["no restart", "before the apnoea", "after the apnoea"])
+@pytest.mark.parametrize("last_rr", [10, 7], ids=["RR 10 medium", "RR 7 high"])
+def test_an_apnoea_after_an_acknowledged_low_rr_is_a_new_alarm_that_sounds_through_a_pause(
+        log: EventLog, last_rr: int, restart_at: str) -> None:
+    # Review 40: RR 7 (high) acknowledged, RR 10, then no RR for 20 s while SpO2 kept coming:
+    # the board took the apnoea for RR 7 wavering back to a priority already acknowledged, and
+    # the row read "*** No respiratory rate for 27 s · acknowledged", steady and silent. With
+    # RR 7 the last rate, the apnoea was not even shown ("RR 7 · acknowledged" stood). No RR for
+    # >= 20 s is a high alarm of its own (clinical-defaults.md); an acknowledgement covers the
+    # occurrence the nurse saw only (alarm behaviour 5), and a new high breaks a pause (4).
+    s = LoggedSession(log)
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 1); s.device("resp_rate", 7); s.device("spo2", 96)          # high, sounding
+    (low_rr,) = alarms(s.engine, "resp_rate_low")
+    assert s.engine.acknowledge(low_rr.id, NURSE, s.now()).done              # the nurse is there
+    s.t(start + 2); s.device("resp_rate", last_rr); s.device("spo2", 96)
+    if restart_at == "before the apnoea":
+        restart(s, 0, reads_device=True)
+        s.engine.device_state_changed("connected", s.now())
+    assert [(o.id, o.state.value) for o in alarms(s.engine, "resp_rate_low")] == [
+        (low_rr.id, "acknowledged")]
+    assert s.engine.pause_audio(NURSE, s.now()).done                         # 120 s of quiet
+    for second in range(3, 30):                                              # no RR at all
+        s.t(start + second); s.device("spo2", 96)
+    (apnoea,) = alarms(s.engine, "resp_rate_low")
+    assert apnoea.id != low_rr.id
+    assert (apnoea.priority.label, apnoea.state.value) == ("high", "active")
+    assert apnoea.banner().startswith("*** No respiratory rate for ")
+    heard = s.engine.audio(s.now())
+    assert (heard.priority, heard.paused_seconds_left) == (Priority.HIGH, None)
+    # The record: the acknowledged alarm ended, saying what followed it; the apnoea raised.
+    (transition, ended), = [r for r in rows_of(log, s.engine, low_rr.id) if r[0] == "cleared"]
+    assert ended.endswith("(a new alarm: No respiratory rate for 20 s)")
+    assert [r[0] for r in rows_of(log, s.engine, apnoea.id)] == ["raised"]
+    live = [(o.id, o.priority.label, o.state.value, o.banner())
+            for o in alarms(s.engine, "resp_rate_low")]
+    if restart_at == "after the apnoea":
+        restart(s, 0, reads_device=True)
+        assert [(o.id, o.priority.label, o.state.value, o.banner())
+                for o in alarms(s.engine, "resp_rate_low")] == live
+        assert s.engine.audio(s.now()).priority is Priority.HIGH
+
+
+@pytest.mark.parametrize("restarted", [False, True], ids=["live", "restarted"])
+def test_a_rate_counted_again_after_an_acknowledged_apnoea_stays_that_alarm(
+        log: EventLog, restarted: bool) -> None:
+    # The other way round (review 40's rule, alarms.py `_absence_takes_over`): breathing counted
+    # again after an acknowledged apnoea eases the condition the nurse is already attending
+    # to; it stays the same occurrence, acknowledged, under `keeps_acknowledgement`.
+    s = LoggedSession(log)
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    s.t(start + 1); s.device("resp_rate", 14)
+    for second in range(2, 22):
+        s.t(start + second); s.device("spo2", 96)
+    (apnoea,) = alarms(s.engine, "resp_rate_low")
+    assert apnoea.message == "No respiratory rate for 20 s"
+    assert s.engine.acknowledge(apnoea.id, NURSE, s.now()).done
+    if restarted:
+        restart(s, 0, reads_device=True)
+        s.engine.device_state_changed("connected", s.now())
+    s.t(start + 23); s.device("resp_rate", 6)
+    assert [(o.id, o.priority.label, o.state.value, o.message)
+            for o in alarms(s.engine, "resp_rate_low")] == [
+        (apnoea.id, "high", "acknowledged", "Respiratory rate 6 breaths/min, limit ≤8")]
+    assert s.engine.audio(s.now()).priority is None
+    s.t(start + 24); s.device("resp_rate", 10)
+    assert [(o.id, o.priority.label, o.state.value) for o in alarms(s.engine, "resp_rate_low")] == [
+        (apnoea.id, "medium", "acknowledged")]
+    assert s.engine.audio(s.now()).priority is None
 
 def test_a_repeat_bp_asked_again_is_still_asked_after_a_restart(log: EventLog) -> None:
     # A systolic >= 180 taken as the repeat of an earlier one asks for its own repeat. The
