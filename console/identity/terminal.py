@@ -10,6 +10,7 @@ read it before they open any file (`preread`).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import warnings
@@ -37,7 +38,8 @@ def read_secret(given: str | None, prompt: str, option: str = "--secret-fd") -> 
     """`given` (read earlier with `preread`) or, when None, the secret typed at the terminal.
 
     Raises:
-        InputError: there is no terminal, or the prompt was cancelled.
+        InputError: there is no terminal, the prompt was cancelled, or what was typed is not
+            UTF-8 text.
     """
     return given if given is not None else _ask(prompt, option)
 
@@ -101,3 +103,16 @@ def _ask(prompt: str, option: str) -> str:
                              f"file descriptor with {option} N") from None
         except (EOFError, KeyboardInterrupt):
             raise InputError("cancelled: nothing was done") from None
+        except UnicodeDecodeError:
+            # A terminal set to Latin-1 (an 'é' typed in a password): a traceback before. The
+            # line was typed without echo, Enter included: the message starts on a line of its
+            # own, not after the prompt.
+            _new_line_on_terminal()
+            raise InputError("what was typed at the terminal is not UTF-8 text: nothing was "
+                             "done; set the terminal to UTF-8, or pass the PIN or password on "
+                             f"a file descriptor with {option} N") from None
+
+
+def _new_line_on_terminal() -> None:
+    with contextlib.suppress(OSError), open("/dev/tty", "w", encoding="utf-8") as tty:
+        tty.write("\n")

@@ -20,18 +20,25 @@ account: the secret is checked first (`Signatures.approve`), then the note is wr
 
 The review reads through a read-only connection; each write here opens the log for writing for
 that moment only (as the annotation always did), so a review left open holds no write handle.
+Those writes close while the read-only connection is open, so they stay in the log's -wal; when
+the review lets go of the log (`ReviewAccess.close`, after its read-only connections) one
+connection that may write is the last to close (`close_writing_last`): on a log nobody else has
+open, the -wal is moved into the log file and the -wal and -shm are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
+from urllib.parse import quote
 
 from console.clock import Clock
 from console.review import queries
 from console.store import EventLog
+from console.store.wal_check import wal_damage
 
 if TYPE_CHECKING:
     from console.identity import AccessDecision, Account, SecretHasher
@@ -53,6 +60,40 @@ def needs_sign_in(conn: sqlite3.Connection) -> bool:
 NO_ACCOUNTS: Final = "No staff accounts in this log: reads and exports are not logged"
 NOT_LOGGED: Final = "not logged: this log has no staff accounts"
 FIRST_ADMINISTRATOR: Final = "infusion-console staff add creates the first administrator"
+
+
+def close_writing_last(db_path: Path) -> None:
+    """Open the log at `db_path` for writing and close it: call it after the review's read-only
+    connections are closed, so this is the last connection to the file.
+
+    SQLite moves the -wal into the log file and removes the -wal and -shm only when the last
+    connection to the file closes, and a read-only one cannot. The review's writes (sign-ins,
+    access rows, annotations) each closed while its read-only connection was open: without this,
+    a closed review left a -wal and a -shm behind, its rows only in the -wal (a copy of the log
+    file alone, a backup, lacked them).
+
+    Never waits and never raises: SQLite folds the -wal in at the close only when no other
+    connection has the log open, and it does not wait for one: a console writing the log keeps
+    its -wal, as it must. A -wal left (the log locked, unwritable, gone) keeps every row, read by
+    the next connection. A damaged -wal is not folded: the checkpoint would make the rows
+    SQLite passes over lost for good (console/store/wal_check.py); `verify` says so.
+    """
+    path = Path(db_path)
+    try:
+        if not path.with_name(path.name + "-wal").is_file() or wal_damage(path) is not None:
+            return   # no -wal: nothing to fold, and the file is not touched
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True,
+                               timeout=0, isolation_level=None)
+    except (OSError, sqlite3.Error):
+        return
+    try:
+        conn.execute("PRAGMA synchronous = FULL")   # the checkpoint syncs the file, as log.py
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()   # opens the -wal
+    except sqlite3.Error:
+        pass
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,23 +146,48 @@ class ReviewAccess:
 
     def unlock(self, secret: str) -> str | None:
         """The review locked when left idle: the signed-in account's own PIN or password opens
-        it again (a sign-in like the first, logged and counted by the lock-out). None when it
+        it again (checked like a sign-in, logged and counted by the lock-out). None when it
         opened; else the sentence why not. Anyone else closes the review and opens their own.
+
+        The secret is checked against this account, found by its id: a sign-in by its name
+        or badge checked whichever account bears them now (this one disabled and another
+        account given its name, the wrong tries counted against that other account and locked
+        it out). Disabled since, it is refused as disabled; its reviewing role taken away, as
+        at the sign-in.
 
         Raises:
             LogError: the log cannot be written (the attempt could not be logged: still locked).
         """
-        account = self.account
-        answer = ReviewAccess.sign_in(self.db_path, account.badge or account.name, secret,
-                                      self.clock, self.program_version, self.station,
-                                      self.hasher)
-        if isinstance(answer, str):
-            return answer
-        if answer.account.id != account.id:
-            return (f"Only {account.name} can unlock this review; anyone else closes it and "
-                    "opens the review with their own sign-in.")
-        self.account = answer.account
+        from console.identity import (  # noqa: PLC0415
+            Action,
+            Purpose,
+            Staff,
+            UnknownAccountError,
+            access_decision,
+        )
+
+        if not secret:
+            return "Give your PIN or password."
+        with EventLog.open(self.db_path, self.program_version) as log:
+            try:
+                result = Staff(log, self.hasher).verify_secret(
+                    self.account, secret, self.clock.now().wall, where=self.station,
+                    purpose=Purpose.REVIEW)
+            except UnknownAccountError as exc:   # not in this log (any more): nobody to unlock
+                return _sentence(str(exc))
+        if not result.ok or result.account is None:
+            return _sentence(result.message)
+        decision = access_decision(result.account, Action.REVIEW, False)
+        if not decision.allowed:
+            return _sentence(decision.message)
+        self.account = result.account
         return None
+
+    def close(self) -> None:
+        """The review lets go of the log: its writes folded into the log file when nobody else
+        has it open (`close_writing_last`). Call it after the review's read-only connections
+        are closed; it never raises."""
+        close_writing_last(self.db_path)
 
     @property
     def deidentified(self) -> bool:

@@ -76,6 +76,7 @@ from console.review.access import (
     NOT_LOGGED,
     ReviewAccess,
     SignedAnnotation,
+    close_writing_last,
     needs_sign_in,
 )
 from console.review.model import (
@@ -194,13 +195,23 @@ class LogAnnotator:
         self.path = Path(path)
         self.clock = clock
         self.program_version = program_version
+        self.wrote = False   # the log was opened for writing (its -wal is folded in at `close`)
 
     def __call__(self, session_id: int, clinician: str, text: str) -> int:
         log = EventLog.open(self.path, self.program_version)
+        self.wrote = True
         try:
             return queries.annotate(log, session_id, clinician, text, self.clock.now().wall)
         finally:
             log.close()
+
+    def close(self) -> None:
+        """After the review's read-only connections: when it wrote, its annotations are folded
+        into the log file (`close_writing_last`): the write log closed while the window's
+        read-only connection was open, which cannot, and a -wal and a -shm stayed beside the
+        log, the annotation only in the -wal. A review that wrote nothing writes nothing."""
+        if self.wrote:
+            close_writing_last(self.path)
 
 
 class AnnotationDialog(QtWidgets.QDialog):
@@ -1755,9 +1766,17 @@ class ReviewWindow(QtWidgets.QMainWindow):
         return self.detail_page.paper_box.currentText()
 
     def close_log(self) -> None:
+        """Let go of the log: the background readers and the read-only connection first, then
+        the writers, so that one that may write is the last connection to the log and folds the
+        review's rows from the -wal into the log file (console/review/access.py
+        `close_writing_last`; a console writing the log keeps its -wal)."""
         self.course_page.stop_reading()
         self.records.stop()
         self.conn.close()
+        if self.access is not None:
+            self.access.close()
+        if isinstance(self.annotator, LogAnnotator):
+            self.annotator.close()
 
 
 def _new_folder(parent: Path, stem: str) -> Path:
@@ -1865,4 +1884,6 @@ def build_review_window(db_path: Path, clock: Clock, protocols: Mapping[str, Pro
                             signature_service=signature_service, lock_after_s=lock_after_s)
     except BaseException:
         conn.close()
+        if access is not None:   # the first access row may have been written, or a refusal
+            access.close()
         raise

@@ -5,9 +5,11 @@ error one line on stderr with exit status 2, never a traceback."""
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from datetime import UTC, datetime
 
@@ -206,6 +208,56 @@ def test_no_terminal_and_no_descriptor_is_refused_not_read_with_echo(tmp_path: P
     assert done.returncode == 2, done.stderr
     assert done.stderr == ("infusion-console staff add: there is no terminal to type the PIN or "
                            "password at: pass it on a file descriptor with --secret-fd N\n")
+
+
+def read_terminal(fd: int, until: bytes = b"", timeout: float = 60.0) -> bytes:
+    """What the command wrote on its terminal (the pty's master `fd`): up to `until`, or to
+    the command's end when `until` is empty."""
+    said, end = b"", time.monotonic() + timeout
+    while time.monotonic() < end and not (until and until in said):
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:   # EIO: the command ended, the terminal is gone
+            break
+        if not chunk:
+            break
+        said += chunk
+    return said
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal (pty)")
+def test_a_byte_that_is_not_utf8_typed_at_the_prompt_is_one_line_not_a_traceback(
+        with_admin: Path) -> None:
+    # A terminal set to Latin-1, an 'é' in the password: getpass's UnicodeDecodeError ended the
+    # command in a traceback, where --secret-fd says in one line it is not UTF-8 text.
+    import pty
+
+    before = rows(with_admin, "SELECT * FROM sign_ins")
+    pid, fd = pty.fork()
+    if pid == 0:   # the command, with the pty as its terminal
+        try:
+            os.chdir(ROOT)
+            os.execve(sys.executable, [sys.executable, "-m", "console.cli", "staff", "list",
+                                       "--db", str(with_admin), "--admin", QA_ADMIN],
+                      {**os.environ, "PYTHONPATH": str(ROOT)})
+        finally:
+            os._exit(127)
+    try:
+        prompt = read_terminal(fd, until=b"Administrator: ")
+        os.write(fd, b"7091\xe94263\n")   # Latin-1 'e acute' in what is typed
+        said = read_terminal(fd).decode(errors="replace")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert prompt.endswith(f"PIN or password of {QA_ADMIN}: ".encode()), prompt
+    # On a line of its own (the Enter typed was not echoed), and nothing else.
+    assert said == ("\r\ninfusion-console staff list: what was typed at the terminal is not "
+                    "UTF-8 text: nothing was done; set the terminal to UTF-8, or pass the PIN "
+                    "or password on a file descriptor with --admin-secret-fd N\r\n"), said
+    assert os.waitstatus_to_exitcode(status) == 2
+    assert rows(with_admin, "SELECT * FROM sign_ins") == before   # no sign-in was tried
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -353,6 +353,77 @@ def test_each_de_identified_export_of_a_reviewer_gets_its_own_pseudonym(db, fact
     window.close_log()
 
 
+# ---- closing the review --------------------------------------------------------------------------
+
+
+def log_files(db: Path) -> list[str]:
+    """The log's files in its folder: the log, and its -wal and -shm while they are there."""
+    return sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name))
+
+
+def the_log_file_alone(db: Path, folder: Path) -> Path:
+    """A copy of the log file without its -wal and -shm, as a backup copying files takes it."""
+    folder.mkdir()
+    return Path(shutil.copy(db, folder))
+
+
+def test_a_closed_review_leaves_only_the_log_file_and_it_holds_the_review_s_rows(
+        db, facts, qtbot, tmp_path):
+    # Before: each row was written through a write connection closed while the window's
+    # read-only one was open, and the read-only one, closed last, cannot move the -wal into the
+    # log: a -wal and a -shm stayed, the reads and the unlock's sign-in only in the -wal (a
+    # backup copying the log file alone lacked them).
+    from console.session.lock import DEFAULT_LOCK_AFTER_S
+
+    window = review_app.build(argparse.Namespace(db=db),
+                              sign_in=lambda path, clock: signed_in(path, ADMIN, ADMIN_PIN),
+                              clock=ManualClock(NOW))
+    qtbot.addWidget(window)
+    window.open_session(facts.ids["surge"])
+    window.clock.advance(DEFAULT_LOCK_AFTER_S)
+    window.lock.check()
+    window.lock.secret.setText(ADMIN_PIN)
+    window.lock.unlock_button.click()
+    assert not window.lock.locked
+    window.close_log()
+    assert log_files(db) == [db.name]
+    backup = the_log_file_alone(db, tmp_path / "backup")
+    assert [r[:4] for r in access_rows(backup)] == [
+        (ADMIN, "read", None, "list"), (ADMIN, "read", facts.ids["surge"], "review")]
+    assert rows(backup, "SELECT outcome, purpose FROM sign_ins ORDER BY id") == [
+        ("ok", "review"), ("ok", "review")]   # the sign-in, then the unlock
+
+
+def test_a_review_closed_while_a_console_writes_the_log_neither_waits_nor_takes_its_wal(
+        db, qtbot, tmp_path):
+    # A console at the chair keeps the log open and writes on: the review's close must not wait
+    # for its write lock nor fail on it, and the -wal stays the console's until it closes.
+    import time
+
+    from console.store.log import DEFAULT_BUSY_TIMEOUT_MS
+
+    window = review_app.build(argparse.Namespace(db=db),
+                              sign_in=lambda path, clock: signed_in(path, ADMIN, ADMIN_PIN),
+                              clock=ManualClock(NOW))
+    qtbot.addWidget(window)
+    console = EventLog.open(db, "test")
+    try:
+        with console.appending():   # a write of the console under way: it holds the lock
+            started = time.monotonic()
+            window.close_log()
+            took = time.monotonic() - started
+        Staff(console, fast()).sign_in(NURSE, NURSE_PIN, NOW, where="chair 1")
+        assert log_files(db) == [db.name, f"{db.name}-shm", f"{db.name}-wal"]
+    finally:
+        console.close()   # the last connection: it folds every row in
+    assert took < DEFAULT_BUSY_TIMEOUT_MS / 1000, took   # a close that waited for the lock
+    assert log_files(db) == [db.name]
+    backup = the_log_file_alone(db, tmp_path / "backup")
+    assert [r[:4] for r in access_rows(backup)] == [(ADMIN, "read", None, "list")]
+    assert rows(backup, "SELECT typed, station FROM sign_ins ORDER BY id") == [
+        (ADMIN, "review"), (NURSE, "chair 1")]
+
+
 # ---- signatures ----------------------------------------------------------------------------------
 
 
@@ -516,6 +587,40 @@ def test_a_review_left_idle_hides_its_records_until_its_reader_signs_in_again(
     assert [outcome for (outcome,) in rows(
         db, "SELECT outcome FROM sign_ins WHERE purpose = 'review' ORDER BY id")][-3:] == [
         "wrong", "wrong", "ok"]
+
+
+def test_a_locked_review_checks_its_own_account_s_pin_never_a_namesake_s(db, protocols, qtbot,
+                                                                       tmp_path):
+    # Before: the unlock signed in again by the account's name or badge, so it checked whichever
+    # account bears it now. Rui disabled and a new Rui Reviewer added (names are unique among
+    # active accounts only), the old Rui's PIN typed at her locked review counted as wrong
+    # against the new account, and five tries locked the new Rui out.
+    from console.session.lock import DEFAULT_LOCK_AFTER_S
+
+    window, _ = open_window(qtbot, db, protocols, signed_in(db, REVIEWER, REVIEWER_PIN),
+                            tmp_path)
+    window.show()
+    qtbot.waitExposed(window)
+    old = window.access.account
+    with EventLog.open(db, "test") as log:
+        staff = Staff(log, fast())
+        admin = staff.find(ADMIN)
+        staff.disable(old, admin, "left the clinic", NOW)
+        new = staff.add(REVIEWER, "reviewer", "27182818", SecretKind.PIN, admin, NOW)
+    lock = window.lock
+    window.clock.advance(DEFAULT_LOCK_AFTER_S)
+    lock.check()
+    for _ in range(5):
+        qtbot.keyClicks(lock.secret, REVIEWER_PIN)
+        qtbot.keyClick(lock.secret, QtCore.Qt.Key.Key_Return)
+        assert lock.locked and lock.message.text() == (
+            f"{REVIEWER}'s account is disabled: it signs in nowhere; ask an administrator.")
+    assert rows(db, "SELECT account, outcome FROM sign_ins ORDER BY id") == [
+        (old.id, "ok")] + [(old.id, "disabled")] * 5   # her sign-in, then the five tries
+    # The new Rui Reviewer signs in with her own PIN: nothing counted against her.
+    answer = ReviewAccess.sign_in(db, REVIEWER, "27182818", window.clock, "test", hasher=fast())
+    assert isinstance(answer, ReviewAccess) and answer.account.id == new.id, answer
+    window.close_log()
 
 
 def test_typing_in_a_review_dialog_is_someone_there_and_a_lock_closes_the_dialog(

@@ -505,6 +505,26 @@ def test_an_annotation_adds_one_attributed_row_and_changes_no_recorded_row(revie
         assert log.verify().ok
 
 
+def test_a_review_closed_after_an_annotation_leaves_only_the_log_file_holding_it(review,
+                                                                                  tmp_path):
+    # Before: the annotation's write log closed while the window's read-only connection was
+    # open, and that one, closed last, cannot move the -wal into the log: a -wal and a -shm
+    # stayed beside it, the annotation only in the -wal (a backup of the log file lacked it).
+    window, dialogs, facts, path = review
+    window.open_session(facts.ids["surge"])
+    dialogs.note = ("Dr Lee", "Reviewed: surge managed per protocol")
+    window.detail_page.annotate_button.click()
+    window.close_log()
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name)) == [
+        path.name]
+    backup = tmp_path / "backup" / path.name
+    backup.parent.mkdir()
+    shutil.copy(path, backup)
+    with sqlite3.connect(backup) as conn:
+        notes = conn.execute("SELECT actor FROM events WHERE kind = 'review_note'").fetchall()
+    assert notes == [("Dr Lee",)]
+
+
 def test_an_annotation_without_a_name_is_refused_and_writes_nothing(review):
     window, dialogs, facts, path = review
     window.open_session(facts.ids["surge"])
