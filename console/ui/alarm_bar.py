@@ -41,7 +41,6 @@ from console.session.alarm_area import (
 )
 from console.session.alarms import (
     DEFAULT_PAUSE_SECONDS,
-    TECHNICAL,
     AlarmState,
     AudioSignal,
     Occurrence,
@@ -442,17 +441,14 @@ class AlarmBar(QtWidgets.QWidget):
     def _on_session_changed(self) -> None:
         controller = self._controller
         assert controller is not None
-        session = controller.view
         now = controller.clock.now()
-        # A console fault the engine could not take is shown first, whatever the engine says.
-        # Their ids are -2, -3, ...: never ALL (-1), so F2 on the one row selected is not
-        # "acknowledge every alarm shown" (it was for the first fault row).
-        faults = [Occurrence(id=-2 - i, condition="console_fault", category=TECHNICAL,
-                             priority=Priority.HIGH, current=Priority.HIGH,
-                             state=AlarmState.ACTIVE, raised_at=now, message=text, value=None,
-                             threshold="")
-                  for i, text in enumerate(controller.fallback_faults)]
-        self.set_state([*faults, *session.alarms()], session.audio(now))
+        # A console fault the engine could not take is shown first, whatever the engine says
+        # (`SessionController.fallback_alarms`: ids -2, -3, ..., never ALL), and sounds, or is
+        # paused or acknowledged, as the controller says (`SessionController.audio`).
+        self.set_state(controller.alarms(now), controller.audio(now))
+        # An ended session has nothing to acknowledge or pause, but a console fault after the
+        # discharge (the controller's, not in the closed record) sounds and is silenced here.
+        self.setEnabled(not controller.view.discharged or bool(controller.fallback_faults))
 
     def _on_acknowledge_requested(self, occurrence_id: int) -> None:
         controller = self._controller

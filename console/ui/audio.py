@@ -64,7 +64,6 @@ import numpy as np
 from PySide6 import QtCore
 
 from console.session.alarms import AudioSignal
-from protocols.model import Priority
 from console.ui.tones import (
     PATTERNS,
     QUIET_PATTERNS,
@@ -554,10 +553,9 @@ class AlarmSounder(QtCore.QObject):
         if controller is None:
             return
         now = controller.clock.now()
-        signal = controller.view.audio(now)
-        if controller.fallback_faults:   # a console fault the engine could not take: high
-            signal = AudioSignal(Priority.HIGH, None)
-        self.update(signal, now.mono)
+        # The engine's signal, with a console fault the engine could not take (high until
+        # acknowledged or paused: `SessionController.audio`).
+        self.update(controller.audio(now), now.mono)
         self._report_availability()
 
     @QtCore.Slot()

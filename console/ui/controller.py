@@ -25,8 +25,10 @@ override) go to the engine without asking, so a PIN is never asked for nothing.
 
 Faults: an exception raised in an action, a tick or a device event propagates (the window's
 fault handler turns it into the "Console fault" alarm: console/ui/fault_handler.py). If even that
-alarm cannot go through the engine (the engine itself is what failed), `fallback_faults` holds it
-and the alarm bar and the sounder show and sound it without the engine.
+alarm cannot go through the engine (the engine itself is what failed), or the session has ended
+(a discharged record takes nothing more), `fallback_faults` holds it and the alarm bar and the
+sounder show and sound it without the engine (`fallback_alarms`, `alarms`, `audio`), by the rules
+of console/session/fallback_faults.py: F2 and F3 silence it, only a restart ends it.
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ from typing import TypeVar
 
 from PySide6 import QtCore
 
-from console.clock import Clock
+from console.clock import Clock, Moment
 from console.session import feed
 from console.records import Record
-from console.session.alarms import Raise
+from console.session.alarms import AudioSignal, Occurrence, Raise
 from console.session.chair_identity import ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
+from console.session.fallback_faults import FallbackFaults
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.lock import LOCKED_MESSAGE, ChairAction, locked_actor
 from console.session.journal import Journal
@@ -96,7 +99,7 @@ class SessionController(QtCore.QObject):
         self.signature_service = signature_service
         self._signer: ChairSigner | None = None
         self.connection: DeviceConnection | None = None
-        self.fallback_faults: list[str] = []
+        self._fallback = FallbackFaults()   # console faults the engine could not take
         self._commits = 0
         self._stopped = False   # after stop(): late queued events are not applied
         engine.subscribe(self._on_committed)
@@ -476,21 +479,77 @@ class SessionController(QtCore.QObject):
 
     # Never refused, locked or not (IEC 60601-1-8: acknowledging never waits for a login).
 
+    # A fallback fault (id -2, -3, ...) is acknowledged here: the engine does not know it.
+
     def acknowledge(self, occurrence_id: int) -> Outcome:
         self._refused(ChairAction.ACKNOWLEDGE)
+        if self._silence_fallback([occurrence_id]):
+            return Outcome(True)
         return self._engine.acknowledge(occurrence_id, self._actor(), self.clock.now())
 
     def acknowledge_all(self) -> Outcome:
         self._refused(ChairAction.ACKNOWLEDGE)
-        return self._engine.acknowledge_all(self._actor(), self.clock.now())
+        silenced = self._silence_fallback(self._fallback.ids)
+        outcome = self._engine.acknowledge_all(self._actor(), self.clock.now())
+        return Outcome(True) if silenced and not outcome.done else outcome
 
     def acknowledge_shown(self, occurrence_ids: list[int]) -> Outcome:
         self._refused(ChairAction.ACKNOWLEDGE)
-        return self._engine.acknowledge_shown(occurrence_ids, self._actor(), self.clock.now())
+        silenced = self._silence_fallback(occurrence_ids)
+        outcome = self._engine.acknowledge_shown([i for i in occurrence_ids if i >= 0],
+                                                 self._actor(), self.clock.now())
+        return Outcome(True) if silenced and not outcome.done else outcome
 
     def pause_audio(self) -> Outcome:
+        """The engine's audio pause; with fallback faults shown and an engine that cannot pause
+        (discharged, or failing), the controller's own pause silences them for as long."""
         self._refused(ChairAction.PAUSE_AUDIO)
-        return self._engine.pause_audio(self._actor(), self.clock.now())
+        engine, now = self._engine, self.clock.now()
+        if not self._fallback.pause_requested():
+            return engine.pause_audio(self._actor(), now)
+        try:
+            outcome = engine.pause_audio(self._actor(), now)
+        except Exception:
+            self._pause_own(now)
+            raise   # a failing engine is a fault of its own (the fault handler's)
+        if not outcome.done:   # refused: the session has ended
+            self._pause_own(now)
+            return Outcome(True)
+        return outcome
+
+    def _pause_own(self, now: Moment) -> None:
+        self._fallback.pause(now, self._engine.pause_seconds)
+        self.changed.emit()
+
+    def _silence_fallback(self, occurrence_ids: Sequence[int]) -> bool:
+        """Acknowledge the fallback faults among `occurrence_ids`; True if there was one."""
+        found = self._fallback.acknowledge(occurrence_ids, self.clock.now(), self._reminder)
+        if found:
+            self.changed.emit()
+        return found
+
+    # ---- what the window shows and sounds ----------------------------------------------------
+
+    @property
+    def fallback_faults(self) -> list[str]:
+        """The texts of the console faults the engine could not take (ids -2, -3, ...)."""
+        return self._fallback.texts
+
+    @property
+    def _reminder(self) -> float | None:
+        return self._engine.board.reminder_seconds
+
+    def fallback_alarms(self, now: Moment) -> list[Occurrence]:
+        """The console faults the engine could not take, as the alarm area draws them."""
+        return self._fallback.alarms(now, self._reminder)
+
+    def alarms(self, now: Moment) -> list[Occurrence]:
+        """Every alarm the window shows: the fallback faults first, then the engine's."""
+        return self._fallback.alarms(now, self._reminder, self._engine.alarms())
+
+    def audio(self, now: Moment) -> AudioSignal:
+        """What the speaker plays and the pause button says (`FallbackFaults.audio`)."""
+        return self._fallback.audio(now, self._engine.audio(now), self._reminder)
 
     # ---- the station's own conditions --------------------------------------------------------
 
@@ -520,14 +579,32 @@ class SessionController(QtCore.QObject):
         return self._engine.console_closed("system", self.clock.now(), signal=signal_name)
 
     def console_fault(self, summary: str, crash_file: str = "") -> None:
-        """Raise the "Console fault" alarm; without the engine if the engine cannot take it."""
+        """Raise the "Console fault" alarm; without the engine if the engine cannot take it, or
+        once the session has ended: its record is closed, nothing more is written to it."""
+        if self._engine.discharged:
+            self._fallback_fault(f"Console fault: {summary[:100]} (after the discharge: not in "
+                                 "the session's record) — restart the console")
+            return
         try:
             self._engine.console_fault(summary, self.clock.now(), crash_file)
         except Exception as exc:  # noqa: BLE001 - the fault path itself must never fall silent
-            self.fallback_faults.append(
+            self._fallback_fault(
                 f"Console fault: {summary[:100]} (not in the log: {type(exc).__name__}) — "
                 "restart the console")
-            self.changed.emit()
+
+    def _fallback_fault(self, text: str) -> None:
+        """Show and sound `text` without the engine. After a discharge the 2 Hz tick runs again
+        (the discharge stopped it), so its pause and reminder follow the clock."""
+        now = self.clock.now()
+        try:
+            signal: AudioSignal | None = self._engine.audio(now)
+            shown, reminder = self._engine.alarms(), self._reminder
+        except Exception:  # noqa: BLE001 - the engine may be what is broken: sound it
+            signal, shown, reminder = None, [], None
+        self._fallback.raise_fault(text, now, signal, shown, reminder)
+        if self._engine.discharged and not self._stopped and not self.timer.isActive():
+            self.timer.start()
+        self.changed.emit()
 
 
 REQUIRED_OPEN = "Required item open: "

@@ -9,9 +9,10 @@ Qt's message handler for fatal messages). For every fault it:
 1. writes the traceback to a crash file beside the session log (`crash-<UTC time>-<pid>.txt`,
    0600: it may name a patient's values), before anything else can fail;
 2. raises the high-priority technical alarm "Console fault: ..." through the controller (an
-   event row and the alarm in the log when the log can take them; otherwise the alarm is shown
-   and sounded without the engine: `SessionController.fallback_faults`). It sounds, the nurse
-   can silence it, and only a restart ends it;
+   event row and the alarm in the log when the log can take them; otherwise, and after the
+   discharge, when the session's record is closed, the alarm is shown and sounded without the
+   engine: `SessionController.fallback_faults`). It sounds, the nurse can silence it (F2, F3),
+   and only a restart ends it; each session attached raises it once per fault;
 3. tells the window (`fault` signal), which offers "Restart and resume": the console starts
    again with `--resume <session>` and the session carries on from its log.
 
@@ -97,7 +98,10 @@ class FaultHandler(QtCore.QObject):
             threading.excepthook = self._previous_thread_hook
 
     def attach(self, controller: SessionController) -> None:
-        """Faults from now on raise their alarm in this session."""
+        """Faults from now on raise their alarm in this session: once each (`_repeat`), also a
+        fault already reported in the session before (its alarm ended with it)."""
+        if controller is not self.controller:
+            self.repeats.clear()
         self.controller = controller
 
     # ---- the hooks ---------------------------------------------------------------------------

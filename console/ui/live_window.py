@@ -39,7 +39,8 @@ class LiveWindow(QtWidgets.QWidget):
 
     Once the session has ended (discharged) the window is read-only: a banner says when it ended
     and offers "New session"; entry, observations, checklist and alarm actions are disabled, and
-    the timers stop (the engine refuses writes to an ended session as well).
+    the timers stop (the engine refuses writes to an ended session as well). A console fault
+    after the discharge is the one alarm left: the alarm area acts on it (F2, F3).
 
     On a log with staff accounts the station locks after its idle time (console/session/lock.py):
     the lock bar takes the entry form's place, the checklist and events are disabled, and the
@@ -223,7 +224,9 @@ class LiveWindow(QtWidgets.QWidget):
                                 "this record is closed; nothing more is recorded.")
         self.ended.show()
         self.timers.hide()
-        for widget in (self.entry, self.checklist, self.alarm_bar, self.events_tab.correct_button):
+        # The alarm area disables itself with nothing left to act on (`AlarmBar`): a console
+        # fault after the discharge still sounds, and F2 and F3 must reach it.
+        for widget in (self.entry, self.checklist, self.events_tab.correct_button):
             widget.setEnabled(False)
 
     def _feed_trend(self) -> None:

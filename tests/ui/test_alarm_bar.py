@@ -164,6 +164,69 @@ def test_f2_on_a_selected_console_fault_row_acknowledges_nothing_else(console):
     assert console.occurrence("spo2_low").state is AlarmState.ACTIVE
 
 
+FALLBACK_FAULT = "*** Console fault: RuntimeError: redraw planted (not in the log: OSError)"
+
+
+def fault_without_the_engine(console, monkeypatch) -> None:
+    """A console fault the engine cannot take (its own fault path fails): the controller shows
+    and sounds it without the engine (`fallback_faults`)."""
+    def broken(*args, **kwargs):
+        raise OSError("engine failed")
+
+    monkeypatch.setattr(console.s.engine, "console_fault", broken)
+    console.controller.console_fault("RuntimeError: redraw planted")
+    assert any(row.startswith(FALLBACK_FAULT) for row in console.bar.rows())
+    assert console.sounder.pattern is not None and console.sounder.pattern.priority is HIGH
+
+
+def test_f3_pauses_a_console_fault_the_engine_could_not_take(console, monkeypatch):
+    # The sounder played the high burst whenever such a fault was shown, pause or not: F3 made
+    # the button read "Audio paused 2:00 min" while the tone went on every 5 s.
+    fault_without_the_engine(console, monkeypatch)
+    console.bar.pause_shortcut.activated.emit()
+    assert console.sounder.pattern is None
+    assert console.bar.pause_button.text() == "Audio paused 2:00 min"
+    console.t(60)
+    assert console.sounder.pattern is None and console.bar.flash_timers[HIGH].isActive()
+    # The pause runs out: the fault sounds again and the button offers F3 again.
+    console.t(121)
+    assert console.sounder.pattern is not None and console.sounder.pattern.priority is HIGH
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
+    assert console.bar.rows()[0].startswith(FALLBACK_FAULT)   # shown until a restart
+
+
+def test_f2_acknowledges_a_console_fault_the_engine_could_not_take(console, monkeypatch):
+    # F2 on the fault's row sent its id (-2) to the engine, which does not know it: nothing
+    # happened, and nothing else silenced it but a restart.
+    fault_without_the_engine(console, monkeypatch)
+    console.bar.select(-2)
+    console.bar.ack_shortcut.activated.emit()
+    assert console.sounder.pattern is None
+    assert console.bar.rows() == [f"{FALLBACK_FAULT} — restart the console · acknowledged"]
+    assert not console.bar.flash_timers[HIGH].isActive()   # steady, as an acknowledged alarm
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
+    # Still present: like the engine's own fault alarm it is reminded after 150 s.
+    console.t(149)
+    assert console.sounder.pattern is None
+    console.t(151)
+    assert console.sounder.pattern is not None and console.sounder.pattern.priority is HIGH
+    assert console.bar.flash_timers[HIGH].isActive()
+    console.bar.ack_shortcut.activated.emit()   # F2, no row selected: every alarm shown
+    assert console.sounder.pattern is None
+
+
+def test_a_console_fault_the_engine_could_not_take_breaks_through_a_pause(console, monkeypatch):
+    # As any new alarm higher than what a pause holds silent (here a medium HR alarm).
+    console.reading("heart_rate", 115)
+    console.bar.pause_shortcut.activated.emit()
+    assert console.sounder.pattern is None
+    fault_without_the_engine(console, monkeypatch)
+    assert console.bar.pause_button.text() == "Pause audio 2:00 min (F3)"
+    console.bar.pause_shortcut.activated.emit()
+    assert console.sounder.pattern is None
+    assert console.bar.pause_button.text() == "Audio paused 2:00 min"
+
+
 def test_acknowledge_with_no_selection_acknowledges_all_by_f2(console, qtbot):
     console.reading("heart_rate", 115)
     console.bp(205, 95)

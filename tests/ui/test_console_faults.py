@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from console.cli import gui_parser
 from console.clock import ManualClock
@@ -25,6 +25,7 @@ from console.ui.app import build
 from console.ui.audio import RecordingAudioOut
 from console.ui.fault_handler import FaultHandler
 from console.ui.main_window import MainWindow
+from console.ui.start_screen import StartRequest
 from devices.reading import Reading
 from devices.transport import ConnectionState, DeviceEvent, EventKind, ReplyTicket
 from protocols.model import Priority
@@ -261,6 +262,82 @@ def test_when_the_engine_cannot_take_the_fault_it_is_shown_and_sounded_without_i
     assert rows[0].startswith("*** Console fault: ") and "not in the log" in rows[0]
     assert audio.last is not None and audio.last.priority is Priority.HIGH
     assert window.fault_bar.isVisible()
+
+
+def test_a_fault_after_the_discharge_is_kept_out_of_the_record_and_can_be_silenced(
+        console, tmp_path, monkeypatch, qtbot) -> None:
+    """A fault after the discharge was written to the closed session (a `console_fault` event and
+    its alarm after `discharged`), and it sounded high every 5 s with the whole alarm area
+    disabled: neither F2 nor F3 could silence it until the window was left."""
+    window, handler, audio = console
+    controller, live, sounder = window.controller, window.live, window.sounder
+    assert live is not None and sounder is not None
+    start = controller.clock.now()
+    clock = controller.clock = ManualClock(start.wall, start.mono)
+    assert controller.discharge(override_reason="test: transfer").done
+    assert not live.alarm_bar.isEnabled()   # nothing left to act on
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise Bug("redraw planted")
+
+    monkeypatch.setattr(live.trend, "refresh", broken)
+    QtCore.QTimer.singleShot(0, live.refresh)   # a redraw after the discharge fails
+    qtbot.waitUntil(lambda: bool(handler.faults), timeout=2000)   # type: ignore[attr-defined]
+    [row] = live.alarm_bar.rows()
+    assert row.startswith("*** Console fault: Bug: redraw planted") and "after the discharge" in row
+    assert sounder.pattern is not None and sounder.pattern.priority is Priority.HIGH
+    assert window.fault_bar.isVisible() and "redraw planted" in window.fault_label.text()
+    assert "resumes" not in window.fault_label.text()   # no session to resume
+    assert len(list(tmp_path.glob("crash-*.txt"))) == 1
+    # Nothing is written to the ended session.
+    assert logged(tmp_path, "SELECT count(*) FROM events WHERE kind = 'console_fault'") == [(0,)]
+    assert logged(tmp_path, "SELECT count(*) FROM alarm_events WHERE condition = "
+                            f"'{CONSOLE_FAULT}'") == [(0,)]
+    # F3 pauses it, and the button says so only while it is silent.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)   # type: ignore[attr-defined]
+    bar = live.alarm_bar
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_F3)   # type: ignore[attr-defined]
+    assert sounder.pattern is None and bar.pause_button.text() == "Audio paused 2:00 min"
+    clock.advance(121)
+    controller.timer.timeout.emit()   # the tick runs again for the fault's pause
+    assert sounder.pattern is not None and sounder.pattern.priority is Priority.HIGH
+    assert bar.pause_button.text() == "Pause audio 2:00 min (F3)"
+    # F2 acknowledges it: silent, steady, shown until a restart.
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_F2)   # type: ignore[attr-defined]
+    assert sounder.pattern is None and bar.rows()[0].endswith("· acknowledged")
+    assert logged(tmp_path, "SELECT count(*) FROM events WHERE kind = 'console_fault'") == [(0,)]
+
+
+def test_the_same_bug_in_the_next_session_raises_its_alarm_again(console, tmp_path,
+                                                                 monkeypatch) -> None:
+    """A fault was reported once for the life of the process: after a discharge and "New
+    session", the same bug in the new session was counted as a repeat and raised no alarm."""
+    window, handler, audio = console
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise Bug("slot planted")
+
+    monkeypatch.setattr(type(window.controller), "note", broken)
+    first = window.live
+    assert first is not None
+    first.entry.note.setText("feels floaty")
+    first.entry.note.returnPressed.emit()
+    assert_fault_alarm(window, audio, tmp_path, "slot planted")
+    assert window.controller.discharge(override_reason="test: transfer").done
+    first.new_session_button.click()
+    window.start_screen.start_requested.emit(StartRequest(
+        "MRN-10", 70, "iv-ketamine", None, 1, "ana", None, None))
+    second = window.live
+    assert second is not None and second is not first
+    second.entry.note.setText("feels floaty")
+    second.entry.note.returnPressed.emit()
+    rows = second.alarm_bar.rows()
+    assert rows and rows[0].startswith("*** Console fault: Bug: slot planted")
+    assert audio.last is not None and audio.last.priority is Priority.HIGH
+    session = window.controller.view.session_id
+    assert logged(tmp_path, "SELECT session_id, transition FROM alarm_events WHERE condition = "
+                            f"'{CONSOLE_FAULT}' ORDER BY id")[-1] == (session, "raised")
 
 
 def test_restart_and_resume_restarts_on_the_same_log_and_session(console, tmp_path) -> None:
