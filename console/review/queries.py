@@ -1,10 +1,10 @@
 """Review queries: the session log read into `console.review.model` records. No Qt here.
 
-Review never changes a recorded row. `open_readonly` opens the log with SQLite's `mode=ro`, so a
-query cannot write even by mistake; the one writing function, `annotate`, takes a writable
-`EventLog` and appends a new attributed `events` row (kind `review_note`), which the log accepts for
-ended sessions too (only `sessions.ended_at` is ever set on an existing row, and annotate does not
-touch it).
+Review never changes a recorded row. `open_readonly` opens the log with SQLite's `mode=ro` (or,
+for a log closed cleanly, with writes refused by `PRAGMA query_only`), so a query cannot write
+even by mistake; the one writing function, `annotate`, takes a writable `EventLog` and appends a
+new attributed `events` row (kind `review_note`), which the log accepts for ended sessions too
+(only `sessions.ended_at` is ever set on an existing row, and annotate does not touch it).
 
 Quality bar P6 (≥ 200 sessions of 90 min at 1 Hz x 6 vitals, ~6.5 M observation rows): the list is
 built from `sessions` plus index lookups of each listed session's alarm steps and discharge event,
@@ -193,7 +193,7 @@ def _why_no_log(path: Path) -> str:
 
 
 def open_readonly(path: Path) -> sqlite3.Connection:
-    """Open the session log at `path` for reading only (SQLite URI `mode=ro`).
+    """Open the session log at `path` for reading only (`_connect_readonly`: how).
 
     Raises:
         MissingLogError: no file at `path`.
@@ -248,8 +248,24 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     none) every committed row is in the file itself, so it is opened as `immutable` instead.
     With one, that would hide its rows: the open is refused, naming the folder as the cause
     (SQLite's own words, "unable to open database file", sent people to the file's permissions).
+
+    A log closed cleanly (the file alone) in a folder this user may write is opened read-write
+    instead, writes refused per connection (`PRAGMA query_only`, `_configured`): `mode=ro`
+    created an empty -wal and a -shm beside it that only a read-write connection may remove,
+    and left them (review 40), though `verify` promises the folder as it found it and a -wal
+    says a console has the log open. The last read-write connection to close removes them;
+    with nothing written the WAL is empty, so its checkpoint writes nothing to the file. With
+    a -wal there already (a console writing, or one that crashed) `mode=ro` stays: the files
+    were there, and a read-write close could checkpoint its rows into the file.
     """
-    base = f"file:{quote(str(path.resolve()))}?mode=ro"
+    uri = f"file:{quote(str(path.resolve()))}"
+    if _closed_cleanly_in_writable_folder(path):
+        try:
+            return _configured(sqlite3.connect(uri + "?mode=rw", uri=True, isolation_level=None,
+                                               check_same_thread=False))
+        except sqlite3.OperationalError:
+            pass   # read as before: mode=ro, and its refusals in its words
+    base = uri + "?mode=ro"
     try:
         return _configured(sqlite3.connect(base, uri=True, isolation_level=None,
                                            check_same_thread=False))
@@ -261,6 +277,13 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
             raise
         return _configured(sqlite3.connect(base + "&immutable=1", uri=True, isolation_level=None,
                                            check_same_thread=False))
+
+
+def _closed_cleanly_in_writable_folder(path: Path) -> bool:
+    """No -wal beside the log (no console has it open: one would have made it), and this user
+    may write the file and its folder (the -wal and -shm a read creates can be removed)."""
+    return (not path.with_name(path.name + "-wal").exists()
+            and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
 def _folder_takes_no_shm(path: Path) -> bool:
@@ -1228,7 +1251,8 @@ def _hash_holds(conn: sqlite3.Connection, table: str, row_id: int) -> bool:
     before = conn.execute(f"SELECT row_hash FROM {table} WHERE id < ? ORDER BY id DESC LIMIT 1",
                           [row_id]).fetchone()
     previous = str(before[0]) if before is not None else chain.GENESIS
-    return chain.row_hash(previous, table, list(row[:-1])) == str(row[-1])
+    stored = str(row[-1])
+    return chain.recomputed_hash(previous, table, list(row[:-1]), stored) == stored
 
 
 def _signed_record(conn: sqlite3.Connection, table: str,
@@ -1365,7 +1389,7 @@ def _hash_rows(
             wrong.append((row_id, _deleted_before(conn, table, row_id)))
             continue
         values = _chained_values(conn, table, row_id)
-        expected = _expected_hash(prev, table, values)
+        expected = _expected_hash(prev, table, values, stored[i])
         if expected == stored[i]:
             continue   # SQLite wrote the text unlike Python; the chain's own rule agrees
         wrong.append((row_id, _diagnosis(conn, table, row_id, expected)))
@@ -1387,14 +1411,19 @@ def _deleted_in_place(conn: sqlite3.Connection, table: str, session_id: int,
     and the session read as a whole record (review 36). The rule: ids are commit order and
     consecutive, and sessions start in id order, so this session's rows were written after the
     last row of the nearest earlier session with rows in the table and before the first row of
-    the nearest later one (for the newest, the table's end its chain head records). An id
-    missing there was deleted and may have been this session's, so the session is changed; its
-    neighbours are marked as well, by the break itself. A review note, written after the session,
-    does not move that place; when an earlier session wrote there after the later one began (a
-    session resumed), only the ids just before the later one's first row are held.
+    the nearest later one (for the newest, the table's end its chain head records), and
+    anywhere between its own first and last rows: chairs sharing a log write in turn, so the
+    next session's first row may come before this one's last (review 40: a row deleted between
+    two of its own passed). An id missing there was deleted and may have been this session's,
+    so the session is changed; its neighbours are marked as well, by the break itself. A
+    review note, written after the session, does not move that place; when an earlier session
+    wrote there after the later one began (a session resumed), only the ids just before the
+    later one's first row are held.
 
-    Cost: four index lookups, and counts of rows only where the session's own rows do not fill
-    its place; an unchanged log of sessions one after another counts nothing.
+    Cost: four index lookups (five for the events of sessions written in turn), and counts of
+    rows only where the session's own rows do not fill its place; an unchanged log of sessions
+    one after another counts nothing, one of sessions written in turn counts the rows of their
+    span once, by id.
     """
     lo, hi = _place_in_table(conn, table, session_id, ids)
     present = _present_between(conn, table, lo, hi, ids)
@@ -1429,7 +1458,9 @@ def _deleted_in_place(conn: sqlite3.Connection, table: str, session_id: int,
 def _place_in_table(conn: sqlite3.Connection, table: str, session_id: int,
                     ids: Sequence[int]) -> tuple[int, int]:
     """(lo, hi): the ids between which this session's rows of `table` were written, both
-    excluded (`_deleted_in_place`); lo 0 before the first row, hi one past the table's end."""
+    excluded (`_deleted_in_place`); lo 0 before the first row, hi one past the table's end.
+    It reaches past the next session's first row to the session's own last one when the two
+    wrote in turn (two chairs on one log): a row deleted between its own rows is in it."""
     # The nearest session with rows on each side is one index lookup; its last row (but for a
     # review note) or first row, one more.
     note = f" AND kind <> '{REVIEW_NOTE_KIND}'" if table == "events" else ""
@@ -1447,12 +1478,24 @@ def _place_in_table(conn: sqlite3.Connection, table: str, session_id: int,
         top = conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
         head = read_head(conn, table)
         hi = max(int(top or 0), head[0] if head is not None else 0) + 1
-    if ids:   # its first row is written at its start: its place holds it
-        return min(lo, ids[0] - 1), max(hi, ids[0] + 1)
+    if ids:   # its place holds its own rows, first to last, whoever wrote between them
+        last = ids[-1] if ids[-1] < hi else _last_at_the_chair(conn, table, session_id, ids)
+        return min(lo, ids[0] - 1), max(hi, last + 1)
     if lo >= hi:
         before = conn.execute(f"SELECT max(id) FROM {table} WHERE id < ?", [hi]).fetchone()[0]
         lo = int(before) if before is not None else 0
     return lo, hi
+
+
+def _last_at_the_chair(conn: sqlite3.Connection, table: str, session_id: int,
+                       ids: Sequence[int]) -> int:
+    """The id of the session's last row of `table` (`ids`, in order) but for a review note, which
+    is written after the session, elsewhere in the log (its place does not reach it)."""
+    if table != "events" or len(ids) == 1:
+        return ids[-1]
+    row = conn.execute("SELECT max(id) FROM events WHERE session_id = ? AND kind <> ?",
+                       [session_id, REVIEW_NOTE_KIND]).fetchone()
+    return int(row[0]) if row[0] is not None else ids[0]
 
 
 def _present_between(conn: sqlite3.Connection, table: str, lo: int, hi: int,
@@ -1494,12 +1537,14 @@ def _chained_values(conn: sqlite3.Connection, table: str, row_id: int) -> list[o
     return list(row) if row is not None else None
 
 
-def _expected_hash(previous: str, table: str, values: list[object] | None) -> str | None:
-    """`chain.row_hash`, or None for a row it cannot hash (a value the console never writes)."""
+def _expected_hash(previous: str, table: str, values: list[object] | None,
+                   stored: str | None) -> str | None:
+    """`chain.recomputed_hash` of a row whose stored row_hash is `stored`, or None for a row it
+    cannot hash (a value the console never writes)."""
     if values is None:
         return None
     try:
-        return chain.row_hash(previous, table, values)
+        return chain.recomputed_hash(previous, table, values, str(stored))
     except (TypeError, ValueError):
         return None
 
@@ -1518,7 +1563,8 @@ def _diagnosis(conn: sqlite3.Connection, table: str, row_id: int, expected: str 
     if expected is not None:
         after = _chained_values(conn, table, row_id + 1)
         next_stored = _stored_hash(conn, table, row_id + 1) if after is not None else None
-        if next_stored is not None and _expected_hash(expected, table, after) == next_stored:
+        if (next_stored is not None
+                and _expected_hash(expected, table, after, next_stored) == next_stored):
             return (f"{table} row {row_id}: its row_hash was altered outside the console "
                     "(the content still matches the chain)")
     return (f"{table} row {row_id}: its content does not match its row_hash: it was edited "
@@ -1538,7 +1584,7 @@ def _rows_after(conn: sqlite3.Connection, table: str, ids: Sequence[int],
         values = _chained_values(conn, table, row_id + 1)
         if values is not None:
             next_stored = _stored_hash(conn, table, row_id + 1)
-            if _expected_hash(stored[i], table, values) != next_stored:
+            if _expected_hash(stored[i], table, values, next_stored) != next_stored:
                 out.append((row_id, f"{table} row {row_id + 1}, the row after this session's row "
                                     f"{row_id}, does not chain onto it: one of the two was "
                                     "changed outside the console"))
@@ -1638,7 +1684,7 @@ def changed_sessions(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, 
                 previous = chain.GENESIS
             if previous is None:
                 out[session_id] = _deleted_before(conn, "sessions", session_id)
-            elif _expected_hash(str(previous), "sessions", values) != stored:
+            elif _expected_hash(str(previous), "sessions", values, stored) != stored:
                 out[session_id] = (f"sessions row {session_id}: its content does not match its "
                                    "row_hash: it was edited outside the console, or the row "
                                    "before it was replaced")

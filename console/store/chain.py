@@ -9,7 +9,9 @@ where `canonical` is a compact JSON array: the table name, then the row's conten
 order of `CHAINED_COLUMNS[table]` (the id included, so renumbering shows). Values are normalised
 the way SQLite hands them back (booleans as 0/1, REAL columns as floats), so the hash computed
 before the insert equals the one recomputed from the stored row. JSON columns are hashed as their
-stored text.
+stored text. A zero in a REAL column is hashed as 0.0 whatever its sign: SQLite stores -0.0 as 0,
+so the file cannot hold the sign (`recomputed_hash` also accepts the hash over "-0.0" an earlier
+console wrote for a reading of -0, the only value whose sign was lost that way).
 
 `sessions.ended_at` is deliberately outside the hash: it is the one column set after the insert (the
 engine also records the end as an `events` row of kind `session_ended`, which is chained).
@@ -93,6 +95,11 @@ def canonical(table: str, values: Sequence[object]) -> str:
     Values are normalised the way SQLite hands them back, so write-time and verify-time hashes
     agree: a bool as 0/1, a number in a REAL column as a float.
     """
+    return _ENCODER.encode(_items(table, values))
+
+
+def _items(table: str, values: Sequence[object]) -> list[object]:
+    """The table name and the values, normalised as `canonical` says."""
     columns = CHAINED_COLUMNS[table]
     if len(values) != len(columns):
         raise ValueError(f"{table}: expected {len(columns)} values, got {len(values)}")
@@ -100,14 +107,45 @@ def canonical(table: str, values: Sequence[object]) -> str:
     for index in _REAL_AT[table]:
         value = values[index]
         if value.__class__ is not bool and isinstance(value, int | float):
-            items[index + 1] = float(value)
-    return _ENCODER.encode(items)
+            # `or 0.0`: -0.0 as 0.0, as SQLite stores it (a reading of "-0" hashed as "-0.0"
+            # never verified: a clean log read as edited outside the console).
+            items[index + 1] = float(value) or 0.0
+    return items
+
+
+def _digest(previous: str, text: str) -> str:
+    return hashlib.sha256((previous + "\n" + text).encode("utf-8")).hexdigest()
 
 
 def row_hash(previous: str, table: str, values: Sequence[object]) -> str:
     """The row_hash of a row whose predecessor in the same table has hash `previous`."""
-    payload = previous + "\n" + canonical(table, values)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _digest(previous, _ENCODER.encode(_items(table, values)))
+
+
+def recomputed_hash(previous: str, table: str, values: Sequence[object], stored: str) -> str:
+    """The hash a stored row's content gives, to compare with its `stored` row_hash.
+
+    `row_hash`, but for a row holding 0 in a REAL column whose stored hash is the one computed
+    over -0.0: a console before the fix hashed a reading of -0 (an HL7 "-0.0") with its sign,
+    and SQLite stored it as 0. Only the sign of that zero is given the benefit: the file cannot
+    hold it, and any other value or column differs from both hashes as before.
+
+    Raises:
+        TypeError, ValueError: as `row_hash`, for a value the console never writes.
+    """
+    items = _items(table, values)
+    digest = _digest(previous, _ENCODER.encode(items))
+    if digest == stored:
+        return digest
+    # Each record table has at most one REAL column, so one other spelling to try.
+    zeros = [i + 1 for i in _REAL_AT[table]
+             if items[i + 1].__class__ is float and not items[i + 1]]
+    if zeros:
+        for index in zeros:
+            items[index] = -0.0
+        if _digest(previous, _ENCODER.encode(items)) == stored:
+            return stored
+    return digest
 
 
 def row_values(table: str, row: Mapping[str, object]) -> list[object]:
@@ -153,7 +191,7 @@ def _diagnose(
     if following is not None:
         next_values, next_stored = following[:-1], following[-1]
         try:
-            chained = row_hash(expected, table, next_values)
+            chained = recomputed_hash(expected, table, next_values, str(next_stored))
         except (TypeError, ValueError):   # the next row is unreadable too: say nothing of it
             chained = None
         if chained == next_stored:
@@ -186,7 +224,7 @@ def _walk(rows: Iterator[Sequence[object]], table: str) -> tuple[int, Head, _Bad
         values, stored = current[:-1], str(current[-1])
         row_id = int(str(values[0]))
         try:
-            expected = row_hash(previous[1], table, values)
+            expected = recomputed_hash(previous[1], table, values, stored)
         except (TypeError, ValueError):
             # Bytes where the console wrote text, or a number that is none (NaN): no hash can
             # be computed, and the row is not as written (found by overwriting bytes of a log).

@@ -161,9 +161,11 @@ def _stamp(t: datetime, what: str) -> str:
 
 
 def _finite(x: float, what: str) -> float:
+    """`x` as a float, zero without its sign: SQLite stores -0.0 (an HL7 "-0") as 0, so a hash
+    over -0.0 would not verify (the chain hashes zero as 0.0 too, console/store/chain.py)."""
     if not math.isfinite(x):
         raise ValueError(f"{what} must be a finite number (got {x!r})")
-    return float(x)
+    return float(x) or 0.0
 
 
 def _json(obj: dict[str, Any]) -> str:

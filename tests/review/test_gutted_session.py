@@ -178,3 +178,85 @@ def test_a_late_review_note_does_not_hide_the_events_deleted_after_it(tmp_path):
     # The earlier session's note no longer follows; the later one's place holds the gap too.
     assert found[earlier].first_bad == ("events", note)
     assert found[later].first_bad == ("events", first)
+
+
+def chairs_in_turn(path: Path, chairs: int, rounds: int, table: str = "alarm_events"
+                   ) -> list[int]:
+    """`chairs` consoles sharing one log (README: "Several consoles may share a log, each with a
+    session of its own"), each writing a row of `table` (alarm_events or events) in turn,
+    `rounds` times; then one session more with three rows, on its own after they closed. The
+    ids run chair 1, chair 2, ... per round. Returns the session ids, the later one last."""
+    from tests.store import VERSION, alarm, event, opened
+
+    def row(session: int, i: int) -> object:
+        if table == "events":
+            return event(session, i + 1)
+        return alarm(session, ("raised", "escalated", "cleared")[i % 3], i + 1)
+
+    logs = [EventLog.open(path, VERSION, busy_timeout_ms=500) for _ in range(chairs)]
+    try:
+        sessions = [log.start_session(opened(f"P-{n}")) for n, log in enumerate(logs, 1)]
+        for i in range(rounds):
+            for log, session in zip(logs, sessions, strict=True):
+                log.write([row(session, i)])
+        sessions.append(logs[0].start_session(opened("P-later")))
+        logs[0].write([row(sessions[-1], i) for i in range(100, 103)])
+    finally:
+        for log in logs:
+            log.close()
+    return sessions
+
+
+@pytest.mark.parametrize(("chairs", "deleted", "where"), [
+    (2, 3, "between session 2's rows"),
+    (3, 5, "after session 1's rows and before session 3's"),
+])
+def test_a_row_deleted_between_a_session_s_own_rows_on_a_shared_log_marks_it(
+        tmp_path, chairs, deleted, where):
+    """Two (three) chairs writing in turn to one log: every session with rows on both sides of a
+    deleted row is marked changed. Before, the place searched for a session's deleted rows
+    stopped at the next session's first row: with alarm rows 1, 3, 5 (chair 1) and 2, 4 (chair
+    2), row 3 deleted, chair 1's session read unchanged in the review and the export; with
+    three chairs and row 5 (chair 2's own) deleted, chair 2's read unchanged."""
+    path = tmp_path / "log.sqlite3"
+    *chaired, later = chairs_in_turn(path, chairs, rounds=3)
+    conn = sqlite3.connect(path)
+    try:
+        owner = conn.execute("SELECT session_id FROM alarm_events WHERE id = ?",
+                             [deleted]).fetchone()[0]
+        conn.execute("DROP TRIGGER alarm_events_no_delete")
+        conn.execute("DELETE FROM alarm_events WHERE id = ?", [deleted])
+        conn.commit()
+    finally:
+        conn.close()
+    found = checks(path)
+    assert [s for s in chaired if found[s].ok] == []
+    # The session whose row it was says what may be missing from it (its last row remains).
+    assert found[owner].first_bad == ("alarm_events", deleted)
+    assert found[owner].message == (
+        f"alarm_events row(s) {deleted}, written {where}, were deleted outside the console: "
+        "this session's alarms may be among them and are not shown")
+    # The session written after the chairs closed has no row on either side: it reads whole.
+    assert found[later].ok, found[later].message
+
+
+def test_a_review_note_written_later_does_not_stretch_a_shared_session_s_place(tmp_path):
+    """A review note of chair 1's session, written after a later session's rows, is no row of
+    the session at the chair: a row of the later session deleted before the note marks the
+    later session, not chair 1's (the place of a session now runs to its own last row)."""
+    path = tmp_path / "log.sqlite3"
+    first, second, later = chairs_in_turn(path, 2, rounds=2, table="events")   # events 1 to 4
+    with EventLog.open(path, "review") as log:
+        note = queries.annotate(log, first, "Dr Lee", "reviewed",
+                                datetime(2026, 3, 12, tzinfo=UTC))
+    assert note == 8   # after the later session's events 5 to 7
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("DROP TRIGGER events_no_delete")
+        conn.execute("DELETE FROM events WHERE id = 6")
+        conn.commit()
+    finally:
+        conn.close()
+    found = checks(path)
+    assert found[first].ok and found[second].ok, (found[first], found[second])
+    assert found[later].first_bad == ("events", 7)   # the row after the gap

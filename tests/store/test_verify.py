@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from console.records import ObservationRecord
 from console.store import EventLog, LogError, VerifyReport
-from console.store.chain import GENESIS, canonical, row_hash
+from console.store.chain import CHAINED_COLUMNS, GENESIS, canonical, row_hash
 
-from . import ended, event, filled_log, new_log, obs
+from . import alarm, ended, event, filled_log, new_log, obs, opened, t
 
 
 @contextmanager
@@ -304,3 +308,124 @@ def test_the_append_only_rules_and_the_alarms_view_changed_outside_are_reported(
     report = verify(path)
     assert not report.ok and said in report.message
     assert report.message.startswith("changed outside the console")
+
+
+# --- a reading of -0 -------------------------------------------------------------------------------
+
+# A monitor's respiration rate of "-0.0" (apnoea): decoded and kept as the float -0.0.
+RR_MINUS_ZERO = (
+    "MSH|^~\\&|MON^0011223344556677^EUI-64|FAC|||20240101120000+0000||ORU^R01^ORU_R01|C1|P|2.6\r"
+    "OBR|1|||182777000^monitoring^SNOMED-CT|||20240101115900+0000\r"
+    "OBX|1|NM|151562^MDC_RESP_RATE^MDC|1.1.1.151562|-0.0|264928^MDC_DIM_RESP_PER_MIN^MDC|||||R\r"
+).encode()
+
+
+def _the_session_check(path: Path, sid: int) -> tuple[bool, str]:
+    """What the review's banner and the export's check say of the session (ok, message)."""
+    from console.review.queries import check_session_chain, open_readonly
+
+    conn = open_readonly(path)
+    try:
+        check = check_session_chain(conn, sid)
+    finally:
+        conn.close()
+    return check.ok, check.message
+
+
+def _rr_of_minus_zero(sid: int) -> ObservationRecord:
+    from devices.hl7 import decode_message
+
+    reading, = decode_message(RR_MINUS_ZERO, t(1)).readings
+    assert reading.metric == "resp_rate" and math.copysign(1.0, reading.value) == -1.0
+    return obs(sid, 1, value=reading.value, metric="resp_rate", unit=reading.unit,
+               source="hl7:MON", channel=reading.channel)
+
+
+@pytest.mark.parametrize("record", ["observation", "alarm"])
+def test_a_reading_of_minus_zero_verifies_as_written(tmp_path: Path, record: str) -> None:
+    # The row's hash was computed over -0.0 while SQLite stored 0: a clean log failed verify
+    # ("its content does not match its row_hash: it was edited outside the console"), the
+    # review marked the session changed and the export refused it.
+    with new_log(tmp_path) as log:
+        sid = log.start_session(opened())
+        if record == "observation":
+            log.write([_rr_of_minus_zero(sid), obs(sid, 2)])
+        else:
+            log.write([alarm(sid, "raised", 1, value=-0.0), alarm(sid, "cleared", 2, value=0.0)])
+        report = log.verify()
+    assert report.ok, report.message
+    assert _the_session_check(tmp_path / "log.sqlite3", sid) == (True, "")
+    # Written as the zero SQLite stores: its hash is the rule's own, not the allowance for logs
+    # written before the fix.
+    table = "observations" if record == "observation" else "alarm_events"
+    path = tmp_path / "log.sqlite3"
+    assert _stored_row_hash(path, 1, table) == row_hash(GENESIS, table, _values(path, 1, table))
+    # Zero is still a reading that can be told from any other: an edit of it is caught.
+    with tamper(tmp_path / "log.sqlite3") as conn:
+        conn.execute(f"UPDATE {table} SET value = 0.5 WHERE id = 1")
+    assert verify(tmp_path / "log.sqlite3").first_bad == (table, 1)
+
+
+def _hash_before_the_fix(previous: str, table: str, values: list[object]) -> str:
+    """The rule as an earlier console applied it: a zero in a REAL column hashed with its sign."""
+    items = json.loads(canonical(table, values))
+    for i, value in enumerate(values):
+        if CHAINED_COLUMNS[table][i] == "value" and value == 0 and isinstance(value, float):
+            items[i + 1] = value
+    text = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+
+
+def test_a_log_written_with_a_hash_over_minus_zero_verifies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Logs already written by the console before the fix hold a row_hash over "-0.0" for the
+    # 0 SQLite stored: they verify, and an edit of that row or of any other is still caught.
+    from console.store import log as log_module
+
+    path = tmp_path / "log.sqlite3"
+    with monkeypatch.context() as before_the_fix:
+        before_the_fix.setattr(log_module, "_finite", lambda x, what: float(x))
+        before_the_fix.setattr(log_module, "row_hash", _hash_before_the_fix)
+        with new_log(tmp_path) as log:
+            sid = log.start_session(opened())
+            log.write([obs(sid, 0), _rr_of_minus_zero(sid), obs(sid, 2)])
+    previous, values = _stored_row_hash(path, 1), _values(path, 2)
+    assert values[3] == 0.0   # SQLite gives back 0; the hash stored was over -0.0
+    written = [*values[:3], -0.0, *values[4:]]
+    assert _stored_row_hash(path, 2) == _hash_before_the_fix(previous, "observations", written)
+    assert _stored_row_hash(path, 2) != row_hash(previous, "observations", values)
+    # Read by this console: as written, and the next write chains on.
+    with EventLog.open(path, "console") as log:
+        log.write([obs(sid, 3)])
+        report = log.verify()
+    assert report.ok, report.message
+    assert _the_session_check(path, sid) == (True, "")
+    for edit, row in (("UPDATE observations SET value = 1 WHERE id = 2", 2),
+                      ("UPDATE observations SET value = 0 WHERE id = 3", 3)):
+        copy = tmp_path / f"edited-{row}.sqlite3"
+        copy.write_bytes(path.read_bytes())
+        with tamper(copy) as conn:
+            conn.execute(edit)
+        assert verify(copy).first_bad == ("observations", row), edit
+        ok, message = _the_session_check(copy, sid)
+        assert not ok and f"observations row {row}: its content does not match" in message
+
+
+def _values(path: Path, row_id: int, table: str = "observations") -> list[object]:
+    columns = ", ".join(CHAINED_COLUMNS[table])
+    with sqlite3.connect(path) as conn:
+        return list(conn.execute(f"SELECT {columns} FROM {table} WHERE id = ?",
+                                 [row_id]).fetchone())
+
+
+def _stored_row_hash(path: Path, row_id: int, table: str = "observations") -> str:
+    with sqlite3.connect(path) as conn:
+        return str(conn.execute(f"SELECT row_hash FROM {table} WHERE id = ?",
+                                [row_id]).fetchone()[0])
+
+
+def test_zero_is_hashed_as_zero_whatever_its_sign() -> None:
+    values = [1, "P-1", "ketamine-iv", "2026.1", 1, "2026-01-05T09:00:00.000Z", "RN Ada", -0.0,
+              False, "{}"]
+    assert canonical("sessions", values) == canonical("sessions", [*values[:7], 0.0, *values[8:]])
+    assert ',0.0,0,"{}"]' in canonical("sessions", values)

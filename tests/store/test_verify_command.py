@@ -10,6 +10,7 @@ status of an edited row.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 import subprocess
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from console.store import EventLog
 
-from . import damage, filled_log, garble_schema
+from . import damage, filled_log, garble_schema, obs
 
 DAMAGED_NEXT = "keep this copy for review and restore the log from the last backup"
 # The entry point installed beside the interpreter running the tests (the venv's bin/).
@@ -240,3 +242,51 @@ def test_a_real_process_reports_damage_without_a_traceback(tmp_path: Path) -> No
                           timeout=120)
     assert (done.returncode, done.stderr) == (3, "")
     assert done.stdout.startswith(f"{db}: the file is damaged: database disk image is malformed")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("command", [
+    ["verify"], ["access-log"], ["export", "{session}", "--csv", "{out}"],
+], ids=["verify", "access-log", "export"])
+def test_a_read_only_command_leaves_a_log_closed_cleanly_as_it_found_it(
+        tmp_path: Path, command: list[str]) -> None:
+    # Read with SQLite's mode=ro, the log got an empty -wal and a -shm beside it that the
+    # read-only connection could not remove on close: "the file stays byte for byte as it
+    # was" held for the file, not for its folder, and a -wal says a console has the log open
+    # (a copy must take it along).
+    assert CONSOLE, "infusion-console is not installed in this environment"
+    db, session = filled_log(tmp_path / "logs")
+    assert [p.name for p in db.parent.iterdir()] == ["log.sqlite3"]
+    before = _sha256(db)
+    args = [a.format(session=session, out=tmp_path / "out") for a in command]
+    done = subprocess.run([CONSOLE, *args, "--db", str(db)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [p.name for p in db.parent.iterdir()] == ["log.sqlite3"]
+    assert _sha256(db) == before
+
+
+def test_verify_of_a_copy_with_its_wal_reads_its_rows_and_changes_neither_file(
+        tmp_path: Path) -> None:
+    # A copy taken while a console had the log open is the file and its -wal (README): verify
+    # reads the rows still in the -wal and leaves both as they were. It must not close the way
+    # a console does, moving those rows into the file.
+    assert CONSOLE, "infusion-console is not installed in this environment"
+    live, session = filled_log(tmp_path / "live")
+    copy = tmp_path / "copy" / "log.sqlite3"
+    copy.parent.mkdir()
+    with EventLog.open(live, "console") as log:
+        log.write([obs(session, 100 + i) for i in range(3)])
+        for name in ("log.sqlite3", "log.sqlite3-wal"):
+            shutil.copy(live.parent / name, copy.parent / name)
+    wal = copy.parent / "log.sqlite3-wal"
+    assert wal.stat().st_size > 0
+    before = (_sha256(copy), _sha256(wal))
+    done = subprocess.run([CONSOLE, "verify", "--db", str(copy)], capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"{copy}: ok (13 rows checked, integrity ok)\n"
+    assert (_sha256(copy), _sha256(wal)) == before
