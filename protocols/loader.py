@@ -114,6 +114,9 @@ MAX_MINUTES = 720.0
 # Every duration in minutes: a session lasts hours (esketamine ≥ 2 h of observation; the screenshots
 # show 4 h), never 12. A larger figure is seconds or hours typed as minutes, and a check or a
 # minimum time of it would never come due within a session.
+DEFAULT_EARLY_MINUTES = 2.0
+# A check's `early_minutes` when the file writes none: a reading up to 2 min before a check is
+# due counts for it. It must be shorter than the check's every_minutes (else refused).
 MAX_CONFIRM_REPEAT_MINUTES = 30.0
 # The repeat NIBP that confirms a single high reading is taken after 5 min (clinical-defaults.md);
 # one taken more than 30 min later is a new measurement, not a confirmation, and until then the
@@ -1144,6 +1147,17 @@ class _Parser:
                 f"{_fmt(early)} must be shorter than every_minutes {_fmt(every)}, or one reading"
                 " would satisfy two checks",
             )
+        # The default early window is held to the same rule: `every_minutes = 2` loaded with
+        # the 2-min default and a reading on time also met the next slot, so that prompt never
+        # came (review 40). Refused, not a smaller default chosen silently: a check that
+        # frequent is the author's to window, in the file where the reviewer reads it.
+        if early is None and every is not None and DEFAULT_EARLY_MINUTES >= every:
+            raise table.error(
+                "every_minutes",
+                f"{_fmt(every)} min must be longer than early_minutes, {_fmt(DEFAULT_EARLY_MINUTES)}"
+                " min when not written, or one reading would satisfy two checks: write an"
+                f" early_minutes shorter than {_fmt(every)}",
+            )
         if early is not None and early > MAX_MINUTES:
             raise table.error(
                 "early_minutes",
@@ -1156,7 +1170,7 @@ class _Parser:
             metrics=metrics,
             every_minutes=every,
             at_minutes_after_t0=at_t0,
-            early_minutes=2.0 if early is None else early,
+            early_minutes=DEFAULT_EARLY_MINUTES if early is None else early,
             escalate_after_minutes=5.0 if escalate is None else escalate,
             source=self.required_source(table, f"phases.{phase_id}.checks.{name}"),
         )

@@ -101,7 +101,7 @@ def test_complete_iv_session_with_a_bp_surge(tmp_path):
     refused = r.engine.discharge(NURSE, r.clock.now())
     assert not refused.done
     assert "No modified Aldrete score recorded (needs ≥9)" in refused.reasons
-    r.manual(aldrete=10)
+    r.manual(aldrete=10, dissociation=0)   # dissociation near baseline, scored after the dose
     r.tick_required()
     assert r.engine.discharge(NURSE, r.clock.now()).done
 

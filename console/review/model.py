@@ -835,7 +835,7 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
             kept = ", ".join(f"{k} {v}" for k, v in sorted(d["kept_with_warnings"].items()))
             parts.append(f"values kept with a warning ({kept})")
         return f"Device {d.get('device')} " + "; ".join(parts or ["values dropped"])
-    if kind in ("audio_paused", "audio_resumed", "device_resent"):
+    if kind in ("audio_paused", "audio_resumed", "device_resent", "clock_stepped"):
         return str(d.get("message", kind.replace("_", " ")))
     if kind == "threshold_changed":
         return f"Threshold {d.get('vital')} changed {d.get('old')} → {d.get('new')}"

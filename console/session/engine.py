@@ -65,11 +65,11 @@ from functools import partial
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from console.clock import Moment, format_duration
+from console.clock import Moment, format_duration, format_span
 from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
@@ -122,7 +122,7 @@ from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import MANUAL, Reading, is_cuff_pulse, is_nibp_value
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
-from protocols.model import ChecklistItem, Phase, PhaseKind, Priority, Protocol
+from protocols.model import ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
 OBSERVED = "observation"   # the event kind of an observation noted with a button ("Vomiting")
@@ -154,6 +154,12 @@ UNREADABLE_HOLD_SECONDS = 60.0
 CLOCK_BEHIND = "clock_behind"
 CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
 """A clock this much behind the log at a restart is an alarm; less is a clock being set."""
+CLOCK_STEPPED = "clock_stepped"
+CLOCK_STEP_SECONDS = 5.0
+"""A move of the wall clock against the monotonic one larger than this is a step (NTP, a
+corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the wall times logged before
+it on the clock as it reads now (`SessionEngine.resume`). Smaller moves are left: they are
+seconds on timers of minutes."""
 PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
@@ -226,6 +232,7 @@ class Tick:
     item_id: str
     actor: str
     at: datetime
+    mono: float   # `at` on the monotonic clock (at a restart: rebuilt from `at`, see `resume`)
     note: str = ""
 
 
@@ -276,6 +283,9 @@ class _State:
     unreadable_at: float | None = None     # mono time of the last message the decoder failed on
     implausible_at: float | None = None    # mono time of the last impossible value a device sent
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
+    # The wall clock minus the monotonic one, in seconds, as of the last step seen (None until
+    # the first action): a change of more than CLOCK_STEP_SECONDS is a clock step (`_clock_step`).
+    wall_offset: float | None = None
     monitor_source: str | None = None   # the device whose readings the session takes now
     # The ids (HL7 MSH-10) of the device messages this run logged, by (source, id), the newest
     # LOGGED_MESSAGES, each with what it carried: a resend is known by its id and its content
@@ -439,39 +449,73 @@ class SessionEngine:
         installed_version = protocol.version if protocol is not None else None
         taken = protocol_in_force(protocol, events, session_id, opened.protocol_id)
         protocol = taken.protocol
-        newest_logged = max((opened.started_at, *(o.received_at for o in observations),
-                             *(e.at for e in events), *(t.at for t in alarm_events)))
+        # A wall-clock step the running console saw is logged (`_clock_step`): an event its own
+        # run logged before it is moved by it (and by every later step of that run) onto the
+        # clock as it read after the step, before it becomes a Moment; the Moment keeps the
+        # logged time as its stamp. Events only, placed by their order in the log (exact):
+        # T0, phase starts and checklist ticks (esketamine's first device, its 2 hours) are
+        # events. A run is what follows a `session_resumed` (or the start): a step describes
+        # its own run's clock only (moving an earlier run's times, right on theirs, had put an
+        # hour on a wait after a restart with the clock behind and NTP's correction; review 40).
+        # Readings and alarm rows keep their logged times: whether a reading stamped by the
+        # device's reader came before a step cannot be told exactly (one stamped 0.2 s before
+        # the engine logged the step was moved an hour). A step while the console was down
+        # cannot be seen: nothing ran to compare the two clocks (a clock behind the log is
+        # caught below, CLOCK_BEHIND).
+        steps: list[tuple[int, int, float]] = []   # (its index, its run's first index, step)
+        run_start = -1   # the session's start (`opened.started_at`) is index -1
+        for i, e in enumerate(events):
+            if e.kind == "session_resumed":
+                run_start = i
+            elif e.kind == CLOCK_STEPPED:
+                steps.append((i, run_start, float(e.detail.get("step_s", 0.0))))
+
+        def shift_of(index: int) -> float:
+            return sum(step for i, first, step in steps if first <= index < i)
+
+        # The log's newest time on the clock as it reads now: with a step logged, the events'
+        # alone (a reading or an alarm row logged before a step back reads newer than it was,
+        # and would make the log look ahead of the clock: every timer shortened by the step).
+        unplaced = () if steps else (*(o.received_at for o in observations),
+                                     *(t.at for t in alarm_events))
+        newest_logged = max((
+            opened.started_at + timedelta(seconds=shift_of(-1)),
+            *(e.at + timedelta(seconds=shift_of(i)) for i, e in enumerate(events)),
+            *unplaced))
         reference = max(now.wall, newest_logged)
 
-        def moment(wall: datetime) -> Moment:
-            return Moment(now.mono - (reference - wall).total_seconds(), wall)
+        def moment(wall: datetime, shift: float = 0.0) -> Moment:
+            return Moment(now.mono - (reference - wall).total_seconds() + shift, wall)
 
         engine = cls(
             protocol, recorder, session_id, Patient(opened.patient_id, opened.weight_kg),
-            opened.nurse, moment(opened.started_at), opened.session_number, opened.demo,
+            opened.nurse, moment(opened.started_at, shift_of(-1)), opened.session_number,
+            opened.demo,
             first_occurrence=max((t.occurrence for t in alarm_events), default=0) + 1,
             details=opened.details,
         )
         state = engine._state
         paused = False
-        last_unreadable: datetime | None = None
-        last_implausible: datetime | None = None
+        last_unreadable: Moment | None = None
+        last_implausible: Moment | None = None
         # Each phase's checks start at its own time, readings counted against the checks of
         # their time: a fixed-time check a phase left open (esketamine's BP at T+115 carried
         # into Discharge) stands through a restart as it did live.
         phase_starts: list[tuple[Phase, Moment, Moment | None]] = []
-        for event in events:
+        for index, event in enumerate(events):
             if event.kind == "phase_started":
                 state.phase_index = protocol.phase_index(event.detail["phase"])
-                state.phase_started = moment(event.at)
+                state.phase_started = moment(event.at, shift_of(index))
                 if state.t0 is None and engine.phase.kind is PhaseKind.DOSING:
-                    state.t0 = moment(event.at)
+                    state.t0 = state.phase_started
                 elif state.t0 is not None and state.dosing_ended is None:
-                    state.dosing_ended = moment(event.at)
+                    state.dosing_ended = state.phase_started
                 phase_starts.append((engine.phase, state.phase_started, engine._first_dose()))
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
-                state.ticks[key] = Tick(key[1], event.actor, event.at, event.detail.get("note", ""))
+                state.ticks[key] = Tick(key[1], event.actor, event.at,
+                                        moment(event.at, shift_of(index)).mono,
+                                        event.detail.get("note", ""))
                 state.fix_baseline(event.detail.get("baseline") or {})
             elif event.kind == "dosing_started":   # T0 fixes every baseline it had
                 state.fix_baseline(event.detail.get("baseline") or {})
@@ -489,9 +533,9 @@ class SessionEngine:
             elif event.kind == "device_dropped":
                 counts = event.detail.get("counts") or {}
                 if any(counts.get(reason) for reason in NOT_READ):
-                    last_unreadable = event.at
+                    last_unreadable = moment(event.at, shift_of(index))
                 if counts.get(OUT_OF_HARD_RANGE):
-                    last_implausible = event.at
+                    last_implausible = moment(event.at, shift_of(index))
         starts = iter(phase_starts)
         next_start = next(starts, None)
         # A vital's absence ("No respiratory rate for 20 s") is replayed as the tick raised it
@@ -501,7 +545,7 @@ class SessionEngine:
         # standing (RR 7, then RR 10, then no RR: no row is logged), and the restart put back
         # the last RR's medium alarm in place of the apnoea.
         absence = frozenset(r.condition for r in protocol.alarms if r.absent_seconds is not None)
-        marks = iter([(e, moment(e.at)) for e in events
+        marks = iter([(e, moment(e.at, shift_of(i))) for i, e in enumerate(events)
                       if e.kind in ("device_state", "session_resumed")])
         next_mark = next(marks, None)
         unlinked: tuple[str, float | None] = (state.device_state, None)   # as a console starts
@@ -568,7 +612,7 @@ class SessionEngine:
         for start in (next_start, *starts):
             if start is not None:
                 engine._replay_phase_start(start)
-        replay_time(moment(newest_logged))
+        replay_time(moment(newest_logged, 0.0))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
         # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.
@@ -583,14 +627,15 @@ class SessionEngine:
         outlive |= {DEVICE_LOST, DEVICE_STALE} if reads_device else set()
         outlive |= {AUDIO_UNAVAILABLE} if reports_audio else set()
         restored, ended = engine.board.restore(
-            _open_occurrences(alarm_events, moment), outlive=frozenset(outlive))
+            _open_occurrences(alarm_events, [moment(t.at) for t in alarm_events]),
+            outlive=frozenset(outlive))
         for o in restored:   # an acknowledged alarm back inside ends when it would have live
             if o.condition in engine._inside_since:
                 engine.board.back_inside_since(o.condition, engine._inside_since[o.condition])
         if any(o.condition == DEVICE_UNREADABLE for o in restored):
-            state.unreadable_at = moment(last_unreadable).mono if last_unreadable else now.mono
+            state.unreadable_at = last_unreadable.mono if last_unreadable else now.mono
         if any(o.condition == DEVICE_IMPLAUSIBLE for o in restored):
-            state.implausible_at = (moment(last_implausible).mono if last_implausible
+            state.implausible_at = (last_implausible.mono if last_implausible
                                     else now.mono)
         engine.schedule.adopt_reported({o.condition for o in restored})
         # A restored physiological alarm without a value is a vital's absence (apnoea: no RR for
@@ -610,6 +655,8 @@ class SessionEngine:
             latest = state.latest.get(tracker.metric)
             if latest is None or latest.reading.received_at <= stated[o.id]:
                 state.absence_restored.add(tracker.metric)
+        # The clock as it reads now is the one the resumed timers are on (no step to log).
+        state.wall_offset = now.wall.timestamp() - now.mono
         with engine._step(now) as step:
             step.records.extend(
                 AlarmTransition(session_id, o.id, o.condition, o.category, o.priority.label,
@@ -768,13 +815,22 @@ class SessionEngine:
         """When the first dose was given: T0, or the first device recorded given when that was
         later (`_since_first_dose_s`). The checks timed after T0 count from it ("BP at T+40",
         the REMS form's BP about 40 min after the dose): from the dosing phase's start, device 1
-        given 10 minutes into it made the T+40 BP due 30 minutes after the dose."""
+        given 10 minutes into it made the T+40 BP due 30 minutes after the dose.
+
+        Compared on the monotonic clock, as every other timer: by the wall clock, a station
+        clock stepped back 10 min (NTP, a corrected RTC) before device 1 made device 1, given
+        at T0 + 10, read as given at T0, and the label's 2 hours from the first device
+        (clinical-defaults.md, esketamine boxed warning/REMS) ended 110 min after it (review 40).
+        """
         t0 = self._state.t0
         if t0 is None:
             return None
-        ticked = {item: tick.at for (_, item), tick in self._state.ticks.items()}
-        first = device_rest.first_device_at(self.protocol, ticked)
-        return t0.plus((first - t0.wall).total_seconds()) if first and first > t0.wall else t0
+        if self.protocol.dose.mode is not DoseMode.DEVICES:   # an infusion: T0 is the dose
+            return t0
+        devices = [tick for (_, item), tick in self._state.ticks.items()
+                   if item.startswith(device_rest.DEVICE_PREFIX)]
+        first = min(devices, key=lambda tick: tick.mono, default=None)
+        return Moment(first.mono, first.at) if first and first.mono > t0.mono else t0
 
     def _since_first_dose_s(self, since_t0: float | None) -> float | None:
         """Seconds since the first dose: since T0, less the time until the first device was
@@ -1989,7 +2045,7 @@ class SessionEngine:
             records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor,
                                        {"item": item.id, "values": over, "decision": gate_decision.strip()}))
         with self._step(now) as step:
-            tick = Tick(item.id, actor, now.wall, note.strip())
+            tick = Tick(item.id, actor, now.wall, now.mono, note.strip())
             self._state.ticks[(self.phase.id, item.id)] = tick
             detail: dict[str, Any] = {"phase": self.phase.id, "item": item.id, "text": item.text,
                                       "note": tick.note}
@@ -2048,9 +2104,9 @@ class SessionEngine:
             if not item.gate or tick is None:
                 continue
             for name, limit in item.gate:
-                latest = self.latest(name)
-                ticked_below = self._state.baseline.get(name, limit) < limit
-                if latest is not None and latest.reading.value >= limit and (
+                latest, shown = self.latest(name), metric(name).as_shown
+                ticked_below = shown(self._state.baseline.get(name, limit)) < limit
+                if latest is not None and shown(latest.reading.value) >= limit and (
                         ticked_below or latest.reading.received_at > tick.at):
                     m = metric(name)
                     reasons.append(
@@ -2078,10 +2134,13 @@ class SessionEngine:
         return next((i for i in self.phase.checklist if i.id == item_id), None)
 
     def _gate_exceeded(self, item: ChecklistItem) -> list[str]:
+        """The item's gated vitals at or over their gate, judged on the value as shown (as the
+        alarms are): a monitor's 140.6 reads "141" and asks the prescriber at a ≥141 gate (it
+        had compared the raw 140.6 and ticked without asking, review 40)."""
         over = []
         for name, limit in item.gate:
             latest = self.latest(name)
-            if latest is not None and latest.reading.value >= limit:
+            if latest is not None and metric(name).as_shown(latest.reading.value) >= limit:
                 m = metric(name)
                 over.append(f"{m.label} {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g})")
         return over
@@ -2292,9 +2351,16 @@ class SessionEngine:
         walk): the recorded scores decide. Near baseline: not above the baseline score, nor
         above the score taken as dissociation present."""
         reasons = []
-        latest, base = self.latest("dissociation"), self._state.baseline.get("dissociation")
+        latest, base = self._since_dose("dissociation"), self._state.baseline.get("dissociation")
         allowed = max(DISSOCIATION_PRESENT_ABOVE, base or 0)
-        if latest is not None and latest.reading.value > allowed:
+        if latest is None and (self._scores_dissociation() or self.latest("dissociation")):
+            # "Dissociation near baseline" (clinical-defaults.md, post-session) compares a score
+            # taken after the dose with the baseline one: the baseline alone had passed. Asked
+            # where the protocol scores dissociation (a check, or an item that needs the score:
+            # every shipped one) or this session scored it; else left to the checklist, as before.
+            reasons.append(f"No dissociation (CADSS) score recorded since the dose (needs "
+                           f"{allowed:.0f} or less)")
+        elif latest is not None and latest.reading.value > allowed:
             baseline = f"baseline {base:.0f}" if base is not None else "no baseline"
             reasons.append(f"Dissociation (CADSS) {latest.reading.value:.0f}, {baseline}: not "
                            f"resolved (needs {allowed:.0f} or less)")
@@ -2303,15 +2369,57 @@ class SessionEngine:
             reasons.append("Hallucinations recorded present: record them absent once resolved")
         return reasons
 
+    def _since_dose(self, metric_name: str) -> Latest | None:
+        """The metric's latest value when it was taken at or after T0 (by the monotonic clock),
+        else None; before T0 (no dose given), the latest. A score rules on the patient after the
+        dose: the baseline MOAA/S 5 had passed Observation's "alert" and the discharge gate with
+        no score taken since (review 40). Post-session "MOAA/S 5; dissociation near baseline"
+        (clinical-defaults.md; esketamine boxed warning: observe until sedation and
+        dissociation resolve) is a state after the dose, not the pre-dose baseline."""
+        latest, t0 = self.latest(metric_name), self._state.t0
+        if latest is None or t0 is None or latest.at.mono >= t0.mono:
+            return latest
+        return None
+
+    def _scores_dissociation(self) -> bool:
+        """Whether the protocol scores dissociation: a check of it, or an item needing it."""
+        return any("dissociation" in c.metrics for p in self.protocol.phases for c in p.checks) or any(
+            "dissociation" in names for p in self.protocol.phases for i in p.checklist
+            for names in i.needs)
+
     def _moaas_below(self, minimum: int) -> list[str]:
-        latest = self.latest("moaas")
+        """The reason, when the MOAA/S since the dose (`_since_dose`) is missing or below."""
+        latest = self._since_dose("moaas")
         if latest is None:
-            return [f"No MOAA/S recorded (needs {minimum})"]
+            since = " since the dose" if self.latest("moaas") is not None else ""
+            return [f"No MOAA/S recorded{since} (needs {minimum})"]
         if latest.reading.value < minimum:
             return [f"MOAA/S {latest.reading.value:.0f} (needs {minimum})"]
         return []
 
     # ---- writing -----------------------------------------------------------------------------
+
+    def _clock_step(self, now: Moment) -> list[Record]:
+        """A `CLOCK_STEPPED` event when the wall clock has moved against the monotonic one by
+        more than CLOCK_STEP_SECONDS since the last step seen, logged ahead of the action's own
+        records. The timers run on the monotonic clock and go on unchanged; the event lets a
+        restart, which has only the logged wall times, undo the step (`resume`): NTP stepping
+        the clock an hour forward at T0 + 30 and a restart at T0 + 32 had shown 28 min of
+        esketamine's 2 hours left, not 88 (review 40)."""
+        offset = now.wall.timestamp() - now.mono
+        known, self._state.wall_offset = self._state.wall_offset, offset
+        if known is None:
+            return []
+        step_s = offset - known
+        if abs(step_s) <= CLOCK_STEP_SECONDS:
+            self._state.wall_offset = known   # small moves add up until they make a step
+            return []
+        before = now.wall - timedelta(seconds=step_s)
+        message = (f"Station clock set {'forward' if step_s > 0 else 'back'} "
+                   f"{format_span(abs(step_s))} (from {before.astimezone():%H:%M:%S} to "
+                   f"{now.wall.astimezone():%H:%M:%S}): the session's timers run on unchanged")
+        return [EventRecord(self.session_id, now.wall, CLOCK_STEPPED, ENGINE, {
+            "step_s": round(step_s, 3), "message": message})]
 
     @contextlib.contextmanager
     def _step(self, now: Moment) -> Iterator[_Step]:
@@ -2324,6 +2432,7 @@ class SessionEngine:
         board, schedule, state = self.board.clone(), self.schedule.clone(), self._state.clone()
         trackers = {name: tracker.clone() for name, tracker in self._trackers.items()}
         try:
+            step.records.extend(self._clock_step(now))   # before anything timed by the new clock
             yield step
             ids = self._commit(step.records, now)
         except BaseException:
@@ -2537,7 +2646,7 @@ def _undone_by(records: Sequence[Record], actor: str) -> list[Record]:
 
 
 def _open_occurrences(alarm_events: Sequence[AlarmTransition],
-                      moment: Callable[[datetime], Moment]) -> list[Occurrence]:
+                      moments: Sequence[Moment]) -> list[Occurrence]:
     """The occurrences the log leaves open, each in the state its last transitions gave it.
 
     A latched occurrence comes back latched (its `latched` row). A log written before latching
@@ -2553,12 +2662,11 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
     # (`AlarmBoard._undo_escalation`): rebuilt only in part, a systolic 185 escalated by a
     # typed 250 stayed a high "Systolic BP 250" alarm after the 250 was taken back (review 40).
     # A take-back's own `deescalated` row (`_undone_by`: a nurse's name) puts it back.
-    for t in alarm_events:
+    for t, at in zip(alarm_events, moments, strict=True):
         if t.transition in (CLEARED, RESET):
             found.pop(t.occurrence, None)
             continue
         priority = Priority[t.priority.upper()]
-        at = moment(t.at)
         occurrence = found.get(t.occurrence)
         if occurrence is None:
             occurrence = found[t.occurrence] = Occurrence(

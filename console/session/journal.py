@@ -182,6 +182,8 @@ def _describe_event(event: EventRecord, journal: Journal | None = None) -> str:
         "audio_paused": str(d.get("message", "Audio paused")),
         "device_resent": str(d.get("message", "Monitor message sent again: kept once")),
         "audio_resumed": str(d.get("message", "Audio resumed")),
+        "clock_stepped": str(d.get("message",
+                                   "Station clock set: the session's timers run on unchanged")),
         # The review window's words for the same row (console/review/model.py
         # `describe_event`); the list read "handed_over: {'from': …}", a Python dict.
         "handed_over": f"Handed over: {d.get('from')} → {d.get('to')}",

@@ -343,6 +343,18 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
      "alarms[0].confirm_repeat_minutes",
      "100000 min is outside the allowed range, above 0 and at most 30 min: a repeat NIBP taken"
      " later is a new measurement"),
+    # The early window is shorter than the cadence, or a reading on time also meets the next
+    # slot and its prompt never comes: the 2-min default with every_minutes = 2 loaded, and a
+    # BP at T+2 moved the next prompt to T+6 (review 40).
+    ("check every 2 min with the default early window",
+     setting("phases[1].checks[0].every_minutes", 2), "phases[1].checks[0].every_minutes",
+     "2 min must be longer than early_minutes, 2 min when not written, or one reading would"
+     " satisfy two checks: write an early_minutes shorter than 2"),
+    ("early window as long as the cadence",
+     both(setting("phases[1].checks[0].every_minutes", 5),
+          setting("phases[1].checks[0].early_minutes", 5)),
+     "phases[1].checks[0].early_minutes",
+     "5 must be shorter than every_minutes 5, or one reading would satisfy two checks"),
     ("check interval longer than its phase", setting("phases[1].checks[0].every_minutes", 41),
      "phases[1].checks[0].every_minutes",
      "41 min is outside the allowed range, above 0 and at most 40 min: a check less frequent"

@@ -80,7 +80,9 @@ STATEMENT = (
     "open: REMS Patient Monitoring Form fields complete (submit within 7 days): device times and "
     "lots, BP at T+40, pre-discharge BP, total minutes, adverse events; Required item "
     "open: Discharge time logged (not before T0 + 120 min); Observation must reach 120 min after "
-    "the first dose: 1:53 h left; No modified Aldrete score recorded (needs ≥9))")
+    "the first dose: 1:53 h left; No MOAA/S recorded since the dose (needs 5); No dissociation "
+    "(CADSS) score recorded since the dose (needs 4 or less); No modified Aldrete score recorded "
+    "(needs ≥9))")
 """What the record says of `early_discharge`'s discharge (review, PDF, REMS form)."""
 
 

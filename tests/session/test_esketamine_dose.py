@@ -6,6 +6,8 @@ Discharge."""
 
 from __future__ import annotations
 
+import pytest
+
 from console.session.dosing import devices_ticked, dose_line
 from console.session.engine import EXTRA_DEVICE
 from console.session.journal import describe
@@ -145,3 +147,115 @@ def test_the_checks_timed_after_the_dose_count_from_the_first_device_and_after_a
     s.engine = resume(s, 0, protocol=ESKETAMINE)
     due = {d.name: d.due_at.mono - s.origin for d in s.engine.due(s.now())}
     assert due["BP at T+40"] == first_device + 40 * MIN
+
+
+def test_a_wall_clock_stepped_back_before_device_1_does_not_shorten_the_two_hours():
+    # The first device was found by the tick's wall time: the station clock stepped back 10 min
+    # (NTP, a corrected RTC) before device 1, given at T0 + 10, made it read as given at T0, and
+    # the patient could leave at T0 + 120, 110 min after it (review 40). The monotonic clock,
+    # which every other timer uses, decides.
+    from datetime import timedelta
+
+    from console.clock import Moment
+
+    s, t0 = in_devices(56)
+    s.t(t0 + 10 * MIN)
+    now = s.clock.now()
+    s.clock._now = Moment(now.mono, now.wall - timedelta(minutes=10))   # the wall clock only
+    give(s, t0 + 10 * MIN, 1, 2)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    due = {d.name: d.due_at.mono - s.origin for d in s.engine.due(s.now())}
+    assert due["BP at T+40"] == t0 + 50 * MIN
+    s.t(t0 + 120 * MIN)
+    assert s.engine.discharge_wait_s(s.now()) == 10 * MIN
+    assert ("Observation must reach 120 min after the first dose: 10:00 min left"
+            in s.engine.discharge_blockers(s.now()))
+    s.t(t0 + 130 * MIN)
+    assert s.engine.discharge_wait_s(s.now()) is None
+
+
+@pytest.mark.parametrize("step_min", [60, -10])
+def test_a_wall_clock_step_during_the_session_is_undone_at_a_restart(step_min: int) -> None:
+    # A restart rebuilds its timers from the logged wall times: NTP stepping the clock an hour
+    # forward at T0 + 30 and a restart at T0 + 32 showed 28 min of the 2 hours left, not 88
+    # (review 40). The running engine logs the step; the restart moves what was logged before
+    # it onto the clock as it reads now.
+    from datetime import timedelta
+
+    from console.clock import Moment
+
+    s, t0 = in_devices(56)
+    give(s, t0, 1, 2)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    s.t(t0 + 30 * MIN)
+    s.bp(120, 80)
+    now = s.clock.now()
+    s.clock._now = Moment(now.mono, now.wall + timedelta(minutes=step_min))   # the wall clock only
+    assert s.engine.discharge_wait_s(s.now()) == 90 * MIN   # live: by the monotonic clock
+    s.t(t0 + 31 * MIN)
+    s.bp(121, 80)
+    stepped = s.recorder.events("clock_stepped")
+    assert [e.detail["step_s"] for e in stepped] == [step_min * 60]
+    assert stepped[0].detail["message"].startswith(
+        f"Station clock set {'forward 60' if step_min > 0 else 'back 10'} min (from ")
+    # The event list says it in words (it would read "clock_stepped: {...}").
+    assert describe(stepped[0]) == stepped[0].detail["message"]
+    engine = resume(s, 60, protocol=ESKETAMINE)   # the console crashes and restarts a minute later
+    assert engine.discharge_wait_s(s.now()) == 88 * MIN
+    due = {d.name: round(d.due_in_s) for d in engine.due(s.now())}
+    assert due["Pre-discharge BP at T+115"] == 83 * MIN
+    assert not s.recorder.events("clock_stepped")[1:]   # the restart itself is no step
+
+
+@pytest.mark.parametrize("wrong_by_h", [-1, 1])   # the clock an hour slow (CLOCK_BEHIND), or fast
+def test_a_step_moves_only_the_times_its_own_run_logged(wrong_by_h: int) -> None:
+    # The common case of a clock without a battery: a restart with the clock an hour wrong, NTP
+    # puts it right (a step, logged), a second restart. The step had moved the times logged
+    # before the first restart too, right on their own run's clock: 90 min left, or 26 (an
+    # hour early), not 86 (a review of session 40's change).
+    from datetime import timedelta
+
+    from console.clock import Moment
+
+    s, t0 = in_devices(56)
+    give(s, t0, 1, 2)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    s.t(t0 + 30 * MIN)
+    s.bp(120, 80)
+    engine = resume(s, 60, clock_behind_s=-3600 * wrong_by_h, protocol=ESKETAMINE)
+    engine.tick(s.clock.advance(60))
+    now = s.clock.now()   # NTP: the wall clock only
+    s.clock._now = Moment(now.mono + 1, now.wall - timedelta(hours=wrong_by_h, seconds=-1))
+    engine.enter_manual("heart_rate", 72, "nurse.ana", s.clock.now())
+    assert [e.detail["step_s"] for e in s.recorder.events("clock_stepped")] == [
+        -3600.0 * wrong_by_h]
+    engine = resume(s, 120, protocol=ESKETAMINE)   # restarted again, its clock right
+    assert round(engine.discharge_wait_s(s.now()) / 60) == 86   # T0 + 34 min, as live
+    assert not [o for o in engine.alarms() if o.condition == "clock_behind"]
+
+
+def test_a_reading_stamped_just_before_the_step_was_logged_moves_no_timer() -> None:
+    # After NTP's step the first action is usually a monitor reading, stamped by the reader a
+    # moment before the engine logs the step: taken as before the step, it was moved an hour
+    # ahead at a restart, and every timer with it (30 min left, not 89; a review of session
+    # 40's change). Readings keep their logged times; only events are moved.
+    from datetime import timedelta
+
+    from console.clock import Moment
+    from devices.reading import Reading
+    from protocols.vitals import metric
+
+    s, t0 = in_devices(56)
+    give(s, t0, 1, 2)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    s.t(t0 + 30 * MIN)
+    s.bp(120, 80)
+    now = s.clock.now()
+    s.clock._now = now = Moment(now.mono + 1, now.wall + timedelta(hours=1, seconds=1))  # NTP
+    stamped = now.wall - timedelta(seconds=0.2)
+    s.engine.ingest(Reading("heart_rate", 72, metric("heart_rate").unit, stamped, stamped,
+                            "hl7:SIM"), now)
+    assert [e.detail["step_s"] for e in s.recorder.events("clock_stepped")] == [3600.0]
+    engine = resume(s, 60, protocol=ESKETAMINE)
+    assert round(engine.discharge_wait_s(s.now()) / 60) == 89   # 31 min since device 1
+    assert not [o for o in engine.alarms() if o.condition == "clock_behind"]

@@ -52,3 +52,36 @@ def test_latched_alarm_of_a_fractional_device_value_taken_back_ends():
     row = max(r for r, latest in s.engine._state.rows["spo2"] if latest.reading.value == 89.6)
     assert s.engine.void(row, "spo2", NURSE, s.now(), "another patient's probe").done
     assert spo2_alarms(s) == [], spo2_alarms(s)
+
+
+@pytest.mark.parametrize("systolic, shown, asks", [(140.6, "141/85", True), (140.4, "140/85", False)])
+def test_the_pre_dose_bp_gate_judges_the_bp_as_its_tile_shows_it(
+        systolic: float, shown: str, asks: bool) -> None:
+    # The gate (≥141/91: "below 140/90") compared the raw 140.6: the nurse read 141/85 and the
+    # baseline item ticked without asking the prescriber (review 40).
+    from console.session.engine import GATE_APPROVAL
+
+    s = Session()
+    s.device("bp_systolic", systolic)
+    s.device("bp_diastolic", 85)
+    assert tile_view(s.engine, "bp_systolic", s.now()).value == shown
+    outcome = s.engine.tick_item("baseline_bp", "nurse.ana", s.now())
+    assert outcome.done is not asks
+    if asks:
+        assert outcome.asks == GATE_APPROVAL
+        assert "Systolic BP 141 mmHg (gate ≥141)" in outcome.message
+
+
+def test_a_bp_shown_at_the_gate_after_the_tick_asks_the_prescriber_before_dosing() -> None:
+    s = Session()
+    s.bp(130, 80)
+    s.manual("heart_rate", 70)
+    assert s.engine.tick_item("consent", "nurse.ana", s.now()).done
+    assert s.engine.tick_item("baseline_bp", "nurse.ana", s.now()).done
+    s.t(60)
+    s.device("bp_systolic", 140.6)
+    s.device("bp_diastolic", 85)
+    refused = s.engine.advance_phase("nurse.ana", s.now())
+    assert not refused.done
+    assert any(r.startswith("Systolic BP is now 141 mmHg (gate ≥141) since the baseline was ticked")
+               for r in refused.reasons)

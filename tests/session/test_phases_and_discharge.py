@@ -351,3 +351,41 @@ def test_the_concomitant_medications_item_asks_for_the_answers_the_rems_form_pri
                "yes (methylphenidate), MAOIs no")
     assert s.engine.tick_item("concomitant-medications", "nurse.ana", s.now(), note=answers).done
     assert s.engine.ticks()["concomitant-medications"].note == answers
+
+
+@pytest.mark.parametrize("protocol_file", ["iv-ketamine.toml", "iv-ketamine-titration.toml",
+                                           "esketamine.toml"])
+def test_the_scores_taken_before_the_dose_pass_neither_observation_nor_discharge(
+        protocol_file: str) -> None:
+    # The baseline MOAA/S 5 (and CADSS 0), scored before the dose, passed Observation's "alert"
+    # and the discharge gate of a session never scored after T0: the patient went home on the
+    # pre-dose score (review 40). Only a score taken at or after T0 counts, also after a restart.
+    from tests.session.test_resume import resume
+
+    protocol = load_protocol(builtin_protocols_dir() / protocol_file)
+    s = Session(protocol)
+    s.engine.details["dose_mg"] = 56   # read by the esketamine (devices) protocol only
+    s.bp(120, 80); s.manual("heart_rate", 70); s.manual("spo2", 98); s.manual("resp_rate", 14)
+    s.manual("moaas", 5); s.manual("dissociation", 0)   # the baseline, before the dose
+    s.t(5 * MIN)
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="on paper").done
+    t0 = s.now().mono - s.origin
+    while s.engine.phase.kind.value != "observation":
+        assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="on paper").done
+    s.t(t0 + 130 * MIN)   # every minimum time has run
+    s.bp(120, 80); s.manual("heart_rate", 70); s.manual("spo2", 98); s.manual("resp_rate", 14)
+    assert s.engine.phase_blockers(s.now()) == ["No MOAA/S recorded since the dose (needs 5)"]
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="on paper").done
+    s.manual("aldrete", 10)
+    missing = ["No MOAA/S recorded since the dose (needs 5)",
+               "No dissociation (CADSS) score recorded since the dose (needs 4 or less)"]
+    assert [r for r in s.engine.discharge_blockers(s.now()) if "since the dose" in r] == missing
+    assert not s.engine.discharge("nurse.ana", s.now()).done
+    engine = resume(s, 60, protocol=protocol)   # a restart keeps the rule
+    assert [r for r in engine.discharge_blockers(s.now()) if "since the dose" in r] == missing
+    engine.enter_manual("moaas", 4, "nurse.ana", s.now())
+    engine.enter_manual("dissociation", 0, "nurse.ana", s.now())
+    assert "MOAA/S 4 (needs 5)" in engine.discharge_blockers(s.now())
+    engine.enter_manual("moaas", 5, "nurse.ana", s.now())
+    assert not [r for r in engine.discharge_blockers(s.now())
+                if r.startswith(("No MOAA/S", "MOAA/S", "No dissociation", "Dissociation"))]

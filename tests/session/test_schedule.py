@@ -120,3 +120,28 @@ def test_a_check_named_for_its_time_is_not_named_twice():
     assert ("vitals_due:BP at T+40", "info", "active") in s.shown()
     names = [d.name for d in s.engine.due(s.now())]
     assert "BP at T+40" in names and not any("T+40 at T+40" in n for n in names), names
+
+
+def test_a_check_every_2_minutes_with_a_shorter_early_window_keeps_every_slot():
+    # With the 2-min default early window such a file loaded, and a reading taken on time at
+    # T+2 also met the T+4 slot: the next prompt came at T+6 (review 40). The loader now refuses
+    # it unless the file writes a shorter early_minutes (tests/protocols/test_loader.py).
+    from protocols.loader import builtin_protocols_dir, protocol_from_text
+
+    text = (builtin_protocols_dir() / "iv-ketamine-titration.toml").read_text(encoding="utf-8")
+    assert "every_minutes = 5\n" in text
+    protocol = protocol_from_text(
+        text.replace("every_minutes = 5\n", "every_minutes = 2\nearly_minutes = 1\n", 1),
+        "clinic.toml")
+    check = next(c for c in protocol.phase("infusion").checks if c.every_minutes == 2)
+    s = Session(protocol)
+    s.bp(120, 80); s.manual("heart_rate", 70); s.manual("spo2", 98); s.manual("resp_rate", 14)
+    s.manual("moaas", 5); s.manual("dissociation", 0)
+    assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="paper").done
+    t0 = s.now().mono - s.origin
+    s.t(t0 + 2 * MIN)   # the first slot, taken right on time
+    for name in check.metrics:
+        s.manual(name, {"bp_systolic": 120, "bp_diastolic": 80, "heart_rate": 70, "spo2": 98,
+                        "resp_rate": 14, "moaas": 5}[name])
+    due = next(d for d in s.engine.due(s.now()) if d.name == check.name)
+    assert round(due.due_in_s) == 2 * MIN   # T+4, not T+6

@@ -270,9 +270,13 @@ def test_a_whole_iv_session_driven_through_the_window(story, qtbot):
     assert sql(db, "SELECT count(*) FROM events WHERE kind = 'discharge_refused'") == [(1,)]
     assert sql(db, "SELECT ended_at FROM sessions") == [(None,)]
 
-    # The Aldrete score recorded, the discharge checklist ticked: discharged, the session ends.
+    # The Aldrete score recorded, and the dissociation score since the dose (near baseline), the
+    # discharge checklist ticked: discharged, the session ends.
     live.entry.aldrete.setValue(10)
     qtbot.mouseClick(live.entry.findChild(type(live.entry.record_button), "obs_aldrete_record"),
+                     QtCore.Qt.MouseButton.LeftButton)
+    live.entry.dissociation.setValue(0)
+    qtbot.mouseClick(live.entry.findChild(type(live.entry.record_button), "obs_dissociation_record"),
                      QtCore.Qt.MouseButton.LeftButton)
     tick_all_required()
     # Nothing blocks it now: ending the record cannot be undone, so the window asks first, and
