@@ -102,12 +102,9 @@ def test_a_chair_back_after_the_centrals_restart_shows_what_its_own_status_says(
     log.close()
 
 
-def test_a_hung_chairs_retained_status_is_no_sign_of_life_after_a_restart(tmp_path):
-    # A code review: Room 1's console hung at 100 s with SpO2 89 open; its network process kept
-    # the broker connection (no Last Will), so its last status stayed retained. A central
-    # restarted at 400 s took that copy for a sign of life (its log kept only an earlier status:
-    # statuses are logged on change): connected, 5-minute-old values shown as current, the old
-    # alarm sounding, the "no connection" station alarm gone.
+def _alarming_until_100_s(tmp_path):
+    """Room 1 with SpO2 89 open from 10 s, a status every 2 s to 100 s heard by a central on a
+    real log (only changes are logged): (log, central, chair, the last status)."""
     log = CentralLog.open(tmp_path / "central.sqlite3")
     central = Central(log)
     chair = central.chair("chair-1", "Room 1")
@@ -117,10 +114,20 @@ def test_a_hung_chairs_retained_status_is_no_sign_of_life_after_a_restart(tmp_pa
     chair.device("spo2", 89)
     for message in chair.new_pcd04s():
         central.deliver(message)
-    for second in range(10, 101, 2):   # a status every 2 s; only changes are logged
+    for second in range(10, 101, 2):
         central.t(second)
         last = chair.status()
         central.deliver(last)
+    return log, central, chair, last
+
+
+def test_a_hung_chairs_retained_status_is_no_sign_of_life_after_a_restart(tmp_path):
+    # A code review: Room 1's console hung at 100 s with SpO2 89 open; its network process kept
+    # the broker connection (no Last Will), so its last status stayed retained. A central
+    # restarted at 400 s took that copy for a sign of life (its log kept only an earlier status:
+    # statuses are logged on change): connected, 5-minute-old values shown as current, the old
+    # alarm sounding, the "no connection" station alarm gone.
+    log, central, chair, last = _alarming_until_100_s(tmp_path)
     # The chair hangs at 100 s. The station running all along: no connection, high alarm.
     central.t(400)
     assert not central.card("chair-1").connected
@@ -152,18 +159,7 @@ def test_a_hung_chairs_statuses_queued_for_the_central_are_no_sign_of_life(tmp_p
     # 400 s without the retain flag, and were taken as live: connected, 4-minute-old values
     # current, the old alarm sounding as now, the loss 10 s late. The broker's expiry says how
     # long it held each one (mqtt_bus.held_s).
-    log = CentralLog.open(tmp_path / "central.sqlite3")
-    central = Central(log)
-    chair = central.chair("chair-1", "Room 1")
-    chair.start_infusion()
-    central.deliver(chair.status())
-    central.t(10)
-    chair.device("spo2", 89)
-    for message in chair.new_pcd04s():
-        central.deliver(message)
-    for second in range(10, 101, 2):
-        central.t(second)
-        central.deliver(chair.status())
+    log, central, chair, _ = _alarming_until_100_s(tmp_path)
     queued = []
     for second in range(102, 151, 2):   # the central is away
         central.t(second)

@@ -174,6 +174,16 @@ def test_a_wall_clock_stepped_back_before_device_1_does_not_shorten_the_two_hour
     assert s.engine.discharge_wait_s(s.now()) is None
 
 
+def _observing_30_min() -> tuple[Session, float]:
+    """56 mg, devices 1 and 2 at T0, in Observation with a BP at T0 + 30 min: (session, T0)."""
+    s, t0 = in_devices(56)
+    give(s, t0, 1, 2)
+    assert s.engine.advance_phase("nurse.ana", s.now()).done
+    s.t(t0 + 30 * MIN)
+    s.bp(120, 80)
+    return s, t0
+
+
 @pytest.mark.parametrize("step_min", [60, -10])
 def test_a_wall_clock_step_during_the_session_is_undone_at_a_restart(step_min: int) -> None:
     # A restart rebuilds its timers from the logged wall times: NTP stepping the clock an hour
@@ -184,11 +194,7 @@ def test_a_wall_clock_step_during_the_session_is_undone_at_a_restart(step_min: i
 
     from console.clock import Moment
 
-    s, t0 = in_devices(56)
-    give(s, t0, 1, 2)
-    assert s.engine.advance_phase("nurse.ana", s.now()).done
-    s.t(t0 + 30 * MIN)
-    s.bp(120, 80)
+    s, t0 = _observing_30_min()
     now = s.clock.now()
     s.clock._now = Moment(now.mono, now.wall + timedelta(minutes=step_min))   # the wall clock only
     assert s.engine.discharge_wait_s(s.now()) == 90 * MIN   # live: by the monotonic clock
@@ -217,11 +223,7 @@ def test_a_step_moves_only_the_times_its_own_run_logged(wrong_by_h: int) -> None
 
     from console.clock import Moment
 
-    s, t0 = in_devices(56)
-    give(s, t0, 1, 2)
-    assert s.engine.advance_phase("nurse.ana", s.now()).done
-    s.t(t0 + 30 * MIN)
-    s.bp(120, 80)
+    s, t0 = _observing_30_min()
     engine = resume(s, 60, clock_behind_s=-3600 * wrong_by_h, protocol=ESKETAMINE)
     engine.tick(s.clock.advance(60))
     now = s.clock.now()   # NTP: the wall clock only
@@ -245,11 +247,7 @@ def test_a_reading_stamped_just_before_the_step_was_logged_moves_no_timer() -> N
     from devices.reading import Reading
     from protocols.vitals import metric
 
-    s, t0 = in_devices(56)
-    give(s, t0, 1, 2)
-    assert s.engine.advance_phase("nurse.ana", s.now()).done
-    s.t(t0 + 30 * MIN)
-    s.bp(120, 80)
+    s, t0 = _observing_30_min()
     now = s.clock.now()
     s.clock._now = now = Moment(now.mono + 1, now.wall + timedelta(hours=1, seconds=1))  # NTP
     stamped = now.wall - timedelta(seconds=0.2)
