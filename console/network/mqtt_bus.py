@@ -122,10 +122,11 @@ SESSION_EXPIRY_S: Final = 24 * 3600
 # stored message on with what is left of it (MQTT 5.0 section 3.3.2.3.3), so a receiver learns
 # how long the broker held it, measured by the broker's one clock (`held_s`): a chair's status
 # queued for the central station's persistent session while the central was away arrives
-# without the retain flag, and was taken for a sign of life (a hung chair shown connected). Seven
-# days: the longest expiry some hosted brokers allow; a retained status older than that says
-# nothing a central can use.
-RETAINED_LIFETIME_S: Final = 7 * 24 * 3600
+# without the retain flag, and was taken for a sign of life (a hung chair shown connected). The
+# largest lifetime a signed 32-bit count holds, never reached: a retained status lasts as it
+# did without one. A broker that shortens it (a hosted broker's maximum: ApsaraMQ for MQTT
+# keeps 3 days at most) makes every message look held for years: `held_s` says unknown then.
+RETAINED_LIFETIME_S: Final = 2**31 - 1
 # How long paho may take to open the TCP connection and the TLS handshake.
 CONNECT_TIMEOUT_S: Final = 5.0
 PLAIN_PORT_HINT: Final = ("is that port a TLS listener? a plain MQTT port (1883 by default) "
@@ -900,11 +901,14 @@ _LIFETIME: Final = _lifetime()   # only read by paho when it packs a PUBLISH
 
 def held_s(message: mqtt.MQTTMessage) -> int | None:
     """How many whole seconds the broker held `message` before handing it on, from what is left
-    of its RETAINED_LIFETIME_S; None without an expiry or with another one (not ours)."""
+    of its RETAINED_LIFETIME_S; None when that cannot be known: no expiry or another one (not
+    ours), or a held time no persistent session has (beyond SESSION_EXPIRY_S: a broker that
+    shortened the lifetime; taken at its word, every live chair read as lost)."""
     left = getattr(message.properties, "MessageExpiryInterval", None)
     if not isinstance(left, int) or not 0 <= left <= RETAINED_LIFETIME_S:
         return None
-    return RETAINED_LIFETIME_S - left
+    held = RETAINED_LIFETIME_S - left
+    return held if held <= SESSION_EXPIRY_S else None
 
 
 def check_subscription(topic_filter: str, qos: int) -> None:

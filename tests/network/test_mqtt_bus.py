@@ -14,15 +14,20 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from console.clock import ManualClock
 from console.network.mqtt_bus import (
+    RETAINED_LIFETIME_S,
     BusClient,
     BusConfig,
     BusState,
     BusStatus,
     check_plaintext,
+    held_s,
     next_status,
     parse_bus_url,
 )
@@ -366,6 +371,23 @@ def test_a_retained_message_queued_for_a_persistent_session_says_how_long_the_br
     assert queued, arrived
     assert all(isinstance(m[3], int) and 0 <= m[3] <= 60 for m in queued), queued
     assert [m[3] for m in arrived if m[1] == b"news"] == [None]   # not published retained
+
+
+@pytest.mark.parametrize(("left", "held"), [
+    (RETAINED_LIFETIME_S, 0),
+    (RETAINED_LIFETIME_S - 300, 300),             # queued five minutes
+    (3 * 24 * 3600, None),   # a broker keeping 3 days at most (ApsaraMQ): unknowable
+    (RETAINED_LIFETIME_S + 1, None),              # another sender's lifetime
+    (None, None),                                 # no expiry (published before, or not ours)
+])
+def test_the_time_a_broker_held_a_message_is_known_only_when_it_can_be(left, held) -> None:
+    # A review of the change: a broker that shortens the lifetime made a status sent that second
+    # read as held for 4 days, and the central showed every live chair without connection.
+    message = mqtt.MQTTMessage()
+    if left is not None:
+        message.properties = Properties(PacketTypes.PUBLISH)
+        message.properties.MessageExpiryInterval = left
+    assert held_s(message) == held
 
 
 def test_a_clean_stop_does_not_fire_the_will(broker: Broker, bus_client: MakeClient) -> None:
