@@ -264,16 +264,19 @@ class NetworkLink:
             self._queue_bus(self._log.undelivered(BUS, failed_too=True),
                             since=lambda r: mono_of(r.created_at))
         if self.mllp is not None:
-            self._recall_engine_refusals()
             self.mllp.start()
             self._queue_engine(self._log.undelivered(ENGINE),
                                since=lambda r: mono_of(r.created_at))
 
-    def _recall_engine_refusals(self) -> None:
-        """The engine's failures not delivered since (what `network undelivered` lists): their
-        alarm stood at the stop and stands again, nothing having been delivered since."""
+    def _recall_engine_refusals(self, session_id: int) -> None:
+        """The engine's failures of this session not delivered since (what `network
+        undelivered` lists): their alarm stood at the stop and stands again, nothing having
+        been delivered since. This session's only: on a log two chairs share, the other chair's
+        refusals had become this one's alarm, in its patient's record (a review of the change)."""
+        if self.mllp is None:
+            return
         for failed in given_up(self._log.conn):
-            if failed.destination == ENGINE:
+            if failed.destination == ENGINE and failed.session_id == session_id:
                 self._refused_by_engine[failed.outbox_id] = _refusal_words(failed.control_id,
                                                                            failed.reason)
 
@@ -299,18 +302,23 @@ class NetworkLink:
 
     def session_opened(self, session_id: int, patient_id: str, demo: bool,
                        acknowledged_commands: Iterable[str] = ()) -> None:
-        """Tell the link about a session (patient as shown, demo or not, commands already
-        applied: a resumed session must not apply a central's acknowledgement twice)."""
+        """Tell the link about the session this console runs (patient as shown, demo or not,
+        commands already applied: a resumed session must not apply a central's acknowledgement
+        twice); the engine's refusals of it stand again (`_recall_engine_refusals`)."""
+        self._know_session(session_id, patient_id, demo)
+        self._seen_commands.update(acknowledged_commands)
+        self._recall_engine_refusals(session_id)
+
+    def _know_session(self, session_id: int, patient_id: str, demo: bool) -> None:
         shown = patient_id if self.config.patient_shown == "id" else ""
         self._patients[session_id] = PatientShown(shown)
         self._demo[session_id] = demo
-        self._seen_commands.update(acknowledged_commands)
 
     def _patient_for(self, session_id: int) -> PatientShown:
         found = self._patients.get(session_id)
         if found is None:
-            row = self._log.session(session_id)
-            self.session_opened(session_id, row.patient_id, row.demo)
+            row = self._log.session(session_id)   # a backlog's: not this console's session
+            self._know_session(session_id, row.patient_id, row.demo)
             found = self._patients[session_id]
         return found
 

@@ -422,6 +422,7 @@ def test_an_engine_refusal_alarm_stands_through_a_restart_with_nothing_delivered
         try:
             engine = resumed(log, session_id, clock)
             link.start()
+            link.session_opened(session_id, "P-001", False)   # as the window's bridge does
             refused = ("low", "Interface engine refused a message")
             assert pump_resumed(link, engine, clock) == refused
             clock.advance(11)   # the start's grace is over; nothing was delivered since
@@ -431,6 +432,31 @@ def test_an_engine_refusal_alarm_stands_through_a_restart_with_nothing_delivered
         finally:
             link.stop(timeout=1.0)
             log.close()
+    finally:
+        peer.close()
+
+
+def test_another_chairs_engine_refusal_on_a_shared_log_is_not_this_chairs_alarm(
+        chairs: Callable[..., Chair], reserved_port: int) -> None:
+    """Two chairs on one computer share a log (README): chair 4, started after the engine
+    refused one of chair 3's messages, carried chair 3's refusal as its own alarm, in its own
+    patient's record (a review of the change: the refusals were read back from the whole log)."""
+    refuse = [True]
+    peer = MllpPeer(reserved_port, lambda cid, seen: Reply("AR", text="unknown patient")
+                    if refuse[0] else Reply("AA"))
+    try:
+        peer.listen()
+        chair3 = chairs(engine_config(reserved_port))
+        chair3.reading("heart_rate", 72)
+        wait_until(lambda: (chair3.pump(), chair3.network_alarm() is not None)[1], "the AR")
+        refuse[0] = False
+        chair4 = chairs(NetworkConfig(forward=f"mllp://{HOST}:{reserved_port}", chair="chair-4",
+                                      room="Room 4"))
+        chair4.reading("heart_rate", 80)
+        wait_until(lambda: (chair4.pump(), chair4.link.mllp is not None
+                            and not chair4.link.mllp.pending())[1], "chair 4's messages taken")
+        assert chair4.network_alarm() is None
+        assert chair3.network_alarm() == ("low", "Interface engine refused a message")
     finally:
         peer.close()
 
