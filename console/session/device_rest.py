@@ -116,17 +116,6 @@ def beyond_text(detail: Mapping[str, object]) -> str:
             if isinstance(mg, int | float) else f" — beyond the dose: {detail.get('reason')}")
 
 
-def first_device_at(protocol: Protocol, ticked_at: Mapping[str, datetime]) -> datetime | None:
-    """When the first device was recorded given (the earliest device tick); None for a dose by
-    infusion or before any device. The label's 2 hours of observation count from it, which
-    may be later than T0 (the dosing phase's start: device 1 ticked 10 minutes after it let the
-    patient leave 1 h 50 min after the first device; an esketamine walk)."""
-    if protocol.dose.mode is not DoseMode.DEVICES:
-        return None
-    return min((at for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)),
-               default=None)
-
-
 def _clock(seconds: float) -> str:
     whole = int(seconds + 0.999)   # 0.2 s left still reads 0:01, never 0:00 while it runs
     return f"{whole // 60}:{whole % 60:02d}"

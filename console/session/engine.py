@@ -834,7 +834,7 @@ class SessionEngine:
 
     def _since_first_dose_s(self, since_t0: float | None) -> float | None:
         """Seconds since the first dose: since T0, less the time until the first device was
-        recorded given when that was later (nasal devices; `device_rest.first_device_at`)."""
+        recorded given when that was later (nasal devices; `_first_dose`)."""
         t0, dosed = self._state.t0, self._first_dose()
         if since_t0 is None or t0 is None or dosed is None:
             return since_t0
