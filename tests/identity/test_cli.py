@@ -232,31 +232,32 @@ def test_a_byte_that_is_not_utf8_typed_at_the_prompt_is_one_line_not_a_traceback
         with_admin: Path) -> None:
     # A terminal set to Latin-1, an 'é' in the password: getpass's UnicodeDecodeError ended the
     # command in a traceback, where --secret-fd says in one line it is not UTF-8 text.
-    import pty
-
     before = rows(with_admin, "SELECT * FROM sign_ins")
-    pid, fd = pty.fork()
-    if pid == 0:   # the command, with the pty as its terminal
-        try:
-            os.chdir(ROOT)
-            os.execve(sys.executable, [sys.executable, "-m", "console.cli", "staff", "list",
-                                       "--db", str(with_admin), "--admin", QA_ADMIN],
-                      {**os.environ, "PYTHONPATH": str(ROOT)})
-        finally:
-            os._exit(127)
+    fd, terminal = os.openpty()
+    # The command in a session of its own whose controlling terminal is the pty (getpass reads
+    # /dev/tty), made by a small child before it becomes the command: no fork of this
+    # multi-threaded test process (pty.fork warns of deadlocks on Python 3.13).
+    take_terminal = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+                     "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+    command = subprocess.Popen(
+        [sys.executable, "-c", take_terminal, "-m", "console.cli", "staff", "list",
+         "--db", str(with_admin), "--admin", QA_ADMIN],
+        stdin=terminal, stdout=terminal, stderr=terminal, cwd=ROOT, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(terminal)
     try:
         prompt = read_terminal(fd, until=b"Administrator: ")
         os.write(fd, b"7091\xe94263\n")   # Latin-1 'e acute' in what is typed
         said = read_terminal(fd).decode(errors="replace")
     finally:
-        _, status = os.waitpid(pid, 0)
+        status = command.wait(timeout=60)
         os.close(fd)
     assert prompt.endswith(f"PIN or password of {QA_ADMIN}: ".encode()), prompt
     # On a line of its own (the Enter typed was not echoed), and nothing else.
     assert said == ("\r\ninfusion-console staff list: what was typed at the terminal is not "
                     "UTF-8 text: nothing was done; set the terminal to UTF-8, or pass the PIN "
                     "or password on a file descriptor with --admin-secret-fd N\r\n"), said
-    assert os.waitstatus_to_exitcode(status) == 2
+    assert status == 2
     assert rows(with_admin, "SELECT * FROM sign_ins") == before   # no sign-in was tried
 
 
