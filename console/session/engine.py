@@ -157,8 +157,8 @@ CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
 CLOCK_STEPPED = "clock_stepped"
 CLOCK_STEP_SECONDS = 5.0
 """A move of the wall clock against the monotonic one larger than this is a step (NTP, a
-corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the wall times logged before
-it on the clock as it reads now (`SessionEngine.resume`). Smaller moves are left: they are
+corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the events its run logged
+before it on the clock as it reads now (`SessionEngine.resume`). Smaller moves are left: they are
 seconds on timers of minutes."""
 PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
 STALE_ESCALATE_SECONDS = 10.0
@@ -612,7 +612,7 @@ class SessionEngine:
         for start in (next_start, *starts):
             if start is not None:
                 engine._replay_phase_start(start)
-        replay_time(moment(newest_logged, 0.0))
+        replay_time(moment(newest_logged))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
         # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.

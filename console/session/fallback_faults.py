@@ -75,8 +75,7 @@ class FallbackFaults:
 
     def _state(self, index: int, mono: float, reminder_seconds: float | None) -> AlarmState:
         silenced = self._silenced.get(index)
-        reminder = reminder_seconds
-        if silenced is not None and (reminder is None or mono - silenced < reminder):
+        if silenced is not None and (reminder_seconds is None or mono - silenced < reminder_seconds):
             return AlarmState.ACKNOWLEDGED
         return AlarmState.ACTIVE
 

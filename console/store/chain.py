@@ -119,7 +119,7 @@ def _digest(previous: str, text: str) -> str:
 
 def row_hash(previous: str, table: str, values: Sequence[object]) -> str:
     """The row_hash of a row whose predecessor in the same table has hash `previous`."""
-    return _digest(previous, _ENCODER.encode(_items(table, values)))
+    return _digest(previous, canonical(table, values))
 
 
 def recomputed_hash(previous: str, table: str, values: Sequence[object], stored: str) -> str:
