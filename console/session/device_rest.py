@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from console.clock import Moment
 from protocols.model import DoseMode, Protocol
 
 DEVICE_PREFIX = "device-"
@@ -23,19 +24,32 @@ DEVICE_PREFIX = "device-"
 
 @dataclass(frozen=True, slots=True)
 class Rest:
-    """The rest a device waits for: `minutes` after the device ticked last (`after`)."""
+    """The rest a device waits for: `minutes` after the device ticked last (`after`).
+
+    Timed by the monotonic clock, as every other timer of the session: by wall times, NTP
+    stepping the clock back an hour after device 1 asked a reason for device 2 for 65 minutes,
+    and a step forward let it through at once (the clock's review). The times the nurse reads
+    are on the wall clock as it reads now."""
 
     after: str            # the item id of the device ticked last, e.g. "device-1"
-    given_at: datetime    # when it was ticked
+    given: Moment         # when it was ticked
     minutes: float
 
-    @property
-    def ends_at(self) -> datetime:
-        return self.given_at + timedelta(minutes=self.minutes)
-
-    def left_s(self, now: datetime) -> float:
+    def left_s(self, now: Moment) -> float:
         """Seconds of rest still to run at `now` (0 once it has run)."""
-        return max(0.0, (self.ends_at - now).total_seconds())
+        return max(0.0, self.given.mono + self.minutes * 60 - now.mono)
+
+    def since_s(self, now: Moment) -> float:
+        """Seconds since the device it waits after was ticked."""
+        return max(0.0, now.mono - self.given.mono)
+
+    def ends_at(self, now: Moment) -> datetime:
+        """When the rest ends, on the wall clock as it reads at `now`."""
+        return now.wall + timedelta(seconds=self.given.mono + self.minutes * 60 - now.mono)
+
+    def given_at(self, now: Moment) -> datetime:
+        """When the device was ticked, on the wall clock as it reads at `now`."""
+        return now.wall - timedelta(seconds=now.mono - self.given.mono)
 
 
 def device_name(item_id: str) -> str:
@@ -44,9 +58,9 @@ def device_name(item_id: str) -> str:
 
 
 def rest_before(protocol: Protocol, details: Mapping[str, Any],
-                ticked_at: Mapping[str, datetime], item_id: str) -> Rest | None:
+                ticked_at: Mapping[str, Moment], item_id: str) -> Rest | None:
     """The rest device `item_id` waits for, from the session's details (its dose) and the
-    phase's ticks (item id → time ticked).
+    phase's ticks (item id → when ticked).
 
     None when the item is no device, is ticked already, is beyond the dose (device 3 of 56 mg),
     the dose has no rest, or no device was ticked yet. The rest counts from the device ticked
@@ -58,11 +72,11 @@ def rest_before(protocol: Protocol, details: Mapping[str, Any],
         return None
     if beyond_dose(protocol, details, item_id) is not None:
         return None   # it asks its own question
-    given = [(at, item) for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)]
+    given = [(at.mono, item) for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)]
     if not given:
         return None
-    at, item = max(given)
-    return Rest(item, at, dose.rest_minutes)
+    _, item = max(given)
+    return Rest(item, ticked_at[item], dose.rest_minutes)
 
 
 def dose_devices(protocol: Protocol, details: Mapping[str, Any]) -> int | None:
@@ -121,29 +135,28 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def countdown(rest: Rest, now: datetime) -> str:
+def countdown(rest: Rest, now: Moment) -> str:
     """The row's lead while the rest runs: "Rest 3:12 more (until 10:47:05) · "; '' once over.
     The end to the second: "until 13:49" read as over at 13:49:07, and the device was refused
     until 13:49:49 (a walk on X)."""
     left = rest.left_s(now)
     if left <= 0:
         return ""
-    return f"Rest {_clock(left)} more (until {rest.ends_at.astimezone():%H:%M:%S}) · "
+    return f"Rest {_clock(left)} more (until {rest.ends_at(now).astimezone():%H:%M:%S}) · "
 
 
-def early_question(rest: Rest, item_id: str, now: datetime) -> str:
+def early_question(rest: Rest, item_id: str, now: Moment) -> str:
     """What the nurse reads when she ticks a device before its rest has run."""
-    since = max(0.0, (now - rest.given_at).total_seconds())
-    return (f"{device_name(item_id).capitalize()} now would be {_clock(since)} min after "
-            f"{device_name(rest.after)} (ticked {rest.given_at.astimezone():%H:%M}): the label "
-            f"asks a {rest.minutes:g}-minute rest after each device, until "
-            f"{rest.ends_at.astimezone():%H:%M:%S}. Wait for the rest; if the device was given "
-            "now, give the reason to record it")
+    return (f"{device_name(item_id).capitalize()} now would be {_clock(rest.since_s(now))} min "
+            f"after {device_name(rest.after)} (ticked {rest.given_at(now).astimezone():%H:%M}): "
+            f"the label asks a {rest.minutes:g}-minute rest after each device, until "
+            f"{rest.ends_at(now).astimezone():%H:%M:%S}. Wait for the rest; if the device was "
+            "given now, give the reason to record it")
 
 
-def early_detail(rest: Rest, now: datetime, reason: str) -> dict[str, object]:
+def early_detail(rest: Rest, now: Moment, reason: str) -> dict[str, object]:
     """What the log keeps with a device ticked before its rest had run."""
-    return {"after": rest.after, "minutes_after": round((now - rest.given_at).total_seconds() / 60, 1),
+    return {"after": rest.after, "minutes_after": round(rest.since_s(now) / 60, 1),
             "rest_minutes": rest.minutes, "reason": reason}
 
 

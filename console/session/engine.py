@@ -225,6 +225,7 @@ class Latest:
 
     reading: Reading
     at: Moment   # when it was accepted (receive time)
+    after_t0: bool = False   # taken after T0 (`SessionEngine._after_t0`): judged against the baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,7 @@ class _State:
     baseline: dict[str, float] = field(default_factory=dict)
     baseline_fixed: set[str] = field(default_factory=set)   # set by the gate tick: not moved
     baseline_logged: set[str] = field(default_factory=set)  # fixed by a logged gate tick or T0
+    readings_after_t0: bool = False   # a reading stamped at or after T0 was taken (`_after_t0`)
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     # Per device stream (metric, source, channel): the value and measured time of its last
@@ -696,7 +698,7 @@ class SessionEngine:
             return
         if standing is None:
             standing = next((v for _, v in reversed(self._state.rows.get(metric_name, []))
-                             if v.reading.received_at < t0.wall), None)
+                             if not v.after_t0), None)
         if standing is not None and _stands_at_t0(standing.reading, t0):
             self._replay_trackers(standing.reading, t0, at_t0=True)
 
@@ -711,7 +713,7 @@ class SessionEngine:
                 self._replay_trackers(reading, started, at_t0=True)
 
     def _replay_trackers(self, reading: Reading, at: Moment, keep: bool = True,
-                         at_t0: bool = False) -> None:
+                         at_t0: bool = False, after_t0: bool | None = None) -> None:
         """Feed a logged reading to its trackers as it was fed live (resume, and `void`'s
         `_as_if_never`). A repeat it asked for comes back even when already due: the readings
         replayed after it satisfy it, or it prompts (and escalates when overdue) as it did
@@ -724,8 +726,10 @@ class SessionEngine:
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
         t0 = self._state.t0
+        if after_t0 is None:
+            after_t0 = self._after_t0(reading)
         baseline = (self._state.baseline.get(reading.metric)
-                    if t0 is not None and (at_t0 or reading.received_at >= t0.wall) else None)
+                    if t0 is not None and (at_t0 or after_t0) else None)
         for tracker in self._trackers.values():
             if tracker.metric == reading.metric:
                 request = tracker.on_value(reading.value, baseline, at)
@@ -1382,14 +1386,14 @@ class SessionEngine:
         t0 = self._state.t0
         # T0 came after `gone`: the replay judges the value standing then at T0, in its place
         # among the later values, as live and a restart's replay do (`_standing_at_t0`).
-        judged_at_t0 = t0 is None or gone.reading.received_at >= t0.wall
+        judged_at_t0 = t0 is None or gone.after_t0
         standing: Latest | None = None
         for _, value in later:
-            if not judged_at_t0 and t0 is not None and value.reading.received_at >= t0.wall:
+            if not judged_at_t0 and t0 is not None and value.after_t0:
                 self._judge_at_t0(metric_name, standing, t0)
                 judged_at_t0 = True
             if not value.reading.is_demo_or_test:
-                self._replay_trackers(value.reading, value.at)
+                self._replay_trackers(value.reading, value.at, after_t0=value.after_t0)
                 standing = value
         if not judged_at_t0 and t0 is not None:
             self._judge_at_t0(metric_name, standing, t0)
@@ -1416,7 +1420,7 @@ class SessionEngine:
         t0 = state.t0
 
         def before_t0(value: Latest) -> bool:
-            return t0 is None or value.reading.received_at < t0.wall
+            return t0 is None or not value.after_t0
 
         earlier, later = [v for _, v in rows[:index]], [v for _, v in rows[index:]]
         if before_t0(gone):
@@ -1510,7 +1514,7 @@ class SessionEngine:
         rows = self._state.rows.setdefault(obs.metric, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
         latest = index is not None and index == len(rows) - 1
-        entry = (row_id, Latest(reading, at))
+        entry = (row_id, Latest(reading, at, self._after_t0(reading)))
         self._trackers_before.pop(obs.metric, None)   # as `correct`
         if obs.corrects is not None:   # `correct` refuses it again, as live
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
@@ -1583,17 +1587,29 @@ class SessionEngine:
     def _remember(self, reading: Reading, now: Moment) -> None:
         state = self._state
         name = reading.metric
-        state.latest[name] = Latest(reading, now)
         state.absence_restored.discard(name)
         if reading.source != MANUAL and not is_nibp_value(reading):   # a cuff is a spot value
             state.continuous.add(name)
-        before_t0 = state.t0 is None or reading.received_at < state.t0.wall
-        if (before_t0 and name not in state.baseline_fixed) or name not in state.baseline:
+        after_t0 = self._after_t0(reading)
+        state.latest[name] = Latest(reading, now, after_t0)
+        state.readings_after_t0 |= after_t0
+        if (not after_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
-            if state.t0 is not None and not before_t0:
+            if after_t0:
                 state.baseline_fixed.add(name)     # the first after T0 stands, as one at T0
         if name == "bp_systolic":
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
+
+    def _after_t0(self, reading: Reading) -> bool:
+        """`reading` came after T0: stamped at or after it, or taken after one that was. A wall
+        clock stepped back after T0 (NTP) stamps later readings before it: judged by their
+        stamps alone they became the baseline (of a vital T0 had none of) and, replayed at a
+        restart, were judged against none, so a rise above the baseline alarming before the
+        restart ended at it (the clock's review). Readings come in the order they are taken,
+        live and replayed alike (observation ids are commit order)."""
+        t0 = self._state.t0
+        return t0 is not None and (self._state.readings_after_t0
+                                   or reading.received_at >= t0.wall)
 
     def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True) -> list[Record]:
         self._note_trackers_before(name, value, now)
@@ -2014,10 +2030,11 @@ class SessionEngine:
             return Outcome(False, (device_rest.beyond_question(
                 dose_devices, item.id, float(self.details["dose_mg"])) + ".",), asks=EXTRA_DEVICE)
         rest = device_rest.rest_before(
-            self.protocol, self.details, {i: t.at for i, t in self.ticks().items()}, item.id)
-        early = rest is not None and rest.left_s(now.wall) > 0
+            self.protocol, self.details, {i: Moment(t.mono, t.at) for i, t in self.ticks().items()},
+            item.id)
+        early = rest is not None and rest.left_s(now) > 0
         if rest is not None and early and not early_reason.strip():
-            return Outcome(False, (device_rest.early_question(rest, item.id, now.wall) + ".",),
+            return Outcome(False, (device_rest.early_question(rest, item.id, now) + ".",),
                            asks=EARLY_DEVICE)
         over = self._gate_exceeded(item)
         unrecorded = self._unrecorded(item, over)
@@ -2052,7 +2069,7 @@ class SessionEngine:
             if item.gate and self._state.t0 is None:
                 detail["baseline"] = self._fix_baseline(item)
             if rest is not None and early:
-                detail["early"] = device_rest.early_detail(rest, now.wall, early_reason.strip())
+                detail["early"] = device_rest.early_detail(rest, now, early_reason.strip())
             if dose_devices is not None:
                 detail["beyond_dose"] = {"dose_mg": self.details["dose_mg"],
                                          "devices": dose_devices, "reason": extra_reason.strip()}
@@ -2455,7 +2472,7 @@ class SessionEngine:
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
         rows = self._state.rows.setdefault(record.metric, [])
-        rows.append((row_id, Latest(reading, at)))
+        rows.append((row_id, Latest(reading, at, self._after_t0(reading))))
         del rows[:-KEEP_ROWS]
 
     def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:

@@ -33,6 +33,7 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.clock import Moment
 from console.session import device_rest
 from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL
 from console.ui.dialog_place import place_below_alarms
@@ -322,8 +323,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 self._show_conditions()
             ticks = view.ticks()
             ended = view.discharged
-            now = self.controller.clock.now().wall
-            ticked_at = {i: t.at for i, t in ticks.items()}
+            now = self.controller.clock.now()
+            ticked_at = {i: Moment(t.mono, t.at) for i, t in ticks.items()}
             for row, item in enumerate(phase.checklist):
                 widget = self.items.item(row)
                 tick = ticks.get(item.id)

@@ -3,6 +3,11 @@ is refused unless the nurse says why it was given now, and the record keeps that
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from console.clock import Moment
 from console.session import device_rest
 from console.session.engine import EARLY_DEVICE
 from console.session.journal import describe
@@ -76,19 +81,38 @@ def test_the_rest_survives_a_restart():
 
 def test_the_next_device_counts_its_rest_down():
     s, start = at_devices()
-    ticked = {i: t.at for i, t in s.engine.ticks().items()}
+    ticked = {i: Moment(t.mono, t.at) for i, t in s.engine.ticks().items()}
     rest = device_rest.rest_before(ESKETAMINE, s.engine.details, ticked, "device-2")
     assert rest is not None
     s.t(start + 1 * MIN + 48.5)
-    assert device_rest.countdown(rest, s.now().wall) == "Rest 3:12 more (until 09:05:00) · "
+    assert device_rest.countdown(rest, s.now()) == "Rest 3:12 more (until 09:05:00) · "
     s.t(start + 5 * MIN)
-    assert device_rest.countdown(rest, s.now().wall) == ""
+    assert device_rest.countdown(rest, s.now()) == ""
     assert device_rest.rest_before(ESKETAMINE, s.engine.details, ticked, "device-1") is None   # ticked already
 
 
 def test_a_device_beyond_the_dose_waits_for_no_rest():
     # 56 mg is two devices: device 3 ("84 mg only") neither counts down nor asks why.
     s, start = at_devices()
-    ticked = {"device-1": s.now().wall}
+    ticked = {"device-1": s.now()}
     assert device_rest.rest_before(ESKETAMINE, {"dose_mg": 56}, ticked, "device-3") is None
     assert device_rest.rest_before(ESKETAMINE, {"dose_mg": 84}, ticked, "device-3") is not None
+
+
+@pytest.mark.parametrize("step_min", [-60, 60])
+def test_the_rest_runs_on_the_monotonic_clock_when_the_wall_clock_steps(step_min: int) -> None:
+    # Timed by wall times, NTP stepping the station clock back an hour after device 1 asked a
+    # reason for device 2 for 65 minutes; a step forward let device 2 through 3 s after device
+    # 1 without a word (the clock's review).
+    s, start = at_devices()
+    s.t(start + 3)
+    now = s.clock.now()
+    s.clock._now = Moment(now.mono, now.wall + timedelta(minutes=step_min))   # the wall clock only
+    refused = s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2")
+    assert not refused.done and refused.asks == EARLY_DEVICE
+    assert refused.message.startswith("Device 2 now would be 0:03 min after device 1")
+    ends = (s.now().wall + timedelta(seconds=5 * MIN - 3)).astimezone()
+    assert f"until {ends:%H:%M:%S}" in refused.message   # on the clock as it reads now
+    s.t(start + 5 * MIN)
+    assert s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2").done
+    assert "early" not in s.recorder.events("checklist_ticked")[-1].detail

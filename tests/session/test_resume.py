@@ -540,3 +540,24 @@ def test_a_scheduled_check_done_before_a_restart_is_done_after_it():
         s.manual("heart_rate", 70)
     resumed = resume(s, 60, protocol=esketamine)
     assert resumed.tick_item("rems-form", "nurse.ana", s.now()).done
+
+
+def test_a_rise_above_the_baseline_stands_through_a_restart_after_the_clock_stepped_back():
+    # NTP set the station clock back 10 min a minute after T0; a BP 45 above the baseline then
+    # alarmed. The restart judged the readings stamped before T0's logged time as taken before
+    # it (against no baseline), and the sounding alarm ended at the restart (the clock's review).
+    s = Session()
+    s.to_infusion(systolic=120)
+    start = s.now().mono - s.origin
+    s.t(start + 60)
+    now = s.clock.now()
+    s.clock._now = Moment(now.mono, now.wall - timedelta(minutes=10))   # the wall clock only
+    s.t(start + 70)
+    assert [e.detail["step_s"] for e in s.recorder.events("clock_stepped")] == [-600.0]
+    s.bp(165, 90)
+    assert ("bp_systolic_high", "medium", "active") in s.shown()
+    s.engine = resume(s, 30)
+    s.t(start + 110)
+    assert ("bp_systolic_high", "medium", "active") in s.shown()
+    assert s.engine.baseline["bp_systolic"] == 120
+
