@@ -73,8 +73,9 @@ from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay
 from console.network.pcd import PatientShown, Station
 from console.network.resend import given_up
 from console.network.twin_watch import TwinWatch, new_instance
-from console.records import AlarmTransition
+from console.records import CLEARED, AlarmTransition
 from console.session.alarms import Raise
+from console.session.engine import NETWORK_UNCONFIRMED
 from console.store import EventLog, LogError
 from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery, OutboxHooks, OutboxRow
 from protocols.model import Priority
@@ -308,6 +309,34 @@ class NetworkLink:
         self._know_session(session_id, patient_id, demo)
         self._seen_commands.update(acknowledged_commands)
         self._recall_engine_refusals(session_id)
+        self._recall_central_owed(session_id)
+
+    def _recall_central_owed(self, session_id: int) -> None:
+        """Quiet room: a network alarm standing at the stop stands until the central station
+        confirms again. Its confirmations are not logged, so the session's last alarm message
+        goes to the central again (it drops the duplicate by control id and confirms it again,
+        console/central/board.py) and waits as sent when first sent: the bedside stays at full
+        volume, the alarm standing, until that confirmation. Without this a restart forgot what
+        the central had never confirmed: soft tones came back and the alarm ended at the
+        restart, the central still silent (the audio review). A restart with no network alarm
+        standing had every alarm confirmed: nothing is owed."""
+        if not self.config.quiet_room or self.bus is None:
+            return
+        network = [t for _, t in self._log.alarm_events(session_id)
+                   if t.condition == NETWORK_UNCONFIRMED]
+        if not network or network[-1].transition == CLEARED:
+            return
+        last = self._log.last_outbox_row(session_id, PCD04, BUS)
+        if last is None:
+            return   # no alarm message sent: nothing for the central to confirm
+        # Owed since the alarm was raised, at the latest (raised 10 s after what it waited for).
+        raised = next(t.at for t in network if t.occurrence == network[-1].occurrence)
+        now = self._clock.now()
+        owed = now.mono - max(0.0, (now.wall - raised).total_seconds()) - CENTRAL_CONFIRM_S
+        if last.control_id not in self._central_pending:   # else undelivered: `start` sent it
+            self._publish(self._topic("pcd04"), last.message.encode("utf-8"))
+        self._central_pending[last.control_id] = min(
+            self._central_pending.get(last.control_id, math.inf), owed)
 
     def _know_session(self, session_id: int, patient_id: str, demo: bool) -> None:
         shown = patient_id if self.config.patient_shown == "id" else ""

@@ -1001,6 +1001,16 @@ class EventLog:
         return parse_iso(row[0]) if row and row[0] else None
 
     @_classified
+    def last_outbox_row(self, session_id: int, kind: str, destination: str) -> OutboxRow | None:
+        """The newest outbox row of `session_id` of `kind` (a PCD-04) bound for `destination`."""
+        r = self.conn.execute(
+            "SELECT id, session_id, control_id, kind, destinations, created_at, message "
+            "FROM outbox WHERE session_id = ? AND kind = ? AND (' ' || destinations || ' ') "
+            "LIKE ? ORDER BY id DESC LIMIT 1", [session_id, kind, f"% {destination} %"]).fetchone()
+        return (OutboxRow(r[0], r[1], r[2], r[3], frozenset(r[4].split()), parse_iso(r[5]), r[6])
+                if r else None)
+
+    @_classified
     def delivered_among(self, destination: str, outbox_ids: Iterable[int]) -> set[int]:
         """Those of `outbox_ids` that `destination` has confirmed (a delivery row written by
         this process or another: `network resend` beside a running console)."""
