@@ -12,6 +12,7 @@ from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
+from console.session.engine import AUDIO_UNAVAILABLE
 from console.session.tile_view import (
     BP_PARTS,
     BP_TILE,
@@ -78,6 +79,12 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
     alarms = [o for o in view.alarms() if priority_name(o.priority) is not None]
     alarms.sort(key=lambda o: (-int(o.priority), -o.raised_at.mono))
     status["alarms"] = [_alarm(o, paused) for o in alarms]
+    # What the speaker does, as bus_topics documents it: a dead speaker or a pause running is
+    # said as such (they read "full" to every subscriber, the bedside silent; the audio review).
+    if any(o.condition == AUDIO_UNAVAILABLE for o in alarms):
+        status["audio"] = "unavailable"
+    elif paused:
+        status["audio"] = "paused"
     status["highest"] = priority_name(alarms[0].priority) if alarms else None
     occurrences = view.alarms()
     vitals: dict[str, Any] = {}

@@ -239,3 +239,19 @@ def test_a_value_within_limits_is_not_marked_under_a_latched_alarm() -> None:
     status = _status(s)
     assert [a["state"] for a in status["alarms"]] == ["latched"]
     assert status["vitals"]["spo2"]["alarm"] is None
+
+
+def test_the_status_says_a_dead_speaker_and_an_audio_pause_as_such() -> None:
+    # bus_topics documents "audio": "full" | "quiet" | "paused" | "unavailable"; the chair sent
+    # "full" while its speaker could not sound and while a pause silenced it (the audio review).
+    s = Session()
+    s.device("bp_systolic", 205)   # high
+    assert _status(s)["audio"] == "full"
+    s.engine.pause_audio("nurse.ana", s.now())
+    assert _status(s)["audio"] == "paused"
+    s.t(200)   # the 2-minute pause is over
+    assert _status(s)["audio"] == "full"
+    s.engine.audio_status(False, s.now(), "paplay failed (exit 1)")
+    assert _status(s)["audio"] == "unavailable"
+    s.engine.audio_status(True, s.now())
+    assert _status(s)["audio"] == "full"
