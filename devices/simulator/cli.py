@@ -13,7 +13,8 @@ before were lost), and after each `disconnect` step for it to reopen, unless --n
 plays and exits 0 at the end. Like a monitor it keeps its pace: what nobody can take is lost and
 counted, never sent later. HL7 messages are resent on AE or without an ACK (`acks.py`). The last
 stderr line counts frames written and not delivered, ACKs (AA/CA apart from AE/AR/CE/CR) and
-resends. SIGTERM and SIGINT stop it cleanly (exit 0, port closed, temp dir removed).
+resends. SIGTERM and SIGINT stop it cleanly (port closed, temp dir removed): exit 0 for SIGTERM,
+130 for SIGINT (Ctrl+C, as every command of the console).
 
 A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway` with
 `--bed`, `intellivue`, `intellivue-lan`, `mindray-bedside`) is served on the connection its
@@ -33,6 +34,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -62,6 +64,7 @@ BED_FORMATS = ("mindray-gateway", "draeger-gateway")
 """The simulated gateways that serve one bed of several, named by `--bed`."""
 EXIT_USAGE = 2
 EXIT_RUNTIME = 1
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, as a shell reports Ctrl+C
 
 
 class _UsageError(Exception):
@@ -208,6 +211,20 @@ def _check_connection(fmt: str, connection: str | None) -> None:
         raise _UsageError(f"--connection: {exc}") from None
 
 
+@dataclass
+class _StoppedBy:
+    """Which signal stopped the run: Ctrl+C exits 130, as every command of the console does
+    (README); SIGTERM, a script or a test ending the device it started, is a clean stop (0)."""
+
+    stop: threading.Event
+    status: int = 0
+
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGINT:
+            self.status = EXIT_INTERRUPTED
+        self.stop.set()
+
+
 def _answer(args: argparse.Namespace) -> int:
     """Run a device that must be asked until a signal or the scenario's end."""
     if args.replay or args.port:
@@ -222,12 +239,10 @@ def _answer(args: argparse.Namespace) -> int:
     minutes = args.duration_minutes or scenario.duration_minutes
     handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed,
                               duration_minutes=minutes, connection=args.connection)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stopped_by = _StoppedBy(threading.Event())
+    stop = stopped_by.stop
+    previous = {sig: signal.signal(sig, stopped_by.on_signal)
+                for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         print(handle.port_path, flush=True)
         print(f"# {scenario.name}: {args.format} answering, {minutes:g} min at x{args.speed:g}",
@@ -236,7 +251,7 @@ def _answer(args: argparse.Namespace) -> int:
             pass
         print(f"# stopped: {handle.questions} questions, {handle.answers} answers",
               file=sys.stderr, flush=True)
-        return EXIT_RUNTIME if handle.error is not None else 0
+        return EXIT_RUNTIME if handle.error is not None else stopped_by.status
     finally:
         handle.stop()
         for sig, handler in previous.items():
@@ -244,7 +259,8 @@ def _answer(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the simulator; returns the exit status (0 done or stopped, 1 runtime error, 2 usage)."""
+    """Run the simulator; returns the exit status (0 done or stopped by SIGTERM, 1 runtime
+    error, 2 usage, 130 stopped by Ctrl+C)."""
     try:
         args = build_parser().parse_args(argv)
         if args.list:
@@ -273,12 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Only a pty of ours tells when a reader opens it; an existing port never does.
     waits = args.port is None and not args.no_wait
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stopped_by = _StoppedBy(threading.Event())
+    stop = stopped_by.stop
+    previous = {sig: signal.signal(sig, stopped_by.on_signal)
+                for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         print(sink.path, flush=True)
         print(f"# {timeline.name}: {timeline.fmt}, {timeline.duration_s / 60:g} min at x{args.speed:g}",
@@ -292,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             play(timeline, sink, speed=args.speed, stop=stop, stats=stats, hold_for_reader=waits,
                  resend=True)
         print(_summary(stats, stopped=stop.is_set()), file=sys.stderr, flush=True)
-        return 0
+        return stopped_by.status
     except OSError as exc:
         print(f"infusion-sim: error: {sink.path}: {exc}", file=sys.stderr)
         return EXIT_RUNTIME

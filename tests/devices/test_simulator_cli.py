@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import serial
 
 from devices.reading import Reading
@@ -428,3 +429,20 @@ def test_an_asked_device_plays_for_the_duration_given(stoppers: list[Callable[[]
     assert proc.stderr.readline() == "# normal: philips-efficia answering, 2 min at x1\n"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 0
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_ctrl_c_ends_the_simulator_with_130_and_sigterm_with_0(
+        stoppers: list[Callable[[], object]], sig: signal.Signals, status: int) -> None:
+    # The README: Ctrl+C ends a command in one line, exit 130; the simulator said 0, as for a
+    # scenario played to its end, so a QA script could not tell the two apart (README review).
+    # SIGTERM stays a clean stop: a script or a test ending the device it started.
+    proc = run_sim("--format", "philips-efficia", "--duration-minutes", "2")
+    stoppers.append(stopper(proc))
+    assert proc.stdout is not None and proc.stderr is not None
+    assert os.path.islink(proc.stdout.readline().strip())
+    assert proc.stderr.readline().startswith("# normal: philips-efficia answering")
+    proc.send_signal(sig)
+    assert proc.wait(10) == status
+    assert "Traceback" not in proc.stderr.read()
+
