@@ -89,6 +89,15 @@ _LABEL_DOSE = (
     "the Spravato label gives 56 mg (2 devices) or 84 mg (3 devices) per session"
     " (shared/design/clinical-defaults.md, Esketamine dosing [V])"
 )
+ESKETAMINE_MG_PER_DEVICE = 28.0
+ESKETAMINE_MIN_REST_MINUTES = 5.0
+# The Spravato label: one device holds 28 mg (2 sprays of 14 mg), with a 5-min rest after each
+# device (clinical-defaults.md, "Esketamine dosing"). 14 (the mg per spray) turned 56 mg into
+# "4 devices of 14 mg"; a 0.5-min rest let device 2 follow device 1 after 30 s unasked.
+_LABEL_DEVICE = (
+    "the Spravato label gives 28 mg per device (2 sprays) and a 5-min rest after each device"
+    " (shared/design/clinical-defaults.md, Esketamine dosing [V])"
+)
 _LABEL_OBSERVATION = (
     "the Spravato label (boxed warning, REMS) requires observation for at least 2 hours from the"
     " first device (shared/design/clinical-defaults.md, Esketamine observation [V])"
@@ -717,7 +726,7 @@ ALARM_KEYS = (
     "absent_seconds", "source",
 )
 DISCHARGE_KEYS = (
-    "min_minutes_from_t0", "refuse_while_alarm", "refuse_while_bp_rising", "min_moaas",
+    "min_minutes_from_t0", "min_minutes_after_dosing", "refuse_while_alarm", "refuse_while_bp_rising", "min_moaas",
     "min_aldrete", "refuse_while_dissociated", "source",
 )
 
@@ -875,6 +884,12 @@ class _Parser:
         per_device = table.limited("mg_per_device", MAX_DEVICE_MG, "mg",
                                    "one nasal device holds 28 mg of esketamine; check the "
                                    "decimal point")
+        if esketamine and per_device != ESKETAMINE_MG_PER_DEVICE:
+            raise table.error(
+                "mg_per_device",
+                f"{_amount(per_device, 'mg')} is not the device of esketamine nasal spray:"
+                f" {_LABEL_DEVICE}; set it to {_fmt(ESKETAMINE_MG_PER_DEVICE)}",
+            )
         allowed: list[float] = []
         for index, value in enumerate(table.list_of("allowed_mg")):
             key = f"{table.sub('allowed_mg')}[{index}]"
@@ -908,8 +923,20 @@ class _Parser:
             mg_per_device=per_device,
             allowed_mg=tuple(allowed),
             # The label's 5-minute rest lets each device's spray absorb; 0 would drop it.
-            rest_minutes=table.limited("rest_minutes", MAX_MINUTES, "min", _TOO_LONG),
+            rest_minutes=self.device_rest_minutes(table, esketamine=esketamine),
         )
+
+    def device_rest_minutes(self, table: _Table, *, esketamine: bool) -> float:
+        """The rest after each device: above 0, and for esketamine at least the label's 5 min."""
+        rest = table.limited("rest_minutes", MAX_MINUTES, "min", _TOO_LONG)
+        if esketamine and rest < ESKETAMINE_MIN_REST_MINUTES:
+            raise table.error(
+                "rest_minutes",
+                f"{_amount(rest, 'min')} is outside the allowed range for esketamine nasal spray,"
+                f" {_fmt(ESKETAMINE_MIN_REST_MINUTES)}–{_amount(MAX_MINUTES, 'min')}:"
+                f" {_LABEL_DEVICE}",
+            )
+        return rest
 
     # -- phases ----------------------------------------------------------------------------
 
@@ -1516,6 +1543,7 @@ class _Parser:
             self.check_esketamine_observation(table, minimum)
         return DischargeGate(
             min_minutes_from_t0=minimum,
+            min_minutes_after_dosing=self.minutes_after_dosing(table),
             refuse_while_alarm=table.flag("refuse_while_alarm", default=True),
             refuse_while_bp_rising=table.flag("refuse_while_bp_rising", default=True),
             # The model's default: discharge only a fully alert patient (MOAA/S 5).
@@ -1525,6 +1553,17 @@ class _Parser:
             source=self.required_source(table, "discharge"),
         )
 
+
+    def minutes_after_dosing(self, table: _Table) -> float | None:
+        """The discharge gate's wait after the end of dosing: 0 (none) to 720 min."""
+        name = "min_minutes_after_dosing"
+        minutes = table.optional_number(name)
+        if minutes is None or 0 <= minutes <= MAX_MINUTES:
+            return minutes
+        why = (_TOO_LONG if minutes > MAX_MINUTES
+               else "a wait after the end of dosing cannot be negative")
+        raise table.error(name, f"{_amount(minutes, 'min')} is outside the allowed range,"
+                                f" 0–{_amount(MAX_MINUTES, 'min')}: {why}")
 
     def check_esketamine_observation(self, table: _Table, minimum: float | None) -> None:
         """An esketamine nasal spray protocol keeps the label's 2 hours before discharge."""
@@ -1566,9 +1605,9 @@ def _timeline_minutes(phases: Sequence[Phase], dose: Dose, discharge: DischargeG
     """The protocol's whole timeline: minutes from the session start to the earliest discharge.
 
     The phases' planned lengths add up; a minimum from T0 (an observation phase's or the
-    discharge gate's: esketamine ≥ 120 min) and the infusion (which runs `infusion_minutes` even
-    when its phase is untimed; 0 in devices mode) can only make it longer. 0 when nothing in the
-    file gives a length.
+    discharge gate's: esketamine ≥ 120 min), the infusion (which runs `infusion_minutes` even
+    when its phase is untimed; 0 in devices mode) and the gate's wait after dosing ends (IV:
+    30 min after the infusion) can only make it longer. 0 when nothing in the file gives a length.
     """
     first_dose = next(i for i, p in enumerate(phases) if p.kind is PhaseKind.DOSING)
     t0 = sum(_planned_minutes(p) for p in phases[:first_dose])
@@ -1577,7 +1616,9 @@ def _timeline_minutes(phases: Sequence[Phase], dose: Dose, discharge: DischargeG
         end += _planned_minutes(phase)
         if phase.min_minutes_from_t0 is not None:
             end = max(end, t0 + phase.min_minutes_from_t0)
-    return max(end, t0 + dose.infusion_minutes, t0 + (discharge.min_minutes_from_t0 or 0.0))
+    dosing_ends = t0 + max(_planned_minutes(phases[first_dose]), dose.infusion_minutes)
+    return max(end, t0 + (discharge.min_minutes_from_t0 or 0.0),
+               dosing_ends + (discharge.min_minutes_after_dosing or 0.0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,6 +225,9 @@ class DischargeGate:
 
     Attributes:
         min_minutes_from_t0: no discharge before T0 + this (esketamine: 120).
+        min_minutes_after_dosing: no discharge before this long after the dosing phase ended (IV:
+            30 min after the infusion, however long the pump ran: clinical-defaults.md, IV
+            vitals cadence "until ≥30 min post-infusion").
         refuse_while_alarm: any active or unacknowledged alarm refuses discharge.
         refuse_while_bp_rising: refuse while the last two systolic values rise.
         min_moaas: the last MOAA/S must be at least this (5 = alert).
@@ -234,6 +237,7 @@ class DischargeGate:
     """
 
     min_minutes_from_t0: float | None = None
+    min_minutes_after_dosing: float | None = None
     refuse_while_alarm: bool = True
     refuse_while_bp_rising: bool = True
     min_moaas: int | None = 5

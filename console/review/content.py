@@ -56,7 +56,7 @@ from console.review.model import (
     correction_text,
     describe_event,
 )
-from console.session.dosing import EARLY_STOP_MINUTES
+from console.session.dosing import EARLY_STOP_MINUTES, pump_rate_text
 from protocols.model import DoseMode, Protocol
 from protocols.vitals import METRICS, SCALES
 
@@ -359,7 +359,7 @@ def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
         protocol = find_protocol(detail.summary.protocol_id, detail.events, detail.summary.id)
     rate = d.get("pump_rate_ml_h")
     if isinstance(rate, int | float):
-        return text + f" at {rate:g} mL/h" + _infusion_ended_early(detail, protocol)
+        return text + f" at {pump_rate_text(rate)}" + _infusion_ended_early(detail, protocol)
     if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
         count = protocol.dose.device_count(dose)
         ticked = devices_ticked(protocol, [t.item for t in detail.ticks])

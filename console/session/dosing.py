@@ -16,6 +16,20 @@ from protocols.model import DoseMode, PhaseKind, Protocol
 EARLY_STOP_MINUTES = 1.0
 """An infusion phase that ended this much before its planned minutes was stopped early."""
 
+PUMP_RATE_DECIMALS = 1
+"""The pump rate is shown to 0.1 mL/h, the step in which volumetric and syringe infusion pumps
+are programmed in this range (a ketamine bag runs at about 75–300 mL/h). The nurse types the
+figure shown into the pump and the second checker reads it back against the chair's dose line:
+the start screen read "133.33 mL/h", the chair and the review "133.333 mL/h" for the one setting
+(review 41). A tenth of a mL/h is under 0.1 % of such a rate: no dose difference a pump makes."""
+
+
+def pump_rate_text(rate_ml_h: float) -> str:
+    """"133.3 mL/h", "150 mL/h": the pump rate as every screen shows it (`PUMP_RATE_DECIMALS`,
+    a trailing ".0" dropped)."""
+    text = f"{rate_ml_h:.{PUMP_RATE_DECIMALS}f}".rstrip("0").rstrip(".")
+    return f"{text or '0'} mL/h"
+
 
 def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseKind,
               dosing_minutes: float | None = None, devices_ticked: int | None = None) -> str:
@@ -40,7 +54,7 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
         if dose.bag_volume_ml:
             line += f" in {dose.bag_volume_ml:g} mL ({mg / dose.bag_volume_ml:.2f} mg/mL)"
         if rate:
-            line += f" · pump {rate:g} mL/h over {dose.infusion_minutes:g} min"
+            line += f" · pump {pump_rate_text(rate)} over {dose.infusion_minutes:g} min"
         if stopped and dosing_minutes is not None:
             line += (f" · infusion ended after {int(dosing_minutes)} of "
                      f"{dose.infusion_minutes:g} min")

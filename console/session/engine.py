@@ -2254,14 +2254,51 @@ class SessionEngine:
     # ---- discharge ---------------------------------------------------------------------------
 
     def discharge_wait_s(self, now: Moment) -> float | None:
-        """Seconds until the discharge gate's time from T0 has run (esketamine: 2 h from the
-        first device, as recorded given); None when it has run, or the gate has none, or no dose
-        was given."""
+        """Seconds until the discharge gate's times have run, the longer of its two waits: from
+        T0 (esketamine: 2 h from the first device, as recorded given) and from the end of dosing
+        (IV: 30 min after the infusion, however long the pump ran); None when both have run, or
+        the gate has neither, or no dose was given."""
+        waits = [w for w in (self._wait_from_t0_s(now), self._wait_after_dosing_s(now))
+                 if w is not None]
+        return max(waits, default=None)
+
+    def _wait_from_t0_s(self, now: Moment) -> float | None:
         minutes = self.protocol.discharge.min_minutes_from_t0
         since = self._since_first_dose_s(self.times(now).since_t0_s)
         if minutes is None or since is None or since >= minutes * 60:
             return None
         return minutes * 60 - since
+
+    def _wait_after_dosing_s(self, now: Moment) -> float | None:
+        """The gate's wait after the dosing phase ended. A T0 of 70 min was 30 min after a
+        40-min infusion only: one paused at the pump for nausea that ended at T+55 let the
+        patient go 15 min after it (review 41). Counted from `dosing_ended` on the monotonic
+        clock (rebuilt by `resume` from the logged phase starts); the whole wait while dosing
+        still runs."""
+        minutes = self.protocol.discharge.min_minutes_after_dosing
+        ended = self._state.dosing_ended
+        if minutes is None or self._state.t0 is None:
+            return None
+        since = 0.0 if ended is None else now.mono - ended.mono
+        return minutes * 60 - since if since < minutes * 60 else None
+
+    def _discharge_time_blockers(self, now: Moment) -> list[str]:
+        """The gate's time not yet run, in one line: the wait that holds longest (two lines
+        reading "28:00 min left" for one moment were noise), the one from T0 on a tie."""
+        gate = self.protocol.discharge
+        if gate.min_minutes_from_t0 is None and gate.min_minutes_after_dosing is None:
+            return []
+        if self._state.t0 is None:
+            return ["No dose was given: T0 is not set"]
+        from_t0, after_dosing = self._wait_from_t0_s(now), self._wait_after_dosing_s(now)
+        if after_dosing is not None and (from_t0 is None or after_dosing > from_t0):
+            dosing = next(p for p in self.protocol.phases if p.kind is PhaseKind.DOSING)
+            return [f"Observation must reach {gate.min_minutes_after_dosing:g} min after "
+                    f"{dosing.name} ended: {format_duration(after_dosing)} left"]
+        if from_t0 is not None:
+            return [f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
+                    f"first dose: {format_duration(from_t0)} left"]
+        return []
 
     def discharge_blockers(self, now: Moment) -> list[str]:
         gate, state = self.protocol.discharge, self._state
@@ -2276,13 +2313,7 @@ class SessionEngine:
             # link, log) says nothing about whether the patient may leave.
             reasons.extend(f"Alarm not resolved: {o.message}" for o in self.board.occurrences()
                            if o.category == PHYSIOLOGICAL)
-        if gate.min_minutes_from_t0 is not None:
-            left = self.discharge_wait_s(now)
-            if state.t0 is None:
-                reasons.append("No dose was given: T0 is not set")
-            elif left is not None:
-                reasons.append(f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
-                               f"first dose: {format_duration(left)} left")
+        reasons.extend(self._discharge_time_blockers(now))
         # The observation's own exit rule, BP back near baseline ("vitals until stable",
         # clinical-defaults.md post-session), holds at discharge too: Observation left against it
         # (a nurse's reason) then took the patient home with it unchecked.

@@ -22,6 +22,7 @@ from typing import Protocol as TypingProtocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session.course import earlier_in_course, route_words
+from console.session.dosing import pump_rate_text
 from console.session.start_checks import (
     MAX_PATIENT_ID_LENGTH,
     MAX_SESSION_NUMBER,
@@ -710,7 +711,7 @@ class StartScreen(QtWidgets.QWidget):
                         f"{_num(dose.mg_per_kg)} mg/kg × {_num(weight)} kg = {_num(uncapped)} mg)")
             rate = dose.pump_rate_ml_per_h()
             if rate is not None:
-                text += (f" — pump {_num(rate)} mL/h for {_num(dose.infusion_minutes)} min "
+                text += (f" — pump {pump_rate_text(rate)} for {_num(dose.infusion_minutes)} min "
                          f"({_num(dose.bag_volume_ml)} mL bag)")
             self._set_summary(text, dose.source)
             return

@@ -513,7 +513,8 @@ def test_the_timeline_adds_the_observation_minimum_to_the_infusion(tmp_path: Pat
     text = path.read_text(encoding="utf-8")
     assert text.count("min_minutes = 30") == 1 and text.count("\nmin_minutes_from_t0 = 70\n") == 1
     path.write_text(text.replace("min_minutes = 30", "min_minutes = 10")
-                    .replace("\nmin_minutes_from_t0 = 70\n", "\n"), encoding="utf-8")
+                    .replace("\nmin_minutes_from_t0 = 70\n", "\n")
+                    .replace("\nmin_minutes_after_dosing = 30\n", "\n"), encoding="utf-8")
     assert load_protocol(path).rules_for("heart_rate")[-1].sustained_seconds == 3000
     path.write_text(path.read_text(encoding="utf-8").replace(
         "sustained_seconds = 3000", "sustained_seconds = 3600"), encoding="utf-8")
