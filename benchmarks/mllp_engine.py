@@ -3,13 +3,15 @@ server, answering AA to every message) in a process of its own, as a clinic's en
 another machine and not in the console's interpreter.
 
     python -m benchmarks.mllp_engine      # prints "ready <port>"; each line in: one line out, the
-                                          # messages received so far; stdin closed: it ends
+                                          # messages received so far ("ids": their control ids,
+                                          # a JSON list); stdin closed: it ends
 
-`MllpEngine` starts it, reads its port, and asks how many messages it received.
+`MllpEngine` starts it, reads its port, and asks how many messages (or which) it received.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -35,10 +37,11 @@ def main() -> int:
         peer.listen()
         print(f"ready {port}", flush=True)
         try:
-            for _ in sys.stdin:
+            for line in sys.stdin:
                 with peer.cond:
-                    received = len(peer.received)
-                print(received, flush=True)
+                    received = list(peer.received)
+                print(json.dumps(received) if line.strip() == "ids" else len(received),
+                      flush=True)
         finally:
             peer.close()
     return 0
@@ -67,6 +70,13 @@ class MllpEngine:
         self.child.stdin.write("received\n")
         self.child.stdin.flush()
         return int(self._out.readline())
+
+    def control_ids(self) -> list[str]:
+        """The control ids (MSH-10) of the messages the engine has read so far, in order."""
+        assert self.child.stdin is not None
+        self.child.stdin.write("ids\n")
+        self.child.stdin.flush()
+        return [str(cid) for cid in json.loads(self._out.readline())]
 
     def stop(self) -> None:
         if self.child.stdin is not None:

@@ -1,5 +1,6 @@
 """P11, the backlog after a broker outage: 20 chairs' messages of a 30-minute outage (about 36,000)
-delivered within 30 s of the broker's return, none lost, none shown twice at the central station.
+delivered within 30 s of the broker's return, none lost (the issue's "none shown twice" is not
+judged: see the end of this docstring).
 
 The clinic of P9 (benchmarks/p9_central_alarm.py): a real Mosquitto, the real central station in
 its own process (persistent session), and 20 chair processes (benchmarks/clinic_chair.py), each
@@ -24,9 +25,13 @@ fed by its own monitor on a pty (PCD-01 over MLLP, one message a second).
 Figures: seconds from the broker's return to the last backlog message (every outbox row that
 existed when the broker returned) confirmed by the broker (the chairs' `deliveries` rows: the
 issue's "delivered"), and to the last one in the central station's log (received by its board,
-so shown). None lost: every backlog control id is in the central log. None twice: each control id
-is in the central log once (its UNIQUE key), and the board's count of duplicates dropped is
-reported. In order: per chair, the central logged the backlog in outbox order.
+so shown). None lost: per chair, every monitor message acknowledged during the outage has its
+readings in the chair's log, the backlog's PCD-01s carry every reading committed during the
+outage (numeric OBX rows against the log's observations), and every backlog control id is in the
+central log. In order: per chair, the central logged the backlog in outbox order. Not judged:
+"none shown twice". The central keeps a control id once by construction (its log's UNIQUE key,
+ON CONFLICT DO NOTHING), so counting its log's copies could never fail; the board's count of
+duplicate deliveries it dropped is reported (`duplicates_dropped_by_board`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,6 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,10 +56,28 @@ PRODUCE_TIMEOUT_S = 600.0
 DELIVER_TIMEOUT_S = 180.0
 
 
-def _outbox(db: Path) -> list[tuple[int, str, str]]:
-    return [(int(r[0]), str(r[1]), str(r[2])) for r in chair_rows(
-        db, "SELECT id, control_id, kind FROM outbox WHERE destinations LIKE '%bus%' "
+BURST_FRAME_READINGS = 4   # clinic_chair.Monitor.frame: HR, pulse rate, SpO2, RR (no NIBP)
+
+
+def _outbox(db: Path) -> list[tuple[int, str, str, str]]:
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in chair_rows(
+        db, "SELECT id, control_id, kind, message FROM outbox WHERE destinations LIKE '%bus%' "
             "ORDER BY id")]
+
+
+def _readings(db: Path) -> int:
+    """The monitor readings a chair's log holds (committed)."""
+    return int(chair_rows(db, "SELECT count(*) FROM observations WHERE source LIKE 'hl7:%'")[0][0])
+
+
+def readings_carried(message: str) -> int:
+    """The readings a PCD-01 carries: its numeric OBX rows with a value (console/network/pcd.py)."""
+    count = 0
+    for segment in message.split("\r"):
+        fields = segment.split("|")
+        if fields[0] == "OBX" and len(fields) > 5 and fields[2] == "NM" and fields[5]:
+            count += 1
+    return count
 
 
 def _delivered(db: Path) -> dict[int, datetime]:
@@ -89,6 +111,7 @@ def run(params: dict[str, Any]) -> list[Row]:
             monitors.paused.update(clinic.names)
             time.sleep(1.5)   # a 1 Hz frame being written ends
             before = {name: len(_outbox(db)) for name, db in dbs.items()}
+            readings_before = {name: _readings(db) for name, db in dbs.items()}
             clinic.broker.save()
             clinic.broker.kill()
             down = time.monotonic()
@@ -104,20 +127,23 @@ def run(params: dict[str, Any]) -> list[Row]:
             for t in threads:
                 t.join(PRODUCE_TIMEOUT_S)
             produced = time.monotonic()
-            monitors.paused.clear()
             if any(n < per_chair for n in acked.values()):
                 raise RuntimeError(f"not every message was acknowledged by its chair: {acked}")
             time.sleep(1.0)   # the last commits' outbox rows are on disk
+            # Still paused: the readings committed during the outage and the outbox rows made
+            # for them are read with no commit in between.
             backlog = {name: [row for row in _outbox(db)[before[name]:]]
                        for name, db in dbs.items()}
+            committed = {name: _readings(db) - readings_before[name] for name, db in dbs.items()}
+            monitors.paused.clear()
             clinic.broker.restart()
             returned = time.monotonic()
             returned_wall = datetime.now(UTC)
-            wanted = {cid for rows in backlog.values() for _, cid, _ in rows}
+            wanted = {cid for rows in backlog.values() for _, cid, _, _ in rows}
             deadline = returned + DELIVER_TIMEOUT_S
             while True:
                 delivered = {name: _delivered(db) for name, db in dbs.items()}
-                confirmed = sum(1 for name, rows in backlog.items() for oid, _, _ in rows
+                confirmed = sum(1 for name, rows in backlog.items() for oid, _, _, _ in rows
                                 if oid in delivered[name])
                 received = _central(folder / "central.sqlite3")
                 at_central = {cid for _, cid, _, _ in received} & wanted
@@ -132,30 +158,43 @@ def run(params: dict[str, Any]) -> list[Row]:
             received = _central(folder / "central.sqlite3")
         finally:
             clinic.close()
-    last_puback = max((at for name, rows in backlog.items() for oid, _, _ in rows
+    last_puback = max((at for name, rows in backlog.items() for oid, _, _, _ in rows
                        if (at := delivered[name].get(oid)) is not None), default=None)
     times = {cid: at for _, cid, _, at in received}
     last_shown = max((times[cid] for cid in wanted if cid in times), default=None)
-    copies = Counter(cid for _, cid, _, _ in received)
     lost = sorted(wanted - set(times))
-    twice = sorted(cid for cid, n in copies.items() if n > 1)
+    # Every message each chair acknowledged was committed, and the backlog's PCD-01s carry every
+    # reading committed during the outage (a chair that commits readings and builds no message
+    # for them loses them for the central before the outbox).
+    carried = {name: sum(readings_carried(text) for _, _, kind, text in rows if kind == "pcd01")
+               for name, rows in backlog.items()}
+    not_carried = {name: committed[name] - carried[name] for name in backlog
+                   if carried[name] != committed[name]}
+    not_committed = {name: acked[name] * BURST_FRAME_READINGS - committed[name]
+                     for name in backlog
+                     if committed[name] < acked.get(name, 0) * BURST_FRAME_READINGS}
     order_ok = True
     for name, rows in backlog.items():
-        sent = [cid for _, cid, _ in rows]
+        sent = [cid for _, cid, _, _ in rows]
         got = [cid for _, cid, chair, _ in received if chair == name and cid in wanted]
         if got != sent[:len(got)] or len(got) != len(sent):
             order_ok = False
-    first_puback = min((at for name, rows in backlog.items() for oid, _, _ in rows
+    first_puback = min((at for name, rows in backlog.items() for oid, _, _, _ in rows
                         if (at := delivered[name].get(oid)) is not None), default=None)
     first_shown = min((times[cid] for cid in wanted if cid in times), default=None)
     to_puback = (last_puback - returned_wall).total_seconds() if last_puback else float("nan")
     to_central = (last_shown - returned_wall).total_seconds() if last_shown else float("nan")
     full = chairs >= 20 and minutes >= 30
-    ok = not lost and not twice and order_ok
+    ok = not lost and not not_carried and not not_committed and order_ok
     details = {
         "chairs": chairs, "minutes_at_1hz_per_chair": minutes, "backlog_messages": len(wanted),
-        "pcd01": sum(1 for rows in backlog.values() for *_, kind in rows if kind == "pcd01"),
-        "pcd04": sum(1 for rows in backlog.values() for *_, kind in rows if kind == "pcd04"),
+        "pcd01": sum(1 for rows in backlog.values() for _, _, kind, _ in rows if kind == "pcd01"),
+        "pcd04": sum(1 for rows in backlog.values() for _, _, kind, _ in rows if kind == "pcd04"),
+        "monitor_messages_acknowledged": sum(acked.values()),
+        "readings_committed_in_outage": sum(committed.values()),
+        "readings_in_backlog_pcd01": sum(carried.values()),
+        "readings_not_in_backlog_by_chair": not_carried,
+        "readings_not_committed_by_chair": not_committed,
         "production_s": produced - down,
         "production_rate_msg_s": len(wanted) / (produced - down),
         "outage_s": returned - down, "waited_s": waited,
@@ -167,15 +206,14 @@ def run(params: dict[str, Any]) -> list[Row]:
         if first_shown and last_shown and last_shown > first_shown else None,
         "confirmed_by_broker": confirmed, "at_central": len(wanted) - len(lost),
         "lost_at_central": len(lost), "lost_examples": lost[:5],
-        "central_log_rows_twice": len(twice), "duplicates_dropped_by_board":
-            board.get("duplicates"), "in_order_per_chair": order_ok,
+        "duplicates_dropped_by_board": board.get("duplicates"), "in_order_per_chair": order_ok,
         "central_board": board,
     }
     return [
         Row(id="P11", what="backlog after an outage: broker return → last PUBACK",
-            figure=to_puback, unit="s", bar=f"≤ {BAR_S:g} s, none lost, none twice",
+            figure=to_puback, unit="s", bar=f"≤ {BAR_S:g} s, none lost, in order",
             passed=to_puback <= BAR_S and ok and full, details=details),
         Row(id="P11", case="at the central", what="backlog: broker return → last shown at central",
-            figure=to_central, unit="s", bar=f"≤ {BAR_S:g} s, none lost, none twice",
+            figure=to_central, unit="s", bar=f"≤ {BAR_S:g} s, none lost, in order",
             passed=to_central <= BAR_S and ok and full, details=details),
     ]

@@ -15,7 +15,8 @@ ticks less often: every ~1-2 simulated minutes at the speeds reached here).
 
 Resident memory (VmRSS) is sampled every 10 simulated minutes. Figure: the largest RSS after the
 first hour minus the RSS at the end of the first hour. "No crash": the child process ended
-normally, every message was applied, and the log holds every reading.
+normally, every message was applied, the writer discarded no byte, and the log holds every
+reading the writer encoded (counted from its samples: `ExpectedReadings`), no more, no less.
 """
 
 from __future__ import annotations
@@ -30,10 +31,28 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import PROTOCOL_FILE, NoAnswers, Row, peak_rss_mib, rss_mib
+from devices.simulator.physiology import Sample
 
 DEFAULTS = {"hours": 8.0, "warmup_hours": 1.0, "window": 8, "sample_minutes": 10}
 QUICK = {"hours": 0.2, "warmup_hours": 0.05, "window": 8, "sample_minutes": 1}
 BAR_MIB = 30.0
+
+
+class ExpectedReadings:
+    """The readings the log should hold for the samples the writer encoded, counted from the
+    samples (not from the console's decoder): HR and RR each message, pulse rate and SpO2 while
+    the probe is on (the HL7 encoder sends them empty, status X, when it is off), and each NIBP
+    measurement once (the encoder repeats the latest in every message; the engine keeps it once)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._nibp_seen: set[float] = set()
+
+    def add(self, sample: Sample) -> None:
+        self.count += 4 if sample.probe_on else 2
+        if sample.nibp is not None and sample.nibp.t not in self._nibp_seen:
+            self._nibp_seen.add(sample.nibp.t)
+            self.count += 3   # systolic, diastolic, mean
 
 
 def run(params: dict[str, Any]) -> list[Row]:
@@ -102,6 +121,7 @@ def run(params: dict[str, Any]) -> list[Row]:
     stop = threading.Event()
     samples: list[tuple[float, float, float]] = []   # (simulated hours, RSS MiB, real seconds)
     failure: list[str] = []
+    expected = ExpectedReadings()
 
     class Done(QtCore.QObject):
         finished = QtCore.Signal()
@@ -119,6 +139,7 @@ def run(params: dict[str, Any]) -> list[Row]:
                     if not progress.wait_for(lambda: applied[0] >= n - 1 - window_ahead, 30):
                         raise RuntimeError(f"message {n - 1 - window_ahead} not applied in 30 s")
                 now = clock.advance(1.0)
+                expected.add(sample)
                 sink.write(encoder.frame(sample, now.wall, start), stop, stats)
                 if n % sample_every == 0:
                     samples.append((n / 3600, rss_mib(), time.perf_counter() - began))
@@ -153,13 +174,15 @@ def run(params: dict[str, Any]) -> list[Row]:
     at_warmup = [rss for h, rss, _ in samples if h <= warmup + 1e-9][-1]
     after = [rss for h, rss, _ in samples if h > warmup + 1e-9] or [at_warmup]
     growth = max(after) - at_warmup
-    complete = not failure and applied[0] >= seconds
+    complete = (not failure and applied[0] >= seconds and rows == expected.count
+                and stats.bytes_discarded == 0)
     return [Row(
         id="P8", what=f"soak {hours:g} h: RSS growth after {warmup:g} h", figure=growth, unit="MiB",
         bar=f"no crash; growth ≤ {BAR_MIB:g} MB after the first hour",
         passed=complete and growth * 1.048576 <= BAR_MIB,
         details={"hours": hours, "warmup_hours": warmup, "messages_applied": applied[0],
-                 "messages_expected": seconds, "rows_in_log": rows, "alarm_rows": alarm_rows,
+                 "messages_expected": seconds, "rows_expected": expected.count,
+                 "rows_in_log": rows, "alarm_rows": alarm_rows,
                  "real_seconds": elapsed, "speedup": seconds / elapsed if elapsed else None,
                  "rss_at_warmup_mib": at_warmup, "rss_max_after_mib": max(after),
                  "rss_final_mib": samples[-1][1], "peak_rss_mib": peak_rss_mib(),

@@ -1,0 +1,88 @@
+"""The benchmarks' "none lost" verdicts count what should be there independently of the code they
+measure, and fail when readings go missing (issue 41's review: P2, P8, P11, P12).
+
+Each runs its benchmark at a tiny size or with the clinic replaced by a fake, so the tests take
+seconds: they judge the verdict, not the figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from benchmarks import p2_ingest
+from devices.framing import FramedDecoder
+from devices.hl7.decoder import HL7Decoder
+from devices.simulator.scenario import compile_timeline, load_builtin
+from devices.stream import DecodeResult
+
+
+def _losing_spo2(self: HL7Decoder, data: bytes, received_at: datetime) -> DecodeResult:
+    result = FramedDecoder.feed(self, data, received_at)
+    result.readings = [r for r in result.readings if r.metric != "spo2"]
+    return result
+
+
+def test_p2_expected_rows_do_not_come_from_the_decoder_under_test(monkeypatch):
+    monkeypatch.setattr(HL7Decoder, "feed", _losing_spo2)
+    timeline = compile_timeline(load_builtin("normal"), "hl7", duration_minutes=10)
+    # HR, pulse rate, SpO2, RR each second; two NIBP measurements (sys, dia, mean) once each.
+    assert p2_ingest.expected_rows(timeline.data()) == 600 * 4 + 2 * 3
+
+
+def test_p2_none_lost_detects_a_decoder_that_loses_spo2(monkeypatch, tmp_path):
+    monkeypatch.setattr(HL7Decoder, "feed", _losing_spo2)
+    [row] = p2_ingest.run({"messages": 600, "tmpdir": str(tmp_path)})
+    d = row.details
+    # Every message was committed, every SpO2 value the monitor sent is missing from the log ...
+    assert d["messages_committed"] == d["messages_written"]
+    assert d["rows_lost"] == 600
+    # ... and the benchmark says so.
+    assert d["none_lost"] is False and row.passed is False, d
+
+
+def test_p8_fails_when_the_log_misses_the_readings(monkeypatch, tmp_path):
+    """A tiny soak (72 simulated seconds) whose feed commits each message without its readings:
+    every message is applied, none of its readings is in the log, and P8 must not pass."""
+    from benchmarks import p8_soak
+    from console.session import feed
+    from devices.transport import EventKind
+
+    original = feed.apply
+
+    def losing_apply(engine, event, now):
+        if event.kind is EventKind.DATA:
+            event = dataclasses.replace(event, readings=())
+        return original(engine, event, now)
+
+    monkeypatch.setattr(feed, "apply", losing_apply)
+    [row] = p8_soak.run({"hours": 0.02, "warmup_hours": 0.01, "window": 8,
+                         "sample_minutes": 0.25, "tmpdir": str(tmp_path)})
+    d = row.details
+    assert d["messages_applied"] >= d["messages_expected"] == 72
+    assert d["rows_in_log"] == 0 < d["rows_expected"]
+    assert row.passed is False, d
+
+
+def test_p8_expects_each_reading_of_the_samples_and_each_nibp_once():
+    from benchmarks.p8_soak import ExpectedReadings
+    from devices.simulator.physiology import Nibp, Sample
+
+    expected = ExpectedReadings()
+    first, second = Nibp(10.0, 120, 80, 93), Nibp(310.0, 120, 80, 93)
+    for sample in (Sample(1.0, 72, 72, 15, 97, None), Sample(2.0, 72, 72, 15, 97, first),
+                   Sample(3.0, 72, 72, 15, 97, first, probe_on=False),
+                   Sample(4.0, 72, 72, 15, 97, second)):
+        expected.add(sample)
+    # 4 + (4 + 3) + 2 + (4 + 3): the same NIBP values measured again count again.
+    assert expected.count == 20
+
+
+def test_p8_counts_every_reading_of_a_whole_soak(tmp_path):
+    from benchmarks import p8_soak
+
+    [row] = p8_soak.run({"hours": 0.02, "warmup_hours": 0.01, "window": 8,
+                         "sample_minutes": 0.25, "tmpdir": str(tmp_path)})
+    d = row.details
+    assert d["failure"] == "" and d["writer_bytes_discarded"] == 0, d
+    assert d["rows_in_log"] == d["rows_expected"] > 72 * 2, d

@@ -1,0 +1,131 @@
+"""P11's "none lost" starts at the monitor: every message a chair acknowledged during the outage
+has its readings carried by the backlog's PCD-01s, not only every outbox row at the central.
+
+The clinic (broker, chair processes, central) is replaced by a fake whose logs say: every chair
+acknowledged and committed all 1,800 monitor messages of a 30-minute outage, but made PCD-01s for
+only some of them (a composer failure: the records committed, the messages dropped); every PCD-01
+made reached the central in order within 5 s. P11 must not pass. A fake clinic where nothing is
+missing passes, so the check is not one that always fails.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import p11_backlog as p11
+
+CHAIRS, PER_CHAIR = 20, 1800
+BEFORE = 5
+READINGS = 4   # HR, pulse rate, SpO2, RR: what clinic_chair.Monitor sends
+
+
+def _pcd01(cid: str, readings: int) -> str:
+    rows = [f"OBX|{i}|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.{i}|72|/min||||F" for i in
+            range(1, readings + 1)]
+    return "\r".join([f"MSH|^~\\&|CONSOLE||||20260105090000||ORU^R01^ORU_R01|{cid}|P|2.6",
+                      "OBX|0||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X",
+                      *rows]) + "\r"
+
+
+class _Monitor:
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+
+    def burst(self, count: int, first_at: datetime) -> int:
+        self.state["produced"] = True
+        return count          # every message acknowledged (committed) by its chair
+
+
+class _Monitors:
+    def __init__(self, names: list[str], state: dict[str, Any]) -> None:
+        self.by_name = {n: _Monitor(state) for n in names}
+        self.paused: set[str] = set()
+
+
+class _Central:
+    def ask(self, command: str, answer: str) -> dict[str, Any]:
+        return {"ev": "board", "duplicates": 0}
+
+
+class _Broker:
+    def save(self) -> None: ...
+    def kill(self) -> None: ...
+    def restart(self) -> None: ...
+
+
+def _clinic(state: dict[str, Any]) -> type:
+    class _Clinic:
+        def __init__(self, folder: Path, chairs: int) -> None:
+            self.names = [f"chair-{i}" for i in range(1, chairs + 1)]
+            self.central = _Central()
+            self.monitors = _Monitors(self.names, state)
+            self.broker = _Broker()
+
+        def start(self) -> _Clinic:
+            return self
+
+        def wait_connected(self) -> None: ...
+
+        def close(self) -> None: ...
+
+    return _Clinic
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, made: int, readings_each: int) -> list[Any]:
+    """P11 on the fake clinic: each chair commits PER_CHAIR messages' readings during the outage,
+    makes `made` PCD-01s for them carrying `readings_each` readings each."""
+    state = {"produced": False}
+    at = datetime.now(UTC) + timedelta(seconds=5)
+
+    def outbox(db: Path) -> list[tuple[int, str, str, str]]:
+        n = BEFORE + (made if state["produced"] else 0)
+        return [(i, f"{db.stem}-{i}", "pcd01",
+                 _pcd01(f"{db.stem}-{i}", READINGS if i <= BEFORE else readings_each))
+                for i in range(1, n + 1)]
+
+    def readings(db: Path) -> int:
+        return (BEFORE + (PER_CHAIR if state["produced"] else 0)) * READINGS
+
+    def central(db: Path) -> list[tuple[int, str, str, datetime]]:
+        rows, k = [], 0
+        for c in range(1, CHAIRS + 1):
+            for i in range(1, BEFORE + made + 1):
+                k += 1
+                rows.append((k, f"chair-{c}-{i}", f"chair-{c}", at))
+        return rows
+
+    monkeypatch.setattr(p11, "Clinic", _clinic(state))
+    monkeypatch.setattr(p11, "_outbox", outbox)
+    monkeypatch.setattr(p11, "_readings", readings)
+    monkeypatch.setattr(p11, "_delivered",
+                        lambda db: {i: at for i in range(1, BEFORE + made + 1)})
+    monkeypatch.setattr(p11, "_central", central)
+    monkeypatch.setattr(p11.time, "sleep", lambda s: None)
+    return p11.run({"chairs": CHAIRS, "minutes": PER_CHAIR / 60})
+
+
+def test_p11_passes_when_every_acknowledged_reading_reached_the_central(monkeypatch):
+    rows = _run(monkeypatch, made=PER_CHAIR, readings_each=READINGS)
+    assert all(r.passed for r in rows), rows[0].details
+
+
+def test_p11_none_lost_counts_messages_the_chairs_acknowledged(monkeypatch):
+    made = PER_CHAIR - 10
+    rows = _run(monkeypatch, made=made, readings_each=READINGS)
+    d = rows[0].details
+    assert d["pcd01"] == CHAIRS * made < CHAIRS * PER_CHAIR   # 200 messages never left the chairs
+    assert d["lost_at_central"] == 0
+    assert d["readings_not_in_backlog_by_chair"] == {f"chair-{c}": 10 * READINGS
+                                                     for c in range(1, CHAIRS + 1)}
+    assert not any(r.passed for r in rows), d
+
+
+def test_p11_none_lost_counts_the_readings_each_message_carries(monkeypatch):
+    rows = _run(monkeypatch, made=PER_CHAIR, readings_each=READINGS - 1)   # SpO2 left out
+    d = rows[0].details
+    assert d["readings_in_backlog_pcd01"] == CHAIRS * PER_CHAIR * (READINGS - 1)
+    assert not any(r.passed for r in rows), d
