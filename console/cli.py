@@ -85,6 +85,24 @@ _VERIFY_EXITS: Final = f"""exit status:
 _DAMAGED_NEXT: Final = "keep this copy for review and restore the log from the last backup"
 
 
+def user_path(value: str) -> Path:
+    """An option's path with a leading `~` or `~user` made that home folder, as network.toml's
+    paths are (config.setting_path): where no shell expands it (a .desktop launcher's Exec
+    line, a systemd unit) `--db ~/x.sqlite3` had made a folder named `~` and a new empty log.
+
+    Raises:
+        argparse.ArgumentTypeError: a `~user` this computer does not have (one line, exit 2).
+    """
+    if not value.startswith("~"):
+        return Path(value)
+    from console.network.config import setting_path  # noqa: PLC0415 - only for a `~` (P7)
+
+    try:
+        return setting_path(value, None)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _verify(argv: list[str]) -> int:
     import sqlite3
 
@@ -101,7 +119,8 @@ def _verify(argv: list[str]) -> int:
                                                  "is only read: a copy under audit stays byte for "
                                                  "byte as it was.",
                                      epilog=_VERIFY_EXITS)
-    parser.add_argument("--db", type=Path, default=default_db_path(), help="the session log file")
+    parser.add_argument("--db", type=user_path, default=default_db_path(),
+                        help="the session log file")
     args = parser.parse_args(argv)
     if not args.db.exists():
         print(f"infusion-console verify: no session log at {args.db}", file=sys.stderr)
@@ -255,7 +274,7 @@ def gui_parser() -> argparse.ArgumentParser:
         description="Nurse monitoring console for ketamine infusion sessions. "
                     f"Subcommands: {', '.join(SUBCOMMANDS)} (each with --help).",
     )
-    parser.add_argument("--db", type=Path, default=None,
+    parser.add_argument("--db", type=user_path, default=None,
                         help=f"session log file (default {default_db_path()})")
     parser.add_argument("--demo", action="store_true",
                         help="open a demo session fed by the built-in simulated device")
@@ -331,7 +350,7 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--secret-fd", type=int, default=None, metavar="N",
                         help="on a log with staff accounts: read the PIN or password of --nurse "
                              "from file descriptor N (one line), never from an argument")
-    parser.add_argument("--shown-log", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--shown-log", type=user_path, default=None, metavar="FILE",
                         help="append what the session window shows to FILE, one JSON line per "
                              "record (QA and crash analysis: compare it with the log)")
     return parser

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -374,7 +375,7 @@ def _unlogged_read(args: argparse.Namespace, conn: sqlite3.Connection,
     args.signatures = None        # no account, so nothing is signed
     args.account_ref = None       # and no access_log row to add to if the file fails
     return detail, (f"{NOT_LOGGED}; the first administrator is added with: infusion-console "
-                    f"staff add --db {db} --name NAME --roles administrator")
+                    f"staff add --db {shlex.quote(str(db))} --name NAME --roles administrator")
 
 
 def _load(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> SessionDetail:
@@ -442,8 +443,8 @@ def _refuse_changed(args: argparse.Namespace, conn: sqlite3.Connection, db: Path
                          f"changed outside the console: {said}. This file would leave the clinic "
                          "without the review's warning, so none was written (a PDF report, "
                          "--pdf, prints the warning on its pages). Check the whole log with "
-                         f"`infusion-console verify --db {db}` and compare the session with the "
-                         "last backup; the review shows the session with the changed row named",
+                         f"`infusion-console verify --db {shlex.quote(str(db))}` and compare "
+                         "the session with the last backup; the review shows the session with the changed row named",
                          EXIT_CHANGED)
 
 

@@ -49,6 +49,7 @@ Every failure a user can cause is one line on stderr; never a traceback. `staff`
 from __future__ import annotations
 
 import argparse
+import shlex
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -213,16 +214,49 @@ def _staff(args: argparse.Namespace) -> int:
         # schema in an empty file and turns another program's database to WAL and 0600, and a
         # mistyped --db had both changed behind the refusal (review 39).
         _ACCESS.open_readonly(db).close()
+    new_folders = [folder for folder in db.parents if not folder.exists()]
     try:
         log = EventLog.open(db, VERSION)
     except LogError as exc:
         raise CommandFailure(str(exc)) from exc
+    added = False
     try:
-        return _staff_command(args, log, created=not existed)
+        status = _staff_command(args, log, created=not existed)
+        added = True
+        return status
     except (IdentityError, InputError, LogError) as exc:
         raise CommandFailure(str(exc)) from exc
     finally:
+        # README: only the first administrator's account creates a log. One refused (not an
+        # administrator, a weak PIN, Ctrl+C at the prompt) had left a new, empty log behind,
+        # which the next console opened as a new clinic's.
+        unused = not existed and not added and not _holds_anything(log)
         log.close()
+        if unused:
+            _remove_new_log(db, new_folders)
+
+
+def _holds_anything(log: EventLog) -> bool:
+    """Whether the log holds an account or a session (then it is kept, whatever failed)."""
+    try:
+        return bool(log.conn.execute("SELECT EXISTS (SELECT 1 FROM staff) OR "
+                                     "EXISTS (SELECT 1 FROM sessions)").fetchone()[0])
+    except sqlite3.Error:
+        return True   # cannot tell: keep it
+
+
+def _remove_new_log(db: Path, new_folders: Sequence[Path]) -> None:
+    """Remove the log this command created (with SQLite's side files and the folders it made)."""
+    for path in (db, *(db.with_name(db.name + end) for end in ("-wal", "-shm", "-journal"))):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass   # the refusal is still said; the file is then what it was: new and empty
+    for folder in new_folders:   # the deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> int:
@@ -277,7 +311,8 @@ def _administrator(args: argparse.Namespace, staff: Staff, db: Path) -> Account 
     if not staff.has_any_administrator():
         if args.command != "add":
             raise CommandFailure("there is no administrator in this log yet: add the first with "
-                                 f"'infusion-console staff add --db {db} --name NAME "
+                                 "'infusion-console staff add --db "
+                                 f"{shlex.quote(str(db))} --name NAME "
                                  "--roles administrator'")
         if args.admin is not None:
             raise CommandFailure("there is no administrator in this log yet, so nobody to sign "
@@ -435,7 +470,7 @@ def _access_log(args: argparse.Namespace) -> int:
         # nobody signs in, so nothing is recorded; "none recorded" alone reads as "none made".
         why = ("" if accounts else ": this log has no staff accounts, and reads and exports are "
                "recorded from the first one on (infusion-console staff add --db "
-               f"{db} --name NAME --roles administrator)")
+               f"{shlex.quote(str(db))} --name NAME --roles administrator)")
         print(f"no read or export {which}is recorded in {db}{why}")
     else:
         table = [("id", "at", "who", "what", "session", "format", "de-identified", "station",
@@ -450,8 +485,8 @@ def _access_log(args: argparse.Namespace) -> int:
     sys.stdout.flush()   # the rows first, then the line about them
     print(f"{ACCESS_PROG}: the access log of {db} was changed outside the console: "
           f"{report.message}; the rows above are as the file holds them now, not as they were "
-          f"recorded. Check the whole log with `infusion-console verify --db {db}` and compare "
-          "it with the last backup", file=sys.stderr)
+          "recorded. Check the whole log with `infusion-console verify --db "
+          f"{shlex.quote(str(db))}` and compare it with the last backup", file=sys.stderr)
     return ACCESS_CHANGED
 
 

@@ -19,8 +19,10 @@ command-line options (an option given wins over the file).
 Without a broker and a forward the console runs alone, as before: `NetworkConfig.enabled` is False
 and nothing of the network starts. Every mistake is a `ValueError` naming the file and the key (or
 the option), what is wrong and what is allowed. A setting that would leave the chair quietly alone
-is a mistake too: an empty value, a chair, room or quiet room without a broker or a forward, or
-no network.toml in the config folder but one in a folder under it (a kit copied as a folder). So
+is a mistake too: an empty value, a chair, room or quiet room without a broker or a forward, a
+bus-only setting (quiet_room, username, password_file, topic_prefix) without a broker, a
+network.toml that is a link to a file not there, or no network.toml in the config folder but one
+in a folder under it (a kit copied as a folder). So
 is a broker account that is another station's name: the broker's rules let it publish only as
 that station (`check_account`).
 The addresses are checked by the transports' own parsers (mqtt_bus.parse_bus_url,
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import shlex
 import ssl
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -424,7 +427,8 @@ def read_password(path: Path, what: str) -> str:
         # As ssh does with a private key: a secret every account here can read is no secret
         # (the clinic IT audit: a kit copied with mode 0644 started without a word).
         raise ValueError(f"{what} {path} can be read by every user of this computer (mode "
-                         f"{mode:04o}): make it readable by its owner only (chmod 600 {path})")
+                         f"{mode:04o}): make it readable by its owner only "
+                         f"(chmod 600 {shlex.quote(str(path))})")
     return lines[0]
 
 
@@ -526,7 +530,7 @@ def _other_station_file(path: Path, name: str, tables: set[str]) -> str | None:
     return (f"{path} is {it.whose} ([{found}] table); {wanted.reader} reads a [{name}] table: "
             f"use the {wanted.file} of its own settings kit (clinic-broker/stations/<its name>/"
             f"{wanted.file}, written by `infusion-console network setup`), and start "
-            f"{it.reader} with this file: {it.start.format(path=path)}")
+            f"{it.reader} with this file: {it.start.format(path=shlex.quote(str(path)))}")
 
 
 def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
@@ -542,7 +546,9 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
             `keys` (the message names the file, what is wrong and what is allowed).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a file saved as Notepad's "UTF-8 with BOM" is the same settings (it was
+        # refused with advice about quotes that did not apply).
+        text = path.read_text(encoding="utf-8-sig")
         doc = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not a readable TOML file ({exc})") from None
@@ -584,13 +590,15 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         ValueError: a named file that is not there, no network.toml in the config folder but
             one in a folder under it (misplaced_kit), unreadable TOML, anything outside [network],
             an unknown key, a wrong type or value, an empty value, settings without a broker or
-            a forward (the message names the file and key, or the option).
+            a forward, bus-only settings without a broker, a network.toml that is a link to a
+            file not there (the message names the file and key, or the option).
     """
     named = path is not None
     path = path or default_config_path()
     table: dict[str, Any] = {}
     labels: dict[str, str] = {}
     source = "command line"
+    _refuse_dangling_link(path)
     if path.exists():
         table = read_table(path, "network", _KEYS)
         labels = {key: f"{path}: {key}" for key in table}
@@ -605,7 +613,8 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         raise ValueError(
             f"{kit}: a settings kit copied one folder too deep: this console reads {path}, "
             f"and without it would run alone, off the clinic network. Move the kit's files up "
-            f"into {path.parent} (mv {kit.parent}/* {path.parent}/)")
+            f"into {path.parent} (mv {shlex.quote(str(kit.parent))}/* "
+            f"{shlex.quote(str(path.parent))}/)")
     for key, value in (overrides or {}).items():
         if value is not None:
             table[key] = value
@@ -627,6 +636,7 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
                 "this console would run alone, off the clinic network. Give --broker URL "
                 "and/or --forward URL (broker / forward under [network] in network.toml), or "
                 f"leave {'it' if len(unused) == 1 else 'them'} out to run alone")
+
     def file_setting(key: str) -> Path | None:
         value = strings[key]
         if not value:
@@ -635,6 +645,8 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
                             label(key))
 
     password_file = file_setting("password_file")
+    if strings["broker"] is None:   # before the password is read: it would not be used
+        _refuse_bus_only(strings, labels, str(path))
     password = read_password(password_file, label("password_file")) if password_file else None
     chair = strings["chair"] or ""
     config = NetworkConfig(
@@ -654,6 +666,41 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         source=source,
     )
     return check(config, label)
+
+
+# Settings only the clinic bus reads: with a forward but no broker the chair is never on the bus
+# (its alarms never reach the central station) while they say it should be.
+_BUS_ONLY: Final = ("username", "password_file", "topic_prefix")
+
+
+def _refuse_bus_only(strings: Mapping[str, str | None], labels: Mapping[str, str],
+                     file: str) -> None:
+    """Refuse a bus-only setting given without a broker, as quiet_room is refused."""
+    given = [k for k in _BUS_ONLY if strings[k] is not None]
+    if given:
+        raise ValueError(
+            f"{_listed(given, labels, file)} {'needs' if len(given) == 1 else 'need'} a broker: "
+            f"{'it is' if len(given) == 1 else 'they are'} for the clinic bus only, and without "
+            "a broker this chair is not on it (its alarms never reach the central station); "
+            "give --broker URL (broker under [network]), or leave "
+            f"{'it' if len(given) == 1 else 'them'} out")
+
+
+def _refuse_dangling_link(path: Path) -> None:
+    """Refuse a settings file that is a link to a file that is not there.
+
+    `exists()` is False for it, so the chair ran alone, off the clinic network, with nothing
+    said (a link to the clinic's managed copy whose disk was not mounted, or which was renamed).
+    """
+    if not path.is_symlink() or path.exists():
+        return
+    try:
+        target = str(path.readlink())
+    except OSError:
+        target = "a file"
+    raise ValueError(f"{path} is a link to {target}, which is not there (renamed, or its disk "
+                     "not mounted?): without it this console would run alone, off the clinic "
+                     "network. Restore that file, or remove the link to run alone")
 
 
 def _listed(keys: list[str], labels: Mapping[str, str], file: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shlex
 import sqlite3
 from pathlib import Path
 from typing import Final, Literal
@@ -243,8 +244,8 @@ def classify(exc: BaseException, path: Path) -> LogError:
 def damage_next_steps(path: Path) -> str:
     """What to do about a damaged log, for a command other than `verify` (export, access-log):
     the clause that ends their line, in the same words."""
-    return (f"Check it with `infusion-console verify --db {path}`, keep a copy of it for review "
-            "and restore the log from the last backup")
+    return (f"Check it with `infusion-console verify --db {shlex.quote(str(path))}`, keep a "
+            "copy of it for review and restore the log from the last backup")
 
 
 def sqlite_words(error: LogError | sqlite3.Error | UnicodeDecodeError) -> str:

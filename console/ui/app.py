@@ -42,6 +42,7 @@ from console.session.start_checks import (
     check_protocol,
     check_start,
     command_line_text,
+    device_problems,
     patient_key,
 )
 from console.session.chair_identity import ChairIdentity
@@ -189,6 +190,11 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                          "monitor; add --demo (a session with a real monitor gives --device)")
     if args.demo and getattr(args, "resume", None) is None:
         _refuse_demo_with_session_options(args)
+    session_now = bool(args.demo or getattr(args, "resume", None) is not None
+                       or any(v is not None for v in (args.protocol, args.patient, args.weight,
+                                                      args.nurse)))
+    if not session_now:
+        _check_start_screen_options(args)
     if getattr(args, "resume", None) is not None:
         _refuse_resume_with_session_options(args)
     shown_log = getattr(args, "shown_log", None)
@@ -211,15 +217,15 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         print(f"infusion-console: a protocol file was refused (the others are offered): "
               f"{refused}", file=sys.stderr)
     clock = SystemClock()
-    session_now = bool(args.demo or getattr(args, "resume", None) is not None
-                       or any(v is not None for v in (args.protocol, args.patient, args.weight,
-                                                      args.nurse)))
+    network = network_config(args)
+    # The chair's name as network.toml or --chair gives it (the same keys): a chair set up by
+    # its kit's file recorded every sign-in and signature as "chair".
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
                         confirmer, asker, shown_log=getattr(args, "shown_log", None),
                         fault_handler=fault_handler, start_page=not session_now,
                         lock_after_s=60.0 * getattr(args, "lock_after", 10.0),
-                        station=getattr(args, "chair", None) or "chair")
-    _start_network(args, window, log, clock, cleanups)
+                        station=(network.chair if network is not None else "") or "chair")
+    _start_network(network, window, log, clock, cleanups)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
         _resume_by_id(window, log, args, cleanups)
@@ -236,8 +242,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         # pyserial empties the input buffer when it opens a port: play once the port is open.
         window.open_session(make_demo, (demo.port_path, "hl7"), on_connecting=demo.go)
         return window
-    wanted = [args.protocol, args.patient, args.weight, args.nurse]
-    if all(v is None for v in wanted):
+    if not session_now:
+        _preset_monitor(window, args)
         return window   # the start screen
     # The start screen's checks, with the same messages (console/session/start_checks.py).
     monitor, monitor_option = _monitor(args)
@@ -311,6 +317,61 @@ def _refuse_demo_with_session_options(args: argparse.Namespace) -> None:
         shown = " ".join(value) if isinstance(value, list) else str(value)
         raise StartError(f"{option} {shown}: --demo {instead}; leave {option} out, or leave "
                          "--demo out (a session of a real patient on a real monitor)")
+
+
+# Options of a session started from the command line that the start screen has no place for:
+# with no --protocol, --patient, --weight or --nurse they were dropped without a word.
+_SESSION_ONLY = (("--dose-mg", "dose_mg", "it asks the dose"),
+                 ("--confirm", "confirm", "it has its own tick boxes"),
+                 ("--new-session", "new_session",
+                  "it offers a session left open and asks before starting beside it"))
+
+
+def _check_start_screen_options(args: argparse.Namespace) -> None:
+    """Refuse what the start screen would drop: an unknown or unusable monitor (README: refused
+    "with or without a --device"), and an option of a command-line session it has no place for.
+
+    Raises:
+        StartError: naming the option, and what to do instead.
+    """
+    for option, attribute, instead in _SESSION_ONLY:
+        value = getattr(args, attribute, None)
+        if value is None or value is False or value == []:
+            continue
+        shown = (" " + " ".join(value) if isinstance(value, list)
+                 else "" if value is True else f" {value}")
+        raise StartError(f"{option}{shown}: only for a session started from the command line "
+                         "(give --protocol, --patient, --weight and --nurse with it); without "
+                         f"them the start screen opens, and {instead}: leave {option} out")
+    if args.device is None and getattr(args, "format", None) is None \
+            and getattr(args, "device_profile", None) is None:
+        return
+    monitor, monitor_option = _monitor(args)
+    problems = [p for p in device_problems(args.device, monitor) if p.blocks]
+    if problems:
+        raise StartError(command_line_text(problems, {Field.FORMAT: monitor_option}))
+
+
+def _preset_monitor(window: MainWindow, args: argparse.Namespace) -> None:
+    """Put the `--device` and the monitor named (`--format` / `--device-profile`) on the start
+    screen, as a chair's launcher gives them (checked by `_check_start_screen_options`).
+
+    Raises:
+        StartError: a monitor the start screen does not offer (a gateway profile without its bed).
+    """
+    screen = window.start_screen
+    if screen is None:
+        return
+    monitor, monitor_option = _monitor(args)
+    if getattr(args, "format", None) is not None or getattr(args, "device_profile", None):
+        index = screen.format_combo.findData(monitor)
+        if index < 0:
+            raise StartError(f"{monitor_option} {monitor}: the start screen does not offer this "
+                             "monitor (infusion-console devices says why); give another, or "
+                             "start the session from the command line")
+        screen.format_combo.setCurrentIndex(index)
+    if args.device is not None:
+        screen.port_combo.setCurrentText(args.device)
 
 
 # What `--resume N` takes from the session's log, not from the command line.
@@ -430,7 +491,10 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
         folder = platformdirs.user_config_path("infusion-console")
         # No kit here, nor one folder down (a kit's folder copied whole is refused by `load`:
         # it had run the chair alone without a word).
-        if not (folder / "network.toml").exists() and not any(folder.glob("*/network.toml")):
+        kit = folder / "network.toml"
+        # A link whose file is gone is `load`'s to refuse (exists() is False for it: the chair
+        # had run alone without a word).
+        if not (kit.exists() or kit.is_symlink()) and not any(folder.glob("*/network.toml")):
             return None   # no network set up: the settings module is not even loaded (P7)
     from console.network.config import load  # noqa: PLC0415 - only the network needs it
 
@@ -441,10 +505,9 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
     return config if config.enabled else None
 
 
-def _start_network(args: argparse.Namespace, window: MainWindow, log: EventLog, clock: Clock,
-                   cleanups: list[Callable[[], None]]) -> None:
+def _start_network(config: NetworkConfig | None, window: MainWindow, log: EventLog,
+                   clock: Clock, cleanups: list[Callable[[], None]]) -> None:
     """Start the clinic network beside the window when one is set up (issue 12)."""
-    config = network_config(args)
     if config is None:
         # A network alarm restored from the log (it stands through a restart) has nothing to
         # end it on a console now running without a network: it ends here, saying why.

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import enum
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -236,7 +237,7 @@ class ReviewLauncher(QtCore.QObject):
         except OSError as exc:
             errors.close()
             self.notify(f"The review could not be started ({exc}). Start it from a shell: "
-                        f"infusion-console review --db {self.db_path}")
+                        f"infusion-console review --db {shlex.quote(str(self.db_path))}")
             return Launch.FAILED
         try:
             # Below the console on the CPU, so a busy review (and the PDFs it writes) yields to the

@@ -420,10 +420,12 @@ def _remembered_path() -> Path:
 
 
 def remembered() -> str | None:
-    """The theme chosen last at this station (Ctrl+D), or None."""
+    """The theme chosen last at this station (Ctrl+D), or None (light): also for a file that
+    cannot be read or is damaged (not UTF-8), a cosmetic setting that had stopped the console,
+    `--resume` too, with a traceback."""
     try:
         name = _remembered_path().read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, ValueError):   # UnicodeDecodeError is a ValueError
         return None
     return name if name in THEMES else None
 
