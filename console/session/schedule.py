@@ -4,7 +4,8 @@ A check (from the protocol, or a one-off such as "repeat NIBP to confirm") is du
 satisfied when every metric it lists has a reading received at or after `due - early`. When due it
 raises an INFO prompt (`vitals_due:<name>`); overdue by more than `escalate_after` it becomes
 MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to their next slot on
-the phase's grid. No Qt, no clock reads: every method takes `now`.
+the phase's grid, by that same rule: a later slot is met only by vitals received inside its own
+window. No Qt, no clock reads: every method takes `now`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ class _Check:
     early_s: float
     escalate_after_s: float
     every_s: float | None            # None for one-off checks
-    seen: set[str] = field(default_factory=set)   # metrics received inside the window
+    # Each metric received inside the window, with when it last was (mono): a later slot
+    # counts only those received inside its own window (`Schedule._satisfied`).
+    seen: dict[str, float] = field(default_factory=dict)
     grid: Moment | None = None       # the phase's first slot, once an owed check is met
 
     @property
@@ -80,7 +83,7 @@ class Schedule:
     def clone(self) -> Schedule:
         """An independent copy (the engine's per-step snapshot)."""
         twin = Schedule()
-        twin._checks = {k: replace(c, seen=set(c.seen)) for k, c in self._checks.items()}
+        twin._checks = {k: replace(c, seen=dict(c.seen)) for k, c in self._checks.items()}
         twin._reported = set(self._reported)
         twin._done = set(self._done)
         return twin
@@ -117,7 +120,7 @@ class Schedule:
             self._checks[check.name] = (
                 _Check(check.name, check.metrics, first, early, escalate, every) if owed is None
                 else _Check(check.name, check.metrics, owed.due, early, escalate, every,
-                            set(owed.seen), grid=first))
+                            dict(owed.seen), grid=first))
         anchor = t0 or phase_start
         for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
             self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
@@ -138,14 +141,14 @@ class Schedule:
         counted = []
         for name, check in list(self._checks.items()):
             if metric_name in check.metrics and check.window_open(now):
-                counted.append(Counted(replace(check, seen=set(check.seen))))
+                counted.append(Counted(replace(check, seen=dict(check.seen))))
                 self._count(name, check, metric_name, now)
         return tuple(counted)
 
     def _count(self, name: str, check: _Check, metric_name: str, now: Moment) -> None:
-        check.seen.add(metric_name)
-        if check.seen >= set(check.metrics):
-            self._satisfied(name, check, now)
+        check.seen[metric_name] = max(now.mono, check.seen.get(metric_name, now.mono))
+        if check.seen.keys() >= set(check.metrics):
+            self._satisfied(name, check)
 
     def take_back(self, counted: tuple[Counted, ...],
                   since: Sequence[tuple[str, Moment]]) -> None:
@@ -157,23 +160,28 @@ class Schedule:
         for before in counted:
             old = before.check
             self._done.discard(old.name)
-            check = self._checks[old.name] = replace(old, seen=set(old.seen))
+            check = self._checks[old.name] = replace(old, seen=dict(old.seen))
             for metric_name, at in since:
                 if self._checks.get(old.name) is not check:
                     break   # met again (a one-off is then done)
                 if metric_name in check.metrics and check.window_open(at):
                     self._count(old.name, check, metric_name, at)
 
-    def _satisfied(self, name: str, check: _Check, now: Moment) -> None:
+    def _satisfied(self, name: str, check: _Check) -> None:
         if check.every_s is None:
             del self._checks[name]
             self._done.add(name)
             return
-        if check.grid is not None:   # an owed check met: on to the phase's own slots
-            check.due, check.grid = check.grid, None
-        while check.due.mono - check.early_s <= now.mono:
-            check.due = check.due.plus(check.every_s)
-        check.seen = set()
+        # On to the next slot, and past it only when every vital it lists was received inside
+        # its own window too. Past every slot whose window had opened by the last reading, a
+        # T+10 check with BP at T+9 and SpO2 at T+18.5 also met T+20: no BP asked until T+30.
+        while check.seen.keys() >= set(check.metrics):
+            if check.grid is not None:   # an owed check met: on to the phase's own slots
+                check.due, check.grid = check.grid, None
+            else:
+                check.due = check.due.plus(check.every_s)
+            opens = check.due.mono - check.early_s
+            check.seen = {m: at for m, at in check.seen.items() if at >= opens}
 
     def adopt_reported(self, conditions: set[str]) -> None:
         """Prompts a restart restored on the board: the next `prompts` ends those no check holds."""

@@ -138,7 +138,8 @@ def _surge(log: EventLog, facts: Facts) -> int:
             r.manual(bp_systolic=150, bp_diastolic=88)
         if minute == 25:                                    # no RR: its check is overdue
             r.manual(bp_systolic=160, bp_diastolic=90, moaas=4, nausea=1, dissociation=8)
-    r.at(35); r.manual(bp_systolic=182, bp_diastolic=104, heart_rate=88, resp_rate=16)
+    # Sedation scored with the RR: the check due at T+30 asks both (its own window's values).
+    r.at(35); r.manual(moaas=4); r.manual(bp_systolic=182, bp_diastolic=104, heart_rate=88, resp_rate=16)
     r.at(35.5); r.ack_all()                                 # 30 s to acknowledge
     r.engine.pause_audio(r.nurse, r.clock.now())
     r.at(40); r.manual(bp_systolic=186, bp_diastolic=100)   # the repeat confirms: high

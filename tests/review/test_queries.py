@@ -223,7 +223,7 @@ def test_checklist_overrides_notes_and_decisions(conn, ids, scenario_log):
     assert gate.decision == "Dr Lee: proceed, BP 146/88 acceptable today"
     [refused] = detail.discharge_refusals
     assert "No modified Aldrete score recorded (needs ≥9)" in refused.reasons
-    assert [s.value for s in detail.scale_values("moaas")] == [5.0, 4.0, 4.0, 5.0, 5.0]
+    assert [s.value for s in detail.scale_values("moaas")] == [5.0, 4.0, 4.0, 4.0, 5.0, 5.0]
 
 
 def test_the_everything_view_holds_every_event_and_alarm_step_in_time_order(conn, ids, scenario_log):
