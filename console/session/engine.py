@@ -269,7 +269,10 @@ class _State:
     baseline: dict[str, float] = field(default_factory=dict)
     baseline_fixed: set[str] = field(default_factory=set)   # set by the gate tick: not moved
     baseline_logged: set[str] = field(default_factory=set)  # fixed by a logged gate tick or T0
-    readings_after_t0: bool = False   # a reading stamped at or after T0 was taken (`_after_t0`)
+    # T0 has come in the order readings are taken: live from the dose on, at a restart once its
+    # phase start is replayed among the readings (`_after_t0`).
+    t0_reached: bool = False
+    observations_through: int | None = None   # the newest observation row id committed
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     # Per device stream (metric, source, channel): the value and measured time of its last
@@ -504,6 +507,9 @@ class SessionEngine:
         # their time: a fixed-time check a phase left open (esketamine's BP at T+115 carried
         # into Discharge) stands through a restart as it did live.
         phase_starts: list[tuple[Phase, Moment, Moment | None]] = []
+        # The newest observation row id committed before each phase start, where logged: the
+        # replay places the start among the readings by it (exact, whatever the clock did).
+        starts_through: list[int | None] = []
         for index, event in enumerate(events):
             if event.kind == "phase_started":
                 state.phase_index = protocol.phase_index(event.detail["phase"])
@@ -513,6 +519,8 @@ class SessionEngine:
                 elif state.t0 is not None and state.dosing_ended is None:
                     state.dosing_ended = state.phase_started
                 phase_starts.append((engine.phase, state.phase_started, engine._first_dose()))
+                through = event.detail.get("observations_through")
+                starts_through.append(through if isinstance(through, int) else None)
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
                 state.ticks[key] = Tick(key[1], event.actor, event.at,
@@ -538,8 +546,17 @@ class SessionEngine:
                     last_unreadable = moment(event.at, shift_of(index))
                 if counts.get(OUT_OF_HARD_RANGE):
                     last_implausible = moment(event.at, shift_of(index))
-        starts = iter(phase_starts)
+        starts = iter(zip(phase_starts, starts_through, strict=True))
         next_start = next(starts, None)
+
+        def starts_before(start: tuple[tuple[Phase, Moment, Moment | None], int | None],
+                          obs: ObservationRecord, row_id: int | None) -> bool:
+            """The phase start came before `obs`: by row id where both are known, else by time
+            (a log written before phase starts said where they came)."""
+            (_, started, _), through = start
+            if through is not None and row_id is not None:
+                return row_id > through
+            return started.wall <= obs.received_at
         # A vital's absence ("No respiratory rate for 20 s") is replayed as the tick raised it
         # live, through the monitor's link as the log has it (`device_state`; a restart starts
         # with none): at each logged time, and before each change of the link. Taken from the
@@ -576,8 +593,8 @@ class SessionEngine:
         for obs, row_id in zip(observations, ids, strict=True):
             left[obs.metric] -= 1
             keep = left[obs.metric] < 2 * KEEP_ROWS
-            while next_start is not None and next_start[1].wall <= obs.received_at:
-                engine._replay_phase_start(next_start)
+            while next_start is not None and starts_before(next_start, obs, row_id):
+                engine._replay_phase_start(next_start[0])
                 next_start = next(starts, None)
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
@@ -613,7 +630,8 @@ class SessionEngine:
                 engine._withdraw_unasked_repeat(obs.metric)
         for start in (next_start, *starts):
             if start is not None:
-                engine._replay_phase_start(start)
+                engine._replay_phase_start(start[0])
+        state.observations_through = max((i for i in ids if i is not None), default=None)
         replay_time(moment(newest_logged))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
@@ -709,6 +727,7 @@ class SessionEngine:
         self.schedule.start_phase(*start)
         t0 = self._state.t0
         if phase.kind is PhaseKind.DOSING and t0 is not None and started.wall == t0.wall:
+            self._state.t0_reached = True   # the readings replayed from here came after it
             for reading in self._standing_at_t0(started):
                 self._replay_trackers(reading, started, at_t0=True)
 
@@ -1592,7 +1611,6 @@ class SessionEngine:
             state.continuous.add(name)
         after_t0 = self._after_t0(reading)
         state.latest[name] = Latest(reading, now, after_t0)
-        state.readings_after_t0 |= after_t0
         if (not after_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
             if after_t0:
@@ -1601,15 +1619,14 @@ class SessionEngine:
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
 
     def _after_t0(self, reading: Reading) -> bool:
-        """`reading` came after T0: stamped at or after it, or taken after one that was. A wall
-        clock stepped back after T0 (NTP) stamps later readings before it: judged by their
-        stamps alone they became the baseline (of a vital T0 had none of) and, replayed at a
-        restart, were judged against none, so a rise above the baseline alarming before the
-        restart ended at it (the clock's review). Readings come in the order they are taken,
-        live and replayed alike (observation ids are commit order)."""
-        t0 = self._state.t0
-        return t0 is not None and (self._state.readings_after_t0
-                                   or reading.received_at >= t0.wall)
+        """`reading` came after T0, in the order readings are taken: live, once the dose is
+        given; at a restart, once T0's phase start is replayed among the readings, placed by the
+        newest observation row id it logged (exact), else (a log written before it did) by its
+        time. A wall clock stepped back after T0 (NTP) stamps later readings before it: judged
+        by their stamps they became the baseline and, replayed at a restart, were judged against
+        none, so a rise above the baseline alarming before the restart ended at it, and a
+        repeat BP's prompt came back overdue (the clock's review and its own)."""
+        return self._state.t0 is not None and self._state.t0_reached
 
     def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True) -> list[Record]:
         self._note_trackers_before(name, value, now)
@@ -2220,6 +2237,7 @@ class SessionEngine:
         first_dose = self.phase.kind is PhaseKind.DOSING and self._state.t0 is None
         if first_dose:
             self._state.t0 = now
+            self._state.t0_reached = True
             # The baseline is fixed at T0 (as logged in dosing_started): a reading that looks
             # earlier by a wall clock stepped back later (NTP) must not move it, or the limits
             # relative to it would follow every value and never fire.
@@ -2248,8 +2266,15 @@ class SessionEngine:
         return [s.reading for s in standing if s is not None and _stands_at_t0(s.reading, t0)]
 
     def _phase_event(self, now: Moment, actor: str) -> EventRecord:
-        return EventRecord(self.session_id, now.wall, "phase_started", actor,
-                           {"phase": self.phase.id, "name": self.phase.name, "kind": self.phase.kind.value})
+        detail: dict[str, object] = {"phase": self.phase.id, "name": self.phase.name,
+                                     "kind": self.phase.kind.value}
+        # Where the phase starts among the readings, exactly, for a restart's replay (`resume`):
+        # their times cannot say it once the wall clock has stepped. Not known while readings
+        # wait in memory for the log (`HeldWrites`): their ids come later.
+        through = self._state.observations_through
+        if through is not None and not self.writes.count:
+            detail["observations_through"] = through
+        return EventRecord(self.session_id, now.wall, "phase_started", actor, detail)
 
     # ---- discharge ---------------------------------------------------------------------------
 
@@ -2496,8 +2521,11 @@ class SessionEngine:
         """Remember the newest committed values of each metric with their row ids (after the
         commit: only a row that is in the log can be taken back)."""
         for record, row_id in zip(step.records, step.ids, strict=False):
-            if isinstance(record, ObservationRecord) and not record.flags & {"DEMO", "TEST"}:
-                self._remember_row(row_id, record, now)
+            if isinstance(record, ObservationRecord):
+                self._state.observations_through = max(row_id,
+                                                       self._state.observations_through or 0)
+                if not record.flags & {"DEMO", "TEST"}:
+                    self._remember_row(row_id, record, now)
 
     def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment) -> None:
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
