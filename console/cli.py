@@ -41,6 +41,7 @@ from typing import Final
 
 from console import collector_hold
 from console.paths import default_db_path
+from console.paths import user_path as user_path  # its old home: the name stays importable
 from console.session.lock import idle_minutes
 from devices.usage import OneLineParser
 
@@ -83,24 +84,6 @@ _VERIFY_EXITS: Final = f"""exit status:
 
 # The next step after damage, for the person at the terminal.
 _DAMAGED_NEXT: Final = "keep this copy for review and restore the log from the last backup"
-
-
-def user_path(value: str) -> Path:
-    """An option's path with a leading `~` or `~user` made that home folder, as network.toml's
-    paths are (config.setting_path): where no shell expands it (a .desktop launcher's Exec
-    line, a systemd unit) `--db ~/x.sqlite3` had made a folder named `~` and a new empty log.
-
-    Raises:
-        argparse.ArgumentTypeError: a `~user` this computer does not have (one line, exit 2).
-    """
-    if not value.startswith("~"):
-        return Path(value)
-    from console.network.config import setting_path  # noqa: PLC0415 - only for a `~` (P7)
-
-    try:
-        return setting_path(value, None)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _verify(argv: list[str]) -> int:
@@ -340,7 +323,7 @@ def gui_parser() -> argparse.ArgumentParser:
                               "(patient data unencrypted; the status line says so)")
     network.add_argument("--quiet-room", action="store_true",
                          help="softer bedside tone while a central station confirms alarms")
-    network.add_argument("--network-config", type=Path, metavar="FILE",
+    network.add_argument("--network-config", type=user_path, metavar="FILE",
                          help="the network settings file (default: network.toml in the user's "
                               "config folder)")
     parser.add_argument("--lock-after", type=idle_minutes, default=10.0, metavar="MIN",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 from collections.abc import Iterable
@@ -15,6 +16,26 @@ APP = "infusion-console"
 def default_db_path() -> Path:
     """The session log in the user's data folder (e.g. ~/.local/share/infusion-console)."""
     return platformdirs.user_data_path(APP) / "sessions.sqlite3"
+
+
+def user_path(value: str) -> Path:
+    """An option's path with a leading `~` or `~user` made that home folder, as network.toml's
+    paths are (config.setting_path): where no shell expands it (a .desktop launcher's Exec
+    line, a systemd unit) `--db ~/x.sqlite3` had made a folder named `~` and a new empty log.
+    The argparse type of every option naming a file the user gives (`--db`, `--config`, an
+    export's file).
+
+    Raises:
+        argparse.ArgumentTypeError: a `~user` this computer does not have (one line, exit 2).
+    """
+    if not value.startswith("~"):
+        return Path(value)
+    from console.network.config import setting_path  # noqa: PLC0415 - only for a `~` (P7)
+
+    try:
+        return setting_path(value, None)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def append_private_file(path: Path, text: str) -> None:

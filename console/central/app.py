@@ -44,6 +44,7 @@ from console.clock import Clock, Moment, SystemClock, iso
 from console.network import bus_topics
 from console.network.config import IN_CLEAR_NOTE, crosses_in_clear, read_password
 from console.network.twin_watch import TwinWatch, new_instance
+from console.paths import user_path
 
 if TYPE_CHECKING:
     from PySide6 import QtCore
@@ -71,7 +72,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the clinic bus: mqtts://host[:8883] (TLS) or mqtt://host[:1883] "
                         "(plain: loopback only unless --allow-plaintext); default: broker in "
                         "the [central] table of --config")
-    p.add_argument("--config", type=Path, default=None,
+    p.add_argument("--config", type=user_path, default=None,
                    help="settings file with a [central] table (broker, name, username, "
                         "password_file, ca_file, allow_plaintext, prefix); options given win; "
                         "default: central.toml in the user's config folder (what the desktop "
@@ -79,12 +80,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=DEFAULT_NAME,
                    help=f"this station's name on the bus (default {DEFAULT_NAME}); 1-32 of "
                         "A-Z a-z 0-9 _ -")
-    p.add_argument("--db", type=Path, default=None,
+    p.add_argument("--db", type=user_path, default=None,
                    help=f"the station's own log (default {default_central_db_path()})")
     p.add_argument("--username", help="the broker account")
-    p.add_argument("--password-file", type=Path,
+    p.add_argument("--password-file", type=user_path,
                    help="a file holding the account's password (its first line)")
-    p.add_argument("--ca-file", type=Path, help="the CA that signed the broker's certificate")
+    p.add_argument("--ca-file", type=user_path, help="the CA that signed the broker's certificate")
     p.add_argument("--allow-plaintext", action="store_true",
                    help="allow mqtt:// to another machine (patient data unencrypted)")
     p.add_argument("--prefix", default=bus_topics.DEFAULT_PREFIX,

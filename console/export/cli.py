@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 
 from console.export.files import not_written_cause
 from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogCommand
-from console.paths import default_db_path
+from console.paths import default_db_path, user_path
 
 if TYPE_CHECKING:   # only for the annotations: the review model is loaded when a command runs
     from console.review.model import SessionDetail
@@ -100,11 +100,11 @@ def parser() -> argparse.ArgumentParser:
                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXITS)
     p.add_argument("session_id", type=int, metavar="SESSION_ID", help="the session's id (number)")
     out = p.add_mutually_exclusive_group(required=True)
-    out.add_argument("--pdf", type=Path, metavar="FILE", help="session report as PDF")
-    out.add_argument("--csv", type=Path, metavar="DIR",
+    out.add_argument("--pdf", type=user_path, metavar="FILE", help="session report as PDF")
+    out.add_argument("--csv", type=user_path, metavar="DIR",
                      help="observations and events as two CSV files in DIR")
-    out.add_argument("--fhir", type=Path, metavar="FILE", help="HL7 FHIR R4 Bundle (JSON)")
-    out.add_argument("--rems", type=Path, metavar="FILE",
+    out.add_argument("--fhir", type=user_path, metavar="FILE", help="HL7 FHIR R4 Bundle (JSON)")
+    out.add_argument("--rems", type=user_path, metavar="FILE",
                      help="esketamine REMS Patient Monitoring Form values (.json: JSON, "
                           "otherwise labelled text)")
     p.add_argument("--account", metavar="NAME",
@@ -116,7 +116,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--deidentify", action="store_true",
                    help="pseudonymise the patient, shift dates, replace names, remove free text "
                         "(always, for a reviewer without a clinical or administrator role)")
-    p.add_argument("--db", type=Path, default=None,
+    p.add_argument("--db", type=user_path, default=None,
                    help=f"session log file (default {default_db_path()})")
     p.add_argument("--page-size", choices=("A4", "Letter"), default="A4",
                    help="PDF page size (default A4)")

@@ -64,7 +64,7 @@ from console.identity.secrets import SecretKind
 from console.identity.staff import Account, Purpose, Staff
 from console.identity.terminal import InputError, preread, read_new_secret, read_secret
 from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogCommand
-from console.paths import default_db_path
+from console.paths import default_db_path, user_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
 from console.store.schema import SQLITE_INTEGER
@@ -110,7 +110,7 @@ def _fd(text: str) -> int:
 
 def staff_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
-    common.add_argument("--db", type=Path, default=None,
+    common.add_argument("--db", type=user_path, default=None,
                         help=f"session log file (default {default_db_path()})")
     common.add_argument("--admin", metavar="NAME",
                         help="the administrator signing in (name or badge id)")
@@ -427,7 +427,7 @@ def access_log_parser() -> argparse.ArgumentParser:
                             "and whether de-identified.",
                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_ACCESS_EXITS)
     p.add_argument("--session", type=int, metavar="N", help="only this session")
-    p.add_argument("--db", type=Path, default=None,
+    p.add_argument("--db", type=user_path, default=None,
                    help=f"session log file (default {default_db_path()})")
     return p
 

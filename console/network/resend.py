@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 
 from console.clock import Clock, SystemClock
 from console.network import bus_topics as topics
-from console.paths import default_db_path
+from console.paths import default_db_path, user_path
 from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def undelivered_main(argv: Sequence[str]) -> int:
                      description="List the messages the interface engine or the broker refused, "
                                  "or that were given up, with their control id (MSH-10), "
                                  "session, kind, destination and reason. Only reads the log.")
-    parser.add_argument("--db", type=Path, default=None,
+    parser.add_argument("--db", type=user_path, default=None,
                         help=f"the chair's session log (default {default_db_path()})")
     args = parser.parse_args(argv)
     db: Path = args.db or default_db_path()
@@ -208,9 +208,9 @@ def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
     parser.add_argument("control_ids", nargs="*", metavar="CONTROL_ID",
                         help="the messages to send again (their MSH-10, as listed)")
     parser.add_argument("--all", action="store_true", help="every message listed")
-    parser.add_argument("--db", type=Path, default=None,
+    parser.add_argument("--db", type=user_path, default=None,
                         help=f"the chair's session log (default {default_db_path()})")
-    parser.add_argument("--network-config", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--network-config", type=user_path, default=None, metavar="FILE",
                         help="the chair's network settings (default: network.toml in the "
                              "user's config folder, as the console reads it)")
     parser.add_argument("--wait", type=float, default=DEFAULT_WAIT_S, metavar="SECONDS",

@@ -30,6 +30,7 @@ Decisions written down once here:
 from __future__ import annotations
 
 import bisect
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -521,7 +522,9 @@ def chain_banner(check: ChainCheck, tz: tzinfo | None, log: str,
         more = check.bad_rows - 1
         text += f" {more} more row{'s' if more != 1 else ''} of this session differ as well."
     # De-identified, the log's path is left out too: a folder may be named for the patient.
-    advice = (f"Check the whole log with: infusion-console verify --db {log}" if with_record
+    # Quoted: a path with a space, pasted into a terminal, stays one argument.
+    advice = (f"Check the whole log with: infusion-console verify --db {shlex.quote(log)}"
+              if with_record
               else "Check the log this session came from with: infusion-console verify")
     return (text + f" What this page shows may not be what was recorded. {advice}; the last "
             "backup holds the record as written.")

@@ -359,19 +359,14 @@ def _preset_monitor(window: MainWindow, args: argparse.Namespace) -> None:
     Raises:
         StartError: a monitor the start screen does not offer (a gateway profile without its bed).
     """
-    screen = window.start_screen
-    if screen is None:
-        return
     monitor, monitor_option = _monitor(args)
-    if getattr(args, "format", None) is not None or getattr(args, "device_profile", None):
-        index = screen.format_combo.findData(monitor)
-        if index < 0:
-            raise StartError(f"{monitor_option} {monitor}: the start screen does not offer this "
-                             "monitor (infusion-console devices says why); give another, or "
-                             "start the session from the command line")
-        screen.format_combo.setCurrentIndex(index)
-    if args.device is not None:
-        screen.port_combo.setCurrentText(args.device)
+    named = getattr(args, "format", None) is not None or getattr(args, "device_profile", None)
+    try:   # kept for every start screen, the one after each discharge too
+        window.preset_start_monitor(args.device, monitor if named else None)
+    except ValueError:
+        raise StartError(f"{monitor_option} {monitor}: the start screen does not offer this "
+                         "monitor (infusion-console devices says why); give another, or "
+                         "start the session from the command line") from None
 
 
 # What `--resume N` takes from the session's log, not from the command line.

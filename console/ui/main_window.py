@@ -3,6 +3,7 @@ then the live session window once a session is open."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -75,6 +76,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     Attributes:
         controller / live: set once a session is open.
+        start_monitor: (port, monitor) every start screen opens with (`preset_start_monitor`:
+            a chair's launcher's `--device` and `--format` / `--device-profile`); None: none.
         shown_log: where `--shown-log` copies what the window shows (None: no copy).
 
     Signals:
@@ -131,6 +134,7 @@ class MainWindow(QtWidgets.QMainWindow):
             fault_handler.fault.connect(self._on_fault)
         self.load_errors = [str(e) for e in loaded.errors]
         self.start_screen: StartScreen | None = None
+        self.start_monitor: tuple[str | None, str | None] = (None, None)
         self.resume_buttons: list[QtWidgets.QPushButton] = []
         if start_page:
             self.show_start_page()
@@ -288,6 +292,10 @@ class MainWindow(QtWidgets.QMainWindow):
                                 for row in self.log.sessions_for_patient(patient_id)])
         self.start_screen.start_requested.connect(self._on_start_requested)
         self.start_screen.require_sign_in(self.has_accounts())
+        # The next patient at this chair is on the same monitor: its launcher's, not "Manual
+        # entry only" again after each discharge. Offered once already, so offered again.
+        with contextlib.suppress(ValueError):
+            self._apply_start_monitor(self.start_screen)
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
         layout.addWidget(self.fault_bar)
@@ -314,6 +322,33 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addWidget(self.start_screen, 1)
         self.setCentralWidget(page)
         page.show()   # a page set on a window already shown stays hidden until told
+
+    def preset_start_monitor(self, port: str | None, monitor: str | None) -> None:
+        """Open this start screen and every later one (after each discharge) with the Device
+        `port` and the Monitor `monitor` (a format or profile name) chosen; None leaves that
+        box as the start screen has it.
+
+        Raises:
+            ValueError: the start screen does not offer `monitor` (the preset stays as it was).
+        """
+        previous = self.start_monitor
+        self.start_monitor = (port, monitor)
+        if self.start_screen is not None:
+            try:
+                self._apply_start_monitor(self.start_screen)
+            except ValueError:
+                self.start_monitor = previous
+                raise
+
+    def _apply_start_monitor(self, screen: StartScreen) -> None:
+        port, monitor = self.start_monitor
+        if monitor is not None:
+            index = screen.format_combo.findData(monitor)
+            if index < 0:
+                raise ValueError(f"{monitor}: the start screen does not offer this monitor")
+            screen.format_combo.setCurrentIndex(index)
+        if port is not None:
+            screen.port_combo.setCurrentText(port)
 
     def _on_new_session_requested(self) -> None:
         """After a discharge: back to the start screen; the ended session's window goes."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from console.clock import Clock, SystemClock
-from console.paths import default_db_path
+from console.paths import default_db_path, user_path
 from console.review.access import ReviewAccess, needs_sign_in
 from console.review.queries import MissingLogError, open_readonly
 from console.session.lock import DEFAULT_LOCK_AFTER_S, idle_minutes
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG, description="Review past sessions of the session log (read-only; "
                                "annotations are added as new attributed notes).")
-    p.add_argument("--db", type=Path, default=None,
+    p.add_argument("--db", type=user_path, default=None,
                    help=f"session log file (default {default_db_path()})")
     p.add_argument("--theme", choices=tuple(theme.THEMES), default=theme.DEFAULT,
                    help="light, or dim for a dimmed room (Ctrl+R from the console passes its own)")

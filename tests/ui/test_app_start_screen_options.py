@@ -40,6 +40,8 @@ def test_the_device_and_monitor_given_are_on_the_start_screen(started, tmp_path)
     assert (screen.port_combo.currentText(), screen.format_combo.currentData()) == (
         "/dev/ttyUSB7", "philips-intellivue-mib")
     assert screen.format_combo.isEnabled()
+    # Kept for the start screen after each discharge (tests/ui/test_start_screen_preset.py).
+    assert window.start_monitor == ("/dev/ttyUSB7", "philips-intellivue-mib")
 
 
 def test_a_format_alone_is_the_start_screens_monitor(started, tmp_path):
