@@ -5,7 +5,9 @@ satisfied when every metric it lists has a reading received at or after `due - e
 raises an INFO prompt (`vitals_due:<name>`); overdue by more than `escalate_after` it becomes
 MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to their next slot on
 the phase's grid, by that same rule: a later slot is met only by vitals received inside its own
-window. No Qt, no clock reads: every method takes `now`.
+window. A new phase's recurring check comes one interval in, or sooner where a check of the phase
+just ended was to ask for some of its vitals before that (`_sooner_slot`); that sooner slot asks
+only for the vitals not taken recently. No Qt, no clock reads: every method takes `now`.
 """
 
 from __future__ import annotations
@@ -33,13 +35,18 @@ class _Check:
     # counts only those received inside its own window (`Schedule._satisfied`).
     seen: dict[str, float] = field(default_factory=dict)
     grid: Moment | None = None       # the phase's first slot, once an owed check is met
+    # A sooner slot's vitals taken recently (`Schedule._sooner_check`): per metric, the earliest
+    # receive time (mono) that counts for this slot, before its own window opens.
+    recent_from: dict[str, float] = field(default_factory=dict)
 
     @property
     def condition(self) -> str:
         return PROMPT_PREFIX + self.name
 
-    def window_open(self, now: Moment) -> bool:
-        return now.mono >= self.due.mono - self.early_s
+    def takes(self, metric_name: str, now: Moment) -> bool:
+        """A reading of `metric_name` received at `now` counts for the current slot."""
+        opens = self.due.mono - self.early_s
+        return now.mono >= min(opens, self.recent_from.get(metric_name, opens))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,7 @@ class Counted:
     """A check as it was before a reading counted for it (`Schedule.on_reading`)."""
 
     check: _Check
+    reading: tuple[str, float] | None = None   # (metric, received mono): what `take_back` voids
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,34 @@ class DueInfo:
     # Late past its grace (`escalate_after`): the prompt is a medium alarm. Before that a check
     # past its time is due, not overdue (clinical-defaults.md alarm behaviour 8).
     overdue: bool = False
+
+
+# Receive times kept per vital: a take-back finds the one before a voided value among them.
+_RECEIVED_KEPT = 4
+
+
+def _sooner_slot(phase_start: Moment, every_s: float, metrics: tuple[str, ...],
+                 ending: Sequence[_Check]) -> tuple[Moment, frozenset[str]] | None:
+    """A slot before a new phase's own first one (one interval in) for a recurring check, where a
+    check of the phase just ended (not yet due) shares some of its vitals: one of this check's
+    intervals after that check's last slot, not before the phase starts; with the vitals those
+    checks were to ask for. None if none is sooner. The infusion's RR and sedation check met at
+    T+30, its T+45 slot dropped at the end (T+40) and the observation's first check one interval
+    on (T+55): 25 minutes without RR or sedation where ASA asks for them every 10-15."""
+    first = phase_start.mono + every_s
+    sooner: Moment | None = None
+    owed: set[str] = set()
+    for old in ending:
+        shared = set(old.metrics) & set(metrics)
+        if old.every_s is None or not shared:
+            continue
+        slot = old.due.plus(every_s - old.every_s)   # its last slot, plus one interval
+        if slot.mono < first:
+            owed |= shared
+            sooner = slot if sooner is None or slot.mono < sooner.mono else sooner
+    if sooner is None:
+        return None
+    return (sooner if sooner.mono > phase_start.mono else phase_start), frozenset(owed)
 
 
 def timed_names(check: VitalsCheck) -> tuple[str, ...]:
@@ -79,13 +115,18 @@ class Schedule:
         self._checks: dict[str, _Check] = {}
         self._reported: set[str] = set()   # prompt conditions last reported as held
         self._done: set[str] = set()       # one-off checks satisfied ("BP at T+40")
+        # Per vital, its last few receive times (mono, oldest first; values entered in error
+        # taken out): what a sooner slot counts as taken recently (`_sooner_check`).
+        self._received: dict[str, tuple[float, ...]] = {}
 
     def clone(self) -> Schedule:
         """An independent copy (the engine's per-step snapshot)."""
         twin = Schedule()
-        twin._checks = {k: replace(c, seen=dict(c.seen)) for k, c in self._checks.items()}
+        twin._checks = {k: replace(c, seen=dict(c.seen), recent_from=dict(c.recent_from))
+                        for k, c in self._checks.items()}
         twin._reported = set(self._reported)
         twin._done = set(self._done)
+        twin._received = dict(self._received)
         return twin
 
     def done(self, name: str) -> bool:
@@ -98,7 +139,10 @@ class Schedule:
         The discharge phase adds its own and keeps the ones running: the patient is observed
         at the observation's cadence until they leave. Moved to Discharge early (a reason
         given), a session ran 75 minutes without a prompt (an esketamine walk)."""
+        ending: list[_Check] = []
         if phase.kind is not PhaseKind.DISCHARGE:
+            ending = [c for c in self._checks.values()
+                      if c.every_s is not None and c.due.mono > phase_start.mono]
             # A check already due when its phase ends is still owed: it stays, at its own time,
             # until its vitals come (a prompt, medium once overdue, ends when what it asks for
             # is measured, not at a phase change: an infusion stopped at T+16 for nausea ended
@@ -107,9 +151,10 @@ class Schedule:
                             for k, c in self._checks.items()
                             if c.every_s is None or c.due.mono <= phase_start.mono}
         for check in phase.checks:
-            self._add_phase_check(check, phase_start, t0)
+            self._add_phase_check(check, phase_start, t0, ending)
 
-    def _add_phase_check(self, check: VitalsCheck, phase_start: Moment, t0: Moment | None) -> None:
+    def _add_phase_check(self, check: VitalsCheck, phase_start: Moment, t0: Moment | None,
+                         ending: Sequence[_Check] = ()) -> None:
         early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
         if check.every_minutes:
             every = check.every_minutes * 60
@@ -117,13 +162,39 @@ class Schedule:
             if owed is not None and (owed.every_s is not None or owed.due.mono > phase_start.mono):
                 owed = None
             first = phase_start.plus(every)
-            self._checks[check.name] = (
-                _Check(check.name, check.metrics, first, early, escalate, every) if owed is None
-                else _Check(check.name, check.metrics, owed.due, early, escalate, every,
-                            dict(owed.seen), grid=first))
+            sooner = _sooner_slot(phase_start, every, check.metrics, ending)
+            if owed is not None:
+                self._checks[check.name] = _Check(check.name, check.metrics, owed.due, early,
+                                                  escalate, every, dict(owed.seen), grid=first)
+            elif sooner is not None:
+                self._checks[check.name] = self._sooner_check(
+                    _Check(check.name, check.metrics, sooner[0], early, escalate, every,
+                           grid=first), phase_start, sooner[1])
+            else:
+                self._checks[check.name] = _Check(check.name, check.metrics, first, early,
+                                                  escalate, every)
         anchor = t0 or phase_start
         for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
             self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
+
+    def _sooner_check(self, check: _Check, phase_start: Moment, owed: frozenset[str]) -> _Check:
+        """`check` at its sooner slot S, then on to the phase's own (its `grid`). S asks only for
+        the vitals not taken recently: one received within the check's interval before S
+        (outside S's window) counts, so at T+45 the BP, HR and SpO2 of T+40 stand and the nurse
+        is asked for RR and sedation only. A vital the ended check was to ask for (`owed`)
+        counts only if taken since the phase started (less the early window): RR at T+33, met
+        for the T+30 slot, is asked at T+45, not first at T+55."""
+        every = check.every_s or 0.0
+        recent = check.due.mono - every + check.early_s
+        check.recent_from = {m: max(recent, phase_start.mono - check.early_s) if m in owed
+                             else recent for m in check.metrics}
+        for name in check.metrics:
+            received = self._received.get(name)
+            if received and check.takes(name, Moment(max(received), phase_start.wall)):
+                check.seen[name] = max(received)
+        if check.seen.keys() >= set(check.metrics):
+            self._advance(check)   # all taken recently: on to the phase's own slots
+        return check
 
     def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:
         if name not in self._checks:
@@ -138,10 +209,13 @@ class Schedule:
     def on_reading(self, metric_name: str, now: Moment) -> tuple[Counted, ...]:
         """A reading received at `now` counts for every check whose window is open. Returns
         those checks as they were before it (for `take_back`)."""
+        kept = self._received.get(metric_name, ())[-(_RECEIVED_KEPT - 1):]
+        self._received[metric_name] = (*kept, now.mono)
         counted = []
         for name, check in list(self._checks.items()):
-            if metric_name in check.metrics and check.window_open(now):
-                counted.append(Counted(replace(check, seen=dict(check.seen))))
+            if metric_name in check.metrics and check.takes(metric_name, now):
+                counted.append(Counted(replace(check, seen=dict(check.seen)),
+                                       (metric_name, now.mono)))
                 self._count(name, check, metric_name, now)
         return tuple(counted)
 
@@ -157,6 +231,8 @@ class Schedule:
         it was before it, then given the readings that came after it and stand (`since`:
         (metric, received), in time order). The caller gives only a reading of the current
         phase (a phase change replaces the recurring checks)."""
+        for gone in {c.reading for c in counted if c.reading is not None}:
+            self._forget_received(*gone)
         for before in counted:
             old = before.check
             self._done.discard(old.name)
@@ -164,22 +240,40 @@ class Schedule:
             for metric_name, at in since:
                 if self._checks.get(old.name) is not check:
                     break   # met again (a one-off is then done)
-                if metric_name in check.metrics and check.window_open(at):
+                if metric_name in check.metrics and check.takes(metric_name, at):
                     self._count(old.name, check, metric_name, at)
+
+    def _forget_received(self, metric_name: str, at: float) -> None:
+        """A value entered in error is not taken recently: the one before it (if still kept)
+        stands, else none (its vital asked again at a sooner slot: the safe side)."""
+        received = list(self._received.get(metric_name, ()))
+        if at in received:
+            received.remove(at)
+        if received:
+            self._received[metric_name] = tuple(received)
+        else:
+            self._received.pop(metric_name, None)
 
     def _satisfied(self, name: str, check: _Check) -> None:
         if check.every_s is None:
             del self._checks[name]
             self._done.add(name)
             return
-        # On to the next slot, and past it only when every vital it lists was received inside
-        # its own window too. Past every slot whose window had opened by the last reading, a
-        # T+10 check with BP at T+9 and SpO2 at T+18.5 also met T+20: no BP asked until T+30.
+        self._advance(check)
+
+    @staticmethod
+    def _advance(check: _Check) -> None:
+        """A recurring check met: on to the next slot, and past it only when every vital it
+        lists was received inside its own window too. Past every slot whose window had opened
+        by the last reading, a T+10 check with BP at T+9 and SpO2 at T+18.5 also met T+20: no
+        BP asked until T+30."""
+        every = check.every_s or 0.0
         while check.seen.keys() >= set(check.metrics):
+            check.recent_from = {}   # a sooner slot's recent vitals count for it alone
             if check.grid is not None:   # an owed check met: on to the phase's own slots
                 check.due, check.grid = check.grid, None
             else:
-                check.due = check.due.plus(check.every_s)
+                check.due = check.due.plus(every)
             opens = check.due.mono - check.early_s
             check.seen = {m: at for m, at in check.seen.items() if at >= opens}
 

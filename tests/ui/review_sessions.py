@@ -80,7 +80,8 @@ def _surge_iv(log: EventLog, start: datetime) -> Driver:
     r.at(40 + 20 / 60); r.ack_all()
     r.engine.note("Prescriber Dr Lee informed of BP 186/100; infusion continued", r.nurse,
                   r.clock.now())
-    r.at(45); r.manual(bp_systolic=158, bp_diastolic=90, heart_rate=80, spo2=98, resp_rate=15)
+    r.at(45); r.manual(bp_systolic=158, bp_diastolic=90, heart_rate=80, spo2=98, resp_rate=15,
+                       moaas=4)
     r.manual(nausea=2, dissociation=3, hallucinations=1, fatigue=1)
     r.tick_required(); r.advance()               # observation at 09:45
     r.at(60); r.manual(bp_systolic=150, bp_diastolic=86, heart_rate=74, spo2=98, resp_rate=14,

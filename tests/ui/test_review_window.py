@@ -332,7 +332,7 @@ def test_detail_shows_observations_notes_vitals_and_phases(review):
     assert obs.columns() == ("Time", "Min", "Sedation MOAA/S", "Nausea", "Dissociation CADSS",
                              "Hallucinations", "Fatigue", "Aldrete", "By")
     assert row_where(obs, "Time", "09:45") == {
-        "Time": "09:45", "Min": "+45", "Sedation MOAA/S": "", "Nausea": "2 moderate",
+        "Time": "09:45", "Min": "+45", "Sedation MOAA/S": "4", "Nausea": "2 moderate",
         "Dissociation CADSS": "3", "Hallucinations": "1 present", "Fatigue": "1 mild",
         "Aldrete": "", "By": "nurse.ben"}
     assert obs.column("Sedation MOAA/S")[:3] == ["5", "4", "4"]
