@@ -1472,7 +1472,11 @@ class SessionEngine:
         """The due checks `gone` (entered in error) counted for are owed again, as a restart
         has them (its replay skips the value): a voided T+10 heart rate left no prompt and the
         next check at T+20 live, and "Vitals due" at once after a restart. Only within the
-        phase it came in (a phase change since replaced the recurring checks)."""
+        phase it came in (a phase change since replaced the recurring checks). Whatever its
+        phase, it no longer counts as taken recently for a new phase's first check (a BP of the
+        infusion's end taken back after it stood for the observation's T+45 slot, where a
+        restart, which skips it, asked it)."""
+        self.schedule.forget_received(metric_name, gone.at.mono)
         if gone.at.mono < self._state.phase_started.mono:
             return
         counted = _kept_for(self._counted_for.get(metric_name, ()), gone)

@@ -232,7 +232,7 @@ class Schedule:
         (metric, received), in time order). The caller gives only a reading of the current
         phase (a phase change replaces the recurring checks)."""
         for gone in {c.reading for c in counted if c.reading is not None}:
-            self._forget_received(*gone)
+            self.forget_received(*gone)
         for before in counted:
             old = before.check
             self._done.discard(old.name)
@@ -243,7 +243,7 @@ class Schedule:
                 if metric_name in check.metrics and check.takes(metric_name, at):
                     self._count(old.name, check, metric_name, at)
 
-    def _forget_received(self, metric_name: str, at: float) -> None:
+    def forget_received(self, metric_name: str, at: float) -> None:
         """A value entered in error is not taken recently: the one before it (if still kept)
         stands, else none (its vital asked again at a sooner slot: the safe side)."""
         received = list(self._received.get(metric_name, ()))
@@ -253,6 +253,9 @@ class Schedule:
             self._received[metric_name] = tuple(received)
         else:
             self._received.pop(metric_name, None)
+        for check in self._checks.values():   # a sooner slot that took it as recent asks again
+            if check.seen.get(metric_name) == at:
+                del check.seen[metric_name]
 
     def _satisfied(self, name: str, check: _Check) -> None:
         if check.every_s is None:

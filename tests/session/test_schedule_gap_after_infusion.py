@@ -253,3 +253,29 @@ def test_the_titration_protocols_observation_checks_are_unchanged() -> None:
     s.start_phase(titration.phase("observation"), at(40), at(0))
     assert [(d.name, round(d.due_in_s / MIN), d.missing) for d in s.upcoming(at(40))] == [
         (OBSERVATION, 15, ALL)]
+
+
+def test_a_bp_of_the_infusions_end_taken_back_after_it_is_asked_at_t45_as_after_a_restart(
+        log: EventLog) -> None:
+    # BP 120/80 at T+39.5 (the infusion's end) was another patient's, taken back at T+41 after the
+    # phase change: live it still counted as taken recently and the T+45 prompt asked RR and
+    # sedation only, while a restart (which skips it) asked the BP too (a review of the change).
+    s = LoggedIV(log)
+    _, t0 = iv_at_t0(s)
+    infusion_run_to_plan(s, t0, until=30)
+    s.t(t0 + 39.5 * MIN); bp_hr_spo2(s)
+    s.t(t0 + 40 * MIN); end_infusion(s)
+    s.t(t0 + 41 * MIN)
+    row = s.engine._state.rows["bp_systolic"][-1][0]
+    assert s.engine.void(row, "bp_systolic", "nurse.ana", s.now(), "another patient's value").done
+    s.t(t0 + 45 * MIN)
+    live = [(d.name, round(d.due_in_s), d.missing) for d in s.engine.due(s.now())
+            if d.due_in_s <= 0]
+    assert (OBSERVATION, 0, ("bp_systolic", "resp_rate", "moaas")) in live
+    # After a restart the BP is asked too (the replay, which skips it, also keeps the infusion's
+    # T+40 check owed: a value of an ended phase taken back does not reopen that phase's check
+    # live, as before this change).
+    engine = restart(s)
+    after = [(d.name, round(d.due_in_s), d.missing) for d in engine.due(s.now())
+             if d.due_in_s <= 0]
+    assert (OBSERVATION, 0, ("bp_systolic", "resp_rate", "moaas")) in after
