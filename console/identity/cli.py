@@ -49,6 +49,7 @@ Every failure a user can cause is one line on stderr; never a traceback. `staff`
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sqlite3
 import sys
@@ -214,54 +215,80 @@ def _staff(args: argparse.Namespace) -> int:
         # schema in an empty file and turns another program's database to WAL and 0600, and a
         # mistyped --db had both changed behind the refusal (review 39).
         _ACCESS.open_readonly(db).close()
-    new_folders = [folder for folder in db.parents if not folder.exists()]
+    if not existed:
+        return _first_account(args, db)
     try:
         log = EventLog.open(db, VERSION)
     except LogError as exc:
         raise CommandFailure(str(exc)) from exc
-    added = False
     try:
-        status = _staff_command(args, log, created=not existed)
-        added = True
-        return status
+        return _staff_command(args, log, shown_as=db)
     except (IdentityError, InputError, LogError) as exc:
         raise CommandFailure(str(exc)) from exc
     finally:
-        # README: only the first administrator's account creates a log. One refused (not an
-        # administrator, a weak PIN, Ctrl+C at the prompt) had left a new, empty log behind,
-        # which the next console opened as a new clinic's.
-        unused = not existed and not added and not _holds_anything(log)
         log.close()
-        if unused:
-            _remove_new_log(db, new_folders)
 
 
-def _holds_anything(log: EventLog) -> bool:
-    """Whether the log holds an account or a session (then it is kept, whatever failed)."""
+def _first_account(args: argparse.Namespace, db: Path) -> int:
+    """The first administrator's `add`, the only command that creates a log: built beside it
+    under a name of its own and put in place only once the account is in it, never over a file
+    that appeared meanwhile. README: a refused first account (not an administrator, a weak PIN,
+    Ctrl+C at the prompt) leaves no log behind; removing the refused one afterwards could remove
+    a log a console had opened on that path while the secret was typed (a review of the change:
+    its readings then went to a file no longer on disk)."""
+    new_folders = [folder for folder in db.parents if not folder.exists()]
+    building = db.with_name(f".{db.name}.new-{os.getpid()}")
     try:
-        return bool(log.conn.execute("SELECT EXISTS (SELECT 1 FROM staff) OR "
-                                     "EXISTS (SELECT 1 FROM sessions)").fetchone()[0])
-    except sqlite3.Error:
-        return True   # cannot tell: keep it
+        try:
+            log = EventLog.open(building, VERSION)
+        except LogError as exc:
+            raise CommandFailure(str(exc)) from exc
+        try:
+            status = _staff_command(args, log, shown_as=db, created=True)
+        except (IdentityError, InputError, LogError) as exc:
+            raise CommandFailure(str(exc)) from exc
+        finally:
+            log.close()   # the last connection: SQLite folds its -wal into the file
+        try:
+            os.link(building, db)   # fails if a file is there now: nothing is replaced
+        except FileExistsError:
+            raise CommandFailure(f"a file appeared at {db} while this command ran (a console "
+                                 "started on it?): the account was not added to it; run the "
+                                 "command again to add the first administrator there, with "
+                                 "--admin if it has accounts now") from None
+        except OSError as exc:
+            raise CommandFailure(f"cannot create the session log {db}: {exc.strerror}") from exc
+        return status
+    finally:
+        _remove_files(building)
+        _remove_folders(new_folders, keep=db)
 
 
-def _remove_new_log(db: Path, new_folders: Sequence[Path]) -> None:
-    """Remove the log this command created (with SQLite's side files and the folders it made)."""
-    for path in (db, *(db.with_name(db.name + end) for end in ("-wal", "-shm", "-journal"))):
+def _remove_files(building: Path) -> None:
+    """Remove the log this command built under its own name, with SQLite's side files."""
+    for path in (building, *(building.with_name(building.name + end)
+                             for end in ("-wal", "-shm", "-journal"))):
         try:
             path.unlink(missing_ok=True)
         except OSError:
-            pass   # the refusal is still said; the file is then what it was: new and empty
-    for folder in new_folders:   # the deepest first
+            pass
+
+
+def _remove_folders(new_folders: Sequence[Path], keep: Path) -> None:
+    """Remove the folders this command made (the deepest first), unless `keep` is in one."""
+    if keep.exists():
+        return
+    for folder in new_folders:
         try:
             folder.rmdir()
         except OSError:
             break
 
 
-def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> int:
+def _staff_command(args: argparse.Namespace, log: EventLog, shown_as: Path,
+                   created: bool = False) -> int:
     staff = Staff(log)
-    by = _administrator(args, staff, log.path)
+    by = _administrator(args, staff, shown_as)
     now = datetime.now(UTC)
     if args.command == "add":
         kind = SecretKind.PASSWORD if args.password else SecretKind.PIN
@@ -269,7 +296,7 @@ def _staff_command(args: argparse.Namespace, log: EventLog, created: bool) -> in
         secret = read_new_secret(args.new_secret, kind, args.name)
         account = staff.add(args.name, args.roles, secret, kind, by, now, badge=args.badge)
         if created:
-            print(f"created the session log {log.path}")
+            print(f"created the session log {shown_as}")
         badge = f", badge {account.badge}" if account.badge else ""
         print(f"added account {account.id}: {account.name} ({account.roles_text}; "
               f"{account.kind.label}{badge})")
