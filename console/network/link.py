@@ -319,13 +319,15 @@ class NetworkLink:
         volume, the alarm standing, until that confirmation. Without this a restart forgot what
         the central had never confirmed: soft tones came back and the alarm ended at the
         restart, the central still silent (the audio review). A restart with no network alarm
-        standing had every alarm confirmed: nothing is owed."""
+        standing, or one for another cause (the engine's refusal), had every alarm confirmed:
+        nothing is owed (it read "central station not confirming", medium, a review)."""
         if not self.config.quiet_room or self.bus is None:
             return
         network = [t for _, t in self._log.alarm_events(session_id)
                    if t.condition == NETWORK_UNCONFIRMED]
-        if not network or network[-1].transition == CLEARED:
-            return
+        if not network or network[-1].transition == CLEARED \
+                or "central station" not in network[-1].message.lower():
+            return   # none standing, or for another cause (an engine's refusal): nothing owed
         last = self._log.last_outbox_row(session_id, PCD04, BUS)
         if last is None:
             return   # no alarm message sent: nothing for the central to confirm
