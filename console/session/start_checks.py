@@ -54,7 +54,7 @@ from protocols.loader import ProtocolError
 from protocols.model import Protocol
 
 if TYPE_CHECKING:
-    from devices.profiles import Catalogue
+    from devices.profiles import Catalogue, Profile
 
 __all__ = [
     "MAX_PATIENT_ID_LENGTH",
@@ -72,6 +72,7 @@ __all__ = [
     "check_start",
     "command_line_text",
     "device_problems",
+    "start_screen_monitor_problems",
     "looks_like_placeholder",
     "parse_weight",
 ]
@@ -449,7 +450,7 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
                         "The port is empty. Give a port (e.g. /dev/ttyUSB0) or URL (e.g. "
                         "socket://host:4001), or no device at all (“Manual entry only”).")]
     # Only with a device: a console started without one never reads the profiles (P7).
-    from devices.profiles import ProfileError, check_usable, default_catalogue  # noqa: PLC0415
+    from devices.profiles import default_catalogue  # noqa: PLC0415
 
     problems = []
     address = check_device_address(url)
@@ -460,27 +461,48 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
     if profile is None:
         problems.append(_unknown_device(fmt, catalogue))
     else:
-        try:
-            check_usable(profile)
-        except ProfileError as exc:
-            problems.append(Problem(Field.FORMAT, Kind.REFUSED,
-                                    f"{profile.name} cannot be used: {exc}. Fix the file "
-                                    "(infusion-console devices names the problem) or choose "
-                                    "another monitor."))
+        problems.extend(_profile_problems(profile))
         if address is None:   # one problem per field: a malformed address first
             problems.extend(_check_address(url, profile.name, profile.connection))
-        if profile.needs_bed:
-            problems.append(Problem(Field.FORMAT, Kind.REFUSED,
-                                    f"{profile.name} reads one bed of a gateway and no bed is "
-                                    "set: copy its file into the clinic's devices/profiles "
-                                    "folder, give it a name of its own and set poll.bed to this "
-                                    "chair's bed (infusion-console devices shows the folder)."))
     if url.startswith("/") and not os.path.exists(url):
         # Not blocking: the session keeps retrying the port, so a monitor plugged in after the
         # start is still picked up (devices/transport.py).
         problems.append(Problem(Field.DEVICE, Kind.ADVICE,
                                 f"{url} does not exist now; the session will keep trying to open "
                                 "it. Check the cable."))
+    return problems
+
+
+def start_screen_monitor_problems(fmt: str) -> list[Problem]:
+    """The problems of a monitor named for the start screen with no address (a launcher's
+    `--format` / `--device-profile`): unknown, or a profile the screen cannot offer (unusable, a
+    gateway's without its bed), with the words a command-line start gives it."""
+    if fmt in FORMATS:
+        return []
+    from devices.profiles import default_catalogue  # noqa: PLC0415
+
+    catalogue = default_catalogue()
+    profile = catalogue.find(fmt)
+    return [_unknown_device(fmt, catalogue)] if profile is None else _profile_problems(profile)
+
+
+def _profile_problems(profile: Profile) -> list[Problem]:
+    from devices.profiles import ProfileError, check_usable  # noqa: PLC0415
+
+    problems = []
+    try:
+        check_usable(profile)
+    except ProfileError as exc:
+        problems.append(Problem(Field.FORMAT, Kind.REFUSED,
+                                f"{profile.name} cannot be used: {exc}. Fix the file "
+                                "(infusion-console devices names the problem) or choose "
+                                "another monitor."))
+    if profile.needs_bed:
+        problems.append(Problem(Field.FORMAT, Kind.REFUSED,
+                                f"{profile.name} reads one bed of a gateway and no bed is "
+                                "set: copy its file into the clinic's devices/profiles "
+                                "folder, give it a name of its own and set poll.bed to this "
+                                "chair's bed (infusion-console devices shows the folder)."))
     return problems
 
 

@@ -44,6 +44,7 @@ from console.session.start_checks import (
     command_line_text,
     device_problems,
     patient_key,
+    start_screen_monitor_problems,
 )
 from console.session.chair_identity import ChairIdentity
 from console.session.course import earlier_in_course
@@ -347,7 +348,9 @@ def _check_start_screen_options(args: argparse.Namespace) -> None:
             and getattr(args, "device_profile", None) is None:
         return
     monitor, monitor_option = _monitor(args)
-    problems = [p for p in device_problems(args.device, monitor) if p.blocks]
+    found = (device_problems(args.device, monitor) if args.device is not None
+             else start_screen_monitor_problems(monitor))   # one the start screen offers
+    problems = [p for p in found if p.blocks]
     if problems:
         raise StartError(command_line_text(problems, {Field.FORMAT: monitor_option}))
 
