@@ -273,6 +273,9 @@ class _State:
     # phase start is replayed among the readings (`_after_t0`).
     t0_reached: bool = False
     observations_through: int | None = None   # the newest observation row id committed
+    # Readings were held in memory (the log could not take them): written later, their ids are
+    # not known here until a reading is committed again (`_phase_event` then says none).
+    observations_unplaced: bool = False
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     # Per device stream (metric, source, channel): the value and measured time of its last
@@ -2274,9 +2277,11 @@ class SessionEngine:
                                      "kind": self.phase.kind.value}
         # Where the phase starts among the readings, exactly, for a restart's replay (`resume`):
         # their times cannot say it once the wall clock has stepped. Not known while readings
-        # wait in memory for the log (`HeldWrites`): their ids come later.
+        # wait in memory for the log (`HeldWrites`), nor once they are written, until the next
+        # reading committed: their ids are not seen here (a T0 placed before them by a stale id
+        # judged a held BP 165 as taken after T0, its repeat overdue at once; a review).
         through = self._state.observations_through
-        if through is not None and not self.writes.count:
+        if through is not None and not self.writes.count and not self._state.observations_unplaced:
             detail["observations_through"] = through
         return EventRecord(self.session_id, now.wall, "phase_started", actor, detail)
 
@@ -2516,6 +2521,8 @@ class SessionEngine:
             self.board, self.schedule, self._trackers, self._state = board, schedule, trackers, state
             raise
         step.ids, step.saved = ids or [], ids is not None
+        if not step.saved and any(isinstance(r, ObservationRecord) for r in step.records):
+            self._state.observations_unplaced = True
         self._keep_rows(step, now)
         if step.records:
             for listener in list(self._listeners):
@@ -2528,6 +2535,7 @@ class SessionEngine:
             if isinstance(record, ObservationRecord):
                 self._state.observations_through = max(row_id,
                                                        self._state.observations_through or 0)
+                self._state.observations_unplaced = False   # any written before have less
                 if not record.flags & {"DEMO", "TEST"}:
                     self._remember_row(row_id, record, now)
 
