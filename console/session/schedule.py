@@ -272,11 +272,20 @@ class Schedule:
         BP asked until T+30."""
         every = check.every_s or 0.0
         while check.seen.keys() >= set(check.metrics):
-            check.recent_from = {}   # a sooner slot's recent vitals count for it alone
-            if check.grid is not None:   # an owed check met: on to the phase's own slots
+            if check.recent_from:
+                # A sooner slot met: the next when the vital taken first is due again (IV to
+                # plan: BP at T+40, RR at T+45, next T+55, the phase's own slot). On the phase's
+                # own slots, an infusion stopped at T+5 asked all six vitals at T+15 and again
+                # at T+20 (a review of the change).
+                earliest = min(check.seen.values())
+                check.due = check.due.plus(max(earliest + every, check.due.mono)
+                                           - check.due.mono)
+                check.grid = None
+            elif check.grid is not None:   # an owed check met: on to the phase's own slots
                 check.due, check.grid = check.grid, None
             else:
                 check.due = check.due.plus(every)
+            check.recent_from = {}   # a sooner slot's recent vitals count for it alone
             opens = check.due.mono - check.early_s
             check.seen = {m: at for m, at in check.seen.items() if at >= opens}
 
