@@ -225,7 +225,7 @@ class Latest:
 
     reading: Reading
     at: Moment   # when it was accepted (receive time)
-    after_t0: bool = False   # taken after T0 (`SessionEngine._after_t0`): judged against the baseline
+    after_t0: bool = False   # taken after T0 (`_State.t0_reached`): judged against the baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +270,11 @@ class _State:
     baseline_fixed: set[str] = field(default_factory=set)   # set by the gate tick: not moved
     baseline_logged: set[str] = field(default_factory=set)  # fixed by a logged gate tick or T0
     # T0 has come in the order readings are taken: live from the dose on, at a restart once its
-    # phase start is replayed among the readings (`_after_t0`).
+    # phase start is replayed among the readings, placed by the newest observation row id it
+    # logged (else by its time). A reading taken from then on is after T0: judged against the
+    # baseline, never moving it. By their stamps, a wall clock stepped back after T0 (NTP) made
+    # later readings the baseline, and a restart judged them against none: a rise above the
+    # baseline alarming before the restart ended at it (the clock's review).
     t0_reached: bool = False
     observations_through: int | None = None   # the newest observation row id committed
     # Readings were held in memory (the log could not take them): written later, their ids are
@@ -747,11 +751,10 @@ class SessionEngine:
         if reading.metric == "pulse_rate" and self._ecg_heart_rate_current(at):
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
-        t0 = self._state.t0
         if after_t0 is None:
-            after_t0 = self._after_t0(reading)
+            after_t0 = self._state.t0_reached
         baseline = (self._state.baseline.get(reading.metric)
-                    if t0 is not None and (at_t0 or after_t0) else None)
+                    if self._state.t0 is not None and (at_t0 or after_t0) else None)
         for tracker in self._trackers.values():
             if tracker.metric == reading.metric:
                 request = tracker.on_value(reading.value, baseline, at)
@@ -1540,7 +1543,7 @@ class SessionEngine:
         rows = self._state.rows.setdefault(obs.metric, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
         latest = index is not None and index == len(rows) - 1
-        entry = (row_id, Latest(reading, at, self._after_t0(reading)))
+        entry = (row_id, Latest(reading, at, self._state.t0_reached))
         self._trackers_before.pop(obs.metric, None)   # as `correct`
         if obs.corrects is not None:   # `correct` refuses it again, as live
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
@@ -1616,7 +1619,7 @@ class SessionEngine:
         state.absence_restored.discard(name)
         if reading.source != MANUAL and not is_nibp_value(reading):   # a cuff is a spot value
             state.continuous.add(name)
-        after_t0 = self._after_t0(reading)
+        after_t0 = self._state.t0_reached
         state.latest[name] = Latest(reading, now, after_t0)
         if (not after_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
@@ -1624,16 +1627,6 @@ class SessionEngine:
                 state.baseline_fixed.add(name)     # the first after T0 stands, as one at T0
         if name == "bp_systolic":
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
-
-    def _after_t0(self, reading: Reading) -> bool:
-        """`reading` came after T0, in the order readings are taken: live, once the dose is
-        given; at a restart, once T0's phase start is replayed among the readings, placed by the
-        newest observation row id it logged (exact), else (a log written before it did) by its
-        time. A wall clock stepped back after T0 (NTP) stamps later readings before it: judged
-        by their stamps they became the baseline and, replayed at a restart, were judged against
-        none, so a rise above the baseline alarming before the restart ended at it, and a
-        repeat BP's prompt came back overdue (the clock's review and its own)."""
-        return self._state.t0 is not None and self._state.t0_reached
 
     def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True) -> list[Record]:
         self._note_trackers_before(name, value, now)
@@ -2543,7 +2536,7 @@ class SessionEngine:
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
         rows = self._state.rows.setdefault(record.metric, [])
-        rows.append((row_id, Latest(reading, at, self._after_t0(reading))))
+        rows.append((row_id, Latest(reading, at, self._state.t0_reached)))
         del rows[:-KEEP_ROWS]
 
     def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:

@@ -43,10 +43,10 @@ class _Check:
     def condition(self) -> str:
         return PROMPT_PREFIX + self.name
 
-    def takes(self, metric_name: str, now: Moment) -> bool:
-        """A reading of `metric_name` received at `now` counts for the current slot."""
+    def takes(self, metric_name: str, received: float) -> bool:
+        """A reading of `metric_name` received at mono `received` counts for the current slot."""
         opens = self.due.mono - self.early_s
-        return now.mono >= min(opens, self.recent_from.get(metric_name, opens))
+        return received >= min(opens, self.recent_from.get(metric_name, opens))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +168,8 @@ class Schedule:
                                                   escalate, every, dict(owed.seen), grid=first)
             elif sooner is not None:
                 self._checks[check.name] = self._sooner_check(
-                    _Check(check.name, check.metrics, sooner[0], early, escalate, every,
-                           grid=first), phase_start, sooner[1])
+                    _Check(check.name, check.metrics, sooner[0], early, escalate, every),
+                    phase_start, sooner[1])
             else:
                 self._checks[check.name] = _Check(check.name, check.metrics, first, early,
                                                   escalate, every)
@@ -178,8 +178,8 @@ class Schedule:
             self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
 
     def _sooner_check(self, check: _Check, phase_start: Moment, owed: frozenset[str]) -> _Check:
-        """`check` at its sooner slot S, then on to the phase's own (its `grid`). S asks only for
-        the vitals not taken recently: one received within the check's interval before S
+        """`check` at its sooner slot S, then on from the vitals met there (`_advance`). S asks
+        only for the vitals not taken recently: one received within the check's interval before S
         (outside S's window) counts, so at T+45 the BP, HR and SpO2 of T+40 stand and the nurse
         is asked for RR and sedation only. A vital the ended check was to ask for (`owed`)
         counts only if taken since the phase started (less the early window): RR at T+33, met
@@ -190,10 +190,10 @@ class Schedule:
                              else recent for m in check.metrics}
         for name in check.metrics:
             received = self._received.get(name)
-            if received and check.takes(name, Moment(max(received), phase_start.wall)):
+            if received and check.takes(name, max(received)):
                 check.seen[name] = max(received)
         if check.seen.keys() >= set(check.metrics):
-            self._advance(check)   # all taken recently: on to the phase's own slots
+            self._advance(check)   # all taken recently: on one interval after the first
         return check
 
     def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:
@@ -213,7 +213,7 @@ class Schedule:
         self._received[metric_name] = (*kept, now.mono)
         counted = []
         for name, check in list(self._checks.items()):
-            if metric_name in check.metrics and check.takes(metric_name, now):
+            if metric_name in check.metrics and check.takes(metric_name, now.mono):
                 counted.append(Counted(replace(check, seen=dict(check.seen)),
                                        (metric_name, now.mono)))
                 self._count(name, check, metric_name, now)
@@ -240,7 +240,7 @@ class Schedule:
             for metric_name, at in since:
                 if self._checks.get(old.name) is not check:
                     break   # met again (a one-off is then done)
-                if metric_name in check.metrics and check.takes(metric_name, at):
+                if metric_name in check.metrics and check.takes(metric_name, at.mono):
                     self._count(old.name, check, metric_name, at)
 
     def forget_received(self, metric_name: str, at: float) -> None:
@@ -280,7 +280,6 @@ class Schedule:
                 earliest = min(check.seen.values())
                 check.due = check.due.plus(max(earliest + every, check.due.mono)
                                            - check.due.mono)
-                check.grid = None
             elif check.grid is not None:   # an owed check met: on to the phase's own slots
                 check.due, check.grid = check.grid, None
             else:

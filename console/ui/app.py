@@ -336,14 +336,12 @@ def _check_start_screen_options(args: argparse.Namespace) -> None:
         StartError: naming the option, and what to do instead.
     """
     for option, attribute, instead in _SESSION_ONLY:
-        value = getattr(args, attribute, None)
-        if value is None or value is False or value == []:
-            continue
-        shown = (" " + " ".join(value) if isinstance(value, list)
-                 else "" if value is True else f" {value}")
-        raise StartError(f"{option}{shown}: only for a session started from the command line "
-                         "(give --protocol, --patient, --weight and --nurse with it); without "
-                         f"them the start screen opens, and {instead}: leave {option} out")
+        shown = _given(args, attribute)
+        if shown is not None:
+            raise StartError(f"{option}{shown}: only for a session started from the command "
+                             "line (give --protocol, --patient, --weight and --nurse with it); "
+                             f"without them the start screen opens, and {instead}: leave "
+                             f"{option} out")
     if args.device is None and getattr(args, "format", None) is None \
             and getattr(args, "device_profile", None) is None:
         return
@@ -356,11 +354,12 @@ def _check_start_screen_options(args: argparse.Namespace) -> None:
 
 
 def _preset_monitor(window: MainWindow, args: argparse.Namespace) -> None:
-    """Put the `--device` and the monitor named (`--format` / `--device-profile`) on the start
-    screen, as a chair's launcher gives them (checked by `_check_start_screen_options`).
+    """Put the `--device` and the monitor named (`--format` / `--device-profile`) on every start
+    screen, as a chair's launcher gives them (checked before the log is opened:
+    `_check_start_screen_options`).
 
     Raises:
-        StartError: a monitor the start screen does not offer (a gateway profile without its bed).
+        StartError: a monitor the start screen does not offer after all.
     """
     monitor, monitor_option = _monitor(args)
     named = getattr(args, "format", None) is not None or getattr(args, "device_profile", None)
@@ -377,6 +376,16 @@ _LOGGED = (("--patient", "patient"), ("--protocol", "protocol"), ("--weight", "w
            ("--dose-mg", "dose_mg"), ("--confirm", "confirm"), ("--new-session", "new_session"))
 
 
+def _given(args: argparse.Namespace, attribute: str) -> str | None:
+    """The option's value as typed after its name (" 56", "" for a flag), None if not given."""
+    value = getattr(args, attribute, None)
+    if value is None or value is False or value == []:
+        return None
+    if isinstance(value, list):
+        return " " + " ".join(value)
+    return "" if value is True else f" {value}"
+
+
 def _refuse_resume_with_session_options(args: argparse.Namespace) -> None:
     """Refuse `--resume N` given with an option its logged session has its own answer to.
 
@@ -388,11 +397,9 @@ def _refuse_resume_with_session_options(args: argparse.Namespace) -> None:
         StartError: naming the option and the two ways on.
     """
     for option, attribute in _LOGGED:
-        value = getattr(args, attribute, None)
-        if value is None or value is False or value == []:
+        shown = _given(args, attribute)
+        if shown is None:
             continue
-        shown = (" " + " ".join(value) if isinstance(value, list)
-                 else "" if value is True else f" {value}")
         raise StartError(f"{option}{shown}: --resume {args.resume} carries on session "
                          f"{args.resume} with the patient, protocol, weight and dose its log "
                          f"holds; leave {option} out (the start screen shows the session), or "

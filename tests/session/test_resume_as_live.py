@@ -18,7 +18,7 @@ from console.records import SessionOpened
 from console.session.alarms import Occurrence
 from console.session.engine import Patient, SessionEngine
 from console.store import EventLog
-from protocols.model import Priority
+from protocols.model import Priority, Protocol
 from tests.session.helpers import START, Session, iv_protocol
 
 NURSE = "nurse.ana"
@@ -29,11 +29,11 @@ REPEAT = "vitals_due:Repeat Systolic BP"
 class LoggedSession(Session):
     """A `Session` whose engine commits to a session log on disk."""
 
-    def __init__(self, log: EventLog) -> None:
+    def __init__(self, log: EventLog, protocol: Protocol | None = None) -> None:
         self.clock = ManualClock(START)
         self.recorder = log   # type: ignore[assignment]
-        self.engine = SessionEngine.open(iv_protocol(), log, Patient("P-001", 70.0), NURSE,
-                                         self.clock.now())
+        self.engine = SessionEngine.open(protocol or iv_protocol(), log, Patient("P-001", 70.0),
+                                         NURSE, self.clock.now())
         self.origin = self.clock.now().mono
 
 

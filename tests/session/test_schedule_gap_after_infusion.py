@@ -11,20 +11,17 @@ HR and SpO2 of T+40 stand: no second BP 5 minutes after the last), then at its o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from console.clock import ManualClock, Moment
+from console.clock import Moment
 from console.records import SessionOpened
-from console.session.engine import Patient, SessionEngine
+from console.session.engine import SessionEngine
 from console.session.schedule import Schedule
 from console.store import EventLog
 from protocols.loader import builtin_protocols_dir, load_protocol
-from tests.session.helpers import START, Session
+from tests.session.helpers import Session
 from tests.session.test_resume import resume
+from tests.session.test_resume_as_live import LoggedSession, log  # noqa: F401 - the fixture
 
 MIN = 60.0
 IV = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
@@ -38,25 +35,12 @@ def at(minutes: float) -> Moment:
     return Moment(1000.0, datetime(2026, 1, 5, 9, 0, tzinfo=UTC)).plus(minutes * MIN)
 
 
-class LoggedIV(Session):
+def logged_iv(log: EventLog) -> LoggedSession:
     """A session of the shipped IV protocol whose engine commits to a session log on disk."""
-
-    def __init__(self, log: EventLog) -> None:
-        self.clock = ManualClock(START)
-        self.recorder = log   # type: ignore[assignment]
-        self.engine = SessionEngine.open(IV, log, Patient("P-001", 70.0), "nurse.ana",
-                                         self.clock.now())
-        self.origin = self.clock.now().mono
+    return LoggedSession(log, IV)
 
 
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    opened = EventLog.open(tmp_path / "sessions.sqlite3", "test")
-    yield opened
-    opened.close()
-
-
-def restart(s: LoggedIV) -> SessionEngine:
+def restart(s: LoggedSession) -> SessionEngine:
     """The console killed and started again at once, reading the session back from its log
     (as tests/session/test_resume_as_live.py `restart`, with the shipped IV protocol)."""
     log: EventLog = s.recorder   # type: ignore[assignment]
@@ -190,7 +174,7 @@ def test_a_spo2_entered_in_error_before_the_infusion_ended_is_asked_at_t45_as_af
         log: EventLog) -> None:
     # SpO2 at T+39 for the T+40 check was another patient's, taken back before the infusion
     # ended: it does not count as taken recently, live as after a restart (which skips it).
-    s = LoggedIV(log)
+    s = logged_iv(log)
     _, t0 = iv_at_t0(s)
     infusion_run_to_plan(s, t0, until=30)
     s.t(t0 + 39 * MIN); s.manual("spo2", 97)
@@ -260,7 +244,7 @@ def test_a_bp_of_the_infusions_end_taken_back_after_it_is_asked_at_t45_as_after_
     # BP 120/80 at T+39.5 (the infusion's end) was another patient's, taken back at T+41 after the
     # phase change: live it still counted as taken recently and the T+45 prompt asked RR and
     # sedation only, while a restart (which skips it) asked the BP too (a review of the change).
-    s = LoggedIV(log)
+    s = logged_iv(log)
     _, t0 = iv_at_t0(s)
     infusion_run_to_plan(s, t0, until=30)
     s.t(t0 + 39.5 * MIN); bp_hr_spo2(s)

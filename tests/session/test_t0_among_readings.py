@@ -10,22 +10,13 @@ it by that."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from console.clock import Moment
 from console.store import EventLog
-from tests.session.test_resume_as_live import LoggedSession, restart
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    opened = EventLog.open(tmp_path / "sessions.sqlite3", "test")
-    yield opened
-    opened.close()
+from tests.session.test_resume_as_live import LoggedSession, log, restart  # noqa: F401
 
 
 def _step_wall_clock(s: LoggedSession, seconds: float) -> None:
