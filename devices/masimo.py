@@ -7,7 +7,9 @@ One line a second at 9600 8N1::
 Dashes (`---%`, `--.-`) mean no value. A complete line has fixed-width fields (`SPO2=098%`,
 `BPM=123`) and ends in its `ALARM=hex EXC=hex` bit fields (devices.md, and every line of the public
 sample): a line cut short (a cable pulled, bytes lost, or run into the next line) is dropped whole
-as `truncated-line`, so `SPO2=09` or `BPM=07` is never read as 9 or 7. The line carries the oximeter's own clock (MM/DD/YY,
+as `truncated-line`, so `SPO2=09` or `BPM=07` is never read as 9 or 7. Noise run into a line
+with no line end between them is dropped as `garbage` up to the line's device time, and the line
+is read from there. The line carries the oximeter's own clock (MM/DD/YY,
 no zone), read in the station's zone (`devices.reading.STATION_ZONE`). Reading.source is `masimo:<SN>`, or `masimo:<hint>` / `masimo` when SN is dashes.
 Non-zero ALARM and EXC bit fields are carried in Reading.flags as sent (`EXC=0000C00`) so that a
 reading taken under a sensor exception can be told apart in the log.
@@ -59,7 +61,21 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
     """
     text = line.decode("latin-1").strip()
     starts = [found.start() for found in _STAMP.finditer(text)]
-    if len(starts) > 1 and starts[0] == 0:
+    if starts and starts[0] > 0:
+        # Noise (or a line's lost-start tail) ran into a line on the wire, with no line end
+        # between them: the bytes before the device time are dropped, and said so; the line
+        # from its device time on is read as any other (devices.md: resynchronise).
+        # A partial first line is a frame rejected (transport.FRAME_REJECTIONS), so it counts
+        # as one: the whole line after it still proves the oximeter is there, values or not.
+        noise = text[:starts[0]]
+        reason = "partial-line" if maybe_partial else "garbage"
+        merged = DecodeResult(frames=int(maybe_partial), dropped=[Dropped(
+            reason, f"{len(noise)} bytes before a device time, not a Masimo line: "
+                    f"{noise[:60]!r}")])
+        merged.extend(decode_line(text[starts[0]:].encode("latin-1"), received_at,
+                                  source_hint=source_hint, default_tz=default_tz))
+        return merged
+    if len(starts) > 1:
         # A line cut short runs into the next on the wire (no line end between them): read
         # each part from its own device time, so the whole line after the cut keeps its values
         # and the cut one is dropped as truncated, on its own.

@@ -62,13 +62,34 @@ class StartError(Exception):
     """A start-up problem the user can fix; its text is shown as it is."""
 
 
+GIVEN = "given_options"
+"""The attribute of the parsed options naming those given on the command line (`_Given`)."""
+
+
+class _Given(argparse.Action):
+    """Store an option's value (or, with nargs=0, its const) and note that it was given: a
+    value given that equals the built-in default (`--name central`) still wins over the
+    settings file (review 42), and the default still shows in --help and reaches `build`."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
+        given: set[str] = set(getattr(namespace, GIVEN, ()))
+        setattr(namespace, GIVEN, given | {self.dest})
+
+
+def given_options(args: argparse.Namespace) -> frozenset[str]:
+    """The options given on the command line (not left at their defaults)."""
+    return frozenset(getattr(args, GIVEN, ()))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="infusion-console central",
         description="The clinic's central station: every chair on the clinic bus in one window, "
                     "their alarms sounded here, acknowledged here (the bedside stays the alarm "
                     "authority).")
-    p.add_argument("--broker", default=None,
+    p.add_argument("--broker", default=None, action=_Given,
                    help="the clinic bus: mqtts://host[:8883] (TLS) or mqtt://host[:1883] "
                         "(plain: loopback only unless --allow-plaintext); default: broker in "
                         "the [central] table of --config")
@@ -77,18 +98,19 @@ def parser() -> argparse.ArgumentParser:
                         "password_file, ca_file, allow_plaintext, prefix); options given win; "
                         "default: central.toml in the user's config folder (what the desktop "
                         "menu entry uses)")
-    p.add_argument("--name", default=DEFAULT_NAME,
+    p.add_argument("--name", default=DEFAULT_NAME, action=_Given,
                    help=f"this station's name on the bus (default {DEFAULT_NAME}); 1-32 of "
                         "A-Z a-z 0-9 _ -")
     p.add_argument("--db", type=user_path, default=None,
                    help=f"the station's own log (default {default_central_db_path()})")
-    p.add_argument("--username", help="the broker account")
-    p.add_argument("--password-file", type=user_path,
+    p.add_argument("--username", action=_Given, help="the broker account")
+    p.add_argument("--password-file", type=user_path, action=_Given,
                    help="a file holding the account's password (its first line)")
-    p.add_argument("--ca-file", type=user_path, help="the CA that signed the broker's certificate")
-    p.add_argument("--allow-plaintext", action="store_true",
+    p.add_argument("--ca-file", type=user_path, action=_Given,
+                   help="the CA that signed the broker's certificate")
+    p.add_argument("--allow-plaintext", action=_Given, nargs=0, const=True, default=False,
                    help="allow mqtt:// to another machine (patient data unencrypted)")
-    p.add_argument("--prefix", default=bus_topics.DEFAULT_PREFIX,
+    p.add_argument("--prefix", default=bus_topics.DEFAULT_PREFIX, action=_Given,
                    help=f"the topic prefix (default {bus_topics.DEFAULT_PREFIX})")
     p.add_argument("--theme", choices=("light", "dim"), default=None,
                    help="light (default) or dim, for a darkened room")
@@ -146,7 +168,10 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
             given = getattr(args, key)
             if isinstance(given, str):   # `--broker ''` is a mistake, not "no option"
                 typed({key: given}, key, str, labels[key], _FORMS.get(key))
-            if given is None or given == defaults.get(key):
+            # Given is what the command line said, also when it says the default (`--name
+            # central`); a value other than the default counts as given too (options built
+            # without this parser).
+            if key not in given_options(args) and (given is None or given == defaults.get(key)):
                 # A flag must be true or false: "no" is text, and text would count as true.
                 kind: type = bool if key == "allow_plaintext" else str
                 value = typed(table, key, kind, f"{path}: {key}", _FORMS.get(key))

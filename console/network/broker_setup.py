@@ -289,19 +289,27 @@ def write(plan: Plan) -> None:
     created = not out.exists()
     try:
         _write_all(plan)
-    except (OSError, SetupError) as exc:
-        # Half a set-up is no use and would block the next run: take back what was written.
-        if created:
-            shutil.rmtree(out, ignore_errors=True)
+    except BaseException as exc:
+        # Half a set-up is no use and would block the next run, and its passwd may still hold
+        # every password in clear: take back what was written, on Ctrl+C (KeyboardInterrupt,
+        # which the CLI reports as interrupted) as on any failure.
+        _take_back(out, created)
+        if isinstance(exc, OSError):
+            raise SetupError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") \
+                from None
+        raise
+
+
+def _take_back(out: Path, created: bool) -> None:
+    """Remove what a failed or interrupted `write` put into `out` (and `out`, if it made it)."""
+    if created:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for child in out.iterdir() if out.is_dir() else ():
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
         else:
-            for child in out.iterdir():
-                if child.is_dir():
-                    shutil.rmtree(child, ignore_errors=True)
-                else:
-                    child.unlink()
-        if isinstance(exc, SetupError):
-            raise
-        raise SetupError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
+            child.unlink(missing_ok=True)
 
 
 def _write_all(plan: Plan) -> None:
