@@ -12,6 +12,9 @@ Rules:
   session was run by, that is a hand-over: the controller writes `handed_over` {from, to}
   through the engine before anything else that account does.
 - The secret is passed through and forgotten: it is never kept, logged nor shown.
+- The account signed in is read again before each act at the chair (`no_longer_allowed`): one
+  disabled, or whose nurse role was taken away, since it signed in is refused, and the
+  controller locks the station. Acknowledge and pause audio never read it (they never wait).
 """
 
 from __future__ import annotations
@@ -76,6 +79,21 @@ class ChairIdentity:
             return self.staff.get(self.account)
         except (IdentityError, LogError):
             return self.account
+
+    def no_longer_allowed(self) -> str | None:
+        """Why the signed-in account may no longer run the session, as the identity layer's
+        sentence ("Ana Nurse's account is disabled: ask an administrator."); None when it may,
+        or nobody signed in. An administrator who disables a nurse, or takes her nurse role
+        away, stops her at the chair from that change, not at the next idle lock (roles.py: "A
+        disabled account may do nothing"). One small read of the staff list per call: asked
+        before a person's act, never per monitor reading nor for acknowledge and pause."""
+        account = self.current_account()
+        if account is None:
+            return None
+        from console.identity import Action, refusal  # noqa: PLC0415 - see above
+
+        why = refusal(account, Action.RUN_SESSION)
+        return None if why is None else _sentence(why)
 
     def sign_in(self, name_or_badge: str, secret: str, now: Moment,
                 in_charge: str) -> SignInAnswer:

@@ -12,7 +12,10 @@ the action, the record is committed through the engine as usual, and the signatu
    the service shows; the secret is never kept. The service returns when an approval was given
    or the person cancelled.
 2. Cancelled or refused, or an approval asked earlier lapsed (`APPROVAL_VALID`) while the next
-   signer came: the action is *not* taken and nothing is written.
+   signer came: the action is *not* taken and nothing is written. So too when the station may
+   no longer act once the approvals are given (`still_allowed`: it locked while the dialog was
+   open, or the signed-in account was disabled): the lock is asked again, after the dialog,
+   never only before it; a dialog left open past the lock records nothing.
 3. Approved: `action()` runs (the engine commits its records through the journal); `pick`
    names, among the records the journal got since, the rows to sign and with what meaning; each
    is bound with `Signatures.sign_approved`.
@@ -36,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
 from console.records import EventRecord, Record
 from console.store.errors import LogError
@@ -93,6 +96,16 @@ class SignatureService(Protocol):
         ...
 
 
+@runtime_checkable
+class CancelsOnLock(Protocol):
+    """A `SignatureService` that can close the signature it is asking for (the dialog): the
+    controller calls it when the station locks, so nobody signs on a locked station."""
+
+    def cancel_open(self) -> None:
+        """Close the open request as cancelled (nothing of it was signed)."""
+        ...
+
+
 @dataclass(slots=True)
 class Signed(Generic[R]):
     """The answer to one signed action.
@@ -144,7 +157,8 @@ class ChairSigner:
                pick: Callable[[R, Sequence[tuple[int | None, Record]]],
                               Sequence[tuple[str, int | None]]],
                role_check: Callable[[Account], str | None] | None = None,
-               then: Sequence[SignatureRequest] = ()) -> Signed[R]:
+               then: Sequence[SignatureRequest] = (),
+               still_allowed: Callable[[], str | None] = lambda: None) -> Signed[R]:
         """Ask for the signature, then take `action`, then sign the rows `pick` names.
 
         Args:
@@ -156,6 +170,9 @@ class ChairSigner:
             then: more signatures, each asked after the one before and given by its own signer
                 (a discharge against its gate: the prescriber's override, then the nurse's
                 discharge); one cancelled leaves the action not taken.
+            still_allowed: asked after the approvals, just before `action`: None when the
+                station may still act, else the sentence why not (the station locked while the
+                dialog was open); the action is then not taken and nothing is written.
         """
         from console.identity import IdentityError  # noqa: PLC0415 - loaded on demand (P7)
 
@@ -164,9 +181,14 @@ class ChairSigner:
         approvals: dict[str, Approval] = {}
         for asked in (request, *then):
             given = self._ask(asked, role_check)
-            if given is None:
-                return Signed(False, message=NOT_SIGNED)
+            if given is None:   # cancelled, by the person or by the lock
+                return Signed(False, message=still_allowed() or NOT_SIGNED)
             approvals.update(given)
+        # The dialog may have stayed open past the idle lock, and whoever came by signed in it:
+        # checked again now, not only before the dialog opened.
+        refused = still_allowed()
+        if refused is not None:
+            return Signed(False, message=refused)
         # Asked in turn, an earlier approval may have lapsed (APPROVAL_VALID) while the next
         # signer came: refused now, before anything is committed, never a record left unsigned.
         now = self.now()

@@ -12,7 +12,12 @@ Identity (issue 13): on a log with staff accounts the controller holds a `ChairI
 signed-in account and the idle lock, console/session/chair_identity.py and lock.py). Its tick
 locks the station after the idle time; while locked every action but acknowledge and pause audio
 is refused with "Locked — sign in to continue", and `sign_in` unlocks it (a hand-over when another
-nurse signs in). Without one (a log without accounts) nothing is locked or refused.
+nurse signs in). Before each of those other actions the signed-in account is read again: one an
+administrator disabled, or whose nurse role was taken away, since it signed in is refused with
+the identity layer's sentence and the station locks (acknowledge and pause never read it: they
+never wait). Locking closes an open signature dialog as cancelled, and a signed action asks the
+lock again after its signatures, before the engine acts. Without one (a log without accounts)
+nothing is locked or refused.
 
 Signatures (issue 13), only with a `ChairIdentity`: an override of a refusal (next phase; the
 discharge gate, a prescriber's), a prescriber's decision at a gate, every discharge, a correction of a recorded value
@@ -49,7 +54,7 @@ from console.session.chair_identity import ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
 from console.session.fallback_faults import FallbackFaults
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
-from console.session.lock import LOCKED_MESSAGE, ChairAction, locked_actor
+from console.session.lock import ALWAYS_ALLOWED, LOCKED_MESSAGE, ChairAction, locked_actor
 from console.session.journal import Journal
 from console.session.signing import (
     CORRECTION,
@@ -58,6 +63,7 @@ from console.session.signing import (
     GATE_DECISION,
     NO_SERVICE,
     PHASE_OVERRIDE,
+    CancelsOnLock,
     ChairSigner,
     SignatureRequest,
     SignatureService,
@@ -160,7 +166,7 @@ class SessionController(QtCore.QObject):
             # ...and the lock, the timers, the alarm bar and the speaker still follow the clock.
             if self.identity is not None and not self._engine.discharged and (
                     self.identity.lock.check(now.mono)):
-                self.lock_changed.emit(True)
+                self._on_locked()
             if self._commits == before:
                 self.changed.emit()   # nothing written, but the timers moved
 
@@ -179,7 +185,14 @@ class SessionController(QtCore.QObject):
     def lock_now(self) -> None:
         """Lock the station at once (the nurse leaves the chair)."""
         if self.identity is not None and self.identity.lock.lock(self.clock.now().mono):
-            self.lock_changed.emit(True)
+            self._on_locked()
+
+    def _on_locked(self) -> None:
+        """The station has just locked: a signature dialog left open is closed as cancelled
+        (whoever comes by must not sign in it), then the windows are told."""
+        if isinstance(self.signature_service, CancelsOnLock):
+            self.signature_service.cancel_open()
+        self.lock_changed.emit(True)
 
     def sign_in(self, name_or_badge: str, secret: str) -> SignInAnswer:
         """Sign in at the chair: unlocks the station; another nurse takes the session over
@@ -198,15 +211,41 @@ class SessionController(QtCore.QObject):
                 self.lock_changed.emit(False)
         return answer
 
-    def _refused(self, action: ChairAction) -> bool:
-        """True when the lock refuses `action` now; any other action is activity."""
+    def _refusal(self, action: ChairAction) -> str | None:
+        """Why `action` is refused now, else None (and the action is activity).
+
+        Refused: anything but acknowledge and pause audio while locked; and, read again now, an
+        account disabled or without the nurse role since it signed in (the station then locks).
+        Acknowledge and pause are never refused and never read the account (an alarm must reach
+        the nurse: no read of the staff list stands in its way)."""
         identity = self.identity
         if identity is None:
-            return False
+            return None
         if not identity.lock.permits(action):
-            return True
+            return LOCKED_MESSAGE
+        if action not in ALWAYS_ALLOWED:
+            why = identity.no_longer_allowed()
+            if why is not None:
+                self.lock_now()
+                return f"{why} {LOCKED_MESSAGE}."
         identity.lock.activity(self.clock.now().mono)
-        return False
+        return None
+
+    def _still_allowed(self) -> str | None:
+        """Asked after a signature's approvals, just before the engine acts: the station may
+        have locked (or the account been disabled) while the dialog was open."""
+        identity = self.identity
+        if identity is None:
+            return None
+        if not self._engine.discharged and identity.lock.check(self.clock.now().mono):
+            self._on_locked()   # idle past the lock, its tick not come yet
+        if identity.lock.locked:
+            return SIGNED_ON_A_LOCKED_STATION
+        why = identity.no_longer_allowed()
+        if why is not None:
+            self.lock_now()
+            return f"Not done: {why} {LOCKED_MESSAGE} (nothing was recorded)."
+        return None
 
     def _actor(self) -> str:
         """Who an acknowledgement or pause is recorded as (lock.py: a locked station names the
@@ -226,23 +265,26 @@ class SessionController(QtCore.QObject):
     # ---- the nurse's actions (the actor is the session's nurse; the lock may refuse them) -------------------------------
 
     def enter_manual(self, metric_name: str, value: float, confirmed: bool = False) -> Verdict:
-        if self._refused(ChairAction.ENTER):
-            return Rejected(metric_name, LOCKED_MESSAGE)
+        refused = self._refusal(ChairAction.ENTER)
+        if refused is not None:
+            return Rejected(metric_name, refused)
         engine = self._engine
         return engine.enter_manual(metric_name, value, engine.nurse, self.clock.now(), confirmed)
 
     def enter_manual_row(self, metric_name: str, value: float,
                          confirmed: bool = False) -> tuple[Verdict, int | None]:
         """`enter_manual`, with the row id of the observation written (None if none has one)."""
-        if self._refused(ChairAction.ENTER):
-            return Rejected(metric_name, LOCKED_MESSAGE), None
+        refused = self._refusal(ChairAction.ENTER)
+        if refused is not None:
+            return Rejected(metric_name, refused), None
         engine = self._engine
         return engine.enter_manual_row(metric_name, value, engine.nurse, self.clock.now(), confirmed)
 
     def correct(self, observation_id: int, metric_name: str, value: float, reason: str,
                 confirmed: bool = False) -> Verdict:
-        if self._refused(ChairAction.CORRECT):
-            return Rejected(metric_name, LOCKED_MESSAGE)
+        refused = self._refusal(ChairAction.CORRECT)
+        if refused is not None:
+            return Rejected(metric_name, refused)
         engine = self._engine
 
         def act() -> Verdict:
@@ -283,8 +325,9 @@ class SessionController(QtCore.QObject):
         return self._engine.check_correction(observation_id, metric_name, value)
 
     def void(self, observation_id: int, metric_name: str, reason: str) -> Outcome:
-        if self._refused(ChairAction.VOID):
-            return Outcome(False, (LOCKED_MESSAGE,))
+        refused = self._refusal(ChairAction.VOID)
+        if refused is not None:
+            return Outcome(False, (refused,))
         engine = self._engine
 
         def act() -> Outcome:
@@ -300,15 +343,17 @@ class SessionController(QtCore.QObject):
             act, events_of({"entered_in_error": CORRECTION})))
 
     def note(self, text: str, kind: str = "note") -> Outcome:
-        if self._refused(ChairAction.NOTE):
-            return Outcome(False, (LOCKED_MESSAGE,))
+        refused = self._refusal(ChairAction.NOTE)
+        if refused is not None:
+            return Outcome(False, (refused,))
         engine = self._engine
         return engine.note(text, engine.nurse, self.clock.now(), kind=kind)
 
     def tick_item(self, item_id: str, gate_decision: str = "", note: str = "",
                   early_reason: str = "", extra_reason: str = "") -> Outcome:
-        if self._refused(ChairAction.TICK):
-            return Outcome(False, (LOCKED_MESSAGE,))
+        refused = self._refusal(ChairAction.TICK)
+        if refused is not None:
+            return Outcome(False, (refused,))
         engine = self._engine
 
         def act() -> Outcome:
@@ -331,8 +376,9 @@ class SessionController(QtCore.QObject):
             act, events_of({"gate_decision": GATE_DECISION})))
 
     def advance_phase(self, override_reason: str = "") -> Outcome:
-        if self._refused(ChairAction.NEXT_PHASE):
-            return Outcome(False, (LOCKED_MESSAGE,))
+        refused = self._refusal(ChairAction.NEXT_PHASE)
+        if refused is not None:
+            return Outcome(False, (refused,))
         engine = self._engine
 
         def act() -> Outcome:
@@ -395,8 +441,9 @@ class SessionController(QtCore.QObject):
         return self.identity is None and not self._engine.discharged
 
     def discharge(self, override_reason: str = "") -> Outcome:
-        if self._refused(ChairAction.DISCHARGE):
-            return Outcome(False, (LOCKED_MESSAGE,))
+        refused = self._refusal(ChairAction.DISCHARGE)
+        if refused is not None:
+            return Outcome(False, (refused,))
         engine = self._engine
 
         def act() -> Outcome:
@@ -466,7 +513,7 @@ class SessionController(QtCore.QObject):
                                  held=lambda: len(self._engine.writes.held))
             self._signer = signer
         signer.service = self.signature_service
-        return signer.signed(request, act, pick, then=then)
+        return signer.signed(request, act, pick, then=then, still_allowed=self._still_allowed)
 
     @staticmethod
     def _outcome(signed: Signed[Outcome]) -> Outcome:
@@ -482,19 +529,19 @@ class SessionController(QtCore.QObject):
     # A fallback fault (id -2, -3, ...) is acknowledged here: the engine does not know it.
 
     def acknowledge(self, occurrence_id: int) -> Outcome:
-        self._refused(ChairAction.ACKNOWLEDGE)
+        self._refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
         if self._silence_fallback([occurrence_id]):
             return Outcome(True)
         return self._engine.acknowledge(occurrence_id, self._actor(), self.clock.now())
 
     def acknowledge_all(self) -> Outcome:
-        self._refused(ChairAction.ACKNOWLEDGE)
+        self._refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
         silenced = self._silence_fallback(self._fallback.ids)
         outcome = self._engine.acknowledge_all(self._actor(), self.clock.now())
         return Outcome(True) if silenced and not outcome.done else outcome
 
     def acknowledge_shown(self, occurrence_ids: list[int]) -> Outcome:
-        self._refused(ChairAction.ACKNOWLEDGE)
+        self._refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
         silenced = self._silence_fallback(occurrence_ids)
         outcome = self._engine.acknowledge_shown([i for i in occurrence_ids if i >= 0],
                                                  self._actor(), self.clock.now())
@@ -503,7 +550,7 @@ class SessionController(QtCore.QObject):
     def pause_audio(self) -> Outcome:
         """The engine's audio pause; with fallback faults shown and an engine that cannot pause
         (discharged, or failing), the controller's own pause silences them for as long."""
-        self._refused(ChairAction.PAUSE_AUDIO)
+        self._refusal(ChairAction.PAUSE_AUDIO)   # never refused: activity only
         engine, now = self._engine, self.clock.now()
         if not self._fallback.pause_requested():
             return engine.pause_audio(self._actor(), now)
@@ -606,6 +653,9 @@ class SessionController(QtCore.QObject):
             self.timer.start()
         self.changed.emit()
 
+
+SIGNED_ON_A_LOCKED_STATION = ("Not done: the station locked while the signature was asked "
+                              "(nothing was recorded). Sign in to continue, then do it again.")
 
 REQUIRED_OPEN = "Required item open: "
 

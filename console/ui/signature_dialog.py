@@ -7,7 +7,8 @@ at once (a secret is never kept, logged nor shown), and either closes (approved)
 sentence that came back (wrong PIN, locked account, no prescriber role ...) and waits.
 
 `DialogSignatureService` is the `SignatureService` the controller calls (style rule 10: logic
-never opens a dialog, it calls the service the UI gives it).
+never opens a dialog, it calls the service the UI gives it); when the station locks the
+controller has it close the open dialog as cancelled.
 """
 
 from __future__ import annotations
@@ -138,3 +139,11 @@ class DialogSignatureService:
         place_below_alarms(dialog, self.parent)   # the alarm rows stay in sight while signing
         dialog.exec()
         return dialog.approved
+
+    def cancel_open(self) -> None:
+        """The station locked: the dialog still open is closed as cancelled, so whoever comes by
+        cannot sign in it in the name of the nurse who walked away (`CancelsOnLock`)."""
+        dialog = self.last
+        if dialog is not None and dialog.isVisible():
+            dialog.approved = False
+            dialog.reject()
