@@ -26,8 +26,9 @@
   handover's nurses, a central station's nurse), a device or port is numbered (a monitor
   change's two monitors), and any other text is removed (a station's name, a file path). An alarm
   acknowledged at a central station names its nurse as the event does, the station removed.
-  A person's name inside the console's own words ("its value was entered in error, by …") is
-  numbered as the person is (`_named_as_numbered`).
+  A person's name inside an alarm's words ("its value was entered in error, by …") is numbered
+  as the person is (`_named_as_numbered`); no other text of the console's or the protocol's is
+  rewritten (a nurse who signs "RR" is not the respiratory rate of a checklist or a prompt).
 - device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
   `manual` stays. `sessions.details` keeps only dose figures and the protocol name (device binding
   and course information can carry serial numbers or names).
@@ -77,6 +78,7 @@ from console.review.model import (
     VitalSeries,
 )
 from console.session.engine import OBSERVATION_BUTTONS, OBSERVED
+from console.session.lock import locked_actor
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 
 if TYPE_CHECKING:   # typeshed's protocol for "any dataclass instance"; not importable at run time
@@ -116,6 +118,9 @@ PROTOCOL_TEXT: Final = {"checklist_ticked": frozenset({"text"}),
 # An alarm step's actor when a central station's nurse acknowledged it
 # (console/session/engine.py `acknowledge_from_central`): the nurse is the event's `by`.
 AT_CENTRAL: Final = re.compile(r"(?P<name>.+?) \(at central (?P<station>.*)\)", re.DOTALL)
+# An alarm step's actor when it was acknowledged or paused on a locked station
+# (console/session/lock.py `locked_actor`): the nurse in charge, and that nobody was signed in.
+LOCKED: Final = locked_actor("")
 
 T = TypeVar("T", bound="DataclassInstance")
 
@@ -152,6 +157,8 @@ class _Mapper:
         central = AT_CENTRAL.fullmatch(name)
         if central is not None:   # one nurse, one number: not one for the step, one for the event
             return self._at_central(central["name"], central["station"])
+        if name.endswith(LOCKED) and name != LOCKED:   # the nurse in charge, numbered as elsewhere
+            return self.who(name.removesuffix(LOCKED)) + LOCKED
         if name not in self.people:
             self.people[name] = f"staff-{len(self.people) + 1}"
         return self.people[name]
@@ -278,31 +285,28 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
     ), m)
 
 
-def _named_as_numbered(detail: T, m: _Mapper) -> T:
-    """`detail` with every person's name inside the console's own words numbered too: an
-    alarm's end read "(its value was entered in error, by Ben Okafor, RN)" in a de-identified
-    CSV (a clinician's audit). Names are those numbered anywhere in this export, longest first,
-    matched as whole words."""
+def _named_as_numbered(detail: SessionDetail, m: _Mapper) -> SessionDetail:
+    """`detail` with the person the console names in an alarm's words numbered too: an alarm's
+    end read "(its value was entered in error, by Ben Okafor, RN)" in a de-identified CSV (a
+    clinician's audit).
+
+    Only where the console puts a person: "by <name>" closing a clause of an alarm's message
+    (console/session/engine.py: "…, by <nurse>)", "typed by <nurse>, replacing …"). Every name
+    matched as a whole word in every text of the copy rewrote the protocol's and the alarms'
+    own words for a nurse who signs "RR": "Vitals due: staff-1 and sedation". Text a person
+    wrote is removed whole (`_Mapper.text`), so no name is left in it to number."""
     names = sorted((n for n in m.people if n.strip()), key=len, reverse=True)
     if not names:
         return detail
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in names))
+    pattern = re.compile(rf"(?<!\w)by (?P<name>{'|'.join(re.escape(n) for n in names)})(?=[),]|$)")
 
-    def scrub(value: Any) -> Any:
-        if isinstance(value, str):
-            return pattern.sub(lambda found: m.people[found.group(0)], value)
-        if isinstance(value, tuple):
-            return tuple(scrub(v) for v in value)
-        if isinstance(value, list):
-            return [scrub(v) for v in value]
-        if isinstance(value, dict):
-            return {k: scrub(v) for k, v in value.items()}
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.replace(value, **{f.name: scrub(getattr(value, f.name))
-                                                 for f in dataclasses.fields(value) if f.init})
-        return value
+    def scrub(text: str) -> str:
+        return pattern.sub(lambda found: f"by {m.people[found['name']]}", text)
 
-    return scrub(detail)  # type: ignore[no-any-return]
+    return _r(detail, alarms=tuple(
+        _r(a, message=scrub(a.message), taken_back=scrub(a.taken_back),
+           steps=tuple(_r(s, message=scrub(s.message)) for s in a.steps))
+        for a in detail.alarms))
 
 
 def _button_text(kind: str, text: Any) -> bool:

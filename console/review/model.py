@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from console.session.device_rest import beyond_text, early_text
+from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.session.signing import (
     CORRECTION,
@@ -826,15 +827,6 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
     if kind == "device_state":
         extra = f": {d['detail']}" if d.get("detail") else ""
         return f"Device {d.get('state')}{extra}"
-    if kind == "device_dropped":
-        parts = []
-        if d.get("counts"):
-            counts = ", ".join(f"{k} {v}" for k, v in sorted(d["counts"].items()))
-            parts.append(f"values dropped ({counts})")
-        if d.get("kept_with_warnings"):
-            kept = ", ".join(f"{k} {v}" for k, v in sorted(d["kept_with_warnings"].items()))
-            parts.append(f"values kept with a warning ({kept})")
-        return f"Device {d.get('device')} " + "; ".join(parts or ["values dropped"])
     if kind in ("audio_paused", "audio_resumed", "device_resent", "clock_stepped"):
         return str(d.get("message", kind.replace("_", " ")))
     if kind == "threshold_changed":
@@ -842,7 +834,10 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
     if "text" in d:
         label = "Review note" if kind == REVIEW_NOTE else kind.replace("_", " ").capitalize()
         return f"{label}: {d['text']}"
-    return kind.replace("_", " ") + (f" {dict(d)}" if d else "")
+    # Any other kind in the event list's words (a central station's acknowledgement, a monitor
+    # change, the clinic network, a device's drops): one wording for a kind, not two copies.
+    # It printed the program's dict: "acknowledged at central {'occurrence': 3, …}".
+    return event_text(kind, d)
 
 
 # ---- signatures (issue 13) -----------------------------------------------------------------------

@@ -143,7 +143,18 @@ def _corrected(row_id: object, name: str, typed: Mapping[int, ObservationRecord]
 
 
 def _describe_event(event: EventRecord, journal: Journal | None = None) -> str:
-    d = event.detail
+    text = event_text(event.kind, event.detail, journal)
+    # A hand-over is written by the nurse taking over, whom its words name already.
+    named = event.kind == "handed_over" and event.actor == event.detail.get("to")
+    return f"{text} — {event.actor}" if event.actor != "engine" and not named else text
+
+
+def event_text(kind: str, detail: Mapping[str, Any], journal: Journal | None = None) -> str:
+    """An event's words, without who did it: the event list's, and the review's and the events
+    CSV's for a kind the review does not word itself (console/review/model.py
+    `describe_event`), so that one kind reads one way (an acknowledgement at a central station
+    read as a Python dict there, with an internal command id)."""
+    d = detail
     typed = journal.typed if journal is not None else {}
     text = {
         "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
@@ -169,7 +180,7 @@ def _describe_event(event: EventRecord, journal: Journal | None = None) -> str:
                           + ": no monitoring until it was started again",
         "log_restored": f"Session log writable again: {d.get('records_written')} held records saved",
         "device_state": f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
-        "device_dropped": f"Device data dropped: {d.get('counts')}",
+        "device_dropped": dropped_text(d),
         "audio_status": ("Speaker working again" if d.get("available")
                          else f"Speaker not working: {d.get('detail')}"),
         "console_fault": f"Console fault: {d.get('summary')}",
@@ -189,13 +200,49 @@ def _describe_event(event: EventRecord, journal: Journal | None = None) -> str:
         "handed_over": f"Handed over: {d.get('from')} → {d.get('to')}",
         # The alarm's words (engine `_monitor_identity`), with the monitors it names.
         "monitor_changed": f"Another monitor is sending: {d.get('to')} (was {d.get('from')})",
-    }.get(event.kind, f"{event.kind}: {d}")
-    # A hand-over is written by the nurse taking over, whom its words name already.
-    named = event.kind == "handed_over" and event.actor == d.get("to")
-    return f"{text} — {event.actor}" if event.actor != "engine" and not named else text
+    }.get(kind)
+    return text if text is not None else unworded(kind, d)
 
 
-def _override(d: dict[str, Any], phase_names: Mapping[str, str]) -> str:
+def unworded(kind: str, detail: Mapping[str, Any]) -> str:
+    """Words for an event of a kind given none of its own: the kind, then each particular
+    ("Threshold changed: vital bp_systolic, old 180, new 170"). It printed the program's dict
+    ("threshold_changed: {'vital': …}") on the nurse's list and in the signed record."""
+    label = kind.replace("_", " ").capitalize()
+    if set(detail) == {"text"}:
+        return f"{label}: {detail['text']}"
+    if not detail:
+        return label
+    return f"{label}: {_particulars(detail)}"
+
+
+def _particulars(detail: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key.replace('_', ' ')} {_plain(value)}" for key, value in detail.items())
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return f"({_particulars(value)})"
+    if isinstance(value, list | tuple):
+        return "; ".join(_plain(v) for v in value)
+    return str(value)
+
+
+def dropped_text(d: Mapping[str, Any]) -> str:
+    """"Device /dev/ttyUSB0 values dropped (unknown-code 1); values kept with a warning
+    (name-mismatch 1)": a device message's values not used, and those kept with a doubt, by
+    reason (the list read "Device data dropped: {'unknown-code': 1}")."""
+    parts = []
+    if d.get("counts"):
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(d["counts"].items()))
+        parts.append(f"values dropped ({counts})")
+    if d.get("kept_with_warnings"):
+        kept = ", ".join(f"{k} {v}" for k, v in sorted(d["kept_with_warnings"].items()))
+        parts.append(f"values kept with a warning ({kept})")
+    return f"Device {d.get('device')} " + "; ".join(parts or ["values dropped"])
+
+
+def _override(d: Mapping[str, Any], phase_names: Mapping[str, str]) -> str:
     """"Override: Pre-session checks ended with 3 checks not met. Reason: …": which phase was
     left, or the discharge, against how many checks ("Override (end_phase): …" was the log's
     name). Counted, not listed: the pre-session's 17 filled the column."""
@@ -208,14 +255,14 @@ def _override(d: dict[str, Any], phase_names: Mapping[str, str]) -> str:
     return f"Override: {done} with {what}. Reason: {d.get('reason')}"
 
 
-def _correction(d: dict[str, Any], typed: Mapping[int, ObservationRecord]) -> str:
+def _correction(d: Mapping[str, Any], typed: Mapping[int, ObservationRecord]) -> str:
     """"Correction of SpO2 85 % of 09:00:00 to SpO2 95 %: typo"."""
     name, value = str(d.get("metric", "")), d.get("value")
     new = value_words(name, float(value)) if name in METRICS and isinstance(value, int | float) else value
     return f"Correction of {_corrected(d.get('corrects'), name, typed)} to {new}: {d.get('reason')}"
 
 
-def _entered_in_error(d: dict[str, object], typed: Mapping[int, ObservationRecord]) -> str:
+def _entered_in_error(d: Mapping[str, object], typed: Mapping[int, ObservationRecord]) -> str:
     """"MOAA/S 2 of 09:00:00 entered in error: undone by the nurse within 10 s": the value as
     the list showed it, never its row number (which the list does not show)."""
     name = str(d.get("metric", ""))
