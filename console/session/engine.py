@@ -161,6 +161,9 @@ corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the events it
 before it on the clock as it reads now (`SessionEngine.resume`). Smaller moves are left: they are
 seconds on timers of minutes."""
 PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
+# The nasal devices' "all given, move on" prompt is medium when the nurse has not moved on this
+# long after it (`_devices_given_prompt`): a due check's 5 min (clinical-defaults.md alarm 8).
+MOVE_ON_ESCALATE_SECONDS: Final = 300.0
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
 EARLY_DEVICE = "Device given before the rest ended"   # the question a nasal device ticked early asks
@@ -190,6 +193,19 @@ _LOG_CAUSES = {
 # How a refusal at a pre-dose gate ends: an override's record keeps its refusals as these
 # sentences, and the REMS draft finds the prescriber's decision by them (console/export/rems.py).
 PRESCRIBER_REVIEW: Final = "a prescriber review is required before dosing"
+
+
+def _corrects_restart(step_s: float, gap_s: float) -> bool:
+    """A clock step puts right the clock a restart found `gap_s` from the log's newest time
+    (negative: behind it): behind, and stepped forward by at least as much; or ahead by more
+    than its downtime could be, and stepped back by no more than that. Else the clock the step
+    corrected was the earlier run's too (a restart at once, then NTP an hour forward)."""
+    tolerance = CLOCK_BEHIND_TOLERANCE_SECONDS
+    if gap_s < -tolerance:
+        return step_s >= -gap_s - tolerance
+    if gap_s > tolerance:
+        return step_s < 0 and -step_s <= gap_s + tolerance
+    return False
 
 
 def _ended_by_restart(condition: str) -> str:
@@ -372,7 +388,7 @@ class SessionEngine:
         self.demo = demo
         self.details: dict[str, Any] = dict(details or {})   # dose, pump rate, device: as opened
         self.board = AlarmBoard(session_id, first_occurrence=first_occurrence)
-        self.schedule = Schedule()
+        self.schedule = Schedule(protocol.phases)
         self._trackers: dict[str, ConditionTracker] = trackers_for(protocol.alarms)
         # The vitals with a limit relative to the baseline, judged from T0 on (`_standing_at_t0`).
         self._baseline_metrics = sorted({r.metric for r in protocol.alarms
@@ -461,29 +477,60 @@ class SessionEngine:
         installed_version = protocol.version if protocol is not None else None
         taken = protocol_in_force(protocol, events, session_id, opened.protocol_id)
         protocol = taken.protocol
-        # A wall-clock step the running console saw is logged (`_clock_step`): an event its own
-        # run logged before it is moved by it (and by every later step of that run) onto the
-        # clock as it read after the step, before it becomes a Moment; the Moment keeps the
-        # logged time as its stamp. Events only, placed by their order in the log (exact):
-        # T0, phase starts and checklist ticks (esketamine's first device, its 2 hours) are
-        # events. A run is what follows a `session_resumed` (or the start): a step describes
-        # its own run's clock only (moving an earlier run's times, right on theirs, had put an
-        # hour on a wait after a restart with the clock behind and NTP's correction; review 40).
-        # Readings and alarm rows keep their logged times: whether a reading stamped by the
-        # device's reader came before a step cannot be told exactly (one stamped 0.2 s before
-        # the engine logged the step was moved an hour). A step while the console was down
-        # cannot be seen: nothing ran to compare the two clocks (a clock behind the log is
-        # caught below, CLOCK_BEHIND).
-        steps: list[tuple[int, int, float]] = []   # (its index, its run's first index, step)
-        run_start = -1   # the session's start (`opened.started_at`) is index -1
+        # A wall-clock step the running console saw is logged (`_clock_step`): what was logged
+        # before it is moved by it (and by every later step) onto the clock as it read after
+        # the step, before it becomes a Moment; the Moment keeps the logged time as its stamp.
+        # Events are placed by their order in the log: T0, phase starts and checklist ticks
+        # (esketamine's first device, its 2 hours). Readings are placed by row id: each step
+        # logs the newest observation row id committed before it (whether a reading stamped by
+        # the device's reader came before a step cannot be told by its time: one stamped 0.2 s
+        # before the engine logged the step was moved an hour). Unmoved, a reading taken before
+        # NTP set the clock back an hour replayed an hour ahead of T0 and the checks: the last
+        # RR "received" in the future kept the apnoea alarm silent for the hour after the
+        # restart (review 42). Alarm rows keep their logged times.
+        # A run is what follows a `session_resumed` (or the start). A step moves the runs
+        # before its own too (their clock was the one it corrected: a restart, then NTP an hour
+        # forward, had an esketamine session's T0 an hour earlier at the next restart), except
+        # across a restart whose clock it corrects (`_corrects_restart`: the clock wrong after
+        # a reboot, put right; moving the earlier run's times, right on their own clock, had put
+        # an hour on a wait or taken it off; review 40), or an older log's restart, which did
+        # not say how its clock met the log. A step while the console was down cannot be seen:
+        # nothing ran to compare the two clocks (a clock behind the log is caught below,
+        # CLOCK_BEHIND).
+        # (its index, the first event index it moves, step) and (readings after this row id,
+        # or at/after this time; through this row id; step):
+        steps: list[tuple[int, int, float]] = []
+        moves: list[tuple[tuple[int | None, datetime | None], int, float]] = []
+        # Each run's first event index (the session's start is -1), the readings it starts
+        # after, and its clock against the log's newest time when it started (None: unknown).
+        runs: list[tuple[int, tuple[int | None, datetime | None], float | None]] = [
+            (-1, (0, None), None)]
         for i, e in enumerate(events):
             if e.kind == "session_resumed":
-                run_start = i
+                after, gap = e.detail.get("observations_through"), e.detail.get("clock_gap_s")
+                runs.append((i, (after, None) if isinstance(after, int) else (None, e.at),
+                             float(gap) if isinstance(gap, int | float) else None))
             elif e.kind == CLOCK_STEPPED:
-                steps.append((i, run_start, float(e.detail.get("step_s", 0.0))))
+                step_s = float(e.detail.get("step_s", 0.0))
+                reach = len(runs) - 1
+                while (gap := runs[reach][2]) is not None and not _corrects_restart(step_s, gap):
+                    reach -= 1
+                steps.append((i, runs[reach][0], step_s))
+                through = e.detail.get("observations_through")
+                if isinstance(through, int):
+                    moves.append((runs[reach][1], through, step_s))
 
         def shift_of(index: int) -> float:
             return sum(step for i, first, step in steps if first <= index < i)
+
+        def reading_shift(obs: ObservationRecord, row_id: int | None) -> float:
+            """The steps that move `obs` (placed by its row id), as `shift_of` an event's."""
+            if row_id is None:
+                return 0.0
+            return sum(step for (after_id, after_wall), through, step in moves
+                       if row_id <= through
+                       and (row_id > after_id if after_id is not None
+                            else after_wall is not None and obs.received_at >= after_wall))
 
         # The log's newest time on the clock as it reads now: with a step logged, the events'
         # alone (a reading or an alarm row logged before a step back reads newer than it was,
@@ -608,7 +655,7 @@ class SessionEngine:
             engine._note_sent(reading)   # a resend answered after the restart is kept once
             if obs.source != MANUAL:
                 state.monitor_source = obs.source
-            at = moment(obs.received_at)
+            at = moment(obs.received_at, reading_shift(obs, row_id))
             replay_time(at)
             voided = row_id is not None and row_id in state.voided
             if reading.is_demo_or_test or (voided and obs.corrects is None):
@@ -703,6 +750,11 @@ class SessionEngine:
                     {"occurrence": o.id, "condition": o.condition, "state": o.state.value,
                      "priority": o.priority.label} for o in restored],
                 "ended_occurrences": [o.id for o in ended],
+                # Where this run starts among the readings, and whether its clock read on
+                # from the log's: what a clock step it logs moves, at the next restart.
+                **({"observations_through": max(observation_ids, default=0)}
+                   if observation_ids is not None else {}),
+                "clock_gap_s": round((now.wall - newest_logged).total_seconds(), 3),
             }))
             for name in engine._trackers:
                 step.records.extend(engine._tracker_time(name, now))
@@ -1763,10 +1815,39 @@ class SessionEngine:
 
     def _phase_prompt(self, now: Moment) -> Raise | None:
         duration = _minutes(self.phase.duration_minutes)
-        if duration is None or now.mono - self._state.phase_started.mono < duration:
+        if duration is None:
+            return self._devices_given_prompt(now)
+        if now.mono - self._state.phase_started.mono < duration:
             return None
         return Raise(Priority.INFO, f"{self.phase.name}: planned {self.phase.duration_minutes:g} min "
                                     "reached; move to the next phase when done")
+
+    def _devices_given_prompt(self, now: Moment) -> Raise | None:
+        """Nasal devices with every device of the dose ticked and the rest after the last one
+        run: the nurse is asked to move on, medium once ignored MOVE_ON_ESCALATE_SECONDS (as a
+        due check, clinical-defaults.md alarm behaviour 8). The phase has no planned length
+        (2 or 3 devices) and no checks of its own: a nurse who gave the dose and stayed on its
+        screen was asked nothing, no sedation or breathing check, ever (review 42). From the
+        ticks' monotonic times, which a restart rebuilds: the same prompt after it."""
+        phase, dose = self.phase, self.protocol.dose
+        if phase.kind is not PhaseKind.DOSING or dose.mode is not DoseMode.DEVICES:
+            return None
+        ticked = self.ticks()
+        count = device_rest.dose_devices(self.protocol, self.details) or sum(
+            1 for i in phase.checklist if i.required and device_rest.device_number(i.id))
+        given = [t.mono for item, t in ticked.items() if device_rest.device_number(item)]
+        if not given or any(f"{device_rest.DEVICE_PREFIX}{k}" not in ticked
+                            for k in range(1, count + 1)):
+            return None
+        late = now.mono - (max(given) + dose.rest_minutes * 60)
+        if late < 0:
+            return None
+        devices = f"{len(given)} device{'s' if len(given) != 1 else ''}"
+        if late < MOVE_ON_ESCALATE_SECONDS:
+            return Raise(Priority.INFO, f"{phase.name}: all {devices} given and rested; move to "
+                                        "the next phase")
+        return Raise(Priority.MEDIUM, f"{phase.name}: all {devices} given; move to the next "
+                                      "phase (its vitals checks have not started)")
 
     # ---- technical conditions ----------------------------------------------------------------
 
@@ -2268,15 +2349,23 @@ class SessionEngine:
     def _phase_event(self, now: Moment, actor: str) -> EventRecord:
         detail: dict[str, object] = {"phase": self.phase.id, "name": self.phase.name,
                                      "kind": self.phase.kind.value}
-        # Where the phase starts among the readings, exactly, for a restart's replay (`resume`):
-        # their times cannot say it once the wall clock has stepped. Not known while readings
-        # wait in memory for the log (`HeldWrites`), nor once they are written, until the next
-        # reading committed: their ids are not seen here (a T0 placed before them by a stale id
-        # judged a held BP 165 as taken after T0, its repeat overdue at once; a review).
-        through = self._state.observations_through
-        if through is not None and not self.writes.count and not self._state.observations_unplaced:
+        # Where the phase starts among the readings, exactly, for a restart's replay.
+        through = self._observations_placed()
+        if through is not None:
             detail["observations_through"] = through
         return EventRecord(self.session_id, now.wall, "phase_started", actor, detail)
+
+    def _observations_placed(self) -> int | None:
+        """The newest observation row id committed, logged with an event so that a restart's
+        replay places the event among the readings by it (`resume`): their times cannot say it
+        once the wall clock has stepped. Not known while readings wait in memory for the log
+        (`HeldWrites`), nor once they are written, until the next reading committed: their ids
+        are not seen here (a T0 placed before them by a stale id judged a held BP 165 as taken
+        after T0, its repeat overdue at once; a review)."""
+        through = self._state.observations_through
+        if through is None or self.writes.count or self._state.observations_unplaced:
+            return None
+        return through
 
     # ---- discharge ---------------------------------------------------------------------------
 
@@ -2355,11 +2444,7 @@ class SessionEngine:
         if gate.refuse_while_dissociated:
             reasons.extend(self._dissociation_unresolved())
         if gate.min_aldrete is not None:
-            latest = self.latest("aldrete")
-            if latest is None:
-                reasons.append(f"No modified Aldrete score recorded (needs ≥{gate.min_aldrete})")
-            elif latest.reading.value < gate.min_aldrete:
-                reasons.append(f"Modified Aldrete {latest.reading.value:.0f} (needs ≥{gate.min_aldrete})")
+            reasons.extend(self._aldrete_below(gate.min_aldrete))
         return reasons
 
     def discharge(self, actor: str, now: Moment, override_reason: str = "") -> Outcome:
@@ -2445,22 +2530,37 @@ class SessionEngine:
         return reasons
 
     def _since_dose(self, metric_name: str) -> Latest | None:
-        """The metric's latest value when it was taken at or after T0 (by the monotonic clock),
-        else None; before T0 (no dose given), the latest. A score rules on the patient after the
-        dose: the baseline MOAA/S 5 had passed Observation's "alert" and the discharge gate with
-        no score taken since (review 40). Post-session "MOAA/S 5; dissociation near baseline"
-        (clinical-defaults.md; esketamine boxed warning: observe until sedation and
-        dissociation resolve) is a state after the dose, not the pre-dose baseline."""
-        latest, t0 = self.latest(metric_name), self._state.t0
-        if latest is None or t0 is None or latest.at.mono >= t0.mono:
-            return latest
-        return None
+        """The metric's latest value when it was taken after T0, else None (also before T0: no
+        dose given). A score rules on the patient after the dose: the baseline MOAA/S 5 had
+        passed Observation's "alert" and the discharge gate with no score taken since (review
+        40). Post-session "MOAA/S 5; dissociation near baseline" (clinical-defaults.md;
+        esketamine boxed warning: observe until sedation and dissociation resolve) is a state
+        after the dose, not the pre-dose baseline. Judged by the value's own `after_t0` (set as
+        it was taken, and as a restart replays it after T0's phase start), not by comparing
+        times: a restart after the wall clock was stepped back places the baseline scores after
+        a T0 rebuilt from the stepped clock, and the patient went home on them (review 42)."""
+        latest = self.latest(metric_name)
+        if latest is None or self._state.t0 is None or not latest.after_t0:
+            return None
+        return latest
 
     def _scores_dissociation(self) -> bool:
         """Whether the protocol scores dissociation: a check of it, or an item needing it."""
         return any("dissociation" in c.metrics for p in self.protocol.phases for c in p.checks) or any(
             "dissociation" in names for p in self.protocol.phases for i in p.checklist
             for names in i.needs)
+
+    def _aldrete_below(self, minimum: int) -> list[str]:
+        """The reason, when the modified Aldrete since the dose (`_since_dose`) is missing or
+        below. A pre-sedation Aldrete of 10 passed the gate with no score taken after the
+        infusion (review 42): recovery is scored after the dose, as MOAA/S and CADSS are."""
+        latest = self._since_dose("aldrete")
+        if latest is None:
+            since = " since the dose" if self.latest("aldrete") is not None else ""
+            return [f"No modified Aldrete score recorded{since} (needs ≥{minimum})"]
+        if latest.reading.value < minimum:
+            return [f"Modified Aldrete {latest.reading.value:.0f} (needs ≥{minimum})"]
+        return []
 
     def _moaas_below(self, minimum: int) -> list[str]:
         """The reason, when the MOAA/S since the dose (`_since_dose`) is missing or below."""
@@ -2493,8 +2593,11 @@ class SessionEngine:
         message = (f"Station clock set {'forward' if step_s > 0 else 'back'} "
                    f"{format_span(abs(step_s))} (from {before.astimezone():%H:%M:%S} to "
                    f"{now.wall.astimezone():%H:%M:%S}): the session's timers run on unchanged")
-        return [EventRecord(self.session_id, now.wall, CLOCK_STEPPED, ENGINE, {
-            "step_s": round(step_s, 3), "message": message})]
+        detail: dict[str, object] = {"step_s": round(step_s, 3), "message": message}
+        through = self._observations_placed()   # the readings it moves at a restart
+        if through is not None:
+            detail["observations_through"] = through
+        return [EventRecord(self.session_id, now.wall, CLOCK_STEPPED, ENGINE, detail)]
 
     @contextlib.contextmanager
     def _step(self, now: Moment) -> Iterator[_Step]:

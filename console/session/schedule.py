@@ -7,7 +7,9 @@ MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to 
 the phase's grid, by that same rule: a later slot is met only by vitals received inside its own
 window. A new phase's recurring check comes one interval in, or sooner where a check of the phase
 just ended was to ask for some of its vitals before that (`_sooner_slot`); that sooner slot asks
-only for the vitals not taken recently. No Qt, no clock reads: every method takes `now`.
+only for the vitals not taken recently. A check at fixed times after T0 ("BP at T+40") is the
+protocol's, not its phase's: due from the first dose whatever phase the nurse is in, once
+(`_add_timed`). No Qt, no clock reads: every method takes `now`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class _Check:
     # A sooner slot's vitals taken recently (`Schedule._sooner_check`): per metric, the earliest
     # receive time (mono) that counts for this slot, before its own window opens.
     recent_from: dict[str, float] = field(default_factory=dict)
+    after_t0_s: float | None = None  # a check at a fixed time after T0 (its seconds after it)
 
     @property
     def condition(self) -> str:
@@ -110,8 +113,16 @@ def timed_names(check: VitalsCheck) -> tuple[str, ...]:
     return tuple(names)
 
 
+def timed_checks(phases: Sequence[Phase]) -> tuple[VitalsCheck, ...]:
+    """The checks of `phases` at fixed times after T0, in protocol order."""
+    return tuple(c for p in phases for c in p.checks if c.at_minutes_after_t0)
+
+
 class Schedule:
-    def __init__(self) -> None:
+    def __init__(self, phases: Sequence[Phase] = ()) -> None:
+        """`phases`: the protocol's; their checks at fixed times after T0 are due from the first
+        dose whatever the phase (`start_phase`)."""
+        self._timed = timed_checks(phases)
         self._checks: dict[str, _Check] = {}
         self._reported: set[str] = set()   # prompt conditions last reported as held
         self._done: set[str] = set()       # one-off checks satisfied ("BP at T+40")
@@ -122,6 +133,7 @@ class Schedule:
     def clone(self) -> Schedule:
         """An independent copy (the engine's per-step snapshot)."""
         twin = Schedule()
+        twin._timed = self._timed
         twin._checks = {k: replace(c, seen=dict(c.seen), recent_from=dict(c.recent_from))
                         for k, c in self._checks.items()}
         twin._reported = set(self._reported)
@@ -138,7 +150,12 @@ class Schedule:
 
         The discharge phase adds its own and keeps the ones running: the patient is observed
         at the observation's cadence until they leave. Moved to Discharge early (a reason
-        given), a session ran 75 minutes without a prompt (an esketamine walk)."""
+        given), a session ran 75 minutes without a prompt (an esketamine walk).
+
+        `t0`: when the first dose was given (None before T0). From then on every check of the
+        protocol at fixed times after T0 is due, whatever this phase: esketamine's "BP at T+40"
+        lived in Observation only, and a nurse still on the nasal devices' screen at T+50 was
+        asked nothing (review 42)."""
         ending: list[_Check] = []
         if phase.kind is not PhaseKind.DISCHARGE:
             ending = [c for c in self._checks.values()
@@ -150,32 +167,50 @@ class Schedule:
             self._checks = {k: c if c.every_s is None else replace(c, every_s=None)
                             for k, c in self._checks.items()
                             if c.every_s is None or c.due.mono <= phase_start.mono}
-        for check in phase.checks:
-            self._add_phase_check(check, phase_start, t0, ending)
-
-    def _add_phase_check(self, check: VitalsCheck, phase_start: Moment, t0: Moment | None,
-                         ending: Sequence[_Check] = ()) -> None:
-        early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
-        if check.every_minutes:
-            every = check.every_minutes * 60
-            owed = self._checks.get(check.name)   # the same check, still owed (start_phase)
-            if owed is not None and (owed.every_s is not None or owed.due.mono > phase_start.mono):
-                owed = None
-            first = phase_start.plus(every)
-            sooner = _sooner_slot(phase_start, every, check.metrics, ending)
-            if owed is not None:
-                self._checks[check.name] = _Check(check.name, check.metrics, owed.due, early,
-                                                  escalate, every, dict(owed.seen), grid=first)
-            elif sooner is not None:
-                self._checks[check.name] = self._sooner_check(
-                    _Check(check.name, check.metrics, sooner[0], early, escalate, every),
-                    phase_start, sooner[1])
-            else:
-                self._checks[check.name] = _Check(check.name, check.metrics, first, early,
-                                                  escalate, every)
         anchor = t0 or phase_start
+        for check in phase.checks:
+            if check.every_minutes:
+                self._add_recurring(check, phase_start, ending)
+            self._add_timed(check, anchor)
+        for check in self._timed if t0 is not None else ():
+            self._add_timed(check, anchor)
+
+    def _add_timed(self, check: VitalsCheck, anchor: Moment) -> None:
+        """`check`'s times after T0, from `anchor` (the first dose), each asked once: one met is
+        not asked again, one pending stays with the vitals it has (a phase start moves it only
+        when the first dose is later known to be later: esketamine's first device ticked after
+        the devices' phase began)."""
+        early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
         for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
-            self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early, escalate, None)
+            pending = self._checks.get(name)
+            if name in self._done or (pending is not None and pending.after_t0_s is None):
+                continue
+            if pending is None:
+                self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early,
+                                            escalate, None, after_t0_s=minutes * 60)
+                continue
+            pending.due = anchor.plus(minutes * 60)
+            pending.seen = {m: at for m, at in pending.seen.items() if pending.takes(m, at)}
+
+    def _add_recurring(self, check: VitalsCheck, phase_start: Moment,
+                       ending: Sequence[_Check] = ()) -> None:
+        early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
+        every = (check.every_minutes or 0.0) * 60
+        owed = self._checks.get(check.name)   # the same check, still owed (start_phase)
+        if owed is not None and (owed.every_s is not None or owed.due.mono > phase_start.mono):
+            owed = None
+        first = phase_start.plus(every)
+        sooner = _sooner_slot(phase_start, every, check.metrics, ending)
+        if owed is not None:
+            self._checks[check.name] = _Check(check.name, check.metrics, owed.due, early,
+                                              escalate, every, dict(owed.seen), grid=first)
+        elif sooner is not None:
+            self._checks[check.name] = self._sooner_check(
+                _Check(check.name, check.metrics, sooner[0], early, escalate, every),
+                phase_start, sooner[1])
+        else:
+            self._checks[check.name] = _Check(check.name, check.metrics, first, early,
+                                              escalate, every)
 
     def _sooner_check(self, check: _Check, phase_start: Moment, owed: frozenset[str]) -> _Check:
         """`check` at its sooner slot S, then on from the vitals met there (`_advance`). S asks

@@ -214,11 +214,14 @@ def test_a_wall_clock_step_during_the_session_is_undone_at_a_restart(step_min: i
 
 
 @pytest.mark.parametrize("wrong_by_h", [-1, 1])   # the clock an hour slow (CLOCK_BEHIND), or fast
-def test_a_step_moves_only_the_times_its_own_run_logged(wrong_by_h: int) -> None:
+def test_a_step_that_puts_right_the_clock_a_restart_found_wrong_moves_only_its_own_run(
+        wrong_by_h: int) -> None:
     # The common case of a clock without a battery: a restart with the clock an hour wrong, NTP
     # puts it right (a step, logged), a second restart. The step had moved the times logged
     # before the first restart too, right on their own run's clock: 90 min left, or 26 (an
-    # hour early), not 86 (a review of session 40's change).
+    # hour early), not 86 (a review of session 40's change). A step after a restart that
+    # found the clock where the log left it moves the earlier run too
+    # (tests/session/test_clock_step_readings.py).
     from datetime import timedelta
 
     from console.clock import Moment

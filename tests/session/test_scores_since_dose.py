@@ -1,0 +1,150 @@
+"""The discharge gate's scores (MOAA/S, CADSS, modified Aldrete) rule on the patient after the
+dose: a score taken before T0 is a baseline, also after a restart that follows a wall-clock step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from console.clock import ManualClock, Moment
+from console.records import SessionOpened
+from console.session.engine import Patient, SessionEngine
+from console.store import EventLog
+from protocols.loader import builtin_protocols_dir, load_protocol
+from tests.review.scenarios import typed_answer
+from tests.session.helpers import type_attested
+
+MIN = 60
+HOUR = 3600
+NURSE = "nurse.ana"
+
+
+class Run:
+    """A shipped protocol on a real log, driven in minutes from the session start."""
+
+    def __init__(self, tmp_path: Path, protocol_id: str, chosen_mg: float | None = None) -> None:
+        self.log = EventLog.open(tmp_path / "sessions.sqlite3", "test")
+        self.clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+        self.protocol = load_protocol(builtin_protocols_dir() / f"{protocol_id}.toml")
+        self.engine = SessionEngine.open(self.protocol, self.log, Patient("MRN-4711", 72.0), NURSE,
+                                         self.clock.now(), session_number=1, chosen_mg=chosen_mg)
+        self.origin = self.clock.now().mono
+
+    def now(self) -> Moment:
+        return self.clock.now()
+
+    def at(self, minutes: float) -> None:
+        now = self.clock.advance(self.origin + minutes * MIN - self.clock.now().mono)
+        self.engine.tick(now)
+
+    def manual(self, **values: float) -> None:
+        for name, value in values.items():
+            verdict = self.engine.enter_manual(name, value, NURSE, self.clock.now())
+            assert type(verdict).__name__ == "Accepted", verdict
+
+    def tick_required(self) -> None:
+        for item in self.engine.phase.checklist:
+            if item.required:
+                type_attested(self.engine, item, NURSE, self.clock.now())
+                outcome = self.engine.tick_item(item.id, NURSE, self.clock.now(),
+                                                note=typed_answer(item.asks))
+                assert outcome.done, outcome.message
+
+    def advance(self) -> None:
+        outcome = self.engine.advance_phase(NURSE, self.clock.now())
+        assert outcome.done, outcome.message
+
+    def step_wall(self, seconds: float) -> None:
+        """NTP moves the station's wall clock; the monotonic clock runs on."""
+        now = self.clock.now()
+        self.clock._now = Moment(now.mono, now.wall + timedelta(seconds=seconds))
+
+    def restart(self) -> SessionEngine:
+        """Drop the engine and rebuild it from the log, as a restarted console does."""
+        row = self.log.session(self.engine.session_id)
+        logged = self.log.observations(row.id)
+        self.engine = SessionEngine.resume(
+            self.protocol, self.log, row.id,
+            SessionOpened(row.patient_id, row.protocol_id, row.protocol_version,
+                          row.session_number, row.nurse, row.weight_kg, row.started_at, row.demo,
+                          row.details),
+            [x for _, x in logged], [x for _, x in self.log.events(row.id)],
+            [x for _, x in self.log.alarm_events(row.id)], self.clock.now(),
+            observation_ids=[i for i, _ in logged])
+        return self.engine
+
+
+def test_pre_dose_moaas_is_not_taken_as_the_post_dose_score_after_step_and_restart(
+        tmp_path: Path) -> None:
+    r = Run(tmp_path, "iv-ketamine-titration")
+    r.manual(bp_systolic=128, bp_diastolic=82, heart_rate=72, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)                               # baseline scores, before the dose
+    r.tick_required()
+    r.at(3)
+    r.step_wall(-HOUR)                                     # NTP: clock set back an hour
+    r.at(5); r.advance()                                   # T0
+    for minute in range(10, 50, 5):
+        r.at(minute); r.manual(bp_systolic=128, bp_diastolic=82, heart_rate=72, spo2=98)
+    live = r.engine.discharge_blockers(r.now())
+    assert "No MOAA/S recorded since the dose (needs 5)" in live
+    r.restart()
+    after = r.engine.discharge_blockers(r.now())
+    # The baseline MOAA/S 5 and CADSS 0 had read as scores taken after the dose.
+    assert "No MOAA/S recorded since the dose (needs 5)" in after, after
+    assert any(b.startswith("No dissociation (CADSS) score recorded since the dose")
+               for b in after), after
+
+
+def test_pre_dose_scores_stay_pre_dose_after_a_small_unlogged_step_and_restart(
+        tmp_path: Path) -> None:
+    """A step back of a few seconds is no logged clock step: the scores taken 2 s before T0
+    then carry a wall time after T0's. The replay places them by the log (before T0), and
+    they are judged by that, not by their times."""
+    r = Run(tmp_path, "iv-ketamine-titration")
+    r.tick_required()
+    r.at(5 - 2 / MIN)
+    r.manual(moaas=5, dissociation=0)                      # scored 2 s before the dose
+    r.step_wall(-4)                                        # the wall clock back 4 s (unlogged)
+    r.at(5); r.advance()                                   # T0: its wall time 2 s before theirs
+    r.at(10); r.manual(bp_systolic=128, bp_diastolic=82, heart_rate=72, spo2=98)
+    assert "No MOAA/S recorded since the dose (needs 5)" in r.engine.discharge_blockers(r.now())
+    after = r.restart().discharge_blockers(r.now())
+    assert "No MOAA/S recorded since the dose (needs 5)" in after, after
+    assert any(b.startswith("No dissociation (CADSS) score recorded since the dose")
+               for b in after), after
+
+
+def _titration_to_discharge(r: Run) -> None:
+    """T0 at 5 min, infusion to T+40, observation to T+70, the discharge checklist ticked;
+    MOAA/S, CADSS and vitals scored after the dose. No Aldrete scored after the dose."""
+    r.tick_required()
+    r.at(5); r.advance()                                   # T0
+    for minute in range(10, 46, 5):
+        r.at(minute)
+        r.manual(bp_systolic=130, bp_diastolic=80, heart_rate=72, spo2=98)
+        if minute % 10 == 5:
+            r.manual(resp_rate=14, moaas=5)
+    r.tick_required(); r.advance()                         # observation at T+40
+    for minute in (60, 75):
+        r.at(minute)
+        r.manual(bp_systolic=128, bp_diastolic=80, heart_rate=72, spo2=98, resp_rate=14, moaas=5)
+    r.advance()                                            # discharge phase at T+70
+    r.manual(dissociation=0)
+    r.tick_required()
+
+
+def test_pre_dose_aldrete_does_not_pass_the_discharge_gate(tmp_path: Path) -> None:
+    r = Run(tmp_path, "iv-ketamine-titration")
+    r.manual(bp_systolic=128, bp_diastolic=82, heart_rate=72, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0, aldrete=10)                   # a pre-sedation baseline Aldrete 10
+    _titration_to_discharge(r)
+    blockers = r.engine.discharge_blockers(r.now())
+    assert blockers == ["No modified Aldrete score recorded since the dose (needs ≥9)"]
+    refused = r.engine.discharge(NURSE, r.now())
+    assert not refused.done
+    assert r.restart().discharge_blockers(r.now()) == blockers   # a restart keeps the rule
+    r.manual(aldrete=8)                                    # scored after the dose: it rules
+    assert r.engine.discharge_blockers(r.now()) == ["Modified Aldrete 8 (needs ≥9)"]
+    r.manual(aldrete=10)
+    assert r.engine.discharge_blockers(r.now()) == []
+    assert r.engine.discharge(NURSE, r.now()).done
