@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -1691,7 +1692,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
             return
         s = detail.summary
         stamp = rc.local(s.started_at, self.tz).strftime("%Y%m%d")
-        stem = f"{s.patient_id}-session{s.session_number}-{stamp}"
+        stem = export_stem(s.patient_id, s.session_number, stamp)
         deidentified = self.detail_page.deidentify.isChecked()
         if export.key != "pdf" and self._warning(s.id, deidentified):
             # As the command line (console/export/cli.py): only the PDF can carry the warning.
@@ -1777,6 +1778,17 @@ class ReviewWindow(QtWidgets.QMainWindow):
             self.access.close()
         if isinstance(self.annotator, LogAnnotator):
             self.annotator.close()
+
+
+# What a file name cannot hold on one of the systems an export may be copied to (a path's
+# separators, Windows' reserved characters) or should not (control characters).
+_NOT_IN_FILE_NAMES = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
+
+
+def export_stem(patient_id: str, session_number: int, day: str) -> str:
+    """"MRN-4711-session1-20260306": an export's file or folder name. A patient identifier may
+    hold any visible character (start_checks): "MRN/4711" had named a folder inside another."""
+    return f"{_NOT_IN_FILE_NAMES.sub('_', patient_id)}-session{session_number}-{day}"
 
 
 def _new_folder(parent: Path, stem: str) -> Path:

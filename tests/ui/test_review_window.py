@@ -893,3 +893,15 @@ def test_a_note_longer_than_the_table_keeps_its_time_and_author_in_sight_and_rea
     bar.setValue(bar.maximum())
     end = table.visualRect(model.index(row, 3))
     assert end.bottom() <= table.viewport().height() + 2   # the note's end can be reached
+
+
+@pytest.mark.parametrize(("patient_id", "stem"), [
+    ("MRN-5820", "MRN-5820-session1-20260306"),
+    ("MRN/5820", "MRN_5820-session1-20260306"),          # had named a folder inside another
+    ('a\\b:c*d?e"f<g>h|i', "a_b_c_d_e_f_g_h_i-session1-20260306"),   # Windows' reserved ones
+    ("Zoë O'Neil 12", "Zoë O'Neil 12-session1-20260306"),
+])
+def test_an_export_is_named_for_its_patient_with_no_path_in_the_name(patient_id, stem):
+    from console.ui.review_window import export_stem
+
+    assert export_stem(patient_id, 1, "20260306") == stem
