@@ -155,6 +155,11 @@ CLOCK_BEHIND = "clock_behind"
 CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
 """A clock this much behind the log at a restart is an alarm; less is a clock being set."""
 CLOCK_STEPPED = "clock_stepped"
+OBSERVATIONS_BEFORE = "observations_before"
+"""The detail key of `phase_started`, `clock_stepped` and `session_resumed`: how many of the
+session's observation rows were logged before the event (held in memory ones too: they reach the
+log before anything later, in order). A restart places the event among the readings by it: their
+times cannot say it once the wall clock has stepped (`SessionEngine.resume`)."""
 CLOCK_STEP_SECONDS = 5.0
 """A move of the wall clock against the monotonic one larger than this is a step (NTP, a
 corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the events its run logged
@@ -193,6 +198,13 @@ _LOG_CAUSES = {
 # How a refusal at a pre-dose gate ends: an override's record keeps its refusals as these
 # sentences, and the REMS draft finds the prescriber's decision by them (console/export/rems.py).
 PRESCRIBER_REVIEW: Final = "a prescriber review is required before dosing"
+
+
+def _placed(event: EventRecord) -> int | None:
+    """How many of the session's readings were logged before `event` (`OBSERVATIONS_BEFORE`),
+    or None where the event does not say (an older log)."""
+    before = event.detail.get(OBSERVATIONS_BEFORE)
+    return before if isinstance(before, int) and not isinstance(before, bool) else None
 
 
 def _corrects_restart(step_s: float, gap_s: float) -> bool:
@@ -292,10 +304,9 @@ class _State:
     # later readings the baseline, and a restart judged them against none: a rise above the
     # baseline alarming before the restart ended at it (the clock's review).
     t0_reached: bool = False
-    observations_through: int | None = None   # the newest observation row id committed
-    # Readings were held in memory (the log could not take them): written later, their ids are
-    # not known here until a reading is committed again (`_phase_event` then says none).
-    observations_unplaced: bool = False
+    # The session's observation rows given to the log so far, written or held in memory
+    # (written later in the same order): where an event comes among them (`_placed`).
+    observations_logged: int = 0
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     # Per device stream (metric, source, channel): the value and measured time of its last
@@ -497,40 +508,35 @@ class SessionEngine:
         # not say how its clock met the log. A step while the console was down cannot be seen:
         # nothing ran to compare the two clocks (a clock behind the log is caught below,
         # CLOCK_BEHIND).
-        # (its index, the first event index it moves, step) and (readings after this row id,
-        # or at/after this time; through this row id; step):
+        # (its index, the first event index it moves, step) and (the readings it moves by
+        # their place in `observations`: from, to (excluded); step):
         steps: list[tuple[int, int, float]] = []
-        moves: list[tuple[tuple[int | None, datetime | None], int, float]] = []
-        # Each run's first event index (the session's start is -1), the readings it starts
-        # after, and its clock against the log's newest time when it started (None: unknown).
-        runs: list[tuple[int, tuple[int | None, datetime | None], float | None]] = [
-            (-1, (0, None), None)]
+        moves: list[tuple[int, int, float]] = []
+        # Each run's first event index (the session's start is -1), how many readings came
+        # before it (None: unknown, an older log), and its clock against the log's newest time
+        # when it started (None: unknown).
+        runs: list[tuple[int, int | None, float | None]] = [(-1, 0, None)]
         for i, e in enumerate(events):
             if e.kind == "session_resumed":
-                after, gap = e.detail.get("observations_through"), e.detail.get("clock_gap_s")
-                runs.append((i, (after, None) if isinstance(after, int) else (None, e.at),
-                             float(gap) if isinstance(gap, int | float) else None))
+                gap = e.detail.get("clock_gap_s")
+                runs.append((i, _placed(e), float(gap) if isinstance(gap, int | float) else None))
             elif e.kind == CLOCK_STEPPED:
                 step_s = float(e.detail.get("step_s", 0.0))
                 reach = len(runs) - 1
                 while (gap := runs[reach][2]) is not None and not _corrects_restart(step_s, gap):
                     reach -= 1
                 steps.append((i, runs[reach][0], step_s))
-                through = e.detail.get("observations_through")
-                if isinstance(through, int):
-                    moves.append((runs[reach][1], through, step_s))
+                first, before = runs[reach][1], _placed(e)
+                if first is not None and before is not None:
+                    moves.append((first, before, step_s))
 
         def shift_of(index: int) -> float:
             return sum(step for i, first, step in steps if first <= index < i)
 
-        def reading_shift(obs: ObservationRecord, row_id: int | None) -> float:
-            """The steps that move `obs` (placed by its row id), as `shift_of` an event's."""
-            if row_id is None:
-                return 0.0
-            return sum(step for (after_id, after_wall), through, step in moves
-                       if row_id <= through
-                       and (row_id > after_id if after_id is not None
-                            else after_wall is not None and obs.received_at >= after_wall))
+        def reading_shift(place: int) -> float:
+            """The steps that move the reading at `place` in `observations`, as `shift_of`
+            an event's."""
+            return sum(step for first, before, step in moves if first <= place < before)
 
         # The log's newest time on the clock as it reads now: with a step logged, the events'
         # alone (a reading or an alarm row logged before a step back reads newer than it was,
@@ -561,9 +567,10 @@ class SessionEngine:
         # their time: a fixed-time check a phase left open (esketamine's BP at T+115 carried
         # into Discharge) stands through a restart as it did live.
         phase_starts: list[tuple[Phase, Moment, Moment | None]] = []
-        # The newest observation row id committed before each phase start, where logged: the
-        # replay places the start among the readings by it (exact, whatever the clock did).
-        starts_through: list[int | None] = []
+        # Where each phase start came among the readings, where logged: how many came before it
+        # (`_placed`), or an older log's newest row id committed before it. The replay places the
+        # start among the readings by it (exact, whatever the clock did).
+        starts_through: list[tuple[int | None, int | None]] = []
         for index, event in enumerate(events):
             if event.kind == "phase_started":
                 state.phase_index = protocol.phase_index(event.detail["phase"])
@@ -574,7 +581,8 @@ class SessionEngine:
                     state.dosing_ended = state.phase_started
                 phase_starts.append((engine.phase, state.phase_started, engine._first_dose()))
                 through = event.detail.get("observations_through")
-                starts_through.append(through if isinstance(through, int) else None)
+                starts_through.append((_placed(event),
+                                       through if isinstance(through, int) else None))
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
                 state.ticks[key] = Tick(key[1], event.actor, event.at,
@@ -603,11 +611,15 @@ class SessionEngine:
         starts = iter(zip(phase_starts, starts_through, strict=True))
         next_start = next(starts, None)
 
-        def starts_before(start: tuple[tuple[Phase, Moment, Moment | None], int | None],
-                          obs: ObservationRecord, row_id: int | None) -> bool:
-            """The phase start came before `obs`: by row id where both are known, else by time
-            (a log written before phase starts said where they came)."""
-            (_, started, _), through = start
+        def starts_before(start: tuple[tuple[Phase, Moment, Moment | None],
+                                       tuple[int | None, int | None]],
+                          obs: ObservationRecord, place: int, row_id: int | None) -> bool:
+            """The phase start came before `obs` (at `place` in `observations`): by how many
+            readings came before it, or by row id (an older log), else by time (one older
+            still, whose phase starts did not say where they came)."""
+            (_, started, _), (before, through) = start
+            if before is not None:
+                return place >= before
             if through is not None and row_id is not None:
                 return row_id > through
             return started.wall <= obs.received_at
@@ -644,10 +656,10 @@ class SessionEngine:
         # back (KEEP_ROWS rows; twice as many values, for the skipped ones among them): kept for
         # every replayed value, a 2-hour session's restart took 0.12 s longer.
         left = Counter(o.metric for o in observations)
-        for obs, row_id in zip(observations, ids, strict=True):
+        for place, (obs, row_id) in enumerate(zip(observations, ids, strict=True)):
             left[obs.metric] -= 1
             keep = left[obs.metric] < 2 * KEEP_ROWS
-            while next_start is not None and starts_before(next_start, obs, row_id):
+            while next_start is not None and starts_before(next_start, obs, place, row_id):
                 engine._replay_phase_start(next_start[0])
                 next_start = next(starts, None)
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
@@ -655,7 +667,7 @@ class SessionEngine:
             engine._note_sent(reading)   # a resend answered after the restart is kept once
             if obs.source != MANUAL:
                 state.monitor_source = obs.source
-            at = moment(obs.received_at, reading_shift(obs, row_id))
+            at = moment(obs.received_at, reading_shift(place))
             replay_time(at)
             voided = row_id is not None and row_id in state.voided
             if reading.is_demo_or_test or (voided and obs.corrects is None):
@@ -685,7 +697,7 @@ class SessionEngine:
         for start in (next_start, *starts):
             if start is not None:
                 engine._replay_phase_start(start[0])
-        state.observations_through = max((i for i in ids if i is not None), default=None)
+        state.observations_logged = len(observations)
         replay_time(moment(newest_logged))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
@@ -752,8 +764,7 @@ class SessionEngine:
                 "ended_occurrences": [o.id for o in ended],
                 # Where this run starts among the readings, and whether its clock read on
                 # from the log's: what a clock step it logs moves, at the next restart.
-                **({"observations_through": max(observation_ids, default=0)}
-                   if observation_ids is not None else {}),
+                OBSERVATIONS_BEFORE: len(observations),
                 "clock_gap_s": round((now.wall - newest_logged).total_seconds(), 3),
             }))
             for name in engine._trackers:
@@ -1286,6 +1297,8 @@ class SessionEngine:
         rows = self._state.rows.get(metric_name, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == observation_id), None)
         latest = index is not None and index == len(rows) - 1
+        # The corrected value stands where the value it corrects was: before or after T0.
+        after_t0 = rows[index][1].after_t0 if index is not None else self._state.t0_reached
         why = f"its value was corrected to {m.format(value)} {m.unit}, by {actor}"
         with self._step(now) as step:
             self._state.corrected[observation_id] = (value, now.wall)
@@ -1295,7 +1308,7 @@ class SessionEngine:
                 if latest:
                     taken = _undone_by(self._fall_back(metric_name, rows, gone, now), actor)
                     self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
-                                   now)
+                                   now, after_t0)
                     taken.extend(self._evaluate(metric_name, value, now))
                     records.extend(_ended_because(taken, metric_name, why))
                 else:
@@ -1304,6 +1317,7 @@ class SessionEngine:
             self._withdraw_unasked_repeat(metric_name)
             records.extend(self._prompts(now))
             step.records.extend(records)
+        self._corrected_in_place(metric_name, step.ids[:1], after_t0)
         if not latest:
             self._keep_in_place(metric_name, step.ids[:1], index)
         return Accepted(metric_name, value)
@@ -1595,7 +1609,8 @@ class SessionEngine:
         rows = self._state.rows.setdefault(obs.metric, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
         latest = index is not None and index == len(rows) - 1
-        entry = (row_id, Latest(reading, at, self._state.t0_reached))
+        after_t0 = rows[index][1].after_t0 if index is not None else self._state.t0_reached
+        entry = (row_id, Latest(reading, at, after_t0))
         self._trackers_before.pop(obs.metric, None)   # as `correct`
         if obs.corrects is not None:   # `correct` refuses it again, as live
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
@@ -1605,8 +1620,8 @@ class SessionEngine:
                 rows.insert(index, entry)
             else:
                 self._replay_fall_back(obs.metric, rows, gone, at)
-                self._remember_row(row_id, obs, at)
-                self._remember(reading, at)
+                self._remember_row(row_id, obs, at, after_t0)
+                self._remember(reading, at, after_t0)
                 self._replay_trackers(reading, at)
         self._withdraw_unasked_repeat(obs.metric)
 
@@ -1665,13 +1680,17 @@ class SessionEngine:
             return self._prompts(now)
         return [*self._evaluate(reading.metric, reading.value, now), *self._prompts(now)]
 
-    def _remember(self, reading: Reading, now: Moment) -> None:
+    def _remember(self, reading: Reading, now: Moment, after_t0: bool | None = None) -> None:
+        """`reading` is the vital's latest value. `after_t0`: a correction's, that of the value
+        it corrects: a baseline score typed 1 for 10, corrected at discharge, had counted as a
+        score taken after the dose and passed the discharge gate (a review)."""
         state = self._state
         name = reading.metric
         state.absence_restored.discard(name)
         if reading.source != MANUAL and not is_nibp_value(reading):   # a cuff is a spot value
             state.continuous.add(name)
-        after_t0 = self._state.t0_reached
+        if after_t0 is None:
+            after_t0 = self._state.t0_reached
         state.latest[name] = Latest(reading, now, after_t0)
         if (not after_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
@@ -2350,22 +2369,8 @@ class SessionEngine:
         detail: dict[str, object] = {"phase": self.phase.id, "name": self.phase.name,
                                      "kind": self.phase.kind.value}
         # Where the phase starts among the readings, exactly, for a restart's replay.
-        through = self._observations_placed()
-        if through is not None:
-            detail["observations_through"] = through
+        detail[OBSERVATIONS_BEFORE] = self._state.observations_logged
         return EventRecord(self.session_id, now.wall, "phase_started", actor, detail)
-
-    def _observations_placed(self) -> int | None:
-        """The newest observation row id committed, logged with an event so that a restart's
-        replay places the event among the readings by it (`resume`): their times cannot say it
-        once the wall clock has stepped. Not known while readings wait in memory for the log
-        (`HeldWrites`), nor once they are written, until the next reading committed: their ids
-        are not seen here (a T0 placed before them by a stale id judged a held BP 165 as taken
-        after T0, its repeat overdue at once; a review)."""
-        through = self._state.observations_through
-        if through is None or self.writes.count or self._state.observations_unplaced:
-            return None
-        return through
 
     # ---- discharge ---------------------------------------------------------------------------
 
@@ -2593,11 +2598,9 @@ class SessionEngine:
         message = (f"Station clock set {'forward' if step_s > 0 else 'back'} "
                    f"{format_span(abs(step_s))} (from {before.astimezone():%H:%M:%S} to "
                    f"{now.wall.astimezone():%H:%M:%S}): the session's timers run on unchanged")
-        detail: dict[str, object] = {"step_s": round(step_s, 3), "message": message}
-        through = self._observations_placed()   # the readings it moves at a restart
-        if through is not None:
-            detail["observations_through"] = through
-        return [EventRecord(self.session_id, now.wall, CLOCK_STEPPED, ENGINE, detail)]
+        return [EventRecord(self.session_id, now.wall, CLOCK_STEPPED, ENGINE, {
+            "step_s": round(step_s, 3), "message": message,
+            OBSERVATIONS_BEFORE: self._state.observations_logged})]   # the readings it moves
 
     @contextlib.contextmanager
     def _step(self, now: Moment) -> Iterator[_Step]:
@@ -2617,8 +2620,9 @@ class SessionEngine:
             self.board, self.schedule, self._trackers, self._state = board, schedule, trackers, state
             raise
         step.ids, step.saved = ids or [], ids is not None
-        if not step.saved and any(isinstance(r, ObservationRecord) for r in step.records):
-            self._state.observations_unplaced = True
+        # Written or held, in order either way (held ones reach the log before anything later).
+        self._state.observations_logged += sum(
+            isinstance(r, ObservationRecord) for r in step.records)
         self._keep_rows(step, now)
         if step.records:
             for listener in list(self._listeners):
@@ -2629,18 +2633,26 @@ class SessionEngine:
         commit: only a row that is in the log can be taken back)."""
         for record, row_id in zip(step.records, step.ids, strict=False):
             if isinstance(record, ObservationRecord):
-                self._state.observations_through = max(row_id,
-                                                       self._state.observations_through or 0)
-                self._state.observations_unplaced = False   # any written before have less
                 if not record.flags & {"DEMO", "TEST"}:
                     self._remember_row(row_id, record, now)
 
-    def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment) -> None:
+    def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment,
+                      after_t0: bool | None = None) -> None:
+        """`after_t0`: a correction's, the value it corrects had (`_remember`)."""
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
         rows = self._state.rows.setdefault(record.metric, [])
-        rows.append((row_id, Latest(reading, at, self._state.t0_reached)))
+        rows.append((row_id, Latest(reading, at, self._state.t0_reached if after_t0 is None
+                                    else after_t0)))
         del rows[:-KEEP_ROWS]
+
+    def _corrected_in_place(self, metric_name: str, ids: Sequence[int], after_t0: bool) -> None:
+        """The correction's row, which `_keep_rows` kept as taken now, keeps the corrected
+        value's place before or after T0 (`_remember`)."""
+        rows = self._state.rows.get(metric_name, [])
+        for i, (row, kept) in enumerate(rows):
+            if ids and row == ids[0]:
+                rows[i] = (row, replace(kept, after_t0=after_t0))
 
     def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:
         """Commit `records` (one transaction) and return their ids; None when the log cannot take

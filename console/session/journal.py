@@ -154,9 +154,19 @@ def event_text(kind: str, detail: Mapping[str, Any], journal: Journal | None = N
     CSV's for a kind the review does not word itself (console/review/model.py
     `describe_event`), so that one kind reads one way (an acknowledgement at a central station
     read as a Python dict there, with an internal command id)."""
-    d = detail
+    try:
+        text = _worded(kind, detail, journal)
+    except (TypeError, AttributeError, ValueError, KeyError):
+        # A detail not as the console writes it (a row changed outside it, a newer console's):
+        # its particulars, never a traceback where the record is read (review, events CSV).
+        text = None
+    return text if text is not None else unworded(kind, detail)
+
+
+def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | None:
+    """The console's own words for an event of `kind`, or None for a kind it has none for."""
     typed = journal.typed if journal is not None else {}
-    text = {
+    return {
         "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
         "phase_ended": f"Phase ended: {d.get('name') or d.get('phase')}",
         "checklist_ticked": (f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}"
@@ -201,7 +211,6 @@ def event_text(kind: str, detail: Mapping[str, Any], journal: Journal | None = N
         # The alarm's words (engine `_monitor_identity`), with the monitors it names.
         "monitor_changed": f"Another monitor is sending: {d.get('to')} (was {d.get('from')})",
     }.get(kind)
-    return text if text is not None else unworded(kind, d)
 
 
 def unworded(kind: str, detail: Mapping[str, Any]) -> str:

@@ -8,8 +8,9 @@ the phase's grid, by that same rule: a later slot is met only by vitals received
 window. A new phase's recurring check comes one interval in, or sooner where a check of the phase
 just ended was to ask for some of its vitals before that (`_sooner_slot`); that sooner slot asks
 only for the vitals not taken recently. A check at fixed times after T0 ("BP at T+40") is the
-protocol's, not its phase's: due from the first dose whatever phase the nurse is in, once
-(`_add_timed`). No Qt, no clock reads: every method takes `now`.
+protocol's, not its phase's: due from the first dose whatever phase the nurse is in, once; one
+already asked when a phase starts stays at its time until its vitals come (`_add_timed`). No Qt,
+no clock reads: every method takes `now`.
 """
 
 from __future__ import annotations
@@ -171,15 +172,17 @@ class Schedule:
         for check in phase.checks:
             if check.every_minutes:
                 self._add_recurring(check, phase_start, ending)
-            self._add_timed(check, anchor)
+            self._add_timed(check, anchor, phase_start)
         for check in self._timed if t0 is not None else ():
-            self._add_timed(check, anchor)
+            self._add_timed(check, anchor, phase_start)
 
-    def _add_timed(self, check: VitalsCheck, anchor: Moment) -> None:
+    def _add_timed(self, check: VitalsCheck, anchor: Moment, phase_start: Moment) -> None:
         """`check`'s times after T0, from `anchor` (the first dose), each asked once: one met is
-        not asked again, one pending stays with the vitals it has (a phase start moves it only
-        when the first dose is later known to be later: esketamine's first device ticked after
-        the devices' phase began)."""
+        not asked again, one pending stays with the vitals it has. A phase start moves one not
+        yet due to the anchor (esketamine's first device ticked after the devices' phase began:
+        40 min after the device, not the phase start); one already due there is asked and
+        stays at its own time until its vitals come. Moved, a BP at T+40 overdue 6 min on the
+        devices' screen left the board with no BP taken, "due in 4 min" (review 42)."""
         early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
         for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
             pending = self._checks.get(name)
@@ -188,9 +191,9 @@ class Schedule:
             if pending is None:
                 self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early,
                                             escalate, None, after_t0_s=minutes * 60)
-                continue
-            pending.due = anchor.plus(minutes * 60)
-            pending.seen = {m: at for m, at in pending.seen.items() if pending.takes(m, at)}
+            elif pending.due.mono > phase_start.mono:   # not yet asked: on to the dose's time
+                pending.due = anchor.plus(minutes * 60)
+                pending.seen = {m: at for m, at in pending.seen.items() if pending.takes(m, at)}
 
     def _add_recurring(self, check: VitalsCheck, phase_start: Moment,
                        ending: Sequence[_Check] = ()) -> None:

@@ -5,18 +5,21 @@ before it by the step. The readings kept their logged times: one taken before NT
 back an hour replayed an hour ahead of T0 and the checks. The last RR then counted as received
 in the future, and "No respiratory rate for 20 s" stayed silent for the hour after the restart;
 a step forward put a BP taken for its check an hour before it, and the check came back overdue
-(a review). Each step now logs the newest observation row id committed before it, each restart
-the one it started after, and the replay moves a run's readings before its steps by them."""
+(a review). Each step now logs how many readings were logged before it (held in memory ones
+too), each restart how many came before it, and the replay moves a run's readings before its
+steps by them."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from console.clock import Moment
 from console.store import EventLog
 from tests.session.test_resume_as_live import LoggedSession, alarms, log, restart  # noqa: F401
+from tests.session.test_t0_after_held_readings import Locked
 
 HOUR = 3600.0
 
@@ -79,8 +82,39 @@ def test_a_clock_step_and_a_restart_log_where_they_came_among_the_readings(
     s = LoggedSession(log)
     _breathing_then_step(s, -HOUR)
     restart(s, 5)
-    ids = [i for i, _ in log.observations(s.engine.session_id)]
+    logged = len(log.observations(s.engine.session_id))
     events = {e.kind: e.detail for _, e in log.events(s.engine.session_id)}
     # Before the step: the baseline's three, then 29 seconds of RR and SpO2.
-    assert events["clock_stepped"]["observations_through"] == ids[3 + 2 * 29 - 1]
-    assert events["session_resumed"]["observations_through"] == ids[-1]
+    assert events["clock_stepped"]["observations_before"] == 3 + 2 * 29 == logged
+    assert events["session_resumed"]["observations_before"] == logged
+
+
+@pytest.mark.parametrize("unlock_at", [301, 299], ids=["step-while-held", "step-just-after-flush"])
+def test_a_clock_step_while_the_log_was_locked_moves_the_readings_before_it(
+        log: EventLog, tmp_path: Path, unlock_at: int) -> None:
+    # Readings held in memory have no row id yet: a step logged while they were held, or
+    # before the next reading after they were written, had said where it came by none, and the
+    # restart moved no reading (a review of the change). It counts readings, held ones too.
+    s = LoggedSession(log)
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    start = s.now().mono - s.origin
+    lock = Locked(s, tmp_path / "sessions.sqlite3")
+    for second in range(10, 300, 10):
+        if second == 250:
+            lock.locked = True   # the log locked (a backup, an antivirus scan) for a minute
+        s.t(start + second); s.device("resp_rate", 14); s.device("spo2", 97)
+    if unlock_at == 299:
+        lock.locked = False
+        s.t(start + 299)         # the held readings written; none committed since
+        assert s.engine.unsaved == 0
+    _step_wall_clock(s, -HOUR)
+    s.t(start + 301)
+    lock.locked = False
+    s.t(start + 303)             # the held readings and the step written
+    assert s.engine.unsaved == 0
+    restart(s, 5, reads_device=True)
+    s.engine.device_state_changed("connected", s.now())
+    for second in range(310, 340, 5):   # the monitor back: SpO2, no RR
+        s.t(start + second); s.device("spo2", 97)
+    assert [o.priority.label for o in alarms(s.engine, "resp_rate_low")] == ["high"]

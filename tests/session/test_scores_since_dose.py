@@ -148,3 +148,39 @@ def test_pre_dose_aldrete_does_not_pass_the_discharge_gate(tmp_path: Path) -> No
     r.manual(aldrete=10)
     assert r.engine.discharge_blockers(r.now()) == []
     assert r.engine.discharge(NURSE, r.now()).done
+
+
+def _row_of(r: Run, metric_name: str) -> int:
+    return next(i for i, o in reversed(r.log.observations(r.engine.session_id))
+                if o.metric == metric_name)
+
+
+def test_a_pre_dose_aldrete_corrected_at_discharge_is_still_pre_dose(tmp_path: Path) -> None:
+    # A baseline Aldrete 10 typed as 1, put right at discharge: still the pre-sedation score.
+    # A correction had counted as a score taken now, after the dose, and the gate passed (a
+    # review of the change).
+    r = Run(tmp_path, "iv-ketamine-titration")
+    r.manual(bp_systolic=128, bp_diastolic=82, heart_rate=72, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0, aldrete=1)
+    row = _row_of(r, "aldrete")
+    _titration_to_discharge(r)
+    verdict = r.engine.correct(row, "aldrete", 10, NURSE, r.now(), reason="typed 1 for 10")
+    assert type(verdict).__name__ == "Accepted", verdict
+    blocked = ["No modified Aldrete score recorded since the dose (needs ≥9)"]
+    assert r.engine.discharge_blockers(r.now()) == blocked
+    r.restart()
+    assert r.engine.discharge_blockers(r.now()) == blocked
+
+
+def test_a_post_dose_score_corrected_stays_post_dose(tmp_path: Path) -> None:
+    r = Run(tmp_path, "iv-ketamine-titration")
+    r.manual(bp_systolic=128, bp_diastolic=82, heart_rate=72, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    _titration_to_discharge(r)
+    r.manual(aldrete=8)
+    verdict = r.engine.correct(_row_of(r, "aldrete"), "aldrete", 9, NURSE, r.now(),
+                               reason="typed 8 for 9")
+    assert type(verdict).__name__ == "Accepted", verdict
+    assert not [b for b in r.engine.discharge_blockers(r.now()) if "Aldrete" in b]
+    r.restart()
+    assert not [b for b in r.engine.discharge_blockers(r.now()) if "Aldrete" in b]

@@ -63,6 +63,5 @@ def test_each_phase_start_logs_where_it_came_among_the_readings(log: EventLog) -
     (t0,) = [e for _, e in log.events(s.engine.session_id)
              if e.kind == "phase_started" and e.detail["kind"] == "dosing"]
     # Typed before T0: 120/80 and HR 70; the readings stamped before T0 after the step are not.
-    typed = [i for i, o in log.observations(s.engine.session_id)]
-    assert t0.detail["observations_through"] == typed[2]
+    assert t0.detail["observations_before"] == 3
     assert [o.value for _, o in log.observations(s.engine.session_id)][:3] == [120, 80, 70]
