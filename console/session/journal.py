@@ -7,7 +7,7 @@ once the write has returned, so the list never shows something the log does not 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from datetime import datetime
 from typing import Any
@@ -154,7 +154,7 @@ def event_text(kind: str, detail: Mapping[str, Any], journal: Journal | None = N
     CSV's for a kind the review does not word itself (console/review/model.py
     `describe_event`), so that one kind reads one way (an acknowledgement at a central station
     read as a Python dict there, with an internal command id)."""
-    try:
+    try:   # only its own kind's words are built
         text = _worded(kind, detail, journal)
     except (TypeError, AttributeError, ValueError, KeyError):
         # A detail not as the console writes it (a row changed outside it, a newer console's):
@@ -166,51 +166,53 @@ def event_text(kind: str, detail: Mapping[str, Any], journal: Journal | None = N
 def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | None:
     """The console's own words for an event of `kind`, or None for a kind it has none for."""
     typed = journal.typed if journal is not None else {}
-    return {
-        "phase_started": f"Phase started: {d.get('name', d.get('phase'))}",
-        "phase_ended": f"Phase ended: {d.get('name') or d.get('phase')}",
-        "checklist_ticked": (f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}"
+    words: dict[str, Callable[[], str]] = {
+        "phase_started": lambda: f"Phase started: {d.get('name', d.get('phase'))}",
+        "phase_ended": lambda: f"Phase ended: {d.get('name') or d.get('phase')}",
+        "checklist_ticked": lambda: (f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}"
                              f"{beyond_text(d.get('beyond_dose') or {})}"),
-        "override": _override(d, journal.phase_names if journal is not None else {}),
-        "gate_decision": f"Prescriber decision: {d.get('decision')}",
-        "note": f"Note: {d.get('text')}",
-        "observation": f"Observed: {d.get('text')}",
-        "correction": _correction(d, typed),
-        "entered_in_error": _entered_in_error(d, typed),
-        "dosing_started": "Dosing started (T0)",
-        "discharge_refused": "Discharge refused: " + "; ".join(d.get("reasons", [])),
-        "discharged": "Discharged",
-        "session_ended": "Session ended",
-        "session_resumed": "Session resumed after a restart" + (
+        "override": lambda: _override(d, journal.phase_names if journal is not None else {}),
+        "gate_decision": lambda: f"Prescriber decision: {d.get('decision')}",
+        "note": lambda: f"Note: {d.get('text')}",
+        "observation": lambda: f"Observed: {d.get('text')}",
+        "correction": lambda: _correction(d, typed),
+        "entered_in_error": lambda: _entered_in_error(d, typed),
+        "dosing_started": lambda: "Dosing started (T0)",
+        "discharge_refused": lambda: "Discharge refused: " + "; ".join(d.get("reasons", [])),
+        "discharged": lambda: "Discharged",
+        "session_ended": lambda: "Session ended",
+        "session_resumed": lambda: "Session resumed after a restart" + (
             f": protocol kept as started ({d['protocol_kept_because']})"
             if d.get("protocol_kept_because") else ""),
-        PROTOCOL_IN_FORCE: f"Protocol in force: {d.get('protocol_id')} version {d.get('version')}",
-        "console_closed": (f"Console stopped by the system ({d['signal']}) during the session"
+        PROTOCOL_IN_FORCE: lambda: f"Protocol in force: {d.get('protocol_id')} version {d.get('version')}",
+        "console_closed": lambda: (f"Console stopped by the system ({d['signal']}) during the session"
                            if d.get("signal") else "Console closed by the nurse during the session")
                           + ": no monitoring until it was started again",
-        "log_restored": f"Session log writable again: {d.get('records_written')} held records saved",
-        "device_state": f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
-        "device_dropped": dropped_text(d),
-        "audio_status": ("Speaker working again" if d.get("available")
+        "log_restored": lambda: f"Session log writable again: {d.get('records_written')} held records saved",
+        "device_state": lambda: f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
+        "device_dropped": lambda: dropped_text(d),
+        "audio_status": lambda: ("Speaker working again" if d.get("available")
                          else f"Speaker not working: {d.get('detail')}"),
-        "console_fault": f"Console fault: {d.get('summary')}",
-        "network_configured": ("Clinic network: " + str(d.get("network"))
+        "console_fault": lambda: f"Console fault: {d.get('summary')}",
+        "network_configured": lambda: ("Clinic network: " + str(d.get("network"))
                                + (" · quiet-room tones" if d.get("quiet_room") else "")),
-        "network_status": (f"Clinic network: {d.get('problem')}" if d.get("problem")
+        "network_status": lambda: (f"Clinic network: {d.get('problem')}" if d.get("problem")
                            else "Clinic network confirming again"),
-        "acknowledged_at_central": (f"Acknowledged at central station {d.get('station')} by "
+        "acknowledged_at_central": lambda: (f"Acknowledged at central station {d.get('station')} by "
                                     f"{d.get('by')}"),
-        "audio_paused": str(d.get("message", "Audio paused")),
-        "device_resent": str(d.get("message", "Monitor message sent again: kept once")),
-        "audio_resumed": str(d.get("message", "Audio resumed")),
-        "clock_stepped": str(d.get("message",
+        "audio_paused": lambda: str(d.get("message", "Audio paused")),
+        "device_resent": lambda: str(d.get("message", "Monitor message sent again: kept once")),
+        "audio_resumed": lambda: str(d.get("message", "Audio resumed")),
+        "clock_stepped": lambda: str(d.get("message",
                                    "Station clock set: the session's timers run on unchanged")),
         # The review window's words for the same row (console/review/model.py
         # `describe_event`); the list read "handed_over: {'from': …}", a Python dict.
-        "handed_over": f"Handed over: {d.get('from')} → {d.get('to')}",
+        "handed_over": lambda: f"Handed over: {d.get('from')} → {d.get('to')}",
         # The alarm's words (engine `_monitor_identity`), with the monitors it names.
-        "monitor_changed": f"Another monitor is sending: {d.get('to')} (was {d.get('from')})",
-    }.get(kind)
+        "monitor_changed": lambda: f"Another monitor is sending: {d.get('to')} (was {d.get('from')})",
+    }
+    word = words.get(kind)
+    return word() if word is not None else None
 
 
 def unworded(kind: str, detail: Mapping[str, Any]) -> str:

@@ -129,3 +129,18 @@ def test_a_kind_worded_nowhere_reads_as_its_particulars():
                                           "by": {"name": "x"}, "list": [1, 2]}) == (
         "Future kind: vital bp_systolic, old 180, new 170, by (name x), list 1; 2")
     assert describe_event("future_kind", {}) == "Future kind"
+
+
+@pytest.mark.parametrize(("kind", "detail", "words"), [
+    ("acknowledged_at_central", {"occurrence": 3, "by": "Ben", "station": "desk",
+                                 "reasons": [{"code": 1}]}, "Acknowledged at central station"),
+    ("console_fault", {"summary": "x", "counts": 3}, "Console fault: x"),
+    ("future_kind", {"blockers": 5}, "Future kind: blockers 5"),
+])
+def test_a_detail_not_as_the_console_writes_it_reads_in_words_never_a_traceback(
+        kind: str, detail: dict[str, object], words: str) -> None:
+    # A row changed outside the console, or a newer console's: the wording of every kind was
+    # built from the one detail, and another kind's key in another shape raised (a review).
+    from console.review.model import describe_event
+
+    assert describe_event(kind, detail).startswith(words)
