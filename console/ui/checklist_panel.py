@@ -6,6 +6,12 @@ discharge that no signature confirms is asked once more ("Discharge MRN and end 
 "Not yet" the default; against the gate, after the reason, naming what stays open): it closes
 the record, and a click or a stray key on a focused button must not do that alone.
 
+Nothing is asked of a nurse the station no longer accepts: before any question (T0's, a lot
+number, an override's reason) the controller is asked whether the act is refused now (locked, or
+her account disabled or without the nurse role: the station then locks), and its sentence is
+shown instead. A refusal by the lock or the account is reported, never offered as a gate to
+override ("A prescriber may override" was asked on a station that had just locked).
+
 Built to stay put (issue 11 item 11: 4 of 18 wrapped items were visible at 1366x768, each tick
 rebuilt the list and sent the keyboard back to the top, so six quick Down+Space pairs ticked one
 item, and a refusal's red text squeezed the list to one row and was itself clipped):
@@ -36,6 +42,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.clock import Moment
 from console.session import device_rest
 from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL
+from console.session.lock import ChairAction
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import REQUIRED_OPEN, SessionController
@@ -437,6 +444,11 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             return
         item_id = str(row.data(ITEM_ID_ROLE))
         item = next((i for i in self.controller.view.phase.checklist if i.id == item_id), None)
+        refused = self.controller.refusal(ChairAction.TICK)   # before its question
+        if refused is not None:
+            self._report(False, f"Not ticked: {refused}")
+            self.refresh()   # unticked again, in place
+            return
         note = ""
         if item is not None and item.asks:   # the lot number of a device, as REMS asks
             note = self.asker.ask(item.asks, f"{item.text}\n\n{item.asks}:", action="Record")
@@ -467,6 +479,10 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self.refresh()   # a refused tick is unticked again, in place
 
     def _on_next_clicked(self) -> None:
+        refused = self.controller.refusal(ChairAction.NEXT_PHASE)   # before T0's question
+        if refused is not None:
+            self._report(False, "Not moved: " + refused)
+            return
         if self.controller.dose_starts_unasked():
             move = self._next_move()
             devices = self.controller.view.protocol.dose.mode is DoseMode.DEVICES
@@ -478,7 +494,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 self._report(False, "Not started: the pre-session checks go on.")
                 return
         outcome = self.controller.advance_phase()
-        if not outcome.done:
+        if not outcome.done and not self.controller.locked:   # a lock is not a gate
             move = self._next_move()
 
             def question(reasons: list[str]) -> str:
@@ -511,6 +527,10 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         return f"Move to {following.name}"
 
     def _on_discharge_clicked(self) -> None:
+        not_allowed = self.controller.refusal(ChairAction.DISCHARGE)   # before any question
+        if not_allowed is not None:
+            self._report(False, "Discharge refused: " + not_allowed)
+            return
         if self.controller.discharge_ends_unasked() and not self.asker.agree(
                 "Discharge", f"Discharge {self.controller.view.patient.patient_id} and end the "
                 "session?\n\nIts record is then closed: nothing more can be recorded at the "
@@ -520,6 +540,8 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         outcome = self.controller.discharge()
         if not outcome.done:
             self._report(False, "Discharge refused: " + outcome.message)
+            if self.controller.locked:   # the lock or the account: not a gate to override
+                return
 
             def refused(reasons: list[str]) -> str:
                 if not reasons:

@@ -16,7 +16,12 @@ nurse signs in). Before each of those other actions the signed-in account is rea
 administrator disabled, or whose nurse role was taken away, since it signed in is refused with
 the identity layer's sentence and the station locks (acknowledge and pause never read it: they
 never wait). Locking closes an open signature dialog as cancelled, and a signed action asks the
-lock again after its signatures, before the engine acts. Without one (a log without accounts)
+lock again after its signatures, before the engine acts. A lock for such a reason keeps it
+(`lock_reason`, which the lock bar shows beside the sign-in form) until the next sign-in: the
+refusal's own words went to a panel the lock hides. A window calls `refusal` before it puts a
+question to the nurse (T0 "Start the pump as you confirm", a lot number, an unusual value): a
+refused account is told so and asked nothing, and a refusal by the lock or the account is never
+offered as a gate to override (`locked` is true after it). Without one (a log without accounts)
 nothing is locked or refused.
 
 Signatures (issue 13), only with a `ChairIdentity`: an override of a refusal (next phase; the
@@ -86,7 +91,8 @@ class SessionController(QtCore.QObject):
         changed: the session changed (something was committed) or time passed (a tick).
         device_state: the device connection changed state (its ConnectionState value).
         device_event: internal, carries a DeviceEvent from the worker thread to the GUI thread.
-        lock_changed: the station locked (True) or was unlocked by a sign-in (False).
+        lock_changed: the station locked (True) or was unlocked by a sign-in (False); why it
+            locked, when not the idle time nor the nurse's own Lock, is in `lock_reason`.
     """
 
     changed = QtCore.Signal()
@@ -103,6 +109,9 @@ class SessionController(QtCore.QObject):
         self.identity = identity   # None: a log without staff accounts (nothing locks)
         # Asks for a signature's PIN (the UI's dialog); used only with `identity`.
         self.signature_service = signature_service
+        # Why the station locked, when not the idle time nor the nurse's own Lock ("Ana Nurse's
+        # account is disabled: ask an administrator."); "" otherwise and after a sign-in.
+        self.lock_reason = ""
         self._signer: ChairSigner | None = None
         self.connection: DeviceConnection | None = None
         self._fallback = FallbackFaults()   # console faults the engine could not take
@@ -182,14 +191,16 @@ class SessionController(QtCore.QObject):
         if self.identity is not None:
             self.identity.lock.activity(self.clock.now().mono)
 
-    def lock_now(self) -> None:
-        """Lock the station at once (the nurse leaves the chair)."""
+    def lock_now(self, reason: str = "") -> None:
+        """Lock the station at once (the nurse leaves the chair); `reason`, when the console
+        locks it, is shown until the next sign-in."""
         if self.identity is not None and self.identity.lock.lock(self.clock.now().mono):
-            self._on_locked()
+            self._on_locked(reason)
 
-    def _on_locked(self) -> None:
+    def _on_locked(self, reason: str = "") -> None:
         """The station has just locked: a signature dialog left open is closed as cancelled
-        (whoever comes by must not sign in it), then the windows are told."""
+        (whoever comes by must not sign in it), then the windows are told (and why)."""
+        self.lock_reason = reason
         if isinstance(self.signature_service, CancelsOnLock):
             self.signature_service.cancel_open()
         self.lock_changed.emit(True)
@@ -204,12 +215,21 @@ class SessionController(QtCore.QObject):
         was_locked = identity.lock.locked
         answer = identity.sign_in(name_or_badge, secret, now, engine.nurse)
         if answer.ok and answer.account is not None:
+            self.lock_reason = ""   # an allowed account is at the chair now
             if answer.hand_over_from is not None and not engine.discharged:
                 engine.hand_over(answer.account.name, now)
                 self.changed.emit()   # the header names the new nurse
             if was_locked:
                 self.lock_changed.emit(False)
         return answer
+
+    def refusal(self, action: ChairAction) -> str | None:
+        """Why `action` is refused now (the lock, or the account read again now: the station
+        then locks), else None. A window asks it before it puts any question to the nurse about
+        that action: "Start Infusion (T0) now? … Start the pump as you confirm" was asked of a
+        disabled nurse, and the move refused after her Yes (the pump ran, no T0 in the record).
+        Never refuses acknowledge nor pause audio."""
+        return self._refusal(action)
 
     def _refusal(self, action: ChairAction) -> str | None:
         """Why `action` is refused now, else None (and the action is activity).
@@ -226,7 +246,7 @@ class SessionController(QtCore.QObject):
         if action not in ALWAYS_ALLOWED:
             why = identity.no_longer_allowed()
             if why is not None:
-                self.lock_now()
+                self.lock_now(why)
                 return f"{why} {LOCKED_MESSAGE}."
         identity.lock.activity(self.clock.now().mono)
         return None
@@ -243,7 +263,7 @@ class SessionController(QtCore.QObject):
             return SIGNED_ON_A_LOCKED_STATION
         why = identity.no_longer_allowed()
         if why is not None:
-            self.lock_now()
+            self.lock_now(why)
             return f"Not done: {why} {LOCKED_MESSAGE} (nothing was recorded)."
         return None
 

@@ -65,6 +65,7 @@ from console.session.entry import (
     check_value,
     pulse_pressure_question,
 )
+from console.session.lock import ChairAction
 from console.ui.wheel_guard import guard_wheel
 from console.ui import theme
 from console.ui.controller import SessionController
@@ -430,6 +431,10 @@ class EntryPanel(QtWidgets.QGroupBox):
             if engine_question is not None:
                 asked.append(engine_question)
             if asked:
+                refused = self.controller.refusal(ChairAction.ENTER)   # asked of nobody refused
+                if refused is not None:
+                    self._say(refused, error=True)
+                    return
                 question = " ".join(asked)
                 if not self.confirmer.confirm(question):
                     self._say(f"Not recorded: {question}", error=True)

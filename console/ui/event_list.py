@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtWidgets
 from console.records import EventRecord, ObservationRecord, Record
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, check_value
 from console.session.journal import Journal, describe, value_words, when
+from console.session.lock import ChairAction
 from console.ui import theme
 from console.ui.checklist_panel import Asker
 from console.ui.controller import SessionController
@@ -185,6 +186,13 @@ class EventsTab(QtWidgets.QWidget):
         if chosen is None:
             return
         row_id, name = chosen
+        # Asked nothing by a station that refuses the act (locked, or the account disabled
+        # since it signed in: it locks): the new value, its confirmation and a reason had
+        # been asked before the refusal.
+        refused = self.controller.refusal(ChairAction.CORRECT)
+        if refused is not None:
+            self._say(f"Not corrected: {refused}", error=True)
+            return
         m = metric(name)
         text = self.asker.ask("Correct a value", f"New value of {m.label} ({m.unit}), "
                                                  f"{_allowed(m)}:")

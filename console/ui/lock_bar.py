@@ -1,9 +1,12 @@
 """The lock screen's bar: "Locked — sign in to continue" with a sign-in form (issue 13).
 
-It takes the entry form's place while the station is locked; the alarm area, the tiles and the
-trend stay where they are and F2/F3 and the alarm area's buttons keep working (the rule is in
-console/session/lock.py). It only draws and forwards: the sign-in goes through the controller,
-and the PIN field is emptied after every attempt (the secret is never kept or shown).
+It takes the entry form's place while the station is locked, and says why when the console
+locked it (an account disabled or without the nurse role: `SessionController.lock_reason`) until
+the next sign-in: the refusal's words had gone to the entry panel the lock hides. The alarm
+area, the tiles and the trend stay where they are and F2/F3 and the alarm area's buttons keep
+working (the rule is in console/session/lock.py). It only draws and forwards: the sign-in goes
+through the controller, and the PIN field is emptied after every attempt (the secret is never
+kept or shown).
 """
 
 from __future__ import annotations
@@ -72,6 +75,10 @@ class LockBar(QtWidgets.QFrame):
         self.secret.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.button = QtWidgets.QPushButton("Sign in")
         self.button.setObjectName("lock_sign_in")
+        self.reason = QtWidgets.QLabel("")   # why the console locked it; hidden when none
+        self.reason.setObjectName("lock_reason")
+        self.reason.setWordWrap(True)
+        self.reason.hide()
         self.message = QtWidgets.QLabel(HINT)
         self.message.setObjectName("lock_message")
         self.message.setWordWrap(True)
@@ -83,6 +90,7 @@ class LockBar(QtWidgets.QFrame):
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(8, 4, 8, 4)
         column.addLayout(form)
+        column.addWidget(self.reason)
         column.addWidget(self.message)
         self.button.clicked.connect(self._on_sign_in_clicked)
         self.secret.returnPressed.connect(self._on_sign_in_clicked)
@@ -93,13 +101,15 @@ class LockBar(QtWidgets.QFrame):
     def _on_theme_changed(self, now: theme.Theme) -> None:
         self.setStyleSheet(f"QFrame#lock_bar {{background:{now.dark_bg};}} QLabel "
                            f"{{color:{now.dark_text};font-size:14pt;}} QLabel#lock_title "
-                           "{font-size:17pt;font-weight:bold;} QLineEdit {font-size:15pt;} "
+                           "{font-size:17pt;font-weight:bold;} QLabel#lock_reason "
+                           "{font-weight:bold;} QLineEdit {font-size:15pt;} "
                            "QPushButton {font-size:15pt;padding:4px 16px;}")
 
     def show_locked(self) -> None:
         """The station has just locked: the hint again, not what the last sign-in answered (a
         walk showed "Signed in as Nina Nurse" under "Locked — sign in to continue" at the next
-        idle lock)."""
+        idle lock), and why it locked when the console did."""
+        self._show_reason(self.controller.lock_reason)
         self.message.setText(HINT)
         self.secret.clear()
         self.name.setFocus()
@@ -109,5 +119,10 @@ class LockBar(QtWidgets.QFrame):
         self.secret.clear()
         self.message.setText(answer.message)
         if answer.ok:
+            self._show_reason("")   # an allowed account is at the chair: the reason is past
             self.name.clear()
             self.signed_in.emit(answer)
+
+    def _show_reason(self, reason: str) -> None:
+        self.reason.setText(reason)
+        self.reason.setVisible(bool(reason))
