@@ -540,7 +540,9 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         outcome = self.controller.discharge()
         if not outcome.done:
             self._report(False, "Discharge refused: " + outcome.message)
-            if self.controller.locked:   # the lock or the account: not a gate to override
+            # Not a gate to override: the lock or the account, or the signature of a discharge
+            # nothing refuses, cancelled or refused (it had been offered for an override).
+            if self.controller.locked or not self.controller.discharge_blockers():
                 return
 
             def refused(reasons: list[str]) -> str:

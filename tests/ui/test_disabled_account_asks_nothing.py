@@ -223,3 +223,26 @@ def test_a_correction_asks_nothing_of_a_disabled_account(chair, qtbot):  # noqa:
     assert replies.asked == []
     assert chair.controller.locked and chair.window.lock_bar.reason.text() == DISABLED
     assert chair.rows("SELECT count(*) FROM observations WHERE corrects IS NOT NULL") == [(0,)]
+
+
+def test_a_discharge_whose_signature_is_cancelled_asks_no_override(chair):  # noqa: F811
+    """Nothing refuses the discharge, and the nurse cancels her signature (or her PIN is
+    wrong): the session goes on, and no prescriber's override is asked (the signature's refusal
+    had been offered as a gate to override, its reason asked)."""
+    controller = chair.controller
+    signer = Signer()
+    signer.answers = [(ANA, ANA_PIN)]
+    controller.signature_service = signer
+    while controller.view.phase.kind is not PhaseKind.DISCHARGE:
+        assert controller.advance_phase(override_reason="walk to discharge").done
+    chair.t(60)
+    # The gate clear (as after the 70 minutes, every score and item: built by the engine's
+    # tests): only the signature stands between the nurse and the discharge.
+    chair.engine.discharge_blockers = lambda now: []
+    signer.answers = []   # she cancels the dialog
+    panel = chair.window.checklist
+    panel.asker.reply = "this must not be asked"
+    panel.discharge_button.click()
+    assert not controller.view.discharged
+    assert panel.asker.asked == [], "\n---\n".join(panel.asker.asked)
+    assert panel.message.text().startswith("Discharge refused: ")
