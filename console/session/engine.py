@@ -513,13 +513,17 @@ class SessionEngine:
         steps: list[tuple[int, int, float]] = []
         moves: list[tuple[int, int, float]] = []
         # Each run's first event index (the session's start is -1), how many readings came
-        # before it (None: unknown, an older log), and its clock against the log's newest time
-        # when it started (None: unknown).
-        runs: list[tuple[int, int | None, float | None]] = [(-1, 0, None)]
+        # before it (an older log's restart, which did not say: those received by its time, so
+        # that a step after it still moves the readings of the runs after it; a review), and
+        # its clock against the log's newest time when it started (None: unknown).
+        runs: list[tuple[int, int, float | None]] = [(-1, 0, None)]
         for i, e in enumerate(events):
             if e.kind == "session_resumed":
                 gap = e.detail.get("clock_gap_s")
-                runs.append((i, _placed(e), float(gap) if isinstance(gap, int | float) else None))
+                place = _placed(e)
+                if place is None:
+                    place = sum(o.received_at <= e.at for o in observations)
+                runs.append((i, place, float(gap) if isinstance(gap, int | float) else None))
             elif e.kind == CLOCK_STEPPED:
                 step_s = float(e.detail.get("step_s", 0.0))
                 reach = len(runs) - 1
@@ -527,7 +531,7 @@ class SessionEngine:
                     reach -= 1
                 steps.append((i, runs[reach][0], step_s))
                 first, before = runs[reach][1], _placed(e)
-                if first is not None and before is not None:
+                if before is not None:
                     moves.append((first, before, step_s))
 
         def shift_of(index: int) -> float:
