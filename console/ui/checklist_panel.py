@@ -291,6 +291,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self._filling = False
         self._report(True, "")
         controller.changed.connect(self._on_session_changed)
+        controller.lock_changed.connect(self._on_lock_changed)
         theme.signals().changed.connect(self._on_theme_changed)
         self.refresh()
 
@@ -576,6 +577,12 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 outcome = self.controller.discharge(override_reason=reason)
         if outcome.done:
             self._report(True, "Discharged: the session has ended.")
+
+    def _on_lock_changed(self, locked: bool) -> None:
+        """Unlocked by a sign-in: a refusal said before it was the lock's ("Not moved: Locked —
+        sign in to continue" stood in red for the nurse who had just signed in; a review)."""
+        if not locked and self.message.text() and self.message.text() != LEGEND:
+            self._report(True, "")
 
     def _report(self, ok: bool, text: str) -> None:
         if not text:   # nothing to say: the box explains the marks (when there are rows)

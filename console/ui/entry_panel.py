@@ -749,6 +749,10 @@ class EntryPanel(QtWidgets.QGroupBox):
         elif self._cleared_at_lock:
             self._cleared_at_lock = False
             self._say(UNSAVED_CLEARED, colour=WARN_COLOUR)
+        elif self._refusal_shown:
+            # The refusal was the lock's (or the account's it locked for): the nurse who signs
+            # in read it in red as her own entry refused (a review).
+            self._say("")
 
     def _on_nurse_changed(self, before: str, now: str) -> None:
         """A hand-over without a lock first: the form is the earlier nurse's, as at a lock."""

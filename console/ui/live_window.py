@@ -137,8 +137,27 @@ class LiveWindow(QtWidgets.QWidget):
         for widget in (self.entry, self.side):
             widget.setEnabled(not locked)
         if locked:
+            self._close_questions()
             self.lock_bar.show_locked()
         self._show_ended(self.controller.view.ended_at)   # an ended session stays read-only
+
+    def _close_questions(self) -> None:
+        """The station locked: a question this window left open is answered "no" (rejected),
+        so nobody answers the absent nurse's question on a locked station. The T0 question
+        ("Start Infusion (T0) now? … Start the pump as you confirm") stood over the sign-in
+        form, and its Start was then refused: the pump ran with no T0 in the record (a
+        review). The signature dialog is closed the same way (`SessionController`)."""
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            if isinstance(widget, QtWidgets.QDialog) and widget.isVisible() and self._owns(widget):
+                widget.reject()
+
+    def _owns(self, dialog: QtWidgets.QWidget) -> bool:
+        parent = dialog.parentWidget()
+        while parent is not None:
+            if parent is self:
+                return True
+            parent = parent.parentWidget()
+        return False
 
     def _on_theme_changed(self, _theme: theme.Theme) -> None:
         """The header, dose line and banner are styled by this window: restyle them now."""
