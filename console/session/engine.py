@@ -2559,27 +2559,26 @@ class SessionEngine:
             "dissociation" in names for p in self.protocol.phases for i in p.checklist
             for names in i.needs)
 
-    def _aldrete_below(self, minimum: int) -> list[str]:
-        """The reason, when the modified Aldrete since the dose (`_since_dose`) is missing or
-        below. A pre-sedation Aldrete of 10 passed the gate with no score taken after the
-        infusion (review 42): recovery is scored after the dose, as MOAA/S and CADSS are."""
-        latest = self._since_dose("aldrete")
+    def _score_below(self, metric_name: str, minimum: int, missing: str, shown: str,
+                     needs: str) -> list[str]:
+        """The reason, when the score since the dose (`_since_dose`) is missing or below
+        `minimum`: "No MOAA/S recorded since the dose (needs 5)", "Modified Aldrete 8 (needs
+        ≥9)". Recovery is scored after the dose: a pre-sedation Aldrete of 10 had passed the
+        gate with no score taken after the infusion (review 42), as the baseline MOAA/S had."""
+        latest = self._since_dose(metric_name)
         if latest is None:
-            since = " since the dose" if self.latest("aldrete") is not None else ""
-            return [f"No modified Aldrete score recorded{since} (needs ≥{minimum})"]
+            since = " since the dose" if self.latest(metric_name) is not None else ""
+            return [f"No {missing} recorded{since} (needs {needs})"]
         if latest.reading.value < minimum:
-            return [f"Modified Aldrete {latest.reading.value:.0f} (needs ≥{minimum})"]
+            return [f"{shown} {latest.reading.value:.0f} (needs {needs})"]
         return []
 
     def _moaas_below(self, minimum: int) -> list[str]:
-        """The reason, when the MOAA/S since the dose (`_since_dose`) is missing or below."""
-        latest = self._since_dose("moaas")
-        if latest is None:
-            since = " since the dose" if self.latest("moaas") is not None else ""
-            return [f"No MOAA/S recorded{since} (needs {minimum})"]
-        if latest.reading.value < minimum:
-            return [f"MOAA/S {latest.reading.value:.0f} (needs {minimum})"]
-        return []
+        return self._score_below("moaas", minimum, "MOAA/S", "MOAA/S", f"{minimum}")
+
+    def _aldrete_below(self, minimum: int) -> list[str]:
+        return self._score_below("aldrete", minimum, "modified Aldrete score",
+                                 "Modified Aldrete", f"≥{minimum}")
 
     # ---- writing -----------------------------------------------------------------------------
 
