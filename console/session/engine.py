@@ -492,13 +492,13 @@ class SessionEngine:
         # before it is moved by it (and by every later step) onto the clock as it read after
         # the step, before it becomes a Moment; the Moment keeps the logged time as its stamp.
         # Events are placed by their order in the log: T0, phase starts and checklist ticks
-        # (esketamine's first device, its 2 hours). Readings are placed by row id: each step
-        # logs the newest observation row id committed before it (whether a reading stamped by
-        # the device's reader came before a step cannot be told by its time: one stamped 0.2 s
-        # before the engine logged the step was moved an hour). Unmoved, a reading taken before
-        # NTP set the clock back an hour replayed an hour ahead of T0 and the checks: the last
-        # RR "received" in the future kept the apnoea alarm silent for the hour after the
-        # restart (review 42). Alarm rows keep their logged times.
+        # (esketamine's first device, its 2 hours). Readings are placed by their order in the
+        # log: each step logs how many were logged before it (`_placed`; whether a reading
+        # stamped by the device's reader came before a step cannot be told by its time: one
+        # stamped 0.2 s before the engine logged the step was moved an hour). Unmoved, one
+        # taken before NTP set the clock back an hour replayed an hour ahead of T0 and the
+        # checks: the last RR "received" in the future kept the apnoea alarm silent for the
+        # hour after the restart (review 42). Alarm rows keep their logged times.
         # A run is what follows a `session_resumed` (or the start). A step moves the runs
         # before its own too (their clock was the one it corrected: a restart, then NTP an hour
         # forward, had an esketamine session's T0 an hour earlier at the next restart), except
