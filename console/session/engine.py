@@ -1624,7 +1624,8 @@ class SessionEngine:
                 rows.insert(index, entry)
             else:
                 self._replay_fall_back(obs.metric, rows, gone, at)
-                self._remember_row(row_id, obs, at, after_t0)
+                self._remember_row(row_id, obs, at)
+                self._corrected_in_place(obs.metric, [row_id], after_t0)
                 self._remember(reading, at, after_t0)
                 self._replay_trackers(reading, at)
         self._withdraw_unasked_repeat(obs.metric)
@@ -2549,9 +2550,7 @@ class SessionEngine:
         times: a restart after the wall clock was stepped back places the baseline scores after
         a T0 rebuilt from the stepped clock, and the patient went home on them (review 42)."""
         latest = self.latest(metric_name)
-        if latest is None or self._state.t0 is None or not latest.after_t0:
-            return None
-        return latest
+        return latest if latest is not None and latest.after_t0 else None
 
     def _scores_dissociation(self) -> bool:
         """Whether the protocol scores dissociation: a check of it, or an item needing it."""
@@ -2639,18 +2638,15 @@ class SessionEngine:
                 if not record.flags & {"DEMO", "TEST"}:
                     self._remember_row(row_id, record, now)
 
-    def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment,
-                      after_t0: bool | None = None) -> None:
-        """`after_t0`: a correction's, the value it corrects had (`_remember`)."""
+    def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment) -> None:
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
         rows = self._state.rows.setdefault(record.metric, [])
-        rows.append((row_id, Latest(reading, at, self._state.t0_reached if after_t0 is None
-                                    else after_t0)))
+        rows.append((row_id, Latest(reading, at, self._state.t0_reached)))
         del rows[:-KEEP_ROWS]
 
     def _corrected_in_place(self, metric_name: str, ids: Sequence[int], after_t0: bool) -> None:
-        """The correction's row, which `_keep_rows` kept as taken now, keeps the corrected
+        """The correction's row, kept as taken now (`_remember_row`), keeps the corrected
         value's place before or after T0 (`_remember`)."""
         rows = self._state.rows.get(metric_name, [])
         for i, (row, kept) in enumerate(rows):

@@ -170,7 +170,7 @@ def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | N
         "phase_started": lambda: f"Phase started: {d.get('name', d.get('phase'))}",
         "phase_ended": lambda: f"Phase ended: {d.get('name') or d.get('phase')}",
         "checklist_ticked": lambda: (f"Ticked: {d.get('text')}{early_text(d.get('early') or {})}"
-                             f"{beyond_text(d.get('beyond_dose') or {})}"),
+                                     f"{beyond_text(d.get('beyond_dose') or {})}"),
         "override": lambda: _override(d, journal.phase_names if journal is not None else {}),
         "gate_decision": lambda: f"Prescriber decision: {d.get('decision')}",
         "note": lambda: f"Note: {d.get('text')}",
@@ -186,25 +186,25 @@ def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | N
             if d.get("protocol_kept_because") else ""),
         PROTOCOL_IN_FORCE: lambda: f"Protocol in force: {d.get('protocol_id')} version {d.get('version')}",
         "console_closed": lambda: (f"Console stopped by the system ({d['signal']}) during the session"
-                           if d.get("signal") else "Console closed by the nurse during the session")
-                          + ": no monitoring until it was started again",
+                                   if d.get("signal") else "Console closed by the nurse during the session")
+                                  + ": no monitoring until it was started again",
         "log_restored": lambda: f"Session log writable again: {d.get('records_written')} held records saved",
         "device_state": lambda: f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
         "device_dropped": lambda: dropped_text(d),
         "audio_status": lambda: ("Speaker working again" if d.get("available")
-                         else f"Speaker not working: {d.get('detail')}"),
+                                 else f"Speaker not working: {d.get('detail')}"),
         "console_fault": lambda: f"Console fault: {d.get('summary')}",
         "network_configured": lambda: ("Clinic network: " + str(d.get("network"))
-                               + (" · quiet-room tones" if d.get("quiet_room") else "")),
+                                       + (" · quiet-room tones" if d.get("quiet_room") else "")),
         "network_status": lambda: (f"Clinic network: {d.get('problem')}" if d.get("problem")
-                           else "Clinic network confirming again"),
+                                   else "Clinic network confirming again"),
         "acknowledged_at_central": lambda: (f"Acknowledged at central station {d.get('station')} by "
-                                    f"{d.get('by')}"),
+                                            f"{d.get('by')}"),
         "audio_paused": lambda: str(d.get("message", "Audio paused")),
         "device_resent": lambda: str(d.get("message", "Monitor message sent again: kept once")),
         "audio_resumed": lambda: str(d.get("message", "Audio resumed")),
-        "clock_stepped": lambda: str(d.get("message",
-                                   "Station clock set: the session's timers run on unchanged")),
+        "clock_stepped": lambda: str(d.get(
+            "message", "Station clock set: the session's timers run on unchanged")),
         # The review window's words for the same row (console/review/model.py
         # `describe_event`); the list read "handed_over: {'from': …}", a Python dict.
         "handed_over": lambda: f"Handed over: {d.get('from')} → {d.get('to')}",

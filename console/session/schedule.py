@@ -41,7 +41,7 @@ class _Check:
     # A sooner slot's vitals taken recently (`Schedule._sooner_check`): per metric, the earliest
     # receive time (mono) that counts for this slot, before its own window opens.
     recent_from: dict[str, float] = field(default_factory=dict)
-    after_t0_s: float | None = None  # a check at a fixed time after T0 (its seconds after it)
+    timed: bool = False   # a check at a fixed time after T0 (`Schedule._add_timed`)
 
     @property
     def condition(self) -> str:
@@ -186,11 +186,11 @@ class Schedule:
         early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
         for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
             pending = self._checks.get(name)
-            if name in self._done or (pending is not None and pending.after_t0_s is None):
+            if name in self._done or (pending is not None and not pending.timed):
                 continue
             if pending is None:
                 self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early,
-                                            escalate, None, after_t0_s=minutes * 60)
+                                            escalate, None, timed=True)
             elif pending.due.mono > phase_start.mono:   # not yet asked: on to the dose's time
                 pending.due = anchor.plus(minutes * 60)
                 pending.seen = {m: at for m, at in pending.seen.items() if pending.takes(m, at)}

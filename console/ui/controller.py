@@ -224,20 +224,15 @@ class SessionController(QtCore.QObject):
         return answer
 
     def refusal(self, action: ChairAction) -> str | None:
-        """Why `action` is refused now (the lock, or the account read again now: the station
-        then locks), else None. A window asks it before it puts any question to the nurse about
-        that action: "Start Infusion (T0) now? … Start the pump as you confirm" was asked of a
-        disabled nurse, and the move refused after her Yes (the pump ran, no T0 in the record).
-        Never refuses acknowledge nor pause audio."""
-        return self._refusal(action)
-
-    def _refusal(self, action: ChairAction) -> str | None:
         """Why `action` is refused now, else None (and the action is activity).
 
         Refused: anything but acknowledge and pause audio while locked; and, read again now, an
         account disabled or without the nurse role since it signed in (the station then locks).
         Acknowledge and pause are never refused and never read the account (an alarm must reach
-        the nurse: no read of the staff list stands in its way)."""
+        the nurse: no read of the staff list stands in its way). A window asks it before it puts
+        any question to the nurse about that action: "Start Infusion (T0) now? … Start the pump
+        as you confirm" was asked of a disabled nurse, and the move refused after her Yes (the
+        pump ran, no T0 in the record)."""
         identity = self.identity
         if identity is None:
             return None
@@ -285,7 +280,7 @@ class SessionController(QtCore.QObject):
     # ---- the nurse's actions (the actor is the session's nurse; the lock may refuse them) -------------------------------
 
     def enter_manual(self, metric_name: str, value: float, confirmed: bool = False) -> Verdict:
-        refused = self._refusal(ChairAction.ENTER)
+        refused = self.refusal(ChairAction.ENTER)
         if refused is not None:
             return Rejected(metric_name, refused)
         engine = self._engine
@@ -294,7 +289,7 @@ class SessionController(QtCore.QObject):
     def enter_manual_row(self, metric_name: str, value: float,
                          confirmed: bool = False) -> tuple[Verdict, int | None]:
         """`enter_manual`, with the row id of the observation written (None if none has one)."""
-        refused = self._refusal(ChairAction.ENTER)
+        refused = self.refusal(ChairAction.ENTER)
         if refused is not None:
             return Rejected(metric_name, refused), None
         engine = self._engine
@@ -302,7 +297,7 @@ class SessionController(QtCore.QObject):
 
     def correct(self, observation_id: int, metric_name: str, value: float, reason: str,
                 confirmed: bool = False) -> Verdict:
-        refused = self._refusal(ChairAction.CORRECT)
+        refused = self.refusal(ChairAction.CORRECT)
         if refused is not None:
             return Rejected(metric_name, refused)
         engine = self._engine
@@ -345,7 +340,7 @@ class SessionController(QtCore.QObject):
         return self._engine.check_correction(observation_id, metric_name, value)
 
     def void(self, observation_id: int, metric_name: str, reason: str) -> Outcome:
-        refused = self._refusal(ChairAction.VOID)
+        refused = self.refusal(ChairAction.VOID)
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
@@ -363,7 +358,7 @@ class SessionController(QtCore.QObject):
             act, events_of({"entered_in_error": CORRECTION})))
 
     def note(self, text: str, kind: str = "note") -> Outcome:
-        refused = self._refusal(ChairAction.NOTE)
+        refused = self.refusal(ChairAction.NOTE)
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
@@ -371,7 +366,7 @@ class SessionController(QtCore.QObject):
 
     def tick_item(self, item_id: str, gate_decision: str = "", note: str = "",
                   early_reason: str = "", extra_reason: str = "") -> Outcome:
-        refused = self._refusal(ChairAction.TICK)
+        refused = self.refusal(ChairAction.TICK)
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
@@ -396,7 +391,7 @@ class SessionController(QtCore.QObject):
             act, events_of({"gate_decision": GATE_DECISION})))
 
     def advance_phase(self, override_reason: str = "") -> Outcome:
-        refused = self._refusal(ChairAction.NEXT_PHASE)
+        refused = self.refusal(ChairAction.NEXT_PHASE)
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
@@ -461,7 +456,7 @@ class SessionController(QtCore.QObject):
         return self.identity is None and not self._engine.discharged
 
     def discharge(self, override_reason: str = "") -> Outcome:
-        refused = self._refusal(ChairAction.DISCHARGE)
+        refused = self.refusal(ChairAction.DISCHARGE)
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
@@ -549,19 +544,19 @@ class SessionController(QtCore.QObject):
     # A fallback fault (id -2, -3, ...) is acknowledged here: the engine does not know it.
 
     def acknowledge(self, occurrence_id: int) -> Outcome:
-        self._refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
+        self.refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
         if self._silence_fallback([occurrence_id]):
             return Outcome(True)
         return self._engine.acknowledge(occurrence_id, self._actor(), self.clock.now())
 
     def acknowledge_all(self) -> Outcome:
-        self._refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
+        self.refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
         silenced = self._silence_fallback(self._fallback.ids)
         outcome = self._engine.acknowledge_all(self._actor(), self.clock.now())
         return Outcome(True) if silenced and not outcome.done else outcome
 
     def acknowledge_shown(self, occurrence_ids: list[int]) -> Outcome:
-        self._refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
+        self.refusal(ChairAction.ACKNOWLEDGE)   # never refused: activity only
         silenced = self._silence_fallback(occurrence_ids)
         outcome = self._engine.acknowledge_shown([i for i in occurrence_ids if i >= 0],
                                                  self._actor(), self.clock.now())
@@ -570,7 +565,7 @@ class SessionController(QtCore.QObject):
     def pause_audio(self) -> Outcome:
         """The engine's audio pause; with fallback faults shown and an engine that cannot pause
         (discharged, or failing), the controller's own pause silences them for as long."""
-        self._refusal(ChairAction.PAUSE_AUDIO)   # never refused: activity only
+        self.refusal(ChairAction.PAUSE_AUDIO)   # never refused: activity only
         engine, now = self._engine, self.clock.now()
         if not self._fallback.pause_requested():
             return engine.pause_audio(self._actor(), now)

@@ -29,12 +29,17 @@ def _step_wall_clock(s: LoggedSession, seconds: float) -> None:
     s.clock._now = Moment(now.mono, now.wall + timedelta(seconds=seconds))   # the wall clock only
 
 
+def _on_the_monitor(s: LoggedSession) -> float:
+    """The infusion started, the monitor connected: the infusion's start in clock seconds."""
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    return s.now().mono - s.origin
+
+
 def _breathing_then_step(s: LoggedSession, step_s: float) -> float:
     """An infusion with the monitor sending RR and SpO2 for 5 min, then the clock stepped by
     `step_s` (logged at the next tick): the infusion's start in clock seconds."""
-    s.to_infusion()
-    s.engine.device_state_changed("connected", s.now())
-    start = s.now().mono - s.origin
+    start = _on_the_monitor(s)
     for second in range(10, 300, 10):
         s.t(start + second); s.device("resp_rate", 14); s.device("spo2", 97)
     _step_wall_clock(s, step_s)
@@ -96,9 +101,7 @@ def test_a_clock_step_while_the_log_was_locked_moves_the_readings_before_it(
     # before the next reading after they were written, had said where it came by none, and the
     # restart moved no reading (a review of the change). It counts readings, held ones too.
     s = LoggedSession(log)
-    s.to_infusion()
-    s.engine.device_state_changed("connected", s.now())
-    start = s.now().mono - s.origin
+    start = _on_the_monitor(s)
     lock = Locked(s, tmp_path / "sessions.sqlite3")
     for second in range(10, 300, 10):
         if second == 250:

@@ -3,56 +3,24 @@ dose: a score taken before T0 is a baseline, also after a restart that follows a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from console.clock import ManualClock, Moment
+from console.clock import Moment
 from console.records import SessionOpened
-from console.session.engine import Patient, SessionEngine
-from console.store import EventLog
-from protocols.loader import builtin_protocols_dir, load_protocol
-from tests.review.scenarios import typed_answer
-from tests.session.helpers import type_attested
+from console.session.engine import SessionEngine
+from tests.test_full_sessions import MIN, NURSE
+from tests.test_full_sessions import Run as FullRun
 
-MIN = 60
 HOUR = 3600
-NURSE = "nurse.ana"
 
 
-class Run:
-    """A shipped protocol on a real log, driven in minutes from the session start."""
-
-    def __init__(self, tmp_path: Path, protocol_id: str, chosen_mg: float | None = None) -> None:
-        self.log = EventLog.open(tmp_path / "sessions.sqlite3", "test")
-        self.clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-        self.protocol = load_protocol(builtin_protocols_dir() / f"{protocol_id}.toml")
-        self.engine = SessionEngine.open(self.protocol, self.log, Patient("MRN-4711", 72.0), NURSE,
-                                         self.clock.now(), session_number=1, chosen_mg=chosen_mg)
-        self.origin = self.clock.now().mono
+class Run(FullRun):
+    """A shipped protocol on a real log, driven in minutes from the session start
+    (tests/test_full_sessions.py), with NTP's steps and a restart."""
 
     def now(self) -> Moment:
         return self.clock.now()
-
-    def at(self, minutes: float) -> None:
-        now = self.clock.advance(self.origin + minutes * MIN - self.clock.now().mono)
-        self.engine.tick(now)
-
-    def manual(self, **values: float) -> None:
-        for name, value in values.items():
-            verdict = self.engine.enter_manual(name, value, NURSE, self.clock.now())
-            assert type(verdict).__name__ == "Accepted", verdict
-
-    def tick_required(self) -> None:
-        for item in self.engine.phase.checklist:
-            if item.required:
-                type_attested(self.engine, item, NURSE, self.clock.now())
-                outcome = self.engine.tick_item(item.id, NURSE, self.clock.now(),
-                                                note=typed_answer(item.asks))
-                assert outcome.done, outcome.message
-
-    def advance(self) -> None:
-        outcome = self.engine.advance_phase(NURSE, self.clock.now())
-        assert outcome.done, outcome.message
 
     def step_wall(self, seconds: float) -> None:
         """NTP moves the station's wall clock; the monotonic clock runs on."""

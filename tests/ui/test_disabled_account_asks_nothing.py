@@ -193,8 +193,13 @@ def test_a_discharge_refused_by_the_lock_at_the_act_asks_no_override(chair,  # n
         controller.signature_service = Signer()
         controller.signature_service.answers = [(ANA, ANA_PIN)]
         assert controller.advance_phase(override_reason="walk to discharge").done
-    disable_ana(chair)
-    monkeypatch.setattr(controller, "refusal", lambda _action: None)   # read just before
+    discharge = controller.discharge
+
+    def disabled_in_that_instant(*args, **kwargs):   # after the panel's check, before the act
+        disable_ana(chair)
+        return discharge(*args, **kwargs)
+
+    monkeypatch.setattr(controller, "discharge", disabled_in_that_instant)
     panel = chair.window.checklist
     panel.asker.reply = "walk out"
     panel.discharge_button.click()

@@ -54,31 +54,27 @@ def test_the_idle_lock_answers_the_t0_question_left_open_no(chair):  # noqa: F81
     assert chair.rows("SELECT count(*) FROM events WHERE kind = 'phase_started'") == [(1,)]
 
 
-def _ana_disabled(chair) -> None:  # noqa: F811
+def _refused_then_ben_signs_in(chair, act) -> None:  # noqa: F811
+    """Ana's account disabled, her `act` refused (the station locks), Ben signs in 10 s later."""
     staff = chair.staff
     chair.t(30)
     staff.disable(staff.find(ANA).id, staff.find(ADMIN), "left the clinic", chair.clock.now().wall)
-
-
-def test_the_entry_form_says_no_refusal_of_the_lock_after_the_next_sign_in(chair):  # noqa: F811
-    _ana_disabled(chair)
-    entry = chair.window.entry
-    entry.observation_buttons[("moaas", 4)].click()
+    act()
     assert chair.controller.locked
     chair.t(10)
     assert sign_in(chair, BEN, BEN_PIN).startswith(f"Signed in as {BEN}")
     chair.t(1)
+
+
+def test_the_entry_form_says_no_refusal_of_the_lock_after_the_next_sign_in(chair):  # noqa: F811
+    entry = chair.window.entry
+    _refused_then_ben_signs_in(chair, entry.observation_buttons[("moaas", 4)].click)
     shown = entry.message.text() + " | " + entry.message.toolTip()
     assert LOCKED_MESSAGE not in shown and "disabled" not in shown, shown
 
 
 def test_the_checklist_says_no_refusal_of_the_lock_after_the_next_sign_in(chair):  # noqa: F811
-    _ana_disabled(chair)
     panel = chair.window.checklist
-    panel.next_button.click()
-    assert chair.controller.locked
-    chair.t(10)
-    assert sign_in(chair, BEN, BEN_PIN).startswith(f"Signed in as {BEN}")
-    chair.t(1)
+    _refused_then_ben_signs_in(chair, panel.next_button.click)
     shown = panel.message.text() + " | " + panel.message.toolTip()
     assert LOCKED_MESSAGE not in shown and "disabled" not in shown, shown
