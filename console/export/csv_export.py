@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from console.clock import iso
 from console.export.files import write_files
-from console.review.model import SessionDetail, describe_event
+from console.review.model import SessionDetail, describe_event, record_order
 from protocols.vitals import METRICS
 
 # Every row says whose it is (patient as exported: a pseudonym when de-identified) and which
@@ -75,23 +75,24 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
 
 
 def event_rows(detail: SessionDetail) -> list[list[str]]:
-    """Events and alarm steps as text rows, in time order (without the header)."""
+    """Events and alarm steps as text rows, in the order written (`record_order`; without the
+    header)."""
     who = _whose(detail)
-    keyed: list[tuple[datetime, int, int, list[str]]] = []
+    keyed: list[tuple[tuple[datetime, int], int, list[str]]] = []
     for e in detail.events:
-        keyed.append((e.at, 0, e.id, [
+        keyed.append((record_order(e.at, "event", e.kind), e.id, [
             *who, _t(e.at), "event", str(e.id), e.kind, e.actor, describe_event(e.kind, e.detail),
             "", "", "", "", "", "", "", _json(e.detail),
         ]))
     for a in detail.alarms:
         for step in a.steps:
             # Its row id, as `verify` and the review name a row ("alarm_events row 35").
-            keyed.append((step.at, 1, step.id, [
+            keyed.append((record_order(step.at, "alarm"), step.id, [
                 *who, _t(step.at), "alarm", str(step.id), f"alarm_{step.transition}", step.actor,
                 step.message, str(a.occurrence), a.condition, a.category, step.priority,
                 step.transition, _num(step.value), a.threshold, "",
             ]))
-    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    keyed.sort(key=lambda k: (k[0], k[1]))
     return [row for *_, row in keyed]
 
 

@@ -50,6 +50,20 @@ CONSOLE_CLOSED: Final = "console_closed"
 # What became of a typed value voided at the chair (AlarmEpisode.taken_back).
 ENTERED_IN_ERROR: Final = "value entered in error"
 
+# The events that close a session. The engine writes them after the alarm steps of the same
+# instant (whatever is still on the board ends with the session, `SessionEngine.discharge`);
+# listed before them, an alarm read as ending after "Session ended".
+SESSION_CLOSING_KINDS: Final = frozenset({"discharged", "session_ended"})
+
+
+def record_order(at: datetime, source: str, kind: str = "") -> tuple[datetime, int]:
+    """Where an `events` row (source "event", its kind) or an alarm step (source "alarm") goes
+    among a session's records: by time; at one instant, events, then alarm steps, then the
+    events that close the session, as the engine writes them (the tables share no row order)."""
+    if source == "alarm":
+        return at, 1
+    return at, 2 if kind in SESSION_CLOSING_KINDS else 0
+
 @dataclass(frozen=True, slots=True)
 class SessionFilter:
     """What the session list shows.
@@ -647,7 +661,7 @@ class SessionDetail:
                      if o.what == "discharge" and o.at <= discharged), None)
 
     def timeline(self) -> list[TimelineEntry]:
-        """Events and alarm steps merged in time order (events first at equal times)."""
+        """Events and alarm steps merged in the order the console wrote them (`record_order`)."""
         entries = [
             TimelineEntry(e.at, "event", e.kind, e.actor, describe_event(e.kind, e.detail))
             for e in self.events
@@ -658,8 +672,7 @@ class SessionDetail:
                     step.at, "alarm", f"alarm_{step.transition}", step.actor,
                     f"{step.priority} {episode.condition} {step.transition}: {step.message}",
                 ))
-        order = {"event": 0, "alarm": 1}
-        return sorted(entries, key=lambda x: (x.at, order[x.source]))
+        return sorted(entries, key=lambda x: record_order(x.at, x.source, x.kind))
 
     def hand_overs(self) -> list[LoggedEvent]:
         """The session's hand-overs (events `handed_over` {from, to}, by the nurse taking
