@@ -501,7 +501,10 @@ class AlarmBoard:
                     occurrence.condition not in self._ending   # its values are back inside
                     and occurrence.state is AlarmState.ACKNOWLEDGED
                     and occurrence.silenced_at is not None
-                    and occurrence.category != PROMPT
+                    # An information prompt ("Vitals due") has no sound to give again; one
+                    # overdue, medium (clinical-defaults.md alarm behaviour 8), is reminded like
+                    # any medium alarm: acknowledged once, a missed BP went silent for the session.
+                    and occurrence.priority > Priority.INFO
                     and now.mono - occurrence.silenced_at >= self.reminder_seconds
                 ):
                     occurrence.state = AlarmState.ACTIVE
