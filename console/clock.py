@@ -64,6 +64,13 @@ def local_stamp(t: datetime) -> str:
     return t.astimezone().isoformat(timespec="seconds")
 
 
+def clock_time(t: datetime) -> str:
+    """An instant as this computer's local clock time with its zone ("09:10:01 EDT"), for a
+    time written into a logged text: the record's own times are UTC, and "since 09:10:01"
+    beside an alarm at 13:10:11Z read as four hours before it was raised (review 43)."""
+    return f"{t.astimezone():%H:%M:%S %Z}"
+
+
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 

@@ -53,7 +53,7 @@ import enum
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 
-from console.clock import Moment
+from console.clock import Moment, clock_time
 from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
@@ -494,7 +494,7 @@ class AlarmBoard:
                 occurrence = self._by_condition[condition]
                 out.extend(self._clear(occurrence, now, message=(
                     f"{occurrence.message} (back inside its limits since "
-                    f"{since.wall.astimezone():%H:%M:%S})")))
+                    f"{clock_time(since.wall)})")))
         if self.reminder_seconds is not None:
             for occurrence in self._by_condition.values():
                 if (

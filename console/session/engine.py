@@ -69,7 +69,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from console.clock import Moment, format_duration, format_span
+from console.clock import Moment, clock_time, format_duration, format_span
 from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
@@ -2598,8 +2598,8 @@ class SessionEngine:
             return []
         before = now.wall - timedelta(seconds=step_s)
         message = (f"Station clock set {'forward' if step_s > 0 else 'back'} "
-                   f"{format_span(abs(step_s))} (from {before.astimezone():%H:%M:%S} to "
-                   f"{now.wall.astimezone():%H:%M:%S}): the session's timers run on unchanged")
+                   f"{format_span(abs(step_s))} (from {clock_time(before)} to "
+                   f"{clock_time(now.wall)}): the session's timers run on unchanged")
         return [EventRecord(self.session_id, now.wall, CLOCK_STEPPED, ENGINE, {
             "step_s": round(step_s, 3), "message": message,
             OBSERVATIONS_BEFORE: self._state.observations_logged})]   # the readings it moves
