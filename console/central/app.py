@@ -437,15 +437,21 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
     def take_messages() -> None:
         batch = inbox[:]
         inbox.clear()
+        taken = 0
         try:
             # Commit first, then confirm: the PCD-04s' confirmations go out after the COMMIT.
             with board.confirming_after(), log.batch():
                 for topic, payload, at, retained, held in batch:
                     receive(topic, payload, at, retained, held)
+                    taken += 1
         except CentralLogError:
-            # The log cannot take a transaction now: message by message, as the board does when
-            # its log fails (the station's own alarm says so; duplicates caught in memory).
-            for topic, payload, at, retained, held in batch:
+            # The log cannot take a transaction now. What the board took of the batch (all of
+            # it when the COMMIT failed) is shown already: its rows are written again, one by
+            # one; the rest (all of it when BEGIN failed) is taken message by message, as the
+            # board does when its log fails (the station's own alarm says so; duplicates caught
+            # in memory). Taken again, the statuses were copies and nothing of them was logged.
+            board.log_again()
+            for topic, payload, at, retained, held in batch[taken:]:
                 receive(topic, payload, at, retained, held)
         redraw_soon()
 

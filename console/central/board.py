@@ -88,7 +88,12 @@ nurse's acknowledgements and silences.
 Bad input: a payload that is not what its topic promises is counted (`ignored`, with the last
 reason) and changes nothing; so is a status with a number or time no card can draw (a NaN
 elapsed time, an integer too large for a float, a vital's time out of range), which had stopped
-every card from drawing.
+every card from drawing. A trend snapshot's points outside its session (before its start, or
+after the chair's clock now: `_trend_window`) are left out, the message counted with its reason,
+the rest drawn.
+
+Across chairs, "the newest alarm" (the trend strip's, F2's) is the one this station heard of last,
+by its own clock (`_across_key`); within a chair, the chair's own time orders, as at the bedside.
 """
 
 from __future__ import annotations
@@ -101,7 +106,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
 
 from console.clock import Moment, format_duration, iso, parse_iso
@@ -120,7 +125,7 @@ from console.session.alarm_area import _NEED as NEED
 from console.session.alarm_area import more_text
 from console.session.alarms import AlarmState, priority_marks
 from console.session.conditions import short_text
-from console.session.trend_feed import clock_offset, series_of
+from console.session.trend_feed import SKEW_LIMIT_S, clock_offset, series_of
 from devices.reading import is_nibp_metric
 from protocols.model import Priority
 from protocols.vitals import metric
@@ -149,6 +154,10 @@ that clock: a raise still in the outbox of a console killed and restarted with i
 (before NTP). Shown, it outranked by time every status of the new run and sounded for an alarm
 over at the chair (a code review). The chair's statuses say whether it is open. (A status's
 own delay over the network is under a second; one late by this much is stale anyway.)"""
+TREND_EARLY_S: Final = SKEW_LIMIT_S
+"""A trend snapshot's point this far before its session's start is still taken (not drawn:
+`Board.trend` draws from the start): the bedside places a monitor's value at its measured time
+when its clock is within SKEW_LIMIT_S of the chair's (console/session/trend_feed.py)."""
 RESTORE_S: Final = 12 * 3600.0
 """A chair last heard longer ago than this is not brought back from the log at a restart
 (`Board.restore`): no session runs that long (README: a crash's restart comes minutes later)."""
@@ -419,6 +428,9 @@ class _Chair:
     recent: dict[str, _Series] = field(default_factory=dict)
     marks: list[AlarmTransition] = field(default_factory=list)   # raised / escalated, for the trend
     marked: dict[tuple[int, int], Priority] = field(default_factory=dict)   # priority marked
+    # When this station first heard of each open occurrence (its own wall clock): "the newest
+    # alarm" across chairs is decided by it, never by two chairs' clocks (`_across_key`).
+    arrived: dict[tuple[int, int], datetime] = field(default_factory=dict)
     monitor_clock_off: bool = False   # its monitor's times are not trusted (trend_feed's rule)
     runs: dict[str, tuple[float, str]] = field(default_factory=dict)   # token -> (seen, room)
     run: str | None = None               # the token of the last status
@@ -466,6 +478,18 @@ def _order_key(alarm: ChairAlarm) -> tuple[int, int, float, int]:
     return (-int(alarm.priority), NEED[BEDSIDE_STATES[alarm.state]], -raised, -alarm.occurrence)
 
 
+def _across_key(chair: _Chair, alarm: ChairAlarm) -> tuple[int, int, float, float, int]:
+    """`_order_key` across chairs: "newest" by when this station first heard of the alarm
+    (its own clock), then by the chair's time. Each chair stamps with its own clock: a chair an
+    hour ahead always had "the newest alarm", the trend strip and F2 kept on its older alarm
+    while a newer high sounded at another chair (a code review). Within one chair its own time
+    orders, as at the bedside."""
+    arrived = chair.arrived.get((alarm.session, alarm.occurrence))
+    heard = arrived.timestamp() if arrived is not None else -math.inf
+    priority, need, raised, occurrence = _order_key(alarm)
+    return (priority, need, -heard, raised, occurrence)
+
+
 class Board:
     """Every chair on the bus, as the central station knows it (see the module docstring).
 
@@ -506,6 +530,12 @@ class Board:
         # Confirmations held until the log's batch is committed (`confirming_after`), as
         # (topic, payload); None while they go out at once.
         self._held: list[tuple[str, bytes]] | None = None
+        # The rows written to the log inside that batch (`confirming_after`), as add_received's
+        # arguments: written again one by one when its COMMIT fails (`log_again`). None outside.
+        self._journal: list[tuple[str | None, str, str, datetime, str]] | None = None
+        self._failed: tuple[list[tuple[str | None, str, str, datetime, str]],
+                            list[tuple[str, bytes]]] | None = None
+        self._restored_at: datetime | None = None   # the log row replayed (`restore`): its time
         self.on_change: Callable[[], None] | None = None
 
     # ---- input -------------------------------------------------------------------------------
@@ -546,7 +576,11 @@ class Board:
         """Start from what this station's log last heard of each chair (before connecting).
 
         `words`: per chair, its last logged status (online) and the status, will, stale and
-        PCD-04 rows after it, as (kind, received_at, payload) in order (CentralLog.last_words).
+        PCD-04 rows after it, as (kind, received_at, payload) in order (CentralLog.last_words),
+        after the chair's PCD-04 rows before that status: those only mark the session's alarms
+        on its trend (what this station received), never open an alarm again (the status
+        after them says which are open). Each occurrence's arrival here is the time its row
+        was received (`_across_key`).
         A chair whose status had an open session comes back heard earlier, not connected: a
         retained Last Will then lands on a chair known to have had an open session, with its
         alarms, so its loss is the station's alarm again (high after a high alarm). A restart of
@@ -560,17 +594,31 @@ class Board:
                 self._restore_chair(name, rows, now)
         finally:
             self._restoring = False
+            self._restored_at = None
 
     def _restore_chair(self, name: str, rows: list[tuple[str, datetime, str]],
                        now: Moment) -> None:
+        first = next((i for i, row in enumerate(rows) if row[0] != "pcd04"), len(rows))
+        earlier, rows = rows[:first], rows[first:]
         if not rows or rows[0][0] != "status":
             return
         obj = bus_topics.decode(rows[0][2].encode("utf-8"))
         session = obj.get("session") if obj is not None else None
         if not isinstance(session, dict) or session.get("ended"):
             return   # no session open: nothing at risk (and no card left from long ago)
+        chair = self._chair(name, now)
+        for _, at, payload in earlier:
+            # Marked only (another session's marks go with the status's session change).
+            try:
+                report = read_pcd04(payload)
+            except PcdError as exc:
+                self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
+                continue
+            self._mark(chair, report)
+            self._arrive(chair, report, at)
         last_heard = lost_at = rows[0][1]
         for kind, at, payload in rows:
+            self._restored_at = at
             # One row the board cannot take is named and the rest still replayed: stopping at
             # it left the alarms logged after it out (walked on X: the lost chair came back
             # with an older medium alarm in place of its high one).
@@ -589,8 +637,9 @@ class Board:
             except (_Bad, PcdError, KeyError, TypeError, ValueError, AttributeError,
                     OverflowError) as exc:
                 self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
-        chair = self.chairs.get(name)
-        if chair is None:
+        self._restored_at = None
+        if not chair.heard:   # its status could not be taken (named above): nothing to show
+            del self.chairs[name]
             return
         chair.status_mono = None   # heard earlier, not now: not connected
         chair.status_wall = last_heard
@@ -726,7 +775,7 @@ class Board:
             target = self._target(chair, now)
             if target is None or not self._sounds(chair, target, now):
                 continue
-            key = (*_order_key(target)[:3], _natural(name))   # a tie: the lower chair first
+            key = (*_across_key(chair, target)[:4], _natural(name))   # a tie: the lower chair
             if best is None or key < best[0]:
                 best = (key, name)
         return best[1] if best else None
@@ -756,7 +805,7 @@ class Board:
             if card is None or card.alarm is None:
                 continue   # a chair without connection: its loss is the station's own alarm
             rank = 2 if name == viewing else 0
-            tops.append(((-int(card.alarm.priority), rank, *_order_key(alarms[0])[1:],
+            tops.append(((-int(card.alarm.priority), rank, *_across_key(chair, alarms[0])[1:],
                           _natural(name)),
                          InSight(card.title, card.alarm, (), name, card.can_acknowledge,
                                  card.sounding_other, card.target)))
@@ -984,9 +1033,12 @@ class Board:
             chair.acks.clear()
             chair.marks = [m for m in chair.marks if m.session_id == new_id]
             chair.ended = {k for k in chair.ended if k[0] == new_id}
+            chair.arrived = {k: at for k, at in chair.arrived.items() if k[0] == new_id}
         chair.session = session
         chair.session_id = new_id
         chair.status_alarms = alarms
+        for key in alarms:
+            chair.arrived.setdefault(key, self._restored_at or now.wall)
         # PCD-04s older than this status are what it already says.
         chair.reports = {} if back or stepped else {
             k: r for k, r in chair.reports.items() if r.at >= sent_at}
@@ -1082,6 +1134,7 @@ class Board:
         elif key not in chair.ended and (before is None or report.at >= before.at) \
                 and not self._ahead_of_chair(chair, report, now):
             chair.reports[key] = report
+            self._arrive(chair, report, self._restored_at or now.wall)
         self._mark(chair, report)
         self._settle_acks(chair)
         self._log_change(chair, now)
@@ -1089,11 +1142,32 @@ class Board:
     def _ahead_of_chair(self, chair: _Chair, report: AlertReport, now: Moment) -> bool:
         """`report` is stamped ahead of the connected chair's clock now (`AHEAD_S`). Not while
         the log is replayed (`restore`): its statuses were kept only when something changed."""
-        if self._restoring or not self._connected(chair, now) or chair.status_sent_at is None \
-                or chair.status_mono is None:
+        if self._restoring or not self._connected(chair, now):
             return False
-        chair_now = chair.status_sent_at.timestamp() + (now.mono - chair.status_mono)
-        return report.at.timestamp() > chair_now + AHEAD_S
+        chair_now = self._chair_clock(chair, now)
+        return chair_now is not None and report.at > chair_now + timedelta(seconds=AHEAD_S)
+
+    @staticmethod
+    def _chair_clock(chair: _Chair, now: Moment) -> datetime | None:
+        """The chair's own clock now, as far as this station can tell: its last status's
+        `sent_at` plus the time since that status arrived (by this station's monotonic clock;
+        by its wall clock for a status known only from the log). None: no status known."""
+        if chair.status_sent_at is None:
+            return None
+        if chair.status_mono is not None:
+            return chair.status_sent_at + timedelta(seconds=now.mono - chair.status_mono)
+        if chair.status_wall is not None:
+            return chair.status_sent_at + (now.wall - chair.status_wall)
+        return None
+
+    def chair_now(self, chair: str, now: Moment) -> datetime:
+        """The chair's own clock now (`_chair_clock`), or this station's when it is not known:
+        the time a chair's trend runs to. Its session started by the chair's clock: against
+        this station's clock, a chair 5 min behind had a trend that ended in 5 empty minutes,
+        a monitor silent that was not (a code review)."""
+        c = self.chairs.get(chair)
+        found = self._chair_clock(c, now) if c is not None else None
+        return found if found is not None else now.wall
 
     def _confirm(self, chair: str, control_id: str, now: Moment) -> None:
         topic = bus_topics.chair_topic(chair, "confirm", self.prefix)
@@ -1111,15 +1185,55 @@ class Board:
         Sent from inside, a confirmation reached the chair before the COMMIT and its sync: a
         station killed, or whose commit failed, in between had told the bedside "shown" (its
         quiet room keeps its soft tones on that word) of a message not in its log (a code
-        review). An error drops them: the caller receives the batch again, confirmed then."""
+        review). An error keeps them, with the rows the board wrote inside (all rolled back),
+        for `log_again`: what the board took in the batch is shown already and is not taken
+        again, so its rows must be written again (a replay of the messages found every status a
+        copy and every row "logged already", and a chair's Last Will was in no log, though the
+        station showed it: a code review)."""
         held: list[tuple[str, bytes]] = []
-        self._held = held
+        journal: list[tuple[str | None, str, str, datetime, str]] = []
+        self._held, self._journal, self._failed = held, journal, None
         try:
             yield
+        except BaseException:
+            self._failed = (journal, held)
+            raise
         finally:
-            self._held = None
+            self._held = self._journal = None
         for topic, payload in held:
             self.publish(topic, payload, 1, False)
+
+    def log_again(self) -> None:
+        """The last batch (`confirming_after`) failed, its transaction rolled back: write its
+        rows again one by one, in order and with the times they were received, then send its
+        confirmations (as for any message taken while the log fails: shown, so confirmed; a
+        row that cannot be written is the station's own "Central log unavailable" alarm)."""
+        if self._failed is None:
+            return
+        journal, held = self._failed
+        self._failed = None
+        for control_id, chair, kind, received_at, body in journal:
+            try:
+                self.log.add_received(control_id, chair, kind, received_at, body)
+                self.log_problem = ""
+            except Exception as exc:   # noqa: BLE001 - the log's environment (CentralLogError)
+                self.log_problem = str(exc)
+        for topic, payload in held:
+            self.publish(topic, payload, 1, False)
+
+    def _add_received(self, control_id: str | None, chair: str, kind: str, at: datetime,
+                      payload: str) -> bool:
+        """Write one row (raises as the log does), noted for `log_again` inside a batch."""
+        new = self.log.add_received(control_id, chair, kind, at, payload)
+        if new and self._journal is not None:
+            self._journal.append((control_id, chair, kind, at, payload))
+        return new
+
+    @staticmethod
+    def _arrive(chair: _Chair, report: AlertReport, at: datetime) -> None:
+        """This station first heard of the occurrence at `at` (its own clock: `_across_key`)."""
+        if not report.ended:
+            chair.arrived.setdefault((report.session, report.occurrence), at)
 
     @staticmethod
     def _mark(chair: _Chair, report: AlertReport) -> None:
@@ -1151,6 +1265,8 @@ class Board:
         session = obj.get("session")
         if not isinstance(series, dict) or not isinstance(session, int):
             raise _Bad("trend without session or series")
+        first, last = self._trend_window(name, session, obj.get("sent_at"), now)
+        outside: list[tuple[str, float]] = []
         snapshot: dict[str, _Series] = {}
         for metric_name, points in series.items():
             if not isinstance(points, list):
@@ -1163,9 +1279,19 @@ class Board:
                     raise _Bad(f"trend series {metric_name!r} has a point that is not "
                                f"[time, value]: {point!r}"[:200])
                 t, v = float(point[0]), float(point[1])
-                if math.isfinite(t) and math.isfinite(v):
+                if math.isfinite(t) and not first <= t <= last:
+                    outside.append((str(metric_name), t))
+                elif math.isfinite(t) and math.isfinite(v):
                     s.append(t, v, False)
             snapshot[str(metric_name)] = s
+        if outside:
+            # The rest of the snapshot is drawn: one bad point must not cost a session's trend.
+            what, t = outside[0]
+            self._ignore(
+                f"{bus_topics.chair_topic(name, 'trend', self.prefix)}: trend series {what!r} "
+                f"has a point at {_epoch_text(t)}, outside the session (allowed "
+                f"{_epoch_text(first)} to {_epoch_text(last)}, the chair's clock now plus "
+                f"{AHEAD_S:g} s); {len(outside)} point(s) left out, the rest drawn")
         chair = self._chair(name, now)
         chair.trend_session = session
         chair.snapshot = snapshot
@@ -1178,6 +1304,24 @@ class Board:
             have = snapshot.get(metric_name)
             if have is not None and len(have.times):
                 chair.recent[metric_name] = recent.outside(min(have.times), max(have.times))
+
+    def _trend_window(self, name: str, session: int, sent_at: Any,
+                      now: Moment) -> tuple[float, float]:
+        """The times (epoch s) a trend snapshot's points may have: from the session's start
+        (less TREND_EARLY_S; unbounded when the chair's status has not said when that session
+        started) to the chair's clock now plus AHEAD_S (by its last status, else the snapshot's
+        own `sent_at`, else this station's clock). Taken, a point at 1e15 s (the year 31
+        million) stretched the chair's trend over 16 trillion minutes, every value in one
+        pixel column, and the dialog's time only grows (a code review)."""
+        chair = self.chairs.get(name)
+        first = -math.inf
+        if chair is not None and chair.session_id == session:
+            started = _time((chair.session or {}).get("started_at"))
+            if started is not None:
+                first = started.timestamp() - TREND_EARLY_S
+        clock = self._chair_clock(chair, now) if chair is not None else None
+        newest = clock or _time(sent_at) or now.wall
+        return first, newest.timestamp() + AHEAD_S
 
     def _add_points(self, chair: _Chair, report: ObservationReport, now: Moment) -> None:
         """Place each value where the bedside's trend does (console/session/trend_feed.py): a
@@ -1212,7 +1356,7 @@ class Board:
     def _keep(self, control_id: str, chair: str, kind: str, now: Moment, payload: str) -> bool:
         """Log a message once; False for a duplicate (counted)."""
         try:
-            new = self.log.add_received(control_id, chair, kind, now.wall, payload)
+            new = self._add_received(control_id, chair, kind, now.wall, payload)
             self.log_problem = ""
         except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
             self.log_problem = str(exc)
@@ -1302,7 +1446,7 @@ class Board:
             kind = "status" if chair.online else "will"
             body = payload.decode("utf-8", errors="replace")
         try:
-            self.log.add_received(None, chair.name, kind, now.wall, body)
+            self._add_received(None, chair.name, kind, now.wall, body)
             self.log_problem = ""
         except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
             self.log_problem = str(exc)
@@ -1467,7 +1611,7 @@ class Board:
             return None
         text = f"{BLIND_TEXT}: {self.bus_blind}" if self.bus_blind \
             else f"{BUS_LOST_TEXT} ({self.bus_text})"
-        lasts = [(_order_key(last), _natural(c.name), last, c) for c in unheard
+        lasts = [(_across_key(c, last), _natural(c.name), last, c) for c in unheard
                  if (last := self._last_heard(c)) is not None]
         if not lasts:
             return ("bus", Priority.MEDIUM, text)
@@ -1669,6 +1813,14 @@ def _undrawable(value: Any) -> str:
     if not math.isfinite(number):
         return f"is not a finite number ({value!r})"
     return ""
+
+
+def _epoch_text(t: float) -> str:
+    """A trend point's time for a reason line: ISO when it is a date, else the number."""
+    try:
+        return iso(datetime.fromtimestamp(t, UTC))
+    except (ValueError, OverflowError, OSError):
+        return f"{t:g} s since 1970"
 
 
 def _text(payload: bytes) -> str:

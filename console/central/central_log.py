@@ -278,8 +278,11 @@ class CentralLog:
     def last_words(self, since: datetime) -> dict[str, list[Received]]:
         """What the station last heard of each chair heard since `since`: its last logged
         status of a chair online (`kind` status, the chair's own payload) and every status,
-        will, stale and PCD-04 row after it, in order. For the board to start from
-        (`Board.restore`): a restart had forgotten a chair lost during a session.
+        will, stale and PCD-04 row after it, in order, preceded by the chair's PCD-04 rows
+        before that status (the board marks the session's alarms on its trend with them, as
+        received: a restart had lost every marker older than the chair's last logged status).
+        For the board to start from (`Board.restore`): a restart had forgotten a chair lost
+        during a session.
 
         Raises:
             CentralLogError: the file cannot be read.
@@ -296,7 +299,8 @@ class CentralLog:
                             [chair, iso(since)])]
                 starts = [i for i, r in enumerate(rows) if r.kind == "status" and _online(r)]
                 if starts:
-                    found[chair] = rows[starts[-1]:]
+                    earlier = [r for r in rows[:starts[-1]] if r.kind == "pcd04"]
+                    found[chair] = earlier + rows[starts[-1]:]
         except sqlite3.Error as exc:
             raise _error(exc, self.path) from exc
         return found

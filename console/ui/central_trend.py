@@ -155,7 +155,8 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.alarms = len(data.alarms)
         self.empty.setText("No values received for this session yet.")
         self.empty.setVisible(self.points == 0)
-        now = self.clock.now().wall
+        # The session's minute by the chair's clock, as its points and its start are stamped.
+        now = self.board.chair_now(self.chair, self.clock.now())
         self.plot.set_now(max(0.0, (now.timestamp() - start) / 60.0))
         return added
 

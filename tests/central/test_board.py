@@ -837,7 +837,10 @@ def test_trend_is_the_snapshot_merged_with_pcd01_since_once_per_time(central):
     chair.start_infusion()
     central.deliver(chair.status())
     start = chair.s.now().wall.timestamp()
-    # The retained snapshot: HR at +0 s and +30 s.
+    # The retained snapshot, sent at +30 s: HR at +0 s and +30 s (a point is never later than
+    # the chair's clock: `Board._trend_window`).
+    central.t(30)
+    central.deliver(chair.status())
     snapshot = {"chair": "chair-1", "session": 1, "sent_at": "2026-03-02T09:00:30Z",
                 "series": {"heart_rate": [[start, 70], [start + 30, 72]]}}
     central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))

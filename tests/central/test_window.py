@@ -561,10 +561,6 @@ def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
     chair.start_infusion()
     central.deliver(chair.status())
     start = chair.s.now().wall.timestamp()
-    snapshot = {"chair": "chair-1", "session": 1, "sent_at": "2026-03-02T09:01:00Z",
-                "series": {"heart_rate": [[start + 60 * m, 70 + m] for m in range(10)],
-                           "spo2": [[start + 60 * m, 97] for m in range(10)]}}
-    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
     central.t(300)
     central.deliver(chair.status())
     # SpO2 92 at minute 5: its PCD-04 becomes an alarm marker, as on the bedside's trend.
@@ -573,6 +569,12 @@ def test_a_click_opens_the_chairs_trend_from_snapshot_and_pcd01(qtbot):
         central.deliver(message)
     central.t(600)
     central.deliver(chair.status())
+    # The retained snapshot sent at minute 10 (none of its points is later than the chair's
+    # clock: `Board._trend_window`).
+    snapshot = {"chair": "chair-1", "session": 1, "sent_at": "2026-03-02T09:10:00Z",
+                "series": {"heart_rate": [[start + 60 * m, 70 + m] for m in range(10)],
+                           "spo2": [[start + 60 * m, 97] for m in range(10)]}}
+    central.deliver((chair.topic("trend"), bus_topics.encode(snapshot)))
     chair.device("heart_rate", 90)
     central.deliver(chair.pcd01([r for r in chair.observations() if r.metric == "heart_rate"][-1:]))
     window.refresh()
