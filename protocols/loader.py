@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from protocols.vitals import METRICS, RESTING
+from protocols.vitals import BP_METRICS, CONTINUOUS, METRICS, RESTING, RestingRange
 from protocols.model import (
     AlarmRule,
     ChecklistItem,
@@ -740,6 +740,8 @@ class _Parser:
         self.checklist_ids: dict[str, str] = {}
         # (key, check name) of every item's `needs_checks`, checked once all phases are read.
         self.check_references: list[tuple[str, str]] = []
+        # The key of every item's `after_discharge_time`, checked once [discharge] is read.
+        self.discharge_time_items: list[str] = []
         self.protocol_id: str | None = None   # once read: refusals name it (ProtocolError)
 
     def protocol(self, data: Mapping[str, object]) -> Protocol:
@@ -757,7 +759,10 @@ class _Parser:
         discharge = self.discharge(
             top.table("discharge", DISCHARGE_KEYS), esketamine=_is_esketamine(route, dose.mode)
         )
-        self.check_alarm_delays(alarms, _timeline_minutes(phases, dose, discharge))
+        self.check_discharge_time_items(discharge)
+        timeline = _timeline_minutes(phases, dose, discharge)
+        self.check_alarm_delays(alarms, timeline)
+        self.check_escalation_delays(phases, timeline)
         return Protocol(
             id=protocol_id,
             version=version,
@@ -962,8 +967,16 @@ class _Parser:
         dosing = [p for p in phases if p.kind is PhaseKind.DOSING]
         if not dosing:
             raise top.error("phases", "needs at least one phase of kind 'dosing'")
-        if sum(p.kind is PhaseKind.DISCHARGE for p in phases) > 1:
-            raise top.error("phases", "at most one phase of kind 'discharge'")
+        discharging = sum(p.kind is PhaseKind.DISCHARGE for p in phases)
+        if discharging != 1:
+            # The engine discharges from the discharge phase (its checklist, then the gate): a
+            # file ending with Observation loaded, and no session of it could be discharged.
+            raise top.error(
+                "phases",
+                f"needs exactly one phase of kind 'discharge', found {discharging}: a session"
+                " ends by discharge, from the discharge phase (its checklist, then [discharge]'s"
+                " gate); the phases end with one phase of kind 'discharge'",
+            )
         # The infusion timer and the pump rate must describe the same infusion.
         if dose.mode is DoseMode.WEIGHT and len(dosing) == 1:
             planned = dosing[0].duration_minutes
@@ -1053,11 +1066,28 @@ class _Parser:
             self.optional_source(table, display_key)
         asks = table.text("asks", default="").strip()
         needs = self.needs(table) if table.has("needs") else ()
+        if table.has("needs_checks") and kind is PhaseKind.PRE:
+            raise table.error(
+                "needs_checks",
+                "not allowed on an item of a 'pre' phase: the checks it names are taken at times"
+                " after T0 (the first dose), when the pre phase is over, so the item could never"
+                " be ticked; put it on an item of a dosing, observation or discharge phase",
+            )
         needs_checks = self.check_names(table) if table.has("needs_checks") else ()
+        after_discharge_time = table.flag("after_discharge_time", default=False)
+        if after_discharge_time:
+            if kind not in (PhaseKind.OBSERVATION, PhaseKind.DISCHARGE):
+                raise table.error(
+                    "after_discharge_time",
+                    f"only allowed on an item of an observation or discharge phase: the"
+                    f" discharge time counts from T0 (the first dose), so on an item of"
+                    f" {_a(kind.value)} phase the wait would be skipped and the tick taken at"
+                    " once",
+                )
+            self.discharge_time_items.append(table.sub("after_discharge_time"))
         return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks,
                              needs=needs, needs_checks=needs_checks,
-                             after_discharge_time=table.flag("after_discharge_time",
-                                                             default=False))
+                             after_discharge_time=after_discharge_time)
 
     def needs(self, table: _Table) -> tuple[tuple[str, ...], ...]:
         """An item's `needs`: each entry a metric name, or a list of alternative metric names
@@ -1121,8 +1151,31 @@ class _Parser:
             key = item.sub(f"gate.{metric}")
             if metric not in METRICS:
                 raise ProtocolError(self.path, key, _unknown_metric_reason(metric))
-            limits.append((metric, self.limit_in_range(limit, key, metric)))
+            number = self.limit_in_range(limit, key, metric)
+            self.check_gate_quiet_at_rest(key, metric, number)
+            limits.append((metric, number))
         return tuple(limits)
+
+    def check_gate_quiet_at_rest(self, key: str, metric: str, limit: float) -> None:
+        """Refuse a gate limit every normal resting value reaches, as an alarm limit's is
+        (`check_quiet_at_rest`). A gate is "at or above": `{ spo2 = 94 }`, meant as "below 94
+        needs the prescriber", asked for one for every healthy patient and let one at 90 be
+        dosed without a question."""
+        resting = _fires_at_rest(metric, "high", "at_or_above", limit)
+        if resting is None:
+            return
+        fix = (f"leave part of that range below the gate: {metric} = more than"
+               f" {_fmt(resting.low)}" if resting.low < METRICS[metric].hard[1]
+               else f"no gate on {metric} leaves it quiet, its resting value {_fmt(resting.low)}"
+               " being the highest: remove the gate")
+        raise ProtocolError(
+            self.path, key,
+            f"≥{_fmt(limit)} would ask for the prescriber's decision on every value of"
+            f" {metric}'s normal resting range, {_resting_text(metric, resting)}: a gate is"
+            " \"at or above\" only (a value at or above its limit needs the prescriber before"
+            f" dosing), so it guards a high value; {fix} (a low value is an alarm rule's, with"
+            " direction = \"low\")",
+        )
 
     def limit_in_range(self, value: object, key: str, metric: str) -> float:
         """A limit inside the metric's hard range: outside it, it could never be reached."""
@@ -1263,6 +1316,8 @@ class _Parser:
         direction = table.choice("direction", ("high", "low"))
         limits = self.rule_limits(table, metric, direction)
         absent = table.optional_limited("absent_seconds", MAX_SECONDS, "s", _TOO_LONG_S)
+        if absent is not None:
+            self.check_absence_watchable(table, metric)
         if not limits and absent is None:
             raise ProtocolError(
                 self.path,
@@ -1291,6 +1346,24 @@ class _Parser:
             escalate_to=escalate_to,
             absent_seconds=absent,
             source=self.required_source(table, f"alarms[{index}]"),
+        )
+
+    def check_absence_watchable(self, table: _Table, metric: str) -> None:
+        """Refuse `absent_seconds` on a metric no device sends continuously: it could never fire.
+
+        The engine watches for a missing value only of a vital a connected monitor has been
+        sending continuously (console/session/engine.py `_remember`); an NIBP cuff's pressures
+        are spot values and scales are typed, so "no BP for 10 min" loaded and never sounded.
+        """
+        if metric in CONTINUOUS:
+            return
+        why = ("an NIBP cuff's pressures are spot values, one per measurement" if metric in
+               BP_METRICS else f"{metric} is typed by the nurse, never sent by a device")
+        raise table.error(
+            "absent_seconds",
+            f"not allowed on {metric}, so the rule could never fire: an absence rule watches a"
+            f" vital a monitor sends continuously, and {why} (a reading that is due is a"
+            f" [[phases.checks]] prompt); absent_seconds is allowed on {', '.join(CONTINUOUS)}",
         )
 
     def check_absence_only(
@@ -1382,18 +1455,16 @@ class _Parser:
         test: the shipped systolic ≥180 lies inside NEWS2's wide 111–219, and a clinic may well
         alarm at ≥160, below that band's middle (165).
         """
-        resting = RESTING.get(rule.metric)
-        if resting is None:
-            return
-        far_end = resting.low if rule.direction == "high" else resting.high
-        for name, (symbol, violates) in _EDGES.items():
+        for name, (symbol, _) in _EDGES.items():
             limit = getattr(rule, name)
-            if limit is not None and violates(far_end, limit):
+            resting = None if limit is None else _fires_at_rest(rule.metric, rule.direction,
+                                                                name, limit)
+            if resting is not None:
+                far_end = resting.low if rule.direction == "high" else resting.high
                 raise table.error(
                     name,
                     f"{symbol}{_fmt(limit)} would fire on every value of {rule.metric}'s normal"
-                    f" resting range, {_fmt(resting.low)}–"
-                    f"{_amount(resting.high, METRICS[rule.metric].unit)} ({resting.source}), so"
+                    f" resting range, {_resting_text(rule.metric, resting)}, so"
                     f" {rule.condition} ({rule.priority.label}) would alarm on a healthy patient"
                     f" at rest; leave part of that range quiet: {_QUIET[name](far_end)}",
                 )
@@ -1512,18 +1583,10 @@ class _Parser:
 
         `sustained_seconds = 3600` on a protocol that runs 40 min waits longer than the session
         it guards: the alarm could not sound before the patient may leave. The same holds for
-        `absent_seconds` and for the wait before a confirmed NIBP escalates.
+        `absent_seconds` and for the wait before a confirmed NIBP escalates (and for a missed
+        check's escalation: `check_escalation_delays`).
         """
-        if timeline_minutes > 0:
-            ceiling = timeline_minutes * 60
-            length = (f"this protocol's whole timeline, {_amount(timeline_minutes, 'min')} from"
-                      " the start to the earliest discharge (its phases' duration_minutes,"
-                      " min_minutes and min_minutes_from_t0, the infusion and the discharge gate)")
-        else:
-            ceiling = UNTIMED_DELAY_CEILING_MINUTES * 60
-            length = (f"{_amount(UNTIMED_DELAY_CEILING_MINUTES, 'min')}, the most a protocol"
-                      " whose phases give no length may wait (the shortest watch after a dose"
-                      " the sources plan: 30 min after an IV infusion)")
+        ceiling, length = _delay_ceiling(timeline_minutes)
         for index, rule in enumerate(rules):
             for delay in _delays(rule):
                 if delay.seconds > ceiling:
@@ -1535,7 +1598,53 @@ class _Parser:
                         f" to plan; {delay.allowed} at most {_amount(ceiling, 's')}",
                     )
 
+    def check_escalation_delays(self, phases: Sequence[Phase], timeline_minutes: float) -> None:
+        """Refuse a check whose missed reading could not become the medium alarm in a session run
+        to plan: its first due time plus `escalate_after_minutes` longer than the timeline, as an
+        alarm's delays are held (`check_alarm_delays`). `escalate_after_minutes = 500` (for 5) on
+        the infusion's BP check of a 70-min protocol loaded, and a missed BP stayed a prompt.
+
+        The first due time counts from where the check's times do (its phase's start for a
+        cadence, T0 for times after T0), not from the session's start: a cadence longer than its
+        phase's minimum (every 15 min in a 10-min observation) is a clinic's choice, since the
+        phase lasts until its exit conditions hold. A protocol whose phases give no length has no
+        timeline: the escalation alone is held to the untimed ceiling.
+        """
+        ceiling, length = _delay_ceiling(timeline_minutes)
+        for phase_index, phase in enumerate(phases):
+            for check_index, check in enumerate(phase.checks):
+                due, counted = _first_due(check) if timeline_minutes > 0 else (0.0, "")
+                escalate = check.escalate_after_minutes
+                if (due + escalate) * 60 <= ceiling:
+                    continue
+                placed = (f"its first due time, {_amount(due, 'min')} {counted}, +"
+                          f" escalate_after_minutes {_amount(escalate, 'min')} ="
+                          f" {_amount(due + escalate, 'min')}," if counted
+                          else f"escalate_after_minutes {_amount(escalate, 'min')},")
+                raise ProtocolError(
+                    self.path,
+                    f"phases[{phase_index}].checks[{check_index}].escalate_after_minutes",
+                    f"the wait before a missed {check.name!r} becomes a medium alarm, {placed}"
+                    f" is longer than {length}, so it could never escalate in a session run to"
+                    f" plan; escalate_after_minutes at most {_amount(ceiling / 60 - due, 'min')}"
+                    " here",
+                )
+
     # -- discharge -------------------------------------------------------------------------
+
+    def check_discharge_time_items(self, discharge: DischargeGate) -> None:
+        """Refuse `after_discharge_time` when [discharge] sets no time: the item would wait for
+        nothing and be ticked at once, though its text says it waits (review 43)."""
+        if not self.discharge_time_items or discharge.min_minutes_from_t0 or (
+                discharge.min_minutes_after_dosing):
+            return
+        raise ProtocolError(
+            self.path,
+            self.discharge_time_items[0],
+            "waits for the discharge time, but [discharge] sets neither min_minutes_from_t0 nor"
+            " min_minutes_after_dosing (above 0), so the item would wait for nothing; set one of"
+            " them in [discharge], or remove after_discharge_time",
+        )
 
     def discharge(self, table: _Table, *, esketamine: bool) -> DischargeGate:
         minimum = table.optional_limited("min_minutes_from_t0", MAX_MINUTES, "min", _TOO_LONG)
@@ -1583,6 +1692,22 @@ class _Parser:
             )
 
 
+def _fires_at_rest(metric: str, direction: str, name: str, limit: float) -> RestingRange | None:
+    """`metric`'s resting range when the limit `name` (above, at_or_below, ...) fires on every
+    value of it, tested at the range's far end (`check_quiet_at_rest`); None otherwise."""
+    resting = RESTING.get(metric)
+    if resting is None:
+        return None
+    far_end = resting.low if direction == "high" else resting.high
+    return resting if _EDGES[name][1](far_end, limit) else None
+
+
+def _resting_text(metric: str, resting: RestingRange) -> str:
+    """'96–100 % (NEWS2 score 0, SpO2 scale 1 [V])'."""
+    return (f"{_fmt(resting.low)}–{_amount(resting.high, METRICS[metric].unit)}"
+            f" ({resting.source})")
+
+
 def _is_esketamine(route: str, mode: DoseMode) -> bool:
     """Esketamine nasal spray: the one fixed-dose nasal device the console models (28 mg each),
     so a protocol of route "intranasal" in devices mode keeps the Spravato label's rules."""
@@ -1619,6 +1744,31 @@ def _timeline_minutes(phases: Sequence[Phase], dose: Dose, discharge: DischargeG
     dosing_ends = t0 + max(_planned_minutes(phases[first_dose]), dose.infusion_minutes)
     return max(end, t0 + (discharge.min_minutes_from_t0 or 0.0),
                dosing_ends + (discharge.min_minutes_after_dosing or 0.0))
+
+
+def _first_due(check: VitalsCheck) -> tuple[float, str]:
+    """When a check is first due, in minutes, and from what: one interval into its phase
+    (console/session/schedule.py), or its first time after T0; the sooner of the two."""
+    times = []
+    if check.every_minutes:
+        times.append((check.every_minutes, "into its phase"))
+    if check.at_minutes_after_t0:
+        times.append((check.at_minutes_after_t0[0], "after T0"))
+    return min(times)
+
+
+def _delay_ceiling(timeline_minutes: float) -> tuple[float, str]:
+    """The longest wait an alarm or an escalation may have, in seconds, and how messages name it:
+    the protocol's timeline, or the untimed ceiling when its phases give no length."""
+    if timeline_minutes > 0:
+        return timeline_minutes * 60, (
+            f"this protocol's whole timeline, {_amount(timeline_minutes, 'min')} from the start to"
+            " the earliest discharge (its phases' duration_minutes, min_minutes and"
+            " min_minutes_from_t0, the infusion and the discharge gate)")
+    return UNTIMED_DELAY_CEILING_MINUTES * 60, (
+        f"{_amount(UNTIMED_DELAY_CEILING_MINUTES, 'min')}, the most a protocol whose phases give"
+        " no length may wait (the shortest watch after a dose the sources plan: 30 min after an"
+        " IV infusion)")
 
 
 @dataclass(frozen=True, slots=True)

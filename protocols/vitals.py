@@ -131,6 +131,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in sorted(_METRICS, key=lambda m: 
 VITALS: tuple[str, ...] = tuple(n for n, m in METRICS.items() if m.kind is Kind.VITAL)
 SCALES: tuple[str, ...] = tuple(n for n, m in METRICS.items() if m.kind is Kind.SCALE)
 BP_METRICS: tuple[str, ...] = ("bp_systolic", "bp_diastolic", "bp_mean")
+# The vitals a monitor can send continuously, the only ones an absence rule (`absent_seconds`)
+# can watch: the engine counts a vital as continuous once a device (not the nurse) sends it and it
+# is no NIBP cuff's (console/session/engine.py `_remember`: a cuff's pressures are spot values),
+# and no device sends a scale. An absence rule on any other metric could never fire.
+CONTINUOUS: tuple[str, ...] = tuple(n for n in VITALS if n not in BP_METRICS)
 
 
 @dataclass(frozen=True, slots=True)

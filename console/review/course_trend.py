@@ -15,7 +15,8 @@ a patient's values, and a monitor's demonstration values are none (a demo sessio
 still draw, its legend says "demo").
 
 Alarm limits are the single-session trend's: the fixed limits of the protocol each session logged
-at its start (the installed file for a session that logged none). A limit relative to the
+at its start (the installed file for a session that logged none), each text as it ran, a file
+edited without a new version too. A limit relative to the
 baseline differs from one session to the next: it is not drawn, and `relative_limits_text` says so.
 """
 
@@ -34,7 +35,7 @@ from console.records import EventRecord, ObservationRecord
 from console.review import content as rc
 from console.review import queries
 from console.review.model import CourseRow
-from console.session.protocol_record import logged_protocol
+from console.session.protocol_record import digest, logged_protocol
 from console.session.trend_feed import CUFF_PULSE, TrendFeed
 from protocols.model import Priority, Protocol
 from protocols.vitals import BP_METRICS, METRICS
@@ -171,10 +172,18 @@ def load_course_trend(conn: sqlite3.Connection, course: Sequence[CourseRow],
                 kept[row.session_id] = found
         trace, protocol = found
         if protocol is not None:
-            protocols.setdefault(f"{protocol.id} {protocol.version}", protocol)
+            protocols.setdefault(_protocol_key(protocol), protocol)
         traces.append(replace(trace, row=row))   # the course's figures as read now
     limits, relative = course_limits(protocols.values())
     return CourseTrend(tuple(traces), limits, relative)
+
+
+def _protocol_key(protocol: Protocol) -> str:
+    """One protocol as a session ran it: its text's SHA-256 (as `PROTOCOL_IN_FORCE` logs it).
+    Its id and version alone named a file edited without a new version as the first session's,
+    and every session was drawn with that session's limits (review 43). A protocol with no text
+    (built in code) is known by its id and version."""
+    return digest(protocol.text) if protocol.text else f"{protocol.id} {protocol.version}"
 
 
 def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]],

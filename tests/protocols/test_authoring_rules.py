@@ -469,7 +469,7 @@ TIMELINE_40 = ("this protocol's whole timeline, 40 min from the start to the ear
      f"2401 s is longer than {TIMELINE_40}, so bp_systolic_high (high) could never sound in a"
      " session run to plan; sustained_seconds at most 2400 s"),
     ("absent_seconds", 2401,
-     f"2401 s is longer than {TIMELINE_40}, so bp_systolic_high (high) could never sound in a"
+     f"2401 s is longer than {TIMELINE_40}, so heart_rate_high (high) could never sound in a"
      " session run to plan; absent_seconds at most 2400 s"),
 ])
 def test_an_alarm_delay_longer_than_the_protocol_is_refused(
@@ -478,6 +478,8 @@ def test_an_alarm_delay_longer_than_the_protocol_is_refused(
     document = forty_minute_protocol()
     if key == "absent_seconds":
         del document["alarms"][1]["at_or_above"]   # an absence rule has no limit
+        # ... and watches a vital a monitor sends continuously (not a cuff's BP: review 43)
+        document["alarms"][1]["metric"] = "heart_rate"
     document["alarms"][1][key] = 2400   # exactly the 40 minutes: it can still sound at the end
     assert getattr(load_protocol(write(tmp_path, document)).alarms[1], key) == 2400
     document["alarms"][1][key] = value
@@ -629,9 +631,10 @@ def test_the_two_rules_the_refusal_asks_for_alarm_high_on_the_limit() -> None:
      "spo2_low (high) sets both a limit (at_or_below = 90) and absent_seconds = 30: an absence"
      " rule only watches for a missing value, so the limit would never be checked; "
      + SPLIT_ADVICE.format(limit="at_or_below = 90", absent=30)),
-    (lambda d: d["alarms"][1].update(rise_above_baseline=50, absent_seconds=60),
+    (lambda d: d["alarms"][1].update(metric="heart_rate", rise_above_baseline=50,
+                                     absent_seconds=60),
      "alarms[1].absent_seconds",
-     "bp_systolic_high (high) sets both a limit (at_or_above = 200 and rise_above_baseline = 50)"
+     "heart_rate_high (high) sets both a limit (at_or_above = 200 and rise_above_baseline = 50)"
      " and absent_seconds = 60: an absence rule only watches for a missing value, so the limit"
      " would never be checked; "
      + SPLIT_ADVICE.format(limit="at_or_above = 200 and rise_above_baseline = 50", absent=60)),
