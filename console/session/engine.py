@@ -192,6 +192,10 @@ _LOG_CAUSES = {
     "permission": "permission denied",
     "not-a-file": "the path is not a file",
     "io": "disk input/output error",
+    "read-only-wal": "its write-ahead file cannot be written",
+    "emptied": "the file holds no session log",
+    "orphaned-wal": "its write-ahead file is there without it",
+    "moved": "the log file was moved or deleted",
 }
 
 

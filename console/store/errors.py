@@ -1,8 +1,9 @@
 """Environment failures of the session log, classified in one place.
 
 A failure of the *environment* (the file is read-only, locked by another program, on a full disk,
-damaged, not a log at all, written by a newer console, not permitted, not a file at all, an I/O
-error, or rows in a write-ahead file on a read-only disk) becomes a
+damaged, not a log at all, emptied, written by a newer console, not permitted, not a file at all, an
+I/O error, rows in a write-ahead file on a read-only disk, a write-ahead file left without its log,
+or the log moved or deleted under a running console) becomes a
 `LogError` whose message names the file, says what is wrong in plain words and says what to do next.
 The caller routes it to a visible refusal or a technical alarm (style rule 8). Anything else (a
 constraint violated by a bug, bad SQL) is not classified and propagates unchanged, so a bug ends in
@@ -21,7 +22,7 @@ from typing import Final, Literal
 
 Cause = Literal[
     "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission",
-    "not-a-file", "io", "read-only-wal",
+    "not-a-file", "io", "read-only-wal", "emptied", "orphaned-wal", "moved",
 ]
 
 # The command-line option that chooses another log file; every message ends with it as a way out.
@@ -77,6 +78,31 @@ _MESSAGES: Final[dict[Cause, str]] = {
         "({path}-wal), and SQLite reads them only by creating {path}-shm beside it, which this "
         "read-only disk or folder does not allow. Copy the log and its -wal file together to a "
         "writable folder and open the copy, or " + _OTHER_FILE + "."
+    ),
+    # Only a missing path makes a new log: a file that lost its content (truncated, its -wal
+    # deleted) made into a new, empty log hid the open session and its alarms without a word.
+    "emptied": (
+        "Cannot use {path} as the session log: it is not a session log (it has no session "
+        "tables): the log was emptied, or its write-ahead file {path}-wal was deleted. The console "
+        "makes a new log only where there is no file, never over one. Restore the log from the "
+        "last backup, remove the file if no log was ever kept in it, or " + _OTHER_FILE + "."
+    ),
+    # A new log beside a -wal left behind would have SQLite delete (or replay into the new
+    # file) the only copy of the rows in it.
+    "orphaned-wal": (
+        "Cannot create the session log {path}: there is no log file there, but its write-ahead "
+        "file {path}-wal is, holding rows of a log that was moved, renamed or deleted; a new log "
+        "would destroy them. Put the log file back beside it, or move {path}-wal aside (keep it: "
+        "the rows are in it), or " + _OTHER_FILE + "."
+    ),
+    # SQLite goes on writing a deleted file through its open descriptor: every commit would be
+    # acknowledged and lost when the console stops.
+    "moved": (
+        "Cannot write the session log {path}: the log file was moved or deleted while in use "
+        "(or its write-ahead file {path}-wal was deleted); nothing more is written to a file that "
+        "is no longer the log at that path. Put the file back where it was if it was moved; "
+        "otherwise stop the console and restore the log from the last backup, or "
+        + _OTHER_FILE + "."
     ),
 }
 

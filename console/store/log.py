@@ -598,6 +598,83 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
+FileId = tuple[int, int]
+"""A file's identity, (st_dev, st_ino): the same file under whatever path it is reached by."""
+
+
+def _wal_of(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def _file_id(path: Path) -> FileId | None:
+    """The identity of the file at `path`, or None when no file is there."""
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (status.st_dev, status.st_ino)
+
+
+def _refuse_orphaned_wal(path: Path) -> None:
+    """Refuse to make a log at `path` while its -wal, with rows in it, is there without it.
+
+    A log moved away (archived, renamed by a sync tool) leaves its -wal behind when the console
+    was killed: the last session's rows are only there. A new log at the path would have SQLite
+    take that -wal for its own: delete it, or replay another file's pages into the new one.
+    """
+    wal = _wal_of(path)
+    try:
+        size = os.stat(wal).st_size
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if size > 0:
+        raise LogError(path, "orphaned-wal", f"{wal.name} holds {size} bytes")
+
+
+# What os.link raises on a file system that has no hard links.
+_NO_HARD_LINKS: Final = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS,
+                                   errno.EMLINK})
+
+
+def _link_into_place(built: Path, path: Path) -> bool:
+    """Give the finished log `built` the name `path` if no file is there now; False when one
+    appeared meanwhile (left as it is). The folder is synced so the new name survives a power
+    cut like the log's first commit does.
+
+    An empty file that appeared while the log was built (the path was missing when this start
+    looked) holds no log: a reader's `sqlite3.connect` on the path makes one (a monitoring
+    script, the fault suite's own queries). It is replaced: refused as `emptied`, it stopped
+    the start of a console that had found no log there."""
+    try:
+        os.link(built, path)
+    except FileExistsError:
+        if _file_id(_wal_of(path)) is not None or os.stat(path).st_size != 0:
+            return False
+        os.replace(built, path)
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        # A disk without hard links (FAT, some network shares): renamed into place, after a
+        # last look (a file appearing in between is the one race left, and only there).
+        if path.exists():
+            return False
+        os.rename(built, path)
+    with contextlib.suppress(OSError):   # a folder that cannot be opened (some network disks)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    return True
+
+
+def _remove_built(built: Path) -> None:
+    """Remove a log built under a name of its own, with SQLite's side files."""
+    for file in (built, *(built.with_name(built.name + end) for end in ("-wal", "-shm"))):
+        with contextlib.suppress(OSError):
+            file.unlink(missing_ok=True)
+
+
 def _make_private(path: Path) -> None:
     """Take other users' access away from an existing log and its -wal and -shm (R8).
 
@@ -659,12 +736,20 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
-def _configure(conn: sqlite3.Connection, path: Path, busy_timeout_ms: int) -> None:
-    """Per-connection settings; then prove the file is writable now (R5)."""
+def _configure(conn: sqlite3.Connection, path: Path, busy_timeout_ms: int,
+               new: bool = False) -> None:
+    """Per-connection settings; then prove the file is writable now (R5). Unless the file is
+    `new` (being built by `EventLog.open`), one without tables is refused before anything is
+    written to it."""
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")  # off by default, per connection
     # The first read: a damaged header or a non-database shows up here.
-    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    (entries,) = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    if not entries and not new:
+        # Only a missing path makes a log: a file there without tables is a log that lost its
+        # content (truncated, its -wal deleted), and a new, empty log made in it hid the open
+        # session and its alarms from the start screen and the review.
+        raise LogError(path, "emptied")
     # Write probe: takes the write lock and releases it, changing nothing.
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("ROLLBACK")
@@ -736,9 +821,13 @@ class EventLog:
     Use `EventLog.open(path, program_version)`; one instance per process, used from one thread.
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
-        """Wrap an already configured connection; call `open` instead."""
+    def __init__(self, path: Path, conn: sqlite3.Connection,
+                 files: tuple[FileId | None, FileId | None] = (None, None)) -> None:
+        """Wrap an already configured connection; call `open` instead. `files`: the identity
+        of the log file and of its -wal when opened (`_check_in_place`)."""
         self.path = path
+        self._wal = _wal_of(path)
+        self._log_id, self._wal_id = files
         self._conn: sqlite3.Connection | None = conn
         self._outbox: OutboxHooks | None = None
         self._prefix: str | None = None   # of control ids: meta.log_uid and "-", read once
@@ -756,6 +845,10 @@ class EventLog:
     ) -> EventLog:
         """Open the log at `path`, creating it (and its folders) when absent.
 
+        Only a missing path makes a new log, and only whole (`_build`): a file there without
+        tables (emptied, its -wal deleted) is refused as `emptied`, and a missing log whose
+        -wal is still there with rows in it as `orphaned-wal`.
+
         Args:
             path: the log file.
             program_version: this console's version, stored in meta.
@@ -768,7 +861,45 @@ class EventLog:
         """
         path = Path(path)
         try:
-            if not path.exists():
+            missing = not path.exists()
+            if missing:
+                _refuse_orphaned_wal(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise _refine(classify(exc, path), path) from exc
+        if missing:
+            cls._build(path, program_version, busy_timeout_ms, now)
+        return cls._open_file(path, program_version, busy_timeout_ms, now)
+
+    @classmethod
+    def _build(cls, path: Path, program_version: str, busy_timeout_ms: int,
+               now: datetime | None) -> None:
+        """Make a new log at the missing `path`: built and migrated under a name of its own
+        beside it, then linked into place only if no file is there yet. A console killed while
+        it made the log leaves a hidden file of its own, not a half-made log at `path` that no
+        start could open again; a file that appeared meanwhile (another console's new log) is
+        left as it is, and opened as it is."""
+        built = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(3)}")
+        try:
+            try:
+                cls._open_file(built, program_version, busy_timeout_ms, now, new=True).close()
+            except LogError as exc:   # named by the path asked for, not the name it was built as
+                raise LogError(path, exc.cause, exc.detail) from exc
+            # Closing the only connection folded the -wal into the file: one still holding rows
+            # would not follow the file to its name.
+            if _file_id(_wal_of(built)) is not None and os.stat(_wal_of(built)).st_size:
+                raise LogError(path, "io", "the new log's write-ahead file was not folded into it")
+            _link_into_place(built, path)
+        except (OSError, sqlite3.Error) as exc:
+            raise _refine(classify(exc, path), path) from exc
+        finally:
+            _remove_built(built)
+
+    @classmethod
+    def _open_file(cls, path: Path, program_version: str, busy_timeout_ms: int,
+                   now: datetime | None, new: bool = False) -> EventLog:
+        """Open the file at `path` (`open`); `new`: a file `_build` makes, empty or absent."""
+        try:
+            if new:
                 _create_private(path)
             check_openable(path)
             _make_private(path)
@@ -781,10 +912,11 @@ class EventLog:
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
         try:
-            _configure(conn, path, busy_timeout_ms)
+            _configure(conn, path, busy_timeout_ms, new)
             _check_ours(conn, path)
             schema.migrate(conn)
             _stamp_meta(conn, program_version, now or datetime.now(UTC))
+            files = (_file_id(path), _file_id(_wal_of(path)))
         except BaseException as exc:
             conn.close()
             if not_an_sqlite_file(exc, path):
@@ -793,7 +925,7 @@ class EventLog:
             if isinstance(exc, LogError) or is_environmental(exc):
                 raise _refine(classify(exc, path), path) from exc
             raise
-        return cls(path, conn)
+        return cls(path, conn, files)
 
     def set_busy_timeout(self, milliseconds: int) -> None:
         """How long a write waits for another program's lock before it fails as `locked`.
@@ -829,11 +961,31 @@ class EventLog:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            self._check_in_place()
             yield conn
             conn.execute("COMMIT")
         except BaseException:
             _rollback_quietly(conn)
             raise
+
+    def _check_in_place(self) -> None:
+        """Refuse to write unless the files at the log's path are still the ones opened.
+
+        SQLite writes through its open descriptors: with the log's folder removed, or its -wal
+        deleted, every commit "succeeded" into a file no one could open again, the monitor was
+        answered AA and the rows were gone when the console stopped. The log file moved back
+        (the same file) takes writes again; a new file at the path never does, so records held
+        since then do not go into a log that is not the session's. Two stats a write (P2)."""
+        if self._log_id is None:
+            return   # an EventLog made around a connection by hand (tests)
+        if _file_id(self.path) != self._log_id:
+            raise LogError(self.path, "moved", f"no longer the file opened at {self.path}")
+        wal = _file_id(self._wal)
+        if self._wal_id is None:
+            self._wal_id = wal   # not made yet when the log was opened: the first one is ours
+        elif wal != self._wal_id:
+            raise LogError(self.path, "moved",
+                           f"{self._wal.name} is no longer the write-ahead file opened with it")
 
     @contextlib.contextmanager
     def environment_errors(self) -> Iterator[None]:

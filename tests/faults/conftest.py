@@ -77,8 +77,10 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
 
 
 def sql(db: Path, query: str, params: tuple[object, ...] = ()) -> list[tuple]:
-    """Rows of a query on the log file, through a connection of our own (closed after)."""
-    conn = sqlite3.connect(db)
+    """Rows of a query on the log file, through a connection of our own (closed after). Read
+    and write, never create: a connection made before the console's log would leave an empty
+    file at the path, which the console refuses as a log that lost its content."""
+    conn = sqlite3.connect(f"file:{db}?mode=rw", uri=True)
     try:
         return conn.execute(query, params).fetchall()
     finally:
