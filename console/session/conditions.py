@@ -175,7 +175,10 @@ _TECHNICAL_SHORT: Final = (
 
 # A vitals prompt's list of what is missing, said first and with the vitals' short names: at
 # 1366x768 "Vitals due: Sedation and breathing (Sedation: M…" lost what was due (a walk on X).
-_PROMPT = re.compile(r"Vitals (due|overdue by \d+ min): (.*) \(([^()]*)\)")
+# A reminded prompt's row ends "(reminder: still present)" (`AlarmBoard.tick`): kept, at the end,
+# not read as the list of what is missing.
+_PROMPT = re.compile(r"Vitals (due|overdue by \d+ min): (.*?) \(([^()]*)\)"
+                     r"( \(reminder: still present\))?")
 
 
 def _listed_short(listed: str) -> str:
@@ -190,10 +193,11 @@ def _short_prompt(message: str) -> str | None:
     found = _PROMPT.fullmatch(message)
     if found is None:
         return None
-    when, check, listed = found.groups()
+    when, check, listed, reminder = found.groups()
     lead = "Due" if when == "due" else when.replace("overdue by", "Overdue")
     # The vitals first: where even this is cut, the check's name gives way, not what is due.
-    return f"{lead}: {', '.join(_listed_short(x) for x in listed.split(', '))} · {check}"
+    return (f"{lead}: {', '.join(_listed_short(x) for x in listed.split(', '))} · {check}"
+            f"{reminder or ''}")
 
 
 def short_message(condition: str, message: str) -> str:

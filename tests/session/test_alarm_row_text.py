@@ -73,3 +73,17 @@ def test_a_sedation_alarm_is_named_by_its_scale_in_short_words():
     assert row_text(alarm).startswith("*** Sedation (MOAA/S) 1")
     assert compact_row_text(alarm).startswith("*** MOAA/S 1")
     assert brief_row_text(alarm) == "MOAA/S 1"
+
+
+def test_a_vitals_prompt_says_what_is_missing_first_even_when_reminded():
+    # The short form leads with the missing vitals; a reminded prompt's row (its text ends
+    # "(reminder: still present)", the central card reads it from the PCD-04) had its reminder
+    # read as the list of what is missing: "Overdue 7 min: reminder: still present · …".
+    from console.session.conditions import short_text
+
+    overdue = "Vitals overdue by 7 min: BP and HR (Systolic BP, Diastolic BP)"
+    assert short_text(overdue) == "Overdue 7 min: Systolic, Diastolic · BP and HR"
+    assert short_text(f"{overdue} (reminder: still present)") == (
+        "Overdue 7 min: Systolic, Diastolic · BP and HR (reminder: still present)")
+    assert short_text("Vitals due: Sedation and breathing (Sedation: MOAA/S)").startswith(
+        "Due: MOAA/S · ")
