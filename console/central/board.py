@@ -413,6 +413,12 @@ class _Chair:
     unconfirmed: list[str] = field(default_factory=list)   # PCD-04s come while not connected
     status_mono: float | None = None     # when the last status (online) arrived
     status_wall: datetime | None = None
+    # The chair's clock as this station can tell it (`Board._chair_clock`): a status's `sent_at`
+    # and when it arrived here (monotonic, when heard live; else this station's wall clock). Set
+    # only by a status whose arrival is known: a retained one the broker hands over after a
+    # restart of the station says nothing of when it came, and read against the last logged
+    # status's arrival it put the chair's clock minutes ahead (a code review).
+    clock_base: tuple[datetime, float | None, datetime] | None = None
     offline_since: datetime | None = None   # set while without connection: the last status heard
     session: dict[str, Any] | None = None
     session_id: int | None = None
@@ -1023,6 +1029,9 @@ class Board:
             chair.status_mono = now.mono - held_s
             chair.status_wall = now.wall - timedelta(seconds=held_s)
             chair.offline_since = None
+            chair.clock_base = (
+                (sent_at, None, self._restored_at) if self._restoring and self._restored_at
+                else (sent_at, chair.status_mono, chair.status_wall))
         chair.status = obj
         chair.heard = True
         chair.status_sent_at = sent_at
@@ -1149,16 +1158,16 @@ class Board:
 
     @staticmethod
     def _chair_clock(chair: _Chair, now: Moment) -> datetime | None:
-        """The chair's own clock now, as far as this station can tell: its last status's
-        `sent_at` plus the time since that status arrived (by this station's monotonic clock;
-        by its wall clock for a status known only from the log). None: no status known."""
-        if chair.status_sent_at is None:
+        """The chair's own clock now, as far as this station can tell: the `sent_at` of the
+        last status whose arrival is known plus the time since it arrived (by this station's
+        monotonic clock; by its wall clock for a status known only from the log: `clock_base`).
+        None: no such status."""
+        if chair.clock_base is None:
             return None
-        if chair.status_mono is not None:
-            return chair.status_sent_at + timedelta(seconds=now.mono - chair.status_mono)
-        if chair.status_wall is not None:
-            return chair.status_sent_at + (now.wall - chair.status_wall)
-        return None
+        sent_at, mono, wall = chair.clock_base
+        if mono is not None:
+            return sent_at + timedelta(seconds=now.mono - mono)
+        return sent_at + (now.wall - wall)
 
     def chair_now(self, chair: str, now: Moment) -> datetime:
         """The chair's own clock now (`_chair_clock`), or this station's when it is not known:
@@ -1291,7 +1300,7 @@ class Board:
                 f"{bus_topics.chair_topic(name, 'trend', self.prefix)}: trend series {what!r} "
                 f"has a point at {_epoch_text(t)}, outside the session (allowed "
                 f"{_epoch_text(first)} to {_epoch_text(last)}, the chair's clock now plus "
-                f"{AHEAD_S:g} s); {len(outside)} point(s) left out, the rest drawn")
+                f"{SKEW_LIMIT_S + AHEAD_S:g} s); {len(outside)} point(s) left out, the rest drawn")
         chair = self._chair(name, now)
         chair.trend_session = session
         chair.snapshot = snapshot
@@ -1309,8 +1318,8 @@ class Board:
                       now: Moment) -> tuple[float, float]:
         """The times (epoch s) a trend snapshot's points may have: from the session's start
         (less TREND_EARLY_S; unbounded when the chair's status has not said when that session
-        started) to the chair's clock now plus AHEAD_S (by its last status, else the snapshot's
-        own `sent_at`, else this station's clock). Taken, a point at 1e15 s (the year 31
+        started) to the chair's clock now plus SKEW_LIMIT_S and AHEAD_S (by its last status,
+        else the snapshot's own `sent_at`, else this station's clock). Taken, a point at 1e15 s (the year 31
         million) stretched the chair's trend over 16 trillion minutes, every value in one
         pixel column, and the dialog's time only grows (a code review)."""
         chair = self.chairs.get(name)
@@ -1321,7 +1330,9 @@ class Board:
                 first = started.timestamp() - TREND_EARLY_S
         clock = self._chair_clock(chair, now) if chair is not None else None
         newest = clock or _time(sent_at) or now.wall
-        return first, newest.timestamp() + AHEAD_S
+        # The bedside draws a cuff value at its monitor's time when that clock is within
+        # SKEW_LIMIT_S of its own: a monitor 30 s fast had every NIBP point refused here.
+        return first, newest.timestamp() + SKEW_LIMIT_S + AHEAD_S
 
     def _add_points(self, chair: _Chair, report: ObservationReport, now: Moment) -> None:
         """Place each value where the bedside's trend does (console/session/trend_feed.py): a
