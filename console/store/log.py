@@ -606,6 +606,12 @@ def _wal_of(path: Path) -> Path:
     return path.with_name(path.name + "-wal")
 
 
+def _real(path: Path) -> Path:
+    """The file a path names, links followed: SQLite keeps the -wal beside it, not beside a
+    link to it (a -wal deleted under a linked log was never noticed: a review)."""
+    return Path(os.path.realpath(path))
+
+
 def _file_id(path: Path) -> FileId | None:
     """The identity of the file at `path`, or None when no file is there."""
     try:
@@ -826,7 +832,7 @@ class EventLog:
         """Wrap an already configured connection; call `open` instead. `files`: the identity
         of the log file and of its -wal when opened (`_check_in_place`)."""
         self.path = path
-        self._wal = _wal_of(path)
+        self._wal = _wal_of(_real(path))
         self._log_id, self._wal_id = files
         self._conn: sqlite3.Connection | None = conn
         self._outbox: OutboxHooks | None = None
@@ -860,14 +866,20 @@ class EventLog:
             LogError: the file cannot be created, read or written now (any `Cause`).
         """
         path = Path(path)
+        real = _real(path)   # a link's target: where SQLite keeps the file and its -wal
         try:
             missing = not path.exists()
+            if missing and real != Path(os.path.abspath(path)) and not real.parent.is_dir():
+                # A link into a folder that is not there (a network disk not mounted): made,
+                # the folder would have taken the patients' records on the local disk.
+                raise FileNotFoundError(errno.ENOENT, "the folder the link points into is not "
+                                        "there", str(real.parent))
             if missing:
-                _refuse_orphaned_wal(path)
+                _refuse_orphaned_wal(real)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
         if missing:
-            cls._build(path, program_version, busy_timeout_ms, now)
+            cls._build(real, program_version, busy_timeout_ms, now)
         return cls._open_file(path, program_version, busy_timeout_ms, now)
 
     @classmethod
@@ -916,7 +928,7 @@ class EventLog:
             _check_ours(conn, path)
             schema.migrate(conn)
             _stamp_meta(conn, program_version, now or datetime.now(UTC))
-            files = (_file_id(path), _file_id(_wal_of(path)))
+            files = (_file_id(path), _file_id(_wal_of(_real(path))))
         except BaseException as exc:
             conn.close()
             if not_an_sqlite_file(exc, path):

@@ -17,7 +17,7 @@ import pytest
 
 from console.session.engine import LOG_UNAVAILABLE
 from console.session.holding import RETRY_SECONDS
-from console.store import EventLog
+from console.store import EventLog, LogError
 from devices.reading import Reading
 from tests.faults.test_r5_log_faults import Session, counts
 
@@ -110,3 +110,52 @@ def test_held_records_never_go_into_a_new_log_at_the_path(tmp_path: Path) -> Non
         assert counts(db) == before
     finally:
         s.close()
+
+
+# ---- a log opened through a symbolic link (README: supported) ----------------------------------
+
+def _linked_log(tmp_path: Path) -> tuple[Path, Path]:
+    """A log on "the NAS" and the data path a link to it: (the real file, the link)."""
+    (tmp_path / "nas").mkdir()
+    (tmp_path / "data").mkdir()
+    real = tmp_path / "nas" / "log.sqlite3"
+    EventLog.open(real, "t").close()
+    link = tmp_path / "data" / "log.sqlite3"
+    link.symlink_to(real)
+    return real, link
+
+
+def test_the_wal_of_a_log_opened_through_a_link_deleted_is_not_acked(tmp_path: Path) -> None:
+    # SQLite keeps the -wal beside the real file: looked for beside the link, none was ever
+    # found and its deletion never noticed (the monitor answered AA, the rows lost).
+    real, link = _linked_log(tmp_path)
+    s = Session(link)
+    try:
+        assert _monitor_message(s)
+        real.with_name(real.name + "-wal").unlink()
+        assert not _monitor_message(s), "AA for a reading written to a deleted -wal"
+        assert s.engine.writes.error is not None and s.engine.writes.error.cause == "moved"
+    finally:
+        s.close()
+
+
+def test_a_first_start_through_a_link_makes_the_log_where_it_points(tmp_path: Path) -> None:
+    (tmp_path / "nas").mkdir()
+    link = tmp_path / "data" / "log.sqlite3"
+    link.parent.mkdir()
+    link.symlink_to(tmp_path / "nas" / "log.sqlite3")   # set up by IT before the first start
+    with EventLog.open(link, "t") as log:
+        assert log.open_sessions() == []
+    assert (tmp_path / "nas" / "log.sqlite3").is_file() and link.is_symlink()
+    assert sorted(p.name for p in (tmp_path / "nas").iterdir()) == ["log.sqlite3"]
+
+
+def test_a_link_into_a_folder_not_there_is_refused_and_no_folder_made(tmp_path: Path) -> None:
+    # A network disk not mounted: the log (patients' records) is never made on the local disk.
+    link = tmp_path / "data" / "log.sqlite3"
+    link.parent.mkdir()
+    link.symlink_to(tmp_path / "nas" / "chair-3" / "log.sqlite3")
+    with pytest.raises(LogError) as refused:
+        EventLog.open(link, "t")
+    assert refused.value.path == link
+    assert not (tmp_path / "nas").exists()
