@@ -10,7 +10,9 @@ sample): a line cut short (a cable pulled, bytes lost, or run into the next line
 as `truncated-line`, so `SPO2=09` or `BPM=07` is never read as 9 or 7. Noise run into a line
 with no line end between them is dropped as `garbage` up to the line's device time, and the line
 is read from there. The line carries the oximeter's own clock (MM/DD/YY,
-no zone), read in the station's zone (`devices.reading.STATION_ZONE`). Reading.source is `masimo:<SN>`, or `masimo:<hint>` / `masimo` when SN is dashes.
+no zone), read in the station's zone (`devices.reading.STATION_ZONE`); in the hour a summer-time
+change makes ambiguous, as the reading nearer the line's arrival (`devices.local_time`).
+Reading.source is `masimo:<SN>`, or `masimo:<hint>` / `masimo` when SN is dashes.
 Non-zero ALARM and EXC bit fields are carried in Reading.flags as sent (`EXC=0000C00`) so that a
 reading taken under a sensor exception can be told apart in the log.
 """
@@ -18,14 +20,13 @@ reading taken under a sensor exception can be told apart in the log.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 
 from protocols.vitals import PER_MIN_BEATS, PERCENT
 from devices.framing import FramedDecoder, LineFramer
+from devices.local_time import wall_clock_to_utc
 from devices.reading import STATION_ZONE, Reading
 from devices.stream import DecodeResult, Dropped, outside_hard_range
-
-UTC = timezone.utc
 
 _LINE = re.compile(
     r"^(\d{2})/(\d{2})/(\d{2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\S+=.*)$"
@@ -93,9 +94,10 @@ def decode_line(line: bytes, received_at: datetime, *, maybe_partial: bool = Fal
         return result
     month, day, year, hour, minute, second = (int(g) for g in m.groups()[:6])
     try:
-        measured_at: datetime | None = datetime(
-            2000 + year, month, day, hour, minute, second, tzinfo=default_tz
-        ).astimezone(UTC)
+        # The hour that comes twice (or never) at a summer-time change is read as the reading
+        # nearer the line's arrival (devices.local_time).
+        measured_at: datetime | None = wall_clock_to_utc(
+            datetime(2000 + year, month, day, hour, minute, second), default_tz, received_at)
     except ValueError:
         measured_at = None
         result.dropped.append(Dropped("bad-timestamp", f"device time {text[:17]!r} is not a real "

@@ -681,7 +681,8 @@ class _Report:
 
         out.append(self.heading_piece("Signatures"))
         if signatures is not None and signatures.enforced_since is not None:
-            rows = rc.signature_rows(signatures, tz, rc.spans_zone_change(detail, tz))
+            rows = rc.signature_rows(signatures, tz, rc.spans_zone_change(detail, tz),
+                                     session_start=detail.summary.started_at)
             out.append(self.paragraph(
                 f"Electronic signatures: {rc.signature_summary(signatures)}. Each binds the "
                 "signer's printed name, account, the time and its meaning to the record's hash.",

@@ -1347,23 +1347,31 @@ def priorities_high_first(values: Iterable[str]) -> list[str]:
 # ---- signatures (issue 13) ---------------------------------------------------------------------
 
 
-def signature_rows(signed: SessionSignatures, tz: tzinfo | None,
-                   zoned: bool = False) -> list[tuple[str, ...]]:
+def signature_rows(signed: SessionSignatures, tz: tzinfo | None, zoned: bool = False, *,
+                   session_start: datetime | None = None) -> list[tuple[str, ...]]:
     """Each signature with the record it signs, and each record left unsigned, by record time.
 
     Status: "valid" (the record still has the hash it was signed with), "RECORD CHANGED" (it
     has not: edited or deleted outside the console), or UNSIGNED. `zoned`: the session's
     times carry their zone (`spans_zone_change` of its detail), so these do too.
+    `session_start`: the session's start, whose zone the report names once (its footer): a
+    time under another offset (a review annotation signed after the clocks changed) carries
+    its own zone, as `note_rows` prints it; None: only `zoned` decides.
     """
+    offset = _utc_offset(local(session_start, tz)) if session_start is not None else None
+
+    def stamp(when: datetime) -> str:
+        own = zoned or (offset is not None and _utc_offset(local(when, tz)) != offset)
+        return _stamp(when, tz, own)
+
     rows: list[tuple[datetime, int, tuple[str, ...]]] = []
     for s in signed.signatures:
         when = s.record_at or s.at
-        rows.append((when, 0, (_stamp(when, tz, zoned) if s.record_at else NONE, s.record,
-                               s.meaning, s.printed_name, f"#{s.account}",
-                               _stamp(s.at, tz, zoned),
+        rows.append((when, 0, (stamp(when) if s.record_at else NONE, s.record,
+                               s.meaning, s.printed_name, f"#{s.account}", stamp(s.at),
                                "valid" if s.intact else "RECORD CHANGED")))
     for u in signed.unsigned:
-        rows.append((u.at, 1, (_stamp(u.at, tz, zoned), u.record, u.meaning, NONE, NONE, NONE,
+        rows.append((u.at, 1, (stamp(u.at), u.record, u.meaning, NONE, NONE, NONE,
                                UNSIGNED)))
     return [cells for _, _, cells in sorted(rows, key=lambda x: (x[0], x[1]))]
 

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from itertools import groupby
 from operator import itemgetter
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
@@ -345,16 +345,31 @@ def _summary(
     )
 
 
-def _day_start(day: date, tz: tzinfo) -> str:
-    return iso(datetime.combine(day, time(0), tzinfo=tz))
-
-
-def _local_zone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
+def _day_start(day: date, tz: tzinfo | None) -> str:
+    """The instant `day` begins in `tz`, or in this computer's zone when None: by the zone's
+    rules for that date (today's fixed offset bounded a July day by GMT midnights when the
+    review was opened in January, so a session at 00:30 BST was listed under the day before)."""
+    midnight = datetime.combine(day, time(0))
+    return iso(midnight.replace(tzinfo=tz) if tz is not None else midnight.astimezone())
 
 
 # --- the session list ----------------------------------------------------------------------------
+
+
+def real_days_of(flt: SessionFilter, shift: timedelta, margin_days: int = 0) -> SessionFilter:
+    """The filter on the log's real dates under a de-identified list's filter `flt`, whose
+    days are the dates the list shows (each session moved by `shift`, whole weeks back).
+
+    Args:
+        flt: the filter as the reader set it, on the dates shown.
+        shift: the list's shift of every date (deidentify.shift_for).
+        margin_days: days added on each side, for a caller that keeps only the sessions whose
+            shown date is inside `flt` (a shown time of day may move by a change of offset).
+    """
+    days = timedelta(days=shift.days)
+    margin = timedelta(days=margin_days)
+    return replace(flt, since=flt.since - days - margin if flt.since is not None else None,
+                   until=flt.until - days + margin if flt.until is not None else None)
 
 
 def list_sessions(
@@ -368,14 +383,14 @@ def list_sessions(
         flt: the filter (default: every non-demo session).
         limit: the most rows returned.
         tz: the zone in which `flt.since` / `flt.until` are calendar days (default: this
-            computer's local zone; a clinic means its own days).
+            computer's zone, by its rules for each date; a clinic means its own days).
 
     Raises:
         UnreadableLogError: the log could not be read (damaged, a disk error, locked).
     """
     flt = flt or SessionFilter()
     with _reading(conn, "The session list", others_readable=False):
-        return _list_sessions(conn, flt, limit, tz or _local_zone())
+        return _list_sessions(conn, flt, limit, tz)
 
 
 def count_hidden_demo(conn: sqlite3.Connection, flt: SessionFilter,
@@ -389,13 +404,13 @@ def count_hidden_demo(conn: sqlite3.Connection, flt: SessionFilter,
     if flt.include_demo:
         return 0
     with _reading(conn, "The session list", others_readable=False):
-        where, params = _where(flt, tz or _local_zone(), conn)
+        where, params = _where(flt, tz, conn)
         row = conn.execute(f"SELECT count(*) FROM sessions AS s WHERE {where} AND s.demo = 1",
                            params).fetchone()
     return int(row[0])
 
 
-def _where(flt: SessionFilter, zone: tzinfo,
+def _where(flt: SessionFilter, zone: tzinfo | None,
            conn: sqlite3.Connection) -> tuple[str, list[object]]:
     """The WHERE clause (demo rule left out) and its parameters for `flt`."""
     where: list[str] = ["1"]
@@ -421,7 +436,7 @@ def _where(flt: SessionFilter, zone: tzinfo,
 
 
 def _list_sessions(conn: sqlite3.Connection, flt: SessionFilter, limit: int,
-                   zone: tzinfo) -> list[SessionSummary]:
+                   zone: tzinfo | None) -> list[SessionSummary]:
     where, params = _where(flt, zone, conn)
     if not flt.include_demo:
         where += " AND s.demo = 0"

@@ -49,7 +49,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol as TypingProtocol
 
@@ -349,6 +349,11 @@ class WrappingStatusBar(QtWidgets.QStatusBar):
 # ---- the session list ---------------------------------------------------------------------------
 
 
+def _on_days(day: date, flt: SessionFilter) -> bool:
+    """`day` is inside the filter's days (either end open when unset)."""
+    return (flt.since is None or flt.since <= day) and (flt.until is None or day <= flt.until)
+
+
 class SessionListPage(QtWidgets.QWidget):
     """Filters and the session list.
 
@@ -372,6 +377,9 @@ class SessionListPage(QtWidgets.QWidget):
         self.records = records if records is not None else ChainSweep(queries.log_path(conn))
         # De-identifies each listed session (a reviewer-only account); None shows them as logged.
         self.masking: Callable[[SessionSummary], SessionSummary] | None = None
+        # The masking's shift of every date (whole weeks back): the date filter of a
+        # de-identified list is on the dates it shows, so it never tells the real ones.
+        self.masking_shift = timedelta(0)
         self.patient_box = QtWidgets.QLineEdit()
         self.patient_box.setPlaceholderText("Search patient ID")
         self.patient_box.setClearButtonEnabled(True)
@@ -476,9 +484,16 @@ class SessionListPage(QtWidgets.QWidget):
 
     def _refresh(self) -> None:
         flt = self.current_filter()
+        mask = self.masking
         try:
-            sessions = queries.list_sessions(self.conn, flt, LIST_LIMIT, tz=self.tz)
-            hidden = queries.count_hidden_demo(self.conn, flt, tz=self.tz)
+            if mask is None:
+                sessions = queries.list_sessions(self.conn, flt, LIST_LIMIT, tz=self.tz)
+                shown = sessions
+                hidden = queries.count_hidden_demo(self.conn, flt, tz=self.tz)
+            else:
+                sessions, shown = self._masked_sessions(flt, mask)
+                hidden = queries.count_hidden_demo(
+                    self.conn, queries.real_days_of(flt, self.masking_shift), tz=self.tz)
             changed = queries.changed_sessions(self.conn, [s.id for s in sessions])
         except queries.UnreadableLogError as exc:
             self.model.set_sessions([])
@@ -491,9 +506,7 @@ class SessionListPage(QtWidgets.QWidget):
         self._changed = changed
         self._hidden = hidden
         self.records.want([s.id for s in sessions])   # newest first, before any waiting
-        mask = self.masking
-        self.model.set_sessions([mask(s) for s in sessions] if mask is not None else sessions,
-                                *self._marks([s.id for s in sessions]))
+        self.model.set_sessions(shown, *self._marks([s.id for s in sessions]))
         fit_columns(self.table, maximum=LIST_COLUMN_MAX_PX)
         self._natural = {name: self.table.columnWidth(LIST_COLUMNS.index(name))
                          for name in ELIDED_FIRST}
@@ -502,6 +515,24 @@ class SessionListPage(QtWidgets.QWidget):
         if sessions:
             self.table.selectRow(0)
         self._on_selection_changed()
+
+    def _masked_sessions(self, flt: SessionFilter,
+                         mask: Callable[[SessionSummary], SessionSummary],
+                         ) -> tuple[list[SessionSummary], list[SessionSummary]]:
+        """(the sessions as logged, as shown) of a de-identified list, `flt`'s days taken as
+        the dates it shows: a session is listed when its shown date is inside them, so the
+        days the reader types find what they see and never reveal the real dates.
+
+        Raises:
+            UnreadableLogError: the log could not be read.
+        """
+        # A day wider on each side, then each shown date checked: the shift keeps the time of
+        # day of this computer's zone, the list's zone (`tz`) may move it past a midnight.
+        wider = queries.real_days_of(flt, self.masking_shift, margin_days=1)
+        logged = queries.list_sessions(self.conn, wider, LIST_LIMIT, tz=self.tz)
+        pairs = [(s, mask(s)) for s in logged]
+        kept = [(s, m) for s, m in pairs if _on_days(rc.local(m.started_at, self.tz).date(), flt)]
+        return [s for s, _ in kept], [m for _, m in kept]
 
     def reload(self) -> None:
         """Read the list again; sessions still running are checked again (they add rows)."""
@@ -1006,8 +1037,10 @@ class SessionDetailPage(QtWidgets.QWidget):
                                            "(they name staff)." if self.detail is not None
                                            else "")
             return
-        zoned = self.detail is not None and rc.spans_zone_change(self.detail, self.tz)
-        rows = rc.signature_rows(signed, self.tz, zoned)
+        detail = self.detail
+        zoned = detail is not None and rc.spans_zone_change(detail, self.tz)
+        rows = rc.signature_rows(signed, self.tz, zoned, session_start=(
+            detail.summary.started_at if detail is not None else None))
         self.signature_model.set_rows(rows, [None if r[-1] == "valid" else
                                              ("banner_bg", "banner_text") for r in rows],
                                       bold_rows=[i for i, r in enumerate(rows)
@@ -1492,6 +1525,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
                 discharged_at=moved(s.discharged_at))
 
         self.list_page.masking = mask
+        self.list_page.masking_shift = weeks
         self.list_page.patient_box.hide()   # a search by identifier would probe identities
         self.list_page.course_allowed = False
         self.list_page.refresh()

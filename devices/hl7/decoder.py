@@ -46,6 +46,7 @@ from devices.framing import MAX_HL7_FRAME, FramedDecoder, MllpFramer
 from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
 from devices.hl7.dialects import Dialect, DialectSet
+from devices.local_time import wall_clock_to_utc
 from devices.reading import AGE_UNKNOWN, NIBP_PULSE, STATION_ZONE, Reading, is_nibp_value
 from devices.stream import (
     DECODER_ERROR,
@@ -56,8 +57,6 @@ from devices.stream import (
     UnplacedNibp,
     outside_hard_range,
 )
-
-UTC = timezone.utc
 
 _SEGMENT_END = re.compile(r"\r\n|\r|\n")
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
@@ -84,7 +83,8 @@ _CHARSETS = {
 }
 
 
-def parse_timestamp(text: str, default_tz: tzinfo | None = STATION_ZONE) -> tuple[datetime | None, str]:
+def parse_timestamp(text: str, default_tz: tzinfo | None = STATION_ZONE, *,
+                    received_at: datetime | None = None) -> tuple[datetime | None, str]:
     """Parse an HL7 DTM leniently.
 
     Accepts `YYYY[MM[DD[HH[MM[SS]]]]][.f...][+/-ZZZZ]`, and the 17-digit form with milliseconds
@@ -94,6 +94,9 @@ def parse_timestamp(text: str, default_tz: tzinfo | None = STATION_ZONE) -> tupl
     Args:
         text: the field (components after the first are ignored by the caller).
         default_tz: zone for a time without an offset (None: the station's own zone).
+        received_at: when the message arrived: a time without an offset in the hour a
+            summer-time change makes ambiguous (or skips) is read as the reading nearer it
+            (`devices.local_time`); None keeps the first (summer time in autumn).
 
     Returns:
         (UTC datetime or None, problem text; empty when the field was fine or empty).
@@ -124,8 +127,8 @@ def parse_timestamp(text: str, default_tz: tzinfo | None = STATION_ZONE) -> tupl
         parts = [int(digits[i : i + 2]) for i in range(4, len(digits), 2)]
         month, day, hour, minute, second = (parts + [1, 1, 0, 0, 0][len(parts) :])[:5]
         micro = int((frac or "0")[:6].ljust(6, "0"))
-        value = datetime(int(digits[:4]), month, day, hour, minute, second, micro, tzinfo=zone)
-        return value.astimezone(UTC), ""
+        wall = datetime(int(digits[:4]), month, day, hour, minute, second, micro)
+        return wall_clock_to_utc(wall, zone, received_at), ""
     except (ValueError, OverflowError):
         return None, f"timestamp {t!r} is not a real date and time"
 
@@ -589,7 +592,8 @@ class _Observations:
                 f"{self.waveform_bytes} bytes, not decoded: the console shows numerics only"))
 
     def _time(self, raw: str, where: str) -> datetime | None:
-        value, problem = parse_timestamp(raw.split(self.msg.comp)[0], self.msg.zone)
+        value, problem = parse_timestamp(raw.split(self.msg.comp)[0], self.msg.zone,
+                                         received_at=self.received_at)
         if problem:
             self.result.dropped.append(Dropped("bad-timestamp", f"{where}: {problem}; ignored"))
         return value
