@@ -50,6 +50,7 @@ from devices.intellivue.codec import (
     label_text,
     read_attributes,
 )
+from devices.local_time import wall_clock_to_utc
 from devices.reading import AGE_UNKNOWN, NIBP_PULSE, STATION_ZONE, Reading
 from devices.stream import NOT_MONITORED, DecodeResult, Dropped, UnplacedNibp, outside_hard_range
 
@@ -92,8 +93,9 @@ class MonitorClock:
                 when = naive.replace(tzinfo=UTC) + self.offset
             else:
                 # The station's zone (None) goes through the C library's local time, which
-                # refuses the edges of the calendar (year 1 from a monitor with no clock set).
-                when = naive.replace(tzinfo=self.monitor_tz).astimezone(UTC)
+                # refuses the edges of the calendar (year 1 from a monitor with no clock set);
+                # the hour clocks change is read as the instant nearer the arrival.
+                when = wall_clock_to_utc(naive, self.monitor_tz, received_at)
         except (ValueError, OverflowError, OSError):
             return None, (f"time stamp {naive.isoformat(sep=' ')} cannot be placed on the "
                           "station's clock")

@@ -94,3 +94,17 @@ def test_wall_clock_outside_the_change_ignores_the_receive_time(
     # No receive time: the first reading of the repeated hour, as before (summer time).
     assert wall_clock_to_utc(datetime(2026, 10, 25, 1, 30), None, None) == datetime(
         2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("received", [FIRST_0130_LONDON, SECOND_0130_LONDON])
+def test_an_intellivue_time_in_the_repeated_hour_is_read_as_the_time_it_arrived(
+        station_zone: Callable[[str], None], received: datetime) -> None:
+    # Before the monitor's clock is learnt (MDS create), its times are the station's wall clock.
+    from devices.intellivue.codec import encode_bcd_time
+    from devices.intellivue.numerics import MonitorClock
+
+    station_zone("Europe/London")
+    when, problem = MonitorClock().to_utc(
+        encode_bcd_time(datetime(2026, 10, 25, 1, 30, 0)), received)
+    assert problem == "" and when is not None
+    assert abs((when - received).total_seconds()) < 60
