@@ -369,13 +369,21 @@ def load_protocol(path: Path) -> Protocol:
     return _protocol_from_bytes(path, _read_bytes(path))
 
 
-def protocol_from_text(text: str, origin: str) -> Protocol:
+def protocol_from_text(text: str, origin: str, *, authoring: bool = True) -> Protocol:
     """Parse and validate a protocol's text kept elsewhere (a session log's copy); `origin`
-    names it in messages. Raises ProtocolError as `load_protocol` does."""
-    return _protocol_from_bytes(Path(origin), text.encode("utf-8"))
+    names it in messages. Raises ProtocolError as `load_protocol` does.
+
+    `authoring=False` reads a text that already ran (the copy a session logged at its start):
+    every check a sound `Protocol` needs still applies (TOML, keys, types, ranges, ids, the
+    phases' order), but the authoring advice does not, the refusals that judge whether a new
+    file is sensible (a rule that could never fire or would fire at rest, a delay longer than
+    the timeline, exactly one discharge phase: `_Parser.authoring`). A session that ran under a
+    clinic file accepted then is resumed, reviewed and exported under that text, though a newer
+    console refuses the same file for new sessions."""
+    return _protocol_from_bytes(Path(origin), text.encode("utf-8"), authoring=authoring)
 
 
-def _protocol_from_bytes(path: Path, raw: bytes) -> Protocol:
+def _protocol_from_bytes(path: Path, raw: bytes, *, authoring: bool = True) -> Protocol:
     """Parse and validate a protocol file's bytes (`load_protocol`); the protocol keeps its
     text."""
     try:
@@ -385,7 +393,7 @@ def _protocol_from_bytes(path: Path, raw: bytes) -> Protocol:
         # file refused as not UTF-8 (or not TOML) is still named as refused, not as unknown.
         exc.protocol_id = _id_in_bytes(raw)
         raise
-    parser = _Parser(path)
+    parser = _Parser(path, authoring=authoring)
     # Named from the start: a problem found before the `id` key is read (an unknown key at the
     # top) still carries it.
     claimed = data.get("id")
@@ -734,8 +742,11 @@ DISCHARGE_KEYS = (
 class _Parser:
     """Builds one `Protocol` from a parsed TOML document; the first problem raises."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, authoring: bool = True) -> None:
         self.path = path
+        # False for a text that already ran (`protocol_from_text`): the checks that only judge
+        # whether a new file is sensible are skipped, those a sound Protocol needs are kept.
+        self.authoring = authoring
         self.sources: dict[str, str] = {}
         self.checklist_ids: dict[str, str] = {}
         # (key, check name) of every item's `needs_checks`, checked once all phases are read.
@@ -759,10 +770,11 @@ class _Parser:
         discharge = self.discharge(
             top.table("discharge", DISCHARGE_KEYS), esketamine=_is_esketamine(route, dose.mode)
         )
-        self.check_discharge_time_items(discharge)
-        timeline = _timeline_minutes(phases, dose, discharge)
-        self.check_alarm_delays(alarms, timeline)
-        self.check_escalation_delays(phases, timeline)
+        if self.authoring:
+            self.check_discharge_time_items(discharge)
+            timeline = _timeline_minutes(phases, dose, discharge)
+            self.check_alarm_delays(alarms, timeline)
+            self.check_escalation_delays(phases, timeline)
         return Protocol(
             id=protocol_id,
             version=version,
@@ -968,7 +980,9 @@ class _Parser:
         if not dosing:
             raise top.error("phases", "needs at least one phase of kind 'dosing'")
         discharging = sum(p.kind is PhaseKind.DISCHARGE for p in phases)
-        if discharging != 1:
+        if discharging > 1 and not self.authoring:   # a text that ran: as it was read then
+            raise top.error("phases", "at most one phase of kind 'discharge'")
+        if discharging != 1 and self.authoring:
             # The engine discharges from the discharge phase (its checklist, then the gate): a
             # file ending with Observation loaded, and no session of it could be discharged.
             raise top.error(
@@ -1066,7 +1080,7 @@ class _Parser:
             self.optional_source(table, display_key)
         asks = table.text("asks", default="").strip()
         needs = self.needs(table) if table.has("needs") else ()
-        if table.has("needs_checks") and kind is PhaseKind.PRE:
+        if table.has("needs_checks") and kind is PhaseKind.PRE and self.authoring:
             raise table.error(
                 "needs_checks",
                 "not allowed on an item of a 'pre' phase: the checks it names are taken at times"
@@ -1075,7 +1089,7 @@ class _Parser:
             )
         needs_checks = self.check_names(table) if table.has("needs_checks") else ()
         after_discharge_time = table.flag("after_discharge_time", default=False)
-        if after_discharge_time:
+        if after_discharge_time and self.authoring:
             if kind not in (PhaseKind.OBSERVATION, PhaseKind.DISCHARGE):
                 raise table.error(
                     "after_discharge_time",
@@ -1152,7 +1166,8 @@ class _Parser:
             if metric not in METRICS:
                 raise ProtocolError(self.path, key, _unknown_metric_reason(metric))
             number = self.limit_in_range(limit, key, metric)
-            self.check_gate_quiet_at_rest(key, metric, number)
+            if self.authoring:
+                self.check_gate_quiet_at_rest(key, metric, number)
             limits.append((metric, number))
         return tuple(limits)
 
@@ -1208,7 +1223,7 @@ class _Parser:
         # A cadence longer than its phase would never come due in it: no prompt, ever.
         every = (
             table.optional_limited("every_minutes", MAX_MINUTES, "min", _TOO_LONG)
-            if duration is None
+            if duration is None or not self.authoring
             else table.optional_limited(
                 "every_minutes", duration, "min",
                 f"a check less frequent than the phase's duration_minutes {_fmt(duration)} would"
@@ -1221,7 +1236,7 @@ class _Parser:
                 "every_minutes", "a check needs every_minutes or at_minutes_after_t0 (or both)"
             )
         early = table.optional_number("early_minutes", minimum=0.0)
-        if early is not None and every is not None and early >= every:
+        if early is not None and every is not None and early >= every and self.authoring:
             raise table.error(
                 "early_minutes",
                 f"{_fmt(early)} must be shorter than every_minutes {_fmt(every)}, or one reading"
@@ -1231,7 +1246,8 @@ class _Parser:
         # the 2-min default and a reading on time also met the next slot, so that prompt never
         # came (review 40). Refused, not a smaller default chosen silently: a check that
         # frequent is the author's to window, in the file where the reviewer reads it.
-        if early is None and every is not None and DEFAULT_EARLY_MINUTES >= every:
+        if (early is None and every is not None and DEFAULT_EARLY_MINUTES >= every
+                and self.authoring):
             raise table.error(
                 "every_minutes",
                 f"{_fmt(every)} min must be longer than early_minutes, {_fmt(DEFAULT_EARLY_MINUTES)}"
@@ -1299,12 +1315,13 @@ class _Parser:
         rules: list[AlarmRule] = []
         for index, table in enumerate(tables):
             rule = self.alarm(table, index)
-            self.check_against_other_priorities(table, rule, rules)
-            self.check_against_other_side(table, rule, rules)
+            if self.authoring:
+                self.check_against_other_priorities(table, rule, rules)
+                self.check_against_other_side(table, rule, rules)
             rules.append(rule)
         # After the comparisons between rules: a swapped pair (RR low ≤25 beside high ≥20) is
         # better told as the clash it is than as one limit covering the resting range.
-        for table, rule in zip(tables, rules):
+        for table, rule in zip(tables, rules) if self.authoring else ():
             self.check_quiet_at_rest(table, rule)
         return tuple(rules)
 
@@ -1316,7 +1333,7 @@ class _Parser:
         direction = table.choice("direction", ("high", "low"))
         limits = self.rule_limits(table, metric, direction)
         absent = table.optional_limited("absent_seconds", MAX_SECONDS, "s", _TOO_LONG_S)
-        if absent is not None:
+        if absent is not None and self.authoring:
             self.check_absence_watchable(table, metric)
         if not limits and absent is None:
             raise ProtocolError(
@@ -1327,7 +1344,7 @@ class _Parser:
             )
         confirm, escalate_to = self.confirmation(table, priority)
         sustained = self.sustained(table)
-        if absent is not None:
+        if absent is not None and self.authoring:
             self.check_absence_only(
                 table, f"{metric}_{direction} ({priority.label})", absent, limits,
                 sustained=sustained, confirm=confirm,
@@ -1420,7 +1437,8 @@ class _Parser:
                 limits[name] = self.rise_limit(table, metric)
             else:
                 limits[name] = self.limit_in_range(table.raw(name), table.sub(name), metric)
-                self.check_reachable(table, name, limits[name], metric)
+                if self.authoring:
+                    self.check_reachable(table, name, limits[name], metric)
         return limits
 
     def check_reachable(self, table: _Table, name: str, limit: float, metric: str) -> None:
@@ -1480,7 +1498,7 @@ class _Parser:
         lowest, top = info.plausible[0], info.hard[1]
         ceiling = top - lowest
         rise = table.number("rise_above_baseline", positive=True)
-        if rise >= ceiling:
+        if rise >= ceiling and self.authoring:
             raise table.error(
                 "rise_above_baseline",
                 f"{_amount(rise, info.unit)} is outside the allowed range, above 0 and below"
@@ -1605,30 +1623,60 @@ class _Parser:
         the infusion's BP check of a 70-min protocol loaded, and a missed BP stayed a prompt.
 
         The first due time counts from where the check's times do (its phase's start for a
-        cadence, T0 for times after T0), not from the session's start: a cadence longer than its
-        phase's minimum (every 15 min in a 10-min observation) is a clinic's choice, since the
-        phase lasts until its exit conditions hold. A protocol whose phases give no length has no
-        timeline: the escalation alone is held to the untimed ceiling.
+        cadence, T0 for times after T0), not from the session's start. A cadence in a phase with
+        no duration_minutes comes due whenever the phase outlasts its minimum, which its exit
+        conditions (or, in the discharge phase, the gate and the nurse) decide, so every 90 min
+        in an open-ended observation is a clinic's choice and only its escalation is held; so
+        is a time after T0 a checklist item's `needs_checks` waits for (the discharge waits for
+        it). A first due time at or past the timeline otherwise is refused at its own key: the
+        check would not come due before the patient may leave. A protocol whose phases give no
+        length has no timeline: the escalation alone is held to the untimed ceiling.
         """
         ceiling, length = _delay_ceiling(timeline_minutes)
+        awaited = {name for _, name in self.check_references}
         for phase_index, phase in enumerate(phases):
             for check_index, check in enumerate(phase.checks):
-                due, counted = _first_due(check) if timeline_minutes > 0 else (0.0, "")
-                escalate = check.escalate_after_minutes
-                if (due + escalate) * 60 <= ceiling:
-                    continue
-                placed = (f"its first due time, {_amount(due, 'min')} {counted}, +"
-                          f" escalate_after_minutes {_amount(escalate, 'min')} ="
-                          f" {_amount(due + escalate, 'min')}," if counted
-                          else f"escalate_after_minutes {_amount(escalate, 'min')},")
-                raise ProtocolError(
-                    self.path,
-                    f"phases[{phase_index}].checks[{check_index}].escalate_after_minutes",
-                    f"the wait before a missed {check.name!r} becomes a medium alarm, {placed}"
-                    f" is longer than {length}, so it could never escalate in a session run to"
-                    f" plan; escalate_after_minutes at most {_amount(ceiling / 60 - due, 'min')}"
-                    " here",
-                )
+                at = f"phases[{phase_index}].checks[{check_index}]"
+                first = (_first_due(check, at, open_ended=phase.duration_minutes is None,
+                                    awaited=check.name in awaited)
+                         if timeline_minutes > 0 else _FirstDue(0.0, "", ""))
+                self.check_escalation_delay(check, at, first, ceiling, length)
+
+    def check_escalation_delay(self, check: VitalsCheck, at: str, first: _FirstDue,
+                               ceiling: float, length: str) -> None:
+        """`check_escalation_delays` for one check: refused at the key to change, naming a value
+        that key allows (never "escalate_after_minutes at most -5 min")."""
+        due, escalate, limit = first.minutes, check.escalate_after_minutes, ceiling / 60
+        if (due + escalate) * 60 <= ceiling:
+            return
+        missed = f"a missed {check.name!r}"
+        if due >= limit:
+            room = limit - escalate
+            name = first.key.rsplit(".", 1)[-1]
+            # every_minutes must stay longer than its early window (`check`).
+            least = check.early_minutes if name == "every_minutes" else 0.0
+            allowed = (f"{name} at most {_amount(room, 'min')} here (a missed reading escalates"
+                       f" escalate_after_minutes {_amount(escalate, 'min')} after it)"
+                       if room > least else
+                       f"its first due time and escalate_after_minutes together at most"
+                       f" {_amount(limit, 'min')}")
+            raise ProtocolError(
+                self.path, first.key,
+                f"the first time {check.name!r} is due, {_amount(due, 'min')} {first.counted}, is"
+                f" at or past {length}, so in a session run to plan the check would not come due"
+                f" before the patient may leave, nor {missed} escalate to a medium alarm;"
+                f" {allowed}",
+            )
+        placed = (f"its first due time, {_amount(due, 'min')} {first.counted}, +"
+                  f" escalate_after_minutes {_amount(escalate, 'min')} ="
+                  f" {_amount(due + escalate, 'min')}," if first.counted
+                  else f"escalate_after_minutes {_amount(escalate, 'min')},")
+        raise ProtocolError(
+            self.path, f"{at}.escalate_after_minutes",
+            f"the wait before {missed} becomes a medium alarm, {placed} is longer than {length},"
+            f" so it could never escalate in a session run to plan; escalate_after_minutes at"
+            f" most {_amount(limit - due, 'min')} here",
+        )
 
     # -- discharge -------------------------------------------------------------------------
 
@@ -1746,15 +1794,29 @@ def _timeline_minutes(phases: Sequence[Phase], dose: Dose, discharge: DischargeG
                dosing_ends + (discharge.min_minutes_after_dosing or 0.0))
 
 
-def _first_due(check: VitalsCheck) -> tuple[float, str]:
+@dataclass(frozen=True, slots=True)
+class _FirstDue:
+    """When a check is first due in a session run to plan, as the escalation check names it."""
+
+    minutes: float   # 0: whenever it comes due (an open-ended phase's cadence, an awaited time)
+    counted: str     # "into its phase", "after T0"; "" when only the escalation is held
+    key: str         # the key that sets it
+
+
+def _first_due(check: VitalsCheck, at: str, *, open_ended: bool, awaited: bool) -> _FirstDue:
     """When a check is first due, in minutes, and from what: one interval into its phase
-    (console/session/schedule.py), or its first time after T0; the sooner of the two."""
+    (console/session/schedule.py), or its first time after T0; the sooner of the two. A cadence
+    in an open-ended phase, or a time the discharge waits for (`awaited`), comes due in any
+    session that reaches it: 0, the escalation alone is held."""
     times = []
     if check.every_minutes:
-        times.append((check.every_minutes, "into its phase"))
+        times.append(_FirstDue(0.0, "", f"{at}.every_minutes") if open_ended else
+                     _FirstDue(check.every_minutes, "into its phase", f"{at}.every_minutes"))
     if check.at_minutes_after_t0:
-        times.append((check.at_minutes_after_t0[0], "after T0"))
-    return min(times)
+        times.append(_FirstDue(0.0, "", f"{at}.at_minutes_after_t0[0]") if awaited else
+                     _FirstDue(check.at_minutes_after_t0[0], "after T0",
+                               f"{at}.at_minutes_after_t0[0]"))
+    return min(times, key=lambda first: first.minutes)
 
 
 def _delay_ceiling(timeline_minutes: float) -> tuple[float, str]:

@@ -85,13 +85,16 @@ def protocol_in_force(installed: Protocol | None, events: Iterable[Logged], sess
     logged, problem = _logged(events, session_id)
     if logged is None:
         if installed is None:
+            held = (f"its logged protocol text cannot be read by this console: {problem}"
+                    if problem else "its log holds no copy of it (it started before the console"
+                    " kept one)")
             raise ProtocolMissing(
                 f"session {session_id} cannot be resumed on this console: its protocol "
-                f"{protocol_id!r} is not installed here, and its log holds no copy of it"
-                + (f" ({problem})" if problem else " (it started before the console kept one)")
-                + "; install that protocol file and start the console again")
-        return Taken(installed,
-                     problem or "the installed file (no protocol text in this session's log)")
+                f"{protocol_id!r} is not installed here, and {held}; install that protocol file"
+                " and start the console again")
+        return Taken(installed, f"the installed file: the protocol logged at the start cannot be"
+                     f" read by this console ({problem})" if problem
+                     else "the installed file (no protocol text in this session's log)")
     if installed is None:
         return Taken(logged, f"as started, version {logged.version}, from this session's log: "
                      "its protocol file is not installed on this console",
@@ -104,11 +107,15 @@ def protocol_in_force(installed: Protocol | None, events: Iterable[Logged], sess
 
 
 def _logged(events: Iterable[Logged], session_id: int) -> tuple[Protocol | None, str]:
+    """The protocol a session logged, read as a text that already ran (`authoring=False`: a
+    clinic file a newer console refuses for new sessions still reads), or None and why not ("" when
+    no text was logged)."""
     detail: Mapping[str, Any] | None = next(
         (e.detail for e in events if e.kind == PROTOCOL_IN_FORCE), None)
     if detail is None or not isinstance(detail.get("text"), str):
         return None, ""
     try:
-        return protocol_from_text(detail["text"], f"session {session_id}'s logged protocol"), ""
+        return protocol_from_text(detail["text"], f"session {session_id}'s logged protocol",
+                                  authoring=False), ""
     except ProtocolError as exc:
-        return None, f"the installed file: the protocol logged at the start cannot be read ({exc})"
+        return None, str(exc)
