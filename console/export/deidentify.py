@@ -324,14 +324,30 @@ def _event_detail(event: LoggedEvent, m: _Mapper) -> dict[str, Any]:
     out = m.detail(event.detail, event.kind)
     if _button_text(event.kind, event.detail.get("text")):
         out["text"] = event.detail["text"]
+    if isinstance(out.get("message"), str):   # a clock step's "from … to …"
+        out["message"] = _rezoned(out["message"], m.t(event.at))
     return out
+
+
+# A clock time the console writes into a text with its zone (`console.clock.clock_time`:
+# "since 09:10:01 EDT").
+_CLOCK_TIME: Final = re.compile(r"\b(\d{2}:\d{2}:\d{2}) ([A-Z]{2,5}|[+-]\d{2}(?:\d{2})?)(?![\w:])")
+
+
+def _rezoned(text: str, moved_at: datetime) -> str:
+    """`text` with each console clock time's zone that of its record's moved time. A moved copy
+    keeps the local time of day (`local_shift`): "09:10:01 EDT" on a date moved into December
+    read as an hour before the alarm it ended and told that the real date was in summer."""
+    zone = f"{moved_at.astimezone():%Z}"
+    return _CLOCK_TIME.sub(lambda found: f"{found[1]} {zone}", text)
 
 
 def _alarm(a: AlarmEpisode, m: _Mapper) -> AlarmEpisode:
     return _r(
         a, raised_at=m.t(a.raised_at), acknowledged_at=m.ot(a.acknowledged_at),
-        cleared_at=m.ot(a.cleared_at),
-        steps=tuple(_r(s, at=m.t(s.at), actor=m.who(s.actor)) for s in a.steps),
+        cleared_at=m.ot(a.cleared_at), message=_rezoned(a.message, m.t(a.raised_at)),
+        steps=tuple(_r(s, at=m.t(s.at), actor=m.who(s.actor),
+                       message=_rezoned(s.message, m.t(s.at))) for s in a.steps),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from console.clock import Moment
 from console.export.csv_export import EVENT_COLUMNS, event_rows
+from console.export.deidentify import deidentify
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
 from tests.review.scenarios import Driver
@@ -29,8 +30,9 @@ def in_new_york(monkeypatch: pytest.MonkeyPatch):
     time.tzset()
 
 
-def _texts(tmp_path, in_session) -> list[str]:
-    """The events CSV's texts of an infusion session in which `in_session(driver)` ran."""
+def _texts(tmp_path, in_session, moved: timedelta | None = None) -> list[str]:
+    """The events CSV's texts of an infusion session in which `in_session(driver)` ran
+    (`moved`: of its de-identified copy, every date moved by that many weeks)."""
     path = tmp_path / "log.sqlite3"
     with EventLog.open(path, "test", now=START) as log:
         r = Driver(log, "iv-ketamine", "MRN-NY", 70.0, "nurse.ana", START, 1)
@@ -42,29 +44,44 @@ def _texts(tmp_path, in_session) -> list[str]:
         sid = r.id
     conn = open_readonly(path)
     try:
-        rows = event_rows(load_session(conn, sid))
+        detail = load_session(conn, sid)
     finally:
         conn.close()
+    rows = event_rows(detail if moved is None else deidentify(detail, b"key", shift=moved))
     return [row[EVENT_COLUMNS.index("text")] for row in rows]
+
+
+def spo2_dips_and_recovers(r: Driver) -> None:
+    r.at(10); r.device(spo2=93)
+    r.ack_all()
+    for second in range(1, 13):
+        r.at(10 + second / 60); r.device(spo2=97)
+
+
+def ntp_sets_the_clock_forward(r: Driver) -> None:
+    now = r.clock.now()
+    r.clock._now = Moment(now.mono, now.wall + timedelta(minutes=10))   # the wall clock only
+    r.at(12); r.device(spo2=97)
 
 
 def test_an_alarm_ended_after_its_acknowledgement_says_since_when_with_its_zone(
         tmp_path, in_new_york):
-    def spo2_dips_and_recovers(r: Driver) -> None:
-        r.at(10); r.device(spo2=93)
-        r.ack_all()
-        for second in range(1, 13):
-            r.at(10 + second / 60); r.device(spo2=97)
-
     [ended] = [t for t in _texts(tmp_path, spo2_dips_and_recovers) if "back inside" in t]
     assert ended.endswith("(back inside its limits since 09:10:01 EDT)"), ended
 
 
 def test_a_clock_step_says_from_and_to_with_their_zone(tmp_path, in_new_york):
-    def ntp_sets_the_clock_forward(r: Driver) -> None:
-        now = r.clock.now()
-        r.clock._now = Moment(now.mono, now.wall + timedelta(minutes=10))   # the wall clock only
-        r.at(12); r.device(spo2=97)
-
     [stepped] = [t for t in _texts(tmp_path, ntp_sets_the_clock_forward) if "clock set" in t]
     assert "(from 09:1" in stepped and " EDT to 09:" in stepped and " EDT): " in stepped, stepped
+
+
+def test_a_de_identified_copy_names_the_zone_of_its_moved_dates(tmp_path, in_new_york):
+    # Moved 26 weeks back (July into January) with the local time of day kept: "09:10:01 EDT"
+    # read as an hour before the alarm it ended, and told the real date was in summer.
+    back = timedelta(weeks=-26)
+    [ended] = [t for t in _texts(tmp_path / "a", spo2_dips_and_recovers, back)
+               if "back inside" in t]
+    assert ended.endswith("(back inside its limits since 09:10:01 EST)"), ended
+    [stepped] = [t for t in _texts(tmp_path / "b", ntp_sets_the_clock_forward, back)
+                 if "clock set" in t]
+    assert "EDT" not in stepped and " EST to 09:" in stepped, stepped
