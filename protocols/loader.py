@@ -1323,7 +1323,7 @@ class _Parser:
         # better told as the clash it is than as one limit covering the resting range.
         for table, rule in zip(tables, rules) if self.authoring else ():
             self.check_quiet_at_rest(table, rule)
-        return tuple(rules)
+        return tuple(rules if self.authoring else _absences_apart(rules))
 
     def alarm(self, table: _Table, index: int) -> AlarmRule:
         metric = table.text("metric")
@@ -1738,6 +1738,31 @@ class _Parser:
                 f" spray, {_fmt(ESKETAMINE_MIN_OBSERVATION_MINUTES)}–{_amount(MAX_MINUTES, 'min')}:"
                 f" {_LABEL_OBSERVATION}",
             )
+
+
+def _absences_apart(rules: Sequence[AlarmRule]) -> list[AlarmRule]:
+    """A text that ran (`authoring=False`) may hold a rule with both a limit and
+    `absent_seconds` ("RR ≤ 8, or no RR for 20 s" in one rule, accepted before the loader
+    refused it: `check_absence_only`). The engine checks an absence rule only for a missing
+    value, so the limit would be dropped without a word and RR 6 raised no high alarm in a
+    resumed session: the rule is read as the two it means, the limit's and the absence's."""
+    out: list[AlarmRule] = []
+    for rule in rules:
+        absent = rule.absent_seconds
+        limited = replace(rule, absent_seconds=None)
+        if absent is None or not _limit_set(limited):
+            out.append(rule)
+            continue
+        out.append(limited)
+        out.append(AlarmRule(metric=rule.metric, priority=rule.priority,
+                             direction=rule.direction, absent_seconds=absent,
+                             source=rule.source))
+    return out
+
+
+def _limit_set(rule: AlarmRule) -> bool:
+    return any(limit is not None for limit in (rule.above, rule.at_or_above, rule.below,
+                                               rule.at_or_below, rule.rise_above_baseline))
 
 
 def _fires_at_rest(metric: str, direction: str, name: str, limit: float) -> RestingRange | None:

@@ -141,3 +141,31 @@ def test_the_protocols_folder_keeps_every_refusal(tmp_path: Path) -> None:
     with pytest.raises(ProtocolError) as refused:
         load_protocol(write(tmp_path, document))
     assert refused.value.key == "alarms[4].absent_seconds"
+
+
+def test_a_logged_rule_with_a_limit_and_an_absence_alarms_on_both() -> None:
+    # "RR ≤ 8, or no RR for 20 s" written as one rule ran before the loader refused it; read
+    # as it was, the engine (which checks an absence rule only for a missing value) dropped the
+    # limit, and RR 6 raised no high alarm in the resumed session (a review of 699f580).
+    from tests.session.helpers import Session
+
+    shipped = (Path(__file__).resolve().parents[2] / "protocols" / "iv-ketamine.toml").read_text(
+        "utf-8")
+    two_rules = (
+        '[[alarms]]\nmetric = "resp_rate"\npriority = "high"\ndirection = "low"\n'
+        'at_or_below = 8\nsource = "NEWS2 respiration \u22648 scores 3 [V]"\n\n'
+        '[[alarms]]\nmetric = "resp_rate"\npriority = "high"\ndirection = "low"\n'
+        'absent_seconds = 20\n')
+    assert two_rules in shipped
+    one_rule = ('[[alarms]]\nmetric = "resp_rate"\npriority = "high"\ndirection = "low"\n'
+                'at_or_below = 8\nabsent_seconds = 20\n')
+    protocol = protocol_from_text(shipped.replace(two_rules, one_rule, 1), "session 1's logged",
+                                  authoring=False)
+    high = [(r.at_or_below, r.absent_seconds) for r in protocol.alarms
+            if r.metric == "resp_rate" and r.priority.label == "high"]
+    assert sorted(high, key=str) == sorted([(8.0, None), (None, 20.0)], key=str)
+    s = Session(protocol)
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("resp_rate", 14)
+    s.t(65); s.device("resp_rate", 6)
+    assert ("resp_rate_low", "high", "active") in s.shown()
