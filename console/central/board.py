@@ -419,6 +419,9 @@ class _Chair:
     # restart of the station says nothing of when it came, and read against the last logged
     # status's arrival it put the chair's clock minutes ahead (a code review).
     clock_base: tuple[datetime, float | None, datetime] | None = None
+    # The latest time a status of the session was stamped with: a chair's clock stepped back
+    # (NTP) still sends the points it stamped before the step (`Board._trend_window`).
+    newest_stamp: datetime | None = None
     offline_since: datetime | None = None   # set while without connection: the last status heard
     session: dict[str, Any] | None = None
     session_id: int | None = None
@@ -1037,6 +1040,9 @@ class Board:
         chair.status_sent_at = sent_at
         chair.status_seq = seq
         if new_id != chair.session_id:
+            chair.newest_stamp = None
+        chair.newest_stamp = max(sent_at, chair.newest_stamp or sent_at)
+        if new_id != chair.session_id:
             chair.recent.clear()
             chair.monitor_clock_off = False   # judged again, as the bedside's trend does
             chair.acks.clear()
@@ -1329,7 +1335,10 @@ class Board:
             if started is not None:
                 first = started.timestamp() - TREND_EARLY_S
         clock = self._chair_clock(chair, now) if chair is not None else None
-        newest = clock or _time(sent_at) or now.wall
+        # A chair's clock stepped back still sends what it stamped before the step: up to the
+        # latest time it has stamped a status with (3 min of SpO2 had left the trend).
+        heard = [t for t in (clock, chair.newest_stamp if chair is not None else None) if t]
+        newest = max(heard) if heard else (_time(sent_at) or now.wall)
         # The bedside draws a cuff value at its monitor's time when that clock is within
         # SKEW_LIMIT_S of its own: a monitor 30 s fast had every NIBP point refused here.
         return first, newest.timestamp() + SKEW_LIMIT_S + AHEAD_S

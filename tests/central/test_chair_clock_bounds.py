@@ -61,3 +61,30 @@ def test_the_nibp_of_a_monitor_30_s_fast_is_drawn_not_refused():
     assert central.board.ignored == 0, central.board.last_ignored
     drawn = central.board.trend("chair-1").series.get("bp_systolic", [])
     assert any(v == 118 for _, v, _ in drawn), drawn
+
+
+def test_vitals_stamped_before_a_chair_clock_step_back_stay_on_the_trend():
+    # NTP steps the chair's clock back 5 min: its next snapshot still holds the minutes it
+    # stamped before the step, ahead of its clock now; they had left the charge nurse's trend
+    # (and counted as ignored) until the chair's clock caught up.
+    central = Central(MemoryLog())
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    sid = chair.s.engine.session_id
+    points = []
+    for second in range(0, 601, 2):
+        now = central.t(second)
+        points.append(("spo2", now.wall, 95.0 + (second // 60) % 3))
+        central.deliver(chair.status())
+    central.deliver((chair.topic("trend"), bus_topics.encode(
+        build_trend("chair-1", sid, central.now().wall, points))))
+    drawn_before = len(central.board.trend("chair-1").series["spo2"])
+    step = timedelta(seconds=300)
+    for second in range(602, 661, 2):
+        now = central.t(second)
+        points.append(("spo2", now.wall - step, 97.0))
+        central.deliver(chair.status(sent_at=(now.wall - step).isoformat()))
+    central.deliver((chair.topic("trend"), bus_topics.encode(
+        build_trend("chair-1", sid, central.now().wall - step, points))))
+    assert central.board.ignored == 0, central.board.last_ignored
+    assert len(central.board.trend("chair-1").series["spo2"]) >= drawn_before
