@@ -348,9 +348,17 @@ def _summary(
 def _day_start(day: date, tz: tzinfo | None) -> str:
     """The instant `day` begins in `tz`, or in this computer's zone when None: by the zone's
     rules for that date (today's fixed offset bounded a July day by GMT midnights when the
-    review was opened in January, so a session at 00:30 BST was listed under the day before)."""
+    review was opened in January, so a session at 00:30 BST was listed under the day before).
+
+    The first instant whose local date is `day`: where clocks go forward at midnight (Chile,
+    Cuba, Lebanon, Paraguay) 00:00 never happens and the day begins at 01:00, and the C
+    library read the missing midnight as 23:00 the day before; a midnight that happens twice
+    begins the day at its first occurrence."""
     midnight = datetime.combine(day, time(0))
-    return iso(midnight.replace(tzinfo=tz) if tz is not None else midnight.astimezone())
+    candidates = [midnight.replace(tzinfo=tz, fold=fold) if tz is not None
+                  else midnight.replace(fold=fold).astimezone() for fold in (0, 1)]
+    on_day = [c for c in candidates if c.astimezone(tz).date() == day]
+    return iso(min(on_day or candidates))
 
 
 # --- the session list ----------------------------------------------------------------------------

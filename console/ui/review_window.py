@@ -528,10 +528,20 @@ class SessionListPage(QtWidgets.QWidget):
         """
         # A day wider on each side, then each shown date checked: the shift keeps the time of
         # day of this computer's zone, the list's zone (`tz`) may move it past a midnight.
+        # The limit counts the rows kept: margin-day rows must not take places of sessions
+        # inside the days asked for. Each pass reads afresh (one consistent read), asking for
+        # twice as many, until LIST_LIMIT are kept or the log has no more.
         wider = queries.real_days_of(flt, self.masking_shift, margin_days=1)
-        logged = queries.list_sessions(self.conn, wider, LIST_LIMIT, tz=self.tz)
-        pairs = [(s, mask(s)) for s in logged]
-        kept = [(s, m) for s, m in pairs if _on_days(rc.local(m.started_at, self.tz).date(), flt)]
+        ask = LIST_LIMIT
+        while True:
+            logged = queries.list_sessions(self.conn, wider, ask, tz=self.tz)
+            pairs = [(s, mask(s)) for s in logged]
+            kept = [(s, m) for s, m in pairs
+                    if _on_days(rc.local(m.started_at, self.tz).date(), flt)]
+            if len(kept) >= LIST_LIMIT or len(logged) < ask:
+                break
+            ask *= 2
+        kept = kept[:LIST_LIMIT]   # newest first: the count line then says the list is capped
         return [s for s, _ in kept], [m for _, m in kept]
 
     def reload(self) -> None:
