@@ -26,7 +26,7 @@ from console.clock import format_span
 from console.session.start_checks import RESUME_WITHIN_HOURS
 from console.store import EventLog, SessionRow
 
-__all__ = ["LeftOpen", "left_open", "left_open_for"]
+__all__ = ["LeftOpen", "left_open", "left_open_for", "open_under_other_protocols"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +76,11 @@ def left_open_for(log: EventLog, patient_id: str, protocol_id: str,
         if row.patient_id == patient_id and row.protocol_id == protocol_id:
             return left_open(log, row, now)
     return None
+
+
+def open_under_other_protocols(log: EventLog, patient_id: str, protocol_id: str) -> list[SessionRow]:
+    """The patient's sessions still open under another protocol than `protocol_id`, newest
+    first: a start beside one of them is asked first (a second chair's nurse typing MRN-1 for
+    MRN-11 opened a session of MRN-1 under another protocol beside its running one unasked)."""
+    return [row for row in log.open_sessions()
+            if row.patient_id == patient_id and row.protocol_id != protocol_id]

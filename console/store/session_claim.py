@@ -49,6 +49,17 @@ class SessionClaims:
         real = log_path.resolve()
         self.lock_path = real.with_name(real.name + ".sessions-lock")
         self._file: IO[bytes] | None = None
+        self._held: set[int] = set()
+
+    def _lock_file(self) -> IO[bytes]:
+        if self._file is None:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._file = os.fdopen(fd, "r+b", buffering=0)
+        return self._file
+
+    def holds(self, session_id: int) -> bool:
+        """Whether this process has claimed `session_id` (and not released it)."""
+        return session_id in self._held
 
     def claim(self, session_id: int) -> None:
         """Claim `session_id` for this process.
@@ -58,16 +69,38 @@ class SessionClaims:
         """
         if fcntl is None:
             return
-        if self._file is None:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._file = os.fdopen(fd, "r+b", buffering=0)
         try:
-            fcntl.lockf(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, session_id)
+            fcntl.lockf(self._lock_file(), fcntl.LOCK_EX | fcntl.LOCK_NB, 1, session_id)
         except OSError:
             raise SessionInUse(session_id, self.log_path) from None
+        self._held.add(session_id)
+
+    def release(self, session_id: int) -> None:
+        """Let `session_id` go: a resume or start that failed after its claim must not keep it
+        (its own chair's restart was refused "running in another console" until this console
+        closed, although nothing ran it)."""
+        self._held.discard(session_id)
+        if fcntl is None or self._file is None:
+            return
+        fcntl.lockf(self._file, fcntl.LOCK_UN, 1, session_id)
+
+    def running_elsewhere(self, session_id: int) -> bool:
+        """Whether another process (another console on this computer) holds `session_id`, asked
+        without taking it: a claim taken to look, however briefly, could refuse that console's
+        own restart at the same instant."""
+        if fcntl is None or session_id in self._held:
+            return False
+        fd = self._lock_file().fileno()
+        os.lseek(fd, session_id, os.SEEK_SET)   # lockf tests from the file's position
+        try:
+            os.lockf(fd, os.F_TEST, 1)
+        except OSError:
+            return True
+        return False
 
     def close(self) -> None:
         """Let every claim go (the process ends, or restarts in a new one)."""
         if self._file is not None:
             self._file.close()   # closing the file ends this process's locks on it
             self._file = None
+        self._held.clear()

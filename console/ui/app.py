@@ -60,7 +60,7 @@ from console.ui.checklist_panel import Asker
 from console.ui.entry_panel import Confirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.gui_collector import collecting_on_this_thread
-from console.ui.main_window import MainWindow
+from console.ui.main_window import MainWindow, SessionHasEnded
 from console.ui.shown_log import check_writable
 from console.version import VERSION
 from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
@@ -226,6 +226,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                         fault_handler=fault_handler, start_page=not session_now,
                         lock_after_s=60.0 * getattr(args, "lock_after", 10.0),
                         station=(network.chair if network is not None else "") or "chair")
+    window.launch_options = relaunch_options(args)
     _start_network(network, window, log, clock, cleanups)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
@@ -268,7 +269,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
             print(f"infusion-console: session {row.id} of {row.patient_id} resumes with its "
                   f"logged weight {row.weight_kg:g} kg and dose (--weight {weight:g} not used: a "
                   "session's weight is fixed at its start)", file=sys.stderr)
-        _resume(window, row, device, f"{patient}: ", actor=_resumed_by(window, args.nurse))
+        _resume(window, row, device, f"{patient}: ", actor=_resumed_by(window, args.nurse),
+                nurse=_taking_over(window, args.nurse))
         return window
     # A resumed session keeps the dose it was opened with, as its weight.
     chosen_mg = _chosen_dose(protocol, getattr(args, "dose_mg", None))
@@ -285,6 +287,39 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
     window.open_session(make, device, identity=identity)
     return window
+
+
+# Options "Restart and resume" does not give again: the session's own (--resume refuses them or
+# takes them from the log: a nurse handed over since, a device chosen at the start screen), the
+# secret already read, and what the restart names itself (--db, --theme, --resume).
+_NOT_RELAUNCHED = frozenset({
+    "help", "db", "theme", "resume", "demo", "scenario", "protocol", "patient", "weight", "nurse",
+    "dose_mg", "confirm", "new_session", "secret_fd", "device", "format", "device_profile"})
+
+
+def relaunch_options(args: argparse.Namespace) -> list[str]:
+    """This chair's own launch options, as `gui_parser` reads them, for "Restart and resume":
+    its lock time, kiosk, shown-log copy, chair name and network. The restart had only --db,
+    --theme and --resume: chair 2 came back with the 10-minute lock, no copy of what it showed,
+    and no --chair (under the kit's chair name, or alone). Every option not named in
+    _NOT_RELAUNCHED is kept, so an option added later is kept too."""
+    from console.cli import gui_parser  # noqa: PLC0415 - the parser that read `args`
+
+    kept: list[str] = []
+    for action in gui_parser()._actions:   # noqa: SLF001 - argparse lists them nowhere else
+        value = getattr(args, action.dest, None)
+        if action.dest in _NOT_RELAUNCHED or not action.option_strings \
+                or value is None or value is False or value == action.default:
+            continue
+        option = next(o for o in action.option_strings if o.startswith("--"))
+        if value is True:
+            kept.append(option)
+        elif isinstance(value, list):
+            for item in value:
+                kept += [option, str(item)]
+        else:
+            kept += [option, str(value)]
+    return kept
 
 
 # (option, attribute, what the demo uses instead): options --demo has its own answer to.
@@ -574,10 +609,11 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     if device is None and row.demo:   # the demo's simulated monitor lived in the old process
         demo = _start_demo_device(args.scenario or DEMO_SCENARIO, cleanups)
         _resume(window, row, (demo.port_path, "hl7"), f"--resume {args.resume}: ",
-                actor=_resumed_by(window, args.nurse), on_connecting=demo.go)
+                actor=_resumed_by(window, args.nurse), on_connecting=demo.go,
+                nurse=_taking_over(window, args.nurse))
         return
     _resume(window, row, device, f"--resume {args.resume}: ",
-            actor=_resumed_by(window, args.nurse))
+            actor=_resumed_by(window, args.nurse), nurse=_taking_over(window, args.nurse))
 
 
 def _resumed_by(window: MainWindow, nurse: str | None) -> str:
@@ -595,12 +631,22 @@ def _resumed_by(window: MainWindow, nurse: str | None) -> str:
     return ENGINE
 
 
+def _taking_over(window: MainWindow, nurse: str | None) -> str | None:
+    """The `--nurse` a resumed session is handed over to when she is not its nurse: on a log
+    without staff accounts only (with accounts her sign-in on the lock bar hands it over).
+    Without it her acts were logged under the nurse who had run it before the restart."""
+    if not nurse or window.has_accounts():
+        return None
+    return nurse
+
+
 def _resume(window: MainWindow, row: SessionRow, device: tuple[str, str] | None, said: str,
-            actor: str, on_connecting: Callable[[], None] | None = None) -> None:
+            actor: str, on_connecting: Callable[[], None] | None = None,
+            nurse: str | None = None) -> None:
     """`window.resume`, its refusal (no protocol to run it under) said after `said`."""
     try:
-        window.resume(row, device, actor=actor, on_connecting=on_connecting)
-    except (ProtocolMissing, SessionInUse) as exc:
+        window.resume(row, device, actor=actor, on_connecting=on_connecting, nurse=nurse)
+    except (ProtocolMissing, SessionInUse, SessionHasEnded) as exc:
         raise StartError(f"{said}{exc}") from None
 
 

@@ -16,7 +16,12 @@ from console.records import Record, Recorder, SessionOpened
 from console.session.alarm_area import NewAlarmWatch
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
-from console.session.left_open import LeftOpen, left_open, left_open_for
+from console.session.left_open import (
+    LeftOpen,
+    left_open,
+    left_open_for,
+    open_under_other_protocols,
+)
 from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.signing import SignatureService
 from console.session.start_checks import RESUME_WITHIN_HOURS
@@ -48,6 +53,16 @@ QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
 RESUME_TO_DISCHARGE = "Resume to discharge it"
 """The button of a session left open too long ago for a start to resume (the command line's
 words: "To end it, resume it with --resume N and discharge it")."""
+
+
+class SessionHasEnded(Exception):
+    """The session offered (or asked for) has ended since: another console discharged it."""
+
+    def __init__(self, row: SessionRow) -> None:
+        self.row = row
+        ended = row.ended_at.astimezone() if row.ended_at is not None else None
+        at = f" (discharged at {ended:%H:%M})" if ended is not None else ""
+        super().__init__(f"Session {row.id} has ended{at}")
 
 
 class _WindowKeysFirst(QtCore.QObject):
@@ -129,6 +144,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.shown: ShownLog | None = None
         self.fault_handler = fault_handler
         self.restart_argv: list[str] = []   # set by "Restart and resume"; run() executes it
+        # This chair's own launch options (app.relaunch_options): a restart keeps them.
+        self.launch_options: list[str] = []
         self.fault_bar = self._make_fault_bar()
         if fault_handler is not None:
             fault_handler.fault.connect(self._on_fault)
@@ -309,8 +326,11 @@ class MainWindow(QtWidgets.QMainWindow):
                 # first administrator before anything else (issue 13). Cancelled, the notice
                 # stays and the log runs under the transitional rule until one is created.
                 QtCore.QTimer.singleShot(0, self, self._ask_first_admin)   # not after the window
-        for row in self.log.open_sessions():
-            layout.addWidget(self._resume_offer(row))
+        # The offers in a box of their own: refreshed when one turns out to be stale.
+        self.offers = QtWidgets.QWidget()
+        QtWidgets.QVBoxLayout(self.offers).setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.offers)
+        self._refresh_offers()
         # A log that stopped taking writes after start-up refuses a new or resumed session here
         # (R5: no session starts on a log that cannot be written), naming the file and the cause.
         self.start_error = QtWidgets.QLabel()
@@ -322,6 +342,18 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addWidget(self.start_screen, 1)
         self.setCentralWidget(page)
         page.show()   # a page set on a window already shown stays hidden until told
+
+    def _refresh_offers(self) -> None:
+        """The start page's offers as the log has them now (a session ended since goes)."""
+        layout = self.offers.layout()
+        assert layout is not None
+        while (item := layout.takeAt(0)) is not None:
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.resume_buttons = []
+        for row in self.log.open_sessions():
+            layout.addWidget(self._resume_offer(row))
 
     def preset_start_monitor(self, port: str | None, monitor: str | None) -> None:
         """Open this start screen and every later one (after each discharge) with the Device
@@ -386,7 +418,19 @@ class MainWindow(QtWidgets.QMainWindow):
         journal = Journal(self.log)
         journal.preload([r for _, r in history or []], [i for i, _ in history or []])
         engine = make_engine(journal)
+        claimed_before = self.claims.holds(engine.session_id)
         self.claims.claim(engine.session_id)   # a new session's: no other console has it
+        try:
+            return self._open_engine(engine, journal, device, on_connecting, identity)
+        except BaseException:
+            if not claimed_before:   # it does not run here: its own chair may resume it
+                self.claims.release(engine.session_id)
+            raise
+
+    def _open_engine(self, engine: SessionEngine, journal: Journal, device: Device | None,
+                     on_connecting: Callable[[], None] | None,
+                     identity: ChairIdentity | None) -> LiveWindow:
+        """`open_session`'s part after the claim: the controller, the live window, the sounder."""
         # A demo session needs no account (issue 13): it never locks and signs nothing.
         chair = None if engine.demo else identity or self._chair_identity()
         controller = SessionController(engine, self.clock, self, identity=chair,
@@ -480,10 +524,16 @@ class MainWindow(QtWidgets.QMainWindow):
             # in on its lock bar. Its logged weight and dose stand (fixed at its start).
             if not self._resume_unlike_typed(met, request):
                 return
-            actor = ENGINE if self.has_accounts() else request.nurse
-            self._refusing(lambda: self.resume(met.row, device, actor=actor))
+            accounts = self.has_accounts()
+            actor = ENGINE if accounts else request.nurse
+            # Without accounts the typed nurse takes it over: her acts were logged as the
+            # previous nurse's, who had gone home (with accounts her sign-in hands it over).
+            nurse = None if accounts else request.nurse
+            self._refusing(lambda: self.resume(met.row, device, actor=actor, nurse=nurse))
             return
         if met is not None and not self._new_beside(met):
+            return
+        if not self._beside_other_protocols(request.patient_id, request.protocol_id):
             return
         protocol = self.protocols[request.protocol_id]
         nurse, identity = request.nurse, None
@@ -541,10 +591,38 @@ class MainWindow(QtWidgets.QMainWindow):
             f"\n\nStart a new session and leave session {row.id} open?",
             "Start a new session")
 
+    def _beside_other_protocols(self, patient_id: str, protocol_id: str) -> bool:
+        """Whether a new session of `patient_id` opens beside one of theirs still open under
+        another protocol: asked, "Not yet" the default. Unasked, a second chair's nurse who typed
+        MRN-1 for MRN-11 put her chair's vitals and alarms into MRN-1's record beside MRN-1's
+        session running at another chair."""
+        try:
+            others = open_under_other_protocols(self.log, patient_id, protocol_id)
+        except LogError as exc:
+            self.start_error.setText(f"The session was not started. {exc}")
+            self.start_error.show()
+            return False
+        if not others:
+            return True
+        sessions = ", ".join(
+            f"session {row.id} ({row.protocol_id}) open"
+            f"{', running at another console' if self.claims.running_elsewhere(row.id) else ''}"
+            for row in others)
+        return self.asker.agree(
+            "Start another session",
+            f"{patient_id} has {sessions}: start another session of {patient_id}?",
+            "Start another session")
+
     def _refusing(self, start: Callable[[], LiveWindow]) -> LiveWindow | None:
         """Open a session, or say on the start page why the log refused it (no session starts)."""
         try:
             return start()
+        except SessionHasEnded as exc:
+            # An offer left on this screen while another console discharged its session.
+            self._refresh_offers()
+            self.start_error.setText(f"{exc}: nothing was resumed.")
+            self.start_error.show()
+            return None
         except LogError as exc:
             self.start_error.setText(f"The session was not started. {exc}")
             self.start_error.show()
@@ -637,8 +715,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def restart_and_resume(self) -> None:
         """Quit and start again in a new process on the same log, resuming this session."""
+        # This chair as it was launched (its lock time, kiosk, chair name, network...), then
+        # the room as dim as it was, and the session.
         argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path),
-                "--theme", theme.current().name]   # the room is as dim as it was
+                *self.launch_options, "--theme", theme.current().name]
         controller = self.controller
         if controller is not None and not controller.view.discharged:
             argv += ["--resume", str(controller.view.session_id)]
@@ -661,8 +741,17 @@ class MainWindow(QtWidgets.QMainWindow):
         box.setStyleSheet(self._resume_style())
         layout = QtWidgets.QHBoxLayout(box)
         texts = QtWidgets.QVBoxLayout()
-        label = QtWidgets.QLabel(f"A session was left open: {row.patient_id} · {row.protocol_id} · "
-                                 f"nurse {row.nurse} · {met.when_text()}")
+        what = f"{row.patient_id} · {row.protocol_id} · nurse {row.nurse} · {met.when_text()}"
+        if self.claims.running_elsewhere(row.id):
+            # Another chair's running session is not left open, and is not resumed here: read as
+            # "left open", it told the nurse covering both chairs that the other had crashed.
+            label = QtWidgets.QLabel(f"Session {row.id} is running in another console on this "
+                                     f"computer: {what}")
+            label.setWordWrap(True)
+            texts.addWidget(label)
+            layout.addLayout(texts, 1)
+            return box
+        label = QtWidgets.QLabel(f"A session was left open: {what}")
         label.setWordWrap(True)
         texts.addWidget(label)
         button = QtWidgets.QPushButton("Resume this session")
@@ -697,14 +786,38 @@ class MainWindow(QtWidgets.QMainWindow):
                 f"QLabel#resume_stale {{color:{t.error_text};font-weight:bold;}}")
 
     def resume(self, row: SessionRow, device: Device | None = None, actor: str = ENGINE,
-               on_connecting: Callable[[], None] | None = None) -> LiveWindow:
+               on_connecting: Callable[[], None] | None = None,
+               nurse: str | None = None) -> LiveWindow:
         """Resume a session left open: its phase, T0, timers and ticks come back from the log.
 
         `device`: the port to read now (a monitor can come back under another name); default the
         one the session was started with. `actor`: who resumed it, logged with `session_resumed`.
+        `nurse`: on a log without staff accounts, the nurse now at the chair: when she is not
+        the session's nurse it is handed over to her (`handed_over`), so her acts are hers.
+
+        Raises:
+            SessionInUse: another console runs it. SessionHasEnded: it ended since `row` was
+            read. ProtocolMissing, LogError: as `open_session`. None of them leaves it claimed.
         """
         # Before anything is read or logged: another console running it keeps it.
+        claimed_before = self.claims.holds(row.id)
         self.claims.claim(row.id)
+        try:
+            return self._resume_claimed(row, device, actor, on_connecting, nurse)
+        except BaseException:
+            if not claimed_before:   # not running here: its own chair's restart may claim it
+                self.claims.release(row.id)
+            raise
+
+    def _resume_claimed(self, row: SessionRow, device: Device | None, actor: str,
+                        on_connecting: Callable[[], None] | None,
+                        nurse: str | None) -> LiveWindow:
+        # Read again under the claim: an offer stays on the start screen while another console
+        # resumes and discharges its session; resumed from the old row, a session_resumed
+        # followed its session_ended.
+        row = self.log.session(row.id)
+        if row.ended_at is not None:
+            raise SessionHasEnded(row)
         protocol = self.protocols.get(row.protocol_id)   # None: the log's copy (or refused)
         if device is None:
             device_url = row.details.get("device")
@@ -716,15 +829,19 @@ class MainWindow(QtWidgets.QMainWindow):
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
 
         def make(recorder: Recorder) -> SessionEngine:
-            return SessionEngine.resume(
+            now = self.clock.now()
+            engine = SessionEngine.resume(
                 protocol, recorder, row.id,
                 SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
                               row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
-                observations, events, alarm_events, self.clock.now(), actor,
+                observations, events, alarm_events, now, actor,
                 observation_ids=[i for i, _ in logged],
                 # open_session reads `device` and binds the sounder, which reports the speaker
                 reads_device=device is not None, reports_audio=True,
             )
+            if nurse and nurse.strip():
+                engine.hand_over(nurse, now)   # nothing written when she runs it already
+            return engine
 
         history: list[tuple[int | None, Record]] = sorted(
             [*logged, *((None, r) for r in events), *((None, r) for r in alarm_events)],
