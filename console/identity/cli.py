@@ -68,6 +68,8 @@ from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogC
 from console.paths import default_db_path, user_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
+from console.store.errors import classify
+from console.store.log import where_to_build
 from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
 
@@ -235,9 +237,20 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
     that appeared meanwhile. README: a refused first account (not an administrator, a weak PIN,
     Ctrl+C at the prompt) leaves no log behind; removing the refused one afterwards could remove
     a log a console had opened on that path while the secret was typed (a review of the change:
-    its readings then went to a file no longer on disk)."""
-    new_folders = [folder for folder in db.parents if not folder.exists()]
-    building = db.with_name(f".{db.name}.new-{os.getpid()}")
+    its readings then went to a file no longer on disk).
+
+    Built where the console's first start makes the log (`where_to_build`): beside the file a
+    link names, not beside the link (linked onto the link, it was refused as "a file appeared");
+    a link into a folder that is not there is refused as the console refuses it. Messages name
+    `db`, the path given. The build name is removed as soon as the log is linked into place: a
+    log with two names is refused by every console (`_refuse_second_name`), and the name it is
+    built under is the one such name a console opening it meanwhile passes over."""
+    try:
+        real = where_to_build(db)
+    except OSError as exc:
+        raise CommandFailure(str(classify(exc, db))) from exc
+    new_folders = [folder for folder in real.parents if not folder.exists()]
+    building = real.with_name(f".{real.name}.new-{os.getpid()}")
     try:
         try:
             log = EventLog.open(building, VERSION)
@@ -250,7 +263,8 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
         finally:
             log.close()   # the last connection: SQLite folds its -wal into the file
         try:
-            os.link(building, db)   # fails if a file is there now: nothing is replaced
+            os.link(building, real)   # fails if a file is there now: nothing is replaced
+            _remove_files(building)   # now: the log has one name again (`_refuse_second_name`)
         except FileExistsError:
             raise CommandFailure(f"a file appeared at {db} while this command ran (a console "
                                  "started on it?): the account was not added to it; run the "
@@ -261,7 +275,7 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
         return status
     finally:
         _remove_files(building)
-        _remove_folders(new_folders, keep=db)
+        _remove_folders(new_folders, keep=real)
 
 
 def _remove_files(building: Path) -> None:

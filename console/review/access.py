@@ -38,7 +38,7 @@ from urllib.parse import quote
 from console.clock import Clock
 from console.review import queries
 from console.store import EventLog
-from console.store.wal_check import wal_damage
+from console.store.wal_check import wal_damage, wal_of
 
 if TYPE_CHECKING:
     from console.identity import AccessDecision, Account, SecretHasher
@@ -80,7 +80,7 @@ def close_writing_last(db_path: Path) -> None:
     """
     path = Path(db_path)
     try:
-        if not path.with_name(path.name + "-wal").is_file() or wal_damage(path) is not None:
+        if not wal_of(path).is_file() or wal_damage(path) is not None:
             return   # no -wal: nothing to fold, and the file is not touched
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True,
                                timeout=0, isolation_level=None)

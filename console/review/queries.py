@@ -76,7 +76,7 @@ from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
-from console.store.wal_check import wal_damage
+from console.store.wal_check import shm_of, wal_damage, wal_of
 from devices.reading import not_patient_flags
 from protocols.vitals import METRICS, SCALES, VITALS
 
@@ -270,7 +270,7 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
         return _configured(sqlite3.connect(base, uri=True, isolation_level=None,
                                            check_same_thread=False))
     except sqlite3.OperationalError as exc:
-        wal = path.with_name(path.name + "-wal")
+        wal = wal_of(path)   # beside the real file, links followed
         if wal.exists() and wal.stat().st_size > 0:
             if _folder_takes_no_shm(path):
                 raise LogError(path, "read-only-wal", f"SQLite: {sqlite_words(exc)}") from exc
@@ -282,15 +282,15 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 def _closed_cleanly_in_writable_folder(path: Path) -> bool:
     """No -wal beside the log (no console has it open: one would have made it), and this user
     may write the file and its folder (the -wal and -shm a read creates can be removed)."""
-    return (not path.with_name(path.name + "-wal").exists()
-            and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    return (not wal_of(path).exists()
+            and os.access(path, os.W_OK) and os.access(wal_of(path).parent, os.W_OK))
 
 
 def _folder_takes_no_shm(path: Path) -> bool:
     """True when the log's -shm file is missing and its folder cannot take a new file (a
     read-only mount, or a folder this user may not write)."""
-    return (not path.with_name(path.name + "-shm").exists()
-            and not os.access(path.parent, os.W_OK))
+    return (not shm_of(path).exists()
+            and not os.access(shm_of(path).parent, os.W_OK))
 
 
 def _configured(conn: sqlite3.Connection) -> sqlite3.Connection:

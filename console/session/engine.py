@@ -196,6 +196,7 @@ _LOG_CAUSES = {
     "emptied": "the file holds no session log",
     "orphaned-wal": "its write-ahead file is there without it",
     "moved": "the log file was moved or deleted",
+    "two-names": "the log file has another name",
 }
 
 

@@ -22,7 +22,7 @@ from typing import Final, Literal
 
 Cause = Literal[
     "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission",
-    "not-a-file", "io", "read-only-wal", "emptied", "orphaned-wal", "moved",
+    "not-a-file", "io", "read-only-wal", "emptied", "orphaned-wal", "moved", "two-names",
 ]
 
 # The command-line option that chooses another log file; every message ends with it as a way out.
@@ -99,10 +99,18 @@ _MESSAGES: Final[dict[Cause, str]] = {
     # acknowledged and lost when the console stops.
     "moved": (
         "Cannot write the session log {path}: the log file was moved or deleted while in use "
-        "(or its write-ahead file {path}-wal was deleted); nothing more is written to a file that "
-        "is no longer the log at that path. Put the file back where it was if it was moved; "
-        "otherwise stop the console and restore the log from the last backup, or "
+        "(or its write-ahead file {path}-wal, or its index {path}-shm, was deleted); nothing more "
+        "is written to a file that is no longer the log at that path. Put the file back where it "
+        "was if it was moved; otherwise stop the console and restore the log from the last "
+        "backup, or "
         + _OTHER_FILE + "."
+    ),
+    # SQLite keeps a -wal and a -shm per name of the file: two consoles on two names of one log
+    # write two write-ahead logs of it, each blind to the other's commits (a session lost).
+    "two-names": (
+        "Cannot use the session log {path}: the log has another name (a hard link): open it by "
+        "one path only and remove the other name (`ls -l` shows the log with 2 or more links), "
+        "or " + _OTHER_FILE + "."
     ),
 }
 

@@ -26,6 +26,8 @@ import os
 import secrets
 import sqlite3
 import stat
+import struct
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,7 +55,7 @@ from console.records import (
     SessionOpened,
 )
 from console.store import schema
-from console.store.wal_check import wal_damage
+from console.store.wal_check import shm_of, wal_damage, wal_of
 from console.store.chain import (
     CHAINED_COLUMNS,
     RECORD_TABLES,
@@ -82,6 +84,11 @@ from console.store.outbox import (
     OutboxHooks,
     OutboxRow,
 )
+
+try:
+    import fcntl
+except ImportError:   # Windows: no POSIX locks to look at (`_open_elsewhere`)
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
 
@@ -602,10 +609,6 @@ FileId = tuple[int, int]
 """A file's identity, (st_dev, st_ino): the same file under whatever path it is reached by."""
 
 
-def _wal_of(path: Path) -> Path:
-    return path.with_name(path.name + "-wal")
-
-
 def _real(path: Path) -> Path:
     """The file a path names, links followed: SQLite keeps the -wal beside it, not beside a
     link to it (a -wal deleted under a linked log was never noticed: a review)."""
@@ -621,6 +624,33 @@ def _file_id(path: Path) -> FileId | None:
     return (status.st_dev, status.st_ino)
 
 
+def where_to_build(path: Path) -> Path:
+    """Where a new log asked for at the missing `path` is made: the real path (SQLite keeps the
+    log and its -wal beside the file a link names), its missing folders made there.
+
+    A link into a folder that is not there (a network disk not mounted) is refused: made, the
+    folder would have taken the patients' records on the local disk. That is a link as the log's
+    own name whose target's folder is missing, or a link as a folder of the path that names
+    nothing. A folder above reached through a link that is there (/home -> /data/home, macOS
+    /tmp) is no such thing: the missing folders below it are made, as without the link.
+
+    Raises:
+        FileNotFoundError: a link into a folder that is not there.
+    """
+    real = _real(path)
+    given = Path(os.path.abspath(path))
+    for part in (*reversed(given.parents), given):
+        if os.path.exists(part):
+            continue
+        if not os.path.islink(part):
+            break   # an ordinary missing folder (or the file): made
+        if part != given or not real.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "the folder the link points into is not "
+                                    "there", str(real.parent))
+        break
+    return real
+
+
 def _refuse_orphaned_wal(path: Path) -> None:
     """Refuse to make a log at `path` while its -wal, with rows in it, is there without it.
 
@@ -628,7 +658,7 @@ def _refuse_orphaned_wal(path: Path) -> None:
     was killed: the last session's rows are only there. A new log at the path would have SQLite
     take that -wal for its own: delete it, or replay another file's pages into the new one.
     """
-    wal = _wal_of(path)
+    wal = wal_of(path)
     try:
         size = os.stat(wal).st_size
     except (FileNotFoundError, NotADirectoryError):
@@ -654,7 +684,7 @@ def _link_into_place(built: Path, path: Path) -> bool:
     try:
         os.link(built, path)
     except FileExistsError:
-        if _file_id(_wal_of(path)) is not None or os.stat(path).st_size != 0:
+        if _file_id(wal_of(path)) is not None or os.stat(path).st_size != 0:
             return False
         os.replace(built, path)
     except OSError as exc:
@@ -672,6 +702,87 @@ def _link_into_place(built: Path, path: Path) -> bool:
         finally:
             os.close(folder)
     return True
+
+
+def _refuse_second_name(path: Path) -> None:
+    """Refuse a log file with another name (a hard link) than the hidden names new logs are
+    built under (`_build`, the first administrator's `staff add`, each removed once linked).
+
+    SQLite keeps a -wal and a -shm per name, not per file: two consoles on two names of one
+    log each wrote a write-ahead log of their own, blind to the other's commits, and the
+    checkpoints overwrote each other's pages: every write acknowledged, a session lost."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return
+    if status.st_nlink <= 1:
+        return
+    real = _real(path)
+    building = f".{real.name}.new-"
+    with contextlib.suppress(OSError):
+        others = sum(1 for entry in os.scandir(real.parent)
+                     if entry.name.startswith(building)
+                     and _file_id(Path(entry.path)) == (status.st_dev, status.st_ino))
+        if status.st_nlink - others <= 1:
+            return   # a new log linked into place a moment ago: its build name goes next
+    raise LogError(path, "two-names", f"the file has {status.st_nlink} names")
+
+
+def _refuse_lost_index(path: Path) -> None:
+    """Refuse a log whose -shm was deleted while another console has it open.
+
+    That console goes on with the index of the deleted file; one made new here would have this
+    console write the same -wal blind to its frames, and it to ours, and the last to close
+    checkpoints by its own index and deletes the -wal with the other's frames in it (a whole
+    session lost, a review). The running one holds its writes (`_check_in_place`); this one does
+    not start on the log until it has closed. A -wal without its -shm and nobody on the log is
+    what a crash or a backup leaves: opened as ever."""
+    wal = wal_of(path)
+    try:
+        if os.stat(wal).st_size == 0 or os.path.lexists(shm_of(path)):
+            return
+    except FileNotFoundError:
+        return
+    if _open_elsewhere(path):
+        raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was deleted "
+                       "while another console has the log open: close that console (its "
+                       "readings are held), then start again")
+
+
+# SQLite's SHARED lock on a database file: a read lock on these bytes, held by every connection
+# to a log in WAL mode for as long as it is open (sqlite.org/src, os_unix.c).
+_SHARED_FIRST: Final = 0x40000000 + 2
+_SHARED_SIZE: Final = 510
+# Descriptors of the probe, kept open: closing a descriptor of the log drops every POSIX lock
+# this process holds on it, its SQLite connections' included (errors.py, `not_an_sqlite_file`).
+_PROBES: dict[FileId, int] = {}
+
+
+def _open_elsewhere(path: Path) -> bool:
+    """Whether another process has an SQLite connection open on the log (its SHARED lock).
+    False where that cannot be asked (no fcntl; a platform whose `struct flock` is not known)."""
+    if fcntl is None or sys.platform not in ("linux", "darwin"):
+        return False
+    linux = sys.platform == "linux"
+    layout = "@hhqqi4x" if linux else "@qqihh"
+    request = ((fcntl.F_WRLCK, os.SEEK_SET, _SHARED_FIRST, _SHARED_SIZE, 0) if linux
+               else (_SHARED_FIRST, _SHARED_SIZE, 0, fcntl.F_WRLCK, os.SEEK_SET))
+    file = _file_id(path)
+    fd = _PROBES.get(file) if file is not None else None
+    if fd is None:   # one a file, never closed: a second one could not be closed either
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return False
+        status = os.fstat(fd)
+        _PROBES[(status.st_dev, status.st_ino)] = fd
+    try:
+        found = struct.unpack(layout, fcntl.fcntl(fd, fcntl.F_GETLK,
+                                                  struct.pack(layout, *request)))
+    except OSError:
+        return False
+    held: int = found[0] if linux else found[3]
+    return held != fcntl.F_UNLCK
 
 
 def _remove_built(built: Path) -> None:
@@ -699,7 +810,7 @@ def _make_private(path: Path) -> None:
         LogError: another user's file that others may read and this user cannot change: named
             with its mode (the console does not write patient data into it as it is).
     """
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    for file in (path, wal_of(path), shm_of(path)):
         try:
             status = file.stat()
         except FileNotFoundError:
@@ -808,12 +919,12 @@ def _refine(error: LogError, path: Path) -> LogError:
     if error.cause not in ("permission", "io"):
         return error
     # os.access, not Path.exists: exists() raises PermissionError inside an unreadable folder.
-    for file in (path, path.with_name(path.name + "-wal")):
+    for file in (path, wal_of(path)):
         if os.access(file, os.F_OK) and not os.access(file, os.W_OK):
             return LogError(path, "read-only", error.detail)
     if error.cause == "io":
         try:
-            space = os.statvfs(path.parent)
+            space = os.statvfs(_real(path).parent)
         except OSError:
             return error
         if space.f_bavail * space.f_frsize < _NEARLY_FULL_BYTES:
@@ -828,12 +939,14 @@ class EventLog:
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection,
-                 files: tuple[FileId | None, FileId | None] = (None, None)) -> None:
+                 files: tuple[FileId | None, FileId | None, FileId | None] = (None, None, None)
+                 ) -> None:
         """Wrap an already configured connection; call `open` instead. `files`: the identity
-        of the log file and of its -wal when opened (`_check_in_place`)."""
+        of the log file, of its -wal and of its -shm when opened (`_check_in_place`)."""
         self.path = path
-        self._wal = _wal_of(_real(path))
-        self._log_id, self._wal_id = files
+        self._wal = wal_of(path)
+        self._shm = shm_of(path)
+        self._log_id, self._wal_id, self._shm_id = files
         self._conn: sqlite3.Connection | None = conn
         self._outbox: OutboxHooks | None = None
         self._prefix: str | None = None   # of control ids: meta.log_uid and "-", read once
@@ -866,15 +979,10 @@ class EventLog:
             LogError: the file cannot be created, read or written now (any `Cause`).
         """
         path = Path(path)
-        real = _real(path)   # a link's target: where SQLite keeps the file and its -wal
         try:
             missing = not path.exists()
-            if missing and real != Path(os.path.abspath(path)) and not real.parent.is_dir():
-                # A link into a folder that is not there (a network disk not mounted): made,
-                # the folder would have taken the patients' records on the local disk.
-                raise FileNotFoundError(errno.ENOENT, "the folder the link points into is not "
-                                        "there", str(real.parent))
             if missing:
+                real = where_to_build(path)   # where SQLite keeps the file and its -wal
                 _refuse_orphaned_wal(real)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
@@ -898,7 +1006,7 @@ class EventLog:
                 raise LogError(path, exc.cause, exc.detail) from exc
             # Closing the only connection folded the -wal into the file: one still holding rows
             # would not follow the file to its name.
-            if _file_id(_wal_of(built)) is not None and os.stat(_wal_of(built)).st_size:
+            if _file_id(wal_of(built)) is not None and os.stat(wal_of(built)).st_size:
                 raise LogError(path, "io", "the new log's write-ahead file was not folded into it")
             _link_into_place(built, path)
         except (OSError, sqlite3.Error) as exc:
@@ -914,6 +1022,9 @@ class EventLog:
             if new:
                 _create_private(path)
             check_openable(path)
+            if not new:
+                _refuse_second_name(path)
+                _refuse_lost_index(path)
             _make_private(path)
             # Before SQLite reads it: it passes over a damaged -wal frame and every commit
             # after it, and this console's first checkpoint would make that loss permanent.
@@ -928,7 +1039,7 @@ class EventLog:
             _check_ours(conn, path)
             schema.migrate(conn)
             _stamp_meta(conn, program_version, now or datetime.now(UTC))
-            files = (_file_id(path), _file_id(_wal_of(_real(path))))
+            files = (_file_id(path), _file_id(wal_of(path)), _file_id(shm_of(path)))
         except BaseException as exc:
             conn.close()
             if not_an_sqlite_file(exc, path):
@@ -987,17 +1098,27 @@ class EventLog:
         deleted, every commit "succeeded" into a file no one could open again, the monitor was
         answered AA and the rows were gone when the console stopped. The log file moved back
         (the same file) takes writes again; a new file at the path never does, so records held
-        since then do not go into a log that is not the session's. Two stats a write (P2)."""
+        since then do not go into a log that is not the session's.
+
+        The -shm too: deleted, the next console to open the log makes a new one and writes the
+        same -wal through its own index, blind to this one's frames and this one to its (a whole
+        session lost). Nothing in normal use replaces it while this connection is open: SQLite
+        deletes it only when the last connection closes. Three stats a write (P2)."""
         if self._log_id is None:
             return   # an EventLog made around a connection by hand (tests)
         if _file_id(self.path) != self._log_id:
             raise LogError(self.path, "moved", f"no longer the file opened at {self.path}")
-        wal = _file_id(self._wal)
-        if self._wal_id is None:
-            self._wal_id = wal   # not made yet when the log was opened: the first one is ours
-        elif wal != self._wal_id:
-            raise LogError(self.path, "moved",
-                           f"{self._wal.name} is no longer the write-ahead file opened with it")
+        self._wal_id = self._same_file(self._wal, self._wal_id, "the write-ahead file")
+        self._shm_id = self._same_file(self._shm, self._shm_id,
+                                       "the write-ahead index shared with other consoles")
+
+    def _same_file(self, file: Path, opened: FileId | None, what: str) -> FileId | None:
+        """The identity of `file` (a -wal or -shm) if it is the one opened with the log;
+        one not made yet when the log was opened is taken as ours the first time it is seen."""
+        now = _file_id(file)
+        if opened is not None and now != opened:
+            raise LogError(self.path, "moved", f"{file.name} is no longer {what} opened with it")
+        return now
 
     @contextlib.contextmanager
     def environment_errors(self) -> Iterator[None]:

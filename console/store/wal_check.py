@@ -19,6 +19,7 @@ Reads the file only; no SQLite connection (opening the log may checkpoint the da
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,20 @@ HEADER_BYTES = 32
 FRAME_HEADER_BYTES = 24
 MAX_PAGE_SIZE = 65536
 DB_PAGE_SIZE_AT = 16              # the database header's page size (1 means 65536)
+
+
+def wal_of(db: Path) -> Path:
+    """The -wal SQLite keeps for the log at `db`: beside the file it names, links followed. A
+    -wal looked for beside a link to the log is never there: a damaged one passed every check
+    and a deleted one was never noticed (reviews). Every -wal lookup goes through here."""
+    real = Path(os.path.realpath(db))
+    return real.with_name(real.name + "-wal")
+
+
+def shm_of(db: Path) -> Path:
+    """The -shm (the write-ahead index) SQLite keeps for the log at `db`, links followed."""
+    real = Path(os.path.realpath(db))
+    return real.with_name(real.name + "-shm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +97,7 @@ def _repaired(data: bytes, db: Path) -> tuple[int, int] | None:
 
 def wal_damage(db: Path) -> WalDamage | None:
     """The damage in `db`'s `-wal`, or None (no file, empty, sound, or a torn last transaction).
+    `db` may be a link: the -wal read is the one beside the real file (`wal_of`).
 
     Read twice when the first read finds damage, and reported only when both agree: a console
     writing the log may reset its `-wal` while it is read (a new header over old frames for a
@@ -98,7 +114,7 @@ def wal_damage(db: Path) -> WalDamage | None:
 
 
 def _read_damage(db: Path) -> WalDamage | None:
-    wal = db.with_name(db.name + "-wal")
+    wal = wal_of(db)
     try:
         data = wal.read_bytes()
     except FileNotFoundError:
