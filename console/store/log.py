@@ -55,6 +55,7 @@ from console.records import (
     SessionOpened,
 )
 from console.store import schema
+from console.store.folder_watch import FolderWatch
 from console.store.wal_check import shm_of, wal_damage, wal_of
 from console.store.chain import (
     CHAINED_COLUMNS,
@@ -624,6 +625,15 @@ def _file_id(path: Path) -> FileId | None:
     return (status.st_dev, status.st_ino)
 
 
+def _id_at(name: str) -> FileId | None:
+    """`_file_id` for a path already as text: called three times on every commit."""
+    try:
+        status = os.stat(name)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (status.st_dev, status.st_ino)
+
+
 def where_to_build(path: Path) -> Path:
     """Where a new log asked for at the missing `path` is made: the real path (SQLite keeps the
     log and its -wal beside the file a link names), its missing folders made there.
@@ -734,20 +744,21 @@ def _refuse_lost_index(path: Path) -> None:
     That console goes on with the index of the deleted file; one made new here would have this
     console write the same -wal blind to its frames, and it to ours, and the last to close
     checkpoints by its own index and deletes the -wal with the other's frames in it (a whole
-    session lost, a review). The running one holds its writes (`_check_in_place`); this one does
-    not start on the log until it has closed. A -wal without its -shm and nobody on the log is
-    what a crash or a backup leaves: opened as ever."""
-    wal = wal_of(path)
-    try:
-        if os.stat(wal).st_size == 0 or os.path.lexists(shm_of(path)):
-            return
-    except FileNotFoundError:
+    session lost, a review). The running one goes on safely with its mapping of the deleted
+    index; this one does not start on the log until it has closed (an empty -wal too: both would
+    append frames at the offsets of their own index). A -wal without its -shm and nobody on the
+    log is what a crash or a backup leaves: opened as ever."""
+    if not os.path.lexists(wal_of(path)) or os.path.lexists(shm_of(path)):
         return
-    if _open_elsewhere(path):
+    if _open_elsewhere(path) or _OPEN_HERE.get(_file_id(path) or (-1, -1), 0):
         raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was deleted "
-                       "while another console has the log open: close that console (its "
-                       "readings are held), then start again")
+                       "while another console has the log open: close that console, then "
+                       "start again")
 
+
+# The logs this process has open, by file, with how many EventLogs each (`_refuse_lost_index`:
+# another process's connections are seen by their lock, this one's by this count).
+_OPEN_HERE: dict[FileId, int] = {}
 
 # SQLite's SHARED lock on a database file: a read lock on these bytes, held by every connection
 # to a log in WAL mode for as long as it is open (sqlite.org/src, os_unix.c).
@@ -946,7 +957,14 @@ class EventLog:
         self.path = path
         self._wal = wal_of(path)
         self._shm = shm_of(path)
-        self._log_id, self._wal_id, self._shm_id = files
+        self._watched = (os.fspath(path), os.fspath(self._wal))
+        self._log_id, self._wal_id, _ = files
+        # The log's folder watched (P4): the files are looked at again only after something
+        # in it was removed, renamed or created; `_suspect` until a look finds them in place.
+        self._folder = FolderWatch(_real(path).parent) if self._log_id is not None else None
+        self._suspect = True
+        if self._log_id is not None:
+            _OPEN_HERE[self._log_id] = _OPEN_HERE.get(self._log_id, 0) + 1
         self._conn: sqlite3.Connection | None = conn
         self._outbox: OutboxHooks | None = None
         self._prefix: str | None = None   # of control ids: meta.log_uid and "-", read once
@@ -1061,9 +1079,15 @@ class EventLog:
 
     def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL into the file). Safe to call twice."""
+        if self._folder is not None:
+            self._folder.close()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            if self._log_id is not None:
+                left = _OPEN_HERE.pop(self._log_id, 1) - 1
+                if left:
+                    _OPEN_HERE[self._log_id] = left
 
     def __enter__(self) -> EventLog:
         return self
@@ -1100,22 +1124,29 @@ class EventLog:
         (the same file) takes writes again; a new file at the path never does, so records held
         since then do not go into a log that is not the session's.
 
-        The -shm too: deleted, the next console to open the log makes a new one and writes the
-        same -wal through its own index, blind to this one's frames and this one to its (a whole
-        session lost). Nothing in normal use replaces it while this connection is open: SQLite
-        deletes it only when the last connection closes. Three stats a write (P2)."""
+        Two stats, only after something in the log's folder was removed, renamed or created
+        (`FolderWatch`: the stats on every commit cost P4 a tenth of its rate), and on every
+        commit from a failed look until one finds the files in place again. The -shm is not
+        watched here: deleted, this connection goes on with its mapping of it, and what loses a
+        session is another connection opening the log then with a new index (blind to this
+        one's frames): `_refuse_lost_index` refuses that at its open, in another process or in
+        this one."""
         if self._log_id is None:
             return   # an EventLog made around a connection by hand (tests)
-        if _file_id(self.path) != self._log_id:
+        if self._folder is not None and not self._folder.changed() and not self._suspect:
+            return
+        self._suspect = True
+        log, wal = (_id_at(name) for name in self._watched)
+        if log != self._log_id:
             raise LogError(self.path, "moved", f"no longer the file opened at {self.path}")
-        self._wal_id = self._same_file(self._wal, self._wal_id, "the write-ahead file")
-        self._shm_id = self._same_file(self._shm, self._shm_id,
-                                       "the write-ahead index shared with other consoles")
+        if wal != self._wal_id:
+            self._wal_id = self._same_file(self._wal, wal, self._wal_id, "the write-ahead file")
+        self._suspect = False
 
-    def _same_file(self, file: Path, opened: FileId | None, what: str) -> FileId | None:
-        """The identity of `file` (a -wal or -shm) if it is the one opened with the log;
+    def _same_file(self, file: Path, now: FileId | None, opened: FileId | None,
+                   what: str) -> FileId | None:
+        """`now`, the identity of `file` (a -wal or -shm), if it is the one opened with the log;
         one not made yet when the log was opened is taken as ours the first time it is seen."""
-        now = _file_id(file)
         if opened is not None and now != opened:
             raise LogError(self.path, "moved", f"{file.name} is no longer {what} opened with it")
         return now
