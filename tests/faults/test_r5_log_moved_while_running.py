@@ -162,10 +162,8 @@ def test_a_link_into_a_folder_not_there_is_refused_and_no_folder_made(tmp_path: 
 
 
 def test_every_write_after_a_failed_look_looks_again(tmp_path: Path) -> None:
-    # The files are looked at only after something changed in the folder (FolderWatch, P4);
-    # once a look fails, every write looks until the files are in place again: the event that
-    # told of the deletion is read once, and a second write must not go into the deleted -wal
-    # (the retry of held records is such a write).
+    # Every write looks, the first after the deletion and every one after it (the retry of
+    # held records is such a write): none may go into the deleted -wal.
     from tests.store.test_log_links_and_names import obs, opened
 
     log = EventLog.open(tmp_path / "log.sqlite3", "t")
