@@ -295,7 +295,9 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--new-session", action="store_true",
                         help="start a new session even when one of this patient and protocol "
                              "was left open (it stays open; without this, one left open in the "
-                             "last 12 hours is resumed and an older one is refused)")
+                             "last 12 hours is resumed and an older one is refused), or when "
+                             "the patient has a session open under another protocol (without "
+                             "this, the start is refused naming it)")
     parser.add_argument("--theme", choices=("light", "dim"), default=None,
                         help="the window's look: light or dim, dark greys for a darkened "
                              "treatment room; Ctrl+D switches between them at any time, and the "

@@ -87,10 +87,17 @@ class SessionClaims:
     def running_elsewhere(self, session_id: int) -> bool:
         """Whether another process (another console on this computer) holds `session_id`, asked
         without taking it: a claim taken to look, however briefly, could refuse that console's
-        own restart at the same instant."""
+        own restart at the same instant.
+
+        False also when the lock file cannot be opened (root's from a console once run under
+        sudo, a folder turned read-only): not known, so the session is offered as left open and
+        the claim at its resume decides. Raised, it stopped the start screen being built."""
         if fcntl is None or session_id in self._held:
             return False
-        fd = self._lock_file().fileno()
+        try:
+            fd = self._lock_file().fileno()
+        except OSError:
+            return False
         os.lseek(fd, session_id, os.SEEK_SET)   # lockf tests from the file's position
         try:
             os.lockf(fd, os.F_TEST, 1)

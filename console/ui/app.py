@@ -48,7 +48,7 @@ from console.session.start_checks import (
 )
 from console.session.chair_identity import ChairIdentity
 from console.session.course import earlier_in_course
-from console.session.left_open import LeftOpen, left_open_for
+from console.session.left_open import LeftOpen, left_open_for, open_under_other_protocols
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
@@ -227,6 +227,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                         lock_after_s=60.0 * getattr(args, "lock_after", 10.0),
                         station=(network.chair if network is not None else "") or "chair")
     window.launch_options = relaunch_options(args)
+    window.launch_options_to_resume = relaunch_resume_options(args)
+    window.launch_options_without_session = relaunch_start_screen_options(args, session_now)
     _start_network(network, window, log, clock, cleanups)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
@@ -272,6 +274,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         _resume(window, row, device, f"{patient}: ", actor=_resumed_by(window, args.nurse),
                 nurse=_taking_over(window, args.nurse))
         return window
+    if not getattr(args, "new_session", False):
+        _refuse_beside_other_protocols(window, log, patient, protocol.id)
     # A resumed session keeps the dose it was opened with, as its weight.
     chosen_mg = _chosen_dose(protocol, getattr(args, "dose_mg", None))
     number = earlier_in_course([row.protocol_id for row in log.sessions_for_patient(patient)],
@@ -291,10 +295,12 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
 # Options "Restart and resume" does not give again: the session's own (--resume refuses them or
 # takes them from the log: a nurse handed over since, a device chosen at the start screen), the
-# secret already read, and what the restart names itself (--db, --theme, --resume).
+# secret already read, and what the restart names itself (--db, --theme, --resume). The chair's
+# preset monitor and a demo's scenario are given again in one case each (below).
 _NOT_RELAUNCHED = frozenset({
     "help", "db", "theme", "resume", "demo", "scenario", "protocol", "patient", "weight", "nurse",
     "dose_mg", "confirm", "new_session", "secret_fd", "device", "format", "device_profile"})
+_MONITOR_OPTIONS = frozenset({"device", "format", "device_profile"})
 
 
 def relaunch_options(args: argparse.Namespace) -> list[str]:
@@ -303,22 +309,47 @@ def relaunch_options(args: argparse.Namespace) -> list[str]:
     --theme and --resume: chair 2 came back with the 10-minute lock, no copy of what it showed,
     and no --chair (under the kit's chair name, or alone). Every option not named in
     _NOT_RELAUNCHED is kept, so an option added later is kept too."""
+    return _option_words(args, lambda dest: dest not in _NOT_RELAUNCHED)
+
+
+def relaunch_start_screen_options(args: argparse.Namespace, session_now: bool) -> list[str]:
+    """What a restart with no session to resume (on the start screen) gives besides
+    `relaunch_options`: the monitor a chair launched on its start screen had preset
+    (--device, --format, --device-profile). Dropped, the restarted start screen said "Manual
+    entry only" at a chair with its monitor plugged in. Not those of a session started from
+    the command line (its own monitor, not a preset). A restart that resumes leaves them out:
+    they would override the monitor the session's log holds."""
+    if session_now:
+        return []
+    return _option_words(args, lambda dest: dest in _MONITOR_OPTIONS)
+
+
+def relaunch_resume_options(args: argparse.Namespace) -> list[str]:
+    """What a restart that resumes a session gives besides `relaunch_options`: a demo's
+    --scenario (its log does not hold it; the resumed demo played the normal patient). Not
+    without --resume: --scenario alone is refused without --demo."""
+    return _option_words(args, lambda dest: dest == "scenario")
+
+
+def _option_words(args: argparse.Namespace, keep: Callable[[str], bool]) -> list[str]:
+    """The options of `args` whose dest `keep` accepts and that were given, as `gui_parser`
+    reads them. A value is written in one word, `--option=value`: written apart, a value
+    beginning with "-" (--room=-B2) was read as an option and the restart exited 2."""
     from console.cli import gui_parser  # noqa: PLC0415 - the parser that read `args`
 
     kept: list[str] = []
     for action in gui_parser()._actions:   # noqa: SLF001 - argparse lists them nowhere else
         value = getattr(args, action.dest, None)
-        if action.dest in _NOT_RELAUNCHED or not action.option_strings \
+        if not keep(action.dest) or not action.option_strings \
                 or value is None or value is False or value == action.default:
             continue
         option = next(o for o in action.option_strings if o.startswith("--"))
         if value is True:
             kept.append(option)
         elif isinstance(value, list):
-            for item in value:
-                kept += [option, str(item)]
+            kept += [f"{option}={item}" for item in value]
         else:
-            kept += [option, str(value)]
+            kept.append(f"{option}={value}")
     return kept
 
 
@@ -648,6 +679,30 @@ def _resume(window: MainWindow, row: SessionRow, device: tuple[str, str] | None,
         window.resume(row, device, actor=actor, on_connecting=on_connecting, nurse=nurse)
     except (ProtocolMissing, SessionInUse, SessionHasEnded) as exc:
         raise StartError(f"{said}{exc}") from None
+
+
+def _refuse_beside_other_protocols(window: MainWindow, log: EventLog, patient: str,
+                                   protocol_id: str) -> None:
+    """Refuse a command-line start of `patient` beside a session of theirs still open under
+    another protocol, unless --new-session asks for it: the start screen asks, and the command
+    line opened the second session without a word (a launcher typed MRN-1 for MRN-11 and this
+    chair's vitals went into MRN-1's record beside its session running at another chair).
+
+    Raises:
+        StartError: naming each such session, whether it runs at another console, and
+            --new-session.
+    """
+    others = open_under_other_protocols(log, patient, protocol_id)
+    if not others:
+        return
+    sessions = "; ".join(
+        f"session {row.id} ({row.protocol_id}) is open"
+        f"{', running at another console' if window.claims.running_elsewhere(row.id) else ''}"
+        for row in others)
+    raise StartError(
+        f"{patient}: {sessions}. No second session of {patient} is started beside it unasked: "
+        f"check the patient; to start another session of {patient} on purpose, add "
+        "--new-session.")
 
 
 def _refuse_old_left_open(met: LeftOpen) -> None:

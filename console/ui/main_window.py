@@ -53,6 +53,9 @@ QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
 RESUME_TO_DISCHARGE = "Resume to discharge it"
 """The button of a session left open too long ago for a start to resume (the command line's
 words: "To end it, resume it with --resume N and discharge it")."""
+OFFERS_CHECK_MS = 5000
+"""How often the start page asks whether another console started or stopped running one of
+its offers (`MainWindow.recheck_offers`): a lock test per offer, nothing written."""
 
 
 class SessionHasEnded(Exception):
@@ -146,6 +149,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.restart_argv: list[str] = []   # set by "Restart and resume"; run() executes it
         # This chair's own launch options (app.relaunch_options): a restart keeps them.
         self.launch_options: list[str] = []
+        # Given again only with a session to resume (a demo's scenario), or only without one
+        # (the monitor a start screen's launcher preset): app.relaunch_*_options say why.
+        self.launch_options_to_resume: list[str] = []
+        self.launch_options_without_session: list[str] = []
         self.fault_bar = self._make_fault_bar()
         if fault_handler is not None:
             fault_handler.fault.connect(self._on_fault)
@@ -153,6 +160,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_screen: StartScreen | None = None
         self.start_monitor: tuple[str | None, str | None] = (None, None)
         self.resume_buttons: list[QtWidgets.QPushButton] = []
+        self._offered_elsewhere: dict[int, bool] = {}   # offer -> "running in another console"
         if start_page:
             self.show_start_page()
         self.statusBar().setObjectName("status")
@@ -331,6 +339,14 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QVBoxLayout(self.offers).setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.offers)
         self._refresh_offers()
+        # Another console's session is looked at again: its console may have stopped since (its
+        # session then left open, its alarms running nowhere) or resumed one left open here.
+        # Built once, the page said "running in another console" with no button for as long as
+        # it stood. The page's child: it stops with the page.
+        self.offers_check = QtCore.QTimer(page)
+        self.offers_check.setInterval(OFFERS_CHECK_MS)
+        self.offers_check.timeout.connect(self.recheck_offers)
+        self.offers_check.start()
         # A log that stopped taking writes after start-up refuses a new or resumed session here
         # (R5: no session starts on a log that cannot be written), naming the file and the cause.
         self.start_error = QtWidgets.QLabel()
@@ -344,16 +360,42 @@ class MainWindow(QtWidgets.QMainWindow):
         page.show()   # a page set on a window already shown stays hidden until told
 
     def _refresh_offers(self) -> None:
-        """The start page's offers as the log has them now (a session ended since goes)."""
+        """The start page's offers as the log has them now (a session ended since goes).
+
+        Raises:
+            LogError: the log refused the read; the offers shown stay as they were.
+        """
+        buttons, elsewhere = self.resume_buttons, self._offered_elsewhere
+        self.resume_buttons, self._offered_elsewhere = [], {}
+        try:   # built before the old ones go: a refused read leaves them on screen
+            offers = [self._resume_offer(row) for row in self.log.open_sessions()]
+        except LogError:
+            self.resume_buttons, self._offered_elsewhere = buttons, elsewhere
+            raise
         layout = self.offers.layout()
         assert layout is not None
         while (item := layout.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
                 widget.deleteLater()
-        self.resume_buttons = []
-        for row in self.log.open_sessions():
-            layout.addWidget(self._resume_offer(row))
+        for offer in offers:
+            layout.addWidget(offer)
+
+    @QtCore.Slot()
+    def recheck_offers(self) -> None:
+        """Rebuild the offers when another console has started or stopped running one of them
+        (`offers_check`). Only the offers box: what the nurse is typing stays as it is."""
+        if self.controller is not None:   # a session took the page (deleted later)
+            return
+        now = {session: self.claims.running_elsewhere(session)
+               for session in self._offered_elsewhere}
+        if now == self._offered_elsewhere:
+            return
+        try:
+            self._refresh_offers()
+        except LogError:
+            # The log refused a read: the offers stay as they were (a start or resume says why).
+            self._offered_elsewhere = now
 
     def preset_start_monitor(self, port: str | None, monitor: str | None) -> None:
         """Open this start screen and every later one (after each discharge) with the Device
@@ -721,7 +763,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 *self.launch_options, "--theme", theme.current().name]
         controller = self.controller
         if controller is not None and not controller.view.discharged:
-            argv += ["--resume", str(controller.view.session_id)]
+            argv += [*self.launch_options_to_resume, "--resume", str(controller.view.session_id)]
+        else:
+            argv += self.launch_options_without_session
         self.restart_argv = argv
         app = QtWidgets.QApplication.instance()
         if app is not None:
@@ -742,7 +786,8 @@ class MainWindow(QtWidgets.QMainWindow):
         layout = QtWidgets.QHBoxLayout(box)
         texts = QtWidgets.QVBoxLayout()
         what = f"{row.patient_id} · {row.protocol_id} · nurse {row.nurse} · {met.when_text()}"
-        if self.claims.running_elsewhere(row.id):
+        elsewhere = self._offered_elsewhere[row.id] = self.claims.running_elsewhere(row.id)
+        if elsewhere:
             # Another chair's running session is not left open, and is not resumed here: read as
             # "left open", it told the nurse covering both chairs that the other had crashed.
             label = QtWidgets.QLabel(f"Session {row.id} is running in another console on this "

@@ -153,8 +153,8 @@ def test_relaunch_options_keep_the_chairs_network_and_drop_the_sessions(tmp_path
         "--chair", "chair-2", "--broker", "mqtts://hub:8883", "--network-config", str(kit),
         "--quiet-room", "--lock-after", "10"])
     assert relaunch_options(args) == [
-        "--broker", "mqtts://hub:8883", "--chair", "chair-2", "--quiet-room",
-        "--network-config", str(kit)]
+        "--broker=mqtts://hub:8883", "--chair=chair-2", "--quiet-room",
+        f"--network-config={kit}"]
 
 
 def test_the_nurse_who_resumes_is_the_one_her_acts_are_recorded_under(tmp_path, qtbot,
