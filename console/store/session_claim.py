@@ -39,6 +39,20 @@ class SessionInUse(Exception):
             "resume the session here")
 
 
+class ClaimUnavailable(SessionInUse):
+    """The lock file claims are taken in cannot be opened: nothing says another console runs
+    the session (every start and resume had been refused as "running in another console")."""
+
+    def __init__(self, session_id: int, lock_path: Path, cause: OSError) -> None:
+        self.session_id = session_id
+        Exception.__init__(
+            self,
+            f"session {session_id} cannot be claimed for this console: its lock file "
+            f"{lock_path} cannot be opened ({cause.strerror or cause}); it may belong to another "
+            "user (a console once run with sudo). With no console running on this log, remove "
+            "that file or give it to this user, then start again")
+
+
 class SessionClaims:
     """The sessions this process runs, claimed in the lock file beside `log_path`."""
 
@@ -65,12 +79,17 @@ class SessionClaims:
         """Claim `session_id` for this process.
 
         Raises:
-            SessionInUse: another process holds it.
+            SessionInUse: another process holds it (ClaimUnavailable: the lock file cannot
+                be opened, said as such).
         """
         if fcntl is None:
             return
         try:
-            fcntl.lockf(self._lock_file(), fcntl.LOCK_EX | fcntl.LOCK_NB, 1, session_id)
+            lock_file = self._lock_file()
+        except OSError as exc:
+            raise ClaimUnavailable(session_id, self.lock_path, exc) from exc
+        try:
+            fcntl.lockf(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, session_id)
         except OSError:
             raise SessionInUse(session_id, self.log_path) from None
         self._held.add(session_id)

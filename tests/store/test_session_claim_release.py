@@ -53,3 +53,29 @@ def test_running_elsewhere_looks_without_taking(tmp_path) -> None:
         holder.kill()
         holder.wait()
         claims.close()
+
+
+def test_a_lock_file_that_cannot_be_opened_is_said_as_such(tmp_path, monkeypatch) -> None:
+    # Root's 0600 lock file left by a console once run with sudo: every start and resume had
+    # been refused "running in another console", with nothing running (a review of 92fa4b9).
+    import os
+
+    import pytest
+
+    from console.store.session_claim import SessionInUse
+
+    claims = SessionClaims(tmp_path / "log.sqlite3")
+    real_open = os.open
+
+    def refused(path, *args, **kwargs):
+        if str(path).endswith(".sessions-lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(SessionInUse) as caught:   # callers refuse it as they refuse a claim
+        claims.claim(1)
+    words = str(caught.value)
+    assert "running in another console" not in words
+    assert str(claims.lock_path) in words and "cannot be opened (Permission denied)" in words
+    assert "remove that file or give it to this user" in words
