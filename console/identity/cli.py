@@ -69,7 +69,7 @@ from console.paths import default_db_path, user_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
 from console.store.errors import classify
-from console.store.log import where_to_build
+from console.store.log import remove_built, where_to_build
 from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
 
@@ -264,7 +264,7 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
             log.close()   # the last connection: SQLite folds its -wal into the file
         try:
             os.link(building, real)   # fails if a file is there now: nothing is replaced
-            _remove_files(building)   # now: the log has one name again (`_refuse_second_name`)
+            remove_built(building)   # now: the log has one name again (`_refuse_second_name`)
         except FileExistsError:
             raise CommandFailure(f"a file appeared at {db} while this command ran (a console "
                                  "started on it?): the account was not added to it; run the "
@@ -274,18 +274,8 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
             raise CommandFailure(f"cannot create the session log {db}: {exc.strerror}") from exc
         return status
     finally:
-        _remove_files(building)
+        remove_built(building)
         _remove_folders(new_folders, keep=real)
-
-
-def _remove_files(building: Path) -> None:
-    """Remove the log this command built under its own name, with SQLite's side files."""
-    for path in (building, *(building.with_name(building.name + end)
-                             for end in ("-wal", "-shm", "-journal"))):
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def _remove_folders(new_folders: Sequence[Path], keep: Path) -> None:

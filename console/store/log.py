@@ -615,19 +615,11 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _file_id(path: Path) -> FileId | None:
-    """The identity of the file at `path`, or None when no file is there."""
+def _file_id(path: str | os.PathLike[str]) -> FileId | None:
+    """The identity of the file at `path`, or None when no file is there (called on every
+    commit: `_check_in_place` passes its paths as text, read once)."""
     try:
         status = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return (status.st_dev, status.st_ino)
-
-
-def _id_at(name: str) -> FileId | None:
-    """`_file_id` for a path already as text: called three times on every commit."""
-    try:
-        status = os.stat(name)
     except (FileNotFoundError, NotADirectoryError):
         return None
     return (status.st_dev, status.st_ino)
@@ -797,9 +789,11 @@ def _open_elsewhere(path: Path) -> bool:
     return held != fcntl.F_UNLCK
 
 
-def _remove_built(built: Path) -> None:
-    """Remove a log built under a name of its own, with SQLite's side files."""
-    for file in (built, *(built.with_name(built.name + end) for end in ("-wal", "-shm"))):
+def remove_built(built: Path) -> None:
+    """Remove a log built under a name of its own, with SQLite's side files (`_build`, and
+    the first administrator's `staff add`)."""
+    for file in (built, *(built.with_name(built.name + end)
+                          for end in ("-wal", "-shm", "-journal"))):
         with contextlib.suppress(OSError):
             file.unlink(missing_ok=True)
 
@@ -1027,7 +1021,7 @@ class EventLog:
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
         finally:
-            _remove_built(built)
+            remove_built(built)
 
     @classmethod
     def _open_file(cls, path: Path, program_version: str, busy_timeout_ms: int,
@@ -1135,7 +1129,7 @@ class EventLog:
         watched one, nor of changes made by another machine on a network share."""
         if self._log_id is None:
             return   # an EventLog made around a connection by hand (tests)
-        log, wal, shm = (_id_at(name) for name in self._watched)
+        log, wal, shm = (_file_id(name) for name in self._watched)
         if log != self._log_id:
             raise LogError(self.path, "moved", f"no longer the file opened at {self.path}")
         if wal != self._wal_id:
