@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks.common import Row, percentile
 from console.records import ObservationRecord, SessionOpened
 from console.store import EventLog
+from console.store.in_place import SETTLED_NS
 
 DEFAULTS = {"rows": 3000, "blocks": 6}
 QUICK = {"rows": 300, "blocks": 3}
@@ -94,6 +95,11 @@ def _time_peer(conn: sqlite3.Connection, records: list[ObservationRecord]) -> li
     return times
 
 
+def _folder_changed_ns(folder: Path) -> int:
+    status = folder.stat()
+    return max(status.st_ctime_ns, status.st_mtime_ns)
+
+
 def run(params: dict[str, Any]) -> list[Row]:
     rows, blocks = int(params["rows"]), int(params["blocks"])
     per_block = max(1, rows // blocks)
@@ -102,13 +108,18 @@ def run(params: dict[str, Any]) -> list[Row]:
         session_id = log.start_session(SessionOpened("P-BENCH", "iv-ketamine", "1", 1, "bench",
                                                      70.0, START))
         peer = peer_connection(Path(tmp) / "peer.sqlite3")
-        # Warm-up: statement caches, the first WAL frames.
-        _time_log(log, _records(session_id, 50, 0))
+        # Warm-up: statement caches, the first WAL frames, and the folder's first seconds after
+        # its last change, when every commit looks at the log's three files themselves
+        # (console/store/in_place.py): a console's data folder is long made when a session
+        # writes to it. Their rate is reported beside the figure.
+        early = _time_log(log, _records(session_id, 50, 0))
+        while time.time_ns() < _folder_changed_ns(Path(tmp)) + SETTLED_NS + 500_000_000:
+            early += _time_log(log, _records(session_id, 50, len(early)))
         _time_peer(peer, _records(session_id, 50, 0))
         ours: list[float] = []
         theirs: list[float] = []
         for b in range(blocks):
-            records = _records(session_id, per_block, 50 + b * per_block)
+            records = _records(session_id, per_block, len(early) + b * per_block)
             ours += _time_log(log, records)
             theirs += _time_peer(peer, records)
         log.close()
@@ -117,12 +128,15 @@ def run(params: dict[str, Any]) -> list[Row]:
     p99, peer_p99 = percentile(ours, 99) * 1000, percentile(theirs, 99) * 1000
     ratio = mine_rate / peer_rate
     common = {"rows_each": len(ours), "blocks": blocks, "pragmas": "journal_mode=WAL, synchronous=FULL"}
+    first_seconds = len(early) / sum(early)
     return [
         Row(id="P4", what="append + commit through EventLog", figure=mine_rate,
             unit="rows/s", peer=peer_rate, ratio=ratio, bar="≥ 0.7× bare sqlite3",
             passed=ratio >= 0.7,
             details={**common, "p50_ms": percentile(ours, 50) * 1000, "p99_ms": p99,
                      "peer_p50_ms": percentile(theirs, 50) * 1000, "peer_p99_ms": peer_p99,
+                     "first_seconds_rows_per_s": first_seconds,
+                     "first_seconds_ratio": first_seconds / peer_rate,
                      "peer": "sqlite3 INSERT + COMMIT, same columns and index, same pragmas"}),
         Row(id="P4", case="p99 latency", what="append + commit, p99 latency", figure=p99,
             unit="ms", peer=peer_p99, ratio=p99 / peer_p99 if peer_p99 else None,

@@ -21,6 +21,7 @@ SYSTEM_PACKAGES=(
     mosquitto-clients  # mosquitto_passwd: `infusion-console network setup` hashes passwords
     openssl            # the set-up's test CA and server certificate
     strace             # counts the log's disk syncs in a test (tests/store/test_outbox.py)
+    bindfs             # a FUSE share for the session log (tests/faults/test_r5_log_paths_changed.py)
 )
 
 install_system_packages() {

@@ -54,3 +54,15 @@ def _cycles_freed_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator
         gc.collect()   # torn down after the test's own fixtures: its windows are closed
         if enabled:
             gc.enable()
+
+
+@pytest.fixture(params=["folder changed just now", "folder settled long ago"])
+def folder_age(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the session log is looked at before a commit (console/store/in_place.py): its
+    three files themselves (a folder changed in the last seconds, as in every test's new folder)
+    and its folder's stat alone (a data folder long made, as at a clinic). A test of the files
+    at the log's path changed under a running console uses it, so each way is held to it."""
+    from console.store import in_place
+    if request.param == "folder settled long ago":
+        monkeypatch.setattr(in_place, "SETTLED_NS", -10**18)   # trusted after one passing look
+    return str(request.param)

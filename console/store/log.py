@@ -55,6 +55,7 @@ from console.records import (
     SessionOpened,
 )
 from console.store import schema
+from console.store.in_place import FileId, InPlace, file_id
 from console.store.wal_check import shm_of, wal_damage, wal_of
 from console.store.chain import (
     CHAINED_COLUMNS,
@@ -605,24 +606,10 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
-FileId = tuple[int, int]
-"""A file's identity, (st_dev, st_ino): the same file under whatever path it is reached by."""
-
-
 def _real(path: Path) -> Path:
     """The file a path names, links followed: SQLite keeps the -wal beside it, not beside a
     link to it (a -wal deleted under a linked log was never noticed: a review)."""
     return Path(os.path.realpath(path))
-
-
-def _file_id(path: str | os.PathLike[str]) -> FileId | None:
-    """The identity of the file at `path`, or None when no file is there (called on every
-    commit: `_check_in_place` passes its paths as text, read once)."""
-    try:
-        status = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return (status.st_dev, status.st_ino)
 
 
 def where_to_build(path: Path) -> Path:
@@ -685,7 +672,7 @@ def _link_into_place(built: Path, path: Path) -> bool:
     try:
         os.link(built, path)
     except FileExistsError:
-        if _file_id(wal_of(path)) is not None or os.stat(path).st_size != 0:
+        if file_id(wal_of(path)) is not None or os.stat(path).st_size != 0:
             return False
         os.replace(built, path)
     except OSError as exc:
@@ -723,7 +710,7 @@ def _refuse_second_name(path: Path) -> None:
     with contextlib.suppress(OSError):
         others = sum(1 for entry in os.scandir(real.parent)
                      if entry.name.startswith(building)
-                     and _file_id(Path(entry.path)) == (status.st_dev, status.st_ino))
+                     and file_id(Path(entry.path)) == (status.st_dev, status.st_ino))
         if status.st_nlink - others <= 1:
             return   # a new log linked into place a moment ago: its build name goes next
     raise LogError(path, "two-names", f"the file has {status.st_nlink} names")
@@ -735,7 +722,7 @@ def _refuse_lost_index(path: Path) -> None:
     That console goes on with the index of the deleted file; one made new here would have this
     console write the same -wal blind to its frames, and it to ours, and the last to close
     checkpoints by its own index and deletes the -wal with the other's frames in it (a whole
-    session lost, a review). The running one holds its writes (`_check_in_place`); this one
+    session lost, a review). The running one holds its writes (in_place.py); this one
     does not start on the log until it has closed (an empty -wal too: both would append frames
     at the offsets of their own index). A -wal without its -shm and nobody on the log is what a
     crash or a backup leaves: opened as ever. Not seen: a read-only reader (the review, verify)
@@ -743,7 +730,7 @@ def _refuse_lost_index(path: Path) -> None:
     technical alarm, the second console's session is at risk (README)."""
     if not os.path.lexists(wal_of(path)) or os.path.lexists(shm_of(path)):
         return
-    if _open_elsewhere(path) or _OPEN_HERE.get(_file_id(path) or (-1, -1), 0):
+    if _open_elsewhere(path) or _OPEN_HERE.get(file_id(path) or (-1, -1), 0):
         raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was deleted "
                        "while another console has the log open: close that console, then "
                        "start again")
@@ -771,7 +758,7 @@ def _open_elsewhere(path: Path) -> bool:
     layout = "@hhqqi4x" if linux else "@qqihh"
     request = ((fcntl.F_WRLCK, os.SEEK_SET, _SHARED_FIRST, _SHARED_SIZE, 0) if linux
                else (_SHARED_FIRST, _SHARED_SIZE, 0, fcntl.F_WRLCK, os.SEEK_SET))
-    file = _file_id(path)
+    file = file_id(path)
     fd = _PROBES.get(file) if file is not None else None
     if fd is None:   # one a file, never closed: a second one could not be closed either
         try:
@@ -948,12 +935,10 @@ class EventLog:
                  files: tuple[FileId | None, FileId | None, FileId | None] = (None, None, None)
                  ) -> None:
         """Wrap an already configured connection; call `open` instead. `files`: the identity
-        of the log file, of its -wal and of its -shm when opened (`_check_in_place`)."""
+        of the log file, of its -wal and of its -shm when opened (in_place.py)."""
         self.path = path
-        self._wal = wal_of(path)
-        self._shm = shm_of(path)
-        self._watched = (os.fspath(path), os.fspath(self._wal), os.fspath(self._shm))
-        self._log_id, self._wal_id, self._shm_id = files
+        self._in_place = InPlace(path, files)
+        self._log_id = files[0]
         if self._log_id is not None:
             _OPEN_HERE[self._log_id] = _OPEN_HERE.get(self._log_id, 0) + 1
         self._conn: sqlite3.Connection | None = conn
@@ -1015,7 +1000,7 @@ class EventLog:
                 raise LogError(path, exc.cause, exc.detail) from exc
             # Closing the only connection folded the -wal into the file: one still holding rows
             # would not follow the file to its name.
-            if _file_id(wal_of(built)) is not None and os.stat(wal_of(built)).st_size:
+            if file_id(wal_of(built)) is not None and os.stat(wal_of(built)).st_size:
                 raise LogError(path, "io", "the new log's write-ahead file was not folded into it")
             _link_into_place(built, path)
         except (OSError, sqlite3.Error) as exc:
@@ -1051,7 +1036,7 @@ class EventLog:
             _check_ours(conn, path)
             schema.migrate(conn)
             _stamp_meta(conn, program_version, now or datetime.now(UTC))
-            files = (_file_id(path), _file_id(wal_of(path)), _file_id(shm_of(path)))
+            files = (file_id(path), file_id(wal_of(path)), file_id(shm_of(path)))
         except BaseException as exc:
             conn.close()
             if not_an_sqlite_file(exc, path):
@@ -1100,51 +1085,12 @@ class EventLog:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            self._check_in_place()
+            self._in_place.check()   # an ACK means the reading is in the log at its path
             yield conn
             conn.execute("COMMIT")
         except BaseException:
             _rollback_quietly(conn)
             raise
-
-    def _check_in_place(self) -> None:
-        """Refuse to write unless the files at the log's path are still the ones opened.
-
-        SQLite writes through its open descriptors: with the log's folder removed, or its -wal
-        deleted, every commit "succeeded" into a file no one could open again, the monitor was
-        answered AA and the rows were gone when the console stopped. The log file moved back
-        (the same file) takes writes again; a new file at the path never does, so records held
-        since then do not go into a log that is not the session's.
-
-        The -shm too: deleted, the next connection to open the log makes a new one and writes
-        the same -wal through its own index, blind to this one's frames and this one to its (a
-        whole session lost); the writes here are held and the technical alarm says so.
-        `_refuse_lost_index` refuses such an opening while the -shm is missing.
-
-        Three stats a commit. They cost P4 about a tenth of its rate on this disk (0.55-0.58x of
-        bare sqlite3 against 0.66-0.70x without; a 10 µs busy wait in their place cost nothing:
-        a path lookup just after a synced commit slows the next), and P2 nothing measurable
-        (1,404 msg/s against 1,437). Watching the folder instead (inotify) was tried and taken
-        back: it sees nothing of a link on the path changed, of a folder put in place of the
-        watched one, nor of changes made by another machine on a network share."""
-        if self._log_id is None:
-            return   # an EventLog made around a connection by hand (tests)
-        log, wal, shm = (_file_id(name) for name in self._watched)
-        if log != self._log_id:
-            raise LogError(self.path, "moved", f"no longer the file opened at {self.path}")
-        if wal != self._wal_id:
-            self._wal_id = self._same_file(self._wal, wal, self._wal_id, "the write-ahead file")
-        if shm != self._shm_id:
-            self._shm_id = self._same_file(self._shm, shm, self._shm_id,
-                                           "the write-ahead index shared with other consoles")
-
-    def _same_file(self, file: Path, now: FileId | None, opened: FileId | None,
-                   what: str) -> FileId | None:
-        """`now`, the identity of `file` (a -wal or -shm), if it is the one opened with the log;
-        one not made yet when the log was opened is taken as ours the first time it is seen."""
-        if opened is not None and now != opened:
-            raise LogError(self.path, "moved", f"{file.name} is no longer {what} opened with it")
-        return now
 
     @contextlib.contextmanager
     def environment_errors(self) -> Iterator[None]:

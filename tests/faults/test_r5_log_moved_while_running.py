@@ -21,7 +21,7 @@ from console.store import EventLog, LogError
 from devices.reading import Reading
 from tests.faults.test_r5_log_faults import Session, counts
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("folder_age")]
 
 
 def _monitor_message(s: Session) -> bool:

@@ -1,9 +1,12 @@
-"""The files at the session log's path are looked at on every commit (a stat each of the log,
-its -wal and its -shm): a watch of the log's folder (inotify) was tried and taken back, as it saw
-nothing of a link on the path removed or repointed, of a folder put in place of the watched one,
-nor of changes made on a network or FUSE share by another machine; each wrote acknowledged rows
-into a file that was no longer the log at its path (review 43). The FUSE cases need root,
-unshare and bindfs, and skip without them."""
+"""The files at the session log's path are looked at before every commit (console/store/
+in_place.py: the stat of their folder on a local disk, the three files themselves when it changed
+and always on a share or through a link to the log). A watch of the log's folder (inotify) was
+tried and taken back, as it saw nothing of a link on the path removed or repointed, of a folder
+put in place of the watched one, nor of changes made on a network or FUSE share by another
+machine; each wrote acknowledged rows into a file that was no longer the log at its path (review
+43); the folder's stat alone missed the last on bindfs, whose folder times are cached. Each test
+runs both ways (`folder_age`). The FUSE cases need root, unshare and bindfs, and skip without
+them."""
 
 from __future__ import annotations
 
@@ -20,6 +23,9 @@ from console.store import EventLog, LogError
 from tests.store import PROJECT_ROOT, VERSION, obs, opened
 
 
+pytestmark = pytest.mark.usefixtures("folder_age")
+
+
 def _refused(log: EventLog, sid: int, second: float) -> str | None:
     try:
         log.write([obs(sid, second)])
@@ -32,7 +38,8 @@ def _refused(log: EventLog, sid: int, second: float) -> str | None:
 def test_a_link_on_the_log_path_changed_while_running_is_noticed(tmp_path: Path,
                                                                  change: str) -> None:
     disk1, disk2 = tmp_path / "disk1", tmp_path / "disk2"
-    disk1.mkdir(), disk2.mkdir()
+    disk1.mkdir()
+    disk2.mkdir()
     if change == "log link removed":
         # the log is a link to the data disk: /home/nurse/sessions.sqlite3 -> /srv/...
         home = tmp_path / "home"
@@ -56,6 +63,28 @@ def test_a_link_on_the_log_path_changed_while_running_is_noticed(tmp_path: Path,
         # the monitor's next reading: acknowledged though the log at the path is gone (the
         # next start makes a new, empty log there: the session and its alarms not restored)
         assert _refused(log, sid, 2) == "moved"
+    finally:
+        log.close()
+
+
+def test_a_link_the_logs_name_goes_through_repointed_is_noticed(tmp_path: Path) -> None:
+    disk1 = tmp_path / "disk1"
+    disk1.mkdir()
+    # sessions.sqlite3 -> ../current/log -> sessions-2026.sqlite3, beside the first link:
+    # the log's folder does not change when the link in current/ is pointed elsewhere
+    path = disk1 / "sessions.sqlite3"
+    EventLog.open(disk1 / "sessions-2026.sqlite3", VERSION).close()
+    EventLog.open(disk1 / "sessions-2027.sqlite3", VERSION).close()
+    (tmp_path / "current").mkdir()
+    os.symlink(disk1 / "sessions-2026.sqlite3", tmp_path / "current" / "log")
+    os.symlink(tmp_path / "current" / "log", path)
+    log = EventLog.open(path, VERSION)
+    try:
+        sid = log.start_session(opened("CHAIR-1"))
+        log.write([obs(sid, 1)])
+        (tmp_path / "current" / "log").unlink()
+        os.symlink(disk1 / "sessions-2027.sqlite3", tmp_path / "current" / "log")
+        assert _refused(log, sid, 2) == "moved", "acknowledged into last year's log"
     finally:
         log.close()
 
@@ -89,9 +118,11 @@ def test_a_wal_deleted_after_the_folder_was_replaced_is_noticed(tmp_path: Path,
 _FUSE_CHILD = r"""
 import os, sys, time
 from pathlib import Path
-from console.store import EventLog, LogError
+from console.store import EventLog, LogError, in_place
 from tests.store import VERSION, obs, opened
 back, mnt, what = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+if sys.argv[4] == "folder settled long ago":
+    in_place.SETTLED_NS = -10**18
 if what == "first start":
     try:
         EventLog.open(mnt / "sessions.sqlite3", VERSION).close()
@@ -113,16 +144,17 @@ except LogError as exc:
 """
 
 
-def _on_fuse(tmp_path: Path, what: str) -> str:
+def _on_fuse(tmp_path: Path, what: str, folder_age: str) -> str:
     if os.geteuid() != 0 or not shutil.which("bindfs") or not shutil.which("unshare"):
         pytest.skip("needs root, unshare and bindfs (a FUSE file system)")
     back, mnt = tmp_path / "server", tmp_path / "mnt"
-    back.mkdir(), mnt.mkdir()
+    back.mkdir()
+    mnt.mkdir()
     script = tmp_path / "child.py"
     script.write_text(_FUSE_CHILD)
     shell = textwrap.dedent(f"""
         bindfs {back} {mnt} || exit 77
-        {sys.executable} {script} {back} {mnt} '{what}'; rc=$?
+        {sys.executable} {script} {back} {mnt} '{what}' '{folder_age}'; rc=$?
         fusermount -u {mnt} 2>/dev/null || umount -l {mnt}
         exit $rc""")
     done = subprocess.run(["unshare", "-m", "sh", "-c", shell], cwd=PROJECT_ROOT,
@@ -134,13 +166,15 @@ def _on_fuse(tmp_path: Path, what: str) -> str:
     return done.stdout.strip()
 
 
-def test_a_wal_deleted_on_a_network_or_fuse_share_is_noticed(tmp_path: Path) -> None:
+def test_a_wal_deleted_on_a_network_or_fuse_share_is_noticed(tmp_path: Path,
+                                                            folder_age: str) -> None:
     # inotify sees only this machine's changes on NFS/SMB/FUSE: the watch says "nothing
     # changed", and the write is acknowledged into the deleted -wal
-    assert _on_fuse(tmp_path, "wal deleted") == "moved"
+    assert _on_fuse(tmp_path, "wal deleted", folder_age) == "moved"
 
 
-def test_the_first_start_on_a_fuse_share_makes_and_opens_the_log(tmp_path: Path) -> None:
+def test_the_first_start_on_a_fuse_share_makes_and_opens_the_log(tmp_path: Path,
+                                                                folder_age: str) -> None:
     # `_link_into_place` gives the built log its name; the build name is removed; the FUSE
     # inode of the new name still says 2 links (attribute cache): refused as "two-names"
-    assert _on_fuse(tmp_path, "first start") == "opened"
+    assert _on_fuse(tmp_path, "first start", folder_age) == "opened"

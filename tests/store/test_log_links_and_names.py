@@ -46,6 +46,9 @@ log.close()
 """
 
 
+pytestmark = pytest.mark.usefixtures("folder_age")
+
+
 def _second_console(db: Path) -> subprocess.CompletedProcess[str]:
     """Another chair's console, its own process, records a session on `db` and stops (exit 4
     and the cause when the log is refused)."""
