@@ -28,6 +28,7 @@ import sqlite3
 import stat
 import struct
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -727,13 +728,65 @@ def _refuse_lost_index(path: Path) -> None:
     at the offsets of their own index). A -wal without its -shm and nobody on the log is what a
     crash or a backup leaves: opened as ever. Not seen: a read-only reader (the review, verify)
     that made a new -shm in between; the running console's writes are then held under its
-    technical alarm, the second console's session is at risk (README)."""
-    if not os.path.lexists(wal_of(path)) or os.path.lexists(shm_of(path)):
+    technical alarm. A -shm made again by another program (the review or `verify`, read-only,
+    run in between) is refused too: a process holds the log open without holding that -shm
+    (`_on_another_index`)."""
+    if not os.path.lexists(wal_of(path)):
+        return
+    if os.path.lexists(shm_of(path)):
+        holders = _on_another_index(path)
+        if holders:   # seen again a moment later: not a connection between its two locks
+            time.sleep(0.1)
+            holders = sorted(set(holders) & set(_on_another_index(path)))
+        if holders:
+            raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was made "
+                           "again while another console (process "
+                           f"{', '.join(map(str, holders))}) has the log open on the deleted one: "
+                           "close that console, then start again")
         return
     if _open_elsewhere(path) or _OPEN_HERE.get(file_id(path) or (-1, -1), 0):
         raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was deleted "
                        "while another console has the log open: close that console, then "
                        "start again")
+
+
+# SQLite's dead-man-switch byte of a -shm: a read lock on it is held by every connection that
+# has that -shm mapped, for as long as it is open (os_unix.c, UNIX_SHM_DMS = 120 + 8; seen in
+# /proc/locks beside the SHARED lock on the log).
+_SHM_DMS: Final = 128
+
+
+def _on_another_index(path: Path) -> list[int]:
+    """The other processes holding the log open (SQLite's SHARED lock on it) that do not hold its
+    -shm (the dead-man-switch byte): each has the log open on a -shm that was deleted. Read from
+    /proc/locks (Linux); none where that cannot be read, or where the kernel names the file
+    system by another device than stat does (btrfs subvolumes)."""
+    try:
+        log, shm = os.stat(path), os.stat(shm_of(path))
+        with open("/proc/locks", encoding="ascii", errors="replace") as table:
+            lines = table.read().splitlines()
+    except OSError:
+        return []
+
+    def holders(file: os.stat_result, first: int, last: int) -> set[int]:
+        found = set()
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 8 or fields[1] != "POSIX":   # "->" lines: waiting, not held
+                continue
+            try:
+                major, minor, inode = fields[5].split(":")
+                held = (int(major, 16), int(minor, 16), int(inode))
+                start, end = int(fields[6]), (None if fields[7] == "EOF" else int(fields[7]))
+            except ValueError:
+                continue
+            if (held == (os.major(file.st_dev), os.minor(file.st_dev), file.st_ino)
+                    and start <= last and (end is None or end >= first)):
+                found.add(int(fields[4]))
+        return found
+
+    on_log = holders(log, _SHARED_FIRST, _SHARED_FIRST + _SHARED_SIZE - 1)
+    return sorted(on_log - holders(shm, _SHM_DMS, _SHM_DMS) - {os.getpid()})
 
 
 # The logs this process has open, by file, with how many EventLogs each (`_refuse_lost_index`:

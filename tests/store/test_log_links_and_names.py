@@ -7,7 +7,9 @@
   a damaged one was passed over by `verify` and the console's open through the link.
 - The -shm deleted while a console runs: a second console started then made a new one and the
   two wrote one -wal blind to each other (a session lost). The running console holds its writes
-  and a second one does not start on the log; nothing in normal use trips that.
+  and a second one does not start on the log, nor after the review (another program) has made
+  a new -shm (the first's close had checkpointed by its own index and deleted the -wal with the
+  second's session in it); nothing in normal use trips that.
 - A log with two names (a hard link): SQLite keeps a -wal per name, so two consoles on two names
   lost a session. A log with another name is refused at open; the name a new log is built under
   (gone a moment later) is not such a name.
@@ -159,6 +161,65 @@ def test_the_second_console_is_refused_while_the_first_holds_the_deleted_shm(
     assert (second.returncode, second.stdout.strip()) == (4, "moved")
     # the first closed: the -wal without its -shm is what a crash leaves, opened as ever
     assert _second_console(db).returncode == 0
+
+
+_READER = r"""
+import sys
+from pathlib import Path
+from console.review.queries import open_readonly
+reader = open_readonly(Path(sys.argv[1]))
+print(reader.execute("SELECT count(*) FROM observations").fetchone()[0], flush=True)
+if sys.argv[2] == "stays open":
+    sys.stdin.readline()
+reader.close()
+"""
+
+
+@pytest.mark.parametrize("reader", ["closed", "stays open"])
+def test_a_second_console_is_refused_after_a_reader_made_the_shm_again(tmp_path: Path,
+                                                                      reader: str) -> None:
+    db = tmp_path / "sessions.sqlite3"
+    first = EventLog.open(db, VERSION)
+    sid = first.start_session(opened("CHAIR-1"))
+    first.write([obs(sid, s) for s in range(10)])
+    os.unlink(f"{db}-shm")
+    # the review (another program, read-only) opens the log and makes a new -shm
+    review = subprocess.Popen([sys.executable, "-c", _READER, str(db), reader],
+                              cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert review.stdout is not None and review.stdout.readline().strip() == "10"
+    assert os.path.exists(f"{db}-shm")
+    second = _second_console(db)   # its 20 readings were lost when the first closed
+    review.communicate("\n", timeout=60)
+    first.close()
+    assert (second.returncode, second.stdout.strip()) == (4, "moved"), second.stdout
+    assert _second_console(db).returncode == 0   # the first closed: opened as ever
+    with EventLog.open(db, VERSION) as log:
+        assert sorted(row.patient_id for row in log.open_sessions()) == ["CHAIR-1", "CHAIR-2"]
+        assert log.conn.execute("SELECT count(*) FROM observations").fetchone()[0] == 30
+
+
+def test_the_refusal_after_a_shm_made_again_names_the_console_holding_the_log(
+        tmp_path: Path) -> None:
+    db = tmp_path / "sessions.sqlite3"
+    first = EventLog.open(db, VERSION)
+    first.start_session(opened("CHAIR-1"))
+    os.unlink(f"{db}-shm")
+    done = subprocess.run([sys.executable, "-c", _READER, str(db), "closed"], cwd=PROJECT_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    refused = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from console.store import EventLog, LogError; from tests.store import VERSION\n"
+         "try:\n    EventLog.open(Path(sys.argv[1]), VERSION)\n"
+         "except LogError as exc:\n    print(exc)", str(db)],
+        cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True, text=True, timeout=60)
+    first.close()
+    assert (f"sessions.sqlite3-shm, the write-ahead index, was made again while another console "
+            f"(process {os.getpid()}) has the log open on the deleted one: close that console, "
+            "then start again") in refused.stdout, refused.stdout + refused.stderr
 
 
 def test_nothing_in_normal_use_replaces_the_shm_under_a_running_console(tmp_path: Path) -> None:
