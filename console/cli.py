@@ -292,6 +292,14 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", type=int, default=None, metavar="SESSION",
                         help="resume this open session from its log (what 'Restart and resume' "
                              "after a console fault runs); --device overrides its monitor")
+    parser.add_argument("--start-screen-device", dest="start_screen_device", metavar="PORT",
+                        default=None,
+                        help="with --resume: the Device the start screens after that session "
+                             "open with ('Restart and resume' keeps a chair's --device this way)")
+    parser.add_argument("--start-screen-monitor", dest="start_screen_monitor", metavar="NAME",
+                        default=None,
+                        help="with --resume: the Monitor (a format or device profile) the start "
+                             "screens after that session open with")
     parser.add_argument("--new-session", action="store_true",
                         help="start a new session even when one of this patient and protocol "
                              "was left open (it stays open; without this, one left open in the "

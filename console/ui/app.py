@@ -196,6 +196,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                                                       args.nurse)))
     if not session_now:
         _check_start_screen_options(args)
+    _check_start_screen_preset(args)
     if getattr(args, "resume", None) is not None:
         _refuse_resume_with_session_options(args)
     shown_log = getattr(args, "shown_log", None)
@@ -228,10 +229,10 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                         station=(network.chair if network is not None else "") or "chair")
     window.launch_options = relaunch_options(args)
     window.launch_options_to_resume = relaunch_resume_options(args)
-    window.launch_options_without_session = relaunch_start_screen_options(args, session_now)
     _start_network(network, window, log, clock, cleanups)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
+        window.preset_start_monitor(args.start_screen_device, args.start_screen_monitor)
         _resume_by_id(window, log, args, cleanups)
         return window
     if args.demo:
@@ -299,8 +300,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 # preset monitor and a demo's scenario are given again in one case each (below).
 _NOT_RELAUNCHED = frozenset({
     "help", "db", "theme", "resume", "demo", "scenario", "protocol", "patient", "weight", "nurse",
-    "dose_mg", "confirm", "new_session", "secret_fd", "device", "format", "device_profile"})
-_MONITOR_OPTIONS = frozenset({"device", "format", "device_profile"})
+    "dose_mg", "confirm", "new_session", "secret_fd", "device", "format", "device_profile",
+    "start_screen_device", "start_screen_monitor"})
 
 
 def relaunch_options(args: argparse.Namespace) -> list[str]:
@@ -310,18 +311,6 @@ def relaunch_options(args: argparse.Namespace) -> list[str]:
     and no --chair (under the kit's chair name, or alone). Every option not named in
     _NOT_RELAUNCHED is kept, so an option added later is kept too."""
     return _option_words(args, lambda dest: dest not in _NOT_RELAUNCHED)
-
-
-def relaunch_start_screen_options(args: argparse.Namespace, session_now: bool) -> list[str]:
-    """What a restart with no session to resume (on the start screen) gives besides
-    `relaunch_options`: the monitor a chair launched on its start screen had preset
-    (--device, --format, --device-profile). Dropped, the restarted start screen said "Manual
-    entry only" at a chair with its monitor plugged in. Not those of a session started from
-    the command line (its own monitor, not a preset). A restart that resumes leaves them out:
-    they would override the monitor the session's log holds."""
-    if session_now:
-        return []
-    return _option_words(args, lambda dest: dest in _MONITOR_OPTIONS)
 
 
 def relaunch_resume_options(args: argparse.Namespace) -> list[str]:
@@ -417,6 +406,28 @@ def _check_start_screen_options(args: argparse.Namespace) -> None:
     problems = [p for p in found if p.blocks]
     if problems:
         raise StartError(command_line_text(problems, {Field.FORMAT: monitor_option}))
+
+
+def _check_start_screen_preset(args: argparse.Namespace) -> None:
+    """Refuse `--start-screen-device` / `--start-screen-monitor` without `--resume` (a start
+    screen takes --device and --format or --device-profile; a session started from the command
+    line, its own monitor), and a monitor the start screen does not offer.
+
+    Raises:
+        StartError: naming the option, and what to give instead.
+    """
+    for option, attribute in (("--start-screen-device", "start_screen_device"),
+                              ("--start-screen-monitor", "start_screen_monitor")):
+        value = getattr(args, attribute, None)
+        if value is not None and getattr(args, "resume", None) is None:
+            raise StartError(f"{option} {value}: only with --resume (what 'Restart and resume' "
+                             "writes); a start screen takes --device and --format or "
+                             "--device-profile: give those instead")
+    monitor = getattr(args, "start_screen_monitor", None)
+    problems = ([p for p in start_screen_monitor_problems(monitor) if p.blocks]
+                if monitor is not None else [])
+    if problems:
+        raise StartError(command_line_text(problems, {Field.FORMAT: "--start-screen-monitor"}))
 
 
 def _preset_monitor(window: MainWindow, args: argparse.Namespace) -> None:

@@ -39,6 +39,7 @@ from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
 from console.ui.shown_log import ShownLog
 from console.ui.window_front import TypeAheadGuard, bring_forward
+from devices.formats import FORMATS
 from protocols.loader import LoadResult
 
 if TYPE_CHECKING:
@@ -152,7 +153,6 @@ class MainWindow(QtWidgets.QMainWindow):
         # Given again only with a session to resume (a demo's scenario), or only without one
         # (the monitor a start screen's launcher preset): app.relaunch_*_options say why.
         self.launch_options_to_resume: list[str] = []
-        self.launch_options_without_session: list[str] = []
         self.fault_bar = self._make_fault_bar()
         if fault_handler is not None:
             fault_handler.fault.connect(self._on_fault)
@@ -762,10 +762,10 @@ class MainWindow(QtWidgets.QMainWindow):
         argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path),
                 *self.launch_options, "--theme", theme.current().name]
         controller = self.controller
-        if controller is not None and not controller.view.discharged:
+        resuming = controller is not None and not controller.view.discharged
+        if controller is not None and resuming:
             argv += [*self.launch_options_to_resume, "--resume", str(controller.view.session_id)]
-        else:
-            argv += self.launch_options_without_session
+        argv += _preset_words(*self.start_monitor, resuming=resuming)
         self.restart_argv = argv
         app = QtWidgets.QApplication.instance()
         if app is not None:
@@ -897,3 +897,20 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.controller is not None:
             self.controller.lock_now()
         return live
+
+
+def _preset_words(port: str | None, monitor: str | None, *, resuming: bool) -> list[str]:
+    """The start screen's preset monitor (`MainWindow.start_monitor`) as the options of a
+    restarted console: --device and --format or --device-profile on a start screen; with
+    --resume, --start-screen-device and --start-screen-monitor, as --device there would be the
+    resumed session's monitor. Taken from the window, not from this launch's options: a chair
+    restarted and resumed came back with none, and after that discharge its start screen said
+    "Manual entry only" with its monitor plugged in."""
+    words = []
+    if port is not None:
+        words.append(f"--start-screen-device={port}" if resuming else f"--device={port}")
+    if monitor is not None:
+        words.append(f"--start-screen-monitor={monitor}" if resuming
+                     else f"--format={monitor}" if monitor in FORMATS
+                     else f"--device-profile={monitor}")
+    return words

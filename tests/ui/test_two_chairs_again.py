@@ -18,6 +18,7 @@ from console.cli import gui_parser
 from console.clock import ManualClock
 from console.ui.app import StartError, relaunch_options
 from console.ui.main_window import OFFERS_CHECK_MS
+from console.ui.start_screen import StartRequest
 from tests.store.test_session_claim import HOLDER
 from tests.ui.test_two_chairs import (  # noqa: F401 - fixtures
     START,
@@ -75,20 +76,61 @@ def test_restart_from_the_start_screen_keeps_the_chairs_preset_monitor(
         "loop://", "masimo"), f"restart argv {window.restart_argv[3:]}"
 
 
-def test_restart_that_resumes_leaves_the_preset_monitor_to_the_sessions_log(
+def _preset_shown(window) -> tuple[str, object]:
+    screen = window.start_screen
+    assert screen is not None
+    return screen.port_combo.currentText(), screen.format_combo.currentData()
+
+
+def _discharge(window) -> None:
+    live, controller = window.live, window.controller
+    assert live is not None and controller is not None
+    for _ in range(3):
+        controller.advance_phase(override_reason="test")
+    assert controller.discharge(override_reason="test: transfer").done
+    live.new_session_button.click()
+
+
+def test_restart_that_resumes_keeps_the_preset_for_the_start_screens_after_it(
         tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
-    args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"),
-                                    "--device", "loop://", "--format", "masimo"])
-    window = built(args, qtbot, cleanups)
-    assert window.launch_options_without_session == ["--device=loop://", "--format=masimo"]
-    # A session started at the start screen, then the fault: its restart resumes it.
-    window.controller = type("Running", (), {"view": type(
-        "View", (), {"discharged": False, "session_id": 7})()})()
+    db = tmp_path / "log.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db), "--device", "loop://",
+                                            "--format", "masimo"]), qtbot, cleanups)
+    # A session started at the start screen (typed vitals), then a console fault: restarted.
+    assert window.start_screen is not None
+    window.start_screen.start_requested.emit(
+        StartRequest("MRN-9", 60.0, "iv-ketamine", None, 1, "bo", None, None))
+    assert window.controller is not None
+    session = window.controller.view.session_id
     window.restart_and_resume()
-    window.controller = None
     stop(cleanups)
     restarted = gui_parser().parse_args(window.restart_argv[3:])
-    assert (restarted.resume, restarted.device, restarted.format) == (7, None, None)
+    # the session comes back on the monitor its log holds, not the launcher's
+    assert (restarted.resume, restarted.device, restarted.format) == (session, None, None)
+    again = built(restarted, qtbot, cleanups)
+    assert again.controller is not None and again.controller.view.session_id == session
+    _discharge(again)
+    # the next patient at this chair: its monitor, not "Manual entry only"
+    assert _preset_shown(again) == ("loop://", "masimo"), window.restart_argv[3:]
+    again.restart_and_resume()   # and a fault on that start screen: restarted again
+    stop(cleanups)
+    third = built(gui_parser().parse_args(again.restart_argv[3:]), qtbot, cleanups)
+    assert _preset_shown(third) == ("loop://", "masimo"), again.restart_argv[3:]
+
+
+def test_the_start_screen_preset_is_only_for_a_resume(tmp_path: Path, qtbot,
+                                                      cleanups) -> None:  # noqa: F811
+    db = tmp_path / "log.sqlite3"
+    with pytest.raises(StartError) as refused:
+        built(gui_parser().parse_args(["--db", str(db), "--start-screen-device", "loop://"]),
+              qtbot, cleanups)
+    assert str(refused.value) == (
+        "--start-screen-device loop://: only with --resume (what 'Restart and resume' writes); "
+        "a start screen takes --device and --format or --device-profile: give those instead")
+    with pytest.raises(StartError, match="no-such-monitor"):
+        built(gui_parser().parse_args(["--db", str(db), "--resume", str(open_session(db)),
+                                       "--start-screen-monitor", "no-such-monitor"]),
+              qtbot, cleanups)
 
 
 def test_restart_of_a_demo_keeps_its_scenario(tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
