@@ -465,7 +465,7 @@ class SessionEngine:
         observations: Sequence[ObservationRecord], events: Sequence[EventRecord],
         alarm_events: Sequence[AlarmTransition], now: Moment, actor: str = ENGINE,
         observation_ids: Sequence[int] | None = None, reads_device: bool = False,
-        reports_audio: bool = False,
+        reports_audio: bool = False, device: tuple[str, str] | None = None,
     ) -> SessionEngine:
         """Rebuild an open session from its log after a crash and carry on with its timers.
 
@@ -474,6 +474,8 @@ class SessionEngine:
         which raises ProtocolMissing when there is neither).
         `observation_ids`: the row id of each observation (aligned); with them, values entered
         in error are skipped and can still be taken back after the restart.
+        `device`: the monitor (address, format) this run reads, logged with `session_resumed`
+        so the next resume reads it too (`device_read_last`).
         `reads_device`, `reports_audio`: the restarted console reads a monitor and tells the
         engine its state (`device_state_changed`), reports the speaker (`audio_status`): then a
         device or speaker alarm open at the stop stands as the same occurrence until that report
@@ -771,6 +773,8 @@ class SessionEngine:
                     {"occurrence": o.id, "condition": o.condition, "state": o.state.value,
                      "priority": o.priority.label} for o in restored],
                 "ended_occurrences": [o.id for o in ended],
+                "device": device[0] if device else None,
+                "format": device[1] if device else None,
                 # Where this run starts among the readings, and whether its clock read on
                 # from the log's: what a clock step it logs moves, at the next restart.
                 OBSERVATIONS_BEFORE: len(observations),

@@ -19,10 +19,12 @@ No Qt here (style rule 1); the time is passed in (style rule 3).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from console.clock import format_span
+from console.records import EventRecord
 from console.session.start_checks import RESUME_WITHIN_HOURS
 from console.store import EventLog, SessionRow
 
@@ -84,3 +86,17 @@ def open_under_other_protocols(log: EventLog, patient_id: str, protocol_id: str)
     MRN-11 opened a session of MRN-1 under another protocol beside its running one unasked)."""
     return [row for row in log.open_sessions()
             if row.patient_id == patient_id and row.protocol_id != protocol_id]
+
+
+def device_read_last(row: SessionRow, events: Sequence[EventRecord]) -> tuple[str, str] | None:
+    """The monitor (address, format) a session left open read last, for its resume: the one
+    its newest `session_resumed` logged (a resume on another monitor: `--resume N --device`,
+    the start screen's Device box), else the one it started on. Restarted on the monitor it
+    started on, a session resumed on the chair's monitor came back on "Manual entry only", its
+    vitals stopped and no alarm said so (review 44)."""
+    for event in reversed(events):
+        if event.kind == "session_resumed" and "device" in event.detail:
+            address = event.detail["device"]
+            return (str(address), str(event.detail.get("format") or "hl7")) if address else None
+    address = row.details.get("device")
+    return (str(address), str(row.details.get("format") or "hl7")) if address else None

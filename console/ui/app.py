@@ -27,6 +27,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
@@ -323,7 +324,8 @@ def relaunch_resume_options(args: argparse.Namespace) -> list[str]:
 def _option_words(args: argparse.Namespace, keep: Callable[[str], bool]) -> list[str]:
     """The options of `args` whose dest `keep` accepts and that were given, as `gui_parser`
     reads them. A value is written in one word, `--option=value`: written apart, a value
-    beginning with "-" (--room=-B2) was read as an option and the restart exited 2."""
+    beginning with "-" (--room=-B2) was read as an option and the restart exited 2. A file is
+    written whole from the root: `./~qa.jsonl` printed as `~qa.jsonl`, read as a user's home."""
     from console.cli import gui_parser  # noqa: PLC0415 - the parser that read `args`
 
     kept: list[str] = []
@@ -333,6 +335,8 @@ def _option_words(args: argparse.Namespace, keep: Callable[[str], bool]) -> list
                 or value is None or value is False or value == action.default:
             continue
         option = next(o for o in action.option_strings if o.startswith("--"))
+        if isinstance(value, Path):   # ./~qa.jsonl printed "~qa.jsonl": a user's home folder
+            value = value.absolute()
         if value is True:
             kept.append(option)
         elif isinstance(value, list):
@@ -411,7 +415,8 @@ def _check_start_screen_options(args: argparse.Namespace) -> None:
 def _check_start_screen_preset(args: argparse.Namespace) -> None:
     """Refuse `--start-screen-device` / `--start-screen-monitor` without `--resume` (a start
     screen takes --device and --format or --device-profile; a session started from the command
-    line, its own monitor), and a monitor the start screen does not offer.
+    line, its own monitor). A monitor the start screen does not offer (a clinic profile removed
+    since the chair was launched) is said on stderr and left out: the session is resumed.
 
     Raises:
         StartError: naming the option, and what to give instead.
@@ -426,8 +431,10 @@ def _check_start_screen_preset(args: argparse.Namespace) -> None:
     monitor = getattr(args, "start_screen_monitor", None)
     problems = ([p for p in start_screen_monitor_problems(monitor) if p.blocks]
                 if monitor is not None else [])
-    if problems:
-        raise StartError(command_line_text(problems, {Field.FORMAT: "--start-screen-monitor"}))
+    if problems:   # a resume is never refused for a monitor, the next patient's least of all
+        print(f"infusion-console: {command_line_text(problems, {Field.FORMAT: '--start-screen-monitor'})}"
+              "; the start screens after this session open without it", file=sys.stderr)
+        args.start_screen_monitor = None
 
 
 def _preset_monitor(window: MainWindow, args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ from console.session.chair_identity import ChairIdentity
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.left_open import (
     LeftOpen,
+    device_read_last,
     left_open,
     left_open_for,
     open_under_other_protocols,
@@ -759,7 +760,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Quit and start again in a new process on the same log, resuming this session."""
         # This chair as it was launched (its lock time, kiosk, chair name, network...), then
         # the room as dim as it was, and the session.
-        argv = [sys.executable, "-m", "console.cli", "--db", str(self.log.path),
+        argv = [sys.executable, "-m", "console.cli", f"--db={self.log.path.absolute()}",
                 *self.launch_options, "--theme", theme.current().name]
         controller = self.controller
         resuming = controller is not None and not controller.view.discharged
@@ -864,14 +865,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if row.ended_at is not None:
             raise SessionHasEnded(row)
         protocol = self.protocols.get(row.protocol_id)   # None: the log's copy (or refused)
-        if device is None:
-            device_url = row.details.get("device")
-            device = (device_url, row.details.get("format") or "hl7") if device_url else None
-
         logged = self.log.observations(row.id)
         observations = [r for _, r in logged]
         events = [r for _, r in self.log.events(row.id)]
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
+        if device is None:
+            device = device_read_last(row, events)
 
         def make(recorder: Recorder) -> SessionEngine:
             now = self.clock.now()
@@ -882,7 +881,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 observations, events, alarm_events, now, actor,
                 observation_ids=[i for i, _ in logged],
                 # open_session reads `device` and binds the sounder, which reports the speaker
-                reads_device=device is not None, reports_audio=True,
+                reads_device=device is not None, reports_audio=True, device=device,
             )
             if nurse and nurse.strip():
                 engine.hand_over(nurse, now)   # nothing written when she runs it already

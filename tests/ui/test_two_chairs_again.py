@@ -127,10 +127,13 @@ def test_the_start_screen_preset_is_only_for_a_resume(tmp_path: Path, qtbot,
     assert str(refused.value) == (
         "--start-screen-device loop://: only with --resume (what 'Restart and resume' writes); "
         "a start screen takes --device and --format or --device-profile: give those instead")
-    with pytest.raises(StartError, match="no-such-monitor"):
-        built(gui_parser().parse_args(["--db", str(db), "--resume", str(open_session(db)),
-                                       "--start-screen-monitor", "no-such-monitor"]),
-              qtbot, cleanups)
+    # with --resume, a monitor the start screen does not offer is said and left out: the
+    # session comes back (test_restart_relaunch.py: a clinic profile removed meanwhile)
+    window = built(gui_parser().parse_args(["--db", str(db), "--resume", str(open_session(db)),
+                                            "--start-screen-monitor", "no-such-monitor"]),
+                   qtbot, cleanups)
+    assert window.controller is not None and window.start_monitor == (None, None)
+    stop(cleanups)
 
 
 def test_restart_of_a_demo_keeps_its_scenario(tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811

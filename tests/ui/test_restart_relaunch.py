@@ -1,0 +1,118 @@
+"""What "Restart and resume" gives the restarted console (review 44): the monitor a resumed
+session reads, a session brought back though the next patient's preset monitor is gone, and the
+files a chair was launched with, whatever their names."""
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from console.cli import gui_parser
+from console.records import SessionOpened
+from console.store import EventLog
+from console.ui.start_screen import StartRequest
+from devices.profiles import builtin_profiles_dir, clinic_profiles_dir
+from tests.ui.test_two_chairs import built, cleanups, open_session, stop  # noqa: F401
+
+
+def _url(window) -> str | None:
+    controller = window.controller
+    assert controller is not None
+    return None if controller.connection is None else controller.connection.url
+
+
+def _restarted(window, qtbot, cleanups):  # noqa: F811
+    window.restart_and_resume()
+    stop(cleanups)
+    try:
+        args = gui_parser().parse_args(window.restart_argv[3:])
+    except SystemExit as exc:   # the restarted console would exit 2: nothing comes back
+        pytest.fail(f"restart argv {window.restart_argv[3:]} refused (exit {exc.code})")
+    return built(args, qtbot, cleanups)
+
+
+def test_restart_keeps_the_monitor_a_resumed_session_was_reading(tmp_path: Path, qtbot,
+                                                                  cleanups) -> None:  # noqa: F811
+    """A session started on manual entry, resumed with the chair's monitor now plugged in
+    (`--resume N --device PORT`, "--device overrides its monitor"): it reads that monitor.
+    After a console fault, "Restart and resume" must come back reading it, not on the log's
+    start-time monitor (here none: the vitals silently stop arriving, no alarm says so)."""
+    db = tmp_path / "log.sqlite3"
+    session = open_session(db)   # logged with no device (manual entry at its start)
+    window = built(gui_parser().parse_args(["--db", str(db), "--resume", str(session),
+                                            "--device", "loop://", "--format", "hl7"]),
+                   qtbot, cleanups)
+    assert _url(window) == "loop://"   # the monitor the session reads now
+    again = _restarted(window, qtbot, cleanups)
+    assert again.controller is not None and again.controller.view.session_id == session
+    assert _url(again) == "loop://", f"restart argv {window.restart_argv[3:]}"
+    stop(cleanups)
+
+
+def test_restart_keeps_the_monitor_chosen_when_resuming_at_the_start_screen(
+        tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """The same through the start screen: the nurse resumes MRN-1's session left open, with the
+    Device box on the monitor now at the chair."""
+    db = tmp_path / "log.sqlite3"
+    with EventLog.open(db, "test") as log:   # left open by a crash minutes ago, manual entry
+        session = log.start_session(SessionOpened(
+            patient_id="MRN-1", protocol_id="iv-ketamine", protocol_version="1.0",
+            session_number=1, nurse="ana", weight_kg=70.0, started_at=datetime.now(UTC)))
+    window = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    assert window.start_screen is not None
+    window.start_screen.start_requested.emit(
+        StartRequest("MRN-1", 70.0, "iv-ketamine", None, 1, "ana", "loop://", "hl7"))
+    assert window.controller is not None and window.controller.view.session_id == session
+    assert _url(window) == "loop://"
+    again = _restarted(window, qtbot, cleanups)
+    assert again.controller is not None and again.controller.view.session_id == session
+    assert _url(again) == "loop://", f"restart argv {window.restart_argv[3:]}"
+    stop(cleanups)
+
+
+def test_restart_resumes_the_session_though_the_next_patients_preset_profile_went(
+        tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """A chair launched with its clinic profile preset for the start screen; a session runs; the
+    clinic's IT renames/removes that profile file; a console fault: "Restart and resume" must
+    bring the running session (and its alarms) back; the preset for the *next* patient is no
+    reason to refuse it ("a resume is never refused for its monitor", README)."""
+    clinic = clinic_profiles_dir()
+    clinic.mkdir(parents=True, exist_ok=True)
+    shutil.copy(builtin_profiles_dir() / "nihon-kohden-pvm.toml", clinic / "chair3-pvm.toml")
+    db = tmp_path / "log.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db), "--device-profile", "chair3-pvm"]),
+                   qtbot, cleanups)
+    assert window.start_screen is not None
+    window.start_screen.start_requested.emit(
+        StartRequest("MRN-9", 60.0, "iv-ketamine", None, 1, "bo", None, None))
+    assert window.controller is not None
+    session = window.controller.view.session_id
+    (clinic / "chair3-pvm.toml").unlink()   # IT tidies the clinic folder meanwhile
+    again = _restarted(window, qtbot, cleanups)
+    assert again.controller is not None and again.controller.view.session_id == session
+    assert again.start_monitor == (None, None)   # said on stderr, the session resumed
+    stop(cleanups)
+
+
+@pytest.mark.parametrize("db_given", ["./-chair2.sqlite3", "--db=-chair2.sqlite3"])
+def test_restart_of_a_log_named_with_a_leading_dash_comes_back_on_it(
+        db_given: str, tmp_path: Path, monkeypatch, qtbot, cleanups) -> None:  # noqa: F811
+    monkeypatch.chdir(tmp_path)
+    argv = [db_given] if db_given.startswith("--db=") else ["--db", db_given]
+    window = built(gui_parser().parse_args(argv), qtbot, cleanups)
+    again = _restarted(window, qtbot, cleanups)
+    assert again.log.path.resolve() == (tmp_path / "-chair2.sqlite3").resolve()
+
+
+def test_restart_of_a_shown_log_whose_name_begins_with_a_tilde_is_the_same_file(
+        tmp_path: Path, monkeypatch, qtbot, cleanups) -> None:  # noqa: F811
+    # `--shown-log ./~qa.jsonl` was written `--shown-log=~qa.jsonl`: the home of a user qa.jsonl
+    monkeypatch.chdir(tmp_path)
+    window = built(gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"),
+                                            "--shown-log", "./~qa.jsonl"]), qtbot, cleanups)
+    window.restart_and_resume()
+    stop(cleanups)
+    restarted = gui_parser().parse_args(window.restart_argv[3:])
+    assert restarted.shown_log.resolve() == (tmp_path / "~qa.jsonl").resolve()
