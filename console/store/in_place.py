@@ -22,8 +22,9 @@ Where the folder cannot stand for the files, all three are looked at on every co
 not on a local disk file system (a network or FUSE share keeps a folder's attributes in a cache
 that a lookup of a deleted file goes past: a -wal deleted on the server was acknowledged into,
 seen on bindfs), a log named by a link (the link's target can be repointed in another folder), a
--wal not in the folder the log's path names, a folder that cannot be read. Not seen by either: a
-file mounted over the log itself (root only). A watch of the folder (inotify) was tried and taken
+-wal not in the folder the log's path names, a folder that cannot be read. A file mounted over
+one of the three changes no folder: the mount table is watched too (a poll of
+/proc/self/mountinfo says when it changed, at the cost of a call that does not wait). A watch of the folder (inotify) was tried and taken
 back: it saw nothing of a link on the path repointed, of a folder put in place of the watched
 one, nor of changes made by another machine on a network share.
 """
@@ -31,10 +32,11 @@ one, nor of changes made by another machine on a network share.
 from __future__ import annotations
 
 import os
+import select
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from console.store.errors import LogError
 from console.store.wal_check import shm_of, wal_of
@@ -76,6 +78,38 @@ def file_id(path: str | os.PathLike[str]) -> FileId | None:
 _FolderSeen = tuple[int, int, int, int]   # device, inode, ctime and mtime in nanoseconds
 
 
+class _MountWatch:
+    """Whether this process's mount table changed since last asked: Linux marks an open
+    /proc/self/mountinfo readable for an exception (POLLPRI) at each mount or unmount, and a
+    poll clears it. `works` is False where it cannot be watched."""
+
+    def __init__(self) -> None:
+        self._file: BinaryIO | None = None
+        self._poll: select.poll | None = None
+        try:
+            self._file = open("/proc/self/mountinfo", "rb")   # noqa: SIM115 - kept open
+            self._poll = select.poll()
+            self._poll.register(self._file, select.POLLPRI)
+            self._poll.poll(0)   # nothing changed before it was opened
+        except (OSError, AttributeError):   # no /proc; no poll (Windows)
+            self.close()
+
+    @property
+    def works(self) -> bool:
+        return self._poll is not None
+
+    def changed(self) -> bool:
+        """True at the first call after a mount or unmount (and always when it cannot tell)."""
+        if self._poll is None:
+            return True
+        return bool(self._poll.poll(0))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file, self._poll = None, None
+
+
 class InPlace:
     """The log's files as opened, and the check that they are still the ones at its path.
 
@@ -91,11 +125,18 @@ class InPlace:
                  fs_now_ns: Callable[[], int] = time.time_ns) -> None:
         self.path = path
         self._wal, self._shm = wal_of(path), shm_of(path)
-        self._names = (os.fspath(path), os.fspath(self._wal), os.fspath(self._shm))
+        # From the root, as at open: a relative path (--db sessions.sqlite3) looked at from a
+        # working folder renamed since named the moved log, and its readings were acknowledged.
+        self._names = (os.path.abspath(path), os.fspath(self._wal), os.fspath(self._shm))
         self.log_id, self._wal_id, self._shm_id = files
         self._fs_now_ns = fs_now_ns
-        self._folder = self._folder_standing_for_files(path)
+        self._mounts = _MountWatch()
+        self._folder = self._folder_standing_for_files(path) if self._mounts.works else None
         self._settled: _FolderSeen | None = None   # the folder as seen at a check it passed
+
+    def close(self) -> None:
+        """Let the mount table go (the log is closed)."""
+        self._mounts.close()
 
     def _folder_standing_for_files(self, path: Path) -> str | None:
         """The folder whose stat shows every change to the three files, if there is one: the
@@ -129,8 +170,9 @@ class InPlace:
         """
         if self.log_id is None:
             return   # a log made around a connection by hand (tests)
-        folder = self._folder_now()   # before the files: a change after it shows next time
-        if folder is not None and folder == self._settled:
+        mounted = self._mounts.changed()   # before the files: a change after it shows next time
+        folder = self._folder_now()
+        if folder is not None and folder == self._settled and not mounted:
             return
         self._settled = None
         self._check_files()
@@ -141,6 +183,12 @@ class InPlace:
         log, wal, shm = (file_id(name) for name in self._names)
         if log != self.log_id:
             raise LogError(self.path, "moved", f"no longer the file opened at {self.path}")
+        if wal_of(Path(self._names[0])) != self._wal:
+            # The log moved to another folder and a link left at its path: the same file, but
+            # another program opening the path finds it without this -wal, and writes its own.
+            raise LogError(self.path, "moved", f"{self.path} now names the log in another "
+                           "folder (through a link), away from the write-ahead file opened "
+                           "with it")
         if wal != self._wal_id:
             self._wal_id = self._same_file(self._wal, wal, self._wal_id, "the write-ahead file")
         if shm != self._shm_id:

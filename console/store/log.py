@@ -718,31 +718,31 @@ def _refuse_second_name(path: Path) -> None:
 
 
 def _refuse_lost_index(path: Path) -> None:
-    """Refuse a log whose -shm was deleted while another console has it open.
+    """Refuse a log another console has open on write-ahead files that are not the ones beside
+    it now: its -shm deleted (and perhaps made again by a reader since), or the log moved to
+    another folder with a link left at its path.
 
-    That console goes on with the index of the deleted file; one made new here would have this
-    console write the same -wal blind to its frames, and it to ours, and the last to close
-    checkpoints by its own index and deletes the -wal with the other's frames in it (a whole
-    session lost, a review). The running one holds its writes (in_place.py); this one
-    does not start on the log until it has closed (an empty -wal too: both would append frames
-    at the offsets of their own index). A -wal without its -shm and nobody on the log is what a
-    crash or a backup leaves: opened as ever. Not seen: a read-only reader (the review, verify)
-    that made a new -shm in between; the running console's writes are then held under its
-    technical alarm. A -shm made again by another program (the review or `verify`, read-only,
-    run in between) is refused too: a process holds the log open without holding that -shm
-    (`_on_another_index`)."""
-    if not os.path.lexists(wal_of(path)):
-        return
-    if os.path.lexists(shm_of(path)):
-        holders = _on_another_index(path)
-        if holders:   # seen again a moment later: not a connection between its two locks
-            time.sleep(0.1)
-            holders = sorted(set(holders) & set(_on_another_index(path)))
-        if holders:
-            raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was made "
-                           "again while another console (process "
-                           f"{', '.join(map(str, holders))}) has the log open on the deleted one: "
-                           "close that console, then start again")
+    That console goes on with its own index (and -wal); one started here on the files beside the
+    log would write blind to its frames, and it to ours, and the last to close checkpoints by
+    its own index: a whole session lost (reviews 43, 44). The running one holds its writes
+    (in_place.py); this one does not start on the log until it has closed (an empty -wal too:
+    both would append frames at the offsets of their own index). A -wal without its -shm and
+    nobody on the log is what a crash or a backup leaves: opened as ever. Another process is
+    seen by its locks (`_on_another_index`, and SQLite's SHARED lock where there is no -shm);
+    this one's connections by `_OPEN_HERE`."""
+    holders = _on_another_index(path)
+    if holders:   # seen again a moment later: not a connection between its two locks
+        time.sleep(0.1)
+        holders = sorted(set(holders) & set(_on_another_index(path)))
+    if holders:
+        processes = ", ".join(map(str, holders))
+        said = (f"{shm_of(path).name}, the write-ahead index, was made again while another "
+                f"console (process {processes}) has the log open on the deleted one"
+                if os.path.lexists(shm_of(path)) else
+                f"another console (process {processes}) has the log open with its write-ahead "
+                "files elsewhere (the log moved behind a link, or its -shm deleted)")
+        raise LogError(path, "moved", f"{said}: close that console, then start again")
+    if not os.path.lexists(wal_of(path)) or os.path.lexists(shm_of(path)):
         return
     if _open_elsewhere(path) or _OPEN_HERE.get(file_id(path) or (-1, -1), 0):
         raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was deleted "
@@ -757,36 +757,50 @@ _SHM_DMS: Final = 128
 
 
 def _on_another_index(path: Path) -> list[int]:
-    """The other processes holding the log open (SQLite's SHARED lock on it) that do not hold its
-    -shm (the dead-man-switch byte): each has the log open on a -shm that was deleted. Read from
-    /proc/locks (Linux); none where that cannot be read, or where the kernel names the file
-    system by another device than stat does (btrfs subvolumes)."""
+    """The other processes holding the log open (SQLite's SHARED lock on it) on a -shm that is
+    not the one beside it (deleted, or left behind when the log moved): they hold no lock on
+    that -shm, and hold the dead-man-switch byte of another file on that disk (still listed). One holding no -shm at all is a reader that
+    keeps the index in memory (a read-only copy open in the review), not refused: it writes
+    nothing. Read from /proc/locks (Linux); none where that cannot be read, or where the kernel
+    names the file system by another device than stat does (btrfs subvolumes)."""
+    def key(file: os.stat_result) -> tuple[int, int, int]:
+        return (os.major(file.st_dev), os.minor(file.st_dev), file.st_ino)
+
     try:
-        log, shm = os.stat(path), os.stat(shm_of(path))
+        log = key(os.stat(path))
         with open("/proc/locks", encoding="ascii", errors="replace") as table:
-            lines = table.read().splitlines()
+            locks = [lock for line in table if (lock := _posix_lock(line)) is not None]
+    except (FileNotFoundError, NotADirectoryError):
+        return []   # no log yet
     except OSError:
-        return []
+        return []   # /proc/locks cannot be read: not Linux
+    try:
+        shm: tuple[int, int, int] | None = key(os.stat(shm_of(path)))
+    except (FileNotFoundError, NotADirectoryError):
+        shm = None   # none beside the log: deleted, or the log moved away from its own
+    on_log = {pid for pid, file, first, last in locks
+              if file == log and first <= _SHARED_FIRST + _SHARED_SIZE - 1
+              and (last is None or last >= _SHARED_FIRST)}
+    switches = [(pid, file) for pid, file, first, last in locks
+                if first == _SHM_DMS and last == _SHM_DMS and file[:2] == log[:2]]
+    on_this_shm = {pid for pid, file in switches if file == shm}
+    on_another = {pid for pid, file in switches if file != shm}
+    return sorted((on_log & on_another) - on_this_shm - {os.getpid()})
 
-    def holders(file: os.stat_result, first: int, last: int) -> set[int]:
-        found = set()
-        for line in lines:
-            fields = line.split()
-            if len(fields) < 8 or fields[1] != "POSIX":   # "->" lines: waiting, not held
-                continue
-            try:
-                major, minor, inode = fields[5].split(":")
-                held = (int(major, 16), int(minor, 16), int(inode))
-                start, end = int(fields[6]), (None if fields[7] == "EOF" else int(fields[7]))
-            except ValueError:
-                continue
-            if (held == (os.major(file.st_dev), os.minor(file.st_dev), file.st_ino)
-                    and start <= last and (end is None or end >= first)):
-                found.add(int(fields[4]))
-        return found
 
-    on_log = holders(log, _SHARED_FIRST, _SHARED_FIRST + _SHARED_SIZE - 1)
-    return sorted(on_log - holders(shm, _SHM_DMS, _SHM_DMS) - {os.getpid()})
+def _posix_lock(line: str) -> tuple[int, tuple[int, int, int], int, int | None] | None:
+    """A POSIX lock held, from a line of /proc/locks: (pid, (major, minor, inode), first byte,
+    last byte or None to the end); None for another kind of lock, one waited for ("->"), or a
+    line not understood."""
+    fields = line.split()
+    if len(fields) < 8 or fields[1] != "POSIX":
+        return None
+    try:
+        major, minor, inode = fields[5].split(":")
+        return (int(fields[4]), (int(major, 16), int(minor, 16), int(inode)), int(fields[6]),
+                None if fields[7] == "EOF" else int(fields[7]))
+    except ValueError:
+        return None
 
 
 # The logs this process has open, by file, with how many EventLogs each (`_refuse_lost_index`:
@@ -1114,6 +1128,7 @@ class EventLog:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._in_place.close()
             if self._log_id is not None:
                 left = _OPEN_HERE.pop(self._log_id, 1) - 1
                 if left:
