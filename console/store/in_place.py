@@ -66,6 +66,16 @@ def _file_system_type(device: int) -> str | None:
     return None
 
 
+def _from_the_root(path: Path) -> str:
+    """`path` from the root as the kernel will follow it: a relative path (--db
+    sessions.sqlite3) looked at from a working folder renamed since named the moved log, and its
+    readings were acknowledged (review 44). Not normalised: `current/../data` is data beside
+    the folder `current` links to, not beside `current` (abspath's reading refused every
+    reading of such a log as moved)."""
+    name = os.fspath(path)
+    return name if os.path.isabs(name) else os.path.join(os.getcwd(), name)
+
+
 def file_id(path: str | os.PathLike[str]) -> FileId | None:
     """The identity of the file at `path`, or None when no file is there."""
     try:
@@ -125,9 +135,7 @@ class InPlace:
                  fs_now_ns: Callable[[], int] = time.time_ns) -> None:
         self.path = path
         self._wal, self._shm = wal_of(path), shm_of(path)
-        # From the root, as at open: a relative path (--db sessions.sqlite3) looked at from a
-        # working folder renamed since named the moved log, and its readings were acknowledged.
-        self._names = (os.path.abspath(path), os.fspath(self._wal), os.fspath(self._shm))
+        self._names = (_from_the_root(path), os.fspath(self._wal), os.fspath(self._shm))
         self.log_id, self._wal_id, self._shm_id = files
         self._fs_now_ns = fs_now_ns
         self._mounts = _MountWatch()
@@ -137,6 +145,16 @@ class InPlace:
     def close(self) -> None:
         """Let the mount table go (the log is closed)."""
         self._mounts.close()
+
+    @property
+    def real_path(self) -> str:
+        """The log's file as opened, links resolved (where SQLite keeps its -wal)."""
+        return os.fspath(self._wal)[:-len("-wal")]
+
+    def index_replaced(self) -> bool:
+        """Whether the -shm opened with the log is no longer the one beside it (deleted, or
+        made again by another connection since)."""
+        return self._shm_id is not None and file_id(self._names[2]) != self._shm_id
 
     def _folder_standing_for_files(self, path: Path) -> str | None:
         """The folder whose stat shows every change to the three files, if there is one: the
@@ -183,17 +201,18 @@ class InPlace:
         log, wal, shm = (file_id(name) for name in self._names)
         if log != self.log_id:
             raise LogError(self.path, "moved", f"no longer the file opened at {self.path}")
-        if wal_of(Path(self._names[0])) != self._wal:
-            # The log moved to another folder and a link left at its path: the same file, but
-            # another program opening the path finds it without this -wal, and writes its own.
-            raise LogError(self.path, "moved", f"{self.path} now names the log in another "
-                           "folder (through a link), away from the write-ahead file opened "
-                           "with it")
         if wal != self._wal_id:
             self._wal_id = self._same_file(self._wal, wal, self._wal_id, "the write-ahead file")
         if shm != self._shm_id:
             self._shm_id = self._same_file(self._shm, shm, self._shm_id,
                                            "the write-ahead index shared with other consoles")
+        if self._wal_id is not None and file_id(wal_of(Path(self._names[0]))) != self._wal_id:
+            # The log moved to another folder and a link left at its path: the same file, but
+            # another program opening the path finds it without this -wal, and writes its own.
+            # (The same folder reached another way, a bind mount, is no such thing.)
+            raise LogError(self.path, "moved", f"{self.path} now names the log in another "
+                           "folder (through a link), away from the write-ahead file opened "
+                           "with it")
 
     def _same_file(self, file: Path, now: FileId | None, opened: FileId | None,
                    what: str) -> FileId | None:

@@ -56,6 +56,7 @@ from console.records import (
     SessionOpened,
 )
 from console.store import schema
+from console.store.close_as_is import without_checkpoint
 from console.store.in_place import FileId, InPlace, file_id
 from console.store.wal_check import shm_of, wal_damage, wal_of
 from console.store.chain import (
@@ -1126,6 +1127,8 @@ class EventLog:
     def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL into the file). Safe to call twice."""
         if self._conn is not None:
+            if self._in_place.index_replaced():   # close_as_is.py: another's frames may follow
+                without_checkpoint(self._conn, self._in_place.real_path)
             self._conn.close()
             self._conn = None
             self._in_place.close()
