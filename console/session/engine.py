@@ -410,15 +410,20 @@ class SessionEngine:
         self._baseline_metrics = sorted({r.metric for r in protocol.alarms
                                          if r.rise_above_baseline is not None})
         # Per vital, the trackers as they were before each of its recent values (mono time,
-        # value, copies): what `void` puts back so a value entered in error counts nowhere, as
-        # a restart's replay skips it. Outside `_State`: not part of the per-step copy, and an
-        # entry of a step that was undone is never looked up (no row of it can be voided).
-        self._trackers_before: dict[str, deque[tuple[float, float,
-                                                     tuple[ConditionTracker, ...]]]] = {}
+        # value, copies), with its "Repeat" check as the value's count had left it (before the
+        # value could ask it): what `void` puts back so a value entered in error counts nowhere,
+        # as a restart's replay skips it. Outside `_State`: not part of the per-step copy, and
+        # an entry of a step that was undone is never looked up (no row of it can be voided).
+        self._trackers_before: dict[str, deque[tuple[float, float, _Before]]] = {}
         # Per vital, the due checks each of its recent values counted for, as they were before
         # it (mono time, value, checks): what `void` gives back (`Schedule.take_back`).
         self._counted_for: dict[str, deque[tuple[float, float, tuple[Counted, ...]]]] = {}
         self._inside_since: dict[str, Moment] = {}   # replay: condition -> its values back inside
+        # Resume only: per condition, the last value replayed at each priority, and (None) the
+        # last at any (its wall time, what it held): a value changes an alarm's value, and its
+        # words at its own priority, without a row (`AlarmBoard._change`); `_reworded` puts
+        # them back.
+        self._replayed_held: dict[str, dict[Priority | None, tuple[datetime, Raise]]] | None = None
         self._state = _State(phase_index=0, phase_started=started)
         self.schedule.start_phase(self.phase, started, None)
         self._listeners: list[Callable[[], None]] = []
@@ -667,6 +672,7 @@ class SessionEngine:
         # back (KEEP_ROWS rows; twice as many values, for the skipped ones among them): kept for
         # every replayed value, a 2-hour session's restart took 0.12 s longer.
         left = Counter(o.metric for o in observations)
+        engine._replayed_held = {}
         for place, (obs, row_id) in enumerate(zip(observations, ids, strict=True)):
             left[obs.metric] -= 1
             keep = left[obs.metric] < 2 * KEEP_ROWS
@@ -724,8 +730,10 @@ class SessionEngine:
         outlive |= {DEVICE_LOST, DEVICE_STALE} if reads_device else set()
         outlive |= {AUDIO_UNAVAILABLE} if reports_audio else set()
         restored, ended = engine.board.restore(
-            _open_occurrences(alarm_events, [moment(t.at) for t in alarm_events]),
+            _reworded(_open_occurrences(alarm_events, [moment(t.at) for t in alarm_events]),
+                      alarm_events, engine._replayed_held or {}),
             outlive=frozenset(outlive))
+        engine._replayed_held = None
         for o in restored:   # an acknowledged alarm back inside ends when it would have live
             if o.condition in engine._inside_since:
                 engine.board.back_inside_since(o.condition, engine._inside_since[o.condition])
@@ -837,6 +845,10 @@ class SessionEngine:
                 if request is not None:
                     self.schedule.add_one_off(_repeat_check(reading.metric),
                                               (reading.metric,), at.plus(request.due_mono - at.mono))
+                held = tracker.held()
+                if self._replayed_held is not None and held is not None:
+                    last = self._replayed_held.setdefault(tracker.condition, {})
+                    last[held.priority] = last[None] = (at.wall, held)
                 if tracker.held() is None:   # back inside since (resume: `back_inside_since`)
                     self._inside_since.setdefault(tracker.condition, at)
                 else:
@@ -1482,11 +1494,18 @@ class SessionEngine:
         trackers before `gone` are no longer kept, or a correction of the vital came since (a
         restart's replay then takes the correction as the latest value's: `correct` forgets
         them)."""
-        before = _kept_for(self._trackers_before.get(metric_name, ()), gone)
-        if before is None:
+        kept = _kept_for(self._trackers_before.get(metric_name, ()), gone)
+        if kept is None:
             return None
+        before, repeat = kept
         for tracker in before:
             self._trackers[tracker.condition] = tracker.clone()
+        # The repeat check as it was before `gone` too, then counted and asked by the later
+        # values as a restart's replay does: `add_one_off` keeps a check already asked, and a
+        # repeat asked by a typed systolic 185 taken back stayed timed from it, though the real
+        # 182 after it had asked its own (review 44).
+        name = _repeat_check(metric_name)
+        self.schedule.put_back_one_off(name, self._repeat_before(metric_name, gone, repeat))
         t0 = self._state.t0
         # T0 came after `gone`: the replay judges the value standing then at T0, in its place
         # among the later values, as live and a restart's replay do (`_standing_at_t0`).
@@ -1497,6 +1516,7 @@ class SessionEngine:
                 self._judge_at_t0(metric_name, standing, t0)
                 judged_at_t0 = True
             if not value.reading.is_demo_or_test:
+                self.schedule.count_for_one_off(name, metric_name, value.at)
                 self._replay_trackers(value.reading, value.at, after_t0=value.after_t0)
                 standing = value
         if not judged_at_t0 and t0 is not None:
@@ -1509,6 +1529,14 @@ class SessionEngine:
             out.extend(self.board.update(current.condition, PHYSIOLOGICAL, current.held(), now,
                                          latch=False))
         return out
+
+    def _repeat_before(self, metric_name: str, gone: Latest,
+                       kept: Counted | None) -> Counted | None:
+        """The vital's "Repeat" check as it was before `gone` came: as `gone`'s count left it
+        (`kept`), unless `gone` itself counted for it (met it): then as it was before that."""
+        counted = _kept_for(self._counted_for.get(metric_name, ()), gone) or ()
+        name = _repeat_check(metric_name)
+        return next((c for c in counted if c.check.name == name), kept)
 
     def _baseline_without(self, name: str, gone: Latest, rows: Sequence[tuple[int, Latest]],
                           index: int) -> None:
@@ -1574,11 +1602,12 @@ class SessionEngine:
         self.schedule.take_back(counted, since)
 
     def _note_trackers_before(self, name: str, value: float, at: Moment) -> None:
-        """Keep the vital's trackers as they are before `value` is fed to them (`_as_if_never`)."""
+        """Keep the vital's trackers, and its "Repeat" check, as they are before `value` is fed
+        to them (`_as_if_never`)."""
         trackers = tuple(t.clone() for t in self._trackers.values() if t.metric == name)
         if trackers:
             self._trackers_before.setdefault(name, deque(maxlen=KEEP_ROWS)).append(
-                (at.mono, value, trackers))
+                (at.mono, value, (trackers, self.schedule.one_off(_repeat_check(name)))))
 
     def _take_back_latched(self, metric_name: str, gone: Latest,
                            later: Sequence[tuple[int, Latest]], why: str,
@@ -1651,6 +1680,9 @@ class SessionEngine:
         _, gone = rows.pop(index)
         if index == len(rows):   # it was the latest: the one before stands again
             self._replay_fall_back(metric_name, rows, gone, at)
+        # The baseline too, as `void` moved it: left alone, a correction to CADSS 30 taken
+        # back before the dose stayed the baseline, and T0 logged it (review 44).
+        self._baseline_without(metric_name, gone, rows, index)
         self._withdraw_unasked_repeat(metric_name)
 
     def _replay_fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
@@ -2813,6 +2845,8 @@ REPLACES_DEVICE = frozenset({"REPLACES_DEVICE"})
 
 
 _Kept = TypeVar("_Kept")
+# The trackers of a vital before one of its values, and its "Repeat" check then (`_as_if_never`).
+_Before = tuple[tuple[ConditionTracker, ...], Counted | None]
 
 
 def _kept_for(kept: Sequence[tuple[float, float, _Kept]], gone: Latest) -> _Kept | None:
@@ -2837,6 +2871,30 @@ def _stands_at_t0(reading: Reading, t0: Moment) -> bool:
     """`reading` is still current at T0 by its tile's rule for a cuff or typed value (20 min),
     read from its logged time (`_standing_at_t0`)."""
     return (t0.wall - reading.received_at).total_seconds() <= STALE_MANUAL_SECONDS
+
+
+def _reworded(occurrences: list[Occurrence], alarm_events: Sequence[AlarmTransition],
+              replayed: Mapping[str, Mapping[Priority | None, tuple[datetime, Raise]]]
+              ) -> list[Occurrence]:
+    """The open occurrences with the value of the last value replayed that held each, and in
+    the words of the last at the priority each shows, where it came at or after the
+    occurrence's last row: a value changes an alarm's value, and its words at its own
+    priority, and writes no row (`AlarmBoard._change`; a row per reading would fill the
+    log). An unseen high SpO2 88 that fell to 80 and rose to 92 (held high) read "SpO2 88 %"
+    after a restart, "SpO2 80 %" live (review 44). A latched occurrence keeps its `latched`
+    row's: no value after it held it."""
+    last_row = {t.occurrence: t.at for t in alarm_events}
+    for o in occurrences:
+        if o.category != PHYSIOLOGICAL or o.state is AlarmState.LATCHED:
+            continue
+        last = replayed.get(o.condition, {})
+        since = {p: held for p, (at, held) in last.items() if at >= last_row[o.id]}
+        if None in since:
+            o.current, o.value = since[None].priority, since[None].value
+            o.current_message, o.current_threshold = since[None].message, since[None].threshold
+        if o.priority in since:
+            o.message, o.threshold = since[o.priority].message, since[o.priority].threshold
+    return occurrences
 
 
 def _undone_by(records: Sequence[Record], actor: str) -> list[Record]:
@@ -2900,11 +2958,13 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
             occurrence.state, occurrence.silenced_at = AlarmState.ACTIVE, None
             if t.transition == ESCALATED:
                 occurrence.seen = False
-        if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED):
+        if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, LATCHED):
             # An `acknowledged` row says what the nurse acknowledged too: an apnoea that took
             # over an unseen RR 7 at its priority (no row of its own) and was acknowledged came
             # back as RR 7's value alarm, and the absence then took it over as a new alarm
-            # (`AlarmBoard._absence_takes_over`), sounding though acknowledged live.
+            # (`AlarmBoard._absence_takes_over`), sounding though acknowledged live. So does a
+            # `latched` row: an unseen SpO2 90 that fell to 80 and recovered came back as
+            # "SpO2 90 %", the excursion to review read as borderline (review 44).
             occurrence.message, occurrence.value, occurrence.threshold = (
                 t.message, t.value, t.threshold)
             occurrence.current_message, occurrence.current_threshold = t.message, t.threshold

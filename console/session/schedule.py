@@ -238,6 +238,30 @@ class Schedule:
         if name not in self._checks:
             self._checks[name] = _Check(name, metrics, due, 0.0, escalate_after_s, None)
 
+    def one_off(self, name: str) -> Counted | None:
+        """The one-off check `name` as it stands now (a copy), or None: what `put_back_one_off`
+        puts back when a value entered in error is taken back."""
+        check = self._checks.get(name)
+        if check is None or check.every_s is not None:
+            return None
+        return Counted(replace(check, seen=dict(check.seen)))
+
+    def put_back_one_off(self, name: str, before: Counted | None) -> None:
+        """The one-off check `name` as it was (`one_off`, or the check a reading counted for),
+        or none: `add_one_off` keeps a check already asked, so a repeat asked by a value taken
+        back would otherwise stay timed from that value."""
+        self.drop_one_off(name)
+        if before is not None and name not in self._checks:
+            self._checks[name] = replace(before.check, seen=dict(before.check.seen))
+            self._done.discard(name)
+
+    def count_for_one_off(self, name: str, metric_name: str, at: Moment) -> None:
+        """A reading replayed for the one-off check `name` alone, as `on_reading` counted it
+        (the other checks were given it already: `take_back`)."""
+        check = self._checks.get(name)
+        if check is not None and metric_name in check.metrics and check.takes(metric_name, at.mono):
+            self._count(name, check, metric_name, at)
+
     def drop_one_off(self, name: str) -> None:
         """Withdraw a one-off check nobody needs any more (its prompt ends at the next `prompts`)."""
         check = self._checks.get(name)
