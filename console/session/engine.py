@@ -2796,6 +2796,7 @@ _LOST_REASONS = (
     ("cannot open", "cannot open its port"),
     ("unexpected error", "reading it failed"),
     ("reader failed", "reading it failed"),
+    ("unknown monitor", "its monitor profile is not installed"),
 )
 
 

@@ -49,7 +49,12 @@ from console.session.start_checks import (
 )
 from console.session.chair_identity import ChairIdentity
 from console.session.course import earlier_in_course
-from console.session.left_open import LeftOpen, left_open_for, open_under_other_protocols
+from console.session.left_open import (
+    LeftOpen,
+    device_read_last,
+    left_open_for,
+    open_under_other_protocols,
+)
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
@@ -230,6 +235,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                         station=(network.chair if network is not None else "") or "chair")
     window.launch_options = relaunch_options(args)
     window.launch_options_to_resume = relaunch_resume_options(args)
+    window.demo_monitor = lambda: _demo_monitor(args.scenario or DEMO_SCENARIO, cleanups)
     _start_network(network, window, log, clock, cleanups)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
@@ -653,16 +659,28 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     # No device check here: a resume is refused only when there is nothing to resume. A session
     # that was running must come back on screen, its alarms with it; a monitor that cannot be
     # opened is then the "Device disconnected" technical alarm, and the nurse can type vitals.
-    monitor, _ = _monitor(args)
+    # A new port alone keeps the monitor the session read last (a Masimo's adapter back under
+    # another name was read as HL7, and that logged for every later restart: review 44). A
+    # demo's simulated monitor, and the monitor given none, are `MainWindow.resume`'s.
+    named = getattr(args, "format", None) is not None or getattr(args, "device_profile", None)
+    monitor = (_monitor(args)[0] if named
+               else _last_monitor_of(log, row))
     device: tuple[str, str] | None = (args.device, monitor) if args.device else None
-    if device is None and row.demo:   # the demo's simulated monitor lived in the old process
-        demo = _start_demo_device(args.scenario or DEMO_SCENARIO, cleanups)
-        _resume(window, row, (demo.port_path, "hl7"), f"--resume {args.resume}: ",
-                actor=_resumed_by(window, args.nurse), on_connecting=demo.go,
-                nurse=_taking_over(window, args.nurse))
-        return
     _resume(window, row, device, f"--resume {args.resume}: ",
             actor=_resumed_by(window, args.nurse), nurse=_taking_over(window, args.nurse))
+
+
+def _last_monitor_of(log: EventLog, row: SessionRow) -> str:
+    """The format or profile the session read last (hl7 for one that read none)."""
+    last = device_read_last(row, [event for _, event in log.events(row.id)])
+    return last[1] if last is not None else "hl7"
+
+
+def _demo_monitor(scenario: str, cleanups: list[Callable[[], None]]
+                  ) -> tuple[tuple[str, str], Callable[[], None]]:
+    """A new simulated monitor for a demo session resumed here, and what starts it playing."""
+    demo = _start_demo_device(scenario, cleanups)
+    return (demo.port_path, "hl7"), demo.go
 
 
 def _resumed_by(window: MainWindow, nurse: str | None) -> str:

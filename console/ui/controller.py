@@ -114,6 +114,7 @@ class SessionController(QtCore.QObject):
         self.lock_reason = ""
         self._signer: ChairSigner | None = None
         self.connection: DeviceConnection | None = None
+        self._monitor_unknown = ""   # why the monitor asked for cannot be read (attach_device)
         self._fallback = FallbackFaults()   # console faults the engine could not take
         self._commits = 0
         self._stopped = False   # after stop(): late queued events are not applied
@@ -132,10 +133,22 @@ class SessionController(QtCore.QObject):
         self.timer.start()
         if self.connection is not None:
             self.connection.start()
+        elif self._monitor_unknown:
+            self._engine.device_state_changed("disconnected", self.clock.now(),
+                                              self._monitor_unknown)
+            self.device_state.emit("disconnected")
 
     def attach_device(self, url: str, fmt: str) -> None:
-        # The callback runs on the worker thread: emitting a signal is all it may do.
-        self.connection = DeviceConnection(url, fmt, self.device_event.emit)
+        """Read the monitor at `url` in `fmt` (a format or device profile) once started. A
+        profile not installed (removed since the session started on it) is the "Device
+        disconnected" alarm at start, naming why: a resume is never refused for its monitor,
+        and it had ended in a traceback after `session_resumed` was logged (review 44)."""
+        try:
+            # The callback runs on the worker thread: emitting a signal is all it may do.
+            self.connection = DeviceConnection(url, fmt, self.device_event.emit)
+        except ValueError as exc:
+            self.connection = None
+            self._monitor_unknown = f"unknown monitor {fmt!r} for {url}: {exc}"
 
     def stop(self) -> None:
         """Stop the timer and the device; records the log could not take yet get a last attempt,

@@ -154,6 +154,9 @@ class MainWindow(QtWidgets.QMainWindow):
         # Given again only with a session to resume (a demo's scenario), or only without one
         # (the monitor a start screen's launcher preset): app.relaunch_*_options say why.
         self.launch_options_to_resume: list[str] = []
+        # Starts a simulated monitor for a demo session resumed here: (its port and format,
+        # what starts it playing once the port is open). Set by the app.
+        self.demo_monitor: Callable[[], tuple[Device, Callable[[], None]]] | None = None
         self.fault_bar = self._make_fault_bar()
         if fault_handler is not None:
             fault_handler.fault.connect(self._on_fault)
@@ -869,7 +872,11 @@ class MainWindow(QtWidgets.QMainWindow):
         observations = [r for _, r in logged]
         events = [r for _, r in self.log.events(row.id)]
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
-        if device is None:
+        if device is None and row.demo and self.demo_monitor is not None:
+            # The demo's simulated monitor lived in the process that stopped: a new one plays.
+            # (The start screen's button read the dead one's port: review 44.)
+            device, on_connecting = self.demo_monitor()
+        elif device is None:
             device = device_read_last(row, events)
 
         def make(recorder: Recorder) -> SessionEngine:

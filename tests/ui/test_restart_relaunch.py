@@ -11,10 +11,18 @@ import pytest
 
 from console.cli import gui_parser
 from console.records import SessionOpened
+from console.session.engine import DEVICE_LOST
 from console.store import EventLog
 from console.ui.start_screen import StartRequest
 from devices.profiles import builtin_profiles_dir, clinic_profiles_dir
 from tests.ui.test_two_chairs import built, cleanups, open_session, stop  # noqa: F401
+
+
+def _assert_monitor_not_installed(window) -> None:
+    # the session's alarms come back with it, and the monitor's loss is an alarm naming why
+    occurrence = window.controller.view.board.occurrence_for(DEVICE_LOST)
+    assert occurrence is not None and occurrence.message == (
+        "Device disconnected: its monitor profile is not installed")
 
 
 def _url(window) -> str | None:
@@ -116,3 +124,93 @@ def test_restart_of_a_shown_log_whose_name_begins_with_a_tilde_is_the_same_file(
     stop(cleanups)
     restarted = gui_parser().parse_args(window.restart_argv[3:])
     assert restarted.shown_log.resolve() == (tmp_path / "~qa.jsonl").resolve()
+
+
+def test_session_on_a_clinic_profile_removed_since_comes_back_on_restart(
+        tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """A session started at the start screen on the chair's clinic profile; IT removes the
+    profile file; console fault -> Restart and resume. README: "a resume is never refused for
+    its monitor ... a monitor that cannot be opened is its 'Device disconnected' alarm"."""
+    clinic = clinic_profiles_dir()
+    clinic.mkdir(parents=True, exist_ok=True)
+    shutil.copy(builtin_profiles_dir() / "nihon-kohden-pvm.toml", clinic / "chair3-pvm.toml")
+    db = tmp_path / "log.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    assert window.start_screen is not None
+    window.start_screen.start_requested.emit(
+        StartRequest("MRN-9", 60.0, "iv-ketamine", None, 1, "bo", "loop://", "chair3-pvm"))
+    assert window.controller is not None
+    session = window.controller.view.session_id
+    (clinic / "chair3-pvm.toml").unlink()   # IT tidies the clinic folder meanwhile
+    again = _restarted(window, qtbot, cleanups)   # a traceback before, nothing came back
+    assert again.controller is not None and again.controller.view.session_id == session
+    _assert_monitor_not_installed(again)
+    stop(cleanups)
+
+
+def test_start_screen_resume_of_a_session_on_a_removed_profile_is_not_a_traceback(
+        tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """The same after a SIGKILL: the start screen's "Resume this session" button."""
+    from PySide6 import QtCore
+
+    clinic = clinic_profiles_dir()
+    clinic.mkdir(parents=True, exist_ok=True)
+    shutil.copy(builtin_profiles_dir() / "nihon-kohden-pvm.toml", clinic / "chair3-pvm.toml")
+    db = tmp_path / "log.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    window.start_screen.start_requested.emit(
+        StartRequest("MRN-9", 60.0, "iv-ketamine", None, 1, "bo", "loop://", "chair3-pvm"))
+    session = window.controller.view.session_id
+    stop(cleanups)   # the console is gone (killed): the session is left open
+    (clinic / "chair3-pvm.toml").unlink()
+    again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    assert len(again.resume_buttons) == 1
+    qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
+    assert again.controller is not None and again.controller.view.session_id == session
+    _assert_monitor_not_installed(again)
+    stop(cleanups)
+
+
+def test_demo_left_open_resumed_at_the_start_screen_plays_a_new_simulator(
+        tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """A demo console killed; started again, its start screen offers the demo session; the
+    nurse (trainer) presses Resume. `--resume N` plays a new simulated monitor (app.py:658);
+    the button reads the old process's simulator port, dead: "Device disconnected"."""
+    from PySide6 import QtCore
+
+    db = tmp_path / "log.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db), "--demo"]), qtbot, cleanups)
+    session = window.controller.view.session_id
+    old_port = window.controller.connection.url
+    stop(cleanups)   # killed: its simulator went with it
+    again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    assert len(again.resume_buttons) == 1
+    qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
+    assert again.controller is not None and again.controller.view.session_id == session
+    connection = again.controller.connection
+    assert connection is not None and connection.url != old_port, (
+        f"the resumed demo reads {connection and connection.url}, the dead simulator's port")
+    stop(cleanups)
+
+
+def test_resume_with_a_new_port_only_keeps_the_sessions_monitor_format(
+        tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """A Masimo session; the USB adapter comes back under another name; IT runs
+    `--resume N --device NEWPORT` (the resume docstring: "a monitor can come back under
+    another name"). The resume reads that port as HL7 (the --format default), its Masimo
+    stream undecoded; and since 436cb45 the hl7 is logged in session_resumed, so every later
+    "Restart and resume" keeps reading the Masimo as HL7."""
+    db = tmp_path / "log.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    window.start_screen.start_requested.emit(
+        StartRequest("MRN-9", 60.0, "iv-ketamine", None, 1, "bo", "loop://", "masimo"))
+    session = window.controller.view.session_id
+    stop(cleanups)
+    again = built(gui_parser().parse_args(["--db", str(db), "--resume", str(session),
+                                           "--device", "loop://?logging=debug"]),
+                  qtbot, cleanups)
+    assert again.controller.connection.url == "loop://?logging=debug"
+    assert again.controller.connection.format.name == "masimo", (
+        f"resumed reading {again.controller.connection.format.name}, the session's monitor "
+        "is a masimo")
+    stop(cleanups)
