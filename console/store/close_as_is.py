@@ -65,12 +65,23 @@ def _loaded_sqlite_library() -> ctypes.CDLL | None:
     one loaded here afresh would be another copy, blind to the connection."""
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            paths = {line.split()[-1] for line in maps if "libsqlite3" in line}
-    except OSError:
-        return None
-    if len(paths) != 1:
-        return None
-    try:
-        return ctypes.CDLL(paths.pop(), mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)
+            # The path is the sixth field, spaces and all; a library replaced on disk since it
+            # was loaded (a package upgrade) reads "... (deleted)".
+            paths = {fields[5].removesuffix(" (deleted)") for line in maps
+                     if len(fields := line.rstrip("\n").split(maxsplit=5)) == 6
+                     and "libsqlite3" in fields[5]}
+        import _sqlite3   # noqa: PLC0415 - the module whose library is wanted
+        with open(_sqlite3.__file__, "rb") as module:
+            linked = b"libsqlite3.so" in module.read()
     except (OSError, AttributeError):
         return None
+    if len(paths) != 1 or not linked:
+        return None   # none, several, or the sqlite3 module carries its own copy: not known
+    # By its name as loaded, never loading it again: a path deleted since still names the copy
+    # in memory to the dynamic loader, which matches what it has loaded by name and soname.
+    for name in (paths.pop(), "libsqlite3.so.0"):
+        try:
+            return ctypes.CDLL(name, mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)
+        except OSError:
+            continue
+    return None

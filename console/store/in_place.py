@@ -151,10 +151,18 @@ class InPlace:
         """The log's file as opened, links resolved (where SQLite keeps its -wal)."""
         return os.fspath(self._wal)[:-len("-wal")]
 
-    def index_replaced(self) -> bool:
-        """Whether the -shm opened with the log is no longer the one beside it (deleted, or
-        made again by another connection since)."""
-        return self._shm_id is not None and file_id(self._names[2]) != self._shm_id
+    def leave_wal_at_close(self) -> bool:
+        """Whether the close must leave the -wal as it is (close_as_is.py): the -shm opened with
+        the log is no longer the one beside it (deleted, or made again since), so another
+        connection may have written past this one's index, while the -wal beside the log is
+        still the one opened. With that -wal deleted too, the close's checkpoint, from its open
+        descriptor, is what puts this console's acknowledged rows into the log (left, they were
+        lost: review 44). A share gone away (a stat failing) leaves the close as it was."""
+        try:
+            return (self._shm_id is not None and file_id(self._names[2]) != self._shm_id
+                    and self._wal_id is not None and file_id(self._names[1]) == self._wal_id)
+        except OSError:
+            return False
 
     def _folder_standing_for_files(self, path: Path) -> str | None:
         """The folder whose stat shows every change to the three files, if there is one: the

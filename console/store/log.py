@@ -730,7 +730,7 @@ def _refuse_lost_index(path: Path) -> None:
     both would append frames at the offsets of their own index). A -wal without its -shm and
     nobody on the log is what a crash or a backup leaves: opened as ever. Another process is
     seen by its locks (`_on_another_index`, and SQLite's SHARED lock where there is no -shm);
-    this one's connections by `_OPEN_HERE`."""
+    this one's connections by `_OPEN_HERE` and the -shm they share (`_INDEX_HERE`)."""
     holders = _on_another_index(path)
     if holders:   # seen again a moment later: not a connection between its two locks
         time.sleep(0.1)
@@ -743,9 +743,15 @@ def _refuse_lost_index(path: Path) -> None:
                 f"another console (process {processes}) has the log open with its write-ahead "
                 "files elsewhere (the log moved behind a link, or its -shm deleted)")
         raise LogError(path, "moved", f"{said}: close that console, then start again")
+    log = file_id(path)
+    if log is not None and _OPEN_HERE.get(log, 0) and file_id(shm_of(path)) != _INDEX_HERE[log]:
+        # This process has the log open on a -shm no longer beside it: a connection opened here
+        # would be given that index (SQLite shares it in a process), whatever is beside the log.
+        raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was deleted "
+                       "while this console has the log open: close it, then start again")
     if not os.path.lexists(wal_of(path)) or os.path.lexists(shm_of(path)):
         return
-    if _open_elsewhere(path) or _OPEN_HERE.get(file_id(path) or (-1, -1), 0):
+    if _open_elsewhere(path):
         raise LogError(path, "moved", f"{shm_of(path).name}, the write-ahead index, was deleted "
                        "while another console has the log open: close that console, then "
                        "start again")
@@ -807,6 +813,9 @@ def _posix_lock(line: str) -> tuple[int, tuple[int, int, int], int, int | None] 
 # The logs this process has open, by file, with how many EventLogs each (`_refuse_lost_index`:
 # another process's connections are seen by their lock, this one's by this count).
 _OPEN_HERE: dict[FileId, int] = {}
+# The -shm of each of those logs when the first was opened: SQLite gives every connection of a
+# process the index its first one mapped, the deleted one's too (`_refuse_lost_index`).
+_INDEX_HERE: dict[FileId, FileId | None] = {}
 
 # SQLite's SHARED lock on a database file: a read lock on these bytes, held by every connection
 # to a log in WAL mode for as long as it is open (sqlite.org/src, os_unix.c).
@@ -1009,6 +1018,7 @@ class EventLog:
         self._log_id = files[0]
         if self._log_id is not None:
             _OPEN_HERE[self._log_id] = _OPEN_HERE.get(self._log_id, 0) + 1
+            _INDEX_HERE.setdefault(self._log_id, files[2])
         self._conn: sqlite3.Connection | None = conn
         self._outbox: OutboxHooks | None = None
         self._prefix: str | None = None   # of control ids: meta.log_uid and "-", read once
@@ -1127,15 +1137,19 @@ class EventLog:
     def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL into the file). Safe to call twice."""
         if self._conn is not None:
-            if self._in_place.index_replaced():   # close_as_is.py: another's frames may follow
-                without_checkpoint(self._conn, self._in_place.real_path)
-            self._conn.close()
-            self._conn = None
-            self._in_place.close()
-            if self._log_id is not None:
-                left = _OPEN_HERE.pop(self._log_id, 1) - 1
-                if left:
-                    _OPEN_HERE[self._log_id] = left
+            try:
+                if self._in_place.leave_wal_at_close():   # another's frames may follow ours
+                    without_checkpoint(self._conn, self._in_place.real_path)
+            finally:
+                self._conn.close()
+                self._conn = None
+                self._in_place.close()
+                if self._log_id is not None:
+                    left = _OPEN_HERE.pop(self._log_id, 1) - 1
+                    if left:
+                        _OPEN_HERE[self._log_id] = left
+                    else:
+                        _INDEX_HERE.pop(self._log_id, None)
 
     def __enter__(self) -> EventLog:
         return self
