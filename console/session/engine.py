@@ -160,6 +160,11 @@ OBSERVATIONS_BEFORE = "observations_before"
 session's observation rows were logged before the event (held in memory ones too: they reach the
 log before anything later, in order). A restart places the event among the readings by it: their
 times cannot say it once the wall clock has stepped (`SessionEngine.resume`)."""
+ALARM_ROWS_BEFORE = "alarm_rows_before"
+"""The detail key of `clock_stepped` and `session_resumed`: how many of the session's alarm rows
+were logged before the event (held ones too), to place it among them as `OBSERVATIONS_BEFORE`
+among the readings: after a step back, rows logged after it carry earlier times than rows logged
+before it."""
 CLOCK_STEP_SECONDS = 5.0
 """A move of the wall clock against the monotonic one larger than this is a step (NTP, a
 corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the events its run logged
@@ -205,11 +210,16 @@ _LOG_CAUSES = {
 PRESCRIBER_REVIEW: Final = "a prescriber review is required before dosing"
 
 
-def _placed(event: EventRecord) -> int | None:
-    """How many of the session's readings were logged before `event` (`OBSERVATIONS_BEFORE`),
-    or None where the event does not say (an older log)."""
-    before = event.detail.get(OBSERVATIONS_BEFORE)
+def _placed(event: EventRecord, key: str = OBSERVATIONS_BEFORE) -> int | None:
+    """How many of the session's readings were logged before `event` (`OBSERVATIONS_BEFORE`;
+    its alarm rows: `ALARM_ROWS_BEFORE`), or None where the event does not say (an older log)."""
+    before = event.detail.get(key)
     return before if isinstance(before, int) and not isinstance(before, bool) else None
+
+
+def _not_after(at: Moment, now: Moment) -> Moment:
+    """`at`, or `now` on the monotonic clock when `at` would be later (its stamp kept)."""
+    return at if at.mono <= now.mono else Moment(now.mono, at.wall)
 
 
 def _corrects_restart(step_s: float, gap_s: float) -> bool:
@@ -312,6 +322,7 @@ class _State:
     # The session's observation rows given to the log so far, written or held in memory
     # (written later in the same order): where an event comes among them (`_placed`).
     observations_logged: int = 0
+    alarm_rows_logged: int = 0   # the same of its alarm rows (`ALARM_ROWS_BEFORE`)
     systolic_history: list[float] = field(default_factory=list)   # last few, for "rising"
     nibp_seen: set[tuple[str, str, str, float, str]] = field(default_factory=set)
     # Per device stream (metric, source, channel): the value and measured time of its last
@@ -420,10 +431,10 @@ class SessionEngine:
         self._counted_for: dict[str, deque[tuple[float, float, tuple[Counted, ...]]]] = {}
         self._inside_since: dict[str, Moment] = {}   # replay: condition -> its values back inside
         # Resume only: per condition, the last value replayed at each priority, and (None) the
-        # last at any (its wall time, what it held): a value changes an alarm's value, and its
-        # words at its own priority, without a row (`AlarmBoard._change`); `_reworded` puts
-        # them back.
-        self._replayed_held: dict[str, dict[Priority | None, tuple[datetime, Raise]]] | None = None
+        # last at any (its replayed mono time, what it held): a value changes an alarm's value,
+        # and its words at its own priority, without a row (`AlarmBoard._change`); `_reworded`
+        # puts them back.
+        self._replayed_held: dict[str, dict[Priority | None, tuple[float, Raise]]] | None = None
         self._state = _State(phase_index=0, phase_started=started)
         self.schedule.start_phase(self.phase, started, None)
         self._listeners: list[Callable[[], None]] = []
@@ -510,7 +521,13 @@ class SessionEngine:
         # stamped 0.2 s before the engine logged the step was moved an hour). Unmoved, one
         # taken before NTP set the clock back an hour replayed an hour ahead of T0 and the
         # checks: the last RR "received" in the future kept the apnoea alarm silent for the
-        # hour after the restart (review 42). Alarm rows keep their logged times.
+        # hour after the restart (review 42). So are alarm rows: each step logs how many came
+        # before it (`ALARM_ROWS_BEFORE`); left on their logged times, an acknowledgement before
+        # NTP set the clock back an hour gave its reminder an hour late after a restart (one set
+        # forward: at once), and a typo's latched alarm was no longer found to take back
+        # (review 44). A step an older console logged, which did not say, moves no alarm row
+        # (as then: after a step back their times cannot place it among them), but no row is
+        # put later than the restart (`_not_after`), so that no reminder comes late.
         # A run is what follows a `session_resumed` (or the start). A step moves the runs
         # before its own too (their clock was the one it corrected: a restart, then NTP an hour
         # forward, had an esketamine session's T0 an hour earlier at the next restart), except
@@ -521,30 +538,41 @@ class SessionEngine:
         # nothing ran to compare the two clocks (a clock behind the log is caught below,
         # CLOCK_BEHIND).
         # (its index, the first event index it moves, step) and (the readings it moves by
-        # their place in `observations`: from, to (excluded); step):
+        # their place in `observations`: from, to (excluded); step), and the same of the alarm
+        # rows by their place in `alarm_events`:
         steps: list[tuple[int, int, float]] = []
         moves: list[tuple[int, int, float]] = []
-        # Each run's first event index (the session's start is -1), how many readings came
-        # before it (an older log's restart, which did not say: those received by its time, so
-        # that a step after it still moves the readings of the runs after it; a review), and
-        # its clock against the log's newest time when it started (None: unknown).
-        runs: list[tuple[int, int, float | None]] = [(-1, 0, None)]
+        alarm_moves: list[tuple[int, int, float]] = []
+        # Each run's first event index (the session's start is -1), how many readings and how
+        # many alarm rows came before it (an older log's restart, which did not say: those
+        # logged by its time, so that a step after it still moves those of the runs after it;
+        # a review), and its clock against the log's newest time when it started (None:
+        # unknown).
+        runs: list[tuple[int, int, int, float | None]] = [(-1, 0, 0, None)]
         for i, e in enumerate(events):
             if e.kind == "session_resumed":
                 gap = e.detail.get("clock_gap_s")
                 place = _placed(e)
                 if place is None:
                     place = sum(o.received_at <= e.at for o in observations)
-                runs.append((i, place, float(gap) if isinstance(gap, int | float) else None))
+                # (the rows the restart itself ended, stamped with its time, are its run's)
+                rows_place = _placed(e, ALARM_ROWS_BEFORE)
+                if rows_place is None:
+                    rows_place = sum(t.at < e.at for t in alarm_events)
+                runs.append((i, place, rows_place,
+                             float(gap) if isinstance(gap, int | float) else None))
             elif e.kind == CLOCK_STEPPED:
                 step_s = float(e.detail.get("step_s", 0.0))
                 reach = len(runs) - 1
-                while (gap := runs[reach][2]) is not None and not _corrects_restart(step_s, gap):
+                while (gap := runs[reach][3]) is not None and not _corrects_restart(step_s, gap):
                     reach -= 1
                 steps.append((i, runs[reach][0], step_s))
                 first, before = runs[reach][1], _placed(e)
                 if before is not None:
                     moves.append((first, before, step_s))
+                first, before = runs[reach][2], _placed(e, ALARM_ROWS_BEFORE)
+                if before is not None:
+                    alarm_moves.append((first, before, step_s))
 
         def shift_of(index: int) -> float:
             return sum(step for i, first, step in steps if first <= index < i)
@@ -553,6 +581,10 @@ class SessionEngine:
             """The steps that move the reading at `place` in `observations`, as `shift_of`
             an event's."""
             return sum(step for first, before, step in moves if first <= place < before)
+
+        def alarm_row_shift(place: int) -> float:
+            """The steps that move the alarm row at `place` in `alarm_events`."""
+            return sum(step for first, before, step in alarm_moves if first <= place < before)
 
         # The log's newest time on the clock as it reads now: with a step logged, the events'
         # alone (a reading or an alarm row logged before a step back reads newer than it was,
@@ -715,6 +747,7 @@ class SessionEngine:
             if start is not None:
                 engine._replay_phase_start(start[0])
         state.observations_logged = len(observations)
+        state.alarm_rows_logged = len(alarm_events)
         replay_time(moment(newest_logged))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
@@ -729,9 +762,13 @@ class SessionEngine:
         outlive = {NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE, DEVICE_CHANGED}
         outlive |= {DEVICE_LOST, DEVICE_STALE} if reads_device else set()
         outlive |= {AUDIO_UNAVAILABLE} if reports_audio else set()
+        # No row is later than the restart: one an older log's step left on its logged time
+        # (set back an hour) had put an acknowledgement an hour ahead, its reminder an hour late.
+        rows_at = [_not_after(moment(t.at, alarm_row_shift(i)), now)
+                   for i, t in enumerate(alarm_events)]
         restored, ended = engine.board.restore(
-            _reworded(_open_occurrences(alarm_events, [moment(t.at) for t in alarm_events]),
-                      alarm_events, engine._replayed_held or {}),
+            _reworded(_open_occurrences(alarm_events, rows_at), alarm_events, rows_at,
+                      engine._replayed_held or {}),
             outlive=frozenset(outlive))
         engine._replayed_held = None
         for o in restored:   # an acknowledged alarm back inside ends when it would have live
@@ -750,7 +787,7 @@ class SessionEngine:
         # Only one still holding at the stop: a reading of the vital logged after the absence
         # was raised means breathing was counted again (a latched apnoea waiting for its reset),
         # and the restart's own silence is not the patient's.
-        stated = {t.occurrence: t.at for t in alarm_events
+        stated = {t.occurrence: at.mono for t, at in zip(alarm_events, rows_at, strict=True)
                   if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED)}
         for o in restored:
             tracker = engine._trackers.get(o.condition)
@@ -758,7 +795,7 @@ class SessionEngine:
                     or o.state is AlarmState.LATCHED):   # latched: its condition had ended
                 continue
             latest = state.latest.get(tracker.metric)
-            if latest is None or latest.reading.received_at <= stated[o.id]:
+            if latest is None or latest.at.mono <= stated[o.id]:   # on the stepped clock
                 state.absence_restored.add(tracker.metric)
         # The clock as it reads now is the one the resumed timers are on (no step to log).
         state.wall_offset = now.wall.timestamp() - now.mono
@@ -786,6 +823,7 @@ class SessionEngine:
                 # Where this run starts among the readings, and whether its clock read on
                 # from the log's: what a clock step it logs moves, at the next restart.
                 OBSERVATIONS_BEFORE: len(observations),
+                ALARM_ROWS_BEFORE: len(alarm_events),
                 "clock_gap_s": round((now.wall - newest_logged).total_seconds(), 3),
             }))
             for name in engine._trackers:
@@ -845,14 +883,18 @@ class SessionEngine:
                 if request is not None:
                     self.schedule.add_one_off(_repeat_check(reading.metric),
                                               (reading.metric,), at.plus(request.due_mono - at.mono))
-                held = tracker.held()
-                if self._replayed_held is not None and held is not None:
-                    last = self._replayed_held.setdefault(tracker.condition, {})
-                    last[held.priority] = last[None] = (at.wall, held)
+                self._note_replayed_held(tracker, at)
                 if tracker.held() is None:   # back inside since (resume: `back_inside_since`)
                     self._inside_since.setdefault(tracker.condition, at)
                 else:
                     self._inside_since.pop(tracker.condition, None)
+
+    def _note_replayed_held(self, tracker: ConditionTracker, at: Moment) -> None:
+        """Resume only: what `tracker` holds at `at`, for `_reworded`."""
+        held = tracker.held()
+        if self._replayed_held is not None and held is not None:
+            last = self._replayed_held.setdefault(tracker.condition, {})
+            last[held.priority] = last[None] = (at.mono, held)
 
     # ---- properties --------------------------------------------------------------------------
 
@@ -1704,7 +1746,12 @@ class SessionEngine:
         missing while the monitor sent the others stays missing until a value of it is
         replayed. Resume only: the board is restored after the replay."""
         for condition in conditions:
-            self._absence_time(self._trackers[condition], device_state, connected_since, at)
+            tracker = self._trackers[condition]
+            self._absence_time(tracker, device_state, connected_since, at)
+            # What it holds now, as the tick gives it to the board live: an unseen high "No
+            # respiratory rate" that took over RR 7's alarm (no row) came back "Respiratory
+            # rate 7" when RR 10 followed (review 44).
+            self._note_replayed_held(tracker, at)
 
     def _is_repeat(self, reading: Reading) -> bool:
         key = _nibp_key(reading)
@@ -2643,7 +2690,8 @@ class SessionEngine:
                    f"{clock_time(now.wall)}): the session's timers run on unchanged")
         return [EventRecord(self.session_id, now.wall, CLOCK_STEPPED, ENGINE, {
             "step_s": round(step_s, 3), "message": message,
-            OBSERVATIONS_BEFORE: self._state.observations_logged})]   # the readings it moves
+            OBSERVATIONS_BEFORE: self._state.observations_logged,   # the readings it moves
+            ALARM_ROWS_BEFORE: self._state.alarm_rows_logged})]     # and the alarm rows
 
     @contextlib.contextmanager
     def _step(self, now: Moment) -> Iterator[_Step]:
@@ -2666,6 +2714,8 @@ class SessionEngine:
         # Written or held, in order either way (held ones reach the log before anything later).
         self._state.observations_logged += sum(
             isinstance(r, ObservationRecord) for r in step.records)
+        self._state.alarm_rows_logged += sum(
+            isinstance(r, AlarmTransition) for r in step.records)
         self._keep_rows(step, now)
         if step.records:
             for listener in list(self._listeners):
@@ -2702,7 +2752,9 @@ class SessionEngine:
         ids = self.writes.write(records, now.mono)
         if ids is not None:
             return ids
-        self.writes.hold(self._log_alarm(now))
+        log_alarm = self._log_alarm(now)
+        self.writes.hold(log_alarm)   # after `records`, outside the step: counted here
+        self._state.alarm_rows_logged += sum(isinstance(r, AlarmTransition) for r in log_alarm)
         self._copy_held(now)
         return None
 
@@ -2875,7 +2927,8 @@ def _stands_at_t0(reading: Reading, t0: Moment) -> bool:
 
 
 def _reworded(occurrences: list[Occurrence], alarm_events: Sequence[AlarmTransition],
-              replayed: Mapping[str, Mapping[Priority | None, tuple[datetime, Raise]]]
+              moments: Sequence[Moment],
+              replayed: Mapping[str, Mapping[Priority | None, tuple[float, Raise]]]
               ) -> list[Occurrence]:
     """The open occurrences with the value of the last value replayed that held each, and in
     the words of the last at the priority each shows, where it came at or after the
@@ -2883,8 +2936,10 @@ def _reworded(occurrences: list[Occurrence], alarm_events: Sequence[AlarmTransit
     priority, and writes no row (`AlarmBoard._change`; a row per reading would fill the
     log). An unseen high SpO2 88 that fell to 80 and rose to 92 (held high) read "SpO2 88 %"
     after a restart, "SpO2 80 %" live (review 44). A latched occurrence keeps its `latched`
-    row's: no value after it held it."""
-    last_row = {t.occurrence: t.at for t in alarm_events}
+    row's: no value after it held it. Times are the replay's (`moments`: each row's, on the
+    clock as stepped since): by logged times, a value after NTP set the clock back an hour read
+    as older than the row before the step, and was left out (review 44)."""
+    last_row = {t.occurrence: at.mono for t, at in zip(alarm_events, moments, strict=True)}
     for o in occurrences:
         if o.category != PHYSIOLOGICAL or o.state is AlarmState.LATCHED:
             continue
