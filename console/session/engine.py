@@ -2849,6 +2849,7 @@ _LOST_REASONS = (
     ("unexpected error", "reading it failed"),
     ("reader failed", "reading it failed"),
     ("unknown monitor", "its monitor profile is not installed"),
+    ("unusable monitor", "its monitor profile cannot be used (infusion-console devices says why)"),
 )
 
 

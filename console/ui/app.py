@@ -663,24 +663,39 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     # another name was read as HL7, and that logged for every later restart: review 44). A
     # demo's simulated monitor, and the monitor given none, are `MainWindow.resume`'s.
     named = getattr(args, "format", None) is not None or getattr(args, "device_profile", None)
-    monitor = (_monitor(args)[0] if named
-               else _last_monitor_of(log, row))
-    device: tuple[str, str] | None = (args.device, monitor) if args.device else None
+    last = device_read_last(row, [event for _, event in log.events(row.id)])
+    monitor, option = _monitor(args) if named else ((last[1] if last else "hl7"), "")
+    if named:
+        _say_monitor_problems(monitor, option, args.device)
+    port = args.device or (last[0] if named and last else None)   # a monitor named alone:
+    if named and port is None:                                     # on the port read last
+        raise StartError(f"{option} {monitor}: session {args.resume} read no monitor; give "
+                         "--device with it")
+    device: tuple[str, str] | None = (port, monitor) if port else None
     _resume(window, row, device, f"--resume {args.resume}: ",
             actor=_resumed_by(window, args.nurse), nurse=_taking_over(window, args.nurse))
 
 
-def _last_monitor_of(log: EventLog, row: SessionRow) -> str:
-    """The format or profile the session read last (hl7 for one that read none)."""
-    last = device_read_last(row, [event for _, event in log.events(row.id)])
-    return last[1] if last is not None else "hl7"
+def _say_monitor_problems(monitor: str, option: str, port: str | None) -> None:
+    """Name on stderr what is wrong with the monitor a resume was given (a typo in a profile's
+    name, with the known ones), as a start refuses it: a resume is not refused for its monitor
+    (its "Device disconnected" alarm says it at the chair), but the command line said nothing
+    and every later restart read the typo again (review 44)."""
+    found = (device_problems(port, monitor) if port is not None
+             else start_screen_monitor_problems(monitor))
+    problems = [p for p in found if p.blocks and p.field is Field.FORMAT]
+    if problems:
+        print(f"infusion-console: {command_line_text(problems, {Field.FORMAT: option})}; the "
+              "session is resumed, its monitor's alarm standing until that is put right",
+              file=sys.stderr)
 
 
 def _demo_monitor(scenario: str, cleanups: list[Callable[[], None]]
-                  ) -> tuple[tuple[str, str], Callable[[], None]]:
-    """A new simulated monitor for a demo session resumed here, and what starts it playing."""
+                  ) -> tuple[tuple[str, str], Callable[[], None], Callable[[], None]]:
+    """A new simulated monitor for a demo session resumed here, what starts it playing, and
+    what stops it (a resume refused after it started: one was left playing per press)."""
     demo = _start_demo_device(scenario, cleanups)
-    return (demo.port_path, "hl7"), demo.go
+    return (demo.port_path, "hl7"), demo.go, lambda: None if demo.stop() else None
 
 
 def _resumed_by(window: MainWindow, nurse: str | None) -> str:

@@ -115,6 +115,8 @@ class SessionController(QtCore.QObject):
         self._signer: ChairSigner | None = None
         self.connection: DeviceConnection | None = None
         self._monitor_unknown = ""   # why the monitor asked for cannot be read (attach_device)
+        self._wanted_monitor: tuple[str, str] | None = None
+        self._monitor_retry_at = 0.0   # mono time of the next look (`_try_monitor_again`)
         self._fallback = FallbackFaults()   # console faults the engine could not take
         self._commits = 0
         self._stopped = False   # after stop(): late queued events are not applied
@@ -134,8 +136,9 @@ class SessionController(QtCore.QObject):
         if self.connection is not None:
             self.connection.start()
         elif self._monitor_unknown:
-            self._engine.device_state_changed("disconnected", self.clock.now(),
-                                              self._monitor_unknown)
+            now = self.clock.now()
+            self._monitor_retry_at = now.mono + MONITOR_RETRY_S
+            self._engine.device_state_changed("disconnected", now, self._monitor_unknown)
             self.device_state.emit("disconnected")
 
     def attach_device(self, url: str, fmt: str) -> None:
@@ -143,12 +146,29 @@ class SessionController(QtCore.QObject):
         profile not installed (removed since the session started on it) is the "Device
         disconnected" alarm at start, naming why: a resume is never refused for its monitor,
         and it had ended in a traceback after `session_resumed` was logged (review 44)."""
+        self._wanted_monitor = (url, fmt)
         try:
             # The callback runs on the worker thread: emitting a signal is all it may do.
             self.connection = DeviceConnection(url, fmt, self.device_event.emit)
         except ValueError as exc:
             self.connection = None
-            self._monitor_unknown = f"unknown monitor {fmt!r} for {url}: {exc}"
+            self._monitor_unknown = _why_unreadable(fmt, url, exc)
+
+    def _try_monitor_again(self, now: Moment) -> None:
+        """A monitor whose profile could not be read is tried again every MONITOR_RETRY_S, as a
+        lost port is: the profile put back, the monitor is read (its alarm ends at the first
+        good frame); it had stood for the rest of the session (review 44)."""
+        if (self.connection is not None or not self._monitor_unknown
+                or self._wanted_monitor is None or now.mono < self._monitor_retry_at):
+            return
+        self._monitor_retry_at = now.mono + MONITOR_RETRY_S
+        url, fmt = self._wanted_monitor
+        try:
+            connection = DeviceConnection(url, fmt, self.device_event.emit)
+        except ValueError:
+            return
+        self.connection, self._monitor_unknown = connection, ""
+        connection.start()
 
     def stop(self) -> None:
         """Stop the timer and the device; records the log could not take yet get a last attempt,
@@ -182,6 +202,7 @@ class SessionController(QtCore.QObject):
             return
         before = self._commits
         now = self.clock.now()
+        self._try_monitor_again(now)
         try:
             self._engine.tick(now)   # a bug in it goes on to the fault handler (sys.excepthook)
         finally:
@@ -699,3 +720,18 @@ def _blocked(blockers: Sequence[str]) -> str:
              for b in blockers]
     more = len(words) - SHOWN_BLOCKERS
     return "; ".join(words[:SHOWN_BLOCKERS]) + (f"; and {more} more" if more > 0 else "")
+
+
+MONITOR_RETRY_S = 5.0
+"""How often a monitor whose profile could not be read is tried again (R2: a port back is read
+within 5 s)."""
+
+
+def _why_unreadable(fmt: str, url: str, exc: ValueError) -> str:
+    """The `device_state` detail of a monitor that cannot be read: a profile not installed, or
+    one installed that cannot be used (a code map with a typo: "not installed" sent IT to copy
+    the file again, review 44). The engine words the alarm by its start (`_LOST_REASONS`)."""
+    from devices.profiles import default_catalogue  # noqa: PLC0415 - only on this fault
+
+    installed = default_catalogue().find(fmt) is not None
+    return (f"{'unusable' if installed else 'unknown'} monitor {fmt!r} for {url}: {exc}")

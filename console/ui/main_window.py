@@ -156,7 +156,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.launch_options_to_resume: list[str] = []
         # Starts a simulated monitor for a demo session resumed here: (its port and format,
         # what starts it playing once the port is open). Set by the app.
-        self.demo_monitor: Callable[[], tuple[Device, Callable[[], None]]] | None = None
+        self.demo_monitor: Callable[[], tuple[Device, Callable[[], None],
+                                              Callable[[], None]]] | None = None
         self.fault_bar = self._make_fault_bar()
         if fault_handler is not None:
             fault_handler.fault.connect(self._on_fault)
@@ -872,10 +873,11 @@ class MainWindow(QtWidgets.QMainWindow):
         observations = [r for _, r in logged]
         events = [r for _, r in self.log.events(row.id)]
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
+        stop_demo: Callable[[], None] | None = None
         if device is None and row.demo and self.demo_monitor is not None:
             # The demo's simulated monitor lived in the process that stopped: a new one plays.
             # (The start screen's button read the dead one's port: review 44.)
-            device, on_connecting = self.demo_monitor()
+            device, on_connecting, stop_demo = self.demo_monitor()
         elif device is None:
             device = device_read_last(row, events)
 
@@ -897,7 +899,12 @@ class MainWindow(QtWidgets.QMainWindow):
         history: list[tuple[int | None, Record]] = sorted(
             [*logged, *((None, r) for r in events), *((None, r) for r in alarm_events)],
             key=lambda pair: when(pair[1]))
-        live = self.open_session(make, device, on_connecting=on_connecting, history=history)
+        try:
+            live = self.open_session(make, device, on_connecting=on_connecting, history=history)
+        except BaseException:
+            if stop_demo is not None:
+                stop_demo()
+            raise
         # On a log with staff accounts a resumed session opens locked: its alarms sound and show
         # at once, and nothing else is done at the chair before a nurse signs in (issue 13).
         if self.controller is not None:
