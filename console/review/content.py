@@ -39,6 +39,7 @@ from console.session.dosing import devices_ticked
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
+from console.review.clock_steps import is_unknown
 from console.review.integrity import RecordCheck, RecordState
 from console.review.model import (
     PRIORITY_ORDER,
@@ -236,13 +237,18 @@ def seconds_to_ack(seconds: float | None) -> str:
     """"45 s", "10:30 min" from a minute on; "not acknowledged" when nobody did.
 
     A negative time (the station's clock stepped back between the alarm and its acknowledgement,
-    a time-sync correction) is no response time at all: it says so instead of "-30 s".
+    a time-sync correction) is no response time at all: it says so instead of "-30 s". So is an
+    unknown one (`clock_steps.UNKNOWN_SECONDS`: a step an older console logged without placing
+    it among the alarm rows may lie between them); the steps it placed are already taken off
+    (`clock_steps.seconds_between`).
 
     With its unit (`format_duration`, the README's rule): a bare "10:30" beside the clock
     columns was read as a time of day.
     """
     if seconds is None:
         return "not acknowledged"
+    if is_unknown(seconds):
+        return "unknown: the station's clock was stepped"
     whole = int(round(seconds))
     if whole < 0:   # the acknowledgement is stamped before the alarm: the clock was set back
         return "unknown: the station's clock was set back"
@@ -754,7 +760,7 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None,
     seconds = episode.response_seconds
     to_ack = seconds_to_ack(seconds)
     if seconds is None and reset is not None:
-        to_ack = seconds_to_ack((reset.at - episode.highest_at).total_seconds()) + " (reset)"
+        to_ack = seconds_to_ack(episode.seconds_from_highest(reset)) + " (reset)"
     elif seconds is None and episode.taken_back:
         # Its value was taken back (entered in error, corrected) and the alarm ended with it:
         # the nurse's correction answered it; "not acknowledged" read as an alarm missed.

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
+from console.review.clock_steps import ClockStep, seconds_between
 from console.session.device_rest import beyond_text, early_text
 from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
@@ -170,9 +171,11 @@ class AlarmEpisode:
         raised_at: time of its first `raised` step (its first step if it has none).
         acknowledged_at: time of the first `acknowledged` step, or None.
         cleared_at: time of the `cleared` step, or None when still active at the end of the log.
-        seconds_to_acknowledge: acknowledged_at - raised_at in seconds, or None (the `alarms`
-            view's figure; the review's "To ack" is `response_seconds`, from the highest
-            priority).
+        seconds_to_acknowledge: seconds from raised_at to acknowledged_at, or None (the `alarms`
+            view's measure; the review's "To ack" is `response_seconds`, from the highest
+            priority). The wall-clock steps logged between them are taken off
+            (`clock_steps.seconds_between`); NaN (`clock_steps.UNKNOWN_SECONDS`) when a step an
+            older console logged may lie between them.
         value: the value that raised it, or None.
         threshold: the limit as shown (e.g. `≥180`); '' when none.
         message: the banner text when it was raised.
@@ -180,6 +183,8 @@ class AlarmEpisode:
         taken_back: '' or what became of the typed value that raised it ("value entered in
             error", "value corrected to 160 mmHg"): such an alarm stands in the record as it
             sounded, marked, not as the patient's event.
+        clock_steps: the session's wall-clock steps (`clock_stepped`) that may come within it,
+            to measure its times by (`seconds_from_highest`); () when none was logged.
     """
 
     occurrence: int
@@ -195,6 +200,7 @@ class AlarmEpisode:
     message: str
     steps: tuple[AlarmStep, ...]
     taken_back: str = ""
+    clock_steps: tuple[ClockStep, ...] = ()
 
     # The response at the highest priority (QA: a high alarm read "To ack 45 s", the time its
     # earlier medium phase was acknowledged, when the high one was acknowledged 20 s after it
@@ -244,10 +250,19 @@ class AlarmEpisode:
 
     @property
     def response_seconds(self) -> float | None:
-        """Seconds from `highest_at` to `response`, or None when it was not acknowledged then."""
+        """Seconds from `highest_at` to `response` (`seconds_from_highest`), or None when it was
+        not acknowledged then."""
         step = self.response
-        return (round((step.at - self.highest_at).total_seconds(), 3)
-                if step is not None else None)
+        return self.seconds_from_highest(step) if step is not None else None
+
+    def seconds_from_highest(self, step: AlarmStep) -> float:
+        """Seconds from `highest_at` to `step` (a later step of this occurrence), less the
+        wall-clock steps logged between them (`clock_steps.seconds_between`: NTP setting the
+        clock an hour forward read as an hour to acknowledge); NaN when it cannot be known."""
+        highest = self.steps[self._highest_index()] if self.steps else None
+        if highest is None:
+            return round((step.at - self.raised_at).total_seconds(), 3)
+        return seconds_between(highest, step, self.clock_steps, self.raised_at)
 
     @property
     def earlier_acknowledgements(self) -> tuple[AlarmStep, ...]:

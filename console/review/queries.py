@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import groupby
 from operator import itemgetter
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -38,6 +38,7 @@ from urllib.parse import quote
 
 from console.clock import IsoParser, iso, parse_iso
 from console.records import EventRecord, ObservationRecord
+from console.review.clock_steps import ClockStep, seconds_between
 from console.review.model import (
     ENTERED_IN_ERROR,
     NEEDS_SIGNATURE,
@@ -74,6 +75,8 @@ from console.store import EventLog, LogError, UnknownSessionError, classify, is_
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
+from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED
+from console.session.engine import corrects_restart
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of
@@ -687,32 +690,109 @@ def _episodes(
     taken_back: Mapping[int, str] | None = None,
 ) -> tuple[AlarmEpisode, ...]:
     steps_by: dict[int, list[tuple[Any, ...]]] = {}
+    row_times: list[tuple[int, datetime]] = []
     for r in conn.execute(
         "SELECT occurrence, condition, category, priority, transition, at, value, threshold, "
         "message, actor, id FROM alarm_events WHERE session_id = ? ORDER BY id",
         [session_id],
     ):
         steps_by.setdefault(r[0], []).append(r)
+        row_times.append((r[10], times(r[5])))
+    clock = _clock_steps(conn, session_id, times, row_times)
     episodes = []
     for occurrence, rows in steps_by.items():
-        raising = next((r for r in rows if r[4] == "raised"), rows[0])
-        raised_at = times(raising[5])
-        acknowledged = next((times(r[5]) for r in rows if r[4] == "acknowledged"), None)
-        cleared = max((times(r[5]) for r in rows if r[4] == "cleared"), default=None)
+        steps = tuple(AlarmStep(at=times(r[5]), transition=r[4], priority=r[3], actor=r[9],
+                                value=r[6], message=r[8], id=r[10]) for r in rows)
+        raising = next((s for s in steps if s.transition == "raised"), steps[0])
+        acknowledged = next((s for s in steps if s.transition == "acknowledged"), None)
+        cleared = max((s.at for s in steps if s.transition == "cleared"), default=None)
         rank = max(PRIORITY_RANK.get(r[3], 0) for r in rows)
+        clock_steps = _clock_steps_within(clock, steps, raising.at)
+        first = rows[steps.index(raising)]
         episodes.append(AlarmEpisode(
-            occurrence=occurrence, condition=raising[1], category=raising[2],
-            priority=_PRIORITY_BY_RANK[rank], raised_at=raised_at, acknowledged_at=acknowledged,
+            occurrence=occurrence, condition=first[1], category=first[2],
+            priority=_PRIORITY_BY_RANK[rank], raised_at=raising.at,
+            acknowledged_at=acknowledged.at if acknowledged is not None else None,
             cleared_at=cleared,
-            seconds_to_acknowledge=(round((acknowledged - raised_at).total_seconds(), 3)
-                                    if acknowledged is not None else None),
-            value=raising[6], threshold=raising[7], message=raising[8],
-            steps=tuple(AlarmStep(at=times(r[5]), transition=r[4], priority=r[3], actor=r[9],
-                                  value=r[6], message=r[8], id=r[10]) for r in rows),
-            taken_back=(taken_back or {}).get(occurrence, ""),
+            seconds_to_acknowledge=(
+                seconds_between(raising, acknowledged, clock_steps, raising.at)
+                if acknowledged is not None else None),
+            value=first[6], threshold=first[7], message=first[8],
+            steps=steps, taken_back=(taken_back or {}).get(occurrence, ""),
+            clock_steps=clock_steps,
         ))
     episodes.sort(key=lambda e: (e.raised_at, e.occurrence))
     return tuple(episodes)
+
+
+@dataclass(frozen=True, slots=True)
+class _SessionClockStep:
+    """A logged `clock_stepped` of the session, placed among its alarm rows (`ClockStep`)."""
+
+    at: datetime
+    step_s: float
+    after_row: int | None
+    since_row: int
+
+
+def _clock_steps(
+    conn: sqlite3.Connection, session_id: int, times: IsoParser,
+    rows: Sequence[tuple[int, datetime]],
+) -> list[_SessionClockStep]:
+    """The session's wall-clock steps, each placed after the alarm row its `ALARM_ROWS_BEFORE`
+    counts to and reaching back as the engine's replay moves rows (`SessionEngine.resume`):
+    through the restarts it does not correct (`corrects_restart`), not across one whose clock it
+    put right or an older log's restart, which did not say how its clock met the log."""
+
+    def row_id(before: int) -> int:   # the id of the last of the first `before` rows (0: none)
+        return rows[min(before, len(rows)) - 1][0] if before > 0 and rows else 0
+
+    out: list[_SessionClockStep] = []
+    runs: list[tuple[int, float | None]] = [(0, None)]   # alarm rows before each run, its gap
+    for at_text, kind, text in conn.execute(
+        "SELECT at, kind, detail FROM events WHERE session_id = ? "
+        "AND kind IN ('session_resumed', ?) ORDER BY id", [session_id, CLOCK_STEPPED],
+    ):
+        at, detail = times(at_text), _detail_of(text)
+        before = _count(detail.get(ALARM_ROWS_BEFORE))
+        if kind == "session_resumed":
+            gap = detail.get("clock_gap_s")
+            runs.append((before if before is not None else sum(t < at for _, t in rows),
+                         float(gap) if isinstance(gap, int | float) else None))
+            continue
+        step_s = detail.get("step_s", 0.0)
+        step_s = float(step_s) if isinstance(step_s, int | float) else 0.0
+        reach = len(runs) - 1
+        while (gap := runs[reach][1]) is not None and not corrects_restart(step_s, gap):
+            reach -= 1
+        out.append(_SessionClockStep(at, step_s, row_id(before) if before is not None else None,
+                                     row_id(runs[reach][0])))
+    return out
+
+
+def _detail_of(text: str | None) -> dict[str, Any]:
+    try:
+        found = json.loads(text or "{}")
+    except ValueError:   # a damaged detail: the step cannot be placed, as an older log's
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _clock_steps_within(
+    steps: Sequence[_SessionClockStep], rows: Sequence[AlarmStep], raised_at: datetime
+) -> tuple[ClockStep, ...]:
+    """The session's clock steps that may come within an occurrence's rows (`ClockStep`; the
+    rule that uses them: `seconds_between`): placed between its first and last row, or, when
+    the log does not place it, every one (few; their times decide)."""
+    first, last = rows[0].id, rows[-1].id
+    return tuple(
+        ClockStep(step_s=s.step_s, logged_s=(s.at - raised_at).total_seconds(),
+                  after_row=s.after_row, since_row=s.since_row)
+        for s in steps if s.after_row is None or first <= s.after_row < last)
 
 
 def _corrected_ids(conn: sqlite3.Connection, session_id: int) -> set[int]:

@@ -222,7 +222,7 @@ def _not_after(at: Moment, now: Moment) -> Moment:
     return at if at.mono <= now.mono else Moment(now.mono, at.wall)
 
 
-def _corrects_restart(step_s: float, gap_s: float) -> bool:
+def corrects_restart(step_s: float, gap_s: float) -> bool:
     """A clock step puts right the clock a restart found `gap_s` from the log's newest time
     (negative: behind it): behind, and stepped forward by at least as much; or ahead by more
     than its downtime could be, and stepped back by no more than that. Else the clock the step
@@ -531,7 +531,7 @@ class SessionEngine:
         # A run is what follows a `session_resumed` (or the start). A step moves the runs
         # before its own too (their clock was the one it corrected: a restart, then NTP an hour
         # forward, had an esketamine session's T0 an hour earlier at the next restart), except
-        # across a restart whose clock it corrects (`_corrects_restart`: the clock wrong after
+        # across a restart whose clock it corrects (`corrects_restart`: the clock wrong after
         # a reboot, put right; moving the earlier run's times, right on their own clock, had put
         # an hour on a wait or taken it off; review 40), or an older log's restart, which did
         # not say how its clock met the log. A step while the console was down cannot be seen:
@@ -564,7 +564,7 @@ class SessionEngine:
             elif e.kind == CLOCK_STEPPED:
                 step_s = float(e.detail.get("step_s", 0.0))
                 reach = len(runs) - 1
-                while (gap := runs[reach][3]) is not None and not _corrects_restart(step_s, gap):
+                while (gap := runs[reach][3]) is not None and not corrects_restart(step_s, gap):
                     reach -= 1
                 steps.append((i, runs[reach][0], step_s))
                 first, before = runs[reach][1], _placed(e)

@@ -1,0 +1,92 @@
+"""How long between two alarm rows when the station's clock was stepped in between: one rule for
+the review, its PDF and `AlarmEpisode.seconds_to_acknowledge` (no SQL, no Qt).
+
+The engine logs each wall-clock step it sees (NTP, a corrected RTC) as a `clock_stepped` event
+with `step_s` and, since f0d39d0, how many of the session's alarm rows were logged before it
+(`ALARM_ROWS_BEFORE`). Alarm rows carry the wall time they were logged at: a medium alarm
+acknowledged 10 s after it was raised, NTP setting the clock an hour forward in between, read
+"1:00 h" to acknowledge (an alarm an audit flags as missed); one set back a minute shortened 80 s
+to "20 s" (review 44). The engine's replay knew the answer came 10 s after the alarm.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Protocol
+
+UNKNOWN_SECONDS: Final = math.nan
+"""The time between two alarm rows when it cannot be known (`seconds_between`): a float that no
+consumer can take for a response time, and no `None` (which says "not acknowledged")."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClockStep:
+    """A wall-clock step the engine logged (`clock_stepped`), as the alarm times need it.
+
+    Attributes:
+        step_s: the wall clock's move against the monotonic clock, seconds (negative: back).
+        logged_s: when it was logged (on the clock after the step), in seconds after the alarm
+            was raised (`AlarmEpisode.raised_at`): relative, so that a de-identified copy's moved
+            times (`console.export.deidentify`) keep it right and it holds no date.
+        after_row: the `alarm_events` id of the session's last alarm row logged before it (0:
+            none was), or None when the log does not say (an older console): then only its time
+            places it.
+        since_row: the id of the last alarm row before the run of the console whose clock it
+            put right (0: the session's start), as the engine's replay reaches back
+            (`SessionEngine.resume`): a step that corrected the clock a restart found wrong
+            moves nothing logged before that restart, whose times were right on their clock.
+    """
+
+    step_s: float
+    logged_s: float
+    after_row: int | None = None
+    since_row: int = 0
+
+
+class AlarmRow(Protocol):
+    """An alarm row with its logged time and its `alarm_events` id (`AlarmStep`)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def id(self) -> int: ...
+
+
+def seconds_between(first: AlarmRow, then: AlarmRow, steps: Iterable[ClockStep],
+                    origin: datetime) -> float:
+    """Seconds from the alarm row `first` to the later row `then` of one occurrence: their logged
+    times less each step logged between them, placed among the alarm rows by `after_row`.
+
+    `UNKNOWN_SECONDS` when a step without `after_row` (an older log) may lie between them: the
+    earlier row's time is on the clock before it, the later row's on the clock after it
+    (`_may_lie_between`). `origin` is the time the steps' `logged_s` count from (the alarm's
+    `raised_at`). A result below zero is left for the caller to say (no step logged explains it:
+    a step while the console was down, or one under `CLOCK_STEP_SECONDS`).
+    """
+    seconds = (then.at - first.at).total_seconds()
+    for step in steps:
+        if step.after_row is None:
+            if _may_lie_between(step, first.at, then.at, origin):
+                return UNKNOWN_SECONDS
+        elif step.since_row < first.id <= step.after_row < then.id:
+            seconds -= step.step_s
+    return round(seconds, 3)
+
+
+def _may_lie_between(step: ClockStep, first: datetime, then: datetime, origin: datetime) -> bool:
+    """Whether a step placed by its time alone may have come between `first` and `then`: the
+    clock read `logged_s - step_s` just before it, `logged_s` after it. After a step back the
+    same times came twice, so a row in the repeated span may be on either side: said unknown,
+    never a guess."""
+    after = (then - origin).total_seconds()
+    before = (first - origin).total_seconds()
+    return before <= step.logged_s - step.step_s and step.logged_s <= after
+
+
+def is_unknown(seconds: float) -> bool:
+    """True for `UNKNOWN_SECONDS`."""
+    return math.isnan(seconds)
