@@ -70,21 +70,39 @@ def seconds_between(first: AlarmRow, then: AlarmRow, steps: Iterable[ClockStep],
     seconds = (then.at - first.at).total_seconds()
     for step in steps:
         if step.after_row is None:
-            if _may_lie_between(step, first.at, then.at, origin):
+            place = _placed_by_time(step, first.at, then.at, origin)
+            if place is None:
                 return UNKNOWN_SECONDS
+            if place:
+                seconds -= step.step_s
         elif step.since_row < first.id <= step.after_row < then.id:
             seconds -= step.step_s
     return round(seconds, 3)
 
 
-def _may_lie_between(step: ClockStep, first: datetime, then: datetime, origin: datetime) -> bool:
-    """Whether a step placed by its time alone may have come between `first` and `then`: the
-    clock read `logged_s - step_s` just before it, `logged_s` after it. After a step back the
-    same times came twice, so a row in the repeated span may be on either side: said unknown,
-    never a guess."""
-    after = (then - origin).total_seconds()
-    before = (first - origin).total_seconds()
-    return before <= step.logged_s - step.step_s and step.logged_s <= after
+# How far a row's time may stray from the step's two readings and still be placed by it: the
+# engine logs a step at its next action, a step is only one above this (`CLOCK_STEP_SECONDS`).
+_MARGIN_S: Final = 5.0
+
+
+def _placed_by_time(step: ClockStep, first: datetime, then: datetime,
+                    origin: datetime) -> bool | None:
+    """Whether a step an older log did not place among its alarm rows came between `first` and
+    `then`, by their times alone: a row logged after it reads at least `logged_s`, one logged
+    before it at most `logged_s - step_s` (the clock just before). A row in neither reach (a
+    step back: the same times came twice) cannot be placed: None, never a guess. A step forward
+    is always placed (review 44: "unknown" had been said of every one between the two)."""
+    def before(at: datetime) -> bool:
+        return (at - origin).total_seconds() < step.logged_s - _MARGIN_S
+
+    def after(at: datetime) -> bool:
+        return (at - origin).total_seconds() > step.logged_s - step.step_s + _MARGIN_S
+
+    if before(first) and after(then):
+        return True
+    if before(then) or after(first):
+        return False   # both rows on one side of it
+    return None
 
 
 def is_unknown(seconds: float) -> bool:

@@ -1988,8 +1988,10 @@ class SessionEngine:
         elif was_lost is not None and state != "connected":
             # The port is open again (a cable or adapter plugged back) but nothing has come from
             # the monitor yet: the loss holds until its first good frame (R2: an alarm for as long
-            # as data is missing), rather than a silent gap and then a low "no data".
-            lost = Raise(was_lost.priority, was_lost.message)
+            # as data is missing), rather than a silent gap and then a low "no data". A profile
+            # found again is no longer the reason (review 44: it sent IT back to the profiles).
+            lost = Raise(was_lost.priority, _PROFILE_FOUND if _PROFILE_WORDS in was_lost.message
+                         else was_lost.message)
         stale: Raise | None = None
         if lost is None and was_stale is not None and state in ("connecting", "stale"):
             # Only after a restart (live, "stale" goes on to "connected" or "disconnected"): the
@@ -2843,6 +2845,8 @@ class SessionEngine:
 
 
 # The transport's reasons for DISCONNECTED (devices/transport.py), as the alarm banner says them.
+_PROFILE_WORDS = "its monitor profile"
+_PROFILE_FOUND = "Device disconnected: no valid frame from the monitor yet"
 _LOST_REASONS = (
     ("port lost", "port lost"),
     ("cannot open", "cannot open its port"),

@@ -685,9 +685,9 @@ def _say_monitor_problems(monitor: str, option: str, port: str | None) -> None:
              else start_screen_monitor_problems(monitor))
     problems = [p for p in found if p.blocks and p.field is Field.FORMAT]
     if problems:
-        print(f"infusion-console: {command_line_text(problems, {Field.FORMAT: option})}; the "
-              "session is resumed, its monitor's alarm standing until that is put right",
-              file=sys.stderr)
+        said = command_line_text(problems, {Field.FORMAT: option}).rstrip(".")
+        print(f"infusion-console: {said}. The session is resumed, its monitor's alarm standing "
+              f"until that is put right (--resume N {option} NAME)", file=sys.stderr)
 
 
 def _demo_monitor(scenario: str, cleanups: list[Callable[[], None]]

@@ -159,7 +159,8 @@ class SessionController(QtCore.QObject):
         lost port is: the profile put back, the monitor is read (its alarm ends at the first
         good frame); it had stood for the rest of the session (review 44)."""
         if (self.connection is not None or not self._monitor_unknown
-                or self._wanted_monitor is None or now.mono < self._monitor_retry_at):
+                or self._wanted_monitor is None or now.mono < self._monitor_retry_at
+                or self._engine.discharged):   # an ended session opens no monitor
             return
         self._monitor_retry_at = now.mono + MONITOR_RETRY_S
         url, fmt = self._wanted_monitor
@@ -733,5 +734,11 @@ def _why_unreadable(fmt: str, url: str, exc: ValueError) -> str:
     the file again, review 44). The engine words the alarm by its start (`_LOST_REASONS`)."""
     from devices.profiles import default_catalogue  # noqa: PLC0415 - only on this fault
 
-    installed = default_catalogue().find(fmt) is not None
-    return (f"{'unusable' if installed else 'unknown'} monitor {fmt!r} for {url}: {exc}")
+    catalogue = default_catalogue()
+    # A file of that name the catalogue refused (a TOML typo, a value not allowed) is there:
+    # "not installed" sent IT to copy it again (review 44); its refusal is the detail.
+    refused = next((e for e in catalogue.errors if e.file.stem == fmt), None)
+    if refused is not None:
+        return f"unusable monitor {fmt!r} for {url}: {refused}"
+    installed = catalogue.find(fmt) is not None
+    return f"{'unusable' if installed else 'unknown'} monitor {fmt!r} for {url}: {exc}"

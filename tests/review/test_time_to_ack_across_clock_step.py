@@ -86,13 +86,21 @@ def _row(at: datetime, row_id: int) -> AlarmStep:
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def test_an_older_logs_step_between_the_two_times_makes_the_time_unknown() -> None:
+def test_an_older_logs_step_is_placed_by_time_where_it_can_be() -> None:
     raised, acked = _row(T, 1), _row(T + timedelta(seconds=3610), 2)
     forward = ClockStep(step_s=3600.0, logged_s=3605.0)            # logged 5 s after the alarm
-    assert math.isnan(seconds_between(raised, acked, (forward,), origin=T))
-    assert seconds_to_ack(seconds_between(raised, acked, (forward,), origin=T)) == STEPPED
-    back = ClockStep(step_s=-60.0, logged_s=-55.0)                  # 65 s in, reads 5 s in
-    assert math.isnan(seconds_between(raised, _row(T + timedelta(seconds=20), 2), (back,), T))
+    assert seconds_between(raised, acked, (forward,), origin=T) == 10.0
+    # NTP back 60 s, 120 s after the alarm, answered at 200 s (reads 140 s): surely between
+    back = ClockStep(step_s=-60.0, logged_s=60.0)
+    assert seconds_between(raised, _row(T + timedelta(seconds=140), 2), (back,), T) == 200.0
+
+
+def test_an_older_logs_step_back_over_the_rows_makes_the_time_unknown() -> None:
+    raised = _row(T, 1)
+    back = ClockStep(step_s=-60.0, logged_s=-55.0)                  # 5 s in, reads -55 s
+    answer = _row(T + timedelta(seconds=20), 2)     # before the step, or 75 s in: cannot say
+    assert math.isnan(seconds_between(raised, answer, (back,), T))
+    assert seconds_to_ack(seconds_between(raised, answer, (back,), T)) == STEPPED
 
 
 def test_an_older_logs_step_outside_the_two_times_leaves_the_time() -> None:
@@ -117,7 +125,7 @@ def test_a_step_placed_among_the_alarm_rows_is_taken_off_only_between_them() -> 
 
 def test_the_review_says_why_a_time_across_an_older_logs_step_is_unknown(
         log: EventLog) -> None:  # noqa: F811
-    _, episode = diastolic_alarm(log, 3600.0, 10)
+    _, episode = diastolic_alarm(log, -60.0, 10)   # back a minute 5 s in: the answer reads -50 s
     older = dataclasses.replace(episode, clock_steps=tuple(
         dataclasses.replace(c, after_row=None) for c in episode.clock_steps))
     assert math.isnan(older.response_seconds)

@@ -485,3 +485,23 @@ def test_an_unacknowledged_alarm_wavering_on_its_limit_sounds_each_time_as_befor
         s.t(second); s.device("spo2", value)
     raised = [t for t in s.recorder.transitions("spo2_low") if t[1] == "raised"]
     assert len(raised) == 2 and s.sounding() == "medium"
+
+
+def test_a_monitor_profile_found_again_no_longer_names_the_profile_while_the_monitor_is_silent():
+    # A session resumed on a profile removed since: its loss names the profile. IT puts it back,
+    # the port opens, but the monitor sends nothing readable: the reason is now the monitor,
+    # not the profile (it sent IT back to the profiles: review 44). The loss holds, as ever.
+    s = infusing()
+    s.engine.device_state_changed("disconnected", s.now(),
+                                  "unknown monitor 'chair3-pvm' for /dev/ttyUSB0: not known")
+    lost = s.engine.board.occurrence_for("device_lost")
+    assert lost is not None and lost.message == (
+        "Device disconnected: its monitor profile is not installed")
+    s.t(65)
+    s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
+    s.t(70)
+    s.engine.device_state_changed("stale", s.now(), "no good frame for 4 s")
+    lost = s.engine.board.occurrence_for("device_lost")
+    assert lost is not None and lost.message == (
+        "Device disconnected: no valid frame from the monitor yet")
+    assert s.shown() == [("device_lost", "medium", "active")]
