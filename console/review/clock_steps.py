@@ -75,9 +75,17 @@ def seconds_between(first: AlarmRow, then: AlarmRow, steps: Iterable[ClockStep],
                 return UNKNOWN_SECONDS
             if place:
                 seconds -= step.step_s
-        elif step.since_row < first.id <= step.after_row < then.id:
+        elif step.since_row < first.id and logged_between(step.after_row, first, then):
             seconds -= step.step_s
     return round(seconds, 3)
+
+
+def logged_between(after_row: int, first: AlarmRow, then: AlarmRow) -> bool:
+    """Whether what the engine logged after the alarm row `after_row` (a `clock_stepped` or
+    `session_resumed` event's `ALARM_ROWS_BEFORE`, as the id of the last row it counts) came
+    between the alarm rows `first` and `then`: by their order, which no clock step moves (their
+    wall times do: review 44)."""
+    return first.id <= after_row < then.id
 
 
 # How far a row's time may stray from the step's two readings and still be placed by it: the

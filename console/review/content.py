@@ -39,12 +39,13 @@ from console.session.dosing import devices_ticked
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
-from console.review.clock_steps import is_unknown
+from console.review.clock_steps import is_unknown, logged_between
 from console.review.integrity import RecordCheck, RecordState
 from console.review.model import (
     PRIORITY_ORDER,
     REVIEW_NOTE,
     AlarmEpisode,
+    AlarmStep,
     AudioPause,
     ChainCheck,
     CourseRow,
@@ -710,10 +711,25 @@ def _while_stopped(episode: AlarmEpisode, restarts: Sequence[Restart]) -> str:
     answer = episode.response or episode.response_reset
     if answer is None:
         return ""
-    start, end = episode.highest_at, answer.at
-    seconds = sum(max(0.0, (min(r.resumed, end) - max(r.last_record, start)).total_seconds())
-                  for r in restarts if start < r.resumed <= end)
+    seconds = sum(_stopped_within(episode, answer, r) for r in restarts)
     return f" ({format_duration(seconds)} of it with the console stopped)" if seconds else ""
+
+
+def _stopped_within(episode: AlarmEpisode, answer: AlarmStep, restart: Restart) -> float:
+    """Seconds `restart` had the console stopped between the alarm reaching its highest priority
+    and `answer`. Placed among the alarm's rows by the count its event logged (`logged_between`,
+    the rule "To ack" takes clock steps off by) and measured on its own last record and restart,
+    one clock: wall times compared across a clock step lost a stop inside the answer, or put one
+    from before the alarm in it (review 44). An older log's restart, which did not say, is
+    placed and cut to the answer by its times."""
+    highest = episode.highest_step
+    if restart.after_row is not None and highest is not None:
+        inside = logged_between(restart.after_row, highest, answer)
+        return restart.unrecorded_seconds if inside else 0.0
+    start, end = episode.highest_at, answer.at
+    if not start < restart.resumed <= end:
+        return 0.0
+    return max(0.0, (min(restart.resumed, end) - max(restart.last_record, start)).total_seconds())
 
 
 def _ended(episode: AlarmEpisode, tz: tzinfo | None, zoned: bool = False) -> str:

@@ -212,9 +212,15 @@ class AlarmEpisode:
         return next((i for i, s in enumerate(self.steps) if s.priority == self.priority), 0)
 
     @property
+    def highest_step(self) -> AlarmStep | None:
+        """The row where the occurrence first reached its highest priority; None without rows."""
+        return self.steps[self._highest_index()] if self.steps else None
+
+    @property
     def highest_at(self) -> datetime:
         """When the occurrence first reached its highest priority (`raised_at` if raised at it)."""
-        return self.steps[self._highest_index()].at if self.steps else self.raised_at
+        highest = self.highest_step
+        return highest.at if highest is not None else self.raised_at
 
     def _at_highest(self, transition: str) -> tuple[AlarmStep, ...]:
         return tuple(s for s in self.steps[self._highest_index():] if s.transition == transition)
@@ -259,7 +265,7 @@ class AlarmEpisode:
         """Seconds from `highest_at` to `step` (a later step of this occurrence), less the
         wall-clock steps logged between them (`clock_steps.seconds_between`: NTP setting the
         clock an hour forward read as an hour to acknowledge); NaN when it cannot be known."""
-        highest = self.steps[self._highest_index()] if self.steps else None
+        highest = self.highest_step
         if highest is None:
             return round((step.at - self.raised_at).total_seconds(), 3)
         return seconds_between(highest, step, self.clock_steps, self.raised_at)
@@ -592,12 +598,16 @@ class Restart:
         resumed: when the restarted console took the session up again.
         by: who resumed it.
         alarms_restored: the alarms it restored as they were.
+        after_row: the `alarm_events` id of the session's last alarm row logged before it (0:
+            none was; its `ALARM_ROWS_BEFORE`), or None when the log does not say (an older
+            console): then only its times place it among an alarm's rows.
     """
 
     last_record: datetime
     resumed: datetime
     by: str
     alarms_restored: int
+    after_row: int | None = None
 
     @property
     def unrecorded_seconds(self) -> float:

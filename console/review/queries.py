@@ -75,7 +75,7 @@ from console.store import EventLog, LogError, UnknownSessionError, classify, is_
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
-from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED
+from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import corrects_restart
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
@@ -562,26 +562,81 @@ def _load_session(
 
 
 def _restarts(conn: sqlite3.Connection, session_id: int, started: datetime) -> tuple[Restart, ...]:
-    """The console's restarts in a session, each with the last record before it (`Restart`)."""
+    """The console's restarts in a session, each with the last record before it and the alarm
+    row its `ALARM_ROWS_BEFORE` counts to (`Restart`)."""
     out = []
-    for at, actor, detail in conn.execute(
-            "SELECT at, actor, detail FROM events WHERE session_id = ? "
-            "AND kind = 'session_resumed' ORDER BY id", [session_id]).fetchall():
-        # Times are stored in one ISO form (console.clock.iso), so text order is time order.
-        last = conn.execute(
-            "SELECT MAX(t) FROM ("
-            # A review note is written after the session, not at the bedside (the review
-            # audit: a note read as the last record made a 262-day gap "0:01 min").
-            "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND at < ?2 AND kind <> ?3 "
-            "UNION ALL SELECT MAX(at) FROM alarm_events WHERE session_id = ?1 AND at < ?2 "
-            "UNION ALL SELECT MAX(received_at) FROM observations "
-            "WHERE session_id = ?1 AND received_at < ?2)", [session_id, at, REVIEW_NOTE]
-        ).fetchone()[0]
-        restored = [o for o in json.loads(detail).get("restored_occurrences") or []
-                    if o.get("priority") != "info"]   # alarms, not the vitals-due prompts
+    row_ids: list[int] | None = None
+    since: tuple[int, int | None, int | None] = (0, 0, 0)   # where the clock last read anew
+    for event_id, at, kind, actor, detail in conn.execute(
+            "SELECT id, at, kind, actor, detail FROM events WHERE session_id = ? "
+            "AND kind IN ('session_resumed', ?) ORDER BY id", [session_id, CLOCK_STEPPED],
+    ).fetchall():
+        said = _detail_of(detail)
+        before = _count(said.get(ALARM_ROWS_BEFORE))
+        here = (event_id, _count(said.get(OBSERVATIONS_BEFORE)), before)
+        if kind == CLOCK_STEPPED:
+            since = here
+            continue
+        last = (_last_record_since(conn, session_id, since, here)
+                or _last_record_by_time(conn, session_id, at))
+        restored = [o for o in said.get("restored_occurrences") or []
+                    if isinstance(o, dict) and o.get("priority") != "info"]   # not the prompts
+        if before is not None and row_ids is None:
+            row_ids = [r[0] for r in conn.execute(
+                "SELECT id FROM alarm_events WHERE session_id = ? ORDER BY id", [session_id])]
         out.append(Restart(parse_iso(last) if last else started, parse_iso(at), str(actor),
-                           len(restored)))
+                           len(restored),
+                           _last_row(row_ids or [], before) if before is not None else None))
+        since = here
     return tuple(out)
+
+
+def _last_record_since(conn: sqlite3.Connection, session_id: int,
+                       since: tuple[int, int | None, int | None],
+                       restart: tuple[int, int | None, int | None]) -> str | None:
+    """The time of the last record (event, alarm step or reading received) logged before the
+    restart and after the console's clock last read anew (its start, a restart or a logged clock
+    step, whose own event is on the new clock): one clock with the restart's, so the two measure
+    the stop (review 44: NTP set back a minute before a crash read the latest time before the
+    restart from before the step, 0:10 min for a 1:04 min stop). None when the log does not
+    count its rows (an older console) or nothing was logged."""
+    (first_event, first_obs, first_row), (event, obs, rows) = since, restart
+    if first_obs is None or first_row is None or obs is None or rows is None:
+        return None
+    found: str | None = conn.execute(
+        "SELECT MAX(t) FROM ("
+        "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND id >= ?2 AND id < ?3 "
+        "AND kind <> ?4 "
+        "UNION ALL SELECT MAX(at) FROM (SELECT at FROM alarm_events WHERE session_id = ?1 "
+        "ORDER BY id LIMIT ?5 OFFSET ?6) "
+        "UNION ALL SELECT MAX(received_at) FROM (SELECT received_at FROM observations "
+        "WHERE session_id = ?1 ORDER BY id LIMIT ?7 OFFSET ?8))",
+        [session_id, first_event, event, REVIEW_NOTE, max(0, rows - first_row), first_row,
+         max(0, obs - first_obs), first_obs],
+    ).fetchone()[0]
+    return found
+
+
+def _last_record_by_time(conn: sqlite3.Connection, session_id: int, at: str) -> str | None:
+    """The latest record time before the restart's `at`, for an older log that does not count
+    its rows (`_last_record_since`)."""
+    # Times are stored in one ISO form (console.clock.iso), so text order is time order.
+    found: str | None = conn.execute(
+        "SELECT MAX(t) FROM ("
+        # A review note is written after the session, not at the bedside (the review
+        # audit: a note read as the last record made a 262-day gap "0:01 min").
+        "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND at < ?2 AND kind <> ?3 "
+        "UNION ALL SELECT MAX(at) FROM alarm_events WHERE session_id = ?1 AND at < ?2 "
+        "UNION ALL SELECT MAX(received_at) FROM observations "
+        "WHERE session_id = ?1 AND received_at < ?2)", [session_id, at, REVIEW_NOTE]
+    ).fetchone()[0]
+    return found
+
+
+def _last_row(row_ids: Sequence[int], before: int) -> int:
+    """The id of the last of the session's first `before` alarm rows (`ALARM_ROWS_BEFORE`; 0:
+    none)."""
+    return row_ids[min(before, len(row_ids)) - 1] if before > 0 and row_ids else 0
 
 
 def _replaced(conn: sqlite3.Connection, session_id: int, started: datetime,
@@ -744,8 +799,10 @@ def _clock_steps(
     through the restarts it does not correct (`corrects_restart`), not across one whose clock it
     put right or an older log's restart, which did not say how its clock met the log."""
 
-    def row_id(before: int) -> int:   # the id of the last of the first `before` rows (0: none)
-        return rows[min(before, len(rows)) - 1][0] if before > 0 and rows else 0
+    ids = [r for r, _ in rows]
+
+    def row_id(before: int) -> int:
+        return _last_row(ids, before)
 
     out: list[_SessionClockStep] = []
     runs: list[tuple[int, float | None]] = [(0, None)]   # alarm rows before each run, its gap
