@@ -767,8 +767,8 @@ class SessionEngine:
         rows_at = [_not_after(moment(t.at, alarm_row_shift(i)), now)
                    for i, t in enumerate(alarm_events)]
         restored, ended = engine.board.restore(
-            _reworded(_open_occurrences(alarm_events, rows_at), alarm_events, rows_at,
-                      engine._replayed_held or {}),
+            _lost_reworded(_reworded(_open_occurrences(alarm_events, rows_at), alarm_events,
+                                     rows_at, engine._replayed_held or {}), events),
             outlive=frozenset(outlive))
         engine._replayed_held = None
         for o in restored:   # an acknowledged alarm back inside ends when it would have live
@@ -1964,11 +1964,34 @@ class SessionEngine:
     # ---- technical conditions ----------------------------------------------------------------
 
     def device_state_changed(self, state: str, now: Moment, detail: str = "") -> None:
-        """The transport's connection state: connecting, connected, stale, disconnected."""
-        if state == self._state.device_state or self._state.discharged:
+        """The transport's connection state: connecting, connected, stale, disconnected.
+
+        The same state again is no news (the transport repeats states), save a monitor still
+        lost for another reason than its alarm says: a profile put back broken had stood as
+        "not installed", sending IT to copy the file once more (review 44)."""
+        if self._state.discharged:
+            return
+        if state == self._state.device_state:
+            reworded = self._lost_in_new_words(state, detail)
+            if reworded is not None:
+                with self._step(now) as step:
+                    step.records.append(EventRecord(self.session_id, now.wall, "device_state",
+                                                    ENGINE, {"state": state, "detail": detail}))
+                    step.records.extend(self.board.update(DEVICE_LOST, TECHNICAL, reworded, now))
             return
         with self._step(now) as step:
             step.records.extend(self._device_state_records(state, now, detail))
+
+    def _lost_in_new_words(self, state: str, detail: str) -> Raise | None:
+        """The standing "Device disconnected" alarm in the words of `detail`'s reason, at its
+        own priority (the same occurrence: no new raise, an acknowledgement stays given), when
+        the monitor is still lost and those words are not the ones it says; else None."""
+        lost = self.board.occurrence_for(DEVICE_LOST)
+        reason = _lost_reason(detail)
+        if state != "disconnected" or lost is None or not reason:
+            return None
+        words = f"Device disconnected: {reason}"
+        return None if lost.message == words else Raise(lost.priority, words)
 
     def _device_state_records(self, state: str, now: Moment, detail: str) -> list[Record]:
         self._state.device_state = state
@@ -2891,6 +2914,36 @@ def _lost_reason(detail: str) -> str:
         if detail.startswith(prefix):
             return words
     return ""
+
+
+def _lost_reworded(occurrences: list[Occurrence],
+                   events: Sequence[EventRecord]) -> list[Occurrence]:
+    """The open "Device disconnected" occurrence in the words its `device_state` events last
+    gave it: they change its words at its priority and write no alarm row (a profile put back
+    broken, found again; `device_state_changed`). From its `raised` row, a restart put back
+    "its monitor profile is not installed" that the console had stopped saying (review 44)."""
+    words: str | None = None
+    linked = "manual"   # as a console starts (`_State.device_state`)
+    for event in events:
+        if event.kind == "session_resumed":
+            linked = "manual"
+        if event.kind != "device_state":
+            continue
+        state, detail = str(event.detail.get("state", "")), str(event.detail.get("detail", ""))
+        reason = _lost_reason(detail)
+        if state == linked:   # repeated: only a monitor still lost for another reason rewords
+            words = f"Device disconnected: {reason}" if state == "disconnected" and reason else words
+        elif state == "disconnected":   # as `_device_state_records` words it
+            words = f"Device disconnected{': ' + reason if reason else ''}"
+        elif state == "connected":
+            words = None
+        elif words is not None and _PROFILE_WORDS in words:
+            words = _PROFILE_FOUND
+        linked = state
+    for o in occurrences:
+        if o.condition == DEVICE_LOST and words is not None:
+            o.message = o.current_message = words
+    return occurrences
 
 
 def _minutes(value: float | None) -> float | None:

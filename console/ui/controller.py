@@ -166,7 +166,12 @@ class SessionController(QtCore.QObject):
         url, fmt = self._wanted_monitor
         try:
             connection = DeviceConnection(url, fmt, self.device_event.emit)
-        except ValueError:
+        except ValueError as exc:
+            # Still not readable, maybe for another reason (removed, then put back with a typo
+            # in its code map): the alarm says the newest (the engine words it, and logs it
+            # only when its words change).
+            self._monitor_unknown = _why_unreadable(fmt, url, exc)
+            self._engine.device_state_changed("disconnected", now, self._monitor_unknown)
             return
         self.connection, self._monitor_unknown = connection, ""
         connection.start()
