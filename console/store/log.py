@@ -1158,6 +1158,11 @@ class EventLog:
         self.close()
 
     @property
+    def closed(self) -> bool:
+        """Whether `close` was called (nothing can be read or written any more)."""
+        return self._conn is None
+
+    @property
     def conn(self) -> sqlite3.Connection:
         """The open connection (for review queries that are not in this API)."""
         if self._conn is None:

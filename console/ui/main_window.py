@@ -390,7 +390,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def recheck_offers(self) -> None:
         """Rebuild the offers when another console has started or stopped running one of them
         (`offers_check`). Only the offers box: what the nurse is typing stays as it is."""
-        if self.controller is not None:   # a session took the page (deleted later)
+        if self.controller is not None or self.log.closed:
+            # a session took the page (deleted later); or the console is closing, its log
+            # closed first, the window not yet (a timer fired then raised: CI, review 44)
             return
         now = {session: self.claims.running_elsewhere(session)
                for session in self._offered_elsewhere}

@@ -202,3 +202,17 @@ def test_a_session_whose_console_died_is_offered_again_at_the_next_look(
     assert offer_texts(window)[0].startswith("A session was left open: MRN-1")
     assert len(window.resume_buttons) == 1
     assert window.start_screen.patient_edit.text() == "MRN-2"   # what she typed stays
+
+
+def test_the_offers_look_after_the_log_closed_does_nothing(
+        tmp_path: Path, qtbot, cleanups, chair1_runs_session_1) -> None:  # noqa: F811
+    # Closing, the console closes its log before its window goes: the 5 s look at the offers
+    # that fired then raised "the session log … is closed" into the event loop.
+    window = built(gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3")]),
+                   qtbot, cleanups)
+    assert window._offered_elsewhere == {chair1_runs_session_1: True}  # noqa: SLF001
+    window.log.close()
+    # chair 1 stops meanwhile (as its fixture's end did in CI): the offers are read again
+    window._offered_elsewhere = {chair1_runs_session_1: False}  # noqa: SLF001
+    window.recheck_offers()   # raised RuntimeError
+    stop(cleanups)
