@@ -2868,15 +2868,16 @@ class SessionEngine:
 
 
 # The transport's reasons for DISCONNECTED (devices/transport.py), as the alarm banner says them.
-_PROFILE_WORDS = "its monitor profile"
-_PROFILE_FOUND = "Device disconnected: no valid frame from the monitor yet"
+_PROFILE_WORDS = ": profile "
+_PROFILE_FOUND = "Device disconnected: no valid frame yet"
 _LOST_REASONS = (
     ("port lost", "port lost"),
     ("cannot open", "cannot open its port"),
     ("unexpected error", "reading it failed"),
     ("reader failed", "reading it failed"),
-    ("unknown monitor", "its monitor profile is not installed"),
-    ("unusable monitor", "its monitor profile cannot be used (infusion-console devices says why)"),
+    # Short: the alarm area shows about 45 characters at 1366x768 ("…is not i…" was cut).
+    ("unknown monitor", "profile not installed"),
+    ("unusable monitor", "profile cannot be used"),
 )
 
 
@@ -2921,7 +2922,7 @@ def _lost_reworded(occurrences: list[Occurrence],
     """The open "Device disconnected" occurrence in the words its `device_state` events last
     gave it: they change its words at its priority and write no alarm row (a profile put back
     broken, found again; `device_state_changed`). From its `raised` row, a restart put back
-    "its monitor profile is not installed" that the console had stopped saying (review 44)."""
+    "profile not installed" that the console had stopped saying (review 44)."""
     words: str | None = None
     linked = "manual"   # as a console starts (`_State.device_state`)
     for event in events:

@@ -496,12 +496,12 @@ def test_a_monitor_profile_found_again_no_longer_names_the_profile_while_the_mon
                                   "unknown monitor 'chair3-pvm' for /dev/ttyUSB0: not known")
     lost = s.engine.board.occurrence_for("device_lost")
     assert lost is not None and lost.message == (
-        "Device disconnected: its monitor profile is not installed")
+        "Device disconnected: profile not installed")
     s.t(65)
     s.engine.device_state_changed("connecting", s.now(), "opened /dev/ttyUSB0")
     s.t(70)
     s.engine.device_state_changed("stale", s.now(), "no good frame for 4 s")
     lost = s.engine.board.occurrence_for("device_lost")
     assert lost is not None and lost.message == (
-        "Device disconnected: no valid frame from the monitor yet")
+        "Device disconnected: no valid frame yet")
     assert s.shown() == [("device_lost", "medium", "active")]

@@ -10,9 +10,8 @@ from tests.session.test_resume import occurrence_rows, resume
 
 NOT_INSTALLED = "unknown monitor 'chair3-pvm' for loop://: no such profile"
 UNUSABLE = "unusable monitor 'chair3-pvm' for loop://: chair3-codes.toml: line 1: '[codes'"
-SAYS_NOT_INSTALLED = "Device disconnected: its monitor profile is not installed"
-SAYS_UNUSABLE = ("Device disconnected: its monitor profile cannot be used "
-                 "(infusion-console devices says why)")
+SAYS_NOT_INSTALLED = "Device disconnected: profile not installed"
+SAYS_UNUSABLE = "Device disconnected: profile cannot be used"
 
 
 def lost_alarm(engine: SessionEngine) -> tuple[int, str, str, str]:

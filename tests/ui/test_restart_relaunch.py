@@ -22,7 +22,7 @@ def _assert_monitor_not_installed(window) -> None:
     # the session's alarms come back with it, and the monitor's loss is an alarm naming why
     occurrence = window.controller.view.board.occurrence_for(DEVICE_LOST)
     assert occurrence is not None and occurrence.message == (
-        "Device disconnected: its monitor profile is not installed")
+        "Device disconnected: profile not installed")
 
 
 def _url(window) -> str | None:

@@ -29,7 +29,7 @@ def _session_on_removed_profile(tmp_path: Path, qtbot, cleanups):  # noqa: F811
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert again.controller.view.session_id == session
     lost = again.controller.view.board.occurrence_for(DEVICE_LOST)
-    assert lost is not None and "profile is not installed" in lost.message
+    assert lost is not None and "profile not installed" in lost.message
     return again, clinic
 
 
