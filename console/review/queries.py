@@ -76,7 +76,7 @@ from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
-from console.session.engine import corrects_restart
+from console.session.engine import logged_count, run_reached
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of
@@ -572,8 +572,8 @@ def _restarts(conn: sqlite3.Connection, session_id: int, started: datetime) -> t
             "AND kind IN ('session_resumed', ?) ORDER BY id", [session_id, CLOCK_STEPPED],
     ).fetchall():
         said = _detail_of(detail)
-        before = _count(said.get(ALARM_ROWS_BEFORE))
-        here = (event_id, _count(said.get(OBSERVATIONS_BEFORE)), before)
+        before = logged_count(said.get(ALARM_ROWS_BEFORE))
+        here = (event_id, logged_count(said.get(OBSERVATIONS_BEFORE)), before)
         if kind == CLOCK_STEPPED:
             since = here
             continue
@@ -796,7 +796,7 @@ def _clock_steps(
 ) -> list[_SessionClockStep]:
     """The session's wall-clock steps, each placed after the alarm row its `ALARM_ROWS_BEFORE`
     counts to and reaching back as the engine's replay moves rows (`SessionEngine.resume`):
-    through the restarts it does not correct (`corrects_restart`), not across one whose clock it
+    through the restarts it does not correct (`run_reached`), not across one whose clock it
     put right or an older log's restart, which did not say how its clock met the log."""
 
     ids = [r for r, _ in rows]
@@ -811,7 +811,7 @@ def _clock_steps(
         "AND kind IN ('session_resumed', ?) ORDER BY id", [session_id, CLOCK_STEPPED],
     ):
         at, detail = times(at_text), _detail_of(text)
-        before = _count(detail.get(ALARM_ROWS_BEFORE))
+        before = logged_count(detail.get(ALARM_ROWS_BEFORE))
         if kind == "session_resumed":
             gap = detail.get("clock_gap_s")
             runs.append((before if before is not None else sum(t < at for _, t in rows),
@@ -819,9 +819,7 @@ def _clock_steps(
             continue
         step_s = detail.get("step_s", 0.0)
         step_s = float(step_s) if isinstance(step_s, int | float) else 0.0
-        reach = len(runs) - 1
-        while (gap := runs[reach][1]) is not None and not corrects_restart(step_s, gap):
-            reach -= 1
+        reach = run_reached([gap for _, gap in runs], step_s)
         out.append(_SessionClockStep(at, step_s, row_id(before) if before is not None else None,
                                      row_id(runs[reach][0])))
     return out
@@ -833,10 +831,6 @@ def _detail_of(text: str | None) -> dict[str, Any]:
     except ValueError:   # a damaged detail: the step cannot be placed, as an older log's
         return {}
     return found if isinstance(found, dict) else {}
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _clock_steps_within(

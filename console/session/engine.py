@@ -213,13 +213,30 @@ PRESCRIBER_REVIEW: Final = "a prescriber review is required before dosing"
 def _placed(event: EventRecord, key: str = OBSERVATIONS_BEFORE) -> int | None:
     """How many of the session's readings were logged before `event` (`OBSERVATIONS_BEFORE`;
     its alarm rows: `ALARM_ROWS_BEFORE`), or None where the event does not say (an older log)."""
-    before = event.detail.get(key)
-    return before if isinstance(before, int) and not isinstance(before, bool) else None
+    return logged_count(event.detail.get(key))
+
+
+def logged_count(value: object) -> int | None:
+    """A count an event's detail logged (`OBSERVATIONS_BEFORE`, `ALARM_ROWS_BEFORE`), or None
+    where it is not one (an older log, a damaged detail)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _not_after(at: Moment, now: Moment) -> Moment:
     """`at`, or `now` on the monotonic clock when `at` would be later (its stamp kept)."""
     return at if at.mono <= now.mono else Moment(now.mono, at.wall)
+
+
+def run_reached(gaps: Sequence[float | None], step_s: float) -> int:
+    """The first run a clock step moves (an index into `gaps`, each run's clock against the
+    log's newest time when it started, None where unknown; the last run is the step's own):
+    it reaches back through the restarts it does not correct, not across one whose clock it
+    put right or one that did not say (`corrects_restart`). One rule for the engine's replay
+    and the review's times (`console.review.queries`)."""
+    reach = len(gaps) - 1
+    while (gap := gaps[reach]) is not None and not corrects_restart(step_s, gap):
+        reach -= 1
+    return reach
 
 
 def corrects_restart(step_s: float, gap_s: float) -> bool:
@@ -563,9 +580,7 @@ class SessionEngine:
                              float(gap) if isinstance(gap, int | float) else None))
             elif e.kind == CLOCK_STEPPED:
                 step_s = float(e.detail.get("step_s", 0.0))
-                reach = len(runs) - 1
-                while (gap := runs[reach][3]) is not None and not corrects_restart(step_s, gap):
-                    reach -= 1
+                reach = run_reached([run[3] for run in runs], step_s)
                 steps.append((i, runs[reach][0], step_s))
                 first, before = runs[reach][1], _placed(e)
                 if before is not None:
@@ -1990,7 +2005,7 @@ class SessionEngine:
         reason = _lost_reason(detail)
         if state != "disconnected" or lost is None or not reason:
             return None
-        words = f"Device disconnected: {reason}"
+        words = _lost_words(reason)
         return None if lost.message == words else Raise(lost.priority, words)
 
     def _device_state_records(self, state: str, now: Moment, detail: str) -> list[Record]:
@@ -2007,7 +2022,7 @@ class SessionEngine:
         was_stale = self.board.occurrence_for(DEVICE_STALE)
         lost: Raise | None = None
         if state == "disconnected":
-            lost = Raise(Priority.MEDIUM, f"Device disconnected{': ' + reason if reason else ''}")
+            lost = Raise(Priority.MEDIUM, _lost_words(reason))
         elif was_lost is not None and state != "connected":
             # The port is open again (a cable or adapter plugged back) but nothing has come from
             # the monitor yet: the loss holds until its first good frame (R2: an alarm for as long
@@ -2904,6 +2919,11 @@ def _nibp_key(reading: Reading) -> tuple[str, str, str, float, str] | None:
             reading.measured_at.isoformat())
 
 
+def _lost_words(reason: str) -> str:
+    """The "Device disconnected" alarm's words for a loss `_lost_reason` gave (or none)."""
+    return f"Device disconnected{': ' + reason if reason else ''}"
+
+
 def _lost_reason(detail: str) -> str:
     """Why the device is lost, in words without the port's name.
 
@@ -2933,9 +2953,9 @@ def _lost_reworded(occurrences: list[Occurrence],
         state, detail = str(event.detail.get("state", "")), str(event.detail.get("detail", ""))
         reason = _lost_reason(detail)
         if state == linked:   # repeated: only a monitor still lost for another reason rewords
-            words = f"Device disconnected: {reason}" if state == "disconnected" and reason else words
+            words = _lost_words(reason) if state == "disconnected" and reason else words
         elif state == "disconnected":   # as `_device_state_records` words it
-            words = f"Device disconnected{': ' + reason if reason else ''}"
+            words = _lost_words(reason)
         elif state == "connected":
             words = None
         elif words is not None and _PROFILE_WORDS in words:
