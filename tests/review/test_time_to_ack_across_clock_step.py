@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -137,3 +138,27 @@ def _with_alarm(log: EventLog, episode):  # noqa: F811
     [sid] = [r[0] for r in log.conn.execute("SELECT id FROM sessions")]
     detail = load_session(log.conn, sid)
     return dataclasses.replace(detail, alarms=(episode,))
+
+
+def test_schema_md_says_the_sql_figure_holds_the_step_and_lists_the_session(
+        log: EventLog) -> None:  # noqa: F811
+    """SCHEMA.md: the `alarms` view's `seconds_to_acknowledge` is a difference of wall times (an
+    hour forward reads a 10 s answer as 3,610 s), and its query lists the sessions whose figures
+    to read in the review instead."""
+    from tests.store.test_high_alarm_response_query import SCHEMA_MD
+    _, episode = diastolic_alarm(log, 3600.0, 10)
+    [view] = log.conn.execute(
+        "SELECT seconds_to_acknowledge FROM alarms WHERE condition = 'bp_diastolic_high'"
+    ).fetchone()
+    assert (view, episode.seconds_to_acknowledge) == (3610.0, 10.0)
+    text = SCHEMA_MD.read_text(encoding="utf-8")
+    assert "reads a 10 s answer as 3,610 s" in text
+    [query] = re.findall(r"Sessions whose figures to read in the review\s+instead:\n\n```sql\n"
+                         r"(.*?)```", text, re.S)
+    [(session, _at, step_s)] = log.conn.execute(query).fetchall()
+    assert (session, step_s) == (episode_session(log), 3600.0)
+
+
+def episode_session(log: EventLog) -> int:
+    [(session,)] = log.conn.execute("SELECT DISTINCT session_id FROM alarm_events").fetchall()
+    return int(session)
