@@ -165,6 +165,9 @@ ALARM_ROWS_BEFORE = "alarm_rows_before"
 were logged before the event (held ones too), to place it among them as `OBSERVATIONS_BEFORE`
 among the readings: after a step back, rows logged after it carry earlier times than rows logged
 before it."""
+DEVICE_SIMULATED = "device_simulated"
+"""The detail key of `session_resumed`: the monitor it logged is a simulated one this console
+started for a demo (gone with the console: the next resume starts a new one)."""
 CLOCK_STEP_SECONDS = 5.0
 """A move of the wall clock against the monotonic one larger than this is a step (NTP, a
 corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the events its run logged
@@ -499,6 +502,7 @@ class SessionEngine:
         alarm_events: Sequence[AlarmTransition], now: Moment, actor: str = ENGINE,
         observation_ids: Sequence[int] | None = None, reads_device: bool = False,
         reports_audio: bool = False, device: tuple[str, str] | None = None,
+        device_simulated: bool = False,
     ) -> SessionEngine:
         """Rebuild an open session from its log after a crash and carry on with its timers.
 
@@ -508,7 +512,9 @@ class SessionEngine:
         `observation_ids`: the row id of each observation (aligned); with them, values entered
         in error are skipped and can still be taken back after the restart.
         `device`: the monitor (address, format) this run reads, logged with `session_resumed`
-        so the next resume reads it too (`device_read_last`).
+        so the next resume reads it too (`device_read_last`); `device_simulated`: it is a
+        simulated monitor this console started for a demo, which the next resume starts anew
+        (`plays_new_simulator`).
         `reads_device`, `reports_audio`: the restarted console reads a monitor and tells the
         engine its state (`device_state_changed`), reports the speaker (`audio_status`): then a
         device or speaker alarm open at the stop stands as the same occurrence until that report
@@ -835,6 +841,7 @@ class SessionEngine:
                 "ended_occurrences": [o.id for o in ended],
                 "device": device[0] if device else None,
                 "format": device[1] if device else None,
+                DEVICE_SIMULATED: bool(device and device_simulated),
                 # Where this run starts among the readings, and whether its clock read on
                 # from the log's: what a clock step it logs moves, at the next restart.
                 OBSERVATIONS_BEFORE: len(observations),

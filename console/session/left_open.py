@@ -25,6 +25,7 @@ from datetime import datetime
 
 from console.clock import format_span
 from console.records import EventRecord
+from console.session.engine import DEVICE_SIMULATED
 from console.session.start_checks import RESUME_WITHIN_HOURS
 from console.store import EventLog, SessionRow
 
@@ -100,3 +101,16 @@ def device_read_last(row: SessionRow, events: Sequence[EventRecord]) -> tuple[st
             return (str(address), str(event.detail.get("format") or "hl7")) if address else None
     address = row.details.get("device")
     return (str(address), str(row.details.get("format") or "hl7")) if address else None
+
+
+def plays_new_simulator(row: SessionRow, events: Sequence[EventRecord]) -> bool:
+    """Whether a demo session left open is resumed on a new simulated monitor: unless its newest
+    resume logged a monitor it was given (`--resume N --device`, the start screen's Device box),
+    which it reads again (`device_read_last`). A demo's own simulator stopped with its console;
+    a demo resumed on QA's own simulator came back on a new one after "Restart and resume"."""
+    if not row.demo:
+        return False
+    for event in reversed(events):
+        if event.kind == "session_resumed" and "device" in event.detail:
+            return not event.detail["device"] or event.detail.get(DEVICE_SIMULATED) is not False
+    return True   # started on its own simulator; an older log's resumes did not say

@@ -22,6 +22,7 @@ from console.session.left_open import (
     left_open,
     left_open_for,
     open_under_other_protocols,
+    plays_new_simulator,
 )
 from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.signing import SignatureService
@@ -876,7 +877,7 @@ class MainWindow(QtWidgets.QMainWindow):
         events = [r for _, r in self.log.events(row.id)]
         alarm_events = [r for _, r in self.log.alarm_events(row.id)]
         stop_demo: Callable[[], None] | None = None
-        if device is None and row.demo and self.demo_monitor is not None:
+        if device is None and self.demo_monitor is not None and plays_new_simulator(row, events):
             # The demo's simulated monitor lived in the process that stopped: a new one plays.
             # (The start screen's button read the dead one's port: review 44.)
             device, on_connecting, stop_demo = self.demo_monitor()
@@ -893,6 +894,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 observation_ids=[i for i, _ in logged],
                 # open_session reads `device` and binds the sounder, which reports the speaker
                 reads_device=device is not None, reports_audio=True, device=device,
+                device_simulated=stop_demo is not None,
             )
             if nurse and nurse.strip():
                 engine.hand_over(nurse, now)   # nothing written when she runs it already

@@ -214,3 +214,37 @@ def test_resume_with_a_new_port_only_keeps_the_sessions_monitor_format(
         f"resumed reading {again.controller.connection.format.name}, the session's monitor "
         "is a masimo")
     stop(cleanups)
+
+
+def test_a_demo_resumed_on_a_given_monitor_keeps_it_at_the_restart(
+        tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """QA resumes a demo session on its own simulator (`--resume N --device PORT`); after a
+    console fault, "Restart and resume" came back on a new simulated monitor of the console's
+    own, not on QA's port (the demo rule: its simulator stopped with the console). A demo
+    resumed on its own simulator still gets a new one at the next restart."""
+    db = tmp_path / "log.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db), "--demo"]), qtbot, cleanups)
+    session = window.controller.view.session_id
+    stop(cleanups)   # killed
+    window = built(gui_parser().parse_args(["--db", str(db), "--resume", str(session),
+                                            "--device", "loop://", "--format", "hl7"]),
+                   qtbot, cleanups)
+    assert _url(window) == "loop://"
+    again = _restarted(window, qtbot, cleanups)
+    assert again.controller is not None and again.controller.view.session_id == session
+    assert _url(again) == "loop://", f"restart argv {window.restart_argv[3:]}"
+    stop(cleanups)
+
+    # another demo, killed, resumed with no --device: it plays a new simulator
+    db = tmp_path / "other.sqlite3"
+    window = built(gui_parser().parse_args(["--db", str(db), "--demo"]), qtbot, cleanups)
+    session, first = window.controller.view.session_id, _url(window)
+    stop(cleanups)
+    window = built(gui_parser().parse_args(["--db", str(db), "--resume", str(session)]),
+                   qtbot, cleanups)
+    played = _url(window)
+    assert played not in (None, first)
+    again = _restarted(window, qtbot, cleanups)
+    assert _url(again) not in (None, "loop://", played), (
+        f"the restarted demo reads {_url(again)}: its simulator stopped with the console")
+    stop(cleanups)
