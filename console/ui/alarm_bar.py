@@ -258,6 +258,7 @@ class AlarmBar(QtWidgets.QWidget):
         self.pause_shortcut = QtGui.QShortcut(QtGui.QKeySequence("F3"), self)
         for shortcut in (self.ack_shortcut, self.pause_shortcut):
             shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self.dialog_keys = DialogAlarmKeys(self)
 
         self.flash_timers: dict[Priority, QtCore.QTimer] = {}
         for priority, half_period in FLASH_HALF_PERIOD_MS.items():
@@ -463,3 +464,59 @@ class AlarmBar(QtWidgets.QWidget):
         controller = self._controller
         assert controller is not None
         controller.pause_audio()
+
+
+class DialogAlarmKeys(QtCore.QObject):
+    """F2 and F3 pressed in a dialog the alarm bar's window opened (a signature's PIN, a
+    question about a value), as the bar's own keys. A window's shortcuts stop at a modal dialog:
+    a high alarm raised while the nurse typed her PIN could not be acknowledged nor its audio
+    paused until she cancelled the signature (review 45). Acknowledging never waits for
+    anything else on screen (IEC 60601-1-8 6.3.3.3: the operator can act on an alarm signal at
+    the operator's position; the dialogs are placed below the alarm rows, which stay in sight).
+
+    The filter sits on the widget with the keyboard focus, moved with it, and only while that
+    widget is in such a dialog: no cost to the rest of the window's events."""
+
+    def __init__(self, bar: AlarmBar) -> None:
+        super().__init__(bar)
+        self._bar = bar
+        self._watched: QtWidgets.QWidget | None = None
+        app = QtWidgets.QApplication.instance()
+        if isinstance(app, QtWidgets.QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QtWidgets.QWidget | None,
+                          new: QtWidgets.QWidget | None) -> None:
+        if self._watched is not None:
+            self._watched.removeEventFilter(self)
+            self._watched = None
+        if new is not None and self._opened_by_bar_window(new):
+            new.installEventFilter(self)
+            self._watched = new
+
+    def _opened_by_bar_window(self, widget: QtWidgets.QWidget) -> bool:
+        """`widget` is in a window (a dialog) whose parent, or parent's parent..., is in the
+        bar's window: not in that window itself, where the bar's shortcuts act."""
+        home = self._bar.window()
+        window = widget.window()
+        if window is home:
+            return False
+        parent = window.parentWidget()
+        while parent is not None:
+            if parent.window() is home:
+                return True
+            parent = parent.window().parentWidget()
+        return False
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if event.type() != QtCore.QEvent.Type.KeyPress or not isinstance(event, QtGui.QKeyEvent):
+            return False
+        if event.modifiers() != QtCore.Qt.KeyboardModifier.NoModifier or event.isAutoRepeat():
+            return False
+        if event.key() == QtCore.Qt.Key.Key_F2:
+            self._bar.ack_shortcut.activated.emit()
+            return True
+        if event.key() == QtCore.Qt.Key.Key_F3:
+            self._bar.pause_shortcut.activated.emit()
+            return True
+        return False
