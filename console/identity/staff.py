@@ -77,6 +77,10 @@ NOT_KEPT: Final = "(not kept: no account has it, and it may be a secret typed in
 NO_MATCH: Final = ("name or badge and PIN or password do not match an account: check both and "
                    "try again")
 REASON_MAX: Final = 200
+SIGN_IN_NOT_RECORDED: Final = "Not signed in: the sign-in cannot be recorded now. {cause}"
+"""A sign-in dialog's answer when the log cannot take the attempt's row (every attempt is recorded
+before it is answered): the same sentence at the administration and the review sign-ins. `cause`
+is the store's sentence (`LogError.message`)."""
 REHASHED: Final = "secret re-hashed with the current Argon2id parameters"   # the version's reason
 # Checks of one attempt when its account keeps changing during them (Staff._check).
 CHECK_PASSES: Final = 3
@@ -291,8 +295,16 @@ def _same(text: str) -> str:
     """What a name or badge is compared by: case folded and composed (Unicode NFC), so a
     "Zoë" typed with a combining diaeresis is the "Zoë" already on the list (it was a second
     active account of the same name: signatures read alike for two people, and the owner of
-    one typing her name reached the other's PIN count)."""
-    return unicodedata.normalize("NFC", text.casefold())
+    one typing her name reached the other's PIN count); and runs of spaces read as one, so
+    "Ana  Nurse" (a double space typed by IT) is the "Ana Nurse" already there (the PDF and HTML
+    print both alike). Both sides are compared so: a name kept by an older version with a double
+    space still matches."""
+    return unicodedata.normalize("NFC", " ".join(text.split()).casefold())
+
+
+def _folded(text: str) -> str:
+    """`_same` without the spaces read as one: how a name was compared before review 45."""
+    return unicodedata.normalize("NFC", text.strip().casefold())
 
 
 def _text(value: str, what: str, limit: int) -> str:
@@ -305,6 +317,11 @@ def _text(value: str, what: str, limit: int) -> str:
     if any(not ch.isprintable() for ch in value):
         raise IdentityError(f"the {what} holds a control character: use printable text only")
     return value
+
+
+def _name(name: str) -> str:
+    """A name as kept: checked as `_text`, runs of spaces made one (see `_same`)."""
+    return " ".join(_text(name, "name", NAME_MAX).split())   # a tab was refused as a control
 
 
 def _badge(badge: str | None) -> str | None:
@@ -323,7 +340,7 @@ def _new_fields(name: str, roles: str | Iterable[str],
         role_set = parse_roles(roles)
     except ValueError as exc:
         raise IdentityError(str(exc)) from None
-    return _text(name, "name", NAME_MAX), _badge(badge), role_set
+    return _name(name), _badge(badge), role_set
 
 
 def _role_set(roles: str | Iterable[str]) -> frozenset[Role]:
@@ -414,8 +431,9 @@ class Staff:
         return None if row is None else _account(row)
 
     def find(self, name_or_badge: str) -> Account | None:
-        """The account with this badge id, else this name (case and surrounding spaces
-        ignored for both); an active account before a disabled one. None when there is none."""
+        """The account with this badge id, else this name (case, surrounding spaces and runs
+        of spaces ignored for both); an active account before a disabled one. None when there
+        is none."""
         with self._log.environment_errors():
             row = self._find_row(store.current_staff(self._log.conn), name_or_badge)
         return None if row is None else _account(row)
@@ -430,10 +448,11 @@ class Staff:
         for row in candidates:
             if row.badge is not None and _same(row.badge) == folded:
                 return row
-        for row in candidates:
-            if _same(row.name) == folded:
-                return row
-        return None
+        # A log kept before runs of spaces read as one may hold "Ana  Nurse" beside "Ana
+        # Nurse", both active: among active ones, the name typed as it is kept reaches its own.
+        named = [row for row in candidates if _same(row.name) == folded]
+        return min(named, default=None, key=lambda r: (
+            not r.active, _folded(r.name) != _folded(wanted), r.account))
 
     def has_any_administrator(self) -> bool:
         """True when at least one active account has the administrator role."""

@@ -60,12 +60,16 @@ class ReviewRefused(Exception):
 
 def dialog_sign_in(db: Path, clock: Clock) -> ReviewAccess | None:
     """The review's sign-in dialog (until a good sign-in or Cancel)."""
+    from console.identity.staff import SIGN_IN_NOT_RECORDED  # noqa: PLC0415
     from console.ui.staff_dialogs import SignInDialog  # noqa: PLC0415
 
     found: list[ReviewAccess] = []
 
     def check(name_or_badge: str, secret: str) -> str | None:
-        answer = ReviewAccess.sign_in(db, name_or_badge, secret, clock, VERSION)
+        try:
+            answer = ReviewAccess.sign_in(db, name_or_badge, secret, clock, VERSION)
+        except LogError as exc:   # every attempt is recorded before it is answered
+            return SIGN_IN_NOT_RECORDED.format(cause=exc.message)
         if isinstance(answer, str):
             return answer
         found[:] = [answer]

@@ -533,6 +533,7 @@ def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
     """An administrator's sign-in (purpose `administration`) in a `SignInDialog`; the account,
     or None when cancelled. An account that may not manage staff is refused, naming the role."""
     from console.identity import Action, Purpose, refusal  # noqa: PLC0415
+    from console.identity.staff import SIGN_IN_NOT_RECORDED  # noqa: PLC0415
 
     found: list[Account] = []
 
@@ -543,7 +544,7 @@ def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
             result = staff.sign_in(name_or_badge, secret, clock.now().wall, station,
                                    Purpose.ADMINISTRATION)
         except LogError as exc:   # every attempt is recorded before it is answered
-            return f"Not signed in: the sign-in cannot be recorded now. {exc.message}"
+            return SIGN_IN_NOT_RECORDED.format(cause=exc.message)
         if not result.ok or result.account is None:
             return _sentence(result.message)
         why = refusal(result.account, Action.MANAGE_STAFF)

@@ -86,7 +86,9 @@ class DialectError(ValueError):
         self.path = Path(path)
         self.key = key
         self.reason = reason
-        super().__init__(f"{self.path.name or path}: {key}: {reason}")
+        # The whole path, as ProfileError: a clinic's code map replaces the shipped file of the
+        # same name, and the bare name did not say which of the two to fix (review 45).
+        super().__init__(f"{path}: {key}: {reason}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -355,7 +355,7 @@ def test_bad_dialect_files_name_file_key_and_reason(tmp_path: Path, body: str,
     path.write_text(body)
     with pytest.raises(DialectError) as info:
         load_dialect(path)
-    assert str(info.value) == f"nihon-kohden.toml: {message}"
+    assert str(info.value) == f"{path}: {message}"   # the whole path: which file to fix
 
 
 @pytest.mark.parametrize("body,message", [
@@ -398,7 +398,7 @@ def test_a_code_map_giving_one_identifier_two_vitals_is_refused_naming_both(
     path.write_text('vendor = "NK"\n' + body)
     with pytest.raises(DialectError) as info:
         load_dialect(path)
-    assert str(info.value) == f"nihon-kohden.toml: {message}"
+    assert str(info.value) == f"{path}: {message}"   # the whole path: which file to fix
     assert [str(e) for e in load_dialects([tmp_path]).errors] == [str(info.value)]
 
 
@@ -422,8 +422,9 @@ def test_several_identifiers_for_one_vital_are_not_a_contradiction(tmp_path: Pat
 def test_not_toml_and_not_utf8(tmp_path: Path) -> None:
     bad = tmp_path / "x.toml"
     bad.write_text('vendor = "NK\n')
-    with pytest.raises(DialectError, match=r"^x.toml: \(file\): not valid TOML"):
+    with pytest.raises(DialectError) as info:
         load_dialect(bad)
+    assert str(info.value).startswith(f"{bad}: (file): not valid TOML")
     bad.write_bytes(b'vendor = "\xff"\n')
     with pytest.raises(DialectError, match=r"not UTF-8 text \(byte 0xff"):
         load_dialect(bad)
@@ -436,8 +437,8 @@ def test_refused_files_are_listed_and_the_others_load(tmp_path: Path) -> None:
                                         '[codes."42"]\nmetric = "bp_systolic"\n')
     dialects = load_dialects([tmp_path])
     assert list(dialects.dialects) == ["acme"]
-    assert [str(e) for e in dialects.errors] == ["broken.toml: vendor: expected text, got a "
-                                                 "number (1)"]
+    assert [str(e) for e in dialects.errors] == [f"{tmp_path / 'broken.toml'}: vendor: expected "
+                                                 "text, got a number (1)"]
     acme = dialects.get("acme")
     assert acme.is_no_value("-1") and acme.is_no_value(" XX ") and not acme.is_no_value("1")
     msg = ("MSH|^~\\&|ACME||||||ORU^R01|C1|P|2.6\r"
