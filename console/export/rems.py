@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -75,6 +75,9 @@ from console.review.model import (
     SignatureEntry,
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
+from console.review.clock_steps import (
+    AFTER_EVERY_EVENT, event_seconds_between, is_unknown, logged_seconds, seconds_to_time,
+)
 from console.session.engine import PRESCRIBER_REVIEW
 from console.session.signing import GATE_DECISION
 from protocols.model import DoseMode, PhaseKind, Protocol
@@ -394,9 +397,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     zoned = rc.spans_zone_change(detail, tz)
     ticks = {(t.phase, t.item): t for t in detail.ticks}
     by_item = {t.item: t for t in detail.ticks}
-    devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note)
-                    for t in sorted(detail.ticks, key=lambda t: t.at)
-                    if t.item.startswith("device-"))
+    device_ticks = [t for t in sorted(detail.ticks, key=lambda t: t.at)
+                    if t.item.startswith("device-")]
+    devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note) for t in device_ticks)
     if protocol is None:
         protocol = find_protocol(s.protocol_id, detail.events, s.id)
     needed = devices_needed(detail, protocol)
@@ -411,8 +414,13 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # may be later than T0, the dosing phase's start: from T0, device 1 given 10 minutes into
     # the phase made a BP 30 minutes after the dose the form's "about 40 minutes after" one.
     dosed = devices[0].at if devices and t0 is not None and devices[0].at > t0 else t0
+    # Times from the dose as the console's timers ran: net of the wall-clock steps it logged
+    # (review 45: NTP setting a fast clock back 30 min made 125 monitored minutes "95").
+    clock = _DoseClock(detail, t0, device_ticks[0].event_id if dosed is not None and devices
+                       and dosed is devices[0].at else None)
     placed = rc.placed_series(detail)
-    pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"), dosed)
+    pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"),
+                      clock.seconds_to if dosed is not None else None)
     # "Before the dose" is before the first device given, not before T0: a BP typed at T0+5,
     # the device given at T0+10, is the pressure prior to administration, and was named "the
     # highest after the dose" beside the increased-pressure answer (an exports review, 4 Dec).
@@ -422,8 +430,10 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                            dosed)
     bp_40 = None
     if dosed is not None:
-        window = [p for p in pairs if T40_WINDOW[0] <= p.at - dosed <= T40_WINDOW[1]]
-        bp_40 = min(window, key=lambda p: abs(p.at - dosed - T40), default=None)
+        window = [p for p in pairs if p.minutes_after_dose is not None
+                  and T40_WINDOW[0] <= timedelta(minutes=p.minutes_after_dose) <= T40_WINDOW[1]]
+        bp_40 = min(window, key=lambda p: abs(
+            timedelta(minutes=p.minutes_after_dose or 0.0) - T40), default=None)
     # The last BP before the discharge, typed or from the monitor, whichever was measured
     # last: the patient's pressure as they left. Not "after the T+40 one": a BP typed at T+40 a
     # minute before an early discharge was both, and the form said NOT RECORDED (nurse walk,
@@ -536,7 +546,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     answers = {e.name: e.present for e in adverse}
     enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
     meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
-    total = round((end - dosed).total_seconds() / 60, 1) if dosed is not None and end else None
+    total = clock.total_minutes(end) if dosed is not None and end else None
     answers_typed = {name: (by_item[item].note.strip() or None) if item in by_item else None
                      for name, item in _TYPED_ANSWERS.items()}
     values = {
@@ -682,11 +692,49 @@ def _device_items(count: int | None) -> list[str]:
     return [f"device-{k}" for k in range(1, (count or 0) + 1)]
 
 
+class _DoseClock:
+    """Seconds from the dose as the console's timers counted them: the logged wall times net of
+    the clock steps logged between (`clock_steps`, the rule of the review's times). Events are
+    placed among the steps by their ids; a reading by its time alone, None where a step back
+    leaves it on either side."""
+
+    def __init__(self, detail: SessionDetail, t0: datetime | None,
+                 device_event: int | None) -> None:
+        self._detail = detail
+        self._steps = detail.logged_steps()
+        self._t0 = detail.event_named("dosing_started", t0) if t0 is not None else None
+        self._dose = (detail.events_by_id().get(device_event) if device_event is not None
+                      else self._t0)
+
+    def seconds_to(self, at: datetime) -> float | None:
+        """Seconds from the dose to a record logged at `at`; None when unknown."""
+        if self._dose is None:
+            return None
+        seconds = seconds_to_time(self._dose, at, self._steps)
+        return None if is_unknown(seconds) else seconds
+
+    def total_minutes(self, end: datetime) -> float | None:
+        """Minutes from the dose to the discharge (or the session's end) logged at `end`: the
+        engine's own count from T0 (`discharged`'s minutes_from_t0) where it logged one."""
+        if self._dose is None:
+            return None
+        from_t0 = (self._detail.discharge or {}).get("minutes_from_t0")
+        if isinstance(from_t0, int | float) and self._t0 is not None:
+            return round(from_t0 - event_seconds_between(self._t0, self._dose, self._steps) / 60,
+                         1)
+        ended = next((e for e in self._detail.events
+                      if e.kind in ("discharged", "session_ended") and e.at == end), None)
+        seconds = logged_seconds(self._dose.at, self._dose.id, end,
+                                 ended.id if ended is not None else AFTER_EVERY_EVENT, self._steps)
+        return round(seconds / 60, 1)
+
+
 def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
               dia_series: Sequence[rc.PlacedValue] | None,
-              t0: datetime | None) -> list[BloodPressure]:
+              since_dose: Callable[[datetime], float | None] | None) -> list[BloodPressure]:
     """Systolic values paired with the diastolic value nearest in time (within 90 s), each at
-    the time the review places it (`content.placed_series`)."""
+    the time the review places it (`content.placed_series`), with its minutes after the dose
+    (`since_dose`: seconds, None when not known; None: no dose)."""
     if not sys_series or not dia_series:
         return []
     diastolic = sorted((p.at, p.value) for p in dia_series)
@@ -698,7 +746,8 @@ def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
                       key=lambda j: abs(times[j] - at))
         if abs(times[nearest] - at) > PAIR_WITHIN:
             continue
-        minutes = round((at - t0).total_seconds() / 60, 1) if t0 is not None else None
+        seconds = since_dose(at) if since_dose is not None else None
+        minutes = round(seconds / 60, 1) if seconds is not None else None
         out.append(BloodPressure(at, systolic, diastolic[nearest][1], minutes))
     return out
 
@@ -814,6 +863,9 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         if bp is None:
             return "NOT RECORDED"
         when = f", T{bp.minutes_after_dose:+g} min" if bp.minutes_after_dose is not None else ""
+        if bp.minutes_after_dose is None and form.observation_start is not None:
+            # A step back of the station's clock around it: its time cannot say (review 45).
+            when = ", time after the dose UNCERTAIN (the station clock was set back around it)"
         return f"{bp.systolic:.0f}/{bp.diastolic:.0f} mmHg at {t(bp.at)}{when}"
 
     def before_discharge(bp: BloodPressure | None) -> str:

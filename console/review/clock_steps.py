@@ -12,11 +12,14 @@ to "20 s" (review 44). The engine's replay knew the answer came 10 s after the a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
+from console.session.engine import CLOCK_STEPPED, run_reached
+
+SESSION_RESUMED: Final = "session_resumed"
 UNKNOWN_SECONDS: Final = math.nan
 """The time between two alarm rows when it cannot be known (`seconds_between`): a float that no
 consumer can take for a response time, and no `None` (which says "not acknowledged")."""
@@ -116,3 +119,119 @@ def _placed_by_time(step: ClockStep, first: datetime, then: datetime,
 def is_unknown(seconds: float) -> bool:
     """True for `UNKNOWN_SECONDS`."""
     return math.isnan(seconds)
+
+
+# --- lengths between the session's records (phases, monitoring time) -----------------------------
+
+
+class SessionEvent(Protocol):
+    """A logged event as the session's clock steps need it (`model.LoggedEvent`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def detail(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedStep:
+    """A `clock_stepped` event placed among the session's events by their ids, which no clock
+    step moves (review 45: a phase's length and the REMS form's monitoring time were their
+    wall times, a step and all).
+
+    Attributes:
+        event_id: its event's id.
+        at: when it was logged (on the clock after it).
+        step_s: the wall clock's move, seconds (negative: back).
+        reach_id: the id of the first event it moves: the events from it up to `event_id`
+            were logged on the clock it put right (0: from the session's start). Not across a
+            restart whose clock it corrected (`console.session.engine.run_reached`, the engine's
+            own rule for its replay).
+        reach_at: that first event's time (None: the session's start), to place a record known
+            only by its time.
+    """
+
+    event_id: int
+    at: datetime
+    step_s: float
+    reach_id: int = 0
+    reach_at: datetime | None = None
+
+
+def logged_steps(events: Iterable[SessionEvent]) -> tuple[LoggedStep, ...]:
+    """The session's wall-clock steps among its `events` (in id order), each with the run of
+    the console it reaches back to (`run_reached`, as the review's alarm times)."""
+    out: list[LoggedStep] = []
+    runs: list[tuple[int, datetime | None, float | None]] = [(0, None, None)]
+    for e in events:
+        if e.kind == SESSION_RESUMED:
+            gap = e.detail.get("clock_gap_s")
+            runs.append((e.id, e.at, float(gap) if isinstance(gap, int | float) else None))
+        elif e.kind == CLOCK_STEPPED:
+            step = e.detail.get("step_s", 0.0)
+            step_s = float(step) if isinstance(step, int | float) else 0.0
+            reach = run_reached([gap for _, _, gap in runs], step_s)
+            out.append(LoggedStep(e.id, e.at, step_s, runs[reach][0], runs[reach][1]))
+    return tuple(out)
+
+
+def event_seconds_between(first: AlarmRow, then: AlarmRow, steps: Iterable[LoggedStep]) -> float:
+    """Seconds from the event `first` to the later event `then` (each with its id and logged
+    time): their times, each put on the clock the latest step reaching it left (as the engine's
+    replay puts them), so that a step logged between them counts for nothing."""
+    return logged_seconds(first.at, first.id, then.at, then.id, steps)
+
+
+AFTER_EVERY_EVENT: Final = 2 ** 62
+"""An event id for what was logged after every event (a session's end without an event)."""
+
+
+def logged_seconds(first_at: datetime, first_id: int, then_at: datetime, then_id: int,
+                   steps: Iterable[LoggedStep]) -> float:
+    """`event_seconds_between` by the two events' times and ids (0: the session's start, before
+    every event; `AFTER_EVERY_EVENT`: its end where no event logged it)."""
+    placed = tuple(steps)
+    return round((then_at - first_at).total_seconds()
+                 + _shift_s(placed, then_id) - _shift_s(placed, first_id), 3)
+
+
+def seconds_to_time(first: AlarmRow, at: datetime, steps: Iterable[LoggedStep]) -> float:
+    """Seconds from the event `first` to a record known by its logged time `at` alone (a reading
+    as the review's series hold it): placed before or after each step by its time, as an older
+    log's alarm rows are (`_placed_by_time`). `UNKNOWN_SECONDS` when a step back may lie either
+    side of it (the same times came twice), never a guess."""
+    placed = tuple(steps)
+    shift = 0.0
+    for step in placed:
+        if step.reach_at is not None and at < step.reach_at:
+            continue   # logged before the restart whose clock the step corrected
+        before = _before_step(step, at)
+        if before is None:
+            return UNKNOWN_SECONDS
+        if before:
+            shift += step.step_s
+    return round((at - first.at).total_seconds() + shift - _shift_s(placed, first.id), 3)
+
+
+def _shift_s(steps: tuple[LoggedStep, ...], event_id: int) -> float:
+    """What the steps logged after the event `event_id` and reaching it moved its clock by."""
+    return sum(s.step_s for s in steps if s.reach_id <= event_id < s.event_id)
+
+
+def _before_step(step: LoggedStep, at: datetime) -> bool | None:
+    """Whether a record logged at `at` came before the step, by its time: after it a record
+    reads at least the step's time, before it at most that less `step_s`; None in neither reach
+    (a step back)."""
+    seconds = (at - step.at).total_seconds()
+    if seconds < -_MARGIN_S:
+        return True
+    if seconds > -step.step_s + _MARGIN_S:
+        return False
+    return None

@@ -39,7 +39,10 @@ from console.session.dosing import devices_ticked
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
-from console.review.clock_steps import is_unknown, logged_between
+from console.review.clock_steps import (
+    AFTER_EVERY_EVENT, LoggedStep, is_unknown, logged_between, logged_seconds,
+)
+from console.session.engine import CLOCK_STEPPED
 from console.review.integrity import RecordCheck, RecordState
 from console.review.model import (
     PRIORITY_ORDER,
@@ -480,7 +483,7 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
         ("Protocol", protocol_text(detail)),
         ("Session", f"{number_text} · log session {s.id}"),
         # "11:00–open (open)" read oddly for a session still open.
-        ("Date", f"{when}–{hhmm(s.ended_at, tz, zoned=zoned)} ({duration(s.duration)})"
+        ("Date", f"{when}–{hhmm(s.ended_at, tz, zoned=zoned)} ({session_length(detail)})"
          if s.ended_at
          else f"{when}, still open"),
         ("Nurse", nurses_text(detail, tz)),
@@ -490,6 +493,13 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
         ("Discharged", discharge_text(detail, tz)),
     ]
     return fields
+
+
+def session_length(detail: SessionDetail) -> str:
+    """The session's length as it ran: net of the clock steps logged in it (review 45: the
+    header's length took in an NTP step the phases' lengths now leave out)."""
+    seconds = detail.session_seconds()
+    return duration(timedelta(seconds=seconds) if seconds is not None else None)
 
 
 def nurses_text(detail: SessionDetail, tz: tzinfo | None) -> str:
@@ -852,6 +862,10 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
     for h in detail.hand_overs():
         rows.append((h.at, (day_time(h.at, tz, zoned=zoned), "Hand-over", h.actor,
                             describe_event(h.kind, h.detail))))
+    for e in detail.events:
+        if e.kind == CLOCK_STEPPED:
+            rows.append((e.at, (day_time(e.at, tz, zoned=zoned), "Station clock stepped",
+                                e.actor, clock_step_text(e, tz, zoned))))
     for r in detail.restarts:
         rows.append((r.resumed, (day_time(r.resumed, tz, zoned=zoned), "Console restarted",
                                  r.by, restart_text(r, tz, zoned, detail.closed_before(r)))))
@@ -862,6 +876,22 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         rows.append((a.at, (day_time(a.at, tz, zoned=own), "Review annotation", a.who,
                             a.text)))
     return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
+
+
+def clock_step_text(step: LoggedEvent, tz: tzinfo | None, zoned: bool = False) -> str:
+    """"Station clock set 1:00 h forward: it read 09:20:00, then 10:20:00; times from then on
+    are on the new clock; lengths and times to acknowledge leave the step out" (a logged
+    `clock_stepped`: NTP, a corrected clock). The report's lengths are net of it
+    (`SessionDetail.phase_seconds`); a reader comparing its clock times needs to know why they
+    jump (review 45: the PDF never named the step)."""
+    raw = step.detail.get("step_s")
+    step_s = float(raw) if isinstance(raw, int | float) else 0.0
+    way = "forward" if step_s > 0 else "back"
+    before = step.at - timedelta(seconds=step_s)
+    return (f"Station clock set {format_duration(abs(step_s))} {way}: it read "
+            f"{hhmm(before, tz, seconds=True, zoned=zoned)}, then "
+            f"{hhmm(step.at, tz, seconds=True, zoned=zoned)}; times from then on are on the new "
+            "clock; lengths and times to acknowledge leave the step out")
 
 
 def restart_text(restart: Restart, tz: tzinfo | None, zoned: bool = False,
@@ -889,7 +919,8 @@ def phase_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]
     zoned = spans_zone_change(detail, tz)
     rows: list[tuple[str, ...]] = []
     for p in detail.phases:
-        length = duration(p.ended_at - p.started_at) if p.ended_at else "open"
+        seconds = detail.phase_seconds(p)   # net of a clock step within it (review 45)
+        length = duration(timedelta(seconds=seconds)) if seconds is not None else "open"
         rows.append((p.name or p.id, hhmm(p.started_at, tz, zoned=zoned),
                      hhmm(p.ended_at, tz, zoned=zoned), length, p.started_by))
     return rows
@@ -1026,28 +1057,41 @@ def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[d
         return []
     times: list[datetime] = []
     record_end: datetime | None = None
+    steps = detail.logged_steps()
+    t0 = detail.event_named("dosing_started", detail.t0) if detail.t0 is not None else None
     for span in detail.phases:
         try:
             phase = protocol.phase(span.id)
         except (KeyError, ValueError):
             continue
-        end = span.ended_at
+        end, end_id = span.ended_at, span.ended_event or AFTER_EVERY_EVENT
         if end is None:
             record_end = record_end or _record_end(detail)
-            end = record_end
+            end, end_id = record_end, AFTER_EVERY_EVENT
         for check in phase.checks:
             if check.every_minutes:
-                step = timedelta(minutes=check.every_minutes)
-                due = span.started_at + step
-                while due <= end:
-                    times.append(due)
-                    due += step
-            anchor = detail.t0 or span.started_at
-            for minutes in check.at_minutes_after_t0:
-                due = anchor + timedelta(minutes=minutes)
-                if due <= end:
-                    times.append(due)
+                every = check.every_minutes * 60
+                length = logged_seconds(span.started_at, span.started_event, end, end_id, steps)
+                times += _due(span.started_at, span.started_event, steps,
+                              (every * n for n in range(1, int(length // every) + 1)))
+            anchor, anchor_id = ((t0.at, t0.id) if t0 is not None
+                                 else (span.started_at, span.started_event))
+            until = logged_seconds(anchor, anchor_id, end, end_id, steps)
+            times += _due(anchor, anchor_id, steps, (m * 60 for m in check.at_minutes_after_t0
+                                                     if m * 60 <= until))
     return sorted(set(times))
+
+
+def _due(since: datetime, since_id: int, steps: Sequence[LoggedStep],
+         offsets_s: Iterable[float]) -> list[datetime]:
+    """The wall times of the moments `offsets_s` seconds (as the console's timers ran) after
+    the event `since_id` logged at `since`: moved by each clock step logged after it and by
+    then (review 45: NTP an hour forward read as nine scheduled checks never due, each "not
+    recorded")."""
+    after = [(logged_seconds(since, since_id, s.at, s.event_id, steps), s.step_s)
+             for s in steps if s.event_id > since_id]
+    return [since + timedelta(seconds=o + sum(step for at, step in after if at <= o))
+            for o in offsets_s]
 
 
 # Why a row of the vitals table is there (`vital_rows`).

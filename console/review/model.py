@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from console.review.clock_steps import ClockStep, seconds_between
+from console.review.clock_steps import (
+    AFTER_EVERY_EVENT, ClockStep, LoggedStep, logged_seconds, logged_steps, seconds_between,
+)
 from console.session.device_rest import beyond_text, early_text
 from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
@@ -310,6 +312,7 @@ class ChecklistTick:
         note: the nurse's note with the tick ('' for none).
         who: the nurse who ticked it.
         at: when.
+        event_id: its event's id (0: not known), to place it among clock steps.
     """
 
     phase: str
@@ -318,6 +321,7 @@ class ChecklistTick:
     note: str
     who: str
     at: datetime
+    event_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +376,9 @@ class PhaseSpan:
         ended_at: when it ended (the next phase's start, or discharge/session end); None when the
             log ends inside it.
         started_by: who started it.
+        started_event: the id of the event that started it (0: not known).
+        ended_event: the id of the event that ended it; None when none did (the log ends inside
+            it, or the session's end without an event ended it): every later step is within it.
     """
 
     id: str
@@ -380,6 +387,8 @@ class PhaseSpan:
     started_at: datetime
     ended_at: datetime | None
     started_by: str
+    started_event: int = 0
+    ended_event: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -684,6 +693,37 @@ class SessionDetail:
             return None
         return next((o for o in reversed(self.overrides)
                      if o.what == "discharge" and o.at <= discharged), None)
+
+    def logged_steps(self) -> tuple[LoggedStep, ...]:
+        """The session's wall-clock steps (`clock_stepped`), placed among its events."""
+        return logged_steps(self.events)
+
+    def phase_seconds(self, phase: PhaseSpan) -> float | None:
+        """How long `phase` ran: its logged times net of the clock steps logged within it (review
+        45: NTP an hour forward during a 40-minute infusion read "1:40 h"); None while it runs."""
+        if phase.ended_at is None:
+            return None
+        end = AFTER_EVERY_EVENT if phase.ended_event is None else phase.ended_event
+        return logged_seconds(phase.started_at, phase.started_event, phase.ended_at, end,
+                              self.logged_steps())
+
+    def session_seconds(self) -> float | None:
+        """How long the session ran, from its start to its end: net of the clock steps logged in
+        it (`phase_seconds`); None while it is open."""
+        s = self.summary
+        if s.ended_at is None:
+            return None
+        ended = next((e.id for e in self.events if e.kind == "session_ended"), AFTER_EVERY_EVENT)
+        return logged_seconds(s.started_at, 0, s.ended_at, ended, self.logged_steps())
+
+    def events_by_id(self) -> dict[int, LoggedEvent]:
+        """The session's events by id."""
+        return {e.id: e for e in self.events}
+
+    def event_named(self, kind: str, at: datetime | None = None) -> LoggedEvent | None:
+        """The session's first event of `kind` (logged at `at` when given), or None."""
+        return next((e for e in self.events if e.kind == kind and (at is None or e.at == at)),
+                    None)
 
     def timeline(self) -> list[TimelineEntry]:
         """Events and alarm steps merged in the order the console wrote them (`record_order`)."""

@@ -37,7 +37,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from console.clock import IsoParser, iso, parse_iso
-from console.records import EventRecord, ObservationRecord
+from console.records import AUDIO_RESUMED, EventRecord, ObservationRecord
 from console.review.clock_steps import ClockStep, seconds_between
 from console.review.model import (
     ENTERED_IN_ERROR,
@@ -599,27 +599,34 @@ def _last_record_since(conn: sqlite3.Connection, session_id: int,
     step, whose own event is on the new clock): one clock with the restart's, so the two measure
     the stop (review 44: NTP set back a minute before a crash read the latest time before the
     restart from before the step, 0:10 min for a 1:04 min stop). None when the log does not
-    count its rows (an older console) or nothing was logged."""
+    count its rows (an older console) or nothing was logged.
+
+    The restart's own records are not the stopped console's: `SessionEngine.resume` logs
+    "Audio pause ended: the console restarted" just before `session_resumed`, at its time (review
+    45: a restart under an audio pause read its stop as 0:00 min and charged the nurse with it).
+    Its alarm rows are past `ALARM_ROWS_BEFORE`, so only that event needs leaving out."""
     (first_event, first_obs, first_row), (event, obs, rows) = since, restart
     if first_obs is None or first_row is None or obs is None or rows is None:
         return None
     found: str | None = conn.execute(
         "SELECT MAX(t) FROM ("
         "SELECT MAX(at) AS t FROM events WHERE session_id = ?1 AND id >= ?2 AND id < ?3 "
-        "AND kind <> ?4 "
+        "AND kind <> ?4 AND NOT (id = ?3 - 1 AND kind = ?9 "
+        "AND at = (SELECT at FROM events WHERE id = ?3)) "
         "UNION ALL SELECT MAX(at) FROM (SELECT at FROM alarm_events WHERE session_id = ?1 "
         "ORDER BY id LIMIT ?5 OFFSET ?6) "
         "UNION ALL SELECT MAX(received_at) FROM (SELECT received_at FROM observations "
         "WHERE session_id = ?1 ORDER BY id LIMIT ?7 OFFSET ?8))",
         [session_id, first_event, event, REVIEW_NOTE, max(0, rows - first_row), first_row,
-         max(0, obs - first_obs), first_obs],
+         max(0, obs - first_obs), first_obs, AUDIO_RESUMED],
     ).fetchone()[0]
     return found
 
 
 def _last_record_by_time(conn: sqlite3.Connection, session_id: int, at: str) -> str | None:
     """The latest record time before the restart's `at`, for an older log that does not count
-    its rows (`_last_record_since`)."""
+    its rows (`_last_record_since`). Strictly before: the restart's own records (its
+    `audio_resumed`, the alarms it ended) carry its time and are not the stopped console's."""
     # Times are stored in one ISO form (console.clock.iso), so text order is time order.
     found: str | None = conn.execute(
         "SELECT MAX(t) FROM ("
@@ -1047,24 +1054,25 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
     t0: datetime | None = None
     baseline: dict[str, float] = {}
     finish: datetime | None = None
+    finish_event: int | None = None
     for e in events:
         d = e.detail
         kind = e.kind
         if kind == "phase_started":
             if phases and phases[-1]["ended_at"] is None:
-                phases[-1]["ended_at"] = e.at
+                phases[-1]["ended_at"], phases[-1]["ended_event"] = e.at, e.id
             phases.append({"id": str(d.get("phase", "")), "name": str(d.get("name", "")),
                            "kind": str(d.get("kind", "")), "started_at": e.at, "ended_at": None,
-                           "started_by": e.actor})
+                           "started_by": e.actor, "started_event": e.id})
         elif kind == "phase_ended":
             for phase in reversed(phases):
                 if phase["id"] == d.get("phase") and phase["ended_at"] is None:
-                    phase["ended_at"] = e.at
+                    phase["ended_at"], phase["ended_event"] = e.at, e.id
                     break
         elif kind == "checklist_ticked":
             ticks.append(ChecklistTick(phase=str(d.get("phase", "")), item=str(d.get("item", "")),
                                        text=str(d.get("text", "")), note=str(d.get("note", "")),
-                                       who=e.actor, at=e.at))
+                                       who=e.actor, at=e.at, event_id=e.id))
         elif kind == "override":
             overrides.append(Override(at=e.at, who=e.actor, what=str(d.get("action", "")),
                                       phase=str(d.get("phase", "")),
@@ -1106,6 +1114,7 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
                     pause["resume_message"] = str(d.get("message", ""))
         elif kind in ("discharged", "session_ended"):
             finish = finish or e.at
+            finish_event = finish_event or e.id
         elif kind == REVIEW_NOTE:
             annotations.append(Note(at=e.at, who=e.actor, text=str(d.get("text", "")), kind=kind))
         elif kind not in _TEXT_KINDS_EXCLUDED and isinstance(d.get("text"), str):
@@ -1113,6 +1122,7 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
     end = finish or ended
     if phases and phases[-1]["ended_at"] is None and end is not None:
         phases[-1]["ended_at"] = end
+        phases[-1]["ended_event"] = finish_event
     return {
         "phases": tuple(PhaseSpan(**p) for p in phases),
         "t0": t0, "baseline": baseline, "ticks": tuple(ticks), "overrides": tuple(overrides),
