@@ -627,6 +627,18 @@ class EntryPanel(QtWidgets.QGroupBox):
             self._record_note(VOMITING, kind=OBSERVED)
 
     def _record_score(self, name: str, score: QtWidgets.QSpinBox) -> None:
+        typed = score.typed_not_a_score() if isinstance(score, _ScoreBox) else None
+        if typed is not None and isinstance(score, _ScoreBox):
+            # Kept until the nurse types again: Return comes to this twice (the box's line, then
+            # the box), and the second must not record what the box read of it ("4,5": 45).
+            verdict = check_value(name, typed)
+            if isinstance(verdict, Rejected):
+                self._say(f"Not recorded: {verdict.message}", error=True)
+                score.setFocus()
+                score.selectAll()
+                return
+            score.forget_typed()
+            score.setValue(int(verdict.value))   # "4.0": the whole number it reads
         score.interpretText()   # a number typed but not yet committed by the box
         if score.value() == EMPTY_SCORE:
             if self._record_stands(name):   # the Return after its record: line and Undo stay
@@ -812,15 +824,42 @@ class EntryPanel(QtWidgets.QGroupBox):
 
 
 class _ScoreBox(QtWidgets.QSpinBox):
-    """A score box whose dash ("no value set") gives way to the first digit typed: a click into
-    the box put the cursor after the dash, and "—12" was refused without a word. Typing may go
-    past the score's maximum (`SCORE_TYPED_MAX`, refused on Record); the arrow keys stop at it."""
+    """A score box whose dash ("no value set") gives way to the first character typed: a click
+    into the box put the cursor after the dash, and "—12" was refused without a word. Typing may
+    go past the score's maximum (`SCORE_TYPED_MAX`, refused on Record); the arrow keys stop at it.
+
+    A character a score cannot hold ("4.5", "4,5", "-3", "7a") is kept as typed and never taken
+    for the score: Record refuses it, naming it (`typed_not_a_score`). The box dropped "." without
+    a word and read "," as a thousands separator: CADSS "4.5" was recorded as 45, ten times the
+    score and over the discharge cut-off (review 45)."""
 
     def __init__(self, top: int) -> None:
         super().__init__()
         self.top = top   # the score's maximum
+        self._typed = ""   # the nurse's own last edit (the box rewrites its text to its value)
+        self.lineEdit().textEdited.connect(self._on_edited)
+
+    def _on_edited(self, text: str) -> None:
+        self._typed = text
+
+    def typed_not_a_score(self) -> str | None:
+        """What the nurse last typed when it is not a whole number, else None: also after the
+        box put its last value back (Return, the focus leaving it for the Record button)."""
+        typed = self._typed.strip()
+        return typed if typed and typed != self.specialValueText() and not typed.isdigit() \
+            else None
+
+    def forget_typed(self) -> None:
+        self._typed = ""
+
+    def validate(self, text: str, pos: int) -> tuple[QtGui.QValidator.State, str, int]:
+        state, text, pos = super().validate(text, pos)
+        if state == QtGui.QValidator.State.Invalid and text.strip():
+            return QtGui.QValidator.State.Intermediate, text, pos   # kept, never the value
+        return state, text, pos
 
     def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        self.forget_typed()   # the arrows set a score: what was typed before is not the entry
         self.setValue(max(self.minimum(), min(self.top, self.value() + steps)))
 
     def stepEnabled(self) -> QtWidgets.QAbstractSpinBox.StepEnabledFlag:  # noqa: N802 - Qt's name
@@ -830,7 +869,9 @@ class _ScoreBox(QtWidgets.QSpinBox):
         return enabled
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if self.value() == self.minimum() and event.text().isdigit():
+        typed = event.text()
+        if self.value() == self.minimum() and self.lineEdit().text() == self.specialValueText() \
+                and typed.isprintable() and typed.strip():
             self.lineEdit().setText("")
         super().keyPressEvent(event)
 
