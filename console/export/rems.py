@@ -424,7 +424,24 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # "Before the dose" is before the first device given, not before T0: a BP typed at T0+5,
     # the device given at T0+10, is the pressure prior to administration, and was named "the
     # highest after the dose" beside the increased-pressure answer (an exports review, 4 Dec).
-    before = [p for p in pairs if dosed is None or p.at < dosed]
+    # Which side of the dose by its minutes after it, as the console's timers ran (review 45: a
+    # BP 5 min before the dose, NTP setting the clock back 30 min between, read as after it);
+    # one a step back leaves unplaced by its logged time, its minutes printed UNCERTAIN.
+    total = clock.total_minutes(end) if dosed is not None and end else None
+
+    def before_dose(p: BloodPressure) -> bool:
+        if p.minutes_after_dose is not None:
+            return p.minutes_after_dose < 0
+        return dosed is not None and p.at < dosed
+
+    def by_discharge(p: BloodPressure) -> bool:
+        if p.minutes_after_dose is not None:
+            return total is None or p.minutes_after_dose <= total
+        # Unplaced by a step back: its logged time cannot be set against the discharge's; it
+        # was logged in the session, whose record ends there.
+        return True
+
+    before = [p for p in pairs if dosed is None or before_dose(p)]
     bp_before = before[-1] if before and dosed is not None else None
     pre_dose = pre_dose_bp(detail, before if dosed is not None else [], protocol, signatures,
                            dosed)
@@ -438,8 +455,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # last: the patient's pressure as they left. Not "after the T+40 one": a BP typed at T+40 a
     # minute before an early discharge was both, and the form said NOT RECORDED (nurse walk,
     # 2 Dec 2026). After the dose only: a pre-dose BP says nothing of the patient after the drug.
-    after = [p for p in pairs
-             if dosed is not None and dosed <= p.at and (end is None or p.at <= end)]
+    after = sorted((p for p in pairs
+                    if dosed is not None and not before_dose(p) and by_discharge(p)),
+                   key=lambda p: _minutes_from(p, dosed))
     bp_discharge = after[-1] if after else None
 
     after_dose = [x for x in detail.scales if dosed is not None and x.at >= dosed]
@@ -534,7 +552,8 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                                          "no RR or SpO2 alarm on a value that stands"
                                          if breathing_all else "")),
         AdverseEvent("increased_blood_pressure",
-                     answer(pressure, any(dosed is not None and p.at >= dosed for p in pairs)),
+                     answer(pressure, any(dosed is not None and not before_dose(p)
+                                          for p in pairs)),
                      taken_back_evidence(pressure, pressure_all, highest_bp(
                          "no BP alarm on a value that stands" if pressure_all
                          else "no BP alarm"))),
@@ -546,7 +565,6 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     answers = {e.name: e.present for e in adverse}
     enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
     meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
-    total = clock.total_minutes(end) if dosed is not None and end else None
     answers_typed = {name: (by_item[item].note.strip() or None) if item in by_item else None
                      for name, item in _TYPED_ANSWERS.items()}
     values = {
@@ -635,7 +653,8 @@ def _prescriber_decisions(events: Iterable[LoggedEvent], dosed: datetime | None,
             continue
         d = e.detail
         signed = _signatures_of(e.id, signatures)
-        if e.kind == "gate_decision" and (threshold is None or d.get("item") == threshold.item):
+        if e.kind == "gate_decision" and (threshold is None or threshold.item in (
+                d.get("item"), d.get("gate"))):   # "gate": decided at device 1's tick
             words, shown = str(d.get("decision", "")), tuple(map(str, d.get("values", ())))
         elif e.kind == "override" and d.get("action") == "end_phase":
             refusals = tuple(str(b) for b in d.get("blockers", ()) if GATE_REFUSAL in str(b))
@@ -727,6 +746,14 @@ class _DoseClock:
         seconds = logged_seconds(self._dose.at, self._dose.id, end,
                                  ended.id if ended is not None else AFTER_EVERY_EVENT, self._steps)
         return round(seconds / 60, 1)
+
+
+def _minutes_from(bp: BloodPressure, dosed: datetime | None) -> float:
+    """`bp`'s minutes after the dose, as the console's timers ran where known, else by its
+    logged time (a step back left it unplaced), to order the readings after the dose."""
+    if bp.minutes_after_dose is not None or dosed is None:
+        return bp.minutes_after_dose or 0.0
+    return (bp.at - dosed).total_seconds() / 60
 
 
 def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
@@ -874,7 +901,14 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         end = form.observation_end
         if bp is None or end is None or not form.discharged:
             return bp_text(bp)
-        minutes = round((end - bp.at).total_seconds() / 60, 1)
+        total = form.total_monitoring_minutes
+        if bp.minutes_after_dose is not None and total is not None:
+            # As the console's timers ran, a logged clock step left out (review 45).
+            minutes = round(total - bp.minutes_after_dose, 1)
+        elif form.observation_start is not None and bp.minutes_after_dose is None:
+            return bp_text(bp)   # says its time after the dose is UNCERTAIN
+        else:
+            minutes = round((end - bp.at).total_seconds() / 60, 1)
         return f"{bp_text(bp)}, {minutes:g} min before discharge"
 
     def pre_dose_lines(p: PreDoseBp) -> list[str]:

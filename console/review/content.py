@@ -40,7 +40,7 @@ from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, LoggedStep, is_unknown, logged_between, logged_seconds,
+    AFTER_EVERY_EVENT, LoggedStep, is_unknown, logged_between, logged_seconds, seconds_to_time,
 )
 from console.session.engine import CLOCK_STEPPED
 from console.review.integrity import RecordCheck, RecordState
@@ -264,7 +264,42 @@ def number(value: float | None, decimals: int = 0) -> str:
 
 
 def minutes_since(when: datetime, start: datetime) -> float:
+    """Wall-clock minutes from `start` to `when`, a logged clock step and all: the trend's axis
+    (`console.session.trend_feed` places by wall time). A record's minutes as the console's
+    timers ran are `record_minutes`."""
     return (when - start).total_seconds() / 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Logged:
+    """A moment of the record with its event id (`clock_steps.AlarmRow`): id 0 is the
+    session's start, before every event."""
+
+    at: datetime
+    id: int
+
+
+def session_start(detail: SessionDetail) -> _Logged:
+    """The session's start as `clock_steps` places it (id 0: before every event)."""
+    return _Logged(detail.summary.started_at, 0)
+
+
+def record_minutes(detail: SessionDetail, at: datetime,
+                   since: _Logged | LoggedEvent | None = None,
+                   steps: Sequence[LoggedStep] | None = None) -> float:
+    """Minutes from `since` (an event; default the session's start) to a record known by its
+    logged time `at` (a reading, a score), as the console's timers ran: net of the wall-clock
+    steps it logged (`clock_steps.seconds_to_time`, the REMS form's rule). NaN
+    (`clock_steps.UNKNOWN_SECONDS`) when a step back leaves it on either side (review 45: NTP
+    an hour forward 15 minutes into an infusion made a reading 35 minutes in "+95")."""
+    if steps is None:
+        steps = detail.logged_steps()
+    return seconds_to_time(since or session_start(detail), at, steps) / 60.0
+
+
+# What a minutes cell reads when a step back of the station's clock leaves the record's place
+# unknown: no number that may be the step's size off (`MIN_COLUMN_TIP` says it).
+UNKNOWN_MINUTE = "?"
 
 
 def elapsed(when: datetime, start: datetime) -> str:
@@ -272,6 +307,20 @@ def elapsed(when: datetime, start: datetime) -> str:
     (09:00 → 09:35), so one entry has one number in every tab (rounding gave +2 and +3)."""
     whole = int(when.timestamp() // 60) - int(start.timestamp() // 60)
     return f"+{whole}"
+
+
+def elapsed_cell(detail: SessionDetail, at: datetime, steps: Sequence[LoggedStep]) -> str:
+    """The "Min" cell of a record logged at `at`: `elapsed`, with its time put on the clock the
+    session started on (the wall-clock steps logged between left out, `record_minutes`), so a
+    reading 35 minutes in reads "+35" after NTP set the clock an hour forward (it read "+95");
+    `UNKNOWN_MINUTE` where a step back leaves its place unknown."""
+    start = detail.summary.started_at
+    if not steps:
+        return elapsed(at, start)
+    minutes = record_minutes(detail, at, steps=steps)
+    if is_unknown(minutes):
+        return UNKNOWN_MINUTE
+    return elapsed(start + timedelta(minutes=minutes), start)
 
 
 def after_t0(minutes: float) -> str:
@@ -323,12 +372,14 @@ def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> s
     dosing = next((p for p in detail.phases if p.kind == "dosing"), None)
     if dosing is None or detail.t0 is None:
         return ""
+    # As the console's timers ran, a logged clock step left out (review 45).
     if dosing.ended_at is not None:
-        early = _stopped_early(protocol,
-                               (dosing.ended_at - dosing.started_at).total_seconds() / 60)
+        ran = detail.phase_seconds(dosing)
+        early = _stopped_early(protocol, ran / 60 if ran is not None else None)
         return f" (planned; infusion ended after {early[0]} of {early[1]:g} min)" if early else ""
-    running = _stopped_early(protocol,
-                             (_record_end(detail) - dosing.started_at).total_seconds() / 60)
+    minutes = record_minutes(detail, _record_end(detail),
+                             since=_Logged(dosing.started_at, dosing.started_event))
+    running = _stopped_early(protocol, None if is_unknown(minutes) else minutes)
     return (f" (planned; {NOT_ENDED}, infusion at {running[0]} of {running[1]:g} min)"
             if running else "")
 
@@ -459,7 +510,13 @@ def not_ended_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     zoned = spans_zone_change(detail, tz)
     at = (hhmm(last, tz, zoned=zoned) if day(last, tz) == day(s.started_at, tz)
           else day_time(last, tz, zoned=zoned))
-    if detail.t0 is not None:
+    t0 = detail.event_named("dosing_started", detail.t0) if detail.t0 is not None else None
+    if t0 is not None:
+        # As the console's timers ran (review 45: NTP an hour forward read "T0 + 85 min" for 25).
+        minutes = record_minutes(detail, last, since=t0)
+        at += (f" ({after_t0(minutes)})" if not is_unknown(minutes)
+               else " (minutes after T0 unknown: the station's clock was set back)")
+    elif detail.t0 is not None:
         at += f" ({after_t0(minutes_since(last, detail.t0))})"
     return (f"⚠ {NOT_ENDED.upper()}: still open in the log (not discharged, no session end "
             f"recorded). Its last record is at {at}: this report is incomplete, not the record "
@@ -950,11 +1007,11 @@ def observation_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str
             groups[-1][2].add(s.who)
         else:
             groups.append((s.at, {s.metric: s}, {s.who}))
-    start = detail.summary.started_at
+    steps = detail.logged_steps()
     zoned = spans_zone_change(detail, tz)
     rows = []
     for at, scores, who in groups:
-        cells = [hhmm(at, tz, zoned=zoned), elapsed(at, start)]
+        cells = [hhmm(at, tz, zoned=zoned), elapsed_cell(detail, at, steps)]
         cells.extend(_scale_cell(scores[n]) if n in scores else "" for n in present)
         cells.append(", ".join(sorted(who)))
         rows.append(tuple(cells))
@@ -989,7 +1046,7 @@ def scale_maxima(detail: SessionDetail) -> list[tuple[str, str]]:
 VITAL_COLUMNS = ("Time", "Min", "BP mmHg", "HR /min", "RR /min", "SpO2 %", "Source")
 # "Min" and the trend's axis count from the session's start; the header's "T0 + 80 min" from the
 # first dose (a clinician read the two as one).
-MIN_COLUMN_TIP = ("Minutes since the session started, as the trend's axis counts them; "
+MIN_COLUMN_TIP = ("Minutes since the session started, a clock step left out (\"?\": unknown); "
                   "\"T0 + n min\" counts from the first dose")
 _VITAL_KEYS = ("bp_systolic", "bp_diastolic", "heart_rate", "resp_rate", "spo2")
 
@@ -1121,7 +1178,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
                    default=None)
         if last is not None and (not rows_at or last > rows_at[-1][0]):
             rows_at.append((last, _LAST))
-    start = detail.summary.started_at
+    steps = detail.logged_steps()
     zoned = spans_zone_change(detail, tz)
     typed = {(name, k): point for name, points in series.items()
              for k, (at, why) in enumerate(rows_at) if why == _ENTRY
@@ -1159,7 +1216,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
                  if p is not None and p.replaced is not None]
         if marks:
             bp += f" ({', '.join(marks)})"
-        rows.append((hhmm(at, tz, zoned=zoned), elapsed(at, start), bp,
+        rows.append((hhmm(at, tz, zoned=zoned), elapsed_cell(detail, at, steps), bp,
                      *(_vital_cell(values.get(n)) for n in ("heart_rate", "resp_rate", "spo2")),
                      source))
     return rows

@@ -58,20 +58,24 @@ def device_name(item_id: str) -> str:
 
 
 def rest_before(protocol: Protocol, details: Mapping[str, Any],
-                ticked_at: Mapping[str, Moment], item_id: str) -> Rest | None:
+                ticked_at: Mapping[str, Moment], item_id: str,
+                beyond_dose_too: bool = False) -> Rest | None:
     """The rest device `item_id` waits for, from the session's details (its dose) and the
     phase's ticks (item id → when ticked).
 
-    None when the item is no device, is ticked already, is beyond the dose (device 3 of 56 mg),
-    the dose has no rest, or no device was ticked yet. The rest counts from the device ticked
-    last, whichever it is: the label's rest follows each device given.
+    None when the item is no device, is ticked already, the dose has no rest, or no device was
+    ticked yet; and, for the row's countdown, when it is beyond the dose (device 3 of 56 mg: a
+    countdown there would invite a device the dose does not need). The tick passes
+    `beyond_dose_too`: the label's rest follows each device given, one beyond the dose too (the
+    prescriber raised 56 mg to 84 mg, and device 3 ticked a minute after device 2 was recorded
+    with no rest asked, review 45). The rest counts from the device ticked last, whichever it is.
     """
     dose = protocol.dose
     if (dose.mode is not DoseMode.DEVICES or not dose.rest_minutes
             or not item_id.startswith(DEVICE_PREFIX) or item_id in ticked_at):
         return None
-    if beyond_dose(protocol, details, item_id) is not None:
-        return None   # it asks its own question
+    if not beyond_dose_too and beyond_dose(protocol, details, item_id) is not None:
+        return None
     given = [(at.mono, item) for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)]
     if not given:
         return None

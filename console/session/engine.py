@@ -635,7 +635,8 @@ class SessionEngine:
         # Each phase's checks start at its own time, readings counted against the checks of
         # their time: a fixed-time check a phase left open (esketamine's BP at T+115 carried
         # into Discharge) stands through a restart as it did live.
-        phase_starts: list[tuple[Phase, Moment, Moment | None]] = []
+        # (None, tick, first dose): the first device ticked after T0 (`_replay_phase_start`).
+        phase_starts: list[tuple[Phase | None, Moment, Moment | None]] = []
         # Where each phase start came among the readings, where logged: how many came before it
         # (`_placed`), or an older log's newest row id committed before it. The replay places the
         # start among the readings by it (exact, whatever the clock did).
@@ -654,10 +655,18 @@ class SessionEngine:
                                        through if isinstance(through, int) else None))
             elif event.kind == "checklist_ticked":
                 key = (event.detail["phase"], event.detail["item"])
-                state.ticks[key] = Tick(key[1], event.actor, event.at,
-                                        moment(event.at, shift_of(index)).mono,
+                dosed_before = engine._first_dose()
+                ticked = moment(event.at, shift_of(index))
+                state.ticks[key] = Tick(key[1], event.actor, event.at, ticked.mono,
                                         event.detail.get("note", ""))
                 state.fix_baseline(event.detail.get("baseline") or {})
+                dosed = engine._first_dose()
+                if (dosed is not None and dosed_before is not None
+                        and dosed.mono != dosed_before.mono):
+                    # The first device moved the checks timed after T0, as live (`tick_item`):
+                    # replayed in its place among the readings and the phase starts.
+                    phase_starts.append((None, ticked, dosed))
+                    starts_through.append((_placed(event), None))
             elif event.kind == "dosing_started":   # T0 fixes every baseline it had
                 state.fix_baseline(event.detail.get("baseline") or {})
             elif event.kind == "discharged":
@@ -680,7 +689,7 @@ class SessionEngine:
         starts = iter(zip(phase_starts, starts_through, strict=True))
         next_start = next(starts, None)
 
-        def starts_before(start: tuple[tuple[Phase, Moment, Moment | None],
+        def starts_before(start: tuple[tuple[Phase | None, Moment, Moment | None],
                                        tuple[int | None, int | None]],
                           obs: ObservationRecord, place: int, row_id: int | None) -> bool:
             """The phase start came before `obs` (at `place` in `observations`): by how many
@@ -871,11 +880,16 @@ class SessionEngine:
         if standing is not None and _stands_at_t0(standing.reading, t0):
             self._replay_trackers(standing.reading, t0, at_t0=True)
 
-    def _replay_phase_start(self, start: tuple[Phase, Moment, Moment | None]) -> None:
+    def _replay_phase_start(self, start: tuple[Phase | None, Moment, Moment | None]) -> None:
         """A phase's start at a restart: its checks, and at T0 the standing values judged
-        against the baseline (`_standing_at_t0`), as it was live."""
-        phase, started, _ = start
-        self.schedule.start_phase(*start)
+        against the baseline (`_standing_at_t0`), as it was live. No phase: the first device
+        ticked after T0, which moved the checks timed after the dose (`tick_item`)."""
+        phase, started, dosed = start
+        if phase is None:
+            if dosed is not None:
+                self.schedule.first_dose_given(dosed, started)
+            return
+        self.schedule.start_phase(phase, started, dosed)
         t0 = self._state.t0
         if phase.kind is PhaseKind.DOSING and t0 is not None and started.wall == t0.wall:
             self._state.t0_reached = True   # the readings replayed from here came after it
@@ -2261,8 +2275,10 @@ class SessionEngine:
         a prescriber's approval passes. An item is refused, naming them, while a value it attests
         (its gate's vitals, its `needs`) has none. A nasal device ticked before the rest after
         the last one has run needs the reason it was given early (`device_rest`), and one beyond
-        the session's dose (device 3 of 56 mg) the reason it was given at all, logged with the
-        tick.
+        the session's dose (device 3 of 56 mg) the reason it was given at all, then, before its
+        rest has run, the reason it was given early too, each logged with the tick. The first
+        device passes the pre-dose gate once more: a gated value at or over it taken after T0
+        asks for the prescriber's decision as the gate item does (`_gate_before_first_device`).
         """
         if self._state.discharged:
             return Outcome(False, (ENDED,))
@@ -2288,12 +2304,13 @@ class SessionEngine:
                 dose_devices, item.id, float(self.details["dose_mg"])) + ".",), asks=EXTRA_DEVICE)
         rest = device_rest.rest_before(
             self.protocol, self.details, {i: Moment(t.mono, t.at) for i, t in self.ticks().items()},
-            item.id)
+            item.id, beyond_dose_too=True)
         early = rest is not None and rest.left_s(now) > 0
         if rest is not None and early and not early_reason.strip():
             return Outcome(False, (device_rest.early_question(rest, item.id, now) + ".",),
                            asks=EARLY_DEVICE)
-        over = self._gate_exceeded(item)
+        gate_item, over = ((item.id, self._gate_exceeded(item)) if item.gate
+                           else self._gate_before_first_device(item))
         unrecorded = self._unrecorded(item, over)
         if unrecorded:
             return Outcome(False, (f"Record {', '.join(unrecorded)} before ticking {item.text!r}.",))
@@ -2316,13 +2333,24 @@ class SessionEngine:
                                        "item, name the prescriber who approves dosing, with their "
                                        "words (Cancel if they do not approve).",),
                                asks=GATE_APPROVAL)
-            records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor,
-                                       {"item": item.id, "values": over, "decision": gate_decision.strip()}))
+            decided: dict[str, Any] = {"item": item.id, "values": over,
+                                       "decision": gate_decision.strip()}
+            if gate_item != item.id:   # the first device: the gate it passes is the pre-check's
+                decided["gate"] = gate_item
+            records.append(EventRecord(self.session_id, now.wall, "gate_decision", actor, decided))
         with self._step(now) as step:
+            dosed_before = self._first_dose()
             tick = Tick(item.id, actor, now.wall, now.mono, note.strip())
             self._state.ticks[(self.phase.id, item.id)] = tick
             detail: dict[str, Any] = {"phase": self.phase.id, "item": item.id, "text": item.text,
                                       "note": tick.note}
+            dosed = self._first_dose()
+            if (dosed is not None and dosed_before is not None
+                    and dosed.mono != dosed_before.mono):
+                # The first device, after T0: the checks timed after the dose count from it
+                # (`Schedule.first_dose_given`), placed among the readings for a restart.
+                self.schedule.first_dose_given(dosed, now)
+                detail[OBSERVATIONS_BEFORE] = self._state.observations_logged
             if item.gate and self._state.t0 is None:
                 detail["baseline"] = self._fix_baseline(item)
             if rest is not None and early:
@@ -2407,13 +2435,35 @@ class SessionEngine:
     def _item(self, item_id: str) -> ChecklistItem | None:
         return next((i for i in self.phase.checklist if i.id == item_id), None)
 
-    def _gate_exceeded(self, item: ChecklistItem) -> list[str]:
+    def _gate_before_first_device(self, item: ChecklistItem) -> tuple[str, list[str]]:
+        """The pre-dose gate a nasal session's first device passes: (the gate item's id, its
+        gated vitals at or over the gate, as `_gate_exceeded` says them) for values taken after
+        T0 while no device is ticked yet; ('', []) for any other item. The dose is the first
+        device, not T0: a BP of 152/96 typed on the devices' screen before device 1 is the BP
+        before the dose (the REMS form reads it so), and device 1 was ticked with no prescriber
+        asked (review 45). Values before T0 were judged by the move to dosing."""
+        if (self._state.t0 is None or device_rest.device_number(item.id) is None
+                or any(i.startswith(device_rest.DEVICE_PREFIX) for _, i in self._state.ticks)):
+            return "", []
+        for phase in self.protocol.phases:
+            if phase.kind is PhaseKind.DOSING:
+                break
+            for gated in (i for i in phase.checklist if i.gate):
+                over = self._gate_exceeded(gated, since_t0=True)
+                if over:
+                    return gated.id, over
+        return "", []
+
+    def _gate_exceeded(self, item: ChecklistItem, since_t0: bool = False) -> list[str]:
         """The item's gated vitals at or over their gate, judged on the value as shown (as the
         alarms are): a monitor's 140.6 reads "141" and asks the prescriber at a ≥141 gate (it
-        had compared the raw 140.6 and ticked without asking, review 40)."""
+        had compared the raw 140.6 and ticked without asking, review 40). `since_t0`: only
+        values taken after T0."""
         over = []
         for name, limit in item.gate:
             latest = self.latest(name)
+            if since_t0 and (latest is None or not latest.after_t0):
+                continue
             if latest is not None and metric(name).as_shown(latest.reading.value) >= limit:
                 m = metric(name)
                 over.append(f"{m.label} {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g})")

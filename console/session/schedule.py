@@ -176,6 +176,15 @@ class Schedule:
         for check in self._timed if t0 is not None else ():
             self._add_timed(check, anchor, phase_start)
 
+    def first_dose_given(self, first_dose: Moment, now: Moment) -> None:
+        """The first dose was given at `first_dose` (`now`), after T0: esketamine's device 1,
+        ticked on the devices' screen. The checks timed after T0 not yet due count from it, as
+        a phase start moves them (`_add_timed`); one due already stays. Moved only at the next
+        phase start, "BP at T+40" with device 1 ten minutes into the phase was due, and met, 30
+        minutes after the dose while the nurse stayed on the devices' screen (review 45)."""
+        for check in self._timed:
+            self._add_timed(check, first_dose, now)
+
     def _add_timed(self, check: VitalsCheck, anchor: Moment, phase_start: Moment) -> None:
         """`check`'s times after T0, from `anchor` (the first dose), each asked once: one met is
         not asked again, one pending stays with the vitals it has. A phase start moves one not

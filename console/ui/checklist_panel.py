@@ -470,12 +470,16 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             early_reason = self.asker.ask(EARLY_DEVICE, f"{outcome.message}\n\nWhy it was "
                                           "given now:", action=GIVEN_EARLY)
             if early_reason.strip():
-                outcome = self.controller.tick_item(item_id, note=note, early_reason=early_reason)
+                # with the reasons already given: a device beyond the dose and early was asked
+                # "beyond the dose" again, and could not be ticked before its rest (review 45)
+                outcome = self.controller.tick_item(item_id, note=note, extra_reason=extra_reason,
+                                                    early_reason=early_reason)
         if not outcome.done and outcome.asks == GATE_APPROVAL:   # a value over the dosing gate
             decision = self.asker.ask(GATE_APPROVAL, outcome.message, action=PRESCRIBER_APPROVES)
             if decision:
                 outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note,
-                                                    early_reason=early_reason)
+                                                    early_reason=early_reason,
+                                                    extra_reason=extra_reason)
         self._report(outcome.done, outcome.message)
         self.refresh()   # a refused tick is unticked again, in place
 

@@ -127,7 +127,7 @@ def test_letter_report_is_letter_sized_and_esketamine_shows_the_monitor_values(r
     assert "10:51 +51 140/86 74 14 97 manual + device" in whole
     assert "device (scheduled check)" in whole
     # What the "Min" column counts from, said on paper (the screen says it in a tooltip).
-    assert "Min: Minutes since the session started, as the trend's axis counts them" in whole
+    assert "Min: Minutes since the session started, a clock step left out" in whole
 
 
 @needs_poppler

@@ -425,8 +425,9 @@ def _bp_typed_between_t0_and_the_first_device(tmp_path):
     log, r = _esketamine_at_t0(tmp_path, "MRN-3801")   # T0 10:10
     r.at(15)
     r.manual(bp_systolic=158, bp_diastolic=96)               # before the first device
-    r.at(20)
-    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")
+    r.at(20)   # 158/96 is over the label's 140/90: device 1 asks the prescriber (review 45)
+    assert r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A",
+                              gate_decision="Dr Lee: proceed").done
     r.at(25)
     r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")
     r.advance()
@@ -457,7 +458,8 @@ def test_a_bp_alarm_open_across_the_first_device_answers_increased_bp(tmp_path):
     r.at(15)
     r.manual(bp_systolic=176, bp_diastolic=112)              # 44/28 above baseline: alarm
     r.at(20)
-    r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A")   # the dose
+    assert r.engine.tick_item("device-1", r.nurse, r.clock.now(), note="lot A",   # the dose
+                              gate_decision="Dr Lee: proceed").done   # over 140/90 (review 45)
     r.at(25)
     r.manual(bp_systolic=178, bp_diastolic=113)              # still high after the dose
     r.engine.tick_item("device-2", r.nurse, r.clock.now(), note="lot A")

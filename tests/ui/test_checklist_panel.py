@@ -613,3 +613,37 @@ def test_no_prescriber_question_when_the_baseline_bp_is_simply_missing(qtbot, sh
     assert panel.message.text() == f"Record Systolic BP, Diastolic BP before ticking {text!r}."
     assert PRESCRIBER_APPROVES not in answers.actions and answers.asked == []
     assert ticked_ids(log) == []
+
+
+def test_a_device_beyond_the_dose_and_early_is_ticked_with_both_reasons(qtbot, live_esketamine):
+    """56 mg, the prescriber raises it: device 3 one minute after device 2. The label's rest
+    follows each device given, one beyond the dose too (review 45): the nurse is asked why it
+    was given beyond the dose, then why before the rest; the tick carries both. The early
+    question's retry dropped the first reason, the engine asked it again, and the device could
+    not be recorded until its rest had run."""
+    controller, journal, clock, log = live_esketamine
+    assert controller.advance_phase(override_reason="test").done   # to the devices
+    assert controller.tick_item("device-1", note="LOT-1").done
+    clock.advance(300)
+    assert controller.tick_item("device-2", note="LOT-1").done
+    clock.advance(60)
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    panel.items.setCurrentRow(device_row(panel, "device-3"))
+    panel.items.setFocus()
+    titles = []
+    replies = {"Lot number": "LOT-1", "Device beyond the dose": "dose raised to 84 mg"}
+
+    def ask(title, message, action="Record"):
+        titles.append(title)
+        return replies.get(title, "patient ready, prescriber present")
+    answers.ask = ask
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert titles[:2] == ["Lot number", "Device beyond the dose"] and len(titles) == 3, titles
+    assert ticked_ids(log) == ["device-1", "device-2", "device-3"], panel.message.text()
+    with sqlite3.connect(log.path) as conn:
+        beyond, early = conn.execute(
+            "SELECT json_extract(detail, '$.beyond_dose.reason'), "
+            "json_extract(detail, '$.early.reason') FROM events WHERE kind = 'checklist_ticked' "
+            "ORDER BY id DESC LIMIT 1").fetchone()
+    assert (beyond, early) == ("dose raised to 84 mg", "patient ready, prescriber present")
