@@ -29,9 +29,14 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
   Only the first delivery since the last pump wakes the app (a pump, with its synced commit,
   for every PUBACK cost the bedside more than the messages themselves, P12); a failure, a
   status change and a message from the bus always do.
-- At start every row without a delivery for a destination is sent again, in order, with its
-  control id: a console killed with messages pending sends them after its restart, and a message
-  delivered just before the kill goes twice, which receivers drop by MSH-10.
+- At start every row of this chair without a delivery for a destination is sent again, in
+  order, with its control id: a console killed with messages pending sends them after its
+  restart, and a message delivered just before the kill goes twice, which receivers drop by
+  MSH-10. A row is this chair's when its PV1-3.3 (the chair, as every row of a console names
+  it) is this console's chair: two chairs may share a log (README), and a console published
+  the other chair's backlog under its own topics, that patient on its card at the central
+  station. The key is the chair, not the session, so a chair's next console sends what the
+  last one left, whatever session it opens; not MSH-3, which is the log's id, shared.
 
 The network alarm (IEC 60601-1-8 6.11.2.2: a failure of a distributed alarm system's
 communication is itself a technical alarm condition; Dräger Infinity's bedside says so after 10 s
@@ -44,9 +49,12 @@ without the central's confirmation, shared/design/network.md):
 - in quiet-room mode (a softer bedside tone while a central confirms alarms): a bus problem, no
   central station online, or an alarm phase the central has not confirmed within 10 s is MEDIUM
   at once, and the bedside returns to full volume (`quiet_allowed` False) until it is confirmed;
-- an engine's refusal (AR) of a message, or a message it gave up: LOW, until each such message
-  is delivered (by `network resend`, seen in the log within REFUSALS_CHECK_S), through a restart
-  (read back from the log at start: a restart restores every alarm as it was). Another message
+- an engine's refusal (AR) of a message, or a message it gave up: LOW, MEDIUM ("taking no
+  messages") once the engine has confirmed nothing for UNCONFIRMED_MEDIUM_S while messages kept
+  failing (only an AA/CA confirms: an engine that answers AE or AR to everything has the EHR
+  blind as surely as one that is down), until each such message is delivered (by `network
+  resend`, seen in the log within REFUSALS_CHECK_S), through a restart (read back from the log
+  at start: a restart restores every alarm as it was). Another message
   delivered does not end it: the EHR still lacks the refused one, as the central station lacks
   a message the broker refused (the same rule, IEC 60601-1-8 6.11.2.2 above);
 - a message the console could not build: LOW, until the next message built.
@@ -71,6 +79,7 @@ from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clea
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay, control_id_of
 from console.network.pcd import PatientShown, Station
+from console.network.pcd_read import unescape
 from console.network.resend import given_up
 from console.network.twin_watch import TwinWatch, new_instance
 from console.records import CLEARED, AlarmTransition
@@ -101,6 +110,7 @@ _SENDER_WORDS = {
     SenderState.IDLE: "all sent",
     SenderState.CONNECTING: "connecting",
     SenderState.AWAITING_ACK: "sent, waiting for its answer",
+    SenderState.RESEND_WAIT: "the engine could not take a message (AE), sending it again shortly",
     SenderState.STOPPED: "stopped",
     SenderState.CRASHED: "stopped by a fault (see the console's log)",
 }
@@ -187,6 +197,9 @@ class NetworkLink:
         # raised). Read back from the log at start.
         self._refused_by_engine: dict[int, str] = {}
         self._engine_waiting: dict[str, tuple[int, float]] = {}   # control id -> (outbox id, mono)
+        # Since the engine's last confirmation: (mono the oldest message that failed since was
+        # handed over, mono of the latest failure); None while the engine takes what it gets.
+        self._engine_failing: tuple[float, float] | None = None
         self._last_confirmed = {BUS: clock.now().mono, ENGINE: clock.now().mono}
         self._unwritten: list[Delivery] = []
         self._delivery_woke = False   # set by a transport's thread, cleared by the pump
@@ -262,12 +275,18 @@ class NetworkLink:
             self.bus.start()
             # What the broker refused goes again at each start (its ACL is the clinic's to fix,
             # and a refusal again is the bus's alarm again: the central lacks these messages).
-            self._queue_bus(self._log.undelivered(BUS, failed_too=True),
+            self._queue_bus(self._own(self._log.undelivered(BUS, failed_too=True)),
                             since=lambda r: mono_of(r.created_at))
         if self.mllp is not None:
             self.mllp.start()
-            self._queue_engine(self._log.undelivered(ENGINE),
+            self._queue_engine(self._own(self._log.undelivered(ENGINE)),
                                since=lambda r: mono_of(r.created_at))
+
+    def _own(self, rows: list[OutboxRow]) -> list[OutboxRow]:
+        """The rows this chair wrote (module docstring: a log two chairs share). The chair is
+        the one the topics name (`config.chair`), else the one this console writes in PV1-3."""
+        chair = self.config.chair or self._station.bed
+        return [row for row in rows if chair_in_message(row.message) == chair]
 
     def _recall_engine_refusals(self, session_id: int) -> None:
         """The engine's failures of this session not delivered since (what `network
@@ -530,8 +549,7 @@ class NetworkLink:
             parts.append((Priority.MEDIUM, f"chair name {self.config.chair} used by another "
                           "console too: each station needs its own settings kit", twin))
         if self._refused_by_engine:
-            parts.append((Priority.LOW, "interface engine refused a message",
-                          self._engine_refusal_detail()))
+            parts.append(self._engine_refusal_part())
         if self._compose_error:
             parts.append((Priority.LOW, "a network message could not be built or handed on",
                           self._compose_error))
@@ -637,9 +655,15 @@ class NetworkLink:
             elif kind == "engine":
                 _, control_id, outcome, at, detail = item
                 entry = self._engine_waiting.pop(control_id, None)
-                self._last_confirmed[ENGINE] = at.mono
                 if outcome == FAILED:
+                    # A failure is no confirmation: the engine took nothing (module docstring).
                     self._engine_failed += 1
+                    handed = entry[1] if entry is not None else at.mono
+                    first = self._engine_failing[0] if self._engine_failing else handed
+                    self._engine_failing = (min(first, handed), at.mono)
+                else:
+                    self._last_confirmed[ENGINE] = at.mono
+                    self._engine_failing = None
                 if entry is not None:
                     self._engine_answered(entry[0], control_id, outcome, detail)
                     self._unwritten.append(Delivery(entry[0], ENGINE, outcome, at.wall,
@@ -685,6 +709,19 @@ class NetworkLink:
             self._refused_by_engine[outbox_id] = _refusal_words(control_id, detail)
         else:
             self._refused_by_engine.pop(outbox_id, None)
+
+    def _engine_refusal_part(self) -> tuple[Priority, str, str]:
+        """The engine's refusals as a part of the network alarm: LOW, or MEDIUM when messages
+        kept failing for UNCONFIRMED_MEDIUM_S with nothing confirmed (module docstring)."""
+        detail = self._engine_refusal_detail()
+        if self._engine_failing is not None:
+            first, latest = self._engine_failing
+            unconfirmed = latest - max(first, self._last_confirmed[ENGINE])
+            if unconfirmed >= UNCONFIRMED_MEDIUM_S:
+                return (Priority.MEDIUM, "interface engine taking no messages",
+                        f"the interface engine has confirmed no message for {unconfirmed:.0f} s, "
+                        f"every one failed; {detail}")
+        return Priority.LOW, "interface engine refused a message", detail
 
     def _engine_refusal_detail(self) -> str:
         """The alarm's detail: the last refusal's words, and how many wait to be resent."""
@@ -844,6 +881,19 @@ class NetworkLink:
         if self.plaintext:
             shown.append(IN_CLEAR_NOTE)
         return "; ".join(part for part in (*shown, tones, *causes) if part)
+
+
+def chair_in_message(message: str) -> str:
+    """PV1-3.3 of an HL7 v2 message (the chair that wrote it: pcd.py), or "" when it has none."""
+    if len(message) < 8 or not message.startswith("MSH"):
+        return ""
+    field, component = message[3], message[4]
+    for segment in message.replace("\n", "\r").split("\r"):
+        if segment.startswith("PV1" + field):
+            fields = segment.split(field)
+            location = fields[3].split(component) if len(fields) > 3 else []
+            return unescape(location[2]) if len(location) > 2 else ""
+    return ""
 
 
 def _refusal_words(control_id: str, reason: str) -> str:

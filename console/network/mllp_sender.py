@@ -11,14 +11,21 @@ The rules (shared/design/network.md, "Acknowledgement rules engines and monitors
 - **AA / CA** for the message in flight (MSA-2 equal to its MSH-10): delivered. It leaves the
   queue and `on_delivered(control_id)` is called.
 - **AE / CE**, or an acknowledgment code that is none of the six: the engine could not take it
-  now. The same bytes (same control id) are sent again at once on the same connection, at most
-  `max_tries` (3) sends in all, as the GE B40 does; the third negative answer makes it failed:
-  it leaves the queue and `on_failed(control_id, reason)` is called.
+  now. The same bytes (same control id) are sent again on the same connection after a wait of
+  `ae_backoff[n]` on the clock (1 s after the first AE, 5 s after the second: an engine whose
+  database is locked for a moment must not see all its tries within a millisecond; Smile CDR
+  waits 10 s), at most `max_tries` (3) sends in all, as the GE B40 does; the third negative
+  answer makes it failed: it leaves the queue and `on_failed(control_id, reason)` is called.
 - **The peer closes (or resets) the connection while a message is in flight**: a try of that
-  message, as an AE is (a peer that cannot read a message closes on it every time, and every
-  later message, alarms included, waited behind it: the clinic IT audit). It is sent again as
-  after any broken connection (below); after `max_tries` tries in all it fails and the next
-  message goes. A close with nothing in flight (an idle connection) is no try.
+  message, as an AE is, only when the close is this message's doing (a peer that cannot read a
+  message closes on it every time, and every later message, alarms included, waited behind it:
+  the clinic IT audit): the connection had carried an ACK before the close (the engine was up
+  and reading on it), or an earlier close of this message was such a close. A fresh connection
+  closed before any ACK is what a TLS proxy (stunnel, HAProxy) in front of an engine that is
+  down does to every connection: a connection failure (back-off below), no try, so an outage
+  behind a proxy fails nothing. It is sent again as after any broken connection (below); after
+  `max_tries` tries in all it fails and the next message goes. A close with nothing in flight
+  (an idle connection) is no try.
 - **AR / CR**: the engine refuses this message; sending it again cannot help. Failed at once, not
   resent. (The B40 also disconnects on AR; nothing is gained by that, so the connection stays.)
 - **An ACK whose MSA-2 is another control id** (or a frame that is no ACK) is not an answer to
@@ -94,6 +101,10 @@ DEFAULT_MAX_TRIES = 3
 # first steps so a restarted engine is reached again within a second or two; capped at Smile
 # CDR's 10 s so a long outage costs one attempt per 10 s.
 DEFAULT_BACKOFF: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 10.0)
+# Waits before resending a message the engine answered AE/CE to, after the 1st and 2nd answer:
+# long enough for a locked database or a restarting channel, short enough that an alarm's
+# PCD-04 is at most 6 s late to the EHR when the engine recovers.
+DEFAULT_AE_BACKOFF: tuple[float, ...] = (1.0, 5.0)
 DEFAULT_CONNECT_TIMEOUT = 10.0
 # Longest single real-time block of the thread (select, back-off wait): bounds how late it sees
 # stop() or a clock moved by hand. 0.1 s is 10 wake-ups a second, only while waiting on the engine.
@@ -114,6 +125,7 @@ class SenderState(enum.Enum):
     IDLE = "idle"  # nothing to send; a connection may stay open
     CONNECTING = "connecting"  # opening TCP (and TLS) for the head of the queue
     AWAITING_ACK = "awaiting-ack"  # the head of the queue is sent; waiting for its ACK
+    RESEND_WAIT = "resend-wait"  # the engine answered AE/CE; waiting until `retry_at` to resend
     BACKING_OFF = "backing-off"  # the last connection failed; waiting until `retry_at`
     STOPPED = "stopped"  # stop() ended the thread; what is pending stays pending
     CRASHED = "crashed"  # a bug (e.g. a callback raised) ended the thread; see the log
@@ -126,7 +138,7 @@ class SenderStatus:
     Attributes:
         state: what the thread is doing.
         control_id: CONNECTING and AWAITING_ACK only: the message at the head of the queue.
-        retry_at: BACKING_OFF only: the clock's `mono` of the next connection attempt.
+        retry_at: BACKING_OFF and RESEND_WAIT only: the clock's `mono` of the next attempt.
         failures: consecutive connection failures since the last ACK (any code).
         last_error: why the last connection failed (names the engine and the cause); None once an
             ACK arrives.
@@ -163,7 +175,10 @@ class _Entry:
     control_id: str
     frame: bytes  # the whole MLLP frame, sent as is on every try
     negatives: int = 0  # AE/CE (or unknown-code) answers so far
-    closes: int = 0  # connections the peer closed (or reset) while this message was in flight
+    closes: int = 0  # connections the peer closed (or reset) on this message (counted closes)
+    # A connection that had carried an ACK was closed with this message in flight: the engine
+    # was up and closed on it, so its later closes count as tries too (module docstring).
+    closed_on_by_a_live_peer: bool = False
 
     @property
     def tries(self) -> int:
@@ -317,6 +332,7 @@ class MllpSender:
         ack_timeout: float = DEFAULT_ACK_TIMEOUT,
         max_tries: int = DEFAULT_MAX_TRIES,
         backoff: Sequence[float] = DEFAULT_BACKOFF,
+        ae_backoff: Sequence[float] = DEFAULT_AE_BACKOFF,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         encoding: str = "utf-8",
@@ -335,6 +351,8 @@ class MllpSender:
             max_tries: sends in all of a message answered AE/CE, or on which the peer closed the
                 connection, before it is reported failed.
             backoff: waits after 1, 2, ... consecutive connection failures; the last repeats.
+            ae_backoff: waits before resending after the 1st, 2nd, ... AE/CE answer to a
+                message; the last repeats.
             connect_timeout: seconds a TCP (and TLS) connection may take to open.
             poll_interval: longest real-time block of the thread (see the module docstring).
             encoding: how message text becomes bytes (MSH-18's character set; UTF-8 by default).
@@ -349,8 +367,10 @@ class MllpSender:
                 raise ValueError(f"{name} must be more than 0 seconds, not {value}")
         if max_tries < 1:
             raise ValueError(f"max_tries must be at least 1, not {max_tries}")
-        if not backoff or any(not step >= 0 for step in backoff):
-            raise ValueError(f"backoff needs at least one wait of 0 s or more, not {list(backoff)}")
+        for name, steps in (("backoff", backoff), ("ae_backoff", ae_backoff)):
+            if not steps or any(not step >= 0 for step in steps):
+                raise ValueError(f"{name} needs at least one wait of 0 s or more, not "
+                                 f"{list(steps)}")
         self._clock = clock
         self._on_delivered = on_delivered
         self._on_failed = on_failed
@@ -359,6 +379,7 @@ class MllpSender:
         self._ack_timeout = ack_timeout
         self._max_tries = max_tries
         self._backoff = tuple(backoff)
+        self._ae_backoff = tuple(ae_backoff)
         self._connect_timeout = connect_timeout
         self._poll = poll_interval
         self._encoding = encoding
@@ -375,6 +396,7 @@ class MllpSender:
         self._sock: socket.socket | None = None
         self._framer = MllpFramer()
         self._failures = 0
+        self._acked_on_connection = False   # the open connection has carried an ACK
         self._last_error: str | None = None
         self._last_failure: str | None = None
 
@@ -513,6 +535,8 @@ class MllpSender:
                        f"{entry.control_id!r} was in flight: {_describe(exc)}")
             if isinstance(exc, (_ConnectionLost, ConnectionError)) and self._closed_on(entry):
                 return
+            # Not counted: a fresh connection closed before any ACK (a proxy in front of an
+            # engine that is down) backs off below, as a refused connection does.
             if fresh:
                 self._connection_failed(problem)
             else:
@@ -528,6 +552,7 @@ class MllpSender:
             return
         self._failures = 0
         self._last_error = None
+        self._acked_on_connection = True
         self._judge(entry, ack)
 
     def _judge(self, entry: _Entry, ack: Ack) -> None:
@@ -547,8 +572,11 @@ class MllpSender:
         entry.negatives += 1
         kind = ack.code if ack.code in ERRORED else f"the unknown acknowledgment code {ack.code!r}"
         if entry.tries < self._max_tries:
-            log.warning("%s answered %s to %r%s; sending it again (try %d of %d)", self.peer, kind,
-                        entry.control_id, said, entry.tries + 1, self._max_tries)
+            delay = backoff_delay(entry.negatives, self._ae_backoff)
+            log.warning("%s answered %s to %r%s; sending it again in %s s (try %d of %d)",
+                        self.peer, kind, entry.control_id, said, delay, entry.tries + 1,
+                        self._max_tries)
+            self._wait_until(SenderState.RESEND_WAIT, self._clock.now().mono + delay)
             return
         closed = f" and closed the connection {_times(entry.closes)}" if entry.closes else ""
         self._give_up(entry, (
@@ -562,7 +590,16 @@ class MllpSender:
         """Count a connection the peer closed (or reset) with `entry` in flight as a try of it: a
         peer that cannot read a message closes on it every time, and the queue waited behind it
         for good (the clinic IT audit: 20+ sends in 3 minutes, alarms included). True when that
-        was its last try (it is given up, as after AE); the caller then goes on to the next."""
+        was its last try (it is given up, as after AE); the caller then goes on to the next.
+        A close that is not this message's doing (module docstring: a fresh connection closed
+        before any ACK, as a proxy in front of an engine that is down does) counts nothing and
+        is False: the caller backs off as after a refused connection."""
+        if not (self._acked_on_connection or entry.closed_on_by_a_live_peer):
+            log.warning("%s closed a new connection before any answer while %r was in flight: "
+                        "taken as the engine being unreachable (no try counted)",
+                        self.peer, entry.control_id)
+            return False
+        entry.closed_on_by_a_live_peer = True
         entry.closes += 1
         if entry.tries < self._max_tries:
             log.warning("%s closed the connection while %r was in flight (try %d of %d)",
@@ -608,7 +645,11 @@ class MllpSender:
         delay = backoff_delay(self._failures, self._backoff)
         retry_at = self._clock.now().mono + delay
         log.warning("%s; trying again in %s s (failure %d in a row)", problem, delay, self._failures)
-        self._set_status(SenderState.BACKING_OFF, retry_at=retry_at)
+        self._wait_until(SenderState.BACKING_OFF, retry_at)
+
+    def _wait_until(self, state: SenderState, retry_at: float) -> None:
+        """Say `state` and wait until the clock's `retry_at` (stop() ends the wait)."""
+        self._set_status(state, retry_at=retry_at)
         while True:
             remaining = retry_at - self._clock.now().mono
             if remaining <= 0:
@@ -661,6 +702,7 @@ class MllpSender:
                 continue
             self._sock = sock
             self._framer = MllpFramer()
+            self._acked_on_connection = False
             log.info("connected to the MLLP peer %s%s", self.peer, " (TLS)" if self._ssl else "")
             return None
         return problem

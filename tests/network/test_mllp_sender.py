@@ -26,6 +26,7 @@ from console.clock import ManualClock
 from tests.network.mllp_peer import HOST, WAIT, Reply, always
 from console.network.mllp_sender import (
     DEFAULT_ACK_TIMEOUT,
+    DEFAULT_AE_BACKOFF,
     DEFAULT_BACKOFF,
     DEFAULT_CONNECT_TIMEOUT,
     Ack,
@@ -182,8 +183,20 @@ def test_error_twice_then_accept_sends_three_times_and_delivers_once(negative, p
     peer.listen()
     sender = senders()
     [cid] = submit_all(sender, range(1, 2))
+
+    def resend_waits() -> list[float]:
+        return [s.retry_at - mono for s, mono in recorder.statuses
+                if s.state is SenderState.RESEND_WAIT and s.retry_at is not None]
+
+    # Each AE is followed by a wait on the sender's clock (1 s, then 5 s) before the resend: a
+    # locked database is not given all three tries within a millisecond.
+    for n, wait in enumerate(DEFAULT_AE_BACKOFF, start=1):
+        recorder.wait_for(lambda n=n: len(resend_waits()) == n, f"waiting after AE {n}")
+        assert resend_waits()[-1] == wait
+        assert peer.received == [cid] * n   # nothing resent before the clock moves
+        recorder.clock.advance(wait)
     recorder.wait_for(lambda: recorder.delivered == [cid], "delivered on the third try")
-    # Three sends of the same control id; one delivery; the clock never moved (no waiting).
+    # Three sends of the same control id; one delivery.
     assert peer.received == [cid, cid, cid]
     assert recorder.failed == []
     assert sender.pending() == []
@@ -196,7 +209,7 @@ def test_error_every_time_fails_after_three_tries_then_the_queue_moves_on(peers,
     peer = peers(lambda cid, seen: Reply("AE", text="database locked") if cid == first
                  else Reply("AA"))
     peer.listen()
-    sender = senders()
+    sender = senders(ae_backoff=(0.0,))   # the tries counted here; their waits: test above
     submit_all(sender, range(1, 3))
     recorder.wait_for(lambda: recorder.delivered == [second], "the second delivered")
     # The first was sent three times in all, then reported failed once; the second went on.
@@ -343,12 +356,15 @@ def test_a_close_and_an_ae_count_together_against_the_tries(peers, senders, reco
     first = message(1)[0]
     peer = peers(lambda cid, seen: Reply("AE") if seen == 2 else Reply(None, close=True))
     peer.listen()
-    sender = senders()
+    sender = senders(ae_backoff=(0.0,))   # the tries counted here; the AE waits: tests above
     submit_all(sender, range(1, 2))
     recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off after a close")
     recorder.clock.advance(backoff_delay(1))
     recorder.wait_for(lambda: bool(recorder.failed), "given up")
-    assert peer.received == [first, first, first]
+    # The first close, of a new connection before any answer, is no try (a proxy in front of
+    # an engine that is down does that): the AE, then the close of the connection that carried
+    # it, then the close of the next connection are the three tries.
+    assert peer.received == [first, first, first, first]
     assert recorder.failed == [(first, (
         f"the MLLP peer {HOST}:{reserved_port} closed the connection 2 times and answered AE "
         f"once to message {first!r}, the limit of 3 tries; given up: the engine may not be able "
