@@ -289,6 +289,16 @@ class Latest:
     reading: Reading
     at: Moment   # when it was accepted (receive time)
     after_t0: bool = False   # taken after T0 (`_State.t0_reached`): judged against the baseline
+    # A correction: when the measurement it stands for was received (`taken`); None: `at`.
+    measured: Moment | None = None
+
+    @property
+    def taken(self) -> Moment:
+        """When the measurement this value stands for was received: `at`, or for a correction
+        that of the value it corrects (`_standing_for`). The tile's age and its BP pairing read
+        it: a systolic typed at 09:00 and put right at 09:19 is still the 09:00 BP, paired with
+        its diastolic and stale at 09:20, not "150/—", "manual 09:19 · 0 s ago" (review 45)."""
+        return self.measured if self.measured is not None else self.at
 
 
 @dataclass(frozen=True, slots=True)
@@ -1400,18 +1410,22 @@ class SessionEngine:
         rows = self._state.rows.get(metric_name, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == observation_id), None)
         latest = index is not None and index == len(rows) - 1
-        # The corrected value stands where the value it corrects was: before or after T0.
-        after_t0 = rows[index][1].after_t0 if index is not None else self._state.t0_reached
+        # The corrected value stands for the measurement it corrects, when that is still kept:
+        # before or after T0 as it was, of its times (`_standing_for`).
+        gone = rows[index][1] if index is not None else None
+        after_t0 = gone.after_t0 if gone is not None else self._state.t0_reached
         why = f"its value was corrected to {m.format(value)} {m.unit}, by {actor}"
         with self._step(now) as step:
             self._state.corrected[observation_id] = (value, now.wall)
             self._trackers_before.pop(metric_name, None)   # its history is rewritten (below)
-            if index is not None:
-                _, gone = rows.pop(index)   # it counts nowhere now: the correction stands for it
+            if index is not None and gone is not None:
+                rows.pop(index)   # it counts nowhere now: the correction stands for it
                 if latest:
                     taken = _undone_by(self._fall_back(metric_name, rows, gone, now), actor)
-                    self._remember(Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL),
-                                   now, after_t0)
+                    # The corrected measurement's value, of its time; its alarms are judged now.
+                    self._remember(_standing_for(Reading(metric_name, value, m.unit, now.wall,
+                                                         now.wall, MANUAL), gone),
+                                   now, after_t0, gone.taken)
                     taken.extend(self._evaluate(metric_name, value, now))
                     records.extend(_ended_because(taken, metric_name, why))
                 else:
@@ -1420,7 +1434,7 @@ class SessionEngine:
             self._withdraw_unasked_repeat(metric_name)
             records.extend(self._prompts(now))
             step.records.extend(records)
-        self._corrected_in_place(metric_name, step.ids[:1], after_t0)
+        self._corrected_in_place(metric_name, step.ids[:1], after_t0, gone)
         if not latest:
             self._keep_in_place(metric_name, step.ids[:1], index)
         return Accepted(metric_name, value)
@@ -1730,19 +1744,19 @@ class SessionEngine:
         index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
         latest = index is not None and index == len(rows) - 1
         after_t0 = rows[index][1].after_t0 if index is not None else self._state.t0_reached
-        entry = (row_id, Latest(reading, at, after_t0))
         self._trackers_before.pop(obs.metric, None)   # as `correct`
         if obs.corrects is not None:   # `correct` refuses it again, as live
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
         if index is not None:
             _, gone = rows.pop(index)
             if not latest:
-                rows.insert(index, entry)
+                rows.insert(index, (row_id, Latest(_standing_for(reading, gone), at, after_t0,
+                                                   gone.taken)))
             else:
                 self._replay_fall_back(obs.metric, rows, gone, at)
                 self._remember_row(row_id, obs, at)
-                self._corrected_in_place(obs.metric, [row_id], after_t0)
-                self._remember(reading, at, after_t0)
+                self._corrected_in_place(obs.metric, [row_id], after_t0, gone)
+                self._remember(_standing_for(reading, gone), at, after_t0, gone.taken)
                 self._replay_trackers(reading, at)
         self._withdraw_unasked_repeat(obs.metric)
 
@@ -1809,10 +1823,12 @@ class SessionEngine:
             return self._prompts(now)
         return [*self._evaluate(reading.metric, reading.value, now), *self._prompts(now)]
 
-    def _remember(self, reading: Reading, now: Moment, after_t0: bool | None = None) -> None:
+    def _remember(self, reading: Reading, now: Moment, after_t0: bool | None = None,
+                  measured: Moment | None = None) -> None:
         """`reading` is the vital's latest value. `after_t0`: a correction's, that of the value
         it corrects: a baseline score typed 1 for 10, corrected at discharge, had counted as a
-        score taken after the dose and passed the discharge gate (a review)."""
+        score taken after the dose and passed the discharge gate (a review). `measured`: a
+        correction's, when the measurement it corrects was received (`Latest.taken`)."""
         state = self._state
         name = reading.metric
         state.absence_restored.discard(name)
@@ -1820,7 +1836,7 @@ class SessionEngine:
             state.continuous.add(name)
         if after_t0 is None:
             after_t0 = self._state.t0_reached
-        state.latest[name] = Latest(reading, now, after_t0)
+        state.latest[name] = Latest(reading, now, after_t0, measured)
         if (not after_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
             if after_t0:
@@ -2833,12 +2849,18 @@ class SessionEngine:
         rows.append((row_id, Latest(reading, at, self._state.t0_reached)))
         del rows[:-KEEP_ROWS]
 
-    def _corrected_in_place(self, metric_name: str, ids: Sequence[int], after_t0: bool) -> None:
+    def _corrected_in_place(self, metric_name: str, ids: Sequence[int], after_t0: bool,
+                            gone: Latest | None) -> None:
         """The correction's row, kept as taken now (`_remember_row`), keeps the corrected
-        value's place before or after T0 (`_remember`)."""
+        value's place before or after T0 (`_remember`), and the times of its measurement
+        (`gone`, the corrected row's, when still kept): taken back to it later, a value voided
+        after it, the tile shows the measurement as it was, not as of the correction."""
         rows = self._state.rows.get(metric_name, [])
         for i, (row, kept) in enumerate(rows):
             if ids and row == ids[0]:
+                if gone is not None:
+                    kept = replace(kept, reading=_standing_for(kept.reading, gone),
+                                   measured=gone.taken)
                 rows[i] = (row, replace(kept, after_t0=after_t0))
 
     def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:
@@ -3036,6 +3058,15 @@ REPLACES_DEVICE = frozenset({"REPLACES_DEVICE"})
 _Kept = TypeVar("_Kept")
 # The trackers of a vital before one of its values, and its "Repeat" check then (`_as_if_never`).
 _Before = tuple[tuple[ConditionTracker, ...], Counted | None]
+
+
+def _standing_for(correction: Reading, gone: Latest) -> Reading:
+    """A correction's value as the measurement it corrects (`gone`): of that measurement's
+    times, so the tile pairs it with the rest of its BP and ages it from then. The log keeps
+    the correction's own row (made at the correction's time): the review, the exports and a
+    restart find the measured time through `corrects`."""
+    return replace(correction, measured_at=gone.reading.measured_at,
+                   received_at=gone.reading.received_at)
 
 
 def _kept_for(kept: Sequence[tuple[float, float, _Kept]], gone: Latest) -> _Kept | None:

@@ -293,8 +293,9 @@ def bp_measurement(latest: dict[str, Latest]) -> dict[str, Latest]:
 
 
 def _bp_anchor(latest: dict[str, Latest]) -> Latest | None:
-    """The BP measurement the tile shows: the newest (a tie goes to systolic, then diastolic)."""
-    return max(latest.values(), key=lambda v: v.at.mono) if latest else None
+    """The BP measurement the tile shows: the newest (a tie goes to systolic, then diastolic);
+    a corrected part is as new as the measurement it corrects (`Latest.taken`)."""
+    return max(latest.values(), key=lambda v: v.taken.mono) if latest else None
 
 
 def _part(occurrences: Sequence[Occurrence], name: str, value: float, stale: bool,
@@ -400,7 +401,8 @@ class _When:
 def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
     """Where a value comes from and how old it is (the Detail rule)."""
     reading = latest.reading
-    age = now.mono - latest.at.mono   # since it was received, by the monotonic clock
+    # Since it was received, by the monotonic clock; a correction since its measurement was.
+    age = now.mono - latest.taken.mono
     if reading.source == MANUAL:
         return _When((f"manual {_clock(reading.received_at)}", f"{format_span(age)} ago"), (), age, True)
     if AGE_UNKNOWN in reading.flags:
