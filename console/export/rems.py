@@ -7,16 +7,28 @@ additions"). `rems_form(detail)` fills them from the log:
 - enrolment and concomitant medications: the pre-dose checklist items `rems-enrolment` and
   `concomitant-medications` (ticked or not, with the nurse's note);
 - dose: `sessions.details.dose_mg`; device times and lot numbers: the ticks of `device-1..3`
-  (time ticked; the lot number is what the nurse typed in the tick's note); a device the dose
+  (time ticked; the lot number is what the nurse typed in the tick's note), in the order the
+  log holds them (a wall-clock step between two ticks does not reorder them); a device the dose
   needs (the protocol's `Dose.device_count`: 84 mg is 3 devices of 28 mg) without a tick is
   missing;
-- observation start = the first device as recorded given (its tick; T0, the dosing phase's start,
-  when no device was ticked or the tick is not later), end = discharge (or the session's end),
-  total minutes between them (device 1 ticked 10 minutes after T0 read "120 min" on a form whose
-  device time said 110: an esketamine walk). That is "the dose" below: what came before it, even
-  after T0 (a BP typed while the first device was readied), is before the administration;
-- BP before the dose: the last systolic/diastolic pair before the dose; BP about 40 minutes
-  after: the pair closest to dose+40 min between dose+25 and dose+60; BP before discharge: the
+- observation start = the first device as recorded given: the first device tick in the log's
+  order, as the engine takes it by its monotonic clock (`SessionEngine._first_dose`; review 45:
+  by wall time, NTP setting the clock back 10 min between device 1 at 10:20 and device 2
+  made device 2, "10:15", the dose and 115 of the engine's 120 minutes). T0, the dosing phase's
+  start, when no device was ticked or the tick is not later as the console's timers ran. End =
+  discharge (or the session's end), total minutes between them (device 1 ticked 10 minutes
+  after T0 read "120 min" on a form whose device time said 110: an esketamine walk). That is
+  "the dose" below: what came before it, even after T0 (a BP typed while the first device was
+  readied), is before the administration;
+- BP before the dose: the last systolic/diastolic pair before the dose. BP about 40 minutes
+  after: the one that met the console's "BP at T+40" check, by the engine's rule
+  (`console.session.schedule`): the protocol's check timed after the dose that measures blood
+  pressure nearest T+40, met by the first pair at or after its time less its `early_minutes`
+  (T+38), however late. One rule with the checklist: "REMS form fields complete" is refused
+  until that check is met, and a BP first taken at T+65 had ticked it beside a form that read
+  NOT RECORDED (its window was T+25..T+60; review 45). A pair later than T+60 is printed with
+  its minutes and "(later than about 40 min)"; the JSON keeps its `minutes_after_dose`. NOT
+  RECORDED only when no pair came from the check's time on. BP before discharge: the
   last pair measured after the dose and not after the discharge (typed or monitor), with how long before the
   discharge it was; it may be the T+40 one. Each value stands where the review's vitals table
   places it (`content.placed_series`): a corrected value at its measurement's time;
@@ -71,21 +83,28 @@ from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import (
-    AlarmEpisode, LoggedEvent, Override, ScaleObservation, SessionDetail, SessionSignatures,
-    SignatureEntry,
+    AlarmEpisode, ChecklistTick, LoggedEvent, Override, ScaleObservation, SessionDetail,
+    SessionSignatures, SignatureEntry,
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from console.review.clock_steps import (
     AFTER_EVERY_EVENT, event_seconds_between, is_unknown, logged_seconds, seconds_to_time,
 )
 from console.session.engine import PRESCRIBER_REVIEW
+from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
-from protocols.model import DoseMode, PhaseKind, Protocol
+from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
 T40: Final = timedelta(minutes=40)
-T40_WINDOW: Final = (timedelta(minutes=25), timedelta(minutes=60))
+# Later than this after the dose, the BP that met the console's T+40 check is still the form's
+# "about 40 minutes after" one, said late beside it (the window this form took until review 45).
+T40_LATE: Final = timedelta(minutes=60)
+# The console's check when the protocol file is not found: its time, the check's default early
+# minutes (`VitalsCheck`), as the esketamine protocol's "BP at T+40" is.
+_T40_CHECK: Final = VitalsCheck("BP at T+40", ("bp_systolic", "bp_diastolic", "heart_rate"),
+                                at_minutes_after_t0=(T40.total_seconds() / 60,))
 PAIR_WITHIN: Final = timedelta(seconds=90)   # systolic and diastolic of one measurement
 
 
@@ -287,11 +306,14 @@ class RemsForm:
         concomitant_medications_note: the note typed with that tick.
         dose_mg: the dose given.
         devices_needed: how many devices that dose is, or None when not known.
-        devices: the devices ticked, in order.
-        observation_start: T0 (first device), or None when no dose was given.
+        devices: the devices ticked, in the order the console logged them.
+        observation_start: the first device (T0 when none came after it), or None when no dose
+            was given.
         observation_end: discharge time (or the session's end), or None.
         total_monitoring_minutes: minutes from observation_start to observation_end.
-        bp_before_dose, bp_t_plus_40, bp_pre_discharge: the three blood pressures.
+        bp_before_dose, bp_t_plus_40, bp_pre_discharge: the three blood pressures
+            (`bp_t_plus_40`: the one that met the console's T+40 check, its
+            `minutes_after_dose` saying how late; see the module docstring).
         sedation, dissociation, respiratory_depression: the form's monitoring questions.
         lowest_moaas: the lowest MOAA/S after the dose; highest_cadss: the highest CADSS after it.
         adverse_events: every yes/no answer with its evidence.
@@ -397,8 +419,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     zoned = rc.spans_zone_change(detail, tz)
     ticks = {(t.phase, t.item): t for t in detail.ticks}
     by_item = {t.item: t for t in detail.ticks}
-    device_ticks = [t for t in sorted(detail.ticks, key=lambda t: t.at)
-                    if t.item.startswith("device-")]
+    device_ticks = _in_log_order([t for t in detail.ticks if t.item.startswith("device-")])
     devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note) for t in device_ticks)
     if protocol is None:
         protocol = find_protocol(s.protocol_id, detail.events, s.id)
@@ -413,11 +434,10 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # The label's times count from the first device given (its T+40 BP, its 2 hours), which
     # may be later than T0, the dosing phase's start: from T0, device 1 given 10 minutes into
     # the phase made a BP 30 minutes after the dose the form's "about 40 minutes after" one.
-    dosed = devices[0].at if devices and t0 is not None and devices[0].at > t0 else t0
     # Times from the dose as the console's timers ran: net of the wall-clock steps it logged
     # (review 45: NTP setting a fast clock back 30 min made 125 monitored minutes "95").
-    clock = _DoseClock(detail, t0, device_ticks[0].event_id if dosed is not None and devices
-                       and dosed is devices[0].at else None)
+    clock = _DoseClock(detail, t0, device_ticks[0] if device_ticks else None)
+    dosed = clock.dose_at
     placed = rc.placed_series(detail)
     pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"),
                       clock.seconds_to if dosed is not None else None)
@@ -445,12 +465,12 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     bp_before = before[-1] if before and dosed is not None else None
     pre_dose = pre_dose_bp(detail, before if dosed is not None else [], protocol, signatures,
                            dosed)
-    bp_40 = None
-    if dosed is not None:
-        window = [p for p in pairs if p.minutes_after_dose is not None
-                  and T40_WINDOW[0] <= timedelta(minutes=p.minutes_after_dose) <= T40_WINDOW[1]]
-        bp_40 = min(window, key=lambda p: abs(
-            timedelta(minutes=p.minutes_after_dose or 0.0) - T40), default=None)
+    # The BP that met the console's T+40 check, however late: the checklist's "REMS form fields
+    # complete" waits for that check, so the form it attests has this BP (review 45).
+    opens = t40_check_opens(protocol)
+    from_check = [p for p in pairs if dosed is not None and p.minutes_after_dose is not None
+                  and timedelta(minutes=p.minutes_after_dose) >= opens and by_discharge(p)]
+    bp_40 = min(from_check, key=lambda p: p.minutes_after_dose or 0.0, default=None)
     # The last BP before the discharge, typed or from the monitor, whichever was measured
     # last: the patient's pressure as they left. Not "after the T+40 one": a BP typed at T+40 a
     # minute before an early discharge was both, and the form said NOT RECORDED (nurse walk,
@@ -711,19 +731,54 @@ def _device_items(count: int | None) -> list[str]:
     return [f"device-{k}" for k in range(1, (count or 0) + 1)]
 
 
+def t40_check_opens(protocol: Protocol | None) -> timedelta:
+    """From when after the dose a BP meets the console's T+40 check (the engine's rule,
+    `console.session.schedule`: a reading at or after the check's time less its early
+    minutes): of the protocol's checks timed after T0 that measure blood pressure, the time
+    nearest T+40 (esketamine's "BP at T+40": T+38). Without the protocol file, `_T40_CHECK`."""
+    checks = [c for c in timed_checks(protocol.phases if protocol is not None else ())
+              if {"bp_systolic", "bp_diastolic"} <= set(c.metrics)] or [_T40_CHECK]
+    minutes, early = min(((m, c.early_minutes) for c in checks for m in c.at_minutes_after_t0),
+                         key=lambda slot: abs(timedelta(minutes=slot[0]) - T40))
+    return timedelta(minutes=minutes - early)
+
+
+def _in_log_order(ticks: Sequence[ChecklistTick]) -> list[ChecklistTick]:
+    """`ticks` in the order the console logged them (their events' ids, which no clock step
+    moves: the engine's order by its monotonic clock); by their times where an id is not known
+    (a record made by hand)."""
+    if all(t.event_id for t in ticks):
+        return sorted(ticks, key=lambda t: t.event_id)
+    return sorted(ticks, key=lambda t: t.at)
+
+
 class _DoseClock:
     """Seconds from the dose as the console's timers counted them: the logged wall times net of
     the clock steps logged between (`clock_steps`, the rule of the review's times). Events are
     placed among the steps by their ids; a reading by its time alone, None where a step back
-    leaves it on either side."""
+    leaves it on either side.
+
+    The dose is the first device's tick (`first_device`, the first in the log's order) when it
+    came after T0 as the console's timers ran (the engine's `_first_dose`, on its monotonic
+    clock), else T0: `dose_at`, None before T0."""
 
     def __init__(self, detail: SessionDetail, t0: datetime | None,
-                 device_event: int | None) -> None:
+                 first_device: ChecklistTick | None) -> None:
         self._detail = detail
         self._steps = detail.logged_steps()
         self._t0 = detail.event_named("dosing_started", t0) if t0 is not None else None
-        self._dose = (detail.events_by_id().get(device_event) if device_event is not None
-                      else self._t0)
+        device = (detail.events_by_id().get(first_device.event_id)
+                  if first_device is not None and first_device.event_id else None)
+        self.dose_at: datetime | None = t0
+        self._dose: LoggedEvent | None = self._t0
+        if t0 is None or first_device is None:
+            return
+        if self._t0 is not None and device is not None:
+            later = event_seconds_between(self._t0, device, self._steps) > 0
+        else:
+            later = first_device.at > t0   # a record without its events: by its times
+        if later:
+            self.dose_at, self._dose = first_device.at, device
 
     def seconds_to(self, at: datetime) -> float | None:
         """Seconds from the dose to a record logged at `at`; None when unknown."""
@@ -895,6 +950,14 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
             when = ", time after the dose UNCERTAIN (the station clock was set back around it)"
         return f"{bp.systolic:.0f}/{bp.diastolic:.0f} mmHg at {t(bp.at)}{when}"
 
+    def about_40(bp: BloodPressure | None) -> str:
+        # The BP that met the console's T+40 check, however late: said late where it is, not
+        # left out beside a checklist that counted it (review 45).
+        late = (bp is not None and bp.minutes_after_dose is not None
+                and timedelta(minutes=bp.minutes_after_dose) > T40_LATE)
+        return bp_text(bp) + (" (later than about 40 min: the first BP taken for the console's "
+                              "T+40 check)" if late else "")
+
     def before_discharge(bp: BloodPressure | None) -> str:
         # How old the reading was when the patient left: 3.6 min, or two hours (a reader took
         # T+2.7 for a reading "long before discharge").
@@ -1015,7 +1078,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         *([against] if against else []),
         f"Blood pressure before dose: {bp_text(form.bp_before_dose)}",
         *(pre_dose_lines(form.pre_dose_bp) if form.pre_dose_bp is not None else []),
-        f"Blood pressure about 40 minutes after dose: {bp_text(form.bp_t_plus_40)}",
+        f"Blood pressure about 40 minutes after dose: {about_40(form.bp_t_plus_40)}",
         f"Blood pressure before discharge: {before_discharge(form.bp_pre_discharge)}",
         "Vital signs in acceptable range before administration: "
         + _typed(form.vitals_acceptable_before),
