@@ -1145,8 +1145,11 @@ def _due(since: datetime, since_id: int, steps: Sequence[LoggedStep],
     the event `since_id` logged at `since`: moved by each clock step logged after it and by
     then (review 45: NTP an hour forward read as nine scheduled checks never due, each "not
     recorded")."""
+    # A step moves what it reaches (`LoggedStep.reach_id`, as `logged_seconds`): one that put
+    # right the clock a later restart found wrong leaves times counted from before that restart
+    # (review 45: the checks of a phase begun before it were placed an hour late).
     after = [(logged_seconds(since, since_id, s.at, s.event_id, steps), s.step_s)
-             for s in steps if s.event_id > since_id]
+             for s in steps if s.event_id > since_id and s.reach_id <= since_id]
     return [since + timedelta(seconds=o + sum(step for at, step in after if at <= o))
             for o in offsets_s]
 
