@@ -72,6 +72,7 @@ from console.review.model import (
     signature_meaning,
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
+from console.store.log import patient_spellings
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
@@ -1162,11 +1163,14 @@ def _load_course(
 ) -> list[CourseRow]:
     from console.session.trend_feed import TrendFeed
 
+    # Whatever the spelling typed ("mrn-94 a" is MRN-94 A: `patient_fold`), as the chair finds it.
+    spellings = patient_spellings(conn, patient_id) or [patient_id]
     rows = conn.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE patient_id = ? "
+        f"SELECT {_SESSION_COLUMNS} FROM sessions "
+        f"WHERE patient_id IN ({', '.join('?' * len(spellings))}) "
         + ("" if include_demo else "AND demo = 0 ")
         + "ORDER BY started_at, id",
-        [patient_id],
+        spellings,
     ).fetchall()
     if not rows:
         return []

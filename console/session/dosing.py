@@ -31,15 +31,57 @@ def pump_rate_text(rate_ml_h: float) -> str:
     return f"{text or '0'} mL/h"
 
 
+CONCENTRATION_MAX_DECIMALS = 4
+"""The concentration is shown with the fewest decimals (at least 2) that give back the dose in
+the bag (concentration × volume): "7.5 mg in 100 mL (0.07 mg/mL)" was 7 mg in the bag (review
+45). Doses are logged to 0.01 mg, so a 100 mL bag needs at most 4; past this, "≈"."""
+
+
+def concentration_text(mg: float, volume_ml: float) -> str:
+    """"0.075 mg/mL", "0.6 mg/mL", "≈0.3333 mg/mL" (a volume that does not divide the dose)."""
+    exact = mg / volume_ml
+    for decimals in range(2, CONCENTRATION_MAX_DECIMALS + 1):
+        shown = round(exact, decimals)
+        if abs(shown * volume_ml - mg) < 0.005:   # the dose's own step, 0.01 mg
+            return f"{_decimal(shown, decimals)} mg/mL"
+    return f"≈{_decimal(exact, CONCENTRATION_MAX_DECIMALS)} mg/mL"
+
+
+def _decimal(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".") or "0"
+
+
+def cap_text(protocol: Protocol, mg: float, weight_kg: float | None, *, with_sum: bool = True) -> str:
+    """" (capped; 0.5 mg/kg × 130 kg = 65 mg)" when the dose by weight was capped at the
+    protocol's maximum, " (capped)" when the weight is not given (a dose at the maximum) or
+    `with_sum` is False, else "". The chair's line read "Dose 60 mg" under a header "0.5 mg/kg
+    over 40 min", the cap unsaid: the second checker's 65 mg did not match (review 45). Short:
+    the line is read whole at 14 pt on a 1366 px screen (tests/ui/test_live_dose_line_fits.py).
+    """
+    dose = protocol.dose
+    if dose.mode is not DoseMode.WEIGHT or dose.max_mg is None or mg < dose.max_mg:
+        return ""
+    if weight_kg is None:
+        return " (capped)"
+    uncapped = dose.mg_per_kg * weight_kg
+    if uncapped <= dose.max_mg:
+        return ""
+    if not with_sum:
+        return " (capped)"
+    return f" (capped; {dose.mg_per_kg:g} mg/kg × {weight_kg:g} kg = {round(uncapped, 2):g} mg)"
+
+
 def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseKind,
-              dosing_minutes: float | None = None, devices_ticked: int | None = None) -> str:
+              dosing_minutes: float | None = None, devices_ticked: int | None = None,
+              weight_kg: float | None = None) -> str:
     """"Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min" (or the devices), with
     "given:" once the dosing phase is over. An infusion whose phase ended early (a side effect,
     an override) was not all given: "Dose planned: 36 mg … · infusion ended after 12 of 40 min"
     (it read "Dose given: 36 mg" after a stop at 12 minutes). Nasal devices likewise: fewer
     device items ticked (`devices_ticked`) than the dose needs reads "Dose planned: 56 mg: 2
     devices … · 1 of 2 devices recorded given" (a walk moved on after one device and read
-    "Dose given: 56 mg"); more reads what was given, the plan beside it."""
+    "Dose given: 56 mg"); more reads what was given, the plan beside it. A dose by weight at
+    the protocol's maximum says so (`cap_text`, with the sum when `weight_kg` is given)."""
     dose = protocol.dose
     mg = details.get("dose_mg")
     if not isinstance(mg, int | float):
@@ -50,9 +92,12 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
     prefix = "Dose planned: " if stopped else "Dose given: " if given else "Dose "
     if dose.mode is DoseMode.WEIGHT:
         rate = details.get("pump_rate_ml_h") or dose.pump_rate_ml_per_h()
-        line = f"{prefix}{mg:g} mg"
+        # Stopped early, the line says so at its end: the cap's sum gives way (1366 px).
+        capped = cap_text(protocol, float(mg), weight_kg, with_sum=not stopped)
+        line = f"{prefix}{mg:g} mg{capped}"
         if dose.bag_volume_ml:
-            line += f" in {dose.bag_volume_ml:g} mL ({mg / dose.bag_volume_ml:.2f} mg/mL)"
+            line += (f" in {dose.bag_volume_ml:g} mL "
+                     f"({concentration_text(float(mg), dose.bag_volume_ml)})")
         if rate:
             line += f" · pump {pump_rate_text(rate)} over {dose.infusion_minutes:g} min"
         if stopped and dosing_minutes is not None:

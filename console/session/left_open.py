@@ -28,6 +28,7 @@ from console.records import EventRecord
 from console.session.engine import DEVICE_SIMULATED
 from console.session.start_checks import RESUME_WITHIN_HOURS
 from console.store import EventLog, SessionRow
+from console.store.log import patient_fold
 
 __all__ = ["LeftOpen", "left_open", "left_open_for", "open_under_other_protocols"]
 
@@ -72,11 +73,13 @@ def left_open_for(log: EventLog, patient_id: str, protocol_id: str,
     or None (a new session starts). Whether the start resumes it is `LeftOpen.recent`.
 
     Args:
-        patient_id: as the log keeps it (`start_checks.patient_key`).
+        patient_id: as typed (`start_checks.patient_key`); matched folded (`patient_fold`):
+            "mrn-94 a" meets the session a crash left open under "MRN-94 A".
         now: wall time (UTC-aware), to measure how long it has logged nothing.
     """
+    key = patient_fold(patient_id)
     for row in log.open_sessions():   # newest first
-        if row.patient_id == patient_id and row.protocol_id == protocol_id:
+        if patient_fold(row.patient_id) == key and row.protocol_id == protocol_id:
             return left_open(log, row, now)
     return None
 
@@ -84,9 +87,11 @@ def left_open_for(log: EventLog, patient_id: str, protocol_id: str,
 def open_under_other_protocols(log: EventLog, patient_id: str, protocol_id: str) -> list[SessionRow]:
     """The patient's sessions still open under another protocol than `protocol_id`, newest
     first: a start beside one of them is asked first (a second chair's nurse typing MRN-1 for
-    MRN-11 opened a session of MRN-1 under another protocol beside its running one unasked)."""
+    MRN-11 opened a session of MRN-1 under another protocol beside its running one unasked).
+    The identifier is matched folded (`patient_fold`), as `left_open_for`."""
+    key = patient_fold(patient_id)
     return [row for row in log.open_sessions()
-            if row.patient_id == patient_id and row.protocol_id != protocol_id]
+            if patient_fold(row.patient_id) == key and row.protocol_id != protocol_id]
 
 
 def device_read_last(row: SessionRow, events: Sequence[EventRecord]) -> tuple[str, str] | None:

@@ -75,6 +75,7 @@ __all__ = [
     "start_screen_monitor_problems",
     "looks_like_placeholder",
     "parse_weight",
+    "weight_text",
 ]
 
 WEIGHT_RANGE_KG = (1.0, 400.0)
@@ -230,10 +231,12 @@ def looks_like_placeholder(patient_id: str) -> bool:
     return _PLACEHOLDER_ID.fullmatch(patient_id.strip()) is not None
 
 
-def _num(value: float) -> str:
-    """A number without a useless fraction: 36.0 -> '36', 36.25 -> '36.25'."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+def weight_text(kg: float) -> str:
+    """A weight as typed, its every digit kept: 400.004 -> '400.004', 72.0 -> '72'. Rounded to
+    0.01, 400.004 read "400 kg is outside the allowed range 1–400 kg" and the tick box "Yes,
+    30 kg is correct" for the 29.999 kg the dose is computed from (review 45)."""
+    text = repr(float(kg))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def patient_key(typed: str) -> str:
@@ -289,12 +292,12 @@ def _check_weight(text: str, confirmed: bool) -> tuple[Problem | None, float | N
                        "(e.g. 72 or 72.5)."), None
     if not low <= weight <= high:
         return Problem(Field.WEIGHT, Kind.REFUSED,
-                       f"{_num(weight)} kg is outside the allowed range {low:g}–{high:g} kg. "
+                       f"{weight_text(weight)} kg is outside the allowed range {low:g}–{high:g} kg. "
                        "Enter the weight in kg."), None
     if not plausible_low <= weight <= plausible_high:
         side = f"below {plausible_low:g}" if weight < plausible_low else f"above {plausible_high:g}"
         return Problem(Field.WEIGHT, Kind.CONFIRM,
-                       f"{_num(weight)} kg is unusual ({side} kg): check it is in kg, then "
+                       f"{weight_text(weight)} kg is unusual ({side} kg): check it is in kg, then "
                        "confirm it or correct it.", confirmed), weight
     return None, weight
 

@@ -29,6 +29,7 @@ import stat
 import struct
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -139,6 +140,25 @@ _SESSION_COLUMNS: Final = (
     "id, patient_id, protocol_id, protocol_version, session_number, started_at, ended_at, "
     "nurse, weight_kg, demo, details, row_hash"
 )
+
+
+def patient_fold(patient_id: str) -> str:
+    """The key a patient's sessions are found by: compatibility-composed (NFKC), case folded,
+    every run of whitespace (a no-break space too) one space, trimmed. "mrn-94 a", "MRN-94  A"
+    and "MRN-94\u00a0A" are MRN-94 A: matched exactly, a crash's session left open under
+    "MRN-94 A" was not resumed and a second one opened beside it as session 1 of a new course
+    (review 45). The log keeps the identifier as it was typed; only lookups fold."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", patient_id).casefold())
+    return " ".join(folded.split())
+
+
+def patient_spellings(conn: sqlite3.Connection, patient_id: str) -> list[str]:
+    """The identifiers in the log's sessions that are `patient_id` folded alike (`patient_fold`),
+    for the console and the review's reads alike."""
+    key = patient_fold(patient_id)
+    return [spelling for (spelling,) in
+            conn.execute("SELECT DISTINCT patient_id FROM sessions").fetchall()
+            if patient_fold(spelling) == key]
 
 
 def _session_row(row: Sequence[Any]) -> SessionRow:
@@ -1484,13 +1504,33 @@ class EventLog:
 
     @_classified
     def sessions_for_patient(self, patient_id: str) -> list[SessionRow]:
-        """Every session of one patient, oldest first."""
+        """Every session of one patient, oldest first, whatever the spelling of the identifier
+        (`patient_fold`: case, doubled or no-break spaces)."""
+        spellings = self.patient_spellings(patient_id)
+        if not spellings:
+            return []
         rows = self.conn.execute(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE patient_id = ? "
-            "ORDER BY started_at, id",
-            [patient_id],
+            f"SELECT {_SESSION_COLUMNS} FROM sessions "
+            f"WHERE patient_id IN ({', '.join('?' * len(spellings))}) ORDER BY started_at, id",
+            spellings,
         ).fetchall()
         return [_session_row(row) for row in rows]
+
+    def patient_as_logged(self, patient_id: str) -> str:
+        """The identifier a new session of this patient is filed under: as its newest session has
+        it (`patient_fold`: "mrn-94 a" typed for MRN-94 A's next session is MRN-94 A in the
+        record, the exports and the course), else as typed."""
+        earlier = self.sessions_for_patient(patient_id)
+        return earlier[-1].patient_id if earlier else patient_id
+
+    @_classified
+    def patient_spellings(self, patient_id: str) -> list[str]:
+        """The identifiers in the log that are `patient_id` folded alike (`patient_fold`).
+
+        Folded in Python over the distinct identifiers (read from the sessions_by_patient
+        index): a clinic's log holds thousands of sessions, and SQLite has no Unicode folding.
+        """
+        return patient_spellings(self.conn, patient_id)
 
     @_classified
     def observations(self, session_id: int, after_id: int = 0) -> list[tuple[int, ObservationRecord]]:

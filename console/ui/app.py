@@ -46,6 +46,7 @@ from console.session.start_checks import (
     device_problems,
     patient_key,
     start_screen_monitor_problems,
+    weight_text,
 )
 from console.session.chair_identity import ChairIdentity
 from console.session.course import earlier_in_course
@@ -271,21 +272,24 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     # The rule the start screen follows too (console/session/left_open.py): the newest session
     # of this patient and protocol left open is resumed; not one left open long ago
     # (RESUME_WITHIN_HOURS), whose record today's readings would join.
+    # A typed --dose-mg is checked before a resume too: "--dose-mg lots" resumed unsaid.
+    typed_mg = getattr(args, "dose_mg", None)
+    typed_dose = None if typed_mg is None else _chosen_dose(protocol, typed_mg)
     met = left_open_for(log, patient, protocol.id, now.wall)
     if met is not None and not getattr(args, "new_session", False):
         _refuse_old_left_open(met)
         row = met.row
-        if weight != row.weight_kg:
-            print(f"infusion-console: session {row.id} of {row.patient_id} resumes with its "
-                  f"logged weight {row.weight_kg:g} kg and dose (--weight {weight:g} not used: a "
-                  "session's weight is fixed at its start)", file=sys.stderr)
+        unused = _resume_unlike_typed(row, weight, typed_mg, typed_dose)
+        if unused:
+            print(f"infusion-console: {unused}", file=sys.stderr)
         _resume(window, row, device, f"{patient}: ", actor=_resumed_by(window, args.nurse),
                 nurse=_taking_over(window, args.nurse))
         return window
     if not getattr(args, "new_session", False):
         _refuse_beside_other_protocols(window, log, patient, protocol.id)
     # A resumed session keeps the dose it was opened with, as its weight.
-    chosen_mg = _chosen_dose(protocol, getattr(args, "dose_mg", None))
+    chosen_mg = typed_dose if typed_mg is not None else _chosen_dose(protocol, None)
+    patient = log.patient_as_logged(patient)
     number = earlier_in_course([row.protocol_id for row in log.sessions_for_patient(patient)],
                                protocol, loaded.protocols).same + 1
     nurse, identity = args.nurse, None
@@ -494,6 +498,29 @@ def _refuse_resume_with_session_options(args: argparse.Namespace) -> None:
                          f"{args.resume} with the patient, protocol, weight and dose its log "
                          f"holds; leave {option} out (the start screen shows the session), or "
                          "leave --resume out to start a session")
+
+
+def _resume_unlike_typed(row: SessionRow, weight: float, typed_mg: str | None,
+                        dose_mg: float | None) -> str:
+    """What a command-line resume says of a --weight or --dose-mg it does not use ("" when it
+    uses them all): a session's weight and dose are fixed at its start. The start screen asks
+    in the same case (MainWindow._resume_unlike_typed); --dose-mg 84 resumed at the logged
+    56 mg without a word."""
+    unused = []
+    if weight != row.weight_kg:
+        unused.append(f"--weight {weight_text(weight)}")
+    logged_mg = row.details.get("dose_mg")
+    logged_dose = "dose"
+    if typed_mg is not None:
+        logged_dose = (f"dose {logged_mg:g} mg" if isinstance(logged_mg, (int, float))
+                       else "dose (not logged)")
+        if dose_mg != logged_mg:
+            unused.append(f"--dose-mg {typed_mg}")
+    if not unused:
+        return ""
+    return (f"session {row.id} of {row.patient_id} resumes with its logged weight "
+            f"{weight_text(row.weight_kg)} kg and {logged_dose} ({' and '.join(unused)} not used: a "
+            "session's weight and dose are fixed at its start)")
 
 
 def _chosen_dose(protocol: Protocol, typed: str | None) -> float | None:

@@ -221,7 +221,8 @@ class LiveWindow(QtWidgets.QWidget):
         line = dose_line(engine.protocol, engine.details, engine.phase.kind,
                          engine.dosing_minutes, devices_ticked(
                              engine.protocol,
-                             [item for phase in dosing for item in engine.ticks(phase)]))
+                             [item for phase in dosing for item in engine.ticks(phase)]),
+                         weight_kg=engine.patient.weight_kg)   # a capped dose says its sum
         self.dosing.setText(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
         _restyle(self.dosing, "font-size:14pt;padding:0 6px;" + (

@@ -598,9 +598,11 @@ class MainWindow(QtWidgets.QMainWindow):
                 return
             nurse = answer.account.name
 
+        patient = self.log.patient_as_logged(request.patient_id)   # one spelling per patient
+
         def make(recorder: Recorder) -> SessionEngine:
             return SessionEngine.open(
-                protocol, recorder, Patient(request.patient_id, request.weight_kg), nurse,
+                protocol, recorder, Patient(patient, request.weight_kg), nurse,
                 self.clock.now(), session_number=request.session_number, chosen_mg=request.chosen_mg,
                 details={"device": request.device_url, "format": request.device_format},
             )

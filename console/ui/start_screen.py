@@ -33,6 +33,7 @@ from console.session.start_checks import (
     check_start,
     parse_weight,
     patient_key,
+    weight_text,
 )
 from console.store import LogError
 from console.ui import theme
@@ -235,6 +236,9 @@ class StartScreen(QtWidgets.QWidget):
         self._connection_factory = connection_factory
         self._valid = False
         self._suggestion = ""  # the session-number suggestion shown under the field
+        # The log could not be read for the patient typed: the number box shows "session ?"
+        # and Start waits for the nurse to set it (`_ask_session_number`).
+        self._number_unread = False
         # Widgets with a problem, in tab order (the first gets the focus on a refused Enter).
         self._problems: list[QtWidgets.QWidget] = []
         # Only while a connection test runs:
@@ -447,7 +451,7 @@ class StartScreen(QtWidgets.QWidget):
         self.weight_confirm.toggled.connect(self._revalidate)
         self.protocol_combo.currentIndexChanged.connect(self._on_protocol_changed)
         self.dose_combo.currentIndexChanged.connect(self._revalidate)
-        self.session_spin.valueChanged.connect(self._revalidate)
+        self.session_spin.valueChanged.connect(self._on_session_changed)
         self.nurse_edit.textChanged.connect(self._revalidate)
         self.port_combo.currentTextChanged.connect(self._on_port_changed)
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
@@ -580,9 +584,11 @@ class StartScreen(QtWidgets.QWidget):
             # The log is an edge: the nurse can still type the number, but must know why the
             # usual suggestion is missing.
             self._suggestion = f"Could not read earlier sessions from the log ({exc}): enter the number."
+            self._ask_session_number()
             return
         previous, route = count.same, route_words(protocol)
         self.session_spin.blockSignals(True)
+        self._keep_session_number()
         self.session_spin.setValue(min(previous + 1, MAX_SESSION_NUMBER))
         self.session_spin.blockSignals(False)
         earlier = {0: f"no earlier {route} session", 1: f"1 earlier {route} session"}.get(
@@ -590,6 +596,30 @@ class StartScreen(QtWidgets.QWidget):
         )
         others = f" ({count.other} of another course not counted)" if count.other else ""
         self._suggestion = f"Suggested {previous + 1}: {earlier} of {patient} in the log{others}."
+
+    def _ask_session_number(self) -> None:
+        """Empty the number box ("session ?", value 0, which the checks refuse) until the nurse
+        sets it: the number suggested for the patient typed before stayed ready (MRN-1's 5 for
+        MRN-2, Start enabled) when the log could not be read (review 45)."""
+        self.session_spin.blockSignals(True)
+        self.session_spin.setRange(0, MAX_SESSION_NUMBER)
+        self.session_spin.setSpecialValueText("session ?")
+        self.session_spin.setValue(0)
+        self.session_spin.blockSignals(False)
+        self._number_unread = True
+
+    def _keep_session_number(self) -> None:
+        """The box back to 1–MAX_SESSION_NUMBER once a number is set or suggested."""
+        if not self._number_unread:
+            return
+        self._number_unread = False
+        self.session_spin.setSpecialValueText("")
+        self.session_spin.setRange(1, MAX_SESSION_NUMBER)
+
+    def _on_session_changed(self) -> None:
+        if self._number_unread and self.session_spin.value() >= 1:
+            self._keep_session_number()
+        self._revalidate()
 
     # ------------------------------------------------------------------ validation
 
@@ -636,7 +666,7 @@ class StartScreen(QtWidgets.QWidget):
         # The dose is shown even while an unusual weight awaits confirmation, so the nurse sees
         # what the weight would mean.
         self._offer_confirm(self.weight_confirm, weight,
-                            f"Yes, {_num(check.weight_kg or 0.0)} kg is correct")
+                            f"Yes, {weight_text(check.weight_kg or 0.0)} kg is correct")
         protocol = check.protocol
         if protocol is not None:
             self._show(self.protocol_message,
@@ -645,7 +675,9 @@ class StartScreen(QtWidgets.QWidget):
         else:
             self._show_problem(self.protocol_message, check.about(Field.PROTOCOL))
         session = check.about(Field.SESSION)
-        if session is None:
+        if self._number_unread:
+            self._show(self.session_message, self._suggestion, "error")
+        elif session is None:
             self._show(self.session_message, self._suggestion, "hint")
         else:
             self._show(self.session_message, " ".join(filter(None, (self._suggestion, session.message))),
@@ -704,11 +736,11 @@ class StartScreen(QtWidgets.QWidget):
                     f"{_num(dose.infusion_minutes)} min)", dose.source, empty=True)
                 return
             mg = dose.dose_mg(weight)
-            text = f"Dose {_num(mg)} mg ({_num(dose.mg_per_kg)} mg/kg × {_num(weight)} kg)"
+            text = f"Dose {_num(mg)} mg ({_num(dose.mg_per_kg)} mg/kg × {weight_text(weight)} kg)"
             uncapped = weight * dose.mg_per_kg
             if dose.max_mg is not None and mg < uncapped:
                 text = (f"Dose {_num(mg)} mg (capped at the protocol maximum {_num(dose.max_mg)} mg; "
-                        f"{_num(dose.mg_per_kg)} mg/kg × {_num(weight)} kg = {_num(uncapped)} mg)")
+                        f"{_num(dose.mg_per_kg)} mg/kg × {weight_text(weight)} kg = {_num(uncapped)} mg)")
             rate = dose.pump_rate_ml_per_h()
             if rate is not None:
                 text += (f" — pump {pump_rate_text(rate)} for {_num(dose.infusion_minutes)} min "
