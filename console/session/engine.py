@@ -2424,8 +2424,12 @@ class SessionEngine:
             for name, limit in item.gate:
                 latest, shown = self.latest(name), metric(name).as_shown
                 ticked_below = shown(self._state.baseline.get(name, limit)) < limit
+                # After the tick: received after it, or come to stand after it (a correction
+                # stands for its measurement's time: a baseline approved at 150 and corrected to
+                # 175 after the tick had passed unasked, review 45).
                 if latest is not None and shown(latest.reading.value) >= limit and (
-                        ticked_below or latest.reading.received_at > tick.at):
+                        ticked_below or latest.reading.received_at > tick.at
+                        or latest.at.wall > tick.at):
                     m = metric(name)
                     reasons.append(
                         f"{m.label} is now {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g}) "
@@ -2470,6 +2474,13 @@ class SessionEngine:
                     return gated.id, over
         return "", []
 
+    def _stands_since_t0(self, latest: Latest) -> bool:
+        """`latest` was taken after T0, or came to stand after it: a baseline corrected on the
+        devices' screen (128 typed for the cuff's 158) was never judged by the move to dosing,
+        and device 1 was ticked on it unasked (review 45)."""
+        t0 = self._state.t0
+        return latest.after_t0 or (t0 is not None and latest.at.mono > t0.mono)
+
     def _gate_exceeded(self, item: ChecklistItem, since_t0: bool = False) -> list[str]:
         """The item's gated vitals at or over their gate, judged on the value as shown (as the
         alarms are): a monitor's 140.6 reads "141" and asks the prescriber at a ≥141 gate (it
@@ -2478,7 +2489,7 @@ class SessionEngine:
         over = []
         for name, limit in item.gate:
             latest = self.latest(name)
-            if since_t0 and (latest is None or not latest.after_t0):
+            if since_t0 and (latest is None or not self._stands_since_t0(latest)):
                 continue
             if latest is not None and metric(name).as_shown(latest.reading.value) >= limit:
                 m = metric(name)

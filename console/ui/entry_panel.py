@@ -649,6 +649,8 @@ class EntryPanel(QtWidgets.QGroupBox):
             return
         if self._record_scale(name, score.value()):
             score.setValue(EMPTY_SCORE)   # the next one is set on purpose too
+            if isinstance(score, _ScoreBox):
+                score.forget_typed()
 
     def _record_scale(self, name: str, value: int) -> bool:
         before = self.controller.view.latest(name)
@@ -740,9 +742,10 @@ class EntryPanel(QtWidgets.QGroupBox):
             edit.clear()
         for box in (self.dissociation, self.aldrete):
             box.interpretText()
-            held = held or box.value() != EMPTY_SCORE
+            held = held or box.value() != EMPTY_SCORE or box.typed_not_a_score() is not None
             box.setValue(EMPTY_SCORE)
             box.lineEdit().setText(box.specialValueText())   # whatever half-typed text it held
+            box.forget_typed()   # not the next nurse's to record, nor to be told of
         return held
 
     def _withdraw_undo(self) -> None:
