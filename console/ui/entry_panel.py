@@ -582,7 +582,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         return label
 
     def _score_box(self, name: str, label: str, object_name: str, tip: str,
-                   grid: QtWidgets.QGridLayout, row: int, column: int) -> QtWidgets.QSpinBox:
+                   grid: QtWidgets.QGridLayout, row: int, column: int) -> _ScoreBox:
         m = metric(name)
         caption = QtWidgets.QLabel(label)
         caption.setToolTip(tip)
