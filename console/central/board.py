@@ -68,7 +68,9 @@ ACK_CONFIRM_S without that it says "ack not confirmed" and the tone returns, bec
 still unacknowledged at the chair. Only the alarm shown on the card is acknowledged, never one the
 nurse could not see (the bedside's F2 rule): the click names the alarm as drawn (`AckTarget`), and
 one that is no longer what Acknowledge acts on (a new alarm, an escalation, since the last draw)
-is not acknowledged; the nurse is told, and the card redrawn.
+is not acknowledged; the nurse is told, and the card redrawn. While this station's own bus is
+down nothing is sent (the bus client would hold the command until its next connect, however
+late): the nurse is told to acknowledge at the chair, and the tone goes on.
 
 Station technical alarms (medium, flashing until silenced here, then steady while they last; one
 that rises above the priority it was silenced at sounds again):
@@ -80,6 +82,9 @@ that rises above the priority it was silenced at sounds again):
   naming it, when a high alarm was open there); one lost before the bus dropped stays lost;
 - the central log cannot be written (duplicates are then told apart in memory);
 - low, steady: the speaker does not work ("Audio unavailable: visual only").
+Among them the highest priority comes first, then the newest (when this station found each; a
+chair's loss from when it was found gone, which the log keeps across a restart), as the
+bedside's alarm area orders.
 
 Logged (central_log.py): every new PCD-01 and PCD-04; status only when a chair goes online or
 offline, its session starts or ends, or its highest alarm or that alarm's value changes; the
@@ -423,6 +428,10 @@ class _Chair:
     # (NTP) still sends the points it stamped before the step (`Board._trend_window`).
     newest_stamp: datetime | None = None
     offline_since: datetime | None = None   # set while without connection: the last status heard
+    # When this station found the chair gone (its Last Will came, or the log's "stale" row at a
+    # restart), by this station's clock; None while it is heard. Orders its loss among the
+    # station's alarms (`Board.station_alarms`) across a restart, when every loss is found anew.
+    gone_since: datetime | None = None
     session: dict[str, Any] | None = None
     session_id: int | None = None
     status_alarms: dict[tuple[int, int], ChairAlarm] = field(default_factory=dict)
@@ -534,6 +543,9 @@ class Board:
         # that rises above it sounds again (IEC 60601-1-8: a higher priority is a new condition;
         # the bus alarm silenced at medium stayed silent when an unheard chair's high made it high).
         self._silenced: dict[str, Priority] = {}
+        # When this station first found each of its own alarm conditions (its wall clock), kept
+        # while it lasts: the newest of the highest priority takes the banner.
+        self._began: dict[str, datetime] = {}
         self._commands = 0
         self._restoring = False   # `restore` replays the log: nothing of it is logged again
         # Confirmations held until the log's batch is committed (`confirming_after`), as
@@ -634,6 +646,11 @@ class Board:
             try:
                 if kind == "status" and _board_summary(payload):
                     last_heard = at   # the board's own record of a change: heard then
+                    chair.gone_since = None
+                elif kind == "stale":
+                    # The board's own record of the chair unheard since then: a loss found again
+                    # after the restart keeps its place among the station's alarms.
+                    chair.gone_since = chair.gone_since or at
                 elif kind == "status":
                     self._on_status(name, payload.encode("utf-8"), now)
                     last_heard = at
@@ -713,6 +730,7 @@ class Board:
         # A station alarm that ended forgets its silence: the next one sounds again.
         live = {a.key for a in self._station_conditions(now)}
         self._silenced = {k: p for k, p in self._silenced.items() if k in live}
+        self._began = {k: at for k, at in self._began.items() if k in live}
 
     # ---- what the window and the sounder read ------------------------------------------------
 
@@ -729,8 +747,21 @@ class Board:
         return f"{room} · {chair.name}" if shared and room != chair.name else room
 
     def station_alarms(self, now: Moment) -> list[StationAlarm]:
-        """The station's own technical alarms, highest first."""
-        return sorted(self._station_conditions(now), key=lambda a: (-int(a.priority), a.key))
+        """The station's own technical alarms, highest first, then the newest (as the
+        bedside's alarm area and `in_sight` order): by key, Room 10 lost first stayed on the
+        banner when Room 2 was lost a minute later (a code review)."""
+        return sorted(self._station_conditions(now),
+                      key=lambda a: (-int(a.priority), -self._began_at(a.key, now), a.key))
+
+    def _began_at(self, key: str, now: Moment) -> float:
+        """When the station alarm `key` began (epoch s): when this station first found it, or,
+        for a chair's loss, when the chair was found gone if that is earlier (its Last Will, or
+        the log's record at a restart, where every loss is found again at once)."""
+        began = self._began.setdefault(key, now.wall)
+        chair = self.chairs.get(key.removeprefix("chair:")) if key.startswith("chair:") else None
+        if chair is not None and chair.gone_since is not None:
+            began = min(began, chair.gone_since)
+        return began.timestamp()
 
     def banner(self, now: Moment) -> AlarmLine | None:
         """The station alarm the banner shows, or None: the highest that sounds, else the
@@ -875,6 +906,14 @@ class Board:
         c = self.chairs.get(chair)
         if c is None or not self._connected(c, now):
             return f"{chair}: no connection, nothing sent"
+        if not self.bus_connected:
+            # The chair's last status is still recent, but nothing sent now reaches it: the bus
+            # client held the command until its next connect, however much later, and the chair
+            # acknowledged then an alarm the card had long said "ack not confirmed" (a code
+            # review). Nothing is sent or silenced: the tone goes on until the chair says.
+            because = ("the broker refuses this station the chairs' messages" if self.bus_blind
+                       else "not connected to the clinic bus")
+            return f"{self._title(c)}: {because}: nothing sent; acknowledge at the chair"
         shown = self._target(c, now)
         if shown is not None and _ack_target(shown) != seen:
             return (f"{self._title(c)}: nothing acknowledged; the alarm changed since it was "
@@ -982,6 +1021,8 @@ class Board:
                 chair.heard_idle = not obj["session_open"]
             if chair.offline_since is None:
                 chair.offline_since = chair.status_wall or now.wall
+            if chair.gone_since is None:
+                chair.gone_since = self._restored_at or now.wall
             self._log_change(chair, now, payload)
             return
         sent_at = _time(obj.get("sent_at"))
@@ -1032,6 +1073,8 @@ class Board:
             chair.status_mono = now.mono - held_s
             chair.status_wall = now.wall - timedelta(seconds=held_s)
             chair.offline_since = None
+            chair.gone_since = None
+            self._began.pop(f"chair:{name}", None)   # heard: a loss found later is a new one
             chair.clock_base = (
                 (sent_at, None, self._restored_at) if self._restoring and self._restored_at
                 else (sent_at, chair.status_mono, chair.status_wall))
@@ -1613,6 +1656,8 @@ class Board:
                               + (f"; {_last_heard_text(last)}" if last else "")))
         if self.audio_problem:
             found.append(("audio", Priority.LOW, f"{AUDIO_TEXT} ({self.audio_problem})"))
+        for key, _, _ in found:   # when each began: read by every tick (`_began_at`)
+            self._began.setdefault(key, now.wall)
         return [StationAlarm(k, p, t, k in self._silenced and p <= self._silenced[k])
                 for k, p, t in found]
 

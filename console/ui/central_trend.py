@@ -5,7 +5,10 @@ PCD-01 values that came since, once per metric and time; the alarm markers are t
 raises and escalations received (so a central started late marks only what it received). They are drawn by the bedside's own
 `TrendPlot` (console/ui/trend.py: BP bars, HR, SpO2, RR panels, minutes since the session
 started, the same colours), so a trend reads the same at the chair and at the desk. The dialog
-opens on the whole session and takes the new points every `REFRESH_MS` while it is shown. The
+opens on the whole session and takes the new points every `REFRESH_MS` while it is shown. It
+draws what the board holds, as the bedside shows it: when the board's points are more than the
+ones drawn with new ones after them (a correction or a value entered in error at the bedside,
+a snapshot thinned or placed anew), the trend is drawn afresh (`take_new_points`). The
 window keeps one dialog per chair and shows it again (`load` starts afresh when the chair began
 another session): dialogs are never deleted while the window lives (deleting pyqtgraph views
 under a running event loop crashed the test run).
@@ -102,8 +105,10 @@ class CentralTrendDialog(QtWidgets.QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         layout.addLayout(buttons)
-        self._last: dict[tuple[str, bool], float] = {}
+        # Each series as last drawn (the board's points): what the next ones must extend.
+        self._drawn: dict[str, list[tuple[float, float, bool]]] = {}
         self.points = 0
+        self.redrawn = 0   # times the trend was drawn afresh for a change that was not new points
         self.alarms = 0   # alarm markers given to the feed
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -116,10 +121,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         if data.session != self.session or self.points == 0:
             self.session = data.session
             self.started_at = data.started_at or self.clock.now().wall
-            self.plot.set_feed(TrendFeed(self.started_at))
-            self._last.clear()
-            self.points = 0
-            self.alarms = 0
+            self._start_afresh()
         card = self.board.card(self.chair, self.clock.now()) \
             if self.chair in self.board.chairs else None
         room = card.room if card is not None else self.chair
@@ -132,23 +134,40 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.plot.set_view(WHOLE)
         self.plot.refresh()
 
+    def _start_afresh(self) -> None:
+        """An empty plot of the session: every point and marker is given again."""
+        self.plot.set_feed(TrendFeed(self.started_at))
+        self._drawn.clear()
+        self.points = 0
+        self.alarms = 0
+
+    def _only_added_to(self, series: dict[str, list[tuple[float, float, bool]]]) -> bool:
+        """Every series drawn is still there as drawn, with at most new points after it."""
+        return all(series.get(name, [])[:len(drawn)] == drawn
+                   for name, drawn in self._drawn.items())
+
     def take_new_points(self) -> int:
-        """Add the points later than those drawn (per metric); returns how many were added."""
+        """Add the board's points not drawn yet; returns how many were added. When the points
+        drawn are no longer the board's (the bedside corrected a value or took one back as
+        entered in error, or a new snapshot placed them anew), the trend is drawn afresh from
+        the board: adding only the points later than the last drawn, a typed HR 150 corrected
+        to 105 at the chair stayed drawn here for the rest of the session, beside the 105 (a
+        code review)."""
         data = self.board.trend(self.chair)
         if data.session != self.session:
             self.empty.setText("A new session started at this chair: close and open again.")
             self.empty.setVisible(True)
             return 0
+        if not self._only_added_to(data.series):
+            self._start_afresh()
+            self.redrawn += 1
         start = self.started_at.timestamp()
         added = 0
         for name, points in data.series.items():
-            for t, value, manual in points:
-                key = (name, manual)
-                if t <= self._last.get(key, -1e18):
-                    continue
+            for t, value, manual in points[len(self._drawn.get(name, ())):]:
                 self.plot.add_reading(name, value, (t - start) / 60.0, manual)
-                self._last[key] = t
                 added += 1
+            self._drawn[name] = points
         self.points += added
         # Alarm markers as the bedside's trend draws them (raised / escalated, physiological).
         self.plot.feed.add(data.alarms[self.alarms:])
