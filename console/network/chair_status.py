@@ -6,7 +6,7 @@ the bedside shows, read at the same moment. No transport, no Qt, no clock of its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,20 +136,29 @@ class TrendPoints:
         self.session_id = session_id
         self.last_id = 0
         self._points: dict[int, tuple[ObservationRecord, float]] = {}
+        self._stands_for: dict[int, int] = {}   # a correction's row -> the point it stands in
         self._clocks = TrendFeed(datetime.min.replace(tzinfo=UTC), capacity=1)   # placing only
 
-    def add(self, rows: Iterable[tuple[int, ObservationRecord]]) -> list[tuple[str, datetime, float]]:
-        """Take the new rows (in id order); return every point of the session so far."""
+    def add(self, rows: Iterable[tuple[int, ObservationRecord]],
+            entered_in_error: Collection[int] = ()) -> list[tuple[str, datetime, float]]:
+        """Take the new rows (in id order) and the rows taken back as entered in error so far;
+        return every point of the session so far. A value taken back leaves the trend, as at
+        the bedside (trend_feed.py), also one a correction stood for when the correction is
+        taken back: the central had gone on drawing it (review 45)."""
         for row_id, r in rows:
             self.last_id = max(self.last_id, row_id)
             if AGE_UNKNOWN in r.flags:
                 continue   # no time to place it at (trend_feed.py: the same rule at the bedside)
             self._clocks.note_clock(r.source, r.measured_at, r.received_at, r.metric, r.flags)
-            if r.corrects is not None and r.corrects in self._points:
-                measured, _old = self._points[r.corrects]
-                self._points[r.corrects] = (measured, r.value)
+            point = self._stands_for.get(r.corrects, r.corrects) if r.corrects is not None else None
+            if point is not None and point in self._points:   # a correction of a correction too
+                measured, _old = self._points[point]
+                self._points[point] = (measured, r.value)
+                self._stands_for[row_id] = point
             elif r.corrects is None:
                 self._points[row_id] = (r, r.value)
+        for row_id in entered_in_error:
+            self._points.pop(self._stands_for.get(row_id, row_id), None)
         place = self._clocks.placed_at
         # The cuff's pulse under its own series name: the central draws it as the bedside does.
         return [(series_name(r), place(r), value) for r, value in self._points.values()]

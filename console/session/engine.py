@@ -2952,6 +2952,12 @@ class SessionEngine:
         return path
 
     @property
+    def entered_in_error(self) -> frozenset[int]:
+        """The observation rows taken back as entered in error (restored at a restart): they
+        count nowhere, and leave every trend (the central's snapshot too)."""
+        return frozenset(self._state.voided)
+
+    @property
     def unsaved_readings(self) -> int:
         """How many of the held records are readings (what the status line tells the nurse)."""
         return self.writes.observations

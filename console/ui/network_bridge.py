@@ -157,7 +157,7 @@ class NetworkBridge(QtCore.QObject):
             if self._trend is None or self._trend.session_id != view.session_id:
                 self._trend = TrendPoints(view.session_id)
             rows = self.link.log.observations(view.session_id, after_id=self._trend.last_id)
-            points = self._trend.add(rows)
+            points = self._trend.add(rows, view.entered_in_error)
             self.link.publish_trend(build_trend(config.chair, view.session_id,
                                                 self.clock.now().wall, points,
                                                 monitor_clock_off=self._trend.monitor_clock_off))
