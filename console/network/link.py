@@ -36,7 +36,10 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
   it) is this console's chair: two chairs may share a log (README), and a console published
   the other chair's backlog under its own topics, that patient on its card at the central
   station. The key is the chair, not the session, so a chair's next console sends what the
-  last one left, whatever session it opens; not MSH-3, which is the log's id, shared.
+  last one left, whatever session it opens; not MSH-3, which is the log's id, shared. The
+  other chairs' rows are left to their consoles, and the console's log says how many of which
+  chair's: a chair renamed in its settings or taken out of service has no next start, so
+  `network undelivered` lists them and `network resend` sends the engine's (resend.py).
 
 The network alarm (IEC 60601-1-8 6.11.2.2: a failure of a distributed alarm system's
 communication is itself a technical alarm condition; Dräger Infinity's bedside says so after 10 s
@@ -54,7 +57,8 @@ without the central's confirmation, shared/design/network.md):
   failing (only an AA/CA confirms: an engine that answers AE or AR to everything has the EHR
   blind as surely as one that is down), until each such message is delivered (by `network
   resend`, seen in the log within REFUSALS_CHECK_S), through a restart (read back from the log
-  at start: a restart restores every alarm as it was). Another message
+  at start: a restart restores every alarm as it was; MEDIUM too, the failures logged since the
+  engine's last delivery counting again). Another message
   delivered does not end it: the EHR still lacks the refused one, as the central station lacks
   a message the broker refused (the same rule, IEC 60601-1-8 6.11.2.2 above);
 - a message the console could not build: LOW, until the next message built.
@@ -64,14 +68,16 @@ Qt-free; the callbacks of the transports never touch the log or the engine.
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.clock import Clock, Moment
+from console.clock import Clock, Moment, parse_iso
 from console.network import bus_topics as topics
 from console.network.chair_status import offline_status
 from console.network.composer import PCD01, PCD04, PcdComposer
@@ -79,8 +85,9 @@ from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clea
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay, control_id_of
 from console.network.pcd import PatientShown, Station
-from console.network.pcd_read import unescape
-from console.network.resend import given_up
+# chair_in_message is read here and re-exported (tests, callers of the link).
+from console.network.resend import chair_in_message as chair_in_message
+from console.network.resend import failing_since_delivered, given_up
 from console.network.twin_watch import TwinWatch, new_instance
 from console.records import CLEARED, AlarmTransition
 from console.session.alarms import Raise
@@ -92,6 +99,8 @@ from protocols.model import Priority
 if TYPE_CHECKING:
     from console.network.bus_process import BusProcessClient
     from console.network.mqtt_bus import BusStatus
+
+logger = logging.getLogger(__name__)
 
 UNCONFIRMED_LOW_S = 10.0
 # The least time between two hand-offs (module docstring): far below what a central station's
@@ -215,6 +224,7 @@ class NetworkLink:
         self._session_open = False   # as the last status published said (for the farewell)
         self._stopped = False   # set by stop(): nothing is published after it
         self._started_mono: float | None = None   # set by start(): the health's grace begins
+        self._started_at: Moment | None = None   # set by start(): the log's times read by it
         self._judged = False
         # Another console running with this chair's settings kit (console/network/twin_watch.py).
         self._twins = TwinWatch(new_instance(), config.chair)
@@ -258,11 +268,8 @@ class NetworkLink:
         every alarm as it was), instead of ending and coming back 10 s later.
         """
         self._log.attach_outbox(OutboxHooks(self.composer, self._queue_rows, self._compose_failed))
-        now = self._clock.now()
-
-        def mono_of(when: datetime) -> float:
-            return now.mono - max(0.0, (now.wall - when).total_seconds())
-
+        now = self._started_at = self._clock.now()
+        mono_of = self._mono_of
         for destination in self.destinations:
             last = self._log.last_delivered_at(destination)
             self._last_confirmed[destination] = mono_of(last) if last is not None else -math.inf
@@ -275,18 +282,41 @@ class NetworkLink:
             self.bus.start()
             # What the broker refused goes again at each start (its ACL is the clinic's to fix,
             # and a refusal again is the bus's alarm again: the central lacks these messages).
-            self._queue_bus(self._own(self._log.undelivered(BUS, failed_too=True)),
+            self._queue_bus(self._own(self._log.undelivered(BUS, failed_too=True), BUS),
                             since=lambda r: mono_of(r.created_at))
         if self.mllp is not None:
             self.mllp.start()
-            self._queue_engine(self._own(self._log.undelivered(ENGINE)),
+            self._queue_engine(self._own(self._log.undelivered(ENGINE), ENGINE),
                                since=lambda r: mono_of(r.created_at))
 
-    def _own(self, rows: list[OutboxRow]) -> list[OutboxRow]:
+    def _own(self, rows: list[OutboxRow], destination: str) -> list[OutboxRow]:
         """The rows this chair wrote (module docstring: a log two chairs share). The chair is
-        the one the topics name (`config.chair`), else the one this console writes in PV1-3."""
+        the one the topics name (`config.chair`), else the one this console writes in PV1-3.
+        The others are left to their chairs' consoles, and the console's log says how many of
+        which chair's: a chair renamed or out of service has no next start, and `network
+        undelivered` lists them for `network resend` (resend.py)."""
         chair = self.config.chair or self._station.bed
-        return [row for row in rows if chair_in_message(row.message) == chair]
+        own, left = [], Counter[str]()
+        for row in rows:
+            writer = chair_in_message(row.message)
+            if writer == chair:
+                own.append(row)
+            else:
+                left[writer] += 1
+        if left:
+            logger.warning("%d message(s) for the %s waiting in the log are another chair's (%s), "
+                        "not this chair's (%r): left to that chair's console at its next start; "
+                        "`infusion-console network undelivered` lists them, `network resend` "
+                        "sends the engine's", sum(left.values()), destination,
+                        ", ".join(f"{name or 'no chair'!s}: {n}" for name, n in left.items()),
+                        chair)
+        return own
+
+    def _mono_of(self, when: datetime) -> float:
+        """A time the log holds on the monotonic clock, as of the start: as long before it as
+        the wall clock says, never after it."""
+        now = self._started_at or self._clock.now()
+        return now.mono - max(0.0, (now.wall - when).total_seconds())
 
     def _recall_engine_refusals(self, session_id: int) -> None:
         """The engine's failures of this session not delivered since (what `network
@@ -299,6 +329,21 @@ class NetworkLink:
             if failed.destination == ENGINE and failed.session_id == session_id:
                 self._refused_by_engine[failed.outbox_id] = _refusal_words(failed.control_id,
                                                                            failed.reason)
+        self._recall_engine_failing()
+
+    def _recall_engine_failing(self) -> None:
+        """"Taking no messages" stood at the stop when messages kept failing with nothing
+        confirmed since: the failures the log holds after the engine's last delivery count
+        again (the oldest one's message as handed over, the latest failure), so MEDIUM stands
+        again at once instead of LOW for UNCONFIRMED_MEDIUM_S (a restart restores every alarm
+        as it was). Nothing to do while this run already counts its own."""
+        if not self._refused_by_engine or self._engine_failing is not None:
+            return
+        failing = failing_since_delivered(self._log.conn, ENGINE)
+        if failing is not None:
+            first, latest = failing
+            self._engine_failing = (self._mono_of(parse_iso(first)),
+                                    self._mono_of(parse_iso(latest)))
 
     def stop(self, timeout: float = 3.0) -> None:
         """Say goodbye on the bus (retained offline status), let pending sends finish within
@@ -881,19 +926,6 @@ class NetworkLink:
         if self.plaintext:
             shown.append(IN_CLEAR_NOTE)
         return "; ".join(part for part in (*shown, tones, *causes) if part)
-
-
-def chair_in_message(message: str) -> str:
-    """PV1-3.3 of an HL7 v2 message (the chair that wrote it: pcd.py), or "" when it has none."""
-    if len(message) < 8 or not message.startswith("MSH"):
-        return ""
-    field, component = message[3], message[4]
-    for segment in message.replace("\n", "\r").split("\r"):
-        if segment.startswith("PV1" + field):
-            fields = segment.split(field)
-            location = fields[3].split(component) if len(fields) > 3 else []
-            return unescape(location[2]) if len(location) > 2 else ""
-    return ""
 
 
 def _refusal_words(control_id: str, reason: str) -> str:

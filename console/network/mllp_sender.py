@@ -20,12 +20,16 @@ The rules (shared/design/network.md, "Acknowledgement rules engines and monitors
   message, as an AE is, only when the close is this message's doing (a peer that cannot read a
   message closes on it every time, and every later message, alarms included, waited behind it:
   the clinic IT audit): the connection had carried an ACK before the close (the engine was up
-  and reading on it), or an earlier close of this message was such a close. A fresh connection
-  closed before any ACK is what a TLS proxy (stunnel, HAProxy) in front of an engine that is
-  down does to every connection: a connection failure (back-off below), no try, so an outage
-  behind a proxy fails nothing. It is sent again as after any broken connection (below); after
-  `max_tries` tries in all it fails and the next message goes. A close with nothing in flight
-  (an idle connection) is no try.
+  and reading on it), or this message has been closed on for `CLOSED_ON_GIVE_UP_S` (5 min) or
+  more on the sender's clock since its first close. A fresh connection closed before any ACK,
+  within those 5 min, is what a TLS proxy (stunnel, HAProxy) in front of an engine that is down
+  or restarting does to every connection: a connection failure (back-off below), no try, so an
+  outage behind a proxy fails nothing, not even the message in flight when the engine went
+  down. 5 min is beyond an engine's restart (the link's alarm has been MEDIUM for 4 min by
+  then); past them an engine that still closes on this message, or a proxy whose engine is
+  still away, has it counted, so one unreadable message holds the queue 5 min, not for good.
+  It is sent again as after any broken connection (below); after `max_tries` tries in all it
+  fails and the next message goes. A close with nothing in flight (an idle connection) is no try.
 - **AR / CR**: the engine refuses this message; sending it again cannot help. Failed at once, not
   resent. (The B40 also disconnects on AR; nothing is gained by that, so the connection stays.)
 - **An ACK whose MSA-2 is another control id** (or a frame that is no ACK) is not an answer to
@@ -105,6 +109,10 @@ DEFAULT_BACKOFF: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 10.0)
 # long enough for a locked database or a restarting channel, short enough that an alarm's
 # PCD-04 is at most 6 s late to the EHR when the engine recovers.
 DEFAULT_AE_BACKOFF: tuple[float, ...] = (1.0, 5.0)
+# How long a message may be closed on by new connections before any answer (a proxy in front of
+# an engine that is down) before those closes count as its tries (module docstring): beyond an
+# engine's restart; by then the link's network alarm has been MEDIUM for 4 min.
+CLOSED_ON_GIVE_UP_S = 300.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 # Longest single real-time block of the thread (select, back-off wait): bounds how late it sees
 # stop() or a clock moved by hand. 0.1 s is 10 wake-ups a second, only while waiting on the engine.
@@ -176,9 +184,9 @@ class _Entry:
     frame: bytes  # the whole MLLP frame, sent as is on every try
     negatives: int = 0  # AE/CE (or unknown-code) answers so far
     closes: int = 0  # connections the peer closed (or reset) on this message (counted closes)
-    # A connection that had carried an ACK was closed with this message in flight: the engine
-    # was up and closed on it, so its later closes count as tries too (module docstring).
-    closed_on_by_a_live_peer: bool = False
+    # The sender's clock (mono) at the first close of any connection with this message in
+    # flight: from CLOSED_ON_GIVE_UP_S after it, every close counts (module docstring).
+    first_closed_at: float | None = None
 
     @property
     def tries(self) -> int:
@@ -592,14 +600,19 @@ class MllpSender:
         for good (the clinic IT audit: 20+ sends in 3 minutes, alarms included). True when that
         was its last try (it is given up, as after AE); the caller then goes on to the next.
         A close that is not this message's doing (module docstring: a fresh connection closed
-        before any ACK, as a proxy in front of an engine that is down does) counts nothing and
-        is False: the caller backs off as after a refused connection."""
-        if not (self._acked_on_connection or entry.closed_on_by_a_live_peer):
+        before any ACK, as a proxy in front of an engine that is down does, within
+        CLOSED_ON_GIVE_UP_S of this message's first close) counts nothing and is False: the
+        caller backs off as after a refused connection."""
+        now = self._clock.now().mono
+        if entry.first_closed_at is None:
+            entry.first_closed_at = now
+        closed_on_for = now - entry.first_closed_at
+        if not self._acked_on_connection and closed_on_for < CLOSED_ON_GIVE_UP_S:
             log.warning("%s closed a new connection before any answer while %r was in flight: "
-                        "taken as the engine being unreachable (no try counted)",
-                        self.peer, entry.control_id)
+                        "taken as the engine being unreachable (no try counted; counted from "
+                        "%.0f s after its first close, %.0f s ago)", self.peer,
+                        entry.control_id, CLOSED_ON_GIVE_UP_S, closed_on_for)
             return False
-        entry.closed_on_by_a_live_peer = True
         entry.closes += 1
         if entry.tries < self._max_tries:
             log.warning("%s closed the connection while %r was in flight (try %d of %d)",
@@ -612,10 +625,17 @@ class MllpSender:
         else:
             what = (f"closed the connection each time message {entry.control_id!r} was sent "
                     f"({entry.closes} times)")
+        cause = "the engine may not be able to read this message, check its log"
+        if closed_on_for >= CLOSED_ON_GIVE_UP_S:
+            # New connections closed before any answer counted only after this long: say so,
+            # and that a proxy whose engine is still down does the same.
+            what += f", closing on it for {closed_on_for / 60:.0f} min"
+            cause += (", or the engine behind a TLS proxy (stunnel, HAProxy) that accepts and "
+                      "closes connections is still down")
         self._give_up(entry, (
             f"the MLLP peer {self.peer} {what}, the limit of {self._max_tries} tries; given up: "
-            "the engine may not be able to read this message, check its log (it stays in the "
-            "session log as not delivered)"), f"closed the connection {_times(entry.closes)}")
+            f"{cause} (it stays in the session log as not delivered)"),
+            f"closed the connection {_times(entry.closes)}")
         return True
 
     def _give_up(self, entry: _Entry, reason: str, short: str) -> None:

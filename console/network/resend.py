@@ -1,7 +1,7 @@
 """`infusion-console network undelivered` and `network resend`: the messages a destination refused
 or that were given up, listed for the clinic's IT person, and sent again on request.
 
-    infusion-console network undelivered [--db PATH]
+    infusion-console network undelivered [--db PATH] [--network-config FILE]
     infusion-console network resend (--all | CONTROL_ID ...) [--db PATH]
                                     [--network-config FILE] [--wait SECONDS]
 
@@ -23,7 +23,15 @@ fixed the channel knows when it is fixed, so `resend` sends then, without a rest
   update: the log is append-only and hash-chained (console/store/SCHEMA.md).
 
 A message with no delivery row at all is still the console's to send (in flight, or sent again
-at its next start): it is counted, not listed, and `resend` does not take it.
+at its next start): it is counted, not listed, and `resend` does not take it. Unless another
+chair wrote it (its PV1-3.3 is not the chair this station's settings name): a console sends at
+its start only its own chair's backlog (link.py: a log two chairs share), so what a chair renamed
+in its settings, or a chair taken out of service, left unanswered would wait for a console that
+never comes. `undelivered` lists those saying whose they are; `resend` takes the engine's of them
+(same control id and text: receivers drop duplicates by MSH-10). It never publishes another
+chair's message on the bus: the topics name the chair, and under this chair's that patient would
+show on this chair's card at the central station (a renamed chair's card under its old name
+would come back with an old patient and its alarms); those stay to that chair's console.
 
 Exit status: 0 every message named was delivered (or, for `undelivered`, the list was read);
 1 some were refused again or not answered within --wait (they stay listed); 2 nothing was done
@@ -44,6 +52,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 
 from console.clock import Clock, SystemClock
 from console.network import bus_topics as topics
+from console.network.pcd_read import unescape
 from console.paths import default_db_path, user_path
 from console.store.outbox import BUS, DELIVERED, ENGINE, FAILED, Delivery
 
@@ -119,6 +128,67 @@ WHERE (' ' || o.destinations || ' ') LIKE '% ' || t.name || ' %'
 """
 
 
+_NO_ANSWER_ROWS_SQL: Final = """
+SELECT o.id, o.control_id, o.session_id, o.kind, o.message, t.name, o.created_at
+FROM outbox AS o, (SELECT :bus AS name UNION ALL SELECT :engine) AS t
+WHERE (' ' || o.destinations || ' ') LIKE '% ' || t.name || ' %'
+  AND NOT EXISTS (SELECT 1 FROM deliveries AS d
+                  WHERE d.outbox_id = o.id AND d.destination = t.name)
+ORDER BY o.id, t.name
+"""
+
+
+def chair_in_message(message: str) -> str:
+    """PV1-3.3 of an HL7 v2 message (the chair that wrote it: pcd.py), or "" when it has none."""
+    if len(message) < 8 or not message.startswith("MSH"):
+        return ""
+    field, component = message[3], message[4]
+    for segment in message.replace("\n", "\r").split("\r"):
+        if segment.startswith("PV1" + field):
+            fields = segment.split(field)
+            location = fields[3].split(component) if len(fields) > 3 else []
+            return unescape(location[2]) if len(location) > 2 else ""
+    return ""
+
+
+def of_other_chairs(conn: sqlite3.Connection, chair: str) -> list[GivenUp]:
+    """The messages with no answer yet from a destination that another chair than `chair` (this
+    station's settings name) wrote (module docstring), in outbox order, `tries` 0, `at` when
+    written, `reason` whose they are."""
+    rows = conn.execute(_NO_ANSWER_ROWS_SQL, {"bus": BUS, "engine": ENGINE}).fetchall()
+    found = []
+    for outbox_id, control_id, session_id, kind, message, destination, created in rows:
+        writer = chair_in_message(message)
+        if writer != chair:
+            found.append(GivenUp(outbox_id, control_id, session_id, kind, message, destination,
+                                 created, f"no answer yet; written by {_chair_words(writer)}, "
+                                 f"not this station's chair {chair!r}", 0))
+    return found
+
+
+def _chair_words(chair: str) -> str:
+    return f"chair {chair!r}" if chair else "no chair (PV1-3.3 empty)"
+
+
+# Since the destination's last delivered row (ids: the log is append-only), its failures.
+_FAILING_SQL: Final = """
+SELECT min(o.created_at), max(d.at) FROM deliveries AS d JOIN outbox AS o ON o.id = d.outbox_id
+WHERE d.destination = :destination AND d.outcome = :failed
+  AND d.id > (SELECT coalesce(max(l.id), 0) FROM deliveries AS l
+              WHERE l.destination = :destination AND l.outcome = :delivered)
+"""
+
+
+def failing_since_delivered(conn: sqlite3.Connection, destination: str
+                            ) -> tuple[str, str] | None:
+    """Since `destination` last confirmed a message: when the oldest message that failed there
+    since was written, and when the latest failure was heard (ISO UTC, as logged); None when
+    nothing failed there since (link.py reads back "taking no messages" with it)."""
+    first, latest = conn.execute(_FAILING_SQL, {"destination": destination, "failed": FAILED,
+                                                "delivered": DELIVERED}).fetchone()
+    return (first, latest) if first is not None and latest is not None else None
+
+
 def given_up(conn: sqlite3.Connection) -> list[GivenUp]:
     """Every message refused or given up at a destination and not delivered there since, in
     outbox order."""
@@ -138,40 +208,108 @@ def undelivered_main(argv: Sequence[str]) -> int:
     parser = _Parser(prog="infusion-console network undelivered",
                      description="List the messages the interface engine or the broker refused, "
                                  "or that were given up, with their control id (MSH-10), "
-                                 "session, kind, destination and reason. Only reads the log.")
+                                 "session, kind, destination and reason, and those another "
+                                 "chair wrote that have no answer yet. Only reads the log.")
     parser.add_argument("--db", type=user_path, default=None,
                         help=f"the chair's session log (default {default_db_path()})")
+    parser.add_argument("--network-config", type=user_path, default=None, metavar="FILE",
+                        help="this station's network settings, for its chair's name (default: "
+                             "network.toml in the user's config folder, as the console reads it)")
     args = parser.parse_args(argv)
     db: Path = args.db or default_db_path()
+    chair, unknown = _station_chair(args.network_config, strict=False)
     conn = _open_readonly(db)
     try:
         listed, waiting = given_up(conn), no_answer_yet(conn)
+        others = of_other_chairs(conn, chair) if chair is not None else []
     finally:
         conn.close()
-    print(listing(listed, waiting, db))
+    print(listing(listed, waiting - len(others), db, others, chair, unknown))
     return 0
 
 
-def listing(listed: Sequence[GivenUp], waiting: int, db: Path) -> str:
-    """What `undelivered` prints: one line per message and destination, then what to run."""
+def listing(listed: Sequence[GivenUp], waiting: int, db: Path,
+            others: Sequence[GivenUp] = (), chair: str | None = None,
+            chair_unknown: str | None = None) -> str:
+    """What `undelivered` prints: one line per message and destination, then what to run.
+
+    Args:
+        waiting: this chair's messages with no answer yet (the console sends them itself).
+        others: another chair's with no answer yet (`of_other_chairs`), `chair` this station's.
+        chair_unknown: why this station's chair is not known (no settings), or None.
+    """
     lines = []
-    if not listed:
+    to_engine = [g for g in others if g.destination == ENGINE]
+    if not listed and not to_engine:
         lines.append(f"No message was refused or given up in {db}: nothing to resend.")
-    else:
+    if listed:
         count = len(listed)
         lines.append(f"{count} message{'s' if count > 1 else ''} refused or given up in {db}, "
                      "oldest first:")
-        table = [("control id", "session", "kind", "to", "tries", "last tried (UTC)", "reason")]
-        table += [(g.control_id, str(g.session_id), g.kind, g.destination, str(g.tries), g.at,
-                   g.reason) for g in listed]
-        widths = [max(len(row[i]) for row in table) for i in range(6)]
-        lines += ["  ".join([*(cell.ljust(width) for cell, width in zip(row, widths)), row[6]])
-                  for row in table]
+        lines += _table([(g.control_id, str(g.session_id), g.kind, g.destination, str(g.tries),
+                          g.at, g.reason) for g in listed],
+                        ("control id", "session", "kind", "to", "tries", "last tried (UTC)",
+                         "reason"))
+    if others:
+        lines += _others_words(others, chair or "")
+    if listed or to_engine:
         lines.append(_RESEND_HINT[:1].upper() + _RESEND_HINT[1:])
     if waiting:
         lines.append(f"{waiting} more have no answer yet from a destination: the console sends "
                      "them itself (again at its next start); they are not listed.")
+        if chair_unknown is not None:
+            lines.append(f"Which chair wrote them is not checked: {chair_unknown}. A console "
+                         "sends at its start only its own chair's (PV1-3.3); give this "
+                         "station's network.toml with --network-config FILE to list another "
+                         "chair's.")
     return "\n".join(lines)
+
+
+def _others_words(others: Sequence[GivenUp], chair: str) -> list[str]:
+    """`undelivered`'s part for another chair's messages with no answer yet."""
+    chairs = ", ".join(dict.fromkeys(_chair_words(chair_in_message(g.message)) for g in others))
+    count = len(others)
+    lines = [f"{count} message{'s' if count > 1 else ''} with no answer yet belong to another "
+             f"chair than this station's settings name ({chair!r}): {chairs}. This console "
+             "does not send them: that chair's console sends them at its next start, or "
+             "`network resend` here sends the engine's (the same control ids; receivers drop "
+             "duplicates). A chair renamed or taken out of service has no next start: send "
+             "them from here."]
+    lines += _table([(g.control_id, str(g.session_id), g.kind, g.destination,
+                      chair_in_message(g.message) or "-", g.at) for g in others],
+                    ("control id", "session", "kind", "to", "chair", "written (UTC)"))
+    on_bus = sum(1 for g in others if g.destination == BUS)
+    if on_bus:
+        lines.append(f"{on_bus} of them {'are' if on_bus > 1 else 'is'} for the central station "
+                     "(bus): only that chair's console publishes them, under its own topics "
+                     "(published from here they would show on this chair's card); `resend` "
+                     "does not take them.")
+    return lines
+
+
+def _table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+    """Rows under a header, each column but the last padded to its widest cell."""
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    return ["  ".join([*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]])
+            for row in table]
+
+
+def _station_chair(path: Path | None, strict: bool) -> tuple[str | None, str | None]:
+    """This station's chair as its network settings name it (the chair its console writes in
+    PV1-3.3), and None with why when there are no settings; settings that do not load are a
+    CommandError when `strict`, else such a why."""
+    from console.network.config import default_config_path, load  # noqa: PLC0415
+
+    try:
+        config = load(path)
+    except ValueError as exc:
+        if strict:
+            raise CommandError(str(exc)) from None
+        return None, f"the network settings do not load ({exc})"
+    if not config.enabled:
+        return None, f"no network settings at {path or default_config_path()}"
+    return config.chair, None
 
 
 def _open_readonly(db: Path) -> sqlite3.Connection:
@@ -223,21 +361,51 @@ def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
         raise CommandError(f"--wait {args.wait:g}: give a number of seconds above 0 and at "
                            f"most {MAX_WAIT_S:g} (24 h)")
     db: Path = args.db or default_db_path()
+    chair, _ = _station_chair(args.network_config, strict=True)
     log = _open_log(db)
     try:
-        chosen = _chosen(given_up(log.conn), args.control_ids, db)
+        chosen, kept = _not_misfiled(_chosen(_resendable(log.conn, chair), args.control_ids,
+                                             db), chair)
         if not chosen:
-            print(f"No message was refused or given up in {db}: nothing to resend.")
-            return DELIVERED_ALL
+            print("\n".join(_kept_words(kept) + ["Nothing sent."]) if kept else
+                  f"No message was refused or given up in {db}: nothing to resend.")
+            return NOT_ALL_DELIVERED if kept else DELIVERED_ALL
         config = _settings(args.network_config, chosen)
         answers, unreached = resend(chosen, config, clock or SystemClock(), args.wait)
         _record(log, chosen, answers)
     finally:
         log.close()
-    print(report(chosen, answers, args.wait, unreached))
+    print("\n".join([report(chosen, answers, args.wait, unreached), *_kept_words(kept)]))
     delivered = all(a.outcome == DELIVERED for a in answers.values()) \
-        and len(answers) == len(chosen)
+        and len(answers) == len(chosen) and not kept
     return DELIVERED_ALL if delivered else NOT_ALL_DELIVERED
+
+
+def _resendable(conn: sqlite3.Connection, chair: str | None) -> list[GivenUp]:
+    """What `resend` may take, in outbox order: every message refused or given up, and the
+    engine's messages of another chair with no answer yet (module docstring; `chair` None:
+    this station's is not known, so none is another's)."""
+    others = of_other_chairs(conn, chair) if chair is not None else []
+    return sorted([*given_up(conn), *(g for g in others if g.destination == ENGINE)],
+                  key=lambda g: (g.outbox_id, g.destination))
+
+
+def _not_misfiled(chosen: list[GivenUp], chair: str | None
+                  ) -> tuple[list[GivenUp], list[GivenUp]]:
+    """`chosen` without another chair's bus messages (they would be published under this
+    chair's topics: module docstring), and those kept back."""
+    def misfiled(g: GivenUp) -> bool:
+        return g.destination == BUS and chair is not None and chair_in_message(g.message) != chair
+
+    return [g for g in chosen if not misfiled(g)], [g for g in chosen if misfiled(g)]
+
+
+def _kept_words(kept: Sequence[GivenUp]) -> list[str]:
+    """`resend`'s lines for another chair's bus messages it did not send."""
+    return [f"{g.control_id} ({g.kind}, session {g.session_id}) to {g.destination}: not sent "
+            f"from here: written by {_chair_words(chair_in_message(g.message))}, and the bus "
+            "topics name the chair (it would show on this chair's card at the central "
+            "station); that chair's console sends it at its next start" for g in kept]
 
 
 def _open_log(db: Path) -> EventLog:
@@ -253,7 +421,7 @@ def _open_log(db: Path) -> EventLog:
 
 
 def _chosen(listed: list[GivenUp], control_ids: Sequence[str], db: Path) -> list[GivenUp]:
-    """The listed messages named (every destination each failed at), or all when none is."""
+    """The listed messages named (every destination each is listed for), or all when none is."""
     if not control_ids:
         return listed
     known = {g.control_id for g in listed}

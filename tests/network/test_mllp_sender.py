@@ -25,6 +25,7 @@ import pytest
 from console.clock import ManualClock
 from tests.network.mllp_peer import HOST, WAIT, Reply, always
 from console.network.mllp_sender import (
+    CLOSED_ON_GIVE_UP_S,
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_AE_BACKOFF,
     DEFAULT_BACKOFF,
@@ -335,20 +336,31 @@ def test_a_peer_that_closes_on_one_message_each_time_fails_it_after_three_tries_
     sender = senders()
     submit_all(sender, range(1, 4))
     # The second is sent on the first's connection, which the peer closes: try 1, resent at
-    # once on a new connection; closed again: try 2, after the first back-off step.
-    recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off after try 2")
+    # once on a new connection; closed again before any answer: no try within 5 min of its
+    # first close (a proxy in front of an engine that is down does that), back-off.
+    recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off after a close")
     assert peer.received == [first, second, second]
-    clock.advance(backoff_delay(1))
-    # Closed a third time: given up as an AE given up is, and the third goes at once.
+    assert recorder.failed == []
+    # 5 min on: the close of the next new connection counts (try 2), back-off again ...
+    clock.advance(CLOSED_ON_GIVE_UP_S)
+    recorder.wait_for(lambda: recorder.backing_off(2) is not None, "backing off after try 2")
+    assert recorder.failed == []
+    clock.advance(backoff_delay(2))
+    # ... closed a third time: given up as an AE given up is, and the third goes at once.
     recorder.wait_for(lambda: recorder.delivered == [first, third], "the third delivered")
-    assert peer.received == [first, second, second, second, third]
+    assert peer.received == [first, second, second, second, second, third]
     assert recorder.failed == [(second, (
         f"the MLLP peer {HOST}:{reserved_port} closed the connection each time message "
-        f"{second!r} was sent (3 times), the limit of 3 tries; given up: the engine may not be "
-        "able to read this message, check its log (it stays in the session log as not "
-        "delivered)"))]
+        f"{second!r} was sent (3 times), closing on it for 5 min, the limit of 3 tries; given "
+        "up: the engine may not be able to read this message, check its log, or the engine "
+        "behind a TLS proxy (stunnel, HAProxy) that accepts and closes connections is still "
+        "down (it stays in the session log as not delivered)"))]
     assert sender.pending() == []
-    assert recorder.backing_off(2) is None   # no wait before the next message
+    assert recorder.backing_off(3) is None   # no wait before the next message
+
+
+def backing_offs(recorder: Recorder) -> int:
+    return sum(status.state is SenderState.BACKING_OFF for status, _ in recorder.statuses)
 
 
 def test_a_close_and_an_ae_count_together_against_the_tries(peers, senders, recorder,
@@ -360,15 +372,21 @@ def test_a_close_and_an_ae_count_together_against_the_tries(peers, senders, reco
     submit_all(sender, range(1, 2))
     recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off after a close")
     recorder.clock.advance(backoff_delay(1))
+    recorder.wait_for(lambda: backing_offs(recorder) == 2, "backing off after the 3rd close")
+    assert recorder.failed == []
+    recorder.clock.advance(CLOSED_ON_GIVE_UP_S)
     recorder.wait_for(lambda: bool(recorder.failed), "given up")
-    # The first close, of a new connection before any answer, is no try (a proxy in front of
-    # an engine that is down does that): the AE, then the close of the connection that carried
-    # it, then the close of the next connection are the three tries.
-    assert peer.received == [first, first, first, first]
+    # A close of a new connection before any answer is no try within 5 min of the message's
+    # first close (a proxy in front of an engine that is down does that): the AE, then the
+    # close of the connection that carried it, then the close of a new connection 5 min after
+    # the first close are the three tries.
+    assert peer.received == [first, first, first, first, first]
     assert recorder.failed == [(first, (
         f"the MLLP peer {HOST}:{reserved_port} closed the connection 2 times and answered AE "
-        f"once to message {first!r}, the limit of 3 tries; given up: the engine may not be able "
-        "to read this message, check its log (it stays in the session log as not delivered)"))]
+        f"once to message {first!r}, closing on it for 5 min, the limit of 3 tries; given up: "
+        "the engine may not be able to read this message, check its log, or the engine behind "
+        "a TLS proxy (stunnel, HAProxy) that accepts and closes connections is still down (it "
+        "stays in the session log as not delivered)"))]
 
 
 def test_idle_connection_closed_by_the_engine_is_reopened_without_back_off(peers, senders,
