@@ -38,6 +38,11 @@ SCHEMA_VERSION: Final = 1
 STATUS_PERIOD_S: Final = 2.0
 STATUS_STALE_S: Final = 10.0
 TREND_PERIOD_S: Final = 30.0
+COMMAND_STALE_S: Final = 60.0
+"""A central's command read by the chair this long after it was given (its `at`, on the central's
+clock) is not applied: the central told its nurse "ack not confirmed" after 10 s and sounds
+again, and a bus client or broker that held it minutes (a dropped connection) had the bedside
+silenced long after anyone chose to. Generous against clock skew between the two (NTP)."""
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 

@@ -825,7 +825,22 @@ class NetworkLink:
         if command.id in self._seen_commands:
             return None
         self._seen_commands.add(command.id)
+        age = self._command_age(obj.get("at"))
+        if age is not None and age > topics.COMMAND_STALE_S:
+            logger.warning("a central's acknowledgement %s of occurrence %d given %.0f s ago is "
+                        "not applied: the central has sounded again since (COMMAND_STALE_S)",
+                        command.id, command.occurrence, age)
+            return None
         return command
+
+    def _command_age(self, at: object) -> float | None:
+        """Seconds since a central's command was given (its `at`), by this chair's clock; None
+        when it does not say (applied: nothing tells it is late)."""
+        try:
+            given = parse_iso(str(at)) if at is not None else None
+        except ValueError:
+            return None
+        return None if given is None else (self._clock.now().wall - given).total_seconds()
 
     def _write_deliveries(self) -> None:
         if not self._unwritten:

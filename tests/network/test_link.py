@@ -588,6 +588,41 @@ def test_a_central_acknowledgement_is_applied_once_and_says_who_and_where(
     assert kinds.count("acknowledged_at_central") == 1
 
 
+def test_a_central_acknowledgement_held_for_minutes_is_not_applied(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    """A command the bus held (a dropped connection, a broker's queue) reaches the chair minutes
+    after the central nurse pressed Acknowledge: the central has said "ack not confirmed" and
+    sounds again; applied now it silenced the bedside long after anyone chose to (review 45).
+    A fresh one from the same central is applied."""
+    from datetime import timedelta
+
+    from console.clock import iso
+
+    chair = chairs(bus_config(broker.url))
+    wait_until(lambda: chair.link.bus.status().state.name == "CONNECTED", "connected")
+    chair.link.publish_status(status_now(chair, "P-001"))
+    wait_until(lambda: (chair.link.pump(), chair.link.twins.caught_up())[1], "subscribed")
+    chair.reading("bp_systolic", 205)
+    occurrence = next(o for o in chair.engine.alarms() if o.condition == "bp_systolic_high")
+    central = bus_client(broker.url, "central-test")
+    wall = chair.link._clock.now().wall   # the chair's clock: the central's, give or take
+
+    def command(number: int, seconds_ago: float) -> bytes:
+        return topics.encode({"id": f"central-1-{number}", "kind": "acknowledge",
+                              "session": chair.engine.session_id, "occurrence": occurrence.id,
+                              "by": "Nurse Kim", "station": "central-1",
+                              "at": iso(wall - timedelta(seconds=seconds_ago))})
+
+    central.publish(topics.chair_topic("chair-3", "command"), command(1, 5 * 60))
+    central.publish(topics.chair_topic("chair-3", "command"), command(2, 2))
+    wait_until(lambda: (chair.pump(), chair.engine.alarms()[0].state.value == "acknowledged")[1],
+               "the fresh acknowledgement")
+    chair.pump()
+    kinds = [r for _, r in chair.log.events(chair.engine.session_id)
+             if r.kind == "acknowledged_at_central"]
+    assert [k.detail["command"] for k in kinds] == ["central-1-2"]
+
+
 def test_a_broker_outage_raises_the_alarm_and_the_backlog_arrives_in_order_after(
         chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
     clock = ManualClock(START)
