@@ -80,6 +80,7 @@ from console.review.model import (
 from console.session.engine import OBSERVATION_BUTTONS, OBSERVED
 from console.session.lock import locked_actor
 from console.session.protocol_record import PROTOCOL_IN_FORCE
+from console.store.log import patient_fold
 
 if TYPE_CHECKING:   # typeshed's protocol for "any dataclass instance"; not importable at run time
     from _typeshed import DataclassInstance
@@ -126,8 +127,10 @@ T = TypeVar("T", bound="DataclassInstance")
 
 
 def pseudonym(patient_id: str, key: bytes) -> str:
-    """The pseudonym of `patient_id` under `key` (`anon-` and 10 hex digits)."""
-    digest = hmac.new(key, patient_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()
+    """The pseudonym of `patient_id` under `key` (`anon-` and 10 hex digits): one per patient
+    whatever the spelling of the identifier (`patient_fold`; three spellings of MRN-94 A were
+    three patients to a reviewer, review 45)."""
+    digest = hmac.new(key, patient_fold(patient_id).encode("utf-8"), hashlib.sha256).hexdigest()
     return f"anon-{digest[:10]}"
 
 

@@ -72,7 +72,7 @@ from console.review.model import (
     signature_meaning,
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
-from console.store.log import patient_spellings
+from console.store.log import patient_fold, patient_spellings
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
@@ -311,7 +311,10 @@ def _configured(conn: sqlite3.Connection) -> sqlite3.Connection:
 
 
 def _contains_ci(text: object, part: object) -> int:
-    return int(str(part).casefold() in str(text).casefold())
+    """`part` within `text`, as patients are found (`patient_fold`: case, doubled and no-break
+    spaces): the list's search found one of MRN-94 A's spellings where the course had three
+    (review 45)."""
+    return int(patient_fold(str(part)) in patient_fold(str(text)))
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -1324,10 +1327,17 @@ def patients(conn: sqlite3.Connection, include_demo: bool = False) -> list[str]:
         UnreadableLogError: the sessions could not be read.
     """
     with _reading(conn, "The list of patients", others_readable=False):
-        return [r[0] for r in conn.execute(
-            "SELECT DISTINCT patient_id FROM sessions "
-            + ("" if include_demo else "WHERE demo = 0 ") + "ORDER BY patient_id"
-        )]
+        # One entry per patient (`patient_fold`), under the spelling of its newest session, as
+        # a new session is filed (`EventLog.patient_as_logged`): the picker listed MRN-94 A
+        # once per spelling, each opening the same course (review 45).
+        newest: dict[str, tuple[str, str]] = {}
+        for spelling, last in conn.execute(
+                "SELECT patient_id, MAX(started_at) FROM sessions "
+                + ("" if include_demo else "WHERE demo = 0 ") + "GROUP BY patient_id"):
+            key = patient_fold(spelling)
+            if key not in newest or last > newest[key][1]:
+                newest[key] = (spelling, last)
+        return sorted(spelling for spelling, _ in newest.values())
 
 
 # --- annotating ----------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -235,7 +236,7 @@ def weight_text(kg: float) -> str:
     """A weight as typed, its every digit kept: 400.004 -> '400.004', 72.0 -> '72'. Rounded to
     0.01, 400.004 read "400 kg is outside the allowed range 1–400 kg" and the tick box "Yes,
     30 kg is correct" for the 29.999 kg the dose is computed from (review 45)."""
-    text = repr(float(kg))
+    text = format(Decimal(repr(float(kg))), "f")   # never "1e-05" (review 45)
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -292,7 +293,7 @@ def _check_weight(text: str, confirmed: bool) -> tuple[Problem | None, float | N
                        "(e.g. 72 or 72.5)."), None
     if not low <= weight <= high:
         return Problem(Field.WEIGHT, Kind.REFUSED,
-                       f"{weight_text(weight)} kg is outside the allowed range {low:g}–{high:g} kg. "
+                       f"{text.strip()} kg is outside the allowed range {low:g}–{high:g} kg. "
                        "Enter the weight in kg."), None
     if not plausible_low <= weight <= plausible_high:
         side = f"below {plausible_low:g}" if weight < plausible_low else f"above {plausible_high:g}"

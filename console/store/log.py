@@ -143,12 +143,14 @@ _SESSION_COLUMNS: Final = (
 
 
 def patient_fold(patient_id: str) -> str:
-    """The key a patient's sessions are found by: compatibility-composed (NFKC), case folded,
-    every run of whitespace (a no-break space too) one space, trimmed. "mrn-94 a", "MRN-94  A"
-    and "MRN-94\u00a0A" are MRN-94 A: matched exactly, a crash's session left open under
-    "MRN-94 A" was not resumed and a second one opened beside it as session 1 of a new course
-    (review 45). The log keeps the identifier as it was typed; only lookups fold."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", patient_id).casefold())
+    """The key a patient's sessions are found by: composed (NFC), case folded, every run of
+    whitespace (a no-break space too) one space, trimmed. "mrn-94 a", "MRN-94  A" and
+    "MRN-94\u00a0A" are MRN-94 A: matched exactly, a crash's session left open under "MRN-94 A"
+    was not resumed and a second one opened beside it as session 1 of a new course (review 45).
+    Canonical composition only, not compatibility (NFKC): that made "MRN-1²" the patient
+    "MRN-12", a session of one patient resumed for another. The log keeps the identifier as
+    it was typed; only lookups fold."""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", patient_id).casefold())
     return " ".join(folded.split())
 
 

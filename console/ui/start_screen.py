@@ -191,6 +191,26 @@ class _PortCombo(QtWidgets.QComboBox):
         super().showPopup()
 
 
+class _UnreadGivesWay(QtCore.QObject):
+    """"session ?" (the number unread from the log) gives way to the first character typed, as
+    the score boxes' dash does: clicked into, the box took "session ?3" for no number and
+    refused the nurse's count without a word (review 45)."""
+
+    def __init__(self, box: QtWidgets.QSpinBox) -> None:
+        super().__init__(box)
+        self._box = box
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        box = self._box
+        if (event.type() == QtCore.QEvent.Type.KeyPress and isinstance(event, QtGui.QKeyEvent)
+                and event.text().isprintable() and event.text().strip()
+                and box.specialValueText() and box.value() == box.minimum()
+                and box.lineEdit().text() == box.specialValueText()):
+            box.lineEdit().setText(box.prefix())
+            box.lineEdit().end(False)
+        return False
+
+
 class StartScreen(QtWidgets.QWidget):
     """The form a nurse fills in to open a session.
 
@@ -357,6 +377,8 @@ class StartScreen(QtWidgets.QWidget):
         self.session_spin.setObjectName("session")
         self.session_spin.setRange(1, MAX_SESSION_NUMBER)
         self.session_spin.setPrefix("session ")
+        self._unread_key = _UnreadGivesWay(self.session_spin)
+        self.session_spin.lineEdit().installEventFilter(self._unread_key)
         self.session_of_label = QtWidgets.QLabel("")
         session_row = QtWidgets.QHBoxLayout()
         session_row.addWidget(self.session_spin)

@@ -1,5 +1,6 @@
 """A patient's sessions are found whatever the spelling of the identifier: case, doubled or
-no-break spaces, compatibility forms (review 45); another identifier is not."""
+no-break spaces (review 45); another identifier is not, a compatibility form either (a
+superscript, full-width letters: NFKC made "MRN-1²" the patient "MRN-12")."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def test_the_fold_keeps_what_tells_patients_apart():
     assert patient_fold(" MRN-94\u00a0\u00a0a ") == patient_fold("mrn-94 A") == "mrn-94 a"
-    assert patient_fold("ＭＲＮ-94") == "mrn-94"   # full-width letters, as pasted
+    assert patient_fold("ＭＲＮ-94") != "mrn-94"   # full-width letters: not folded (NFC only)
     assert patient_fold("MRN-94A") != patient_fold("MRN-94 A")
     assert patient_fold("Zoe\u0308") == patient_fold("ZOË")
 
@@ -53,3 +54,12 @@ def test_the_reviews_course_finds_the_patient_whatever_the_spelling(tmp_path) ->
         assert [row.session_number for row in load_course(conn, "mrn-94 a")] == [1, 2]
     finally:
         conn.close()
+
+
+def test_compatibility_characters_are_not_folded_into_another_patient() -> None:
+    """Case and spaces fold; a superscript or a ligature does not (NFKC made "MRN-1²" the patient
+    "MRN-12": a session of one patient resumed for another)."""
+    from console.store.log import patient_fold
+
+    assert patient_fold("mrn-94\u00a0 a") == patient_fold("MRN-94 A")
+    assert patient_fold("MRN-1²") != patient_fold("MRN-12")
