@@ -945,7 +945,10 @@ class Board:
             "id": command_id, "kind": "acknowledge", "session": shown.session,
             "occurrence": shown.occurrence, "priority": shown.priority.label, "by": nurse,
             "station": self.station,
-            "at": iso(now.wall)})
+            # On the chair's own clock as this station reads it from its statuses: the chair
+            # measures how long the command took to reach it (COMMAND_STALE_S) on its clock,
+            # and one two minutes ahead of this station's refused every acknowledgement.
+            "at": iso(self.chair_now(chair, now))})
         self.publish(bus_topics.chair_topic(chair, "command", self.prefix), payload, 1, False)
         return f"{self._title(c)}: acknowledgement sent ({shown.text})"
 
@@ -959,16 +962,23 @@ class Board:
         return (f"Nothing to acknowledge on a chair: the alarm sounding is the station's own "
                 f"({banner.text}): press Silence on the banner")
 
-    def silence_station(self, nurse: str, now: Moment, key: str = "") -> str:
+    def silence_station(self, nurse: str, now: Moment, key: str = "",
+                        seen: Priority | None = None) -> str:
         """Silence the station alarm the banner shows (`key`, as drawn when the nurse clicked;
         default the one it shows now); it stays shown while it lasts, and the next one that
         sounds then takes the banner. Worked out again at the click, a chair flipping on and
-        off between draw and click made Silence act on alarms never shown (a walk on X)."""
+        off between draw and click made Silence act on alarms never shown (a walk on X).
+        `seen`: its priority as drawn: silenced at that priority, so one that rose since (the
+        nurse typing her name) sounds on, as any rise above a silence does (review 45: a
+        medium clicked, a high silenced unseen)."""
         loud = [a for a in self.station_alarms(now) if not a.silenced]
         alarm = next((a for a in loud if a.key == key), None) if key else next(iter(loud), None)
         if alarm is None:
             return ("That station alarm has ended or is silenced already: nothing silenced"
                     if key else "No station alarm sounds")
+        if seen is not None and alarm.priority > seen:
+            return (f"Nothing silenced: {alarm.text} rose to {alarm.priority.label} since it was "
+                    "shown; silence it again if it is the one you mean")
         self._silenced[alarm.key] = alarm.priority
         self._record_action(now, nurse, "", None, None, "silence",
                             {"alarm": alarm.key, "text": alarm.text})

@@ -43,6 +43,7 @@ from console.ui.central_trend import CentralTrendDialog
 from console.ui.elided_label import ElidedLabel
 from console.ui.entry_panel import question_box
 from console.ui.window_front import bring_forward
+from protocols.model import Priority
 
 CARD_ASPECT = 1.65     # width / height of a card the text was laid out for (265 x 160)
 MAX_CARD = QtCore.QSize(560, 340)
@@ -418,9 +419,9 @@ class CentralWindow(QtWidgets.QMainWindow):
         if shown is None:
             self.message.setText("No station alarm sounds")
             return
-        self.silence_seen(shown.key)
+        self.silence_seen(shown.key, shown.priority)
 
-    def silence_seen(self, key: str) -> None:
+    def silence_seen(self, key: str, seen: Priority | None = None) -> None:
         """Silence the station alarm `key`, the banner's when the nurse clicked: the board acts
         only while it still sounds, else says it ended. Asked her name first, the key is kept
         from the click, as Acknowledge keeps the alarm drawn; read again at Enter, the banner
@@ -428,9 +429,9 @@ class CentralWindow(QtWidgets.QMainWindow):
         place of the low one she clicked under (a code review)."""
         nurse = self.nurse_name()
         if not nurse:
-            self._ask_name_then("Silence", lambda: self.silence_seen(key))
+            self._ask_name_then("Silence", lambda: self.silence_seen(key, seen))
             return
-        self.message.setText(self.board.silence_station(nurse, self.clock.now(), key))
+        self.message.setText(self.board.silence_station(nurse, self.clock.now(), key, seen))
         self.refresh()
 
     @QtCore.Slot(str)
