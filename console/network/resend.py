@@ -224,19 +224,24 @@ def undelivered_main(argv: Sequence[str]) -> int:
         others = of_other_chairs(conn, chair) if chair is not None else []
     finally:
         conn.close()
-    print(listing(listed, waiting - len(others), db, others, chair, unknown))
+    # Another chair's bus messages refused or given up are not `resend`'s to take: listed apart
+    # (they were in the table whose hint said to resend them, and resend then refused them).
+    listed, kept = _not_misfiled(listed, chair)
+    print(listing(listed, waiting - len(others), db, others, chair, unknown, kept))
     return 0
 
 
 def listing(listed: Sequence[GivenUp], waiting: int, db: Path,
             others: Sequence[GivenUp] = (), chair: str | None = None,
-            chair_unknown: str | None = None) -> str:
+            chair_unknown: str | None = None, kept: Sequence[GivenUp] = ()) -> str:
     """What `undelivered` prints: one line per message and destination, then what to run.
 
     Args:
         waiting: this chair's messages with no answer yet (the console sends them itself).
         others: another chair's with no answer yet (`of_other_chairs`), `chair` this station's.
         chair_unknown: why this station's chair is not known (no settings), or None.
+        kept: another chair's bus messages refused or given up (`_not_misfiled`): listed
+            apart, `resend` does not take them.
     """
     lines = []
     to_engine = [g for g in others if g.destination == ENGINE]
@@ -252,6 +257,16 @@ def listing(listed: Sequence[GivenUp], waiting: int, db: Path,
                          "reason"))
     if others:
         lines += _others_words(others, chair or "")
+    if kept:
+        count = len(kept)
+        lines.append(f"{count} message{'s' if count > 1 else ''} for the central station (bus) "
+                     f"refused or given up belong to another chair than this station's settings "
+                     f"name ({chair!r}): `resend` here does not take them (the bus topics name the "
+                     "chair: they would show on this chair's card); that chair's console sends "
+                     "them at its next start. The session's record is in this log either way.")
+        lines += _table([(g.control_id, str(g.session_id), g.kind, g.destination,
+                          chair_in_message(g.message) or "-", g.at) for g in kept],
+                        ("control id", "session", "kind", "to", "chair", "last tried (UTC)"))
     if listed or to_engine:
         lines.append(_RESEND_HINT[:1].upper() + _RESEND_HINT[1:])
     if waiting:
@@ -369,7 +384,9 @@ def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
         if not chosen:
             print("\n".join(_kept_words(kept) + ["Nothing sent."]) if kept else
                   f"No message was refused or given up in {db}: nothing to resend.")
-            return NOT_ALL_DELIVERED if kept else DELIVERED_ALL
+            # --all left only what is not this station's to send: nothing failed (named by
+            # control id, the request was not done: 1).
+            return NOT_ALL_DELIVERED if kept and not args.all else DELIVERED_ALL
         config = _settings(args.network_config, chosen)
         answers, unreached = resend(chosen, config, clock or SystemClock(), args.wait)
         _record(log, chosen, answers)
