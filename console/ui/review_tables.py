@@ -345,6 +345,9 @@ def make_table(model: QtCore.QAbstractItemModel, *, stretch_last: bool = True,
     view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
     view.setAlternatingRowColors(True)
+    # Tab leaves the table (the arrows move in it): it went cell by cell, moved the selection
+    # to the next session every few presses and never reached Open session (review 45).
+    view.setTabKeyNavigation(False)
     view.setWordWrap(wrap)
     view.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
     view.horizontalHeader().setStretchLastSection(stretch_last)

@@ -1188,6 +1188,14 @@ class CoursePage(QtWidgets.QWidget):
         # course is read again. Changes made here do not emit it.
         self.patient_box.activated.connect(self._on_patient_chosen)
 
+    def log_read_again(self) -> None:
+        """The list was read again (Reload): the course shown is read again when next shown (at
+        once if it is): after Reload it still showed 3 sessions where the list had the 4th a
+        chair had started since (review 45)."""
+        self.shown = None
+        self._fill_patients(self.include_demo)
+        self._follow_box()
+
     def reload_patients(self, include_demo: bool = False) -> None:
         """Refill the box (with demo patients or without), keeping its patient if still there."""
         self._fill_patients(include_demo)
@@ -1493,6 +1501,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.list_page.open_requested.connect(self.open_session)
         self.list_page.course_requested.connect(self.show_course)
         self.list_page.include_demo.toggled.connect(self.course_page.reload_patients)
+        self.list_page.reload_button.clicked.connect(self.course_page.log_read_again)
         self.detail_page.back_requested.connect(lambda: self.tabs.setCurrentWidget(self.list_page))
         self.detail_page.course_requested.connect(self.show_course)
         self.detail_page.annotate_requested.connect(self.annotate)
