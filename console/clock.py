@@ -72,7 +72,13 @@ def clock_time(t: datetime) -> str:
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    """An ISO 8601 time as a UTC datetime. Raises ValueError for text that is not one, also
+    for one UTC cannot hold ("0001-01-01T00:00:00+01:00" raised OverflowError, which a caller
+    catching ValueError let through: a central's command crashed the chair's pump, review 45)."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
 
 
 class IsoParser:

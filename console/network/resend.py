@@ -393,8 +393,10 @@ def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
     finally:
         log.close()
     print("\n".join([report(chosen, answers, args.wait, unreached), *_kept_words(kept)]))
+    # With --all, another chair's rows kept back are no failure (as when they are all that is
+    # left): the run that delivered every message of this chair exited 1 (review 45).
     delivered = all(a.outcome == DELIVERED for a in answers.values()) \
-        and len(answers) == len(chosen) and not kept
+        and len(answers) == len(chosen) and (args.all or not kept)
     return DELIVERED_ALL if delivered else NOT_ALL_DELIVERED
 
 

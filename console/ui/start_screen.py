@@ -191,24 +191,20 @@ class _PortCombo(QtWidgets.QComboBox):
         super().showPopup()
 
 
-class _UnreadGivesWay(QtCore.QObject):
-    """"session ?" (the number unread from the log) gives way to the first character typed, as
-    the score boxes' dash does: clicked into, the box took "session ?3" for no number and
-    refused the nurse's count without a word (review 45)."""
+class _SessionBox(QtWidgets.QSpinBox):
+    """The session number. "session ?" (the number unread from the log) gives way to digits typed
+    or pasted into it, as the score boxes' dash does: clicked into, the box took "session ?3"
+    for no number and refused the nurse's count without a word (review 45)."""
 
-    def __init__(self, box: QtWidgets.QSpinBox) -> None:
-        super().__init__(box)
-        self._box = box
-
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-        box = self._box
-        if (event.type() == QtCore.QEvent.Type.KeyPress and isinstance(event, QtGui.QKeyEvent)
-                and event.text().isprintable() and event.text().strip()
-                and box.specialValueText() and box.value() == box.minimum()
-                and box.lineEdit().text() == box.specialValueText()):
-            box.lineEdit().setText(box.prefix())
-            box.lineEdit().end(False)
-        return False
+    def validate(self, text: str, pos: int) -> tuple[QtGui.QValidator.State, str, int]:
+        special = self.specialValueText()
+        if special and self.value() == self.minimum() and text != special:
+            digits = "".join(ch for ch in text if ch.isdigit())
+            if digits:
+                text = self.prefix() + digits
+                return super().validate(text, len(text))[0], text, len(text)
+        state, text, pos = super().validate(text, pos)
+        return state, text, pos
 
 
 class StartScreen(QtWidgets.QWidget):
@@ -373,12 +369,10 @@ class StartScreen(QtWidgets.QWidget):
         self._tune_form(right)
         columns.addWidget(device_box, 9)
 
-        self.session_spin = QtWidgets.QSpinBox()
+        self.session_spin = _SessionBox()
         self.session_spin.setObjectName("session")
         self.session_spin.setRange(1, MAX_SESSION_NUMBER)
         self.session_spin.setPrefix("session ")
-        self._unread_key = _UnreadGivesWay(self.session_spin)
-        self.session_spin.lineEdit().installEventFilter(self._unread_key)
         self.session_of_label = QtWidgets.QLabel("")
         session_row = QtWidgets.QHBoxLayout()
         session_row.addWidget(self.session_spin)
