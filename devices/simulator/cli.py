@@ -111,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a device that is asked: serve it on a pty (serial), a loopback TCP port "
                         "(tcp) or a loopback UDP port (udp), as a device profile's connection "
                         "says (default: its shipped profile's)")
-    p.add_argument("--speed", type=_positive_float, default=1.0, help="times real time (default: 1)")
+    p.add_argument("--speed", type=_positive_float, default=1.0,
+                   help="times real time (default: 1); the monitor stamps its messages in the "
+                        "scenario's time, so above 1 its clock runs that much fast and the "
+                        "console says 'Monitor clock ... ahead' (expected)")
     p.add_argument("--seed", type=_int, default=1, help="random seed (default: 1)")
     p.add_argument("--port", metavar="PATH", help="write to this existing port instead of a new pty")
     p.add_argument("--duration-minutes", type=_duration, metavar="M",
@@ -280,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"infusion-sim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # Ctrl+C while a long scenario is prepared (a day's takes seconds), before the
+        # signal handlers below: the promised 130, no traceback (review 45).
+        return EXIT_INTERRUPTED
 
     try:
         sink = open_sink(args.port, args.format)

@@ -177,9 +177,14 @@ class Physiology:
         dia_v = self.trend("bp_diastolic", t) + self._bounded_normal(JITTER_SIGMA["bp_diastolic"])
         systolic = _clamp("bp_systolic", sys_v)
         # A cuff never reports diastolic at or above systolic; keep a physiological gap.
-        diastolic = min(_clamp("bp_diastolic", dia_v), systolic - 10)
+        diastolic = min(_clamp("bp_diastolic", dia_v), systolic - PULSE_PRESSURE_MIN)
         mean = _clamp("bp_mean", diastolic + (systolic - diastolic) / 3)
         return Nibp(t, systolic, diastolic, mean)
+
+
+PULSE_PRESSURE_MIN = 10
+"""The cuff's diastolic stays this far below its systolic (a scenario asking more is refused at
+load: `scenario.Parser.pressures_apart`)."""
 
 
 def _clamp(metric: str, value: float) -> int:

@@ -60,7 +60,14 @@ from typing import Any
 
 from protocols.vitals import METRICS
 from devices.simulator.encode import LINE_FAULT_FORMATS, PROBE_OFF_FORMATS, SENT_METRICS, new_encoder
-from devices.simulator.physiology import DERIVED, RAMPABLE, Physiology, Ramp, Sample
+from devices.simulator.physiology import (
+    DERIVED,
+    PULSE_PRESSURE_MIN,
+    RAMPABLE,
+    Physiology,
+    Ramp,
+    Sample,
+)
 
 ACTIONS: dict[str, tuple[str, ...]] = {
     # action -> keys it needs besides at_minute (and the optional note)
@@ -273,9 +280,34 @@ class _Validator:
             raise self.fail("steps", "must be an array of tables ([[steps]])")
         steps = tuple(self.step(s, i, duration) for i, s in enumerate(raw_steps))
         self.nothing_while_unplugged(steps, duration)
+        self.pressures_apart(steps, baseline, nibp)
         expect = self.expect(data.get("expect"))
         return Scenario(name, description, duration, nibp, baseline,
                         tuple(sorted(steps, key=lambda s: s.at_s)), expect, self.source)
+
+    def pressures_apart(self, steps: tuple[Step, ...], baseline: Mapping[str, float],
+                        nibp_minutes: float) -> None:
+        """Refuse a blood-pressure ramp that would bring the diastolic within
+        PULSE_PRESSURE_MIN of the systolic in force when it ends: the cuff caps it there, and
+        diastolic 125 under a systolic of 124 played about 124/114, the file's expected high
+        alarm never coming, without a word (review 45; `baseline` refuses it as it is)."""
+        ramps = [Ramp(s.at_s, s.metric, s.to, s.over_s) for s in steps if s.action == "ramp"]
+        if not any(r.metric in ("bp_systolic", "bp_diastolic") for r in ramps):
+            return
+        body = Physiology(baseline, ramps, 1, nibp_minutes * 60)
+        for index, step in enumerate(steps):
+            if step.action != "ramp" or step.metric not in ("bp_systolic", "bp_diastolic"):
+                continue
+            end = step.at_s + step.over_s
+            systolic, diastolic = (body.trend("bp_systolic", end),
+                                   body.trend("bp_diastolic", end))
+            if systolic - diastolic < PULSE_PRESSURE_MIN:
+                raise self.fail(
+                    f"steps[{index}].to",
+                    f"{step.metric} {step.to:g} leaves the blood pressure at {systolic:g}/"
+                    f"{diastolic:g} at minute {end / 60:g}: the diastolic must stay at least "
+                    f"{PULSE_PRESSURE_MIN} mmHg below the systolic in force (a cuff reads it so; "
+                    "it was capped there unsaid); ramp the other one too")
 
     def nothing_while_unplugged(self, steps: tuple[Step, ...], duration_min: float) -> None:
         """Refuse a step that would write to the port (or pull it again) while it is unplugged.
