@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import format_duration
@@ -487,9 +488,10 @@ class DialogAlarmKeys(QtCore.QObject):
 
     def _on_focus_changed(self, _old: QtWidgets.QWidget | None,
                           new: QtWidgets.QWidget | None) -> None:
-        if self._watched is not None:
-            self._watched.removeEventFilter(self)
-            self._watched = None
+        watched, self._watched = self._watched, None
+        # The widget may be gone with its dialog (closed and deleted while it had the focus).
+        if watched is not None and shiboken6.isValid(watched):
+            watched.removeEventFilter(self)
         if new is not None and self._opened_by_bar_window(new):
             new.installEventFilter(self)
             self._watched = new
