@@ -757,7 +757,7 @@ class Board:
         """When the station alarm `key` began (epoch s): when this station first found it, or,
         for a chair's loss, when the chair was found gone if that is earlier (its Last Will, or
         the log's record at a restart, where every loss is found again at once)."""
-        began = self._began.setdefault(key, now.wall)
+        began = self._began.get(key, now.wall)   # set by `_station_conditions`
         chair = self.chairs.get(key.removeprefix("chair:")) if key.startswith("chair:") else None
         if chair is not None and chair.gone_since is not None:
             began = min(began, chair.gone_since)

@@ -766,7 +766,7 @@ class _DoseClock:
                  first_device: ChecklistTick | None) -> None:
         self._detail = detail
         self._steps = detail.logged_steps()
-        self._t0 = detail.event_named("dosing_started", t0) if t0 is not None else None
+        self._t0 = detail.t0_event() if t0 is not None else None
         device = (detail.events_by_id().get(first_device.event_id)
                   if first_device is not None and first_device.event_id else None)
         self.dose_at: datetime | None = t0

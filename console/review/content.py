@@ -510,7 +510,7 @@ def not_ended_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     zoned = spans_zone_change(detail, tz)
     at = (hhmm(last, tz, zoned=zoned) if day(last, tz) == day(s.started_at, tz)
           else day_time(last, tz, zoned=zoned))
-    t0 = detail.event_named("dosing_started", detail.t0) if detail.t0 is not None else None
+    t0 = detail.t0_event()
     if t0 is not None:
         # As the console's timers ran (review 45: NTP an hour forward read "T0 + 85 min" for 25).
         minutes = record_minutes(detail, last, since=t0)
@@ -1115,7 +1115,7 @@ def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[d
     times: list[datetime] = []
     record_end: datetime | None = None
     steps = detail.logged_steps()
-    t0 = detail.event_named("dosing_started", detail.t0) if detail.t0 is not None else None
+    t0 = detail.t0_event()
     for span in detail.phases:
         try:
             phase = protocol.phase(span.id)

@@ -720,6 +720,10 @@ class SessionDetail:
         """The session's events by id."""
         return {e.id: e for e in self.events}
 
+    def t0_event(self) -> LoggedEvent | None:
+        """The `dosing_started` event that set T0 (the first dose), or None before it."""
+        return self.event_named("dosing_started", self.t0) if self.t0 is not None else None
+
     def event_named(self, kind: str, at: datetime | None = None) -> LoggedEvent | None:
         """The session's first event of `kind` (logged at `at` when given), or None."""
         return next((e for e in self.events if e.kind == kind and (at is None or e.at == at)),
