@@ -19,8 +19,16 @@ the same ids):
   carry UCUM units.
   A value from a device also carries its ISO/IEEE 11073-10101 (MDC) code (system
   `urn:iso:std:iso:11073:10101`, codes as in devices/hl7/codes.py) and a reference to its Device;
-  a manual value names the nurse as performer. `effectiveDateTime` is the device's measurement
-  time when known, else the time the console received it; `issued` is the time received.
+  a manual value names the nurse as performer. `effectiveDateTime` is where the trend places the
+  value (`TrendFeed.placed_at`, the review and the PDF alike): a typed value when the nurse
+  entered it, a monitor's NIBP at its measured time, its other values when the console received
+  them. A monitor whose clock is more than 60 s off (`trend_feed.clock_offset`, judged over all
+  of the session's values) has every value dated when the console received it, and said: an
+  Observation.note "Monitor clock 2 h behind the console's: dated when the console received it
+  (the monitor's time 2026-03-02T07:10:00.000+00:00)". Dated by that clock, an EHR filed the
+  patient's heart rate two hours before the Encounter began, or in 2000 for a monitor whose
+  clock was reset. A note, not an extension: every EHR shows a note, none knows a local
+  extension, and R4 has no element for a device's own time. `issued` is the time received.
 - scales the nurse scored (MOAA/S, nausea, CADSS ...) as Observations of category `survey` with a
   local code (`METRIC_SYSTEM`): there is no LOINC code for most of them.
 
@@ -47,9 +55,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from console.clock import iso
+from console.clock import format_span, iso
 from console.export.files import write_files
+from console.records import ObservationRecord
 from console.review.model import Observation, SessionDetail
+from console.session.trend_feed import TrendFeed
 from devices.reading import is_patient_value
 from protocols.vitals import METRICS
 
@@ -171,8 +181,9 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
                 "identifier": [{"system": DEVICE_SYSTEM, "value": o.source}],
                 "deviceName": [{"name": o.source, "type": "other"}],
             }))
+    clocks = _Clocks(s.started_at, readings)
     context = {"patient": patient_url, "encounter": encounter_url, "devices": devices,
-               "corrections": _corrections(detail)}
+               "corrections": _corrections(detail, clocks), "clocks": clocks}
     taken_back = {c.corrects: c.at for c in detail.corrections if c.entered_in_error}
     for group, status in _grouped(readings, taken_back):
         entries.append((_uuid("observation", s.id, *(o.id for o in group)),
@@ -188,6 +199,35 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
     return bundle
 
 
+class _Clocks:
+    """Where each reading is dated: as the trend places it (the module's text), each monitor's
+    clock judged over all of the session's readings first (a clock found off late in the session
+    moves its earlier values too)."""
+
+    def __init__(self, started_at: datetime, readings: Iterable[Observation]) -> None:
+        self._feed = TrendFeed(started_at, capacity=1)   # placing only, nothing charted
+        for o in readings:
+            self._feed.note_clock(o.source, o.measured_at, o.received_at, o.metric,
+                                  frozenset(o.flags))
+        self._off = {skew.source for skew in self._feed.skews}
+
+    def placed_at(self, o: Observation) -> datetime:
+        return self._feed.placed_at(ObservationRecord(
+            0, o.metric, o.value, o.unit, o.source, o.measured_at, o.received_at, o.entered_by,
+            flags=frozenset(o.flags)))
+
+    def note(self, group: Iterable[Observation]) -> str:
+        """What a reading of a monitor whose clock is off says of its date, '' for any other."""
+        for o in group:
+            if o.source in self._off and o.measured_at is not None:
+                offset = (o.measured_at - o.received_at).total_seconds()
+                way = "ahead of" if offset > 0 else "behind"
+                return (f"Monitor clock {format_span(abs(offset))} {way} the console's: dated "
+                        f"when the console received it (the monitor's time "
+                        f"{_instant(o.measured_at)})")
+        return ""
+
+
 @dataclass(frozen=True, slots=True)
 class _Corrected:
     """What a correction says of one row: the row it replaced and when the measurement it
@@ -201,8 +241,9 @@ class _Corrected:
     measured: datetime | None = None   # the correcting row's only
 
 
-def _corrections(detail: SessionDetail) -> dict[int, _Corrected]:
-    """Row id -> `_Corrected`, for each row that corrects another and each row corrected."""
+def _corrections(detail: SessionDetail, clocks: _Clocks) -> dict[int, _Corrected]:
+    """Row id -> `_Corrected`, for each row that corrects another and each row corrected; the
+    measurement a correction stands for is dated as `clocks` dates it."""
     rows = {o.id: o for o in detail.observations}
     reasons = {c.corrects: c.reason for c in detail.corrections if not c.entered_in_error}
     out: dict[int, _Corrected] = {}
@@ -215,8 +256,7 @@ def _corrections(detail: SessionDetail) -> dict[int, _Corrected]:
             seen.add(first.id)
             first = rows[first.corrects]
         reason = "" if detail.deidentified else reasons.get(old.id, "")
-        out[o.id] = _Corrected(o.metric, old.value, o.value, reason,
-                               first.measured_at or first.received_at)
+        out[o.id] = _Corrected(o.metric, old.value, o.value, reason, clocks.placed_at(first))
         out[old.id] = _Corrected(o.metric, old.value, o.value, reason)
     return out
 
@@ -327,7 +367,7 @@ def _grouped(observations: Iterable[Observation], taken_back: dict[int, datetime
 def _observation(group: list[Observation], status: str, ctx: dict[str, Any]) -> dict[str, Any]:
     first = group[0]
     device_sources = [o.source for o in group if o.source != "manual"]
-    effective = first.measured_at or first.received_at
+    effective = ctx["clocks"].placed_at(first)
     corrections = [(o, ctx["corrections"][o.id]) for o in group if o.id in ctx["corrections"]]
     measured = next((c.measured for _, c in corrections if c.measured is not None), None)
     if measured is not None:   # a correction: at the measurement it corrects
@@ -348,7 +388,8 @@ def _observation(group: list[Observation], status: str, ctx: dict[str, Any]) -> 
                                 if o.source == "manual" and o.entered_by))
     if nurses:
         resource["performer"] = [{"display": n} for n in nurses]
-    notes = []
+    clock = ctx["clocks"].note(group)
+    notes = [clock] if clock else []
     flags = list(dict.fromkeys(f for o in group for f in o.flags))
     if flags:
         notes.append(f"flags: {' '.join(flags)}")

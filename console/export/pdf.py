@@ -17,7 +17,10 @@ patient id) has the room of its lines: the body ends above it (`_Report.footer_b
 
 The rows come from `console.review.content`, the same text the review window shows. Tables break
 across pages between rows and repeat their header row on the next page; a heading never ends a
-page without the start of its section. De-identification is the caller's: pass the de-identified
+page without the start of its section. A row or a paragraph (a box under the title too: a long
+discharge override reason) taller than the room left goes on over the next page in parts, the
+next one starting "(continued)": nothing is drawn over the footer or off the page.
+De-identification is the caller's: pass the de-identified
 `SessionDetail` (`console.export.deidentify.deidentify`) and no `signatures` (they name staff).
 
 The CLI calls this without a window: `write_session_pdf` creates a QApplication when none exists,
@@ -220,12 +223,15 @@ def render_trend(detail: SessionDetail, protocol: Protocol | None,
 
 @dataclass
 class _Piece:
-    """An unbreakable strip of the report: its height and how to draw it at a y."""
+    """A strip of the report: its height and how to draw it at a y. `split` (a paragraph's)
+    cuts it in two where a page ends: `split(room, fewest)` gives the part no taller than
+    `room` and the rest, or None when either would hold fewer than `fewest` lines."""
 
     height: float
     draw: Callable[[QtGui.QPainter, float], None]
     keep_with_next: bool = False
     repeat: _Piece | None = None   # a table's header row, drawn again atop a new page
+    split: Callable[[float, int], tuple[_Piece, _Piece] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -311,10 +317,16 @@ class _Report:
 
     def paragraph(self, text: str, font: QtGui.QFont | None = None, colour: str = "#000000",
                   gap: float = 0.0, keep: bool = False, fill: str | None = None,
-                  frame: str | None = None) -> _Piece:
+                  frame: str | None = None, continued: bool = False) -> _Piece:
+        """A paragraph (in a box when `fill`/`frame`); `continued`: the rest of one a page
+        ended, its first line "(continued)". Taller than the room a page has left, it goes on
+        over the next page in parts (`paginate`), each a box of its own: a long discharge
+        override reason drawn whole ran over the footer and off the page (a review)."""
         font = font or self.body
         pad = 6.0 * self.pt if fill else 0.0
-        h = self._text_height(font, text, self.width - 2 * pad) + 2 * pad
+        inner = self.width - 2 * pad
+        text = f"(continued)\n{text}" if continued else text
+        h = self._text_height(font, text, inner) + 2 * pad
 
         def draw(painter: QtGui.QPainter, y: float) -> None:
             if fill:
@@ -326,7 +338,17 @@ class _Report:
                 painter.drawRect(_rect(0, y, self.width, h))
             self._draw_text(font, text, pad, y + pad, self.width - 2 * pad, h, colour)
 
-        return _Piece(h + gap, draw, keep_with_next=keep)
+        def split(room: float, fewest: int) -> tuple[_Piece, _Piece] | None:
+            head, rest = self._fitting(font, self._broken(font, text, inner), inner,
+                                       room - 2 * pad)
+            if len(head) < max(fewest, 1) or len(rest) < max(fewest, 1):
+                return None
+            # The part a page ends with needs no gap under it.
+            return (self.paragraph("\n".join(head), font, colour, fill=fill, frame=frame),
+                    self.paragraph("\n".join(rest), font, colour, gap, keep, fill, frame,
+                                   continued=True))
+
+        return _Piece(h + gap, draw, keep_with_next=keep, split=split)
 
     def heading_piece(self, text: str) -> _Piece:
         gap_above = 10 * self.pt
@@ -454,26 +476,34 @@ class _Report:
         if self._text_height(font, text, width) <= room:
             return [text]
         out: list[str] = []
+        rest = text
+        while rest:
+            head, tail = self._fitting(font, rest, width, room if out else room / 2)
+            if not head:   # one character taller than a page: drawn as it is
+                head, tail = tail[:1], tail[1:]
+            out.append("\n".join(head))
+            rest = "\n".join(tail)
+        return out
+
+    def _fitting(self, font: QtGui.QFont, text: str, width: float,
+                 limit: float) -> tuple[list[str], list[str]]:
+        """The first lines of `text` (broken into lines) that together are no taller than
+        `limit`, and the lines left. A line alone taller than `limit` (a word of thousands of
+        letters, which `_wrap` breaks anywhere) is halved until its first part fits; no line
+        when not even one character fits."""
         part: list[str] = []
         pending = text.split("\n")
         while pending:
             line = pending.pop(0)
-            limit = room if out else room / 2
             if self._text_height(font, "\n".join([*part, line]), width) <= limit:
                 part.append(line)
-                continue
-            if part:
-                out.append("\n".join(part))
-                part = []
-                pending.insert(0, line)
-            elif len(line) > 1:
+            elif not part and len(line) > 1:
                 half = len(line) // 2
                 pending[:0] = [line[:half], line[half:]]
             else:
-                out.append(line)   # one character taller than a page: drawn as it is
-        if part:
-            out.append("\n".join(part))
-        return out
+                pending.insert(0, line)
+                break
+        return part, pending
 
     def _advance(self, font: QtGui.QFont, text: str) -> float:
         """The width of `text` on one line in `font`, in the report's units."""
@@ -696,24 +726,46 @@ class _Report:
         return out
 
     def paginate(self, pieces: Sequence[_Piece]) -> list[list[tuple[float, _Piece]]]:
-        """Place pieces top to bottom; a chain of keep-with-next pieces moves as one."""
+        """Place pieces top to bottom; a chain of keep-with-next pieces moves as one. A piece
+        that can be split (a paragraph) and does not fit the room left is split there when each
+        part holds two lines or more, else moved to the next page, and split again there while
+        taller than a page: nothing is drawn over the footer or off the page."""
         pages: list[list[tuple[float, _Piece]]] = [[]]
+        pending = list(pieces)
         y = 0.0
-        for i, piece in enumerate(pieces):
+        i = 0
+        while i < len(pending):
+            if y > 0:
+                self._split(pending, i, self.usable - y, 2)
+            piece = pending[i]
             need = piece.height
             j = i
-            while pieces[j].keep_with_next and j + 1 < len(pieces):
+            while pending[j].keep_with_next and j + 1 < len(pending):
                 j += 1
-                need += pieces[j].height
+                need += pending[j].height
             if y > 0 and y + need > self.usable:
                 pages.append([])
                 y = 0.0
                 if piece.repeat is not None:
                     pages[-1].append((y, piece.repeat))
                     y += piece.repeat.height
+            self._split(pending, i, self.usable - y, 1)
+            piece = pending[i]
             pages[-1].append((y, piece))
             y += piece.height
+            i += 1
         return pages
+
+    @staticmethod
+    def _split(pieces: list[_Piece], i: int, room: float, fewest: int) -> None:
+        """Put `pieces[i]`'s part that fits `room` and its rest in its place, when it is taller
+        than `room` and can be split so (`_Piece.split`)."""
+        piece = pieces[i]
+        if piece.split is None or piece.height <= room:
+            return
+        parts = piece.split(room, fewest)
+        if parts is not None:
+            pieces[i:i + 1] = parts
 
 
 def _wrap(align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignLeft,
