@@ -5,7 +5,8 @@ Three framings, one per device format:
 - `MllpFramer`: HL7 v2 in MLLP (`0x0B <message> 0x1C 0x0D`) and bare HL7 without MLLP (a message
   runs from `MSH|` to the next `MSH|` at a segment start, the next `0x0B`, or `flush`; at `flush`
   a last segment without its CR or LF was cut by the end of the stream and is dropped, and so is
-  a segment the next message's header starts inside: the sender restarted mid-message).
+  a segment the next message's header starts inside: the sender restarted mid-message; that
+  message is marked `cut` and its dropped row is a CUT_MESSAGE, read only in part).
 - `LineFramer`: one record per line (Masimo ASCII): CR, LF or CR LF; NUL bytes stripped.
 - `AnsarBFramer`: Ivy ANSAR-B: `0xFF "ANSAR-B "` + 400 waveform bytes + ASCII records + `0xFE`.
 
@@ -56,11 +57,14 @@ class Frame:
         data: the payload without envelope bytes (HL7 message, one line, or ANSAR-B records).
         mllp: HL7 only: the message arrived in MLLP, so its ACK goes back in MLLP too.
         maybe_partial: lines only: the first line after opening, which may have started mid-line.
+        cut: HL7 only: the message was read only in part (its last segment, cut by the next
+            message's header, was dropped): never acknowledged as stored whole.
     """
 
     data: bytes
     mllp: bool = False
     maybe_partial: bool = False
+    cut: bool = False
 
 
 @dataclass(slots=True)
@@ -212,9 +216,11 @@ def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split,
     m = _BARE_END.search(buffer, pos + 4)
     restart = _header_inside_segment(buffer, pos, m.start() if m is not None else len(buffer))
     if restart >= 0:
-        message = _without_cut_segment(buffer[pos:restart], out, _CUT_BY_NEXT_MESSAGE)
+        whole = buffer[pos:restart]
+        message = _without_cut_segment(whole, out, _CUT_BY_NEXT_MESSAGE, CUT_MESSAGE)
         if message:
-            out.frames.append(Frame(message))
+            # Its ACK must not say AA: the monitor would never resend the row lost here.
+            out.frames.append(Frame(message, cut=message != whole))
         return restart, True
     if m is None:
         if len(buffer) - pos > max_frame:
@@ -264,16 +270,18 @@ def _header_inside_segment(buffer: bytes, pos: int, end: int) -> int:
 
 
 _CUT_BY_END_OF_STREAM = "the stream ends inside a segment (no CR or LF after it)"
-_CUT_BY_NEXT_MESSAGE = ("the next message's MSH starts inside a segment (no CR or LF before it; "
-                        "the sender started again mid-message?)")
+_CUT_BY_NEXT_MESSAGE = "row cut by the next message's MSH (no CR or LF before it)"
 
 
-def _without_cut_segment(message: bytes, out: Split, where: str) -> bytes:
+def _without_cut_segment(message: bytes, out: Split, where: str,
+                         reason: str = "truncated-frame") -> bytes:
     """A bare message without its last segment when that has no terminator: the end of the
     stream or the next message's header (`where` says which) came inside it, so its last field
     may be cut (QA: a capture cut after `|80|266016^MDC_DIM_MMHG` gave a whole-looking diastolic
-    row, and the mean row after it was never mentioned). Reported as `truncated-frame`; b""
-    when nothing whole is left."""
+    row, and the mean row after it was never mentioned). Reported as `reason`: `truncated-frame`
+    at the end of the stream; CUT_MESSAGE when the next message cut it, a row of a message the
+    console reads and answers, so a technical alarm as the rest of a paused message is (it had
+    been a count only, a diastolic lost without a word). b"" when nothing whole is left."""
     body = message.rstrip(b"\t \x00")
     if not body or body[-1:] in (b"\r", b"\n"):
         return message
@@ -284,8 +292,13 @@ def _without_cut_segment(message: bytes, out: Split, where: str) -> bytes:
     # Its start names the row, its end shows where it was cut.
     shown = _preview(segment, 120) if len(segment) <= 120 else \
         f"{_preview(segment[:70], 70)}...{_preview(segment[-40:], 40)}"
-    out.dropped.append(Dropped("truncated-frame", f"{where}: dropped, as its last field may be "
-                               f"cut and what followed it is lost; {kept}: {shown}"))
+    if reason == CUT_MESSAGE:
+        # The row first: the alarm's detail shows the start of this text only.
+        out.dropped.append(Dropped(reason, f"{where}, not read: {shown}; {kept} (the sender "
+                                   "started again mid-message?)"))
+    else:
+        out.dropped.append(Dropped(reason, f"{where}: dropped, as its last field may be "
+                                   f"cut and what followed it is lost; {kept}: {shown}"))
     return body[:cut] if cut else b""
 
 
@@ -337,10 +350,13 @@ class MllpFramer:
         Bare HL7 marks no end: a message was taken only when the next one began, so a sender
         that waits for its ACK got none, and a monitor sending every few minutes (NIBP alone)
         alarmed that late (a QA run: SpO2 85 raised 15 s late, with a false "no data" alarm
-        meanwhile). An MLLP frame, or a bare message cut inside a segment, still waits.
+        meanwhile). An MLLP frame, or a bare message cut inside a segment, still waits. NUL,
+        tab or space after the last terminator is padding (serial adapters add NULs, devices.md),
+        not a segment begun: a message padded so had waited for the next one.
         """
         held = self._buffer
-        if not held.lstrip(b"\r\n\t \x00").startswith(b"MSH|") or not held.endswith((b"\r", b"\n")):
+        if (not held.lstrip(b"\r\n\t \x00").startswith(b"MSH|")
+                or not held.rstrip(b"\t \x00").endswith((b"\r", b"\n"))):
             return Split(rest=held)
         whole = self.flush()
         self._taken_at_quiet = bool(whole.frames)

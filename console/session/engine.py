@@ -125,6 +125,12 @@ from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol
 
 ENGINE = "engine"
+HL7_SOURCE = "hl7:"   # how an HL7 message's readings name their source (devices.hl7.decoder)
+IMPOSSIBLE_BP = "impossible-bp"
+"""The `device_dropped` reason of a device NIBP whose diastolic is not below its systolic: each
+value may be in range, the pair cannot be (`_without_impossible_bp`)."""
+IMPLAUSIBLE = frozenset({OUT_OF_HARD_RANGE, IMPOSSIBLE_BP})
+"""Drops that raise "Impossible value from the monitor" (DEVICE_IMPLAUSIBLE)."""
 OBSERVED = "observation"   # the event kind of an observation noted with a button ("Vomiting")
 VOMITING = "Vomiting"
 # The texts of the observation buttons at the chair: the console's own words, which a
@@ -694,7 +700,7 @@ class SessionEngine:
                 counts = event.detail.get("counts") or {}
                 if any(counts.get(reason) for reason in NOT_READ):
                     last_unreadable = moment(event.at, shift_of(index))
-                if counts.get(OUT_OF_HARD_RANGE):
+                if any(counts.get(reason) for reason in IMPLAUSIBLE):
                     last_implausible = moment(event.at, shift_of(index))
         starts = iter(zip(phase_starts, starts_through, strict=True))
         next_start = next(starts, None)
@@ -1078,6 +1084,16 @@ class SessionEngine:
         """
         if self._state.discharged:
             return False
+        readings, impossible = _without_impossible_bp(readings)
+        if impossible:
+            # Not the patient's BP (a cuff artefact, swapped rows): not charted and no alarm or
+            # gate of its own, but an "Impossible value" alarm naming the pair, as for a value
+            # out of range; the pair's words are the drop's example (unless a row went unread).
+            dropped = {**(dropped or {})}
+            dropped[IMPOSSIBLE_BP] = dropped.get(IMPOSSIBLE_BP, 0) + 2 * len(impossible)
+            if not example or not any(dropped.get(reason) for reason in NOT_READ):
+                example = impossible[0]
+            implausible = implausible or impossible[0]
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
         # The messages of a read that are logged already (known by their ids) are kept once.
@@ -1108,7 +1124,7 @@ class SessionEngine:
                                                 ENGINE, detail))
             if dropped and any(dropped.get(reason) for reason in NOT_READ):
                 step.records.extend(self._unreadable(now, example))
-            if dropped and dropped.get(OUT_OF_HARD_RANGE):
+            if dropped and any(dropped.get(reason) for reason in IMPLAUSIBLE):
                 step.records.extend(self._implausible(now, implausible or example))
         # Held messages too: a resend while they are held is known by its id (AE again, kept
         # once), and so is one after they are written (AA).
@@ -1156,17 +1172,20 @@ class SessionEngine:
         (`_split_resent`: `readings` are those not resent by it), and a new message is new
         whatever its values (a monitor stamping to the minute sent 40 messages of steady values:
         39 were taken for resends and not logged, and no RR for 20 s raised a false high alarm).
-        Otherwise (a format without ids, or the first message after a restart, whose ids this
-        run never saw): every reading of the message is its stream's last logged one, value and
-        measured time alike. One new value among them makes it a new message (a monitor
-        re-reports an unchanged slow value with its old time; each is kept). An NIBP the monitor
-        repeats in every message with its own time tells nothing (it is dropped as a repeat
-        anyway): a message of repeated NIBP alone is no resend."""
+        Otherwise (an HL7 message without an id, or the first message after a restart, whose
+        ids this run never saw): every reading of the message is its stream's last logged one,
+        value and measured time alike. One new value among them makes it a new message (a
+        monitor re-reports an unchanged slow value with its old time; each is kept). An NIBP the
+        monitor repeats in every message with its own time tells nothing (it is dropped as a
+        repeat anyway): a message of repeated NIBP alone is no resend. Only a sender that is
+        answered resends (`_may_be_resent`): a Masimo whose clock was stuck stamped every line
+        with one time, and every SpO2 98 after the first was taken for a resend, not logged,
+        and "No SpO2" raised 30 s later."""
         if readings and all(r.message and r.source in self._state.id_sources for r in readings):
             return False
         told = [r for r in readings if not self._known_nibp(r)]
         return bool(told) and all(
-            r.measured_at is not None and r.source != MANUAL
+            _may_be_resent(r) and r.measured_at is not None
             and self._state.last_sent.get((r.metric, r.source, r.channel)) == (r.value, r.measured_at)
             for r in told)
 
@@ -1198,8 +1217,10 @@ class SessionEngine:
         """While the log cannot take writes, a message is answered AE and the monitor resends it
         (at most 3 times): its readings are already held, and would be written twice. A device
         whose messages carry ids is judged by them (`_resent`): a new message with the values
-        and the minute of a held one had been taken for its resend and lost."""
-        if not self.writes.held or (reading.message and reading.source in self._state.id_sources):
+        and the minute of a held one had been taken for its resend and lost. A sender nobody
+        answers resends nothing (`_may_be_resent`): its line is a new reading, held as well."""
+        if (not self.writes.held or not _may_be_resent(reading)
+                or (reading.message and reading.source in self._state.id_sources)):
             return False
         key = reading_key(reading)
         return key is not None and self.writes.holds_reading(key)
@@ -3004,6 +3025,39 @@ def _carried(readings: Sequence[Reading]) -> dict[tuple[str, str], Carried]:
             found.setdefault((r.source, r.message), set()).add(
                 (r.metric, r.channel, r.value, r.measured_at))
     return {key: frozenset(items) for key, items in found.items()}
+
+
+def _may_be_resent(reading: Reading) -> bool:
+    """A device reading whose sender may send its message again: one that is answered (HL7:
+    an AE, or an AA lost, brings the same message back), known by its message id (MSH-10), or
+    by its HL7 source when the message had none. A Masimo line, an Ivy frame or an IntelliVue
+    reply is answered by nobody and never comes twice: each is a new reading, however alike (a
+    device clock stuck stamps every line the same). A Mindray bedside link, unanswered too,
+    reads as HL7 without ids and is still judged by values and times."""
+    return reading.source != MANUAL and (bool(reading.message)
+                                         or reading.source.startswith(HL7_SOURCE))
+
+
+def _without_impossible_bp(readings: Sequence[Reading]) -> tuple[list[Reading], list[str]]:
+    """`readings` without the device NIBP pairs whose diastolic is not below their systolic
+    (80/125: a cuff artefact or swapped rows; typed, the same pair is refused, `check_bp`),
+    and each such pair in words. A pair is one measurement: one source, message and time."""
+    halves: dict[tuple[str, str, datetime], dict[str, list[Reading]]] = {}
+    for r in readings:
+        if r.metric in ("bp_systolic", "bp_diastolic") and r.source != MANUAL:
+            key = (r.source, r.message, r.measured_at or r.received_at)
+            halves.setdefault(key, {}).setdefault(r.metric, []).append(r)
+    out: set[int] = set()
+    said: list[str] = []
+    for parts in halves.values():
+        for systolic, diastolic in zip(parts.get("bp_systolic", []),
+                                       parts.get("bp_diastolic", []), strict=False):
+            if diastolic.value >= systolic.value:
+                out |= {id(systolic), id(diastolic)}
+                said.append(f"NIBP {systolic.value:g}/{diastolic.value:g} mmHg from "
+                            f"{systolic.source}: diastolic {diastolic.value:g} not below "
+                            f"systolic {systolic.value:g}")
+    return [r for r in readings if id(r) not in out], said
 
 
 def _nibp_key(reading: Reading) -> tuple[str, str, str, float, str] | None:

@@ -341,7 +341,7 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
                    source_hint: str = "", default_tz: tzinfo | None = STATION_ZONE,
                    dialect: Dialect | None = None,
                    dialects: DialectSet | None = None,
-                   unplaced: UnplacedNibp | None = None) -> DecodeResult:
+                   unplaced: UnplacedNibp | None = None, cut: bool = False) -> DecodeResult:
     """Decode one HL7 message (without its MLLP envelope).
 
     Never raises: a message that breaks the decoder is reported as `decoder-error`.
@@ -355,6 +355,7 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
         dialect: the vendor dialect chosen for this device (wins over recognition).
         dialects: dialects to recognise from MSH-3/MSH-4 when none is chosen.
         unplaced: the stream's NIBP measurements without a usable time (None: each reported).
+        cut: the framer dropped a row of this message (`Frame.cut`): it is answered AE.
 
     Returns:
         Readings, drops and the ACK to send (none for an ACK, or for a frame without MSH).
@@ -362,7 +363,7 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
     result = DecodeResult(frames=1)
     try:
         _decode(payload, received_at, mllp, source_hint, default_tz, result, dialect, dialects,
-                unplaced)
+                unplaced, cut)
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stream
         result.dropped.append(Dropped(DECODER_ERROR, f"{type(exc).__name__}: {exc}"))
     return result
@@ -371,7 +372,8 @@ def decode_message(payload: bytes, received_at: datetime, *, mllp: bool = False,
 def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
             default_tz: tzinfo | None,
             result: DecodeResult, dialect: Dialect | None = None,
-            dialects: DialectSet | None = None, unplaced: UnplacedNibp | None = None) -> None:
+            dialects: DialectSet | None = None, unplaced: UnplacedNibp | None = None,
+            cut: bool = False) -> None:
     message, notices = parse_message(payload, source_hint=hint, default_tz=default_tz,
                                      dialect=dialect, dialects=dialects)
     result.dropped.extend(notices)
@@ -392,9 +394,13 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
         result.replies.append(Reply(now=build_ack(msg.ack_request(), REJECT, received_at, mllp)))
         return
     request = msg.ack_request()
+    # Read only in part (a row cut by the next message's header): never AA, which would tell
+    # the monitor the whole message is stored and the lost row (a diastolic) never be resent.
+    partial_ack = Reply(now=build_ack(request, ERROR, received_at, mllp)) if cut else None
     if msg_type != "ORU":
         # Nothing in it to store: accepted at once (senders stall without an answer).
-        result.replies.append(Reply(now=build_ack(request, ACCEPT, received_at, mllp)))
+        result.replies.append(partial_ack or Reply(now=build_ack(request, ACCEPT, received_at,
+                                                                 mllp)))
         result.dropped.append(Dropped("not-oru", f"{msg.msh(9)} message ignored (acknowledged): "
                                       "only ORU^R01 carries observations"))
         return
@@ -404,7 +410,8 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
         # Read only in part: never AA; AE asks the monitor to send it again.
         result.replies.append(Reply(now=build_ack(request, ERROR, received_at, mllp)))
         raise
-    result.replies.append(Reply(after_commit=partial(_answer, request, received_at, mllp)))
+    result.replies.append(partial_ack or Reply(after_commit=partial(_answer, request,
+                                                                    received_at, mllp)))
 
 
 def _answer(request: AckRequest, received_at: datetime, mllp: bool, stored: bool) -> bytes:
@@ -818,4 +825,5 @@ class HL7Decoder(FramedDecoder):
             unplaced = UnplacedNibp()
         super().__init__(MllpFramer(max_frame), lambda frame, received_at: decode_message(
             frame.data, received_at, mllp=frame.mllp, source_hint=source_hint,
-            default_tz=default_tz, dialect=dialect, dialects=dialects, unplaced=unplaced))
+            default_tz=default_tz, dialect=dialect, dialects=dialects, unplaced=unplaced,
+            cut=frame.cut))

@@ -176,12 +176,12 @@ def test_bare_hl7_cut_inside_a_segment_by_the_next_message_drops_only_the_cut_se
     # CR. The cut row and the next MSH had become one row, and the next message's rows the
     # first one's.
     stream, kept, second = restarted_mid_message(samples_dir)
-    dropped = [("truncated-frame", "the next message's MSH starts inside a segment (no CR or LF "
-                "before it; the sender started again mid-message?): dropped, as its last field "
-                "may be cut and what followed it is lost; the 12 segment(s) before it kept: "
-                "OBX||NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|80|266016^M")]
+    dropped = [("cut-message", "row cut by the next message's MSH (no CR or LF before it), not "
+                "read: OBX||NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|80|266016^M; "
+                "the 12 segment(s) before it kept (the sender started again mid-message?)")]
     whole = split_mllp(stream, final=True)
     assert [f.data for f in whole.frames] == [kept, second]
+    assert [f.cut for f in whole.frames] == [True, False]   # read only in part: answered AE
     assert [(d.reason, d.detail) for d in whole.dropped] == dropped
     # Live, the same splitter is fed what each read brings: one byte at a time, or any chunks.
     for pieces in ([stream[i : i + 1] for i in range(len(stream))], random_chunks(stream, 5)):
@@ -208,7 +208,7 @@ def test_bare_hl7_cut_by_the_next_header_whatever_its_encoding_characters(
 ) -> None:
     split = split_mllp(stream, final=True)
     assert [f.data for f in split.frames] == frames
-    assert [d.reason for d in split.dropped] == ["truncated-frame"]
+    assert [d.reason for d in split.dropped] == ["cut-message"]
     assert kept in split.dropped[0].detail
 
 
