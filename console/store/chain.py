@@ -214,6 +214,23 @@ def _unhashable(table: str, row_id: int) -> str:
     )
 
 
+def _out_of_sequence(table: str, row_id: int, previous_id: int, chained: bool) -> str:
+    """Say what a row whose id is not the one after `previous_id` (0: none before it) shows.
+
+    The log numbers a table's rows 1, 2, 3... A row numbered at or below the one before it
+    (id 0 in front of row 1) is none the console wrote: added. A gap is rows deleted, whatever
+    the hashes say; unless the row's hash follows the row before the gap (`chained`): then no
+    row of the gap was ever in the chain, and the row was added under an id of its own.
+    """
+    if row_id <= previous_id or chained:
+        before = (f"the row after row {previous_id} is numbered {previous_id + 1}"
+                  if previous_id else "its first row is numbered 1")
+        return f"{table} row {row_id} was added outside the console (in this table {before})"
+    missing = f"{previous_id + 1}" + (f" to {row_id - 1}" if row_id - 1 > previous_id + 1 else "")
+    return (f"{table} row {row_id} no longer follows the row before it: "
+            f"row(s) {missing} were deleted outside the console")
+
+
 def _walk(rows: Iterator[Sequence[object]], table: str) -> tuple[int, Head, _Bad | None]:
     """Recompute one table's chain. Returns rows checked, the last (id, hash) and the first bad."""
     checked, previous = 0, (0, GENESIS)
@@ -229,16 +246,9 @@ def _walk(rows: Iterator[Sequence[object]], table: str) -> tuple[int, Head, _Bad
             # Bytes where the console wrote text, or a number that is none (NaN): no hash can
             # be computed, and the row is not as written (found by overwriting bytes of a log).
             return checked, previous, _Bad(row_id, _unhashable(table, row_id))
-        # The log numbers rows consecutively, so any gap is a deletion, whatever the hashes say.
         if row_id != previous[0] + 1:
-            missing = f"{previous[0] + 1}" + (
-                f" to {row_id - 1}" if row_id - 1 > previous[0] + 1 else ""
-            )
-            return checked, previous, _Bad(
-                row_id,
-                f"{table} row {row_id} no longer follows the row before it: "
-                f"row(s) {missing} were deleted outside the console",
-            )
+            return checked, previous, _Bad(row_id, _out_of_sequence(
+                table, row_id, previous[0], chained=expected == stored))
         if expected != stored:
             return checked, previous, _Bad(row_id, _diagnose(table, row_id, expected, following))
         previous, current = (row_id, stored), following

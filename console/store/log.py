@@ -968,24 +968,53 @@ def _configure(conn: sqlite3.Connection, path: Path, busy_timeout_ms: int,
     conn.execute("PRAGMA synchronous = FULL")
 
 
-def _stamp_meta(conn: sqlite3.Connection, program_version: str, created_at: datetime) -> None:
-    """Record which program created the file (once) and which opened it last (every time)."""
+def _make_current(conn: sqlite3.Connection, path: Path, program_version: str,
+                  created_at: datetime) -> None:
+    """Check the file is a log of ours, bring its schema up to date and stamp it, in one write
+    transaction: another console starting on the same log at the same moment cannot migrate it
+    between the check and our migrations (it waits for our commit, then finds nothing to do).
+
+    Raises:
+        LogError: the file is not ours or not usable (`_check_ours`), or a migration failed
+            (`_migrate`); nothing is changed then.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for key, value in (
-            (schema.META_PROGRAM_VERSION, program_version),
-            (schema.META_CREATED_AT, iso(created_at)),
-        ):
-            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", [key, value])
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [schema.META_LAST_OPENED_BY, program_version],
-        )
+        _check_ours(conn, path)
+        _migrate(conn, path)
+        _stamp_meta(conn, program_version, created_at)
         conn.execute("COMMIT")
     except BaseException:
         _rollback_quietly(conn)
         raise
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """`schema.migrate`, its failures as `LogError`: an SQLite error out of a migration is never
+    a traceback at the start. One of the environment (full, locked, I/O) is named as such; any
+    other says the file's tables are not what its record of schema changes says (a table a
+    migration makes was already there: made or changed outside the console): damage."""
+    try:
+        schema.migrate(conn)
+    except sqlite3.Error as exc:
+        if is_environmental(exc):
+            raise _refine(classify(exc, path), path) from exc
+        raise LogError(path, "corrupt", "its schema could not be brought up to date: SQLite: "
+                       f"{sqlite_words(exc)}") from exc
+
+
+def _stamp_meta(conn: sqlite3.Connection, program_version: str, created_at: datetime) -> None:
+    """Record which program created the file (once) and which opened it last (every time)."""
+    for key, value in (
+        (schema.META_PROGRAM_VERSION, program_version),
+        (schema.META_CREATED_AT, iso(created_at)),
+    ):
+        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", [key, value])
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [schema.META_LAST_OPENED_BY, program_version],
+    )
 
 
 def _rollback_quietly(conn: sqlite3.Connection) -> None:
@@ -1095,13 +1124,17 @@ class EventLog:
         built = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(3)}")
         try:
             try:
-                cls._open_file(built, program_version, busy_timeout_ms, now, new=True).close()
+                with cls._open_file(built, program_version, busy_timeout_ms, now, new=True) as log:
+                    # Fold the -wal into the file here, where its failure is seen: the close
+                    # would do it too but keeps SQLITE_FULL to itself, and a disk with room for
+                    # the -wal but not for the file was then called an I/O error, not full.
+                    log.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except LogError as exc:   # named by the path asked for, not the name it was built as
                 raise LogError(path, exc.cause, exc.detail) from exc
-            # Closing the only connection folded the -wal into the file: one still holding rows
-            # would not follow the file to its name.
+            # A -wal still holding rows would not follow the file to its name.
             if file_id(wal_of(built)) is not None and os.stat(wal_of(built)).st_size:
-                raise LogError(path, "io", "the new log's write-ahead file was not folded into it")
+                raise _refine(LogError(path, "io", "the new log's write-ahead file was not "
+                                       "folded into it"), path)
             _link_into_place(built, path)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
@@ -1133,9 +1166,7 @@ class EventLog:
             raise _refine(classify(exc, path), path) from exc
         try:
             _configure(conn, path, busy_timeout_ms, new)
-            _check_ours(conn, path)
-            schema.migrate(conn)
-            _stamp_meta(conn, program_version, now or datetime.now(UTC))
+            _make_current(conn, path, program_version, now or datetime.now(UTC))
             files = (file_id(path), file_id(wal_of(path)), file_id(shm_of(path)))
         except BaseException as exc:
             conn.close()

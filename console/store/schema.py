@@ -14,6 +14,7 @@ by a newer console and is refused rather than misread.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
 from collections.abc import Callable
@@ -390,13 +391,13 @@ def _outbox_control_id_not_indexed(db: Database) -> None:
 
     `deliveries` refers to `outbox(id)`: with foreign keys on, dropping the table counts a
     violation per delivery row, which the same rows inserted again under the same ids take back
-    before the commit (defer_foreign_keys lasts until this migration's transaction ends).
+    before the commit (defer_foreign_keys lasts until the transaction it runs in ends).
     """
     old = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
                      ).fetchone()[0]
     unique = "control_id TEXT NOT NULL UNIQUE,"
     if old.count(unique) != 1:
-        raise RuntimeError(f"outbox is not as migration 0002 made it: {old}")
+        raise sqlite3.DatabaseError(f"the outbox table is not as migration 0002 made it: {old}")
     statements = [
         "PRAGMA defer_foreign_keys = ON",
         "CREATE TEMP TABLE outbox_rows AS SELECT * FROM main.outbox",
@@ -511,12 +512,40 @@ def version_problem(conn: sqlite3.Connection) -> VersionProblem | None:
 
 
 def migrate(conn: sqlite3.Connection, stop_before: str | None = None) -> list[str]:
-    """Apply pending migrations, each in its own transaction; return the names applied.
+    """Apply pending migrations in one write transaction; return the names applied.
+
+    Which migrations are pending is read under the write lock (BEGIN IMMEDIATE, waiting the
+    connection's busy timeout), never before it: two consoles starting at once on a log of an
+    older schema both found the same migrations pending, and the second ran one again over the
+    tables the first had just made ('table outbox already exists', a traceback at the start).
+    Now the second waits for the first's commit and finds nothing left to do. A caller already
+    in a transaction it began with BEGIN IMMEDIATE (log.py, with its checks of the file) has
+    them run inside it, left for it to commit.
 
     Args:
         conn: the log's connection.
         stop_before: apply none from this migration on (tests make a file of an older schema).
+
+    Raises:
+        sqlite3.Error: from taking the lock or from a migration; nothing is applied then.
     """
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        pending = _apply_pending(conn, stop_before)
+        if own:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own and conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):   # the failure above is the one to see
+                conn.execute("ROLLBACK")
+        raise
+    return pending
+
+
+def _apply_pending(conn: sqlite3.Connection, stop_before: str | None) -> list[str]:
+    """`migrate`'s work, inside its transaction."""
     applied = set(applied_migrations(conn))
     names = [name for name, _ in MIGRATIONS]
     upto = names.index(stop_before) if stop_before is not None else len(names)
@@ -529,7 +558,8 @@ def migrate(conn: sqlite3.Connection, stop_before: str | None = None) -> list[st
     steps = Migrations(MIGRATION_SET)
     for name, fn in MIGRATIONS:
         steps(name=name)(fn)
-    # recursive_triggers=False: leave our connection's pragmas as log.py set them.
+    # recursive_triggers=False: leave our connection's pragmas as log.py set them. Inside our
+    # transaction each migration runs in a savepoint of it (sqlite-utils' `atomic`).
     steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False),
                 stop_before=stop_before)
     return pending
