@@ -488,16 +488,58 @@ def typed(table: Mapping[str, Any], key: str, kind: type[_T], what: str,
     return value
 
 
+# What TOML says of a value it could not read: the one mistake quoting advice answers.
+_VALUE_ERRORS: Final = ("Invalid value", "Unterminated string", "Illegal character",
+                        "Unescaped", "Unclosed array", "Invalid hex value", "Invalid date")
+
+
 def _toml_line(text: str, exc: tomllib.TOMLDecodeError) -> str:
-    """The line TOML could not read, and how values are written (QA: `quiet_room = yes` got
-    "Invalid value (at line 13, column 14)", naming no key)."""
+    """The line TOML could not read, and what is wrong with it: how values are written for a
+    value (QA: `quiet_room = yes` got "Invalid value (at line 13, column 14)", naming no key),
+    a key or table given twice for that (it got the quoting advice, the line already quoted)."""
     found = re.search(r"at line (\d+)", str(exc))
     lines = text.splitlines()
     if found is None or not 0 < int(found[1]) <= len(lines):
         return ""
     number = int(found[1])
-    return (f": line {number} reads {lines[number - 1].strip()!r}; text goes in quotes "
-            '(room = "Room 3"), yes or no is true or false without quotes')
+    line = lines[number - 1].strip()
+    said = f": line {number} reads {line!r}"
+    error = str(exc)
+    if error.startswith("Cannot declare"):
+        return (f"{said}; the table {line} is given twice: write it once, with every setting "
+                "under it")
+    if error.startswith("Cannot overwrite"):
+        return said + _given_twice(line, lines[:number - 1])
+    if error.startswith(_VALUE_ERRORS):
+        return (f"{said}; text goes in quotes (room = \"Room 3\"), yes or no is true or false "
+                "without quotes")
+    return said
+
+
+def _given_twice(line: str, before: list[str]) -> str:
+    """What a line that sets again what was set before says: the key, and where it was first."""
+    key = line.partition("=")[0].strip()
+    first = next((n for n, earlier in enumerate(before, 1)
+                  if earlier.partition("=")[0].strip() == key), None)
+    where = f" (first on line {first})" if first is not None else ""
+    return f"; {key} is given twice{where}: keep one line for it"
+
+
+def _not_utf8(path: Path) -> str:
+    """Where the file at `path` is not UTF-8 (an editor saving Windows-1252 or Latin-1: a room
+    "Salle été" got Python's codec words and a byte offset), and how to save it."""
+    try:
+        raw = path.read_bytes()
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        number = exc.object[:exc.start].count(b"\n") + 1
+        line = raw.splitlines()[number - 1].decode("utf-8", errors="replace").strip()
+        return (f"{path}: line {number} reads {line!r}, which is not UTF-8 text (byte "
+                f"0x{exc.object[exc.start]:02x}): save the file as UTF-8 (in Notepad: Save as, "
+                "Encoding UTF-8)")
+    except OSError as exc:   # gone or locked since it was read
+        return f"{path}: not a readable TOML file ({exc})"
+    return f"{path}: not a readable TOML file (not UTF-8 text): save the file as UTF-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,8 +592,10 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
         # refused with advice about quotes that did not apply).
         text = path.read_text(encoding="utf-8-sig")
         doc = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ValueError(f"{path}: not a readable TOML file ({exc})") from None
+    except UnicodeDecodeError:
+        raise ValueError(_not_utf8(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not a readable TOML file ({exc}){_toml_line(text, exc)}") \
             from None

@@ -50,8 +50,12 @@ without the central's confirmation, shared/design/network.md):
   the bedside works as without a network, but the central station is blind to this chair;
 - the same for 60 s: MEDIUM, the nurse must call IT, the central has been blind a minute;
 - in quiet-room mode (a softer bedside tone while a central confirms alarms): a bus problem, no
-  central station online, or an alarm phase the central has not confirmed within 10 s is MEDIUM
-  at once, and the bedside returns to full volume (`quiet_allowed` False) until it is confirmed;
+  central station online, or an alarm phase the central has not confirmed within 10 s of its
+  hand-off is MEDIUM at once, and the bedside returns to full volume (`quiet_allowed` False)
+  until it is confirmed; at a start, full volume with nothing raised for the central until its
+  presence is known (`_centrals_heard`);
+- a message the broker refused: the bus's alarm, from 10 s after it was handed over, until it is
+  delivered (`_bus_part`);
 - an engine's refusal (AR) of a message, or a message it gave up: LOW, MEDIUM ("taking no
   messages") once the engine has confirmed nothing for UNCONFIRMED_MEDIUM_S while messages kept
   failing (only an AA/CA confirms: an engine that answers AE or AR to everything has the EHR
@@ -193,11 +197,10 @@ class NetworkLink:
         self._demo: dict[int, bool] = {}
         # GUI-thread state:
         self._bus_waiting: dict[int, float] = {}      # outbox id -> mono handed to the bus
-        # Messages the broker refused, outbox id -> mono handed over: the bus's wait still
-        # counts from the oldest, as it did while a refused message stayed among the waiting (a
-        # chair whose every message is refused has its alarm at 10 s and medium at 60 s), until
-        # each is delivered: by `network resend` beside this console (`_resent_elsewhere`), or
-        # at the next start.
+        # Messages the broker refused, outbox id -> mono handed over: the bus's alarm counts
+        # from the oldest (its alarm at 10 s and medium at 60 s), whatever is delivered since,
+        # until each is delivered: by `network resend` beside this console
+        # (`_resent_elsewhere`), or at the next start (`_bus_part`).
         self._refused_by_broker: dict[int, float] = {}
         self._refusals_checked = float("-inf")   # mono of the last look for their deliveries
         # Messages the engine refused or gave up, outbox id -> the alarm's words for it: the
@@ -217,6 +220,7 @@ class NetworkLink:
         self._compose_error: str | None = None
         self._central_pending: dict[str, float] = {}  # PCD-04 control id -> mono sent
         self._centrals: dict[str, bool] = {}          # central station name -> online
+        self._centrals_heard_once = False   # their presence known (`_centrals_heard`)
         self._seen_commands: set[str] = set()
         self._bus_status: BusStatus | None = None
         self._mllp_status: SenderStatus | None = None
@@ -454,7 +458,8 @@ class NetworkLink:
 
     def _queue_bus(self, rows: list[OutboxRow],
                    since: Callable[[OutboxRow], float] | None = None) -> None:
-        """Hand `rows` to the bus; each waits from now, or from `since(row)` (a backlog)."""
+        """Hand `rows` to the bus; each waits from now, or from `since(row)` (a backlog), for
+        the broker's confirmation, and from now for a central station's."""
         if self.bus is None or self._stopped:
             return
         now = self._clock.now().mono
@@ -467,10 +472,12 @@ class NetworkLink:
                 kind = "pcd04"
             else:
                 continue
-            waiting = since(row) if since is not None else now
-            self._bus_waiting[row.id] = waiting
+            self._bus_waiting[row.id] = since(row) if since is not None else now
             if kind == "pcd04" and self.config.quiet_room:
-                self._central_pending[row.control_id] = waiting
+                # The central's 10 s run from now, when it can first have the message: a
+                # backlog's alarm message dated from its commit read "not confirming" at once
+                # after every restart. (One owed at a restart: `_recall_central_owed`.)
+                self._central_pending[row.control_id] = now
             messages.append((self._topic(kind), row.message.encode("utf-8"),
                              self._delivered_callback(BUS, row.id)))
         if messages:
@@ -576,11 +583,9 @@ class NetworkLink:
         parts: list[tuple[Priority, str, str]] = []
         quiet = self.config.quiet_room
         grace = self._in_grace(now)
-        bus_wait = self._bus_wait(now) if not grace else None
-        if bus_wait is not None and bus_wait >= UNCONFIRMED_LOW_S:
-            parts.append((self._level(bus_wait, quiet), "clinic bus not confirming delivery",
-                          f"the clinic bus has not confirmed for {bus_wait:.0f} s "
-                          f"({len(self._bus_waiting)} messages waiting)"))
+        bus_part = self._bus_part(now, grace, quiet)
+        if bus_part is not None:
+            parts.append(bus_part)
         engine_wait = self._engine_wait(now) if not grace else None
         if engine_wait is not None and engine_wait >= UNCONFIRMED_LOW_S:
             parts.append((self._level(engine_wait, False),
@@ -599,7 +604,11 @@ class NetworkLink:
             parts.append((Priority.LOW, "a network message could not be built or handed on",
                           self._compose_error))
         quiet_allowed = False
-        if quiet and self.bus is not None:
+        # Until the broker has relayed what it holds (a central's retained presence), "no
+        # central online" is not known: full volume, nothing raised (a resume raised a medium
+        # alarm and cleared it a moment later, every time).
+        unheard = quiet and self.bus is not None and not self._centrals_heard(now)
+        if quiet and self.bus is not None and not unheard:
             oldest = min(self._central_pending.values(), default=now)
             unconfirmed = now - oldest >= CENTRAL_CONFIRM_S
             if not any(self._centrals.values()):
@@ -630,7 +639,8 @@ class NetworkLink:
         if tones:
             state += f"; {tones}"
         return LinkReport(problem, state, commands, quiet_allowed, plaintext=self.plaintext,
-                          judged=not grace or problem is not None, line=self.line_text(tones))
+                          judged=not (grace or unheard) or problem is not None,
+                          line=self.line_text(tones))
 
     def _in_grace(self, now: float) -> bool:
         """The start's grace: until a destination confirms, or UNCONFIRMED_LOW_S, the waits are
@@ -643,6 +653,45 @@ class NetworkLink:
         self._judged = confirmed or now - self._started_mono >= UNCONFIRMED_LOW_S
         return not self._judged
 
+    def _centrals_heard(self, now: float) -> bool:
+        """Whether the central stations' presence is known: a central heard online, this
+        connection has relayed this chair's own status (the broker relays in order: what it held
+        retained came before), or UNCONFIRMED_LOW_S since the start (a broker that relays
+        nothing: no central is online to this chair). Once known, known for the run: after a
+        reconnection the centrals last heard stand until their presence or will comes."""
+        if self._started_mono is None:
+            return True   # not started: nothing to wait for
+        if not self._centrals_heard_once:
+            self._centrals_heard_once = (
+                any(self._centrals.values()) or self._twins.caught_up()
+                or now - self._started_mono >= UNCONFIRMED_LOW_S)
+        return self._centrals_heard_once
+
+    def _bus_part(self, now: float, grace: bool, quiet: bool) -> tuple[Priority, str, str] | None:
+        """The bus's part of the network alarm: its wait for a confirmation (not judged in the
+        start's grace), and the messages the broker refused, counted from the oldest one's
+        hand-over until each is delivered. Another message delivered does not end the
+        refusals' part: the central station still lacks the refused one (the engine's rule,
+        `_engine_refusal_part`; a broker refusing a chair's alarm messages only had the alarm
+        end at the next observation, the central blind to that chair's alarms)."""
+        waited = self._bus_wait(now) if not grace else None
+        refused = (now - min(self._refused_by_broker.values())
+                   if self._refused_by_broker else None)
+        longest = max((w for w in (waited, refused) if w is not None), default=0.0)
+        if longest < UNCONFIRMED_LOW_S:
+            return None
+        said = []
+        if waited is not None and waited >= UNCONFIRMED_LOW_S:
+            said.append(f"the clinic bus has not confirmed for {waited:.0f} s "
+                        f"({len(self._bus_waiting)} messages waiting)")
+        if refused is not None and refused >= UNCONFIRMED_LOW_S:
+            count = len(self._refused_by_broker)
+            said.append(f"the broker refused {count} message{'s' if count > 1 else ''}, the "
+                        f"oldest handed over {refused:.0f} s ago; the central station lacks "
+                        f"{'them' if count > 1 else 'it'} until delivered (`network resend`, or "
+                        "the next start)")
+        return self._level(longest, quiet), "clinic bus not confirming delivery", "; ".join(said)
+
     @staticmethod
     def _level(waited: float, quiet: bool) -> Priority:
         return Priority.MEDIUM if quiet or waited >= UNCONFIRMED_MEDIUM_S else Priority.LOW
@@ -652,7 +701,9 @@ class NetworkLink:
 
         Waiting starts at the oldest message not yet confirmed or, when the connection is down,
         at the loss, whichever came first (a loss noticed late by the keepalive must not restart
-        the count for messages already waiting), and never before the last confirmation.
+        the count for messages already waiting), and never before the last confirmation. The
+        messages the broker refused are not among them: a confirmation does not end their wait
+        (`_bus_part`).
         """
         from console.network.mqtt_bus import BusState  # noqa: PLC0415 - loaded with the bus
 
@@ -663,8 +714,7 @@ class NetworkLink:
         # The oldest unconfirmed now, not as of the last status change: a refusal or a delivery
         # changes no status, and the snapshot kept a message resent by `network resend`.
         starts = [t for t in (live.oldest_unconfirmed_mono,
-                              min(self._bus_waiting.values(), default=None),
-                              min(self._refused_by_broker.values(), default=None)) if t is not None]
+                              min(self._bus_waiting.values(), default=None)) if t is not None]
         if status.state is not BusState.CONNECTED:
             starts.append(status.since_mono)
         if not starts:
@@ -816,11 +866,11 @@ class NetworkLink:
         if parsed.kind != "command" or obj.get("kind") != "acknowledge":
             return None
         try:
-            command = Command(str(obj["id"]), int(obj["session"]), int(obj["occurrence"]),
+            command = Command(str(obj["id"]), _whole(obj["session"]), _whole(obj["occurrence"]),
                               str(obj.get("by", ""))[:80] or "central nurse",
                               str(obj.get("station", ""))[:40] or "central",
                               str(obj.get("priority", ""))[:10])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
         if command.id in self._seen_commands:
             return None
@@ -941,6 +991,21 @@ class NetworkLink:
         if self.plaintext:
             shown.append(IN_CLEAR_NOTE)
         return "; ".join(part for part in (*shown, tones, *causes) if part)
+
+
+def _whole(value: Any) -> int:
+    """A command's number (a session, an occurrence) as an int.
+
+    Raises:
+        ValueError, TypeError, OverflowError: not a whole number: 7.5 was read as 7, another
+            alarm, and 1e999 (JSON readers' infinity) raised OverflowError out of the pump.
+    """
+    if isinstance(value, bool):
+        raise TypeError("true or false is not a number")
+    number = int(value)
+    if isinstance(value, float) and value != number:
+        raise ValueError(f"not a whole number: {value!r}")
+    return number
 
 
 def _refusal_words(control_id: str, reason: str) -> str:
