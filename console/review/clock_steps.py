@@ -165,6 +165,19 @@ class LoggedStep:
     reach_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedAt:
+    """A moment of the record with its event id (`AlarmRow`), for the rules above: id 0 is the
+    session's start, before every event (`SESSION_START_ID`)."""
+
+    at: datetime
+    id: int
+
+
+SESSION_START_ID: Final = 0
+"""The event id of a session's start (`LoggedAt`): before every event."""
+
+
 def logged_steps(events: Iterable[SessionEvent]) -> tuple[LoggedStep, ...]:
     """The session's wall-clock steps among its `events` (in id order), each with the run of
     the console it reaches back to (`run_reached`, as the review's alarm times)."""

@@ -40,7 +40,8 @@ from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, LoggedStep, is_unknown, logged_between, logged_seconds, seconds_to_time,
+    AFTER_EVERY_EVENT, SESSION_START_ID, LoggedAt, LoggedStep, is_unknown, logged_between,
+    logged_seconds, seconds_to_time,
 )
 from console.session.engine import CLOCK_STEPPED
 from console.review.integrity import RecordCheck, RecordState
@@ -270,22 +271,13 @@ def minutes_since(when: datetime, start: datetime) -> float:
     return (when - start).total_seconds() / 60.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Logged:
-    """A moment of the record with its event id (`clock_steps.AlarmRow`): id 0 is the
-    session's start, before every event."""
-
-    at: datetime
-    id: int
-
-
-def session_start(detail: SessionDetail) -> _Logged:
+def session_start(detail: SessionDetail) -> LoggedAt:
     """The session's start as `clock_steps` places it (id 0: before every event)."""
-    return _Logged(detail.summary.started_at, 0)
+    return LoggedAt(detail.summary.started_at, SESSION_START_ID)
 
 
 def record_minutes(detail: SessionDetail, at: datetime,
-                   since: _Logged | LoggedEvent | None = None,
+                   since: LoggedAt | LoggedEvent | None = None,
                    steps: Sequence[LoggedStep] | None = None) -> float:
     """Minutes from `since` (an event; default the session's start) to a record known by its
     logged time `at` (a reading, a score), as the console's timers ran: net of the wall-clock
@@ -378,7 +370,7 @@ def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> s
         early = _stopped_early(protocol, ran / 60 if ran is not None else None)
         return f" (planned; infusion ended after {early[0]} of {early[1]:g} min)" if early else ""
     minutes = record_minutes(detail, _record_end(detail),
-                             since=_Logged(dosing.started_at, dosing.started_event))
+                             since=LoggedAt(dosing.started_at, dosing.started_event))
     running = _stopped_early(protocol, None if is_unknown(minutes) else minutes)
     return (f" (planned; {NOT_ENDED}, infusion at {running[0]} of {running[1]:g} min)"
             if running else "")
@@ -1320,7 +1312,10 @@ def _peak(value: float | None, minute: float | None, t0: float | None) -> str:
     if value is None:
         return NONE
     text = f"{value:.0f}"
-    if minute is not None:
+    if minute is not None and is_unknown(minute):
+        # A step back of the station's clock leaves its place unknown: the "Min" column's "?".
+        text += f" at T0 + {UNKNOWN_MINUTE} min" if t0 is not None else f" at {UNKNOWN_MINUTE} min"
+    elif minute is not None:
         text += f" at {after_t0(minute - t0)}" if t0 is not None else f" at {minute:g} min"
     return text
 
@@ -1376,13 +1371,16 @@ def _course_dose(row: CourseRow) -> str:
     text = f"{row.dose_mg:g} mg"
     if row.t0_minute is None:
         return f"{text} planned; " + ("not given yet" if row.still_open else "never given")
-    protocol = find_protocol(row.protocol_id)
+    # The protocol the session ran under, as its header judges it; today's file only when it
+    # logged none (a clinic's 60-min version read every earlier 40-min dose as stopped).
+    protocol = row.protocol if row.protocol is not None else find_protocol(row.protocol_id)
     if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
         return _course_devices(row.dose_mg, protocol, row.ticked, row.still_open)
     early = _stopped_early(protocol, row.dosing_minutes)
     if early:
         return f"{text} planned; ended at {early[0]} of {early[1]:g} min"
-    if row.dosing_minutes is None and row.last_record_minute is not None:
+    if (row.dosing_minutes is None and row.last_record_minute is not None
+            and not is_unknown(row.last_record_minute)):   # unknown: as the header, unsaid
         running = _stopped_early(protocol, row.last_record_minute - row.t0_minute)
         if running:
             return f"{text} planned; {NOT_ENDED} (infusion at {running[0]} of {running[1]:g} min)"

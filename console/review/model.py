@@ -35,6 +35,7 @@ from console.session.signing import (
     REVIEW_ANNOTATION,
 )
 from console.store.log import REVIEW_NOTE_KIND
+from protocols.model import Protocol
 from protocols.vitals import METRICS
 
 # Alarm priorities from highest to lowest, as stored in alarm_events.priority.
@@ -774,7 +775,12 @@ class SessionDetail:
 class CourseRow:
     """One session of a patient's course, reduced to the figures compared across sessions.
 
-    Minutes are counted from the session's start (`started_at`); `t0_minute` tells where dosing
+    Minutes are counted from the session's start (`started_at`) as the console's timers ran: a
+    wall-clock step it logged (NTP) left out, as the session's own "Min" column and phase lengths
+    count them (`clock_steps`; review 45: NTP an hour forward read a BP typed at T0 + 30 "T0 +
+    90", and a clock set back 30 min an infusion run whole "ended at 10 of 40 min"). A minute
+    known only by a reading's time is NaN (`clock_steps.UNKNOWN_SECONDS`) where a step back
+    leaves it on either side (the clock read its time twice). `t0_minute` tells where dosing
     began on the same scale. Figures are None when the session logged no such value.
 
     Attributes:
@@ -810,6 +816,10 @@ class CourseRow:
             session that ended.
         ticked: the checklist items ticked, by id, in the order ticked: the nasal devices
             recorded given (`console.session.dosing.devices_ticked`), for a dose by devices.
+        protocol: the protocol the session logged at its start (`PROTOCOL_IN_FORCE`), which its
+            dose is judged against, as its header is; None when it logged none it can read (the
+            installed file with `protocol_id` stands in). The file installed today had judged
+            the dose (a clinic lengthening its infusion read every earlier full dose as stopped).
     """
 
     session_id: int
@@ -844,6 +854,7 @@ class CourseRow:
     restarts: tuple[Restart, ...] = ()
     last_record_minute: float | None = None
     ticked: tuple[str, ...] = ()
+    protocol: Protocol | None = None
 
 
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:

@@ -38,7 +38,10 @@ from urllib.parse import quote
 
 from console.clock import IsoParser, iso, parse_iso
 from console.records import AUDIO_RESUMED, EventRecord, ObservationRecord
-from console.review.clock_steps import ClockStep, seconds_between
+from console.review.clock_steps import (
+    AFTER_EVERY_EVENT, SESSION_RESUMED, SESSION_START_ID, AlarmRow, ClockStep, LoggedAt,
+    is_unknown, logged_seconds, logged_steps, seconds_between, seconds_to_time,
+)
 from console.review.model import (
     ENTERED_IN_ERROR,
     NEEDS_SIGNATURE,
@@ -78,10 +81,11 @@ from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import logged_count, run_reached
-from console.session.protocol_record import PROTOCOL_IN_FORCE
+from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
 from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of
 from devices.reading import not_patient_flags
+from protocols.model import Protocol
 from protocols.vitals import METRICS, SCALES, VITALS
 
 __all__ = [
@@ -1152,7 +1156,8 @@ def load_course(
     Peaks and lows leave corrected values out; their minute is the first time the value was
     reached, counted from the session's start, placed on the time axis as every trend places it
     (`TrendFeed.placed_at`: NIBP at its measured time unless its monitor's clock is more than a
-    minute off, judged on the values read here).
+    minute off, judged on the values read here). Every minute is counted as the console's
+    timers ran, a wall-clock step it logged left out (`CourseRow`).
 
     Raises:
         UnreadableLogError: a session of the course could not be read.
@@ -1179,13 +1184,8 @@ def _load_course(
         return []
     ids = [r[0] for r in rows]
     ranks = _occurrence_ranks(conn, ids)
-    discharged = _discharge_times(conn, ids)
-    t0s = dict(conn.execute(
-        f"SELECT session_id, MIN(at) FROM events WHERE session_id IN ({_in_list(ids)}) "
-        "AND kind = 'dosing_started' GROUP BY session_id"
-    ).fetchall())
+    timed = _course_events(conn, ids)
     against = _discharged_against_gate(conn, ids)
-    dosing_ended = _dosing_ended(conn, ids, t0s, {r[0]: r[6] for r in rows if r[6]})
     ticked: dict[int, list[str]] = defaultdict(list)
     for session_id, item in conn.execute(
             f"SELECT session_id, json_extract(detail, '$.item') FROM events WHERE session_id "
@@ -1193,10 +1193,15 @@ def _load_course(
         ticked[session_id].append(str(item))
     wanted = _COURSE_MAX + _COURSE_MIN
     marks = ", ".join("?" * len(wanted))
+    as_run = _ProtocolsAsRun()
     out = []
     for row in rows:
         session_id = row[0]
         started = parse_iso(row[5])
+        events = timed.get(session_id, [])
+        # Minutes as the console's timers ran, by the session review's rule (`clock_steps`).
+        steps = logged_steps(events)
+        start = LoggedAt(started, SESSION_START_ID)
         corrected = _corrected_ids(conn, session_id)
         clocks = TrendFeed(started)
         times = IsoParser()
@@ -1230,13 +1235,18 @@ def _load_course(
                                                           source)
             record = ObservationRecord(session_id, name, peak, "", source,
                                        times(measured) if measured else None, times(received), "")
-            return round(clocks.placed_minutes(record), 1)
+            # Where the trend places it (`placed_at`), counted as the session's "Min" column
+            # counts a reading known by its time (`content.record_minutes`): NaN if unknown.
+            return _minutes(seconds_to_time(start, clocks.placed_at(record), steps))
 
-        def minutes_to(text: str | None) -> float | None:
-            return round((parse_iso(text) - started).total_seconds() / 60, 1) if text else None
+        def minutes_to(event: AlarmRow | None) -> float | None:
+            return (_minutes(logged_seconds(started, SESSION_START_ID, event.at, event.id, steps))
+                    if event is not None else None)
 
-        t0_minute = minutes_to(t0s.get(session_id))
-        dosing_end = minutes_to(dosing_ended.get(session_id))
+        t0 = _first(events, "dosing_started")
+        t0_minute = minutes_to(t0)
+        dosing_end = minutes_to(_dosing_ended(events, t0, row[6]))
+        last = _last_record(conn, session_id) if row[6] is None else None
         counts = {name: 0 for name in PRIORITY_RANK}
         for rank in ranks.get(session_id, ()):
             counts[_PRIORITY_BY_RANK[rank]] += 1
@@ -1257,16 +1267,64 @@ def _load_course(
             max_nausea=value("nausea"), max_dissociation=value("dissociation"),
             max_hallucinations=value("hallucinations"), min_moaas=value("moaas"),
             max_fatigue=value("fatigue"),
-            minutes_to_discharge=minutes_to(discharged.get(session_id)), demo=bool(row[9]),
+            minutes_to_discharge=minutes_to(_first(events, "discharged")), demo=bool(row[9]),
             still_open=row[6] is None, against_gate=session_id in against,
             dosing_minutes=(round(dosing_end - t0_minute, 1)
                             if t0_minute is not None and dosing_end is not None else None),
             restarts=_restarts(conn, session_id, started),
-            last_record_minute=minutes_to(_last_record(conn, session_id)) if row[6] is None
-            else None,
+            last_record_minute=(_minutes(seconds_to_time(start, parse_iso(last), steps))
+                                if last is not None else None),
             ticked=tuple(ticked.get(session_id, ())),
+            protocol=as_run(events, session_id),
         ))
     return out
+
+
+# The events that place a course's minutes (T0, the end of dosing, the discharge, and the clock
+# steps with the restarts they reach back to: `clock_steps.logged_steps`) and the protocol each
+# session logged at its start, which its dose is judged against.
+_COURSE_EVENT_KINDS: Final = ("dosing_started", "phase_started", "discharged", "session_ended",
+                              CLOCK_STEPPED, SESSION_RESUMED, PROTOCOL_IN_FORCE)
+
+
+def _course_events(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[LoggedEvent]]:
+    """session id -> its events of `_COURSE_EVENT_KINDS`, in id order (the order no clock step
+    changes)."""
+    out: dict[int, list[LoggedEvent]] = defaultdict(list)
+    times = IsoParser()
+    kinds = ", ".join("?" * len(_COURSE_EVENT_KINDS))
+    for event_id, session_id, at, kind, actor, detail in conn.execute(
+            f"SELECT id, session_id, at, kind, actor, detail FROM events "
+            f"WHERE session_id IN ({_in_list(ids)}) AND kind IN ({kinds}) ORDER BY id",
+            _COURSE_EVENT_KINDS):
+        out[session_id].append(LoggedEvent(event_id, times(at), kind, actor, _detail_of(detail)))
+    return out
+
+
+class _ProtocolsAsRun:
+    """The protocol each session logged at its start (`logged_protocol`), each text read once:
+    a course's sessions mostly ran one text, and reading one takes ~8 ms."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, Protocol | None] = {}
+
+    def __call__(self, events: Sequence[LoggedEvent], session_id: int) -> Protocol | None:
+        logged = _first(events, PROTOCOL_IN_FORCE)
+        text = logged.detail.get("text") if logged is not None else None
+        if not isinstance(text, str):
+            return None
+        if text not in self._read:
+            self._read[text] = logged_protocol(events, session_id)
+        return self._read[text]
+
+
+def _minutes(seconds: float) -> float:
+    """Minutes to one decimal, as the course holds them (NaN stays NaN: unknown)."""
+    return seconds if is_unknown(seconds) else round(seconds / 60, 1)
+
+
+def _first(events: Sequence[LoggedEvent], kind: str) -> LoggedEvent | None:
+    return next((e for e in events if e.kind == kind), None)
 
 
 def _measurement(conn: sqlite3.Connection, corrects: int, received: str, measured: str | None,
@@ -1299,24 +1357,22 @@ def _last_record(conn: sqlite3.Connection, session_id: int) -> str | None:
     return str(last) if last is not None else None
 
 
-def _dosing_ended(conn: sqlite3.Connection, ids: Sequence[int], t0s: Mapping[int, str],
-                  ended: Mapping[int, str]) -> dict[int, str]:
-    """When each session's dosing ended: the first phase after T0 that is not a dosing one,
-    else the session's end (`ended`) when it ended in dosing (discharged against the gate at 25
-    of 40 min: the course read the whole dose)."""
-    out: dict[int, str] = {}
-    for session_id, at in conn.execute(
-            f"SELECT session_id, at FROM events WHERE session_id IN ({_in_list(ids)}) "
-            "AND kind = 'phase_started' AND json_extract(detail, '$.kind') != 'dosing' "
-            "ORDER BY id").fetchall():
-        t0 = t0s.get(session_id)
-        if t0 is not None and at > t0 and session_id not in out:
-            out[session_id] = at
-    for session_id, t0 in t0s.items():
-        end = ended.get(session_id)
-        if session_id not in out and end is not None and end >= t0:
-            out[session_id] = end
-    return out
+def _dosing_ended(events: Sequence[LoggedEvent], t0: LoggedEvent | None,
+                  ended: str | None) -> LoggedAt | None:
+    """When a session's dosing ended: the first phase after T0 that is not a dosing one, else,
+    when it ended in dosing, its discharge or end (discharged against the gate at 25 of 40 min:
+    the course read the whole dose); None while it runs or when never dosed. "After" by the
+    events' order: a clock set back during the infusion had its end logged "before" T0."""
+    if t0 is None:
+        return None
+    after = [e for e in events if e.id > t0.id]
+    phase = next((e for e in after if e.kind == "phase_started"
+                  and e.detail.get("kind") not in (None, "dosing")), None)
+    end = phase or next((e for e in after if e.kind in ("discharged", "session_ended")), None)
+    if end is not None:
+        return LoggedAt(end.at, end.id)
+    # An end without its event (an older log): after every event.
+    return LoggedAt(parse_iso(ended), AFTER_EVERY_EVENT) if ended else None
 
 
 
