@@ -14,8 +14,9 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
   as many other high alarms that are newer or still unacknowledged.
 - What does not fit is counted on the field's header by priority ("+2 more: 1 high, 1 medium"),
   and a high alarm among it is named there in short words ("· *** SpO2 86 %, limit ≤90"), or
-  where those do not fit, in the fewest ("· *** SpO2 86, RR 5"): each hidden high
-  alarm's vital and value are read, never only counted.
+  where those do not fit, in fewer ("· *** SpO2 86, RR 5"), or in the fewest letters ("· SpO2
+  86 RR 5 HR 138 Sys 212", the field's title then giving way too): each hidden high alarm's
+  vital and value are read, never only counted.
 - Acknowledging without a selection (F2) acknowledges the alarms *shown*, never one the nurse
   could not see (issue: F2 once acknowledged a device-lost alarm that was never on screen).
   Acknowledged rows then sort below the unacknowledged of their priority, so the next F2 reaches
@@ -82,6 +83,12 @@ class AlarmField:
         the first ("*** RR 5/min, limit ≤8; *** Sp…"), the others counted but never named."""
         briefs = [brief_row_text(o) for o in self._hidden_highs()]
         return f"{priority_marks(Priority.HIGH)} {', '.join(briefs)}" if briefs else ""
+
+    def hidden_high_fewest(self) -> str:
+        """`hidden_high_brief` in the fewest letters ("SpO2 86 RR 5 HR 138 Sys 212"): no marks
+        (the count before it says "high"), no commas, the shortest names. At 1366x768 four
+        hidden highs read "*** SpO2 86, RR 5, HR 138, Sy…", the systolic of 212 never read."""
+        return " ".join(fewest_row_text(o) for o in self._hidden_highs())
 
     def _hidden_highs(self) -> list[Occurrence]:
         """Oldest first: the first sign is the one a narrow header must not cut (the alarm
@@ -169,6 +176,22 @@ def brief_row_text(occurrence: Occurrence) -> str:
     word "latched"; the header's tooltip has the whole."""
     message = short_message(occurrence.condition, occurrence.message).split(", limit ")[0]
     return _UNIT_AFTER_VALUE.sub("", message)
+
+
+# A vital's name in the fewest letters, for a header naming many hidden alarms: what a
+# monitor's own small print uses ("Sys", "Dia"); the other short names are as short already.
+_FEWEST_NAMES: Final = {"Systolic": "Sys", "Diastolic": "Dia"}
+# The vital and its value, from `brief_row_text`: "Systolic 165" of "Systolic 165 (+45)",
+# "No RR" of "No RR for 25 s" (its value is that there is none).
+_VITAL_AND_VALUE: Final = re.compile(r"No \S+|.+? -?[0-9][0-9.]*(?= |$)")
+
+
+def fewest_row_text(occurrence: Occurrence) -> str:
+    """`brief_row_text` as the vital's shortest name and its value alone: "Sys 212"."""
+    brief = brief_row_text(occurrence)
+    found = _VITAL_AND_VALUE.match(brief)
+    name, _, value = (found.group(0) if found else brief).partition(" ")
+    return f"{_FEWEST_NAMES.get(name, name)} {value}".strip()
 
 
 def shown_ids(fields: Sequence[AlarmField]) -> list[int]:

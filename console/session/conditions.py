@@ -80,8 +80,12 @@ class ConditionTracker:
         confirm-repeat rule starts."""
         # The limits judge the value as shown; the raise keeps the value as received, which the
         # take-backs and the review match to its reading (`_take_back_latched`, the review's
-        # "its value was taken back").
+        # "its value was taken back"). The baseline is judged as shown too: the tile states a
+        # monitor's baseline of 120.4 as 120, its limit "40 above baseline (160)"; judged as
+        # received, a systolic of 160 stayed silent (160 - 120.4 < 40).
         shown = self._as_shown(value)
+        if baseline is not None:
+            baseline = self._as_shown(baseline)
         self._from_absence = None
         best: Raise | None = None
         request = None
@@ -173,6 +177,45 @@ _TECHNICAL_SHORT: Final = (
 )
 
 
+# The clinic network's alarm (console/network/link.py words it, its problems joined by "; ") in
+# fewer words. In a quiet room what changed for the room is said first: at 1366x768 "** No
+# central station online: bedside alarms at fu…" and "** Clinic bus not confirming delivery;
+# central stat…" lost the full volume. Problems alike are said once: "central, bus not
+# confirming".
+_NETWORK_SHORT: Final = (
+    ("no central station online", "no central"),
+    ("central station not confirming alarms", "central not confirming"),
+    ("clinic bus not confirming delivery", "bus not confirming"),
+    ("interface engine not confirming delivery", "interface engine not confirming"),
+)
+_FULL_VOLUME: Final = ": bedside alarms at full volume"
+_NOT_CONFIRMING: Final = " not confirming"
+
+
+def _short_network(message: str) -> str | None:
+    parts = [part[:1].lower() + part[1:] for part in message.split("; ")]
+    # The room's volume first (a stable sort: the others keep their order).
+    parts.sort(key=lambda part: not part.endswith(_FULL_VOLUME))
+    shorts = [next((short for long, short in _NETWORK_SHORT if part.startswith(long)), None)
+              for part in parts]
+    if all(short is None for short in shorts):
+        return None
+    words: list[str | None] = []   # None: where the problems "... not confirming" are said
+    waiting: list[str] = []
+    for short, part in zip(shorts, parts, strict=True):
+        said = short or part
+        if said.endswith(_NOT_CONFIRMING):
+            if not waiting:
+                words.append(None)
+            waiting.append(said.removesuffix(_NOT_CONFIRMING))
+        else:
+            words.append(said)
+    text = "; ".join(", ".join(waiting) + _NOT_CONFIRMING if w is None else w for w in words)
+    if parts[0].endswith(_FULL_VOLUME):
+        text = f"full volume: {text}" if len(parts) > 1 else f"{text}: full volume"
+    return text[:1].upper() + text[1:]
+
+
 # A vitals prompt's list of what is missing, said first and with the vitals' short names: at
 # 1366x768 "Vitals due: Sedation and breathing (Sedation: M…" lost what was due (a walk on X).
 # A reminded prompt's row ends "(reminder: still present)" (`AlarmBoard.tick`): kept, at the end,
@@ -207,15 +250,17 @@ def short_message(condition: str, message: str) -> str:
     "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise as "(+27)" and its
     limit as "base +25" (the tile shows the baseline), "(confirmed)". The value and its limit
     keep their numbers. Messages are read as `_message` and the absence rule write them; the
-    device's technical messages have short forms of their own; any other is returned as it is.
+    device's and the clinic network's technical messages have short forms of their own; any
+    other is returned as it is.
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:
         prompt = _short_prompt(message)
         if prompt is not None:
             return prompt
-        return next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),
-                    message)
+        device = next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),
+                      None)
+        return device or _short_network(message) or message
     text = message
     if text.startswith(f"{m.label} "):
         text = m.short_label + text[len(m.label):].replace(f" {m.unit}", m.short_unit, 1)

@@ -3,18 +3,34 @@ hover. (A plain QLabel cut "device disconnected" off the header with no sign of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6 import QtCore, QtGui, QtWidgets
+
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class GivesWay:
+    """A part of an `ElidedLabel.set_parts` line that gives way when the line does not fit:
+    said in its `shorter` words, in order (an empty one: left out), then, if it may be `cut`,
+    cut at its end, or left out where not even "…" has room. Parts give way one after the
+    other, a lower `rank` first."""
+
+    text: str
+    shorter: tuple[str, ...] = ()
+    rank: int = 0
+    cut: bool = True
 
 
 class ElidedLabel(QtWidgets.QLabel):
     """`setText` keeps the whole text (`full_text()`, the tooltip); what is drawn is elided to
-    the label's width: at its end, or (`set_giving_way`) in the one part that may give way."""
+    the label's width: at its end, or (`set_parts`) in the parts that may give way."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
-        self._parts: tuple[str, str, str] | None = None
-        self._shorter = ""
+        self._parts: tuple[str | GivesWay, ...] | None = None
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                            QtWidgets.QSizePolicy.Policy.Preferred)
 
@@ -25,14 +41,15 @@ class ElidedLabel(QtWidgets.QLabel):
         self.setToolTip(text)
         self._elide()
 
-    def set_giving_way(self, before: str, middle: str, after: str, shorter: str = "") -> None:
-        """Show `before + middle + after`; when it does not fit, `middle` gives way first, so
-        what comes after it (a device's state at the end of the header) stays in sight: said
-        `shorter` when that is given (the same said in fewer words), and only then cut."""
-        parts = (before, middle, after)
-        if parts == self._parts and shorter == self._shorter:
+    def set_parts(self, *parts: str | GivesWay) -> None:
+        """Show the parts one after the other; when they do not fit, those that may give way
+        do (`GivesWay`), so the others stay in sight whole (a device's state at the end of the
+        header). Every part gives its shorter words before any is cut. Only when the parts
+        that stay do not fit alone is the line cut at its end."""
+        if parts == self._parts:
             return
-        self._full, self._parts, self._shorter = before + middle + after, parts, shorter
+        self._full = "".join(p.text if isinstance(p, GivesWay) else p for p in parts)
+        self._parts = parts
         self.setToolTip(self._full)
         self._elide()
 
@@ -55,14 +72,45 @@ class ElidedLabel(QtWidgets.QLabel):
         margins = self.contentsMargins()
         width = max(0, self.width() - margins.left() - margins.right() - 2 * self.margin() - 8)
         metrics = self.fontMetrics()
-        right = QtCore.Qt.TextElideMode.ElideRight
-        if self._parts is not None and metrics.horizontalAdvance(self._full) > width:
-            before, middle, after = self._parts
-            room = width - metrics.horizontalAdvance(before + after)
-            if self._shorter and metrics.horizontalAdvance(middle) > room:
-                middle = self._shorter
-            cut = metrics.elidedText(middle, right, room) if room > 0 else ""
-            if cut:   # the middle gave way enough; else the end is cut after all
-                super().setText(before + cut + after)
+        line = self._full
+        if self._parts is not None and metrics.horizontalAdvance(line) > width:
+            line, fits = _given_way(self._parts, width, metrics)
+            if fits:
+                super().setText(line)
                 return
-        super().setText(metrics.elidedText(self._full, right, width))
+        super().setText(metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, width))
+
+
+SEPARATORS = " ·"   # around a part's words (" · IV racemic…"): kept when the words are cut
+
+
+def _given_way(parts: tuple[str | GivesWay, ...], width: int,
+               metrics: QtGui.QFontMetrics) -> tuple[str, bool]:
+    """The line with its `GivesWay` parts given way until it fits in `width` (True), or as far
+    as they can (False: the line is to be cut at its end). A part too narrow for "…" is left
+    out: `elidedText` gave "" there and the whole line was cut at its end, the part meant to
+    stay first (the header's "device disconnected" beside a 42-letter nurse's name at
+    1366x768). A part cut keeps its separators: "MRN-7 · IV racemic… · session 1 of 6"."""
+    said = [p.text if isinstance(p, GivesWay) else p for p in parts]
+    giving = sorted(((i, p) for i, p in enumerate(parts) if isinstance(p, GivesWay)),
+                    key=lambda item: item[1].rank)
+    for i, part in giving:
+        for shorter in part.shorter:
+            said[i] = shorter
+            if metrics.horizontalAdvance("".join(said)) <= width:
+                return "".join(said), True
+        if not part.cut:
+            continue
+        text = said[i]
+        words = text.strip(SEPARATORS)
+        lead = text[:len(text) - len(text.lstrip(SEPARATORS))]
+        trail = text[len(text.rstrip(SEPARATORS)):]
+        room = width - metrics.horizontalAdvance("".join(said[:i] + [lead, trail] + said[i + 1:]))
+        if words and room >= metrics.horizontalAdvance(ELLIPSIS):
+            cut = metrics.elidedText(words, QtCore.Qt.TextElideMode.ElideRight, room)
+            said[i] = lead + cut + trail
+            return "".join(said), True
+        said[i] = ""
+        if metrics.horizontalAdvance("".join(said)) <= width:
+            return "".join(said), True
+    return "".join(said), False

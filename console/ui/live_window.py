@@ -25,7 +25,7 @@ from console.ui import theme
 from console.ui.alarm_bar import AlarmBar
 from console.ui.checklist_panel import Asker, ChecklistPanel
 from console.ui.controller import SessionController
-from console.ui.elided_label import ElidedLabel
+from console.ui.elided_label import ElidedLabel, GivesWay
 from console.ui.entry_panel import Confirmer, EntryPanel
 from console.ui.event_list import EventsTab
 from console.ui.lock_bar import ActivityFilter, LockBar
@@ -173,15 +173,17 @@ class LiveWindow(QtWidgets.QWidget):
     @QtCore.Slot()
     def refresh(self) -> None:
         engine, now = self.controller.view, self.controller.clock.now()
-        # On a narrow screen the protocol's long name gives way, never DEMO, the patient, the
-        # session, the nurse or the device's state (the end of the line was cut before).
+        # On a narrow screen the protocol's long name gives way, then the nurse's name, never
+        # DEMO, the patient, the session or the device's state (the end of the line was cut).
         demo = "◆ DEMO — not patient data ◆   " if engine.demo else ""
         device = "device released" if engine.ended_at is not None \
             else f"device {engine.device_state}"
-        self.header.set_giving_way(
-            f"{demo}{engine.patient.patient_id} · ", engine.protocol.name,
-            f" · session {engine.session_number} of {engine.protocol.course_sessions} · "
-            f"{engine.nurse} · {device}")
+        # A 42-letter nurse's name (or a 35-letter identifier) had cut "device disconnected"
+        # at 1366x768 when only the protocol's name gave way.
+        self.header.set_parts(
+            f"{demo}{engine.patient.patient_id}", GivesWay(f" · {engine.protocol.name}"),
+            f" · session {engine.session_number} of {engine.protocol.course_sessions}",
+            GivesWay(f" · {engine.nurse}", rank=1), f" · {device}")
         log = self.journal.inner
         self.header.setToolTip(self.header.full_text()
                                + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))
@@ -202,7 +204,9 @@ class LiveWindow(QtWidgets.QWidget):
         # In the Discharge phase before the gate's time (the observation moved on early), the
         # header said "Phase left —" with 1:53 h of it to run (a walk on X): it says when.
         wait = engine.discharge_wait_s(now) if engine.phase.kind is PhaseKind.DISCHARGE else None
-        discharge = f"    Discharge in {format_duration(wait)}" if wait is not None else ""
+        # The gaps between the times narrow before any time is cut.
+        gap = GivesWay("    ", ("  ",), rank=1, cut=False)
+        discharge = (gap, f"Discharge in {format_duration(wait)}") if wait is not None else ()
         if left is None:
             phase_left = "—"
         elif left >= 0:
@@ -211,12 +215,13 @@ class LiveWindow(QtWidgets.QWidget):
             phase_left = f"over by {format_duration(-left)}"
         # The phase's name gives way when the line is too long, never the times after it: at
         # 1366 px esketamine's "Observation (at least 2 h from the first device)" cut "Next
-        # vitals: Repe…", and an OVERDUE with it (a nurse walk on X). The name is on the
-        # checklist's tooltip and in the trend's phase band too.
-        self.timers.set_giving_way(
-            "", engine.phase.name,
-            f"   Elapsed {format_duration(times.elapsed_s)}    Phase left {phase_left}{discharge}"
-            f"    Next vitals: {next_due}")
+        # vitals: Repe…", and an OVERDUE with it (a nurse walk on X). Where even "…" has no
+        # room the name is left out with the space after it ("Next vitals: OVERDUE …" was cut
+        # at 1366 px past the observation's 2 h). The name is on the checklist's tooltip and in
+        # the trend's phase band too.
+        self.timers.set_parts(
+            GivesWay(f"{engine.phase.name}   "), f"Elapsed {format_duration(times.elapsed_s)}",
+            gap, f"Phase left {phase_left}", *discharge, gap, f"Next vitals: {next_due}")
         dosing = [p.id for p in engine.protocol.phases if p.kind is PhaseKind.DOSING]
         line = dose_line(engine.protocol, engine.details, engine.phase.kind,
                          engine.dosing_minutes, devices_ticked(

@@ -36,6 +36,7 @@ from console.ui import theme
 from console.ui.audio import AlarmSounder, AudioOut
 from console.ui.checklist_panel import Asker, DialogAsker
 from console.ui.controller import SessionController
+from console.ui.elided_label import ElidedLabel
 from console.ui.entry_panel import Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
@@ -53,6 +54,9 @@ EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
 
 QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
+# The rows a 1366x768 screen has left above the live window (tests/ui/test_live_layout.py):
+# the fault bar takes no more, or the entry form's last rows go off the screen.
+FAULT_BAR_HEIGHT = 20
 RESUME_TO_DISCHARGE = "Resume to discharge it"
 """The button of a session left open too long ago for a start to resume (the command line's
 words: "To end it, resume it with --resume N and discharge it")."""
@@ -523,7 +527,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if controller is None:
             return
         session = controller.view
-        if self.new_alarms.update(session.alarms()):
+        # The controller's alarms, not only the engine's: a console fault the engine could not
+        # take (`SessionController.fallback_alarms`) sounds high and must come forward as well.
+        if self.new_alarms.update(controller.alarms(controller.clock.now())):
             self.come_to_front()
         error = session.log_error
         if session.unsaved and error is not None:
@@ -701,18 +707,23 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---- faults -------------------------------------------------------------------------------
 
     def _make_fault_bar(self) -> QtWidgets.QFrame:
+        """The red bar above the live window: what failed and the restart. One line of
+        FAULT_BAR_HEIGHT, cut at its end with the whole text on hover: word-wrapped at 14 pt it
+        took ~80 px and pushed the entry form off a 1366x768 screen. The fault is said whole in
+        its own alarm row as well (`SessionController.console_fault`)."""
         bar = QtWidgets.QFrame()
         bar.setObjectName("fault_bar")
         bar.setStyleSheet("QFrame#fault_bar {background:#c40000;} QLabel {color:white;"
-                          "font-size:14pt;font-weight:bold;} QPushButton {font-size:14pt;"
-                          "padding:4px 14px;}")
+                          "font-size:12pt;font-weight:bold;} QPushButton {font-size:12pt;"
+                          "font-weight:bold;padding:0 14px;}")
+        bar.setFixedHeight(FAULT_BAR_HEIGHT)
         row = QtWidgets.QHBoxLayout(bar)
-        row.setContentsMargins(8, 4, 8, 4)
-        self.fault_label = QtWidgets.QLabel()
+        row.setContentsMargins(8, 0, 0, 0)
+        self.fault_label = ElidedLabel()
         self.fault_label.setObjectName("fault_text")
-        self.fault_label.setWordWrap(True)
         self.restart_button = QtWidgets.QPushButton("Restart and resume")
         self.restart_button.setObjectName("restart")
+        self.restart_button.setFixedHeight(FAULT_BAR_HEIGHT)
         self.restart_button.setAutoDefault(True)   # Enter on it presses it (no dialog does)
         self.restart_button.clicked.connect(self.restart_and_resume)
         row.addWidget(self.fault_label, 1)
@@ -728,7 +739,6 @@ class MainWindow(QtWidgets.QMainWindow):
             f"Console fault: {summary}. The console may not work as it should: restart it"
             f"{' (the session resumes from its log, nothing is lost)' if in_session else ''}."
             f"{where}")
-        self.fault_label.setToolTip(summary)
         self.fault_bar.show()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt override
