@@ -74,6 +74,7 @@ from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
     AUDIO_RESUMED,
+    BASELINE_SET,
     CLEARED,
     DEESCALATED,
     ESCALATED,
@@ -120,7 +121,9 @@ from console.session.tile_view import STALE_MANUAL_SECONDS, same_measurement
 from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
-from devices.reading import MANUAL, Reading, is_cuff_pulse, is_nibp_value
+from devices.reading import (
+    DEMO_OR_TEST, MANUAL, Reading, is_cuff_pulse, is_cuff_pulse_metric, is_nibp_value,
+)
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol
 
@@ -162,10 +165,10 @@ CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
 """A clock this much behind the log at a restart is an alarm; less is a clock being set."""
 CLOCK_STEPPED = "clock_stepped"
 OBSERVATIONS_BEFORE = "observations_before"
-"""The detail key of `phase_started`, `clock_stepped` and `session_resumed`: how many of the
-session's observation rows were logged before the event (held in memory ones too: they reach the
-log before anything later, in order). A restart places the event among the readings by it: their
-times cannot say it once the wall clock has stepped (`SessionEngine.resume`)."""
+"""The detail key of `phase_started`, `clock_stepped`, `device_state` and `session_resumed`: how
+many of the session's observation rows were logged before the event (held in memory ones too: they
+reach the log before anything later, in order). A restart places the event among the readings by
+it: their times cannot say it once the wall clock has stepped (`SessionEngine.resume`)."""
 ALARM_ROWS_BEFORE = "alarm_rows_before"
 """The detail key of `clock_stepped` and `session_resumed`: how many of the session's alarm rows
 were logged before the event (held ones too), to place it among them as `OBSERVATIONS_BEFORE`
@@ -723,18 +726,30 @@ class SessionEngine:
         # `raised` row it was missed when it came at the priority of a value alarm already
         # standing (RR 7, then RR 10, then no RR: no row is logged), and the restart put back
         # the last RR's medium alarm in place of the apnoea.
+        # A link change is placed among the readings as a phase start is: by how many readings
+        # came before it (`_placed`), else (an older log) on the stepped clock. By its logged
+        # wall time, a monitor unplugged after NTP set the clock back 10 min read as unplugged
+        # before every reading logged before the step: the apnoea was never replayed and the
+        # restart put back the last RR's medium alarm in its place.
         absence = frozenset(r.condition for r in protocol.alarms if r.absent_seconds is not None)
-        marks = iter([(e, moment(e.at, shift_of(i))) for i, e in enumerate(events)
+        marks = iter([(e, moment(e.at, shift_of(i)), _placed(e)) for i, e in enumerate(events)
                       if e.kind in ("device_state", "session_resumed")])
         next_mark = next(marks, None)
         unlinked: tuple[str, float | None] = (state.device_state, None)   # as a console starts
         link = unlinked
 
-        def replay_time(until: Moment) -> None:
-            """The absence rules up to `until`, through the link's changes logged by then."""
+        def mark_before(mark: tuple[EventRecord, Moment, int | None], until: Moment,
+                        place: int) -> bool:
+            """The link change `mark` came before the reading at `place` (at `until`)."""
+            _, at, before = mark
+            return place >= before if before is not None else at.mono <= until.mono
+
+        def replay_time(until: Moment, place: int) -> None:
+            """The absence rules up to `until`, through the link's changes logged before the
+            reading at `place` in `observations` (`len(observations)`: all of them)."""
             nonlocal next_mark, link
-            while next_mark is not None and next_mark[1].wall <= until.wall:
-                event, at = next_mark
+            while next_mark is not None and mark_before(next_mark, until, place):
+                event, at, _ = next_mark
                 if event.kind == "session_resumed":   # when the stopped console died is unknown
                     link = unlinked
                 else:
@@ -763,7 +778,7 @@ class SessionEngine:
             if obs.source != MANUAL:
                 state.monitor_source = obs.source
             at = moment(obs.received_at, reading_shift(place))
-            replay_time(at)
+            replay_time(at, place)
             voided = row_id is not None and row_id in state.voided
             if reading.is_demo_or_test or (voided and obs.corrects is None):
                 continue
@@ -794,7 +809,7 @@ class SessionEngine:
                 engine._replay_phase_start(start[0])
         state.observations_logged = len(observations)
         state.alarm_rows_logged = len(alarm_events)
-        replay_time(moment(newest_logged))
+        replay_time(moment(newest_logged), len(observations))
         # The network alarm is about messages that wait in the log, not about this process: it
         # stands through a restart until the network confirms (or the console runs without a
         # network: network_bridge / app end it), as IEC 60601-1-8 asks of any alarm condition.
@@ -1080,7 +1095,8 @@ class SessionEngine:
 
         Returns True when it is committed to the log (the monitor may be told AA), False when
         the log cannot take writes now and it is held in memory, or the session has ended (the
-        monitor must keep it: AE).
+        monitor must keep it: AE). Raises what failed (the fault handler's "Console fault",
+        the monitor told AE) after committing what did not (`_message_by_parts`).
         """
         if self._state.discharged:
             return False
@@ -1108,28 +1124,78 @@ class SessionEngine:
             with self._step(now) as step:
                 step.records.append(self._resent_record(now, device, len(resent) + len(readings)))
             return step.saved
-        with self._step(now) as step:
+        # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
+        # heart rate of the same message too (`_ecg_heart_rate_current`).
+        readings = sorted(readings, key=lambda r: r.metric == "pulse_rate")
+        say_dropped = bool(dropped or warnings) and not self._said_before(device, dropped,
+                                                                          warnings, example)
+
+        def message_records(evaluate: bool) -> list[Record]:
+            records: list[Record] = []
             if resent:
-                step.records.append(self._resent_record(now, device, len(resent)))
-            # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
-            # heart rate of the same message too (`_ecg_heart_rate_current`).
-            for reading in sorted(readings, key=lambda r: r.metric == "pulse_rate"):
-                step.records.extend(self._reading_records(reading, now, ENGINE, False))
-            if (dropped or warnings) and not self._said_before(device, dropped, warnings, example):
+                records.append(self._resent_record(now, device, len(resent)))
+            for reading in readings:
+                records.extend(self._reading_records(reading, now, ENGINE, False, evaluate))
+            if say_dropped:
                 detail: dict[str, object] = {"device": device, "counts": dict(dropped or {}),
                                              "example": example[:200]}
                 if warnings:
                     detail["kept_with_warnings"] = dict(warnings)
-                step.records.append(EventRecord(self.session_id, now.wall, "device_dropped",
-                                                ENGINE, detail))
+                records.append(EventRecord(self.session_id, now.wall, "device_dropped",
+                                           ENGINE, detail))
             if dropped and any(dropped.get(reason) for reason in NOT_READ):
-                step.records.extend(self._unreadable(now, example))
+                records.extend(self._unreadable(now, example))
             if dropped and any(dropped.get(reason) for reason in IMPLAUSIBLE):
-                step.records.extend(self._implausible(now, implausible or example))
+                records.extend(self._implausible(now, implausible or example))
+            return records
+
+        gathered = False
+        try:
+            with self._step(now) as step:
+                step.records.extend(message_records(evaluate=True))
+                gathered = True
+        except Exception as first:
+            # Only a failure in what the message decides (a rule's bug): a failed commit is
+            # the log's (nothing of the message stands), and one after it wrote the rows.
+            if not gathered:
+                self._message_by_parts(readings, now, partial(message_records, evaluate=False),
+                                       first)
+            raise
         # Held messages too: a resend while they are held is known by its id (AE again, kept
         # once), and so is one after they are written (AA).
         self._note_messages(readings)
         return step.saved and not held_again
+
+    def _message_by_parts(self, readings: Sequence[Reading], now: Moment,
+                          unevaluated: Callable[[], list[Record]], first: Exception) -> None:
+        """A message whose step failed (a bug in one vital's rule), as the tick's parts
+        (`_tick_by_parts`): its readings committed without their alarm rules (`unevaluated`),
+        then each reading's rules in a step of its own, so one rule's bug loses neither the
+        values nor the other vitals' alarms (an RR rule's bug had lost the SpO2 85 of the same
+        message, and every resend of it). Errors are noted on `first`, which the caller raises
+        for the fault handler: the monitor is answered AE, and its resend is known as one
+        (`_note_messages`) and answered AA, its values already on disk."""
+        def note(exc: Exception) -> None:
+            if str(exc) != str(first) or type(exc) is not type(first):
+                first.add_note(f"Also failing in this message: {type(exc).__name__}: {exc}")
+
+        try:
+            with self._step(now) as step:
+                step.records.extend(unevaluated())
+        except Exception as exc:
+            note(exc)
+            return
+        self._note_messages(readings)   # held ones too, as `ingest_message`
+        rowed = [r for r in step.records if isinstance(r, ObservationRecord)]
+        for record in rowed:
+            if record.flags & DEMO_OR_TEST or is_cuff_pulse_metric(record.metric, record.flags):
+                continue
+            try:
+                with self._step(now) as part:
+                    part.records.extend(self._evaluate(record.metric, record.value, now))
+                    part.records.extend(self._prompts(now))
+            except Exception as exc:
+                note(exc)
 
     def _said_before(self, device: str, dropped: Mapping[str, int] | None,
                      warnings: Mapping[str, int] | None, example: str) -> bool:
@@ -1274,9 +1340,10 @@ class SessionEngine:
         return records
 
     def _reading_records(self, reading: Reading, now: Moment, entered_by: str,
-                         confirmed: bool) -> list[Record]:
-        """The observation row and what it changes (alarms, prompts); [] for a repeated NIBP or
-        a resend of a reading still held."""
+                         confirmed: bool, evaluate: bool = True) -> list[Record]:
+        """The observation row and what it changes (alarms, prompts; `evaluate` False: not its
+        alarm rules, `_message_by_parts`); [] for a repeated NIBP or a resend of a reading still
+        held."""
         m = metric(reading.metric)
         if not m.in_hard_range(reading.value):
             raise ValueError(f"{m.label} {reading.value} outside {m.describe_range()}")  # decoders drop these
@@ -1292,7 +1359,7 @@ class SessionEngine:
         if reading.source != MANUAL:
             records.extend(self._monitor_identity(reading, now))
         if not reading.is_demo_or_test:
-            records.extend(self._accept(reading, now))
+            records.extend(self._accept(reading, now, evaluate))
         return records
 
     def _monitor_identity(self, reading: Reading, now: Moment) -> list[Record]:
@@ -1549,7 +1616,9 @@ class SessionEngine:
             why = f"its value was entered in error, by {actor}"
             latest = index == len(rows)
             previous = self._forget_latest(metric_name, rows, gone) if latest else None
+            baseline = self._state.baseline.get(metric_name)
             self._baseline_without(metric_name, gone, rows, index)
+            step.records.extend(self._baseline_set(metric_name, baseline, now))
             self._uncount(metric_name, gone)
             if metric_name == "bp_systolic":   # "still rising" reads the values that stand
                 self._state.systolic_history = [kept.reading.value for _, kept in rows][-3:]
@@ -1557,18 +1626,26 @@ class SessionEngine:
                 step.records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
                                                             now))
             rebuilt = self._as_if_never(metric_name, gone, rows[index:], now)
-            if rebuilt is None and latest:   # too old to put back: the one before, fed now
-                rebuilt = self._feed_previous(metric_name, previous, now)
+            if rebuilt is None:
+                if latest:   # too old to put back: the one before, fed now
+                    rebuilt = self._feed_previous(metric_name, previous, now)
+                self._withdraw_unasked_repeat(metric_name)
+            # Else `_as_if_never` put the repeat check back as it was before `gone` and let the
+            # later values ask theirs, as a restart's replay (which skips `gone`) has it: a repeat
+            # only `gone` asked is gone. Withdrawn as well when no tracker waits for it, a real
+            # 185's repeat, with a 130 after it, went with a later typo live and stood after a
+            # restart.
             step.records.extend(_ended_because(_undone_by(rebuilt or [], actor), metric_name, why))
-            self._withdraw_unasked_repeat(metric_name)
             step.records.extend(self._prompts(now))
         return Outcome(True)
 
     def _withdraw_unasked_repeat(self, metric_name: str) -> None:
-        """After a correction or a value entered in error: the repeat a wrong value asked for
-        (a typed 250 asks to confirm it in 5 min) is withdrawn unless a value that still stands
-        asks for it, so no "Repeat Systolic BP" prompt, and no medium alarm when it is overdue,
-        follows a typing error that was already put right. A resume does the same (`resume`)."""
+        """After a correction, or a value entered in error whose trackers before it are no
+        longer kept (`void`; else `_as_if_never` puts the check back as it was): the repeat a
+        wrong value asked for (a typed 250 asks to confirm it in 5 min) is withdrawn unless a
+        value that still stands asks for it, so no "Repeat Systolic BP" prompt, and no medium
+        alarm when it is overdue, follows a typing error that was already put right. A resume
+        does the same (`resume`)."""
         if not any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
             self.schedule.drop_one_off(_repeat_check(metric_name))
 
@@ -1833,16 +1910,35 @@ class SessionEngine:
         self._state.nibp_seen.add(key)
         return False
 
-    def _accept(self, reading: Reading, now: Moment) -> list[Record]:
+    def _accept(self, reading: Reading, now: Moment, evaluate: bool = True) -> list[Record]:
+        baseline = self._state.baseline.get(reading.metric)
         self._remember(reading, now)
+        records = self._baseline_set(reading.metric, baseline, now)
         self._note_counted(reading, now, self.schedule.on_reading(reading.metric, now))
+        if not evaluate:
+            return records
         if is_cuff_pulse(reading):
             # A cuff's pulse feeds no pulse alarm: those watch the heart from a continuous
             # source (ECG, else the oximeter's pulse), as monitors choose their alarm source. It
             # is one spot value with the cuff's older time; fed in, each new cuff measurement
             # ended the oximeter's "above 120 sustained 5 min" run. It is logged with its BP.
-            return self._prompts(now)
-        return [*self._evaluate(reading.metric, reading.value, now), *self._prompts(now)]
+            return [*records, *self._prompts(now)]
+        return [*records, *self._evaluate(reading.metric, reading.value, now),
+                *self._prompts(now)]
+
+    def _baseline_set(self, name: str, before: float | None, now: Moment) -> list[Record]:
+        """A `BASELINE_SET` event when the baseline of `name`, a vital with a limit relative to
+        it, changed after T0 from `before` (its first value after T0, `_remember`; that value
+        entered in error, `_baseline_without`). `dosing_started` logs those fixed by T0; one
+        fixed later was logged nowhere, and the trend, which draws the limits from the log,
+        never drew the line the alarm fired at. Live only: a restart's replay computes it
+        again (`_remember`) and logs nothing."""
+        value = self._state.baseline.get(name)
+        if (not self._state.t0_reached or name not in self._baseline_metrics
+                or value == before):
+            return []
+        return [EventRecord(self.session_id, now.wall, BASELINE_SET, ENGINE,
+                            {"baseline": {name: value}})]
 
     def _remember(self, reading: Reading, now: Moment, after_t0: bool | None = None,
                   measured: Moment | None = None) -> None:
@@ -2048,8 +2144,7 @@ class SessionEngine:
             reworded = self._lost_in_new_words(state, detail)
             if reworded is not None:
                 with self._step(now) as step:
-                    step.records.append(EventRecord(self.session_id, now.wall, "device_state",
-                                                    ENGINE, {"state": state, "detail": detail}))
+                    step.records.append(self._device_state_event(state, now, detail))
                     step.records.extend(self.board.update(DEVICE_LOST, TECHNICAL, reworded, now))
             return
         with self._step(now) as step:
@@ -2096,11 +2191,17 @@ class SessionEngine:
         elif lost is None and state == "stale":
             stale = Raise(Priority.LOW, f"No data from the device{' (' + detail + ')' if detail else ''}: "
                                         "values are not current")
-        records: list[Record] = [EventRecord(self.session_id, now.wall, "device_state", ENGINE,
-                                             {"state": state, "detail": detail})]
+        records: list[Record] = [self._device_state_event(state, now, detail)]
         records.extend(self.board.update(DEVICE_LOST, TECHNICAL, lost, now))
         records.extend(self.board.update(DEVICE_STALE, TECHNICAL, stale, now))
         return records
+
+    def _device_state_event(self, state: str, now: Moment, detail: str) -> EventRecord:
+        """The link's change, placed among the readings for a restart's replay of the absence
+        rules (`resume`): after a clock step its time cannot say where it came."""
+        return EventRecord(self.session_id, now.wall, "device_state", ENGINE, {
+            "state": state, "detail": detail,
+            OBSERVATIONS_BEFORE: self._state.observations_logged})
 
     def _stale_escalation(self, now: Moment) -> list[Record]:
         since = self._state.stale_since

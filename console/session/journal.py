@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from console.records import (
+    BASELINE_SET,
     LATCHED,
     AlarmTransition,
     EventRecord,
@@ -178,6 +179,7 @@ def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | N
         "correction": lambda: _correction(d, typed),
         "entered_in_error": lambda: _entered_in_error(d, typed),
         "dosing_started": lambda: "Dosing started (T0)",
+        BASELINE_SET: lambda: _baseline_set(d),
         "discharge_refused": lambda: "Discharge refused: " + "; ".join(d.get("reasons", [])),
         "discharged": lambda: "Discharged",
         "session_ended": lambda: "Session ended",
@@ -251,6 +253,18 @@ def dropped_text(d: Mapping[str, Any]) -> str:
         kept = ", ".join(f"{k} {v}" for k, v in sorted(d["kept_with_warnings"].items()))
         parts.append(f"values kept with a warning ({kept})")
     return f"Device {d.get('device')} " + "; ".join(parts or ["values dropped"])
+
+
+def _baseline_set(d: Mapping[str, Any]) -> str:
+    """"Baseline set after T0: Systolic BP 128 mmHg" (its first value after T0), or "Baseline
+    after T0 withdrawn: Systolic BP" (that value entered in error, none after it)."""
+    baseline = dict(d.get("baseline") or {})
+    set_to = [value_words(str(n), float(v)) for n, v in baseline.items() if v is not None]
+    gone = [METRICS[str(n)].label for n, v in baseline.items() if v is None]
+    words = [f"Baseline set after T0: {', '.join(set_to)}"] if set_to else []
+    if gone:
+        words.append(f"Baseline after T0 withdrawn: {', '.join(gone)}")
+    return "; ".join(words) or "Baseline set after T0"
 
 
 def _override(d: Mapping[str, Any], phase_names: Mapping[str, str]) -> str:

@@ -4,7 +4,8 @@ and the PDF report. No Qt.
 The feed turns what the engine committed (`ObservationRecord`, `EventRecord`, `AlarmTransition`)
 into what a trend plots: per vital, points (minutes since the session opened, value, typed or from
 a device); NIBP measurements as systolic-diastolic bars with their mean; markers for phases, T0,
-observations, notes and physiological alarms; the baselines in force at T0. The live window feeds
+observations, notes and physiological alarms; the baselines in force at T0 (and those fixed after
+it, `BASELINE_SET`). The live window feeds
 it incrementally from the journal (`add_rows`), the review and the report all at once from the
 log (`load`); the rules below are applied the same way in both, so the same records plot the same way
 everywhere (tests/session/test_trend_feed.py feeds one session both ways and in random batches).
@@ -68,12 +69,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from console.clock import format_span
 from console.records import (
+    BASELINE_SET,
     ESCALATED,
     RAISED,
     AlarmTransition,
@@ -401,10 +404,20 @@ class TrendFeed:
         self._put_marker(marker, -2)
 
     def set_baseline(self, metric: str, value: float) -> None:
-        """A baseline given directly (the engine logs them with `dosing_started`)."""
+        """A baseline given directly (the engine logs them with `dosing_started` and
+        `BASELINE_SET`)."""
         if self._baselines.get(metric) != value:
             self._baselines[metric] = value
             self._changes.baselines = True
+
+    def _logged_baselines(self, detail: Mapping[str, Any]) -> None:
+        """The baselines an event logged (`dosing_started`, `BASELINE_SET`); a null one is no
+        baseline any more (its value entered in error)."""
+        for name, value in dict(detail.get("baseline") or {}).items():
+            if value is not None:
+                self.set_baseline(str(name), float(value))
+            elif self._baselines.pop(str(name), None) is not None:
+                self._changes.baselines = True
 
     def _add(self, record: Record, row: int) -> None:
         """One record; `row` is the observation's row id (-1 unknown)."""
@@ -459,9 +472,10 @@ class TrendFeed:
         kind, detail = event.kind, event.detail
         if kind == "dosing_started":
             # The engine logs the baselines in force at T0 with this event.
-            for name, value in dict(detail.get("baseline") or {}).items():
-                self.set_baseline(str(name), float(value))
+            self._logged_baselines(detail)
             self._put_marker(TrendMarker(minutes, "T0 dose", "dose"), -2)
+        elif kind == BASELINE_SET:   # one fixed after T0 (its first value came after it)
+            self._logged_baselines(detail)
         elif kind == "dose_given":
             self._put_marker(TrendMarker(minutes, "dose", "dose"), -2)
         elif kind == "phase_started":

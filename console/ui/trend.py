@@ -829,8 +829,10 @@ class TrendPlot(QtWidgets.QWidget):
             baselines = changes.baselines
         if baselines:
             for entry in self._thresholds:
-                if entry.rise is not None and entry.metric in self.feed.baselines:
-                    entry.value = self.feed.baselines[entry.metric] + entry.rise
+                if entry.rise is not None:
+                    # None: the baseline was withdrawn (its value entered in error): hidden.
+                    base = self.feed.baselines.get(entry.metric)
+                    entry.value = base + entry.rise if base is not None else None
                     self._limits_dirty = True
         if changes.skews or everything:
             skews = self.feed.skews
@@ -970,7 +972,7 @@ class TrendPlot(QtWidgets.QWidget):
         for entry in self._thresholds:
             if entry.value is not None:
                 entry.line.setValue(entry.value)
-                entry.line.setVisible(True)
+            entry.line.setVisible(entry.value is not None)
         self._limits_dirty = False
         self._view_dirty = True   # a new limit may widen a y range; labels follow the ranges
         # ... and a new line within the range needs its label too: a baseline's limits set at

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from console.records import AUDIO_PAUSED, AUDIO_RESUMED, EventRecord
+from console.records import AUDIO_PAUSED, AUDIO_RESUMED, BASELINE_SET, EventRecord
 from console.review.model import REVIEW_NOTE, describe_event
 from console.session.journal import describe
 
@@ -58,6 +58,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "override": {"action": "end_phase", "phase": "pre", "blockers": ["Consent not ticked"],
                  "reason": "Consent on paper"},
     "dosing_started": {"t0": True, "baseline": {"heart_rate": 70.0}},
+    BASELINE_SET: {"baseline": {"bp_systolic": 128.0}},
     "discharge_refused": {"reasons": ["MOAA/S below 5"]},
     "discharged": {"minutes_from_t0": 120.0, "minutes_total": 150.0},
     "session_ended": {},

@@ -40,7 +40,8 @@ def test_a_new_reason_rewords_the_standing_alarm_and_is_logged():
     assert occurrence_rows(s, lost) == ["raised", "acknowledged"]
     events = s.recorder.events("device_state")
     assert len(events) == logged + 1
-    assert events[-1].detail == {"state": "disconnected", "detail": UNUSABLE}
+    # (and where it came among the readings, for a restart: `observations_before`)
+    assert (events[-1].detail["state"], events[-1].detail["detail"]) == ("disconnected", UNUSABLE)
     # Removed after being broken: back to "not installed".
     s.engine.device_state_changed("disconnected", s.now(), NOT_INSTALLED)
     assert lost_alarm(s.engine) == (lost, "medium", "acknowledged", SAYS_NOT_INSTALLED)
