@@ -114,8 +114,10 @@ class EventRecord:
 BASELINE_SET = "baseline_set"
 """The event kind of a baseline fixed after T0: a vital with a limit relative to its baseline had
 none at T0, and its first value after T0 became it (or, that value entered in error, the next
-one). Its detail is `dosing_started`'s shape, `{"baseline": {"bp_systolic": 128.0}}`; a value
-null: no baseline any more. The trend reads both to draw the limits relative to the baseline."""
+one), or a baseline moved after T0 by a correction of the value it was taken from (that one,
+or the pre-dose one `dosing_started` logged): the last logged stands. Its detail is
+`dosing_started`'s shape, `{"baseline": {"bp_systolic": 128.0}}`; a value null: no baseline any
+more. The trend reads both to draw the limits relative to the baseline."""
 
 
 @dataclass(frozen=True, slots=True)

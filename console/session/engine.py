@@ -14,6 +14,8 @@ Rules kept here (sources in shared/design/clinical-defaults.md):
   logged with the tick, and later readings before T0 do not move it (the issue: BP rose from
   140/92 to 166/103 after the tick and silently became the baseline every "base+40" limit used).
   Other baselines are the last values before T0 (or the first after it when none was taken).
+  A correction of the value a baseline was taken from moves the baseline to the right value
+  (`_baseline_corrected`; a typed 210 for 128 had kept the limit at 250).
 - A gated vital that reaches the gate again after its baseline was ticked refuses the start of
   dosing until a prescriber's decision is logged (an override with its reason).
 - Discharge is refused while an alarm is unresolved, before the protocol's minimum time from T0,
@@ -1508,6 +1510,9 @@ class SessionEngine:
             self._trackers_before.pop(metric_name, None)   # its history is rewritten (below)
             if index is not None and gone is not None:
                 rows.pop(index)   # it counts nowhere now: the correction stands for it
+                baseline = self._state.baseline.get(metric_name)
+                self._baseline_corrected(metric_name, gone, rows, index, value)
+                records.extend(self._baseline_set(metric_name, baseline, now))
                 if latest:
                     taken = _undone_by(self._fall_back(metric_name, rows, gone, now), actor)
                     # The corrected measurement's value, of its time; its alarms are judged now.
@@ -1766,6 +1771,47 @@ class SessionEngine:
             state.baseline.pop(name, None)
             state.baseline_fixed.discard(name)
 
+    def _baseline_corrected(self, name: str, gone: Latest, rows: Sequence[tuple[int, Latest]],
+                            index: int, value: float) -> None:
+        """The vital's baseline moved to `value` when `gone` (corrected; `rows` the values that
+        stand without it, `index` where it was among them) set it: the first value after T0
+        with none at T0 (`_remember`), or the one a logged baseline (the gate's tick, T0) was
+        taken from (`_set_logged_baseline`). A typed 210 for the cuff's 128, corrected, had
+        stayed the baseline, live and after a restart: the limit at 250, not 168, and a real
+        rise to 170 raised nothing. A correction is no later reading: what the gate's tick
+        fixed was this measurement, its right value now known. A value before T0 that set no
+        logged baseline moves it by `_remember`'s rule (the latest value before T0)."""
+        state = self._state
+        if state.baseline.get(name) != gone.reading.value:
+            return
+        if name in state.baseline_logged:
+            if not self._set_logged_baseline(name, gone, rows[index:]):
+                return
+        elif name not in state.baseline_fixed or state.t0 is None or not gone.after_t0:
+            return
+        else:
+            earlier = [v for _, v in rows[:index]]
+            if any(v.after_t0 for v in earlier):
+                return   # not the first value after T0: not the one that set the baseline
+            if not earlier and len(rows) + 1 >= KEEP_ROWS:
+                return   # the values before it are no longer kept: left as it is
+        state.baseline[name] = value
+
+    def _set_logged_baseline(self, name: str, gone: Latest,
+                             later: Sequence[tuple[int, Latest]]) -> bool:
+        """`gone` is the value a logged baseline was taken from: the latest before T0 (or, for
+        a gated vital, before the gate's tick that fixed it) of those that stand, `later` the
+        ones after it."""
+        ticked = [self._state.ticks[(p.id, i.id)].at for p in self.protocol.phases
+                  for i in p.checklist if (p.id, i.id) in self._state.ticks
+                  if any(gated == name for gated, _ in i.gate)]
+        tick = max(ticked, default=None)
+
+        def set_it(value: Latest) -> bool:
+            return not value.after_t0 and (tick is None or value.reading.received_at <= tick)
+
+        return set_it(gone) and not any(set_it(v) for _, v in later)
+
     def _note_counted(self, reading: Reading, at: Moment, counted: tuple[Counted, ...]) -> None:
         if counted:
             self._counted_for.setdefault(reading.metric, deque(maxlen=KEEP_ROWS)).append(
@@ -1836,8 +1882,9 @@ class SessionEngine:
                            at: Moment) -> None:
         """A logged correction, replayed at a restart as `correct` took it live: of the vital's
         latest value, the replaced value is taken back (its trackers fed the value before it)
-        and the corrected one taken; of an older row, it only takes that row's place. Never a
-        new measurement for the due checks."""
+        and the corrected one taken; of an older row, it only takes that row's place. Either
+        way a baseline the corrected row set moves to the corrected value. Never a new
+        measurement for the due checks."""
         rows = self._state.rows.setdefault(obs.metric, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
         latest = index is not None and index == len(rows) - 1
@@ -1847,6 +1894,7 @@ class SessionEngine:
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
         if index is not None:
             _, gone = rows.pop(index)
+            self._baseline_corrected(obs.metric, gone, rows, index, obs.value)   # as `correct`
             if not latest:
                 rows.insert(index, (row_id, Latest(_standing_for(reading, gone), at, after_t0,
                                                    gone.taken)))
@@ -1929,7 +1977,8 @@ class SessionEngine:
     def _baseline_set(self, name: str, before: float | None, now: Moment) -> list[Record]:
         """A `BASELINE_SET` event when the baseline of `name`, a vital with a limit relative to
         it, changed after T0 from `before` (its first value after T0, `_remember`; that value
-        entered in error, `_baseline_without`). `dosing_started` logs those fixed by T0; one
+        entered in error, `_baseline_without`, or corrected, `_baseline_corrected`: the last
+        one logged stands). `dosing_started` logs those fixed by T0; one
         fixed later was logged nowhere, and the trend, which draws the limits from the log,
         never drew the line the alarm fired at. Live only: a restart's replay computes it
         again (`_remember`) and logs nothing."""

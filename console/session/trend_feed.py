@@ -474,7 +474,7 @@ class TrendFeed:
             # The engine logs the baselines in force at T0 with this event.
             self._logged_baselines(detail)
             self._put_marker(TrendMarker(minutes, "T0 dose", "dose"), -2)
-        elif kind == BASELINE_SET:   # one fixed after T0 (its first value came after it)
+        elif kind == BASELINE_SET:   # fixed or corrected after T0: the last one stands
             self._logged_baselines(detail)
         elif kind == "dose_given":
             self._put_marker(TrendMarker(minutes, "dose", "dose"), -2)
