@@ -119,6 +119,10 @@ MAX_DEVICE_MG = 100.0
 MAX_DEVICES_PER_DOSE = 6
 # The label's largest dose is 3 devices (84 mg); twice that is no dose a clinic plans, and a
 # list entry beyond it is a slip (840 for 84).
+DEVICE_ITEM = "device-{}"
+# A nasal device is its dosing phase's checklist item `device-<n>`, as the REMS form numbers them:
+# the engine knows a device only by that id (console/session/device_rest.py DEVICE_PREFIX, which
+# the protocols package may not import).
 MAX_MINUTES = 720.0
 # Every duration in minutes: a session lasts hours (esketamine ≥ 2 h of observation; the screenshots
 # show 4 h), never 12. A larger figure is seconds or hours typed as minutes, and a check or a
@@ -526,6 +530,29 @@ def _fmt(value: float) -> str:
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
     return f"{value:g}"
+
+
+def _finer_than_judged(limit: float, metric: str, key: str) -> str:
+    """Why a limit with more decimals than `metric` is judged with is refused, what it would do
+    and what to write (`_Parser.limit_in_range`; a gate's is "at or above")."""
+    info = METRICS[metric]
+    unit = "" if info.unit == "score" else info.unit
+    steps = (f"to {info.decimals} decimal{'s' if info.decimals > 1 else ''}" if info.decimals
+             else f"in whole {unit}" if unit else "in whole numbers")
+    symbol = _EDGES.get(key.rsplit(".", 1)[-1], _EDGES["at_or_above"])[0]
+    scale = 10 ** info.decimals
+    if symbol in ("<", "≤"):
+        acts = f"≤{_amount(math.floor(limit * scale) / scale, unit)}"
+    else:
+        acts = f"≥{_amount(math.ceil(limit * scale) / scale, unit)}"
+    if info.unit == "%" and 0 < limit < 1:
+        percent = _fmt(round(limit * 100, info.decimals))
+        fix = f"write {percent} for {percent} %"
+    else:
+        fix = f"write the limit {steps}"
+    return (f"{_fmt(limit)} has more decimals than {metric} is judged with: a value is judged as"
+            f" the nurse reads it, {steps} ({info.describe_range()}), so {symbol}{_fmt(limit)}"
+            f" is met only at {acts} (a slip of unit or decimal point?); {fix}")
 
 
 def _amount(value: float, unit: str) -> str:
@@ -972,8 +999,34 @@ class _Parser:
                 )
             phases.append(phase)
         self.check_phase_shape(top, phases, dose)
+        if dose.mode is DoseMode.DEVICES and self.authoring:
+            self.check_device_items(phases, dose)
         self.check_check_references(phases)
         return tuple(phases)
+
+    def check_device_items(self, phases: list[Phase], dose: Dose) -> None:
+        """The first dosing phase lists an item per device of the largest allowed dose,
+        `device-1` … `device-N`. The engine knows a device only by its item: a file without
+        `device-3` let an 84 mg session move on after two devices, asked nothing, and device 3
+        could never be recorded (its time and lot number are fields of the REMS form); with no
+        device items the label's rest was never asked."""
+        index, dosing = next((i, p) for i, p in enumerate(phases) if p.kind is PhaseKind.DOSING)
+        largest = max(dose.allowed_mg)
+        count = dose.device_count(largest)
+        needed = [DEVICE_ITEM.format(k) for k in range(1, count + 1)]
+        listed = {item.id for item in dosing.checklist}
+        missing = [item for item in needed if item not in listed]
+        if not missing:
+            return
+        raise ProtocolError(
+            self.path, f"phases[{index}].checklist",
+            f"has no item{'s' if len(missing) > 1 else ''} {', '.join(missing)}: a dose in"
+            f" devices mode records each device as its own item, {needed[0]} … {needed[-1]} in"
+            f" its first dosing phase (the largest dose allowed, {_fmt(largest)} mg, is {count}"
+            f" devices of {_fmt(dose.mg_per_device)} mg), ticked when given with its lot number"
+            " (the REMS form's); without one a session of that dose moves on with a device"
+            f" unrecorded; add a [[phases.checklist]] item with id = \"{missing[0]}\"",
+        )
 
     def check_phase_shape(self, top: _Table, phases: list[Phase], dose: Dose) -> None:
         dosing = [p for p in phases if p.kind is PhaseKind.DOSING]
@@ -1193,15 +1246,21 @@ class _Parser:
         )
 
     def limit_in_range(self, value: object, key: str, metric: str) -> float:
-        """A limit inside the metric's hard range: outside it, it could never be reached."""
+        """A limit inside the metric's hard range: outside it, it could never be reached. And
+        no finer than the metric is judged: values are judged as shown, rounded to its decimals
+        (protocols/vitals.py `as_shown`), so SpO2 `at_or_below = 0.90` (a fraction for 90 %)
+        fired only at 0 %, and 82 % raised the medium alarm, never the high one."""
         number = _check_number(value, key, self.path, None, False)
-        low, high = METRICS[metric].hard
+        info = METRICS[metric]
+        low, high = info.hard
         if not low <= number <= high:
             raise ProtocolError(
                 self.path,
                 key,
-                f"{_fmt(number)} is outside {metric}'s range {METRICS[metric].describe_range()}",
+                f"{_fmt(number)} is outside {metric}'s range {info.describe_range()}",
             )
+        if self.authoring and round(number, info.decimals) != number:
+            raise ProtocolError(self.path, key, _finer_than_judged(number, metric, key))
         return number
 
     def checks(

@@ -9,8 +9,10 @@ window. A new phase's recurring check comes one interval in, or sooner where a c
 just ended was to ask for some of its vitals before that (`_sooner_slot`); that sooner slot asks
 only for the vitals not taken recently. A check at fixed times after T0 ("BP at T+40") is the
 protocol's, not its phase's: due from the first dose whatever phase the nurse is in, once; one
-already asked when a phase starts stays at its time until its vitals come (`_add_timed`). No Qt,
-no clock reads: every method takes `now`.
+already asked when a phase starts stays at its time until its vitals come (`_add_timed`). Where
+the dose is nasal devices, the first dose is device 1's tick: until then those checks wait (no
+prompt, no reading counts for them), and the tick times them all from it (`first_dose_given`).
+No Qt, no clock reads: every method takes `now`.
 """
 
 from __future__ import annotations
@@ -120,10 +122,14 @@ def timed_checks(phases: Sequence[Phase]) -> tuple[VitalsCheck, ...]:
 
 
 class Schedule:
-    def __init__(self, phases: Sequence[Phase] = ()) -> None:
+    def __init__(self, phases: Sequence[Phase] = (), dosed_by_device: bool = False) -> None:
         """`phases`: the protocol's; their checks at fixed times after T0 are due from the first
-        dose whatever the phase (`start_phase`)."""
+        dose whatever the phase (`start_phase`). `dosed_by_device`: the dose is nasal devices,
+        the first dose device 1's tick (`first_dose_given`), which those checks wait for."""
         self._timed = timed_checks(phases)
+        self._by_device = dosed_by_device
+        # T0 while the first device is awaited: the timed checks wait (`_waits`).
+        self._dose_awaited: Moment | None = None
         self._checks: dict[str, _Check] = {}
         self._reported: set[str] = set()   # prompt conditions last reported as held
         self._done: set[str] = set()       # one-off checks satisfied ("BP at T+40")
@@ -135,6 +141,7 @@ class Schedule:
         """An independent copy (the engine's per-step snapshot)."""
         twin = Schedule()
         twin._timed = self._timed
+        twin._by_device, twin._dose_awaited = self._by_device, self._dose_awaited
         twin._checks = {k: replace(c, seen=dict(c.seen), recent_from=dict(c.recent_from))
                         for k, c in self._checks.items()}
         twin._reported = set(self._reported)
@@ -156,7 +163,8 @@ class Schedule:
         `t0`: when the first dose was given (None before T0). From then on every check of the
         protocol at fixed times after T0 is due, whatever this phase: esketamine's "BP at T+40"
         lived in Observation only, and a nurse still on the nasal devices' screen at T+50 was
-        asked nothing (review 42)."""
+        asked nothing (review 42). Nasal devices' dosing phase at T0: they wait for device 1
+        (`first_dose_given`); a later phase asks them from T0, device 1 given or not."""
         ending: list[_Check] = []
         if phase.kind is not PhaseKind.DISCHARGE:
             ending = [c for c in self._checks.values()
@@ -169,6 +177,8 @@ class Schedule:
                             for k, c in self._checks.items()
                             if c.every_s is None or c.due.mono <= phase_start.mono}
         anchor = t0 or phase_start
+        self._dose_awaited = (t0 if self._by_device and phase.kind is PhaseKind.DOSING
+                              and t0 is not None and t0.mono == phase_start.mono else None)
         for check in phase.checks:
             if check.every_minutes:
                 self._add_recurring(check, phase_start, ending)
@@ -177,21 +187,31 @@ class Schedule:
             self._add_timed(check, anchor, phase_start)
 
     def first_dose_given(self, first_dose: Moment, now: Moment) -> None:
-        """The first dose was given at `first_dose` (`now`), after T0: esketamine's device 1,
-        ticked on the devices' screen. The checks timed after T0 not yet due count from it, as
-        a phase start moves them (`_add_timed`); one due already stays. Moved only at the next
-        phase start, "BP at T+40" with device 1 ten minutes into the phase was due, and met, 30
-        minutes after the dose while the nurse stayed on the devices' screen (review 45)."""
+        """The first dose was given at `first_dose` (`now`), at T0 or after: esketamine's device 1,
+        ticked on the devices' screen. Every check timed after T0 not yet met counts from it,
+        one past its time too: the label's BP is 40 minutes after the dose. Moved only at the
+        next phase start, "BP at T+40" with device 1 ten minutes into the phase was met 30
+        minutes after the dose (review 45); kept when already due, device 1 given 45 minutes
+        after T0 had it asked before the dose and met by a BP 5 minutes after it, and no BP
+        was asked 40 minutes after the dose (review 46)."""
+        self._dose_awaited = None
         for check in self._timed:
-            self._add_timed(check, first_dose, now)
+            self._add_timed(check, first_dose, now, keep_asked=False)
 
-    def _add_timed(self, check: VitalsCheck, anchor: Moment, phase_start: Moment) -> None:
+    def _waits(self, check: _Check) -> bool:
+        """`check` is timed from a dose not yet given (the first device awaited): not asked,
+        and no reading counts for it."""
+        return check.timed and self._dose_awaited is not None
+
+    def _add_timed(self, check: VitalsCheck, anchor: Moment, phase_start: Moment,
+                   keep_asked: bool = True) -> None:
         """`check`'s times after T0, from `anchor` (the first dose), each asked once: one met is
         not asked again, one pending stays with the vitals it has. A phase start moves one not
         yet due to the anchor (esketamine's first device ticked after the devices' phase began:
         40 min after the device, not the phase start); one already due there is asked and
         stays at its own time until its vitals come. Moved, a BP at T+40 overdue 6 min on the
-        devices' screen left the board with no BP taken, "due in 4 min" (review 42)."""
+        devices' screen left the board with no BP taken, "due in 4 min" (review 42). Not
+        `keep_asked`: one already due moves too (the first dose given, `first_dose_given`)."""
         early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
         for minutes, name in zip(check.at_minutes_after_t0, timed_names(check), strict=True):
             pending = self._checks.get(name)
@@ -200,7 +220,7 @@ class Schedule:
             if pending is None:
                 self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early,
                                             escalate, None, timed=True)
-            elif pending.due.mono > phase_start.mono:   # not yet asked: on to the dose's time
+            elif not keep_asked or pending.due.mono > phase_start.mono:   # on to the dose's time
                 pending.due = anchor.plus(minutes * 60)
                 pending.seen = {m: at for m, at in pending.seen.items() if pending.takes(m, at)}
 
@@ -208,8 +228,13 @@ class Schedule:
                        ending: Sequence[_Check] = ()) -> None:
         early, escalate = check.early_minutes * 60, check.escalate_after_minutes * 60
         every = (check.every_minutes or 0.0) * 60
-        owed = self._checks.get(check.name)   # the same check, still owed (start_phase)
-        if owed is not None and (owed.every_s is not None or owed.due.mono > phase_start.mono):
+        # The same check, still owed (`start_phase`): a check already due stays at its time
+        # until its vitals come, the new cadence after it. Discharge keeps the running checks
+        # as they are, so its own of the same name met one overdue there: the observation's
+        # "BP and HR" overdue (medium) ended at the move with nothing measured, the next 30 min
+        # on (review 46).
+        owed = self._checks.get(check.name)
+        if owed is not None and owed.due.mono > phase_start.mono:
             owed = None
         first = phase_start.plus(every)
         sooner = _sooner_slot(phase_start, every, check.metrics, ending)
@@ -284,7 +309,8 @@ class Schedule:
         self._received[metric_name] = (*kept, now.mono)
         counted = []
         for name, check in list(self._checks.items()):
-            if metric_name in check.metrics and check.takes(metric_name, now.mono):
+            if (metric_name in check.metrics and check.takes(metric_name, now.mono)
+                    and not self._waits(check)):
                 counted.append(Counted(replace(check, seen=dict(check.seen)),
                                        (metric_name, now.mono)))
                 self._count(name, check, metric_name, now)
@@ -368,7 +394,7 @@ class Schedule:
         held: dict[str, Raise | None] = {}
         for check in self._checks.values():
             late = now.mono - check.due.mono
-            if late < 0:
+            if late < 0 or self._waits(check):
                 continue
             # "Sedation (MOAA/S)" inside the list's own brackets read "(…, Sedation (MOAA/S))"
             # (a nurse walk on X): "Sedation: MOAA/S" there.
@@ -388,13 +414,14 @@ class Schedule:
         return held
 
     def upcoming(self, now: Moment) -> list[DueInfo]:
-        """All pending checks, soonest first."""
-        return sorted(
-            (
-                DueInfo(c.name, c.metrics, c.due, c.due.mono - now.mono,
-                        tuple(m for m in c.metrics if m not in c.seen),
-                        now.mono - c.due.mono >= c.escalate_after_s)
-                for c in self._checks.values()
-            ),
-            key=lambda d: d.due_in_s,
-        )
+        """All pending checks, soonest first. One waiting for the first device is shown as due
+        as long after now as after T0: its time if the device were given now."""
+        def info(c: _Check) -> DueInfo:
+            if self._dose_awaited is not None and self._waits(c):
+                wait = c.due.mono - self._dose_awaited.mono
+                return DueInfo(c.name, c.metrics, now.plus(wait), wait, c.metrics)
+            return DueInfo(c.name, c.metrics, c.due, c.due.mono - now.mono,
+                           tuple(m for m in c.metrics if m not in c.seen),
+                           now.mono - c.due.mono >= c.escalate_after_s)
+
+        return sorted((info(c) for c in self._checks.values()), key=lambda d: d.due_in_s)

@@ -33,8 +33,15 @@ def esketamine_document() -> dict[str, Any]:
     document["dose"] = {"mode": "devices", "mg_per_device": 28, "allowed_mg": [56, 84],
                         "rest_minutes": 5, "source": "Spravato label [V]"}
     del document["phases"][1]["duration_minutes"]
+    document["phases"][1]["checklist"] = device_items(3)
     document["discharge"]["min_minutes_from_t0"] = 120
     return document
+
+
+def device_items(count: int) -> list[dict[str, Any]]:
+    """The dosing phase's items of a dose of `count` nasal devices (the loader asks them)."""
+    return [{"id": f"device-{k}", "text": f"Device {k}", "required": k == 1}
+            for k in range(1, count + 1)]
 
 
 # --- 1. one id, one file ------------------------------------------------------------------------
@@ -534,6 +541,7 @@ def test_a_protocol_whose_phases_give_no_length_allows_30_minutes(tmp_path: Path
     document["dose"] = {"mode": "devices", "mg_per_device": 28, "allowed_mg": [56],
                         "rest_minutes": 5, "source": "clinic [S]"}
     del document["phases"][1]["duration_minutes"]
+    document["phases"][1]["checklist"] = device_items(2)
     del document["phases"][2]["min_minutes"]
     document["alarms"][1]["sustained_seconds"] = 1800
     assert load_protocol(write(tmp_path, document)).alarms[1].sustained_seconds == 1800

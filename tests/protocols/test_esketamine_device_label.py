@@ -52,8 +52,10 @@ def test_esketamine_may_rest_longer_than_the_label() -> None:
 def test_a_nasal_device_protocol_other_than_esketamine_keeps_its_own_device() -> None:
     # Only route intranasal in devices mode is esketamine's label; another route's device
     # protocol (a hypothetical one) is held only to the general bounds.
+    # Its doses in the esketamine file's three device items: 2 and 3 devices of 14 mg.
     text = (TEXT.replace('route = "intranasal"', 'route = "im"', 1)
             .replace("\nmg_per_device = 28\n", "\nmg_per_device = 14\n", 1)
+            .replace("\nallowed_mg = [56, 84]", "\nallowed_mg = [28, 42]", 1)
             .replace("\nrest_minutes = 5\n", "\nrest_minutes = 1\n", 1))
     protocol = protocol_from_text(text, "clinic-im.toml")
     assert (protocol.dose.mg_per_device, protocol.dose.rest_minutes) == (14, 1)
