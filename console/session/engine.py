@@ -456,7 +456,9 @@ class SessionEngine:
         self.demo = demo
         self.details: dict[str, Any] = dict(details or {})   # dose, pump rate, device: as opened
         self.board = AlarmBoard(session_id, first_occurrence=first_occurrence)
-        self.schedule = Schedule(protocol.phases)
+        # Nasal devices: the checks timed after T0 wait for the first device (`_first_device`).
+        self.schedule = Schedule(protocol.phases,
+                                 dosed_by_device=protocol.dose.mode is DoseMode.DEVICES)
         self._trackers: dict[str, ConditionTracker] = trackers_for(protocol.alarms)
         # The vitals with a limit relative to the baseline, judged from T0 on (`_standing_at_t0`).
         self._baseline_metrics = sorted({r.metric for r in protocol.alarms
@@ -682,8 +684,8 @@ class SessionEngine:
                                         event.detail.get("note", ""))
                 state.fix_baseline(event.detail.get("baseline") or {})
                 dosed = engine._first_dose()
-                if (dosed is not None and dosed_before is not None
-                        and dosed.mono != dosed_before.mono):
+                if dosed is not None and (engine._first_device(key[1]) or (
+                        dosed_before is not None and dosed.mono != dosed_before.mono)):
                     # The first device moved the checks timed after T0, as live (`tick_item`):
                     # replayed in its place among the readings and the phase starts.
                     phase_starts.append((None, ticked, dosed))
@@ -1060,6 +1062,13 @@ class SessionEngine:
         first = min(devices, key=lambda tick: tick.mono, default=None)
         return Moment(first.mono, first.at) if first and first.mono > t0.mono else t0
 
+    def _first_device(self, item_id: str) -> bool:
+        """`item_id`, just ticked, is the session's first nasal device: the dose the checks
+        timed after T0 wait for (`Schedule.first_dose_given`), at T0 too."""
+        prefix = device_rest.DEVICE_PREFIX
+        return (self.protocol.dose.mode is DoseMode.DEVICES and item_id.startswith(prefix)
+                and sum(item.startswith(prefix) for _, item in self._state.ticks) == 1)
+
     def _since_first_dose_s(self, since_t0: float | None) -> float | None:
         """Seconds since the first dose: since T0, less the time until the first device was
         recorded given when that was later (nasal devices; `_first_dose`)."""
@@ -1390,23 +1399,33 @@ class SessionEngine:
         ]
 
     def enter_manual(self, metric_name: str, value: float, actor: str, now: Moment,
-                     confirmed: bool = False) -> Verdict:
+                     confirmed: bool = False, *, replaces: bool | None = None) -> Verdict:
         """A value the nurse typed (already parsed). Implausible values need `confirmed`.
 
-        `confirmed` says the nurse confirmed a question about the value: the row is logged
-        with confirmed = 1 (the review, the CSV and the FHIR note show it was doubted and
-        checked) when the value is implausible alone, or when the question was another than
-        the engine's own about replacing the monitor's alarming reading (that one is the row's
-        REPLACES_DEVICE flag, not a doubt): the form's pulse pressure question of a BP pair is
-        about both values, and the form confirms both (review 39: 150/40 confirmed as measured
-        was logged with confirmed = 0, as a BP nobody had looked at twice).
+        Two answers, never read one for the other (a "Record it" to the form's pulse pressure
+        question was taken as "yes, it replaces the monitor's alarming reading" and ended the
+        cuff's alarm: review 46):
+
+        - `confirmed`: the nurse confirmed a question about the value itself: it is logged with
+          confirmed = 1 (the review, the CSV and the FHIR note show it was doubted and checked).
+          The value implausible alone, or the form's pulse pressure question of a BP pair, about
+          both values: the form confirms both halves (review 39: 150/40 confirmed as measured
+          was logged with confirmed = 0, as a BP nobody had looked at twice).
+        - `replaces`: her answer to `manual_question` (her typed value replaces the monitor's
+          reading that holds an alarm): only True records the value while a monitor's reading
+          holds an alarm; the row carries REPLACES_DEVICE, a doubt about the value stays
+          `confirmed`'s. None, for callers that answer every question at once (scripts,
+          tests): `confirmed` answers both, and the row is logged doubted only when the value is
+          implausible alone or no monitor's reading was replaced.
 
         Returns the verdict; only `Accepted` (or a confirmed implausible value) is recorded.
         """
-        return self.enter_manual_row(metric_name, value, actor, now, confirmed)[0]
+        return self.enter_manual_row(metric_name, value, actor, now, confirmed,
+                                     replaces=replaces)[0]
 
     def enter_manual_row(self, metric_name: str, value: float, actor: str, now: Moment,
-                         confirmed: bool = False) -> tuple[Verdict, int | None]:
+                         confirmed: bool = False, *,
+                         replaces: bool | None = None) -> tuple[Verdict, int | None]:
         """`enter_manual`, with the row id of the observation it wrote: what an undo points at.
 
         The id is None when nothing was written, and while the log cannot take writes (the row
@@ -1418,20 +1437,25 @@ class SessionEngine:
         m = metric(metric_name)
         if self._state.discharged:
             return Rejected(metric_name, ENDED), None
-        replaces = self._device_alarm(metric_name)
-        if not confirmed and (isinstance(verdict, NeedsConfirmation) or replaces is not None):
-            question = verdict.message + " " if isinstance(verdict, NeedsConfirmation) else ""
-            question += self.manual_question(metric_name, value) or ""
-            return NeedsConfirmation(metric_name, value, question.strip()), None
+        alarm = self._device_alarm(metric_name)
+        replacing = confirmed if replaces is None else replaces
+        doubt = (verdict.message if isinstance(verdict, NeedsConfirmation) and not confirmed
+                 else None)
+        if doubt is not None or (alarm is not None and not replacing):
+            # Only the questions not answered yet are asked (again).
+            asked = [doubt, None if replacing else self.manual_question(metric_name, value)]
+            question = " ".join(q for q in asked if q is not None)
+            return NeedsConfirmation(metric_name, value, question), None
         reading = Reading(metric_name, value, m.unit, now.wall, now.wall, MANUAL,
-                          flags=REPLACES_DEVICE if replaces is not None else frozenset())
-        doubted = isinstance(verdict, NeedsConfirmation) or (confirmed and replaces is None)
+                          flags=REPLACES_DEVICE if alarm is not None else frozenset())
+        doubted = isinstance(verdict, NeedsConfirmation) or (
+            confirmed and (replaces is not None or alarm is None))
         with self._step(now) as step:
             records = self._reading_records(reading, now, actor, doubted)
             step.records.extend(
                 _ended_because(records, metric_name, f"ended by a value typed by {actor}, "
                                                      "replacing the monitor's reading")
-                if replaces is not None else records)
+                if alarm is not None else records)
         return Accepted(metric_name, value), (step.ids[0] if step.ids else None)
 
     def manual_question(self, metric_name: str, value: float) -> str | None:
@@ -2532,11 +2556,14 @@ class SessionEngine:
             detail: dict[str, Any] = {"phase": self.phase.id, "item": item.id, "text": item.text,
                                       "note": tick.note}
             dosed = self._first_dose()
-            if (dosed is not None and dosed_before is not None
-                    and dosed.mono != dosed_before.mono):
-                # The first device, after T0: the checks timed after the dose count from it
-                # (`Schedule.first_dose_given`), placed among the readings for a restart.
+            moved = (dosed is not None and dosed_before is not None
+                     and dosed.mono != dosed_before.mono)
+            if dosed is not None and (moved or self._first_device(item.id)):
+                # The first device: the checks timed after the dose, waiting for it, count from
+                # it (`Schedule.first_dose_given`); after T0, placed among the readings for a
+                # restart.
                 self.schedule.first_dose_given(dosed, now)
+            if moved:
                 detail[OBSERVATIONS_BEFORE] = self._state.observations_logged
             if item.gate and self._state.t0 is None:
                 detail["baseline"] = self._fix_baseline(item)

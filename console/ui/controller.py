@@ -319,21 +319,26 @@ class SessionController(QtCore.QObject):
 
     # ---- the nurse's actions (the actor is the session's nurse; the lock may refuse them) -------------------------------
 
-    def enter_manual(self, metric_name: str, value: float, confirmed: bool = False) -> Verdict:
+    def enter_manual(self, metric_name: str, value: float, confirmed: bool = False, *,
+                     replaces: bool | None = None) -> Verdict:
+        """`SessionEngine.enter_manual`: `confirmed` (the value's own question) and `replaces`
+        (the monitor's alarming reading) are two answers, passed apart."""
         refused = self.refusal(ChairAction.ENTER)
         if refused is not None:
             return Rejected(metric_name, refused)
         engine = self._engine
-        return engine.enter_manual(metric_name, value, engine.nurse, self.clock.now(), confirmed)
+        return engine.enter_manual(metric_name, value, engine.nurse, self.clock.now(), confirmed,
+                                   replaces=replaces)
 
-    def enter_manual_row(self, metric_name: str, value: float,
-                         confirmed: bool = False) -> tuple[Verdict, int | None]:
+    def enter_manual_row(self, metric_name: str, value: float, confirmed: bool = False, *,
+                         replaces: bool | None = None) -> tuple[Verdict, int | None]:
         """`enter_manual`, with the row id of the observation written (None if none has one)."""
         refused = self.refusal(ChairAction.ENTER)
         if refused is not None:
             return Rejected(metric_name, refused), None
         engine = self._engine
-        return engine.enter_manual_row(metric_name, value, engine.nurse, self.clock.now(), confirmed)
+        return engine.enter_manual_row(metric_name, value, engine.nurse, self.clock.now(),
+                                       confirmed, replaces=replaces)
 
     def correct(self, observation_id: int, metric_name: str, value: float, reason: str,
                 confirmed: bool = False) -> Verdict:

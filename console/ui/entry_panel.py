@@ -3,7 +3,9 @@
 Vitals: BP as "128/84", RR, HR, SpO2 in one keyboard-driven form (Enter records every filled field).
 Bad values are refused with the engine's message (what is wrong, what is allowed) and nothing of
 that form is recorded; an implausible value, or one that would replace the monitor's alarming
-reading, asks the `Confirmer` first (every question before anything is recorded). What was
+reading, asks the `Confirmer` first (every question before anything is recorded, and again
+any question that arose while she answered; her two answers, "the value is right" and "it
+replaces the monitor's reading", reach the engine apart: review 46). What was
 recorded is said in a nurse's words ("Recorded: BP 150/95 mmHg, RR 16/min"), never in the log's
 names.
 
@@ -12,7 +14,9 @@ pre-filled with 10 and one click logged it while BP was 185/118):
 
 - Each scale shows its latest recorded value and when ("3 · 09:12"), and the button of that value
   is marked. The score boxes (dissociation, Aldrete) start empty and go back to empty after each
-  record: Record with no score set is refused and says what to set.
+  record: Record with no score set (or one typed and erased) is refused and says what to set.
+  What a box records is what it holds as typed, read as a vitals field reads it; the mouse wheel
+  never changes it (review 46).
 - After an observation, "Undo" is offered for `UNDO_SECONDS` (counted on the controller's clock,
   so a test moves it by hand; the 2 Hz tick redraws the countdown). Any later message withdraws
   it, so the button always belongs to the message beside it. After that, "Correct…" in the Events
@@ -37,7 +41,8 @@ tests/ui/test_entry_observations.py for the double click and the double Return):
   another nurse takes the session over, the vitals fields, the note and the score boxes are
   emptied (Ana's HR 72, typed without Return, was recorded as Ben's with his BP after the
   lock), and the nurse who signs in next reads `UNSAVED_CLEARED`. The Undo offer goes too: it
-  belongs to the nurse who recorded the value.
+  belongs to the nurse who recorded the value. At the discharge the typing goes as well, and the
+  ended form names it (`UNSAVED_AT_DISCHARGE`; review 46: it stood greyed as if entered).
 - A double click on an observation button is one observation: a second press of the same value
   within the platform's double-click interval (`double_press_s`, measured on the controller's
   clock) is ignored (a double click on Vomiting noted two episodes; one on "present" wrote two
@@ -58,15 +63,17 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.session.engine import OBSERVED, VOMITING
 from console.session.entry import (
+    Accepted,
     NeedsConfirmation,
     Rejected,
     Verdict,
     check_bp,
+    check_number,
     check_value,
     pulse_pressure_question,
 )
 from console.session.lock import ChairAction
-from console.ui.wheel_guard import guard_wheel
+from console.ui.wheel_guard import refuse_wheel
 from console.ui import theme
 from console.ui.controller import SessionController
 from protocols.vitals import (
@@ -100,6 +107,8 @@ EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 SCORE_TYPED_MAX = 999
 UNSAVED_CLEARED = ("Unsaved entries were cleared when the station locked: nothing of them was "
                    "recorded.")
+UNSAVED_AT_DISCHARGE = ("Unsaved entries were cleared when the session was discharged: {what}; "
+                        "nothing of them was recorded.")
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
 ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "error_text", "ok_text", "warn_text"
@@ -336,6 +345,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         # at a lock (said to whoever signs in).
         self._nurse = controller.view.nurse
         self._cleared_at_lock = False
+        self._ended = False   # the session's discharge was seen (its typing cleared, said)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(2)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -417,41 +427,42 @@ class EntryPanel(QtWidgets.QGroupBox):
         if rejected:
             self._say(" ".join(v.message for v in rejected), error=True)
             return
-        # Every question before anything is written: the form's (an unusual value) and the
-        # engine's (the value would replace the monitor's alarming reading). A No records
-        # nothing of the form (review 37: the diastolic's No came after its systolic was logged).
-        confirmed = set()
-        typed = {v.metric: v.value for v in verdicts}  # type: ignore[union-attr]  # no Rejected
+        # Every question before anything is written: the form's (an unusual value, the pair's
+        # pulse pressure) and the engine's (the value would replace the monitor's alarming
+        # reading). A No records nothing of the form (review 37: the diastolic's No came after
+        # its systolic was logged). The two answers stay apart up to the engine (review 46: a
+        # "Record it" to the pulse pressure was read as "it replaces the monitor's reading").
+        entries = [v for v in verdicts if not isinstance(v, Rejected)]
+        typed = {v.metric: v.value for v in entries}
         pair_question = (pulse_pressure_question(typed["bp_systolic"], typed["bp_diastolic"])
                          if {"bp_systolic", "bp_diastolic"} <= typed.keys() else None)
-        for verdict in verdicts:
-            value = verdict.value  # type: ignore[union-attr]  # Rejected were returned above
-            asked = [verdict.message] if isinstance(verdict, NeedsConfirmation) else []
-            engine_question = self.controller.view.manual_question(verdict.metric, value)
+        doubted: set[str] = set()
+        replacing: dict[str, str] = {}   # a value: the engine's question she said Yes to
+        for verdict in entries:
+            own = verdict.message if isinstance(verdict, NeedsConfirmation) else None
+            engine_question = self.controller.view.manual_question(verdict.metric, verdict.value)
+            asked = [q for q in (own, engine_question) if q is not None]
+            if asked and not self._confirmed(" ".join(asked)):
+                return
+            if own is not None:   # the pair's question is about both halves
+                doubted |= ({"bp_systolic", "bp_diastolic"} if own == pair_question
+                            else {verdict.metric})
             if engine_question is not None:
-                asked.append(engine_question)
-            if asked:
-                refused = self.controller.refusal(ChairAction.ENTER)   # asked of nobody refused
-                if refused is not None:
-                    self._say(refused, error=True)
-                    return
-                question = " ".join(asked)
-                if not self.confirmer.confirm(question):
-                    self._say(f"Not recorded: {question}", error=True)
-                    return
-                confirmed.add(verdict.metric)
-                if isinstance(verdict, NeedsConfirmation) and verdict.message == pair_question:
-                    confirmed |= {"bp_systolic", "bp_diastolic"}   # the pair's question
+                replacing[verdict.metric] = engine_question
+        if not self._ask_arisen(entries, replacing):
+            return
         done: list[tuple[str, float]] = []
-        for verdict in verdicts:
-            name = verdict.metric
-            value = verdict.value  # type: ignore[union-attr]  # Rejected were returned above
-            answer = self.controller.enter_manual(name, value, confirmed=name in confirmed)
+        for verdict in entries:
+            name, value = verdict.metric, verdict.value
+            answer = self.controller.enter_manual(name, value, confirmed=name in doubted,
+                                                  replaces=name in replacing)
             if isinstance(answer, NeedsConfirmation):
                 # A question that arose after the ones above (a value just written changed the
-                # engine's answer): nothing of this value is recorded until the nurse says yes.
+                # engine's answer; every doubt was asked above, so it is the monitor's): nothing
+                # of this value is recorded until the nurse says yes.
                 if self.confirmer.confirm(answer.message):
-                    answer = self.controller.enter_manual(name, value, confirmed=True)
+                    answer = self.controller.enter_manual(name, value, confirmed=name in doubted,
+                                                          replaces=True)
                 else:
                     answer = Rejected(name, f"Not recorded: {answer.message}")
             if isinstance(answer, Rejected):   # e.g. the session ended meanwhile
@@ -464,6 +475,35 @@ class EntryPanel(QtWidgets.QGroupBox):
         self._say(f"Recorded: {words}", recorded="vitals")
         self.recorded.emit(words)
         self.fields["bp"].setFocus()
+
+    def _confirmed(self, question: str) -> bool:
+        """The nurse's Yes to `question`; a No (or a lock meanwhile) is said and is False."""
+        refused = self.controller.refusal(ChairAction.ENTER)   # asked of nobody refused
+        if refused is not None:
+            self._say(refused, error=True)
+            return False
+        if not self.confirmer.confirm(question):
+            self._say(f"Not recorded: {question}", error=True)
+            return False
+        return True
+
+    def _ask_arisen(self, entries: Sequence[Accepted | NeedsConfirmation],
+                    replacing: dict[str, str]) -> bool:
+        """Ask the engine's questions that arose while the nurse answered (the monitor sent a
+        reading that holds an alarm, or another one holds it now) before anything is written:
+        her Yes to one question never answers another she was not asked (review 46: the cuff's
+        185 arrived during the pulse pressure question, and her typed 170 was recorded as
+        replacing it, ending its alarm). False when she said No."""
+        while True:   # each question waits for her, and the monitor may send meanwhile
+            arisen = [(v.metric, question) for v in entries
+                      if (question := self.controller.view.manual_question(v.metric, v.value))
+                      is not None and replacing.get(v.metric) != question]
+            if not arisen:
+                return True
+            for name, question in arisen:
+                if not self._confirmed(question):
+                    return False
+                replacing[name] = question
 
     def _stop_part_way(self, done: list[tuple[str, float]], message: str) -> None:
         """Values before the refused one are in the log: say so, and clear only their fields."""
@@ -480,16 +520,18 @@ class EntryPanel(QtWidgets.QGroupBox):
         self.recorded.emit(words)
 
     def _say(self, text: str, error: bool = False, colour: str | None = None,
-             recorded: str = "") -> None:
+             recorded: str = "", stands: bool = False) -> None:
         """Show a message; it replaces the one an undo belonged to, so the offer ends with it.
-        It goes after MESSAGE_KEEP_S (`_fade_message`). `recorded`: the part of the form whose
-        record it reports ("vitals", "note", a scale's name; `_record_stands`)."""
+        It goes after MESSAGE_KEEP_S (`_fade_message`) unless it `stands` (the ended session's
+        last word). `recorded`: the part of the form whose record it reports ("vitals", "note",
+        a scale's name; `_record_stands`)."""
         self._withdraw_undo()
         self._refusal_shown = error
         self._record_shown = recorded
-        self._recorded_at = self.controller.clock.now().mono
+        now = self.controller.clock.now().mono
+        self._recorded_at = now
         self.message.set_message(text, colour or (ERROR_COLOUR if error else DONE_COLOUR),
-                                 bold=error, said_at=self.controller.clock.now().mono)
+                                 bold=error, said_at=None if stands else now)
 
     def _record_stands(self, part: str) -> bool:
         """`part` of the form has just recorded and its "Recorded: …" (and its Undo) is shown:
@@ -594,7 +636,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         score.setSpecialValueText("—")   # EMPTY_SCORE: nothing set yet
         score.setValue(EMPTY_SCORE)
         score.setMinimumWidth(score.fontMetrics().horizontalAdvance("92") + 48)
-        guard_wheel(score)   # a score changes by the nurse's keys, not a scroll in passing
+        refuse_wheel(score)   # a score changes by the nurse's keys, never by the wheel
         score.lineEdit().returnPressed.connect(lambda: self._record_score(name, score))
         record = QtWidgets.QPushButton("Record")
         record.setObjectName(f"{object_name}_record")
@@ -626,41 +668,50 @@ class EntryPanel(QtWidgets.QGroupBox):
         if not self._pressed_again(VOMITING, 1):
             self._record_note(VOMITING, kind=OBSERVED)
 
-    def _record_score(self, name: str, score: QtWidgets.QSpinBox) -> None:
-        typed = score.typed_not_a_score() if isinstance(score, _ScoreBox) else None
-        if typed is not None and isinstance(score, _ScoreBox):
-            # Kept until the nurse types again: Return comes to this twice (the box's line, then
-            # the box), and the second must not record what the box read of it ("4,5": 45).
-            verdict = check_value(name, typed)
-            if isinstance(verdict, Rejected):
-                self._say(f"Not recorded: {verdict.message}", error=True)
-                score.setFocus()
-                score.selectAll()
-                return
-            score.forget_typed()
-            score.setValue(int(verdict.value))   # "4.0": the whole number it reads
-        score.interpretText()   # a number typed but not yet committed by the box
-        if score.value() == EMPTY_SCORE:
+    def _record_score(self, name: str, score: _ScoreBox) -> None:
+        """Record what the box holds for the nurse (`_ScoreBox.entered`), read as a vitals field
+        reads a value, or nothing: an emptied box is no score (review 46: Aldrete 9 typed, then
+        erased, and Return recorded "Aldrete 9/10", the box's last value), and a score is never
+        another number than the one typed (full-width "１０" recorded the 9 typed before it)."""
+        typed = score.entered()
+        if not typed:
+            score.clear_score()   # the dash again: what the box shows is what it holds
             if self._record_stands(name):   # the Return after its record: line and Undo stay
                 return
             m = metric(name)
             self._say(f"Set the {m.label} score first ({m.describe_range()}), then Record.", error=True)
             score.setFocus()
             return
-        if self._record_scale(name, score.value()):
-            score.setValue(EMPTY_SCORE)   # the next one is set on purpose too
-            if isinstance(score, _ScoreBox):
-                score.forget_typed()
+        verdict = check_value(name, typed)
+        if isinstance(verdict, Rejected):
+            # A whole number past the range is refused as the engine words it; other text is
+            # named as typed (review 45: "4,5" read as 45). Kept in the box until she types
+            # again: Return comes here twice (the box's line, then the box, which put its last
+            # value back in between).
+            self._say(verdict.message if typed.isdecimal() else f"Not recorded: {verdict.message}",
+                      error=True)
+            score.show_entered()
+            score.setFocus()
+            score.selectAll()
+            return
+        if self._record_scale(name, int(verdict.value)):   # "4.0": the whole number it reads
+            score.clear_score()   # the next one is set on purpose too
 
     def _record_scale(self, name: str, value: int) -> bool:
         before = self.controller.view.latest(name)
         previous = None if before is None else before.reading.value
         answer, row_id = self.controller.enter_manual_row(name, float(value))
         if isinstance(answer, NeedsConfirmation):   # not for today's scales; asked if ever
+            engine_question = self.controller.view.manual_question(name, float(value))
             if not self.confirmer.confirm(answer.message):
                 self._say(f"Not recorded: {answer.message}", error=True)
                 return False
-            answer, row_id = self.controller.enter_manual_row(name, float(value), confirmed=True)
+            # Each answer for its own question: her Yes replaces a monitor's reading only when
+            # that was asked, and doubts the value only when the value was doubted.
+            answer, row_id = self.controller.enter_manual_row(
+                name, float(value),
+                confirmed=isinstance(check_number(metric(name), float(value)), NeedsConfirmation),
+                replaces=engine_question is not None and engine_question in answer.message)
         if isinstance(answer, Rejected):
             self._say(answer.message, error=True)
             return False
@@ -734,6 +785,17 @@ class EntryPanel(QtWidgets.QGroupBox):
 
     # ---- who is at the chair -------------------------------------------------------------------
 
+    def _unsaved_words(self) -> list[str]:
+        """What the form holds typed and not recorded, as the nurse typed it ("BP 132/84")."""
+        words = [f"{'BP' if key == 'bp' else VITAL_WORDS[key][0]} {edit.text().strip()}"
+                 for key, edit in self.fields.items() if edit.text().strip()]
+        words += [f"{SCALE_WORDS[name]} {box.entered()}"
+                  for name, box in (("dissociation", self.dissociation), ("aldrete", self.aldrete))
+                  if box.entered()]
+        if self.note.text().strip():
+            words.append(f"the note “{self.note.text().strip()}”")
+        return words
+
     def _clear_unsaved(self) -> bool:
         """Empty the vitals fields, the note and the score boxes; True if anything was in them."""
         held = False
@@ -741,11 +803,8 @@ class EntryPanel(QtWidgets.QGroupBox):
             held = held or bool(edit.text().strip())
             edit.clear()
         for box in (self.dissociation, self.aldrete):
-            box.interpretText()
-            held = held or box.value() != EMPTY_SCORE or box.typed_not_a_score() is not None
-            box.setValue(EMPTY_SCORE)
-            box.lineEdit().setText(box.specialValueText())   # whatever half-typed text it held
-            box.forget_typed()   # not the next nurse's to record, nor to be told of
+            held = held or bool(box.entered())
+            box.clear_score()   # not the next nurse's to record, nor to be told of
         return held
 
     def _withdraw_undo(self) -> None:
@@ -779,12 +838,26 @@ class EntryPanel(QtWidgets.QGroupBox):
 
     # ---- what the session says ----------------------------------------------------------------
 
+    def _on_ended(self) -> None:
+        """The session ended (discharged): what was typed and not recorded goes, and the form
+        says what it was. Left in the ended record's disabled form, "132/84" read as entered,
+        and neither the review nor the report has it (review 46)."""
+        words = self._unsaved_words()
+        self._clear_unsaved()
+        self._last_press = None
+        if words:
+            self._say(UNSAVED_AT_DISCHARGE.format(what=", ".join(words)), colour=WARN_COLOUR,
+                      stands=True)
+
     @QtCore.Slot()
     def _on_session_changed(self) -> None:
         nurse = self.controller.view.nurse
         if nurse != self._nurse:
             before, self._nurse = self._nurse, nurse
             self._on_nurse_changed(before, nurse)
+        if self.controller.view.discharged and not self._ended:
+            self._ended = True
+            self._on_ended()
         for scale in self.scales.values():
             self._show_latest(scale)
         self._show_vomited()
@@ -832,28 +905,43 @@ class _ScoreBox(QtWidgets.QSpinBox):
     go past the score's maximum (`SCORE_TYPED_MAX`, refused on Record); the arrow keys stop at it.
 
     A character a score cannot hold ("4.5", "4,5", "-3", "7a") is kept as typed and never taken
-    for the score: Record refuses it, naming it (`typed_not_a_score`). The box dropped "." without
+    for the score: Record refuses it, naming it (`entered`). The box dropped "." without
     a word and read "," as a thousands separator: CADSS "4.5" was recorded as 45, ten times the
     score and over the discharge cut-off (review 45)."""
 
     def __init__(self, top: int) -> None:
         super().__init__()
         self.top = top   # the score's maximum
-        self._typed = ""   # the nurse's own last edit (the box rewrites its text to its value)
+        # The nurse's own last edit, None when the box was set since (the arrow keys, a record):
+        # the box rewrites its text to its last value on Return or when the focus leaves it.
+        self._typed: str | None = None
         self.lineEdit().textEdited.connect(self._on_edited)
 
     def _on_edited(self, text: str) -> None:
         self._typed = text
 
-    def typed_not_a_score(self) -> str | None:
-        """What the nurse last typed when it is not a whole number, else None: also after the
-        box put its last value back (Return, the focus leaving it for the Record button)."""
-        typed = self._typed.strip()
-        return typed if typed and typed != self.specialValueText() and not typed.isdigit() \
-            else None
+    def entered(self) -> str:
+        """What the box holds for the nurse: her last edit as typed, else the text the box shows
+        (a score set with the arrow keys); "" when empty or the dash. Never `value()`: a score
+        erased with Backspace left the value typed before it (review 46), and "4,5" read as 45
+        (review 45)."""
+        text = (self._typed if self._typed is not None else self.lineEdit().text()).strip()
+        return "" if text == self.specialValueText() else text
+
+    def show_entered(self) -> None:
+        """Show what the nurse typed again (a refusal names it; the box had put its last value
+        back)."""
+        if self._typed is not None and self.lineEdit().text() != self._typed:
+            self.lineEdit().setText(self._typed)
 
     def forget_typed(self) -> None:
-        self._typed = ""
+        self._typed = None
+
+    def clear_score(self) -> None:
+        """No score set: the dash, and nothing typed."""
+        self.forget_typed()
+        self.setValue(EMPTY_SCORE)
+        self.lineEdit().setText(self.specialValueText())   # whatever half-typed text it held
 
     def validate(self, text: str, pos: int) -> tuple[QtGui.QValidator.State, str, int]:
         state, text, pos = super().validate(text, pos)

@@ -67,7 +67,10 @@ class SignatureDialog(QtWidgets.QDialog):
         self.sign_button.setDefault(True)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setObjectName("signature_cancel")
-        self.cancel_button.setAutoDefault(False)
+        # Return on the focused Cancel cancels: a button that is not auto-default hands Return
+        # to the dialog, which clicked Sign (a PIN typed, Tab to Cancel, Return: signed; review
+        # 46). Escape cancels as ever; Return on a button does that button.
+        self.cancel_button.setAutoDefault(True)
         form = QtWidgets.QFormLayout()
         form.addRow("Signer", self.signer)
         form.addRow("PIN or password", self.secret)

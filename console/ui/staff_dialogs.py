@@ -171,7 +171,8 @@ class SignInDialog(QtWidgets.QDialog):
         self.sign_in_button.setObjectName("sign_in_button")
         self.sign_in_button.setDefault(True)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setAutoDefault(False)
+        # Return on the focused Cancel cancels, never signs in (`SignatureDialog`: review 46).
+        self.cancel_button.setAutoDefault(True)
         form = QtWidgets.QFormLayout()
         form.addRow("Name or badge", self.name)
         form.addRow("PIN or password", self.secret)
@@ -296,7 +297,9 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.history_button.setToolTip("Every version of the selected account: when, what "
                                        "changed, by whom, why (never a secret)")
         close = QtWidgets.QPushButton("Close")
-        close.setAutoDefault(False)
+        # Return on the focused Close closes: not auto-default, it handed Return to the dialog,
+        # which clicked its default, Add account (or the action focused last; review 46).
+        close.setAutoDefault(True)
         self.message = QtWidgets.QLabel("Select an account to disable or enable it, set its "
                                         "roles, reset its PIN or password or read its history; "
                                         "fill the form to add one.")
