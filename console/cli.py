@@ -27,12 +27,13 @@ With --protocol and --patient of a session still open in the log, that session i
 
 Every failure a user can cause ends in one line that says what is wrong and what to do, with a
 non-zero exit; never a traceback (a wrong option: exit 2, `devices.usage.OneLineParser`; Ctrl+C
-on a subcommand: exit 130).
+on a subcommand, or while the window starts: exit 130).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -43,7 +44,9 @@ from console import collector_hold
 from console.paths import default_db_path
 from console.paths import user_path as user_path  # its old home: the name stays importable
 from console.session.lock import idle_minutes
-from devices.usage import OneLineParser
+from devices.usage import OneLineParser, stdout_closed
+
+PROG: Final = "infusion-console"
 
 
 def _decode(argv: list[str]) -> int:
@@ -91,7 +94,7 @@ def _verify(argv: list[str]) -> int:
 
     from console.review.queries import open_readonly
     from console.store import LogError, classify, is_environmental
-    from console.store.errors import sqlite_words
+    from console.store.errors import printable, sqlite_words
     from console.store.log import integrity_problems, verify_log
     from console.store.schema import version_problem
 
@@ -159,18 +162,20 @@ def _verify(argv: list[str]) -> int:
                  else report.message)
         return _verify_damaged(args.db, f"{version.message} ({chain})")
     if not report.ok:
-        print(f"{args.db}: {report.message}")
+        print(f"{printable(str(args.db))}: {report.message}")
         return VERIFY_EDITED
     if version is not None:   # the row, or the record of the migrations, deleted outside
-        print(f"{args.db}: {version.message}")
+        print(f"{printable(str(args.db))}: {version.message}")
         return VERIFY_EDITED
-    print(f"{args.db}: ok ({report.rows_checked} rows checked, integrity ok)")
+    print(f"{printable(str(args.db))}: ok ({report.rows_checked} rows checked, integrity ok)")
     return VERIFY_OK
 
 
 def _verify_damaged(db: Path, words: str) -> int:
     """Report a damaged log: one line on stdout (the check's finding, as an edited row is)."""
-    print(f"{db}: the file is damaged: {words}; {_DAMAGED_NEXT}")
+    from console.store.errors import printable
+
+    print(f"{printable(str(db))}: the file is damaged: {words}; {_DAMAGED_NEXT}")
     return VERIFY_DAMAGED
 
 
@@ -186,7 +191,7 @@ def _version_damage(db: Path) -> str | None:
     from console.store.schema import version_problem
 
     try:   # open_readonly refused it, so plainly: read-only, nothing checked but the schema
-        conn = sqlite3.connect(f"file:{quote(str(db.resolve()))}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{quote(os.fsencode(db.resolve()))}?mode=ro", uri=True)
     except sqlite3.Error:
         return None
     try:
@@ -253,7 +258,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
 def gui_parser() -> argparse.ArgumentParser:
     """The window's options; a wrong one is refused in one line, exit 2 (`OneLineParser`)."""
     parser = OneLineParser(
-        prog="infusion-console",
+        prog=PROG,
         description="Nurse monitoring console for ketamine infusion sessions. "
                     f"Subcommands: {', '.join(SUBCOMMANDS)} (each with --help).",
     )
@@ -349,10 +354,16 @@ def gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# What a shell reports for a program stopped by SIGPIPE (128 + 13): no command's own status.
-CLOSED_PIPE_STATUS: Final = 141
 # What a shell reports for a program stopped by SIGINT (128 + 2), Ctrl+C.
 INTERRUPTED_STATUS: Final = 130
+
+
+def _paths_printable() -> None:
+    """Let stdout write a path that is not UTF-8 (a log in a Latin-1 folder "S\xe9ance") as
+    stderr does, with a backslash escape, instead of ending the command in a UnicodeEncodeError
+    at the line naming it (`access-log`'s, `export`'s "wrote ... to PATH")."""
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def _subcommand(name: str, command: Callable[[list[str]], int], argv: list[str]) -> int:
@@ -365,20 +376,28 @@ def _subcommand(name: str, command: Callable[[list[str]], int], argv: list[str])
     except KeyboardInterrupt:
         # What was written before stays written (a file already saved, a line printed): only
         # the rest is not done. Wording as the staff command's "cancelled: nothing was done".
-        print(f"infusion-console {name}: interrupted: nothing more was done", file=sys.stderr)
+        print(f"{PROG} {name}: interrupted: nothing more was done", file=sys.stderr)
         return INTERRUPTED_STATUS
     except BrokenPipeError:
-        # Python's own advice: point stdout at nothing, so the flush at exit fails no more.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return CLOSED_PIPE_STATUS
+        return stdout_closed()
     return status
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _paths_printable()
     if argv and argv[0] in SUBCOMMANDS:
         return _subcommand(argv[0], SUBCOMMANDS[argv[0]], argv[1:])
+    try:
+        return _window(argv)
+    except KeyboardInterrupt:
+        # Ctrl+C in the first second, while Qt is imported and the window built (the running
+        # window handles its own SIGINT): one line, as a subcommand's, not a traceback.
+        print(f"{PROG}: interrupted: nothing more was done", file=sys.stderr)
+        return INTERRUPTED_STATUS
+
+
+def _window(argv: list[str]) -> int:
     args = gui_parser().parse_args(argv)
     collector_hold.hold()   # until the window is built (console/collector_hold.py: P7)
     try:

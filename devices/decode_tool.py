@@ -31,8 +31,9 @@ from typing import IO, NoReturn
 
 from devices.formats import FORMATS
 from devices.reading import Reading
-from devices.transport import resolve_format
+from devices.transport import FormatLike, resolve_format
 from devices.stream import KEPT_NOTICES, DecodeResult, Dropped
+from devices.usage import home_path
 
 USAGE_EXIT = 2
 EXAMPLES_PER_REASON = 3
@@ -71,7 +72,8 @@ def _parser() -> _Parser:
                         help=f"device format ({', '.join(FORMATS)}) or device profile "
                              "(`infusion-console devices` lists them): a profile decodes with "
                              "its vendor code map, as the console does")
-    parser.add_argument("file", metavar="FILE", help="capture file, or - for standard input")
+    parser.add_argument("file", type=home_path, metavar="FILE",
+                        help="capture file, or - for standard input")
     return parser
 
 
@@ -190,6 +192,15 @@ def decode_bytes(fmt: str, data: bytes, received_at: datetime) -> DecodeResult:
     return result
 
 
+def _format_name(typed: str, fmt: FormatLike) -> str:
+    """The format a format or a device profile reads its bytes with: `philips-intellivue-mib`
+    reads IntelliVue's binary frames, so hex text given for it is said to be, as for
+    `--format intellivue`."""
+    from devices.profiles import ProfileFormat   # late, as devices/transport.py resolves it
+
+    return fmt.profile.format if isinstance(fmt, ProfileFormat) else typed
+
+
 def _read(path: str, stdin: IO[bytes]) -> bytes:
     if path == "-":
         return stdin.read()
@@ -223,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         args = _parser().parse_args(args_list)
         try:   # a format, or a profile (QA: a Nihon Kohden capture could not be read with its map)
-            resolve_format(args.format)
+            resolved = resolve_format(args.format)
         except ValueError as exc:
             raise _UsageError(f"--format: {exc}") from None
         data = _read(args.file, sys.stdin.buffer)
@@ -243,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         # `... | head`: the reader left; not an error of ours.
         return 0
     name = "<stdin>" if args.file == "-" else args.file
-    hex_text = args.format in BINARY_FORMATS and looks_like_hex_text(data)
+    hex_text = _format_name(args.format, resolved) in BINARY_FORMATS and looks_like_hex_text(data)
     print(summary(name, args.format, result, hex_text=hex_text), file=sys.stderr)
     return 0
 

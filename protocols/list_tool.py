@@ -44,9 +44,27 @@ def _parser() -> argparse.ArgumentParser:
                     "files with their reasons; or check protocol files before copying them into "
                     "the clinic's folder.",
         epilog="exit status: 0 every file loaded, 1 a file was refused, 2 bad usage")
-    parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
+    parser.add_argument("files", nargs="*", type=_home_path, metavar="FILE",
                         help="a protocol file to check (.toml); nothing is copied or changed")
     return parser
+
+
+def _home_path(value: str) -> Path:
+    """FILE with a leading `~` or `~user` made that home folder, where no shell expanded it,
+    as every file option of the console's commands (`devices.usage.home_path`, not imported:
+    protocols imports neither devices nor console).
+
+    Raises:
+        argparse.ArgumentTypeError: a `~user` this computer does not have (one line, exit 2).
+    """
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:   # pathlib: "Could not determine home directory."
+        user = Path(value).parts[0][1:]
+        who = f"the user {user}" if user else "the user running it"
+        raise argparse.ArgumentTypeError(
+            f"{value}: {who} has no home folder on this computer (a path written on another "
+            "one?); give an absolute path") from None
 
 
 def describe(protocol: Protocol) -> str:

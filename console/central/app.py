@@ -45,6 +45,7 @@ from console.network import bus_topics
 from console.network.config import IN_CLEAR_NOTE, crosses_in_clear, read_password
 from console.network.twin_watch import TwinWatch, new_instance
 from console.paths import user_path
+from devices.usage import OneLineParser
 
 if TYPE_CHECKING:
     from PySide6 import QtCore
@@ -84,7 +85,7 @@ def given_options(args: argparse.Namespace) -> frozenset[str]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="infusion-console central",
         description="The clinic's central station: every chair on the clinic bus in one window, "
                     "their alarms sounded here, acknowledged here (the bedside stays the alarm "

@@ -60,7 +60,7 @@ from pathlib import Path
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from console.export.files import not_written_cause
+from console.export.files import ExistsAlready, never_replacing, not_written_cause
 from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogCommand
 from console.paths import default_db_path, user_path
 
@@ -95,16 +95,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
+def _output(value: str) -> Path:
+    """An output option's path (`user_path`); an empty one is refused: Path("") is the current
+    folder, and `--csv ""` (a variable left unset) wrote the files there without a word."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path: give the file or folder to write to")
+    return user_path(value)
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Export one session of the session log.",
                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXITS)
     p.add_argument("session_id", type=int, metavar="SESSION_ID", help="the session's id (number)")
     out = p.add_mutually_exclusive_group(required=True)
-    out.add_argument("--pdf", type=user_path, metavar="FILE", help="session report as PDF")
-    out.add_argument("--csv", type=user_path, metavar="DIR",
+    out.add_argument("--pdf", type=_output, metavar="FILE", help="session report as PDF")
+    out.add_argument("--csv", type=_output, metavar="DIR",
                      help="observations and events as two CSV files in DIR")
-    out.add_argument("--fhir", type=user_path, metavar="FILE", help="HL7 FHIR R4 Bundle (JSON)")
-    out.add_argument("--rems", type=user_path, metavar="FILE",
+    out.add_argument("--fhir", type=_output, metavar="FILE", help="HL7 FHIR R4 Bundle (JSON)")
+    out.add_argument("--rems", type=_output, metavar="FILE",
                      help="esketamine REMS Patient Monitoring Form values (.json: JSON, "
                           "otherwise labelled text)")
     p.add_argument("--account", metavar="NAME",
@@ -173,7 +181,11 @@ def _run(args: argparse.Namespace) -> int:
     target, write = _writer(args)
     _refuse_existing(args, detail, db)
     try:
-        done = write(detail)
+        with never_replacing():   # a file made at the name while this one was built is kept
+            done = write(detail)
+    except ExistsAlready as exc:
+        cause = _exists_cause(args, exc.filename or target)
+        raise CommandFailure(cause + _record_not_written(args, db, cause)) from exc
     except (OSError, ValueError) as exc:
         cause = not_written_cause(exc)
         unrecorded = _record_not_written(args, db, cause)
@@ -181,6 +193,15 @@ def _run(args: argparse.Namespace) -> int:
             raise CommandFailure(f"cannot write {exc.filename or target}: {cause}; choose "
                                  f"another place to write to{unrecorded}") from exc
         raise CommandFailure(cause + unrecorded) from exc
+    except CommandFailure as failure:   # the PDF writer cannot be imported
+        raise CommandFailure(str(failure) + _record_not_written(args, db, str(failure)),
+                             failure.exit_status) from failure
+    except BaseException as stopped:
+        # Ctrl+C (exit 130 in console/cli.py), or a bug: the row "to FILE" is written already,
+        # and the file is not; the log must not claim it (the module docstring's promise).
+        _record_not_written(args, db, "interrupted" if isinstance(stopped, KeyboardInterrupt)
+                            else f"the export stopped ({type(stopped).__name__})")
+        raise
     print(f"session {args.session_id}: {done}")
     if note:
         print(f"session {args.session_id}: {note}")
@@ -249,10 +270,17 @@ def _format(args: argparse.Namespace) -> str:
     return next(f for f in _FORMATS if getattr(args, f) is not None)
 
 
-def _target(args: argparse.Namespace) -> Path:
+def _target(args: argparse.Namespace) -> str:
     """The output as the access log names it: absolute, since an auditor reading the log later
     cannot know where the command ran (QA: 'to out1/s1.pdf')."""
-    return Path(getattr(args, _format(args))).resolve()
+    return _loggable(str(Path(getattr(args, _format(args))).resolve()))
+
+
+def _loggable(text: str) -> str:
+    """`text` as the access log can hold it: the log's text is UTF-8 (its rows' hashes too), and
+    a path that is not (a Latin-1 folder "S\xe9ance") holds a surrogate escape for each byte
+    that is not; such a byte becomes U+FFFD, as the bus's messages do (console/network/pcd.py)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _record_not_written(args: argparse.Namespace, db: Path, cause: str) -> str:
@@ -275,7 +303,7 @@ def _record_not_written(args: argparse.Namespace, db: Path, cause: str) -> str:
             AccessLog(log).record_access(
                 args.account_ref, AccessKind.EXPORT, args.session_id, _format(args),
                 bool(args.deidentify), datetime.now(UTC), where=STATION,
-                detail=f"NOT WRITTEN: {_target(args)}: {cause}")
+                detail=f"NOT WRITTEN: {_target(args)}: {_loggable(cause)}")
     except (IdentityError, LogError):
         return "; the access log could not record that it was not written"
     return ""
@@ -485,10 +513,16 @@ def _refuse_existing(args: argparse.Namespace, detail: SessionDetail, db: Path) 
     existing = next((p for p in paths if os.path.isfile(p) or os.path.islink(p)), None)
     if existing is None:
         return
-    cause = (f"{existing} exists already: an export never replaces a file (remove it first, "
-             f"or give another {'folder' if args.csv is not None else 'file name'})")
+    cause = _exists_cause(args, existing)
     unrecorded = _record_not_written(args, db, cause)
     raise CommandFailure(cause + unrecorded)
+
+
+def _exists_cause(args: argparse.Namespace, existing: str | os.PathLike[str]) -> str:
+    """Why an export to a name that is taken was not written (before it was built, or found
+    when its file was put in place: `files.never_replacing`)."""
+    return (f"{existing} exists already: an export never replaces a file (remove it first, "
+            f"or give another {'folder' if args.csv is not None else 'file name'})")
 
 
 def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], str]]:

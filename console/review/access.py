@@ -29,6 +29,7 @@ open, the -wal is moved into the log file and the -wal and -shm are removed.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,8 @@ def close_writing_last(db_path: Path) -> None:
     try:
         if not wal_of(path).is_file() or wal_damage(path) is not None:
             return   # no -wal: nothing to fold, and the file is not touched
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True,
+        # Bytes: a path that is not UTF-8 (a Latin-1 folder) cannot be quoted as text.
+        conn = sqlite3.connect(f"file:{quote(os.fsencode(path.resolve()))}?mode=rw", uri=True,
                                timeout=0, isolation_level=None)
     except (OSError, sqlite3.Error):
         return

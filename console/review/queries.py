@@ -266,7 +266,9 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     a -wal there already (a console writing, or one that crashed) `mode=ro` stays: the files
     were there, and a read-write close could checkpoint its rows into the file.
     """
-    uri = f"file:{quote(str(path.resolve()))}"
+    # Bytes: a path that is not UTF-8 (a Latin-1 folder, "S\xe9ance") holds a surrogate
+    # escape that quote() cannot encode as text; its bytes are what SQLite opens.
+    uri = f"file:{quote(os.fsencode(path.resolve()))}"
     if _closed_cleanly_in_writable_folder(path):
         try:
             return _configured(sqlite3.connect(uri + "?mode=rw", uri=True, isolation_level=None,

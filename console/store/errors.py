@@ -114,6 +114,14 @@ _MESSAGES: Final[dict[Cause, str]] = {
     ),
 }
 
+# SQLITE_READONLY_DIRECTORY: the log file may be written, its folder not, and SQLite creates the
+# log's -wal and -shm there. "Make the file writable" sent the IT person to a file that was.
+_READ_ONLY_FOLDER: Final = (
+    "Cannot write the session log {path}: its folder {folder} is read-only, and SQLite must "
+    "create the log's {name}-wal and {name}-shm files there to write it. Make the folder "
+    "writable, or " + _OTHER_FILE + "."
+)
+
 
 class LogError(Exception):
     """The session log cannot be used because of its environment.
@@ -124,11 +132,16 @@ class LogError(Exception):
         detail: what SQLite or the OS said, or extra facts (schema versions); may be empty.
     """
 
-    def __init__(self, path: Path, cause: Cause, detail: str = "") -> None:
+    def __init__(self, path: Path, cause: Cause, detail: str = "", *,
+                 folder_read_only: bool = False) -> None:
         self.path = Path(path)
         self.cause: Cause = cause
         self.detail = detail
-        text = _MESSAGES[cause].format(path=self.path)
+        if folder_read_only:   # a "read-only" whose fix is the folder's (`_READ_ONLY_FOLDER`)
+            text = _READ_ONLY_FOLDER.format(path=self.path, folder=self.path.absolute().parent,
+                                            name=self.path.name)
+        else:
+            text = _MESSAGES[cause].format(path=self.path)
         if detail:
             text += f" (Details: {detail}.)"
         super().__init__(text)
@@ -271,7 +284,8 @@ def classify(exc: BaseException, path: Path) -> LogError:
     if isinstance(exc, sqlite3.Error):
         name = getattr(exc, "sqlite_errorname", "")
         detail = f"SQLite: {sqlite_words(exc)}" + (f" [{name}]" if name else "")
-        return LogError(path, _sqlite_cause(exc) or "io", detail)
+        return LogError(path, _sqlite_cause(exc) or "io", detail,
+                        folder_read_only=name == "SQLITE_READONLY_DIRECTORY")
     return LogError(path, "io", f"{type(exc).__name__}: {exc}")
 
 
@@ -322,6 +336,12 @@ def one_line(text: str, limit: int = 240) -> str:
     that do not print become "?".
     """
     parts = [part.strip() for part in text.splitlines() if part.strip()]
-    flat = "; ".join(parts)
-    flat = "".join(ch if ch.isprintable() else "?" for ch in flat)
+    flat = printable("; ".join(parts))
     return flat if len(flat) <= limit else flat[:limit].rstrip() + "..."
+
+
+def printable(text: str) -> str:
+    """`text` with every character that does not print as "?": a line break or an escape
+    sequence, and a byte of a file name that is not UTF-8 (a Latin-1 folder "S\xe9ance"): its
+    surrogate escape cannot be written as UTF-8."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)

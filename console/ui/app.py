@@ -216,15 +216,20 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
         except OSError as exc:
             raise StartError(f"--shown-log {shown_log}: cannot write it: "
                              f"{exc.strerror or exc}; give a file path") from None
-    log = EventLog.open(db_path, VERSION)
-    cleanups.append(log.close)
-    log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
     loaded = load_protocols(default_protocol_dirs())
     for refused in loaded.errors:
         # The start screen lists them in red; a start from the command line skips that screen,
         # and QA's typo in a clinic file went unsaid while the session ran on the others.
         print(f"infusion-console: a protocol file was refused (the others are offered): "
               f"{refused}", file=sys.stderr)
+    # The start screen's checks, with the same messages (console/session/start_checks.py),
+    # before the log is opened: a refused start (a bad weight, an unknown protocol, no --nurse)
+    # had left a new empty log at a --db path where there was none.
+    checked = (_checked_start(args, loaded) if session_now and not args.demo
+               and getattr(args, "resume", None) is None else None)
+    log = EventLog.open(db_path, VERSION)
+    cleanups.append(log.close)
+    log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
     clock = SystemClock()
     network = network_config(args)
     # The chair's name as network.toml or --chair gives it (the same keys): a chair set up by
@@ -258,15 +263,9 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     if not session_now:
         _preset_monitor(window, args)
         return window   # the start screen
-    # The start screen's checks, with the same messages (console/session/start_checks.py).
-    monitor, monitor_option = _monitor(args)
-    check = check_start(StartEntry(
-        args.patient or "", args.weight or "", args.protocol, args.nurse or "", args.device,
-        monitor, confirmed=frozenset(Field(f) for f in getattr(args, "confirm", []))),
-        loaded.protocols, loaded.errors)
-    if check.protocol is None or check.weight_kg is None or not check.ok:
-        raise StartError(command_line_text(check.problems, {Field.FORMAT: monitor_option}))
-    protocol, weight = check.protocol, check.weight_kg
+    if checked is None:   # not reached: a start from the command line was checked above
+        raise StartError("the session's options were not checked")
+    protocol, weight, monitor = checked
     patient = patient_key(args.patient)
     device = (args.device, monitor) if args.device else None
     # The rule the start screen follows too (console/session/left_open.py): the newest session
@@ -303,6 +302,23 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
     window.open_session(make, device, identity=identity)
     return window
+
+
+def _checked_start(args: argparse.Namespace, loaded: LoadResult) -> tuple[Protocol, float, str]:
+    """The protocol, the weight and the monitor of a session started from the command line,
+    checked as the start screen checks them (console/session/start_checks.py).
+
+    Raises:
+        StartError: a check refused them, in the start screen's words.
+    """
+    monitor, monitor_option = _monitor(args)
+    check = check_start(StartEntry(
+        args.patient or "", args.weight or "", args.protocol, args.nurse or "", args.device,
+        monitor, confirmed=frozenset(Field(f) for f in getattr(args, "confirm", []))),
+        loaded.protocols, loaded.errors)
+    if check.protocol is None or check.weight_kg is None or not check.ok:
+        raise StartError(command_line_text(check.problems, {Field.FORMAT: monitor_option}))
+    return check.protocol, check.weight_kg, monitor
 
 
 # Options "Restart and resume" does not give again: the session's own (--resume refuses them or

@@ -30,13 +30,14 @@ from console.ui import theme
 from console.ui.app import dispose, exec_until_signal
 from console.ui.review_window import ReviewDialogs, ReviewWindow, build_review_window
 from console.version import VERSION
+from devices.usage import OneLineParser
 from protocols.loader import default_protocol_dirs, load_protocols
 
 PROG = "infusion-console review"
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog=PROG, description="Review past sessions of the session log (read-only; "
                                "annotations are added as new attributed notes).")
     p.add_argument("--db", type=user_path, default=None,

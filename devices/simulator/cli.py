@@ -58,6 +58,7 @@ from devices.simulator.scenario import (
     replay_timeline,
 )
 from devices.simulator.sinks import PlayerStats, open_sink
+from devices.usage import home_path, stdout_closed
 
 DEFAULT_FORMAT = "hl7"
 BED_FORMATS = ("mindray-gateway", "draeger-gateway")
@@ -99,8 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--list", action="store_true", help="list the built-in scenarios and exit")
     what.add_argument("--scenario", metavar="NAME", help="a built-in scenario (default: normal)")
-    what.add_argument("--scenario-file", metavar="PATH", help="a scenario TOML file")
-    what.add_argument("--replay", metavar="FILE", help="play a raw byte capture instead of a scenario")
+    what.add_argument("--scenario-file", type=home_path, metavar="PATH",
+                      help="a scenario TOML file")
+    what.add_argument("--replay", type=home_path, metavar="FILE",
+                      help="play a raw byte capture instead of a scenario")
     # No default here: --replay must tell a --format given from none (`_check_replay`).
     p.add_argument("--format", choices=(*FORMAT_NAMES, *ANSWERING_FORMATS),
                    help=f"device format (default: {DEFAULT_FORMAT}); all but the first three "
@@ -116,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "scenario's time, so above 1 its clock runs that much fast and the "
                         "console says 'Monitor clock ... ahead' (expected)")
     p.add_argument("--seed", type=_int, default=1, help="random seed (default: 1)")
-    p.add_argument("--port", metavar="PATH", help="write to this existing port instead of a new pty")
+    p.add_argument("--port", type=home_path, metavar="PATH",
+                   help="write to this existing port instead of a new pty")
     p.add_argument("--duration-minutes", type=_duration, metavar="M",
                    help="override the scenario's duration")
     p.add_argument("--no-wait", action="store_true",
@@ -267,7 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.list:
-            print(_list(), flush=True)
+            try:
+                print(_list(), flush=True)
+            except BrokenPipeError:   # `infusion-sim --list | head -3`: quietly, as the console's
+                return stdout_closed()
             return 0
         if args.replay:
             _check_replay(args)
