@@ -112,10 +112,14 @@ class CentralLogError(Exception):
         cause: console/store/errors.py's cause (`read-only`, `disk-full`, ...).
     """
 
-    def __init__(self, path: Path, cause: str, detail: str = "") -> None:
+    def __init__(self, path: Path, cause: str, detail: str = "", *,
+                 folder_read_only: bool = False) -> None:
         self.path = path
         self.cause = cause
         step = _NEXT_STEP.get(cause, "check the file")
+        if folder_read_only:   # the file may be writable; SQLite cannot create -wal/-shm beside it
+            step = (f"make its folder {path.absolute().parent} writable (SQLite must create the "
+                    f"log's {path.name}-wal and {path.name}-shm files there)")
         text = (f"Cannot write the central station's log {path} ({cause.replace('-', ' ')}): "
                 f"{step}, or choose another file with --db.")
         if detail:
@@ -352,4 +356,7 @@ def _online(row: Received) -> bool:
 
 def _error(exc: BaseException, path: Path) -> CentralLogError:
     found = classify(exc, path)
-    return CentralLogError(path, found.cause, found.detail)
+    # classify names SQLite's code in the detail; a read-only folder is said as the folder there
+    # too (console/store/errors.py), not as "make the file writable".
+    return CentralLogError(path, found.cause, found.detail, folder_read_only=(
+        found.cause == "read-only" and "SQLITE_READONLY_DIRECTORY" in found.detail))

@@ -1773,9 +1773,13 @@ class ReviewWindow(QtWidgets.QMainWindow):
             path = _new_folder(chosen, stem) if chosen is not None else None
         if path is None or chosen is None:
             return
+        # The access log's text is UTF-8: a path that is not (a Latin-1 folder) is logged with
+        # U+FFFD for each such byte, as the command line logs it.
+        from console.export.cli import _loggable  # noqa: PLC0415
+
         if access is not None:   # logged before the data leaves (console/identity/access.py)
             refused = self._logged(lambda: access.record_export(
-                s.id, key, deidentified, f"to {path}"))
+                s.id, key, deidentified, f"to {_loggable(str(path))}"))
             if refused is not None:
                 self.dialogs.error(f"{export.label} export not written", refused)
                 return
@@ -1799,7 +1803,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
 
                 cause = not_written_cause(exc)
                 self._logged(lambda: access.record_export(
-                    s.id, key, deidentified, f"NOT WRITTEN: {path}: {cause}"))
+                    s.id, key, deidentified,
+                    f"NOT WRITTEN: {_loggable(str(path))}: {_loggable(cause)}"))
             # A file that cannot be written: another place may do. A refusal of the export
             # itself (a REMS form from a de-identified view) says why in its own words.
             said = (f"Could not write {path}: {exc}. Choose another place."
