@@ -21,7 +21,9 @@ Two phases, each of `seconds`, in the same central process:
 
 The refresh-only times of phase 1 (no forced repaint) are in the JSON too. Wall times are taken
 on a 2-core machine also running the broker and the 20 chairs: the central competes with them
-for the processors, as it would not on its own desk PC.
+for the processors, as it would not on its own desk PC. "20 chairs" is what ran, not the
+parameter (`clinic_shortfalls`): a chair that died leaves the central less to do, so both rows
+need every chair connected at the end, every chair process ending with 0, no monitor write failed.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Row, percentile
-from benchmarks.p9_central_alarm import Clinic
+from benchmarks.p9_central_alarm import Clinic, clinic_shortfalls
 
 DEFAULTS: dict[str, Any] = {"chairs": 20, "seconds": 60.0}
 QUICK: dict[str, Any] = {"chairs": 4, "seconds": 3.0}
@@ -69,16 +71,20 @@ def run(params: dict[str, Any]) -> list[Row]:
             board = central.ask("board", "board")
             flashing = [name for name, card in central.cards().items()
                         if card["alarm"] is not None and card["alarm"]["flashing"]]
+            errors = list(monitors.errors)
         finally:
-            clinic.close()
+            exits = clinic.close()
     cpu = 100.0 * cpu_phase["cpu_s"] / cpu_phase["wall_s"]
     cpu_paint = 100.0 * paint_phase["cpu_s"] / paint_phase["wall_s"]
     times = [float(t) for t in paint_phase["refresh_ms"]]
     plain = [float(t) for t in cpu_phase["refresh_ms"]]
     med = statistics.median(times)
-    full = chairs >= 20
+    # The bar's "20 chairs at 1 Hz" from what ran: a chair that died left the central less to do.
+    shortfalls = clinic_shortfalls(chairs, board, exits, errors)
+    full = chairs >= 20 and not shortfalls
     common = {"chairs": chairs, "seconds_each_phase": seconds, "alarmed_chairs": alarmed,
-              "flashing_at_end": flashing, "central_board": board,
+              "flashing_at_end": flashing, "central_board": board, "monitor_errors": errors,
+              "chair_exit_codes": exits, "clinic_shortfalls": shortfalls,
               "central": "console.central.app.build, own process, offscreen 1366x768"}
     return [
         Row(id="P10", what="central refresh + repaint, 20 chairs, median", figure=med, unit="ms",

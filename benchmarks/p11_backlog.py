@@ -25,13 +25,14 @@ fed by its own monitor on a pty (PCD-01 over MLLP, one message a second).
 Figures: seconds from the broker's return to the last backlog message (every outbox row that
 existed when the broker returned) confirmed by the broker (the chairs' `deliveries` rows: the
 issue's "delivered"), and to the last one in the central station's log (received by its board,
-so shown). None lost: per chair, every monitor message acknowledged during the outage has its
-readings in the chair's log, the backlog's PCD-01s carry every reading committed during the
-outage (numeric OBX rows against the log's observations), and every backlog control id is in the
-central log. In order: per chair, the central logged the backlog in outbox order. Not judged:
-"none shown twice". The central keeps a control id once by construction (its log's UNIQUE key,
-ON CONFLICT DO NOTHING), so counting its log's copies could never fail; the board's count of
-duplicate deliveries it dropped is reported (`duplicates_dropped_by_board`).
+so shown). None lost: every backlog message confirmed by the broker (one never confirmed is
+still its chair's to send, not delivered); per chair, every monitor message acknowledged during
+the outage has its readings in the chair's log, the backlog's PCD-01s carry every reading
+committed during the outage (numeric OBX rows against the log's observations), and every backlog
+control id is in the central log. In order: per chair, the central logged the backlog in outbox
+order. Not judged: "none shown twice". The central keeps a control id once by construction (its
+log's UNIQUE key, ON CONFLICT DO NOTHING), so counting its log's copies could never fail; the
+board's count of duplicate deliveries it dropped is reported (`duplicates_dropped_by_board`).
 """
 
 from __future__ import annotations
@@ -185,7 +186,10 @@ def run(params: dict[str, Any]) -> list[Row]:
     to_puback = (last_puback - returned_wall).total_seconds() if last_puback else float("nan")
     to_central = (last_shown - returned_wall).total_seconds() if last_shown else float("nan")
     full = chairs >= 20 and minutes >= 30
-    ok = not lost and not not_carried and not not_committed and order_ok
+    # A backlog row the broker never confirmed is not delivered: its chair still holds it (and
+    # its bus alarm stands), whatever reached the central.
+    all_confirmed = confirmed == len(wanted)
+    ok = not lost and not not_carried and not not_committed and order_ok and all_confirmed
     details = {
         "chairs": chairs, "minutes_at_1hz_per_chair": minutes, "backlog_messages": len(wanted),
         "pcd01": sum(1 for rows in backlog.values() for _, _, kind, _ in rows if kind == "pcd01"),
@@ -204,7 +208,8 @@ def run(params: dict[str, Any]) -> list[Row]:
         else None,
         "central_rate_msg_s": len(wanted) / (last_shown - first_shown).total_seconds()
         if first_shown and last_shown and last_shown > first_shown else None,
-        "confirmed_by_broker": confirmed, "at_central": len(wanted) - len(lost),
+        "confirmed_by_broker": confirmed, "all_confirmed_by_broker": all_confirmed,
+        "at_central": len(wanted) - len(lost),
         "lost_at_central": len(lost), "lost_examples": lost[:5],
         "duplicates_dropped_by_board": board.get("duplicates"), "in_order_per_chair": order_ok,
         "central_board": board,

@@ -46,7 +46,9 @@ sent, against what the sending adds (the "on" rows).
 - **P4** (durable write): benchmarks/p4_log's rows and timing loop (`_records`, `_time_log`):
   one observation per `EventLog.write`. "On": the same on a log with a started NetworkLink
   attached, pumped every 500 ms and its hand-offs run between the writes as the window's loop
-  runs them (`later`; their time counted). Ratio: time per row on / off, blocks alternating.
+  runs them (`later`; their time counted). Ratio: time per row on / off, blocks alternating
+  (the order reversed every other block). Every way is warmed as P4 warms its two: in a folder
+  of their own, until each -wal has wrapped and the folder has settled (p4_log.run says why).
 """
 
 from __future__ import annotations
@@ -464,6 +466,11 @@ class _BareRules:
             self.waiting = []
 
 
+def _warming(write: Callable[[int, int], list[float]]) -> Callable[[int], object]:
+    """`write(first, n)` as P4's warm-up calls it: WARM_ROWS rows numbered from `first`."""
+    return lambda first: write(first, p4_log.WARM_ROWS)
+
+
 def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> list[Row]:
     from console.network.link import NetworkLink  # noqa: PLC0415
     from console.network.pcd import Station  # noqa: PLC0415
@@ -471,6 +478,9 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
     from console.store import EventLog  # noqa: PLC0415
 
     per_block = max(1, rows // blocks)
+    # A folder of their own, so that nothing else changes it while it settles (below).
+    folder = folder / "p4"
+    folder.mkdir()
     opened = SessionOpened("P-BENCH", "iv-ketamine", "1", 1, "bench", 70.0, p4_log.START)
     plain = EventLog.open(folder / "p4-off.sqlite3", "bench")
     plain_session = plain.start_session(opened)
@@ -490,38 +500,57 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
     deadline = time.monotonic() + 10
     while link.bus.status().state.name != "CONNECTED" and time.monotonic() < deadline:
         time.sleep(0.01)
-    # Warm-up as P4: statement caches, the first WAL frames.
-    p4_log._time_log(plain, p4_log._records(plain_session, 50, 0))
-    _time_log_pumped(linked, p4_log._records(linked_session, 50, 0), _Pumper(link.pump))
-    _time_log_pumped(bare, p4_log._records(bare_session, 50, 0), _Pumper(rules.pump))
-    p4_log._time_log(composed, p4_log._records(composed_session, 50, 0))
+    pumper = _Pumper(link.pump)
+    link.later = pumper.later
+    _time_log_pumped(linked, p4_log._records(linked_session, p4_log.WARM_ROWS, 0), pumper)
     # SQLite alone, with the bytes of a PCD-01 the console built for such a write.
     message = str(linked.conn.execute("SELECT message FROM outbox WHERE kind = 'pcd01' "
                                       "ORDER BY id DESC LIMIT 1").fetchone()[0])
     sqlite_off = _BareRules(folder / "p4-sqlite-off.sqlite3", None)
     sqlite_on = _BareRules(folder / "p4-sqlite-on.sqlite3", message)
     idle = _Pumper(lambda: None)
-    sqlite_on.time(p4_log._records(1, 50, 0), _Pumper(sqlite_on.pump))
-    sqlite_off.time(p4_log._records(1, 50, 0), idle)
-    pumper = _Pumper(link.pump)
-    link.later = pumper.later
     rules_pumper = _Pumper(rules.pump)
     sqlite_pumper = _Pumper(sqlite_on.pump)
-    off: list[float] = []
-    on: list[float] = []
-    floor: list[float] = []
-    logged: list[float] = []
-    bare_off: list[float] = []
-    bare_on: list[float] = []
+    # Each way P4 is timed: its file, and `write(first, n)`: n rows numbered from `first`, timed.
+    ways: dict[str, tuple[Path, Callable[[int, int], list[float]]]] = {
+        "off": (folder / "p4-off.sqlite3", lambda first, n: p4_log._time_log(
+            plain, p4_log._records(plain_session, n, first))),
+        "floor": (folder / "p4-rules.sqlite3", lambda first, n: _time_log_pumped(
+            bare, p4_log._records(bare_session, n, first), rules_pumper)),
+        "on": (folder / "p4-on.sqlite3", lambda first, n: _time_log_pumped(
+            linked, p4_log._records(linked_session, n, first), pumper)),
+        "logged": (folder / "p4-logged.sqlite3", lambda first, n: p4_log._time_log(
+            composed, p4_log._records(composed_session, n, first))),
+        "bare_off": (folder / "p4-sqlite-off.sqlite3", lambda first, n: sqlite_off.time(
+            p4_log._records(1, n, first), idle)),
+        "bare_on": (folder / "p4-sqlite-on.sqlite3", lambda first, n: sqlite_on.time(
+            p4_log._records(1, n, first), sqlite_pumper)),
+    }
+    # Warm-up as P4's: statement caches, each -wal written until it wraps, and the folder
+    # settled (P4's run says why), so on and off are timed as a log written for a while is.
+    written: dict[str, int] = {}
+    for name, (path, write) in ways.items():
+        written[name] = p4_log.warm_until_wal_wraps(_warming(write), path, p4_log.WARM_ROWS)
+    while not p4_log.folder_settled(folder):
+        for name, (_path, write) in ways.items():
+            write(written[name], p4_log.WARM_ROWS)
+            written[name] += p4_log.WARM_ROWS
+    first_timed = max(written.values())
+    for each in (pumper, rules_pumper, sqlite_pumper):
+        each.times = []   # the loop's work during the warm-up is not the timed rows'
+    folder_at_timing = p4_log.folder_changed_ns(folder)
+    wal_before = {name: p4_log.wal_length(path) for name, (path, _write) in ways.items()}
+    timed: dict[str, list[float]] = {name: [] for name in ways}
     for b in range(blocks):
-        first = 50 + b * per_block
-        off += p4_log._time_log(plain, p4_log._records(plain_session, per_block, first))
-        floor += _time_log_pumped(bare, p4_log._records(bare_session, per_block, first),
-                                  rules_pumper)
-        on += _time_log_pumped(linked, p4_log._records(linked_session, per_block, first), pumper)
-        logged += p4_log._time_log(composed, p4_log._records(composed_session, per_block, first))
-        bare_off += sqlite_off.time(p4_log._records(1, per_block, first), idle)
-        bare_on += sqlite_on.time(p4_log._records(1, per_block, first), sqlite_pumper)
+        first = first_timed + b * per_block
+        # Every other block the other way round: no way is always first after another.
+        for name in (list(ways) if b % 2 == 0 else list(reversed(ways))):
+            timed[name] += ways[name][1](first, per_block)
+    wal_grown = {name: p4_log.wal_length(path) - wal_before[name]
+                 for name, (path, _write) in ways.items()}
+    settled = p4_log.folder_changed_ns(folder) == folder_at_timing
+    off, on, floor, logged = timed["off"], timed["on"], timed["floor"], timed["logged"]
+    bare_off, bare_on = timed["bare_off"], timed["bare_on"]
     link.hand_off()   # what the last block left for the loop's next turn
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -566,7 +595,9 @@ def durable(folder: Path, network: NetworkConfig, rows: int, blocks: int) -> lis
 
     # The window's loop between the writes: its pumps and the deferred hand-offs (_Pumper).
     common = {"rows_each": len(on), "blocks": blocks, "loop_turns": len(pumps),
-              "loop_total_ms": sum(pumps) * 1000, "outbox_rows": total, "delivered": done}
+              "loop_total_ms": sum(pumps) * 1000, "outbox_rows": total, "delivered": done,
+              "warm_rows": written, "folder_settled_while_timed": settled,
+              "wal_bytes_grown_while_timed": wal_grown}
     return [
         Row(id="P12", case="P4 durable write",
             what="P4 append + commit with the network on (peer: off)", figure=1 / per_row_on,

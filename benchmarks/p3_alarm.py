@@ -66,7 +66,8 @@ def measure(params: dict[str, Any], load: Load | None = None,
     """Run `params["trials"]` trials (with `load` running, if any).
 
     Returns the per-trial times (ms from the last byte, and `t0`, the perf_counter of the last
-    byte), the failure (empty or one line) and details (the device's ACK count, the load's own).
+    byte), the failures (empty, or a line each: the driver's, then each console fault the
+    console's FaultHandler took) and details (the device's ACK count, the load's own).
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from console import collector_hold
@@ -76,6 +77,7 @@ def measure(params: dict[str, Any], load: Load | None = None,
     collector_hold.hold()
     from PySide6 import QtCore, QtWidgets
 
+    from benchmarks.console_faults import faults_seen, installed
     from console.cli import gui_parser
     from console.ui.app import build
     from console.ui.gui_collector import collecting_on_this_thread
@@ -109,9 +111,12 @@ def measure(params: dict[str, Any], load: Load | None = None,
     args = gui_parser().parse_args([
         "--db", str(Path(tmp.name) / "log.sqlite3"), "--device", sink.path, "--format", "hl7",
         "--protocol", "iv-ketamine", "--patient", "P-BENCH", "--weight", "70", "--nurse", "bench"])
-    cleanups: list[Any] = []
+    # As console.ui.app.run: a bug in a slot is the console's fault alarm, and this run's failure.
+    faults = installed(Path(tmp.name))
+    cleanups: list[Any] = [faults.uninstall]
     try:
-        window = build(args, cleanups, audio_out=audio, confirmer=NoAnswers(), asker=NoAnswers())
+        window = build(args, cleanups, audio_out=audio, confirmer=NoAnswers(), asker=NoAnswers(),
+                       fault_handler=faults)
     finally:
         collector_hold.release()
     window.show()
@@ -221,10 +226,12 @@ def measure(params: dict[str, Any], load: Load | None = None,
     stop.set()
     sink.close()
     app.processEvents()
+    failure += faults_seen(faults)
     tmp.cleanup()
     if failure and not results:
         raise RuntimeError(failure[0])
-    return results, failure, {"acks_seen_by_device": stats.acks, **load_details}
+    return results, failure, {"acks_seen_by_device": stats.acks,
+                              "console_faults": faults_seen(faults), **load_details}
 
 
 def latency_row(bid: str, what: str, results: list[dict[str, float]], failure: list[str],
@@ -239,6 +246,7 @@ def latency_row(bid: str, what: str, results: list[dict[str, float]], failure: l
         bar=f"p99 ≤ {BAR_MS:g} ms over ≥ 200 trials",
         passed=p99 <= BAR_MS and len(results) >= 200 and not failure,
         details={"trials": len(results), "failure": failure[0] if failure else "",
+                 "failures": len(failure),
                  "painted_p50_ms": percentile(painted, 50), "painted_p99_ms": p99,
                  "painted_max_ms": max(painted),
                  "banner_p50_ms": percentile(banner, 50), "banner_p99_ms": percentile(banner, 99),

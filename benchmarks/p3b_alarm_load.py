@@ -23,7 +23,9 @@ Both are kept busy for the whole run, a harsher load than a clinician clicking n
 log (as in P3), not to the large one: P6's cached file must stay as P6 measures it.
 
 The JSON says how many session loads and PDFs finished while the trials ran, and whether a load
-and an export were running during each trial.
+and an export were running during each trial. The row passes only if the load it names ran
+(`load_shortfalls`): a session loaded and a PDF exported while the trials ran, no export failed,
+and the review still running when told to stop.
 """
 
 from __future__ import annotations
@@ -206,6 +208,26 @@ class ReviewAndExports:
         }
 
 
+def load_shortfalls(params: dict[str, Any], details: dict[str, Any]) -> list[str]:
+    """What of the load the row names did not run while the trials did, a line each (none: it
+    ran). Every export failing leaves a loop of interpreter start-ups, a review that died after
+    its first load leaves nothing: neither is "while reviewing ... + PDF exports"."""
+    out = []
+    if params["review"]:
+        if not details.get("review_loads_during_trials"):
+            out.append("load: the review loaded no session while the trials ran")
+        if not details.get("review_stopped"):
+            out.append("load: the review process was not running to the end (it ended early or "
+                       "did not stop when told; review_stderr_tail)")
+    if params["exports"]:
+        if not details.get("pdf_exports_during_trials"):
+            out.append("load: no PDF export ran while the trials ran")
+        failed = details.get("pdf_export_failures")
+        if failed != 0:
+            out.append(f"load: {failed} PDF exports failed")
+    return out
+
+
 def run(params: dict[str, Any]) -> list[Row]:
     sessions, minutes, seed = int(params["sessions"]), int(params["minutes"]), int(params["seed"])
     log, built, build_seconds = cached_log(sessions, minutes, seed)
@@ -223,4 +245,6 @@ def run(params: dict[str, Any]) -> list[Row]:
              if params["exports"] else ""]
     what = "alarm latency p99 while " + " + ".join(p for p in peers if p) if any(peers) else (
         "alarm latency p99, no load")
-    return [latency_row("P3b", what, results, failure, details)]
+    shortfalls = load_shortfalls(params, details)
+    return [latency_row("P3b", what, results, failure + shortfalls,
+                        {**details, "load_shortfalls": shortfalls})]

@@ -22,7 +22,9 @@ frames keep that value) and notes t0 = time.monotonic() after the last byte; the
 t1 when the card shows that high alarm, painted. The central nurse acknowledges it, the central
 sees it acknowledged, the monitor goes back to SpO2 97 and the card clears. time.monotonic() is
 CLOCK_MONOTONIC, the same clock in every process of the machine, so t1 - t0 is comparable across
-processes. Figure: p99 of t1 - t0 (and p50, max, the refresh-only time in the JSON).
+processes. Figure: p99 of t1 - t0 (and p50, max, the refresh-only time in the JSON). "20 chairs
+at 1 Hz" is what ran (`clinic_shortfalls`): every chair connected at the end, every chair process
+ending with 0, no monitor write failed.
 """
 
 from __future__ import annotations
@@ -355,14 +357,33 @@ class Clinic:
                                    f"{len(self.names)} chairs connected after {timeout:g} s")
             time.sleep(0.5)
 
-    def close(self) -> None:
-        for chair in self.chairs.values():
-            chair.stop()
+    def close(self) -> dict[str, int | None]:
+        """Stop everything; each chair process's exit status (0: it ran to the stop; one that
+        died during the run, its traceback in its .stderr, published nothing since)."""
+        exits = {name: chair.stop() for name, chair in self.chairs.items()}
         if self.central is not None:
             self.central.close()
         if self.monitors is not None:
             self.monitors.close()
         self.broker.stop()
+        return exits
+
+
+def clinic_shortfalls(chairs: int, board: dict[str, Any], exits: dict[str, int | None] | None,
+                      monitor_errors: list[str]) -> list[str]:
+    """Why a run's clinic was not `chairs` chairs publishing at 1 Hz to the end, a line each
+    (none: it was): the central's board at the end, each chair process's exit status, the
+    monitors' write errors."""
+    out = []
+    connected = board.get("connected")
+    if connected != chairs:
+        out.append(f"the central showed {connected} of {chairs} chairs connected at the end")
+    ended_badly = {name: code for name, code in (exits or {}).items() if code != 0}
+    if exits is None or len(exits) != chairs or ended_badly:
+        out.append(f"chair processes not ending with 0: {ended_badly or exits}")
+    if monitor_errors:
+        out.append(f"{len(monitor_errors)} monitor write errors, the first: {monitor_errors[0]}")
+    return out
 
 
 # =============================================================================================
@@ -438,8 +459,9 @@ def measure(params: dict[str, Any]) -> tuple[list[dict[str, float]], list[str], 
             board = {}
         finally:
             errors = list(clinic.monitors.errors) if clinic.monitors else []
-            clinic.close()
-    return results, failure, {"chairs": chairs, "central_board": board, "monitor_errors": errors}
+            exits = clinic.close()
+    return results, failure, {"chairs": chairs, "central_board": board, "monitor_errors": errors,
+                              "chair_exit_codes": exits}
 
 
 def run(params: dict[str, Any]) -> list[Row]:
@@ -450,11 +472,17 @@ def run(params: dict[str, Any]) -> list[Row]:
     refreshed = [r["refresh_ms"] for r in results]
     p99 = percentile(painted, 99)
     chairs = int(params["chairs"])
+    # The bar's "20 chairs at 1 Hz" from what ran, not from the parameter.
+    shortfalls = clinic_shortfalls(chairs, details.get("central_board") or {},
+                                   details.get("chair_exit_codes"),
+                                   details.get("monitor_errors", []))
     return [Row(
         id="P9", what="bedside alarm → central card, p99 (pty → card painted)", figure=p99,
         unit="ms", bar=f"p99 ≤ {BAR_MS:g} ms, 20 chairs at 1 Hz, ≥ 200 trials",
-        passed=p99 <= BAR_MS and len(results) >= 200 and chairs >= 20 and not failure,
+        passed=(p99 <= BAR_MS and len(results) >= 200 and chairs >= 20 and not failure
+                and not shortfalls),
         details={"trials": len(results), "failure": failure[0] if failure else "",
+                 "clinic_shortfalls": shortfalls,
                  "painted_p50_ms": percentile(painted, 50), "painted_p90_ms": percentile(painted, 90),
                  "painted_p99_ms": p99, "painted_max_ms": max(painted),
                  "refresh_p50_ms": percentile(refreshed, 50),

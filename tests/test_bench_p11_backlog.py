@@ -75,9 +75,11 @@ def _clinic(state: dict[str, Any]) -> type:
     return _Clinic
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, made: int, readings_each: int) -> list[Any]:
+def _run(monkeypatch: pytest.MonkeyPatch, made: int, readings_each: int,
+         unconfirmed: int = 0) -> list[Any]:
     """P11 on the fake clinic: each chair commits PER_CHAIR messages' readings during the outage,
-    makes `made` PCD-01s for them carrying `readings_each` readings each."""
+    makes `made` PCD-01s for them carrying `readings_each` readings each; the broker confirms
+    all of chair-1's but the last `unconfirmed` (every one reaches the central)."""
     state = {"produced": False}
     at = datetime.now(UTC) + timedelta(seconds=5)
 
@@ -101,10 +103,14 @@ def _run(monkeypatch: pytest.MonkeyPatch, made: int, readings_each: int) -> list
     monkeypatch.setattr(p11, "Clinic", _clinic(state))
     monkeypatch.setattr(p11, "_outbox", outbox)
     monkeypatch.setattr(p11, "_readings", readings)
-    monkeypatch.setattr(p11, "_delivered",
-                        lambda db: {i: at for i in range(1, BEFORE + made + 1)})
+    def delivered(db: Path) -> dict[int, datetime]:
+        last = BEFORE + made - (unconfirmed if db.stem == "chair-1" else 0)
+        return {i: at for i in range(1, last + 1)}
+
+    monkeypatch.setattr(p11, "_delivered", delivered)
     monkeypatch.setattr(p11, "_central", central)
     monkeypatch.setattr(p11.time, "sleep", lambda s: None)
+    monkeypatch.setattr(p11, "DELIVER_TIMEOUT_S", 0.0)   # what is missing stays missing
     return p11.run({"chairs": CHAIRS, "minutes": PER_CHAIR / 60})
 
 
@@ -128,4 +134,16 @@ def test_p11_none_lost_counts_the_readings_each_message_carries(monkeypatch):
     rows = _run(monkeypatch, made=PER_CHAIR, readings_each=READINGS - 1)   # SpO2 left out
     d = rows[0].details
     assert d["readings_in_backlog_pcd01"] == CHAIRS * PER_CHAIR * (READINGS - 1)
+    assert not any(r.passed for r in rows), d
+
+
+def test_p11_delivered_means_every_backlog_message_confirmed_by_the_broker(monkeypatch):
+    """The first row's figure is the last PUBACK among the backlog rows that were confirmed: 300
+    never confirmed (their chair still holds them, its bus alarm standing) are not "all
+    delivered", though the central has them."""
+    rows = _run(monkeypatch, made=PER_CHAIR, readings_each=READINGS, unconfirmed=300)
+    d = rows[0].details
+    assert d["confirmed_by_broker"] == d["backlog_messages"] - 300
+    assert d["lost_at_central"] == 0 and d["in_order_per_chair"], d
+    assert d["all_confirmed_by_broker"] is False
     assert not any(r.passed for r in rows), d

@@ -50,6 +50,19 @@ def test_quick_benchmark_run_prints_the_table_and_writes_every_figure(tmp_path):
     p3b = next(r for r in rows if r["id"] == "P3b")["details"]
     assert p3b["review_loads_during_trials"] >= 1 and p3b["pdf_exports_during_trials"] >= 1, p3b
     assert p3b["pdf_export_failures"] == 0 and p3b["review_stopped"], p3b
+    # ... and its verdict says so: no shortfall of the load, no console fault (P3b's verdict
+    # fails on either: tests/test_bench_what_ran.py, tests/test_bench_console_faults.py).
+    assert p3b["load_shortfalls"] == [], p3b
+    # The windows ran with the console's FaultHandler, and it took no fault.
+    for bid in ("P3", "P3b", "P8"):
+        details = next(r for r in rows if r["id"] == bid)["details"]
+        assert details["console_faults"] == [], (bid, details)
+    # P4 timed the console and the peer alike: neither while its -wal was being made.
+    p4 = next(r for r in rows if r["id"] == "P4")["details"]
+    assert p4["peer_warm_rows"] > 50 and p4["wal_bytes_at_timing"]["peer"] > 1_000_000, p4
+    assert p4["folder_settled_while_timed"], p4
+    # (A few 4 KiB frames now and then as a cycle ends longer than the ones before.)
+    assert all(grown <= 16 * 4120 for grown in p4["wal_bytes_grown_while_timed"].values()), p4
     # Bars with a peer report it, measured in the same run.
     for bid in ("P1", "P4", "P5", "P7"):
         first = next(r for r in rows if r["id"] == bid)
@@ -81,9 +94,13 @@ def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need
     p9 = by[("P9", "")]["details"]
     assert p9["trials"] == 10 and p9["failure"] == "", p9
     assert p9["central_board"]["connected"] == p9["chairs"] == 4, p9
+    # P9 and P10: every chair ran to the end (the verdicts' own check: test_bench_what_ran.py).
+    assert p9["clinic_shortfalls"] == [], p9
+    assert set(p9["chair_exit_codes"].values()) == {0}, p9
     # P10: the central refreshed while the chairs published; its CPU is a share of one core.
     p10 = by[("P10", "")]["details"]
     assert p10["refreshes"] > 10 and p10["flashing_at_end"], p10
+    assert p10["clinic_shortfalls"] == [] and p10["monitor_errors"] == [], p10
     assert 0 < by[("P10", "CPU")]["figure"] < 200
     # P11: the whole backlog reached the central once, in order.
     p11 = by[("P11", "")]["details"]
@@ -91,6 +108,7 @@ def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need
     assert p11["lost_at_central"] == 0 and not p11["readings_not_in_backlog_by_chair"], p11
     assert p11["readings_in_backlog_pcd01"] == p11["readings_committed_in_outage"] > 0, p11
     assert p11["in_order_per_chair"] and p11["confirmed_by_broker"] == p11["backlog_messages"]
+    assert p11["all_confirmed_by_broker"] is True, p11
     # P12: on and off measured in the same run, each with its peer.
     for case in ("P2 ingest", "P3 alarm latency", "P4 durable write"):
         row = by[("P12", case)]
@@ -116,5 +134,10 @@ def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need
     p2_logged = by[("P12", "P2 floor: messages built and logged, not sent")]
     assert all(r["none_lost"] and r["pcd01_messages"] > 0
                for r in p2_logged["details"]["runs_logged"]), p2_logged
+    # P12's P4 timed on and off as P4 times: in a settled folder, no -wal being made.
+    p4_on = by[("P12", "P4 durable write")]["details"]
+    assert p4_on["folder_settled_while_timed"], p4_on
+    assert all(grown <= 16 * 4120
+               for grown in p4_on["wal_bytes_grown_while_timed"].values()), p4_on
     p4_logged = by[("P12", "P4 floor: messages built and logged, not sent")]
     assert p4_logged["details"]["outbox_rows"] >= p4_logged["details"]["rows_each"], p4_logged
