@@ -124,7 +124,8 @@ from console.session.trend_feed import SAME_STEP_SECONDS
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import (
-    DEMO_OR_TEST, MANUAL, Reading, is_cuff_pulse, is_cuff_pulse_metric, is_nibp_value,
+    DEMO_OR_TEST, MANUAL, Reading, is_cuff_pulse, is_cuff_pulse_metric, is_nibp_metric,
+    is_nibp_value,
 )
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol
@@ -134,6 +135,9 @@ HL7_SOURCE = "hl7:"   # how an HL7 message's readings name their source (devices
 IMPOSSIBLE_BP = "impossible-bp"
 """The `device_dropped` reason of a device NIBP whose diastolic is not below its systolic: each
 value may be in range, the pair cannot be (`_without_impossible_bp`)."""
+IMPOSSIBLE_NIBP_KEYS = "impossible_nibp"
+"""The `device_dropped` detail naming the impossible NIBP measurements' values (`_nibp_key`), so
+that their repeats are known after a restart too (logged once)."""
 IMPLAUSIBLE = frozenset({OUT_OF_HARD_RANGE, IMPOSSIBLE_BP})
 """Drops that raise "Impossible value from the monitor" (DEVICE_IMPLAUSIBLE)."""
 OBSERVED = "observation"   # the event kind of an observation noted with a button ("Vomiting")
@@ -217,6 +221,17 @@ _LOG_CAUSES = {
     "moved": "the log file was moved or deleted",
     "two-names": "the log file has another name",
 }
+
+
+def _log_cause(error: LogError | None) -> str:
+    """Why the log takes no writes, in the words of the alarm banner. A read-only folder
+    (SQLITE_READONLY_DIRECTORY in the error's detail: console/store/errors.py) is said as the
+    folder: SQLite must create the log's -wal and -shm there, and the file itself is writable."""
+    if error is None:
+        return "unknown cause"
+    if error.cause == "read-only" and "SQLITE_READONLY_DIRECTORY" in error.detail:
+        return "its folder is read-only"
+    return _LOG_CAUSES.get(error.cause, error.cause)
 
 
 # How a refusal at a pre-dose gate ends: an override's record keeps its refusals as these
@@ -655,6 +670,9 @@ class SessionEngine:
         paused = False
         last_unreadable: Moment | None = None
         last_implausible: Moment | None = None
+        # The sources of the impossible NIBP of the last implausible drop: the monitor repeats
+        # it, unlogged, in its messages after it (`ingest_message`).
+        repeating: frozenset[str] = frozenset()
         # Each phase's checks start at its own time, readings counted against the checks of
         # their time: a fixed-time check a phase left open (esketamine's BP at T+115 carried
         # into Discharge) stands through a restart as it did live.
@@ -705,10 +723,13 @@ class SessionEngine:
                 state.note_observed(str(event.detail.get("text", "")), event.at)
             elif event.kind == "device_dropped":
                 counts = event.detail.get("counts") or {}
+                impossible_nibp = _logged_nibp_keys(event.detail.get(IMPOSSIBLE_NIBP_KEYS))
+                state.nibp_seen.update(impossible_nibp)   # their repeats stay unlogged, as live
                 if any(counts.get(reason) for reason in NOT_READ):
                     last_unreadable = moment(event.at, shift_of(index))
                 if any(counts.get(reason) for reason in IMPLAUSIBLE):
                     last_implausible = moment(event.at, shift_of(index))
+                    repeating = frozenset(key[1] for key in impossible_nibp)
         starts = iter(zip(phase_starts, starts_through, strict=True))
         next_start = next(starts, None)
 
@@ -844,6 +865,14 @@ class SessionEngine:
         if any(o.condition == DEVICE_IMPLAUSIBLE for o in restored):
             state.implausible_at = (last_implausible.mono if last_implausible
                                     else now.mono)
+            if last_implausible is not None and repeating:
+                # Its repeats held it live, unlogged: up to the monitor's last message before
+                # the stop (its readings are logged), not ended at the restart and raised again
+                # by the next repeat.
+                state.implausible_at = _repeated_until(
+                    observations, lambda place, obs: moment(obs.received_at,
+                                                            reading_shift(place)).mono,
+                    repeating, last_implausible.mono)
         engine.schedule.adopt_reported({o.condition for o in restored})
         # A restored physiological alarm without a value is a vital's absence (apnoea: no RR for
         # 20 s). It is the patient's, not the process's: it stands until the vital is counted
@@ -1112,22 +1141,30 @@ class SessionEngine:
         if self._state.discharged:
             return False
         readings, impossible = _without_impossible_bp(readings)
-        if impossible:
+        # The monitor repeats its last NIBP in every message: an impossible one is logged as
+        # dropped once, as a plausible one is logged once (`_is_repeat`); a row a message
+        # buried the drops that matter. Each repeat still holds its alarm.
+        told = [(words, parts) for words, parts in impossible
+                if not all(self._known_nibp(r) for r in parts)]
+        if told:
             # Not the patient's BP (a cuff artefact, swapped rows): not charted and no alarm or
             # gate of its own, but an "Impossible value" alarm naming the pair, as for a value
             # out of range; the pair's words are the drop's example (unless a row went unread).
             dropped = {**(dropped or {})}
-            dropped[IMPOSSIBLE_BP] = dropped.get(IMPOSSIBLE_BP, 0) + 2 * len(impossible)
+            dropped[IMPOSSIBLE_BP] = (dropped.get(IMPOSSIBLE_BP, 0)
+                                      + sum(len(parts) for _, parts in told))
             if not example or not any(dropped.get(reason) for reason in NOT_READ):
-                example = impossible[0]
-            implausible = implausible or impossible[0]
+                example = told[0][0]
+        if impossible:
+            implausible = implausible or (told or impossible)[0][0]
+        told_keys = [key for _, parts in told for r in parts if (key := _nibp_key(r)) is not None]
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
         # The messages of a read that are logged already (known by their ids) are kept once.
         readings, resent = self._split_resent(readings)
         # A message with drops or doubts is never taken for a resend: they are logged, and a
         # decoder failure raises its alarm (a resend of it is answered as the first was).
-        if not held_again and not dropped and not warnings and (
+        if not held_again and not dropped and not warnings and not impossible and (
                 (resent and not readings) or self._resent(readings)):
             # Its readings are on disk: the AA is due again, the rows are not (the answer to the
             # first send was lost, or the console stopped between its commit and its answer; an
@@ -1152,11 +1189,14 @@ class SessionEngine:
                                              "example": example[:200]}
                 if warnings:
                     detail["kept_with_warnings"] = dict(warnings)
+                if told_keys:   # a restart knows their repeats (`resume`)
+                    detail[IMPOSSIBLE_NIBP_KEYS] = [list(key) for key in told_keys]
                 records.append(EventRecord(self.session_id, now.wall, "device_dropped",
                                            ENGINE, detail))
+            self._state.nibp_seen.update(told_keys)
             if dropped and any(dropped.get(reason) for reason in NOT_READ):
                 records.extend(self._unreadable(now, example))
-            if dropped and any(dropped.get(reason) for reason in IMPLAUSIBLE):
+            if impossible or (dropped and any(dropped.get(reason) for reason in IMPLAUSIBLE)):
                 records.extend(self._implausible(now, implausible or example))
             return records
 
@@ -1825,14 +1865,16 @@ class SessionEngine:
                              later: Sequence[tuple[int, Latest]]) -> bool:
         """`gone` is the value a logged baseline was taken from: the latest before T0 (or, for
         a gated vital, before the gate's tick that fixed it) of those that stand, `later` the
-        ones after it."""
-        ticked = [self._state.ticks[(p.id, i.id)].at for p in self.protocol.phases
+        ones after it. Ordered by the monotonic clock (a correction by its measurement's):
+        after NTP set the clock back between the BP and the tick, the BP's wall time read as
+        after the tick, and its correction left the baseline as it was (review 46)."""
+        ticked = [self._state.ticks[(p.id, i.id)].mono for p in self.protocol.phases
                   for i in p.checklist if (p.id, i.id) in self._state.ticks
                   if any(gated == name for gated, _ in i.gate)]
         tick = max(ticked, default=None)
 
         def set_it(value: Latest) -> bool:
-            return not value.after_t0 and (tick is None or value.reading.received_at <= tick)
+            return not value.after_t0 and (tick is None or value.taken.mono <= tick)
 
         return set_it(gone) and not any(set_it(v) for _, v in later)
 
@@ -2624,10 +2666,11 @@ class SessionEngine:
                 ticked_below = shown(self._state.baseline.get(name, limit)) < limit
                 # After the tick: received after it, or come to stand after it (a correction
                 # stands for its measurement's time: a baseline approved at 150 and corrected to
-                # 175 after the tick had passed unasked, review 45).
+                # 175 after the tick had passed unasked, review 45). On the monotonic clock:
+                # after NTP set the clock back between the BP and the tick, the approved BP read
+                # as come after it, and dosing was refused (review 46).
                 if latest is not None and shown(latest.reading.value) >= limit and (
-                        ticked_below or latest.reading.received_at > tick.at
-                        or latest.at.wall > tick.at):
+                        ticked_below or latest.at.mono > tick.mono):
                     m = metric(name)
                     reasons.append(
                         f"{m.label} is now {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g}) "
@@ -3105,9 +3148,8 @@ class SessionEngine:
         patient.
         """
         error = self.writes.error
-        cause = _LOG_CAUSES.get(error.cause, error.cause) if error is not None else "unknown cause"
-        held = Raise(Priority.MEDIUM, f"Session log unavailable ({cause}): readings are held in "
-                                      "memory and not yet saved")
+        held = Raise(Priority.MEDIUM, f"Session log unavailable ({_log_cause(error)}): readings "
+                                      "are held in memory and not yet saved")
         return list(self.board.update(LOG_UNAVAILABLE, TECHNICAL, held, now))
 
     def _retry_log(self, now: Moment, force: bool = False) -> list[Record]:
@@ -3215,26 +3257,59 @@ def _may_be_resent(reading: Reading) -> bool:
                                          or reading.source.startswith(HL7_SOURCE))
 
 
-def _without_impossible_bp(readings: Sequence[Reading]) -> tuple[list[Reading], list[str]]:
-    """`readings` without the device NIBP pairs whose diastolic is not below their systolic
-    (80/125: a cuff artefact or swapped rows; typed, the same pair is refused, `check_bp`),
-    and each such pair in words. A pair is one measurement: one source, message and time."""
-    halves: dict[tuple[str, str, datetime], dict[str, list[Reading]]] = {}
+def _without_impossible_bp(
+        readings: Sequence[Reading]) -> tuple[list[Reading], list[tuple[str, list[Reading]]]]:
+    """`readings` without the device NIBP measurements whose diastolic is not below their
+    systolic (80/125: a cuff artefact or swapped rows; typed, the same pair is refused,
+    `check_bp`), and each such measurement: its words and its values dropped. A measurement is
+    one source, message and time: its pair, its mean pressure and the cuff's pulse go together
+    (the mean of an 80/125 had been logged and charted as the patient's MAP of 110)."""
+    measurements: dict[tuple[str, str, datetime], list[Reading]] = {}
     for r in readings:
-        if r.metric in ("bp_systolic", "bp_diastolic") and r.source != MANUAL:
-            key = (r.source, r.message, r.measured_at or r.received_at)
-            halves.setdefault(key, {}).setdefault(r.metric, []).append(r)
+        if is_nibp_value(r) and r.source != MANUAL:
+            measurements.setdefault((r.source, r.message, r.measured_at or r.received_at),
+                                    []).append(r)
     out: set[int] = set()
-    said: list[str] = []
-    for parts in halves.values():
-        for systolic, diastolic in zip(parts.get("bp_systolic", []),
-                                       parts.get("bp_diastolic", []), strict=False):
-            if diastolic.value >= systolic.value:
-                out |= {id(systolic), id(diastolic)}
-                said.append(f"NIBP {systolic.value:g}/{diastolic.value:g} mmHg from "
-                            f"{systolic.source}: diastolic {diastolic.value:g} not below "
-                            f"systolic {systolic.value:g}")
-    return [r for r in readings if id(r) not in out], said
+    found: list[tuple[str, list[Reading]]] = []
+    for parts in measurements.values():
+        said = [f"NIBP {systolic.value:g}/{diastolic.value:g} mmHg from {systolic.source}: "
+                f"diastolic {diastolic.value:g} not below systolic {systolic.value:g}"
+                for systolic, diastolic in zip(
+                    [r for r in parts if r.metric == "bp_systolic"],
+                    [r for r in parts if r.metric == "bp_diastolic"], strict=False)
+                if diastolic.value >= systolic.value]
+        if said:
+            out |= {id(r) for r in parts}
+            found.append(("; ".join(said), parts))
+    return [r for r in readings if id(r) not in out], found
+
+
+def _repeated_until(observations: Sequence[ObservationRecord],
+                    mono_of: Callable[[int, ObservationRecord], float], sources: frozenset[str],
+                    since: float) -> float:
+    """When a monitor of `sources` last sent a message after `since` (the impossible NIBP's
+    drop), as its logged readings say, until it logged an NIBP again (a new measurement: the
+    impossible one no longer repeated): how long the repeats held the alarm live."""
+    held = since
+    for place, obs in enumerate(observations):
+        if obs.source not in sources or (at := mono_of(place, obs)) <= since:
+            continue
+        if is_nibp_metric(obs.metric, obs.flags):
+            break
+        held = at
+    return held
+
+
+def _logged_nibp_keys(logged: object) -> list[tuple[str, str, str, float, str]]:
+    """The `_nibp_key`s a `device_dropped` event logged (IMPOSSIBLE_NIBP_KEYS); a malformed one
+    is skipped (its repeats are logged as dropped again, nothing is lost)."""
+    keys = []
+    for item in logged if isinstance(logged, list) else ():
+        if (isinstance(item, list) and len(item) == 5
+                and isinstance(item[3], int | float) and all(isinstance(v, str) for v in
+                                                             (*item[:3], item[4]))):
+            keys.append((item[0], item[1], item[2], float(item[3]), item[4]))
+    return keys
 
 
 def _nibp_key(reading: Reading) -> tuple[str, str, str, float, str] | None:

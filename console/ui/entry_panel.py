@@ -437,10 +437,11 @@ class EntryPanel(QtWidgets.QGroupBox):
         pair_question = (pulse_pressure_question(typed["bp_systolic"], typed["bp_diastolic"])
                          if {"bp_systolic", "bp_diastolic"} <= typed.keys() else None)
         doubted: set[str] = set()
-        replacing: dict[str, str] = {}   # a value: the engine's question she said Yes to
+        replacing: dict[str, frozenset[int]] = {}   # a value: the alarms her Yes replaces
         for verdict in entries:
             own = verdict.message if isinstance(verdict, NeedsConfirmation) else None
             engine_question = self.controller.view.manual_question(verdict.metric, verdict.value)
+            asked_about = self._vital_alarms(verdict.metric)
             asked = [q for q in (own, engine_question) if q is not None]
             if asked and not self._confirmed(" ".join(asked)):
                 return
@@ -448,7 +449,7 @@ class EntryPanel(QtWidgets.QGroupBox):
                 doubted |= ({"bp_systolic", "bp_diastolic"} if own == pair_question
                             else {verdict.metric})
             if engine_question is not None:
-                replacing[verdict.metric] = engine_question
+                replacing[verdict.metric] = asked_about
         if not self._ask_arisen(entries, replacing):
             return
         done: list[tuple[str, float]] = []
@@ -488,22 +489,35 @@ class EntryPanel(QtWidgets.QGroupBox):
         return True
 
     def _ask_arisen(self, entries: Sequence[Accepted | NeedsConfirmation],
-                    replacing: dict[str, str]) -> bool:
+                    replacing: dict[str, frozenset[int]]) -> bool:
         """Ask the engine's questions that arose while the nurse answered (the monitor sent a
-        reading that holds an alarm, or another one holds it now) before anything is written:
-        her Yes to one question never answers another she was not asked (review 46: the cuff's
-        185 arrived during the pulse pressure question, and her typed 170 was recorded as
-        replacing it, ending its alarm). False when she said No."""
+        reading that holds an alarm, or another alarm of the vital arose) before anything is
+        written: her Yes to one question never answers another she was not asked (review 46:
+        the cuff's 185 arrived during the pulse pressure question, and her typed 170 was
+        recorded as replacing it, ending its alarm). Her Yes covers the alarms of the vital she
+        was asked about, whatever the monitor's value now: an oximeter sends a value a second,
+        and a question that came back with each new number could keep her value from ever being
+        recorded. False when she said No."""
         while True:   # each question waits for her, and the monitor may send meanwhile
-            arisen = [(v.metric, question) for v in entries
-                      if (question := self.controller.view.manual_question(v.metric, v.value))
-                      is not None and replacing.get(v.metric) != question]
+            arisen: list[tuple[str, str, frozenset[int]]] = []
+            for v in entries:
+                question = self.controller.view.manual_question(v.metric, v.value)
+                alarms = self._vital_alarms(v.metric)
+                answered = replacing.get(v.metric)
+                if question is not None and (answered is None or not alarms <= answered):
+                    arisen.append((v.metric, question, alarms))
             if not arisen:
                 return True
-            for name, question in arisen:
+            for name, question, alarms in arisen:
                 if not self._confirmed(question):
                     return False
-                replacing[name] = question
+                replacing[name] = alarms
+
+    def _vital_alarms(self, name: str) -> frozenset[int]:
+        """The alarm occurrences of vital `name` shown now (its `<metric>_high` and `_low`
+        conditions): what a Yes to replacing the monitor's reading of it is about."""
+        conditions = {f"{name}_high", f"{name}_low"}
+        return frozenset(o.id for o in self.controller.view.alarms() if o.condition in conditions)
 
     def _stop_part_way(self, done: list[tuple[str, float]], message: str) -> None:
         """Values before the refused one are in the log: say so, and clear only their fields."""
