@@ -23,12 +23,14 @@ the same ids):
   value (`TrendFeed.placed_at`, the review and the PDF alike): a typed value when the nurse
   entered it, a monitor's NIBP at its measured time, its other values when the console received
   them. A monitor whose clock is more than 60 s off (`trend_feed.clock_offset`, judged over all
-  of the session's values) has every value dated when the console received it, and said: an
-  Observation.note "Monitor clock 2 h behind the console's: dated when the console received it
-  (the monitor's time 2026-03-02T07:10:00.000+00:00)". Dated by that clock, an EHR filed the
-  patient's heart rate two hours before the Encounter began, or in 2000 for a monitor whose
-  clock was reset. A note, not an extension: every EHR shows a note, none knows a local
-  extension, and R4 has no element for a device's own time. `issued` is the time received.
+  of the session's values) has every value dated when the console received it, and each value
+  whose own time is more than 60 s off says so: an Observation.note "Monitor clock 2 h behind
+  the console's: dated when the console received it (the monitor's time
+  2026-03-02T07:10:00.000+00:00)" (its values after its clock was set right: no note). Dated
+  by that clock, an EHR filed the patient's heart rate two hours before the Encounter began,
+  or in 2000 for a monitor whose clock was reset. A note, not an extension: every EHR shows a
+  note, none knows a local extension, and R4 has no element for a device's own time. `issued`
+  is the time received.
 - scales the nurse scored (MOAA/S, nausea, CADSS ...) as Observations of category `survey` with a
   local code (`METRIC_SYSTEM`): there is no LOINC code for most of them.
 
@@ -59,7 +61,7 @@ from console.clock import format_span, iso
 from console.export.files import write_files
 from console.records import ObservationRecord
 from console.review.model import Observation, SessionDetail
-from console.session.trend_feed import TrendFeed
+from console.session.trend_feed import SKEW_LIMIT_S, TrendFeed, clock_offset
 from devices.reading import is_patient_value
 from protocols.vitals import METRICS
 
@@ -209,7 +211,8 @@ class _Clocks:
         for o in readings:
             self._feed.note_clock(o.source, o.measured_at, o.received_at, o.metric,
                                   frozenset(o.flags))
-        self._off = {skew.source for skew in self._feed.skews}
+        self._started_at = started_at
+        self._off = {skew.source: skew.offset_s for skew in self._feed.skews}
 
     def placed_at(self, o: Observation) -> datetime:
         return self._feed.placed_at(ObservationRecord(
@@ -217,15 +220,34 @@ class _Clocks:
             flags=frozenset(o.flags)))
 
     def note(self, group: Iterable[Observation]) -> str:
-        """What a reading of a monitor whose clock is off says of its date, '' for any other."""
+        """What a reading of a monitor whose clock is off says of its date, '' for any other.
+
+        The offset said is the reading's own, and only when its own time is more than
+        `SKEW_LIMIT_S` off: a monitor set right during the session has its later readings dated
+        at arrival too, each a few seconds from its own time, and a note "Monitor clock 0 s
+        behind" on each stated an offset nobody measured (review 46). A cuff reading of such a
+        monitor delivered late (not a clock offset, `clock_offset`) says why it is not at its
+        own time, with the offset the monitor showed when first found off."""
         for o in group:
-            if o.source in self._off and o.measured_at is not None:
-                offset = (o.measured_at - o.received_at).total_seconds()
-                way = "ahead of" if offset > 0 else "behind"
-                return (f"Monitor clock {format_span(abs(offset))} {way} the console's: dated "
-                        f"when the console received it (the monitor's time "
-                        f"{_instant(o.measured_at)})")
+            first = self._off.get(o.source)
+            if first is None or o.measured_at is None:
+                continue
+            if abs((o.measured_at - o.received_at).total_seconds()) <= SKEW_LIMIT_S:
+                continue
+            offset = clock_offset(o.metric, o.measured_at, o.received_at, self._started_at,
+                                  frozenset(o.flags))
+            if offset is not None:
+                return (f"Monitor clock {_offset_words(offset)} the console's: dated when the "
+                        f"console received it (the monitor's time {_instant(o.measured_at)})")
+            return (f"Dated when the console received it: this monitor's clock was found "
+                    f"{_offset_words(first)} the console's during the session (the monitor's "
+                    f"time {_instant(o.measured_at)})")
         return ""
+
+
+def _offset_words(offset_s: float) -> str:
+    """"2 h behind", "8 min ahead of": a clock offset (positive: ahead) before "the console's"."""
+    return f"{format_span(abs(offset_s))} {'ahead of' if offset_s > 0 else 'behind'}"
 
 
 @dataclass(frozen=True, slots=True)

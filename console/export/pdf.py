@@ -225,13 +225,16 @@ def render_trend(detail: SessionDetail, protocol: Protocol | None,
 class _Piece:
     """A strip of the report: its height and how to draw it at a y. `split` (a paragraph's)
     cuts it in two where a page ends: `split(room, fewest)` gives the part no taller than
-    `room` and the rest, or None when either would hold fewer than `fewest` lines."""
+    `room` and the rest, or None when either would hold fewer than `fewest` lines. `size`: how
+    much it holds (a paragraph's characters); a split whose rest holds no less is not taken, so
+    that pages always end (`_Report._split`)."""
 
     height: float
     draw: Callable[[QtGui.QPainter, float], None]
     keep_with_next: bool = False
     repeat: _Piece | None = None   # a table's header row, drawn again atop a new page
     split: Callable[[float, int], tuple[_Piece, _Piece] | None] | None = None
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -325,7 +328,9 @@ class _Report:
         font = font or self.body
         pad = 6.0 * self.pt if fill else 0.0
         inner = self.width - 2 * pad
-        text = f"(continued)\n{text}" if continued else text
+        body = text
+        lead = ("(continued)",) if continued else ()
+        text = "\n".join([*lead, body])
         h = self._text_height(font, text, inner) + 2 * pad
 
         def draw(painter: QtGui.QPainter, y: float) -> None:
@@ -339,16 +344,19 @@ class _Report:
             self._draw_text(font, text, pad, y + pad, self.width - 2 * pad, h, colour)
 
         def split(room: float, fewest: int) -> tuple[_Piece, _Piece] | None:
-            head, rest = self._fitting(font, self._broken(font, text, inner), inner,
-                                       room - 2 * pad)
+            # Lines of the text itself each part holds, its "(continued)" above them: a part
+            # of "(continued)" alone (a word taller than a page) left the same rest for ever.
+            head, rest = self._fitting(font, self._broken(font, body, inner), inner,
+                                       room - 2 * pad, lead)
             if len(head) < max(fewest, 1) or len(rest) < max(fewest, 1):
                 return None
             # The part a page ends with needs no gap under it.
-            return (self.paragraph("\n".join(head), font, colour, fill=fill, frame=frame),
+            return (self.paragraph("\n".join(head), font, colour, fill=fill, frame=frame,
+                                   continued=continued),
                     self.paragraph("\n".join(rest), font, colour, gap, keep, fill, frame,
                                    continued=True))
 
-        return _Piece(h + gap, draw, keep_with_next=keep, split=split)
+        return _Piece(h + gap, draw, keep_with_next=keep, split=split, size=len(body))
 
     def heading_piece(self, text: str) -> _Piece:
         gap_above = 10 * self.pt
@@ -485,25 +493,33 @@ class _Report:
             rest = "\n".join(tail)
         return out
 
-    def _fitting(self, font: QtGui.QFont, text: str, width: float,
-                 limit: float) -> tuple[list[str], list[str]]:
-        """The first lines of `text` (broken into lines) that together are no taller than
-        `limit`, and the lines left. A line alone taller than `limit` (a word of thousands of
-        letters, which `_wrap` breaks anywhere) is halved until its first part fits; no line
-        when not even one character fits."""
-        part: list[str] = []
+    def _fitting(self, font: QtGui.QFont, text: str, width: float, limit: float,
+                 lead: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+        """The first lines of `text` (broken into lines) that together, under the lines `lead`
+        (a "(continued)"), are no taller than `limit`, and the lines left. A line alone taller
+        than `limit` (a word of thousands of letters, which `_wrap` breaks anywhere) is halved
+        until its first part fits after the lines kept (a page of its own for the line above
+        it left the page half empty), the rest of it left as one line; no line when not even
+        one character fits."""
+        part = list(lead)
         pending = text.split("\n")
+        cut = ""   # the end of the line being halved, after the start tried
         while pending:
             line = pending.pop(0)
             if self._text_height(font, "\n".join([*part, line]), width) <= limit:
                 part.append(line)
-            elif not part and len(line) > 1:
+                if cut:
+                    pending.insert(0, cut)
+                    cut = ""
+            elif len(line) > 1 and (len(part) == len(lead)
+                                    or self._text_height(font, line, width) > limit):
                 half = len(line) // 2
-                pending[:0] = [line[:half], line[half:]]
+                pending.insert(0, line[:half])
+                cut = line[half:] + cut
             else:
-                pending.insert(0, line)
+                pending.insert(0, line + cut)
                 break
-        return part, pending
+        return part[len(lead):], pending
 
     def _advance(self, font: QtGui.QFont, text: str) -> float:
         """The width of `text` on one line in `font`, in the report's units."""
@@ -759,12 +775,14 @@ class _Report:
     @staticmethod
     def _split(pieces: list[_Piece], i: int, room: float, fewest: int) -> None:
         """Put `pieces[i]`'s part that fits `room` and its rest in its place, when it is taller
-        than `room` and can be split so (`_Piece.split`)."""
+        than `room` and can be split so (`_Piece.split`), the rest holding less than it did: a
+        split that does not shrink it would be made again on every page, for ever; the piece
+        is drawn as it is instead."""
         piece = pieces[i]
         if piece.split is None or piece.height <= room:
             return
         parts = piece.split(room, fewest)
-        if parts is not None:
+        if parts is not None and parts[1].size < piece.size:
             pieces[i:i + 1] = parts
 
 

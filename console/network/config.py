@@ -491,6 +491,8 @@ def typed(table: Mapping[str, Any], key: str, kind: type[_T], what: str,
 # What TOML says of a value it could not read: the one mistake quoting advice answers.
 _VALUE_ERRORS: Final = ("Invalid value", "Unterminated string", "Illegal character",
                         "Unescaped", "Unclosed array", "Invalid hex value", "Invalid date")
+# What TOML says of a value line with more after the value: words left unquoted (`room = 4 North`).
+_TRAILING_ERROR: Final = "Expected newline or end of document"
 
 
 def _toml_line(text: str, exc: tomllib.TOMLDecodeError) -> str:
@@ -510,7 +512,9 @@ def _toml_line(text: str, exc: tomllib.TOMLDecodeError) -> str:
                 "under it")
     if error.startswith("Cannot overwrite"):
         return said + _given_twice(line, lines[:number - 1])
-    if error.startswith(_VALUE_ERRORS):
+    if error.startswith(_TRAILING_ERROR) and line.startswith("["):
+        return f"{said}; a table line holds only its name in brackets ([network])"
+    if error.startswith(_VALUE_ERRORS + (_TRAILING_ERROR,)):
         return (f"{said}; text goes in quotes (room = \"Room 3\"), yes or no is true or false "
                 "without quotes")
     return said
