@@ -107,8 +107,8 @@ EMPTY_SCORE = -1   # the score boxes' "no value set" (shown as a dash)
 SCORE_TYPED_MAX = 999
 UNSAVED_CLEARED = ("Unsaved entries were cleared when the station locked: nothing of them was "
                    "recorded.")
-UNSAVED_AT_DISCHARGE = ("Unsaved entries were cleared when the session was discharged: {what}; "
-                        "nothing of them was recorded.")
+# What was not recorded first: on a 1366 px screen the end of the line is cut.
+UNSAVED_AT_DISCHARGE = "Not recorded, cleared at the discharge: {what}."
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
 ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "error_text", "ok_text", "warn_text"

@@ -25,11 +25,10 @@ def test_typing_left_at_discharge_is_cleared_and_named(qtbot, live):  # noqa: F8
     assert (entry.aldrete.text(), entry.note.text()) == ("—", "")
     assert entry.message.text() == UNSAVED_AT_DISCHARGE.format(
         what="BP 132/84, HR 72, Aldrete 9, the note “slept”")
-    assert entry.message.text().startswith("Unsaved entries were cleared when the session was "
-                                           "discharged: BP 132/84")
+    assert entry.message.text().startswith("Not recorded, cleared at the discharge: BP 132/84")
     clock.advance(600)   # the ended record's last word stands
     controller.tick()
-    assert entry.message.text().endswith("nothing of them was recorded.")
+    assert entry.message.text().startswith("Not recorded, cleared at the discharge:")
 
 
 def test_an_empty_form_at_discharge_says_nothing_of_it(qtbot, live):  # noqa: F811
