@@ -34,7 +34,8 @@ restart before NTP): a PCD-04 end is final for its occurrence whatever its time,
 update replaces it; a status taken although stamped before the one shown (its count went on) is
 the whole truth of the open alarms, as the first status after a Last Will is; a start or update
 stamped ahead of the chair's own clock now (`AHEAD_S`) was stamped before such a step and is
-left to the statuses. At a restart the board starts from its log (`restore`).
+left to the statuses; so is the first status of a new run of the chair's console (`_new_run`).
+At a restart the board starts from its log (`restore`), with what its nurse silenced.
 
 Duplicates: QoS 1 is at least once. Every PCD-01 and PCD-04 is kept once by its MSH-10 in the
 central log (UNIQUE): a duplicate changes nothing on screen and sounds nothing. Each PCD-04 is
@@ -109,7 +110,7 @@ import math
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -204,6 +205,28 @@ class ReceivedStore(Protocol):
 
     def add_action(self, at: datetime, nurse: str, chair: str, session: int | None,
                    occurrence: int | None, kind: str, detail: dict[str, Any]) -> int: ...
+
+    def actions_since(self, since: datetime) -> Sequence[LoggedAction]:
+        """The nurses' actions logged since then, in order (read back by `Board.restore`)."""
+
+
+class LoggedAction(Protocol):
+    """One action of the log (console/central/central_log.Action), as `Board.restore` reads it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def chair(self) -> str: ...
+    @property
+    def session(self) -> int | None: ...
+    @property
+    def occurrence(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def detail(self) -> dict[str, Any]: ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,6 +566,9 @@ class Board:
         # that rises above it sounds again (IEC 60601-1-8: a higher priority is a new condition;
         # the bus alarm silenced at medium stayed silent when an unheard chair's high made it high).
         self._silenced: dict[str, Priority] = {}
+        # Chairs' losses silenced before a restart (`restore`), until each is found again (then
+        # silenced as above) or the chair is heard.
+        self._silenced_before: dict[str, Priority] = {}
         # When this station first found each of its own alarm conditions (its wall clock), kept
         # while it lasts: the newest of the highest priority takes the banner.
         self._began: dict[str, datetime] = {}
@@ -607,15 +633,58 @@ class Board:
         alarms, so its loss is the station's alarm again (high after a high alarm). A restart of
         the central had started empty: a chair lost during a session, its high alarm sounding,
         was a grey card and nothing sounded (a code review). One still silent 10 s after the
-        bus connects is lost as any chair that stops talking (`_lost`).
+        bus connects is lost as any chair that stops talking (`_lost`). Then the nurse's
+        silences of what is still open are taken back from the log (`_restore_silences`).
         """
         self._restoring = True
         try:
             for name, rows in words.items():
                 self._restore_chair(name, rows, now)
+            self._restore_silences(now)
         finally:
             self._restoring = False
             self._restored_at = None
+
+    def _restore_silences(self, now: Moment) -> None:
+        """Take back what the nurse silenced or acknowledged here of what is still open: a
+        restart had forgotten it, and a latched high she had silenced, or a lost chair's
+        alarm, sounded and flashed again at the same nurse (a code review). Each at the
+        priority it was silenced at (a rise since is a new condition); the chair's next status
+        settles or ends it as it does any (`_settle_acks`). An acknowledgement only while its
+        confirmation is still awaited (`ACK_CONFIRM_S`): an older one, confirmed or not, no
+        longer keeps the tone off. A silence logged without its priority (an older station)
+        is not taken: the alarm sounds again rather than stay silent at an unknown rise."""
+        since = now.wall - timedelta(seconds=RESTORE_S)
+        for action in self.log.actions_since(since):
+            priority = _priority(action.detail.get("priority"))
+            if priority is None or action.kind not in ("silence", "acknowledge"):
+                continue
+            if not action.chair:
+                self._restore_station_silence(action, priority)
+                continue
+            chair = self.chairs.get(action.chair)
+            if chair is None or action.session is None or action.occurrence is None \
+                    or action.session != chair.session_id:
+                continue   # its session is over (or the chair not brought back)
+            key = (action.session, action.occurrence)
+            age_s = (now.wall - action.at).total_seconds()
+            if action.kind == "silence":
+                chair.acks[key] = _CentralAck(priority, now.mono - age_s, "")
+            elif 0 <= age_s <= ACK_CONFIRM_S:
+                chair.acks[key] = _CentralAck(priority, now.mono - age_s,
+                                              f"{self.station}-{self.log.uid}-{action.id}")
+            else:
+                chair.acks.pop(key, None)   # the latest action on it no longer silences
+
+    def _restore_station_silence(self, action: LoggedAction, priority: Priority) -> None:
+        """A chair's loss silenced here since the chair was last heard: the same loss (one
+        found later comes after a status, which ends the silence: `_on_status`). Held until
+        the loss is found again after the restart (`tick`)."""
+        key = str(action.detail.get("alarm", ""))
+        chair = self.chairs.get(key.removeprefix("chair:")) if key.startswith("chair:") else None
+        if chair is None or chair.status_wall is None or action.at < chair.status_wall:
+            return
+        self._silenced_before[key] = priority
 
     def _restore_chair(self, name: str, rows: list[tuple[str, datetime, str]],
                        now: Moment) -> None:
@@ -729,6 +798,8 @@ class Board:
                     "reason": f"console closed with no session open, {CLOSED_CARD_S:g} s ago"})
         # A station alarm that ended forgets its silence: the next one sounds again.
         live = {a.key for a in self._station_conditions(now)}
+        for key in live & self._silenced_before.keys():
+            self._silenced.setdefault(key, self._silenced_before.pop(key))
         self._silenced = {k: p for k, p in self._silenced.items() if k in live}
         self._began = {k: at for k, at in self._began.items() if k in live}
 
@@ -981,7 +1052,8 @@ class Board:
                     "shown; silence it again if it is the one you mean")
         self._silenced[alarm.key] = alarm.priority
         self._record_action(now, nurse, "", None, None, "silence",
-                            {"alarm": alarm.key, "text": alarm.text})
+                            {"alarm": alarm.key, "text": alarm.text,
+                             "priority": alarm.priority.label})
         more = f" ({len(loud) - 1} more still sounding)" if len(loud) > 1 else ""
         return f"Silenced: {alarm.text}{more}"
 
@@ -1043,7 +1115,8 @@ class Board:
         copy = sent_at == chair.status_sent_at and seq == chair.status_seq
         if retained and self._connected(chair, now):
             return   # the broker's copy at our resubscription: the live statuses say more
-        if (self._older_status(chair, sent_at, seq) or copy) and chair.online:
+        new_run = not retained and self._new_run(chair, obj.get("instance"))
+        if (self._older_status(chair, sent_at, seq) or copy) and chair.online and not new_run:
             # An older status than the one shown, or the same one again: the broker hands its
             # retained copy at each resubscription. A copy is no sign of life: taken, it made a
             # hung chair connected again, its minutes-old values current (a code review).
@@ -1058,7 +1131,10 @@ class Board:
         # The first status after the chair's Last Will is the whole truth of its open alarms:
         # a restart may stamp with a clock behind what it sent before (a hardware clock before
         # NTP), and an old "raised" must not outrank it by time and stay on the card, sounding.
-        back = chair.heard and not chair.online
+        # So is the first status of a new run of the chair's console (`_new_run`): a PC rebooted
+        # before the broker sent its Will, its clock behind until NTP, counting from 0 again,
+        # had each status taken for an older copy and dropped, "No connection" while it talked.
+        back = (chair.heard and not chair.online) or new_run
         # So is a status taken although stamped before the one shown (its count went on: the
         # chair's clock stepped back, NTP or an administrator): compared by time with it, a
         # PCD-04 start stamped before the step stayed "newer" than everything the chair said
@@ -1085,6 +1161,7 @@ class Board:
             chair.offline_since = None
             chair.gone_since = None
             self._began.pop(f"chair:{name}", None)   # heard: a loss found later is a new one
+            self._silenced_before.pop(f"chair:{name}", None)
             chair.clock_base = (
                 (sent_at, None, self._restored_at) if self._restoring and self._restored_at
                 else (sent_at, chair.status_mono, chair.status_wall))
@@ -1120,6 +1197,14 @@ class Board:
         for control_id in chair.unconfirmed:   # shown from now on: confirmed now
             self._confirm(name, control_id, now)
         chair.unconfirmed.clear()
+
+    @staticmethod
+    def _new_run(chair: _Chair, token: Any) -> bool:
+        """A status carries a run token (`instance`) other than the last one's, and not one
+        heard within TWIN_CHAIR_S (an interleaving twin: `_note_run`): the chair's console
+        started again. A restart never goes back to an old token."""
+        return (isinstance(token, str) and bool(token) and chair.run is not None
+                and token != chair.run and token not in chair.runs)
 
     @staticmethod
     def _note_run(chair: _Chair, token: Any, now: Moment) -> None:
@@ -1668,8 +1753,8 @@ class Board:
             found.append(("audio", Priority.LOW, f"{AUDIO_TEXT} ({self.audio_problem})"))
         for key, _, _ in found:   # when each began: read by every tick (`_began_at`)
             self._began.setdefault(key, now.wall)
-        return [StationAlarm(k, p, t, k in self._silenced and p <= self._silenced[k])
-                for k, p, t in found]
+        silenced = {**self._silenced_before, **self._silenced}
+        return [StationAlarm(k, p, t, k in silenced and p <= silenced[k]) for k, p, t in found]
 
     def _bus_alarm(self, down_since: float, now: Moment) -> tuple[str, Priority, str] | None:
         """The bus not connected: one alarm for every chair this station cannot hear for it

@@ -21,7 +21,8 @@ tables are in console/store/schema.py):
         What the central nurse did: `acknowledge` (a command sent to a chair, detail: its
         priority, text and room; its command id is `<station>-<uid>-<this row's id>`, known
         only once the row is written), `silence` (a station's own technical alarm silenced,
-        or a latched chair alarm silenced here), `nurse` (the name typed for the shift),
+        or a latched chair alarm silenced here; detail: the priority it was silenced at, which
+        a restart takes back: `Board.restore`), `nurse` (the name typed for the shift),
         `closed` (the station closed while watching chairs), and the board's own
         `card_removed` (a chair closed cleanly with no session left the board; nurse empty).
 
@@ -308,6 +309,22 @@ class CentralLog:
         except sqlite3.Error as exc:
             raise _error(exc, self.path) from exc
         return found
+
+    def actions_since(self, since: datetime) -> list[Action]:
+        """The nurses' actions logged at or after `since` (this station's clock), in order: a
+        restart takes back her silences and acknowledgements from them (`Board.restore`).
+
+        Raises:
+            CentralLogError: the file cannot be read.
+        """
+        try:
+            rows = self.conn.execute(
+                "SELECT id, at, nurse, chair, session, occurrence, kind, detail FROM actions "
+                "WHERE at >= ? ORDER BY id", [iso(since)]).fetchall()
+        except sqlite3.Error as exc:
+            raise _error(exc, self.path) from exc
+        return [Action(r[0], parse_iso(r[1]), r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+                for r in rows]
 
     def actions(self) -> Iterator[Action]:
         for row in self.conn.execute(

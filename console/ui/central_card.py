@@ -33,7 +33,7 @@ from console.session.alarms import priority_marks
 from console.session.conditions import short_text
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
-from console.ui.elided_label import ElidedLabel
+from console.ui.elided_label import ELLIPSIS, ElidedLabel, GivesWay
 from console.ui.tiles import PhraseLabel
 from protocols.model import Priority
 
@@ -56,6 +56,19 @@ def ack_label(other: str) -> tuple[str, str]:
     if other:
         return f"Ack {other.split(',')[0]}", f"Acknowledge {other}"
     return "Acknowledge", "Acknowledge this alarm"
+
+
+def title_parts(title: str, chair: str | None) -> tuple[GivesWay, ...]:
+    """A card's title ("room", or "room · chair" when the room has more chairs) as parts of an
+    `ElidedLabel` line: on a narrow card the room gives way from its start, word by word
+    ("…bay 3 · chair-2"), then the chair's name. What tells two cards apart, the chair's name
+    and the end of the room's name ("…bay 3", "…bay 4"), stays: cut at its end, two chairs of
+    "Infusion suite, north wing, bay 3" both read "Infusion suite, nor…" (a code review)."""
+    tail = f" · {chair}" if chair and title.endswith(f" · {chair}") else ""
+    room = title[:len(title) - len(tail)]
+    words = room.split(" ")
+    shorter = tuple(ELLIPSIS + " ".join(words[i:]) for i in range(1, len(words)))
+    return (GivesWay(room, shorter),) + ((GivesWay(tail, rank=1),) if tail else ())
 
 
 def _font(points: float, bold: bool = False) -> QtGui.QFont:
@@ -316,7 +329,7 @@ class ChairCard(QtWidgets.QFrame):
                  f"border:2px solid {background};}}"
                  f"ChairCard:focus {{border:2px solid {t.focus_border};}}"
                  f"QLabel {{color:{text};background:transparent;}}")
-        self.room.setText(view.title)
+        self.room.set_parts(*title_parts(view.title, view.chair))
         self.elapsed.setText(view.elapsed if connected and view.has_session else "")
         self.pages.setCurrentIndex(0 if connected else 1)
         self.setToolTip(view.chair if connected else f"{view.chair}: {view.connection_text}")

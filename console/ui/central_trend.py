@@ -30,7 +30,7 @@ from console.central.board import Board, InSight
 from console.clock import Clock
 from console.session.trend_feed import TrendFeed
 from console.ui.alarm_bar import COLOURS
-from console.ui.central_card import ack_label
+from console.ui.central_card import ack_label, title_parts
 from console.ui.elided_label import ElidedLabel
 from console.ui.trend import WHOLE, TrendPlot
 
@@ -193,7 +193,9 @@ class CentralTrendDialog(QtWidgets.QDialog):
         if found is None:
             return
         back, fore = COLOURS[found.line.priority]
-        self.elsewhere.setText(found.headline())
+        # The alarm's words never give way; the room's name does (`title_parts`): cut at its
+        # end, a long room's name left "…chair-3: Sy…" of a systolic BP 212 (a code review).
+        self.elsewhere.set_parts(*title_parts(found.where, found.chair), f": {found.line.text}")
         # Acknowledge names the alarm it acts on when it is not the one shown, as the card's
         # button does: the strip showed SpO2 88 and its Acknowledge acted on HR 125 (a review).
         text, tip = ack_label(found.sounding_other)
