@@ -64,7 +64,8 @@ def append_private_file(path: Path, text: str) -> None:
 
 def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | None:
     """Write `text` to a new file `name` (0600: it may hold patient data) in the first of
-    `folders` that takes it, flushed to disk; return its path, or None when none did."""
+    `folders` that takes it, flushed to disk; return its path, or None when none did. A name
+    that is not UTF-8 in `text` (a Latin-1 folder: surrogate escapes) is written escaped."""
     for folder in folders:
         path = Path(folder) / name
         try:
@@ -72,11 +73,11 @@ def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | 
         except OSError:
             continue
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
                 out.write(text)
                 out.flush()
                 os.fsync(out.fileno())
-        except OSError:
+        except (OSError, ValueError):
             # A full disk takes the new file but not its text: no empty copy stays behind.
             with contextlib.suppress(OSError):
                 path.unlink()

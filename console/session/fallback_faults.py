@@ -6,13 +6,15 @@ sound it. `FallbackFaults` holds those faults and applies the rules of the engin
 alarm (IEC 60601-1-8: a technical alarm's audio can be paused and acknowledged; it stays shown
 until it ends, here at a restart): high, ids -2, -3, ...; F2 silences one until the board's
 reminder time; F3 pauses it (the engine's pause, or its own when the engine cannot pause); a new
-fault breaks through a pause that holds no high alarm silent; "paused" is never said over a tone.
+fault breaks through a pause that holds no high alarm silent, and ends it as the engine's new high
+alarm does (until the next F3: the patient's paused alarms sound again once the fault is
+acknowledged); "paused" is never said over a tone.
 Nothing here is logged or reads a clock: the caller passes the time and the engine's values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from console.clock import Moment
 from console.session.alarms import TECHNICAL, AlarmState, AudioSignal, Occurrence
@@ -28,7 +30,7 @@ class FallbackFaults:
         self.texts: list[str] = []   # in order raised; the fault at index i has id -2 - i
         self._silenced: dict[int, float] = {}   # fault index: mono time of its F2
         self._pause_until: float | None = None   # mono; a pause the engine could not take
-        self._pause_broken = False   # a fault broke through the engine's pause
+        self._pause_broken = False   # a fault broke through the engine's pause: it ended
 
     @property
     def ids(self) -> list[int]:
@@ -93,14 +95,18 @@ class FallbackFaults:
                              if state is AlarmState.ACKNOWLEDGED else None)))
         return [*out, *engine_alarms]
 
-    def audio(self, now: Moment, engine_signal: AudioSignal,
-              reminder_seconds: float | None) -> AudioSignal:
-        """The engine's signal, with the faults sounding high unless acknowledged or paused."""
+    def audio(self, now: Moment, engine_signal: AudioSignal, reminder_seconds: float | None,
+              engine_alarms: Callable[[], Sequence[Occurrence]] | None = None) -> AudioSignal:
+        """The engine's signal, with the faults sounding high unless acknowledged or paused.
+        A pause a fault broke through has ended: the engine's alarms (`engine_alarms`) sound as
+        without it (it had kept a medium alarm silent once the fault was acknowledged)."""
         signal = engine_signal
+        if self._pause_broken and signal.paused_seconds_left:
+            signal = _unpaused(engine_alarms() if engine_alarms is not None else ())
         if not self.texts:
             return signal
         own = self._pause_until - now.mono if self._pause_until is not None else 0.0
-        engine_left = None if self._pause_broken else signal.paused_seconds_left
+        engine_left = signal.paused_seconds_left
         sounding = frozenset(o.id for o in self.alarms(now, reminder_seconds)
                              if o.state is AlarmState.ACTIVE)
         if sounding and not (engine_left or own > 0):
@@ -109,3 +115,14 @@ class FallbackFaults:
             return AudioSignal(signal.priority, None, signal.alarms)
         return AudioSignal(None, signal.paused_seconds_left or (own if own > 0 else None),
                            signal.alarms)
+
+
+def _unpaused(engine_alarms: Sequence[Occurrence]) -> AudioSignal:
+    """What the engine sounds without its pause (`AlarmBoard.audio`'s rule): the highest
+    priority among its alarms not acknowledged, prompts aside."""
+    held = [o for o in engine_alarms
+            if o.state is not AlarmState.ACKNOWLEDGED and o.priority > Priority.INFO]
+    if not held:
+        return AudioSignal(None, None)
+    top = max(o.priority for o in held)
+    return AudioSignal(top, None, frozenset(o.id for o in held if o.priority == top))

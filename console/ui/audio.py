@@ -39,10 +39,11 @@ Repetition (high every 5 s, medium every 10 s, low once) is a QTimer in `AlarmSo
 
 The speaker never fails silently (the console's first rule): `play` says whether the burst
 started; a player that cannot start, exits with an error, or is still running long after its
-burst should have ended (hung) makes `available()` false with the reason, which becomes the
-"Audio unavailable" technical alarm; the sounder keeps a burst as "sounding" only once it started,
-and tries again every `RETRY_SECONDS` while it cannot. `stop()` never blocks the GUI thread and
-never raises: the player is killed and reaped later, whatever it does with SIGTERM.
+burst should have ended or when its repeat is due (hung) makes `available()` false with the
+reason, which becomes the "Audio unavailable" technical alarm; the sounder keeps a burst as
+"sounding" only once it started, and tries again every `RETRY_SECONDS` while it cannot.
+`stop()` never blocks the GUI thread and never raises: the player is killed and reaped later,
+whatever it does with SIGTERM.
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ if TYPE_CHECKING:
 PLAYERS: tuple[tuple[str, ...], ...] = (("paplay",), ("pw-play",), ("aplay", "-q"), ("afplay",))
 HANG_GRACE_SECONDS = 3.0
 """A player still running this long after its burst should have ended is hung (killed, reported)."""
+REPEAT_MARGIN_SECONDS = 0.5
+"""A repeating burst's player is hung this long before the next repeat at the latest: the repeat
+kills it to play again, and one killed unjudged was never reported (a high burst, 3.4 s every
+5 s, with 3 s of grace: every hung player was replaced before it counted as hung, a silent high
+alarm). Half a second before: Qt's coarse timers may fire up to 5 % early."""
 RETRY_SECONDS = 5.0
 """While the speaker fails, the sounder tries the burst again this often."""
 AVAILABILITY_CHECK_SECONDS = 2.0
@@ -288,6 +294,8 @@ class PlayerAudioOut:
         self._mixer = MixerWatch(mixer_command, monotonic) if mixer_command else None
         self._process: subprocess.Popen[bytes] | None = None
         self._deadline = 0.0   # monotonic time by which the current player should have ended
+        self._probing: tuple[subprocess.Popen[bytes], float] | None = None   # a probe and its
+        # deadline, left to answer beside the first burst (`play`)
         self._dying: list[subprocess.Popen[bytes]] = []   # killed, not yet reaped
         self._problem = ""
         self._silence: Path | None = None
@@ -299,21 +307,30 @@ class PlayerAudioOut:
             self._probe()
 
     def play(self, pattern: TonePattern) -> bool:
-        self.stop()
+        self._check_exit()
+        if not self._judged and self._process is not None and self._probing is None:
+            # The start's probe still runs: it answers beside the burst (it plays silence),
+            # killing it left the speaker unknown (a restart with a high alarm standing).
+            self._probing, self._process = (self._process, self._deadline), None
+        self._end_player()
         path = _tone_path(pattern, self._files)
         if self._command is None:   # Windows: winsound (see __init__)
             self._problem = _winsound_play(path)
             return not self._problem
-        return self._start([*self._command, str(path)], pattern.duration_ms / 1000)
+        return self._start([*self._command, str(path)], pattern.duration_ms / 1000,
+                           pattern.repeat_s)
 
-    def _start(self, argv: list[str], seconds: float) -> bool:
+    def _start(self, argv: list[str], seconds: float, repeat_s: float | None = None) -> bool:
         try:
             self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError as exc:
             self._problem = f"{Path(argv[0]).name} cannot start: {exc.strerror or exc}"
             return False
-        self._deadline = self._mono() + seconds + HANG_GRACE_SECONDS
+        grace = HANG_GRACE_SECONDS
+        if repeat_s is not None:   # hung before the repeat replaces it (REPEAT_MARGIN_SECONDS)
+            grace = max(0.0, min(grace, repeat_s - REPEAT_MARGIN_SECONDS - seconds))
+        self._deadline = self._mono() + seconds + grace
         return True
 
     def _probe(self) -> None:
@@ -329,15 +346,23 @@ class PlayerAudioOut:
 
     def stop(self) -> None:
         """Silence now: kill the player (SIGKILL: a player may ignore SIGTERM) and reap it later."""
+        self._end_player()
+        probe, self._probing = self._probing, None
+        self._kill(probe[0] if probe is not None else None)
+        self._reap()
+
+    def _end_player(self) -> None:
         if self._command is None:
             _winsound_stop()
-        self._check_exit()   # one that already ended gives its answer before it is dropped
+        self._check_exit()   # one that already ended (or hung) gives its answer before it goes
         process, self._process = self._process, None
+        self._kill(process)
+
+    def _kill(self, process: subprocess.Popen[bytes] | None) -> None:
         if process is not None and process.poll() is None:
             with contextlib.suppress(OSError):
                 process.kill()
             self._dying.append(process)
-        self._reap()
 
     def _reap(self) -> None:
         self._dying = [p for p in self._dying if p.poll() is None]
@@ -361,27 +386,27 @@ class PlayerAudioOut:
         return (not problem), problem
 
     def _check_exit(self) -> None:
-        process = self._process
-        if process is None:
-            return
+        if self._probing is not None and self._judge(*self._probing):
+            self._probing = None
+        if self._process is not None and self._judge(self._process, self._deadline):
+            self._process = None
+
+    def _judge(self, process: subprocess.Popen[bytes], deadline: float) -> bool:
+        """Read `process`'s answer into the speaker's state; False while it may still play."""
         name = Path(self._command[0]).name if self._command else "player"
         if process.poll() is None:
-            if self._mono() > self._deadline:   # long past its burst: hung
-                with contextlib.suppress(OSError):
-                    process.kill()
-                self._dying.append(process)
-                self._process = None
-                self._problem = f"{name} stopped responding (killed)"
-                self._judged = True
-            return
-        self._judged = True
-        if process.returncode != 0:
+            if self._mono() <= deadline:
+                return False
+            self._kill(process)   # long past its burst: hung
+            self._problem = f"{name} stopped responding (killed)"
+        elif process.returncode != 0:
             err = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
             first = next((line for line in err.splitlines() if line.strip()), "")
             self._problem = f"{name} failed (exit {process.returncode}): {first.strip()[:80]}"
         else:
             self._problem = ""   # a later successful play means the speaker path recovered
-        self._process = None
+        self._judged = True
+        return True
 
 
 if sys.platform == "win32":   # pragma: no cover - not exercised on the Linux test machine

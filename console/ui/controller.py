@@ -77,6 +77,7 @@ from console.session.signing import (
 )
 from console.session.view import SessionView
 from devices.transport import DeviceConnection, DeviceEvent
+from protocols.model import Priority
 from protocols.vitals import metric
 
 R = TypeVar("R")
@@ -118,6 +119,7 @@ class SessionController(QtCore.QObject):
         self._wanted_monitor: tuple[str, str] | None = None
         self._monitor_retry_at = 0.0   # mono time of the next look (`_try_monitor_again`)
         self._fallback = FallbackFaults()   # console faults the engine could not take
+        self._engine_failed = False   # the engine's `alarms` or `audio` raised: reported once
         self._commits = 0
         self._stopped = False   # after stop(): late queued events are not applied
         engine.subscribe(self._on_committed)
@@ -651,12 +653,41 @@ class SessionController(QtCore.QObject):
         return self._fallback.alarms(now, self._reminder)
 
     def alarms(self, now: Moment) -> list[Occurrence]:
-        """Every alarm the window shows: the fallback faults first, then the engine's."""
-        return self._fallback.alarms(now, self._reminder, self._engine.alarms())
+        """Every alarm the window shows: the fallback faults first, then the engine's. When the
+        engine cannot say (a bug in its `alarms`), the fallback faults still show: the bug's
+        Console fault among them (it had broken the alarm area's every refresh)."""
+        try:
+            engine_alarms = self._engine.alarms()
+        except Exception as exc:  # noqa: BLE001 - the alarm area must never go blank on a bug
+            if self._report_once(exc):
+                # The engine took the fault but cannot list it: shown without the engine.
+                self._fallback_fault(f"Console fault: the alarm list cannot be read "
+                                     f"({type(exc).__name__}: {str(exc)[:80]}) — restart the "
+                                     "console")
+            engine_alarms = []
+        return self._fallback.alarms(now, self._reminder, engine_alarms)
 
     def audio(self, now: Moment) -> AudioSignal:
-        """What the speaker plays and the pause button says (`FallbackFaults.audio`)."""
-        return self._fallback.audio(now, self._engine.audio(now), self._reminder)
+        """What the speaker plays and the pause button says (`FallbackFaults.audio`). When the
+        engine cannot say (a bug in its `audio`), the speaker plays high: the bug's Console
+        fault sounds, and so does any alarm the broken engine would have sounded (a bug there
+        had silenced every alarm, its own fault's included)."""
+        try:
+            return self._fallback.audio(now, self._engine.audio(now), self._reminder,
+                                        self._engine.alarms)
+        except Exception as exc:  # noqa: BLE001 - what decides the tone must never fall silent
+            self._report_once(exc)
+            return AudioSignal(Priority.HIGH, None)
+
+    def _report_once(self, exc: Exception) -> bool:
+        """A bug in what decides the alarm area or the tone, reported once as a slot's bug is:
+        the fault handler's crash file and Console fault (every refresh would raise it again).
+        True the first time."""
+        if self._engine_failed:
+            return False
+        self._engine_failed = True
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        return True
 
     # ---- the station's own conditions --------------------------------------------------------
 

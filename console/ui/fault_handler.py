@@ -47,16 +47,34 @@ def write_crash_file(folder: Path, text: str, stamp: datetime | None = None) -> 
     return write_private_file((folder, Path(tempfile.gettempdir())), name, text)
 
 
-def summary_of(exc: BaseException) -> str:
-    """One line for the alarm: the exception type and its message, and where it was raised."""
-    where = ""
+def _innermost(exc: BaseException) -> TracebackType | None:
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    if tb is not None:
-        where = f" in {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+    return tb
+
+
+def _utf8(text: str) -> str:
+    """`text` with what UTF-8 cannot hold (a Latin-1 path's surrogate escapes) as \\x escapes:
+    such a path in a fault's message made writing its crash file raise, before its alarm."""
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
+def summary_of(exc: BaseException) -> str:
+    """One line for the alarm: the exception type and its message, and where it was raised."""
+    tb = _innermost(exc)
+    where = f" in {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
     text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}{': ' + text if text else ''}{where}"[:160]
+    return _utf8(f"{type(exc).__name__}{': ' + text if text else ''}{where}"[:160])
+
+
+def fault_key(exc: BaseException) -> str:
+    """The same bug, whatever its message: the exception type and the line that raised it (a
+    bug raising `KeyError: 1001`, `1002`, ... at every tick wrote a crash file and a log row
+    twice a second)."""
+    tb = _innermost(exc)
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "no traceback"
+    return f"{type(exc).__module__}.{type(exc).__qualname__} at {where}"
 
 
 class FaultHandler(QtCore.QObject):
@@ -76,7 +94,7 @@ class FaultHandler(QtCore.QObject):
         self.crash_folder = crash_folder
         self.controller: SessionController | None = None
         self.faults: list[tuple[str, str]] = []   # (summary, crash file) of each fault reported
-        self.repeats: dict[str, int] = {}          # how often each reported fault came again
+        self.repeats: dict[str, int] = {}   # how often each reported fault came again (`fault_key`)
         self._previous: ExceptHook | None = None
         self._previous_thread_hook: Callable[[threading.ExceptHookArgs], object] | None = None
         self._handling = False
@@ -113,21 +131,25 @@ class FaultHandler(QtCore.QObject):
             if self._previous is not None:
                 self._previous(exc_type, exc, tb)
             return
-        text = "".join(traceback.format_exception(exc_type, exc, tb))
-        summary = summary_of(exc)
-        if self._repeat(summary):
+        if self._repeat(fault_key(exc)):
             return
-        print(text, file=sys.stderr, end="")   # for whoever runs the console from a terminal
-        crash = write_crash_file(self.crash_folder, text)
+        summary, crash = exc_type.__name__, None
+        try:
+            summary = summary_of(exc)
+            text = _utf8("".join(traceback.format_exception(exc_type, exc, tb)))
+            print(text, file=sys.stderr, end="")   # for whoever runs the console from a terminal
+            crash = write_crash_file(self.crash_folder, text)
+        except Exception:  # noqa: BLE001 - the alarm must go out whatever failed in writing it up
+            pass
         self._report(summary, str(crash or ""))
 
-    def _repeat(self, summary: str) -> bool:
+    def _repeat(self, key: str) -> bool:
         """True for a fault already reported (a broken redraw fails at every tick): counted, but
         its alarm already stands and one crash file says it all."""
-        if summary in self.repeats:
-            self.repeats[summary] += 1
+        if key in self.repeats:
+            self.repeats[key] += 1
             return True
-        self.repeats[summary] = 0
+        self.repeats[key] = 0
         return False
 
     def _handle_thread(self, args: threading.ExceptHookArgs) -> None:
