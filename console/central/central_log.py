@@ -373,7 +373,6 @@ def _online(row: Received) -> bool:
 
 def _error(exc: BaseException, path: Path) -> CentralLogError:
     found = classify(exc, path)
-    # classify names SQLite's code in the detail; a read-only folder is said as the folder there
-    # too (console/store/errors.py), not as "make the file writable".
-    return CentralLogError(path, found.cause, found.detail, folder_read_only=(
-        found.cause == "read-only" and "SQLITE_READONLY_DIRECTORY" in found.detail))
+    # A read-only folder is said as the folder here too, not as "make the file writable".
+    return CentralLogError(path, found.cause, found.detail,
+                           folder_read_only=found.folder_read_only)

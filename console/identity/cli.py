@@ -68,7 +68,7 @@ from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogC
 from console.paths import default_db_path, user_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
-from console.store.errors import classify
+from console.store.errors import classify, printable
 from console.store.log import remove_built, where_to_build
 from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
@@ -510,7 +510,7 @@ def _access_log(args: argparse.Namespace) -> int:
             table.append((str(r.id), local_stamp(r.at), f"{r.name} (#{r.account})", r.what,
                           "-" if r.session_id is None else str(r.session_id), r.format or "-",
                           "yes" if r.deidentified else "no", r.station or "-", r.detail or "-"))
-        _print_table([[_printable(cell) for cell in row] for row in table])
+        _print_table([[printable(cell) for cell in row] for row in table])
     if report.ok:
         return 0
     sys.stdout.flush()   # the rows first, then the line about them
@@ -519,11 +519,6 @@ def _access_log(args: argparse.Namespace) -> int:
           "recorded. Check the whole log with `infusion-console verify --db "
           f"{shlex.quote(str(db))}` and compare it with the last backup", file=sys.stderr)
     return ACCESS_CHANGED
-
-
-def _printable(text: str) -> str:
-    """`text` with every character that does not print (line breaks, escape sequences) as "?"."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _read_access_log(conn: sqlite3.Connection, db: Path,

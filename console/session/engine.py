@@ -225,11 +225,11 @@ _LOG_CAUSES = {
 
 def _log_cause(error: LogError | None) -> str:
     """Why the log takes no writes, in the words of the alarm banner. A read-only folder
-    (SQLITE_READONLY_DIRECTORY in the error's detail: console/store/errors.py) is said as the
-    folder: SQLite must create the log's -wal and -shm there, and the file itself is writable."""
+    (`LogError.folder_read_only`) is said as the folder: SQLite must create the log's -wal and
+    -shm there, and the file itself is writable."""
     if error is None:
         return "unknown cause"
-    if error.cause == "read-only" and "SQLITE_READONLY_DIRECTORY" in error.detail:
+    if error.cause == "read-only" and error.folder_read_only:
         return "its folder is read-only"
     return _LOG_CAUSES.get(error.cause, error.cause)
 

@@ -130,6 +130,8 @@ class LogError(Exception):
         path: the log file concerned.
         cause: one of `Cause`, stable for code (tests, the technical alarm's condition).
         detail: what SQLite or the OS said, or extra facts (schema versions); may be empty.
+        folder_read_only: a "read-only" whose fix is the folder's (SQLITE_READONLY_DIRECTORY:
+            SQLite must create the log's -wal and -shm there).
     """
 
     def __init__(self, path: Path, cause: Cause, detail: str = "", *,
@@ -137,6 +139,7 @@ class LogError(Exception):
         self.path = Path(path)
         self.cause: Cause = cause
         self.detail = detail
+        self.folder_read_only = folder_read_only   # the fix is the folder's, not the file's
         if folder_read_only:   # a "read-only" whose fix is the folder's (`_READ_ONLY_FOLDER`)
             text = _READ_ONLY_FOLDER.format(path=self.path, folder=self.path.absolute().parent,
                                             name=self.path.name)

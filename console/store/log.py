@@ -1130,7 +1130,8 @@ class EventLog:
                     # the -wal but not for the file was then called an I/O error, not full.
                     log.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except LogError as exc:   # named by the path asked for, not the name it was built as
-                raise LogError(path, exc.cause, exc.detail) from exc
+                raise LogError(path, exc.cause, exc.detail,
+                               folder_read_only=exc.folder_read_only) from exc
             # A -wal still holding rows would not follow the file to its name.
             if file_id(wal_of(built)) is not None and os.stat(wal_of(built)).st_size:
                 raise _refine(LogError(path, "io", "the new log's write-ahead file was not "

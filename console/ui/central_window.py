@@ -421,7 +421,7 @@ class CentralWindow(QtWidgets.QMainWindow):
             return
         self.silence_seen(shown.key, shown.priority)
 
-    def silence_seen(self, key: str, seen: Priority | None = None) -> None:
+    def silence_seen(self, key: str, seen: Priority | None) -> None:
         """Silence the station alarm `key`, the banner's when the nurse clicked: the board acts
         only while it still sounds, else says it ended. Asked her name first, the key is kept
         from the click, as Acknowledge keeps the alarm drawn; read again at Enter, the banner

@@ -441,7 +441,9 @@ class EntryPanel(QtWidgets.QGroupBox):
         for verdict in entries:
             own = verdict.message if isinstance(verdict, NeedsConfirmation) else None
             engine_question = self.controller.view.manual_question(verdict.metric, verdict.value)
-            asked_about = self._vital_alarms(verdict.metric)
+            # The alarms on screen as she is asked (before the dialog lets the monitor move on).
+            asked_about = (self._vital_alarms(verdict.metric) if engine_question is not None
+                           else frozenset())
             asked = [q for q in (own, engine_question) if q is not None]
             if asked and not self._confirmed(" ".join(asked)):
                 return
