@@ -318,20 +318,24 @@ class CentralLog:
             CentralLogError: the file cannot be read.
         """
         try:
-            rows = self.conn.execute(
-                "SELECT id, at, nurse, chair, session, occurrence, kind, detail FROM actions "
-                "WHERE at >= ? ORDER BY id", [iso(since)]).fetchall()
+            rows = self.conn.execute(f"{_SELECT_ACTIONS} WHERE at >= ? ORDER BY id",
+                                     [iso(since)]).fetchall()
         except sqlite3.Error as exc:
             raise _error(exc, self.path) from exc
-        return [Action(r[0], parse_iso(r[1]), r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
-                for r in rows]
+        return [_action(row) for row in rows]
 
     def actions(self) -> Iterator[Action]:
-        for row in self.conn.execute(
-                "SELECT id, at, nurse, chair, session, occurrence, kind, detail FROM actions "
-                "ORDER BY id"):
-            yield Action(row[0], parse_iso(row[1]), row[2], row[3], row[4], row[5], row[6],
-                         json.loads(row[7]))
+        for row in self.conn.execute(f"{_SELECT_ACTIONS} ORDER BY id"):
+            yield _action(row)
+
+
+_SELECT_ACTIONS = ("SELECT id, at, nurse, chair, session, occurrence, kind, detail "
+                   "FROM actions")
+
+
+def _action(row: tuple[Any, ...]) -> Action:
+    return Action(row[0], parse_iso(row[1]), row[2], row[3], row[4], row[5], row[6],
+                  json.loads(row[7]))
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:

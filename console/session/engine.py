@@ -107,6 +107,7 @@ from console.session.alarms import (
     keeps_acknowledgement,
 )
 from console.session import device_rest
+from console.session.dosing import devices_ticked
 from console.session.conditions import ConditionTracker, trackers_for
 from console.session.entry import (
     Accepted,
@@ -1094,9 +1095,8 @@ class SessionEngine:
     def _first_device(self, item_id: str) -> bool:
         """`item_id`, just ticked, is the session's first nasal device: the dose the checks
         timed after T0 wait for (`Schedule.first_dose_given`), at T0 too."""
-        prefix = device_rest.DEVICE_PREFIX
-        return (self.protocol.dose.mode is DoseMode.DEVICES and item_id.startswith(prefix)
-                and sum(item.startswith(prefix) for _, item in self._state.ticks) == 1)
+        return (item_id.startswith(device_rest.DEVICE_PREFIX)
+                and devices_ticked(self.protocol, (item for _, item in self._state.ticks)) == 1)
 
     def _since_first_dose_s(self, since_t0: float | None) -> float | None:
         """Seconds since the first dose: since T0, less the time until the first device was
