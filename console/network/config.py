@@ -133,16 +133,41 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# What the IDNA codec (and so getaddrinfo) reads as the dot between a host name's parts.
+_NAME_DOTS: Final = re.compile("[.\u3002\uff0e\uff61]")
+HOST_NAME_FORM: Final = ("a host name is parts of 1-63 letters, digits or '-' joined by single "
+                         "dots (e.g. engine.clinic.lan)")
+
+
+def host_name_fault(host: str) -> str | None:
+    """What makes `host` a name DNS cannot carry, in a few words, or None. Python's IDNA codec
+    refuses it inside getaddrinfo with a UnicodeError, not the OSError of a name not found (the
+    review: `engine..clinic.lan` ended the engine's sender thread for good)."""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        parts = _NAME_DOTS.split(host.rstrip(".\u3002\uff0e\uff61"))
+        too_long = next((part for part in parts if len(part) > 63), None)
+        if too_long is not None:
+            return f"the part '{too_long[:12]}…' is {len(too_long)} characters, more than 63"
+        if not all(parts):
+            return "an empty part (two dots in a row, or a dot first)"
+        return "a part that cannot be written in DNS (a character in it, or too long encoded)"
+    return None
+
+
 def undialable(host: str) -> str | None:
     """Why `host` is no address to connect to, in words that follow "is", or None when it may be
     one: the unspecified address (0.0.0.0, ::) means "every interface" to a listener and, dialled,
     the machine that dials it, so every chair given it reaches only itself (the review: `network
     setup --host 0.0.0.0` wrote mqtts://0.0.0.0:8883 into every chair's kit); a multicast
-    address is a group, which TCP cannot connect to. Host names are not looked up here."""
+    address is a group, which TCP cannot connect to; a name DNS cannot carry
+    (`host_name_fault`). Host names are not looked up here."""
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return None
+        fault = host_name_fault(host)
+        return None if fault is None else f"not a valid host name: {fault}; {HOST_NAME_FORM}"
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     if address.is_unspecified:

@@ -33,9 +33,14 @@ The rules (shared/design/network.md, "Acknowledgement rules engines and monitors
 - **AR / CR**: the engine refuses this message; sending it again cannot help. Failed at once, not
   resent. (The B40 also disconnects on AR; nothing is gained by that, so the connection stays.)
 - **An ACK whose MSA-2 is another control id** (or a frame that is no ACK) is not an answer to
-  the message in flight: logged and ignored; the sender keeps waiting until the time-out.
-- **No answer within `ack_timeout`** (10 s, as Smile CDR's sender) counted from the send: the
-  connection is closed and opened again at once, and the same message is sent again. Time-outs do
+  the message in flight: logged and ignored; the sender keeps waiting until the time-out, which
+  then names it in `status().last_error` ("the engine acknowledged 'ENGINE-0001', not 'MSG…'
+  (check its MSA-2 setting)"): the status had said only that it waited for an answer.
+- **No answer within `ack_timeout`** (10 s, as Smile CDR's sender) counted from the message's
+  last byte sent, and while it is being sent, no byte taken by the connection for `ack_timeout`
+  (a large message on a slow link takes longer than that to send, and was cut off at every
+  try): the connection is closed and opened again at once, the same message is sent again, and
+  `status().last_error` says what happened ("no answer to 'MSG…' within 10 s"). Time-outs do
   not count as tries: the engine may simply be slow, and the message must not be lost.
 - **Connection refused, dropped, reset, or TLS failure**: the connection is closed and the sender
   waits `backoff[n]` before the next attempt, n counting the consecutive failures since the last
@@ -50,6 +55,9 @@ fault; the price is at-least-once delivery (a message the engine took just befor
 broke is sent again with the same control id, which receivers drop as a duplicate). A failed
 message is reported once and the queue moves on: the console raises the technical alarm.
 
+A host name DNS cannot carry (`engine..clinic.lan`) is refused by the settings at load; given
+to a sender anyway, it is a connection failure naming it (it ended the thread before).
+
 Timing: deadlines (ACK time-out, back-off, connection time-out) are read from the `Clock` passed
 in, never from the real clock, so tests move time by hand. The thread never blocks longer than
 `poll_interval` real seconds at once, so it sees a moved clock and `stop()` within that.
@@ -58,8 +66,11 @@ TLS: pass an `ssl.SSLContext` made for a client (`ssl.create_default_context(caf
 `load_cert_chain` when the engine wants a client certificate); the engine's certificate is checked
 against the URL's host name by that context's rules. A TLS failure (unknown CA, wrong host name)
 is handled like a refused connection: back off and retry, with the cause in
-`status().last_error`. The link (console/network/link.py) makes the context for an `mllps://`
-address from the station's `ca_file`; tests/network/test_link.py sends over TLS to python-hl7's
+`status().last_error`: that the port may be a plain MLLP one only when the answer to the TLS
+hello looks like one (none, bytes that are no TLS, a close or reset); an engine's TLS alert is
+named with what it may want (a client certificate, another TLS version or cipher). The link
+(console/network/link.py) makes the context for an `mllps://` address from the station's
+`ca_file`; tests/network/test_link.py sends over TLS to python-hl7's
 server with a certificate made by `network setup`, and checks that a wrong CA is named.
 
 Threading: `start()` runs the sender in its own thread. `submit`, `pending`, `status` and `stop`
@@ -88,6 +99,7 @@ from console.network.config import (
     NAME_MISMATCH,
     ca_context,
     certificate_refused,
+    host_name_fault,
     split_address,
     without_password,
 )
@@ -124,6 +136,19 @@ REJECTED = frozenset({"AR", "CR"})
 ERRORED = frozenset({"AE", "CE"})
 
 _RECV_CHUNK = 65536
+# The most handed to the socket at once: one TLS record. A TLS socket reports a write only once
+# all of it has left, so a larger one would hide the progress that keeps a slow send alive.
+_SEND_CHUNK = 16384
+# The send buffer of a connection to the engine: what may still wait in this computer once the
+# last byte of a message is handed over, so the ACK time-out that runs from then also covers its
+# crossing. Linux grew it to 3.9 MB by itself (measured on loopback): a 3 MB message was all
+# handed over at once, and the 10 s ran out while a slow link still carried it. 64 kB (Linux
+# doubles it to 128 kB) is 0.5 s of a 250 kB/s link; it caps a connection at 128 kB per
+# round trip (64 MB/s on a LAN, 1.3 MB/s at 100 ms), far above a chair's messages.
+_SEND_BUFFER = 65536
+# What OpenSSL says when the answer to a TLS hello is no TLS (a plain listener's bytes, its close
+# or reset): only then may the port be a plain MLLP one. An engine's TLS alert says the opposite.
+_NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "UNEXPECTED_EOF_WHILE_READING"})
 
 
 class SenderState(enum.Enum):
@@ -148,8 +173,8 @@ class SenderStatus:
         control_id: CONNECTING and AWAITING_ACK only: the message at the head of the queue.
         retry_at: BACKING_OFF and RESEND_WAIT only: the clock's `mono` of the next attempt.
         failures: consecutive connection failures since the last ACK (any code).
-        last_error: why the last connection failed (names the engine and the cause); None once an
-            ACK arrives.
+        last_error: why the last connection failed (names the engine and the cause), or why the
+            last try timed out ("no answer to 'MSG…' within 10 s"); None once an ACK arrives.
         last_failure: the last message refused or given up by this sender, in a few words for
             a status line ("AR (unknown patient)", "AE 3 times", "closed the connection 3
             times"); the whole reason went to `on_failed`. None before any.
@@ -355,7 +380,8 @@ class MllpSender:
                 the next step, after AR/CR or `max_tries` AE/CE answers or closes.
             on_status: called with every change of `status()` (state, failures, retry time).
             ssl_context: a client TLS context to speak TLS; None for plain TCP.
-            ack_timeout: seconds to wait for the ACK of a send before reconnecting and resending.
+            ack_timeout: seconds to wait for the ACK after a message's last byte, or for any of
+                its bytes to move while it is sent, before reconnecting and resending.
             max_tries: sends in all of a message answered AE/CE, or on which the peer closed the
                 connection, before it is reported failed.
             backoff: waits after 1, 2, ... consecutive connection failures; the last repeats.
@@ -533,11 +559,9 @@ class MllpSender:
             if problem is not None:
                 self._connection_failed(problem)
                 return
-        # The deadline is fixed before the first byte leaves, so the ACK cannot beat it.
-        deadline = self._clock.now().mono + self._ack_timeout
         self._set_status(SenderState.AWAITING_ACK, control_id=entry.control_id)
         try:
-            ack = self._exchange(entry, deadline)
+            ack = self._exchange(entry)
         except (OSError, _ConnectionLost) as exc:
             problem = (f"the connection to the MLLP peer {self.peer} broke while "
                        f"{entry.control_id!r} was in flight: {_describe(exc)}")
@@ -553,9 +577,12 @@ class MllpSender:
                 log.info("%s; reconnecting at once (the connection was already open)", problem)
                 self._close()
             return
-        if ack is None:
-            log.warning("no ACK from %s for %r within %s s; reconnecting to send it again",
-                        self.peer, entry.control_id, self._ack_timeout)
+        if isinstance(ack, str):
+            # Said in the status (the status line's cause, the network alarm's detail): an
+            # engine acknowledging another control id held the queue for good while the status
+            # said only "sent, waiting for its answer" (the review).
+            self._last_error = ack
+            log.warning("%s: %s; reconnecting to send it again", self.peer, ack)
             self._close()
             return
         self._failures = 0
@@ -686,6 +713,12 @@ class MllpSender:
             infos = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
         except OSError as exc:
             return f"cannot find the MLLP peer {self.peer}: {_describe(exc)}; check the host name"
+        except UnicodeError:
+            # A name DNS cannot carry (`engine..clinic.lan`): the IDNA codec's error ended the
+            # thread for good (the review). The settings refuse it at load; said here too.
+            fault = host_name_fault(self._host) or "it cannot be written in DNS"
+            return (f"cannot find the MLLP peer {self.peer}: not a valid host name: {fault}; "
+                    "check the host name")
         problem = f"no address for the MLLP peer {self.peer}"
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)
@@ -705,6 +738,7 @@ class MllpSender:
                     raise OSError(errno.ECONNREFUSED, "connected to itself: nothing listens")
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SEND_BUFFER)
                 if self._ssl is not None:
                     handshaking = True
                     sock = self._handshake(sock, deadline)
@@ -714,10 +748,12 @@ class MllpSender:
             except (OSError, ssl.SSLError) as exc:
                 sock.close()
                 problem = f"cannot connect to the MLLP peer {self.peer}: {_describe(exc, self._host)}"
-                # A plain MLLP listener leaves a TLS hello unanswered or drops it: the cause
-                # alone ("no TLS handshake within 5 s") did not say which end was wrong (the
-                # clinic IT audit: mllps:// to a plain engine).
-                if handshaking and not isinstance(exc, ssl.SSLCertVerificationError):
+                # A plain MLLP listener leaves a TLS hello unanswered, answers it in plain
+                # bytes or drops it: the cause alone ("no TLS handshake within 5 s") did not say
+                # which end was wrong (the clinic IT audit: mllps:// to a plain engine). Only
+                # then: to an engine that refused the handshake with a TLS alert it advised
+                # sending patient data unencrypted (the review).
+                if handshaking and _looks_plain(exc):
                     problem += f"; {PLAIN_PORT_HINT}"
                 continue
             self._sock = sock
@@ -744,8 +780,13 @@ class MllpSender:
                 tls.close()
                 raise TimeoutError(f"no TLS handshake within {self._connect_timeout} s")
 
-    def _exchange(self, entry: _Entry, deadline: float) -> Ack | None:
-        """Send the entry's frame and read until its ACK; None at the deadline.
+    def _exchange(self, entry: _Entry) -> Ack | str:
+        """Send the entry's frame and read until its ACK.
+
+        Returns:
+            the ACK, or, after `ack_timeout` with nothing moving (while sending: no byte taken
+            by the connection; after: no ACK of this message since its last byte left), what
+            happened in a few words for the status line.
 
         Raises:
             OSError, _ConnectionLost: the connection failed.
@@ -755,41 +796,66 @@ class MllpSender:
         assert sock is not None
         view = memoryview(entry.frame)
         sent = 0
+        # The clock's reading before the bytes that last moved were handed over: the time-out
+        # runs from it, so a large message on a slow link is not cut off while it moves (the
+        # review: 750 kB at 250 kB/s was cut at every try, never delivered, and every later
+        # message waited behind it), and the ACK (or a test moving the clock once the engine
+        # has the bytes) cannot beat it.
+        moved_at = self._clock.now().mono
         while sent < len(view):
+            before = self._clock.now().mono
             try:
-                sent += sock.send(view[sent:])
+                sent += sock.send(view[sent:sent + _SEND_CHUNK])
+                moved_at = before
                 continue
             except (BlockingIOError, ssl.SSLWantWriteError):
                 write = True
             except ssl.SSLWantReadError:
                 write = False
-            if not self._wait_io(sock, write=write, deadline=deadline):
-                return None
+            if not self._wait_io(sock, write=write, deadline=moved_at + self._ack_timeout):
+                return (f"the engine took none of {entry.control_id!r} for "
+                        f"{self._ack_timeout:g} s while it was sent")
+        deadline = moved_at + self._ack_timeout
+        # Why no answer counted: an ACK of another control id (an engine's MSA-2 set to its
+        # own id), or a message that is no ACK.
+        other: str | None = None
         while True:
             try:
                 data = sock.recv(_RECV_CHUNK)
             except (BlockingIOError, ssl.SSLWantReadError):
                 if not self._wait_io(sock, write=False, deadline=deadline):
-                    return None
+                    return self._unanswered(entry, other)
                 continue
             except ssl.SSLWantWriteError:
                 if not self._wait_io(sock, write=True, deadline=deadline):
-                    return None
+                    return self._unanswered(entry, other)
                 continue
             if not data:
                 raise _ConnectionLost("the peer closed the connection")
             for frame in self._framer.push(data).frames:
                 ack = parse_ack(frame.data, self._encoding)
                 if ack is None:
+                    other = other or ""
                     log.warning("%s sent a message that is no ACK while %r was in flight; ignored",
                                 self.peer, entry.control_id)
                 elif ack.control_id != entry.control_id:
+                    other = ack.control_id
                     log.warning("%s acknowledged %r while %r was in flight; not a delivery, still "
                                 "waiting", self.peer, ack.control_id, entry.control_id)
                 else:
                     return ack
             if self._clock.now().mono >= deadline:
-                return None
+                return self._unanswered(entry, other)
+
+    def _unanswered(self, entry: _Entry, other: str | None) -> str:
+        """What a time-out waiting for the ACK of `entry` says; `other`: the control id the
+        engine acknowledged instead ("" for a message that is no ACK), None if it said nothing."""
+        if other:
+            return (f"the engine acknowledged {other!r}, not {entry.control_id!r} (check its "
+                    "MSA-2 setting)")
+        if other is not None:
+            return f"the engine answered {entry.control_id!r} with a message that is no ACK"
+        return f"no answer to {entry.control_id!r} within {self._ack_timeout:g} s"
 
     def _closed_while_idle(self) -> bool:
         """Whether the engine closed the open connection while nothing was in flight."""
@@ -869,7 +935,33 @@ def _describe(exc: BaseException, host: str = "") -> str:
             return certificate_refused(exc, host, None)
         return f"TLS certificate not accepted ({exc.verify_message})"
     if isinstance(exc, ssl.SSLError):
+        alert = _alert_name(exc)
+        if alert == "certificate required":
+            return ("the engine requires a client certificate (TLS alert certificate required): "
+                    "the console has none")
+        if alert is not None:
+            # Sent by the engine: it speaks TLS, and refused this handshake (a Java 8 engine
+            # with mutual TLS answers "handshake failure"; the review).
+            return (f"the engine refused the TLS handshake (TLS alert {alert}): it may require a "
+                    "client certificate (the console has none) or a TLS version or cipher the "
+                    "console does not offer")
         return f"TLS error ({exc.reason or exc})"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower() if exc.strerror[:1].isupper() else exc.strerror
     return str(exc) or type(exc).__name__
+
+
+def _alert_name(exc: ssl.SSLError) -> str | None:
+    """The TLS alert the peer sent ("handshake failure"), or None when the error is not one:
+    OpenSSL names a received alert SSLV3_ALERT_*, TLSV1_ALERT_* or TLSV13_ALERT_*."""
+    reason = exc.reason or ""
+    _, alert, name = reason.partition("_ALERT_")
+    return name.lower().replace("_", " ") if alert and name else None
+
+
+def _looks_plain(exc: BaseException) -> bool:
+    """Whether a failed TLS handshake looks like a plain (not TLS) listener: no answer within the
+    time-out, an answer that is no TLS, or the connection closed or reset on the hello."""
+    if isinstance(exc, ssl.SSLError):
+        return isinstance(exc, ssl.SSLEOFError) or exc.reason in _NOT_TLS_REASONS
+    return isinstance(exc, (TimeoutError, ConnectionError))

@@ -13,7 +13,9 @@ as from an engine that is down) and the peer can come back on it.
 
 from __future__ import annotations
 
+import logging
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -24,6 +26,8 @@ import pytest
 
 from console.clock import ManualClock
 from tests.network.mllp_peer import HOST, WAIT, Reply, always
+from tests.network.raw_mllp_peer import RawPeer, ack, msh10
+from tests.network.test_mllp_engine_hiccups import accept_everything
 from console.network.mllp_sender import (
     CLOSED_ON_GIVE_UP_S,
     DEFAULT_ACK_TIMEOUT,
@@ -628,3 +632,288 @@ def test_mllps_to_a_plain_engine_says_it_may_be_a_plain_port(reserved_port, send
         f"cannot connect to the MLLP peer {HOST}:{reserved_port}: no TLS handshake within "
         f"{DEFAULT_CONNECT_TIMEOUT} s; is that port a TLS listener? a plain MLLP port takes "
         "mllp://, not mllps://")
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults named, not hidden: a host name DNS cannot carry, an engine refusing the TLS handshake,
+# a large message on a slow link, an engine acknowledging another control id
+
+
+def test_a_host_name_dns_cannot_carry_backs_off_naming_it_rather_than_crashing(clock, recorder):
+    # "engine..clinic.lan" (a typo) has an empty label: Python's IDNA codec refuses it inside
+    # getaddrinfo with a UnicodeError, which ended the sender's thread for good ("stopped by a
+    # fault", no cause, nothing tried again). The settings refuse it at load (config.undialable,
+    # tests/network/test_engine_host_names.py); a sender given it anyway says it and retries.
+    sender = MllpSender("mllp://engine..clinic.lan:6661", clock=clock,
+                        on_delivered=recorder.on_delivered, on_failed=recorder.on_failed,
+                        on_status=recorder.on_status, poll_interval=POLL)
+    sender.start()
+    try:
+        submit_all(sender, range(1, 2))
+        recorder.wait_for(lambda: recorder.backing_off(1) is not None
+                          or sender.status().state is SenderState.CRASHED, "the attempt's end")
+        assert sender.status().last_error == (
+            "cannot find the MLLP peer engine..clinic.lan:6661: not a valid host name: an empty "
+            "part (two dots in a row, or a dot first); check the host name")
+        # Tried again after the back-off, as any unreachable engine is.
+        clock.advance(backoff_delay(1))
+        recorder.wait_for(lambda: recorder.backing_off(2) is not None, "the second attempt")
+        assert sender.pending() == ["MSG00001"]
+    finally:
+        sender.stop()
+    assert SenderState.CRASHED not in [status.state for status, _ in recorder.statuses]
+
+
+def _client_certificate_wanted(tmp_path: Any) -> tuple[Any, ssl.SSLContext]:
+    """(the CA file, a TLS 1.2 engine's server context that requires a client certificate):
+    a hospital's engine with mutual TLS on Java 8 (Mirth, Rhapsody)."""
+    from console.network.broker_setup import make_certificates  # noqa: PLC0415
+
+    ca, cert, key = make_certificates(tmp_path, "localhost")
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(ca))
+    server.load_cert_chain(cert, key)
+    server.verify_mode = ssl.CERT_REQUIRED
+    server.maximum_version = ssl.TLSVersion.TLSv1_2
+    return ca, server
+
+
+def test_an_engine_refusing_the_tls_handshake_is_named_not_called_a_plain_port(
+        tmp_path, clock, recorder):
+    # It said "is that port a TLS listener? a plain MLLP port takes mllp://, not mllps://": IT
+    # was steered to send patient data unencrypted to a listener plainly speaking TLS.
+    ca, server = _client_certificate_wanted(tmp_path)
+
+    def wants_a_certificate(n: int, conn: socket.socket, peer: RawPeer) -> None:
+        try:   # the handshake ends in the TLS alert handshake_failure, as Java's does
+            server.wrap_socket(conn, server_side=True).close()
+        except OSError:
+            pass
+
+    peer = RawPeer(wants_a_certificate)
+    url = f"mllps://localhost:{peer.port}"   # the name its certificate is made for
+    sender = MllpSender(url, clock=clock, on_delivered=recorder.on_delivered,
+                        on_failed=recorder.on_failed, on_status=recorder.on_status,
+                        ssl_context=client_tls_context(url, ca), poll_interval=POLL)
+    try:
+        sender.start()
+        submit_all(sender, range(1, 2))
+        recorder.wait_for(lambda: recorder.backing_off(1) is not None, "the refused handshake")
+        assert sender.status().last_error == (
+            f"cannot connect to the MLLP peer localhost:{peer.port}: the engine refused the "
+            "TLS handshake (TLS alert handshake failure): it may require a client certificate "
+            "(the console has none) or a TLS version or cipher the console does not offer")
+    finally:
+        sender.stop()
+        peer.close()
+
+
+# What a plain MLLP listener sends back to a TLS hello it cannot read: an HL7 NAK.
+_PLAIN_NAK = (b"\x0bMSH|^~\\&|ENGINE|CLINIC|IC|CHAIR|20260105090001+0000||ACK|N1|P|2.6\r"
+              b"MSA|AR|UNKNOWN\r\x1c\r")
+
+
+@pytest.mark.parametrize("answer", [_PLAIN_NAK, b""], ids=["answers-in-plain-mllp", "closes"])
+def test_mllps_to_a_plain_listener_that_answers_or_closes_still_says_it_may_be_a_plain_port(
+        answer, reserved_port, senders, recorder):
+    with socket.create_server((HOST, reserved_port)) as listener:
+        sender = senders(ssl_context=client_tls_context("mllps://engine:6661", None))
+        submit_all(sender, range(1, 2))
+        connection, _ = listener.accept()
+        with connection:
+            assert connection.recv(1) == b"\x16"   # a TLS record: the handshake has begun
+            connection.sendall(answer)
+        recorder.wait_for(lambda: recorder.backing_off(1) is not None, "the attempt's end")
+    error = sender.status().last_error or ""
+    assert error.startswith(f"cannot connect to the MLLP peer {HOST}:{reserved_port}: "), error
+    assert error.endswith("; is that port a TLS listener? a plain MLLP port takes mllp://, not "
+                          "mllps://"), error
+
+
+MB = 1_000_000
+
+
+def _large_message(n: int, size: int) -> tuple[str, str]:
+    """A PCD-01 of `size` bytes or more: what a whole backlog batched in one message is."""
+    cid, text = message(n)
+    row = ("OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.2|72|264864^MDC_DIM_BEAT_PER_MIN^MDC"
+           "|||||R\r")
+    return cid, text + row * (size // len(row) + 1)
+
+
+class _WatchedClock(ManualClock):
+    """A ManualClock that counts the sender thread's readings of it, to wait on: once the
+    sender has read it after a move, it has judged its deadlines by that time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cond = threading.Condition()
+        self.reads = 0
+
+    def now(self) -> Any:
+        if threading.current_thread().name.startswith("mllp-sender:"):
+            with self.cond:
+                self.reads += 1
+                self.cond.notify_all()
+        return super().now()
+
+    def read_after(self, reads: int) -> None:
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.reads > reads, WAIT), "the sender is stuck"
+
+
+def test_a_message_longer_to_send_than_the_ack_time_out_is_delivered_at_the_first_send():
+    # The ACK time-out ran from before the first byte and covered the sending: a message taking
+    # longer than that to cross a slow link was cut off at every try, sent again from its first
+    # byte, never counted as a try nor delivered, and every later message (alarm phases too)
+    # waited behind it. The link is the engine reading 1 MB per second of the sender's clock:
+    # 4 MB take 4 s, twice the 2 s time-out, though bytes move all the time. What the buffers
+    # hold once the sender has handed its last byte over crosses the link after it: Linux grew
+    # the send buffer to 3.9 MB by itself, so all of it was handed over at once and the
+    # time-out ran out while the engine read. The sender keeps it small (with the engine's
+    # 128 kB receive buffer, under 0.3 s of this link).
+    clock = _WatchedClock()
+    cid, text = _large_message(1, 4 * MB)
+
+    def slow_link(n: int, conn: socket.socket, peer: RawPeer) -> None:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        taken, head = 0, b""
+        while True:
+            chunk = conn.recv(16384)
+            if not chunk:
+                peer.got(f"cut after {taken} bytes")
+                return
+            clock.advance(len(chunk) / MB)
+            taken += len(chunk)
+            head = head if len(head) >= 200 else head + chunk[:200]
+            if b"\x1c" in chunk:
+                peer.got(msh10(head[1:]))
+                # The engine answers once the sender has looked at its clock, now 4 s on: a
+                # time-out would be taken then, not raced by the ACK.
+                clock.read_after(clock.reads)
+                conn.sendall(ack("AA", msh10(head[1:])))
+                conn.recv(1)   # until the sender closes: one message here
+                return
+
+    peer = RawPeer(slow_link)
+    recorder = Recorder(clock)
+    sender = MllpSender(peer.url, clock=clock, on_delivered=recorder.on_delivered,
+                        on_failed=recorder.on_failed, on_status=recorder.on_status,
+                        ack_timeout=ACK_TIMEOUT, poll_interval=POLL)
+    sender.start()
+    try:
+        start = clock.now().mono
+        sender.submit(cid, text)
+        recorder.wait_for(lambda: bool(recorder.delivered) or peer.connections > 1,
+                          "the first send's end")
+        # The whole message reached the engine at the first send and is delivered.
+        assert peer.received[:1] == [cid]
+        assert peer.connections == 1
+        assert recorder.delivered == [cid]
+        assert sender.status().last_error is None
+        assert clock.now().mono - start >= 2 * ACK_TIMEOUT
+    finally:
+        sender.stop()
+        peer.close()
+
+
+def test_a_send_the_engine_takes_nothing_of_for_the_ack_time_out_is_cut_and_sent_again(
+        clock, recorder):
+    # Bytes that stop moving still end the try (an engine hung with its receive buffer full):
+    # the message goes again on a new connection, as after a time-out waiting for its ACK.
+    cid, text = _large_message(1, 2 * MB)   # more than the buffers between the two hold
+    hung = threading.Event()
+
+    def hangs_then_reads(n: int, conn: socket.socket, peer: RawPeer) -> None:
+        if n == 1:
+            hung.wait(WAIT)
+            return
+        accept_everything(conn, peer)
+
+    peer = RawPeer(hangs_then_reads)
+    sender = MllpSender(peer.url, clock=clock, on_delivered=recorder.on_delivered,
+                        on_failed=recorder.on_failed, on_status=recorder.on_status,
+                        ack_timeout=ACK_TIMEOUT, poll_interval=POLL)
+    sender.start()
+    try:
+        sender.submit(cid, text)
+        # The clock moves on in time-out steps until the sender gives the hung connection up
+        # (it may still have been filling the buffers at the first step).
+        for _ in range(20):
+            if peer.wait_for(lambda: peer.connections == 2, 0.1):
+                break
+            clock.advance(ACK_TIMEOUT)
+        recorder.wait_for(lambda: recorder.delivered == [cid], "delivered on a new connection")
+        assert peer.received == [cid]
+        assert [s.last_error for s, _ in recorder.statuses if s.last_error][:1] == [
+            f"the engine took none of {cid!r} for {ACK_TIMEOUT:g} s while it was sent"]
+        assert recorder.failed == []
+    finally:
+        hung.set()
+        sender.stop()
+        peer.close()
+
+
+class _Heard(logging.Handler):
+    """The sender's log lines, to wait on: the moment it has read an engine's answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cond = threading.Condition()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.cond:
+            self.lines.append(record.getMessage())
+            self.cond.notify_all()
+
+    def wait_for(self, words: str) -> None:
+        with self.cond:
+            assert self.cond.wait_for(lambda: any(words in line for line in self.lines), WAIT), (
+                f"never logged {words!r}: {self.lines}")
+
+
+@pytest.fixture
+def heard() -> Iterator[_Heard]:
+    handler = _Heard()
+    logger = logging.getLogger("console.network.mllp_sender")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def test_an_engine_acknowledging_another_control_id_is_named_in_the_status(
+        peers, senders, recorder, clock, heard):
+    # A channel answering with its own control id in MSA-2 held the queue for good, each try
+    # timed out and sent again, while the status said only "sent, waiting for its answer": the
+    # cause was in the worker's stderr alone.
+    peer = peers(lambda cid, seen: Reply("AA", ack_id="ENGINE-0001"))
+    peer.listen()
+    sender = senders()
+    [cid] = submit_all(sender, range(1, 2))
+    heard.wait_for(f"acknowledged 'ENGINE-0001' while {cid!r} was in flight")
+    assert sender.status().last_error is None
+    clock.advance(ACK_TIMEOUT)
+    # Sent again, and the status (the status line's cause, the network alarm's detail) says why.
+    peer.wait_for(lambda: peer.received == [cid, cid], "sent again")
+    recorder.wait_for(lambda: sender.status().last_error is not None, "the cause named")
+    assert sender.status().last_error == (
+        f"the engine acknowledged 'ENGINE-0001', not {cid!r} (check its MSA-2 setting)")
+    assert sender.status().state is SenderState.AWAITING_ACK
+    assert recorder.delivered == []
+
+
+def test_an_engine_that_does_not_answer_is_named_in_the_status_until_it_does(
+        peers, senders, recorder, clock):
+    peer = peers(lambda cid, seen: Reply(None) if seen == 1 else Reply("AA"))
+    peer.listen()
+    sender = senders()
+    [cid] = submit_all(sender, range(1, 2))
+    peer.wait_for(lambda: peer.received == [cid], "the first send")
+    clock.advance(ACK_TIMEOUT)
+    recorder.wait_for(lambda: recorder.delivered == [cid], "delivered at the second send")
+    said = [status.last_error for status, _ in recorder.statuses
+            if status.state is SenderState.AWAITING_ACK and status.last_error]
+    assert said == [f"no answer to {cid!r} within {ACK_TIMEOUT:g} s"]
+    # Its ACK ends the words.
+    recorder.wait_for(lambda: sender.status().state is SenderState.IDLE, "idle")
+    assert sender.status().last_error is None
