@@ -24,7 +24,8 @@ loopback UDP port (`udp`: intellivue-lan); `--connection serial` still serves a 
 It prints its port (a path, `socket://127.0.0.1:PORT` or `udp://127.0.0.1:PORT`) the same way,
 answers the console's queries or polls with the scenario's values until the scenario's end, then
 keeps answering with the last values until stopped. Bad arguments: one line on stderr naming what
-is allowed, exit 2.
+is allowed, exit 2. A port it cannot open or make (no pty to be had, as in a container without
+/dev/pts; no loopback port), whatever the format: one line naming it and why, exit 1.
 """
 
 from __future__ import annotations
@@ -218,6 +219,17 @@ def _check_connection(fmt: str, connection: str | None) -> None:
         raise _UsageError(f"--connection: {exc}") from None
 
 
+_SERVED_ON = {"serial": "a pseudo-terminal", "tcp": "a loopback TCP port",
+              "udp": "a loopback UDP port"}
+"""What the simulator opens for each connection, as its one-line error names it."""
+
+
+def _cannot_open(port: str, exc: BaseException) -> int:
+    """Say in one line that `port` could not be opened, and why: the runtime error's status."""
+    print(f"infusion-sim: error: cannot open {port}: {exc}", file=sys.stderr)
+    return EXIT_RUNTIME
+
+
 @dataclass
 class _StoppedBy:
     """Which signal stopped the run: Ctrl+C exits 130, as every command of the console does
@@ -244,8 +256,11 @@ def _answer(args: argparse.Namespace) -> int:
         load_scenario(args.scenario_file) if args.scenario_file else load_builtin(args.scenario or "normal")
     )
     minutes = args.duration_minutes or scenario.duration_minutes
-    handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed,
-                              duration_minutes=minutes, connection=args.connection)
+    try:
+        handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed,
+                                  duration_minutes=minutes, connection=args.connection)
+    except OSError as exc:   # no pty to be had (no /dev/pts), no loopback: as open_sink's
+        return _cannot_open(_SERVED_ON[connection_for(args.format, args.connection)], exc)
     stopped_by = _StoppedBy(threading.Event())
     stop = stopped_by.stop
     previous = {sig: signal.signal(sig, stopped_by.on_signal)
@@ -298,8 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sink = open_sink(args.port, args.format)
     except Exception as exc:  # noqa: BLE001 - a port we cannot open is a one-line error
-        print(f"infusion-sim: error: cannot open {args.port or 'a pseudo-terminal'}: {exc}", file=sys.stderr)
-        return EXIT_RUNTIME
+        return _cannot_open(args.port or _SERVED_ON["serial"], exc)
 
     # Only a pty of ours tells when a reader opens it; an existing port never does.
     waits = args.port is None and not args.no_wait

@@ -230,7 +230,11 @@ class PtySink(StallRule):
         # until that reader's flush (or READER_SETTLE_SECONDS after it opened)
         self._opened_at: float | None = None  # in packet mode: when a reader was first seen
         self._replies = _Replies()
-        self.replug()
+        try:
+            self.replug()
+        except BaseException:
+            self.close()   # no pty to be had (no /dev/pts): the folder made for it goes too
+            raise
 
     @property
     def slave_name(self) -> str:
