@@ -331,8 +331,12 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
         now = datetime.now(UTC)
         secret = read_secret(args.secret, f"PIN or password of {args.account}: ")
         with _EXPORT.reading(db):   # the identity layer reads the staff tables as they are
+            # The role is checked before the attempt's row is written: a nurse-only account's
+            # right PIN is logged as "export refused: …", not as an export sign-in.
             result = Staff(log).sign_in(args.account, secret, now, where=STATION,
-                                        purpose=Purpose.EXPORT)
+                                        purpose=Purpose.EXPORT, may=Action.EXPORT)
+        if result.refused:
+            raise CommandFailure(result.message)
         if not result.ok or result.account is None:
             raise CommandFailure(f"sign-in refused: {result.message}")
         decision = access_decision(result.account, Action.EXPORT, bool(args.deidentify))

@@ -671,7 +671,7 @@ class _Report:
                                       gap=2 * self.pt, keep=True))
             out.extend(self.table(rc.VITAL_COLUMNS, (1.1, 0.9, 1.5, 1.1, 1.1, 1.1, 3.2), vitals))
         else:
-            out.append(self.paragraph("No vital sign was recorded."))
+            out.append(self.paragraph(rc.NO_VITALS))   # the Vitals tab says the same
 
         out.append(self.heading_piece("Alarms"))
         alarms = rc.alarm_rows(detail, tz)

@@ -60,7 +60,7 @@ from typing import Final, NoReturn
 
 from console.clock import local_stamp
 from console.identity.errors import IdentityError, UnknownAccountError
-from console.identity.roles import Action, refusal
+from console.identity.roles import Action
 from console.identity.secrets import SecretKind
 from console.identity.staff import Account, Purpose, Staff
 from console.identity.terminal import InputError, preread, read_new_secret, read_secret
@@ -330,6 +330,11 @@ def _staff_command(args: argparse.Namespace, log: EventLog, shown_as: Path,
         print(f"enabled account {account.id}: {account.name} ({_roles(account)}; new "
               f"{account.kind.label})")
         return 0
+    # Before the new secret is asked for, as `enable` checks first: a disabled account had the
+    # administrator type a new PIN twice, then was refused without the way forward.
+    staff.check_reset(target, by, enable_how=(
+        f"enable it with a new PIN or password: {STAFF_PROG} enable "
+        f"{shlex.quote(args.account)} --reason TEXT"))
     kind = SecretKind(args.kind) if args.kind else target.kind
     secret = read_new_secret(args.new_secret, kind, target.name)
     account = staff.reset(target, secret, by, now, kind=kind)
@@ -356,12 +361,11 @@ def _administrator(args: argparse.Namespace, staff: Staff, db: Path) -> Account 
     secret = read_secret(args.admin_secret, f"PIN or password of {args.admin}: ",
                          option="--admin-secret-fd")
     result = staff.sign_in(args.admin, secret, datetime.now(UTC), where=STATION,
-                           purpose=Purpose.ADMINISTRATION)
+                           purpose=Purpose.ADMINISTRATION, may=Action.MANAGE_STAFF)
+    if result.refused:   # the right secret of an account that may not manage staff
+        raise CommandFailure(result.message)
     if not result.ok or result.account is None:
         raise CommandFailure(f"sign-in refused: {result.message}")
-    why = refusal(result.account, Action.MANAGE_STAFF)
-    if why is not None:
-        raise CommandFailure(why)
     return result.account
 
 
@@ -402,7 +406,7 @@ def _print_accounts(staff: Staff, accounts: list[Account], now: datetime) -> Non
     rows = [("id", "name", "badge", "roles", "secret", "state", "changed")]
     for a in accounts:
         rows.append((str(a.id), a.name, a.badge or "-", _roles(a), a.kind.label,
-                     _state(staff, a, now),
+                     staff.state_text(a, now),
                      f"{local_stamp(a.changed_at)} ({a.reason}) by {_by(a.changed_by, names)}"))
     _print_table(rows)
     if len(rows) == 1:
@@ -433,14 +437,6 @@ def _by(account: int | None, names: dict[int, str]) -> str:
         return "nobody signed in (the first administrator)"
     return f"{names.get(account, 'unknown account')} (#{account})"
 
-
-def _state(staff: Staff, account: Account, now: datetime) -> str:
-    """"active", "disabled", or "locked until <time>" after wrong secrets: the administrator
-    sees the lock-out that `reset` ends (QA: a locked account listed as active)."""
-    if not account.active:
-        return "disabled"
-    lock = staff.lock_state(account, now)
-    return f"locked until {local_stamp(lock.until)}" if lock.until is not None else "active"
 
 
 def _print_table(rows: Sequence[Sequence[str]]) -> None:

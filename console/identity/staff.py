@@ -34,12 +34,22 @@ Lock-out, one state machine per account version:
                                            nothing), logged; at `until` it is OPEN again with
                                            wrong_in_a_row 0.
 
+- A lock whose end lies more than `LOCK_FOR` after `now` started after `now`: the station's
+  clock was set back since (NTP correcting a fast clock). It is taken as ended, and the count
+  starts again (`lock_state` says why).
 - The state is read from the log (`sign_ins`), so it survives a restart and holds across
   processes (the console, the command line). Only ok/wrong attempts against the account's
   current version count: a new version (an administrator's reset, any change) starts OPEN
   with 0, which is how a reset ends a lock-out.
 - Signature checks (`verify_secret`) and sign-ins share the count and the lock.
 - A disabled account signs in nowhere and its secret is never checked (`disabled`, logged).
+- A sign-in for something the account's roles do not allow (`may`: a prescriber at the chair, a
+  nurse at the administration) is refused after its secret is checked, naming the role; its row
+  is `ok` (the secret matched: it ends a run of wrong ones, as any right secret) with the purpose
+  "sign-in refused: may not run a session", never the plain purpose. Why not another outcome:
+  the outcomes (a CHECK on the chained table) say how the secret's check went, and none says
+  "refused for its role"; why after the check: refused before it, a name typed alone would tell
+  which accounts exist and what they may do.
 - An unknown name or badge runs one dummy check so its answer takes as long as a wrong secret's
   (`unknown`, logged without what was typed: a PIN or a password typed into the name field
   would be kept in clear; QA found a password so stored, when only digits were held back).
@@ -59,7 +69,15 @@ from typing import Final
 
 from console.clock import format_duration, local_stamp
 from console.identity.errors import IdentityError, NotPermittedError, UnknownAccountError
-from console.identity.roles import Action, Role, can, parse_roles, refusal, roles_text
+from console.identity.roles import (
+    ACTION_WORDS,
+    Action,
+    Role,
+    can,
+    parse_roles,
+    refusal,
+    roles_text,
+)
 from console.identity.secrets import Argon2Hasher, SecretHasher, SecretKind, check_secret
 from console.store import EventLog
 from console.store import identity_store as store
@@ -250,7 +268,13 @@ def lock_state(attempts: Iterable[Attempt], now: datetime) -> LockState:
     wrong = 0
     for attempt in attempts:
         if attempt.locked_until is not None:      # the attempt that started a lock-out
-            if now < attempt.locked_until:
+            # A lock ending more than LOCK_FOR from now started after now: the clock was set
+            # back since, and how long the lock has really run is unknown. Taken as ended, not
+            # stretched by the step ("try again in 59:00 min" at a patient's chair, and no
+            # end in sight for an administrator reading `staff list`): it gives at most
+            # LOCK_AFTER more guesses per step back, a thing only whoever sets the station's
+            # clock can cause, where the step would lock a nurse out for its whole size.
+            if now < attempt.locked_until <= now + LOCK_FOR:
                 return LockState(Lock.LOCKED, until=attempt.locked_until)
             break                                 # that lock has ended: counting restarts
         if attempt.outcome != Outcome.WRONG:
@@ -270,6 +294,8 @@ class SignInResult:
         locked_until: locked: when it opens; wrong: set when this attempt started the lock-out.
         tries_left: wrong, not locked: how many more wrong secrets lock the account.
         message: one sentence for the screen (never the secret).
+        refused: ok secret, but the account may not do what it signed in for (`may`): nothing
+            was signed in; `message` names the role it needs.
     """
 
     outcome: Outcome
@@ -277,10 +303,12 @@ class SignInResult:
     locked_until: datetime | None
     tries_left: int | None
     message: str
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.outcome is Outcome.OK
+        """Signed in: the secret matched and the account may do what it signed in for."""
+        return self.outcome is Outcome.OK and not self.refused
 
 
 def _locked_message(name: str, until: datetime, now: datetime) -> str:
@@ -289,6 +317,12 @@ def _locked_message(name: str, until: datetime, now: datetime) -> str:
     # read five hours off to a nurse in New York.
     return (f"{name} is locked after {LOCK_AFTER} wrong PINs or passwords in a row: try again "
             f"in {wait} (at {local_stamp(until)}), or ask an administrator to reset it")
+
+
+def refused_purpose(purpose: Purpose, action: Action) -> str:
+    """`sign_ins.purpose` of a right secret refused for the account's roles: "sign-in refused:
+    may not run a session" (module docstring)."""
+    return f"{Purpose(purpose).value} refused: may not {ACTION_WORDS[action]}"
 
 
 def _same(text: str) -> str:
@@ -348,6 +382,15 @@ def _role_set(roles: str | Iterable[str]) -> frozenset[Role]:
         return parse_roles(roles)
     except ValueError as exc:
         raise IdentityError(str(exc)) from None
+
+
+ENABLE_INSTEAD: Final = "enable it again, which gives it a new PIN or password"
+
+
+def _check_reset(row: StaffRow, enable_how: str) -> None:
+    if not row.active:
+        raise IdentityError(f"{row.name} (account {row.account}) is disabled: a disabled account "
+                            f"keeps no secret to reset; {enable_how}")
 
 
 def _station(where: str) -> str:
@@ -561,20 +604,44 @@ class Staff:
             NotPermittedError: `by` is not an active administrator.
             UnknownAccountError: no such account.
         """
-        current = self.get(account)
+        current = self.check_reset(account, by)   # before the expensive hash
         new_kind, hashed = self._new_secret(new_secret, kind, current)
         with self._log.appending() as w:
             rows = store.current_staff(w.conn)
             changed_by = self._check_admin(rows, by, first_roles=None)
             row = self._row(rows, current.id)
-            if not row.active:
-                raise IdentityError(f"{row.name} (account {row.account}) is disabled: a disabled "
-                                    "account keeps no secret to reset")
+            _check_reset(row, ENABLE_INSTEAD)
             version = store.append_staff(w, row.account, row.name, row.badge, row.roles, hashed,
                                          new_kind.value, True, now, changed_by,
                                          f"{new_kind.label} reset")
         del version
         return self.get(row.account)
+
+    def check_reset(self, account: AccountRef, by: Account,
+                    enable_how: str = "") -> Account:
+        """What `reset` checks before the new secret: who resets, and that the account is not
+        disabled. A terminal or a dialog asks for the new secret only for an account that can
+        be reset (`staff reset` of a disabled account had the administrator type a new PIN
+        twice, then refused).
+
+        Args:
+            enable_how: how the caller enables an account, named in the refusal of a disabled
+                one (e.g. the command to type); "" says it in general words.
+
+        Returns:
+            the account as it is now.
+
+        Raises:
+            IdentityError: the account is disabled (enable it instead, with a new secret).
+            NotPermittedError: `by` is not an active administrator.
+            UnknownAccountError: no such account.
+        """
+        with self._log.environment_errors():
+            rows = store.current_staff(self._log.conn)
+        self._check_admin(rows, by, first_roles=None)
+        row = self._row(rows, _id(account))
+        _check_reset(row, enable_how or ENABLE_INSTEAD)
+        return _account(row)
 
     def change_roles(self, account: AccountRef, roles: str | Iterable[str], by: Account,
                      reason: str, now: datetime) -> Account:
@@ -735,7 +802,7 @@ class Staff:
     # --- signing in ---
 
     def sign_in(self, name_or_badge: str, secret: str, now: datetime, where: str = "",
-                purpose: Purpose = Purpose.SIGN_IN) -> SignInResult:
+                purpose: Purpose = Purpose.SIGN_IN, may: Action | None = None) -> SignInResult:
         """One sign-in attempt by name or badge, logged whatever its outcome.
 
         Args:
@@ -744,6 +811,9 @@ class Staff:
             now: when (the lock-out's clock).
             where: the station, e.g. "chair 3" or "command line".
             purpose: why (logged).
+            may: what the sign-in is for (e.g. RUN_SESSION at the chair): a right secret of an
+                account whose roles do not allow it is refused (`SignInResult.refused`) and
+                logged so (`refused_purpose`), not as signed in. None: any account.
 
         Raises:
             LogError: the log cannot be written (the attempt is then refused: no sign-in that
@@ -758,12 +828,13 @@ class Staff:
             self.hasher.dummy_verify(secret)
             self._record(now, None, None, typed, Outcome.UNKNOWN, None, purpose, where)
             return SignInResult(Outcome.UNKNOWN, None, None, None, NO_MATCH)
-        return self._check(row, secret, now, where, purpose, typed)
+        return self._check(row, secret, now, where, purpose, typed, may)
 
     def verify_secret(self, account: AccountRef, secret: str, now: datetime, where: str = "",
-                      purpose: Purpose = Purpose.SIGNATURE) -> SignInResult:
-        """Check an account's secret again (a signature), under the same lock-out and logging
-        as a sign-in.
+                      purpose: Purpose = Purpose.SIGNATURE,
+                      may: Action | None = None) -> SignInResult:
+        """Check an account's secret again (a signature, a review's unlock), under the same
+        lock-out and logging as a sign-in (`may` as there).
 
         Raises:
             UnknownAccountError: no account with this id.
@@ -775,7 +846,7 @@ class Staff:
             row = store.current_version(self._log.conn, _id(account))
         if row is None:
             raise UnknownAccountError(f"there is no account {_id(account)} in {self._log.path}")
-        return self._check(row, secret, now, where, purpose, "")
+        return self._check(row, secret, now, where, purpose, "", may)
 
     def lock_state(self, account: AccountRef, now: datetime) -> LockState:
         """Where the account is in the lock-out machine at `now` (for the screen)."""
@@ -785,8 +856,17 @@ class Staff:
                                               LOCK_AFTER)
         return lock_state(attempts, now)
 
+    def state_text(self, account: Account, now: datetime) -> str:
+        """"active", "disabled", or "locked until <local time>" after wrong secrets: an account's
+        state as `staff list` and the administration dialog say it (QA: a locked account listed
+        as active, where the administrator could not see the lock-out a reset ends)."""
+        if not account.active:
+            return "disabled"
+        lock = self.lock_state(account, now)
+        return f"locked until {local_stamp(lock.until)}" if lock.until is not None else "active"
+
     def _check(self, row: StaffRow, secret: str, now: datetime, where: str, purpose: Purpose,
-               typed: str) -> SignInResult:
+               typed: str, may: Action | None) -> SignInResult:
         """Decide one attempt against the account's version as the log holds it at the commit.
 
         The Argon2id check (~130 ms) runs outside the write transaction, so an administrator's
@@ -801,7 +881,7 @@ class Staff:
         checks on a busy machine, and its records would be held (R5).
         """
         for _ in range(CHECK_PASSES):
-            decided = self._check_version(row, secret, now, where, purpose, typed)
+            decided = self._check_version(row, secret, now, where, purpose, typed, may)
             if isinstance(decided, SignInResult):
                 return decided
             row = decided
@@ -813,7 +893,8 @@ class Staff:
                             "again")
 
     def _check_version(self, row: StaffRow, secret: str, now: datetime, where: str,
-                       purpose: Purpose, typed: str) -> SignInResult | StaffRow:
+                       purpose: Purpose, typed: str,
+                       may: Action | None) -> SignInResult | StaffRow:
         """One pass of `_check` against `row`: its result, or the account's newer version when
         one was committed during the check (nothing written then)."""
         account = _account(row)
@@ -833,6 +914,9 @@ class Staff:
         rehashed = (self.hasher.hash(secret)
                     if good and self.hasher.needs_rehash(row.secret_hash) else None)
         station = _station(where)
+        # Decided before the row is written: a right secret the station refuses for the
+        # account's roles is never logged as signed in (module docstring).
+        not_allowed = None if may is None else refusal(account, may)
         wrong, until = 0, None
         with self._log.appending() as w:
             # The version checked must still be the account: a disable or reset committed by
@@ -849,8 +933,10 @@ class Staff:
                                      state.until, purpose.value, station)
                 good, rehashed = False, None
             elif good:
+                said = purpose.value if may is None or not_allowed is None else (
+                    refused_purpose(purpose, may))
                 store.append_sign_in(w, now, row.account, row.id, typed, Outcome.OK.value, None,
-                                     purpose.value, station)
+                                     said, station)
                 if rehashed is not None:
                     store.append_staff(w, row.account, row.name, row.badge, row.roles, rehashed,
                                        row.secret_kind, True, now, row.account, REHASHED)
@@ -865,6 +951,8 @@ class Staff:
                                 _locked_message(row.name, state.until, now))
         if good:
             signed_in = self.get(row.account) if rehashed is not None else account
+            if not_allowed is not None:
+                return SignInResult(Outcome.OK, signed_in, None, None, not_allowed, refused=True)
             return SignInResult(Outcome.OK, signed_in, None, None, f"signed in as {row.name}")
         if until is not None:
             return SignInResult(Outcome.WRONG, account, until, 0,

@@ -130,20 +130,20 @@ class ReviewAccess:
         Raises:
             LogError: the log cannot be written (the attempt could not be logged: no sign-in).
         """
-        from console.identity import Action, Purpose, Staff, access_decision  # noqa: PLC0415
+        from console.identity import Action, Purpose, Staff  # noqa: PLC0415
 
         if not name_or_badge.strip():
             return "Give your name or badge, then your PIN or password."
         if not secret:
             return "Give your PIN or password."
         with EventLog.open(db_path, program_version) as log:
+            # The role is checked before the attempt's row is written: a nurse-only account's
+            # right PIN is logged as refused ("review refused: …"), not as a review sign-in.
             result = Staff(log, hasher).sign_in(name_or_badge, secret, clock.now().wall,
-                                                where=station, purpose=Purpose.REVIEW)
+                                                where=station, purpose=Purpose.REVIEW,
+                                                may=Action.REVIEW)
         if not result.ok or result.account is None:
             return _sentence(result.message)
-        decision = access_decision(result.account, Action.REVIEW, False)
-        if not decision.allowed:
-            return _sentence(decision.message)
         return cls(db_path, result.account, clock, program_version, station, hasher)
 
     def unlock(self, secret: str) -> str | None:
@@ -165,7 +165,6 @@ class ReviewAccess:
             Purpose,
             Staff,
             UnknownAccountError,
-            access_decision,
         )
 
         if not secret:
@@ -174,14 +173,11 @@ class ReviewAccess:
             try:
                 result = Staff(log, self.hasher).verify_secret(
                     self.account, secret, self.clock.now().wall, where=self.station,
-                    purpose=Purpose.REVIEW)
+                    purpose=Purpose.REVIEW, may=Action.REVIEW)
             except UnknownAccountError as exc:   # not in this log (any more): nobody to unlock
                 return _sentence(str(exc))
         if not result.ok or result.account is None:
             return _sentence(result.message)
-        decision = access_decision(result.account, Action.REVIEW, False)
-        if not decision.allowed:
-            return _sentence(decision.message)
         self.account = result.account
         return None
 

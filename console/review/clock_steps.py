@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol
 from console.session.engine import CLOCK_STEPPED, run_reached
 
 SESSION_RESUMED: Final = "session_resumed"
+SESSION_ENDED: Final = "session_ended"
 UNKNOWN_SECONDS: Final = math.nan
 """The time between two alarm rows when it cannot be known (`seconds_between`): a float that no
 consumer can take for a response time, and no `None` (which says "not acknowledged")."""
@@ -213,6 +214,21 @@ def logged_seconds(first_at: datetime, first_id: int, then_at: datetime, then_id
     placed = tuple(steps)
     return round((then_at - first_at).total_seconds()
                  + _shift_s(placed, then_id) - _shift_s(placed, first_id), 3)
+
+
+SESSION_LENGTH_KINDS: Final = (CLOCK_STEPPED, SESSION_RESUMED, SESSION_ENDED)
+"""The kinds of event `session_seconds` needs (a reader of many sessions reads only these)."""
+
+
+def session_seconds(started_at: datetime, ended_at: datetime,
+                    events: Iterable[SessionEvent]) -> float:
+    """How long a session ran from its start to its end `ended_at` (`sessions.ended_at`): net of
+    the clock steps among its `events` (in id order; at least those of `SESSION_LENGTH_KINDS`),
+    as its page and its list line say it (review 47: NTP an hour forward in a 50-minute
+    session listed it as "1:50 h", its page "50:00 min")."""
+    listed = tuple(events)
+    ended = next((e.id for e in listed if e.kind == SESSION_ENDED), AFTER_EVERY_EVENT)
+    return logged_seconds(started_at, SESSION_START_ID, ended_at, ended, logged_steps(listed))
 
 
 def seconds_to_time(first: AlarmRow, at: datetime, steps: Iterable[LoggedStep]) -> float:

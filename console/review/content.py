@@ -477,7 +477,10 @@ def against_gate(override: Override, at: str, minutes_from_t0: float | None) -> 
     dosed). The gate's reasons are as the console gave them when it was overridden."""
     if minutes_from_t0 is not None:
         at += f", {after_t0(minutes_from_t0)}"
-    why = f"override by {override.who}" + (f": {override.reason}" if override.reason else "")
+    # A reason's own closing ";" (the engine keeps "walk: test;" of "walk: test; ") is not
+    # doubled before the gate's reasons (it read "walk: test;; open: …").
+    reason = override.reason.rstrip("; ")
+    why = f"override by {override.who}" + (f": {reason}" if reason else "")
     if override.blockers:
         why += f"; open: {'; '.join(override.blockers)}"
     return f"⚠ {AGAINST_THE_GATE} at {at} ({why})"
@@ -1036,6 +1039,7 @@ def scale_maxima(detail: SessionDetail) -> list[tuple[str, str]]:
 # ---- vitals at each check -----------------------------------------------------------------------
 
 VITAL_COLUMNS = ("Time", "Min", "BP mmHg", "HR /min", "RR /min", "SpO2 %", "Source")
+NO_VITALS = "No vital sign was recorded."   # in place of the table: no row (screen and paper)
 # "Min" and the trend's axis count from the session's start; the header's "T0 + 80 min" from the
 # first dose (a clinician read the two as one).
 MIN_COLUMN_TIP = ("Minutes since the session started, a clock step left out (\"?\": unknown); "
@@ -1155,7 +1159,8 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     """Vitals at each manual entry and at each scheduled check (see the module docstring); for
     a session never ended, also its last reading from the monitor when no row reaches it (the
     clinician reads where the record stops). A corrected value is at its measurement's time,
-    "150 (corrected from 250)" (the BP cell: "150/88 (systolic corrected from 250)")."""
+    "150 (corrected from 250)" (the BP cell: "150/88 (systolic corrected from 250)"; a half
+    without the other "—/88")."""
     series = placed_series(detail)
     manual_times = sorted({p.at for points in series.values() for p in points if p.manual})
     groups: list[datetime] = []
@@ -1200,14 +1205,12 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
         elif why == _LAST:
             source += " (last reading: session not ended)"
         sys_, dia = values.get("bp_systolic"), values.get("bp_diastolic")
-        if sys_ and dia:
-            bp = f"{sys_.value:.0f}/{dia.value:.0f}"
-        elif sys_:
-            bp = f"{sys_.value:.0f}/{NONE}"
-        else:
-            bp = NONE
-        parts = (("systolic", sys_), ("diastolic", dia)) if sys_ else ()
-        marks = [f"{part} corrected from {number(p.replaced)}" for part, p in parts
+        # Either half alone too: a diastolic whose systolic was entered in error, or typed
+        # alone, read "—" (review 47), though it counts in the trend and the course.
+        halves = (("systolic", sys_), ("diastolic", dia))
+        bp = ("/".join(f"{p.value:.0f}" if p is not None else NONE for _, p in halves)
+              if sys_ is not None or dia is not None else NONE)
+        marks = [f"{part} corrected from {number(p.replaced)}" for part, p in halves
                  if p is not None and p.replaced is not None]
         if marks:
             bp += f" ({', '.join(marks)})"

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from console.review.clock_steps import (
     AFTER_EVERY_EVENT, ClockStep, LoggedStep, logged_seconds, logged_steps, seconds_between,
+    session_seconds,
 )
 from console.session.device_rest import beyond_text, early_text
 from console.session.journal import event_text
@@ -107,7 +108,9 @@ class SessionSummary:
         weight_kg: patient weight used for dosing, kg.
         demo: True for demonstration/simulator sessions.
         dose_mg: `sessions.details.dose_mg` (the dose confirmed at the start), or None.
-        duration: `ended_at - started_at`, or None while open.
+        duration: from `started_at` to `ended_at` net of the clock steps logged in the session
+            (`clock_steps.session_seconds`, as `SessionDetail.session_seconds`), or None while
+            open.
         highest_priority: the highest priority any alarm occurrence reached ('high', 'medium',
             'low', 'info'), or None when the session had no alarm at all.
         alarm_count: number of alarm occurrences of every category and priority (prompts such as
@@ -714,8 +717,7 @@ class SessionDetail:
         s = self.summary
         if s.ended_at is None:
             return None
-        ended = next((e.id for e in self.events if e.kind == "session_ended"), AFTER_EVERY_EVENT)
-        return logged_seconds(s.started_at, 0, s.ended_at, ended, self.logged_steps())
+        return session_seconds(s.started_at, s.ended_at, self.events)   # the list's rule too
 
     def events_by_id(self) -> dict[int, LoggedEvent]:
         """The session's events by id."""

@@ -7,9 +7,9 @@ new attributed `events` row (kind `review_note`), which the log accepts for ende
 (only `sessions.ended_at` is ever set on an existing row, and annotate does not touch it).
 
 Quality bar P6 (≥ 200 sessions of 90 min at 1 Hz x 6 vitals, ~6.5 M observation rows): the list is
-built from `sessions` plus index lookups of each listed session's alarm steps and discharge event,
-and a session loads through `observations(session_id)`, so neither depends on the number of
-sessions in the file. Figures in benchmarks/review_log.py.
+built from `sessions` plus index lookups of each listed session's alarm steps, discharge event and
+clock steps (its length as its page says it), and a session loads through
+`observations(session_id)`, so neither depends on the number of sessions in the file. Figures in benchmarks/review_log.py.
 
 A log damaged on disk fails only where it is damaged: every reader here turns SQLite's
 environment failures into `UnreadableLogError` (a `LogError`) naming what could not be read and
@@ -39,8 +39,9 @@ from urllib.parse import quote
 from console.clock import IsoParser, iso, parse_iso
 from console.records import AUDIO_RESUMED, EventRecord, ObservationRecord
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, SESSION_RESUMED, SESSION_START_ID, AlarmRow, ClockStep, LoggedAt,
-    is_unknown, logged_seconds, logged_steps, seconds_between, seconds_to_time,
+    AFTER_EVERY_EVENT, SESSION_LENGTH_KINDS, SESSION_RESUMED, SESSION_START_ID, AlarmRow,
+    ClockStep, LoggedAt, is_unknown, logged_seconds, logged_steps, seconds_between,
+    seconds_to_time, session_seconds,
 )
 from console.review.model import (
     ENTERED_IN_ERROR,
@@ -338,8 +339,10 @@ def _dose(details: dict[str, Any]) -> float | None:
 
 def _summary(
     row: Sequence[Any], details: dict[str, Any], ranks: Iterable[int], discharged_at: str | None,
-    against_gate: bool = False,
+    events: Sequence[LoggedEvent], against_gate: bool = False,
 ) -> SessionSummary:
+    """The session's line; `events`: its events, or at least those of `SESSION_LENGTH_KINDS`
+    (its length is net of the clock steps logged in it, as its page says it)."""
     started = parse_iso(row[5])
     ended = _opt_time(row[6])
     counts = {name: 0 for name in PRIORITY_RANK}
@@ -351,7 +354,8 @@ def _summary(
         id=row[0], patient_id=row[1], protocol_id=row[2], protocol_version=row[3],
         session_number=row[4], started_at=started, ended_at=ended, nurse=row[7],
         weight_kg=row[8], demo=bool(row[9]), dose_mg=_dose(details),
-        duration=(ended - started) if ended is not None else None,
+        duration=(timedelta(seconds=session_seconds(started, ended, events))
+                  if ended is not None else None),
         highest_priority=_PRIORITY_BY_RANK.get(highest), alarm_count=sum(counts.values()),
         discharged_at=_opt_time(discharged_at), alarms_by_priority=counts,
         against_gate=against_gate and discharged_at is not None,
@@ -472,9 +476,10 @@ def _list_sessions(conn: sqlite3.Connection, flt: SessionFilter, limit: int,
     ranks = _occurrence_ranks(conn, ids)
     discharged = _discharge_times(conn, ids)
     against = _discharged_against_gate(conn, ids)
+    timed = _events_of(conn, ids, SESSION_LENGTH_KINDS)   # lengths net of clock steps
     return [
         _summary(row, json.loads(row[10]), ranks.get(row[0], ()), discharged.get(row[0]),
-                 row[0] in against)
+                 timed.get(row[0], []), row[0] in against)
         for row in rows
     ]
 
@@ -556,7 +561,7 @@ def _load_session(
     discharged = next((e for e in events if e.kind == "discharged"), None)
     summary = _summary(
         row, details, (PRIORITY_RANK[a.priority] for a in alarms),
-        iso(discharged.at) if discharged else None,
+        iso(discharged.at) if discharged else None, events,
         any(e.kind == "override" and e.detail.get("action") == "discharge" for e in events),
     )
     vitals, scales, observations = _observations(conn, session_id, started, with_observations,
@@ -1186,7 +1191,7 @@ def _load_course(
         return []
     ids = [r[0] for r in rows]
     ranks = _occurrence_ranks(conn, ids)
-    timed = _course_events(conn, ids)
+    timed = _events_of(conn, ids, _COURSE_EVENT_KINDS)
     against = _discharged_against_gate(conn, ids)
     ticked: dict[int, list[str]] = defaultdict(list)
     for session_id, item in conn.execute(
@@ -1289,16 +1294,16 @@ _COURSE_EVENT_KINDS: Final = ("dosing_started", "phase_started", "discharged", "
                               CLOCK_STEPPED, SESSION_RESUMED, PROTOCOL_IN_FORCE)
 
 
-def _course_events(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[LoggedEvent]]:
-    """session id -> its events of `_COURSE_EVENT_KINDS`, in id order (the order no clock step
-    changes)."""
+def _events_of(conn: sqlite3.Connection, ids: Sequence[int],
+               kinds: Sequence[str]) -> dict[int, list[LoggedEvent]]:
+    """session id -> its events of `kinds`, in id order (the order no clock step changes)."""
     out: dict[int, list[LoggedEvent]] = defaultdict(list)
     times = IsoParser()
-    kinds = ", ".join("?" * len(_COURSE_EVENT_KINDS))
+    marks = ", ".join("?" * len(kinds))
     for event_id, session_id, at, kind, actor, detail in conn.execute(
             f"SELECT id, session_id, at, kind, actor, detail FROM events "
-            f"WHERE session_id IN ({_in_list(ids)}) AND kind IN ({kinds}) ORDER BY id",
-            _COURSE_EVENT_KINDS):
+            f"WHERE session_id IN ({_in_list(ids)}) AND kind IN ({marks}) ORDER BY id",
+            list(kinds)):
         out[session_id].append(LoggedEvent(event_id, times(at), kind, actor, _detail_of(detail)))
     return out
 

@@ -7,7 +7,8 @@ Rules:
 - A sign-in at the chair (to unlock, or to take a session over) is `Staff.sign_in` with purpose
   `sign-in` and the station's name: every attempt, good or bad, is a `sign_ins` row, under the
   identity layer's lock-out. A right secret of an account that may not run a session (no nurse
-  role, or disabled) does not unlock: the answer names the role it needs.
+  role, or disabled) does not unlock: the answer names the role it needs, and its row says it
+  was refused ("sign-in refused: may not run a session"), never that it signed in.
 - The account signed in becomes the session's actor. When it is not the account (by name) the
   session was run by, that is a hand-over: the controller writes `handed_over` {from, to}
   through the engine before anything else that account does.
@@ -109,11 +110,13 @@ class ChairIdentity:
             return SignInAnswer(False, "Give your name or badge, then your PIN or password.")
         if not secret:
             return SignInAnswer(False, "Give your PIN or password.")
-        from console.identity import Action, Purpose, refusal  # noqa: PLC0415 - see above
+        from console.identity import Action, Purpose  # noqa: PLC0415 - see above
 
         try:
+            # The role is checked by the identity layer before the attempt's row is written:
+            # a prescriber refused here was logged as signed in at the chair (an audit).
             result = self.staff.sign_in(name_or_badge, secret, now.wall, where=self.station,
-                                        purpose=Purpose.SIGN_IN)
+                                        purpose=Purpose.SIGN_IN, may=Action.RUN_SESSION)
         except LogError as exc:
             # Every attempt is recorded before it is answered (the lock-out counts them); with
             # the log unwritable the answer is that, in words, not a console fault and a
@@ -121,9 +124,6 @@ class ChairIdentity:
             return SignInAnswer(False, SIGN_IN_NOT_RECORDED.format(cause=exc.message))
         if not result.ok or result.account is None:
             return SignInAnswer(False, _sentence(result.message))
-        why = refusal(result.account, Action.RUN_SESSION)
-        if why is not None:
-            return SignInAnswer(False, _sentence(why))
         account = result.account
         self.account = account
         self.lock.unlock(now.mono)

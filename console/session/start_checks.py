@@ -17,9 +17,17 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
   left it to argparse: "invalid float value", no comma); 1–400 kg (screen; CLI "--weight … is
   outside 1–400 kg"); outside 30–250 kg it must be confirmed (screen only).
 - protocol: required, one of those loaded, at least one loaded (screen; CLI `_protocol`).
+- dose (a nasal-device protocol, `DoseMode.DEVICES`): chosen on purpose, one of the protocol's
+  doses, where the entry asks it (`StartEntry.asks_dose`: the start screen's Dose box); none is
+  asked of a start that resumes a session left open with its dose logged (`resumed_mg`: its dose
+  was fixed at its start). The box had come preselected at the first dose (56 mg), so Start
+  alone started a patient whose course was at 84 mg at 56 mg. The command line asks `--dose-mg`
+  itself (console/ui/app.py `_chosen_dose`), once it knows the start is not a resume.
 - nurse: required (screen; CLI).
 - device: a port or URL that is not empty, none at all meaning manual entry only (screen only); a
-  port path that does not exist now is said, not refused: the session keeps trying it (screen).
+  port path that does not exist now is said, not refused: the session keeps trying it (screen);
+  one that is not a full path and is not there ("ttyUSB0", "dev/ttyUSB0") is refused, naming the
+  /dev path meant (nowhere: it was opened in the working folder and never read).
   A URL is one of the kinds the transport opens, with a host and a port 1-65535 where it takes
   them (`check_device_address`; before, a session started and then showed only "Device
   disconnected: cannot open its port").
@@ -52,7 +60,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from devices.formats import FORMATS
 from protocols.loader import ProtocolError
-from protocols.model import Protocol
+from protocols.model import DoseMode, Protocol
 
 if TYPE_CHECKING:
     from devices.profiles import Catalogue, Profile
@@ -125,6 +133,7 @@ class Field(enum.Enum):
     PATIENT = "patient"
     WEIGHT = "weight"
     PROTOCOL = "protocol"
+    DOSE = "dose-mg"
     NURSE = "nurse"
     DEVICE = "device"
     FORMAT = "format"
@@ -177,6 +186,11 @@ class StartEntry:
         device_format: a device format name; looked at only when `device_url` is given.
         session_number: this session's number in the course; None when the caller numbers it.
         confirmed: the fields whose doubtful value the user has confirmed (PATIENT, WEIGHT).
+        asks_dose: the entry chooses a nasal-device protocol's dose (the start screen); False:
+            the caller checks it itself (the command line's --dose-mg).
+        chosen_mg: the dose chosen, None when none is.
+        resumed_mg: the dose logged by the session left open that this start resumes (Start on
+            the start screen), else None.
     """
 
     patient_id: str
@@ -187,6 +201,9 @@ class StartEntry:
     device_format: str | None = None
     session_number: int | None = None
     confirmed: frozenset[Field] = field(default_factory=frozenset)
+    asks_dose: bool = False
+    chosen_mg: float | None = None
+    resumed_mg: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +351,21 @@ def check_protocol(protocol_id: str | None, protocols: Mapping[str, Protocol],
     return None, protocol
 
 
+def _check_dose(entry: StartEntry, protocol: Protocol | None) -> Problem | None:
+    if not entry.asks_dose or protocol is None or protocol.dose.mode is not DoseMode.DEVICES:
+        return None   # a dose by weight: the weight decides it
+    doses = " or ".join(f"{mg:g}" for mg in protocol.dose.allowed_mg)
+    if entry.chosen_mg is None:
+        if entry.resumed_mg is not None:
+            return None   # the resumed session's dose stands
+        return Problem(Field.DOSE, Kind.MISSING,
+                       f"Required: the dose ordered for this session, {doses} mg.")
+    if entry.chosen_mg not in protocol.dose.allowed_mg:
+        return Problem(Field.DOSE, Kind.REFUSED,
+                       f"{entry.chosen_mg:g} mg is not a dose of {protocol.id}: choose {doses} mg.")
+    return None
+
+
 def check_device_address(url: str) -> str | None:
     """What is wrong with a device address (a port path or URL), or None when it can be opened
     as written (whether anything answers there is the connection's business).
@@ -468,13 +500,40 @@ def _check_device(url: str | None, fmt: str | None) -> list[Problem]:
         problems.extend(_profile_problems(profile))
         if address is None:   # one problem per field: a malformed address first
             problems.extend(_check_address(url, profile.name, profile.connection))
-    if url.startswith("/") and not os.path.exists(url):
+    if "://" not in url and not any(p.field is Field.DEVICE for p in problems):
+        problems.extend(_check_port_path(url))
+    return problems
+
+
+def _check_port_path(path: str) -> list[Problem]:
+    """Whether a port path is there now: advice for a full path, a refusal for another."""
+    if os.path.exists(path):
+        return []   # a relative one too: a test's or a simulator's link in the working folder
+    if path.startswith("/"):
         # Not blocking: the session keeps retrying the port, so a monitor plugged in after the
         # start is still picked up (devices/transport.py).
-        problems.append(Problem(Field.DEVICE, Kind.ADVICE,
-                                f"{url} does not exist now; the session will keep trying to open "
-                                "it. Check the cable."))
-    return problems
+        return [Problem(Field.DEVICE, Kind.ADVICE,
+                        f"{path} does not exist now; the session will keep trying to open it. "
+                        "Check the cable.")]
+    if os.name != "posix":
+        return []   # Windows' COM3 is a name the serial driver knows, no file
+    # Opened relative to the console's working folder, where no cable ever brings a port: the
+    # session would start and its monitor never be read ("ttyUSB0" for /dev/ttyUSB0).
+    name = path.removeprefix("./")
+    meant = None   # a path into some other folder: no guess
+    if name.startswith("dev/"):
+        meant = "/" + name
+    elif "/" not in name:
+        meant = "/dev/" + name
+    said = (f"“{path}” is not a full path, and the console's working folder has no port of "
+            "that name.")
+    if meant is not None:
+        there = ("It is there now." if os.path.exists(meant)
+                 else "It is not there now either: check the cable.")
+        said += f" Did you mean {meant}? {there}"
+    return [Problem(Field.DEVICE, Kind.REFUSED,
+                    f"{said} Give a port by its full path (e.g. /dev/ttyUSB0) or a URL such as "
+                    "socket://HOST:PORT.")]
 
 
 def start_screen_monitor_problems(fmt: str) -> list[Problem]:
@@ -536,6 +595,7 @@ def check_start(entry: StartEntry, protocols: Mapping[str, Protocol],
                      "Required: the name of the nurse running this session.")
              if not entry.nurse.strip() else None)
     found: list[Problem | None] = [patient, weight_problem, protocol_problem,
+                                   _check_dose(entry, protocol),
                                    _check_session(entry.session_number, protocol), nurse,
                                    *_check_device(entry.device_url, entry.device_format)]
     return StartCheck(tuple(p for p in found if p is not None), weight, protocol)

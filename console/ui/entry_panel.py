@@ -42,7 +42,9 @@ tests/ui/test_entry_observations.py for the double click and the double Return):
   emptied (Ana's HR 72, typed without Return, was recorded as Ben's with his BP after the
   lock), and the nurse who signs in next reads `UNSAVED_CLEARED`. The Undo offer goes too: it
   belongs to the nurse who recorded the value. At the discharge the typing goes as well, and the
-  ended form names it (`UNSAVED_AT_DISCHARGE`; review 46: it stood greyed as if entered).
+  ended form names it (`UNSAVED_AT_DISCHARGE`; review 46: it stood greyed as if entered). A
+  restart ("Restart and resume") or a close of the window asks first, naming it (`UNSAVED_LOST`,
+  console/ui/main_window.py): the new process's empty form had dropped it unsaid.
 - A double click on an observation button is one observation: a second press of the same value
   within the platform's double-click interval (`double_press_s`, measured on the controller's
   clock) is ignored (a double click on Vomiting noted two episodes; one on "present" wrote two
@@ -109,6 +111,9 @@ UNSAVED_CLEARED = ("Unsaved entries were cleared when the station locked: nothin
                    "recorded.")
 # What was not recorded first: on a 1366 px screen the end of the line is cut.
 UNSAVED_AT_DISCHARGE = "Not recorded, cleared at the discharge: {what}."
+# Said in the question of a restart or a close (MainWindow), which a new process's empty form
+# would otherwise drop unsaid.
+UNSAVED_LOST = "{what} typed and not recorded will be lost."
 
 # Names of the theme's colours (console/ui/theme.py), looked up when the message is drawn.
 ERROR_COLOUR, DONE_COLOUR, WARN_COLOUR = "error_text", "ok_text", "warn_text"
@@ -801,7 +806,7 @@ class EntryPanel(QtWidgets.QGroupBox):
 
     # ---- who is at the chair -------------------------------------------------------------------
 
-    def _unsaved_words(self) -> list[str]:
+    def unsaved_words(self) -> list[str]:
         """What the form holds typed and not recorded, as the nurse typed it ("BP 132/84")."""
         words = [f"{'BP' if key == 'bp' else VITAL_WORDS[key][0]} {edit.text().strip()}"
                  for key, edit in self.fields.items() if edit.text().strip()]
@@ -858,7 +863,7 @@ class EntryPanel(QtWidgets.QGroupBox):
         """The session ended (discharged): what was typed and not recorded goes, and the form
         says what it was. Left in the ended record's disabled form, "132/84" read as entered,
         and neither the review nor the report has it (review 46)."""
-        words = self._unsaved_words()
+        words = self.unsaved_words()
         self._clear_unsaved()
         self._last_press = None
         if words:

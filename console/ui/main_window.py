@@ -37,13 +37,14 @@ from console.ui.audio import AlarmSounder, AudioOut
 from console.ui.checklist_panel import Asker, DialogAsker
 from console.ui.controller import SessionController
 from console.ui.elided_label import ElidedLabel
-from console.ui.entry_panel import Confirmer, DialogConfirmer
+from console.ui.entry_panel import UNSAVED_LOST, Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
 from console.ui.shown_log import ShownLog
 from console.ui.window_front import TypeAheadGuard, bring_forward
 from devices.formats import FORMATS
 from protocols.loader import LoadResult
+from protocols.model import DoseMode
 
 if TYPE_CHECKING:
     from console.identity import Staff
@@ -60,6 +61,11 @@ FAULT_BAR_HEIGHT = 20
 RESUME_TO_DISCHARGE = "Resume to discharge it"
 """The button of a session left open too long ago for a start to resume (the command line's
 words: "To end it, resume it with --resume N and discharge it")."""
+ACCOUNTS_APPEARED = ("Staff accounts now exist in this session log: sign in with your name or "
+                     "badge and your PIN or password to start.")
+OFFERS_IN_SIGHT = 2
+"""Offers of sessions left open in sight at once on the start page; more scroll (the start form
+and its Start button must stay on a 1366x768 screen)."""
 OFFERS_CHECK_MS = 5000
 """How often the start page asks whether another console started or stopped running one of
 its offers (`MainWindow.recheck_offers`): a lock test per offer, nothing written."""
@@ -94,6 +100,54 @@ class _WindowKeysFirst(QtCore.QObject):
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
         return (event.type() == QtCore.QEvent.Type.ShortcutOverride
                 and isinstance(event, QtGui.QKeyEvent) and event.keyCombination() in self.KEYS)
+
+
+class _OffersArea(QtWidgets.QScrollArea):
+    """The start page's offers of sessions left open: as high as its first OFFERS_IN_SIGHT
+    offers wrapped at its width; the others scroll."""
+
+    def __init__(self, offers: QtWidgets.QWidget) -> None:
+        super().__init__()
+        self.setObjectName("offers_area")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setWidget(offers)
+
+    def _in_sight_height(self) -> int:
+        offers = self.widget()
+        layout = offers.layout() if offers is not None else None
+        if layout is None:
+            return 0
+        # Before it is shown its width is Qt's placeholder (about 100 px), wrapping an offer to
+        # ten lines: the window grew past the screen at its first show. An offer's own hint
+        # then (too tall by a line or two, never by ten).
+        width = self.viewport().width() if self.isVisible() else 0
+        heights = []
+        for index in range(min(OFFERS_IN_SIGHT, layout.count())):
+            item = layout.itemAt(index)
+            offer = item.widget() if item is not None else None
+            if offer is None:
+                continue
+            offer.ensurePolished()   # its style sheet's font decides its height
+            # Wrapped at the width it has (a label's own hint guesses another width: 118 px
+            # for a 70 px offer).
+            heights.append(offer.heightForWidth(width) if width > 0 and offer.hasHeightForWidth()
+                           else offer.sizeHint().height())
+        return sum(heights) + max(0, layout.spacing()) * max(0, len(heights) - 1)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        return QtCore.QSize(super().sizeHint().width(), self._in_sight_height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        return QtCore.QSize(super().minimumSizeHint().width(), self._in_sight_height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()   # the offers wrap anew: the height in sight changes
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -279,12 +333,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_staff_admin(self) -> QtWidgets.QDialog | None:
         """Staff ▸ Staff accounts…: the first administrator on a log without accounts, else an
-        administrator's sign-in and the administration dialog (console/ui/staff_dialogs.py)."""
+        administrator's sign-in and the administration dialog (console/ui/staff_dialogs.py).
+
+        One at a time: the one open comes to the front. Chosen again (the first had gone
+        behind the window), a second opened, and a session starting closed only that one: the
+        first stayed over the live session, signed in as the administrator."""
         if not self.has_accounts():
             return self.open_first_admin_dialog()
+        open_now: QtWidgets.QDialog | None = getattr(self, "staff_admin_dialog", None)
+        if open_now is not None and open_now.isVisible():
+            open_now.raise_()
+            open_now.activateWindow()
+            return open_now
         from console.ui.staff_dialogs import open_staff_admin  # noqa: PLC0415 - on demand (P7)
 
-        dialog = open_staff_admin(self, self.log, None, self.clock, self.staff)
+        dialog = open_staff_admin(self, self.log, None, self.clock, self.staff,
+                                  lock_after_s=self.lock_after_s)
         self.staff_admin_dialog = dialog
         return dialog
 
@@ -324,7 +388,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_screen = StartScreen(
             self.protocols, self.load_errors,
             lambda patient_id: [row.protocol_id
-                                for row in self.log.sessions_for_patient(patient_id)])
+                                for row in self.log.sessions_for_patient(patient_id)],
+            resumed_dose=self._resumed_dose)
         self.start_screen.start_requested.connect(self._on_start_requested)
         self.start_screen.require_sign_in(self.has_accounts())
         # The next patient at this chair is on the same monitor: its launcher's, not "Manual
@@ -344,10 +409,18 @@ class MainWindow(QtWidgets.QMainWindow):
                 # first administrator before anything else (issue 13). Cancelled, the notice
                 # stays and the log runs under the transitional rule until one is created.
                 QtCore.QTimer.singleShot(0, self, self._ask_first_admin)   # not after the window
-        # The offers in a box of their own: refreshed when one turns out to be stale.
+        # The offers in a box of their own: refreshed when one turns out to be stale. It scrolls,
+        # about OFFERS_IN_SIGHT of them high: stacked on the page, eight put the Start button
+        # below a 1366x768 screen. A line above says how many there are.
+        self.offers_count = QtWidgets.QLabel()
+        self.offers_count.setObjectName("offers_count")
+        self.offers_count.setStyleSheet("font-size:14pt;font-weight:bold;")   # the offers' size
+        self.offers_count.hide()
+        layout.addWidget(self.offers_count)
         self.offers = QtWidgets.QWidget()
         QtWidgets.QVBoxLayout(self.offers).setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.offers)
+        self.offers_area = _OffersArea(self.offers)
+        layout.addWidget(self.offers_area)
         self._refresh_offers()
         # Another console's session is looked at again: its console may have stopped since (its
         # session then left open, its alarms running nowhere) or resumed one left open here.
@@ -368,6 +441,18 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addWidget(self.start_screen, 1)
         self.setCentralWidget(page)
         page.show()   # a page set on a window already shown stays hidden until told
+
+    def _resumed_dose(self, patient_id: str, protocol_id: str) -> float | None:
+        """The dose logged by the session of this patient and protocol that Start would resume
+        (`_on_start_requested`), None when Start opens a new one or it logged none."""
+        try:
+            met = left_open_for(self.log, patient_id, protocol_id, self.clock.now().wall)
+        except LogError:
+            return None   # the dose is asked; Start then says what the log refused
+        if met is None or not met.recent:
+            return None
+        mg = met.row.details.get("dose_mg")
+        return float(mg) if isinstance(mg, int | float) else None
 
     def _refresh_offers(self) -> None:
         """The start page's offers as the log has them now (a session ended since goes).
@@ -390,6 +475,17 @@ class MainWindow(QtWidgets.QMainWindow):
                 widget.deleteLater()
         for offer in offers:
             layout.addWidget(offer)
+        self._fit_offers(offers)
+
+    def _fit_offers(self, offers: list[QtWidgets.QWidget]) -> None:
+        """The offers' box shown while there are any, and the line saying how many there are
+        when some are out of sight."""
+        self.offers_area.setVisible(bool(offers))
+        self.offers_area.updateGeometry()
+        more = len(offers) > OFFERS_IN_SIGHT
+        self.offers_count.setText(f"{len(offers)} sessions are offered: scroll the list to see "
+                                  "them all." if more else "")
+        self.offers_count.setVisible(more)
 
     @QtCore.Slot()
     def recheck_offers(self) -> None:
@@ -587,11 +683,23 @@ class MainWindow(QtWidgets.QMainWindow):
             nurse = None if accounts else request.nurse
             self._refusing(lambda: self.resume(met.row, device, actor=actor, nurse=nurse))
             return
+        if self._accounts_appeared():   # before anything is asked: a new session signs in
+            return
+        protocol = self.protocols[request.protocol_id]
+        if protocol.dose.mode is DoseMode.DEVICES and request.chosen_mg is None:
+            # Asked no dose for the session Start was to resume, which has ended or gone stale
+            # since: a new session never starts at a dose nobody chose.
+            if self.start_screen is not None:
+                self.start_screen.look_again()
+            self.start_error.setText(
+                f"The session was not started: choose its dose. No session of "
+                f"{request.patient_id} left open is resumed by Start now.")
+            self.start_error.show()
+            return
         if met is not None and not self._new_beside(met):
             return
         if not self._beside_other_protocols(request.patient_id, request.protocol_id):
             return
-        protocol = self.protocols[request.protocol_id]
         nurse, identity = request.nurse, None
         if self.has_accounts():
             # The session's nurse is the account signed in, never free text (issue 13).
@@ -614,6 +722,20 @@ class MainWindow(QtWidgets.QMainWindow):
             )
 
         self._refusing(lambda: self.open_session(make, device, identity=identity))
+
+    def _accounts_appeared(self) -> bool:
+        """True when the log holds staff accounts that this start page was built without (IT
+        ran `infusion-console staff add` meanwhile): the page now asks for the sign-in, and
+        this start is refused saying so. It had refused every Start "Give your PIN or
+        password." with no field to type it in."""
+        screen = self.start_screen
+        if screen is None or screen.secret_edit.isVisibleTo(screen) or not self.has_accounts():
+            return False
+        screen.require_sign_in(True)
+        if self.first_admin_notice is not None:
+            self.first_admin_notice.hide()
+        screen.refuse_sign_in(ACCOUNTS_APPEARED)
+        return True
 
     def _resume_unlike_typed(self, met: LeftOpen, request: StartRequest) -> bool:
         """Whether Start resumes `met` although its logged weight or dose differs from what was
@@ -735,18 +857,21 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_fault(self, summary: str, crash_file: str) -> None:
         where = f" Details for support: {crash_file}." if crash_file else ""
         in_session = self.controller is not None and not self.controller.view.discharged
+        # Not "nothing is lost": typing not yet recorded is (`restart_and_resume` asks first).
+        kept = " (the session resumes from its log: what is recorded is kept)" if in_session else ""
         self.fault_label.setText(
             f"Console fault: {summary}. The console may not work as it should: restart it"
-            f"{' (the session resumes from its log, nothing is lost)' if in_session else ''}."
-            f"{where}")
+            f"{kept}.{where}")
         self.fault_bar.show()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt override
         """A close from the window system (the title bar's X, Alt+F4) while a session runs is
         asked first, "Not yet" by default: closing stops every alarm of the session (IEC
         60601-1-8: the alarm system must not be switched off by a slip). A "yes" is logged
-        (`console_closed`). The console's own ends (SIGTERM at shutdown, "Restart and resume")
-        come through `quit()`, are not spontaneous, and are never asked."""
+        (`console_closed`); typing not yet recorded is named in the question. The console's own
+        ends (SIGTERM at shutdown, "Restart and resume") come through `quit()`, are not
+        spontaneous, and are never asked here ("Restart and resume" asks of such typing itself,
+        before it quits)."""
         if event.spontaneous() and not self.may_close():
             event.ignore()
             return
@@ -758,11 +883,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if controller is None or controller.view.discharged:
             return True
         patient = controller.view.patient.patient_id
+        lost = self._typing_lost()
         if not self.asker.agree(
                 "Close the console",
                 f"The session of {patient} is running. Closing the console stops its alarms and "
                 "the monitor's readings until the console is started again (the session then "
-                "resumes from its log).\n\nClose the console anyway?", "Close the console"):
+                "resumes from its log)." + (f"\n\n{lost}" if lost else "")
+                + "\n\nClose the console anyway?", "Close the console"):
             return False
         controller.console_closed()
         return True
@@ -775,8 +902,23 @@ class MainWindow(QtWidgets.QMainWindow):
         if controller is not None and not controller.view.discharged:
             controller.console_stopped(signal_name)
 
+    def _typing_lost(self) -> str:
+        """What a restart or a close drops of the vitals form's typing, in words ("" for
+        nothing): the new process opens an empty form, and the typing was dropped unsaid."""
+        words = self.live.entry.unsaved_words() if self.live is not None else []
+        return UNSAVED_LOST.format(what=", ".join(words)) if words else ""
+
     def restart_and_resume(self) -> None:
-        """Quit and start again in a new process on the same log, resuming this session."""
+        """Quit and start again in a new process on the same log, resuming this session.
+
+        Typing not yet recorded is named and asked about first, "Not yet" the default, so the
+        nurse can press Return in the form before the restart."""
+        lost = self._typing_lost()
+        if lost and not self.asker.agree(
+                "Restart and resume",
+                f"{lost} To record it, choose “Not yet” and press Return in the form first."
+                "\n\nRestart the console now?", "Restart anyway"):
+            return
         # This chair as it was launched (its lock time, kiosk, chair name, network...), then
         # the room as dim as it was, and the session.
         argv = [sys.executable, "-m", "console.cli", f"--db={self.log.path.absolute()}",

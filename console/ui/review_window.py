@@ -791,6 +791,9 @@ class SessionDetailPage(QtWidgets.QWidget):
         fit_to_width(self.alarm_table, [rc.ALARM_COLUMNS.index(c) for c in (
             "Alarm", "Acknowledged", "To ack", "Audio paused", "Cleared")])
         self.vitals_table = make_table(self.vitals_model)
+        # Shown over an empty table only (an empty table had said nothing of why).
+        self.vitals_empty = _label(rc.NO_VITALS, role="subtitle")
+        self.vitals_empty.setVisible(False)
         self.checklist_table = make_table(self.checklist_model)
         self.override_table = make_table(self.override_model)
         self.observation_table = make_table(self.observation_model)
@@ -831,7 +834,9 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.alarm_summary.setWordWrap(False)
         self.tabs.setCornerWidget(alarm_head, QtCore.Qt.Corner.TopRightCorner)
         self.tabs.addTab(self.alarm_table, "Alarms")
-        self.tabs.addTab(self.vitals_table, "Vitals")
+        # No margin: with rows (the line hidden) the table has the room it had as the tab.
+        self.vitals_page = self._page(self.vitals_empty, self.vitals_table, margin=0)
+        self.tabs.addTab(self.vitals_page, "Vitals")
         self.tabs.addTab(self._checklist_page(), "Checklist")
         self.tabs.addTab(self._page(self.scale_summary, self.observation_table), "Observations")
         self.tabs.addTab(self.note_table, "Notes")
@@ -937,10 +942,10 @@ class SessionDetailPage(QtWidgets.QWidget):
         return scroll
 
     @staticmethod
-    def _page(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    def _page(*widgets: QtWidgets.QWidget, margin: int = 2) -> QtWidgets.QWidget:
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
-        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setContentsMargins(margin, margin, margin, margin)
         for w in widgets:
             layout.addWidget(w, 1 if isinstance(w, QtWidgets.QTableView) else 0)
         return page
@@ -1014,7 +1019,9 @@ class SessionDetailPage(QtWidgets.QWidget):
         if detail is None:
             return
         self._fill_alarms()
-        self.vitals_model.set_rows(rc.vital_rows(detail, tz, self.protocol))
+        vitals = rc.vital_rows(detail, tz, self.protocol)
+        self.vitals_model.set_rows(vitals)
+        self.vitals_empty.setVisible(not vitals)
         self.checklist_model.set_rows(rc.checklist_rows(detail, tz))
         overrides = rc.override_rows(detail, tz)
         self.override_model.set_rows(overrides, [("banner_bg", "banner_text")] * len(overrides))
@@ -1486,12 +1493,11 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.lock: ReviewLock | None = None
         if access is not None:   # a signed-in review locks when left idle
             self.lock = ReviewLock(access, clock, lock_after_s, self)
-            pages = QtWidgets.QStackedWidget()
-            pages.addWidget(self.tabs)
-            pages.addWidget(self.lock)
-            self.lock.locked_changed.connect(
-                lambda locked: pages.setCurrentWidget(self.lock if locked else self.tabs))
-            self.setCentralWidget(pages)
+            self._pages = QtWidgets.QStackedWidget()
+            self._pages.addWidget(self.tabs)
+            self._pages.addWidget(self.lock)
+            self.lock.locked_changed.connect(self._on_locked_changed)
+            self.setCentralWidget(self._pages)
         else:
             self.setCentralWidget(self.tabs)
         self.detail_page.annotate_button.setEnabled(annotator is not None or access is not None)
@@ -1518,11 +1524,24 @@ class ReviewWindow(QtWidgets.QMainWindow):
             where = f"Signed in as {a.name} ({a.roles_text}) · every session read is logged · {where}"
             if access.deidentified:
                 self._deidentify_everything()
+        self._where = where   # the status bar's first message: it names no patient
         self.statusBar().showMessage(where)
         # Typing starts in the patient search (the list when there is none): the keys went to
         # the tab bar, and an identifier typed at once was lost.
         box = self.list_page.patient_box
         (box if not box.isHidden() else self.list_page.table).setFocus()
+
+    def _on_locked_changed(self, locked: bool) -> None:
+        """The lock's page over the records, or the records again. The status bar is the
+        window's, not the tabs': the last export's or annotation's message names the patient
+        ("CSV written: …/MRN-4711-session2-…"), and the lock left it in sight (review 47). It
+        is cleared; the unlock says who is signed in and where the log is, as at the start."""
+        assert self.lock is not None
+        self._pages.setCurrentWidget(self.lock if locked else self.tabs)
+        if locked:
+            self.statusBar().clearMessage()
+        else:
+            self.statusBar().showMessage(self._where)
 
     def _deidentify_everything(self) -> None:
         """A reviewer-only account: de-identified list and sessions, no course, forced exports."""
@@ -1579,13 +1598,21 @@ class ReviewWindow(QtWidgets.QMainWindow):
                                          "not be read there")
             self.dialogs.error("Session not opened", str(exc))
             return
+        refused = self._show_loaded(detail)
+        if refused is not None:
+            self.dialogs.error("Session not opened", refused)
+
+    def _show_loaded(self, detail: SessionDetail, read: str = "") -> str | None:
+        """Log the read of the session `detail` (an access-log row, `read` its detail), check
+        its rows against the hash chain and show it; the sentence why it may not be shown
+        (then nothing is), or None."""
+        session_id = detail.summary.id
         access = self.access
         signed: SessionSignatures | None = None
         if access is not None:
-            refused = self._logged_read(lambda: access.record_read(session_id, "review"))
+            refused = self._logged_read(lambda: access.record_read(session_id, "review", read))
             if refused is not None:
-                self.dialogs.error("Session not opened", refused)
-                return
+                return refused
         self._loaded = detail
         if access is not None and access.deidentified:
             from console.export.deidentify import deidentify  # noqa: PLC0415
@@ -1602,6 +1629,27 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.detail_page.show_session(detail, self._protocol_for(detail), signed, integrity)
         self.tabs.setTabEnabled(1, True)
         self.tabs.setCurrentWidget(self.detail_page)
+        return None
+
+    def _read_again_if_running(self, session_id: int) -> str | None:
+        """A session that had not ended when it was loaded, read again before an export: the
+        file held it as it was then (review 47: the CSV of a session discharged an hour before
+        lacked its discharge and every reading since; its PDF said "SESSION NOT ENDED"), where
+        `infusion-console export` reads the log as it is. When it changed, it is shown again
+        as an open shows it (its read logged, its rows checked against the chain); unchanged,
+        the open's read and check stand. The sentence why it cannot be read, or None."""
+        loaded = self._loaded
+        if (loaded is None or loaded.summary.id != session_id
+                or loaded.summary.ended_at is not None):
+            return None
+        with self.records.held():   # the background checks wait, as for an open
+            try:
+                now = queries.load_session(self.conn, session_id, with_observations=True)
+            except (UnknownSessionError, queries.UnreadableLogError) as exc:
+                return str(exc)
+            if now == loaded:
+                return None
+            return self._show_loaded(now, "read again for an export: running when opened")
 
     def _integrity(self, session_id: int, deidentified: bool) -> str:
         """The session's hash-chain warning ('' when its rows match), also what its PDF
@@ -1773,6 +1821,16 @@ class ReviewWindow(QtWidgets.QMainWindow):
             path = _new_folder(chosen, stem) if chosen is not None else None
         if path is None or chosen is None:
             return
+        refused = self._read_again_if_running(s.id)   # now, not when the file was asked for
+        if refused is not None:
+            self.dialogs.error(f"{export.label} export not written", refused)
+            return
+        if self.detail_page.detail is not detail and self.detail_page.detail is not None:
+            detail = self.detail_page.detail   # read again: it changed since it was opened
+            if export.key != "pdf" and self._warning(s.id, deidentified):
+                self.dialogs.error(f"{export.label} export not written",
+                                   changed_refusal(export.label))
+                return
         # The access log's text is UTF-8: a path that is not (a Latin-1 folder) is logged with
         # U+FFFD for each such byte, as the command line logs it.
         from console.export.cli import _loggable  # noqa: PLC0415

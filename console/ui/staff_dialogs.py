@@ -14,15 +14,18 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
+from console.session.lock import DEFAULT_LOCK_AFTER_S, IdleLock
 from console.store import LogError
 from console.ui import theme
 from console.ui.dialog_place import grow_to_wrapped_text
+from console.ui.lock_bar import ActivityFilter
 
 if TYPE_CHECKING:
     from console.identity import Account, Staff
     from console.store import EventLog
 
 FIRST_ADMIN_NOTICE = "No staff accounts yet: create the first administrator"
+IDLE_CHECK_MS = 1000   # how often the administration's idle time is looked at
 
 
 def _sentence(text: str) -> str:
@@ -226,6 +229,11 @@ class StaffAdminDialog(QtWidgets.QDialog):
     `staff` row; the refusals are shown as the layer words them. Secret fields are emptied after
     every attempt.
 
+    Left alone for `lock_after_s` (the console's --lock-after, as the chair and the review: no
+    key, click or touch in it) it closes, and Staff ▸ asks for a sign-in again: it had stayed
+    signed in for as long as it was open, and anyone at the station could add an administrator
+    recorded as made by the one who had walked away.
+
     Signals:
         changed: an account was added, disabled or reset; carries the Account as it is now.
     """
@@ -235,12 +243,14 @@ class StaffAdminDialog(QtWidgets.QDialog):
     ROLES = ("nurse", "prescriber", "reviewer", "administrator")
 
     def __init__(self, staff: Staff, clock: Clock, admin: Account,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None,
+                 lock_after_s: float = DEFAULT_LOCK_AFTER_S) -> None:
         super().__init__(parent)
         self.staff = staff
         self.clock = clock
         self.admin = admin
         self.history_text = ""   # the history shown last
+        self.idle = IdleLock(lock_after_s, clock.now().mono)
         self.setObjectName("staff_admin_dialog")
         self.setWindowTitle("Staff accounts")
         self.heading = QtWidgets.QLabel(f"Staff accounts — signed in as {admin.name} "
@@ -335,15 +345,47 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.roles_button.clicked.connect(self._on_roles_clicked)
         self.history_button.clicked.connect(self._on_history_clicked)
         close.clicked.connect(self.accept)
+        self.table.itemSelectionChanged.connect(self._show_selected_roles)
         self.refresh()
+        self._idle_timer = QtCore.QTimer(self)
+        self._idle_timer.setInterval(IDLE_CHECK_MS)
+        self._idle_timer.timeout.connect(self.check_idle)
+        self._idle_timer.start()
+        self._activity = ActivityFilter(self._on_activity, self)
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._activity)
+
+    def _on_activity(self) -> None:
+        self.idle.activity(self.clock.now().mono)
+
+    def check_idle(self) -> None:
+        """Close when left idle for the lock time (the timer calls it): nothing it still holds
+        is written, and a box it opened (an account's history) closes with it."""
+        if not self.idle.check(self.clock.now().mono):
+            return
+        self.setEnabled(False)
+        for child in self.findChildren(QtWidgets.QDialog):
+            child.reject()
+        self.reject()
+
+    def done(self, result: int) -> None:
+        """Closed, however (Close, Escape, the lock, a session opening): it watches no more."""
+        self._idle_timer.stop()
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._activity)
+        super().done(result)
 
     def refresh(self) -> None:
-        """The accounts as the log holds them now."""
+        """The accounts as the log holds them now; the state as `staff list` says it ("locked
+        until …" for one locked out by wrong secrets: the lock-out a reset ends)."""
         accounts = self.staff.list()
+        now = self.clock.now().wall
         self.table.setRowCount(len(accounts))
         for row, a in enumerate(accounts):
             cells = (str(a.id), a.name, a.badge or "", a.roles_text, a.kind.label,
-                     "active" if a.active else "disabled",
+                     self.staff.state_text(a, now),
                      f"{a.changed_at.astimezone():%d %b %Y %H:%M}: {a.reason}")
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
@@ -358,6 +400,20 @@ class StaffAdminDialog(QtWidgets.QDialog):
             return None
         item = self.table.item(rows[0].row(), 0)
         return int(item.data(QtCore.Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _show_selected_roles(self) -> None:
+        """The role boxes show the selected account's roles (none selected: none ticked), so
+        Set selected's roles starts from what it has: with the boxes as they were, ticking
+        "prescriber" for a nurse took her nurse role away."""
+        from console.identity import UnknownAccountError  # noqa: PLC0415
+
+        chosen = self.selected_account()
+        try:
+            roles = self.staff.get(chosen).roles if chosen is not None else frozenset()
+        except (UnknownAccountError, LogError):
+            return   # the boxes stay as they were; the change itself says why
+        for role, box in self.role_boxes.items():
+            box.setChecked(role in roles)
 
     def select(self, account_id: int) -> None:
         for row in range(self.table.rowCount()):
@@ -427,6 +483,15 @@ class StaffAdminDialog(QtWidgets.QDialog):
             self.again.clear()
             self._say("Select the account whose PIN or password to reset in the list first.",
                       refused=True)
+            return
+        try:   # who resets, the account not disabled: before the new secret is read
+            self.staff.check_reset(chosen, self.admin,
+                                   "enable it again: Enable selected, with a reason and a new "
+                                   "PIN or password")
+        except (IdentityError, LogError) as exc:
+            self.secret.clear()
+            self.again.clear()
+            self._say(_refusal(exc), refused=True)
             return
         secret = self._secret()
         if secret is None:
@@ -535,7 +600,7 @@ def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
                   station: str = "administration") -> Account | None:
     """An administrator's sign-in (purpose `administration`) in a `SignInDialog`; the account,
     or None when cancelled. An account that may not manage staff is refused, naming the role."""
-    from console.identity import Action, Purpose, refusal  # noqa: PLC0415
+    from console.identity import Action, Purpose  # noqa: PLC0415
     from console.identity.staff import SIGN_IN_NOT_RECORDED  # noqa: PLC0415
 
     found: list[Account] = []
@@ -544,15 +609,14 @@ def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
         if not name_or_badge.strip() or not secret:
             return "Give your name or badge, then your PIN or password."
         try:
+            # The role is checked before the attempt's row is written: a nurse's right PIN is
+            # logged as "administration refused: …", never as signed in to manage staff.
             result = staff.sign_in(name_or_badge, secret, clock.now().wall, station,
-                                   Purpose.ADMINISTRATION)
+                                   Purpose.ADMINISTRATION, may=Action.MANAGE_STAFF)
         except LogError as exc:   # every attempt is recorded before it is answered
             return SIGN_IN_NOT_RECORDED.format(cause=exc.message)
         if not result.ok or result.account is None:
             return _sentence(result.message)
-        why = refusal(result.account, Action.MANAGE_STAFF)
-        if why is not None:
-            return _sentence(why)
         found[:] = [result.account]
         return None
 
@@ -565,7 +629,8 @@ def admin_sign_in(staff: Staff, clock: Clock, parent: QtWidgets.QWidget | None,
 
 def open_staff_admin(parent: QtWidgets.QWidget | None, log: EventLog,
                      account: Account | None = None, clock: Clock | None = None,
-                     staff: Staff | None = None) -> StaffAdminDialog | None:
+                     staff: Staff | None = None,
+                     lock_after_s: float = DEFAULT_LOCK_AFTER_S) -> StaffAdminDialog | None:
     """Open the administration of staff accounts over `log` (shown, not modal).
 
     Args:
@@ -576,6 +641,7 @@ def open_staff_admin(parent: QtWidgets.QWidget | None, log: EventLog,
             more) is refused like a sign-in would be.
         clock: wall time of the changes (default: the system clock).
         staff: the log's accounts (default: `Staff(log)` with the production hasher).
+        lock_after_s: idle seconds before the dialog closes (the console's --lock-after).
 
     Returns the dialog, or None when nobody signed in or the account may not manage staff.
     """
@@ -590,7 +656,7 @@ def open_staff_admin(parent: QtWidgets.QWidget | None, log: EventLog,
             return None
     elif refusal(staff.get(account), Action.MANAGE_STAFF) is not None:
         return None
-    dialog = StaffAdminDialog(staff, clock, account, parent)
+    dialog = StaffAdminDialog(staff, clock, account, parent, lock_after_s=lock_after_s)
     dialog.show()
     return dialog
 

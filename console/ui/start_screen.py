@@ -3,9 +3,11 @@
 The screen shows what `console.session.start_checks.check_start` says about the input (the same
 checks the command line makes, with the same messages) and decides nothing itself. The dose and
 the pump rate come from the protocol (`Protocol.dose`), never from arithmetic here, so what the
-nurse confirms is what the session will use. Nothing is ever asked in a modal dialog: a doubtful value (a placeholder-looking identifier, an
-unusual weight) shows an inline "tick to confirm" box under the field, so the whole screen stays
-keyboard-driven and a test can read every question it asks.
+nurse confirms is what the session will use. A nasal-device dose is chosen on purpose (the box
+starts on "— choose the dose —"), except where Start resumes a session left open, whose logged
+dose stands and is shown. Nothing is ever asked in a modal dialog: a doubtful value (a
+placeholder-looking identifier, an unusual weight) shows an inline "tick to confirm" box under
+the field, so the whole screen stays keyboard-driven and a test can read every question it asks.
 
 "Test connection" opens the chosen port with the real transport for a few seconds. The transport
 reports on its worker thread; its callback only emits a queued signal, so every widget update
@@ -45,6 +47,7 @@ from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, Ev
 from protocols.model import DoseMode, Protocol
 
 __all__ = [
+    "CHOOSE_DOSE",
     "CHOOSE_PROTOCOL",
     "MANUAL_ENTRY",
     "StartRequest",
@@ -54,6 +57,8 @@ __all__ = [
 
 CHOOSE_PROTOCOL = "— choose the protocol —"
 """The protocol combo's first entry: nothing chosen yet."""
+CHOOSE_DOSE = "— choose the dose —"
+"""The dose combo's first entry (nasal-device protocols): nothing chosen yet."""
 MANUAL_ENTRY = "Manual entry only"
 """The device choice that binds no device (the nurse types every value)."""
 
@@ -66,6 +71,7 @@ _NEEDS = {
     Field.PATIENT: "patient ID",
     Field.WEIGHT: "weight",
     Field.PROTOCOL: "protocol",
+    Field.DOSE: "dose",
     Field.NURSE: "nurse",
     Field.DEVICE: "device",
     Field.FORMAT: "monitor model",
@@ -119,7 +125,8 @@ class StartRequest:
         patient_id: trimmed identifier (confirmed by the nurse if it looked like a placeholder).
         weight_kg: within 1-400 kg (confirmed if outside 30-250 kg; console/session/start_checks.py).
         protocol_id: a key of the protocols the screen was given.
-        chosen_mg: DEVICES-mode protocols: the chosen dose (one of `allowed_mg`); None for WEIGHT.
+        chosen_mg: DEVICES-mode protocols: the chosen dose (one of `allowed_mg`); None for WEIGHT,
+            and for none chosen where Start resumes a session at its logged dose.
         session_number: this session's number in the patient's course (1 = first).
         nurse: trimmed name of the nurse running the session.
         device_url: port path or pyserial URL; None for manual entry only.
@@ -215,6 +222,8 @@ class StartScreen(QtWidgets.QWidget):
         protocol_errors: one line per refused protocol file, shown under the protocol choice.
         previous_sessions: the protocol ids of the given patient's sessions in the log (only
             those of the chosen protocol's course count: console/session/course.py).
+        resumed_dose: (patient id, protocol id) -> the dose logged by the session left open
+            that Start would resume (a nasal-device one: no dose is asked of it), else None.
         parent: the Qt parent.
         connection_factory: builds the connection "Test connection" opens, called as
             `factory(url, profile_or_format_name, on_event)`; tests inject a fake.
@@ -244,11 +253,14 @@ class StartScreen(QtWidgets.QWidget):
         *,
         port_lister: Callable[[], list[str]] = list_serial_ports,
         device_catalogue: Catalogue | None = None,
+        resumed_dose: Callable[[str, str], float | None] = lambda _patient, _protocol: None,
     ) -> None:
         super().__init__(parent)
         self._devices = device_catalogue if device_catalogue is not None else default_catalogue()
         self._protocols = protocols
         self._previous_sessions = previous_sessions
+        self._resumed_dose = resumed_dose
+        self._resumed_mg: float | None = None   # the dose of the session Start would resume
         self._connection_factory = connection_factory
         self._valid = False
         self._suggestion = ""  # the session-number suggestion shown under the field
@@ -552,6 +564,7 @@ class StartScreen(QtWidgets.QWidget):
         # A different patient makes an earlier "yes, this identifier" meaningless.
         self.patient_confirm.setChecked(False)
         self._suggest_session_number()
+        self._look_up_resumed()
         self._revalidate()
 
     def _on_weight_changed(self) -> None:
@@ -565,6 +578,9 @@ class StartScreen(QtWidgets.QWidget):
         self.dose_combo.clear()
         devices = protocol is not None and protocol.dose.mode is DoseMode.DEVICES
         if protocol is not None and devices:
+            # No dose preselected, as no protocol is: the one ordered is chosen on purpose
+            # (preselected at 56 mg, a course at 84 mg was started at 56 mg by Start alone).
+            self.dose_combo.addItem(CHOOSE_DOSE, None)
             dose = protocol.dose
             for mg in dose.allowed_mg:
                 count = dose.device_count(mg)
@@ -573,6 +589,7 @@ class StartScreen(QtWidgets.QWidget):
         self.dose_label.setVisible(devices)
         self.dose_combo.setVisible(devices)
         self._suggest_session_number()
+        self._look_up_resumed()
         self._revalidate()
 
     def _on_port_changed(self) -> None:
@@ -612,6 +629,18 @@ class StartScreen(QtWidgets.QWidget):
         )
         others = f" ({count.other} of another course not counted)" if count.other else ""
         self._suggestion = f"Suggested {previous + 1}: {earlier} of {patient} in the log{others}."
+
+    def _look_up_resumed(self) -> None:
+        """Whether Start would resume a session of this patient and protocol at its logged dose."""
+        patient = patient_key(self.patient_edit.text())
+        protocol = self.current_protocol()
+        self._resumed_mg = (self._resumed_dose(patient, protocol.id)
+                            if patient and protocol is not None else None)
+
+    def look_again(self) -> None:
+        """Read again what Start would resume (the window's: a session left open has ended)."""
+        self._look_up_resumed()
+        self._revalidate()
 
     def _ask_session_number(self) -> None:
         """Empty the number box ("session ?", value 0, which the checks refuse) until the nurse
@@ -654,6 +683,7 @@ class StartScreen(QtWidgets.QWidget):
             confirmed=frozenset(f for f, box in ((Field.PATIENT, self.patient_confirm),
                                                  (Field.WEIGHT, self.weight_confirm))
                                 if box.isChecked()),
+            asks_dose=True, chosen_mg=self._chosen_mg(), resumed_mg=self._resumed_mg,
         )
 
     def _revalidate(self) -> None:
@@ -661,7 +691,8 @@ class StartScreen(QtWidgets.QWidget):
         check = check_start(self.entry(), self._protocols)
         fields: dict[Field, QtWidgets.QWidget] = {
             Field.PATIENT: self.patient_edit, Field.WEIGHT: self.weight_edit,
-            Field.PROTOCOL: self.protocol_combo, Field.NURSE: self.nurse_edit,
+            Field.PROTOCOL: self.protocol_combo, Field.DOSE: self.dose_combo,
+            Field.NURSE: self.nurse_edit,
             Field.DEVICE: self.port_combo, Field.FORMAT: self.format_combo,
             Field.SESSION: self.session_spin,
         }
@@ -712,7 +743,7 @@ class StartScreen(QtWidgets.QWidget):
             self._show(self.format_message, "" if manual or profile is None
                        else profile.describe(), "hint")
         self._problems = problems
-        self._update_summary(protocol, check.weight_kg)
+        self._update_summary(protocol, check.weight_kg, check.about(Field.DOSE))
 
         valid = check.ok
         self.start_button.setEnabled(valid)
@@ -739,8 +770,10 @@ class StartScreen(QtWidgets.QWidget):
         else:
             box.setVisible(False)
 
-    def _update_summary(self, protocol: Protocol | None, weight: float | None) -> None:
-        """Show the dose as the protocol computes it, for the nurse to check against the order."""
+    def _update_summary(self, protocol: Protocol | None, weight: float | None,
+                        dose_problem: Problem | None) -> None:
+        """Show the dose as the protocol computes it, for the nurse to check against the order;
+        a nasal-device dose not chosen: what to choose, or the logged one a resume keeps."""
         if protocol is None:
             self._set_summary("", "")
             return
@@ -763,11 +796,19 @@ class StartScreen(QtWidgets.QWidget):
                          f"({_num(dose.bag_volume_ml)} mL bag)")
             self._set_summary(text, dose.source)
             return
+        if dose_problem is not None:
+            self._set_summary(dose_problem.message, dose.source, empty=True)
+            return
         chosen = self._chosen_mg()
-        mg = dose.dose_mg(weight or 0.0, chosen)
-        count = dose.device_count(mg)
-        text = (f"{_num(mg)} mg = {count} device{'s' * (count != 1)} of "
+        shown = chosen if chosen is not None else self._resumed_mg
+        if shown is None:   # not reached: a dose neither chosen nor resumed is a problem
+            self._set_summary("", dose.source, empty=True)
+            return
+        count = dose.device_count(shown)
+        text = (f"{_num(shown)} mg = {count} device{'s' * (count != 1)} of "
                 f"{_num(dose.mg_per_device)} mg, {_num(dose.rest_minutes)} min apart")
+        if chosen is None:
+            text += " (logged: Start resumes the session left open)"
         self._set_summary(text, dose.source)
 
     def _set_summary(self, text: str, source: str, *, empty: bool = False) -> None:
@@ -801,7 +842,8 @@ class StartScreen(QtWidgets.QWidget):
             patient_id=patient_key(self.patient_edit.text()),
             weight_kg=weight,
             protocol_id=protocol.id,
-            chosen_mg=protocol.dose.dose_mg(weight, self._chosen_mg()) if devices else None,
+            # None for a nasal-device dose too when Start resumes a session at its logged one
+            chosen_mg=self._chosen_mg() if devices else None,
             session_number=self.session_spin.value(),
             nurse=self.nurse_edit.text().strip(),
             device_url=url,

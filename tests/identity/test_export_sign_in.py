@@ -114,6 +114,11 @@ def test_a_nurse_may_not_export(capsys, db: Path, tmp_path: Path) -> None:
     assert message == ("Ana Nurse (nurse) may not export a session: it needs the prescriber, "
                        "reviewer or administrator role")
     assert not target.exists() and accesses(db) == []
+    # Her right PIN is an `ok` row that does not read as an export sign-in.
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT outcome, purpose FROM sign_ins ORDER BY id DESC LIMIT 1"
+                        ).fetchall() == [("ok", "export refused: may not export a session")]
+    conn.close()
 
 
 def test_a_reviewer_only_account_gets_a_deidentified_export(capsys, db: Path,

@@ -87,6 +87,37 @@ def test_a_corrected_value_is_at_its_measurements_time_marked_with_the_value_it_
             ) in notes
 
 
+def test_a_diastolic_without_a_systolic_beside_it_is_in_the_table(tmp_path):
+    # Review 47: a diastolic with no valid systolic beside it (the systolic entered in
+    # error, or a diastolic typed alone: the engine takes both) read "—" under "manual", though
+    # it counts in the trend and the course.
+    path = tmp_path / "log.sqlite3"
+    log = EventLog.open(path, "test", now=datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    r = Driver(log, "iv-ketamine", "MRN-DIA", 72.0, "nurse.ana", START, 1)
+    r.manual(bp_systolic=124, bp_diastolic=80, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(5); r.advance()                                       # T0 09:05
+    r.at(15); r.manual(bp_systolic=150, bp_diastolic=88, heart_rate=80)
+    wrong = log.conn.execute("SELECT max(id) FROM observations WHERE metric = 'bp_systolic' "
+                             "AND value = 150").fetchone()[0]
+    assert r.engine.void(wrong, "bp_systolic", r.nurse, r.clock.now(),
+                         reason="systolic misread").done
+    r.at(25); r.manual(bp_diastolic=58)                        # typed alone, then corrected
+    r.at(27); correct(r, log, "bp_diastolic", 58, 85, "typed 58 for 85")
+    session = r.id
+    log.close()
+    conn = open_readonly(path)
+    try:
+        detail = load_session(conn, session, with_observations=True)
+    finally:
+        conn.close()
+    rows = {row[0]: row for row in rc.vital_rows(detail, UTC)}
+    assert rows["09:15"] == ("09:15", "+15", "—/88", "80", "—", "—", "manual")
+    assert rows["09:25"] == ("09:25", "+25", "—/85 (diastolic corrected from 58)", "—", "—",
+                             "—", "manual")
+
+
 def test_the_course_places_a_corrected_peak_at_its_measurement(corrected_log):
     # The course's peak systolic is the corrected 150, measured at 09:15 (T0 + 10), not at
     # the correction (09:22, T0 + 17).

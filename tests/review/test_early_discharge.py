@@ -30,6 +30,19 @@ def test_the_header_fields_say_discharged_against_the_gate(walk):
     assert rc.discharge_override_text(detail, UTC) == STATEMENT
 
 
+def test_a_reason_ending_in_a_semicolon_reads_once_before_the_gates_reasons():
+    # Review 47: the engine keeps "walk: test;" of a reason typed "walk: test; ", and the
+    # statement read "(override by ana: walk: test;; open: …)".
+    from console.review.model import Override
+
+    override = Override(at=datetime(2026, 12, 2, 13, 52, tzinfo=UTC), who="ana",
+                        what="discharge", phase="observation", reason="walk: test;",
+                        blockers=("Observation must reach 120 min after the first dose",))
+    assert rc.against_gate(override, "13:52", 6) == (
+        f"⚠ {rc.AGAINST_THE_GATE} at 13:52, T0 + 6 min (override by ana: walk: test; open: "
+        "Observation must reach 120 min after the first dose)")
+
+
 def test_an_override_that_only_ended_a_phase_early_is_no_discharge_against_the_gate(
         scenario_log: ScenarioLog):
     # The surge session: observation ended early with a reason, a discharge refused, then

@@ -85,6 +85,29 @@ def test_the_vitals_tab_of_an_open_session_shows_every_reading_to_the_last(qtbot
         window.close_log()
 
 
+def test_a_session_without_a_vital_sign_says_so_in_its_vitals_tab(qtbot, open_log):
+    # Review 47: a session with no reading showed an empty table and nothing saying so
+    # (its PDF says "No vital sign was recorded.").
+    path, with_vitals = open_log
+    log = EventLog.open(path, "test")
+    try:
+        empty = Driver(log, "iv-ketamine", "MRN-NONE", 72.0, "nurse.ana", START, 1).id
+    finally:
+        log.close()                                            # opened, nothing entered
+    window = open_review(qtbot, path, datetime(2026, 3, 2, 9, 31, tzinfo=UTC))
+    page = window.detail_page
+    try:
+        window.open_session(empty)
+        page.tabs.setCurrentIndex(page.tabs.indexOf(page.vitals_page))
+        assert page.vitals_model.rows() == []
+        assert page.vitals_empty.isVisible()
+        assert page.vitals_empty.text() == "No vital sign was recorded."
+        window.open_session(with_vitals)
+        assert page.vitals_model.rows() == OPEN_ROWS and not page.vitals_empty.isVisible()
+    finally:
+        window.close_log()
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None,
                     reason="poppler-utils (pdftotext) is not installed: scripts/bootstrap.sh")
 def test_the_pdf_of_an_open_session_prints_every_reading_to_the_last(open_log, tmp_path):

@@ -15,7 +15,8 @@ from console.clock import Moment
 from console.export.pdf import write_session_pdf
 from console.export.protocol_file import find_protocol
 from console.review import content as rc
-from console.review.queries import load_session, open_readonly
+from console.review.model import SessionFilter
+from console.review.queries import list_sessions, load_session, open_readonly
 from console.store import EventLog
 from tests.review.scenarios import Driver
 
@@ -60,6 +61,20 @@ def test_a_phase_length_leaves_out_a_clock_step_within_it(tmp_path):
     # The session ran 50 minutes, its wall times 1:50 h apart.
     (date,) = [value for label, value in rc.header_fields(detail, UTC) if label == "Date"]
     assert date.endswith("(50:00 min)"), date
+
+
+@pytest.mark.parametrize("minutes", [60, -10])
+def test_the_session_list_gives_the_length_the_session_page_gives(tmp_path, minutes):
+    # Review 47: NTP an hour forward in a 50-minute session listed it as "1:50 h" while
+    # its page said "50:00 min" (the list took the wall times as they were logged).
+    detail = _infusion_with_a_step(tmp_path, minutes, discharge=True)
+    conn = open_readonly(tmp_path / "s.sqlite3")
+    try:
+        (listed,) = list_sessions(conn, SessionFilter(patient="MRN-STEP"))
+    finally:
+        conn.close()
+    assert rc.duration(listed.duration) == rc.session_length(detail) == "50:00 min"
+    assert detail.summary.duration == listed.duration   # the session's own summary: the same
 
 
 def test_the_notes_name_the_clock_step(tmp_path):

@@ -284,3 +284,40 @@ def test_the_command_line_text_names_each_option_and_how_to_confirm(protocols):
 ])
 def test_parse_weight(typed, value):
     assert parse_weight(typed) == value
+
+
+# The dose of a nasal-device protocol is chosen on purpose (the start screen's Dose box starts on
+# "— choose the dose —"): preselected at 56 mg, a patient whose course was at 84 mg was started
+# at 56 mg by Start alone.
+ESKETAMINE = {"protocol_id": "esketamine", "asks_dose": True}
+
+
+def test_a_nasal_device_start_needs_its_dose_chosen(protocols):
+    check = check_start(entry(**ESKETAMINE), protocols)
+    assert [(p.field, p.kind, p.message) for p in check.problems] == [
+        (Field.DOSE, Kind.MISSING, "Required: the dose ordered for this session, 56 or 84 mg.")]
+    assert not check.ok
+    assert check_start(entry(**ESKETAMINE, chosen_mg=84.0), protocols).problems == ()
+
+
+def test_a_dose_the_protocol_does_not_give_is_refused(protocols):
+    check = check_start(entry(**ESKETAMINE, chosen_mg=70.0), protocols)
+    assert [(p.field, p.kind, p.message) for p in check.problems] == [
+        (Field.DOSE, Kind.REFUSED, "70 mg is not a dose of esketamine: choose 56 or 84 mg.")]
+
+
+def test_a_start_that_resumes_a_session_with_its_logged_dose_asks_none(protocols):
+    # Start resumes the session left open: its dose was fixed at its start (a different one
+    # chosen is asked about by the window, naming both).
+    assert check_start(entry(**ESKETAMINE, resumed_mg=84.0), protocols).problems == ()
+
+
+def test_a_dose_by_weight_and_the_command_line_ask_no_dose_here(protocols):
+    assert check_start(entry(asks_dose=True), protocols).ok   # the weight decides it
+    # The command line asks --dose-mg itself, once it knows the start is not a resume.
+    assert check_start(entry(protocol_id="esketamine"), protocols).ok
+
+
+def test_the_dose_is_said_in_the_order_of_the_form(protocols):
+    check = check_start(StartEntry("", "72", "esketamine", "", asks_dose=True), protocols)
+    assert [p.field for p in check.problems] == [Field.PATIENT, Field.DOSE, Field.NURSE]

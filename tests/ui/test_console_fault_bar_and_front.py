@@ -30,7 +30,7 @@ def test_the_window_fits_1366x768_with_the_fault_bar_and_its_text_stays_reachabl
     assert label.height() <= window.fault_bar.height()   # one line
     assert label.text().startswith(f"Console fault: {SUMMARY}")   # what failed stays in sight
     assert label.toolTip() == label.full_text() and crash in label.toolTip()
-    assert "the session resumes from its log, nothing is lost" in label.toolTip()
+    assert "the session resumes from its log: what is recorded is kept" in label.toolTip()
     assert any(row.startswith(f"*** Console fault: {SUMMARY}")
                for row in window.live.alarm_bar.rows())
 

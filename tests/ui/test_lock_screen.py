@@ -343,6 +343,10 @@ def test_an_account_without_the_nurse_role_does_not_unlock(chair):
     text = sign_in(chair, PAT, PAT_PIN)
     assert text == (f"{PAT} (prescriber) may not run a session: it needs the nurse role.")
     assert chair.controller.locked and chair.engine.nurse == ANA
+    # The right PIN is an `ok` row whose purpose says the station refused her: an auditor's
+    # "who signed in at chair 3" (purpose `sign-in`) does not find her.
+    assert chair.rows("SELECT typed, outcome, purpose FROM sign_ins ORDER BY id DESC LIMIT 1") == [
+        (PAT, "ok", "sign-in refused: may not run a session")]
 
 
 def test_no_lock_on_a_log_without_accounts(live):

@@ -127,8 +127,10 @@ def test_a_nurse_only_account_is_refused_the_review(db):
     answer = ReviewAccess.sign_in(db, NURSE, NURSE_PIN, ManualClock(NOW), "test", hasher=fast())
     assert answer == ("Ana Nurse (nurse) may not open the review or read a session's record: "
                       "it needs the prescriber, reviewer or administrator role.")
+    # Her right PIN is an `ok` row whose purpose says the review refused her (not a sign-in).
     assert rows(db, "SELECT typed, outcome, purpose, station FROM sign_ins") == [
-        (NURSE, "ok", "review", "review")]
+        (NURSE, "ok", "review refused: may not open the review or read a session's record",
+         "review")]
     assert access_rows(db) == []
 
 
@@ -587,6 +589,48 @@ def test_a_review_left_idle_hides_its_records_until_its_reader_signs_in_again(
     assert [outcome for (outcome,) in rows(
         db, "SELECT outcome FROM sign_ins WHERE purpose = 'review' ORDER BY id")][-3:] == [
         "wrong", "wrong", "ok"]
+
+
+def test_a_locked_review_names_no_patient_in_its_status_bar_or_title(
+        db, facts, protocols, qtbot, tmp_path):
+    # Review 47: the lock hid the tabs only, and the status bar, the window's, went on
+    # saying "CSV written: …/MRN-4711-session2-…" (or "Annotation by … of MRN-4711") to anyone
+    # passing the locked screen.
+    from console.session.lock import DEFAULT_LOCK_AFTER_S
+
+    signer = Signer()
+    signer.answers = [(PRESCRIBER, PRESCRIBER_PIN)]
+    window, dialogs = open_window(qtbot, db, protocols, signed_in(db, PRESCRIBER, PRESCRIBER_PIN),
+                                  tmp_path, signer)
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.statusBar()
+
+    def shown() -> list[str]:
+        return [bar.currentMessage(), bar.line.text(), bar.line.toolTip(), window.windowTitle()]
+
+    window.open_session(facts.ids["surge"])
+    window.export("csv")   # a folder named for the patient
+    assert dialogs.errors == [] and "MRN-4711" in bar.currentMessage()
+    window.clock.advance(DEFAULT_LOCK_AFTER_S)
+    window.lock.check()
+    assert window.lock.locked and not window.tabs.isVisible()
+    assert shown() == ["", "", "", "Infusion console: review of past sessions"]
+    qtbot.keyClicks(window.lock.secret, PRESCRIBER_PIN)
+    qtbot.keyClick(window.lock.secret, QtCore.Qt.Key.Key_Return)
+    # Open again: who is signed in and where the log is, as when the review opened; no patient.
+    assert not window.lock.locked and window.tabs.isVisible()
+    assert bar.currentMessage().startswith(
+        f"Signed in as {PRESCRIBER} (prescriber) · every session read is logged · ")
+    # An annotation's message names the patient too: the same.
+    dialogs.note = ("", "BP surge handled per protocol")
+    window.annotate()
+    assert dialogs.errors == [] and "MRN-4711" in bar.currentMessage()
+    window.clock.advance(DEFAULT_LOCK_AFTER_S)
+    window.lock.check()
+    assert window.lock.locked
+    assert not any("MRN-4711" in text for text in shown()), shown()
+    window.close_log()
 
 
 def test_a_locked_review_checks_its_own_account_s_pin_never_a_namesake_s(db, protocols, qtbot,

@@ -139,9 +139,12 @@ def test_opening_it_needs_an_administrators_sign_in(qtbot, staff, log, monkeypat
     assert messages == [
         "Ana Nurse (nurse) may not manage staff accounts: it needs the administrator role.",
         "Name or badge and PIN or password do not match an account: check both and try again."]
-    assert log.conn.execute("SELECT typed, outcome FROM sign_ins WHERE purpose = ? ORDER BY id",
-                            [Purpose.ADMINISTRATION.value]).fetchall() == [
-        (ANA, "ok"), (ADMIN, "wrong"), (ADMIN, "ok")]
+    # Ana's right PIN is an `ok` row (the secret matched) that does not read as a sign-in to the
+    # administration: its purpose says she was refused.
+    assert log.conn.execute("SELECT typed, outcome, purpose FROM sign_ins ORDER BY id"
+                            ).fetchall() == [
+        (ANA, "ok", "administration refused: may not manage staff accounts"),
+        (ADMIN, "wrong", Purpose.ADMINISTRATION.value), (ADMIN, "ok", Purpose.ADMINISTRATION.value)]
 
 
 def test_a_cancelled_sign_in_opens_nothing(staff, log, monkeypatch):
@@ -294,3 +297,175 @@ def test_an_administrators_sign_in_the_log_cannot_record_is_said_in_words(qtbot,
     [text] = messages
     assert text.startswith("Not signed in: the sign-in cannot be recorded now. Cannot write the "
                            "session log") and BUSY in text
+
+
+def test_a_locked_out_account_is_listed_as_locked_as_staff_list_says(qtbot, staff):
+    """QA: the administrator opens the dialog to help a nurse locked out by wrong PINs; it
+    listed her "active" (`staff list` says "locked until …", the lock-out a reset ends)."""
+    from datetime import timedelta
+
+    from console.clock import local_stamp
+    from console.identity import LOCK_FOR
+
+    for i in range(5):
+        staff.sign_in(ANA, "99999999", NOW + timedelta(seconds=i), "chair 1")
+    dialog = StaffAdminDialog(staff, ManualClock(NOW + timedelta(seconds=30)), staff.find(ADMIN))
+    qtbot.addWidget(dialog)
+    states = dict(zip(column(dialog, 1), column(dialog, 5), strict=True))
+    assert states[ANA] == f"locked until {local_stamp(NOW + timedelta(seconds=4) + LOCK_FOR)}"
+    assert states[ADMIN] == "active"
+    dialog.select(staff.find(ANA).id)   # the reset ends it, and the list says so
+    dialog.secret.setText("24681357")
+    dialog.again.setText("24681357")
+    dialog.reset_button.click()
+    assert dict(zip(column(dialog, 1), column(dialog, 5), strict=True))[ANA] == "active"
+
+
+def test_selecting_an_account_ticks_its_roles(dialog, staff):
+    """The administrator selects Ana (a nurse) and ticks "prescriber" to make her a prescriber
+    too: the boxes had not shown Ana's roles, so Set selected's roles took her nurse role away
+    (and locked her station at her next act)."""
+    def ticked() -> set[str]:
+        return {role for role, box in dialog.role_boxes.items() if box.isChecked()}
+
+    dialog.select(staff.find(ANA).id)
+    assert ticked() == {"nurse"}
+    dialog.role_boxes["prescriber"].setChecked(True)
+    dialog.reason.setText("qualified as a prescriber")
+    dialog.roles_button.click()
+    assert staff.find(ANA).roles_text == "nurse prescriber"
+    dialog.select(staff.find(ADMIN).id)
+    assert ticked() == {"administrator"}
+    dialog.table.clearSelection()
+    assert ticked() == set()
+
+
+def admin_dialog(qtbot, staff, log, clock, **lock_after_s: float) -> StaffAdminDialog:
+    dialog = open_staff_admin(None, log, staff.find(ADMIN), clock, staff, **lock_after_s)
+    assert isinstance(dialog, StaffAdminDialog)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def add_mallory(dialog: StaffAdminDialog) -> None:
+    dialog.name.setText("Mallory")
+    dialog.role_boxes["administrator"].setChecked(True)
+    dialog.secret.setText("31415926")
+    dialog.again.setText("31415926")
+    dialog.add_button.click()
+
+
+def test_the_administration_left_idle_closes(qtbot, staff, log):
+    """The administrator signs in at the start page and walks away: the chair and the review
+    lock after the idle time; the administration stayed signed in, and an hour later anyone at
+    the station added an administrator recorded as made by her."""
+    clock = ManualClock(NOW)
+    dialog = admin_dialog(qtbot, staff, log, clock)
+    clock.advance(599)
+    dialog.check_idle()
+    assert dialog.isVisible()
+    clock.advance(1)
+    dialog.check_idle()
+    assert not dialog.isVisible()
+    add_mallory(dialog)   # what a hidden dialog still holds writes nothing
+    assert staff.find("Mallory") is None
+
+
+def test_using_the_administration_keeps_it_open(qtbot, staff, log):
+    clock = ManualClock(NOW)
+    dialog = admin_dialog(qtbot, staff, log, clock, lock_after_s=120.0)
+    clock.advance(100)
+    qtbot.keyClicks(dialog.name, "Rui")
+    clock.advance(100)
+    dialog.check_idle()
+    assert dialog.isVisible()
+    clock.advance(20)
+    dialog.check_idle()
+    assert not dialog.isVisible()
+
+
+def test_the_administration_locks_after_the_consoles_lock_after(tmp_path, qtbot, monkeypatch):
+    """--lock-after sets the administration's idle time as the chair's and the review's."""
+    from console.cli import gui_parser
+    from console.ui import staff_dialogs
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+    from tests.ui.conftest import Answers
+
+    db = tmp_path / "log.sqlite3"
+    with EventLog.open(db, "test") as log:
+        add_accounts(log, fast_hasher())
+    cleanups: list = []
+    try:
+        window = build(gui_parser().parse_args(["--db", str(db), "--lock-after", "2"]), cleanups,
+                       audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        window.show()
+        window.clock = clock = ManualClock(NOW)
+        admin = window.staff.find(ADMIN)
+        monkeypatch.setattr(staff_dialogs, "admin_sign_in", lambda *_a, **_k: admin)
+        dialog = window.open_staff_admin()
+        assert isinstance(dialog, StaffAdminDialog)
+        clock.advance(119)
+        dialog.check_idle()
+        assert dialog.isVisible()
+        clock.advance(1)
+        dialog.check_idle()
+        assert not dialog.isVisible()
+        assert window.open_staff_admin() is not dialog   # a new sign-in, a new dialog
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def test_staff_accounts_chosen_again_brings_the_open_one_forward(tmp_path, qtbot, monkeypatch):
+    """Staff ▸ Staff accounts… chosen twice (the first went behind the window): a second dialog
+    opened, and a session started at the chair closed only the second; the first stayed open
+    over the live session, signed in as the administrator."""
+    from console.cli import gui_parser
+    from console.ui import staff_dialogs
+    from console.ui.app import build
+    from console.ui.audio import RecordingAudioOut
+    from console.ui.start_screen import StartRequest
+    from tests.ui.conftest import Answers
+    from tests.ui.test_lock_screen import BEN, BEN_PIN
+
+    db = tmp_path / "log.sqlite3"
+    with EventLog.open(db, "test") as log:
+        add_accounts(log, fast_hasher())
+    cleanups: list = []
+    try:
+        window = build(gui_parser().parse_args(["--db", str(db)]), cleanups,
+                       audio_out=RecordingAudioOut(), confirmer=Answers(), asker=Answers())
+        qtbot.addWidget(window)
+        window.show()
+        admin = window.staff.find(ADMIN)
+        sign_ins: list[object] = []
+        monkeypatch.setattr(staff_dialogs, "admin_sign_in",
+                            lambda *_a, **_k: sign_ins.append(admin) or admin)
+        first = window.open_staff_admin()
+        assert window.open_staff_admin() is first and first.isVisible()
+        assert len(sign_ins) == 1   # not asked again: the open one came forward
+        window.start_screen.start_requested.emit(StartRequest(
+            "MRN-9", 60.0, "iv-ketamine", None, 1, BEN, None, None, secret=BEN_PIN))
+        assert window.live is not None
+        assert not [w for w in window.findChildren(StaffAdminDialog) if w.isVisible()]
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def test_a_disabled_accounts_reset_is_refused_naming_enable(dialog, staff, log):
+    ana = staff.find(ANA).id
+    dialog.select(ana)
+    dialog.reason.setText("on leave")
+    dialog.disable_button.click()
+    dialog.select(ana)
+    dialog.secret.setText("24681357")
+    dialog.again.setText("24681357")
+    dialog.reset_button.click()
+    assert dialog.message.text() == (
+        f"{ANA} (account {ana}) is disabled: a disabled account keeps no secret to reset; enable "
+        "it again: Enable selected, with a reason and a new PIN or password.")
+    assert dialog.secret.text() == "" and dialog.again.text() == ""
+    assert versions(log, ANA)[-1][0] == 0

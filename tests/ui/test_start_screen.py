@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.ui.start_screen import MANUAL_ENTRY, StartRequest, StartScreen
+from console.ui.start_screen import CHOOSE_DOSE, MANUAL_ENTRY, StartRequest, StartScreen
 from devices.simulator import start_in_thread
 from devices.transport import ConnectionState, DeviceEvent, EventKind
 from protocols.loader import builtin_protocols_dir, load_protocols
@@ -229,22 +229,49 @@ def test_protocol_load_errors_are_shown_under_the_choice(make_screen):
 # ------------------------------------------------------------------ esketamine
 
 
+def choose_dose(screen: StartScreen, mg: float) -> None:
+    index = screen.dose_combo.findData(mg)
+    assert index >= 0, mg
+    screen.dose_combo.setCurrentIndex(index)
+
+
 def test_esketamine_offers_56_or_84_mg_as_devices(qtbot, make_screen):
     screen = make_screen()
     fill(qtbot, screen, protocol="esketamine")
     assert screen.dose_combo.isVisible()
     assert [screen.dose_combo.itemText(i) for i in range(screen.dose_combo.count())] == [
-        "56 mg = 2 devices", "84 mg = 3 devices"]
+        CHOOSE_DOSE, "56 mg = 2 devices", "84 mg = 3 devices"]
+    choose_dose(screen, 56.0)
     assert screen.summary.text() == "56 mg = 2 devices of 28 mg, 5 min apart"
-    screen.dose_combo.setCurrentIndex(1)
+    choose_dose(screen, 84.0)
     assert screen.summary.text() == "84 mg = 3 devices of 28 mg, 5 min apart"
     assert screen.session_of_label.text() == " of 8 in the usual course"
+
+
+def test_an_esketamine_start_waits_for_a_dose_chosen_on_purpose(qtbot, make_screen):
+    # Preselected at 56 mg, the dose of a patient whose course was at 84 mg was never chosen:
+    # Start alone started 56 mg (the command line refuses a missing --dose-mg for this reason).
+    screen = make_screen(lambda pid: ["esketamine", "esketamine"])
+    fill(qtbot, screen, protocol="esketamine")
+    assert screen.dose_combo.currentText() == CHOOSE_DOSE
+    assert not screen.start_button.isEnabled() and screen.request() is None
+    assert screen.missing_label.text() == "Start needs: dose."
+    assert screen.summary.text() == "Required: the dose ordered for this session, 56 or 84 mg."
+    with qtbot.assertNotEmitted(screen.start_requested):
+        qtbot.keyClick(screen.nurse_edit, ENTER)
+    assert screen.focusWidget() is screen.dose_combo   # Enter goes to what is missing
+    choose_dose(screen, 84.0)
+    assert screen.start_button.isEnabled() and screen.request().chosen_mg == 84.0
+    # Another protocol and back: the dose is chosen again, never carried over.
+    choose_protocol(screen, "iv-ketamine")
+    choose_protocol(screen, "esketamine")
+    assert screen.dose_combo.currentText() == CHOOSE_DOSE and screen.request() is None
 
 
 def test_start_emits_the_esketamine_request(qtbot, make_screen):
     screen = make_screen(lambda pid: ["esketamine"])
     fill(qtbot, screen, patient="  MRN-77 ", weight="64.5", nurse=" Bo Chen ", protocol="esketamine")
-    screen.dose_combo.setCurrentIndex(1)
+    choose_dose(screen, 84.0)
     with qtbot.waitSignal(screen.start_requested, timeout=1000) as blocker:
         qtbot.mouseClick(screen.start_button, QtCore.Qt.MouseButton.LeftButton)
     assert blocker.args == [StartRequest(
