@@ -201,8 +201,10 @@ def _format_name(typed: str, fmt: FormatLike) -> str:
     return fmt.profile.format if isinstance(fmt, ProfileFormat) else typed
 
 
-def _read(path: str, stdin: IO[bytes]) -> bytes:
+def _read(path: str, stdin: IO[bytes] | None) -> bytes:
     if path == "-":
+        if stdin is None:   # started with standard input closed (a service, `<&-`)
+            raise _UsageError("no standard input to read: give a capture file")
         return stdin.read()
     try:
         with open(path, "rb") as handle:
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             resolved = resolve_format(args.format)
         except ValueError as exc:
             raise _UsageError(f"--format: {exc}") from None
-        data = _read(args.file, sys.stdin.buffer)
+        data = _read(args.file, sys.stdin.buffer if sys.stdin is not None else None)
     except _UsageError as exc:
         print(f"infusion-console decode: error: {exc} "
               "(usage: infusion-console decode --format FORMAT-OR-PROFILE FILE)",

@@ -23,6 +23,12 @@ An NIBP row whose own time says nothing usable (OBX-14 all zeros for "never", or
 that no enclosing row times is one cuff measurement repeated in every message until the next: with
 the stream's `UnplacedNibp` it is reported once, by its source, stamp and values as sent, and each
 repeat dropped as `nibp-repeat` (its time was OBR-7, the message's, so no two repeats agreed).
+So is one with no OBX-14 at all whose OBR-7 is the message's time: its OBR group also times a
+continuous vital (a row of another shown vital, even one without a value, that takes OBR-7), as a
+monitor's periodic message does (the MX500 gateway sample), or has no OBR-7. An NIBP alone in its
+own OBR group keeps that OBR-7 as the cuff's time (Nihon Kohden's NIBP group), and the engine
+drops its repeats by value and time. MSH-7 is not compared: a gateway's clock is not the monitor's,
+and a group sent the second the cuff finished has OBR-7 = MSH-7 too.
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -47,7 +53,14 @@ from devices.hl7 import codes
 from devices.hl7.ack import ACCEPT, ERROR, REJECT, AckRequest, build_ack
 from devices.hl7.dialects import Dialect, DialectSet
 from devices.local_time import wall_clock_to_utc
-from devices.reading import AGE_UNKNOWN, NIBP_PULSE, STATION_ZONE, Reading, is_nibp_value
+from devices.reading import (
+    AGE_UNKNOWN,
+    NIBP_PULSE,
+    STATION_ZONE,
+    Reading,
+    is_nibp_metric,
+    is_nibp_value,
+)
 from devices.stream import (
     DECODER_ERROR,
     NOT_MONITORED,
@@ -553,6 +566,12 @@ def _is_no_value(text: str, dialect: Dialect | None) -> bool:
     return dialect is not None and dialect.is_no_value(text)
 
 
+def _flags_of(found: Identified) -> frozenset[str]:
+    """The flags a row's code gives its reading: the cuff's pulse is one measurement with the
+    pressures."""
+    return frozenset({NIBP_PULSE}) if found.code in codes.NIBP_PULSE else frozenset()
+
+
 def _when(measured_at: datetime | None, stamp: str) -> str:
     """A row's measured time for a notice: the time, else the unusable OBX-14 as sent."""
     if stamp:
@@ -573,6 +592,11 @@ class _Observations:
         # and the notice that said so; reported, or dropped as a repeat, once all rows are read.
         self.untimed_nibp: list[tuple[Reading, str, Dropped | None]] = []
         self.obr_time: datetime | None = None
+        # This OBR group's NIBP readings timed by OBR-7 alone (no OBX-14, no timed enclosing row),
+        # and whether the group times a continuous vital by OBR-7 too: then OBR-7 is the
+        # message's time, not the cuff's (`_end_group`).
+        self.group_nibp: list[Reading] = []
+        self.group_times_vitals = False
         # OBX-14 of rows by OBX-4 path: a metric row without its own time takes its channel's
         # (the Continua BP profile puts the time on the `1.0.1` NIBP row, not on 1.0.1.1).
         self.path_times: dict[str, datetime] = {}
@@ -588,10 +612,12 @@ class _Observations:
             fields = segment.split(fs)
             kind = fields[0].strip().upper()
             if kind == "OBR":
+                self._end_group()
                 self.path_times = {}
                 self.obr_time = self._time(fields[7] if len(fields) > 7 else "", "OBR-7")
             elif kind == "OBX":
                 self._obx(fields)
+        self._end_group()
         self._untimed_nibp()
         if self.waveform_rows:
             self.result.dropped.append(Dropped(
@@ -604,6 +630,17 @@ class _Observations:
         if problem:
             self.result.dropped.append(Dropped("bad-timestamp", f"{where}: {problem}; ignored"))
         return value
+
+    def _end_group(self) -> None:
+        """Move the group's NIBP timed by OBR-7 alone to the untimed ones when OBR-7 is the
+        message's time (or missing): a monitor repeats it in every message with a new OBR-7."""
+        if self.group_nibp and (self.obr_time is None or self.group_times_vitals):
+            moved = self.group_nibp
+            self.result.readings = [r for r in self.result.readings
+                                    if not any(r is m for m in moved)]
+            self.untimed_nibp.extend((r, "", None) for r in moved)
+        self.group_nibp = []
+        self.group_times_vitals = False
 
     def _untimed_nibp(self) -> None:
         """Report this message's NIBP without a usable time, unless its source sent the same
@@ -683,6 +720,9 @@ class _Observations:
                 why += f" (its name {found.name!r} belongs to {found.conflict}; the code is trusted)"
             self._drop(NOT_MONITORED, where, f"{found.code}: {why}")
             return
+        if own_time is None and self._enclosing_time(path) is None \
+                and not is_nibp_metric(found.metric, _flags_of(found)):
+            self.group_times_vitals = True   # even without a value: a row of OBR-7's time
         if found.conflict:
             self._drop("name-mismatch", where, f"name {found.name!r} belongs to "
                        f"{found.conflict}; trusting the code ({found.code}) and OBX-4")
@@ -765,8 +805,7 @@ class _Observations:
         enclosing = self._enclosing_time(path)
         measured_at = own_time or enclosing or self.obr_time
         flags = frozenset(x.strip().upper() for x in get(8).split(self.msg.rep) if x.strip())
-        if found.code in codes.NIBP_PULSE:
-            flags |= {NIBP_PULSE}   # the cuff's pulse: one measurement with the pressures
+        flags |= _flags_of(found)
         reading = Reading(
             metric=metric,
             value=number,
@@ -788,10 +827,13 @@ class _Observations:
                        f"{_when(measured_at, stamp)} repeats {first}'s row; kept once")
             return
         self.kept[key] = " ".join(where.split(" ")[:2])   # "OBX 3"
-        if stamp and enclosing is None and is_nibp_value(reading) and self.unplaced is not None:
-            self.untimed_nibp.append((reading, stamp, notice))
-        else:
-            self.result.readings.append(reading)
+        if enclosing is None and is_nibp_value(reading) and self.unplaced is not None:
+            if stamp:
+                self.untimed_nibp.append((reading, stamp, notice))
+                return
+            if own_time is None:
+                self.group_nibp.append(reading)   # the cuff's time or the message's: see group
+        self.result.readings.append(reading)
 
     def _enclosing_time(self, path: str) -> datetime | None:
         """The nearest enclosing row's OBX-14 (else the row takes OBR-7; never MSH-7: that is

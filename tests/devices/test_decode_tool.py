@@ -111,6 +111,20 @@ def test_bad_usage_exits_2_with_one_clear_line(args: tuple[str, ...], needle: st
     assert proc.stdout == b""
 
 
+def test_reading_standard_input_when_there_is_none_exits_2_with_one_clear_line() -> None:
+    # Review 47: run from a service or with `<&-`, Python has no sys.stdin at all; `-` gave an
+    # AttributeError traceback.
+    proc = subprocess.run(
+        ["sh", "-c", '"$0" "$@" <&-', sys.executable, "-c",
+         "from devices.decode_tool import main; raise SystemExit(main())", "--format", "hl7", "-"],
+        capture_output=True, cwd=REPO, timeout=60, check=False)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert err.startswith("infusion-console decode: error: no standard input to read: give a "
+                          "capture file")
+    assert len(err.strip().splitlines()) == 1 and proc.stdout == b""
+
+
 def test_help_exits_0() -> None:
     proc = run("--help")
     assert proc.returncode == 0 and b"--format" in proc.stdout

@@ -640,6 +640,80 @@ def test_an_nibp_of_unknown_age_has_no_measured_time() -> None:
         utc(2024, 1, 1, 11, 59)]
 
 
+def periodic(decoder: HL7Decoder, n: int, *rows: str, obr7: str | None = None) -> DecodeResult:
+    """Message `n` of a monitor sending every minute: OBR-7 is the message's own time (as the
+    MX500 gateway sample: OBR-7 23:03:31.496, MSH-7 23:03:32.872) unless `obr7` says otherwise."""
+    when = f"202401011{n:03d}00+0000"
+    msh = MSH.replace("20240101120000+0000", when).replace("|C1|", f"|C{n}|")
+    data = message(*rows, msh=msh).replace(b"20240101115900+0000", (obr7 or when).encode())
+    return feed_all(decoder, b"\x0b" + data + b"\x1c\r")
+
+
+def cuff(sys_: int, dia: int, stamp: str = "") -> list[str]:
+    return [f"NM|{code}^{name}^MDC|1.1.9.{code}|{v}|266016^MDC_DIM_MMHG^MDC|||||F|||{stamp}"
+            for code, name, v in [(150021, "MDC_PRESS_BLD_NONINV_SYS", sys_),
+                                  (150022, "MDC_PRESS_BLD_NONINV_DIA", dia)]]
+
+
+def nibp_rows(result: DecodeResult) -> list[tuple[str, float, datetime | None]]:
+    return [(r.metric, r.value, r.measured_at) for r in result.readings
+            if r.metric.startswith("bp_")]
+
+
+def test_an_nibp_without_obx14_in_a_periodic_message_is_one_measurement() -> None:
+    # Review 47: with OBX-14 empty (not all zeros) each repeat took its message's OBR-7, so one
+    # 150/95 became one BP a message: the record, the trend and the alarms' persistence filled.
+    decoder = HL7Decoder()
+    first, *repeats = [periodic(decoder, n, *cuff(120, 80), SPO2.format(v=97)) for n in (1, 2)]
+    # The oximeter's value is missing (probe off): the row still says OBR-7 is the message's time.
+    probe_off = periodic(decoder, 3, *cuff(120, 80), SPO2.format(v=""))
+    new, again = (periodic(decoder, n, SPO2.format(v=96), *cuff(150, 95)) for n in (4, 5))
+    # The first message's may be from before the console connected: its age is unknown.
+    assert nibp_rows(first) == [("bp_systolic", 120, None), ("bp_diastolic", 80, None)]
+    assert [nibp_rows(r) for r in (*repeats, probe_off)] == [[], []]
+    assert all("nibp-repeat" in reasons(r) for r in (*repeats, probe_off))
+    # A new measurement is reported once, at the time of the message that first brought it.
+    assert nibp_rows(new) == [("bp_systolic", 150, utc(2024, 1, 1, 10, 4)),
+                              ("bp_diastolic", 95, utc(2024, 1, 1, 10, 4))]
+    assert nibp_rows(again) == [] and reasons(again) == ["nibp-repeat"]
+    # The SpO2 of every message is a new value, never a repeat.
+    assert [[r.value for r in m.readings if r.metric == "spo2"]
+            for m in (first, *repeats, new, again)] == [[97], [97], [96], [96]]
+
+
+def test_an_nibp_without_obx14_or_obr7_is_one_measurement() -> None:
+    # No time at all: each repeat had been a new BP without a time (the engine cannot tell
+    # repeats of an untimed NIBP apart).
+    decoder = HL7Decoder()
+    results = [periodic(decoder, n, SPO2.format(v=97), *cuff(120, 80), obr7="") for n in (1, 2)]
+    assert [len(nibp_rows(r)) for r in results] == [2, 0]
+    assert reasons(results[1]) == ["nibp-repeat"]
+
+
+def test_an_nibp_in_its_own_obr_group_is_timed_by_that_obr7_in_every_message() -> None:
+    # Nihon Kohden's shape: the continuous vitals in one group at the message's time, the NIBP
+    # in its own group whose OBR-7 is the cuff's. Each repeat carries that time (the engine
+    # drops repeats by value and time), so a new 120/80 at another time is never taken for one.
+    decoder = HL7Decoder()
+
+    def sent(n: int, cuffed: str) -> DecodeResult:
+        when = f"202401011{n:03d}00+0000"
+        msh = MSH.replace("20240101120000+0000", when).replace("|C1|", f"|C{n}|")
+        rows = [msh, f"OBR|1|||VITAL|||{when}", f"OBX|1|{SPO2.format(v=97)}",
+                f"OBR|2|||NIBP|||{cuffed}"]
+        rows += [f"OBX|{i}|{row}" for i, row in enumerate(cuff(120, 80), 2)]
+        return feed_all(decoder, b"\x0b" + "\r".join(rows).encode() + b"\r\x1c\r")
+
+    results = [sent(1, "20240101100030+0000"), sent(2, "20240101100030+0000"),
+               sent(3, "20240101100230+0000")]
+    assert [nibp_rows(r) for r in results] == [
+        [("bp_systolic", 120, utc(2024, 1, 1, 10, 0, 30)),
+         ("bp_diastolic", 80, utc(2024, 1, 1, 10, 0, 30))]] * 2 + [
+        [("bp_systolic", 120, utc(2024, 1, 1, 10, 2, 30)),
+         ("bp_diastolic", 80, utc(2024, 1, 1, 10, 2, 30))]]
+    assert all(reasons(r) == [] for r in results)
+
+
 def test_an_nibp_with_its_own_time_passes_every_message_to_the_engine_to_deduplicate() -> None:
     # Timed, a repeat is the engine's to drop (SessionEngine._is_repeat: value and measured time,
     # which survives a restart); the decoder passes it on each time.
