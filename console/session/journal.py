@@ -1,7 +1,9 @@
 """What this session has committed, kept in memory for the event list (newest first).
 
 `Journal` is a `Recorder` in front of the real one: it forwards every write and keeps a copy only
-once the write has returned, so the list never shows something the log does not hold. No Qt.
+once the write has returned, so the list never shows something the log does not hold. It keeps
+the newest records of all kinds, and the session's own records (the nurse's acts, the alarms, the
+console's events) apart, so that a monitor's values never push them out. No Qt.
 """
 
 from __future__ import annotations
@@ -29,14 +31,31 @@ from devices.reading import AGE_UNKNOWN, MANUAL, NIBP_PULSE
 from protocols.vitals import METRICS, Kind, scale_words
 
 
+def is_device_reading(record: Record) -> bool:
+    """A value a device sent (not one typed by hand)."""
+    return isinstance(record, ObservationRecord) and record.source != MANUAL
+
+
+def from_device(record: Record) -> bool:
+    """What a monitor sent: its readings and the summaries of what it sent that could not be
+    used (`device_dropped`), up to several records a second."""
+    return is_device_reading(record) or (isinstance(record, EventRecord)
+                                         and record.kind == "device_dropped")
+
+
 class Journal:
-    """Keeps the newest `keep` records, each with its row id in the log (None when unknown)."""
+    """Keeps the newest `keep` records, each with its row id in the log (None when unknown), and
+    apart from them the newest `keep` of the session's own (not `from_device`)."""
 
     def __init__(self, inner: Recorder, keep: int = 5000) -> None:
         self.inner = inner
         self.entries: deque[Record] = deque(maxlen=keep)
         self.row_ids: deque[int | None] = deque(maxlen=keep)   # aligned with `entries`
         self.total = 0     # records ever added (the deque forgets the oldest); views compare it
+        # (position in all records added, row id, record) of the nurse's acts, the alarms and
+        # the console's events: 5,000 records are ~14 min of a monitor sending six values a
+        # second, and the event list lost a 2-hour session's T0, ticks and alarms to them.
+        self.own: deque[tuple[int, int | None, Record]] = deque(maxlen=keep)
         # The values typed by hand, by row id, kept for the session: what a correction names
         # ("corrects SpO2 85 % of 09:00:00"), however long ago the deque forgot the row.
         self.typed: dict[int, ObservationRecord] = {}
@@ -63,6 +82,9 @@ class Journal:
     def _add(self, records: Sequence[Record], ids: Sequence[int | None]) -> None:
         self.entries.extend(records)
         self.row_ids.extend(ids)
+        self.own.extend((self.total + k, row_id, record)
+                        for k, (record, row_id) in enumerate(zip(records, ids, strict=False))
+                        if not from_device(record))
         self.total += len(records)
         self.typed.update((row_id, record) for record, row_id in zip(records, ids, strict=False)
                           if isinstance(record, ObservationRecord) and record.source == MANUAL
@@ -76,13 +98,17 @@ class Journal:
         return [record for _, record in self.added_since_with_ids(total)]
 
     def added_since_with_ids(self, total: int) -> list[tuple[int | None, Record]]:
-        """(row id, record) of the records added after the journal held `total`, oldest first."""
+        """(row id, record) of the records added after the journal held `total`, oldest first:
+        the session's own it keeps from before the newest `keep` records, then those."""
         count = min(self.total - total, len(self.entries))
         if count <= 0:
             return []
         start = len(self.entries) - count
-        return list(zip(islice(self.row_ids, start, None), islice(self.entries, start, None),
-                        strict=True))
+        first_kept = self.total - len(self.entries)   # the position of entries[0]
+        older = ([(row_id, record) for position, row_id, record in self.own
+                  if total <= position < first_kept] if total < first_kept else [])
+        return older + list(zip(islice(self.row_ids, start, None),
+                                islice(self.entries, start, None), strict=True))
 
     def newest_first(self, limit: int = 500) -> list[Record]:
         return list(islice(reversed(self.entries), limit))

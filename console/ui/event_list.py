@@ -1,6 +1,8 @@
 """The session's events, newest first, from the session's `Journal`: what the nurse and the console
 decided (phases, checklist, alarms, overrides, notes, values typed by hand, corrections, device
-state), with the monitor's readings behind a filter (several a second would bury the rest).
+state), with the monitor's readings behind a filter (several a second would bury the rest). It
+starts from all the journal keeps: after a restart, the resumed session's history, the nurse's
+acts of hours before included (the journal keeps them apart from the monitor's values).
 
 What a monitor sent that the console could not use is one summary line, updated in place for a
 minute ("Device data not used (last minute): unknown-code ×12"), not one line per message.
@@ -20,7 +22,7 @@ from PySide6 import QtCore, QtWidgets
 
 from console.records import EventRecord, ObservationRecord, Record
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, check_value
-from console.session.journal import Journal, describe, value_words, when
+from console.session.journal import Journal, describe, is_device_reading, value_words, when
 from console.session.lock import ChairAction
 from console.ui import theme
 from console.ui.checklist_panel import Asker
@@ -34,10 +36,6 @@ METRIC_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 SUMMARY_SECONDS = 60.0
 CORRECT_TIP = ("Correct the selected value typed by hand (the old one stays in the record, marked "
                "as corrected)")
-
-
-def is_device_reading(record: Record) -> bool:
-    return isinstance(record, ObservationRecord) and record.source != MANUAL
 
 
 class EventList(QtWidgets.QListWidget):
@@ -56,7 +54,10 @@ class EventList(QtWidgets.QListWidget):
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
         self.show_device = False
-        self._seen = max(0, journal.total - self.MAX_ROWS)
+        # The first refresh reads all the journal keeps, as a change of the filter does: a
+        # resumed session's history is mostly the monitor's values, and its newest 500 records
+        # had been read alone (T0, the nurse's ticks and notes of minutes before were missing).
+        self._seen = 0
         self._summary: QtWidgets.QListWidgetItem | None = None   # the drop summary being counted
         self._summary_since: datetime | None = None
         self._summary_counts: Counter[str] = Counter()
@@ -66,7 +67,7 @@ class EventList(QtWidgets.QListWidget):
         self.show_device = show
         self.clear()
         self._summary = None
-        self._seen = max(0, self.journal.total - max(self.MAX_ROWS, len(self.journal.entries)))
+        self._seen = 0
         self.refresh()
 
     def refresh(self) -> None:

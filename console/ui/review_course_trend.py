@@ -41,6 +41,7 @@ from console.ui.trend import (
     PANELS,
     PRIORITY_COLOURS,
     LimitLine,
+    reduced_curve,
 )
 from protocols.model import Priority
 from protocols.vitals import BP_METRICS, METRICS
@@ -215,12 +216,13 @@ class CourseTrendView(QtWidgets.QWidget):
         while len(panel.lines) <= index:
             k = len(panel.lines)
             style = style_of(k)
-            line = panel.plot.plot(pen=pg.mkPen(style.colour, width=LINE_PX, style=_pen_style(k)),
-                                   connect="finite", antialias=False)
-            # One bin per pixel column and only what is in view, as the single trend's curves:
-            # a course of six 90-minute sessions at 1 Hz is ~32,000 points a panel.
-            line.setDownsampling(auto=True, method="peak")
-            line.setClipToView(True)
+            # Each pixel column's extremes and only what is in view, as the single trend's
+            # curves: a course of six 90-minute sessions at 1 Hz is ~32,000 points a panel.
+            # (pyqtgraph's peak downsampling left out a session's newest values and the ones
+            # beside a line break: review 47.)
+            line = reduced_curve(pen=pg.mkPen(style.colour, width=LINE_PX, style=_pen_style(k)),
+                                 connect="finite", antialias=False)
+            panel.plot.addItem(line)
             marks = panel.plot.plot(pen=None, symbol=style.symbol, symbolSize=SYMBOL_PX,
                                     symbolPen=pg.mkPen(style.colour, width=1),
                                     symbolBrush=pg.mkBrush(style.colour), antialias=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -248,3 +249,32 @@ def test_a_long_course_scrolls_its_legend_and_keeps_its_panels(qtbot, long_cours
     assert all(trend.curve(m, k)[0].size == 0 for m in trend.shown_metrics()
                for k in range(1, 10))
     window.close_log()
+
+
+def test_a_sessions_newest_values_and_those_beside_a_break_are_drawn(qtbot, course_log,
+                                                                     protocols):
+    # pyqtgraph's peak downsampling drew whole bins only: a session's last values (an SpO2
+    # fall to 82 in its last 15 s) and a bin holding a line break (an 82 just before the
+    # monitor went silent) were not drawn in the course's trend (review 47).
+    path, _ = course_log
+    window = open_window(qtbot, path, protocols)
+    view = show_trend(qtbot, window)
+    seconds = 6 * 3600 + 19
+    minutes = np.arange(seconds, dtype=float) / 60
+    values = np.full(seconds, 97.0)
+    values[-15:] = 82.0
+    values[3592:3600] = 82.0
+    values[3600] = np.nan   # the line breaks: the monitor silent from minute 60
+    dense = course_trend.VitalTrace(minutes, values, np.empty(0), np.empty(0))
+    first = view.trend.sessions[0]
+    course = replace(view.trend, sessions=(replace(first, vitals={**first.vitals, "spo2": dense}),
+                                           *view.trend.sessions[1:]))
+    view.show_trend(course, LEGEND)
+    QtCore.QCoreApplication.processEvents()
+    line = view.panels["spo2"].lines[0]
+    view.panels["spo2"].plot.setXRange(0.0, minutes[-1], padding=0)
+    x, y = (np.asarray(a) for a in line.getData())
+    assert y.size < seconds / 4   # reduced to what the panel's columns can show
+    assert x[-1] == minutes[-1] and y[-1] == 82.0   # the line runs to the newest value
+    before_break = (x >= minutes[3592]) & (x < minutes[3600])
+    assert 82.0 in y[before_break]

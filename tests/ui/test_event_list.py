@@ -4,15 +4,19 @@ line a minute, and "Correct…" for a value typed by hand (the alarm follows the
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from console.records import EventRecord
-from console.ui.event_list import EventsTab
+from console.records import AlarmTransition, EventRecord, ObservationRecord, Record
+from console.session.journal import Journal
+from console.ui.event_list import EventList, EventsTab
 from devices.reading import Reading
+from tests.session.helpers import MemoryRecorder
 from tests.ui.conftest import Answers, shown_live_window
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class Replies(Answers):
@@ -303,3 +307,49 @@ def test_an_override_and_a_flag_read_in_a_nurses_words(qtbot, live):
     tab.refresh()
     assert (f"Override: Discharged with {len(blockers)} checks not met. Reason: transfer to ward "
             "— ana") in texts(tab)
+
+
+def _resumed(monitor_seconds: int) -> list[Record]:
+    """A session's log as a restart reads it: the nurse's T0, a note and an alarm, then a monitor
+    sending six values a second for `monitor_seconds`, then the resume."""
+    def at(seconds: float) -> datetime:
+        return START + timedelta(seconds=seconds)
+
+    history: list[Record] = [
+        EventRecord(1, at(0), "dosing_started", "ana", {}),
+        EventRecord(1, at(5), "note", "ana", {"text": "pump started"}),
+        AlarmTransition(1, 1, "spo2_low", "physiological", "high", "raised", at(8), "SpO2 86 %"),
+    ]
+    history += [ObservationRecord(1, name, 80, "", "hl7:MON", at(s), at(s), "")
+                for s in range(10, 10 + monitor_seconds)
+                for name in ("heart_rate", "spo2", "pulse_rate", "resp_rate", "bp_systolic",
+                             "bp_diastolic")]
+    history.append(EventRecord(1, at(10 + monitor_seconds), "session_resumed", "ana", {}))
+    return history
+
+
+def _listed(events: EventList) -> list[str]:
+    return [events.item(i).text().split("  ", 1)[1] for i in range(events.count())]
+
+
+@pytest.mark.parametrize("monitor_seconds", [150, 2 * 3600])
+def test_a_resumed_session_lists_what_the_nurse_did_before_the_restart(qtbot, monitor_seconds):
+    # The list had read only the newest 500 records of the history, all but the resume the
+    # monitor's (hidden): T0, the note and the alarm of 2 minutes before were missing; and the
+    # journal kept only the newest 5,000 records of a 2-hour session, all the monitor's.
+    journal = Journal(MemoryRecorder())
+    history = _resumed(monitor_seconds)
+    journal.preload(history, range(1, len(history) + 1))
+    events = EventList(journal)
+    qtbot.addWidget(events)
+    events.refresh()
+    assert _listed(events) == ["Session resumed after a restart — ana",
+                               "Alarm raised (high): SpO2 86 %",
+                               "Note: pump started — ana",
+                               "Dosing started (T0) — ana"]
+    events.set_show_device(True)    # the same rows, the monitor's newest between them
+    listed = _listed(events)
+    assert listed[0] == "Session resumed after a restart — ana"
+    assert len(listed) == EventList.MAX_ROWS
+    events.set_show_device(False)
+    assert _listed(events)[-1] == "Dosing started (T0) — ana"

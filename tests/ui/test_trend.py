@@ -573,3 +573,49 @@ def test_nibp_symbols_shrink_where_bars_stand_too_close_to_tell_apart(shown):
     shown.set_view("whole")   # 80 bars in ~450 px: full-size ▼▲ would merge into one band
     assert shown.item("bp_systolic", False).opts["symbolSize"] == 5
     assert shown.bar_data(manual=False)[0].size == 160   # the bars themselves all stay
+
+
+# ---- every value a column can show is drawn ----------------------------------------------------
+
+def _drawn(plot, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """What the curve draws now (reduced to its pixel columns and clipped to the view)."""
+    x, y = plot.item(metric, False).getData()
+    return np.asarray(x), np.asarray(y)
+
+
+@pytest.mark.parametrize("seconds", [150 * 60 + 19, 150 * 60 + 41, 151 * 60 + 3])
+def test_a_fall_in_the_newest_seconds_is_drawn_in_the_whole_session_view(shown, seconds):
+    # Peak downsampling kept whole bins only: 2.5 h in, at 1366x768, an SpO2 fall to 82 in the
+    # last 15 s (the last 2-18 values) was not drawn; the line ended at the last whole bin.
+    for s in range(seconds):
+        shown.add_reading("spo2", 82 if s >= seconds - 15 else 97, s / 60, manual=False)
+    shown.set_view("whole")
+    shown.refresh()
+    x, y = _drawn(shown, "spo2")
+    assert y.size < seconds / 4   # still one column's extremes a column, not every second
+    assert np.nanmin(y) == 82
+    assert x[-1] == (seconds - 1) / 60 and y[-1] == 82   # the line runs to the newest value
+
+
+def test_a_value_beside_a_break_in_the_line_is_drawn(shown):
+    # A bin holding the break (NaN) of a gap over 2 minutes was not drawn at all: an SpO2 of 82
+    # in the seconds before a monitor went silent for 4 minutes, 2.5 h in, was missing.
+    for s in range(150 * 60):
+        if not 60 * 60 <= s < 64 * 60:
+            shown.add_reading("spo2", 82 if 60 * 60 - 8 <= s < 60 * 60 else 97, s / 60, manual=False)
+    shown.set_view("whole")
+    shown.refresh()
+    x, y = _drawn(shown, "spo2")
+    assert np.nanmin(y) == 82
+    assert np.isnan(y).sum() == 1   # the line still breaks at the gap, once
+    assert x[np.isnan(y)][0] == pytest.approx((60 * 60 - 1) / 60)
+
+
+def test_the_strip_draws_the_newest_seconds_of_the_session(shown):
+    seconds = 150 * 60 + 19
+    for s in range(seconds):
+        shown.add_reading("heart_rate", 140 if s >= seconds - 15 else 72, s / 60, manual=False)
+    shown.refresh()   # the last 15 minutes below, the whole session in the strip
+    x, y = shown.overview_lines["heart_rate"].getData()
+    assert np.nanmax(y) == 140
+    assert x[-1] == (seconds - 1) / 60 and y[-1] == 140   # not back down to 72: in time order
