@@ -42,17 +42,22 @@ Limits
 
 Detail
     Where the value comes from and how old it is: "device · 3 s ago", "manual 09:26 · 4 min ago",
-    NIBP "device · measured 09:26 · 4 min ago" (its age counts from its measured time); an NIBP
+    NIBP "device · measured 09:26 · 4 min ago" (its age counts from its measured time; the pulse
+    the cuff measured with it, `is_nibp_value`, is that measurement too); an NIBP
     found on the monitor at connect, with no time (reading.AGE_UNKNOWN), "STALE · device ·
     received 09:26 · time unknown". A device whose clock is off by more than `SKEW_LIMIT_S`
-    (the trend feed's rule, `trend_feed.clock_offset`: an NIBP's own time ahead of its arrival,
-    or before the session opened, or the device's continuous values) has its receive time shown
+    (the trend feed's rule, `trend_feed.clock_offset`: the device's continuous values, an NIBP's
+    own time ahead of its arrival, or before the session opened when no continuous value of the
+    device shows its clock right) has its receive time shown
     instead, and the tile says "clock 8 min ahead". An NIBP measured in the session and delivered
     minutes later (taken during a restart or a link outage) is no clock offset: it reads
     "measured 09:22 · 4 min ago", never "received 09:26 · 0 s ago · clock 4 min behind" (the
-    audit: a cuff taken during the outage read as just measured).
+    audit: a cuff taken during the outage read as just measured). Nor is a cuff taken before the
+    nurse opened the session, the monitor's HR showing its clock right: "measured 08:55 · 5 min
+    ago", not "received 09:00 · 0 s ago · clock 5 min behind".
     Stale (older than `STALE_SECONDS` for a continuous value, `STALE_MANUAL_SECONDS` for a typed
-    value or an NIBP, or from a device that is not connected): "STALE · ..." and greyed.
+    value or an NIBP and its cuff's pulse, or from a device that is not connected): "STALE · ..."
+    and greyed.
 """
 
 from __future__ import annotations
@@ -410,7 +415,7 @@ def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
         # age can be given (devices.md). Shown stale, so the nurse takes a new one.
         return _When(("device", f"received {_clock(reading.received_at)}", "time unknown"), (),
                      math.inf, False)
-    if not reading.metric.startswith("bp_"):
+    if not is_nibp_value(reading):   # the cuff's pulse is the cuff's measurement too
         return _When(("device", f"{format_span(age)} ago"), (), age, False)
     if reading.measured_at is None:
         return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
@@ -432,7 +437,8 @@ def _stale(view: SessionView, latest: Latest, age: float, long_limit: bool) -> b
     if view.discharged:   # the record is closed: nothing on the tiles is current
         return True
     manual = latest.reading.source == MANUAL
-    limit = STALE_MANUAL_SECONDS if long_limit or manual else STALE_SECONDS
+    spot = long_limit or manual or is_nibp_value(latest.reading)
+    limit = STALE_MANUAL_SECONDS if spot else STALE_SECONDS
     return age > limit or (not manual and view.device_state != "connected")
 
 
@@ -452,18 +458,24 @@ def _device_clock(view: SessionView, reading: Reading) -> float | None:
     None when its clock is right as far as the tile can tell (`trend_feed.clock_offset`). An
     NIBP's clock is read first from the latest continuous values the same device sent (measured
     the second they are sent: a cuff delivered 2 min late by a clock 10 min ahead is a clock
-    10 min ahead, and one only delivered late shows none), then from its own times."""
+    10 min ahead, and one only delivered late shows none), then from its own times: those
+    values showing the clock right, a cuff from before the session opened is an old
+    measurement (taken before the nurse opened it); with none to judge by, it shows the clock
+    off, as a clock reset to 2000 does."""
     started = view.started.wall
+    judged = False
     if is_nibp_value(reading) and reading.measured_at is not None:
         for name in VITALS:
             latest = view.latest(name) if name not in BP_METRICS else None
             other = latest.reading if latest is not None else None
-            if other is not None and other.source == reading.source and not is_nibp_value(other):
+            if (other is not None and other.source == reading.source and not is_nibp_value(other)
+                    and other.measured_at is not None):
                 found = clock_offset(name, other.measured_at, other.received_at, started)
                 if found is not None:
                     return found
+                judged = True
     return clock_offset(reading.metric, reading.measured_at, reading.received_at, started,
-                        reading.flags)
+                        reading.flags, clock_right=judged)
 
 
 def _clock(when: datetime) -> str:

@@ -31,11 +31,15 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   session's BP over 48 minutes). The gap says the clock is off when the value is continuous
   (measured the second it is sent) or its time is ahead of its arrival (nothing arrives before
   it was measured), and for an NIBP measured behind its arrival only when measured before the
-  session opened (a clock reset to 2000). An NIBP is a spot measurement the monitor delivers
+  session opened (a clock reset to 2000) and no continuous value of the device, its message's
+  included, shows its clock right. An NIBP is a spot measurement the monitor delivers
   after it was taken: one taken during a console restart or a link outage arrives minutes
   later, and the audit found the first cuff after a restart reported as "Monitor clock 4 min
-  behind", drawn and shown as just measured. A clock that is really behind shows on the
-  device's continuous values.
+  behind", drawn and shown as just measured; a cuff taken before the nurse opened the session
+  arrives with the first message, its HR stamped right. A clock that is really behind shows on
+  the device's continuous values. A message lists its values in any order: a pre-session cuff
+  waits for the rest of its message (its device's next value of another receive time, or the
+  end of the input) before it is judged by its own times.
 - A value whose age is unknown (`AGE_UNKNOWN`: an ANSAR-B NIBP found on the monitor when the
   console connected, perhaps hours old, perhaps the previous patient's) has no place on a time
   axis and is not drawn: its receive time would show it as measured then, and after a restart it
@@ -55,8 +59,10 @@ alarm area's business, and reminders would bury the alarms.
 The points of each series live in growable float64 arrays (time, value, receive time, device,
 row id), so the widget's `setData(t[:n], v[:n])` reads views, not copies, and an 8-hour session
 at 1 Hz holds ~10 MB (P8). A device line breaks (a NaN point) after `gap_minutes` without a
-value: a straight line across a disconnection would show values nobody measured. BP is not
-broken: NIBP comes every few minutes.
+value, and where the log says no value could come, however short the gap: a device state other
+than connected, the console closed, a session resumed (placed by time: `load` feeds the events
+after every value). A straight line across a disconnection would show values nobody measured.
+BP, the cuff's pulse and typed values are not broken: they are spot values.
 
 Also here, because tiles and trends must agree on them: the colour of each vital
 (`VITAL_COLOURS`), and the pure label-placement rules the trend uses so that no two labels print
@@ -214,7 +220,8 @@ def series_of(metric: str, flags: AbstractSet[str], typed: bool) -> str:
 
 
 def clock_offset(metric: str, measured_at: datetime | None, received_at: datetime,
-                 started_at: datetime, flags: AbstractSet[str] = frozenset()) -> float | None:
+                 started_at: datetime, flags: AbstractSet[str] = frozenset(), *,
+                 clock_right: bool = False) -> float | None:
     """The offset of the device's clock (measured minus received, seconds; positive: ahead)
     that one value shows, or None when it shows none (the module's rule).
 
@@ -224,13 +231,17 @@ def clock_offset(metric: str, measured_at: datetime | None, received_at: datetim
         started_at: the session's start: an NIBP measured since then and delivered late is a
             delivery, not a clock (after a restart or an outage of the link).
         flags: the value's flags: the cuff's pulse (`NIBP`) is an NIBP value too.
+        clock_right: the same device's continuous values show its clock right: an NIBP measured
+            behind its arrival is an old measurement however old, one from before the session
+            opened too (taken on the monitor before the nurse opened the session).
     """
     if measured_at is None:
         return None
     offset = (measured_at - received_at).total_seconds()
     if abs(offset) <= SKEW_LIMIT_S:
         return None
-    if is_nibp_metric(metric, flags) and offset < 0 and measured_at >= started_at:
+    if (is_nibp_metric(metric, flags) and offset < 0
+            and (clock_right or measured_at >= started_at)):
         return None   # a cuff measurement delivered after it was taken
     return offset
 
@@ -284,6 +295,18 @@ class _Points:
 
     def last_time(self) -> float | None:
         return float(self.t[self.n - 1]) if self.n else None
+
+    def ends_in_break(self) -> bool:
+        return bool(self.n) and bool(np.isnan(self.v[self.n - 1]))
+
+    def insert_break(self, t: float) -> bool:
+        """Break the line at `t` (placed by time: a review loads events after every value);
+        False when no value is drawn before `t` or the line is broken there already."""
+        i = int(np.searchsorted(self.t[:self.n], t, side="right"))
+        if i == 0 or np.isnan(self.v[i - 1]):
+            return False
+        self.append(t, np.nan, t, -1, self.BREAK)
+        return True
 
     def find_row(self, row: int) -> int | None:
         hits = np.flatnonzero(self.row[:self.n] == row)
@@ -355,6 +378,12 @@ class TrendFeed:
         self._devices: dict[str, int] = {}
         self._skewed: set[int] = set()
         self._skews: list[ClockSkew] = []
+        # Devices whose continuous values showed their clock right (`clock_offset`'s clock_right).
+        self._clock_right: set[int] = set()
+        # Per device, a cuff from before the session waiting for the rest of its message: a
+        # continuous value in it showing the clock right makes it an old measurement; without
+        # one it shows the clock off (`_settle`).
+        self._pending: dict[int, ObservationRecord] = {}
         self._changes = FeedChanges()
         self._end = 0.0
         self._ended: float | None = None
@@ -371,12 +400,14 @@ class TrendFeed:
         """Records as committed, in commit order, without row ids."""
         for record in records:
             self._add(record, -1)
+        self._settle()
 
     def add_rows(self, rows: Iterable[tuple[int | None, Record]]) -> None:
         """(row id or None, record) as committed, in commit order (the live journal). Only an
         observation's id is kept: it is what a correction names."""
         for row, record in rows:
             self._add(record, row if row is not None else -1)
+        self._settle()
 
     def load(
         self,
@@ -388,6 +419,7 @@ class TrendFeed:
         row ids in id order; events and alarm transitions with or without their ids."""
         for row, record in observations:
             self._add(record, row)
+        self._settle()
         for item in [*events, *alarms]:
             self._add(item[1] if isinstance(item, tuple) else item, -2)
 
@@ -438,7 +470,7 @@ class TrendFeed:
         device = self._device_of(rec)
         if device >= 0:
             self._check_clock(device, rec)
-        minutes = self.placed_minutes(rec)
+        minutes = self._minutes(self._placed_at(rec))
         received = self._minutes(rec.received_at)
         if rec.corrects is not None:
             replaced = self._remove_corrected(rec.corrects, rec.metric)
@@ -459,7 +491,7 @@ class TrendFeed:
         points = self._series[(metric, manual)]
         last = points.last_time()
         if (not manual and metric not in SPOT_SERIES and last is not None
-                and minutes - last > self.gap_minutes):
+                and minutes - last > self.gap_minutes and not points.ends_in_break()):
             points.append(last, np.nan, last, device, _Points.BREAK)   # connect="finite" breaks
         points.append(minutes, value, received, device, row)
         low, high = self._spans.get(metric, (value, value))
@@ -487,13 +519,24 @@ class TrendFeed:
         elif kind == "console_closed":
             # The gap that follows is the nurse's choice, not a fault: the trend says so.
             self._put_marker(TrendMarker(minutes, "console closed", "phase"), -2)
+            self._break_lines(minutes)
         elif kind == "session_resumed":
             self._put_marker(TrendMarker(minutes, "resumed", "phase"), -2)
+            self._break_lines(minutes)   # also after a console that stopped unannounced
+        elif kind == "device_state" and detail.get("state") != "connected":
+            self._break_lines(minutes)
         elif kind == "discharged":
             self._put_marker(TrendMarker(minutes, "Discharged", "phase"), -2)
         elif kind == "entered_in_error":
             # A value that counts nowhere any more: it leaves the trend (the log keeps the row).
             self._remove_corrected(int(detail.get("observation", -1)), str(detail.get("metric", "")))
+
+    def _break_lines(self, minutes: float) -> None:
+        """No device value came from `minutes` until the next: its lines break there, however
+        short the gap (typed values and NIBP are points, not lines)."""
+        for key, points in self._series.items():
+            if not key[1] and key[0] not in SPOT_SERIES and points.insert_break(minutes):
+                self._changes.series.add(key)
 
     def _add_alarm(self, transition: AlarmTransition) -> None:
         if (transition.transition not in (RAISED, ESCALATED)
@@ -538,6 +581,10 @@ class TrendFeed:
         return self._minutes(self.placed_at(rec))
 
     def placed_at(self, rec: ObservationRecord) -> datetime:
+        self._settle()   # after `note_clock` alone, a cuff's message may be waiting
+        return self._placed_at(rec)
+
+    def _placed_at(self, rec: ObservationRecord) -> datetime:
         if rec.source == MANUAL:
             return rec.measured_at or rec.received_at
         if (is_nibp_metric(rec.metric, rec.flags) and rec.measured_at is not None
@@ -566,12 +613,39 @@ class TrendFeed:
         return index
 
     def _check_clock(self, device: int, rec: ObservationRecord) -> None:
+        waiting = self._pending.get(device)
+        if waiting is not None and waiting.received_at != rec.received_at:
+            self._settle(device)   # its message is over, with no continuous value in it
         if device in self._skewed:
             return
+        continuous = rec.measured_at is not None and not is_nibp_metric(rec.metric, rec.flags)
         offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
-                              rec.flags)
+                              rec.flags, clock_right=device in self._clock_right)
         if offset is None:
+            if continuous:
+                self._clock_right.add(device)
+                self._pending.pop(device, None)   # the cuff of its message is just old
             return
+        if clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
+                        rec.flags, clock_right=True) is None:
+            # A cuff from before the session: the rest of its message may show the clock right.
+            self._pending.setdefault(device, rec)
+            return
+        self._skew(device, rec, offset)
+
+    def _settle(self, device: int | None = None) -> None:
+        """Judge a waiting pre-session cuff (of `device`, or of every device) by its own times:
+        its message showed no continuous value to judge the clock by."""
+        for index in [device] if device is not None else list(self._pending):
+            rec = self._pending.pop(index, None)
+            if rec is None or index in self._skewed:
+                continue
+            offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
+                                  rec.flags)
+            if offset is not None:
+                self._skew(index, rec, offset)
+
+    def _skew(self, device: int, rec: ObservationRecord, offset: float) -> None:
         self._skewed.add(device)
         skew = ClockSkew(rec.source, offset, self._minutes(rec.received_at))
         self._skews.append(skew)
@@ -622,7 +696,7 @@ class TrendFeed:
             first = self.resolve(rec.corrects)
             if first is not None:
                 return self._drawn_minutes(first, depth + 1)
-        return self.placed_minutes(rec)
+        return self._minutes(self._placed_at(rec))
 
     def _take(self, key: tuple[str, bool], i: int) -> float:
         points = self._series[key]
@@ -687,6 +761,7 @@ class TrendFeed:
     @property
     def skews(self) -> Sequence[ClockSkew]:
         """Every device found skewed, in the order found."""
+        self._settle()   # after `note_clock` alone, a cuff's message may be waiting
         return tuple(self._skews)
 
     @property

@@ -156,3 +156,55 @@ def test_an_nibp_stamped_before_the_session_opened_is_still_a_clock_offset():
                                    now)
     assert tile_view(s.engine, "bp_systolic", s.now()).detail.endswith(" days behind")
     assert [x.source for x in the_trend(s).skews] == [MONITOR]
+
+
+def test_a_cuff_taken_before_the_session_opened_is_an_old_measurement_when_the_hr_shows_the_clock_right():
+    # The nurse took a BP on the monitor, then opened the session 5 minutes later: the first
+    # message carries that cuff with the monitor's HR of the second it was sent (its clock right).
+    # It read "received 09:00 · 0 s ago · clock 5 min behind", and the trend moved every NIBP of
+    # the monitor to its arrival.
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    opened = s.recorder.opened[0].started_at
+    cuff = opened - timedelta(minutes=5)
+    s.t(20)
+    message(s, 78, (132, 84), nibp_measured=cuff)
+    tile = tile_view(s.engine, "bp_systolic", s.now())
+    assert tile.detail == f"device · measured {local(cuff)} · 5 min ago"
+    assert not tile.stale
+    # Its age counts from when it was measured: stale by the NIBP rule, 20 min after the cuff.
+    s.t(15 * MIN - 5)
+    message(s, 79)
+    assert not tile_view(s.engine, "bp_systolic", s.now()).stale
+    s.t(15 * MIN + 5)
+    message(s, 80)
+    tile = tile_view(s.engine, "bp_systolic", s.now())
+    assert tile.stale and tile.detail == f"STALE · device · measured {local(cuff)} · 20 min ago"
+    # The next cuff, measured in the session and sent 40 s later, is drawn when it was measured:
+    # the monitor's clock was never taken for wrong.
+    s.t(16 * MIN + 40)
+    message(s, 81, (128, 80), nibp_measured=opened + timedelta(minutes=16))
+    assert "clock" not in tile_view(s.engine, "bp_systolic", s.now()).detail
+    feed = the_trend(s)
+    assert feed.skews == ()
+    assert list(feed.series("bp_systolic", False)[0]) == [-5.0, 16.0]
+    live = TrendFeed(opened)
+    live.add(s.recorder.records)
+    assert live.skews == ()
+    assert list(live.series("bp_systolic", False)[0]) == [-5.0, 16.0]
+
+
+def test_a_cuff_from_before_the_session_with_no_continuous_value_to_judge_by_is_a_clock_offset():
+    # A monitor sending only its NIBP: nothing tells an old cuff from a clock 5 min behind, so
+    # the tile and the trend say the clock is off, as for a clock reset to 2000.
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    opened = s.recorder.opened[0].started_at
+    s.t(20)
+    now = s.now()
+    cuff = opened - timedelta(minutes=5)
+    assert s.engine.ingest_message([Reading("bp_systolic", 132, "mmHg", cuff, now.wall, MONITOR),
+                                    Reading("bp_diastolic", 84, "mmHg", cuff, now.wall, MONITOR)],
+                                   now)
+    assert tile_view(s.engine, "bp_systolic", s.now()).detail.endswith("· clock 5 min behind")
+    assert [x.source for x in the_trend(s).skews] == [MONITOR]

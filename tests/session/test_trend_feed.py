@@ -383,3 +383,71 @@ def test_the_cuffs_pulse_is_drawn_with_its_measurement_not_in_the_pulse_line():
     feed.add([reading("pulse_rate", 84, 23.0, measured=20.0, flags=cuff)])
     assert feed.skews == ()
     assert points(feed, CUFF_PULSE)[-1] == (20.0, 84)
+
+
+def test_a_cuff_from_before_the_session_is_no_clock_offset_when_the_same_message_shows_the_clock_right():
+    # The nurse took a BP, then opened the session 5 minutes later; the monitor's first message
+    # carries it with an HR stamped the second it was sent. Whichever order the message lists
+    # them in, the monitor's clock is right: the cuff is drawn when it was measured.
+    for hr_first in (True, False):
+        cuff = [reading("bp_systolic", 132, 1 / 3, measured=-5.0),
+                reading("bp_diastolic", 84, 1 / 3, measured=-5.0)]
+        hr = [reading("heart_rate", 78, 1 / 3)]
+        message = hr + cuff if hr_first else cuff + hr
+        later = [reading("heart_rate", 80, 10.0), reading("bp_systolic", 128, 10.5, measured=10.0)]
+        live = TrendFeed(START)
+        live.add(message)
+        live.add(later)
+        loaded = TrendFeed(START)
+        loaded.load(list(enumerate(message + later, start=1)))
+        for feed in (live, loaded):
+            assert feed.skews == ()
+            assert points(feed, "bp_systolic") == [(-5.0, 132), (10.0, 128)]
+    # With no continuous value in it, the message cannot tell an old cuff from a clock behind:
+    # the clock is taken for 5 min behind, as before.
+    alone = TrendFeed(START)
+    alone.add([reading("bp_systolic", 132, 1 / 3, measured=-5.0)])
+    alone.add([reading("heart_rate", 80, 10.0)])
+    assert [(s.source, round(s.offset_s)) for s in alone.skews] == [(MONITOR, -320)]
+
+
+def lines(feed, metric, manual=False):
+    """The values of each stretch of a series drawn as one line (NaN points break it)."""
+    out, current = [], []
+    for value in feed.series(metric, manual)[1].tolist():
+        if np.isnan(value):
+            out, current = out + [current] * bool(current), []
+        else:
+            current.append(value)
+    return out + [current] * bool(current)
+
+
+def test_a_disconnection_or_a_console_restart_breaks_the_device_lines_however_short():
+    # HR 80 for 5 min, then 100 s without the monitor (unplugged, or the console closed and
+    # started again), then HR 140: a line joining 80 to 140 drew values nobody measured, though
+    # the gap was shorter than the feed's 2 minutes. Typed values and NIBP are not lines.
+    def state(name, minutes):
+        return EventRecord(1, t(minutes), "device_state", "engine", {"state": name, "detail": ""})
+
+    outages = {
+        "unplugged": [state("disconnected", 5.0), state("connecting", 5.5), state("connected", 6.6)],
+        "no data": [state("stale", 5.0), state("connected", 6.6)],
+        "console restart": [EventRecord(1, t(5.02), "console_closed", "ana", {}),
+                            EventRecord(1, t(6.5), "session_resumed", "ana", {})],
+    }
+    for name, outage in outages.items():
+        before = [reading("heart_rate", 80, s / 60) for s in range(1, 301)]
+        before += [typed("heart_rate", 82, 4.0), reading("bp_systolic", 120, 4.5, measured=4.0)]
+        after = [reading("heart_rate", 140, 6.67 + s / 60) for s in range(60)]
+        after += [typed("heart_rate", 138, 7.0), reading("bp_systolic", 150, 7.5, measured=7.0)]
+        records = [state("connecting", 0.0), state("connected", 0.0), *before, *outage, *after]
+        live = TrendFeed(START)
+        live.add(records)
+        loaded = TrendFeed(START)   # the review: every observation first, then the events
+        loaded.load(list(enumerate((r for r in records if isinstance(r, ObservationRecord)),
+                                   start=1)),
+                    [r for r in records if isinstance(r, EventRecord)])
+        for feed in (live, loaded):
+            assert lines(feed, "heart_rate") == [[80] * 300, [140] * 60], name
+            assert lines(feed, "heart_rate", manual=True) == [[82, 138]], name
+            assert lines(feed, "bp_systolic") == [[120, 150]], name

@@ -16,12 +16,12 @@ from console.clock import ManualClock, Moment
 from console.session.alarms import AlarmState
 from console.session.engine import Patient, SessionEngine
 from console.session.journal import Journal
-from console.session.tile_view import tile_view
+from console.session.tile_view import tile_stale, tile_view
 from console.session.trend_feed import VITAL_COLOURS
 from console.store import EventLog
 from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from console.ui.tiles import NORMAL, STALE, TilePanel, flow_phrases
-from devices.reading import AGE_UNKNOWN, Reading
+from devices.reading import AGE_UNKNOWN, NIBP_PULSE, Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.model import Priority
 from protocols.vitals import metric
@@ -276,6 +276,29 @@ def test_an_nibp_on_the_monitor_at_connect_is_stale_with_its_time_unknown(qtbot,
     bedside.after(60)
     bedside.monitor(bp_systolic=131, bp_diastolic=84, bp_mean=99)
     assert not bedside.tile("bp_systolic").stale
+
+
+def test_the_cuffs_pulse_is_as_old_as_its_cuff_measurement(bedside):
+    # A monitor with no oximeter: the pulse tile shows the pulse the cuff measured with the BP.
+    # Delivered 6 min after the cuff (taken while the link was down), it read "device · 0 s ago"
+    # beside the BP tile's "6 min ago", and "STALE · 31 s ago" half a minute later.
+    measured = bedside.now().wall
+    bedside.after(6 * 60)
+    now = bedside.now()
+    cuff = [Reading("bp_systolic", 128, "mmHg", measured, now.wall, MONITOR),
+            Reading("bp_diastolic", 80, "mmHg", measured, now.wall, MONITOR),
+            Reading("pulse_rate", 92, "/min", measured, now.wall, MONITOR,
+                    flags=frozenset({NIBP_PULSE}))]
+    assert bedside.engine.ingest_message(cuff, now)
+    assert bedside.tile("bp_systolic").detail == f"device · measured {local(measured)} · 6 min ago"
+    assert bedside.tile("pulse_rate").detail == f"device · measured {local(measured)} · 6 min ago"
+    bedside.after(60)   # a cuff's value stays current until the next check is due
+    pulse = bedside.tile("pulse_rate")
+    assert not pulse.stale and not tile_stale(bedside.engine, "pulse_rate", bedside.now())
+    assert pulse.detail == f"device · measured {local(measured)} · 7 min ago"
+    bedside.after(14 * 60)   # 21 min after the cuff: stale with its BP
+    for name in ("bp_systolic", "pulse_rate"):
+        assert bedside.tile(name).stale and tile_stale(bedside.engine, name, bedside.now()), name
 
 
 # ---- a latched alarm does not paint a normal value ---------------------------------------------
