@@ -1897,8 +1897,10 @@ class Board:
                     times.append(at.astimezone().strftime("%H:%M"))
             if label == "BP":
                 systolic, diastolic, mean = values
-                text = f"{systolic}/{diastolic}" if systolic and diastolic else \
-                    (systolic or diastolic or "")
+                # A half alone with the other's place held ("—/88"), as the review writes it:
+                # "BP 88" read as a pressure of 88 (review 47).
+                text = ("/".join(half or "—" for half in (systolic, diastolic))
+                        if systolic or diastolic else "")
                 if mean:
                     text = f"{text} ({mean})" if text else f"({mean})"
             else:

@@ -223,6 +223,7 @@ class CourseTrendView(QtWidgets.QWidget):
             line = reduced_curve(pen=pg.mkPen(style.colour, width=LINE_PX, style=_pen_style(k)),
                                  connect="finite", antialias=False)
             panel.plot.addItem(line)
+            line.setClipToView(True)   # after addItem, which gives it the plot's own (off)
             marks = panel.plot.plot(pen=None, symbol=style.symbol, symbolSize=SYMBOL_PX,
                                     symbolPen=pg.mkPen(style.colour, width=1),
                                     symbolBrush=pg.mkBrush(style.colour), antialias=False)

@@ -1301,3 +1301,19 @@ def test_a_cuff_ahead_of_its_commit_is_drawn_at_its_commit_before_the_bedside_sa
     assert nibp_placed(151, start - timedelta(minutes=30)) == 0                # before the start
     central.t(180)
     assert nibp_placed(152, central.now().wall - timedelta(seconds=90)) == -90  # a late cuff
+
+
+@pytest.mark.parametrize(("sent", "shown"), [({"bp_diastolic": 88}, "—/88"),
+                                             ({"bp_systolic": 150}, "150/—"),
+                                             ({"bp_systolic": 150, "bp_diastolic": 88}, "150/88")])
+def test_a_bp_half_alone_holds_the_others_place_on_the_card(sent, shown):
+    # "BP 88" for a lone diastolic read as a pressure of 88; the review writes "—/88" (review 47).
+    central = Central(MemoryLog())
+    chair = central.chair("chair-3", "Room 3")
+    chair.start_infusion()
+    central.t(100)
+    for name, value in sent.items():
+        chair.device(name, value)
+    central.deliver(chair.status())
+    bp = central.card("chair-3").vitals[0]
+    assert (bp.label, bp.text) == ("BP", shown)

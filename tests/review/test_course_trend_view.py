@@ -278,3 +278,13 @@ def test_a_sessions_newest_values_and_those_beside_a_break_are_drawn(qtbot, cour
     assert x[-1] == minutes[-1] and y[-1] == 82.0   # the line runs to the newest value
     before_break = (x >= minutes[3592]) & (x < minutes[3600])
     assert 82.0 in y[before_break]
+
+
+def test_the_course_lines_are_reduced_to_what_is_in_view(qtbot, course_log, protocols):
+    # PlotItem.addItem gives an item the plot's own clip-to-view (off): the course's lines
+    # were reduced over every value, not only what is in view (review 47).
+    path, _ = course_log
+    window = open_window(qtbot, path, protocols)
+    view = show_trend(qtbot, window)
+    lines = [line for panel in view.panels.values() for line in panel.lines]
+    assert lines and all(line.reduced and line.opts["clipToView"] for line in lines)
