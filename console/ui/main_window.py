@@ -441,6 +441,9 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addWidget(self.start_screen, 1)
         self.setCentralWidget(page)
         page.show()   # a page set on a window already shown stays hidden until told
+        # Typing starts in the patient ID: the page's first button in tab order (the first
+        # administrator's, a session's Resume) took the focus, and an ID typed at once was lost.
+        self.start_screen.patient_edit.setFocus()
 
     def _resumed_dose(self, patient_id: str, protocol_id: str) -> float | None:
         """The dose logged by the session of this patient and protocol that Start would resume

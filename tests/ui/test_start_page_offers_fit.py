@@ -71,3 +71,14 @@ def test_two_sessions_left_open_are_both_in_sight_without_a_count(started, tmp_p
 def test_no_session_left_open_takes_no_room(started, tmp_path, qtbot):
     window = shown(started(options(tmp_path)), qtbot)
     assert not window.offers_area.isVisible() and not window.offers_count.isVisible()
+
+
+def test_typing_starts_in_the_patient_id_above_offers_and_notices(started, tmp_path, qtbot):
+    # The page's first button in tab order (the first administrator's notice, a Resume) took
+    # the focus: a patient ID typed at once went nowhere (review 47's walk).
+    left_open(tmp_path, 3)
+    window = shown(started(options(tmp_path)), qtbot)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    qtbot.keyClicks(QtWidgets.QApplication.focusWidget(), "MRN-7")
+    assert window.start_screen.patient_edit.text() == "MRN-7"
