@@ -149,6 +149,7 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
     from console.network.config import (  # noqa: PLC0415 - only with a file
         ca_context,
         check_account,
+        check_broker_host,
         option_name,
         read_table,
         setting_path,
@@ -186,7 +187,9 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
                              f"host:8883\" in the [central] table of {path}")
         from console.network.mqtt_bus import parse_bus_url  # noqa: PLC0415 - paho with a bus
 
-        parse_bus_url(args.broker, labels["broker"])
+        _scheme, host, _port = parse_bus_url(args.broker, labels["broker"])
+        # The chair's rule: a name DNS cannot carry ended the bus's thread for good.
+        check_broker_host(args.broker, host, labels["broker"])
         bus_topics.check_name(args.name, labels["name"])
         if args.username:
             # A chair's account (or another desk's) sees one chair or none: the broker's rules

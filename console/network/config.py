@@ -315,6 +315,44 @@ def certificate_refused(exc: ssl.SSLCertVerificationError, host: str,
     return f"{cause}: {trust}"
 
 
+# What OpenSSL says when the answer to a TLS hello is no TLS (a plain listener's bytes, its close
+# after reading the hello): only then may the port be a plain one. A peer's TLS alert says the
+# opposite.
+_NOT_TLS_REASONS: Final = frozenset({"WRONG_VERSION_NUMBER", "UNEXPECTED_EOF_WHILE_READING"})
+
+
+def tls_alert_name(exc: ssl.SSLError) -> str | None:
+    """The TLS alert the peer sent ("handshake failure"), or None when the error is not one:
+    OpenSSL names a received alert SSLV3_ALERT_*, TLSV1_ALERT_* or TLSV13_ALERT_*."""
+    reason = exc.reason or ""
+    _, alert, name = reason.partition("_ALERT_")
+    return name.lower().replace("_", " ") if alert and name else None
+
+
+def handshake_refused(peer: str, exc: ssl.SSLError) -> str | None:
+    """A TLS handshake `peer` ("the engine", "the broker") refused with an alert, in words with
+    what it may want; None when `exc` is no alert. The peer speaks TLS: never advice to send in
+    clear (the review: a Java 8 engine and a Mosquitto with mutual TLS answer "handshake
+    failure", and both were called plain ports)."""
+    alert = tls_alert_name(exc)
+    if alert is None:
+        return None
+    if alert == "certificate required":
+        return (f"{peer} requires a client certificate (TLS alert certificate required): the "
+                "console has none")
+    return (f"{peer} refused the TLS handshake (TLS alert {alert}): it may require a client "
+            "certificate (the console has none) or a TLS version or cipher the console does "
+            "not offer")
+
+
+def looks_plain(exc: BaseException) -> bool:
+    """Whether a failed TLS handshake looks like a plain (not TLS) listener: no answer within the
+    time-out, an answer that is no TLS, or the connection closed or reset on the hello."""
+    if isinstance(exc, ssl.SSLError):
+        return isinstance(exc, ssl.SSLEOFError) or exc.reason in _NOT_TLS_REASONS
+    return isinstance(exc, (TimeoutError, ConnectionError))
+
+
 def _ca_words(exc: OSError) -> str:
     if isinstance(exc, ssl.SSLError):
         if exc.reason == "NO_CERTIFICATE_OR_CRL_FOUND":
@@ -341,8 +379,7 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
         from console.network.mqtt_bus import parse_bus_url  # noqa: PLC0415 - paho with a bus
 
         scheme, host, _port = parse_bus_url(config.broker, name("broker"))
-        _dialable(config.broker, host, name("broker"), "the broker's",
-                  "mqtts://broker.clinic.lan:8883")
+        check_broker_host(config.broker, host, name("broker"))
         if not config.chair:
             raise ValueError(f"{name('broker')} needs a chair name: write chair = \"chair-1\" "
                              "under [network] or give --chair NAME")
@@ -383,6 +420,12 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
     if config.ca_file is not None:
         ca_context(config.ca_file, name("ca_file"))
     return config
+
+
+def check_broker_host(url: str, host: str, what: str) -> None:
+    """ValueError when the broker address `url` (whose host is `host`) is no address to connect
+    to (`undialable`): the chair's rule (`check`) and the central station's, in the same words."""
+    _dialable(url, host, what, "the broker's", "mqtts://broker.clinic.lan:8883")
 
 
 def _dialable(url: str, host: str, what: str, whose: str, example: str) -> None:

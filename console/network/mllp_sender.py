@@ -99,7 +99,9 @@ from console.network.config import (
     NAME_MISMATCH,
     ca_context,
     certificate_refused,
+    handshake_refused,
     host_name_fault,
+    looks_plain,
     split_address,
     without_password,
 )
@@ -146,9 +148,6 @@ _SEND_CHUNK = 16384
 # doubles it to 128 kB) is 0.5 s of a 250 kB/s link; it caps a connection at 128 kB per
 # round trip (64 MB/s on a LAN, 1.3 MB/s at 100 ms), far above a chair's messages.
 _SEND_BUFFER = 65536
-# What OpenSSL says when the answer to a TLS hello is no TLS (a plain listener's bytes, its close
-# or reset): only then may the port be a plain MLLP one. An engine's TLS alert says the opposite.
-_NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "UNEXPECTED_EOF_WHILE_READING"})
 
 
 class SenderState(enum.Enum):
@@ -753,7 +752,7 @@ class MllpSender:
                 # which end was wrong (the clinic IT audit: mllps:// to a plain engine). Only
                 # then: to an engine that refused the handshake with a TLS alert it advised
                 # sending patient data unencrypted (the review).
-                if handshaking and _looks_plain(exc):
+                if handshaking and looks_plain(exc):
                     problem += f"; {PLAIN_PORT_HINT}"
                 continue
             self._sock = sock
@@ -935,33 +934,7 @@ def _describe(exc: BaseException, host: str = "") -> str:
             return certificate_refused(exc, host, None)
         return f"TLS certificate not accepted ({exc.verify_message})"
     if isinstance(exc, ssl.SSLError):
-        alert = _alert_name(exc)
-        if alert == "certificate required":
-            return ("the engine requires a client certificate (TLS alert certificate required): "
-                    "the console has none")
-        if alert is not None:
-            # Sent by the engine: it speaks TLS, and refused this handshake (a Java 8 engine
-            # with mutual TLS answers "handshake failure"; the review).
-            return (f"the engine refused the TLS handshake (TLS alert {alert}): it may require a "
-                    "client certificate (the console has none) or a TLS version or cipher the "
-                    "console does not offer")
-        return f"TLS error ({exc.reason or exc})"
+        return handshake_refused("the engine", exc) or f"TLS error ({exc.reason or exc})"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower() if exc.strerror[:1].isupper() else exc.strerror
     return str(exc) or type(exc).__name__
-
-
-def _alert_name(exc: ssl.SSLError) -> str | None:
-    """The TLS alert the peer sent ("handshake failure"), or None when the error is not one:
-    OpenSSL names a received alert SSLV3_ALERT_*, TLSV1_ALERT_* or TLSV13_ALERT_*."""
-    reason = exc.reason or ""
-    _, alert, name = reason.partition("_ALERT_")
-    return name.lower().replace("_", " ") if alert and name else None
-
-
-def _looks_plain(exc: BaseException) -> bool:
-    """Whether a failed TLS handshake looks like a plain (not TLS) listener: no answer within the
-    time-out, an answer that is no TLS, or the connection closed or reset on the hello."""
-    if isinstance(exc, ssl.SSLError):
-        return isinstance(exc, ssl.SSLEOFError) or exc.reason in _NOT_TLS_REASONS
-    return isinstance(exc, (TimeoutError, ConnectionError))

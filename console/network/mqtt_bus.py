@@ -53,6 +53,8 @@ The rules:
   to `subscribe`. A clean `stop()` sends DISCONNECT, which does *not* fire the Last Will: the
   owner publishes its own offline status first. A vanished client (crash, cable, power) gets
   its will published by the broker (at once when the socket closes, else after 1.5 x keepalive).
+  A host name DNS cannot carry (`broker..clinic.lan`) is a failed attempt naming it, tried again
+  as any (paho's thread ended on it); the settings refuse it at load.
 - **Status.** `status()` is what a status line shows: the state, a sentence for people naming
   the broker and the cause, since when (the injected clock's `mono`), and how many messages
   wait for a PUBACK and since when the oldest. `on_status` is called when the state or the
@@ -96,7 +98,10 @@ from console.clock import Clock
 from console.network.config import (
     ca_context,
     certificate_refused,
+    handshake_refused,
+    host_name_fault,
     is_loopback,
+    looks_plain,
     split_address,
     without_password,
 )
@@ -160,11 +165,21 @@ REFUSAL_ADVICE: Final = "check that this station's name matches its account, and
 REFUSAL_LOG_PERIOD_S: Final = 60.0
 
 
+class _HostNameFault(OSError):
+    """A broker host name DNS cannot carry (`config.host_name_fault`'s words), raised before
+    paho's attempt: paho catches OSError around an attempt, and not the UnicodeError that
+    getaddrinfo raises for such a name."""
+
+
 class _NotConnectedNoise(logging.Filter):
     """paho 2.2 logs an ERROR "Client is not connected" after every failed reconnect attempt
-    (its loop runs once on no socket); the bus's status already says so, in words."""
+    (its loop runs once on no socket), and one naming each `_HostNameFault` it caught; the
+    bus's status already says so, in words."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, _HostNameFault)
+                                                   for a in record.args):
+            return False
         return not str(record.msg).startswith("Client is not connected")
 
 
@@ -280,9 +295,10 @@ class BusState(enum.Enum):
     CONNECTING/DISCONNECTED/REFUSED --CONNACK ok--> CONNECTED
     CONNECTED --connection lost--> DISCONNECTED (paho retries: 1, 2, 4, 4 ... s)
     any attempt that fails --> DISCONNECTED (network: no broker, reset, timeout, unknown host)
-                           or REFUSED (a broker that answered and said no, or a certificate
-                           that is not accepted: a setting must change; paho still retries,
-                           so a fix on the broker's side is picked up)
+                           or REFUSED (a broker that answered and said no: a CONNACK's reason
+                           or a TLS alert; or a certificate that is not accepted: a setting
+                           must change; paho still retries, so a fix on the broker's side is
+                           picked up)
     any --stop()--> STOPPED (final)
     """
 
@@ -463,6 +479,7 @@ class BusClient:
         self._mqtt.connect_timeout = CONNECT_TIMEOUT_S
         self._mqtt.on_connect = self._handle_connect
         self._mqtt.on_connect_fail = self._handle_connect_fail
+        self._mqtt.on_pre_connect = self._check_host_name
         self._mqtt.on_disconnect = self._handle_disconnect
         self._mqtt.on_publish = self._handle_puback
         self._mqtt.on_message = self._handle_message
@@ -659,17 +676,38 @@ class BusClient:
                      self._address, len(pending))
         self._set_status(BusState.CONNECTED, self._connected_text())
 
+    def _check_host_name(self, client: mqtt.Client, userdata: Any) -> None:
+        """Before each attempt (paho's on_pre_connect): a host name DNS cannot carry
+        (`broker..clinic.lan`) is a failed attempt naming it, tried again as any. Given to
+        paho, its UnicodeError ended paho's thread: "connecting" for good, no cause, no retry
+        (the review). The settings refuse such a name at load; this is for any other way in."""
+        fault = host_name_fault(self._host)
+        if fault is not None:
+            raise _HostNameFault(fault)
+
     def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         # paho calls this inside its `except OSError:` around the connection attempt and does
         # not pass the exception; it is the one being handled.
         exc = sys.exc_info()[1]
-        if isinstance(exc, ssl.SSLCertVerificationError):
+        if isinstance(exc, _HostNameFault):
+            self._set_status(BusState.DISCONNECTED, (
+                f"cannot find the broker host {self._host!r} of {self._address}: not a valid "
+                f"host name: {exc}; check the broker address; retrying"))
+        elif isinstance(exc, ssl.SSLCertVerificationError):
             self._set_status(BusState.REFUSED, f"{self._address}: " + certificate_refused(
                 exc, self._host, self.config.ca_file))
         elif isinstance(exc, ssl.SSLError):
-            self._set_status(BusState.DISCONNECTED, (
-                f"{self._address}: TLS handshake failed ({exc.reason or exc}): {PLAIN_PORT_HINT}; "
-                "retrying"))
+            refused = handshake_refused("the broker", exc)
+            if refused is not None:
+                # A TLS alert: the broker speaks TLS and said no (a client certificate wanted,
+                # another TLS version or cipher); a setting must change. It was called a plain
+                # port, steering IT to send patient data unencrypted (the review).
+                self._set_status(BusState.REFUSED, f"{self._address}: {refused}")
+            else:
+                hint = f": {PLAIN_PORT_HINT}" if looks_plain(exc) else ""
+                self._set_status(BusState.DISCONNECTED, (
+                    f"{self._address}: TLS handshake failed ({exc.reason or exc}){hint}; "
+                    "retrying"))
         elif isinstance(exc, socket.gaierror):
             self._set_status(BusState.DISCONNECTED, (
                 f"cannot find the broker host {self._host!r} of {self._address}: "

@@ -269,12 +269,22 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.badge = QtWidgets.QLineEdit()
         self.badge.setObjectName("staff_badge")
         self.badge.setPlaceholderText("optional")
+        # Two sets of boxes: the new account's roles (Add) and the selected account's (Set
+        # selected's roles), which follow the selection. Shared, Add's own selection of the
+        # account it made ticked that account's roles for the next Add (the review: a nurse
+        # added after an administrator was made an administrator too).
         self.role_boxes = {role: QtWidgets.QCheckBox(role) for role in self.ROLES}
+        self.account_role_boxes = {role: QtWidgets.QCheckBox(role) for role in self.ROLES}
         roles = QtWidgets.QHBoxLayout()
-        for role, box in self.role_boxes.items():
-            box.setObjectName(f"staff_role_{role}")
-            roles.addWidget(box)
+        account_roles = QtWidgets.QHBoxLayout()
+        for role in self.ROLES:
+            self.role_boxes[role].setObjectName(f"staff_role_{role}")
+            roles.addWidget(self.role_boxes[role])
+            self.account_role_boxes[role].setObjectName(f"staff_account_role_{role}")
+            self.account_role_boxes[role].setEnabled(False)   # until an account is selected
+            account_roles.addWidget(self.account_role_boxes[role])
         roles.addStretch(1)
+        account_roles.addStretch(1)
         self.kind = QtWidgets.QComboBox()
         self.kind.setObjectName("staff_kind")
         self.kind.addItem("PIN (4-12 digits)", "pin")
@@ -300,8 +310,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
                                       "PIN or password typed twice and the reason")
         self.roles_button = QtWidgets.QPushButton("Set selected's roles")
         self.roles_button.setObjectName("staff_roles")
-        self.roles_button.setToolTip("Give the selected account the roles ticked above (the "
-                                     "whole set), with the reason")
+        self.roles_button.setToolTip("Give the selected account the roles ticked in Selected's "
+                                     "roles (the whole set), with the reason")
         self.history_button = QtWidgets.QPushButton("History")
         self.history_button.setObjectName("staff_history")
         self.history_button.setToolTip("Every version of the selected account: when, what "
@@ -318,10 +328,11 @@ class StaffAdminDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Badge id", self.badge)
-        form.addRow("Roles", roles)
+        form.addRow("New account's roles", roles)
         form.addRow("Signs in with", self.kind)
         form.addRow("New PIN or password", self.secret)
         form.addRow("Again", self.again)
+        form.addRow("Selected's roles", account_roles)
         form.addRow("Reason", self.reason)
         buttons = QtWidgets.QHBoxLayout()
         for button in (self.add_button, self.disable_button, self.enable_button,
@@ -402,9 +413,10 @@ class StaffAdminDialog(QtWidgets.QDialog):
         return int(item.data(QtCore.Qt.ItemDataRole.UserRole)) if item is not None else None
 
     def _show_selected_roles(self) -> None:
-        """The role boxes show the selected account's roles (none selected: none ticked), so
-        Set selected's roles starts from what it has: with the boxes as they were, ticking
-        "prescriber" for a nurse took her nurse role away."""
+        """Selected's roles shows the selected account's roles (none selected: none ticked, and
+        not to be ticked), so Set selected's roles starts from what it has: with the boxes as
+        they were, ticking "prescriber" for a nurse took her nurse role away. The new
+        account's boxes are not touched."""
         from console.identity import UnknownAccountError  # noqa: PLC0415
 
         chosen = self.selected_account()
@@ -412,8 +424,9 @@ class StaffAdminDialog(QtWidgets.QDialog):
             roles = self.staff.get(chosen).roles if chosen is not None else frozenset()
         except (UnknownAccountError, LogError):
             return   # the boxes stay as they were; the change itself says why
-        for role, box in self.role_boxes.items():
+        for role, box in self.account_role_boxes.items():
             box.setChecked(role in roles)
+            box.setEnabled(chosen is not None)
 
     def select(self, account_id: int) -> None:
         for row in range(self.table.rowCount()):
@@ -547,7 +560,7 @@ class StaffAdminDialog(QtWidgets.QDialog):
         chosen = self._chosen("give roles to")
         if chosen is None:
             return
-        roles = [role for role, box in self.role_boxes.items() if box.isChecked()]
+        roles = [role for role, box in self.account_role_boxes.items() if box.isChecked()]
         try:
             account = self.staff.change_roles(chosen, roles, self.admin, self.reason.text(),
                                               self.clock.now().wall)

@@ -122,6 +122,29 @@ def test_a_bad_broker_address_is_named_where_it_was_written(tmp_path: Path, line
     assert str(caught.value) == words.format(file=path)
 
 
+_HOST_NAME_FORM = ("a host name is parts of 1-63 letters, digits or '-' joined by single dots "
+                   "(e.g. engine.clinic.lan)")
+
+
+@pytest.mark.parametrize(("line", "options", "where"), [
+    ('broker = "mqtts://broker..clinic.lan:8883"', [], "{file}: broker"),
+    ('broker = "mqtts://b:8883"', ["--broker", "mqtts://broker..clinic.lan:8883"], "--broker"),
+])
+def test_a_broker_host_name_dns_cannot_carry_is_refused_at_start_as_at_the_chair(
+        tmp_path: Path, line: str, options: list[str], where: str) -> None:
+    # The review: the central took it, and its bus's thread ended on the name (UnicodeError):
+    # "connecting" for good, no cause, no retry. The chair's settings refuse it in these words.
+    path = tmp_path / "central.toml"
+    path.write_text(f"[central]\n{line}\n", encoding="utf-8")
+    with pytest.raises(StartError) as caught:
+        apply_config(_args(tmp_path, *options))
+    assert str(caught.value) == (
+        f"{where.format(file=path)} 'mqtts://broker..clinic.lan:8883': broker..clinic.lan is not "
+        "a valid host name: an empty part (two dots in a row, or a dot first); "
+        f"{_HOST_NAME_FORM}; give the broker's host name or address on the clinic network (e.g. "
+        "mqtts://broker.clinic.lan:8883)")
+
+
 def test_a_bad_ca_file_is_named_by_file_and_key(tmp_path: Path) -> None:
     ca = tmp_path / "ca.bad"
     ca.write_bytes(bytes(range(256)))

@@ -7,15 +7,21 @@ Run them alone with `-k R13`.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 import subprocess
 import threading
 from pathlib import Path
 
+import pytest
+
 from console.network import broker_setup
-from console.network.mqtt_bus import BusClient, BusState
+from console.network.mqtt_bus import BusClient, BusConfig, BusState
 from tests.mosquitto import wait_until
 from tests.network.conftest import Clinic, MakeClient
+from tests.network.raw_mllp_peer import RawPeer
+from tests.network.test_mllp_sender import client_certificate_wanted
 from tests.network.test_mqtt_bus import Inbox, connected, state_is
 
 
@@ -215,3 +221,56 @@ def test_mqtts_to_a_plain_port_says_it_may_be_a_plain_port(
         f"cannot connect to the broker {url}: connection reset by peer during the TLS "
         "handshake: is that port a TLS listener? a plain MQTT port (1883 by default) takes "
         "mqtt://, not mqtts://; retrying")
+
+
+def test_a_broker_refusing_the_tls_handshake_is_named_not_called_a_plain_port(
+        tmp_path: Path, bus_client: MakeClient) -> None:
+    # A broker that wants a client certificate (Mosquitto's require_certificate over TLS 1.2)
+    # answers the hello with the alert handshake_failure. The bus said "is that port a TLS
+    # listener? a plain MQTT port (1883 by default) takes mqtt://, not mqtts://": IT was
+    # steered to send patient data unencrypted to a listener plainly speaking TLS.
+    ca, server = client_certificate_wanted(tmp_path)
+
+    def wants_a_certificate(n: int, conn: socket.socket, peer: RawPeer) -> None:
+        try:
+            server.wrap_socket(conn, server_side=True).close()
+        except OSError:
+            pass
+
+    peer = RawPeer(wants_a_certificate)
+    url = f"mqtts://localhost:{peer.port}"   # the name its certificate is made for
+    try:
+        chair = bus_client(BusConfig(url, username="chair-1", password="x", ca_file=ca),
+                           "chair-1")
+        wait_until(lambda: "TLS" in chair.status().detail, f"a cause ({chair.status().detail})")
+        assert chair.status().detail == (
+            f"{url}: the broker refused the TLS handshake (TLS alert handshake failure): it may "
+            "require a client certificate (the console has none) or a TLS version or cipher the "
+            "console does not offer")
+        # The broker said no: a setting must change (as a certificate not accepted).
+        assert chair.status().state is BusState.REFUSED
+    finally:
+        peer.close()
+
+
+@pytest.mark.parametrize("answer", [b"HTTP/1.1 400 Bad Request\r\n\r\n", b""],
+                         ids=["answers-in-plain-text", "closes"])
+def test_mqtts_to_a_listener_answering_no_tls_still_says_it_may_be_a_plain_port(
+        answer: bytes, bus_client: MakeClient) -> None:
+    def plain(n: int, conn: socket.socket, peer: RawPeer) -> None:
+        with conn, contextlib.suppress(OSError):   # the client may reset it: no matter
+            conn.recv(65536)   # the whole hello: a close then is an end of file, not a reset
+            conn.sendall(answer)
+            conn.shutdown(socket.SHUT_WR)
+            conn.recv(65536)
+
+    peer = RawPeer(plain)
+    url = f"mqtts://127.0.0.1:{peer.port}"
+    try:
+        chair = bus_client(url, "chair-1")
+        wait_until(lambda: "TLS" in chair.status().detail, f"a cause ({chair.status().detail})")
+        assert chair.status().detail.endswith(
+            ": is that port a TLS listener? a plain MQTT port (1883 by default) takes mqtt://, "
+            "not mqtts://; retrying"), chair.status().detail
+    finally:
+        peer.close()

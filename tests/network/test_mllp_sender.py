@@ -664,7 +664,7 @@ def test_a_host_name_dns_cannot_carry_backs_off_naming_it_rather_than_crashing(c
     assert SenderState.CRASHED not in [status.state for status, _ in recorder.statuses]
 
 
-def _client_certificate_wanted(tmp_path: Any) -> tuple[Any, ssl.SSLContext]:
+def client_certificate_wanted(tmp_path: Any) -> tuple[Any, ssl.SSLContext]:
     """(the CA file, a TLS 1.2 engine's server context that requires a client certificate):
     a hospital's engine with mutual TLS on Java 8 (Mirth, Rhapsody)."""
     from console.network.broker_setup import make_certificates  # noqa: PLC0415
@@ -681,7 +681,7 @@ def test_an_engine_refusing_the_tls_handshake_is_named_not_called_a_plain_port(
         tmp_path, clock, recorder):
     # It said "is that port a TLS listener? a plain MLLP port takes mllp://, not mllps://": IT
     # was steered to send patient data unencrypted to a listener plainly speaking TLS.
-    ca, server = _client_certificate_wanted(tmp_path)
+    ca, server = client_certificate_wanted(tmp_path)
 
     def wants_a_certificate(n: int, conn: socket.socket, peer: RawPeer) -> None:
         try:   # the handshake ends in the TLS alert handshake_failure, as Java's does

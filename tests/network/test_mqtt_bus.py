@@ -6,6 +6,7 @@ coming back, a message arriving. Status times come from a ManualClock moved by t
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
 import sys
@@ -489,6 +490,30 @@ def test_no_broker_on_the_port_is_reported_as_connection_refused(bus_client: Mak
         assert status.since_mono == clock.now().mono
         assert [s.state for s in statuses] == [BusState.CONNECTING, BusState.DISCONNECTED]
         chair.stop(timeout=1.0)   # while the port is still held
+
+
+def test_a_broker_host_name_dns_cannot_carry_is_named_and_tried_again_not_a_dead_thread(
+        bus_client: MakeClient, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # "broker..clinic.lan" (a typo): Python's IDNA codec refuses it inside getaddrinfo with a
+    # UnicodeError, which paho does not catch: its network thread ended, a traceback on stderr,
+    # and the status said "connecting" for good. The settings refuse it at load (the chair's
+    # and the central's); a client given it anyway says it and tries again.
+    died: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: died.append(args.exc_value))
+    caplog.set_level(logging.DEBUG, logger="console.network.mqtt_bus.paho")
+    url = "mqtts://broker..clinic.lan:8883"
+    chair = bus_client(BusConfig(url, username="chair-1", password="x"), "chair-1")
+
+    def attempts() -> int:
+        return sum("Connection failed, retrying" in r.getMessage() for r in caplog.records)
+
+    wait_until(lambda: attempts() >= 2 or bool(died), "two connection attempts")
+    assert not died, f"paho's thread ended: {died!r}; the status said {chair.status().detail}"
+    assert chair.status().state is BusState.DISCONNECTED
+    assert chair.status().detail == (
+        f"cannot find the broker host 'broker..clinic.lan' of {url}: not a valid host name: an "
+        "empty part (two dots in a row, or a dot first); check the broker address; retrying")
 
 
 def test_qos_other_than_1_and_wildcard_topics_are_refused(bus_client: MakeClient) -> None:

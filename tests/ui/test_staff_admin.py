@@ -161,7 +161,7 @@ def test_roles_are_set_and_a_disabled_account_enabled_again_with_a_new_pin(dialo
 
     ana = staff.find(ANA).id
     dialog.select(ana)
-    for role, box in dialog.role_boxes.items():
+    for role, box in dialog.account_role_boxes.items():
         box.setChecked(role in ("nurse", "prescriber"))
     dialog.reason.setText("qualified as a prescriber")
     dialog.roles_button.click()
@@ -326,11 +326,11 @@ def test_selecting_an_account_ticks_its_roles(dialog, staff):
     too: the boxes had not shown Ana's roles, so Set selected's roles took her nurse role away
     (and locked her station at her next act)."""
     def ticked() -> set[str]:
-        return {role for role, box in dialog.role_boxes.items() if box.isChecked()}
+        return {role for role, box in dialog.account_role_boxes.items() if box.isChecked()}
 
     dialog.select(staff.find(ANA).id)
     assert ticked() == {"nurse"}
-    dialog.role_boxes["prescriber"].setChecked(True)
+    dialog.account_role_boxes["prescriber"].setChecked(True)
     dialog.reason.setText("qualified as a prescriber")
     dialog.roles_button.click()
     assert staff.find(ANA).roles_text == "nurse prescriber"
@@ -338,6 +338,49 @@ def test_selecting_an_account_ticks_its_roles(dialog, staff):
     assert ticked() == {"administrator"}
     dialog.table.clearSelection()
     assert ticked() == set()
+    # Nothing selected, nothing to give roles to: not to be ticked.
+    assert not any(box.isEnabled() for box in dialog.account_role_boxes.values())
+
+
+def add(dialog: StaffAdminDialog, name: str, *roles: str) -> None:
+    """Fill the Add form for `name` with `roles` ticked (and no other: none was) and add it."""
+    dialog.name.setText(name)
+    for role in roles:
+        dialog.role_boxes[role].setChecked(True)
+    dialog.secret.setText("31415926")
+    dialog.again.setText("31415926")
+    dialog.add_button.click()
+
+
+def test_the_next_account_added_gets_only_the_roles_ticked_for_it(dialog, staff):
+    """The administrator adds Mallory as an administrator, then Zoe with only "nurse" ticked.
+    Add selects the account it made, and selecting ticked that account's roles in the boxes
+    the Add form shared: Zoe was made "nurse administrator" (the message said so in passing)."""
+    add(dialog, "Mallory Admin", "administrator")
+    assert staff.find("Mallory Admin").roles_text == "administrator"
+    add(dialog, "Zoe Nurse", "nurse")
+    assert staff.find("Zoe Nurse").roles_text == "nurse", dialog.message.text()
+    assert dialog.message.text() == "Zoe Nurse (nurse) was added as account 6."
+
+
+def test_selecting_an_account_never_changes_what_the_next_add_gives(dialog, staff):
+    """The new account's roles are its own boxes: the selected account's roles are shown in
+    others (Set selected's roles), so a selection, Add's own included, changes nothing of the
+    next Add."""
+    def ticked(boxes) -> set[str]:
+        return {role for role, box in boxes.items() if box.isChecked()}
+
+    dialog.select(staff.find(ADMIN).id)
+    add(dialog, "Zoe Nurse", "nurse")
+    assert staff.find("Zoe Nurse").roles_text == "nurse", dialog.message.text()
+    # After an Add: its form is empty for the next account; the new account is selected, its
+    # roles shown where Set selected's roles reads them.
+    assert ticked(dialog.role_boxes) == set()
+    assert dialog.selected_account() == staff.find("Zoe Nurse").id
+    assert ticked(dialog.account_role_boxes) == {"nurse"}
+    dialog.select(staff.find(ADMIN).id)
+    assert ticked(dialog.role_boxes) == set()
+    assert ticked(dialog.account_role_boxes) == {"administrator"}
 
 
 def admin_dialog(qtbot, staff, log, clock, **lock_after_s: float) -> StaffAdminDialog:
