@@ -154,17 +154,58 @@ def compact_row_text(occurrence: Occurrence) -> str:
     """`row_text` for a row too narrow for it: the message's short form (`short_message`:
     "RR 5/min, limit ≤8"), "(latched)", "· ack."; marks, value, limit and "now" as they are.
     The whole text stays the row's tooltip."""
+    row = compact_row(occurrence)
+    return row.words + row.state
+
+
+@dataclass(frozen=True, slots=True)
+class CompactRow:
+    """`compact_row_text` in its two parts, for a row too narrow even for it: the alarm's
+    `words` (marks, message, limit), with `shorter` forms to give way to, and its `state`
+    ("(latched)", "· now 185", "· ack."), said whole after them. At 1366x768 a latched
+    confirmed systolic, the pressure back to 150, was cut in its words and lost its state:
+    "*** Systolic 187 (+63), limit ≥180 or base +40 (c…", a pressure of 187 now."""
+
+    words: str
+    shorter: tuple[str, ...]
+    state: str
+
+
+def compact_row(occurrence: Occurrence) -> CompactRow:
+    """`compact_row_text` as a `CompactRow`: its words, their shorter forms, its state."""
     message = short_message(occurrence.condition, occurrence.message)
-    text = f"{priority_marks(occurrence.priority)} {message}".strip()
+    words = f"{priority_marks(occurrence.priority)} {message}".strip()
     if occurrence.threshold and occurrence.threshold not in occurrence.message:
-        text += f" · limit {occurrence.threshold}"
+        words += f" · limit {occurrence.threshold}"
+    state = ""
     if occurrence.state is AlarmState.LATCHED:
-        text += " (latched)"
+        state += " (latched)"
     if occurrence.current < occurrence.priority and occurrence.value is not None:
-        text += f" · now {occurrence.value:g}"
+        state += f" · now {occurrence.value:g}"
     if occurrence.state is AlarmState.ACKNOWLEDGED:
-        text += " · ack."
-    return text
+        state += " · ack."
+    return CompactRow(words, _fewer_words(words), state)
+
+
+# As `short_message` words them: the confirmation and a baseline rise's limit ("base +40").
+_CONFIRMED_SHORT: Final = " (confirmed)"
+_RISE_LIMIT_SHORT: Final = (" or base +", " or +")
+_LIMIT: Final = re.compile(r"(,| ·) limit ")
+
+
+def _fewer_words(words: str) -> tuple[str, ...]:
+    """`words` in fewer, each form shorter than the one before: without the detail ("(confirmed)":
+    the marks say the priority), the limit's rise without "base", the limit without "limit",
+    then the vital and its value alone (the row's tooltip has the whole)."""
+    detail = words.replace(_CONFIRMED_SHORT, "")
+    rise = detail.replace(*_RISE_LIMIT_SHORT)
+    bare = rise.replace(", limit ", ", ")
+    vital = _LIMIT.split(detail, maxsplit=1)[0]
+    forms = [words]
+    for form in (detail, rise, bare, vital):
+        if form != forms[-1]:
+            forms.append(form)
+    return tuple(forms[1:])
 
 
 _UNIT_AFTER_VALUE: Final = re.compile(r"(?<=[0-9])(/min| %)")

@@ -35,8 +35,9 @@ from console.session.alarm_area import (
     EQUIPMENT_ROWS,
     PHYSIOLOGICAL_ROWS,
     AlarmField,
+    CompactRow,
     arrange,
-    compact_row_text,
+    compact_row,
     row_text,
     shown_ids,
 )
@@ -48,7 +49,7 @@ from console.session.alarms import (
 )
 from console.session.engine import AUDIO_UNAVAILABLE
 from console.ui.controller import SessionController
-from console.ui.elided_label import ElidedLabel, GivesWay
+from console.ui.elided_label import ElidedLabel, GivesWay, given_way
 from protocols.model import Priority
 
 ROW_POINT_SIZE = 16
@@ -70,7 +71,7 @@ OFF_PHASE_TEXT: dict[Priority, str] = {Priority.HIGH: "#ff5252", Priority.MEDIUM
 FLASH_HALF_PERIOD_MS: dict[Priority, int] = {Priority.HIGH: 250, Priority.MEDIUM: 1000}
 
 OCCURRENCE_ROLE = QtCore.Qt.ItemDataRole.UserRole
-COMPACT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1   # `compact_row_text`: for a narrow row
+COMPACT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1   # `compact_row`: for a narrow row
 # A row too narrow for its text gets smaller, to this size at least, before it is cut: 13 pt
 # bold is still the size of the tiles' captions, legible from the chair.
 MIN_ROW_POINT_SIZE = 13
@@ -80,21 +81,30 @@ NO_SOUND = "NO SOUND: speaker lost"
 NO_SOUND_STYLE = "background: #ffc400; color: #000000; border: 3px solid #000000;"
 
 
-def fitted_row(font: QtGui.QFont, width: int, whole: str, compact: str) -> tuple[QtGui.QFont, str]:
+def fitted_row(font: QtGui.QFont, width: int, whole: str,
+               compact: CompactRow) -> tuple[QtGui.QFont, str]:
     """The font and text a row of `width` pixels draws: the whole text at the row's size if it
     fits; else the compact one ("RR 5/min, limit ≤8"), at the row's size or smaller down to
-    MIN_ROW_POINT_SIZE; else the compact one at that size, cut at its end. The value and its
-    limit lead the text, so they are the last to go (at 1366x768 a respiratory rate alarm lost
-    its limit: "*** Respiratory rate 5 breaths/min, lim…")."""
+    MIN_ROW_POINT_SIZE; else, at that size, the compact one's words give way (its detail, its
+    limit's long form: `CompactRow.shorter`), then are cut at their end, and its state is said
+    whole after them. The value and its limit lead the words, so they are the last to go (at
+    1366x768 a respiratory rate alarm lost its limit: "*** Respiratory rate 5 breaths/min,
+    lim…"), and the state is never cut (a latched systolic drew "*** Systolic 187 (+63), limit
+    ≥180 or base +40 (c…", a pressure of 187 now)."""
     if QtGui.QFontMetrics(font).horizontalAdvance(whole) <= width:
         return font, whole
+    text = compact.words + compact.state
     smaller = QtGui.QFont(font)
     for points in range(font.pointSize(), MIN_ROW_POINT_SIZE - 1, -1):
         smaller.setPointSize(points)
-        if QtGui.QFontMetrics(smaller).horizontalAdvance(compact) <= width:
-            return smaller, compact
+        if QtGui.QFontMetrics(smaller).horizontalAdvance(text) <= width:
+            return smaller, text
     metrics = QtGui.QFontMetrics(smaller)
-    return smaller, metrics.elidedText(compact, QtCore.Qt.TextElideMode.ElideRight, width)
+    line, fits = given_way((GivesWay(compact.words, compact.shorter), compact.state), width,
+                            metrics)
+    if not fits:   # not even the state alone: cut at the end, as any text
+        line = metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, width)
+    return smaller, line
 
 
 class _RowDelegate(QtWidgets.QStyledItemDelegate):
@@ -127,7 +137,7 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
         text_rect = rect.adjusted(self.PAD, 0, -self.PAD, 0)
         font, text = fitted_row(option.font, text_rect.width(),
                                 str(index.data(QtCore.Qt.ItemDataRole.DisplayRole)),
-                                str(index.data(COMPACT_ROLE)))
+                                index.data(COMPACT_ROLE))
         painter.setFont(font)
         painter.drawText(text_rect, int(QtCore.Qt.AlignmentFlag.AlignVCenter), text)
         painter.restore()
@@ -199,7 +209,7 @@ class AlarmFieldView(QtWidgets.QWidget):
             text = row_text(occurrence)
             item = QtWidgets.QListWidgetItem(text)
             item.setData(OCCURRENCE_ROLE, occurrence.id)
-            item.setData(COMPACT_ROLE, compact_row_text(occurrence))
+            item.setData(COMPACT_ROLE, compact_row(occurrence))
             item.setToolTip(f"{text}\n{occurrence.detail}" if occurrence.detail else text)
             self.list.addItem(item)
             if occurrence.id == selected:
@@ -211,7 +221,7 @@ class AlarmFieldView(QtWidgets.QWidget):
         """The text each row draws at the field's present width (`fitted_row`): what the nurse
         can read without the tooltip."""
         width = self.list.viewport().width() - 2 * _RowDelegate.PAD
-        return [fitted_row(self.list.font(), width, item.text(), str(item.data(COMPACT_ROLE)))[1]
+        return [fitted_row(self.list.font(), width, item.text(), item.data(COMPACT_ROLE))[1]
                 for item in map(self.list.item, range(self.list.count()))]
 
     def selected_id(self) -> int | None:

@@ -74,7 +74,7 @@ class ElidedLabel(QtWidgets.QLabel):
         metrics = self.fontMetrics()
         line = self._full
         if self._parts is not None and metrics.horizontalAdvance(line) > width:
-            line, fits = _given_way(self._parts, width, metrics)
+            line, fits = given_way(self._parts, width, metrics)
             if fits:
                 super().setText(line)
                 return
@@ -84,8 +84,8 @@ class ElidedLabel(QtWidgets.QLabel):
 SEPARATORS = " ·"   # around a part's words (" · IV racemic…"): kept when the words are cut
 
 
-def _given_way(parts: tuple[str | GivesWay, ...], width: int,
-               metrics: QtGui.QFontMetrics) -> tuple[str, bool]:
+def given_way(parts: tuple[str | GivesWay, ...], width: int,
+              metrics: QtGui.QFontMetrics) -> tuple[str, bool]:
     """The line with its `GivesWay` parts given way until it fits in `width` (True), or as far
     as they can (False: the line is to be cut at its end). A part too narrow for "…" is left
     out: `elidedText` gave "" there and the whole line was cut at its end, the part meant to

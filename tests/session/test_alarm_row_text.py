@@ -4,7 +4,7 @@ the value and its limit whole; nothing a nurse needs dropped."""
 
 from __future__ import annotations
 
-from console.session.alarm_area import compact_row_text, row_text
+from console.session.alarm_area import compact_row, compact_row_text, row_text
 from tests.session.helpers import Session
 
 MIN = 60
@@ -87,3 +87,38 @@ def test_a_vitals_prompt_says_what_is_missing_first_even_when_reminded():
         "Overdue 7 min: Systolic, Diastolic · BP and HR (reminder: still present)")
     assert short_text("Vitals due: Sedation and breathing (Sedation: MOAA/S)").startswith(
         "Due: MOAA/S · ")
+
+
+def test_a_narrow_row_gives_way_in_its_words_never_in_its_state():
+    """At 1366x768 a latched confirmed systolic, the pressure back to 140, was cut before its
+    state: "*** Systolic 184 (+64), limit ≥180 or base +40 (c…", a pressure of 184 now. The
+    row's words give way (their detail, then their limit in fewer words, then without it); its
+    state is apart, never among them."""
+    s = infusing(); s.engine.baseline["bp_systolic"] = 120
+    s.t(60); s.device("bp_systolic", 185)
+    s.t(60 + 5 * MIN); s.device("bp_systolic", 184)   # confirmed: high
+    s.t(60 + 6 * MIN); s.device("bp_systolic", 140)   # back inside: latched
+    row = compact_row(only(s, "bp_systolic_high"))
+    assert row.state == " (latched)"
+    assert row.words == "*** Systolic 184 (+64), limit ≥180 or base +40 (confirmed)"
+    assert row.shorter == ("*** Systolic 184 (+64), limit ≥180 or base +40",
+                           "*** Systolic 184 (+64), limit ≥180 or +40",
+                           "*** Systolic 184 (+64), ≥180 or +40",
+                           "*** Systolic 184 (+64)")
+    assert row.words + row.state == compact_row_text(only(s, "bp_systolic_high"))
+
+
+def test_a_short_row_has_only_the_shorter_words_it_can_give():
+    s = infusing()
+    s.t(60); s.device("resp_rate", 5)
+    s.engine.acknowledge(only(s, "resp_rate_low").id, "nurse.ana", s.now())
+    row = compact_row(only(s, "resp_rate_low"))
+    assert (row.words, row.state) == ("*** RR 5/min, limit ≤8", " · ack.")
+    assert row.shorter == ("*** RR 5/min, ≤8", "*** RR 5/min")
+    s = infusing()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("resp_rate", 14)
+    s.t(80)
+    absent = compact_row(only(s, "resp_rate_low"))
+    assert (absent.words, absent.state) == ("*** No RR for 20 s · limit none for 20 s", "")
+    assert absent.shorter == ("*** No RR for 20 s",)
