@@ -345,6 +345,31 @@ def handshake_refused(peer: str, exc: ssl.SSLError) -> str | None:
             "not offer")
 
 
+def alert_left(sock: object, exc: BaseException) -> ssl.SSLError | None:
+    """The TLS alert with which the peer ended a connection that then failed with `exc`, or
+    None. Over TLS 1.3 the client's handshake is over before the server has read the client's
+    certificate: a server that wants one sends its alert after (certificate required), read by
+    the client's first read; when the server closed at once, a send fails first (an end of
+    file, a reset) with the alert still unread. `sock`: the client's TLS socket, non-blocking
+    (what the peer sent before closing is read, never waited for)."""
+    if isinstance(exc, ssl.SSLError) and tls_alert_name(exc) is not None:
+        return exc
+    if not (isinstance(sock, ssl.SSLSocket) and sock.gettimeout() == 0.0
+            and isinstance(exc, (ssl.SSLError, ConnectionError))):
+        return None
+    try:
+        sock.recv(_LEFT_READ)
+    except ssl.SSLError as left:
+        return left if tls_alert_name(left) is not None else None
+    except OSError:
+        pass
+    return None
+
+
+# Enough for the records a refusing peer sends before its close.
+_LEFT_READ: Final = 16384
+
+
 def looks_plain(exc: BaseException) -> bool:
     """Whether a failed TLS handshake looks like a plain (not TLS) listener: no answer within the
     time-out, an answer that is no TLS, or the connection closed or reset on the hello."""

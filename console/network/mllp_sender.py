@@ -68,7 +68,9 @@ against the URL's host name by that context's rules. A TLS failure (unknown CA, 
 is handled like a refused connection: back off and retry, with the cause in
 `status().last_error`: that the port may be a plain MLLP one only when the answer to the TLS
 hello looks like one (none, bytes that are no TLS, a close or reset); an engine's TLS alert is
-named with what it may want (a client certificate, another TLS version or cipher). The link
+named with what it may want (a client certificate, another TLS version or cipher), also when it
+comes after the handshake, as over TLS 1.3, on a connection that carried no ACK yet (a refused
+connection then too, not a try of the message in flight). The link
 (console/network/link.py) makes the context for an `mllps://` address from the station's
 `ca_file`; tests/network/test_link.py sends over TLS to python-hl7's
 server with a certificate made by `network setup`, and checks that a wrong CA is named.
@@ -97,6 +99,7 @@ from urllib.parse import urlsplit
 from console.clock import Clock
 from console.network.config import (
     NAME_MISMATCH,
+    alert_left,
     ca_context,
     certificate_refused,
     handshake_refused,
@@ -562,6 +565,13 @@ class MllpSender:
         try:
             ack = self._exchange(entry)
         except (OSError, _ConnectionLost) as exc:
+            alert = self._alert_after_handshake(exc)
+            if alert is not None:
+                # The engine refused the handshake, over TLS 1.3 only after the message was
+                # sent: the same failed connection as over TLS 1.2, and no try of it.
+                self._connection_failed(
+                    f"cannot connect to the MLLP peer {self.peer}: {_describe(alert)}")
+                return
             problem = (f"the connection to the MLLP peer {self.peer} broke while "
                        f"{entry.control_id!r} was in flight: {_describe(exc)}")
             if isinstance(exc, (_ConnectionLost, ConnectionError)) and self._closed_on(entry):
@@ -855,6 +865,14 @@ class MllpSender:
         if other is not None:
             return f"the engine answered {entry.control_id!r} with a message that is no ACK"
         return f"no answer to {entry.control_id!r} within {self._ack_timeout:g} s"
+
+    def _alert_after_handshake(self, exc: BaseException) -> ssl.SSLError | None:
+        """The TLS alert with which the engine refused a connection that carried no ACK yet
+        (config.alert_left: over TLS 1.3 it comes after the message was sent), or None. It
+        read "TLS error (EOF occurred in violation of protocol)" (the review)."""
+        if self._ssl is None or self._acked_on_connection:
+            return None
+        return alert_left(self._sock, exc)
 
     def _closed_while_idle(self) -> bool:
         """Whether the engine closed the open connection while nothing was in flight."""

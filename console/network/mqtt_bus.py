@@ -96,6 +96,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from console.clock import Clock
 from console.network.config import (
+    alert_left,
     ca_context,
     certificate_refused,
     handshake_refused,
@@ -296,7 +297,8 @@ class BusState(enum.Enum):
     CONNECTED --connection lost--> DISCONNECTED (paho retries: 1, 2, 4, 4 ... s)
     any attempt that fails --> DISCONNECTED (network: no broker, reset, timeout, unknown host)
                            or REFUSED (a broker that answered and said no: a CONNACK's reason
-                           or a TLS alert; or a certificate that is not accepted: a setting
+                           or a TLS alert, in the handshake or, over TLS 1.3, on the first
+                           read before any CONNACK; or a certificate that is not accepted: a setting
                            must change; paho still retries, so a fix on the broker's side is
                            picked up)
     any --stop()--> STOPPED (final)
@@ -479,7 +481,8 @@ class BusClient:
         self._mqtt.connect_timeout = CONNECT_TIMEOUT_S
         self._mqtt.on_connect = self._handle_connect
         self._mqtt.on_connect_fail = self._handle_connect_fail
-        self._mqtt.on_pre_connect = self._check_host_name
+        self._mqtt.on_pre_connect = self._before_attempt
+        self._mqtt.on_log = self._keep_tls_alert
         self._mqtt.on_disconnect = self._handle_disconnect
         self._mqtt.on_publish = self._handle_puback
         self._mqtt.on_message = self._handle_message
@@ -505,6 +508,10 @@ class BusClient:
         self._refused_filters: dict[str, str] = {}
         self._started = False
         self._stopping = False
+        # The TLS alert paho met reading or writing on this attempt's connection, before any
+        # CONNACK (guarded by _lock): over TLS 1.3 a broker's alert comes there, not in the
+        # handshake.
+        self._tls_alert: ssl.SSLError | None = None
         # PUBACKs with a failure reason code: on this connection, and since the start (what the
         # status says: the per-connection count alone read "1" after 43 refusals, QA).
         self._refused_messages = 0
@@ -676,14 +683,35 @@ class BusClient:
                      self._address, len(pending))
         self._set_status(BusState.CONNECTED, self._connected_text())
 
-    def _check_host_name(self, client: mqtt.Client, userdata: Any) -> None:
-        """Before each attempt (paho's on_pre_connect): a host name DNS cannot carry
-        (`broker..clinic.lan`) is a failed attempt naming it, tried again as any. Given to
-        paho, its UnicodeError ended paho's thread: "connecting" for good, no cause, no retry
-        (the review). The settings refuse such a name at load; this is for any other way in."""
+    def _before_attempt(self, client: mqtt.Client, userdata: Any) -> None:
+        """Before each attempt (paho's on_pre_connect): the last attempt's TLS error is
+        forgotten, and a host name DNS cannot carry (`broker..clinic.lan`) is a failed attempt
+        naming it, tried again as any. Given to paho, its UnicodeError ended paho's thread:
+        "connecting" for good, no cause, no retry (the review). The settings refuse such a name
+        at load; this is for any other way in."""
+        with self._lock:
+            self._tls_alert = None
         fault = host_name_fault(self._host)
         if fault is not None:
             raise _HostNameFault(fault)
+
+    def _keep_tls_alert(self, client: mqtt.Client, userdata: Any, level: int, buf: str) -> None:
+        """paho's on_log: keep the TLS alert that ended a read or write before the CONNACK, for
+        _handle_disconnect. paho logs the failure inside its `except OSError:` (as it calls
+        on_connect_fail) and passes it on to no callback: a TLS 1.3 broker's alert
+        (require_certificate) comes after the client's handshake, and was told as "closed the
+        connection before answering" (the review). The socket is still paho's here: an alert
+        left unread behind a failed write is read from it (config.alert_left)."""
+        exc = sys.exc_info()[1]
+        if level != mqtt.MQTT_LOG_ERR or not isinstance(exc, OSError):
+            return
+        with self._lock:
+            if self._connected:
+                return
+        alert = alert_left(client.socket(), exc)
+        if alert is not None:
+            with self._lock:
+                self._tls_alert = alert
 
     def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         # paho calls this inside its `except OSError:` around the connection attempt and does
@@ -741,7 +769,12 @@ class BusClient:
         if not was_connected:
             with self._lock:
                 refused = self._status.state is BusState.REFUSED
-            if not refused:
+                alert, self._tls_alert = self._tls_alert, None
+            said = handshake_refused("the broker", alert) if alert is not None else None
+            if said is not None:
+                # A TLS 1.3 broker's alert after the handshake: refused, as over TLS 1.2.
+                self._set_status(BusState.REFUSED, f"{self._address}: {said}")
+            elif not refused:
                 # Closed before any CONNACK: "connecting" stood with no reason (the clinic IT
                 # audit: mqtt:// to a TLS port), a TLS listener dropping a plain hello.
                 hint = ("; is it a TLS port? then the address is mqtts://"

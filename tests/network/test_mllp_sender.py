@@ -13,6 +13,7 @@ as from an engine that is down) and the peer can come back on it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from console.clock import ManualClock
+from console.network.config import alert_left, tls_alert_name
 from tests.network.mllp_peer import HOST, WAIT, Reply, always
 from tests.network.raw_mllp_peer import RawPeer, ack, msh10
 from tests.network.test_mllp_engine_hiccups import accept_everything
@@ -705,6 +707,77 @@ def test_an_engine_refusing_the_tls_handshake_is_named_not_called_a_plain_port(
     finally:
         sender.stop()
         peer.close()
+
+
+@pytest.mark.parametrize("keeps_open", [False, True], ids=["closes-at-once", "waits-for-the-close"])
+def test_a_tls13_engine_wanting_a_client_certificate_is_named(keeps_open, tmp_path, clock,
+                                                               recorder):
+    # Over TLS 1.3 the client's handshake is over before the engine has read its (empty)
+    # certificate: the alert comes after the message was sent. It read "…broke while 'MSG00001'
+    # was in flight: TLS error (EOF occurred in violation of protocol …)".
+    ca, server = client_certificate_wanted(tmp_path)
+    server.minimum_version = server.maximum_version = ssl.TLSVersion.TLSv1_3
+
+    def wants_a_certificate(n: int, conn: socket.socket, peer: RawPeer) -> None:
+        tls = server.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        try:
+            tls.do_handshake()   # ends in the alert certificate_required
+        except OSError:
+            pass
+        if keeps_open:   # until the client closes: its message is taken, the alert read after
+            with socket.fromfd(tls.fileno(), socket.AF_INET, socket.SOCK_STREAM) as raw, \
+                    contextlib.suppress(OSError):
+                while raw.recv(65536):
+                    pass
+        tls.close()   # else at once, as Python's ssl and Mosquitto do: the message sent after
+        # it fails, the alert waits unread
+
+    peer = RawPeer(wants_a_certificate)
+    url = f"mllps://localhost:{peer.port}"
+    sender = MllpSender(url, clock=clock, on_delivered=recorder.on_delivered,
+                        on_failed=recorder.on_failed, on_status=recorder.on_status,
+                        ssl_context=client_tls_context(url, ca), poll_interval=POLL)
+    try:
+        sender.start()
+        submit_all(sender, range(1, 2))
+        recorder.wait_for(lambda: recorder.backing_off(1) is not None, "the refused handshake")
+        # As over TLS 1.2: the engine refused the connection, no message was read.
+        assert sender.status().last_error == (
+            f"cannot connect to the MLLP peer localhost:{peer.port}: the engine requires a "
+            "client certificate (TLS alert certificate required): the console has none")
+        assert sender.pending() == ["MSG00001"]
+    finally:
+        sender.stop()
+        peer.close()
+
+
+def test_an_alert_left_unread_behind_a_failed_send_is_found(tmp_path):
+    # The TLS 1.3 engine above that closes at once: whether the sender's send beats its close is
+    # the machine's timing. Here the send always comes after: it fails (an end of file, a
+    # reset), the alert still unread behind it.
+    ca, server = client_certificate_wanted(tmp_path)
+    server.minimum_version = server.maximum_version = ssl.TLSVersion.TLSv1_3
+    with socket.create_server((HOST, 0)) as listener:
+        raw = socket.create_connection(listener.getsockname())
+        conn, _ = listener.accept()
+
+        def refuse() -> None:
+            with contextlib.suppress(OSError):
+                server.wrap_socket(conn, server_side=True).close()
+
+        engine = threading.Thread(target=refuse)
+        engine.start()
+        client = ssl.create_default_context(cafile=str(ca)).wrap_socket(
+            raw, server_hostname="localhost")
+        engine.join()   # alerted and closed
+        client.setblocking(False)
+        with client:
+            with pytest.raises(OSError) as failed:
+                while True:
+                    client.send(b"\x0bMSH|...\x1c\r")
+            assert tls_alert_name(failed.value) is None   # the send says nothing of why
+            alert = alert_left(client, failed.value)
+    assert alert is not None and tls_alert_name(alert) == "certificate required"
 
 
 # What a plain MLLP listener sends back to a TLS hello it cannot read: an HL7 NAK.
