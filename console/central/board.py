@@ -365,13 +365,15 @@ class StationAlarm:
 @dataclass(frozen=True, slots=True)
 class TrendData:
     """A chair's session trend: each metric's (epoch seconds, value, typed by a nurse) points,
-    and the alarms raised or escalated (from the PCD-04s received) for the trend's markers."""
+    the alarms raised or escalated (from the PCD-04s received) for the trend's markers, and the
+    times (epoch seconds, in order) its device lines break (`Board.trend`)."""
 
     chair: str
     session: int | None
     started_at: datetime | None
     series: dict[str, list[tuple[float, float, bool]]]
     alarms: list[AlarmTransition] = field(default_factory=list)
+    breaks: list[float] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,7 +468,12 @@ class _Chair:
     logged: tuple[Any, ...] | None = None   # what the log last heard (`Board._summary`)
     trend_session: int | None = None
     snapshot: dict[str, _Series] = field(default_factory=dict)
+    snapshot_breaks: list[float] = field(default_factory=list)   # its device lines' breaks
     recent: dict[str, _Series] = field(default_factory=dict)
+    # Where the session's device lines break, by its statuses (epoch s, the chair's clock): its
+    # monitor not connected, or its console started again (`Board._note_break`).
+    breaks: list[float] = field(default_factory=list)
+    device_connected: bool | None = None   # as its last status of the session said
     marks: list[AlarmTransition] = field(default_factory=list)   # raised / escalated, for the trend
     marked: dict[tuple[int, int], Priority] = field(default_factory=dict)   # priority marked
     # When this station first heard of each open occurrence (its own wall clock): "the newest
@@ -929,7 +936,10 @@ class Board:
 
     def trend(self, chair: str) -> TrendData:
         """The session's trend so far: the retained snapshot merged with the PCD-01 values that
-        came since, once per (metric, time); only values of the current session."""
+        came since, once per (metric, time); only values of the current session. Its device
+        lines break where the snapshot says and where a status heard said the monitor was not
+        connected or the console had started again: the bedside breaks them there however short
+        the gap (trend_feed.py), and a central drew HR 80 joined to 140 across 100 s unplugged."""
         c = self.chairs.get(chair)
         if c is None:
             return TrendData(chair, None, None, {})
@@ -958,7 +968,9 @@ class Board:
                 series[name] = [points[k] for k in sorted(points)]
         alarms = sorted((m for m in c.marks if m.session_id == c.session_id),
                         key=lambda m: m.at)
-        return TrendData(chair, c.session_id, started, series, alarms)
+        breaks = sorted({t for t in (c.snapshot_breaks if use_snapshot else []) + c.breaks
+                         if t >= start_epoch})
+        return TrendData(chair, c.session_id, started, series, alarms, breaks)
 
     # ---- the nurse's actions -----------------------------------------------------------------
 
@@ -1174,6 +1186,8 @@ class Board:
         chair.newest_stamp = max(sent_at, chair.newest_stamp or sent_at)
         if new_id != chair.session_id:
             chair.recent.clear()
+            chair.breaks.clear()
+            chair.device_connected = None
             chair.monitor_clock_off = False   # judged again, as the bedside's trend does
             chair.acks.clear()
             chair.marks = [m for m in chair.marks if m.session_id == new_id]
@@ -1181,6 +1195,8 @@ class Board:
             chair.arrived = {k: at for k, at in chair.arrived.items() if k[0] == new_id}
         chair.session = session
         chair.session_id = new_id
+        if new_id is not None:
+            self._note_break(chair, obj.get("device"), sent_at, new_run)
         chair.status_alarms = alarms
         for key in alarms:
             chair.arrived.setdefault(key, self._restored_at or now.wall)
@@ -1197,6 +1213,16 @@ class Board:
         for control_id in chair.unconfirmed:   # shown from now on: confirmed now
             self._confirm(name, control_id, now)
         chair.unconfirmed.clear()
+
+    @staticmethod
+    def _note_break(chair: _Chair, device: Any, sent_at: datetime, new_run: bool) -> None:
+        """A status of the session saying its monitor is not connected (the first of a run of
+        them), or the first of a new run of its console: the device lines break at its time, as
+        the bedside's do at the device's state and at a restart (`trend_feed.breaks_lines`)."""
+        connected = device == "connected"
+        if new_run or (not connected and chair.device_connected is not False):
+            chair.breaks.append(sent_at.timestamp())
+        chair.device_connected = connected
 
     @staticmethod
     def _new_run(chair: _Chair, token: Any) -> bool:
@@ -1445,9 +1471,19 @@ class Board:
                 f"has a point at {_epoch_text(t)}, outside the session (allowed "
                 f"{_epoch_text(first)} to {_epoch_text(last)}, the chair's clock now plus "
                 f"{SKEW_LIMIT_S + AHEAD_S:g} s); {len(outside)} point(s) left out, the rest drawn")
+        raw_breaks = obj.get("breaks", [])   # absent from an older chair's snapshot
+        raw_breaks = raw_breaks if isinstance(raw_breaks, list) else [raw_breaks]
+        breaks = [float(t) for t in raw_breaks if isinstance(t, (int, float))
+                  and not isinstance(t, bool) and first <= t <= last]
+        if len(breaks) < len(raw_breaks):
+            # The points are drawn all the same: a line joined where it broke, no more.
+            self._ignore(f"{bus_topics.chair_topic(name, 'trend', self.prefix)}: "
+                         f"{len(raw_breaks) - len(breaks)} trend break(s) not a time within "
+                         "the session, left out")
         chair = self._chair(name, now)
         chair.trend_session = session
         chair.snapshot = snapshot
+        chair.snapshot_breaks = breaks
         # The bedside judges its monitor's clock on receive times, which this station does not
         # have (a PCD-01 committed late, after a log outage, would look skewed here).
         chair.monitor_clock_off = obj.get("monitor_clock_off") is True

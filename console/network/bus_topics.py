@@ -175,11 +175,14 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 #
 # {"v": 1, "chair": "chair-3", "session": 12, "sent_at": ISO,
 #  "series": {"heart_rate": [[epoch seconds, value], ...], ...},
-#  "monitor_clock_off": false}
+#  "monitor_clock_off": false, "breaks": [epoch seconds, ...]}
 #
 # Each value where the bedside's trend places it (console/session/trend_feed.py `placed_at`);
 # `monitor_clock_off`: the bedside found a monitor's clock off (judged on receive times), so its
-# values sit at their receive time and a central places the PCD-01 values that follow so too.
+# values sit at their receive time and a central places the PCD-01 values that follow so too;
+# `breaks` (absent from an older chair's): where the bedside's device lines break, however
+# short the gap (its monitor not connected, its console closed or resumed: trend_feed.py
+# `breaks_lines`), in time order, one per gap between values.
 #
 # --- Commands (central -> chair) -------------------------------------------------------------
 #

@@ -6,6 +6,8 @@ the bedside shows, read at the same moment. No transport, no Qt, no clock of its
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,10 +22,10 @@ from console.session.tile_view import (
     tile_stale,
     value_alarm,
 )
-from console.session.trend_feed import TrendFeed, series_name
+from console.session.trend_feed import SPOT_SERIES, TrendFeed, breaks_lines, series_name
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
-from console.records import ObservationRecord
+from console.records import EventRecord, ObservationRecord
 from devices.reading import AGE_UNKNOWN
 from protocols.model import Priority
 
@@ -130,21 +132,31 @@ class TrendPoints:
     corrects, a value of unknown age left out. The monitor's own times drew a session over the
     wrong minutes at the central when its clock was off (a charge nurse's walk). Fed with the
     rows logged since the last call, so a two-hour session is not read again every 30 s on the
-    window's thread."""
+    window's thread. The session's events give the times its device lines break (`breaks`,
+    `trend_feed.breaks_lines`: an unplug, a console closed or resumed, however short)."""
 
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id
         self.last_id = 0
+        self.last_event_id = 0
+        self._breaks: list[datetime] = []
         self._points: dict[int, tuple[ObservationRecord, float]] = {}
         self._stands_for: dict[int, int] = {}   # a correction's row -> the point it stands in
         self._clocks = TrendFeed(datetime.min.replace(tzinfo=UTC), capacity=1)   # placing only
 
     def add(self, rows: Iterable[tuple[int, ObservationRecord]],
-            entered_in_error: Collection[int] = ()) -> list[tuple[str, datetime, float]]:
-        """Take the new rows (in id order) and the rows taken back as entered in error so far;
-        return every point of the session so far. A value taken back leaves the trend, as at
-        the bedside (trend_feed.py), also one a correction stood for when the correction is
-        taken back: the central had gone on drawing it (review 45)."""
+            entered_in_error: Collection[int] = (),
+            events: Iterable[tuple[int, EventRecord]] = ()) -> list[tuple[str, datetime, float]]:
+        """Take the new rows (in id order), the rows taken back as entered in error so far and
+        the session's events (in id order; those taken before are skipped); return every point
+        of the session so far. A value taken back leaves the trend, as at the bedside
+        (trend_feed.py), also one a correction stood for when the correction is taken back:
+        the central had gone on drawing it (review 45)."""
+        for event_id, event in events:
+            if event_id > self.last_event_id:
+                self.last_event_id = event_id
+                if breaks_lines(event):
+                    self._breaks.append(event.at)
         for row_id, r in rows:
             self.last_id = max(self.last_id, row_id)
             if AGE_UNKNOWN in r.flags:
@@ -164,6 +176,11 @@ class TrendPoints:
         return [(series_name(r), place(r), value) for r, value in self._points.values()]
 
     @property
+    def breaks(self) -> list[datetime]:
+        """When the session's device lines break (`add`'s events), in time order."""
+        return sorted(self._breaks)
+
+    @property
     def monitor_clock_off(self) -> bool:
         """A monitor's clock was found off (the bedside's rule, judged on receive times): its
         values are placed at their receive time, and the central must place them so too."""
@@ -173,21 +190,35 @@ class TrendPoints:
 def build_trend(chair: str, session_id: int, now: datetime,
                 observations: Sequence[tuple[str, datetime, float]],
                 keep: Mapping[str, int] | None = None,
-                monitor_clock_off: bool = False) -> dict[str, Any]:
+                monitor_clock_off: bool = False,
+                breaks: Sequence[datetime] = ()) -> dict[str, Any]:
     """The trend snapshot: per vital, [epoch seconds, value] in time order, from the session's
     start. A vital with more than `keep[name]` points (1,500 by default) is thinned evenly, its
     first and newest points kept: the central's trend must show the whole session (a 2-hour
     observation at one reading a second is 7,200 points), and a few kilobytes per vital keep
-    the retained message small."""
+    the retained message small. `breaks` (epoch seconds, in time order): where the device lines
+    break (`TrendPoints.breaks`), each with a value drawn since the one before (a monitor
+    plugged in and out a hundred times without a value between breaks its lines once); a
+    central drew a line across a short unplug, values nobody measured."""
     series: dict[str, list[list[float]]] = {}
+    lines: list[float] = []   # times of the values of lines (a break between spot values is none)
     for name, at, value in observations:
         if name in VITALS:
             series.setdefault(name, []).append([round(at.timestamp(), 3), value])
+            if name not in SPOT_SERIES:
+                lines.append(at.timestamp())
     for name, points in series.items():
         limit = max(2, (keep or {}).get(name, 1500))
         points.sort(key=lambda p: p[0])
         if len(points) > limit:
             step = (len(points) - 1) / (limit - 1)
             series[name] = [points[round(i * step)] for i in range(limit)]
+    lines.sort()
+    kept: list[float] = []
+    last = -math.inf
+    for epoch in sorted(b.timestamp() for b in breaks):
+        if bisect_right(lines, epoch) > bisect_right(lines, last):
+            kept.append(round(epoch, 3))
+            last = epoch
     return {"chair": chair, "session": session_id, "sent_at": iso(now), "series": series,
-            "monitor_clock_off": monitor_clock_off}
+            "monitor_clock_off": monitor_clock_off, "breaks": kept}

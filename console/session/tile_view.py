@@ -48,7 +48,7 @@ Detail
     received 09:26 · time unknown". A device whose clock is off by more than `SKEW_LIMIT_S`
     (the trend feed's rule, `trend_feed.clock_offset`: the device's continuous values, an NIBP's
     own time ahead of its arrival, or before the session opened when no continuous value of the
-    device shows its clock right) has its receive time shown
+    device shows its clock right, `CUFF_WAIT_S` after its arrival) has its receive time shown
     instead, and the tile says "clock 8 min ahead". An NIBP measured in the session and delivered
     minutes later (taken during a restart or a link outage) is no clock offset: it reads
     "measured 09:22 · 4 min ago", never "received 09:26 · 0 s ago · clock 4 min behind" (the
@@ -70,7 +70,13 @@ from typing import TYPE_CHECKING
 
 from console.clock import Moment, format_span
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
-from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, VITAL_COLOURS, clock_offset
+from console.session.trend_feed import (
+    CUFF_WAIT_S,
+    PAIR_TOLERANCE_MINUTES,
+    VITAL_COLOURS,
+    clock_offset,
+    waits_for_clock,
+)
 from console.session.view import SessionView
 from devices.reading import AGE_UNKNOWN, MANUAL, Reading, is_nibp_value
 from protocols.model import AlarmRule, Priority
@@ -252,7 +258,8 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
         for n in left_out:
             other, m = latest[n], metric(n)
             explain.append(f"{m.label} {m.format(other.reading.value)} ({_source_word(other)} "
-                           f"{_clock(_shown_time(view, other))}) is from another reading: not shown with this one")
+                           f"{_clock(_shown_time(view, other, now))}) is from another reading: "
+                           "not shown with this one")
     phrases = _state_word(view, stale) + _ages(view, when.phrases) + tuple(notes)
     return TileView(BP_TILE, title, tuple(parts), phrases, limits, "; ".join(explain), colour, stale)
 
@@ -421,7 +428,7 @@ def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
         return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
                      (), age, False)
     offset = (reading.measured_at - reading.received_at).total_seconds()
-    skew = _device_clock(view, reading)
+    skew = _device_clock(view, reading, now.mono - latest.at.mono)
     if skew is not None:
         way = "ahead" if skew > 0 else "behind"
         # "clock", after "device · received …": "monitor clock 14 min …" lost its way (ahead
@@ -446,22 +453,25 @@ def _source_word(latest: Latest) -> str:
     return "manual" if latest.reading.source == MANUAL else "device"
 
 
-def _shown_time(view: SessionView, latest: Latest) -> datetime:
+def _shown_time(view: SessionView, latest: Latest, now: Moment) -> datetime:
     reading = latest.reading
-    if reading.measured_at is not None and _device_clock(view, reading) is None:
+    waited = now.mono - latest.at.mono
+    if reading.measured_at is not None and _device_clock(view, reading, waited) is None:
         return reading.measured_at
     return reading.received_at
 
 
-def _device_clock(view: SessionView, reading: Reading) -> float | None:
+def _device_clock(view: SessionView, reading: Reading, waited: float) -> float | None:
     """The offset of the clock of the device that sent `reading` (seconds, positive: ahead), or
     None when its clock is right as far as the tile can tell (`trend_feed.clock_offset`). An
     NIBP's clock is read first from the latest continuous values the same device sent (measured
     the second they are sent: a cuff delivered 2 min late by a clock 10 min ahead is a clock
     10 min ahead, and one only delivered late shows none), then from its own times: those
     values showing the clock right, a cuff from before the session opened is an old
-    measurement (taken before the nurse opened it); with none to judge by, it shows the clock
-    off, as a clock reset to 2000 does."""
+    measurement (taken before the nurse opened it); with none to judge by, it waits
+    `CUFF_WAIT_S` since it was received (`waited`, seconds) for one, as the trend does
+    (`trend_feed.waits_for_clock`: a Mindray sends its HR a second after its NIBP), then shows
+    the clock off, as a clock reset to 2000 does."""
     started = view.started.wall
     judged = False
     if is_nibp_value(reading) and reading.measured_at is not None:
@@ -474,6 +484,10 @@ def _device_clock(view: SessionView, reading: Reading) -> float | None:
                 if found is not None:
                     return found
                 judged = True
+    if (not judged and waited <= CUFF_WAIT_S
+            and waits_for_clock(reading.metric, reading.measured_at, reading.received_at,
+                                started, reading.flags)):
+        return None   # the device's next message may show its clock right: drawn as measured
     return clock_offset(reading.metric, reading.measured_at, reading.received_at, started,
                         reading.flags, clock_right=judged)
 

@@ -37,9 +37,12 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   later, and the audit found the first cuff after a restart reported as "Monitor clock 4 min
   behind", drawn and shown as just measured; a cuff taken before the nurse opened the session
   arrives with the first message, its HR stamped right. A clock that is really behind shows on
-  the device's continuous values. A message lists its values in any order: a pre-session cuff
-  waits for the rest of its message (its device's next value of another receive time, or the
-  end of the input) before it is judged by its own times.
+  the device's continuous values. A pre-session cuff with no continuous value of its device
+  seen before it waits for one up to `CUFF_WAIT_S` (10 s of receive time): a message lists its
+  values in any order, and a Mindray bedside monitor sends its NIBP in a message of its own
+  (503) and its HR in the next 204, a second later (devices.md). Only when none comes within
+  that (the input reaches a later time) is it judged by its own times; the tile judges it by
+  the same rule (`waits_for_clock`), drawn meanwhile at its measured time.
 - A value whose age is unknown (`AGE_UNKNOWN`: an ANSAR-B NIBP found on the monitor when the
   console connected, perhaps hours old, perhaps the previous patient's) has no place on a time
   axis and is not drawn: its receive time would show it as measured then, and after a restart it
@@ -60,8 +63,10 @@ The points of each series live in growable float64 arrays (time, value, receive 
 row id), so the widget's `setData(t[:n], v[:n])` reads views, not copies, and an 8-hour session
 at 1 Hz holds ~10 MB (P8). A device line breaks (a NaN point) after `gap_minutes` without a
 value, and where the log says no value could come, however short the gap: a device state other
-than connected, the console closed, a session resumed (placed by time: `load` feeds the events
-after every value). A straight line across a disconnection would show values nobody measured.
+than connected, the console closed, a session resumed (`breaks_lines`; placed by time: `load`
+feeds the events after every value; the central station gives the times a chair's statuses and
+trend snapshot say, `add_break`). A straight line across a disconnection would show values
+nobody measured.
 BP, the cuff's pulse and typed values are not broken: they are spot values.
 
 Also here, because tiles and trends must agree on them: the colour of each vital
@@ -98,6 +103,9 @@ from protocols.model import Priority
 Floats = npt.NDArray[np.float64]
 
 SKEW_LIMIT_S = 60.0
+# How long (receive time) a cuff from before the session waits for a continuous value of its
+# device to judge its clock by (`waits_for_clock`): the monitor's next message, a second later.
+CUFF_WAIT_S = 10.0
 MANUAL = "manual"
 GAP_MINUTES = 2.0
 # A device BP series with more points than this is continuous (an arterial line): drawn as lines,
@@ -246,6 +254,25 @@ def clock_offset(metric: str, measured_at: datetime | None, received_at: datetim
     return offset
 
 
+def waits_for_clock(metric: str, measured_at: datetime | None, received_at: datetime,
+                    started_at: datetime, flags: AbstractSet[str] = frozenset()) -> bool:
+    """A cuff from before the session whose own times alone show its clock off, and which the
+    device's continuous values would show as an old measurement: with none seen before it, it
+    waits `CUFF_WAIT_S` for one before it is judged by its own times (the module's text)."""
+    return (clock_offset(metric, measured_at, received_at, started_at, flags) is not None
+            and clock_offset(metric, measured_at, received_at, started_at, flags,
+                             clock_right=True) is None)
+
+
+def breaks_lines(event: EventRecord) -> bool:
+    """The event says no device value could come from its time until the next, however short
+    the gap: a device state other than connected, the console closed, a session resumed (also
+    after a console that stopped unannounced). The device lines break there (the module's
+    text); the chair's trend snapshot carries these times to the central station."""
+    return (event.kind in ("console_closed", "session_resumed")
+            or (event.kind == "device_state" and event.detail.get("state") != "connected"))
+
+
 class _Points:
     """Growable columns of one series, kept in time order (clip-to-view searches x)."""
 
@@ -380,9 +407,9 @@ class TrendFeed:
         self._skews: list[ClockSkew] = []
         # Devices whose continuous values showed their clock right (`clock_offset`'s clock_right).
         self._clock_right: set[int] = set()
-        # Per device, a cuff from before the session waiting for the rest of its message: a
-        # continuous value in it showing the clock right makes it an old measurement; without
-        # one it shows the clock off (`_settle`).
+        # Per device, a cuff from before the session waiting `CUFF_WAIT_S` for a continuous
+        # value: one showing the clock right makes it an old measurement; without one it shows
+        # the clock off (`_settle_waited`).
         self._pending: dict[int, ObservationRecord] = {}
         self._changes = FeedChanges()
         self._end = 0.0
@@ -400,14 +427,12 @@ class TrendFeed:
         """Records as committed, in commit order, without row ids."""
         for record in records:
             self._add(record, -1)
-        self._settle()
 
     def add_rows(self, rows: Iterable[tuple[int | None, Record]]) -> None:
         """(row id or None, record) as committed, in commit order (the live journal). Only an
         observation's id is kept: it is what a correction names."""
         for row, record in rows:
             self._add(record, row if row is not None else -1)
-        self._settle()
 
     def load(
         self,
@@ -419,7 +444,6 @@ class TrendFeed:
         row ids in id order; events and alarm transitions with or without their ids."""
         for row, record in observations:
             self._add(record, row)
-        self._settle()
         for item in [*events, *alarms]:
             self._add(item[1] if isinstance(item, tuple) else item, -2)
 
@@ -454,12 +478,16 @@ class TrendFeed:
     def _add(self, record: Record, row: int) -> None:
         """One record; `row` is the observation's row id (-1 unknown)."""
         if isinstance(record, ObservationRecord):
+            self._settle_waited(record.received_at)
             self._add_observation(record, row)
         elif isinstance(record, EventRecord):
+            self._settle_waited(record.at)
             self._add_event(record)
         elif isinstance(record, AlarmTransition):
+            self._settle_waited(record.at)
             self._add_alarm(record)
         elif isinstance(record, SessionEnded):
+            self._settle_waited(record.ended_at)
             self._ended = self._minutes(record.ended_at)
 
     def _add_observation(self, rec: ObservationRecord, row: int) -> None:
@@ -519,17 +547,20 @@ class TrendFeed:
         elif kind == "console_closed":
             # The gap that follows is the nurse's choice, not a fault: the trend says so.
             self._put_marker(TrendMarker(minutes, "console closed", "phase"), -2)
-            self._break_lines(minutes)
         elif kind == "session_resumed":
             self._put_marker(TrendMarker(minutes, "resumed", "phase"), -2)
-            self._break_lines(minutes)   # also after a console that stopped unannounced
-        elif kind == "device_state" and detail.get("state") != "connected":
-            self._break_lines(minutes)
         elif kind == "discharged":
             self._put_marker(TrendMarker(minutes, "Discharged", "phase"), -2)
         elif kind == "entered_in_error":
             # A value that counts nowhere any more: it leaves the trend (the log keeps the row).
             self._remove_corrected(int(detail.get("observation", -1)), str(detail.get("metric", "")))
+        if breaks_lines(event):
+            self._break_lines(minutes)
+
+    def add_break(self, minutes: float) -> None:
+        """Break the device lines at `minutes`, known otherwise than from a logged event (the
+        central station's, from a chair's status or trend snapshot: `breaks_lines`)."""
+        self._break_lines(minutes)
 
     def _break_lines(self, minutes: float) -> None:
         """No device value came from `minutes` until the next: its lines break there, however
@@ -581,7 +612,6 @@ class TrendFeed:
         return self._minutes(self.placed_at(rec))
 
     def placed_at(self, rec: ObservationRecord) -> datetime:
-        self._settle()   # after `note_clock` alone, a cuff's message may be waiting
         return self._placed_at(rec)
 
     def _placed_at(self, rec: ObservationRecord) -> datetime:
@@ -597,7 +627,9 @@ class TrendFeed:
         """Let one value's times count towards its device's clock check without charting it (a
         reader that needs only `placed_at`, such as the course view's peak minutes). Its
         `metric` and `flags` say how its times are judged (`clock_offset`: an NIBP delivered
-        late, the cuff's pulse with it, is no clock offset)."""
+        late, the cuff's pulse with it, is no clock offset). A typed value's times count as the
+        time the input reached (`_settle_waited`)."""
+        self._settle_waited(received_at)
         if source != MANUAL and measured_at is not None:
             self._check_clock(self._device_of_source(source),
                               ObservationRecord(0, metric, 0.0, "", source, measured_at,
@@ -613,9 +645,6 @@ class TrendFeed:
         return index
 
     def _check_clock(self, device: int, rec: ObservationRecord) -> None:
-        waiting = self._pending.get(device)
-        if waiting is not None and waiting.received_at != rec.received_at:
-            self._settle(device)   # its message is over, with no continuous value in it
         if device in self._skewed:
             return
         continuous = rec.measured_at is not None and not is_nibp_metric(rec.metric, rec.flags)
@@ -624,21 +653,27 @@ class TrendFeed:
         if offset is None:
             if continuous:
                 self._clock_right.add(device)
-                self._pending.pop(device, None)   # the cuff of its message is just old
+                self._pending.pop(device, None)   # the cuff waiting is just old
             return
-        if clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
-                        rec.flags, clock_right=True) is None:
-            # A cuff from before the session: the rest of its message may show the clock right.
+        if waits_for_clock(rec.metric, rec.measured_at, rec.received_at, self.started_at,
+                           rec.flags):
+            # A cuff from before the session: the device's next continuous value, within
+            # `CUFF_WAIT_S`, may show the clock right.
             self._pending.setdefault(device, rec)
             return
         self._skew(device, rec, offset)
 
-    def _settle(self, device: int | None = None) -> None:
-        """Judge a waiting pre-session cuff (of `device`, or of every device) by its own times:
-        its message showed no continuous value to judge the clock by."""
-        for index in [device] if device is not None else list(self._pending):
-            rec = self._pending.pop(index, None)
-            if rec is None or index in self._skewed:
+    def _settle_waited(self, at: datetime) -> None:
+        """The input reached `at` (commit order is receive order): judge by its own times each
+        waiting pre-session cuff received more than `CUFF_WAIT_S` before, its device having
+        sent no continuous value since to judge the clock by."""
+        if not self._pending:
+            return
+        for index, rec in list(self._pending.items()):
+            if (at - rec.received_at).total_seconds() <= CUFF_WAIT_S:
+                continue
+            del self._pending[index]
+            if index in self._skewed:
                 continue
             offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
                                   rec.flags)
@@ -761,7 +796,6 @@ class TrendFeed:
     @property
     def skews(self) -> Sequence[ClockSkew]:
         """Every device found skewed, in the order found."""
-        self._settle()   # after `note_clock` alone, a cuff's message may be waiting
         return tuple(self._skews)
 
     @property

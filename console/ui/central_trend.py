@@ -8,7 +8,9 @@ started, the same colours), so a trend reads the same at the chair and at the de
 opens on the whole session and takes the new points every `REFRESH_MS` while it is shown. It
 draws what the board holds, as the bedside shows it: when the board's points are more than the
 ones drawn with new ones after them (a correction or a value entered in error at the bedside,
-a snapshot thinned or placed anew), the trend is drawn afresh (`take_new_points`). The
+a snapshot thinned or placed anew), the trend is drawn afresh (`take_new_points`). Its device
+lines break where the board says the chair's did (`TrendData.breaks`: an unplug or a restart of
+the chair, however short), by the bedside trend's own rule (`TrendFeed.add_break`). The
 window keeps one dialog per chair and shows it again (`load` starts afresh when the chair began
 another session): dialogs are never deleted while the window lives (deleting pyqtgraph views
 under a running event loop crashed the test run).
@@ -107,6 +109,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         layout.addLayout(buttons)
         # Each series as last drawn (the board's points): what the next ones must extend.
         self._drawn: dict[str, list[tuple[float, float, bool]]] = {}
+        self._breaks: list[float] = []   # the board's breaks as last given to the feed
         self.points = 0
         self.redrawn = 0   # times the trend was drawn afresh for a change that was not new points
         self.alarms = 0   # alarm markers given to the feed
@@ -138,6 +141,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         """An empty plot of the session: every point and marker is given again."""
         self.plot.set_feed(TrendFeed(self.started_at))
         self._drawn.clear()
+        self._breaks = []
         self.points = 0
         self.alarms = 0
 
@@ -168,6 +172,13 @@ class CentralTrendDialog(QtWidgets.QDialog):
                 self.plot.add_reading(name, value, (t - start) / 60.0, manual)
                 added += 1
             self._drawn[name] = points
+        if added or data.breaks != self._breaks:
+            # All of them again: a series whose values before a break came after it was given
+            # (a late PCD-01) breaks there too; a break already drawn is not drawn twice
+            # (`TrendFeed.add_break`).
+            for t in data.breaks:
+                self.plot.feed.add_break((t - start) / 60.0)
+            self._breaks = data.breaks
         self.points += added
         # Alarm markers as the bedside's trend draws them (raised / escalated, physiological).
         self.plot.feed.add(data.alarms[self.alarms:])

@@ -157,10 +157,14 @@ class NetworkBridge(QtCore.QObject):
             if self._trend is None or self._trend.session_id != view.session_id:
                 self._trend = TrendPoints(view.session_id)
             rows = self.link.log.observations(view.session_id, after_id=self._trend.last_id)
-            points = self._trend.add(rows, view.entered_in_error)
+            # The events say where the device lines break (an unplug, a restart): the central
+            # breaks them there too (chair_status.TrendPoints).
+            points = self._trend.add(rows, view.entered_in_error,
+                                     self.link.log.events(view.session_id))
             self.link.publish_trend(build_trend(config.chair, view.session_id,
                                                 self.clock.now().wall, points,
-                                                monitor_clock_off=self._trend.monitor_clock_off))
+                                                monitor_clock_off=self._trend.monitor_clock_off,
+                                                breaks=self._trend.breaks))
 
     def status_text(self, report: LinkReport) -> str:
         # The problem itself is in the alarm area; the line says what the link is doing, the

@@ -255,3 +255,37 @@ def test_the_status_says_a_dead_speaker_and_an_audio_pause_as_such() -> None:
     assert _status(s)["audio"] == "unavailable"
     s.engine.audio_status(True, s.now())
     assert _status(s)["audio"] == "full"
+
+
+def test_the_snapshot_says_where_the_device_lines_break_once_per_gap() -> None:
+    # The bedside breaks its device lines at an unplug and at a console restart however short
+    # (trend_feed.breaks_lines); a central drew HR 80 joined to 140 across 100 s unplugged.
+    from datetime import timedelta
+
+    from console.records import EventRecord
+
+    def at(second: float):
+        return START + timedelta(seconds=second)
+
+    def hr(row_id: int, value: float, second: float) -> tuple[int, ObservationRecord]:
+        return row_id, ObservationRecord(1, "heart_rate", value, "beats/min", "hl7:MON",
+                                         at(second), at(second), "engine")
+
+    def state(event_id: int, name: str, second: float) -> tuple[int, EventRecord]:
+        return event_id, EventRecord(1, at(second), "device_state", "engine",
+                                     {"state": name, "detail": ""})
+
+    points = TrendPoints(1)
+    placed = points.add([hr(1, 80, 10), hr(2, 80, 11)],
+                        events=[state(1, "connecting", 0), state(2, "connected", 5),
+                                (3, EventRecord(1, at(8), "note", "ana", {"text": "calm"}))])
+    assert points.breaks == [at(0)]   # at the start: no value before it to break from
+    placed = points.add([hr(3, 140, 120)], events=[
+        state(1, "connecting", 0), state(2, "connected", 5),   # read again: taken once
+        state(4, "disconnected", 12), state(5, "connecting", 13), state(6, "connected", 110)])
+    assert points.breaks == [at(0), at(12), at(13)]
+    trend = build_trend("chair-3", 1, at(120), placed, breaks=points.breaks)
+    # One break per gap between values: none before the first value, one for the unplug.
+    assert trend["breaks"] == [at(12).timestamp()]
+    assert trend["series"]["heart_rate"] == [[at(10).timestamp(), 80], [at(11).timestamp(), 80],
+                                             [at(120).timestamp(), 140]]

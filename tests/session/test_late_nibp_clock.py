@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.engine import SessionEngine
 from console.session.tile_view import tile_view
-from console.session.trend_feed import TrendFeed
+from console.session.trend_feed import CUFF_WAIT_S, TrendFeed
 from devices.reading import NIBP_PULSE, Reading
 from tests.session.helpers import Session, iv_protocol
 
@@ -154,7 +154,11 @@ def test_an_nibp_stamped_before_the_session_opened_is_still_a_clock_offset():
     assert s.engine.ingest_message([Reading("bp_systolic", 131, "mmHg", reset, now.wall, MONITOR),
                                     Reading("bp_diastolic", 80, "mmHg", reset, now.wall, MONITOR)],
                                    now)
+    # No HR of the monitor in the next 10 s (`CUFF_WAIT_S`) to judge its clock by; the next
+    # record the console commits tells the trend so.
+    s.clock.advance(CUFF_WAIT_S + 1)
     assert tile_view(s.engine, "bp_systolic", s.now()).detail.endswith(" days behind")
+    s.manual("resp_rate", 14)
     assert [x.source for x in the_trend(s).skews] == [MONITOR]
 
 
@@ -206,5 +210,57 @@ def test_a_cuff_from_before_the_session_with_no_continuous_value_to_judge_by_is_
     assert s.engine.ingest_message([Reading("bp_systolic", 132, "mmHg", cuff, now.wall, MONITOR),
                                     Reading("bp_diastolic", 84, "mmHg", cuff, now.wall, MONITOR)],
                                    now)
+    # A Mindray sends its HR a second after its NIBP: for 10 s the cuff waits for one, drawn
+    # and shown as measured.
+    assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
+        f"device · measured {local(cuff)} · 5 min ago")
+    assert the_trend(s).skews == ()
+    s.t(20 + CUFF_WAIT_S + 1)
     assert tile_view(s.engine, "bp_systolic", s.now()).detail.endswith("· clock 5 min behind")
+    s.manual("resp_rate", 14)   # the next record committed: the trend knows none came
     assert [x.source for x in the_trend(s).skews] == [MONITOR]
+    live = TrendFeed(opened)
+    live.add(s.recorder.records)
+    assert [x.source for x in live.skews] == [MONITOR]
+
+
+def test_a_cuff_from_before_the_session_in_a_message_of_its_own_is_judged_by_the_next_hr():
+    # A Mindray bedside monitor sends its NIBP in a 503 message of its own and its HR in the
+    # 204s a second later (devices.md). The tile judged the clock by that HR ("measured 08:55 ·
+    # 5 min ago"); the trend settled the cuff at the next receive time, said "Monitor clock
+    # 5 min behind this console" and drew every later cuff at its arrival.
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    opened = s.recorder.opened[0].started_at
+    cuff = opened - timedelta(minutes=5)
+    s.t(20)
+    now = s.now()
+    assert s.engine.ingest_message([Reading("bp_systolic", 132, "mmHg", cuff, now.wall, MONITOR),
+                                    Reading("bp_diastolic", 84, "mmHg", cuff, now.wall, MONITOR)],
+                                   now)
+    s.t(21)
+    now = s.now()
+    assert s.engine.ingest_message(
+        [Reading("heart_rate", 78, "beats/min", now.wall, now.wall, MONITOR)], now)
+    for seconds in (25, 40, 5 * MIN):   # before the wait is over and after it
+        s.t(seconds)
+        message(s, 78)
+        assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
+            f"device · measured {local(cuff)} · {5 + seconds // MIN:g} min ago")
+    s.t(16 * MIN + 40)
+    message(s, 80)
+    later = opened + timedelta(minutes=16)
+    now = s.now()
+    assert s.engine.ingest_message([Reading("bp_systolic", 128, "mmHg", later, now.wall, MONITOR),
+                                    Reading("bp_diastolic", 80, "mmHg", later, now.wall, MONITOR)],
+                                   now)
+    assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
+        f"device · measured {local(later)} · 40 s ago")
+    # The trend says what the tile says: no clock note, both cuffs where they were measured,
+    # loaded from the log or fed commit by commit.
+    live = TrendFeed(opened)
+    for write in s.recorder.writes:
+        live.add(write)
+    for feed in (the_trend(s), live):
+        assert feed.skews == ()
+        assert list(feed.series("bp_systolic", False)[0]) == [-5.0, 16.0]

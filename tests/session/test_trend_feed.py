@@ -403,12 +403,46 @@ def test_a_cuff_from_before_the_session_is_no_clock_offset_when_the_same_message
         for feed in (live, loaded):
             assert feed.skews == ()
             assert points(feed, "bp_systolic") == [(-5.0, 132), (10.0, 128)]
-    # With no continuous value in it, the message cannot tell an old cuff from a clock behind:
-    # the clock is taken for 5 min behind, as before.
+    # With no continuous value of the monitor within 10 s, nothing tells an old cuff from a
+    # clock behind: the clock is taken for 5 min behind, as before.
     alone = TrendFeed(START)
     alone.add([reading("bp_systolic", 132, 1 / 3, measured=-5.0)])
     alone.add([reading("heart_rate", 80, 10.0)])
     assert [(s.source, round(s.offset_s)) for s in alone.skews] == [(MONITOR, -320)]
+
+
+def test_a_cuff_from_before_the_session_in_a_message_of_its_own_waits_for_the_next_hr():
+    # A Mindray bedside monitor sends its NIBP in a 503 of its own and its HR in the 204s
+    # (devices.md): the cuff taken before the session never shares a message with an HR. The HR
+    # a second later shows the clock right: "Monitor clock 5 min behind" drew every later cuff
+    # at its arrival, while the tile said the cuff was 5 min old.
+    cuff = [reading("bp_systolic", 132, 1 / 3, measured=-5.0),
+            reading("bp_diastolic", 84, 1 / 3, measured=-5.0)]
+    later = [reading("heart_rate", 80, 10.0), reading("bp_systolic", 128, 10.5, measured=10.0)]
+    for hr_after_s in (1, 9):
+        hr = [reading("heart_rate", 78, 1 / 3 + hr_after_s / 60)]
+        live = TrendFeed(START)
+        for message in (cuff, hr, later):   # one commit each
+            live.add(message)
+        loaded = TrendFeed(START)
+        loaded.load(list(enumerate(cuff + hr + later, start=1)))
+        for feed in (live, loaded):
+            assert feed.skews == (), hr_after_s
+            assert points(feed, "bp_systolic") == [(-5.0, 132), (10.0, 128)]
+    # No HR of the monitor within 10 s: the next thing the console commits, a typed value or an
+    # event as much as a value of the monitor, says none came; the clock is off.
+    for after in ([reading("heart_rate", 78, 1 / 3 + 11 / 60)], [typed("resp_rate", 14, 0.6)],
+                  [EventRecord(1, t(0.6), "note", "ana", {"text": "cuff"})]):
+        live = TrendFeed(START)
+        live.add(cuff)
+        live.add(after)
+        loaded = TrendFeed(START)
+        observations = [r for r in cuff + after if isinstance(r, ObservationRecord)]
+        loaded.load(list(enumerate(observations, start=1)),
+                    [r for r in after if isinstance(r, EventRecord)])
+        for feed in (live, loaded):
+            assert [(s.source, round(s.offset_s)) for s in feed.skews] == [(MONITOR, -320)]
+            assert points(feed, "bp_systolic") == [(round(1 / 3, 6), 132)]   # at its arrival
 
 
 def lines(feed, metric, manual=False):
