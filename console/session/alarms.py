@@ -28,7 +28,11 @@ Rules:
   alarm of its values is a new alarm (`_absence_takes_over`): the acknowledged one ends, the
   absence is raised, sounding, and breaks through a pause as any new alarm. Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
-  acknowledged.
+  acknowledged. A condition that ends because its vital's last value no longer counts (the vital
+  missing, `end_uncounted`) ends at once, saying so, or latches; a new cause of a condition
+  standing (another bug: the Console fault, `renew`) is a new alarm, as the absence above.
+- Latched, an occurrence holds nothing below its priority now (`current`): its row says no
+  value "now", live as after a restart.
 - A value taken back (entered in error, or corrected: the engine's `_fall_back`) is told with
   `latch` False: an occurrence it alone held ends (`cleared`, never `latched`: no excursion
   happened), and an escalation it made is undone (`deescalated` back to the priority, text and
@@ -258,6 +262,30 @@ class AlarmBoard:
         return [*(self._transition(o, DEESCALATED, now) for o in undone),
                 *self._change(occurrence, held, now)]
 
+    def renew(self, condition: str, category: str, held: Raise, now: Moment) -> list[Change]:
+        """A new cause of `condition` while it stands (another bug: the Console fault): a new
+        alarm, not the standing one going on, as `_absence_takes_over`. The standing occurrence
+        ends saying what followed it, and `held` is raised: ACTIVE, sounding however the other
+        was acknowledged, breaking through a pause as any new alarm."""
+        occurrence = self._by_condition.get(condition)
+        ended = [] if occurrence is None else self._clear(
+            occurrence, now, latch=False,
+            message=f"{occurrence.message} (a new alarm: {held.message})")
+        return [*ended, *self._raise(condition, category, held, now)]
+
+    def end_uncounted(self, condition: str, now: Moment, why: str) -> list[Change]:
+        """`condition` no longer holds because its vital's last value no longer counts (the
+        vital went missing while its source sent the others, conditions.py; `why`: "No
+        respiratory rate for 20 s"). Its values are not back inside its limits, so an
+        acknowledged occurrence ends at once, not `ACKNOWLEDGED_END_SECONDS` later as "back
+        inside its limits", and its end says `why`; an unseen high one latches as any does (IEC
+        60601-1-8: the latched signal stays until the nurse resets it). [] when none is open."""
+        occurrence = self._by_condition.get(condition)
+        if occurrence is None:
+            return []
+        return self._clear(occurrence, now, message=(
+            f"{occurrence.message} (its value no longer counts: {why[:1].lower()}{why[1:]})"))
+
     @staticmethod
     def _absence_takes_over(occurrence: Occurrence, held: Raise) -> bool:
         """A vital's absence (no value for its `absent_seconds`; a physiological `Raise`
@@ -366,6 +394,11 @@ class AlarmBoard:
         occurrence.before_escalation = None
         if latch and occurrence.latching and occurrence.state is AlarmState.ACTIVE:
             occurrence.state = AlarmState.LATCHED
+            # Its condition has ended: nothing holds "now" below the excursion (a row read
+            # "· now 112" with the tile at 80), as a restart rebuilds it from the `latched` row.
+            occurrence.current = occurrence.priority
+            occurrence.current_message, occurrence.current_threshold = (occurrence.message,
+                                                                        occurrence.threshold)
             self._latched.append(occurrence)
             return [self._transition(occurrence, LATCHED, now)]
         return [self._transition(occurrence, CLEARED, now, message=message)]

@@ -2,7 +2,8 @@
 priority, taking persistence (sustained), NIBP repeat-confirmation and baseline into account.
 
 One `ConditionTracker` per condition (`<metric>_high` or `<metric>_low`); it is fed every accepted
-reading of its metric and the clock, and answers with the `Raise` it holds, or None. It knows
+reading of its metric and the clock, and answers with the `Raise` it holds, or None. Once an
+absence rule of its metric holds (any condition's), its last value counts no more. It knows
 nothing of signals or acknowledgement (that is the board's job).
 """
 
@@ -37,19 +38,28 @@ class RepeatRequest:
 class ConditionTracker:
     """Evaluates the rules of one condition."""
 
-    def __init__(self, condition: str, rules: list[AlarmRule]) -> None:
+    def __init__(self, condition: str, rules: list[AlarmRule],
+                 uncounted_after: float | None = None) -> None:
+        """`uncounted_after`: the silence after which the metric's last value no longer counts,
+        the first of its absence rules to hold, this condition's or another's (`trackers_for`);
+        None: this condition's own."""
         self.condition = condition
         self.metric = rules[0].metric
         self._as_shown = metric(self.metric).as_shown
         self._value_rules = [_RuleState(r) for r in rules if r.absent_seconds is None]
         self._absent_rules = [r for r in rules if r.absent_seconds is not None]
+        self._uncounted_after = min(
+            (s for s in (uncounted_after, *(r.absent_seconds for r in self._absent_rules))
+             if s is not None), default=None)
         self._from_value: Raise | None = None
         self._from_absence: Raise | None = None
+        self._uncounted: str | None = None   # "No SpO2 for 30 s" while the last value is stale
 
     def clone(self) -> ConditionTracker:
         """An independent copy (the engine's per-step snapshot); the rules themselves are shared."""
         twin = object.__new__(ConditionTracker)
         twin.condition, twin.metric, twin._as_shown = self.condition, self.metric, self._as_shown
+        twin._uncounted_after, twin._uncounted = self._uncounted_after, self._uncounted
         # The constructor, not dataclasses.replace: this runs for every rule at every engine
         # step, and replace() was a fifth of a monitor message's engine time (profiled).
         twin._value_rules = [_RuleState(s.rule, s.violating_since, s.confirm_from)
@@ -65,8 +75,14 @@ class ConditionTracker:
 
     @property
     def absent(self) -> bool:
-        """An absence rule holds: the vital went missing while its source sent the others."""
-        return self._from_absence is not None
+        """An absence rule of the metric holds (this condition's or another's): the vital went
+        missing while its source sent the others, and its last value no longer counts."""
+        return self._uncounted is not None
+
+    @property
+    def uncounted(self) -> str:
+        """Why the last value no longer counts ("No SpO2 for 30 s"), or "" while it does."""
+        return self._uncounted or ""
 
     def forget_values(self) -> None:
         """The metric has no valid value any more (its only one was entered in error)."""
@@ -87,6 +103,7 @@ class ConditionTracker:
         if baseline is not None:
             baseline = self._as_shown(baseline)
         self._from_absence = None
+        self._uncounted = None
         best: Raise | None = None
         request = None
         for state in self._value_rules:
@@ -118,31 +135,36 @@ class ConditionTracker:
         return request
 
     def on_time(self, last_value_mono: float | None, expecting: bool, now: Moment) -> None:
-        """Evaluate absence rules: no value for `absent_seconds` while a source should send one."""
+        """Evaluate absence rules: no value for `absent_seconds` while a source should send one;
+        and whether the last value still counts (`uncounted_after`)."""
         self._from_absence = None
+        self._uncounted = None
         if not expecting or last_value_mono is None:
             return
         quiet = now.mono - last_value_mono
+        if self._uncounted_after is None or quiet < self._uncounted_after:
+            return
+        label = metric(self.metric).label
+        if label[1:].islower():   # "respiratory rate", but "SpO2" as it is written
+            label = label.lower()
+        self._uncounted = f"No {label} for {quiet:.0f} s"
         for rule in self._absent_rules:
             if rule.absent_seconds is not None and quiet >= rule.absent_seconds:
-                label = metric(self.metric).label
-                if label[1:].islower():   # "respiratory rate", but "SpO2" as it is written
-                    label = label.lower()
-                candidate = Raise(
-                    rule.priority, f"No {label} for {quiet:.0f} s",
-                    None, f"none for {rule.absent_seconds:g} s",
-                )
+                candidate = Raise(rule.priority, self._uncounted, None,
+                                  f"none for {rule.absent_seconds:g} s")
                 if self._from_absence is None or candidate.priority > self._from_absence.priority:
                     self._from_absence = candidate
 
     def held(self) -> Raise | None:
-        # At an equal priority the absence is what holds: the last value is `absent_seconds`
-        # old and no longer counted (a value that comes ends the absence, `on_value`). Taken
-        # the other way, RR 7 (high) acknowledged and then no RR for 20 s showed "RR 7 ·
-        # acknowledged", the apnoea never said nor sounded (review 40; clinical-defaults.md:
-        # no RR for >= 20 s is a high alarm of its own).
-        options = [r for r in (self._from_absence, self._from_value) if r is not None]
-        return max(options, key=lambda r: r.priority) if options else None
+        # Once an absence rule of the metric holds, the last value is that old and no longer
+        # counted (a value that comes counts again, `on_value`): the absence is what holds,
+        # whatever the value's priority, or nothing. Taken by priority, an acknowledged RR 7
+        # hid the apnoea (review 40), an acknowledged SpO2 86 (high) a probe off (medium),
+        # silent and reminded "still present"; and RR 26, a condition with no absence rule,
+        # stood beside the apnoea for as long as it lasted (review 47).
+        if self._uncounted is not None:
+            return self._from_absence
+        return self._from_value
 
 
 def _describe(rule: AlarmRule, value: float, baseline: float | None) -> str:
@@ -281,8 +303,15 @@ def short_text(message: str) -> str:
 
 
 def trackers_for(rules: tuple[AlarmRule, ...]) -> dict[str, ConditionTracker]:
-    """Group a protocol's rules into one tracker per condition."""
+    """Group a protocol's rules into one tracker per condition. Each knows when its metric's
+    last value stops counting: at the first of the metric's absence rules, whichever
+    condition's (`ConditionTracker.held`)."""
     grouped: dict[str, list[AlarmRule]] = {}
+    uncounted_after: dict[str, float] = {}
     for rule in rules:
         grouped.setdefault(rule.condition, []).append(rule)
-    return {condition: ConditionTracker(condition, rs) for condition, rs in grouped.items()}
+        seconds = rule.absent_seconds
+        if seconds is not None:
+            uncounted_after[rule.metric] = min(seconds, uncounted_after.get(rule.metric, seconds))
+    return {condition: ConditionTracker(condition, rs, uncounted_after.get(rs[0].metric))
+            for condition, rs in grouped.items()}

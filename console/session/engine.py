@@ -494,6 +494,7 @@ class SessionEngine:
         # and its words at its own priority, without a row (`AlarmBoard._change`); `_reworded`
         # puts them back.
         self._replayed_held: dict[str, dict[Priority | None, tuple[float, Raise]]] | None = None
+        self._fault_alarmed = ""   # the summary of the bug the Console fault alarm stands for
         self._state = _State(phase_index=0, phase_started=started)
         self.schedule.start_phase(self.phase, started, None)
         self._listeners: list[Callable[[], None]] = []
@@ -757,7 +758,10 @@ class SessionEngine:
         # wall time, a monitor unplugged after NTP set the clock back 10 min read as unplugged
         # before every reading logged before the step: the apnoea was never replayed and the
         # restart put back the last RR's medium alarm in its place.
-        absence = frozenset(r.condition for r in protocol.alarms if r.absent_seconds is not None)
+        # The other conditions of those vitals too: the absence leaves their last value
+        # uncounted (conditions.py), and so it must after the restart (RR 26 beside an apnoea).
+        missing = {r.metric for r in protocol.alarms if r.absent_seconds is not None}
+        absence = frozenset(r.condition for r in protocol.alarms if r.metric in missing)
         marks = iter([(e, moment(e.at, shift_of(i)), _placed(e)) for i, e in enumerate(events)
                       if e.kind in ("device_state", "session_resumed")])
         next_mark = next(marks, None)
@@ -2173,7 +2177,10 @@ class SessionEngine:
     def _tracker_time(self, name: str, now: Moment) -> list[Record]:
         tracker = self._trackers[name]
         self._absence_time(tracker, self._state.device_state, self._state.connected_since, now)
-        return list(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now))
+        held = tracker.held()
+        if held is None and tracker.absent:   # its vital went missing: not back inside its limits
+            return list(self.board.end_uncounted(tracker.condition, now, tracker.uncounted))
+        return list(self.board.update(tracker.condition, PHYSIOLOGICAL, held, now))
 
     def _absence_time(self, tracker: ConditionTracker, device_state: str,
                       connected_since: float | None, now: Moment) -> None:
@@ -2358,15 +2365,24 @@ class SessionEngine:
         nurse may acknowledge it (silence, with the reminder) but nothing clears it except a
         restart, which resumes the session from its log. The event row keeps the summary and
         the crash file's name for support.
+
+        Each bug is alarmed once (the fault handler passes a bug on once, `_repeat`): a summary
+        other than the standing alarm's is another bug, a new alarm that sounds and names it
+        however the first was acknowledged (`AlarmBoard.renew`); acknowledged, bug A had left a
+        different bug B an event row only, silent, the row naming A (review 47). The same
+        summary again is an event row only.
         """
-        first = self.board.occurrence_for(CONSOLE_FAULT) is None
+        standing = self.board.occurrence_for(CONSOLE_FAULT)
+        fault = Raise(Priority.HIGH, f"Console fault: {summary[:120]} — restart the console "
+                                     "(the session resumes)")
         with self._step(now) as step:
             step.records.append(EventRecord(self.session_id, now.wall, "console_fault", ENGINE,
                                             {"summary": summary[:300], "crash_file": crash_file}))
-            if first:
-                step.records.extend(self.board.update(CONSOLE_FAULT, TECHNICAL, Raise(
-                    Priority.HIGH, f"Console fault: {summary[:120]} — restart the console "
-                                   "(the session resumes)"), now))
+            if standing is None:
+                step.records.extend(self.board.update(CONSOLE_FAULT, TECHNICAL, fault, now))
+            elif summary != self._fault_alarmed:
+                step.records.extend(self.board.renew(CONSOLE_FAULT, TECHNICAL, fault, now))
+        self._fault_alarmed = summary   # once committed
 
     def network_status(self, problem: Raise | None, now: Moment, state: str = "") -> None:
         """The clinic network confirms delivery, or has not for a while (console/network/link.py

@@ -154,7 +154,7 @@ def test_console_fault_sounds_high_and_only_a_restart_ends_it():
     assert s.sounding() is None
     s.t(s.now().mono - s.origin + 60)
     assert [o.condition for o in s.engine.alarms()] == [CONSOLE_FAULT]
-    # A second fault adds its event, not a second alarm.
+    # A second fault adds its event, and still one Console fault row (test_console_fault_new_bug).
     s.engine.console_fault("again", s.now())
     assert [o.condition for o in s.engine.alarms()] == [CONSOLE_FAULT]
     assert len(s.recorder.events("console_fault")) == 2
