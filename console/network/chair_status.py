@@ -133,25 +133,33 @@ class TrendPoints:
     wrong minutes at the central when its clock was off (a charge nurse's walk). Fed with the
     rows logged since the last call, so a two-hour session is not read again every 30 s on the
     window's thread. The session's events give the times its device lines break (`breaks`,
-    `trend_feed.breaks_lines`: an unplug, a console closed or resumed, however short)."""
+    `trend_feed.breaks_lines`: an unplug, a console closed or resumed, however short).
+    `started_at`: the session's start, so a cuff stamped before it is judged as the bedside
+    judges it (`trend_feed.DeviceClocks`: a clock off unless the monitor's HR shows it right
+    within `CUFF_WAIT_S`); without it, none is (the central drew such a cuff 5 min before the
+    session, no clock said, where the bedside drew it at its arrival, "Monitor clock 5 min
+    behind")."""
 
-    def __init__(self, session_id: int) -> None:
+    def __init__(self, session_id: int, started_at: datetime | None = None) -> None:
         self.session_id = session_id
         self.last_id = 0
         self.last_event_id = 0
         self._breaks: list[datetime] = []
         self._points: dict[int, tuple[ObservationRecord, float]] = {}
         self._stands_for: dict[int, int] = {}   # a correction's row -> the point it stands in
-        self._clocks = TrendFeed(datetime.min.replace(tzinfo=UTC), capacity=1)   # placing only
+        self._clocks = TrendFeed(started_at or datetime.min.replace(tzinfo=UTC),
+                                 capacity=1)   # placing only
 
     def add(self, rows: Iterable[tuple[int, ObservationRecord]],
             entered_in_error: Collection[int] = (),
-            events: Iterable[tuple[int, EventRecord]] = ()) -> list[tuple[str, datetime, float]]:
+            events: Iterable[tuple[int, EventRecord]] = (),
+            now: datetime | None = None) -> list[tuple[str, datetime, float]]:
         """Take the new rows (in id order), the rows taken back as entered in error so far and
         the session's events (in id order; those taken before are skipped); return every point
         of the session so far. A value taken back leaves the trend, as at the bedside
         (trend_feed.py), also one a correction stood for when the correction is taken back:
-        the central had gone on drawing it (review 45)."""
+        the central had gone on drawing it (review 45). `now`: the chair's clock, by which a cuff
+        waiting for its monitor's clock is judged, as on the bedside's trend (`TrendFeed.reached`)."""
         for event_id, event in events:
             if event_id > self.last_event_id:
                 self.last_event_id = event_id
@@ -171,6 +179,8 @@ class TrendPoints:
                 self._points[row_id] = (r, r.value)
         for row_id in entered_in_error:
             self._points.pop(self._stands_for.get(row_id, row_id), None)
+        if now is not None:
+            self._clocks.reached(now)
         place = self._clocks.placed_at
         # The cuff's pulse under its own series name: the central draws it as the bedside does.
         return [(series_name(r), place(r), value) for r, value in self._points.values()]

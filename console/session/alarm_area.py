@@ -145,6 +145,8 @@ def row_text(occurrence: Occurrence) -> str:
         # excursion that raised it, and the value now is said beside it (a walk showed "Systolic
         # BP 206" in the row while the tile read 191).
         text += f" · now {occurrence.value:g}"
+    if missing := occurrence.now_missing:   # held so while its vital went missing (review 47)
+        text += f" · now: {missing[:1].lower()}{missing[1:]}"
     if occurrence.state is AlarmState.ACKNOWLEDGED:
         text += " · acknowledged"
     return text
@@ -162,9 +164,10 @@ def compact_row_text(occurrence: Occurrence) -> str:
 class CompactRow:
     """`compact_row_text` in its two parts, for a row too narrow even for it: the alarm's
     `words` (marks, message, limit), with `shorter` forms to give way to, and its `state`
-    ("(latched)", "· now 185", "· ack."), said whole after them. At 1366x768 a latched
-    confirmed systolic, the pressure back to 150, was cut in its words and lost its state:
-    "*** Systolic 187 (+63), limit ≥180 or base +40 (c…", a pressure of 187 now."""
+    ("(latched)", "· now 185", "· now: no SpO2 for 39 s", "· ack."), said whole after them. At
+    1366x768 a latched confirmed systolic, the pressure back to 150, was cut in its words and
+    lost its state: "*** Systolic 187 (+63), limit ≥180 or base +40 (c…", a pressure of 187
+    now."""
 
     words: str
     shorter: tuple[str, ...]
@@ -182,6 +185,9 @@ def compact_row(occurrence: Occurrence) -> CompactRow:
         state += " (latched)"
     if occurrence.current < occurrence.priority and occurrence.value is not None:
         state += f" · now {occurrence.value:g}"
+    if missing := occurrence.now_missing:
+        missing = short_message(occurrence.condition, missing)   # "No RR for 20 s"
+        state += f" · now: {missing[:1].lower()}{missing[1:]}"
     if occurrence.state is AlarmState.ACKNOWLEDGED:
         state += " · ack."
     return CompactRow(words, _fewer_words(words), state)

@@ -26,7 +26,9 @@ Rules:
   acknowledged it at that priority: `keeps_acknowledgement`, for a value wavering across a
   limit only). A vital's absence ("No respiratory rate for 20 s") taking over an acknowledged
   alarm of its values is a new alarm (`_absence_takes_over`): the acknowledged one ends, the
-  absence is raised, sounding, and breaks through a pause as any new alarm. Priority falls → `deescalated`,
+  absence is raised, sounding, and breaks through a pause as any new alarm; so it is when the
+  nurse acknowledges an unseen high alarm of its values held high while its vital went missing
+  (`acknowledge`). Priority falls → `deescalated`,
   except that an unacknowledged high-priority physiological occurrence stays shown as high until
   acknowledged. A condition that ends because its vital's last value no longer counts (the vital
   missing, `end_uncounted`) ends at once, saying so, or latches; a new cause of a condition
@@ -178,6 +180,16 @@ class Occurrence:
         return not self.seen and (
             (self.category == PHYSIOLOGICAL and self.priority is Priority.HIGH)
             or self.condition in LATCHING_EVENTS)
+
+    @property
+    def now_missing(self) -> str:
+        """What its condition holds now, when that is its vital's absence ("No SpO2 for 39 s":
+        a `Raise` without a value) below the priority it is held at for an acknowledgement (an
+        unseen SpO2 86, then the probe off); else "". Its row says it, as a held value's "now"."""
+        if (self.category == PHYSIOLOGICAL and self.current < self.priority
+                and self.value is None):
+            return self.current_message
+        return ""
 
     @property
     def flashing(self) -> bool:
@@ -493,6 +505,18 @@ class AlarmBoard:
                 occurrence.acknowledged_up_to = acknowledged_at(occurrence.acknowledged_up_to,
                                                                 occurrence.priority)
                 out: list[Change] = [self._transition(occurrence, ACKNOWLEDGED, now, actor=actor)]
+                missing = occurrence.now_missing
+                if missing:
+                    # Held high for its value, its vital missing since: the nurse acknowledged
+                    # the value she was shown, never the absence. The absence is a new alarm,
+                    # sounding, as `_absence_takes_over` makes it once a value alarm was
+                    # acknowledged; lowered to it, "No SpO2 · acknowledged" stood silent till
+                    # the reminder (review 47). Seen, the value alarm ends (no latch).
+                    held = Raise(occurrence.current, missing, None, occurrence.current_threshold,
+                                 occurrence.detail)
+                    return [*out, *self._clear(occurrence, now, latch=False, message=(
+                        f"{occurrence.message} (a new alarm: {missing})")),
+                        *self._raise(occurrence.condition, occurrence.category, held, now)]
                 if occurrence.current < occurrence.priority:   # held high only for acknowledgement
                     # In the words of the condition that holds now ("SpO2 92 %, limit ≤93"),
                     # as any `deescalated` row: it read "SpO2 88 %, limit ≤90" at value 92.

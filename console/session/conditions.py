@@ -3,8 +3,9 @@ priority, taking persistence (sustained), NIBP repeat-confirmation and baseline 
 
 One `ConditionTracker` per condition (`<metric>_high` or `<metric>_low`); it is fed every accepted
 reading of its metric and the clock, and answers with the `Raise` it holds, or None. Once an
-absence rule of its metric holds (any condition's), its last value counts no more. It knows
-nothing of signals or acknowledgement (that is the board's job).
+absence rule of its metric holds (any condition's), its last value counts no more; nor, once the
+SpO2's holds, does the pulse rate of its oximeter (`GOES_WITH`). It knows nothing of signals or
+acknowledgement (that is the board's job).
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ from console.clock import Moment
 from console.session.alarms import Raise
 from protocols.vitals import METRICS, metric
 from protocols.model import AlarmRule, Priority
+
+
+# A vital measured by the probe of another, which has absence rules of its own: the pulse rate
+# is the oximeter's (a cuff's pulse, NIBP_PULSE, feeds no pulse alarm: engine `_accept`), so
+# with the probe off its last value is as old as the SpO2's. A Masimo's "Pulse rate 115" was
+# reminded "still present" minutes into "No SpO2" (review 47).
+GOES_WITH: Final = {"pulse_rate": "spo2"}
 
 
 @dataclass(slots=True)
@@ -54,12 +62,16 @@ class ConditionTracker:
         self._from_value: Raise | None = None
         self._from_absence: Raise | None = None
         self._uncounted: str | None = None   # "No SpO2 for 30 s" while the last value is stale
+        # The same while the vital it goes with is missing (`gone_with`): until a value comes.
+        self._gone_with: str | None = None
+        self._judged: tuple[float, str] | None = None   # its last value's mono time and source
 
     def clone(self) -> ConditionTracker:
         """An independent copy (the engine's per-step snapshot); the rules themselves are shared."""
         twin = object.__new__(ConditionTracker)
         twin.condition, twin.metric, twin._as_shown = self.condition, self.metric, self._as_shown
         twin._uncounted_after, twin._uncounted = self._uncounted_after, self._uncounted
+        twin._gone_with, twin._judged = self._gone_with, self._judged
         # The constructor, not dataclasses.replace: this runs for every rule at every engine
         # step, and replace() was a fifth of a monitor message's engine time (profiled).
         twin._value_rules = [_RuleState(s.rule, s.violating_since, s.confirm_from)
@@ -76,13 +88,14 @@ class ConditionTracker:
     @property
     def absent(self) -> bool:
         """An absence rule of the metric holds (this condition's or another's): the vital went
-        missing while its source sent the others, and its last value no longer counts."""
-        return self._uncounted is not None
+        missing while its source sent the others, and its last value no longer counts (or the
+        vital it goes with went missing: `gone_with`)."""
+        return self._uncounted is not None or self._gone_with is not None
 
     @property
     def uncounted(self) -> str:
         """Why the last value no longer counts ("No SpO2 for 30 s"), or "" while it does."""
-        return self._uncounted or ""
+        return self._uncounted or self._gone_with or ""
 
     def forget_values(self) -> None:
         """The metric has no valid value any more (its only one was entered in error)."""
@@ -90,10 +103,12 @@ class ConditionTracker:
             state.violating_since = None
             state.confirm_from = None
         self._from_value = None
+        self._gone_with = self._judged = None
 
-    def on_value(self, value: float, baseline: float | None, now: Moment) -> RepeatRequest | None:
-        """Evaluate a new reading, as its tile shows it. Returns a repeat request when a
-        confirm-repeat rule starts."""
+    def on_value(self, value: float, baseline: float | None, now: Moment,
+                 source: str = "") -> RepeatRequest | None:
+        """Evaluate a new reading, as its tile shows it (`source`: the reading's, `manual` when
+        typed, "" when not known). Returns a repeat request when a confirm-repeat rule starts."""
         # The limits judge the value as shown; the raise keeps the value as received, which the
         # take-backs and the review match to its reading (`_take_back_latched`, the review's
         # "its value was taken back"). The baseline is judged as shown too: the tile states a
@@ -103,7 +118,8 @@ class ConditionTracker:
         if baseline is not None:
             baseline = self._as_shown(baseline)
         self._from_absence = None
-        self._uncounted = None
+        self._uncounted = self._gone_with = None
+        self._judged = (now.mono, source)
         best: Raise | None = None
         request = None
         for state in self._value_rules:
@@ -155,6 +171,26 @@ class ConditionTracker:
                 if self._from_absence is None or candidate.priority > self._from_absence.priority:
                     self._from_absence = candidate
 
+    def gone_with(self, missing: ConditionTracker, source: str, now: Moment) -> None:
+        """`missing`, a tracker of the vital this one goes with (`GOES_WITH`), says that vital's
+        last value no longer counts, its last value from the device `source`. This one's last
+        value counts no more either when it came from that device and nothing of it came for
+        as long (`missing`'s silence limit): until a value of it comes (`on_value`), whatever
+        the other does, as an absence stays until the vital is counted again. A value from
+        another device or typed, or one still coming (a pulse measured without a saturation),
+        counts: it is measured, and an alarm on it must reach the nurse."""
+        why = missing.uncounted
+        after = missing._uncounted_after
+        if not why or after is None or not source:
+            return
+        if self._gone_with is not None:
+            self._gone_with = why   # the words of now: an alarm of this one ending says them
+            return
+        if (self._judged is not None and self._judged[1] == source
+                and now.mono - self._judged[0] >= after):
+            self._gone_with = why
+            self._from_absence = None
+
     def held(self) -> Raise | None:
         # Once an absence rule of the metric holds, the last value is that old and no longer
         # counted (a value that comes counts again, `on_value`): the absence is what holds,
@@ -162,7 +198,9 @@ class ConditionTracker:
         # hid the apnoea (review 40), an acknowledged SpO2 86 (high) a probe off (medium),
         # silent and reminded "still present"; and RR 26, a condition with no absence rule,
         # stood beside the apnoea for as long as it lasted (review 47).
-        if self._uncounted is not None:
+        # Likewise the oximeter's pulse once its probe's SpO2 is missing (`gone_with`): an
+        # absence rule of its own it has none, so nothing.
+        if self._uncounted is not None or self._gone_with is not None:
             return self._from_absence
         return self._from_value
 

@@ -65,7 +65,7 @@ import contextlib
 import tempfile
 from functools import partial
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -108,7 +108,7 @@ from console.session.alarms import (
 )
 from console.session import device_rest
 from console.session.dosing import devices_ticked
-from console.session.conditions import ConditionTracker, trackers_for
+from console.session.conditions import GOES_WITH, ConditionTracker, trackers_for
 from console.session.entry import (
     Accepted,
     NeedsConfirmation,
@@ -121,12 +121,12 @@ from console.session.holding import HeldFile, HeldWrites, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import Counted, DueInfo, Schedule, timed_names
 from console.session.tile_view import STALE_MANUAL_SECONDS, same_measurement
-from console.session.trend_feed import SAME_STEP_SECONDS
+from console.session.trend_feed import SAME_STEP_SECONDS, DeviceClocks
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import (
     DEMO_OR_TEST, MANUAL, Reading, is_cuff_pulse, is_cuff_pulse_metric, is_nibp_metric,
-    is_nibp_value,
+    is_nibp_value, is_patient_value,
 )
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol
@@ -386,6 +386,8 @@ class _State:
     # reading logged, to know a monitor's resend of a message already on disk.
     last_sent: dict[tuple[str, str, str], tuple[float, datetime]] = field(default_factory=dict)
     continuous: set[str] = field(default_factory=set)   # metrics a device sends continuously
+    # The devices' clocks as the trend judges them, from the values it is given (`_note_clock`).
+    clocks: DeviceClocks = field(default_factory=DeviceClocks)
     device_state: str = "manual"
     connected_since: float | None = None   # mono time of the last change to "connected"
     stale_since: float | None = None       # mono time of the change to "stale" (while stale only)
@@ -431,6 +433,7 @@ class _State:
                        baseline_logged=set(self.baseline_logged),
                        systolic_history=list(self.systolic_history),
                        nibp_seen=set(self.nibp_seen), continuous=set(self.continuous),
+                       clocks=self.clocks.copy(),
                        last_sent=dict(self.last_sent),
                        absence_restored=set(self.absence_restored),
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided),
@@ -760,7 +763,9 @@ class SessionEngine:
         # restart put back the last RR's medium alarm in its place.
         # The other conditions of those vitals too: the absence leaves their last value
         # uncounted (conditions.py), and so it must after the restart (RR 26 beside an apnoea).
+        # And those of a vital that goes with one of them (the oximeter's pulse: `GOES_WITH`).
         missing = {r.metric for r in protocol.alarms if r.absent_seconds is not None}
+        missing |= {name for name, other in GOES_WITH.items() if other in missing}
         absence = frozenset(r.condition for r in protocol.alarms if r.metric in missing)
         marks = iter([(e, moment(e.at, shift_of(i)), _placed(e)) for i, e in enumerate(events)
                       if e.kind in ("device_state", "session_resumed")])
@@ -805,6 +810,7 @@ class SessionEngine:
             reading = Reading(obs.metric, obs.value, obs.unit, obs.measured_at, obs.received_at,
                               obs.source, obs.channel, obs.flags)
             engine._note_sent(reading)   # a resend answered after the restart is kept once
+            engine._note_clock(reading)   # as the trend loads it: one entered in error too
             if obs.source != MANUAL:
                 state.monitor_source = obs.source
             at = moment(obs.received_at, reading_shift(place))
@@ -926,7 +932,7 @@ class SessionEngine:
                 ALARM_ROWS_BEFORE: len(alarm_events),
                 "clock_gap_s": round((now.wall - newest_logged).total_seconds(), 3),
             }))
-            for name in engine._trackers:
+            for name in engine._in_time_order(engine._trackers):
                 step.records.extend(engine._tracker_time(name, now))
             step.records.extend(engine._prompts(now))
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
@@ -984,7 +990,7 @@ class SessionEngine:
                     if self._state.t0 is not None and (at_t0 or after_t0) else None)
         for tracker in self._trackers.values():
             if tracker.metric == reading.metric:
-                request = tracker.on_value(reading.value, baseline, at)
+                request = tracker.on_value(reading.value, baseline, at, reading.source)
                 if request is not None:
                     self.schedule.add_one_off(_repeat_check(reading.metric),
                                               (reading.metric,), at.plus(request.due_mono - at.mono))
@@ -1036,6 +1042,12 @@ class SessionEngine:
 
     def latest(self, metric_name: str) -> Latest | None:
         return self._state.latest.get(metric_name)
+
+    def device_clock(self, source: str, at: datetime) -> float | None:
+        """The offset of the clock of device `source` (seconds, positive: ahead) as its values
+        have shown it by `at`, None while right as far as they tell: the trend's verdict, by its
+        rule from the values it is given (`trend_feed.DeviceClocks`). The tiles read it."""
+        return self._state.clocks.offset(source, at)
 
     def observed(self, text: str) -> tuple[int, datetime] | None:
         """How often an observation noted with a button ("Vomiting") was noted this session,
@@ -1247,7 +1259,8 @@ class SessionEngine:
                 continue
             try:
                 with self._step(now) as part:
-                    part.records.extend(self._evaluate(record.metric, record.value, now))
+                    part.records.extend(self._evaluate(record.metric, record.value, now,
+                                                       source=record.source))
                     part.records.extend(self._prompts(now))
             except Exception as exc:
                 note(exc)
@@ -1413,9 +1426,17 @@ class SessionEngine:
         )]
         if reading.source != MANUAL:
             records.extend(self._monitor_identity(reading, now))
+        self._note_clock(reading)
         if not reading.is_demo_or_test:
             records.extend(self._accept(reading, now, evaluate))
         return records
+
+    def _note_clock(self, reading: Reading) -> None:
+        """Let a logged value's times count towards its device's clock, as the trend counts
+        them (`trend_feed.DeviceClocks`): the tile and the trend judge by the same values."""
+        if reading.source != MANUAL and is_patient_value(reading.flags, self.demo):
+            self._state.clocks.note(reading.source, reading.metric, reading.measured_at,
+                                    reading.received_at, self.started.wall, reading.flags)
 
     def _monitor_identity(self, reading: Reading, now: Moment) -> list[Record]:
         """A reading from another device than the session's monitor: another monitor now sends
@@ -1736,7 +1757,8 @@ class SessionEngine:
         """The vital's trackers fed `previous` (the value that stands again) now, or emptied
         when none stands; an alarm the taken-back value raised ends rather than latching."""
         if previous is not None:
-            return self._evaluate(metric_name, previous.reading.value, now, latch=False)
+            return self._evaluate(metric_name, previous.reading.value, now, latch=False,
+                                  source=previous.reading.source)
         out: list[Record] = []
         for tracker in self._trackers.values():
             if tracker.metric == metric_name:
@@ -2011,7 +2033,7 @@ class SessionEngine:
         monitor's link then being `device_state` (connected at mono `connected_since`): a vital
         missing while the monitor sent the others stays missing until a value of it is
         replayed. Resume only: the board is restored after the replay."""
-        for condition in conditions:
+        for condition in self._in_time_order(conditions):
             tracker = self._trackers[condition]
             self._absence_time(tracker, device_state, connected_since, at)
             # What it holds now, as the tick gives it to the board live: an unseen high "No
@@ -2041,7 +2063,8 @@ class SessionEngine:
             # is one spot value with the cuff's older time; fed in, each new cuff measurement
             # ended the oximeter's "above 120 sustained 5 min" run. It is logged with its BP.
             return [*records, *self._prompts(now)]
-        return [*records, *self._evaluate(reading.metric, reading.value, now),
+        return [*records, *self._evaluate(reading.metric, reading.value, now,
+                                          source=reading.source),
                 *self._prompts(now)]
 
     def _baseline_set(self, name: str, before: float | None, now: Moment) -> list[Record]:
@@ -2080,7 +2103,10 @@ class SessionEngine:
         if name == "bp_systolic":
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
 
-    def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True) -> list[Record]:
+    def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True,
+                  source: str = "") -> list[Record]:
+        """`name`'s trackers fed `value` (from the device `source`, "" when not known: such a
+        value never goes missing with another vital's, `ConditionTracker.gone_with`)."""
         self._note_trackers_before(name, value, now)
         if name == "pulse_rate" and self._ecg_heart_rate_current(now):
             return self._rest_pulse_rules(now)
@@ -2088,7 +2114,7 @@ class SessionEngine:
         for tracker in self._trackers.values():
             if tracker.metric != name:
                 continue
-            request = tracker.on_value(value, self._baseline_for(name), now)
+            request = tracker.on_value(value, self._baseline_for(name), now, source)
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
                 self.schedule.add_one_off(_repeat_check(name), (name,), due)
@@ -2152,7 +2178,8 @@ class SessionEngine:
     def _time_parts(self, now: Moment) -> list[Callable[[], list[Record]]]:
         """The tick's independent parts, in the order one tick runs them. Each looks its objects
         up when it runs: a step that fails puts back copies of the board and the trackers."""
-        trackers = [partial(self._tracker_time, name, now) for name in self._trackers]
+        trackers = [partial(self._tracker_time, name, now)
+                    for name in self._in_time_order(self._trackers)]
         return [*trackers, partial(self._prompts, now), partial(self._board_tick, now),
                 partial(self._stale_escalation, now), partial(self._held_device_alarms_time, now),
                 partial(self._clock_caught_up, now)]
@@ -2203,6 +2230,29 @@ class SessionEngine:
             # Silence before the device (re)connected is the device's absence, not the patient's.
             last = max(latest.at.mono, connected_since or 0.0) if latest else None
         tracker.on_time(last, expecting, now)
+        other = GOES_WITH.get(tracker.metric)
+        if other is not None:
+            self._gone_with(tracker, other, now)
+
+    def _gone_with(self, tracker: ConditionTracker, other: str, now: Moment) -> None:
+        """`tracker`'s vital is measured by the probe of `other` (`GOES_WITH`: the pulse rate
+        the oximeter's): once `other`'s last value no longer counts, nor does `tracker`'s of the
+        same device (`ConditionTracker.gone_with`). `other`'s trackers are judged first
+        (`_in_time_order`). A typed SpO2 standing is no device's: nothing goes with it."""
+        latest = self._state.latest.get(other)
+        if latest is None or latest.reading.source == MANUAL:
+            return
+        missing = next((t for t in self._trackers.values() if t.metric == other and t.absent),
+                       None)
+        if missing is not None:
+            tracker.gone_with(missing, latest.reading.source, now)
+
+    def _in_time_order(self, conditions: Iterable[str]) -> list[str]:
+        """`conditions` in the order their time is judged: as the protocol lists them, those of
+        a vital that goes with another (`GOES_WITH`) after it, each tick and at a restart alike
+        (the shipped protocols list the pulse before the SpO2: judged first, the pulse's alarm
+        would end a tick after the SpO2's absence is raised)."""
+        return sorted(conditions, key=lambda c: self._trackers[c].metric in GOES_WITH)
 
     def _prompts(self, now: Moment) -> list[Record]:
         out: list[Record] = []
@@ -2825,7 +2875,8 @@ class SessionEngine:
         self.schedule.start_phase(self.phase, now, self._first_dose())
         if first_dose:
             for reading in self._standing_at_t0(now):
-                records.extend(self._evaluate(reading.metric, reading.value, now))
+                records.extend(self._evaluate(reading.metric, reading.value, now,
+                                              source=reading.source))
         records.extend(self._prompts(now))
         return records
 

@@ -46,15 +46,19 @@ Detail
     the cuff measured with it, `is_nibp_value`, is that measurement too); an NIBP
     found on the monitor at connect, with no time (reading.AGE_UNKNOWN), "STALE · device ·
     received 09:26 · time unknown". A device whose clock is off by more than `SKEW_LIMIT_S`
-    (the trend feed's rule, `trend_feed.clock_offset`: the device's continuous values, an NIBP's
-    own time ahead of its arrival, or before the session opened when no continuous value of the
-    device shows its clock right, `CUFF_WAIT_S` after its arrival) has its receive time shown
-    instead, and the tile says "clock 8 min ahead". An NIBP measured in the session and delivered
-    minutes later (taken during a restart or a link outage) is no clock offset: it reads
-    "measured 09:22 · 4 min ago", never "received 09:26 · 0 s ago · clock 4 min behind" (the
-    audit: a cuff taken during the outage read as just measured). Nor is a cuff taken before the
-    nurse opened the session, the monitor's HR showing its clock right: "measured 08:55 · 5 min
-    ago", not "received 09:00 · 0 s ago · clock 5 min behind".
+    (the trend's verdict, `SessionView.device_clock`, by its rule and code,
+    `trend_feed.DeviceClocks`: the device's continuous values, an NIBP's own time ahead of its
+    arrival, or before the session opened when no continuous value of the device showed its
+    clock right by `CUFF_WAIT_S` after its arrival) has its receive time shown instead, and the
+    tile says "clock 8 min ahead"; found off, it stays off, as on the trend. An NIBP measured in
+    the session and delivered minutes later (taken during a restart or a link outage) is no
+    clock offset: it reads "measured 09:22 · 4 min ago", never "received 09:26 · 0 s ago · clock
+    4 min behind" (the audit: a cuff taken during the outage read as just measured). Nor is a
+    cuff taken before the nurse opened the session, the monitor's HR showing its clock right:
+    "measured 08:55 · 5 min ago", not "received 09:00 · 0 s ago · clock 5 min behind"; with the
+    HR only from 30 s later (the probe put on after the cuff) it is "clock 5 min behind" from
+    the end of the wait on, on the tile as on the trend (the tile had turned to "measured" when
+    the HR came, the trend had not).
     Stale (older than `STALE_SECONDS` for a continuous value, `STALE_MANUAL_SECONDS` for a typed
     value or an NIBP and its cuff's pulse, or from a device that is not connected): "STALE · ..."
     and greyed.
@@ -70,13 +74,7 @@ from typing import TYPE_CHECKING
 
 from console.clock import Moment, format_span
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
-from console.session.trend_feed import (
-    CUFF_WAIT_S,
-    PAIR_TOLERANCE_MINUTES,
-    VITAL_COLOURS,
-    clock_offset,
-    waits_for_clock,
-)
+from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, VITAL_COLOURS, clock_offset
 from console.session.view import SessionView
 from devices.reading import AGE_UNKNOWN, MANUAL, Reading, is_nibp_value
 from protocols.model import AlarmRule, Priority
@@ -428,7 +426,7 @@ def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
         return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
                      (), age, False)
     offset = (reading.measured_at - reading.received_at).total_seconds()
-    skew = _device_clock(view, reading, now.mono - latest.at.mono)
+    skew = _device_clock(view, reading, now)
     if skew is not None:
         way = "ahead" if skew > 0 else "behind"
         # "clock", after "device · received …": "monitor clock 14 min …" lost its way (ahead
@@ -455,41 +453,32 @@ def _source_word(latest: Latest) -> str:
 
 def _shown_time(view: SessionView, latest: Latest, now: Moment) -> datetime:
     reading = latest.reading
-    waited = now.mono - latest.at.mono
-    if reading.measured_at is not None and _device_clock(view, reading, waited) is None:
+    if reading.measured_at is not None and _device_clock(view, reading, now) is None:
         return reading.measured_at
     return reading.received_at
 
 
-def _device_clock(view: SessionView, reading: Reading, waited: float) -> float | None:
+def _device_clock(view: SessionView, reading: Reading, now: Moment) -> float | None:
     """The offset of the clock of the device that sent `reading` (seconds, positive: ahead), or
-    None when its clock is right as far as the tile can tell (`trend_feed.clock_offset`). An
-    NIBP's clock is read first from the latest continuous values the same device sent (measured
-    the second they are sent: a cuff delivered 2 min late by a clock 10 min ahead is a clock
-    10 min ahead, and one only delivered late shows none), then from its own times: those
-    values showing the clock right, a cuff from before the session opened is an old
-    measurement (taken before the nurse opened it); with none to judge by, it waits
-    `CUFF_WAIT_S` since it was received (`waited`, seconds) for one, as the trend does
-    (`trend_feed.waits_for_clock`: a Mindray sends its HR a second after its NIBP), then shows
-    the clock off, as a clock reset to 2000 does."""
+    None when its clock is right as far as the tile can tell. Whether it is off is the trend's
+    verdict on that device by `now` (`view.device_clock`: `trend_feed.DeviceClocks`, the same
+    values by the same rule), never the tile's own. How far off is what the device shows now:
+    its latest continuous value showing an offset (measured the second it is sent), else the
+    value's own times (`trend_feed.clock_offset`), else the offset first found."""
+    first = view.device_clock(reading.source, now.wall)
+    if first is None:
+        return None
     started = view.started.wall
-    judged = False
-    if is_nibp_value(reading) and reading.measured_at is not None:
-        for name in VITALS:
-            latest = view.latest(name) if name not in BP_METRICS else None
-            other = latest.reading if latest is not None else None
-            if (other is not None and other.source == reading.source and not is_nibp_value(other)
-                    and other.measured_at is not None):
-                found = clock_offset(name, other.measured_at, other.received_at, started)
-                if found is not None:
-                    return found
-                judged = True
-    if (not judged and waited <= CUFF_WAIT_S
-            and waits_for_clock(reading.metric, reading.measured_at, reading.received_at,
-                                started, reading.flags)):
-        return None   # the device's next message may show its clock right: drawn as measured
-    return clock_offset(reading.metric, reading.measured_at, reading.received_at, started,
-                        reading.flags, clock_right=judged)
+    for name in VITALS:
+        latest = view.latest(name) if name not in BP_METRICS else None
+        other = latest.reading if latest is not None else None
+        if other is not None and other.source == reading.source and not is_nibp_value(other):
+            found = clock_offset(name, other.measured_at, other.received_at, started)
+            if found is not None:
+                return found
+    own = clock_offset(reading.metric, reading.measured_at, reading.received_at, started,
+                       reading.flags)
+    return own if own is not None else first
 
 
 def _clock(when: datetime) -> str:

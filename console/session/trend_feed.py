@@ -41,8 +41,13 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   seen before it waits for one up to `CUFF_WAIT_S` (10 s of receive time): a message lists its
   values in any order, and a Mindray bedside monitor sends its NIBP in a message of its own
   (503) and its HR in the next 204, a second later (devices.md). Only when none comes within
-  that (the input reaches a later time) is it judged by its own times; the tile judges it by
-  the same rule (`waits_for_clock`), drawn meanwhile at its measured time.
+  that (the input reaches a later time) is it judged by its own times, drawn meanwhile at its
+  measured time; one that comes later changes nothing (a probe put on after the cuff: the
+  clock stays off, no point moves back). A device found off stays off. The tiles show the same
+  verdict, kept by the same code fed the same values (`DeviceClocks`, the engine's copy read
+  through `SessionView.device_clock`): the tile had judged a cuff by the device's latest HR
+  whenever it came, "measured 08:55 · 6 min ago" beside the trend's "Monitor clock 5 min
+  behind".
 - A value whose age is unknown (`AGE_UNKNOWN`: an ANSAR-B NIBP found on the monitor when the
   console connected, perhaps hours old, perhaps the previous patient's) has no place on a time
   axis and is not drawn: its receive time would show it as measured then, and after a restart it
@@ -96,7 +101,7 @@ from console.records import (
     Record,
     SessionEnded,
 )
-from devices.reading import is_cuff_pulse_metric, is_nibp_metric, is_patient_value
+from devices.reading import AGE_UNKNOWN, is_cuff_pulse_metric, is_nibp_metric, is_patient_value
 from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
 from protocols.model import Priority
 
@@ -264,6 +269,88 @@ def waits_for_clock(metric: str, measured_at: datetime | None, received_at: date
                              clock_right=True) is None)
 
 
+@dataclass(frozen=True, slots=True)
+class ClockFound:
+    """A device's clock found off (`DeviceClocks`): by how much (measured minus received,
+    seconds; positive: ahead) and when the console received the value that showed it."""
+
+    source: str
+    offset_s: float
+    received_at: datetime
+
+
+class DeviceClocks:
+    """What each device's values have shown of its clock so far (by source), by the module's
+    rule: the trend's verdict, kept by the trend (`TrendFeed`) and by the engine for the tiles
+    (`SessionView.device_clock`), each fed the same values in receive order. The tile judged a
+    cuff from before the session by the device's latest HR whenever it came, the trend by one
+    within `CUFF_WAIT_S`: an HR 30 s later made it "measured 08:55" on the tile, "Monitor clock
+    5 min behind" on the trend. A device found off stays off: a value that came later moves no
+    point already placed at its arrival, and the tile does not change its mind either."""
+
+    def __init__(self) -> None:
+        self._off: dict[str, float] = {}   # found off: the offset first seen
+        self._right: set[str] = set()      # a continuous value showed the clock right
+        # A cuff from before the session waiting for a continuous value of its device: when it
+        # was received, and the offset its own times show (`waits_for_clock`).
+        self._waiting: dict[str, tuple[datetime, float]] = {}
+
+    def copy(self) -> DeviceClocks:
+        other = DeviceClocks()
+        other._off, other._right = dict(self._off), set(self._right)
+        other._waiting = dict(self._waiting)
+        return other
+
+    def note(self, source: str, metric: str, measured_at: datetime | None,
+             received_at: datetime, started_at: datetime,
+             flags: AbstractSet[str] = frozenset()) -> list[ClockFound]:
+        """One value of `source` (`clock_offset`'s arguments; a typed value's source is not a
+        device: leave it out); return the clocks found off by it and by the time it came
+        (`reached`)."""
+        found = self.reached(received_at)
+        if measured_at is None or AGE_UNKNOWN in flags or source in self._off:
+            return found
+        offset = clock_offset(metric, measured_at, received_at, started_at, flags,
+                              clock_right=source in self._right)
+        if offset is None:
+            if not is_nibp_metric(metric, flags):   # continuous: measured the second it is sent
+                self._right.add(source)
+                self._waiting.pop(source, None)   # the cuff waiting is just old
+            return found
+        if waits_for_clock(metric, measured_at, received_at, started_at, flags):
+            self._waiting.setdefault(source, (received_at, offset))
+            return found
+        return [*found, self._found(source, offset, received_at)]
+
+    def reached(self, at: datetime) -> list[ClockFound]:
+        """The input reached `at` (a later value, any record, the window's clock): each cuff
+        that waited more than `CUFF_WAIT_S` with no continuous value of its device shows its
+        clock off by its own times; return those."""
+        return [self._found(source, offset, received)
+                for source, (received, offset) in list(self._waiting.items())
+                if _waited(received, at)]
+
+    def offset(self, source: str, at: datetime | None = None) -> float | None:
+        """The offset first found of the clock of `source`, or None while it is right as far as
+        its values tell; given `at`, as `reached(at)` would find it (without a later value)."""
+        if source in self._off:
+            return self._off[source]
+        waiting = self._waiting.get(source)
+        if at is not None and waiting is not None and _waited(waiting[0], at):
+            return waiting[1]
+        return None
+
+    def _found(self, source: str, offset: float, received_at: datetime) -> ClockFound:
+        self._off[source] = offset
+        self._waiting.pop(source, None)
+        return ClockFound(source, offset, received_at)
+
+
+def _waited(received_at: datetime, at: datetime) -> bool:
+    """A cuff received at `received_at` has waited its `CUFF_WAIT_S` by `at`."""
+    return (at - received_at).total_seconds() > CUFF_WAIT_S
+
+
 def breaks_lines(event: EventRecord) -> bool:
     """The event says no device value could come from its time until the next, however short
     the gap: a device state other than connected, the console closed, a session resumed (also
@@ -403,14 +490,8 @@ class TrendFeed:
         self._marked: dict[int, Priority] = {}   # occurrence -> highest priority marked
         self._baselines: dict[str, float] = {}
         self._devices: dict[str, int] = {}
-        self._skewed: set[int] = set()
+        self._clocks = DeviceClocks()   # the devices' clocks (the tiles' verdict too)
         self._skews: list[ClockSkew] = []
-        # Devices whose continuous values showed their clock right (`clock_offset`'s clock_right).
-        self._clock_right: set[int] = set()
-        # Per device, a cuff from before the session waiting `CUFF_WAIT_S` for a continuous
-        # value: one showing the clock right makes it an old measurement; without one it shows
-        # the clock off (`_settle_waited`).
-        self._pending: dict[int, ObservationRecord] = {}
         self._changes = FeedChanges()
         self._end = 0.0
         self._ended: float | None = None
@@ -478,16 +559,16 @@ class TrendFeed:
     def _add(self, record: Record, row: int) -> None:
         """One record; `row` is the observation's row id (-1 unknown)."""
         if isinstance(record, ObservationRecord):
-            self._settle_waited(record.received_at)
+            self.reached(record.received_at)
             self._add_observation(record, row)
         elif isinstance(record, EventRecord):
-            self._settle_waited(record.at)
+            self.reached(record.at)
             self._add_event(record)
         elif isinstance(record, AlarmTransition):
-            self._settle_waited(record.at)
+            self.reached(record.at)
             self._add_alarm(record)
         elif isinstance(record, SessionEnded):
-            self._settle_waited(record.ended_at)
+            self.reached(record.ended_at)
             self._ended = self._minutes(record.ended_at)
 
     def _add_observation(self, rec: ObservationRecord, row: int) -> None:
@@ -497,7 +578,8 @@ class TrendFeed:
             return   # corrected before it arrived (out-of-order input): never drawn
         device = self._device_of(rec)
         if device >= 0:
-            self._check_clock(device, rec)
+            self._skew(self._clocks.note(rec.source, rec.metric, rec.measured_at,
+                                         rec.received_at, self.started_at, rec.flags))
         minutes = self._minutes(self._placed_at(rec))
         received = self._minutes(rec.received_at)
         if rec.corrects is not None:
@@ -618,7 +700,7 @@ class TrendFeed:
         if rec.source == MANUAL:
             return rec.measured_at or rec.received_at
         if (is_nibp_metric(rec.metric, rec.flags) and rec.measured_at is not None
-                and self._devices.get(rec.source, -1) not in self._skewed):
+                and self._clocks.offset(rec.source) is None):
             return rec.measured_at
         return rec.received_at
 
@@ -628,12 +710,19 @@ class TrendFeed:
         reader that needs only `placed_at`, such as the course view's peak minutes). Its
         `metric` and `flags` say how its times are judged (`clock_offset`: an NIBP delivered
         late, the cuff's pulse with it, is no clock offset). A typed value's times count as the
-        time the input reached (`_settle_waited`)."""
-        self._settle_waited(received_at)
-        if source != MANUAL and measured_at is not None:
-            self._check_clock(self._device_of_source(source),
-                              ObservationRecord(0, metric, 0.0, "", source, measured_at,
-                                                received_at, "", flags=frozenset(flags)))
+        time the input reached (`reached`)."""
+        self.reached(received_at)
+        if source != MANUAL:
+            self._skew(self._clocks.note(source, metric, measured_at, received_at,
+                                         self.started_at, flags))
+
+    def reached(self, at: datetime) -> None:
+        """The input reached `at`: a cuff from before the session that waited `CUFF_WAIT_S`
+        for a continuous value of its device, none come, shows its clock off
+        (`DeviceClocks.reached`). Each record given says so of its time; the live window says
+        so of its clock, so the trend says the clock off when the tile does, not at the next
+        record (nothing may come for half a minute before the probe is on)."""
+        self._skew(self._clocks.reached(at))
 
     def _device_of(self, rec: ObservationRecord) -> int:
         return -1 if rec.source == MANUAL else self._device_of_source(rec.source)
@@ -644,50 +733,16 @@ class TrendFeed:
             index = self._devices[source] = len(self._devices)
         return index
 
-    def _check_clock(self, device: int, rec: ObservationRecord) -> None:
-        if device in self._skewed:
-            return
-        continuous = rec.measured_at is not None and not is_nibp_metric(rec.metric, rec.flags)
-        offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
-                              rec.flags, clock_right=device in self._clock_right)
-        if offset is None:
-            if continuous:
-                self._clock_right.add(device)
-                self._pending.pop(device, None)   # the cuff waiting is just old
-            return
-        if waits_for_clock(rec.metric, rec.measured_at, rec.received_at, self.started_at,
-                           rec.flags):
-            # A cuff from before the session: the device's next continuous value, within
-            # `CUFF_WAIT_S`, may show the clock right.
-            self._pending.setdefault(device, rec)
-            return
-        self._skew(device, rec, offset)
-
-    def _settle_waited(self, at: datetime) -> None:
-        """The input reached `at` (commit order is receive order): judge by its own times each
-        waiting pre-session cuff received more than `CUFF_WAIT_S` before, its device having
-        sent no continuous value since to judge the clock by."""
-        if not self._pending:
-            return
-        for index, rec in list(self._pending.items()):
-            if (at - rec.received_at).total_seconds() <= CUFF_WAIT_S:
-                continue
-            del self._pending[index]
-            if index in self._skewed:
-                continue
-            offset = clock_offset(rec.metric, rec.measured_at, rec.received_at, self.started_at,
-                                  rec.flags)
-            if offset is not None:
-                self._skew(index, rec, offset)
-
-    def _skew(self, device: int, rec: ObservationRecord, offset: float) -> None:
-        self._skewed.add(device)
-        skew = ClockSkew(rec.source, offset, self._minutes(rec.received_at))
-        self._skews.append(skew)
-        self._changes.skews.append(skew)
-        for key, points in self._series.items():   # earlier NIBP of this device moves too
-            if not key[1] and key[0] in SPOT_SERIES and points.move_device_to_received(device):
-                self._changes.series.add(key)
+    def _skew(self, found: Iterable[ClockFound]) -> None:
+        """Report each clock found off, and place its device's NIBP at their receive times."""
+        for clock in found:
+            device = self._device_of_source(clock.source)
+            skew = ClockSkew(clock.source, clock.offset_s, self._minutes(clock.received_at))
+            self._skews.append(skew)
+            self._changes.skews.append(skew)
+            for key, points in self._series.items():   # earlier NIBP of this device moves too
+                if not key[1] and key[0] in SPOT_SERIES and points.move_device_to_received(device):
+                    self._changes.series.add(key)
 
     def _remove_corrected(self, target: int, metric: str) -> float | None:
         """Take the corrected value out; return where it was drawn (None: not found)."""

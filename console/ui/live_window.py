@@ -236,6 +236,9 @@ class LiveWindow(QtWidgets.QWidget):
         self._show_ended(engine.ended_at)
         self.tiles.update_from(engine, now)
         self._feed_trend()
+        # A cuff waiting for its device's clock is judged on the tiles' clock, not at the next
+        # record (`TrendFeed.reached`): the tile and the trend say the same at every refresh.
+        self.trend.feed.reached(now.wall)
         self.trend.set_now((now.wall - engine.started.wall).total_seconds() / 60)
         self.trend.refresh()
         self.checklist.refresh()

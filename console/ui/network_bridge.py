@@ -155,12 +155,12 @@ class NetworkBridge(QtCore.QObject):
             self._next_trend = mono + topics.TREND_PERIOD_S
             view = controller.view
             if self._trend is None or self._trend.session_id != view.session_id:
-                self._trend = TrendPoints(view.session_id)
+                self._trend = TrendPoints(view.session_id, view.started.wall)
             rows = self.link.log.observations(view.session_id, after_id=self._trend.last_id)
             # The events say where the device lines break (an unplug, a restart): the central
             # breaks them there too (chair_status.TrendPoints).
             points = self._trend.add(rows, view.entered_in_error,
-                                     self.link.log.events(view.session_id))
+                                     self.link.log.events(view.session_id), self.clock.now().wall)
             self.link.publish_trend(build_trend(config.chair, view.session_id,
                                                 self.clock.now().wall, points,
                                                 monitor_clock_off=self._trend.monitor_clock_off,

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from console.records import AlarmTransition
+from console.records import AlarmTransition, SessionOpened
+from console.session.alarm_area import compact_row, row_text
+from console.session.engine import SessionEngine
 from console.store import EventLog
 from protocols.loader import load_protocol
+from protocols.model import Protocol
 from tests.session.helpers import HIGH, Session, default_rules, iv_protocol, rule
 from tests.session.test_resume_as_live import LoggedSession, log, restart  # noqa: F401
 
@@ -35,6 +38,21 @@ def _monitor(s: Session, start: int, end: int, **values: float) -> None:
 
 def _rows(s: Session) -> list[tuple[str, str, str, str]]:
     return [(o.condition, o.priority.label, o.state.value, o.message) for o in s.engine.alarms()]
+
+
+def _restart(s: LoggedSession, protocol: Protocol) -> None:
+    """`restart` at once, the session run by `protocol` (`restart` reads it by the test
+    protocol, which has no absence rule of SpO2 and no pulse rate rule)."""
+    log: EventLog = s.recorder   # type: ignore[assignment]
+    row = log.session(s.engine.session_id)
+    logged = log.observations(row.id)
+    s.engine = SessionEngine.resume(
+        protocol, log, row.id,
+        SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
+                      row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
+        [r for _, r in logged], [r for _, r in log.events(row.id)],
+        [r for _, r in log.alarm_events(row.id)], s.now(),
+        observation_ids=[i for i, _ in logged])
 
 
 def _ended(s: Session, occurrence: int) -> tuple[str, str]:
@@ -169,3 +187,62 @@ def test_a_restart_before_the_tick_that_would_have_raised_the_apnoea_ends_that_r
     assert [r[0] for r in _rows(s)] == ["resp_rate_high"]
     restart(s, 0)
     assert [r[:3] for r in _rows(s)] == [("resp_rate_low", "high", "active")]
+
+
+def _unseen_desaturation_then_probe_off(s: Session) -> int:
+    """SpO2 86 (high) nobody acknowledges; then the probe comes off for 39 s, HR and RR still
+    sent: the alarm stays high (latching), what its condition holds now is "No SpO2"."""
+    s.engine.device_state_changed("connected", s.now())
+    _monitor(s, 60, 70, spo2=97, heart_rate=80, resp_rate=14)
+    _monitor(s, 70, 71, spo2=86, heart_rate=80, resp_rate=14)
+    (desaturation,) = s.engine.alarms()
+    _monitor(s, 71, 110, heart_rate=80, resp_rate=14)
+    return desaturation.id
+
+
+def test_an_unseen_desaturation_held_high_says_the_probe_is_off() -> None:
+    # Review 47: the row read "*** SpO2 86 %, limit ≤90" and nothing else, SpO2 not measured
+    # for 39 s; a held value says "· now 92", a held absence said nothing.
+    s = Session(load_protocol(PROTOCOLS / "iv-ketamine.toml"))
+    _unseen_desaturation_then_probe_off(s)
+    (row,) = s.engine.alarms()
+    assert (row.priority.label, row.state.value) == ("high", "active")
+    assert row_text(row) == "*** SpO2 86 %, limit ≤90 · now: no SpO2 for 39 s"
+    compact = compact_row(row)
+    assert (compact.words, compact.state) == ("*** SpO2 86 %, limit ≤90",
+                                              " · now: no SpO2 for 39 s")
+
+
+def test_acknowledging_an_unseen_desaturation_after_the_probe_came_off_sounds_it() -> None:
+    # Review 47: acknowledged, the row became "** No SpO2 for 39 s · acknowledged", silent until
+    # the reminder: the nurse had acknowledged the SpO2 86 she was shown, never the probe off.
+    # Acknowledged a second before the probe came off, "No SpO2" was a new sounding alarm.
+    s = Session(load_protocol(PROTOCOLS / "iv-ketamine.toml"))
+    desaturation = _unseen_desaturation_then_probe_off(s)
+    assert s.engine.acknowledge(desaturation, NURSE, s.now()).done
+    assert _rows(s) == [("spo2_low", "medium", "active", "No SpO2 for 39 s")]
+    assert s.sounding() == "medium"
+    ends = [(r.transition, r.priority, r.actor, r.message) for r in s.recorder.records
+            if isinstance(r, AlarmTransition) and r.occurrence == desaturation][-2:]
+    assert ends == [
+        ("acknowledged", "high", NURSE, "SpO2 86 %, limit ≤90"),
+        ("cleared", "high", "engine", "SpO2 86 %, limit ≤90 (a new alarm: No SpO2 for 39 s)")]
+
+
+@pytest.mark.parametrize("acknowledged", [False, True], ids=["held high", "acknowledged"])
+def test_a_restart_after_an_unseen_desaturation_and_a_probe_off_gives_the_same_board(
+        log: EventLog, acknowledged: bool) -> None:  # noqa: F811
+    protocol = load_protocol(PROTOCOLS / "iv-ketamine.toml")
+    s = LoggedSession(log, protocol)
+    desaturation = _unseen_desaturation_then_probe_off(s)
+    if acknowledged:
+        assert s.engine.acknowledge(desaturation, NURSE, s.now()).done
+    live = [(*row, row_text(o)) for row, o in zip(_rows(s), s.engine.alarms(), strict=True)]
+    sounding = s.sounding()
+    _restart(s, protocol)
+    assert [(*row, row_text(o)) for row, o in zip(_rows(s), s.engine.alarms(), strict=True)] == live
+    assert s.sounding() == sounding
+    if not acknowledged:   # acknowledged after the restart, as live
+        assert s.engine.acknowledge(desaturation, NURSE, s.now()).done
+        assert _rows(s) == [("spo2_low", "medium", "active", "No SpO2 for 39 s")]
+        assert s.sounding() == "medium"

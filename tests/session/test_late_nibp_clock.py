@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from console.network.chair_status import TrendPoints
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.engine import SessionEngine
 from console.session.tile_view import tile_view
@@ -247,6 +250,9 @@ def test_a_cuff_from_before_the_session_in_a_message_of_its_own_is_judged_by_the
         message(s, 78)
         assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
             f"device · measured {local(cuff)} · {5 + seconds // MIN:g} min ago")
+    restart(s, 30)   # the tile judges the replayed values as the trend loads them: the same
+    assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
+        f"device · measured {local(cuff)} · 10 min ago")
     s.t(16 * MIN + 40)
     message(s, 80)
     later = opened + timedelta(minutes=16)
@@ -264,3 +270,107 @@ def test_a_cuff_from_before_the_session_in_a_message_of_its_own_is_judged_by_the
     for feed in (the_trend(s), live):
         assert feed.skews == ()
         assert list(feed.series("bp_systolic", False)[0]) == [-5.0, 16.0]
+
+
+def cuffed_before_opening(s: Session) -> tuple[datetime, datetime]:
+    """At 20 s the monitor delivers, alone, a cuff measured 5 min before the session opened;
+    return when the session opened and when the cuff came."""
+    s.engine.device_state_changed("connected", s.now())
+    opened = s.recorder.opened[0].started_at
+    cuff = opened - timedelta(minutes=5)
+    s.t(20)
+    arrived = s.now().wall
+    assert s.engine.ingest_message([Reading("bp_systolic", 132, "mmHg", cuff, arrived, MONITOR),
+                                    Reading("bp_diastolic", 84, "mmHg", cuff, arrived, MONITOR)],
+                                   s.now())
+    return opened, arrived
+
+
+def test_a_cuff_from_before_the_session_whose_hr_starts_after_the_wait_is_a_clock_offset_on_the_tile_and_the_trend():
+    # The nurse cuffed the patient, opened the session 5 minutes later and only then put the
+    # oximeter probe on: the monitor's HR starts 30 s after the cuff came, past the 10 s
+    # (`CUFF_WAIT_S`) a cuff from before the session waits for one. Nothing within them tells
+    # an old cuff from a clock 5 min behind. The trend said "Monitor clock 5 min behind" and
+    # drew the monitor's cuffs at their arrival (so did the review, the export and the central),
+    # while the BP tile, judging by the HR that came later, read "measured 08:55 · 6 min ago",
+    # after reading "clock 5 min behind" until the HR came.
+    s = Session()
+    opened, arrived = cuffed_before_opening(s)
+    live = TrendFeed(opened)
+    fed = 0
+    behind = "· clock 5 min behind"
+    for second in range(int(20 + CUFF_WAIT_S) + 1, 120):   # after the wait, the HR from 50 s
+        s.t(second)
+        if second >= 50:
+            message(s, 78)
+            live.add(s.recorder.records[fed:])   # what the window's trend is given
+            fed = len(s.recorder.records)
+            assert [(x.source, round(x.offset_s)) for x in live.skews] == [(MONITOR, -320)]
+        # One verdict, never changed: the HR that came after the wait does not make it an old cuff.
+        assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
+            f"device · received {local(arrived)} · {second - 20} s ago {behind}"), second
+    for feed in (the_trend(s), live):
+        assert [(x.source, round(x.offset_s)) for x in feed.skews] == [(MONITOR, -320)]
+        assert [round(x, 6) for x in feed.series("bp_systolic", False)[0]] == [round(20 / MIN, 6)]
+    # The next cuff, measured in the session and sent 40 s later: at its arrival on both.
+    s.t(16 * MIN + 40)
+    message(s, 80, (128, 80), nibp_measured=opened + timedelta(minutes=16))
+    assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
+        f"device · received {local(s.now().wall)} · 0 s ago {behind}")
+    assert [round(x, 6) for x in the_trend(s).series("bp_systolic", False)[0]] == [
+        round(20 / MIN, 6), round(16 + 40 / MIN, 6)]
+    # After a restart the tile judges the replayed values as the trend loads them: the same.
+    restart(s, 30)
+    assert tile_view(s.engine, "bp_systolic", s.now()).detail == (
+        f"device · received {local(s.now().wall - timedelta(seconds=30))} · 30 s ago {behind}")
+
+
+def test_the_windows_trend_says_what_the_tile_says_of_the_clock_at_every_second():
+    # The same cuff, the HR from 30 s after it: nothing is committed between the end of the
+    # wait and the HR, and the trend, judging only at the next record, drew the cuff at its
+    # measured time with no word of the clock while the tile said "clock 5 min behind". The
+    # window gives its trend what was committed and its clock at every refresh.
+    s = Session()
+    opened, _ = cuffed_before_opening(s)
+    live = TrendFeed(opened)
+    fed = 0
+    for second in range(21, 120):
+        s.t(second)
+        if second >= 50:
+            message(s, 78)
+        live.add(s.recorder.records[fed:])
+        fed = len(s.recorder.records)
+        live.reached(s.now().wall)
+        tile_says_off = "clock" in tile_view(s.engine, "bp_systolic", s.now()).detail
+        assert tile_says_off == bool(live.skews) == (second > 20 + CUFF_WAIT_S), second
+        at_arrival = live.series("bp_systolic", False)[0].tolist() == [pytest.approx(20 / MIN)]
+        assert at_arrival == tile_says_off, second
+
+
+def test_the_chairs_trend_snapshot_judges_a_cuff_from_before_the_session_as_the_bedside_does():
+    # The central's trend of the chair judged no cuff by the session's start: with the HR only
+    # from 30 s after it, it drew the cuff 5 min before the session and said nothing of the
+    # monitor's clock, where the bedside drew it at its arrival, "Monitor clock 5 min behind".
+    for hr_at, off in ((21, False), (50, True)):   # within the wait, or after it
+        s = Session()
+        opened, arrived = cuffed_before_opening(s)
+        s.t(hr_at)
+        message(s, 78)
+        rows = [(i, r) for i, r in enumerate(s.recorder.records, start=1)
+                if isinstance(r, ObservationRecord)]
+        snapshot = TrendPoints(s.engine.session_id, opened)
+        placed = [at for name, at, _ in snapshot.add(rows, now=s.now().wall)
+                  if name == "bp_systolic"]
+        bedside = the_trend(s)
+        assert snapshot.monitor_clock_off == bool(bedside.skews) == off, hr_at
+        assert placed == [arrived if off else opened - timedelta(minutes=5)], hr_at
+        assert ("clock" in tile_view(s.engine, "bp_systolic", s.now()).detail) == off, hr_at
+    # Nothing after the cuff yet, the wait over: the chair's clock says so, as the tile does.
+    s = Session()
+    opened, arrived = cuffed_before_opening(s)
+    s.t(20 + CUFF_WAIT_S + 1)
+    rows = [(i, r) for i, r in enumerate(s.recorder.records, start=1)
+            if isinstance(r, ObservationRecord)]
+    snapshot = TrendPoints(s.engine.session_id, opened)
+    assert [at for name, at, _ in snapshot.add(rows, now=s.now().wall)] == [arrived, arrived]
+    assert snapshot.monitor_clock_off

@@ -15,6 +15,7 @@ import pytest
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.session.trend_feed import (
     CUFF_PULSE,
+    CUFF_WAIT_S,
     SKEW_LIMIT_S,
     VITAL_COLOURS,
     TrendFeed,
@@ -443,6 +444,25 @@ def test_a_cuff_from_before_the_session_in_a_message_of_its_own_waits_for_the_ne
         for feed in (live, loaded):
             assert [(s.source, round(s.offset_s)) for s in feed.skews] == [(MONITOR, -320)]
             assert points(feed, "bp_systolic") == [(round(1 / 3, 6), 132)]   # at its arrival
+
+
+def test_a_cuff_from_before_the_session_is_judged_when_the_windows_clock_passes_the_wait():
+    # The nurse cuffed the patient, opened the session, then put the oximeter probe on: nothing
+    # of the monitor is committed for half a minute after its cuff. The trend drew the cuff at
+    # its measured time with no word of the clock until the HR came, while the tile said "clock
+    # 5 min behind" from the end of the wait: the window tells the feed its clock at every
+    # refresh, and the HR that comes after the wait changes nothing.
+    feed = TrendFeed(START)
+    feed.add([reading("bp_systolic", 132, 1 / 3, measured=-5.0)])
+    feed.reached(t(1 / 3 + CUFF_WAIT_S / 60))   # still waiting
+    assert feed.skews == ()
+    assert points(feed, "bp_systolic") == [(-5.0, 132)]
+    feed.reached(t(1 / 3 + (CUFF_WAIT_S + 1) / 60))
+    assert [(s.source, round(s.offset_s)) for s in feed.skews] == [(MONITOR, -320)]
+    assert points(feed, "bp_systolic") == [(round(1 / 3, 6), 132)]   # at its arrival
+    feed.add([reading("heart_rate", 78, 1 / 3 + 0.5)])   # its clock right, after the wait
+    assert len(feed.skews) == 1
+    assert points(feed, "bp_systolic") == [(round(1 / 3, 6), 132)]
 
 
 def lines(feed, metric, manual=False):

@@ -18,6 +18,7 @@ from console.clock import format_duration
 from console.ui.alarm_bar import AlarmBar
 from console.ui.audio import AlarmSounder, RecordingAudioOut
 from console.ui.controller import SessionController
+from protocols.loader import builtin_protocols_dir, load_protocol
 from tests.session.helpers import HIGH, INFO, MEDIUM, Session
 
 RED, RED_TEXT = "#c40000", "#ffffff"
@@ -31,11 +32,15 @@ VITALS_DUE = "Vitals due: Repeat Systolic BP (Systolic BP)"
 
 
 class Console:
-    """A session in its infusion phase with a bar and a sounder bound to its controller."""
+    """A session (`session`, else one in its infusion phase) with a bar and a sounder bound to
+    its controller."""
 
-    def __init__(self, qtbot, audio: RecordingAudioOut | None = None) -> None:
-        self.s = Session()
-        self.s.to_infusion()
+    def __init__(self, qtbot, audio: RecordingAudioOut | None = None,
+                 session: Session | None = None) -> None:
+        if session is None:
+            session = Session()
+            session.to_infusion()
+        self.s = session
         self.controller = SessionController(self.s.engine, self.s.clock)
         self.audio = audio or RecordingAudioOut()
         self.bar = AlarmBar()
@@ -432,6 +437,28 @@ def test_a_high_alarm_held_until_seen_says_the_value_now(console):
     console.bp(205, 95)
     console.bp(190, 95)   # medium now, but held high until the nurse has seen it
     assert console.bar.rows()[0] == SYSTOLIC_205 + " · now 190"
+
+
+def test_a_high_alarm_held_while_its_vital_went_missing_says_so_and_f2_sounds_the_absence(qtbot):
+    # Review 47: an unseen SpO2 86, then the probe off, read "*** SpO2 86 %, limit ≤90" alone,
+    # and F2 turned it into "** No SpO2 for 39 s · acknowledged", silent: the probe off was
+    # never shown nor sounded.
+    console = Console(qtbot, session=Session(load_protocol(builtin_protocols_dir()
+                                                           / "iv-ketamine.toml")))
+    s = console.s
+    s.engine.device_state_changed("connected", s.now())
+    for second in range(60, 110):
+        s.t(second)
+        if second <= 70:
+            s.device("spo2", 86 if second == 70 else 97)
+        s.device("heart_rate", 80); s.device("resp_rate", 14)
+    console.controller.tick()
+    assert console.bar.rows() == ["*** SpO2 86 %, limit ≤90 · now: no SpO2 for 39 s"]
+    [drawn] = console.bar.patient.drawn_texts()
+    assert drawn.endswith(" · now: no SpO2 for 39 s"), drawn   # its state is never what is cut
+    console.bar.ack_shortcut.activated.emit()   # F2
+    assert console.bar.rows() == ["** No SpO2 for 39 s · limit none for 30 s"]
+    assert console.sounder.pattern is not None and console.sounder.pattern.priority is MEDIUM
 
 
 def test_a_stray_space_or_return_never_acknowledges_or_pauses(console, qtbot):

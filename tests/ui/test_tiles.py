@@ -253,8 +253,9 @@ def test_a_monitor_clock_hours_or_years_off_says_it_in_hours_or_days(bedside):
     bedside.after(60)
     bedside.monitor(measured=datetime(2000, 1, 1, tzinfo=UTC), bp_systolic=131,
                     bp_diastolic=80, bp_mean=97)
-    # Stamped before the session opened, it waits CUFF_WAIT_S for an HR of the monitor to judge
-    # its clock by (trend_feed.waits_for_clock); none comes.
+    # The monitor's clock found off already (trend_feed.DeviceClocks), the tile says how far
+    # off it shows now: this cuff's own times (a cuff stamped before the session opened with no
+    # clock found yet waits CUFF_WAIT_S for an HR of the monitor; it would not change that).
     bedside.after(CUFF_WAIT_S + 1)
     days = round((bedside.now().wall - datetime(2000, 1, 1, tzinfo=UTC)).total_seconds() / 86400)
     assert bedside.tile("bp_systolic").detail.endswith(f"· clock {days} days behind")
