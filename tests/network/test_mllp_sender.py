@@ -775,7 +775,10 @@ def test_an_alert_left_unread_behind_a_failed_send_is_found(tmp_path):
             with pytest.raises(OSError) as failed:
                 while True:
                     client.send(b"\x0bMSH|...\x1c\r")
-            assert tls_alert_name(failed.value) is None   # the send says nothing of why
+            # The send says nothing of why: an end of file, or a reset (Python 3.13 here)
+            # that is no TLS error at all.
+            assert not isinstance(failed.value, ssl.SSLError) \
+                or tls_alert_name(failed.value) is None
             alert = alert_left(client, failed.value)
     assert alert is not None and tls_alert_name(alert) == "certificate required"
 
