@@ -637,16 +637,13 @@ class TrendFeed:
             # A value that counts nowhere any more: it leaves the trend (the log keeps the row).
             self._remove_corrected(int(detail.get("observation", -1)), str(detail.get("metric", "")))
         if breaks_lines(event):
-            self._break_lines(minutes)
+            self.add_break(minutes)
 
     def add_break(self, minutes: float) -> None:
-        """Break the device lines at `minutes`, known otherwise than from a logged event (the
-        central station's, from a chair's status or trend snapshot: `breaks_lines`)."""
-        self._break_lines(minutes)
-
-    def _break_lines(self, minutes: float) -> None:
         """No device value came from `minutes` until the next: its lines break there, however
-        short the gap (typed values and NIBP are points, not lines)."""
+        short the gap (typed values and NIBP are points, not lines). From a logged event
+        (`breaks_lines`), or known otherwise: the central's, from a chair's status or trend
+        snapshot."""
         for key, points in self._series.items():
             if not key[1] and key[0] not in SPOT_SERIES and points.insert_break(minutes):
                 self._changes.series.add(key)
