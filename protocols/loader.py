@@ -37,6 +37,7 @@ from protocols.model import (
     Priority,
     Protocol,
     VitalsCheck,
+    dosing_run,
 )
 
 __all__ = [
@@ -1044,15 +1045,26 @@ class _Parser:
                 " ends by discharge, from the discharge phase (its checklist, then [discharge]'s"
                 " gate); the phases end with one phase of kind 'discharge'",
             )
-        # The infusion timer and the pump rate must describe the same infusion.
-        if dose.mode is DoseMode.WEIGHT and len(dosing) == 1:
-            planned = dosing[0].duration_minutes
-            if planned is not None and planned != dose.infusion_minutes:
-                index = phases.index(dosing[0])
+        # The infusion timer and the pump rate must describe the same infusion. Dosing phases
+        # in a row are one infusion (a 10-min start at close watch, then 30 min), which ends
+        # with the last: their minutes together are the pump's. Only when each is timed: an
+        # untimed one ends when the nurse ends it. (A dosing phase after an observation one is
+        # refused by the kinds' order above, so the dosing phases are always one run.) The sum
+        # is a new rule: a text that ran with its infusion split is read as it was.
+        run = dosing_run(phases)
+        timers = [p.duration_minutes for p in run if p.duration_minutes is not None]
+        if (dose.mode is DoseMode.WEIGHT and len(timers) == len(run)
+                and (len(run) == 1 or self.authoring)):
+            planned = sum(timers)
+            if planned != dose.infusion_minutes:
+                ids = [p.id for p in run]
+                minutes = (f"{' + '.join(_fmt(m) for m in timers)} = {_fmt(planned)} min"
+                           f" (dosing phases {', '.join(ids[:-1])} and {ids[-1]}, one infusion)"
+                           if len(run) > 1 else f"{_fmt(planned)} min")
                 raise ProtocolError(
                     self.path,
-                    f"phases[{index}].duration_minutes",
-                    f"{_fmt(planned)} min differs from dose.infusion_minutes"
+                    f"phases[{phases.index(run[-1])}].duration_minutes",
+                    f"{minutes} differs from dose.infusion_minutes"
                     f" {_fmt(dose.infusion_minutes)} min, which sets the pump rate",
                 )
 
@@ -1319,6 +1331,8 @@ class _Parser:
                 f"{_fmt(early)} min is outside the allowed range, 0–{_fmt(MAX_MINUTES)} min:"
                 f" {_TOO_LONG}",
             )
+        if at_t0[1:] and self.authoring:
+            self.check_times_apart(table, at_t0, early)
         escalate = table.optional_limited("escalate_after_minutes", MAX_MINUTES, "min", _TOO_LONG)
         return VitalsCheck(
             name=name,
@@ -1329,6 +1343,31 @@ class _Parser:
             escalate_after_minutes=5.0 if escalate is None else escalate,
             source=self.required_source(table, f"phases.{phase_id}.checks.{name}"),
         )
+
+    def check_times_apart(self, table: _Table, times: tuple[float, ...],
+                          early: float | None) -> None:
+        """A check's times after T0 are further apart than its early window (the default
+        too), as its cadence is: with times 10 min apart and `early_minutes = 10`, a BP at T+12
+        met "BP at T+10" and "BP at T+20", and none was asked until T+30 (a review of the
+        protocols). Named by the closest two times."""
+        index, (earlier, later) = min(enumerate(zip(times, times[1:])),
+                                      key=lambda pair: pair[1][1] - pair[1][0])
+        gap = later - earlier
+        if early is not None and early >= gap:
+            raise table.error(
+                "early_minutes",
+                f"{_fmt(early)} must be shorter than the {_fmt(gap)} min between"
+                f" at_minutes_after_t0 {_fmt(earlier)} and {_fmt(later)}, or one reading would"
+                " satisfy two checks",
+            )
+        if early is None and DEFAULT_EARLY_MINUTES >= gap:
+            raise ProtocolError(
+                self.path, f"{table.sub('at_minutes_after_t0')}[{index + 1}]",
+                f"{_fmt(later)} min is {_fmt(gap)} min after {_fmt(earlier)}, which must be"
+                f" longer than early_minutes, {_fmt(DEFAULT_EARLY_MINUTES)} min when not written,"
+                " or one reading would satisfy two checks: write an early_minutes shorter than"
+                f" {_fmt(gap)}",
+            )
 
     def metric_list(self, table: _Table, name: str = "metrics") -> tuple[str, ...]:
         values = table.list_of(name)
@@ -1873,7 +1912,9 @@ def _timeline_minutes(phases: Sequence[Phase], dose: Dose, discharge: DischargeG
         end += _planned_minutes(phase)
         if phase.min_minutes_from_t0 is not None:
             end = max(end, t0 + phase.min_minutes_from_t0)
-    dosing_ends = t0 + max(_planned_minutes(phases[first_dose]), dose.infusion_minutes)
+    # The dosing ends with the last of its phases (a 10-min start, then 30 min).
+    planned = sum(_planned_minutes(p) for p in dosing_run(phases))
+    dosing_ends = t0 + max(planned, dose.infusion_minutes)
     return max(end, t0 + (discharge.min_minutes_from_t0 or 0.0),
                dosing_ends + (discharge.min_minutes_after_dosing or 0.0))
 

@@ -12,6 +12,8 @@ Key conventions (documented for clinic authors in protocols/README.md):
 from __future__ import annotations
 
 import enum
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -143,6 +145,20 @@ class Phase:
     exit_bp_within_baseline_mmhg: float | None = None
     exit_min_moaas: int | None = None
     source: str = ""
+
+
+def dosing_run(phases: Sequence[Phase]) -> tuple[Phase, ...]:
+    """The dose's phases: the dosing phases in a row from the first (the loader keeps the kinds
+    in order, so they are all of them). An infusion given as a 10-min start at close watch then
+    30 min is one infusion of 40, which ends when the last of them ends."""
+    first = next((i for i, p in enumerate(phases) if p.kind is PhaseKind.DOSING), len(phases))
+    return tuple(itertools.takewhile(lambda p: p.kind is PhaseKind.DOSING, phases[first:]))
+
+
+def pre_dose_phases(phases: Sequence[Phase]) -> tuple[Phase, ...]:
+    """The phases before the first dosing one: the gate items of every one of them guard the
+    first dose (arrival checks, then pre-dose checks: the gate item is often in the first)."""
+    return tuple(itertools.takewhile(lambda p: p.kind is not PhaseKind.DOSING, phases))
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +300,10 @@ class Protocol:
 
     def phase_index(self, phase_id: str) -> int:
         return [p.id for p in self.phases].index(phase_id)
+
+    @property
+    def dosing_phases(self) -> tuple[Phase, ...]:
+        return dosing_run(self.phases)
 
     def rules_for(self, metric: str) -> tuple[AlarmRule, ...]:
         return tuple(r for r in self.alarms if r.metric == metric)

@@ -75,7 +75,7 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
               dosing_minutes: float | None = None, devices_ticked: int | None = None,
               weight_kg: float | None = None) -> str:
     """"Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min" (or the devices), with
-    "given:" once the dosing phase is over. An infusion whose phase ended early (a side effect,
+    "given:" once the dosing is over (its last phase). An infusion ended early (a side effect,
     an override) was not all given: "Dose planned: 36 mg … · infusion ended after 12 of 40 min"
     (it read "Dose given: 36 mg" after a stop at 12 minutes). Nasal devices likewise: fewer
     device items ticked (`devices_ticked`) than the dose needs reads "Dose planned: 56 mg: 2

@@ -129,7 +129,9 @@ from devices.reading import (
     is_nibp_value, is_patient_value,
 )
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
-from protocols.model import ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol
+from protocols.model import (
+    ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol, pre_dose_phases,
+)
 
 ENGINE = "engine"
 HL7_SOURCE = "hl7:"   # how an HL7 message's readings name their source (devices.hl7.decoder)
@@ -363,7 +365,7 @@ class _State:
     phase_index: int
     phase_started: Moment
     t0: Moment | None = None
-    dosing_ended: Moment | None = None   # the start of the phase after the first dosing one
+    dosing_ended: Moment | None = None   # the start of the first phase after the dosing ones
     ticks: dict[tuple[str, str], Tick] = field(default_factory=dict)
     latest: dict[str, Latest] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
@@ -415,6 +417,20 @@ class _State:
     corrected: dict[int, tuple[float, datetime]] = field(default_factory=dict)
     # Observations noted with a button ("Vomiting"): how many times, and the latest time.
     observed: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+
+    def start_phase(self, index: int, kind: PhaseKind, at: Moment) -> bool:
+        """Phase `index`, of `kind`, starts at `at`, live and replayed alike: the first dosing
+        phase's start is T0 (True), and the first start after T0 of a phase that is not dosing
+        ends the dosing. An infusion given as two dosing phases (10 min, then 30) ended with
+        the first: "30 min after the infusion" ran from minute 10, and a whole infusion read
+        "ended after 10 of 40 min" (a review of the protocols)."""
+        self.phase_index, self.phase_started = index, at
+        if self.t0 is None and kind is PhaseKind.DOSING:
+            self.t0 = at
+            return True
+        if self.t0 is not None and self.dosing_ended is None and kind is not PhaseKind.DOSING:
+            self.dosing_ended = at
+        return False
 
     def note_observed(self, text: str, at: datetime) -> None:
         count, _ = self.observed.get(text, (0, at))
@@ -689,12 +705,9 @@ class SessionEngine:
         starts_through: list[tuple[int | None, int | None]] = []
         for index, event in enumerate(events):
             if event.kind == "phase_started":
-                state.phase_index = protocol.phase_index(event.detail["phase"])
-                state.phase_started = moment(event.at, shift_of(index))
-                if state.t0 is None and engine.phase.kind is PhaseKind.DOSING:
-                    state.t0 = state.phase_started
-                elif state.t0 is not None and state.dosing_ended is None:
-                    state.dosing_ended = state.phase_started
+                started = protocol.phase_index(event.detail["phase"])
+                state.start_phase(started, protocol.phases[started].kind,
+                                  moment(event.at, shift_of(index)))
                 phase_starts.append((engine.phase, state.phase_started, engine._first_dose()))
                 through = event.detail.get("observations_through")
                 starts_through.append((_placed(event),
@@ -1015,7 +1028,8 @@ class SessionEngine:
 
     @property
     def dosing_minutes(self) -> float | None:
-        """How long the dosing phase ran (T0 to the next phase), once it has ended; else None."""
+        """How long the dosing ran (T0 to the phase after the dosing ones), once it has ended;
+        else None."""
         t0, ended = self._state.t0, self._state.dosing_ended
         return (ended.mono - t0.mono) / 60 if t0 is not None and ended is not None else None
 
@@ -2723,9 +2737,9 @@ class SessionEngine:
         if self._state.t0 is not None:
             return []
         reasons = []
-        for item in self.phase.checklist:
-            tick = self._state.ticks.get((self.phase.id, item.id))
-            if not item.gate or tick is None:
+        for phase, item in self._pre_dose_gates():
+            tick = self._state.ticks.get((phase.id, item.id))
+            if tick is None:
                 continue
             for name, limit in item.gate:
                 latest, shown = self.latest(name), metric(name).as_shown
@@ -2752,8 +2766,8 @@ class SessionEngine:
         if not self.next_starts_first_dose:
             return []
         reasons = self._gate_reached_again()
-        for item in self.phase.checklist:
-            if item.gate and (self.phase.id, item.id) not in self._state.ticks:
+        for phase, item in self._pre_dose_gates():
+            if (phase.id, item.id) not in self._state.ticks:
                 over = self._gate_exceeded(item)
                 if over:
                     reasons.append(f"{', '.join(over)}: {PRESCRIBER_REVIEW}")
@@ -2761,6 +2775,14 @@ class SessionEngine:
 
     def _item(self, item_id: str) -> ChecklistItem | None:
         return next((i for i in self.phase.checklist if i.id == item_id), None)
+
+    def _pre_dose_gates(self) -> list[tuple[Phase, ChecklistItem]]:
+        """The gate items of every phase before the first dosing one, with their phase. Read
+        from the current phase only, a gate item in the first of two pre phases (arrival, then
+        pre-dose checks) was passed unasked: a BP at the gate after its tick, or an optional
+        gate item left unticked (a review of the protocols)."""
+        return [(phase, item) for phase in pre_dose_phases(self.protocol.phases)
+                for item in phase.checklist if item.gate]
 
     def _gate_before_first_device(self, item: ChecklistItem) -> tuple[str, list[str]]:
         """The pre-dose gate a nasal session's first device passes: (the gate item's id, its
@@ -2772,13 +2794,10 @@ class SessionEngine:
         if (self._state.t0 is None or device_rest.device_number(item.id) is None
                 or any(i.startswith(device_rest.DEVICE_PREFIX) for _, i in self._state.ticks)):
             return "", []
-        for phase in self.protocol.phases:
-            if phase.kind is PhaseKind.DOSING:
-                break
-            for gated in (i for i in phase.checklist if i.gate):
-                over = self._gate_exceeded(gated, since_t0=True)
-                if over:
-                    return gated.id, over
+        for _, gated in self._pre_dose_gates():
+            over = self._gate_exceeded(gated, since_t0=True)
+            if over:
+                return gated.id, over
         return "", []
 
     def _stands_since_t0(self, latest: Latest) -> bool:
@@ -2854,13 +2873,9 @@ class SessionEngine:
     def _next_phase_records(self, actor: str, now: Moment) -> list[Record]:
         records: list[Record] = [EventRecord(self.session_id, now.wall, "phase_ended", actor,
                                              {"phase": self.phase.id, "name": self.phase.name})]
-        if self.phase.kind is PhaseKind.DOSING and self._state.dosing_ended is None:
-            self._state.dosing_ended = now
-        self._state.phase_index += 1
-        self._state.phase_started = now
-        first_dose = self.phase.kind is PhaseKind.DOSING and self._state.t0 is None
+        index = self._state.phase_index + 1
+        first_dose = self._state.start_phase(index, self.protocol.phases[index].kind, now)
         if first_dose:
-            self._state.t0 = now
             self._state.t0_reached = True
             # The baseline is fixed at T0 (as logged in dosing_started): a reading that looks
             # earlier by a wall clock stepped back later (NTP) must not move it, or the limits
@@ -2916,11 +2931,11 @@ class SessionEngine:
         return minutes * 60 - since
 
     def _wait_after_dosing_s(self, now: Moment) -> float | None:
-        """The gate's wait after the dosing phase ended. A T0 of 70 min was 30 min after a
-        40-min infusion only: one paused at the pump for nausea that ended at T+55 let the
-        patient go 15 min after it (review 41). Counted from `dosing_ended` on the monotonic
-        clock (rebuilt by `resume` from the logged phase starts); the whole wait while dosing
-        still runs."""
+        """The gate's wait after the dosing ended (with its last phase). A T0 of 70 min was 30
+        min after a 40-min infusion only: one paused at the pump for nausea that ended at T+55
+        let the patient go 15 min after it (review 41). Counted from `dosing_ended` on the
+        monotonic clock (rebuilt by `resume` from the logged phase starts); the whole wait
+        while dosing still runs."""
         minutes = self.protocol.discharge.min_minutes_after_dosing
         ended = self._state.dosing_ended
         if minutes is None or self._state.t0 is None:
@@ -2938,7 +2953,7 @@ class SessionEngine:
             return ["No dose was given: T0 is not set"]
         from_t0, after_dosing = self._wait_from_t0_s(now), self._wait_after_dosing_s(now)
         if after_dosing is not None and (from_t0 is None or after_dosing > from_t0):
-            dosing = next(p for p in self.protocol.phases if p.kind is PhaseKind.DOSING)
+            dosing = self.protocol.dosing_phases[-1]   # the dosing ends with its last phase
             return [f"Observation must reach {gate.min_minutes_after_dosing:g} min after "
                     f"{dosing.name} ended: {format_duration(after_dosing)} left"]
         if from_t0 is not None:

@@ -165,6 +165,23 @@ def swap_phases(a: int, b: int) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def split_infusion(first: float, second: float) -> Callable[[dict[str, Any]], None]:
+    """The infusion phase as two dosing phases of `first` then `second` minutes."""
+    def change(document: dict[str, Any]) -> None:
+        infusion = document["phases"][1]
+        start = {"id": "infusion-start", "name": "Infusion start", "kind": "dosing",
+                 "duration_minutes": first}
+        document["phases"][1:2] = [start, dict(infusion, duration_minutes=second)]
+    return change
+
+
+def timed_check(minutes: list[float], **keys: Any) -> Callable[[dict[str, Any]], None]:
+    """Observation's checks: one BP at `minutes` after T0."""
+    return setting("phases[2].checks", [{"name": "BP", "metrics": ["bp_systolic"],
+                                         "at_minutes_after_t0": minutes, "source": "s [V]",
+                                         **keys}])
+
+
 def write(tmp_path: Path, document: dict[str, Any], name: str = "clinic.toml") -> Path:
     path = tmp_path / name
     path.write_text(to_toml(document), encoding="utf-8")
@@ -306,6 +323,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
      "phases[1].checks[0].every_minutes", "needs every_minutes or at_minutes_after_t0"),
     ("infusion timer differs from pump", setting("phases[1].duration_minutes", 30),
      "phases[1].duration_minutes", "differs from dose.infusion_minutes 40 min"),
+    # Two dosing phases are one infusion (a 10-min start at close watch, then the rest): the
+    # dosing ends with the second, and their minutes together are the pump's.
+    ("infusion in two phases shorter than the pump's", split_infusion(10, 20),
+     "phases[2].duration_minutes",
+     "10 + 20 = 30 min (dosing phases infusion-start and infusion, one infusion) differs from"
+     " dose.infusion_minutes 40 min, which sets the pump rate"),
     # ids
     ("duplicate phase id", setting("phases[2].id", "infusion"), "phases[2].id",
      "duplicate phase id 'infusion'"),
@@ -355,6 +378,16 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
           setting("phases[1].checks[0].early_minutes", 5)),
      "phases[1].checks[0].early_minutes",
      "5 must be shorter than every_minutes 5, or one reading would satisfy two checks"),
+    # Alike between a check's own times after T0: with times 10 min apart and a 10-min early
+    # window, a BP at T+12 met "BP at T+10" and "BP at T+20" (a review of the protocols).
+    ("times after T0 no further apart than the early window",
+     timed_check([40, 50, 60], early_minutes=10), "phases[2].checks[0].early_minutes",
+     "10 must be shorter than the 10 min between at_minutes_after_t0 40 and 50, or one reading"
+     " would satisfy two checks"),
+    ("times after T0 closer than the default early window", timed_check([40, 41]),
+     "phases[2].checks[0].at_minutes_after_t0[1]",
+     "41 min is 1 min after 40, which must be longer than early_minutes, 2 min when not"
+     " written, or one reading would satisfy two checks: write an early_minutes shorter than 1"),
     ("check interval longer than its phase", setting("phases[1].checks[0].every_minutes", 41),
      "phases[1].checks[0].every_minutes",
      "41 min is outside the allowed range, above 0 and at most 40 min: a check less frequent"
@@ -611,6 +644,19 @@ def test_a_clinic_adds_a_protocol_by_dropping_a_file(
     assert [str(e).split(": ")[:2] for e in result.errors] == [
         [str(clinic / "copy-of-iv.toml"), "id"]]
     assert result.protocols["iv-ketamine"].path.startswith(str(builtin_protocols_dir()))
+
+
+def test_an_infusion_in_two_phases_that_add_up_to_the_pumps_loads(tmp_path: Path) -> None:
+    document = copy.deepcopy(valid())
+    split_infusion(10, 30)(document)
+    protocol = load_protocol(write(tmp_path, document))
+    assert [p.duration_minutes for p in protocol.dosing_phases] == [10, 30]
+
+
+def test_times_after_t0_further_apart_than_the_early_window_load(tmp_path: Path) -> None:
+    document = copy.deepcopy(valid())
+    timed_check([40, 50, 60], early_minutes=9)(document)
+    assert load_protocol(write(tmp_path, document)).phases[2].checks[0].early_minutes == 9
 
 
 def test_the_authoring_guide_example_loads(tmp_path: Path) -> None:
