@@ -180,14 +180,18 @@ Head = tuple[int, str]
 
 
 def _diagnose(
-    table: str, row_id: int, expected: str, following: Sequence[object] | None
+    table: str, row_id: int, expected: str, following: Sequence[object] | None,
+    head: Head | None,
 ) -> str:
     """Say what differs about a row whose stored hash is not the expected one.
 
     When the next row chains onto the *expected* hash, the row's content is as recorded and only
     its row_hash column was changed; otherwise its content was changed (or the row before it was
-    replaced by one with a recomputed hash, which looks the same from here).
+    replaced by one with a recomputed hash, which looks the same from here). The last row has no
+    next row: the chain head in meta (`head`) holds its hash as written, and answers instead.
     """
+    if following is None and head == (row_id, expected):
+        return _hash_altered(table, row_id)
     if following is not None:
         next_values, next_stored = following[:-1], following[-1]
         try:
@@ -195,14 +199,17 @@ def _diagnose(
         except (TypeError, ValueError):   # the next row is unreadable too: say nothing of it
             chained = None
         if chained == next_stored:
-            return (
-                f"{table} row {row_id}: its row_hash was altered outside the console "
-                "(the content still matches the chain)"
-            )
+            return _hash_altered(table, row_id)
     return (
         f"{table} row {row_id}: its content does not match its row_hash: it was edited outside "
         "the console, or the row before it was replaced"
     )
+
+
+def _hash_altered(table: str, row_id: int) -> str:
+    """Say that only a row's row_hash column was changed."""
+    return (f"{table} row {row_id}: its row_hash was altered outside the console (the content "
+            "still matches the chain)")
 
 
 def _unhashable(table: str, row_id: int) -> str:
@@ -231,8 +238,11 @@ def _out_of_sequence(table: str, row_id: int, previous_id: int, chained: bool) -
             f"row(s) {missing} were deleted outside the console")
 
 
-def _walk(rows: Iterator[Sequence[object]], table: str) -> tuple[int, Head, _Bad | None]:
-    """Recompute one table's chain. Returns rows checked, the last (id, hash) and the first bad."""
+def _walk(rows: Iterator[Sequence[object]], table: str,
+          head: Head | None) -> tuple[int, Head, _Bad | None]:
+    """Recompute one table's chain. Returns rows checked, the last (id, hash) and the first bad.
+
+    `head`: the chain head the log recorded in meta, or None (`_diagnose` of the last row)."""
     checked, previous = 0, (0, GENESIS)
     current = next(rows, None)
     while current is not None:
@@ -250,7 +260,8 @@ def _walk(rows: Iterator[Sequence[object]], table: str) -> tuple[int, Head, _Bad
             return checked, previous, _Bad(row_id, _out_of_sequence(
                 table, row_id, previous[0], chained=expected == stored))
         if expected != stored:
-            return checked, previous, _Bad(row_id, _diagnose(table, row_id, expected, following))
+            return checked, previous, _Bad(row_id, _diagnose(table, row_id, expected, following,
+                                                            head))
         previous, current = (row_id, stored), following
     return checked, previous, None
 
@@ -320,7 +331,7 @@ def _check_table(conn: sqlite3.Connection, table: str,
     columns = ", ".join((*CHAINED_COLUMNS[table], "row_hash"))
     cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY id")
     try:
-        checked, last, bad = _walk(iter(cursor), table)
+        checked, last, bad = _walk(iter(cursor), table, head)
     finally:
         cursor.close()
     return checked, bad or _check_head(table, last, head)

@@ -18,7 +18,8 @@ from typing import Final
 
 from console.clock import iso, parse_iso
 from console.store.chain import SIGNABLE_TABLES, VerifyReport, verify_table
-from console.store.log import ChainedWriter, read_head
+from console.store import schema
+from console.store.log import ChainedWriter, head_unreadable, read_head
 
 _STAFF_COLUMNS: Final = (
     "id, account, name, badge, roles, secret_hash, secret_kind, active, changed_at, changed_by, "
@@ -258,5 +259,11 @@ def check_access_log(conn: sqlite3.Connection) -> VerifyReport:
 
     The table alone, in the words of `verify` (a whole log's walk takes seconds); read it in
     the same read transaction as the rows shown (`console.store.log.read_snapshot`).
+
+    A chain head in meta that is gone or garbled is reported as `verify` reports it: without
+    it, rows deleted from the end (with the head) passed as sound.
     """
+    unreadable = head_unreadable(conn, "access_log")
+    if unreadable is not None and schema.made_by("access_log") in schema.applied_migrations(conn):
+        return VerifyReport(False, ("access_log", 0), unreadable, 0)
     return verify_table(conn, "access_log", read_head(conn, "access_log"))

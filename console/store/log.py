@@ -497,8 +497,10 @@ def verify_log(conn: sqlite3.Connection) -> VerifyReport:
     meta, or the migration that made it) was removed outside the console: reported first, as
     its rows cannot be walked (a dropped access_log passed as "ok" before).
     """
-    present = schema.user_tables(conn)
     with read_snapshot(conn):
+        # The tables too: listed before the snapshot, a migration by a console starting then
+        # made a table (and its head) verify read as "removed outside the console".
+        present = schema.user_tables(conn)
         applied = set(schema.applied_migrations(conn))
         heads: dict[str, Head | None] = {}
         for table in RECORD_TABLES:

@@ -14,6 +14,13 @@ process before it starts the new one) finds its session free. Claims in one proc
 conflict (a window that opens a second session keeps the first's claim; a resume by the same
 process is allowed). Where `fcntl` does not exist (Windows) nothing is claimed: one console per
 computer is then the clinic's rule.
+
+A lock lives on the file's inode, not on its name: the lock file deleted (a clean-up taking it for
+stale) or replaced while a console ran, the next console made a new one, saw nothing running and
+resumed the running session. So every use first looks whether the file open is still the one at
+the path and, when not, takes this process's claims again in the file now there (`_lock_file`);
+a running session looks at every tick (`keep`). A console claiming the session within that tick
+(half a second) is not refused: the gap is made that short, not closed.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ except ImportError:   # Windows: no POSIX locks (module docstring)
 class SessionInUse(Exception):
     """Another console is running the session."""
 
+    session_id: int | None
+
     def __init__(self, session_id: int, log_path: Path) -> None:
         self.session_id = session_id
         super().__init__(
@@ -41,13 +50,15 @@ class SessionInUse(Exception):
 
 class ClaimUnavailable(SessionInUse):
     """The lock file claims are taken in cannot be opened: nothing says another console runs
-    the session (every start and resume had been refused as "running in another console")."""
+    the session (every start and resume had been refused as "running in another console").
+    `session_id` None: a new session, refused before it was written (`SessionClaims.ready`)."""
 
-    def __init__(self, session_id: int, lock_path: Path, cause: OSError) -> None:
+    def __init__(self, session_id: int | None, lock_path: Path, cause: OSError) -> None:
         self.session_id = session_id
         Exception.__init__(
             self,
-            f"session {session_id} cannot be claimed for this console: its lock file "
+            f"{'a new session' if session_id is None else f'session {session_id}'} cannot be "
+            f"claimed for this console: its lock file "
             f"{lock_path} cannot be opened ({cause.strerror or cause}); it may belong to another "
             "user (a console once run with sudo). With no console running on this log, remove "
             "that file or give it to this user, then start again")
@@ -66,10 +77,56 @@ class SessionClaims:
         self._held: set[int] = set()
 
     def _lock_file(self) -> IO[bytes]:
-        if self._file is None:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._file = os.fdopen(fd, "r+b", buffering=0)
-        return self._file
+        """The lock file now at `lock_path`, with every claim of this process in it.
+
+        The file open is used while it is still the one at the path; deleted or replaced, the
+        one there now is opened (made) and the claims held are taken again in it, where other
+        consoles look (module docstring). The old one is closed after: its locks end with it.
+
+        Raises:
+            OSError: the file at the path cannot be opened (the old one, if any, is kept).
+        """
+        current = self._file
+        if current is not None and _still_at(current, self.lock_path):
+            return current
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock_file = os.fdopen(fd, "r+b", buffering=0)
+        if fcntl is not None:
+            for session_id in sorted(self._held):
+                try:
+                    fcntl.lockf(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, session_id)
+                except OSError:
+                    pass   # claimed by another console in the moment the file was gone
+        if current is not None:
+            current.close()
+        self._file = lock_file
+        return lock_file
+
+    def ready(self) -> None:
+        """Make sure a new session can be claimed, before anything of it is written: a start
+        refused its claim after the session was logged left it open in the log (offered as
+        left open, another left at every retry).
+
+        Raises:
+            ClaimUnavailable: the lock file cannot be opened (its `session_id` None).
+        """
+        if fcntl is None:
+            return
+        try:
+            self._lock_file()
+        except OSError as exc:
+            raise ClaimUnavailable(None, self.lock_path, exc) from exc
+
+    def keep(self) -> None:
+        """Take this process's claims again if its lock file was deleted or replaced
+        (`_lock_file`): a running session calls this at every tick, so that a console started
+        after the file went sees its session running."""
+        if fcntl is None or not self._held:
+            return
+        try:
+            self._lock_file()
+        except OSError:
+            pass   # cannot be made again now (the folder turned read-only): the next tick tries
 
     def holds(self, session_id: int) -> bool:
         """Whether this process has claimed `session_id` (and not released it)."""
@@ -130,3 +187,15 @@ class SessionClaims:
             self._file.close()   # closing the file ends this process's locks on it
             self._file = None
         self._held.clear()
+
+
+def _still_at(lock_file: IO[bytes], path: Path) -> bool:
+    """Whether `lock_file` is the file at `path` (not deleted, nor replaced by another)."""
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True   # cannot tell (the folder unreadable): the claims stay where they are
+    held = os.fstat(lock_file.fileno())
+    return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)

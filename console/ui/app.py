@@ -21,12 +21,13 @@ option) end in a dialog and a one-line message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -258,7 +259,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                                       details={"device": demo.port_path, "format": "hl7"})
 
         # pyserial empties the input buffer when it opens a port: play once the port is open.
-        window.open_session(make_demo, (demo.port_path, "hl7"), on_connecting=demo.go)
+        with _not_started():
+            window.open_session(make_demo, (demo.port_path, "hl7"), on_connecting=demo.go)
         return window
     if not session_now:
         _preset_monitor(window, args)
@@ -300,8 +302,23 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                                   now, session_number=number, chosen_mg=chosen_mg,
                                   details={"device": args.device, "format": monitor})
 
-    window.open_session(make, device, identity=identity)
+    with _not_started():
+        window.open_session(make, device, identity=identity)
     return window
+
+
+@contextlib.contextmanager
+def _not_started() -> Iterator[None]:
+    """A new session's claim refused (its lock file cannot be opened, or another console holds
+    its id) as a start error: a traceback and exit 1 before.
+
+    Raises:
+        StartError: "the session was not started: " and why.
+    """
+    try:
+        yield
+    except SessionInUse as exc:
+        raise StartError(f"the session was not started: {exc}") from None
 
 
 def _checked_start(args: argparse.Namespace, loaded: LoadResult) -> tuple[Protocol, float, str]:

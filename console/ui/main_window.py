@@ -559,7 +559,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
         `history`: what a resumed session had logged, so its event list and trend start full:
         (row id for observations, else None; record), in time order.
+
+        Raises:
+            ClaimUnavailable: the lock file claims are taken in cannot be opened; nothing was
+                written (a new session had been logged first, and left open at every retry).
         """
+        self.claims.ready()   # before `make_engine` writes the new session
         if self.start_screen is not None:
             self.start_screen.stop_test()   # frees the port before the session opens it
         # Never left over a live session (its alarm area), nor an administrator left signed in
@@ -574,11 +579,16 @@ class MainWindow(QtWidgets.QMainWindow):
         claimed_before = self.claims.holds(engine.session_id)
         self.claims.claim(engine.session_id)   # a new session's: no other console has it
         try:
-            return self._open_engine(engine, journal, device, on_connecting, identity)
+            live = self._open_engine(engine, journal, device, on_connecting, identity)
         except BaseException:
             if not claimed_before:   # it does not run here: its own chair may resume it
                 self.claims.release(engine.session_id)
             raise
+        # At every tick: its lock file deleted or replaced, the claim is taken again in the one
+        # at the path, else the other chair's console saw it not running and resumed it too.
+        if self.controller is not None:
+            self.controller.timer.timeout.connect(self.claims.keep)
+        return live
 
     def _open_engine(self, engine: SessionEngine, journal: Journal, device: Device | None,
                      on_connecting: Callable[[], None] | None,
@@ -724,7 +734,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 details={"device": request.device_url, "format": request.device_format},
             )
 
-        self._refusing(lambda: self.open_session(make, device, identity=identity))
+        self._refusing(lambda: self.open_session(make, device, identity=identity),
+                       resuming=False)
 
     def _accounts_appeared(self) -> bool:
         """True when the log holds staff accounts that this start page was built without (IT
@@ -796,8 +807,10 @@ class MainWindow(QtWidgets.QMainWindow):
             f"{patient_id} has {sessions}: start another session of {patient_id}?",
             "Start another session")
 
-    def _refusing(self, start: Callable[[], LiveWindow]) -> LiveWindow | None:
-        """Open a session, or say on the start page why the log refused it (no session starts)."""
+    def _refusing(self, start: Callable[[], LiveWindow],
+                  resuming: bool = True) -> LiveWindow | None:
+        """Open a session, or say on the start page why the log refused it (no session starts).
+        `resuming`: False for a new session, whose refused claim is "not started"."""
         try:
             return start()
         except SessionHasEnded as exc:
@@ -811,7 +824,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.start_error.show()
             return None
         except (ProtocolMissing, SessionInUse) as exc:
-            self.start_error.setText(f"The session was not resumed: {exc}.")
+            done = "resumed" if resuming else "started"
+            self.start_error.setText(f"The session was not {done}: {exc}.")
             self.start_error.show()
             return None
 

@@ -209,6 +209,24 @@ def test_a_row_deleted_is_named_even_when_no_row_is_left_to_print(capsys, db):
     assert "were deleted from the end outside the console" in err
 
 
+@pytest.mark.parametrize(("head", "words"), [
+    ("DELETE FROM meta WHERE key = 'chain_head.access_log'", "was deleted outside the console"),
+    ("UPDATE meta SET value = 'x' WHERE key = 'chain_head.access_log'",
+     "holds 'x', not \"<id> <hash>\": it was edited outside the console or is damaged"),
+])
+def test_rows_deleted_from_the_end_with_the_chain_head_are_named(capsys, db, head, words):
+    # The record of where the table ends gone with the rows: exit 0 and not a word before, where
+    # verify says the log was changed.
+    edit(db, "DELETE FROM access_log WHERE id >= 60", head)
+    code, out, err = access_log(capsys, db)
+    assert code == 1 and len(out.splitlines()) == 1 + 59
+    assert err.startswith(f"{PROG}the access log of {db} was changed outside the console: "
+                          "access_log: the log's record of where the table ends (meta row "
+                          f"chain_head.access_log) {words}"), err
+    assert main(["verify", "--db", str(db)]) == 1   # the same finding
+    assert words in capsys.readouterr().out
+
+
 def test_characters_that_do_not_print_are_shown_as_question_marks(capsys, tmp_path):
     # An export's file name is whoever exported's choice: an escape sequence in it could erase
     # the line above on the auditor's terminal, or start a fake row on a new one.

@@ -136,3 +136,25 @@ def test_an_outbox_changed_outside_the_console_is_a_refusal_naming_it(tmp_path: 
     assert refused.value.cause == "corrupt"
     assert str(path) in str(refused.value)
     assert "not as migration 0002 made it" in str(refused.value)
+
+
+def test_verify_while_a_console_migrates_the_log_reports_no_table_removed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `verify` listed the tables, then read the rest in its snapshot: a console upgrading the log
+    # in between made the outbox (and its chain head), and verify called it removed outside.
+    import console.store.log as store_log
+
+    path = old_log(tmp_path / "shared.sqlite3")
+    real_snapshot = store_log.read_snapshot
+
+    def snapshot_after_a_console_migrated(conn: sqlite3.Connection) -> Any:
+        EventLog.open(path, VERSION).close()   # a chair's console, upgraded, starts on it now
+        return real_snapshot(conn)
+
+    monkeypatch.setattr(store_log, "read_snapshot", snapshot_after_a_console_migrated)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        report = store_log.verify_log(conn)
+    finally:
+        conn.close()
+    assert report.ok, report.message

@@ -123,6 +123,29 @@ def test_edited_row_hash_is_told_apart(tmp_path: Path) -> None:
     assert "its row_hash was altered" in report.message
 
 
+@pytest.mark.parametrize(("table", "row_id"), [("observations", 5), ("sessions", 1)])
+def test_the_last_rows_hash_altered_is_told_apart_too(tmp_path: Path, table: str,
+                                                      row_id: int) -> None:
+    """No row follows the last one to say so: the chain head in meta does. It was called an edit
+    of the row's content (with one session, its sessions row every time)."""
+    path, _ = filled_log(tmp_path)   # observations 1 to 5, session 1
+    with tamper(path) as conn:
+        conn.execute(f"UPDATE {table} SET row_hash = 'f00' WHERE id = {row_id}")
+    report = verify(path)
+    assert report.first_bad == (table, row_id)
+    assert report.message == (f"{table} row {row_id}: its row_hash was altered outside the "
+                               "console (the content still matches the chain)")
+
+
+def test_the_last_rows_content_edited_is_still_an_edit(tmp_path: Path) -> None:
+    path, _ = filled_log(tmp_path)
+    with tamper(path) as conn:
+        conn.execute("UPDATE observations SET value = 40 WHERE id = 5")
+    report = verify(path)
+    assert report.first_bad == ("observations", 5)
+    assert "observations row 5: its content does not match its row_hash" in report.message
+
+
 def test_deleted_middle_row_breaks_the_chain(tmp_path: Path) -> None:
     path, _ = filled_log(tmp_path)
     with tamper(path) as conn:
