@@ -4,13 +4,17 @@ One PCD-01 (ORU^R01) per commit that holds observations of a session, one PCD-04
 alarm transition, all built by console/network/pcd.py with the control id the log gives them. A
 demo or test session's messages go as training (MSH-11 T), so they never reach an EHR as patient
 data unmarked. Events (checklist ticks, notes...) have no PCD message and send nothing, except
-an audio pause and its end: network.md's "paused -> update", one PCD-04 per open alarm.
+an audio pause and its end: network.md's "paused -> update", one PCD-04 per open alarm; and a
+value entered in error: a PCD-01 that posts it as wrong (OBX-11 W), repeating it as the outbox
+first sent it (found there, so after a restart too), or nothing when it never went out.
 
 A transition alone does not say the whole ACM state (an acknowledged alarm whose priority steps
 down is still acknowledged; an alarm raised during a pause is paused), so the composer keeps each
 open occurrence's acknowledgement and each session's pause, learnt from the log's history of a
 session the first time it sees it (a restart) and then from every transition it composes. The
-bedside's board, the central's card and the interface engine then read the same state. Within a
+bedside's board, the central's card and the interface engine then read the same state: a
+typo's escalation taken back puts back the acknowledgement it had undone, as the bedside and a
+restart do (engine.py `_open_occurrences`). Within a
 commit, a step says the state the bedside holds once the commit is done: an alarm that breaks
 through a pause starts `enabled`, and the pause's end updates only the other open alarms.
 
@@ -20,12 +24,21 @@ The patient is shown as the clinic chose (network.toml `patient_shown`): its ide
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
+import sqlite3
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from console.clock import Clock
-from console.network.pcd import AlertState, Inactivation, PatientShown, Station, pcd01, pcd04
+from console.network.pcd import (
+    AlertState,
+    Inactivation,
+    PatientShown,
+    Station,
+    pcd01,
+    pcd04,
+    sent_observation,
+)
 from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
@@ -34,6 +47,7 @@ from console.records import (
     DEESCALATED,
     ESCALATED,
     LATCHED,
+    REMINDED,
     RESET,
     AlarmTransition,
     EventRecord,
@@ -41,11 +55,14 @@ from console.records import (
     Record,
 )
 from console.session.alarms import acknowledged_at, keeps_acknowledgement
+from console.session.engine import ENGINE
 from console.store.outbox import Outgoing
 from protocols.model import Priority
 
 PCD01 = "pcd01"
 PCD04 = "pcd04"
+# The event of a value taken back with no value in its place (engine.py `SessionEngine.void`).
+ENTERED_IN_ERROR = "entered_in_error"
 
 
 # A PCD-04 to build: the step, and the ACM state and inactivation it leaves (None: as implied).
@@ -53,13 +70,16 @@ _Step = tuple[AlarmTransition, AlertState | None, Inactivation | None]
 
 @dataclass(frozen=True, slots=True)
 class _Open:
-    """An open occurrence as the ACM reports it: its last step, acknowledged, latched, and the
-    highest priority it was acknowledged at (console/session/alarms.py `keeps_acknowledgement`)."""
+    """An open occurrence as the ACM reports it: its last step, acknowledged, latched, the
+    highest priority it was acknowledged at (console/session/alarms.py `keeps_acknowledgement`),
+    and (acknowledged, latched) as they were before its last escalation, while a value taken
+    back may still undo it (`Occurrence.before_escalation`)."""
 
     last: AlarmTransition
     acknowledged: bool = False
     latched: bool = False
     acknowledged_up_to: Priority | None = None
+    before_escalation: tuple[bool, bool] | None = None
 
 
 class _AlarmMemory:
@@ -92,17 +112,31 @@ class _AlarmMemory:
         before = occurrences.get(step.occurrence) or _Open(step)
         priority = Priority[step.priority.upper()]
         up_to = before.acknowledged_up_to
+        # The engine's rule (engine.py `_open_occurrences`), so the bedside, a restart and the
+        # network say one state: an escalation keeps what came before it, a reminder leaves
+        # that, any other row ends it.
+        undo = ((before.acknowledged, before.latched) if step.transition == ESCALATED
+                else before.before_escalation if step.transition == REMINDED else None)
         if step.transition == ACKNOWLEDGED:
             occurrences[step.occurrence] = _Open(step, True, before.latched,
                                                  acknowledged_at(up_to, priority))
         elif step.transition == LATCHED:
             occurrences[step.occurrence] = _Open(step, before.acknowledged, True, up_to)
+        elif (step.transition == DEESCALATED and step.actor != ENGINE
+              and before.before_escalation is not None):
+            # A value taken back (its row names the nurse, engine.py `_undone_by`): the
+            # escalation it made is undone, acknowledgement included (alarms.py
+            # `_undo_escalation`). Sent active and sounding, the central could not silence it.
+            acknowledged, latched = before.before_escalation
+            occurrences[step.occurrence] = _Open(step, acknowledged, latched, up_to)
         elif step.transition == DEESCALATED or (
                 step.transition == ESCALATED and before.acknowledged
                 and keeps_acknowledgement(up_to, priority)):
-            occurrences[step.occurrence] = replace(before, last=step)   # as it was, re-prioritised
+            # As it was, re-prioritised.
+            occurrences[step.occurrence] = replace(before, last=step, before_escalation=undo)
         else:   # raised, escalated, reminded, returned: active again, not acknowledged
-            occurrences[step.occurrence] = _Open(step, acknowledged_up_to=up_to)
+            occurrences[step.occurrence] = _Open(step, acknowledged_up_to=up_to,
+                                                 before_escalation=undo)
 
     def pause(self, session_id: int, paused: bool) -> None:
         if paused:
@@ -151,7 +185,9 @@ class PcdComposer:
     def __init__(self, station: Station, patient_for: Callable[[int], PatientShown],
                  destinations: frozenset[str], clock: Clock,
                  demo_sessions: Callable[[int], bool] = lambda _session: False,
-                 history: Callable[[int], Sequence[AlarmTransition]] = lambda _session: ()
+                 history: Callable[[int], Sequence[AlarmTransition]] = lambda _session: (),
+                 observation: Callable[[int], ObservationRecord | None] = lambda _row: None,
+                 sent_observations: Callable[[int], Iterable[str]] = lambda _session: ()
                  ) -> None:
         """
         Args:
@@ -161,6 +197,9 @@ class PcdComposer:
             clock: MSH-7 and the outbox row's time.
             demo_sessions: whether a session is a demo (its messages go as training, T).
             history: a session's alarm transitions as the log holds them, oldest first.
+            observation: a logged observation by its row id (None: not in the log).
+            sent_observations: a session's PCD-01 messages as the outbox holds them, the newest
+                first (`sent_pcd01`); read lazily, up to the one a withdrawal repeats.
         """
         self._station = station
         self._patient_for = patient_for
@@ -168,12 +207,15 @@ class PcdComposer:
         self._clock = clock
         self._demo = demo_sessions
         self._alarms = _AlarmMemory(history)
+        self._observation = observation
+        self._sent = sent_observations
 
     def compose(self, records: Sequence[Record],
                 next_control_id: Callable[[], str]) -> list[Outgoing]:
         now = self._clock.now().wall
         out: list[Outgoing] = []
         observations: dict[int, list[ObservationRecord]] = {}
+        withdrawn: list[EventRecord] = []
         alarms: list[_Step] = []
         resumed = _resumed_ahead(records)
         # Per session, the occurrences whose own step already said the pause's end.
@@ -188,12 +230,16 @@ class PcdComposer:
                 alarms.append(self._alarm_step(record))
             elif isinstance(record, EventRecord) and record.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
                 alarms += self._pause_steps(record, said.pop(record.session_id, set()))
+            elif isinstance(record, EventRecord) and record.kind == ENTERED_IN_ERROR:
+                withdrawn.append(record)
         for session_id, batch in observations.items():
             control_id = next_control_id()
             processing = "T" if self._demo(session_id) else None
             text = pcd01(batch, control_id=control_id, sent_at=now, station=self._station,
                          patient=self._patient_for(session_id), processing_id=processing)
             out.append(Outgoing(session_id, control_id, PCD01, text, self._destinations, now))
+        for event in withdrawn:
+            out += self._withdrawal(event, next_control_id, now)
         for alarm, state, inactivation in alarms:
             control_id = next_control_id()
             text = pcd04(alarm, control_id=control_id, sent_at=now, station=self._station,
@@ -203,6 +249,31 @@ class PcdComposer:
             out.append(Outgoing(alarm.session_id, control_id, PCD04, text, self._destinations,
                                 now))
         return out
+
+    def _withdrawal(self, event: EventRecord, next_control_id: Callable[[], str],
+                    now: datetime) -> list[Outgoing]:
+        """A value entered in error, posted as wrong (OBX-11 W) as it was first sent: its order
+        (OBR-3), OBX-3, OBX-4, OBX-14 and value, which is how the interface engine and the
+        central find the result to take back. Sent as final, a typed systolic 250 stood in the
+        EHR although the nurse had taken it back. Nothing when it never went out (nothing to
+        withdraw: typed before the network was set up, or its message could not be built)."""
+        row = event.detail.get("observation")
+        record = self._observation(row) if isinstance(row, int) else None
+        if record is None or record.session_id != event.session_id:
+            return []
+        messages = self._sent(event.session_id)
+        try:
+            sent = sent_observation(record, messages)
+        finally:
+            if isinstance(messages, Generator):   # its query ends here, inside the write
+                messages.close()
+        if sent is None:
+            return []
+        control_id = next_control_id()
+        text = pcd01([record], control_id=control_id, sent_at=now, station=self._station,
+                     patient=self._patient_for(event.session_id),
+                     processing_id="T" if self._demo(event.session_id) else None, wrong=sent)
+        return [Outgoing(event.session_id, control_id, PCD01, text, self._destinations, now)]
 
     def _alarm_step(self, step: AlarmTransition) -> _Step:
         """A transition with the ACM state it leaves (None: ended, as the transition says)."""
@@ -228,3 +299,16 @@ class PcdComposer:
             step = replace(occurrence.last, transition=event.kind, at=event.at, actor=event.actor)
             steps.append((step, *_facets(occurrence, paused)))
         return steps
+
+
+def sent_pcd01(conn: sqlite3.Connection, session_id: int) -> Iterator[str]:
+    """A session's PCD-01 messages in the log's outbox, the newest first, read as they are taken
+    (`PcdComposer`'s `sent_observations`: a value taken back is most often one just typed)."""
+    cursor = conn.execute(
+        "SELECT message FROM outbox WHERE session_id = ? AND kind = ? ORDER BY id DESC",
+        [session_id, PCD01])
+    try:
+        for (message,) in cursor:
+            yield message
+    finally:
+        cursor.close()

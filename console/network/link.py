@@ -76,7 +76,7 @@ import logging
 import math
 import queue
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -84,7 +84,7 @@ from typing import TYPE_CHECKING, Any
 from console.clock import Clock, Moment, parse_iso
 from console.network import bus_topics as topics
 from console.network.chair_status import offline_status
-from console.network.composer import PCD01, PCD04, PcdComposer
+from console.network.composer import PCD01, PCD04, PcdComposer, sent_pcd01
 from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clear
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay, control_id_of
@@ -93,7 +93,7 @@ from console.network.pcd import PatientShown, Station
 from console.network.resend import chair_in_message as chair_in_message
 from console.network.resend import failing_since_delivered, given_up
 from console.network.twin_watch import TwinWatch, new_instance
-from console.records import CLEARED, AlarmTransition
+from console.records import CLEARED, AlarmTransition, ObservationRecord
 from console.session.alarms import Raise
 from console.session.engine import NETWORK_UNCONFIRMED
 from console.store import EventLog, LogError
@@ -237,7 +237,9 @@ class NetworkLink:
                                  if on)
         self.destinations = destinations
         self.composer = PcdComposer(station, self._patient_for, destinations, clock,
-                                    demo_sessions=self._is_demo, history=self._alarm_history)
+                                    demo_sessions=self._is_demo, history=self._alarm_history,
+                                    observation=self._observation,
+                                    sent_observations=self._sent_observations)
         self.bus: BusProcessClient | None = None
         self.mllp: EngineProcessClient | None = None
         if config.broker:
@@ -423,6 +425,16 @@ class NetworkLink:
 
     def _alarm_history(self, session_id: int) -> list[AlarmTransition]:
         return [step for _, step in self._log.alarm_events(session_id)]
+
+    def _observation(self, row_id: int) -> ObservationRecord | None:
+        """A logged observation (a value entered in error, to withdraw: composer.py)."""
+        # Imported when a value is taken back, not at every start (P7).
+        from console.review.queries import observation_by_id  # noqa: PLC0415
+
+        return observation_by_id(self._log.conn, row_id)
+
+    def _sent_observations(self, session_id: int) -> Iterator[str]:
+        return sent_pcd01(self._log.conn, session_id)
 
     def _is_demo(self, session_id: int) -> bool:
         self._patient_for(session_id)

@@ -43,6 +43,11 @@ PCD-01, `pcd01()`: ORU^R01^ORU_R01, one message per committed batch of observati
 - OBX-11 is F; C for a correction (a record with `corrects`). HL7 lets C replace a final result of
   the same OBX-3/OBX-4 of the same order; the original went in an earlier message, so an engine
   that applies C literally needs the original's row: we do not link them (see "Left out").
+- OBX-11 W (table 0085, "post original as wrong") withdraws a value entered in error, which has
+  no value to replace it: a message of its own repeats the row as first sent (`sent_observation`:
+  its order in OBR-3, OBX-3, OBX-4, value, OBX-14, observer and method), so a receiver finds the
+  result to take back by order, OBX-3 and OBX-4 as HL7 asks. The decoder reads W as no value;
+  pcd_read.py reads it as the value taken back.
 - OBX-14 is the measured time; empty when the device gave none (the decoder then takes OBR-7).
 - OBX-16 (responsible observer) is the nurse for manual values; OBX-17 AMEAS (device) or MMEAS
   (typed by a nurse), the IHE PCD observation-method codes.
@@ -147,7 +152,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -562,7 +567,7 @@ def _reference_range(limits: tuple[float | None, float | None] | None) -> str:
 def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: datetime,
           station: Station, patient: PatientShown,
           ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
-          processing_id: str | None = None) -> str:
+          processing_id: str | None = None, wrong: SentObservation | None = None) -> str:
     """Build the IHE PCD-01 ORU^R01 message for the observations of one commit.
 
     Args:
@@ -573,17 +578,22 @@ def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: dat
         patient: the patient as the clinic shows it.
         ranges: metric -> (low, high) limits for OBX-7, where the caller knows them.
         processing_id: MSH-11; by default T when a record carries DEMO or TEST, else P.
+        wrong: the one record was sent so (`sent_observation`) and is posted as wrong: OBX-11
+            W in that order (OBR-3) under that OBX-4.
 
     Returns:
         The message, every segment ending in CR, not framed (see `mllp_frame`).
 
     Raises:
         ValueError: no records, records of several sessions, a unit that is not the metric's
-            canonical unit, a value that is not finite, a time without zone, a bad control id.
+            canonical unit, a value that is not finite, a time without zone, a bad control id;
+            `wrong` with other than one record.
         protocols.vitals.UnknownMetric: a metric the registry does not know.
     """
     if not records:
         raise ValueError("a PCD-01 message needs at least one observation")
+    if wrong is not None and len(records) != 1:
+        raise ValueError(f"a value posted as wrong goes alone, not with {len(records) - 1} more")
     # One pass over the records for the checks, the flags and the times (P12).
     times: list[datetime] = []
     flagged = False
@@ -601,27 +611,33 @@ def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: dat
     last = hl7_time(max(times)) if times else ""
     _check_control_id(control_id)   # so it is written as it is (escape() would not change it)
     head = _head(station, patient, "ORU^R01^ORU_R01", processing_id, "NE", "AL", PCD01_PROFILE)
+    order = wrong.order if wrong is not None else f"{control_id}^{head.station.hd}"
     out = [
         head.text(sent_at, control_id),
-        f"OBR|1||{control_id}^{head.station.hd}|{MONITORING_SERVICE}|||{first}|{last}\r",
+        f"OBR|1||{order}|{MONITORING_SERVICE}|||{first}|{last}\r",
     ]
     used: set[str] = set()
     for set_id, record in enumerate(records, start=1):
-        out.append(_observation(set_id, record, head.station.equipment, ranges, used))
+        out.append(_observation(set_id, record, head.station.equipment, ranges, used, wrong))
     return "".join(out)
+
+
+def _term(record: ObservationRecord) -> Term:
+    """OBX-3 and OBX-6 of a record: a cuff's pulse as the cuff's (module docstring)."""
+    return CUFF_PULSE_TERM if is_cuff_pulse_metric(record.metric, record.flags) \
+        else TERMS[record.metric]
 
 
 def _observation(set_id: int, record: ObservationRecord, equipment: str,
                  ranges: Mapping[str, tuple[float | None, float | None]] | None,
-                 used: set[str]) -> str:
-    """One observation's OBX; `equipment` is this console's OBX-18."""
+                 used: set[str], wrong: SentObservation | None = None) -> str:
+    """One observation's OBX; `equipment` is this console's OBX-18; `wrong`: see `pcd01`."""
     m = metric(record.metric)
     if record.unit != m.unit:
         raise ValueError(f"{m.label} recorded in {record.unit!r}; the log keeps {m.unit!r}, the "
                          "only unit this message can name")
-    cuff = is_cuff_pulse_metric(record.metric, record.flags)
-    term = CUFF_PULSE_TERM if cuff else TERMS[record.metric]
-    path = record.channel.strip()
+    term = _term(record)
+    path = wrong.path if wrong is not None else record.channel.strip()
     if not _PATH.match(path) or path in used:
         n = set_id
         while (path := f"1.0.0.{n}") in used:
@@ -635,12 +651,58 @@ def _observation(set_id: int, record: ObservationRecord, equipment: str,
         unit=term.unit,
         reference_range=_reference_range(ranges.get(record.metric)) if ranges else "",
         flags=flags,
-        status="C" if record.corrects is not None else "F",
+        status="W" if wrong is not None else "C" if record.corrects is not None else "F",
         observed=hl7_time(record.measured_at) if record.measured_at is not None else "",
         observer=escape(record.entered_by) if manual else "",
         method=_MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT,
         equipment=_monitor_equipment(record.source) or equipment,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SentObservation:
+    """Where a PCD-01 carried an observation: what a message posting it as wrong repeats.
+
+    Attributes:
+        order: OBR-3 as written (`<control id>^<app>^<equipment id>^<id type>`).
+        path: OBX-4, its containment path there.
+    """
+
+    order: str
+    path: str
+
+
+def sent_observation(record: ObservationRecord,
+                     messages: Iterable[str]) -> SentObservation | None:
+    """The order and OBX-4 under which the first of `messages` (PCD-01s as `pcd01` built them,
+    the newest first) to carry `record` as a result (OBX-11 F or C) sent it, or None.
+
+    The record is known by what its OBX says of it: OBX-3, value, OBX-14 (to the millisecond),
+    observer and method. Two rows alike in all of those are the same measurement told twice.
+    """
+    term = _term(record)
+    value = _number(record.value)
+    observed = hl7_time(record.measured_at) if record.measured_at is not None else ""
+    manual = record.source == MANUAL
+    observer = escape(record.entered_by) if manual else ""
+    method = _MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT
+    for message in messages:
+        if term.identifier not in message:
+            continue
+        order = ""
+        for fields in segments(message):
+            if fields[0] == "OBR":
+                order = _field(fields, 3)
+            elif (fields[0] == "OBX" and _field(fields, 3) == term.identifier
+                  and _field(fields, 5) == value and _field(fields, 11) in ("F", "C")
+                  and _field(fields, 14) == observed and _field(fields, 16) == observer
+                  and _field(fields, 17) == method and order and _PATH.match(_field(fields, 4))):
+                return SentObservation(order, _field(fields, 4))
+    return None
+
+
+def _field(fields: list[str], index: int) -> str:
+    return fields[index] if index < len(fields) else ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,10 @@ dataclasses out. Pure functions, no clock, no transport, no Qt.
 - `read_pcd01(text, received_at)` -> `ObservationReport`: the header as above and every
   observation the console's own decoder (devices/hl7) accepts, with OBX-17 (MMEAS = typed by a
   nurse) matched to each by its OBX-4 path. Rows the decoder drops (the scales' local codes,
-  which have no MDC term) are counted, not raised.
+  which have no MDC term) are counted, not raised. A row posted as wrong (OBX-11 W, or D
+  deleted: HL7 table 0085) is a value taken back (a value entered in error at the chair,
+  pcd.py), read as the decoder would read it as a result and kept apart (`withdrawn`): never
+  a value of its own.
 
 Both raise `PcdError` (a ValueError) with a message naming what is wrong for anything they cannot
 read: a receiver counts such a message as ignored and never shows half of it.
@@ -40,6 +43,8 @@ __all__ = ["AlertReport", "Header", "Observation", "ObservationReport", "PcdErro
 PRIORITIES: dict[str, str] = {"PH": "high", "PM": "medium", "PL": "low", "PN": "info"}
 TYPES: dict[str, str] = {"SP": "physiological", "ST": "technical", "SA": "prompt"}
 MANUAL_METHOD = "MMEAS"
+# OBX-11 (HL7 table 0085) of a result taken back: W "post original as wrong", D "delete".
+_WRONG = frozenset({"W", "D"})
 
 # MDC reference id (OBX-3.2) of each ACM facet row.
 _PHASE = "MDC_ATTR_EVENT_PHASE"
@@ -162,11 +167,14 @@ class ObservationReport:
         header: the message's header.
         observations: what the decoder accepted, in message order.
         dropped: how many OBX rows the decoder left out (a scale's local code, a bad row).
+        withdrawn: the values posted as wrong (OBX-11 W or D), each as first sent: to take
+            back where it was shown, never to show.
     """
 
     header: Header
     observations: tuple[Observation, ...]
     dropped: int
+    withdrawn: tuple[Observation, ...] = ()
 
     @property
     def control_id(self) -> str:
@@ -379,15 +387,35 @@ def read_pcd01(text: str, received_at: datetime) -> ObservationReport:
     d, segments = _split(text)
     header = _header(d, segments, "ORU^R01^ORU_R01")
     methods: dict[str, str] = {}
-    for row in (s for s in segments if s[0] == "OBX"):
-        methods[unescape(_get(row, 4), d).strip()] = _component(_get(row, 17), d, 1).strip()
+    wrong: list[int] = []   # the OBX rows posted as wrong (their index among the segments)
+    for index, row in enumerate(segments):
+        if row[0] == "OBX":
+            methods[unescape(_get(row, 4), d).strip()] = _component(_get(row, 17), d, 1).strip()
+            if _get(row, 11).strip().upper() in _WRONG:
+                wrong.append(index)
+    observations = _decoded(text, received_at, methods)
+    withdrawn: tuple[Observation, ...] = ()
+    if wrong:
+        # The decoder drops a W row ("not a valid result"): its value is read from the message
+        # with the wrong rows alone, posted as results, so it is known as the decoder knows a
+        # value (metric, canonical unit, time) and matched to the one shown.
+        kept = [row if row[0] != "OBX" else [*row[:11], "F", *row[12:]]
+                for i, row in enumerate(segments) if row[0] != "OBX" or i in wrong]
+        withdrawn = _decoded("\r".join(d.field.join(row) for row in kept) + "\r",
+                             received_at, methods)
+    rows = sum(1 for s in segments if s[0] == "OBX")
+    return ObservationReport(header, observations,
+                             max(0, rows - len(observations) - len(withdrawn)), withdrawn)
+
+
+def _decoded(text: str, received_at: datetime,
+             methods: dict[str, str]) -> tuple[Observation, ...]:
+    """The observations the console's decoder reads in `text`; `methods`: OBX-17 by OBX-4."""
     result = decode_message(text.encode("utf-8"), received_at)
     fatal = [x for x in result.dropped if x.reason in (DECODER_ERROR, "bad-frame")]
     if fatal:
         raise PcdError(f"the decoder could not read it: {fatal[0].detail}")
-    observations = tuple(
+    return tuple(
         Observation(r.metric, r.value, r.unit, r.measured_at,
                     methods.get(r.channel.strip(), "") == MANUAL_METHOD, r.channel, r.flags)
         for r in result.readings)
-    rows = sum(1 for s in segments if s[0] == "OBX")
-    return ObservationReport(header, observations, max(0, rows - len(observations)))

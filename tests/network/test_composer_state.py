@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.clock import ManualClock
-from console.network.composer import PcdComposer
+from console.network.composer import PcdComposer, sent_pcd01
 from console.network.pcd import PatientShown, Station
 from console.network.pcd_read import read_pcd04
-from console.records import AlarmTransition
+from console.records import AlarmTransition, EventRecord
+from console.review.queries import observation_by_id
 from console.session.engine import Patient, SessionEngine
 from console.store import EventLog
 from console.store.outbox import OutboxHooks
@@ -28,8 +29,11 @@ class Chair:
     def __init__(self, path: Path) -> None:
         self.clock = ManualClock(START)
         self.log = EventLog.open(path, "test")
+        # Wired to the log as console/network/link.py wires it.
         composer = PcdComposer(STATION, lambda _s: PatientShown("P-001"), frozenset({"engine"}),
-                               self.clock)
+                               self.clock,
+                               observation=lambda row: observation_by_id(self.log.conn, row),
+                               sent_observations=lambda s: sent_pcd01(self.log.conn, s))
         self.log.attach_outbox(OutboxHooks(composer, lambda rows: None, self.fail))
         self.engine = SessionEngine.open(iv_protocol(), self.log, Patient("P-001", 70.0),
                                          "nurse.ana", self.clock.now())
@@ -173,3 +177,46 @@ def test_an_alarm_escalating_through_an_audio_pause_is_sent_sounding_once(tmp_pa
     chair.device("heart_rate", 131)        # high: the same occurrence escalates through the pause
     assert chair.engine.audio(chair.clock.now()).paused_seconds_left is None
     assert chair.sent() == [(hr, "update", "enabled"), (rr, "update", "enabled")]
+
+
+def test_a_typo_escalation_taken_back_is_sent_acknowledged_as_the_bedside_shows_it(tmp_path):
+    # An acknowledged medium systolic 185, a typed 250 escalates it to high (sounding), the 250
+    # entered in error: the bedside puts the medium back acknowledged (alarms.py
+    # `_undo_escalation`); its PCD-04 said active/enabled, the central sounded it and could
+    # not acknowledge it (the chair refuses "already acknowledged").
+    chair = Chair(tmp_path / "log.sqlite3")
+    chair.engine.enter_manual("bp_systolic", 185, "nurse.ana", chair.clock.now(), False)
+    bp = chair.occurrence("bp_systolic_high")
+    assert chair.engine.acknowledge(bp, "nurse.ana", chair.clock.now()).done
+    chair.t(5)
+    _, typo = chair.engine.enter_manual_row("bp_systolic", 250, "nurse.ana", chair.clock.now())
+    assert typo is not None
+    assert chair.sent()[-1] == (bp, "update", "enabled")       # high: sounding again
+    chair.t(5)
+    assert chair.engine.void(typo, "bp_systolic", "nurse.ana", chair.clock.now(),
+                             "typed 250").done
+    assert [(o.id, o.state.value) for o in chair.engine.alarms()
+            if o.condition == "bp_systolic_high"] == [(bp, "acknowledged")]
+    assert [s for s in chair.sent() if s[0] == bp][-1] == (bp, "update", "alert-acknowledged")
+
+
+def test_after_a_restart_a_typo_escalation_taken_back_is_still_acknowledged():
+    # The same from the log (a restart), as the engine rebuilds it (`_open_occurrences`): the
+    # take-back's `deescalated` row names the nurse. A pause then leaves the acknowledged
+    # alarm alone; a value stepping down by itself (`engine`) keeps the escalation's state.
+    def step(transition: str, priority: str, actor: str = "engine") -> AlarmTransition:
+        return AlarmTransition(1, 4, "bp_systolic_high", "physiological", priority, transition,
+                               START, "Systolic BP 185", 185.0, "≥180", actor=actor)
+
+    def composer(*history: AlarmTransition) -> PcdComposer:
+        return PcdComposer(STATION, lambda _s: PatientShown("P-001"), frozenset({"engine"}),
+                           ManualClock(START), history=lambda _session: history)
+
+    pause = EventRecord(1, START, "audio_paused", "nurse.ana")
+    taken_back = composer(step("raised", "medium"), step("acknowledged", "medium"),
+                          step("escalated", "high"), step("deescalated", "medium", "nurse.ana"))
+    assert taken_back.compose([pause], lambda: "c-1") == []   # acknowledged: no update
+    stepped_down = composer(step("raised", "medium"), step("acknowledged", "medium"),
+                            step("escalated", "high"), step("deescalated", "medium"))
+    (message,) = stepped_down.compose([pause], lambda: "c-2")
+    assert read_pcd04(message.message).inactivation.value == "audio-paused"
