@@ -12,7 +12,8 @@ What a card says (issue 12):
   retained status (console/network/bus_topics.py). Elapsed time counts on locally between two
   status messages (it is the chair's `elapsed_s` plus the time since that status arrived).
 - Latest BP "185/118 (140)", HR, RR, SpO2, each marked in its alarm colour (the status's
-  `alarm` of that vital; BP takes the highest of its three parts).
+  `alarm` of that vital; BP takes the highest of its three parts); the pulse rate in the HR's
+  place while no ECG heart rate watches the heart (`PULSE_VITAL`), as the bedside's alarms do.
 - The chair's highest alarm: its text, priority and state. Order as the bedside's alarm area
   (console/session/alarm_area.py, its own table): highest priority, then those holding now
   (audio-paused ones too), then latched, then acknowledged, then the newest; "+N" counts the
@@ -75,10 +76,11 @@ late): the nurse is told to acknowledge at the chair, and the tone goes on.
 
 Station technical alarms (medium, flashing until silenced here, then steady while they last; one
 that rises above the priority it was silenced at sounds again):
-- the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus";
-  connected but refused its subscription to the chairs (the broker's ACL), as long: "Central
-  station not receiving the chairs: <the broker's refusal>"; at once when a chair heard here goes
-  unheard for it, and high, naming it, when such a chair had a high alarm open (`_bus_alarm`);
+- the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus"
+  (why is on the status line); connected but refused its subscription to the chairs (the
+  broker's ACL), as long: "Central station not receiving the chairs: <the broker's refusal>";
+  at once when a chair heard here goes unheard for it, and high, naming it right after those
+  first words (the refusal last), when such a chair had a high alarm open (`_bus_alarm`);
 - a chair with an open session without connection: "<room>: no connection to the chair" (high,
   naming it, when a high alarm was open there); one lost before the bus dropped stays lost;
 - the central log cannot be written (duplicates are then told apart in memory);
@@ -121,6 +123,7 @@ from console.network.pcd import AlertState, EventPhase, Inactivation
 from console.network.twin_watch import TwinWatch
 from console.network.pcd_read import (
     AlertReport,
+    Observation,
     ObservationReport,
     PcdError,
     read_pcd01,
@@ -181,6 +184,14 @@ for an active alarm under a pause)."""
 STATES: Final = frozenset(BEDSIDE_STATES)
 CARD_VITALS: Final = (("BP", ("bp_systolic", "bp_diastolic", "bp_mean")), ("HR", ("heart_rate",)),
                       ("RR", ("resp_rate",)), ("SpO2", ("spo2",)))
+PULSE_VITAL: Final = ("Pulse", ("pulse_rate",))
+"""In the HR's place while no ECG heart rate watches the heart (the chair's status says so:
+`ecg_heart_rate` false): a pulse oximeter alone, whose pulse the bedside's Pulse tile shows and
+whose pulse alarms sound. The card read "HR 70", the session's first value, beside "Pulse 132"
+sounding (a review)."""
+LATCHED: Final = "latched"
+LATCHED_SILENCED: Final = f"{LATCHED} · silenced here"
+"""A latched alarm silenced here: reset only at the chair (`Board.acknowledge`)."""
 BUS_LOST_TEXT: Final = "Central station not connected to the clinic bus"
 BLIND_TEXT: Final = "Central station not receiving the chairs"
 AUDIO_TEXT: Final = "Audio unavailable: visual only"
@@ -268,7 +279,8 @@ class AlarmLine:
         priority: its priority (colour).
         flashing: high or medium, not acknowledged at the chair (IEC 60601-1-8: until then).
         note: what the central knows beyond the chair's state: "ack sent…", "ack not confirmed",
-            "acknowledged", "audio paused at the chair", "latched", or "".
+            "acknowledged", "audio paused at the chair", "latched", "latched · silenced here"
+            (`LATCHED_SILENCED`), or "".
         others: the priorities of the other open alarms (of the chair, or the station's own),
             highest first.
         session / occurrence: which alarm it is (what an acknowledgement names).
@@ -284,10 +296,20 @@ class AlarmLine:
     occurrence: int | None
     sounding: bool
     key: str = ""   # a station alarm's key (the banner): what its Silence acts on
+    latched: bool = False   # latched at the chair: the alarm's line says "(latched)"
 
     def more(self) -> str:
         """"+2 more: 1 high, 1 medium" (the bedside's words), or ""."""
         return more_text(self.others)
+
+    def note_beside(self) -> str:
+        """The note beside an alarm line that says "(latched)" itself (a card's): the central's
+        own words alone, "silenced here" of "latched · silenced here". At 20 chairs on 1366x768
+        the note has some 15 letters beside "Ack ** HR 125/min": "latched: silenced here, reset
+        at the chair" read "lat…" (a review)."""
+        if not self.latched:
+            return self.note
+        return self.note.removeprefix(LATCHED).removeprefix(" · ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +436,12 @@ class _Series:
         self.values.append(v)
         self.manual.append(1 if manual else 0)
 
+    def drop(self, t: float, v: float) -> None:
+        """Take out the points of value `v` at `t` (to the millisecond, as a snapshot has it)."""
+        for i in range(len(self.times) - 1, -1, -1):
+            if round(self.times[i], 3) == round(t, 3) and self.values[i] == v:
+                del self.times[i], self.values[i], self.manual[i]
+
     def outside(self, first: float, last: float) -> _Series:
         """The points before `first` or after `last` (those a snapshot does not cover)."""
         kept = _Series()
@@ -487,7 +515,7 @@ class _Chair:
     heard_idle: bool = False             # its last online status had no session open
 
 
-ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", "latched",
+ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", LATCHED,
                                           "audio paused at the chair"})
 """An alarm whose card note is one of these can be acknowledged (or, latched, silenced) here."""
 
@@ -1113,6 +1141,11 @@ class Board:
                 # The chair says whether it closed mid-session: a station started after it
                 # closed between sessions kept its grey card for good.
                 chair.heard_idle = not obj["session_open"]
+                if chair.heard_idle and chair.session and not chair.session.get("ended"):
+                    # The session this station last heard (its log, before a restart) ended
+                    # while it was away: over, not lost. Kept open, it was "no connection to
+                    # the chair" for good, its card never leaving (a review).
+                    chair.session = {**chair.session, "ended": True}
             if chair.offline_since is None:
                 chair.offline_since = chair.status_wall or now.wall
             if chair.gone_since is None:
@@ -1534,18 +1567,34 @@ class Board:
         session started is a late delivery (a log outage), drawn where it was measured."""
         committed = report.header.sent_at or now.wall
         started = _time((chair.session or {}).get("started_at")) or committed
-        for obs in report.observations:
+
+        def measured(obs: Observation) -> datetime | None:
+            """Its measured time when the trend places it there (else its commit's)."""
             trusted = obs.manual or (
                 is_nibp_metric(obs.metric, obs.flags) and not chair.monitor_clock_off
                 and obs.measured_at is not None
                 and clock_offset(obs.metric, obs.measured_at, committed, started,
                                  obs.flags) is None)
-            at = ((obs.measured_at if trusted and obs.measured_at else committed)).timestamp()
+            return obs.measured_at if trusted else None
+
+        for obs in report.observations:
+            at = (measured(obs) or committed).timestamp()
             # The cuff's pulse apart from the pulse line, as at the bedside.
             if not math.isfinite(obs.value):
                 continue   # no point to draw (as a trend snapshot's: `_on_trend`)
             series = series_of(obs.metric, obs.flags, obs.manual)
             chair.recent.setdefault(series, _Series()).append(at, obs.value, obs.manual)
+        for obs in report.withdrawn:
+            # A value entered in error at the chair (OBX-11 W): its point leaves the trend, from
+            # the snapshot too until the chair's next one, which no longer has it. A monitor
+            # value drawn at its own commit, which the withdrawal does not say, waits for that.
+            when = measured(obs)
+            if when is None:
+                continue
+            series = series_of(obs.metric, obs.flags, obs.manual)
+            for points in (chair.recent.get(series), chair.snapshot.get(series)):
+                if points is not None:
+                    points.drop(when.timestamp(), obs.value)
 
     def _keep(self, control_id: str, chair: str, kind: str, now: Moment, payload: str) -> bool:
         """Log a message once; False for a duplicate (counted)."""
@@ -1805,15 +1854,18 @@ class Board:
         if now.mono - down_since < BUS_ALARM_S and \
                 not any(c.status_mono is not None for c in unheard):
             return None
-        text = f"{BLIND_TEXT}: {self.bus_blind}" if self.bus_blind \
-            else f"{BUS_LOST_TEXT} ({self.bus_text})"
+        # The chair it stands for right after what happened, the broker's refusal last; the bus
+        # client's words are left to the status line, which says them whole: a broker's long
+        # sentence in the middle cut the chair's name and "+2 more" off the banner (a review).
+        text = BLIND_TEXT if self.bus_blind else BUS_LOST_TEXT
         lasts = [(_across_key(c, last), _natural(c.name), last, c) for c in unheard
                  if (last := self._last_heard(c)) is not None]
         if not lasts:
-            return ("bus", Priority.MEDIUM, text)
+            return ("bus", Priority.MEDIUM, f"{text}: {self.bus_blind}" if self.bus_blind else text)
         _, _, last, chair = min(lasts, key=lambda found: found[:2])
+        refused = f"; {self.bus_blind}" if self.bus_blind else ""
         return ("bus", max(Priority.MEDIUM, last.priority),
-                f"{text}; {self._title(chair)}: {_last_heard_text(last)}")
+                f"{text}; {self._title(chair)}: {_last_heard_text(last)}{refused}")
 
     # ---- the card ----------------------------------------------------------------------------
 
@@ -1834,11 +1886,14 @@ class Board:
         connection_text = ""
         if not connected:
             since = chair.offline_since or chair.status_wall
-            if not self.bus_connected:
+            if chair.will_reason:
+                # Its Last Will (or farewell) came before: its reason still holds, whatever
+                # this station's bus does since ("connection lost" read "this station is not
+                # connected to the clinic bus" through an outage here: a review).
+                reason = chair.will_reason
+            elif not self.bus_connected:
                 # Not the chair's fault as far as this station knows: its own link is down.
                 reason = self._unheard_because()
-            elif chair.will_reason:
-                reason = chair.will_reason
             elif chair.heard and chair.status_mono is None:
                 # Known from the log or the broker's retained copy: silent since this start.
                 reason = "no status since this station started"
@@ -1872,7 +1927,7 @@ class Board:
                     others=tuple(a.priority for a in alarms
                                  if (a.session, a.occurrence) != (top.session, top.occurrence)),
                     session=top.session, occurrence=top.occurrence,
-                    sounding=self._sounds(chair, top, now))
+                    sounding=self._sounds(chair, top, now), latched=top.state == "latched")
         device = chair.status.get("device") if connected else None
         device_note = {"silent": "Monitor silent", "disconnected": "Monitor disconnected"}.get(
             device if isinstance(device, str) else "", "")
@@ -1900,19 +1955,23 @@ class Board:
             return "acknowledged"
         ack = self._central_ack(chair, alarm)
         if ack is not None and not ack.command_id:
-            return "latched: silenced here, reset at the chair"
+            return LATCHED_SILENCED
         if ack is not None:
             return "ack sent…" if now.mono - ack.at_mono <= ACK_CONFIRM_S else "ack not confirmed"
         if alarm.state == "paused":
             return "audio paused at the chair"
         if alarm.state == "latched":
-            return "latched"
+            return LATCHED
         return ""
 
     def _vitals(self, chair: _Chair) -> tuple[VitalView, ...]:
         raw = chair.status.get("vitals") or {}
         out: list[VitalView] = []
-        for label, names in CARD_VITALS:
+        shown: tuple[tuple[str, tuple[str, ...]], ...] = CARD_VITALS
+        if chair.status.get("ecg_heart_rate") is False and isinstance(raw.get("pulse_rate"), dict):
+            shown = tuple(PULSE_VITAL if label == "HR" else (label, names)
+                          for label, names in CARD_VITALS)
+        for label, names in shown:
             values: list[str] = []
             priority: Priority | None = None
             times: list[str] = []

@@ -159,12 +159,18 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 #             "stale": false | true (the bedside greys its tile: too old, of unknown age, or
 #             from a monitor not connected), "alarm": null | "low" | "medium" | "high"},
 #             "bp_systolic": ..., "bp_diastolic": ..., "bp_mean": ..., "resp_rate": ...,
-#             "spo2": ...},
+#             "spo2": ..., "pulse_rate": ...},
+#  "ecg_heart_rate": true | false,
 #  "alarms": [{"occurrence": 7, "priority": "high", "category": "physiological", "text": "...",
 #              "state": "active" | "acknowledged" | "latched" | "paused", "raised_at": ISO}],
 #  "highest": null | "low" | "medium" | "high",
 #  "audio": "full" | "quiet" | "paused" | "unavailable",
 #  "network": "ok" | "degraded"}
+#
+# `ecg_heart_rate` (absent from an older chair's): a monitor's heart rate came in within the last
+# 30 s (console/session/engine.py ECG_HEART_RATE_SECONDS), so the heart rate's alarms watch the
+# heart; false: the pulse rate's do (a pulse oximeter alone), and a central shows the pulse where
+# it shows the heart rate, as the bedside's Pulse tile and its alarms show it.
 #
 # The Last Will: {"v": 1, "chair": "chair-3", "room": "Room 3", "online": false,
 #                 "reason": "connection lost"}  (retained, so a late central sees it too).
@@ -174,7 +180,8 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 # --- The trend snapshot (retained) -----------------------------------------------------------
 #
 # {"v": 1, "chair": "chair-3", "session": 12, "sent_at": ISO,
-#  "series": {"heart_rate": [[epoch seconds, value], ...], ...},
+#  "series": {"heart_rate": [[epoch seconds, value], ...], ...},   (every series the bedside's trend
+#             draws: the VITALS and "cuff_pulse", the pulse an NIBP cuff measured)
 #  "monitor_clock_off": false, "breaks": [epoch seconds, ...]}
 #
 # Each value where the bedside's trend places it (console/session/trend_feed.py `placed_at`);
@@ -203,4 +210,6 @@ def decode(payload: bytes) -> dict[str, Any] | None:
 # keep a softer tone only while every alarm phase it sent is confirmed within 10 s).
 
 PRIORITY_ORDER: Final = {"low": 1, "medium": 2, "high": 3}
-VITALS: Final = ("bp_systolic", "bp_diastolic", "bp_mean", "heart_rate", "resp_rate", "spo2")
+VITALS: Final = ("bp_systolic", "bp_diastolic", "bp_mean", "heart_rate", "pulse_rate", "resp_rate",
+                 "spo2")
+"""The vitals of the status and the trend snapshot: every vital the bedside has a tile for."""

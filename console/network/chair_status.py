@@ -14,7 +14,7 @@ from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
-from console.session.engine import AUDIO_UNAVAILABLE
+from console.session.engine import AUDIO_UNAVAILABLE, ECG_HEART_RATE_SECONDS
 from console.session.tile_view import (
     BP_PARTS,
     BP_TILE,
@@ -22,16 +22,26 @@ from console.session.tile_view import (
     tile_stale,
     value_alarm,
 )
-from console.session.trend_feed import SPOT_SERIES, TrendFeed, breaks_lines, series_name
+from console.session.trend_feed import (
+    CUFF_PULSE,
+    SPOT_SERIES,
+    TrendFeed,
+    breaks_lines,
+    series_name,
+)
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import EventRecord, ObservationRecord
-from devices.reading import AGE_UNKNOWN
+from devices.reading import AGE_UNKNOWN, MANUAL
 from protocols.model import Priority
 
 _PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
 _STATES = {AlarmState.ACTIVE: "active", AlarmState.ACKNOWLEDGED: "acknowledged",
            AlarmState.LATCHED: "latched"}
+TREND_SERIES = frozenset({*VITALS, CUFF_PULSE})
+"""The series of the trend snapshot: every one the bedside's trend draws (console/session/
+trend_feed.py), the cuff's pulse apart from the pulse line. Only the six vitals of a card went:
+a station started late drew neither an oximeter's pulse nor the cuff's (a review)."""
 
 
 def priority_name(priority: Priority) -> str | None:
@@ -112,7 +122,18 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
                         "stale": stale_tiles[tile],
                         "alarm": priority_name(mark.current) if mark is not None else None}
     status["vitals"] = vitals
+    status["ecg_heart_rate"] = ecg_heart_rate_current(view, now)
     return status
+
+
+def ecg_heart_rate_current(view: SessionView, now: Moment) -> bool:
+    """The engine's rule (`_ecg_heart_rate_current`): a monitor's heart rate came in within
+    ECG_HEART_RATE_SECONDS, so the heart rate's alarms watch the heart; else the pulse rate's
+    do, and the central shows the pulse in the heart rate's place (a pulse oximeter alone: its
+    card read the HR of the session's start beside the pulse alarm)."""
+    latest = view.latest("heart_rate")
+    return (latest is not None and latest.reading.source != MANUAL
+            and now.mono - latest.at.mono <= ECG_HEART_RATE_SECONDS)
 
 
 def offline_status(chair: str, room: str, reason: str,
@@ -202,18 +223,20 @@ def build_trend(chair: str, session_id: int, now: datetime,
                 keep: Mapping[str, int] | None = None,
                 monitor_clock_off: bool = False,
                 breaks: Sequence[datetime] = ()) -> dict[str, Any]:
-    """The trend snapshot: per vital, [epoch seconds, value] in time order, from the session's
-    start. A vital with more than `keep[name]` points (1,500 by default) is thinned evenly, its
-    first and newest points kept: the central's trend must show the whole session (a 2-hour
-    observation at one reading a second is 7,200 points), and a few kilobytes per vital keep
-    the retained message small. `breaks` (epoch seconds, in time order): where the device lines
-    break (`TrendPoints.breaks`), each with a value drawn since the one before (a monitor
-    plugged in and out a hundred times without a value between breaks its lines once); a
-    central drew a line across a short unplug, values nobody measured."""
+    """The trend snapshot: per series the bedside's trend draws (`TREND_SERIES`), [epoch
+    seconds, value] in time order, from the session's start. A series with more than
+    `keep[name]` points (1,500 by default) is thinned evenly, its first and newest points
+    kept: the central's trend must show the whole session (a 2-hour observation at one reading
+    a second is 7,200 points), and about 30 kB per series keep the retained message small (no
+    broker limit is set for it: Mosquitto's `message_size_limit` is off by default). `breaks`
+    (epoch seconds, in time order): where the device lines break (`TrendPoints.breaks`), each
+    with a value drawn since the one before (a monitor plugged in and out a hundred times
+    without a value between breaks its lines once); a central drew a line across a short
+    unplug, values nobody measured."""
     series: dict[str, list[list[float]]] = {}
     lines: list[float] = []   # times of the values of lines (a break between spot values is none)
     for name, at, value in observations:
-        if name in VITALS:
+        if name in TREND_SERIES:
             series.setdefault(name, []).append([round(at.timestamp(), 3), value])
             if name not in SPOT_SERIES:
                 lines.append(at.timestamp())

@@ -10,6 +10,10 @@ Look (the bedside's, console/ui/tiles.py and alarm_bar.py):
 - A value the bedside greys (too old, of unknown age, from a monitor not connected: the chair
   says so in its status) is a grey chip, never in an alarm colour; the alarm line still shows
   the alarm.
+- The alarm line: the chair's highest alarm as the bedside words it ("(latched)" after a latched
+  one's words), then the count of its others ("+1 more"); the note beside the Acknowledge
+  button says only what this station did or knows ("silenced here", "ack not confirmed").
+- While no ECG heart rate comes, the pulse takes the HR's place ("PR 132", board.PULSE_VITAL).
 - A chair without connection is a grey card (`stale_bg`) saying "No connection" and since when,
   with nothing else: values that may be old are not shown as if current.
 - Every line has its room reserved (header; patient · protocol · phase; BP; HR RR SpO2; alarm;
@@ -47,6 +51,13 @@ WIDEST_BP = "300/300 (300)"
 WIDEST_RATE = "300"
 ALARM_LINES = 2       # the alarm's text has two lines ("*** Respiratory rate 7 breaths/min, limit ≤8")
 VALUE_STYLE = "padding:0 3px;border-radius:3px;"
+# A vital drawn in another's place: the pulse where the HR is while no ECG heart rate watches
+# the heart (board.PULSE_VITAL), captioned "PR" as a pulse oximeter's own display (Masimo's
+# "PR bpm"): "Pulse" is 13 px wider than "HR", and at 20 chairs on 1366x768 every card's values
+# would shrink a point and a half for it. Its tooltip says "Pulse rate".
+# A vital's label -> (the place it takes, its caption there, the caption's tooltip).
+IN_PLACE_OF: dict[str, tuple[str, str, str]] = {
+    "Pulse": ("HR", "PR", "Pulse rate, where the HR is while no ECG heart rate comes")}
 
 
 def ack_label(other: str) -> tuple[str, str]:
@@ -136,10 +147,12 @@ class AlarmBox(QtWidgets.QFrame):
         self.setFixedHeight(self.text.height() + 2)
         self.text.set_groups(self.text.groups)
 
-    def set_text(self, text: str, short: str = "") -> None:
+    def set_text(self, text: str, short: str = "", after: tuple[str, ...] = ()) -> None:
         """`text`, or where it does not fit in the lines `short` (the bedside's short form:
-        "limit ≥110 or base +25" for "limit ≥110 or ≥25 above baseline", which 1366x768 cut)."""
-        self.text.set_groups([[text]] if text else [], [[short]] if short else None)
+        "limit ≥110 or base +25" for "limit ≥110 or ≥25 above baseline", which 1366x768 cut),
+        then the phrases `after` ("+1 more"), each whole on a line."""
+        self.text.set_groups([[text, *after]] if text else [],
+                             [[short, *after]] if short else None)
         if not text:
             self.text.setText("")
 
@@ -282,8 +295,12 @@ class ChairCard(QtWidgets.QFrame):
         rates side by side, fit the card's width."""
         inner = width - 16
         caption = QtGui.QFontMetrics(_font(CAPTION_PT * self.scale))
-        # Each cell: caption, 4 px, value, 6 px after it.
-        rates_captions = sum(caption.horizontalAdvance(c) + 4 + 6 for c in ("HR", "RR", "SpO2"))
+        # Each cell: caption, 4 px, value, 6 px after it; a caption as wide as the widest its
+        # place may hold ("PR" in the HR's).
+        widest = {place: caption.horizontalAdvance(place) for place in ("HR", "RR", "SpO2")}
+        for place, shown, _tip in IN_PLACE_OF.values():
+            widest[place] = max(widest[place], caption.horizontalAdvance(shown))
+        rates_captions = sum(w + 4 + 6 for w in widest.values())
         bp_caption = caption.horizontalAdvance("BP") + 4 + 6
         points = VALUE_PT * self.scale
         while True:
@@ -338,9 +355,15 @@ class ChairCard(QtWidgets.QFrame):
             self.alarm_colours = None
             return
         self.info.setText(self._info_text(view))
-        shown = {v.label: v for v in view.vitals}
+        shown: dict[str, tuple[VitalView | None, str, str]] = {}
+        for vital in view.vitals:
+            place, words, hint = IN_PLACE_OF.get(vital.label, (vital.label, vital.label, ""))
+            shown[place] = (vital, words, hint)
         for label, value in self.values.items():
-            self._show_value(value, shown.get(label), view.has_session)
+            in_place, words, hint = shown.get(label, (None, label, ""))
+            self.captions[label].setText(words)
+            self.captions[label].setToolTip(hint)
+            self._show_value(value, in_place, view.has_session)
         for caption in self.captions.values():
             caption.setVisible(view.has_session)
         self.ack_button.setVisible(view.can_acknowledge)
@@ -349,17 +372,10 @@ class ChairCard(QtWidgets.QFrame):
         text, tip = ack_label(view.sounding_other)
         self.ack_button.setText(text)
         self.ack_button.setToolTip(tip)
-        notes = []
-        if view.alarm is not None:
-            if view.alarm.others:
-                # Only the count: at 20 chairs on 1366x768 this line has ~19 characters, and
-                # the priorities would push a note such as "ack not confirmed" out of sight. The
-                # vitals' colours and the trend's strip carry the priorities. First: a long note
-                # ("latched: silenced here, reset at the chair") cut it off the end.
-                notes.append(f"+{len(view.alarm.others)} more")
-            if view.alarm.note:
-                notes.append(view.alarm.note)
-        self.note.setText(" · ".join(notes))
+        # The central's own words alone: at 20 chairs on 1366x768 this line has some 15
+        # letters beside "Ack ** HR 125/min", and the count before them read "+1 more · lat…",
+        # "ack not …" (a review). The count is on the alarm's line, a latched state there too.
+        self.note.setText(view.alarm.note_beside() if view.alarm is not None else "")
         self._render_alarm()
 
     @staticmethod
@@ -421,8 +437,13 @@ class ChairCard(QtWidgets.QFrame):
                        OFF_PHASE_TEXT.get(alarm.priority, COLOURS[alarm.priority][0]))
         self.alarm_colours = colours
         marks = priority_marks(alarm.priority)
-        self.alarm.set_text(f"{marks} {alarm.text}".strip(),
-                            f"{marks} {short_text(alarm.text)}".strip())
+        # Latched as the bedside's alarm area says it, right after the alarm's words; then only
+        # the count of the others: the vitals' colours and the trend's strip carry their
+        # priorities.
+        state = " (latched)" if alarm.latched else ""
+        more = (f"+{len(alarm.others)} more",) if alarm.others else ()
+        self.alarm.set_text(f"{marks} {alarm.text}{state}".strip(),
+                            f"{marks} {short_text(alarm.text)}{state}".strip(), more)
         _restyle(self.alarm, f"QFrame#alarm_box {{background:{colours[0]};border-radius:3px;}}"
                              f"QLabel {{color:{colours[1]};background:transparent;}}")
 

@@ -51,6 +51,7 @@ GRID_SPACING = 6
 BANNER_HEIGHT = 34
 BAR_POINTS = 11   # toolbar and status line: read from the desk, not only at arm's length
 MESSAGE_MIN_PX = 240   # the action's result in the toolbar: always readable
+NAME_WAIT_S = 30.0   # an action asked for the nurse's name is done at Enter within this long
 
 
 class Asker(Protocol):
@@ -174,7 +175,9 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.nurse.setFixedWidth(220)
         self.nurse.editingFinished.connect(self._on_nurse_changed)
         self.nurse.returnPressed.connect(self._on_name_entered)
-        self._waiting_for_name: Callable[[], None] | None = None   # an action asked without one
+        # An action asked without a name: what it is, when it was asked (the clock's mono), and
+        # the action itself, done at Enter in the name field (`_on_name_entered`).
+        self._waiting_for_name: tuple[str, float, Callable[[], None]] | None = None
         toolbar.addWidget(self.nurse)
         toolbar.addSeparator()
         self.ack_action = QtGui.QAction("Acknowledge (F2)", self)
@@ -352,8 +355,15 @@ class CentralWindow(QtWidgets.QMainWindow):
 
         Not in a dialog: every chair card is an alarm display, and a dialog over the grid hid one
         or two of them while the nurse typed (seen on X at 1366x768); IEC 60601-1-8 asks that an
-        active alarm stay perceivable. The field is in the toolbar, over no card."""
-        self._waiting_for_name = action
+        active alarm stay perceivable. The field is in the toolbar, over no card.
+
+        The action waits for that Enter only: done another way meanwhile (the name typed and
+        the button clicked again), or with the keyboard gone elsewhere, or asked more than
+        NAME_WAIT_S ago, it is forgotten. Kept, the next nurse signing in with Enter at the
+        shift's change acknowledged, in her name, an alarm nobody had pressed for (a review).
+        What it acts on is the alarm as drawn at the click: the board does nothing if that is
+        no longer the one to act on, and says so."""
+        self._waiting_for_name = (what, self.clock.now().mono, action)
         self.message.setText(f"{what}: type your name in the toolbar and press Enter")
         self.activateWindow()
         self.nurse.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
@@ -361,11 +371,20 @@ class CentralWindow(QtWidgets.QMainWindow):
     @QtCore.Slot()
     def _on_name_entered(self) -> None:
         self._on_nurse_changed()
-        action, self._waiting_for_name = self._waiting_for_name, None
-        if action is not None and self.nurse_name():
-            action()
-            # Off the field: keys typed next must not change the name the shift signs with.
-            self.grid_host.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+        if not self.nurse_name():
+            return   # still nobody to act as: the action waits
+        waiting, self._waiting_for_name = self._waiting_for_name, None
+        if waiting is None:
+            return
+        what, asked_at, action = waiting
+        age_s = self.clock.now().mono - asked_at
+        if age_s > NAME_WAIT_S:
+            self.message.setText(f"{what} not done: asked {age_s:.0f} s ago, before your name; "
+                                 f"press {what} again if it is still needed")
+            return
+        action()
+        # Off the field: keys typed next must not change the name the shift signs with.
+        self.grid_host.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     @QtCore.Slot()
     def _on_nurse_changed(self) -> None:
@@ -373,6 +392,14 @@ class CentralWindow(QtWidgets.QMainWindow):
         if name and name != self._signed:
             self._signed = name
             self.board.nurse_signed(name, self.clock.now())
+        focus = QtWidgets.QApplication.focusWidget()
+        if self._waiting_for_name is not None and name and focus is not None \
+                and focus is not self.nurse:
+            # The name given, the keyboard gone on to something else of the station's: the
+            # action asked for is no longer what she is doing.
+            what = self._waiting_for_name[0]
+            self._waiting_for_name = None
+            self.message.setText(f"{what} not done: press {what} again if it is still needed")
 
     def acknowledge(self, chair: str) -> None:
         """Acknowledge the alarm `chair`'s card shows as drawn now (what the nurse sees)."""
@@ -388,6 +415,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         if not nurse:
             self._ask_name_then("Acknowledge", lambda: self.acknowledge_seen(chair, seen))
             return
+        self._waiting_for_name = None   # done now: nothing is left for a later Enter
         self.message.setText(self.board.acknowledge(chair, nurse, self.clock.now(), seen))
         self.refresh()
 
@@ -431,6 +459,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         if not nurse:
             self._ask_name_then("Silence", lambda: self.silence_seen(key, seen))
             return
+        self._waiting_for_name = None   # done now: nothing is left for a later Enter
         self.message.setText(self.board.silence_station(nurse, self.clock.now(), key, seen))
         self.refresh()
 

@@ -647,8 +647,9 @@ def test_bus_not_connected_for_10_s_raises_the_stations_own_alarm(central):
     # 10 s: the banner and its tone (medium, as the bedside's own connection alarms).
     central.t(BUS_ALARM_S)
     banner = central.board.banner(central.now())
-    assert banner.text.startswith("Central station not connected to the clinic bus")
-    assert "connection refused" in banner.text
+    # Why is the status line's (the bus client's words, whole there): in the banner they cut
+    # off what came after them (a review).
+    assert banner.text == "Central station not connected to the clinic bus"
     assert (banner.priority, banner.flashing) == (Priority.MEDIUM, True)
     assert central.sounding() == "medium"
     # Silenced here: steady, quiet, still shown.
@@ -706,9 +707,8 @@ def test_a_chair_unheard_for_the_stations_own_outage_keeps_its_high_alarm_in_the
     assert not central.card("chair-1").connected
     (bus,) = central.board.station_alarms(central.now())
     assert (bus.key, bus.priority) == ("bus", Priority.HIGH)
-    assert bus.text == ("Central station not connected to the clinic bus (Reconnecting to "
-                        "mqtt://broker: connection lost); Room 1: last heard with *** SpO2 89 %, "
-                        "limit ≤90")
+    assert bus.text == ("Central station not connected to the clinic bus; Room 1: last heard "
+                        "with *** SpO2 89 %, limit ≤90")
     central.t(120)
     assert central.sounding() == "high"
     # Back: the chair has 10 s to be heard; the bus alarm is over.
@@ -935,7 +935,7 @@ def test_a_latched_alarm_is_silenced_here_and_left_to_the_chair_to_reset(central
     assert central.sounding() is None   # no confirmation is awaited: it stays silent here
     card = central.card("chair-1")
     assert (card.alarm.note, card.can_acknowledge) == \
-        ("latched: silenced here, reset at the chair", False)
+        ("latched · silenced here", False)
     assert central.log.actions[-1][5] == "silence"
 
 
@@ -963,7 +963,7 @@ def test_an_audio_pause_at_the_chair_keeps_a_latched_alarm_silenced_here(central
     central.t(77)
     central.deliver(chair.status())
     assert central.sounding() is None
-    assert central.card("chair-1").alarm.note == "latched: silenced here, reset at the chair"
+    assert central.card("chair-1").alarm.note == "latched · silenced here"
 
 
 def test_a_latched_alarm_silenced_here_sounds_again_when_its_condition_returns(central):

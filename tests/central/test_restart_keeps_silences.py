@@ -62,7 +62,7 @@ def test_a_latched_high_silenced_here_stays_silenced_after_a_restart(tmp_path):
     # Still the high latched alarm, still silenced here: nothing sounds, nothing flashes for
     # what the nurse already did.
     assert card.alarm is not None and card.alarm.priority is Priority.HIGH
-    assert card.alarm.note == "latched: silenced here, reset at the chair"
+    assert card.alarm.note == "latched · silenced here"
     assert not card.alarm.sounding
     assert board.audio(central.now()) is None
     log.close()

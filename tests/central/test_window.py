@@ -908,8 +908,8 @@ def test_a_long_alarm_reads_in_its_short_form_and_the_count_of_others_stays_in_s
     assert "above baseline" in card.alarm.full_text()
     shown = card.alarm.text.text().replace("\n", " ")
     assert "…" not in shown and "base +25" in shown and "limit ≥110" in shown, shown
-    # Two alarms on chair-17: its note line begins with the count, whatever the note says.
-    assert window.cards["chair-17"].note.full_text().startswith("+1 more")
+    # Two alarms on chair-17: the count on its alarm's line, in sight.
+    assert "+1 more" in window.cards["chair-17"].alarm.text.text()
     # This station off the bus: every card's reason whole ("(this station is not co…").
     central.board.set_bus(False, "broker unreachable", central.now())
     central.t(9 * 60 + 15)   # no status since: no connection to any chair
@@ -965,7 +965,7 @@ def test_the_card_button_names_the_alarm_it_acknowledges_when_another_is_shown(q
     central.deliver(chair.status())
     window = window_for(qtbot, central)
     card = window.cards["chair-2"]
-    assert card.alarm.full_text() == "*** SpO2 88 %, limit ≤90"
+    assert card.alarm.full_text() == "*** SpO2 88 %, limit ≤90 · +1 more"
     assert card.ack_button.isVisible() and card.ack_button.text() == "Ack ** HR 125/min"
     assert tile_problems(card) == []
     qtbot.mouseClick(card.ack_button, QtCore.Qt.MouseButton.LeftButton)

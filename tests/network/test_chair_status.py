@@ -289,3 +289,39 @@ def test_the_snapshot_says_where_the_device_lines_break_once_per_gap() -> None:
     assert trend["breaks"] == [at(12).timestamp()]
     assert trend["series"]["heart_rate"] == [[at(10).timestamp(), 80], [at(11).timestamp(), 80],
                                              [at(120).timestamp(), 140]]
+
+
+def test_the_status_carries_the_pulse_and_says_when_no_ecg_heart_rate_watches() -> None:
+    # A pulse oximeter alone (a Masimo: SpO2 and pulse rate): the bedside has a Pulse tile and
+    # its pulse alarms watch the heart. The status carried neither the pulse nor which rate
+    # watches, and the central card read the HR of the session's start beside the pulse alarm.
+    s = Session()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60)
+    s.device("heart_rate", 72)
+    status = _status(s)
+    assert status["ecg_heart_rate"] is True
+    s.t(120)   # the ECG's heart rate stopped a minute ago; the oximeter's pulse comes
+    s.device("spo2", 97)
+    s.device("pulse_rate", 132)
+    status = _status(s)
+    vitals = status["vitals"]
+    assert isinstance(vitals, dict)
+    assert vitals["pulse_rate"] == {"value": 132, "unit": "beats/min",
+                                    "at": "2026-03-02T09:02:00.000Z", "stale": False,
+                                    "alarm": vitals["pulse_rate"]["alarm"]}
+    assert status["ecg_heart_rate"] is False
+    # A typed heart rate is no ECG (the engine's rule): the pulse still watches.
+    s.manual("heart_rate", 80)
+    assert _status(s)["ecg_heart_rate"] is False
+
+
+def test_the_trend_snapshot_keeps_every_series_the_bedside_draws() -> None:
+    # The snapshot kept the six vitals of the card: a station started late drew neither an
+    # oximeter's pulse line nor the cuff's pulse, both on the bedside's trend.
+    from console.session.trend_feed import CUFF_PULSE
+
+    points = [("pulse_rate", START, 132.0), (CUFF_PULSE, START, 77.0), ("spo2", START, 97.0),
+              ("moaas", START, 5.0)]
+    trend = build_trend("chair-3", 1, START, points)
+    assert set(trend["series"]) == {"pulse_rate", CUFF_PULSE, "spo2"}
