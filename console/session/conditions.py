@@ -234,6 +234,8 @@ _TECHNICAL_SHORT: Final = (
     ("Impossible value from the monitor", "Impossible monitor value: check sensor"),
     ("Monitor message not read", "Monitor message unread: check monitor"),
     ("Another monitor is sending", "Another monitor: check patient, reset"),
+    # A restart's (engine `resume`): "* Station clock is behind this session's log: check…".
+    ("Station clock is behind this session's log", "Station clock behind: check its date and time"),
 )
 
 
@@ -280,8 +282,8 @@ def _short_network(message: str) -> str | None:
 # 1366x768 "Vitals due: Sedation and breathing (Sedation: M…" lost what was due (a walk on X).
 # A reminded prompt's row ends "(reminder: still present)" (`AlarmBoard.tick`): kept, at the end,
 # not read as the list of what is missing.
-_PROMPT = re.compile(r"Vitals (due|overdue by \d+ min): (.*?) \(([^()]*)\)"
-                     r"( \(reminder: still present\))?")
+_REMINDED: Final = r"( \(reminder: still present\))?"
+_PROMPT = re.compile(r"Vitals (due|overdue by \d+ min): (.*?) \(([^()]*)\)" + _REMINDED)
 
 
 def _listed_short(listed: str) -> str:
@@ -303,6 +305,21 @@ def _short_prompt(message: str) -> str | None:
             f"{reminder or ''}")
 
 
+# Esketamine's "move on" (engine `_devices_given_prompt`), the move first, then why: at 1366x768
+# "** Nasal devices: all 2 devices given; move to the…" lost what it asks and why it is an alarm.
+_MOVE_ON = re.compile(r".+?: all (\d+ devices?) given( and rested)?; move to the next phase"
+                      r"( \(its vitals checks have not started\))?" + _REMINDED)
+
+
+def _short_move_on(message: str) -> str | None:
+    found = _MOVE_ON.fullmatch(message)
+    if found is None:
+        return None
+    devices, _rested, unstarted, reminder = found.groups()
+    why = "vitals checks not started" if unstarted else f"all {devices} given, rested"
+    return f"Move to next phase: {why}{reminder or ''}"
+
+
 def short_message(condition: str, message: str) -> str:
     """A vital's alarm message in fewer characters, for an alarm row too narrow for it.
 
@@ -310,12 +327,12 @@ def short_message(condition: str, message: str) -> str:
     "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise as "(+27)" and its
     limit as "base +25" (the tile shows the baseline), "(confirmed)". The value and its limit
     keep their numbers. Messages are read as `_message` and the absence rule write them; the
-    device's and the clinic network's technical messages have short forms of their own; any
-    other is returned as it is.
+    device's and the clinic network's technical messages, the vitals prompts and the "move on"
+    have short forms of their own; any other is returned as it is.
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:
-        prompt = _short_prompt(message)
+        prompt = _short_prompt(message) or _short_move_on(message)
         if prompt is not None:
             return prompt
         device = next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),

@@ -8,7 +8,8 @@ until it ends, here at a restart): high, ids -2, -3, ...; F2 silences one until 
 reminder time; F3 pauses it (the engine's pause, or its own when the engine cannot pause); a new
 fault breaks through a pause that holds no high alarm silent, and ends it as the engine's new high
 alarm does (until the next F3: the patient's paused alarms sound again once the fault is
-acknowledged); "paused" is never said over a tone.
+acknowledged); "paused" is never said over a tone. A quiet room sounds them at full volume:
+no central station hears of them (`local_only`).
 Nothing here is logged or reads a clock: the caller passes the time and the engine's values.
 """
 
@@ -115,6 +116,13 @@ class FallbackFaults:
             return AudioSignal(signal.priority, None, signal.alarms)
         return AudioSignal(None, signal.paused_seconds_left or (own if own > 0 else None),
                            signal.alarms)
+
+    def local_only(self, signal: AudioSignal) -> bool:
+        """Whether `signal` (this object's `audio`) sounds one of its faults. The central station
+        never hears of them (not in the log: no PCD-04; the chair's status lists the engine's
+        alarms), so none confirms them: a quiet room sounds them at full volume (README "Quiet
+        room": soft tones only while a central confirms every alarm sounding)."""
+        return not signal.alarms.isdisjoint(self.ids)
 
 
 def _unpaused(engine_alarms: Sequence[Occurrence]) -> AudioSignal:

@@ -491,13 +491,20 @@ class AlarmSounder(QtCore.QObject):
         """The burst sounding now (repeating or just played once), or None."""
         return self._pattern
 
-    def update(self, signal: AudioSignal, now: float | None = None) -> None:
+    def update(self, signal: AudioSignal, now: float | None = None,
+               local_only: bool = False) -> None:
         """Follow the engine's audio signal: start, switch or stop the burst.
 
         A burst counts as sounding only once the speaker started it; until then every call (the
         controller's 2 Hz tick among them) tries again, at most once every RETRY_SECONDS.
+        `local_only`: the signal sounds an alarm only this station knows (`SessionController.
+        local_only`), played at full volume whatever `quiet` says.
         """
-        pattern = (pattern_for(signal.priority, self._quiet) if signal.priority is not None
+        # Soft tones only for alarms a central station confirms (README "Quiet room", after
+        # IEC 60601-1-8 6.11: the bedside leans on the central only for what reaches it). A
+        # fault the engine could not take reaches no central: it was played soft all the same.
+        quiet = self._quiet and not local_only
+        pattern = (pattern_for(signal.priority, quiet) if signal.priority is not None
                    else None)
         joined = signal.alarms - self._heard
         self._heard = signal.alarms
@@ -579,8 +586,9 @@ class AlarmSounder(QtCore.QObject):
             return
         now = controller.clock.now()
         # The engine's signal, with a console fault the engine could not take (high until
-        # acknowledged or paused: `SessionController.audio`).
-        self.update(controller.audio(now), now.mono)
+        # acknowledged or paused: `SessionController.audio`), at full volume.
+        signal = controller.audio(now)
+        self.update(signal, now.mono, controller.local_only(signal))
         self._report_availability()
 
     @QtCore.Slot()

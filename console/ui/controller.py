@@ -677,7 +677,13 @@ class SessionController(QtCore.QObject):
                                         self._engine.alarms)
         except Exception as exc:  # noqa: BLE001 - what decides the tone must never fall silent
             self._report_once(exc)
-            return AudioSignal(Priority.HIGH, None)
+            # The fallback faults are among what sounds (`local_only`), acknowledged or not.
+            return AudioSignal(Priority.HIGH, None, frozenset(self._fallback.ids))
+
+    def local_only(self, signal: AudioSignal) -> bool:
+        """`signal` (`audio`'s) sounds a console fault the engine could not take, which no
+        central station hears of nor confirms (`FallbackFaults.local_only`): full volume."""
+        return self._fallback.local_only(signal)
 
     def _report_once(self, exc: Exception) -> bool:
         """A bug in what decides the alarm area or the tone, reported once as a slot's bug is:

@@ -122,3 +122,24 @@ def test_a_short_row_has_only_the_shorter_words_it_can_give():
     absent = compact_row(only(s, "resp_rate_low"))
     assert (absent.words, absent.state) == ("*** No RR for 20 s · limit none for 20 s", "")
     assert absent.shorter == ("*** No RR for 20 s",)
+
+
+def test_the_move_on_and_the_clock_behind_say_what_to_do_first_in_short_words(tmp_path):
+    """At 1366x768 esketamine's "move on" alarm was cut before what it asks ("** Nasal devices:
+    all 2 devices given; move to the…"), its prompt before "next phase", a clock behind the log
+    before what to check. A reminded row keeps its reminder at the end."""
+    from console.session.conditions import short_text
+    from tests.session.test_esketamine_checks_from_t0 import MOVE_ON, _devices_given
+    from tests.session.test_scores_since_dose import HOUR
+
+    r = _devices_given(tmp_path)   # device 2 at 15 min: rested at 20 (a prompt), medium at 25
+    r.at(20)
+    assert compact_row_text(only(r, MOVE_ON)) == "Move to next phase: all 2 devices given, rested"
+    r.at(25)
+    assert compact_row_text(only(r, MOVE_ON)) == "** Move to next phase: vitals checks not started"
+    assert short_text(f"{only(r, MOVE_ON).message} (reminder: still present)") == (
+        "Move to next phase: vitals checks not started (reminder: still present)")
+    r.step_wall(-HOUR)
+    r.restart()
+    assert compact_row_text(only(r, "clock_behind")) == (
+        "* Station clock behind: check its date and time")

@@ -205,11 +205,11 @@ def test_a_fault_in_the_sounder_still_ends_in_a_sounding_alarm(console, tmp_path
     real_update = sounder.update
     calls = {"n": 0}
 
-    def flaky(signal: object, now: float | None = None) -> None:
+    def flaky(signal: object, now: float | None = None, local_only: bool = False) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
             raise Bug("sounder planted")
-        real_update(signal, now)   # type: ignore[arg-type]
+        real_update(signal, now, local_only)   # type: ignore[arg-type]
 
     monkeypatch.setattr(sounder, "update", flaky)
     window.controller.timer.timeout.emit()
