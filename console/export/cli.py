@@ -411,14 +411,18 @@ def _unlogged_read(args: argparse.Namespace, conn: sqlite3.Connection,
 
 
 def _load(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> SessionDetail:
-    from console.review.queries import load_session
+    from console.review.queries import clock_stepped, load_session
     from console.store import LogError, UnknownSessionError
 
     what = f"session {args.session_id}"
     try:
         with _EXPORT.reading(db, what):
-            detail = load_session(conn, args.session_id,
-                                  with_observations=bool(args.csv or args.fhir or args.pdf))
+            # A REMS draft reads the rows only to place its records against the dose across
+            # a logged clock step (`rems._RowPlaces`): a step logged after this look leaves
+            # them placed by their times, UNCERTAIN where a step back hides which side.
+            rows = (bool(args.csv or args.fhir or args.pdf)
+                    or clock_stepped(conn, args.session_id))
+            detail = load_session(conn, args.session_id, with_observations=rows)
     except UnknownSessionError as exc:
         raise CommandFailure(f"session {args.session_id} is not in the session log {db}; "
                              "the review list shows the ids") from exc

@@ -4,11 +4,14 @@ Files are UTF-8 without a byte-order mark, RFC 4180: comma-separated, CRLF line 
 fields quoted when they hold a comma, quote or line break (quotes doubled). Times are ISO 8601 UTC
 with milliseconds and `Z`, as in the log; empty fields mean "none / not known".
 
-`observations.csv` has one row per stored observation, corrected ones included (flagged), so the
-file is the complete record; `corrected` = 1 marks a value that no longer counts: replaced by a
-later row whose `corrects` names it, or taken back (`entered_in_error` = 1, no row replaces it;
-a clinician's audit found `corrected` = 1 on a taken-back value and no row naming it). `events.csv` has one row per `events` row and per `alarm_events` row, in time
-order (events before alarm steps at the same time, each in commit order).
+Every row starts with `session_id`, `patient_id`, `session_number` and `demo` (1 for a demo
+session's simulated values, 0 otherwise). `observations.csv` has one row per stored observation,
+corrected ones included (flagged), so the file is the complete record; `corrected` = 1 marks
+a value that no longer counts: replaced by a later row whose `corrects` names it, or taken back
+(`entered_in_error` = 1, no row replaces it; a clinician's audit found `corrected` = 1 on a
+taken-back value and no row naming it). `events.csv` has one row per `events` row and per
+`alarm_events` row, in time order (events before alarm steps at the same time, each in commit
+order).
 
 A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return (a patient identifier,
 a name, a note: the chair accepts them) is written with a `'` before it, so a spreadsheet shows
@@ -32,16 +35,19 @@ from console.export.files import write_files
 from console.review.model import SessionDetail, describe_event, record_order
 from protocols.vitals import METRICS
 
-# Every row says whose it is (patient as exported: a pseudonym when de-identified) and which
-# session of the course, as the screen and the PDF number it; session_id is the log's row id.
+# Every row says whose it is (patient as exported: a pseudonym when de-identified), which
+# session of the course, as the screen and the PDF number it (session_id is the log's row id),
+# and whether it is a demo session's (`demo` = 1: simulated values; de-identified, "DEMO-0001"
+# becomes a pseudonym and nothing else said it).
 OBSERVATION_COLUMNS: Final = (
-    "session_id", "patient_id", "session_number", "observation_id", "metric", "label", "value", "unit", "source", "channel",
-    "flags", "measured_at", "received_at", "entered_by", "confirmed", "corrects", "corrected",
-    "entered_in_error",
+    "session_id", "patient_id", "session_number", "demo", "observation_id", "metric", "label",
+    "value", "unit", "source", "channel", "flags", "measured_at", "received_at", "entered_by",
+    "confirmed", "corrects", "corrected", "entered_in_error",
 )
 EVENT_COLUMNS: Final = (
-    "session_id", "patient_id", "session_number", "at", "source", "row", "kind", "actor", "text", "occurrence", "condition",
-    "category", "priority", "transition", "value", "threshold", "detail",
+    "session_id", "patient_id", "session_number", "demo", "at", "source", "row", "kind", "actor",
+    "text", "occurrence", "condition", "category", "priority", "transition", "value",
+    "threshold", "detail",
 )
 
 
@@ -97,9 +103,9 @@ def event_rows(detail: SessionDetail) -> list[list[str]]:
 
 
 def _whose(detail: SessionDetail) -> list[str]:
-    """The columns every row starts with: session_id, patient_id, session_number."""
+    """The columns every row starts with: session_id, patient_id, session_number, demo."""
     s = detail.summary
-    return [str(s.id), s.patient_id, str(s.session_number)]
+    return [str(s.id), s.patient_id, str(s.session_number), str(int(s.demo))]
 
 
 def _json(detail: Any) -> str:

@@ -4,10 +4,16 @@ The Bundle holds, each with a `urn:uuid:` fullUrl (name-based UUIDs, so the same
 the same ids):
 
 - one `Patient` with the session's patient identifier (system `PATIENT_SYSTEM`; a pseudonymised
-  export marks it with the security label PSEUDED);
+  export marks it with the security label PSEUDED, a demo session's with HTEST, "test health
+  data": its values are simulated, which a pseudonym no longer shows);
 - one `Device` per monitor that sent values (identifier = the `source` the console logged);
 - one `Encounter` for the session: ambulatory, `finished` when it ended else `in-progress`,
-  period = start/end, type = the protocol;
+  period = start/end, type = the protocol. A session whose station clock was stepped (a logged
+  `clock_stepped`) also has its `length` as the console's timers ran and a narrative saying why
+  the period is not it; set back, its period ends at the logged end and starts that length
+  before it (`_clock_stepped`): from the logged start, a step back had made the end earlier
+  than the start (10:00 to 09:20: R4's per-1 broken, the Bundle refused) or dated the readings
+  after it before the Encounter;
 - one `Observation` per reading (category `vital-signs`): a systolic and a diastolic BP taken
   together (same source and time) form one blood pressure panel, LOINC 85354-9, with components
   8480-6 / 8462-4 (and 8478-0 when the mean came with them); a systolic, diastolic or mean taken
@@ -51,6 +57,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from html import escape
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,7 +67,7 @@ from typing import Any, Final
 from console.clock import format_span, iso
 from console.export.files import write_files
 from console.records import ObservationRecord
-from console.review.model import Observation, SessionDetail
+from console.review.model import Observation, SessionDetail, SessionSummary
 from console.session.trend_feed import SKEW_LIMIT_S, TrendFeed, clock_offset
 from devices.reading import is_patient_value
 from protocols.vitals import METRICS
@@ -74,6 +81,7 @@ MDC: Final = "urn:iso:std:iso:11073:10101"
 CATEGORY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
 ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 OBSERVATION_VALUE: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+ACT_REASON: Final = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 _NAMESPACE: Final = uuid.UUID("5b0b8a7e-9f6e-4a55-9a52-6b1e3c1f0d11")
 
 # metric -> (LOINC code, LOINC display); a BP metric codes a panel component or a lone value.
@@ -138,7 +146,8 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
 
     Args:
         detail: the session, loaded with its observations (`with_observations=True`).
-        pseudonymised: the detail was de-identified: label the Patient and Bundle PSEUDED.
+        pseudonymised: the detail was de-identified: label the Patient and Bundle PSEUDED
+            (a demo session's are labelled HTEST whether or not).
 
     Raises:
         ValueError: `detail` was loaded without its observations.
@@ -150,6 +159,8 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
     encounter_url = _uuid("encounter", s.id, s.started_at.isoformat())
     security = ([_coding(OBSERVATION_VALUE, "PSEUDED", "pseudonymized")]
                 if pseudonymised else [])
+    if s.demo:   # simulated values: the PDF's "DEMO SESSION", which a pseudonym hides
+        security.append(_coding(ACT_REASON, "HTEST", "test health data"))
     patient: dict[str, Any] = {
         "resourceType": "Patient",
         "identifier": [{"system": PATIENT_SYSTEM, "value": s.patient_id}],
@@ -167,6 +178,7 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
         "subject": {"reference": patient_url},
         "period": {"start": _instant(s.started_at),
                    **({"end": _instant(s.ended_at)} if s.ended_at is not None else {})},
+        **_clock_stepped(s),
     }
     if s.nurse:
         encounter["participant"] = [{"individual": {"display": s.nurse}}]
@@ -199,6 +211,41 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
     if security:
         bundle["meta"] = {"security": security}
     return bundle
+
+
+def _clock_stepped(s: SessionSummary) -> dict[str, Any]:
+    """What the Encounter says of a session whose station clock was stepped (NTP, a corrected
+    clock; logged by the console, `clock_steps`): its length as the console's timers ran
+    (`SessionSummary.duration`, as the review's list says it), and in its narrative why the
+    period is not it. Set back, the period ends at the logged end, on the clock as set right,
+    and starts that length before it: the logged start is on the clock before the step, and a
+    step back larger than the time before it made the period end before it started (10:00 to
+    09:20), which R4 forbids (per-1) and a validating EHR refuses the Bundle for; a smaller one
+    dated the readings after it before the Encounter. Nothing for a session without a step, or
+    still running."""
+    if s.ended_at is None or s.duration is None:
+        return {}
+    logged = s.ended_at - s.started_at
+    if abs((logged - s.duration).total_seconds()) < 1:
+        return {}
+    minutes = round(s.duration.total_seconds() / 60, 1)
+    length = int(minutes) if minutes.is_integer() else minutes
+    said = (f"The station's clock was set {'back' if logged < s.duration else 'forward'} during "
+            "this session (a time correction the console logged): the session lasted "
+            f"{length:g} min as the console's timers counted them (the length given), not the "
+            "time between its logged start and end. Values logged before the correction are "
+            "dated on the clock as it read then.")
+    out: dict[str, Any] = {"length": {"value": length, "unit": "min", "system": UCUM,
+                                      "code": "min"}}
+    if logged < s.duration:
+        out["period"] = {"start": _instant(s.ended_at - s.duration),
+                         "end": _instant(s.ended_at)}
+        said += (f" Its start was logged at {_instant(s.started_at)} on the clock before the "
+                 f"correction, its end at {_instant(s.ended_at)}: the period given ends at the "
+                 f"logged end and starts {length:g} min before it.")
+    out["text"] = {"status": "additional",
+                   "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(said)}</p></div>'}
+    return out
 
 
 class _Clocks:

@@ -54,7 +54,16 @@ additions"). `rems_form(detail)` fills them from the log:
 - adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence; an
   answer the log cannot give (no MOAA/S, CADSS, hallucinations or nausea score after the dose, no RR or
   SpO2 value, no blood pressure after it) is "NOT ASSESSED" and named in `missing`, never "No":
-  this form goes to the regulator, and "No" for what nobody looked at is a false statement.
+  this form goes to the regulator, and "No" for what nobody looked at is a false statement;
+- "after the dose" for scores, alarms, readings and the prescribers' decisions as for the blood
+  pressures: as the console's timers ran, the clock steps logged between left out, a record
+  placed among the steps by the log's order (a reading or an alarm row by the count of rows the
+  step logged before it, `OBSERVATIONS_BEFORE` / `ALARM_ROWS_BEFORE`; a session read with its
+  rows, as `export` reads it), else by its time. By wall time, NTP setting a fast clock back 30
+  min at T+5 logged a MOAA/S 3 and an SpO2-low alarm of T+20 "before" the dose: "Sedation: No",
+  "Respiratory depression: No". A record that would answer and whose side of the dose the log
+  cannot tell (a step back: the same times came twice) makes the answer "UNCERTAIN (…: before
+  or after the dose not known …; CHECK)", named in `missing` as `…_uncertain`, never "No".
 
 Values missing from the log are None and named in `missing`, so the nurse completes them by hand.
 The output is a pre-filled draft: the prescriber or nurse checks it before submitting.
@@ -83,14 +92,17 @@ from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import (
-    AlarmEpisode, ChecklistTick, LoggedEvent, Override, ScaleObservation, SessionDetail,
-    SessionSignatures, SignatureEntry,
+    AlarmEpisode, AlarmStep, ChecklistTick, LoggedEvent, Override, ScaleObservation,
+    SessionDetail, SessionSignatures, SignatureEntry,
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, event_seconds_between, is_unknown, logged_seconds, seconds_to_time,
+    AFTER_EVERY_EVENT, SESSION_RESUMED, SESSION_START_ID, event_seconds_between, is_unknown,
+    logged_seconds, seconds_to_time,
 )
-from console.session.engine import PRESCRIBER_REVIEW
+from console.session.engine import (
+    ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE, PRESCRIBER_REVIEW, logged_count,
+)
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
 from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck
@@ -146,13 +158,18 @@ class AdverseEvent:
     Attributes:
         name: `sedation`, `dissociation`, `respiratory_depression`, `increased_blood_pressure`,
             `nausea`, `hallucinations`.
-        present: the answer; None when the log holds nothing after the dose that could answer it.
+        present: the answer; None when the log holds nothing after the dose that could answer it,
+            or when what could answer it may be before the dose (`uncertain`).
         evidence: what in the log made it yes ('' when no).
+        uncertain: when `present` is None for that reason, the records that would answer it
+            whose side of the dose the log cannot tell (a step back of the station's clock
+            around them: the same times came twice); '' otherwise.
     """
 
     name: str
     present: bool | None
     evidence: str = ""
+    uncertain: str = ""
 
 
 # The blood pressure before the dose and the prescriber's decision on it. What this relies on:
@@ -440,7 +457,8 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     dosed = clock.dose_at
     placed = rc.placed_series(detail)
     pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"),
-                      clock.seconds_to if dosed is not None else None)
+                      (lambda at: clock.reading_seconds("bp_systolic", at))
+                      if dosed is not None else None)
     # "Before the dose" is before the first device given, not before T0: a BP typed at T0+5,
     # the device given at T0+10, is the pressure prior to administration, and was named "the
     # highest after the dose" beside the increased-pressure answer (an exports review, 4 Dec).
@@ -464,7 +482,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     before = [p for p in pairs if dosed is None or before_dose(p)]
     bp_before = before[-1] if before and dosed is not None else None
     pre_dose = pre_dose_bp(detail, before if dosed is not None else [], protocol, signatures,
-                           dosed)
+                           dosed, clock.dose_event)
     # The BP that met the console's T+40 check, however late: the checklist's "REMS form fields
     # complete" waits for that check, so the form it attests has this BP (review 45).
     opens = t40_check_opens(protocol)
@@ -480,15 +498,34 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                    key=lambda p: _minutes_from(p, dosed))
     bp_discharge = after[-1] if after else None
 
-    after_dose = [x for x in detail.scales if dosed is not None and x.at >= dosed]
+    # Scores, alarms and readings against the dose by the blood pressures' clock: as the
+    # console's timers ran, each placed among the logged clock steps by the log's order where
+    # it counts its rows, else by its time. By wall time, NTP setting a fast clock back 30 min
+    # at T+5 logged a MOAA/S 3 and an SpO2-low alarm of T+20 "before" the dose, and the form
+    # answered "Sedation: No", "Respiratory depression: No" (an exports review). One whose side
+    # of the dose the log cannot tell (`None`) makes an answer UNCERTAIN, never "No".
+    sides = [(x, clock.after(clock.scale_seconds(x), x.at)) for x in detail.scales]
+    after_dose = [x for x, side in sides if side]
+    unplaced = [x for x, side in sides if side is None]
     moaas = [x for x in after_dose if x.metric == "moaas"]
     cadss = [x for x in after_dose if x.metric == "dissociation"]
     lowest_moaas = min((x.value for x in moaas), default=None)
     highest_cadss = max((x.value for x in cadss), default=None)
-    sedated = [x for x in moaas if x.value < SEDATION_BELOW]
-    dissociated = [x for x in cadss if x.value > DISSOCIATION_PRESENT_ABOVE]
-    hallucinating = [x for x in after_dose if x.metric == "hallucinations" and x.value >= 1]
-    nauseous = [x for x in after_dose if x.metric == "nausea" and x.value >= 1]
+
+    def sedation(items: Iterable[ScaleObservation]) -> list[ScaleObservation]:
+        return [x for x in items if x.metric == "moaas" and x.value < SEDATION_BELOW]
+
+    def dissociation(items: Iterable[ScaleObservation]) -> list[ScaleObservation]:
+        return [x for x in items
+                if x.metric == "dissociation" and x.value > DISSOCIATION_PRESENT_ABOVE]
+
+    def reported(metric: str, items: Iterable[ScaleObservation]) -> list[ScaleObservation]:
+        return [x for x in items if x.metric == metric and x.value >= 1]
+
+    sedated = sedation(after_dose)
+    dissociated = dissociation(after_dose)
+    hallucinating = reported("hallucinations", after_dose)
+    nauseous = reported("nausea", after_dose)
     # An alarm raised by a value taken back (entered in error, or corrected) answers no
     # question: that value was never the patient's. A corrected value that breaches raised its
     # own alarm (README, "a correction to 210 alarms"), which counts; the typed 250 of a cuff's
@@ -498,30 +535,71 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # that stands, and counts.
     # Raised after the dose, or raised before it and still open then (a BP alarm raised at T0,
     # device 1 given ten minutes later: the form had answered "No" beside it).
-    physiological = [a for a in detail.alarms if a.category == "physiological"
-                     and (dosed is None or a.raised_at >= dosed
-                          or a.cleared_at is None or a.cleared_at > dosed)]
-    breathing_all = [a for a in physiological if a.condition.startswith("resp_rate_low")
-                     or a.condition.startswith("spo2_low")]
-    pressure_all = [a for a in physiological if a.condition.startswith("bp_")
-                    and a.condition.endswith("_high")]
-    breathing = [a for a in breathing_all if not _raised_by_value_taken_back(a)]
-    pressure = [a for a in pressure_all if not _raised_by_value_taken_back(a)]
+    alarm_sides = [(a, clock.alarm_after(a)) for a in detail.alarms
+                   if a.category == "physiological"]
+    physiological = [a for a, side in alarm_sides if side]
+    unplaced_alarms = [a for a, side in alarm_sides if side is None]
+
+    def breathing_alarms(items: Iterable[AlarmEpisode]) -> list[AlarmEpisode]:
+        return [a for a in items if a.condition.startswith(("resp_rate_low", "spo2_low"))]
+
+    def pressure_alarms(items: Iterable[AlarmEpisode]) -> list[AlarmEpisode]:
+        return [a for a in items if a.condition.startswith("bp_")
+                and a.condition.endswith("_high")]
+
+    def standing(items: Iterable[AlarmEpisode]) -> list[AlarmEpisode]:
+        return [a for a in items if not _raised_by_value_taken_back(a)]
+
+    breathing_all = breathing_alarms(physiological)
+    pressure_all = pressure_alarms(physiological)
+    breathing = standing(breathing_all)
+    pressure = standing(pressure_all)
 
     def scored(*metrics: str) -> bool:
         return any(x.metric in metrics for x in after_dose)
 
-    def measured(*metrics: str) -> bool:
-        series = [detail.vitals.get(m) for m in metrics]
-        return dosed is not None and any(v is not None and any(at >= dosed for at in v.times)
-                                         for v in series)
+    def measured(*metrics: str) -> tuple[bool, list[datetime]]:
+        # Whether a value was measured after the dose; else those whose side is not known.
+        unsure: list[datetime] = []
+        for name in metrics:
+            series = detail.vitals.get(name)
+            for at in reversed(series.times if series is not None else ()):
+                side = clock.after(clock.reading_seconds(name, at), at)
+                if side:
+                    return True, []
+                if side is None:
+                    unsure.append(at)
+        return False, sorted(unsure)
 
-    def answer(found: list[Any], assessed: bool) -> bool | None:
-        return True if found else (False if assessed else None)
+    def when(at: datetime) -> str:
+        return _when(at, tz, day, zoned)
 
     def scale_evidence(items: list[ScaleObservation], label: str) -> str:
-        return "; ".join(f"{label} {x.value:g} at {_when(x.at, tz, day, zoned)}"
-                         for x in items)
+        return "; ".join(f"{label} {x.value:g} at {when(x.at)}" for x in items)
+
+    def answered(name: str, found: list[Any], assessed: bool, evidence: str,
+                 unsure_found: str, unsure_any: str) -> AdverseEvent:
+        # Yes on what came after the dose; UNCERTAIN on what may have (`unsure_found`: would
+        # say yes; `unsure_any`: would have assessed it) rather than "No" or "NOT ASSESSED".
+        if found:
+            return AdverseEvent(name, True, evidence)
+        unsure = unsure_found or ("" if assessed else unsure_any)
+        if unsure:
+            return AdverseEvent(name, None, evidence, uncertain=unsure)
+        return AdverseEvent(name, False if assessed else None, evidence)
+
+    def measured_words(label: str, times: list[datetime]) -> str:
+        if not times:
+            return ""
+        if len(times) == 1:
+            return f"{label} at {when(times[0])}"
+        return f"{label} values logged {when(times[0])} to {when(times[-1])}"
+
+    breathing_measured, breathing_unsure = measured("resp_rate", "spo2")
+    # A blood pressure after the dose assesses the pressure; one a step back leaves unplaced
+    # (printed UNCERTAIN) may be after it.
+    bp_sides = [(p, clock.after(p.minutes_after_dose * 60 if p.minutes_after_dose is not None
+                                else None, p.at)) for p in pairs]
 
     def highest_bp(none_standing: str) -> str:
         # "No" comes from the protocol's alarm limits: the highest pressure after the dose is
@@ -559,28 +637,39 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return "; ".join(filter(None, (otherwise, voided)))
 
     adverse = (
-        AdverseEvent("sedation", answer(sedated, scored("moaas")),
-                     scale_evidence(sedated, "MOAA/S")),
+        answered("sedation", sedated, scored("moaas"), scale_evidence(sedated, "MOAA/S"),
+                 scale_evidence(sedation(unplaced), "MOAA/S"),
+                 scale_evidence([x for x in unplaced if x.metric == "moaas"], "MOAA/S")),
         # Assessed by a CADSS score (the measure of dissociation); hallucinations present say
         # yes on their own, absent ones do not say no (a code review).
-        AdverseEvent("dissociation", answer(dissociated + hallucinating, scored("dissociation")),
-                     "; ".join(filter(None, (scale_evidence(dissociated, "CADSS"),
-                                             scale_evidence(hallucinating, "hallucinations"))))),
-        AdverseEvent("respiratory_depression",
-                     answer(breathing, measured("resp_rate", "spo2")),
-                     taken_back_evidence(breathing, breathing_all,
-                                         "no RR or SpO2 alarm on a value that stands"
-                                         if breathing_all else "")),
-        AdverseEvent("increased_blood_pressure",
-                     answer(pressure, any(dosed is not None and not before_dose(p)
-                                          for p in pairs)),
-                     taken_back_evidence(pressure, pressure_all, highest_bp(
-                         "no BP alarm on a value that stands" if pressure_all
-                         else "no BP alarm"))),
-        AdverseEvent("nausea", answer(nauseous, scored("nausea")),
-                     scale_evidence(nauseous, "nausea")),
-        AdverseEvent("hallucinations", answer(hallucinating, scored("hallucinations")),
-                     scale_evidence(hallucinating, "hallucinations")),
+        answered("dissociation", dissociated + hallucinating, scored("dissociation"),
+                 "; ".join(filter(None, (scale_evidence(dissociated, "CADSS"),
+                                         scale_evidence(hallucinating, "hallucinations")))),
+                 "; ".join(filter(None, (
+                     scale_evidence(dissociation(unplaced), "CADSS"),
+                     scale_evidence(reported("hallucinations", unplaced), "hallucinations")))),
+                 scale_evidence([x for x in unplaced if x.metric == "dissociation"], "CADSS")),
+        answered("respiratory_depression", breathing, breathing_measured,
+                 taken_back_evidence(breathing, breathing_all,
+                                     "no RR or SpO2 alarm on a value that stands"
+                                     if breathing_all else ""),
+                 alarm_evidence(standing(breathing_alarms(unplaced_alarms))),
+                 measured_words("RR or SpO2", breathing_unsure)),
+        answered("increased_blood_pressure", pressure, any(side for _, side in bp_sides),
+                 taken_back_evidence(pressure, pressure_all, highest_bp(
+                     "no BP alarm on a value that stands" if pressure_all
+                     else "no BP alarm")),
+                 alarm_evidence(standing(pressure_alarms(unplaced_alarms))),
+                 "; ".join(f"BP {p.systolic:.0f}/{p.diastolic:.0f} mmHg at {when(p.at)}"
+                           for p, side in bp_sides if side is None)),
+        answered("nausea", nauseous, scored("nausea"), scale_evidence(nauseous, "nausea"),
+                 scale_evidence(reported("nausea", unplaced), "nausea"),
+                 scale_evidence([x for x in unplaced if x.metric == "nausea"], "nausea")),
+        answered("hallucinations", hallucinating, scored("hallucinations"),
+                 scale_evidence(hallucinating, "hallucinations"),
+                 scale_evidence(reported("hallucinations", unplaced), "hallucinations"),
+                 scale_evidence([x for x in unplaced if x.metric == "hallucinations"],
+                                "hallucinations")),
     )
     answers = {e.name: e.present for e in adverse}
     enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
@@ -619,7 +708,8 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         missing=(*(name for name, value in values.items() if value is None),
                  *pre_dose.missing(),
                  *devices_missing,
-                 *(f"{name}_assessment" for name, present in answers.items() if present is None)),
+                 *(f"{e.name}_{'uncertain' if e.uncertain else 'assessment'}"
+                   for e in adverse if e.present is None)),
         zoned=zoned,
     )
 
@@ -627,16 +717,33 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
 def pre_dose_bp(detail: SessionDetail, readings: Sequence[BloodPressure],
                 protocol: Protocol | None,
                 signatures: SessionSignatures | None = None,
-                dosed: datetime | None = None) -> PreDoseBp:
+                dosed: datetime | None = None,
+                dose_event: LoggedEvent | None = None) -> PreDoseBp:
     """The blood pressures before the dose (`readings`, the pairs before `dosed`, the first
     device given, else T0, in time order) against the protocol's pre-dose threshold, with the
-    prescribers' decisions logged before the dose (the module docstring gives the rule)."""
+    prescribers' decisions logged before the dose (the module docstring gives the rule).
+
+    `dose_event` is the dose's event (the first device's tick, else T0's): the decisions are
+    set against it as the console's timers ran, the clock steps logged between left out (by
+    wall time, NTP setting the clock back between a decision and the dose logged the decision
+    "after" it, and the draft said none was logged). Without it, T0's event when `dosed` is
+    not given, else by `dosed`'s time."""
     threshold = bp_threshold(protocol)
     gated = tuple(PreDoseReading(
         bp.at, bp.systolic, bp.diastolic, bp.minutes_after_dose,
         threshold.reached(bp.systolic, bp.diastolic) if threshold is not None else None)
         for bp in readings)
-    decisions = _prescriber_decisions(detail.events, dosed or detail.t0, threshold, signatures)
+    if dose_event is None and dosed is None:
+        dose_event = detail.t0_event()
+    steps = detail.logged_steps()
+    dose_at = dosed or detail.t0
+
+    def after_dose(e: LoggedEvent) -> bool:
+        if dose_event is not None:
+            return event_seconds_between(dose_event, e, steps) > 0
+        return dose_at is not None and e.at > dose_at
+
+    decisions = _prescriber_decisions(detail.events, dose_at, threshold, signatures, after_dose)
     last = gated[-1] if gated else None
     needed = last.reaches_threshold if last is not None else None
     decided = last is not None and any(d.at >= last.at for d in decisions)
@@ -660,16 +767,18 @@ def bp_threshold(protocol: Protocol | None) -> BpThreshold | None:
 
 def _prescriber_decisions(events: Iterable[LoggedEvent], dosed: datetime | None,
                           threshold: BpThreshold | None,
-                          signatures: SessionSignatures | None) -> tuple[PrescriberDecision, ...]:
+                          signatures: SessionSignatures | None,
+                          after_dose: Callable[[LoggedEvent], bool]
+                          ) -> tuple[PrescriberDecision, ...]:
     """The decisions to dose past the pre-dose gate logged up to the dose (the first device
-    given, else T0; the override that started dosing is logged at T0): the gate item's
-    `gate_decision`s, and the overrides of the move to dosing refused at the gate (its words,
-    or signed as a prescriber's decision at a gate)."""
+    given, else T0; the override that started dosing is logged at T0), `after_dose` saying
+    which came later: the gate item's `gate_decision`s, and the overrides of the move to dosing
+    refused at the gate (its words, or signed as a prescriber's decision at a gate)."""
     if dosed is None:
         return ()
     out = []
     for e in events:
-        if e.at > dosed:
+        if after_dose(e):
             continue
         d = e.detail
         signed = _signatures_of(e.id, signatures)
@@ -752,11 +861,41 @@ def _in_log_order(ticks: Sequence[ChecklistTick]) -> list[ChecklistTick]:
     return sorted(ticks, key=lambda t: t.at)
 
 
+class _RowPlaces:
+    """Where each of the session's rows of one table (its readings, its alarm rows) came among
+    its clock steps and restarts: by the count of the table's rows each of those events logged
+    before it (`key`: `OBSERVATIONS_BEFORE`, `ALARM_ROWS_BEFORE`), which no clock step moves.
+    After a step back the rows' times cannot say it: the same times came twice. Not known for
+    a log whose events do not count them (an older console), nor without the rows (`rows`: the
+    table's row ids of the session, in id order; a session read without its readings)."""
+
+    def __init__(self, events: Iterable[LoggedEvent], key: str, rows: Sequence[int]) -> None:
+        self._index = {row: n for n, row in enumerate(rows)}
+        marks = [(logged_count(e.detail.get(key)), e.id) for e in events
+                 if e.kind in (CLOCK_STEPPED, SESSION_RESUMED)]
+        self._marks = [(count, event_id) for count, event_id in marks if count is not None]
+        self._known = bool(rows) and len(self._marks) == len(marks)
+
+    def event_before(self, row: int | None) -> int | None:
+        """The id of the last clock step or restart logged before the row `row`
+        (`SESSION_START_ID`: none was), or None when not known."""
+        n = self._index.get(row) if row is not None and self._known else None
+        if n is None:
+            return None
+        before = SESSION_START_ID
+        for count, event_id in self._marks:   # in id order, their counts rising
+            if count > n:
+                break
+            before = event_id
+        return before
+
+
 class _DoseClock:
     """Seconds from the dose as the console's timers counted them: the logged wall times net of
     the clock steps logged between (`clock_steps`, the rule of the review's times). Events are
-    placed among the steps by their ids; a reading by its time alone, None where a step back
-    leaves it on either side.
+    placed among the steps by their ids; a reading or an alarm row by the log's order where the
+    steps counted the rows before them (`_RowPlaces`), else by its time alone, None where a
+    step back leaves it on either side.
 
     The dose is the first device's tick (`first_device`, the first in the log's order) when it
     came after T0 as the console's timers ran (the engine's `_first_dose`, on its monotonic
@@ -771,6 +910,20 @@ class _DoseClock:
                   if first_device is not None and first_device.event_id else None)
         self.dose_at: datetime | None = t0
         self._dose: LoggedEvent | None = self._t0
+        # Without a logged step, times place every record (and a 2-hour session's 43,000 rows
+        # are not indexed for nothing).
+        rows = detail.observations if self._steps else ()
+        self._readings = _RowPlaces(detail.events, OBSERVATIONS_BEFORE, [o.id for o in rows])
+        # A value of a series by its metric and logged time (the series hold no row ids); a
+        # corrected value stands at the row it corrects (`content.placed_series`).
+        self._reading_rows: dict[tuple[str, datetime], list[int]] = {}
+        self._corrects: dict[int, int] = {}
+        for o in rows:
+            self._reading_rows.setdefault((o.metric, o.received_at), []).append(o.id)
+            if o.corrects is not None:
+                self._corrects[o.id] = o.corrects
+        self._alarm_rows = _RowPlaces(detail.events, ALARM_ROWS_BEFORE, sorted(
+            s.id for a in detail.alarms for s in a.steps) if self._steps else [])
         if t0 is None or first_device is None:
             return
         if self._t0 is not None and device is not None:
@@ -780,12 +933,68 @@ class _DoseClock:
         if later:
             self.dose_at, self._dose = first_device.at, device
 
-    def seconds_to(self, at: datetime) -> float | None:
-        """Seconds from the dose to a record logged at `at`; None when unknown."""
+    @property
+    def dose_event(self) -> LoggedEvent | None:
+        """The dose's event (the first device's tick, else T0's), None before T0."""
+        return self._dose
+
+    def seconds_to(self, at: datetime, after_event: int | None = None) -> float | None:
+        """Seconds from the dose to a record logged at `at`; None when unknown. `after_event`:
+        the last clock step or restart logged before it (`_RowPlaces.event_before`), else it
+        is placed by its time alone."""
         if self._dose is None:
             return None
+        if after_event is not None:
+            return logged_seconds(self._dose.at, self._dose.id, at, after_event, self._steps)
         seconds = seconds_to_time(self._dose, at, self._steps)
         return None if is_unknown(seconds) else seconds
+
+    def reading_seconds(self, metric: str, at: datetime) -> float | None:
+        """`seconds_to` a value of `metric` logged at `at`, placed by its row: by its time
+        alone when rows of that metric and time lie apart (a step back: it came twice)."""
+        places = {self._readings.event_before(row)
+                  for row in self._reading_rows.get((metric, at), ())}
+        return self.seconds_to(at, places.pop() if len(places) == 1 else None)
+
+    def scale_seconds(self, score: ScaleObservation) -> float | None:
+        """`seconds_to` a score, placed by its row (a corrected score: the first it corrects,
+        whose time it stands at)."""
+        row, seen = score.observation_id, set()
+        while score.replaced is not None and row in self._corrects and row not in seen:
+            seen.add(row)
+            row = self._corrects[row]
+        return self.seconds_to(score.at, self._readings.event_before(row))
+
+    def alarm_after(self, alarm: AlarmEpisode) -> bool | None:
+        """Whether `alarm` was raised after the dose or was still open then (not cleared before
+        it); None when the log cannot tell."""
+        if self.dose_at is None:
+            return True   # no dose: every alarm of the session
+        raised = next((s for s in alarm.steps if s.transition == "raised"),
+                      alarm.steps[0] if alarm.steps else None)
+        if raised is None:
+            return self.after(self.seconds_to(alarm.raised_at), alarm.raised_at)
+        if self.after(self._row_seconds(raised), raised.at):
+            return True
+        cleared = [s for s in alarm.steps if s.transition == "cleared"]
+        if not cleared:
+            return True   # open at the end of the log: open at the dose too
+        return self.after(self._row_seconds(cleared[-1]), cleared[-1].at, strictly=True)
+
+    def _row_seconds(self, step: AlarmStep) -> float | None:
+        return self.seconds_to(step.at, self._alarm_rows.event_before(step.id))
+
+    def after(self, seconds: float | None, at: datetime, strictly: bool = False) -> bool | None:
+        """Whether a record logged at `at`, `seconds` after the dose (None: not known), came
+        after it (or at it, unless `strictly`); None when that is not known. False without a
+        dose. A record without its events (made by hand) has no steps: its time says it."""
+        if self.dose_at is None:
+            return False
+        if seconds is None:
+            if self._dose is not None:
+                return None
+            seconds = (at - self.dose_at).total_seconds()
+        return seconds > 0 if strictly else seconds >= 0
 
     def total_minutes(self, end: datetime) -> float | None:
         """Minutes from the dose to the discharge (or the session's end) logged at `end`: the
@@ -898,6 +1107,10 @@ _MISSING_WORDS: Final = {
     "increased_blood_pressure_assessment": "increased blood pressure (no BP after the dose)",
     "nausea_assessment": "nausea (no score after the dose)",
     "hallucinations_assessment": "hallucinations (no score after the dose)",
+    **{f"{name}_uncertain": (f"{name.replace('_', ' ')} (whether what would answer it came "
+                             "after the dose: the station clock was set back around it)")
+       for name in ("sedation", "dissociation", "respiratory_depression",
+                    "increased_blood_pressure", "nausea", "hallucinations")},
 }
 
 _LABELS: Final = {
@@ -915,6 +1128,14 @@ def _yes(flag: bool | None) -> str:
     if flag is None:
         return "NOT ASSESSED"
     return "Yes" if flag else "No"
+
+
+def _answer(event: AdverseEvent) -> str:
+    """`_yes`, or UNCERTAIN naming what may have come after the dose (never a "No")."""
+    if event.present is None and event.uncertain:
+        return (f"UNCERTAIN ({event.uncertain}: before or after the dose not known, the station "
+                "clock was set back around it; CHECK)")
+    return _yes(event.present)
 
 
 def _threshold_text(th: BpThreshold) -> str:
@@ -1028,6 +1249,10 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         return (f"  Decision at {t(d.at)} ({how}), entered by {d.entered_by}: {d.words}; "
                 f"{signature}")
 
+    def answer(name: str, flag: bool | None) -> str:
+        event = next((e for e in form.adverse_events if e.name == name), None)
+        return _answer(event) if event is not None else _yes(flag)
+
     override = form.discharge_override
     against = (rc.against_gate(override, t(form.observation_end), form.total_monitoring_minutes)
                if override is not None else "")
@@ -1086,16 +1311,16 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         + _typed(form.vitals_acceptable_after),
         "REMS evaluation question (ready to leave without the 2-hour minimum, minutes from the "
         f"first device): {_typed(form.rems_evaluation_minutes)}",
-        f"Sedation: {_yes(form.sedation)}"
+        f"Sedation: {answer('sedation', form.sedation)}"
         + (f" (lowest MOAA/S {form.lowest_moaas:g})" if form.lowest_moaas is not None else ""),
-        f"Dissociation: {_yes(form.dissociation)}"
+        f"Dissociation: {answer('dissociation', form.dissociation)}"
         + (f" (highest CADSS {form.highest_cadss:g})" if form.highest_cadss is not None else ""),
-        f"Respiratory depression: {_yes(form.respiratory_depression)}",
+        f"Respiratory depression: {answer('respiratory_depression', form.respiratory_depression)}",
         "Adverse events:",
     ]
     for event in form.adverse_events:
         evidence = f" - {event.evidence}" if event.evidence else ""
-        lines.append(f"  {_LABELS.get(event.name, event.name)}: {_yes(event.present)}{evidence}")
+        lines.append(f"  {_LABELS.get(event.name, event.name)}: {_answer(event)}{evidence}")
     lines.append(f"Discharged: {_yes(form.discharged)}"
                  + (", against the discharge gate (see under the total monitoring time)"
                     if against else ""))

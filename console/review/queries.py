@@ -91,7 +91,8 @@ from protocols.vitals import METRICS, SCALES, VITALS
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "UnreadableLogError", "annotate", "changed_sessions",
-    "check_session_chain", "count_hidden_demo", "list_sessions", "load_course", "load_session",
+    "check_session_chain", "clock_stepped", "count_hidden_demo", "list_sessions", "load_course",
+    "load_session",
     "load_signatures", "log_path", "open_readonly", "patients", "trend_records",
 ]
 
@@ -180,6 +181,22 @@ def _reading(conn: sqlite3.Connection, what: str, others_readable: bool = True) 
         if not is_environmental(exc):
             raise
         raise UnreadableLogError(classify(exc, log_path(conn)), what, others_readable) from exc
+
+
+@contextmanager
+def _one_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """Read as of one moment: one read transaction around the reads (ended by a ROLLBACK, it
+    wrote nothing), unless the caller has one open already. On the review's autocommit
+    connection each SELECT is its own snapshot, and a console writing this log commits at any
+    moment between two of them."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if own and conn.in_transaction:   # an error may have ended it already
+            conn.execute("ROLLBACK")
 
 
 def _why_no_log(path: Path) -> str:
@@ -528,13 +545,31 @@ def load_session(
         with_observations: also return every observation row as stored (corrected rows
             included), for exports; the review window does not need it.
 
+    The rows are read in one read transaction (unless `conn` is in one already): a session
+    still running is read as of one moment, never half before and half after a commit.
+
     Raises:
         UnknownSessionError: no session with that id (a KeyError with a readable message).
         UnreadableLogError: its rows could not be read (a damaged part of the file, a disk
             error): the message says which session and what to do.
     """
-    with _reading(conn, f"Log session {session_id}"):
+    # One read transaction: the chair may commit a discharge between the read of the session's
+    # row and that of its events, which gave "Discharged 09:03" beside "still open".
+    with _reading(conn, f"Log session {session_id}"), _one_snapshot(conn):
         return _load_session(conn, session_id, with_observations)
+
+
+def clock_stepped(conn: sqlite3.Connection, session_id: int) -> bool:
+    """Whether the session logged a step of the station's clock (`clock_stepped`): a REMS
+    draft then needs the session's rows to place its records against the dose
+    (`console.export.rems`), which cost a 2-hour session's read about half a second.
+
+    Raises:
+        UnreadableLogError: its events could not be read.
+    """
+    with _reading(conn, f"Log session {session_id}"):
+        return conn.execute("SELECT 1 FROM events WHERE session_id = ? AND kind = ? LIMIT 1",
+                            [session_id, CLOCK_STEPPED]).fetchone() is not None
 
 
 def _load_session(
@@ -1539,17 +1574,11 @@ def check_session_chain(conn: sqlite3.Connection, session_id: int) -> ChainCheck
         UnknownSessionError: no session with that id.
         UnreadableLogError: the rows could not be read (a damaged part of the file).
     """
-    with _reading(conn, f"The check of log session {session_id} against the hash chain"):
-        # One read transaction: a console writing this log meanwhile (a session still open)
-        # cannot add a row between reading a row and reading the chain head after it.
-        own = not conn.in_transaction
-        if own:
-            conn.execute("BEGIN")
-        try:
-            return _check_session_chain(conn, session_id)
-        finally:
-            if own:
-                conn.execute("ROLLBACK")
+    # One read transaction: a console writing this log meanwhile (a session still open) cannot
+    # add a row between reading a row and reading the chain head after it.
+    with (_reading(conn, f"The check of log session {session_id} against the hash chain"),
+          _one_snapshot(conn)):
+        return _check_session_chain(conn, session_id)
 
 
 def _tables_of_a_session(conn: sqlite3.Connection) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from console.export.csv_export import event_rows
+from console.export.csv_export import EVENT_COLUMNS, event_rows
 from console.export.deidentify import deidentify
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
@@ -51,7 +51,7 @@ def test_initials_that_are_console_words_do_not_rewrite_the_record(tmp_path):
     assert any("RR" in m for m in messages)         # "Vitals due: RR and sedation"
     assert [s.message for a in copy.alarms for s in a.steps] == messages
     assert [p.name for p in copy.phases] == [p.name for p in detail.phases]
-    texts = [row[8] for row in event_rows(copy)]
+    texts = [row[EVENT_COLUMNS.index("text")] for row in event_rows(copy)]
     assert not any("staff-1 and sedation" in t or "and staff-1 recorded" in t for t in texts), \
         [t for t in texts if "staff-1" in t][:3]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.export.csv_export import event_rows
+from console.export.csv_export import EVENT_COLUMNS, event_rows
 from tests.review.early_discharge import build_early_discharges, detail_of
 
 
@@ -23,7 +23,7 @@ def _at_the_end(kinds: list[str]) -> list[str]:
 
 
 def test_the_events_csv_ends_the_alarms_before_the_session(discharged_with_alarms_open):
-    kinds = [row[6] for row in event_rows(discharged_with_alarms_open)]
+    kinds = [row[EVENT_COLUMNS.index("kind")] for row in event_rows(discharged_with_alarms_open)]
     assert _at_the_end(kinds) == ["override", "alarm_cleared", "alarm_cleared", "alarm_cleared",
                                   "discharged", "session_ended"]
 
