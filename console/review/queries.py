@@ -1829,10 +1829,14 @@ def _deleted_before(conn: sqlite3.Connection, table: str, row_id: int) -> str:
 
 def _diagnosis(conn: sqlite3.Connection, table: str, row_id: int, expected: str | None) -> str:
     """What differs about a row whose content does not give its stored hash (`verify`'s words):
-    when the next row chains onto the hash its content gives, only its row_hash was altered."""
+    when the next row chains onto the hash its content gives, only its row_hash was altered; for
+    the last row the chain head in meta answers (chain.py's `_diagnose`)."""
     if expected is not None:
         after = _chained_values(conn, table, row_id + 1)
         next_stored = _stored_hash(conn, table, row_id + 1) if after is not None else None
+        if after is None and read_head(conn, table) == (row_id, expected):
+            return (f"{table} row {row_id}: its row_hash was altered outside the console "
+                    "(the content still matches the chain)")
         if (next_stored is not None
                 and _expected_hash(expected, table, after, next_stored) == next_stored):
             return (f"{table} row {row_id}: its row_hash was altered outside the console "
